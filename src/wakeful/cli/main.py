@@ -1,0 +1,82 @@
+"""`wakeful` entry point: the REPL with no arguments, headless with -p, and the verbs.
+
+Each area registers its verbs from its own module (`register(app)`); those modules import
+only typer at load time and the library inside the command, so `wakeful --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from wakeful import __version__
+
+app = typer.Typer(
+    name="wakeful",
+    help="An always-on, model-agnostic agent harness.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# Modules that add verbs; each defines register(app).
+_VERB_MODULES = (
+    "wakeful.cli.agent_cmd",     # default command: REPL / -p headless, sessions, cost
+    "wakeful.cli.policy_cmd",    # classify, rules, audit
+    "wakeful.cli.memory_cmd",    # memory ..., dream
+    "wakeful.cli.daemon_cmd",    # daemon ..., schedule ...
+)
+
+
+def _register_all() -> None:
+    import importlib
+
+    for name in _VERB_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(app)
+
+
+def run() -> None:
+    """Console-script entry: expected errors print one line, never a stack trace."""
+    from wakeful.core.errors import WakefulError
+
+    _register_all()
+    try:
+        app(standalone_mode=False)
+    except WakefulError as exc:
+        _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        _fail("aborted", 130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(f"wakeful: error: {message}\n")
+    sys.exit(code)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"wakeful {__version__}")
+        raise typer.Exit()
+
+
+if __name__ == "__main__":
+    run()

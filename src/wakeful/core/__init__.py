@@ -1,0 +1,1 @@
+"""Types every layer shares: messages, usage, events, errors, config, paths."""

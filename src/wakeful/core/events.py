@@ -1,0 +1,51 @@
+"""Normalised stream events a provider yields, and loop events the UI renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union
+
+from wakeful.core.usage import Usage
+
+StopReason = Literal["end_turn", "tool_use", "max_tokens", "stop_sequence", "error"]
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+    type: Literal["text_delta"] = "text_delta"
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A complete tool call. `input` is None when the model sent arguments that are not JSON."""
+
+    id: str
+    name: str
+    input: dict[str, Any] | None
+    raw_arguments: str = ""
+    type: Literal["tool_call"] = "tool_call"
+
+
+@dataclass(frozen=True)
+class UsageEvent:
+    usage: Usage
+    type: Literal["usage"] = "usage"
+
+
+@dataclass(frozen=True)
+class Stop:
+    reason: StopReason
+    type: Literal["stop"] = "stop"
+
+
+Event = Union[TextDelta, ToolCall, UsageEvent, Stop]
+
+
+@dataclass(frozen=True)
+class LoopEvent:
+    """What the agent loop tells its UI: kind is one of
+    text, tool_start, tool_end, permission, usage, turn_end, error, notice."""
+
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,98 @@
+"""Where wakeful keeps things: `.wakeful/` in the workspace, and user-level directories."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Paths:
+    """All storage locations for one workspace. Build it once, pass it down."""
+
+    workspace: Path
+    user_data: Path
+    user_config: Path
+
+    @classmethod
+    def for_workspace(
+        cls, workspace: Path | str, env: dict[str, str] | None = None
+    ) -> Paths:
+        env = dict(os.environ) if env is None else env
+        home = Path(env.get("HOME") or Path.home())
+        data = Path(env.get("WAKEFUL_HOME") or env.get("XDG_DATA_HOME") or home / ".local/share")
+        conf = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
+        if env.get("WAKEFUL_HOME"):
+            user_data = data
+            user_config = data
+        else:
+            user_data = data / "wakeful"
+            user_config = conf / "wakeful"
+        return cls(Path(workspace).resolve(), user_data, user_config)
+
+    @property
+    def project(self) -> Path:
+        return self.workspace / ".wakeful"
+
+    @property
+    def sessions(self) -> Path:
+        return self.project / "sessions"
+
+    @property
+    def memory_dir(self) -> Path:
+        return self.project / "memory"
+
+    @property
+    def memory_db(self) -> Path:
+        return self.project / "memory.db"
+
+    @property
+    def user_memory_db(self) -> Path:
+        return self.user_data / "memory.db"
+
+    @property
+    def state_db(self) -> Path:
+        """Jobs, sessions index, audit, cache ledger."""
+        return self.project / "state.db"
+
+    @property
+    def journal(self) -> Path:
+        return self.project / "journal"
+
+    @property
+    def tool_results(self) -> Path:
+        return self.project / "tool-results"
+
+    @property
+    def project_config(self) -> Path:
+        return self.project / "config.toml"
+
+    @property
+    def user_config_file(self) -> Path:
+        return self.user_config / "config.toml"
+
+    def ensure(self) -> None:
+        self.project.mkdir(parents=True, exist_ok=True)
+        gi = self.project / ".gitignore"
+        if not gi.exists():
+            gi.write_text("*\n")
+
+
+def find_workspace(start: Path | str) -> Path:
+    """The git top level containing `start`, else `start` itself (non-git folders work)."""
+    start = Path(start).resolve()
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=start,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        if out.returncode == 0 and out.stdout.strip():
+            return Path(out.stdout.strip()).resolve()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return start

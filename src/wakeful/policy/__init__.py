@@ -1,0 +1,1 @@
+"""Risk policy: shell parsing, tiers, rules, reviewer, decision, sandbox, audit."""

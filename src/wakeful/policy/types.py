@@ -1,0 +1,40 @@
+"""What a tool call would touch (RiskInput) and what the policy decided (Decision)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Tier = Literal["read_only", "workspace", "network", "high", "critical"]
+TIERS: tuple[Tier, ...] = ("read_only", "workspace", "network", "high", "critical")
+Verdict = Literal["allow", "ask", "deny"]
+RiskKind = Literal["read", "write", "shell", "memory", "delegate", "other"]
+
+
+@dataclass(frozen=True)
+class RiskInput:
+    """Declared by a tool before it runs, so the policy decides on facts, not on prose.
+
+    `paths` are as the tool will resolve them (absolute or workspace-relative); `command` is
+    the shell text for shell tools; `read_only` is the tool's own claim, which the policy
+    may overrule but never trusts to loosen a decision.
+    """
+
+    tool: str
+    kind: RiskKind
+    paths: tuple[str, ...] = ()
+    command: str | None = None
+    network: bool = False
+    read_only: bool = False
+    detail: str = ""
+
+
+@dataclass
+class Decision:
+    tier: Tier
+    decision: Verdict
+    reasons: list[str] = field(default_factory=list)
+    matched_rule: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,1 @@
+"""Tools the agent can call; each declares what it would touch before it runs."""
