@@ -23,10 +23,10 @@ app = typer.Typer(
 
 # Modules that add verbs; each defines register(app).
 _VERB_MODULES = (
-    "wakeful.cli.agent_cmd",     # default command: REPL / -p headless, sessions, cost
-    "wakeful.cli.policy_cmd",    # classify, rules, audit
-    "wakeful.cli.memory_cmd",    # memory ..., dream
-    "wakeful.cli.daemon_cmd",    # daemon ..., schedule ...
+    "wakeful.cli.agent_cmd",  # default command: REPL / -p headless, sessions, cost
+    "wakeful.cli.policy_cmd",  # classify, rules, audit
+    "wakeful.cli.memory_cmd",  # memory ..., dream
+    "wakeful.cli.daemon_cmd",  # daemon ..., schedule ...
 )
 
 

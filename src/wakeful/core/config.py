@@ -33,8 +33,14 @@ DEFAULTS: dict[str, Any] = {
     "reviewer": {"model": "", "timeout": 30.0},
     "memory": {"recall_limit": 5},
     "agents": {"max_parallel": 4, "max_depth": 1, "max_total": 16},
-    "daemon": {"tick_seconds": 1.0, "budget_seconds": 15.0, "daily_token_cap": 0,
-               "daily_cost_cap": 0.0, "idle_dream_seconds": 0, "webhook": ""},
+    "daemon": {
+        "tick_seconds": 1.0,
+        "budget_seconds": 15.0,
+        "daily_token_cap": 0,
+        "daily_cost_cap": 0.0,
+        "idle_dream_seconds": 0,
+        "webhook": "",
+    },
     "dream": {"min_hours": 24.0, "min_sessions": 5},
 }
 

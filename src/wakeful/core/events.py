@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from wakeful.core.usage import Usage
 
@@ -39,7 +39,7 @@ class Stop:
     type: Literal["stop"] = "stop"
 
 
-Event = Union[TextDelta, ToolCall, UsageEvent, Stop]
+Event = TextDelta | ToolCall | UsageEvent | Stop
 
 
 @dataclass(frozen=True)

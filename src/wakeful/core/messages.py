@@ -7,7 +7,7 @@ transcripts never see a vendor's wire format.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 Role = Literal["user", "assistant"]
 
@@ -34,7 +34,7 @@ class ToolResultBlock:
     type: Literal["tool_result"] = "tool_result"
 
 
-Block = Union[TextBlock, ToolUseBlock, ToolResultBlock]
+Block = TextBlock | ToolUseBlock | ToolResultBlock
 
 
 @dataclass
@@ -86,5 +86,7 @@ def block_from_dict(data: dict[str, Any]) -> Block:
     if kind == "tool_use":
         return ToolUseBlock(data["id"], data["name"], dict(data.get("input") or {}))
     if kind == "tool_result":
-        return ToolResultBlock(data["tool_use_id"], data.get("content", ""), bool(data.get("is_error")))
+        return ToolResultBlock(
+            data["tool_use_id"], data.get("content", ""), bool(data.get("is_error"))
+        )
     raise ValueError(f"unknown content block type: {kind!r}")

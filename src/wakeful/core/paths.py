@@ -17,9 +17,7 @@ class Paths:
     user_config: Path
 
     @classmethod
-    def for_workspace(
-        cls, workspace: Path | str, env: dict[str, str] | None = None
-    ) -> Paths:
+    def for_workspace(cls, workspace: Path | str, env: dict[str, str] | None = None) -> Paths:
         env = dict(os.environ) if env is None else env
         home = Path(env.get("HOME") or Path.home())
         data = Path(env.get("WAKEFUL_HOME") or env.get("XDG_DATA_HOME") or home / ".local/share")

@@ -58,9 +58,7 @@ def load_script(path: Path) -> list[dict[str, Any]]:
         raise ConfigError(f'{path}: expected an object {{"turns": [...]}}')
     for i, turn in enumerate(turns):
         if not isinstance(turn, dict) or not ({"text", "tool_calls", "error"} & set(turn)):
-            raise ConfigError(
-                f"{path}: turn {i} must have 'text', 'tool_calls' or 'error'"
-            )
+            raise ConfigError(f"{path}: turn {i} must have 'text', 'tool_calls' or 'error'")
     return turns
 
 

@@ -1,0 +1,1 @@
+"""Coordination: the assembled runtime, sub-agents (fork or fresh), caps and mailbox."""

@@ -1,0 +1,191 @@
+"""Assemble a ready-to-run main agent from configuration.
+
+The CLI, the daemon's child runs and the benchmarks all start agents the same way: resolve
+the provider, open memory and freeze its snapshot, build the byte-stable prefix, load the
+policy, open or resume the transcript. Resuming reuses the frozen snapshot recorded in the
+transcript, so a resumed session sends the same prefix bytes and keeps its cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from wakeful import __version__
+from wakeful.core.config import Config
+from wakeful.core.events import LoopEvent
+from wakeful.core.paths import Paths
+from wakeful.loop.agent import Agent, Limits
+from wakeful.loop.dispatch import Approver, Dispatcher
+from wakeful.loop.session import SessionStore, Transcript, replay
+from wakeful.prompt.ledger import CacheLedger
+from wakeful.prompt.prefix import Prefix, build_prefix
+from wakeful.prompt.system import core_prompt, project_instructions
+from wakeful.providers.base import Provider
+from wakeful.providers.registry import resolve_provider
+from wakeful.tools.base import Tool, ToolContext, schema_of
+
+
+@dataclass
+class RunOptions:
+    model: str | None = None
+    permission_mode: str | None = None
+    interactive: bool = False
+    resume: str | None = None
+    continue_last: bool = False
+    sandbox: bool | None = None
+    max_turns: int | None = None
+
+
+@dataclass
+class Runtime:
+    paths: Paths
+    config: Config
+    provider: Provider
+    agent: Agent
+    transcript: Transcript
+    ledger: CacheLedger
+    policy: Any
+    memory: Any = None
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def session_id(self) -> str:
+        return self.transcript.session_id
+
+    async def close(self) -> None:
+        self.ledger.close()
+        if self.memory is not None:
+            self.memory.close()
+        await self.provider.aclose()
+
+
+def build_tools(config: Config) -> list[Tool]:
+    from wakeful.tools.memory_tools import memory_tools
+    from wakeful.tools.registry import default_tools
+
+    tools: list[Tool] = [*default_tools(), *memory_tools()]
+    try:
+        from wakeful.tools.delegate import delegate_tools
+    except ImportError:
+        delegate_tools = None  # type: ignore[assignment]
+    if delegate_tools is not None:
+        tools += delegate_tools(config)
+    return tools
+
+
+def open_runtime(
+    paths: Paths,
+    config: Config,
+    options: RunOptions,
+    approver: Approver | None = None,
+    on_event: Callable[[LoopEvent], None] | None = None,
+) -> Runtime:
+    from wakeful.memory import MemoryService
+    from wakeful.policy.decision import Policy
+    from wakeful.policy.sandbox import Sandbox
+
+    paths.ensure()
+    mode = options.permission_mode or config.permission_mode
+    provider = resolve_provider(options.model, config)
+    store = SessionStore(paths.sessions)
+    memory = MemoryService.open(paths, config)
+
+    messages = []
+    if options.resume or options.continue_last:
+        if options.resume:
+            transcript = store.open(options.resume)
+        else:
+            latest = store.latest()
+            if latest is None:
+                from wakeful.core.errors import UsageError
+
+                raise UsageError(
+                    "no session to continue in this workspace; start one without --continue"
+                )
+            transcript = Transcript(latest.path, latest.id)
+        meta, messages = replay(transcript.records())
+        snapshot = str(meta.get("memory_snapshot", ""))
+        transcript.append({"type": "resume", "model": provider.model})
+    else:
+        snapshot = memory.index_snapshot()
+        transcript = Transcript.create(
+            paths.sessions,
+            {
+                "version": __version__,
+                "provider": provider.name,
+                "model": provider.model,
+                "permission_mode": mode,
+                "workspace": str(paths.workspace),
+                "memory_snapshot": snapshot,
+            },
+        )
+
+    reviewer = None
+    reviewer_spec = config.get("reviewer", "model")
+    if reviewer_spec and mode == "auto":
+        reviewer = resolve_provider(reviewer_spec, config)
+    policy = Policy.from_config(
+        paths, config, mode=mode, interactive=options.interactive, reviewer=reviewer
+    )
+    tools = build_tools(config)
+    ctx = ToolContext(
+        paths=paths, config=config, session_id=transcript.session_id, cwd=paths.workspace
+    )
+    ctx.extras["memory"] = memory
+    ctx.extras["memory_stage"] = memory.stage(transcript.session_id)
+    notices: list[str] = []
+    sandbox_on = options.sandbox if options.sandbox is not None else bool(config.get("sandbox"))
+    if sandbox_on:
+        sandbox = Sandbox.from_config(paths, config, enabled=True)
+        if sandbox.notice:
+            notices.append(sandbox.notice)
+        ctx.extras["sandbox"] = sandbox
+
+    prefix = build_prefix(
+        [schema_of(t) for t in tools],
+        core_prompt(paths.workspace),
+        project_instructions(paths.workspace),
+        snapshot,
+    )
+    ledger = CacheLedger(paths.state_db)
+    limits = Limits(
+        max_turns=int(options.max_turns or config.get("max_turns", default=50)),
+        max_tokens=int(config.get("max_tokens", default=4096)),
+        max_session_tokens=int(config.get("max_session_tokens", default=2_000_000)),
+        max_wall_seconds=float(config.get("max_wall_seconds", default=1800.0)),
+    )
+    dispatcher = Dispatcher(tools, policy, ctx, approver=approver, on_event=on_event)
+    recall_limit = int(config.get("memory", "recall_limit", default=5))
+
+    def recall(query: str) -> str:
+        return memory.render_hints(memory.recall(query, limit=recall_limit))
+
+    agent = Agent(
+        provider=provider,
+        prefix=prefix,
+        dispatcher=dispatcher,
+        ctx=ctx,
+        transcript=transcript,
+        ledger=ledger,
+        messages=messages,
+        limits=limits,
+        on_event=on_event,
+        recall=recall,
+    )
+    _attach_coordinator(agent, config)
+    return Runtime(paths, config, provider, agent, transcript, ledger, policy, memory, notices)
+
+
+def _attach_coordinator(agent: Agent, config: Config) -> None:
+    """Give the delegate tool its coordinator, when the agents layer provides one."""
+    try:
+        from wakeful.agents.coordinator import attach
+    except ImportError:
+        return
+    attach(agent, config)
+
+
+def prefix_of(agent: Agent) -> Prefix:
+    return agent.prefix

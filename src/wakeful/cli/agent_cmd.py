@@ -1,0 +1,239 @@
+"""The default command (REPL, or headless with -p), `sessions` and `cost`."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+
+import typer
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+    stream_json = "stream-json"
+
+
+class Mode(StrEnum):
+    default = "default"
+    plan = "plan"
+    auto = "auto"
+    bypass = "bypass"
+
+
+def _version(value: bool) -> None:
+    if value:
+        from wakeful import __version__
+
+        typer.echo(f"wakeful {__version__}")
+        raise typer.Exit()
+
+
+def main(
+    ctx: typer.Context,
+    prompt: str | None = typer.Option(
+        None, "-p", "--print", help="Run PROMPT headless and print the result ('-' reads stdin)."
+    ),
+    output_format: OutputFormat = typer.Option(
+        OutputFormat.text, "--output-format", help="Headless output: text, json or stream-json."
+    ),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        "-m",
+        help="PROVIDER:NAME: anthropic:..., openai:..., local[:NAME], scripted:FILE.",
+    ),
+    permission_mode: Mode | None = typer.Option(
+        None, "--permission-mode", help="default, plan (read-only), auto, or bypass."
+    ),
+    continue_: bool = typer.Option(False, "--continue", "-c", help="Continue the latest session."),
+    resume: str | None = typer.Option(None, "--resume", "-r", help="Resume session ID."),
+    max_turns: int | None = typer.Option(None, "--max-turns", help="Model turns per prompt."),
+    sandbox: bool | None = typer.Option(
+        None, "--sandbox/--no-sandbox", help="Run bash under bubblewrap."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """Start the interactive REPL, or run one prompt headless with -p."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from wakeful.agents.runtime import RunOptions
+    from wakeful.cli.common import load
+
+    paths, config = load()
+    options = RunOptions(
+        model=model,
+        permission_mode=permission_mode.value if permission_mode else None,
+        resume=resume,
+        continue_last=continue_,
+        sandbox=sandbox,
+        max_turns=max_turns,
+    )
+    if prompt is None:
+        from wakeful.cli.repl import run_repl
+
+        run_repl(paths, config, options)
+        return
+    if prompt == "-":
+        prompt = sys.stdin.read()
+    if not prompt.strip():
+        from wakeful.core.errors import UsageError
+
+        raise UsageError("the prompt is empty: pass text to -p, or '-' to read it from stdin")
+    _headless(paths, config, options, prompt, output_format)
+
+
+def _headless(paths, config, options, prompt: str, fmt: OutputFormat) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import json
+
+    from wakeful.agents.headless import run_headless, stream_json_sink
+    from wakeful.core.errors import WakefulError
+
+    sink = None
+    if fmt is OutputFormat.stream_json:
+        sink = stream_json_sink()
+    elif fmt is OutputFormat.text:
+
+        def sink(event):  # type: ignore[no-untyped-def]
+            if event.kind in {"notice", "error"}:
+                sys.stderr.write(f"wakeful: {event.data.get('message')}\n")
+
+    try:
+        result = asyncio.run(run_headless(paths, config, options, prompt, on_event=sink))
+    except WakefulError as exc:
+        if fmt is not OutputFormat.text:
+            print(
+                json.dumps(
+                    {
+                        "type": "result",
+                        "result": str(exc),
+                        "is_error": True,
+                        "num_turns": 0,
+                        "session_id": None,
+                        "usage": {"input": 0, "output": 0, "cache_read": 0, "cache_write": 0},
+                        "cost": 0.0,
+                    }
+                )
+            )
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write("wakeful: interrupted; the transcript is kept (resume with --continue)\n")
+        raise typer.Exit(130) from None
+    if fmt is OutputFormat.text:
+        print(result["result"] or "")
+    else:
+        print(json.dumps(result))
+    if result["is_error"]:
+        raise typer.Exit(1)
+
+
+def sessions_list(json_out: bool = typer.Option(False, "--json", help="JSON output.")) -> None:
+    """List this workspace's sessions, newest first."""
+    import json
+    from datetime import datetime
+
+    from wakeful.cli.common import load
+    from wakeful.loop.session import SessionStore
+
+    paths, _ = load()
+    sessions = SessionStore(paths.sessions).list()
+    if json_out:
+        print(json.dumps([s.to_dict() for s in sessions]))
+        return
+    if not sessions:
+        print("no sessions yet in this workspace")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "updated", "messages", "tokens", "title")
+    for s in sessions:
+        when = datetime.fromtimestamp(s.updated).strftime("%Y-%m-%d %H:%M")
+        table.add_row(s.id, when, str(s.messages), str(s.usage.total), s.title)
+    Console().print(table)
+
+
+def cost(
+    session: str | None = typer.Argument(None, help="Session id (default: the latest)."),
+    all_sessions: bool = typer.Option(False, "--all", help="Every session."),
+    json_out: bool = typer.Option(False, "--json", help="JSON output."),
+) -> None:
+    """Tokens, cache hit ratio and cost, per agent, with any cache breaks explained."""
+    import json
+
+    from wakeful.cli.common import load
+    from wakeful.loop.session import SessionStore
+    from wakeful.prompt.ledger import read_costs
+
+    paths, _ = load()
+    sid = session
+    if sid is None and not all_sessions:
+        latest = SessionStore(paths.sessions).latest()
+        sid = latest.id if latest else None
+    rows = read_costs(paths.state_db, sid) if (sid or all_sessions) else []
+    if json_out:
+        print(json.dumps([r.to_dict() for r in rows]))
+        return
+    if not rows:
+        print("no model requests recorded yet")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from wakeful.core.usage import Usage
+
+    table = Table(
+        "session",
+        "agent",
+        "requests",
+        "input",
+        "output",
+        "cache read",
+        "cache write",
+        "hit ratio",
+        "cost $",
+    )
+    total = Usage()
+    total_cost = 0.0
+    for r in rows:
+        u = r.usage
+        total = total + u
+        total_cost += r.cost
+        table.add_row(
+            r.session_id,
+            r.agent,
+            str(r.requests),
+            str(u.input),
+            str(u.output),
+            str(u.cache_read),
+            str(u.cache_write),
+            f"{u.cache_hit_ratio:.1%}",
+            f"{r.cost:.4f}",
+        )
+    table.add_row(
+        "total",
+        "",
+        str(sum(r.requests for r in rows)),
+        str(total.input),
+        str(total.output),
+        str(total.cache_read),
+        str(total.cache_write),
+        f"{total.cache_hit_ratio:.1%}",
+        f"{total_cost:.4f}",
+    )
+    console = Console()
+    console.print(table)
+    for r in rows:
+        for b in r.breaks:
+            console.print(f"[yellow]cache break[/] ({r.agent}): {b}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.callback(invoke_without_command=True)(main)
+    sessions = typer.Typer(help="Session transcripts.", no_args_is_help=True)
+    sessions.command("list")(sessions_list)
+    app.add_typer(sessions, name="sessions")
+    app.command("cost")(cost)

@@ -1,0 +1,191 @@
+"""The interactive REPL: prompt_toolkit for input, rich for output.
+
+Ctrl-C during a turn cancels that turn (the transcript keeps what happened); Ctrl-C at the
+prompt clears the line; Ctrl-D or /exit leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from wakeful.agents.runtime import RunOptions, Runtime, open_runtime
+from wakeful.core.config import Config
+from wakeful.core.events import LoopEvent, ToolCall
+from wakeful.core.paths import Paths
+from wakeful.loop.dispatch import args_preview
+from wakeful.policy.types import Decision
+
+HELP = """\
+/help   this help
+/cost   tokens, cache hit ratio and cost of this session
+/clear  start a new conversation (a new session)
+/exit   leave (Ctrl-D also works)
+Ctrl-C cancels a running turn."""
+
+
+class Repl:
+    def __init__(self, paths: Paths, config: Config, options: RunOptions) -> None:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory
+
+        self.paths = paths
+        self.config = config
+        self.options = options
+        self.console = Console(highlight=False)
+        paths.user_data.mkdir(parents=True, exist_ok=True)
+        self.prompt = PromptSession(history=FileHistory(str(paths.user_data / "history")))
+        self.always: set[tuple[str, str]] = set()
+        self.runtime: Runtime | None = None
+        self._in_text = False
+
+    # -- events and permission ---------------------------------------------------------
+
+    def on_event(self, event: LoopEvent) -> None:
+        d: dict[str, Any] = event.data
+        if event.kind == "text":
+            self.console.print(d["text"], end="", markup=False)
+            self._in_text = True
+            return
+        if self._in_text:
+            self.console.print()
+            self._in_text = False
+        if event.kind == "tool_start":
+            self.console.print(f"[cyan]● {d['tool']}[/]({escape(args_preview(d['input']))})")
+        elif event.kind == "tool_end":
+            style = "red" if d["is_error"] else "dim"
+            self.console.print(f"  [{style}]⎿ {escape(d['summary'] or '(no output)')}[/]")
+        elif event.kind == "permission" and d["decision"] == "deny":
+            self.console.print(
+                f"  [red]✗ {d['tool']} denied ({d['tier']}): {escape('; '.join(d['reasons']))}[/]"
+            )
+        elif event.kind in {"notice", "error"}:
+            color = "red" if event.kind == "error" else "yellow"
+            self.console.print(f"[{color}]{escape(str(d.get('message')))}[/]")
+
+    async def approve(self, call: ToolCall, decision: Decision) -> bool:
+        key = (call.name, decision.tier)
+        if key in self.always:
+            return True
+        if self._in_text:
+            self.console.print()
+            self._in_text = False
+        self.console.print(
+            f"[bold yellow]? {call.name}[/]({escape(args_preview(call.input or {}, 300))}) "
+            f"— tier [bold]{decision.tier}[/]: {escape('; '.join(decision.reasons))}"
+        )
+        try:
+            answer = await self.prompt.prompt_async("Allow? [y]es / [n]o / [a]lways this session: ")
+        except (KeyboardInterrupt, EOFError):
+            return False
+        answer = answer.strip().lower()
+        if answer in {"a", "always"}:
+            self.always.add(key)
+            return True
+        return answer in {"y", "yes"}
+
+    # -- main loop ---------------------------------------------------------------------
+
+    def _open(self, options: RunOptions) -> None:
+        options.interactive = True
+        self.runtime = open_runtime(
+            self.paths, self.config, options, approver=self.approve, on_event=self.on_event
+        )
+        for notice in self.runtime.notices:
+            self.console.print(f"[yellow]{escape(notice)}[/]")
+
+    async def run(self) -> None:
+        self._open(self.options)
+        assert self.runtime is not None
+        rt = self.runtime
+        self.console.print(
+            f"[bold]wakeful[/] · {rt.provider.name}:{rt.provider.model} · "
+            f"session {rt.session_id} · /help for commands"
+        )
+        try:
+            while True:
+                try:
+                    line = await self.prompt.prompt_async("› ")
+                except KeyboardInterrupt:
+                    continue
+                except EOFError:
+                    break
+                line = line.strip()
+                if not line:
+                    continue
+                if line.startswith("/"):
+                    if not await self.command(line):
+                        break
+                    continue
+                await self.turn(line)
+        finally:
+            if self.runtime is not None:
+                await self.runtime.close()
+
+    async def turn(self, text: str) -> None:
+        assert self.runtime is not None
+        loop = asyncio.get_running_loop()
+        task = asyncio.ensure_future(self.runtime.agent.run(text))
+        loop.add_signal_handler(signal.SIGINT, task.cancel)
+        try:
+            result = await task
+            if self._in_text:
+                self.console.print()
+                self._in_text = False
+            if result.is_error and result.error:
+                self.console.print(f"[red]{escape(result.error)}[/]")
+        except asyncio.CancelledError:
+            if self._in_text:
+                self.console.print()
+                self._in_text = False
+            self.console.print("[yellow]turn cancelled; the transcript is kept[/]")
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+
+    async def command(self, line: str) -> bool:
+        """Run a slash command; False means leave."""
+        name = line.split()[0].lower()
+        if name in {"/exit", "/quit"}:
+            return False
+        if name == "/help":
+            self.console.print(HELP, markup=False)
+        elif name == "/cost":
+            self.show_cost()
+        elif name == "/clear":
+            assert self.runtime is not None
+            await self.runtime.close()
+            self._open(
+                RunOptions(
+                    model=self.options.model,
+                    permission_mode=self.options.permission_mode,
+                    sandbox=self.options.sandbox,
+                    max_turns=self.options.max_turns,
+                )
+            )
+            self.console.print(f"new session {self.runtime.session_id}")
+        else:
+            self.console.print(f"unknown command {name}; /help lists them", markup=False)
+        return True
+
+    def show_cost(self) -> None:
+        assert self.runtime is not None
+        u = self.runtime.agent.usage
+        from wakeful.core.usage import cost_usd
+
+        dollars = cost_usd(self.runtime.provider.name, self.runtime.provider.model, u)
+        self.console.print(
+            f"requests {self.runtime.agent.requests} · input {u.input} · output {u.output} · "
+            f"cache read {u.cache_read} · cache write {u.cache_write} · "
+            f"hit ratio {u.cache_hit_ratio:.1%} · cost ${dollars:.4f}"
+        )
+
+
+def run_repl(paths: Paths, config: Config, options: RunOptions) -> None:
+    repl = Repl(paths, config, options)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(repl.run())

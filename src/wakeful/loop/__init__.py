@@ -1,0 +1,1 @@
+"""The agent loop: turns, tool dispatch, budgets, retries, transcripts."""

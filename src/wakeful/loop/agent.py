@@ -1,0 +1,250 @@
+"""The agent loop, small enough to read in one sitting.
+
+A user turn: recall hints -> ask the model -> run the tools it called (each checked by the
+policy first) -> feed results back -> repeat until the model stops calling tools or a limit
+is reached. Everything else (providers, tools, policy, memory, caching) lives in the layer
+that owns it; this file only wires them together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from wakeful.core.errors import BudgetExceeded, ProviderError, WakefulError
+from wakeful.core.events import LoopEvent, Stop, TextDelta, ToolCall, UsageEvent
+from wakeful.core.messages import Message, TextBlock, ToolResultBlock, ToolUseBlock
+from wakeful.core.usage import Usage
+from wakeful.loop.dispatch import Dispatcher
+from wakeful.loop.retry import RetryPolicy, with_retries
+from wakeful.loop.session import Transcript
+from wakeful.prompt.ledger import CacheLedger
+from wakeful.prompt.prefix import Prefix
+from wakeful.providers.base import Provider
+from wakeful.tools.base import ToolContext
+
+EventSink = Callable[[LoopEvent], None]
+
+
+class Compactor(Protocol):
+    async def maybe_compact(self, messages: list[Message], last: Usage) -> list[Message] | None: ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_turns: int = 50
+    max_tokens: int = 4096
+    max_session_tokens: int = 2_000_000
+    max_wall_seconds: float = 1800.0
+
+
+@dataclass
+class TurnResult:
+    text: str
+    is_error: bool
+    turns: int
+    usage: Usage
+    stop_reason: str
+    error: str | None = None
+
+
+@dataclass
+class _Response:
+    text: str = ""
+    calls: list[ToolCall] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    stop: str = "end_turn"
+
+
+class Agent:
+    def __init__(
+        self,
+        *,
+        provider: Provider,
+        prefix: Prefix,
+        dispatcher: Dispatcher,
+        ctx: ToolContext,
+        transcript: Transcript | None = None,
+        ledger: CacheLedger | None = None,
+        messages: list[Message] | None = None,
+        limits: Limits | None = None,
+        on_event: EventSink | None = None,
+        name: str = "main",
+        recall: Callable[[str], str] | None = None,
+        compactor: Compactor | None = None,
+        fixed_breakpoints: list[int] | None = None,
+        prompt_cache_key: str | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.provider = provider
+        self.prefix = prefix
+        self.dispatcher = dispatcher
+        self.ctx = ctx
+        self.transcript = transcript
+        self.ledger = ledger
+        self.messages: list[Message] = list(messages or [])
+        self.limits = limits or Limits()
+        self.on_event = on_event or (lambda event: None)
+        self.name = name
+        self.recall = recall
+        self.compactor = compactor
+        self.fixed_breakpoints = list(fixed_breakpoints or [])
+        self.prompt_cache_key = prompt_cache_key
+        self.retry = retry or RetryPolicy()
+        self.usage = Usage()
+        self.requests = 0
+
+    @property
+    def session_id(self) -> str:
+        return self.ctx.session_id
+
+    async def run(self, user_text: str) -> TurnResult:
+        """One user turn. Cancelling the task stops it cleanly and keeps the transcript valid."""
+        started = time.monotonic()
+        turn_usage = Usage()
+        hints = self.recall(user_text) if self.recall else ""
+        self._append(Message("user", [TextBlock(user_text + (f"\n\n{hints}" if hints else ""))]))
+        last_text = ""
+        try:
+            for step in range(1, self.limits.max_turns + 1):
+                self._check_budgets(started)
+                response = await self._complete()
+                turn_usage = turn_usage + response.usage
+                last_text = response.text or last_text
+                blocks: list[Any] = [TextBlock(response.text)] if response.text else []
+                blocks += [
+                    ToolUseBlock(c.id, c.name, c.input if c.input is not None else {})
+                    for c in response.calls
+                ]
+                self._append(Message("assistant", blocks or [TextBlock("")]))
+                if not response.calls:
+                    return TurnResult(response.text, False, step, turn_usage, response.stop)
+                results = await self.dispatcher.run(response.calls, self._user_messages())
+                self._append(Message("user", list(results)))
+            raise BudgetExceeded(
+                f"stopped after {self.limits.max_turns} model turns (max_turns); "
+                "raise it with --max-turns or in config"
+            )
+        except asyncio.CancelledError:
+            self._repair_after_cancel()
+            raise
+        except (BudgetExceeded, ProviderError) as exc:
+            self.on_event(LoopEvent("error", {"message": str(exc)}))
+            if self.transcript:
+                self.transcript.append({"type": "error", "agent": self.name, "message": str(exc)})
+            return TurnResult(last_text, True, self.requests, turn_usage, "error", str(exc))
+
+    # -- model -------------------------------------------------------------------------
+
+    async def _complete(self) -> _Response:
+        if self.compactor is not None:
+            compacted = await self.compactor.maybe_compact(self.messages, self.usage)
+            if compacted is not None:
+                self.messages = compacted
+                if self.transcript:
+                    self.transcript.append(
+                        {
+                            "type": "compaction",
+                            "agent": self.name,
+                            "messages": [m.to_dict() for m in compacted],
+                        }
+                    )
+        breakpoints = sorted({*self.fixed_breakpoints, len(self.messages) - 1})
+        request = self.prefix.request(
+            self.provider.model,
+            self.messages,
+            self.limits.max_tokens,
+            message_breakpoints=[b for b in breakpoints if 0 <= b < len(self.messages)],
+            prompt_cache_key=self.prompt_cache_key,
+        )
+
+        async def attempt() -> _Response:
+            out = _Response()
+            async for event in self.provider.stream(request):
+                if isinstance(event, TextDelta):
+                    out.text += event.text
+                    self.on_event(LoopEvent("text", {"text": event.text, "agent": self.name}))
+                elif isinstance(event, ToolCall):
+                    out.calls.append(event)
+                elif isinstance(event, UsageEvent):
+                    out.usage = out.usage + event.usage
+                elif isinstance(event, Stop):
+                    out.stop = event.reason
+            return out
+
+        def notify(n: int, wait: float, exc: Exception) -> None:
+            self.on_event(LoopEvent("notice", {"message": f"{exc}; retry {n} in {wait:.1f}s"}))
+
+        response = await with_retries(attempt, self.retry, notify)
+        self.requests += 1
+        self.usage = self.usage + response.usage
+        if self.transcript:
+            self.transcript.usage(response.usage, self.name)
+        if self.ledger:
+            entry = self.ledger.record(
+                self.session_id,
+                self.name,
+                self.provider.name,
+                self.provider.model,
+                self.prefix,
+                self.messages,
+                response.usage,
+            )
+            if entry.cache_break:
+                self.on_event(LoopEvent("notice", {"message": f"cache break: {entry.cache_break}"}))
+        self.on_event(LoopEvent("usage", {"usage": response.usage.to_dict(), "agent": self.name}))
+        return response
+
+    # -- bookkeeping -------------------------------------------------------------------
+
+    def _append(self, message: Message) -> None:
+        self.messages.append(message)
+        if self.transcript:
+            self.transcript.message(message, self.name)
+
+    def _user_messages(self) -> list[str]:
+        """What the user said, never the assistant's prose or tool output (for the reviewer)."""
+        return [
+            m.text
+            for m in self.messages
+            if m.role == "user" and any(isinstance(b, TextBlock) for b in m.content)
+        ]
+
+    def _check_budgets(self, started: float) -> None:
+        if self.usage.total >= self.limits.max_session_tokens:
+            raise BudgetExceeded(
+                f"session token budget reached ({self.usage.total} >= "
+                f"{self.limits.max_session_tokens}); raise max_session_tokens in config"
+            )
+        if time.monotonic() - started > self.limits.max_wall_seconds:
+            raise BudgetExceeded(
+                f"wall-time budget reached ({self.limits.max_wall_seconds:.0f}s); "
+                "raise max_wall_seconds in config"
+            )
+
+    def _repair_after_cancel(self) -> None:
+        """Answer dangling tool calls so the conversation stays valid for the next turn."""
+        if self.messages and self.messages[-1].role == "assistant":
+            dangling = self.messages[-1].tool_uses
+            if dangling:
+                self._append(
+                    Message(
+                        "user",
+                        [
+                            ToolResultBlock(t.id, "cancelled by the user", is_error=True)
+                            for t in dangling
+                        ],
+                    )
+                )
+        self.dispatcher.discard_staged()
+        if self.transcript:
+            self.transcript.append({"type": "interrupted", "agent": self.name, "time": time.time()})
+
+
+def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, WakefulError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,206 @@
+"""Tool dispatch: validate the call, ask the policy, run it, cap its output.
+
+Read-only calls that sit next to each other run in parallel; anything that writes runs
+alone, in the order the model asked. A malformed call becomes an error result, never a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from wakeful.core.events import LoopEvent, ToolCall
+from wakeful.core.messages import ToolResultBlock
+from wakeful.policy.types import Decision
+from wakeful.tools.base import Tool, ToolContext, ToolResult
+
+Approver = Callable[[ToolCall, Decision], Awaitable[bool]]
+MEMORY_TOOLS = frozenset({"remember", "recall", "forget"})
+RESULT_CAP = 50_000
+
+
+class DecisionMaker:
+    """What the dispatcher needs from the policy layer (wakeful.policy.decision.Policy)."""
+
+    async def decide(self, risk: Any, ctx: Any) -> Decision:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+
+@dataclass
+class _Planned:
+    index: int
+    call: ToolCall
+    tool: Tool
+    args: dict[str, Any]
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        tools: list[Tool],
+        policy: Any,
+        ctx: ToolContext,
+        approver: Approver | None = None,
+        on_event: Callable[[LoopEvent], None] | None = None,
+        agent: str = "main",
+        result_cap: int = RESULT_CAP,
+    ) -> None:
+        self.tools = {t.name: t for t in tools}
+        self.policy = policy
+        self.ctx = ctx
+        self.approver = approver
+        self.on_event = on_event or (lambda event: None)
+        self.agent = agent
+        self.result_cap = result_cap
+
+    async def run(self, calls: list[ToolCall], user_messages: list[str]) -> list[ToolResultBlock]:
+        from wakeful.policy.decision import DecisionContext
+
+        results: list[ToolResult | None] = [None] * len(calls)
+        planned: list[_Planned] = []
+        dctx = DecisionContext(session_id=self.ctx.session_id, user_messages=user_messages)
+        for i, call in enumerate(calls):
+            tool = self.tools.get(call.name)
+            if tool is None:
+                names = ", ".join(sorted(self.tools))
+                results[i] = ToolResult.error(
+                    f"unknown tool {call.name!r}; available tools: {names}"
+                )
+                continue
+            if call.input is None:
+                results[i] = ToolResult.error(
+                    f"the arguments for {call.name} were not valid JSON ({call.raw_arguments[:200]!r}); "
+                    "call it again with a JSON object matching its schema"
+                )
+                continue
+            try:
+                risk = tool.risk(call.input, self.ctx)
+            except Exception as exc:  # a tool's risk() must not take the loop down
+                results[i] = ToolResult.error(f"invalid arguments for {call.name}: {exc}")
+                continue
+            decision = await self.policy.decide(risk, dctx)
+            self.on_event(
+                LoopEvent(
+                    "permission",
+                    {
+                        "tool": call.name,
+                        "id": call.id,
+                        "tier": decision.tier,
+                        "decision": decision.decision,
+                        "reasons": decision.reasons,
+                        "agent": self.agent,
+                    },
+                )
+            )
+            allowed = decision.decision == "allow"
+            if decision.decision == "ask":
+                allowed = bool(self.approver) and await self.approver(call, decision)
+                if not allowed and not self.approver:
+                    decision.reasons.append("needs approval, and this run cannot ask")
+            if not allowed:
+                why = "; ".join(decision.reasons) or "not allowed"
+                verb = (
+                    "declined by the user"
+                    if decision.decision == "ask" and self.approver
+                    else "denied by policy"
+                )
+                results[i] = ToolResult.error(f"{call.name} was {verb} ({decision.tier}): {why}")
+                continue
+            planned.append(_Planned(i, call, tool, call.input))
+
+        for batch in _batches(planned):
+            outs = await asyncio.gather(*(self._run_one(p) for p in batch))
+            for p, out in zip(batch, outs, strict=True):
+                results[p.index] = out
+
+        blocks = []
+        for call, result in zip(calls, results, strict=True):
+            assert result is not None
+            blocks.append(ToolResultBlock(call.id, result.content, result.is_error))
+        self._settle_memory(calls, results)
+        return blocks
+
+    async def _run_one(self, p: _Planned) -> ToolResult:
+        self.on_event(
+            LoopEvent(
+                "tool_start",
+                {"tool": p.call.name, "id": p.call.id, "input": p.args, "agent": self.agent},
+            )
+        )
+        try:
+            result = await p.tool.run(p.args, self.ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            result = ToolResult.error(f"{p.call.name} failed: {type(exc).__name__}: {exc}")
+        result = self._cap(p.call, result)
+        self.on_event(
+            LoopEvent(
+                "tool_end",
+                {
+                    "tool": p.call.name,
+                    "id": p.call.id,
+                    "is_error": result.is_error,
+                    "summary": _summary(result.content),
+                    "agent": self.agent,
+                },
+            )
+        )
+        return result
+
+    def _cap(self, call: ToolCall, result: ToolResult) -> ToolResult:
+        """Oversized results are cut with a marker; the full text is kept on disk."""
+        if len(result.content) <= self.result_cap:
+            return result
+        folder = self.ctx.paths.tool_results
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{call.name}-{secrets.token_hex(4)}.txt"
+        path.write_text(result.content, encoding="utf-8")
+        head = result.content[: self.result_cap - 200]
+        marker = (
+            f"\n[... truncated: {len(result.content)} characters in all; "
+            f"the full result is in {path} ...]"
+        )
+        return ToolResult(head + marker, result.is_error, result.meta)
+
+    def _settle_memory(self, calls: list[ToolCall], results: list[ToolResult | None]) -> None:
+        stage = self.ctx.extras.get("memory_stage")
+        if stage is None:
+            return
+        outcomes = [
+            (c.name, bool(r.is_error))
+            for c, r in zip(calls, results, strict=True)
+            if c.name not in MEMORY_TOOLS and r is not None
+        ]
+        stage.settle(outcomes)
+
+    def discard_staged(self) -> None:
+        stage = self.ctx.extras.get("memory_stage")
+        if stage is not None:
+            stage.discard()
+
+
+def _batches(planned: list[_Planned]) -> list[list[_Planned]]:
+    """Consecutive read-only calls share a batch (run in parallel); others run alone."""
+    batches: list[list[_Planned]] = []
+    for p in planned:
+        if p.tool.read_only and batches and all(q.tool.read_only for q in batches[-1]):
+            batches[-1].append(p)
+        else:
+            batches.append([p])
+    return batches
+
+
+def _summary(text: str) -> str:
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    lines = text.count("\n") + 1 if text else 0
+    return (first[:100] + (f" (+{lines - 1} lines)" if lines > 1 else "")) if first else ""
+
+
+def args_preview(args: dict[str, Any], limit: int = 120) -> str:
+    text = json.dumps(args, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

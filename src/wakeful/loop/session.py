@@ -1,0 +1,177 @@
+"""Session transcripts as JSONL under `.wakeful/sessions/`, resumable and listable.
+
+The transcript is append-only and keeps the full history even when the live conversation
+is compacted; resuming replays the `message` lines, honouring the last `compaction` line.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from wakeful.core.errors import UsageError
+from wakeful.core.messages import Message
+from wakeful.core.usage import Usage
+
+
+def new_session_id() -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class SessionInfo:
+    id: str
+    path: Path
+    created: float
+    updated: float
+    title: str
+    messages: int
+    usage: Usage = field(default_factory=Usage)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "created": self.created,
+            "updated": self.updated,
+            "title": self.title,
+            "messages": self.messages,
+            "usage": self.usage.to_dict(),
+            "path": str(self.path),
+        }
+
+
+class Transcript:
+    """One session's JSONL file. Each write is one line, flushed, so a crash loses nothing."""
+
+    def __init__(self, path: Path, session_id: str) -> None:
+        self.path = path
+        self.session_id = session_id
+
+    @classmethod
+    def create(
+        cls, sessions_dir: Path, meta: dict[str, Any], session_id: str | None = None
+    ) -> Transcript:
+        sessions_dir.mkdir(parents=True, exist_ok=True)
+        sid = session_id or new_session_id()
+        t = cls(sessions_dir / f"{sid}.jsonl", sid)
+        t.append({"type": "meta", "session_id": sid, "time": time.time(), **meta})
+        return t
+
+    def append(self, record: dict[str, Any]) -> None:
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+
+    def message(self, message: Message, agent: str = "main") -> None:
+        self.append(
+            {"type": "message", "agent": agent, "time": time.time(), "message": message.to_dict()}
+        )
+
+    def usage(self, usage: Usage, agent: str = "main") -> None:
+        self.append(
+            {"type": "usage", "agent": agent, "time": time.time(), "usage": usage.to_dict()}
+        )
+
+    def records(self) -> list[dict[str, Any]]:
+        return read_records(self.path)
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """All parseable lines; a torn last line (crash mid-write) is skipped, not fatal."""
+    out: list[dict[str, Any]] = []
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
+    except FileNotFoundError:
+        pass
+    return out
+
+
+def replay(
+    records: list[dict[str, Any]], agent: str = "main"
+) -> tuple[dict[str, Any], list[Message]]:
+    """The meta line and the live conversation of one agent in a transcript."""
+    meta: dict[str, Any] = {}
+    messages: list[Message] = []
+    for rec in records:
+        kind = rec.get("type")
+        if kind == "meta" and not meta:
+            meta = rec
+        elif kind == "message" and rec.get("agent", "main") == agent:
+            messages.append(Message.from_dict(rec["message"]))
+        elif kind == "compaction" and rec.get("agent", "main") == agent:
+            messages = [Message.from_dict(m) for m in rec["messages"]]
+    return meta, messages
+
+
+class SessionStore:
+    def __init__(self, sessions_dir: Path) -> None:
+        self.dir = sessions_dir
+
+    def list(self) -> list[SessionInfo]:
+        infos = []
+        if not self.dir.is_dir():
+            return infos
+        for path in self.dir.glob("*.jsonl"):
+            recs = read_records(path)
+            if not recs:
+                continue
+            meta = recs[0] if recs[0].get("type") == "meta" else {}
+            title = ""
+            count = 0
+            usage = Usage()
+            for r in recs:
+                if r.get("type") == "message":
+                    count += 1
+                    if (
+                        not title
+                        and r["message"]["role"] == "user"
+                        and r.get("agent", "main") == "main"
+                    ):
+                        blocks = r["message"]["content"]
+                        texts = [b.get("text", "") for b in blocks if b.get("type") == "text"]
+                        title = " ".join(" ".join(texts).split())[:60]
+                elif r.get("type") == "usage":
+                    usage = usage + Usage.from_dict(r.get("usage"))
+            stat = path.stat()
+            infos.append(
+                SessionInfo(
+                    path.stem,
+                    path,
+                    float(meta.get("time", stat.st_mtime)),
+                    stat.st_mtime,
+                    title,
+                    count,
+                    usage,
+                )
+            )
+        infos.sort(key=lambda s: s.updated, reverse=True)
+        return infos
+
+    def latest(self) -> SessionInfo | None:
+        sessions = self.list()
+        return sessions[0] if sessions else None
+
+    def open(self, session_id: str) -> Transcript:
+        path = self.dir / f"{session_id}.jsonl"
+        if not path.is_file():
+            matches = sorted(self.dir.glob(f"{session_id}*.jsonl")) if self.dir.is_dir() else []
+            if len(matches) == 1:
+                path = matches[0]
+            else:
+                raise UsageError(
+                    f"no session {session_id!r} in {self.dir}; `wakeful sessions list` shows them"
+                )
+        return Transcript(path, path.stem)
