@@ -1,0 +1,111 @@
+"""Fixtures shared by the end-to-end tests: a temporary git repository and the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SCRUB = (
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_BASE_URL",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "WAKEFUL_MODEL",
+    "WAKEFUL_PERMISSION_MODE",
+    "WAKEFUL_REQUEST_LOG",
+    "WAKEFUL_HOME",
+)
+
+
+def clean_env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SCRUB}
+    env.update(
+        {
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_DATA_HOME": str(home / ".local/share"),
+            "NO_COLOR": "1",
+            "COLUMNS": "200",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    subprocess.run(["git", "config", "user.email", "t@example.invalid"], cwd=repo, check=True)
+    subprocess.run(["git", "config", "user.name", "t"], cwd=repo, check=True)
+    (repo / "app.py").write_text('PORT = 8080\n\n\ndef greet(name):\n    return "hello " + nme\n')
+    subprocess.run(["git", "add", "."], cwd=repo, check=True)
+    subprocess.run(["git", "commit", "-qm", "init"], cwd=repo, check=True)
+    return repo
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    h = tmp_path / "home"
+    h.mkdir()
+    return h
+
+
+@pytest.fixture
+def cli(home: Path) -> Callable[..., CliResult]:
+    """Run the real CLI as a subprocess: cli(args, cwd=..., env={...}, input=...)."""
+
+    def run(
+        args: list[str],
+        cwd: Path,
+        env: dict[str, str] | None = None,
+        input: str | None = None,
+        timeout: float = 60,
+    ) -> CliResult:
+        proc = subprocess.run(
+            [sys.executable, "-m", "wakeful.cli.main", *args],
+            cwd=cwd,
+            env=clean_env(home, **(env or {})),
+            capture_output=True,
+            text=True,
+            input=input,
+            timeout=timeout,
+        )
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
+
+
+def write_script(path: Path, turns: list[dict[str, Any]]) -> Path:
+    path.write_text(json.dumps({"turns": turns}))
+    return path
+
+
+@pytest.fixture
+def script(tmp_path: Path) -> Callable[[str, list[dict[str, Any]]], Path]:
+    """script(name, turns) writes a scripted-provider file and returns its path."""
+
+    def make(name: str, turns: list[dict[str, Any]]) -> Path:
+        return write_script(tmp_path / f"{name}.json", turns)
+
+    return make
