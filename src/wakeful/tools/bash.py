@@ -1,0 +1,247 @@
+"""`bash`: run a shell command in the session's working directory, bounded in time and output.
+
+Design choices:
+- Output goes to a file, not a pipe. A background child (`server &`) that keeps the pipe
+  open would otherwise hang the call, and a file is already the full record we keep when
+  the output is too long to show.
+- Each command runs in its own session (process group), so a timeout or a cancelled turn
+  kills every process it started, not just the shell.
+- The working directory persists across calls: an EXIT trap writes the shell's final `pwd`
+  to an inherited file descriptor, which works the same inside a sandbox (descriptors cross
+  mount namespaces, temp paths may not), and keeps the command's exit status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wakeful.policy.types import RiskInput
+from wakeful.tools._args import ArgError, check_args
+from wakeful.tools._text import OUTPUT_CHAR_CAP
+from wakeful.tools.base import ToolContext, ToolResult
+
+DEFAULT_TIMEOUT = 120.0
+MAX_TIMEOUT = 600.0
+
+
+@dataclass
+class _Captured:
+    head: str
+    tail: str
+    total_bytes: int
+    truncated: bool
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _read_capped(path: Path, cap: int) -> _Captured:
+    """The whole output if it fits in cap chars, else its head and tail cut at line breaks."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        if size <= cap:
+            data = fh.read(cap + 1)
+            text = data.decode("utf-8", errors="replace")
+            if len(text) <= cap:
+                return _Captured(text, "", size, False)
+            fh.seek(0)
+        half = cap // 2
+        head = fh.read(half)
+        fh.seek(max(size - half, half))
+        tail = fh.read()
+    cut = head.rfind(b"\n")
+    if cut > half // 2:
+        head = head[: cut + 1]
+    cut = tail.find(b"\n")
+    if 0 <= cut < half // 2:
+        tail = tail[cut + 1 :]
+    return _Captured(
+        head.decode("utf-8", errors="replace"), tail.decode("utf-8", errors="replace"), size, True
+    )
+
+
+class BashTool:
+    name = "bash"
+    description = (
+        "Run a bash command and return its combined stdout and stderr plus the exit code. "
+        "The working directory persists between calls (a `cd` carries over). Stdin is "
+        f"empty, so interactive commands will not work. Default timeout {DEFAULT_TIMEOUT:.0f} s "
+        f"(max {MAX_TIMEOUT:.0f} s); on timeout every process the command started is killed. "
+        f"Output beyond {OUTPUT_CHAR_CAP} characters is cut in the middle and saved to a file. "
+        "To leave a process running in the background, redirect its output: "
+        "`cmd > log.txt 2>&1 &`. Prefer the read, glob and grep tools for looking at files."
+    )
+    input_schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "command": {"type": "string", "description": "The bash command to run."},
+            "timeout": {
+                "type": "number",
+                "description": f"Seconds before the command is killed. Default "
+                f"{DEFAULT_TIMEOUT:.0f}, at most {MAX_TIMEOUT:.0f}.",
+            },
+        },
+        "required": ["command"],
+    }
+    read_only = False
+
+    def __init__(self, output_cap: int = OUTPUT_CHAR_CAP, shell: str | None = None) -> None:
+        self.output_cap = output_cap
+        self.shell = shell or shutil.which("bash") or "/bin/sh"
+
+    def risk(self, args: dict[str, Any], ctx: ToolContext) -> RiskInput:
+        command = args.get("command") if isinstance(args, dict) else None
+        cwd = ctx.cwd or ctx.workspace
+        return RiskInput(
+            tool=self.name,
+            kind="shell",
+            command=command if isinstance(command, str) else None,
+            detail=f"cwd={cwd}",
+        )
+
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        try:
+            a = check_args(self.name, args, self.input_schema)
+        except ArgError as exc:
+            return ToolResult.error(str(exc))
+        command: str = a["command"]
+        if not command.strip():
+            return ToolResult.error("command is empty; pass the shell command to run.")
+        timeout = float(a.get("timeout", DEFAULT_TIMEOUT))
+        notes: list[str] = []
+        if timeout <= 0:
+            return ToolResult.error("timeout must be a positive number of seconds.")
+        if timeout > MAX_TIMEOUT:
+            notes.append(f"timeout lowered to the maximum of {MAX_TIMEOUT:.0f} s")
+            timeout = MAX_TIMEOUT
+
+        cwd = ctx.cwd or ctx.workspace
+        if not cwd.is_dir():
+            notes.append(f"working directory {cwd} no longer exists; ran in {ctx.workspace}")
+            cwd = ctx.workspace
+            ctx.cwd = cwd
+
+        out_fd, out_name = tempfile.mkstemp(prefix="wakeful-bash-", suffix=".out")
+        cwd_fd, cwd_name = tempfile.mkstemp(prefix="wakeful-bash-", suffix=".cwd")
+        out_path, cwd_path = Path(out_name), Path(cwd_name)
+        try:
+            script = (
+                f"trap '__wk_status=$?; pwd >&{cwd_fd} 2>/dev/null; exit $__wk_status' EXIT\n"
+                f"{command}\n"
+            )
+            argv = [self.shell, "-c", script]
+            sandbox = ctx.extras.get("sandbox")
+            if sandbox is not None:
+                argv = list(sandbox.wrap(argv, cwd))
+            env = dict(os.environ)
+            env["WAKEFUL"] = "1"
+            try:
+                proc = await asyncio.create_subprocess_exec(
+                    *argv,
+                    cwd=str(cwd),
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=out_fd,
+                    stderr=out_fd,
+                    pass_fds=(cwd_fd,),
+                    start_new_session=True,
+                    env=env,
+                )
+            except OSError as exc:
+                return ToolResult.error(f"Cannot start {argv[0]}: {exc.strerror}.")
+            finally:
+                os.close(out_fd)
+                os.close(cwd_fd)
+            timed_out = False
+            try:
+                await asyncio.wait_for(proc.wait(), timeout)
+            except TimeoutError:
+                timed_out = True
+                _kill_group(proc.pid)
+                await proc.wait()
+            except asyncio.CancelledError:
+                _kill_group(proc.pid)
+                await asyncio.shield(proc.wait())
+                raise
+            lingering = not timed_out and _group_alive(proc.pid)
+
+            new_cwd = cwd_path.read_text(errors="replace").strip()
+            if new_cwd and Path(new_cwd).is_dir() and Path(new_cwd) != cwd:
+                ctx.cwd = Path(new_cwd)
+                notes.append(f"cwd is now {new_cwd}")
+            elif ctx.cwd is None:
+                ctx.cwd = cwd
+
+            captured = _read_capped(out_path, self.output_cap)
+            text = captured.head
+            saved: Path | None = None
+            if captured.truncated:
+                saved = self._save_full(out_path, ctx)
+                where = f"full output saved to {saved}" if saved else "full output not saved"
+                marker = (
+                    f"\n\n... [output truncated: {captured.total_bytes} bytes in all, "
+                    f"showing the start and the end; {where}] ...\n\n"
+                )
+                text = captured.head.rstrip("\n") + marker + captured.tail
+            text = text.rstrip("\n") if text.strip() else "(no output)"
+
+            code = proc.returncode if proc.returncode is not None else -1
+            if timed_out:
+                status = (
+                    f"[timed out after {timeout:g} s; the command and its children were killed]"
+                )
+            elif code < 0:
+                status = f"[killed by signal {signal.Signals(-code).name}]"
+            else:
+                status = f"[exit code {code}]"
+            if lingering:
+                notes.append(
+                    f"background processes from this command are still running "
+                    f"(process group {proc.pid})"
+                )
+            tail = status + "".join(f"\n[{n}]" for n in notes)
+            return ToolResult(
+                f"{text}\n{tail}",
+                is_error=timed_out or code != 0,
+                meta={
+                    "exit_code": code,
+                    "timed_out": timed_out,
+                    "cwd": str(ctx.cwd),
+                    "truncated": captured.truncated,
+                    "full_output": str(saved) if saved else None,
+                },
+            )
+        finally:
+            cwd_path.unlink(missing_ok=True)
+            out_path.unlink(missing_ok=True)
+
+    def _save_full(self, out_path: Path, ctx: ToolContext) -> Path | None:
+        """Move the full output under `.wakeful/tool-results/` so the model can read it later."""
+        dest_dir = ctx.paths.tool_results
+        dest = dest_dir / f"bash-{uuid.uuid4().hex[:12]}.txt"
+        try:
+            ctx.paths.ensure()
+            dest_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out_path, dest)
+        except OSError:
+            return None
+        return dest

@@ -1,0 +1,148 @@
+"""`edit`: replace an exact, unique string in a file the model has read and that is unchanged.
+
+Exact-match editing is the safe middle ground between rewriting whole files (costly, lossy)
+and line-number patches (wrong as soon as anything shifts): the old text proves the model
+knows what it is replacing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from wakeful.policy.types import RiskInput
+from wakeful.tools._args import ArgError, check_args
+from wakeful.tools._paths import looks_binary
+from wakeful.tools._text import snippet
+from wakeful.tools.base import ToolContext, ToolResult
+from wakeful.tools.read import missing_file_message, note_recent, stale_reason, stamp
+
+_LINE_NUMBER_PREFIX = re.compile(r"^\s*\d+\t", re.MULTILINE)
+
+
+def _line_of(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def _not_found_hint(text: str, old: str) -> str:
+    if _LINE_NUMBER_PREFIX.search(old) and _LINE_NUMBER_PREFIX.sub("", old) in text:
+        return (
+            " It contains line-number prefixes from `read` output; remove the number and tab "
+            "at the start of each line."
+        )
+    stripped = old.strip()
+    if stripped and stripped in text:
+        return " Its text occurs with different leading/trailing whitespace; copy it exactly."
+    squashed = " ".join(old.split())
+    if squashed and squashed in " ".join(text.split()):
+        return " The words occur but with different whitespace or line breaks; copy it exactly."
+    return " Read the file again and copy the text exactly, including indentation."
+
+
+class EditTool:
+    name = "edit"
+    description = (
+        "Replace exact text in a file. old_string must match the file exactly (including "
+        "indentation and line breaks) and be unique in it, unless replace_all is true; add "
+        "surrounding lines to make it unique. The file must have been read with `read` and "
+        "not changed since. Do not include the line-number prefixes shown by `read`."
+    )
+    input_schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "description": "File to edit, absolute or relative."},
+            "old_string": {"type": "string", "description": "Exact text to replace."},
+            "new_string": {"type": "string", "description": "Replacement text."},
+            "replace_all": {
+                "type": "boolean",
+                "description": "Replace every occurrence instead of requiring a unique one.",
+            },
+        },
+        "required": ["path", "old_string", "new_string"],
+    }
+    read_only = False
+
+    def risk(self, args: dict[str, Any], ctx: ToolContext) -> RiskInput:
+        path = args.get("path") if isinstance(args, dict) else None
+        paths = (str(ctx.resolve(path)),) if isinstance(path, str) and path else ()
+        return RiskInput(tool=self.name, kind="write", paths=paths)
+
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        try:
+            a = check_args(self.name, args, self.input_schema)
+        except ArgError as exc:
+            return ToolResult.error(str(exc))
+        path = ctx.resolve(a["path"])
+        old: str = a["old_string"]
+        new: str = a["new_string"]
+        replace_all: bool = a.get("replace_all", False)
+        if old == "":
+            return ToolResult.error(
+                "old_string is empty. To create a file use `write`; to insert text, include "
+                "a neighbouring line in old_string and repeat it in new_string."
+            )
+        if old == new:
+            return ToolResult.error("old_string and new_string are identical; nothing to change.")
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return ToolResult.error(missing_file_message(path))
+        except OSError as exc:
+            return ToolResult.error(f"Cannot inspect {path}: {exc.strerror}.")
+        if not os.path.isfile(path):
+            return ToolResult.error(f"{path} is not a regular file; edit changes text files.")
+        reason = stale_reason(ctx, path, st, "edit")
+        if reason:
+            return ToolResult.error(reason)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            return ToolResult.error(f"Cannot read {path}: {exc.strerror}.")
+        if looks_binary(raw[:8192]):
+            return ToolResult.error(f"{path} looks like a binary file; edit changes text files.")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return ToolResult.error(f"{path} is not valid UTF-8 text; edit it with bash instead.")
+
+        count = text.count(old)
+        if count == 0 and "\r\n" in text and "\n" in old and "\r\n" not in old:
+            # The model sees lines without their CRLF; match the file's line endings.
+            old, new = old.replace("\n", "\r\n"), new.replace("\n", "\r\n")
+            count = text.count(old)
+        if count == 0:
+            return ToolResult.error(f"old_string not found in {path}." + _not_found_hint(text, old))
+        if count > 1 and not replace_all:
+            lines: list[int] = []
+            start = 0
+            while len(lines) < 10:
+                idx = text.find(old, start)
+                if idx < 0:
+                    break
+                lines.append(_line_of(text, idx))
+                start = idx + 1
+            where = ", ".join(str(n) for n in lines) + (", ..." if count > len(lines) else "")
+            return ToolResult.error(
+                f"old_string occurs {count} times in {path} (at lines {where}). Add surrounding "
+                "lines to old_string to make it unique, or set replace_all to true."
+            )
+        first = text.find(old)
+        updated = text.replace(old, new) if replace_all else text.replace(old, new, 1)
+        try:
+            with open(path, "wb") as fh:
+                fh.write(updated.encode("utf-8"))
+        except PermissionError:
+            return ToolResult.error(f"Permission denied writing {path}.")
+        except OSError as exc:
+            return ToolResult.error(f"Cannot write {path}: {exc.strerror}.")
+        stamp(ctx, path, os.stat(path))
+        note_recent(ctx, path)
+        start_line = _line_of(updated, first)
+        end_line = start_line + new.count("\n")
+        what = f"Replaced {count} occurrences" if replace_all and count > 1 else "Edited"
+        return ToolResult(
+            f"{what} in {path}. Around line {start_line} it now reads:\n"
+            + snippet(updated.replace("\r\n", "\n"), start_line, end_line),
+            meta={"path": str(path), "replacements": count if replace_all else 1},
+        )

@@ -1,0 +1,77 @@
+"""`write`: create a file or replace one the model has read, never one it has not seen."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from wakeful.policy.types import RiskInput
+from wakeful.tools._args import ArgError, check_args
+from wakeful.tools.base import ToolContext, ToolResult
+from wakeful.tools.read import note_recent, stale_reason, stamp
+
+
+class WriteTool:
+    name = "write"
+    description = (
+        "Write a whole file: creates it (and missing parent directories) or replaces an "
+        "existing file. An existing file must have been read with `read` first and not "
+        "changed since. To change part of a file, prefer `edit`."
+    )
+    input_schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "description": "File to write, absolute or relative."},
+            "content": {"type": "string", "description": "The complete new file content."},
+        },
+        "required": ["path", "content"],
+    }
+    read_only = False
+
+    def risk(self, args: dict[str, Any], ctx: ToolContext) -> RiskInput:
+        path = args.get("path") if isinstance(args, dict) else None
+        paths = (str(ctx.resolve(path)),) if isinstance(path, str) and path else ()
+        return RiskInput(tool=self.name, kind="write", paths=paths)
+
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        try:
+            a = check_args(self.name, args, self.input_schema)
+        except ArgError as exc:
+            return ToolResult.error(str(exc))
+        path = ctx.resolve(a["path"])
+        content: str = a["content"]
+        existed = False
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            return ToolResult.error(f"Cannot inspect {path}: {exc.strerror}.")
+        else:
+            existed = True
+            if not os.path.isfile(path):
+                return ToolResult.error(f"{path} exists and is not a regular file; not writing.")
+            reason = stale_reason(ctx, path, st, "write")
+            if reason:
+                return ToolResult.error(reason)
+        data = content.encode("utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as fh:
+                fh.write(data)
+        except NotADirectoryError:
+            return ToolResult.error(f"Cannot create {path}: a parent path is a file.")
+        except PermissionError:
+            return ToolResult.error(f"Permission denied writing {path}.")
+        except OSError as exc:
+            return ToolResult.error(f"Cannot write {path}: {exc.strerror}.")
+        # Stamp after close: the stamp must match what a later stat of the file will see.
+        new_st = os.stat(path)
+        stamp(ctx, path, new_st)
+        note_recent(ctx, path)
+        lines = content.count("\n") + (1 if content and not content.endswith("\n") else 0)
+        verb = "Updated" if existed else "Created"
+        return ToolResult(
+            f"{verb} {path} ({lines} lines, {len(data)} bytes).",
+            meta={"path": str(path), "created": not existed, "bytes": len(data)},
+        )
