@@ -1,0 +1,112 @@
+"""The interactive REPL under a pseudo-terminal."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pexpect
+
+
+def clean_env(home: Path, **extra: str) -> dict[str, str]:
+    import os
+
+    scrub = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL", "WAKEFUL_MODEL")
+    env = {k: v for k, v in os.environ.items() if k not in scrub}
+    env.update(
+        {
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_DATA_HOME": str(home / ".local/share"),
+            **extra,
+        }
+    )
+    return env
+
+
+def spawn(args: list[str], cwd: Path, home: Path) -> pexpect.spawn:
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "wakeful.cli.main", *args],
+        cwd=str(cwd),
+        env=clean_env(home, TERM="xterm"),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 160),
+    )
+    return child
+
+
+def test_repl_turn_permission_cost_and_exit(git_repo: Path, home: Path, script) -> None:
+    turns = script(
+        "repl",
+        [
+            {"text": "hello from the model"},
+            {
+                "tool_calls": [
+                    {
+                        "name": "edit",
+                        "input": {"path": "app.py", "old_string": "nme", "new_string": "name"},
+                    }
+                ]
+            },
+            {"tool_calls": [{"name": "read", "input": {"path": "app.py"}}]},
+            {
+                "tool_calls": [
+                    {
+                        "name": "edit",
+                        "input": {"path": "app.py", "old_string": "nme", "new_string": "name"},
+                    }
+                ]
+            },
+            {"text": "fixed"},
+        ],
+    )
+    child = spawn(["--model", f"scripted:{turns}"], git_repo, home)
+    try:
+        child.expect("/help for commands")
+        child.expect("› ")
+        child.sendline("say hello")
+        child.expect("hello from the model")
+        child.expect("› ")
+        child.sendline("/cost")
+        child.expect("requests 1")
+        child.expect("› ")
+        child.sendline("fix app.py")
+        # edit without reading first: the tool refuses (an error result), then read, then edit asks
+        child.expect("Allow\\? ")
+        child.sendline("y")
+        child.expect("fixed")
+        child.expect("› ")
+        child.sendline("/exit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert '"hello " + name' in (git_repo / "app.py").read_text()
+
+
+def test_ctrl_c_cancels_a_running_turn(git_repo: Path, home: Path, script) -> None:
+    turns = script(
+        "slow",
+        [
+            {"tool_calls": [{"name": "bash", "input": {"command": "sleep 30", "timeout": 60}}]},
+            {"text": "second turn works"},
+        ],
+    )
+    child = spawn(["--model", f"scripted:{turns}", "--permission-mode", "bypass"], git_repo, home)
+    try:
+        child.expect("› ")
+        child.sendline("run something slow")
+        child.expect("bash")
+        child.sendintr()
+        child.expect("turn cancelled")
+        child.expect("› ")
+        child.sendline("again")
+        child.expect("second turn works")
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    transcript = next((git_repo / ".wakeful/sessions").glob("*.jsonl")).read_text()
+    assert '"interrupted"' in transcript
+    assert "cancelled by the user" in transcript
