@@ -56,7 +56,9 @@ def error_details(body: Any) -> tuple[str | None, str | None]:
     err = body.get("error", body)
     if not isinstance(err, dict):
         return None, str(err)
-    kind = err.get("type") or err.get("code")
+    # OpenAI's `code` (rate_limit_exceeded, invalid_api_key, insufficient_quota) is more
+    # specific than its `type`; Anthropic sends only `type`.
+    kind = err.get("code") or err.get("type")
     message = err.get("message")
     return (str(kind) if kind else None), (str(message) if message else None)
 
