@@ -1,0 +1,338 @@
+"""`grep`: regex search over file contents, with ripgrep when present and Python otherwise.
+
+Both backends produce the same records (files, counts, or numbered lines with context) and
+one formatter renders them, so the model sees one output format whichever ran. Differences
+that remain: ripgrep honours .gitignore/.ignore files and uses Rust regex syntax; the
+fallback searches every file and uses Python `re`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from wakeful.policy.types import RiskInput
+from wakeful.tools._args import ArgError, check_args
+from wakeful.tools._paths import SKIP_DIRS, display_path, glob_regex, looks_binary, walk_files
+from wakeful.tools._text import OUTPUT_CHAR_CAP, clip_line, clip_lines_output
+from wakeful.tools.base import ToolContext, ToolResult
+
+Mode = Literal["content", "files_with_matches", "count"]
+MODES: tuple[Mode, ...] = ("content", "files_with_matches", "count")
+MAX_FILES = 1000
+MAX_LINES = 2000
+LINE_CAP = 500
+RG_TIMEOUT = 60.0
+
+
+@dataclass
+class FileHits:
+    """One file's result: matching line count and, in content mode, the lines to show."""
+
+    path: str
+    count: int = 0
+    lines: list[tuple[int, str, bool]] = field(default_factory=list)
+
+
+@dataclass
+class Search:
+    pattern: str
+    root: Path
+    mode: Mode
+    glob: str | None
+    ignore_case: bool
+    context: int
+
+
+@dataclass
+class Found:
+    files: list[FileHits]
+    truncated: bool = False
+    note: str = ""
+
+
+class SearchFailed(Exception):
+    """The pattern or the search itself failed; the message is for the model."""
+
+
+# ---------------------------------------------------------------- ripgrep backend
+
+
+def _rg_argv(rg: str, s: Search) -> list[str]:
+    argv = [rg, "--no-config", "--hidden", "--no-messages", "--sort", "path", "--with-filename"]
+    for skip in sorted(SKIP_DIRS):
+        argv += ["-g", f"!{skip}"]
+    if s.glob:
+        argv += ["-g", s.glob]
+    if s.ignore_case:
+        argv.append("-i")
+    if s.mode == "files_with_matches":
+        argv += ["-l", "--null"]
+    elif s.mode == "count":
+        argv += ["-c", "--null"]
+    else:
+        argv.append("--json")
+        if s.context:
+            argv += ["-C", str(s.context)]
+    return [*argv, "-e", s.pattern, "--", str(s.root)]
+
+
+def _rg_text(obj: dict[str, Any]) -> str:
+    if "text" in obj:
+        return str(obj["text"])
+    return base64.b64decode(obj.get("bytes", "")).decode("utf-8", errors="replace")
+
+
+async def search_rg(rg: str, s: Search) -> Found:
+    proc = await asyncio.create_subprocess_exec(
+        *_rg_argv(rg, s),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        limit=16 * 1024 * 1024,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    files: list[FileHits] = []
+    truncated = False
+    shown_lines = 0
+    try:
+        async with asyncio.timeout(RG_TIMEOUT):
+            if s.mode == "content":
+                current: FileHits | None = None
+                async for raw in proc.stdout:
+                    msg = json.loads(raw)
+                    kind, data = msg.get("type"), msg.get("data", {})
+                    if kind == "begin":
+                        current = FileHits(_rg_text(data["path"]))
+                    elif kind in ("match", "context") and current is not None:
+                        text = _rg_text(data["lines"]).rstrip("\n").rstrip("\r")
+                        current.lines.append((data["line_number"], text, kind == "match"))
+                        current.count += kind == "match"
+                        shown_lines += 1
+                    elif kind == "end" and current is not None:
+                        files.append(current)
+                        current = None
+                        if shown_lines >= MAX_LINES or len(files) >= MAX_FILES:
+                            truncated = True
+                            break
+            else:
+                data = await proc.stdout.read()
+                if s.mode == "files_with_matches":
+                    paths = [p for p in data.decode("utf-8", "replace").split("\0") if p]
+                    files = [FileHits(p, 1) for p in paths]
+                else:
+                    for line in data.decode("utf-8", "replace").splitlines():
+                        path, _, n = line.rpartition("\0")
+                        if path:
+                            files.append(FileHits(path, int(n)))
+    except TimeoutError:
+        truncated = True
+    finally:
+        if proc.returncode is None:
+            try:
+                os.killpg(proc.pid, 9)
+            except ProcessLookupError:
+                pass
+        err = (await proc.stderr.read()).decode("utf-8", "replace").strip()
+        await proc.wait()
+    if proc.returncode == 2 and not files and not truncated:
+        raise SearchFailed(err or "ripgrep failed")
+    if len(files) > MAX_FILES:
+        files, truncated = files[:MAX_FILES], True
+    return Found(files, truncated)
+
+
+# ---------------------------------------------------------------- Python fallback
+
+
+def _candidates(s: Search) -> list[Path]:
+    if s.root.is_file():
+        return [s.root]
+    glob_re = glob_regex(s.glob) if s.glob else None
+    by_name = bool(s.glob) and "/" not in (s.glob or "")
+    out: list[tuple[str, Path]] = []
+    for rel, entry in walk_files(s.root):
+        if glob_re is not None:
+            target = rel.rsplit("/", 1)[-1] if by_name else rel
+            if not glob_re.match(target):
+                continue
+        out.append((entry.path, Path(entry.path)))
+    out.sort(key=lambda t: t[0])
+    return [p for _, p in out]
+
+
+def _context_lines(
+    lines: list[str], matches: list[int], context: int
+) -> list[tuple[int, str, bool]]:
+    match_set = set(matches)
+    keep: set[int] = set()
+    for i in matches:
+        keep.update(range(max(0, i - context), min(len(lines), i + context + 1)))
+    return [(i + 1, lines[i], i in match_set) for i in sorted(keep)]
+
+
+def search_python(s: Search) -> Found:
+    try:
+        regex = re.compile(s.pattern, re.IGNORECASE if s.ignore_case else 0)
+    except re.error as exc:
+        raise SearchFailed(f"invalid regular expression {s.pattern!r}: {exc}") from None
+    files: list[FileHits] = []
+    shown_lines = 0
+    for path in _candidates(s):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if looks_binary(data):
+            continue
+        text = data.decode("utf-8", errors="replace")
+        lines = text.split("\n")
+        if text.endswith("\n"):
+            lines.pop()
+        lines = [ln.rstrip("\r") for ln in lines]
+        matches = [i for i, ln in enumerate(lines) if regex.search(ln)]
+        if not matches:
+            continue
+        hit = FileHits(str(path), len(matches))
+        if s.mode == "content":
+            hit.lines = _context_lines(lines, matches, s.context)
+            shown_lines += len(hit.lines)
+        files.append(hit)
+        if len(files) >= MAX_FILES or shown_lines >= MAX_LINES:
+            return Found(files, truncated=True)
+    return Found(files)
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def render(found: Found, s: Search, base: Path) -> list[str]:
+    """The one output format: `path`, `path:count`, or `path:n:text` / `path-n-text` + `--`."""
+    files = sorted(found.files, key=lambda f: f.path)
+    if s.mode == "files_with_matches":
+        return [display_path(f.path, base) for f in files]
+    if s.mode == "count":
+        return [f"{display_path(f.path, base)}:{f.count}" for f in files]
+    out: list[str] = []
+    for f in files:
+        shown = display_path(f.path, base)
+        prev: int | None = None
+        if s.context and out:
+            out.append("--")
+        for number, text, is_match in f.lines:
+            if s.context and prev is not None and number > prev + 1:
+                out.append("--")
+            sep = ":" if is_match else "-"
+            out.append(f"{shown}{sep}{number}{sep}{clip_line(text, LINE_CAP)}")
+            prev = number
+    return out
+
+
+class GrepTool:
+    name = "grep"
+    description = (
+        "Search file contents with a regular expression. output_mode: `files_with_matches` "
+        "(default; paths only), `content` (matching lines as path:line:text, context lines "
+        "as path-line-text, `--` between groups) or `count` (path:number of matching lines). "
+        "Filter files with glob (e.g. `*.py`, `src/**/*.ts`); `context` adds lines around "
+        "matches. Skips .git, .wakeful and binary files; output is capped, so narrow the "
+        "search if it is cut."
+    )
+    input_schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "pattern": {"type": "string", "description": "Regular expression to search for."},
+            "path": {
+                "type": "string",
+                "description": "File or directory to search. Default: the current directory.",
+            },
+            "glob": {"type": "string", "description": "Only search files matching this glob."},
+            "output_mode": {"type": "string", "enum": list(MODES)},
+            "case_insensitive": {"type": "boolean"},
+            "context": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 20,
+                "description": "Lines of context around each match (content mode).",
+            },
+        },
+        "required": ["pattern"],
+    }
+    read_only = True
+
+    def __init__(self, use_rg: bool | None = None, output_cap: int = OUTPUT_CHAR_CAP) -> None:
+        """use_rg: None picks ripgrep when it is on PATH; False forces the Python fallback."""
+        self.rg = shutil.which("rg") if use_rg is not False else None
+        if use_rg and not self.rg:
+            raise FileNotFoundError("ripgrep (rg) is not on PATH; install it or use use_rg=None")
+        self.output_cap = output_cap
+
+    def _root(self, args: dict[str, Any], ctx: ToolContext) -> Path:
+        path = args.get("path")
+        return ctx.resolve(path) if isinstance(path, str) and path else ctx.resolve(".")
+
+    def risk(self, args: dict[str, Any], ctx: ToolContext) -> RiskInput:
+        root = self._root(args if isinstance(args, dict) else {}, ctx)
+        return RiskInput(tool=self.name, kind="read", paths=(str(root),), read_only=True)
+
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        try:
+            a = check_args(self.name, args, self.input_schema)
+        except ArgError as exc:
+            return ToolResult.error(str(exc))
+        if a["pattern"] == "":
+            return ToolResult.error("pattern is empty; pass a regular expression to search for.")
+        root = self._root(a, ctx)
+        if not root.exists():
+            return ToolResult.error(f"Path not found: {root}. Check it with glob.")
+        s = Search(
+            pattern=a["pattern"],
+            root=root,
+            mode=a.get("output_mode", "files_with_matches"),
+            glob=a.get("glob") or None,
+            ignore_case=a.get("case_insensitive", False),
+            context=a.get("context", 0) if a.get("output_mode") == "content" else 0,
+        )
+        backend = "rg" if self.rg else "python"
+        try:
+            if self.rg:
+                try:
+                    found = await search_rg(self.rg, s)
+                except SearchFailed as exc:
+                    # Rust regex lacks look-around and backreferences; Python has them.
+                    try:
+                        re.compile(s.pattern)
+                    except re.error:
+                        raise exc from None
+                    found = await asyncio.to_thread(search_python, s)
+                    backend = "python"
+            else:
+                found = await asyncio.to_thread(search_python, s)
+        except SearchFailed as exc:
+            return ToolResult.error(f"grep failed: {exc}. Fix the pattern (regex syntax).")
+        base = ctx.cwd or ctx.workspace
+        if not found.files:
+            where = f" (files matching {s.glob!r})" if s.glob else ""
+            return ToolResult(
+                f"No matches for {s.pattern!r} in {root}{where}.",
+                meta={"files": 0, "backend": backend},
+            )
+        lines = render(found, s, base)
+        text, dropped = clip_lines_output(lines, self.output_cap)
+        if dropped or found.truncated:
+            text += (
+                "\n\n[results truncated; narrow the pattern, add a glob or path, or use "
+                "output_mode=files_with_matches]"
+            )
+        return ToolResult(
+            text,
+            meta={"files": len(found.files), "backend": backend, "truncated": bool(dropped)},
+        )
