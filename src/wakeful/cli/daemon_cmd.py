@@ -1,0 +1,502 @@
+"""`wakeful daemon ...` (start, stop, status, logs, install) and `wakeful schedule ...` (jobs).
+
+Imports only typer and the standard library at load time; the daemon library is imported
+inside each command so `wakeful --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+daemon_app = typer.Typer(
+    help="Always-on mode: a tick loop that wakes an agent only when a job's preflight passes.",
+    no_args_is_help=True,
+)
+schedule_app = typer.Typer(
+    help="Jobs the daemon runs: on a clock, when a shell check passes, when files change.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(daemon_app, name="daemon")
+    app.add_typer(schedule_app, name="schedule")
+
+
+# -- shared plumbing -----------------------------------------------------------------------
+
+
+def _context() -> tuple[Any, Any, dict[str, str]]:
+    from wakeful.core.config import load_config
+    from wakeful.core.paths import Paths, find_workspace
+
+    env = dict(os.environ)
+    paths = Paths.for_workspace(find_workspace(Path.cwd()), env)
+    cfg = load_config(paths, env)
+    return paths, cfg, env
+
+
+def _settings(cfg: Any, tick: float | None = None) -> Any:
+    import dataclasses
+
+    from wakeful.daemon.settings import DaemonSettings
+
+    settings = DaemonSettings.from_config(cfg)
+    if tick is not None:
+        if tick < 0.05:
+            from wakeful.core.errors import UsageError
+
+            raise UsageError("--tick must be at least 0.05 seconds")
+        settings = dataclasses.replace(settings, tick_seconds=tick)
+    return settings
+
+
+def _store(paths: Any) -> Any:
+    from wakeful.daemon.store import JobStore
+
+    paths.ensure()
+    return JobStore(paths.state_db)
+
+
+def _clock(when: float | None) -> str:
+    if not when:
+        return "-"
+    from datetime import datetime
+
+    return datetime.fromtimestamp(when).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+# -- daemon verbs --------------------------------------------------------------------------
+
+
+@daemon_app.command("start")
+def daemon_start(
+    foreground: bool = typer.Option(
+        False, "--foreground", help="Run in this terminal (for systemd or debugging)."
+    ),
+    tick: float | None = typer.Option(
+        None, "--tick", help="Seconds between ticks (overrides [daemon] tick_seconds)."
+    ),
+) -> None:
+    """Start the daemon for this workspace (detached unless --foreground)."""
+    from wakeful.daemon.errors import DaemonRunning
+    from wakeful.daemon.process import EXIT_ALREADY_RUNNING, DaemonFiles, start_detached
+
+    paths, cfg, env = _context()
+    settings = _settings(cfg, tick)
+    paths.ensure()
+    files = DaemonFiles(paths.project)
+    if foreground:
+        _run_foreground(paths, settings, env, files, EXIT_ALREADY_RUNNING)
+        return
+    extra = ["--tick", repr(tick)] if tick is not None else []
+    try:
+        pid = start_detached(files, paths.workspace, extra, env)
+    except DaemonRunning as exc:
+        typer.echo(f"wakeful daemon already running (pid {exc.pid})")
+        return
+    typer.echo(f"wakeful daemon started (pid {pid}); logs: {files.log}")
+
+
+def _run_foreground(paths: Any, settings: Any, env: dict[str, str], files: Any, busy: int) -> None:
+    import asyncio
+    import logging
+
+    from wakeful.daemon.errors import DaemonRunning
+    from wakeful.daemon.loop import Daemon
+    from wakeful.daemon.process import DaemonLock
+
+    lock = DaemonLock(files)
+    try:
+        lock.acquire()
+    except DaemonRunning as exc:
+        sys.stderr.write(f"wakeful: {exc}\n")
+        raise typer.Exit(busy) from None
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+    )
+    try:
+        daemon = Daemon(paths, settings, env=env, home=Path(env.get("HOME") or Path.home()))
+        asyncio.run(daemon.run())
+    finally:
+        lock.release()
+
+
+@daemon_app.command("stop")
+def daemon_stop() -> None:
+    """Stop the daemon; a running agent is interrupted and retried at the next start."""
+    from wakeful.daemon.process import DaemonFiles, stop
+
+    paths, _, _ = _context()
+    pid = stop(DaemonFiles(paths.project))
+    if pid is None:
+        typer.echo("wakeful daemon is not running")
+    else:
+        typer.echo(f"wakeful daemon stopped (pid {pid})")
+
+
+@daemon_app.command("status")
+def daemon_status(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Is the daemon running, what jobs it has, when it last ticked, what today cost."""
+    from wakeful.daemon.process import DaemonFiles, running_pid
+    from wakeful.daemon.store import day_start
+
+    paths, cfg, _ = _context()
+    files = DaemonFiles(paths.project)
+    pid = running_pid(files)
+    store = _store(paths)
+    try:
+        jobs = store.jobs()
+        tokens, cost = store.usage_since(day_start(time.time()))
+        active = [r.to_dict() for r in store.running_runs()]
+        last_tick = store.get_state("last_tick")
+        started = store.get_state("started")
+        data = {
+            "pid": pid,
+            "running": pid is not None,
+            "workspace": str(paths.workspace),
+            "jobs": [_job_summary(store, j) for j in jobs],
+            "last_tick": last_tick,
+            "started": started if pid is not None else None,
+            "today_cost": round(cost, 6),
+            "today_tokens": tokens,
+            "active_runs": active,
+            "log": str(files.log),
+            "journal": str(paths.journal),
+        }
+    finally:
+        store.close()
+    if as_json:
+        _print_json(data)
+        return
+    state = f"running (pid {pid})" if pid else "not running"
+    typer.echo(f"wakeful daemon: {state}")
+    typer.echo(f"  workspace:  {paths.workspace}")
+    typer.echo(f"  last tick:  {_clock(last_tick)}")
+    typer.echo(f"  today:      ${cost:.4f}, {tokens} tokens")
+    typer.echo(f"  jobs:       {len(jobs)} ({len(active)} running)")
+    for job in data["jobs"]:
+        typer.echo(f"    {job['name']:<20} {job['status']:<7} {job['schedule']}")
+
+
+@daemon_app.command("logs")
+def daemon_logs(
+    lines: int = typer.Option(50, "-n", "--lines", help="How many lines from the end."),
+    follow: bool = typer.Option(False, "-f", "--follow", help="Keep printing new lines."),
+) -> None:
+    """Print the daemon's log (`.wakeful/daemon.log`)."""
+    from wakeful.daemon.process import DaemonFiles, tail
+
+    paths, _, _ = _context()
+    log = DaemonFiles(paths.project).log
+    if not log.exists():
+        typer.echo(f"no daemon log yet ({log}); start it with `wakeful daemon start`")
+        return
+    sys.stdout.write(tail(log, lines))
+    sys.stdout.flush()
+    if not follow:
+        return
+    with log.open("rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        try:
+            while True:
+                chunk = fh.read()
+                if chunk:
+                    sys.stdout.write(chunk.decode("utf-8", "replace"))
+                    sys.stdout.flush()
+                else:
+                    time.sleep(0.5)
+        except KeyboardInterrupt:
+            return
+
+
+@daemon_app.command("install")
+def daemon_install(
+    print_only: bool = typer.Option(False, "--print", help="Print the unit, write nothing."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing unit file."),
+) -> None:
+    """Write a systemd user unit that runs this workspace's daemon."""
+    from wakeful.core.errors import UsageError
+    from wakeful.daemon.systemd import unit_name, unit_text
+
+    paths, _, env = _context()
+    passthrough = {
+        k: env[k]
+        for k in ("WAKEFUL_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "PATH")
+        if env.get(k)
+    }
+    text = unit_text(paths.workspace, sys.executable, passthrough)
+    name = unit_name(paths.workspace)
+    if print_only:
+        sys.stdout.write(text)
+        return
+    home = Path(env.get("HOME") or Path.home())
+    unit_dir = Path(env.get("XDG_CONFIG_HOME") or home / ".config") / "systemd" / "user"
+    target = unit_dir / name
+    if target.exists() and not force:
+        raise UsageError(f"{target} exists; pass --force to overwrite it")
+    unit_dir.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+    typer.echo(f"wrote {target}")
+    typer.echo(
+        f"enable it with: systemctl --user daemon-reload && systemctl --user enable --now {name}"
+    )
+
+
+# -- schedule verbs ------------------------------------------------------------------------
+
+
+@schedule_app.command("add")
+def schedule_add(
+    name: str = typer.Argument(..., help="Job name (letters, digits, . _ -)."),
+    prompt: str = typer.Option(..., "--prompt", help="What the agent is asked to do."),
+    every: str | None = typer.Option(None, "--every", help="Interval: 30s, 5m, 1h, 1h30m."),
+    cron: str | None = typer.Option(None, "--cron", help="Cron expression, '*/15 * * * *'."),
+    at: str | None = typer.Option(None, "--at", help="Once, at HH:MM or an ISO datetime."),
+    when: str | None = typer.Option(
+        None, "--when", help="Read-only shell check; the agent wakes only if it exits 0."
+    ),
+    watch: str | None = typer.Option(
+        None, "--watch", help="Glob(s), comma-separated: wake when matching files change."
+    ),
+    model: str | None = typer.Option(None, "--model", help="Model for this job."),
+    permission_mode: str | None = typer.Option(
+        None, "--permission-mode", help="default, plan, auto or bypass."
+    ),
+    missed: str = typer.Option(
+        "skip", "--missed", help="After downtime: skip a missed run, or run it once."
+    ),
+    retries: int = typer.Option(
+        1, "--retries", help="Retries of a run cut off mid-way (crash, stop)."
+    ),
+    replace: bool = typer.Option(False, "--replace", help="Replace a job of the same name."),
+    as_json: bool = typer.Option(False, "--json", help="Print the job as JSON."),
+) -> None:
+    """Add a job. Its preflight (clock, --when, --watch) runs without any model call."""
+    from wakeful.core.config import PERMISSION_MODES
+    from wakeful.daemon.errors import JobSpecError
+    from wakeful.daemon.preflight import ensure_read_only
+    from wakeful.daemon.process import DaemonFiles, poke
+    from wakeful.daemon.store import Job
+    from wakeful.daemon.timespec import schedule_from_options, validate_name
+
+    paths, _, env = _context()
+    validate_name(name)
+    if missed not in ("skip", "once"):
+        raise JobSpecError(f"--missed {missed!r}: use skip or once")
+    if retries < 0:
+        raise JobSpecError("--retries must be 0 or more")
+    if permission_mode and permission_mode not in PERMISSION_MODES:
+        raise JobSpecError(
+            f"--permission-mode {permission_mode!r}: use one of {', '.join(PERMISSION_MODES)}"
+        )
+    if not prompt.strip():
+        raise JobSpecError("--prompt is empty: say what the agent should do")
+    now = time.time()
+    schedule = schedule_from_options(every, cron, at, watch, now)
+    if when:
+        ensure_read_only(when, paths.workspace, Path(env.get("HOME") or Path.home()))
+    job = Job(
+        name=name,
+        schedule=schedule,
+        prompt=prompt,
+        when_check=when,
+        watch=watch,
+        model=model,
+        permission_mode=permission_mode,
+        missed=missed,  # type: ignore[arg-type]
+        retries=retries,
+        next_due=schedule.first_due(now),
+    )
+    store = _store(paths)
+    try:
+        store.add_job(job, replace=replace)
+    finally:
+        store.close()
+    poke(DaemonFiles(paths.project))
+    if as_json:
+        _print_json(job.to_dict())
+        return
+    due = f"; first run {_clock(job.next_due)}" if job.next_due else ""
+    typer.echo(f"added job {name}: {schedule.describe()}{due}")
+
+
+@schedule_app.command("list")
+def schedule_list(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array."),
+) -> None:
+    """List jobs with their schedule, status, next due time and last run."""
+    paths, _, _ = _context()
+    store = _store(paths)
+    try:
+        rows = [_job_summary(store, j) for j in store.jobs()]
+    finally:
+        store.close()
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        typer.echo("no jobs; add one with `wakeful schedule add NAME --every 1h --prompt ...`")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False)
+    for col in ("name", "schedule", "status", "next", "last run", "when / watch"):
+        table.add_column(col)
+    for row in rows:
+        last = row["last_run"]
+        last_text = f"{last['state']} {_clock(last['started'])}" if last else "-"
+        cond = " ".join(
+            x
+            for x in (
+                row["when_check"] and f"when: {row['when_check']}",
+                row["watch"] and f"watch: {row['watch']}",
+            )
+            if x
+        )
+        table.add_row(
+            row["name"],
+            row["schedule"],
+            row["status"],
+            _clock(row["next_due"]),
+            last_text,
+            cond or "-",
+        )
+    Console().print(table)
+
+
+def _job_summary(store: Any, job: Any) -> dict[str, Any]:
+    data = job.to_dict()
+    last = store.last_run(job.name)
+    data["last_run"] = (
+        {k: getattr(last, k) for k in ("id", "state", "started", "finished", "cost", "trigger")}
+        if last
+        else None
+    )
+    return data
+
+
+def _set(name: str, verb: str, **fields: Any) -> None:
+    from wakeful.daemon.process import DaemonFiles, poke
+
+    paths, _, _ = _context()
+    store = _store(paths)
+    try:
+        if fields:
+            store.update_job(name, **fields)
+        else:
+            store.remove_job(name)
+    finally:
+        store.close()
+    poke(DaemonFiles(paths.project))
+    typer.echo(f"{verb} job {name}")
+
+
+@schedule_app.command("rm")
+def schedule_rm(name: str = typer.Argument(...)) -> None:
+    """Remove a job (its past runs stay in the journal)."""
+    _set(name, "removed")
+
+
+@schedule_app.command("pause")
+def schedule_pause(name: str = typer.Argument(...)) -> None:
+    """Stop a job from waking until resumed."""
+    _set(name, "paused", paused=True)
+
+
+@schedule_app.command("resume")
+def schedule_resume(name: str = typer.Argument(...)) -> None:
+    """Resume a paused job; a missed run while paused is not caught up."""
+    from wakeful.daemon.store import JobStore
+
+    paths, _, _ = _context()
+    store: JobStore = _store(paths)
+    try:
+        job = store.get_job(name)
+        now = time.time()
+        fields: dict[str, Any] = {"paused": False}
+        if job.next_due is not None and job.next_due < now:
+            fields["next_due"] = job.schedule.next_due(job.next_due, now)
+    finally:
+        store.close()
+    _set(name, "resumed", **fields)
+
+
+@schedule_app.command("run")
+def schedule_run(
+    name: str = typer.Argument(...),
+    wait: bool = typer.Option(
+        False, "--wait", help="With a daemon running: wait until the run finishes."
+    ),
+    timeout: float = typer.Option(600.0, "--timeout", help="Seconds to --wait at most."),
+    as_json: bool = typer.Option(False, "--json", help="Print the run as JSON."),
+) -> None:
+    """Run a job now: the daemon runs it if one is up, otherwise this command does."""
+    import asyncio
+
+    from wakeful.core.errors import WakefulError
+    from wakeful.daemon.loop import Daemon
+    from wakeful.daemon.process import DaemonFiles, poke, running_pid
+
+    paths, cfg, env = _context()
+    files = DaemonFiles(paths.project)
+    store = _store(paths)
+    try:
+        store.get_job(name)
+        if running_pid(files) is not None:
+            last = store.last_run(name)
+            since = last.id if last else 0
+            store.update_job(name, run_requested=True)
+            poke(files)
+            if not wait:
+                typer.echo(f"asked the daemon to run {name} now; see `wakeful daemon logs`")
+                return
+            run = _wait_for_run(store, name, since, timeout)
+        else:
+            daemon = Daemon(
+                paths, _settings(cfg), env=env, home=Path(env.get("HOME") or Path.home())
+            )
+            try:
+                run = asyncio.run(daemon.run_now(name))
+            finally:
+                daemon.store.close()
+            if run is None:
+                raise WakefulError(f"job {name} is already running; not starting it twice")
+    finally:
+        store.close()
+    if as_json:
+        _print_json(run.to_dict())
+    else:
+        typer.echo(f"job {name}: run {run.id} {run.state} (${run.cost:.4f}, {run.tokens} tokens)")
+        if run.result or run.error:
+            typer.echo((run.result or run.error or "").strip())
+    if run.state != "ok":
+        raise typer.Exit(1)
+
+
+def _wait_for_run(store: Any, name: str, since: int, timeout: float) -> Any:
+    from wakeful.core.errors import WakefulError
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for run in store.runs(name, limit=5):
+            if run.id > since and run.state != "running":
+                return run
+        time.sleep(0.1)
+    raise WakefulError(f"job {name} did not finish within {timeout:g}s; it may still be running")
