@@ -20,7 +20,7 @@ from wakeful.core.events import Event, Stop, StopReason, TextDelta, ToolCall, Us
 from wakeful.core.messages import Message, TextBlock, block_to_dict
 from wakeful.core.request import Request
 from wakeful.core.usage import Usage
-from wakeful.providers.errors import connection_error, status_error
+from wakeful.providers.errors import connection_error, split_sdk_params, status_error
 from wakeful.providers.request_log import RequestLog
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -194,7 +194,10 @@ class AnthropicProvider:
     async def _events(
         self, client: anthropic.AsyncAnthropic, body: dict[str, Any], usage: Usage
     ) -> AsyncIterator[Event]:
-        response = await client.messages.create(**body)
+        named, extra = split_sdk_params(client.messages.create, body)
+        if extra:
+            named["extra_body"] = extra
+        response = await client.messages.create(**named)
         tools: dict[int, _PendingTool] = {}
         stop: StopReason = "end_turn"
         saw_tool = False

@@ -8,8 +8,9 @@ problem, or is final. The agent loop relies on the distinction to back off or st
 from __future__ import annotations
 
 import email.utils
+import inspect
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from wakeful.core.errors import AuthenticationError, ProviderError, RetryableProviderError
@@ -103,3 +104,18 @@ def connection_error(provider: str, base_url: str, exc: BaseException) -> Retrya
         f"cannot reach the {provider} API at {base_url}: {exc}. "
         "Check the network or the base URL setting"
     )
+
+
+def split_sdk_params(
+    method: Callable[..., Any], body: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split a wire body into the SDK method's named parameters and `extra_body`.
+
+    SDK releases add and remove named parameters (one dropped `temperature`); the wire body
+    we log stays the same, and whatever the installed SDK does not name is sent through
+    `extra_body`, which it merges into the JSON unchanged.
+    """
+    names = set(inspect.signature(method).parameters)
+    named = {k: v for k, v in body.items() if k in names}
+    extra = {k: v for k, v in body.items() if k not in names}
+    return named, extra

@@ -22,7 +22,7 @@ from wakeful.core.events import Event, Stop, StopReason, TextDelta, ToolCall, Us
 from wakeful.core.messages import Message, TextBlock, ToolResultBlock, ToolUseBlock
 from wakeful.core.request import Request
 from wakeful.core.usage import Usage
-from wakeful.providers.errors import connection_error, status_error
+from wakeful.providers.errors import connection_error, split_sdk_params, status_error
 from wakeful.providers.request_log import RequestLog
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -246,7 +246,10 @@ class OpenAIProvider:
     async def _events(
         self, client: openai.AsyncOpenAI, body: dict[str, Any], usage: Usage
     ) -> AsyncIterator[Event]:
-        response = await client.chat.completions.create(**body)
+        named, extra = split_sdk_params(client.chat.completions.create, body)
+        if extra:
+            named["extra_body"] = extra
+        response = await client.chat.completions.create(**named)
         calls: dict[int, _PendingCall] = {}
         finish: str | None = None
         reported = None

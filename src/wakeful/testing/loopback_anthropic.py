@@ -261,7 +261,7 @@ class AnthropicLoopback(LoopbackServer):
     def handle(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> Reply:
         if path.rstrip("/") != "/v1/messages":
             return error_reply("not_found", f"Not found: {path}")
-        if self.require_api_key is not None and headers.get("x-api-key") != self.require_api_key:
+        if self.require_api_key is not None and api_key(headers) != self.require_api_key:
             return error_reply("auth")
         problem = validate(body)
         if problem:
@@ -386,6 +386,14 @@ def _final_block(block: dict[str, Any]) -> dict[str, Any]:
         "name": block["name"],
         "input": value if isinstance(value, dict) else {},
     }
+
+
+def api_key(headers: dict[str, str]) -> str | None:
+    """The key a client sent: `x-api-key`, or a bearer token (newer SDKs send the key so)."""
+    if headers.get("x-api-key"):
+        return headers["x-api-key"]
+    auth = headers.get("authorization", "")
+    return auth[7:] if auth.lower().startswith("bearer ") else None
 
 
 def validate(body: dict[str, Any]) -> str | None:

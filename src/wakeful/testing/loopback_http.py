@@ -107,8 +107,12 @@ class LoopbackServer:
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         server.daemon_threads = True
         self._server = server
+        # A short poll interval keeps `stop()` (which waits for the next poll) fast.
         self._thread = threading.Thread(
-            target=server.serve_forever, name=type(self).__name__, daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=type(self).__name__,
+            daemon=True,
         )
         self._thread.start()
 
