@@ -1,0 +1,221 @@
+"""A cached, read-only view of the workspace for verification.
+
+Verifying thousands of memories must cost stats and hashes, not reads: each file's
+normalised lines and line hashes are cached by (path, mtime, size), and a line-hash index
+over the whole tree (built only when some anchor is not where it was) finds moved text.
+A batch (`begin()`) stats each file at most once.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wakeful.memory.anchors import line_hash, normalise_line, span_hash
+
+IGNORED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".wakeful",
+        "node_modules",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        "dist",
+        "build",
+        "target",
+    }
+)
+MAX_FILE_BYTES = 2_000_000
+
+
+@dataclass
+class FileEntry:
+    mtime_ns: int
+    size: int
+    norm: list[str]
+    hashes: list[str]
+    spans: dict[tuple[int, int], str] = field(default_factory=dict)
+    positions: dict[str, list[int]] | None = None
+
+    def span_sha(self, start: int, end: int) -> str | None:
+        """sha256 of normalised lines start..end (1-based, inclusive); None if out of range."""
+        if start < 1 or end > len(self.norm) or end < start:
+            return None
+        key = (start, end)
+        sha = self.spans.get(key)
+        if sha is None:
+            sha = span_hash(self.norm[start - 1 : end])
+            self.spans[key] = sha
+        return sha
+
+    def where(self, h: str) -> list[int]:
+        """0-based line indexes whose hash is h."""
+        if self.positions is None:
+            positions: dict[str, list[int]] = {}
+            for i, x in enumerate(self.hashes):
+                positions.setdefault(x, []).append(i)
+            self.positions = positions
+        return self.positions.get(h, [])
+
+
+def _load(path: Path, st: os.stat_result) -> FileEntry | None:
+    if st.st_size > MAX_FILE_BYTES:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if b"\0" in data[:8192]:
+        return None
+    norm = [normalise_line(line) for line in data.decode("utf-8", errors="replace").splitlines()]
+    return FileEntry(st.st_mtime_ns, st.st_size, norm, [line_hash(n) for n in norm])
+
+
+class WorkspaceView:
+    """Files of one workspace, cached across batches, revalidated by stat within a batch."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._files: dict[str, FileEntry] = {}
+        self._seen: dict[str, FileEntry | None] = {}
+        self._index: dict[str, list[tuple[str, int]]] | None = None
+        self._index_key: frozenset[tuple[str, int, int]] | None = None
+        self._index_fresh = False
+        self._renames: dict[str | None, dict[str, str]] = {}
+
+    def begin(self) -> None:
+        """Start a verification batch: later reads re-stat files once."""
+        self._seen = {}
+        self._index_fresh = False
+        self._renames = {}
+
+    def file(self, rel: str) -> FileEntry | None:
+        if rel in self._seen:
+            return self._seen[rel]
+        entry = self._stat_and_load(rel)
+        self._seen[rel] = entry
+        return entry
+
+    def _stat_and_load(self, rel: str) -> FileEntry | None:
+        path = self.root / rel
+        try:
+            st = path.stat()
+        except OSError:
+            self._files.pop(rel, None)
+            return None
+        if not _is_regular(st):
+            self._files.pop(rel, None)
+            return None
+        cached = self._files.get(rel)
+        if cached is not None and cached.mtime_ns == st.st_mtime_ns and cached.size == st.st_size:
+            return cached
+        entry = _load(path, st)
+        if entry is None:
+            self._files.pop(rel, None)
+        else:
+            self._files[rel] = entry
+        return entry
+
+    def walk(self) -> list[str]:
+        """Workspace-relative paths of candidate text files, skipping tool and build dirs."""
+        out: list[str] = []
+        root = str(self.root)
+        cut = len(root) + 1
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS]
+            prefix = dirpath[cut:].replace(os.sep, "/")
+            for name in filenames:
+                out.append(f"{prefix}/{name}" if prefix else name)
+        return out
+
+    def index(self) -> dict[str, list[tuple[str, int]]]:
+        """line hash -> [(path, 0-based line)] over the whole tree, rebuilt when files changed."""
+        if self._index is not None and self._index_fresh:
+            return self._index
+        entries: dict[str, FileEntry] = {}
+        for rel in self.walk():
+            entry = self.file(rel)
+            if entry is not None:
+                entries[rel] = entry
+        key = frozenset((rel, e.mtime_ns, e.size) for rel, e in entries.items())
+        if self._index is None or key != self._index_key:
+            index: dict[str, list[tuple[str, int]]] = {}
+            for rel, entry in entries.items():
+                for i, h in enumerate(entry.hashes):
+                    bucket = index.get(h)
+                    if bucket is None:
+                        index[h] = [(rel, i)]
+                    else:
+                        bucket.append((rel, i))
+            self._index = index
+            self._index_key = key
+        self._index_fresh = True
+        return self._index
+
+    def renames(self, commit: str | None) -> dict[str, str]:
+        """old path -> new path that git detected as renames (staged, or since `commit`)."""
+        if commit in self._renames:
+            return self._renames[commit]
+        found: dict[str, str] = {}
+        commands = [["git", "status", "--porcelain=v1", "-z", "-M", "--untracked-files=no"]]
+        if commit:
+            commands.append(["git", "diff", "-M", "--name-status", "-z", commit, "HEAD"])
+        for cmd in commands:
+            try:
+                out = subprocess.run(
+                    cmd, cwd=self.root, capture_output=True, timeout=10, check=False
+                )
+            except (OSError, subprocess.SubprocessError):
+                continue
+            if out.returncode != 0:
+                continue
+            fields = out.stdout.decode("utf-8", "replace").split("\0")
+            if cmd[1] == "status":
+                _parse_status(fields, found)
+            else:
+                _parse_name_status(fields, found)
+        self._renames[commit] = found
+        return found
+
+
+def _is_regular(st: os.stat_result) -> bool:
+    import stat
+
+    return stat.S_ISREG(st.st_mode)
+
+
+def _parse_status(fields: list[str], found: dict[str, str]) -> None:
+    i = 0
+    while i < len(fields):
+        item = fields[i]
+        if len(item) < 4:
+            i += 1
+            continue
+        code, path = item[:2], item[3:]
+        if "R" in code and i + 1 < len(fields):
+            found[fields[i + 1]] = path
+            i += 2
+            continue
+        i += 1
+
+
+def _parse_name_status(fields: list[str], found: dict[str, str]) -> None:
+    i = 0
+    while i < len(fields):
+        code = fields[i]
+        if code.startswith("R") and i + 2 < len(fields):
+            found[fields[i + 1]] = fields[i + 2]
+            i += 3
+        elif code.startswith("C") and i + 2 < len(fields):
+            i += 3
+        else:
+            i += 2 if code else 1
