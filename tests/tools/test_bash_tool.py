@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from wakeful.tools.base import ToolContext
+from wakeful.tools.bash import BashTool
+
+
+def alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_gone(pids: list[int], within: float = 3.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not any(alive(p) for p in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def read_pids(path: Path) -> list[int]:
+    return [int(x) for x in path.read_text().split()]
+
+
+async def test_runs_command_and_reports_exit_code(ctx: ToolContext) -> None:
+    r = await BashTool().run({"command": "echo out; echo err >&2"}, ctx)
+    assert not r.is_error
+    assert r.content == "out\nerr\n[exit code 0]"
+    assert r.meta["exit_code"] == 0
+
+
+async def test_nonzero_exit_is_an_error(ctx: ToolContext) -> None:
+    r = await BashTool().run({"command": "echo failing; exit 3"}, ctx)
+    assert r.is_error and r.content == "failing\n[exit code 3]"
+    r = await BashTool().run({"command": "false"}, ctx)
+    assert r.is_error and r.content == "(no output)\n[exit code 1]"
+
+
+async def test_killed_by_signal_is_reported(ctx: ToolContext) -> None:
+    r = await BashTool().run({"command": "kill -9 $$"}, ctx)
+    assert r.is_error and "[killed by signal SIGKILL]" in r.content
+
+
+async def test_working_directory_persists(ctx: ToolContext, ws: Path) -> None:
+    (ws / "sub" / "deeper").mkdir(parents=True)
+    tool = BashTool()
+    r = await tool.run({"command": "cd sub"}, ctx)
+    assert ctx.cwd == ws / "sub" and f"cwd is now {ws / 'sub'}" in r.content
+    r = await tool.run({"command": "pwd"}, ctx)
+    assert r.content.splitlines()[0] == str(ws / "sub")
+    # A failing command still moves the directory and keeps its own status.
+    r = await tool.run({"command": "cd deeper && false"}, ctx)
+    assert r.meta["exit_code"] == 1 and ctx.cwd == ws / "sub" / "deeper"
+    r = await tool.run({"command": "cd .. ; exit 7"}, ctx)
+    assert r.meta["exit_code"] == 7 and ctx.cwd == ws / "sub"
+    # A subshell's cd does not leak.
+    await tool.run({"command": "(cd /)"}, ctx)
+    assert ctx.cwd == ws / "sub"
+
+
+async def test_vanished_working_directory_falls_back(ctx: ToolContext, ws: Path) -> None:
+    gone = ws / "gone"
+    gone.mkdir()
+    ctx.cwd = gone
+    gone.rmdir()
+    r = await BashTool().run({"command": "pwd"}, ctx)
+    assert r.content.splitlines()[0] == str(ws)
+    assert "no longer exists" in r.content and ctx.cwd == ws
+
+
+async def test_environment_and_stdin(ctx: ToolContext) -> None:
+    r = await BashTool().run(
+        {"command": "echo $WAKEFUL; cat; echo done"},
+        ctx,
+    )
+    assert r.content == "1\ndone\n[exit code 0]"
+
+
+async def test_timeout_kills_the_whole_process_group(ctx: ToolContext, ws: Path) -> None:
+    pidfile = ws / "pids"
+    start = time.monotonic()
+    r = await BashTool().run(
+        {
+            "command": f"sleep 30 & echo $! > {pidfile}; sleep 30 & echo $! >> {pidfile}; echo started; wait",
+            "timeout": 0.5,
+        },
+        ctx,
+    )
+    elapsed = time.monotonic() - start
+    assert r.is_error and r.meta["timed_out"]
+    assert "started" in r.content and "timed out after 0.5 s" in r.content
+    assert elapsed < 5
+    pids = read_pids(pidfile)
+    assert len(pids) == 2
+    assert wait_gone(pids), "background children survived the timeout"
+
+
+async def test_cancellation_kills_the_group_and_propagates(ctx: ToolContext, ws: Path) -> None:
+    pidfile = ws / "pids"
+    task = asyncio.create_task(
+        BashTool().run({"command": f"sleep 30 & echo $! > {pidfile}; sleep 30"}, ctx)
+    )
+    deadline = time.monotonic() + 5
+    while not (pidfile.exists() and pidfile.read_text().strip()):
+        assert time.monotonic() < deadline, "command never started"
+        await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert wait_gone(read_pids(pidfile))
+
+
+async def test_background_process_does_not_hang_the_call(ctx: ToolContext, ws: Path) -> None:
+    pidfile = ws / "pids"
+    start = time.monotonic()
+    r = await BashTool().run({"command": f"sleep 20 & echo $! > {pidfile}; echo hi"}, ctx)
+    try:
+        assert time.monotonic() - start < 3
+        assert r.content.startswith("hi\n[exit code 0]")
+        assert "still running" in r.content
+    finally:
+        for pid in read_pids(pidfile):
+            os.kill(pid, 9)
+
+
+async def test_long_output_is_cut_in_the_middle_and_saved(ctx: ToolContext) -> None:
+    r = await BashTool(output_cap=1000).run({"command": "seq 1 5000"}, ctx)
+    assert not r.is_error and r.meta["truncated"]
+    head, rest = r.content.split("\n\n... [output truncated: ", 1)
+    assert head.startswith("1\n2\n3\n")
+    assert rest.rstrip().endswith("4999\n5000\n[exit code 0]")
+    assert len(r.content) < 1400
+    saved = Path(r.meta["full_output"])
+    assert saved.parent == ctx.paths.tool_results
+    assert f"full output saved to {saved}" in r.content
+    assert saved.read_text() == "".join(f"{i}\n" for i in range(1, 5001))
+
+
+async def test_short_output_is_not_saved(ctx: ToolContext) -> None:
+    r = await BashTool(output_cap=1000).run({"command": "seq 1 10"}, ctx)
+    assert not r.meta["truncated"] and r.meta["full_output"] is None
+    assert not ctx.paths.tool_results.exists()
+
+
+class PrefixSandbox:
+    """Stands in for a real sandbox: wraps argv the same way, observably."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[list[str], Path]] = []
+
+    def wrap(self, argv: list[str], cwd: Path) -> list[str]:
+        self.calls.append((argv, cwd))
+        return ["env", "INSIDE_SANDBOX=yes", *argv]
+
+
+async def test_runs_through_the_sandbox_wrapper(ctx: ToolContext, ws: Path) -> None:
+    sandbox = PrefixSandbox()
+    ctx.extras["sandbox"] = sandbox
+    (ws / "sub").mkdir()
+    r = await BashTool().run({"command": "echo $INSIDE_SANDBOX; cd sub"}, ctx)
+    assert r.content.startswith("yes\n[exit code 0]")
+    assert sandbox.calls[0][1] == ws
+    assert ctx.cwd == ws / "sub"
+
+
+async def test_argument_problems(ctx: ToolContext) -> None:
+    tool = BashTool()
+    r = await tool.run({}, ctx)
+    assert r.is_error and "`command`" in r.content
+    r = await tool.run({"command": "   "}, ctx)
+    assert r.is_error and "empty" in r.content
+    r = await tool.run({"command": "true", "timeout": -1}, ctx)
+    assert r.is_error and "positive" in r.content
+    r = await tool.run({"command": "true", "timeout": 10_000}, ctx)
+    assert not r.is_error and "lowered to the maximum of 600 s" in r.content
+
+
+def test_risk_is_shell_with_the_command(ctx: ToolContext) -> None:
+    risk = BashTool().risk({"command": "rm -rf build"}, ctx)
+    assert risk.kind == "shell" and risk.command == "rm -rf build" and not risk.read_only

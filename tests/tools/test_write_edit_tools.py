@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from wakeful.tools.base import ToolContext
+from wakeful.tools.edit import EditTool
+from wakeful.tools.read import ReadTool
+from wakeful.tools.write import WriteTool
+
+
+def touch_later(path: Path, text: str) -> None:
+    """Change a file behind the tools' back, with an mtime that surely differs."""
+    st = os.stat(path)
+    path.write_text(text)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+
+
+async def read(ctx: ToolContext, path: str) -> None:
+    r = await ReadTool().run({"path": path}, ctx)
+    assert not r.is_error, r.content
+
+
+# ------------------------------------------------------------------ write
+
+
+async def test_write_creates_file_and_parents(ctx: ToolContext, ws: Path) -> None:
+    r = await WriteTool().run({"path": "deep/er/new.txt", "content": "one\ntwo\n"}, ctx)
+    target = ws / "deep/er/new.txt"
+    assert not r.is_error
+    assert r.content.startswith(f"Created {target} (2 lines")
+    assert target.read_text() == "one\ntwo\n"
+    st = os.stat(target)
+    assert ctx.read_stamps[str(target)] == (st.st_mtime_ns, st.st_size)
+    assert ctx.extras["recent_files"] == [str(target)]
+
+
+async def test_write_refuses_existing_file_not_read(ctx: ToolContext, ws: Path) -> None:
+    (ws / "keep.txt").write_text("precious\n")
+    r = await WriteTool().run({"path": "keep.txt", "content": "gone"}, ctx)
+    assert r.is_error and "Read it first" in r.content
+    assert (ws / "keep.txt").read_text() == "precious\n"
+
+
+async def test_write_after_read_then_refuses_when_changed(ctx: ToolContext, ws: Path) -> None:
+    f = ws / "f.txt"
+    f.write_text("v1\n")
+    await read(ctx, "f.txt")
+    r = await WriteTool().run({"path": "f.txt", "content": "v2\n"}, ctx)
+    assert not r.is_error and r.content.startswith("Updated")
+    # Our own write refreshed the stamp, so a second write needs no new read.
+    r = await WriteTool().run({"path": "f.txt", "content": "v3\n"}, ctx)
+    assert not r.is_error
+    touch_later(f, "someone else\n")
+    r = await WriteTool().run({"path": "f.txt", "content": "v4\n"}, ctx)
+    assert r.is_error and "changed since you last read it" in r.content
+    assert f.read_text() == "someone else\n"
+
+
+async def test_write_refuses_directory_and_bad_args(ctx: ToolContext, ws: Path) -> None:
+    (ws / "d").mkdir()
+    ctx.read_stamps[str(ws / "d")] = (0, 0)
+    r = await WriteTool().run({"path": "d", "content": "x"}, ctx)
+    assert r.is_error and "not a regular file" in r.content
+    r = await WriteTool().run({"path": "x.txt"}, ctx)
+    assert r.is_error and "`content`" in r.content
+
+
+def test_write_risk(ctx: ToolContext, ws: Path) -> None:
+    risk = WriteTool().risk({"path": "a/b.txt", "content": ""}, ctx)
+    assert risk.kind == "write" and not risk.read_only
+    assert risk.paths == (str(ws / "a/b.txt"),)
+
+
+# ------------------------------------------------------------------ edit
+
+
+SOURCE = "def f():\n    return 1\n\n\ndef g():\n    return 1\n"
+
+
+async def test_edit_replaces_unique_text_and_shows_snippet(ctx: ToolContext, ws: Path) -> None:
+    f = ws / "m.py"
+    f.write_text(SOURCE)
+    await read(ctx, "m.py")
+    r = await EditTool().run(
+        {
+            "path": "m.py",
+            "old_string": "def g():\n    return 1",
+            "new_string": "def g():\n    return 2",
+        },
+        ctx,
+    )
+    assert not r.is_error, r.content
+    assert f.read_text() == SOURCE.replace("def g():\n    return 1", "def g():\n    return 2")
+    assert "line 5" in r.content
+    assert "     6\t    return 2" in r.content
+    st = os.stat(f)
+    assert ctx.read_stamps[str(f)] == (st.st_mtime_ns, st.st_size)
+    # Stamps were refreshed: a follow-up edit needs no new read.
+    r = await EditTool().run({"path": "m.py", "old_string": "def f", "new_string": "def h"}, ctx)
+    assert not r.is_error
+    assert f.read_text().startswith("def h():")
+
+
+async def test_edit_requires_unique_match_unless_replace_all(ctx: ToolContext, ws: Path) -> None:
+    f = ws / "m.py"
+    f.write_text(SOURCE)
+    await read(ctx, "m.py")
+    args = {"path": "m.py", "old_string": "return 1", "new_string": "return 0"}
+    r = await EditTool().run(args, ctx)
+    assert r.is_error
+    assert "occurs 2 times" in r.content and "lines 2, 6" in r.content
+    assert f.read_text() == SOURCE
+    r = await EditTool().run({**args, "replace_all": True}, ctx)
+    assert not r.is_error and "Replaced 2 occurrences" in r.content
+    assert f.read_text().count("return 0") == 2
+    assert r.meta["replacements"] == 2
+
+
+async def test_edit_refuses_unread_and_stale_files(ctx: ToolContext, ws: Path) -> None:
+    f = ws / "m.py"
+    f.write_text(SOURCE)
+    args = {"path": "m.py", "old_string": "def f", "new_string": "def k"}
+    r = await EditTool().run(args, ctx)
+    assert r.is_error and "not been read" in r.content
+    await read(ctx, "m.py")
+    touch_later(f, SOURCE + "# appended elsewhere\n")
+    r = await EditTool().run(args, ctx)
+    assert r.is_error and "changed since you last read it" in r.content
+    assert "def f" in f.read_text()
+    await read(ctx, "m.py")
+    r = await EditTool().run(args, ctx)
+    assert not r.is_error
+
+
+async def test_edit_error_cases(ctx: ToolContext, ws: Path) -> None:
+    f = ws / "m.py"
+    f.write_text(SOURCE)
+    await read(ctx, "m.py")
+    tool = EditTool()
+    r = await tool.run({"path": "m.py", "old_string": "x", "new_string": "x"}, ctx)
+    assert r.is_error and "identical" in r.content
+    r = await tool.run({"path": "m.py", "old_string": "", "new_string": "x"}, ctx)
+    assert r.is_error and "empty" in r.content
+    r = await tool.run({"path": "m.py", "old_string": "nowhere", "new_string": "x"}, ctx)
+    assert r.is_error and "not found" in r.content
+    r = await tool.run({"path": "m.py", "old_string": "def  f():", "new_string": "x"}, ctx)
+    assert r.is_error and "different whitespace" in r.content
+    r = await tool.run(
+        {"path": "m.py", "old_string": "     2\t    return 1", "new_string": "x"}, ctx
+    )
+    assert r.is_error and "line-number prefixes" in r.content
+    r = await tool.run({"path": "nope.py", "old_string": "a", "new_string": "b"}, ctx)
+    assert r.is_error and "File not found" in r.content
+    assert f.read_text() == SOURCE
+
+
+async def test_edit_matches_crlf_files(ctx: ToolContext, ws: Path) -> None:
+    f = ws / "w.txt"
+    f.write_bytes(b"one\r\ntwo\r\nthree\r\n")
+    await read(ctx, "w.txt")
+    r = await EditTool().run({"path": "w.txt", "old_string": "one\ntwo", "new_string": "1\n2"}, ctx)
+    assert not r.is_error, r.content
+    assert f.read_bytes() == b"1\r\n2\r\nthree\r\n"
+
+
+async def test_edit_refuses_binary(ctx: ToolContext, ws: Path) -> None:
+    f = ws / "b.bin"
+    f.write_bytes(b"abc\x00def")
+    st = os.stat(f)
+    ctx.read_stamps[str(f)] = (st.st_mtime_ns, st.st_size)
+    r = await EditTool().run({"path": "b.bin", "old_string": "abc", "new_string": "x"}, ctx)
+    assert r.is_error and "binary" in r.content
+
+
+def test_edit_risk(ctx: ToolContext, ws: Path) -> None:
+    risk = EditTool().risk({"path": "/etc/hosts", "old_string": "a", "new_string": "b"}, ctx)
+    assert risk.kind == "write" and risk.paths == ("/etc/hosts",)
