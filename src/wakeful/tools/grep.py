@@ -98,6 +98,8 @@ async def search_rg(rg: str, s: Search) -> Found:
         stderr=asyncio.subprocess.PIPE,
         limit=16 * 1024 * 1024,
         start_new_session=True,
+        # ripgrep matches -g globs against paths relative to its working directory.
+        cwd=str(s.root if s.root.is_dir() else s.root.parent),
     )
     assert proc.stdout is not None and proc.stderr is not None
     files: list[FileHits] = []

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from wakeful.tools.base import ToolContext
+from wakeful.tools.grep import GrepTool
+
+BACKENDS = ["rg", "python"]
+
+
+def grep_tool(backend: str, **kw: int) -> GrepTool:
+    tool = GrepTool(use_rg=backend == "rg", **kw)
+    assert (tool.rg is not None) == (backend == "rg")
+    return tool
+
+
+@pytest.fixture
+def tree(ws: Path) -> Path:
+    files = {
+        "alpha.txt": "one\ntwo foo\nthree\nfour\nfive\nsix\nFOO seven\n",
+        "src/app.py": "import os\n\ndef foo():\n    return 'foo'\n",
+        "src/lib/util.py": "# nothing here\n",
+        "src/lib/web.ts": "export const foo = 1;\n",
+        ".hidden/conf.txt": "foo hidden\n",
+        ".git/objects.txt": "foo in git\n",
+        ".wakeful/state.txt": "foo in state\n",
+    }
+    for rel, text in files.items():
+        p = ws / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    (ws / "blob.bin").write_bytes(b"foo\x00\x01\x02")
+    return ws
+
+
+def test_ripgrep_is_installed() -> None:
+    assert shutil.which("rg"), "install ripgrep (apt-get install -y ripgrep) to test the rg path"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_files_with_matches(backend: str, ctx: ToolContext, tree: Path) -> None:
+    r = await grep_tool(backend).run({"pattern": "foo"}, ctx)
+    assert not r.is_error and r.meta["backend"] == backend
+    assert r.content.splitlines() == [
+        ".hidden/conf.txt",
+        "alpha.txt",
+        "src/app.py",
+        "src/lib/web.ts",
+    ]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_count_and_case_insensitive(backend: str, ctx: ToolContext, tree: Path) -> None:
+    tool = grep_tool(backend)
+    r = await tool.run({"pattern": "foo", "output_mode": "count", "path": "alpha.txt"}, ctx)
+    assert r.content == "alpha.txt:1"
+    r = await tool.run(
+        {"pattern": "foo", "output_mode": "count", "case_insensitive": True, "glob": "*.txt"},
+        ctx,
+    )
+    assert r.content.splitlines() == [".hidden/conf.txt:1", "alpha.txt:2"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_content_with_context(backend: str, ctx: ToolContext, tree: Path) -> None:
+    r = await grep_tool(backend).run(
+        {
+            "pattern": "foo",
+            "output_mode": "content",
+            "context": 1,
+            "case_insensitive": True,
+            "path": "alpha.txt",
+        },
+        ctx,
+    )
+    assert r.content.splitlines() == [
+        "alpha.txt-1-one",
+        "alpha.txt:2:two foo",
+        "alpha.txt-3-three",
+        "--",
+        "alpha.txt-6-six",
+        "alpha.txt:7:FOO seven",
+    ]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_content_across_files_with_glob(backend: str, ctx: ToolContext, tree: Path) -> None:
+    r = await grep_tool(backend).run(
+        {"pattern": r"foo\b", "output_mode": "content", "glob": "src/**/*.{py,ts}"}, ctx
+    )
+    assert r.content.splitlines() == [
+        "src/app.py:3:def foo():",
+        "src/app.py:4:    return 'foo'",
+        "src/lib/web.ts:1:export const foo = 1;",
+    ]
+
+
+async def test_backends_agree(ctx: ToolContext, tree: Path) -> None:
+    for args in (
+        {"pattern": "o", "output_mode": "content", "context": 2},
+        {"pattern": "[a-z]+ foo", "output_mode": "count"},
+        {"pattern": "^\\s+return", "output_mode": "content"},
+    ):
+        rg = await grep_tool("rg").run(args, ctx)
+        py = await grep_tool("python").run(args, ctx)
+        assert rg.content == py.content, args
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_no_match_and_bad_regex(backend: str, ctx: ToolContext, tree: Path) -> None:
+    tool = grep_tool(backend)
+    r = await tool.run({"pattern": "zzz_absent"}, ctx)
+    assert not r.is_error and r.content.startswith("No matches for 'zzz_absent'")
+    r = await tool.run({"pattern": "foo(", "output_mode": "content"}, ctx)
+    assert r.is_error and "grep failed" in r.content
+    r = await tool.run({"pattern": "x", "path": "nowhere"}, ctx)
+    assert r.is_error and "Path not found" in r.content
+
+
+async def test_rg_falls_back_for_lookaround(ctx: ToolContext, tree: Path) -> None:
+    r = await grep_tool("rg").run({"pattern": "(?<=two )foo", "output_mode": "content"}, ctx)
+    assert not r.is_error and r.meta["backend"] == "python"
+    assert r.content == "alpha.txt:2:two foo"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_output_is_capped(backend: str, ctx: ToolContext, ws: Path) -> None:
+    (ws / "many.txt").write_text("".join(f"match number {i}\n" for i in range(500)))
+    r = await grep_tool(backend, output_cap=300).run(
+        {"pattern": "match", "output_mode": "content"}, ctx
+    )
+    assert len(r.content) < 500
+    assert r.content.startswith("many.txt:1:match number 0\n")
+    assert "[results truncated" in r.content
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_long_lines_are_clipped(backend: str, ctx: ToolContext, ws: Path) -> None:
+    (ws / "min.js").write_text("foo" + "x" * 3000 + "\n")
+    r = await grep_tool(backend).run({"pattern": "foo", "output_mode": "content"}, ctx)
+    assert r.content.startswith("min.js:1:foo") and "[line truncated: 2503 more chars]" in r.content
+
+
+async def test_argument_errors(ctx: ToolContext) -> None:
+    tool = GrepTool()
+    r = await tool.run({"pattern": "x", "output_mode": "lines"}, ctx)
+    assert r.is_error and "output_mode" in r.content
+    r = await tool.run({"pattern": ""}, ctx)
+    assert r.is_error
+
+
+def test_risk(ctx: ToolContext, ws: Path) -> None:
+    risk = GrepTool().risk({"pattern": "x", "path": "src"}, ctx)
+    assert risk.kind == "read" and risk.read_only and risk.paths == (str(ws / "src"),)
