@@ -255,7 +255,7 @@ _STOP = frozenset(
 )
 
 
-def best_span_for_text(lines: list[str], text: str) -> tuple[int, int] | None:
+def best_span_for_text(lines: list[str], text: str) -> tuple[int, int, float] | None:
     """The line that shares the most distinctive words with a memory's text.
 
     Auto-anchoring uses it so that "the server listens on port 8080" anchors to the line
@@ -280,11 +280,18 @@ def best_span_for_text(lines: list[str], text: str) -> tuple[int, int] | None:
             best_line = i + 1
     if best_line == 0:
         return None
-    return best_line, best_line
+    return best_line, best_line, best_score
 
 
-def auto_anchor(workspace: Path, path: str, text: str, commit: str | None = None) -> Anchor | None:
-    """Anchor a memory to the line of `path` it talks about, else to the whole file."""
+def auto_anchor(
+    workspace: Path,
+    path: str,
+    text: str,
+    commit: str | None = None,
+    whole_file: bool = True,
+) -> tuple[Anchor, float] | None:
+    """Anchor a memory to the line of `path` it talks about (with the match score), else,
+    if allowed, to the whole file (score 0)."""
     try:
         rel = relative_path(workspace, path)
     except AnchorError:
@@ -299,5 +306,9 @@ def auto_anchor(workspace: Path, path: str, text: str, commit: str | None = None
     if not lines:
         return None
     span = best_span_for_text(lines, text)
-    start, end = span if span else (1, len(lines))
-    return anchor_from_lines(rel, lines, start, end, commit=commit)
+    if span is None:
+        if not whole_file:
+            return None
+        return anchor_from_lines(rel, lines, 1, len(lines), commit=commit), 0.0
+    start, end, score = span
+    return anchor_from_lines(rel, lines, start, end, commit=commit), score

@@ -149,11 +149,24 @@ class MemoryService:
         commit = self._head()
         for spec in draft.anchor_specs:
             anchors.append(anchor_mod.capture_anchor(self.paths.workspace, spec, commit=commit))
-        if not anchors:
-            for path in dict.fromkeys(draft.auto_anchor_paths):
-                found = anchor_mod.auto_anchor(self.paths.workspace, path, draft.text, commit)
-                if found is not None:
-                    anchors.append(found)
+        if not anchors and draft.auto_anchor_paths:
+            # The files the agent just read or edited (most recent first): anchor to the
+            # line that best matches the text; if no line shares a word with it, to the
+            # most recent file as a whole.
+            candidates = list(dict.fromkeys(draft.auto_anchor_paths))
+            best: tuple[Anchor, float] | None = None
+            for path in candidates:
+                found = anchor_mod.auto_anchor(
+                    self.paths.workspace, path, draft.text, commit, whole_file=False
+                )
+                if found is not None and (best is None or found[1] > best[1]):
+                    best = found
+            if best is None:
+                best = anchor_mod.auto_anchor(
+                    self.paths.workspace, candidates[0], draft.text, commit
+                )
+            if best is not None:
+                anchors.append(best[0])
         unique = list({(a.path, a.start_line, a.end_line): a for a in anchors}.values())
         scope = self._scope_for(draft.type, draft.scope, bool(unique))
         return MemoryRecord(

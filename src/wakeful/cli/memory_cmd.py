@@ -1,0 +1,277 @@
+"""`wakeful memory ...`: add, list, show, verify, recall, forget, rebuild.
+
+Imports only typer and the standard library at load time; the memory library is imported
+inside each command so `wakeful --help` stays fast. Dreaming adds its verbs (`wakeful
+dream`, `wakeful memory restore`) in the marked section at the end of this file.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import typer
+
+memory_app = typer.Typer(
+    help="Skeptical memory: anchored notes, re-verified against the workspace when recalled.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(memory_app, name="memory")
+    _register_dream(app)
+
+
+# -- shared plumbing -----------------------------------------------------------------------
+
+
+def _service() -> Any:
+    from wakeful.cli.common import load
+    from wakeful.memory import MemoryService
+
+    paths, config = load()
+    return MemoryService.open(paths, config)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _row(record: Any, verification: Any, now: float) -> dict[str, Any]:
+    from wakeful.memory.types import format_age
+
+    data = record.to_dict()
+    data["verdict"] = verification.verdict
+    data["detail"] = verification.detail
+    data["age"] = format_age(now - record.created)
+    return data
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+_VERDICT_STYLE = {
+    "fresh": "green",
+    "moved": "cyan",
+    "drifted": "yellow",
+    "orphaned": "red",
+    "unanchored": "dim",
+}
+
+
+def _table(rows: list[dict[str, Any]], title: str | None = None) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, expand=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("type", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("age", no_wrap=True)
+    table.add_column("text")
+    table.add_column("anchors")
+    for row in rows:
+        verdict = row["verdict"]
+        style = _VERDICT_STYLE.get(verdict, "")
+        spans = ", ".join(_span(a) for a in row["anchors"])
+        text = row["text"] if not row.get("detail") else f"{row['text']} ({row['detail']})"
+        table.add_row(
+            row["id"],
+            row["type"],
+            f"[{style}]{verdict}[/]" if style else verdict,
+            row["age"],
+            escape(text),
+            escape(spans),
+        )
+    _console().print(table)
+
+
+def _span(anchor: dict[str, Any]) -> str:
+    start, end = anchor["start_line"], anchor["end_line"]
+    where = f"{anchor['path']}:{start}" if start == end else f"{anchor['path']}:{start}-{end}"
+    return f"{where} ({anchor['symbol']})" if anchor.get("symbol") else where
+
+
+# -- verbs ---------------------------------------------------------------------------------
+
+
+@memory_app.command("add")
+def add(
+    text: str = typer.Argument(..., help="The memory, a sentence or two."),
+    anchor: list[str] = typer.Option(
+        [], "--anchor", "-a", help="FILE or FILE:START-END the memory is about (repeatable)."
+    ),
+    type_: str = typer.Option(
+        "project", "--type", "-t", help="user, feedback, project or reference."
+    ),
+    scope: str = typer.Option(
+        "", "--scope", help="project or user (default: user for type user, else project)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the stored record as JSON."),
+) -> None:
+    """Remember TEXT, anchored to code with --anchor; prints the new id."""
+    from wakeful.core.errors import UsageError
+
+    if scope not in ("", "project", "user"):
+        raise UsageError(f"unknown scope {scope!r}; use project or user")
+    with _service() as mem:
+        record = mem.add(text, type_, anchor, session="cli", scope=scope or None)
+    if as_json:
+        _print_json(record.to_dict())
+    else:
+        sys.stdout.write(record.id + "\n")
+
+
+@memory_app.command("list")
+def list_(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+    all_: bool = typer.Option(False, "--all", help="Include archived and superseded memories."),
+    type_: str = typer.Option("", "--type", "-t", help="Only memories of this type."),
+) -> None:
+    """Every active memory with its verdict, checked against the workspace now."""
+    with _service() as mem:
+        now = mem.clock()
+        records = mem.list(status=None if all_ else "active")
+        if type_:
+            records = [r for r in records if r.type == type_]
+        active = [r for r in records if r.status == "active"]
+        verified = {r.id: (r, v) for r, v in mem.verify(active)}
+        rows = []
+        for r in records:
+            if r.id in verified:
+                rec, v = verified[r.id]
+                rows.append(_row(rec, v, now))
+            else:
+                from wakeful.memory.types import Verification
+
+                rows.append(_row(r, Verification(r.verdict or "unanchored"), now))
+    if as_json:
+        _print_json(rows)
+    elif not rows:
+        sys.stdout.write(
+            "No memories yet. Add one with: wakeful memory add TEXT --anchor FILE:A-B\n"
+        )
+    else:
+        _table(rows)
+
+
+@memory_app.command("show")
+def show(
+    memory_id: str = typer.Argument(..., metavar="ID", help="Memory id (or a unique prefix)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """One memory in full: text, anchors, verdict, history."""
+    with _service() as mem:
+        now = mem.clock()
+        record = mem.get(memory_id)
+        if record.status == "active":
+            record, verification = mem.verify([record])[0]
+        else:
+            from wakeful.memory.types import Verification
+
+            verification = Verification(record.verdict or "unanchored")
+        row = _row(record, verification, now)
+    if as_json:
+        _print_json(row)
+        return
+    from datetime import datetime
+
+    def when(t: float | None) -> str:
+        return datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M:%S") if t else "-"
+
+    out = [
+        f"id:            {row['id']}",
+        f"type:          {row['type']} ({row['scope']} scope)",
+        f"status:        {row['status']}",
+        f"verdict:       {row['verdict']}" + (f" ({row['detail']})" if row["detail"] else ""),
+        f"created:       {when(row['created'])} ({row['age']} ago)",
+        f"last verified: {when(row['last_verified'])}",
+        f"session:       {row['source_session'] or '-'}",
+    ]
+    if row["supersedes"]:
+        out.append(f"supersedes:    {', '.join(row['supersedes'])}")
+    for a in row["anchors"]:
+        commit = f" @ {a['commit'][:10]}" if a.get("commit") else ""
+        out.append(f"anchor:        {_span(a)} sha256 {a['sha256'][:16]}{commit}")
+    out += ["", row["text"]]
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+@memory_app.command("verify")
+def verify(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+) -> None:
+    """Check every active memory against the workspace; moved anchors are updated."""
+    with _service() as mem:
+        now = mem.clock()
+        rows = [_row(r, v, now) for r, v in mem.verify()]
+        mem.sync_files()
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        sys.stdout.write("No memories to verify.\n")
+        return
+    _table(rows)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1
+    summary = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
+    sys.stdout.write(f"{len(rows)} memories: {summary}\n")
+
+
+@memory_app.command("recall")
+def recall(
+    query: str = typer.Argument(..., help="What to look for."),
+    limit: int = typer.Option(5, "--limit", "-n", min=1, max=100, help="At most this many."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+) -> None:
+    """The memories most relevant to QUERY, verified, as the agent would see them."""
+    with _service() as mem:
+        hints = mem.recall(query, limit=limit)
+        rows = [h.to_dict() for h in hints]
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        sys.stdout.write("No memories match.\n")
+        return
+    for hint, row in zip(hints, rows, strict=True):
+        sys.stdout.write(f"{row['id']}  {hint.render()}\n")
+
+
+@memory_app.command("forget")
+def forget(
+    memory_id: str = typer.Argument(..., metavar="ID", help="Memory id (or a unique prefix)."),
+    purge: bool = typer.Option(False, "--purge", help="Delete outright instead of archiving."),
+) -> None:
+    """Archive a memory (it stops being recalled; restorable), or delete it with --purge."""
+    with _service() as mem:
+        record = mem.forget(memory_id, purge=purge)
+    verb = "deleted" if purge else "archived"
+    sys.stdout.write(f"{verb} {record.id}\n")
+
+
+@memory_app.command("rebuild")
+def rebuild() -> None:
+    """Rebuild the search indexes and MEMORY.md with its topic files from the stores."""
+    with _service() as mem:
+        mem.rebuild()
+        count = len(mem.list())
+    sys.stdout.write(f"rebuilt the memory indexes and files ({count} active memories)\n")
+
+
+# -- dreaming ------------------------------------------------------------------------------
+# The dreaming verbs (`wakeful dream`, `wakeful memory restore ID`) are defined here, on top
+# of wakeful.memory.dream; register them from _register_dream so `register` stays the one
+# entry point cli/main.py calls.
+
+
+def _register_dream(app: typer.Typer) -> None:
+    """Add the dreaming verbs to `app` and `memory_app` (none yet)."""
+    return None
