@@ -1,0 +1,279 @@
+"""The embedded offline model: llama.cpp in-process, no network, the default without API keys.
+
+Generation runs in a worker thread so the event loop stays free; events cross back through a
+queue. With tools, the reply is constrained by a grammar built from the tool schemas, so even a
+135M model produces calls whose arguments match the schema. Usage reports KV-cache prefix reuse
+as `cache_read`, which is what makes a stable prompt prefix cheap here too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import os
+import threading
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wakeful.core.config import Config
+from wakeful.core.errors import ConfigError
+from wakeful.core.events import Event, Stop, StopReason, TextDelta, ToolCall, UsageEvent
+from wakeful.core.request import Request
+from wakeful.core.usage import Usage
+from wakeful.providers.local_models import (
+    INSTALL_HINT,
+    fallback_template,
+    locate_model,
+    model_spec,
+)
+from wakeful.providers.local_prompt import (
+    answer_prefix,
+    chat_messages,
+    output_schema,
+    parse_reply,
+)
+from wakeful.providers.request_log import RequestLog
+
+if TYPE_CHECKING:
+    from wakeful.providers.local_engine import EngineOptions, Generation, LlamaEngine
+
+DEFAULT_MODEL = "smollm2-135m"
+DEFAULT_TEMPERATURE = 0.2
+_DONE = object()
+
+
+def _int_setting(config: Config, key: str, default: int) -> int:
+    value = config.get("local", key, default=default)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"local.{key} must be an integer, got {value!r}") from None
+
+
+class LocalProvider:
+    """Provider "local": a GGUF model run by llama.cpp inside this process."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        model: str,
+        model_path: Path,
+        *,
+        n_ctx: int = 4096,
+        threads: int = 0,
+        seed: int = 42,
+        repack: bool = False,
+        tool_result_chars: int = 0,
+        full_schemas: bool = False,
+        request_log: RequestLog | None = None,
+    ) -> None:
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise ConfigError("the local provider needs llama-cpp-python; " + INSTALL_HINT)
+        self.model = model
+        self.model_path = Path(model_path)
+        self.n_ctx = n_ctx
+        self.threads = threads or os.cpu_count() or 1
+        self.seed = seed
+        self.repack = repack
+        # About half the context in characters (~4 chars per token) for any one tool result.
+        self.tool_result_chars = tool_result_chars or max(1000, n_ctx * 2)
+        self.full_schemas = full_schemas
+        self.log = request_log or RequestLog(None)
+        self._engine: LlamaEngine | None = None
+        self._engine_lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, name: str, config: Config, log: RequestLog | None = None) -> LocalProvider:
+        name = name or DEFAULT_MODEL
+        model_path = str(config.get("local", "model_path", default="") or "")
+        if not model_path:
+            name = model_spec(name).name
+        cache_dir = config.get("local", "cache_dir", default="") or None
+        path = locate_model(name, model_path, Path(cache_dir) if cache_dir else None)
+        return cls(
+            name,
+            path,
+            n_ctx=_int_setting(config, "n_ctx", 4096),
+            threads=_int_setting(config, "threads", 0),
+            seed=_int_setting(config, "seed", 42),
+            repack=bool(config.get("local", "repack", default=False)),
+            full_schemas=bool(config.get("local", "full_schemas", default=False)),
+            request_log=log,
+        )
+
+    # -- engine -------------------------------------------------------------------------
+
+    def _options(self) -> EngineOptions:
+        from wakeful.providers.local_engine import EngineOptions
+
+        return EngineOptions(
+            n_ctx=self.n_ctx, threads=self.threads, seed=self.seed, repack=self.repack
+        )
+
+    @property
+    def engine(self) -> LlamaEngine:
+        """The loaded-once model; created on first use (loading happens in the worker)."""
+        with self._engine_lock:
+            if self._engine is None:
+                try:
+                    from wakeful.providers.local_engine import LlamaEngine
+                except ImportError as exc:
+                    raise ConfigError(
+                        f"the local provider cannot import llama_cpp ({exc}); " + INSTALL_HINT
+                    ) from None
+                self._engine = LlamaEngine(
+                    self.model_path, fallback_template(self.model), self._options()
+                )
+            return self._engine
+
+    async def load(self) -> float:
+        """Load the model now instead of on the first request; returns seconds taken."""
+        engine = self.engine
+        return await asyncio.to_thread(engine.load)
+
+    # -- the provider contract ----------------------------------------------------------
+
+    def _sampling(self, request: Request) -> Any:
+        from wakeful.providers.local_engine import Sampling
+
+        temperature = DEFAULT_TEMPERATURE if request.temperature is None else request.temperature
+        return Sampling(
+            max_tokens=max(1, request.max_tokens),
+            temperature=float(temperature),
+            # Plain text from a tiny model loops without a mild penalty; JSON must not be penalised.
+            repeat_penalty=1.0 if request.tools else 1.1,
+        )
+
+    async def stream(self, request: Request) -> AsyncIterator[Event]:
+        engine = self.engine
+        messages = chat_messages(request, self.tool_result_chars, self.full_schemas)
+        schema = output_schema(request.tools, self.full_schemas) if request.tools else None
+        sampling = self._sampling(request)
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        cancel = threading.Event()
+        body: dict[str, Any] = {
+            "model": self.model,
+            "model_path": str(self.model_path),
+            "n_ctx": self.n_ctx,
+            "seed": self.seed,
+            "sampling": sampling.to_dict(),
+            "json_schema": schema,
+        }
+
+        def put(item: Any) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        def on_prompt(prompt: str) -> None:
+            body["prompt"] = prompt
+
+        on_text = _AnswerStream(put, tools=bool(request.tools))
+
+        def work() -> None:
+            try:
+                result = engine.generate(
+                    messages, sampling, schema, on_text, cancel.is_set, on_prompt
+                )
+                put(result)
+            except BaseException as exc:  # delivered to the awaiting coroutine
+                self.log.append(self.name, body, Usage(), error=str(exc))
+                put(exc)
+            finally:
+                put(_DONE)
+
+        worker = loop.run_in_executor(None, work)
+        result: Generation | None = None
+        try:
+            while True:
+                item = await queue.get()
+                if item is _DONE:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                if isinstance(item, str):
+                    yield TextDelta(item)
+                else:
+                    result = item
+            await worker
+        finally:
+            cancel.set()
+        assert result is not None
+        usage = Usage(
+            input=result.prompt_tokens - result.cached_tokens,
+            output=result.output_tokens,
+            cache_read=result.cached_tokens,
+        )
+        async for event in self._finish(request, result, usage, on_text):
+            yield event
+        self.log.append(self.name, body, usage)
+
+    async def _finish(
+        self, request: Request, result: Generation, usage: Usage, on_text: _AnswerStream
+    ) -> AsyncIterator[Event]:
+        reason: StopReason = "max_tokens" if result.finish == "length" else "end_turn"
+        if request.tools:
+            parsed = parse_reply(result.text, {t.name for t in request.tools})
+            if parsed.tool is not None:
+                raw = result.text
+                if parsed.arguments is not None:
+                    raw = json.dumps(parsed.arguments, ensure_ascii=False)
+                yield ToolCall(
+                    id=f"call_{uuid.uuid4().hex[:16]}",
+                    name=parsed.tool,
+                    input=parsed.arguments,
+                    raw_arguments=raw,
+                )
+                if parsed.arguments is not None:
+                    reason = "tool_use"
+            else:
+                rest = on_text.remaining(parsed.answer if parsed.answer is not None else parsed.raw)
+                if rest:
+                    yield TextDelta(rest)
+        yield UsageEvent(usage)
+        yield Stop(reason)
+
+    async def aclose(self) -> None:
+        engine = self._engine
+        if engine is not None:
+            await asyncio.to_thread(engine.close)
+            self._engine = None
+
+
+class _AnswerStream:
+    """Forwards model text to the stream: raw text without tools, else the decoded answer.
+
+    With tools the model writes `{"answer": "..."}`; users should see the answer as it is
+    generated, not the JSON around it, and never a tool call's JSON.
+    """
+
+    def __init__(self, put: Callable[[Any], None], tools: bool) -> None:
+        self._put = put
+        self._tools = tools
+        self._raw: list[str] = []
+        self.sent = ""
+
+    def __call__(self, piece: str) -> None:
+        if not self._tools:
+            self.sent += piece
+            self._put(piece)
+            return
+        self._raw.append(piece)
+        decoded = answer_prefix("".join(self._raw))
+        if decoded is not None and len(decoded) > len(self.sent):
+            delta = decoded[len(self.sent) :]
+            self.sent = decoded
+            self._put(delta)
+
+    def remaining(self, full: str) -> str:
+        """Text not yet streamed, given the final decoded reply."""
+        if not self._tools:
+            return ""
+        if full.startswith(self.sent):
+            return full[len(self.sent) :]
+        return ""

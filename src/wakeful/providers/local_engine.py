@@ -1,0 +1,284 @@
+"""One loaded llama.cpp model: render, tokenize, reuse the KV-cache prefix, and generate.
+
+This is the only module that imports llama_cpp, and it is imported lazily by the provider so
+that `wakeful --help` never loads native code. Everything here blocks; the provider runs it in
+a worker thread. llama.cpp is not re-entrant, so each engine serialises its work on a lock.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import llama_cpp
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from llama_cpp import Llama, LlamaGrammar
+
+from wakeful.core.errors import ConfigError, ProviderError
+
+Finish = Literal["stop", "length", "cancelled"]
+
+
+class _Llama(Llama):
+    """Llama that can load without llama.cpp's "extra buffer types" (weight repacking).
+
+    Repacking routes matrix products through the AMX kernels on CPUs that report AMX, and those
+    segfault in the first decode on some machines (llama.cpp issue #20824, this VM included).
+    llama-cpp-python does not expose the switch, so it is set as the model parameters are
+    created, before the model loads.
+    """
+
+    def __init__(self, *args: Any, use_extra_bufts: bool = False, **kwargs: Any) -> None:
+        self._use_extra_bufts = use_extra_bufts
+        super().__init__(*args, **kwargs)
+
+    @property
+    def model_params(self) -> Any:
+        return self._wakeful_model_params
+
+    @model_params.setter
+    def model_params(self, params: Any) -> None:
+        if hasattr(params, "use_extra_bufts"):
+            params.use_extra_bufts = self._use_extra_bufts
+        self._wakeful_model_params = params
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    n_ctx: int = 4096
+    threads: int = 0
+    seed: int = 42
+    repack: bool = False
+
+
+@dataclass(frozen=True)
+class Sampling:
+    max_tokens: int
+    temperature: float = 0.2
+    top_k: int = 40
+    top_p: float = 0.95
+    min_p: float = 0.05
+    repeat_penalty: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "top_k": self.top_k,
+            "top_p": self.top_p,
+            "min_p": self.min_p,
+            "repeat_penalty": self.repeat_penalty,
+        }
+
+
+@dataclass
+class Generation:
+    """Outcome of one generation, with the token counts usage is made of."""
+
+    text: str = ""
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    output_tokens: int = 0
+    finish: Finish = "stop"
+    load_seconds: float = 0.0
+    prompt_seconds: float = 0.0
+    generate_seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class LlamaEngine:
+    """A model file, loaded on first use and kept for the engine's lifetime."""
+
+    def __init__(self, model_path: Path, fallback_template: str, options: EngineOptions) -> None:
+        self.model_path = model_path
+        self.options = options
+        self._fallback_template = fallback_template
+        self._lock = threading.Lock()
+        self._llm: _Llama | None = None
+        self._template: Any = None
+        self._bos_text = ""
+        self._grammars: dict[str, LlamaGrammar] = {}
+        self.load_seconds = 0.0
+
+    # -- loading ------------------------------------------------------------------------
+
+    def _ensure_loaded(self) -> _Llama:
+        if self._llm is not None:
+            return self._llm
+        threads = self.options.threads or os.cpu_count() or 1
+        start = time.perf_counter()
+        try:
+            llm = _Llama(
+                model_path=str(self.model_path),
+                n_ctx=self.options.n_ctx,
+                n_threads=threads,
+                n_threads_batch=threads,
+                seed=self.options.seed,
+                use_extra_bufts=self.options.repack,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise ConfigError(
+                f"cannot load local model {self.model_path}: {exc}. Check that it is a GGUF "
+                "file llama.cpp supports, or set local.model_path to another one."
+            ) from None
+        self.load_seconds = time.perf_counter() - start
+        source = llm.metadata.get("tokenizer.chat_template") or self._fallback_template
+        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        env.filters["tojson"] = lambda x, **kw: json.dumps(x, ensure_ascii=False)
+        self._template = env.from_string(source)
+        bos = llm.token_bos()
+        if bos >= 0:
+            self._bos_text = llm.detokenize([bos], special=True).decode("utf-8", "replace")
+        self._llm = llm
+        return llm
+
+    def load(self) -> float:
+        """Load now (normally the first request does it); returns the seconds it took."""
+        with self._lock:
+            self._ensure_loaded()
+        return self.load_seconds
+
+    def close(self) -> None:
+        with self._lock:
+            if self._llm is not None:
+                self._llm.close()
+                self._llm = None
+                self._grammars.clear()
+
+    # -- prompt -------------------------------------------------------------------------
+
+    def _render_locked(self, messages: list[dict[str, str]]) -> str:
+        self._ensure_loaded()
+        text = self._template.render(
+            messages=messages,
+            add_generation_prompt=True,
+            bos_token=self._bos_text,
+            eos_token="",
+        )
+        # The tokenizer adds BOS itself when the model asks for it; do not add a second one.
+        if self._bos_text and text.startswith(self._bos_text):
+            text = text[len(self._bos_text) :]
+        return text
+
+    def render(self, messages: list[dict[str, str]]) -> str:
+        with self._lock:
+            return self._render_locked(messages)
+
+    def count_tokens(self, text: str) -> int:
+        with self._lock:
+            llm = self._ensure_loaded()
+            return len(llm.tokenize(text.encode("utf-8"), add_bos=True, special=True))
+
+    def _grammar(self, schema: dict[str, Any]) -> LlamaGrammar:
+        key = json.dumps(schema, sort_keys=True)
+        grammar = self._grammars.get(key)
+        if grammar is None:
+            try:
+                grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+            except Exception as exc:  # the converter raises bare exceptions on odd schemas
+                raise ProviderError(
+                    f"local model: cannot build a grammar from the tool schemas: {exc}. "
+                    "Simplify the tool's input_schema."
+                ) from None
+            if len(self._grammars) > 32:
+                self._grammars.clear()
+            self._grammars[key] = grammar
+        return grammar
+
+    @staticmethod
+    def _reusable_prefix(llm: _Llama, tokens: list[int]) -> int:
+        """Prompt tokens llama.cpp will take from its KV cache instead of evaluating.
+
+        Mirrors Llama.generate: the longest common prefix with what the context holds, minus
+        one when the whole prompt matches (one token is replayed to refresh the logits).
+        """
+        held = llm.n_tokens
+        if held <= 0:
+            return 0
+        common = Llama.longest_token_prefix(llm.input_ids[:held].tolist(), tokens)
+        if common == len(tokens):
+            if held == len(tokens) and not getattr(llm, "_requires_eval", True):
+                return len(tokens)
+            return common - 1
+        return common
+
+    # -- generation ---------------------------------------------------------------------
+
+    def generate(
+        self,
+        messages: list[dict[str, str]],
+        sampling: Sampling,
+        schema: dict[str, Any] | None,
+        on_text: Callable[[str], None],
+        cancelled: Callable[[], bool],
+        on_prompt: Callable[[str], None] | None = None,
+    ) -> Generation:
+        """Render, tokenize and generate, calling `on_text` with each decoded piece."""
+        with self._lock:
+            llm = self._ensure_loaded()
+            result = Generation(load_seconds=self.load_seconds)
+            prompt = self._render_locked(messages)
+            if on_prompt is not None:
+                on_prompt(prompt)
+            tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+            result.prompt_tokens = len(tokens)
+            room = self.options.n_ctx - len(tokens)
+            if room < 8:
+                raise ProviderError(
+                    f"local model: the prompt is {len(tokens)} tokens but the context holds "
+                    f"{self.options.n_ctx}; raise local.n_ctx, compact the conversation, or "
+                    "start a new session"
+                )
+            max_tokens = max(1, min(sampling.max_tokens, room))
+            grammar = self._grammar(schema) if schema is not None else None
+            result.cached_tokens = self._reusable_prefix(llm, tokens)
+            llm.set_seed(self.options.seed)
+            vocab = llama_cpp.llama_model_get_vocab(llm.model)
+            decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+            pieces: list[str] = []
+            start = time.perf_counter()
+            first_token_at: float | None = None
+            finish: Finish = "length"
+            for token in llm.generate(
+                tokens,
+                top_k=sampling.top_k,
+                top_p=sampling.top_p,
+                min_p=sampling.min_p,
+                temp=sampling.temperature,
+                repeat_penalty=sampling.repeat_penalty,
+                grammar=grammar,
+            ):
+                if first_token_at is None:
+                    first_token_at = time.perf_counter()
+                if llama_cpp.llama_vocab_is_eog(vocab, token):
+                    finish = "stop"
+                    break
+                result.output_tokens += 1
+                piece = decoder.decode(llm.detokenize([token]))
+                if piece:
+                    pieces.append(piece)
+                    on_text(piece)
+                if result.output_tokens >= max_tokens:
+                    break
+                if cancelled():
+                    finish = "cancelled"
+                    break
+            tail = decoder.decode(b"", final=True)
+            if tail:
+                pieces.append(tail)
+                on_text(tail)
+            end = time.perf_counter()
+            first = first_token_at or end
+            result.prompt_seconds = first - start
+            result.generate_seconds = end - first
+            result.text = "".join(pieces)
+            result.finish = finish
+            return result

@@ -1,0 +1,325 @@
+"""Turn a neutral request into chat messages for a small embedded model, and read its reply.
+
+A 135M model cannot follow a vendor tool-calling protocol, so tools are offered as a JSON
+output format that the decoder is constrained to: either `{"tool": NAME, "arguments": {...}}`
+with arguments matching that tool's (simplified) schema, or `{"answer": TEXT}`. Everything is
+rendered deterministically from the request, so a growing conversation re-renders the same
+prefix and llama.cpp can reuse its KV cache.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from wakeful.core.messages import Message, TextBlock, ToolResultBlock, ToolUseBlock
+from wakeful.core.request import Request, ToolSchema
+
+# Keywords that only document a schema; dropping them keeps the grammar small.
+_DOC_KEYS = {"description", "title", "examples", "default", "$schema", "$id", "$comment"}
+# Keywords the grammar converter handles, per JSON type.
+_KEEP = {
+    "string": {"enum", "const", "minLength", "maxLength"},
+    "integer": {"enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"},
+    "number": {"enum", "const"},
+    "boolean": {"const"},
+    "null": set(),
+    "array": {"minItems", "maxItems"},
+}
+MAX_SCHEMA_DEPTH = 3
+
+
+def simplify_schema(schema: Any, root: dict[str, Any] | None = None, depth: int = 0) -> dict:
+    """A grammar-friendly copy of a tool's input schema.
+
+    Objects get `additionalProperties: false` (so the model cannot wander into invented keys),
+    local `$ref`s are inlined, documentation keywords, `pattern` and `format` are dropped, and
+    anything nested deeper than MAX_SCHEMA_DEPTH becomes "any JSON value".
+    """
+    if not isinstance(schema, dict):
+        return {}
+    root = schema if root is None else root
+    if depth > MAX_SCHEMA_DEPTH:
+        return {}
+    if "$ref" in schema:
+        target = _resolve_ref(root, schema["$ref"])
+        return simplify_schema(target, root, depth + 1) if target is not None else {}
+    for key in ("anyOf", "oneOf"):
+        if isinstance(schema.get(key), list):
+            branches = [simplify_schema(b, root, depth + 1) for b in schema[key]]
+            return {"anyOf": branches} if all(branches) else {}
+    if "enum" in schema and "type" not in schema:
+        return {"enum": list(schema["enum"])}
+    if "const" in schema and "type" not in schema:
+        return {"const": schema["const"]}
+    kind = schema.get("type")
+    if kind is None and "properties" in schema:
+        kind = "object"
+    if isinstance(kind, list):
+        return {"type": [k for k in kind if isinstance(k, str)]}
+    if kind == "object":
+        props = schema.get("properties") or {}
+        if not isinstance(props, dict) or not props:
+            return {"type": "object"}
+        out_props = {
+            str(name): simplify_schema(sub, root, depth + 1) for name, sub in props.items()
+        }
+        required = [r for r in schema.get("required") or [] if r in out_props]
+        return {
+            "type": "object",
+            "properties": out_props,
+            "required": required,
+            "additionalProperties": False,
+        }
+    if kind == "array":
+        out: dict[str, Any] = {"type": "array"}
+        if isinstance(schema.get("items"), dict):
+            out["items"] = simplify_schema(schema["items"], root, depth + 1)
+        out.update({k: v for k, v in schema.items() if k in _KEEP["array"]})
+        return out
+    if isinstance(kind, str) and kind in _KEEP:
+        out = {"type": kind}
+        out.update({k: v for k, v in schema.items() if k in _KEEP[kind]})
+        return out
+    return {}
+
+
+def _resolve_ref(root: dict[str, Any], ref: Any) -> dict[str, Any] | None:
+    if not isinstance(ref, str) or not ref.startswith("#/"):
+        return None
+    node: Any = root
+    for part in ref[2:].split("/"):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node if isinstance(node, dict) else None
+
+
+def arguments_schema(tool: ToolSchema, full: bool = False) -> dict[str, Any]:
+    """The schema a tool's arguments are constrained to.
+
+    Unless `full`, optional top-level properties are left out when the tool has required
+    ones: a small model fills optional numbers with noise (limit: 2000, timeout: -1e15), and
+    the tool's own defaults are better than its guesses.
+    """
+    args = simplify_schema(tool.input_schema) or {"type": "object"}
+    required = args.get("required") or []
+    if not full and required and isinstance(args.get("properties"), dict):
+        args = dict(args)
+        args["properties"] = {k: v for k, v in args["properties"].items() if k in required}
+    return args
+
+
+def output_schema(tools: list[ToolSchema], full: bool = False) -> dict[str, Any]:
+    """The JSON schema the reply is constrained to: one branch per tool, then the answer."""
+    branches: list[dict[str, Any]] = []
+    for tool in tools:
+        args = arguments_schema(tool, full)
+        branches.append(
+            {
+                "type": "object",
+                "properties": {"tool": {"const": tool.name}, "arguments": args},
+                "required": ["tool", "arguments"],
+                "additionalProperties": False,
+            }
+        )
+    branches.append(
+        {
+            "type": "object",
+            "properties": {"answer": {"type": "string"}},
+            "required": ["answer"],
+            "additionalProperties": False,
+        }
+    )
+    return {"anyOf": branches}
+
+
+def _type_name(schema: Any) -> str:
+    if not isinstance(schema, dict):
+        return "any"
+    if "enum" in schema:
+        return " | ".join(json.dumps(v) for v in schema["enum"][:6])
+    if "const" in schema:
+        return json.dumps(schema["const"])
+    if "anyOf" in schema:
+        return " | ".join(_type_name(b) for b in schema["anyOf"][:4])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return " | ".join(str(k) for k in kind)
+    if kind == "array":
+        return f"list of {_type_name(schema.get('items'))}" if schema.get("items") else "list"
+    return str(kind or "any")
+
+
+def signature(tool: ToolSchema, full: bool = False) -> str:
+    """A tool as a call signature, e.g. `read(path: string, offset?: integer)`."""
+    args = arguments_schema(tool, full)
+    props = args.get("properties") or {}
+    required = set(args.get("required") or [])
+    params = ", ".join(
+        f"{name}{'' if name in required else '?'}: {_type_name(sub)}" for name, sub in props.items()
+    )
+    return f"{tool.name}({params})"
+
+
+def first_sentence(text: str, limit: int = 160) -> str:
+    """The opening sentence of a description: enough for a small model, and short."""
+    flat = " ".join(text.split())
+    match = re.match(r"(.+?[.!?])(\s|$)", flat)
+    sentence = match.group(1) if match else flat
+    return sentence if len(sentence) <= limit else sentence[: limit - 3].rstrip() + "..."
+
+
+def tool_instructions(tools: list[ToolSchema], full: bool = False) -> str:
+    """The system-prompt section that teaches the JSON reply format.
+
+    Tools are listed as call signatures: with small models, concrete example calls get copied
+    verbatim ("<path>"), while signatures let the user's own words fill the arguments.
+    """
+    lines = ["Tools:"]
+    for tool in tools:
+        desc = first_sentence(tool.description)
+        sig = signature(tool, full)
+        lines.append(f"- {sig}: {desc}" if desc else f"- {sig}")
+    lines.append("")
+    lines.append(
+        'Reply with one JSON object: {"tool": NAME, "arguments": {ARGS}} to call a tool, '
+        'or {"answer": TEXT} to answer.'
+    )
+    return "\n".join(lines)
+
+
+def render_tool_call(block: ToolUseBlock) -> str:
+    """An earlier tool call, written exactly as the model is asked to write one."""
+    return json.dumps({"tool": block.name, "arguments": block.input}, ensure_ascii=False)
+
+
+def _clip(text: str, limit: int) -> str:
+    if limit <= 0 or len(text) <= limit:
+        return text
+    keep = max(0, limit - 60)
+    return text[:keep] + f"\n[... {len(text) - keep} more characters not shown]"
+
+
+def chat_messages(
+    request: Request, tool_result_chars: int = 6000, full_schemas: bool = False
+) -> list[dict[str, str]]:
+    """Role/content pairs for the model's chat template.
+
+    Tool results become user-visible text ("Result of read:" ...), clipped to
+    `tool_result_chars` so one large file cannot overflow a small context. Consecutive turns of
+    the same role are merged because small chat templates expect strict alternation.
+    """
+    system = request.system_text
+    if request.tools:
+        section = tool_instructions(request.tools, full_schemas)
+        system = f"{system}\n\n{section}" if system else section
+    out: list[dict[str, str]] = []
+    if system:
+        out.append({"role": "system", "content": system})
+    names: dict[str, str] = {}
+    for message in request.messages:
+        content = _message_text(message, names, tool_result_chars)
+        if not content:
+            continue
+        if out and out[-1]["role"] == message.role:
+            out[-1]["content"] += "\n\n" + content
+        else:
+            out.append({"role": message.role, "content": content})
+    return out
+
+
+def _message_text(message: Message, names: dict[str, str], tool_result_chars: int) -> str:
+    parts: list[str] = []
+    for block in message.content:
+        if isinstance(block, TextBlock):
+            if block.text:
+                parts.append(block.text)
+        elif isinstance(block, ToolUseBlock):
+            names[block.id] = block.name
+            parts.append(render_tool_call(block))
+        elif isinstance(block, ToolResultBlock):
+            name = names.get(block.tool_use_id, "the tool")
+            head = f"Error from {name}:" if block.is_error else f"Result of {name}:"
+            parts.append(f"{head}\n{_clip(block.content, tool_result_chars)}")
+    return "\n\n".join(parts)
+
+
+@dataclass(frozen=True)
+class ParsedReply:
+    """What a constrained reply meant: a tool call, an answer, or neither (raw text)."""
+
+    tool: str | None = None
+    arguments: dict[str, Any] | None = None
+    answer: str | None = None
+    raw: str = ""
+
+
+_TOOL_NAME = re.compile(r'^\s*\{\s*"tool"\s*:\s*"((?:[^"\\]|\\.)*)"')
+_ANSWER_START = re.compile(r'^\s*\{\s*"answer"\s*:\s*"')
+
+
+def parse_reply(text: str, tool_names: set[str]) -> ParsedReply:
+    """Read a constrained reply; a reply cut short by max_tokens is recovered as far as it goes."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        data = None
+    if isinstance(data, dict):
+        if data.get("tool") in tool_names and isinstance(data.get("arguments"), dict):
+            return ParsedReply(tool=data["tool"], arguments=data["arguments"], raw=text)
+        if isinstance(data.get("answer"), str):
+            return ParsedReply(answer=data["answer"], raw=text)
+    match = _TOOL_NAME.match(text)
+    if match:
+        try:
+            name = json.loads(f'"{match.group(1)}"')
+        except json.JSONDecodeError:
+            name = match.group(1)
+        if name in tool_names:
+            return ParsedReply(tool=name, arguments=None, raw=text)
+    partial = answer_prefix(text)
+    if partial is not None:
+        return ParsedReply(answer=partial, raw=text)
+    return ParsedReply(raw=text)
+
+
+_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def answer_prefix(text: str) -> str | None:
+    """The decoded part of the answer string generated so far, or None if this is not an answer.
+
+    Stops before an incomplete escape, so streaming it never emits half a character.
+    """
+    match = _ANSWER_START.match(text)
+    if not match:
+        return None
+    out: list[str] = []
+    i = match.end()
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':
+            break
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        if i + 1 >= len(text):
+            break
+        esc = text[i + 1]
+        if esc == "u":
+            digits = text[i + 2 : i + 6]
+            if len(digits) < 4:
+                break
+            try:
+                out.append(chr(int(digits, 16)))
+            except ValueError:
+                break
+            i += 6
+            continue
+        out.append(_ESCAPES.get(esc, esc))
+        i += 2
+    return "".join(out)
