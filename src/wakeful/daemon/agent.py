@@ -3,6 +3,10 @@
 A child process keeps the tick loop free (it never waits on a model) and makes crash recovery
 simple: the run row records the child's PID and start time, and its stdout goes to a file, so
 a restarted daemon can still collect the result of a run that outlived its parent.
+
+The child prints `--output-format stream-json`: the same final result object as `json` (its
+last line), preceded by events, among them the permission decisions, so the daemon can tell
+the user which actions a headless run had to deny.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from wakeful.daemon.store import RunOutcome
 def agent_argv(
     settings: DaemonSettings, prompt: str, model: str | None, permission_mode: str | None
 ) -> list[str]:
-    argv = [*settings.cli_argv, "-p", prompt, "--output-format", "json"]
+    argv = [*settings.cli_argv, "-p", prompt, "--output-format", "stream-json"]
     chosen = model or settings.default_model
     if chosen:
         argv += ["--model", chosen]
@@ -150,6 +154,7 @@ def parse_output(stdout: str, stderr: str, exit_code: int | None) -> RunOutcome:
     is_error = bool(data.get("is_error")) or (exit_code not in (0, None))
     result = data.get("result")
     denials = tuple(_denial_text(d) for d in data.get("permission_denials") or [])
+    denials += tuple(_denials_from_events(stdout))
     return RunOutcome(
         state="error" if is_error else "ok",
         result=str(result) if result is not None else None,
@@ -167,24 +172,49 @@ def parse_output(stdout: str, stderr: str, exit_code: int | None) -> RunOutcome:
 
 
 def result_object(text: str) -> dict[str, Any] | None:
+    """The run's result: the last `{"type": "result"}` line of stream-json, or a lone JSON
+    object (plain `json` output)."""
     text = text.strip()
     if not text:
         return None
+    fallback: dict[str, Any] | None = None
+    for data in reversed(list(_json_lines(text))):
+        if data.get("type") == "result":
+            return data
+        if fallback is None and "result" in data and "usage" in data:
+            fallback = data
+    if fallback is not None:
+        return fallback
     try:
         data = json.loads(text)
-        return data if isinstance(data, dict) else None
     except json.JSONDecodeError:
-        pass
-    for line in reversed(text.splitlines()):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _json_lines(text: str) -> list[dict[str, Any]]:
+    out = []
+    for line in text.splitlines():
         line = line.strip()
-        if line.startswith("{"):
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(data, dict):
-                return data
-    return None
+        if not line.startswith("{"):
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(data, dict):
+            out.append(data)
+    return out
+
+
+def _denials_from_events(text: str) -> list[str]:
+    """Headless runs cannot ask, so every "ask" permission event was a denial."""
+    found = []
+    for event in _json_lines(text):
+        if event.get("type") == "permission" and event.get("decision") == "ask":
+            reasons = "; ".join(str(r) for r in event.get("reasons") or [])
+            found.append(f"{event.get('tool', 'tool')} ({event.get('tier', '?')}): {reasons}")
+    return found
 
 
 def _denial_text(item: Any) -> str:

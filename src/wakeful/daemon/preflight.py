@@ -42,7 +42,13 @@ def ensure_read_only(command: str, workspace: Path, home: Path | None = None) ->
             "cannot vet --when checks: the shell risk classifier (wakeful.policy.shell) is "
             "not installed; upgrade wakeful"
         ) from None
-    verdict = classify_command(command, workspace, home)
+    try:
+        verdict = classify_command(command, workspace, home)
+    except Exception as exc:  # fail closed: an unvetted check never runs unattended
+        raise CheckRefused(
+            f"cannot vet --when check {command!r}: the risk classifier failed ({exc}); "
+            "simplify the check or report the failure"
+        ) from None
     if verdict.tier != "read_only":
         reasons = "; ".join(verdict.reasons) or "not provably read-only"
         raise CheckRefused(
