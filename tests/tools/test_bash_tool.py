@@ -147,6 +147,16 @@ async def test_long_output_is_cut_in_the_middle_and_saved(ctx: ToolContext) -> N
     assert saved.read_text() == "".join(f"{i}\n" for i in range(1, 5001))
 
 
+async def test_runaway_output_is_killed(ctx: ToolContext) -> None:
+    start = time.monotonic()
+    r = await BashTool(max_output_bytes=2**20).run({"command": "yes", "timeout": 20}, ctx)
+    assert time.monotonic() - start < 5
+    assert r.is_error and "[killed: output passed 1 MB" in r.content
+    assert r.content.startswith("y\ny\n") and r.meta["truncated"]
+    # Back-pressure, not a temp file that grew unchecked: the record stops at the cap.
+    assert Path(r.meta["full_output"]).stat().st_size == 2**20
+
+
 async def test_short_output_is_not_saved(ctx: ToolContext) -> None:
     r = await BashTool(output_cap=1000).run({"command": "seq 1 10"}, ctx)
     assert not r.meta["truncated"] and r.meta["full_output"] is None

@@ -1,9 +1,11 @@
 """`bash`: run a shell command in the session's working directory, bounded in time and output.
 
 Design choices:
-- Output goes to a file, not a pipe. A background child (`server &`) that keeps the pipe
-  open would otherwise hang the call, and a file is already the full record we keep when
-  the output is too long to show.
+- Output flows through a pipe we own into a temp file. The pipe gives back-pressure (a
+  runaway writer such as `yes` blocks instead of filling the disk, and is killed at a byte
+  cap); the file is the full record we keep when the output is too long to show. A
+  background child (`server &`) that keeps the pipe open does not hold up the call: once
+  the shell exits we drain briefly, then close our end.
 - Each command runs in its own session (process group), so a timeout or a cancelled turn
   kills every process it started, not just the shell.
 - The working directory persists across calls: an EXIT trap writes the shell's final `pwd`
@@ -14,6 +16,7 @@ Design choices:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -21,7 +24,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
@@ -30,6 +33,9 @@ from wakeful.tools.base import ToolContext, ToolResult
 
 DEFAULT_TIMEOUT = 120.0
 MAX_TIMEOUT = 600.0
+MAX_OUTPUT_BYTES = 64 * 2**20
+CHUNK = 64 * 1024
+DRAIN_SECONDS = 0.25
 
 
 @dataclass
@@ -105,8 +111,14 @@ class BashTool:
     }
     read_only = False
 
-    def __init__(self, output_cap: int = OUTPUT_CHAR_CAP, shell: str | None = None) -> None:
+    def __init__(
+        self,
+        output_cap: int = OUTPUT_CHAR_CAP,
+        shell: str | None = None,
+        max_output_bytes: int = MAX_OUTPUT_BYTES,
+    ) -> None:
         self.output_cap = output_cap
+        self.max_output_bytes = max_output_bytes
         self.shell = shell or shutil.which("bash") or "/bin/sh"
 
     def risk(self, args: dict[str, Any], ctx: ToolContext) -> RiskInput:
@@ -144,6 +156,7 @@ class BashTool:
         out_fd, out_name = tempfile.mkstemp(prefix="wakeful-bash-", suffix=".out")
         cwd_fd, cwd_name = tempfile.mkstemp(prefix="wakeful-bash-", suffix=".cwd")
         out_path, cwd_path = Path(out_name), Path(cwd_name)
+        sink = os.fdopen(out_fd, "wb")
         try:
             script = (
                 f"trap '__wk_status=$?; pwd >&{cwd_fd} 2>/dev/null; exit $__wk_status' EXIT\n"
@@ -155,34 +168,37 @@ class BashTool:
                 argv = list(sandbox.wrap(argv, cwd))
             env = dict(os.environ)
             env["WAKEFUL"] = "1"
+            read_fd, write_fd = os.pipe()
             try:
                 proc = await asyncio.create_subprocess_exec(
                     *argv,
                     cwd=str(cwd),
                     stdin=asyncio.subprocess.DEVNULL,
-                    stdout=out_fd,
-                    stderr=out_fd,
+                    stdout=write_fd,
+                    stderr=write_fd,
                     pass_fds=(cwd_fd,),
                     start_new_session=True,
                     env=env,
                 )
             except OSError as exc:
+                os.close(read_fd)
                 return ToolResult.error(f"Cannot start {argv[0]}: {exc.strerror}.")
             finally:
-                os.close(out_fd)
+                os.close(write_fd)
                 os.close(cwd_fd)
-            timed_out = False
+            loop = asyncio.get_running_loop()
+            stream = asyncio.StreamReader(limit=CHUNK)
+            transport, _ = await loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(stream), os.fdopen(read_fd, "rb", 0)
+            )
             try:
-                await asyncio.wait_for(proc.wait(), timeout)
-            except TimeoutError:
-                timed_out = True
-                _kill_group(proc.pid)
-                await proc.wait()
-            except asyncio.CancelledError:
-                _kill_group(proc.pid)
-                await asyncio.shield(proc.wait())
-                raise
-            lingering = not timed_out and _group_alive(proc.pid)
+                timed_out, flooded = await self._supervise(proc, stream, sink, timeout)
+            finally:
+                # Closing our end makes any background writer that kept the pipe get EPIPE
+                # instead of blocking forever on a full pipe.
+                transport.close()
+                sink.close()
+            lingering = not (timed_out or flooded) and _group_alive(proc.pid)
 
             new_cwd = cwd_path.read_text(errors="replace").strip()
             if new_cwd and Path(new_cwd).is_dir() and Path(new_cwd) != cwd:
@@ -205,7 +221,12 @@ class BashTool:
             text = text.rstrip("\n") if text.strip() else "(no output)"
 
             code = proc.returncode if proc.returncode is not None else -1
-            if timed_out:
+            if flooded:
+                status = (
+                    f"[killed: output passed {self.max_output_bytes // 2**20} MB; redirect "
+                    "it to a file and inspect that with grep or read]"
+                )
+            elif timed_out:
                 status = (
                     f"[timed out after {timeout:g} s; the command and its children were killed]"
                 )
@@ -221,7 +242,7 @@ class BashTool:
             tail = status + "".join(f"\n[{n}]" for n in notes)
             return ToolResult(
                 f"{text}\n{tail}",
-                is_error=timed_out or code != 0,
+                is_error=timed_out or flooded or code != 0,
                 meta={
                     "exit_code": code,
                     "timed_out": timed_out,
@@ -233,6 +254,68 @@ class BashTool:
         finally:
             cwd_path.unlink(missing_ok=True)
             out_path.unlink(missing_ok=True)
+
+    async def _pump(self, stream: asyncio.StreamReader, sink: BinaryIO) -> bool:
+        """Copy output to the sink; True (and stop reading) once it passes the byte cap.
+
+        Stopping leaves the writer blocked on a full pipe rather than filling the disk.
+        """
+        total = 0
+        while chunk := await stream.read(CHUNK):
+            room = self.max_output_bytes - total
+            if room > 0:
+                sink.write(chunk[:room])
+            total += len(chunk)
+            if total > self.max_output_bytes:
+                return True
+        return False
+
+    async def _supervise(
+        self,
+        proc: asyncio.subprocess.Process,
+        stream: asyncio.StreamReader,
+        sink: BinaryIO,
+        timeout: float,
+    ) -> tuple[bool, bool]:
+        """Wait for the shell; kill its group on timeout, runaway output, or cancellation.
+
+        Returns (timed_out, flooded).
+        """
+        loop = asyncio.get_running_loop()
+        waiter = asyncio.ensure_future(proc.wait())
+        pump = asyncio.ensure_future(self._pump(stream, sink))
+        deadline = loop.time() + timeout
+        timed_out = flooded = False
+        try:
+            while not waiter.done():
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    timed_out = True
+                    break
+                watch = {waiter} if pump.done() else {waiter, pump}
+                done, _ = await asyncio.wait(
+                    watch, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+                )
+                if pump in done and pump.result():
+                    flooded = True
+                    break
+            if timed_out or flooded:
+                _kill_group(proc.pid)
+                await waiter
+            if not pump.done():
+                # Whatever is still in the pipe arrives at once; a background child that
+                # holds the pipe open must not hold up the call.
+                await asyncio.wait({pump}, timeout=DRAIN_SECONDS)
+        except asyncio.CancelledError:
+            _kill_group(proc.pid)
+            pump.cancel()
+            await asyncio.shield(waiter)
+            raise
+        if not pump.done():
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+        return timed_out, flooded
 
     def _save_full(self, out_path: Path, ctx: ToolContext) -> Path | None:
         """Move the full output under `.wakeful/tool-results/` so the model can read it later."""
