@@ -127,7 +127,9 @@ class PromptCache:
             )
 
     def account(self, body: dict[str, Any]) -> tuple[CacheUsage, Callable[[], None]]:
-        """Usage for this request, and a commit function that makes its writes visible."""
+        """Look the request up now (as the API does on arrival) and return its usage, with a
+        commit function that makes its writes visible and counts it in the stats; a request
+        that is then answered with an error is never committed."""
         pieces = prompt_pieces(body)
         model = str(body.get("model", ""))
         hashes: list[str] = []
@@ -160,18 +162,18 @@ class PromptCache:
                 b for b in breakpoints if b > hit and cumulative[b] >= self.min_cache_tokens
             ]
             written = (cumulative[to_write[-1]] - read) if to_write else 0
-            if breakpoints:
-                if hit >= 0:
-                    self.hits += 1
-                else:
-                    self.misses += 1
-            self.read_tokens += read
-            self.write_tokens += written
-            self.writes += len(to_write)
 
         def commit() -> None:
             at = self.clock()
             with self._lock:
+                if breakpoints:
+                    if hit >= 0:
+                        self.hits += 1
+                    else:
+                        self.misses += 1
+                self.read_tokens += read
+                self.write_tokens += written
+                self.writes += len(to_write)
                 for b in to_write:
                     ttl = TTL_SECONDS.get(
                         str((pieces[b].cache_control or {}).get("ttl", "5m")), 300.0
@@ -266,10 +268,11 @@ class AnthropicLoopback(LoopbackServer):
         problem = validate(body)
         if problem:
             return error_reply("invalid", problem)
+        # Looked up on arrival, as the API does; committed only when answered.
+        usage, commit = self.cache.account(body)
         turn = self.next_turn(body)
         if "error" in turn and not turn.get("midstream"):
             return error_reply(str(turn["error"]), turn.get("message"), turn.get("retry_after"))
-        usage, commit = self.cache.account(body)
         number = self._next_id()
         blocks = turn_blocks(turn, number)
         out_text = "".join(b.get("text") or b.get("_raw", "") for b in blocks)

@@ -126,15 +126,15 @@ class AutomaticPrefixCache:
                     cached = tokens
                     self._seen[key] = now + self.ttl
                     break
-            if cached:
-                self.hits += 1
-            else:
-                self.misses += 1
-            self.cached_tokens += cached
 
         def commit() -> None:
             at = self.clock()
             with self._lock:
+                if cached:
+                    self.hits += 1
+                else:
+                    self.misses += 1
+                self.cached_tokens += cached
                 for _, key in boundaries:
                     self._seen[key] = at + self.ttl
 
@@ -205,12 +205,13 @@ class OpenAILoopback(LoopbackServer):
         problem = validate(body)
         if problem:
             return error_reply("invalid", problem)
-        turn = self.next_turn(body)
-        if "error" in turn and not turn.get("midstream"):
-            return error_reply(str(turn["error"]), turn.get("message"), turn.get("retry_after"))
+        # Looked up on arrival, as the API does; committed only when answered.
         prompt_tokens, cached, commit = self.cache.account(
             str(body.get("model", "")), serialize_prompt(body)
         )
+        turn = self.next_turn(body)
+        if "error" in turn and not turn.get("midstream"):
+            return error_reply(str(turn["error"]), turn.get("message"), turn.get("retry_after"))
         number = self._next_id()
         text = str(turn.get("text") or "")
         calls = [
