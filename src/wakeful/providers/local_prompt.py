@@ -315,10 +315,22 @@ def answer_prefix(text: str) -> str | None:
             if len(digits) < 4:
                 break
             try:
-                out.append(chr(int(digits, 16)))
+                code = int(digits, 16)
             except ValueError:
                 break
             i += 6
+            if 0xD800 <= code < 0xDC00:  # high surrogate: needs its low half
+                low = text[i : i + 6]
+                if len(low) < 6:
+                    break
+                try:
+                    low_code = int(low[2:], 16) if low.startswith("\\u") else -1
+                except ValueError:
+                    break
+                if 0xDC00 <= low_code < 0xE000:
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low_code - 0xDC00)
+                    i += 6
+            out.append(chr(code))
             continue
         out.append(_ESCAPES.get(esc, esc))
         i += 2

@@ -1,0 +1,182 @@
+"""Rendering and reply parsing for the local model: pure functions, no model needed."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wakeful.core.messages import Message, TextBlock, ToolResultBlock, ToolUseBlock
+from wakeful.core.request import Request, SystemSegment, ToolSchema
+from wakeful.providers.local_prompt import (
+    answer_prefix,
+    arguments_schema,
+    chat_messages,
+    first_sentence,
+    output_schema,
+    parse_reply,
+    signature,
+    simplify_schema,
+    tool_instructions,
+)
+
+READ = ToolSchema(
+    "read",
+    "Read a text file. Use offset and limit to page.",
+    {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "description": "File to read."},
+            "offset": {"type": "integer", "minimum": 1},
+        },
+        "required": ["path"],
+    },
+)
+BASH = ToolSchema(
+    "bash",
+    "Run a command.",
+    {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]},
+)
+
+
+def test_simplify_drops_documentation_and_closes_objects() -> None:
+    out = simplify_schema(READ.input_schema)
+    assert out == {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string"},
+            "offset": {"type": "integer", "minimum": 1},
+        },
+        "required": ["path"],
+        "additionalProperties": False,
+    }
+
+
+def test_simplify_inlines_refs_and_cuts_depth() -> None:
+    schema = {
+        "type": "object",
+        "$defs": {"item": {"type": "object", "properties": {"x": {"type": "string"}}}},
+        "properties": {
+            "item": {"$ref": "#/$defs/item"},
+            "deep": {
+                "type": "object",
+                "properties": {
+                    "a": {
+                        "type": "object",
+                        "properties": {
+                            "b": {"type": "object", "properties": {"c": {"type": "string"}}}
+                        },
+                    }
+                },
+            },
+            "missing": {"$ref": "#/$defs/nope"},
+            "choice": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+            "mode": {"type": "string", "enum": ["a", "b"], "pattern": "^[ab]$"},
+        },
+    }
+    out = simplify_schema(schema)
+    props = out["properties"]
+    assert props["item"]["properties"] == {"x": {"type": "string"}}
+    # depth 0 object -> deep (1) -> a (2) -> b (3) -> c (4): past the limit, any value
+    assert props["deep"]["properties"]["a"]["properties"]["b"]["properties"]["c"] == {}
+    assert props["missing"] == {}
+    assert props["choice"] == {"anyOf": [{"type": "string"}, {"type": "integer"}]}
+    assert props["mode"] == {"type": "string", "enum": ["a", "b"]}
+
+
+def test_arguments_schema_keeps_only_required_unless_full() -> None:
+    assert set(arguments_schema(READ)["properties"]) == {"path"}
+    assert set(arguments_schema(READ, full=True)["properties"]) == {"path", "offset"}
+    assert signature(READ) == "read(path: string)"
+    assert signature(READ, full=True) == "read(path: string, offset?: integer)"
+
+
+def test_output_schema_has_a_branch_per_tool_and_an_answer() -> None:
+    schema = output_schema([BASH, READ])
+    branches = schema["anyOf"]
+    assert [b["properties"].get("tool", {}).get("const") for b in branches] == [
+        "bash",
+        "read",
+        None,
+    ]
+    assert branches[1]["properties"]["arguments"]["required"] == ["path"]
+    assert branches[2]["required"] == ["answer"]
+    assert all(b["additionalProperties"] is False for b in branches)
+
+
+def test_tool_instructions_are_short_and_name_every_tool() -> None:
+    text = tool_instructions([BASH, READ])
+    assert "- bash(command: string): Run a command." in text
+    assert "- read(path: string): Read a text file." in text
+    assert '{"answer": TEXT}' in text
+    assert first_sentence("One. Two.") == "One."
+    assert first_sentence("x" * 300).endswith("...")
+
+
+def test_chat_messages_render_tools_results_and_merge_roles() -> None:
+    request = Request(
+        model="m",
+        system=[SystemSegment("core", "Be brief."), SystemSegment("memory", "")],
+        tools=[READ],
+        messages=[
+            Message.user("read hello.py"),
+            Message("assistant", [ToolUseBlock("t1", "read", {"path": "hello.py"})]),
+            Message("user", [ToolResultBlock("t1", "print('hi')\n" * 2000)]),
+            Message("user", [TextBlock("and now?")]),
+            Message("assistant", [ToolUseBlock("t2", "read", {"path": "nope.py"})]),
+            Message("user", [ToolResultBlock("t2", "not found", is_error=True)]),
+        ],
+    )
+    out = chat_messages(request, tool_result_chars=500)
+    assert [m["role"] for m in out] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert out[0]["content"].startswith("Be brief.\n\nTools:\n- read(path: string)")
+    assert out[2]["content"] == '{"tool": "read", "arguments": {"path": "hello.py"}}'
+    assert out[3]["content"].startswith("Result of read:\nprint('hi')")
+    assert "more characters not shown" in out[3]["content"]
+    assert len(out[3]["content"]) < 700
+    assert out[3]["content"].endswith("and now?")
+    assert out[5]["content"] == "Error from read:\nnot found"
+
+
+def test_rendering_is_deterministic_so_the_prefix_is_stable() -> None:
+    def build(n: int) -> Request:
+        msgs = [Message.user("hello")]
+        if n > 1:
+            msgs += [Message.assistant("hi"), Message.user("again")]
+        return Request(model="m", system=[SystemSegment("core", "S")], tools=[READ], messages=msgs)
+
+    short, long = chat_messages(build(1)), chat_messages(build(2))
+    assert long[: len(short)] == short
+
+
+def test_parse_reply_tool_answer_and_truncation() -> None:
+    names = {"read", "bash"}
+    ok = parse_reply('{"tool": "read", "arguments": {"path": "a.py"}}', names)
+    assert (ok.tool, ok.arguments) == ("read", {"path": "a.py"})
+    cut = parse_reply('{"tool": "bash", "arguments": {"command": "ls -', names)
+    assert (cut.tool, cut.arguments) == ("bash", None)
+    answer = parse_reply('{"answer": "four"}', names)
+    assert answer.answer == "four" and answer.tool is None
+    partial = parse_reply('{ "answer": "it is fo', names)
+    assert partial.answer == "it is fo"
+    unknown = parse_reply('{"tool": "rm", "arguments": {}}', names)
+    assert unknown.tool is None and unknown.answer is None
+
+
+def test_answer_prefix_stops_before_incomplete_escapes() -> None:
+    assert answer_prefix('{"answer": "a\\') == "a"
+    assert answer_prefix('{"answer": "a\\u00') == "a"
+    assert answer_prefix('{"answer": "a\\u00e9b"') == "a\u00e9b"
+    assert answer_prefix('{"answer": "line\\nnext" }') == "line\nnext"
+    assert answer_prefix('{"tool": "x"}') is None
+
+
+@given(st.text(max_size=40))
+def test_answer_prefix_decodes_every_json_prefix(text: str) -> None:
+    encoded = json.dumps({"answer": text})
+    assert answer_prefix(encoded) == text
+    for cut in range(len(encoded)):
+        got = answer_prefix(encoded[:cut])
+        if got is not None:
+            assert text.startswith(got)

@@ -1,0 +1,287 @@
+"""The local provider against the real bundled model (SmolLM2-135M via llama.cpp).
+
+One provider is loaded per module (small context, short generations) so the file stays fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wakeful.core.config import Config
+from wakeful.core.errors import ConfigError, ProviderError
+from wakeful.core.events import Stop, TextDelta, ToolCall, UsageEvent
+from wakeful.core.messages import Message, ToolResultBlock, ToolUseBlock
+from wakeful.core.request import Request, SystemSegment, ToolSchema
+from wakeful.providers.local import LocalProvider
+from wakeful.providers.registry import resolve_provider
+from wakeful.providers.request_log import RequestLog
+
+pytest.importorskip("llama_cpp", reason="llama-cpp-python is part of wakeful[local]")
+
+SYSTEM = [SystemSegment("core", "You are a coding assistant working in a software project.")]
+READ = ToolSchema(
+    "read",
+    "Read a text file and return its lines numbered.",
+    {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "description": "File to read."},
+            "offset": {"type": "integer", "minimum": 1},
+        },
+        "required": ["path"],
+    },
+)
+BASH = ToolSchema(
+    "bash",
+    "Run a bash command and return its output.",
+    {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]},
+)
+WRITE = ToolSchema(
+    "write",
+    "Write a whole file.",
+    {
+        "type": "object",
+        "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
+        "required": ["path", "content"],
+    },
+)
+TOOLS = [BASH, READ, WRITE]
+
+
+def validate(value: Any, schema: dict[str, Any]) -> list[str]:
+    """The JSON-schema subset our tool schemas use; returns the problems found."""
+    kinds = {
+        "object": dict,
+        "string": str,
+        "integer": int,
+        "number": (int, float),
+        "boolean": bool,
+        "array": list,
+    }
+    kind = schema.get("type")
+    if kind and not isinstance(value, kinds[kind]):
+        return [f"{value!r} is not {kind}"]
+    problems: list[str] = []
+    if kind == "object":
+        props = schema.get("properties", {})
+        problems += [f"missing {r}" for r in schema.get("required", []) if r not in value]
+        for key, item in value.items():
+            if key not in props:
+                if schema.get("additionalProperties") is False:
+                    problems.append(f"unexpected {key}")
+                continue
+            problems += validate(item, props[key])
+    if kind == "integer" and "minimum" in schema and value < schema["minimum"]:
+        problems.append(f"{value} < {schema['minimum']}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def request_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("local") / "requests.jsonl"
+
+
+@pytest.fixture(scope="module")
+def provider(request_log: Path) -> LocalProvider:
+    config = Config()
+    config.set("local", "n_ctx", value=1024)
+    config.set("local", "threads", value=2)
+    return LocalProvider.from_config("smollm2-135m", config, RequestLog(request_log))
+
+
+async def collect(provider: LocalProvider, request: Request) -> list[Any]:
+    return [event async for event in provider.stream(request)]
+
+
+def check_envelope(events: list[Any]) -> None:
+    """Exactly one UsageEvent then one Stop, at the end."""
+    assert isinstance(events[-1], Stop)
+    assert isinstance(events[-2], UsageEvent)
+    assert sum(isinstance(e, (Stop, UsageEvent)) for e in events) == 2
+
+
+async def test_plain_text_answer_streams_and_counts_tokens(provider: LocalProvider) -> None:
+    request = Request(
+        model=provider.model,
+        system=SYSTEM,
+        messages=[Message.user("Say hello in one short sentence.")],
+        max_tokens=24,
+    )
+    events = await collect(provider, request)
+    check_envelope(events)
+    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert text.strip()
+    usage = events[-2].usage
+    assert 0 < usage.output <= 24
+    assert usage.input > 10 and usage.cache_write == 0
+    assert events[-1].reason in ("end_turn", "max_tokens")
+    if usage.output == 24:
+        assert events[-1].reason == "max_tokens"
+
+
+async def test_constrained_tool_call_matches_the_tool_schema(provider: LocalProvider) -> None:
+    request = Request(
+        model=provider.model,
+        system=SYSTEM,
+        tools=TOOLS,
+        messages=[Message.user("read the file hello.py")],
+        max_tokens=32,
+    )
+    events = await collect(provider, request)
+    check_envelope(events)
+    calls = [e for e in events if isinstance(e, ToolCall)]
+    assert len(calls) == 1, events
+    call = calls[0]
+    assert call.name == "read"
+    assert call.input is not None and isinstance(call.input.get("path"), str)
+    assert validate(call.input, READ.input_schema) == []
+    assert json.loads(call.raw_arguments) == call.input
+    assert call.id.startswith("call_")
+    assert events[-1].reason == "tool_use"
+    assert not [e for e in events if isinstance(e, TextDelta)], "tool JSON leaked as text"
+
+
+@pytest.mark.parametrize(
+    "prompt", ["list the files here", "write hi into x.txt", "What is 2+2?", "show me setup.cfg"]
+)
+async def test_every_reply_with_tools_is_a_valid_call_or_an_answer(
+    provider: LocalProvider, prompt: str
+) -> None:
+    request = Request(
+        model=provider.model,
+        system=SYSTEM,
+        tools=TOOLS,
+        messages=[Message.user(prompt)],
+        max_tokens=40,
+    )
+    events = await collect(provider, request)
+    check_envelope(events)
+    calls = [e for e in events if isinstance(e, ToolCall)]
+    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    schemas = {t.name: t.input_schema for t in TOOLS}
+    if events[-1].reason == "tool_use":
+        assert len(calls) == 1 and not text
+        assert validate(calls[0].input, schemas[calls[0].name]) == []
+    else:
+        # an answer: shown as plain text, never as the JSON around it
+        assert not text.lstrip().startswith('{"answer"')
+
+
+async def test_second_request_reuses_the_prefix_from_the_kv_cache(
+    provider: LocalProvider, request_log: Path
+) -> None:
+    history = [
+        Message.user("read the file hello.py"),
+        Message("assistant", [ToolUseBlock("t1", "read", {"path": "hello.py"})]),
+        Message("user", [ToolResultBlock("t1", "1\tprint('hello')")]),
+    ]
+    first = Request(model=provider.model, system=SYSTEM, tools=TOOLS, messages=history[:1])
+    first.max_tokens = 24
+    second = Request(model=provider.model, system=SYSTEM, tools=TOOLS, messages=history)
+    second.max_tokens = 24
+    u1 = (await collect(provider, first))[-2].usage
+    u2 = (await collect(provider, second))[-2].usage
+    assert u2.cache_read > 0
+    # the whole first prompt (system, tools, first user turn) is shared with the second
+    assert u2.cache_read >= u1.input + u1.cache_read - 1
+    assert u2.input < u2.cache_read
+
+    records = [json.loads(line) for line in request_log.read_text().splitlines()]
+    last = records[-1]
+    assert last["provider"] == "local"
+    assert last["usage"] == u2.to_dict()
+    prompt = last["request"]["prompt"]
+    assert "Result of read:\n1\tprint('hello')" in prompt
+    assert last["request"]["sampling"]["temperature"] == 0.2
+    assert last["request"]["json_schema"]["anyOf"][1]["properties"]["tool"] == {"const": "read"}
+    # input + cache_read is the whole prompt, counted with the model's tokenizer
+    assert u2.input + u2.cache_read == provider.engine.count_tokens(prompt)
+
+
+async def test_concurrent_streams_are_serialised_and_loop_stays_free(
+    provider: LocalProvider,
+) -> None:
+    def request(text: str) -> Request:
+        return Request(
+            model=provider.model, system=SYSTEM, messages=[Message.user(text)], max_tokens=16
+        )
+
+    ticks = 0
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    tick_task = asyncio.create_task(ticker())
+    results = await asyncio.gather(
+        collect(provider, request("Name a colour.")),
+        collect(provider, request("Name a fruit.")),
+        collect(provider, request("Name an animal.")),
+    )
+    done.set()
+    await tick_task
+    for events in results:
+        check_envelope(events)
+        assert events[-2].usage.output > 0
+    assert ticks >= 5, "the event loop was blocked while the model ran"
+
+
+async def test_abandoned_stream_does_not_wedge_the_model(provider: LocalProvider) -> None:
+    request = Request(
+        model=provider.model,
+        system=SYSTEM,
+        messages=[Message.user("Count from one to fifty in words.")],
+        max_tokens=64,
+    )
+    stream = provider.stream(request)
+    first = await stream.__anext__()
+    assert isinstance(first, TextDelta)
+    await stream.aclose()
+    follow = Request(
+        model=provider.model, system=SYSTEM, messages=[Message.user("Hi")], max_tokens=8
+    )
+    events = await asyncio.wait_for(collect(provider, follow), timeout=30)
+    check_envelope(events)
+
+
+async def test_prompt_longer_than_the_context_is_a_provider_error(
+    provider: LocalProvider,
+) -> None:
+    request = Request(
+        model=provider.model,
+        system=SYSTEM,
+        messages=[Message.user("word " * 2000)],
+        max_tokens=8,
+    )
+    with pytest.raises(ProviderError, match="local.n_ctx"):
+        await collect(provider, request)
+
+
+def test_missing_model_file_names_the_setting(tmp_path: Path) -> None:
+    config = Config()
+    config.set("local", "model_path", value=str(tmp_path / "absent.gguf"))
+    with pytest.raises(ConfigError) as info:
+        LocalProvider.from_config("smollm2-135m", config)
+    message = str(info.value)
+    assert "absent.gguf" in message and "local.model_path" in message
+
+
+def test_unknown_model_lists_the_bundled_ones() -> None:
+    with pytest.raises(ConfigError, match="smollm2-135m, gemma3-270m"):
+        LocalProvider.from_config("llama-70b", Config())
+
+
+def test_registry_builds_the_local_provider_without_loading_the_model() -> None:
+    provider = resolve_provider("local", Config())
+    assert isinstance(provider, LocalProvider)
+    assert provider.model == "smollm2-135m" and provider.name == "local"
+    assert provider.model_path.suffix == ".gguf" and provider.model_path.is_file()
+    assert provider._engine is None
