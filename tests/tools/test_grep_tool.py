@@ -103,9 +103,15 @@ async def test_backends_agree(ctx: ToolContext, tree: Path) -> None:
         {"pattern": "o", "output_mode": "content", "context": 2},
         {"pattern": "[a-z]+ foo", "output_mode": "count"},
         {"pattern": "^\\s+return", "output_mode": "content"},
+        # Patterns whose meaning is line-local: the fallback's whole-text prefilter must
+        # not change what they match.
+        {"pattern": "\\Atwo", "output_mode": "content"},
+        {"pattern": "foo\\s*$", "output_mode": "content"},
+        {"pattern": "t[^x]*e$", "output_mode": "files_with_matches"},
     ):
         rg = await grep_tool("rg").run(args, ctx)
         py = await grep_tool("python").run(args, ctx)
+        assert rg.meta["files"] > 0, args
         assert rg.content == py.content, args
 
 

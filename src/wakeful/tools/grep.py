@@ -66,7 +66,7 @@ class SearchFailed(Exception):
 
 
 def _rg_argv(rg: str, s: Search) -> list[str]:
-    argv = [rg, "--no-config", "--hidden", "--no-messages", "--sort", "path", "--with-filename"]
+    argv = [rg, "--no-config", "--hidden", "--no-messages", "--with-filename"]
     for skip in sorted(SKIP_DIRS):
         argv += ["-g", f"!{skip}"]
     if s.glob:
@@ -78,7 +78,9 @@ def _rg_argv(rg: str, s: Search) -> list[str]:
     elif s.mode == "count":
         argv += ["-c", "--null"]
     else:
-        argv.append("--json")
+        # Path order makes an early stop keep the same files the fallback would keep;
+        # the other modes read everything and sort afterwards, so rg may run in parallel.
+        argv += ["--json", "--sort", "path"]
         if s.context:
             argv += ["-C", str(s.context)]
     return [*argv, "-e", s.pattern, "--", str(s.root)]
@@ -155,20 +157,20 @@ async def search_rg(rg: str, s: Search) -> Found:
 # ---------------------------------------------------------------- Python fallback
 
 
-def _candidates(s: Search) -> list[Path]:
+def _candidates(s: Search) -> list[str]:
     if s.root.is_file():
-        return [s.root]
+        return [str(s.root)]
     glob_re = glob_regex(s.glob) if s.glob else None
     by_name = bool(s.glob) and "/" not in (s.glob or "")
-    out: list[tuple[str, Path]] = []
+    out: list[str] = []
     for rel, entry in walk_files(s.root):
         if glob_re is not None:
             target = rel.rsplit("/", 1)[-1] if by_name else rel
             if not glob_re.match(target):
                 continue
-        out.append((entry.path, Path(entry.path)))
-    out.sort(key=lambda t: t[0])
-    return [p for _, p in out]
+        out.append(entry.path)
+    out.sort()
+    return out
 
 
 def _context_lines(
@@ -181,29 +183,46 @@ def _context_lines(
     return [(i + 1, lines[i], i in match_set) for i in sorted(keep)]
 
 
+_LINE_LOCAL = re.compile(r"\\[AZ]|\(\?<[=!]")
+
+
 def search_python(s: Search) -> Found:
+    flags = re.IGNORECASE if s.ignore_case else 0
     try:
-        regex = re.compile(s.pattern, re.IGNORECASE if s.ignore_case else 0)
+        regex = re.compile(s.pattern, flags)
     except re.error as exc:
         raise SearchFailed(f"invalid regular expression {s.pattern!r}: {exc}") from None
+    # One search over the whole text rules most files out without splitting them into lines.
+    # A line match is also a whole-text match in MULTILINE mode, except for patterns whose
+    # meaning depends on the line being the whole string (\A, \Z, look-behind).
+    quick = None if _LINE_LOCAL.search(s.pattern) else re.compile(s.pattern, flags | re.M)
     files: list[FileHits] = []
     shown_lines = 0
     for path in _candidates(s):
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as fh:
+                data = fh.read()
         except OSError:
             continue
         if looks_binary(data):
             continue
         text = data.decode("utf-8", errors="replace")
+        if quick is not None and not quick.search(text):
+            continue
         lines = text.split("\n")
         if text.endswith("\n"):
             lines.pop()
         lines = [ln.rstrip("\r") for ln in lines]
+        if s.mode == "files_with_matches":
+            if any(regex.search(ln) for ln in lines):
+                files.append(FileHits(path, 1))
+                if len(files) >= MAX_FILES:
+                    return Found(files, truncated=True)
+            continue
         matches = [i for i, ln in enumerate(lines) if regex.search(ln)]
         if not matches:
             continue
-        hit = FileHits(str(path), len(matches))
+        hit = FileHits(path, len(matches))
         if s.mode == "content":
             hit.lines = _context_lines(lines, matches, s.context)
             shown_lines += len(hit.lines)
