@@ -122,7 +122,7 @@ def _run_foreground(paths: Any, settings: Any, env: dict[str, str], files: Any, 
         lock.acquire()
     except DaemonRunning as exc:
         sys.stderr.write(f"wakeful: {exc}\n")
-        raise typer.Exit(busy) from None
+        raise SystemExit(busy) from None
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.INFO,
@@ -487,7 +487,9 @@ def schedule_run(
         if run.result or run.error:
             typer.echo((run.result or run.error or "").strip())
     if run.state != "ok":
-        raise typer.Exit(1)
+        # SystemExit, not typer.Exit: the entry point runs click in non-standalone mode,
+        # which turns typer.Exit into a return value and loses the code.
+        raise SystemExit(1)
 
 
 def _wait_for_run(store: Any, name: str, since: int, timeout: float) -> Any:
