@@ -150,7 +150,9 @@ def test_git_rename_with_edit_is_drifted_at_the_new_path(workspace: Path) -> Non
 def test_git_rename_detection_since_the_anchor_commit(workspace: Path) -> None:
     head = git(workspace, "rev-parse", "HEAD").strip()
     rec = record_for(workspace, "settings.py:3")
-    rec = rec.with_(anchors=(rec.anchors[0].__class__(**{**rec.anchors[0].__dict__, "commit": head}),))
+    rec = rec.with_(
+        anchors=(rec.anchors[0].__class__(**{**rec.anchors[0].__dict__, "commit": head}),)
+    )
     git(workspace, "mv", "settings.py", "cfg.py")
     git(workspace, "commit", "-qm", "rename")
     v = check(workspace, rec)
@@ -195,7 +197,9 @@ def _unique(lines: list[str]) -> list[str]:
     return [f"{line} u{i}" for i, line in enumerate(lines)]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     lines=st.lists(_line, min_size=3, max_size=40),
     data=st.data(),

@@ -31,10 +31,11 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 _ASSIGNMENT = re.compile(
-    r"(?i)\b(?:api[_\-]?key|apikey|access[_\-]?key|secret(?:[_\-]?key)?|client[_\-]?secret|"
+    r"(?i)\b(?P<key>api[_\-]?key|apikey|access[_\-]?key|secret(?:[_\-]?key)?|client[_\-]?secret|"
     r"token|auth[_\-]?token|access[_\-]?token|password|passwd|pwd|bearer)"
-    r"[\"']?\s*(?:[:=]|\s)\s*[\"']?(?P<value>[A-Za-z0-9+/=_\-.~]{16,})"
+    r"[\"']?\s*(?:[:=]|\s)\s*[\"']?(?P<value>[A-Za-z0-9+/=_\-.~!@#$%^&*]{8,})"
 )
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]+$")
 MIN_ENTROPY_BITS = 3.5
 
 
@@ -54,9 +55,18 @@ def find_secrets(text: str) -> list[str]:
             found.append(label)
     for m in _ASSIGNMENT.finditer(text):
         value = m.group("value")
+        if _ENV_NAME.match(value):
+            continue  # naming the variable that holds a secret is fine
         has_digit = any(ch.isdigit() for ch in value)
-        if has_digit and shannon_entropy(value) >= MIN_ENTROPY_BITS:
-            label = "a high-entropy value assigned to a key, token or password"
+        if m.group("key").lower() in {"password", "passwd", "pwd"}:
+            mixed = has_digit and any(ch.isalpha() for ch in value)
+            suspicious = mixed or shannon_entropy(value) >= 3.0
+        else:
+            suspicious = (
+                len(value) >= 16 and has_digit and shannon_entropy(value) >= MIN_ENTROPY_BITS
+            )
+        if suspicious:
+            label = "a secret value assigned to a key, token or password"
             if label not in found:
                 found.append(label)
     return found
