@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from wakeful.core.errors import PolicyError
 from wakeful.tools.base import ToolContext
 from wakeful.tools.bash import BashTool
 
@@ -182,6 +183,18 @@ async def test_runs_through_the_sandbox_wrapper(ctx: ToolContext, ws: Path) -> N
     assert r.content.startswith("yes\n[exit code 0]")
     assert sandbox.calls[0][1] == ws
     assert ctx.cwd == ws / "sub"
+
+
+class RefusingSandbox:
+    def wrap(self, argv: list[str], cwd: Path) -> list[str]:
+        raise PolicyError("bubblewrap is not installed; install it or disable the sandbox")
+
+
+async def test_sandbox_refusal_is_an_error_result(ctx: ToolContext, ws: Path) -> None:
+    ctx.extras["sandbox"] = RefusingSandbox()
+    r = await BashTool().run({"command": "touch should-not-exist"}, ctx)
+    assert r.is_error and "bubblewrap is not installed" in r.content
+    assert not (ws / "should-not-exist").exists()
 
 
 async def test_argument_problems(ctx: ToolContext) -> None:

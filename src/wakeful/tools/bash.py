@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from wakeful.core.errors import WakefulError
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools._text import OUTPUT_CHAR_CAP
@@ -165,7 +166,11 @@ class BashTool:
             argv = [self.shell, "-c", script]
             sandbox = ctx.extras.get("sandbox")
             if sandbox is not None:
-                argv = list(sandbox.wrap(argv, cwd))
+                try:
+                    argv = list(sandbox.wrap(argv, cwd))
+                except WakefulError as exc:
+                    os.close(cwd_fd)
+                    return ToolResult.error(f"Sandbox refused to run the command: {exc}")
             env = dict(os.environ)
             env["WAKEFUL"] = "1"
             read_fd, write_fd = os.pipe()
@@ -252,6 +257,7 @@ class BashTool:
                 },
             )
         finally:
+            sink.close()
             cwd_path.unlink(missing_ok=True)
             out_path.unlink(missing_ok=True)
 
