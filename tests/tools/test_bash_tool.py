@@ -48,6 +48,13 @@ async def test_nonzero_exit_is_an_error(ctx: ToolContext) -> None:
     assert r.is_error and r.content == "(no output)\n[exit code 1]"
 
 
+async def test_error_line_numbers_match_the_command(ctx: ToolContext) -> None:
+    r = await BashTool().run({"command": "echo ok\nif then"}, ctx)
+    assert r.is_error and "line 2: syntax error" in r.content
+    r = await BashTool().run({"command": "# comment first\necho still runs"}, ctx)
+    assert r.content == "still runs\n[exit code 0]"
+
+
 async def test_killed_by_signal_is_reported(ctx: ToolContext) -> None:
     r = await BashTool().run({"command": "kill -9 $$"}, ctx)
     assert r.is_error and "[killed by signal SIGKILL]" in r.content

@@ -159,8 +159,10 @@ class BashTool:
         out_path, cwd_path = Path(out_name), Path(cwd_name)
         sink = os.fdopen(out_fd, "wb")
         try:
+            # Trap and command share the first line so the shell's line numbers in error
+            # messages match the model's command.
             script = (
-                f"trap '__wk_status=$?; pwd >&{cwd_fd} 2>/dev/null; exit $__wk_status' EXIT\n"
+                f"trap '__wk_status=$?; pwd >&{cwd_fd} 2>/dev/null; exit $__wk_status' EXIT; "
                 f"{command}\n"
             )
             argv = [self.shell, "-c", script]
