@@ -273,5 +273,108 @@ def rebuild() -> None:
 
 
 def _register_dream(app: typer.Typer) -> None:
-    """Add the dreaming verbs to `app` and `memory_app` (none yet)."""
-    return None
+    """Add the dreaming verbs to `app` and `memory_app`."""
+    app.command("dream")(dream)
+    memory_app.command("restore")(restore)
+
+
+def dream(
+    force: bool = typer.Option(
+        False, "--force", help="Skip the time and session gates (never the lock)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    model: str = typer.Option(
+        None, "--model", help="Model for merging what rules cannot (PROVIDER:NAME)."
+    ),
+    no_model: bool = typer.Option(False, "--no-model", help="Deterministic consolidation only."),
+) -> None:
+    """Consolidate memory: orient, gather, consolidate, prune. Skips (exit 0) when gated."""
+    from wakeful.cli.common import load
+    from wakeful.memory.dream import DreamOptions, run_dream
+
+    paths, config = load()
+    options = DreamOptions(force=force, model=model, use_model=not no_model)
+    report = run_dream(paths, config, options)
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    _print_dream(report)
+
+
+def _print_dream(report: Any) -> None:
+    console = _console()
+    if report.skipped is not None:
+        console.print(f"dream skipped: {report.skipped}")
+        return
+    head = "dream finished" + (
+        f" (resumed after an interrupted dream in {report.resumed_from})"
+        if report.resumed_from
+        else ""
+    )
+    console.print(f"[bold]{head}[/bold] in {report.seconds:.2f}s")
+    for phase in report.phases:
+        details = {k: v for k, v in phase.details.items()}
+        console.print(
+            f"  {phase.name:<12} {phase.seconds:7.3f}s  {json.dumps(details, default=str)}"
+        )
+    counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
+    console.print(f"  counts: {counts}")
+    model = report.model
+    if model.get("used"):
+        console.print(f"  model: {model['calls']} call(s), tokens {model['tokens']}")
+    elif model.get("note"):
+        console.print(f"  model: {model['note']}")
+    for item in report.flagged:
+        console.print(
+            f"  [yellow]long drifted[/yellow] {item['id']} ({item['drifted_days']} days): {item['text']}"
+        )
+
+
+def restore(
+    memory_id: str = typer.Argument(
+        ..., metavar="ID", help="Archived memory id (or a unique prefix)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the restored record as JSON."),
+) -> None:
+    """Bring back a memory that dreaming merged away or pruned (or that was forgotten)."""
+    from wakeful.cli.common import load
+    from wakeful.memory.archive import Archive
+    from wakeful.memory.archive import restore as restore_memory
+    from wakeful.memory.store import SqliteMemoryStore
+
+    paths, config = load()
+    paths.ensure()
+    store = SqliteMemoryStore(paths.memory_db, scope="project")
+    try:
+        archive = Archive(paths.memory_dir)
+        result = _restore_any(paths, config, store, archive, memory_id, restore_memory)
+    finally:
+        store.close()
+    from wakeful.memory import MemoryService
+
+    with MemoryService.open(paths, config) as mem:
+        mem.sync_files()
+    if as_json:
+        _print_json({"restored": result.record.to_dict(), "was": result.was})
+        return
+    sys.stdout.write(f"restored {result.record.id} (was {result.was}): {result.record.text[:80]}\n")
+
+
+def _restore_any(
+    paths: Any, config: Any, store: Any, archive: Any, memory_id: str, restore_memory: Any
+) -> Any:
+    """Restore from the project store, else from the user store when the id lives there."""
+    from wakeful.memory.types import MemoryNotFound
+
+    try:
+        return restore_memory(store, archive, memory_id)
+    except MemoryNotFound:
+        if not paths.user_memory_db.exists():
+            raise
+    from wakeful.memory.store import SqliteMemoryStore
+
+    user = SqliteMemoryStore(paths.user_memory_db, scope="user")
+    try:
+        return restore_memory(user, archive, memory_id)
+    finally:
+        user.close()

@@ -32,19 +32,24 @@ NEAR_DUPLICATE = 0.8  # word-set Jaccard for records that share no anchors
 SAME_ANCHOR_DUPLICATE = 0.5  # lower bar when the records point at the same code
 MAX_BUCKET = 200  # larger buckets are compared in time order windows, not all pairs
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _TOKEN_RE = re.compile(r"[a-z0-9_]+(?:[./\-][a-z0-9_]+)*")
 _NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
-STOPWORDS = frozenset(
+STOPWORDS = _words(
     "a an the and or of to in on at for by with from into onto as is are was were be been "
     "being it its this that these those there here we our us you your i me my they them "
     "their he she his her which who whom what when where why how so such then than also "
     "just very really quite some any all each every both either neither can could would "
     "should will shall may might must do does did done have has had having about over under "
-    "again further once only own same too now up down out off per via".split()
+    "again further once only own same too now up down out off per via"
 )
-NEGATIONS = frozenset(
+NEGATIONS = _words(
     "not never no longer don't doesn't isn't aren't wasn't weren't won't can't cannot "
-    "shouldn't mustn't without dont doesnt isnt arent wasnt werent wont cant shouldnt".split()
+    "shouldn't mustn't without dont doesnt isnt arent wasnt werent wont cant shouldnt"
 )
 # Verbs that split a statement into subject and value ("X is Y", "X uses Y").
 _FRAME_RE = re.compile(
@@ -118,14 +123,14 @@ def features(record: MemoryRecord) -> Features:
     first_clause = re.split(r"[;,](?:\s|$)|\.\s|\s-\s", text, maxsplit=1)[0]
     match = _FRAME_RE.search(first_clause.lower())
     if match:
-        subj = tuple(
-            stem(t) for t in tokens(first_clause[: match.start()]) if t not in STOPWORDS
-        )
+        subj = tuple(stem(t) for t in tokens(first_clause[: match.start()]) if t not in STOPWORDS)
         if subj:
             verb = stem(match.group(0).split()[0])
             subject = (*subj, "|", verb)
             rest = first_clause[match.end() :]
-            value_raw = tuple(w for w in re.findall(r"[\w./\-']+", rest) if w.lower() not in NEGATIONS)
+            value_raw = tuple(
+                w for w in re.findall(r"[\w./\-']+", rest) if w.lower() not in NEGATIONS
+            )
             value = tuple(
                 stem(t)
                 for t in tokens(rest)

@@ -213,7 +213,10 @@ async def merge_clusters(
     dispatcher = Dispatcher(tools, policy, ctx, agent="dreamer")
     prefix = build_prefix([schema_of(t) for t in tools], DREAMER_PROMPT, "", "")
     for start in range(0, len(clusters), batch):
-        chunk = [[r for r in c if r.id in merge_tool.allowed_ids] for c in clusters[start : start + batch]]
+        chunk = [
+            [r for r in c if r.id in merge_tool.allowed_ids]
+            for c in clusters[start : start + batch]
+        ]
         chunk = [c for c in chunk if len(c) >= 2]
         if not chunk:
             continue
@@ -222,7 +225,9 @@ async def merge_clusters(
             prefix=prefix,
             dispatcher=dispatcher,
             ctx=ctx,
-            limits=Limits(max_turns=max_turns, max_tokens=int(config.get("max_tokens", default=4096))),
+            limits=Limits(
+                max_turns=max_turns, max_tokens=int(config.get("max_tokens", default=4096))
+            ),
             name="dreamer",
         )
         turn = await agent.run(render_clusters(chunk))

@@ -199,7 +199,11 @@ def gather(
             at = float(rec.get("time") or 0.0)
             for raw in _texts(message):
                 if role == "user":
-                    result.recalled.update(_HINT_ID_RE.findall(raw[raw.find(HINT_BLOCK) :]) if HINT_BLOCK in raw else [])
+                    result.recalled.update(
+                        _HINT_ID_RE.findall(raw[raw.find(HINT_BLOCK) :])
+                        if HINT_BLOCK in raw
+                        else []
+                    )
                     raw = strip_hints(raw)
                 for sentence in sentences(raw):
                     if kept >= MAX_SIGNALS_PER_SESSION:
