@@ -238,3 +238,12 @@ def test_property_insertions_above_move_and_edits_inside_drift(
     assert v.checks[0].changed_lines is not None
     first, last = v.checks[0].changed_lines
     assert first <= k <= last
+
+
+def test_drifted_single_line_after_insertions_above_uses_context(workspace: Path) -> None:
+    rec = record_for(workspace, "settings.py:3")
+    edit(workspace / "settings.py", "import os\n", "import os\nimport re\nimport sys\n")
+    edit(workspace / "settings.py", "PORT = 8080", "PORT = 9090")
+    v = check(workspace, rec)
+    assert v.verdict == "drifted"
+    assert v.detail == "settings.py:5 changed since"

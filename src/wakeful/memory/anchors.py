@@ -16,6 +16,7 @@ from pathlib import Path
 from wakeful.memory.types import Anchor, AnchorError
 
 LINE_HASH_CHARS = 12
+CONTEXT_LINES = 3
 _SPEC_RE = re.compile(r"^(?P<path>.+?)(?::(?P<start>\d+)(?:-(?P<end>\d+))?)?$")
 
 # Definition lines for languages without an ast at hand: (regex, group holding the name).
@@ -189,6 +190,11 @@ def anchor_from_lines(
         symbol=find_symbol(rel, lines, start, end) if with_symbol else None,
         commit=commit,
         line_hashes=tuple(line_hash(n) for n in norm),
+        before=tuple(
+            line_hash(normalise_line(x))
+            for x in lines[max(0, start - 1 - CONTEXT_LINES) : start - 1]
+        ),
+        after=tuple(line_hash(normalise_line(x)) for x in lines[end : end + CONTEXT_LINES]),
     )
 
 

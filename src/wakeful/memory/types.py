@@ -50,7 +50,9 @@ class Anchor:
 
     `path` is relative to the workspace with forward slashes. `sha256` is the digest of the
     normalised span text (see anchors.normalise_line); `line_hashes` holds a short digest per
-    span line so verification can say which lines drifted and find the span elsewhere.
+    span line so verification can say which lines drifted and find the span elsewhere;
+    `before`/`after` hold the digests of a few lines around the span, which locate the
+    span's current place when its own text changed.
     """
 
     path: str
@@ -60,6 +62,8 @@ class Anchor:
     symbol: str | None = None
     commit: str | None = None
     line_hashes: tuple[str, ...] = ()
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
 
     @property
     def span(self) -> str:
@@ -76,6 +80,8 @@ class Anchor:
             "symbol": self.symbol,
             "commit": self.commit,
             "line_hashes": list(self.line_hashes),
+            "before": list(self.before),
+            "after": list(self.after),
         }
 
     @classmethod
@@ -88,6 +94,8 @@ class Anchor:
             symbol=data.get("symbol"),
             commit=data.get("commit"),
             line_hashes=tuple(data.get("line_hashes") or ()),
+            before=tuple(data.get("before") or ()),
+            after=tuple(data.get("after") or ()),
         )
 
 

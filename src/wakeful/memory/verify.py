@@ -82,6 +82,8 @@ def _moved(anchor: Anchor, rel: str, start: int, size: int, entry: FileEntry) ->
         symbol=anchor.symbol,
         commit=anchor.commit,
         line_hashes=anchor.line_hashes,
+        before=anchor.before,
+        after=anchor.after,
     )
     return AnchorCheck(anchor, "moved", current=current, note=f"moved to {current.span}")
 
@@ -143,38 +145,67 @@ def _follow_renames(renames: dict[str, str], path: str) -> str | None:
 
 
 def changed_region(anchor: Anchor, entry: FileEntry) -> tuple[int, int] | None:
-    """The current 1-based lines (first, last) where the anchored text differs."""
+    """The current 1-based lines (first, last) where the anchored text differs.
+
+    The span and the context lines around it are aligned with the file near the old place;
+    matched lines pin where the span is now, and the unmatched lines inside it changed.
+    """
     total = len(entry.hashes)
     if total == 0:
         return None
-    old = list(anchor.line_hashes)
-    if not old:
+    span = list(anchor.line_hashes)
+    if not span:
         first = min(anchor.start_line, total)
         return first, min(anchor.end_line, total)
+    before, after = list(anchor.before), list(anchor.after)
+    old = before + span + after
+    nb, ns = len(before), len(span)
     pad = max(20, 2 * len(old))
-    w0 = max(0, anchor.start_line - 1 - pad)
-    w1 = min(total, anchor.end_line + pad)
-    window = entry.hashes[w0:w1]
-    matcher = difflib.SequenceMatcher(None, old, window, autojunk=False)
-    blocks = [b for b in matcher.get_matching_blocks() if b.size]
-    if not blocks:
+    w0 = max(0, anchor.start_line - 1 - nb - pad)
+    w1 = min(total, anchor.end_line + len(after) + pad)
+    matcher = difflib.SequenceMatcher(None, old, entry.hashes[w0:w1], autojunk=False)
+    pairs = [(b.a + k, w0 + b.b + k) for b in matcher.get_matching_blocks() for k in range(b.size)]
+    before_pairs = [p for p in pairs if p[0] < nb]
+    in_span = [p for p in pairs if nb <= p[0] < nb + ns]
+    after_pairs = [p for p in pairs if p[0] >= nb + ns]
+    start: int | None = None
+    end: int | None = None
+    if before_pairs:
+        i, j = before_pairs[-1]
+        start = j + (nb - i)
+    elif in_span:
+        i, j = in_span[0]
+        start = j - (i - nb)
+    if after_pairs:
+        i, j = after_pairs[0]
+        end = j - (i - (nb + ns))
+    elif in_span:
+        i, j = in_span[-1]
+        end = j + (nb + ns - i)
+    if start is None and end is None:
         first = min(anchor.start_line, total)
         return first, min(anchor.end_line, total)
-    head, tail = blocks[0], blocks[-1]
-    region_start = max(0, w0 + head.b - head.a)
-    region_end = min(total, w0 + tail.b + tail.size + (len(old) - tail.a - tail.size))
-    matched = {w0 + b.b + k for b in blocks for k in range(b.size)}
-    changed = [i for i in range(region_start, region_end) if i not in matched]
+    if start is None:
+        start = max(0, (end or 0) - ns)
+    if end is None:
+        end = min(total, start + ns)
+    start = max(0, min(start, total))
+    end = max(start, min(end, total))
+    matched = {j for _i, j in in_span}
+    changed = [j for j in range(start, end) if j not in matched]
     if changed:
         return changed[0] + 1, changed[-1] + 1
     # Only deletions: point at the line where the removed text used to be.
-    gap = next(
-        (w0 + b.b + b.size for a, b in zip(blocks, blocks[1:], strict=False) if a.a + a.size < b.a),
-        None,
-    )
-    if gap is None:
-        gap = region_end if tail.a + tail.size < len(old) else region_start
-    line = min(max(1, gap + 1), total)
+    line = min(max(1, start + 1), total)
+    for (i1, j1), (i2, _j2) in zip(in_span, in_span[1:], strict=False):
+        if i2 != i1 + 1:
+            line = min(j1 + 2, total)
+            break
+    else:
+        if in_span and in_span[0][0] > nb:
+            line = min(start + 1, total)
+        elif in_span and in_span[-1][0] < nb + ns - 1:
+            line = min(in_span[-1][1] + 2, total)
     return line, line
 
 
