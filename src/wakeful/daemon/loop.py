@@ -94,7 +94,7 @@ class Daemon:
         self.last_activity = time.time()
         self.dream_tried = False
         self.dream_unavailable = False
-        self.cap_notified_day: float | None = None
+        self.refusals_reported: set[str] = set()
         self._wake = asyncio.Event()
         self._stopping = False
         self._watcher: FileWatcher | None = None
@@ -177,6 +177,10 @@ class Daemon:
             return
         for job in self.jobs:
             if job.name in self.active or job.name in self.checks:
+                if due_action(job, now, self.settings.missed_grace) != "wait":
+                    # Due again while the last run is still going: never overlap, skip it.
+                    log.info("job %s is due but still running; skipping this time", job.name)
+                    self._advance(job, now)
                 continue
             await self._consider(job, now)
         self._maybe_dream(now)
@@ -240,7 +244,8 @@ class Daemon:
             timeout = min(self.settings.check_timeout, self.settings.budget_seconds)
             result = await run_check(job.when_check, self.paths.workspace, timeout, self.home)
             log.info("job %s: --when %r: %s", job.name, job.when_check, result.describe())
-            if result.refused:
+            if result.refused and job.name not in self.refusals_reported:
+                self.refusals_reported.add(job.name)
                 await self.notifier.send(
                     Notification(
                         f"job {job.name}: check refused",
@@ -557,6 +562,8 @@ class Daemon:
         now = time.time()
         soonest = now + tick
         for job in self.jobs:
+            if job.name in self.active or job.name in self.checks:
+                continue
             if job.next_due is not None and not job.paused and not job.done:
                 soonest = min(soonest, job.next_due)
         return max(0.005, soonest - now)
