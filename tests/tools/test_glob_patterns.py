@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from wakeful.tools._paths import expand_braces, glob_regex, split_static_prefix
@@ -23,6 +23,7 @@ def test_single_segment_agrees_with_fnmatch(tokens: list[str], name: str) -> Non
 @given(pattern_tokens, names, names)
 def test_star_never_crosses_a_slash(tokens: list[str], left: str, right: str) -> None:
     pattern = "".join(tokens)
+    assume("**" not in pattern)  # `**` crosses directories by design
     assert not glob_regex(pattern).match(f"{left}/{right}")
 
 

@@ -52,6 +52,16 @@ async def test_long_lines_are_cut_with_a_marker(ctx: ToolContext, ws: Path) -> N
     assert second == "     2\tshort"
 
 
+async def test_huge_single_line_keeps_numbering(ctx: ToolContext, ws: Path) -> None:
+    (ws / "min.js").write_text("z" * 1_000_000 + "\nafter\n")
+    r = await ReadTool().run({"path": "min.js"}, ctx)
+    first, second = r.content.splitlines()
+    assert first == "     1\t" + "z" * 2000 + "... [line truncated: about 998000 more chars]"
+    assert second == "     2\tafter"
+    r = await ReadTool().run({"path": "min.js", "offset": 2}, ctx)
+    assert r.content == "     2\tafter"
+
+
 async def test_window_is_capped_by_size(ctx: ToolContext, ws: Path) -> None:
     (ws / "big.txt").write_text(("y" * 1000 + "\n") * 600)  # ~600 KB, well over the window
     r = await ReadTool().run({"path": "big.txt"}, ctx)

@@ -6,9 +6,11 @@ file that changed after the model last looked at it.
 
 from __future__ import annotations
 
+import codecs
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
@@ -19,6 +21,24 @@ from wakeful.tools.base import ToolContext, ToolResult
 DEFAULT_LIMIT = 2000
 WINDOW_BYTES = 256 * 1024
 SNIFF_BYTES = 8192
+LINE_READ_BYTES = 4 * LINE_CHAR_CAP + 4
+
+
+def _lines(fh: BinaryIO) -> Iterator[tuple[bytes, int]]:
+    """Lines as (first LINE_READ_BYTES bytes, count of bytes beyond them).
+
+    A multi-megabyte single-line file (minified JS, a JSON dump) is shown cut anyway, so
+    only its head is held in memory.
+    """
+    while raw := fh.readline(LINE_READ_BYTES):
+        extra = 0
+        if len(raw) == LINE_READ_BYTES and not raw.endswith(b"\n"):
+            while chunk := fh.readline(1 << 20):
+                extra += len(chunk)
+                if chunk.endswith(b"\n"):
+                    extra -= 1
+                    break
+        yield raw, extra
 
 
 def note_recent(ctx: ToolContext, path: Path) -> None:
@@ -113,7 +133,7 @@ class ReadTool:
         self,
         ctx: ToolContext,
         path: Path,
-        fh: Any,
+        fh: BinaryIO,
         st: os.stat_result,
         offset: int,
         limit: int,
@@ -123,21 +143,26 @@ class ReadTool:
         number = 0
         last_shown = 0
         stopped_for_size = False
-        for raw in fh:
+        for raw, extra in _lines(fh):
             number += 1
             if number < offset:
                 continue
             if len(out) >= limit:
                 break
             try:
-                text = raw.decode("utf-8")
+                text = codecs.getincrementaldecoder("utf-8")().decode(raw, final=not extra)
             except UnicodeDecodeError:
                 return ToolResult.error(
                     f"{path} is not valid UTF-8 text (line {number}); read shows UTF-8 text "
                     "only. Use bash (e.g. `iconv -f latin1 -t utf-8`) to inspect it."
                 )
             text = text.rstrip("\n").rstrip("\r")
-            line = number_line(number, clip_line(text))
+            if extra:
+                more = extra + len(text) - LINE_CHAR_CAP
+                text = f"{text[:LINE_CHAR_CAP]}... [line truncated: about {more} more chars]"
+            else:
+                text = clip_line(text)
+            line = number_line(number, text)
             if out and used + len(line) + 1 > WINDOW_BYTES:
                 stopped_for_size = True
                 break
