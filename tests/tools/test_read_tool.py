@@ -93,6 +93,9 @@ async def test_directory_is_refused(ctx: ToolContext, ws: Path) -> None:
     (ws / "d").mkdir()
     r = await ReadTool().run({"path": "d"}, ctx)
     assert r.is_error and "directory" in r.content
+    os.mkfifo(ws / "pipe")
+    r = await ReadTool().run({"path": "pipe"}, ctx)
+    assert r.is_error and "not a regular file" in r.content
 
 
 async def test_records_stamp_and_recent_files(ctx: ToolContext, ws: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -106,10 +107,19 @@ class ReadTool:
         path = ctx.resolve(a["path"])
         offset: int = a.get("offset", 1)
         limit: int = a.get("limit", DEFAULT_LIMIT)
-        if path.is_dir():
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            return ToolResult.error(missing_file_message(path))
+        except OSError as exc:
+            return ToolResult.error(f"Cannot inspect {path}: {exc.strerror}.")
+        if stat.S_ISDIR(mode):
             return ToolResult.error(
                 f"{path} is a directory, not a file. Use glob to list its files."
             )
+        if not stat.S_ISREG(mode):
+            # A FIFO or device would block or never end.
+            return ToolResult.error(f"{path} is not a regular file; read shows files only.")
         try:
             fh = open(path, "rb")  # noqa: SIM115 - closed below, stat taken from the open fd
         except FileNotFoundError:
