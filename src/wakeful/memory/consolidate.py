@@ -123,9 +123,13 @@ def features(record: MemoryRecord) -> Features:
     first_clause = re.split(r"[;,](?:\s|$)|\.\s|\s-\s", text, maxsplit=1)[0]
     match = _FRAME_RE.search(first_clause.lower())
     if match:
-        subj = tuple(stem(t) for t in tokens(first_clause[: match.start()]) if t not in STOPWORDS)
+        subj = tuple(
+            stem(t)
+            for t in tokens(first_clause[: match.start()])
+            if t not in STOPWORDS and t not in NEGATIONS and t != "longer"
+        )
         if subj:
-            verb = stem(match.group(0).split()[0])
+            verb = _verb(match.group(0).split()[0])
             subject = (*subj, "|", verb)
             rest = first_clause[match.end() :]
             value_raw = tuple(
@@ -147,6 +151,12 @@ def features(record: MemoryRecord) -> Features:
         anchor_key=frozenset((a.path, a.sha256) for a in record.anchors),
         anchor_paths=frozenset(a.path for a in record.anchors),
     )
+
+
+def _verb(word: str) -> str:
+    if word in {"is", "are", "was", "were"}:
+        return "be"
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
 def conflicts(a: Features, b: Features) -> str | None:

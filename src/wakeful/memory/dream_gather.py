@@ -240,5 +240,5 @@ def anchor_for(workspace: Path, signal: Signal, commit: str | None) -> tuple[Any
     """Anchors for a code fact: the line of its file that the sentence talks about."""
     if signal.path is None:
         return ()
-    anchor = auto_anchor(workspace, signal.path, signal.text, commit=commit)
-    return (anchor,) if anchor is not None else ()
+    found = auto_anchor(workspace, signal.path, signal.text, commit=commit)
+    return (found[0],) if found is not None else ()

@@ -332,10 +332,29 @@ class MemoryService:
         by_type: dict[str, list[MemoryRecord]] = {t: [] for t in SECTION_ORDER}
         for r in records:
             by_type.setdefault(r.type, []).append(r)
+        uses = self._usage()
         for rs in by_type.values():
-            # Best first for the index: verified-good before doubtful, then newest.
-            rs.sort(key=lambda r: (r.verdict in {"drifted", "orphaned"}, -r.created, r.id))
+            # Best first for the index: verified-good before doubtful, then most recalled
+            # (counted by dreaming), then newest; the rest are demoted to topic files.
+            rs.sort(
+                key=lambda r: (
+                    r.verdict in {"drifted", "orphaned"},
+                    -uses.get(r.id, 0),
+                    -r.created,
+                    r.id,
+                )
+            )
         return by_type
+
+    def _usage(self) -> dict[str, int]:
+        """Recall counts per memory id, kept by dreaming in the project store's meta."""
+        import json
+
+        try:
+            data = json.loads(self.project.get_meta("dream.usage") or "{}")
+        except ValueError:
+            return {}
+        return {str(k): int(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
     def sync_files(self) -> str:
         """Apply hand edits to MEMORY.md and topic files, then rewrite them from the store."""
