@@ -1,0 +1,154 @@
+"""`wakeful classify`, `wakeful rules`, `wakeful audit`: the risk policy from the command line.
+
+`classify` reports the decision of the given mode without a reviewer and as if interactive,
+so `network`/`high` commands show `ask` in auto mode; without --mode it uses the configured
+permission mode (`default` unless set).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("classify", help="Classify a shell command's risk: tier, decision, reasons.")(
+        classify_cmd
+    )
+    app.command("rules", help="List the effective permission rules and where each came from.")(
+        rules_cmd
+    )
+    app.command("audit", help="Show the newest policy decisions from the audit log.")(audit_cmd)
+
+
+def _decide_offline(policy, command: str):  # type: ignore[no-untyped-def]
+    """The mode's decision for a command, with rules, but without reviewer or audit."""
+    from wakeful.policy.decision import mode_verdict
+    from wakeful.policy.types import RiskInput
+
+    risk = RiskInput(tool="bash", kind="shell", command=command)
+    cls_ = policy.classify(risk)
+    hit = policy.match_rule(risk, cls_)
+    rule = None
+    reasons = list(cls_.reasons)
+    if hit is not None and hit[0] == "deny":
+        verdict, rule = "deny", hit[1]
+    elif hit is not None and hit[0] == "ask":
+        verdict, rule = "ask", hit[1]
+    elif hit is not None and cls_.tier != "critical" and cls_.parsed:
+        verdict, rule = "allow", hit[1]
+    else:
+        verdict = mode_verdict(policy.mode, cls_.tier, policy.rules.lift_hardline)
+        if verdict == "review":
+            verdict = "ask"
+        if not cls_.parsed and verdict == "allow":
+            verdict = "ask"
+    if rule is not None:
+        reasons.insert(0, f"{rule.kind} rule {rule.text} from {rule.source}")
+    return {
+        "command": command,
+        "tier": cls_.tier,
+        "decision": verdict,
+        "reasons": reasons,
+        "matched_rule": f"{rule.kind}: {rule.text} ({rule.source})" if rule else None,
+    }
+
+
+def classify_cmd(
+    command: list[str] = typer.Argument(None, help="The command (put it after --)."),
+    mode: str = typer.Option(None, "--mode", help="plan, default, auto or bypass."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    stdin: bool = typer.Option(False, "--stdin", help="Read one command per line; JSON lines."),
+) -> None:
+    import json
+
+    from wakeful.cli.common import load
+    from wakeful.core.errors import UsageError
+    from wakeful.policy.decision import MODE_TABLE, Policy
+
+    paths, config = load()
+    chosen = mode or config.permission_mode
+    if chosen not in MODE_TABLE:
+        raise UsageError(f"unknown mode {chosen!r}; use one of: {', '.join(MODE_TABLE)}")
+    policy = Policy.from_config(paths, config, chosen, interactive=True)
+    if stdin:
+        out = sys.stdout
+        for line in sys.stdin:
+            text = line.rstrip("\n")
+            if not text.strip():
+                continue
+            out.write(json.dumps(_decide_offline(policy, text)) + "\n")
+            out.flush()
+        return
+    if not command:
+        raise UsageError(
+            "give a command after --, e.g. wakeful classify -- rm -rf build, or use --stdin"
+        )
+    text = " ".join(command)
+    result = _decide_offline(policy, text)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    from rich.console import Console
+
+    console = Console()
+    colour = {"allow": "green", "ask": "yellow", "deny": "red"}[result["decision"]]
+    console.print(
+        f"[bold]{result['tier']}[/bold] -> [{colour}]{result['decision']}[/{colour}] "
+        f"(mode {chosen})"
+    )
+    for reason in result["reasons"]:
+        console.print(f"  - {reason}", markup=False, highlight=False)
+
+
+def rules_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    import json
+
+    from wakeful.cli.common import load
+    from wakeful.policy.decision import Policy
+
+    paths, config = load()
+    policy = Policy.from_config(paths, config, "default", interactive=True)
+    rows = [{"kind": r.kind, "rule": r.text, "source": r.source} for r in policy.rules.rules]
+    order = {"deny": 0, "ask": 1, "allow": 2}
+    rows.sort(key=lambda r: order[r["kind"]])
+    if as_json:
+        typer.echo(json.dumps({"rules": rows, "lift_hardline": policy.rules.lift_hardline}))
+        return
+    if not rows:
+        typer.echo(
+            "no permission rules (add [permissions] allow/ask/deny to "
+            ".wakeful/config.toml or ~/.config/wakeful/config.toml)"
+        )
+    for row in rows:
+        typer.echo(f"{row['kind']:<6} {row['rule']:<40} {row['source']}")
+    if policy.rules.lift_hardline:
+        typer.echo("lift_hardline = true: bypass mode may run critical actions")
+
+
+def audit_cmd(
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+    limit: int = typer.Option(50, "--limit", "-n", help="How many of the newest entries."),
+) -> None:
+    import json
+    import time
+
+    from wakeful.cli.common import load
+    from wakeful.policy.audit import AuditLog
+
+    paths, _ = load()
+    entries = AuditLog(paths.state_db).recent(limit)
+    if as_json:
+        for entry in entries:
+            typer.echo(json.dumps(entry.to_dict()))
+        return
+    if not entries:
+        typer.echo("no decisions recorded yet")
+        return
+    for e in entries:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.ts))
+        what = e.input.get("command") or ", ".join(e.input.get("paths") or []) or ""
+        typer.echo(f"{when} {e.mode:<8} {e.decision:<5} {e.tier:<9} {e.tool:<8} {what}")
+        if e.reasons:
+            typer.echo(f"    {e.reasons[0]}")

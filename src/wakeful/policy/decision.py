@@ -1,0 +1,386 @@
+"""The decision: classifier first, user rules second, the mode table third, the optional
+reviewer last; every decision is appended to the audit log.
+
+Mode x tier (`MODE_TABLE`):
+
+| mode    | read_only | workspace | network | high   | critical |
+|---------|-----------|-----------|---------|--------|----------|
+| plan    | allow     | deny      | deny    | deny   | deny     |
+| default | allow     | ask       | ask     | ask    | ask      |
+| auto    | allow     | allow     | review  | review | deny     |
+| bypass  | allow     | allow     | allow   | allow  | deny*    |
+
+`review` goes to the reviewer when one is configured, else asks. `deny*` is the hardline
+floor, lifted only by `permissions.lift_hardline = true`. A command that does not parse is
+never allowed automatically (at least `ask`). Non-interactive runs turn `ask` into `deny`
+with a message saying how to allow the call.
+"""
+
+from __future__ import annotations
+
+import os.path
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wakeful.core.config import PERMISSION_MODES, Config
+from wakeful.core.errors import ConfigError
+from wakeful.core.paths import Paths
+from wakeful.policy.audit import AuditEntry, AuditLog
+from wakeful.policy.reviewer import Reviewer
+from wakeful.policy.rules import Rule, RuleSet
+from wakeful.policy.shell import Classification
+from wakeful.policy.shell_parse import parse_script
+from wakeful.policy.tool_risk import classify_risk, resolve_tool_path
+from wakeful.policy.types import Decision, RiskInput, Tier
+from wakeful.providers.base import Provider
+
+MODE_TABLE: dict[str, dict[Tier, str]] = {
+    "plan": {
+        "read_only": "allow",
+        "workspace": "deny",
+        "network": "deny",
+        "high": "deny",
+        "critical": "deny",
+    },
+    "default": {
+        "read_only": "allow",
+        "workspace": "ask",
+        "network": "ask",
+        "high": "ask",
+        "critical": "ask",
+    },
+    "auto": {
+        "read_only": "allow",
+        "workspace": "allow",
+        "network": "review",
+        "high": "review",
+        "critical": "deny",
+    },
+    "bypass": {
+        "read_only": "allow",
+        "workspace": "allow",
+        "network": "allow",
+        "high": "allow",
+        "critical": "deny",
+    },
+}
+REVIEWER_DENIAL_LIMIT = 3
+MEMORY_TOOLS = frozenset({"remember", "recall", "forget"})
+READ_TOOLS = frozenset({"read", "glob", "grep"})
+_WRAPPERS = frozenset(
+    {
+        "sudo",
+        "doas",
+        "env",
+        "nice",
+        "nohup",
+        "command",
+        "time",
+        "timeout",
+        "stdbuf",
+        "exec",
+        "ionice",
+        "setsid",
+        "builtin",
+    }
+)
+
+
+@dataclass
+class DecisionContext:
+    """What the decision may know about the session: its id and the user's own messages
+    (never the assistant's prose or tool outputs)."""
+
+    session_id: str
+    user_messages: list[str] = field(default_factory=list)
+
+
+def mode_verdict(mode: str, tier: Tier, lift_hardline: bool = False) -> str:
+    verdict = MODE_TABLE[mode][tier]
+    if tier == "critical" and mode == "bypass" and lift_hardline:
+        return "allow"
+    return verdict
+
+
+def command_texts(command: str, workspace: str, home: str) -> list[str]:
+    """Each simple command as normalised text, with known wrappers stripped (so a rule for
+    `git push` also governs `sudo git push`)."""
+    script = parse_script(command, workspace, home)
+    texts: list[str] = []
+    for cmd in script.commands:
+        words = [w.value if w.value is not None else w.text for w in cmd.argv]
+        while words and words[0] in _WRAPPERS:
+            head = words.pop(0)
+            while words and (words[0].startswith("-") or (head == "env" and "=" in words[0])):
+                words.pop(0)
+            if head == "timeout" and words:
+                words.pop(0)
+        if words:
+            texts.append(" ".join(words))
+    return texts
+
+
+class Policy:
+    def __init__(
+        self,
+        paths: Paths,
+        mode: str,
+        interactive: bool,
+        rules: RuleSet,
+        reviewer: Reviewer | None = None,
+        home: Path | None = None,
+        audit: AuditLog | None = None,
+        allowed_tools: frozenset[str] | None = None,
+    ) -> None:
+        if mode not in MODE_TABLE:
+            raise ConfigError(
+                f"unknown permission mode {mode!r}; use one of: {', '.join(PERMISSION_MODES)}"
+            )
+        self.paths = paths
+        self.mode = mode
+        self.interactive = interactive
+        self.rules = rules
+        self.reviewer = reviewer
+        self.home = home if home is not None else Path.home()
+        self.audit = audit if audit is not None else AuditLog(paths.state_db)
+        self.allowed_tools = allowed_tools
+        self._reviewer_denials: dict[str, int] = {}
+
+    @classmethod
+    def from_config(
+        cls,
+        paths: Paths,
+        config: Config,
+        mode: str,
+        interactive: bool,
+        reviewer: Provider | None = None,
+        home: Path | None = None,
+    ) -> Policy:
+        """Load and validate rules from the user and project config (raises ConfigError)."""
+        perms = config.get("permissions", default={}) or {}
+        rules = RuleSet.load(
+            [paths.user_config_file, paths.project_config],
+            extra={k: list(perms.get(k) or []) for k in ("allow", "ask", "deny")},
+            lift_hardline=bool(perms.get("lift_hardline", False)),
+        )
+        timeout = float(config.get("reviewer", "timeout", default=30.0) or 30.0)
+        home_dir = home if home is not None else Path(config.env.get("HOME") or Path.home())
+        return cls(
+            paths,
+            mode,
+            interactive,
+            rules,
+            Reviewer(reviewer, timeout) if reviewer is not None else None,
+            home_dir,
+        )
+
+    @classmethod
+    def restricted(
+        cls,
+        paths: Paths,
+        allowed_tools: set[str] | frozenset[str],
+        home: Path | None = None,
+        audit: AuditLog | None = None,
+    ) -> Policy:
+        """A non-interactive policy that allows only `allowed_tools`, and of those only
+        memory tools and calls that classify read_only (used by dreaming)."""
+        return cls(paths, "plan", False, RuleSet([]), None, home, audit, frozenset(allowed_tools))
+
+    # ---- classification and rules -------------------------------------------------------
+    def classify(self, risk: RiskInput) -> Classification:
+        return classify_risk(risk, self.paths.workspace, self.home)
+
+    def match_rule(
+        self, risk: RiskInput, classification: Classification | None = None
+    ) -> tuple[str, Rule] | None:
+        """The rule that decides this call, if any: deny first, then ask, then allow."""
+        ws = str(self.paths.workspace)
+        home = str(self.home)
+        if risk.kind == "shell":
+            texts = command_texts(risk.command or "", ws, home)
+            for kind in ("deny", "ask"):
+                for rule in self.rules.for_tool(risk.tool, kind):
+                    if rule.spec is None or any(rule.matches_command(t) for t in texts):
+                        return kind, rule
+            allow = self.rules.for_tool(risk.tool, "allow")
+            if not allow or not texts:
+                return None
+            chosen: Rule | None = None
+            for text in texts:
+                hit = next((r for r in allow if r.matches_command(text)), None)
+                if hit is None:
+                    return None
+                chosen = chosen or hit
+            return ("allow", chosen) if chosen else None
+        targets = [resolve_tool_path(p, ws, home) for p in risk.paths]
+        for kind in ("deny", "ask", "allow"):
+            for rule in self.rules.for_tool(risk.tool, kind):
+                if rule.spec is None:
+                    return kind, rule
+                if not targets:
+                    continue
+                hits = [rule.matches_path(t, ws, home) for t in targets]
+                if (kind == "allow" and all(hits)) or (kind != "allow" and any(hits)):
+                    return kind, rule
+        return None
+
+    # ---- the decision -------------------------------------------------------------------
+    async def decide(self, risk: RiskInput, ctx: DecisionContext) -> Decision:
+        cls_ = self.classify(risk)
+        tier = cls_.tier
+        reasons = list(cls_.reasons)
+        matched: str | None = None
+        decided_by = "policy"
+        verdict: str
+
+        if self.allowed_tools is not None:
+            verdict, why = self._restricted_verdict(risk, tier)
+            reasons.insert(0, why)
+            decided_by = "restricted"
+            return self._finish(risk, ctx, Decision(tier, verdict, reasons, None), decided_by)  # type: ignore[arg-type]
+
+        hit = self.match_rule(risk, cls_)
+        if hit is not None:
+            kind, rule = hit
+            label = f"{rule.kind}: {rule.text} ({rule.source})"
+            if kind == "deny":
+                return self._finish(
+                    risk,
+                    ctx,
+                    Decision(
+                        tier,
+                        "deny",
+                        [f"denied by rule {rule.text} from {rule.source}", *reasons],
+                        label,
+                    ),
+                    "rule",
+                )
+            if kind == "ask":
+                matched = label
+                verdict = "ask"
+                reasons.insert(0, f"rule {rule.text} from {rule.source} asks for approval")
+                decided_by = "rule"
+            elif tier == "critical" and not self.rules.lift_hardline:
+                reasons.insert(
+                    0,
+                    f"allow rule {rule.text} does not lift the hardline floor for critical actions",
+                )
+                verdict = "deny" if self.mode in ("auto", "bypass", "plan") else "ask"
+                decided_by = "hardline"
+            elif not cls_.parsed:
+                verdict = "ask"
+                reasons.insert(0, "the command could not be parsed, so no rule can approve it")
+            else:
+                matched = label
+                verdict = "allow"
+                reasons.insert(0, f"allowed by rule {rule.text} from {rule.source}")
+                decided_by = "rule"
+        else:
+            verdict = mode_verdict(self.mode, tier, self.rules.lift_hardline)
+            if tier == "critical" and verdict == "deny" and self.mode in ("auto", "bypass"):
+                decided_by = "hardline"
+                reasons.insert(
+                    0,
+                    f"critical actions are never allowed in {self.mode} mode "
+                    "(set permissions.lift_hardline = true to lift the floor)"
+                    if self.mode == "bypass"
+                    else "critical actions are never allowed in auto mode",
+                )
+            elif verdict == "deny" and self.mode == "plan":
+                reasons.insert(0, "plan mode allows read-only actions only")
+            if not cls_.parsed and verdict == "allow":
+                verdict = "ask"
+                reasons.insert(
+                    0, "the command could not be parsed, so it is never allowed automatically"
+                )
+        if verdict == "review":
+            verdict, decided_by = await self._review(risk, tier, reasons, ctx)
+        if verdict == "ask" and not self.interactive:
+            verdict = "deny"
+            reasons.insert(0, self._headless_message(risk, tier))
+        return self._finish(risk, ctx, Decision(tier, verdict, reasons, matched), decided_by)  # type: ignore[arg-type]
+
+    def _restricted_verdict(self, risk: RiskInput, tier: Tier) -> tuple[str, str]:
+        assert self.allowed_tools is not None
+        if risk.tool not in self.allowed_tools:
+            return "deny", (
+                f"{risk.tool} is not allowed here (only {', '.join(sorted(self.allowed_tools))})"
+            )
+        if risk.kind == "memory" and tier in ("read_only", "workspace"):
+            return "allow", f"{risk.tool} is an allowed memory tool"
+        if tier == "read_only":
+            return "allow", f"{risk.tool} is allowed and read-only"
+        return "deny", f"{risk.tool} is allowed only for read-only use, and this call is {tier}"
+
+    async def _review(
+        self, risk: RiskInput, tier: Tier, reasons: list[str], ctx: DecisionContext
+    ) -> tuple[str, str]:
+        if self.reviewer is None:
+            reasons.insert(
+                0, f"{tier} actions need approval in auto mode (no reviewer is configured)"
+            )
+            return "ask", "policy"
+        denials = self._reviewer_denials.get(ctx.session_id, 0)
+        if denials >= REVIEWER_DENIAL_LIMIT:
+            reasons.insert(
+                0, f"the reviewer denied {denials} actions this session; asking the user instead"
+            )
+            return "ask", "reviewer-escalated"
+        review = await self.reviewer.review(risk, tier, reasons, list(ctx.user_messages))
+        reasons.insert(0, f"reviewer {review.verdict}: {review.reason}")
+        if review.verdict == "deny":
+            self._reviewer_denials[ctx.session_id] = denials + 1
+            return "deny", "reviewer"
+        return "allow", "reviewer"
+
+    def _headless_message(self, risk: RiskInput, tier: Tier) -> str:
+        hint = ""
+        if risk.kind == "shell" and risk.command:
+            texts = command_texts(risk.command, str(self.paths.workspace), str(self.home))
+            if texts:
+                words = texts[0].split()[:2]
+                hint = f'"Bash({" ".join(words)}:*)"'
+        elif risk.paths:
+            rel = os.path.relpath(
+                resolve_tool_path(risk.paths[0], str(self.paths.workspace), str(self.home)),
+                self.paths.workspace,
+            )
+            group = "Read" if risk.kind == "read" else "Edit"
+            hint = f'"{group}({os.path.dirname(rel) or "."}/**)"'
+        else:
+            hint = f'"{risk.tool.capitalize()}"'
+        how = (
+            f"add {hint} to [permissions] allow in .wakeful/config.toml, or rerun with "
+            "--permission-mode auto"
+            if tier != "critical"
+            else "critical actions need an interactive approval"
+        )
+        return (
+            f"needs approval ({tier}), and this run is not interactive, so it is denied; "
+            f"to allow it, {how}"
+        )
+
+    def _finish(
+        self, risk: RiskInput, ctx: DecisionContext, decision: Decision, decided_by: str
+    ) -> Decision:
+        self.audit.append(
+            AuditEntry(
+                tool=risk.tool,
+                input={
+                    "kind": risk.kind,
+                    "command": risk.command,
+                    "paths": list(risk.paths),
+                    "network": risk.network,
+                    "read_only": risk.read_only,
+                    "detail": risk.detail,
+                },
+                tier=decision.tier,
+                decision=decision.decision,
+                reasons=list(decision.reasons),
+                matched_rule=decision.matched_rule,
+                mode=self.mode if self.allowed_tools is None else "restricted",
+                session_id=ctx.session_id,
+                decided_by=decided_by,
+            )
+        )
+        return decision

@@ -1,0 +1,318 @@
+"""Where a path lies, and what reading, writing or deleting it costs.
+
+One place decides this for both the shell classifier and the file tools, so `cat ~/.ssh/id_rsa`
+and `read(~/.ssh/id_rsa)` get the same answer.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os.path
+from dataclasses import dataclass
+
+from wakeful.policy.types import Tier
+
+# Relative to the home directory. A path inside one of these is a credential.
+_HOME_SECRETS = (
+    ".ssh",
+    ".aws",
+    ".gnupg",
+    ".netrc",
+    ".git-credentials",
+    ".config/gh",
+    ".config/gcloud",
+    ".azure",
+    ".kube",
+    ".docker/config.json",
+    ".npmrc",
+    ".pypirc",
+    ".cargo/credentials",
+    ".cargo/credentials.toml",
+    ".config/hub",
+    ".terraform.d/credentials.tfrc.json",
+    ".password-store",
+    ".local/share/keyrings",
+    ".pgpass",
+    ".my.cnf",
+    ".vault-token",
+    ".config/op",
+    ".gem/credentials",
+    ".m2/settings.xml",
+    ".config/rclone",
+    ".mozilla",
+    ".config/google-chrome",
+    ".config/chromium",
+    ".bash_history",
+    ".zsh_history",
+)
+_SYSTEM_SECRETS = (
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/sudoers",
+    "/etc/ssh",
+    "/root",
+    "/etc/ssl/private",
+    "/var/lib/sudo",
+)
+_SECRET_NAMES = (
+    ".env",
+    ".env.*",
+    "*.pem",
+    "*.key",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    "*.p12",
+    "*.pfx",
+    "*.jks",
+    "*.keystore",
+    "credentials",
+    "credentials.json",
+    ".netrc",
+    "*.kdbx",
+    "service-account*.json",
+    ".htpasswd",
+    "secrets.y*ml",
+    "secrets.json",
+    "*.ovpn",
+    ".pgpass",
+)
+_NOT_SECRET = (".env.example", ".env.sample", ".env.template", ".env.dist", "*.pub")
+# Files whose contents run later, unasked: persistence.
+_HOME_PERSIST = (
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".profile",
+    ".zshrc",
+    ".zprofile",
+    ".zshenv",
+    ".zlogin",
+    ".config/fish",
+    ".ssh/authorized_keys",
+    ".ssh/rc",
+    ".config/autostart",
+    ".config/systemd",
+    ".local/share/systemd",
+    ".xprofile",
+    ".xinitrc",
+    ".inputrc",
+    ".gitconfig",
+    ".config/git",
+    ".vimrc",
+    ".pam_environment",
+    "Library/LaunchAgents",
+)
+_SYSTEM_PERSIST = (
+    "/etc/cron",
+    "/etc/cron.d",
+    "/etc/crontab",
+    "/etc/cron.daily",
+    "/etc/cron.hourly",
+    "/etc/cron.weekly",
+    "/etc/cron.monthly",
+    "/var/spool/cron",
+    "/etc/systemd",
+    "/etc/init.d",
+    "/etc/rc.local",
+    "/etc/profile",
+    "/etc/profile.d",
+    "/etc/bash.bashrc",
+    "/etc/environment",
+    "/etc/ld.so.preload",
+    "/etc/sudoers.d",
+    "/etc/pam.d",
+    "/etc/passwd",
+    "/etc/group",
+    "/lib/systemd",
+    "/usr/lib/systemd",
+    "/etc/xdg/autostart",
+    "/Library/LaunchDaemons",
+)
+_HARMLESS = (
+    "/dev/null",
+    "/dev/stdout",
+    "/dev/stderr",
+    "/dev/stdin",
+    "/dev/tty",
+    "/dev/zero",
+    "/dev/random",
+    "/dev/urandom",
+    "/dev/fd",
+)
+_SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
+_SYSTEM = (
+    "/etc",
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/boot",
+    "/var",
+    "/opt",
+    "/srv",
+    "/sys",
+    "/proc",
+    "/snap",
+    "/System",
+    "/Library",
+    "/Applications",
+    "/private",
+)
+_TIER_ORDER = {"read_only": 0, "workspace": 1, "network": 2, "high": 3, "critical": 4}
+
+
+def tier_max(a: Tier, b: Tier) -> Tier:
+    return a if _TIER_ORDER[a] >= _TIER_ORDER[b] else b
+
+
+def tier_rank(tier: Tier) -> int:
+    return _TIER_ORDER[tier]
+
+
+@dataclass(frozen=True)
+class Place:
+    """The zone of one resolved path: workspace, git_internal, scratch, harmless, device,
+    secret, persist, system, home, other or unknown (not known before it runs)."""
+
+    path: str | None
+    zone: str
+    contains_workspace: bool = False
+    is_home: bool = False
+    is_root: bool = False
+    is_workspace: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.path or "a path computed at run time"
+
+
+def _under(path: str, base: str) -> bool:
+    return path == base or path.startswith(base.rstrip("/") + "/")
+
+
+def _name_match(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def is_secret(path: str, home: str) -> bool:
+    name = os.path.basename(path)
+    if _name_match(name, _NOT_SECRET):
+        return False
+    if _name_match(name, _SECRET_NAMES):
+        return True
+    if any(_under(path, s) for s in _SYSTEM_SECRETS):
+        return True
+    if path.startswith("/proc/") and path.endswith("/environ"):
+        return True
+    return any(_under(path, os.path.join(home, s)) for s in _HOME_SECRETS)
+
+
+def place_of(path: str | None, workspace: str, home: str) -> Place:
+    """Classify an absolute, normalised path (None: computed at run time)."""
+    if path is None:
+        return Place(None, "unknown")
+    contains_ws = _under(workspace, path) and path != workspace
+    is_home = path == home
+    is_root = path == "/"
+    if any(_under(path, h) for h in _HARMLESS):
+        return Place(path, "harmless")
+    if path.startswith("/dev/"):
+        return Place(path, "device")
+    if is_secret(path, home) and not is_home:
+        return Place(path, "secret", contains_ws)
+    if any(_under(path, os.path.join(home, p)) for p in _HOME_PERSIST) or any(
+        _under(path, p) for p in _SYSTEM_PERSIST
+    ):
+        return Place(path, "persist", contains_ws)
+    if _under(path, workspace):
+        rel = path[len(workspace) :].lstrip("/")
+        if rel.startswith(".git/hooks") or rel == ".git/config":
+            return Place(path, "git_internal")
+        return Place(path, "workspace", is_home=is_home, is_workspace=path == workspace)
+    if any(_under(path, s) for s in _SCRATCH) and path not in _SCRATCH:
+        return Place(path, "scratch", contains_ws)
+    if _under(path, home):
+        return Place(path, "home", contains_ws, is_home)
+    if is_root or any(_under(path, s) for s in _SYSTEM) or path in _SCRATCH:
+        return Place(path, "system", contains_ws, is_home, is_root)
+    return Place(path, "other", contains_ws, is_home, is_root)
+
+
+def read_tier(place: Place) -> tuple[Tier, str]:
+    zone = place.zone
+    if zone == "secret":
+        return "critical", f"reads credentials at {place.label}"
+    if zone == "unknown":
+        return "high", "reads a path computed at run time (it could name a secret)"
+    if zone in ("home", "other"):
+        return "high", f"reads {place.label}, outside the workspace"
+    return "read_only", f"reads {place.label}"
+
+
+def write_tier(place: Place) -> tuple[Tier, str]:
+    zone = place.zone
+    label = place.label
+    if zone == "harmless":
+        return "read_only", f"writes to {label}"
+    if zone in ("workspace", "scratch"):
+        return "workspace", f"writes {label} inside the workspace" if zone == "workspace" else (
+            f"writes {label} in temporary space"
+        )
+    if zone == "secret":
+        return "critical", f"writes credentials at {label}"
+    if zone == "persist":
+        return "critical", f"writes {label}, which runs code later (persistence)"
+    if zone == "device":
+        return "critical", f"writes the device {label}"
+    if zone == "git_internal":
+        return "high", f"writes git internals {label} (hooks and config run code)"
+    if zone == "unknown":
+        return "high", "writes a path computed at run time"
+    if zone == "system":
+        return "high", f"writes the system path {label}"
+    return "high", f"writes {label}, outside the workspace"
+
+
+def delete_tier(place: Place, recursive: bool, glob_all: bool = False) -> tuple[Tier, str]:
+    label = place.label
+    zone = place.zone
+    if (
+        place.is_root
+        or place.is_home
+        or (
+            place.contains_workspace
+            and zone in ("home", "system")
+            and place.path is not None
+            and len(place.path.strip("/").split("/")) <= 2
+        )
+    ):
+        return "critical", f"deletes {label}, which holds the home directory or the system"
+    if zone in ("secret", "persist", "device"):
+        return "critical", f"deletes {label} ({zone})"
+    if place.contains_workspace:
+        return (
+            "critical" if zone == "home" else "high",
+            f"deletes {label}, which contains the workspace",
+        )
+    if zone == "system":
+        return ("critical" if recursive else "high"), f"deletes the system path {label}"
+    if zone in ("workspace", "scratch", "git_internal"):
+        if place.path is not None and zone == "workspace":
+            base = os.path.basename(place.path)
+            if base == ".git":
+                return "high", f"deletes the repository history {label}"
+        if place.is_workspace:
+            return "high", f"deletes the whole workspace {label} (mass deletion)"
+        if glob_all and recursive:
+            return "high", f"deletes everything in {label} (mass deletion)"
+        return "workspace", f"deletes {label} inside the workspace" if zone != "scratch" else (
+            f"deletes {label} in temporary space"
+        )
+    if zone == "unknown":
+        return "high", "deletes a path computed at run time"
+    return "high", f"deletes {label}, outside the workspace"

@@ -1,0 +1,4511 @@
+"""Per-program knowledge: what each program does, and which flags turn a reader into a writer
+or an executor. Programs not listed here are unknown, and unknown is never read-only.
+
+Handlers receive the program's arguments (after wrapper stripping) and report findings to
+the Analyzer; they never look at the raw command text except to re-parse code that another
+program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import binascii
+import os.path
+import re
+from collections.abc import Callable, Iterable
+from types import MappingProxyType
+
+from wakeful.policy.shell import Analyzer
+from wakeful.policy.shell_parse import SimpleCommand, Word, parse_script
+from wakeful.policy.types import Tier
+
+Handler = Callable[[str, list[Word], SimpleCommand, Analyzer], None]
+
+_OUT_OPS = frozenset({">", ">>", "&>", "&>>", ">|", "<>", ">&"})
+_VERSION_ARGS = frozenset({"--version", "-V", "--help", "-h", "version", "help", "-version"})
+_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "fish", "ash", "mksh", "tcsh", "csh"})
+_FETCHERS = frozenset(
+    {
+        "curl",
+        "wget",
+        "fetch",
+        "aria2c",
+        "http",
+        "https",
+        "xh",
+        "nc",
+        "ncat",
+        "netcat",
+        "socat",
+        "ssh",
+        "scp",
+        "telnet",
+        "lwp-request",
+        "GET",
+    }
+)
+_DECODERS = frozenset(
+    {
+        "base64",
+        "base32",
+        "xxd",
+        "openssl",
+        "gunzip",
+        "zcat",
+        "rev",
+        "tr",
+        "uudecode",
+        "gzip",
+        "xz",
+        "bzip2",
+    }
+)
+_SECRET_ENV_READERS = frozenset({"env", "printenv", "set", "export", "declare"})
+_DANGEROUS_ENV = frozenset(
+    {
+        "LD_PRELOAD",
+        "LD_LIBRARY_PATH",
+        "LD_AUDIT",
+        "BASH_ENV",
+        "ENV",
+        "PROMPT_COMMAND",
+        "GIT_SSH_COMMAND",
+        "GIT_SSH",
+        "GIT_EXTERNAL_DIFF",
+        "GIT_PAGER",
+        "PAGER",
+        "GIT_EDITOR",
+        "EDITOR",
+        "VISUAL",
+        "GIT_ASKPASS",
+        "SSH_ASKPASS",
+        "NODE_OPTIONS",
+        "PERL5OPT",
+        "RUBYOPT",
+        "PYTHONSTARTUP",
+        "GIT_CONFIG_PARAMETERS",
+        "GIT_EXEC_PATH",
+        "GIT_TEMPLATE_DIR",
+        "DYLD_INSERT_LIBRARIES",
+        "LESSOPEN",
+        "MANPAGER",
+        "SHELLOPTS",
+        "PS4",
+        "BROWSER",
+    }
+)
+
+
+# ---------------------------------------------------------------------------------------
+# option splitting
+
+
+def split_opts(
+    args: list[Word], with_value: Iterable[str] = (), stop_at_positional: bool = False
+) -> tuple[list[tuple[str, Word | None]], list[Word]]:
+    """Split arguments into (options, positionals). `with_value` names options that take
+    the next argument; combined short flags (`-rf`) are expanded."""
+    takes = frozenset(with_value)
+    opts: list[tuple[str, Word | None]] = []
+    pos: list[Word] = []
+    i = 0
+    while i < len(args):
+        word = args[i]
+        value = word.value
+        if (
+            value is None
+            or not value.startswith("-")
+            or value == "-"
+            or (stop_at_positional and pos)
+        ):
+            pos.append(word)
+            i += 1
+            continue
+        if value == "--":
+            pos.extend(args[i + 1 :])
+            break
+        if value.startswith("--"):
+            name, eq, attached = value.partition("=")
+            if eq:
+                opts.append((name, Word(attached, attached)))
+            elif name in takes and i + 1 < len(args):
+                opts.append((name, args[i + 1]))
+                i += 1
+            else:
+                opts.append((name, None))
+            i += 1
+            continue
+        if value in takes:
+            opts.append((value, args[i + 1] if i + 1 < len(args) else None))
+            i += 2
+            continue
+        letters = value[1:]
+        for j, letter in enumerate(letters):
+            flag = "-" + letter
+            if flag in takes:
+                rest = letters[j + 1 :]
+                if rest:
+                    opts.append((flag, Word(rest, rest)))
+                else:
+                    opts.append((flag, args[i + 1] if i + 1 < len(args) else None))
+                    i += 1
+                break
+            opts.append((flag, None))
+        i += 1
+    return opts, pos
+
+
+def _has(opts: list[tuple[str, Word | None]], *names: str) -> bool:
+    return any(name in names for name, _ in opts)
+
+
+def _vals(opts: list[tuple[str, Word | None]], *names: str) -> list[Word]:
+    return [v for name, v in opts if name in names and v is not None]
+
+
+def _v(word: Word | None) -> str:
+    return (word.value or "") if word is not None else ""
+
+
+# ---------------------------------------------------------------------------------------
+# entry points
+
+
+def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
+    for redirect in cmd.redirects:
+        target = redirect.target
+        if redirect.op in _OUT_OPS:
+            if target is not None and (target.value or "").isdigit() or _v(target) == "-":
+                continue
+            if (
+                target is not None
+                and (target.value or "").startswith("/dev/tcp/")
+                or ((target.value or "").startswith("/dev/udp/") if target else False)
+            ):
+                a.add(
+                    "critical",
+                    f"connects to {target.value} through a redirect (exfiltration "
+                    "or a reverse shell)",
+                )
+                continue
+            a.write(target, cmd.cwd)
+        elif redirect.op == "<" and target is not None:
+            if (target.value or "").startswith(("/dev/tcp/", "/dev/udp/")):
+                a.add("critical", f"reads from the network socket {target.value}")
+                continue
+            a.read(target, cmd.cwd)
+    for name, value in cmd.assigns:
+        if name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
+            a.add("high", f"sets {name}, which makes programs run other code")
+            if value.value and (
+                name.endswith(("COMMAND", "PAGER", "EDITOR", "DIFF"))
+                or name in ("PROMPT_COMMAND", "VISUAL", "GIT_SSH")
+            ):
+                a.run_script(value.value, cmd.cwd, f"${name}")
+        elif name == "PATH":
+            a.add("high", "changes PATH, so program names may resolve to other binaries")
+    if not cmd.argv:
+        if cmd.assigns:
+            a.add("read_only", "sets shell variables")
+        return
+    classify_argv(cmd.argv, cmd, a)
+
+
+def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if not argv:
+        return
+    name = argv[0].value
+    args = argv[1:]
+    if name is None:
+        a.add("high", "runs a command whose name is only known at run time")
+        return
+    if "/" in name:
+        base = os.path.basename(name)
+        resolved = a.resolve(name, cmd.cwd)
+        if resolved is not None and resolved.startswith(
+            ("/usr/bin/", "/bin/", "/usr/local/bin/", "/usr/sbin/", "/sbin/")
+        ):
+            name = base
+        else:
+            place = a.place(name, cmd.cwd)
+            a.programs.append(base)
+            if place.zone == "workspace":
+                a.add("workspace", f"runs the project program {name}")
+            elif place.zone == "secret":
+                a.add("critical", f"runs {name} from a credentials location")
+            else:
+                a.add("high", f"runs {name}, a program outside the workspace")
+            return
+    if name == "sudo" or name in ("doas", "pkexec", "su", "run0", "sudoedit", "chroot"):
+        pass
+    elif re.fullmatch(r"python[0-9.]*|pypy[0-9.]*", name):
+        name = "python"
+    a.programs.append(name)
+    handler = HANDLERS.get(name)
+    if (
+        args
+        and all(w.value in _VERSION_ARGS for w in args)
+        and (handler is not None or name in SIMPLE)
+        and name not in ("sudo", "su", "doas")
+    ):
+        a.add("read_only", "asks for version or help")
+        return
+    if handler is not None:
+        handler(name, args, cmd, a)
+        return
+    spec = SIMPLE.get(name)
+    if spec is not None:
+        _simple(name, spec, args, cmd, a)
+        return
+    a.add("high", f"runs `{name}`, an unknown program whose effects cannot be known")
+
+
+# ---------------------------------------------------------------------------------------
+# simple programs: a tier and how positional arguments are used
+
+
+class Spec:
+    __slots__ = ("tier", "args", "what", "value_opts", "write_opts", "write_flags", "skip_first")
+
+    def __init__(
+        self,
+        tier: Tier,
+        args: str,
+        what: str,
+        value_opts: Iterable[str] = (),
+        write_opts: Iterable[str] = (),
+        write_flags: Iterable[str] = (),
+        skip_first: bool = False,
+    ) -> None:
+        self.tier = tier
+        self.args = args  # read | write | none | delete
+        self.what = what
+        self.value_opts = frozenset(value_opts) | frozenset(write_opts)
+        self.write_opts = frozenset(write_opts)
+        self.write_flags = frozenset(write_flags)
+        self.skip_first = skip_first
+
+
+def _simple(name: str, spec: Spec, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, spec.value_opts)
+    writing = any(
+        flag in spec.write_flags or flag.split("=")[0] in spec.write_flags for flag, _ in opts
+    )
+    a.add(spec.tier if not writing else _max(spec.tier, "workspace"), spec.what)
+    for value in _vals(opts, *spec.write_opts):
+        a.write(value, cmd.cwd)
+    if spec.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
+        pos = pos[1:]
+    if spec.args == "none":
+        return
+    for word in pos:
+        if writing or spec.args == "write":
+            a.write(word, cmd.cwd)
+        elif spec.args == "read":
+            a.read(word, cmd.cwd)
+        elif spec.args == "delete":
+            a.delete(word, cmd.cwd, recursive=False)
+
+
+def _max(x: Tier, y: Tier) -> Tier:
+    from wakeful.policy.path_risk import tier_max
+
+    return tier_max(x, y)
+
+
+_R = "read_only"
+_READERS = [
+    "cat",
+    "head",
+    "tail",
+    "less",
+    "more",
+    "wc",
+    "nl",
+    "od",
+    "hexdump",
+    "strings",
+    "md5sum",
+    "sha1sum",
+    "sha224sum",
+    "sha256sum",
+    "sha384sum",
+    "sha512sum",
+    "b2sum",
+    "cksum",
+    "sum",
+    "file",
+    "stat",
+    "du",
+    "tree",
+    "diff",
+    "cmp",
+    "comm",
+    "cut",
+    "paste",
+    "join",
+    "column",
+    "fold",
+    "fmt",
+    "tac",
+    "rev",
+    "expand",
+    "unexpand",
+    "pr",
+    "tsort",
+    "zcat",
+    "zless",
+    "bzcat",
+    "xzcat",
+    "lsattr",
+    "getfacl",
+    "namei",
+    "look",
+    "ls",
+    "dir",
+    "vdir",
+    "readlink",
+    "realpath",
+    "bat",
+    "batcat",
+    "diff3",
+    "sdiff",
+    "colordiff",
+    "wdiff",
+    "exa",
+    "eza",
+    "lsd",
+    "view",
+    "pdftotext",
+    "identify",
+    "exiftool",
+    "zipinfo",
+    "nm",
+    "objdump",
+    "readelf",
+    "ldd",
+    "size",
+    "sha1",
+    "md5",
+    "shasum",
+    "iconv",
+    "csvlook",
+    "csvstat",
+    "dos2unix-check",
+]
+_NO_PATHS = [
+    "echo",
+    "printf",
+    "pwd",
+    "whoami",
+    "id",
+    "groups",
+    "uname",
+    "uptime",
+    "which",
+    "whereis",
+    "type",
+    "true",
+    "false",
+    "test",
+    "[",
+    "[[",
+    "expr",
+    "seq",
+    "sleep",
+    "yes",
+    "nproc",
+    "free",
+    "df",
+    "lscpu",
+    "lsblk",
+    "lsusb",
+    "lspci",
+    "ps",
+    "pgrep",
+    "top",
+    "htop",
+    "w",
+    "who",
+    "last",
+    "locale",
+    "tput",
+    "clear",
+    "history",
+    "jobs",
+    "wait",
+    "man",
+    "info",
+    "apropos",
+    "whatis",
+    "tldr",
+    "cal",
+    "bc",
+    "dc",
+    "factor",
+    "arch",
+    "getconf",
+    "ulimit",
+    "umask",
+    "alias",
+    "hash",
+    "dirs",
+    "popd",
+    "cd",
+    "pushd",
+    "read",
+    "shift",
+    "exit",
+    "return",
+    "break",
+    "continue",
+    "export",
+    "set",
+    "shopt",
+    "unalias",
+    ":",
+    "basename",
+    "dirname",
+    "numfmt",
+    "tty",
+    "lsof",
+    "ss",
+    "netstat",
+    "getent",
+    "logname",
+    "printenv",
+    "tr",
+    "date",
+    "hostname",
+    "vmstat",
+    "iostat",
+    "mpstat",
+    "dmesg",
+    "journalctl",
+    "users",
+    "env-check",
+    "sensors",
+    "lsmod",
+    "uptime",
+    "pidof",
+    "pstree",
+    "fc",
+    "let",
+    "local",
+    "declare",
+    "typeset",
+    "readonly",
+    "unset",
+    "wait",
+    "shellcheck-version",
+    "cowsay",
+    "figlet",
+    "md5-check",
+    "jobs",
+    "bg",
+    "fg",
+    "disown",
+    "times",
+    "caller",
+    "compgen",
+    "complete",
+    "getopts",
+    "mapfile",
+    "readarray",
+    "enable",
+    "dircolors",
+]
+_PINGERS = ["ping", "ping6", "dig", "host", "nslookup", "traceroute", "tracepath", "mtr", "whois"]
+
+SIMPLE: MappingProxyType[str, Spec] = MappingProxyType(
+    {
+        **{n: Spec(_R, "read", "reads files") for n in _READERS},
+        **{n: Spec(_R, "none", "only prints information") for n in _NO_PATHS},
+        **{n: Spec("network", "none", "queries the network") for n in _PINGERS},
+        "grep": Spec(
+            _R,
+            "read",
+            "searches files",
+            (
+                "-e",
+                "--regexp",
+                "-f",
+                "--file",
+                "-m",
+                "-A",
+                "-B",
+                "-C",
+                "--include",
+                "--exclude",
+                "--exclude-dir",
+                "--max-count",
+                "-d",
+                "-D",
+            ),
+            skip_first=True,
+        ),
+        "egrep": Spec(
+            _R, "read", "searches files", ("-e", "-f", "-m", "-A", "-B", "-C"), skip_first=True
+        ),
+        "fgrep": Spec(
+            _R, "read", "searches files", ("-e", "-f", "-m", "-A", "-B", "-C"), skip_first=True
+        ),
+        "zgrep": Spec(_R, "read", "searches files", ("-e", "-f"), skip_first=True),
+        "ag": Spec(
+            _R,
+            "read",
+            "searches files",
+            ("-G", "--ignore", "-A", "-B", "-C", "-m"),
+            skip_first=True,
+        ),
+        "ack": Spec(
+            _R, "read", "searches files", ("--type", "-A", "-B", "-C", "-m"), skip_first=True
+        ),
+        "jq": Spec(
+            _R,
+            "read",
+            "filters JSON",
+            ("--arg", "--argjson", "--slurpfile", "--rawfile", "--indent", "-L", "--tab"),
+            skip_first=True,
+        ),
+        "uniq": Spec(_R, "read", "filters lines", ("-f", "-s", "-w")),
+        "sort": Spec(
+            _R,
+            "read",
+            "sorts lines",
+            ("-k", "-t", "-S", "-T", "--parallel", "--key", "--field-separator", "--buffer-size"),
+            write_opts=("-o", "--output"),
+        ),
+        "shuf": Spec(
+            _R,
+            "read",
+            "shuffles lines",
+            ("-n", "-i", "--random-source"),
+            write_opts=("-o", "--output"),
+        ),
+        "base64": Spec(_R, "read", "encodes or decodes", ("-w", "--wrap")),
+        "base32": Spec(_R, "read", "encodes or decodes", ("-w",)),
+        "xxd": Spec(_R, "read", "dumps bytes", ("-c", "-g", "-l", "-s", "-o", "-n")),
+        "mkdir": Spec("workspace", "write", "creates directories", ("-m", "--mode")),
+        "touch": Spec(
+            "workspace",
+            "write",
+            "creates or touches files",
+            ("-d", "-t", "-r", "--date", "--reference"),
+        ),
+        "truncate": Spec("workspace", "write", "truncates files", ("-s", "--size", "-r")),
+        "tee": Spec("workspace", "write", "writes its input to files"),
+        "rmdir": Spec("workspace", "delete", "removes empty directories"),
+        "unlink": Spec("workspace", "delete", "removes a file"),
+        "split": Spec(
+            "workspace",
+            "read",
+            "splits a file into pieces in the current directory",
+            ("-l", "-b", "-n", "-a", "-C", "--lines", "--bytes"),
+        ),
+        "csplit": Spec("workspace", "read", "splits a file into pieces", ("-f", "-b", "-n")),
+        "patch": Spec(
+            "workspace", "none", "patches files in the workspace", ("-p", "-i", "-d", "-o", "-r")
+        ),
+        "yq": Spec(
+            _R, "read", "filters YAML", ("--arg",), write_flags=("-i", "--inplace"), skip_first=True
+        ),
+        "prettier": Spec(
+            "workspace",
+            "read",
+            "checks formatting (runs project config)",
+            ("--config", "--parser", "--plugin", "--ignore-path"),
+            write_flags=("--write", "-w"),
+        ),
+        "gofmt": Spec(_R, "read", "checks Go formatting", ("-r",), write_flags=("-w",)),
+        "goimports": Spec(_R, "read", "checks Go imports", ("-local",), write_flags=("-w",)),
+        "clang-format": Spec(
+            _R, "read", "formats C/C++ to stdout", ("--style", "-style"), write_flags=("-i",)
+        ),
+        "shfmt": Spec(_R, "read", "formats shell to stdout", ("-i", "-ln"), write_flags=("-w",)),
+        "dos2unix": Spec("workspace", "write", "rewrites line endings"),
+        "unix2dos": Spec("workspace", "write", "rewrites line endings"),
+        "gzip": Spec("workspace", "write", "compresses files in place", ("-S",)),
+        "gunzip": Spec("workspace", "write", "decompresses files in place", ("-S",)),
+        "bzip2": Spec("workspace", "write", "compresses files in place"),
+        "bunzip2": Spec("workspace", "write", "decompresses files in place"),
+        "xz": Spec("workspace", "write", "compresses files in place", ("-T",)),
+        "unxz": Spec("workspace", "write", "decompresses files in place"),
+        "zstd": Spec("workspace", "read", "compresses files", ("-o",), write_opts=("-o",)),
+        "zip": Spec("workspace", "write", "creates archives", ("-x", "-i")),
+        "ln": Spec("workspace", "write", "creates links", ("-t", "--target-directory", "-S")),
+        "sqlformat": Spec(_R, "read", "formats SQL"),
+        "shellcheck": Spec(_R, "read", "lints shell scripts", ("-s", "-e", "-f", "-S")),
+        "hadolint": Spec(_R, "read", "lints Dockerfiles"),
+        "yamllint": Spec(_R, "read", "lints YAML", ("-c", "-d", "-f")),
+        "markdownlint": Spec(_R, "read", "lints Markdown"),
+        "codespell": Spec(
+            _R, "read", "checks spelling", ("-S", "-L", "-I"), write_flags=("-w", "--write-changes")
+        ),
+        "cloc": Spec(_R, "read", "counts lines of code"),
+        "tokei": Spec(_R, "read", "counts lines of code"),
+        "scc": Spec(_R, "read", "counts lines of code"),
+        "watch": Spec("high", "none", "repeats a command"),
+        "fd": Spec(_R, "none", "finds files"),
+        "fdfind": Spec(_R, "none", "finds files"),
+        "locate": Spec(_R, "none", "finds files by name"),
+        "mlocate": Spec(_R, "none", "finds files by name"),
+    }
+)
+
+# Build, test and format tools: they run project code, confined to the workspace.
+_WORKSPACE_TOOLS = [
+    "pytest",
+    "py.test",
+    "tox",
+    "nox",
+    "jest",
+    "vitest",
+    "mocha",
+    "karma",
+    "ava",
+    "tap",
+    "phpunit",
+    "rspec",
+    "ctest",
+    "black",
+    "isort",
+    "autopep8",
+    "yapf",
+    "ruff",
+    "flake8",
+    "pylint",
+    "mypy",
+    "pyright",
+    "pyflakes",
+    "pycodestyle",
+    "pydocstyle",
+    "bandit",
+    "eslint",
+    "tsc",
+    "tslint",
+    "stylelint",
+    "rustfmt",
+    "cargo-fmt",
+    "swiftc",
+    "swift",
+    "gcc",
+    "g++",
+    "cc",
+    "c++",
+    "clang",
+    "clang++",
+    "rustc",
+    "javac",
+    "kotlinc",
+    "scalac",
+    "ghc",
+    "cmake",
+    "ninja",
+    "meson",
+    "ant",
+    "bazel",
+    "bazelisk",
+    "buck",
+    "just",
+    "task",
+    "coverage",
+    "behave",
+    "nosetests",
+    "trial",
+    "ruff-format",
+    "biome",
+    "deno-fmt",
+    "dart",
+    "flutter",
+    "elm",
+    "mix",
+    "iex",
+    "erlc",
+    "rebar3",
+    "gleam",
+    "zig",
+    "nim",
+    "crystal",
+    "dune",
+    "opam-check",
+    "stack",
+    "cabal",
+    "sbt",
+    "lein",
+    "clj",
+    "go-task",
+    "mvnw",
+    "gradlew",
+    "latexmk",
+    "pdflatex",
+    "xelatex",
+    "lualatex",
+    "bibtex",
+    "pandoc",
+    "sphinx-build",
+    "mkdocs",
+    "hugo",
+    "jekyll",
+    "tsx",
+    "ts-node",
+    "esbuild",
+    "rollup",
+    "webpack",
+    "vite",
+    "parcel",
+    "turbo",
+    "nx",
+    "lerna",
+    "storybook",
+    "golangci-lint",
+    "staticcheck",
+    "revive",
+    "cppcheck",
+    "clang-tidy",
+    "cpplint",
+    "ktlint",
+    "detekt",
+    "rubocop",
+    "standardrb",
+    "phpstan",
+    "psalm",
+    "php-cs-fixer",
+    "mix-format",
+    "alembic-check",
+    "doxygen",
+    "protoc",
+    "buf",
+    "sqlfluff",
+    "pre-commit-run",
+    "valgrind",
+    "gdb-batch",
+    "lldb-batch",
+    "perf-stat",
+    "hyperfine",
+    "pyinstaller",
+    "maturin",
+    "cython",
+    "nvcc",
+    "make-check",
+    "air",
+]
+
+
+# ---------------------------------------------------------------------------------------
+# helpers for code run by other programs
+
+
+def _mentions_fetch(text: str, a: Analyzer) -> bool:
+    script = parse_script(text, None, a.home)
+    return any(c.name in _FETCHERS for c in script.commands)
+
+
+def _dynamic_code(word: Word, a: Analyzer, what: str) -> None:
+    if _mentions_fetch(word.text, a):
+        a.add("critical", f"downloads and executes code ({what})")
+    else:
+        a.add("high", f"runs code only known at run time ({what})")
+
+
+def _stdin_source(cmd: SimpleCommand) -> tuple[str | None, str]:
+    for redirect in cmd.redirects:
+        if redirect.op in ("<<", "<<<") and redirect.body is not None:
+            return redirect.body, "here-document"
+    return None, ""
+
+
+def exec_stdin(cmd: SimpleCommand, a: Analyzer, interp: str, shell: bool) -> None:
+    """An interpreter reads its program from stdin: judge where that program comes from."""
+    body, where = _stdin_source(cmd)
+    if body is not None:
+        if shell:
+            a.run_script(body, cmd.cwd, f"{interp} {where}")
+        else:
+            _inline_code(interp, body, cmd, a)
+        return
+    for redirect in cmd.redirects:
+        if redirect.op == "<" and redirect.target is not None:
+            _run_file(interp, redirect.target, cmd, a)
+            return
+    upstream = cmd.upstream
+    if not upstream:
+        a.add("high", f"starts an interactive {interp}")
+        return
+    names = [u.name for u in upstream]
+    if any(n in _FETCHERS for n in names):
+        a.add("critical", f"pipes downloaded content into {interp} (download and execute)")
+        return
+    decoded = _decode_pipeline(upstream)
+    if decoded is not None:
+        a.add("high", f"runs obfuscated (encoded) code with {interp}")
+        if shell:
+            a.run_script(decoded, cmd.cwd, "decoded input")
+        else:
+            _inline_code(interp, decoded, cmd, a)
+        return
+    if any(n in _DECODERS for n in names) or any(n is None for n in names):
+        a.add("critical", f"runs obfuscated or computed code with {interp}")
+        return
+    if len(upstream) == 1 and upstream[0].name in ("echo", "printf"):
+        text = _echo_text(upstream[0])
+        if text is not None:
+            if shell:
+                a.run_script(text, cmd.cwd, f"input piped to {interp}")
+            else:
+                _inline_code(interp, text, cmd, a)
+            return
+    if len(upstream) == 1 and upstream[0].name == "cat" and len(upstream[0].argv) == 2:
+        _run_file(interp, upstream[0].argv[1], cmd, a)
+        return
+    a.add("high", f"runs code piped into {interp} from `{upstream[-1].text}`")
+
+
+def _echo_text(cmd: SimpleCommand) -> str | None:
+    values = [w.value for w in cmd.argv[1:]]
+    if any(v is None for v in values):
+        return None
+    while values and values[0] in ("-n", "-e", "-E"):
+        values = values[1:]
+    text = " ".join(v for v in values if v is not None)
+    if cmd.name == "printf":
+        text = text.replace("\\n", "\n")
+    return text
+
+
+def _decode_pipeline(upstream: list[SimpleCommand]) -> str | None:
+    if len(upstream) != 2 or upstream[0].name not in ("echo", "printf"):
+        return None
+    data = _echo_text(upstream[0])
+    decoder = upstream[1]
+    flags = {w.value for w in decoder.argv[1:]}
+    if data is None or decoder.name not in ("base64", "base32"):
+        return None
+    if not flags & {"-d", "--decode", "-D", "-di", "-id"}:
+        return None
+    try:
+        raw = (
+            base64.b64decode(data.strip(), validate=False)
+            if decoder.name == "base64"
+            else base64.b32decode(data.strip())
+        )
+        return raw.decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+
+
+def _run_file(interp: str, word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    if word.fd:
+        _dynamic_code(word, a, f"{interp} reading a process substitution")
+        return
+    place = a.place(word, cmd.cwd)
+    if place.zone == "workspace":
+        a.add("workspace", f"runs the project script {word.value} with {interp}")
+    elif place.zone == "scratch":
+        a.add("high", f"runs {word.value}, a script in temporary space")
+    elif place.zone == "secret":
+        a.add("critical", f"runs {word.value} from a credentials location")
+    else:
+        a.add("high", f"runs the script {place.label}, outside the workspace")
+
+
+_SAFE_PY_CALLS = frozenset(
+    {
+        "print",
+        "len",
+        "sorted",
+        "sum",
+        "min",
+        "max",
+        "str",
+        "int",
+        "float",
+        "repr",
+        "list",
+        "dict",
+        "set",
+        "tuple",
+        "range",
+        "enumerate",
+        "zip",
+        "map",
+        "filter",
+        "abs",
+        "round",
+        "format",
+        "dumps",
+        "loads",
+        "version",
+        "platform",
+        "python_version",
+        "get_paths",
+        "getcwd",
+        "cpu_count",
+        "join",
+        "split",
+        "upper",
+        "lower",
+        "strip",
+        "keys",
+        "values",
+        "items",
+        "type",
+        "isinstance",
+        "hex",
+        "ord",
+        "chr",
+        "bool",
+        "any",
+        "all",
+        "uuid4",
+        "getdefaultencoding",
+        "getrecursionlimit",
+        "exists",
+        "isfile",
+        "isdir",
+        "basename",
+        "dirname",
+        "abspath",
+        "splitext",
+        "get_python_lib",
+        "find_spec",
+        "metadata",
+        "pformat",
+        "pprint",
+        "hexdigest",
+        "sha256",
+        "md5",
+        "now",
+        "today",
+        "isoformat",
+        "time",
+        "gettempdir",
+        "getsitepackages",
+        "get_config_var",
+        "calcsize",
+        "maxsize",
+        "encode",
+        "decode",
+        "count",
+        "startswith",
+        "endswith",
+        "replace",
+        "readlines",
+        "reverse",
+        "sort",
+        "append",
+        "extend",
+        "import_module",
+    }
+)
+_SAFE_PY_MODULES = frozenset(
+    {
+        "sys",
+        "json",
+        "math",
+        "platform",
+        "os.path",
+        "re",
+        "sysconfig",
+        "site",
+        "datetime",
+        "time",
+        "uuid",
+        "hashlib",
+        "string",
+        "collections",
+        "itertools",
+        "functools",
+        "pprint",
+        "struct",
+        "decimal",
+        "fractions",
+        "statistics",
+        "random",
+        "textwrap",
+        "importlib",
+        "importlib.metadata",
+        "importlib.util",
+        "tempfile",
+        "locale",
+        "keyword",
+        "unicodedata",
+        "distutils.sysconfig",
+        "typing",
+        "dataclasses",
+        "enum",
+        "operator",
+        "ssl",
+        "zlib",
+    }
+)
+_SHELL_CALLS = frozenset(
+    {
+        "system",
+        "popen",
+        "run",
+        "call",
+        "check_call",
+        "check_output",
+        "Popen",
+        "getoutput",
+        "getstatusoutput",
+        "spawn",
+        "execSync",
+        "exec",
+        "execFileSync",
+        "spawnSync",
+    }
+)
+
+
+def _python_is_safe(code: str) -> bool:
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [n.name for n in node.names]
+            )
+            if any(n not in _SAFE_PY_MODULES for n in names):
+                return False
+        elif isinstance(node, ast.Call):
+            func = node.func
+            fname = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else (func.id if isinstance(func, ast.Name) else "")
+            )
+            if fname not in _SAFE_PY_CALLS:
+                return False
+            if fname == "open":
+                return False
+        elif (
+            isinstance(node, ast.Name)
+            and node.id in ("open", "exec", "eval", "__import__", "compile", "getattr", "globals")
+            or isinstance(node, ast.Attribute)
+            and node.attr
+            in (
+                "environ",
+                "system",
+                "remove",
+                "unlink",
+                "rmtree",
+                "__dict__",
+                "__globals__",
+                "__builtins__",
+            )
+        ):
+            return False
+    return True
+
+
+_STRING_LITERAL = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'|`([^`]*)`")
+
+
+def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> None:
+    """Inline program text for python/node/perl/ruby...: safe only if provably trivial."""
+    if interp == "python" and _python_is_safe(code):
+        a.add("read_only", "runs a trivial inline Python expression")
+        return
+    a.add("high", f"runs inline {interp} code, which can do anything")
+    # Strings handed to os.system / execSync / system() run as shell commands: judge them.
+    for match in _STRING_LITERAL.finditer(code):
+        literal = next(g for g in match.groups() if g is not None)
+        if " " in literal or "|" in literal:
+            sub = Analyzer(a.workspace, a.home, a.depth + 1)
+            from wakeful.policy.shell import analyze
+
+            if a.depth + 1 < 8:
+                analyze(literal, sub, cwd=cmd.cwd, depth=a.depth + 1)
+            if sub.parsed and sub.tier() == "critical":
+                for tier, reason in sub.findings:
+                    if tier == "critical":
+                        a.findings.append((tier, f"{reason} (inside inline {interp} code)"))
+    if re.search(r"\b(rmtree|unlink|remove|rmSync|rm_rf|rmdir|unlinkSync)\b", code):
+        paths = [
+            next(g for g in m.groups() if g is not None) for m in _STRING_LITERAL.finditer(code)
+        ]
+        for p in paths:
+            if p.startswith(("/", "~")) or p in ("..", "."):
+                a.delete(Word(p, p), cmd.cwd, recursive=True)
+
+
+# ---------------------------------------------------------------------------------------
+# handlers
+
+
+def h_shell(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, ("-o", "-O", "--rcfile", "--init-file"), stop_at_positional=True)
+    if _has(opts, "-c"):
+        if not pos:
+            a.add("high", f"{name} -c without code")
+            return
+        code = pos[0]
+        if code.value is None:
+            _dynamic_code(code, a, f"{name} -c")
+            return
+        a.run_script(code.value, cmd.cwd, f"{name} -c")
+        return
+    if _has(opts, "-i"):
+        a.add("high", f"starts an interactive {name}")
+    if pos and not _has(opts, "-s"):
+        _run_file(name, pos[0], cmd, a)
+        return
+    exec_stdin(cmd, a, name, shell=True)
+
+
+def h_eval(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if any(w.value is None for w in args):
+        joined = Word(None, " ".join(w.text for w in args))
+        _dynamic_code(joined, a, name)
+        return
+    a.run_script(" ".join(w.value or "" for w in args), cmd.cwd, name)
+
+
+def h_source(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if not args:
+        return
+    target = args[0]
+    if target.value and target.value.endswith(("bin/activate", "activate.fish", "activate.csh")):
+        a.add("workspace", "activates a virtual environment")
+        return
+    _run_file(name, target, cmd, a)
+
+
+def h_trap(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if args and args[0].value and args[0].value not in ("-l", "-p", "-"):
+        a.run_script(args[0].value, cmd.cwd, "trap handler")
+    else:
+        a.add("read_only", "lists or clears traps")
+
+
+_WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
+    {
+        "nice": frozenset({"-n", "--adjustment"}),
+        "ionice": frozenset({"-c", "-n", "-p", "--class", "--classdata"}),
+        "timeout": frozenset({"-s", "-k", "--signal", "--kill-after"}),
+        "nohup": frozenset(),
+        "stdbuf": frozenset({"-i", "-o", "-e"}),
+        "time": frozenset({"-f", "-o", "--format", "--output"}),
+        "command": frozenset(),
+        "builtin": frozenset(),
+        "exec": frozenset({"-a"}),
+        "setsid": frozenset(),
+        "chronic": frozenset(),
+        "unbuffer": frozenset(),
+        "caffeinate": frozenset({"-t", "-w"}),
+        "coproc": frozenset(),
+        "flock": frozenset({"-w", "-E", "--timeout", "--conflict-exit-code"}),
+        "taskset": frozenset(),
+        "strace": frozenset({"-e", "-o", "-p", "-s"}),
+        "ltrace": frozenset({"-e", "-o"}),
+        "torsocks": frozenset(),
+        "proxychains": frozenset({"-f"}),
+        "proxychains4": frozenset({"-f"}),
+        "env": frozenset({"-u", "--unset", "-C", "--chdir", "-S", "--split-string"}),
+        "xvfb-run": frozenset({"-a", "-s", "-n"}),
+        "dbus-run-session": frozenset(),
+        "catchsegv": frozenset(),
+        "faketime": frozenset(),
+        "firejail": frozenset(),
+        "numactl": frozenset(),
+        "busybox": frozenset(),
+    }
+)
+
+
+def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    takes = _WRAPPER_OPTS[name]
+    opts, pos = split_opts(args, takes, stop_at_positional=True)
+    if name == "command" and _has(opts, "-v", "-V"):
+        a.add("read_only", "looks up a command")
+        return
+    if name == "env":
+        split = _vals(opts, "-S", "--split-string")
+        if split:
+            if split[0].value is None:
+                _dynamic_code(split[0], a, "env -S")
+            else:
+                a.run_script(
+                    split[0].value + " " + " ".join(w.text for w in pos), cmd.cwd, "env -S"
+                )
+            return
+        while (
+            pos
+            and pos[0].value is not None
+            and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", pos[0].value)
+        ):
+            var = pos[0].value.split("=", 1)[0]
+            if var in _DANGEROUS_ENV:
+                a.add("high", f"sets {var}, which makes programs run other code")
+            pos = pos[1:]
+        if not pos:
+            a.add("read_only", "prints the environment")
+            return
+    if name == "timeout" and pos:
+        pos = pos[1:]
+    if name == "flock" and pos:
+        pos = pos[1:]
+        if _has(opts, "-c") and pos:
+            if pos[0].value is None:
+                _dynamic_code(pos[0], a, "flock -c")
+            else:
+                a.run_script(pos[0].value, cmd.cwd, "flock -c")
+            return
+    if name == "taskset" and pos:
+        pos = pos[1:]
+    if name in ("strace", "ltrace"):
+        for out in _vals(opts, "-o"):
+            a.write(out, cmd.cwd)
+    if name == "time":
+        for out in _vals(opts, "-o", "--output"):
+            a.write(out, cmd.cwd)
+    if name == "exec" and not pos:
+        a.add("read_only", "changes the shell's file descriptors")
+        return
+    if not pos:
+        a.add("read_only", f"{name} with nothing to run")
+        return
+    if name in ("torsocks", "proxychains", "proxychains4"):
+        a.add("network", f"routes through a proxy ({name})")
+    a.run_argv(pos, cmd)
+
+
+def h_privilege(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    a.add("critical", f"escalates privileges with {name}")
+    if name in ("sudo", "doas"):
+        opts, pos = split_opts(
+            args,
+            ("-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "--user", "--group"),
+            stop_at_positional=True,
+        )
+        if _has(opts, "-s", "-i") and not pos:
+            return
+        if pos:
+            a.run_argv(pos, cmd)
+    elif name == "su":
+        opts, pos = split_opts(args, ("-c", "--command", "-s", "--shell", "-g"))
+        for code in _vals(opts, "-c", "--command"):
+            if code.value:
+                a.run_script(code.value, cmd.cwd, "su -c")
+    elif name in ("pkexec", "run0", "chroot"):
+        _, pos = split_opts(args, ("--user", "-u"), stop_at_positional=True)
+        if name == "chroot" and pos:
+            pos = pos[1:]
+        if pos:
+            a.run_argv(pos, cmd)
+
+
+def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-I",
+            "-i",
+            "-n",
+            "-P",
+            "-d",
+            "-L",
+            "-l",
+            "-s",
+            "-E",
+            "-e",
+            "-a",
+            "--max-args",
+            "--max-procs",
+            "--delimiter",
+            "--arg-file",
+            "--replace",
+            "--max-lines",
+        ),
+        stop_at_positional=True,
+    )
+    for f in _vals(opts, "-a", "--arg-file"):
+        a.read(f, cmd.cwd)
+    if not pos:
+        a.add("read_only", "echoes its input")
+        return
+    replace = _vals(opts, "-I", "-i", "--replace")
+    marker = replace[0].value if replace else None
+    inner: list[Word] = []
+    for w in pos:
+        if marker and w.value is not None and marker in w.value:
+            inner.append(Word(None, w.text))
+        else:
+            inner.append(w)
+    if not marker:
+        inner.append(Word(None, "<input>"))
+    a.run_argv(inner, cmd)
+
+
+def h_rm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args)
+    recursive = _has(opts, "-r", "-R", "--recursive", "-d", "--dir")
+    if _has(opts, "--no-preserve-root"):
+        a.add("critical", "disables the root-directory safeguard (--no-preserve-root)")
+    if not pos:
+        a.add("read_only", "rm without operands")
+        return
+    for target in pos:
+        a.delete(target, cmd.cwd, recursive)
+
+
+def h_shred(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, ("-n", "-s", "--iterations", "--size"))
+    for target in pos:
+        place = a.place(target, cmd.cwd)
+        if place.zone == "device":
+            a.add("critical", f"overwrites the device {place.label}")
+        else:
+            tier, msg = a_delete_tier(place)
+            a.add(_max(tier, "high"), f"irreversibly overwrites {place.label}")
+
+
+def a_delete_tier(place):  # type: ignore[no-untyped-def]
+    from wakeful.policy.path_risk import delete_tier
+
+    return delete_tier(place, False)
+
+
+def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-t",
+            "--target-directory",
+            "-S",
+            "--suffix",
+            "-m",
+            "-o",
+            "-g",
+            "--mode",
+            "--owner",
+            "--group",
+            "--backup",
+        ),
+    )
+    target_dir = _vals(opts, "-t", "--target-directory")
+    if target_dir:
+        sources, dest = pos, target_dir[0]
+    elif len(pos) >= 2:
+        sources, dest = pos[:-1], pos[-1]
+    else:
+        a.add("workspace", f"{name} with a single operand")
+        return
+    for src in sources:
+        if name == "mv":
+            a.delete(src, cmd.cwd, recursive=True)
+        else:
+            a.read(src, cmd.cwd)
+    a.write(dest, cmd.cwd)
+    if name == "mv":
+        place = a.place(dest, cmd.cwd)
+        if place.zone in ("harmless",):
+            a.add("workspace", "moves files to a discard device")
+
+
+def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-e",
+            "--rsh",
+            "--exclude",
+            "--include",
+            "--filter",
+            "--exclude-from",
+            "--include-from",
+            "-f",
+            "--chmod",
+            "--rsync-path",
+            "--password-file",
+            "--port",
+            "--timeout",
+            "--backup-dir",
+            "--suffix",
+            "-T",
+            "--temp-dir",
+            "--log-file",
+        ),
+    )
+    for shell in _vals(opts, "-e", "--rsh", "--rsync-path"):
+        if shell.value and shell.value.split()[0] not in ("ssh",):
+            a.add("high", f"runs a custom remote shell `{shell.value}`")
+    if len(pos) < 2:
+        a.add("read_only", "lists files") if pos else a.add("workspace", "rsync")
+        return
+    sources, dest = pos[:-1], pos[-1]
+    remote = [w for w in pos if w.value and re.match(r"^[\w.@-]+:", w.value)]
+    for src in sources:
+        if src in remote:
+            a.add("network", f"downloads from {src.value}")
+        else:
+            a.read(src, cmd.cwd)
+    if dest in remote:
+        a.add("high", f"uploads to the remote {dest.value}")
+    else:
+        a.write(dest, cmd.cwd)
+    if _has(
+        opts,
+        "--delete",
+        "--delete-before",
+        "--delete-after",
+        "--delete-during",
+        "--remove-source-files",
+        "--delete-excluded",
+    ):
+        tier, msg = ("high", "deletes files at the destination (--delete)")
+        if dest not in remote:
+            place = a.place(dest, cmd.cwd)
+            if place.zone in ("workspace", "scratch") and not place.is_workspace:
+                tier = "workspace"
+        a.add(tier, msg)  # type: ignore[arg-type]
+
+
+def h_chmod(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, ("--reference",))
+    recursive = _has(opts, "-R", "--recursive")
+    if name == "chmod" and pos and pos[0].value is not None and not pos[0].value.startswith("-"):
+        mode, targets = pos[0].value, pos[1:]
+        if re.search(r"[ugoa]*[+=][rwxXt]*s|^[4-7][0-7]{3}$", mode):
+            a.add("critical", f"sets the setuid/setgid bit ({mode}): privilege escalation")
+    else:
+        mode, targets = (pos[0].value if pos else ""), pos[1:]
+        if name in ("chown", "chgrp") and mode and mode.split(":")[0] in ("root", "0"):
+            a.add("high", f"gives files to {mode}")
+    if name == "chmod" and re.search(r"[0-7]?[0-7][0-7]7$|o\+w|a\+w", mode or "") and recursive:
+        a.add("high", f"makes files world-writable ({mode})")
+    for target in targets:
+        place = a.place(target, cmd.cwd)
+        if place.zone in ("workspace", "scratch") and not (
+            place.is_workspace and recursive and name != "chmod"
+        ):
+            a.add("workspace", f"changes permissions of {place.label}")
+        elif place.is_root or place.is_home or place.contains_workspace:
+            a.add(
+                "critical",
+                f"changes permissions of {place.label} ({'recursively' if recursive else 'top level'})",
+            )
+        elif place.zone == "system":
+            a.add(
+                "critical" if recursive else "high",
+                f"changes permissions of the system path {place.label}",
+            )
+        else:
+            tier, msg = a_write(place)
+            a.add(tier, f"changes permissions: {msg}")
+
+
+def a_write(place):  # type: ignore[no-untyped-def]
+    from wakeful.policy.path_risk import write_tier
+
+    return write_tier(place)
+
+
+def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    starts: list[Word] = []
+    i = 0
+    while (
+        i < len(args)
+        and args[i].value is not None
+        and args[i].value not in ("(", "!")
+        and not (args[i].value or "").startswith("-")
+    ):
+        starts.append(args[i])
+        i += 1
+    if i < len(args) and args[i].value is None and not starts:
+        starts.append(args[i])
+    if not starts:
+        starts = [Word(".", ".")]
+    for s in starts:
+        a.read(s, cmd.cwd)
+    expr = args[i:]
+    filtered = False
+    j = 0
+    acted = False
+    while j < len(expr):
+        tok = expr[j].value
+        if tok in ("-exec", "-execdir", "-ok", "-okdir"):
+            inner: list[Word] = []
+            j += 1
+            while j < len(expr) and expr[j].value not in (";", "+"):
+                w = expr[j]
+                if w.value is not None and "{}" in w.value:
+                    base = starts[0].value if starts[0].value is not None else None
+                    inner.append(
+                        Word(
+                            None
+                            if base is None
+                            else base.rstrip("/") + "/" + w.value.replace("{}", "found"),
+                            w.text,
+                        )
+                    )
+                else:
+                    inner.append(w)
+                j += 1
+            acted = True
+            if inner:
+                a.run_argv(inner, cmd)
+        elif tok == "-delete":
+            acted = True
+            for s in starts:
+                if filtered:
+                    base = s.value.rstrip("/") + "/found" if s.value is not None else None
+                    a.delete(Word(base, s.text), cmd.cwd, recursive=False)
+                else:
+                    glob = s.value.rstrip("/") + "/*" if s.value is not None else None
+                    a.delete(Word(glob, s.text), cmd.cwd, recursive=True)
+        elif tok in ("-fprint", "-fprint0", "-fprintf", "-fls"):
+            acted = True
+            if j + 1 < len(expr):
+                a.write(expr[j + 1], cmd.cwd)
+            j += 1
+        elif tok in (
+            "-name",
+            "-iname",
+            "-path",
+            "-ipath",
+            "-regex",
+            "-iregex",
+            "-wholename",
+            "-iwholename",
+            "-lname",
+            "-ilname",
+        ):
+            if j + 1 < len(expr) and expr[j + 1].value not in ("*", "**", ".*", "*.*"):
+                filtered = True
+            j += 1
+        elif tok in (
+            "-empty",
+            "-newer",
+            "-mtime",
+            "-mmin",
+            "-atime",
+            "-amin",
+            "-ctime",
+            "-cmin",
+            "-size",
+            "-user",
+            "-group",
+            "-perm",
+            "-links",
+            "-inum",
+            "-samefile",
+            "-uid",
+            "-gid",
+            "-newermt",
+        ):
+            filtered = True
+            if tok not in ("-empty",):
+                j += 1
+        j += 1
+    if not acted:
+        a.add("read_only", "lists files")
+
+
+def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-e",
+            "-E",
+            "-t",
+            "-d",
+            "--extension",
+            "--exclude",
+            "--type",
+            "--max-depth",
+            "-S",
+            "--size",
+            "--changed-within",
+            "-j",
+        ),
+        stop_at_positional=False,
+    )
+    for i, w in enumerate(args):
+        if w.value in ("-x", "--exec", "-X", "--exec-batch"):
+            inner = [
+                Word(None, x.text) if x.value and "{" in x.value else x
+                for x in args[i + 1 :]
+                if x.value != ";"
+            ]
+            a.run_argv(inner + [Word(None, "<found>")], cmd)
+            return
+    a.add("read_only", "finds files")
+
+
+def h_sed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, ("-e", "--expression", "-f", "--file", "-l", "--line-length"))
+    inplace = any(flag in ("-i", "--in-place") or flag.startswith("--in-place") for flag, _ in opts)
+    for flag, _ in opts:
+        if flag.startswith("-i") and flag != "-i":
+            inplace = True
+    raw = [
+        w.value for (w,) in zip(args, strict=False) if w.value and re.fullmatch(r"-i\S+", w.value)
+    ]
+    if raw:
+        inplace = True
+    scripts = _vals(opts, "-e", "--expression")
+    for f in _vals(opts, "-f", "--file"):
+        a.read(f, cmd.cwd)
+        a.add("workspace", "runs a sed script from a file")
+    if not scripts and not _has(opts, "-f", "--file") and pos:
+        scripts, pos = [pos[0]], pos[1:]
+    for script in scripts:
+        if script.value is None:
+            a.add("high", "runs a sed script only known at run time")
+            continue
+        _sed_script(script.value, cmd, a)
+    if inplace:
+        if not pos:
+            a.add("workspace", "edits files in place")
+        for f in pos:
+            a.write(f, cmd.cwd)
+    else:
+        a.add("read_only", "prints edited text")
+        for f in pos:
+            a.read(f, cmd.cwd)
+
+
+_SED_ADDR = re.compile(
+    r"^\s*(?:\d+|\$|/(?:[^/\\]|\\.)*/[IM]*)?(?:\s*,\s*(?:\d+|\$|/(?:[^/\\]|\\.)*/[IM]*|[+~]\d+))?\s*!?\s*"
+)
+
+
+def _sed_script(script: str, cmd: SimpleCommand, a: Analyzer) -> None:
+    for part in re.split(r"[;\n]", script):
+        body = _SED_ADDR.sub("", part, count=1).lstrip("{ ")
+        if not body:
+            continue
+        op = body[0]
+        if op == "e":
+            a.add("high", "sed runs a shell command (e)")
+        elif op in ("w", "W"):
+            target = body[1:].strip()
+            if target not in ("/dev/stdout", "/dev/stderr"):
+                a.write(Word(target, target), cmd.cwd)
+        elif op == "s" and len(body) > 1:
+            delim = re.escape(body[1])
+            m = re.match(
+                rf"s{delim}(?:\\.|[^\\])*?{delim}(?:\\.|[^\\])*?{delim}([gpiImMe0-9]*)(w\s*(.*))?",
+                body,
+            )
+            if m:
+                if "e" in m.group(1):
+                    a.add("high", "sed runs the pattern space as a command (s///e)")
+                if m.group(2):
+                    target = (m.group(3) or "").strip()
+                    a.write(Word(target, target), cmd.cwd)
+
+
+def h_awk(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-F",
+            "-v",
+            "-f",
+            "--file",
+            "-i",
+            "--include",
+            "-l",
+            "--load",
+            "-e",
+            "--source",
+            "--assign",
+            "--field-separator",
+        ),
+    )
+    programs = _vals(opts, "-e", "--source")
+    for f in _vals(opts, "-f", "--file"):
+        a.read(f, cmd.cwd)
+        a.add("workspace", "runs an awk program from a file")
+    if not programs and not _has(opts, "-f", "--file") and pos:
+        programs, pos = [pos[0]], pos[1:]
+    inplace = any(v.value == "inplace" for v in _vals(opts, "-i", "--include"))
+    for prog in programs:
+        if prog.value is None:
+            a.add("high", "runs an awk program only known at run time")
+            continue
+        text = prog.value
+        if re.search(r"\bsystem\s*\(", text):
+            a.add("high", "awk runs shell commands (system())")
+            for m in _STRING_LITERAL.finditer(text):
+                lit = next(g for g in m.groups() if g is not None)
+                if " " in lit:
+                    a.run_script(lit, cmd.cwd, "awk system()")
+        if re.search(r"\|\s*&?\s*getline|print[f]?[^;}]*\|\s*\"", text) or "|&" in text:
+            a.add("high", "awk pipes to or from a shell command")
+        for m in re.finditer(r"print[f]?\b[^;}|]*?>>?\s*(\"([^\"]*)\"|([A-Za-z_$][\w$]*))", text):
+            if m.group(2) is not None:
+                a.write(Word(m.group(2), m.group(2)), cmd.cwd)
+            else:
+                a.add("high", "awk writes to a file named at run time")
+    files = [w for w in pos if not (w.value and re.fullmatch(r"[A-Za-z_]\w*=.*", w.value))]
+    if inplace:
+        for f in files:
+            a.write(f, cmd.cwd)
+    else:
+        a.add("read_only", "processes text")
+        for f in files:
+            a.read(f, cmd.cwd)
+
+
+def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if (
+        args
+        and args[0].value
+        and not args[0].value.startswith("-")
+        and re.fullmatch(r"[A-Za-z]+", args[0].value)
+    ):
+        args = [Word("-" + args[0].value, args[0].text)] + args[1:]
+    opts, pos = split_opts(
+        args,
+        (
+            "-f",
+            "--file",
+            "-C",
+            "--directory",
+            "-T",
+            "--files-from",
+            "-X",
+            "--exclude-from",
+            "-I",
+            "--use-compress-program",
+            "--to-command",
+            "--checkpoint-action",
+            "--rsh-command",
+            "--info-script",
+            "-F",
+            "--new-volume-script",
+            "--exclude",
+            "-b",
+            "-N",
+            "--transform",
+            "--xform",
+            "--owner",
+            "--group",
+            "--mode",
+            "--strip-components",
+            "-H",
+            "--format",
+        ),
+    )
+    for flag in (
+        "--to-command",
+        "--checkpoint-action",
+        "--rsh-command",
+        "--info-script",
+        "-F",
+        "--new-volume-script",
+        "-I",
+        "--use-compress-program",
+    ):
+        for value in _vals(opts, flag):
+            a.add("high", f"tar runs a command ({flag})")
+            code = value.value or ""
+            if flag == "--checkpoint-action":
+                code = code.split("exec=", 1)[1] if "exec=" in code else ""
+            if code:
+                a.run_script(code, cmd.cwd, f"tar {flag}")
+    archive = _vals(opts, "-f", "--file")
+    dest = _vals(opts, "-C", "--directory")
+    dest_dir = dest[0] if dest else Word(cmd.cwd or None, ".")
+    if _has(opts, "-x", "--extract", "--get"):
+        a.write(dest_dir if dest else Word(".", "."), cmd.cwd)
+        for f in archive:
+            a.read(f, cmd.cwd)
+        if _has(opts, "-P", "--absolute-names"):
+            a.add("high", "extracts absolute paths (-P)")
+    elif _has(opts, "-c", "--create", "-r", "--append", "-u", "--update"):
+        for f in archive:
+            if f.value != "-":
+                a.write(f, cmd.cwd)
+        for p in pos:
+            a.read(p, cmd.cwd)
+        if _has(opts, "--remove-files"):
+            for p in pos:
+                a.delete(p, cmd.cwd, recursive=True)
+    else:
+        a.add("read_only", "lists an archive")
+        for f in archive:
+            a.read(f, cmd.cwd)
+
+
+def h_unzip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, ("-d", "-x", "-P"))
+    if _has(opts, "-l", "-t", "-v", "-Z", "-p", "-c"):
+        a.add("read_only", "lists an archive")
+    else:
+        dest = _vals(opts, "-d")
+        a.write(dest[0] if dest else Word(".", "."), cmd.cwd)
+    for p in pos[:1]:
+        a.read(p, cmd.cwd)
+
+
+def h_dd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    wrote = False
+    for w in args:
+        if w.value and w.value.startswith("of="):
+            a.write(Word(w.value[3:], w.text), cmd.cwd)
+            wrote = True
+        elif w.value and w.value.startswith("if="):
+            a.read(Word(w.value[3:], w.text), cmd.cwd)
+    if not wrote:
+        a.add("read_only", "copies to stdout")
+
+
+def h_system(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    a.add("critical", f"{name} changes or destroys the system")
+
+
+def h_kill(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    values = [w.value or "" for w in args]
+    if name == "kill" and ("-1" in values[1:] or values[-1:] == ["-1"] or "1" in values):
+        a.add("critical", "kills every process (or init)")
+        return
+    if name == "kill" and any(v in ("-l", "-L") for v in values):
+        a.add("read_only", "lists signals")
+        return
+    a.add("high", f"{name} stops processes outside the workspace")
+
+
+def h_systemctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args, ("-t", "--type", "-p", "--property", "-n", "--lines", "-H", "--host", "-M", "--state")
+    )
+    verb = pos[0].value if pos else "list-units"
+    if verb in (
+        "status",
+        "list-units",
+        "list-unit-files",
+        "list-timers",
+        "is-active",
+        "is-enabled",
+        "is-failed",
+        "show",
+        "cat",
+        "list-dependencies",
+        "list-sockets",
+        "list-jobs",
+        "help",
+        "get-default",
+        None,
+    ):
+        a.add("read_only", f"{name} {verb} only reads state")
+    elif verb in (
+        "poweroff",
+        "reboot",
+        "halt",
+        "kexec",
+        "suspend",
+        "hibernate",
+        "rescue",
+        "emergency",
+        "isolate",
+        "default",
+        "set-default",
+    ):
+        a.add("critical", f"{name} {verb} stops or reconfigures the machine")
+    elif verb in (
+        "enable",
+        "link",
+        "edit",
+        "preset",
+        "reenable",
+        "add-wants",
+        "set-property",
+        "daemon-reload",
+        "mask",
+    ):
+        a.add("critical", f"{name} {verb} installs a service that runs later (persistence)")
+    else:
+        a.add("high", f"{name} {verb} changes running services")
+
+
+def h_crontab(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    values = [w.value for w in args]
+    if values in (["-l"], ["-u", None, "-l"]) or (
+        "-l" in values and "-r" not in values and "-e" not in values
+    ):
+        a.add("read_only", "lists scheduled jobs")
+        return
+    a.add("critical", "changes scheduled jobs (persistence)")
+
+
+def h_at(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if name == "atq" or any(w.value == "-l" for w in args):
+        a.add("read_only", "lists scheduled jobs")
+        return
+    a.add("critical", "schedules a command to run later (persistence)")
+
+
+def h_ssh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-i",
+            "-p",
+            "-l",
+            "-o",
+            "-F",
+            "-L",
+            "-R",
+            "-D",
+            "-J",
+            "-W",
+            "-b",
+            "-c",
+            "-e",
+            "-E",
+            "-m",
+            "-O",
+            "-Q",
+            "-S",
+            "-w",
+            "-B",
+            "-I",
+        ),
+        stop_at_positional=True,
+    )
+    for key in _vals(opts, "-o"):
+        if key.value and re.match(
+            r"(?i)(ProxyCommand|LocalCommand|PermitLocalCommand|KnownHostsCommand)", key.value
+        ):
+            a.add("high", f"ssh runs a local command ({key.value.split('=')[0]})")
+    if _has(opts, "-R", "-D", "-L", "-w"):
+        a.add("high", "opens a network tunnel")
+    if len(pos) > 1:
+        remote = " ".join(w.value or w.text for w in pos[1:])
+        a.add("high", f"runs `{_short(remote)}` on the remote host {pos[0].value}")
+        sub = Analyzer(a.workspace, "/nonexistent-remote-home", a.depth + 1)
+        from wakeful.policy.shell import analyze
+
+        analyze(remote, sub, cwd=None, depth=a.depth + 1)
+        if sub.tier() == "critical":
+            a.add("critical", "the remote command is destructive or reads credentials")
+        return
+    a.add("high", "opens a remote shell")
+
+
+def _short(text: str) -> str:
+    return text if len(text) < 50 else text[:47] + "..."
+
+
+def h_scp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, ("-i", "-P", "-o", "-F", "-c", "-l", "-S", "-J"))
+    if len(pos) < 2:
+        a.add("high", f"{name} without a destination")
+        return
+    remote = [w for w in pos if w.value and re.match(r"^[\w.@-]+:", w.value)]
+    sources, dest = pos[:-1], pos[-1]
+    for src in sources:
+        if src not in remote:
+            a.read(src, cmd.cwd)
+        else:
+            a.add("network", f"downloads {src.value}")
+    if dest in remote:
+        a.add("high", f"uploads files to {dest.value}")
+        for src in sources:
+            if src not in remote and a.place(src, cmd.cwd).zone == "secret":
+                a.add(
+                    "critical", f"sends credentials {src.value} to another machine (exfiltration)"
+                )
+    else:
+        a.write(dest, cmd.cwd)
+
+
+def _upstream_secret(cmd: SimpleCommand, a: Analyzer) -> str | None:
+    for up in cmd.upstream:
+        if up.name in _SECRET_ENV_READERS and len(up.argv) <= 2:
+            return f"the environment (`{up.text}`)"
+        for w in up.argv[1:]:
+            if w.value and a.place(w, up.cwd).zone == "secret":
+                return w.value
+    return None
+
+
+def h_curl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    value_opts = (
+        "-d",
+        "--data",
+        "--data-binary",
+        "--data-raw",
+        "--data-urlencode",
+        "--data-ascii",
+        "-F",
+        "--form",
+        "--form-string",
+        "-T",
+        "--upload-file",
+        "-X",
+        "--request",
+        "-o",
+        "--output",
+        "-H",
+        "--header",
+        "-u",
+        "--user",
+        "-A",
+        "--user-agent",
+        "-e",
+        "--referer",
+        "-K",
+        "--config",
+        "-b",
+        "--cookie",
+        "-c",
+        "--cookie-jar",
+        "--json",
+        "-w",
+        "--write-out",
+        "-m",
+        "--max-time",
+        "--connect-timeout",
+        "-x",
+        "--proxy",
+        "--retry",
+        "-E",
+        "--cert",
+        "--key",
+        "--cacert",
+        "-r",
+        "--range",
+        "-z",
+        "--time-cond",
+        "-U",
+        "--proxy-user",
+        "--resolve",
+        "--url",
+        "-Q",
+        "--quote",
+        "--limit-rate",
+        "-D",
+        "--dump-header",
+        "--stderr",
+        "--trace",
+        "--trace-ascii",
+        "--output-dir",
+    )
+    opts, pos = split_opts(args, value_opts)
+    a.add("network", "fetches from the network")
+    uploads = _vals(
+        opts,
+        "-d",
+        "--data",
+        "--data-binary",
+        "--data-raw",
+        "--data-urlencode",
+        "--data-ascii",
+        "-F",
+        "--form",
+        "-T",
+        "--upload-file",
+        "--json",
+    )
+    method = [(_v(m)).upper() for m in _vals(opts, "-X", "--request")]
+    if uploads or any(m in ("POST", "PUT", "DELETE", "PATCH") for m in method):
+        a.add("high", "sends data to a remote server")
+    for up in uploads:
+        text = up.value or ""
+        ref = text.split("=", 1)[-1] if "=@" in text or "=<" in text else text
+        if ref.startswith(("@", "<")):
+            src = ref[1:].split(";")[0]
+            if src == "-":
+                secret = _upstream_secret(cmd, a)
+                if secret:
+                    a.add("critical", f"uploads {secret} to the network (exfiltration)")
+            else:
+                place = a.place(src, cmd.cwd)
+                if place.zone == "secret":
+                    a.add("critical", f"uploads credentials {src} (exfiltration)")
+                else:
+                    a.read(Word(src, src), cmd.cwd)
+        elif up.value is None and ("$(" in up.text or "`" in up.text):
+            a.add("high", "uploads the output of a command")
+    for f in _vals(
+        opts,
+        "-o",
+        "--output",
+        "-c",
+        "--cookie-jar",
+        "-D",
+        "--dump-header",
+        "--trace",
+        "--trace-ascii",
+        "--stderr",
+    ):
+        if f.value != "-":
+            a.write(f, cmd.cwd)
+    for f in _vals(opts, "-K", "--config", "-E", "--cert", "--key"):
+        a.read(f, cmd.cwd)
+    if _has(opts, "-O", "--remote-name", "--remote-name-all", "-J"):
+        a.write(Word("download", "-O"), cmd.cwd)
+    if any(_v(u).startswith("file:") for u in pos):
+        for u in pos:
+            if _v(u).startswith("file://"):
+                a.read(Word(_v(u)[7:], u.text), cmd.cwd)
+
+
+def h_wget(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-O",
+            "--output-document",
+            "-o",
+            "--output-file",
+            "-P",
+            "--directory-prefix",
+            "--post-data",
+            "--post-file",
+            "--body-data",
+            "--body-file",
+            "--method",
+            "--header",
+            "-U",
+            "--user-agent",
+            "-e",
+            "--execute",
+            "-i",
+            "--input-file",
+            "-T",
+            "--timeout",
+            "-t",
+            "--tries",
+            "--user",
+            "--password",
+            "-a",
+            "--append-output",
+            "-Q",
+            "--quota",
+            "-l",
+            "--level",
+        ),
+    )
+    a.add("network", "fetches from the network")
+    for f in _vals(opts, "--post-file", "--body-file"):
+        if a.place(f, cmd.cwd).zone == "secret":
+            a.add("critical", f"uploads credentials {f.value} (exfiltration)")
+        else:
+            a.add("high", "sends a file to a remote server")
+    if _has(opts, "--post-data", "--body-data") or any(
+        _v(m).upper() in ("POST", "PUT", "DELETE", "PATCH") for m in _vals(opts, "--method")
+    ):
+        a.add("high", "sends data to a remote server")
+    for f in _vals(opts, "-O", "--output-document", "-o", "--output-file", "-a", "--append-output"):
+        if f.value != "-":
+            a.write(f, cmd.cwd)
+    for d in _vals(opts, "-P", "--directory-prefix"):
+        a.write(d, cmd.cwd)
+    if not _vals(opts, "-O", "--output-document"):
+        a.write(Word("download", "wget"), cmd.cwd)
+    if _vals(opts, "-e", "--execute"):
+        a.add("high", "wget runs configuration commands (-e)")
+
+
+def h_netcat(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    values = [w.value or "" for w in args]
+    if any(
+        v in ("-e", "-c", "--exec", "--sh-exec", "--lua-exec") or v.startswith("-e") for v in values
+    ) or (name == "socat" and any(re.search(r"(?i)\b(exec|system):", v) for v in values)):
+        a.add("critical", f"{name} connects a shell to the network (reverse or bind shell)")
+        return
+    if cmd.upstream or any(r.op == "<" for r in cmd.redirects):
+        secret = _upstream_secret(cmd, a)
+        a.add(
+            "critical" if secret else "high",
+            f"sends {secret or 'data'} over a raw network connection",
+        )
+        return
+    a.add("high", f"{name} opens a raw network connection")
+
+
+_GIT_READ = frozenset(
+    {
+        "status",
+        "log",
+        "diff",
+        "show",
+        "blame",
+        "annotate",
+        "shortlog",
+        "describe",
+        "rev-parse",
+        "rev-list",
+        "ls-files",
+        "ls-tree",
+        "cat-file",
+        "grep",
+        "reflog",
+        "whatchanged",
+        "count-objects",
+        "name-rev",
+        "merge-base",
+        "for-each-ref",
+        "check-ignore",
+        "check-attr",
+        "var",
+        "help",
+        "version",
+        "show-ref",
+        "cherry",
+        "range-diff",
+        "show-branch",
+        "verify-commit",
+        "verify-tag",
+        "fsck",
+        "diff-tree",
+        "diff-files",
+        "diff-index",
+        "citool-check",
+        "instaweb-check",
+        "check-ref-format",
+        "get-tar-commit-id",
+        "bugreport-check",
+        "difftool-check",
+    }
+)
+_GIT_WORKSPACE = frozenset(
+    {
+        "add",
+        "commit",
+        "merge",
+        "cherry-pick",
+        "revert",
+        "mv",
+        "rm",
+        "init",
+        "apply",
+        "am",
+        "format-patch",
+        "archive",
+        "bisect",
+        "notes",
+        "switch",
+        "stage",
+        "gc",
+        "maintenance-check",
+        "sparse-checkout",
+        "mergetool",
+        "rerere",
+        "repack",
+        "pack-refs",
+        "commit-tree",
+        "update-index",
+        "write-tree",
+        "read-tree",
+        "hash-object",
+        "mktree",
+        "citool",
+    }
+)
+_GIT_NETWORK = frozenset(
+    {"fetch", "pull", "clone", "ls-remote", "submodule", "remote-update", "lfs"}
+)
+_GIT_HIGH = frozenset(
+    {
+        "push",
+        "filter-branch",
+        "filter-repo",
+        "replace",
+        "prune",
+        "update-ref",
+        "send-email",
+        "request-pull",
+        "daemon",
+        "instaweb",
+        "svn",
+        "p4",
+        "credential",
+        "credential-store",
+        "credential-cache",
+        "fast-import",
+        "quiltimport",
+        "http-push",
+        "upload-pack",
+        "receive-pack",
+        "shell",
+        "imap-send",
+        "worktree-remove",
+    }
+)
+_GIT_EXEC_KEYS = re.compile(
+    r"(?i)^(core\.(pager|editor|sshcommand|fsmonitor|hookspath|gitproxy|askpass|"
+    r"worktree)|alias\.|.*\.(textconv|command|cmd|process|clean|smudge|helper|program)$|"
+    r"diff\.external|pager\.|sequence\.editor|credential\.|uploadpack\.|receivepack\.|"
+    r"include\.|includeif\.|protocol\.|url\.|http\..*proxy|gpg\.program|"
+    r"merge\..*driver|remote\..*\.(uploadpack|receivepack|vcs)|init\.templatedir)"
+)
+
+
+def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    i = 0
+    cwd = cmd.cwd
+    while i < len(args) and (args[i].value or "").startswith("-"):
+        flag = args[i].value or ""
+        if flag in (
+            "-c",
+            "-C",
+            "--git-dir",
+            "--work-tree",
+            "--namespace",
+            "--exec-path",
+            "--config-env",
+            "--super-prefix",
+        ) and i + 1 < len(args):
+            value = args[i + 1]
+            if flag == "-c":
+                _git_config_pair(value.value, a, cmd)
+            elif flag == "--config-env":
+                a.add("high", "git --config-env sets configuration from the environment")
+            elif flag == "-C":
+                cwd = a.resolve(value, cmd.cwd)
+                if a.place(value, cmd.cwd).zone not in ("workspace", "scratch"):
+                    a.add("high", f"runs git in {value.value}, outside the workspace")
+            elif flag == "--exec-path":
+                a.add("high", "git --exec-path runs programs from another directory")
+            i += 2
+            continue
+        if flag.startswith("--exec-path="):
+            a.add("high", "git --exec-path runs programs from another directory")
+        if flag.startswith(("-c", "--config-env=")) and len(flag) > 2 and flag.startswith("-c"):
+            _git_config_pair(flag[2:], a, cmd)
+        i += 1
+    rest = args[i:]
+    if not rest:
+        a.add("read_only", "git with no subcommand prints help")
+        return
+    sub = rest[0].value
+    sargs = rest[1:]
+    vals = [w.value or "" for w in sargs]
+    if sub is None:
+        a.add("high", "runs a git subcommand only known at run time")
+        return
+    for v in vals:
+        if (
+            v.startswith(("--output=", "--output-directory="))
+            or v in ("--output", "-o")
+            and sub in ("diff", "log", "show", "format-patch", "archive")
+        ):
+            target = v.split("=", 1)[1] if "=" in v else None
+            a.write(Word(target, v) if target else Word(None, v), cwd)
+        if v.startswith(("--upload-pack", "--receive-pack", "--exec=", "-u")) and sub in (
+            "fetch",
+            "pull",
+            "clone",
+            "ls-remote",
+            "push",
+            "archive",
+        ):
+            a.add("high", f"git {sub} runs a custom remote program ({v})")
+        if v.startswith("--ext-diff") or v == "--textconv":
+            a.add("workspace", "git runs configured diff programs")
+    part = f"git {sub}"
+    if sub == "push":
+        tier_msg = "publishes commits to a remote"
+        if any(
+            v in ("-f", "--force", "--mirror", "--prune", "-d", "--delete")
+            or v.startswith(("--force-with-lease", "--force-if-includes", "+", ":"))
+            for v in vals
+        ):
+            tier_msg = "force-pushes or deletes remote history (irreversible)"
+        a.add("high", tier_msg, part=part)
+        return
+    if sub == "branch":
+        if any(v in ("-D", "--delete --force") for v in vals) or (
+            "-d" in vals and ("-f" in vals or "--force" in vals)
+        ):
+            a.add("high", "force-deletes branches (unmerged work is lost)", part=part)
+        elif any(
+            v
+            in (
+                "-d",
+                "--delete",
+                "-m",
+                "-M",
+                "-c",
+                "-C",
+                "--move",
+                "--copy",
+                "-u",
+                "--set-upstream-to",
+                "--unset-upstream",
+                "--edit-description",
+                "-f",
+                "--force",
+            )
+            for v in vals
+        ):
+            a.add("workspace", "changes local branches", part=part)
+        elif [v for v in vals if not v.startswith("-")] and not any(
+            v
+            in (
+                "--list",
+                "-l",
+                "--contains",
+                "--merged",
+                "--no-merged",
+                "--points-at",
+                "--format",
+                "--sort",
+                "-a",
+                "-r",
+                "-v",
+                "-vv",
+            )
+            or v.startswith(
+                ("--contains", "--merged", "--no-merged", "--format", "--sort", "--points-at")
+            )
+            for v in vals
+        ):
+            a.add("workspace", "creates a branch", part=part)
+        else:
+            a.add("read_only", "lists branches", part=part)
+        return
+    if sub == "tag":
+        if (
+            any(
+                v in ("-l", "--list", "-v", "--verify", "-n")
+                or v.startswith(("--contains", "--sort", "--points-at", "--merged", "--format"))
+                for v in vals
+            )
+            or not vals
+        ):
+            a.add("read_only", "lists tags", part=part)
+        else:
+            a.add("workspace", "creates or deletes a local tag", part=part)
+        return
+    if sub in ("checkout", "restore"):
+        flags = [v for v in vals if v.startswith("-")]
+        paths = [v for v in vals if not v.startswith("-")]
+        if (
+            sub == "checkout"
+            and (
+                "--" in vals
+                or any(p in (".", "*", ":/") for p in paths)
+                or "-f" in flags
+                or "--force" in flags
+            )
+            or sub == "restore"
+            and not any(f in ("--staged", "-S") for f in flags)
+            or (sub == "restore" and any(f in ("--worktree", "-W") for f in flags))
+        ):
+            a.add("high", "discards uncommitted changes (irreversible)", part=part)
+        else:
+            a.add("workspace", "switches branches or restores the index", part=part)
+        return
+    if sub == "reset":
+        if any(v in ("--hard", "--merge", "--keep") for v in vals):
+            a.add("high", "discards commits or uncommitted changes (git reset --hard)", part=part)
+        else:
+            a.add("workspace", "moves HEAD or unstages (recoverable)", part=part)
+        return
+    if sub == "clean":
+        if any(
+            v in ("-n", "--dry-run") or (v.startswith("-") and not v.startswith("--") and "n" in v)
+            for v in vals
+        ):
+            a.add("read_only", "lists what git clean would delete", part=part)
+        else:
+            a.add("high", "deletes untracked files (irreversible)", part=part)
+        return
+    if sub == "stash":
+        action = vals[0] if vals else "push"
+        if action in ("list", "show"):
+            a.add("read_only", "inspects stashes", part=part)
+        elif action in ("drop", "clear"):
+            a.add("high", "deletes stashed work (irreversible)", part=part)
+        else:
+            a.add("workspace", "stashes or restores local changes", part=part)
+        return
+    if sub == "rebase":
+        a.add("high", "rewrites commit history", part=part)
+        return
+    if sub == "commit" and "--amend" in vals:
+        a.add(
+            "workspace", "amends the last local commit (recoverable through the reflog)", part=part
+        )
+        return
+    if sub == "config":
+        _git_config(vals, a, cmd, part)
+        return
+    if sub == "remote":
+        action = vals[0] if vals and not vals[0].startswith("-") else None
+        if action in (None, "show", "get-url"):
+            a.add("read_only", "lists remotes", part=part)
+        elif action in ("update", "prune"):
+            a.add("network", "fetches from remotes", part=part)
+        else:
+            a.add("high", "changes where the repository pushes and fetches", part=part)
+        return
+    if sub == "worktree":
+        action = vals[0] if vals else "list"
+        if action == "list":
+            a.add("read_only", "lists worktrees", part=part)
+        elif action in ("remove", "prune"):
+            a.add("high", "removes a worktree and its uncommitted files", part=part)
+        else:
+            a.add("workspace", "adds a worktree", part=part)
+            for v in sargs[1:2]:
+                a.write(v, cwd)
+        return
+    if sub == "reflog":
+        if vals and vals[0] in ("expire", "delete"):
+            a.add("high", "deletes reflog entries (removes the safety net)", part=part)
+        else:
+            a.add("read_only", "shows the reflog", part=part)
+        return
+    if sub == "submodule":
+        if not vals or vals[0] in ("status", "summary", "foreach-check"):
+            a.add("read_only", "shows submodules", part=part)
+        elif vals[0] == "foreach":
+            code = " ".join(vals[1:])
+            a.run_script(code, cwd, "git submodule foreach")
+            a.add("workspace", "runs a command in each submodule", part=part)
+        else:
+            a.add("network", "updates submodules from their remotes", part=part)
+        return
+    if sub == "notes" and vals and vals[0] in ("list", "show"):
+        a.add("read_only", "shows notes", part=part)
+        return
+    if sub == "bisect" and vals and vals[0] == "run":
+        a.run_argv(sargs[1:], cmd)
+        return
+    if sub in ("clone",):
+        a.add("network", "clones a repository", part=part)
+        dests = [w for w in sargs if not (w.value or "").startswith("-")]
+        if len(dests) >= 2:
+            a.write(dests[1], cwd)
+        return
+    if sub == "pull" and any(
+        v in ("--force", "-f") or v.startswith("--rebase") or v == "-r" for v in vals
+    ):
+        a.add("network", "pulls and rebases local work", part=part)
+        return
+    if sub in _GIT_READ:
+        a.add("read_only", "reads repository state", part=part)
+    elif sub in _GIT_WORKSPACE:
+        a.add("workspace", "changes the local repository (recoverable)", part=part)
+    elif sub in _GIT_NETWORK:
+        a.add("network", "talks to a remote repository", part=part)
+    elif sub in _GIT_HIGH:
+        a.add("high", "rewrites history or changes remote state", part=part)
+    else:
+        a.add("high", f"runs `git {sub}`, an unknown git command or alias", part=part)
+
+
+def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
+    if pair is None:
+        a.add("high", "git -c sets configuration only known at run time")
+        return
+    key, _, value = pair.partition("=")
+    if _GIT_EXEC_KEYS.match(key):
+        a.add("high", f"git -c {key}=... makes git run a program")
+        if value and not key.lower().startswith(("include", "url.", "protocol.")):
+            a.run_script(value.lstrip("!"), cmd.cwd, f"git -c {key}")
+
+
+def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> None:
+    reading = {
+        "--get",
+        "--get-all",
+        "--get-regexp",
+        "-l",
+        "--list",
+        "--get-urlmatch",
+        "--show-origin",
+        "--show-scope",
+        "get",
+        "list",
+        "--name-only",
+        "-z",
+    }
+    if (
+        any(v in reading for v in vals)
+        or len([v for v in vals if not v.startswith("-")]) <= 1
+        and not any(
+            v
+            in (
+                "--unset",
+                "--unset-all",
+                "--remove-section",
+                "--rename-section",
+                "-e",
+                "--edit",
+                "--replace-all",
+                "--add",
+                "unset",
+                "set",
+                "edit",
+            )
+            for v in vals
+        )
+    ):
+        a.add("read_only", "reads git configuration", part=part)
+        return
+    keys = [v for v in vals if not v.startswith("-") and v not in ("set", "unset")]
+    scope_global = any(
+        v in ("--global", "--system", "--file", "-f") or v.startswith("--file") for v in vals
+    )
+    if keys and _GIT_EXEC_KEYS.match(keys[0]):
+        a.add("high", f"sets {keys[0]}, which makes git run a program", part=part)
+    elif scope_global:
+        a.add("high", "changes global git configuration", part=part)
+    else:
+        a.add("workspace", "changes this repository's git configuration", part=part)
+
+
+def h_python(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args, ("-c", "-m", "-W", "-X", "--check-hash-based-pycs", "-Q"), stop_at_positional=True
+    )
+    codes = _vals(opts, "-c")
+    if codes:
+        code = codes[0]
+        if code.value is None:
+            _dynamic_code(code, a, "python -c")
+        else:
+            _inline_code("python", code.value, cmd, a)
+        return
+    modules = _vals(opts, "-m")
+    if modules:
+        _python_module(modules[0].value, pos, cmd, a)
+        return
+    if pos and pos[0].value != "-":
+        _run_file("python", pos[0], cmd, a)
+        return
+    exec_stdin(cmd, a, "python", shell=False)
+
+
+_PY_MODULES_WORKSPACE = frozenset(
+    {
+        "pytest",
+        "unittest",
+        "black",
+        "isort",
+        "mypy",
+        "ruff",
+        "flake8",
+        "pylint",
+        "build",
+        "compileall",
+        "py_compile",
+        "coverage",
+        "tox",
+        "nox",
+        "doctest",
+        "timeit",
+        "cProfile",
+        "profile",
+        "venv",
+        "virtualenv",
+        "pyflakes",
+        "pycodestyle",
+        "autopep8",
+        "yapf",
+        "sphinx",
+        "mkdocs",
+        "pdb",
+        "trace",
+        "pyright",
+        "bandit",
+        "nose",
+        "hypothesis",
+        "setuptools",
+        "wheel",
+        "maturin",
+        "cython",
+        "alembic",
+        "django",
+        "flask",
+        "uvicorn-check",
+        "zipapp",
+        "tabnanny",
+        "pydoc_data",
+    }
+)
+_PY_MODULES_READ = frozenset(
+    {
+        "json.tool",
+        "pydoc",
+        "site",
+        "sysconfig",
+        "platform",
+        "this",
+        "tokenize",
+        "dis",
+        "pickletools",
+        "calendar",
+        "tabnanny",
+        "pip_audit-check",
+        "ensurepip-version",
+        "inspect",
+        "ast",
+    }
+)
+
+
+def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if module is None:
+        a.add("high", "runs a Python module only known at run time")
+        return
+    if module == "pip":
+        h_pip("pip", pos, cmd, a)
+    elif module in ("http.server", "SimpleHTTPServer", "smtpd", "ftplib"):
+        a.add("high", f"python -m {module} serves files over the network")
+    elif module in _PY_MODULES_READ:
+        a.add("read_only", f"python -m {module} only reads")
+    elif module in _PY_MODULES_WORKSPACE:
+        a.add("workspace", f"python -m {module} runs project tooling")
+    elif module in ("ensurepip",):
+        a.add("network", "installs pip")
+    elif a.place(module.replace(".", "/"), cmd.cwd).zone == "workspace" and os.path.exists(
+        os.path.join(cmd.cwd or a.workspace, module.split(".")[0])
+    ):
+        a.add("workspace", f"runs the project module {module}")
+    else:
+        a.add("high", f"runs the Python module {module}, whose effects are unknown")
+
+
+def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    code_flags = {
+        "node": ("-e", "--eval", "-p", "--print"),
+        "perl": ("-e", "-E"),
+        "ruby": ("-e",),
+        "php": ("-r",),
+        "lua": ("-e",),
+        "Rscript": ("-e",),
+        "osascript": ("-e",),
+        "bun": ("-e", "--eval", "-p", "--print"),
+        "deno": (),
+        "pwsh": ("-c", "-Command"),
+        "powershell": ("-c", "-Command"),
+        "tclsh": (),
+        "julia": ("-e",),
+        "jshell": (),
+        "groovy": ("-e",),
+        "scala": ("-e",),
+        "java": (),
+    }.get(name, ())
+    opts, pos = split_opts(
+        args,
+        code_flags + ("-r", "--require", "-I", "-M", "-cp", "-classpath", "--import", "-C"),
+        stop_at_positional=True,
+    )
+    codes = _vals(opts, *code_flags)
+    if codes:
+        code = codes[0]
+        if code.value is None:
+            _dynamic_code(code, a, f"{name} inline code")
+        else:
+            _inline_code(name, code.value, cmd, a)
+        return
+    if name == "perl" and any(f in ("-i", "-pi", "-pie") or f.startswith("-i") for f, _ in opts):
+        for f in pos[1:]:
+            a.write(f, cmd.cwd)
+    if (
+        name in ("deno", "bun")
+        and pos
+        and pos[0].value in ("test", "fmt", "lint", "check", "bench", "task", "compile", "bundle")
+    ):
+        a.add("workspace", f"{name} {pos[0].value} runs project tooling")
+        return
+    if name == "bun" and pos and pos[0].value in ("install", "add", "update", "i"):
+        a.add("network", "installs packages from the registry")
+        return
+    if name in ("deno", "bun") and pos and pos[0].value == "run":
+        pos = pos[1:]
+    if name == "java" and _has(opts, "-jar"):
+        jars = [w for w in pos]
+        if jars:
+            _run_file(name, jars[0], cmd, a)
+            return
+    if pos:
+        target = pos[0]
+        if target.value and (target.value.startswith(("http://", "https://"))):
+            a.add("critical", f"{name} runs code straight from the network")
+            return
+        if (
+            name == "java"
+            and target.value
+            and "/" not in target.value
+            and not target.value.endswith(".java")
+        ):
+            a.add("workspace", f"runs the Java class {target.value}")
+            return
+        _run_file(name, target, cmd, a)
+        return
+    exec_stdin(cmd, a, name, shell=False)
+
+
+def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-r",
+            "--requirement",
+            "-c",
+            "--constraint",
+            "-i",
+            "--index-url",
+            "--extra-index-url",
+            "-f",
+            "--find-links",
+            "--target",
+            "-t",
+            "--prefix",
+            "--root",
+            "--python",
+            "--trusted-host",
+            "--proxy",
+            "--format",
+            "-e",
+            "--editable",
+            "--cache-dir",
+            "--log",
+            "--timeout",
+            "--platform",
+        ),
+        stop_at_positional=True,
+    )
+    verb = pos[0].value if pos else None
+    rest = pos[1:]
+    if (
+        verb
+        in (
+            "list",
+            "show",
+            "freeze",
+            "check",
+            "help",
+            "debug",
+            "inspect",
+            "index",
+            "search",
+            "hash",
+            None,
+        )
+        or (verb == "config" and rest and rest[0].value in ("list", "get", "debug"))
+        or (verb == "cache" and rest and rest[0].value in ("dir", "info", "list"))
+    ):
+        a.add("read_only", f"pip {verb or ''} only reads".replace("  ", " "))
+        return
+    if verb in ("install", "download", "wheel"):
+        _, iargs = split_opts(
+            rest,
+            (
+                "-r",
+                "--requirement",
+                "-c",
+                "-i",
+                "--index-url",
+                "--extra-index-url",
+                "-f",
+                "--find-links",
+                "--target",
+                "-t",
+                "--prefix",
+                "--root",
+                "-e",
+                "--editable",
+                "--python",
+                "--trusted-host",
+                "--platform",
+                "--only-binary",
+                "--no-binary",
+                "--progress-bar",
+            ),
+        )
+        iopts, _ = split_opts(
+            rest,
+            (
+                "-r",
+                "--requirement",
+                "-c",
+                "-i",
+                "--index-url",
+                "--extra-index-url",
+                "-f",
+                "--find-links",
+                "--target",
+                "-t",
+                "--prefix",
+                "--root",
+                "-e",
+                "--editable",
+                "--python",
+                "--trusted-host",
+                "--platform",
+                "--only-binary",
+                "--no-binary",
+                "--progress-bar",
+            ),
+        )
+        allopts = opts + iopts
+        if _has(
+            allopts,
+            "-i",
+            "--index-url",
+            "--extra-index-url",
+            "-f",
+            "--find-links",
+            "--trusted-host",
+        ):
+            a.add("high", "installs from a non-default package index")
+            return
+        for spec in iargs:
+            v = spec.value or ""
+            if (
+                re.match(r"^(git\+|hg\+|svn\+|bzr\+|https?://|ftp://)", v)
+                or " @ " in v
+                or "@ http" in v
+            ):
+                a.add("high", f"installs {v} from a URL, not the registry")
+                return
+        if _has(
+            allopts, "--target", "-t", "--prefix", "--root", "--user", "--break-system-packages"
+        ):
+            a.add("high", "installs outside the project environment")
+            return
+        a.add("network", "installs packages from the default registry")
+        for r in _vals(allopts, "-r", "--requirement", "-c"):
+            a.read(r, cmd.cwd)
+        return
+    if verb == "uninstall":
+        a.add("workspace", "uninstalls packages from the environment")
+        return
+    if verb in ("config", "cache"):
+        a.add("workspace", f"pip {verb} changes pip's own state")
+        return
+    a.add("high", f"runs pip {verb}, an unknown pip command")
+
+
+def h_uv(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "--python",
+            "-p",
+            "--with",
+            "--index-url",
+            "--extra-index-url",
+            "--directory",
+            "--project",
+            "--from",
+        ),
+        stop_at_positional=True,
+    )
+    verb = pos[0].value if pos else None
+    if verb == "pip":
+        h_pip("pip", pos[1:], cmd, a)
+    elif verb == "run":
+        _, rpos = split_opts(
+            pos[1:],
+            ("--with", "--python", "-p", "--extra", "--group", "--env-file", "--package"),
+            stop_at_positional=True,
+        )
+        if rpos:
+            a.add("network", "may sync dependencies from the registry")
+            a.run_argv(rpos, cmd)
+        else:
+            a.add("workspace", "runs in the project environment")
+    elif verb in ("sync", "lock", "add", "remove", "venv", "init"):
+        a.add("network", f"uv {verb} resolves or installs from the registry")
+    elif verb in ("tree", "version", "help", "--version"):
+        a.add("read_only", f"uv {verb} only reads")
+    elif verb in ("build",):
+        a.add("workspace", "builds the project")
+    elif verb in ("publish",):
+        a.add("high", "publishes a package")
+    elif verb in ("tool", "x") or name == "uvx":
+        a.add("high", "downloads and runs a tool from the registry")
+    else:
+        a.add("high", f"uv {verb}: unknown subcommand")
+
+
+_NPM_READ = frozenset(
+    {
+        "ls",
+        "list",
+        "la",
+        "ll",
+        "view",
+        "info",
+        "show",
+        "outdated",
+        "help",
+        "config-get",
+        "why",
+        "explain",
+        "search",
+        "root",
+        "prefix",
+        "bin",
+        "docs",
+        "repo",
+        "bugs",
+        "fund",
+        "doctor",
+        "ping",
+        "whoami",
+        "query",
+        "licenses",
+        "audit-signatures",
+        "--version",
+        "-v",
+        "version-check",
+    }
+)
+_NPM_WORKSPACE = frozenset(
+    {
+        "run",
+        "run-script",
+        "test",
+        "t",
+        "tst",
+        "start",
+        "stop",
+        "restart",
+        "build",
+        "lint",
+        "format",
+        "pack",
+        "prune",
+        "dedupe",
+        "rebuild",
+        "exec-local",
+        "init",
+        "create-local",
+        "link-local",
+        "uninstall",
+        "remove",
+        "rm",
+        "un",
+        "r",
+        "why",
+        "dev",
+        "serve",
+        "check",
+        "typecheck",
+        "tsc",
+        "jest",
+        "vitest",
+        "eslint",
+        "prettier",
+        "generate",
+        "compile",
+    }
+)
+_NPM_NETWORK = frozenset(
+    {
+        "install",
+        "i",
+        "ci",
+        "add",
+        "update",
+        "up",
+        "upgrade",
+        "audit",
+        "install-test",
+        "it",
+        "install-ci-test",
+        "fetch",
+        "outdated-net",
+        "import",
+        "upgrade-interactive",
+        "dlx-none",
+    }
+)
+_NPM_HIGH = frozenset(
+    {
+        "publish",
+        "unpublish",
+        "deprecate",
+        "dist-tag",
+        "owner",
+        "access",
+        "token",
+        "adduser",
+        "login",
+        "logout",
+        "team",
+        "org",
+        "hook",
+        "star",
+        "exec",
+        "x",
+        "dlx",
+        "create",
+        "init-remote",
+        "link",
+        "set-script",
+        "cache-clean",
+        "profile",
+        "stars",
+    }
+)
+
+
+def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "--prefix",
+            "-C",
+            "--cwd",
+            "--workspace",
+            "-w",
+            "--filter",
+            "--registry",
+            "--loglevel",
+            "--dir",
+        ),
+        stop_at_positional=True,
+    )
+    verb = pos[0].value if pos else ("install" if name in ("yarn", "pnpm") else None)
+    rest = [w.value or "" for w in pos[1:]]
+    if _has(opts, "--registry"):
+        a.add("high", "uses a non-default package registry")
+    if verb is None:
+        a.add("read_only", f"{name} prints help")
+        return
+    if verb == "config":
+        if rest and rest[0] in ("get", "list", "ls"):
+            a.add("read_only", f"{name} config reads settings")
+        else:
+            a.add("high", f"{name} config changes settings")
+        return
+    if verb == "cache":
+        a.add(
+            "read_only" if rest and rest[0] in ("ls", "verify", "list", "dir") else "workspace",
+            f"{name} cache",
+        )
+        return
+    if verb in ("version",) and not rest:
+        a.add("read_only", f"{name} version prints versions")
+        return
+    if verb in ("audit",) and rest and rest[0] == "fix":
+        a.add("network", "installs fixed dependency versions")
+        return
+    if verb in _NPM_NETWORK or (name in ("yarn", "pnpm", "bun") and verb in ("add", "up")):
+        specs = [v for v in rest if not v.startswith("-")]
+        if any(
+            re.match(r"^(git\+|git:|github:|https?://|file:|ssh:)", s) or s.endswith(".tgz")
+            for s in specs
+        ):
+            a.add("high", f"{name} installs from a URL or git, not the registry")
+            return
+        if any(v in ("-g", "--global", "--location=global") for v in rest) or _has(
+            opts, "-g", "--global"
+        ):
+            a.add("high", f"{name} installs globally, outside the workspace")
+            return
+        a.add("network", f"{name} {verb} installs packages from the registry")
+        return
+    if verb in ("run", "run-script") and rest:
+        script = rest[0]
+        if re.search(r"(?i)(deploy|publish|release|upload)", script):
+            a.add("high", f"runs the `{script}` script, which publishes or deploys")
+        else:
+            a.add("workspace", f"runs the project script `{script}`")
+        return
+    if verb in _NPM_WORKSPACE or verb in _NPM_READ and verb in ("why", "explain"):
+        a.add("workspace" if verb not in _NPM_READ else "read_only", f"{name} {verb}")
+        return
+    if verb in _NPM_READ:
+        a.add("read_only", f"{name} {verb} only reads")
+        return
+    if verb in _NPM_HIGH:
+        a.add("high", f"{name} {verb} publishes, authenticates or runs a registry package")
+        return
+    if name in ("yarn", "pnpm", "bun"):
+        if re.search(r"(?i)(deploy|publish|release)", verb):
+            a.add("high", f"runs the `{verb}` script, which publishes or deploys")
+        else:
+            a.add("workspace", f"runs the project script `{verb}`")
+        return
+    a.add("high", f"{name} {verb}: unknown subcommand")
+
+
+def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, ("-p", "--package", "-c", "--call"), stop_at_positional=True)
+    if pos and pos[0].value in _WORKSPACE_TOOLS + [
+        "prettier",
+        "eslint",
+        "tsc",
+        "jest",
+        "vitest",
+        "mocha",
+        "ts-node",
+        "tsx",
+        "playwright",
+        "next",
+        "nuxt",
+        "astro",
+        "svelte-kit",
+        "vite",
+    ]:
+        a.add("workspace", f"runs the project's {pos[0].value}")
+        return
+    a.add("high", f"{name} may download and run a package from the registry")
+
+
+def h_cargo(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "--manifest-path",
+            "-p",
+            "--package",
+            "--target",
+            "-j",
+            "--features",
+            "-F",
+            "--bin",
+            "--example",
+            "--test",
+            "-Z",
+            "--config",
+            "--color",
+            "--target-dir",
+            "--profile",
+        ),
+        stop_at_positional=True,
+    )
+    if _has(opts, "--config"):
+        a.add("high", "cargo --config can set programs cargo runs")
+    verb = pos[0].value if pos else None
+    rest = [w.value or "" for w in pos[1:]]
+    if verb in (
+        None,
+        "help",
+        "version",
+        "tree",
+        "metadata",
+        "locate-project",
+        "verify-project",
+        "pkgid",
+        "read-manifest",
+        "search",
+        "info",
+    ):
+        a.add("read_only", f"cargo {verb or ''} only reads")
+    elif verb in (
+        "build",
+        "b",
+        "check",
+        "c",
+        "test",
+        "t",
+        "run",
+        "r",
+        "bench",
+        "fmt",
+        "clippy",
+        "doc",
+        "d",
+        "clean",
+        "fix",
+        "new",
+        "init",
+        "add",
+        "remove",
+        "rm",
+        "update",
+        "fetch",
+        "generate-lockfile",
+        "vendor",
+        "package",
+        "nextest",
+        "llvm-cov",
+        "tarpaulin",
+        "expand",
+        "watch",
+        "make",
+        "deny",
+        "audit",
+        "outdated",
+        "machete",
+        "udeps",
+        "insta",
+        "miri",
+        "criterion",
+        "bloat",
+        "asm",
+        "flamegraph",
+    ):
+        if verb in ("add", "update", "fetch", "generate-lockfile", "vendor", "audit", "outdated"):
+            a.add("network", f"cargo {verb} fetches from the registry")
+        else:
+            a.add("workspace", f"cargo {verb} builds or runs project code")
+    elif verb in ("install", "uninstall"):
+        if any(v in ("--git", "--path", "--index", "--registry") for v in rest):
+            a.add("high", "installs from a git URL, path or other registry")
+        else:
+            a.add("network", "installs a binary from the registry")
+    elif verb in ("publish", "yank", "owner", "login", "logout"):
+        a.add("high", f"cargo {verb} changes the public registry or credentials")
+    else:
+        a.add("high", f"cargo {verb}: unknown subcommand")
+
+
+def h_go(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    verb = args[0].value if args else None
+    rest = [w.value or "" for w in args[1:]]
+    if verb in (None, "version", "help", "list", "doc", "vet-check"):
+        a.add("read_only", f"go {verb or ''} only reads")
+    elif verb == "env":
+        if any(v in ("-w", "-u") for v in rest):
+            a.add("high", "go env -w changes the user's Go settings")
+        else:
+            a.add("read_only", "go env prints settings")
+    elif verb in ("build", "test", "vet", "fmt", "run", "generate", "clean", "tool", "fix", "work"):
+        a.add("workspace", f"go {verb} builds or runs project code")
+        if verb == "generate":
+            a.add("workspace", "go generate runs commands named in source files")
+    elif verb == "mod":
+        sub = rest[0] if rest else ""
+        if sub in ("graph", "why", "verify", "edit-check"):
+            a.add("read_only", f"go mod {sub} only reads")
+        elif sub in ("tidy", "download", "vendor"):
+            a.add("network", f"go mod {sub} fetches modules")
+        else:
+            a.add("workspace", f"go mod {sub} edits go.mod")
+    elif verb in ("get", "install"):
+        a.add("network", f"go {verb} fetches modules")
+    else:
+        a.add("high", f"go {verb}: unknown subcommand")
+
+
+def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-C",
+            "--directory",
+            "-f",
+            "--file",
+            "--makefile",
+            "-j",
+            "--jobs",
+            "-l",
+            "-o",
+            "-W",
+            "-I",
+            "--eval",
+        ),
+    )
+    for d in _vals(opts, "-C", "--directory"):
+        if a.place(d, cmd.cwd).zone not in ("workspace", "scratch"):
+            a.add("high", f"runs make in {d.value}, outside the workspace")
+    if _has(opts, "--eval"):
+        a.add("high", "make --eval adds rules from the command line")
+    if _has(opts, "-n", "--dry-run", "--just-print", "-q", "--question", "-p"):
+        a.add("read_only", "make dry run")
+        return
+    targets = [w.value or "" for w in pos if "=" not in (w.value or "")]
+    risky = [
+        t
+        for t in targets
+        if re.search(
+            r"(?i)(install|deploy|publish|release|upload|push|"
+            r"uninstall|distribute)",
+            t,
+        )
+    ]
+    if risky:
+        a.add("high", f"make {risky[0]} installs, publishes or deploys")
+    else:
+        a.add("workspace", "runs the project's build")
+
+
+def h_buildtool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    values = [w.value or "" for w in args]
+    risky = [
+        v
+        for v in values
+        if re.search(r"(?i)^(deploy|publish|release|upload|install)", v) and not v.startswith("-")
+    ]
+    if name in ("mvn", "mvnw", "./mvnw") and "install" in values and "deploy" not in values:
+        a.add("workspace", "mvn install builds into the local repository")
+        return
+    if risky:
+        a.add("high", f"{name} {risky[0]} publishes or deploys")
+    else:
+        a.add("workspace", f"{name} builds or tests the project")
+
+
+def h_workspace_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    a.add("workspace", f"{name} builds, tests or formats project code")
+    if name == "pre-commit" and args and args[0].value in ("install", "uninstall"):
+        a.add("high", "pre-commit install writes git hooks")
+
+
+def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-H",
+            "--host",
+            "--context",
+            "-c",
+            "--config",
+            "-l",
+            "--log-level",
+            "-f",
+            "--file",
+            "-p",
+            "--project-name",
+            "--env-file",
+            "--profile",
+        ),
+        stop_at_positional=True,
+    )
+    verb = pos[0].value if pos else None
+    rest = [w.value or "" for w in pos[1:]]
+    if verb in ("compose",) or name in ("docker-compose", "podman-compose"):
+        if verb == "compose":
+            copts, cpos = split_opts(
+                pos[1:],
+                ("-f", "--file", "-p", "--project-name", "--env-file", "--profile"),
+                stop_at_positional=True,
+            )
+            verb = cpos[0].value if cpos else None
+            rest = [w.value or "" for w in cpos[1:]]
+        if verb in (
+            "ps",
+            "logs",
+            "config",
+            "images",
+            "ls",
+            "top",
+            "version",
+            "port",
+            "events",
+            None,
+        ):
+            a.add("read_only", f"{name} compose {verb or ''} only reads")
+        elif verb in ("build", "pull"):
+            a.add("network", f"compose {verb} builds or pulls images")
+        elif verb == "down" and any(v in ("-v", "--volumes", "--rmi") for v in rest):
+            a.add("high", "compose down deletes volumes or images (data loss)")
+        else:
+            a.add("high", f"compose {verb} starts or stops services")
+        return
+    if verb in (
+        "container",
+        "image",
+        "volume",
+        "network",
+        "system",
+        "builder",
+        "buildx",
+        "context",
+    ):
+        obj = verb
+        verb = rest[0] if rest else "ls"
+        rest = rest[1:]
+        if verb == "prune" or obj == "system" and verb in ("prune",):
+            a.add("high", f"{name} {obj} prune deletes data in bulk")
+            return
+        if verb in ("ls", "list", "inspect", "history", "df", "info", "events", "show", "version"):
+            a.add("read_only", f"{name} {obj} {verb} only reads")
+            return
+        if verb in ("rm", "remove", "rmi"):
+            a.add("high", f"{name} {obj} rm deletes {obj}s")
+            return
+        if obj in ("buildx", "builder") and verb in ("build", "bake"):
+            if any(v == "--push" for v in rest):
+                a.add("high", "builds and pushes images")
+            else:
+                a.add("workspace", "builds an image")
+            return
+    if verb in (
+        "ps",
+        "images",
+        "inspect",
+        "logs",
+        "version",
+        "info",
+        "history",
+        "stats",
+        "top",
+        "port",
+        "diff",
+        "events",
+        "search",
+        "manifest",
+        "ls",
+        None,
+    ):
+        a.add("read_only", f"{name} {verb or ''} only reads")
+    elif verb == "build":
+        if "--push" in rest:
+            a.add("high", "builds and pushes an image")
+        else:
+            a.add("workspace", f"{name} build builds an image from the workspace")
+    elif verb in ("pull",):
+        a.add("network", f"{name} pull downloads an image")
+    elif verb in ("push", "login", "logout", "trust"):
+        a.add("high", f"{name} {verb} publishes or authenticates")
+    elif verb in ("run", "exec", "create", "start"):
+        text = " ".join(rest)
+        if "--privileged" in rest or re.search(
+            r"(-v|--volume)[ =]?/[:\s]|/var/run/docker.sock|--pid[ =]host|--net(work)?[ =]host|--cap-add",
+            text,
+        ):
+            a.add("critical", f"{name} {verb} gives a container control of the host")
+        else:
+            a.add("high", f"{name} {verb} runs a container")
+    elif verb in (
+        "rm",
+        "rmi",
+        "kill",
+        "stop",
+        "restart",
+        "pause",
+        "unpause",
+        "update",
+        "rename",
+        "commit",
+        "tag",
+        "cp",
+        "load",
+        "save",
+        "import",
+        "export",
+        "attach",
+    ):
+        a.add("high", f"{name} {verb} changes containers or images")
+    else:
+        a.add("high", f"{name} {verb}: changes container state")
+
+
+def h_kubectl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-n",
+            "--namespace",
+            "--context",
+            "--kubeconfig",
+            "-l",
+            "--selector",
+            "-o",
+            "--output",
+            "-f",
+            "--filename",
+            "-c",
+            "--container",
+            "--cluster",
+            "--user",
+            "-s",
+            "--server",
+        ),
+        stop_at_positional=True,
+    )
+    verb = pos[0].value if pos else None
+    rest = [w.value or "" for w in pos[1:]]
+    if verb in (
+        "get",
+        "describe",
+        "logs",
+        "explain",
+        "version",
+        "top",
+        "api-resources",
+        "api-versions",
+        "cluster-info",
+        "diff",
+        "events",
+        "wait",
+        None,
+    ):
+        if (
+            verb == "get"
+            and rest
+            and rest[0] in ("secret", "secrets")
+            and any(o in ("-o", "--output") for o, _ in opts)
+        ):
+            a.add("critical", "reads Kubernetes secrets")
+            return
+        a.add("read_only", f"{name} {verb or ''} only reads cluster state")
+    elif verb == "config":
+        sub = rest[0] if rest else ""
+        if sub in ("view", "get-contexts", "current-context", "get-clusters", "get-users"):
+            a.add("critical" if "--raw" in rest else "read_only", f"{name} config {sub}")
+        else:
+            a.add("high", f"{name} config {sub} changes cluster credentials or context")
+    elif verb == "auth" and rest[:1] == ["can-i"]:
+        a.add("read_only", "checks permissions")
+    else:
+        a.add("high", f"{name} {verb} changes a cluster")
+
+
+def h_helm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    _, pos = split_opts(
+        args,
+        (
+            "-n",
+            "--namespace",
+            "--kube-context",
+            "-f",
+            "--values",
+            "--set",
+            "--version",
+            "-o",
+            "--output",
+        ),
+        stop_at_positional=True,
+    )
+    verb = pos[0].value if pos else None
+    if verb in (
+        "list",
+        "ls",
+        "status",
+        "get",
+        "history",
+        "show",
+        "inspect",
+        "template",
+        "lint",
+        "search",
+        "version",
+        "env",
+        "verify",
+        "help",
+        None,
+    ):
+        a.add("read_only", f"helm {verb or ''} only reads")
+    elif verb in ("repo", "dependency", "dep", "pull", "fetch", "package"):
+        a.add("network", f"helm {verb} downloads charts")
+    else:
+        a.add("high", f"helm {verb} changes a cluster")
+
+
+def h_terraform(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    _, pos = split_opts(args, ("-chdir",), stop_at_positional=True)
+    verb = pos[0].value if pos else None
+    rest = [w.value or "" for w in pos[1:]]
+    if verb in (
+        "plan",
+        "validate",
+        "show",
+        "output",
+        "graph",
+        "providers",
+        "version",
+        "fmt",
+        "console",
+        "help",
+        None,
+    ):
+        a.add(
+            "read_only" if verb != "fmt" or "-check" in rest else "workspace",
+            f"{name} {verb or ''} does not change infrastructure",
+        )
+    elif verb in ("init", "get"):
+        a.add("network", f"{name} {verb} downloads providers and modules")
+    elif verb == "state" and rest[:1] in (["list"], ["show"], ["pull"]):
+        a.add("read_only", f"{name} state {rest[0]} only reads")
+    elif verb == "workspace" and rest[:1] in (["list"], ["show"], ["select"]):
+        a.add("read_only", f"{name} workspace {rest[0]}")
+    else:
+        a.add("high", f"{name} {verb} changes real infrastructure")
+
+
+_CLOUD_READ = re.compile(
+    r"^(describe|list|get|show|ls|search|lookup|head|wait|check|"
+    r"estimate|validate|view|info|status|version|help|whoami|account)"
+)
+_CLOUD_SECRET = re.compile(
+    r"(?i)(get-secret-value|get-parameters?\b.*decrypt|print-access-token|"
+    r"print-identity-token|get-access-token|export-credentials|"
+    r"get-session-token|get-login-password|secrets\s+versions\s+access|"
+    r"keyvault\s+secret\s+show|get-authorization-token|decrypt)"
+)
+
+
+def h_cloud(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    words = [w.value or "" for w in args if not (w.value or "").startswith("-")]
+    text = " ".join(w.value or "" for w in args)
+    if _CLOUD_SECRET.search(text) or (name == "aws" and words[:2] == ["configure", "get"]):
+        a.add("critical", f"{name} reads secrets or credentials")
+        return
+    if name == "aws" and words[:1] == ["s3"]:
+        op = words[1] if len(words) > 1 else "ls"
+        if op == "ls":
+            a.add("read_only", "lists S3 objects")
+        elif op in ("cp", "sync", "mv") and len(words) >= 4:
+            src, dst = words[2], words[3]
+            if dst.startswith("s3://"):
+                a.add("high", f"uploads to {dst}")
+                if not src.startswith("s3://"):
+                    a.read(Word(src, src), cmd.cwd)
+            else:
+                a.add("network", f"downloads from {src}")
+                a.write(Word(dst, dst), cmd.cwd)
+            if op == "mv" or "--delete" in text:
+                a.add("high", "deletes objects")
+        else:
+            a.add("high", f"aws s3 {op} changes cloud storage")
+        return
+    verbs = words[1:] if name == "aws" else words
+    if name == "aws" and len(words) >= 2:
+        verbs = [words[1]]
+    elif name in (
+        "gcloud",
+        "az",
+        "doctl",
+        "flyctl",
+        "heroku",
+        "vercel",
+        "netlify",
+        "firebase",
+        "gsutil",
+        "oci",
+        "linode-cli",
+        "hcloud",
+    ):
+        verbs = words[-1:] if words else []
+        if name in ("gcloud", "az") and any(
+            w in ("list", "describe", "show", "get", "info", "get-iam-policy", "read")
+            for w in words
+        ):
+            verbs = ["list"]
+        if (
+            name in ("gcloud", "az")
+            and any(w in ("config",) for w in words[:1])
+            and any(w in ("list", "get", "get-value") for w in words)
+        ):
+            verbs = ["list"]
+    if not verbs or (verbs and _CLOUD_READ.match(verbs[0])):
+        a.add("read_only", f"{name} reads cloud state")
+    elif name in ("vercel", "netlify", "firebase", "heroku", "flyctl") and verbs[0] in (
+        "deploy",
+        "publish",
+    ):
+        a.add("high", f"{name} deploys")
+    else:
+        a.add("high", f"{name} changes cloud resources")
+
+
+_SQL_READ = re.compile(
+    r"^\s*(select|show|explain|describe|desc|with\s+\w+\s+as\s*\(\s*select|"
+    r"\\d|\\l|\\dt|\\du|\\conninfo|pragma\s+\w+\s*;?$|\.tables|\.schema|"
+    r"values|table\s)",
+    re.I,
+)
+
+
+def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    flags = {
+        "psql": ("-c", "--command"),
+        "mysql": ("-e", "--execute"),
+        "mariadb": ("-e", "--execute"),
+        "sqlite3": (),
+        "duckdb": ("-c",),
+        "clickhouse-client": ("-q", "--query"),
+        "cockroach": ("-e",),
+        "mongo": ("--eval",),
+        "mongosh": ("--eval",),
+        "redis-cli": (),
+        "sqlcmd": ("-Q", "-q"),
+    }.get(name, ())
+    opts, pos = split_opts(
+        args,
+        flags
+        + (
+            "-h",
+            "-p",
+            "-U",
+            "-d",
+            "-u",
+            "-P",
+            "-f",
+            "--file",
+            "--host",
+            "--port",
+            "-n",
+            "-a",
+            "--user",
+            "-D",
+            "--database",
+            "-S",
+        ),
+    )
+    queries = [w.value for w in _vals(opts, *flags)]
+    local_file = False
+    if name in ("sqlite3", "duckdb"):
+        db = pos[0] if pos else None
+        queries += [w.value for w in pos[1:2]]
+        if db is not None and a.place(db, cmd.cwd).zone in ("workspace", "scratch"):
+            local_file = True
+        elif db is not None:
+            a.read(db, cmd.cwd)
+    if name == "redis-cli":
+        rest = [w.value or "" for w in pos]
+        if rest and rest[0].upper() in (
+            "GET",
+            "KEYS",
+            "INFO",
+            "PING",
+            "SCAN",
+            "TTL",
+            "TYPE",
+            "EXISTS",
+            "HGET",
+            "HGETALL",
+            "LRANGE",
+            "SMEMBERS",
+            "DBSIZE",
+            "MONITOR-NO",
+            "LLEN",
+            "STRLEN",
+            "MGET",
+        ):
+            a.add("read_only", "reads a Redis database")
+        else:
+            a.add("high", "changes or opens a Redis database")
+        return
+    if _vals(opts, "-f", "--file"):
+        a.add("high" if not local_file else "workspace", f"{name} runs SQL from a file")
+        return
+    if not queries:
+        a.add("workspace" if local_file else "high", f"opens an interactive {name} session")
+        return
+    for q in queries:
+        if q is None:
+            a.add("high", "runs a query only known at run time")
+        elif name in ("mongo", "mongosh"):
+            if re.search(
+                r"(?i)\b(drop|remove|delete|update|insert|replace|rename|create|"
+                r"shutdown|eval|bulkWrite|findAndModify|findOneAnd)",
+                q,
+            ):
+                a.add("high", "changes a MongoDB database")
+            else:
+                a.add("read_only", "queries a MongoDB database")
+        elif all(_SQL_READ.match(part) for part in q.split(";") if part.strip()):
+            a.add("read_only", "runs a read-only query")
+        else:
+            a.add("workspace" if local_file else "high", f"changes a database ({_short(q)})")
+
+
+def h_pkg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    words = [w.value or "" for w in args if not (w.value or "").startswith("-")]
+    verb = words[0] if words else None
+    if verb in (
+        None,
+        "list",
+        "search",
+        "show",
+        "info",
+        "policy",
+        "depends",
+        "rdepends",
+        "showpkg",
+        "madison",
+        "query",
+        "-Q",
+        "-Ss",
+        "-Qi",
+        "-Si",
+        "outdated",
+        "deps",
+        "leaves",
+        "doctor",
+        "config",
+        "home",
+        "desc",
+        "uses",
+        "provides",
+        "whatprovides",
+        "repolist",
+        "check-update",
+        "--version",
+        "stanza",
+        "files",
+        "changelog",
+    ):
+        a.add("read_only", f"{name} {verb or ''} only reads")
+    elif verb in (
+        "install",
+        "add",
+        "reinstall",
+        "upgrade",
+        "update",
+        "-S",
+        "-Syu",
+        "fetch",
+        "download",
+        "source",
+        "tap",
+        "build-dep",
+        "dist-upgrade",
+        "full-upgrade",
+    ):
+        a.add("network", f"{name} {verb} installs system packages from the default repository")
+    elif verb in (
+        "remove",
+        "purge",
+        "autoremove",
+        "uninstall",
+        "erase",
+        "-R",
+        "-Rs",
+        "-Rns",
+        "rm",
+        "del",
+        "clean",
+        "autoclean",
+        "cleanup",
+    ):
+        a.add("high", f"{name} {verb} removes system software")
+    else:
+        a.add("high", f"{name} {verb} changes system packages")
+    if any((w.value or "").startswith(("http://", "https://")) for w in args):
+        a.add("high", f"{name} installs from a URL")
+
+
+def h_gh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    words = [w.value or "" for w in args if not (w.value or "").startswith("-")]
+    if not words:
+        a.add("read_only", "gh help")
+        return
+    group, verb = words[0], (words[1] if len(words) > 1 else "")
+    if group == "auth":
+        if verb in ("status",) and "--show-token" not in [w.value for w in args]:
+            a.add("read_only", "checks authentication")
+        else:
+            a.add("critical", "reads or changes GitHub credentials")
+        return
+    if group == "api":
+        methods = [
+            args[i + 1].value or ""
+            for i, w in enumerate(args[:-1])
+            if w.value in ("-X", "--method")
+        ]
+        if any(m.upper() != "GET" for m in methods) or any(
+            w.value in ("-f", "-F", "--field", "--raw-field", "--input") for w in args
+        ):
+            a.add("high", "gh api changes GitHub state")
+        else:
+            a.add("read_only", "gh api reads GitHub state")
+        return
+    if verb in (
+        "list",
+        "view",
+        "status",
+        "diff",
+        "checks",
+        "ls",
+        "watch",
+        "download-check",
+    ) or group in ("search", "browse-check", "status"):
+        a.add("read_only", f"gh {group} {verb} only reads")
+        return
+    if group in ("repo",) and verb in ("clone", "fork-check"):
+        a.add("network", "clones a repository")
+        return
+    if group in ("pr",) and verb in ("checkout",):
+        a.add("network", "fetches a pull request branch")
+        return
+    if group == "run" and verb == "download" or group == "release" and verb == "download":
+        a.add("network", f"gh {group} download fetches files")
+        return
+    a.add("high", f"gh {group} {verb} changes GitHub state")
+
+
+def h_ip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    values = [w.value or "" for w in args]
+    if any(
+        v
+        in (
+            "add",
+            "del",
+            "delete",
+            "set",
+            "flush",
+            "change",
+            "replace",
+            "up",
+            "down",
+            "netmask",
+            "route",
+            "mtu",
+        )
+        for v in values[1:]
+        if name != "ip" or v != "route"
+    ) and not (
+        name == "ip" and values[1:2] in (["show"], ["list"], []) and "route" not in values[2:]
+    ):
+        a.add("high", f"{name} changes network configuration")
+    else:
+        a.add("read_only", f"{name} shows network configuration")
+
+
+def h_hostname_date(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    values = [w.value or "" for w in args]
+    if name == "date" and any(v in ("-s", "--set") or v.startswith("--set") for v in values):
+        a.add("high", "sets the system clock")
+    elif name == "hostname" and [v for v in values if not v.startswith("-")]:
+        a.add("high", "changes the host name")
+    else:
+        a.add("read_only", "prints information")
+
+
+def h_history(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if any((w.value or "") in ("-c", "-d", "-w") for w in args):
+        a.add("workspace", "changes the shell history")
+    else:
+        a.add("read_only", "prints the shell history")
+
+
+def h_editor(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    a.add("high", f"{name} is an interactive editor and can run commands")
+
+
+def h_ssh_tools(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    values = [w.value or "" for w in args]
+    if name == "ssh-keygen" and any(v in ("-l", "-y", "-F", "-B") for v in values):
+        if "-y" in values:
+            a.add("critical", "derives key material from a private key")
+        else:
+            a.add("read_only", "shows key fingerprints")
+    elif name == "ssh-keyscan":
+        a.add("network", "fetches host keys")
+    elif name == "ssh-keygen":
+        a.add("high", "creates or changes SSH keys")
+    else:
+        a.add("critical", f"{name} uses or installs SSH credentials")
+
+
+def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    values = [w.value or "" for w in args]
+    sub = values[0] if values else ""
+    if sub in (
+        "version",
+        "help",
+        "list",
+        "ciphers",
+        "x509",
+        "dgst",
+        "speed",
+        "rand",
+        "crl",
+        "verify",
+        "asn1parse",
+        "s_client",
+        "base64",
+        "enc",
+        "sha256",
+        "md5",
+        "req",
+    ):
+        for i, v in enumerate(values):
+            if v in ("-in",) and i + 1 < len(args):
+                a.read(args[i + 1], cmd.cwd)
+            if v in ("-out",) and i + 1 < len(args):
+                a.write(args[i + 1], cmd.cwd)
+        a.add("network" if sub == "s_client" else "read_only", f"openssl {sub}")
+    else:
+        for i, v in enumerate(values):
+            if v in ("-in",) and i + 1 < len(args):
+                a.read(args[i + 1], cmd.cwd)
+            if v in ("-out",) and i + 1 < len(args):
+                a.write(args[i + 1], cmd.cwd)
+        a.add("workspace", f"openssl {sub} works with keys or certificates")
+
+
+def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-e",
+            "--regexp",
+            "-f",
+            "--file",
+            "-g",
+            "--glob",
+            "-t",
+            "--type",
+            "-T",
+            "--type-not",
+            "-m",
+            "--max-count",
+            "-A",
+            "-B",
+            "-C",
+            "--pre",
+            "--pre-glob",
+            "-r",
+            "--replace",
+            "-j",
+            "--threads",
+            "--max-depth",
+            "-d",
+            "--type-add",
+            "-M",
+            "--max-columns",
+            "--sort",
+            "--sortr",
+            "--ignore-file",
+            "--color",
+            "--colors",
+            "-E",
+            "--encoding",
+            "--engine",
+        ),
+    )
+    for pre in _vals(opts, "--pre"):
+        a.add("high", "rg --pre runs a program on every file")
+        if pre.value:
+            a.run_argv([Word(pre.value, pre.text), Word(None, "<file>")], cmd)
+    a.add("read_only", "searches files")
+    if not _has(opts, "-e", "--regexp", "-f", "--file", "--files", "--type-list") and pos:
+        pos = pos[1:]
+    for p in pos:
+        a.read(p, cmd.cwd)
+
+
+def h_less(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    _simple(name, SIMPLE["cat"], args, cmd, a)
+
+
+def h_true(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    a.add("read_only", f"{name} changes nothing")
+
+
+def h_mount(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if name == "mount" and not args:
+        a.add("read_only", "lists mounts")
+    else:
+        a.add("high", f"{name} changes mounted filesystems")
+
+
+def h_iptables(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    values = [w.value or "" for w in args]
+    if any(v in ("-L", "-S", "--list", "status", "show", "-nL", "-nvL") for v in values):
+        a.add("read_only", f"{name} lists rules")
+    else:
+        a.add("high", f"{name} changes the firewall")
+
+
+def _handlers() -> dict[str, Handler]:
+    table: dict[str, Handler] = {}
+    for n in _SHELLS:
+        table[n] = h_shell
+    for n in ("eval",):
+        table[n] = h_eval
+    for n in ("source", "."):
+        table[n] = h_source
+    table["trap"] = h_trap
+    for n in _WRAPPER_OPTS:
+        table[n] = h_wrapper
+    for n in ("sudo", "doas", "su", "pkexec", "run0", "chroot", "sudoedit"):
+        table[n] = h_privilege
+    table["xargs"] = h_xargs
+    table["parallel"] = h_xargs
+    table["rm"] = h_rm
+    table["shred"] = h_shred
+    table["wipe"] = h_shred
+    for n in ("cp", "mv", "install"):
+        table[n] = h_copy_move
+    table["rsync"] = h_rsync
+    for n in ("chmod", "chown", "chgrp", "setfacl", "chattr"):
+        table[n] = h_chmod
+    table["find"] = h_find
+    table["fd"] = h_fd
+    table["fdfind"] = h_fd
+    table["sed"] = h_sed
+    table["gsed"] = h_sed
+    for n in ("awk", "gawk", "mawk", "nawk"):
+        table[n] = h_awk
+    table["tar"] = h_tar
+    table["bsdtar"] = h_tar
+    table["unzip"] = h_unzip
+    table["7z"] = h_unzip
+    table["dd"] = h_dd
+    for n in (
+        "mkfs",
+        "mkfs.ext4",
+        "mkfs.ext3",
+        "mkfs.xfs",
+        "mkfs.btrfs",
+        "mkfs.vfat",
+        "mkfs.fat",
+        "mke2fs",
+        "mkswap",
+        "fdisk",
+        "sfdisk",
+        "gdisk",
+        "parted",
+        "wipefs",
+        "shutdown",
+        "reboot",
+        "halt",
+        "poweroff",
+        "init",
+        "telinit",
+        "useradd",
+        "userdel",
+        "usermod",
+        "passwd",
+        "chpasswd",
+        "groupadd",
+        "groupdel",
+        "visudo",
+        "adduser",
+        "deluser",
+        "insmod",
+        "rmmod",
+        "modprobe",
+        "sysctl",
+        "grub-install",
+        "update-grub",
+        "cryptsetup",
+        "lvremove",
+        "vgremove",
+        "pvremove",
+        "zpool",
+        "kexec",
+        "setenforce",
+        "launchctl",
+        "diskutil",
+        "nvram",
+        "csrutil",
+        "bcdedit",
+        "format",
+        "efibootmgr",
+        "swapoff",
+        "swapon",
+        "losetup",
+        "debugfs",
+        "tune2fs",
+        "e2fsck",
+        "fsck",
+        "xfs_repair",
+        "mkfs.ntfs",
+        "blkdiscard",
+        "hdparm",
+        "sgdisk",
+    ):
+        table[n] = h_system
+    for n in ("kill", "pkill", "killall", "xkill", "skill"):
+        table[n] = h_kill
+    table["systemctl"] = h_systemctl
+    table["service"] = h_systemctl
+    table["crontab"] = h_crontab
+    for n in ("at", "batch", "atq", "atrm"):
+        table[n] = h_at
+    table["ssh"] = h_ssh
+    table["mosh"] = h_ssh
+    for n in ("scp", "sftp"):
+        table[n] = h_scp
+    for n in ("curl", "http", "https", "xh", "curlie"):
+        table[n] = h_curl
+    table["wget"] = h_wget
+    table["aria2c"] = h_wget
+    for n in ("nc", "ncat", "netcat", "socat", "telnet"):
+        table[n] = h_netcat
+    table["git"] = h_git
+    table["python"] = h_python
+    for n in (
+        "node",
+        "nodejs",
+        "perl",
+        "ruby",
+        "php",
+        "lua",
+        "Rscript",
+        "osascript",
+        "deno",
+        "bun",
+        "pwsh",
+        "powershell",
+        "tclsh",
+        "julia",
+        "java",
+        "groovy",
+        "scala",
+        "jshell",
+        "irb",
+    ):
+        table[n] = h_interp
+    for n in ("pip", "pip3", "pipx"):
+        table[n] = h_pip
+    table["uv"] = h_uv
+    table["uvx"] = h_uv
+    for n in ("npm", "yarn", "pnpm"):
+        table[n] = h_npm
+    for n in ("npx", "pnpx", "bunx"):
+        table[n] = h_npx
+    table["cargo"] = h_cargo
+    table["go"] = h_go
+    for n in ("make", "gmake"):
+        table[n] = h_make
+    for n in (
+        "mvn",
+        "mvnw",
+        "gradle",
+        "gradlew",
+        "sbt",
+        "rake",
+        "dotnet",
+        "poetry",
+        "pipenv",
+        "hatch",
+        "pdm",
+        "composer",
+        "bundle",
+        "mix",
+        "swift",
+        "flutter",
+        "dart",
+    ):
+        table[n] = h_buildtool
+    for n in _WORKSPACE_TOOLS + ["pre-commit"]:
+        table.setdefault(n, h_workspace_tool)
+    for n in ("docker", "podman", "docker-compose", "podman-compose", "nerdctl"):
+        table[n] = h_docker
+    for n in ("kubectl", "oc", "k9s", "kubectx", "kubens"):
+        table[n] = h_kubectl
+    table["helm"] = h_helm
+    for n in ("terraform", "tofu", "terragrunt", "pulumi"):
+        table[n] = h_terraform
+    for n in (
+        "aws",
+        "gcloud",
+        "az",
+        "gsutil",
+        "doctl",
+        "flyctl",
+        "fly",
+        "heroku",
+        "vercel",
+        "netlify",
+        "firebase",
+        "oci",
+        "hcloud",
+        "linode-cli",
+        "wrangler",
+        "serverless",
+        "sls",
+        "cdk",
+        "sam",
+        "eb",
+        "ansible-playbook",
+        "ansible",
+    ):
+        table[n] = h_cloud
+    for n in (
+        "psql",
+        "mysql",
+        "mariadb",
+        "sqlite3",
+        "duckdb",
+        "clickhouse-client",
+        "cockroach",
+        "mongo",
+        "mongosh",
+        "redis-cli",
+        "sqlcmd",
+    ):
+        table[n] = h_sql
+    for n in (
+        "apt",
+        "apt-get",
+        "yum",
+        "dnf",
+        "pacman",
+        "brew",
+        "snap",
+        "zypper",
+        "apk",
+        "port",
+        "flatpak",
+        "dpkg",
+        "rpm",
+        "conda",
+        "mamba",
+        "micromamba",
+        "gem",
+        "nix-env",
+        "choco",
+        "winget",
+        "scoop",
+        "asdf",
+        "mise",
+        "rustup",
+        "nvm",
+        "pyenv",
+        "sdk",
+    ):
+        table[n] = h_pkg
+    table["gh"] = h_gh
+    table["glab"] = h_gh
+    table["hub"] = h_gh
+    table["ip"] = h_ip
+    table["ifconfig"] = h_ip
+    table["route"] = h_ip
+    table["date"] = h_hostname_date
+    table["hostname"] = h_hostname_date
+    table["history"] = h_history
+    for n in (
+        "vim",
+        "vi",
+        "nvim",
+        "nano",
+        "emacs",
+        "ed",
+        "ex",
+        "pico",
+        "micro",
+        "code",
+        "subl",
+        "xdg-open",
+        "open",
+        "gedit",
+        "kate",
+        "joe",
+        "mcedit",
+    ):
+        table[n] = h_editor
+    for n in (
+        "ssh-keygen",
+        "ssh-add",
+        "ssh-copy-id",
+        "ssh-agent",
+        "ssh-keyscan",
+        "gpg",
+        "gpg2",
+        "security",
+        "keyctl",
+        "pass",
+        "op",
+        "vault",
+        "bw",
+        "lpass",
+        "secret-tool",
+    ):
+        table[n] = h_ssh_tools
+    table["openssl"] = h_openssl
+    table["rg"] = h_rg
+    for n in ("true", "false", ":", "sleep", "wait", "exit", "return", "break", "continue"):
+        table[n] = h_true
+    for n in ("mount", "umount"):
+        table[n] = h_mount
+    for n in ("iptables", "ip6tables", "nft", "ufw", "firewall-cmd", "pfctl"):
+        table[n] = h_iptables
+    return table
+
+
+HANDLERS: MappingProxyType[str, Handler] = MappingProxyType(_handlers())

@@ -1,0 +1,186 @@
+"""Deterministic risk classification of a shell command.
+
+The command is parsed (shell_parse), every simple command it would run is classified with
+per-program knowledge (programs), and the tier is the highest found. Each finding names the
+part of the command that set it, so a user reading the decision sees why.
+"""
+
+from __future__ import annotations
+
+import os.path
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wakeful.policy import path_risk
+from wakeful.policy.shell_parse import MAX_DEPTH, SimpleCommand, Word, parse_script, resolve_path
+from wakeful.policy.types import Tier
+
+MAX_REASONS = 6
+
+
+@dataclass(frozen=True)
+class Classification:
+    """`parsed` is False when the command did not parse: it is never allowed automatically."""
+
+    tier: Tier
+    reasons: tuple[str, ...]
+    parsed: bool = True
+    programs: tuple[str, ...] = ()
+
+
+@dataclass
+class Analyzer:
+    """Collects findings for one command; handlers in `programs` call back into it."""
+
+    workspace: str
+    home: str
+    depth: int = 0
+    findings: list[tuple[Tier, str]] = field(default_factory=list)
+    programs: list[str] = field(default_factory=list)
+    parsed: bool = True
+    part: str = ""
+
+    # ---- findings ----------------------------------------------------------------------
+    def add(self, tier: Tier, message: str, part: str | None = None) -> None:
+        where = _clip(part if part is not None else self.part)
+        self.findings.append(
+            (tier, f"{tier}: `{where}` {message}" if where else f"{tier}: {message}")
+        )
+
+    def tier(self) -> Tier:
+        best: Tier = "read_only"
+        for tier, _ in self.findings:
+            best = path_risk.tier_max(best, tier)
+        return best
+
+    def reasons(self) -> tuple[str, ...]:
+        ordered = sorted(
+            enumerate(self.findings), key=lambda item: (-path_risk.tier_rank(item[1][0]), item[0])
+        )
+        seen: list[str] = []
+        for _, (_, text) in ordered:
+            if text not in seen:
+                seen.append(text)
+            if len(seen) >= MAX_REASONS:
+                break
+        return tuple(seen)
+
+    # ---- paths -------------------------------------------------------------------------
+    def resolve(self, word: Word | str | None, cwd: str | None) -> str | None:
+        value = word.value if isinstance(word, Word) else word
+        if value is None:
+            return None
+        if value.startswith(("/", "~")):
+            return resolve_path(value, "/", self.home)
+        if cwd is None:
+            return None
+        return resolve_path(value, cwd, self.home)
+
+    def place(self, word: Word | str | None, cwd: str | None) -> path_risk.Place:
+        return path_risk.place_of(self.resolve(word, cwd), self.workspace, self.home)
+
+    def read(self, word: Word, cwd: str | None) -> None:
+        if word.fd:
+            return
+        tier, msg = path_risk.read_tier(self.place(word, cwd))
+        self.add(tier, msg)
+
+    def write(self, word: Word | None, cwd: str | None) -> None:
+        if word is not None and word.fd:
+            return
+        tier, msg = path_risk.write_tier(self.place(word, cwd))
+        self.add(tier, msg)
+
+    def delete(self, word: Word, cwd: str | None, recursive: bool) -> None:
+        value = word.value
+        glob_all = False
+        target: Word | str | None = word
+        if value is not None and _has_glob(os.path.basename(value.rstrip("/")) or value):
+            base = os.path.basename(value.rstrip("/"))
+            glob_all = (
+                base in ("*", ".*", "*.*", "**", "{*,.*}")
+                or base.startswith("*")
+                and len(base) <= 2
+            )
+            parent = os.path.dirname(value.rstrip("/")) or "."
+            target = parent
+            place = self.place(target, cwd)
+            if glob_all:
+                tier, msg = path_risk.delete_tier(place, True, glob_all=True)
+                if place.is_workspace or place.is_home or place.is_root or place.contains_workspace:
+                    tier = "high" if place.is_workspace else "critical"
+                    msg = f"deletes everything in {place.label} (mass deletion)"
+                self.add(tier, msg)
+                return
+            self.add(*path_risk.delete_tier(place, recursive))
+            return
+        self.add(*path_risk.delete_tier(self.place(target, cwd), recursive))
+
+    # ---- nesting -----------------------------------------------------------------------
+    def run_script(self, source: str, cwd: str | None, context: str) -> None:
+        """Classify shell source that another command will run (sh -c, eval, heredoc...)."""
+        if self.depth >= MAX_DEPTH:
+            self.add("critical", f"nests shell code more than {MAX_DEPTH} levels deep ({context})")
+            return
+        saved = self.part
+        analyze(source, self, cwd=cwd, depth=self.depth + 1)
+        self.part = saved
+
+    def run_argv(self, argv: list[Word], cmd: SimpleCommand) -> None:
+        """Classify a command another command runs (sudo X, xargs X, find -exec X ...)."""
+        from wakeful.policy.programs import classify_argv
+
+        if self.depth >= MAX_DEPTH:
+            self.add("critical", "nests commands too deeply to analyse")
+            return
+        self.depth += 1
+        try:
+            classify_argv(argv, cmd, self)
+        finally:
+            self.depth -= 1
+
+
+def _has_glob(text: str) -> bool:
+    return any(ch in text for ch in "*?[")
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> None:
+    from wakeful.policy.programs import classify_simple
+
+    script = parse_script(source, cwd, analyzer.home, depth=depth)
+    if script.errors:
+        analyzer.parsed = False
+        for error in script.errors:
+            analyzer.add(
+                "high",
+                f"cannot be parsed ({error}); it is never allowed automatically",
+                part=source,
+            )
+    if not script.commands and not script.errors:
+        return
+    for cmd in script.commands:
+        analyzer.part = cmd.text
+        classify_simple(cmd, analyzer)
+
+
+def classify_command(command: str, workspace: Path, home: Path | None = None) -> Classification:
+    """The risk tier of a shell command run in `workspace`, with the reasons for it."""
+    ws = os.path.normpath(os.path.realpath(str(workspace)))
+    home_dir = os.path.normpath(str(home if home is not None else Path.home()))
+    analyzer = Analyzer(ws, home_dir)
+    if not command.strip():
+        return Classification("read_only", ("read_only: empty command runs nothing",))
+    analyze(command, analyzer, cwd=ws, depth=0)
+    if not analyzer.findings:
+        analyzer.add("read_only", "runs nothing that changes state", part=command)
+    return Classification(
+        analyzer.tier(),
+        analyzer.reasons(),
+        analyzer.parsed,
+        tuple(dict.fromkeys(analyzer.programs)),
+    )

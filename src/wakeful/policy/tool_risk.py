@@ -1,0 +1,75 @@
+"""Tier of any tool call, from the RiskInput the tool declared.
+
+Shell commands go to the shell classifier; file tools are judged by where their paths lie
+(workspace, outside, secrets); memory and delegation tools have fixed tiers. A tool's own
+`read_only` claim can never make a call look safer than its paths say.
+"""
+
+from __future__ import annotations
+
+import os.path
+from pathlib import Path
+
+from wakeful.policy import path_risk
+from wakeful.policy.shell import Classification, classify_command
+from wakeful.policy.types import RiskInput, Tier
+
+
+def resolve_tool_path(path: str, workspace: str, home: str) -> str:
+    expanded = home + path[1:] if path == "~" or path.startswith("~/") else path
+    if not os.path.isabs(expanded):
+        expanded = os.path.join(workspace, expanded)
+    return os.path.normpath(os.path.realpath(expanded))
+
+
+def classify_risk(risk: RiskInput, workspace: Path, home: Path | None = None) -> Classification:
+    ws = os.path.normpath(os.path.realpath(str(workspace)))
+    home_dir = os.path.normpath(str(home if home is not None else Path.home()))
+    if risk.kind == "shell":
+        result = classify_command(risk.command or "", Path(ws), Path(home_dir))
+        if risk.network and path_risk.tier_rank(result.tier) < path_risk.tier_rank("network"):
+            return Classification(
+                "network",
+                ("network: the tool declares network access", *result.reasons),
+                result.parsed,
+                result.programs,
+            )
+        return result
+    findings: list[tuple[Tier, str]] = []
+    if risk.kind in ("read", "write"):
+        if not risk.paths:
+            findings.append(
+                ("read_only" if risk.kind == "read" else "workspace", f"{risk.tool} names no path")
+            )
+        for raw in risk.paths:
+            place = path_risk.place_of(resolve_tool_path(raw, ws, home_dir), ws, home_dir)
+            tier, msg = (
+                path_risk.read_tier(place) if risk.kind == "read" else path_risk.write_tier(place)
+            )
+            findings.append((tier, f"{risk.tool} {msg}"))
+    elif risk.kind == "memory":
+        findings.append(
+            ("read_only", f"{risk.tool} reads memory")
+            if risk.read_only
+            else ("workspace", f"{risk.tool} changes project memory")
+        )
+    elif risk.kind == "delegate":
+        findings.append(
+            ("workspace", f"{risk.tool} starts a sub-agent whose calls are checked on their own")
+        )
+    else:
+        findings.append(
+            ("read_only", f"{risk.tool} only changes session state")
+            if risk.read_only
+            else ("workspace", f"{risk.tool} changes local state")
+        )
+        for raw in risk.paths:
+            place = path_risk.place_of(resolve_tool_path(raw, ws, home_dir), ws, home_dir)
+            findings.append(path_risk.write_tier(place))
+    if risk.network:
+        findings.append(("network", f"{risk.tool} uses the network"))
+    tier: Tier = "read_only"
+    for t, _ in findings:
+        tier = path_risk.tier_max(tier, t)
+    ordered = sorted(findings, key=lambda f: -path_risk.tier_rank(f[0]))
+    return Classification(tier, tuple(f"{t}: {m}" for t, m in ordered))
