@@ -1,11 +1,13 @@
 """The restricted dreamer: a model merges the clusters that deterministic rules could not.
 
-It is a normal agent loop with a narrow tool set (read, glob, grep, the memory tools and
-`merge_memories`) behind a policy that denies every other tool and every risk kind other
-than reads and memory, *before* the project policy is consulted. So a model that tries to
-run a shell command or write a file is refused by the policy layer, whatever its prompt
-says. Each run gets a batch of clusters; the model either merges a cluster into one
-rewritten memory with `merge_memories` or leaves it alone.
+It is a normal agent loop that may use only read, glob, grep, the memory tools and
+`merge_memories`; every call goes through two gates: an allow-list that denies every other tool and every
+risk kind other than reads and memory, then the policy layer's own `Policy.restricted`
+(which allows only those tools, and of them only memory calls and calls it classifies
+read-only, and audits each decision). So a model that tries to run a shell command or
+write a file is refused by policy, whatever its prompt says. Each run gets a batch of
+clusters; the model either merges a cluster into one rewritten memory with
+`merge_memories` or leaves it alone.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ commands or edit files. When every cluster is handled, reply with a one-line sum
 
 
 class RestrictedPolicy:
-    """Allow-list first: anything outside it is denied; what passes goes to `inner`."""
+    """The dreamer's policy: `inner` (the policy layer's restricted policy) decides, and an
+    allow-list of tools, risk kinds and workspace paths turns anything else into a deny."""
 
     def __init__(
         self,
@@ -75,13 +78,17 @@ class RestrictedPolicy:
         return None
 
     async def decide(self, risk: RiskInput, ctx: Any) -> Decision:
-        decision = self._check(risk)
-        if decision is None:
-            if self.inner is not None:
-                decision = await self.inner.decide(risk, ctx)
-            else:
-                decision = Decision("read_only" if risk.read_only else "workspace", "allow",
-                                    ["allowed for the dreamer"])  # fmt: skip
+        """The policy layer decides (and audits); the allow-list can only tighten it."""
+        mine = self._check(risk)
+        if self.inner is not None:
+            decision = await self.inner.decide(risk, ctx)
+            if decision.decision != "deny" and mine is not None:
+                decision = mine
+        elif mine is not None:
+            decision = mine
+        else:
+            tier = "read_only" if risk.read_only else "workspace"
+            decision = Decision(tier, "allow", ["allowed for the dreamer"])  # type: ignore[arg-type]
         self.decisions.append((risk, decision))
         if self.audit is not None:
             self.audit(risk, decision)
@@ -201,10 +208,17 @@ async def merge_clusters(
     result = ModelMergeResult()
     ids = {r.id for c in clusters for r in c}
     merge_tool = MergeMemoriesTool(apply, ids)
-    tools: list[Tool] = [t for t in default_tools() if t.name in READ_ONLY_FILE_TOOLS]
-    tools += [t for t in memory_tools() if t.name in DREAM_MEMORY_TOOLS]
-    tools.append(merge_tool)
-    allowed = {t.name for t in tools}
+    # The dreamer sees the ordinary tool set; what it may use is the policy's business, so
+    # a call to bash or write reaches the policy and is refused there, not by omission.
+    tools: list[Tool] = [*default_tools(), *memory_tools(), merge_tool]
+    allowed = {t.name for t in tools if t.name in READ_ONLY_FILE_TOOLS | DREAM_MEMORY_TOOLS}
+    if inner_policy is None:
+        from pathlib import Path
+
+        from wakeful.policy.decision import Policy
+
+        home = Path(config.env.get("HOME") or Path.home())
+        inner_policy = Policy.restricted(paths, allowed, home=home)
     policy = RestrictedPolicy(allowed, str(paths.workspace), inner=inner_policy)
     ctx = ToolContext(paths=paths, config=config, session_id="dream", cwd=paths.workspace)
     if memory is not None:

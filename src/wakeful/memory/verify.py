@@ -1,9 +1,9 @@
 """Verification: a pure function of a memory record and the workspace, no model call.
 
 For each anchor, in order: the text unchanged where it was (`fresh`); the same text
-elsewhere in the file, in the file git says it was renamed to, or anywhere in the tree
-(`moved`, with the new location); the file still there but the text changed (`drifted`,
-naming the changed lines); the file gone and the text nowhere (`orphaned`). A record
+elsewhere in the file or anywhere in the tree (`moved`, with the new location); the file
+still there, or renamed according to git, but the text changed (`drifted`, naming the
+changed lines); the file gone and the text nowhere (`orphaned`). A record
 with no anchors is `unanchored`. The worst anchor verdict is the record's verdict.
 """
 
@@ -40,16 +40,6 @@ def check_anchor(anchor: Anchor, view: WorkspaceView) -> AnchorCheck:
         if start is not None:
             return _moved(anchor, anchor.path, start, size, entry)
 
-    renamed_to = (
-        _follow_renames(view.renames(anchor.commit), anchor.path) if entry is None else None
-    )
-    if renamed_to:
-        target = view.file(renamed_to)
-        if target is not None:
-            start = _find_in_file(anchor, target, size)
-            if start is not None:
-                return _moved(anchor, renamed_to, start, size, target)
-
     found = _find_in_tree(anchor, view, size)
     if found is not None:
         rel, start = found
@@ -59,16 +49,18 @@ def check_anchor(anchor: Anchor, view: WorkspaceView) -> AnchorCheck:
 
     if entry is not None:
         return _drifted(anchor, anchor.path, entry)
-    if renamed_to:
-        target = view.file(renamed_to)
-        if target is not None:
-            check = _drifted(anchor, renamed_to, target)
-            return AnchorCheck(
-                anchor,
-                "drifted",
-                changed_lines=check.changed_lines,
-                note=f"renamed to {renamed_to}; {check.note}",
-            )
+    # The file is gone and its text is nowhere as it was. If git saw the file renamed,
+    # the text changed at the new path: that is drift, not loss.
+    renamed_to = _follow_renames(view.renames(anchor.commit), anchor.path)
+    target = view.file(renamed_to) if renamed_to else None
+    if renamed_to and target is not None:
+        check = _drifted(anchor, renamed_to, target)
+        return AnchorCheck(
+            anchor,
+            "drifted",
+            changed_lines=check.changed_lines,
+            note=f"renamed to {renamed_to}; {check.note}",
+        )
     return AnchorCheck(anchor, "orphaned", note=f"{anchor.path} is gone")
 
 

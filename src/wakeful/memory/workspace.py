@@ -3,7 +3,8 @@
 Verifying thousands of memories must cost stats and hashes, not reads: each file's
 normalised lines and line hashes are cached by (path, mtime, size), and a line-hash index
 over the whole tree (built only when some anchor is not where it was) finds moved text.
-A batch (`begin()`) stats each file at most once.
+A batch (`begin()`) stats each file at most once; git's rename list is reused until the
+git index or HEAD changes.
 """
 
 from __future__ import annotations
@@ -88,53 +89,66 @@ class WorkspaceView:
         self._files: dict[str, FileEntry] = {}
         self._seen: dict[str, FileEntry | None] = {}
         self._index: dict[str, list[tuple[str, int]]] | None = None
-        self._index_key: frozenset[tuple[str, int, int]] | None = None
+        self._index_files: dict[str, FileEntry] | None = None
         self._index_fresh = False
         self._renames: dict[str | None, dict[str, str]] = {}
+        self._renames_key: tuple[int, ...] | None = None
+        self._root = str(root)
 
     def begin(self) -> None:
         """Start a verification batch: later reads re-stat files once."""
         self._seen = {}
         self._index_fresh = False
-        self._renames = {}
+        key = self._git_key()
+        if key is None or key != self._renames_key:
+            self._renames = {}
+        self._renames_key = key
 
     def file(self, rel: str) -> FileEntry | None:
         if rel in self._seen:
             return self._seen[rel]
-        entry = self._stat_and_load(rel)
+        try:
+            st = os.stat(f"{self._root}/{rel}")
+        except OSError:
+            st = None
+        entry = self._load_with(rel, st)
         self._seen[rel] = entry
         return entry
 
-    def _stat_and_load(self, rel: str) -> FileEntry | None:
-        path = self.root / rel
-        try:
-            st = path.stat()
-        except OSError:
-            self._files.pop(rel, None)
-            return None
-        if not _is_regular(st):
+    def _load_with(self, rel: str, st: os.stat_result | None) -> FileEntry | None:
+        if st is None or not _is_regular(st):
             self._files.pop(rel, None)
             return None
         cached = self._files.get(rel)
         if cached is not None and cached.mtime_ns == st.st_mtime_ns and cached.size == st.st_size:
             return cached
-        entry = _load(path, st)
+        entry = _load(self.root / rel, st)
         if entry is None:
             self._files.pop(rel, None)
         else:
             self._files[rel] = entry
         return entry
 
-    def walk(self) -> list[str]:
-        """Workspace-relative paths of candidate text files, skipping tool and build dirs."""
-        out: list[str] = []
-        root = str(self.root)
-        cut = len(root) + 1
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS]
-            prefix = dirpath[cut:].replace(os.sep, "/")
-            for name in filenames:
-                out.append(f"{prefix}/{name}" if prefix else name)
+    def walk(self) -> dict[str, os.stat_result]:
+        """Candidate text files (workspace-relative) with their stats, skipping tool dirs."""
+        out: dict[str, os.stat_result] = {}
+        stack = [("", self._root)]
+        while stack:
+            prefix, directory = stack.pop()
+            try:
+                entries = list(os.scandir(directory))
+            except OSError:
+                continue
+            for item in entries:
+                rel = f"{prefix}{item.name}"
+                try:
+                    if item.is_dir(follow_symlinks=False):
+                        if item.name not in IGNORED_DIRS:
+                            stack.append((rel + "/", item.path))
+                    elif item.is_file(follow_symlinks=True):
+                        out[rel] = item.stat(follow_symlinks=True)
+                except OSError:
+                    continue
         return out
 
     def index(self) -> dict[str, list[tuple[str, int]]]:
@@ -142,12 +156,22 @@ class WorkspaceView:
         if self._index is not None and self._index_fresh:
             return self._index
         entries: dict[str, FileEntry] = {}
-        for rel in self.walk():
-            entry = self.file(rel)
+        for rel, st in self.walk().items():
+            if rel in self._seen:
+                entry = self._seen[rel]
+            else:
+                entry = self._load_with(rel, st)
+                self._seen[rel] = entry
             if entry is not None:
                 entries[rel] = entry
-        key = frozenset((rel, e.mtime_ns, e.size) for rel, e in entries.items())
-        if self._index is None or key != self._index_key:
+        previous = self._index_files
+        unchanged = (
+            self._index is not None
+            and previous is not None
+            and previous.keys() == entries.keys()
+            and all(previous[rel] is entry for rel, entry in entries.items())
+        )
+        if not unchanged:
             index: dict[str, list[tuple[str, int]]] = {}
             for rel, entry in entries.items():
                 for i, h in enumerate(entry.hashes):
@@ -157,9 +181,23 @@ class WorkspaceView:
                     else:
                         bucket.append((rel, i))
             self._index = index
-            self._index_key = key
+            self._index_files = entries
         self._index_fresh = True
         return self._index
+
+    def _git_key(self) -> tuple[int, ...] | None:
+        """Changes whenever the git index or HEAD's reflog does; None outside a plain repo."""
+        parts: list[int] = []
+        for name in ("index", "logs/HEAD", "HEAD"):
+            try:
+                st = os.stat(f"{self._root}/.git/{name}")
+            except OSError:
+                if name == "HEAD":
+                    return None
+                parts += [0, 0]
+                continue
+            parts += [st.st_mtime_ns, st.st_size]
+        return tuple(parts)
 
     def renames(self, commit: str | None) -> dict[str, str]:
         """old path -> new path that git detected as renames (staged, or since `commit`)."""
