@@ -236,20 +236,20 @@ class Compactor:
                 cut = c
                 break
         span = messages[a + 1 : cut]
-        summary = await self._summarise(messages[:cut])
+        summary = await self._summarise(messages[:cut], span)
         summary = summary.strip()[: self.settings.summary_chars] or extractive_summary(span)
         merged = Message(
             messages[a].role, [*messages[a].content, TextBlock(SUMMARY_HEADER + summary)]
         )
         return [*messages[:a], merged, *messages[cut:]], len(span), a
 
-    async def _summarise(self, upto: list[Message]) -> str:
+    async def _summarise(self, upto: list[Message], span: list[Message]) -> str:
         if self.summarizer is None:
-            return extractive_summary(upto[self.protect :])
+            return extractive_summary(span)
         try:
             return await self.summarizer(upto)
         except Exception as exc:  # a failed summary must not take the turn down
-            return extractive_summary(upto[self.protect :]) + f"\n(model summary failed: {exc})"
+            return extractive_summary(span) + f"\n(model summary failed: {exc})"
 
 
 def _first_difference(a: list[Message], b: list[Message]) -> int:
