@@ -189,26 +189,3 @@ def text_of_last_user(request: Request) -> str:
     last = request.messages[-1]
     return "".join(b.text for b in last.content if isinstance(b, TextBlock))
 
-
-def _ensure_decision_context() -> None:
-    """TEMPORARY: the dispatcher imports policy.decision.DecisionContext, which the policy
-    area has not landed yet; remove once wakeful/policy/decision.py exists."""
-    import importlib.util
-    import sys
-    import types
-    from dataclasses import dataclass as _dc
-
-    if importlib.util.find_spec("wakeful.policy.decision") is not None:
-        return
-
-    @_dc
-    class DecisionContext:
-        session_id: str = ""
-        user_messages: list[str] = field(default_factory=list)
-
-    module = types.ModuleType("wakeful.policy.decision")
-    module.DecisionContext = DecisionContext  # type: ignore[attr-defined]
-    sys.modules["wakeful.policy.decision"] = module
-
-
-_ensure_decision_context()
