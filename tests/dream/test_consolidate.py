@@ -22,7 +22,9 @@ A = Anchor("src/retry.py", 10, 12, "a" * 64)
 B = Anchor("src/config.py", 3, 3, "b" * 64)
 
 
-def rec(mid: str, text: str, created: float, anchors: tuple[Anchor, ...] = (), type: str = "project") -> MemoryRecord:
+def rec(
+    mid: str, text: str, created: float, anchors: tuple[Anchor, ...] = (), type: str = "project"
+) -> MemoryRecord:
     return MemoryRecord(id=mid, type=type, text=text, anchors=anchors, created=created)  # type: ignore[arg-type]
 
 

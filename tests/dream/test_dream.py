@@ -6,6 +6,8 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 from wakeful.core.config import Config
 from wakeful.core.paths import Paths
 from wakeful.memory.dream import DreamOptions, maybe_dream_in_background, run_dream
@@ -173,8 +175,15 @@ def test_index_stays_within_caps_and_demotes_least_used(ws: tuple[Paths, Config]
     assert favourite in (paths.memory_dir / "project.md").read_text()
 
 
-def test_background_trigger_checks_gates_then_spawns(ws: tuple[Paths, Config]) -> None:
+def test_background_trigger_checks_gates_then_spawns(
+    ws: tuple[Paths, Config], home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     paths, config = ws
+    # The detached child reads its environment like the CLI does: point it at the test home.
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
+    monkeypatch.delenv("WAKEFUL_HOME", raising=False)
+    monkeypatch.delenv("WAKEFUL_MODEL", raising=False)
     add_memory(paths, "The linter is ruff")
     assert maybe_dream_in_background(paths, config) is False  # no sessions yet
     for i in range(5):
@@ -194,7 +203,7 @@ def test_background_trigger_checks_gates_then_spawns(ws: tuple[Paths, Config]) -
     else:
         raise AssertionError(f"background dream did not report: {log.read_text()!r}")
     assert report["skipped"] is False
-    assert report["counts"]["created"] == 1
+    assert report["counts"]["created"] == 1, json.dumps(report["phases"])
     assert maybe_dream_in_background(paths, config) is False  # nothing new now
 
 
