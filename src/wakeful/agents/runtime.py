@@ -49,6 +49,7 @@ class Runtime:
     policy: Any
     memory: Any = None
     notices: list[str] = field(default_factory=list)
+    dream_on_close: bool = True
 
     @property
     def session_id(self) -> str:
@@ -59,6 +60,17 @@ class Runtime:
         if self.memory is not None:
             self.memory.close()
         await self.provider.aclose()
+        if self.dream_on_close:
+            self._maybe_dream()
+
+    def _maybe_dream(self) -> None:
+        """Start a background dream if its gates pass; closing never fails because of it."""
+        try:
+            from wakeful.memory.dream import maybe_dream_in_background
+
+            maybe_dream_in_background(self.paths, self.config)
+        except Exception:
+            pass
 
 
 def build_tools(config: Config) -> list[Tool]:
