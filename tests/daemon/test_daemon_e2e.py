@@ -249,6 +249,8 @@ def test_daily_cap_pauses_jobs_and_notifies_by_webhook(ws: Workspace) -> None:
         finished = next(e for e in received if e["event"] == "run_finished")
         assert finished["job"] == "often" and finished["run"]["state"] == "ok"
         assert "daily cap reached" in ws.journal()
+        status = ws.status()
+        assert status["capped"] is True and status["today_tokens"] >= 1
     finally:
         server.shutdown()
 

@@ -175,6 +175,7 @@ def daemon_status(
             "started": started if pid is not None else None,
             "today_cost": round(cost, 6),
             "today_tokens": tokens,
+            "capped": _capped(_settings(cfg), tokens, cost),
             "active_runs": active,
             "log": str(files.log),
             "journal": str(paths.journal),
@@ -188,10 +189,19 @@ def daemon_status(
     typer.echo(f"wakeful daemon: {state}")
     typer.echo(f"  workspace:  {paths.workspace}")
     typer.echo(f"  last tick:  {_clock(last_tick)}")
-    typer.echo(f"  today:      ${cost:.4f}, {tokens} tokens")
+    held = " (daily cap reached: jobs held until midnight)" if data["capped"] else ""
+    typer.echo(f"  today:      ${cost:.4f}, {tokens} tokens{held}")
     typer.echo(f"  jobs:       {len(jobs)} ({len(active)} running)")
     for job in data["jobs"]:
         typer.echo(f"    {job['name']:<20} {job['status']:<7} {job['schedule']}")
+
+
+def _capped(settings: Any, tokens: int, cost: float) -> bool:
+    """Whether today's usage has reached a daily cap, so jobs are held until midnight."""
+    return bool(
+        (settings.daily_token_cap and tokens >= settings.daily_token_cap)
+        or (settings.daily_cost_cap and cost >= settings.daily_cost_cap)
+    )
 
 
 @daemon_app.command("logs")
