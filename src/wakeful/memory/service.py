@@ -11,6 +11,7 @@ to the project store. Recall and listing read both.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 
@@ -60,6 +61,7 @@ class MemoryService:
         self.view = WorkspaceView(paths.workspace)
         self.files = MemoryFiles(paths.memory_dir)
         self._snapshot: str | None = None
+        self._verify_lock = threading.Lock()  # recall may run in worker threads
         self._commit: str | None | bool = False  # False: not looked up yet
 
     @classmethod
@@ -289,6 +291,10 @@ class MemoryService:
         Moved anchors are relocated in the store; the returned records carry them.
         """
         todo = list(records) if records is not None else self.list()
+        with self._verify_lock:
+            return self._verify(todo)
+
+    def _verify(self, todo: list[MemoryRecord]) -> list[tuple[MemoryRecord, Verification]]:
         self.view.begin()
         now = self.clock()
         results: list[tuple[MemoryRecord, Verification]] = []
