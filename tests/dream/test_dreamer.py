@@ -111,3 +111,17 @@ def test_idle_dream_makes_zero_model_calls(git_repo: Path, cli, script) -> None:
     assert data["skipped"] is True and data["reason"].startswith("nothing new")
     assert data["model"]["calls"] == 0
     assert len(log.read_text().splitlines()) == 1  # no request was sent
+
+
+def test_clusters_the_model_left_alone_are_not_sent_again(
+    ws: tuple[Paths, Config], tmp_path: Path
+) -> None:
+    paths, config = ws
+    _cluster(paths)
+    spec = _script(tmp_path, [{"text": "Different facts; leaving them."}])
+    first = run_dream(paths, config, DreamOptions(force=True, model=spec))
+    assert first.model["calls"] == 1
+    add_memory(paths, "An unrelated note about the docs")  # something new, so it runs
+    second = run_dream(paths, config, DreamOptions(force=True, model=spec))
+    assert second.ran and second.model["calls"] == 0
+    assert "already reviewed" in second.model["note"]

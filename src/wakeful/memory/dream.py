@@ -43,6 +43,8 @@ RUN_KEY = "dream.run"
 LAST_KEY = "dream.last"
 USAGE_KEY = "dream.usage"
 DRIFT_KEY = "dream.drift"
+REVIEWED_KEY = "dream.reviewed"
+MAX_REVIEWED = 5000
 PHASES = ("orient", "gather", "consolidate", "prune")
 DEFAULT_DRIFT_DAYS = 14.0
 
@@ -495,7 +497,15 @@ class Dreamer:
             return {"clusters": len(clusters), "calls": 0, "skipped": "no model"}
         from wakeful.memory.dream_agent import merge_clusters
 
-        todo = clusters[: self.options.max_clusters]
+        # Clusters the model already saw and left alone are not sent (and paid for) again.
+        project = service.project
+        reviewed: list[str] = _json_meta(project, REVIEWED_KEY, [])
+        seen = set(reviewed)
+        fresh = [(s, c) for s, c in clusters if _cluster_key(c) not in seen]
+        if not fresh:
+            info["note"] = f"{len(clusters)} cluster(s) left, all already reviewed by the model"
+            return {"clusters": 0, "calls": 0, "already_reviewed": len(clusters)}
+        todo = fresh[: self.options.max_clusters]
         owner = {r.id: store for store, c in todo for r in c}
 
         def apply(ids: list[str], text: str, mtype: str | None) -> str:
@@ -534,6 +544,8 @@ class Dreamer:
             )
         finally:
             await provider.aclose()
+        reviewed += [_cluster_key(c) for _s, c in todo]
+        _put_meta(project, REVIEWED_KEY, reviewed[-MAX_REVIEWED:])
         info.update(
             used=True,
             calls=result.calls,
@@ -542,6 +554,7 @@ class Dreamer:
         )
         return {
             "clusters": len(todo),
+            "clusters_deferred": len(fresh) - len(todo),
             "calls": result.calls,
             "merged_clusters": len(result.merges),
             "denied": result.denied,
@@ -607,6 +620,10 @@ class Dreamer:
             "index_bytes": len(index.encode()),
             "demoted": demoted,
         }
+
+
+def _cluster_key(cluster: list[MemoryRecord]) -> str:
+    return ",".join(sorted(r.id for r in cluster))
 
 
 def run_dream(

@@ -1,0 +1,400 @@
+"""Dreaming benchmark: a noisy memory corpus with ground truth, consolidated in one dream.
+
+The corpus (default 10,000 memories) mixes unique facts anchored to code, exact and
+near-identical duplicates, paraphrases over the same anchors, contradictions (an older and
+a newer value for the same setting), memories about files that are then deleted (orphans)
+and memories with relative dates. One dream runs with the scripted provider configured (so
+the model-assisted step is exercised on whatever clusters rules leave), and the figures
+are measured against the ground truth:
+
+  duplicates merged        dup/paraphrase groups left as exactly one live memory (goal >= 95%),
+                           split into near-identical copies, paraphrases sharing most words,
+                           and reworded paraphrases (a quarter of them) that only a model can
+                           merge; the scripted model here declines, so those stay unmerged
+  unique facts kept        every live fact still represented by an active memory (goal 100%)
+  false merges             active memories that combine two different facts (goal 0)
+  contradictions resolved  the newer value live, the older superseded (not merged)
+  orphans pruned, dates fixed, index lines/bytes, wall time, model calls and tokens
+
+Usage: python bench/dream.py [--memories 10000] [--seed 7] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from wakeful.core.config import Config
+from wakeful.core.paths import Paths
+from wakeful.memory.anchors import anchor_from_lines
+from wakeful.memory.dream import DreamOptions, run_dream
+from wakeful.memory.store import SqliteMemoryStore
+from wakeful.memory.types import MemoryRecord
+
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "nu",
+    "pe",
+    "ra",
+    "si",
+    "to",
+    "vu",
+    "xe",
+    "za",
+    "bo",
+    "ci",
+    "du",
+    "fa",
+    "gi",
+    "ho",
+    "ju",
+    "ke",
+]
+PARAPHRASES = (
+    "The {a} handler in {path} validates {b} before calling {c}.",
+    "{path}: the {a} handler validates {b} and then calls {c}.",
+    "Before calling {c}, the {a} handler ({path}) validates {b}.",
+)
+# Same fact, different words: rules cannot see these are equal; only a model can merge them.
+HARD_PARAPHRASE = "Inputs reaching {c} were already checked for {b} by {a}; see {path}."
+NEAR_COPIES = (
+    lambda t: t,
+    lambda t: t.lower(),
+    lambda t: t.rstrip(".") + "!",
+    lambda t: "Note: " + t,
+)
+RELATIVE = ("yesterday", "last week", "3 days ago", "today")
+
+
+def word(rng: random.Random, n: int = 3) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(n))
+
+
+class Corpus:
+    """Builds files and memories, remembering which fact each memory expresses."""
+
+    def __init__(self, root: Path, total: int, seed: int) -> None:
+        self.root = root
+        self.rng = random.Random(seed)
+        self.total = total
+        self.records: list[MemoryRecord] = []
+        self.group: dict[str, str] = {}  # memory id -> fact id
+        self.kind: dict[str, str] = {}  # fact id -> kind
+        self.expect_dates: dict[str, str] = {}  # memory id -> relative phrase
+        self.contradictions: list[tuple[str, str]] = []  # (older id, newer id)
+        self.orphans: list[str] = []
+        self.files: dict[str, list[str]] = {}
+        self.used: set[str] = set()
+        self.now = time.time()
+        self._n = 0
+
+    def unique_word(self) -> str:
+        while True:
+            w = word(self.rng, self.rng.choice((3, 4)))
+            if w not in self.used:
+                self.used.add(w)
+                return w
+
+    def make_files(self, count: int, prefix: str) -> list[str]:
+        names = []
+        for i in range(count):
+            rel = f"src/{prefix}/mod_{i}.py"
+            lines = [f"def {self.unique_word()}_{j}(x):  # step {j}" for j in range(40)]
+            path = self.root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("\n".join(lines) + "\n")
+            self.files[rel] = lines
+            names.append(rel)
+        return names
+
+    def anchor(self, rel: str) -> tuple:
+        lines = self.files[rel]
+        line = self.rng.randint(1, len(lines))
+        return (anchor_from_lines(rel, lines, line, line, with_symbol=False),)
+
+    def add(
+        self, fact: str, text: str, anchors: tuple, created: float, mtype: str = "project"
+    ) -> str:
+        self._n += 1
+        mid = f"m{self._n:010x}"
+        self.records.append(
+            MemoryRecord(id=mid, type=mtype, text=text, anchors=anchors, created=created)  # type: ignore[arg-type]
+        )
+        self.group[mid] = fact
+        return mid
+
+    def build(self) -> None:
+        rng = self.rng
+        live_files = self.make_files(300, "live")
+        doomed = self.make_files(40, "gone")
+        n = self.total
+        quotas = {
+            "dup": int(n * 0.10),  # groups of 2-3 near-identical copies
+            "para": int(n * 0.08),  # groups of 2 paraphrases over one anchor
+            "contra": int(n * 0.05),  # pairs: older and newer value
+            "orphan": int(n * 0.07),
+            "dated": int(n * 0.04),
+        }
+        day = 86400.0
+        f = 0
+
+        def fact_text(path: str) -> tuple[str, dict[str, str]]:
+            slots = {
+                "a": self.unique_word(),
+                "b": self.unique_word(),
+                "c": self.unique_word(),
+                "path": path,
+            }
+            return PARAPHRASES[0].format(**slots), slots
+
+        for _ in range(quotas["dup"]):
+            f += 1
+            path = rng.choice(live_files)
+            text, _ = fact_text(path)
+            anchors = self.anchor(path)
+            fid = f"f{f}"
+            self.kind[fid] = "dup"
+            copies = rng.choice((2, 2, 3))
+            for k in range(copies):
+                self.add(fid, NEAR_COPIES[k % len(NEAR_COPIES)](text) if k else text, anchors,
+                         self.now - rng.uniform(1, 60) * day)  # fmt: skip
+        for _ in range(quotas["para"]):
+            f += 1
+            path = rng.choice(live_files)
+            _, slots = fact_text(path)
+            anchors = self.anchor(path)
+            fid = f"f{f}"
+            self.kind[fid] = "para"
+            first, second = rng.sample(range(len(PARAPHRASES)), 2)
+            texts = [PARAPHRASES[first].format(**slots), PARAPHRASES[second].format(**slots)]
+            if rng.random() < 0.25:
+                self.kind[fid] = "hard_para"
+                texts[1] = HARD_PARAPHRASE.format(**slots)
+            for text in texts:
+                self.add(fid, text, anchors, self.now - rng.uniform(1, 60) * day)
+        for _ in range(quotas["contra"] // 2):
+            f += 1
+            svc = self.unique_word()
+            path = rng.choice(live_files)
+            anchors = self.anchor(path)
+            old_v, new_v = rng.sample((5, 10, 15, 30, 45, 60, 90, 120), 2)
+            t_old = self.now - rng.uniform(20, 60) * day
+            fid = f"f{f}"
+            self.kind[fid] = "contra"
+            older = self.add(
+                fid, f"The request timeout for {svc} is {old_v} seconds", anchors, t_old
+            )
+            newer = self.add(fid, f"The request timeout for {svc} is {new_v} seconds", anchors,
+                             t_old + rng.uniform(1, 15) * day)  # fmt: skip
+            self.contradictions.append((older, newer))
+        for _ in range(quotas["orphan"]):
+            f += 1
+            path = rng.choice(doomed)
+            text, _ = fact_text(path)
+            fid = f"f{f}"
+            self.kind[fid] = "orphan"
+            self.orphans.append(
+                self.add(fid, text, self.anchor(path), self.now - rng.uniform(1, 60) * day)
+            )
+        for _ in range(quotas["dated"]):
+            f += 1
+            phrase = rng.choice(RELATIVE)
+            fid = f"f{f}"
+            self.kind[fid] = "dated"
+            text = (
+                f"We moved the {self.unique_word()} job to the {self.unique_word()} runner {phrase}"
+            )
+            mid = self.add(fid, text, (), self.now - rng.uniform(1, 60) * day)
+            self.expect_dates[mid] = phrase
+        while len(self.records) < n:
+            f += 1
+            fid = f"f{f}"
+            self.kind[fid] = "unique"
+            if rng.random() < 0.8:
+                path = rng.choice(live_files)
+                text, _ = fact_text(path)
+                anchors = self.anchor(path)
+            else:
+                text = (
+                    f"The {self.unique_word()} team prefers {self.unique_word()} "
+                    f"over {self.unique_word()} for {self.unique_word()}"
+                )
+                anchors = ()
+            self.add(fid, text, anchors, self.now - rng.uniform(1, 60) * day,
+                     "project" if anchors else rng.choice(("feedback", "project")))  # fmt: skip
+        rng.shuffle(self.records)
+        for rel in doomed:
+            (self.root / rel).unlink()
+
+
+def measure(corpus: Corpus, store: SqliteMemoryStore) -> dict[str, object]:
+    records = {r.id: r for r in store.list(status=None)}
+    origins: dict[str, set[str]] = {}
+
+    def origin(mid: str) -> set[str]:
+        if mid in origins:
+            return origins[mid]
+        out = {mid}
+        for old in records[mid].supersedes:
+            out |= origin(old)
+        origins[mid] = out
+        return out
+
+    active = [r for r in records.values() if r.status == "active"]
+    facts_of_active: dict[str, set[str]] = {}
+    holders: dict[str, list[str]] = defaultdict(list)
+    for r in active:
+        facts = {corpus.group[o] for o in origin(r.id) if o in corpus.group}
+        facts_of_active[r.id] = facts
+        for fact in facts:
+            holders[fact].append(r.id)
+    false_merges = sum(1 for facts in facts_of_active.values() if len(facts) > 1)
+
+    groups = [fid for fid, k in corpus.kind.items() if k in {"dup", "para", "hard_para"}]
+    merged = sum(1 for fid in groups if len(holders.get(fid, ())) == 1)
+    dup_only = [fid for fid in groups if corpus.kind[fid] == "dup"]
+    para_only = [fid for fid in groups if corpus.kind[fid] == "para"]
+    hard_only = [fid for fid in groups if corpus.kind[fid] == "hard_para"]
+    live_facts = [fid for fid, k in corpus.kind.items() if k != "orphan"]
+    kept = sum(1 for fid in live_facts if holders.get(fid))
+    resolved = 0
+    for older, newer in corpus.contradictions:
+        newer_live = any(newer in origin(h) for h in holders.get(corpus.group[newer], ()))
+        older_live = any(older in origin(h) for h in holders.get(corpus.group[older], ()))
+        if newer_live and not older_live and records[older].status == "superseded":
+            resolved += 1
+    pruned = sum(1 for mid in corpus.orphans if records[mid].status == "archived")
+    fixed = 0
+    for mid, phrase in corpus.expect_dates.items():
+        holder = holders.get(corpus.group[mid], [])
+        if holder and all(phrase not in records[h].text for h in holder):
+            fixed += 1
+
+    def pct(a: int, b: int) -> float:
+        return round(100.0 * a / b, 2) if b else 100.0
+
+    return {
+        "duplicates_merged_pct": pct(merged, len(groups)),
+        "exact_or_near_copies_merged_pct": pct(
+            sum(1 for fid in dup_only if len(holders.get(fid, ())) == 1), len(dup_only)
+        ),
+        "paraphrases_merged_pct": pct(
+            sum(1 for fid in para_only if len(holders.get(fid, ())) == 1), len(para_only)
+        ),
+        "hard_paraphrases_merged_pct": pct(
+            sum(1 for fid in hard_only if len(holders.get(fid, ())) == 1), len(hard_only)
+        ),
+        "unique_live_facts_kept_pct": pct(kept, len(live_facts)),
+        "false_merges": false_merges,
+        "contradictions_resolved_pct": pct(resolved, len(corpus.contradictions)),
+        "orphans_pruned_pct": pct(pruned, len(corpus.orphans)),
+        "relative_dates_fixed_pct": pct(fixed, len(corpus.expect_dates)),
+        "active_before": len(corpus.records),
+        "active_after": len(active),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--memories", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="wakeful-dream-bench-") as tmp:
+        root = Path(tmp) / "ws"
+        root.mkdir()
+        t0 = time.perf_counter()
+        corpus = Corpus(root, args.memories, args.seed)
+        corpus.build()
+        paths = Paths.for_workspace(root, {"HOME": str(Path(tmp) / "home")})
+        paths.ensure()
+        store = SqliteMemoryStore(paths.memory_db)
+        store.add_many(corpus.records)
+        store.close()
+        build_s = time.perf_counter() - t0
+
+        script = Path(tmp) / "dreamer.json"
+        script.write_text(
+            json.dumps({"turns": [{"text": "These clusters state different facts."}] * 50})
+        )
+        log = Path(tmp) / "requests.jsonl"
+        config = Config(env={"WAKEFUL_REQUEST_LOG": str(log)})
+        config.set("model", value=f"scripted:{script}")
+        config.set("memory", "user_store", value=False)
+
+        t1 = time.perf_counter()
+        report = run_dream(paths, config, DreamOptions(force=True))
+        wall = time.perf_counter() - t1
+        if report.skipped:
+            print(f"dream skipped: {report.skipped}", file=sys.stderr)
+            return 1
+        store = SqliteMemoryStore(paths.memory_db)
+        figures = measure(corpus, store)
+        store.close()
+        index = (paths.memory_dir / "MEMORY.md").read_bytes()
+        logged = len(log.read_text().splitlines()) if log.exists() else 0
+        t2 = time.perf_counter()
+        idle = run_dream(paths, config, DreamOptions(force=True))
+        idle_s = time.perf_counter() - t2
+        logged_after_idle = len(log.read_text().splitlines()) if log.exists() else 0
+
+    result = {
+        "memories": args.memories,
+        "seed": args.seed,
+        **figures,
+        "counts": report.counts,
+        "index_lines": len(index.decode().splitlines()),
+        "index_bytes": len(index),
+        "model_calls": report.model["calls"],
+        "model_tokens": report.model.get("tokens", {}),
+        "requests_logged": logged,
+        "phase_seconds": {p.name: round(p.seconds, 3) for p in report.phases},
+        "dream_wall_seconds": round(wall, 3),
+        "corpus_build_seconds": round(build_s, 3),
+        "idle_dream": {
+            "skipped": idle.skipped,
+            "seconds": round(idle_s, 4),
+            "new_requests": logged_after_idle - logged,
+        },
+    }
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"dream benchmark: {args.memories} memories (seed {args.seed})")
+    rows = [
+        ("duplicates merged", f"{result['duplicates_merged_pct']}%  (goal >= 95%)"),
+        ("  near-identical copies", f"{result['exact_or_near_copies_merged_pct']}%"),
+        ("  paraphrases, same anchors", f"{result['paraphrases_merged_pct']}%"),
+        ("  reworded (model's job)", f"{result['hard_paraphrases_merged_pct']}%"),
+        ("unique live facts kept", f"{result['unique_live_facts_kept_pct']}%  (goal 100%)"),
+        ("false merges", str(result["false_merges"])),
+        ("contradictions resolved", f"{result['contradictions_resolved_pct']}%"),
+        ("orphans pruned", f"{result['orphans_pruned_pct']}%"),
+        ("relative dates fixed", f"{result['relative_dates_fixed_pct']}%"),
+        ("active memories", f"{result['active_before']} -> {result['active_after']}"),
+        ("MEMORY.md", f"{result['index_lines']} lines, {result['index_bytes']} bytes"),
+        ("model calls / tokens", f"{result['model_calls']} / {result['model_tokens']}"),
+        ("phases (s)", json.dumps(result["phase_seconds"])),
+        ("dream wall time", f"{result['dream_wall_seconds']} s"),
+        (
+            "idle dream",
+            f"{result['idle_dream']['seconds']} s, "
+            f"{result['idle_dream']['new_requests']} model requests",
+        ),  # fmt: skip
+    ]
+    for name, value in rows:
+        print(f"  {name:<28} {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
