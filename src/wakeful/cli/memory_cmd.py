@@ -313,10 +313,8 @@ def _print_dream(report: Any) -> None:
     )
     console.print(f"[bold]{head}[/bold] in {report.seconds:.2f}s")
     for phase in report.phases:
-        details = {k: v for k, v in phase.details.items()}
-        console.print(
-            f"  {phase.name:<12} {phase.seconds:7.3f}s  {json.dumps(details, default=str)}"
-        )
+        facts = ", ".join(f"{k} {v}" for k, v in _flatten(phase.details) if v not in (0, {}, []))
+        console.print(f"  {phase.name:<12} {phase.seconds:7.3f}s  {facts or 'nothing to do'}")
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
     console.print(f"  counts: {counts}")
     model = report.model
@@ -328,6 +326,17 @@ def _print_dream(report: Any) -> None:
         console.print(
             f"  [yellow]long drifted[/yellow] {item['id']} ({item['drifted_days']} days): {item['text']}"
         )
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out += _flatten(value, name + ".")
+        elif not isinstance(value, list):
+            out.append((name, value))
+    return out
 
 
 def restore(
