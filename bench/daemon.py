@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -147,9 +148,10 @@ def main() -> None:
         ]
     finally:
         try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+            cli("daemon", "stop")
+        except SystemExit:
+            os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(tmp, ignore_errors=True)
 
     def med(values: list[float]) -> float:
         return round(statistics.median(values) * 1000, 1)
