@@ -300,3 +300,104 @@ def test_stop_and_status(ws: Workspace) -> None:
     assert "daemon started" in logs and "daemon stopped" in logs
     journal = ws.journal()
     assert "daemon started" in journal and "daemon stopped" in journal
+
+
+def test_headless_permission_ask_becomes_denial_and_notification(ws: Workspace) -> None:
+    received: list[dict[str, Any]] = []
+    handler = type("Hook", (_Hook,), {"received": received})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        ws.configure(webhook=f"http://127.0.0.1:{server.server_port}/hook")
+        fetch = ws.root.parent / "fetch.json"
+        fetch.write_text(
+            json.dumps(
+                {
+                    "turns": [
+                        {
+                            "tool_calls": [
+                                {
+                                    "name": "bash",
+                                    "input": {"command": "curl -s https://example.com"},
+                                }
+                            ]
+                        },
+                        {"text": "could not fetch"},
+                    ]
+                }
+            )
+        )
+        ws.cli(
+            "schedule",
+            "add",
+            "fetch",
+            "--every",
+            "1h",
+            "--prompt",
+            "fetch it",
+            "--model",
+            f"scripted:{fetch}",
+            "--permission-mode",
+            "default",
+        )
+        ws.start()
+        ws.cli("schedule", "run", "fetch", "--wait", "--timeout", "30")
+        denied = ws.wait_for(
+            lambda: next((e for e in received if e["event"] == "permission_denied"), None),
+            timeout=10,
+            what="the permission notification",
+        )
+        assert denied["job"] == "fetch" and "curl" in denied["denials"][0]
+        journal = ws.journal()
+        assert "denied (needed permission): bash (network)" in journal
+        assert "notice: job fetch: permission needed" in journal
+    finally:
+        server.shutdown()
+
+
+def test_long_run_moves_to_background_and_ticks_go_on(ws: Workspace) -> None:
+    ws.configure(budget_seconds=0.5)
+    slow = ws.root.parent / "slow.json"
+    slow.write_text(
+        json.dumps(
+            {
+                "turns": [
+                    {"tool_calls": [{"name": "bash", "input": {"command": "sleep 4"}}]},
+                    {"text": "slept"},
+                ]
+            }
+        )
+    )
+    ws.cli(
+        "schedule",
+        "add",
+        "slow",
+        "--every",
+        "1h",
+        "--prompt",
+        "sleep",
+        "--model",
+        f"scripted:{slow}",
+        "--permission-mode",
+        "bypass",
+    )
+    ws.add("quick", "--every", "1h", "--prompt", "say done")
+    ws.start()
+    ws.cli("schedule", "run", "slow")
+    ws.wait_for(lambda: "still running after 0.5s" in ws.journal(), what="the budget to pass")
+    # The loop is free while the agent works: it ticks and runs another job meanwhile.
+    tick = ws.status()["last_tick"]
+    ws.cli("schedule", "run", "quick")
+    quick = ws.wait_for(
+        lambda: next((r for r in ws.runs("quick") if r.state == "ok"), None),
+        timeout=10,
+        what="the quick job",
+    )
+    assert ws.status()["last_tick"] > tick
+    slow_run = ws.runs("slow")[0]
+    assert slow_run.state == "running" and quick.finished < time.time()
+    done = ws.wait_for(
+        lambda: (r := ws.runs("slow")[0]).state != "running" and r, timeout=20, what="slow"
+    )
+    assert done.state == "ok" and done.result == "slept"
+    assert "(background)" in ws.journal()

@@ -155,6 +155,20 @@ def test_parse_output_stream_json_result_and_denials() -> None:
         },
         {"type": "permission", "tool": "read", "tier": "read_only", "decision": "allow"},
         {
+            "type": "permission",
+            "tool": "bash",
+            "tier": "workspace",
+            "decision": "deny",
+            "reasons": ["needs approval (workspace), and this run is not interactive"],
+        },
+        {
+            "type": "permission",
+            "tool": "bash",
+            "tier": "critical",
+            "decision": "deny",
+            "reasons": ["critical: `rm -rf /` deletes everything"],
+        },
+        {
             "type": "result",
             "result": "done",
             "is_error": False,
@@ -168,7 +182,10 @@ def test_parse_output_stream_json_result_and_denials() -> None:
     assert out.state == "ok" and out.result == "done" and out.num_turns == 2
     assert (out.input_tokens, out.output_tokens, out.cache_read, out.cache_write) == (10, 5, 3, 2)
     assert out.tokens == 20 and out.cost == 0.25 and out.session_id == "s1"
-    assert out.denials == ("bash (network): network: `curl`",)
+    assert out.denials == (
+        "bash (network): network: `curl`",
+        "bash (workspace): needs approval (workspace), and this run is not interactive",
+    )
 
 
 def test_parse_output_failures() -> None:

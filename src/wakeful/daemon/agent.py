@@ -208,11 +208,19 @@ def _json_lines(text: str) -> list[dict[str, Any]]:
 
 
 def _denials_from_events(text: str) -> list[str]:
-    """Headless runs cannot ask, so every "ask" permission event was a denial."""
+    """Headless runs cannot ask: the policy turns an "ask" into a "deny" whose first reason
+    says it needed approval (an "ask" event, should one appear, was denied all the same)."""
     found = []
     for event in _json_lines(text):
-        if event.get("type") == "permission" and event.get("decision") == "ask":
-            reasons = "; ".join(str(r) for r in event.get("reasons") or [])
+        if event.get("type") != "permission":
+            continue
+        reasons_list = [str(r) for r in event.get("reasons") or []]
+        needed_approval = event.get("decision") == "ask" or (
+            event.get("decision") == "deny"
+            and any(r.startswith("needs approval") for r in reasons_list)
+        )
+        if needed_approval:
+            reasons = "; ".join(reasons_list)
             found.append(f"{event.get('tool', 'tool')} ({event.get('tier', '?')}): {reasons}")
     return found
 
