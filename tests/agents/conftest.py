@@ -188,4 +188,3 @@ def make_harness(workspace: Path) -> Callable[..., Harness]:
 def text_of_last_user(request: Request) -> str:
     last = request.messages[-1]
     return "".join(b.text for b in last.content if isinstance(b, TextBlock))
-
