@@ -284,8 +284,16 @@ def test_idle_dream_is_tried_once_per_idle_period_without_model_calls(ws: Worksp
     ws.wait_for(lambda: ws.runs("@dream"), timeout=10, what="an idle dream attempt")
     time.sleep(1.5)
     dreams = ws.runs("@dream")
-    assert len(dreams) == 1 and dreams[0].state != "running"
+    assert len(dreams) == 1 and dreams[0].state == "ok"
+    assert "skipped" in (dreams[0].result or "")  # a fresh workspace: the dream gates are shut
     assert ws.requests() == []
+    assert "idle dream" not in ws.journal()  # a skipped dream is logged, not journaled
+    # Activity starts a new idle period, and with it one more dream attempt.
+    ws.add("quick", "--every", "1h", "--prompt", "say done")
+    ws.cli("schedule", "run", "quick", "--wait", "--timeout", "30")
+    ws.wait_for(lambda: len(ws.runs("@dream")) == 2, timeout=10, what="a second dream")
+    time.sleep(1.0)
+    assert len(ws.runs("@dream")) == 2 and len(ws.requests()) == 1
 
 
 def test_stop_and_status(ws: Workspace) -> None:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wakeful.daemon.agent import agent_argv, parse_output
+from wakeful.daemon.agent import agent_argv, parse_dream, parse_output
 from wakeful.daemon.errors import JobNotFound, JobSpecError
 from wakeful.daemon.journal import Journal
 from wakeful.daemon.preflight import due_action, glob_matches, watch_patterns
@@ -294,3 +294,27 @@ def test_systemd_unit(tmp_path: Path) -> None:
     assert "Environment=WAKEFUL_HOME=/h" in text and "[Install]" in text
     assert unit_name(tmp_path) == unit_name(tmp_path)
     assert unit_name(tmp_path) != unit_name(tmp_path / "other")
+
+
+def test_parse_dream_report() -> None:
+    skipped = json.dumps(
+        {
+            "skipped": True,
+            "reason": "only 1 session since the last dream",
+            "model": {"calls": 0, "tokens": {}},
+        }
+    )
+    outcome, ran = parse_dream(skipped, "", 0)
+    assert not ran and outcome.state == "ok" and "only 1 session" in (outcome.result or "")
+    report = json.dumps(
+        {
+            "skipped": False,
+            "counts": {"merged": 3, "pruned": 0},
+            "model": {"calls": 2, "tokens": {"input": 100, "output": 20}},
+        }
+    )
+    outcome, ran = parse_dream(report, "", 0)
+    assert ran and outcome.tokens == 120 and "merged 3" in (outcome.result or "")
+    assert "pruned" not in (outcome.result or "")
+    outcome, ran = parse_dream("", "Error: No such command 'dream'.", 2)
+    assert not ran and outcome.state == "error"

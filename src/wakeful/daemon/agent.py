@@ -238,3 +238,38 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def parse_dream(stdout: str, stderr: str, exit_code: int | None) -> tuple[RunOutcome, bool]:
+    """`wakeful dream --json` prints its report: {skipped, reason, counts, model: {calls,
+    tokens}}. Returns the outcome and whether the dream actually ran (gates open)."""
+    try:
+        data = json.loads(stdout.strip() or "null")
+    except json.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict):
+        return parse_output(stdout, stderr, exit_code), False
+    model = data.get("model") if isinstance(data.get("model"), dict) else {}
+    tokens = model.get("tokens") if isinstance(model.get("tokens"), dict) else {}
+    if data.get("skipped"):
+        summary = f"skipped: {data.get('reason') or 'gates closed'}"
+    else:
+        counts = data.get("counts") if isinstance(data.get("counts"), dict) else {}
+        done = ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "nothing to change"
+        summary = f"consolidated memory: {done}; {model.get('calls', 0)} model call(s)"
+    failed = exit_code not in (0, None)
+    return (
+        RunOutcome(
+            state="error" if failed else "ok",
+            result=summary,
+            error=f"dream exited with code {exit_code}: {stderr.strip()[-300:]}"
+            if failed
+            else None,
+            input_tokens=_int(tokens.get("input")) or 0,
+            output_tokens=_int(tokens.get("output")) or 0,
+            cache_read=_int(tokens.get("cache_read")) or 0,
+            cache_write=_int(tokens.get("cache_write")) or 0,
+            cost=float(data.get("cost") or 0.0),
+        ),
+        not data.get("skipped"),
+    )

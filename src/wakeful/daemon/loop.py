@@ -24,6 +24,7 @@ from wakeful.daemon.agent import (
     agent_argv,
     dream_argv,
     kill_group,
+    parse_dream,
     parse_output,
     process_alive,
     process_start_time,
@@ -522,10 +523,10 @@ class Daemon:
                     run.id, RunOutcome("skipped", error="this wakeful has no dream verb")
                 )
                 return
-            outcome = parse_output(stdout, stderr, code)
+            outcome, ran = parse_dream(stdout, stderr, code)
             finished = self.store.finish_run(run.id, outcome)
-            if _dream_did_nothing(stdout) and finished.state == "ok":
-                log.info("idle dream: gates closed, nothing to do")
+            if not ran and finished.state == "ok":
+                log.info("idle dream: %s", outcome.result)
                 return
             self.journal.finished(finished, "idle dream")
         finally:
@@ -571,16 +572,6 @@ class Daemon:
 
 def _err_path(out: Path | None) -> Path | None:
     return out.with_suffix(".err") if out else None
-
-
-def _dream_did_nothing(stdout: str) -> bool:
-    import json
-
-    try:
-        data = json.loads(stdout.strip() or "{}")
-    except json.JSONDecodeError:
-        return False
-    return isinstance(data, dict) and (data.get("ran") is False or data.get("skipped") is True)
 
 
 def _describe(result: CheckResult) -> str:
