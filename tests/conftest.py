@@ -59,6 +59,7 @@ def git_repo(tmp_path: Path) -> Path:
     subprocess.run(["git", "config", "user.email", "t@example.invalid"], cwd=repo, check=True)
     subprocess.run(["git", "config", "user.name", "t"], cwd=repo, check=True)
     (repo / "app.py").write_text('PORT = 8080\n\n\ndef greet(name):\n    return "hello " + nme\n')
+    (repo / "check.py").write_text("import app\n\nprint(app.greet('x'))\n")
     subprocess.run(["git", "add", "."], cwd=repo, check=True)
     subprocess.run(["git", "commit", "-qm", "init"], cwd=repo, check=True)
     return repo

@@ -27,7 +27,7 @@ def test_headless_reads_and_fixes_a_file(cli, script, git_repo: Path, tmp_path: 
                 "tool_calls": [
                     {
                         "name": "bash",
-                        "input": {"command": "python3 -c 'import app; print(app.greet(\"x\"))'"},
+                        "input": {"command": "python3 check.py"},
                     }
                 ]
             },

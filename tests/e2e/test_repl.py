@@ -29,7 +29,7 @@ def spawn(args: list[str], cwd: Path, home: Path) -> pexpect.spawn:
         sys.executable,
         ["-m", "wakeful.cli.main", *args],
         cwd=str(cwd),
-        env=clean_env(home, TERM="xterm"),
+        env=clean_env(home, TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1"),
         encoding="utf-8",
         timeout=30,
         dimensions=(40, 160),
@@ -65,19 +65,22 @@ def test_repl_turn_permission_cost_and_exit(git_repo: Path, home: Path, script) 
     child = spawn(["--model", f"scripted:{turns}"], git_repo, home)
     try:
         child.expect("/help for commands")
-        child.expect("› ")
+        child.expect("›")
         child.sendline("say hello")
         child.expect("hello from the model")
-        child.expect("› ")
+        child.expect("›")
         child.sendline("/cost")
         child.expect("requests 1")
-        child.expect("› ")
+        child.expect("›")
         child.sendline("fix app.py")
-        # edit without reading first: the tool refuses (an error result), then read, then edit asks
+        # the edit asks first; approved, it still fails because the file was not read yet
         child.expect("Allow\\? ")
         child.sendline("y")
+        # then read (allowed without asking), then the edit asks again
+        child.expect("Allow\\? ")
+        child.sendline("a")
         child.expect("fixed")
-        child.expect("› ")
+        child.expect("›")
         child.sendline("/exit")
         child.expect(pexpect.EOF)
     finally:
@@ -95,14 +98,15 @@ def test_ctrl_c_cancels_a_running_turn(git_repo: Path, home: Path, script) -> No
     )
     child = spawn(["--model", f"scripted:{turns}", "--permission-mode", "bypass"], git_repo, home)
     try:
-        child.expect("› ")
+        child.expect("›")
         child.sendline("run something slow")
         child.expect("bash")
         child.sendintr()
         child.expect("turn cancelled")
-        child.expect("› ")
+        child.expect("›")
         child.sendline("again")
         child.expect("second turn works")
+        child.expect("›")
         child.sendeof()
         child.expect(pexpect.EOF)
     finally:

@@ -96,8 +96,6 @@ def open_runtime(
 ) -> Runtime:
     from wakeful.memory import MemoryService
     from wakeful.policy.decision import Policy
-    from wakeful.policy.sandbox import Sandbox
-
     paths.ensure()
     mode = options.permission_mode or config.permission_mode
     provider = resolve_provider(options.model, config)
@@ -150,6 +148,8 @@ def open_runtime(
     notices: list[str] = []
     sandbox_on = options.sandbox if options.sandbox is not None else bool(config.get("sandbox"))
     if sandbox_on:
+        from wakeful.policy.sandbox import Sandbox
+
         sandbox = Sandbox.from_config(paths, config, enabled=True)
         if sandbox.notice:
             notices.append(sandbox.notice)
