@@ -62,6 +62,9 @@ class AuditLog:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=10.0)
+            # No fsync per decision: WAL + NORMAL survives a process crash, and a decision
+            # sits on the tool-dispatch hot path.
+            conn.execute("PRAGMA synchronous=NORMAL")
             if not self._ready:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(_SCHEMA)

@@ -76,11 +76,21 @@ def build_prefix(
     return Prefix(ordered, segments, fps, tool_fps)
 
 
+def message_digest(message: Message) -> str:
+    """Digest of one message, memoised on it: messages are never mutated once appended."""
+    cached = message.__dict__.get("_wakeful_digest")
+    if cached is None:
+        body = json.dumps(message.to_dict(), sort_keys=True, separators=(",", ":"))
+        cached = hashlib.sha256(body.encode()).hexdigest()[:16]
+        message.__dict__["_wakeful_digest"] = cached
+    return cached
+
+
 def conversation_digest(messages: list[Message]) -> list[str]:
     """A running digest per message: entry i fingerprints messages[0..i]."""
     out: list[str] = []
-    h = hashlib.sha256()
+    running = ""
     for m in messages:
-        h.update(json.dumps(m.to_dict(), sort_keys=True, separators=(",", ":")).encode())
-        out.append(h.copy().hexdigest()[:16])
+        running = hashlib.sha256((running + message_digest(m)).encode()).hexdigest()[:16]
+        out.append(running)
     return out
