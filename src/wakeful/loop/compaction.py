@@ -104,7 +104,12 @@ class CompactionReport:
 
 
 def _message_chars(message: Message) -> int:
-    return len(json.dumps(message.to_dict(), ensure_ascii=False))
+    """Serialised size, memoised on the message (messages are not mutated once appended)."""
+    cached = message.__dict__.get("_wakeful_chars")
+    if cached is None:
+        cached = len(json.dumps(message.to_dict(), ensure_ascii=False))
+        message.__dict__["_wakeful_chars"] = cached
+    return cached
 
 
 class Compactor:
