@@ -61,6 +61,7 @@ async def measure(turns: int) -> dict[str, float]:
         env = {"HOME": tmp}
         paths = Paths.for_workspace(repo, env)
         config = load_config(paths, env)
+        config.set("max_session_tokens", value=10**12)
         runtime = open_runtime(
             paths,
             config,
