@@ -19,11 +19,11 @@ if TYPE_CHECKING:
 
 
 def test_when_check_turning_true_wakes_the_agent_once(ws: Workspace) -> None:
-    ws.add("flagged", "--every", "2s", "--when", "test -f flag", "--prompt", "say done")
+    ws.add("flagged", "--every", "1s", "--when", "test -f flag", "--prompt", "say done")
     ws.start()
     # Several due times pass with the check false: no run, no model call.
     ws.wait_for(lambda: ws.status()["last_tick"], what="a tick")
-    time.sleep(2.5)
+    time.sleep(1.5)
     assert ws.runs() == [] and ws.requests() == []
 
     (ws.root / "flag").write_text("x")
@@ -36,7 +36,7 @@ def test_when_check_turning_true_wakes_the_agent_once(ws: Workspace) -> None:
     )
     assert run.state == "ok", run.error
     assert run.result == "done" and "--when `test -f flag` passed" in run.trigger
-    time.sleep(4.5)  # two more due times with the flag gone
+    time.sleep(2.2)  # two more due times with the flag gone
     assert len(ws.runs("flagged")) == 1
     assert len(ws.requests()) == 1
 
@@ -51,7 +51,7 @@ def test_idle_daemon_makes_no_model_calls(ws: Workspace) -> None:
     ws.add("later", "--every", "1h", "--prompt", "x")
     pid = ws.start()
     first = ws.wait_for(lambda: ws.status()["last_tick"], what="a tick")
-    time.sleep(2.0)  # ~10 ticks
+    time.sleep(1.6)  # 8 ticks
     status = ws.status()
     assert status["running"] is True and status["pid"] == pid
     assert status["last_tick"] > first
@@ -95,7 +95,7 @@ def test_kill9_restart_keeps_jobs_and_retries_a_cut_off_run(ws: Workspace) -> No
         json.dumps(
             {
                 "turns": [
-                    {"tool_calls": [{"name": "bash", "input": {"command": "sleep 3"}}]},
+                    {"tool_calls": [{"name": "bash", "input": {"command": "sleep 1.5"}}]},
                     {"text": "slept"},
                 ]
             }
@@ -370,7 +370,7 @@ def test_long_run_moves_to_background_and_ticks_go_on(ws: Workspace) -> None:
         json.dumps(
             {
                 "turns": [
-                    {"tool_calls": [{"name": "bash", "input": {"command": "sleep 4"}}]},
+                    {"tool_calls": [{"name": "bash", "input": {"command": "sleep 3"}}]},
                     {"text": "slept"},
                 ]
             }
