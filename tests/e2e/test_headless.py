@@ -171,7 +171,7 @@ def test_bad_inputs_give_clear_errors_without_tracebacks(
 ) -> None:
     r = cli(["-p", "x", "--model", "nosuch:thing"], cwd=git_repo)
     assert r.returncode != 0 and "valid providers" in r.stderr and "Traceback" not in r.stderr
-    r = cli(["-p", "x", "--model", "anthropic:claude-sonnet-4-5"], cwd=git_repo)
+    r = cli(["-p", "x", "--model", "anthropic:claude-sonnet-4-6"], cwd=git_repo)
     assert r.returncode != 0 and "ANTHROPIC_API_KEY" in r.stderr and "Traceback" not in r.stderr
     r = cli(["-p", "x", "--model", "scripted:/nonexistent.json"], cwd=git_repo)
     assert r.returncode != 0 and "not found" in r.stderr and "Traceback" not in r.stderr

@@ -36,25 +36,25 @@ def test_ledger_explains_breaks(tmp_path: Path) -> None:
     msgs = [Message.user("hi")]
     assert (
         ledger.record(
-            "s", "main", "anthropic", "claude-sonnet-4-5", p1, msgs, Usage(10, 5, 0, 2000)
+            "s", "main", "anthropic", "claude-sonnet-4-6", p1, msgs, Usage(10, 5, 0, 2000)
         ).cache_break
         is None
     )
     p2 = build_prefix([T1, T2], "core", "", "mem")
     e = ledger.record(
-        "s", "main", "anthropic", "claude-sonnet-4-5", p2, msgs, Usage(10, 5, 0, 2000)
+        "s", "main", "anthropic", "claude-sonnet-4-6", p2, msgs, Usage(10, 5, 0, 2000)
     )
     assert e.cache_break == "segment tools changed: tool bash added"
     p3 = build_prefix([T1, T2], "core", "", "other memory")
     e = ledger.record(
-        "s", "main", "anthropic", "claude-sonnet-4-5", p3, msgs, Usage(10, 5, 0, 2000)
+        "s", "main", "anthropic", "claude-sonnet-4-6", p3, msgs, Usage(10, 5, 0, 2000)
     )
     assert e.cache_break == "segment memory changed"
     e = ledger.record(
         "s",
         "main",
         "anthropic",
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         p3,
         [Message.user("rewritten")],
         Usage(10, 5, 0, 2000),
@@ -64,13 +64,13 @@ def test_ledger_explains_breaks(tmp_path: Path) -> None:
         "s",
         "main",
         "anthropic",
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         p3,
         [Message.user("rewritten")],
         Usage(10, 5, 2000, 0),
     )
     assert e.cache_break is None
-    ledger.record("s", "fork-1", "anthropic", "claude-sonnet-4-5", p3, msgs, Usage(1, 1, 100, 0))
+    ledger.record("s", "fork-1", "anthropic", "claude-sonnet-4-6", p3, msgs, Usage(1, 1, 100, 0))
     ledger.close()
     rows = {r.agent: r for r in read_costs(db, "s")}
     assert rows["main"].requests == 5 and rows["fork-1"].requests == 1

@@ -66,12 +66,15 @@ class Usage:
         )
 
 
-# USD per million tokens: (input, output). Cache write = 1.25x input, read = 0.1x input
+# USD per million tokens: (input, output), longest matching prefix wins; best effort, and
+# unknown models cost 0. Cache write = 1.25x input, read = 0.1x input
 # (Anthropic); OpenAI cached input is 0.5x-0.1x but we use its input price times 0.5.
 PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
-    "claude-opus-4": (15.0, 75.0),
-    "claude-sonnet-4": (3.0, 15.0),
-    "claude-haiku-4": (1.0, 5.0),
+    "claude-opus-4-0": (15.0, 75.0),
+    "claude-opus-4-1": (15.0, 75.0),
+    "claude-opus": (5.0, 25.0),
+    "claude-sonnet": (3.0, 15.0),
+    "claude-haiku": (1.0, 5.0),
     "claude-3-5-haiku": (0.8, 4.0),
     "gpt-4o-mini": (0.15, 0.6),
     "gpt-4o": (2.5, 10.0),

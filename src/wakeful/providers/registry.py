@@ -9,7 +9,7 @@ from wakeful.providers.request_log import RequestLog
 
 PROVIDER_NAMES = ("anthropic", "openai", "local", "scripted")
 DEFAULT_MODELS = {
-    "anthropic": "claude-sonnet-4-5",
+    "anthropic": "claude-sonnet-4-6",
     "openai": "gpt-4o-mini",
     "local": "smollm2-135m",
 }
@@ -40,7 +40,7 @@ def split_model_spec(spec: str, config: Config) -> tuple[str, str]:
         else:
             raise ConfigError(
                 f"unknown model {spec!r}: use PROVIDER:NAME with PROVIDER one of "
-                f"{', '.join(PROVIDER_NAMES)} (e.g. anthropic:claude-sonnet-4-5, "
+                f"{', '.join(PROVIDER_NAMES)} (e.g. anthropic:claude-sonnet-4-6, "
                 "openai:gpt-4o-mini, local:smollm2-135m, scripted:turns.json)"
             )
     if provider not in PROVIDER_NAMES:
