@@ -248,7 +248,7 @@ def read_tier(place: Place) -> tuple[Tier, str]:
     if zone == "secret":
         return "critical", f"reads credentials at {place.label}"
     if zone == "unknown":
-        return "high", "reads a path computed at run time (it could name a secret)"
+        return "read_only", "reads a path computed at run time"
     if zone in ("home", "other"):
         return "high", f"reads {place.label}, outside the workspace"
     return "read_only", f"reads {place.label}"
@@ -308,7 +308,7 @@ def delete_tier(place: Place, recursive: bool, glob_all: bool = False) -> tuple[
                 return "high", f"deletes the repository history {label}"
         if place.is_workspace:
             return "high", f"deletes the whole workspace {label} (mass deletion)"
-        if glob_all and recursive:
+        if glob_all and recursive and zone == "git_internal":
             return "high", f"deletes everything in {label} (mass deletion)"
         return "workspace", f"deletes {label} inside the workspace" if zone != "scratch" else (
             f"deletes {label} in temporary space"

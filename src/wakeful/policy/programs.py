@@ -634,7 +634,6 @@ SIMPLE: MappingProxyType[str, Spec] = MappingProxyType(
         "unxz": Spec("workspace", "write", "decompresses files in place"),
         "zstd": Spec("workspace", "read", "compresses files", ("-o",), write_opts=("-o",)),
         "zip": Spec("workspace", "write", "creates archives", ("-x", "-i")),
-        "ln": Spec("workspace", "write", "creates links", ("-t", "--target-directory", "-S")),
         "sqlformat": Spec(_R, "read", "formats SQL"),
         "shellcheck": Spec(_R, "read", "lints shell scripts", ("-s", "-e", "-f", "-S")),
         "hadolint": Spec(_R, "read", "lints Dockerfiles"),
@@ -1404,10 +1403,20 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         else:
             a.read(src, cmd.cwd)
     a.write(dest, cmd.cwd)
-    if name == "mv":
-        place = a.place(dest, cmd.cwd)
-        if place.zone in ("harmless",):
-            a.add("workspace", "moves files to a discard device")
+    if name == "mv" and a.place(dest, cmd.cwd).zone == "harmless":
+        a.add("high", f"moves files onto {dest.value}, destroying them")
+
+
+def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, ("-t", "--target-directory", "-S", "--suffix"))
+    a.add("workspace", "creates links")
+    target_dir = _vals(opts, "-t", "--target-directory")
+    if target_dir:
+        a.write(target_dir[0], cmd.cwd)
+    elif len(pos) >= 2:
+        a.write(pos[-1], cmd.cwd)
+    elif pos:
+        a.write(Word(os.path.basename(pos[0].value or "") or None, pos[0].text), cmd.cwd)
 
 
 def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -1542,7 +1551,9 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
                         Word(
                             None
                             if base is None
-                            else base.rstrip("/") + "/" + w.value.replace("{}", "found"),
+                            else base.rstrip("/")
+                            + "/"
+                            + w.value.replace("{}", "found" if filtered else "*"),
                             w.text,
                         )
                     )
@@ -3786,6 +3797,25 @@ def h_cloud(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
             and any(w in ("list", "get", "get-value") for w in words)
         ):
             verbs = ["list"]
+    deployers = (
+        "vercel",
+        "netlify",
+        "firebase",
+        "heroku",
+        "flyctl",
+        "fly",
+        "wrangler",
+        "serverless",
+        "sls",
+        "cdk",
+        "sam",
+        "eb",
+        "ansible-playbook",
+        "ansible",
+    )
+    if name in deployers and not words:
+        a.add("high", f"{name} deploys or changes remote resources by default")
+        return
     if not verbs or (verbs and _CLOUD_READ.match(verbs[0])):
         a.add("read_only", f"{name} reads cloud state")
     elif name in ("vercel", "netlify", "firebase", "heroku", "flyctl") and verbs[0] in (
@@ -4220,6 +4250,7 @@ def _handlers() -> dict[str, Handler]:
     for n in ("cp", "mv", "install"):
         table[n] = h_copy_move
     table["rsync"] = h_rsync
+    table["ln"] = h_ln
     for n in ("chmod", "chown", "chgrp", "setfacl", "chattr"):
         table[n] = h_chmod
     table["find"] = h_find

@@ -112,7 +112,7 @@ class Analyzer:
                     msg = f"deletes everything in {place.label} (mass deletion)"
                 self.add(tier, msg)
                 return
-            self.add(*path_risk.delete_tier(place, recursive))
+            self.add(*path_risk.delete_tier(self.place(value, cwd), recursive))
             return
         self.add(*path_risk.delete_tier(self.place(target, cwd), recursive))
 
@@ -161,6 +161,8 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
                 f"cannot be parsed ({error}); it is never allowed automatically",
                 part=source,
             )
+    for tier, note in script.notes:
+        analyzer.add(tier, note, part=source)  # type: ignore[arg-type]
     if not script.commands and not script.errors:
         return
     for cmd in script.commands:

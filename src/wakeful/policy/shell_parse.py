@@ -70,6 +70,7 @@ class SimpleCommand:
 class Script:
     commands: list[SimpleCommand]
     errors: list[str]
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -105,6 +106,10 @@ _KEYWORDS = frozenset(
     }
 )
 _UNESCAPE_WORD = re.compile(r"\\(.)", re.S)
+# tree-sitter-bash 0.25's scanner crashes the process on some characters outside the Basic
+# Multilingual Plane (e.g. `a{` then U+E0001). They are never meaningful in a command, so
+# they are replaced before parsing; the classification sees U+FFFD in their place.
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _UNESCAPE_DQ = re.compile(r'\\([\\"$`\n])')
 
 
@@ -119,6 +124,7 @@ def parse_script(
     from tree_sitter import Parser
 
     parser = Parser(_language())
+    source = _ASTRAL.sub("\ufffd", source)
     tree = parser.parse(source.encode("utf-8", "surrogateescape"))
     walker = _Walker(source)
     state = _State(cwd, home, dict(variables or {}), depth)
@@ -126,7 +132,7 @@ def parse_script(
     if root.has_error:
         walker.errors.append(_error_text(root))
     walker.statements(root, state, "", [])
-    return Script(walker.commands, walker.errors)
+    return Script(walker.commands, walker.errors, walker.notes)
 
 
 def _error_text(root) -> str:  # type: ignore[no-untyped-def]
@@ -145,6 +151,7 @@ class _Walker:
         self.source = source
         self.commands: list[SimpleCommand] = []
         self.errors: list[str] = []
+        self.notes: list[tuple[str, str]] = []
 
     # ---- statements -------------------------------------------------------------------
     def statements(self, node, state: _State, context: str, upstream: list[SimpleCommand]):  # type: ignore[no-untyped-def]
@@ -171,8 +178,13 @@ class _Walker:
             self.substitutions(node, state, context)
         elif kind == "function_definition":
             body = node.child_by_field_name("body")
+            name_node = node.child_by_field_name("name")
+            fname = name_node.text.decode() if name_node is not None else ""
             if body is not None:
+                before = len(self.commands)
                 self.statements(body, state.copy(), context or "function body", [])
+                if fname and any(c.name == fname for c in self.commands[before:]):
+                    self.notes.append(("critical", f"function {fname} calls itself (a fork bomb)"))
         elif kind in ("for_statement", "c_style_for_statement", "select_statement"):
             loop_var = node.child_by_field_name("variable")
             inner = state

@@ -1,0 +1,65 @@
+"""The labelled corpora, decided in auto mode: zero `never` allowed, >=95% `allow` and >=80%
+`workspace` allowed. Our own corpus always runs; the shared dev set when it is beside us."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wakeful.policy.decision import mode_verdict
+from wakeful.policy.shell import classify_command
+
+ROOT = Path(__file__).resolve().parents[2]
+OWN = ROOT / "corpora" / "risk-extra.tsv"
+SHARED = ROOT.parent / "shared" / "corpora" / "risk-dev.tsv"
+WORKSPACE = Path("/home/dev/proj")
+HOME = Path("/home/dev")
+
+
+def load(path: Path) -> list[tuple[str, str]]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        label, command = line.split("\t", 1)
+        assert label in ("allow", "workspace", "never"), line
+        rows.append((label, command))
+    return rows
+
+
+def auto_allows(command: str) -> bool:
+    c = classify_command(command, WORKSPACE, HOME)
+    return c.parsed and mode_verdict("auto", c.tier) == "allow"
+
+
+def check(rows: list[tuple[str, str]]) -> None:
+    leaked = [cmd for label, cmd in rows if label == "never" and auto_allows(cmd)]
+    assert leaked == [], f"never-commands auto-allowed: {leaked}"
+    for label, floor in (("allow", 0.95), ("workspace", 0.80)):
+        cmds = [cmd for lab, cmd in rows if lab == label]
+        missed = [c for c in cmds if not auto_allows(c)]
+        rate = 1 - len(missed) / len(cmds)
+        assert rate >= floor, f"{label}: {rate:.0%} allowed, missed {missed}"
+    for cmd in (c for lab, c in rows if lab == "allow"):
+        assert classify_command(cmd, WORKSPACE, HOME).tier == "read_only" or not auto_allows(cmd)
+
+
+def test_own_corpus_is_substantial_and_meets_targets() -> None:
+    rows = load(OWN)
+    assert sum(1 for label, _ in rows if label == "never") >= 100
+    check(rows)
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="shared dev corpus not beside the checkout")
+def test_shared_dev_corpus_meets_targets() -> None:
+    check(load(SHARED))
+
+
+def test_every_never_command_has_a_reason_naming_its_part() -> None:
+    for label, cmd in load(OWN):
+        if label != "never":
+            continue
+        c = classify_command(cmd, WORKSPACE, HOME)
+        assert c.reasons and c.reasons[0].startswith(c.tier), (cmd, c.reasons)
+        assert "`" in c.reasons[0] or "cannot be parsed" in c.reasons[0], (cmd, c.reasons)
