@@ -102,3 +102,19 @@ def test_daemon_install_writes_a_user_unit(ws: Workspace) -> None:
     again = ws.cli("daemon", "install", check=False)
     assert again.returncode != 0 and "--force" in again.stderr
     ws.cli("daemon", "install", "--force")
+
+
+def test_desktop_notification_where_notify_send_exists(ws: Workspace) -> None:
+    # notify-send is the desktop's program, outside wakeful: a stand-in records its arguments.
+    bin_dir = ws.root.parent / "bin"
+    bin_dir.mkdir()
+    record = ws.root.parent / "notify.txt"
+    fake = bin_dir / "notify-send"
+    fake.write_text(f'#!/bin/sh\nprintf "%s|" "$@" >> {record}\necho >> {record}\n')
+    fake.chmod(0o755)
+    ws.env["PATH"] = f"{bin_dir}:{ws.env['PATH']}"
+    ws.configure(desktop_notify=True)
+    ws.add("now", "--every", "1h", "--prompt", "say done")
+    ws.cli("schedule", "run", "now", timeout=60)
+    sent = record.read_text()
+    assert "--app-name=wakeful" in sent and "wakeful: job now: ok|" in sent

@@ -293,6 +293,7 @@ class Daemon:
             return await self.run_job(job, "run requested (wakeful schedule run)", budget=None)
         finally:
             renewer.cancel()
+            await self.notifier.drain()
 
     async def run_job(self, job: Job, trigger: str, budget: float | None = -1.0) -> Run | None:
         """Claim the job's lease, start the agent, wait out the foreground budget, then let it
