@@ -67,7 +67,7 @@ from wakeful.tools.base import ToolContext, schema_of  # noqa: E402
 from wakeful.tools.delegate import delegate_tools  # noqa: E402
 from wakeful.tools.registry import default_tools  # noqa: E402
 
-MODEL = "claude-sonnet-4-5"
+MODEL = "claude-sonnet-4-6"
 WORKER = re.compile(r"You are ((?:fork|fresh)-\d+)")
 LINE_CHARS = 60
 LINES_PER_FILE = 500

@@ -21,7 +21,7 @@ from wakeful.testing.loopback_openai import OpenAILoopback
 
 from .conftest import agent_of_messages, turns_of
 
-MODEL = "claude-sonnet-4-5"
+MODEL = "claude-sonnet-4-6"
 
 
 def strip(value: Any) -> Any:

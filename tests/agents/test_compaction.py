@@ -205,7 +205,7 @@ async def test_compaction_on_the_loopback_still_reads_the_cached_prefix(
 
     log = tmp_path / "log.jsonl"
     with AnthropicLoopback(responder=respond) as srv:
-        provider = AnthropicProvider("claude-sonnet-4-5", "sk-test", srv.base_url, RequestLog(log))
+        provider = AnthropicProvider("claude-sonnet-4-6", "sk-test", srv.base_url, RequestLog(log))
         h = make_harness(provider)
         h.agent.compactor = Compactor(
             CompactionSettings(window=12_000, threshold=0.6, target=0.3, keep_results=1),
