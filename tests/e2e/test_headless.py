@@ -205,3 +205,11 @@ def test_version_and_help(cli, script, tmp_path: Path) -> None:
     assert r.returncode == 0 and r.stdout.startswith("wakeful ")
     r = cli(["--help"], cwd=tmp_path)
     assert r.returncode == 0 and "--print" in r.stdout
+
+
+def test_error_result_exits_non_zero(cli, script, git_repo: Path) -> None:
+    turns = script("auth", [{"error": "auth"}])
+    r = cli(["-p", "go", "--model", f"scripted:{turns}", "--output-format", "json"], cwd=git_repo)
+    assert r.returncode == 1
+    assert r.json()["is_error"] is True
+    assert "authentication" in r.json()["result"]

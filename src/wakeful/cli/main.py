@@ -50,7 +50,10 @@ def run() -> None:
 
     _register_all()
     try:
-        app(standalone_mode=False)
+        # Non-standalone click returns typer.Exit codes instead of raising them.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except WakefulError as exc:
         _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
