@@ -162,6 +162,11 @@ _SYSTEM = (
     "/Library",
     "/Applications",
     "/private",
+    "/home",
+    "/Users",
+    "/mnt",
+    "/media",
+    "/run",
 )
 _TIER_ORDER = {"read_only": 0, "workspace": 1, "network": 2, "high": 3, "critical": 4}
 
@@ -217,30 +222,34 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
     if path is None:
         return Place(None, "unknown")
     contains_ws = _under(workspace, path) and path != workspace
-    is_home = path == home
+    is_home = path == home or (_under(home, path) and path != home)
     is_root = path == "/"
+
+    def place(zone: str) -> Place:
+        return Place(path, zone, contains_ws, is_home, is_root, path == workspace)
+
     if any(_under(path, h) for h in _HARMLESS):
-        return Place(path, "harmless")
+        return place("harmless")
     if path.startswith("/dev/"):
-        return Place(path, "device")
+        return place("device")
     if is_secret(path, home) and not is_home:
-        return Place(path, "secret", contains_ws)
+        return place("secret")
     if any(_under(path, os.path.join(home, p)) for p in _HOME_PERSIST) or any(
         _under(path, p) for p in _SYSTEM_PERSIST
     ):
-        return Place(path, "persist", contains_ws)
+        return place("persist")
     if _under(path, workspace):
         rel = path[len(workspace) :].lstrip("/")
         if rel.startswith(".git/hooks") or rel == ".git/config":
-            return Place(path, "git_internal")
-        return Place(path, "workspace", is_home=is_home, is_workspace=path == workspace)
-    if any(_under(path, s) for s in _SCRATCH) and path not in _SCRATCH:
-        return Place(path, "scratch", contains_ws)
+            return place("git_internal")
+        return place("workspace")
     if _under(path, home):
-        return Place(path, "home", contains_ws, is_home)
+        return place("home")
+    if any(_under(path, s) for s in _SCRATCH) and path not in _SCRATCH:
+        return place("scratch")
     if is_root or any(_under(path, s) for s in _SYSTEM) or path in _SCRATCH:
-        return Place(path, "system", contains_ws, is_home, is_root)
-    return Place(path, "other", contains_ws, is_home, is_root)
+        return place("system")
+    return place("other")
 
 
 def read_tier(place: Place) -> tuple[Tier, str]:
