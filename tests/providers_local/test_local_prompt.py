@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -180,3 +181,51 @@ def test_answer_prefix_decodes_every_json_prefix(text: str) -> None:
         got = answer_prefix(encoded[:cut])
         if got is not None:
             assert text.startswith(got)
+
+
+NESTED = ToolSchema(
+    "delegate",
+    "Hand tasks to sub-agents.",
+    {
+        "type": "object",
+        "properties": {
+            "tasks": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "prompt": {"type": "string"},
+                        "tools": {"type": "array", "items": {"type": "string"}},
+                        "meta": {"type": "object", "properties": {"x": {"type": "object"}}},
+                    },
+                    "required": ["prompt"],
+                },
+            }
+        },
+        "required": ["tasks"],
+    },
+)
+
+
+def test_reply_schema_converts_to_a_grammar_for_nested_tools() -> None:
+    gbnf = pytest.importorskip("llama_cpp.llama_grammar").json_schema_to_gbnf
+    schema = output_schema([BASH, NESTED, READ], full=True)
+    items = schema["anyOf"][1]["properties"]["arguments"]["properties"]["tasks"]["items"]
+    assert "items" not in items["properties"]["tools"]  # cut at the depth limit: any items
+    assert "root ::=" in gbnf(json.dumps(schema))
+
+
+def test_a_tool_the_converter_rejects_is_loosened_not_fatal() -> None:
+    engine = pytest.importorskip("wakeful.providers.local_engine")
+    bad = {
+        "type": "object",
+        "properties": {
+            "tool": {"const": "odd"},
+            "arguments": {"type": "object", "properties": {"xs": {"type": "array", "items": {}}}},
+        },
+        "required": ["tool", "arguments"],
+    }
+    schema = {"anyOf": [bad, output_schema([READ])["anyOf"][0]]}
+    fixed = engine._convertible(schema)
+    assert fixed["anyOf"][0]["properties"]["arguments"] == {"type": "object"}
+    assert fixed["anyOf"][1] == schema["anyOf"][1]

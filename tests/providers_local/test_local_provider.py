@@ -203,6 +203,35 @@ async def test_second_request_reuses_the_prefix_from_the_kv_cache(
     assert u2.input + u2.cache_read == provider.engine.count_tokens(prompt)
 
 
+async def test_the_call_just_made_is_not_repeated(
+    provider: LocalProvider, request_log: Path
+) -> None:
+    """A tiny model copies the pattern of its own repeated calls (seen looping to max_turns);
+    an identical repeat of the latest call is re-asked with only an answer allowed."""
+    call = {"path": "hello.py"}
+    messages = [Message.user("read the file hello.py")]
+    for i in range(3):
+        messages += [
+            Message("assistant", [ToolUseBlock(f"t{i}", "read", call)]),
+            Message("user", [ToolResultBlock(f"t{i}", "     1\tprint('hello, world')")]),
+        ]
+    request = Request(
+        model=provider.model, system=SYSTEM, tools=TOOLS, messages=messages, max_tokens=32
+    )
+    events = await collect(provider, request)
+    check_envelope(events)
+    calls = [e for e in events if isinstance(e, ToolCall)]
+    assert not [c for c in calls if c.name == "read" and c.input == call]
+    record = json.loads(request_log.read_text().splitlines()[-1])
+    if "repeated_call" in record["request"]:
+        assert json.loads(record["request"]["repeated_call"])["arguments"] == call
+        assert not calls and events[-1].reason in ("end_turn", "max_tokens")
+        assert "".join(e.text for e in events if isinstance(e, TextDelta)).strip()
+        # both passes are counted: the retry re-reads the prompt from the cache
+        usage = events[-2].usage
+        assert usage.cache_read > usage.input
+
+
 async def test_concurrent_streams_are_serialised_and_loop_stays_free(
     provider: LocalProvider,
 ) -> None:

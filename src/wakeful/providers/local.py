@@ -15,8 +15,9 @@ import os
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from wakeful.core.config import Config
 from wakeful.core.errors import ConfigError
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 DEFAULT_MODEL = "smollm2-135m"
 DEFAULT_TEMPERATURE = 0.2
 _DONE = object()
+T = TypeVar("T")
 
 
 def _int_setting(config: Config, key: str, default: int) -> int:
@@ -87,6 +89,7 @@ class LocalProvider:
         self.log = request_log or RequestLog(None)
         self._engine: LlamaEngine | None = None
         self._engine_lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_config(cls, name: str, config: Config, log: RequestLog | None = None) -> LocalProvider:
@@ -132,10 +135,25 @@ class LocalProvider:
                 )
             return self._engine
 
+    def _model_thread(self) -> ThreadPoolExecutor:
+        with self._engine_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="wakeful-local")
+            return self._executor
+
+    async def run_in_model_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking model work on this provider's one model thread.
+
+        One thread, always the same: llama.cpp's OpenMP pool belongs to the calling thread,
+        and idle pools left behind by other threads spin and steal the CPU (measured: a cold
+        1k-token prompt went from 3.5 s to 6-22 s on 2 cores when calls hopped threads).
+        """
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._model_thread(), lambda: fn(*args))
+
     async def load(self) -> float:
         """Load the model now instead of on the first request; returns seconds taken."""
-        engine = self.engine
-        return await asyncio.to_thread(engine.load)
+        return await self.run_in_model_thread(self.engine.load)
 
     # -- the provider contract ----------------------------------------------------------
 
@@ -180,6 +198,15 @@ class LocalProvider:
                 result = engine.generate(
                     messages, sampling, schema, on_text, cancel.is_set, on_prompt
                 )
+                if schema is not None and _repeats_last_call(request, result.text):
+                    # A tiny model loops on the call it just made; the result is already in
+                    # the conversation, so ask again with only the answer allowed.
+                    body["repeated_call"] = result.text
+                    on_text.reset()
+                    retry = engine.generate(
+                        messages, sampling, output_schema([]), on_text, cancel.is_set
+                    )
+                    result = _combined(result, retry)
                 put(result)
             except BaseException as exc:  # delivered to the awaiting coroutine
                 self.log.append(self.name, body, Usage(), error=str(exc))
@@ -187,7 +214,7 @@ class LocalProvider:
             finally:
                 put(_DONE)
 
-        worker = loop.run_in_executor(None, work)
+        worker = loop.run_in_executor(self._model_thread(), work)
         result: Generation | None = None
         try:
             while True:
@@ -241,8 +268,34 @@ class LocalProvider:
     async def aclose(self) -> None:
         engine = self._engine
         if engine is not None:
-            await asyncio.to_thread(engine.close)
+            await self.run_in_model_thread(engine.close)
             self._engine = None
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False)
+
+
+def _repeats_last_call(request: Request, reply: str) -> bool:
+    """True if `reply` is a call identical to one in the latest assistant turn."""
+    parsed = parse_reply(reply, {t.name for t in request.tools})
+    if parsed.tool is None or parsed.arguments is None:
+        return False
+    for message in reversed(request.messages):
+        if message.role == "assistant":
+            return any(
+                b.name == parsed.tool and b.input == parsed.arguments for b in message.tool_uses
+            )
+    return False
+
+
+def _combined(first: Generation, second: Generation) -> Generation:
+    """The second generation's reply, with the tokens of both passes counted."""
+    second.prompt_tokens += first.prompt_tokens
+    second.cached_tokens += first.cached_tokens
+    second.output_tokens += first.output_tokens
+    second.prompt_seconds += first.prompt_seconds
+    second.generate_seconds += first.generate_seconds
+    return second
 
 
 class _AnswerStream:
@@ -269,6 +322,11 @@ class _AnswerStream:
             delta = decoded[len(self.sent) :]
             self.sent = decoded
             self._put(delta)
+
+    def reset(self) -> None:
+        """Start over for a new reply; only valid while nothing has been streamed."""
+        assert not self.sent, "cannot take back streamed text"
+        self._raw.clear()
 
     def remaining(self, full: str) -> str:
         """Text not yet streamed, given the final decoded reply."""

@@ -20,10 +20,43 @@ from typing import Any, Literal
 import llama_cpp
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from llama_cpp import Llama, LlamaGrammar
+from llama_cpp.llama_grammar import json_schema_to_gbnf
 
 from wakeful.core.errors import ConfigError, ProviderError
 
 Finish = Literal["stop", "length", "cancelled"]
+
+
+def _converts(schema: dict[str, Any]) -> bool:
+    try:
+        json_schema_to_gbnf(json.dumps(schema))
+    except Exception:  # the converter raises KeyError/ValueError/... on schemas it cannot do
+        return False
+    return True
+
+
+def _convertible(schema: dict[str, Any]) -> dict[str, Any]:
+    """The reply schema, with any tool whose arguments the converter rejects loosened.
+
+    One odd tool schema must not take the whole model down: its arguments become "any
+    object" (still JSON, still that tool) and the other tools keep their exact grammar.
+    """
+    if _converts(schema):
+        return schema
+    branches = []
+    for branch in schema.get("anyOf", []):
+        if not _converts(branch):
+            props = dict(branch.get("properties", {}))
+            props["arguments"] = {"type": "object"}
+            branch = {**branch, "properties": props}
+        branches.append(branch)
+    loosened = {"anyOf": branches}
+    if not _converts(loosened):
+        raise ProviderError(
+            "local model: cannot build a grammar from the tool schemas; simplify the tools' "
+            "input_schema or use another provider"
+        )
+    return loosened
 
 
 class _Llama(Llama):
@@ -181,13 +214,7 @@ class LlamaEngine:
         key = json.dumps(schema, sort_keys=True)
         grammar = self._grammars.get(key)
         if grammar is None:
-            try:
-                grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
-            except Exception as exc:  # the converter raises bare exceptions on odd schemas
-                raise ProviderError(
-                    f"local model: cannot build a grammar from the tool schemas: {exc}. "
-                    "Simplify the tool's input_schema."
-                ) from None
+            grammar = LlamaGrammar.from_json_schema(json.dumps(_convertible(schema)), verbose=False)
             if len(self._grammars) > 32:
                 self._grammars.clear()
             self._grammars[key] = grammar

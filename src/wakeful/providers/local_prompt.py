@@ -75,8 +75,9 @@ def simplify_schema(schema: Any, root: dict[str, Any] | None = None, depth: int 
         }
     if kind == "array":
         out: dict[str, Any] = {"type": "array"}
-        if isinstance(schema.get("items"), dict):
-            out["items"] = simplify_schema(schema["items"], root, depth + 1)
+        items = simplify_schema(schema.get("items"), root, depth + 1)
+        if items:  # "items": {} breaks the grammar converter; no items means any items
+            out["items"] = items
         out.update({k: v for k, v in schema.items() if k in _KEEP["array"]})
         return out
     if isinstance(kind, str) and kind in _KEEP:
