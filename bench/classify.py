@@ -1,0 +1,91 @@
+"""Shell risk classifier: throughput on one core, and corpus rates in auto mode.
+
+Prints figures; with --json prints one JSON object. Corpora: corpora/risk-extra.tsv, plus
+../shared/corpora/risk-dev.tsv when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+from wakeful.policy.decision import mode_verdict
+from wakeful.policy.shell import classify_command
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = [ROOT / "corpora" / "risk-extra.tsv", ROOT.parent / "shared" / "corpora" / "risk-dev.tsv"]
+WS = Path("/home/dev/proj")
+HOME = Path("/home/dev")
+
+
+def load() -> list[tuple[str, str, str]]:
+    rows = []
+    for path in CORPORA:
+        if not path.exists():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                label, cmd = line.split("\t", 1)
+                rows.append((path.name, label, cmd))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--seconds", type=float, default=3.0, help="throughput run length")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    rows = load()
+    commands = [cmd for _, _, cmd in rows]
+    for cmd in commands:  # warm-up (parser library load)
+        classify_command(cmd, WS, HOME)
+    done = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < args.seconds:
+        for cmd in commands:
+            classify_command(cmd, WS, HOME)
+        done += len(commands)
+    elapsed = time.perf_counter() - start
+    rates: dict[str, dict[str, object]] = {}
+    for name in sorted({n for n, _, _ in rows}):
+        per: dict[str, object] = {}
+        for label in ("allow", "workspace", "never"):
+            cmds = [c for n, lab, c in rows if n == name and lab == label]
+            allowed = 0
+            for c in cmds:
+                r = classify_command(c, WS, HOME)
+                allowed += int(r.parsed and mode_verdict("auto", r.tier) == "allow")
+            per[label] = {
+                "n": len(cmds),
+                "auto_allowed": allowed,
+                "rate": round(allowed / len(cmds), 4) if cmds else None,
+            }
+        rates[name] = per
+    result = {
+        "commands_per_second": round(done / elapsed, 1),
+        "commands": len(commands),
+        "seconds": round(elapsed, 2),
+        "corpora": rates,
+    }
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(
+        f"classify: {result['commands_per_second']:,} commands/s on one core "
+        f"({len(commands)} distinct commands, {elapsed:.1f}s)"
+    )
+    for name, per in rates.items():
+        for label, r in per.items():
+            print(
+                f"  {name:<16} {label:<9} auto-allowed {r['auto_allowed']}/{r['n']}"  # type: ignore[index]
+                f" ({(r['rate'] or 0):.1%})"
+            )  # type: ignore[index]
+
+
+if __name__ == "__main__":
+    main()
