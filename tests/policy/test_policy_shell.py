@@ -142,3 +142,12 @@ def test_inline_python_is_read_only_only_when_trivial() -> None:
 def test_workspace_realpath_and_home_default() -> None:
     c = classify_command("ls", Path("."))
     assert c.tier == "read_only"
+
+
+def test_heredocs_feed_writes_and_interpreters() -> None:
+    assert tier("cat <<EOF > notes.txt\nhi\nEOF") == "workspace"
+    assert tier("cat <<EOF > ~/.bashrc\nhi\nEOF") == "critical"
+    assert tier("cat <<'EOF' | sh\nrm -rf ~\nEOF") == "critical"
+    assert tier("bash <<'EOF'\nls\nEOF") == "read_only"
+    assert tier("bash <<< 'rm -rf /'") == "critical"
+    assert tier("cat <<EOF\n$(rm -rf ~)\nEOF") == "critical"

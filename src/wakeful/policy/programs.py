@@ -23,7 +23,7 @@ from wakeful.policy.types import Tier
 Handler = Callable[[str, list[Word], SimpleCommand, Analyzer], None]
 
 _OUT_OPS = frozenset({">", ">>", "&>", "&>>", ">|", "<>", ">&"})
-_VERSION_ARGS = frozenset({"--version", "-V", "--help", "-h", "version", "help", "-version"})
+_VERSION_ARGS = frozenset({"--version", "-V", "--help", "version", "help", "-version"})
 _SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "fish", "ash", "mksh", "tcsh", "csh"})
 _FETCHERS = frozenset(
     {
@@ -854,6 +854,14 @@ def exec_stdin(cmd: SimpleCommand, a: Analyzer, interp: str, shell: bool) -> Non
                 a.run_script(text, cmd.cwd, f"input piped to {interp}")
             else:
                 _inline_code(interp, text, cmd, a)
+            return
+    if len(upstream) == 1 and upstream[0].name == "cat" and len(upstream[0].argv) == 1:
+        fed, _ = _stdin_source(upstream[0])
+        if fed is not None:
+            if shell:
+                a.run_script(fed, cmd.cwd, f"here-document piped to {interp}")
+            else:
+                _inline_code(interp, fed, cmd, a)
             return
     if len(upstream) == 1 and upstream[0].name == "cat" and len(upstream[0].argv) == 2:
         _run_file(interp, upstream[0].argv[1], cmd, a)

@@ -290,6 +290,7 @@ class _Walker:
             return [Redirect("<<<", None, fd, word.value if word.value is not None else "")]
         if kind == "heredoc_redirect":
             text_parts: list[str] = []
+            extra: list[Redirect] = []
             quoted = False
             for child in node.named_children:
                 if child.type == "heredoc_start":
@@ -300,9 +301,11 @@ class _Walker:
                         self.substitutions(child, state, context or "heredoc")
                 elif child.type in ("heredoc_end", "file_descriptor"):
                     continue
+                elif child.type in ("file_redirect", "herestring_redirect"):
+                    extra.extend(self.redirect(child, state, context, after))
                 else:
                     after.append(child)
-            return [Redirect("<<", None, fd, "".join(text_parts))]
+            return [Redirect("<<", None, fd, "".join(text_parts)), *extra]
         self.substitutions(node, state, context)
         return []
 
