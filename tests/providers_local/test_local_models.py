@@ -95,3 +95,32 @@ async def test_gemma_produces_a_valid_tool_call(gemma_path: Path) -> None:
         assert calls[0].name == "read" and isinstance(calls[0].input["path"], str)
     else:
         assert not calls
+
+
+def test_missing_llama_cpp_says_how_to_install_it() -> None:
+    """In a real interpreter where llama_cpp cannot be imported, the error is a ConfigError."""
+    import subprocess
+    import sys
+
+    code = (
+        "import importlib.abc, sys\n"
+        "class Hide(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'llama_cpp' or name.startswith('llama_cpp.'):\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Hide())\n"
+        "from wakeful.core.config import Config\n"
+        "from wakeful.core.errors import ConfigError\n"
+        "from wakeful.providers.local import LocalProvider\n"
+        "try:\n"
+        "    LocalProvider.from_config('smollm2-135m', Config())\n"
+        "except ConfigError as exc:\n"
+        "    print('ConfigError:', exc)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "ConfigError:" in out.stdout
+    assert "pip install 'wakeful[local]'" in out.stdout
+    assert "--model anthropic:NAME" in out.stdout

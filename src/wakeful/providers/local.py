@@ -47,6 +47,14 @@ _DONE = object()
 T = TypeVar("T")
 
 
+def _llama_cpp_installed() -> bool:
+    """Whether llama_cpp can be imported, found without importing it (no native code yet)."""
+    try:
+        return importlib.util.find_spec("llama_cpp") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def _int_setting(config: Config, key: str, default: int) -> int:
     value = config.get("local", key, default=default)
     if value in (None, ""):
@@ -75,7 +83,7 @@ class LocalProvider:
         full_schemas: bool = False,
         request_log: RequestLog | None = None,
     ) -> None:
-        if importlib.util.find_spec("llama_cpp") is None:
+        if not _llama_cpp_installed():
             raise ConfigError("the local provider needs llama-cpp-python; " + INSTALL_HINT)
         self.model = model
         self.model_path = Path(model_path)
