@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -123,7 +123,6 @@ class Generation:
     load_seconds: float = 0.0
     prompt_seconds: float = 0.0
     generate_seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class LlamaEngine:
