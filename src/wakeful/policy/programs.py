@@ -212,11 +212,51 @@ def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
     classify_argv(cmd.argv, cmd, a)
 
 
+_VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+_SECRET_PARTS = frozenset(
+    {
+        "KEY",
+        "APIKEY",
+        "SECRET",
+        "TOKEN",
+        "PASSWORD",
+        "PASSWD",
+        "PASS",
+        "CREDENTIAL",
+        "CREDENTIALS",
+        "PRIVATE",
+        "AUTH",
+        "PAT",
+    }
+)
+
+
+def _is_secret_name(var: str) -> bool:
+    return var != "PWD" and any(part in _SECRET_PARTS for part in var.upper().split("_"))
+
+
+def _secret_variable(name: str, args: list[Word]) -> str | None:
+    """A secret-looking environment variable that this command would print, if any."""
+    for w in args:
+        if name == "printenv":
+            if w.value and not w.value.startswith("-") and _is_secret_name(w.value):
+                return w.value
+            continue
+        for var in _VAR_REF.findall(w.text):
+            if _is_secret_name(var):
+                return var
+    return None
+
+
 def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if not argv:
         return
     name = argv[0].value
     args = argv[1:]
+    if name in ("printenv", "echo", "printf"):
+        secret = _secret_variable(name, args)
+        if secret is not None:
+            a.add("critical", f"prints the secret-looking variable {secret} (credential reading)")
     if name is None:
         a.add("high", "runs a command whose name is only known at run time")
         return
