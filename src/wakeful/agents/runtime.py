@@ -96,6 +96,7 @@ def open_runtime(
 ) -> Runtime:
     from wakeful.memory import MemoryService
     from wakeful.policy.decision import Policy
+
     paths.ensure()
     mode = options.permission_mode or config.permission_mode
     provider = resolve_provider(options.model, config)
