@@ -8,7 +8,6 @@ import threading
 from typing import Any
 
 import anthropic
-import httpx
 import openai
 import pytest
 
@@ -233,12 +232,19 @@ async def test_responder_sees_each_body() -> None:
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "1 messages"
 
 
-async def test_unknown_path_is_a_404() -> None:
+def test_unknown_path_is_a_404() -> None:
+    import json
+    import urllib.error
+    import urllib.request
+
     with AnthropicLoopback(responder=echo) as srv:
-        async with httpx.AsyncClient() as client:
-            reply = await client.post(srv.base_url + "/v1/complete", json={})
-    assert reply.status_code == 404
-    assert reply.json()["error"]["type"] == "not_found_error"
+        req = urllib.request.Request(
+            srv.base_url + "/v1/complete", data=b"{}", headers={"content-type": "application/json"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=10)
+    assert err.value.code == 404
+    assert json.loads(err.value.read())["error"]["type"] == "not_found_error"
 
 
 async def test_openai_cache_needs_1024_tokens_and_counts_in_128_steps() -> None:
