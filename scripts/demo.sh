@@ -23,10 +23,13 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "An agent run, headless, on the embedded model (SmolLM2-135M: small and weak, but offline)"
 "$wakeful" -p "Read server.py and tell me which port the server uses." \
-  --model local --permission-mode auto --max-turns 4 --output-format json | python3 -m json.tool
+  --model local --permission-mode auto --max-turns 4 --output-format stream-json \
+  | python3 "$here/scripts/show_events.py"
+echo "  (a 135M model: valid tool calls, answers not to be trusted; point --model at a real one)"
 
 step "Skeptical memory: remember a fact anchored to the code"
 id=$("$wakeful" memory add "The server listens on port 8080" --anchor server.py:1-1 --type project)
+echo "remembered $id"
 "$wakeful" memory verify
 step "The code moves on; the memory is re-verified at recall"
 sed -i 's/8080/9090/' server.py
