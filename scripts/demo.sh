@@ -24,7 +24,8 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step "An agent run, headless, on the embedded model (SmolLM2-135M: small and weak, but offline)"
 "$wakeful" -p "Read server.py and tell me which port the server uses." \
   --model local --permission-mode auto --max-turns 4 --output-format stream-json \
-  | python3 "$here/scripts/show_events.py"
+  | python3 "$here/scripts/show_events.py" \
+  || echo "  (the run ended with an error result, shown above)"
 echo "  (a 135M model: valid tool calls, answers not to be trusted; point --model at a real one)"
 
 step "Skeptical memory: remember a fact anchored to the code"
