@@ -81,6 +81,7 @@ class LocalProvider:
         repack: bool = False,
         tool_result_chars: int = 0,
         full_schemas: bool = False,
+        max_output: int = 512,
         request_log: RequestLog | None = None,
     ) -> None:
         if not _llama_cpp_installed():
@@ -94,6 +95,9 @@ class LocalProvider:
         # About half the context in characters (~4 chars per token) for any one tool result.
         self.tool_result_chars = tool_result_chars or max(1000, n_ctx * 2)
         self.full_schemas = full_schemas
+        # A tiny model rarely says anything useful past a few hundred tokens, and on two cores
+        # a 4,096-token ramble costs over a minute: cap each reply.
+        self.max_output = max(1, max_output)
         self.log = request_log or RequestLog(None)
         self._engine: LlamaEngine | None = None
         self._engine_lock = threading.Lock()
@@ -115,6 +119,7 @@ class LocalProvider:
             seed=_int_setting(config, "seed", 42),
             repack=bool(config.get("local", "repack", default=False)),
             full_schemas=bool(config.get("local", "full_schemas", default=False)),
+            max_output=_int_setting(config, "max_tokens", 512),
             request_log=log,
         )
 
@@ -170,7 +175,7 @@ class LocalProvider:
 
         temperature = DEFAULT_TEMPERATURE if request.temperature is None else request.temperature
         return Sampling(
-            max_tokens=max(1, request.max_tokens),
+            max_tokens=max(1, min(request.max_tokens, self.max_output)),
             temperature=float(temperature),
             # Plain text from a tiny model loops without a mild penalty; JSON must not be penalised.
             repeat_penalty=1.0 if request.tools else 1.1,
