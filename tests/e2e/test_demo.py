@@ -17,13 +17,20 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
         if k not in {"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL"}
     }
     env.update({"HOME": str(tmp_path), "TMPDIR": str(tmp_path), "NO_COLOR": "1"})
-    proc = subprocess.run(
+    child = subprocess.Popen(
         ["bash", str(ROOT / "scripts/demo.sh")],
         env=env,
-        capture_output=True,
         text=True,
-        timeout=300,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
+    try:
+        stdout, stderr = child.communicate(timeout=300)
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+    proc = subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     assert "tool call   read(" in out  # the embedded model made a valid call
