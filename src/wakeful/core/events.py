@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -25,6 +26,17 @@ class ToolCall:
     input: dict[str, Any] | None
     raw_arguments: str = ""
     type: Literal["tool_call"] = "tool_call"
+
+    @classmethod
+    def from_arguments(cls, call_id: str, name: str, raw: str) -> ToolCall:
+        """Parse streamed argument text; empty means no arguments, non-objects mean None."""
+        if not raw.strip():
+            return cls(call_id, name, {}, raw)
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            return cls(call_id, name, None, raw)
+        return cls(call_id, name, value if isinstance(value, dict) else None, raw)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wakeful.core.errors import WakefulError
+from wakeful.core.locks import flock_held
 from wakeful.daemon.errors import DaemonRunning
 
 EXIT_ALREADY_RUNNING = 3
@@ -97,17 +98,7 @@ def read_pid(files: DaemonFiles) -> int | None:
 
 
 def lock_held(files: DaemonFiles) -> bool:
-    try:
-        fd = os.open(files.lock, os.O_RDONLY)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
+    return flock_held(files.lock)
 
 
 def running_pid(files: DaemonFiles) -> int | None:

@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from wakeful.core.errors import LockHeldError
+from wakeful.core.locks import flock_held
 
 
 @dataclass(frozen=True)
@@ -73,19 +74,7 @@ class DreamLock:
 
     def is_locked(self) -> bool:
         """True when some live process holds the lock right now (cheap probe, no takeover)."""
-        if self._fd is not None:
-            return True
-        try:
-            fd = os.open(self.path, os.O_RDONLY)
-        except OSError:
-            return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)
-        return False
+        return self._fd is not None or flock_held(self.path)
 
     def acquire(self) -> DreamLock:
         """Take the lock or raise LockHeldError naming the owner."""

@@ -7,7 +7,6 @@ needs to see every failure classified (retryable, credentials, final).
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,14 +108,7 @@ class _PendingTool:
     parts: list[str] = field(default_factory=list)
 
     def finish(self) -> ToolCall:
-        raw = "".join(self.parts)
-        if not raw.strip():
-            return ToolCall(self.id, self.name, {}, raw)
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            return ToolCall(self.id, self.name, None, raw)
-        return ToolCall(self.id, self.name, value if isinstance(value, dict) else None, raw)
+        return ToolCall.from_arguments(self.id, self.name, "".join(self.parts))
 
 
 class AnthropicProvider:

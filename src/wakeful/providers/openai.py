@@ -136,15 +136,7 @@ class _PendingCall:
     parts: list[str] = field(default_factory=list)
 
     def finish(self, fallback_id: str) -> ToolCall:
-        raw = "".join(self.parts)
-        call_id = self.id or fallback_id
-        if not raw.strip():
-            return ToolCall(call_id, self.name, {}, raw)
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            return ToolCall(call_id, self.name, None, raw)
-        return ToolCall(call_id, self.name, value if isinstance(value, dict) else None, raw)
+        return ToolCall.from_arguments(self.id or fallback_id, self.name, "".join(self.parts))
 
 
 class OpenAIProvider:
