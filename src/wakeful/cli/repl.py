@@ -60,9 +60,10 @@ class Repl:
         elif event.kind == "tool_end":
             style = "red" if d["is_error"] else "dim"
             self.console.print(f"  [{style}]⎿ {escape(d['summary'] or '(no output)')}[/]")
-        elif event.kind == "permission" and d["decision"] == "deny":
+        elif event.kind == "tool_denied":
+            verb = "declined" if d["asked"] else "denied"
             self.console.print(
-                f"  [red]✗ {d['tool']} denied ({d['tier']}): {escape('; '.join(d['reasons']))}[/]"
+                f"  [red]✗ {d['tool']} {verb}[/] [dim]({escape('; '.join(d['reasons']))})[/]"
             )
         elif event.kind in {"notice", "error"}:
             color = "red" if event.kind == "error" else "yellow"
@@ -76,15 +77,18 @@ class Repl:
             self.console.print()
             self._in_text = False
         self.console.print(
-            f"[bold yellow]? {call.name}[/]({escape(args_preview(call.input or {}, 300))}) "
-            f"— tier [bold]{decision.tier}[/]: {escape('; '.join(decision.reasons))}"
+            f"[bold yellow]? {call.name}[/]({escape(args_preview(call.input or {}, 300))})\n"
+            f"  {escape('; '.join(decision.reasons) or decision.tier)}"
         )
+        # "Always" is offered only below the high tiers: one yes must not open the floodgates.
+        can_always = decision.tier in {"read_only", "workspace", "network"}
+        question = "Allow? [y]es / [n]o" + (" / [a]lways this session" if can_always else "") + ": "
         try:
-            answer = await self.prompt.prompt_async("Allow? [y]es / [n]o / [a]lways this session: ")
+            answer = await self.prompt.prompt_async(question)
         except (KeyboardInterrupt, EOFError):
             return False
         answer = answer.strip().lower()
-        if answer in {"a", "always"}:
+        if answer in {"a", "always"} and can_always:
             self.always.add(key)
             return True
         return answer in {"y", "yes"}

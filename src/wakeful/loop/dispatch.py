@@ -103,6 +103,19 @@ class Dispatcher:
                     decision.reasons.append("needs approval, and this run cannot ask")
             if not allowed:
                 why = "; ".join(decision.reasons) or "not allowed"
+                self.on_event(
+                    LoopEvent(
+                        "tool_denied",
+                        {
+                            "tool": call.name,
+                            "id": call.id,
+                            "tier": decision.tier,
+                            "asked": decision.decision == "ask" and self.approver is not None,
+                            "reasons": decision.reasons,
+                            "agent": self.agent,
+                        },
+                    )
+                )
                 verb = (
                     "declined by the user"
                     if decision.decision == "ask" and self.approver
