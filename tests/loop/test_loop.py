@@ -103,9 +103,6 @@ async def test_cancel_keeps_a_valid_resumable_transcript(tmp_path: Path) -> None
     info = SessionStore(rt.paths.sessions).latest()
     assert info is not None
     meta, messages = replay(read_records(info.path))
-        info.path.read_text()
-        and __import__("wakeful.loop.session", fromlist=["read_records"]).read_records(info.path)
-    )
     assert meta["session_id"] == rt.session_id and len(messages) == len(rt.agent.messages)
 
 
