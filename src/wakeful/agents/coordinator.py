@@ -26,7 +26,7 @@ from typing import Any
 from wakeful.agents.fork import Kind, TaskSpec, build_worker
 from wakeful.agents.mailbox import Answerer, Mailbox, Post
 from wakeful.core.config import Config
-from wakeful.core.errors import WakefulError
+from wakeful.core.errors import DelegationError
 from wakeful.core.events import LoopEvent
 from wakeful.core.messages import Message, TextBlock, ToolResultBlock
 from wakeful.core.usage import Usage, cost_usd
@@ -39,10 +39,6 @@ from wakeful.loop.compaction import (
 )
 
 STATUSES = ("ok", "error", "cancelled", "budget", "skipped")
-
-
-class DelegationError(WakefulError):
-    """A delegate call that cannot run at all (depth cap, nothing allowed, bad tasks)."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from wakeful.loop.agent import Agent, Limits
 from wakeful.loop.dispatch import Approver, Dispatcher
 from wakeful.policy.types import Decision, RiskInput
 from wakeful.tools.base import Tool, ToolContext, ToolResult
+from wakeful.tools.delegate import TaskSpec
 
 Kind = Literal["fork", "fresh"]
 
@@ -45,15 +46,6 @@ FRESH_TASK = (
 )
 # Per-agent state that a worker must not share with its parent.
 PRIVATE_EXTRAS = ("todos", "memory_stage", "coordinator", "worker")
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """One task to hand out. `tools` restricts what the worker may call (None: as parent)."""
-
-    prompt: str
-    kind: Literal["fork", "fresh", "auto"] = "auto"
-    tools: tuple[str, ...] | None = None
 
 
 class WorkerPolicy:

@@ -59,3 +59,7 @@ class LockHeldError(WakefulError):
 
 class BudgetExceeded(WakefulError):
     """A turn, token, time or cost limit was reached."""
+
+
+class DelegationError(WakefulError):
+    """A delegate call that cannot run at all (depth cap, nothing allowed, bad tasks)."""

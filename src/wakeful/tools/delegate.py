@@ -8,14 +8,25 @@ error result or is denied by the worker's policy, never removed.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from wakeful.core.config import Config
+from wakeful.core.errors import DelegationError
 from wakeful.policy.types import RiskInput
 from wakeful.tools.base import Tool, ToolContext, ToolResult
 
 KINDS = ("auto", "fork", "fresh")
 MAX_TASKS_PER_CALL = 32
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task to hand out. `tools` restricts what the worker may call (None: as parent)."""
+
+    prompt: str
+    kind: Literal["fork", "fresh", "auto"] = "auto"
+    tools: tuple[str, ...] | None = None
 
 
 class DelegateTool:
@@ -70,9 +81,6 @@ class DelegateTool:
         )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        from wakeful.agents.coordinator import DelegationError
-        from wakeful.agents.fork import TaskSpec
-
         coordinator = ctx.extras.get("coordinator")
         if coordinator is None:
             return ToolResult.error("delegation is not available in this session")
@@ -151,8 +159,6 @@ class PostMessageTool:
         return RiskInput(tool=self.name, kind="other", read_only=True, detail="message to parent")
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        from wakeful.agents.coordinator import DelegationError
-
         coordinator = ctx.extras.get("coordinator")
         if coordinator is None or getattr(coordinator, "handle", None) is None:
             return ToolResult.error(
