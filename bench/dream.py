@@ -72,6 +72,29 @@ NEAR_COPIES = (
     lambda t: "Note: " + t,
 )
 RELATIVE = ("yesterday", "last week", "3 days ago", "today")
+# Distinct facts that must stay apart: 2-3 statements over one anchored span that share
+# identifiers with each other (and with the duplicates' vocabulary), each a fact of its own.
+#   claims     different claims about the same function and argument
+#   direction  who calls whom: "{a} calls {c}" is not "{c} calls {a}" nor "{a} is called
+#              by {c}" (direction is part of the fact)
+#   swapped    the duplicates' own sentence frame with one word swapped (a different verb,
+#              or after instead of before): every identifier shared
+#   reworded   a different relation over the very same identifiers, in different words:
+#              with no knowledge of word meanings this looks exactly like a reworded
+#              duplicate, so it measures what a rule without semantics gets wrong
+ADVERSARIAL_KINDS = ("claims", "direction", "swapped", "reworded")
+CLAIMS = (
+    "{a}() returns None when {b} is missing.",
+    "{a}() logs {b} errors to stderr.",
+    "{a}() caches {b} for the lifetime of the process.",
+)
+DIRECTION_FIRST = "{a} calls {c} for each {b} event."
+DIRECTION_OTHER = ("{c} calls {a} for each {b} event.", "{a} is called by {c} for each {b} event.")
+SWAP_VERBS = ("validates", "decodes", "logs", "normalises", "copies")
+REWORDED_OTHER = (
+    "{c} retries {a} whenever {b} times out; see {path}.",
+    "Failures of {c} are reported to {a} together with {b}; see {path}.",
+)
 
 
 def word(rng: random.Random, n: int = 3) -> str:
@@ -142,6 +165,7 @@ class Corpus:
             "contra": int(n * 0.05),  # pairs: older and newer value
             "orphan": int(n * 0.07),
             "dated": int(n * 0.04),
+            "adversarial": int(n * 0.03),  # groups of 2-3 distinct facts over one anchor
         }
         day = 86400.0
         f = 0
@@ -214,6 +238,31 @@ class Corpus:
             )
             mid = self.add(fid, text, (), self.now - rng.uniform(1, 60) * day)
             self.expect_dates[mid] = phrase
+        for i in range(quotas["adversarial"]):
+            path = rng.choice(live_files)
+            _, slots = fact_text(path)
+            anchors = self.anchor(path)
+            sub = ADVERSARIAL_KINDS[i % len(ADVERSARIAL_KINDS)]
+            if sub == "claims":
+                texts = [t.format(**slots) for t in rng.sample(CLAIMS, rng.choice((2, 3)))]
+            elif sub == "direction":
+                texts = [
+                    DIRECTION_FIRST.format(**slots),
+                    rng.choice(DIRECTION_OTHER).format(**slots),
+                ]
+            elif sub == "swapped":
+                v1, v2 = rng.sample(SWAP_VERBS, 2)
+                frame = PARAPHRASES[0].replace("validates", "{v}")
+                texts = [frame.format(v=v1, **slots), frame.format(v=v2, **slots)]
+                if rng.random() < 0.5:
+                    texts[1] = frame.replace("before", "after").format(v=v1, **slots)
+            else:
+                texts = [PARAPHRASES[0].format(**slots), rng.choice(REWORDED_OTHER).format(**slots)]
+            for text in texts:
+                f += 1
+                fid = f"f{f}"
+                self.kind[fid] = f"adv_{sub}"
+                self.add(fid, text, anchors, self.now - rng.uniform(1, 60) * day)
         while len(self.records) < n:
             f += 1
             fid = f"f{f}"
@@ -257,6 +306,14 @@ def measure(corpus: Corpus, store: SqliteMemoryStore) -> dict[str, object]:
         for fact in facts:
             holders[fact].append(r.id)
     false_merges = sum(1 for facts in facts_of_active.values() if len(facts) > 1)
+    # A false merge is charged to each kind of fact it swallowed (an adversarial pair
+    # merged into one memory counts once, under its kind).
+    false_by_kind: dict[str, int] = defaultdict(int)
+    for facts in facts_of_active.values():
+        if len(facts) > 1:
+            for kind in sorted({corpus.kind[fid] for fid in facts}):
+                false_by_kind[kind] += 1
+    adversarial = [fid for fid, k in corpus.kind.items() if k.startswith("adv_")]
 
     groups = [fid for fid, k in corpus.kind.items() if k in {"dup", "para", "hard_para"}]
     merged = sum(1 for fid in groups if len(holders.get(fid, ())) == 1)
@@ -294,6 +351,16 @@ def measure(corpus: Corpus, store: SqliteMemoryStore) -> dict[str, object]:
         ),
         "unique_live_facts_kept_pct": pct(kept, len(live_facts)),
         "false_merges": false_merges,
+        "false_merges_by_kind": dict(sorted(false_by_kind.items())),
+        "adversarial_facts": len(adversarial),
+        "adversarial_facts_kept_apart_pct": pct(
+            sum(
+                1
+                for fid in adversarial
+                if any(len(facts_of_active[h]) == 1 for h in holders.get(fid, ()))
+            ),
+            len(adversarial),
+        ),
         "contradictions_resolved_pct": pct(resolved, len(corpus.contradictions)),
         "orphans_pruned_pct": pct(pruned, len(corpus.orphans)),
         "relative_dates_fixed_pct": pct(fixed, len(corpus.expect_dates)),
@@ -376,7 +443,13 @@ def main() -> int:
         ("  paraphrases, same anchors", f"{result['paraphrases_merged_pct']}%"),
         ("  reworded (model's job)", f"{result['hard_paraphrases_merged_pct']}%"),
         ("unique live facts kept", f"{result['unique_live_facts_kept_pct']}%  (goal 100%)"),
-        ("false merges", str(result["false_merges"])),
+        ("false merges", f"{result['false_merges']}  (goal 0)"),
+        ("  by kind", json.dumps(result["false_merges_by_kind"])),
+        (
+            "distinct facts kept apart",
+            f"{result['adversarial_facts_kept_apart_pct']}% of "
+            f"{result['adversarial_facts']} adversarial facts",
+        ),
         ("contradictions resolved", f"{result['contradictions_resolved_pct']}%"),
         ("orphans pruned", f"{result['orphans_pruned_pct']}%"),
         ("relative dates fixed", f"{result['relative_dates_fixed_pct']}%"),
