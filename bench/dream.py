@@ -33,6 +33,7 @@ from pathlib import Path
 from wakeful.core.config import Config
 from wakeful.core.paths import Paths
 from wakeful.memory.anchors import anchor_from_lines
+from wakeful.memory.consolidate import RARITY_DUPLICATE, ConsolidationPlan, plan_consolidation
 from wakeful.memory.dream import DreamOptions, run_dream
 from wakeful.memory.store import SqliteMemoryStore
 from wakeful.memory.types import MemoryRecord
@@ -72,6 +73,7 @@ NEAR_COPIES = (
     lambda t: "Note: " + t,
 )
 RELATIVE = ("yesterday", "last week", "3 days ago", "today")
+SWEEP = (0.5, 0.55, 0.6, RARITY_DUPLICATE)
 # Distinct facts that must stay apart: 2-3 statements over one anchored span that share
 # identifiers with each other (and with the duplicates' vocabulary), each a fact of its own.
 #   claims     different claims about the same function and argument
@@ -369,11 +371,61 @@ def measure(corpus: Corpus, store: SqliteMemoryStore) -> dict[str, object]:
     }
 
 
+def plan_figures(corpus: Corpus, plan: ConsolidationPlan) -> dict[str, object]:
+    """Duplicate and false-merge figures straight from a plan (no store), for the sweep."""
+    merge_of: dict[str, int] = {}
+    for i, merge in enumerate(plan.merges):
+        for r in merge.members:
+            merge_of[r.id] = i
+    mids: dict[str, list[str]] = defaultdict(list)
+    for mid, fid in corpus.group.items():
+        mids[fid].append(mid)
+
+    def merged(fid: str) -> bool:
+        where = {merge_of.get(m, -1 - k) for k, m in enumerate(mids[fid])}
+        return len(where) == 1
+
+    false = [
+        {corpus.kind[corpus.group[r.id]] for r in m.members}
+        for m in plan.merges
+        if len({corpus.group[r.id] for r in m.members}) > 1
+    ]
+    groups = [fid for fid, k in corpus.kind.items() if k in {"dup", "para", "hard_para"}]
+    hard = [fid for fid in groups if corpus.kind[fid] == "hard_para"]
+    return {
+        "duplicates_merged_pct": round(100.0 * sum(map(merged, groups)) / len(groups), 2),
+        "hard_paraphrases_merged_pct": round(100.0 * sum(map(merged, hard)) / len(hard), 2),
+        "false_merges": len(false),
+        "false_merges_reworded": sum(1 for kinds in false if "adv_reworded" in kinds),
+    }
+
+
+def model_queue(corpus: Corpus, plan: ConsolidationPlan, first: int) -> dict[str, int]:
+    """Of the first clusters a dream hands the model, how many hold two memories of one
+    fact that rules left unmerged, in the plan's order and in plain size order."""
+
+    def useful(cluster: list[MemoryRecord]) -> bool:
+        facts = [corpus.group[r.id] for r in cluster]
+        return len(set(facts)) < len(facts)
+
+    by_size = sorted(plan.clusters, key=lambda c: (-len(c), c[0].id))
+    return {
+        "clusters": len(plan.clusters),
+        "offered": min(first, len(plan.clusters)),
+        "with_duplicate_ranked": sum(map(useful, plan.clusters[:first])),
+        "with_duplicate_by_size": sum(map(useful, by_size[:first])),
+        "with_duplicate_total": sum(map(useful, plan.clusters)),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--memories", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--no-sweep", action="store_true", help="skip the rarity-threshold trade-off"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="wakeful-dream-bench-") as tmp:
@@ -388,6 +440,15 @@ def main() -> int:
         store.add_many(corpus.records)
         store.close()
         build_s = time.perf_counter() - t0
+
+        # Planning is pure: measure the rarity threshold's trade-off and the order in
+        # which clusters reach the model without touching the store.
+        sweep: dict[str, dict[str, object]] = {}
+        if not args.no_sweep:
+            for threshold in SWEEP:
+                plan = plan_consolidation(corpus.records, rarity_threshold=threshold)
+                sweep[f"{threshold:.2f}"] = plan_figures(corpus, plan)
+        queue = model_queue(corpus, plan_consolidation(corpus.records), DreamOptions().max_clusters)
 
         script = Path(tmp) / "dreamer.json"
         script.write_text(
@@ -427,6 +488,9 @@ def main() -> int:
         "phase_seconds": {p.name: round(p.seconds, 3) for p in report.phases},
         "dream_wall_seconds": round(wall, 3),
         "corpus_build_seconds": round(build_s, 3),
+        "model_queue": queue,
+        "rarity_threshold": RARITY_DUPLICATE,
+        "rarity_sweep": sweep,
         "idle_dream": {
             "skipped": idle.skipped,
             "seconds": round(idle_s, 4),
@@ -464,8 +528,26 @@ def main() -> int:
             f"{result['idle_dream']['new_requests']} model requests",
         ),  # fmt: skip
     ]
+    q = result["model_queue"]
+    rows.insert(
+        -3,
+        (
+            "model queue, first clusters",
+            f"{q['with_duplicate_ranked']} of {q['offered']} hold a duplicate "
+            f"(size order: {q['with_duplicate_by_size']}; {q['with_duplicate_total']} of "
+            f"{q['clusters']} clusters do)",
+        ),
+    )
     for name, value in rows:
         print(f"  {name:<28} {value}")
+    if sweep:
+        print(f"  rarity threshold trade-off (default {RARITY_DUPLICATE}; plans only):")
+        for threshold, fig in sweep.items():
+            print(
+                f"    >= {threshold}: duplicates merged {fig['duplicates_merged_pct']}%, "
+                f"reworded {fig['hard_paraphrases_merged_pct']}%, false merges "
+                f"{fig['false_merges']} ({fig['false_merges_reworded']} reworded relations)"
+            )
     return 0
 
 

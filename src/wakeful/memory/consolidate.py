@@ -21,15 +21,18 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from difflib import SequenceMatcher
 
 from wakeful.memory.types import Anchor, MemoryRecord
 
 NEAR_DUPLICATE = 0.8  # word-set Jaccard for records that share no anchors
 SAME_ANCHOR_DUPLICATE = 0.5  # lower bar when the records point at the same code
+RARITY_DUPLICATE = 0.75  # rarity-weighted overlap, same anchors and the same named things
+FRAME_SHARE = 0.5  # share of a sentence two statements must have in common to be one frame
 MAX_BUCKET = 200  # larger buckets are compared in time order windows, not all pairs
 
 
@@ -106,6 +109,9 @@ class Features:
     value_raw: tuple[str, ...]
     anchor_key: frozenset[tuple[str, str]]
     anchor_paths: frozenset[str]
+    sequence: tuple[str, ...] = ()  # content words in order
+    named: frozenset[str] = frozenset()  # words written like names: f(), None, a_b, x.py, v2
+    passive: frozenset[str] = frozenset()  # verbs used in the passive ("called by")
 
     @property
     def id(self) -> str:
@@ -140,9 +146,10 @@ def features(record: MemoryRecord) -> Features:
                 for t in tokens(rest)
                 if t not in STOPWORDS and t not in NEGATIONS and t != "longer"
             )
+    sequence = tuple(stem(t) for t in toks if t not in STOPWORDS)
     return Features(
         record=record,
-        words=content_words(text),
+        words=frozenset(sequence),
         numbers=tuple(sorted(_NUMBER_RE.findall(text))),
         negated=negated,
         subject=subject,
@@ -150,7 +157,41 @@ def features(record: MemoryRecord) -> Features:
         value_raw=value_raw,
         anchor_key=frozenset((a.path, a.sha256) for a in record.anchors),
         anchor_paths=frozenset(a.path for a in record.anchors),
+        sequence=sequence,
+        named=_named_words(text),
+        passive=frozenset(
+            stem((m.group(1) or m.group(2)).lower()) for m in _PASSIVE_RE.finditer(text)
+        ),
     )
+
+
+_WORD_RE = re.compile(r"[A-Za-z0-9_]+(?:[./\-][A-Za-z0-9_]+)*")
+_NAME_SHAPE_RE = re.compile(r"[\d_./]")
+_PASSIVE_RE = re.compile(
+    r"\b(?:(?:is|are|was|were|be|been|being|gets?|got)\s+(\w+)|(\w+(?:ed|en)))\s+by\b",
+    re.IGNORECASE,
+)
+
+
+def _named_words(text: str) -> frozenset[str]:
+    """Words spelled like names rather than prose: a call `f()`, a capital that does not
+    start a sentence (`None`, `KeyError`), digits, underscores, dots or slashes."""
+    out: set[str] = set()
+    for m in _WORD_RE.finditer(text):
+        w = m.group(0)
+        lowered = w.lower()
+        if lowered in STOPWORDS:
+            continue
+        before = text[: m.start()].rstrip()
+        starts_sentence = not before or before[-1] in ".!?:;\n-*("
+        if (
+            _NAME_SHAPE_RE.search(w)
+            or text.startswith("(", m.end())
+            or any(c.isupper() for c in w[1:])
+            or (w[0].isupper() and not starts_sentence)
+        ):
+            out.add(stem(lowered.replace("'", "")))
+    return frozenset(out)
 
 
 def _verb(word: str) -> str:
@@ -192,6 +233,109 @@ def _value_like(a: Features, b: Features, wa: str, wb: str) -> bool:
 def duplicate_blockers(a: Features, b: Features) -> bool:
     """Near-identical wording can still carry a different number or a negation."""
     return (a.numbers != b.numbers and bool(a.numbers or b.numbers)) or a.negated != b.negated
+
+
+def swapped_word(a: Features, b: Features) -> bool:
+    """The same sentence frame with a word swapped ("validates X before" vs "logs X
+    before", "before" vs "after"): a minimal pair states a different fact. Paraphrases
+    restructure a sentence; they do not keep its frame and trade one word for another.
+    Words present on both sides only moved; a word that is the other's prefix ("repo",
+    "repository") is an abbreviation, not a swap."""
+    if not a.sequence or not b.sequence:
+        return False
+    matcher = SequenceMatcher(None, a.sequence, b.sequence, autojunk=False)
+    shared = sum(block.size for block in matcher.get_matching_blocks())
+    if shared < FRAME_SHARE * max(len(a.sequence), len(b.sequence)):
+        return False
+    count_a, count_b = Counter(a.sequence), Counter(b.sequence)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op != "replace":
+            continue
+        gone = {w for w in a.sequence[i1:i2] if count_a[w] > count_b[w]}
+        came = {w for w in b.sequence[j1:j2] if count_b[w] > count_a[w]}
+        if gone and came and not any(_abbreviates(x, y) for x in gone for y in came):
+            return True
+    return False
+
+
+def _abbreviates(x: str, y: str) -> bool:
+    short, long = sorted((x, y), key=len)
+    return short.isalpha() and long.isalpha() and len(short) >= 3 and long.startswith(short)
+
+
+def direction_differs(a: Features, b: Features, specific: frozenset[str] = frozenset()) -> bool:
+    """Who does what to whom is part of the fact: "X calls Y" is neither "Y calls X" nor
+    "X is called by Y" (but it is "Y is called by X"). Caught two ways: a verb in the
+    passive on one side and the active on the other whose doer and target are not the
+    same two names, or the same frame with its named things in another order."""
+
+    def is_name(w: str) -> bool:
+        return w in specific or w in a.named or w in b.named
+
+    def around(f: Features, verb: str) -> tuple[str | None, str | None]:
+        """The nearest names before and after the verb's first use."""
+        if verb not in f.sequence:
+            return None, None
+        i = f.sequence.index(verb)
+        before = next((w for w in reversed(f.sequence[:i]) if is_name(w)), None)
+        after = next((w for w in f.sequence[i + 1 :] if is_name(w)), None)
+        return before, after
+
+    voiced = False
+    for verb in a.passive ^ b.passive:
+        passive_side, active_side = (a, b) if verb in a.passive else (b, a)
+        if verb not in active_side.words:
+            continue
+        target, doer = around(passive_side, verb)  # "<target> is <verb>ed by <doer>"
+        doer2, target2 = around(active_side, verb)  # "<doer> <verb>s <target>"
+        if doer is None or target is None or (doer, target) != (doer2, target2):
+            return True
+        voiced = True  # the voice changed and the roles did not, so the names' order did
+    if voiced or a.words != b.words:
+        return False
+
+    def skeleton(f: Features) -> tuple[str, ...]:
+        return tuple("" if is_name(w) else w for w in f.sequence)
+
+    def fillers(f: Features) -> tuple[str, ...]:
+        return tuple(w for w in f.sequence if is_name(w))
+
+    return skeleton(a) == skeleton(b) and fillers(a) != fillers(b)
+
+
+def distinct(a: Features, b: Features, specific: frozenset[str] = frozenset()) -> bool:
+    """Evidence that two records state different facts, whatever their overlap."""
+    return (
+        duplicate_blockers(a, b)
+        or conflicts(a, b) is not None
+        or direction_differs(a, b, specific)
+        or swapped_word(a, b)
+    )
+
+
+def rarity_weights(feats: Iterable[Features]) -> dict[str, float]:
+    """Inverse document frequency of each word over the whole store: an identifier that
+    two memories share says far more than a common word they share."""
+    df: dict[str, int] = defaultdict(int)
+    n = 0
+    for f in feats:
+        n += 1
+        for w in f.words:
+            df[w] += 1
+    return {w: math.log(1.0 + n / c) for w, c in df.items()}
+
+
+def weighted_overlap(a: frozenset[str], b: frozenset[str], weight: Mapping[str, float]) -> float:
+    """Jaccard with each word counted by its rarity."""
+    union = sum(weight.get(w, 0.0) for w in a | b)
+    if union <= 0.0:
+        return 1.0 if a == b else 0.0
+    return sum(weight.get(w, 0.0) for w in a & b) / union
+
+
+def rare_limit(total: int) -> int:
+    """A word in at most this many memories is rare enough to name a thing."""
+    return max(3, total // 1000)
 
 
 @dataclass
@@ -311,9 +455,12 @@ def plan_consolidation(
     records: list[MemoryRecord],
     protected: frozenset[str] = frozenset(),
     now: float | None = None,
+    rarity_threshold: float = RARITY_DUPLICATE,
 ) -> ConsolidationPlan:
     """Decide what to merge and supersede among active records. `protected` ids (restored
-    by a person) are never merged or superseded away."""
+    by a person) are never merged or superseded away. `rarity_threshold` is the
+    rarity-weighted overlap at which records over the same anchors that name the same
+    things are merged although their wording differs (above 1.0: never)."""
     plan = ConsolidationPlan()
     current: dict[str, MemoryRecord] = {}
     for record in records:
@@ -348,16 +495,40 @@ def plan_consolidation(
                     )
     live = [f for f in feats.values() if f.id not in losers]
 
-    # Duplicates: near-identical text anywhere, or close text over the same anchors.
+    # Which words name things: rare over the store, or written like names.
+    weight = rarity_weights(live)
+    limit = rare_limit(len(live))
+    floor = math.log(1.0 + len(live) / limit)
+    rare = frozenset(w for w, v in weight.items() if v >= floor)
+
+    def named(f: Features) -> frozenset[str]:
+        return (f.words & rare) | f.named
+
+    # Duplicates: near-identical text anywhere, or close text over the same anchors. A
+    # group only grows when no member of one side is evidently distinct from the other's.
     uf = _UnionFind()
     reasons: dict[str, str] = {}
+    component: dict[str, list[Features]] = {}
+
+    def join(a: Features, b: Features, reason: str) -> None:
+        ra, rb = uf.find(a.id), uf.find(b.id)
+        if ra == rb:
+            return
+        left, right = component.get(ra, [a]), component.get(rb, [b])
+        if any(distinct(x, y, rare) for x in left for y in right):
+            return
+        uf.union(ra, rb)
+        root = uf.find(ra)
+        component[root] = left + right
+        component.pop(ra if root == rb else rb, None)
+        reasons.setdefault(root, reason)
+
     for a, b, _sim in near_duplicate_pairs(live):
         if a.record.type != b.record.type or a.record.scope != b.record.scope:
             continue
-        if duplicate_blockers(a, b) or a.id in protected or b.id in protected:
+        if a.id in protected or b.id in protected or distinct(a, b, rare):
             continue
-        uf.union(a.id, b.id)
-        reasons.setdefault(uf.find(a.id), "near-identical text")
+        join(a, b, "near-identical text")
     by_anchor: dict[frozenset[tuple[str, str]], list[Features]] = defaultdict(list)
     for f in live:
         if f.anchor_key:
@@ -369,12 +540,34 @@ def plan_consolidation(
         for a, b in _bucket_pairs(members):
             if a.record.type != b.record.type or a.id in protected or b.id in protected:
                 continue
-            if duplicate_blockers(a, b) or conflicts(a, b):
+            if distinct(a, b, rare):
                 continue
             if jaccard(a.words, b.words) >= SAME_ANCHOR_DUPLICATE:
-                uf.union(a.id, b.id)
-                reasons.setdefault(uf.find(a.id), "same anchors, close text")
+                join(a, b, "same anchors, close text")
+                continue
+            # Reworded: the same named things over the same code, the rest in other words.
+            names = named(a)
+            if (
+                names
+                and names == named(b)
+                and weighted_overlap(a.words, b.words, weight) >= rarity_threshold
+            ):
+                join(a, b, "same anchors, same named things")
         leftovers.append(members)
+
+    def likeness(cluster: list[MemoryRecord]) -> float:
+        """How likely the cluster holds a reworded duplicate: the best rarity-weighted
+        overlap among its pairs of one type that are not evidently distinct."""
+        best = 0.0
+        fs = [feats[r.id] for r in cluster]
+        for i, a in enumerate(fs[:MAX_BUCKET]):
+            for b in fs[i + 1 : MAX_BUCKET]:
+                if a.record.type != b.record.type:
+                    continue
+                score = weighted_overlap(a.words, b.words, weight)
+                if score > best and not distinct(a, b, rare):
+                    best = score
+        return best
 
     groups: dict[str, list[MemoryRecord]] = defaultdict(list)
     for f in live:
@@ -398,7 +591,10 @@ def plan_consolidation(
             heads.setdefault(merged_into.get(f.id, f.id), f.record)
         if len(heads) >= 2:
             plan.clusters.append(sorted(heads.values(), key=lambda r: (r.created, r.id)))
-    plan.clusters.sort(key=lambda c: (-len(c), c[0].id))
+    # The model sees a limited number of clusters per dream: likely duplicates first.
+    ranked = [(likeness(c), c) for c in plan.clusters]
+    ranked.sort(key=lambda sc: (-sc[0], -len(sc[1]), sc[1][0].id))
+    plan.clusters = [c for _score, c in ranked]
     return plan
 
 
