@@ -113,18 +113,67 @@ def read_toml(path: Path) -> dict[str, Any]:
         ) from None
 
 
+_KINDS = {
+    "str": "a string",
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "list": "a list",
+}
+
+
+def _line_of(text: str, key: str) -> int:
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip().startswith((f"{key} ", f"{key}=")):
+            return number
+    return 1
+
+
+def check_types(
+    path: Path, data: dict[str, Any], defaults: dict[str, Any] = DEFAULTS, prefix: str = ""
+) -> None:
+    """Known settings must have their default's type; the error names file, line and fix."""
+    text = ""
+    for key, value in data.items():
+        if key not in defaults:
+            continue  # sections other layers own ([compaction], [local], ...) check their own
+        expected = defaults[key]
+        name = f"{prefix}{key}"
+        if isinstance(expected, dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: `{name}` must be a table ([{name}]), not {value!r}")
+            check_types(path, value, expected, f"{name}.")
+            continue
+        ok = (
+            isinstance(value, type(expected))
+            or (isinstance(expected, float) and isinstance(value, int))
+        ) and not (isinstance(value, bool) and not isinstance(expected, bool))
+        if not ok:
+            if not text:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            kind = _KINDS.get(type(expected).__name__, type(expected).__name__)
+            raise ConfigError(
+                f"{path}:{_line_of(text, key)}: `{name}` must be {kind}, not {value!r}; "
+                "fix that line"
+            )
+
+
 def load_config(paths: Paths, env: dict[str, str]) -> Config:
     cfg = Config(env=dict(env))
     for path in (paths.user_config_file, paths.project_config):
         if path.is_file():
-            _merge(cfg.data, read_toml(path))
+            data = read_toml(path)
+            check_types(path, data)
+            _merge(cfg.data, data)
             cfg.sources.append(path)
     for var, keys in ENV_OVERRIDES.items():
         if env.get(var):
             cfg.set(*keys, value=env[var])
     mode = cfg.permission_mode
     if mode not in PERMISSION_MODES:
+        where = " or ".join(str(p) for p in cfg.sources) or "the environment"
         raise ConfigError(
-            f"unknown permission mode {mode!r}; use one of: {', '.join(PERMISSION_MODES)}"
+            f"unknown permission mode {mode!r} (from {where}); "
+            f"use one of: {', '.join(PERMISSION_MODES)}"
         )
     return cfg

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wakeful.core.config import load_config
+from wakeful.core.errors import ConfigError
+from wakeful.core.paths import Paths
+
+
+def paths_with(tmp_path: Path, text: str) -> Paths:
+    paths = Paths.for_workspace(tmp_path, {"HOME": str(tmp_path)})
+    paths.project.mkdir(parents=True, exist_ok=True)
+    paths.project_config.write_text(text)
+    return paths
+
+
+def test_precedence_user_project_env(tmp_path: Path) -> None:
+    paths = paths_with(tmp_path, 'model = "openai:gpt-4o-mini"\nmax_turns = 7\n')
+    paths.user_config_file.parent.mkdir(parents=True)
+    paths.user_config_file.write_text('model = "local"\nmax_turns = 3\nsandbox = true\n')
+    cfg = load_config(paths, {"WAKEFUL_MODEL": "scripted:x.json"})
+    assert cfg.model == "scripted:x.json"
+    assert cfg.get("max_turns") == 7 and cfg.get("sandbox") is True
+    assert cfg.sources == [paths.user_config_file, paths.project_config]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("max_turns = = 3\n", "line 1"),
+        ('model = "x"\nmax_turns = "ten"\n', "config.toml:2: `max_turns` must be an integer"),
+        ('[permissions]\nallow = "Bash(ls)"\n', "`permissions.allow` must be a list"),
+        ("sandbox = 1\n", "`sandbox` must be true or false"),
+        ('permission_mode = "yolo"\n', "unknown permission mode"),
+    ],
+)
+def test_bad_config_names_file_line_and_problem(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(paths_with(tmp_path, text), {})
+    assert message in str(err.value)
+    assert "config.toml" in str(err.value)
+
+
+def test_floats_accept_integers(tmp_path: Path) -> None:
+    cfg = load_config(paths_with(tmp_path, "max_wall_seconds = 60\n"), {})
+    assert cfg.get("max_wall_seconds") == 60
