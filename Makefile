@@ -31,11 +31,14 @@ test: lint
 	$(BIN)/pytest tests
 
 bench: install
+	$(PY) bench/startup.py
 	$(PY) bench/overhead.py
+	$(PY) bench/local_model.py
 	$(PY) bench/classify.py
 	$(PY) bench/memory.py
 	$(PY) bench/dream.py
-	$(PY) bench/fanout.py --workers 8 --shared-tokens 20000
+	$(PY) bench/fanout.py --table
+	$(PY) bench/fanout_local.py --workers 2 3 4
 	$(PY) bench/daemon.py
 
 clean:
