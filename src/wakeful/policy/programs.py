@@ -204,7 +204,10 @@ def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
             ):
                 a.run_script(value.value, cmd.cwd, f"${name}")
         elif name == "PATH":
-            a.add("high", "changes PATH, so program names may resolve to other binaries")
+            if re.match(r"^[\"']?\$\{?PATH\}?:", value.text):
+                a.add("read_only", "appends to PATH (existing programs keep precedence)")
+            else:
+                a.add("high", "changes PATH, so program names may resolve to other binaries")
     if not cmd.argv:
         if cmd.assigns:
             a.add("read_only", "sets shell variables")
@@ -248,6 +251,82 @@ def _secret_variable(name: str, args: list[Word]) -> str | None:
     return None
 
 
+_LINE_FILTERS = frozenset({"grep", "egrep", "fgrep", "rg", "ag", "awk", "gawk", "sed", "cut"})
+_SECRET_PATTERN = re.compile(
+    r"(?i)(key|secret|token|pass|cred|auth|aws|private|session|cookie|bearer)"
+)
+
+
+def _filters_env_secrets(args: list[Word], cmd: SimpleCommand) -> bool:
+    """`env | grep -i token`: the environment, filtered for its secrets."""
+    if not any(
+        u.name in _SECRET_ENV_READERS and all((w.value or "").startswith("-") for w in u.argv[1:])
+        for u in cmd.upstream
+    ):
+        return False
+    return any(_SECRET_PATTERN.search(w.text) for w in args)
+
+
+# `cargo check --help`: subcommand words then --help print help and do nothing else. Not for
+# programs whose arguments are commands or code (`sudo rm --help` still runs sudo).
+_SUBCOMMAND = re.compile(r"[a-z][a-z0-9-]*")
+_NO_HELP_SHORTCUT = _SHELLS | frozenset(
+    {
+        "sudo",
+        "doas",
+        "su",
+        "pkexec",
+        "run0",
+        "chroot",
+        "xargs",
+        "parallel",
+        "watch",
+        "eval",
+        "source",
+        ".",
+        "trap",
+        "find",
+        "env",
+        "timeout",
+        "nohup",
+        "nice",
+        "exec",
+        "command",
+        "builtin",
+        "time",
+        "flock",
+        "npx",
+        "pnpx",
+        "bunx",
+        "uvx",
+        "ssh",
+        "mosh",
+        "echo",
+        "printf",
+        # these pass arguments after a script name on to the script
+        "yarn",
+        "pnpm",
+        "bun",
+        "deno",
+        "poetry",
+        "pipenv",
+        "pdm",
+        "hatch",
+        "uv",
+        "bundle",
+        "mix",
+        "just",
+        "task",
+        "go-task",
+        "rake",
+        "kubectl",
+        "oc",
+        "docker",
+        "podman",
+    }
+)
+
+
 def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if not argv:
         return
@@ -260,6 +339,10 @@ def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if name is None:
         a.add("high", "runs a command whose name is only known at run time")
         return
+    if name in _LINE_FILTERS and _filters_env_secrets(args, cmd):
+        a.add(
+            "critical", "picks secret-looking variables out of the environment (credential reading)"
+        )
     if "/" in name:
         base = os.path.basename(name)
         resolved = a.resolve(name, cmd.cwd)
@@ -291,6 +374,16 @@ def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     ):
         a.add("read_only", "asks for version or help")
         return
+    if (
+        args
+        and args[-1].value == "--help"
+        and len(args) <= 4
+        and all(w.value is not None and _SUBCOMMAND.fullmatch(w.value) for w in args[:-1])
+        and (handler is not None or name in SIMPLE)
+        and name not in _NO_HELP_SHORTCUT
+    ):
+        a.add("read_only", "asks for help on a subcommand")
+        return
     if handler is not None:
         handler(name, args, cmd, a)
         return
@@ -319,7 +412,7 @@ class Spec:
         skip_first: bool = False,
     ) -> None:
         self.tier = tier
-        self.args = args  # read | write | none | delete
+        self.args = args  # read | meta | write | none | delete
         self.what = what
         self.value_opts = frozenset(value_opts) | frozenset(write_opts)
         self.write_opts = frozenset(write_opts)
@@ -344,6 +437,8 @@ def _simple(name: str, spec: Spec, args: list[Word], cmd: SimpleCommand, a: Anal
             a.write(word, cmd.cwd)
         elif spec.args == "read":
             a.read(word, cmd.cwd)
+        elif spec.args == "meta":
+            a.read_meta(word, cmd.cwd)
         elif spec.args == "delete":
             a.delete(word, cmd.cwd, recursive=False)
 
@@ -375,10 +470,6 @@ _READERS = [
     "b2sum",
     "cksum",
     "sum",
-    "file",
-    "stat",
-    "du",
-    "tree",
     "diff",
     "cmp",
     "comm",
@@ -398,24 +489,13 @@ _READERS = [
     "zless",
     "bzcat",
     "xzcat",
-    "lsattr",
-    "getfacl",
-    "namei",
     "look",
-    "ls",
-    "dir",
-    "vdir",
-    "readlink",
-    "realpath",
     "bat",
     "batcat",
     "diff3",
     "sdiff",
     "colordiff",
     "wdiff",
-    "exa",
-    "eza",
-    "lsd",
     "view",
     "pdftotext",
     "identify",
@@ -433,6 +513,25 @@ _READERS = [
     "csvlook",
     "csvstat",
     "dos2unix-check",
+]
+# Programs that show names, sizes and attributes but not contents: listing a directory
+# outside the workspace is not reading it.
+_LISTERS = [
+    "ls",
+    "dir",
+    "vdir",
+    "exa",
+    "eza",
+    "lsd",
+    "tree",
+    "du",
+    "stat",
+    "file",
+    "readlink",
+    "realpath",
+    "namei",
+    "lsattr",
+    "getfacl",
 ]
 _NO_PATHS = [
     "echo",
@@ -475,14 +574,12 @@ _NO_PATHS = [
     "history",
     "jobs",
     "wait",
-    "man",
     "info",
     "apropos",
     "whatis",
     "tldr",
     "cal",
     "bc",
-    "dc",
     "factor",
     "arch",
     "getconf",
@@ -510,7 +607,6 @@ _NO_PATHS = [
     "numfmt",
     "tty",
     "lsof",
-    "ss",
     "netstat",
     "getent",
     "logname",
@@ -521,8 +617,6 @@ _NO_PATHS = [
     "vmstat",
     "iostat",
     "mpstat",
-    "dmesg",
-    "journalctl",
     "users",
     "env-check",
     "sensors",
@@ -530,7 +624,6 @@ _NO_PATHS = [
     "uptime",
     "pidof",
     "pstree",
-    "fc",
     "let",
     "local",
     "declare",
@@ -549,11 +642,9 @@ _NO_PATHS = [
     "times",
     "caller",
     "compgen",
-    "complete",
     "getopts",
     "mapfile",
     "readarray",
-    "enable",
     "dircolors",
 ]
 _PINGERS = ["ping", "ping6", "dig", "host", "nslookup", "traceroute", "tracepath", "mtr", "whois"]
@@ -561,6 +652,7 @@ _PINGERS = ["ping", "ping6", "dig", "host", "nslookup", "traceroute", "tracepath
 SIMPLE: MappingProxyType[str, Spec] = MappingProxyType(
     {
         **{n: Spec(_R, "read", "reads files") for n in _READERS},
+        **{n: Spec(_R, "meta", "lists files or their attributes") for n in _LISTERS},
         **{n: Spec(_R, "none", "only prints information") for n in _NO_PATHS},
         **{n: Spec("network", "none", "queries the network") for n in _PINGERS},
         "grep": Spec(
@@ -627,6 +719,13 @@ SIMPLE: MappingProxyType[str, Spec] = MappingProxyType(
         "base64": Spec(_R, "read", "encodes or decodes", ("-w", "--wrap")),
         "base32": Spec(_R, "read", "encodes or decodes", ("-w",)),
         "xxd": Spec(_R, "read", "dumps bytes", ("-c", "-g", "-l", "-s", "-o", "-n")),
+        "tree": Spec(
+            _R,
+            "meta",
+            "lists files or their attributes",
+            ("-L", "-I", "-P", "--filelimit", "-H", "-T", "--charset", "--sort"),
+            write_opts=("-o",),
+        ),
         "mkdir": Spec("workspace", "write", "creates directories", ("-m", "--mode")),
         "touch": Spec(
             "workspace",
@@ -1380,15 +1479,18 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         return
     replace = _vals(opts, "-I", "-i", "--replace")
     marker = replace[0].value if replace else None
-    inner: list[Word] = []
-    for w in pos:
-        if marker and w.value is not None and marker in w.value:
-            inner.append(Word(None, w.text))
-        else:
-            inner.append(w)
-    if not marker:
-        inner.append(Word(None, "<input>"))
-    a.run_argv(inner, cmd)
+    listed = None if _has(opts, "-a", "--arg-file") else _listed_paths(cmd)
+    for item in listed or [Word(None, "<input>")]:
+        inner: list[Word] = []
+        for w in pos:
+            if marker and w.value is not None and marker in w.value:
+                value = None if item.value is None else w.value.replace(marker, item.value)
+                inner.append(Word(value, w.text))
+            else:
+                inner.append(w)
+        if not marker:
+            inner.append(item)
+        a.run_argv(inner, cmd)
 
 
 def h_rm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -1581,9 +1683,10 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     if not starts:
         starts = [Word(".", ".")]
     for s in starts:
-        a.read(s, cmd.cwd)
+        a.read_meta(s, cmd.cwd)
     expr = args[i:]
-    filtered = False
+    filtered = _find_filtered(expr)
+    found = _find_sample(expr) or ("found" if filtered else "*")
     j = 0
     acted = False
     while j < len(expr):
@@ -1599,9 +1702,7 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
                         Word(
                             None
                             if base is None
-                            else base.rstrip("/")
-                            + "/"
-                            + w.value.replace("{}", "found" if filtered else "*"),
+                            else base.rstrip("/") + "/" + w.value.replace("{}", found),
                             w.text,
                         )
                     )
@@ -1615,7 +1716,7 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             acted = True
             for s in starts:
                 if filtered:
-                    base = s.value.rstrip("/") + "/found" if s.value is not None else None
+                    base = s.value.rstrip("/") + "/" + found if s.value is not None else None
                     a.delete(Word(base, s.text), cmd.cwd, recursive=False)
                 else:
                     glob = s.value.rstrip("/") + "/*" if s.value is not None else None
@@ -1625,47 +1726,162 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             if j + 1 < len(expr):
                 a.write(expr[j + 1], cmd.cwd)
             j += 1
-        elif tok in (
-            "-name",
-            "-iname",
-            "-path",
-            "-ipath",
-            "-regex",
-            "-iregex",
-            "-wholename",
-            "-iwholename",
-            "-lname",
-            "-ilname",
-        ):
-            if j + 1 < len(expr) and expr[j + 1].value not in ("*", "**", ".*", "*.*"):
-                filtered = True
-            j += 1
-        elif tok in (
-            "-empty",
-            "-newer",
-            "-mtime",
-            "-mmin",
-            "-atime",
-            "-amin",
-            "-ctime",
-            "-cmin",
-            "-size",
-            "-user",
-            "-group",
-            "-perm",
-            "-links",
-            "-inum",
-            "-samefile",
-            "-uid",
-            "-gid",
-            "-newermt",
-        ):
-            filtered = True
-            if tok not in ("-empty",):
-                j += 1
+        elif tok in _FIND_NAME_TESTS or tok in _FIND_OTHER_TESTS and tok != "-empty":
+            j += 1  # skip the test's value
         j += 1
     if not acted:
         a.add("read_only", "lists files")
+
+
+_FIND_NAME_TESTS = frozenset(
+    {
+        "-name",
+        "-iname",
+        "-path",
+        "-ipath",
+        "-regex",
+        "-iregex",
+        "-wholename",
+        "-iwholename",
+        "-lname",
+        "-ilname",
+    }
+)
+_FIND_OTHER_TESTS = frozenset(
+    {
+        "-empty",
+        "-newer",
+        "-mtime",
+        "-mmin",
+        "-atime",
+        "-amin",
+        "-ctime",
+        "-cmin",
+        "-size",
+        "-user",
+        "-group",
+        "-perm",
+        "-links",
+        "-inum",
+        "-samefile",
+        "-uid",
+        "-gid",
+        "-newermt",
+    }
+)
+
+
+def _find_filtered(expr: list[Word]) -> bool:
+    for j, w in enumerate(expr):
+        if w.value in _FIND_NAME_TESTS:
+            if j + 1 < len(expr) and expr[j + 1].value not in ("*", "**", ".*", "*.*"):
+                return True
+        elif w.value in _FIND_OTHER_TESTS:
+            return True
+    return False
+
+
+def _find_sample(expr: list[Word]) -> str | None:
+    """A name standing for what `find` selects (`*.pem` for `-name "*.pem"`), so actions on
+    the results are judged on what they touch. None when no single name pattern applies."""
+    names = [
+        (expr[j].value, expr[j + 1].value)
+        for j in range(len(expr) - 1)
+        if expr[j].value in ("-name", "-iname")
+    ]
+    if len(names) != 1 or any(w.value in ("-o", "-or", "!", "-not") for w in expr):
+        return None
+    test, pattern = names[0]
+    if not pattern or "/" in pattern:
+        return None
+    return pattern.lower() if test == "-iname" else pattern
+
+
+def _fd_sample(args: list[Word]) -> str | None:
+    opts, pos = split_opts(
+        args, ("-e", "--extension", "-t", "--type", "-d", "--max-depth", "-E", "--exclude")
+    )
+    ext = _vals(opts, "-e", "--extension")
+    base = pos[1].value if len(pos) > 1 else "."
+    if base is None:
+        return None
+    name = f"*.{ext[0].value}" if ext and ext[0].value else "found"
+    return base.rstrip("/") + "/" + name
+
+
+_PASS_THROUGH = frozenset({"sort", "uniq", "head", "tail", "tac", "shuf", "cat"})
+
+
+def _listed_paths(cmd: SimpleCommand) -> list[Word] | None:
+    """What the pipeline upstream of `xargs` lists, as representative paths, or None when
+    that is not known (then the paths count as computed at run time)."""
+    for up in reversed(cmd.upstream):
+        name = up.name
+        args = up.argv[1:]
+        values = [w.value or "" for w in args]
+        if name in _PASS_THROUGH and (name != "cat" or not args):
+            continue
+        if name in ("grep", "egrep", "fgrep", "rg"):
+            listing = any(
+                v in ("-l", "--files-with-matches", "-L", "--files-without-match", "--files")
+                or (v.startswith("-") and not v.startswith("--") and "l" in v)
+                for v in values
+            )
+            if not listing:
+                if any(not v.startswith("-") for v in values[1:]):
+                    return None  # searches files: prints matching lines, not paths
+                continue  # filters lines that came from further upstream
+            spec = SIMPLE.get("grep")
+            takes = spec.value_opts if spec is not None else frozenset()
+            opts, pos = split_opts(args, takes)
+            if "--files" not in values and not _has(opts, "-e", "--regexp", "-f", "--file"):
+                pos = pos[1:]
+            dirs = pos or [Word(".", ".")]
+            return [
+                Word(None, d.text)
+                if d.value is None
+                else Word(d.value.rstrip("/") + "/found", d.text)
+                for d in dirs
+            ]
+        if name == "find":
+            starts = []
+            k = 0
+            while k < len(args) and not values[k].startswith(("-", "(", "!")):
+                starts.append(args[k])
+                k += 1
+            expr = args[k:]
+            found = _find_sample(expr) or ("found" if _find_filtered(expr) else "*")
+            return [
+                Word(None, s.text)
+                if s.value is None
+                else Word(s.value.rstrip("/") + "/" + found, s.text)
+                for s in (starts or [Word(".", ".")])
+            ]
+        if name in ("fd", "fdfind"):
+            sample = _fd_sample(args)
+            return [Word(sample, sample)] if sample else None
+        if name == "git" and values[:1] in (["diff"], ["status"]):
+            return [Word("./found", "<changed paths>")]
+        if name == "git" and values[:1] == ["ls-files"]:
+            specs = [v for v in values[1:] if not v.startswith("-")]
+            if not specs:
+                return [Word("./*", "<tracked paths>")]
+            return [
+                Word(v if any(c in v for c in "*?[") else v.rstrip("/") + "/found", v)
+                for v in specs
+            ]
+        if name == "ls":
+            dirs = [w for w in args if not (w.value or "").startswith("-")]
+            return [
+                Word(None, d.text) if d.value is None else Word(d.value.rstrip("/") + "/*", d.text)
+                for d in (dirs or [Word(".", ".")])
+            ]
+        if name in ("echo", "printf"):
+            words = [w for w in args if not (w.value or "").startswith("-")]
+            if all(w.value is not None for w in words) and words:
+                return words
+        return None
+    return None
 
 
 def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -2869,18 +3085,47 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     if name == "perl" and any(f in ("-i", "-pi", "-pie") or f.startswith("-i") for f, _ in opts):
         for f in pos[1:]:
             a.write(f, cmd.cwd)
-    if (
-        name in ("deno", "bun")
-        and pos
-        and pos[0].value in ("test", "fmt", "lint", "check", "bench", "task", "compile", "bundle")
-    ):
-        a.add("workspace", f"{name} {pos[0].value} runs project tooling")
-        return
-    if name == "bun" and pos and pos[0].value in ("install", "add", "update", "i"):
-        a.add("network", "installs packages from the registry")
-        return
-    if name in ("deno", "bun") and pos and pos[0].value == "run":
-        pos = pos[1:]
+    if name in ("deno", "bun") and pos:
+        verb = pos[0].value
+        if verb in ("test", "fmt", "lint", "check", "bench", "task", "compile", "bundle", "build"):
+            a.add("workspace", f"{name} {verb} runs project tooling")
+            return
+        if verb in ("install", "add", "a", "update", "i", "remove", "rm", "upgrade", "outdated"):
+            a.add("network", f"{name} {verb} installs packages from the registry")
+            return
+        if verb in ("x", "create", "publish", "link", "unlink", "uninstall", "repl", "serve"):
+            a.add("high", f"{name} {verb} runs registry code, publishes or serves")
+            return
+        if (
+            verb in ("info", "doc", "types")
+            or name == "bun"
+            and verb == "pm"
+            and ([w.value for w in pos[1:2]] in (["ls"], ["bin"], ["hash"], ["cache"]))
+        ):
+            a.add("read_only", f"{name} {verb} only reads")
+            return
+        if verb == "init":
+            a.add("workspace", f"{name} init creates a project")
+            return
+        if verb == "eval" and name == "deno" and len(pos) > 1:
+            code = pos[1]
+            if code.value is None:
+                _dynamic_code(code, a, "deno eval")
+            else:
+                _inline_code("node", code.value, cmd, a)
+            return
+        if verb == "run":
+            _, pos = split_opts(pos[1:], ("--config", "-c", "--env-file"), stop_at_positional=True)
+        elif name == "deno":
+            a.add("high", f"deno {verb}: unknown subcommand")
+            return
+        if name == "bun" and pos and pos[0].value and not re.search(r"[./]", pos[0].value):
+            script = pos[0].value
+            if re.search(r"(?i)(deploy|publish|release|upload)", script):
+                a.add("high", f"runs the `{script}` script, which publishes or deploys")
+            else:
+                a.add("workspace", f"runs the project script `{script}`")
+            return
     if name == "java" and _has(opts, "-jar"):
         jars = [w for w in pos]
         if jars:
@@ -3212,6 +3457,33 @@ _NPM_HIGH = frozenset(
 )
 
 
+# Built-in yarn/pnpm commands that reach beyond the project (anything else not built in is
+# a project script).
+_YARN_PNPM_HIGH = frozenset(
+    {
+        "global",
+        "setup",
+        "env",
+        "self-update",
+        "server",
+        "plugin",
+        "policies",
+        "set",
+        "npm",
+        "sdks",
+        "node",
+        "deploy",
+        "login",
+        "logout",
+        "owner",
+        "team",
+        "tag",
+        "unlink",
+        "store",
+    }
+)
+
+
 def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -3234,6 +3506,44 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add("high", "uses a non-default package registry")
     if verb is None:
         a.add("read_only", f"{name} prints help")
+        return
+    if name == "yarn" and verb == "workspace" and len(pos) >= 3:
+        h_npm(name, pos[2:], cmd, a)  # yarn workspace <package> <command...>
+        return
+    if name == "yarn" and verb == "workspaces":
+        if rest[:1] in (["list"], ["info"]):
+            a.add("read_only", "yarn workspaces lists packages")
+            return
+        if rest[:1] == ["foreach"]:
+            _, inner = split_opts(
+                pos[2:],
+                ("--include", "--exclude", "--from", "-j", "--jobs"),
+                stop_at_positional=True,
+            )
+            if inner:
+                h_npm(name, inner, cmd, a)
+                return
+    if verb == "run" and not rest:
+        a.add("read_only", f"{name} run lists the project's scripts")
+        return
+    if (
+        verb == "version"
+        and rest
+        and re.fullmatch(
+            r"(major|minor|patch|premajor|preminor|prepatch|prerelease|from-git|v?\d+\.\d+\.\d+\S*)",
+            rest[0],
+        )
+    ):
+        a.add("workspace", f"{name} version bumps the project version (and commits and tags it)")
+        return
+    if verb in ("init", "create") and any(not v.startswith("-") for v in rest):
+        a.add("high", f"{name} {verb} downloads and runs a package initializer")
+        return
+    if verb == "pkg":
+        a.add("read_only" if rest[:1] == ["get"] else "workspace", f"{name} pkg edits package.json")
+        return
+    if name in ("yarn", "pnpm") and verb in _YARN_PNPM_HIGH:
+        a.add("high", f"{name} {verb} changes the user's tool setup or the registry")
         return
     if verb == "config":
         if rest and rest[0] in ("get", "list", "ls"):
@@ -3311,6 +3621,10 @@ def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         "svelte-kit",
         "vite",
     ]:
+        later = {w.value for w in pos[1:]}
+        if later & {"install", "publish", "deploy", "upgrade", "release", "uninstall"}:
+            a.add("high", f"{name} {pos[0].value} installs, publishes or deploys")
+            return
         a.add("workspace", f"runs the project's {pos[0].value}")
         return
     a.add("high", f"{name} may download and run a package from the registry")
@@ -3667,11 +3981,19 @@ def h_kubectl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
             "--user",
             "-s",
             "--server",
+            "--field-selector",
+            "--sort-by",
+            "--tail",
+            "--since",
+            "--template",
+            "--token",
         ),
-        stop_at_positional=True,
     )
     verb = pos[0].value if pos else None
     rest = [w.value or "" for w in pos[1:]]
+    if verb in ("rollout",) and rest[:1] in (["status"], ["history"]):
+        a.add("read_only", f"{name} rollout {rest[0]} only reads cluster state")
+        return
     if verb in (
         "get",
         "describe",
@@ -3687,11 +4009,14 @@ def h_kubectl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
         "wait",
         None,
     ):
+        kinds = {k for r in rest[:1] for k in r.lower().split(",")}
         if (
             verb == "get"
-            and rest
-            and rest[0] in ("secret", "secrets")
-            and any(o in ("-o", "--output") for o, _ in opts)
+            and any(k.split("/")[0] in ("secret", "secrets") for k in kinds)
+            and any(_v(o) not in ("name", "wide") for n, o in opts if n in ("-o", "--output"))
+            or verb == "get"
+            and any(k.startswith(("secret/", "secrets/")) for k in kinds)
+            and _has(opts, "-o", "--output", "--template")
         ):
             a.add("critical", "reads Kubernetes secrets")
             return
@@ -4277,6 +4602,307 @@ def h_iptables(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> 
         a.add("high", f"{name} changes the firewall")
 
 
+def h_journalctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    values = [w.value or "" for w in args]
+    if any(
+        v.startswith(("--vacuum", "--rotate", "--flush", "--relinquish-var", "--setup-keys"))
+        or v in ("--sync", "--update-catalog")
+        for v in values
+    ):
+        a.add("high", "deletes, rotates or rewrites the system journal")
+        return
+    for i, v in enumerate(values):
+        if v in ("-D", "--directory", "--file") and i + 1 < len(args):
+            a.read(args[i + 1], cmd.cwd)
+    a.add("read_only", "reads the system journal")
+
+
+def h_dmesg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, _ = split_opts(args, ("-l", "--level", "-f", "--facility", "-n", "--console-level"))
+    if _has(opts, "-c", "-C", "--clear", "--read-clear", "-n", "--console-level", "-D", "-E"):
+        a.add("high", "clears or reconfigures the kernel log")
+    else:
+        a.add("read_only", "reads the kernel log")
+
+
+def h_fc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, _ = split_opts(args, ("-e",))
+    if _has(opts, "-l") and not _has(opts, "-e", "-s"):
+        a.add("read_only", "lists shell history")
+    else:
+        a.add("high", "re-runs commands from the shell history")
+
+
+def h_man(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, _ = split_opts(args, ("-P", "--pager", "-H", "--html", "-M", "-C", "--config-file"))
+    for pager in _vals(opts, "-P", "--pager", "-H", "--html"):
+        a.add("high", f"{name} runs a pager or browser given on the command line")
+        if pager.value:
+            a.run_script(pager.value, cmd.cwd, f"{name} pager")
+    a.add("read_only", "shows documentation")
+
+
+def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    # dc's `!` runs the rest of the line as a shell command.
+    texts = [w.text for w in args]
+    body, _ = _stdin_source(cmd)
+    if name == "dc" and (any("!" in t for t in texts) or (body and "!" in body) or cmd.upstream):
+        a.add("high", "dc can run shell commands (!)")
+        return
+    for w in args:
+        if w.value and not w.value.startswith("-") and name == "dc":
+            a.read(w, cmd.cwd)
+    a.add("read_only", "calculates")
+
+
+def h_builtin_setup(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    values = [w.value or "" for w in args]
+    if name == "enable" and any(v.startswith("-f") for v in values):
+        a.add("high", "enable -f loads a builtin from a shared library")
+    elif name == "complete" and any(v in ("-C", "-F") for v in values):
+        a.add("workspace", "registers a completion command for the interactive shell")
+    else:
+        a.add("read_only", f"{name} only changes this shell's settings")
+
+
+def h_ss(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if any((w.value or "") in ("-K", "--kill") for w in args):
+        a.add("high", "closes network sockets")
+    else:
+        a.add("read_only", "lists sockets")
+
+
+# Project managers: (read-only, workspace, network, high) subcommands. A subcommand not listed
+# is unknown and needs approval. Dependency changes resolve against the registry: network.
+_PROJECT_TOOLS: MappingProxyType[str, tuple[frozenset[str], ...]] = MappingProxyType(
+    {
+        "poetry": (
+            frozenset({"show", "check", "about", "help", "list", "search", "env-info", "env-list"}),
+            frozenset({"run", "build", "new", "init", "version", "export", "check", "env-use"}),
+            frozenset({"install", "add", "remove", "update", "lock", "sync", "self", "debug"}),
+            frozenset({"publish", "config", "source", "shell", "cache", "env-remove"}),
+        ),
+        "pipenv": (
+            frozenset({"graph", "--venv", "--where", "--py", "requirements", "scripts", "--envs"}),
+            frozenset({"run"}),
+            frozenset({"install", "uninstall", "update", "sync", "lock", "upgrade", "check"}),
+            frozenset({"shell", "--rm", "clean", "open"}),
+        ),
+        "pdm": (
+            frozenset({"list", "show", "info", "search", "config-get"}),
+            frozenset({"run", "build", "init", "fix"}),
+            frozenset({"add", "install", "sync", "update", "lock", "remove", "venv", "self"}),
+            frozenset({"publish", "config", "use"}),
+        ),
+        "hatch": (
+            frozenset({"status", "dep", "env-show", "project"}),
+            frozenset({"run", "test", "fmt", "build", "version", "clean", "new", "shell-check"}),
+            frozenset({"env-create", "env-prune", "python", "self"}),
+            frozenset({"publish", "config", "shell", "env-remove"}),
+        ),
+        "composer": (
+            frozenset(
+                {
+                    "show",
+                    "info",
+                    "licenses",
+                    "validate",
+                    "depends",
+                    "why",
+                    "why-not",
+                    "prohibits",
+                    "check-platform-reqs",
+                    "diagnose",
+                    "fund",
+                    "list",
+                    "help",
+                    "status",
+                    "config-get",
+                }
+            ),
+            frozenset({"run-script", "run", "dump-autoload", "dumpautoload", "test", "exec"}),
+            frozenset(
+                {
+                    "install",
+                    "i",
+                    "update",
+                    "u",
+                    "upgrade",
+                    "require",
+                    "r",
+                    "remove",
+                    "rm",
+                    "create-project",
+                    "outdated",
+                    "audit",
+                    "search",
+                    "reinstall",
+                    "bump",
+                }
+            ),
+            frozenset({"global", "self-update", "selfupdate", "config", "archive", "clear-cache"}),
+        ),
+        "bundle": (
+            frozenset({"list", "show", "info", "check", "platform", "doctor", "help", "licenses"}),
+            frozenset({"exec", "console-check", "binstubs", "init", "gem"}),
+            frozenset({"install", "update", "add", "lock", "outdated", "cache", "package"}),
+            frozenset({"config", "remove-check", "clean", "pristine", "inject", "open"}),
+        ),
+        "mix": (
+            frozenset({"help", "deps", "hex.info", "hex.outdated", "xref", "deps.tree"}),
+            frozenset(
+                {
+                    "test",
+                    "compile",
+                    "format",
+                    "run",
+                    "credo",
+                    "dialyzer",
+                    "deps.compile",
+                    "clean",
+                    "new",
+                    "release",
+                    "docs",
+                    "phx.gen.html",
+                    "phx.gen.json",
+                    "phx.gen.context",
+                    "phx.routes",
+                    "coveralls",
+                    "escript.build",
+                    "assets.build",
+                }
+            ),
+            frozenset(
+                {
+                    "deps.get",
+                    "deps.update",
+                    "local.hex",
+                    "local.rebar",
+                    "archive.install",
+                    "hex.audit",
+                }
+            ),
+            frozenset(
+                {
+                    "hex.publish",
+                    "hex.user",
+                    "hex.owner",
+                    "hex.retire",
+                    "ecto.drop",
+                    "ecto.reset",
+                    "ecto.rollback",
+                    "ecto.migrate",
+                    "phx.server",
+                    "deps.clean",
+                }
+            ),
+        ),
+        "dotnet": (
+            frozenset({"--info", "--list-sdks", "--list-runtimes", "list", "help", "sln-list"}),
+            frozenset(
+                {
+                    "build",
+                    "test",
+                    "run",
+                    "clean",
+                    "format",
+                    "publish",
+                    "pack",
+                    "new",
+                    "sln",
+                    "watch",
+                    "msbuild",
+                    "vstest",
+                    "build-server",
+                    "dev-certs-check",
+                }
+            ),
+            frozenset({"restore", "add", "remove", "workload", "tool"}),
+            frozenset({"nuget", "dev-certs", "ef"}),
+        ),
+        "swift": (
+            frozenset({"--version", "help"}),
+            frozenset({"build", "test", "run", "format", "package-describe"}),
+            frozenset({"package"}),
+            frozenset(),
+        ),
+        "dart": (
+            frozenset({"info", "--version", "help", "devtools-check"}),
+            frozenset({"test", "analyze", "format", "run", "compile", "create", "fix", "doc"}),
+            frozenset({"pub"}),
+            frozenset(),
+        ),
+        "flutter": (
+            frozenset({"doctor", "devices", "--version", "help", "emulators", "analyze-check"}),
+            frozenset({"test", "analyze", "format", "run", "build", "create", "clean", "gen-l10n"}),
+            frozenset({"pub", "upgrade", "downgrade", "precache", "channel"}),
+            frozenset({"install", "config", "attach"}),
+        ),
+    }
+)
+_PUB_READ = frozenset({"deps", "outdated", "global-list"})
+
+
+def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        ("-C", "--directory", "--project", "-p", "-e", "--env", "-d", "--working-dir"),
+        stop_at_positional=True,
+    )
+    read, work, net, high = _PROJECT_TOOLS[name]
+    words = [w.value or "" for w in pos]
+    verb = words[0] if words else next((f for f, _ in opts if f in read | high), None)
+    rest = words[1:]
+    if verb is None:
+        a.add("read_only", f"{name} prints help")
+        return
+    # two-word subcommands: `poetry env info`, `hatch env create`, `dotnet nuget push`...
+    pair = f"{verb}-{rest[0]}" if rest else verb
+    if pair in read | work | net | high:
+        verb, rest = pair, rest[1:]
+    if name in ("dart", "flutter") and verb == "pub":
+        sub = rest[0] if rest else ""
+        if sub in _PUB_READ:
+            a.add("read_only", f"{name} pub {sub} only reads")
+        elif sub in ("publish", "global", "token", "login", "logout"):
+            a.add("high", f"{name} pub {sub} publishes or installs outside the project")
+        else:
+            a.add("network", f"{name} pub {sub} fetches packages")
+        return
+    if name == "dotnet" and verb == "tool" and rest[:1] == ["run"]:
+        a.add("workspace", "dotnet tool run runs a project tool")
+        return
+    if (
+        name in ("poetry", "pipenv", "pdm", "hatch")
+        and verb == "run"
+        or name == "bundle"
+        and verb == "exec"
+    ) and len(pos) > 1:
+        # a project script or a program in the project environment
+        a.add("workspace", f"{name} {verb} runs in the project environment")
+        a.run_argv(pos[1:], cmd)
+        return
+    if name in ("poetry", "hatch") and verb == "version" and not rest:
+        a.add("read_only", f"{name} version prints the project version")
+        return
+    if name == "dotnet" and verb == "publish" or verb in work:
+        if re.search(r"(?i)(deploy|upload)", " ".join(rest)):
+            a.add("high", f"{name} {verb} deploys")
+        else:
+            a.add("workspace", f"{name} {verb} builds, tests or runs project code")
+    elif verb in read:
+        a.add("read_only", f"{name} {verb} only reads")
+    elif verb in net:
+        if any(v in ("-g", "--global") for v in rest) or _has(opts, "-g", "--global"):
+            a.add("high", f"{name} {verb} installs globally, outside the workspace")
+        else:
+            a.add("network", f"{name} {verb} fetches or installs packages from the registry")
+    elif verb in high:
+        a.add("high", f"{name} {verb} publishes, changes settings or reaches outside the project")
+    else:
+        a.add("high", f"{name} {verb}: unknown subcommand")
+
+
 def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for n in _SHELLS:
@@ -4438,19 +5064,10 @@ def _handlers() -> dict[str, Handler]:
         "gradlew",
         "sbt",
         "rake",
-        "dotnet",
-        "poetry",
-        "pipenv",
-        "hatch",
-        "pdm",
-        "composer",
-        "bundle",
-        "mix",
-        "swift",
-        "flutter",
-        "dart",
     ):
         table[n] = h_buildtool
+    for n in _PROJECT_TOOLS:
+        table[n] = h_project_tool
     for n in _WORKSPACE_TOOLS + ["pre-commit"]:
         table.setdefault(n, h_workspace_tool)
     for n in ("docker", "podman", "docker-compose", "podman-compose", "nerdctl"):
@@ -4538,6 +5155,14 @@ def _handlers() -> dict[str, Handler]:
     table["date"] = h_hostname_date
     table["hostname"] = h_hostname_date
     table["history"] = h_history
+    table["journalctl"] = h_journalctl
+    table["dmesg"] = h_dmesg
+    table["fc"] = h_fc
+    table["man"] = h_man
+    table["dc"] = h_calc
+    for n in ("enable", "complete"):
+        table[n] = h_builtin_setup
+    table["ss"] = h_ss
     for n in (
         "vim",
         "vi",

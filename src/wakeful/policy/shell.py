@@ -85,6 +85,17 @@ class Analyzer:
         tier, msg = path_risk.read_tier(self.place(word, cwd))
         self.add(tier, msg)
 
+    def read_meta(self, word: Word, cwd: str | None) -> None:
+        """Names and attributes only (ls, stat, du): private outside the workspace only when
+        they list credentials."""
+        if word.fd:
+            return
+        place = self.place(word, cwd)
+        if place.zone == "secret":
+            self.add("high", f"lists credentials at {place.label}")
+        else:
+            self.add("read_only", f"lists {place.label}")
+
     def write(self, word: Word | None, cwd: str | None) -> None:
         if word is not None and word.fd:
             return

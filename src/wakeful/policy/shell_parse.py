@@ -169,11 +169,26 @@ class _Walker:
         elif kind == "variable_assignment":
             self.assignment(node, state, context, record=True)
         elif kind in ("declaration_command", "unset_command"):
+            assigns: list[tuple[str, Word]] = []
             for child in node.named_children:
                 if child.type == "variable_assignment":
-                    self.assignment(child, state, context, record=True)
+                    assigns.append(self.assignment(child, state, context, record=True))
                 else:
                     self.substitutions(child, state, context)
+            if assigns:
+                # `export LD_PRELOAD=...` changes what later commands run: the classifier
+                # judges the assignments as it does `VAR=... cmd`.
+                keyword = node.children[0].text.decode() if node.children else "export"
+                self.commands.append(
+                    SimpleCommand(
+                        argv=[Word(keyword, keyword)],
+                        assigns=assigns,
+                        cwd=state.cwd,
+                        text=node.text.decode("utf-8", "replace"),
+                        context=context,
+                        upstream=list(upstream),
+                    )
+                )
         elif kind == "test_command":
             self.substitutions(node, state, context)
         elif kind == "function_definition":
@@ -262,6 +277,18 @@ class _Walker:
                 for cmd in self.commands[before:]:
                     cmd.redirects.extend(redirects)
         produced = self.commands[before:]
+        if not produced and redirects:
+            # `> file` or `x=1 > file` runs no program but still truncates the file.
+            bare = SimpleCommand(
+                argv=[],
+                redirects=redirects,
+                cwd=state.cwd,
+                text=node.text.decode("utf-8", "replace"),
+                context=context,
+                upstream=list(upstream),
+            )
+            self.commands.append(bare)
+            produced = [bare]
         for extra in after:
             if extra.type == "pipeline":
                 self.pipeline(extra.named_children, state, context, upstream + produced)
