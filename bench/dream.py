@@ -12,11 +12,19 @@ are measured against the ground truth:
                            and reworded paraphrases (a quarter of them) that only a model can
                            merge; the scripted model here declines, so those stay unmerged
   unique facts kept        every live fact still represented by an active memory (goal 100%)
-  false merges             active memories that combine two different facts (goal 0)
+  false merges             active memories that combine two different facts (goal 0), by
+                           kind; the corpus holds adversarial distinct facts over shared
+                           anchors and identifiers (different claims about one function,
+                           call direction, the duplicates' frame with one word swapped, and
+                           a different relation over the same identifiers in other words)
+  model queue              of the first clusters a dream hands the model, how many hold an
+                           unmerged duplicate, against ordering them by size
+  rarity threshold sweep   plans only (no store): duplicates merged and false merges for a
+                           few thresholds of the rarity-weighted rule (--no-sweep skips it)
   contradictions resolved  the newer value live, the older superseded (not merged)
   orphans pruned, dates fixed, index lines/bytes, wall time, model calls and tokens
 
-Usage: python bench/dream.py [--memories 10000] [--seed 7] [--json]
+Usage: python bench/dream.py [--memories 10000] [--seed 7] [--json] [--no-sweep]
 """
 
 from __future__ import annotations

@@ -13,8 +13,21 @@ compares all pairs. Candidate pairs come from blocking:
 
 Contradictions are decided narrowly (different numbers, a negation, or a swapped value in
 the same sentence frame), newer evidence wins, and the loser is superseded, not deleted.
-Pairs that share anchors but are neither near-identical nor contradictory are left as
-clusters for the model-assisted merge.
+
+Duplicates are merged when their words mostly coincide (anywhere), when they are close
+over the same anchors, or, over the same anchors, when they name exactly the same things
+(words rare in the store or written like names) and the rarity-weighted overlap of their
+words is high: a shared identifier says far more than a shared common word. A merge is
+refused when anything says the records state different facts: another number, a negation,
+a contradiction, another direction ("X calls Y" against "Y calls X" or "X is called by
+Y"), or the same sentence frame with one word swapped. A group only grows when no member
+of one side is evidently distinct from any member of the other, so chains of close pairs
+cannot join two different facts.
+
+What no rule here can do is read meaning: a reworded duplicate and a different relation
+between the same named things, written in other words, look alike to word statistics. The
+rarity threshold is therefore set high, and what it leaves over the same anchors goes to
+the model as clusters, ranked so that the likeliest duplicates are seen first.
 """
 
 from __future__ import annotations
