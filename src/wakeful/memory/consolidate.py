@@ -195,8 +195,10 @@ def _named_words(text: str) -> frozenset[str]:
         lowered = w.lower()
         if lowered in STOPWORDS:
             continue
-        before = text[: m.start()].rstrip()
-        starts_sentence = not before or before[-1] in ".!?:;\n-*("
+        i = m.start() - 1
+        while i >= 0 and text[i] in " \t":
+            i -= 1
+        starts_sentence = i < 0 or text[i] in ".!?:;\n-*("
         if (
             _NAME_SHAPE_RE.search(w)
             or text.startswith("(", m.end())
