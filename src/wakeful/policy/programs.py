@@ -1142,7 +1142,84 @@ _SAFE_PY_CALLS = frozenset(
         "sort",
         "append",
         "extend",
-        "import_module",
+        "load",
+        "safe_load",
+        "read",
+        "readline",
+        "get_version",
+        "listdir",
+        "expanduser",
+        "glob",
+        "getsizeof",
+        "getpreferredencoding",
+        "compile",
+        "match",
+        "fullmatch",
+        "search",
+        "findall",
+        "sub",
+        "group",
+        "groups",
+        "splitlines",
+        "rstrip",
+        "lstrip",
+        "zfill",
+        "ljust",
+        "rjust",
+        "title",
+        "find",
+        "index",
+        "isdigit",
+        "isalpha",
+        "strftime",
+        "fromtimestamp",
+        "utcnow",
+        "sqrt",
+        "floor",
+        "ceil",
+        "pow",
+        "mean",
+        "median",
+        "Counter",
+        "defaultdict",
+        "reduce",
+        "chain",
+        "product",
+        "b64encode",
+        "b64decode",
+        "which",
+        "stat",
+        "get_platform",
+        "python_implementation",
+        "machine",
+        "system_alias",
+        "uname",
+        "node_name",
+        "processor",
+        "get_default_verify_paths",
+        "getfilesystemencoding",
+        "asdict",
+    }
+)
+# Importing these does something by itself (opens a browser, a terminal, the network).
+_UNSAFE_PY_IMPORTS = frozenset(
+    {
+        "antigravity",
+        "webbrowser",
+        "pty",
+        "turtle",
+        "pickle",
+        "marshal",
+        "shelve",
+        "dill",
+        "cloudpickle",
+        "joblib",
+        "jsonpickle",
+        "code",
+        "codeop",
+        "runpy",
+        "ctypes",
+        "cffi",
     }
 )
 _SAFE_PY_MODULES = frozenset(
@@ -1178,6 +1255,7 @@ _SAFE_PY_MODULES = frozenset(
         "keyword",
         "unicodedata",
         "distutils.sysconfig",
+        "tomllib",
         "typing",
         "dataclasses",
         "enum",
@@ -1206,49 +1284,263 @@ _SHELL_CALLS = frozenset(
 )
 
 
+# Calls allowed on modules outside _SAFE_PY_MODULES (`numpy.__version__` needs none;
+# `django.get_version()` and `torch.cuda.is_available()` need these).
+_PY_ANY_MODULE_CALLS = frozenset(
+    {"get_version", "version", "is_available", "device_count", "get_device_name", "safe_load"}
+)
+_PY_MODULE_CALLS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
+    {
+        "os": frozenset(
+            {"getcwd", "cpu_count", "listdir", "getpid", "getuid", "uname", "get_terminal_size"}
+        ),
+        "shutil": frozenset({"which", "disk_usage", "get_terminal_size"}),
+        "numpy": frozenset({"show_config"}),
+    }
+)
+_PY_PUBLIC_DUNDERS = frozenset({"__version__", "__file__", "__name__", "__doc__", "__path__"})
+
+
 def _python_is_safe(code: str) -> bool:
+    """True when inline Python provably only computes and prints. Modules outside the safe
+    list may be imported (to print a version), but only a few of their functions called."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):
         return False
+    limited: dict[str, frozenset[str]] = {}
+    forbidden: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            names = (
-                [node.module or ""]
-                if isinstance(node, ast.ImportFrom)
-                else [n.name for n in node.names]
-            )
-            if any(n not in _SAFE_PY_MODULES for n in names):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in _UNSAFE_PY_IMPORTS:
+                    return False
+                full = alias.name if alias.asname else alias.name.split(".")[0]
+                if full not in _SAFE_PY_MODULES:
+                    bound = alias.asname or full
+                    limited[bound] = _PY_MODULE_CALLS.get(full, frozenset()) | _PY_ANY_MODULE_CALLS
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if module.split(".")[0] in _UNSAFE_PY_IMPORTS or node.level:
                 return False
-        elif isinstance(node, ast.Call):
+            if module not in _SAFE_PY_MODULES:
+                allowed = _PY_MODULE_CALLS.get(module, frozenset()) | _PY_ANY_MODULE_CALLS
+                for alias in node.names:
+                    if alias.name not in allowed:
+                        forbidden.add(alias.asname or alias.name)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
             func = node.func
             fname = (
                 func.attr
                 if isinstance(func, ast.Attribute)
                 else (func.id if isinstance(func, ast.Name) else "")
             )
-            if fname not in _SAFE_PY_CALLS:
+            if fname not in _SAFE_PY_CALLS and fname not in _PY_ANY_MODULE_CALLS:
                 return False
             if fname == "open":
                 return False
+            receiver = func.value if isinstance(func, ast.Attribute) else None
+            root = receiver
+            chain: list[str] = []
+            while isinstance(root, ast.Attribute):
+                chain.insert(0, root.attr)
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in limited and chain[:1] != ["path"]:
+                if fname not in limited[root.id]:
+                    return False
+            elif fname in ("load", "safe_load") and not (
+                isinstance(receiver, ast.Name) and receiver.id in ("json", "tomllib", "yaml")
+            ):
+                return False
         elif (
             isinstance(node, ast.Name)
-            and node.id in ("open", "exec", "eval", "__import__", "compile", "getattr", "globals")
+            and (
+                node.id in forbidden
+                or node.id
+                in ("open", "exec", "eval", "__import__", "compile", "getattr", "globals", "vars")
+            )
             or isinstance(node, ast.Attribute)
-            and node.attr
-            in (
-                "environ",
-                "system",
-                "remove",
-                "unlink",
-                "rmtree",
-                "__dict__",
-                "__globals__",
-                "__builtins__",
+            and (
+                node.attr
+                in (
+                    "environ",
+                    "system",
+                    "remove",
+                    "unlink",
+                    "rmtree",
+                    "modules",
+                    "getenv",
+                    "putenv",
+                )
+                or node.attr.startswith("__")
+                and node.attr not in _PY_PUBLIC_DUNDERS
             )
         ):
             return False
     return True
+
+
+def _literal_paths(code: str, cmd: SimpleCommand, a: Analyzer) -> None:
+    """Absolute or home paths named in trivial inline code count as read."""
+    for match in _STRING_LITERAL.finditer(code):
+        literal = next(g for g in match.groups() if g is not None)
+        if literal.startswith(("/", "~", "../")) and " " not in literal:
+            a.read(Word(literal, literal), cmd.cwd)
+
+
+# Inline JavaScript that only prints: global names and called methods on these lists, no
+# assignment, no template strings, `require` only of JSON files and harmless core modules.
+_JS_GLOBALS = frozenset(
+    {
+        "console",
+        "process",
+        "JSON",
+        "Object",
+        "Math",
+        "Date",
+        "require",
+        "Number",
+        "String",
+        "Array",
+        "Boolean",
+        "Intl",
+        "parseInt",
+        "parseFloat",
+        "isNaN",
+        "new",
+        "typeof",
+        "true",
+        "false",
+        "null",
+        "undefined",
+        "Buffer",
+        "os",
+        "path",
+        "v8",
+    }
+)
+_JS_CALLS = frozenset(
+    {
+        "log",
+        "error",
+        "info",
+        "warn",
+        "dir",
+        "table",
+        "stringify",
+        "parse",
+        "keys",
+        "values",
+        "entries",
+        "cwd",
+        "cpus",
+        "totalmem",
+        "freemem",
+        "hostname",
+        "type",
+        "tmpdir",
+        "platform",
+        "arch",
+        "release",
+        "uptime",
+        "resolve",
+        "join",
+        "dirname",
+        "basename",
+        "extname",
+        "require",
+        "now",
+        "toISOString",
+        "toString",
+        "toFixed",
+        "map",
+        "filter",
+        "split",
+        "trim",
+        "toUpperCase",
+        "toLowerCase",
+        "sort",
+        "slice",
+        "includes",
+        "startsWith",
+        "endsWith",
+        "isArray",
+        "from",
+        "max",
+        "min",
+        "floor",
+        "ceil",
+        "round",
+        "parseInt",
+        "parseFloat",
+        "Number",
+        "String",
+        "Boolean",
+        "Date",
+        "DateTimeFormat",
+        "resolvedOptions",
+        "reduce",
+        "forEach",
+        "find",
+        "some",
+        "every",
+        "padStart",
+        "padEnd",
+        "concat",
+        "reverse",
+        "getTime",
+        "toLocaleString",
+        "memoryUsage",
+        "hrtime",
+        "getHeapStatistics",
+        "availableParallelism",
+    }
+)
+_JS_FORBIDDEN = re.compile(
+    r"\b(env|constructor|prototype|__proto__|Function|eval|import|globalThis|global|module|"
+    r"mainModule|binding|dlopen|Reflect|Proxy|exit|kill|abort|chdir|setuid|setgid)\b"
+)
+_REQUIRE = re.compile(r"""require\(\s*(['"])([^'"]+)\1\s*\)""")
+_JS_STRING = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
+
+
+def _node_is_safe(code: str) -> bool:
+    if "`" in code or _JS_FORBIDDEN.search(code):
+        return False
+    for m in _REQUIRE.finditer(code):
+        target = m.group(2)
+        if not (target.endswith(".json") or target in ("os", "path", "v8", "node:os", "node:path")):
+            return False
+    bare = _JS_STRING.sub('""', code)
+    if re.search(r"(?<![=!<>])=(?![=>])|\+\+|--", bare):
+        return False  # assignment or mutation
+    for m in re.finditer(r"[\w$)\]]\s*\[([^\]]*)\]?", bare):
+        if not re.fullmatch(r'\s*(""|\d+)\s*', m.group(1)):
+            return False  # computed member access (`process['e'+'nv']`)
+    for m in re.finditer(r"(\.\s*)?([A-Za-z_$][\w$]*)\s*(\()?", bare):
+        dotted, ident, called = m.group(1), m.group(2), m.group(3)
+        if called and ident not in _JS_CALLS:
+            return False
+        if not dotted and not called and ident not in _JS_GLOBALS and len(ident) > 2:
+            return False
+    return True
+
+
+# Perl one-liners that only edit text (`perl -pi -e 's/a/b/g' files`): no code that reaches
+# the system, no modules, no s///e.
+_PERL_FORBIDDEN = re.compile(
+    r"\b(system|exec|qx|fork|kill|unlink|rmdir|rename|mkdir|chmod|chown|chdir|symlink|link|"
+    r"truncate|open|opendir|sysopen|socket|connect|eval|require|use|do|glob|syscall|dump|"
+    r"utime|ARGV|ENV|SIG|INC|readpipe|pipe|fcntl|ioctl|dbmopen|setpgrp|sub)\b|`|<\s*[$*~/.\w]"
+)
+_PERL_SUBST = re.compile(r"\b(s|tr|y)\s*([^\w\s{(\[<])(?:\\.|(?!\2).)*\2(?:\\.|(?!\2).)*\2([a-z]*)")
+
+
+def _perl_is_safe(code: str) -> bool:
+    if _PERL_FORBIDDEN.search(code) or re.search(r"\bs\s*[{(\[<]", code):
+        return False
+    return not any(m.group(1) == "s" and "e" in m.group(3) for m in _PERL_SUBST.finditer(code))
 
 
 _STRING_LITERAL = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'|`([^`]*)`")
@@ -1257,7 +1549,14 @@ _STRING_LITERAL = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'|`([^`]
 def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> None:
     """Inline program text for python/node/perl/ruby...: safe only if provably trivial."""
     if interp == "python" and _python_is_safe(code):
+        _literal_paths(code, cmd, a)
         a.add("read_only", "runs a trivial inline Python expression")
+        return
+    if interp in ("node", "nodejs", "bun") and _node_is_safe(code):
+        for m in _REQUIRE.finditer(code):
+            a.read(Word(m.group(2), m.group(2)), cmd.cwd)
+        _literal_paths(code, cmd, a)
+        a.add("read_only", "runs a trivial inline JavaScript expression")
         return
     a.add("high", f"runs inline {interp} code, which can do anything")
     # Strings handed to os.system / execSync / system() run as shell commands: judge them.
@@ -3075,6 +3374,26 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         stop_at_positional=True,
     )
     codes = _vals(opts, *code_flags)
+    if (
+        name == "perl"
+        and codes
+        and all(c.value is not None and _perl_is_safe(c.value) for c in codes)
+        and not _has(opts, "-M", "-m", "-I", "-x", "-d")
+        and not any(f.startswith("-M") for f, _ in opts)
+    ):
+        if any(f == "-i" for f, _ in opts) or any(
+            (w.value or "").startswith("-i") or re.fullmatch(r"-[a-zA-Z]*i[a-zA-Z]*", w.value or "")
+            for w in args
+            if w.value and not w.value.startswith("--")
+        ):
+            a.add("workspace", "edits files in place with a Perl substitution")
+            for f in pos:
+                a.write(f, cmd.cwd)
+        else:
+            a.add("read_only", "filters text with a Perl one-liner")
+            for f in pos:
+                a.read(f, cmd.cwd)
+        return
     if codes:
         code = codes[0]
         if code.value is None:
@@ -4515,7 +4834,16 @@ def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     ):
         for i, v in enumerate(values):
             if v in ("-in",) and i + 1 < len(args):
-                a.read(args[i + 1], cmd.cwd)
+                place = a.place(args[i + 1], cmd.cwd)
+                if (
+                    sub in ("x509", "crl", "verify")
+                    and place.zone == "secret"
+                    and (place.path or "").startswith(a.workspace + "/")
+                ):
+                    # these parse certificates only: a private key is rejected, not printed
+                    a.add("read_only", f"reads the certificate {place.label}")
+                else:
+                    a.read(args[i + 1], cmd.cwd)
             if v in ("-out",) and i + 1 < len(args):
                 a.write(args[i + 1], cmd.cwd)
         a.add("network" if sub == "s_client" else "read_only", f"openssl {sub}")
@@ -4600,6 +4928,16 @@ def h_iptables(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> 
         a.add("read_only", f"{name} lists rules")
     else:
         a.add("high", f"{name} changes the firewall")
+
+
+def h_pydoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, _ = split_opts(args, ("-p", "-n"))
+    if _has(opts, "-p", "-b", "-n"):
+        a.add("high", "pydoc serves documentation over HTTP")
+    elif _has(opts, "-w"):
+        a.add("workspace", "pydoc writes HTML documentation files")
+    else:
+        a.add("read_only", "shows documentation")
 
 
 def h_journalctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -5159,6 +5497,8 @@ def _handlers() -> dict[str, Handler]:
     table["dmesg"] = h_dmesg
     table["fc"] = h_fc
     table["man"] = h_man
+    for n in ("pydoc", "pydoc3"):
+        table[n] = h_pydoc
     table["dc"] = h_calc
     for n in ("enable", "complete"):
         table[n] = h_builtin_setup
