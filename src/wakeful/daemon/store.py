@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from wakeful.core.errors import StoreError
+from wakeful.core.sqlite import connect
 from wakeful.daemon.errors import JobNotFound, JobSpecError
 from wakeful.daemon.timespec import Schedule
 
@@ -184,11 +185,8 @@ class JobStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(str(path), timeout=10.0, isolation_level=None)
+            self._db = connect(path, 10.0, autocommit=True)
             self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=10000")
             self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise StoreError(

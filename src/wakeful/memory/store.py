@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from wakeful.core.errors import StoreError
+from wakeful.core.sqlite import connect
 from wakeful.memory.types import (
     MEMORY_TYPES,
     STATUSES,
@@ -216,13 +217,7 @@ class SqliteMemoryStore:
         self.scope: Scope = scope
         self._lock = threading.RLock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                str(path), timeout=busy_timeout, isolation_level=None, check_same_thread=False
-            )
-            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db = connect(path, busy_timeout, autocommit=True, check_same_thread=False)
             with self._write():
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():

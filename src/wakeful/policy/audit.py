@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wakeful.core.errors import StoreError
+from wakeful.core.sqlite import connect
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit (
@@ -60,13 +61,8 @@ class AuditLog:
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=10.0)
-            # No fsync per decision: WAL + NORMAL survives a process crash, and a decision
-            # sits on the tool-dispatch hot path.
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn = connect(self.path, 10.0)
             if not self._ready:
-                conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(_SCHEMA)
                 self._ready = True
             return conn

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from wakeful.core.messages import Message
+from wakeful.core.sqlite import connect
 from wakeful.core.usage import Usage, cost_usd
 from wakeful.prompt.prefix import Prefix, conversation_digest
 
@@ -111,12 +112,7 @@ class CacheLedger:
         self._seq: dict[tuple[str, str], int] = {}
         self._db: sqlite3.Connection | None = None
         if db_path is not None:
-            db_path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(db_path), check_same_thread=False, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # WAL + NORMAL: a commit survives a crash of this process without an fsync per
-            # request (only a power loss can drop the newest rows), so it stays off the hot path.
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db = connect(db_path, 30.0, check_same_thread=False)
             self._db.executescript(SCHEMA)
 
     def record(
