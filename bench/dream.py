@@ -38,6 +38,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from wakeful.agents.dreamer import merge_clusters
 from wakeful.core.config import Config
 from wakeful.core.paths import Paths
 from wakeful.memory.anchors import anchor_from_lines
@@ -468,7 +469,7 @@ def main() -> int:
         config.set("memory", "user_store", value=False)
 
         t1 = time.perf_counter()
-        report = run_dream(paths, config, DreamOptions(force=True))
+        report = run_dream(paths, config, DreamOptions(force=True, merger=merge_clusters))
         wall = time.perf_counter() - t1
         if report.skipped:
             print(f"dream skipped: {report.skipped}", file=sys.stderr)
@@ -479,7 +480,7 @@ def main() -> int:
         index = (paths.memory_dir / "MEMORY.md").read_bytes()
         logged = len(log.read_text().splitlines()) if log.exists() else 0
         t2 = time.perf_counter()
-        idle = run_dream(paths, config, DreamOptions(force=True))
+        idle = run_dream(paths, config, DreamOptions(force=True, merger=merge_clusters))
         idle_s = time.perf_counter() - t2
         logged_after_idle = len(log.read_text().splitlines()) if log.exists() else 0
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from wakeful.agents.dreamer import merge_clusters
 from wakeful.core.config import Config
 from wakeful.core.paths import Paths
 from wakeful.memory.dream import DreamOptions, run_dream
@@ -59,7 +60,7 @@ def test_dreamer_cannot_run_bash_or_write_files(ws: tuple[Paths, Config], tmp_pa
             {"text": "Merged cluster 1."},
         ],
     )
-    report = run_dream(paths, config, DreamOptions(force=True, model=spec))
+    report = run_dream(paths, config, DreamOptions(force=True, model=spec, merger=merge_clusters))
     assert report.ran
     assert not outside.exists()
     assert (paths.workspace / "app.py").read_text() == before
@@ -119,9 +120,9 @@ def test_clusters_the_model_left_alone_are_not_sent_again(
     paths, config = ws
     _cluster(paths)
     spec = _script(tmp_path, [{"text": "Different facts; leaving them."}])
-    first = run_dream(paths, config, DreamOptions(force=True, model=spec))
+    first = run_dream(paths, config, DreamOptions(force=True, model=spec, merger=merge_clusters))
     assert first.model["calls"] == 1
     add_memory(paths, "An unrelated note about the docs")  # something new, so it runs
-    second = run_dream(paths, config, DreamOptions(force=True, model=spec))
+    second = run_dream(paths, config, DreamOptions(force=True, model=spec, merger=merge_clusters))
     assert second.ran and second.model["calls"] == 0
     assert "already reviewed" in second.model["note"]

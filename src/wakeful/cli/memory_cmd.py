@@ -289,11 +289,12 @@ def dream(
     no_model: bool = typer.Option(False, "--no-model", help="Deterministic consolidation only."),
 ) -> None:
     """Consolidate memory: orient, gather, consolidate, prune. Skips (exit 0) when gated."""
+    from wakeful.agents.dreamer import merge_clusters
     from wakeful.cli.common import load
     from wakeful.memory.dream import DreamOptions, run_dream
 
     paths, config = load()
-    options = DreamOptions(force=force, model=model, use_model=not no_model)
+    options = DreamOptions(force=force, model=model, use_model=not no_model, merger=merge_clusters)
     report = run_dream(paths, config, options)
     if as_json:
         _print_json(report.to_dict())

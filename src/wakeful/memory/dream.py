@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,9 @@ class DreamOptions:
     clusters_per_call: int = 8
     on_event: EventHook | None = None
     clock: Callable[[], float] = time.time
+    # The model-assisted merge runs an agent, which lives above this layer: the caller (the
+    # CLI, a test, a benchmark) passes `wakeful.agents.dreamer.merge_clusters` in.
+    merger: Callable[..., Awaitable[Any]] | None = None
 
 
 @dataclass
@@ -495,7 +498,13 @@ class Dreamer:
                 "(use `wakeful dream --model M` or set dream.model)"
             )
             return {"clusters": len(clusters), "calls": 0, "skipped": "no model"}
-        from wakeful.memory.dream_agent import merge_clusters
+        merge_clusters = self.options.merger
+        if merge_clusters is None:
+            info["note"] = (
+                f"{len(clusters)} cluster(s) left unmerged: no model merger was passed in "
+                "(DreamOptions.merger)"
+            )
+            return {"clusters": len(clusters), "calls": 0, "skipped": "no merger"}
 
         # Clusters the model already saw and left alone are not sent (and paid for) again.
         project = service.project
