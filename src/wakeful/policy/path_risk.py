@@ -168,6 +168,16 @@ _SYSTEM = (
     "/media",
     "/run",
 )
+# Files under .git/ that git itself treats as disposable (a stale index.lock is removed by hand).
+_GIT_SCRATCH = frozenset(
+    {
+        ".git/COMMIT_EDITMSG",
+        ".git/MERGE_MSG",
+        ".git/SQUASH_MSG",
+        ".git/FETCH_HEAD",
+        ".git/ORIG_HEAD",
+    }
+)
 _TIER_ORDER = {"read_only": 0, "workspace": 1, "network": 2, "high": 3, "critical": 4}
 
 
@@ -181,8 +191,9 @@ def tier_rank(tier: Tier) -> int:
 
 @dataclass(frozen=True)
 class Place:
-    """The zone of one resolved path: workspace, git_internal, scratch, harmless, device,
-    secret, persist, system, home, other or unknown (not known before it runs)."""
+    """The zone of one resolved path: workspace, git_internal (hooks, config), git_store (the
+    rest of .git), scratch, harmless, device, secret, persist, system, home, other or unknown
+    (not known before it runs)."""
 
     path: str | None
     zone: str
@@ -242,6 +253,10 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
         rel = path[len(workspace) :].lstrip("/")
         if rel.startswith(".git/hooks") or rel == ".git/config":
             return place("git_internal")
+        if rel.startswith(".git/") and not (
+            rel.endswith(".lock") or rel in _GIT_SCRATCH or rel.startswith(".git/info/")
+        ):
+            return place("git_store")
         return place("workspace")
     if _under(path, home):
         return place("home")
@@ -280,6 +295,8 @@ def write_tier(place: Place) -> tuple[Tier, str]:
         return "critical", f"writes the device {label}"
     if zone == "git_internal":
         return "high", f"writes git internals {label} (hooks and config run code)"
+    if zone == "git_store":
+        return "high", f"writes the repository's own data {label} (can lose history)"
     if zone == "unknown":
         return "high", "writes a path computed at run time"
     if zone == "system":
@@ -310,6 +327,8 @@ def delete_tier(place: Place, recursive: bool, glob_all: bool = False) -> tuple[
         )
     if zone == "system":
         return ("critical" if recursive else "high"), f"deletes the system path {label}"
+    if zone == "git_store":
+        return "high", f"deletes the repository's own data {label} (history can be lost)"
     if zone in ("workspace", "scratch", "git_internal"):
         if place.path is not None and zone == "workspace":
             base = os.path.basename(place.path)

@@ -542,6 +542,7 @@ _NO_PATHS = [
     "groups",
     "uname",
     "uptime",
+    "uuidgen",
     "which",
     "whereis",
     "type",
@@ -784,7 +785,14 @@ SIMPLE: MappingProxyType[str, Spec] = MappingProxyType(
         "cloc": Spec(_R, "read", "counts lines of code"),
         "tokei": Spec(_R, "read", "counts lines of code"),
         "scc": Spec(_R, "read", "counts lines of code"),
-        "watch": Spec("high", "none", "repeats a command"),
+        "xmllint": Spec(
+            _R,
+            "read",
+            "parses XML",
+            ("--xpath", "--schema", "--relaxng", "--dtdvalid", "--encode", "--path"),
+            write_opts=("-o", "--output"),
+            write_flags=("--shell",),
+        ),
         "fd": Spec(_R, "none", "finds files"),
         "fdfind": Spec(_R, "none", "finds files"),
         "locate": Spec(_R, "none", "finds files by name"),
@@ -840,6 +848,11 @@ _WORKSPACE_TOOLS = [
     "scalac",
     "ghc",
     "cmake",
+    "autoreconf",
+    "autoconf",
+    "automake",
+    "aclocal",
+    "libtoolize",
     "ninja",
     "meson",
     "ant",
@@ -1838,6 +1851,9 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
             "--backup",
         ),
     )
+    for mode in _vals(opts, "-m", "--mode"):
+        if re.search(r"[ugoa]*[+=][rwxXt]*s|^[2-7][0-7]{3}$", mode.value or ""):
+            a.add("critical", f"installs with the setuid/setgid bit ({mode.value})")
     target_dir = _vals(opts, "-t", "--target-directory")
     if target_dir:
         sources, dest = pos, target_dir[0]
@@ -3146,6 +3162,19 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         else:
             a.add("network", "updates submodules from their remotes", part=part)
         return
+    if sub == "lfs":
+        action = vals[0] if vals else ""
+        if action in ("ls-files", "status", "env", "version", "logs", "pointer", "ext", "") or (
+            action == "migrate" and vals[1:2] == ["info"]
+        ):
+            a.add("read_only", f"git lfs {action} only reads", part=part)
+        elif action in ("track", "untrack", "checkout"):
+            a.add("workspace", f"git lfs {action} changes files in the repository", part=part)
+        elif action in ("fetch", "pull"):
+            a.add("network", f"git lfs {action} downloads large files", part=part)
+        else:
+            a.add("high", f"git lfs {action} pushes, installs hooks or rewrites history", part=part)
+        return
     if sub == "notes" and vals and vals[0] in ("list", "show"):
         a.add("read_only", "shows notes", part=part)
         return
@@ -3604,8 +3633,11 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if verb == "uninstall":
         a.add("workspace", "uninstalls packages from the environment")
         return
-    if verb in ("config", "cache"):
-        a.add("workspace", f"pip {verb} changes pip's own state")
+    if verb == "config":
+        a.add("high", "pip config changes where pip installs from (user or global settings)")
+        return
+    if verb == "cache":
+        a.add("workspace", "pip cache changes pip's own cache")
         return
     a.add("high", f"runs pip {verb}, an unknown pip command")
 
@@ -4397,6 +4429,17 @@ def h_terraform(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
     _, pos = split_opts(args, ("-chdir",), stop_at_positional=True)
     verb = pos[0].value if pos else None
     rest = [w.value or "" for w in pos[1:]]
+    if verb == "output":
+        names = [v for v in rest if not v.startswith("-")]
+        if any(_SECRET_PATTERN.search(n) for n in names):
+            a.add("critical", f"{name} output prints the secret-looking value {names[0]}")
+            return
+        if "-json" in rest or "--json" in rest:
+            a.add("high", f"{name} output -json prints sensitive outputs in clear")
+            return
+    for v in rest:
+        if verb == "plan" and v.startswith("-out="):
+            a.write(Word(v[5:], v), cmd.cwd)
     if verb in (
         "plan",
         "validate",
@@ -4425,7 +4468,7 @@ def h_terraform(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
 
 
 _CLOUD_READ = re.compile(
-    r"^(describe|list|get|show|ls|search|lookup|head|wait|check|"
+    r"^(describe|list|get|show|ls|search|lookup|head|wait|check|tail|filter|scan|batch-get|"
     r"estimate|validate|view|info|status|version|help|whoami|account)"
 )
 _CLOUD_SECRET = re.compile(
@@ -4624,6 +4667,17 @@ def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 def h_pkg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     words = [w.value or "" for w in args if not (w.value or "").startswith("-")]
     verb = words[0] if words else None
+    if (
+        verb in ("toolchain", "target", "component", "env", "toolchains", "envs")
+        and words[1:2]
+        in (
+            ["list"],
+            ["ls"],
+        )
+        or verb in ("ls", "versions", "version", "current", "which", "root", "prefix", "whence")
+    ):
+        a.add("read_only", f"{name} {' '.join(words[:2])} only reads")
+        return
     if verb in (
         None,
         "list",
@@ -4796,9 +4850,11 @@ def h_editor(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
 
 
 def h_ssh_tools(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    values = [w.value or "" for w in args]
-    if name == "ssh-keygen" and any(v in ("-l", "-y", "-F", "-B") for v in values):
-        if "-y" in values:
+    kopts, _ = split_opts(args, ("-f", "-t", "-b", "-C", "-N", "-P", "-E", "-F", "-R", "-O", "-a"))
+    if name == "ssh-keygen" and _has(kopts, "-l", "-y", "-F", "-B") and not _has(kopts, "-R"):
+        for f in _vals(kopts, "-f"):
+            a.read_meta(f, cmd.cwd)  # a fingerprint or public key, not the secret
+        if _has(kopts, "-y"):
             a.add("critical", "derives key material from a private key")
         else:
             a.add("read_only", "shows key fingerprints")
@@ -5241,6 +5297,119 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         a.add("high", f"{name} {verb}: unknown subcommand")
 
 
+def h_ctl_status(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """hostnamectl, timedatectl, localectl, loginctl...: status and list-* read, the rest
+    reconfigures the machine."""
+    _, pos = split_opts(args, ("-H", "--host", "-M", "--machine", "-p", "--property"))
+    verb = pos[0].value if pos else "status"
+    if verb is not None and (
+        verb in ("status", "show", "show-session", "show-user", "show-seat", "timesync-status")
+        or verb.startswith("list")
+    ):
+        a.add("read_only", f"{name} {verb} only reads")
+    else:
+        a.add("high", f"{name} {verb} reconfigures the machine")
+
+
+def h_gpg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, ("-u", "--local-user", "-r", "--recipient", "-o", "--output"))
+    flags = {f for f, _ in opts}
+    if flags & {"--export-secret-keys", "--export-secret-subkeys", "-d", "--decrypt"}:
+        a.add("critical", f"{name} exports or decrypts secret material")
+        return
+    if flags & {
+        "--verify",
+        "--list-keys",
+        "-k",
+        "--list-public-keys",
+        "--fingerprint",
+        "--list-sigs",
+        "--check-sigs",
+        "--list-packets",
+        "--card-status",
+        "--list-secret-keys",
+        "-K",
+    } and not flags & {"--import", "--delete-keys", "--delete-secret-keys", "--edit-key"}:
+        for f in pos:
+            a.read(f, cmd.cwd)
+        a.add("read_only", f"{name} verifies signatures or lists keys")
+        return
+    a.add("high", f"{name} changes the keyring, signs, encrypts or fetches keys")
+
+
+def h_launchctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    verb = args[0].value if args else "list"
+    if verb in ("list", "print", "blame", "version", "help", "print-disabled", "managername"):
+        a.add("read_only", f"{name} {verb} only reads")
+    else:
+        a.add("critical", f"{name} {verb} loads or changes services (persistence)")
+
+
+def h_tmux(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    values = [w.value or "" for w in args]
+    reads = {
+        "ls",
+        "list-sessions",
+        "list-windows",
+        "list-panes",
+        "list-clients",
+        "list-buffers",
+        "list-keys",
+        "display-message",
+        "display",
+        "show-options",
+        "show",
+        "has-session",
+        "has",
+        "info",
+        "-V",
+    }
+    if name == "tmux":
+        _, pos = split_opts(args, ("-L", "-S", "-f", "-t"), stop_at_positional=True)
+        verb = pos[0].value if pos else None
+        if verb in reads or verb == "capture-pane" and "-p" in values:
+            a.add("read_only", f"tmux {verb} only reads")
+            return
+    elif any(v in ("-ls", "-list", "-v", "-version") for v in values):
+        a.add("read_only", "screen lists sessions")
+        return
+    a.add("high", f"{name} starts sessions or sends them commands")
+
+
+def h_watch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args, ("-n", "--interval", "-d", "--differences"), stop_at_positional=True
+    )
+    if not pos:
+        a.add("read_only", "watch with nothing to run")
+        return
+    a.add("read_only", "repeats a command")
+    if _has(opts, "-x", "--exec"):
+        a.run_argv(pos, cmd)
+    elif any(w.value is None for w in pos):
+        _dynamic_code(Word(None, " ".join(w.text for w in pos)), a, "watch")
+    else:
+        a.run_script(" ".join(w.value or "" for w in pos), cmd.cwd, "watch")
+
+
+def h_chattr(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    modes = [w for w in args if re.fullmatch(r"[-+=][aAcCdDeFijmPsStTux]+", w.value or "")]
+    targets = [
+        w
+        for w in args
+        if w not in modes and not (w.value or "").startswith("-") and w.value not in ("-R", "-V")
+    ]
+    if any("i" in (m.value or "") or "a" in (m.value or "") for m in modes):
+        a.add("workspace", "changes the immutable or append-only attribute")
+    for t in targets:
+        place = a.place(t, cmd.cwd)
+        if place.zone in ("workspace", "scratch"):
+            a.add("workspace", f"changes attributes of {place.label}")
+        else:
+            tier, msg = a_write(place)
+            a.add(_max(tier, "high"), f"changes attributes: {msg}")
+
+
 def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for n in _SHELLS:
@@ -5263,7 +5432,7 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_copy_move
     table["rsync"] = h_rsync
     table["ln"] = h_ln
-    for n in ("chmod", "chown", "chgrp", "setfacl", "chattr"):
+    for n in ("chmod", "chown", "chgrp", "setfacl"):
         table[n] = h_chmod
     table["find"] = h_find
     table["fd"] = h_fd
@@ -5503,6 +5672,15 @@ def _handlers() -> dict[str, Handler]:
     for n in ("enable", "complete"):
         table[n] = h_builtin_setup
     table["ss"] = h_ss
+    for n in ("hostnamectl", "timedatectl", "localectl", "loginctl", "networkctl", "resolvectl"):
+        table[n] = h_ctl_status
+    for n in ("gpg", "gpg2"):
+        table[n] = h_gpg
+    table["launchctl"] = h_launchctl
+    for n in ("tmux", "screen"):
+        table[n] = h_tmux
+    table["watch"] = h_watch
+    table["chattr"] = h_chattr
     for n in (
         "vim",
         "vi",
@@ -5529,8 +5707,6 @@ def _handlers() -> dict[str, Handler]:
         "ssh-copy-id",
         "ssh-agent",
         "ssh-keyscan",
-        "gpg",
-        "gpg2",
         "security",
         "keyctl",
         "pass",
