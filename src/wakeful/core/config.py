@@ -38,7 +38,7 @@ DEFAULTS: dict[str, Any] = {
         "budget_seconds": 15.0,
         "daily_token_cap": 0,
         "daily_cost_cap": 0.0,
-        "idle_dream_seconds": 0,
+        "idle_dream_seconds": 0.0,
         "webhook": "",
     },
     "dream": {"min_hours": 24.0, "min_sessions": 5},
