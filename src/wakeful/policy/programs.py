@@ -3497,6 +3497,30 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     exec_stdin(cmd, a, name, shell=False)
 
 
+_PIP_VALUE_OPTS = (
+    "-r",
+    "--requirement",
+    "-c",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--target",
+    "-t",
+    "--prefix",
+    "--root",
+    "-e",
+    "--editable",
+    "--python",
+    "--trusted-host",
+    "--platform",
+    "--only-binary",
+    "--no-binary",
+    "--progress-bar",
+)
+
+
 def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -3550,56 +3574,7 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add("read_only", f"pip {verb or ''} only reads".replace("  ", " "))
         return
     if verb in ("install", "download", "wheel"):
-        _, iargs = split_opts(
-            rest,
-            (
-                "-r",
-                "--requirement",
-                "-c",
-                "-i",
-                "--index-url",
-                "--extra-index-url",
-                "-f",
-                "--find-links",
-                "--target",
-                "-t",
-                "--prefix",
-                "--root",
-                "-e",
-                "--editable",
-                "--python",
-                "--trusted-host",
-                "--platform",
-                "--only-binary",
-                "--no-binary",
-                "--progress-bar",
-            ),
-        )
-        iopts, _ = split_opts(
-            rest,
-            (
-                "-r",
-                "--requirement",
-                "-c",
-                "-i",
-                "--index-url",
-                "--extra-index-url",
-                "-f",
-                "--find-links",
-                "--target",
-                "-t",
-                "--prefix",
-                "--root",
-                "-e",
-                "--editable",
-                "--python",
-                "--trusted-host",
-                "--platform",
-                "--only-binary",
-                "--no-binary",
-                "--progress-bar",
-            ),
-        )
+        iopts, iargs = split_opts(rest, _PIP_VALUE_OPTS)
         allopts = opts + iopts
         if _has(
             allopts,
