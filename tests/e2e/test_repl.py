@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -86,6 +88,17 @@ def test_repl_turn_permission_cost_and_exit(git_repo: Path, home: Path, script) 
     finally:
         child.close(force=True)
     assert '"hello " + name' in (git_repo / "app.py").read_text()
+    audit = subprocess.run(
+        [sys.executable, "-m", "wakeful.cli.main", "audit", "--json"],
+        cwd=git_repo,
+        env=clean_env(home),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    entries = [json.loads(line) for line in audit.stdout.splitlines()]
+    answers = [e for e in entries if e["decided_by"] == "user"]
+    assert [(e["tool"], e["decision"]) for e in answers] == [("edit", "allow"), ("edit", "allow")]
 
 
 def test_ctrl_c_cancels_a_running_turn(git_repo: Path, home: Path, script) -> None:

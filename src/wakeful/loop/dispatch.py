@@ -99,6 +99,9 @@ class Dispatcher:
             allowed = decision.decision == "allow"
             if decision.decision == "ask":
                 allowed = bool(self.approver) and await self.approver(call, decision)
+                record = getattr(self.policy, "record_answer", None)
+                if self.approver and record is not None:
+                    record(risk, dctx, decision, allowed)
                 if not allowed and not self.approver:
                     decision.reasons.append("needs approval, and this run cannot ask")
             if not allowed:

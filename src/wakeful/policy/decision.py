@@ -360,6 +360,18 @@ class Policy:
             f"to allow it, {how}"
         )
 
+    def record_answer(
+        self, risk: RiskInput, ctx: DecisionContext, asked: Decision, approved: bool
+    ) -> None:
+        """Audit what the user answered to an "ask", next to the policy's own entry."""
+        answer = Decision(
+            asked.tier,
+            "allow" if approved else "deny",
+            [f"the user {'approved' if approved else 'declined'} it", *asked.reasons],
+            asked.matched_rule,
+        )
+        self._finish(risk, ctx, answer, "user")
+
     def _finish(
         self, risk: RiskInput, ctx: DecisionContext, decision: Decision, decided_by: str
     ) -> Decision:
