@@ -12,6 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# Shared 2-core CI machines stall now and then; a per-example deadline would turn that into
+# flaky failures, so examples are bounded by count, not by time.
+settings.register_profile("wakeful", deadline=None)
+settings.load_profile("wakeful")
 
 SCRUB = (
     "ANTHROPIC_API_KEY",
