@@ -7,7 +7,10 @@ and `read(~/.ssh/id_rsa)` get the same answer.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os.path
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from wakeful.policy.types import Tier
@@ -211,21 +214,53 @@ def _under(path: str, base: str) -> bool:
     return path == base or path.startswith(base.rstrip("/") + "/")
 
 
-def _name_match(name: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+def _names(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+
+
+class _Bases:
+    """A set of directories, answering `_under(path, any of them)` with one lookup and one
+    startswith: place_of runs for every path word, so this is on the hot path."""
+
+    __slots__ = ("exact", "prefixes")
+
+    def __init__(self, bases: Iterable[str]) -> None:
+        listed = [b.rstrip("/") or "/" for b in bases]
+        self.exact = frozenset(listed)
+        self.prefixes = tuple(b if b == "/" else b + "/" for b in listed)
+
+    def holds(self, path: str) -> bool:
+        return path in self.exact or path.startswith(self.prefixes)
+
+
+_SECRET_NAME_RE = _names(_SECRET_NAMES)
+_NOT_SECRET_RE = _names(_NOT_SECRET)
+_SYSTEM_SECRET_BASES = _Bases(_SYSTEM_SECRETS)
+_SYSTEM_PERSIST_BASES = _Bases(_SYSTEM_PERSIST)
+_HARMLESS_BASES = _Bases(_HARMLESS)
+_SCRATCH_BASES = _Bases(_SCRATCH)
+_SYSTEM_BASES = _Bases(_SYSTEM)
+
+
+@functools.lru_cache(maxsize=32)
+def _home_bases(home: str) -> tuple[_Bases, _Bases]:
+    return (
+        _Bases(os.path.join(home, s) for s in _HOME_SECRETS),
+        _Bases(os.path.join(home, p) for p in _HOME_PERSIST),
+    )
 
 
 def is_secret(path: str, home: str) -> bool:
     name = os.path.basename(path)
-    if _name_match(name, _NOT_SECRET):
+    if _NOT_SECRET_RE.match(name):
         return False
-    if _name_match(name, _SECRET_NAMES):
+    if _SECRET_NAME_RE.match(name):
         return True
-    if any(_under(path, s) for s in _SYSTEM_SECRETS):
+    if _SYSTEM_SECRET_BASES.holds(path):
         return True
     if path.startswith("/proc/") and path.endswith("/environ"):
         return True
-    return any(_under(path, os.path.join(home, s)) for s in _HOME_SECRETS)
+    return _home_bases(home)[0].holds(path)
 
 
 def place_of(path: str | None, workspace: str, home: str) -> Place:
@@ -239,15 +274,13 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
     def place(zone: str) -> Place:
         return Place(path, zone, contains_ws, is_home, is_root, path == workspace)
 
-    if any(_under(path, h) for h in _HARMLESS):
+    if _HARMLESS_BASES.holds(path):
         return place("harmless")
     if path.startswith("/dev/"):
         return place("device")
     if is_secret(path, home) and not is_home:
         return place("secret")
-    if any(_under(path, os.path.join(home, p)) for p in _HOME_PERSIST) or any(
-        _under(path, p) for p in _SYSTEM_PERSIST
-    ):
+    if _home_bases(home)[1].holds(path) or _SYSTEM_PERSIST_BASES.holds(path):
         return place("persist")
     if _under(path, workspace):
         rel = path[len(workspace) :].lstrip("/")
@@ -260,9 +293,9 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
         return place("workspace")
     if _under(path, home):
         return place("home")
-    if any(_under(path, s) for s in _SCRATCH) and path not in _SCRATCH:
+    if _SCRATCH_BASES.holds(path) and path not in _SCRATCH:
         return place("scratch")
-    if is_root or any(_under(path, s) for s in _SYSTEM) or path in _SCRATCH:
+    if is_root or _SYSTEM_BASES.holds(path) or path in _SCRATCH:
         return place("system")
     return place("other")
 

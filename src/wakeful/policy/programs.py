@@ -24,6 +24,8 @@ Handler = Callable[[str, list[Word], SimpleCommand, Analyzer], None]
 
 _OUT_OPS = frozenset({">", ">>", "&>", "&>>", ">|", "<>", ">&"})
 _VERSION_ARGS = frozenset({"--version", "-V", "--help", "version", "help", "-version"})
+# `-v` alone prints the version and exits for these (for others it means verbose).
+_DASH_V_VERSION = frozenset({"node", "ruby", "perl", "php", "bun", "npm", "yarn", "pnpm"})
 _SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "fish", "ash", "mksh", "tcsh", "csh"})
 _FETCHERS = frozenset(
     {
@@ -172,7 +174,32 @@ def _v(word: Word | None) -> str:
 # entry points
 
 
+_ENDLESS_DEVICES = frozenset({"/dev/zero", "/dev/urandom", "/dev/random", "/dev/full"})
+
+
+def _endless_output(cmd: SimpleCommand) -> bool:
+    """The command prints without end (`yes`, `cat /dev/zero`), so a file it writes grows
+    until the disk is full."""
+    name = cmd.name
+    if name == "yes":
+        return True
+    if name not in ("cat", "tac", "tee", "od", "xxd", "base64", "hexdump"):
+        return False
+    return any(w.value in _ENDLESS_DEVICES for w in cmd.argv[1:]) or any(
+        r.op == "<" and r.target is not None and r.target.value in _ENDLESS_DEVICES
+        for r in cmd.redirects
+    )
+
+
 def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
+    if any(
+        r.op in _OUT_OPS
+        and r.target is not None
+        and r.target.value not in (None, "/dev/null", "-")
+        and not (r.target.value or "").isdigit()
+        for r in cmd.redirects
+    ) and _endless_output(cmd):
+        a.add("high", "writes endless output into a file (fills the disk)")
     for redirect in cmd.redirects:
         target = redirect.target
         if redirect.op in _OUT_OPS:
@@ -355,6 +382,8 @@ def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.programs.append(base)
             if place.zone == "workspace":
                 a.add("workspace", f"runs the project program {name}")
+                if base == "manage.py":
+                    _django_manage(args, cmd, a)
             elif place.zone == "secret":
                 a.add("critical", f"runs {name} from a credentials location")
             else:
@@ -368,7 +397,12 @@ def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     handler = HANDLERS.get(name)
     if (
         args
-        and all(w.value in _VERSION_ARGS for w in args)
+        and (
+            all(w.value in _VERSION_ARGS for w in args)
+            or name in _DASH_V_VERSION
+            and len(args) == 1
+            and args[0].value == "-v"
+        )
         and (handler is not None or name in SIMPLE)
         and name not in ("sudo", "su", "doas")
     ):
@@ -1875,6 +1909,11 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
 def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, ("-t", "--target-directory", "-S", "--suffix"))
     a.add("workspace", "creates links")
+    sources = pos if _vals(opts, "-t", "--target-directory") else pos[:-1] if len(pos) >= 2 else pos
+    for source in sources:
+        place = a.place(source, cmd.cwd)
+        if place.zone == "secret":
+            a.add("high", f"links to the credential {place.label}, exposing it under another name")
     target_dir = _vals(opts, "-t", "--target-directory")
     if target_dir:
         a.write(target_dir[0], cmd.cwd)
@@ -1953,6 +1992,10 @@ def h_chmod(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         mode, targets = (pos[0].value if pos else ""), pos[1:]
         if name in ("chown", "chgrp") and mode and mode.split(":")[0] in ("root", "0"):
             a.add("high", f"gives files to {mode}")
+        elif name in ("chown", "chgrp") and targets:
+            # Only root can give files away, and only the new owner or root can take them
+            # back: not a recoverable workspace change even inside the workspace.
+            a.add("high", f"{name} gives files to another owner ({mode or 'unknown'})")
     if name == "chmod" and re.search(r"[0-7]?[0-7][0-7]7$|o\+w|a\+w", mode or "") and recursive:
         a.add("high", f"makes files world-writable ({mode})")
     for target in targets:
@@ -2441,6 +2484,13 @@ def h_unzip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
 
 def h_dd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     wrote = False
+    values = [w.value or "" for w in args]
+    if (
+        any(v[3:] in _ENDLESS_DEVICES for v in values if v.startswith("if="))
+        and any(v.startswith("of=") and v[3:] != "/dev/null" for v in values)
+        and not any(v.startswith(("count=", "iflag=count")) for v in values)
+    ):
+        a.add("high", "copies an endless device into a file with no count (fills the disk)")
     for w in args:
         if w.value and w.value.startswith("of="):
             a.write(Word(w.value[3:], w.text), cmd.cwd)
@@ -2462,6 +2512,10 @@ def h_kill(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         return
     if name == "kill" and any(v in ("-l", "-L") for v in values):
         a.add("read_only", "lists signals")
+        return
+    targets = [v for v in values if not v.startswith("-")]
+    if name == "kill" and targets and all(re.fullmatch(r"%[0-9]+|%%|%\+|%-", v) for v in targets):
+        a.add("workspace", "stops a background job this shell started")
         return
     a.add("high", f"{name} stops processes outside the workspace")
 
@@ -2978,14 +3032,16 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if sub is None:
         a.add("high", "runs a git subcommand only known at run time")
         return
-    for v in vals:
+    for k, v in enumerate(vals):
         if (
             v.startswith(("--output=", "--output-directory="))
-            or v in ("--output", "-o")
+            or v in ("--output", "-o", "--output-directory")
             and sub in ("diff", "log", "show", "format-patch", "archive")
         ):
-            target = v.split("=", 1)[1] if "=" in v else None
-            a.write(Word(target, v) if target else Word(None, v), cwd)
+            if "=" in v:
+                a.write(Word(v.split("=", 1)[1], v), cwd)
+            else:
+                a.write(sargs[k + 1] if k + 1 < len(sargs) else Word(None, v), cwd)
         if v.startswith(("--upload-pack", "--receive-pack", "--exec=", "-u")) and sub in (
             "fetch",
             "pull",
@@ -3116,7 +3172,58 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add("workspace", "stashes or restores local changes", part=part)
         return
     if sub == "rebase":
-        a.add("high", "rewrites commit history", part=part)
+        if any(
+            v in ("--continue", "--abort", "--skip", "--quit", "--show-current-patch") for v in vals
+        ):
+            a.add(
+                "workspace",
+                "steps an interrupted rebase (recoverable through the reflog)",
+                part=part,
+            )
+        elif any(
+            v in ("-i", "--interactive", "-x", "--exec", "--edit-todo")
+            or v.startswith("--exec=")
+            or (v.startswith("-") and not v.startswith("--") and ("i" in v or "x" in v))
+            for v in vals
+        ):
+            a.add("high", "rewrites commit history interactively or runs commands", part=part)
+        else:
+            a.add(
+                "workspace",
+                "replays local commits onto another base (recoverable through the reflog)",
+                part=part,
+            )
+        return
+    if sub == "gc" and any(
+        v in ("--prune=now", "--prune=all") or v.startswith("--prune=") and "now" in v for v in vals
+    ):
+        a.add(
+            "high", "prunes unreachable commits at once (removes the reflog safety net)", part=part
+        )
+        return
+    if sub == "rm":
+        flags = [v for v in vals if v.startswith("-")]
+        paths = [w for w in sargs if not (w.value or "").startswith("-")]
+        cached = "--cached" in flags
+        recursive = any(
+            f == "-r" or f.startswith("-") and not f.startswith("--") and "r" in f for f in flags
+        )
+        for w in [] if cached else paths:
+            value = w.value
+            base = os.path.basename((value or "").rstrip("/"))
+            place = a.place(w, cwd) if value is not None else None
+            if value is not None and (
+                base in ("*", ":/", "**")
+                or value in (":/", ":(top)")
+                or (
+                    recursive
+                    and place is not None
+                    and (place.is_workspace or place.contains_workspace)
+                )
+            ):
+                a.add("high", "removes every tracked file (mass deletion)", part=part)
+                return
+        a.add("workspace", "changes the local repository (recoverable)", part=part)
         return
     if sub == "commit" and "--amend" in vals:
         a.add(
@@ -3283,8 +3390,34 @@ def h_python(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         return
     if pos and pos[0].value != "-":
         _run_file("python", pos[0], cmd, a)
+        if os.path.basename(pos[0].value or "") == "manage.py":
+            _django_manage(pos[1:], cmd, a)
         return
     exec_stdin(cmd, a, "python", shell=False)
+
+
+_DJANGO_WIPE = frozenset({"flush", "reset_db", "reset_schema", "drop_test_database"})
+
+
+def _django_manage(args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """A Django project's manage.py is project code, but some of its built-in commands act
+    on whatever database the settings name, which may not be a local one."""
+    sub = next((w.value for w in args if not (w.value or "").startswith("-")), "")
+    if sub is None:
+        a.add("high", "runs a manage.py command only known at run time")
+    elif sub in _DJANGO_WIPE:
+        a.add("high", f"manage.py {sub} deletes the data in the configured database")
+    elif sub == "dbshell":
+        a.add("high", "manage.py dbshell opens the configured database")
+    elif sub in ("shell", "shell_plus"):
+        opts, _ = split_opts(args[1:], ("-c", "--command", "-i", "--interface"))
+        codes = _vals(opts, "-c", "--command")
+        if codes and codes[0].value is not None:
+            _inline_code("python", codes[0].value, cmd, a)
+        elif codes:
+            _dynamic_code(codes[0], a, "manage.py shell -c")
+        else:
+            exec_stdin(cmd, a, "python", shell=False)
 
 
 _PY_MODULES_WORKSPACE = frozenset(
@@ -3369,6 +3502,8 @@ def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: A
         a.add("workspace", f"python -m {module} runs project tooling")
     elif module in ("ensurepip",):
         a.add("network", "installs pip")
+    elif module == "grpc_tools.protoc":
+        h_protoc(module, pos, cmd, a)
     elif a.place(module.replace(".", "/"), cmd.cwd).zone == "workspace" and os.path.exists(
         os.path.join(cmd.cwd or a.workspace, module.split(".")[0])
     ):
@@ -4141,6 +4276,27 @@ def h_buildtool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         a.add("workspace", f"{name} builds or tests the project")
 
 
+def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """protoc writes generated code where each `--<lang>_out` (and `-o`) points."""
+    a.add("workspace", f"{name} generates code from .proto files")
+    for k, w in enumerate(args):
+        v = w.value
+        if v is None:
+            continue
+        flag, eq, value = v.partition("=")
+        if eq and (flag.endswith("_out") or flag in ("--descriptor_set_out", "--dependency_out")):
+            target = value.rsplit(":", 1)[-1] if ":" in value else value
+            a.write(Word(target, w.text), cmd.cwd)
+        elif v.startswith("-o") and len(v) > 2:
+            a.write(Word(v[2:], w.text), cmd.cwd)
+        elif (v == "-o" or v.endswith("_out")) and k + 1 < len(args):
+            a.write(args[k + 1], cmd.cwd)
+        elif v.startswith("--plugin="):
+            program = v.split("=", 2)[-1]
+            if a.place(program, cmd.cwd).zone != "workspace":
+                a.add("high", f"{name} runs the plugin program {program}")
+
+
 def h_workspace_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add("workspace", f"{name} builds, tests or formats project code")
     if name == "pre-commit" and args and args[0].value in ("install", "uninstall"):
@@ -4545,6 +4701,12 @@ _SQL_READ = re.compile(
 )
 
 
+# Statements that wipe data wholesale: DROP, TRUNCATE, and DELETE/UPDATE with no WHERE.
+_SQL_WIPE = re.compile(
+    r"(?is)^\s*(drop\s|truncate\s|delete\s+from\s+\S+\s*$|update\s+(?!.*\bwhere\b).*$)"
+)
+
+
 def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     flags = {
         "psql": ("-c", "--command"),
@@ -4635,6 +4797,8 @@ def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                 a.add("read_only", "queries a MongoDB database")
         elif all(_SQL_READ.match(part) for part in q.split(";") if part.strip()):
             a.add("read_only", "runs a read-only query")
+        elif local_file and any(_SQL_WIPE.match(part) for part in q.split(";")):
+            a.add("high", f"drops or empties tables, even in a local database ({_short(q)})")
         else:
             a.add("workspace" if local_file else "high", f"changes a database ({_short(q)})")
 
@@ -5700,6 +5864,7 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_mount
     for n in ("iptables", "ip6tables", "nft", "ufw", "firewall-cmd", "pfctl"):
         table[n] = h_iptables
+    table["protoc"] = h_protoc
     return table
 
 

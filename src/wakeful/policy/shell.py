@@ -7,6 +7,7 @@ part of the command that set it, so a user reading the decision sees why.
 
 from __future__ import annotations
 
+import functools
 import os.path
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,8 +135,12 @@ class Analyzer:
             self.add("critical", f"nests shell code more than {MAX_DEPTH} levels deep ({context})")
             return
         saved = self.part
-        analyze(source, self, cwd=cwd, depth=self.depth + 1)
-        self.part = saved
+        self.depth += 1
+        try:
+            analyze(source, self, cwd=cwd, depth=self.depth)
+        finally:
+            self.depth -= 1
+            self.part = saved
 
     def run_argv(self, argv: list[Word], cmd: SimpleCommand) -> None:
         """Classify a command another command runs (sudo X, xargs X, find -exec X ...)."""
@@ -155,7 +160,9 @@ def _has_glob(text: str) -> bool:
     return any(ch in text for ch in "*?[")
 
 
+@functools.lru_cache(maxsize=256)
 def _clip(text: str) -> str:
+    """Cached: every finding clips the command part it is about, which may be long."""
     text = " ".join(text.split())
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -176,9 +183,20 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
         analyzer.add(tier, note, part=source)  # type: ignore[arg-type]
     if not script.commands and not script.errors:
         return
-    for cmd in script.commands:
+    endless = {i for start, end in script.endless for i in range(start, end)}
+    for i, cmd in enumerate(script.commands):
         analyzer.part = cmd.text
+        before = len(analyzer.findings)
         classify_simple(cmd, analyzer)
+        if i in endless and any(
+            path_risk.tier_rank(tier) >= path_risk.tier_rank("workspace")
+            for tier, _ in analyzer.findings[before:]
+        ):
+            analyzer.add(
+                "high",
+                "changes state over and over in a loop with no way out (fills the disk or "
+                "the process table)",
+            )
 
 
 def classify_command(command: str, workspace: Path, home: Path | None = None) -> Classification:

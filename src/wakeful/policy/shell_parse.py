@@ -22,6 +22,13 @@ import re
 from dataclasses import dataclass, field
 
 MAX_DEPTH = 8
+# Bounds that keep the walk linear and well inside Python's recursion limit (the walk takes
+# up to two frames per level of the syntax tree). Past them the command is reported as not
+# parsed, so it is never allowed automatically.
+MAX_NESTING = 150
+MAX_COMMANDS = 300
+MAX_WORDS = 2000
+MAX_BRACE_WORDS = 1000
 
 
 @functools.lru_cache(maxsize=1)
@@ -68,9 +75,13 @@ class SimpleCommand:
 
 @dataclass
 class Script:
+    """`endless` holds index ranges [start, end) of `commands` that run inside a loop with
+    no way out (`while true` without break/exit)."""
+
     commands: list[SimpleCommand]
     errors: list[str]
     notes: list[tuple[str, str]] = field(default_factory=list)
+    endless: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -123,16 +134,44 @@ def parse_script(
     """Parse `source` into the simple commands it runs, in source order."""
     from tree_sitter import Parser
 
+    if "\x00" in source:
+        return Script([], ["contains a NUL byte, which no shell passes on"])
     parser = Parser(_language())
     source = _ASTRAL.sub("\ufffd", source)
     tree = parser.parse(source.encode("utf-8", "surrogateescape"))
     walker = _Walker(source)
     state = _State(cwd, home, dict(variables or {}), depth)
     root = tree.root_node
+    # A level of nesting costs at least one character, so short commands cannot be too deep.
+    if len(source) > MAX_NESTING // 2 and _nesting(root) > MAX_NESTING:
+        return Script([], [f"nests more than {MAX_NESTING} levels deep, too deep to analyse"])
     if root.has_error:
         walker.errors.append(_error_text(root))
-    walker.statements(root, state, "", [])
-    return Script(walker.commands, walker.errors, walker.notes)
+    try:
+        walker.statements(root, state, "", [])
+    except _TooMany as too_many:
+        return Script([], [*walker.errors, str(too_many)])
+    return Script(walker.commands, walker.errors, walker.notes, walker.endless)
+
+
+class _TooMany(Exception):
+    """Raised inside the walk when a command holds more simple commands than it analyses."""
+
+
+def _nesting(root) -> int:  # type: ignore[no-untyped-def]
+    """Depth of the syntax tree, not counting `a && b && c` chains (a list inside a list),
+    which the walker follows without recursion."""
+    best = 0
+    stack = [(root, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > best:
+            best = level
+        for child in node.children:
+            stack.append(
+                (child, level if child.type == "list" and node.type == "list" else level + 1)
+            )
+    return best
 
 
 def _error_text(root) -> str:  # type: ignore[no-untyped-def]
@@ -152,6 +191,8 @@ class _Walker:
         self.commands: list[SimpleCommand] = []
         self.errors: list[str] = []
         self.notes: list[tuple[str, str]] = []
+        self.endless: list[tuple[int, int]] = []
+        self.words = 0
 
     # ---- statements -------------------------------------------------------------------
     def statements(self, node, state: _State, context: str, upstream: list[SimpleCommand]):  # type: ignore[no-untyped-def]
@@ -213,6 +254,28 @@ class _Walker:
         elif kind in ("ERROR",):
             for child in node.named_children:
                 self.statements(child, state, context, upstream)
+        elif kind == "list":
+            # `a && b || c ...` nests to the left; walk the chain without recursing per link.
+            rights: list[list] = []
+            current = node
+            while current.type == "list":
+                kids = [c for c in current.named_children if c.type not in _STATEMENT_SKIP]
+                if not kids:
+                    break
+                rights.append(kids[1:])
+                current = kids[0]
+            if current.type != "list":
+                self.statements(current, state, context, upstream)
+            for group in reversed(rights):
+                for child in group:
+                    self.statements(child, state, context, upstream)
+        elif kind == "while_statement":
+            before = len(self.commands)
+            for child in node.named_children:
+                if child.type not in _STATEMENT_SKIP:
+                    self.statements(child, state, context, upstream)
+            if _endless_loop(node):
+                self.endless.append((before, len(self.commands)))
         elif (
             kind
             in (
@@ -365,11 +428,23 @@ class _Walker:
                 own_redirects.extend(self.redirect(child, state, context, after))
             elif kind == "command_name":
                 inner = child.named_children[0] if child.named_children else child
-                argv.extend(_split(self.word(inner, state, context)))
+                argv.extend(self.arg_words(inner, state, context))
             elif kind == "comment":
                 continue
+            elif kind == "subshell":
+                # tree-sitter accepts `cmd (x)`; bash rejects it as a syntax error.
+                self.errors.append(
+                    f"shell syntax error: `(` inside the arguments of a command "
+                    f"({child.text.decode('utf-8', 'replace')[:40]!r})"
+                )
+                argv.append(Word(None, child.text.decode("utf-8", "replace")))
             else:
-                argv.extend(_split(self.word(child, state, context)))
+                argv.extend(self.arg_words(child, state, context))
+        if len(self.commands) >= MAX_COMMANDS:
+            raise _TooMany(f"runs more than {MAX_COMMANDS} commands, too many to analyse")
+        self.words += len(argv)
+        if self.words > MAX_WORDS:
+            raise _TooMany(f"has more than {MAX_WORDS} words, too many to analyse")
         cmd = SimpleCommand(
             argv=argv,
             assigns=assigns,
@@ -397,12 +472,46 @@ class _Walker:
         state.cwd = resolve_path(value, state.cwd or "/", state.home)
 
     # ---- words ------------------------------------------------------------------------
+    def arg_words(self, node, state: _State, context: str) -> list[Word]:  # type: ignore[no-untyped-def]
+        """The words one command argument becomes: brace expansion (`{a,b}`, `{1..3}`),
+        then word splitting of unquoted expansions."""
+        word = self.word(node, state, context)
+        if word.value is None or "{" not in word.text or "}" not in word.text:
+            return _split(word)
+        pattern = _brace_pattern(node, state)
+        if pattern is None:
+            # Braces next to parts this module does not evaluate without side effects: bash
+            # may expand them into other words, so the value is not known.
+            return [Word(None, word.text, split=True)]
+        try:
+            values = _brace_expand(pattern)
+        except _TooMany:
+            self.notes.append(
+                (
+                    "high",
+                    f"brace expansion `{word.text[:40]}` makes more than {MAX_BRACE_WORDS} words, "
+                    "too many to analyse (a huge one exhausts memory)",
+                )
+            )
+            return [Word(None, word.text, split=True)]
+        words: list[Word] = []
+        for value in values:
+            words.extend(_split(Word(_UNESCAPE_WORD.sub(r"\1", value), word.text, word.split)))
+        return words
+
     def word(self, node, state: _State, context: str) -> Word:  # type: ignore[no-untyped-def]
         text = node.text.decode("utf-8", "replace")
         kind = node.type
         if kind == "word":
             return Word(_UNESCAPE_WORD.sub(r"\1", text), text)
-        if kind in ("number", "variable_name", "extglob_pattern", "test_operator", "regex"):
+        if kind in (
+            "number",
+            "variable_name",
+            "extglob_pattern",
+            "test_operator",
+            "regex",
+            "brace_expression",
+        ):
             return Word(text, text)
         if kind == "raw_string":
             return Word(text[1:-1], text)
@@ -468,6 +577,145 @@ class _Walker:
                 self.substitution(current, state, context or current.type.replace("_", " "))
                 continue
             stack.extend(reversed(current.named_children))
+
+
+_ALWAYS = {"while": ("true", ":", "/bin/true", "[ 1 ]", "((1))"), "until": ("false", "/bin/false")}
+_LOOP_EXITS = frozenset({"break", "exit", "return", "exec"})
+
+
+def _endless_loop(node) -> bool:  # type: ignore[no-untyped-def]
+    """A `while true` / `until false` loop whose body has no break, exit or return."""
+    keyword = node.children[0].type if node.children else ""
+    condition = node.child_by_field_name("condition")
+    if condition is None or keyword not in _ALWAYS:
+        return False
+    if (
+        condition.text.decode("utf-8", "replace").strip().rstrip(";").strip()
+        not in _ALWAYS[keyword]
+    ):
+        return False
+    stack = [node.child_by_field_name("body")]
+    while stack:
+        current = stack.pop()
+        if current is None:
+            continue
+        if (
+            current.type == "command_name"
+            and current.text.decode("utf-8", "replace") in _LOOP_EXITS
+        ):
+            return False
+        stack.extend(current.children)
+    return True
+
+
+_BRACE_META = re.compile(r"([\\{},.])")
+_RANGE = re.compile(r"^(-?[0-9]+|[A-Za-z])\.\.(-?[0-9]+|[A-Za-z])(?:\.\.(-?[0-9]+))?$")
+
+
+def _brace_pattern(node, state: _State) -> str | None:  # type: ignore[no-untyped-def]
+    """The argument as bash sees it at brace expansion: unquoted text keeps its backslash
+    escapes, quoted text and variable values are escaped so their braces stay literal.
+    None when a part's value is not known without running something."""
+    kind = node.type
+    text = node.text.decode("utf-8", "replace")
+    if kind == "word":
+        return text
+    if kind in ("brace_expression", "number"):
+        return text
+    if kind == "concatenation":
+        parts = [_brace_pattern(c, state) for c in node.named_children]
+        return None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
+    literal: str | None = None
+    if kind == "raw_string":
+        literal = text[1:-1]
+    elif kind == "ansi_c_string":
+        literal = _ansi_c(text[2:-1])
+    elif kind == "string":
+        if all(c.type == "string_content" for c in node.named_children):
+            literal = "".join(
+                _UNESCAPE_DQ.sub(r"\1", c.text.decode("utf-8", "replace"))
+                for c in node.named_children
+            )
+    elif kind in ("simple_expansion", "expansion"):
+        names = [c for c in node.named_children if c.type == "variable_name"]
+        if len(names) == 1 and len(node.named_children) == 1 and node.child_count <= 4:
+            literal = _lookup(names[0].text.decode(), state)
+    return None if literal is None else _BRACE_META.sub(r"\\\1", literal)
+
+
+def _brace_expand(pattern: str) -> list[str]:
+    """bash brace expansion of an escaped pattern; raises _TooMany past MAX_BRACE_WORDS."""
+    n = len(pattern)
+    i = 0
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch != "{":
+            i += 1
+            continue
+        depth, k, commas = 0, i, []
+        while k < n:
+            c = pattern[k]
+            if c == "\\":
+                k += 2
+                continue
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif c == "," and depth == 1:
+                commas.append(k)
+            k += 1
+        if k >= n:
+            i += 1
+            continue
+        inner = pattern[i + 1 : k]
+        if commas:
+            bounds = [i, *commas, k]
+            alternatives = [pattern[a + 1 : b] for a, b in zip(bounds, bounds[1:], strict=False)]
+        else:
+            alternatives = _brace_range(inner)  # type: ignore[assignment]
+            if alternatives is None:
+                i += 1
+                continue
+        head, tails = pattern[:i], _brace_expand(pattern[k + 1 :])
+        out: list[str] = []
+        for alternative in alternatives:
+            for middle in _brace_expand(alternative) if commas else [alternative]:
+                for tail in tails:
+                    out.append(head + middle + tail)
+                    if len(out) > MAX_BRACE_WORDS:
+                        raise _TooMany(f"brace expansion makes more than {MAX_BRACE_WORDS} words")
+        return out
+    return [pattern]
+
+
+def _brace_range(inner: str) -> list[str] | None:
+    match = _RANGE.match(inner)
+    if match is None:
+        return None
+    start, end, step_text = match.groups()
+    step = abs(int(step_text)) if step_text else 1
+    step = step or 1
+    if start.isalpha() != end.isalpha():
+        return None
+    if start.isalpha():
+        a, b = ord(start), ord(end)
+        if abs(b - a) // step + 1 > MAX_BRACE_WORDS:
+            raise _TooMany(f"brace expansion makes more than {MAX_BRACE_WORDS} words")
+        seq = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
+        return [_BRACE_META.sub(r"\\\1", chr(c)) for c in seq]
+    a, b = int(start), int(end)
+    if abs(b - a) // step + 1 > MAX_BRACE_WORDS:
+        raise _TooMany(f"brace expansion makes more than {MAX_BRACE_WORDS} words")
+    padded = any(len(t.lstrip("-")) > 1 and t.lstrip("-").startswith("0") for t in (start, end))
+    pad = max(len(start), len(end)) if padded else 0
+    seq = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
+    return [str(v).zfill(pad) if pad else str(v) for v in seq]
 
 
 def _split(word: Word) -> list[Word]:
