@@ -1246,6 +1246,12 @@ _SAFE_PY_CALLS = frozenset(
         "get_default_verify_paths",
         "getfilesystemencoding",
         "asdict",
+        "parse",
+        "walk",
+        "literal_eval",
+        "get_docstring",
+        "iter_child_nodes",
+        "unparse",
     }
 )
 # Importing these does something by itself (opens a browser, a terminal, the network).
@@ -1309,6 +1315,8 @@ _SAFE_PY_MODULES = frozenset(
         "operator",
         "ssl",
         "zlib",
+        "ast",
+        "tokenize",
     }
 )
 _SHELL_CALLS = frozenset(
@@ -1348,8 +1356,30 @@ _PY_MODULE_CALLS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
 _PY_PUBLIC_DUNDERS = frozenset({"__version__", "__file__", "__name__", "__doc__", "__path__"})
 
 
-def _python_is_safe(code: str) -> bool:
-    """True when inline Python provably only computes and prints. Modules outside the safe
+_PY_READ_MODES = frozenset({"r", "rb", "rt", "br", "tr"})
+
+
+def _python_open_for_reading(call: ast.Call) -> str | None:
+    """The literal path of `open('path')` / `open('path', 'r', encoding=...)`, else None."""
+    args, keywords = call.args, {k.arg: k.value for k in call.keywords}
+    if not args or len(args) > 2 or set(keywords) - {"encoding", "errors", "mode", "newline"}:
+        return None
+    path = args[0]
+    mode = args[1] if len(args) == 2 else keywords.get("mode")
+    if not (isinstance(path, ast.Constant) and isinstance(path.value, str) and path.value):
+        return None
+    if mode is not None and not (
+        isinstance(mode, ast.Constant)
+        and isinstance(mode.value, str)
+        and mode.value in _PY_READ_MODES
+    ):
+        return None
+    return path.value
+
+
+def _python_is_safe(code: str, reads: list[str] | None = None) -> bool:
+    """True when inline Python provably only computes, prints and reads files named by
+    literal paths (collected into `reads`, for the caller to judge). Modules outside the safe
     list may be imported (to print a version), but only a few of their functions called."""
     try:
         tree = ast.parse(code)
@@ -1375,6 +1405,7 @@ def _python_is_safe(code: str) -> bool:
                 for alias in node.names:
                     if alias.name not in allowed:
                         forbidden.add(alias.asname or alias.name)
+    opened: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
@@ -1383,6 +1414,13 @@ def _python_is_safe(code: str) -> bool:
                 if isinstance(func, ast.Attribute)
                 else (func.id if isinstance(func, ast.Name) else "")
             )
+            if isinstance(func, ast.Name) and fname == "open" and reads is not None:
+                path = _python_open_for_reading(node)
+                if path is None:
+                    return False
+                reads.append(path)
+                opened.add(id(func))
+                continue
             if fname not in _SAFE_PY_CALLS and fname not in _PY_ANY_MODULE_CALLS:
                 return False
             if fname == "open":
@@ -1402,6 +1440,7 @@ def _python_is_safe(code: str) -> bool:
                 return False
         elif (
             isinstance(node, ast.Name)
+            and id(node) not in opened
             and (
                 node.id in forbidden
                 or node.id
@@ -1595,8 +1634,11 @@ _STRING_LITERAL = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'|`([^`]
 
 def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> None:
     """Inline program text for python/node/perl/ruby...: safe only if provably trivial."""
-    if interp == "python" and _python_is_safe(code):
+    reads: list[str] = []
+    if interp == "python" and _python_is_safe(code, reads):
         _literal_paths(code, cmd, a)
+        for path in reads:
+            a.read(Word(path, path), cmd.cwd)
         a.add("read_only", "runs a trivial inline Python expression")
         return
     if interp in ("node", "nodejs", "bun") and _node_is_safe(code):
@@ -4707,13 +4749,86 @@ _SQL_WIPE = re.compile(
 )
 
 
+_SQLITE_DOT_READ = frozenset(
+    {
+        "tables", "schema", "fullschema", "indexes", "indices", "headers", "header", "mode",
+        "width", "print", "show", "databases", "help", "quit", "exit", "timer", "eqp",
+        "explain", "dbinfo", "stats", "separator", "nullvalue", "echo", "bail", "changes",
+        "lint", "dump", "version", "parameter", "prompt", "scanstats", "vfsinfo", "vfslist",
+        "vfsname", "dbconfig", "sha3sum", "limit", "timeout", "binary", "crnl", "columns",
+    }
+)  # fmt: skip
+_SQL_FILE_CALL = re.compile(
+    r"(?i)\b(readfile|writefile|edit|load_extension|fts3_tokenizer|read_csv\w*|read_parquet|"
+    r"read_json\w*|read_text|read_blob|read_ndjson\w*|glob)\s*\(\s*(?:'([^']*)'|\"([^\"]*)\")?"
+)
+_SQL_FILE_CLAUSE = re.compile(
+    r"(?i)\b(attach(?:\s+database)?|vacuum\s+into|copy\b[^;]*?\bto|copy\b[^;]*?\bfrom|"
+    r"export\s+database|import\s+database)\s+(?:'([^']*)'|\"([^\"]*)\"|(program)\b)?"
+)
+
+
+def _sqlite_side_effects(text: str, cmd: SimpleCommand, a: Analyzer) -> None:
+    """What a local SQL engine (sqlite3, duckdb) does beyond its database file: dot-commands
+    that run shell code or write files, and file functions and clauses in SQL."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("."):
+            continue
+        verb, _, rest = stripped[1:].partition(" ")
+        rest = rest.strip()
+        if verb in _SQLITE_DOT_READ:
+            continue
+        if verb in ("shell", "system"):
+            a.add("high", f"runs shell commands from inside the database shell (.{verb})")
+            a.run_script(rest, cmd.cwd, f".{verb}")
+        elif verb in ("output", "once", "log", "save", "backup", "open", "clone", "excel"):
+            target = rest.split()[-1] if rest.split() else ""
+            if verb == "excel" or target.startswith("-") or target.startswith("|"):
+                a.add("high", f".{verb} {rest} opens another program")
+            elif target and target not in ("stdout", "stderr", "off"):
+                a.write(Word(target.strip("'\""), target), cmd.cwd)
+        elif verb in ("import", "read"):
+            source = rest.split()[0] if rest.split() else ""
+            if source.startswith("|"):
+                a.add("high", f".{verb} runs a program")
+            elif source:
+                a.read(Word(source.strip("'\""), source), cmd.cwd)
+        else:
+            a.add("high", f"runs the database shell command .{verb}, whose effects are unknown")
+    for match in _SQL_FILE_CALL.finditer(text):
+        func = match.group(1).lower()
+        path = match.group(2) if match.group(2) is not None else match.group(3)
+        if func in ("edit", "load_extension", "fts3_tokenizer"):
+            a.add("high", f"{func}() runs or loads another program")
+        elif path is None:
+            a.add("high", f"{func}() names a file only known at run time")
+        elif func == "writefile":
+            a.write(Word(path, path), cmd.cwd)
+        else:
+            a.read(Word(path, path), cmd.cwd)
+    for match in _SQL_FILE_CLAUSE.finditer(text):
+        clause = match.group(1).lower()
+        path = match.group(2) if match.group(2) is not None else match.group(3)
+        if match.group(4):
+            a.add("high", f"{clause} program runs a shell command")
+        elif path is None:
+            a.add("high", f"{clause} names a file only known at run time")
+        elif clause.startswith(("copy", "import")) and not clause.endswith("to"):
+            a.read(Word(path, path), cmd.cwd)
+        else:
+            a.write(Word(path, path), cmd.cwd)
+    if re.search(r"(?i)^\s*(install|load)\s+\w+", text, re.M):
+        a.add("high", "installs or loads a database extension")
+
+
 def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     flags = {
         "psql": ("-c", "--command"),
         "mysql": ("-e", "--execute"),
         "mariadb": ("-e", "--execute"),
-        "sqlite3": (),
-        "duckdb": ("-c",),
+        "sqlite3": ("-cmd",),
+        "duckdb": ("-c", "-cmd"),
         "clickhouse-client": ("-q", "--query"),
         "cockroach": ("-e",),
         "mongo": ("--eval",),
@@ -4741,17 +4856,36 @@ def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             "-D",
             "--database",
             "-S",
+            "-init",
+            "-separator",
+            "-newline",
+            "-nullvalue",
+            "-cmd",
         ),
     )
     queries = [w.value for w in _vals(opts, *flags)]
     local_file = False
     if name in ("sqlite3", "duckdb"):
         db = pos[0] if pos else None
-        queries += [w.value for w in pos[1:2]]
+        queries += [w.value for w in pos[1:]]
+        for init in _vals(opts, "-init"):
+            a.read(init, cmd.cwd)
+            a.add("high", f"{name} -init runs the statements in {init.value or 'a file'}")
+        if not queries:
+            body, _ = _stdin_source(cmd)
+            if body is not None:
+                queries.append(body)
+        for q in queries:
+            if q is not None:
+                _sqlite_side_effects(q, cmd, a)
         if db is not None and a.place(db, cmd.cwd).zone in ("workspace", "scratch"):
             local_file = True
         elif db is not None:
             a.read(db, cmd.cwd)
+    elif not queries and name in ("psql", "mysql", "mariadb", "clickhouse-client"):
+        body, _ = _stdin_source(cmd)
+        if body is not None:
+            queries.append(body)
     if name == "redis-cli":
         rest = [w.value or "" for w in pos]
         if rest and rest[0].upper() in (

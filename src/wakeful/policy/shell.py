@@ -206,7 +206,17 @@ def classify_command(command: str, workspace: Path, home: Path | None = None) ->
     analyzer = Analyzer(ws, home_dir)
     if not command.strip():
         return Classification("read_only", ("read_only: empty command runs nothing",))
-    analyze(command, analyzer, cwd=ws, depth=0)
+    try:
+        analyze(command, analyzer, cwd=ws, depth=0)
+    except Exception as error:  # noqa: BLE001 - a gate fails closed, it never crashes
+        return Classification(
+            "high",
+            (
+                f"high: the classifier failed on this command ({type(error).__name__}); "
+                "it is never allowed automatically",
+            ),
+            parsed=False,
+        )
     if not analyzer.findings:
         analyzer.add("read_only", "runs nothing that changes state", part=command)
     return Classification(
