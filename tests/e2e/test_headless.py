@@ -65,6 +65,10 @@ def test_headless_reads_and_fixes_a_file(cli, script, git_repo: Path, tmp_path: 
     # the transcript is there and lists as a session
     sessions = cli(["sessions", "list", "--json"], cwd=git_repo).json()
     assert sessions[0]["id"] == out["session_id"]
+    shown = cli(["sessions", "show", out["session_id"][:17]], cwd=git_repo)
+    assert shown.returncode == 0, shown.stderr
+    assert "fix the bug in app.py" in shown.stdout and "● edit(" in shown.stdout
+    assert "Fixed the typo in greet()." in shown.stdout
     # the bash result reached the model
     last_request = lines[-1]["request"]["messages"]
     tool_results = [b for m in last_request for b in m["content"] if b["type"] == "tool_result"]

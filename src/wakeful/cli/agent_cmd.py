@@ -156,6 +156,51 @@ def sessions_list(json_out: bool = typer.Option(False, "--json", help="JSON outp
     Console().print(table)
 
 
+def sessions_show(
+    session: str = typer.Argument(..., help="Session id (a unique prefix is enough)."),
+    json_out: bool = typer.Option(False, "--json", help="The transcript's JSON lines."),
+) -> None:
+    """Print one session's conversation: prompts, answers, tool calls and results."""
+    import json
+
+    from wakeful.cli.common import load
+    from wakeful.loop.session import SessionStore, read_records
+
+    paths, _ = load()
+    transcript = SessionStore(paths.sessions).open(session)
+    records = read_records(transcript.path)
+    if json_out:
+        for record in records:
+            print(json.dumps(record))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False)
+    for record in records:
+        kind = record.get("type")
+        if kind in {"interrupted", "error"}:
+            console.print(
+                f"[yellow]({kind}{': ' + escape(str(record.get('message'))) if record.get('message') else ''})[/]"
+            )
+        if kind != "message":
+            continue
+        who = record["message"]["role"]
+        agent = record.get("agent", "main")
+        tag = who if agent == "main" else f"{who} [{agent}]"
+        for block in record["message"]["content"]:
+            if block["type"] == "text" and block["text"]:
+                style = "bold cyan" if who == "user" else "bold"
+                console.print(f"[{style}]{escape(tag)}:[/] {escape(block['text'])}")
+            elif block["type"] == "tool_use":
+                args = json.dumps(block["input"], ensure_ascii=False)
+                console.print(f"  [cyan]● {escape(block['name'])}[/]({escape(args[:200])})")
+            elif block["type"] == "tool_result":
+                first = (block["content"].strip().splitlines() or [""])[0][:160]
+                style = "red" if block.get("is_error") else "dim"
+                console.print(f"  [{style}]⎿ {escape(first)}[/]")
+
+
 def cost(
     session: str | None = typer.Argument(None, help="Session id (default: the latest)."),
     all_sessions: bool = typer.Option(False, "--all", help="Every session."),
@@ -235,5 +280,6 @@ def register(app: typer.Typer) -> None:
     app.callback(invoke_without_command=True)(main)
     sessions = typer.Typer(help="Session transcripts.", no_args_is_help=True)
     sessions.command("list")(sessions_list)
+    sessions.command("show")(sessions_show)
     app.add_typer(sessions, name="sessions")
     app.command("cost")(cost)
