@@ -687,6 +687,15 @@ _PINGERS = ["ping", "ping6", "dig", "host", "nslookup", "traceroute", "tracepath
 SIMPLE: MappingProxyType[str, Spec] = MappingProxyType(
     {
         **{n: Spec(_R, "read", "reads files") for n in _READERS},
+        **{
+            n: Spec(
+                _R,
+                "read",
+                "reads files",
+                ("-n", "-c", "--lines", "--bytes", "-s", "--sleep-interval", "--pid"),
+            )
+            for n in ("head", "tail")
+        },
         **{n: Spec(_R, "meta", "lists files or their attributes") for n in _LISTERS},
         **{n: Spec(_R, "none", "only prints information") for n in _NO_PATHS},
         **{n: Spec("network", "none", "queries the network") for n in _PINGERS},

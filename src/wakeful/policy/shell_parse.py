@@ -314,14 +314,17 @@ class _Walker:
                 if child.type not in _STATEMENT_SKIP:
                     self.statements(child, state, context, upstream)
 
-    def pipeline(self, stages, state: _State, context: str, upstream: list[SimpleCommand]):  # type: ignore[no-untyped-def]
+    def pipeline(self, stages, state: _State, context: str, upstream: list[SimpleCommand]) -> int:  # type: ignore[no-untyped-def]
+        """Walk the stages; returns the index in `commands` where the last stage starts."""
         feed = list(upstream)
+        before = len(self.commands)
         for stage in stages:
             if stage.type in _STATEMENT_SKIP:
                 continue
             before = len(self.commands)
             self.statements(stage, state.copy(), context, list(feed))
             feed.extend(self.commands[before:])
+        return before
 
     def redirected(self, node, state: _State, context: str, upstream: list[SimpleCommand]):  # type: ignore[no-untyped-def]
         body = node.child_by_field_name("body")
@@ -335,6 +338,12 @@ class _Walker:
         if body is not None:
             if body.type == "command":
                 self.command(body, state, context, upstream, redirects)
+            elif body.type == "pipeline":
+                # tree-sitter puts `a | b > f` around the whole pipeline; bash binds the
+                # redirect to the last stage only.
+                last = self.pipeline(body.named_children, state, context, upstream)
+                for cmd in self.commands[last:]:
+                    cmd.redirects.extend(redirects)
             else:
                 self.statements(body, state, context, upstream)
                 for cmd in self.commands[before:]:
