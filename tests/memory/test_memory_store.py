@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,7 @@ WRITER = textwrap.dedent(
     from wakeful.memory.store import SqliteMemoryStore, new_memory_id
     from wakeful.memory.types import MemoryRecord
     store = SqliteMemoryStore(Path(sys.argv[1]))
+    Path(sys.argv[1] + ".ready-" + sys.argv[2]).touch()
     go = Path(sys.argv[1] + ".go")
     while not go.exists():  # start together, so the writes really interleave
         time.sleep(0.005)
@@ -161,6 +163,10 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         subprocess.Popen([sys.executable, "-c", WRITER, str(db), name, str(n)])
         for name in ("alpha", "beta")
     ]
+    deadline = time.monotonic() + 60
+    while not all((tmp_path / f"shared.db.ready-{n}").exists() for n in ("alpha", "beta")):
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
+        time.sleep(0.01)
     (tmp_path / "shared.db.go").touch()
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     s = SqliteMemoryStore(db)
