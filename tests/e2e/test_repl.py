@@ -127,3 +127,44 @@ def test_ctrl_c_cancels_a_running_turn(git_repo: Path, home: Path, script) -> No
     transcript = next((git_repo / ".wakeful/sessions").glob("*.jsonl")).read_text()
     assert '"interrupted"' in transcript
     assert "cancelled by the user" in transcript
+
+
+def test_a_sub_agent_question_is_put_to_the_user(git_repo: Path, home: Path, script) -> None:
+    turns = script(
+        "ask",
+        [
+            {
+                "tool_calls": [
+                    {
+                        "name": "delegate",
+                        "input": {"tasks": [{"prompt": "tidy the imports", "kind": "fresh"}]},
+                    }
+                ]
+            },
+            {
+                "tool_calls": [
+                    {
+                        "name": "post_message",
+                        "input": {"kind": "question", "text": "Which branch should I use?"},
+                    }
+                ]
+            },
+            {"text": "worker finished"},
+            {"text": "all done"},
+        ],
+    )
+    child = spawn(["--model", f"scripted:{turns}", "--permission-mode", "auto"], git_repo, home)
+    try:
+        child.expect("›")
+        child.sendline("delegate something")
+        child.expect("Which branch should I use")
+        child.expect("answer \\(Enter: let it decide\\)")
+        child.sendline("use main")
+        child.expect("all done")
+        child.expect("›")
+        child.sendline("/exit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    transcript = next((git_repo / ".wakeful/sessions").glob("*.jsonl")).read_text()
+    assert "use main" in transcript  # the answer reached the worker as its tool result

@@ -93,6 +93,7 @@ def open_runtime(
     options: RunOptions,
     approver: Approver | None = None,
     on_event: Callable[[LoopEvent], None] | None = None,
+    answerer: Any = None,
 ) -> Runtime:
     from wakeful.memory import MemoryService
     from wakeful.policy.decision import Policy
@@ -187,17 +188,17 @@ def open_runtime(
         on_event=on_event,
         recall=recall,
     )
-    _attach_coordinator(agent, config)
+    _attach_coordinator(agent, config, answerer)
     return Runtime(paths, config, provider, agent, transcript, ledger, policy, memory, notices)
 
 
-def _attach_coordinator(agent: Agent, config: Config) -> None:
+def _attach_coordinator(agent: Agent, config: Config, answerer: Any = None) -> None:
     """Give the delegate tool its coordinator, when the agents layer provides one."""
     try:
         from wakeful.agents.coordinator import attach
     except ImportError:
         return
-    attach(agent, config)
+    attach(agent, config, answerer=answerer)
 
 
 def prefix_of(agent: Agent) -> Prefix:

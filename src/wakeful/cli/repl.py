@@ -43,6 +43,7 @@ class Repl:
         self.always: set[tuple[str, str]] = set()
         self.runtime: Runtime | None = None
         self._in_text = False
+        self._asking = asyncio.Lock()  # one question on screen at a time
 
     # -- events and permission ---------------------------------------------------------
 
@@ -95,10 +96,28 @@ class Repl:
 
     # -- main loop ---------------------------------------------------------------------
 
+    async def answer(self, post: Any) -> str | None:
+        """A sub-agent's question, put to the user; Enter lets the worker decide."""
+        async with self._asking:
+            if self._in_text:
+                self.console.print()
+                self._in_text = False
+            self.console.print(f"[bold yellow]? [{escape(post.worker)}][/] {escape(post.text)}")
+            try:
+                reply = await self.prompt.prompt_async("answer (Enter: let it decide): ")
+            except (KeyboardInterrupt, EOFError):
+                return None
+            return reply.strip() or None
+
     def _open(self, options: RunOptions) -> None:
         options.interactive = True
         self.runtime = open_runtime(
-            self.paths, self.config, options, approver=self.approve, on_event=self.on_event
+            self.paths,
+            self.config,
+            options,
+            approver=self.approve,
+            on_event=self.on_event,
+            answerer=self.answer,
         )
         for notice in self.runtime.notices:
             self.console.print(f"[yellow]{escape(notice)}[/]")
