@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wakeful import __version__
+from wakeful.agents.coordinator import attach
 from wakeful.core.config import Config
 from wakeful.core.events import LoopEvent
 from wakeful.core.paths import Paths
@@ -20,7 +21,7 @@ from wakeful.loop.agent import Agent, Limits
 from wakeful.loop.dispatch import Approver, Dispatcher
 from wakeful.loop.session import SessionStore, Transcript, replay
 from wakeful.prompt.ledger import CacheLedger
-from wakeful.prompt.prefix import Prefix, build_prefix
+from wakeful.prompt.prefix import build_prefix
 from wakeful.prompt.system import core_prompt, project_instructions
 from wakeful.providers.base import Provider
 from wakeful.providers.registry import resolve_provider
@@ -74,17 +75,11 @@ class Runtime:
 
 
 def build_tools(config: Config) -> list[Tool]:
+    from wakeful.tools.delegate import delegate_tools
     from wakeful.tools.memory_tools import memory_tools
     from wakeful.tools.registry import default_tools
 
-    tools: list[Tool] = [*default_tools(), *memory_tools()]
-    try:
-        from wakeful.tools.delegate import delegate_tools
-    except ImportError:
-        delegate_tools = None  # type: ignore[assignment]
-    if delegate_tools is not None:
-        tools += delegate_tools(config)
-    return tools
+    return [*default_tools(), *memory_tools(), *delegate_tools(config)]
 
 
 def open_runtime(
@@ -188,18 +183,5 @@ def open_runtime(
         on_event=on_event,
         recall=recall,
     )
-    _attach_coordinator(agent, config, answerer)
-    return Runtime(paths, config, provider, agent, transcript, ledger, policy, memory, notices)
-
-
-def _attach_coordinator(agent: Agent, config: Config, answerer: Any = None) -> None:
-    """Give the delegate tool its coordinator, when the agents layer provides one."""
-    try:
-        from wakeful.agents.coordinator import attach
-    except ImportError:
-        return
     attach(agent, config, answerer=answerer)
-
-
-def prefix_of(agent: Agent) -> Prefix:
-    return agent.prefix
+    return Runtime(paths, config, provider, agent, transcript, ledger, policy, memory, notices)

@@ -11,11 +11,12 @@ import json
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from wakeful.core.events import LoopEvent, ToolCall
 from wakeful.core.messages import ToolResultBlock
-from wakeful.policy.types import Decision
+from wakeful.policy.decision import DecisionContext
+from wakeful.policy.types import Decision, RiskInput
 from wakeful.tools.base import Tool, ToolContext, ToolResult
 
 Approver = Callable[[ToolCall, Decision], Awaitable[bool]]
@@ -23,11 +24,10 @@ MEMORY_TOOLS = frozenset({"remember", "recall", "forget"})
 RESULT_CAP = 50_000
 
 
-class DecisionMaker:
+class DecisionMaker(Protocol):
     """What the dispatcher needs from the policy layer (wakeful.policy.decision.Policy)."""
 
-    async def decide(self, risk: Any, ctx: Any) -> Decision:  # pragma: no cover - protocol
-        raise NotImplementedError
+    async def decide(self, risk: RiskInput, ctx: DecisionContext) -> Decision: ...
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Dispatcher:
     def __init__(
         self,
         tools: list[Tool],
-        policy: Any,
+        policy: DecisionMaker,
         ctx: ToolContext,
         approver: Approver | None = None,
         on_event: Callable[[LoopEvent], None] | None = None,
@@ -58,8 +58,6 @@ class Dispatcher:
         self.result_cap = result_cap
 
     async def run(self, calls: list[ToolCall], user_messages: list[str]) -> list[ToolResultBlock]:
-        from wakeful.policy.decision import DecisionContext
-
         results: list[ToolResult | None] = [None] * len(calls)
         planned: list[_Planned] = []
         dctx = DecisionContext(session_id=self.ctx.session_id, user_messages=user_messages)
