@@ -27,6 +27,9 @@ from wakeful.providers.base import Provider
 from wakeful.tools.base import ToolContext
 
 EventSink = Callable[[LoopEvent], None]
+# Recalled memory follows the user's words after this separator, so that what the user
+# typed can be told apart from what memory added (the reviewer must only see the former).
+HINTS_SEPARATOR = "\n\n<memory>"
 
 
 class Compactor(Protocol):
@@ -106,8 +109,12 @@ class Agent:
         started = time.monotonic()
         turn_usage = Usage()
         hints = self.recall(user_text) if self.recall else ""
-        self._append(Message("user", [TextBlock(user_text + (f"\n\n{hints}" if hints else ""))]))
+        if hints and not hints.startswith("<memory>"):
+            hints = f"<memory>\n{hints}\n</memory>"
+        text = user_text + ("\n\n" + hints if hints else "")
+        self._append(Message("user", [TextBlock(text)]))
         last_text = ""
+        step = 0
         try:
             for step in range(1, self.limits.max_turns + 1):
                 self._check_budgets(started)
@@ -119,7 +126,8 @@ class Agent:
                     ToolUseBlock(c.id, c.name, c.input if c.input is not None else {})
                     for c in response.calls
                 ]
-                self._append(Message("assistant", blocks or [TextBlock("")]))
+                # An empty text block is rejected by some APIs on the next request.
+                self._append(Message("assistant", blocks or [TextBlock("(no response)")]))
                 if not response.calls:
                     return TurnResult(response.text, False, step, turn_usage, response.stop)
                 results = await self.dispatcher.run(response.calls, self._user_messages())
@@ -135,7 +143,7 @@ class Agent:
             self.on_event(LoopEvent("error", {"message": str(exc)}))
             if self.transcript:
                 self.transcript.append({"type": "error", "agent": self.name, "message": str(exc)})
-            return TurnResult(last_text, True, self.requests, turn_usage, "error", str(exc))
+            return TurnResult(last_text, True, step, turn_usage, "error", str(exc))
 
     # -- model -------------------------------------------------------------------------
 
@@ -206,9 +214,10 @@ class Agent:
             self.transcript.message(message, self.name)
 
     def _user_messages(self) -> list[str]:
-        """What the user said, never the assistant's prose or tool output (for the reviewer)."""
+        """What the user typed, for the reviewer: never the assistant's prose, tool output, or
+        recalled memory (which the agent itself may have written)."""
         return [
-            m.text
+            m.text.split(HINTS_SEPARATOR, 1)[0]
             for m in self.messages
             if m.role == "user" and any(isinstance(b, TextBlock) for b in m.content)
         ]
