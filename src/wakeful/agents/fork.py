@@ -233,6 +233,8 @@ def build_worker(
         retry=parent.retry,
     )
     agent.head = head
+    root_source = getattr(parent, "user_source", None)
+    agent.user_source = root_source if root_source is not None else parent._user_messages
     if compactor_factory is not None:
         agent.compactor = compactor_factory(agent, len(history))
     return WorkerSetup(agent, task_text, touched, fork_point)
@@ -243,6 +245,12 @@ class WorkerAgent(Agent):
     answers to the parent's pending tool calls, or the parent's last user message)."""
 
     head: list[Any]
+    # The root agent's `_user_messages`: a worker's own "user" turns are its task, written by
+    # the parent model, and the reviewer must never see model prose as the user's words.
+    user_source: Callable[[], list[str]] | None = None
+
+    def _user_messages(self) -> list[str]:
+        return self.user_source() if self.user_source is not None else []
 
     def _append(self, message: Message) -> None:
         if getattr(self, "head", None) and message.role == "user":
