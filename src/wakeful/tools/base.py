@@ -69,5 +69,14 @@ class Tool(Protocol):
     def risk(self, args: dict[str, Any], ctx: ToolContext) -> RiskInput: ...
 
 
+def path_risk(tool: str, args: dict[str, Any], ctx: ToolContext, *, write: bool) -> RiskInput:
+    """The risk of a single-file tool: the resolved `path` it would read or write."""
+    path = args.get("path") if isinstance(args, dict) else None
+    paths = (str(ctx.resolve(path)),) if isinstance(path, str) and path else ()
+    if write:
+        return RiskInput(tool=tool, kind="write", paths=paths)
+    return RiskInput(tool=tool, kind="read", paths=paths, read_only=True)
+
+
 def schema_of(tool: Tool) -> ToolSchema:
     return ToolSchema(tool.name, tool.description, tool.input_schema)

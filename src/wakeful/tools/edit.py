@@ -15,7 +15,7 @@ from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools._paths import looks_binary
 from wakeful.tools._text import snippet
-from wakeful.tools.base import ToolContext, ToolResult
+from wakeful.tools.base import ToolContext, ToolResult, path_risk
 from wakeful.tools.read import missing_file_message, note_recent, stale_reason, stamp
 
 _LINE_NUMBER_PREFIX = re.compile(r"^\s*\d+\t", re.MULTILINE)
@@ -64,9 +64,7 @@ class EditTool:
     read_only = False
 
     def risk(self, args: dict[str, Any], ctx: ToolContext) -> RiskInput:
-        path = args.get("path") if isinstance(args, dict) else None
-        paths = (str(ctx.resolve(path)),) if isinstance(path, str) and path else ()
-        return RiskInput(tool=self.name, kind="write", paths=paths)
+        return path_risk(self.name, args, ctx, write=True)
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         try:

@@ -17,7 +17,7 @@ from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools._paths import close_matches, looks_binary, nearest_existing_parent
 from wakeful.tools._text import LINE_CHAR_CAP, clip_line, number_line
-from wakeful.tools.base import ToolContext, ToolResult
+from wakeful.tools.base import ToolContext, ToolResult, path_risk
 
 DEFAULT_LIMIT = 2000
 WINDOW_BYTES = 256 * 1024
@@ -95,9 +95,7 @@ class ReadTool:
     read_only = True
 
     def risk(self, args: dict[str, Any], ctx: ToolContext) -> RiskInput:
-        path = args.get("path") if isinstance(args, dict) else None
-        paths = (str(ctx.resolve(path)),) if isinstance(path, str) and path else ()
-        return RiskInput(tool=self.name, kind="read", paths=paths, read_only=True)
+        return path_risk(self.name, args, ctx, write=False)
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         try:

@@ -7,7 +7,7 @@ from typing import Any
 
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
-from wakeful.tools.base import ToolContext, ToolResult
+from wakeful.tools.base import ToolContext, ToolResult, path_risk
 from wakeful.tools.read import note_recent, stale_reason, stamp
 
 
@@ -29,9 +29,7 @@ class WriteTool:
     read_only = False
 
     def risk(self, args: dict[str, Any], ctx: ToolContext) -> RiskInput:
-        path = args.get("path") if isinstance(args, dict) else None
-        paths = (str(ctx.resolve(path)),) if isinstance(path, str) and path else ()
-        return RiskInput(tool=self.name, kind="write", paths=paths)
+        return path_risk(self.name, args, ctx, write=True)
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         try:
