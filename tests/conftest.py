@@ -57,8 +57,28 @@ class CliResult:
         return json.loads(self.stdout)
 
 
+def trust_workspace(home: Path, workspace: Path) -> None:
+    """Record `workspace` as trusted for the decoy `home` (as `wakeful trust` does)."""
+    from wakeful.core.trust import TrustStore
+
+    TrustStore(home / ".local/share/wakeful").trust(workspace)
+
+
+@pytest.fixture
+def untrusted_repo(tmp_path: Path) -> Path:
+    """A git repository the user has not trusted (a fresh clone)."""
+    return _make_repo(tmp_path)
+
+
 @pytest.fixture
 def git_repo(tmp_path: Path) -> Path:
+    """A git repository the user trusts (the decoy home's trust list names it)."""
+    repo = _make_repo(tmp_path)
+    trust_workspace(tmp_path / "home", repo)
+    return repo
+
+
+def _make_repo(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
     repo.mkdir()
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
@@ -74,7 +94,7 @@ def git_repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     h = tmp_path / "home"
-    h.mkdir()
+    h.mkdir(exist_ok=True)
     return h
 
 

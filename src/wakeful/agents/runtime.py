@@ -142,7 +142,7 @@ def open_runtime(
     )
     ctx.extras["memory"] = memory
     ctx.extras["memory_stage"] = memory.stage(transcript.session_id)
-    notices: list[str] = []
+    notices: list[str] = list(config.notices)
     sandbox_on = options.sandbox if options.sandbox is not None else bool(config.get("sandbox"))
     if sandbox_on:
         from wakeful.policy.sandbox import Sandbox

@@ -28,6 +28,7 @@ _VERB_MODULES = (
     "wakeful.cli.policy_cmd",  # classify, rules, audit
     "wakeful.cli.memory_cmd",  # memory ..., dream
     "wakeful.cli.daemon_cmd",  # daemon ..., schedule ...
+    "wakeful.cli.trust_cmd",  # trust
 )
 
 

@@ -62,6 +62,10 @@ class Config:
     data: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS))
     sources: list[Path] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    # Whether the user trusts this workspace (core.trust); untrusted project settings that
+    # would loosen anything were dropped, and each drop is one line in `notices`.
+    trusted: bool = False
+    notices: list[str] = field(default_factory=list)
 
     def get(self, *keys: str, default: Any = None) -> Any:
         node: Any = self.data
@@ -89,6 +93,12 @@ class Config:
     def request_log(self) -> Path | None:
         value = self.env.get("WAKEFUL_REQUEST_LOG")
         return Path(value) if value else None
+
+
+def _apply_env(cfg: Config, env: dict[str, str]) -> None:
+    for var, keys in ENV_OVERRIDES.items():
+        if env.get(var):
+            cfg.set(*keys, value=env[var])
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
@@ -158,17 +168,88 @@ def check_types(
             )
 
 
+# Strictness order of permission modes: an untrusted project may only move to a stricter one.
+_MODE_STRICTNESS = {"plan": 0, "default": 1, "auto": 2, "bypass": 3}
+# Project settings an untrusted workspace may set freely: they change what wakeful remembers
+# and how it summarises, never what it may do, where it connects or what it runs.
+_NEUTRAL_SECTIONS = frozenset({"memory", "dream", "compaction"})
+# Numeric limits an untrusted workspace may lower but not raise.
+_LOWER_ONLY = frozenset({"max_turns", "max_tokens", "max_session_tokens", "max_wall_seconds"})
+
+
+def _untrusted_subset(data: dict[str, Any], current: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """What an untrusted project's config may contribute: settings that tighten or change
+    nothing about trust; everything else is named in the returned list of dropped keys."""
+    kept: dict[str, Any] = {}
+    dropped: list[str] = []
+    for key, value in data.items():
+        if key in _NEUTRAL_SECTIONS:
+            kept[key] = value
+        elif key == "permission_mode":
+            cur = str(current.get("permission_mode") or "default")
+            if _MODE_STRICTNESS.get(str(value), 99) <= _MODE_STRICTNESS.get(cur, 1):
+                kept[key] = value
+            else:
+                dropped.append("permission_mode")
+        elif key in _LOWER_ONLY:
+            if isinstance(value, int | float) and not isinstance(value, bool) and (
+                value <= current.get(key, 0) and value > 0
+            ):
+                kept[key] = value
+            else:
+                dropped.append(key)
+        elif key == "sandbox":
+            if value is True:
+                kept[key] = value
+            else:
+                dropped.append(key)
+        elif key == "allow_unsandboxed":
+            if value is False:
+                kept[key] = value
+            else:
+                dropped.append(key)
+        elif key == "permissions" and isinstance(value, dict):
+            perms = {k: v for k, v in value.items() if k in ("deny", "ask")}
+            if perms:
+                kept[key] = perms
+            dropped += [f"permissions.{k}" for k in value if k not in ("deny", "ask")]
+        else:
+            dropped.append(key if not isinstance(value, dict) else f"[{key}]")
+    return kept, dropped
+
+
+def untrusted_notice(path: Path, dropped: list[str]) -> str:
+    return (
+        f"untrusted workspace: ignored {', '.join(dropped)} from {path} "
+        "(run `wakeful trust` here to apply them)"
+    )
+
+
 def load_config(paths: Paths, env: dict[str, str]) -> Config:
+    from wakeful.core.trust import TrustStore
+
     cfg = Config(env=dict(env))
-    for path in (paths.user_config_file, paths.project_config):
-        if path.is_file():
-            data = read_toml(path)
-            check_types(path, data)
-            _merge(cfg.data, data)
-            cfg.sources.append(path)
-    for var, keys in ENV_OVERRIDES.items():
-        if env.get(var):
-            cfg.set(*keys, value=env[var])
+    cfg.trusted = TrustStore(paths.user_data).is_trusted(paths.workspace)
+    if paths.user_config_file.is_file():
+        data = read_toml(paths.user_config_file)
+        check_types(paths.user_config_file, data)
+        _merge(cfg.data, data)
+        cfg.sources.append(paths.user_config_file)
+    # Environment settings are the user's own; apply them before the project file, so an
+    # untrusted project is judged against what the user chose, and may only tighten it.
+    _apply_env(cfg, env)
+    project = paths.project_config
+    if project.is_file():
+        data = read_toml(project)
+        check_types(project, data)
+        if not cfg.trusted:
+            data, dropped = _untrusted_subset(data, cfg.data)
+            if dropped:
+                cfg.notices.append(untrusted_notice(project, dropped))
+        _merge(cfg.data, data)
+        cfg.sources.append(project)
+    if cfg.trusted:
+        _apply_env(cfg, env)  # in a trusted workspace the environment still wins
     mode = cfg.permission_mode
     if mode not in PERMISSION_MODES:
         where = " or ".join(str(p) for p in cfg.sources) or "the environment"

@@ -198,13 +198,20 @@ class RuleSet:
         files: list[Path],
         extra: dict[str, list[str]] | None = None,
         lift_hardline: bool = False,
+        project: Path | None = None,
+        project_trusted: bool = True,
     ) -> RuleSet:
-        """Rules from the given files (user first, then project), plus `extra` rules that
-        came from elsewhere (flags, code). Raises ConfigError on the first invalid rule."""
+        """Rules from the given files (user first), then the `project` file, plus `extra`
+        rules that came from elsewhere (flags, merged config). An untrusted project file
+        contributes only deny and ask rules, and cannot lift the hardline floor. Raises
+        ConfigError on the first invalid rule."""
         rules: list[Rule] = []
         lift = lift_hardline
-        for path in files:
+        for path in [*files, *([project] if project is not None else [])]:
             file_rules, file_lift = load_rule_file(path)
+            if path == project and not project_trusted:
+                file_rules = [r for r in file_rules if r.kind != "allow"]
+                file_lift = None
             rules.extend(file_rules)
             if file_lift is not None:
                 lift = file_lift
