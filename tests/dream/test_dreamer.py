@@ -76,7 +76,7 @@ def test_dreamer_cannot_run_bash_or_write_files(ws: tuple[Paths, Config], tmp_pa
     # The refusals came from the policy layer, which audited them.
     from wakeful.policy.audit import AuditLog
 
-    entries = AuditLog(paths.state_db).recent(50)
+    entries = AuditLog(paths.audit_db).recent(50)
     audited = {e.tool for e in entries if e.decision == "deny" and e.session_id == "dream"}
     assert {"bash", "write", "edit"} <= audited
 

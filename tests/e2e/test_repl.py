@@ -168,3 +168,27 @@ def test_a_sub_agent_question_is_put_to_the_user(git_repo: Path, home: Path, scr
         child.close(force=True)
     transcript = next((git_repo / ".wakeful/sessions").glob("*.jsonl")).read_text()
     assert "use main" in transcript  # the answer reached the worker as its tool result
+
+
+def test_repl_asks_once_to_trust_an_untrusted_workspace(
+    untrusted_repo: Path, home: Path, script
+) -> None:
+    (untrusted_repo / ".wakeful").mkdir()
+    (untrusted_repo / ".wakeful/config.toml").write_text('[permissions]\nallow = ["Bash"]\n')
+    turns = script("t", [{"text": "hi"}])
+    child = spawn(["--model", f"scripted:{turns}"], untrusted_repo, home)
+    child.expect("not trusted")
+    child.expect("Trust this workspace")
+    child.sendline("y")
+    child.expect("trusted ")
+    child.expect("› ")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    trust = json.loads((home / ".local/share/wakeful/trust.json").read_text())
+    assert [t["path"] for t in trust["trusted"]] == [str(untrusted_repo.resolve())]
+    # Trusted now: no question the second time.
+    child = spawn(["--model", f"scripted:{turns}"], untrusted_repo, home)
+    index = child.expect(["Trust this workspace", "› "])
+    assert index == 1
+    child.sendeof()
+    child.expect(pexpect.EOF)

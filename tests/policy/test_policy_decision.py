@@ -247,7 +247,7 @@ def test_every_decision_is_audited(env) -> None:
     p = policy(env, "auto")
     decide(p, bash("ls"))
     decide(p, bash("rm -rf ~"))
-    entries = AuditLog(paths.state_db).recent(10)
+    entries = AuditLog(paths.audit_db).recent(10)
     assert [(e.tool, e.decision, e.tier, e.mode) for e in entries] == [
         ("bash", "allow", "read_only", "auto"),
         ("bash", "deny", "critical", "auto"),

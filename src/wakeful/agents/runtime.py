@@ -151,6 +151,7 @@ def open_runtime(
         if sandbox.notice:
             notices.append(sandbox.notice)
         ctx.extras["sandbox"] = sandbox
+        policy.sandboxed = sandbox.active
 
     prefix = build_prefix(
         [schema_of(t) for t in tools],

@@ -95,10 +95,10 @@ def _headless(paths, config, options, prompt: str, fmt: OutputFormat) -> None:  
     sink = None
     if fmt is OutputFormat.stream_json:
         sink = stream_json_sink()
-    elif fmt is OutputFormat.text:
+    else:  # text and json: stdout holds the result only; notices go to stderr
 
         def sink(event):  # type: ignore[no-untyped-def]
-            if event.kind in {"notice", "error"}:
+            if event.kind == "notice" or (event.kind == "error" and fmt is OutputFormat.text):
                 sys.stderr.write(f"wakeful: {event.data.get('message')}\n")
 
     try:

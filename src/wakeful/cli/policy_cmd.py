@@ -130,6 +130,9 @@ def rules_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
 def audit_cmd(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
     limit: int = typer.Option(50, "--limit", "-n", help="How many of the newest entries."),
+    verify: bool = typer.Option(
+        False, "--verify", help="Check the log's hash chain (exit 1 if it was tampered with)."
+    ),
 ) -> None:
     import json
     import time
@@ -138,7 +141,19 @@ def audit_cmd(
     from wakeful.policy.audit import AuditLog
 
     paths, _ = load()
-    entries = AuditLog(paths.state_db).recent(limit)
+    log = AuditLog(paths.audit_db)
+    if verify:
+        report = log.verify()
+        if report.ok:
+            typer.echo(f"audit log intact: {report.rows} entries in {paths.audit_db}")
+            return
+        typer.echo(
+            f"audit log tampered with: entry {report.broken_at} does not follow from the one "
+            f"before it ({paths.audit_db})",
+            err=True,
+        )
+        raise typer.Exit(1)
+    entries = log.recent(limit, workspace=str(paths.workspace))
     if as_json:
         for entry in entries:
             typer.echo(json.dumps(entry.to_dict()))

@@ -122,7 +122,31 @@ class Repl:
         for notice in self.runtime.notices:
             self.console.print(f"[yellow]{escape(notice)}[/]")
 
+    async def _ask_trust(self) -> None:
+        """Once, when an untrusted workspace's settings were ignored: offer to trust it."""
+        if self.config.trusted or not self.config.ignored:
+            return
+        from wakeful.core.config import load_config
+        from wakeful.core.trust import TrustStore
+
+        self.console.print(
+            f"[bold yellow]? This workspace is not trusted.[/] Its .wakeful/config.toml sets "
+            f"{escape(', '.join(self.config.ignored))}, which can loosen what the agent may do "
+            "or where your keys go. Trust it only if you trust everyone who can commit to it."
+        )
+        try:
+            answer = await self.prompt.prompt_async("Trust this workspace? [y/N]: ")
+        except (KeyboardInterrupt, EOFError):
+            answer = ""
+        if answer.strip().lower() in {"y", "yes"}:
+            TrustStore(self.paths.user_data).trust(self.paths.workspace)
+            self.config = load_config(self.paths, self.config.env)
+            self.console.print(f"trusted {escape(str(self.paths.workspace))}")
+        else:
+            self.console.print("not trusted: its loosening settings stay ignored this session")
+
     async def run(self) -> None:
+        await self._ask_trust()
         self._open(self.options)
         assert self.runtime is not None
         rt = self.runtime

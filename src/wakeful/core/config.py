@@ -66,6 +66,8 @@ class Config:
     # would loosen anything were dropped, and each drop is one line in `notices`.
     trusted: bool = False
     notices: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # project settings dropped as untrusted
+    withheld: dict[str, str] = field(default_factory=dict)  # provider -> why its key is kept
 
     def get(self, *keys: str, default: Any = None) -> Any:
         node: Any = self.data
@@ -93,6 +95,30 @@ class Config:
     def request_log(self) -> Path | None:
         value = self.env.get("WAKEFUL_REQUEST_LOG")
         return Path(value) if value else None
+
+
+_KEY_ENV = {"anthropic": "ANTHROPIC", "openai": "OPENAI"}
+
+
+def _guard_keys(cfg: Config, project: dict[str, Any]) -> None:
+    """A provider key the user gave (environment or user config) goes only to the provider's
+    own endpoint or to one the user chose: an endpoint set by the project gets the project's
+    own key, or none."""
+    for provider, prefix in _KEY_ENV.items():
+        section = project.get(provider)
+        if not isinstance(section, dict) or not section.get("base_url"):
+            continue
+        if cfg.env.get(f"{prefix}_BASE_URL") or section.get("api_key"):
+            continue  # the user's environment chose the endpoint, or the project brings a key
+        if cfg.get(provider, "api_key"):
+            cfg.set(provider, "api_key", value="")
+            cfg.withheld[provider] = (
+                f"[{provider}] base_url {section['base_url']!r} comes from the project config, "
+                f"so your {prefix}_API_KEY is not sent there; set base_url in "
+                "~/.config/wakeful/config.toml or the environment to use your key with it, or "
+                "put the endpoint's own api_key in the project config"
+            )
+            cfg.notices.append(cfg.withheld[provider])
 
 
 def _apply_env(cfg: Config, env: dict[str, str]) -> None:
@@ -177,7 +203,9 @@ _NEUTRAL_SECTIONS = frozenset({"memory", "dream", "compaction"})
 _LOWER_ONLY = frozenset({"max_turns", "max_tokens", "max_session_tokens", "max_wall_seconds"})
 
 
-def _untrusted_subset(data: dict[str, Any], current: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def _untrusted_subset(
+    data: dict[str, Any], current: dict[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
     """What an untrusted project's config may contribute: settings that tighten or change
     nothing about trust; everything else is named in the returned list of dropped keys."""
     kept: dict[str, Any] = {}
@@ -192,8 +220,10 @@ def _untrusted_subset(data: dict[str, Any], current: dict[str, Any]) -> tuple[di
             else:
                 dropped.append("permission_mode")
         elif key in _LOWER_ONLY:
-            if isinstance(value, int | float) and not isinstance(value, bool) and (
-                value <= current.get(key, 0) and value > 0
+            if (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and (value <= current.get(key, 0) and value > 0)
             ):
                 kept[key] = value
             else:
@@ -239,17 +269,20 @@ def load_config(paths: Paths, env: dict[str, str]) -> Config:
     # untrusted project is judged against what the user chose, and may only tighten it.
     _apply_env(cfg, env)
     project = paths.project_config
+    project_data: dict[str, Any] = {}
     if project.is_file():
-        data = read_toml(project)
+        data = project_data = read_toml(project)
         check_types(project, data)
         if not cfg.trusted:
             data, dropped = _untrusted_subset(data, cfg.data)
             if dropped:
+                cfg.ignored = dropped
                 cfg.notices.append(untrusted_notice(project, dropped))
         _merge(cfg.data, data)
         cfg.sources.append(project)
     if cfg.trusted:
         _apply_env(cfg, env)  # in a trusted workspace the environment still wins
+        _guard_keys(cfg, project_data)
     mode = cfg.permission_mode
     if mode not in PERMISSION_MODES:
         where = " or ".join(str(p) for p in cfg.sources) or "the environment"

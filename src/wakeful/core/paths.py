@@ -56,6 +56,16 @@ class Paths:
         return self.project / "state.db"
 
     @property
+    def audit_db(self) -> Path:
+        """Every policy decision, of every workspace: in user data, out of workspace reach."""
+        return self.user_data / "audit.db"
+
+    @property
+    def scratch(self) -> Path:
+        """Temporary space for tool processes (TMPDIR): this workspace's, not all of /tmp."""
+        return self.project / "tmp"
+
+    @property
     def journal(self) -> Path:
         return self.project / "journal"
 

@@ -1,4 +1,8 @@
-"""The audit log: every policy decision, appended to table `audit` in the project's state.db.
+"""The audit log: every policy decision, appended to table `audit` in the user's audit.db.
+
+It lives in user data (`Paths.audit_db`), not in the workspace, so workspace code cannot
+rewrite it, and each row carries a SHA-256 chained over the previous row's hash: editing,
+deleting or reordering rows breaks the chain, which `wakeful audit --verify` checks.
 
 SQLite (WAL) rather than JSONL because the daemon, the REPL and sub-agents may decide at the
 same time from different processes; SQLite serialises those appends and lets `wakeful audit`
@@ -8,6 +12,7 @@ decision is rare next to a model call, and this keeps no handle across forks.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import time
@@ -30,10 +35,32 @@ CREATE TABLE IF NOT EXISTS audit (
     reasons TEXT NOT NULL,
     matched_rule TEXT,
     mode TEXT NOT NULL,
-    decided_by TEXT NOT NULL DEFAULT 'policy'
+    decided_by TEXT NOT NULL DEFAULT 'policy',
+    workspace TEXT NOT NULL DEFAULT '',
+    prev_hash TEXT NOT NULL DEFAULT '',
+    hash TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts);
 """
+_FIELDS = (
+    "ts, session_id, tool, input, tier, decision, reasons, matched_rule, mode, decided_by, "
+    "workspace"
+)
+
+
+def _row_hash(prev: str, row: tuple[Any, ...]) -> str:
+    body = json.dumps([prev, *row], separators=(",", ":"), default=str)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    rows: int
+    broken_at: int | None  # the id of the first row whose hash does not follow
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
 
 
 @dataclass
@@ -48,6 +75,7 @@ class AuditEntry:
     session_id: str = ""
     decided_by: str = "policy"  # policy | rule | reviewer | hardline
     ts: float = field(default_factory=time.time)
+    workspace: str = ""
     id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -74,23 +102,28 @@ class AuditLog:
 
     def append(self, entry: AuditEntry) -> int:
         conn = self._connect()
+        row = (
+            entry.ts,
+            entry.session_id,
+            entry.tool,
+            json.dumps(entry.input, sort_keys=True),
+            entry.tier,
+            entry.decision,
+            json.dumps(entry.reasons),
+            entry.matched_rule,
+            entry.mode,
+            entry.decided_by,
+            entry.workspace,
+        )
         try:
             with conn:
+                conn.execute("BEGIN IMMEDIATE")  # the chain needs the last hash, unraced
+                last = conn.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+                prev = str(last[0]) if last else ""
                 cur = conn.execute(
-                    "INSERT INTO audit (ts, session_id, tool, input, tier, decision, reasons, "
-                    "matched_rule, mode, decided_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        entry.ts,
-                        entry.session_id,
-                        entry.tool,
-                        json.dumps(entry.input, sort_keys=True),
-                        entry.tier,
-                        entry.decision,
-                        json.dumps(entry.reasons),
-                        entry.matched_rule,
-                        entry.mode,
-                        entry.decided_by,
-                    ),
+                    f"INSERT INTO audit ({_FIELDS}, prev_hash, hash) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (*row, prev, _row_hash(prev, row)),
                 )
             entry.id = int(cur.lastrowid or 0)
             return entry.id
@@ -99,16 +132,39 @@ class AuditLog:
         finally:
             conn.close()
 
-    def recent(self, limit: int = 50) -> list[AuditEntry]:
-        """The newest `limit` entries, oldest first."""
+    def verify(self) -> ChainReport:
+        """Recompute the hash chain; report the first row that does not follow from the last."""
+        if not self.path.exists():
+            return ChainReport(0, None)
+        conn = self._connect()
+        try:
+            rows = conn.execute(f"SELECT id, {_FIELDS}, prev_hash, hash FROM audit ORDER BY id")
+            prev = ""
+            count = 0
+            for r in rows:
+                count += 1
+                body = tuple(r[1:12])
+                if r[12] != prev or r[13] != _row_hash(prev, body):
+                    return ChainReport(count, int(r[0]))
+                prev = r[13]
+            return ChainReport(count, None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot read the audit log: {exc}") from None
+        finally:
+            conn.close()
+
+    def recent(self, limit: int = 50, workspace: str | None = None) -> list[AuditEntry]:
+        """The newest `limit` entries (of one workspace, if given), oldest first."""
         if not self.path.exists():
             return []
         conn = self._connect()
         try:
             rows = conn.execute(
                 "SELECT id, ts, session_id, tool, input, tier, decision, reasons, matched_rule, "
-                "mode, decided_by FROM audit ORDER BY id DESC LIMIT ?",
-                (int(limit),),
+                "mode, decided_by, workspace FROM audit "
+                + ("WHERE workspace = ? " if workspace is not None else "")
+                + "ORDER BY id DESC LIMIT ?",
+                (*([workspace] if workspace is not None else []), int(limit)),
             ).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot read the audit log: {exc}") from None
@@ -127,6 +183,7 @@ class AuditLog:
                 matched_rule=r[8],
                 mode=r[9],
                 decided_by=r[10],
+                workspace=r[11],
             )
             for r in reversed(rows)
         ]

@@ -131,6 +131,7 @@ class Policy:
         home: Path | None = None,
         audit: AuditLog | None = None,
         allowed_tools: frozenset[str] | None = None,
+        sandboxed: bool = False,
     ) -> None:
         if mode not in MODE_TABLE:
             raise ConfigError(
@@ -142,8 +143,11 @@ class Policy:
         self.rules = rules
         self.reviewer = reviewer
         self.home = home if home is not None else Path.home()
-        self.audit = audit if audit is not None else AuditLog(paths.state_db)
+        self.audit = audit if audit is not None else AuditLog(paths.audit_db)
         self.allowed_tools = allowed_tools
+        # Whether shell commands of this session run inside the sandbox: auto mode approves
+        # running workspace code (which the agent may have written) only there.
+        self.sandboxed = sandboxed
         self._reviewer_denials: dict[str, int] = {}
 
     @classmethod
@@ -292,6 +296,19 @@ class Policy:
                 )
             elif verdict == "deny" and self.mode == "plan":
                 reasons.insert(0, "plan mode allows read-only actions only")
+            if (
+                verdict == "allow"
+                and self.mode == "auto"
+                and cls_.runs_workspace_code
+                and not self.sandboxed
+            ):
+                verdict = "review"
+                reasons.insert(
+                    0,
+                    "runs code from the workspace (which the agent may have written) outside "
+                    "the sandbox, so auto mode does not approve it by itself; turn the sandbox "
+                    "on (install bubblewrap) to let auto mode run it",
+                )
             if not cls_.parsed and verdict == "allow":
                 verdict = "ask"
                 reasons.insert(
@@ -397,6 +414,7 @@ class Policy:
                 mode=self.mode if self.allowed_tools is None else "restricted",
                 session_id=ctx.session_id,
                 decided_by=decided_by,
+                workspace=str(self.paths.workspace),
             )
         )
         return decision

@@ -10,6 +10,7 @@ import fnmatch
 import functools
 import os.path
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -106,6 +107,12 @@ _HOME_PERSIST = (
     ".vimrc",
     ".pam_environment",
     "Library/LaunchAgents",
+    # wakeful's and Claude Code's user settings, trust list and audit log: hooks and rules
+    # there decide what runs and what is allowed later.
+    ".config/wakeful",
+    ".local/share/wakeful",
+    ".claude",
+    ".claude.json",
 )
 _SYSTEM_PERSIST = (
     "/etc/cron",
@@ -250,6 +257,34 @@ def _home_bases(home: str) -> tuple[_Bases, _Bases]:
     )
 
 
+def _through_links(workspace: str, rel: str) -> str | None:
+    """The real path when some component of `rel` (below the workspace) is a symlink whose
+    target differs; None when the path has no links (the common case: no realpath call)."""
+    if not rel:
+        return None
+    current = workspace
+    for part in rel.split("/"):
+        current = current + "/" + part
+        if os.path.islink(current):
+            real = os.path.realpath(workspace + "/" + rel)
+            return None if real == workspace + "/" + rel else real
+    return None
+
+
+def _hard_linked(path: str) -> bool:
+    """A regular file with more than one name: writing it may change a file elsewhere."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return st.st_nlink > 1 and stat.S_ISREG(st.st_mode)
+
+
+def holds_home(path: str, home: str) -> bool:
+    """Whether a recursive walk of `path` reaches the home directory (or every home)."""
+    return _under(home, path) or path in ("/home", "/Users", "/root")
+
+
 def is_secret(path: str, home: str) -> bool:
     name = os.path.basename(path)
     if _NOT_SECRET_RE.match(name):
@@ -261,6 +296,19 @@ def is_secret(path: str, home: str) -> bool:
     if path.startswith("/proc/") and path.endswith("/environ"):
         return True
     return _home_bases(home)[0].holds(path)
+
+
+# Inside the workspace: settings, state and instructions that decide what wakeful (or Claude
+# Code) may do or will run. The session's scratch directory is the one exception.
+_PROTECTED = (".wakeful", ".claude", ".mcp.json")
+_PROTECTED_EXCEPT = (".wakeful/tmp",)
+
+
+def is_protected(rel: str) -> bool:
+    """Whether a workspace-relative path is one the agent never changes without asking."""
+    if any(_under(rel, e) for e in _PROTECTED_EXCEPT):
+        return False
+    return any(_under(rel, p) for p in _PROTECTED)
 
 
 def place_of(path: str | None, workspace: str, home: str) -> Place:
@@ -284,8 +332,16 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
         return place("persist")
     if _under(path, workspace):
         rel = path[len(workspace) :].lstrip("/")
+        real = _through_links(workspace, rel)
+        if real is not None:
+            # A symlink inside the workspace: judge the place it leads to.
+            return place_of(real, workspace, home)
         if rel.startswith(".git/hooks") or rel == ".git/config":
             return place("git_internal")
+        if is_protected(rel):
+            return place("protected")
+        if _hard_linked(path):
+            return place("hardlinked")
         if rel.startswith(".git/") and not (
             rel.endswith(".lock") or rel in _GIT_SCRATCH or rel.startswith(".git/info/")
         ):
@@ -294,7 +350,10 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
     if _under(path, home):
         return place("home")
     if _SCRATCH_BASES.holds(path) and path not in _SCRATCH:
-        return place("scratch")
+        # The machine's shared temporary space is not this session's scratch (that is
+        # `.wakeful/tmp/`, inside the workspace): a new name there harms nobody, but an
+        # existing one may be another project's data.
+        return place("scratch" if not os.path.lexists(path) else "shared_tmp")
     if is_root or _SYSTEM_BASES.holds(path) or path in _SCRATCH:
         return place("system")
     return place("other")
@@ -302,6 +361,11 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
 
 def read_tier(place: Place) -> tuple[Tier, str]:
     zone = place.zone
+    if zone == "hardlinked":
+        return "high", (
+            f"reads {place.label}, a file with several hard links: its contents may be a file "
+            "outside the workspace"
+        )
     if zone == "secret":
         return "critical", f"reads credentials at {place.label}"
     if zone == "unknown":
@@ -327,7 +391,25 @@ def write_tier(place: Place) -> tuple[Tier, str]:
     if zone == "device":
         return "critical", f"writes the device {label}"
     if zone == "git_internal":
-        return "high", f"writes git internals {label} (hooks and config run code)"
+        return "critical", (
+            f"writes git internals {label} (hooks and config run code; protected, "
+            "never changed without asking)"
+        )
+    if zone == "hardlinked":
+        return "high", (
+            f"writes {label}, a file with several hard links: the write would change the "
+            "same file wherever else it is linked"
+        )
+    if zone == "protected":
+        return "critical", (
+            f"writes {label}, wakeful's own settings or state (protected, never changed "
+            "without asking)"
+        )
+    if zone == "shared_tmp":
+        return "high", (
+            f"writes {label}, which already exists in the shared temporary space (it may be "
+            "another program's data; this session's scratch is .wakeful/tmp/)"
+        )
     if zone == "git_store":
         return "high", f"writes the repository's own data {label} (can lose history)"
     if zone == "unknown":
@@ -353,6 +435,13 @@ def delete_tier(place: Place, recursive: bool, glob_all: bool = False) -> tuple[
         return "critical", f"deletes {label}, which holds the home directory or the system"
     if zone in ("secret", "persist", "device"):
         return "critical", f"deletes {label} ({zone})"
+    if zone in ("protected", "git_internal"):
+        return "critical", f"deletes {label} (protected: wakeful's or git's settings)"
+    if zone == "shared_tmp":
+        return "high", (
+            f"deletes {label} in the shared temporary space, which may be another program's "
+            "data (this session's scratch is .wakeful/tmp/)"
+        )
     if place.contains_workspace:
         return (
             "critical" if zone == "home" else "high",
@@ -362,7 +451,7 @@ def delete_tier(place: Place, recursive: bool, glob_all: bool = False) -> tuple[
         return ("critical" if recursive else "high"), f"deletes the system path {label}"
     if zone == "git_store":
         return "high", f"deletes the repository's own data {label} (history can be lost)"
-    if zone in ("workspace", "scratch", "git_internal"):
+    if zone in ("workspace", "scratch", "hardlinked"):
         if place.path is not None and zone == "workspace":
             base = os.path.basename(place.path)
             if base == ".git":

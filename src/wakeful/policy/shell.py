@@ -27,6 +27,9 @@ class Classification:
     reasons: tuple[str, ...]
     parsed: bool = True
     programs: tuple[str, ...] = ()
+    # True when the command runs code the workspace holds (a script, a Makefile, a test
+    # suite, an interpreter on a file): code the agent itself may have written.
+    runs_workspace_code: bool = False
 
 
 @dataclass

@@ -47,6 +47,19 @@ def classify_risk(risk: RiskInput, workspace: Path, home: Path | None = None) ->
                 path_risk.read_tier(place) if risk.kind == "read" else path_risk.write_tier(place)
             )
             findings.append((tier, f"{risk.tool} {msg}"))
+            if (
+                risk.kind == "read"
+                and risk.detail == "recursive"
+                and place.path is not None
+                and path_risk.holds_home(place.path, home_dir)
+            ):
+                findings.append(
+                    (
+                        "high",
+                        f"{risk.tool} searches {place.label} recursively, which holds the home "
+                        "directory and its credentials",
+                    )
+                )
     elif risk.kind == "memory":
         findings.append(
             ("read_only", f"{risk.tool} reads memory")

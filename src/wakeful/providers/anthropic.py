@@ -136,7 +136,7 @@ class AnthropicProvider:
     def from_config(cls, name: str, config: Config, log: RequestLog) -> AnthropicProvider:
         key = str(config.get("anthropic", "api_key") or "")
         if not key:
-            raise AuthenticationError(MISSING_KEY)
+            raise AuthenticationError(config.withheld.get("anthropic") or MISSING_KEY)
         base_url = str(config.get("anthropic", "base_url") or "") or None
         return cls(name, key, base_url, log)
 

@@ -168,6 +168,8 @@ class OpenAIProvider:
         if not key:
             if not base_url:
                 raise AuthenticationError(MISSING_KEY)
+            if "openai" in config.withheld:
+                raise AuthenticationError(config.withheld["openai"])
             key = PLACEHOLDER_KEY
         return cls(name, key, base_url, log)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
+from wakeful.tools._fs import write_atomic
 from wakeful.tools._paths import looks_binary
 from wakeful.tools._text import snippet
 from wakeful.tools.base import ToolContext, ToolResult, path_risk
@@ -128,8 +129,7 @@ class EditTool:
         first = text.find(old)
         updated = text.replace(old, new) if replace_all else text.replace(old, new, 1)
         try:
-            with open(path, "wb") as fh:
-                fh.write(updated.encode("utf-8"))
+            write_atomic(path, updated.encode("utf-8"))
         except PermissionError:
             return ToolResult.error(f"Permission denied writing {path}.")
         except OSError as exc:

@@ -69,7 +69,9 @@ class GlobTool:
 
     def risk(self, args: dict[str, Any], ctx: ToolContext) -> RiskInput:
         root, _ = self._target(args if isinstance(args, dict) else {}, ctx)
-        return RiskInput(tool=self.name, kind="read", paths=(str(root),), read_only=True)
+        return RiskInput(
+            tool=self.name, kind="read", paths=(str(root),), read_only=True, detail="recursive"
+        )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         try:

@@ -302,7 +302,9 @@ class GrepTool:
 
     def risk(self, args: dict[str, Any], ctx: ToolContext) -> RiskInput:
         root = self._root(args if isinstance(args, dict) else {}, ctx)
-        return RiskInput(tool=self.name, kind="read", paths=(str(root),), read_only=True)
+        return RiskInput(
+            tool=self.name, kind="read", paths=(str(root),), read_only=True, detail="recursive"
+        )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         try:

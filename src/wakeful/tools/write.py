@@ -7,6 +7,7 @@ from typing import Any
 
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
+from wakeful.tools._fs import write_atomic
 from wakeful.tools.base import ToolContext, ToolResult, path_risk
 from wakeful.tools.read import note_recent, stale_reason, stamp
 
@@ -55,8 +56,7 @@ class WriteTool:
         data = content.encode("utf-8")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "wb") as fh:
-                fh.write(data)
+            write_atomic(path, data)
         except NotADirectoryError:
             return ToolResult.error(f"Cannot create {path}: a parent path is a file.")
         except PermissionError:
