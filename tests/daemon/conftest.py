@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from wakeful.core.trust import TrustStore
 from wakeful.daemon.store import JobStore
 
 SCRUB = (
@@ -153,6 +154,8 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
     home = tmp_path / "home"
     home.mkdir()
+    # The user trusts this workspace, so its .wakeful/config.toml (webhook, caps) applies.
+    TrustStore(home / ".local/share/wakeful").trust(root)
     request_log = tmp_path / "requests.jsonl"
     env = {k: v for k, v in os.environ.items() if k not in SCRUB}
     env.update(

@@ -181,14 +181,14 @@ def test_repl_asks_once_to_trust_an_untrusted_workspace(
     child.expect("Trust this workspace")
     child.sendline("y")
     child.expect("trusted ")
-    child.expect("› ")
+    child.expect("›")
     child.sendeof()
     child.expect(pexpect.EOF)
     trust = json.loads((home / ".local/share/wakeful/trust.json").read_text())
     assert [t["path"] for t in trust["trusted"]] == [str(untrusted_repo.resolve())]
     # Trusted now: no question the second time.
     child = spawn(["--model", f"scripted:{turns}"], untrusted_repo, home)
-    index = child.expect(["Trust this workspace", "› "])
+    index = child.expect(["Trust this workspace", "›"])
     assert index == 1
     child.sendeof()
     child.expect(pexpect.EOF)

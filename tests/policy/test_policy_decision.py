@@ -46,7 +46,9 @@ def policy(
     config: Config | None = None,
 ) -> Policy:
     paths, home = env
-    return Policy.from_config(paths, config or Config(), mode, interactive, reviewer, home=home)
+    # A trusted workspace: these tests are about rules, and the project's rules apply in full.
+    config = config or Config(trusted=True)
+    return Policy.from_config(paths, config, mode, interactive, reviewer, home=home)
 
 
 def decide(p: Policy, risk: RiskInput, c: DecisionContext | None = None):

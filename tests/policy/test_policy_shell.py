@@ -95,7 +95,7 @@ def test_file_paths_by_zone() -> None:
     assert tier("cat .env") == "critical"
     assert tier("cat .env.example") == "read_only"
     assert tier("echo x >> ~/.ssh/authorized_keys") == "critical"
-    assert tier("cp hook .git/hooks/pre-commit") == "high"
+    assert tier("cp hook .git/hooks/pre-commit") == "critical"  # protected: hooks run code
 
 
 def test_wrappers_are_seen_through() -> None:

@@ -215,7 +215,9 @@ def _untrusted_subset(
             kept[key] = value
         elif key == "permission_mode":
             cur = str(current.get("permission_mode") or "default")
-            if _MODE_STRICTNESS.get(str(value), 99) <= _MODE_STRICTNESS.get(cur, 1):
+            if str(value) not in _MODE_STRICTNESS or _MODE_STRICTNESS[str(value)] <= (
+                _MODE_STRICTNESS.get(cur, 1)
+            ):  # an unknown mode is kept, so that it is reported as an error
                 kept[key] = value
             else:
                 dropped.append("permission_mode")
