@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from wakeful.core.git import run_git
 
 
 @dataclass(frozen=True)
@@ -91,16 +92,8 @@ class Paths:
 def find_workspace(start: Path | str) -> Path:
     """The git top level containing `start`, else `start` itself (non-git folders work)."""
     start = Path(start).resolve()
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            cwd=start,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        if out.returncode == 0 and out.stdout.strip():
-            return Path(out.stdout.strip()).resolve()
-    except (OSError, subprocess.SubprocessError):
-        pass
+    out = run_git(["rev-parse", "--show-toplevel"], cwd=start, timeout=5)
+    top = out.text().strip()
+    if out.ok and top:
+        return Path(top).resolve()
     return start

@@ -10,9 +10,9 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
-import subprocess
 from pathlib import Path
 
+from wakeful.core.git import run_git
 from wakeful.memory.types import Anchor, AnchorError
 
 LINE_HASH_CHARS = 12
@@ -153,18 +153,9 @@ def _scan_symbol(lines: list[str], start: int) -> str | None:
 
 
 def git_head(workspace: Path) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--verify", "-q", "HEAD"],
-            cwd=workspace,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    sha = out.stdout.strip()
-    return sha if out.returncode == 0 and sha else None
+    out = run_git(["rev-parse", "--verify", "-q", "HEAD"], cwd=workspace, timeout=5)
+    sha = out.text().strip()
+    return sha if out.ok and sha else None
 
 
 def anchor_from_lines(

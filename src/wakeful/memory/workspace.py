@@ -10,10 +10,10 @@ git index or HEAD changes.
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wakeful.core.git import run_git
 from wakeful.memory.anchors import line_hash, normalise_line, span_hash
 
 IGNORED_DIRS = frozenset(
@@ -204,20 +204,15 @@ class WorkspaceView:
         if commit in self._renames:
             return self._renames[commit]
         found: dict[str, str] = {}
-        commands = [["git", "status", "--porcelain=v1", "-z", "-M", "--untracked-files=no"]]
+        commands = [["status", "--porcelain=v1", "-z", "-M", "--untracked-files=no"]]
         if commit:
-            commands.append(["git", "diff", "-M", "--name-status", "-z", commit, "HEAD"])
+            commands.append(["diff", "-M", "--name-status", "-z", commit, "HEAD"])
         for cmd in commands:
-            try:
-                out = subprocess.run(
-                    cmd, cwd=self.root, capture_output=True, timeout=10, check=False
-                )
-            except (OSError, subprocess.SubprocessError):
+            out = run_git(cmd, cwd=self.root, timeout=10)
+            if not out.ok:
                 continue
-            if out.returncode != 0:
-                continue
-            fields = out.stdout.decode("utf-8", "replace").split("\0")
-            if cmd[1] == "status":
+            fields = out.text().split("\0")
+            if cmd[0] == "status":
                 _parse_status(fields, found)
             else:
                 _parse_name_status(fields, found)
