@@ -20,6 +20,7 @@ from wakeful.core.paths import Paths
 from wakeful.loop.agent import Agent, Limits
 from wakeful.loop.dispatch import Approver, Dispatcher
 from wakeful.loop.session import SessionStore, Transcript, replay
+from wakeful.policy.sandbox import Sandbox, sandbox_wanted
 from wakeful.prompt.ledger import CacheLedger
 from wakeful.prompt.prefix import build_prefix
 from wakeful.prompt.system import core_prompt, project_instructions
@@ -143,10 +144,9 @@ def open_runtime(
     ctx.extras["memory"] = memory
     ctx.extras["memory_stage"] = memory.stage(transcript.session_id)
     notices: list[str] = list(config.notices)
-    sandbox_on = options.sandbox if options.sandbox is not None else bool(config.get("sandbox"))
-    if sandbox_on:
-        from wakeful.policy.sandbox import Sandbox
-
+    # Auto mode sandboxes commands by default when bubblewrap works; `sandbox = false` in the
+    # user's own config (never an untrusted project's) or --no-sandbox turns that off.
+    if sandbox_wanted(paths, config, mode, options.sandbox):
         sandbox = Sandbox.from_config(paths, config, enabled=True)
         if sandbox.notice:
             notices.append(sandbox.notice)

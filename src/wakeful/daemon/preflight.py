@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from wakeful.core.env import scrubbed_env
 from wakeful.daemon.errors import CheckRefused
 from wakeful.daemon.store import Job
 
@@ -91,6 +92,7 @@ async def run_check(
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,
+        env=scrubbed_env(os.environ),
     )
     try:
         _, err = await asyncio.wait_for(proc.communicate(), timeout)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from wakeful.core.env import scrubbed_env
 from wakeful.core.errors import WakefulError
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
@@ -173,8 +174,8 @@ class BashTool:
                 except WakefulError as exc:
                     os.close(cwd_fd)
                     return ToolResult.error(f"Sandbox refused to run the command: {exc}")
-            env = dict(os.environ)
-            env["WAKEFUL"] = "1"
+            # No provider keys, tokens, passwords or agent sockets, sandboxed or not.
+            env = scrubbed_env(ctx.config.env or os.environ, {"WAKEFUL": "1"})
             read_fd, write_fd = os.pipe()
             try:
                 proc = await asyncio.create_subprocess_exec(

@@ -14,10 +14,12 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from wakeful.core.env import scrubbed_env
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools._paths import SKIP_DIRS, display_path, glob_regex, looks_binary, walk_files
@@ -92,7 +94,8 @@ def _rg_text(obj: dict[str, Any]) -> str:
     return base64.b64decode(obj.get("bytes", "")).decode("utf-8", errors="replace")
 
 
-async def search_rg(rg: str, s: Search) -> Found:
+async def search_rg(rg: str, s: Search, env: Mapping[str, str] | None = None) -> Found:
+    """Run ripgrep with an environment scrubbed of secrets (it can read /proc/self/environ)."""
     proc = await asyncio.create_subprocess_exec(
         *_rg_argv(rg, s),
         stdin=asyncio.subprocess.DEVNULL,
@@ -100,6 +103,7 @@ async def search_rg(rg: str, s: Search) -> Found:
         stderr=asyncio.subprocess.PIPE,
         limit=16 * 1024 * 1024,
         start_new_session=True,
+        env=scrubbed_env(os.environ if env is None else env),
         # ripgrep matches -g globs against paths relative to its working directory.
         cwd=str(s.root if s.root.is_dir() else s.root.parent),
     )
@@ -328,7 +332,7 @@ class GrepTool:
         try:
             if self.rg:
                 try:
-                    found = await search_rg(self.rg, s)
+                    found = await search_rg(self.rg, s, ctx.config.env or None)
                 except SearchFailed as exc:
                     # Rust regex lacks look-around and backreferences; Python has them.
                     try:
