@@ -90,6 +90,7 @@ def _headless(paths, config, options, prompt: str, fmt: OutputFormat) -> None:  
     import json
 
     from wakeful.agents.headless import run_headless, stream_json_sink
+    from wakeful.cli.signals import Terminated, cancel_on_signals
     from wakeful.core.errors import WakefulError
 
     sink = None
@@ -102,7 +103,9 @@ def _headless(paths, config, options, prompt: str, fmt: OutputFormat) -> None:  
                 sys.stderr.write(f"wakeful: {event.data.get('message')}\n")
 
     try:
-        result = asyncio.run(run_headless(paths, config, options, prompt, on_event=sink))
+        result = asyncio.run(
+            cancel_on_signals(run_headless(paths, config, options, prompt, on_event=sink))
+        )
     except WakefulError as exc:
         if fmt is not OutputFormat.text:
             print(
@@ -122,6 +125,9 @@ def _headless(paths, config, options, prompt: str, fmt: OutputFormat) -> None:  
     except KeyboardInterrupt:
         sys.stderr.write("wakeful: interrupted; the transcript is kept (resume with --continue)\n")
         raise typer.Exit(130) from None
+    except Terminated as exc:
+        sys.stderr.write(f"wakeful: {exc}; the transcript is kept (resume with --continue)\n")
+        raise typer.Exit(exc.exit_code) from None
     if fmt is OutputFormat.text:
         print(result["result"] or "")
     else:

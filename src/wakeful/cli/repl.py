@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sys
 from typing import Any
 
 from rich.console import Console
@@ -191,6 +192,9 @@ class Repl:
                 self.console.print()
                 self._in_text = False
             self.console.print("[yellow]turn cancelled; the transcript is kept[/]")
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the session itself is ending (SIGTERM, SIGHUP), not just this turn
         finally:
             loop.remove_signal_handler(signal.SIGINT)
 
@@ -233,6 +237,12 @@ class Repl:
 
 
 def run_repl(paths: Paths, config: Config, options: RunOptions) -> None:
+    from wakeful.cli.signals import Terminated, cancel_on_signals
+
     repl = Repl(paths, config, options)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(repl.run())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(cancel_on_signals(repl.run()))
+    except Terminated as exc:
+        sys.stderr.write(f"wakeful: {exc}; the transcript is kept (resume with --continue)\n")
+        raise SystemExit(exc.exit_code) from None

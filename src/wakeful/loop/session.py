@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from wakeful.core.errors import UsageError
-from wakeful.core.messages import Message
+from wakeful.core.messages import Block, Message, ToolResultBlock, ToolUseBlock
 from wakeful.core.usage import Usage
 
 
@@ -113,7 +113,49 @@ def replay(
             messages.append(Message.from_dict(rec["message"]))
         elif kind == "compaction" and rec.get("agent", "main") == agent:
             messages = [Message.from_dict(m) for m in rec["messages"]]
-    return meta, messages
+    return meta, repair(messages)
+
+
+INTERRUPTED = "interrupted: the session ended before this tool call finished"
+
+
+def repair(messages: list[Message]) -> list[Message]:
+    """A conversation every API accepts: each tool call answered by the next message.
+
+    A session killed mid-call (SIGKILL, power loss, an older version) leaves a tool call
+    without a result; APIs reject that on the next request, so the missing results are
+    filled in as errors, results that answer no call are dropped, and user messages that
+    end up adjacent are merged.
+    """
+    out: list[Message] = []
+
+    def unanswered(calls: list[ToolUseBlock], have: set[str]) -> list[ToolResultBlock]:
+        return [ToolResultBlock(t.id, INTERRUPTED, is_error=True) for t in calls if t.id not in have]
+
+    for msg in messages:
+        prev = out[-1] if out else None
+        pending = prev.tool_uses if prev is not None and prev.role == "assistant" else []
+        if msg.role == "user":
+            ids = {t.id for t in pending}
+            results = [
+                b for b in msg.content if isinstance(b, ToolResultBlock) and b.tool_use_id in ids
+            ]
+            results += unanswered(pending, {b.tool_use_id for b in results})
+            rest = [b for b in msg.content if not isinstance(b, ToolResultBlock)]
+            blocks: list[Block] = [*results, *rest]
+            if not blocks:
+                continue
+            if prev is not None and prev.role == "user":
+                out[-1] = Message("user", [*prev.content, *blocks])
+            else:
+                out.append(Message("user", blocks))
+        else:
+            if pending:
+                out.append(Message("user", list(unanswered(pending, set()))))
+            out.append(msg)
+    if out and out[-1].role == "assistant" and out[-1].tool_uses:
+        out.append(Message("user", list(unanswered(out[-1].tool_uses, set()))))
+    return out
 
 
 class SessionStore:
