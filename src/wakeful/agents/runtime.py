@@ -144,6 +144,7 @@ def open_runtime(
     ctx.extras["memory"] = memory
     ctx.extras["memory_stage"] = memory.stage(transcript.session_id)
     notices: list[str] = list(config.notices)
+    notices += memory.take_notices()
     # Auto mode sandboxes commands by default when bubblewrap works; `sandbox = false` in the
     # user's own config (never an untrusted project's) or --no-sandbox turns that off.
     if sandbox_wanted(paths, config, mode, options.sandbox):

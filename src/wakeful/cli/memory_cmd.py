@@ -7,8 +7,10 @@ dream`, `wakeful memory restore`) in the marked section at the end of this file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import typer
@@ -27,12 +29,20 @@ def register(app: typer.Typer) -> None:
 # -- shared plumbing -----------------------------------------------------------------------
 
 
-def _service() -> Any:
+@contextlib.contextmanager
+def _service() -> Iterator[Any]:
+    """The memory service; notices it gathered (dropped hand edits) go to stderr at the end."""
     from wakeful.cli.common import load
     from wakeful.memory import MemoryService
 
     paths, config = load()
-    return MemoryService.open(paths, config)
+    mem = MemoryService.open(paths, config)
+    try:
+        yield mem
+    finally:
+        for notice in mem.take_notices():
+            sys.stderr.write(f"wakeful: {notice}\n")
+        mem.close()
 
 
 def _print_json(data: Any) -> None:

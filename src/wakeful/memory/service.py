@@ -22,7 +22,7 @@ from wakeful.memory import anchors as anchor_mod
 from wakeful.memory.index import SECTION_ORDER, MemoryFiles
 from wakeful.memory.recall import rank
 from wakeful.memory.recall import render_hints as _render_hints
-from wakeful.memory.secret_scan import refuse_secrets
+from wakeful.memory.secret_scan import find_secrets, refuse_secrets
 from wakeful.memory.stage import MemoryStage, StagedMemory
 from wakeful.memory.store import MemoryStore, SqliteMemoryStore, new_memory_id
 from wakeful.memory.types import (
@@ -63,6 +63,7 @@ class MemoryService:
         self._snapshot: str | None = None
         self._verify_lock = threading.Lock()  # recall may run in worker threads
         self._commit: str | None | bool = False  # False: not looked up yet
+        self.notices: list[str] = []
 
     @classmethod
     def open(
@@ -372,7 +373,9 @@ class MemoryService:
                 try:
                     refuse_secrets(text)
                 except MemoryRefused:
-                    continue  # the rewrite below puts the stored text back
+                    # The rewrite below puts the stored text back; say so, once per edit.
+                    self._report_dropped(f"the hand edit of {memory_id}", text)
+                    continue
                 self.store_for(record.scope).update_text(memory_id, text)
             for memory_id in edits.removed:
                 record = current[memory_id]
@@ -383,11 +386,27 @@ class MemoryService:
                 draft = MemoryDraft(text=entry.text, type=entry.type, source_session="file")
                 try:
                     self.validate(draft)
-                except (MemoryRefused, UsageError, AnchorError):
+                except MemoryRefused:
+                    self._report_dropped("a hand-written entry", entry.text)
+                    continue
+                except (UsageError, AnchorError):
                     continue
                 record = self._resolve(draft, new_memory_id())
                 self.store_for(record.scope).add(record)
             return self.files.write(self._by_type())
+
+    def _report_dropped(self, what: str, text: str) -> None:
+        labels = find_secrets(text) or ["a secret"]
+        self.notices.append(
+            f"memory files: dropped {what} in {self.paths.memory_dir.name}/ because it looks "
+            f"like {', '.join(labels)}; the stored memory was written back (keep secrets out "
+            "of memory)"
+        )
+
+    def take_notices(self) -> list[str]:
+        """One-line notices since the last call (hand edits dropped by the secret scan)."""
+        out, self.notices = self.notices, []
+        return out
 
     def index_snapshot(self) -> str:
         """MEMORY.md as of session start, for the prompt prefix; frozen after the first call."""
