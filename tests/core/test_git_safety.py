@@ -75,8 +75,7 @@ def test_memory_verify_with_a_planted_fsmonitor(cli, git_repo: Path, tmp_path: P
     added = cli(["memory", "add", "greet is in app.py", "--anchor", "app.py:4-5"], cwd=git_repo)
     assert added.returncode == 0, added.stderr
     marker = plant(git_repo, tmp_path)
-    subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false",
-                    "mv", "app.py", "server.py"], cwd=git_repo, check=True)
+    assert run_git(["mv", "app.py", "server.py"], git_repo).ok
     assert not marker.exists()
     verified = cli(["memory", "verify", "--json"], cwd=git_repo)
     assert verified.returncode == 0, verified.stderr
@@ -132,7 +131,17 @@ def test_scrubbed_env_names() -> None:
         "some_api_key",
         "CLIENT_SECRET",
     ]
-    keep = ["PATH", "HOME", "PWD", "LANG", "TERM", "USER", "SHELL", "KEYBOARD_LAYOUT", "TOKENIZERS_PARALLELISM"]
+    keep = [
+        "PATH",
+        "HOME",
+        "PWD",
+        "LANG",
+        "TERM",
+        "USER",
+        "SHELL",
+        "KEYBOARD_LAYOUT",
+        "TOKENIZERS_PARALLELISM",
+    ]
     for name in secret:
         assert is_secret_name(name), name
     for name in keep:

@@ -60,9 +60,7 @@ def is_secret_name(name: str) -> bool:
         return False
     upper = name.upper()
     return (
-        upper in _SECRET_NAMES
-        or bool(_SECRET_PARTS.search(upper))
-        or bool(_API_KEY.search(upper))
+        upper in _SECRET_NAMES or bool(_SECRET_PARTS.search(upper)) or bool(_API_KEY.search(upper))
     )
 
 

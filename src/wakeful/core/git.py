@@ -168,9 +168,23 @@ def filter_overrides(
 def _reads_worktree(args: Sequence[str]) -> bool:
     """Whether the subcommand may run content filters (it reads or writes work tree files)."""
     sub = args[0] if args else ""
-    return sub not in {"rev-parse", "config", "cat-file", "ls-tree", "log", "show",
-                       "rev-list", "for-each-ref", "show-ref", "symbolic-ref", "init",
-                       "hash-object", "version", "merge-base", "name-rev"}
+    return sub not in {
+        "rev-parse",
+        "config",
+        "cat-file",
+        "ls-tree",
+        "log",
+        "show",
+        "rev-list",
+        "for-each-ref",
+        "show-ref",
+        "symbolic-ref",
+        "init",
+        "hash-object",
+        "version",
+        "merge-base",
+        "name-rev",
+    }
 
 
 def run_git(
@@ -184,9 +198,7 @@ def run_git(
 ) -> GitResult:
     """Run wakeful's own git with repository programs disabled. Never raises for a failing
     or missing git: returncode 127 (git missing) or 124 (timeout), stderr says why."""
-    overrides = (
-        filter_overrides(cwd, env=env, extra_env=extra_env) if _reads_worktree(args) else []
-    )
+    overrides = filter_overrides(cwd, env=env, extra_env=extra_env) if _reads_worktree(args) else []
     try:
         out = subprocess.run(
             safe_git_argv(args, overrides=overrides),

@@ -130,7 +130,9 @@ def repair(messages: list[Message]) -> list[Message]:
     out: list[Message] = []
 
     def unanswered(calls: list[ToolUseBlock], have: set[str]) -> list[ToolResultBlock]:
-        return [ToolResultBlock(t.id, INTERRUPTED, is_error=True) for t in calls if t.id not in have]
+        return [
+            ToolResultBlock(t.id, INTERRUPTED, is_error=True) for t in calls if t.id not in have
+        ]
 
     for msg in messages:
         prev = out[-1] if out else None

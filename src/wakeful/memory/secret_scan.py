@@ -49,7 +49,10 @@ _PLACEHOLDER = re.compile(
     r"(?i)^(?:[<{$\[*%].*|x+|\.+|pass(?:word)?|secret|changeme|your[_\-]?password|pwd|\*+)$"
 )
 _WEBHOOKS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a Slack webhook URL", re.compile(r"hooks\.slack\.com/(?:services|workflows|triggers)/\S{8,}")),
+    (
+        "a Slack webhook URL",
+        re.compile(r"hooks\.slack\.com/(?:services|workflows|triggers)/\S{8,}"),
+    ),
     (
         "a Discord webhook URL",
         re.compile(r"(?:discord(?:app)?\.com|discord\.gg)/api/webhooks/\d+/[\w\-]{20,}"),
@@ -59,7 +62,10 @@ _WEBHOOKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"(?:webhook\.office\.com|outlook\.office\.com)/webhook\w*/\S{20,}"),
     ),
     ("a Zapier webhook URL", re.compile(r"hooks\.zapier\.com/hooks/catch/\d+/\w+")),
-    ("an IFTTT webhook key", re.compile(r"maker\.ifttt\.com/(?:trigger/\S+/with/)?key/[\w\-]{10,}")),
+    (
+        "an IFTTT webhook key",
+        re.compile(r"maker\.ifttt\.com/(?:trigger/\S+/with/)?key/[\w\-]{10,}"),
+    ),
     (
         "a Google Chat webhook URL",
         re.compile(r"chat\.googleapis\.com/v1/spaces/\S+key=[\w\-]{10,}\S*token=[\w\-%]{10,}"),
@@ -98,10 +104,8 @@ def normalise(text: str) -> str:
 
 
 def _url_credentials(text: str) -> bool:
-    for m in _URL_CREDENTIALS.finditer(text):
-        if not _PLACEHOLDER.match(m.group("password")):
-            return True
-    return False
+    matches = _URL_CREDENTIALS.finditer(text)
+    return any(not _PLACEHOLDER.match(m.group("password")) for m in matches)
 
 
 def _shapes(text: str, found: list[str], suffix: str = "") -> None:
