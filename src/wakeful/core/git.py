@@ -98,6 +98,10 @@ def safe_git_argv(
     that disable external diff and textconv are inserted right after the subcommand.
     """
     args = list(args)
+    if args[:1] == ["config"]:
+        # `git config` runs no programs, and reads must see the repository's own values
+        # (our -c settings would shadow them).
+        return [git, "--no-pager", *args]
     argv = [git, *_config_flags(overrides)]
     if args:
         sub = args[0]

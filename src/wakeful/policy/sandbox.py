@@ -61,6 +61,10 @@ HOME_SECRETS: tuple[str, ...] = (
     ".vault-token",
     ".config/anthropic",
     ".config/openai",
+    # wakeful's own user config (provider keys) and data (trust list, user memory); the
+    # configured locations are hidden too when they differ (XDG_CONFIG_HOME, ...).
+    ".config/wakeful",
+    ".local/share/wakeful",
 )
 # Directories full of sockets (docker.sock, the ssh agent, dbus, systemd, the user's runtime).
 SOCKET_DIRS: tuple[str, ...] = ("/run", "/var/run")
@@ -221,7 +225,8 @@ class Sandbox:
 
     def _configured_hooks_path(self) -> Path | None:
         """A `core.hooksPath` that points inside the workspace (husky and friends)."""
-        out = run_git(["config", "--get", "core.hooksPath"], self.workspace, env=self.env)
+        env = self.env if "PATH" in self.env else None  # None: this process's environment
+        out = run_git(["config", "--get", "core.hooksPath"], self.workspace, env=env)
         value = out.text().strip()
         if not out.ok or not value:
             return None
