@@ -78,6 +78,7 @@ _ZERO_WIDTH = dict.fromkeys(
     None,
 )
 _SPACING = re.compile(r"\s+")
+_SPACED_RUN = re.compile(r"(?<!\S)(?:\S\s+){7,}\S(?!\S)")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_\-]{24,}={0,2}")
 MAX_BASE64_RUNS = 64
 _ASSIGNMENT = re.compile(
@@ -123,7 +124,9 @@ def _shapes(text: str, found: list[str], suffix: str = "") -> None:
     for label, pattern in _WEBHOOKS:
         if pattern.search(text):
             add(label)
-    collapsed = _SPACING.sub("", text)
+    # Single characters separated by spacing ("s k - a n t - ..."): joined back up. Only
+    # such runs: gluing ordinary words together would make up keys that are not there.
+    collapsed = _SPACED_RUN.sub(lambda m: _SPACING.sub("", m.group(0)), text)
     if collapsed != text:
         for label, pattern in _LOOSE:
             if pattern.search(collapsed):
