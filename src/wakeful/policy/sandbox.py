@@ -12,7 +12,8 @@ What a sandboxed command gets (exactly; the README repeats it for users):
   environment, and home secrets (`~/.ssh`, `~/.aws`, `~/.gnupg`, `~/.config/gcloud`,
   `~/.kube`, `~/.docker`, `~/.netrc`, ... and wakeful's own user config and data);
 - new PID, IPC and UTS namespaces, no network unless allowed (no network also means no
-  abstract unix sockets), a new session (no terminal injection), killed with wakeful.
+  abstract unix sockets); killing the tool's process group ends the PID namespace, and
+  every process in it, also those that left the group.
 
 The sandbox is the backstop for what classification cannot see (a test suite that deletes
 your home directory is still "run the tests"). Where bubblewrap is missing or cannot create
@@ -168,7 +169,10 @@ class Sandbox:
         return f"sandbox unavailable: {self._problem}; {tail}"
 
     def wrap(self, argv: list[str], cwd: Path) -> list[str]:
-        """The argv to execute: `argv` under bwrap, or unchanged when the sandbox is off."""
+        """The argv to execute: `argv` under bwrap, or unchanged when the sandbox is off.
+
+        Start it in a new session (`start_new_session=True`): the sandbox has no terminal
+        then, and killing that process group ends everything inside."""
         if not self.enabled:
             return list(argv)
         if not self.available:
@@ -268,7 +272,10 @@ class Sandbox:
             "--unshare-ipc",
             "--unshare-uts",
             "--die-with-parent",
-            "--new-session",
+            # No --new-session: the caller starts the sandbox in a session of its own (no
+            # controlling terminal, so no TIOCSTI), and the sandbox's init must stay in that
+            # process group, so that killing the group ends the PID namespace and with it
+            # every process inside, including ones that called setsid().
         ]
         if not self.allow_network:
             args.append("--unshare-net")
