@@ -107,6 +107,8 @@ class Sandbox:
         self._available: bool | None = None
         self._problem: str | None = None
         self._notice_given = False
+        self._hooks_stamp: tuple[int, int] | None = None
+        self._hooks_value = ""
 
     @classmethod
     def from_config(
@@ -229,10 +231,19 @@ class Sandbox:
 
     def _configured_hooks_path(self) -> Path | None:
         """A `core.hooksPath` that points inside the workspace (husky and friends)."""
-        env = self.env if "PATH" in self.env else None  # None: this process's environment
-        out = run_git(["config", "--get", "core.hooksPath"], self.workspace, env=env)
-        value = out.text().strip()
-        if not out.ok or not value:
+        try:
+            st = os.stat(self.workspace / ".git" / "config")
+            stamp = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            return None  # no repository config, no hooks path
+        if stamp != self._hooks_stamp:
+            # Asked again only when .git/config changed (it is read-only inside the sandbox).
+            env = self.env if "PATH" in self.env else None  # None: this process's environment
+            out = run_git(["config", "--get", "core.hooksPath"], self.workspace, env=env)
+            self._hooks_value = out.text().strip() if out.ok else ""
+            self._hooks_stamp = stamp
+        value = self._hooks_value
+        if not value:
             return None
         p = Path(os.path.expanduser(value)) if value.startswith("~") else Path(value)
         if not p.is_absolute():
