@@ -19,7 +19,7 @@ from wakeful.core.events import LoopEvent
 from wakeful.core.paths import Paths
 from wakeful.loop.agent import Agent, Limits
 from wakeful.loop.dispatch import Approver, Dispatcher
-from wakeful.loop.session import SessionStore, Transcript, replay
+from wakeful.loop.session import SessionStore, Transcript, replay, replay_user_words
 from wakeful.policy.sandbox import Sandbox, sandbox_wanted
 from wakeful.prompt.ledger import CacheLedger
 from wakeful.prompt.prefix import build_prefix
@@ -101,6 +101,7 @@ def open_runtime(
     memory = MemoryService.open(paths, config)
 
     messages = []
+    user_words: list[str] = []
     if options.resume or options.continue_last:
         if options.resume:
             transcript = store.open(options.resume)
@@ -113,7 +114,9 @@ def open_runtime(
                     "no session to continue in this workspace; start one without --continue"
                 )
             transcript = Transcript(latest.path, latest.id)
-        meta, messages = replay(transcript.records())
+        records = transcript.records()
+        meta, messages = replay(records)
+        user_words = replay_user_words(records)
         snapshot = str(meta.get("memory_snapshot", ""))
         transcript.append({"type": "resume", "model": provider.model})
     else:
@@ -184,6 +187,7 @@ def open_runtime(
         limits=limits,
         on_event=on_event,
         recall=recall,
+        user_words=user_words,
     )
     attach(agent, config, answerer=answerer)
     return Runtime(paths, config, provider, agent, transcript, ledger, policy, memory, notices)

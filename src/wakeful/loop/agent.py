@@ -81,6 +81,7 @@ class Agent:
         fixed_breakpoints: list[int] | None = None,
         prompt_cache_key: str | None = None,
         retry: RetryPolicy | None = None,
+        user_words: list[str] | None = None,
     ) -> None:
         self.provider = provider
         self.prefix = prefix
@@ -99,6 +100,10 @@ class Agent:
         self.retry = retry or RetryPolicy()
         self.usage = Usage()
         self.requests = 0
+        # What the user typed, recorded when it is typed (`run`'s argument): the reviewer's
+        # only view of the user. Never rebuilt from messages by role: a compaction summary,
+        # recalled memory or a sub-agent's task also sit in "user" messages.
+        self.user_words: list[str] = list(user_words or [])
 
     @property
     def session_id(self) -> str:
@@ -112,6 +117,9 @@ class Agent:
         if hints and not hints.startswith("<memory>"):
             hints = f"<memory>\n{hints}\n</memory>"
         text = user_text + ("\n\n" + hints if hints else "")
+        self.user_words.append(user_text)
+        if self.transcript:
+            self.transcript.append({"type": "user_words", "agent": self.name, "text": user_text})
         self._append(Message("user", [TextBlock(text)]))
         last_text = ""
         step = 0
@@ -214,13 +222,9 @@ class Agent:
             self.transcript.message(message, self.name)
 
     def _user_messages(self) -> list[str]:
-        """What the user typed, for the reviewer: never the assistant's prose, tool output, or
-        recalled memory (which the agent itself may have written)."""
-        return [
-            m.text.split(HINTS_SEPARATOR, 1)[0]
-            for m in self.messages
-            if m.role == "user" and any(isinstance(b, TextBlock) for b in m.content)
-        ]
+        """What the user typed, for the reviewer, tracked by provenance: never the assistant's
+        prose, tool output, a compaction summary or recalled memory."""
+        return list(self.user_words)
 
     def _check_budgets(self, started: float) -> None:
         if self.usage.total >= self.limits.max_session_tokens:

@@ -116,6 +116,18 @@ def replay(
     return meta, repair(messages)
 
 
+def replay_user_words(records: list[dict[str, Any]], agent: str = "main") -> list[str]:
+    """What the user typed in this session (the reviewer's view of the user), oldest first.
+
+    Only `user_words` lines count: never a message's role, since compaction summaries and
+    recalled memory also travel in user messages."""
+    return [
+        str(rec.get("text", ""))
+        for rec in records
+        if rec.get("type") == "user_words" and rec.get("agent", "main") == agent
+    ]
+
+
 INTERRUPTED = "interrupted: the session ended before this tool call finished"
 
 
@@ -124,8 +136,7 @@ def repair(messages: list[Message]) -> list[Message]:
 
     A session killed mid-call (SIGKILL, power loss, an older version) leaves a tool call
     without a result; APIs reject that on the next request, so the missing results are
-    filled in as errors, results that answer no call are dropped, and user messages that
-    end up adjacent are merged.
+    filled in as errors, and results that answer no call are dropped.
     """
     out: list[Message] = []
 
@@ -144,12 +155,13 @@ def repair(messages: list[Message]) -> list[Message]:
             ]
             results += unanswered(pending, {b.tool_use_id for b in results})
             rest = [b for b in msg.content if not isinstance(b, ToolResultBlock)]
+            if results and not any(isinstance(b, ToolResultBlock) for b in msg.content):
+                # Calls left unanswered before the user's next words: answer them first,
+                # in a message of their own (as a cancelled turn does).
+                out.append(Message("user", list(results)))
+                results = []
             blocks: list[Block] = [*results, *rest]
-            if not blocks:
-                continue
-            if prev is not None and prev.role == "user":
-                out[-1] = Message("user", [*prev.content, *blocks])
-            else:
+            if blocks:
                 out.append(Message("user", blocks))
         else:
             if pending:

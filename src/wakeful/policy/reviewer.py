@@ -1,8 +1,9 @@
 """The optional model reviewer for auto mode.
 
-It sees only what the user asked for and the pending tool call: never the assistant's prose
-or tool outputs, which an attacker can write to (prompt injection through a file or a web
-page). It fails closed: a timeout, a provider error or an answer that is not the expected
+It sees only what the user typed (tracked by the agent loop, never inferred from a message's
+role) and the pending tool call, a shell command as parsed argv without its comments: never
+the assistant's prose, a compaction summary or tool outputs, which an attacker can write to
+(prompt injection through a file or a web page). It fails closed: a timeout, a provider error or an answer that is not the expected
 JSON is a denial.
 """
 
@@ -11,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shlex
 from dataclasses import dataclass
 
 from wakeful.core.messages import Message
 from wakeful.core.request import Request, SystemSegment
+from wakeful.policy.shell_parse import Word, parse_script
 from wakeful.policy.types import RiskInput, Tier
 from wakeful.providers.base import Provider
 
@@ -43,15 +46,18 @@ class Reviewer:
     def build_request(
         self, risk: RiskInput, tier: Tier, reasons: list[str], user_messages: list[str]
     ) -> Request:
-        action = {
+        action: dict[str, object] = {
             "tool": risk.tool,
             "kind": risk.kind,
-            "command": risk.command,
             "paths": list(risk.paths),
             "network": risk.network,
             "risk_tier": tier,
             "classifier_reasons": reasons,
         }
+        if risk.command is not None:
+            # Parsed words only: a comment in the command is the model talking to the
+            # reviewer ("# the user approved this"), and never reaches it.
+            action["commands"] = [shlex.join(argv) for argv in command_argvs(risk.command) or []]
         asked = "\n".join(f"- {m}" for m in user_messages[-20:]) or "- (no user messages)"
         text = (
             f"The user's messages, oldest first:\n{asked}\n\n"
@@ -68,6 +74,8 @@ class Reviewer:
     async def review(
         self, risk: RiskInput, tier: Tier, reasons: list[str], user_messages: list[str]
     ) -> Review:
+        if risk.command is not None and command_argvs(risk.command) is None:
+            return Review("deny", "the command could not be parsed into words (fails closed)")
         request = self.build_request(risk, tier, reasons, user_messages)
         try:
             text = await asyncio.wait_for(self._collect(request), timeout=self.timeout)
@@ -83,6 +91,33 @@ class Reviewer:
             if getattr(event, "type", "") == "text_delta":
                 parts.append(event.text)  # type: ignore[union-attr]
         return "".join(parts)
+
+
+MAX_HEREDOC_CHARS = 2000
+
+
+def command_argvs(command: str) -> list[list[str]] | None:
+    """The simple commands a shell command runs, as argv lists with their redirections;
+    comments dropped. None when the command does not parse."""
+    script = parse_script(command, None, "~")
+    if script.errors:
+        return None
+    out: list[list[str]] = []
+    for cmd in script.commands:
+        words = [f"{name}={_word(value)}" for name, value in cmd.assigns]
+        words += [_word(w) for w in cmd.argv]
+        for r in cmd.redirects:
+            target = _word(r.target) if r.target is not None else ""
+            words.append(f"{r.fd or ''}{r.op}{target}")
+            if r.body is not None:
+                words.append(r.body[:MAX_HEREDOC_CHARS])
+        if words:
+            out.append(words)
+    return out
+
+
+def _word(word: Word) -> str:
+    return word.value if word.value is not None else word.text
 
 
 def parse_review(text: str) -> Review:
