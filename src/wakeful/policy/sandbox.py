@@ -315,10 +315,11 @@ class Sandbox:
             args += ["--bind", str(dot_git), str(dot_git)]
         elif _exists(dot_git):
             args += ["--ro-bind", str(dot_git), str(dot_git)]
-        for extra in self.extra_rw:
-            args += ["--bind", str(extra), str(extra)]
         for p in self.protected_paths():
             args += ["--ro-bind", str(p), str(p)]
+        # Last, so that a scratch directory the caller names stays writable wherever it is.
+        for extra in self.extra_rw:
+            args += ["--bind", str(extra), str(extra)]
         args += ["--chdir", str(cwd), "--", *argv]
         return args
 
