@@ -55,6 +55,7 @@ ATTACKS = {
 # What must keep working inside.
 ALLOWED = {
     "workspace_write": "echo hi > inside.txt && test -s inside.txt",
+    "scratch_write": "echo hi > .wakeful/tmp/scratch.txt",
     "no_capabilities": "grep -Eq '^CapEff:[[:space:]]+0+$' /proc/self/status",
 }
 

@@ -6,7 +6,8 @@ What a sandboxed command gets (exactly; the README repeats it for users):
 - the whole filesystem read-only, except the workspace (read-write) and a private /tmp;
 - inside the workspace, read-only: `.git/config`, `.git/hooks` (and a hooks directory that
   `core.hooksPath` points into the workspace), the `.git` entry itself (it cannot be renamed
-  or replaced), submodules' config and hooks under `.git/modules`, `.wakeful/`, `.claude/`;
+  or replaced), submodules' config and hooks under `.git/modules`, `.wakeful/` (except its
+  scratch directory `.wakeful/tmp/`), `.claude/`;
 - hidden (an empty tmpfs or /dev/null over them): /run and /var/run (docker.sock, the
   user's runtime dir, system sockets), the SSH agent and Docker sockets named by the
   environment, and home secrets (`~/.ssh`, `~/.aws`, `~/.gnupg`, `~/.config/gcloud`,
@@ -67,6 +68,8 @@ HOME_SECRETS: tuple[str, ...] = (
     ".config/wakeful",
     ".local/share/wakeful",
 )
+# The workspace's scratch directory: writable although .wakeful/ around it is not.
+SCRATCH = ".wakeful/tmp"
 # Directories full of sockets (docker.sock, the ssh agent, dbus, systemd, the user's runtime).
 SOCKET_DIRS: tuple[str, ...] = ("/run", "/var/run")
 
@@ -317,6 +320,17 @@ class Sandbox:
             args += ["--ro-bind", str(dot_git), str(dot_git)]
         for p in self.protected_paths():
             args += ["--ro-bind", str(p), str(p)]
+        scratch = self.workspace / SCRATCH
+        if (self.workspace / ".wakeful").is_dir() and not (
+            self.workspace / ".wakeful"
+        ).is_symlink():
+            try:
+                scratch.mkdir(exist_ok=True)
+            except OSError:
+                pass
+            if scratch.is_dir() and not scratch.is_symlink():
+                # The session's scratch space stays writable inside the read-only .wakeful/.
+                args += ["--bind", str(scratch), str(scratch)]
         # Last, so that a scratch directory the caller names stays writable wherever it is.
         for extra in self.extra_rw:
             args += ["--bind", str(extra), str(extra)]
