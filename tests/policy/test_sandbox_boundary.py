@@ -283,7 +283,7 @@ def test_wakeful_python_is_importable_without_third_party_packages() -> None:
     code = "import wakeful.policy.sandbox"
     src = Path(__file__).resolve().parents[2] / "src"
     r = subprocess.run(
-        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(src)!r}); {code}"],
+        [sys.executable, "-I", "-S", "-c", f"import sys; sys.path.insert(0, {str(src)!r}); {code}"],
         capture_output=True,
         text=True,
     )
