@@ -219,3 +219,11 @@ async def test_argument_problems(ctx: ToolContext) -> None:
 def test_risk_is_shell_with_the_command(ctx: ToolContext) -> None:
     risk = BashTool().risk({"command": "rm -rf build"}, ctx)
     assert risk.kind == "shell" and risk.command == "rm -rf build" and not risk.read_only
+
+
+async def test_temporary_files_go_to_the_sessions_scratch(ctx: ToolContext, ws: Path) -> None:
+    """TMPDIR is .wakeful/tmp/SESSION, so `mktemp` and friends stay out of the shared /tmp."""
+    r = await BashTool().run({"command": 'mktemp; echo "$TMPDIR"'}, ctx)
+    made, tmpdir = r.content.strip().splitlines()[:2]
+    assert tmpdir == str(ws / ".wakeful/tmp/test")
+    assert made.startswith(tmpdir + "/") and Path(made).is_file()

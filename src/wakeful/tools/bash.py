@@ -175,7 +175,12 @@ class BashTool:
                     os.close(cwd_fd)
                     return ToolResult.error(f"Sandbox refused to run the command: {exc}")
             # No provider keys, tokens, passwords or agent sockets, sandboxed or not.
-            env = scrubbed_env(ctx.config.env or os.environ, {"WAKEFUL": "1"})
+            # TMPDIR is this session's scratch (.wakeful/tmp/SESSION), not the shared /tmp.
+            scratch = ctx.paths.scratch / (ctx.session_id or "session")
+            scratch.mkdir(parents=True, exist_ok=True)
+            env = scrubbed_env(
+                ctx.config.env or os.environ, {"WAKEFUL": "1", "TMPDIR": str(scratch)}
+            )
             read_fd, write_fd = os.pipe()
             try:
                 proc = await asyncio.create_subprocess_exec(
