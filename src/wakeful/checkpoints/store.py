@@ -1,0 +1,486 @@
+"""Checkpoints: snapshots of the workspace's files in wakeful's own git object store.
+
+Layout, all under `.wakeful/checkpoints/`:
+
+- `repo.git/`: a git repository of wakeful's own (objects and refs), with its own index file
+  `repo.git/wakeful-index`. A snapshot is `git add -A` plus ignored files under the size cap,
+  then `write-tree`: unchanged files are already in the object store and cost nothing.
+- `refs/wakeful/checkpoints/<id>`: one commit per checkpoint. Its parent is the snapshot
+  taken before the run's first change; its tree is the state after the run; its message is
+  the record as one JSON line (id, kind, session, agents, run, started, finished, changed).
+- `refs/wakeful/last`: the last state wakeful saw, to tell when files changed since.
+- `lock`: an flock held for every operation, so concurrent runs never corrupt the index.
+
+Rewinding restores the files of a checkpoint's "before" snapshot: contents, executable bits,
+symlinks, deleted files recreated, new files removed. It is itself a checkpoint.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import stat
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wakeful.checkpoints.git import CheckpointError, Git
+from wakeful.core.config import Config
+
+REF_PREFIX = "refs/wakeful/checkpoints/"
+LAST_REF = "refs/wakeful/last"
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+GITLINK = "160000"
+MAX_RECORDED_PATHS = 500
+
+
+@dataclass(frozen=True)
+class Settings:
+    """`[checkpoints]` in config: `enabled`, `max_file_bytes` (ignored files above it are
+    not snapshotted), `include_ignored`."""
+
+    enabled: bool = True
+    max_file_bytes: int = 1_048_576
+    include_ignored: bool = True
+
+    @classmethod
+    def from_config(cls, config: Config) -> Settings:
+        def pick(key: str, kind: type, default: Any) -> Any:
+            value = config.get("checkpoints", key, default=default)
+            if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
+                raise CheckpointError(
+                    f"`checkpoints.{key}` must be {kind.__name__}, not {value!r}; "
+                    "fix it in config.toml"
+                )
+            return value
+
+        return cls(
+            enabled=pick("enabled", bool, True),
+            max_file_bytes=pick("max_file_bytes", int, 1_048_576),
+            include_ignored=pick("include_ignored", bool, True),
+        )
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    id: str
+    kind: str  # "run" or "rewind"
+    session: str
+    agents: tuple[str, ...]
+    run: str
+    started: float
+    finished: float | None
+    before: str  # commit of the snapshot taken before the run's first change
+    after_tree: str | None  # state after the run (None while it runs or if it crashed)
+    changed: tuple[str, ...] = ()
+    changed_count: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["agents"] = list(self.agents)
+        data["changed"] = list(self.changed)
+        return data
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str  # "restore" (modified), "recreate" (deleted since), "delete" (created since)
+    path: str
+
+
+@dataclass
+class RewindPlan:
+    target: Checkpoint
+    current_tree: str
+    target_tree: str
+    changes: list[Change] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)  # changed outside wakeful since
+    raw: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+
+
+class CheckpointStore:
+    def __init__(self, workspace: Path, folder: Path, settings: Settings | None = None) -> None:
+        self.workspace = workspace
+        self.folder = folder
+        self.settings = settings or Settings()
+        git_dir = folder / "repo.git"
+        self.git = Git(git_dir, workspace, git_dir / "wakeful-index")
+        self._ready = False
+
+    @classmethod
+    def for_workspace(cls, workspace: Path, config: Config | None = None) -> CheckpointStore:
+        settings = Settings.from_config(config) if config is not None else Settings()
+        return cls(workspace, workspace / ".wakeful" / "checkpoints", settings)
+
+    # -- locking --------------------------------------------------------------------
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        gi = self.folder.parent / ".gitignore"
+        if not gi.exists():
+            gi.write_text("*\n")
+        fd = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if not self._ready:
+                self.git.init()
+                self._ready = True
+            yield
+        finally:
+            os.close(fd)
+
+    # -- snapshots ------------------------------------------------------------------
+
+    def snapshot(self) -> str:
+        """The workspace's files as a tree id (call with the lock held)."""
+        # A file that vanishes between git's scan and its read fails `add`; once more settles it.
+        for attempt in range(3):
+            try:
+                self.git.run("add", "-A", "--", ".")
+                break
+            except CheckpointError:
+                if attempt == 2:
+                    raise
+                time.sleep(0.05)
+        if self.settings.include_ignored:
+            self._add_ignored()
+        return self.git.text("write-tree")
+
+    def _add_ignored(self) -> None:
+        out = self.git.run("ls-files", "-z", "--others", "--ignored", "--exclude-standard")
+        if not out:
+            return
+        keep: list[bytes] = []
+        root = os.fsencode(self.workspace)
+        for rel in out.split(b"\0"):
+            if not rel or rel.startswith(b".wakeful/"):
+                continue
+            try:
+                st = os.lstat(os.path.join(root, rel))
+            except OSError:
+                continue
+            if stat.S_ISLNK(st.st_mode) or (
+                stat.S_ISREG(st.st_mode) and st.st_size <= self.settings.max_file_bytes
+            ):
+                keep.append(rel)
+        if keep:
+            self.git.run(
+                "add",
+                "-f",
+                "--ignore-errors",
+                "--pathspec-from-file=-",
+                "--pathspec-file-nul",
+                input=b"\0".join(keep) + b"\0",
+                ok=(0, 1),
+            )
+
+    def _commit(self, tree: str, message: str, parent: str | None = None) -> str:
+        args = ["commit-tree", tree]
+        if parent:
+            args += ["-p", parent]
+        return self.git.text(*args, input=message.encode("utf-8"))
+
+    def last_tree(self) -> str | None:
+        out = self.git.run("rev-parse", "-q", "--verify", f"{LAST_REF}^{{tree}}", ok=(0, 1))
+        return out.decode().strip() or None
+
+    def _set_last(self, tree: str) -> None:
+        self.git.run("update-ref", LAST_REF, self._commit(tree, "last seen state"))
+
+    def changed_paths(self, a: str, b: str) -> list[str]:
+        out = self.git.run("diff-tree", "-r", "-z", "--no-renames", "--name-only", a, b)
+        return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+
+    # -- records --------------------------------------------------------------------
+
+    def _next_id(self) -> str:
+        counter = self.folder / "next-id"
+        try:
+            n = int(counter.read_text().strip() or "1")
+        except (OSError, ValueError):
+            n = 1
+        counter.write_text(f"{n + 1}\n")
+        return str(n)
+
+    def _write(self, cp: Checkpoint, tree: str) -> None:
+        meta = {
+            "id": cp.id,
+            "kind": cp.kind,
+            "session": cp.session,
+            "agents": list(cp.agents),
+            "run": cp.run,
+            "started": cp.started,
+            "finished": cp.finished,
+            "changed": list(cp.changed),
+            "changed_count": cp.changed_count,
+        }
+        sha = self._commit(tree, json.dumps(meta, separators=(",", ":")), cp.before)
+        self.git.run("update-ref", REF_PREFIX + cp.id, sha)
+
+    def begin(self, session: str, agent: str, run: str, kind: str = "run") -> Checkpoint:
+        """Snapshot now (before a change) and open a checkpoint for it."""
+        with self.locked():
+            tree = self.snapshot()
+            before = self._commit(tree, "before")
+            cp = Checkpoint(
+                self._next_id(), kind, session, (agent,), run, time.time(), None, before, None
+            )
+            self._write(cp, tree)
+            self._set_last(tree)
+            return cp
+
+    def finish(self, cp: Checkpoint, agents: tuple[str, ...] = ()) -> Checkpoint | None:
+        """Snapshot again and close the checkpoint; one that changed nothing is dropped."""
+        with self.locked():
+            tree = self.snapshot()
+            self._set_last(tree)
+            before_tree = self.git.text("rev-parse", f"{cp.before}^{{tree}}")
+            if tree == before_tree:
+                self.git.run("update-ref", "-d", REF_PREFIX + cp.id)
+                return None
+            changed = self.changed_paths(before_tree, tree)
+            done = Checkpoint(
+                cp.id,
+                cp.kind,
+                cp.session,
+                tuple(dict.fromkeys((*cp.agents, *agents))),
+                cp.run,
+                cp.started,
+                time.time(),
+                cp.before,
+                tree,
+                tuple(changed[:MAX_RECORDED_PATHS]),
+                len(changed),
+            )
+            self._write(done, tree)
+            return done
+
+    def list(self) -> list[Checkpoint]:
+        """All checkpoints, oldest first."""
+        if not (self.git.git_dir / "HEAD").exists():
+            return []
+        fmt = "%(objectname) %(tree) %(parent) %(contents:subject)"
+        out = self.git.run("for-each-ref", f"--format={fmt}", REF_PREFIX)
+        found = []
+        for line in out.decode("utf-8", "surrogateescape").splitlines():
+            parts = line.split(" ", 3)
+            if len(parts) < 4:
+                continue
+            _, tree, parent, subject = parts
+            try:
+                meta = json.loads(subject)
+            except json.JSONDecodeError:
+                continue
+            finished = meta.get("finished")
+            found.append(
+                Checkpoint(
+                    str(meta["id"]),
+                    str(meta.get("kind", "run")),
+                    str(meta.get("session", "")),
+                    tuple(meta.get("agents") or ()),
+                    str(meta.get("run", "")),
+                    float(meta.get("started") or 0),
+                    float(finished) if finished is not None else None,
+                    parent,
+                    tree if finished is not None else None,
+                    tuple(meta.get("changed") or ()),
+                    int(meta.get("changed_count") or 0),
+                )
+            )
+        found.sort(key=lambda c: (c.started, int(c.id) if c.id.isdigit() else 0))
+        return found
+
+    def get(self, cid: str | None) -> Checkpoint:
+        items = self.list()
+        if not items:
+            raise CheckpointError(
+                "no checkpoints in this workspace yet; one is made before a run's first change"
+            )
+        if cid is None:
+            return items[-1]
+        wanted = cid.lstrip("#")
+        for cp in items:
+            if cp.id == wanted:
+                return cp
+        raise CheckpointError(
+            f"no checkpoint {cid!r}; `wakeful checkpoints` lists them (newest: {items[-1].id})"
+        )
+
+    # -- rewind ---------------------------------------------------------------------
+
+    def plan(self, cid: str | None) -> RewindPlan:
+        with self.locked():
+            return self._plan(self.get(cid))
+
+    def _plan(self, target: Checkpoint) -> RewindPlan:
+        last = self.last_tree()
+        current = self.snapshot()
+        target_tree = self.git.text("rev-parse", f"{target.before}^{{tree}}")
+        out = self.git.run("diff-tree", "-r", "-z", "--no-renames", current, target_tree)
+        raw = _parse_raw(out)
+        plan = RewindPlan(target, current, target_tree, raw=raw)
+        for _old_mode, new_mode, _old, _new, path in raw:
+            if GITLINK in (_old_mode, new_mode):
+                continue
+            if _old_mode == "000000":
+                plan.changes.append(Change("recreate", path))
+            elif new_mode == "000000":
+                plan.changes.append(Change("delete", path))
+            else:
+                plan.changes.append(Change("restore", path))
+        if last and last != current:
+            touched = {c.path for c in plan.changes}
+            plan.lost = [p for p in self.changed_paths(last, current) if p in touched]
+        return plan
+
+    def rewind(
+        self, cid: str | None, *, force: bool = False, session: str = "", agent: str = "user"
+    ) -> tuple[RewindPlan, Checkpoint | None]:
+        """Restore the files of checkpoint `cid`'s "before" snapshot (the most recent
+        checkpoint when None). The rewind is recorded as a checkpoint of its own."""
+        with self.locked():
+            plan = self._plan(self.get(cid))
+            if plan.lost and not force:
+                shown = ", ".join(plan.lost[:10]) + (" ..." if len(plan.lost) > 10 else "")
+                raise CheckpointError(
+                    f"{len(plan.lost)} file(s) changed since wakeful last saw them and the "
+                    f"rewind would overwrite those changes: {shown}; pass --force to rewind "
+                    "anyway (the current state is checkpointed first, so it can be undone)"
+                )
+            if not plan.changes:
+                self._set_last(plan.current_tree)
+                return plan, None
+            before = self._commit(plan.current_tree, "before rewind")
+            cp = Checkpoint(
+                self._next_id(),
+                "rewind",
+                session,
+                (agent,),
+                f"rewind to before {plan.target.id}",
+                time.time(),
+                None,
+                before,
+                None,
+            )
+            self._write(cp, plan.current_tree)
+            self._apply(plan)
+            after = self.snapshot()
+            self._set_last(after)
+            if after != plan.target_tree:
+                left = self.changed_paths(after, plan.target_tree)
+                raise CheckpointError(
+                    f"rewind incomplete: {len(left)} path(s) could not be restored "
+                    f"({', '.join(left[:5])}); checkpoint {cp.id} holds the state before it"
+                )
+            changed = self.changed_paths(plan.current_tree, after)
+            done = Checkpoint(
+                cp.id,
+                cp.kind,
+                cp.session,
+                cp.agents,
+                cp.run,
+                cp.started,
+                time.time(),
+                before,
+                after,
+                tuple(changed[:MAX_RECORDED_PATHS]),
+                len(changed),
+            )
+            self._write(done, after)
+            return plan, done
+
+    def _apply(self, plan: RewindPlan) -> None:
+        root = self.workspace
+        removals: list[str] = []
+        writes: list[tuple[str, str, str]] = []
+        for old_mode, new_mode, _old, new, path in plan.raw:
+            if GITLINK in (old_mode, new_mode):
+                continue
+            if old_mode != "000000":
+                removals.append(path)
+            if new_mode != "000000":
+                writes.append((new_mode, new, path))
+        for path in removals:
+            _safe_unlink(root, path)
+        for path in removals:
+            _prune_dirs(root, path)
+        if writes:
+            info = "".join(f"{mode} {sha}\t{path}\0" for mode, sha, path in writes)
+            self.git.run("update-index", "-z", "--index-info", input=info.encode("utf-8", "surrogateescape"))
+            for _, _, path in writes:
+                _safe_unlink(root, path)
+            listing = "".join(f"{path}\0" for _, _, path in writes)
+            self.git.run(
+                "checkout-index",
+                "-f",
+                "-u",
+                "-z",
+                "--stdin",
+                input=listing.encode("utf-8", "surrogateescape"),
+            )
+
+
+def _parse_raw(out: bytes) -> list[tuple[str, str, str, str, str]]:
+    """`diff-tree -r -z` raw output: ':old_mode new_mode old new status\\0path\\0' pairs."""
+    parts = out.split(b"\0")
+    rows = []
+    i = 0
+    while i + 1 < len(parts):
+        head = parts[i].decode()
+        if not head.startswith(":"):
+            i += 1
+            continue
+        old_mode, new_mode, old, new, _status = head[1:].split(" ")
+        rows.append((old_mode, new_mode, old, new, parts[i + 1].decode("utf-8", "surrogateescape")))
+        i += 2
+    return rows
+
+
+def _inside(root: Path, rel: str) -> Path | None:
+    """`root/rel` if no directory on the way is a symlink (a link planted in the workspace
+    must not make a rewind delete files elsewhere), else None."""
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return None
+    current = root
+    for part in parts[:-1]:
+        current = current / part
+        try:
+            st = os.lstat(current)
+        except FileNotFoundError:
+            break  # nothing below a missing directory can be a link
+        if not stat.S_ISDIR(st.st_mode):
+            return None
+    return root.joinpath(*parts)
+
+
+def _safe_unlink(root: Path, rel: str) -> None:
+    target = _inside(root, rel)
+    if target is None:
+        return
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(st.st_mode):
+        return
+    os.unlink(target)
+
+
+def _prune_dirs(root: Path, rel: str) -> None:
+    """Remove the directories above `rel` that its removal left empty."""
+    parts = rel.split("/")[:-1]
+    while parts:
+        target = _inside(root, "/".join(parts))
+        if target is None:
+            return
+        try:
+            os.rmdir(target)
+        except OSError:
+            return
+        parts.pop()
