@@ -88,9 +88,7 @@ class Git:
             "GIT_COMMITTER_EMAIL": "wakeful@localhost",
         }
 
-    def run(
-        self, *args: str, input: bytes | None = None, ok: tuple[int, ...] = (0,)
-    ) -> bytes:
+    def run(self, *args: str, input: bytes | None = None, ok: tuple[int, ...] = (0,)) -> bytes:
         argv = ["git", *SAFE_OPTIONS, *args]
         try:
             proc = subprocess.run(
@@ -106,7 +104,9 @@ class Git:
                 "checkpoints need git, which is not on PATH; install git"
             ) from None
         except subprocess.TimeoutExpired:
-            raise CheckpointError(f"git {args[0]} took over 600 s in the checkpoint store") from None
+            raise CheckpointError(
+                f"git {args[0]} took over 600 s in the checkpoint store"
+            ) from None
         if proc.returncode not in ok:
             err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
             raise CheckpointError(

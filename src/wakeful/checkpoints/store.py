@@ -5,9 +5,10 @@ Layout, all under `.wakeful/checkpoints/`:
 - `repo.git/`: a git repository of wakeful's own (objects and refs), with its own index file
   `repo.git/wakeful-index`. A snapshot is `git add -A` plus ignored files under the size cap,
   then `write-tree`: unchanged files are already in the object store and cost nothing.
-- `refs/wakeful/checkpoints/<id>`: one commit per checkpoint. Its parent is the snapshot
-  taken before the run's first change; its tree is the state after the run; its message is
-  the record as one JSON line (id, kind, session, agents, run, started, finished, changed).
+- `refs/wakeful/checkpoints/<id>`: one commit per checkpoint. While the run goes on it is the
+  snapshot taken before the run's first change; when the run ends it is a commit whose
+  parent is that snapshot and whose tree is the state after the run. Its message is the
+  record as one JSON line (id, kind, session, agents, run, started, finished, changed).
 - `refs/wakeful/last`: the last state wakeful saw, to tell when files changed since.
 - `lock`: an flock held for every operation, so concurrent runs never corrupt the index.
 
@@ -41,7 +42,8 @@ MAX_RECORDED_PATHS = 500
 @dataclass(frozen=True)
 class Settings:
     """`[checkpoints]` in config: `enabled`, `max_file_bytes` (ignored files above it are
-    not snapshotted), `include_ignored`."""
+    not snapshotted), `include_ignored` (ignored files at all; ignored directories such as
+    build/ or node_modules/ never are)."""
 
     enabled: bool = True
     max_file_bytes: int = 1_048_576
@@ -78,9 +80,11 @@ class Checkpoint:
     after_tree: str | None  # state after the run (None while it runs or if it crashed)
     changed: tuple[str, ...] = ()
     changed_count: int = 0
+    before_tree: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["before_tree"]
         data["agents"] = list(self.agents)
         data["changed"] = list(self.changed)
         return data
@@ -99,6 +103,7 @@ class RewindPlan:
     target_tree: str
     changes: list[Change] = field(default_factory=list)
     lost: list[str] = field(default_factory=list)  # changed outside wakeful since
+    kept: list[str] = field(default_factory=list)  # over the size cap then: left alone
     raw: list[tuple[str, str, str, str, str]] = field(default_factory=list)
 
 
@@ -137,7 +142,9 @@ class CheckpointStore:
     # -- snapshots ------------------------------------------------------------------
 
     def snapshot(self) -> str:
-        """The workspace's files as a tree id (call with the lock held)."""
+        """The workspace's files as a tree id (call with the lock held). The ignored files
+        left out for their size are in `self.skipped` afterwards."""
+        self.skipped: list[str] = []
         # A file that vanishes between git's scan and its read fails `add`; once more settles it.
         for attempt in range(3):
             try:
@@ -151,14 +158,22 @@ class CheckpointStore:
             self._add_ignored()
         return self.git.text("write-tree")
 
+    def _skipped_meta(self) -> dict[str, Any]:
+        shown = self.skipped[:MAX_RECORDED_PATHS]
+        return {"skipped": shown, "skipped_all": len(shown) == len(self.skipped)}
+
     def _add_ignored(self) -> None:
-        out = self.git.run("ls-files", "-z", "--others", "--ignored", "--exclude-standard")
+        # --directory: an ignored directory (build/, node_modules/, .venv/) is listed once and
+        # not walked; only ignored files (.env, data.db, *.log) are snapshotted, under the cap.
+        out = self.git.run(
+            "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"
+        )
         if not out:
             return
         keep: list[bytes] = []
         root = os.fsencode(self.workspace)
         for rel in out.split(b"\0"):
-            if not rel or rel.startswith(b".wakeful/"):
+            if not rel or rel.endswith(b"/") or rel.startswith(b".wakeful/"):
                 continue
             try:
                 st = os.lstat(os.path.join(root, rel))
@@ -168,6 +183,8 @@ class CheckpointStore:
                 stat.S_ISREG(st.st_mode) and st.st_size <= self.settings.max_file_bytes
             ):
                 keep.append(rel)
+            else:
+                self.skipped.append(rel.decode("utf-8", "surrogateescape"))
         if keep:
             self.git.run(
                 "add",
@@ -207,39 +224,32 @@ class CheckpointStore:
         counter.write_text(f"{n + 1}\n")
         return str(n)
 
-    def _write(self, cp: Checkpoint, tree: str) -> None:
-        meta = {
-            "id": cp.id,
-            "kind": cp.kind,
-            "session": cp.session,
-            "agents": list(cp.agents),
-            "run": cp.run,
-            "started": cp.started,
-            "finished": cp.finished,
-            "changed": list(cp.changed),
-            "changed_count": cp.changed_count,
-        }
-        sha = self._commit(tree, json.dumps(meta, separators=(",", ":")), cp.before)
+    def _update_refs(self, refs: dict[str, str]) -> None:
+        """Several refs in one transaction."""
+        text = "".join(f"update {name} {sha}\n" for name, sha in refs.items())
+        self.git.run("update-ref", "--stdin", input=text.encode())
+
+    def _write(self, cp: Checkpoint, tree: str) -> str:
+        sha = self._commit(tree, _message(cp), cp.before)
         self.git.run("update-ref", REF_PREFIX + cp.id, sha)
+        return sha
 
     def begin(self, session: str, agent: str, run: str, kind: str = "run") -> Checkpoint:
         """Snapshot now (before a change) and open a checkpoint for it."""
         with self.locked():
             tree = self.snapshot()
-            before = self._commit(tree, "before")
             cp = Checkpoint(
-                self._next_id(), kind, session, (agent,), run, time.time(), None, before, None
+                self._next_id(), kind, session, (agent,), run, time.time(), None, "", None
             )
-            self._write(cp, tree)
-            self._set_last(tree)
-            return cp
+            sha = self._commit(tree, _message(cp, self._skipped_meta()))
+            self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
+            return Checkpoint(**{**asdict(cp), "before": sha, "before_tree": tree})
 
     def finish(self, cp: Checkpoint, agents: tuple[str, ...] = ()) -> Checkpoint | None:
         """Snapshot again and close the checkpoint; one that changed nothing is dropped."""
         with self.locked():
             tree = self.snapshot()
-            self._set_last(tree)
-            before_tree = self.git.text("rev-parse", f"{cp.before}^{{tree}}")
+            before_tree = cp.before_tree or self.git.text("rev-parse", f"{cp.before}^{{tree}}")
             if tree == before_tree:
                 self.git.run("update-ref", "-d", REF_PREFIX + cp.id)
                 return None
@@ -256,8 +266,10 @@ class CheckpointStore:
                 tree,
                 tuple(changed[:MAX_RECORDED_PATHS]),
                 len(changed),
+                before_tree,
             )
-            self._write(done, tree)
+            sha = self._commit(tree, _message(done), cp.before)
+            self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
             return done
 
     def list(self) -> list[Checkpoint]:
@@ -271,7 +283,7 @@ class CheckpointStore:
             parts = line.split(" ", 3)
             if len(parts) < 4:
                 continue
-            _, tree, parent, subject = parts
+            sha, tree, parent, subject = parts
             try:
                 meta = json.loads(subject)
             except json.JSONDecodeError:
@@ -286,7 +298,7 @@ class CheckpointStore:
                     str(meta.get("run", "")),
                     float(meta.get("started") or 0),
                     float(finished) if finished is not None else None,
-                    parent,
+                    parent or sha,  # an unfinished run's ref is its "before" snapshot
                     tree if finished is not None else None,
                     tuple(meta.get("changed") or ()),
                     int(meta.get("changed_count") or 0),
@@ -323,7 +335,16 @@ class CheckpointStore:
         target_tree = self.git.text("rev-parse", f"{target.before}^{{tree}}")
         out = self.git.run("diff-tree", "-r", "-z", "--no-renames", current, target_tree)
         raw = _parse_raw(out)
-        plan = RewindPlan(target, current, target_tree, raw=raw)
+        skipped, skipped_all = self._skipped_of(target.before)
+        # A file the target left out (ignored, over the size cap) that is in the current
+        # snapshot (it shrank since) cannot be restored, and must not be deleted either.
+        kept = [
+            r[4]
+            for r in raw
+            if r[1] == "000000" and (r[4] in skipped or (not skipped_all and self._ignored(r[4])))
+        ]
+        raw = [r for r in raw if r[4] not in kept]
+        plan = RewindPlan(target, current, target_tree, raw=raw, kept=kept)
         for _old_mode, new_mode, _old, _new, path in raw:
             if GITLINK in (_old_mode, new_mode):
                 continue
@@ -337,6 +358,19 @@ class CheckpointStore:
             touched = {c.path for c in plan.changes}
             plan.lost = [p for p in self.changed_paths(last, current) if p in touched]
         return plan
+
+    def _skipped_of(self, commit: str) -> tuple[set[str], bool]:
+        body = self.git.run("cat-file", "commit", commit).split(b"\n\n", 1)[-1]
+        try:
+            meta = json.loads(body.decode("utf-8", "surrogateescape").strip() or "{}")
+        except json.JSONDecodeError:
+            return set(), False
+        if not isinstance(meta, dict):
+            return set(), False
+        return set(meta.get("skipped") or ()), bool(meta.get("skipped_all", False))
+
+    def _ignored(self, path: str) -> bool:
+        return bool(self.git.run("check-ignore", "--no-index", "--", path, ok=(0, 1)).strip())
 
     def rewind(
         self, cid: str | None, *, force: bool = False, session: str = "", agent: str = "user"
@@ -355,7 +389,9 @@ class CheckpointStore:
             if not plan.changes:
                 self._set_last(plan.current_tree)
                 return plan, None
-            before = self._commit(plan.current_tree, "before rewind")
+            before = self._commit(
+                plan.current_tree, json.dumps({"kind": "before rewind", **self._skipped_meta()})
+            )
             cp = Checkpoint(
                 self._next_id(),
                 "rewind",
@@ -371,8 +407,8 @@ class CheckpointStore:
             self._apply(plan)
             after = self.snapshot()
             self._set_last(after)
-            if after != plan.target_tree:
-                left = self.changed_paths(after, plan.target_tree)
+            left = [p for p in self.changed_paths(after, plan.target_tree) if p not in plan.kept]
+            if left:
                 raise CheckpointError(
                     f"rewind incomplete: {len(left)} path(s) could not be restored "
                     f"({', '.join(left[:5])}); checkpoint {cp.id} holds the state before it"
@@ -411,7 +447,9 @@ class CheckpointStore:
             _prune_dirs(root, path)
         if writes:
             info = "".join(f"{mode} {sha}\t{path}\0" for mode, sha, path in writes)
-            self.git.run("update-index", "-z", "--index-info", input=info.encode("utf-8", "surrogateescape"))
+            self.git.run(
+                "update-index", "-z", "--index-info", input=info.encode("utf-8", "surrogateescape")
+            )
             for _, _, path in writes:
                 _safe_unlink(root, path)
             listing = "".join(f"{path}\0" for _, _, path in writes)
@@ -423,6 +461,24 @@ class CheckpointStore:
                 "--stdin",
                 input=listing.encode("utf-8", "surrogateescape"),
             )
+
+
+def _message(cp: Checkpoint, extra: dict[str, Any] | None = None) -> str:
+    """The record, as the one-line JSON message of its commit; a "before" snapshot also
+    lists the ignored files it left out for their size (`extra`)."""
+    meta: dict[str, Any] = {
+        **(extra or {}),
+        "id": cp.id,
+        "kind": cp.kind,
+        "session": cp.session,
+        "agents": list(cp.agents),
+        "run": cp.run,
+        "started": cp.started,
+        "finished": cp.finished,
+        "changed": list(cp.changed),
+        "changed_count": cp.changed_count,
+    }
+    return json.dumps(meta, separators=(",", ":"))
 
 
 def _parse_raw(out: bytes) -> list[tuple[str, str, str, str, str]]:
