@@ -10,8 +10,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from tests.checkpoints.snapshot_helpers import files_of, git_state
 
-from tests.checkpoints.conftest import files_of, git_state
 from wakeful.checkpoints import CheckpointError, CheckpointStore, Settings
 
 
