@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.checkpoints.snapshot_helpers import dirs_of, files_of, git_state
+from wakeful.testing.workspace_state import dirs_of, files_of, git_state
 
 BASH_EDITS = (
     "rm check.py && mv notes.txt moved.txt && chmod +x app.py && chmod -x run.sh"

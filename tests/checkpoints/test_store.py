@@ -10,9 +10,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from tests.checkpoints.snapshot_helpers import files_of, git_state
 
 from wakeful.checkpoints import CheckpointError, CheckpointStore, Settings
+from wakeful.testing.workspace_state import files_of, git_state
 
 
 def _store(repo: Path, **settings: object) -> CheckpointStore:

@@ -1,4 +1,4 @@
-"""Helpers for checkpoint tests: the workspace's files and the user's git state, exactly."""
+"""Test helpers: a workspace's files and the user's git state, exactly, to compare before and after."""
 
 from __future__ import annotations
 
