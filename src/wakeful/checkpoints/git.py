@@ -90,11 +90,14 @@ class Git:
 
     def run(self, *args: str, input: bytes | None = None, ok: tuple[int, ...] = (0,)) -> bytes:
         argv = ["git", *SAFE_OPTIONS, *args]
+        env = self.env()
+        if args[0] == "check-ignore":  # takes paths, not pathspecs, and refuses the setting
+            del env["GIT_LITERAL_PATHSPECS"]
         try:
             proc = subprocess.run(
                 argv,
                 cwd=self.work_tree,
-                env=self.env(),
+                env=env,
                 input=input,
                 capture_output=True,
                 timeout=600,

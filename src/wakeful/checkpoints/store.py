@@ -170,11 +170,21 @@ class CheckpointStore:
         )
         if not out:
             return
+        entries = [r for r in out.split(b"\0") if r and not r.startswith(b".wakeful/")]
+        folders = [r for r in entries if r.endswith(b"/")]
+        files = [r for r in entries if not r.endswith(b"/")]
+        if folders:
+            # A folder listed because every file in it is ignored (*.log), not because a
+            # pattern names the folder itself, holds ignored files: those are walked.
+            named = self.git.run(
+                "check-ignore", "-z", "--no-index", "--stdin",
+                input=b"\0".join(folders) + b"\0", ok=(0, 1),
+            ).split(b"\0")  # fmt: skip
+            for folder in set(folders) - set(named):
+                files += self._walk(folder)
         keep: list[bytes] = []
         root = os.fsencode(self.workspace)
-        for rel in out.split(b"\0"):
-            if not rel or rel.endswith(b"/") or rel.startswith(b".wakeful/"):
-                continue
+        for rel in files:
             try:
                 st = os.lstat(os.path.join(root, rel))
             except OSError:
@@ -195,6 +205,31 @@ class CheckpointStore:
                 input=b"\0".join(keep) + b"\0",
                 ok=(0, 1),
             )
+
+    def _walk(self, folder: bytes) -> list[bytes]:
+        found = []
+        root = os.fsencode(self.workspace)
+        for here, dirs, names in os.walk(os.path.join(root, folder)):
+            dirs[:] = [d for d in dirs if d != b".git"]
+            found += [os.path.relpath(os.path.join(here, n), root) for n in names]
+        return found
+
+    def ignore_status(self, rel: str) -> tuple[str | None, bool]:
+        """(the ignored directory holding `rel`, whether `rel` itself is ignored), by the
+        rules snapshots follow (the workspace's .gitignore files, .wakeful/ left out)."""
+        with self.locked():
+            parts = rel.split("/")
+            dirs = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts) - 1)]
+            query = "".join(f"{p}\0" for p in [*dirs, rel])
+            out = self.git.run(
+                "check-ignore", "-z", "--no-index", "--stdin",
+                input=query.encode("utf-8", "surrogateescape"), ok=(0, 1),
+            )  # fmt: skip
+        hits = {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
+        for d in dirs:
+            if d in hits:
+                return d.rstrip("/"), True
+        return None, rel in hits
 
     def _commit(self, tree: str, message: str, parent: str | None = None) -> str:
         args = ["commit-tree", tree]
