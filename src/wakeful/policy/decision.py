@@ -26,11 +26,11 @@ from wakeful.core.config import PERMISSION_MODES, Config
 from wakeful.core.errors import ConfigError
 from wakeful.core.paths import Paths
 from wakeful.policy.audit import AuditEntry, AuditLog
+from wakeful.policy.recoverability import ReasonOf, judge_recoverability
 from wakeful.policy.reviewer import Reviewer
 from wakeful.policy.rules import Rule, RuleSet
 from wakeful.policy.shell import Classification
 from wakeful.policy.shell_parse import parse_script
-from wakeful.policy.recoverability import ReasonOf, judge_recoverability
 from wakeful.policy.tool_risk import classify_risk, resolve_tool_path
 from wakeful.policy.types import Decision, RiskInput, Tier
 from wakeful.providers.base import Provider
