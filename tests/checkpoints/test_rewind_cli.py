@@ -180,3 +180,24 @@ def test_rewind_without_confirmation_or_checkpoints_explains(cli, script, git_re
     assert (git_repo / "n.txt").exists()
     r = cli(["rewind", "999", "--yes"], cwd=git_repo)
     assert r.returncode != 0 and "no checkpoint '999'" in r.stderr
+
+
+def test_a_change_that_cannot_be_checkpointed_is_not_made(cli, script, git_repo: Path) -> None:
+    (git_repo / ".wakeful").mkdir(exist_ok=True)
+    (git_repo / ".wakeful" / "checkpoints").write_text("in the way")  # the store cannot open
+    path = script(
+        "run",
+        [
+            {"tool_calls": [{"name": "bash", "input": {"command": "echo x > new.txt"}}]},
+            {"tool_calls": [{"name": "write", "input": {"path": "w.txt", "content": "w"}}]},
+            {"text": "ok"},
+        ],
+    )
+    r = cli(
+        ["-p", "go", "--model", f"scripted:{path}", "--output-format", "stream-json",
+         "--permission-mode", "auto"],
+        cwd=git_repo,
+    )  # fmt: skip
+    assert not (git_repo / "new.txt").exists() and not (git_repo / "w.txt").exists()
+    assert "checkpoint failed: cannot open the checkpoint store" in r.stdout
+    assert "Traceback" not in r.stderr

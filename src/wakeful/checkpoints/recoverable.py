@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from wakeful.checkpoints.git import CheckpointError
 from wakeful.checkpoints.store import CheckpointStore
 
 
@@ -30,7 +31,10 @@ class Recoverability:
         settings = self.store.settings
         if not settings.enabled:
             return "would not be checkpointed: checkpoints are off ([checkpoints] enabled)"
-        ignored_dir, ignored = self.store.ignore_status(rel)
+        try:
+            ignored_dir, ignored = self.store.ignore_status(rel)
+        except CheckpointError as exc:
+            return f"could not be checked against the checkpoint store ({exc})"
         if ignored_dir:
             return f"is inside {ignored_dir}/, an ignored directory that checkpoints leave out"
         if not ignored:

@@ -125,11 +125,17 @@ class CheckpointStore:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        gi = self.folder.parent / ".gitignore"
-        if not gi.exists():
-            gi.write_text("*\n")
-        fd = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            gi = self.folder.parent / ".gitignore"
+            if not gi.exists():
+                gi.write_text("*\n")
+            fd = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise CheckpointError(
+                f"cannot open the checkpoint store {self.folder}: {exc.strerror}; "
+                "make .wakeful/ writable"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             if not self._ready:

@@ -154,7 +154,7 @@ class Dispatcher:
             return None
         try:
             await asyncio.to_thread(recorder.before_change, self.agent)
-        except WakefulError as exc:
+        except (WakefulError, OSError) as exc:
             self.on_event(LoopEvent("notice", {"message": f"checkpoint failed: {exc}"}))
             return ToolResult.error(
                 f"not run: the workspace could not be checkpointed first ({exc}); "
