@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,15 @@ def test_concurrent_runs_do_not_corrupt_the_store(git_repo: Path) -> None:
     first = min(items, key=lambda c: int(c.id))
     store.rewind(first.id, force=True)
     assert not list(git_repo.glob("*-*-*.txt"))
+
+
+def test_prune_keeps_the_newest_and_the_recent(git_repo: Path) -> None:
+    store = _store(git_repo, keep=2, max_age_days=1.0)
+    for i in range(4):
+        _run_changes(store, lambda i=i: (git_repo / f"f{i}.txt").write_text(str(i)))
+    ids = [c.id for c in store.list()]
+    assert store.prune() == []  # all are recent
+    assert store.prune(now=time.time() + 2 * 86400) == ids[:2]  # old, beyond the newest 2
+    assert [c.id for c in store.list()] == ids[2:]
+    store.rewind(ids[2])
+    assert not (git_repo / "f2.txt").exists() and (git_repo / "f1.txt").exists()

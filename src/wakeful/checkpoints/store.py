@@ -48,15 +48,17 @@ class Settings:
     enabled: bool = True
     max_file_bytes: int = 1_048_576
     include_ignored: bool = True
+    keep: int = 500  # `wakeful checkpoints --prune` keeps at least this many newest
+    max_age_days: float = 30.0  # and drops older ones beyond them
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:
-        def pick(key: str, kind: type, default: Any) -> Any:
+        def pick(key: str, kind: Any, default: Any) -> Any:
             value = config.get("checkpoints", key, default=default)
             if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
+                name = "a number" if isinstance(kind, tuple) else kind.__name__
                 raise CheckpointError(
-                    f"`checkpoints.{key}` must be {kind.__name__}, not {value!r}; "
-                    "fix it in config.toml"
+                    f"`checkpoints.{key}` must be {name}, not {value!r}; fix it in config.toml"
                 )
             return value
 
@@ -64,6 +66,8 @@ class Settings:
             enabled=pick("enabled", bool, True),
             max_file_bytes=pick("max_file_bytes", int, 1_048_576),
             include_ignored=pick("include_ignored", bool, True),
+            keep=pick("keep", int, 500),
+            max_age_days=float(pick("max_age_days", (int, float), 30.0)),
         )
 
 
@@ -363,6 +367,21 @@ class CheckpointStore:
         raise CheckpointError(
             f"no checkpoint {cid!r}; `wakeful checkpoints` lists them (newest: {items[-1].id})"
         )
+
+    def prune(self, now: float | None = None) -> list[str]:
+        """Drop checkpoints older than `max_age_days` beyond the `keep` newest, then let git
+        delete the objects only they held. Returns the dropped ids."""
+        now = time.time() if now is None else now
+        with self.locked():
+            items = self.list()
+            old = items[: max(0, len(items) - self.settings.keep)]
+            cutoff = now - self.settings.max_age_days * 86400
+            drop = [c.id for c in old if c.started < cutoff]
+            if drop:
+                text = "".join(f"delete {REF_PREFIX}{cid}\n" for cid in drop)
+                self.git.run("update-ref", "--stdin", input=text.encode())
+            self.git.run("gc", "--quiet", "--prune=now")
+            return drop
 
     # -- rewind ---------------------------------------------------------------------
 

@@ -9,6 +9,9 @@ import typer
 
 def checkpoints(
     as_json: bool = typer.Option(False, "--json", help="One JSON array."),
+    prune: bool = typer.Option(
+        False, "--prune", help="Drop checkpoints past [checkpoints] keep and max_age_days."
+    ),
 ) -> None:
     """List this workspace's checkpoints, newest first: one per run that changed files."""
     import json
@@ -18,7 +21,18 @@ def checkpoints(
     from wakeful.cli.common import load
 
     paths, config = load()
-    items = list(reversed(CheckpointStore.for_workspace(paths.workspace, config).list()))
+    store = CheckpointStore.for_workspace(paths.workspace, config)
+    if prune:
+        dropped = store.prune()
+        if as_json:
+            print(json.dumps({"pruned": dropped}))
+        else:
+            print(
+                f"pruned {len(dropped)} checkpoint(s)"
+                + (f": {', '.join(dropped)}" if dropped else "")
+            )
+        return
+    items = list(reversed(store.list()))
     if as_json:
         print(json.dumps([c.to_dict() for c in items]))
         return
