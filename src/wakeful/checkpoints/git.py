@@ -138,6 +138,7 @@ class Git:
                     f"cannot create the checkpoint store {self.git_dir}: "
                     f"{proc.stderr.decode('utf-8', 'replace').strip()}"
                 )
+            self.run("symbolic-ref", "HEAD", "refs/heads/snapshots")
             for key, value in (
                 ("core.bare", "false"),
                 ("core.logAllRefUpdates", "false"),

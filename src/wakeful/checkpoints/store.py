@@ -34,6 +34,7 @@ from wakeful.core.config import Config
 
 REF_PREFIX = "refs/wakeful/checkpoints/"
 LAST_REF = "refs/wakeful/last"
+HEAD_REF = "refs/heads/snapshots"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 GITLINK = "160000"
 MAX_RECORDED_PATHS = 500
@@ -119,6 +120,7 @@ class CheckpointStore:
         git_dir = folder / "repo.git"
         self.git = Git(git_dir, workspace, git_dir / "wakeful-index")
         self._ready = False
+        self.skipped: list[str] = []
 
     @classmethod
     def for_workspace(cls, workspace: Path, config: Config | None = None) -> CheckpointStore:
@@ -153,45 +155,50 @@ class CheckpointStore:
 
     def snapshot(self) -> str:
         """The workspace's files as a tree id (call with the lock held). The ignored files
-        left out for their size are in `self.skipped` afterwards."""
-        self.skipped: list[str] = []
-        # A file that vanishes between git's scan and its read fails `add`; once more settles it.
-        for attempt in range(3):
-            try:
-                self.git.run("add", "-A", "--", ".")
-                break
-            except CheckpointError:
-                if attempt == 2:
-                    raise
-                time.sleep(0.05)
-        if self.settings.include_ignored:
-            self._add_ignored()
+        left out for their size are in `self.skipped` afterwards.
+
+        One walk of the workspace (`git status`, which also refreshes the index's stat data)
+        names what differs from the last snapshot; only those paths are hashed again."""
+        self.skipped = []
+        out = self.git.run(
+            "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all",
+            "--ignored=matching" if self.settings.include_ignored else "--ignored=no",
+            "--ignore-submodules=all",
+        )  # fmt: skip
+        update: list[bytes] = []
+        removed: list[bytes] = []
+        ignored: list[bytes] = []
+        for entry in out.split(b"\0"):
+            if len(entry) < 4:
+                continue
+            code, rel = entry[:2], entry[3:]
+            if rel.startswith(b".wakeful/") or rel == b".wakeful":
+                continue
+            if code == b"!!":
+                if not rel.endswith(b"/"):  # an ignored directory is left out whole
+                    ignored.append(rel)
+            elif code == b"??":
+                if not rel.endswith(b"/"):  # a nested repository is left out
+                    update.append(rel)
+            elif code[1:2] == b"D":
+                removed.append(rel)
+            elif code[1:2] in (b"M", b"T"):
+                update.append(rel)
+        if ignored:
+            update += self._under_cap(ignored)
+        if removed:  # by name: the path may now lie beyond a symlink
+            self.git.run(
+                "update-index", "--force-remove", "-z", "--stdin",
+                input=b"\0".join(removed) + b"\0",
+            )  # fmt: skip
+        if update:
+            self.git.run(
+                "update-index", "--add", "--remove", "-z", "--stdin",
+                input=b"\0".join(update) + b"\0",
+            )  # fmt: skip
         return self.git.text("write-tree")
 
-    def _skipped_meta(self) -> dict[str, Any]:
-        shown = self.skipped[:MAX_RECORDED_PATHS]
-        return {"skipped": shown, "skipped_all": len(shown) == len(self.skipped)}
-
-    def _add_ignored(self) -> None:
-        # --directory: an ignored directory (build/, node_modules/, .venv/) is listed once and
-        # not walked; only ignored files (.env, data.db, *.log) are snapshotted, under the cap.
-        out = self.git.run(
-            "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"
-        )
-        if not out:
-            return
-        entries = [r for r in out.split(b"\0") if r and not r.startswith(b".wakeful/")]
-        folders = [r for r in entries if r.endswith(b"/")]
-        files = [r for r in entries if not r.endswith(b"/")]
-        if folders:
-            # A folder listed because every file in it is ignored (*.log), not because a
-            # pattern names the folder itself, holds ignored files: those are walked.
-            named = self.git.run(
-                "check-ignore", "-z", "--no-index", "--stdin",
-                input=b"\0".join(folders) + b"\0", ok=(0, 1),
-            ).split(b"\0")  # fmt: skip
-            for folder in set(folders) - set(named):
-                files += self._walk(folder)
+    def _under_cap(self, files: list[bytes]) -> list[bytes]:
         keep: list[bytes] = []
         root = os.fsencode(self.workspace)
         for rel in files:
@@ -205,24 +212,11 @@ class CheckpointStore:
                 keep.append(rel)
             else:
                 self.skipped.append(rel.decode("utf-8", "surrogateescape"))
-        if keep:
-            self.git.run(
-                "add",
-                "-f",
-                "--ignore-errors",
-                "--pathspec-from-file=-",
-                "--pathspec-file-nul",
-                input=b"\0".join(keep) + b"\0",
-                ok=(0, 1),
-            )
+        return keep
 
-    def _walk(self, folder: bytes) -> list[bytes]:
-        found = []
-        root = os.fsencode(self.workspace)
-        for here, dirs, names in os.walk(os.path.join(root, folder)):
-            dirs[:] = [d for d in dirs if d != b".git"]
-            found += [os.path.relpath(os.path.join(here, n), root) for n in names]
-        return found
+    def _skipped_meta(self) -> dict[str, Any]:
+        shown = self.skipped[:MAX_RECORDED_PATHS]
+        return {"skipped": shown, "skipped_all": len(shown) == len(self.skipped)}
 
     def ignore_status(self, rel: str) -> tuple[str | None, bool]:
         """(the ignored directory holding `rel`, whether `rel` itself is ignored), by the
@@ -252,7 +246,7 @@ class CheckpointStore:
         return out.decode().strip() or None
 
     def _set_last(self, tree: str) -> None:
-        self.git.run("update-ref", LAST_REF, self._commit(tree, "last seen state"))
+        self._update_refs({LAST_REF: self._commit(tree, "last seen state")})
 
     def changed_paths(self, a: str, b: str) -> list[str]:
         out = self.git.run("diff-tree", "-r", "-z", "--no-renames", "--name-only", a, b)
@@ -270,7 +264,10 @@ class CheckpointStore:
         return str(n)
 
     def _update_refs(self, refs: dict[str, str]) -> None:
-        """Several refs in one transaction."""
+        """Several refs in one transaction; HEAD follows the last state seen, so that the
+        next `git status` has little to say about the index."""
+        if LAST_REF in refs:
+            refs = {**refs, HEAD_REF: refs[LAST_REF]}
         text = "".join(f"update {name} {sha}\n" for name, sha in refs.items())
         self.git.run("update-ref", "--stdin", input=text.encode())
 
