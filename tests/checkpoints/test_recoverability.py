@@ -27,7 +27,6 @@ def _policy(repo: Path, **settings: object) -> Policy:
     [
         ("build/out.js", "inside build/, an ignored directory"),
         ("data.db", "over the checkpoint size cap"),
-        (".wakeful/notes.md", "wakeful's own data"),
     ],
 )
 async def test_unrestorable_writes_are_not_workspace_tier(
