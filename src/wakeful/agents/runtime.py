@@ -88,6 +88,10 @@ class Runtime:
             )
 
     async def close(self) -> None:
+        if self.checkpoints is not None and self.checkpoints.current is not None:
+            # A caller that ran the agent directly (not through run_turn) still gets its
+            # checkpoint closed, with what changed recorded.
+            await asyncio.to_thread(self._close_checkpoint, self.checkpoints)
         self.ledger.close()
         if self.memory is not None:
             self.memory.close()
