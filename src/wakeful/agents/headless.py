@@ -20,16 +20,20 @@ async def run_headless(
     options: RunOptions,
     prompt: str,
     on_event: Callable[[LoopEvent], None] | None = None,
+    label: str | None = None,
 ) -> dict[str, Any]:
-    """Run one prompt to completion; "ask" decisions become denials (non-interactive)."""
+    """Run one prompt to completion; "ask" decisions become denials (non-interactive).
+    `checkpoint` in the result names the checkpoint taken before its first change."""
     options.interactive = False
     runtime = open_runtime(paths, config, options, approver=None, on_event=on_event)
     try:
         for notice in runtime.notices:
             if on_event:
                 on_event(LoopEvent("notice", {"message": notice}))
-        result = await runtime.agent.run(prompt)
+        result = await runtime.run_turn(prompt, label=label)
         usage = result.usage
+        recorder = runtime.checkpoints
+        checkpoint = recorder.last.id if recorder is not None and recorder.last else None
         return {
             "type": "result",
             "result": result.error if result.is_error and not result.text else result.text,
@@ -40,6 +44,7 @@ async def run_headless(
             "cost": cost_usd(runtime.provider.name, runtime.provider.model, usage),
             "model": f"{runtime.provider.name}:{runtime.provider.model}",
             "stop_reason": result.stop_reason,
+            "checkpoint": checkpoint,
         }
     finally:
         await runtime.close()

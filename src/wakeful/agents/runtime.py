@@ -8,16 +8,20 @@ transcript, so a resumed session sends the same prefix bytes and keeps its cache
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from wakeful import __version__
 from wakeful.agents.coordinator import attach
+from wakeful.checkpoints import CheckpointStore, RunRecorder
+from wakeful.checkpoints.store import Settings as CheckpointSettings
 from wakeful.core.config import Config
+from wakeful.core.errors import WakefulError
 from wakeful.core.events import LoopEvent
 from wakeful.core.paths import Paths
-from wakeful.loop.agent import Agent, Limits
+from wakeful.loop.agent import Agent, Limits, TurnResult
 from wakeful.loop.dispatch import Approver, Dispatcher
 from wakeful.loop.session import SessionStore, Transcript, replay, replay_user_words
 from wakeful.policy.sandbox import Sandbox, sandbox_wanted
@@ -52,12 +56,43 @@ class Runtime:
     memory: Any = None
     notices: list[str] = field(default_factory=list)
     dream_on_close: bool = True
+    checkpoints: RunRecorder | None = None
+    turns: int = 0
 
     @property
     def session_id(self) -> str:
         return self.transcript.session_id
 
+    async def run_turn(self, text: str, label: str | None = None) -> TurnResult:
+        """One run of the main agent (a user turn, or a whole headless prompt). Its files
+        are checkpointed before its first change and again when it ends, cancelled or not."""
+        self.turns += 1
+        recorder = self.checkpoints
+        if recorder is not None:
+            recorder.begin_run(label or f"{self.session_id[:8]} turn {self.turns}")
+        try:
+            return await self.agent.run(text)
+        finally:
+            if recorder is not None:
+                await asyncio.shield(asyncio.to_thread(self._close_checkpoint, recorder))
+
+    def _close_checkpoint(self, recorder: RunRecorder) -> None:
+        try:
+            cp = recorder.finish_run()
+        except WakefulError as exc:
+            recorder.error = str(exc)
+            self.transcript.append({"type": "checkpoint_error", "message": str(exc)})
+            return
+        if cp is not None:
+            self.transcript.append(
+                {"type": "checkpoint", "id": cp.id, "changed": cp.changed_count, "turn": self.turns}
+            )
+
     async def close(self) -> None:
+        if self.checkpoints is not None and self.checkpoints.current is not None:
+            # A caller that ran the agent directly (not through run_turn) still gets its
+            # checkpoint closed, with what changed recorded.
+            await asyncio.to_thread(self._close_checkpoint, self.checkpoints)
         self.ledger.close()
         if self.memory is not None:
             self.memory.close()
@@ -146,6 +181,12 @@ def open_runtime(
     )
     ctx.extras["memory"] = memory
     ctx.extras["memory_stage"] = memory.stage(transcript.session_id)
+    recorder = None
+    checkpoint_settings = CheckpointSettings.from_config(config)
+    if checkpoint_settings.enabled:
+        store = CheckpointStore(paths.workspace, paths.project / "checkpoints", checkpoint_settings)
+        recorder = RunRecorder(store, transcript.session_id)
+        ctx.extras["checkpoints"] = recorder
     notices: list[str] = list(config.notices)
     notices += memory.take_notices()
     # Auto mode sandboxes commands by default when bubblewrap works; `sandbox = false` in the
@@ -190,4 +231,15 @@ def open_runtime(
         user_words=user_words,
     )
     attach(agent, config, answerer=answerer)
-    return Runtime(paths, config, provider, agent, transcript, ledger, policy, memory, notices)
+    return Runtime(
+        paths,
+        config,
+        provider,
+        agent,
+        transcript,
+        ledger,
+        policy,
+        memory,
+        notices,
+        checkpoints=recorder,
+    )

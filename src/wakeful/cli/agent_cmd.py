@@ -55,6 +55,9 @@ def main(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version."
     ),
+    run_label: str | None = typer.Option(
+        None, "--run-label", hidden=True, help="Name of this run in its checkpoint (daemon jobs)."
+    ),
 ) -> None:
     """Start the interactive REPL, or run one prompt headless with -p."""
     if ctx.invoked_subcommand is not None:
@@ -82,10 +85,12 @@ def main(
         from wakeful.core.errors import UsageError
 
         raise UsageError("the prompt is empty: pass text to -p, or '-' to read it from stdin")
-    _headless(paths, config, options, prompt, output_format)
+    _headless(paths, config, options, prompt, output_format, run_label)
 
 
-def _headless(paths, config, options, prompt: str, fmt: OutputFormat) -> None:  # type: ignore[no-untyped-def]
+def _headless(
+    paths, config, options, prompt: str, fmt: OutputFormat, label: str | None = None
+) -> None:  # type: ignore[no-untyped-def]
     import asyncio
     import json
 
@@ -104,7 +109,9 @@ def _headless(paths, config, options, prompt: str, fmt: OutputFormat) -> None:  
 
     try:
         result = asyncio.run(
-            cancel_on_signals(run_headless(paths, config, options, prompt, on_event=sink))
+            cancel_on_signals(
+                run_headless(paths, config, options, prompt, on_event=sink, label=label)
+            )
         )
     except WakefulError as exc:
         if fmt is not OutputFormat.text:

@@ -26,6 +26,7 @@ HELP = """\
 /help   this help
 /cost   tokens, cache hit ratio and cost of this session
 /clear  start a new conversation (a new session)
+/rewind undo the last turn: its file changes, the conversation, or both
 /exit   leave (Ctrl-D also works)
 Ctrl-C cancels a running turn."""
 
@@ -45,6 +46,8 @@ class Repl:
         self.runtime: Runtime | None = None
         self._in_text = False
         self._asking = asyncio.Lock()  # one question on screen at a time
+        # Per turn: conversation length before it, and the checkpoint of its file changes.
+        self.turn_marks: list[tuple[int, str | None]] = []
 
     # -- events and permission ---------------------------------------------------------
 
@@ -178,7 +181,8 @@ class Repl:
     async def turn(self, text: str) -> None:
         assert self.runtime is not None
         loop = asyncio.get_running_loop()
-        task = asyncio.ensure_future(self.runtime.agent.run(text))
+        before = len(self.runtime.agent.messages)
+        task = asyncio.ensure_future(self.runtime.run_turn(text))
         loop.add_signal_handler(signal.SIGINT, task.cancel)
         try:
             result = await task
@@ -197,6 +201,58 @@ class Repl:
                 raise  # the session itself is ending (SIGTERM, SIGHUP), not just this turn
         finally:
             loop.remove_signal_handler(signal.SIGINT)
+            recorder = self.runtime.checkpoints
+            cp = recorder.last.id if recorder is not None and recorder.last else None
+            self.turn_marks.append((before, cp))
+            if recorder is not None and recorder.error:
+                self.console.print(f"[red]checkpoint: {escape(recorder.error)}[/]")
+                recorder.error = None
+
+    async def rewind(self) -> None:
+        """Undo the last turn: its files (through its checkpoint), its conversation, or both."""
+        assert self.runtime is not None
+        if not self.turn_marks:
+            self.console.print("nothing to rewind in this session", markup=False)
+            return
+        before, cp = self.turn_marks[-1]
+        code = f"[c]ode (checkpoint {cp}) / " if cp else ""
+        what = "its files were not changed; " if not cp else ""
+        try:
+            answer = await self.prompt.prompt_async(
+                f"Rewind the last turn ({what}{code}c[o]nversation / "
+                + ("[b]oth / " if cp else "")
+                + "[n]othing)? "
+            )
+        except (KeyboardInterrupt, EOFError):
+            return
+        answer = answer.strip().lower()
+        do_code = bool(cp) and answer in {"c", "code", "b", "both"}
+        do_talk = answer in {"o", "conversation"} or (bool(cp) and answer in {"b", "both"})
+        if do_code:
+            from wakeful.checkpoints import CheckpointError
+
+            recorder = self.runtime.checkpoints
+            assert recorder is not None
+            try:
+                _, undo = recorder.store.rewind(cp, session=self.runtime.session_id)
+            except CheckpointError as exc:
+                self.console.print(f"[red]{escape(str(exc))}[/]")
+                return
+            note = f" (undo with `wakeful rewind {undo.id}`)" if undo else ""
+            self.console.print(f"files restored to before checkpoint {cp}{escape(note)}")
+        if do_talk:
+            agent = self.runtime.agent
+            agent.messages = agent.messages[:before]
+            self.runtime.transcript.append(
+                {
+                    "type": "rewind",
+                    "agent": "main",
+                    "messages": [m.to_dict() for m in agent.messages],
+                }
+            )
+            self.console.print("conversation rewound to before the last turn", markup=False)
+        if do_code or do_talk:
+            self.turn_marks.pop()
 
     async def command(self, line: str) -> bool:
         """Run a slash command; False means leave."""
@@ -207,6 +263,8 @@ class Repl:
             self.console.print(HELP, markup=False)
         elif name == "/cost":
             self.show_cost()
+        elif name == "/rewind":
+            await self.rewind()
         elif name == "/clear":
             assert self.runtime is not None
             await self.runtime.close()
@@ -218,6 +276,7 @@ class Repl:
                     max_turns=self.options.max_turns,
                 )
             )
+            self.turn_marks = []
             self.console.print(f"new session {self.runtime.session_id}")
         else:
             self.console.print(f"unknown command {name}; /help lists them", markup=False)

@@ -198,7 +198,7 @@ def check_types(
 _MODE_STRICTNESS = {"plan": 0, "default": 1, "auto": 2, "bypass": 3}
 # Project settings an untrusted workspace may set freely: they change what wakeful remembers
 # and how it summarises, never what it may do, where it connects or what it runs.
-_NEUTRAL_SECTIONS = frozenset({"memory", "dream", "compaction"})
+_NEUTRAL_SECTIONS = frozenset({"memory", "dream", "compaction", "checkpoints"})
 # Numeric limits an untrusted workspace may lower but not raise.
 _LOWER_ONLY = frozenset({"max_turns", "max_tokens", "max_session_tokens", "max_wall_seconds"})
 

@@ -23,9 +23,15 @@ from wakeful.daemon.store import RunOutcome
 
 
 def agent_argv(
-    settings: DaemonSettings, prompt: str, model: str | None, permission_mode: str | None
+    settings: DaemonSettings,
+    prompt: str,
+    model: str | None,
+    permission_mode: str | None,
+    label: str | None = None,
 ) -> list[str]:
     argv = [*settings.cli_argv, "-p", prompt, "--output-format", "stream-json"]
+    if label:
+        argv += ["--run-label", label]
     chosen = model or settings.default_model
     if chosen:
         argv += ["--model", chosen]
@@ -168,6 +174,7 @@ def parse_output(stdout: str, stderr: str, exit_code: int | None) -> RunOutcome:
         cache_write=_int(usage.get("cache_write")) or 0,
         cost=float(data.get("cost") or 0.0),
         denials=denials,
+        checkpoint=str(data.get("checkpoint") or "") if "checkpoint" in data else None,
     )
 
 

@@ -52,7 +52,11 @@ class Journal:
             when=run.started,
         )
 
-    def finished(self, run: Run, mode: str, denials: tuple[str, ...] = ()) -> None:
+    def finished(
+        self, run: Run, mode: str, denials: tuple[str, ...] = (), checkpoint: str | None = None
+    ) -> None:
+        """`checkpoint`: the run's checkpoint id, "" when the run changed no file, None when
+        not known (the run did not report)."""
         seconds = (run.finished or time.time()) - run.started
         lines = [
             f"- trigger: {run.trigger}",
@@ -65,6 +69,13 @@ class Journal:
             f"output {run.output_tokens}, cache read {run.cache_read}, "
             f"cache write {run.cache_write})"
         )
+        if checkpoint:
+            lines.append(
+                f"- checkpoint: {checkpoint} (undo this run's file changes: "
+                f"`wakeful rewind {checkpoint}`)"
+            )
+        elif checkpoint == "":
+            lines.append("- checkpoint: none (no file changed)")
         for denial in denials:
             lines.append(f"- denied (needed permission): {denial}")
         if run.error:

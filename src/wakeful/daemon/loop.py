@@ -310,7 +310,13 @@ class Daemon:
         self.counters.wakes += 1
         out = self.files.runs / f"{run.id}.out"
         err = self.files.runs / f"{run.id}.err"
-        argv = agent_argv(self.settings, job.prompt, job.model, job.permission_mode)
+        argv = agent_argv(
+            self.settings,
+            job.prompt,
+            job.model,
+            job.permission_mode,
+            f"job {job.name} run {run.id}",
+        )
         model = job.model or self.settings.default_model or "(default)"
         mode = job.permission_mode or self.settings.default_permission_mode
         self.journal.wake(run, f"agent started: model {model}, permission mode {mode}, headless")
@@ -347,11 +353,13 @@ class Daemon:
             return self.store.get_run(run.id)
         outcome = parse_output(stdout, read_text(err), proc.returncode)
         finished = self.store.finish_run(run.id, outcome)
-        await self._report(finished, where, outcome.denials)
+        await self._report(finished, where, outcome.denials, outcome.checkpoint)
         return finished
 
-    async def _report(self, run: Run, where: str, denials: tuple[str, ...]) -> None:
-        self.journal.finished(run, where, denials)
+    async def _report(
+        self, run: Run, where: str, denials: tuple[str, ...], checkpoint: str | None = None
+    ) -> None:
+        self.journal.finished(run, where, denials, checkpoint)
         first = (run.error or run.result or "").strip().splitlines()
         summary = first[0][:200] if first else ""
         level = "info" if run.state == "ok" else "error"

@@ -162,6 +162,7 @@ class RunOutcome:
     cache_write: int = 0
     cost: float = 0.0
     denials: tuple[str, ...] = ()
+    checkpoint: str | None = None  # the run's checkpoint; "": it changed nothing
 
     @property
     def tokens(self) -> int:

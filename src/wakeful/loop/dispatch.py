@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from wakeful.core.errors import WakefulError
 from wakeful.core.events import LoopEvent, ToolCall
 from wakeful.core.messages import ToolResultBlock
 from wakeful.policy.decision import DecisionContext
@@ -36,6 +37,7 @@ class _Planned:
     call: ToolCall
     tool: Tool
     args: dict[str, Any]
+    changes: bool = False  # may change files: the run's checkpoint is taken before it
 
 
 class Dispatcher:
@@ -124,9 +126,15 @@ class Dispatcher:
                 )
                 results[i] = ToolResult.error(f"{call.name} was {verb} ({decision.tier}): {why}")
                 continue
-            planned.append(_Planned(i, call, tool, call.input))
+            planned.append(_Planned(i, call, tool, call.input, _may_change(risk, decision)))
 
         for batch in _batches(planned):
+            if any(p.changes for p in batch):
+                refused = await self._checkpoint()
+                if refused is not None:
+                    for p in batch:
+                        results[p.index] = refused
+                    continue
             outs = await asyncio.gather(*(self._run_one(p) for p in batch))
             for p, out in zip(batch, outs, strict=True):
                 results[p.index] = out
@@ -137,6 +145,22 @@ class Dispatcher:
             blocks.append(ToolResultBlock(call.id, result.content, result.is_error))
         self._settle_memory(calls, results)
         return blocks
+
+    async def _checkpoint(self) -> ToolResult | None:
+        """Snapshot the workspace before the run's first change (once per run). A change
+        that could not be checkpointed is not made: it could not be undone."""
+        recorder = self.ctx.extras.get("checkpoints")
+        if recorder is None:
+            return None
+        try:
+            await asyncio.to_thread(recorder.before_change, self.agent)
+        except (WakefulError, OSError) as exc:
+            self.on_event(LoopEvent("notice", {"message": f"checkpoint failed: {exc}"}))
+            return ToolResult.error(
+                f"not run: the workspace could not be checkpointed first ({exc}); "
+                "set `enabled = false` under [checkpoints] in config to run without checkpoints"
+            )
+        return None
 
     async def _run_one(self, p: _Planned) -> ToolResult:
         self.on_event(
@@ -196,6 +220,14 @@ class Dispatcher:
         stage = self.ctx.extras.get("memory_stage")
         if stage is not None:
             stage.discard()
+
+
+def _may_change(risk: RiskInput, decision: Decision) -> bool:
+    """Whether a call may change files: writes, shell commands and other state-changing
+    tools, unless the policy rated the call read-only."""
+    if risk.read_only or decision.tier == "read_only":
+        return False
+    return risk.kind in ("write", "shell", "other")
 
 
 def _batches(planned: list[_Planned]) -> list[list[_Planned]]:

@@ -111,7 +111,7 @@ def replay(
             meta = rec
         elif kind == "message" and rec.get("agent", "main") == agent:
             messages.append(Message.from_dict(rec["message"]))
-        elif kind == "compaction" and rec.get("agent", "main") == agent:
+        elif kind in ("compaction", "rewind") and rec.get("agent", "main") == agent:
             messages = [Message.from_dict(m) for m in rec["messages"]]
     return meta, repair(messages)
 

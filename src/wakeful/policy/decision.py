@@ -26,6 +26,7 @@ from wakeful.core.config import PERMISSION_MODES, Config
 from wakeful.core.errors import ConfigError
 from wakeful.core.paths import Paths
 from wakeful.policy.audit import AuditEntry, AuditLog
+from wakeful.policy.recoverability import ReasonOf, judge_recoverability
 from wakeful.policy.reviewer import Reviewer
 from wakeful.policy.rules import Rule, RuleSet
 from wakeful.policy.shell import Classification
@@ -132,6 +133,7 @@ class Policy:
         audit: AuditLog | None = None,
         allowed_tools: frozenset[str] | None = None,
         sandboxed: bool = False,
+        recoverable: ReasonOf | None = None,
     ) -> None:
         if mode not in MODE_TABLE:
             raise ConfigError(
@@ -148,6 +150,8 @@ class Policy:
         # Whether shell commands of this session run inside the sandbox: auto mode approves
         # running workspace code (which the agent may have written) only there.
         self.sandboxed = sandboxed
+        # Why a workspace path could not be restored by a checkpoint (policy.recoverability).
+        self.recoverable = recoverable
         self._reviewer_denials: dict[str, int] = {}
 
     @classmethod
@@ -173,6 +177,10 @@ class Policy:
         )
         timeout = float(config.get("reviewer", "timeout", default=30.0) or 30.0)
         home_dir = home if home is not None else Path(config.env.get("HOME") or Path.home())
+        from wakeful.checkpoints import CheckpointStore
+        from wakeful.checkpoints.recoverable import Recoverability
+
+        store = CheckpointStore.for_workspace(paths.workspace, config)
         return cls(
             paths,
             mode,
@@ -180,6 +188,7 @@ class Policy:
             rules,
             Reviewer(reviewer, timeout) if reviewer is not None else None,
             home_dir,
+            recoverable=Recoverability(store).reason,
         )
 
     @classmethod
@@ -196,7 +205,12 @@ class Policy:
 
     # ---- classification and rules -------------------------------------------------------
     def classify(self, risk: RiskInput) -> Classification:
-        return classify_risk(risk, self.paths.workspace, self.home)
+        result = classify_risk(risk, self.paths.workspace, self.home)
+        if self.recoverable is not None:
+            result = judge_recoverability(
+                risk, result, self.recoverable, self.paths.workspace, self.home
+            )
+        return result
 
     def match_rule(
         self, risk: RiskInput, classification: Classification | None = None

@@ -1,0 +1,599 @@
+"""Checkpoints: snapshots of the workspace's files in wakeful's own git object store.
+
+Layout, all under `.wakeful/checkpoints/`:
+
+- `repo.git/`: a git repository of wakeful's own (objects and refs), with its own index file
+  `repo.git/wakeful-index`. A snapshot is `git add -A` plus ignored files under the size cap,
+  then `write-tree`: unchanged files are already in the object store and cost nothing.
+- `refs/wakeful/checkpoints/<id>`: one commit per checkpoint. While the run goes on it is the
+  snapshot taken before the run's first change; when the run ends it is a commit whose
+  parent is that snapshot and whose tree is the state after the run. Its message is the
+  record as one JSON line (id, kind, session, agents, run, started, finished, changed).
+- `refs/wakeful/last`: the last state wakeful saw, to tell when files changed since.
+- `lock`: an flock held for every operation, so concurrent runs never corrupt the index.
+
+Rewinding restores the files of a checkpoint's "before" snapshot: contents, executable bits,
+symlinks, deleted files recreated, new files removed. It is itself a checkpoint.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import stat
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wakeful.checkpoints.git import CheckpointError, Git
+from wakeful.core.config import Config
+
+REF_PREFIX = "refs/wakeful/checkpoints/"
+LAST_REF = "refs/wakeful/last"
+HEAD_REF = "refs/heads/snapshots"
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+GITLINK = "160000"
+MAX_RECORDED_PATHS = 500
+
+
+@dataclass(frozen=True)
+class Settings:
+    """`[checkpoints]` in config: `enabled`, `max_file_bytes` (ignored files above it are
+    not snapshotted), `include_ignored` (ignored files at all; ignored directories such as
+    build/ or node_modules/ never are)."""
+
+    enabled: bool = True
+    max_file_bytes: int = 1_048_576
+    include_ignored: bool = True
+    keep: int = 500  # `wakeful checkpoints --prune` keeps at least this many newest
+    max_age_days: float = 30.0  # and drops older ones beyond them
+
+    @classmethod
+    def from_config(cls, config: Config) -> Settings:
+        def pick(key: str, kind: Any, default: Any) -> Any:
+            value = config.get("checkpoints", key, default=default)
+            if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
+                name = "a number" if isinstance(kind, tuple) else kind.__name__
+                raise CheckpointError(
+                    f"`checkpoints.{key}` must be {name}, not {value!r}; fix it in config.toml"
+                )
+            return value
+
+        return cls(
+            enabled=pick("enabled", bool, True),
+            max_file_bytes=pick("max_file_bytes", int, 1_048_576),
+            include_ignored=pick("include_ignored", bool, True),
+            keep=pick("keep", int, 500),
+            max_age_days=float(pick("max_age_days", (int, float), 30.0)),
+        )
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    id: str
+    kind: str  # "run" or "rewind"
+    session: str
+    agents: tuple[str, ...]
+    run: str
+    started: float
+    finished: float | None
+    before: str  # commit of the snapshot taken before the run's first change
+    after_tree: str | None  # state after the run (None while it runs or if it crashed)
+    changed: tuple[str, ...] = ()
+    changed_count: int = 0
+    before_tree: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["before_tree"]
+        data["agents"] = list(self.agents)
+        data["changed"] = list(self.changed)
+        return data
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str  # "restore" (modified), "recreate" (deleted since), "delete" (created since)
+    path: str
+
+
+@dataclass
+class RewindPlan:
+    target: Checkpoint
+    current_tree: str
+    target_tree: str
+    changes: list[Change] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)  # changed outside wakeful since
+    kept: list[str] = field(default_factory=list)  # over the size cap then: left alone
+    raw: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+
+
+class CheckpointStore:
+    def __init__(self, workspace: Path, folder: Path, settings: Settings | None = None) -> None:
+        self.workspace = workspace
+        self.folder = folder
+        self.settings = settings or Settings()
+        git_dir = folder / "repo.git"
+        self.git = Git(git_dir, workspace, git_dir / "wakeful-index")
+        self._ready = False
+        self.skipped: list[str] = []
+
+    @classmethod
+    def for_workspace(cls, workspace: Path, config: Config | None = None) -> CheckpointStore:
+        settings = Settings.from_config(config) if config is not None else Settings()
+        return cls(workspace, workspace / ".wakeful" / "checkpoints", settings)
+
+    # -- locking --------------------------------------------------------------------
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            gi = self.folder.parent / ".gitignore"
+            if not gi.exists():
+                gi.write_text("*\n")
+            fd = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise CheckpointError(
+                f"cannot open the checkpoint store {self.folder}: {exc.strerror}; "
+                "make .wakeful/ writable"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if not self._ready:
+                self.git.init()
+                self._ready = True
+            yield
+        finally:
+            os.close(fd)
+
+    # -- snapshots ------------------------------------------------------------------
+
+    def snapshot(self) -> str:
+        """The workspace's files as a tree id (call with the lock held). The ignored files
+        left out for their size are in `self.skipped` afterwards.
+
+        One walk of the workspace (`git status`, which also refreshes the index's stat data)
+        names what differs from the last snapshot; only those paths are hashed again."""
+        self.skipped = []
+        out = self.git.run(
+            "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all",
+            "--ignored=matching" if self.settings.include_ignored else "--ignored=no",
+            "--ignore-submodules=all",
+        )  # fmt: skip
+        update: list[bytes] = []
+        removed: list[bytes] = []
+        ignored: list[bytes] = []
+        for entry in out.split(b"\0"):
+            if len(entry) < 4:
+                continue
+            code, rel = entry[:2], entry[3:]
+            if rel.startswith(b".wakeful/") or rel == b".wakeful":
+                continue
+            if code == b"!!":
+                if not rel.endswith(b"/"):  # an ignored directory is left out whole
+                    ignored.append(rel)
+            elif code == b"??":
+                if not rel.endswith(b"/"):  # a nested repository is left out
+                    update.append(rel)
+            elif code[1:2] == b"D":
+                removed.append(rel)
+            elif code[1:2] in (b"M", b"T"):
+                update.append(rel)
+        if ignored:
+            update += self._under_cap(ignored)
+        if removed:  # by name: the path may now lie beyond a symlink
+            self.git.run(
+                "update-index", "--force-remove", "-z", "--stdin",
+                input=b"\0".join(removed) + b"\0",
+            )  # fmt: skip
+        if update:
+            self.git.run(
+                "update-index", "--add", "--remove", "-z", "--stdin",
+                input=b"\0".join(update) + b"\0",
+            )  # fmt: skip
+        return self.git.text("write-tree")
+
+    def _under_cap(self, files: list[bytes]) -> list[bytes]:
+        keep: list[bytes] = []
+        root = os.fsencode(self.workspace)
+        for rel in files:
+            try:
+                st = os.lstat(os.path.join(root, rel))
+            except OSError:
+                continue
+            if stat.S_ISLNK(st.st_mode) or (
+                stat.S_ISREG(st.st_mode) and st.st_size <= self.settings.max_file_bytes
+            ):
+                keep.append(rel)
+            else:
+                self.skipped.append(rel.decode("utf-8", "surrogateescape"))
+        return keep
+
+    def _skipped_meta(self) -> dict[str, Any]:
+        shown = self.skipped[:MAX_RECORDED_PATHS]
+        return {"skipped": shown, "skipped_all": len(shown) == len(self.skipped)}
+
+    def ignore_status(self, rel: str) -> tuple[str | None, bool]:
+        """(the ignored directory holding `rel`, whether `rel` itself is ignored), by the
+        rules snapshots follow (the workspace's .gitignore files, .wakeful/ left out)."""
+        with self.locked():
+            parts = rel.split("/")
+            dirs = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts) - 1)]
+            query = "".join(f"{p}\0" for p in [*dirs, rel])
+            out = self.git.run(
+                "check-ignore", "-z", "--no-index", "--stdin",
+                input=query.encode("utf-8", "surrogateescape"), ok=(0, 1),
+            )  # fmt: skip
+        hits = {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
+        for d in dirs:
+            if d in hits:
+                return d.rstrip("/"), True
+        return None, rel in hits
+
+    def _commit(self, tree: str, message: str, parent: str | None = None) -> str:
+        args = ["commit-tree", tree]
+        if parent:
+            args += ["-p", parent]
+        return self.git.text(*args, input=message.encode("utf-8"))
+
+    def last_tree(self) -> str | None:
+        out = self.git.run("rev-parse", "-q", "--verify", f"{LAST_REF}^{{tree}}", ok=(0, 1))
+        return out.decode().strip() or None
+
+    def _set_last(self, tree: str) -> None:
+        self._update_refs({LAST_REF: self._commit(tree, "last seen state")})
+
+    def changed_paths(self, a: str, b: str) -> list[str]:
+        out = self.git.run("diff-tree", "-r", "-z", "--no-renames", "--name-only", a, b)
+        return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+
+    # -- records --------------------------------------------------------------------
+
+    def _next_id(self) -> str:
+        counter = self.folder / "next-id"
+        try:
+            n = int(counter.read_text().strip() or "1")
+        except (OSError, ValueError):
+            n = 1
+        counter.write_text(f"{n + 1}\n")
+        return str(n)
+
+    def _update_refs(self, refs: dict[str, str]) -> None:
+        """Several refs in one transaction; HEAD follows the last state seen, so that the
+        next `git status` has little to say about the index."""
+        if LAST_REF in refs:
+            refs = {**refs, HEAD_REF: refs[LAST_REF]}
+        text = "".join(f"update {name} {sha}\n" for name, sha in refs.items())
+        self.git.run("update-ref", "--stdin", input=text.encode())
+
+    def _write(self, cp: Checkpoint, tree: str) -> str:
+        sha = self._commit(tree, _message(cp), cp.before)
+        self.git.run("update-ref", REF_PREFIX + cp.id, sha)
+        return sha
+
+    def begin(self, session: str, agent: str, run: str, kind: str = "run") -> Checkpoint:
+        """Snapshot now (before a change) and open a checkpoint for it."""
+        with self.locked():
+            tree = self.snapshot()
+            cp = Checkpoint(
+                self._next_id(), kind, session, (agent,), run, time.time(), None, "", None
+            )
+            sha = self._commit(tree, _message(cp, self._skipped_meta()))
+            self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
+            return Checkpoint(**{**asdict(cp), "before": sha, "before_tree": tree})
+
+    def finish(self, cp: Checkpoint, agents: tuple[str, ...] = ()) -> Checkpoint | None:
+        """Snapshot again and close the checkpoint; one that changed nothing is dropped."""
+        with self.locked():
+            tree = self.snapshot()
+            before_tree = cp.before_tree or self.git.text("rev-parse", f"{cp.before}^{{tree}}")
+            if tree == before_tree:
+                self.git.run("update-ref", "-d", REF_PREFIX + cp.id)
+                return None
+            changed = self.changed_paths(before_tree, tree)
+            done = Checkpoint(
+                cp.id,
+                cp.kind,
+                cp.session,
+                tuple(dict.fromkeys((*cp.agents, *agents))),
+                cp.run,
+                cp.started,
+                time.time(),
+                cp.before,
+                tree,
+                tuple(changed[:MAX_RECORDED_PATHS]),
+                len(changed),
+                before_tree,
+            )
+            sha = self._commit(tree, _message(done), cp.before)
+            self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
+            return done
+
+    def list(self) -> list[Checkpoint]:
+        """All checkpoints, oldest first."""
+        if not (self.git.git_dir / "HEAD").exists():
+            return []
+        fmt = "%(objectname) %(tree) %(parent) %(contents:subject)"
+        out = self.git.run("for-each-ref", f"--format={fmt}", REF_PREFIX)
+        found = []
+        for line in out.decode("utf-8", "surrogateescape").splitlines():
+            parts = line.split(" ", 3)
+            if len(parts) < 4:
+                continue
+            sha, tree, parent, subject = parts
+            try:
+                meta = json.loads(subject)
+            except json.JSONDecodeError:
+                continue
+            finished = meta.get("finished")
+            found.append(
+                Checkpoint(
+                    str(meta["id"]),
+                    str(meta.get("kind", "run")),
+                    str(meta.get("session", "")),
+                    tuple(meta.get("agents") or ()),
+                    str(meta.get("run", "")),
+                    float(meta.get("started") or 0),
+                    float(finished) if finished is not None else None,
+                    parent or sha,  # an unfinished run's ref is its "before" snapshot
+                    tree if finished is not None else None,
+                    tuple(meta.get("changed") or ()),
+                    int(meta.get("changed_count") or 0),
+                )
+            )
+        found.sort(key=lambda c: (c.started, int(c.id) if c.id.isdigit() else 0))
+        return found
+
+    def get(self, cid: str | None) -> Checkpoint:
+        items = self.list()
+        if not items:
+            raise CheckpointError(
+                "no checkpoints in this workspace yet; one is made before a run's first change"
+            )
+        if cid is None:
+            return items[-1]
+        wanted = cid.lstrip("#")
+        for cp in items:
+            if cp.id == wanted:
+                return cp
+        raise CheckpointError(
+            f"no checkpoint {cid!r}; `wakeful checkpoints` lists them (newest: {items[-1].id})"
+        )
+
+    def prune(self, now: float | None = None) -> list[str]:
+        """Drop checkpoints older than `max_age_days` beyond the `keep` newest, then let git
+        delete the objects only they held. Returns the dropped ids."""
+        now = time.time() if now is None else now
+        with self.locked():
+            items = self.list()
+            old = items[: max(0, len(items) - self.settings.keep)]
+            cutoff = now - self.settings.max_age_days * 86400
+            drop = [c.id for c in old if c.started < cutoff]
+            if drop:
+                text = "".join(f"delete {REF_PREFIX}{cid}\n" for cid in drop)
+                self.git.run("update-ref", "--stdin", input=text.encode())
+            self.git.run("gc", "--quiet", "--prune=now")
+            return drop
+
+    # -- rewind ---------------------------------------------------------------------
+
+    def plan(self, cid: str | None) -> RewindPlan:
+        with self.locked():
+            return self._plan(self.get(cid))
+
+    def _plan(self, target: Checkpoint) -> RewindPlan:
+        last = self.last_tree()
+        current = self.snapshot()
+        target_tree = self.git.text("rev-parse", f"{target.before}^{{tree}}")
+        out = self.git.run("diff-tree", "-r", "-z", "--no-renames", current, target_tree)
+        raw = _parse_raw(out)
+        skipped, skipped_all = self._skipped_of(target.before)
+        # A file the target left out (ignored, over the size cap) that is in the current
+        # snapshot (it shrank since) cannot be restored, and must not be deleted either.
+        kept = [
+            r[4]
+            for r in raw
+            if r[1] == "000000" and (r[4] in skipped or (not skipped_all and self._ignored(r[4])))
+        ]
+        raw = [r for r in raw if r[4] not in kept]
+        plan = RewindPlan(target, current, target_tree, raw=raw, kept=kept)
+        for _old_mode, new_mode, _old, _new, path in raw:
+            if GITLINK in (_old_mode, new_mode):
+                continue
+            if _old_mode == "000000":
+                plan.changes.append(Change("recreate", path))
+            elif new_mode == "000000":
+                plan.changes.append(Change("delete", path))
+            else:
+                plan.changes.append(Change("restore", path))
+        if last and last != current:
+            touched = {c.path for c in plan.changes}
+            plan.lost = [p for p in self.changed_paths(last, current) if p in touched]
+        return plan
+
+    def _skipped_of(self, commit: str) -> tuple[set[str], bool]:
+        body = self.git.run("cat-file", "commit", commit).split(b"\n\n", 1)[-1]
+        try:
+            meta = json.loads(body.decode("utf-8", "surrogateescape").strip() or "{}")
+        except json.JSONDecodeError:
+            return set(), False
+        if not isinstance(meta, dict):
+            return set(), False
+        return set(meta.get("skipped") or ()), bool(meta.get("skipped_all", False))
+
+    def _ignored(self, path: str) -> bool:
+        return bool(self.git.run("check-ignore", "--no-index", "--", path, ok=(0, 1)).strip())
+
+    def rewind(
+        self, cid: str | None, *, force: bool = False, session: str = "", agent: str = "user"
+    ) -> tuple[RewindPlan, Checkpoint | None]:
+        """Restore the files of checkpoint `cid`'s "before" snapshot (the most recent
+        checkpoint when None). The rewind is recorded as a checkpoint of its own."""
+        with self.locked():
+            plan = self._plan(self.get(cid))
+            if plan.lost and not force:
+                shown = ", ".join(plan.lost[:10]) + (" ..." if len(plan.lost) > 10 else "")
+                raise CheckpointError(
+                    f"{len(plan.lost)} file(s) changed since wakeful last saw them and the "
+                    f"rewind would overwrite those changes: {shown}; pass --force to rewind "
+                    "anyway (the current state is checkpointed first, so it can be undone)"
+                )
+            if not plan.changes:
+                self._set_last(plan.current_tree)
+                return plan, None
+            before = self._commit(
+                plan.current_tree, json.dumps({"kind": "before rewind", **self._skipped_meta()})
+            )
+            cp = Checkpoint(
+                self._next_id(),
+                "rewind",
+                session,
+                (agent,),
+                f"rewind to before {plan.target.id}",
+                time.time(),
+                None,
+                before,
+                None,
+            )
+            self._write(cp, plan.current_tree)
+            self._apply(plan)
+            after = self.snapshot()
+            self._set_last(after)
+            left = [p for p in self.changed_paths(after, plan.target_tree) if p not in plan.kept]
+            if left:
+                raise CheckpointError(
+                    f"rewind incomplete: {len(left)} path(s) could not be restored "
+                    f"({', '.join(left[:5])}); checkpoint {cp.id} holds the state before it"
+                )
+            changed = self.changed_paths(plan.current_tree, after)
+            done = Checkpoint(
+                cp.id,
+                cp.kind,
+                cp.session,
+                cp.agents,
+                cp.run,
+                cp.started,
+                time.time(),
+                before,
+                after,
+                tuple(changed[:MAX_RECORDED_PATHS]),
+                len(changed),
+            )
+            self._write(done, after)
+            return plan, done
+
+    def _apply(self, plan: RewindPlan) -> None:
+        root = self.workspace
+        removals: list[str] = []
+        writes: list[tuple[str, str, str]] = []
+        for old_mode, new_mode, _old, new, path in plan.raw:
+            if GITLINK in (old_mode, new_mode):
+                continue
+            if old_mode != "000000":
+                removals.append(path)
+            if new_mode != "000000":
+                writes.append((new_mode, new, path))
+        for path in removals:
+            _safe_unlink(root, path)
+        for path in removals:
+            _prune_dirs(root, path)
+        if writes:
+            info = "".join(f"{mode} {sha}\t{path}\0" for mode, sha, path in writes)
+            self.git.run(
+                "update-index", "-z", "--index-info", input=info.encode("utf-8", "surrogateescape")
+            )
+            for _, _, path in writes:
+                _safe_unlink(root, path)
+            listing = "".join(f"{path}\0" for _, _, path in writes)
+            self.git.run(
+                "checkout-index",
+                "-f",
+                "-u",
+                "-z",
+                "--stdin",
+                input=listing.encode("utf-8", "surrogateescape"),
+            )
+
+
+def _message(cp: Checkpoint, extra: dict[str, Any] | None = None) -> str:
+    """The record, as the one-line JSON message of its commit; a "before" snapshot also
+    lists the ignored files it left out for their size (`extra`)."""
+    meta: dict[str, Any] = {
+        **(extra or {}),
+        "id": cp.id,
+        "kind": cp.kind,
+        "session": cp.session,
+        "agents": list(cp.agents),
+        "run": cp.run,
+        "started": cp.started,
+        "finished": cp.finished,
+        "changed": list(cp.changed),
+        "changed_count": cp.changed_count,
+    }
+    return json.dumps(meta, separators=(",", ":"))
+
+
+def _parse_raw(out: bytes) -> list[tuple[str, str, str, str, str]]:
+    """`diff-tree -r -z` raw output: ':old_mode new_mode old new status\\0path\\0' pairs."""
+    parts = out.split(b"\0")
+    rows = []
+    i = 0
+    while i + 1 < len(parts):
+        head = parts[i].decode()
+        if not head.startswith(":"):
+            i += 1
+            continue
+        old_mode, new_mode, old, new, _status = head[1:].split(" ")
+        rows.append((old_mode, new_mode, old, new, parts[i + 1].decode("utf-8", "surrogateescape")))
+        i += 2
+    return rows
+
+
+def _inside(root: Path, rel: str) -> Path | None:
+    """`root/rel` if no directory on the way is a symlink (a link planted in the workspace
+    must not make a rewind delete files elsewhere), else None."""
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return None
+    current = root
+    for part in parts[:-1]:
+        current = current / part
+        try:
+            st = os.lstat(current)
+        except FileNotFoundError:
+            break  # nothing below a missing directory can be a link
+        if not stat.S_ISDIR(st.st_mode):
+            return None
+    return root.joinpath(*parts)
+
+
+def _safe_unlink(root: Path, rel: str) -> None:
+    target = _inside(root, rel)
+    if target is None:
+        return
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(st.st_mode):
+        return
+    os.unlink(target)
+
+
+def _prune_dirs(root: Path, rel: str) -> None:
+    """Remove the directories above `rel` that its removal left empty."""
+    parts = rel.split("/")[:-1]
+    while parts:
+        target = _inside(root, "/".join(parts))
+        if target is None:
+            return
+        try:
+            os.rmdir(target)
+        except OSError:
+            return
+        parts.pop()
