@@ -28,6 +28,7 @@ async def run_headless(
         for notice in runtime.notices:
             if on_event:
                 on_event(LoopEvent("notice", {"message": notice}))
+        prompt = runtime.expand(prompt)  # `/name args`: a slash command from the workspace
         result = await runtime.agent.run(prompt)
         usage = result.usage
         return {

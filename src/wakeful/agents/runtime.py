@@ -51,12 +51,22 @@ class Runtime:
     memory: Any = None
     notices: list[str] = field(default_factory=list)
     dream_on_close: bool = True
+    extensions: Any = None
+
+    def expand(self, text: str, builtins: frozenset[str] = frozenset()) -> str:
+        """`/name args` expanded from the workspace's slash commands; other text as is."""
+        return self.extensions.expand(text, builtins) if self.extensions is not None else text
 
     @property
     def session_id(self) -> str:
         return self.transcript.session_id
 
     async def close(self) -> None:
+        if self.extensions is not None:
+            try:
+                await self.extensions.session_end("exit")
+            finally:
+                self.extensions.close()
         self.ledger.close()
         if self.memory is not None:
             self.memory.close()
@@ -136,13 +146,25 @@ def open_runtime(
     policy = Policy.from_config(
         paths, config, mode=mode, interactive=options.interactive, reviewer=reviewer
     )
-    tools = build_tools(config)
+    from wakeful.extensions.session import HookedCompactor, load_extensions
+
+    def notice(message: str) -> None:
+        if on_event is not None:
+            on_event(LoopEvent("notice", {"message": message}))
+
+    extensions = load_extensions(
+        paths, config, session_id=transcript.session_id, transcript_path=str(transcript.path)
+    )
+    extensions.on_notice = notice
+    extensions.source = "resume" if (options.resume or options.continue_last) else "startup"
+    tools = [*build_tools(config), *extensions.tools]
     ctx = ToolContext(
         paths=paths, config=config, session_id=transcript.session_id, cwd=paths.workspace
     )
     ctx.extras["memory"] = memory
     ctx.extras["memory_stage"] = memory.stage(transcript.session_id)
-    notices: list[str] = list(config.notices)
+    ctx.extras["custom_agents"] = extensions.agents
+    notices: list[str] = [*config.notices, *extensions.notices]
     sandbox_on = options.sandbox if options.sandbox is not None else bool(config.get("sandbox"))
     if sandbox_on:
         from wakeful.policy.sandbox import Sandbox
@@ -156,7 +178,7 @@ def open_runtime(
     prefix = build_prefix(
         [schema_of(t) for t in tools],
         core_prompt(paths.workspace),
-        project_instructions(paths.workspace),
+        "\n\n".join(p for p in (project_instructions(paths.workspace), extensions.prefix_text()) if p),
         snapshot,
     )
     ledger = CacheLedger(paths.state_db)
@@ -166,7 +188,9 @@ def open_runtime(
         max_session_tokens=int(config.get("max_session_tokens", default=2_000_000)),
         max_wall_seconds=float(config.get("max_wall_seconds", default=1800.0)),
     )
-    dispatcher = Dispatcher(tools, policy, ctx, approver=approver, on_event=on_event)
+    dispatcher = Dispatcher(
+        tools, policy, ctx, approver=approver, on_event=on_event, gate=extensions.gate(policy)
+    )
     recall_limit = int(config.get("memory", "recall_limit", default=5))
 
     def recall(query: str) -> str:
@@ -183,6 +207,21 @@ def open_runtime(
         limits=limits,
         on_event=on_event,
         recall=recall,
+        turn_hooks=extensions,
     )
     attach(agent, config, answerer=answerer)
-    return Runtime(paths, config, provider, agent, transcript, ledger, policy, memory, notices)
+    if agent.compactor is not None and extensions.hooks is not None:
+        if extensions.hooks.has("PreCompact"):
+            agent.compactor = HookedCompactor(agent.compactor, extensions)
+    return Runtime(
+        paths,
+        config,
+        provider,
+        agent,
+        transcript,
+        ledger,
+        policy,
+        memory,
+        notices,
+        extensions=extensions,
+    )

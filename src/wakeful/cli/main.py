@@ -29,6 +29,7 @@ _VERB_MODULES = (
     "wakeful.cli.memory_cmd",  # memory ..., dream
     "wakeful.cli.daemon_cmd",  # daemon ..., schedule ...
     "wakeful.cli.trust_cmd",  # trust
+    "wakeful.cli.mcp_cmd",  # mcp list|add|remove|test
 )
 
 
