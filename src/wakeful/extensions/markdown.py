@@ -39,15 +39,20 @@ def read_markdown(path: Path) -> MarkdownDoc:
         for end in range(1, len(lines)):
             if lines[end].strip() == "---":
                 key = ""
+                block = False  # inside a `key: |` or `key: >` block scalar
                 for line in lines[1:end]:
                     if ":" in line and not line.startswith((" ", "\t", "-")):
                         key, value = line.split(":", 1)
-                        key = key.strip()
-                        doc.meta[key] = _unquote(value.strip())
-                    elif key and line.strip():  # a continued value or a `- item` list
-                        item = line.strip().removeprefix("- ").strip()
+                        key, value = key.strip(), value.strip()
+                        block = value[:1] in ("|", ">")
+                        doc.meta[key] = "" if block else _unquote(value)
+                    elif key and line.strip():  # a block scalar's line or a `- item`
                         joined = doc.meta[key]
-                        doc.meta[key] = f"{joined}, {item}" if joined else item
+                        if block:
+                            doc.meta[key] = f"{joined} {line.strip()}".strip()
+                        else:
+                            item = _unquote(line.strip().removeprefix("- ").strip())
+                            doc.meta[key] = f"{joined}, {item}" if joined else item
                 doc.body = "\n".join(lines[end + 1 :]).strip()
                 return doc
     doc.body = text.strip()

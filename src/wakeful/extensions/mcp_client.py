@@ -14,7 +14,6 @@ import contextlib
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -107,7 +106,8 @@ class McpClient:
         for state in self.servers.values():
             if not state.ready.wait(self.start_timeout):
                 state.error = f"did not answer within {self.start_timeout:.0f}s"
-                self._submit_stop(state)
+                if state.task is not None:
+                    state.task.cancel()  # leaves the transport, which stops the process
             if state.error:
                 notices.append(
                     f"MCP server {state.spec.name!r} ({state.spec.source}) is not available: "
@@ -123,8 +123,10 @@ class McpClient:
             self._submit_stop(state)
         for state in self.servers.values():
             if state.task is not None:
-                with contextlib.suppress(Exception):
+                try:
                     state.task.result(timeout)  # type: ignore[call-arg]
+                except BaseException:
+                    state.task.cancel()
         loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(timeout)
@@ -164,13 +166,7 @@ class McpClient:
         try:
             async with contextlib.AsyncExitStack() as stack:
                 if spec.transport == "http":
-                    from mcp.client.streamable_http import streamablehttp_client
-
-                    read, write, _ = await stack.enter_async_context(
-                        streamablehttp_client(
-                            spec.url, headers=spec.headers or None, timeout=self.call_timeout
-                        )
-                    )
+                    read, write = await self._http(stack, spec)
                 else:
                     from mcp.client.stdio import StdioServerParameters, get_default_environment
                     from mcp.client.stdio import stdio_client
@@ -186,12 +182,7 @@ class McpClient:
                         stdio_client(params, errlog=self._errlog(spec.name))
                     )
                 session = await stack.enter_async_context(
-                    ClientSession(
-                        read,
-                        write,
-                        read_timeout_seconds=timedelta(seconds=self.call_timeout),
-                        message_handler=on_message,
-                    )
+                    ClientSession(read, write, message_handler=on_message)
                 )
                 init = await session.initialize()
                 caps = init.capabilities
@@ -210,6 +201,28 @@ class McpClient:
         finally:
             state.session = None if state.error else state.session
             state.ready.set()
+
+    async def _http(self, stack: contextlib.AsyncExitStack, spec: ServerSpec) -> tuple[Any, Any]:
+        import httpx
+        from mcp.client import streamable_http
+
+        timeout = httpx.Timeout(self.call_timeout, read=max(self.call_timeout, 300.0))
+        if hasattr(streamable_http, "streamable_http_client"):
+            from mcp.shared._httpx_utils import create_mcp_http_client
+
+            http = await stack.enter_async_context(
+                create_mcp_http_client(headers=spec.headers or None, timeout=timeout)
+            )
+            read, write, _ = await stack.enter_async_context(
+                streamable_http.streamable_http_client(spec.url, http_client=http)
+            )
+        else:  # mcp < 1.2x
+            read, write, _ = await stack.enter_async_context(
+                streamable_http.streamablehttp_client(
+                    spec.url, headers=spec.headers or None, timeout=self.call_timeout
+                )
+            )
+        return read, write
 
     @staticmethod
     async def _list_tools(session: Any, server: str) -> list[McpToolInfo]:
