@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .conftest import FAST, RAW
 
-GUARD = r'''
+GUARD = r"""
 import json, os, sys
 data = json.load(sys.stdin)
 with open(os.environ["HOOK_LOG"], "a") as f:
@@ -26,7 +26,7 @@ if event == "UserPromptSubmit":
         "additionalContext": "Tickets live in JIRA project WAKE."}}))
 if event == "Stop" and not data.get("stop_hook_active"):
     print(json.dumps({"decision": "block", "reason": "run the tests before stopping"}))
-'''
+"""
 
 
 def lay_out(repo: Path, markers: Path, hook_log: Path) -> None:
@@ -54,7 +54,7 @@ def lay_out(repo: Path, markers: Path, hook_log: Path) -> None:
     claude = repo / ".claude"
     (claude / "hooks").mkdir(parents=True)
     (claude / "hooks" / "guard.py").write_text(GUARD)
-    hook = f"{sys.executable} \"$CLAUDE_PROJECT_DIR/.claude/hooks/guard.py\""
+    hook = f'{sys.executable} "$CLAUDE_PROJECT_DIR/.claude/hooks/guard.py"'
     marker_hook = f"touch {markers / 'hook-ran'}"
     (claude / "settings.json").write_text(
         json.dumps(
@@ -63,7 +63,10 @@ def lay_out(repo: Path, markers: Path, hook_log: Path) -> None:
                 "hooks": {
                     "PreToolUse": [
                         {"matcher": "Bash|Write", "hooks": [{"type": "command", "command": hook}]},
-                        {"matcher": "mcp__fx__.*", "hooks": [{"type": "command", "command": marker_hook}]},
+                        {
+                            "matcher": "mcp__fx__.*",
+                            "hooks": [{"type": "command", "command": marker_hook}],
+                        },
                     ],
                     "UserPromptSubmit": [{"hooks": [{"type": "command", "command": hook}]}],
                     "SessionStart": [{"hooks": [{"type": "command", "command": marker_hook}]}],
@@ -72,7 +75,9 @@ def lay_out(repo: Path, markers: Path, hook_log: Path) -> None:
         )
     )
     (claude / "settings.local.json").write_text(
-        json.dumps({"hooks": {"Stop": [{"hooks": [{"type": "command", "command": hook, "timeout": 20}]}]}})
+        json.dumps(
+            {"hooks": {"Stop": [{"hooks": [{"type": "command", "command": hook, "timeout": 20}]}]}}
+        )
     )
     skill = claude / "skills" / "changelog"
     (skill / "templates").mkdir(parents=True)

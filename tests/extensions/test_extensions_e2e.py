@@ -91,7 +91,9 @@ def test_trusted_claude_code_layout_works_unchanged(
     results = _results(requests[-1])
     assert results[0]["content"] == "echo: ping"
     assert results[1]["content"] == "sum=3"
-    assert results[2]["is_error"] and "rm is not allowed in this repository" in results[2]["content"]
+    assert (
+        results[2]["is_error"] and "rm is not allowed in this repository" in results[2]["content"]
+    )
     assert (git_repo / "app.py").exists()
     # default mode, headless: write needs approval, but the hook allowed it as a rule could
     assert not results[3]["is_error"], results[3]
@@ -121,8 +123,8 @@ def test_hook_allow_never_passes_the_hardline(cli, script, git_repo: Path, tmp_p
     claude = git_repo / ".claude"
     claude.mkdir()
     allow_all = (
-        "echo '{\"hookSpecificOutput\": {\"hookEventName\": \"PreToolUse\", "
-        "\"permissionDecision\": \"allow\"}}'"
+        'echo \'{"hookSpecificOutput": {"hookEventName": "PreToolUse", '
+        '"permissionDecision": "allow"}}\''
     )
     (claude / "settings.json").write_text(
         json.dumps({"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [{"command": allow_all}]}]}})
@@ -197,10 +199,15 @@ def test_mcp_verbs(cli, git_repo: Path, home: Path) -> None:
     r = cli(["mcp", "add", "calc", "--", sys.executable, str(RAW)], cwd=git_repo)
     assert r.returncode == 0, r.stderr
     assert json.loads((git_repo / ".mcp.json").read_text())["mcpServers"]["calc"]["command"]
-    r = cli(["mcp", "add", "web", "--url", "http://127.0.0.1:9/mcp", "--scope", "user"], cwd=git_repo)
+    r = cli(
+        ["mcp", "add", "web", "--url", "http://127.0.0.1:9/mcp", "--scope", "user"], cwd=git_repo
+    )
     assert r.returncode == 0, r.stderr
     listed = cli(["mcp", "list", "--json"], cwd=git_repo).json()
-    assert {(s["name"], s["scope"]) for s in listed["servers"]} == {("calc", "project"), ("web", "user")}
+    assert {(s["name"], s["scope"]) for s in listed["servers"]} == {
+        ("calc", "project"),
+        ("web", "user"),
+    }
     r = cli(["mcp", "test", "calc"], cwd=git_repo)
     assert r.returncode == 0, r.stderr
     assert "mcp__calc__add  [read_only]" in r.stdout
@@ -212,3 +219,58 @@ def test_mcp_verbs(cli, git_repo: Path, home: Path) -> None:
     assert r.returncode == 2 and "no MCP server named 'calc'" in r.stderr
     r = cli(["mcp", "add", "bad name", "--", "x"], cwd=git_repo)
     assert r.returncode == 2 and "must be 1-40 letters" in r.stderr
+
+
+def test_tools_array_holds_while_a_large_server_changes(
+    cli, script, git_repo: Path, tmp_path: Path, home: Path
+) -> None:
+    import sys
+
+    from .conftest import FAST
+
+    conf = home / ".config" / "wakeful"
+    conf.mkdir(parents=True)
+    (conf / "mcp.json").write_text(
+        json.dumps(
+            {
+                "mcpServers": {
+                    "big": {"command": sys.executable, "args": [str(FAST), "--many", "50"]}
+                }
+            }
+        )
+    )
+    turns = script(
+        "t",
+        [
+            {"tool_calls": [{"name": "mcp_call", "input": {"name": "mcp__big__grow"}}]},
+            {"tool_calls": [{"name": "mcp_search", "input": {"query": "appeared mid-session"}}]},
+            {"tool_calls": [{"name": "mcp_call", "input": {"name": "mcp__big__fresh_tool"}}]},
+            {
+                "tool_calls": [
+                    {
+                        "name": "mcp_call",
+                        "input": {"name": "mcp__big__delete_all", "arguments": {"table": "x"}},
+                    }
+                ]
+            },
+            {"text": "ok"},
+        ],
+    )
+    log = tmp_path / "requests.jsonl"
+    r = cli(
+        ["-p", "go", "--model", f"scripted:{turns}"],
+        cwd=git_repo,
+        env={"WAKEFUL_REQUEST_LOG": str(log)},
+    )
+    assert r.returncode == 0, r.stderr
+    requests = _requests(log)
+    names = [t["name"] for t in requests[0]["tools"]]
+    assert "mcp_search" in names and "mcp_call" in names
+    assert not any(n.startswith("mcp__big__") for n in names)  # 57 tools, not listed
+    assert all(q["tools"] == requests[0]["tools"] for q in requests)
+    results = _results(requests[-1])
+    assert results[0]["content"] == "grown"
+    assert "mcp__big__fresh_tool" in results[1]["content"]
+    assert results[2]["content"] == "fresh"
+    # called through mcp_call, a destructive tool is still judged by its own annotations
+    assert results[3]["is_error"] and "(high)" in results[3]["content"]

@@ -19,15 +19,22 @@ from wakeful.policy.rules import RuleSet, parse_rule
 from wakeful.policy.types import RiskInput
 
 
-def setup(tmp_path: Path, hooks_json: dict, mode: str = "default", interactive: bool = False,
-          rules: list | None = None):  # noqa: ANN201
+def setup(
+    tmp_path: Path,
+    hooks_json: dict,
+    mode: str = "default",
+    interactive: bool = False,
+    rules: list | None = None,
+):  # noqa: ANN201
     ws = tmp_path / "ws"
     ws.mkdir(exist_ok=True)
     paths = Paths(ws, tmp_path / "data", tmp_path / "conf")
     paths.ensure()
     hooks, notices = _parse_groups(hooks_json, "settings.json")
     assert notices == []
-    config = Config(env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-secret"})
+    config = Config(
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-secret"}
+    )
     policy = Policy(paths, mode, interactive, RuleSet(rules or []), home=tmp_path)
     seen: list[str] = []
     gate = HookGate(Hooks(hooks, paths, config, "s1"), policy, seen.append)
@@ -53,10 +60,15 @@ async def test_exit_2_blocks_with_stderr_and_is_audited(tmp_path: Path) -> None:
     )
     d = await gate.decide("bash", {"command": "git push"}, bash("git push"), DCTX)
     assert d.decision == "deny" and "no pushing" in d.reasons[0]
-    rows = AuditLog(paths.state_db).recent(10)
+    rows = AuditLog(paths.audit_db).recent(10)
     assert [(r.decided_by, r.decision, r.tool) for r in rows] == [("hook", "deny", "bash")]
     # a matcher for another tool does not run
-    d = await gate.decide("read", {"path": "a"}, RiskInput(tool="read", kind="read", paths=("a",), read_only=True), DCTX)
+    d = await gate.decide(
+        "read",
+        {"path": "a"},
+        RiskInput(tool="read", kind="read", paths=("a",), read_only=True),
+        DCTX,
+    )
     assert d.decision == "allow"
 
 
@@ -76,10 +88,12 @@ async def test_hook_sees_json_without_provider_keys(tmp_path: Path) -> None:
 
 async def test_allow_loosens_only_as_a_rule_could(tmp_path: Path) -> None:
     allow = cmd(
-        "echo '{\"hookSpecificOutput\": {\"hookEventName\": \"PreToolUse\", \"permissionDecision\": \"allow\"}}'"
+        'echo \'{"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "allow"}}\''
     )
     deny_rule = parse_rule("Bash(git push:*)", "deny", "user")
-    gate, _, _ = setup(tmp_path, {"PreToolUse": [{"matcher": "*", "hooks": [allow]}]}, rules=[deny_rule])
+    gate, _, _ = setup(
+        tmp_path, {"PreToolUse": [{"matcher": "*", "hooks": [allow]}]}, rules=[deny_rule]
+    )
     # headless default mode: a workspace write would be denied; the hook allows it
     write = RiskInput(tool="write", kind="write", paths=(str(tmp_path / "ws" / "a.txt"),))
     assert (await gate.decide("write", {}, write, DCTX)).decision == "allow"
@@ -92,15 +106,17 @@ async def test_allow_loosens_only_as_a_rule_could(tmp_path: Path) -> None:
 
 async def test_ask_tightens_and_json_deny_blocks(tmp_path: Path) -> None:
     ask = cmd(
-        "echo '{\"hookSpecificOutput\": {\"permissionDecision\": \"ask\", \"permissionDecisionReason\": \"check first\"}}'"
+        'echo \'{"hookSpecificOutput": {"permissionDecision": "ask", "permissionDecisionReason": "check first"}}\''
     )
     gate, _, _ = setup(tmp_path, {"PreToolUse": [{"matcher": "Read", "hooks": [ask]}]})
     read = RiskInput(tool="read", kind="read", paths=(str(tmp_path / "ws" / "x"),), read_only=True)
     d = await gate.decide("read", {}, read, DCTX)
     assert d.decision == "deny" and "check first" in d.reasons[0]  # headless: ask -> deny
-    gate, _, _ = setup(tmp_path, {"PreToolUse": [{"matcher": "Read", "hooks": [ask]}]}, interactive=True)
+    gate, _, _ = setup(
+        tmp_path, {"PreToolUse": [{"matcher": "Read", "hooks": [ask]}]}, interactive=True
+    )
     assert (await gate.decide("read", {}, read, DCTX)).decision == "ask"
-    block = cmd("echo '{\"decision\": \"block\", \"reason\": \"frozen\"}'")
+    block = cmd('echo \'{"decision": "block", "reason": "frozen"}\'')
     gate, _, _ = setup(tmp_path, {"PreToolUse": [{"matcher": "Read|Grep", "hooks": [block]}]})
     d = await gate.decide("read", {}, read, DCTX)
     assert d.decision == "deny" and "frozen" in d.reasons[0]
@@ -126,10 +142,16 @@ async def test_post_tool_use_feedback_and_context(tmp_path: Path) -> None:
         tmp_path,
         {
             "PostToolUse": [
-                {"matcher": "Edit|Write", "hooks": [cmd("echo 'lint: line 3 too long' >&2; exit 2")]},
-                {"matcher": "mcp__fx__.*", "hooks": [cmd(
-                    "echo '{\"hookSpecificOutput\": {\"additionalContext\": \"from fx\"}}'"
-                )]},
+                {
+                    "matcher": "Edit|Write",
+                    "hooks": [cmd("echo 'lint: line 3 too long' >&2; exit 2")],
+                },
+                {
+                    "matcher": "mcp__fx__.*",
+                    "hooks": [
+                        cmd('echo \'{"hookSpecificOutput": {"additionalContext": "from fx"}}\'')
+                    ],
+                },
             ]
         },
     )
@@ -143,14 +165,14 @@ async def test_post_tool_use_feedback_and_context(tmp_path: Path) -> None:
 def test_loading_respects_trust_and_reports_bad_files(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     (ws / ".claude").mkdir(parents=True)
-    (ws / ".claude" / "settings.json").write_text(json.dumps(
-        {"hooks": {"Stop": [{"hooks": [cmd("true")]}], "FancyNewEvent": []}}
-    ))
+    (ws / ".claude" / "settings.json").write_text(
+        json.dumps({"hooks": {"Stop": [{"hooks": [cmd("true")]}], "FancyNewEvent": []}})
+    )
     home = tmp_path / "home"
     (home / ".claude").mkdir(parents=True)
-    (home / ".claude" / "settings.json").write_text(json.dumps(
-        {"hooks": {"Notification": [{"hooks": [cmd("true")]}]}}
-    ))
+    (home / ".claude" / "settings.json").write_text(
+        json.dumps({"hooks": {"Notification": [{"hooks": [cmd("true")]}]}})
+    )
     paths = Paths(ws, tmp_path / "data", tmp_path / "conf")
     untrusted = Config(env={"HOME": str(home)}, trusted=False)
     hooks, notices = load_hooks(paths, untrusted)
@@ -162,3 +184,19 @@ def test_loading_respects_trust_and_reports_bad_files(tmp_path: Path) -> None:
     (ws / ".claude" / "settings.json").write_text('{"hooks": {"Stop": "nope"}}')
     with pytest.raises(ConfigError, match="hooks.Stop must be a list"):
         load_hooks(paths, Config(env={"HOME": str(home)}, trusted=True))
+
+
+def test_mcp_rules_parse_and_govern() -> None:
+    from wakeful.policy.rules import parse_rule
+
+    one = parse_rule("mcp__github__create_issue", "allow", "cfg")
+    assert one.governs("mcp__github__create_issue") and not one.governs("mcp__github__delete")
+    star = parse_rule("mcp__github__*", "deny", "cfg")
+    assert star.governs("mcp__github__delete") and not star.governs("mcp__gitlab__x")
+    server = parse_rule("mcp__github", "ask", "cfg")
+    assert server.governs("mcp__github__anything") and not server.governs("mcp__githubx__a")
+    assert not parse_rule("Bash", "allow", "cfg").governs("mcp__github__x")
+    with pytest.raises(ConfigError, match="MCP tools take no specifier"):
+        parse_rule("mcp__github__x(foo)", "allow", "cfg")
+    with pytest.raises(ConfigError, match="write mcp__SERVER__TOOL"):
+        parse_rule("mcp__", "allow", "cfg")

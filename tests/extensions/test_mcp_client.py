@@ -21,7 +21,9 @@ from .conftest import FAST, RAW
 
 
 def stdio(name: str, script: Path, *args: str) -> ServerSpec:
-    return ServerSpec(name, "stdio", "test", "user", command=sys.executable, args=(str(script), *args))
+    return ServerSpec(
+        name, "stdio", "test", "user", command=sys.executable, args=(str(script), *args)
+    )
 
 
 def ctx(tmp_path: Path) -> ToolContext:
@@ -96,7 +98,11 @@ async def test_raw_jsonrpc_server_and_garbage(tmp_path: Path) -> None:
     try:
         assert client.start() == []
         tools, _ = mcp_tools(client)
-        assert [t.name for t in tools] == ["mcp__raw__add", "mcp__raw__garbage", "mcp__raw__wrong_id"]
+        assert [t.name for t in tools] == [
+            "mcp__raw__add",
+            "mcp__raw__garbage",
+            "mcp__raw__wrong_id",
+        ]
         c = ctx(tmp_path)
         ok = await by_name(tools, "mcp__raw__add").run({"a": 2, "b": 3}, c)
         assert ok.content == "sum=5" and not ok.is_error
@@ -111,7 +117,14 @@ async def test_raw_jsonrpc_server_and_garbage(tmp_path: Path) -> None:
 
 def test_a_server_that_does_not_start_is_a_notice(tmp_path: Path) -> None:
     bad = ServerSpec("nope", "stdio", "cfg", "user", command="/nonexistent/server-binary")
-    silent = ServerSpec("mute", "stdio", "cfg", "user", command=sys.executable, args=("-c", "import time; time.sleep(60)"))
+    silent = ServerSpec(
+        "mute",
+        "stdio",
+        "cfg",
+        "user",
+        command=sys.executable,
+        args=("-c", "import time; time.sleep(60)"),
+    )
     client = McpClient([bad, silent], tmp_path, start_timeout=2)
     started = time.monotonic()
     try:

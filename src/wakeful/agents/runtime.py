@@ -178,7 +178,9 @@ def open_runtime(
     prefix = build_prefix(
         [schema_of(t) for t in tools],
         core_prompt(paths.workspace),
-        "\n\n".join(p for p in (project_instructions(paths.workspace), extensions.prefix_text()) if p),
+        "\n\n".join(
+            p for p in (project_instructions(paths.workspace), extensions.prefix_text()) if p
+        ),
         snapshot,
     )
     ledger = CacheLedger(paths.state_db)
@@ -210,9 +212,9 @@ def open_runtime(
         turn_hooks=extensions,
     )
     attach(agent, config, answerer=answerer)
-    if agent.compactor is not None and extensions.hooks is not None:
-        if extensions.hooks.has("PreCompact"):
-            agent.compactor = HookedCompactor(agent.compactor, extensions)
+    hooks = extensions.hooks
+    if agent.compactor is not None and hooks is not None and hooks.has("PreCompact"):
+        agent.compactor = HookedCompactor(agent.compactor, extensions)
     return Runtime(
         paths,
         config,

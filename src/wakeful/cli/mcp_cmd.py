@@ -51,9 +51,7 @@ def mcp_list(json_out: bool = typer.Option(False, "--json", help="JSON output.")
         print(notice)
 
 
-@mcp_app.command(
-    "add", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)
+@mcp_app.command("add", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def mcp_add(
     name: str = typer.Argument(..., help="Server name (tools appear as mcp__NAME__TOOL)."),
     command: list[str] = typer.Argument(None, help="Command and arguments of a stdio server."),
@@ -157,7 +155,10 @@ def mcp_test(
         raise UsageError(f"no MCP server named {name!r}; `wakeful mcp list` shows them")
     paths.ensure()
     client = McpClient(
-        [spec], paths.workspace, paths.project / "mcp-logs", start_timeout=timeout,
+        [spec],
+        paths.workspace,
+        paths.project / "mcp-logs",
+        start_timeout=timeout,
         call_timeout=timeout,
     )
     try:

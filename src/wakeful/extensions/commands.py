@@ -35,7 +35,9 @@ class SlashCommand:
         except ValueError:
             words = arguments.split()
         text = body.replace("$ARGUMENTS", arguments)
-        text = _POSITIONAL.sub(lambda m: words[int(m.group(1)) - 1] if int(m.group(1)) <= len(words) else "", text)
+        text = _POSITIONAL.sub(
+            lambda m: words[int(m.group(1)) - 1] if int(m.group(1)) <= len(words) else "", text
+        )
         if "$ARGUMENTS" not in body and not _POSITIONAL.search(body) and arguments:
             text += f"\n\nARGUMENTS: {arguments}"
         return text

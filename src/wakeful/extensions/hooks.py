@@ -112,7 +112,9 @@ def _parse_groups(raw: Any, source: str) -> tuple[list[Hook], list[str]]:
     if raw is None:
         return hooks, notices
     if not isinstance(raw, dict):
-        raise ConfigError(f'{source}: `hooks` must map event names to lists, e.g. {{"Stop": [...]}}')
+        raise ConfigError(
+            f'{source}: `hooks` must map event names to lists, e.g. {{"Stop": [...]}}'
+        )
     for event, groups in raw.items():
         if event not in EVENTS:
             notices.append(f"{source}: hook event {event!r} is not supported; it is ignored")
@@ -141,7 +143,11 @@ def _parse_groups(raw: Any, source: str) -> tuple[list[Hook], list[str]]:
                 if not isinstance(command, str) or not command.strip():
                     raise ConfigError(f"{source}: hooks.{event}: `command` must be a string")
                 timeout = h.get("timeout", DEFAULT_TIMEOUT)
-                if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+                if (
+                    not isinstance(timeout, int | float)
+                    or isinstance(timeout, bool)
+                    or timeout <= 0
+                ):
                     raise ConfigError(f"{source}: hooks.{event}: `timeout` must be seconds > 0")
                 hooks.append(Hook(event, matcher, command, float(timeout), source))
     return hooks, notices
@@ -217,7 +223,7 @@ class Hooks:
         self.paths = paths
         self.session_id = session_id
         self.transcript_path = transcript_path
-        self.audit = audit if audit is not None else AuditLog(paths.state_db)
+        self.audit = audit if audit is not None else AuditLog(paths.audit_db)
         env = {k: v for k, v in config.env.items() if k not in _SECRET_VARS}
         env["CLAUDE_PROJECT_DIR"] = str(paths.workspace)
         env["WAKEFUL_PROJECT_DIR"] = str(paths.workspace)
@@ -272,7 +278,7 @@ class Hooks:
             return None, "", f"could not start: {exc}"
         try:
             out, err = await asyncio.wait_for(proc.communicate(body), hook.timeout)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             with contextlib.suppress(Exception):
@@ -301,11 +307,14 @@ class Hooks:
                 mode="hook",
                 session_id=self.session_id,
                 decided_by="hook",
+                workspace=str(self.paths.workspace),
             )
         )
 
 
-def _fold(outcome: HookOutcome, event: str, hook: Hook, code: int | None, out: str, err: str) -> None:
+def _fold(
+    outcome: HookOutcome, event: str, hook: Hook, code: int | None, out: str, err: str
+) -> None:
     label = f"{hook.event} hook `{hook.command[:80]}` ({hook.source})"
     if code is None:
         outcome.notices.append(f"{label} {err}")

@@ -168,8 +168,11 @@ class McpClient:
                 if spec.transport == "http":
                     read, write = await self._http(stack, spec)
                 else:
-                    from mcp.client.stdio import StdioServerParameters, get_default_environment
-                    from mcp.client.stdio import stdio_client
+                    from mcp.client.stdio import (
+                        StdioServerParameters,
+                        get_default_environment,
+                        stdio_client,
+                    )
 
                     params = StdioServerParameters(
                         command=spec.command,
@@ -268,7 +271,7 @@ class McpClient:
         )
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), limit + 1.0)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             future.cancel()
             raise ToolError(
                 f"MCP server {server!r} did not answer {what} within {limit:.0f}s"

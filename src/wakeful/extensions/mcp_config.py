@@ -61,9 +61,7 @@ def _str_map(raw: Any, where: str, key: str, env: dict[str, str]) -> dict[str, s
     return {str(k): _expand(v, env) for k, v in raw.items()}
 
 
-def parse_server(
-    name: str, raw: Any, source: str, scope: str, env: dict[str, str]
-) -> ServerSpec:
+def parse_server(name: str, raw: Any, source: str, scope: str, env: dict[str, str]) -> ServerSpec:
     """One server entry; errors name the file, the server and the fix."""
     where = f"{source}: MCP server {name!r}"
     if not _NAME.match(name):

@@ -95,13 +95,13 @@ class McpTool:
         self.client = client
         self.info = info
         self.name = tool_name(info.server, info.name)
-        self.description = (info.description or f"{info.name} from MCP server {info.server}")[
-            :2000
-        ]
+        self.description = (info.description or f"{info.name} from MCP server {info.server}")[:2000]
         schema = dict(info.input_schema or {})
         schema.setdefault("type", "object")
         self.input_schema = schema
-        tier, _ = annotation_tier(info.annotations, client.servers[info.server].spec.transport == "http")
+        tier, _ = annotation_tier(
+            info.annotations, client.servers[info.server].spec.transport == "http"
+        )
         self.read_only = tier == "read_only"
 
     def risk(self, args: dict[str, Any], ctx: ToolContext) -> RiskInput:
@@ -121,7 +121,10 @@ class McpSearchTool:
     input_schema = {
         "type": "object",
         "properties": {
-            "query": {"type": "string", "description": "Words to look for in names and descriptions."},
+            "query": {
+                "type": "string",
+                "description": "Words to look for in names and descriptions.",
+            },
             "server": {"type": "string", "description": "Only this server (optional)."},
             "limit": {"type": "integer", "description": "At most this many results (default 8)."},
         },
@@ -214,7 +217,7 @@ class McpResourcesTool:
     description = (
         "MCP resources and prompts. Without `uri`: list the resources of a server (or of all). "
         "With `uri`: read that resource. With `prompt`: get that prompt (with `arguments`); "
-        "with `prompt` set to \"\": list the server's prompts."
+        'with `prompt` set to "": list the server\'s prompts.'
     )
     input_schema = {
         "type": "object",
@@ -298,7 +301,11 @@ def mcp_tools(client: McpClient, max_listed: int = MAX_LISTED_TOOLS) -> tuple[li
             tools.append(tool)
     if large:
         tools += [McpSearchTool(client, large), McpCallTool(client, large)]
-    with_rp = [s for s in client.names() if client.servers[s].has_resources or client.servers[s].has_prompts]
+    with_rp = [
+        s
+        for s in client.names()
+        if client.servers[s].has_resources or client.servers[s].has_prompts
+    ]
     if with_rp:
         tools.append(McpResourcesTool(client, with_rp))
     return tools, notices

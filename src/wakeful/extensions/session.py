@@ -48,7 +48,9 @@ class Extensions:
     # ---- what goes into the prefix ----------------------------------------------------------
     def prefix_text(self) -> str:
         """Skills and custom agents, by name and description: stable for the session."""
-        return "\n\n".join(p for p in (skills_section(self.skills), agents_section(self.agents)) if p)
+        return "\n\n".join(
+            p for p in (skills_section(self.skills), agents_section(self.agents)) if p
+        )
 
     def gate(self, policy: Any) -> HookGate | None:
         if self.hooks is None or not self.hooks.hooks:

@@ -159,7 +159,9 @@ class Agent:
                     if why is None:
                         return TurnResult(response.text, False, step, turn_usage, response.stop)
                     stop_blocks += 1  # a Stop hook asks the model to carry on
-                    feedback = f"{HOOK_FEEDBACK}\nA Stop hook blocked stopping: {why}\n</hook-feedback>"
+                    feedback = (
+                        f"{HOOK_FEEDBACK}\nA Stop hook blocked stopping: {why}\n</hook-feedback>"
+                    )
                     self._append(Message("user", [TextBlock(feedback)]))
                     continue
                 results = await self.dispatcher.run(response.calls, self._user_messages())

@@ -153,9 +153,7 @@ def parse_tasks(
             if agent.instructions:
                 prompt = f"{agent.instructions}\n\n# Your task\n\n{prompt}"
             if agent.tools is not None:
-                allowed = tuple(
-                    t for t in agent.tools if allowed is None or t in allowed
-                )
+                allowed = tuple(t for t in agent.tools if allowed is None or t in allowed)
         specs.append(spec_type(prompt, kind, allowed))
     return specs
 
