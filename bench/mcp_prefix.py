@@ -48,7 +48,7 @@ def main() -> None:
         args=(str(FIXTURE), "--many", str(max(0, args.tools - BASE_TOOLS))),
     )
     with tempfile.TemporaryDirectory() as tmp:
-        client = McpClient([spec], Path(tmp), call_timeout=20)
+        client = McpClient([spec], Path(tmp), Path(tmp) / "logs", call_timeout=20)
         try:
             notices = client.start()
             if notices:

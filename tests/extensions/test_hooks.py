@@ -120,6 +120,10 @@ async def test_ask_tightens_and_json_deny_blocks(tmp_path: Path) -> None:
     gate, _, _ = setup(tmp_path, {"PreToolUse": [{"matcher": "Read|Grep", "hooks": [block]}]})
     d = await gate.decide("read", {}, read, DCTX)
     assert d.decision == "deny" and "frozen" in d.reasons[0]
+    halt = cmd('echo \'{"continue": false, "stopReason": "maintenance window"}\'')
+    gate, _, _ = setup(tmp_path, {"PreToolUse": [{"matcher": "Read", "hooks": [halt]}]})
+    d = await gate.decide("read", {}, read, DCTX)
+    assert d.decision == "deny" and "maintenance window" in d.reasons[0]
 
 
 async def test_timeout_and_failures_are_notices_not_verdicts(tmp_path: Path) -> None:
@@ -178,8 +182,14 @@ def test_loading_respects_trust_and_reports_bad_files(tmp_path: Path) -> None:
     hooks, notices = load_hooks(paths, untrusted)
     assert [h.event for h in hooks] == ["Notification"]  # the user's own always apply
     assert "did not run hooks from" in notices[-1]
+    paths.user_config.mkdir(parents=True)
+    paths.user_config_file.write_text(
+        '[[hooks.PostToolUse]]\nmatcher = "Edit"\nhooks = [{command = "make lint", timeout = 5}]\n'
+    )
     hooks, notices = load_hooks(paths, Config(env={"HOME": str(home)}, trusted=True))
-    assert sorted(h.event for h in hooks) == ["Notification", "Stop"]
+    assert sorted(h.event for h in hooks) == ["Notification", "PostToolUse", "Stop"]
+    toml_hook = next(h for h in hooks if h.event == "PostToolUse")
+    assert (toml_hook.matcher, toml_hook.command, toml_hook.timeout) == ("Edit", "make lint", 5.0)
     assert any("FancyNewEvent" in n for n in notices)
     (ws / ".claude" / "settings.json").write_text('{"hooks": {"Stop": "nope"}}')
     with pytest.raises(ConfigError, match="hooks.Stop must be a list"):

@@ -413,7 +413,9 @@ class HookGate:
         outcome = await self.hooks.run("PreToolUse", {"tool_input": args}, tool=tool)
         for notice in outcome.notices:
             self._notice(notice)
-        if outcome.blocked or outcome.permission == "deny":
+        if outcome.blocked or outcome.permission == "deny" or outcome.stop:
+            if outcome.stop and not outcome.blocked:
+                outcome.reasons.insert(0, outcome.stop)
             tier = _tier(self.policy, risk)
             self.hooks.record("PreToolUse", tool, "deny", outcome, tier)
             return Decision(tier, "deny", [f"blocked by hook: {outcome.reason}"], None)
