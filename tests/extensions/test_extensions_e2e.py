@@ -274,3 +274,62 @@ def test_tools_array_holds_while_a_large_server_changes(
     assert results[2]["content"] == "fresh"
     # called through mcp_call, a destructive tool is still judged by its own annotations
     assert results[3]["is_error"] and "(high)" in results[3]["content"]
+
+
+def test_session_hooks_subagent_stop_and_custom_agent_tools(
+    cli, script, git_repo: Path, tmp_path: Path
+) -> None:
+    lay_out(git_repo, tmp_path / "markers", tmp_path / "hooks.log")
+    events = tmp_path / "events.log"
+    log_event = f"python3 -c 'import json,sys; print(json.load(sys.stdin)[\"hook_event_name\"])' >> {events}"
+    context = "echo 'Deploys are frozen this week.'"
+    (git_repo / ".claude" / "settings.json").write_text(
+        json.dumps(
+            {
+                "hooks": {
+                    "SessionStart": [{"hooks": [{"command": context}, {"command": log_event}]}],
+                    "SessionEnd": [{"hooks": [{"command": log_event}]}],
+                    "SubagentStop": [{"hooks": [{"command": log_event}]}],
+                    "Stop": [{"hooks": [{"command": log_event}]}],
+                }
+            }
+        )
+    )
+    (git_repo / ".claude" / "settings.local.json").unlink()
+    turns = script(
+        "t",
+        [
+            {
+                "tool_calls": [
+                    {
+                        "name": "delegate",
+                        "input": {
+                            "tasks": [
+                                {"prompt": "review app.py", "agent": "reviewer", "kind": "fresh"}
+                            ]
+                        },
+                    }
+                ]
+            },
+            {"tool_calls": [{"name": "bash", "input": {"command": "ls"}}]},
+            {"text": "app.py has a typo"},
+            {"text": "done"},
+        ],
+    )
+    log = tmp_path / "requests.jsonl"
+    r = cli(
+        ["-p", "review", "--model", f"scripted:{turns}", "--permission-mode", "auto"],
+        cwd=git_repo,
+        env={"WAKEFUL_REQUEST_LOG": str(log), "MARKER_DIR": str(tmp_path / "markers")},
+    )
+    assert r.returncode == 0, r.stderr
+    assert events.read_text().split() == ["SessionStart", "SubagentStop", "Stop", "SessionEnd"]
+    requests = _requests(log)
+    assert "Deploys are frozen this week." in requests[0]["messages"][0]["content"][0]["text"]
+    worker_first = requests[1]["messages"][0]["content"][0]["text"]
+    assert "You are a strict code reviewer." in worker_first
+    worker_results = _results(requests[2])
+    assert worker_results[-1]["is_error"]
+    assert "may only use: glob, grep, read" in worker_results[-1]["content"]
+    # the worker's tools array is the parent's bytes (the restriction is in the policy)
+    assert requests[1]["tools"] == requests[0]["tools"]

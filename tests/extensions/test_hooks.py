@@ -210,3 +210,27 @@ def test_mcp_rules_parse_and_govern() -> None:
         parse_rule("mcp__github__x(foo)", "allow", "cfg")
     with pytest.raises(ConfigError, match="write mcp__SERVER__TOOL"):
         parse_rule("mcp__", "allow", "cfg")
+
+
+async def test_pre_compact_runs_when_a_compaction_replaces_the_context(tmp_path: Path) -> None:
+    from wakeful.extensions.session import Extensions, HookedCompactor
+
+    marker = tmp_path / "compacted"
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    paths = Paths(ws, tmp_path / "data", tmp_path / "conf")
+    hooks, _ = _parse_groups({"PreCompact": [{"hooks": [cmd(f"cat > {marker}")]}]}, "s")
+    ext = Extensions(paths, Config(env={"PATH": "/usr/bin:/bin"}))
+    ext.hooks = Hooks(hooks, paths, ext.config, "s1")
+
+    class Inner:
+        def __init__(self, result: list | None) -> None:
+            self.result = result
+
+        async def maybe_compact(self, messages: list, last: object) -> list | None:
+            return self.result
+
+    assert await HookedCompactor(Inner(None), ext).maybe_compact([], None) is None
+    assert not marker.exists()
+    assert await HookedCompactor(Inner(["x"]), ext).maybe_compact([], None) == ["x"]
+    assert json.loads(marker.read_text())["trigger"] == "auto"
