@@ -219,7 +219,16 @@ async def test_pre_compact_runs_when_a_compaction_replaces_the_context(tmp_path:
     ws = tmp_path / "ws"
     ws.mkdir()
     paths = Paths(ws, tmp_path / "data", tmp_path / "conf")
-    hooks, _ = _parse_groups({"PreCompact": [{"hooks": [cmd(f"cat > {marker}")]}]}, "s")
+    manual_only = tmp_path / "manual"
+    hooks, _ = _parse_groups(
+        {
+            "PreCompact": [
+                {"matcher": "auto", "hooks": [cmd(f"cat > {marker}")]},
+                {"matcher": "manual", "hooks": [cmd(f"touch {manual_only}")]},
+            ]
+        },
+        "s",
+    )
     ext = Extensions(paths, Config(env={"PATH": "/usr/bin:/bin"}))
     ext.hooks = Hooks(hooks, paths, ext.config, "s1")
 
@@ -234,3 +243,4 @@ async def test_pre_compact_runs_when_a_compaction_replaces_the_context(tmp_path:
     assert not marker.exists()
     assert await HookedCompactor(Inner(["x"]), ext).maybe_compact([], None) == ["x"]
     assert json.loads(marker.read_text())["trigger"] == "auto"
+    assert not manual_only.exists()  # its matcher names the other trigger

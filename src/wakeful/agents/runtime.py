@@ -146,6 +146,23 @@ def open_runtime(
     policy = Policy.from_config(
         paths, config, mode=mode, interactive=options.interactive, reviewer=reviewer
     )
+    ctx = ToolContext(
+        paths=paths, config=config, session_id=transcript.session_id, cwd=paths.workspace
+    )
+    ctx.extras["memory"] = memory
+    ctx.extras["memory_stage"] = memory.stage(transcript.session_id)
+    notices: list[str] = list(config.notices)
+    sandbox_on = options.sandbox if options.sandbox is not None else bool(config.get("sandbox"))
+    if sandbox_on:
+        from wakeful.policy.sandbox import Sandbox
+
+        sandbox = Sandbox.from_config(paths, config, enabled=True)
+        if sandbox.notice:
+            notices.append(sandbox.notice)
+        ctx.extras["sandbox"] = sandbox
+        policy.sandboxed = sandbox.active
+
+    # Extensions last: they may start MCP server processes (closed by Runtime.close).
     from wakeful.extensions.session import HookedCompactor, load_extensions
 
     def notice(message: str) -> None:
@@ -158,23 +175,8 @@ def open_runtime(
     extensions.on_notice = notice
     extensions.source = "resume" if (options.resume or options.continue_last) else "startup"
     tools = [*build_tools(config), *extensions.tools]
-    ctx = ToolContext(
-        paths=paths, config=config, session_id=transcript.session_id, cwd=paths.workspace
-    )
-    ctx.extras["memory"] = memory
-    ctx.extras["memory_stage"] = memory.stage(transcript.session_id)
     ctx.extras["custom_agents"] = extensions.agents
-    notices: list[str] = [*config.notices, *extensions.notices]
-    sandbox_on = options.sandbox if options.sandbox is not None else bool(config.get("sandbox"))
-    if sandbox_on:
-        from wakeful.policy.sandbox import Sandbox
-
-        sandbox = Sandbox.from_config(paths, config, enabled=True)
-        if sandbox.notice:
-            notices.append(sandbox.notice)
-        ctx.extras["sandbox"] = sandbox
-        policy.sandboxed = sandbox.active
-
+    notices += extensions.notices
     prefix = build_prefix(
         [schema_of(t) for t in tools],
         core_prompt(paths.workspace),

@@ -51,6 +51,7 @@ EVENTS = (
     "Notification",
 )
 TOOL_EVENTS = frozenset({"PreToolUse", "PostToolUse"})
+MATCHED_FIELDS = {"SessionStart": "source", "PreCompact": "trigger"}
 # wakeful tool name -> Claude Code's, so matchers written for Claude Code work unchanged.
 CLAUDE_NAMES = {
     "bash": "Bash",
@@ -236,9 +237,11 @@ class Hooks:
         names: tuple[str, ...] = ()
         if tool is not None:
             names = (tool, CLAUDE_NAMES[tool]) if tool in CLAUDE_NAMES else (tool,)
+        elif event in MATCHED_FIELDS:  # SessionStart matches its source, PreCompact its trigger
+            names = (str(data.get(MATCHED_FIELDS[event], "")),)
         chosen: list[Hook] = []
         for h in self.hooks:
-            if h.event != event or (event in TOOL_EVENTS and not h.matches(names)):
+            if h.event != event or (names and not h.matches(names)):
                 continue
             if h.command not in {c.command for c in chosen}:
                 chosen.append(h)
