@@ -22,12 +22,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def http_server() -> Iterator[str]:
-    """The FastMCP fixture server over streamable HTTP; yields its URL."""
+def _serve(flag: str, path: str) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, str(FAST), "--http", str(port)],
+        [sys.executable, str(FAST), flag, str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -39,9 +37,9 @@ def http_server() -> Iterator[str]:
                     break
             except OSError:
                 if proc.poll() is not None:
-                    raise RuntimeError("the HTTP MCP fixture server exited") from None
+                    raise RuntimeError("the MCP fixture server exited") from None
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/mcp"
+        yield f"http://127.0.0.1:{port}{path}"
     finally:
         proc.terminate()
         try:
@@ -49,3 +47,15 @@ def http_server() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture
+def http_server() -> Iterator[str]:
+    """The FastMCP fixture server over streamable HTTP; yields its URL."""
+    yield from _serve("--http", "/mcp")
+
+
+@pytest.fixture
+def sse_server() -> Iterator[str]:
+    """The FastMCP fixture server over the older HTTP+SSE transport; yields its URL."""
+    yield from _serve("--sse", "/sse")

@@ -179,6 +179,47 @@ async def test_large_server_is_reached_by_search_and_call(tmp_path: Path) -> Non
         client.close()
 
 
+async def test_sse_server(tmp_path: Path, sse_server: str) -> None:
+    from wakeful.extensions.mcp_config import parse_server
+
+    spec = parse_server("old", {"type": "sse", "url": sse_server}, "test", "user", {})
+    client = McpClient([spec], tmp_path, call_timeout=10)
+    try:
+        assert client.start() == []
+        tools, _ = mcp_tools(client)
+        out = await by_name(tools, "mcp__old__echo").run({"text": "sse"}, ctx(tmp_path))
+        assert out.content == "echo: sse"
+    finally:
+        client.close()
+
+
+def test_a_malformed_entry_is_skipped_with_a_notice(tmp_path: Path) -> None:
+    import json
+
+    from wakeful.extensions.mcp_config import load_servers
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / ".mcp.json").write_text(
+        json.dumps(
+            {
+                "mcpServers": {
+                    "good": {"command": "x", "args": ["${NAME:-dflt}", "${HOME}"]},
+                    "bad": {"type": "websocket", "url": "ws://x"},
+                    "noargs": {"command": "x", "args": "not a list"},
+                }
+            }
+        )
+    )
+    paths = Paths(ws, tmp_path / "data", tmp_path / "conf")
+    sources = load_servers(paths, Config(env={"HOME": "/h"}, trusted=True))
+    assert [s.name for s in sources.servers] == ["good"]
+    assert sources.servers[0].args == ("dflt", "/h")
+    assert len(sources.errors) == 2
+    assert any("transport 'websocket' is not supported" in e for e in sources.errors)
+    assert any("`args` must be a list of strings" in e for e in sources.errors)
+
+
 @pytest.mark.parametrize(
     ("ann", "remote", "tier"),
     [

@@ -40,7 +40,11 @@ def mcp_list(json_out: bool = typer.Option(False, "--json", help="JSON output.")
         for s in sources.servers
     ]
     if json_out:
-        print(json.dumps({"servers": rows, "skipped_untrusted": sources.skipped}))
+        print(
+            json.dumps(
+                {"servers": rows, "skipped_untrusted": sources.skipped, "errors": sources.errors}
+            )
+        )
         return
     if not rows:
         print("no MCP servers configured (add one with `wakeful mcp add NAME -- COMMAND ...`)")
@@ -49,6 +53,8 @@ def mcp_list(json_out: bool = typer.Option(False, "--json", help="JSON output.")
     notice = untrusted_mcp_notice(sources)
     if notice:
         print(notice)
+    for error in sources.errors:
+        print(error)
 
 
 @mcp_app.command("add", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -166,7 +172,7 @@ def mcp_test(
         if notices:
             raise WakefulError(notices[0])
         state = client.servers[name]
-        remote = spec.transport == "http"
+        remote = spec.transport != "stdio"
         print(f"{name}: connected ({spec.transport}, {spec.describe()}); {len(state.tools)} tools")
         for info in state.tools:
             tier, why = annotation_tier(info.annotations, remote)

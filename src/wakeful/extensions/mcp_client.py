@@ -167,6 +167,14 @@ class McpClient:
             async with contextlib.AsyncExitStack() as stack:
                 if spec.transport == "http":
                     read, write = await self._http(stack, spec)
+                elif spec.transport == "sse":
+                    from mcp.client.sse import sse_client
+
+                    read, write = await stack.enter_async_context(
+                        sse_client(
+                            spec.url, headers=spec.headers or None, timeout=self.call_timeout
+                        )
+                    )
                 else:
                     from mcp.client.stdio import (
                         StdioServerParameters,

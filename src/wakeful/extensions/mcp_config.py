@@ -33,7 +33,7 @@ _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 @dataclass(frozen=True)
 class ServerSpec:
     name: str
-    transport: str  # "stdio" | "http"
+    transport: str  # "stdio" | "http" (streamable HTTP) | "sse" (the older HTTP+SSE)
     source: str  # the file it came from
     scope: str  # "user" | "project"
     command: str = ""
@@ -44,7 +44,7 @@ class ServerSpec:
     headers: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
-        if self.transport == "http":
+        if self.transport != "stdio":
             return self.url
         return " ".join([self.command, *self.args])
 
@@ -71,13 +71,13 @@ def parse_server(name: str, raw: Any, source: str, scope: str, env: dict[str, st
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must be a table with `command` or `url`")
     kind = str(raw.get("type") or raw.get("transport") or ("http" if "url" in raw else "stdio"))
-    if kind in ("http", "streamable-http", "streamable_http"):
+    if kind in ("http", "streamable-http", "streamable_http", "sse"):
         url = raw.get("url")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise ConfigError(f"{where}: `url` must be an http:// or https:// URL")
         return ServerSpec(
             name,
-            "http",
+            "sse" if kind == "sse" else "http",
             source,
             scope,
             url=_expand(url, env),
@@ -85,7 +85,7 @@ def parse_server(name: str, raw: Any, source: str, scope: str, env: dict[str, st
         )
     if kind != "stdio":
         raise ConfigError(
-            f"{where}: transport {kind!r} is not supported; use stdio (command) or http (url)"
+            f"{where}: transport {kind!r} is not supported; use stdio (command), http or sse (url)"
         )
     command = raw.get("command")
     if not isinstance(command, str) or not command.strip():
@@ -144,18 +144,20 @@ class McpSources:
     servers: list[ServerSpec]
     skipped: list[str]  # project servers not started because the workspace is untrusted
     skipped_from: list[str]
+    errors: list[str] = field(default_factory=list)  # entries skipped as malformed
 
 
 def load_servers(paths: Paths, config: Config) -> McpSources:
     """Every configured server this workspace may start, and what trust held back."""
     env = dict(config.env)
     found: dict[str, ServerSpec] = {}
+    errors: list[str] = []
     for source, table in (
         (paths.user_config_file, _toml_servers(paths.user_config_file)),
         (user_mcp_json(paths), read_mcp_json(user_mcp_json(paths))),
     ):
         for name, raw in table.items():
-            found[name] = parse_server(name, raw, str(source), "user", env)
+            _add(found, errors, name, raw, str(source), "user", env)
     project_json = paths.workspace / MCP_JSON
     project_tables = [(project_json, read_mcp_json(project_json))]
     if config.trusted:
@@ -170,8 +172,24 @@ def load_servers(paths: Paths, config: Config) -> McpSources:
             skipped_from.append(str(source))
             continue
         for name, raw in table.items():
-            found[name] = parse_server(name, raw, str(source), "project", env)
-    return McpSources([found[k] for k in sorted(found)], skipped, skipped_from)
+            _add(found, errors, name, raw, str(source), "project", env)
+    return McpSources([found[k] for k in sorted(found)], skipped, skipped_from, errors)
+
+
+def _add(
+    found: dict[str, ServerSpec],
+    errors: list[str],
+    name: str,
+    raw: Any,
+    source: str,
+    scope: str,
+    env: dict[str, str],
+) -> None:
+    """One bad entry is skipped with a notice; the other servers still start."""
+    try:
+        found[name] = parse_server(name, raw, source, scope, env)
+    except ConfigError as exc:
+        errors.append(f"{exc} (server skipped)")
 
 
 def untrusted_mcp_notice(sources: McpSources) -> str | None:

@@ -62,7 +62,7 @@ def annotation_tier(ann: dict[str, Any] | None, remote: bool) -> tuple[Tier, str
 
 
 def _risk(name: str, info: McpToolInfo, client: McpClient) -> RiskInput:
-    remote = client.servers[info.server].spec.transport == "http"
+    remote = client.servers[info.server].spec.transport != "stdio"
     tier, why = annotation_tier(info.annotations, remote)
     return RiskInput(
         tool=name,
@@ -100,7 +100,7 @@ class McpTool:
         schema.setdefault("type", "object")
         self.input_schema = schema
         tier, _ = annotation_tier(
-            info.annotations, client.servers[info.server].spec.transport == "http"
+            info.annotations, client.servers[info.server].spec.transport != "stdio"
         )
         self.read_only = tier == "read_only"
 
@@ -237,7 +237,7 @@ class McpResourcesTool:
     def risk(self, args: dict[str, Any], ctx: ToolContext) -> RiskInput:
         server = args.get("server")
         remote = any(
-            self.client.servers[s].spec.transport == "http"
+            self.client.servers[s].spec.transport != "stdio"
             for s in self.servers
             if not server or s == server
         )

@@ -166,6 +166,7 @@ def load_extensions(
         notice = untrusted_mcp_notice(sources)
         if notice:
             ext.notices.append(notice)
+        ext.notices += sources.errors
         if sources.servers:
             client = McpClient(
                 sources.servers,

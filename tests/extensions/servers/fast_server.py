@@ -16,13 +16,14 @@ from mcp.types import ToolAnnotations
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--http", type=int, default=0)
+parser.add_argument("--sse", type=int, default=0)
 parser.add_argument("--many", type=int, default=0)
 parser.add_argument("--marker", default="")
 opts = parser.parse_args()
 if opts.marker:
     Path(opts.marker).write_text(f"started {os.getpid()}\n")
 
-server = FastMCP("fixture", host="127.0.0.1", port=opts.http or 8000)
+server = FastMCP("fixture", host="127.0.0.1", port=opts.http or opts.sse or 8000)
 
 
 @server.tool(annotations=ToolAnnotations(readOnlyHint=True))
@@ -100,4 +101,4 @@ def review(path: str) -> str:
     return f"Please review {path}."
 
 
-server.run(transport="streamable-http" if opts.http else "stdio")
+server.run(transport="streamable-http" if opts.http else "sse" if opts.sse else "stdio")
