@@ -105,7 +105,11 @@ class McpClient:
         notices = []
         for state in self.servers.values():
             if not state.ready.wait(self.start_timeout):
-                state.error = f"did not answer within {self.start_timeout:.0f}s"
+                state.error = f"did not answer within {self.start_timeout:.0f}s" + (
+                    f" (is {state.spec.url} right, and the server up?)"
+                    if state.spec.transport != "stdio"
+                    else ""
+                )
                 if state.task is not None:
                     state.task.cancel()  # leaves the transport, which stops the process
             if state.error:
