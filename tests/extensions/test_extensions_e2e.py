@@ -40,6 +40,11 @@ def test_untrusted_repo_starts_no_server_and_runs_no_hook(
         env={"MARKER_DIR": str(markers), "HOOK_LOG": str(tmp_path / "hooks.log")},
     )
     assert r.returncode == 0, r.stderr
+    # the mcp verbs do not start them either
+    listed = cli(["mcp", "list", "--json"], cwd=untrusted_repo).json()
+    assert listed["servers"] == [] and listed["skipped_untrusted"] == ["fx", "raw"]
+    r = cli(["mcp", "test", "fx"], cwd=untrusted_repo)
+    assert r.returncode == 2 and "run `wakeful trust` first" in r.stderr
     assert list(markers.iterdir()) == []
 
 

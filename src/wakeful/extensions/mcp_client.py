@@ -10,6 +10,7 @@ session; a dead server is reported as such at once.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Awaitable, Callable
@@ -45,7 +46,7 @@ class ServerState:
     tools_changed: bool = False
     ready: threading.Event = field(default_factory=threading.Event)
     stop: asyncio.Event | None = None
-    task: asyncio.Future[Any] | None = None
+    task: concurrent.futures.Future[None] | None = None
 
     @property
     def alive(self) -> bool:
@@ -101,7 +102,7 @@ class McpClient:
         self._thread = threading.Thread(target=loop.run_forever, name="wakeful-mcp", daemon=True)
         self._thread.start()
         for state in self.servers.values():
-            state.task = asyncio.run_coroutine_threadsafe(self._serve(state), loop)  # type: ignore[assignment]
+            state.task = asyncio.run_coroutine_threadsafe(self._serve(state), loop)
         notices = []
         for state in self.servers.values():
             if not state.ready.wait(self.start_timeout):
@@ -128,7 +129,7 @@ class McpClient:
         for state in self.servers.values():
             if state.task is not None:
                 try:
-                    state.task.result(timeout)  # type: ignore[call-arg]
+                    state.task.result(timeout)
                 except BaseException:
                     state.task.cancel()
         loop.call_soon_threadsafe(loop.stop)
