@@ -209,6 +209,7 @@ def build_worker(
         on_event=on_event,
         agent=name,
         result_cap=parent.dispatcher.result_cap,
+        gate=parent.dispatcher.gate.for_policy(policy) if parent.dispatcher.gate else None,
     )
     if kind == "fork":
         history, head, fork_point = fork_split(parent.messages)
@@ -231,6 +232,7 @@ def build_worker(
         fixed_breakpoints=fixed,
         prompt_cache_key=prompt_cache_key,
         retry=parent.retry,
+        turn_hooks=parent.turn_hooks,  # SubagentStop hooks
     )
     agent.head = head
     root_source = getattr(parent, "user_source", None)

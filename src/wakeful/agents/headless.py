@@ -30,6 +30,7 @@ async def run_headless(
         for notice in runtime.notices:
             if on_event:
                 on_event(LoopEvent("notice", {"message": notice}))
+        prompt = runtime.expand(prompt)  # `/name args`: a slash command from the workspace
         result = await runtime.run_turn(prompt, label=label)
         usage = result.usage
         recorder = runtime.checkpoints

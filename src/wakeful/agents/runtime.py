@@ -58,6 +58,11 @@ class Runtime:
     dream_on_close: bool = True
     checkpoints: RunRecorder | None = None
     turns: int = 0
+    extensions: Any = None
+
+    def expand(self, text: str, builtins: frozenset[str] = frozenset()) -> str:
+        """`/name args` expanded from the workspace's slash commands; other text as is."""
+        return self.extensions.expand(text, builtins) if self.extensions is not None else text
 
     @property
     def session_id(self) -> str:
@@ -93,6 +98,11 @@ class Runtime:
             # A caller that ran the agent directly (not through run_turn) still gets its
             # checkpoint closed, with what changed recorded.
             await asyncio.to_thread(self._close_checkpoint, self.checkpoints)
+        if self.extensions is not None:
+            try:
+                await self.extensions.session_end("exit")
+            finally:
+                self.extensions.close()
         self.ledger.close()
         if self.memory is not None:
             self.memory.close()
@@ -175,7 +185,6 @@ def open_runtime(
     policy = Policy.from_config(
         paths, config, mode=mode, interactive=options.interactive, reviewer=reviewer
     )
-    tools = build_tools(config)
     ctx = ToolContext(
         paths=paths, config=config, session_id=transcript.session_id, cwd=paths.workspace
     )
@@ -198,10 +207,27 @@ def open_runtime(
         ctx.extras["sandbox"] = sandbox
         policy.sandboxed = sandbox.active
 
+    # Extensions last: they may start MCP server processes (closed by Runtime.close).
+    from wakeful.extensions.session import HookedCompactor, load_extensions
+
+    def notice(message: str) -> None:
+        if on_event is not None:
+            on_event(LoopEvent("notice", {"message": message}))
+
+    extensions = load_extensions(
+        paths, config, session_id=transcript.session_id, transcript_path=str(transcript.path)
+    )
+    extensions.on_notice = notice
+    extensions.source = "resume" if (options.resume or options.continue_last) else "startup"
+    tools = [*build_tools(config), *extensions.tools]
+    ctx.extras["custom_agents"] = extensions.agents
+    notices += extensions.notices
     prefix = build_prefix(
         [schema_of(t) for t in tools],
         core_prompt(paths.workspace),
-        project_instructions(paths.workspace),
+        "\n\n".join(
+            p for p in (project_instructions(paths.workspace), extensions.prefix_text()) if p
+        ),
         snapshot,
     )
     ledger = CacheLedger(paths.state_db)
@@ -211,7 +237,9 @@ def open_runtime(
         max_session_tokens=int(config.get("max_session_tokens", default=2_000_000)),
         max_wall_seconds=float(config.get("max_wall_seconds", default=1800.0)),
     )
-    dispatcher = Dispatcher(tools, policy, ctx, approver=approver, on_event=on_event)
+    dispatcher = Dispatcher(
+        tools, policy, ctx, approver=approver, on_event=on_event, gate=extensions.gate(policy)
+    )
     recall_limit = int(config.get("memory", "recall_limit", default=5))
 
     def recall(query: str) -> str:
@@ -229,8 +257,12 @@ def open_runtime(
         on_event=on_event,
         recall=recall,
         user_words=user_words,
+        turn_hooks=extensions,
     )
     attach(agent, config, answerer=answerer)
+    hooks = extensions.hooks
+    if agent.compactor is not None and hooks is not None and hooks.has("PreCompact"):
+        agent.compactor = HookedCompactor(agent.compactor, extensions)
     return Runtime(
         paths,
         config,
@@ -242,4 +274,5 @@ def open_runtime(
         memory,
         notices,
         checkpoints=recorder,
+        extensions=extensions,
     )

@@ -30,6 +30,7 @@ _VERB_MODULES = (
     "wakeful.cli.daemon_cmd",  # daemon ..., schedule ...
     "wakeful.cli.trust_cmd",  # trust
     "wakeful.cli.checkpoint_cmd",  # checkpoints, rewind
+    "wakeful.cli.mcp_cmd",  # mcp list|add|remove|test
 )
 
 

@@ -256,11 +256,14 @@ class Repl:
 
     async def command(self, line: str) -> bool:
         """Run a slash command; False means leave."""
-        name = line.split()[0].lower()
+        name = line.split()[0]
+        if name.lower() in {"/exit", "/quit", "/help", "/cost", "/clear"}:
+            name = name.lower()
         if name in {"/exit", "/quit"}:
             return False
         if name == "/help":
             self.console.print(HELP, markup=False)
+            self._help_custom()
         elif name == "/cost":
             self.show_cost()
         elif name == "/rewind":
@@ -279,8 +282,20 @@ class Repl:
             self.turn_marks = []
             self.console.print(f"new session {self.runtime.session_id}")
         else:
-            self.console.print(f"unknown command {name}; /help lists them", markup=False)
+            # A custom slash command (.claude/commands, .wakeful/commands) runs as a turn.
+            assert self.runtime is not None
+            ext = self.runtime.extensions
+            if ext is not None and name[1:] in ext.commands:
+                await self.turn(ext.commands[name[1:]].expand(line[len(name) :].strip()))
+            else:
+                self.console.print(f"unknown command {name}; /help lists them", markup=False)
         return True
+
+    def _help_custom(self) -> None:
+        ext = self.runtime.extensions if self.runtime is not None else None
+        for cmd in sorted(ext.commands.values(), key=lambda c: c.name) if ext else []:
+            hint = f" {cmd.argument_hint}" if cmd.argument_hint else ""
+            self.console.print(f"/{cmd.name}{hint}  {cmd.description}", markup=False)
 
     def show_cost(self) -> None:
         assert self.runtime is not None

@@ -30,6 +30,17 @@ EventSink = Callable[[LoopEvent], None]
 # Recalled memory follows the user's words after this separator, so that what the user
 # typed can be told apart from what memory added (the reviewer must only see the former).
 HINTS_SEPARATOR = "\n\n<memory>"
+# Likewise for what hooks add (extensions): context after a prompt, feedback on a stop.
+HOOK_SEPARATOR = "\n\n<hook-context>"
+HOOK_FEEDBACK = "<hook-feedback>"
+
+
+class TurnHooks(Protocol):
+    """Extension hooks at a turn's edges (wakeful.extensions.session.Extensions)."""
+
+    async def prompt_submit(self, agent: str, text: str) -> tuple[str | None, str]: ...
+
+    async def stop(self, agent: str, blocks_so_far: int) -> str | None: ...
 
 
 class Compactor(Protocol):
@@ -82,6 +93,7 @@ class Agent:
         prompt_cache_key: str | None = None,
         retry: RetryPolicy | None = None,
         user_words: list[str] | None = None,
+        turn_hooks: TurnHooks | None = None,
     ) -> None:
         self.provider = provider
         self.prefix = prefix
@@ -98,6 +110,7 @@ class Agent:
         self.fixed_breakpoints = list(fixed_breakpoints or [])
         self.prompt_cache_key = prompt_cache_key
         self.retry = retry or RetryPolicy()
+        self.turn_hooks = turn_hooks
         self.usage = Usage()
         self.requests = 0
         # What the user typed, recorded when it is typed (`run`'s argument): the reviewer's
@@ -113,6 +126,12 @@ class Agent:
         """One user turn. Cancelling the task stops it cleanly and keeps the transcript valid."""
         started = time.monotonic()
         turn_usage = Usage()
+        extra = ""
+        if self.turn_hooks is not None:  # UserPromptSubmit (and SessionStart context)
+            blocked, extra = await self.turn_hooks.prompt_submit(self.name, user_text)
+            if blocked is not None:
+                self.on_event(LoopEvent("error", {"message": blocked}))
+                return TurnResult("", True, 0, turn_usage, "blocked", blocked)
         hints = self.recall(user_text) if self.recall else ""
         if hints and not hints.startswith("<memory>"):
             hints = f"<memory>\n{hints}\n</memory>"
@@ -120,6 +139,9 @@ class Agent:
         self.user_words.append(user_text)
         if self.transcript:
             self.transcript.append({"type": "user_words", "agent": self.name, "text": user_text})
+        if extra:
+            text += f"{HOOK_SEPARATOR}\n{extra}\n</hook-context>"
+        stop_blocks = 0
         self._append(Message("user", [TextBlock(text)]))
         last_text = ""
         step = 0
@@ -137,7 +159,19 @@ class Agent:
                 # An empty text block is rejected by some APIs on the next request.
                 self._append(Message("assistant", blocks or [TextBlock("(no response)")]))
                 if not response.calls:
-                    return TurnResult(response.text, False, step, turn_usage, response.stop)
+                    why = (
+                        await self.turn_hooks.stop(self.name, stop_blocks)
+                        if self.turn_hooks is not None
+                        else None
+                    )
+                    if why is None:
+                        return TurnResult(response.text, False, step, turn_usage, response.stop)
+                    stop_blocks += 1  # a Stop hook asks the model to carry on
+                    feedback = (
+                        f"{HOOK_FEEDBACK}\nA Stop hook blocked stopping: {why}\n</hook-feedback>"
+                    )
+                    self._append(Message("user", [TextBlock(feedback)]))
+                    continue
                 results = await self.dispatcher.run(response.calls, self._user_messages())
                 self._append(Message("user", list(results)))
             raise BudgetExceeded(

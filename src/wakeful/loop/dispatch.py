@@ -31,6 +31,21 @@ class DecisionMaker(Protocol):
     async def decide(self, risk: RiskInput, ctx: DecisionContext) -> Decision: ...
 
 
+class ToolGate(Protocol):
+    """Extension hooks around a call (wakeful.extensions.hooks.HookGate): they may replace
+    the policy's decision (within the limits the gate enforces) and follow up on results."""
+
+    async def decide(
+        self, tool: str, args: dict[str, Any], risk: RiskInput, dctx: DecisionContext
+    ) -> Decision: ...
+
+    async def after(self, tool: str, args: dict[str, Any], content: str, is_error: bool) -> str: ...
+
+    async def notify(self, message: str) -> None: ...
+
+    def for_policy(self, policy: Any) -> ToolGate: ...
+
+
 @dataclass
 class _Planned:
     index: int
@@ -50,6 +65,7 @@ class Dispatcher:
         on_event: Callable[[LoopEvent], None] | None = None,
         agent: str = "main",
         result_cap: int = RESULT_CAP,
+        gate: ToolGate | None = None,
     ) -> None:
         self.tools = {t.name: t for t in tools}
         self.policy = policy
@@ -58,6 +74,7 @@ class Dispatcher:
         self.on_event = on_event or (lambda event: None)
         self.agent = agent
         self.result_cap = result_cap
+        self.gate = gate
 
     async def run(self, calls: list[ToolCall], user_messages: list[str]) -> list[ToolResultBlock]:
         results: list[ToolResult | None] = [None] * len(calls)
@@ -82,7 +99,10 @@ class Dispatcher:
             except Exception as exc:  # a tool's risk() must not take the loop down
                 results[i] = ToolResult.error(f"invalid arguments for {call.name}: {exc}")
                 continue
-            decision = await self.policy.decide(risk, dctx)
+            if self.gate is not None:  # extension hooks (PreToolUse) around the policy
+                decision = await self.gate.decide(call.name, call.input, risk, dctx)
+            else:
+                decision = await self.policy.decide(risk, dctx)
             self.on_event(
                 LoopEvent(
                     "permission",
@@ -98,6 +118,8 @@ class Dispatcher:
             )
             allowed = decision.decision == "allow"
             if decision.decision == "ask":
+                if self.gate is not None and self.approver:
+                    await self.gate.notify(f"wakeful needs your permission to use {call.name}")
                 allowed = bool(self.approver) and await self.approver(call, decision)
                 record = getattr(self.policy, "record_answer", None)
                 if self.approver and record is not None:
@@ -175,6 +197,9 @@ class Dispatcher:
             raise
         except Exception as exc:
             result = ToolResult.error(f"{p.call.name} failed: {type(exc).__name__}: {exc}")
+        if self.gate is not None:  # PostToolUse hooks may add feedback to the result
+            content = await self.gate.after(p.call.name, p.args, result.content, result.is_error)
+            result = ToolResult(content, result.is_error, result.meta)
         result = self._cap(p.call, result)
         self.on_event(
             LoopEvent(

@@ -382,6 +382,8 @@ class Policy:
             )
             group = "Read" if risk.kind == "read" else "Edit"
             hint = f'"{group}({os.path.dirname(rel) or "."}/**)"'
+        elif risk.kind == "mcp":
+            hint = f'"{risk.tool}"'
         else:
             hint = f'"{risk.tool.capitalize()}"'
         how = (

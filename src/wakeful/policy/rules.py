@@ -35,7 +35,19 @@ TOOL_GROUPS: dict[str, frozenset[str]] = {
     "memory": frozenset({"remember", "recall", "forget"}),
     "*": frozenset({"*"}),
 }
-_RULE = re.compile(r"^\s*([A-Za-z*][A-Za-z_-]*)\s*(?:\((.*)\))?\s*$", re.S)
+_RULE = re.compile(r"^\s*([A-Za-z*][A-Za-z0-9_*-]*)\s*(?:\((.*)\))?\s*$", re.S)
+# MCP tools: `mcp__server__tool`, every tool of a server (`mcp__server__*` or `mcp__server`).
+_MCP_RULE = re.compile(r"^mcp__[a-z0-9_-]+?(__([a-z0-9_-]+|\*))?$")
+
+
+def mcp_rule_governs(rule_tool: str, tool: str) -> bool:
+    """Does an `mcp__...` rule word govern tool `tool` (compared without case)?"""
+    tool = tool.lower()
+    if rule_tool.endswith("__*"):
+        return tool.startswith(rule_tool[:-1])
+    if rule_tool.count("__") == 1:  # mcp__server: the whole server
+        return tool.startswith(rule_tool + "__")
+    return tool == rule_tool
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,8 @@ class Rule:
     text: str
 
     def governs(self, tool: str) -> bool:
+        if self.tool.startswith("mcp__"):
+            return mcp_rule_governs(self.tool, tool)
         group = TOOL_GROUPS.get(self.tool, frozenset({self.tool}))
         return "*" in group or tool in group
 
@@ -115,6 +129,18 @@ def parse_rule(text: object, kind: str, source: str) -> Rule:
             f'e.g. "Bash(git status:*)" or "Edit(src/**)"'
         )
     tool, spec = m.group(1).lower(), m.group(2)
+    if tool.startswith("mcp__"):
+        if not _MCP_RULE.match(tool):
+            raise ConfigError(
+                f"{source}: invalid rule {text!r}: write mcp__SERVER__TOOL, mcp__SERVER__* "
+                "or mcp__SERVER"
+            )
+        if spec is not None:
+            raise ConfigError(
+                f"{source}: invalid rule {text!r}: MCP tools take no specifier; "
+                f"write {m.group(1)} alone"
+            )
+        return Rule(kind, tool, None, source, text)
     if tool not in TOOL_GROUPS:
         known = ", ".join(sorted(t.capitalize() for t in TOOL_GROUPS if t != "*"))
         raise ConfigError(

@@ -66,6 +66,10 @@ def classify_risk(risk: RiskInput, workspace: Path, home: Path | None = None) ->
             if risk.read_only
             else ("workspace", f"{risk.tool} changes project memory")
         )
+    elif risk.kind == "mcp":
+        findings.append(
+            (risk.declared_tier or "high", f"{risk.tool} {risk.detail or 'is an MCP tool'}")
+        )
     elif risk.kind == "delegate":
         findings.append(
             ("workspace", f"{risk.tool} starts a sub-agent whose calls are checked on their own")

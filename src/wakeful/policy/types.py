@@ -8,7 +8,7 @@ from typing import Any, Literal
 Tier = Literal["read_only", "workspace", "network", "high", "critical"]
 TIERS: tuple[Tier, ...] = ("read_only", "workspace", "network", "high", "critical")
 Verdict = Literal["allow", "ask", "deny"]
-RiskKind = Literal["read", "write", "shell", "memory", "delegate", "other"]
+RiskKind = Literal["read", "write", "shell", "memory", "delegate", "mcp", "other"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class RiskInput:
     network: bool = False
     read_only: bool = False
     detail: str = ""
+    # For kind "mcp": the tier the server's annotations claim (never loosened by the policy).
+    declared_tier: Tier | None = None
 
 
 @dataclass

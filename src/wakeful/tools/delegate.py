@@ -58,6 +58,11 @@ class DelegateTool:
                             "items": {"type": "string"},
                             "description": "Only these tools may be used (default: all yours).",
                         },
+                        "agent": {
+                            "type": "string",
+                            "description": "A custom agent (listed under Custom agents) to "
+                            "run this task with its instructions and tools.",
+                        },
                     },
                     "required": ["prompt"],
                 },
@@ -85,7 +90,7 @@ class DelegateTool:
         if coordinator is None:
             return ToolResult.error("delegation is not available in this session")
         try:
-            specs = parse_tasks(args, TaskSpec)
+            specs = parse_tasks(args, TaskSpec, ctx.extras.get("custom_agents") or {})
         except ValueError as exc:
             return ToolResult.error(str(exc))
         try:
@@ -100,7 +105,9 @@ class DelegateTool:
         )
 
 
-def parse_tasks(args: dict[str, Any], spec_type: Any) -> list[Any]:
+def parse_tasks(
+    args: dict[str, Any], spec_type: Any, agents: dict[str, Any] | None = None
+) -> list[Any]:
     """Validate the call's tasks; messages say what to fix."""
     if not isinstance(args, dict):
         raise ValueError("delegate needs an object with a `tasks` list")
@@ -134,7 +141,20 @@ def parse_tasks(args: dict[str, Any], spec_type: Any) -> list[Any]:
             not isinstance(tools, list) or not all(isinstance(t, str) for t in tools)
         ):
             raise ValueError(f"task {i}: `tools` must be a list of tool names")
-        specs.append(spec_type(prompt, kind, tuple(tools) if tools is not None else None))
+        allowed = tuple(tools) if tools is not None else None
+        name = task.get("agent")
+        if name is not None:
+            # A custom agent (extensions/agents.py): its instructions lead the task, and its
+            # tool list narrows the worker's (enforced by the worker's policy wrapper).
+            agent = (agents or {}).get(name) if isinstance(name, str) else None
+            if agent is None:
+                known = ", ".join(sorted(agents or {})) or "none are defined"
+                raise ValueError(f"task {i}: no custom agent {name!r} (available: {known})")
+            if agent.instructions:
+                prompt = f"{agent.instructions}\n\n# Your task\n\n{prompt}"
+            if agent.tools is not None:
+                allowed = tuple(t for t in agent.tools if allowed is None or t in allowed)
+        specs.append(spec_type(prompt, kind, allowed))
     return specs
 
 
