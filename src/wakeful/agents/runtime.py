@@ -102,6 +102,7 @@ def open_runtime(
 
     messages = []
     user_words: list[str] = []
+    damaged: str | None = None
     if options.resume or options.continue_last:
         if options.resume:
             transcript = store.open(options.resume)
@@ -114,9 +115,10 @@ def open_runtime(
                     "no session to continue in this workspace; start one without --continue"
                 )
             transcript = Transcript(latest.path, latest.id)
-        records = transcript.records()
-        meta, messages = replay(records)
-        user_words = replay_user_words(records)
+        read = transcript.read()
+        meta, messages = replay(read.records)
+        user_words = replay_user_words(read.records)
+        damaged = read.notice(transcript.session_id)
         snapshot = str(meta.get("memory_snapshot", ""))
         transcript.append({"type": "resume", "model": provider.model})
     else:
@@ -147,6 +149,8 @@ def open_runtime(
     ctx.extras["memory"] = memory
     ctx.extras["memory_stage"] = memory.stage(transcript.session_id)
     notices: list[str] = list(config.notices)
+    if damaged:
+        notices.append(damaged)
     notices += memory.take_notices()
     # Auto mode sandboxes commands by default when bubblewrap works; `sandbox = false` in the
     # user's own config (never an untrusted project's) or --no-sandbox turns that off.

@@ -146,6 +146,13 @@ def sessions_list(json_out: bool = typer.Option(False, "--json", help="JSON outp
 
     paths, _ = load()
     sessions = SessionStore(paths.sessions).list()
+    for s in sessions:
+        if s.bad_lines:
+            n = s.bad_lines
+            sys.stderr.write(
+                f"wakeful: session {s.id}: skipped {n} unreadable line{'s' if n != 1 else ''} "
+                f"(`wakeful sessions show {s.id}` names them)\n"
+            )
     if json_out:
         print(json.dumps([s.to_dict() for s in sessions]))
         return
@@ -155,7 +162,13 @@ def sessions_list(json_out: bool = typer.Option(False, "--json", help="JSON outp
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("id", "updated", "messages", "tokens", "title")
+    table = Table()
+    # Ids are copied into --resume and `sessions show`: never wrap or elide them.
+    table.add_column("id", no_wrap=True, min_width=len(sessions[0].id))
+    table.add_column("updated", no_wrap=True)
+    table.add_column("messages", justify="right")
+    table.add_column("tokens", justify="right")
+    table.add_column("title", overflow="ellipsis", no_wrap=True)
     for s in sessions:
         when = datetime.fromtimestamp(s.updated).strftime("%Y-%m-%d %H:%M")
         table.add_row(s.id, when, str(s.messages), str(s.usage.total), s.title)
@@ -170,11 +183,15 @@ def sessions_show(
     import json
 
     from wakeful.cli.common import load
-    from wakeful.loop.session import SessionStore, read_records
+    from wakeful.loop.session import SessionStore
 
     paths, _ = load()
     transcript = SessionStore(paths.sessions).open(session)
-    records = read_records(transcript.path)
+    read = transcript.read()
+    records = read.records
+    notice = read.notice(transcript.session_id)
+    if notice:
+        sys.stderr.write(f"wakeful: {notice}\n")
     if json_out:
         for record in records:
             print(json.dumps(record))

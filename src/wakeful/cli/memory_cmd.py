@@ -38,6 +38,7 @@ def _service() -> Iterator[Any]:
     paths, config = load()
     mem = MemoryService.open(paths, config)
     try:
+        mem.recover_lost_store()  # a lost store comes back from the files, with a notice
         yield mem
     finally:
         for notice in mem.take_notices():
