@@ -130,6 +130,10 @@ def _headless(paths, config, options, prompt: str, fmt: OutputFormat) -> None:  
         raise typer.Exit(exc.exit_code) from None
     if fmt is OutputFormat.text:
         print(result["result"] or "")
+        from wakeful.agents.headless import describe_denials
+
+        for line in describe_denials(result.get("permission_denials") or []):
+            sys.stderr.write(f"wakeful: {line}\n")
     else:
         print(json.dumps(result))
     if result["is_error"]:

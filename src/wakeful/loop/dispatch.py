@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os.path
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -104,6 +105,11 @@ class Dispatcher:
                     decision.reasons.append("needs approval, and this run cannot ask")
             if not allowed:
                 why = "; ".join(decision.reasons) or "not allowed"
+                rules = list(decision.allow_with)
+                suggest = getattr(self.policy, "suggest_rules", None)
+                if not rules and suggest is not None and decision.decision == "ask":
+                    if not self.approver and decision.tier != "critical":
+                        rules = suggest(risk)
                 self.on_event(
                     LoopEvent(
                         "tool_denied",
@@ -114,6 +120,8 @@ class Dispatcher:
                             "asked": decision.decision == "ask" and self.approver is not None,
                             "reasons": decision.reasons,
                             "agent": self.agent,
+                            "input": input_summary(risk, call.input, str(self.ctx.paths.workspace)),
+                            "rules": rules,
                         },
                     )
                 )
@@ -218,3 +226,20 @@ def _summary(text: str) -> str:
 def args_preview(args: dict[str, Any], limit: int = 120) -> str:
     text = json.dumps(args, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def input_summary(risk: RiskInput, args: dict[str, Any], workspace: str, limit: int = 200) -> str:
+    """What a denied call would have done, in one line: the command, the paths (relative to
+    the workspace when inside it), or the arguments."""
+    if risk.command:
+        text = risk.command
+    elif risk.paths:
+        shown = []
+        for p in risk.paths:
+            rel = os.path.relpath(p, workspace) if os.path.isabs(p) else p
+            shown.append(p if rel.startswith("..") else rel)
+        text = ", ".join(shown)
+    else:
+        text = json.dumps(args, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
