@@ -105,11 +105,6 @@ class Dispatcher:
                     decision.reasons.append("needs approval, and this run cannot ask")
             if not allowed:
                 why = "; ".join(decision.reasons) or "not allowed"
-                rules = list(decision.allow_with)
-                suggest = getattr(self.policy, "suggest_rules", None)
-                if not rules and suggest is not None and decision.decision == "ask":
-                    if not self.approver and decision.tier != "critical":
-                        rules = suggest(risk)
                 self.on_event(
                     LoopEvent(
                         "tool_denied",
@@ -121,7 +116,7 @@ class Dispatcher:
                             "reasons": decision.reasons,
                             "agent": self.agent,
                             "input": input_summary(risk, call.input, str(self.ctx.paths.workspace)),
-                            "rules": rules,
+                            "rules": list(decision.allow_with),
                         },
                     )
                 )
