@@ -153,10 +153,13 @@ def parse_output(stdout: str, stderr: str, exit_code: int | None) -> RunOutcome:
     usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
     is_error = bool(data.get("is_error")) or (exit_code not in (0, None))
     result = data.get("result")
-    denials = tuple(_denial_text(d) for d in data.get("permission_denials") or [])
-    denials += tuple(_denials_from_events(stdout))
+    listed = data.get("permission_denials")
+    if isinstance(listed, list):
+        denials = tuple(_denial_text(d) for d in listed)
+    else:  # an older result without the list: read the policy's events instead
+        denials = tuple(_denials_from_events(stdout))
     return RunOutcome(
-        state="error" if is_error else "ok",
+        state="error" if is_error else ("blocked" if denials else "ok"),
         result=str(result) if result is not None else None,
         error=(str(result) if is_error and result else None)
         or (f"agent exited with code {exit_code}" if is_error else None),
@@ -228,8 +231,14 @@ def _denials_from_events(text: str) -> list[str]:
 def _denial_text(item: Any) -> str:
     if isinstance(item, dict):
         tool = item.get("tool") or item.get("tool_name") or "tool"
-        what = item.get("command") or item.get("detail") or item.get("reason") or ""
-        return f"{tool}: {what}".strip(": ")
+        what = item.get("input") or item.get("command") or item.get("detail") or ""
+        text = f"{tool}({what})" if what else str(tool)
+        rules = [str(r) for r in item.get("suggested_rules") or []]
+        if rules:
+            text += f"; allow with {', '.join(rules)}"
+        elif item.get("reason"):
+            text += f": {item['reason']}"
+        return text
     return str(item)
 
 

@@ -44,6 +44,8 @@ from wakeful.daemon.watch import FileWatcher
 log = logging.getLogger("wakeful.daemon")
 
 DREAM_JOB = "@dream"
+# A job whose last runs in a row were all blocked by the policy pauses itself.
+BLOCKED_RUNS_BEFORE_PAUSE = 3
 
 
 @dataclass
@@ -354,7 +356,7 @@ class Daemon:
         self.journal.finished(run, where, denials)
         first = (run.error or run.result or "").strip().splitlines()
         summary = first[0][:200] if first else ""
-        level = "info" if run.state == "ok" else "error"
+        level = {"ok": "info", "blocked": "warning"}.get(run.state, "error")
         await self.notifier.send(
             Notification(
                 f"job {run.job}: {run.state}",
@@ -379,6 +381,48 @@ class Daemon:
                     extra={"denials": list(denials)},
                 )
             )
+        if run.state == "blocked":
+            await self._pause_if_stuck(run.job)
+
+    async def _pause_if_stuck(self, name: str) -> None:
+        """A job whose last runs were all blocked cannot progress: stop it burning tokens."""
+        limit = BLOCKED_RUNS_BEFORE_PAUSE
+        since = int(self.store.get_state(f"paused_blocked:{name}", 0) or 0)
+        recent = [
+            r
+            for r in self.store.runs(name, limit=limit * 4)
+            if r.id > since and r.state not in ("running", "skipped")
+        ][:limit]
+        if len(recent) < limit or any(r.state != "blocked" for r in recent):
+            return
+        try:
+            job = self.store.get_job(name)
+        except Exception:
+            return  # removed meanwhile
+        if job.paused:
+            return
+        self.store.update_job(name, paused=True)
+        # after `schedule resume`, only runs newer than these count towards the next pause
+        self.store.set_state(**{f"paused_blocked:{name}": recent[0].id})
+        why = (
+            f"its last {limit} runs were blocked: the policy denied actions they needed, so "
+            "running it again would spend tokens for nothing"
+        )
+        how = (
+            f"allow the actions with a rule in .wakeful/config.toml (the journal lists the "
+            f"rules), then `wakeful schedule resume {name}`"
+        )
+        self.journal.append(f"paused: job `{name}`", [f"- {why}", f"- to restart it: {how}"])
+        await self.notifier.send(
+            Notification(
+                f"job {name}: paused",
+                f"{why}; {how}",
+                level="warning",
+                job=name,
+                event="job_paused",
+            ),
+            journal=False,
+        )
 
     # -- recovery and leases ----------------------------------------------------------------
 
