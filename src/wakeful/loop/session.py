@@ -266,3 +266,17 @@ class SessionStore:
                     f"no session {session_id!r} in {self.dir}; `wakeful sessions list` shows them"
                 )
         return Transcript(path, path.stem)
+
+
+def latest_session_model(sessions_dir: Path) -> str | None:
+    """`PROVIDER:MODEL` of the newest session in this workspace, as its meta line recorded."""
+    latest = SessionStore(sessions_dir).latest()
+    if latest is None:
+        return None
+    for record in read_records(latest.path):
+        if record.get("type") == "meta":
+            provider, model = record.get("provider"), record.get("model")
+            if provider and model:
+                return f"{provider}:{model}"
+            return None
+    return None

@@ -335,9 +335,7 @@ def direction_differs(a: Features, b: Features, specific: frozenset[str] = froze
             return False
         if frame:
             return slots(a, name) != slots(b, name)
-    return tuple(w for w in a.sequence if is_name(w)) != tuple(
-        w for w in b.sequence if is_name(w)
-    )
+    return tuple(w for w in a.sequence if is_name(w)) != tuple(w for w in b.sequence if is_name(w))
 
 
 def distinct(a: Features, b: Features, specific: frozenset[str] = frozenset()) -> bool:
