@@ -48,7 +48,9 @@ def main(
     ),
     continue_: bool = typer.Option(False, "--continue", "-c", help="Continue the latest session."),
     resume: str | None = typer.Option(None, "--resume", "-r", help="Resume session ID."),
-    max_turns: int | None = typer.Option(None, "--max-turns", help="Model turns per prompt."),
+    max_turns: int | None = typer.Option(
+        None, "--max-turns", min=1, help="Model turns per prompt (at least 1)."
+    ),
     sandbox: bool | None = typer.Option(
         None, "--sandbox/--no-sandbox", help="Run bash under bubblewrap."
     ),
@@ -242,6 +244,8 @@ def cost(
 
     paths, _ = load()
     sid = session
+    if sid is not None and not all_sessions:
+        sid = SessionStore(paths.sessions).open(sid).session_id  # a unique prefix is enough
     if sid is None and not all_sessions:
         latest = SessionStore(paths.sessions).latest()
         sid = latest.id if latest else None

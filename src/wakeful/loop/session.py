@@ -258,9 +258,19 @@ class SessionStore:
     def open(self, session_id: str) -> Transcript:
         path = self.dir / f"{session_id}.jsonl"
         if not path.is_file():
-            matches = sorted(self.dir.glob(f"{session_id}*.jsonl")) if self.dir.is_dir() else []
+            matches = (
+                sorted(p for p in self.dir.glob("*.jsonl") if p.stem.startswith(session_id))
+                if self.dir.is_dir() and session_id
+                else []
+            )
             if len(matches) == 1:
                 path = matches[0]
+            elif matches:
+                shown = ", ".join(p.stem for p in matches[:5])
+                raise UsageError(
+                    f"session id prefix {session_id!r} is ambiguous ({shown}"
+                    f"{', ...' if len(matches) > 5 else ''}); give more of the id"
+                )
             else:
                 raise UsageError(
                     f"no session {session_id!r} in {self.dir}; `wakeful sessions list` shows them"
