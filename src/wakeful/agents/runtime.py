@@ -17,6 +17,7 @@ from wakeful.agents.coordinator import attach
 from wakeful.core.config import Config
 from wakeful.core.events import LoopEvent
 from wakeful.core.paths import Paths
+from wakeful.core.prune import prune_folder
 from wakeful.loop.agent import Agent, Limits
 from wakeful.loop.dispatch import Approver, Dispatcher
 from wakeful.loop.session import SessionStore, Transcript, replay, replay_user_words
@@ -95,6 +96,7 @@ def open_runtime(
     from wakeful.policy.decision import Policy
 
     paths.ensure()
+    prune_folder(paths.tool_results)  # full outputs of earlier sessions, bounded
     mode = options.permission_mode or config.permission_mode
     provider = resolve_provider(options.model, config)
     store = SessionStore(paths.sessions)

@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from wakeful.core.paths import Paths
+from wakeful.core.prune import prune_folder
 from wakeful.daemon.agent import (
     agent_argv,
     dream_argv,
@@ -310,6 +311,13 @@ class Daemon:
             log.info("job %s is already running elsewhere; not starting it twice", job.name)
             return None
         self.counters.wakes += 1
+        in_use = frozenset(
+            name
+            for r in self.store.running_runs()
+            if r.output_path
+            for name in (Path(r.output_path).name, Path(r.output_path).with_suffix(".err").name)
+        )
+        prune_folder(self.files.runs, keep=in_use)  # outputs of earlier runs, bounded
         out = self.files.runs / f"{run.id}.out"
         err = self.files.runs / f"{run.id}.err"
         argv = agent_argv(self.settings, job.prompt, job.model, job.permission_mode)
