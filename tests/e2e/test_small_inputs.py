@@ -49,6 +49,6 @@ def test_cost_of_an_unknown_session_is_an_error(cli, script, git_repo: Path) -> 
 def test_memory_anchor_past_the_end_of_the_file_is_refused(cli, git_repo: Path) -> None:
     r = cli(["memory", "add", "greet has a typo", "--anchor", "app.py:1-999"], cwd=git_repo)
     assert r.returncode != 0
-    assert "app.py has 5 lines" in r.stderr and "Traceback" not in r.stderr
+    assert "app.py has only 5 lines" in r.stderr and "Traceback" not in r.stderr
     ok = cli(["memory", "add", "greet has a typo", "--anchor", "app.py:4-5"], cwd=git_repo)
     assert ok.returncode == 0, ok.stderr

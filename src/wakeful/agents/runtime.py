@@ -16,6 +16,7 @@ from wakeful import __version__
 from wakeful.agents.coordinator import attach
 from wakeful.core.config import Config
 from wakeful.core.events import LoopEvent
+from wakeful.core.messages import Message
 from wakeful.core.paths import Paths
 from wakeful.core.prune import prune_folder
 from wakeful.loop.agent import Agent, Limits
@@ -102,7 +103,7 @@ def open_runtime(
     store = SessionStore(paths.sessions)
     memory = MemoryService.open(paths, config)
 
-    messages = []
+    messages: list[Message] = []
     user_words: list[str] = []
     damaged: str | None = None
     if options.resume or options.continue_last:

@@ -24,10 +24,12 @@ def connect(
     check_same_thread: bool = True,
 ) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
-    kwargs: dict[str, object] = {"timeout": timeout, "check_same_thread": check_same_thread}
-    if autocommit:
-        kwargs["isolation_level"] = None
-    db = sqlite3.connect(str(path), **kwargs)  # type: ignore[arg-type]
+    db = sqlite3.connect(
+        str(path),
+        timeout=timeout,
+        check_same_thread=check_same_thread,
+        isolation_level=None if autocommit else "DEFERRED",  # implicit BEGIN, as by default
+    )
     db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
     deadline = time.monotonic() + timeout
     while True:

@@ -112,7 +112,7 @@ async def wait_pid(pid: int, start: int | None, poll: float) -> None:
     if fd is not None:
         loop = asyncio.get_running_loop()
         done = loop.create_future()
-        loop.add_reader(fd, lambda: done.done() or done.set_result(None))
+        loop.add_reader(fd, lambda: None if done.done() else done.set_result(None))
         try:
             while process_alive(pid, start):
                 try:
@@ -150,7 +150,7 @@ def parse_output(stdout: str, stderr: str, exit_code: int | None) -> RunOutcome:
             state="error",
             error=f"agent exited with code {code} without a JSON result: {reason}",
         )
-    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    usage: dict[str, Any] = data["usage"] if isinstance(data.get("usage"), dict) else {}
     is_error = bool(data.get("is_error")) or (exit_code not in (0, None))
     result = data.get("result")
     listed = data.get("permission_denials")
@@ -258,12 +258,12 @@ def parse_dream(stdout: str, stderr: str, exit_code: int | None) -> tuple[RunOut
         data = None
     if not isinstance(data, dict):
         return parse_output(stdout, stderr, exit_code), False
-    model = data.get("model") if isinstance(data.get("model"), dict) else {}
-    tokens = model.get("tokens") if isinstance(model.get("tokens"), dict) else {}
+    model: dict[str, Any] = data["model"] if isinstance(data.get("model"), dict) else {}
+    tokens: dict[str, Any] = model["tokens"] if isinstance(model.get("tokens"), dict) else {}
     if data.get("skipped"):
         summary = f"skipped: {data.get('reason') or 'gates closed'}"
     else:
-        counts = data.get("counts") if isinstance(data.get("counts"), dict) else {}
+        counts: dict[str, Any] = data["counts"] if isinstance(data.get("counts"), dict) else {}
         done = ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "nothing to change"
         summary = f"consolidated memory: {done}; {model.get('calls', 0)} model call(s)"
     failed = exit_code not in (0, None)

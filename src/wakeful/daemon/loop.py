@@ -35,7 +35,7 @@ from wakeful.daemon.agent import (
     wait_pid,
 )
 from wakeful.daemon.journal import Journal
-from wakeful.daemon.notify import Notification, Notifier
+from wakeful.daemon.notify import Level, Notification, Notifier
 from wakeful.daemon.preflight import CheckResult, due_action, run_check, watch_patterns
 from wakeful.daemon.process import DaemonFiles
 from wakeful.daemon.settings import DaemonSettings
@@ -364,7 +364,9 @@ class Daemon:
         self.journal.finished(run, where, denials)
         first = (run.error or run.result or "").strip().splitlines()
         summary = first[0][:200] if first else ""
-        level = {"ok": "info", "blocked": "warning"}.get(run.state, "error")
+        level: Level = (
+            "info" if run.state == "ok" else "warning" if run.state == "blocked" else "error"
+        )
         await self.notifier.send(
             Notification(
                 f"job {run.job}: {run.state}",

@@ -97,7 +97,7 @@ class Dispatcher:
             )
             allowed = decision.decision == "allow"
             if decision.decision == "ask":
-                allowed = bool(self.approver) and await self.approver(call, decision)
+                allowed = self.approver is not None and await self.approver(call, decision)
                 record = getattr(self.policy, "record_answer", None)
                 if self.approver and record is not None:
                     record(risk, dctx, decision, allowed)

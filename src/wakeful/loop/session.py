@@ -6,6 +6,7 @@ is compacted; resuming replays the `message` lines, honouring the last `compacti
 
 from __future__ import annotations
 
+import builtins
 import json
 import secrets
 import time
@@ -210,7 +211,7 @@ class SessionStore:
         self.dir = sessions_dir
 
     def list(self) -> list[SessionInfo]:
-        infos = []
+        infos: builtins.list[SessionInfo] = []
         if not self.dir.is_dir():
             return infos
         for path in self.dir.glob("*.jsonl"):

@@ -206,7 +206,7 @@ def capture_anchor(
     elif end > len(lines):
         n = len(lines)
         raise AnchorError(
-            f"cannot anchor {spec}: {rel} has {n} line{'s' if n != 1 else ''}; "
+            f"cannot anchor {spec}: {rel} has only {n} line{'s' if n != 1 else ''}; "
             f"use a span within 1-{max(n, 1)}, or the bare file name for the whole file"
         )
     return anchor_from_lines(rel, lines, start, end, commit=commit)

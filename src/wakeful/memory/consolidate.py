@@ -609,12 +609,12 @@ def plan_consolidation(
         if f.id in uf.parent:
             groups[uf.find(f.id)].append(f.record)
     merged_into: dict[str, str] = {}
-    for root, members in groups.items():
-        if len(members) < 2:
+    for root, group in groups.items():
+        if len(group) < 2:
             continue
-        members.sort(key=lambda r: (r.created, r.id))
-        plan.merges.append(Merge(members, reasons.get(root, "duplicate")))
-        for r in members:
+        group.sort(key=lambda r: (r.created, r.id))
+        plan.merges.append(Merge(group, reasons.get(root, "duplicate")))
+        for r in group:
             merged_into[r.id] = root
 
     # What is left over the same anchors, neither duplicate nor contradiction: for the model.

@@ -306,7 +306,8 @@ class MemoryFiles:
                 )
                 if entry.text != ours_norm:
                     edits.edited[entry.id] = entry.text
-            written = {str(i) for i in info.get("ids", [])}  # type: ignore[union-attr]
+            listed = info.get("ids")
+            written = {str(i) for i in listed} if isinstance(listed, list) else set()
             edits.removed |= {i for i in written - seen if i in current}
         edits.removed -= set(edits.edited)
         return edits
@@ -315,8 +316,9 @@ class MemoryFiles:
         """Ids of the memories our last write put in the files."""
         ids: set[str] = set()
         for info in self._state().values():
-            if isinstance(info, dict) and isinstance(info.get("ids"), list):
-                ids |= {str(i) for i in info["ids"]}
+            listed = info.get("ids") if isinstance(info, dict) else None
+            if isinstance(listed, list):
+                ids |= {str(i) for i in listed}
         return ids
 
     def recoverable_entries(self) -> list[ParsedEntry]:

@@ -11,6 +11,7 @@ to the project store. Recall and listing read both.
 
 from __future__ import annotations
 
+import builtins
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -287,7 +288,7 @@ class MemoryService:
 
     def verify(
         self, records: Iterable[MemoryRecord] | None = None
-    ) -> list[tuple[MemoryRecord, Verification]]:
+    ) -> builtins.list[tuple[MemoryRecord, Verification]]:
         """Verify records (default: all active) against the workspace and store the verdicts.
 
         Moved anchors are relocated in the store; the returned records carry them.
@@ -296,7 +297,9 @@ class MemoryService:
         with self._verify_lock:
             return self._verify(todo)
 
-    def _verify(self, todo: list[MemoryRecord]) -> list[tuple[MemoryRecord, Verification]]:
+    def _verify(
+        self, todo: builtins.list[MemoryRecord]
+    ) -> builtins.list[tuple[MemoryRecord, Verification]]:
         self.view.begin()
         now = self.clock()
         results: list[tuple[MemoryRecord, Verification]] = []
@@ -314,13 +317,13 @@ class MemoryService:
             self.store_for(scope).record_verifications(rows, now)  # type: ignore[arg-type]
         return results
 
-    def recall(self, query: str, limit: int = 5) -> list[Hint]:
+    def recall(self, query: str, limit: int = 5) -> builtins.list[Hint]:
         """The most relevant active memories for `query`, each verified now."""
         if limit <= 0:
             return []
         now = self.clock()
         pool = max(20, limit * 4)
-        candidates: list[tuple[MemoryRecord, float]] = []
+        candidates: builtins.list[tuple[MemoryRecord, float]] = []
         for store in self.stores:
             candidates += store.search(query, limit=pool)
         ranked = rank(candidates, now, limit)
@@ -330,12 +333,12 @@ class MemoryService:
             for (record, verification), (_, score) in zip(verified, ranked, strict=True)
         ]
 
-    def render_hints(self, hints: list[Hint]) -> str:
+    def render_hints(self, hints: builtins.list[Hint]) -> str:
         return _render_hints(hints)
 
     # -- files ------------------------------------------------------------------------------
 
-    def _by_type(self) -> dict[str, list[MemoryRecord]]:
+    def _by_type(self) -> dict[str, builtins.list[MemoryRecord]]:
         records = self.list()
         by_type: dict[str, list[MemoryRecord]] = {t: [] for t in SECTION_ORDER}
         for r in records:
