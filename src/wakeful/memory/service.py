@@ -408,7 +408,7 @@ class MemoryService:
             "of memory)"
         )
 
-    def take_notices(self) -> list[str]:
+    def take_notices(self) -> builtins.list[str]:
         """One-line notices since the last call (hand edits dropped by the secret scan)."""
         out, self.notices = self.notices, []
         return out
