@@ -19,6 +19,23 @@ from hypothesis import settings
 settings.register_profile("wakeful", deadline=None)
 settings.load_profile("wakeful")
 
+# The slow tier (`make test` runs it; `pytest -m "not slow"` skips it while developing): the
+# embedded model, the daemon end to end and the demo. Marked here, by file, so that a new
+# test in one of these files is slow by default.
+SLOW_FILES = (
+    "e2e/test_demo.py",
+    "daemon/test_daemon_e2e.py",
+    "daemon/test_recovery.py",
+    "providers_local/test_local_provider.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.as_posix().endswith(SLOW_FILES):
+            item.add_marker(pytest.mark.slow)
+
+
 SCRUB = (
     "ANTHROPIC_API_KEY",
     "ANTHROPIC_BASE_URL",

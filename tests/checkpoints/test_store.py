@@ -178,7 +178,7 @@ def test_concurrent_runs_do_not_corrupt_the_store(git_repo: Path) -> None:
         text=True,
     )
     assert fsck.returncode == 0, fsck.stdout + fsck.stderr
-    items = store.list()
+    items = store.all()
     assert len({c.id for c in items}) == len(items) == 24
     assert all(c.finished for c in items)
     # Rewinding to before the first run of all removes every file the writers made.
@@ -191,9 +191,9 @@ def test_prune_keeps_the_newest_and_the_recent(git_repo: Path) -> None:
     store = _store(git_repo, keep=2, max_age_days=1.0)
     for i in range(4):
         _run_changes(store, lambda i=i: (git_repo / f"f{i}.txt").write_text(str(i)))
-    ids = [c.id for c in store.list()]
+    ids = [c.id for c in store.all()]
     assert store.prune() == []  # all are recent
     assert store.prune(now=time.time() + 2 * 86400) == ids[:2]  # old, beyond the newest 2
-    assert [c.id for c in store.list()] == ids[2:]
+    assert [c.id for c in store.all()] == ids[2:]
     store.rewind(ids[2])
     assert not (git_repo / "f2.txt").exists() and (git_repo / "f1.txt").exists()

@@ -349,7 +349,8 @@ def test_headless_permission_ask_becomes_denial_and_notification(ws: Workspace) 
             "default",
         )
         ws.start()
-        ws.cli("schedule", "run", "fetch", "--wait", "--timeout", "30")
+        run = ws.cli("schedule", "run", "fetch", "--wait", "--timeout", "30", check=False)
+        assert run.returncode == 1 and "run 1 blocked" in run.stdout
         denied = ws.wait_for(
             lambda: next((e for e in received if e["event"] == "permission_denied"), None),
             timeout=10,
@@ -357,7 +358,8 @@ def test_headless_permission_ask_becomes_denial_and_notification(ws: Workspace) 
         )
         assert denied["job"] == "fetch" and "curl" in denied["denials"][0]
         journal = ws.journal()
-        assert "denied (needed permission): bash (network)" in journal
+        assert "denied (needed permission): bash(curl -s https://example.com)" in journal
+        assert "blocked: job `fetch`" in journal
         assert "notice: job fetch: permission needed" in journal
     finally:
         server.shutdown()

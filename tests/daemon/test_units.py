@@ -179,13 +179,29 @@ def test_parse_output_stream_json_result_and_denials() -> None:
         },
     ]
     out = parse_output("\n".join(json.dumps(x) for x in lines), "", 0)
-    assert out.state == "ok" and out.result == "done" and out.num_turns == 2
+    assert out.state == "blocked" and out.result == "done" and out.num_turns == 2
     assert (out.input_tokens, out.output_tokens, out.cache_read, out.cache_write) == (10, 5, 3, 2)
     assert out.tokens == 20 and out.cost == 0.25 and out.session_id == "s1"
     assert out.denials == (
         "bash (network): network: `curl`",
         "bash (workspace): needs approval (workspace), and this run is not interactive",
     )
+
+
+def test_parse_output_permission_denials_make_the_run_blocked() -> None:
+    denial = {
+        "tool": "edit",
+        "input": "app.py",
+        "tier": "workspace",
+        "reason": "needs approval (workspace), and this run is not interactive",
+        "suggested_rules": ["Edit(app.py)"],
+    }
+    result = {"type": "result", "result": "Changed the port.", "is_error": False, "usage": {}}
+    out = parse_output(json.dumps({**result, "permission_denials": [denial]}), "", 0)
+    assert out.state == "blocked"
+    assert out.denials == ("edit(app.py); allow with Edit(app.py)",)
+    clean = parse_output(json.dumps({**result, "permission_denials": []}), "", 0)
+    assert clean.state == "ok" and clean.denials == ()
 
 
 def test_parse_output_failures() -> None:

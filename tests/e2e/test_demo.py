@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,7 +17,15 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
         for k, v in os.environ.items()
         if k not in {"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL"}
     }
-    env.update({"HOME": str(tmp_path), "TMPDIR": str(tmp_path), "NO_COLOR": "1"})
+    # The interpreter running the tests, not ./.venv: the demo runs the sources under test.
+    env.update(
+        {
+            "HOME": str(tmp_path),
+            "TMPDIR": str(tmp_path),
+            "NO_COLOR": "1",
+            "WAKEFUL_PYTHON": sys.executable,
+        }
+    )
     child = subprocess.Popen(
         ["bash", str(ROOT / "scripts/demo.sh")],
         env=env,

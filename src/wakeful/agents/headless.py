@@ -25,7 +25,15 @@ async def run_headless(
     """Run one prompt to completion; "ask" decisions become denials (non-interactive).
     `checkpoint` in the result names the checkpoint taken before its first change."""
     options.interactive = False
-    runtime = open_runtime(paths, config, options, approver=None, on_event=on_event)
+    denials: list[dict[str, Any]] = []
+
+    def observe(event: LoopEvent) -> None:
+        if event.kind == "tool_denied":
+            denials.append(permission_denial(event.data))
+        if on_event is not None:
+            on_event(event)
+
+    runtime = open_runtime(paths, config, options, approver=None, on_event=observe)
     try:
         for notice in runtime.notices:
             if on_event:
@@ -46,9 +54,29 @@ async def run_headless(
             "model": f"{runtime.provider.name}:{runtime.provider.model}",
             "stop_reason": result.stop_reason,
             "checkpoint": checkpoint,
+            "permission_denials": denials,
         }
     finally:
         await runtime.close()
+
+
+def permission_denial(data: dict[str, Any]) -> dict[str, Any]:
+    """One denied tool call for the result: what, why, and the rules that would allow it."""
+    reasons = [str(r) for r in data.get("reasons") or []]
+    return {
+        "tool": data.get("tool"),
+        "tool_use_id": data.get("id"),
+        "input": data.get("input", ""),
+        "tier": data.get("tier"),
+        "reason": reasons[0] if reasons else "not allowed",
+        "suggested_rules": list(data.get("rules") or []),
+        "agent": data.get("agent", "main"),
+    }
+
+
+def describe_denials(denials: list[dict[str, Any]]) -> list[str]:
+    """Text-mode lines for stderr: one per denied call, with how to allow it."""
+    return [f"denied {d['tool']}({d['input']}): {d['reason']}" for d in denials]
 
 
 def stream_json_sink(out: TextIO = sys.stdout) -> Callable[[LoopEvent], None]:

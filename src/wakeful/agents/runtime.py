@@ -20,7 +20,9 @@ from wakeful.checkpoints.store import Settings as CheckpointSettings
 from wakeful.core.config import Config
 from wakeful.core.errors import WakefulError
 from wakeful.core.events import LoopEvent
+from wakeful.core.messages import Message
 from wakeful.core.paths import Paths
+from wakeful.core.prune import prune_folder
 from wakeful.loop.agent import Agent, Limits, TurnResult
 from wakeful.loop.dispatch import Approver, Dispatcher
 from wakeful.loop.session import SessionStore, Transcript, replay, replay_user_words
@@ -140,13 +142,15 @@ def open_runtime(
     from wakeful.policy.decision import Policy
 
     paths.ensure()
+    prune_folder(paths.tool_results)  # full outputs of earlier sessions, bounded
     mode = options.permission_mode or config.permission_mode
     provider = resolve_provider(options.model, config)
     store = SessionStore(paths.sessions)
     memory = MemoryService.open(paths, config)
 
-    messages = []
+    messages: list[Message] = []
     user_words: list[str] = []
+    damaged: str | None = None
     if options.resume or options.continue_last:
         if options.resume:
             transcript = store.open(options.resume)
@@ -159,9 +163,10 @@ def open_runtime(
                     "no session to continue in this workspace; start one without --continue"
                 )
             transcript = Transcript(latest.path, latest.id)
-        records = transcript.records()
-        meta, messages = replay(records)
-        user_words = replay_user_words(records)
+        read = transcript.read()
+        meta, messages = replay(read.records)
+        user_words = replay_user_words(read.records)
+        damaged = read.notice(transcript.session_id)
         snapshot = str(meta.get("memory_snapshot", ""))
         transcript.append({"type": "resume", "model": provider.model})
     else:
@@ -193,10 +198,14 @@ def open_runtime(
     recorder = None
     checkpoint_settings = CheckpointSettings.from_config(config)
     if checkpoint_settings.enabled:
-        store = CheckpointStore(paths.workspace, paths.project / "checkpoints", checkpoint_settings)
-        recorder = RunRecorder(store, transcript.session_id)
+        checkpoint_store = CheckpointStore(
+            paths.workspace, paths.project / "checkpoints", checkpoint_settings
+        )
+        recorder = RunRecorder(checkpoint_store, transcript.session_id)
         ctx.extras["checkpoints"] = recorder
     notices: list[str] = list(config.notices)
+    if damaged:
+        notices.append(damaged)
     notices += memory.take_notices()
     # Auto mode sandboxes commands by default when bubblewrap works; `sandbox = false` in the
     # user's own config (never an untrusted project's) or --no-sandbox turns that off.

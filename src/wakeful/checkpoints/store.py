@@ -314,7 +314,7 @@ class CheckpointStore:
             self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
             return done
 
-    def list(self) -> list[Checkpoint]:
+    def all(self) -> list[Checkpoint]:
         """All checkpoints, oldest first."""
         if not (self.git.git_dir / "HEAD").exists():
             return []
@@ -350,7 +350,7 @@ class CheckpointStore:
         return found
 
     def get(self, cid: str | None) -> Checkpoint:
-        items = self.list()
+        items = self.all()
         if not items:
             raise CheckpointError(
                 "no checkpoints in this workspace yet; one is made before a run's first change"
@@ -370,7 +370,7 @@ class CheckpointStore:
         delete the objects only they held. Returns the dropped ids."""
         now = time.time() if now is None else now
         with self.locked():
-            items = self.list()
+            items = self.all()
             old = items[: max(0, len(items) - self.settings.keep)]
             cutoff = now - self.settings.max_age_days * 86400
             drop = [c.id for c in old if c.started < cutoff]

@@ -48,7 +48,9 @@ def main(
     ),
     continue_: bool = typer.Option(False, "--continue", "-c", help="Continue the latest session."),
     resume: str | None = typer.Option(None, "--resume", "-r", help="Resume session ID."),
-    max_turns: int | None = typer.Option(None, "--max-turns", help="Model turns per prompt."),
+    max_turns: int | None = typer.Option(
+        None, "--max-turns", min=1, help="Model turns per prompt (at least 1)."
+    ),
     sandbox: bool | None = typer.Option(
         None, "--sandbox/--no-sandbox", help="Run bash under bubblewrap."
     ),
@@ -137,6 +139,10 @@ def _headless(
         raise typer.Exit(exc.exit_code) from None
     if fmt is OutputFormat.text:
         print(result["result"] or "")
+        from wakeful.agents.headless import describe_denials
+
+        for line in describe_denials(result.get("permission_denials") or []):
+            sys.stderr.write(f"wakeful: {line}\n")
     else:
         print(json.dumps(result))
     if result["is_error"]:
@@ -153,6 +159,13 @@ def sessions_list(json_out: bool = typer.Option(False, "--json", help="JSON outp
 
     paths, _ = load()
     sessions = SessionStore(paths.sessions).list()
+    for s in sessions:
+        if s.bad_lines:
+            n = s.bad_lines
+            sys.stderr.write(
+                f"wakeful: session {s.id}: skipped {n} unreadable line{'s' if n != 1 else ''} "
+                f"(`wakeful sessions show {s.id}` names them)\n"
+            )
     if json_out:
         print(json.dumps([s.to_dict() for s in sessions]))
         return
@@ -162,7 +175,13 @@ def sessions_list(json_out: bool = typer.Option(False, "--json", help="JSON outp
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("id", "updated", "messages", "tokens", "title")
+    table = Table()
+    # Ids are copied into --resume and `sessions show`: never wrap or elide them.
+    table.add_column("id", no_wrap=True, min_width=len(sessions[0].id))
+    table.add_column("updated", no_wrap=True)
+    table.add_column("messages", justify="right")
+    table.add_column("tokens", justify="right")
+    table.add_column("title", overflow="ellipsis", no_wrap=True)
     for s in sessions:
         when = datetime.fromtimestamp(s.updated).strftime("%Y-%m-%d %H:%M")
         table.add_row(s.id, when, str(s.messages), str(s.usage.total), s.title)
@@ -177,11 +196,15 @@ def sessions_show(
     import json
 
     from wakeful.cli.common import load
-    from wakeful.loop.session import SessionStore, read_records
+    from wakeful.loop.session import SessionStore
 
     paths, _ = load()
     transcript = SessionStore(paths.sessions).open(session)
-    records = read_records(transcript.path)
+    read = transcript.read()
+    records = read.records
+    notice = read.notice(transcript.session_id)
+    if notice:
+        sys.stderr.write(f"wakeful: {notice}\n")
     if json_out:
         for record in records:
             print(json.dumps(record))
@@ -228,6 +251,8 @@ def cost(
 
     paths, _ = load()
     sid = session
+    if sid is not None and not all_sessions:
+        sid = SessionStore(paths.sessions).open(sid).session_id  # a unique prefix is enough
     if sid is None and not all_sessions:
         latest = SessionStore(paths.sessions).latest()
         sid = latest.id if latest else None

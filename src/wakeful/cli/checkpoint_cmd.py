@@ -32,7 +32,7 @@ def checkpoints(
                 + (f": {', '.join(dropped)}" if dropped else "")
             )
         return
-    items = list(reversed(store.list()))
+    items = list(reversed(store.all()))
     if as_json:
         print(json.dumps([c.to_dict() for c in items]))
         return

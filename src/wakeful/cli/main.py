@@ -54,7 +54,7 @@ def run() -> None:
     _register_all()
     try:
         # Non-standalone click returns typer.Exit codes instead of raising them.
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="wakeful")
         if isinstance(code, int) and code:
             sys.exit(code)
     except WakefulError as exc:
@@ -65,13 +65,20 @@ def run() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         _fail("aborted", 130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
+    except typer.TyperException as exc:
+        # Usage errors (unknown command or option, bad choice, missing argument). Typer
+        # vendors click since 0.26, so its exceptions are typer's, not the `click` package's.
+        _show_usage_error(exc)
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+
+def _show_usage_error(exc: typer.TyperException) -> None:
+    show = getattr(exc, "show", None)
+    if callable(show):
+        show()
+    else:
+        sys.stderr.write(f"Error: {exc.format_message()}\n")
+    code = getattr(exc, "exit_code", 2)
+    sys.exit(code if isinstance(code, int) else 2)
 
 
 def _fail(message: str, code: int) -> None:

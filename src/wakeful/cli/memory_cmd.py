@@ -38,6 +38,7 @@ def _service() -> Iterator[Any]:
     paths, config = load()
     mem = MemoryService.open(paths, config)
     try:
+        mem.recover_lost_store()  # a lost store comes back from the files, with a notice
         yield mem
     finally:
         for notice in mem.take_notices():
@@ -304,6 +305,10 @@ def dream(
     from wakeful.memory.dream import DreamOptions, run_dream
 
     paths, config = load()
+    if model is None and not no_model and not (config.get("dream", "model") or config.model):
+        from wakeful.loop.session import latest_session_model
+
+        model = latest_session_model(paths.sessions)  # the model this workspace last used
     options = DreamOptions(force=force, model=model, use_model=not no_model, merger=merge_clusters)
     report = run_dream(paths, config, options)
     if as_json:
@@ -330,7 +335,9 @@ def _print_dream(report: Any) -> None:
     console.print(f"  counts: {counts}")
     model = report.model
     if model.get("used"):
-        console.print(f"  model: {model['calls']} call(s), tokens {model['tokens']}")
+        console.print(
+            f"  model: {model.get('model') or ''} {model['calls']} call(s), tokens {model['tokens']}"
+        )
     elif model.get("note"):
         console.print(f"  model: {model['note']}")
     for item in report.flagged:

@@ -129,7 +129,9 @@ def rules_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
 
 def audit_cmd(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
-    limit: int = typer.Option(50, "--limit", "-n", help="How many of the newest entries."),
+    limit: int = typer.Option(
+        50, "--limit", "-n", min=1, help="How many of the newest entries (at least 1)."
+    ),
     verify: bool = typer.Option(
         False, "--verify", help="Check the log's hash chain (exit 1 if it was tampered with)."
     ),

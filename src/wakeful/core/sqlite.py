@@ -9,8 +9,10 @@ that step is retried.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -22,10 +24,12 @@ def connect(
     check_same_thread: bool = True,
 ) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
-    kwargs: dict[str, object] = {"timeout": timeout, "check_same_thread": check_same_thread}
-    if autocommit:
-        kwargs["isolation_level"] = None
-    db = sqlite3.connect(str(path), **kwargs)  # type: ignore[arg-type]
+    db = sqlite3.connect(
+        str(path),
+        timeout=timeout,
+        check_same_thread=check_same_thread,
+        isolation_level=None if autocommit else "DEFERRED",  # implicit BEGIN, as by default
+    )
     db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
     deadline = time.monotonic() + timeout
     while True:
@@ -39,3 +43,55 @@ def connect(
             time.sleep(0.02)
     db.execute("PRAGMA synchronous = NORMAL")
     return db
+
+
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def is_readable_database(path: Path) -> bool:
+    """False when `path` exists but SQLite cannot read its schema (garbage, truncated pages).
+
+    A missing or zero-length file is a valid (empty) database. The check opens the file
+    read-only, so it neither creates nor changes anything.
+    """
+    if not path.exists():
+        return True
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
+    except sqlite3.DatabaseError:
+        return False
+    try:
+        # Reading the schema touches the header and the schema pages; a full quick_check
+        # would read every page on every start, which a large audit log makes slow.
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except sqlite3.OperationalError as exc:
+        # Another process holding a write lock is not corruption.
+        return "locked" in str(exc) or "busy" in str(exc)
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        db.close()
+
+
+def quarantine_if_corrupt(
+    path: Path, what: str, clock: Callable[[], float] = time.time
+) -> str | None:
+    """Move an unreadable database (and its WAL files) aside; the caller starts a new one.
+
+    Returns a one-line notice naming where the damaged copy went, or None if `path` is fine.
+    """
+    if is_readable_database(path):
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(clock()))
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    os.replace(path, aside)
+    for suffix in _SIDE_FILES:
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            os.replace(side, aside.with_name(aside.name + suffix))
+    return f"{what} {path.name} was unreadable; moved it to {aside.name} and started a new one"

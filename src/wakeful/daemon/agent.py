@@ -118,7 +118,7 @@ async def wait_pid(pid: int, start: int | None, poll: float) -> None:
     if fd is not None:
         loop = asyncio.get_running_loop()
         done = loop.create_future()
-        loop.add_reader(fd, lambda: done.done() or done.set_result(None))
+        loop.add_reader(fd, lambda: None if done.done() else done.set_result(None))
         try:
             while process_alive(pid, start):
                 try:
@@ -156,13 +156,16 @@ def parse_output(stdout: str, stderr: str, exit_code: int | None) -> RunOutcome:
             state="error",
             error=f"agent exited with code {code} without a JSON result: {reason}",
         )
-    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    usage: dict[str, Any] = data["usage"] if isinstance(data.get("usage"), dict) else {}
     is_error = bool(data.get("is_error")) or (exit_code not in (0, None))
     result = data.get("result")
-    denials = tuple(_denial_text(d) for d in data.get("permission_denials") or [])
-    denials += tuple(_denials_from_events(stdout))
+    listed = data.get("permission_denials")
+    if isinstance(listed, list):
+        denials = tuple(_denial_text(d) for d in listed)
+    else:  # an older result without the list: read the policy's events instead
+        denials = tuple(_denials_from_events(stdout))
     return RunOutcome(
-        state="error" if is_error else "ok",
+        state="error" if is_error else ("blocked" if denials else "ok"),
         result=str(result) if result is not None else None,
         error=(str(result) if is_error and result else None)
         or (f"agent exited with code {exit_code}" if is_error else None),
@@ -235,8 +238,14 @@ def _denials_from_events(text: str) -> list[str]:
 def _denial_text(item: Any) -> str:
     if isinstance(item, dict):
         tool = item.get("tool") or item.get("tool_name") or "tool"
-        what = item.get("command") or item.get("detail") or item.get("reason") or ""
-        return f"{tool}: {what}".strip(": ")
+        what = item.get("input") or item.get("command") or item.get("detail") or ""
+        text = f"{tool}({what})" if what else str(tool)
+        rules = [str(r) for r in item.get("suggested_rules") or []]
+        if rules:
+            text += f"; allow with {', '.join(rules)}"
+        elif item.get("reason"):
+            text += f": {item['reason']}"
+        return text
     return str(item)
 
 
@@ -256,12 +265,12 @@ def parse_dream(stdout: str, stderr: str, exit_code: int | None) -> tuple[RunOut
         data = None
     if not isinstance(data, dict):
         return parse_output(stdout, stderr, exit_code), False
-    model = data.get("model") if isinstance(data.get("model"), dict) else {}
-    tokens = model.get("tokens") if isinstance(model.get("tokens"), dict) else {}
+    model: dict[str, Any] = data["model"] if isinstance(data.get("model"), dict) else {}
+    tokens: dict[str, Any] = model["tokens"] if isinstance(model.get("tokens"), dict) else {}
     if data.get("skipped"):
         summary = f"skipped: {data.get('reason') or 'gates closed'}"
     else:
-        counts = data.get("counts") if isinstance(data.get("counts"), dict) else {}
+        counts: dict[str, Any] = data["counts"] if isinstance(data.get("counts"), dict) else {}
         done = ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "nothing to change"
         summary = f"consolidated memory: {done}; {model.get('calls', 0)} model call(s)"
     failed = exit_code not in (0, None)

@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from wakeful.core.paths import Paths
+from wakeful.core.prune import prune_folder
 from wakeful.daemon.agent import (
     agent_argv,
     dream_argv,
@@ -34,7 +35,7 @@ from wakeful.daemon.agent import (
     wait_pid,
 )
 from wakeful.daemon.journal import Journal
-from wakeful.daemon.notify import Notification, Notifier
+from wakeful.daemon.notify import Level, Notification, Notifier
 from wakeful.daemon.preflight import CheckResult, due_action, run_check, watch_patterns
 from wakeful.daemon.process import DaemonFiles
 from wakeful.daemon.settings import DaemonSettings
@@ -44,6 +45,8 @@ from wakeful.daemon.watch import FileWatcher
 log = logging.getLogger("wakeful.daemon")
 
 DREAM_JOB = "@dream"
+# A job whose last runs in a row were all blocked by the policy pauses itself.
+BLOCKED_RUNS_BEFORE_PAUSE = 3
 
 
 @dataclass
@@ -308,6 +311,13 @@ class Daemon:
             log.info("job %s is already running elsewhere; not starting it twice", job.name)
             return None
         self.counters.wakes += 1
+        in_use = frozenset(
+            name
+            for r in self.store.running_runs()
+            if r.output_path
+            for name in (Path(r.output_path).name, Path(r.output_path).with_suffix(".err").name)
+        )
+        prune_folder(self.files.runs, keep=in_use)  # outputs of earlier runs, bounded
         out = self.files.runs / f"{run.id}.out"
         err = self.files.runs / f"{run.id}.err"
         argv = agent_argv(
@@ -362,7 +372,9 @@ class Daemon:
         self.journal.finished(run, where, denials, checkpoint)
         first = (run.error or run.result or "").strip().splitlines()
         summary = first[0][:200] if first else ""
-        level = "info" if run.state == "ok" else "error"
+        level: Level = (
+            "info" if run.state == "ok" else "warning" if run.state == "blocked" else "error"
+        )
         await self.notifier.send(
             Notification(
                 f"job {run.job}: {run.state}",
@@ -387,6 +399,48 @@ class Daemon:
                     extra={"denials": list(denials)},
                 )
             )
+        if run.state == "blocked":
+            await self._pause_if_stuck(run.job)
+
+    async def _pause_if_stuck(self, name: str) -> None:
+        """A job whose last runs were all blocked cannot progress: stop it burning tokens."""
+        limit = BLOCKED_RUNS_BEFORE_PAUSE
+        since = int(self.store.get_state(f"paused_blocked:{name}", 0) or 0)
+        recent = [
+            r
+            for r in self.store.runs(name, limit=limit * 4)
+            if r.id > since and r.state not in ("running", "skipped")
+        ][:limit]
+        if len(recent) < limit or any(r.state != "blocked" for r in recent):
+            return
+        try:
+            job = self.store.get_job(name)
+        except Exception:
+            return  # removed meanwhile
+        if job.paused:
+            return
+        self.store.update_job(name, paused=True)
+        # after `schedule resume`, only runs newer than these count towards the next pause
+        self.store.set_state(**{f"paused_blocked:{name}": recent[0].id})
+        why = (
+            f"its last {limit} runs were blocked: the policy denied actions they needed, so "
+            "running it again would spend tokens for nothing"
+        )
+        how = (
+            f"allow the actions with a rule in .wakeful/config.toml (the journal lists the "
+            f"rules), then `wakeful schedule resume {name}`"
+        )
+        self.journal.append(f"paused: job `{name}`", [f"- {why}", f"- to restart it: {how}"])
+        await self.notifier.send(
+            Notification(
+                f"job {name}: paused",
+                f"{why}; {how}",
+                level="warning",
+                job=name,
+                event="job_paused",
+            ),
+            journal=False,
+        )
 
     # -- recovery and leases ----------------------------------------------------------------
 

@@ -23,7 +23,8 @@ from wakeful.daemon.errors import JobNotFound, JobSpecError
 from wakeful.daemon.timespec import Schedule
 
 MissedPolicy = Literal["skip", "once"]
-RunState = Literal["running", "ok", "error", "interrupted", "skipped"]
+# `blocked`: the agent finished but the policy denied actions it needed (runs are headless).
+RunState = Literal["running", "ok", "blocked", "error", "interrupted", "skipped"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS daemon_jobs (

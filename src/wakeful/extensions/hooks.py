@@ -37,7 +37,7 @@ from wakeful.core.paths import Paths
 from wakeful.policy.audit import AuditEntry, AuditLog
 from wakeful.policy.decision import DecisionContext
 from wakeful.policy.rules import Rule, RuleSet
-from wakeful.policy.types import Decision, RiskInput
+from wakeful.policy.types import Decision, RiskInput, Tier
 
 EVENTS = (
     "PreToolUse",
@@ -376,11 +376,14 @@ def _interactive(policy: Any) -> bool:
     return bool(getattr(policy, "interactive", False))
 
 
-def _tier(policy: Any, risk: RiskInput) -> str:
+def _tier(policy: Any, risk: RiskInput) -> Tier:
     """The classifier's tier, through any wrapper (a worker's policy wraps the parent's)."""
     while not hasattr(policy, "classify") and hasattr(policy, "inner"):
         policy = policy.inner
-    return str(policy.classify(risk).tier) if hasattr(policy, "classify") else "high"
+    if not hasattr(policy, "classify"):
+        return "high"
+    tier: Tier = policy.classify(risk).tier
+    return tier
 
 
 def _with_rule(policy: Any, rule: Rule) -> Any:

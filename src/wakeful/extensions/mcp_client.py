@@ -16,7 +16,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, TextIO, TypeVar
 
 from wakeful.core.errors import ToolError
 from wakeful.extensions.mcp_config import ServerSpec
@@ -147,7 +147,7 @@ class McpClient:
         if loop is not None and state.stop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(state.stop.set)
 
-    def _errlog(self, name: str) -> IO[str]:
+    def _errlog(self, name: str) -> TextIO:
         import sys
 
         if self.log_dir is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os.path
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -120,7 +121,7 @@ class Dispatcher:
             if decision.decision == "ask":
                 if self.gate is not None and self.approver:
                     await self.gate.notify(f"wakeful needs your permission to use {call.name}")
-                allowed = bool(self.approver) and await self.approver(call, decision)
+                allowed = self.approver is not None and await self.approver(call, decision)
                 record = getattr(self.policy, "record_answer", None)
                 if self.approver and record is not None:
                     record(risk, dctx, decision, allowed)
@@ -138,6 +139,8 @@ class Dispatcher:
                             "asked": decision.decision == "ask" and self.approver is not None,
                             "reasons": decision.reasons,
                             "agent": self.agent,
+                            "input": input_summary(risk, call.input, str(self.ctx.paths.workspace)),
+                            "rules": list(decision.allow_with),
                         },
                     )
                 )
@@ -275,3 +278,20 @@ def _summary(text: str) -> str:
 def args_preview(args: dict[str, Any], limit: int = 120) -> str:
     text = json.dumps(args, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def input_summary(risk: RiskInput, args: dict[str, Any], workspace: str, limit: int = 200) -> str:
+    """What a denied call would have done, in one line: the command, the paths (relative to
+    the workspace when inside it), or the arguments."""
+    if risk.command:
+        text = risk.command
+    elif risk.paths:
+        shown = []
+        for p in risk.paths:
+            rel = os.path.relpath(p, workspace) if os.path.isabs(p) else p
+            shown.append(p if rel.startswith("..") else rel)
+        text = ", ".join(shown)
+    else:
+        text = json.dumps(args, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

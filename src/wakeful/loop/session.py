@@ -6,6 +6,7 @@ is compacted; resuming replays the `message` lines, honouring the last `compacti
 
 from __future__ import annotations
 
+import builtins
 import json
 import secrets
 import time
@@ -33,6 +34,7 @@ class SessionInfo:
     title: str
     messages: int
     usage: Usage = field(default_factory=Usage)
+    bad_lines: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +45,7 @@ class SessionInfo:
             "messages": self.messages,
             "usage": self.usage.to_dict(),
             "path": str(self.path),
+            "bad_lines": self.bad_lines,
         }
 
 
@@ -80,20 +83,51 @@ class Transcript:
     def records(self) -> list[dict[str, Any]]:
         return read_records(self.path)
 
+    def read(self) -> TranscriptRead:
+        return read_transcript(self.path)
+
 
 def read_records(path: Path) -> list[dict[str, Any]]:
-    """All parseable lines; a torn last line (crash mid-write) is skipped, not fatal."""
-    out: list[dict[str, Any]] = []
+    """All readable lines; damaged lines (see `read_transcript`) are skipped."""
+    return read_transcript(path).records
+
+
+@dataclass
+class TranscriptRead:
+    """A transcript's readable records and the 1-based numbers of the lines that were not."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    bad_lines: list[int] = field(default_factory=list)
+
+    def notice(self, name: str) -> str | None:
+        if not self.bad_lines:
+            return None
+        n = len(self.bad_lines)
+        shown = ", ".join(str(i) for i in self.bad_lines[:5]) + (", ..." if n > 5 else "")
+        return (
+            f"session {name}: skipped {n} unreadable line{'s' if n != 1 else ''} "
+            f"(line {shown}: not UTF-8 or not JSON)"
+        )
+
+
+def read_transcript(path: Path) -> TranscriptRead:
+    """Read a transcript line by line. A torn last line (crash mid-write), a line with bytes
+    that are not UTF-8, or one that is not a JSON object is skipped and counted, never fatal."""
+    out = TranscriptRead()
     try:
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                line = line.strip()
-                if not line:
+        with path.open("rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                if not raw.strip():
                     continue
                 try:
-                    out.append(json.loads(line))
-                except json.JSONDecodeError:
+                    record = json.loads(raw.decode("utf-8"))
+                except (UnicodeDecodeError, ValueError):
+                    out.bad_lines.append(number)
                     continue
+                if not isinstance(record, dict):
+                    out.bad_lines.append(number)
+                    continue
+                out.records.append(record)
     except FileNotFoundError:
         pass
     return out
@@ -177,11 +211,12 @@ class SessionStore:
         self.dir = sessions_dir
 
     def list(self) -> list[SessionInfo]:
-        infos = []
+        infos: builtins.list[SessionInfo] = []
         if not self.dir.is_dir():
             return infos
         for path in self.dir.glob("*.jsonl"):
-            recs = read_records(path)
+            read = read_transcript(path)
+            recs = read.records
             if not recs:
                 continue
             meta = recs[0] if recs[0].get("type") == "meta" else {}
@@ -211,6 +246,7 @@ class SessionStore:
                     title,
                     count,
                     usage,
+                    len(read.bad_lines),
                 )
             )
         infos.sort(key=lambda s: s.updated, reverse=True)
@@ -223,11 +259,35 @@ class SessionStore:
     def open(self, session_id: str) -> Transcript:
         path = self.dir / f"{session_id}.jsonl"
         if not path.is_file():
-            matches = sorted(self.dir.glob(f"{session_id}*.jsonl")) if self.dir.is_dir() else []
+            matches = (
+                sorted(p for p in self.dir.glob("*.jsonl") if p.stem.startswith(session_id))
+                if self.dir.is_dir() and session_id
+                else []
+            )
             if len(matches) == 1:
                 path = matches[0]
+            elif matches:
+                shown = ", ".join(p.stem for p in matches[:5])
+                raise UsageError(
+                    f"session id prefix {session_id!r} is ambiguous ({shown}"
+                    f"{', ...' if len(matches) > 5 else ''}); give more of the id"
+                )
             else:
                 raise UsageError(
                     f"no session {session_id!r} in {self.dir}; `wakeful sessions list` shows them"
                 )
         return Transcript(path, path.stem)
+
+
+def latest_session_model(sessions_dir: Path) -> str | None:
+    """`PROVIDER:MODEL` of the newest session in this workspace, as its meta line recorded."""
+    latest = SessionStore(sessions_dir).latest()
+    if latest is None:
+        return None
+    for record in read_records(latest.path):
+        if record.get("type") == "meta":
+            provider, model = record.get("provider"), record.get("model")
+            if provider and model:
+                return f"{provider}:{model}"
+            return None
+    return None

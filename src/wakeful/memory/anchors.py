@@ -203,6 +203,12 @@ def capture_anchor(
     lines = read_lines(full)
     if start is None or end is None:
         start, end = 1, max(1, len(lines))
+    elif end > len(lines):
+        n = len(lines)
+        raise AnchorError(
+            f"cannot anchor {spec}: {rel} has only {n} line{'s' if n != 1 else ''}; "
+            f"use a span within 1-{max(n, 1)}, or the bare file name for the whole file"
+        )
     return anchor_from_lines(rel, lines, start, end, commit=commit)
 
 

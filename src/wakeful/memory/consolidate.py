@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from difflib import SequenceMatcher
@@ -54,7 +54,9 @@ def _words(text: str) -> frozenset[str]:
 
 
 _TOKEN_RE = re.compile(r"[a-z0-9_]+(?:[./\-][a-z0-9_]+)*")
-_NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
+# A number, also one that ends a sentence ("returns 1."), but not part of a name or a
+# version ("f1", "m1.py", "v1.2", "1.2.3").
+_NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w|\.\w)")
 STOPWORDS = _words(
     "a an the and or of to in on at for by with from into onto as is are was were be been "
     "being it its this that these those there here we our us you your i me my they them "
@@ -309,13 +311,31 @@ def direction_differs(a: Features, b: Features, specific: frozenset[str] = froze
     if voiced or a.words != b.words:
         return False
 
-    def skeleton(f: Features) -> tuple[str, ...]:
-        return tuple("" if is_name(w) else w for w in f.sequence)
+    def skeleton(f: Features, name: Callable[[str], bool]) -> tuple[str, ...]:
+        return tuple(w for w in f.sequence if not name(w))
 
-    def fillers(f: Features) -> tuple[str, ...]:
-        return tuple(w for w in f.sequence if is_name(w))
+    def slots(f: Features, name: Callable[[str], bool]) -> list[frozenset[str]]:
+        """The names between consecutive frame words: "In m1.py, f1 returns 1" and "f1 in
+        m1.py returns 1" put the same names before "returns"; "f1 calls g2" and "g2 calls
+        f1" do not."""
+        out: list[set[str]] = [set()]
+        for w in f.sequence:
+            if name(w):
+                out[-1].add(w)
+            else:
+                out.append(set())
+        return [frozenset(s) for s in out]
 
-    return skeleton(a) == skeleton(b) and fillers(a) != fillers(b)
+    shaped = a.named | b.named
+    for name in (is_name, shaped.__contains__):
+        # In a small store every word is rare, so rarity alone may leave no frame words:
+        # then only words written like names count as names.
+        frame = skeleton(a, name)
+        if frame != skeleton(b, name):
+            return False
+        if frame:
+            return slots(a, name) != slots(b, name)
+    return tuple(w for w in a.sequence if is_name(w)) != tuple(w for w in b.sequence if is_name(w))
 
 
 def distinct(a: Features, b: Features, specific: frozenset[str] = frozenset()) -> bool:
@@ -589,12 +609,12 @@ def plan_consolidation(
         if f.id in uf.parent:
             groups[uf.find(f.id)].append(f.record)
     merged_into: dict[str, str] = {}
-    for root, members in groups.items():
-        if len(members) < 2:
+    for root, group in groups.items():
+        if len(group) < 2:
             continue
-        members.sort(key=lambda r: (r.created, r.id))
-        plan.merges.append(Merge(members, reasons.get(root, "duplicate")))
-        for r in members:
+        group.sort(key=lambda r: (r.created, r.id))
+        plan.merges.append(Merge(group, reasons.get(root, "duplicate")))
+        for r in group:
             merged_into[r.id] = root
 
     # What is left over the same anchors, neither duplicate nor contradiction: for the model.

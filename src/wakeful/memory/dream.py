@@ -489,8 +489,13 @@ class Dreamer:
         spec = self.options.model
         if spec is None:
             spec = str(self.config.get("dream", "model", default="") or self.config.model or "")
+        info["model"] = spec if self.options.use_model and spec else None
         if not clusters:
-            info["note"] = "no clusters left for the model"
+            info["note"] = "no clusters left for the model" + (
+                ""
+                if info["model"] or not self.options.use_model
+                else " (and no model is configured: set dream.model or pass --model)"
+            )
             return {"clusters": 0, "calls": 0}
         if not self.options.use_model or not spec:
             info["note"] = (

@@ -306,10 +306,38 @@ class MemoryFiles:
                 )
                 if entry.text != ours_norm:
                     edits.edited[entry.id] = entry.text
-            written = {str(i) for i in info.get("ids", [])}  # type: ignore[union-attr]
+            listed = info.get("ids")
+            written = {str(i) for i in listed} if isinstance(listed, list) else set()
             edits.removed |= {i for i in written - seen if i in current}
         edits.removed -= set(edits.edited)
         return edits
+
+    def written_ids(self) -> set[str]:
+        """Ids of the memories our last write put in the files."""
+        ids: set[str] = set()
+        for info in self._state().values():
+            listed = info.get("ids") if isinstance(info, dict) else None
+            if isinstance(listed, list):
+                ids |= {str(i) for i in listed}
+        return ids
+
+    def recoverable_entries(self) -> list[ParsedEntry]:
+        """Every entry with an id that the files still hold, topic files first (they list
+        every memory in full; the index may shorten an entry), for rebuilding a lost store."""
+        found: dict[str, ParsedEntry] = {}
+        for name in [*(topic_name(t) for t in MEMORY_TYPES), INDEX_NAME]:
+            try:
+                text = (self.dir / name).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            default_type = None if name == INDEX_NAME else name[:-3]
+            for entry in parse_entries(text, default_type):  # type: ignore[arg-type]
+                if entry.id is None or entry.id in found:
+                    continue
+                if name == INDEX_NAME and entry.text.endswith("…"):
+                    continue  # shortened in the index: not the memory's text
+                found[entry.id] = entry
+        return list(found.values())
 
     def needs_rebuild(self) -> bool:
         """True when MEMORY.md is missing, unreadable, not ours, or over the caps."""

@@ -11,6 +11,7 @@ to the project store. Recall and listing read both.
 
 from __future__ import annotations
 
+import builtins
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -64,6 +65,7 @@ class MemoryService:
         self._verify_lock = threading.Lock()  # recall may run in worker threads
         self._commit: str | None | bool = False  # False: not looked up yet
         self.notices: list[str] = []
+        self.recovered = 0  # memories rebuilt from the files after the store was lost
 
     @classmethod
     def open(
@@ -286,7 +288,7 @@ class MemoryService:
 
     def verify(
         self, records: Iterable[MemoryRecord] | None = None
-    ) -> list[tuple[MemoryRecord, Verification]]:
+    ) -> builtins.list[tuple[MemoryRecord, Verification]]:
         """Verify records (default: all active) against the workspace and store the verdicts.
 
         Moved anchors are relocated in the store; the returned records carry them.
@@ -295,7 +297,9 @@ class MemoryService:
         with self._verify_lock:
             return self._verify(todo)
 
-    def _verify(self, todo: list[MemoryRecord]) -> list[tuple[MemoryRecord, Verification]]:
+    def _verify(
+        self, todo: builtins.list[MemoryRecord]
+    ) -> builtins.list[tuple[MemoryRecord, Verification]]:
         self.view.begin()
         now = self.clock()
         results: list[tuple[MemoryRecord, Verification]] = []
@@ -313,13 +317,13 @@ class MemoryService:
             self.store_for(scope).record_verifications(rows, now)  # type: ignore[arg-type]
         return results
 
-    def recall(self, query: str, limit: int = 5) -> list[Hint]:
+    def recall(self, query: str, limit: int = 5) -> builtins.list[Hint]:
         """The most relevant active memories for `query`, each verified now."""
         if limit <= 0:
             return []
         now = self.clock()
         pool = max(20, limit * 4)
-        candidates: list[tuple[MemoryRecord, float]] = []
+        candidates: builtins.list[tuple[MemoryRecord, float]] = []
         for store in self.stores:
             candidates += store.search(query, limit=pool)
         ranked = rank(candidates, now, limit)
@@ -329,12 +333,12 @@ class MemoryService:
             for (record, verification), (_, score) in zip(verified, ranked, strict=True)
         ]
 
-    def render_hints(self, hints: list[Hint]) -> str:
+    def render_hints(self, hints: builtins.list[Hint]) -> str:
         return _render_hints(hints)
 
     # -- files ------------------------------------------------------------------------------
 
-    def _by_type(self) -> dict[str, list[MemoryRecord]]:
+    def _by_type(self) -> dict[str, builtins.list[MemoryRecord]]:
         records = self.list()
         by_type: dict[str, list[MemoryRecord]] = {t: [] for t in SECTION_ORDER}
         for r in records:
@@ -366,6 +370,7 @@ class MemoryService:
     def sync_files(self) -> str:
         """Apply hand edits to MEMORY.md and topic files, then rewrite them from the store."""
         with self.files.locked():
+            self._recover_from_files()
             current = {r.id: r for r in self.list()}
             edits = self.files.read_edits(current)
             for memory_id, text in edits.edited.items():
@@ -403,10 +408,60 @@ class MemoryService:
             "of memory)"
         )
 
-    def take_notices(self) -> list[str]:
+    def take_notices(self) -> builtins.list[str]:
         """One-line notices since the last call (hand edits dropped by the secret scan)."""
         out, self.notices = self.notices, []
         return out
+
+    def _recover_from_files(self) -> int:
+        """Rebuild a lost project store from MEMORY.md and the topic files.
+
+        A store that was emptied (a zero-length or moved-aside `memory.db` after a crash or a
+        full disk) while the files still list memories we wrote would otherwise rewrite the
+        files as empty and delete the last readable copy. The memories come back with their
+        ids, text and type but without anchors (the files do not hold the evidence), so
+        they show as `unanchored` until re-anchored. Returns how many were restored.
+        """
+        if self.project.max_seq() != 0 or self.project.count(None) != 0:
+            return 0
+        written = self.files.written_ids()
+        if not written:
+            return 0
+        known = {r.id for store in self.stores for r in store.list(None)}
+        now = self.clock()
+        restored = [
+            MemoryRecord(
+                id=entry.id,
+                type=entry.type,
+                text=entry.text,
+                created=now,
+                verdict="unanchored",
+                source_session="recovered from files",
+                scope="project",
+            )
+            for entry in self.files.recoverable_entries()
+            if entry.id is not None and entry.id in written and entry.id not in known
+        ]
+        if restored:
+            self.project.add_many(restored)
+            self.recovered = len(restored)
+            self.notices.append(self.recovered_notice())
+        return len(restored)
+
+    def recover_lost_store(self) -> int:
+        """`_recover_from_files` under the files lock, rewriting the files if it restored any."""
+        with self.files.locked():
+            restored = self._recover_from_files()
+        if restored:
+            self.sync_files()
+        return restored
+
+    def recovered_notice(self) -> str:
+        n = self.recovered
+        return (
+            f"the memory store was empty but the memory files listed {n} "
+            f"memor{'ies' if n != 1 else 'y'}; rebuilt them from the files (without anchors)"
+        )
 
     def index_snapshot(self) -> str:
         """MEMORY.md as of session start, for the prompt prefix; frozen after the first call."""

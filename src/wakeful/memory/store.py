@@ -12,6 +12,7 @@ two processes adding memories at once both succeed.
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 import secrets
@@ -174,7 +175,7 @@ class MemoryStore(Protocol):
 
     def search(
         self, query: str, limit: int = 20, status: Status = "active"
-    ) -> list[tuple[MemoryRecord, float]]: ...
+    ) -> builtins.list[tuple[MemoryRecord, float]]: ...
 
     def update_text(self, memory_id: str, text: str) -> MemoryRecord: ...
 
@@ -194,9 +195,9 @@ class MemoryStore(Protocol):
 
     def max_seq(self) -> int: ...
 
-    def changes_since(self, seq: int) -> list[MemoryRecord]: ...
+    def changes_since(self, seq: int) -> builtins.list[MemoryRecord]: ...
 
-    def events_since(self, seq: int) -> list[dict[str, Any]]: ...
+    def events_since(self, seq: int) -> builtins.list[dict[str, Any]]: ...
 
     def get_meta(self, key: str) -> str | None: ...
 
@@ -540,7 +541,7 @@ class SqliteMemoryStore:
 
     def search(
         self, query: str, limit: int = 20, status: Status = "active"
-    ) -> list[tuple[MemoryRecord, float]]:
+    ) -> builtins.list[tuple[MemoryRecord, float]]:
         """Records matching the query's words, best first, with a positive BM25 relevance."""
         match = fts_query(query)
         if not match or limit <= 0:
@@ -565,14 +566,14 @@ class SqliteMemoryStore:
     def max_seq(self) -> int:
         return int(self.get_meta("seq") or 0)
 
-    def changes_since(self, seq: int) -> list[MemoryRecord]:
+    def changes_since(self, seq: int) -> builtins.list[MemoryRecord]:
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM memories WHERE seq > ? ORDER BY seq", (seq,)
             ).fetchall()
         return [self._row_to_record(r) for r in rows]
 
-    def events_since(self, seq: int) -> list[dict[str, Any]]:
+    def events_since(self, seq: int) -> builtins.list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT seq, memory_id, action, at, detail FROM events WHERE seq > ? ORDER BY seq",

@@ -183,6 +183,7 @@ class WorkspaceView:
             self._index = index
             self._index_files = entries
         self._index_fresh = True
+        assert self._index is not None
         return self._index
 
     def _git_key(self) -> tuple[int, ...] | None:

@@ -19,6 +19,7 @@ with a message saying how to allow the call.
 from __future__ import annotations
 
 import os.path
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,6 +120,29 @@ def command_texts(command: str, workspace: str, home: str) -> list[str]:
         if words:
             texts.append(" ".join(words))
     return texts
+
+
+# Programs whose second word names a subcommand, so that `Bash(git push:*)` is a scope a
+# person would grant; for anything else the second word is an argument (`cp a.txt b.txt`).
+_SUBCOMMAND_PROGRAMS = frozenset(
+    {
+        "git", "npm", "pnpm", "yarn", "bun", "cargo", "go", "pip", "pip3", "uv", "poetry",
+        "docker", "podman", "kubectl", "helm", "make", "gh", "terraform", "systemctl", "brew",
+        "apt", "apt-get", "dotnet", "mvn", "gradle", "rustup", "conda", "hatch", "tox", "nox",
+    }
+)  # fmt: skip
+
+
+def _command_rule(text: str) -> str | None:
+    words = text.split()
+    if not words or ")" in text:
+        return None  # a rule cannot hold a closing parenthesis
+    if len(words) > 2 and words[0] in _SUBCOMMAND_PROGRAMS and _SUBCOMMAND.match(words[1]):
+        return f"Bash({words[0]} {words[1]}:*)"
+    return f"Bash({text})"
+
+
+_SUBCOMMAND = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
 class Policy:
@@ -330,10 +354,13 @@ class Policy:
                 )
         if verdict == "review":
             verdict, decided_by = await self._review(risk, tier, reasons, ctx)
+        allow_with: list[str] = []
         if verdict == "ask" and not self.interactive:
             verdict = "deny"
-            reasons.insert(0, self._headless_message(risk, tier))
-        return self._finish(risk, ctx, Decision(tier, verdict, reasons, matched), decided_by)  # type: ignore[arg-type]
+            allow_with = self.suggest_rules(risk) if tier != "critical" else []
+            reasons.insert(0, self._headless_message(risk, tier, allow_with))
+        decision = Decision(tier, verdict, reasons, matched, allow_with)  # type: ignore[arg-type]
+        return self._finish(risk, ctx, decision, decided_by)
 
     def _restricted_verdict(self, risk: RiskInput, tier: Tier) -> tuple[str, str]:
         assert self.allowed_tools is not None
@@ -368,34 +395,55 @@ class Policy:
             return "deny", "reviewer"
         return "allow", "reviewer"
 
-    def _headless_message(self, risk: RiskInput, tier: Tier) -> str:
-        hint = ""
-        if risk.kind == "shell" and risk.command:
-            texts = command_texts(risk.command, str(self.paths.workspace), str(self.home))
-            if texts:
-                words = texts[0].split()[:2]
-                hint = f'"Bash({" ".join(words)}:*)"'
-        elif risk.paths:
-            rel = os.path.relpath(
-                resolve_tool_path(risk.paths[0], str(self.paths.workspace), str(self.home)),
-                self.paths.workspace,
-            )
-            group = "Read" if risk.kind == "read" else "Edit"
-            hint = f'"{group}({os.path.dirname(rel) or "."}/**)"'
-        elif risk.kind == "mcp":
-            hint = f'"{risk.tool}"'
+    def _headless_message(self, risk: RiskInput, tier: Tier, rules: list[str]) -> str:
+        if tier == "critical":
+            how = "critical actions need an interactive approval"
         else:
-            hint = f'"{risk.tool.capitalize()}"'
-        how = (
-            f"add {hint} to [permissions] allow in .wakeful/config.toml, or rerun with "
-            "--permission-mode auto"
-            if tier != "critical"
-            else "critical actions need an interactive approval"
-        )
+            ways = []
+            if rules:
+                listed = ", ".join(f'"{r}"' for r in rules)
+                ways.append(f"add {listed} to [permissions] allow in .wakeful/config.toml")
+            if self.mode == "default" and tier == "workspace":
+                ways.append("rerun with --permission-mode auto")
+            elif self.mode == "default":
+                # auto mode sends network and high actions to the reviewer, or asks
+                ways.append("set [reviewer] model and rerun with --permission-mode auto")
+            elif self.mode == "auto" and self.reviewer is None:
+                ways.append("set [reviewer] model so that auto mode can review it")
+            how = ", or ".join(ways) or "run it interactively"
         return (
             f"needs approval ({tier}), and this run is not interactive, so it is denied; "
             f"to allow it, {how}"
         )
+
+    def suggest_rules(self, risk: RiskInput) -> list[str]:
+        """The narrowest allow rules that would let this call through (none for critical).
+
+        A shell command gets a prefix rule only for programs whose second word is a
+        subcommand (`Bash(git push:*)`); otherwise the exact command (`Bash(cp a.txt b.txt)`),
+        never a prefix that ends in an argument. Every simple command of a compound one gets
+        a rule. A file tool gets its exact path (`Edit(src/app.py)`).
+        """
+        workspace, home = str(self.paths.workspace), str(self.home)
+        if risk.kind == "shell" and risk.command:
+            # A rule approves a compound command only if every simple command matches one.
+            rules = [_command_rule(t) for t in command_texts(risk.command, workspace, home)]
+            if not rules or None in rules:
+                return []
+            return list(dict.fromkeys(r for r in rules if r))
+        if risk.paths:
+            group = "Read" if risk.kind == "read" else "Edit"
+            out = []
+            for raw in risk.paths[:5]:
+                full = resolve_tool_path(raw, workspace, home)
+                rel = os.path.relpath(full, workspace)
+                if rel.startswith(".."):
+                    rel = "~" + full[len(home) :] if full.startswith(home + "/") else full
+                out.append(f"{group}({rel})")
+            return list(dict.fromkeys(out))
+        if risk.kind == "mcp":
+            return [risk.tool]  # mcp__server__tool rules name the tool exactly
+        return [risk.tool.capitalize()]
 
     def record_answer(
         self, risk: RiskInput, ctx: DecisionContext, asked: Decision, approved: bool

@@ -37,6 +37,9 @@ class Decision:
     decision: Verdict
     reasons: list[str] = field(default_factory=list)
     matched_rule: str | None = None
+    # For a call denied only because nobody could approve it: the allow rules that would
+    # let it through (see Policy.suggest_rules).
+    allow_with: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
