@@ -357,6 +357,11 @@ _NO_HELP_SHORTCUT = _SHELLS | frozenset(
 def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if not argv:
         return
+    a.current = a.invoke(argv)
+    _classify_argv(argv, cmd, a)
+
+
+def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     name = argv[0].value
     args = argv[1:]
     if name in ("printenv", "echo", "printf"):
@@ -3077,6 +3082,8 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if not rest:
         a.add("read_only", "git with no subcommand prints help")
         return
+    if i:
+        a.also_known_as([Word("git", "git"), *rest])
     sub = rest[0].value
     sargs = rest[1:]
     vals = [w.value or "" for w in sargs]

@@ -27,9 +27,22 @@ class Classification:
     reasons: tuple[str, ...]
     parsed: bool = True
     programs: tuple[str, ...] = ()
-    # True when the command runs code the workspace holds (a script, a Makefile, a test
-    # suite, an interpreter on a file): code the agent itself may have written.
+    # Every command the shell would run, as normalised text, wrappers included (`nice git
+    # push` gives `nice git push` and `git push`; `git -C . push` also gives `git push`):
+    # the forms user rules are matched against. `leaves` holds one tuple of forms per command
+    # that runs no other command (what an allow rule must cover).
+    commands: tuple[str, ...] = ()
+    leaves: tuple[tuple[str, ...], ...] = ()
+    # True when the command runs code the workspace holds or the agent could have written
+    # (`./x.sh`, `python f.py`, `make`, test runners, package scripts, `source`).
     runs_workspace_code: bool = False
+    code_reasons: tuple[str, ...] = ()
+
+
+@dataclass
+class Invocation:
+    forms: list[str]
+    leaf: bool = True
 
 
 @dataclass
@@ -43,16 +56,39 @@ class Analyzer:
     programs: list[str] = field(default_factory=list)
     parsed: bool = True
     part: str = ""
+    invocations: list[Invocation] = field(default_factory=list)
+    current: Invocation | None = None
+    code_reasons: list[str] = field(default_factory=list)
+
+    # ---- what runs (for user rules and the sandbox gate) -----------------------------------
+    def invoke(self, words: list[Word]) -> Invocation:
+        text = " ".join(w.value if w.value is not None else w.text for w in words)
+        inv = Invocation([text])
+        self.invocations.append(inv)
+        return inv
+
+    def also_known_as(self, words: list[Word]) -> None:
+        """Another form of the current command (`git -C . push` is also `git push`)."""
+        if self.current is not None:
+            text = " ".join(w.value if w.value is not None else w.text for w in words)
+            if text not in self.current.forms:
+                self.current.forms.append(text)
+
+    def runs_code(self, why: str) -> None:
+        """The command runs workspace code (the sandbox gate needs to know)."""
+        where = _clip(self.part)
+        self.code_reasons.append(f"`{where}` {why}" if where else why)
 
     # ---- findings ----------------------------------------------------------------------
     def add(self, tier: Tier, message: str, part: str | None = None) -> None:
         where = _clip(part if part is not None else self.part)
+        tier = Tier(tier)
         self.findings.append(
             (tier, f"{tier}: `{where}` {message}" if where else f"{tier}: {message}")
         )
 
     def tier(self) -> Tier:
-        best: Tier = "read_only"
+        best = Tier.READ_ONLY
         for tier, _ in self.findings:
             best = path_risk.tier_max(best, tier)
         return best
@@ -138,12 +174,16 @@ class Analyzer:
             self.add("critical", f"nests shell code more than {MAX_DEPTH} levels deep ({context})")
             return
         saved = self.part
+        saved_current = self.current
+        if self.current is not None:
+            self.current.leaf = False
         self.depth += 1
         try:
             analyze(source, self, cwd=cwd, depth=self.depth)
         finally:
             self.depth -= 1
             self.part = saved
+            self.current = saved_current
 
     def run_argv(self, argv: list[Word], cmd: SimpleCommand) -> None:
         """Classify a command another command runs (sudo X, xargs X, find -exec X ...)."""
@@ -152,11 +192,15 @@ class Analyzer:
         if self.depth >= MAX_DEPTH:
             self.add("critical", "nests commands too deeply to analyse")
             return
+        saved_current = self.current
+        if self.current is not None:
+            self.current.leaf = False
         self.depth += 1
         try:
             classify_argv(argv, cmd, self)
         finally:
             self.depth -= 1
+            self.current = saved_current
 
 
 def _has_glob(text: str) -> bool:
@@ -189,6 +233,7 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
     endless = {i for start, end in script.endless for i in range(start, end)}
     for i, cmd in enumerate(script.commands):
         analyzer.part = cmd.text
+        analyzer.current = None
         before = len(analyzer.findings)
         classify_simple(cmd, analyzer)
         if i in endless and any(
@@ -222,9 +267,14 @@ def classify_command(command: str, workspace: Path, home: Path | None = None) ->
         )
     if not analyzer.findings:
         analyzer.add("read_only", "runs nothing that changes state", part=command)
+    forms = [f for inv in analyzer.invocations for f in inv.forms]
     return Classification(
         analyzer.tier(),
         analyzer.reasons(),
         analyzer.parsed,
         tuple(dict.fromkeys(analyzer.programs)),
+        tuple(dict.fromkeys(forms)),
+        tuple(tuple(inv.forms) for inv in analyzer.invocations if inv.leaf),
+        bool(analyzer.code_reasons),
+        tuple(dict.fromkeys(analyzer.code_reasons)),
     )
