@@ -152,6 +152,11 @@ _HARMLESS = (
     "/dev/fd",
 )
 _SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
+# Whole disks, partitions and memory: reading one copies every secret on the machine.
+_RAW_DEVICE = re.compile(
+    r"^/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|md\d|dm-|loop|sr|nbd|rbd|zd|mapper/|disk/|"
+    r"(?:mem|kmem|port|root)$)|^/proc/kcore$"
+)
 _SYSTEM = (
     "/etc",
     "/usr",
@@ -324,7 +329,7 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
 
     if _HARMLESS_BASES.holds(path):
         return place("harmless")
-    if path.startswith("/dev/"):
+    if path.startswith("/dev/") or path == "/proc/kcore":
         return place("device")
     if is_secret(path, home) and not is_home:
         return place("secret")
@@ -368,6 +373,8 @@ def read_tier(place: Place) -> tuple[Tier, str]:
         )
     if zone == "secret":
         return "critical", f"reads credentials at {place.label}"
+    if zone == "device" and place.path is not None and _RAW_DEVICE.match(place.path):
+        return "critical", f"reads the raw device {place.label} (a whole disk or memory)"
     if zone == "unknown":
         return "read_only", "reads a path computed at run time"
     if zone in ("home", "other"):

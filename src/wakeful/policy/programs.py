@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 from types import MappingProxyType
 
+from wakeful.policy.program_rules import PROGRAMS, Program
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word, parse_script
 from wakeful.policy.types import Tier
@@ -408,7 +409,7 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             and len(args) == 1
             and args[0].value == "-v"
         )
-        and (handler is not None or name in SIMPLE)
+        and (handler is not None or name in PROGRAMS)
         and name not in ("sudo", "su", "doas")
     ):
         a.add("read_only", "asks for version or help")
@@ -418,7 +419,7 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         and args[-1].value == "--help"
         and len(args) <= 4
         and all(w.value is not None and _SUBCOMMAND.fullmatch(w.value) for w in args[:-1])
-        and (handler is not None or name in SIMPLE)
+        and (handler is not None or name in PROGRAMS)
         and name not in _NO_HELP_SHORTCUT
     ):
         a.add("read_only", "asks for help on a subcommand")
@@ -426,9 +427,9 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if handler is not None:
         handler(name, args, cmd, a)
         return
-    spec = SIMPLE.get(name)
+    spec = PROGRAMS.get(name)
     if spec is not None:
-        _simple(name, spec, args, cmd, a)
+        run_program(name, spec, args, cmd, a)
         return
     a.add("high", f"runs `{name}`, an unknown program whose effects cannot be known")
 
@@ -437,49 +438,54 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 # simple programs: a tier and how positional arguments are used
 
 
-class Spec:
-    __slots__ = ("tier", "args", "what", "value_opts", "write_opts", "write_flags", "skip_first")
-
-    def __init__(
-        self,
-        tier: Tier,
-        args: str,
-        what: str,
-        value_opts: Iterable[str] = (),
-        write_opts: Iterable[str] = (),
-        write_flags: Iterable[str] = (),
-        skip_first: bool = False,
-    ) -> None:
-        self.tier = tier
-        self.args = args  # read | meta | write | none | delete
-        self.what = what
-        self.value_opts = frozenset(value_opts) | frozenset(write_opts)
-        self.write_opts = frozenset(write_opts)
-        self.write_flags = frozenset(write_flags)
-        self.skip_first = skip_first
-
-
-def _simple(name: str, spec: Spec, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(args, spec.value_opts)
-    writing = any(
-        flag in spec.write_flags or flag.split("=")[0] in spec.write_flags for flag, _ in opts
-    )
-    a.add(spec.tier if not writing else _max(spec.tier, "workspace"), spec.what)
-    for value in _vals(opts, *spec.write_opts):
-        a.write(value, cmd.cwd)
-    if spec.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
-        pos = pos[1:]
-    if spec.args == "none":
+def run_program(name: str, rule: Program, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """Interpret one data entry of `program_rules` for one invocation."""
+    opts, pos = split_opts(args, rule.takes)
+    flags = {flag for flag, _ in opts} | {w.value for w in args if w.value is not None}
+    a.rule = name
+    for opt in rule.exec_opts:
+        for value in _vals(opts, opt):
+            if value.value is None:
+                _dynamic_code(value, a, f"{name} {opt}")
+            else:
+                a.run_script(value.value, cmd.cwd, f"{name} {opt}")
+    for flag in rule.exec_flags & flags:
+        a.add("high", f"runs a program chosen outside the command ({name} {flag})")
+    for flag in rule.network_flags & flags:
+        a.add("network", f"reaches the network ({name} {flag})")
+    for value in _vals(opts, *rule.read_opts):
+        a.read(value, cmd.cwd)
+    read_only = rule.read_only_flags & flags
+    if read_only:
+        a.add("read_only", f"{rule.what}, only checking ({min(read_only)}: nothing changes)")
+        for i, word in enumerate(pos):
+            if rule.kind_at(i) in ("read", "write"):
+                a.read(word, cmd.cwd)
         return
-    for word in pos:
-        if writing or spec.args == "write":
+    writing = any(
+        flag in rule.write_flags or flag.split("=")[0] in rule.write_flags for flag, _ in opts
+    )
+    a.add(rule.tier if not writing else _max(rule.tier, "workspace"), rule.what)
+    for value in _vals(opts, *rule.write_opts):
+        a.write(value, cmd.cwd)
+    for value in _vals(opts, *rule.dir_opts):
+        a.write(value, cmd.cwd)
+    if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
+        pos = pos[1:]
+    for i, word in enumerate(pos):
+        kind = rule.kind_at(i)
+        if kind == "none":
+            continue
+        if writing or kind == "write":
             a.write(word, cmd.cwd)
-        elif spec.args == "read":
+        elif kind == "read":
             a.read(word, cmd.cwd)
-        elif spec.args == "meta":
+        elif kind == "meta":
             a.read_meta(word, cmd.cwd)
-        elif spec.args == "delete":
+        elif kind == "delete":
             a.delete(word, cmd.cwd, recursive=False)
+
+
 
 
 def _max(x: Tier, y: Tier) -> Tier:
@@ -487,366 +493,6 @@ def _max(x: Tier, y: Tier) -> Tier:
 
     return tier_max(x, y)
 
-
-_R = "read_only"
-_READERS = [
-    "cat",
-    "head",
-    "tail",
-    "less",
-    "more",
-    "wc",
-    "nl",
-    "od",
-    "hexdump",
-    "strings",
-    "md5sum",
-    "sha1sum",
-    "sha224sum",
-    "sha256sum",
-    "sha384sum",
-    "sha512sum",
-    "b2sum",
-    "cksum",
-    "sum",
-    "diff",
-    "cmp",
-    "comm",
-    "cut",
-    "paste",
-    "join",
-    "column",
-    "fold",
-    "fmt",
-    "tac",
-    "rev",
-    "expand",
-    "unexpand",
-    "pr",
-    "tsort",
-    "zcat",
-    "zless",
-    "bzcat",
-    "xzcat",
-    "look",
-    "bat",
-    "batcat",
-    "diff3",
-    "sdiff",
-    "colordiff",
-    "wdiff",
-    "view",
-    "pdftotext",
-    "identify",
-    "exiftool",
-    "zipinfo",
-    "nm",
-    "objdump",
-    "readelf",
-    "ldd",
-    "size",
-    "sha1",
-    "md5",
-    "shasum",
-    "iconv",
-    "csvlook",
-    "csvstat",
-    "dos2unix-check",
-]
-# Programs that show names, sizes and attributes but not contents: listing a directory
-# outside the workspace is not reading it.
-_LISTERS = [
-    "ls",
-    "dir",
-    "vdir",
-    "exa",
-    "eza",
-    "lsd",
-    "tree",
-    "du",
-    "stat",
-    "file",
-    "readlink",
-    "realpath",
-    "namei",
-    "lsattr",
-    "getfacl",
-]
-_NO_PATHS = [
-    "echo",
-    "printf",
-    "pwd",
-    "whoami",
-    "id",
-    "groups",
-    "uname",
-    "uptime",
-    "uuidgen",
-    "which",
-    "whereis",
-    "type",
-    "true",
-    "false",
-    "test",
-    "[",
-    "[[",
-    "expr",
-    "seq",
-    "sleep",
-    "yes",
-    "nproc",
-    "free",
-    "df",
-    "lscpu",
-    "lsblk",
-    "lsusb",
-    "lspci",
-    "ps",
-    "pgrep",
-    "top",
-    "htop",
-    "w",
-    "who",
-    "last",
-    "locale",
-    "tput",
-    "clear",
-    "history",
-    "jobs",
-    "wait",
-    "info",
-    "apropos",
-    "whatis",
-    "tldr",
-    "cal",
-    "bc",
-    "factor",
-    "arch",
-    "getconf",
-    "ulimit",
-    "umask",
-    "alias",
-    "hash",
-    "dirs",
-    "popd",
-    "cd",
-    "pushd",
-    "read",
-    "shift",
-    "exit",
-    "return",
-    "break",
-    "continue",
-    "export",
-    "set",
-    "shopt",
-    "unalias",
-    ":",
-    "basename",
-    "dirname",
-    "numfmt",
-    "tty",
-    "lsof",
-    "netstat",
-    "getent",
-    "logname",
-    "printenv",
-    "tr",
-    "date",
-    "hostname",
-    "vmstat",
-    "iostat",
-    "mpstat",
-    "users",
-    "env-check",
-    "sensors",
-    "lsmod",
-    "uptime",
-    "pidof",
-    "pstree",
-    "let",
-    "local",
-    "declare",
-    "typeset",
-    "readonly",
-    "unset",
-    "wait",
-    "shellcheck-version",
-    "cowsay",
-    "figlet",
-    "md5-check",
-    "jobs",
-    "bg",
-    "fg",
-    "disown",
-    "times",
-    "caller",
-    "compgen",
-    "getopts",
-    "mapfile",
-    "readarray",
-    "dircolors",
-]
-_PINGERS = ["ping", "ping6", "dig", "host", "nslookup", "traceroute", "tracepath", "mtr", "whois"]
-
-SIMPLE: MappingProxyType[str, Spec] = MappingProxyType(
-    {
-        **{n: Spec(_R, "read", "reads files") for n in _READERS},
-        **{
-            n: Spec(
-                _R,
-                "read",
-                "reads files",
-                ("-n", "-c", "--lines", "--bytes", "-s", "--sleep-interval", "--pid"),
-            )
-            for n in ("head", "tail")
-        },
-        **{n: Spec(_R, "meta", "lists files or their attributes") for n in _LISTERS},
-        **{n: Spec(_R, "none", "only prints information") for n in _NO_PATHS},
-        **{n: Spec("network", "none", "queries the network") for n in _PINGERS},
-        "grep": Spec(
-            _R,
-            "read",
-            "searches files",
-            (
-                "-e",
-                "--regexp",
-                "-f",
-                "--file",
-                "-m",
-                "-A",
-                "-B",
-                "-C",
-                "--include",
-                "--exclude",
-                "--exclude-dir",
-                "--max-count",
-                "-d",
-                "-D",
-            ),
-            skip_first=True,
-        ),
-        "egrep": Spec(
-            _R, "read", "searches files", ("-e", "-f", "-m", "-A", "-B", "-C"), skip_first=True
-        ),
-        "fgrep": Spec(
-            _R, "read", "searches files", ("-e", "-f", "-m", "-A", "-B", "-C"), skip_first=True
-        ),
-        "zgrep": Spec(_R, "read", "searches files", ("-e", "-f"), skip_first=True),
-        "ag": Spec(
-            _R,
-            "read",
-            "searches files",
-            ("-G", "--ignore", "-A", "-B", "-C", "-m"),
-            skip_first=True,
-        ),
-        "ack": Spec(
-            _R, "read", "searches files", ("--type", "-A", "-B", "-C", "-m"), skip_first=True
-        ),
-        "jq": Spec(
-            _R,
-            "read",
-            "filters JSON",
-            ("--arg", "--argjson", "--slurpfile", "--rawfile", "--indent", "-L", "--tab"),
-            skip_first=True,
-        ),
-        "uniq": Spec(_R, "read", "filters lines", ("-f", "-s", "-w")),
-        "sort": Spec(
-            _R,
-            "read",
-            "sorts lines",
-            ("-k", "-t", "-S", "-T", "--parallel", "--key", "--field-separator", "--buffer-size"),
-            write_opts=("-o", "--output"),
-        ),
-        "shuf": Spec(
-            _R,
-            "read",
-            "shuffles lines",
-            ("-n", "-i", "--random-source"),
-            write_opts=("-o", "--output"),
-        ),
-        "base64": Spec(_R, "read", "encodes or decodes", ("-w", "--wrap")),
-        "base32": Spec(_R, "read", "encodes or decodes", ("-w",)),
-        "xxd": Spec(_R, "read", "dumps bytes", ("-c", "-g", "-l", "-s", "-o", "-n")),
-        "tree": Spec(
-            _R,
-            "meta",
-            "lists files or their attributes",
-            ("-L", "-I", "-P", "--filelimit", "-H", "-T", "--charset", "--sort"),
-            write_opts=("-o",),
-        ),
-        "mkdir": Spec("workspace", "write", "creates directories", ("-m", "--mode")),
-        "touch": Spec(
-            "workspace",
-            "write",
-            "creates or touches files",
-            ("-d", "-t", "-r", "--date", "--reference"),
-        ),
-        "truncate": Spec("workspace", "write", "truncates files", ("-s", "--size", "-r")),
-        "tee": Spec("workspace", "write", "writes its input to files"),
-        "rmdir": Spec("workspace", "delete", "removes empty directories"),
-        "unlink": Spec("workspace", "delete", "removes a file"),
-        "split": Spec(
-            "workspace",
-            "read",
-            "splits a file into pieces in the current directory",
-            ("-l", "-b", "-n", "-a", "-C", "--lines", "--bytes"),
-        ),
-        "csplit": Spec("workspace", "read", "splits a file into pieces", ("-f", "-b", "-n")),
-        "patch": Spec(
-            "workspace", "none", "patches files in the workspace", ("-p", "-i", "-d", "-o", "-r")
-        ),
-        "yq": Spec(
-            _R, "read", "filters YAML", ("--arg",), write_flags=("-i", "--inplace"), skip_first=True
-        ),
-        "prettier": Spec(
-            "workspace",
-            "read",
-            "checks formatting (runs project config)",
-            ("--config", "--parser", "--plugin", "--ignore-path"),
-            write_flags=("--write", "-w"),
-        ),
-        "gofmt": Spec(_R, "read", "checks Go formatting", ("-r",), write_flags=("-w",)),
-        "goimports": Spec(_R, "read", "checks Go imports", ("-local",), write_flags=("-w",)),
-        "clang-format": Spec(
-            _R, "read", "formats C/C++ to stdout", ("--style", "-style"), write_flags=("-i",)
-        ),
-        "shfmt": Spec(_R, "read", "formats shell to stdout", ("-i", "-ln"), write_flags=("-w",)),
-        "dos2unix": Spec("workspace", "write", "rewrites line endings"),
-        "unix2dos": Spec("workspace", "write", "rewrites line endings"),
-        "gzip": Spec("workspace", "write", "compresses files in place", ("-S",)),
-        "gunzip": Spec("workspace", "write", "decompresses files in place", ("-S",)),
-        "bzip2": Spec("workspace", "write", "compresses files in place"),
-        "bunzip2": Spec("workspace", "write", "decompresses files in place"),
-        "xz": Spec("workspace", "write", "compresses files in place", ("-T",)),
-        "unxz": Spec("workspace", "write", "decompresses files in place"),
-        "zstd": Spec("workspace", "read", "compresses files", ("-o",), write_opts=("-o",)),
-        "zip": Spec("workspace", "write", "creates archives", ("-x", "-i")),
-        "sqlformat": Spec(_R, "read", "formats SQL"),
-        "shellcheck": Spec(_R, "read", "lints shell scripts", ("-s", "-e", "-f", "-S")),
-        "hadolint": Spec(_R, "read", "lints Dockerfiles"),
-        "yamllint": Spec(_R, "read", "lints YAML", ("-c", "-d", "-f")),
-        "markdownlint": Spec(_R, "read", "lints Markdown"),
-        "codespell": Spec(
-            _R, "read", "checks spelling", ("-S", "-L", "-I"), write_flags=("-w", "--write-changes")
-        ),
-        "cloc": Spec(_R, "read", "counts lines of code"),
-        "tokei": Spec(_R, "read", "counts lines of code"),
-        "scc": Spec(_R, "read", "counts lines of code"),
-        "xmllint": Spec(
-            _R,
-            "read",
-            "parses XML",
-            ("--xpath", "--schema", "--relaxng", "--dtdvalid", "--encode", "--path"),
-            write_opts=("-o", "--output"),
-            write_flags=("--shell",),
-        ),
-        "fd": Spec(_R, "none", "finds files"),
-        "fdfind": Spec(_R, "none", "finds files"),
-        "locate": Spec(_R, "none", "finds files by name"),
-        "mlocate": Spec(_R, "none", "finds files by name"),
-    }
-)
 
 # Build, test and format tools: they run project code, confined to the workspace.
 _WORKSPACE_TOOLS = [
@@ -2245,7 +1891,7 @@ def _listed_paths(cmd: SimpleCommand) -> list[Word] | None:
                 if any(not v.startswith("-") for v in values[1:]):
                     return None  # searches files: prints matching lines, not paths
                 continue  # filters lines that came from further upstream
-            spec = SIMPLE.get("grep")
+            spec = PROGRAMS.get("grep")
             takes = spec.value_opts if spec is not None else frozenset()
             opts, pos = split_opts(args, takes)
             if "--files" not in values and not _has(opts, "-e", "--regexp", "-f", "--file"):
@@ -2566,7 +2212,7 @@ def h_kill(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     if name == "kill" and ("-1" in values[1:] or values[-1:] == ["-1"] or "1" in values):
         a.add("critical", "kills every process (or init)")
         return
-    if name == "kill" and any(v in ("-l", "-L") for v in values):
+    if name in ("kill", "killall") and any(v in ("-l", "-L", "--list") for v in values):
         a.add("read_only", "lists signals")
         return
     targets = [v for v in values if not v.startswith("-")]
@@ -3357,6 +3003,34 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     ):
         a.add("network", "pulls and rebases local work", part=part)
         return
+    if sub == "grep":
+        for v in vals:
+            if v in ("-O", "--open-files-in-pager"):
+                a.add("high", "opens the matching files in the pager from configuration", part=part)
+            elif v.startswith("--open-files-in-pager=") or (v.startswith("-O") and len(v) > 2):
+                program = v.split("=", 1)[1] if v.startswith("--") else v[2:]
+                a.run_script(program + " found-file", cwd, "git grep --open-files-in-pager")
+    if sub == "archive" and any(v.startswith("--remote") for v in vals):
+        a.add("network", "fetches an archive from a remote repository", part=part)
+    if sub == "diff" or sub == "difftool":
+        # Two paths, one outside the repository, compare files anywhere (--no-index implied).
+        for w in sargs:
+            if (w.value or "").startswith(("/", "~", "..")) and not (w.value or "").startswith(
+                "-"
+            ):
+                a.read(w, cwd)
+    if sub == "apply":
+        checking = {"--check", "--stat", "--numstat", "--summary"} & set(vals)
+        if checking and "--apply" not in vals:
+            a.add("read_only", f"only checks or summarises the patch ({min(checking)})", part=part)
+            return
+        if "--unsafe-paths" in vals:
+            dirs = [v.split("=", 1)[1] for v in vals if v.startswith("--directory=")]
+            dirs += [vals[k + 1] for k, v in enumerate(vals[:-1]) if v == "--directory"]
+            for d in dirs:
+                a.write(Word(d, d), cwd)
+            if not dirs:
+                a.add("high", "applies a patch to paths outside the repository", part=part)
     if sub in _GIT_READ:
         a.add("read_only", "reads repository state", part=part)
     elif sub in _GIT_WORKSPACE:
@@ -5239,8 +4913,15 @@ def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             "-E",
             "--encoding",
             "--engine",
+            "--hostname-bin",
+            "--pre-glob",
         ),
     )
+    for program in _vals(opts, "--hostname-bin"):
+        if program.value is None:
+            _dynamic_code(program, a, "rg --hostname-bin")
+        else:
+            a.run_script(program.value, cmd.cwd, "rg --hostname-bin")
     for pre in _vals(opts, "--pre"):
         a.add("high", "rg --pre runs a program on every file")
         if pre.value:
@@ -5253,7 +4934,32 @@ def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 
 
 def h_less(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    _simple(name, SIMPLE["cat"], args, cmd, a)
+    """`less '+!cmd'` runs cmd at start (`+` replays pager commands: `!` runs a shell
+    command, `|` pipes to one); `-o`/`--log-file` write a copy of the input."""
+    files: list[Word] = []
+    i = 0
+    while i < len(args):
+        word = args[i]
+        value = word.value
+        if value is None:
+            files.append(word)
+        elif value.startswith("+"):
+            commands = value[1:]
+            if "!" in commands or "|" in commands:
+                a.add("high", f"{name} replays pager commands that run programs")
+                shell = commands.split("!", 1)[1] if "!" in commands else ""
+                if shell.strip():
+                    a.run_script(shell, cmd.cwd, f"{name} + command")
+        elif value in ("-o", "-O", "--log-file", "--LOG-FILE", "-k", "--lesskey-file"):
+            if i + 1 < len(args) and value in ("-o", "-O", "--log-file", "--LOG-FILE"):
+                a.write(args[i + 1], cmd.cwd)
+            i += 1
+        elif value.startswith(("-o", "-O")) and len(value) > 2:
+            a.write(Word(value[2:], value[2:]), cmd.cwd)
+        elif not value.startswith("-"):
+            files.append(word)
+        i += 1
+    run_program(name, PROGRAMS["cat"], files, cmd, a)
 
 
 def h_true(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -5630,6 +5336,8 @@ def h_launchctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
     verb = args[0].value if args else "list"
     if verb in ("list", "print", "blame", "version", "help", "print-disabled", "managername"):
         a.add("read_only", f"{name} {verb} only reads")
+    elif verb in ("start", "stop", "kickstart", "kill", "unload", "remove", "bootout", "disable"):
+        a.add("high", f"{name} {verb} starts, stops or removes a service outside the workspace")
     else:
         a.add("critical", f"{name} {verb} loads or changes services (persistence)")
 
@@ -5699,6 +5407,46 @@ def h_chattr(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             a.add(_max(tier, "high"), f"changes attributes: {msg}")
 
 
+# Builtins that take variable names: bash evaluates an array subscript in a name as
+# arithmetic, and arithmetic runs `$(...)` (`printf -v 'a[$(cmd)]'`, `read 'a[$(cmd)]'`).
+_NAME_TAKERS = frozenset(
+    {
+        "printf",
+        "read",
+        "mapfile",
+        "readarray",
+        "test",
+        "[",
+        "let",
+        "unset",
+        "getopts",
+        "wait",
+        "declare",
+        "typeset",
+        "local",
+        "export",
+        "readonly",
+    }
+)
+_SUBSCRIPT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\[(.*)\]")
+
+
+def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    for word in args:
+        match = _SUBSCRIPT.match(word.value or "")
+        if match and any(m in match.group(1) for m in ("$(", "`", "${")):
+            a.add("high", f"evaluates the array subscript in {word.value!r} as code")
+            a.run_script(": " + match.group(1), cmd.cwd, f"{name} array subscript")
+    if name in ("mapfile", "readarray"):
+        opts, _ = split_opts(args, ("-C", "-c", "-d", "-n", "-O", "-s", "-u"))
+        for callback in _vals(opts, "-C"):
+            if callback.value is None:
+                _dynamic_code(callback, a, f"{name} -C")
+            else:
+                a.run_script(callback.value, cmd.cwd, f"{name} -C callback")
+    run_program(name, PROGRAMS[name], args, cmd, a)
+
+
 def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for n in _SHELLS:
@@ -5708,6 +5456,8 @@ def _handlers() -> dict[str, Handler]:
     for n in ("source", "."):
         table[n] = h_source
     table["trap"] = h_trap
+    for n in _NAME_TAKERS:
+        table[n] = h_names
     for n in _WRAPPER_OPTS:
         table[n] = h_wrapper
     for n in ("sudo", "doas", "su", "pkexec", "run0", "chroot", "sudoedit"):
@@ -5966,6 +5716,8 @@ def _handlers() -> dict[str, Handler]:
     for n in ("gpg", "gpg2"):
         table[n] = h_gpg
     table["launchctl"] = h_launchctl
+    table["less"] = h_less
+    table["more"] = h_less
     for n in ("tmux", "screen"):
         table[n] = h_tmux
     table["watch"] = h_watch

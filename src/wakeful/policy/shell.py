@@ -59,6 +59,7 @@ class Analyzer:
     invocations: list[Invocation] = field(default_factory=list)
     current: Invocation | None = None
     code_reasons: list[str] = field(default_factory=list)
+    rule: str | None = None  # the program_rules entry that decided the last command
 
     # ---- what runs (for user rules and the sandbox gate) -----------------------------------
     def invoke(self, words: list[Word]) -> Invocation:
@@ -131,7 +132,9 @@ class Analyzer:
         if word.fd:
             return
         place = self.place(word, cwd)
-        if place.zone == "secret":
+        if place.zone == "secret" and not (place.path or "").startswith(("/etc/", "/var/lib/")):
+            # A user's key and token files say which accounts they hold; the names of
+            # system files (/etc/sudoers, /etc/ssh) are the same on every machine.
             self.add("high", f"lists credentials at {place.label}")
         else:
             self.add("read_only", f"lists {place.label}")

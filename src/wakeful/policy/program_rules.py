@@ -1,0 +1,605 @@
+"""Per-program knowledge as reviewable data: one `Program` entry per program.
+
+This module holds data only (in the manner of a style table or an exec policy file): what a
+program does, its base tier, which options take a value, which options write, read, run
+other programs or reach the network, and what each positional argument is. Each entry can
+carry `examples`: commands with the tier they must get, checked in CI
+(tests/policy/test_program_rules.py) so a reviewer reads a program's rule and its evidence on
+one screen. The structure of every entry is checked when this module loads (`validate`).
+
+Code in `programs.py` interprets these entries (`run_program`); programs whose behaviour data
+cannot express (inline interpreters, find/xargs pipelines, git's 150 subcommands, package
+managers) keep a handler there.
+
+Positional kinds: `read` (contents are read), `meta` (names and attributes only), `write`,
+`delete`, `none` (not paths). `positionals` is one kind for every positional, or a tuple
+giving the kind per position, the last one repeating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from wakeful.policy.types import Tier
+
+POSITIONAL_KINDS = frozenset({"read", "meta", "write", "delete", "none"})
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """One program's rule. `exec_opts` take shell code or a program that the program runs;
+    `exec_flags` run a program chosen elsewhere (configuration, the environment);
+    `read_only_flags` turn the program into a reader (`--dry-run`); `dir_opts` name a
+    directory that the program writes into."""
+
+    tier: Tier | str
+    positionals: str | tuple[str, ...]
+    what: str
+    value_opts: Iterable[str] = ()
+    write_opts: Iterable[str] = ()
+    write_flags: Iterable[str] = ()
+    skip_first: bool = False
+    read_opts: Iterable[str] = ()
+    exec_opts: Iterable[str] = ()
+    exec_flags: Iterable[str] = ()
+    dir_opts: Iterable[str] = ()
+    network_flags: Iterable[str] = ()
+    read_only_flags: Iterable[str] = ()
+    examples: tuple[tuple[str, Tier | str], ...] = ()
+    takes: frozenset[str] = field(default=frozenset(), compare=False)
+
+    def __post_init__(self) -> None:
+        for name in (
+            "value_opts",
+            "write_opts",
+            "write_flags",
+            "read_opts",
+            "exec_opts",
+            "exec_flags",
+            "dir_opts",
+            "network_flags",
+            "read_only_flags",
+        ):
+            object.__setattr__(self, name, frozenset(getattr(self, name)))
+        object.__setattr__(self, "tier", Tier(self.tier))
+        object.__setattr__(
+            self,
+            "takes",
+            frozenset(self.value_opts)
+            | frozenset(self.write_opts)
+            | frozenset(self.read_opts)
+            | frozenset(self.exec_opts)
+            | frozenset(self.dir_opts),
+        )
+
+    def kind_at(self, index: int) -> str:
+        if isinstance(self.positionals, str):
+            return self.positionals
+        return self.positionals[min(index, len(self.positionals) - 1)]
+
+
+_R = "read_only"
+_READERS = [
+    "cat",
+    "head",
+    "tail",
+    "less",
+    "more",
+    "wc",
+    "nl",
+    "od",
+    "hexdump",
+    "strings",
+    "md5sum",
+    "sha1sum",
+    "sha224sum",
+    "sha256sum",
+    "sha384sum",
+    "sha512sum",
+    "b2sum",
+    "cksum",
+    "sum",
+    "diff",
+    "cmp",
+    "comm",
+    "cut",
+    "paste",
+    "join",
+    "column",
+    "fold",
+    "fmt",
+    "tac",
+    "rev",
+    "expand",
+    "unexpand",
+    "pr",
+    "tsort",
+    "zcat",
+    "zless",
+    "bzcat",
+    "xzcat",
+    "look",
+    "bat",
+    "batcat",
+    "diff3",
+    "sdiff",
+    "colordiff",
+    "wdiff",
+    "view",
+    "pdftotext",
+    "identify",
+    "exiftool",
+    "zipinfo",
+    "nm",
+    "objdump",
+    "readelf",
+    "ldd",
+    "size",
+    "sha1",
+    "md5",
+    "shasum",
+    "iconv",
+    "csvlook",
+    "csvstat",
+    "dos2unix-check",
+]
+# Programs that show names, sizes and attributes but not contents: listing a directory
+# outside the workspace is not reading it.
+_LISTERS = [
+    "ls",
+    "dir",
+    "vdir",
+    "exa",
+    "eza",
+    "lsd",
+    "tree",
+    "du",
+    "stat",
+    "file",
+    "readlink",
+    "realpath",
+    "namei",
+    "lsattr",
+    "getfacl",
+]
+_NO_PATHS = [
+    "echo",
+    "printf",
+    "pwd",
+    "whoami",
+    "id",
+    "groups",
+    "uname",
+    "uptime",
+    "uuidgen",
+    "which",
+    "whereis",
+    "type",
+    "true",
+    "false",
+    "test",
+    "[",
+    "[[",
+    "expr",
+    "seq",
+    "sleep",
+    "yes",
+    "nproc",
+    "free",
+    "df",
+    "lscpu",
+    "lsblk",
+    "lsusb",
+    "lspci",
+    "ps",
+    "pgrep",
+    "top",
+    "htop",
+    "w",
+    "who",
+    "last",
+    "locale",
+    "tput",
+    "clear",
+    "history",
+    "jobs",
+    "wait",
+    "info",
+    "apropos",
+    "whatis",
+    "tldr",
+    "cal",
+    "bc",
+    "factor",
+    "arch",
+    "getconf",
+    "ulimit",
+    "umask",
+    "alias",
+    "hash",
+    "dirs",
+    "popd",
+    "cd",
+    "pushd",
+    "read",
+    "shift",
+    "exit",
+    "return",
+    "break",
+    "continue",
+    "export",
+    "set",
+    "shopt",
+    "unalias",
+    ":",
+    "basename",
+    "dirname",
+    "numfmt",
+    "tty",
+    "lsof",
+    "netstat",
+    "getent",
+    "logname",
+    "printenv",
+    "tr",
+    "date",
+    "hostname",
+    "vmstat",
+    "iostat",
+    "mpstat",
+    "users",
+    "env-check",
+    "sensors",
+    "lsmod",
+    "uptime",
+    "pidof",
+    "pstree",
+    "let",
+    "local",
+    "declare",
+    "typeset",
+    "readonly",
+    "unset",
+    "wait",
+    "shellcheck-version",
+    "cowsay",
+    "figlet",
+    "md5-check",
+    "jobs",
+    "bg",
+    "fg",
+    "disown",
+    "times",
+    "caller",
+    "compgen",
+    "getopts",
+    "mapfile",
+    "readarray",
+    "dircolors",
+]
+_PINGERS = ["ping", "ping6", "dig", "host", "nslookup", "traceroute", "tracepath", "mtr", "whois"]
+
+_TABLE: dict[str, Program] = {
+    **{n: Program(_R, "read", "reads files") for n in _READERS},
+    **{
+        n: Program(
+            _R,
+            "read",
+            "reads files",
+            ("-n", "-c", "--lines", "--bytes", "-s", "--sleep-interval", "--pid"),
+        )
+        for n in ("head", "tail")
+    },
+    **{n: Program(_R, "meta", "lists files or their attributes") for n in _LISTERS},
+    **{n: Program(_R, "none", "only prints information") for n in _NO_PATHS},
+    **{n: Program("network", "none", "queries the network") for n in _PINGERS},
+    "grep": Program(
+        _R,
+        "read",
+        "searches files",
+        (
+            "-e",
+            "--regexp",
+            "-f",
+            "--file",
+            "-m",
+            "-A",
+            "-B",
+            "-C",
+            "--include",
+            "--exclude",
+            "--exclude-dir",
+            "--max-count",
+            "-d",
+            "-D",
+        ),
+        skip_first=True,
+    ),
+    "egrep": Program(
+        _R, "read", "searches files", ("-e", "-f", "-m", "-A", "-B", "-C"), skip_first=True
+    ),
+    "fgrep": Program(
+        _R, "read", "searches files", ("-e", "-f", "-m", "-A", "-B", "-C"), skip_first=True
+    ),
+    "zgrep": Program(_R, "read", "searches files", ("-e", "-f"), skip_first=True),
+    "ag": Program(
+        _R,
+        "read",
+        "searches files",
+        ("-G", "--ignore", "-A", "-B", "-C", "-m"),
+        skip_first=True,
+    ),
+    "ack": Program(
+        _R, "read", "searches files", ("--type", "-A", "-B", "-C", "-m"), skip_first=True
+    ),
+    "jq": Program(
+        _R,
+        "read",
+        "filters JSON",
+        ("--arg", "--argjson", "--slurpfile", "--rawfile", "--indent", "-L", "--tab"),
+        skip_first=True,
+    ),
+    "uniq": Program(_R, "read", "filters lines", ("-f", "-s", "-w")),
+    "sort": Program(
+        _R,
+        "read",
+        "sorts lines",
+        ("-k", "-t", "-S", "-T", "--parallel", "--key", "--field-separator", "--buffer-size"),
+        write_opts=("-o", "--output"),
+    ),
+    "shuf": Program(
+        _R,
+        "read",
+        "shuffles lines",
+        ("-n", "-i", "--random-source"),
+        write_opts=("-o", "--output"),
+    ),
+    "base64": Program(_R, "read", "encodes or decodes", ("-w", "--wrap")),
+    "base32": Program(_R, "read", "encodes or decodes", ("-w",)),
+    "xxd": Program(_R, "read", "dumps bytes", ("-c", "-g", "-l", "-s", "-o", "-n")),
+    "tree": Program(
+        _R,
+        "meta",
+        "lists files or their attributes",
+        ("-L", "-I", "-P", "--filelimit", "-H", "-T", "--charset", "--sort"),
+        write_opts=("-o",),
+    ),
+    "mkdir": Program("workspace", "write", "creates directories", ("-m", "--mode")),
+    "touch": Program(
+        "workspace",
+        "write",
+        "creates or touches files",
+        ("-d", "-t", "-r", "--date", "--reference"),
+    ),
+    "truncate": Program("workspace", "write", "truncates files", ("-s", "--size", "-r")),
+    "tee": Program("workspace", "write", "writes its input to files"),
+    "rmdir": Program("workspace", "delete", "removes empty directories"),
+    "unlink": Program("workspace", "delete", "removes a file"),
+    "split": Program(
+        "workspace",
+        "read",
+        "splits a file into pieces in the current directory",
+        ("-l", "-b", "-n", "-a", "-C", "--lines", "--bytes"),
+    ),
+    "csplit": Program("workspace", "read", "splits a file into pieces", ("-f", "-b", "-n")),
+    "patch": Program(
+        "workspace", "none", "patches files in the workspace", ("-p", "-i", "-d", "-o", "-r")
+    ),
+    "yq": Program(
+        _R, "read", "filters YAML", ("--arg",), write_flags=("-i", "--inplace"), skip_first=True
+    ),
+    "prettier": Program(
+        "workspace",
+        "read",
+        "checks formatting (runs project config)",
+        ("--config", "--parser", "--plugin", "--ignore-path"),
+        write_flags=("--write", "-w"),
+    ),
+    "gofmt": Program(_R, "read", "checks Go formatting", ("-r",), write_flags=("-w",)),
+    "goimports": Program(_R, "read", "checks Go imports", ("-local",), write_flags=("-w",)),
+    "clang-format": Program(
+        _R, "read", "formats C/C++ to stdout", ("--style", "-style"), write_flags=("-i",)
+    ),
+    "shfmt": Program(_R, "read", "formats shell to stdout", ("-i", "-ln"), write_flags=("-w",)),
+    "dos2unix": Program("workspace", "write", "rewrites line endings"),
+    "unix2dos": Program("workspace", "write", "rewrites line endings"),
+    "gzip": Program("workspace", "write", "compresses files in place", ("-S",)),
+    "gunzip": Program("workspace", "write", "decompresses files in place", ("-S",)),
+    "bzip2": Program("workspace", "write", "compresses files in place"),
+    "bunzip2": Program("workspace", "write", "decompresses files in place"),
+    "xz": Program("workspace", "write", "compresses files in place", ("-T",)),
+    "unxz": Program("workspace", "write", "decompresses files in place"),
+    "zstd": Program("workspace", "read", "compresses files", ("-o",), write_opts=("-o",)),
+    "zip": Program("workspace", "write", "creates archives", ("-x", "-i")),
+    "sqlformat": Program(_R, "read", "formats SQL"),
+    "shellcheck": Program(_R, "read", "lints shell scripts", ("-s", "-e", "-f", "-S")),
+    "hadolint": Program(_R, "read", "lints Dockerfiles"),
+    "yamllint": Program(_R, "read", "lints YAML", ("-c", "-d", "-f")),
+    "markdownlint": Program(_R, "read", "lints Markdown"),
+    "codespell": Program(
+        _R, "read", "checks spelling", ("-S", "-L", "-I"), write_flags=("-w", "--write-changes")
+    ),
+    "cloc": Program(_R, "read", "counts lines of code"),
+    "tokei": Program(_R, "read", "counts lines of code"),
+    "scc": Program(_R, "read", "counts lines of code"),
+    "xmllint": Program(
+        _R,
+        "read",
+        "parses XML",
+        ("--xpath", "--schema", "--relaxng", "--dtdvalid", "--encode", "--path"),
+        write_opts=("-o", "--output"),
+        write_flags=("--shell",),
+    ),
+    "fd": Program(_R, "none", "finds files"),
+    "fdfind": Program(_R, "none", "finds files"),
+    "locate": Program(_R, "none", "finds files by name"),
+    "mlocate": Program(_R, "none", "finds files by name"),
+}
+
+
+_EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "cat": (("cat README.md", _R), ("cat ~/.ssh/id_rsa", "critical"), ("cat /dev/sda", "critical")),
+    "head": (("head -n 5 a.txt", _R), ("head -c 1M /dev/nvme0n1", "critical")),
+    "ls": (("ls -la src", _R), ("ls /etc/sudoers", _R), ("ls -la ~/.ssh", "high")),
+    "echo": (("echo hi", _R), ("echo hi > ~/.bashrc", "critical")),
+    "grep": (("grep -rn TODO src", _R), ("grep -r AKIA /home", "critical")),
+    "sort": (("sort -o sorted.txt names.txt", "workspace"), ("sort -o ~/.bashrc x", "critical")),
+    "tee": (("tee out.log", "workspace"), ("tee -a ~/.bashrc", "critical")),
+    "touch": (("touch src/__init__.py", "workspace"), ("touch ~/.config/autostart/x", "critical")),
+    "mkdir": (("mkdir -p build/out", "workspace"),),
+    "locate": (("locate README.md", _R), ("locate id_ed25519", "critical")),
+    "ping": (("ping -c 1 example.com", "network"),),
+}
+
+_TABLE.update(
+    {
+        "base64": Program(
+            _R,
+            "read",
+            "encodes or decodes",
+            ("-w", "--wrap"),
+            write_opts=("-o", "--output"),
+            read_opts=("-i", "--input"),
+            examples=(
+                ("base64 data.bin", _R),
+                ("base64 -d data.b64", _R),
+                ("base64 -o out.b64 in.bin", "workspace"),
+                ("base64 --output=/home/dev/.bashrc payload.txt", "critical"),
+                ("base64 -d payload.b64 -o ~/.profile", "critical"),
+                ("base64 ~/.ssh/id_rsa", "critical"),
+            ),
+        ),
+        "base32": Program(
+            _R,
+            "read",
+            "encodes or decodes",
+            ("-w", "--wrap"),
+            write_opts=("-o", "--output"),
+            examples=(("base32 a.bin", _R), ("base32 -o ~/.profile a", "critical")),
+        ),
+        "uniq": Program(
+            _R,
+            ("read", "write"),
+            "filters lines (a second file operand is its output)",
+            ("-f", "-s", "-w", "--skip-fields", "--skip-chars", "--check-chars"),
+            examples=(
+                ("uniq -c names.txt", _R),
+                ("uniq names.txt out.txt", "workspace"),
+                ("uniq names.txt ~/.profile", "critical"),
+            ),
+        ),
+        "xxd": Program(
+            _R,
+            ("read", "write"),
+            "dumps bytes (a second file operand is its output)",
+            ("-c", "-g", "-l", "-s", "-o", "-n", "-cols", "-len", "-seek"),
+            examples=(
+                ("xxd data.bin | head", _R),
+                ("xxd -r hex.txt out.bin", "workspace"),
+                ("xxd /dev/sda", "critical"),
+                ("xxd -r x ~/.bashrc", "critical"),
+            ),
+        ),
+        "split": Program(
+            "workspace",
+            ("read", "write"),
+            "splits a file into pieces (the second operand is the output prefix)",
+            ("-l", "-b", "-n", "-a", "-C", "-t", "--lines", "--bytes", "--number"),
+            examples=(
+                ("split -l 100 big.txt part-", "workspace"),
+                ("split -b 1k data ~/.config/x", "high"),
+            ),
+        ),
+        "csplit": Program(
+            "workspace",
+            ("read", "none"),
+            "splits a file into pieces",
+            ("-b", "-n", "--suffix-format", "--digits"),
+            write_opts=("-f", "--prefix"),
+            examples=(
+                ("csplit -f part- file.txt 3", "workspace"),
+                ("csplit -f ~/.local/bin/x file.txt 3", "high"),
+            ),
+        ),
+        "patch": Program(
+            "workspace",
+            ("write", "read"),
+            "patches files",
+            ("-p", "-F", "-B", "-V", "-z", "-Y", "--strip", "--fuzz", "--suffix"),
+            write_opts=("-o", "--output", "-r", "--reject-file"),
+            read_opts=("-i", "--input"),
+            dir_opts=("-d", "--directory"),
+            read_only_flags=("--dry-run", "--check"),
+            examples=(
+                ("patch -p1 < fix.diff", "workspace"),
+                ("patch -p1 -i fixes/01.patch", "workspace"),
+                ("patch --dry-run -p1 -i fix.diff", _R),
+                ("patch -o out.txt in.txt fix.diff", "workspace"),
+                ("patch -o /home/dev/.bashrc README.md fix.diff", "critical"),
+                ("patch -d /home/dev -p1 -i evil.diff", "high"),
+                ("patch --directory=/etc -p0 -i x.patch", "high"),
+            ),
+        ),
+        "zip": Program(
+            "workspace",
+            ("write", "read"),
+            "creates archives (the first operand is the archive)",
+            ("-x", "-i", "-b", "-n", "-t", "-tt", "-P", "--password", "-Z", "-ds", "-dg"),
+            write_opts=("-O", "--output-file"),
+            exec_opts=("-TT", "--unzip-command"),
+            read_only_flags=("-sf", "--show-files"),
+            examples=(
+                ("zip -r out.zip src", "workspace"),
+                ("zip -sf archive.zip", _R),
+                ("zip -TT 'rm -rf ~' out.zip file.txt", "critical"),
+                ("zip --unzip-command='rm -rf ~' -T out.zip a.txt", "critical"),
+                ("zip out.zip ~/.ssh/id_rsa", "critical"),
+            ),
+        ),
+    }
+)
+_TABLE["sort"] = Program(
+    _R,
+    "read",
+    "sorts lines",
+    ("-k", "-t", "-S", "-T", "--parallel", "--key", "--field-separator", "--buffer-size"),
+    write_opts=("-o", "--output"),
+    read_opts=("--files0-from", "--random-source"),
+    exec_opts=("--compress-program",),
+    examples=(
+        ("sort -u names.txt", _R),
+        ("sort -o sorted.txt names.txt", "workspace"),
+        ("sort -o /home/dev/.bashrc names.txt", "critical"),
+        ("sort --compress-program='rm -rf ~' big.txt", "critical"),
+    ),
+)
+
+
+def validate(table: Mapping[str, Program]) -> None:
+    """Structural checks, cheap enough to run whenever the table loads."""
+    for name, program in table.items():
+        kinds = (
+            (program.positionals,) if isinstance(program.positionals, str) else program.positionals
+        )
+        if not kinds or any(k not in POSITIONAL_KINDS for k in kinds):
+            raise ValueError(f"program rule {name}: unknown positional kind in {kinds}")
+        for opt in program.takes | program.write_flags | program.read_only_flags:
+            if not opt.startswith(("-", "+")):
+                raise ValueError(f"program rule {name}: option {opt!r} must start with - or +")
+        for command, tier in program.examples:
+            Tier(tier)
+            if command.split()[0] != name:
+                raise ValueError(f"program rule {name}: example {command!r} runs another program")
+
+
+for _name, _examples in _EXAMPLES.items():
+    _p = _TABLE[_name]
+    _TABLE[_name] = Program(
+        **{f: getattr(_p, f) for f in _p.__dataclass_fields__ if f not in ("examples", "takes")},
+        examples=_examples,
+    )
+
+validate(_TABLE)
+PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
