@@ -290,6 +290,30 @@ def holds_home(path: str, home: str) -> bool:
     return _under(home, path) or path in ("/home", "/Users", "/root")
 
 
+def is_template(name: str) -> bool:
+    """`.env.example` and its kind: a project's template for a secrets file, not a secret."""
+    return name.startswith(".env.") and _NOT_SECRET_RE.match(name) is not None
+
+
+# Data that lives only in the working tree (ignored or untracked, and rewritten in place):
+# neither git nor a checkpoint of the sources brings a deleted database back.
+_UNRECOVERABLE_NAMES = _names(
+    ("*.db", "*.sqlite", "*.sqlite3", "*.db3", "*.mdb", "*.accdb", "*.realm", "*.ldb")
+)
+
+
+def unrecoverable(path: str | None, workspace: str) -> str | None:
+    """Why deleting or overwriting `path` inside the workspace cannot be undone, if so."""
+    if path is None:
+        return None
+    rel = path[len(workspace) :].lstrip("/") if _under(path, workspace) else None
+    if rel is not None and (rel == ".wakeful" or rel.startswith(".wakeful/")):
+        return "wakeful's own state (audit log, memory, checkpoints)"
+    if _UNRECOVERABLE_NAMES.match(os.path.basename(path)):
+        return "a database, which no checkpoint or git restores"
+    return None
+
+
 def is_secret(path: str, home: str) -> bool:
     name = os.path.basename(path)
     if _NOT_SECRET_RE.match(name):

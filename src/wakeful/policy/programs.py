@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 from types import MappingProxyType
 
+from wakeful.policy import path_risk
 from wakeful.policy.program_rules import PROGRAMS, Program
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word, parse_script
@@ -1603,7 +1604,19 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
             a.delete(src, cmd.cwd, recursive=True)
         else:
             a.read(src, cmd.cwd)
-    a.write(dest, cmd.cwd)
+    dest_place = a.place(dest, cmd.cwd)
+    if (
+        name == "cp"
+        and dest_place.zone == "secret"
+        and dest_place.path is not None
+        and dest_place.path.startswith(a.workspace + "/")
+        and all(path_risk.is_template(os.path.basename(s.value or "")) for s in sources)
+        and all(a.place(s, cmd.cwd).zone == "workspace" for s in sources)
+    ):
+        # `cp .env.example .env`: the project's own template, set up inside the project.
+        a.add("workspace", f"creates {dest.value} from the project's template")
+    else:
+        a.write(dest, cmd.cwd)
     if name == "mv" and a.place(dest, cmd.cwd).zone == "harmless":
         a.add("high", f"moves files onto {dest.value}, destroying them")
 
@@ -1727,7 +1740,29 @@ def a_write(place):  # type: ignore[no-untyped-def]
     return write_tier(place)
 
 
+def _find_segment(expr: list[Word], end: int) -> list[Word]:
+    """The tests an action at `end` is guarded by: find evaluates left to right, so only
+    tests before it, since the last top-level `-o` or `,`, filter what it acts on."""
+    depth = 0
+    start = 0
+    for k in range(end):
+        v = expr[k].value
+        if v == "(":
+            depth += 1
+        elif v == ")":
+            depth -= 1
+        elif depth == 0 and v in ("-o", "-or", ","):
+            start = k + 1
+    return expr[start:end]
+
+
 def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    follows = False
+    while args and args[0].value in ("-H", "-L", "-P", "-D") or (
+        args and (args[0].value or "").startswith("-O")
+    ):
+        follows = follows or args[0].value == "-L"
+        args = args[2:] if args[0].value == "-D" else args[1:]
     starts: list[Word] = []
     i = 0
     while (
@@ -1745,12 +1780,23 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     for s in starts:
         a.read_meta(s, cmd.cwd)
     expr = args[i:]
-    filtered = _find_filtered(expr)
-    found = _find_sample(expr) or ("found" if filtered else "*")
+    follows = follows or any(w.value == "-follow" for w in expr)
+    names = [
+        expr[k + 1].text
+        for k in range(len(expr) - 1)
+        if expr[k].value in ("-name", "-iname", "-path", "-ipath", "-regex", "-iregex", "-wholename")
+    ]
+    credential_search(names, list(starts), cmd, a)
     j = 0
     acted = False
     while j < len(expr):
         tok = expr[j].value
+        if tok in ("-exec", "-execdir", "-ok", "-okdir", "-delete"):
+            guard = _find_segment(expr, j)
+            filtered = _find_filtered(guard)
+            found = _find_sample(guard) or ("found" if filtered else "*")
+            if follows:
+                a.add("high", "acts on files through symbolic links, which lead anywhere (-L)")
         if tok in ("-exec", "-execdir", "-ok", "-okdir"):
             inner: list[Word] = []
             j += 1
@@ -3473,7 +3519,9 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.read(r, cmd.cwd)
         return
     if verb == "uninstall":
-        a.add("workspace", "uninstalls packages from the environment")
+        # Bare `pip` is whichever environment is first on PATH, often the system's or the
+        # user's (`.venv/bin/pip uninstall` runs the project's own pip: workspace).
+        a.add("high", f"{name} uninstall removes packages from an environment outside the project")
         return
     if verb == "config":
         a.add("high", "pip config changes where pip installs from (user or global settings)")
@@ -3697,6 +3745,12 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     rest = [w.value or "" for w in pos[1:]]
     if _has(opts, "--registry"):
         a.add("high", "uses a non-default package registry")
+    if (
+        _has(opts, "-g", "--global", "--location")
+        or any(v in ("-g", "--global", "--location=global") for v in rest)
+        or (name == "yarn" and verb == "global")
+    ) and verb not in ("ls", "list", "ll", "la", "root", "bin", "prefix", "outdated", "view"):
+        a.add("high", f"{name} {verb} changes packages installed for the whole machine (global)")
     if verb is None:
         a.add("read_only", f"{name} prints help")
         return
@@ -4832,6 +4886,8 @@ def h_ssh_tools(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
 def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     values = [w.value or "" for w in args]
     sub = values[0] if values else ""
+    if sub == "engine" or {"-engine", "-provider", "-provider-path"} & set(values[1:]):
+        a.add("high", "openssl loads an engine or provider (a shared library it runs)")
     if sub in (
         "version",
         "help",
@@ -4927,9 +4983,14 @@ def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         if pre.value:
             a.run_argv([Word(pre.value, pre.text), Word(None, "<file>")], cmd)
     a.add("read_only", "searches files")
+    patterns = [w.text for w in _vals(opts, "-e", "--regexp")]
     if not _has(opts, "-e", "--regexp", "-f", "--file", "--files", "--type-list") and pos:
+        patterns.append(pos[0].text)
         pos = pos[1:]
+    patterns += [w.text for w in _vals(opts, "-g", "--glob")]
+    credential_search(patterns, list(pos) or [Word(".", ".")], cmd, a)
     for p in pos:
+        _reads_home_tree(p, cmd, a)
         a.read(p, cmd.cwd)
 
 
@@ -5447,6 +5508,69 @@ def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     run_program(name, PROGRAMS[name], args, cmd, a)
 
 
+# Credential reconnaissance: a search for key, token or password files, or for secrets in
+# file contents, over the home directory or the whole machine.
+_SECRET_SEARCH = re.compile(
+    r"(?i)(id_(rsa|dsa|ecdsa|ed25519)|\.pem\b|\.key\b|\.kdbx|\.p12|\.pfx|\.keystore|\.jks|"
+    r"credential|passw|secret|token|api.?key|akia|private.key|\.env\b|netrc|\.ssh|wallet|"
+    r"keychain|keyring|\.aws|\.gnupg|kubeconfig|htpasswd|shadow)"
+)
+
+
+def _outside_scope(word: Word | None, cwd: str | None, a: Analyzer) -> str | None:
+    """The label of a search scope outside the workspace (None: the workspace itself)."""
+    if word is None:
+        return "the whole machine"
+    place = a.place(word, cwd)
+    if place.zone in ("workspace", "scratch", "harmless", "git_internal", "git_store"):
+        return None
+    return place.label
+
+
+def credential_search(
+    patterns: list[str], scopes: list[Word | None], cmd: SimpleCommand, a: Analyzer
+) -> None:
+    outside = [s for s in (_outside_scope(w, cmd.cwd, a) for w in scopes) if s is not None]
+    if not outside:
+        return
+    hit = next((p for p in patterns if _SECRET_SEARCH.search(p)), None)
+    if hit is not None:
+        a.add(
+            "critical",
+            f"searches {outside[0]} for {hit!r} (reconnaissance for credentials)",
+        )
+
+
+def _reads_home_tree(word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    """A recursive read of a directory that holds the home directory reads its secrets."""
+    place = a.place(word, cmd.cwd)
+    if place.path is not None and (place.is_home or place.is_root):
+        a.add("high", f"reads every file under {place.label}, credentials included")
+
+
+_GREP_PATTERN_OPTS = ("-e", "--regexp")
+
+
+def h_search(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    rule = PROGRAMS[name]
+    opts, pos = split_opts(args, rule.takes)
+    if name in ("locate", "mlocate", "plocate"):
+        credential_search([w.text for w in pos], [None], cmd, a)
+    else:
+        patterns = [w.text for w in _vals(opts, *_GREP_PATTERN_OPTS)]
+        if not patterns and pos:
+            patterns, pos = [pos[0].text], pos[1:]
+        scopes: list[Word | None] = list(pos) or [Word(".", ".")]
+        credential_search(patterns, scopes, cmd, a)
+        recursive = name in ("ag", "ack", "rg") or _has(
+            opts, "-r", "-R", "--recursive", "--dereference-recursive"
+        )
+        if recursive:
+            for word in pos:
+                _reads_home_tree(word, cmd, a)
+    run_program(name, rule, args, cmd, a)
+
+
 def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for n in _SHELLS:
@@ -5716,6 +5840,8 @@ def _handlers() -> dict[str, Handler]:
     for n in ("gpg", "gpg2"):
         table[n] = h_gpg
     table["launchctl"] = h_launchctl
+    for n in ("grep", "egrep", "fgrep", "ag", "ack", "locate", "mlocate"):
+        table[n] = h_search
     table["less"] = h_less
     table["more"] = h_less
     for n in ("tmux", "screen"):

@@ -142,11 +142,21 @@ class Analyzer:
     def write(self, word: Word | None, cwd: str | None) -> None:
         if word is not None and word.fd:
             return
-        tier, msg = path_risk.write_tier(self.place(word, cwd))
+        place = self.place(word, cwd)
+        tier, msg = path_risk.write_tier(place)
         self.add(tier, msg)
+        self._unrecoverable(place, "overwrites")
+
+    def _unrecoverable(self, place: path_risk.Place, verb: str) -> None:
+        if place.zone == "workspace":
+            why = path_risk.unrecoverable(place.path, self.workspace)
+            if why is not None:
+                self.add("high", f"{verb} {place.label}, {why}")
 
     def delete(self, word: Word, cwd: str | None, recursive: bool) -> None:
         value = word.value
+        if value is not None:
+            self._unrecoverable(self.place(value, cwd), "deletes")
         glob_all = False
         target: Word | str | None = word
         if value is not None and _has_glob(os.path.basename(value.rstrip("/")) or value):
