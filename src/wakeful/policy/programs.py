@@ -389,6 +389,7 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.programs.append(base)
             if place.zone == "workspace":
                 a.add("workspace", f"runs the project program {name}")
+                a.runs_code(f"runs the project program {name}")
                 if base == "manage.py":
                     _django_manage(args, cmd, a)
             elif place.zone == "secret":
@@ -756,8 +757,10 @@ def _run_file(interp: str, word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     place = a.place(word, cmd.cwd)
     if place.zone == "workspace":
         a.add("workspace", f"runs the project script {word.value} with {interp}")
+        a.runs_code(f"runs the project script {word.value} with {interp}")
     elif place.zone == "scratch":
         a.add("high", f"runs {word.value}, a script in temporary space")
+        a.runs_code(f"runs {word.value}, a script in temporary space")
     elif place.zone == "secret":
         a.add("critical", f"runs {word.value} from a credentials location")
     else:
@@ -1369,6 +1372,7 @@ def h_source(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     target = args[0]
     if target.value and target.value.endswith(("bin/activate", "activate.fish", "activate.csh")):
         a.add("workspace", "activates a virtual environment")
+        a.runs_code(f"runs the activation script {target.value}")
         return
     _run_file(name, target, cmd, a)
 
@@ -3278,6 +3282,8 @@ def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: A
         a.add("read_only", f"python -m {module} only reads")
     elif module in _PY_MODULES_WORKSPACE:
         a.add("workspace", f"python -m {module} runs project tooling")
+        if module.split(".")[0] in _RUNS_PROJECT_CODE or module in ("unittest", "doctest"):
+            a.runs_code(f"python -m {module} runs the project's code")
     elif module in ("ensurepip",):
         a.add("network", "installs pip")
     elif module == "grpc_tools.protoc":
@@ -3286,6 +3292,7 @@ def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: A
         os.path.join(cmd.cwd or a.workspace, module.split(".")[0])
     ):
         a.add("workspace", f"runs the project module {module}")
+        a.runs_code(f"runs the project module {module}")
     else:
         a.add("high", f"runs the Python module {module}, whose effects are unknown")
 
@@ -3825,6 +3832,8 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             return
         a.add("network", f"{name} {verb} installs packages from the registry")
         return
+    if verb in _NPM_RUNS_CODE or verb not in _NPM_KNOWN and name in ("yarn", "pnpm", "bun"):
+        a.runs_code(f"{name} {verb} runs the project's package scripts")
     if verb in ("run", "run-script") and rest:
         script = rest[0]
         if re.search(r"(?i)(deploy|publish|release|upload)", script):
@@ -3917,6 +3926,9 @@ def h_cargo(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         "info",
     ):
         a.add("read_only", f"cargo {verb or ''} only reads")
+    if verb in ("build", "b", "check", "c", "test", "t", "run", "r", "bench", "clippy", "doc",
+                "d", "nextest", "llvm-cov", "tarpaulin", "expand", "watch", "make", "fix"):
+        a.runs_code(f"cargo {verb} runs the project's build scripts, macros or tests")
     elif verb in (
         "build",
         "b",
@@ -3988,6 +4000,8 @@ def h_go(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add("read_only", "go env prints settings")
     elif verb in ("build", "test", "vet", "fmt", "run", "generate", "clean", "tool", "fix", "work"):
         a.add("workspace", f"go {verb} builds or runs project code")
+        if verb in ("test", "run", "generate"):
+            a.runs_code(f"go {verb} runs the project's code")
         if verb == "generate":
             a.add("workspace", "go generate runs commands named in source files")
     elif verb == "mod":
@@ -4022,6 +4036,8 @@ def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             "--eval",
         ),
     )
+    if not _has(opts, "-n", "--dry-run", "--just-print", "--recon", "-q", "--question", "-p"):
+        a.runs_code("make runs the project's recipes")
     for d in _vals(opts, "-C", "--directory"):
         if a.place(d, cmd.cwd).zone not in ("workspace", "scratch"):
             a.add("high", f"runs make in {d.value}, outside the workspace")
@@ -4085,6 +4101,13 @@ def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
 
 def h_workspace_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add("workspace", f"{name} builds, tests or formats project code")
+    if name in _RUNS_PROJECT_CODE or (
+        name == "pandoc"
+        and any(
+            (w.value or "").startswith(("--filter", "--lua-filter", "-F", "-L")) for w in args
+        )
+    ):
+        a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
     if name == "pre-commit" and args and args[0].value in ("install", "uninstall"):
         a.add("high", "pre-commit install writes git hooks")
 
@@ -5330,6 +5353,7 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
     ) and len(pos) > 1:
         # a project script or a program in the project environment
         a.add("workspace", f"{name} {verb} runs in the project environment")
+        a.runs_code(f"{name} {verb} runs a program in the project environment")
         a.run_argv(pos[1:], cmd)
         return
     if name in ("poetry", "hatch") and verb == "version" and not rest:
@@ -5340,6 +5364,7 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
             a.add("high", f"{name} {verb} deploys")
         else:
             a.add("workspace", f"{name} {verb} builds, tests or runs project code")
+            a.runs_code(f"{name} {verb} builds, tests or runs project code")
     elif verb in read:
         a.add("read_only", f"{name} {verb} only reads")
     elif verb in net:
@@ -5570,6 +5595,38 @@ def h_search(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
                 _reads_home_tree(word, cmd, a)
     run_program(name, rule, args, cmd, a)
 
+
+# Tools that execute what the project holds: tests, build scripts, configuration in code
+# (conftest.py, eslint.config.js, build.rs, conf.py), plugins.
+_RUNS_PROJECT_CODE = frozenset(
+    {
+        "pytest", "py.test", "tox", "nox", "jest", "vitest", "mocha", "karma", "ava", "tap",
+        "phpunit", "rspec", "ctest", "coverage", "behave", "nosetests", "trial", "cmake",
+        "autoreconf", "autoconf", "automake", "ninja", "meson", "ant", "bazel", "bazelisk",
+        "buck", "just", "task", "go-task", "mix", "iex", "rebar3", "sbt", "lein", "clj", "stack",
+        "cabal", "dune", "mvnw", "gradlew", "latexmk", "sphinx-build", "mkdocs", "jekyll",
+        "eslint", "webpack", "vite", "rollup", "parcel", "turbo", "nx", "lerna", "storybook",
+        "ts-node", "tsx", "dart", "flutter", "zig", "crystal", "gleam", "pyinstaller", "maturin",
+        "valgrind", "hyperfine", "air", "gdb-batch", "lldb-batch", "perf-stat", "make-check",
+        "pre-commit-run", "pylint", "mypy",
+    }
+)
+_NPM_RUNS_CODE = frozenset(
+    {
+        "run", "run-script", "test", "t", "tst", "start", "stop", "restart", "exec", "x",
+        "install", "i", "ci", "rebuild", "dev", "build", "lint", "serve", "pack", "publish",
+    }
+)
+_NPM_KNOWN = frozenset(
+    {"add", "remove", "rm", "up", "upgrade", "why", "info", "list", "ls", "outdated", "audit",
+     "init", "create", "config", "cache", "dlx", "global", "link", "unlink", "login", "logout",
+     "whoami", "version", "view", "help", "bin", "root", "prefix", "store", "import", "licenses",
+     "patch", "patch-commit", "set", "get", "workspaces", "workspace", "node", "env", "doctor",
+     "plugin", "dedupe", "prune", "search", "owner", "team", "access", "token", "profile",
+     "explain", "fund", "pkg", "query", "sbom", "shrinkwrap", "completion", "deprecate",
+     "dist-tag", "hook", "org", "ping", "star", "stars", "unpublish", "unstar", "edit",
+     "docs", "bugs", "repo", "diff", "find-dupes", "uninstall", "un", "r", "update", "upgrade-interactive"}
+)
 
 def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
