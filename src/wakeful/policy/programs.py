@@ -3912,6 +3912,9 @@ def h_cargo(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.add("high", "cargo --config can set programs cargo runs")
     verb = pos[0].value if pos else None
     rest = [w.value or "" for w in pos[1:]]
+    if verb in ("build", "b", "check", "c", "test", "t", "run", "r", "bench", "clippy", "doc",
+                "d", "nextest", "llvm-cov", "tarpaulin", "expand", "watch", "make", "fix"):
+        a.runs_code(f"cargo {verb} runs the project's build scripts, macros or tests")
     if verb in (
         None,
         "help",
@@ -3926,9 +3929,6 @@ def h_cargo(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         "info",
     ):
         a.add("read_only", f"cargo {verb or ''} only reads")
-    if verb in ("build", "b", "check", "c", "test", "t", "run", "r", "bench", "clippy", "doc",
-                "d", "nextest", "llvm-cov", "tarpaulin", "expand", "watch", "make", "fix"):
-        a.runs_code(f"cargo {verb} runs the project's build scripts, macros or tests")
     elif verb in (
         "build",
         "b",
