@@ -103,7 +103,11 @@ def test_the_same_push_without_a_rule_runs_in_bypass_mode(cli, git_repo: Path, s
     turns = script(
         "push",
         [
-            {"tool_calls": [{"name": "bash", "input": {"command": "nice -n 10 git push -q origin main"}}]},
+            {
+                "tool_calls": [
+                    {"name": "bash", "input": {"command": "nice -n 10 git push -q origin main"}}
+                ]
+            },
             {"text": "done"},
         ],
     )

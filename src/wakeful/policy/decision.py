@@ -67,6 +67,8 @@ MODE_TABLE: dict[str, dict[Tier, str]] = {
 REVIEWER_DENIAL_LIMIT = 3
 MEMORY_TOOLS = frozenset({"remember", "recall", "forget"})
 READ_TOOLS = frozenset({"read", "glob", "grep"})
+
+
 @dataclass
 class DecisionContext:
     """What the decision may know about the session: its id and the user's own messages

@@ -427,10 +427,12 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add("read_only", "asks for help on a subcommand")
         return
     if handler is not None:
+        a.deciders.append((name, f"handler {handler.__name__} in policy/programs.py"))
         handler(name, args, cmd, a)
         return
     spec = PROGRAMS.get(name)
     if spec is not None:
+        a.deciders.append((name, "data entry in policy/program_rules.py"))
         run_program(name, spec, args, cmd, a)
         return
     a.add("high", f"runs `{name}`, an unknown program whose effects cannot be known")
@@ -440,11 +442,27 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 # simple programs: a tier and how positional arguments are used
 
 
-def run_program(name: str, rule: Program, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+def explain(command: str, deciders: tuple[tuple[str, str], ...]) -> list[str]:
+    """For `wakeful classify --explain`: which entry decided each command, and the example
+    of that entry closest to the command (its rule's evidence)."""
+    words = set(command.split())
+    lines: list[str] = []
+    for name, source in dict.fromkeys(deciders):
+        lines.append(f"{name}: {source}")
+        rule = PROGRAMS.get(name)
+        if rule is None or not rule.examples:
+            continue
+        example, tier = max(rule.examples, key=lambda e: len(words & set(e[0].split())))
+        lines.append(f"  closest example: {example}  ->  {tier}")
+    return lines
+
+
+def run_program(
+    name: str, rule: Program, args: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> None:
     """Interpret one data entry of `program_rules` for one invocation."""
     opts, pos = split_opts(args, rule.takes)
     flags = {flag for flag, _ in opts} | {w.value for w in args if w.value is not None}
-    a.rule = name
     for opt in rule.exec_opts:
         for value in _vals(opts, opt):
             if value.value is None:
@@ -486,8 +504,6 @@ def run_program(name: str, rule: Program, args: list[Word], cmd: SimpleCommand, 
             a.read_meta(word, cmd.cwd)
         elif kind == "delete":
             a.delete(word, cmd.cwd, recursive=False)
-
-
 
 
 def _max(x: Tier, y: Tier) -> Tier:
@@ -1762,8 +1778,10 @@ def _find_segment(expr: list[Word], end: int) -> list[Word]:
 
 def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     follows = False
-    while args and args[0].value in ("-H", "-L", "-P", "-D") or (
-        args and (args[0].value or "").startswith("-O")
+    while (
+        args
+        and args[0].value in ("-H", "-L", "-P", "-D")
+        or (args and (args[0].value or "").startswith("-O"))
     ):
         follows = follows or args[0].value == "-L"
         args = args[2:] if args[0].value == "-D" else args[1:]
@@ -1788,7 +1806,8 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     names = [
         expr[k + 1].text
         for k in range(len(expr) - 1)
-        if expr[k].value in ("-name", "-iname", "-path", "-ipath", "-regex", "-iregex", "-wholename")
+        if expr[k].value
+        in ("-name", "-iname", "-path", "-ipath", "-regex", "-iregex", "-wholename")
     ]
     credential_search(names, list(starts), cmd, a)
     j = 0
@@ -3065,9 +3084,7 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if sub == "diff" or sub == "difftool":
         # Two paths, one outside the repository, compare files anywhere (--no-index implied).
         for w in sargs:
-            if (w.value or "").startswith(("/", "~", "..")) and not (w.value or "").startswith(
-                "-"
-            ):
+            if (w.value or "").startswith(("/", "~", "..")) and not (w.value or "").startswith("-"):
                 a.read(w, cwd)
     if sub == "apply":
         checking = {"--check", "--stat", "--numstat", "--summary"} & set(vals)
@@ -3758,6 +3775,8 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         or (name == "yarn" and verb == "global")
     ) and verb not in ("ls", "list", "ll", "la", "root", "bin", "prefix", "outdated", "view"):
         a.add("high", f"{name} {verb} changes packages installed for the whole machine (global)")
+    if verb in _NPM_RUNS_CODE or verb not in _NPM_KNOWN and name in ("yarn", "pnpm", "bun"):
+        a.runs_code(f"{name} {verb} runs the project's package scripts")
     if verb is None:
         a.add("read_only", f"{name} prints help")
         return
@@ -3832,8 +3851,6 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             return
         a.add("network", f"{name} {verb} installs packages from the registry")
         return
-    if verb in _NPM_RUNS_CODE or verb not in _NPM_KNOWN and name in ("yarn", "pnpm", "bun"):
-        a.runs_code(f"{name} {verb} runs the project's package scripts")
     if verb in ("run", "run-script") and rest:
         script = rest[0]
         if re.search(r"(?i)(deploy|publish|release|upload)", script):
@@ -3912,8 +3929,27 @@ def h_cargo(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.add("high", "cargo --config can set programs cargo runs")
     verb = pos[0].value if pos else None
     rest = [w.value or "" for w in pos[1:]]
-    if verb in ("build", "b", "check", "c", "test", "t", "run", "r", "bench", "clippy", "doc",
-                "d", "nextest", "llvm-cov", "tarpaulin", "expand", "watch", "make", "fix"):
+    if verb in (
+        "build",
+        "b",
+        "check",
+        "c",
+        "test",
+        "t",
+        "run",
+        "r",
+        "bench",
+        "clippy",
+        "doc",
+        "d",
+        "nextest",
+        "llvm-cov",
+        "tarpaulin",
+        "expand",
+        "watch",
+        "make",
+        "fix",
+    ):
         a.runs_code(f"cargo {verb} runs the project's build scripts, macros or tests")
     if verb in (
         None,
@@ -4103,9 +4139,7 @@ def h_workspace_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyze
     a.add("workspace", f"{name} builds, tests or formats project code")
     if name in _RUNS_PROJECT_CODE or (
         name == "pandoc"
-        and any(
-            (w.value or "").startswith(("--filter", "--lua-filter", "-F", "-L")) for w in args
-        )
+        and any((w.value or "").startswith(("--filter", "--lua-filter", "-F", "-L")) for w in args)
     ):
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
     if name == "pre-commit" and args and args[0].value in ("install", "uninstall"):
@@ -5043,7 +5077,7 @@ def h_less(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         elif not value.startswith("-"):
             files.append(word)
         i += 1
-    run_program(name, PROGRAMS["cat"], files, cmd, a)
+    run_program(name, PROGRAMS[name], files, cmd, a)
 
 
 def h_true(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -5600,33 +5634,186 @@ def h_search(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
 # (conftest.py, eslint.config.js, build.rs, conf.py), plugins.
 _RUNS_PROJECT_CODE = frozenset(
     {
-        "pytest", "py.test", "tox", "nox", "jest", "vitest", "mocha", "karma", "ava", "tap",
-        "phpunit", "rspec", "ctest", "coverage", "behave", "nosetests", "trial", "cmake",
-        "autoreconf", "autoconf", "automake", "ninja", "meson", "ant", "bazel", "bazelisk",
-        "buck", "just", "task", "go-task", "mix", "iex", "rebar3", "sbt", "lein", "clj", "stack",
-        "cabal", "dune", "mvnw", "gradlew", "latexmk", "sphinx-build", "mkdocs", "jekyll",
-        "eslint", "webpack", "vite", "rollup", "parcel", "turbo", "nx", "lerna", "storybook",
-        "ts-node", "tsx", "dart", "flutter", "zig", "crystal", "gleam", "pyinstaller", "maturin",
-        "valgrind", "hyperfine", "air", "gdb-batch", "lldb-batch", "perf-stat", "make-check",
-        "pre-commit-run", "pylint", "mypy",
+        "pytest",
+        "py.test",
+        "tox",
+        "nox",
+        "jest",
+        "vitest",
+        "mocha",
+        "karma",
+        "ava",
+        "tap",
+        "phpunit",
+        "rspec",
+        "ctest",
+        "coverage",
+        "behave",
+        "nosetests",
+        "trial",
+        "cmake",
+        "autoreconf",
+        "autoconf",
+        "automake",
+        "ninja",
+        "meson",
+        "ant",
+        "bazel",
+        "bazelisk",
+        "buck",
+        "just",
+        "task",
+        "go-task",
+        "mix",
+        "iex",
+        "rebar3",
+        "sbt",
+        "lein",
+        "clj",
+        "stack",
+        "cabal",
+        "dune",
+        "mvnw",
+        "gradlew",
+        "latexmk",
+        "sphinx-build",
+        "mkdocs",
+        "jekyll",
+        "eslint",
+        "webpack",
+        "vite",
+        "rollup",
+        "parcel",
+        "turbo",
+        "nx",
+        "lerna",
+        "storybook",
+        "ts-node",
+        "tsx",
+        "dart",
+        "flutter",
+        "zig",
+        "crystal",
+        "gleam",
+        "pyinstaller",
+        "maturin",
+        "valgrind",
+        "hyperfine",
+        "air",
+        "gdb-batch",
+        "lldb-batch",
+        "perf-stat",
+        "make-check",
+        "pre-commit-run",
+        "pylint",
+        "mypy",
     }
 )
 _NPM_RUNS_CODE = frozenset(
     {
-        "run", "run-script", "test", "t", "tst", "start", "stop", "restart", "exec", "x",
-        "install", "i", "ci", "rebuild", "dev", "build", "lint", "serve", "pack", "publish",
+        "run",
+        "run-script",
+        "test",
+        "t",
+        "tst",
+        "start",
+        "stop",
+        "restart",
+        "exec",
+        "x",
+        "install",
+        "i",
+        "ci",
+        "rebuild",
+        "dev",
+        "build",
+        "lint",
+        "serve",
+        "pack",
+        "publish",
     }
 )
 _NPM_KNOWN = frozenset(
-    {"add", "remove", "rm", "up", "upgrade", "why", "info", "list", "ls", "outdated", "audit",
-     "init", "create", "config", "cache", "dlx", "global", "link", "unlink", "login", "logout",
-     "whoami", "version", "view", "help", "bin", "root", "prefix", "store", "import", "licenses",
-     "patch", "patch-commit", "set", "get", "workspaces", "workspace", "node", "env", "doctor",
-     "plugin", "dedupe", "prune", "search", "owner", "team", "access", "token", "profile",
-     "explain", "fund", "pkg", "query", "sbom", "shrinkwrap", "completion", "deprecate",
-     "dist-tag", "hook", "org", "ping", "star", "stars", "unpublish", "unstar", "edit",
-     "docs", "bugs", "repo", "diff", "find-dupes", "uninstall", "un", "r", "update", "upgrade-interactive"}
+    {
+        "add",
+        "remove",
+        "rm",
+        "up",
+        "upgrade",
+        "why",
+        "info",
+        "list",
+        "ls",
+        "outdated",
+        "audit",
+        "init",
+        "create",
+        "config",
+        "cache",
+        "dlx",
+        "global",
+        "link",
+        "unlink",
+        "login",
+        "logout",
+        "whoami",
+        "version",
+        "view",
+        "help",
+        "bin",
+        "root",
+        "prefix",
+        "store",
+        "import",
+        "licenses",
+        "patch",
+        "patch-commit",
+        "set",
+        "get",
+        "workspaces",
+        "workspace",
+        "node",
+        "env",
+        "doctor",
+        "plugin",
+        "dedupe",
+        "prune",
+        "search",
+        "owner",
+        "team",
+        "access",
+        "token",
+        "profile",
+        "explain",
+        "fund",
+        "pkg",
+        "query",
+        "sbom",
+        "shrinkwrap",
+        "completion",
+        "deprecate",
+        "dist-tag",
+        "hook",
+        "org",
+        "ping",
+        "star",
+        "stars",
+        "unpublish",
+        "unstar",
+        "edit",
+        "docs",
+        "bugs",
+        "repo",
+        "diff",
+        "find-dupes",
+        "uninstall",
+        "un",
+        "r",
+        "update",
+        "upgrade-interactive",
+    }
 )
+
 
 def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}

@@ -37,6 +37,8 @@ class Classification:
     # (`./x.sh`, `python f.py`, `make`, test runners, package scripts, `source`).
     runs_workspace_code: bool = False
     code_reasons: tuple[str, ...] = ()
+    # (program, the entry that judged it): a data entry in program_rules or a handler.
+    deciders: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -59,7 +61,7 @@ class Analyzer:
     invocations: list[Invocation] = field(default_factory=list)
     current: Invocation | None = None
     code_reasons: list[str] = field(default_factory=list)
-    rule: str | None = None  # the program_rules entry that decided the last command
+    deciders: list[tuple[str, str]] = field(default_factory=list)  # (program, entry)
 
     # ---- what runs (for user rules and the sandbox gate) -----------------------------------
     def invoke(self, words: list[Word]) -> Invocation:
@@ -290,4 +292,5 @@ def classify_command(command: str, workspace: Path, home: Path | None = None) ->
         tuple(tuple(inv.forms) for inv in analyzer.invocations if inv.leaf),
         bool(analyzer.code_reasons),
         tuple(dict.fromkeys(analyzer.code_reasons)),
+        tuple(dict.fromkeys(analyzer.deciders)),
     )

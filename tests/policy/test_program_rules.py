@@ -1,0 +1,87 @@
+"""The per-program data: every example an entry carries gets the tier it claims, entries are
+checked for shape when the table loads, and `wakeful classify --explain` names the entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wakeful.policy.program_rules import PROGRAMS, Program, validate
+from wakeful.policy.programs import HANDLERS
+from wakeful.policy.shell import classify_command
+from wakeful.policy.types import Tier
+
+WS = Path("/home/dev/proj")
+HOME = Path("/home/dev")
+
+EXAMPLES = [
+    (name, command, tier)
+    for name, program in sorted(PROGRAMS.items())
+    for command, tier in program.examples
+]
+
+
+@pytest.mark.parametrize(("name", "command", "tier"), EXAMPLES)
+def test_every_example_gets_the_tier_its_entry_claims(name: str, command: str, tier: str) -> None:
+    got = classify_command(command, WS, HOME)
+    assert got.tier == tier, (name, command, got.reasons)
+    assert any(n == name for n, _ in got.deciders), got.deciders
+
+
+def test_the_entries_the_issue_names_carry_examples() -> None:
+    for name in ("base64", "patch", "zip", "sort", "uniq", "xxd", "split", "csplit", "locate"):
+        assert PROGRAMS[name].examples, name
+    assert len(EXAMPLES) >= 60
+
+
+def test_data_entries_and_handlers_do_not_overlap_silently() -> None:
+    """A program with a handler and a data entry is decided by the handler; the handlers
+    that do so call the data entry themselves (search programs, name-taking builtins, pagers)."""
+    both = set(PROGRAMS) & set(HANDLERS)
+    for name in both:
+        assert HANDLERS[name].__name__ in ("h_search", "h_names", "h_less"), name
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        (Program("read_only", "reed", "x"), "positional kind"),
+        (Program("read_only", "read", "x", write_opts=("o",)), "must start with"),
+        (Program("read_only", "read", "x", examples=(("cat a", "read_only"),)), "another program"),
+    ],
+)
+def test_validate_rejects_malformed_entries(entry: Program, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        validate({"tool": entry})
+
+
+def test_a_tier_that_does_not_exist_fails_at_load() -> None:
+    with pytest.raises(ValueError):
+        Program("harmless", "read", "x")
+    assert Program("high", "read", "x").tier is Tier.HIGH
+
+
+def test_classify_explain_names_the_entry_and_example(cli, git_repo: Path) -> None:
+    r = cli(
+        [
+            "classify",
+            "--explain",
+            "--json",
+            "--mode",
+            "auto",
+            "--",
+            "timeout 5 base64 -o ~/.profile x",
+        ],
+        git_repo,
+    )
+    assert r.returncode == 0, r.stderr
+    out = r.json()
+    assert out["decision"] == "deny"
+    entries = out["explain"]["entries"]
+    assert "timeout: handler h_wrapper in policy/programs.py" in entries
+    assert "base64: data entry in policy/program_rules.py" in entries
+    assert any("closest example: base64 -d payload.b64 -o ~/.profile" in e for e in entries)
+    assert "base64 -o ~/.profile x" in out["explain"]["commands"]
+    text = cli(["classify", "--explain", "--", "make", "test"], git_repo)
+    assert "make: handler h_make" in text.stdout and "runs workspace code: yes" in text.stdout
