@@ -433,7 +433,6 @@ _EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "sort": (("sort -o sorted.txt names.txt", "workspace"), ("sort -o ~/.bashrc x", "critical")),
     "tee": (("tee out.log", "workspace"), ("tee -a ~/.bashrc", "critical")),
     "touch": (("touch src/__init__.py", "workspace"), ("touch ~/.config/autostart/x", "critical")),
-    "mkdir": (("mkdir -p build/out", "workspace"),),
     "locate": (("locate README.md", _R), ("locate id_ed25519", "critical")),
     "ping": (("ping -c 1 example.com", "network"),),
     "dig": (("dig example.com", "network"),),
