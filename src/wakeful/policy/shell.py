@@ -17,6 +17,23 @@ from wakeful.policy.shell_parse import MAX_DEPTH, SimpleCommand, Word, parse_scr
 from wakeful.policy.types import Tier
 
 MAX_REASONS = 6
+_TIER_OF: dict[str, Tier] = {tier.value: tier for tier in Tier}
+
+
+@dataclass
+class Invocation:
+    """One command the shell would run; its forms (word lists) become text only at the end,
+    so the hot path does no string building."""
+
+    forms: list[list[Word]]
+    leaf: bool = True
+
+    def texts(self) -> list[str]:
+        return [_words_text(words) for words in self.forms]
+
+
+def _words_text(words: list[Word]) -> str:
+    return " ".join([w.text if w.value is None else w.value for w in words])
 
 
 @dataclass(frozen=True)
@@ -27,24 +44,26 @@ class Classification:
     reasons: tuple[str, ...]
     parsed: bool = True
     programs: tuple[str, ...] = ()
-    # Every command the shell would run, as normalised text, wrappers included (`nice git
-    # push` gives `nice git push` and `git push`; `git -C . push` also gives `git push`):
-    # the forms user rules are matched against. `leaves` holds one tuple of forms per command
-    # that runs no other command (what an allow rule must cover).
-    commands: tuple[str, ...] = ()
-    leaves: tuple[tuple[str, ...], ...] = ()
     # True when the command runs code the workspace holds or the agent could have written
     # (`./x.sh`, `python f.py`, `make`, test runners, package scripts, `source`).
     runs_workspace_code: bool = False
     code_reasons: tuple[str, ...] = ()
     # (program, the entry that judged it): a data entry in program_rules or a handler.
     deciders: tuple[tuple[str, str], ...] = ()
+    invocations: tuple[Invocation, ...] = field(default=(), repr=False, compare=False)
 
+    # Every command the shell would run, as normalised text, wrappers included (`nice git
+    # push` gives `nice git push` and `git push`; `git -C . push` also gives `git push`):
+    # the forms user rules are matched against. Built on first use, off the hot path.
+    @functools.cached_property
+    def commands(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(text for inv in self.invocations for text in inv.texts()))
 
-@dataclass
-class Invocation:
-    forms: list[str]
-    leaf: bool = True
+    # One tuple of forms per command that runs no other command: what an allow rule must
+    # cover.
+    @functools.cached_property
+    def leaves(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(dict.fromkeys(inv.texts())) for inv in self.invocations if inv.leaf)
 
 
 @dataclass
@@ -65,17 +84,14 @@ class Analyzer:
 
     # ---- what runs (for user rules and the sandbox gate) -----------------------------------
     def invoke(self, words: list[Word]) -> Invocation:
-        text = " ".join(w.value if w.value is not None else w.text for w in words)
-        inv = Invocation([text])
+        inv = Invocation([words])
         self.invocations.append(inv)
         return inv
 
     def also_known_as(self, words: list[Word]) -> None:
         """Another form of the current command (`git -C . push` is also `git push`)."""
         if self.current is not None:
-            text = " ".join(w.value if w.value is not None else w.text for w in words)
-            if text not in self.current.forms:
-                self.current.forms.append(text)
+            self.current.forms.append(words)
 
     def runs_code(self, why: str) -> None:
         """The command runs workspace code (the sandbox gate needs to know)."""
@@ -85,7 +101,7 @@ class Analyzer:
     # ---- findings ----------------------------------------------------------------------
     def add(self, tier: Tier, message: str, part: str | None = None) -> None:
         where = _clip(part if part is not None else self.part)
-        tier = Tier(tier)
+        tier = _TIER_OF[tier]
         self.findings.append(
             (tier, f"{tier}: `{where}` {message}" if where else f"{tier}: {message}")
         )
@@ -282,15 +298,13 @@ def classify_command(command: str, workspace: Path, home: Path | None = None) ->
         )
     if not analyzer.findings:
         analyzer.add("read_only", "runs nothing that changes state", part=command)
-    forms = [f for inv in analyzer.invocations for f in inv.forms]
     return Classification(
         analyzer.tier(),
         analyzer.reasons(),
         analyzer.parsed,
         tuple(dict.fromkeys(analyzer.programs)),
-        tuple(dict.fromkeys(forms)),
-        tuple(tuple(inv.forms) for inv in analyzer.invocations if inv.leaf),
         bool(analyzer.code_reasons),
-        tuple(dict.fromkeys(analyzer.code_reasons)),
-        tuple(dict.fromkeys(analyzer.deciders)),
+        tuple(dict.fromkeys(analyzer.code_reasons)) if analyzer.code_reasons else (),
+        tuple(analyzer.deciders),
+        tuple(analyzer.invocations),
     )
