@@ -17,6 +17,7 @@ from wakeful.policy.shell import classify_command
 ROOT = Path(__file__).resolve().parents[2]
 OWN = ROOT / "corpora" / "risk-extra.tsv"
 BLIND = ROOT / "corpora" / "risk-blind-2.tsv"
+PEERS = ROOT / "corpora" / "risk-peers.tsv"
 SHARED = ROOT.parent / "shared" / "corpora" / "risk-dev.tsv"
 WORKSPACE = Path("/home/dev/proj")
 HOME = Path("/home/dev")
@@ -60,6 +61,10 @@ def test_blind_corpus_for_issue_11_meets_the_stricter_targets() -> None:
     rows = load(BLIND)
     assert sum(1 for label, _ in rows if label == "never") >= 300
     check(rows, floors=(0.97, 0.90))
+
+
+def test_peer_suite_commands_meet_the_stricter_targets() -> None:
+    check(load(PEERS), floors=(0.97, 0.90))
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="shared dev corpus not beside the checkout")
