@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wakeful.policy.program_rules import PROGRAMS, Program, validate
+from wakeful.policy.program_rules import FAMILIES, PROGRAMS, WRAPPERS, Program, validate
 from wakeful.policy.programs import HANDLERS
 from wakeful.policy.shell import classify_command
 from wakeful.policy.types import Tier
@@ -17,8 +17,9 @@ HOME = Path("/home/dev")
 
 EXAMPLES = [
     (name, command, tier)
-    for name, program in sorted(PROGRAMS.items())
-    for command, tier in program.examples
+    for table in (PROGRAMS, FAMILIES, WRAPPERS)
+    for name, entry in sorted(table.items())
+    for command, tier in entry.examples
 ]
 
 
@@ -32,7 +33,10 @@ def test_every_example_gets_the_tier_its_entry_claims(name: str, command: str, t
 def test_the_entries_the_issue_names_carry_examples() -> None:
     for name in ("base64", "patch", "zip", "sort", "uniq", "xxd", "split", "csplit", "locate"):
         assert PROGRAMS[name].examples, name
-    assert len(EXAMPLES) >= 60
+    assert FAMILIES["git"].examples and FAMILIES["npm"].examples
+    for name in ("nice", "timeout", "ionice", "env", "stdbuf", "setsid", "nohup", "command"):
+        assert WRAPPERS[name].examples, name
+    assert len(EXAMPLES) >= 150
 
 
 def test_data_entries_and_handlers_do_not_overlap_silently() -> None:

@@ -18,6 +18,7 @@ giving the kind per position, the last one repeating.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -640,3 +641,443 @@ for _name, _examples in _EXAMPLES.items():
 
 validate(_TABLE)
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
+
+
+# ---------------------------------------------------------------------------------------
+# Programs with subcommands: the tier of each subcommand. Options and subcommands whose
+# effect depends on their arguments (`git grep -O`, `git apply --unsafe-paths`, `npm -g`)
+# are judged by the handlers in programs.py; the examples here pin both.
+
+GIT_READ = frozenset(
+    {
+        "status",
+        "log",
+        "diff",
+        "show",
+        "blame",
+        "annotate",
+        "shortlog",
+        "describe",
+        "rev-parse",
+        "rev-list",
+        "ls-files",
+        "ls-tree",
+        "cat-file",
+        "grep",
+        "reflog",
+        "whatchanged",
+        "count-objects",
+        "name-rev",
+        "merge-base",
+        "for-each-ref",
+        "check-ignore",
+        "check-attr",
+        "var",
+        "help",
+        "version",
+        "show-ref",
+        "cherry",
+        "range-diff",
+        "show-branch",
+        "verify-commit",
+        "verify-tag",
+        "fsck",
+        "diff-tree",
+        "diff-files",
+        "diff-index",
+        "citool-check",
+        "instaweb-check",
+        "check-ref-format",
+        "get-tar-commit-id",
+        "bugreport-check",
+        "difftool-check",
+    }
+)
+GIT_WORKSPACE = frozenset(
+    {
+        "add",
+        "commit",
+        "merge",
+        "cherry-pick",
+        "revert",
+        "mv",
+        "rm",
+        "init",
+        "apply",
+        "am",
+        "format-patch",
+        "archive",
+        "bisect",
+        "notes",
+        "switch",
+        "stage",
+        "gc",
+        "maintenance-check",
+        "sparse-checkout",
+        "mergetool",
+        "rerere",
+        "repack",
+        "pack-refs",
+        "commit-tree",
+        "update-index",
+        "write-tree",
+        "read-tree",
+        "hash-object",
+        "mktree",
+        "citool",
+    }
+)
+GIT_NETWORK = frozenset(
+    {"fetch", "pull", "clone", "ls-remote", "submodule", "remote-update", "lfs"}
+)
+GIT_HIGH = frozenset(
+    {
+        "push",
+        "filter-branch",
+        "filter-repo",
+        "replace",
+        "prune",
+        "update-ref",
+        "send-email",
+        "request-pull",
+        "daemon",
+        "instaweb",
+        "svn",
+        "p4",
+        "credential",
+        "credential-store",
+        "credential-cache",
+        "fast-import",
+        "quiltimport",
+        "http-push",
+        "upload-pack",
+        "receive-pack",
+        "shell",
+        "imap-send",
+        "worktree-remove",
+    }
+)
+GIT_EXEC_KEYS = re.compile(
+    r"(?i)^(core\.(pager|editor|sshcommand|fsmonitor|hookspath|gitproxy|askpass|"
+    r"worktree)|alias\.|.*\.(textconv|command|cmd|process|clean|smudge|helper|program)$|"
+    r"diff\.external|pager\.|sequence\.editor|credential\.|uploadpack\.|receivepack\.|"
+    r"include\.|includeif\.|protocol\.|url\.|http\..*proxy|gpg\.program|"
+    r"merge\..*driver|remote\..*\.(uploadpack|receivepack|vcs)|init\.templatedir)"
+)
+
+
+NPM_READ = frozenset(
+    {
+        "ls",
+        "list",
+        "la",
+        "ll",
+        "view",
+        "info",
+        "show",
+        "outdated",
+        "help",
+        "config-get",
+        "why",
+        "explain",
+        "search",
+        "root",
+        "prefix",
+        "bin",
+        "docs",
+        "repo",
+        "bugs",
+        "fund",
+        "doctor",
+        "ping",
+        "whoami",
+        "query",
+        "licenses",
+        "audit-signatures",
+        "--version",
+        "-v",
+        "version-check",
+    }
+)
+NPM_WORKSPACE = frozenset(
+    {
+        "run",
+        "run-script",
+        "test",
+        "t",
+        "tst",
+        "start",
+        "stop",
+        "restart",
+        "build",
+        "lint",
+        "format",
+        "pack",
+        "prune",
+        "dedupe",
+        "rebuild",
+        "exec-local",
+        "init",
+        "create-local",
+        "link-local",
+        "uninstall",
+        "remove",
+        "rm",
+        "un",
+        "r",
+        "why",
+        "dev",
+        "serve",
+        "check",
+        "typecheck",
+        "tsc",
+        "jest",
+        "vitest",
+        "eslint",
+        "prettier",
+        "generate",
+        "compile",
+    }
+)
+NPM_NETWORK = frozenset(
+    {
+        "install",
+        "i",
+        "ci",
+        "add",
+        "update",
+        "up",
+        "upgrade",
+        "audit",
+        "install-test",
+        "it",
+        "install-ci-test",
+        "fetch",
+        "outdated-net",
+        "import",
+        "upgrade-interactive",
+        "dlx-none",
+    }
+)
+NPM_HIGH = frozenset(
+    {
+        "publish",
+        "unpublish",
+        "deprecate",
+        "dist-tag",
+        "owner",
+        "access",
+        "token",
+        "adduser",
+        "login",
+        "logout",
+        "team",
+        "org",
+        "hook",
+        "star",
+        "exec",
+        "x",
+        "dlx",
+        "create",
+        "init-remote",
+        "link",
+        "set-script",
+        "cache-clean",
+        "profile",
+        "stars",
+    }
+)
+
+
+# Built-in yarn/pnpm commands that reach beyond the project (anything else not built in is
+# a project script).
+YARN_PNPM_HIGH = frozenset(
+    {
+        "global",
+        "setup",
+        "env",
+        "self-update",
+        "server",
+        "plugin",
+        "policies",
+        "set",
+        "npm",
+        "sdks",
+        "node",
+        "deploy",
+        "login",
+        "logout",
+        "owner",
+        "team",
+        "tag",
+        "unlink",
+        "store",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """A program with subcommands: options before the subcommand that take a value, and
+    each subcommand's tier (subcommands not listed are unknown: `high`)."""
+
+    what: str
+    global_value_opts: frozenset[str]
+    tiers: Mapping[str, Tier]
+    examples: tuple[tuple[str, Tier | str], ...] = ()
+
+
+def _tiers(*groups: tuple[Iterable[str], str]) -> Mapping[str, Tier]:
+    table: dict[str, Tier] = {}
+    for names, tier in groups:
+        for name in names:
+            table.setdefault(name, Tier(tier))
+    return MappingProxyType(table)
+
+
+FAMILIES: Mapping[str, Family] = MappingProxyType(
+    {
+        "git": Family(
+            "git",
+            frozenset(
+                {
+                    "-c",
+                    "-C",
+                    "--git-dir",
+                    "--work-tree",
+                    "--namespace",
+                    "--exec-path",
+                    "--config-env",
+                    "--super-prefix",
+                }
+            ),
+            _tiers(
+                (GIT_READ, "read_only"),
+                (GIT_WORKSPACE, "workspace"),
+                (GIT_NETWORK, "network"),
+                (GIT_HIGH, "high"),
+            ),
+            examples=(
+                ("git status --porcelain", _R),
+                ("git log --oneline -n 10 -- src/", _R),
+                ("git grep -n TODO -- src", _R),
+                ("git grep -O'rm -rf ~' foo", "critical"),
+                ("git grep --open-files-in-pager=vim TODO", "high"),
+                ("git diff --no-index a.txt b.txt", _R),
+                ("git diff --no-index ~/.aws/credentials empty.txt", "critical"),
+                ("git apply fix.diff", "workspace"),
+                ("git apply --check fix.diff", _R),
+                ("git apply --unsafe-paths --directory=/home/dev evil.diff", "high"),
+                ("git archive --remote=ssh://h.example/r HEAD", "network"),
+                ("git commit -m fix", "workspace"),
+                ("git fetch origin", "network"),
+                ("git push origin main", "high"),
+                ("git -C . push", "high"),
+                ("git -c core.pager='rm -rf ~' log", "critical"),
+                ("git frobnicate", "high"),
+            ),
+        ),
+        "npm": Family(
+            "npm",
+            frozenset({"--prefix", "-C", "--cwd", "--workspace", "-w", "--filter", "--registry"}),
+            _tiers(
+                (NPM_READ, "read_only"),
+                (NPM_WORKSPACE, "workspace"),
+                (NPM_NETWORK, "network"),
+                (NPM_HIGH, "high"),
+            ),
+            examples=(
+                ("npm ls --depth=0", _R),
+                ("npm test", "workspace"),
+                ("npm run build", "workspace"),
+                ("npm uninstall lodash", "workspace"),
+                ("npm install lodash", "network"),
+                ("npm uninstall -g typescript", "high"),
+                ("npm publish", "high"),
+            ),
+        ),
+    }
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Wrappers: programs that run the command after their own options. `skip` counts their own
+# positional arguments before it (`timeout 5 CMD`, `flock LOCK CMD`).
+
+
+@dataclass(frozen=True, slots=True)
+class Wrapper:
+    value_opts: frozenset[str]
+    skip: int = 0
+    examples: tuple[tuple[str, Tier | str], ...] = ()
+
+
+WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
+    {
+        "nice": frozenset({"-n", "--adjustment"}),
+        "ionice": frozenset({"-c", "-n", "-p", "--class", "--classdata"}),
+        "timeout": frozenset({"-s", "-k", "--signal", "--kill-after"}),
+        "nohup": frozenset(),
+        "stdbuf": frozenset({"-i", "-o", "-e"}),
+        "time": frozenset({"-f", "-o", "--format", "--output"}),
+        "command": frozenset(),
+        "builtin": frozenset(),
+        "exec": frozenset({"-a"}),
+        "setsid": frozenset(),
+        "chronic": frozenset(),
+        "unbuffer": frozenset(),
+        "caffeinate": frozenset({"-t", "-w"}),
+        "coproc": frozenset(),
+        "flock": frozenset({"-w", "-E", "--timeout", "--conflict-exit-code"}),
+        "taskset": frozenset(),
+        "strace": frozenset({"-e", "-o", "-p", "-s"}),
+        "ltrace": frozenset({"-e", "-o"}),
+        "torsocks": frozenset(),
+        "proxychains": frozenset({"-f"}),
+        "proxychains4": frozenset({"-f"}),
+        "env": frozenset({"-u", "--unset", "-C", "--chdir", "-S", "--split-string"}),
+        "xvfb-run": frozenset({"-a", "-s", "-n"}),
+        "dbus-run-session": frozenset(),
+        "catchsegv": frozenset(),
+        "faketime": frozenset(),
+        "firejail": frozenset(),
+        "numactl": frozenset(),
+        "busybox": frozenset(),
+    }
+)
+
+_WRAPPER_SKIP = {"timeout": 1, "flock": 1, "taskset": 1}
+_WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "nice": (("nice -n 10 git status", _R), ("nice -n 10 rm -rf ~", "critical")),
+    "timeout": (("timeout 5 ls", _R), ("timeout -s KILL 5 git push", "high")),
+    "ionice": (("ionice -c3 ls", _R), ("ionice -c 2 -n 7 git push", "high")),
+    "env": (("env", _R), ("env A=1 git push", "high"), ("env -S 'rm -rf ~'", "critical")),
+    "stdbuf": (("stdbuf -oL ls", _R), ("stdbuf -oL rm -rf ~", "critical")),
+    "setsid": (("setsid ls", _R),),
+    "nohup": (("nohup make", "workspace"),),
+    "command": (("command -v node", _R), ("command git push", "high")),
+    "builtin": (("builtin eval 'git push -f'", "high"),),
+    "exec": (("exec git push -f", "high"),),
+    "flock": (("flock /tmp/lock ls", _R), ("flock /tmp/lock rm -rf ~", "critical")),
+    "strace": (("strace -o /dev/null rm -rf ~", "critical"),),
+    "time": (("time make", "workspace"),),
+}
+WRAPPERS: Mapping[str, Wrapper] = MappingProxyType(
+    {
+        name: Wrapper(opts, _WRAPPER_SKIP.get(name, 0), _WRAPPER_EXAMPLES.get(name, ()))
+        for name, opts in WRAPPER_OPTS.items()
+    }
+)
+
+
+def validate_examples(entries: Mapping[str, Family] | Mapping[str, Wrapper]) -> None:
+    """Every example names a real tier and runs the program it documents."""
+    for name, entry in entries.items():
+        for command, tier in entry.examples:
+            Tier(tier)
+            if command.split()[0] != name:
+                raise ValueError(f"rule {name}: example {command!r} runs another program")
+
+
+validate_examples(FAMILIES)
+validate_examples(WRAPPERS)

@@ -17,7 +17,18 @@ from collections.abc import Callable, Iterable
 from types import MappingProxyType
 
 from wakeful.policy import path_risk
-from wakeful.policy.program_rules import PROGRAMS, Program
+from wakeful.policy.program_rules import (
+    FAMILIES,
+    GIT_EXEC_KEYS,
+    NPM_HIGH,
+    NPM_NETWORK,
+    NPM_READ,
+    NPM_WORKSPACE,
+    PROGRAMS,
+    WRAPPERS,
+    YARN_PNPM_HIGH,
+    Program,
+)
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word, parse_script
 from wakeful.policy.types import Tier
@@ -1400,43 +1411,9 @@ def h_trap(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         a.add("read_only", "lists or clears traps")
 
 
-_WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
-    {
-        "nice": frozenset({"-n", "--adjustment"}),
-        "ionice": frozenset({"-c", "-n", "-p", "--class", "--classdata"}),
-        "timeout": frozenset({"-s", "-k", "--signal", "--kill-after"}),
-        "nohup": frozenset(),
-        "stdbuf": frozenset({"-i", "-o", "-e"}),
-        "time": frozenset({"-f", "-o", "--format", "--output"}),
-        "command": frozenset(),
-        "builtin": frozenset(),
-        "exec": frozenset({"-a"}),
-        "setsid": frozenset(),
-        "chronic": frozenset(),
-        "unbuffer": frozenset(),
-        "caffeinate": frozenset({"-t", "-w"}),
-        "coproc": frozenset(),
-        "flock": frozenset({"-w", "-E", "--timeout", "--conflict-exit-code"}),
-        "taskset": frozenset(),
-        "strace": frozenset({"-e", "-o", "-p", "-s"}),
-        "ltrace": frozenset({"-e", "-o"}),
-        "torsocks": frozenset(),
-        "proxychains": frozenset({"-f"}),
-        "proxychains4": frozenset({"-f"}),
-        "env": frozenset({"-u", "--unset", "-C", "--chdir", "-S", "--split-string"}),
-        "xvfb-run": frozenset({"-a", "-s", "-n"}),
-        "dbus-run-session": frozenset(),
-        "catchsegv": frozenset(),
-        "faketime": frozenset(),
-        "firejail": frozenset(),
-        "numactl": frozenset(),
-        "busybox": frozenset(),
-    }
-)
-
-
 def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    takes = _WRAPPER_OPTS[name]
+    rule = WRAPPERS[name]
+    takes = rule.value_opts
     opts, pos = split_opts(args, takes, stop_at_positional=True)
     if name == "command" and _has(opts, "-v", "-V"):
         a.add("read_only", "looks up a command")
@@ -1463,8 +1440,8 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
         if not pos:
             a.add("read_only", "prints the environment")
             return
-    if name == "timeout" and pos:
-        pos = pos[1:]
+    if rule.skip and name != "flock":
+        pos = pos[rule.skip :]
     if name == "flock" and pos:
         pos = pos[1:]
         if _has(opts, "-c") and pos:
@@ -1473,8 +1450,6 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
             else:
                 a.run_script(pos[0].value, cmd.cwd, "flock -c")
             return
-    if name == "taskset" and pos:
-        pos = pos[1:]
     if name in ("strace", "ltrace"):
         for out in _vals(opts, "-o"):
             a.write(out, cmd.cwd)
@@ -2642,122 +2617,13 @@ def h_netcat(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     a.add("high", f"{name} opens a raw network connection")
 
 
-_GIT_READ = frozenset(
-    {
-        "status",
-        "log",
-        "diff",
-        "show",
-        "blame",
-        "annotate",
-        "shortlog",
-        "describe",
-        "rev-parse",
-        "rev-list",
-        "ls-files",
-        "ls-tree",
-        "cat-file",
-        "grep",
-        "reflog",
-        "whatchanged",
-        "count-objects",
-        "name-rev",
-        "merge-base",
-        "for-each-ref",
-        "check-ignore",
-        "check-attr",
-        "var",
-        "help",
-        "version",
-        "show-ref",
-        "cherry",
-        "range-diff",
-        "show-branch",
-        "verify-commit",
-        "verify-tag",
-        "fsck",
-        "diff-tree",
-        "diff-files",
-        "diff-index",
-        "citool-check",
-        "instaweb-check",
-        "check-ref-format",
-        "get-tar-commit-id",
-        "bugreport-check",
-        "difftool-check",
-    }
-)
-_GIT_WORKSPACE = frozenset(
-    {
-        "add",
-        "commit",
-        "merge",
-        "cherry-pick",
-        "revert",
-        "mv",
-        "rm",
-        "init",
-        "apply",
-        "am",
-        "format-patch",
-        "archive",
-        "bisect",
-        "notes",
-        "switch",
-        "stage",
-        "gc",
-        "maintenance-check",
-        "sparse-checkout",
-        "mergetool",
-        "rerere",
-        "repack",
-        "pack-refs",
-        "commit-tree",
-        "update-index",
-        "write-tree",
-        "read-tree",
-        "hash-object",
-        "mktree",
-        "citool",
-    }
-)
-_GIT_NETWORK = frozenset(
-    {"fetch", "pull", "clone", "ls-remote", "submodule", "remote-update", "lfs"}
-)
-_GIT_HIGH = frozenset(
-    {
-        "push",
-        "filter-branch",
-        "filter-repo",
-        "replace",
-        "prune",
-        "update-ref",
-        "send-email",
-        "request-pull",
-        "daemon",
-        "instaweb",
-        "svn",
-        "p4",
-        "credential",
-        "credential-store",
-        "credential-cache",
-        "fast-import",
-        "quiltimport",
-        "http-push",
-        "upload-pack",
-        "receive-pack",
-        "shell",
-        "imap-send",
-        "worktree-remove",
-    }
-)
-_GIT_EXEC_KEYS = re.compile(
-    r"(?i)^(core\.(pager|editor|sshcommand|fsmonitor|hookspath|gitproxy|askpass|"
-    r"worktree)|alias\.|.*\.(textconv|command|cmd|process|clean|smudge|helper|program)$|"
-    r"diff\.external|pager\.|sequence\.editor|credential\.|uploadpack\.|receivepack\.|"
-    r"include\.|includeif\.|protocol\.|url\.|http\..*proxy|gpg\.program|"
-    r"merge\..*driver|remote\..*\.(uploadpack|receivepack|vcs)|init\.templatedir)"
-)
+_GIT = FAMILIES["git"]
+_GIT_SAYS = {
+    "read_only": "reads repository state",
+    "workspace": "changes the local repository (recoverable)",
+    "network": "talks to a remote repository",
+    "high": "rewrites history or changes remote state",
+}
 
 
 def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -2765,16 +2631,7 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     cwd = cmd.cwd
     while i < len(args) and (args[i].value or "").startswith("-"):
         flag = args[i].value or ""
-        if flag in (
-            "-c",
-            "-C",
-            "--git-dir",
-            "--work-tree",
-            "--namespace",
-            "--exec-path",
-            "--config-env",
-            "--super-prefix",
-        ) and i + 1 < len(args):
+        if flag in _GIT.global_value_opts and i + 1 < len(args):
             value = args[i + 1]
             if flag == "-c":
                 _git_config_pair(value.value, a, cmd)
@@ -3098,14 +2955,9 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                 a.write(Word(d, d), cwd)
             if not dirs:
                 a.add("high", "applies a patch to paths outside the repository", part=part)
-    if sub in _GIT_READ:
-        a.add("read_only", "reads repository state", part=part)
-    elif sub in _GIT_WORKSPACE:
-        a.add("workspace", "changes the local repository (recoverable)", part=part)
-    elif sub in _GIT_NETWORK:
-        a.add("network", "talks to a remote repository", part=part)
-    elif sub in _GIT_HIGH:
-        a.add("high", "rewrites history or changes remote state", part=part)
+    tier = _GIT.tiers.get(sub)
+    if tier is not None:
+        a.add(tier, _GIT_SAYS[tier], part=part)
     else:
         a.add("high", f"runs `git {sub}`, an unknown git command or alias", part=part)
 
@@ -3115,7 +2967,7 @@ def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
         a.add("high", "git -c sets configuration only known at run time")
         return
     key, _, value = pair.partition("=")
-    if _GIT_EXEC_KEYS.match(key):
+    if GIT_EXEC_KEYS.match(key):
         a.add("high", f"git -c {key}=... makes git run a program")
         if value and not key.lower().startswith(("include", "url.", "protocol.")):
             a.run_script(value.lstrip("!"), cmd.cwd, f"git -c {key}")
@@ -3163,7 +3015,7 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
     scope_global = any(
         v in ("--global", "--system", "--file", "-f") or v.startswith("--file") for v in vals
     )
-    if keys and _GIT_EXEC_KEYS.match(keys[0]):
+    if keys and GIT_EXEC_KEYS.match(keys[0]):
         a.add("high", f"sets {keys[0]}, which makes git run a program", part=part)
     elif scope_global:
         a.add("high", "changes global git configuration", part=part)
@@ -3599,156 +3451,6 @@ def h_uv(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add("high", f"uv {verb}: unknown subcommand")
 
 
-_NPM_READ = frozenset(
-    {
-        "ls",
-        "list",
-        "la",
-        "ll",
-        "view",
-        "info",
-        "show",
-        "outdated",
-        "help",
-        "config-get",
-        "why",
-        "explain",
-        "search",
-        "root",
-        "prefix",
-        "bin",
-        "docs",
-        "repo",
-        "bugs",
-        "fund",
-        "doctor",
-        "ping",
-        "whoami",
-        "query",
-        "licenses",
-        "audit-signatures",
-        "--version",
-        "-v",
-        "version-check",
-    }
-)
-_NPM_WORKSPACE = frozenset(
-    {
-        "run",
-        "run-script",
-        "test",
-        "t",
-        "tst",
-        "start",
-        "stop",
-        "restart",
-        "build",
-        "lint",
-        "format",
-        "pack",
-        "prune",
-        "dedupe",
-        "rebuild",
-        "exec-local",
-        "init",
-        "create-local",
-        "link-local",
-        "uninstall",
-        "remove",
-        "rm",
-        "un",
-        "r",
-        "why",
-        "dev",
-        "serve",
-        "check",
-        "typecheck",
-        "tsc",
-        "jest",
-        "vitest",
-        "eslint",
-        "prettier",
-        "generate",
-        "compile",
-    }
-)
-_NPM_NETWORK = frozenset(
-    {
-        "install",
-        "i",
-        "ci",
-        "add",
-        "update",
-        "up",
-        "upgrade",
-        "audit",
-        "install-test",
-        "it",
-        "install-ci-test",
-        "fetch",
-        "outdated-net",
-        "import",
-        "upgrade-interactive",
-        "dlx-none",
-    }
-)
-_NPM_HIGH = frozenset(
-    {
-        "publish",
-        "unpublish",
-        "deprecate",
-        "dist-tag",
-        "owner",
-        "access",
-        "token",
-        "adduser",
-        "login",
-        "logout",
-        "team",
-        "org",
-        "hook",
-        "star",
-        "exec",
-        "x",
-        "dlx",
-        "create",
-        "init-remote",
-        "link",
-        "set-script",
-        "cache-clean",
-        "profile",
-        "stars",
-    }
-)
-
-
-# Built-in yarn/pnpm commands that reach beyond the project (anything else not built in is
-# a project script).
-_YARN_PNPM_HIGH = frozenset(
-    {
-        "global",
-        "setup",
-        "env",
-        "self-update",
-        "server",
-        "plugin",
-        "policies",
-        "set",
-        "npm",
-        "sdks",
-        "node",
-        "deploy",
-        "login",
-        "logout",
-        "owner",
-        "team",
-        "tag",
-        "unlink",
-        "store",
-    }
-)
-
-
 def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -3815,7 +3517,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if verb == "pkg":
         a.add("read_only" if rest[:1] == ["get"] else "workspace", f"{name} pkg edits package.json")
         return
-    if name in ("yarn", "pnpm") and verb in _YARN_PNPM_HIGH:
+    if name in ("yarn", "pnpm") and verb in YARN_PNPM_HIGH:
         a.add("high", f"{name} {verb} changes the user's tool setup or the registry")
         return
     if verb == "config":
@@ -3836,7 +3538,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if verb in ("audit",) and rest and rest[0] == "fix":
         a.add("network", "installs fixed dependency versions")
         return
-    if verb in _NPM_NETWORK or (name in ("yarn", "pnpm", "bun") and verb in ("add", "up")):
+    if verb in NPM_NETWORK or (name in ("yarn", "pnpm", "bun") and verb in ("add", "up")):
         specs = [v for v in rest if not v.startswith("-")]
         if any(
             re.match(r"^(git\+|git:|github:|https?://|file:|ssh:)", s) or s.endswith(".tgz")
@@ -3858,13 +3560,13 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         else:
             a.add("workspace", f"runs the project script `{script}`")
         return
-    if verb in _NPM_WORKSPACE or verb in _NPM_READ and verb in ("why", "explain"):
-        a.add("workspace" if verb not in _NPM_READ else "read_only", f"{name} {verb}")
+    if verb in NPM_WORKSPACE or verb in NPM_READ and verb in ("why", "explain"):
+        a.add("workspace" if verb not in NPM_READ else "read_only", f"{name} {verb}")
         return
-    if verb in _NPM_READ:
+    if verb in NPM_READ:
         a.add("read_only", f"{name} {verb} only reads")
         return
-    if verb in _NPM_HIGH:
+    if verb in NPM_HIGH:
         a.add("high", f"{name} {verb} publishes, authenticates or runs a registry package")
         return
     if name in ("yarn", "pnpm", "bun"):
@@ -5826,7 +5528,7 @@ def _handlers() -> dict[str, Handler]:
     table["trap"] = h_trap
     for n in _NAME_TAKERS:
         table[n] = h_names
-    for n in _WRAPPER_OPTS:
+    for n in WRAPPERS:
         table[n] = h_wrapper
     for n in ("sudo", "doas", "su", "pkexec", "run0", "chroot", "sudoedit"):
         table[n] = h_privilege
