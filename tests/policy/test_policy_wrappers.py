@@ -120,3 +120,35 @@ def test_the_same_push_without_a_rule_runs_in_bypass_mode(cli, git_repo: Path, s
         ["git", "for-each-ref"], cwd=remote, capture_output=True, text=True, check=True
     )
     assert "refs/heads/main" in refs.stdout
+
+
+@pytest.mark.parametrize("mode", ["plan", "default", "auto", "bypass"])
+def test_deny_and_allow_rules_see_through_wrappers_in_every_mode(tmp_path: Path, mode: str) -> None:
+    import asyncio
+
+    from wakeful.core.config import Config
+    from wakeful.core.paths import Paths
+    from wakeful.policy.decision import DecisionContext, Policy
+    from wakeful.policy.types import RiskInput
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    home = tmp_path / "home"
+    cfg = home / ".config/wakeful/config.toml"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text(
+        '[permissions]\ndeny = ["Bash(git push:*)"]\nallow = ["Bash(touch build.log)"]\n'
+    )
+    paths = Paths(ws.resolve(), home / ".local/share/wakeful", home / ".config/wakeful")
+    policy = Policy.from_config(paths, Config(), mode, True, None, home=home)
+
+    def decide(cmd: str) -> str:
+        risk = RiskInput(tool="bash", kind="shell", command=cmd)
+        return asyncio.run(policy.decide(risk, DecisionContext("s"))).decision
+
+    for cmd in WRAPPED_PUSHES:
+        assert decide(cmd) == "deny", (mode, cmd)
+    if mode == "default":  # workspace commands ask here, unless an allow rule covers them
+        assert decide("nice -n 5 touch build.log") == "allow"
+        assert decide("sh -c 'touch build.log'") == "allow"
+        assert decide("touch build.log && touch other.log") == "ask"
