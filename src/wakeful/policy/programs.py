@@ -25,6 +25,8 @@ from wakeful.policy.program_rules import (
     NPM_READ,
     NPM_WORKSPACE,
     PROGRAMS,
+    RUNS_PROJECT_CODE,
+    WORKSPACE_TOOLS,
     WRAPPERS,
     YARN_PNPM_HIGH,
     Program,
@@ -497,6 +499,8 @@ def run_program(
         flag in rule.write_flags or flag.split("=")[0] in rule.write_flags for flag, _ in opts
     )
     a.add(rule.tier if not writing else _max(rule.tier, "workspace"), rule.what)
+    if rule.runs_code:
+        a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
     for value in _vals(opts, *rule.write_opts):
         a.write(value, cmd.cwd)
     for value in _vals(opts, *rule.dir_opts):
@@ -521,150 +525,6 @@ def _max(x: Tier, y: Tier) -> Tier:
     from wakeful.policy.path_risk import tier_max
 
     return tier_max(x, y)
-
-
-# Build, test and format tools: they run project code, confined to the workspace.
-_WORKSPACE_TOOLS = [
-    "pytest",
-    "py.test",
-    "tox",
-    "nox",
-    "jest",
-    "vitest",
-    "mocha",
-    "karma",
-    "ava",
-    "tap",
-    "phpunit",
-    "rspec",
-    "ctest",
-    "black",
-    "isort",
-    "autopep8",
-    "yapf",
-    "ruff",
-    "flake8",
-    "pylint",
-    "mypy",
-    "pyright",
-    "pyflakes",
-    "pycodestyle",
-    "pydocstyle",
-    "bandit",
-    "eslint",
-    "tsc",
-    "tslint",
-    "stylelint",
-    "rustfmt",
-    "cargo-fmt",
-    "swiftc",
-    "swift",
-    "gcc",
-    "g++",
-    "cc",
-    "c++",
-    "clang",
-    "clang++",
-    "rustc",
-    "javac",
-    "kotlinc",
-    "scalac",
-    "ghc",
-    "cmake",
-    "autoreconf",
-    "autoconf",
-    "automake",
-    "aclocal",
-    "libtoolize",
-    "ninja",
-    "meson",
-    "ant",
-    "bazel",
-    "bazelisk",
-    "buck",
-    "just",
-    "task",
-    "coverage",
-    "behave",
-    "nosetests",
-    "trial",
-    "ruff-format",
-    "biome",
-    "deno-fmt",
-    "dart",
-    "flutter",
-    "elm",
-    "mix",
-    "iex",
-    "erlc",
-    "rebar3",
-    "gleam",
-    "zig",
-    "nim",
-    "crystal",
-    "dune",
-    "opam-check",
-    "stack",
-    "cabal",
-    "sbt",
-    "lein",
-    "clj",
-    "go-task",
-    "mvnw",
-    "gradlew",
-    "latexmk",
-    "pdflatex",
-    "xelatex",
-    "lualatex",
-    "bibtex",
-    "pandoc",
-    "sphinx-build",
-    "mkdocs",
-    "hugo",
-    "jekyll",
-    "tsx",
-    "ts-node",
-    "esbuild",
-    "rollup",
-    "webpack",
-    "vite",
-    "parcel",
-    "turbo",
-    "nx",
-    "lerna",
-    "storybook",
-    "golangci-lint",
-    "staticcheck",
-    "revive",
-    "cppcheck",
-    "clang-tidy",
-    "cpplint",
-    "ktlint",
-    "detekt",
-    "rubocop",
-    "standardrb",
-    "phpstan",
-    "psalm",
-    "php-cs-fixer",
-    "mix-format",
-    "alembic-check",
-    "doxygen",
-    "protoc",
-    "buf",
-    "sqlfluff",
-    "pre-commit-run",
-    "valgrind",
-    "gdb-batch",
-    "lldb-batch",
-    "perf-stat",
-    "hyperfine",
-    "pyinstaller",
-    "maturin",
-    "cython",
-    "nvcc",
-    "make-check",
-    "air",
-]
 
 
 # ---------------------------------------------------------------------------------------
@@ -2247,10 +2107,6 @@ def h_dd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add("read_only", "copies to stdout")
 
 
-def h_system(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    a.add("critical", f"{name} changes or destroys the system")
-
-
 def h_kill(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     values = [w.value or "" for w in args]
     if name == "kill" and ("-1" in values[1:] or values[-1:] == ["-1"] or "1" in values):
@@ -3151,7 +3007,7 @@ def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: A
         a.add("read_only", f"python -m {module} only reads")
     elif module in _PY_MODULES_WORKSPACE:
         a.add("workspace", f"python -m {module} runs project tooling")
-        if module.split(".")[0] in _RUNS_PROJECT_CODE or module in ("unittest", "doctest"):
+        if module.split(".")[0] in RUNS_PROJECT_CODE or module in ("unittest", "doctest"):
             a.runs_code(f"python -m {module} runs the project's code")
     elif module in ("ensurepip",):
         a.add("network", "installs pip")
@@ -3580,7 +3436,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 
 def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, ("-p", "--package", "-c", "--call"), stop_at_positional=True)
-    if pos and pos[0].value in _WORKSPACE_TOOLS + [
+    if pos and pos[0].value in WORKSPACE_TOOLS + [
         "prettier",
         "eslint",
         "tsc",
@@ -3839,7 +3695,7 @@ def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
 
 def h_workspace_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add("workspace", f"{name} builds, tests or formats project code")
-    if name in _RUNS_PROJECT_CODE or (
+    if name in RUNS_PROJECT_CODE or (
         name == "pandoc"
         and any((w.value or "").startswith(("--filter", "--lua-filter", "-F", "-L")) for w in args)
     ):
@@ -5332,85 +5188,6 @@ def h_search(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     run_program(name, rule, args, cmd, a)
 
 
-# Tools that execute what the project holds: tests, build scripts, configuration in code
-# (conftest.py, eslint.config.js, build.rs, conf.py), plugins.
-_RUNS_PROJECT_CODE = frozenset(
-    {
-        "pytest",
-        "py.test",
-        "tox",
-        "nox",
-        "jest",
-        "vitest",
-        "mocha",
-        "karma",
-        "ava",
-        "tap",
-        "phpunit",
-        "rspec",
-        "ctest",
-        "coverage",
-        "behave",
-        "nosetests",
-        "trial",
-        "cmake",
-        "autoreconf",
-        "autoconf",
-        "automake",
-        "ninja",
-        "meson",
-        "ant",
-        "bazel",
-        "bazelisk",
-        "buck",
-        "just",
-        "task",
-        "go-task",
-        "mix",
-        "iex",
-        "rebar3",
-        "sbt",
-        "lein",
-        "clj",
-        "stack",
-        "cabal",
-        "dune",
-        "mvnw",
-        "gradlew",
-        "latexmk",
-        "sphinx-build",
-        "mkdocs",
-        "jekyll",
-        "eslint",
-        "webpack",
-        "vite",
-        "rollup",
-        "parcel",
-        "turbo",
-        "nx",
-        "lerna",
-        "storybook",
-        "ts-node",
-        "tsx",
-        "dart",
-        "flutter",
-        "zig",
-        "crystal",
-        "gleam",
-        "pyinstaller",
-        "maturin",
-        "valgrind",
-        "hyperfine",
-        "air",
-        "gdb-batch",
-        "lldb-batch",
-        "perf-stat",
-        "make-check",
-        "pre-commit-run",
-        "pylint",
-        "mypy",
-    }
-)
 _NPM_RUNS_CODE = frozenset(
     {
         "run",
@@ -5555,71 +5332,6 @@ def _handlers() -> dict[str, Handler]:
     table["unzip"] = h_unzip
     table["7z"] = h_unzip
     table["dd"] = h_dd
-    for n in (
-        "mkfs",
-        "mkfs.ext4",
-        "mkfs.ext3",
-        "mkfs.xfs",
-        "mkfs.btrfs",
-        "mkfs.vfat",
-        "mkfs.fat",
-        "mke2fs",
-        "mkswap",
-        "fdisk",
-        "sfdisk",
-        "gdisk",
-        "parted",
-        "wipefs",
-        "shutdown",
-        "reboot",
-        "halt",
-        "poweroff",
-        "init",
-        "telinit",
-        "useradd",
-        "userdel",
-        "usermod",
-        "passwd",
-        "chpasswd",
-        "groupadd",
-        "groupdel",
-        "visudo",
-        "adduser",
-        "deluser",
-        "insmod",
-        "rmmod",
-        "modprobe",
-        "sysctl",
-        "grub-install",
-        "update-grub",
-        "cryptsetup",
-        "lvremove",
-        "vgremove",
-        "pvremove",
-        "zpool",
-        "kexec",
-        "setenforce",
-        "launchctl",
-        "diskutil",
-        "nvram",
-        "csrutil",
-        "bcdedit",
-        "format",
-        "efibootmgr",
-        "swapoff",
-        "swapon",
-        "losetup",
-        "debugfs",
-        "tune2fs",
-        "e2fsck",
-        "fsck",
-        "xfs_repair",
-        "mkfs.ntfs",
-        "blkdiscard",
-        "hdparm",
-        "sgdisk",
-    ):
-        table[n] = h_system
     for n in ("kill", "pkill", "killall", "xkill", "skill"):
         table[n] = h_kill
     table["systemctl"] = h_systemctl
@@ -5684,8 +5396,8 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_buildtool
     for n in _PROJECT_TOOLS:
         table[n] = h_project_tool
-    for n in _WORKSPACE_TOOLS + ["pre-commit"]:
-        table.setdefault(n, h_workspace_tool)
+    for n in ("pandoc", "pre-commit"):
+        table[n] = h_workspace_tool
     for n in ("docker", "podman", "docker-compose", "podman-compose", "nerdctl"):
         table[n] = h_docker
     for n in ("kubectl", "oc", "k9s", "kubectx", "kubens"):
