@@ -440,7 +440,6 @@ _EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "dig": (("dig example.com", "network"),),
     "tail": (("tail -n 50 app.log", _R), ("tail -f /var/log/syslog", _R)),
     "wc": (("wc -l src/app.py", _R), ("wc -c ~/.aws/credentials", "critical")),
-    "diff": (("diff -u a.txt b.txt", _R), ("diff ~/.netrc /dev/null", "critical")),
     "strings": (("strings build/app.bin", _R), ("strings /dev/sdb", "critical")),
     "od": (("od -c data.bin", _R), ("od /dev/disk/by-id/nvme-x", "critical")),
     "hexdump": (("hexdump -C data.bin", _R), ("hexdump -C /dev/mapper/root", "critical")),
@@ -934,6 +933,152 @@ _EXAMPLES.update(
         "cmake": (("cmake -S . -B build", "workspace"),),
     }
 )
+
+
+# A pass over the manuals of the readers above for options that run a program or write.
+_TABLE.update(
+    {
+        n: Program(
+            _R,
+            "read",
+            "prints files",
+            (
+                "-l",
+                "--language",
+                "-r",
+                "--line-range",
+                "-H",
+                "--highlight-line",
+                "--theme",
+                "--style",
+                "--tabs",
+                "--wrap",
+                "-m",
+                "--map-syntax",
+                "--decorations",
+                "--color",
+            ),
+            exec_opts=("--pager",),
+            examples=(
+                (f"{n} -n src/app.py", _R),
+                (f"{n} --pager='rm -rf ~' README.md", "critical"),
+            ),
+        )
+        for n in ("bat", "batcat")
+    }
+)
+_TABLE.update(
+    {
+        "sdiff": Program(
+            _R,
+            "read",
+            "compares files side by side",
+            ("-w", "--width", "-I", "--ignore-matching-lines", "--diff-program"),
+            write_opts=("-o", "--output"),
+            exec_opts=("--diff-program",),
+            examples=(
+                ("sdiff a.txt b.txt", _R),
+                ("sdiff -o ~/.bashrc a b", "critical"),
+                ("sdiff --diff-program='rm -rf ~' a b", "critical"),
+            ),
+        ),
+        "diff": Program(
+            _R,
+            "read",
+            "compares files",
+            (
+                "-C",
+                "-U",
+                "-I",
+                "-x",
+                "-X",
+                "--label",
+                "--exclude",
+                "--exclude-from",
+                "-F",
+                "--from-file",
+                "--to-file",
+                "--color",
+                "--palette",
+                "--horizon-lines",
+            ),
+            read_opts=("--from-file", "--to-file", "-X", "--exclude-from"),
+            examples=(
+                ("diff -u a.txt b.txt", _R),
+                ("diff ~/.netrc /dev/null", "critical"),
+                ("diff --to-file=/etc/shadow a.txt", "critical"),
+            ),
+        ),
+        "pdftotext": Program(
+            _R,
+            ("read", "write"),
+            "extracts text (a second operand is its output)",
+            ("-f", "-l", "-r", "-x", "-y", "-W", "-H", "-enc", "-eol", "-opw", "-upw"),
+            examples=(
+                ("pdftotext doc.pdf -", _R),
+                ("pdftotext doc.pdf ~/.profile", "critical"),
+            ),
+        ),
+        "iconv": Program(
+            _R,
+            "read",
+            "converts text encodings",
+            ("-f", "-t", "--from-code", "--to-code"),
+            write_opts=("-o", "--output"),
+            examples=(
+                ("iconv -f latin1 -t utf-8 a.txt", _R),
+                ("iconv -f latin1 -t utf-8 -o ~/.bashrc a.txt", "critical"),
+            ),
+        ),
+        "exiftool": Program(
+            _R,
+            "read",
+            "reads file metadata",
+            ("-lang", "-charset", "-d", "-ext", "-api", "-userparam", "-fileOrder"),
+            write_opts=("-o", "-out", "-w", "-textOut", "-srcfile"),
+            exec_flags=("-if", "-execute", "-@", "-config"),
+            examples=(
+                ("exiftool photo.jpg", _R),
+                ("exiftool -w ~/.bashrc photo.jpg", "critical"),
+                ("exiftool -if '$Make' photo.jpg", "high"),
+            ),
+        ),
+        "ldd": Program(
+            "workspace",
+            "read",
+            "lists shared libraries (it may run the program to find them)",
+            runs_code=True,
+            examples=(("ldd build/app", "workspace"),),
+        ),
+    }
+)
+_TABLE["split"] = Program(
+    "workspace",
+    ("read", "write"),
+    "splits a file into pieces (the second operand is the output prefix)",
+    ("-l", "-b", "-n", "-a", "-C", "-t", "--lines", "--bytes", "--number"),
+    exec_opts=("--filter",),
+    examples=(
+        ("split -l 100 big.txt part-", "workspace"),
+        ("split -b 1k data ~/.config/x", "high"),
+        ("split --filter='rm -rf ~' -l 10 big.txt", "critical"),
+    ),
+)
+for _n in ("ag", "ack"):
+    _p = _TABLE[_n]
+    _TABLE[_n] = Program(
+        _p.tier,
+        _p.positionals,
+        _p.what,
+        _p.value_opts,
+        skip_first=True,
+        exec_opts=("--pager",),
+        examples=(
+            (f"{_n} TODO src", _R),
+            (f"{_n} --pager='rm -rf ~' TODO", "critical"),
+            (f"{_n} -l 'BEGIN OPENSSH PRIVATE KEY' /", "critical"),
+        ),
+    )
 
 
 def validate(table: Mapping[str, Program]) -> None:

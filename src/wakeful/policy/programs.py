@@ -509,7 +509,7 @@ def run_program(
         pos = pos[1:]
     for i, word in enumerate(pos):
         kind = rule.kind_at(i)
-        if kind == "none":
+        if kind == "none" or word.value == "-":  # `-`: standard input or output
             continue
         if writing or kind == "write":
             a.write(word, cmd.cwd)
