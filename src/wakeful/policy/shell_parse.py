@@ -197,6 +197,7 @@ class _Walker:
         self.errors: list[str] = []
         self.notes: list[tuple[str, str]] = []
         self.endless: list[tuple[int, int]] = []
+        self.loop_values: dict[str, tuple[str, ...]] = {}
         self.words = 0
 
     # ---- statements -------------------------------------------------------------------
@@ -265,7 +266,19 @@ class _Walker:
             loop_var = node.child_by_field_name("variable")
             inner = state
             if loop_var is not None:
-                inner.vars[loop_var.text.decode()] = None
+                name = loop_var.text.decode()
+                inner.vars[name] = None
+                # `for v in PATH HOME`: the values the variable takes, when all are static.
+                items = [
+                    self.word(c, state, context).value
+                    if c.type in ("word", "raw_string", "number")
+                    else None
+                    for c in node.children_by_field_name("value")
+                ]
+                if kind == "for_statement" and items and all(v is not None for v in items):
+                    self.loop_values[name] = tuple(v for v in items if v is not None)
+                else:
+                    self.loop_values.pop(name, None)
             for child in node.named_children:
                 if child.type in ("do_group", "compound_statement"):
                     self.statements(child, inner, context, [])
@@ -624,8 +637,10 @@ class _Walker:
             return
         indirect = _INDIRECT.fullmatch(text)
         if indirect is not None:
-            value = _lookup(indirect.group(1), state)
-            if value is None or "[" in value:
+            name = indirect.group(1)
+            value = _lookup(name, state)
+            values = (value,) if value is not None else self.loop_values.get(name)
+            if values is None or any("[" in v for v in values):
                 self.notes.append(
                     (
                         "high",
