@@ -71,3 +71,28 @@ def test_code_hidden_in_a_value_is_never_auto_allowed(cmd: str) -> None:
 def test_everyday_expansions_stay_read_only(cmd: str) -> None:
     c = classify_command(cmd, WS, HOME)
     assert c.tier == "read_only", (cmd, c.reasons)
+
+
+@pytest.mark.parametrize(
+    ("cmd", "expected"),
+    [
+        ("mysql --pager='rm -rf ~' -e 'select 1'", "critical"),
+        ("mysql --pager=less -e 'select 1'", "read_only"),
+        ("SYSTEMD_PAGER='rm -rf ~' journalctl", "critical"),
+        ("GH_PAGER='rm -rf ~' gh pr list", "critical"),
+        ("LESSOPEN='|rm -rf ~ %s' less x", "critical"),
+        ("export PAGER='rm -rf ~'", "critical"),
+        ('GIT_PAGER="$X" git log', "high"),
+        ("PAGER=cat git log", "read_only"),
+        ("GIT_PAGER=cat git log -p", "read_only"),
+        ("GIT_EDITOR=true git commit --amend --no-edit", "workspace"),
+        ("man --pager='rm -rf ~' ls", "critical"),
+        ("bat --pager='rm -rf ~' README.md", "critical"),
+        ("ag --pager='rm -rf ~' TODO", "critical"),
+        ("less '+!rm -rf ~' README.md", "critical"),
+        ("git grep -O'rm -rf ~' TODO", "critical"),
+    ],
+)
+def test_pagers_and_editors_are_judged_as_the_commands_they_name(cmd: str, expected: str) -> None:
+    c = classify_command(cmd, WS, HOME)
+    assert c.tier == expected, (cmd, c.reasons)

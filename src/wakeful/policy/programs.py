@@ -114,6 +114,14 @@ _DANGEROUS_ENV = frozenset(
 )
 
 
+# Variables whose value is a command that some program runs (pagers, editors, ssh and diff
+# commands, askpass helpers, browsers, input preprocessors).
+_COMMAND_VALUED = re.compile(
+    r"(PAGER|EDITOR|VISUAL|ASKPASS|_COMMAND|_CMD|BROWSER|^GIT_SSH|^GIT_EXTERNAL_DIFF|^LESSOPEN|"
+    r"^LESSCLOSE)$"
+)
+
+
 # ---------------------------------------------------------------------------------------
 # option splitting
 
@@ -238,13 +246,16 @@ def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
                 continue
             a.read(target, cmd.cwd)
     for name, value in cmd.assigns:
-        if name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
+        if _COMMAND_VALUED.search(name):
+            # PAGER=cat, GIT_EDITOR=true, SYSTEMD_PAGER=..., LESSOPEN='|cmd %s': the program
+            # will run this command, so it is judged as one.
+            if value.value is None:
+                a.add("high", f"sets {name} to a command only known at run time")
+            else:
+                a.add("read_only", f"sets {name}, a command that programs run")
+                a.run_script(value.value.lstrip("|"), cmd.cwd, f"${name}")
+        elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
             a.add("high", f"sets {name}, which makes programs run other code")
-            if value.value and (
-                name.endswith(("COMMAND", "PAGER", "EDITOR", "DIFF"))
-                or name in ("PROMPT_COMMAND", "VISUAL", "GIT_SSH")
-            ):
-                a.run_script(value.value, cmd.cwd, f"${name}")
         elif name == "PATH":
             if re.match(r"^[\"']?\$\{?PATH\}?:", value.text):
                 a.add("read_only", "appends to PATH (existing programs keep precedence)")
@@ -4220,8 +4231,18 @@ def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             "-newline",
             "-nullvalue",
             "-cmd",
+            "--pager",
+            "--tee",
         ),
     )
+    for pager in _vals(opts, "--pager"):
+        # mysql/mariadb pipe every result through this command
+        if pager.value is None:
+            _dynamic_code(pager, a, f"{name} --pager")
+        else:
+            a.run_script(pager.value, cmd.cwd, f"{name} --pager")
+    for out in _vals(opts, "--tee"):
+        a.write(out, cmd.cwd)
     queries = [w.value for w in _vals(opts, *flags)]
     local_file = False
     if name in ("sqlite3", "duckdb"):
