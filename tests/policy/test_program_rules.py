@@ -89,3 +89,29 @@ def test_classify_explain_names_the_entry_and_example(cli, git_repo: Path) -> No
     assert "base64 -o ~/.profile x" in out["explain"]["commands"]
     text = cli(["classify", "--explain", "--", "make", "test"], git_repo)
     assert "make: handler h_make" in text.stdout and "runs workspace code: yes" in text.stdout
+
+
+def test_tiers_are_an_enum_that_keeps_its_string_form() -> None:
+    import json
+
+    c = classify_command("rm -rf ~", WS, HOME)
+    assert isinstance(c.tier, Tier) and c.tier is Tier.CRITICAL and c.tier == "critical"
+    assert json.dumps({"tier": c.tier}) == '{"tier": "critical"}'
+    assert [t.rank for t in Tier] == [0, 1, 2, 3, 4]
+    assert Tier.READ_ONLY.rank < Tier.WORKSPACE.rank < Tier.HIGH.rank < Tier.CRITICAL.rank
+
+
+@pytest.mark.parametrize(
+    ("cmd", "expected"),
+    [
+        ("cp .env.example .env", "workspace"),
+        ("killall -l", "read_only"),
+        ("ls /etc/sudoers", "read_only"),
+        ("launchctl stop com.example.devserver", "high"),
+        ("launchctl load ~/Library/LaunchAgents/x.plist", "critical"),
+        ("cp .env.example ~/.env", "critical"),
+        ("cp ~/.env .env", "critical"),
+    ],
+)
+def test_false_alarms_the_issue_lists_are_gone(cmd: str, expected: str) -> None:
+    assert classify_command(cmd, WS, HOME).tier == expected
