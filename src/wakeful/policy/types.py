@@ -21,6 +21,9 @@ class Tier(StrEnum):
     def rank(self) -> int:
         return _RANK[self]
 
+    def __repr__(self) -> str:  # messages written as f"{tier!r}" keep reading 'high'
+        return repr(self.value)
+
 
 _RANK = {tier: i for i, tier in enumerate(Tier)}
 TIERS: tuple[Tier, ...] = tuple(Tier)
