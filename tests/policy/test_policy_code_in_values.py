@@ -96,3 +96,21 @@ def test_everyday_expansions_stay_read_only(cmd: str) -> None:
 def test_pagers_and_editors_are_judged_as_the_commands_they_name(cmd: str, expected: str) -> None:
     c = classify_command(cmd, WS, HOME)
     assert c.tier == expected, (cmd, c.reasons)
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "git grep -O'rm -rf ~' TODO",
+        "git grep --open-files-in-pager=vim TODO",
+        "rg --hostname-bin=./x foo",
+        "less '+!touch x' README.md",
+        'echo "${x@P}"',
+    ],
+)
+def test_daemon_when_checks_that_run_programs_are_refused(check: str) -> None:
+    from wakeful.daemon.preflight import CheckRefused, ensure_read_only
+
+    with pytest.raises(CheckRefused, match="not read_only"):
+        ensure_read_only(check, WS, HOME)
+    ensure_read_only("git grep -q TODO", WS, HOME)  # a plain search is still a fine check
