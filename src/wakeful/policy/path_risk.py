@@ -302,13 +302,11 @@ _UNRECOVERABLE_NAMES = _names(
 )
 
 
-def unrecoverable(path: str | None, workspace: str) -> str | None:
-    """Why deleting or overwriting `path` inside the workspace cannot be undone, if so."""
+def unrecoverable(path: str | None) -> str | None:
+    """Why deleting or overwriting `path` inside the workspace cannot be undone, if so
+    (`.wakeful/` is judged as a protected path, above)."""
     if path is None:
         return None
-    rel = path[len(workspace) :].lstrip("/") if _under(path, workspace) else None
-    if rel is not None and (rel == ".wakeful" or rel.startswith(".wakeful/")):
-        return "wakeful's own state (audit log, memory, checkpoints)"
     if _UNRECOVERABLE_NAMES.match(os.path.basename(path)):
         return "a database, which no checkpoint or git restores"
     return None

@@ -167,7 +167,7 @@ class Analyzer:
 
     def _unrecoverable(self, place: path_risk.Place, verb: str) -> None:
         if place.zone == "workspace":
-            why = path_risk.unrecoverable(place.path, self.workspace)
+            why = path_risk.unrecoverable(place.path)
             if why is not None:
                 self.add("high", f"{verb} {place.label}, {why}")
 
