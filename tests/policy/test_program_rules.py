@@ -115,3 +115,22 @@ def test_tiers_are_an_enum_that_keeps_its_string_form() -> None:
 )
 def test_false_alarms_the_issue_lists_are_gone(cmd: str, expected: str) -> None:
     assert classify_command(cmd, WS, HOME).tier == expected
+
+
+@pytest.mark.parametrize(
+    ("cmd", "expected"),
+    [
+        ("find / -name id_rsa 2>/dev/null", "critical"),
+        ("find ~ -name '*.pem'", "critical"),
+        ("locate id_ed25519", "critical"),
+        ("grep -r AKIA /home", "critical"),
+        ("rg -i 'api[_-]?key' ~", "critical"),
+        ("rg --hidden -l 'BEGIN OPENSSH PRIVATE KEY' /", "critical"),
+        ("grep -rn password src", "read_only"),
+        ("grep -rn token /usr/lib/python3/dist-packages/requests", "read_only"),
+        ("find / -name '*.py' -path '*site-packages*'", "read_only"),
+        ("locate libssl.so", "read_only"),
+    ],
+)
+def test_searching_for_credentials_where_they_live_is_recon(cmd: str, expected: str) -> None:
+    assert classify_command(cmd, WS, HOME).tier == expected

@@ -5150,19 +5150,23 @@ def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
 # file contents, over the home directory or the whole machine.
 _SECRET_SEARCH = re.compile(
     r"(?i)(id_(rsa|dsa|ecdsa|ed25519)|\.pem\b|\.key\b|\.kdbx|\.p12|\.pfx|\.keystore|\.jks|"
-    r"credential|passw|secret|token|api.?key|akia|private.key|\.env\b|netrc|\.ssh|wallet|"
+    r"credential|passw|secret|token|api.{0,8}key|akia|private.key|\.env\b|netrc|\.ssh|wallet|"
     r"keychain|keyring|\.aws|\.gnupg|kubeconfig|htpasswd|shadow)"
 )
 
 
 def _outside_scope(word: Word | None, cwd: str | None, a: Analyzer) -> str | None:
-    """The label of a search scope outside the workspace (None: the workspace itself)."""
+    """The label of a search scope where a user's credentials live: the home directory,
+    a directory holding it, or the whole machine (None: elsewhere, such as the workspace or
+    installed library sources)."""
     if word is None:
         return "the whole machine"
     place = a.place(word, cwd)
-    if place.zone in ("workspace", "scratch", "harmless", "git_internal", "git_store"):
+    if place.path is None:
         return None
-    return place.label
+    if place.zone in ("home", "secret") or path_risk.holds_home(place.path, a.home):
+        return place.label
+    return None
 
 
 def credential_search(
