@@ -134,3 +134,11 @@ def test_false_alarms_the_issue_lists_are_gone(cmd: str, expected: str) -> None:
 )
 def test_searching_for_credentials_where_they_live_is_recon(cmd: str, expected: str) -> None:
     assert classify_command(cmd, WS, HOME).tier == expected
+
+
+def test_handlers_that_defer_to_data_find_their_entry() -> None:
+    for name, handler in HANDLERS.items():
+        if handler.__name__ in ("h_search", "h_names", "h_less"):
+            assert name in PROGRAMS, name
+            c = classify_command(f"{name} x" + (" ]" if name == "[" else ""), WS, HOME)
+            assert c.parsed and not any("classifier failed" in r for r in c.reasons), name

@@ -1081,6 +1081,45 @@ for _n in ("ag", "ack"):
     )
 
 
+# Interactive editors and openers: they can run any command from inside.
+_EDITORS = (
+    "vim",
+    "vi",
+    "nvim",
+    "nano",
+    "emacs",
+    "ed",
+    "ex",
+    "pico",
+    "micro",
+    "code",
+    "subl",
+    "xdg-open",
+    "open",
+    "gedit",
+    "kate",
+    "joe",
+    "mcedit",
+)
+_TABLE.update(
+    {n: Program("high", "none", "is an interactive editor and can run commands") for n in _EDITORS}
+)
+# Shell builtins and programs that change nothing.
+_TABLE.update(
+    {
+        n: Program(_R, "none", "changes nothing")
+        for n in ("true", "false", ":", "sleep", "wait", "exit", "return", "break", "continue")
+    }
+)
+_EXAMPLES.update(
+    {
+        "vim": (("vim -c ':!rm -rf ~' README.md", "high"), ("vim README.md", "high")),
+        "true": (("true", _R),),
+        "sleep": (("sleep 5", _R),),
+    }
+)
+
+
 def validate(table: Mapping[str, Program]) -> None:
     """Structural checks, cheap enough to run whenever the table loads."""
     for name, program in table.items():

@@ -4498,10 +4498,6 @@ def h_history(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
         a.add("read_only", "prints the shell history")
 
 
-def h_editor(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    a.add("high", f"{name} is an interactive editor and can run commands")
-
-
 def h_ssh_tools(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     kopts, _ = split_opts(args, ("-f", "-t", "-b", "-C", "-N", "-P", "-E", "-F", "-R", "-O", "-a"))
     if name == "ssh-keygen" and _has(kopts, "-l", "-y", "-F", "-B") and not _has(kopts, "-R"):
@@ -4657,10 +4653,6 @@ def h_less(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             files.append(word)
         i += 1
     run_program(name, PROGRAMS[name], files, cmd, a)
-
-
-def h_true(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    a.add("read_only", f"{name} changes nothing")
 
 
 def h_mount(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -5532,26 +5524,6 @@ def _handlers() -> dict[str, Handler]:
     table["watch"] = h_watch
     table["chattr"] = h_chattr
     for n in (
-        "vim",
-        "vi",
-        "nvim",
-        "nano",
-        "emacs",
-        "ed",
-        "ex",
-        "pico",
-        "micro",
-        "code",
-        "subl",
-        "xdg-open",
-        "open",
-        "gedit",
-        "kate",
-        "joe",
-        "mcedit",
-    ):
-        table[n] = h_editor
-    for n in (
         "ssh-keygen",
         "ssh-add",
         "ssh-copy-id",
@@ -5569,8 +5541,6 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_ssh_tools
     table["openssl"] = h_openssl
     table["rg"] = h_rg
-    for n in ("true", "false", ":", "sleep", "wait", "exit", "return", "break", "continue"):
-        table[n] = h_true
     for n in ("mount", "umount"):
         table[n] = h_mount
     for n in ("iptables", "ip6tables", "nft", "ufw", "firewall-cmd", "pfctl"):
