@@ -142,3 +142,15 @@ def test_handlers_that_defer_to_data_find_their_entry() -> None:
             assert name in PROGRAMS, name
             c = classify_command(f"{name} x" + (" ]" if name == "[" else ""), WS, HOME)
             assert c.parsed and not any("classifier failed" in r for r in c.reasons), name
+
+
+def test_no_known_program_crashes_the_classifier() -> None:
+    """A crash fails closed (`high`), which would hide a broken entry: none may crash."""
+    crashed = []
+    for name in sorted(set(HANDLERS) | set(PROGRAMS)):
+        shapes = [f"{name} x ]"] if name == "[" else [f"{name} x", f"{name} -h x y"]
+        for cmd in shapes:
+            c = classify_command(cmd, WS, HOME)
+            if any("classifier failed" in r for r in c.reasons):
+                crashed.append((cmd, c.reasons[0]))
+    assert crashed == []
