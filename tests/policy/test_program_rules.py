@@ -154,3 +154,28 @@ def test_no_known_program_crashes_the_classifier() -> None:
             if any("classifier failed" in r for r in c.reasons):
                 crashed.append((cmd, c.reasons[0]))
     assert crashed == []
+
+
+DATA_ONLY = sorted(
+    (name, program)
+    for name, program in PROGRAMS.items()
+    if name not in HANDLERS and name != "[["  # `[[` is shell syntax, never a command name
+)
+
+
+@pytest.mark.parametrize(("name", "program"), DATA_ONLY, ids=[n for n, _ in DATA_ONLY])
+def test_every_data_entry_judges_its_operands(name: str, program: Program) -> None:
+    """The table as a whole: an entry's first operand, where it names a file, is judged by
+    where that file lies (a key read or a shell profile written is critical anywhere)."""
+    lead = "PATTERN " if program.skip_first else ""
+    kind = program.kind_at(0)
+    if kind == "read":
+        assert classify_command(f"{name} {lead}~/.ssh/id_rsa", WS, HOME).tier == "critical"
+        assert classify_command(f"{name} {lead}src/app.py", WS, HOME).tier == program.tier
+    elif kind == "write":
+        assert classify_command(f"{name} {lead}~/.bashrc", WS, HOME).tier == "critical"
+        assert classify_command(f"{name} {lead}build/out.txt", WS, HOME).tier == "workspace"
+    elif kind == "meta":
+        assert classify_command(f"{name} src", WS, HOME).tier == program.tier
+    else:
+        assert classify_command(name, WS, HOME).tier == program.tier
