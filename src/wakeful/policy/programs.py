@@ -1,5 +1,7 @@
-"""Per-program knowledge: what each program does, and which flags turn a reader into a writer
-or an executor. Programs not listed here are unknown, and unknown is never read-only.
+"""The code half of per-program knowledge: `run_program` interprets the data entries of
+`program_rules` (the reviewable half), and handlers judge what data cannot express
+(interpreters' inline code, find/xargs, git's per-option effects, package managers).
+Programs known to neither are unknown, and unknown is never read-only.
 
 Handlers receive the program's arguments (after wrapper stripping) and report findings to
 the Analyzer; they never look at the raw command text except to re-parse code that another
