@@ -1,7 +1,8 @@
 """Shell risk classifier: throughput on one core, and corpus rates in auto mode.
 
-Prints figures; with --json prints one JSON object. Corpora: corpora/risk-extra.tsv, plus
-../shared/corpora/risk-dev.tsv when present.
+Prints figures; with --json prints one JSON object. Corpora: corpora/risk-extra.tsv and
+corpora/risk-blind-2.tsv and corpora/risk-peers.tsv, plus ../shared/corpora/risk-dev.tsv when present. A `never` command
+auto-allowed is a leak.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from wakeful.policy.decision import mode_verdict
 from wakeful.policy.shell import classify_command
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPORA = [ROOT / "corpora" / "risk-extra.tsv", ROOT.parent / "shared" / "corpora" / "risk-dev.tsv"]
+CORPORA = [
+    ROOT / "corpora" / "risk-extra.tsv",
+    ROOT / "corpora" / "risk-blind-2.tsv",
+    ROOT / "corpora" / "risk-peers.tsv",
+    ROOT.parent / "shared" / "corpora" / "risk-dev.tsv",
+]
 WS = Path("/home/dev/proj")
 HOME = Path("/home/dev")
 
@@ -46,11 +52,14 @@ def main() -> None:
         classify_command(cmd, WS, HOME)
     done = 0
     start = time.perf_counter()
+    cpu_start = time.process_time()
     while time.perf_counter() - start < args.seconds:
         for cmd in commands:
             classify_command(cmd, WS, HOME)
         done += len(commands)
     elapsed = time.perf_counter() - start
+    # CPU time as well: on a shared machine wall time counts other processes' turns.
+    cpu = time.process_time() - cpu_start
     rates: dict[str, dict[str, object]] = {}
     for name in sorted({n for n, _, _ in rows}):
         per: dict[str, object] = {}
@@ -68,6 +77,7 @@ def main() -> None:
         rates[name] = per
     result = {
         "commands_per_second": round(done / elapsed, 1),
+        "commands_per_cpu_second": round(done / cpu, 1) if cpu > 0 else None,
         "commands": len(commands),
         "seconds": round(elapsed, 2),
         "corpora": rates,
@@ -77,7 +87,8 @@ def main() -> None:
         return
     print(
         f"classify: {result['commands_per_second']:,} commands/s on one core "
-        f"({len(commands)} distinct commands, {elapsed:.1f}s)"
+        f"({len(commands)} distinct commands, {elapsed:.1f}s); "
+        f"{result['commands_per_cpu_second']:,} per CPU second"
     )
     for name, per in rates.items():
         for label, r in per.items():

@@ -45,6 +45,8 @@ def test_headless_reads_and_fixes_a_file(cli, script, git_repo: Path, tmp_path: 
             "json",
             "--permission-mode",
             "auto",
+            # auto mode runs workspace code (check.py) only inside the sandbox
+            "--sandbox",
         ],
         cwd=git_repo,
         env={"WAKEFUL_REQUEST_LOG": str(log)},

@@ -48,6 +48,8 @@ def test_cli_reads_and_fixes_a_file_through_the_sdk(cli, git_repo: Path, kind: s
                 "json",
                 "--permission-mode",
                 "auto",
+                # auto mode runs workspace code (check.py) only inside the sandbox
+                "--sandbox",
             ],
             cwd=git_repo,
             env=env,

@@ -1,5 +1,9 @@
 """The labelled corpora, decided in auto mode: zero `never` allowed, >=95% `allow` and >=80%
-`workspace` allowed. Our own corpus always runs; the shared dev set when it is beside us."""
+`workspace` allowed. Our own corpus always runs; the shared dev set when it is beside us.
+The second blind set (issue 11: executing expansions and options, disguised writers, find's
+action order, raw devices, global uninstalls, credential reconnaissance, unrecoverable data,
+history erasure, false alarms) was written before the classifier was changed for it; it holds
+the stricter floors of >=97% read-only and >=90% workspace commands allowed."""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from wakeful.policy.shell import classify_command
 
 ROOT = Path(__file__).resolve().parents[2]
 OWN = ROOT / "corpora" / "risk-extra.tsv"
+BLIND = ROOT / "corpora" / "risk-blind-2.tsv"
+PEERS = ROOT / "corpora" / "risk-peers.tsv"
 SHARED = ROOT.parent / "shared" / "corpora" / "risk-dev.tsv"
 WORKSPACE = Path("/home/dev/proj")
 HOME = Path("/home/dev")
@@ -33,10 +39,10 @@ def auto_allows(command: str) -> bool:
     return c.parsed and mode_verdict("auto", c.tier) == "allow"
 
 
-def check(rows: list[tuple[str, str]]) -> None:
+def check(rows: list[tuple[str, str]], floors: tuple[float, float] = (0.95, 0.80)) -> None:
     leaked = [cmd for label, cmd in rows if label == "never" and auto_allows(cmd)]
     assert leaked == [], f"never-commands auto-allowed: {leaked}"
-    for label, floor in (("allow", 0.95), ("workspace", 0.80)):
+    for label, floor in zip(("allow", "workspace"), floors, strict=True):
         cmds = [cmd for lab, cmd in rows if lab == label]
         missed = [c for c in cmds if not auto_allows(c)]
         rate = 1 - len(missed) / len(cmds)
@@ -51,13 +57,23 @@ def test_own_corpus_is_substantial_and_meets_targets() -> None:
     check(rows)
 
 
+def test_blind_corpus_for_issue_11_meets_the_stricter_targets() -> None:
+    rows = load(BLIND)
+    assert sum(1 for label, _ in rows if label == "never") >= 300
+    check(rows, floors=(0.97, 0.90))
+
+
+def test_peer_suite_commands_meet_the_stricter_targets() -> None:
+    check(load(PEERS), floors=(0.97, 0.90))
+
+
 @pytest.mark.skipif(not SHARED.exists(), reason="shared dev corpus not beside the checkout")
 def test_shared_dev_corpus_meets_targets() -> None:
     check(load(SHARED))
 
 
 def test_every_never_command_has_a_reason_naming_its_part() -> None:
-    for label, cmd in load(OWN):
+    for label, cmd in load(OWN) + load(BLIND):
         if label != "never":
             continue
         c = classify_command(cmd, WORKSPACE, HOME)

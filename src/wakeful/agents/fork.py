@@ -21,7 +21,7 @@ from wakeful.core.events import LoopEvent
 from wakeful.core.messages import Message, TextBlock, ToolResultBlock
 from wakeful.loop.agent import Agent, Limits
 from wakeful.loop.dispatch import Approver, Dispatcher
-from wakeful.policy.types import Decision, RiskInput
+from wakeful.policy.types import Decision, RiskInput, Tier
 from wakeful.tools.base import Tool, ToolContext, ToolResult
 from wakeful.tools.delegate import TaskSpec
 
@@ -73,7 +73,7 @@ class WorkerPolicy:
     async def decide(self, risk: RiskInput, ctx: Any) -> Decision:
         reason = self._refusal(risk.tool)
         if reason is not None:
-            return Decision("read_only" if risk.read_only else "workspace", "deny", [reason])
+            return Decision(Tier.READ_ONLY if risk.read_only else Tier.WORKSPACE, "deny", [reason])
         return await self.inner.decide(risk, ctx)
 
 

@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
     app.command("audit", help="Show the newest policy decisions from the audit log.")(audit_cmd)
 
 
-def _decide_offline(policy, command: str):  # type: ignore[no-untyped-def]
+def _decide_offline(policy, command: str, explain: bool = False):  # type: ignore[no-untyped-def]
     """The mode's decision for a command, with rules, but without reviewer or audit."""
     from wakeful.policy.decision import mode_verdict
     from wakeful.policy.types import RiskInput
@@ -46,13 +46,23 @@ def _decide_offline(policy, command: str):  # type: ignore[no-untyped-def]
             verdict = "ask"
     if rule is not None:
         reasons.insert(0, f"{rule.kind} rule {rule.text} from {rule.source}")
-    return {
+    result = {
         "command": command,
         "tier": cls_.tier,
         "decision": verdict,
         "reasons": reasons,
         "matched_rule": f"{rule.kind}: {rule.text} ({rule.source})" if rule else None,
     }
+    if explain:
+        from wakeful.policy.programs import explain as explain_entries
+
+        result["explain"] = {
+            "entries": explain_entries(command, cls_.deciders),
+            "commands": list(cls_.commands),
+            "runs_workspace_code": cls_.runs_workspace_code,
+            "code_reasons": list(cls_.code_reasons),
+        }
+    return result
 
 
 def classify_cmd(
@@ -60,6 +70,9 @@ def classify_cmd(
     mode: str = typer.Option(None, "--mode", help="plan, default, auto or bypass."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     stdin: bool = typer.Option(False, "--stdin", help="Read one command per line; JSON lines."),
+    explain: bool = typer.Option(
+        False, "--explain", help="Show which program entry and example decided."
+    ),
 ) -> None:
     import json
 
@@ -78,7 +91,7 @@ def classify_cmd(
             text = line.rstrip("\n")
             if not text.strip():
                 continue
-            out.write(json.dumps(_decide_offline(policy, text)) + "\n")
+            out.write(json.dumps(_decide_offline(policy, text, explain)) + "\n")
             out.flush()
         return
     if not command:
@@ -86,7 +99,7 @@ def classify_cmd(
             "give a command after --, e.g. wakeful classify -- rm -rf build, or use --stdin"
         )
     text = " ".join(command)
-    result = _decide_offline(policy, text)
+    result = _decide_offline(policy, text, explain)
     if as_json:
         typer.echo(json.dumps(result))
         return
@@ -100,6 +113,16 @@ def classify_cmd(
     )
     for reason in result["reasons"]:
         console.print(f"  - {reason}", markup=False, highlight=False)
+    if explain:
+        details = result["explain"]
+        console.print("decided by:")
+        for line in details["entries"]:
+            console.print(f"  {line}", markup=False, highlight=False)
+        console.print(
+            "runs workspace code: " + ("yes" if details["runs_workspace_code"] else "no"),
+            markup=False,
+            highlight=False,
+        )
 
 
 def rules_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:

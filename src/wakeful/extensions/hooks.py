@@ -381,7 +381,7 @@ def _tier(policy: Any, risk: RiskInput) -> Tier:
     while not hasattr(policy, "classify") and hasattr(policy, "inner"):
         policy = policy.inner
     if not hasattr(policy, "classify"):
-        return "high"
+        return Tier.HIGH
     tier: Tier = policy.classify(risk).tier
     return tier
 

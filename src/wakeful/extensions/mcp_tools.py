@@ -41,9 +41,9 @@ def annotation_tier(ann: dict[str, Any] | None, remote: bool) -> tuple[Tier, str
     tier: Tier
     if read_only:
         tier, why = (
-            ("network", "is read-only but reaches the open world (annotations)")
+            (Tier.NETWORK, "is read-only but reaches the open world (annotations)")
             if open_world
-            else ("read_only", "is read-only (readOnlyHint)")
+            else (Tier.READ_ONLY, "is read-only (readOnlyHint)")
         )
     elif ann.get("destructiveHint") is not False:
         why = (
@@ -51,13 +51,13 @@ def annotation_tier(ann: dict[str, Any] | None, remote: bool) -> tuple[Tier, str
             if "destructiveHint" in ann
             else "declares no readOnlyHint or destructiveHint, so it is treated as high"
         )
-        tier = "high"
+        tier = Tier.HIGH
     elif open_world:
-        tier, why = "network", "reaches the open world (openWorldHint, not destructive)"
+        tier, why = Tier.NETWORK, "reaches the open world (openWorldHint, not destructive)"
     else:
-        tier, why = "high", "changes its environment (not read-only)"
+        tier, why = Tier.HIGH, "changes its environment (not read-only)"
     if remote and _RANK[tier] < _RANK["network"]:
-        tier, why = "network", why + "; its server is remote, so arguments leave this machine"
+        tier, why = Tier.NETWORK, why + "; its server is remote, so arguments leave this machine"
     return tier, why
 
 
@@ -241,7 +241,7 @@ class McpResourcesTool:
             for s in self.servers
             if not server or s == server
         )
-        tier: Tier = "network" if remote else "read_only"
+        tier: Tier = Tier.NETWORK if remote else Tier.READ_ONLY
         return RiskInput(
             tool=self.name,
             kind="mcp",

@@ -31,61 +31,43 @@ from wakeful.policy.recoverability import ReasonOf, judge_recoverability
 from wakeful.policy.reviewer import Reviewer
 from wakeful.policy.rules import Rule, RuleSet
 from wakeful.policy.shell import Classification
-from wakeful.policy.shell_parse import parse_script
 from wakeful.policy.tool_risk import classify_risk, resolve_tool_path
 from wakeful.policy.types import Decision, RiskInput, Tier
 from wakeful.providers.base import Provider
 
 MODE_TABLE: dict[str, dict[Tier, str]] = {
     "plan": {
-        "read_only": "allow",
-        "workspace": "deny",
-        "network": "deny",
-        "high": "deny",
-        "critical": "deny",
+        Tier.READ_ONLY: "allow",
+        Tier.WORKSPACE: "deny",
+        Tier.NETWORK: "deny",
+        Tier.HIGH: "deny",
+        Tier.CRITICAL: "deny",
     },
     "default": {
-        "read_only": "allow",
-        "workspace": "ask",
-        "network": "ask",
-        "high": "ask",
-        "critical": "ask",
+        Tier.READ_ONLY: "allow",
+        Tier.WORKSPACE: "ask",
+        Tier.NETWORK: "ask",
+        Tier.HIGH: "ask",
+        Tier.CRITICAL: "ask",
     },
     "auto": {
-        "read_only": "allow",
-        "workspace": "allow",
-        "network": "review",
-        "high": "review",
-        "critical": "deny",
+        Tier.READ_ONLY: "allow",
+        Tier.WORKSPACE: "allow",
+        Tier.NETWORK: "review",
+        Tier.HIGH: "review",
+        Tier.CRITICAL: "deny",
     },
     "bypass": {
-        "read_only": "allow",
-        "workspace": "allow",
-        "network": "allow",
-        "high": "allow",
-        "critical": "deny",
+        Tier.READ_ONLY: "allow",
+        Tier.WORKSPACE: "allow",
+        Tier.NETWORK: "allow",
+        Tier.HIGH: "allow",
+        Tier.CRITICAL: "deny",
     },
 }
 REVIEWER_DENIAL_LIMIT = 3
 MEMORY_TOOLS = frozenset({"remember", "recall", "forget"})
 READ_TOOLS = frozenset({"read", "glob", "grep"})
-_WRAPPERS = frozenset(
-    {
-        "sudo",
-        "doas",
-        "env",
-        "nice",
-        "nohup",
-        "command",
-        "time",
-        "timeout",
-        "stdbuf",
-        "exec",
-        "ionice",
-        "setsid",
-        "builtin",
-    }
-)
 
 
 @dataclass
@@ -104,22 +86,12 @@ def mode_verdict(mode: str, tier: Tier, lift_hardline: bool = False) -> str:
     return verdict
 
 
-def command_texts(command: str, workspace: str, home: str) -> list[str]:
-    """Each simple command as normalised text, with known wrappers stripped (so a rule for
-    `git push` also governs `sudo git push`)."""
-    script = parse_script(command, workspace, home)
-    texts: list[str] = []
-    for cmd in script.commands:
-        words = [w.value if w.value is not None else w.text for w in cmd.argv]
-        while words and words[0] in _WRAPPERS:
-            head = words.pop(0)
-            while words and (words[0].startswith("-") or (head == "env" and "=" in words[0])):
-                words.pop(0)
-            if head == "timeout" and words:
-                words.pop(0)
-        if words:
-            texts.append(" ".join(words))
-    return texts
+def command_forms(classification: Classification) -> tuple[list[str], list[tuple[str, ...]]]:
+    """What user rules see of a shell command: every command it would run in every form
+    (wrappers, `sh -c`, `eval`, `xargs`, `find -exec` and git's global options removed by the
+    classifier, which is the one place that knows them), and the commands that run nothing
+    else (each must be covered for an allow rule to approve)."""
+    return list(classification.commands), list(classification.leaves)
 
 
 # Programs whose second word names a subcommand, so that `Bash(git push:*)` is a scope a
@@ -243,17 +215,18 @@ class Policy:
         ws = str(self.paths.workspace)
         home = str(self.home)
         if risk.kind == "shell":
-            texts = command_texts(risk.command or "", ws, home)
+            cls_ = classification if classification is not None else self.classify(risk)
+            texts, leaves = command_forms(cls_)
             for kind in ("deny", "ask"):
                 for rule in self.rules.for_tool(risk.tool, kind):
                     if rule.spec is None or any(rule.matches_command(t) for t in texts):
                         return kind, rule
             allow = self.rules.for_tool(risk.tool, "allow")
-            if not allow or not texts:
+            if not allow or not leaves:
                 return None
             chosen: Rule | None = None
-            for text in texts:
-                hit = next((r for r in allow if r.matches_command(text)), None)
+            for forms in leaves:
+                hit = next((r for r in allow for f in forms if r.matches_command(f)), None)
                 if hit is None:
                     return None
                 chosen = chosen or hit
@@ -427,7 +400,8 @@ class Policy:
         workspace, home = str(self.paths.workspace), str(self.home)
         if risk.kind == "shell" and risk.command:
             # A rule approves a compound command only if every simple command matches one.
-            rules = [_command_rule(t) for t in command_texts(risk.command, workspace, home)]
+            _, leaves = command_forms(self.classify(risk))
+            rules = [_command_rule(forms[-1]) for forms in leaves]
             if not rules or None in rules:
                 return []
             return list(dict.fromkeys(r for r in rules if r))

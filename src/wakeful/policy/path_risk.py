@@ -152,6 +152,11 @@ _HARMLESS = (
     "/dev/fd",
 )
 _SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
+# Whole disks, partitions and memory: reading one copies every secret on the machine.
+_RAW_DEVICE = re.compile(
+    r"^/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|md\d|dm-|loop|sr|nbd|rbd|zd|mapper/|disk/|"
+    r"(?:mem|kmem|port|root)$)|^/proc/kcore$"
+)
 _SYSTEM = (
     "/etc",
     "/usr",
@@ -285,6 +290,28 @@ def holds_home(path: str, home: str) -> bool:
     return _under(home, path) or path in ("/home", "/Users", "/root")
 
 
+def is_template(name: str) -> bool:
+    """`.env.example` and its kind: a project's template for a secrets file, not a secret."""
+    return name.startswith(".env.") and _NOT_SECRET_RE.match(name) is not None
+
+
+# Data that lives only in the working tree (ignored or untracked, and rewritten in place):
+# neither git nor a checkpoint of the sources brings a deleted database back.
+_UNRECOVERABLE_NAMES = _names(
+    ("*.db", "*.sqlite", "*.sqlite3", "*.db3", "*.mdb", "*.accdb", "*.realm", "*.ldb")
+)
+
+
+def unrecoverable(path: str | None) -> str | None:
+    """Why deleting or overwriting `path` inside the workspace cannot be undone, if so
+    (`.wakeful/` is judged as a protected path, above)."""
+    if path is None:
+        return None
+    if _UNRECOVERABLE_NAMES.match(os.path.basename(path)):
+        return "a database, which no checkpoint or git restores"
+    return None
+
+
 def is_secret(path: str, home: str) -> bool:
     name = os.path.basename(path)
     if _NOT_SECRET_RE.match(name):
@@ -324,7 +351,7 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
 
     if _HARMLESS_BASES.holds(path):
         return place("harmless")
-    if path.startswith("/dev/"):
+    if path.startswith("/dev/") or path == "/proc/kcore":
         return place("device")
     if is_secret(path, home) and not is_home:
         return place("secret")
@@ -362,61 +389,63 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
 def read_tier(place: Place) -> tuple[Tier, str]:
     zone = place.zone
     if zone == "hardlinked":
-        return "high", (
+        return Tier.HIGH, (
             f"reads {place.label}, a file with several hard links: its contents may be a file "
             "outside the workspace"
         )
     if zone == "secret":
-        return "critical", f"reads credentials at {place.label}"
+        return Tier.CRITICAL, f"reads credentials at {place.label}"
+    if zone == "device" and place.path is not None and _RAW_DEVICE.match(place.path):
+        return Tier.CRITICAL, f"reads the raw device {place.label} (a whole disk or memory)"
     if zone == "unknown":
-        return "read_only", "reads a path computed at run time"
+        return Tier.READ_ONLY, "reads a path computed at run time"
     if zone in ("home", "other"):
-        return "high", f"reads {place.label}, outside the workspace"
-    return "read_only", f"reads {place.label}"
+        return Tier.HIGH, f"reads {place.label}, outside the workspace"
+    return Tier.READ_ONLY, f"reads {place.label}"
 
 
 def write_tier(place: Place) -> tuple[Tier, str]:
     zone = place.zone
     label = place.label
     if zone == "harmless":
-        return "read_only", f"writes to {label}"
+        return Tier.READ_ONLY, f"writes to {label}"
     if zone in ("workspace", "scratch"):
-        return "workspace", f"writes {label} inside the workspace" if zone == "workspace" else (
+        return Tier.WORKSPACE, f"writes {label} inside the workspace" if zone == "workspace" else (
             f"writes {label} in temporary space"
         )
     if zone == "secret":
-        return "critical", f"writes credentials at {label}"
+        return Tier.CRITICAL, f"writes credentials at {label}"
     if zone == "persist":
-        return "critical", f"writes {label}, which runs code later (persistence)"
+        return Tier.CRITICAL, f"writes {label}, which runs code later (persistence)"
     if zone == "device":
-        return "critical", f"writes the device {label}"
+        return Tier.CRITICAL, f"writes the device {label}"
     if zone == "git_internal":
-        return "critical", (
+        return Tier.CRITICAL, (
             f"writes git internals {label} (hooks and config run code; protected, "
             "never changed without asking)"
         )
     if zone == "hardlinked":
-        return "high", (
+        return Tier.HIGH, (
             f"writes {label}, a file with several hard links: the write would change the "
             "same file wherever else it is linked"
         )
     if zone == "protected":
-        return "critical", (
+        return Tier.CRITICAL, (
             f"writes {label}, wakeful's own settings or state (protected, never changed "
             "without asking)"
         )
     if zone == "shared_tmp":
-        return "high", (
+        return Tier.HIGH, (
             f"writes {label}, which already exists in the shared temporary space (it may be "
             "another program's data; this session's scratch is .wakeful/tmp/)"
         )
     if zone == "git_store":
-        return "high", f"writes the repository's own data {label} (can lose history)"
+        return Tier.HIGH, f"writes the repository's own data {label} (can lose history)"
     if zone == "unknown":
-        return "high", "writes a path computed at run time"
+        return Tier.HIGH, "writes a path computed at run time"
     if zone == "system":
-        return "high", f"writes the system path {label}"
-    return "high", f"writes {label}, outside the workspace"
+        return Tier.HIGH, f"writes the system path {label}"
+    return Tier.HIGH, f"writes {label}, outside the workspace"
 
 
 def delete_tier(place: Place, recursive: bool, glob_all: bool = False) -> tuple[Tier, str]:
@@ -432,37 +461,37 @@ def delete_tier(place: Place, recursive: bool, glob_all: bool = False) -> tuple[
             and len(place.path.strip("/").split("/")) <= 2
         )
     ):
-        return "critical", f"deletes {label}, which holds the home directory or the system"
+        return Tier.CRITICAL, f"deletes {label}, which holds the home directory or the system"
     if zone in ("secret", "persist", "device"):
-        return "critical", f"deletes {label} ({zone})"
+        return Tier.CRITICAL, f"deletes {label} ({zone})"
     if zone in ("protected", "git_internal"):
-        return "critical", f"deletes {label} (protected: wakeful's or git's settings)"
+        return Tier.CRITICAL, f"deletes {label} (protected: wakeful's or git's settings)"
     if zone == "shared_tmp":
-        return "high", (
+        return Tier.HIGH, (
             f"deletes {label} in the shared temporary space, which may be another program's "
             "data (this session's scratch is .wakeful/tmp/)"
         )
     if place.contains_workspace:
         return (
-            "critical" if zone == "home" else "high",
+            Tier.CRITICAL if zone == "home" else Tier.HIGH,
             f"deletes {label}, which contains the workspace",
         )
     if zone == "system":
-        return ("critical" if recursive else "high"), f"deletes the system path {label}"
+        return (Tier.CRITICAL if recursive else Tier.HIGH), f"deletes the system path {label}"
     if zone == "git_store":
-        return "high", f"deletes the repository's own data {label} (history can be lost)"
+        return Tier.HIGH, f"deletes the repository's own data {label} (history can be lost)"
     if zone in ("workspace", "scratch", "hardlinked"):
         if place.path is not None and zone == "workspace":
             base = os.path.basename(place.path)
             if base == ".git":
-                return "high", f"deletes the repository history {label}"
+                return Tier.HIGH, f"deletes the repository history {label}"
         if place.is_workspace:
-            return "high", f"deletes the whole workspace {label} (mass deletion)"
+            return Tier.HIGH, f"deletes the whole workspace {label} (mass deletion)"
         if glob_all and recursive and zone == "git_internal":
-            return "high", f"deletes everything in {label} (mass deletion)"
-        return "workspace", f"deletes {label} inside the workspace" if zone != "scratch" else (
+            return Tier.HIGH, f"deletes everything in {label} (mass deletion)"
+        return Tier.WORKSPACE, f"deletes {label} inside the workspace" if zone != "scratch" else (
             f"deletes {label} in temporary space"
         )
     if zone == "unknown":
-        return "high", "deletes a path computed at run time"
-    return "high", f"deletes {label}, outside the workspace"
+        return Tier.HIGH, "deletes a path computed at run time"
+    return Tier.HIGH, f"deletes {label}, outside the workspace"

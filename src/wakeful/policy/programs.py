@@ -1,5 +1,7 @@
-"""Per-program knowledge: what each program does, and which flags turn a reader into a writer
-or an executor. Programs not listed here are unknown, and unknown is never read-only.
+"""The code half of per-program knowledge: `run_program` interprets the data entries of
+`program_rules` (the reviewable half), and handlers judge what data cannot express
+(interpreters' inline code, find/xargs, git's per-option effects, package managers).
+Programs known to neither are unknown, and unknown is never read-only.
 
 Handlers receive the program's arguments (after wrapper stripping) and report findings to
 the Analyzer; they never look at the raw command text except to re-parse code that another
@@ -16,6 +18,21 @@ import re
 from collections.abc import Callable, Iterable
 from types import MappingProxyType
 
+from wakeful.policy import path_risk
+from wakeful.policy.program_rules import (
+    FAMILIES,
+    GIT_EXEC_KEYS,
+    NPM_HIGH,
+    NPM_NETWORK,
+    NPM_READ,
+    NPM_WORKSPACE,
+    PROGRAMS,
+    RUNS_PROJECT_CODE,
+    WORKSPACE_TOOLS,
+    WRAPPERS,
+    YARN_PNPM_HIGH,
+    Program,
+)
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word, parse_script
 from wakeful.policy.types import Tier
@@ -96,6 +113,14 @@ _DANGEROUS_ENV = frozenset(
         "PS4",
         "BROWSER",
     }
+)
+
+
+# Variables whose value is a command that some program runs (pagers, editors, ssh and diff
+# commands, askpass helpers, browsers, input preprocessors).
+_COMMAND_VALUED = re.compile(
+    r"(PAGER|EDITOR|VISUAL|ASKPASS|_COMMAND|_CMD|BROWSER|^GIT_SSH|^GIT_EXTERNAL_DIFF|^LESSOPEN|"
+    r"^LESSCLOSE)$"
 )
 
 
@@ -223,13 +248,16 @@ def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
                 continue
             a.read(target, cmd.cwd)
     for name, value in cmd.assigns:
-        if name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
+        if _COMMAND_VALUED.search(name):
+            # PAGER=cat, GIT_EDITOR=true, SYSTEMD_PAGER=..., LESSOPEN='|cmd %s': the program
+            # will run this command, so it is judged as one.
+            if value.value is None:
+                a.add("high", f"sets {name} to a command only known at run time")
+            else:
+                a.add("read_only", f"sets {name}, a command that programs run")
+                a.run_script(value.value.lstrip("|"), cmd.cwd, f"${name}")
+        elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
             a.add("high", f"sets {name}, which makes programs run other code")
-            if value.value and (
-                name.endswith(("COMMAND", "PAGER", "EDITOR", "DIFF"))
-                or name in ("PROMPT_COMMAND", "VISUAL", "GIT_SSH")
-            ):
-                a.run_script(value.value, cmd.cwd, f"${name}")
         elif name == "PATH":
             if re.match(r"^[\"']?\$\{?PATH\}?:", value.text):
                 a.add("read_only", "appends to PATH (existing programs keep precedence)")
@@ -357,6 +385,11 @@ _NO_HELP_SHORTCUT = _SHELLS | frozenset(
 def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if not argv:
         return
+    a.current = a.invoke(argv)
+    _classify_argv(argv, cmd, a)
+
+
+def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     name = argv[0].value
     args = argv[1:]
     if name in ("printenv", "echo", "printf"):
@@ -382,6 +415,7 @@ def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.programs.append(base)
             if place.zone == "workspace":
                 a.add("workspace", f"runs the project program {name}")
+                a.runs_code(f"runs the project program {name}")
                 if base == "manage.py":
                     _django_manage(args, cmd, a)
             elif place.zone == "secret":
@@ -403,7 +437,7 @@ def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             and len(args) == 1
             and args[0].value == "-v"
         )
-        and (handler is not None or name in SIMPLE)
+        and (handler is not None or name in PROGRAMS)
         and name not in ("sudo", "su", "doas")
     ):
         a.add("read_only", "asks for version or help")
@@ -413,17 +447,19 @@ def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         and args[-1].value == "--help"
         and len(args) <= 4
         and all(w.value is not None and _SUBCOMMAND.fullmatch(w.value) for w in args[:-1])
-        and (handler is not None or name in SIMPLE)
+        and (handler is not None or name in PROGRAMS)
         and name not in _NO_HELP_SHORTCUT
     ):
         a.add("read_only", "asks for help on a subcommand")
         return
     if handler is not None:
+        a.deciders.append((name, f"handler {handler.__name__} in policy/programs.py"))
         handler(name, args, cmd, a)
         return
-    spec = SIMPLE.get(name)
+    spec = PROGRAMS.get(name)
     if spec is not None:
-        _simple(name, spec, args, cmd, a)
+        a.deciders.append((name, "data entry in policy/program_rules.py"))
+        run_program(name, spec, args, cmd, a)
         return
     a.add("high", f"runs `{name}`, an unknown program whose effects cannot be known")
 
@@ -432,48 +468,69 @@ def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 # simple programs: a tier and how positional arguments are used
 
 
-class Spec:
-    __slots__ = ("tier", "args", "what", "value_opts", "write_opts", "write_flags", "skip_first")
-
-    def __init__(
-        self,
-        tier: Tier,
-        args: str,
-        what: str,
-        value_opts: Iterable[str] = (),
-        write_opts: Iterable[str] = (),
-        write_flags: Iterable[str] = (),
-        skip_first: bool = False,
-    ) -> None:
-        self.tier = tier
-        self.args = args  # read | meta | write | none | delete
-        self.what = what
-        self.value_opts = frozenset(value_opts) | frozenset(write_opts)
-        self.write_opts = frozenset(write_opts)
-        self.write_flags = frozenset(write_flags)
-        self.skip_first = skip_first
+def explain(command: str, deciders: tuple[tuple[str, str], ...]) -> list[str]:
+    """For `wakeful classify --explain`: which entry decided each command, and the example
+    of that entry closest to the command (its rule's evidence)."""
+    words = set(command.split())
+    lines: list[str] = []
+    for name, source in dict.fromkeys(deciders):
+        lines.append(f"{name}: {source}")
+        rule = PROGRAMS.get(name)
+        if rule is None or not rule.examples:
+            continue
+        example, tier = max(rule.examples, key=lambda e: len(words & set(e[0].split())))
+        lines.append(f"  closest example: {example}  ->  {tier}")
+    return lines
 
 
-def _simple(name: str, spec: Spec, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(args, spec.value_opts)
-    writing = any(
-        flag in spec.write_flags or flag.split("=")[0] in spec.write_flags for flag, _ in opts
-    )
-    a.add(spec.tier if not writing else _max(spec.tier, "workspace"), spec.what)
-    for value in _vals(opts, *spec.write_opts):
-        a.write(value, cmd.cwd)
-    if spec.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
-        pos = pos[1:]
-    if spec.args == "none":
+def run_program(
+    name: str, rule: Program, args: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> None:
+    """Interpret one data entry of `program_rules` for one invocation."""
+    opts, pos = split_opts(args, rule.takes)
+    flags = {flag for flag, _ in opts} | {w.value for w in args if w.value is not None}
+    for opt in rule.exec_opts:
+        for value in _vals(opts, opt):
+            if value.value is None:
+                _dynamic_code(value, a, f"{name} {opt}")
+            else:
+                a.run_script(value.value, cmd.cwd, f"{name} {opt}")
+    for flag in rule.exec_flags & flags:
+        a.add("high", f"runs a program chosen outside the command ({name} {flag})")
+    for flag in rule.network_flags & flags:
+        a.add("network", f"reaches the network ({name} {flag})")
+    for value in _vals(opts, *rule.read_opts):
+        a.read(value, cmd.cwd)
+    read_only = rule.read_only_flags & flags
+    if read_only:
+        a.add("read_only", f"{rule.what}, only checking ({min(read_only)}: nothing changes)")
+        for i, word in enumerate(pos):
+            if rule.kind_at(i) in ("read", "write"):
+                a.read(word, cmd.cwd)
         return
-    for word in pos:
-        if writing or spec.args == "write":
+    writing = any(
+        flag in rule.write_flags or flag.split("=")[0] in rule.write_flags for flag, _ in opts
+    )
+    a.add(rule.tier if not writing else _max(rule.tier, "workspace"), rule.what)
+    if rule.runs_code:
+        a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
+    for value in _vals(opts, *rule.write_opts):
+        a.write(value, cmd.cwd)
+    for value in _vals(opts, *rule.dir_opts):
+        a.write(value, cmd.cwd)
+    if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
+        pos = pos[1:]
+    for i, word in enumerate(pos):
+        kind = rule.kind_at(i)
+        if kind == "none" or word.value == "-":  # `-`: standard input or output
+            continue
+        if writing or kind == "write":
             a.write(word, cmd.cwd)
-        elif spec.args == "read":
+        elif kind == "read":
             a.read(word, cmd.cwd)
-        elif spec.args == "meta":
+        elif kind == "meta":
             a.read_meta(word, cmd.cwd)
-        elif spec.args == "delete":
+        elif kind == "delete":
             a.delete(word, cmd.cwd, recursive=False)
 
 
@@ -481,510 +538,6 @@ def _max(x: Tier, y: Tier) -> Tier:
     from wakeful.policy.path_risk import tier_max
 
     return tier_max(x, y)
-
-
-_R = "read_only"
-_READERS = [
-    "cat",
-    "head",
-    "tail",
-    "less",
-    "more",
-    "wc",
-    "nl",
-    "od",
-    "hexdump",
-    "strings",
-    "md5sum",
-    "sha1sum",
-    "sha224sum",
-    "sha256sum",
-    "sha384sum",
-    "sha512sum",
-    "b2sum",
-    "cksum",
-    "sum",
-    "diff",
-    "cmp",
-    "comm",
-    "cut",
-    "paste",
-    "join",
-    "column",
-    "fold",
-    "fmt",
-    "tac",
-    "rev",
-    "expand",
-    "unexpand",
-    "pr",
-    "tsort",
-    "zcat",
-    "zless",
-    "bzcat",
-    "xzcat",
-    "look",
-    "bat",
-    "batcat",
-    "diff3",
-    "sdiff",
-    "colordiff",
-    "wdiff",
-    "view",
-    "pdftotext",
-    "identify",
-    "exiftool",
-    "zipinfo",
-    "nm",
-    "objdump",
-    "readelf",
-    "ldd",
-    "size",
-    "sha1",
-    "md5",
-    "shasum",
-    "iconv",
-    "csvlook",
-    "csvstat",
-    "dos2unix-check",
-]
-# Programs that show names, sizes and attributes but not contents: listing a directory
-# outside the workspace is not reading it.
-_LISTERS = [
-    "ls",
-    "dir",
-    "vdir",
-    "exa",
-    "eza",
-    "lsd",
-    "tree",
-    "du",
-    "stat",
-    "file",
-    "readlink",
-    "realpath",
-    "namei",
-    "lsattr",
-    "getfacl",
-]
-_NO_PATHS = [
-    "echo",
-    "printf",
-    "pwd",
-    "whoami",
-    "id",
-    "groups",
-    "uname",
-    "uptime",
-    "uuidgen",
-    "which",
-    "whereis",
-    "type",
-    "true",
-    "false",
-    "test",
-    "[",
-    "[[",
-    "expr",
-    "seq",
-    "sleep",
-    "yes",
-    "nproc",
-    "free",
-    "df",
-    "lscpu",
-    "lsblk",
-    "lsusb",
-    "lspci",
-    "ps",
-    "pgrep",
-    "top",
-    "htop",
-    "w",
-    "who",
-    "last",
-    "locale",
-    "tput",
-    "clear",
-    "history",
-    "jobs",
-    "wait",
-    "info",
-    "apropos",
-    "whatis",
-    "tldr",
-    "cal",
-    "bc",
-    "factor",
-    "arch",
-    "getconf",
-    "ulimit",
-    "umask",
-    "alias",
-    "hash",
-    "dirs",
-    "popd",
-    "cd",
-    "pushd",
-    "read",
-    "shift",
-    "exit",
-    "return",
-    "break",
-    "continue",
-    "export",
-    "set",
-    "shopt",
-    "unalias",
-    ":",
-    "basename",
-    "dirname",
-    "numfmt",
-    "tty",
-    "lsof",
-    "netstat",
-    "getent",
-    "logname",
-    "printenv",
-    "tr",
-    "date",
-    "hostname",
-    "vmstat",
-    "iostat",
-    "mpstat",
-    "users",
-    "env-check",
-    "sensors",
-    "lsmod",
-    "uptime",
-    "pidof",
-    "pstree",
-    "let",
-    "local",
-    "declare",
-    "typeset",
-    "readonly",
-    "unset",
-    "wait",
-    "shellcheck-version",
-    "cowsay",
-    "figlet",
-    "md5-check",
-    "jobs",
-    "bg",
-    "fg",
-    "disown",
-    "times",
-    "caller",
-    "compgen",
-    "getopts",
-    "mapfile",
-    "readarray",
-    "dircolors",
-]
-_PINGERS = ["ping", "ping6", "dig", "host", "nslookup", "traceroute", "tracepath", "mtr", "whois"]
-
-SIMPLE: MappingProxyType[str, Spec] = MappingProxyType(
-    {
-        **{n: Spec(_R, "read", "reads files") for n in _READERS},
-        **{
-            n: Spec(
-                _R,
-                "read",
-                "reads files",
-                ("-n", "-c", "--lines", "--bytes", "-s", "--sleep-interval", "--pid"),
-            )
-            for n in ("head", "tail")
-        },
-        **{n: Spec(_R, "meta", "lists files or their attributes") for n in _LISTERS},
-        **{n: Spec(_R, "none", "only prints information") for n in _NO_PATHS},
-        **{n: Spec("network", "none", "queries the network") for n in _PINGERS},
-        "grep": Spec(
-            _R,
-            "read",
-            "searches files",
-            (
-                "-e",
-                "--regexp",
-                "-f",
-                "--file",
-                "-m",
-                "-A",
-                "-B",
-                "-C",
-                "--include",
-                "--exclude",
-                "--exclude-dir",
-                "--max-count",
-                "-d",
-                "-D",
-            ),
-            skip_first=True,
-        ),
-        "egrep": Spec(
-            _R, "read", "searches files", ("-e", "-f", "-m", "-A", "-B", "-C"), skip_first=True
-        ),
-        "fgrep": Spec(
-            _R, "read", "searches files", ("-e", "-f", "-m", "-A", "-B", "-C"), skip_first=True
-        ),
-        "zgrep": Spec(_R, "read", "searches files", ("-e", "-f"), skip_first=True),
-        "ag": Spec(
-            _R,
-            "read",
-            "searches files",
-            ("-G", "--ignore", "-A", "-B", "-C", "-m"),
-            skip_first=True,
-        ),
-        "ack": Spec(
-            _R, "read", "searches files", ("--type", "-A", "-B", "-C", "-m"), skip_first=True
-        ),
-        "jq": Spec(
-            _R,
-            "read",
-            "filters JSON",
-            ("--arg", "--argjson", "--slurpfile", "--rawfile", "--indent", "-L", "--tab"),
-            skip_first=True,
-        ),
-        "uniq": Spec(_R, "read", "filters lines", ("-f", "-s", "-w")),
-        "sort": Spec(
-            _R,
-            "read",
-            "sorts lines",
-            ("-k", "-t", "-S", "-T", "--parallel", "--key", "--field-separator", "--buffer-size"),
-            write_opts=("-o", "--output"),
-        ),
-        "shuf": Spec(
-            _R,
-            "read",
-            "shuffles lines",
-            ("-n", "-i", "--random-source"),
-            write_opts=("-o", "--output"),
-        ),
-        "base64": Spec(_R, "read", "encodes or decodes", ("-w", "--wrap")),
-        "base32": Spec(_R, "read", "encodes or decodes", ("-w",)),
-        "xxd": Spec(_R, "read", "dumps bytes", ("-c", "-g", "-l", "-s", "-o", "-n")),
-        "tree": Spec(
-            _R,
-            "meta",
-            "lists files or their attributes",
-            ("-L", "-I", "-P", "--filelimit", "-H", "-T", "--charset", "--sort"),
-            write_opts=("-o",),
-        ),
-        "mkdir": Spec("workspace", "write", "creates directories", ("-m", "--mode")),
-        "touch": Spec(
-            "workspace",
-            "write",
-            "creates or touches files",
-            ("-d", "-t", "-r", "--date", "--reference"),
-        ),
-        "truncate": Spec("workspace", "write", "truncates files", ("-s", "--size", "-r")),
-        "tee": Spec("workspace", "write", "writes its input to files"),
-        "rmdir": Spec("workspace", "delete", "removes empty directories"),
-        "unlink": Spec("workspace", "delete", "removes a file"),
-        "split": Spec(
-            "workspace",
-            "read",
-            "splits a file into pieces in the current directory",
-            ("-l", "-b", "-n", "-a", "-C", "--lines", "--bytes"),
-        ),
-        "csplit": Spec("workspace", "read", "splits a file into pieces", ("-f", "-b", "-n")),
-        "patch": Spec(
-            "workspace", "none", "patches files in the workspace", ("-p", "-i", "-d", "-o", "-r")
-        ),
-        "yq": Spec(
-            _R, "read", "filters YAML", ("--arg",), write_flags=("-i", "--inplace"), skip_first=True
-        ),
-        "prettier": Spec(
-            "workspace",
-            "read",
-            "checks formatting (runs project config)",
-            ("--config", "--parser", "--plugin", "--ignore-path"),
-            write_flags=("--write", "-w"),
-        ),
-        "gofmt": Spec(_R, "read", "checks Go formatting", ("-r",), write_flags=("-w",)),
-        "goimports": Spec(_R, "read", "checks Go imports", ("-local",), write_flags=("-w",)),
-        "clang-format": Spec(
-            _R, "read", "formats C/C++ to stdout", ("--style", "-style"), write_flags=("-i",)
-        ),
-        "shfmt": Spec(_R, "read", "formats shell to stdout", ("-i", "-ln"), write_flags=("-w",)),
-        "dos2unix": Spec("workspace", "write", "rewrites line endings"),
-        "unix2dos": Spec("workspace", "write", "rewrites line endings"),
-        "gzip": Spec("workspace", "write", "compresses files in place", ("-S",)),
-        "gunzip": Spec("workspace", "write", "decompresses files in place", ("-S",)),
-        "bzip2": Spec("workspace", "write", "compresses files in place"),
-        "bunzip2": Spec("workspace", "write", "decompresses files in place"),
-        "xz": Spec("workspace", "write", "compresses files in place", ("-T",)),
-        "unxz": Spec("workspace", "write", "decompresses files in place"),
-        "zstd": Spec("workspace", "read", "compresses files", ("-o",), write_opts=("-o",)),
-        "zip": Spec("workspace", "write", "creates archives", ("-x", "-i")),
-        "sqlformat": Spec(_R, "read", "formats SQL"),
-        "shellcheck": Spec(_R, "read", "lints shell scripts", ("-s", "-e", "-f", "-S")),
-        "hadolint": Spec(_R, "read", "lints Dockerfiles"),
-        "yamllint": Spec(_R, "read", "lints YAML", ("-c", "-d", "-f")),
-        "markdownlint": Spec(_R, "read", "lints Markdown"),
-        "codespell": Spec(
-            _R, "read", "checks spelling", ("-S", "-L", "-I"), write_flags=("-w", "--write-changes")
-        ),
-        "cloc": Spec(_R, "read", "counts lines of code"),
-        "tokei": Spec(_R, "read", "counts lines of code"),
-        "scc": Spec(_R, "read", "counts lines of code"),
-        "xmllint": Spec(
-            _R,
-            "read",
-            "parses XML",
-            ("--xpath", "--schema", "--relaxng", "--dtdvalid", "--encode", "--path"),
-            write_opts=("-o", "--output"),
-            write_flags=("--shell",),
-        ),
-        "fd": Spec(_R, "none", "finds files"),
-        "fdfind": Spec(_R, "none", "finds files"),
-        "locate": Spec(_R, "none", "finds files by name"),
-        "mlocate": Spec(_R, "none", "finds files by name"),
-    }
-)
-
-# Build, test and format tools: they run project code, confined to the workspace.
-_WORKSPACE_TOOLS = [
-    "pytest",
-    "py.test",
-    "tox",
-    "nox",
-    "jest",
-    "vitest",
-    "mocha",
-    "karma",
-    "ava",
-    "tap",
-    "phpunit",
-    "rspec",
-    "ctest",
-    "black",
-    "isort",
-    "autopep8",
-    "yapf",
-    "ruff",
-    "flake8",
-    "pylint",
-    "mypy",
-    "pyright",
-    "pyflakes",
-    "pycodestyle",
-    "pydocstyle",
-    "bandit",
-    "eslint",
-    "tsc",
-    "tslint",
-    "stylelint",
-    "rustfmt",
-    "cargo-fmt",
-    "swiftc",
-    "swift",
-    "gcc",
-    "g++",
-    "cc",
-    "c++",
-    "clang",
-    "clang++",
-    "rustc",
-    "javac",
-    "kotlinc",
-    "scalac",
-    "ghc",
-    "cmake",
-    "autoreconf",
-    "autoconf",
-    "automake",
-    "aclocal",
-    "libtoolize",
-    "ninja",
-    "meson",
-    "ant",
-    "bazel",
-    "bazelisk",
-    "buck",
-    "just",
-    "task",
-    "coverage",
-    "behave",
-    "nosetests",
-    "trial",
-    "ruff-format",
-    "biome",
-    "deno-fmt",
-    "dart",
-    "flutter",
-    "elm",
-    "mix",
-    "iex",
-    "erlc",
-    "rebar3",
-    "gleam",
-    "zig",
-    "nim",
-    "crystal",
-    "dune",
-    "opam-check",
-    "stack",
-    "cabal",
-    "sbt",
-    "lein",
-    "clj",
-    "go-task",
-    "mvnw",
-    "gradlew",
-    "latexmk",
-    "pdflatex",
-    "xelatex",
-    "lualatex",
-    "bibtex",
-    "pandoc",
-    "sphinx-build",
-    "mkdocs",
-    "hugo",
-    "jekyll",
-    "tsx",
-    "ts-node",
-    "esbuild",
-    "rollup",
-    "webpack",
-    "vite",
-    "parcel",
-    "turbo",
-    "nx",
-    "lerna",
-    "storybook",
-    "golangci-lint",
-    "staticcheck",
-    "revive",
-    "cppcheck",
-    "clang-tidy",
-    "cpplint",
-    "ktlint",
-    "detekt",
-    "rubocop",
-    "standardrb",
-    "phpstan",
-    "psalm",
-    "php-cs-fixer",
-    "mix-format",
-    "alembic-check",
-    "doxygen",
-    "protoc",
-    "buf",
-    "sqlfluff",
-    "pre-commit-run",
-    "valgrind",
-    "gdb-batch",
-    "lldb-batch",
-    "perf-stat",
-    "hyperfine",
-    "pyinstaller",
-    "maturin",
-    "cython",
-    "nvcc",
-    "make-check",
-    "air",
-]
 
 
 # ---------------------------------------------------------------------------------------
@@ -1104,8 +657,10 @@ def _run_file(interp: str, word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     place = a.place(word, cmd.cwd)
     if place.zone == "workspace":
         a.add("workspace", f"runs the project script {word.value} with {interp}")
+        a.runs_code(f"runs the project script {word.value} with {interp}")
     elif place.zone == "scratch":
         a.add("high", f"runs {word.value}, a script in temporary space")
+        a.runs_code(f"runs {word.value}, a script in temporary space")
     elif place.zone == "secret":
         a.add("critical", f"runs {word.value} from a credentials location")
     else:
@@ -1717,6 +1272,7 @@ def h_source(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     target = args[0]
     if target.value and target.value.endswith(("bin/activate", "activate.fish", "activate.csh")):
         a.add("workspace", "activates a virtual environment")
+        a.runs_code(f"runs the activation script {target.value}")
         return
     _run_file(name, target, cmd, a)
 
@@ -1728,43 +1284,9 @@ def h_trap(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         a.add("read_only", "lists or clears traps")
 
 
-_WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
-    {
-        "nice": frozenset({"-n", "--adjustment"}),
-        "ionice": frozenset({"-c", "-n", "-p", "--class", "--classdata"}),
-        "timeout": frozenset({"-s", "-k", "--signal", "--kill-after"}),
-        "nohup": frozenset(),
-        "stdbuf": frozenset({"-i", "-o", "-e"}),
-        "time": frozenset({"-f", "-o", "--format", "--output"}),
-        "command": frozenset(),
-        "builtin": frozenset(),
-        "exec": frozenset({"-a"}),
-        "setsid": frozenset(),
-        "chronic": frozenset(),
-        "unbuffer": frozenset(),
-        "caffeinate": frozenset({"-t", "-w"}),
-        "coproc": frozenset(),
-        "flock": frozenset({"-w", "-E", "--timeout", "--conflict-exit-code"}),
-        "taskset": frozenset(),
-        "strace": frozenset({"-e", "-o", "-p", "-s"}),
-        "ltrace": frozenset({"-e", "-o"}),
-        "torsocks": frozenset(),
-        "proxychains": frozenset({"-f"}),
-        "proxychains4": frozenset({"-f"}),
-        "env": frozenset({"-u", "--unset", "-C", "--chdir", "-S", "--split-string"}),
-        "xvfb-run": frozenset({"-a", "-s", "-n"}),
-        "dbus-run-session": frozenset(),
-        "catchsegv": frozenset(),
-        "faketime": frozenset(),
-        "firejail": frozenset(),
-        "numactl": frozenset(),
-        "busybox": frozenset(),
-    }
-)
-
-
 def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    takes = _WRAPPER_OPTS[name]
+    rule = WRAPPERS[name]
+    takes = rule.value_opts
     opts, pos = split_opts(args, takes, stop_at_positional=True)
     if name == "command" and _has(opts, "-v", "-V"):
         a.add("read_only", "looks up a command")
@@ -1791,8 +1313,8 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
         if not pos:
             a.add("read_only", "prints the environment")
             return
-    if name == "timeout" and pos:
-        pos = pos[1:]
+    if rule.skip and name != "flock":
+        pos = pos[rule.skip :]
     if name == "flock" and pos:
         pos = pos[1:]
         if _has(opts, "-c") and pos:
@@ -1801,8 +1323,6 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
             else:
                 a.run_script(pos[0].value, cmd.cwd, "flock -c")
             return
-    if name == "taskset" and pos:
-        pos = pos[1:]
     if name in ("strace", "ltrace"):
         for out in _vals(opts, "-o"):
             a.write(out, cmd.cwd)
@@ -1952,7 +1472,19 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
             a.delete(src, cmd.cwd, recursive=True)
         else:
             a.read(src, cmd.cwd)
-    a.write(dest, cmd.cwd)
+    dest_place = a.place(dest, cmd.cwd)
+    if (
+        name == "cp"
+        and dest_place.zone == "secret"
+        and dest_place.path is not None
+        and dest_place.path.startswith(a.workspace + "/")
+        and all(path_risk.is_template(os.path.basename(s.value or "")) for s in sources)
+        and all(a.place(s, cmd.cwd).zone == "workspace" for s in sources)
+    ):
+        # `cp .env.example .env`: the project's own template, set up inside the project.
+        a.add("workspace", f"creates {dest.value} from the project's template")
+    else:
+        a.write(dest, cmd.cwd)
     if name == "mv" and a.place(dest, cmd.cwd).zone == "harmless":
         a.add("high", f"moves files onto {dest.value}, destroying them")
 
@@ -2076,7 +1608,31 @@ def a_write(place):  # type: ignore[no-untyped-def]
     return write_tier(place)
 
 
+def _find_segment(expr: list[Word], end: int) -> list[Word]:
+    """The tests an action at `end` is guarded by: find evaluates left to right, so only
+    tests before it, since the last top-level `-o` or `,`, filter what it acts on."""
+    depth = 0
+    start = 0
+    for k in range(end):
+        v = expr[k].value
+        if v == "(":
+            depth += 1
+        elif v == ")":
+            depth -= 1
+        elif depth == 0 and v in ("-o", "-or", ","):
+            start = k + 1
+    return expr[start:end]
+
+
 def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    follows = False
+    while (
+        args
+        and args[0].value in ("-H", "-L", "-P", "-D")
+        or (args and (args[0].value or "").startswith("-O"))
+    ):
+        follows = follows or args[0].value == "-L"
+        args = args[2:] if args[0].value == "-D" else args[1:]
     starts: list[Word] = []
     i = 0
     while (
@@ -2094,12 +1650,24 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     for s in starts:
         a.read_meta(s, cmd.cwd)
     expr = args[i:]
-    filtered = _find_filtered(expr)
-    found = _find_sample(expr) or ("found" if filtered else "*")
+    follows = follows or any(w.value == "-follow" for w in expr)
+    names = [
+        expr[k + 1].text
+        for k in range(len(expr) - 1)
+        if expr[k].value
+        in ("-name", "-iname", "-path", "-ipath", "-regex", "-iregex", "-wholename")
+    ]
+    credential_search(names, list(starts), cmd, a)
     j = 0
     acted = False
     while j < len(expr):
         tok = expr[j].value
+        if tok in ("-exec", "-execdir", "-ok", "-okdir", "-delete"):
+            guard = _find_segment(expr, j)
+            filtered = _find_filtered(guard)
+            found = _find_sample(guard) or ("found" if filtered else "*")
+            if follows:
+                a.add("high", "acts on files through symbolic links, which lead anywhere (-L)")
         if tok in ("-exec", "-execdir", "-ok", "-okdir"):
             inner: list[Word] = []
             j += 1
@@ -2240,7 +1808,7 @@ def _listed_paths(cmd: SimpleCommand) -> list[Word] | None:
                 if any(not v.startswith("-") for v in values[1:]):
                     return None  # searches files: prints matching lines, not paths
                 continue  # filters lines that came from further upstream
-            spec = SIMPLE.get("grep")
+            spec = PROGRAMS.get("grep")
             takes = spec.value_opts if spec is not None else frozenset()
             opts, pos = split_opts(args, takes)
             if "--files" not in values and not _has(opts, "-e", "--regexp", "-f", "--file"):
@@ -2552,16 +2120,12 @@ def h_dd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add("read_only", "copies to stdout")
 
 
-def h_system(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    a.add("critical", f"{name} changes or destroys the system")
-
-
 def h_kill(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     values = [w.value or "" for w in args]
     if name == "kill" and ("-1" in values[1:] or values[-1:] == ["-1"] or "1" in values):
         a.add("critical", "kills every process (or init)")
         return
-    if name == "kill" and any(v in ("-l", "-L") for v in values):
+    if name in ("kill", "killall") and any(v in ("-l", "-L", "--list") for v in values):
         a.add("read_only", "lists signals")
         return
     targets = [v for v in values if not v.startswith("-")]
@@ -2922,122 +2486,13 @@ def h_netcat(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     a.add("high", f"{name} opens a raw network connection")
 
 
-_GIT_READ = frozenset(
-    {
-        "status",
-        "log",
-        "diff",
-        "show",
-        "blame",
-        "annotate",
-        "shortlog",
-        "describe",
-        "rev-parse",
-        "rev-list",
-        "ls-files",
-        "ls-tree",
-        "cat-file",
-        "grep",
-        "reflog",
-        "whatchanged",
-        "count-objects",
-        "name-rev",
-        "merge-base",
-        "for-each-ref",
-        "check-ignore",
-        "check-attr",
-        "var",
-        "help",
-        "version",
-        "show-ref",
-        "cherry",
-        "range-diff",
-        "show-branch",
-        "verify-commit",
-        "verify-tag",
-        "fsck",
-        "diff-tree",
-        "diff-files",
-        "diff-index",
-        "citool-check",
-        "instaweb-check",
-        "check-ref-format",
-        "get-tar-commit-id",
-        "bugreport-check",
-        "difftool-check",
-    }
-)
-_GIT_WORKSPACE = frozenset(
-    {
-        "add",
-        "commit",
-        "merge",
-        "cherry-pick",
-        "revert",
-        "mv",
-        "rm",
-        "init",
-        "apply",
-        "am",
-        "format-patch",
-        "archive",
-        "bisect",
-        "notes",
-        "switch",
-        "stage",
-        "gc",
-        "maintenance-check",
-        "sparse-checkout",
-        "mergetool",
-        "rerere",
-        "repack",
-        "pack-refs",
-        "commit-tree",
-        "update-index",
-        "write-tree",
-        "read-tree",
-        "hash-object",
-        "mktree",
-        "citool",
-    }
-)
-_GIT_NETWORK = frozenset(
-    {"fetch", "pull", "clone", "ls-remote", "submodule", "remote-update", "lfs"}
-)
-_GIT_HIGH = frozenset(
-    {
-        "push",
-        "filter-branch",
-        "filter-repo",
-        "replace",
-        "prune",
-        "update-ref",
-        "send-email",
-        "request-pull",
-        "daemon",
-        "instaweb",
-        "svn",
-        "p4",
-        "credential",
-        "credential-store",
-        "credential-cache",
-        "fast-import",
-        "quiltimport",
-        "http-push",
-        "upload-pack",
-        "receive-pack",
-        "shell",
-        "imap-send",
-        "worktree-remove",
-    }
-)
-_GIT_EXEC_KEYS = re.compile(
-    r"(?i)^(core\.(pager|editor|sshcommand|fsmonitor|hookspath|gitproxy|askpass|"
-    r"worktree)|alias\.|.*\.(textconv|command|cmd|process|clean|smudge|helper|program)$|"
-    r"diff\.external|pager\.|sequence\.editor|credential\.|uploadpack\.|receivepack\.|"
-    r"include\.|includeif\.|protocol\.|url\.|http\..*proxy|gpg\.program|"
-    r"merge\..*driver|remote\..*\.(uploadpack|receivepack|vcs)|init\.templatedir)"
-)
+_GIT = FAMILIES["git"]
+_GIT_SAYS = {
+    "read_only": "reads repository state",
+    "workspace": "changes the local repository (recoverable)",
+    "network": "talks to a remote repository",
+    "high": "rewrites history or changes remote state",
+}
 
 
 def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -3045,16 +2500,7 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     cwd = cmd.cwd
     while i < len(args) and (args[i].value or "").startswith("-"):
         flag = args[i].value or ""
-        if flag in (
-            "-c",
-            "-C",
-            "--git-dir",
-            "--work-tree",
-            "--namespace",
-            "--exec-path",
-            "--config-env",
-            "--super-prefix",
-        ) and i + 1 < len(args):
+        if flag in _GIT.global_value_opts and i + 1 < len(args):
             value = args[i + 1]
             if flag == "-c":
                 _git_config_pair(value.value, a, cmd)
@@ -3077,6 +2523,8 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if not rest:
         a.add("read_only", "git with no subcommand prints help")
         return
+    if i:
+        a.also_known_as([Word("git", "git"), *rest])
     sub = rest[0].value
     sargs = rest[1:]
     vals = [w.value or "" for w in sargs]
@@ -3350,14 +2798,35 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     ):
         a.add("network", "pulls and rebases local work", part=part)
         return
-    if sub in _GIT_READ:
-        a.add("read_only", "reads repository state", part=part)
-    elif sub in _GIT_WORKSPACE:
-        a.add("workspace", "changes the local repository (recoverable)", part=part)
-    elif sub in _GIT_NETWORK:
-        a.add("network", "talks to a remote repository", part=part)
-    elif sub in _GIT_HIGH:
-        a.add("high", "rewrites history or changes remote state", part=part)
+    if sub == "grep":
+        for v in vals:
+            if v in ("-O", "--open-files-in-pager"):
+                a.add("high", "opens the matching files in the pager from configuration", part=part)
+            elif v.startswith("--open-files-in-pager=") or (v.startswith("-O") and len(v) > 2):
+                program = v.split("=", 1)[1] if v.startswith("--") else v[2:]
+                a.run_script(program + " found-file", cwd, "git grep --open-files-in-pager")
+    if sub == "archive" and any(v.startswith("--remote") for v in vals):
+        a.add("network", "fetches an archive from a remote repository", part=part)
+    if sub == "diff" or sub == "difftool":
+        # Two paths, one outside the repository, compare files anywhere (--no-index implied).
+        for w in sargs:
+            if (w.value or "").startswith(("/", "~", "..")) and not (w.value or "").startswith("-"):
+                a.read(w, cwd)
+    if sub == "apply":
+        checking = {"--check", "--stat", "--numstat", "--summary"} & set(vals)
+        if checking and "--apply" not in vals:
+            a.add("read_only", f"only checks or summarises the patch ({min(checking)})", part=part)
+            return
+        if "--unsafe-paths" in vals:
+            dirs = [v.split("=", 1)[1] for v in vals if v.startswith("--directory=")]
+            dirs += [vals[k + 1] for k, v in enumerate(vals[:-1]) if v == "--directory"]
+            for d in dirs:
+                a.write(Word(d, d), cwd)
+            if not dirs:
+                a.add("high", "applies a patch to paths outside the repository", part=part)
+    tier = _GIT.tiers.get(sub)
+    if tier is not None:
+        a.add(tier, _GIT_SAYS[tier], part=part)
     else:
         a.add("high", f"runs `git {sub}`, an unknown git command or alias", part=part)
 
@@ -3367,7 +2836,7 @@ def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
         a.add("high", "git -c sets configuration only known at run time")
         return
     key, _, value = pair.partition("=")
-    if _GIT_EXEC_KEYS.match(key):
+    if GIT_EXEC_KEYS.match(key):
         a.add("high", f"git -c {key}=... makes git run a program")
         if value and not key.lower().startswith(("include", "url.", "protocol.")):
             a.run_script(value.lstrip("!"), cmd.cwd, f"git -c {key}")
@@ -3415,7 +2884,7 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
     scope_global = any(
         v in ("--global", "--system", "--file", "-f") or v.startswith("--file") for v in vals
     )
-    if keys and _GIT_EXEC_KEYS.match(keys[0]):
+    if keys and GIT_EXEC_KEYS.match(keys[0]):
         a.add("high", f"sets {keys[0]}, which makes git run a program", part=part)
     elif scope_global:
         a.add("high", "changes global git configuration", part=part)
@@ -3551,6 +3020,8 @@ def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: A
         a.add("read_only", f"python -m {module} only reads")
     elif module in _PY_MODULES_WORKSPACE:
         a.add("workspace", f"python -m {module} runs project tooling")
+        if module.split(".")[0] in RUNS_PROJECT_CODE or module in ("unittest", "doctest"):
+            a.runs_code(f"python -m {module} runs the project's code")
     elif module in ("ensurepip",):
         a.add("network", "installs pip")
     elif module == "grpc_tools.protoc":
@@ -3559,6 +3030,7 @@ def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: A
         os.path.join(cmd.cwd or a.workspace, module.split(".")[0])
     ):
         a.add("workspace", f"runs the project module {module}")
+        a.runs_code(f"runs the project module {module}")
     else:
         a.add("high", f"runs the Python module {module}, whose effects are unknown")
 
@@ -3792,7 +3264,9 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.read(r, cmd.cwd)
         return
     if verb == "uninstall":
-        a.add("workspace", "uninstalls packages from the environment")
+        # Bare `pip` is whichever environment is first on PATH, often the system's or the
+        # user's (`.venv/bin/pip uninstall` runs the project's own pip: workspace).
+        a.add("high", f"{name} uninstall removes packages from an environment outside the project")
         return
     if verb == "config":
         a.add("high", "pip config changes where pip installs from (user or global settings)")
@@ -3846,156 +3320,6 @@ def h_uv(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add("high", f"uv {verb}: unknown subcommand")
 
 
-_NPM_READ = frozenset(
-    {
-        "ls",
-        "list",
-        "la",
-        "ll",
-        "view",
-        "info",
-        "show",
-        "outdated",
-        "help",
-        "config-get",
-        "why",
-        "explain",
-        "search",
-        "root",
-        "prefix",
-        "bin",
-        "docs",
-        "repo",
-        "bugs",
-        "fund",
-        "doctor",
-        "ping",
-        "whoami",
-        "query",
-        "licenses",
-        "audit-signatures",
-        "--version",
-        "-v",
-        "version-check",
-    }
-)
-_NPM_WORKSPACE = frozenset(
-    {
-        "run",
-        "run-script",
-        "test",
-        "t",
-        "tst",
-        "start",
-        "stop",
-        "restart",
-        "build",
-        "lint",
-        "format",
-        "pack",
-        "prune",
-        "dedupe",
-        "rebuild",
-        "exec-local",
-        "init",
-        "create-local",
-        "link-local",
-        "uninstall",
-        "remove",
-        "rm",
-        "un",
-        "r",
-        "why",
-        "dev",
-        "serve",
-        "check",
-        "typecheck",
-        "tsc",
-        "jest",
-        "vitest",
-        "eslint",
-        "prettier",
-        "generate",
-        "compile",
-    }
-)
-_NPM_NETWORK = frozenset(
-    {
-        "install",
-        "i",
-        "ci",
-        "add",
-        "update",
-        "up",
-        "upgrade",
-        "audit",
-        "install-test",
-        "it",
-        "install-ci-test",
-        "fetch",
-        "outdated-net",
-        "import",
-        "upgrade-interactive",
-        "dlx-none",
-    }
-)
-_NPM_HIGH = frozenset(
-    {
-        "publish",
-        "unpublish",
-        "deprecate",
-        "dist-tag",
-        "owner",
-        "access",
-        "token",
-        "adduser",
-        "login",
-        "logout",
-        "team",
-        "org",
-        "hook",
-        "star",
-        "exec",
-        "x",
-        "dlx",
-        "create",
-        "init-remote",
-        "link",
-        "set-script",
-        "cache-clean",
-        "profile",
-        "stars",
-    }
-)
-
-
-# Built-in yarn/pnpm commands that reach beyond the project (anything else not built in is
-# a project script).
-_YARN_PNPM_HIGH = frozenset(
-    {
-        "global",
-        "setup",
-        "env",
-        "self-update",
-        "server",
-        "plugin",
-        "policies",
-        "set",
-        "npm",
-        "sdks",
-        "node",
-        "deploy",
-        "login",
-        "logout",
-        "owner",
-        "team",
-        "tag",
-        "unlink",
-        "store",
-    }
-)
-
-
 def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -4016,6 +3340,14 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     rest = [w.value or "" for w in pos[1:]]
     if _has(opts, "--registry"):
         a.add("high", "uses a non-default package registry")
+    if (
+        _has(opts, "-g", "--global", "--location")
+        or any(v in ("-g", "--global", "--location=global") for v in rest)
+        or (name == "yarn" and verb == "global")
+    ) and verb not in ("ls", "list", "ll", "la", "root", "bin", "prefix", "outdated", "view"):
+        a.add("high", f"{name} {verb} changes packages installed for the whole machine (global)")
+    if verb in _NPM_RUNS_CODE or verb not in _NPM_KNOWN and name in ("yarn", "pnpm", "bun"):
+        a.runs_code(f"{name} {verb} runs the project's package scripts")
     if verb is None:
         a.add("read_only", f"{name} prints help")
         return
@@ -4054,7 +3386,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if verb == "pkg":
         a.add("read_only" if rest[:1] == ["get"] else "workspace", f"{name} pkg edits package.json")
         return
-    if name in ("yarn", "pnpm") and verb in _YARN_PNPM_HIGH:
+    if name in ("yarn", "pnpm") and verb in YARN_PNPM_HIGH:
         a.add("high", f"{name} {verb} changes the user's tool setup or the registry")
         return
     if verb == "config":
@@ -4075,7 +3407,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if verb in ("audit",) and rest and rest[0] == "fix":
         a.add("network", "installs fixed dependency versions")
         return
-    if verb in _NPM_NETWORK or (name in ("yarn", "pnpm", "bun") and verb in ("add", "up")):
+    if verb in NPM_NETWORK or (name in ("yarn", "pnpm", "bun") and verb in ("add", "up")):
         specs = [v for v in rest if not v.startswith("-")]
         if any(
             re.match(r"^(git\+|git:|github:|https?://|file:|ssh:)", s) or s.endswith(".tgz")
@@ -4097,13 +3429,13 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         else:
             a.add("workspace", f"runs the project script `{script}`")
         return
-    if verb in _NPM_WORKSPACE or verb in _NPM_READ and verb in ("why", "explain"):
-        a.add("workspace" if verb not in _NPM_READ else "read_only", f"{name} {verb}")
+    if verb in NPM_WORKSPACE or verb in NPM_READ and verb in ("why", "explain"):
+        a.add("workspace" if verb not in NPM_READ else "read_only", f"{name} {verb}")
         return
-    if verb in _NPM_READ:
+    if verb in NPM_READ:
         a.add("read_only", f"{name} {verb} only reads")
         return
-    if verb in _NPM_HIGH:
+    if verb in NPM_HIGH:
         a.add("high", f"{name} {verb} publishes, authenticates or runs a registry package")
         return
     if name in ("yarn", "pnpm", "bun"):
@@ -4117,7 +3449,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 
 def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, ("-p", "--package", "-c", "--call"), stop_at_positional=True)
-    if pos and pos[0].value in _WORKSPACE_TOOLS + [
+    if pos and pos[0].value in WORKSPACE_TOOLS + [
         "prettier",
         "eslint",
         "tsc",
@@ -4168,6 +3500,28 @@ def h_cargo(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.add("high", "cargo --config can set programs cargo runs")
     verb = pos[0].value if pos else None
     rest = [w.value or "" for w in pos[1:]]
+    if verb in (
+        "build",
+        "b",
+        "check",
+        "c",
+        "test",
+        "t",
+        "run",
+        "r",
+        "bench",
+        "clippy",
+        "doc",
+        "d",
+        "nextest",
+        "llvm-cov",
+        "tarpaulin",
+        "expand",
+        "watch",
+        "make",
+        "fix",
+    ):
+        a.runs_code(f"cargo {verb} runs the project's build scripts, macros or tests")
     if verb in (
         None,
         "help",
@@ -4253,6 +3607,8 @@ def h_go(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add("read_only", "go env prints settings")
     elif verb in ("build", "test", "vet", "fmt", "run", "generate", "clean", "tool", "fix", "work"):
         a.add("workspace", f"go {verb} builds or runs project code")
+        if verb in ("test", "run", "generate"):
+            a.runs_code(f"go {verb} runs the project's code")
         if verb == "generate":
             a.add("workspace", "go generate runs commands named in source files")
     elif verb == "mod":
@@ -4287,6 +3643,8 @@ def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             "--eval",
         ),
     )
+    if not _has(opts, "-n", "--dry-run", "--just-print", "--recon", "-q", "--question", "-p"):
+        a.runs_code("make runs the project's recipes")
     for d in _vals(opts, "-C", "--directory"):
         if a.place(d, cmd.cwd).zone not in ("workspace", "scratch"):
             a.add("high", f"runs make in {d.value}, outside the workspace")
@@ -4350,6 +3708,11 @@ def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
 
 def h_workspace_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add("workspace", f"{name} builds, tests or formats project code")
+    if name in RUNS_PROJECT_CODE or (
+        name == "pandoc"
+        and any((w.value or "").startswith(("--filter", "--lua-filter", "-F", "-L")) for w in args)
+    ):
+        a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
     if name == "pre-commit" and args and args[0].value in ("install", "uninstall"):
         a.add("high", "pre-commit install writes git hooks")
 
@@ -4870,8 +4233,18 @@ def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             "-newline",
             "-nullvalue",
             "-cmd",
+            "--pager",
+            "--tee",
         ),
     )
+    for pager in _vals(opts, "--pager"):
+        # mysql/mariadb pipe every result through this command
+        if pager.value is None:
+            _dynamic_code(pager, a, f"{name} --pager")
+        else:
+            a.run_script(pager.value, cmd.cwd, f"{name} --pager")
+    for out in _vals(opts, "--tee"):
+        a.write(out, cmd.cwd)
     queries = [w.value for w in _vals(opts, *flags)]
     local_file = False
     if name in ("sqlite3", "duckdb"):
@@ -5127,10 +4500,6 @@ def h_history(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
         a.add("read_only", "prints the shell history")
 
 
-def h_editor(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    a.add("high", f"{name} is an interactive editor and can run commands")
-
-
 def h_ssh_tools(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     kopts, _ = split_opts(args, ("-f", "-t", "-b", "-C", "-N", "-P", "-E", "-F", "-R", "-O", "-a"))
     if name == "ssh-keygen" and _has(kopts, "-l", "-y", "-F", "-B") and not _has(kopts, "-R"):
@@ -5151,6 +4520,8 @@ def h_ssh_tools(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
 def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     values = [w.value or "" for w in args]
     sub = values[0] if values else ""
+    if sub == "engine" or {"-engine", "-provider", "-provider-path"} & set(values[1:]):
+        a.add("high", "openssl loads an engine or provider (a shared library it runs)")
     if sub in (
         "version",
         "help",
@@ -5232,25 +4603,58 @@ def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             "-E",
             "--encoding",
             "--engine",
+            "--hostname-bin",
+            "--pre-glob",
         ),
     )
+    for program in _vals(opts, "--hostname-bin"):
+        if program.value is None:
+            _dynamic_code(program, a, "rg --hostname-bin")
+        else:
+            a.run_script(program.value, cmd.cwd, "rg --hostname-bin")
     for pre in _vals(opts, "--pre"):
         a.add("high", "rg --pre runs a program on every file")
         if pre.value:
             a.run_argv([Word(pre.value, pre.text), Word(None, "<file>")], cmd)
     a.add("read_only", "searches files")
+    patterns = [w.text for w in _vals(opts, "-e", "--regexp")]
     if not _has(opts, "-e", "--regexp", "-f", "--file", "--files", "--type-list") and pos:
+        patterns.append(pos[0].text)
         pos = pos[1:]
+    patterns += [w.text for w in _vals(opts, "-g", "--glob")]
+    credential_search(patterns, list(pos) or [Word(".", ".")], cmd, a)
     for p in pos:
+        _reads_home_tree(p, cmd, a)
         a.read(p, cmd.cwd)
 
 
 def h_less(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    _simple(name, SIMPLE["cat"], args, cmd, a)
-
-
-def h_true(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    a.add("read_only", f"{name} changes nothing")
+    """`less '+!cmd'` runs cmd at start (`+` replays pager commands: `!` runs a shell
+    command, `|` pipes to one); `-o`/`--log-file` write a copy of the input."""
+    files: list[Word] = []
+    i = 0
+    while i < len(args):
+        word = args[i]
+        value = word.value
+        if value is None:
+            files.append(word)
+        elif value.startswith("+"):
+            commands = value[1:]
+            if "!" in commands or "|" in commands:
+                a.add("high", f"{name} replays pager commands that run programs")
+                shell = commands.split("!", 1)[1] if "!" in commands else ""
+                if shell.strip():
+                    a.run_script(shell, cmd.cwd, f"{name} + command")
+        elif value in ("-o", "-O", "--log-file", "--LOG-FILE", "-k", "--lesskey-file"):
+            if i + 1 < len(args) and value in ("-o", "-O", "--log-file", "--LOG-FILE"):
+                a.write(args[i + 1], cmd.cwd)
+            i += 1
+        elif value.startswith(("-o", "-O")) and len(value) > 2:
+            a.write(Word(value[2:], value[2:]), cmd.cwd)
+        elif not value.startswith("-"):
+            files.append(word)
+        i += 1
+    run_program(name, PROGRAMS[name], files, cmd, a)
 
 
 def h_mount(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -5556,6 +4960,7 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
     ) and len(pos) > 1:
         # a project script or a program in the project environment
         a.add("workspace", f"{name} {verb} runs in the project environment")
+        a.runs_code(f"{name} {verb} runs a program in the project environment")
         a.run_argv(pos[1:], cmd)
         return
     if name in ("poetry", "hatch") and verb == "version" and not rest:
@@ -5566,6 +4971,7 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
             a.add("high", f"{name} {verb} deploys")
         else:
             a.add("workspace", f"{name} {verb} builds, tests or runs project code")
+            a.runs_code(f"{name} {verb} builds, tests or runs project code")
     elif verb in read:
         a.add("read_only", f"{name} {verb} only reads")
     elif verb in net:
@@ -5623,6 +5029,8 @@ def h_launchctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
     verb = args[0].value if args else "list"
     if verb in ("list", "print", "blame", "version", "help", "print-disabled", "managername"):
         a.add("read_only", f"{name} {verb} only reads")
+    elif verb in ("start", "stop", "kickstart", "kill", "unload", "remove", "bootout", "disable"):
+        a.add("high", f"{name} {verb} starts, stops or removes a service outside the workspace")
     else:
         a.add("critical", f"{name} {verb} loads or changes services (persistence)")
 
@@ -5692,6 +5100,219 @@ def h_chattr(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             a.add(_max(tier, "high"), f"changes attributes: {msg}")
 
 
+# Builtins that take variable names: bash evaluates an array subscript in a name as
+# arithmetic, and arithmetic runs `$(...)` (`printf -v 'a[$(cmd)]'`, `read 'a[$(cmd)]'`).
+_NAME_TAKERS = frozenset(
+    {
+        "printf",
+        "read",
+        "mapfile",
+        "readarray",
+        "test",
+        "[",
+        "let",
+        "unset",
+        "getopts",
+        "wait",
+        "declare",
+        "typeset",
+        "local",
+        "export",
+        "readonly",
+    }
+)
+_SUBSCRIPT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\[(.*)\]")
+
+
+def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    for word in args:
+        match = _SUBSCRIPT.match(word.value or "")
+        if match and any(m in match.group(1) for m in ("$(", "`", "${")):
+            a.add("high", f"evaluates the array subscript in {word.value!r} as code")
+            a.run_script(": " + match.group(1), cmd.cwd, f"{name} array subscript")
+    if name in ("mapfile", "readarray"):
+        opts, _ = split_opts(args, ("-C", "-c", "-d", "-n", "-O", "-s", "-u"))
+        for callback in _vals(opts, "-C"):
+            if callback.value is None:
+                _dynamic_code(callback, a, f"{name} -C")
+            else:
+                a.run_script(callback.value, cmd.cwd, f"{name} -C callback")
+    run_program(name, PROGRAMS[name], args, cmd, a)
+
+
+# Credential reconnaissance: a search for key, token or password files, or for secrets in
+# file contents, over the home directory or the whole machine.
+_SECRET_SEARCH = re.compile(
+    r"(?i)(id_(rsa|dsa|ecdsa|ed25519)|\.pem\b|\.key\b|\.kdbx|\.p12|\.pfx|\.keystore|\.jks|"
+    r"credential|passw|secret|token|api.{0,8}key|akia|private.key|\.env\b|netrc|\.ssh|wallet|"
+    r"keychain|keyring|\.aws|\.gnupg|kubeconfig|htpasswd|shadow)"
+)
+
+
+def _outside_scope(word: Word | None, cwd: str | None, a: Analyzer) -> str | None:
+    """The label of a search scope where a user's credentials live: the home directory,
+    a directory holding it, or the whole machine (None: elsewhere, such as the workspace or
+    installed library sources)."""
+    if word is None:
+        return "the whole machine"
+    place = a.place(word, cwd)
+    if place.path is None:
+        return None
+    if place.zone in ("home", "secret") or path_risk.holds_home(place.path, a.home):
+        return place.label
+    return None
+
+
+def credential_search(
+    patterns: list[str], scopes: list[Word | None], cmd: SimpleCommand, a: Analyzer
+) -> None:
+    outside = [s for s in (_outside_scope(w, cmd.cwd, a) for w in scopes) if s is not None]
+    if not outside:
+        return
+    hit = next((p for p in patterns if _SECRET_SEARCH.search(p)), None)
+    if hit is not None:
+        a.add(
+            "critical",
+            f"searches {outside[0]} for {hit!r} (reconnaissance for credentials)",
+        )
+
+
+def _reads_home_tree(word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    """A recursive read of a directory that holds the home directory reads its secrets."""
+    place = a.place(word, cmd.cwd)
+    if place.path is not None and (place.is_home or place.is_root):
+        a.add("high", f"reads every file under {place.label}, credentials included")
+
+
+_GREP_PATTERN_OPTS = ("-e", "--regexp")
+
+
+def h_search(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    rule = PROGRAMS[name]
+    opts, pos = split_opts(args, rule.takes)
+    if name in ("locate", "mlocate", "plocate"):
+        credential_search([w.text for w in pos], [None], cmd, a)
+    else:
+        patterns = [w.text for w in _vals(opts, *_GREP_PATTERN_OPTS)]
+        if not patterns and pos:
+            patterns, pos = [pos[0].text], pos[1:]
+        scopes: list[Word | None] = list(pos) or [Word(".", ".")]
+        credential_search(patterns, scopes, cmd, a)
+        recursive = name in ("ag", "ack", "rg") or _has(
+            opts, "-r", "-R", "--recursive", "--dereference-recursive"
+        )
+        if recursive:
+            for word in pos:
+                _reads_home_tree(word, cmd, a)
+    run_program(name, rule, args, cmd, a)
+
+
+_NPM_RUNS_CODE = frozenset(
+    {
+        "run",
+        "run-script",
+        "test",
+        "t",
+        "tst",
+        "start",
+        "stop",
+        "restart",
+        "exec",
+        "x",
+        "install",
+        "i",
+        "ci",
+        "rebuild",
+        "dev",
+        "build",
+        "lint",
+        "serve",
+        "pack",
+        "publish",
+    }
+)
+_NPM_KNOWN = frozenset(
+    {
+        "add",
+        "remove",
+        "rm",
+        "up",
+        "upgrade",
+        "why",
+        "info",
+        "list",
+        "ls",
+        "outdated",
+        "audit",
+        "init",
+        "create",
+        "config",
+        "cache",
+        "dlx",
+        "global",
+        "link",
+        "unlink",
+        "login",
+        "logout",
+        "whoami",
+        "version",
+        "view",
+        "help",
+        "bin",
+        "root",
+        "prefix",
+        "store",
+        "import",
+        "licenses",
+        "patch",
+        "patch-commit",
+        "set",
+        "get",
+        "workspaces",
+        "workspace",
+        "node",
+        "env",
+        "doctor",
+        "plugin",
+        "dedupe",
+        "prune",
+        "search",
+        "owner",
+        "team",
+        "access",
+        "token",
+        "profile",
+        "explain",
+        "fund",
+        "pkg",
+        "query",
+        "sbom",
+        "shrinkwrap",
+        "completion",
+        "deprecate",
+        "dist-tag",
+        "hook",
+        "org",
+        "ping",
+        "star",
+        "stars",
+        "unpublish",
+        "unstar",
+        "edit",
+        "docs",
+        "bugs",
+        "repo",
+        "diff",
+        "find-dupes",
+        "uninstall",
+        "un",
+        "r",
+        "update",
+        "upgrade-interactive",
+    }
+)
+
+
 def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for n in _SHELLS:
@@ -5701,7 +5322,9 @@ def _handlers() -> dict[str, Handler]:
     for n in ("source", "."):
         table[n] = h_source
     table["trap"] = h_trap
-    for n in _WRAPPER_OPTS:
+    for n in _NAME_TAKERS:
+        table[n] = h_names
+    for n in WRAPPERS:
         table[n] = h_wrapper
     for n in ("sudo", "doas", "su", "pkexec", "run0", "chroot", "sudoedit"):
         table[n] = h_privilege
@@ -5728,71 +5351,6 @@ def _handlers() -> dict[str, Handler]:
     table["unzip"] = h_unzip
     table["7z"] = h_unzip
     table["dd"] = h_dd
-    for n in (
-        "mkfs",
-        "mkfs.ext4",
-        "mkfs.ext3",
-        "mkfs.xfs",
-        "mkfs.btrfs",
-        "mkfs.vfat",
-        "mkfs.fat",
-        "mke2fs",
-        "mkswap",
-        "fdisk",
-        "sfdisk",
-        "gdisk",
-        "parted",
-        "wipefs",
-        "shutdown",
-        "reboot",
-        "halt",
-        "poweroff",
-        "init",
-        "telinit",
-        "useradd",
-        "userdel",
-        "usermod",
-        "passwd",
-        "chpasswd",
-        "groupadd",
-        "groupdel",
-        "visudo",
-        "adduser",
-        "deluser",
-        "insmod",
-        "rmmod",
-        "modprobe",
-        "sysctl",
-        "grub-install",
-        "update-grub",
-        "cryptsetup",
-        "lvremove",
-        "vgremove",
-        "pvremove",
-        "zpool",
-        "kexec",
-        "setenforce",
-        "launchctl",
-        "diskutil",
-        "nvram",
-        "csrutil",
-        "bcdedit",
-        "format",
-        "efibootmgr",
-        "swapoff",
-        "swapon",
-        "losetup",
-        "debugfs",
-        "tune2fs",
-        "e2fsck",
-        "fsck",
-        "xfs_repair",
-        "mkfs.ntfs",
-        "blkdiscard",
-        "hdparm",
-        "sgdisk",
-    ):
-        table[n] = h_system
     for n in ("kill", "pkill", "killall", "xkill", "skill"):
         table[n] = h_kill
     table["systemctl"] = h_systemctl
@@ -5857,8 +5415,8 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_buildtool
     for n in _PROJECT_TOOLS:
         table[n] = h_project_tool
-    for n in _WORKSPACE_TOOLS + ["pre-commit"]:
-        table.setdefault(n, h_workspace_tool)
+    for n in ("pandoc", "pre-commit"):
+        table[n] = h_workspace_tool
     for n in ("docker", "podman", "docker-compose", "podman-compose", "nerdctl"):
         table[n] = h_docker
     for n in ("kubectl", "oc", "k9s", "kubectx", "kubens"):
@@ -5959,30 +5517,14 @@ def _handlers() -> dict[str, Handler]:
     for n in ("gpg", "gpg2"):
         table[n] = h_gpg
     table["launchctl"] = h_launchctl
+    for n in ("grep", "egrep", "fgrep", "ag", "ack", "locate", "mlocate"):
+        table[n] = h_search
+    table["less"] = h_less
+    table["more"] = h_less
     for n in ("tmux", "screen"):
         table[n] = h_tmux
     table["watch"] = h_watch
     table["chattr"] = h_chattr
-    for n in (
-        "vim",
-        "vi",
-        "nvim",
-        "nano",
-        "emacs",
-        "ed",
-        "ex",
-        "pico",
-        "micro",
-        "code",
-        "subl",
-        "xdg-open",
-        "open",
-        "gedit",
-        "kate",
-        "joe",
-        "mcedit",
-    ):
-        table[n] = h_editor
     for n in (
         "ssh-keygen",
         "ssh-add",
@@ -6001,8 +5543,6 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_ssh_tools
     table["openssl"] = h_openssl
     table["rg"] = h_rg
-    for n in ("true", "false", ":", "sleep", "wait", "exit", "return", "break", "continue"):
-        table[n] = h_true
     for n in ("mount", "umount"):
         table[n] = h_mount
     for n in ("iptables", "ip6tables", "nft", "ufw", "firewall-cmd", "pfctl"):

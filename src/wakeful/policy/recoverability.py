@@ -12,7 +12,7 @@ from pathlib import Path
 
 from wakeful.policy.shell import Classification
 from wakeful.policy.tool_risk import resolve_tool_path
-from wakeful.policy.types import RiskInput
+from wakeful.policy.types import RiskInput, Tier
 
 # Why a change to an absolute path could not be restored by a checkpoint, or None.
 ReasonOf = Callable[[str], "str | None"]
@@ -33,4 +33,4 @@ def judge_recoverability(
             )
     if not found:
         return result
-    return Classification("high", (*found, *result.reasons), result.parsed, result.programs)
+    return Classification(Tier.HIGH, (*found, *result.reasons), result.parsed, result.programs)

@@ -17,6 +17,23 @@ from wakeful.policy.shell_parse import MAX_DEPTH, SimpleCommand, Word, parse_scr
 from wakeful.policy.types import Tier
 
 MAX_REASONS = 6
+_TIER_OF: dict[str, Tier] = {tier.value: tier for tier in Tier}
+
+
+@dataclass
+class Invocation:
+    """One command the shell would run; its forms (word lists) become text only at the end,
+    so the hot path does no string building."""
+
+    forms: list[list[Word]]
+    leaf: bool = True
+
+    def texts(self) -> list[str]:
+        return [_words_text(words) for words in self.forms]
+
+
+def _words_text(words: list[Word]) -> str:
+    return " ".join([w.text if w.value is None else w.value for w in words])
 
 
 @dataclass(frozen=True)
@@ -27,9 +44,26 @@ class Classification:
     reasons: tuple[str, ...]
     parsed: bool = True
     programs: tuple[str, ...] = ()
-    # True when the command runs code the workspace holds (a script, a Makefile, a test
-    # suite, an interpreter on a file): code the agent itself may have written.
+    # True when the command runs code the workspace holds or the agent could have written
+    # (`./x.sh`, `python f.py`, `make`, test runners, package scripts, `source`).
     runs_workspace_code: bool = False
+    code_reasons: tuple[str, ...] = ()
+    # (program, the entry that judged it): a data entry in program_rules or a handler.
+    deciders: tuple[tuple[str, str], ...] = ()
+    invocations: tuple[Invocation, ...] = field(default=(), repr=False, compare=False)
+
+    # Every command the shell would run, as normalised text, wrappers included (`nice git
+    # push` gives `nice git push` and `git push`; `git -C . push` also gives `git push`):
+    # the forms user rules are matched against. Built on first use, off the hot path.
+    @functools.cached_property
+    def commands(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(text for inv in self.invocations for text in inv.texts()))
+
+    # One tuple of forms per command that runs no other command: what an allow rule must
+    # cover.
+    @functools.cached_property
+    def leaves(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(dict.fromkeys(inv.texts())) for inv in self.invocations if inv.leaf)
 
 
 @dataclass
@@ -43,16 +77,37 @@ class Analyzer:
     programs: list[str] = field(default_factory=list)
     parsed: bool = True
     part: str = ""
+    invocations: list[Invocation] = field(default_factory=list)
+    current: Invocation | None = None
+    code_reasons: list[str] = field(default_factory=list)
+    deciders: list[tuple[str, str]] = field(default_factory=list)  # (program, entry)
+
+    # ---- what runs (for user rules and the sandbox gate) -----------------------------------
+    def invoke(self, words: list[Word]) -> Invocation:
+        inv = Invocation([words])
+        self.invocations.append(inv)
+        return inv
+
+    def also_known_as(self, words: list[Word]) -> None:
+        """Another form of the current command (`git -C . push` is also `git push`)."""
+        if self.current is not None:
+            self.current.forms.append(words)
+
+    def runs_code(self, why: str) -> None:
+        """The command runs workspace code (the sandbox gate needs to know)."""
+        where = _clip(self.part)
+        self.code_reasons.append(f"`{where}` {why}" if where else why)
 
     # ---- findings ----------------------------------------------------------------------
     def add(self, tier: Tier, message: str, part: str | None = None) -> None:
         where = _clip(part if part is not None else self.part)
+        tier = _TIER_OF[tier]
         self.findings.append(
             (tier, f"{tier}: `{where}` {message}" if where else f"{tier}: {message}")
         )
 
     def tier(self) -> Tier:
-        best: Tier = "read_only"
+        best = Tier.READ_ONLY
         for tier, _ in self.findings:
             best = path_risk.tier_max(best, tier)
         return best
@@ -95,19 +150,31 @@ class Analyzer:
         if word.fd:
             return
         place = self.place(word, cwd)
-        if place.zone == "secret":
-            self.add("high", f"lists credentials at {place.label}")
+        if place.zone == "secret" and not (place.path or "").startswith(("/etc/", "/var/lib/")):
+            # A user's key and token files say which accounts they hold; the names of
+            # system files (/etc/sudoers, /etc/ssh) are the same on every machine.
+            self.add(Tier.HIGH, f"lists credentials at {place.label}")
         else:
-            self.add("read_only", f"lists {place.label}")
+            self.add(Tier.READ_ONLY, f"lists {place.label}")
 
     def write(self, word: Word | None, cwd: str | None) -> None:
         if word is not None and word.fd:
             return
-        tier, msg = path_risk.write_tier(self.place(word, cwd))
+        place = self.place(word, cwd)
+        tier, msg = path_risk.write_tier(place)
         self.add(tier, msg)
+        self._unrecoverable(place, "overwrites")
+
+    def _unrecoverable(self, place: path_risk.Place, verb: str) -> None:
+        if place.zone == "workspace":
+            why = path_risk.unrecoverable(place.path)
+            if why is not None:
+                self.add(Tier.HIGH, f"{verb} {place.label}, {why}")
 
     def delete(self, word: Word, cwd: str | None, recursive: bool) -> None:
         value = word.value
+        if value is not None:
+            self._unrecoverable(self.place(value, cwd), "deletes")
         glob_all = False
         target: Word | str | None = word
         if value is not None and _has_glob(os.path.basename(value.rstrip("/")) or value):
@@ -123,7 +190,7 @@ class Analyzer:
             if glob_all:
                 tier, msg = path_risk.delete_tier(place, True, glob_all=True)
                 if place.is_workspace or place.is_home or place.is_root or place.contains_workspace:
-                    tier = "high" if place.is_workspace else "critical"
+                    tier = Tier.HIGH if place.is_workspace else Tier.CRITICAL
                     msg = f"deletes everything in {place.label} (mass deletion)"
                 self.add(tier, msg)
                 return
@@ -135,28 +202,38 @@ class Analyzer:
     def run_script(self, source: str, cwd: str | None, context: str) -> None:
         """Classify shell source that another command will run (sh -c, eval, heredoc...)."""
         if self.depth >= MAX_DEPTH:
-            self.add("critical", f"nests shell code more than {MAX_DEPTH} levels deep ({context})")
+            self.add(
+                Tier.CRITICAL, f"nests shell code more than {MAX_DEPTH} levels deep ({context})"
+            )
             return
         saved = self.part
+        saved_current = self.current
+        if self.current is not None:
+            self.current.leaf = False
         self.depth += 1
         try:
             analyze(source, self, cwd=cwd, depth=self.depth)
         finally:
             self.depth -= 1
             self.part = saved
+            self.current = saved_current
 
     def run_argv(self, argv: list[Word], cmd: SimpleCommand) -> None:
         """Classify a command another command runs (sudo X, xargs X, find -exec X ...)."""
         from wakeful.policy.programs import classify_argv
 
         if self.depth >= MAX_DEPTH:
-            self.add("critical", "nests commands too deeply to analyse")
+            self.add(Tier.CRITICAL, "nests commands too deeply to analyse")
             return
+        saved_current = self.current
+        if self.current is not None:
+            self.current.leaf = False
         self.depth += 1
         try:
             classify_argv(argv, cmd, self)
         finally:
             self.depth -= 1
+            self.current = saved_current
 
 
 def _has_glob(text: str) -> bool:
@@ -178,7 +255,7 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
         analyzer.parsed = False
         for error in script.errors:
             analyzer.add(
-                "high",
+                Tier.HIGH,
                 f"cannot be parsed ({error}); it is never allowed automatically",
                 part=source,
             )
@@ -189,14 +266,15 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
     endless = {i for start, end in script.endless for i in range(start, end)}
     for i, cmd in enumerate(script.commands):
         analyzer.part = cmd.text
+        analyzer.current = None
         before = len(analyzer.findings)
         classify_simple(cmd, analyzer)
         if i in endless and any(
-            path_risk.tier_rank(tier) >= path_risk.tier_rank("workspace")
+            path_risk.tier_rank(tier) >= path_risk.tier_rank(Tier.WORKSPACE)
             for tier, _ in analyzer.findings[before:]
         ):
             analyzer.add(
-                "high",
+                Tier.HIGH,
                 "changes state over and over in a loop with no way out (fills the disk or "
                 "the process table)",
             )
@@ -208,12 +286,12 @@ def classify_command(command: str, workspace: Path, home: Path | None = None) ->
     home_dir = os.path.normpath(str(home if home is not None else Path.home()))
     analyzer = Analyzer(ws, home_dir)
     if not command.strip():
-        return Classification("read_only", ("read_only: empty command runs nothing",))
+        return Classification(Tier.READ_ONLY, ("read_only: empty command runs nothing",))
     try:
         analyze(command, analyzer, cwd=ws, depth=0)
     except Exception as error:  # noqa: BLE001 - a gate fails closed, it never crashes
         return Classification(
-            "high",
+            Tier.HIGH,
             (
                 f"high: the classifier failed on this command ({type(error).__name__}); "
                 "it is never allowed automatically",
@@ -221,10 +299,14 @@ def classify_command(command: str, workspace: Path, home: Path | None = None) ->
             parsed=False,
         )
     if not analyzer.findings:
-        analyzer.add("read_only", "runs nothing that changes state", part=command)
+        analyzer.add(Tier.READ_ONLY, "runs nothing that changes state", part=command)
     return Classification(
         analyzer.tier(),
         analyzer.reasons(),
         analyzer.parsed,
         tuple(dict.fromkeys(analyzer.programs)),
+        bool(analyzer.code_reasons),
+        tuple(dict.fromkeys(analyzer.code_reasons)) if analyzer.code_reasons else (),
+        tuple(analyzer.deciders),
+        tuple(analyzer.invocations),
     )

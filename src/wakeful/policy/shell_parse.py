@@ -122,6 +122,11 @@ _UNESCAPE_WORD = re.compile(r"\\(.)", re.S)
 # they are replaced before parsing; the classification sees U+FFFD in their place.
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _UNESCAPE_DQ = re.compile(r'\\([\\"$`\n])')
+# A variable name with an array subscript that holds a command: bash runs it when it
+# evaluates the subscript (`printf -v 'a[$(cmd)]'`, `declare "a[\$(cmd)]=1"`, `test -v`).
+_SUBSCRIPT_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\]]*(?:\$\(|`|\$\{)")
+_PROMPT_EXPANSION = re.compile(r"@P\}$")
+_INDIRECT = re.compile(r"\$\{!([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def parse_script(
@@ -192,6 +197,7 @@ class _Walker:
         self.errors: list[str] = []
         self.notes: list[tuple[str, str]] = []
         self.endless: list[tuple[int, int]] = []
+        self.loop_values: dict[str, tuple[str, ...]] = {}
         self.words = 0
 
     # ---- statements -------------------------------------------------------------------
@@ -211,11 +217,25 @@ class _Walker:
             self.assignment(node, state, context, record=True)
         elif kind in ("declaration_command", "unset_command"):
             assigns: list[tuple[str, Word]] = []
+            names: list[Word] = []
             for child in node.named_children:
                 if child.type == "variable_assignment":
                     assigns.append(self.assignment(child, state, context, record=True))
                 else:
                     self.substitutions(child, state, context)
+                    names.extend(self.arg_words(child, state, context))
+            if any(_SUBSCRIPT_CODE.search(w.value or "") for w in names):
+                # `declare "x[\$(cmd)]=1"`: bash evaluates the subscript, running cmd.
+                keyword = node.children[0].text.decode() if node.children else "declare"
+                self.commands.append(
+                    SimpleCommand(
+                        argv=[Word(keyword, keyword), *names],
+                        cwd=state.cwd,
+                        text=node.text.decode("utf-8", "replace"),
+                        context=context,
+                        upstream=list(upstream),
+                    )
+                )
             if assigns:
                 # `export LD_PRELOAD=...` changes what later commands run: the classifier
                 # judges the assignments as it does `VAR=... cmd`.
@@ -232,6 +252,7 @@ class _Walker:
                 )
         elif kind == "test_command":
             self.substitutions(node, state, context)
+            self._quoted_subscripts(node, state, context)
         elif kind == "function_definition":
             body = node.child_by_field_name("body")
             name_node = node.child_by_field_name("name")
@@ -245,7 +266,19 @@ class _Walker:
             loop_var = node.child_by_field_name("variable")
             inner = state
             if loop_var is not None:
-                inner.vars[loop_var.text.decode()] = None
+                name = loop_var.text.decode()
+                inner.vars[name] = None
+                # `for v in PATH HOME`: the values the variable takes, when all are static.
+                items = [
+                    self.word(c, state, context).value
+                    if c.type in ("word", "raw_string", "number")
+                    else None
+                    for c in node.children_by_field_name("value")
+                ]
+                if kind == "for_statement" and items and all(v is not None for v in items):
+                    self.loop_values[name] = tuple(v for v in items if v is not None)
+                else:
+                    self.loop_values.pop(name, None)
             for child in node.named_children:
                 if child.type in ("do_group", "compound_statement"):
                     self.statements(child, inner, context, [])
@@ -408,8 +441,29 @@ class _Walker:
         self.substitutions(node, state, context)
         return []
 
+    def _quoted_subscripts(self, node, state: _State, context: str) -> None:  # type: ignore[no-untyped-def]
+        """`[[ -v 'a[$(cmd)]' ]]`: a quoted array subscript that bash evaluates as code."""
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if current.type in ("raw_string", "string"):
+                value = self.word(current, state, context).value or ""
+                if _SUBSCRIPT_CODE.search(value):
+                    self.notes.append(
+                        (
+                            "high",
+                            f"evaluates the array subscript in {value[:60]!r}, which runs "
+                            "the command inside it",
+                        )
+                    )
+                continue
+            stack.extend(current.named_children)
+
     def assignment(self, node, state: _State, context: str, record: bool) -> tuple[str, Word]:  # type: ignore[no-untyped-def]
         name_node = node.child_by_field_name("name")
+        if name_node is not None and name_node.type == "subscript":
+            # `m[$(cmd)]=1`: the subscript runs before the assignment.
+            self.substitutions(name_node, state, context)
         value_node = node.child_by_field_name("value")
         name = name_node.text.decode() if name_node is not None else ""
         value = self.word(value_node, state, context) if value_node is not None else Word("", "")
@@ -547,6 +601,8 @@ class _Walker:
             )
             return Word(value, text, split=any(w.split for w in words))
         if kind in ("simple_expansion", "expansion"):
+            if kind == "expansion":
+                self._risky_expansion(text, state)
             names = [c for c in node.named_children if c.type == "variable_name"]
             others = [c for c in node.named_children if c.type != "variable_name"]
             for other in others:
@@ -566,6 +622,32 @@ class _Walker:
             return Word("0", text)
         self.substitutions(node, state, context)
         return Word(None, text)
+
+    def _risky_expansion(self, text: str, state: _State) -> None:
+        """Expansions that run code hidden in a value: `${x@P}` (prompt expansion runs
+        `$(...)` and backticks in x) and `${!x}` (an indirect name like `a[$(cmd)]`)."""
+        if _PROMPT_EXPANSION.search(text):
+            self.notes.append(
+                (
+                    "high",
+                    f"prompt expansion `{text[:40]}` runs the commands hidden in the "
+                    "variable's value",
+                )
+            )
+            return
+        indirect = _INDIRECT.fullmatch(text)
+        if indirect is not None:
+            name = indirect.group(1)
+            value = _lookup(name, state)
+            values = (value,) if value is not None else self.loop_values.get(name)
+            if values is None or any("[" in v for v in values):
+                self.notes.append(
+                    (
+                        "high",
+                        f"indirect expansion `{text[:40]}` evaluates a name computed at run "
+                        "time (an array subscript in it runs commands)",
+                    )
+                )
 
     def substitution(self, node, state: _State, context: str) -> str | None:  # type: ignore[no-untyped-def]
         before = len(self.commands)

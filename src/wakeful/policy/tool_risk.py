@@ -7,6 +7,7 @@ Shell commands go to the shell classifier; file tools are judged by where their 
 
 from __future__ import annotations
 
+import dataclasses
 import os.path
 from pathlib import Path
 
@@ -28,11 +29,10 @@ def classify_risk(risk: RiskInput, workspace: Path, home: Path | None = None) ->
     if risk.kind == "shell":
         result = classify_command(risk.command or "", Path(ws), Path(home_dir))
         if risk.network and path_risk.tier_rank(result.tier) < path_risk.tier_rank("network"):
-            return Classification(
-                "network",
-                ("network: the tool declares network access", *result.reasons),
-                result.parsed,
-                result.programs,
+            return dataclasses.replace(
+                result,
+                tier=Tier.NETWORK,
+                reasons=("network: the tool declares network access", *result.reasons),
             )
         return result
     findings: list[tuple[Tier, str]] = []
@@ -89,4 +89,4 @@ def classify_risk(risk: RiskInput, workspace: Path, home: Path | None = None) ->
     for t, _ in findings:
         tier = path_risk.tier_max(tier, t)
     ordered = sorted(findings, key=lambda f: -path_risk.tier_rank(f[0]))
-    return Classification(tier, tuple(f"{t}: {m}" for t, m in ordered))
+    return Classification(Tier(tier), tuple(f"{t}: {m}" for t, m in ordered))

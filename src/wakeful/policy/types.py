@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
-Tier = Literal["read_only", "workspace", "network", "high", "critical"]
-TIERS: tuple[Tier, ...] = ("read_only", "workspace", "network", "high", "critical")
+
+class Tier(StrEnum):
+    """Risk tiers, lowest first. A StrEnum: `Tier.HIGH == "high"`, so decisions, the audit log
+    and JSON output keep their string form."""
+
+    READ_ONLY = "read_only"
+    WORKSPACE = "workspace"
+    NETWORK = "network"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def __repr__(self) -> str:  # messages written as f"{tier!r}" keep reading 'high'
+        return repr(self.value)
+
+
+_RANK = {tier: i for i, tier in enumerate(Tier)}
+TIERS: tuple[Tier, ...] = tuple(Tier)
 Verdict = Literal["allow", "ask", "deny"]
 RiskKind = Literal["read", "write", "shell", "memory", "delegate", "mcp", "other"]
 

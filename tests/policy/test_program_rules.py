@@ -1,0 +1,181 @@
+"""The per-program data: every example an entry carries gets the tier it claims, entries are
+checked for shape when the table loads, and `wakeful classify --explain` names the entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wakeful.policy.program_rules import FAMILIES, PROGRAMS, WRAPPERS, Program, validate
+from wakeful.policy.programs import HANDLERS
+from wakeful.policy.shell import classify_command
+from wakeful.policy.types import Tier
+
+WS = Path("/home/dev/proj")
+HOME = Path("/home/dev")
+
+EXAMPLES = [
+    (name, command, tier)
+    for table in (PROGRAMS, FAMILIES, WRAPPERS)
+    for name, entry in sorted(table.items())
+    for command, tier in entry.examples
+]
+
+
+@pytest.mark.parametrize(("name", "command", "tier"), EXAMPLES)
+def test_every_example_gets_the_tier_its_entry_claims(name: str, command: str, tier: str) -> None:
+    got = classify_command(command, WS, HOME)
+    assert got.tier == tier, (name, command, got.reasons)
+    assert any(n == name for n, _ in got.deciders), got.deciders
+
+
+def test_the_entries_the_issue_names_carry_examples() -> None:
+    for name in ("base64", "patch", "zip", "sort", "uniq", "xxd", "split", "csplit", "locate"):
+        assert PROGRAMS[name].examples, name
+    assert FAMILIES["git"].examples and FAMILIES["npm"].examples
+    for name in ("nice", "timeout", "ionice", "env", "stdbuf", "setsid", "nohup", "command"):
+        assert WRAPPERS[name].examples, name
+    assert len(EXAMPLES) >= 150
+
+
+def test_data_entries_and_handlers_do_not_overlap_silently() -> None:
+    """A program with a handler and a data entry is decided by the handler; the handlers
+    that do so call the data entry themselves (search programs, name-taking builtins, pagers)."""
+    both = set(PROGRAMS) & set(HANDLERS)
+    for name in both:
+        assert HANDLERS[name].__name__ in ("h_search", "h_names", "h_less"), name
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        (Program("read_only", "reed", "x"), "positional kind"),
+        (Program("read_only", "read", "x", write_opts=("o",)), "must start with"),
+        (Program("read_only", "read", "x", examples=(("cat a", "read_only"),)), "another program"),
+    ],
+)
+def test_validate_rejects_malformed_entries(entry: Program, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        validate({"tool": entry})
+
+
+def test_a_tier_that_does_not_exist_fails_at_load() -> None:
+    with pytest.raises(ValueError):
+        Program("harmless", "read", "x")
+    assert Program("high", "read", "x").tier is Tier.HIGH
+
+
+def test_classify_explain_names_the_entry_and_example(cli, git_repo: Path) -> None:
+    r = cli(
+        [
+            "classify",
+            "--explain",
+            "--json",
+            "--mode",
+            "auto",
+            "--",
+            "timeout 5 base64 -o ~/.profile x",
+        ],
+        git_repo,
+    )
+    assert r.returncode == 0, r.stderr
+    out = r.json()
+    assert out["decision"] == "deny"
+    entries = out["explain"]["entries"]
+    assert "timeout: handler h_wrapper in policy/programs.py" in entries
+    assert "base64: data entry in policy/program_rules.py" in entries
+    assert any("closest example: base64 -d payload.b64 -o ~/.profile" in e for e in entries)
+    assert "base64 -o ~/.profile x" in out["explain"]["commands"]
+    text = cli(["classify", "--explain", "--", "make", "test"], git_repo)
+    assert "make: handler h_make" in text.stdout and "runs workspace code: yes" in text.stdout
+
+
+def test_tiers_are_an_enum_that_keeps_its_string_form() -> None:
+    import json
+
+    c = classify_command("rm -rf ~", WS, HOME)
+    assert isinstance(c.tier, Tier) and c.tier is Tier.CRITICAL and c.tier == "critical"
+    assert json.dumps({"tier": c.tier}) == '{"tier": "critical"}'
+    assert [t.rank for t in Tier] == [0, 1, 2, 3, 4]
+    assert Tier.READ_ONLY.rank < Tier.WORKSPACE.rank < Tier.HIGH.rank < Tier.CRITICAL.rank
+
+
+@pytest.mark.parametrize(
+    ("cmd", "expected"),
+    [
+        ("cp .env.example .env", "workspace"),
+        ("killall -l", "read_only"),
+        ("ls /etc/sudoers", "read_only"),
+        ("launchctl stop com.example.devserver", "high"),
+        ("launchctl load ~/Library/LaunchAgents/x.plist", "critical"),
+        ("cp .env.example ~/.env", "critical"),
+        ("cp ~/.env .env", "critical"),
+    ],
+)
+def test_false_alarms_the_issue_lists_are_gone(cmd: str, expected: str) -> None:
+    assert classify_command(cmd, WS, HOME).tier == expected
+
+
+@pytest.mark.parametrize(
+    ("cmd", "expected"),
+    [
+        ("find / -name id_rsa 2>/dev/null", "critical"),
+        ("find ~ -name '*.pem'", "critical"),
+        ("locate id_ed25519", "critical"),
+        ("grep -r AKIA /home", "critical"),
+        ("rg -i 'api[_-]?key' ~", "critical"),
+        ("rg --hidden -l 'BEGIN OPENSSH PRIVATE KEY' /", "critical"),
+        ("grep -rn password src", "read_only"),
+        ("grep -rn token /usr/lib/python3/dist-packages/requests", "read_only"),
+        ("find / -name '*.py' -path '*site-packages*'", "read_only"),
+        ("locate libssl.so", "read_only"),
+    ],
+)
+def test_searching_for_credentials_where_they_live_is_recon(cmd: str, expected: str) -> None:
+    assert classify_command(cmd, WS, HOME).tier == expected
+
+
+def test_handlers_that_defer_to_data_find_their_entry() -> None:
+    for name, handler in HANDLERS.items():
+        if handler.__name__ in ("h_search", "h_names", "h_less"):
+            assert name in PROGRAMS, name
+            c = classify_command(f"{name} x" + (" ]" if name == "[" else ""), WS, HOME)
+            assert c.parsed and not any("classifier failed" in r for r in c.reasons), name
+
+
+def test_no_known_program_crashes_the_classifier() -> None:
+    """A crash fails closed (`high`), which would hide a broken entry: none may crash."""
+    crashed = []
+    for name in sorted(set(HANDLERS) | set(PROGRAMS)):
+        shapes = [f"{name} x ]"] if name == "[" else [f"{name} x", f"{name} -h x y"]
+        for cmd in shapes:
+            c = classify_command(cmd, WS, HOME)
+            if any("classifier failed" in r for r in c.reasons):
+                crashed.append((cmd, c.reasons[0]))
+    assert crashed == []
+
+
+DATA_ONLY = sorted(
+    (name, program)
+    for name, program in PROGRAMS.items()
+    if name not in HANDLERS and name != "[["  # `[[` is shell syntax, never a command name
+)
+
+
+@pytest.mark.parametrize(("name", "program"), DATA_ONLY, ids=[n for n, _ in DATA_ONLY])
+def test_every_data_entry_judges_its_operands(name: str, program: Program) -> None:
+    """The table as a whole: an entry's first operand, where it names a file, is judged by
+    where that file lies (a key read or a shell profile written is critical anywhere)."""
+    lead = "PATTERN " if program.skip_first else ""
+    kind = program.kind_at(0)
+    if kind == "read":
+        assert classify_command(f"{name} {lead}~/.ssh/id_rsa", WS, HOME).tier == "critical"
+        assert classify_command(f"{name} {lead}src/app.py", WS, HOME).tier == program.tier
+    elif kind == "write":
+        assert classify_command(f"{name} {lead}~/.bashrc", WS, HOME).tier == "critical"
+        assert classify_command(f"{name} {lead}build/out.txt", WS, HOME).tier == "workspace"
+    elif kind == "meta":
+        assert classify_command(f"{name} src", WS, HOME).tier == program.tier
+    else:
+        assert classify_command(name, WS, HOME).tier == program.tier
