@@ -149,13 +149,15 @@ def edit(path: str, old: str, new: str) -> dict[str, Any]:
     return call("edit", path=path, old_string=old, new_string=new)
 
 
+def read_edit(path: str, old: str, new: str) -> list[dict[str, Any]]:
+    """Read, then edit: the edit tool refuses to change a file it has not seen."""
+    return [call("read", path=path), edit(path, old, new)]
+
+
 # -- the tasks ------------------------------------------------------------------------------
 
 APP = 'def greet(name):\n    return "hello " + nme\n'
-MATHX = (
-    "def add(a, b):\n    return a + b\n\n\n"
-    "def mean(xs):\n    return sum(xs) / (len(xs) + 1)\n"
-)
+MATHX = "def add(a, b):\n    return a + b\n\n\ndef mean(xs):\n    return sum(xs) / (len(xs) + 1)\n"
 MATHX_TESTS = (
     "from mathx import add, mean\n\n\n"
     "def test_add():\n    assert add(2, 3) == 5\n\n\n"
@@ -308,7 +310,7 @@ TASKS: list[Task] = [
             file_matches("main.py", r"compute_total", absent=(r"\bcalc\b",)),
         ),
         [
-            edit("shop.py", "def calc(", "def compute_total("),
+            *read_edit("shop.py", "def calc(", "def compute_total("),
             call("read", path="main.py"),
             call(
                 "write",
@@ -335,10 +337,15 @@ TASKS: list[Task] = [
             file_matches("limits.py", "USER_LIMIT", absent=("MAX_USERS",)),
         ),
         [
-            edit("limits.py", "MAX_USERS", "USER_LIMIT"),
+            *read_edit("limits.py", "MAX_USERS", "USER_LIMIT"),
             call("read", path="signup.py"),
-            call("edit", path="signup.py", old_string="MAX_USERS", new_string="USER_LIMIT",
-                 replace_all=True),
+            call(
+                "edit",
+                path="signup.py",
+                old_string="MAX_USERS",
+                new_string="USER_LIMIT",
+                replace_all=True,
+            ),
             say("Renamed MAX_USERS to USER_LIMIT in limits.py and signup.py."),
         ],
     ),
@@ -355,8 +362,8 @@ TASKS: list[Task] = [
             file_matches("pkg/__init__.py", r'"1\.3\.0"', absent=(r"1\.2\.0",)),
         ),
         [
-            edit("setup.cfg", "1.2.0", "1.3.0"),
-            edit("pkg/__init__.py", "1.2.0", "1.3.0"),
+            *read_edit("setup.cfg", "1.2.0", "1.3.0"),
+            *read_edit("pkg/__init__.py", "1.2.0", "1.3.0"),
             say("Bumped to 1.3.0 in both files."),
         ],
     ),
@@ -371,6 +378,7 @@ TASKS: list[Task] = [
         output_is("main.py", "hi ann"),
         [
             call("read", path="helpers.py"),
+            call("read", path="main.py"),
             call(
                 "write",
                 path="main.py",
@@ -420,7 +428,7 @@ TASKS: list[Task] = [
             "import json; c = json.load(open('config.json'));"
             "assert c == {'name': 'svc', 'debug': False, 'workers': 4}"
         ),
-        [edit("config.json", '"debug": true', '"debug": false'), say("debug is false now.")],
+        [*read_edit("config.json", '"debug": true', '"debug": false'), say("debug is false now.")],
     ),
     Task(
         "remove-function",
@@ -472,12 +480,13 @@ TASKS: list[Task] = [
         "Change GREETING in app.py from 'hello' to 'hi'.",
         both(
             file_matches("app.py", r"GREETING = ['\"]hi['\"]"),
-            lambda repo, answer: len((repo / "CHANGELOG.md").read_text().strip().splitlines())
-            > 3,
+            lambda repo, answer: len((repo / "CHANGELOG.md").read_text().strip().splitlines()) > 3,
         ),
         [
-            edit("app.py", "'hello'", "'hi'"),
-            edit("CHANGELOG.md", "- first release\n", "- first release\n- greeting is 'hi'\n"),
+            *read_edit("app.py", "'hello'", "'hi'"),
+            *read_edit(
+                "CHANGELOG.md", "- first release\n", "- first release\n- greeting is 'hi'\n"
+            ),
             say("Changed the greeting and recorded it in CHANGELOG.md."),
         ],
     ),
@@ -495,7 +504,7 @@ TASKS: list[Task] = [
             lambda repo, answer: _unchanged(repo, "vendor/price.py"),
         ),
         [
-            edit("core/price.py", "sum(xs) * 0", "sum(xs)"),
+            *read_edit("core/price.py", "sum(xs) * 0", "sum(xs)"),
             say("Fixed core/price.py; vendor/ left alone as AGENTS.md asks."),
         ],
     ),
@@ -600,7 +609,8 @@ def run_task(task: Task, model: str, timeout: float = 900) -> TaskResult:
             task.name,
             task.kind,
             solved=False,
-            tokens=int(usage.get("input", 0)) + int(usage.get("output", 0))
+            tokens=int(usage.get("input", 0))
+            + int(usage.get("output", 0))
             + int(usage.get("cache_read", 0)),
             cache_read=int(usage.get("cache_read", 0)),
             seconds=round(seconds, 2),

@@ -140,7 +140,9 @@ def test_chat_messages_render_tools_results_and_merge_roles() -> None:
     )
     out = chat_messages(request, tool_result_chars=500)
     assert [m["role"] for m in out] == ["system", "user", "assistant", "user", "assistant", "user"]
-    assert out[0]["content"].startswith("Be brief.\n\nTools:\n- read(path: string, offset?: integer)")
+    assert out[0]["content"].startswith(
+        "Be brief.\n\nTools:\n- read(path: string, offset?: integer)"
+    )
     assert out[2]["content"] == '{"tool": "read", "arguments": {"path": "hello.py"}}'
     assert out[3]["content"].startswith("Result of read:\nprint('hi')")
     assert "more characters not shown" in out[3]["content"]

@@ -137,7 +137,9 @@ def test_native_format_uses_the_templates_roles_and_tool_calls() -> None:
 
 def test_native_replies_are_read_as_calls_or_answers() -> None:
     names = {"read", "edit"}
-    call = parse_native('<tool_call>\n{"name": "read", "arguments": {"path": "a.py"}}\n</tool_call>', names)
+    call = parse_native(
+        '<tool_call>\n{"name": "read", "arguments": {"path": "a.py"}}\n</tool_call>', names
+    )
     assert (call.tool, call.arguments) == ("read", {"path": "a.py"})
     bare = parse_native('{"name": "read", "arguments": {"path": "a.py"}}', names)
     assert (bare.tool, bare.arguments) == ("read", {"path": "a.py"})

@@ -16,16 +16,15 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from wakeful.core.config import Config
 from wakeful.core.errors import ConfigError
 from wakeful.core.events import Event, Stop, StopReason, TextDelta, ToolCall, UsageEvent
-from wakeful.core.request import Request
+from wakeful.core.request import Request, SystemSegment, ToolSchema
 from wakeful.core.usage import Usage
-from wakeful.core.request import SystemSegment, ToolSchema
 from wakeful.providers.local_models import (
     ALIASES,
     INSTALL_HINT,
@@ -128,7 +127,9 @@ class LocalProvider:
         if not model_path:
             name = model_spec(name or DEFAULT_MODEL).name
         cache_dir = config.get("local", "cache_dir", default="") or None
-        path = locate_model(name or DEFAULT_MODEL, model_path, Path(cache_dir) if cache_dir else None)
+        path = locate_model(
+            name or DEFAULT_MODEL, model_path, Path(cache_dir) if cache_dir else None
+        )
         if model_path and (not name or name in MODELS or name in ALIASES):
             # A file of the user's own: report it by its name, not the bundled default's.
             name = path.stem
@@ -280,7 +281,9 @@ class LocalProvider:
                 box["format"] = fmt
                 on_text.native = fmt.native
                 body["format"] = "native" if fmt.native else "json"
-                body["tools"] = [t.name for t in local_tools(request.tools, self.tools, first_user_text(request))]
+                body["tools"] = [
+                    t.name for t in local_tools(request.tools, self.tools, first_user_text(request))
+                ]
                 if isinstance(fmt.grammar, str):
                     body["grammar"] = fmt.grammar
                 else:
@@ -391,9 +394,7 @@ def _tools_setting(config: Config) -> tuple[str, ...] | None:
     if isinstance(value, str):
         value = [v.strip() for v in value.split(",") if v.strip()]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(
-            f'local.tools must be a list of tool names or "all", got {value!r}'
-        )
+        raise ConfigError(f'local.tools must be a list of tool names or "all", got {value!r}')
     return tuple(value)
 
 

@@ -81,7 +81,10 @@ def _convertible_call(call: dict[str, Any]) -> dict[str, Any]:
     branches = []
     for branch in call.get("anyOf", []):
         if not _converts(branch):
-            branch = {**branch, "properties": {**branch["properties"], "arguments": {"type": "object"}}}
+            branch = {
+                **branch,
+                "properties": {**branch["properties"], "arguments": {"type": "object"}},
+            }
         branches.append(branch)
     return {"anyOf": branches}
 

@@ -317,7 +317,9 @@ def _described(tool: ToolSchema, full: bool) -> dict[str, Any]:
         return args
     described = {}
     for name, sub in props.items():
-        doc = source.get(name, {}).get("description") if isinstance(source.get(name), dict) else None
+        doc = (
+            source.get(name, {}).get("description") if isinstance(source.get(name), dict) else None
+        )
         described[name] = {**sub, "description": first_sentence(doc, 120)} if doc else sub
     return {**args, "properties": described}
 
@@ -348,7 +350,9 @@ def native_messages(request: Request, tool_result_chars: int = 6000) -> list[dic
         results = [b for b in message.content if isinstance(b, ToolResultBlock)]
         for block in results:
             content = _clip(block.content, tool_result_chars)
-            out.append({"role": "tool", "content": f"Error: {content}" if block.is_error else content})
+            out.append(
+                {"role": "tool", "content": f"Error: {content}" if block.is_error else content}
+            )
         if message.role == "assistant":
             entry: dict[str, Any] = {"role": "assistant", "content": "\n\n".join(texts)}
             if calls:
@@ -381,9 +385,12 @@ def parse_native(text: str, tool_names: set[str]) -> ParsedReply:
             data = json.loads(match.group(1))
         except json.JSONDecodeError:
             data = None
-    if isinstance(data, dict) and data.get("name") in tool_names:
-        if isinstance(data.get("arguments"), dict):
-            return ParsedReply(tool=data["name"], arguments=data["arguments"], raw=text)
+    if (
+        isinstance(data, dict)
+        and data.get("name") in tool_names
+        and isinstance(data.get("arguments"), dict)
+    ):
+        return ParsedReply(tool=data["name"], arguments=data["arguments"], raw=text)
     name = re.search(r'"name"\s*:\s*"([^"\\]*)"', stripped)
     if name and name.group(1) in tool_names:
         return ParsedReply(tool=name.group(1), arguments=None, raw=text)
