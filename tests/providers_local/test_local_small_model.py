@@ -135,6 +135,18 @@ def test_native_format_uses_the_templates_roles_and_tool_calls() -> None:
     assert call_schema([BY_NAME["read"]])["anyOf"][0]["properties"]["name"] == {"const": "read"}
 
 
+def test_native_grammar_parses_and_cannot_open_an_answer_like_a_call() -> None:
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is part of wakeful[local]")
+    from llama_cpp import LlamaGrammar
+
+    from wakeful.providers.local_engine import native_grammar
+
+    grammar = native_grammar(call_schema([BY_NAME["read"], BY_NAME["edit"]]))
+    assert grammar.startswith('root ::= "<tool_call>"')
+    assert "answer ::= [^<`{" in grammar
+    LlamaGrammar.from_string(grammar, verbose=False)  # llama.cpp accepts it
+
+
 def test_native_replies_are_read_as_calls_or_answers() -> None:
     names = {"read", "edit"}
     call = parse_native(
@@ -145,6 +157,8 @@ def test_native_replies_are_read_as_calls_or_answers() -> None:
     assert (bare.tool, bare.arguments) == ("read", {"path": "a.py"})
     cut = parse_native('<tool_call>\n{"name": "edit", "arguments": {"path": "a', names)
     assert (cut.tool, cut.arguments) == ("edit", None)
+    fenced = parse_native('```json\n{"name": "read", "arguments": {"path": "a.py"}}\n```', names)
+    assert (fenced.tool, fenced.arguments) == ("read", {"path": "a.py"})
     text = parse_native("The port is 8080.", names)
     assert (text.tool, text.answer) == (None, "The port is 8080.")
 

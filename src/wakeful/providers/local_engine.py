@@ -61,7 +61,7 @@ def _convertible(schema: dict[str, Any]) -> dict[str, Any]:
 
 def native_grammar(call: dict[str, Any]) -> str:
     """GBNF for a reply in the template's own format: one `<tool_call>` whose JSON matches
-    `call` (see local_prompt.call_schema), or plain text that does not start with `<`."""
+    `call` (see local_prompt.call_schema), or plain text that does not start like a call."""
     body = json_schema_to_gbnf(json.dumps(_convertible_call(call)))
     lines = []
     for line in body.splitlines():
@@ -70,7 +70,8 @@ def native_grammar(call: dict[str, Any]) -> str:
         lines.append(line)
     head = [
         'root ::= "<tool_call>" "\\n"? wakeful-call "\\n"? "</tool_call>" | answer',
-        "answer ::= [^<] [^\\x00]*",
+        # An answer may not open like a call written another way (a fenced or bare JSON object).
+        "answer ::= [^<`{ \\t\\n] [^\\x00]*",
     ]
     return "\n".join(head + lines) + "\n"
 

@@ -375,7 +375,7 @@ _CALL = re.compile(r"^\s*(?:<tool_call>)?\s*(\{.*?\})\s*(?:</tool_call>)?\s*$", 
 
 def parse_native(text: str, tool_names: set[str]) -> ParsedReply:
     """Read a reply in the template's format: a `<tool_call>` with JSON, or plain text."""
-    stripped = text.strip()
+    stripped = re.sub(r"^```(?:json)?\s*|\s*```$", "", text.strip())
     if not stripped.startswith("<tool_call>") and not stripped.startswith('{"name"'):
         return ParsedReply(answer=text, raw=text)
     match = _CALL.match(stripped)
