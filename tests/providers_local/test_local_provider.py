@@ -314,3 +314,34 @@ def test_registry_builds_the_local_provider_without_loading_the_model() -> None:
     assert provider.model == "smollm2-135m" and provider.name == "local"
     assert provider.model_path.suffix == ".gguf" and provider.model_path.is_file()
     assert provider._engine is None
+
+
+def test_smollm2_prompt_starts_with_its_first_turn_marker(provider: LocalProvider) -> None:
+    # SmolLM2's BOS token is `<|im_start|>` and the tokenizer does not add it: stripping it
+    # from the rendered template started every prompt mid-turn ("system\n...").
+    engine = provider.engine
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]
+    assert engine.render(messages).startswith("<|im_start|>system\n")
+    tokens = engine.prompt_tokens(messages)
+    llm = engine._ensure_loaded()
+    marker = llm.tokenize(b"<|im_start|>", add_bos=False, special=True)
+    assert len(marker) == 1 and tokens[0] == marker[0]
+    assert tokens.count(marker[0]) == 3  # system, user, and the assistant's turn to come
+
+
+def test_replies_are_not_capped_at_512_tokens() -> None:
+    # A `write` of a 2 KB file is ~600 tokens; a 512-token cap cut it into invalid JSON.
+    provider = LocalProvider.from_config("smollm2-135m", Config())
+    request = Request(model=provider.model, messages=[Message.user("x")], max_tokens=32000)
+    assert provider._sampling(request).max_tokens >= 2048
+    assert provider.n_ctx >= 8192
+
+
+def test_a_model_file_of_the_users_own_is_reported_by_its_name(tmp_path: Path) -> None:
+    bundled = LocalProvider.from_config("smollm2-135m", Config()).model_path
+    mine = tmp_path / "my-model-q4.gguf"
+    mine.symlink_to(bundled)
+    config = Config()
+    config.set("local", "model_path", value=str(mine))
+    assert LocalProvider.from_config("", config).model == "my-model-q4"
+    assert LocalProvider.from_config("smollm2-135m", config).model == "my-model-q4"

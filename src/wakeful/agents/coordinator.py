@@ -633,6 +633,12 @@ def make_compactor(agent: Agent, config: Config, protect: int = 0) -> Compactor:
     prefix_chars = sum(len(s.text) for s in agent.prefix.segments) + sum(
         len(json.dumps(t.input_schema)) + len(t.description) for t in agent.prefix.tools
     )
+    prefix_tokens = int(prefix_chars / 3.5)
+    # A provider that shows the model less than the full schemas (the local one) says how big
+    # its fixed prompt really is; sizing it from the schemas compacts far too early.
+    sizer = getattr(agent.provider, "prefix_tokens", None)
+    if callable(sizer):
+        prefix_tokens = int(sizer(list(agent.prefix.segments), list(agent.prefix.tools)))
     summarizer = ModelSummarizer(
         agent.provider,
         agent.prefix,
@@ -642,7 +648,7 @@ def make_compactor(agent: Agent, config: Config, protect: int = 0) -> Compactor:
     )
     return Compactor(
         CompactionSettings.from_config(window, config),
-        prefix_tokens=int(prefix_chars / 3.5),
+        prefix_tokens=prefix_tokens,
         protect=protect,
         summarizer=summarizer,
     )

@@ -28,7 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "allow_unsandboxed": True,
     "anthropic": {"api_key": "", "base_url": ""},
     "openai": {"api_key": "", "base_url": ""},
-    "local": {"model_path": "", "n_ctx": 4096, "threads": 0},
+    "local": {"model_path": "", "n_ctx": 8192, "threads": 0},
     "permissions": {"allow": [], "ask": [], "deny": [], "lift_hardline": False},
     "reviewer": {"model": "", "timeout": 30.0},
     "memory": {"recall_limit": 5},

@@ -60,7 +60,7 @@ def context_window(provider: str, model: str, config: Config) -> int:
     if configured > 0:
         return configured
     if provider == "local":
-        return int(config.get("local", "n_ctx", default=4096) or 4096)
+        return int(config.get("local", "n_ctx", default=8192) or 8192)
     for prefix in sorted(WINDOWS, key=len, reverse=True):
         if model.startswith(prefix):
             return WINDOWS[prefix]

@@ -16,25 +16,37 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from wakeful.core.config import Config
 from wakeful.core.errors import ConfigError
 from wakeful.core.events import Event, Stop, StopReason, TextDelta, ToolCall, UsageEvent
-from wakeful.core.request import Request
+from wakeful.core.request import Request, SystemSegment, ToolSchema
 from wakeful.core.usage import Usage
 from wakeful.providers.local_models import (
+    ALIASES,
     INSTALL_HINT,
+    MODELS,
     fallback_template,
     locate_model,
     model_spec,
 )
 from wakeful.providers.local_prompt import (
+    LOCAL_TOOLS,
+    ParsedReply,
     answer_prefix,
+    call_schema,
     chat_messages,
+    first_user_text,
+    local_tools,
+    native_messages,
+    native_tools,
     output_schema,
+    parse_native,
     parse_reply,
+    tool_instructions,
 )
 from wakeful.providers.request_log import RequestLog
 
@@ -43,6 +55,9 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "smollm2-135m"
 DEFAULT_TEMPERATURE = 0.2
+DEFAULT_N_CTX = 8192
+# Enough for a ~6 KB file in one `write`; the context's free room caps it further.
+DEFAULT_MAX_OUTPUT = 2048
 _DONE = object()
 T = TypeVar("T")
 
@@ -75,13 +90,14 @@ class LocalProvider:
         model: str,
         model_path: Path,
         *,
-        n_ctx: int = 4096,
+        n_ctx: int = DEFAULT_N_CTX,
         threads: int = 0,
         seed: int = 42,
         repack: bool = False,
         tool_result_chars: int = 0,
         full_schemas: bool = False,
-        max_output: int = 512,
+        max_output: int = DEFAULT_MAX_OUTPUT,
+        tools: tuple[str, ...] | None = LOCAL_TOOLS,
         request_log: RequestLog | None = None,
     ) -> None:
         if not _llama_cpp_installed():
@@ -95,9 +111,11 @@ class LocalProvider:
         # About half the context in characters (~4 chars per token) for any one tool result.
         self.tool_result_chars = tool_result_chars or max(1000, n_ctx * 2)
         self.full_schemas = full_schemas
-        # A tiny model rarely says anything useful past a few hundred tokens, and on two cores
-        # a 4,096-token ramble costs over a minute: cap each reply.
+        # Cap each reply: a tiny model's ramble costs minutes on two cores; but a `write` of a
+        # few kilobytes must fit, or it is cut into invalid JSON.
         self.max_output = max(1, max_output)
+        # The tools this model is shown (None: all); see local_prompt.local_tools.
+        self.tools = tools
         self.log = request_log or RequestLog(None)
         self._engine: LlamaEngine | None = None
         self._engine_lock = threading.Lock()
@@ -105,23 +123,47 @@ class LocalProvider:
 
     @classmethod
     def from_config(cls, name: str, config: Config, log: RequestLog | None = None) -> LocalProvider:
-        name = name or DEFAULT_MODEL
         model_path = str(config.get("local", "model_path", default="") or "")
         if not model_path:
-            name = model_spec(name).name
+            name = model_spec(name or DEFAULT_MODEL).name
         cache_dir = config.get("local", "cache_dir", default="") or None
-        path = locate_model(name, model_path, Path(cache_dir) if cache_dir else None)
+        path = locate_model(
+            name or DEFAULT_MODEL, model_path, Path(cache_dir) if cache_dir else None
+        )
+        if model_path and (not name or name in MODELS or name in ALIASES):
+            # A file of the user's own: report it by its name, not the bundled default's.
+            name = path.stem
         return cls(
             name,
             path,
-            n_ctx=_int_setting(config, "n_ctx", 4096),
+            n_ctx=_int_setting(config, "n_ctx", DEFAULT_N_CTX),
             threads=_int_setting(config, "threads", 0),
             seed=_int_setting(config, "seed", 42),
             repack=bool(config.get("local", "repack", default=False)),
             full_schemas=bool(config.get("local", "full_schemas", default=False)),
-            max_output=_int_setting(config, "max_tokens", 512),
+            max_output=_int_setting(config, "max_tokens", DEFAULT_MAX_OUTPUT),
+            tools=_tools_setting(config),
             request_log=log,
         )
+
+    def prefix_tokens(self, segments: list[SystemSegment], tools: list[ToolSchema]) -> int:
+        """About how many tokens the fixed prompt takes as this model receives it.
+
+        The model is shown its tool subset as short signatures (or the template's own tool
+        list), not the full schemas other providers get, so compaction must size the prefix
+        from this, not from the schemas.
+        """
+        system = "\n\n".join(seg.text for seg in segments if seg.text)
+        shown = local_tools(list(tools), self.tools)
+        if self._engine is not None and self._engine.template_source:
+            from wakeful.providers.local_prompt import template_calls_tools
+
+            if template_calls_tools(self._engine.template_source):
+                # The template wraps the tool list in ~100 tokens of instructions.
+                listed = json.dumps(native_tools(shown, self.full_schemas))
+                return int((len(system) + len(listed) + 400) / 3.5)
+        section = tool_instructions(shown, self.full_schemas) if shown else ""
+        return int((len(system) + len(section)) / 3.5)
 
     # -- engine -------------------------------------------------------------------------
 
@@ -170,6 +212,35 @@ class LocalProvider:
 
     # -- the provider contract ----------------------------------------------------------
 
+    def _format(self, request: Request, native: bool) -> _Format:
+        """How this request is shown to the model and how its reply is constrained and read."""
+        shown = local_tools(request.tools, self.tools, first_user_text(request))
+        names = {t.name for t in shown}
+        if native:
+            from wakeful.providers.local_engine import native_grammar
+
+            return _Format(
+                messages=native_messages(request, self.tool_result_chars),
+                tools=native_tools(shown, self.full_schemas) if shown else None,
+                grammar=native_grammar(call_schema(shown, self.full_schemas)) if shown else None,
+                answer_only=None,
+                parse=lambda text: parse_native(text, names),
+                native=True,
+            )
+        shown_request = request
+        if shown != request.tools:
+            from dataclasses import replace
+
+            shown_request = replace(request, tools=shown)
+        return _Format(
+            messages=chat_messages(shown_request, self.tool_result_chars, self.full_schemas),
+            tools=None,
+            grammar=output_schema(shown, self.full_schemas) if shown else None,
+            answer_only=output_schema([]),
+            parse=lambda text: parse_reply(text, names),
+            native=False,
+        )
+
     def _sampling(self, request: Request) -> Any:
         from wakeful.providers.local_engine import Sampling
 
@@ -183,8 +254,6 @@ class LocalProvider:
 
     async def stream(self, request: Request) -> AsyncIterator[Event]:
         engine = self.engine
-        messages = chat_messages(request, self.tool_result_chars, self.full_schemas)
-        schema = output_schema(request.tools, self.full_schemas) if request.tools else None
         sampling = self._sampling(request)
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
@@ -195,7 +264,6 @@ class LocalProvider:
             "n_ctx": self.n_ctx,
             "seed": self.seed,
             "sampling": sampling.to_dict(),
-            "json_schema": schema,
         }
 
         def put(item: Any) -> None:
@@ -205,19 +273,42 @@ class LocalProvider:
             body["prompt"] = prompt
 
         on_text = _AnswerStream(put, tools=bool(request.tools))
+        box: dict[str, _Format] = {}
 
         def work() -> None:
             try:
+                fmt = self._format(request, engine.calls_tools_natively)
+                box["format"] = fmt
+                on_text.native = fmt.native
+                body["format"] = "native" if fmt.native else "json"
+                body["tools"] = [
+                    t.name for t in local_tools(request.tools, self.tools, first_user_text(request))
+                ]
+                if isinstance(fmt.grammar, str):
+                    body["grammar"] = fmt.grammar
+                else:
+                    body["json_schema"] = fmt.grammar
                 result = engine.generate(
-                    messages, sampling, schema, on_text, cancel.is_set, on_prompt
+                    fmt.messages,
+                    sampling,
+                    fmt.grammar,
+                    on_text,
+                    cancel.is_set,
+                    on_prompt,
+                    tools=fmt.tools,
                 )
-                if schema is not None and _repeats_last_call(request, result.text):
+                if fmt.grammar is not None and _repeats_last_call(request, fmt.parse(result.text)):
                     # A tiny model loops on the call it just made; the result is already in
                     # the conversation, so ask again with only the answer allowed.
                     body["repeated_call"] = result.text
                     on_text.reset()
                     retry = engine.generate(
-                        messages, sampling, output_schema([]), on_text, cancel.is_set
+                        fmt.messages,
+                        sampling,
+                        fmt.answer_only,
+                        on_text,
+                        cancel.is_set,
+                        tools=fmt.tools,
                     )
                     result = _combined(result, retry)
                 put(result)
@@ -249,16 +340,21 @@ class LocalProvider:
             output=result.output_tokens,
             cache_read=result.cached_tokens,
         )
-        async for event in self._finish(request, result, usage, on_text):
+        async for event in self._finish(request, result, usage, on_text, box["format"]):
             yield event
         self.log.append(self.name, body, usage)
 
     async def _finish(
-        self, request: Request, result: Generation, usage: Usage, on_text: _AnswerStream
+        self,
+        request: Request,
+        result: Generation,
+        usage: Usage,
+        on_text: _AnswerStream,
+        fmt: _Format,
     ) -> AsyncIterator[Event]:
         reason: StopReason = "max_tokens" if result.finish == "length" else "end_turn"
         if request.tools:
-            parsed = parse_reply(result.text, {t.name for t in request.tools})
+            parsed = fmt.parse(result.text)
             if parsed.tool is not None:
                 raw = result.text
                 if parsed.arguments is not None:
@@ -288,9 +384,35 @@ class LocalProvider:
             executor.shutdown(wait=False)
 
 
-def _repeats_last_call(request: Request, reply: str) -> bool:
-    """True if `reply` is a call identical to one in the latest assistant turn."""
-    parsed = parse_reply(reply, {t.name for t in request.tools})
+def _tools_setting(config: Config) -> tuple[str, ...] | None:
+    """`local.tools`: the tool names a local model is shown, or "all"; default LOCAL_TOOLS."""
+    value = config.get("local", "tools", default=None)
+    if value in (None, ""):
+        return LOCAL_TOOLS
+    if value == "all":
+        return None
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f'local.tools must be a list of tool names or "all", got {value!r}')
+    return tuple(value)
+
+
+@dataclass
+class _Format:
+    """One request as the model sees it: messages, tools for the template, the grammar (a
+    JSON schema or GBNF), the answer-only grammar for a retry, and how to read the reply."""
+
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] | None
+    grammar: dict[str, Any] | str | None
+    answer_only: dict[str, Any] | None
+    parse: Callable[[str], ParsedReply]
+    native: bool
+
+
+def _repeats_last_call(request: Request, parsed: ParsedReply) -> bool:
+    """True if `parsed` is a call identical to one in the latest assistant turn."""
     if parsed.tool is None or parsed.arguments is None:
         return False
     for message in reversed(request.messages):
@@ -323,8 +445,20 @@ class _AnswerStream:
         self._tools = tools
         self._raw: list[str] = []
         self.sent = ""
+        # In the template's own format an answer is plain text and a call starts with `<`.
+        self.native = False
 
     def __call__(self, piece: str) -> None:
+        if self.native and self._tools:
+            self._raw.append(piece)
+            raw = "".join(self._raw)
+            if raw.lstrip().startswith("<") or raw.lstrip().startswith('{"name"'):
+                return
+            if not raw.strip() or (raw.lstrip().startswith("{") and len(raw.strip()) < 8):
+                return  # not yet known whether this is a call
+            self._put(raw[len(self.sent) :])
+            self.sent = raw
+            return
         if not self._tools:
             self.sent += piece
             self._put(piece)
@@ -345,6 +479,8 @@ class _AnswerStream:
         """Text not yet streamed, given the final decoded reply."""
         if not self._tools:
             return ""
+        if self.native and not self.sent:
+            return full
         if full.startswith(self.sent):
             return full[len(self.sent) :]
         return ""

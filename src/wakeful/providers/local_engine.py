@@ -59,6 +59,37 @@ def _convertible(schema: dict[str, Any]) -> dict[str, Any]:
     return loosened
 
 
+def native_grammar(call: dict[str, Any]) -> str:
+    """GBNF for a reply in the template's own format: one `<tool_call>` whose JSON matches
+    `call` (see local_prompt.call_schema), or plain text that does not start like a call."""
+    body = json_schema_to_gbnf(json.dumps(_convertible_call(call)))
+    lines = []
+    for line in body.splitlines():
+        if line.startswith("root ::="):
+            line = "wakeful-call ::=" + line[len("root ::=") :]
+        lines.append(line)
+    head = [
+        'root ::= "<tool_call>" "\\n"? wakeful-call "\\n"? "</tool_call>" | answer',
+        # An answer may not open like a call written another way (a fenced or bare JSON object).
+        "answer ::= [^<`{ \\t\\n] [^\\x00]*",
+    ]
+    return "\n".join(head + lines) + "\n"
+
+
+def _convertible_call(call: dict[str, Any]) -> dict[str, Any]:
+    if _converts(call):
+        return call
+    branches = []
+    for branch in call.get("anyOf", []):
+        if not _converts(branch):
+            branch = {
+                **branch,
+                "properties": {**branch["properties"], "arguments": {"type": "object"}},
+            }
+        branches.append(branch)
+    return {"anyOf": branches}
+
+
 class _Llama(Llama):
     """Llama that can load without llama.cpp's "extra buffer types" (weight repacking).
 
@@ -136,6 +167,7 @@ class LlamaEngine:
         self._llm: _Llama | None = None
         self._template: Any = None
         self._bos_text = ""
+        self.template_source = ""
         self._grammars: dict[str, LlamaGrammar] = {}
         self.load_seconds = 0.0
 
@@ -166,8 +198,12 @@ class LlamaEngine:
         env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
         env.filters["tojson"] = lambda x, **kw: json.dumps(x, ensure_ascii=False)
         self._template = env.from_string(source)
+        self.template_source = source
         bos = llm.token_bos()
-        if bos >= 0:
+        # Strip the template's BOS text only if the tokenizer adds that token itself: in
+        # SmolLM2 the BOS token is `<|im_start|>` and is not added, so stripping it would
+        # start every prompt mid-turn.
+        if bos >= 0 and llm.tokenize(b"", add_bos=True, special=True)[:1] == [bos]:
             self._bos_text = llm.detokenize([bos], special=True).decode("utf-8", "replace")
         self._llm = llm
         return llm
@@ -187,10 +223,13 @@ class LlamaEngine:
 
     # -- prompt -------------------------------------------------------------------------
 
-    def _render_locked(self, messages: list[dict[str, str]]) -> str:
+    def _render_locked(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+    ) -> str:
         self._ensure_loaded()
         text = self._template.render(
             messages=messages,
+            tools=tools or None,
             add_generation_prompt=True,
             bos_token=self._bos_text,
             eos_token="",
@@ -200,20 +239,45 @@ class LlamaEngine:
             text = text[len(self._bos_text) :]
         return text
 
-    def render(self, messages: list[dict[str, str]]) -> str:
+    def render(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+    ) -> str:
         with self._lock:
-            return self._render_locked(messages)
+            return self._render_locked(messages, tools)
+
+    def prompt_tokens(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+    ) -> list[int]:
+        """The tokens the model receives for `messages` (BOS included when the model adds it)."""
+        with self._lock:
+            llm = self._ensure_loaded()
+            prompt = self._render_locked(messages, tools)
+            return llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+
+    @property
+    def calls_tools_natively(self) -> bool:
+        """Whether the model's own chat template has a tool-call format (loads the model)."""
+        with self._lock:
+            self._ensure_loaded()
+        from wakeful.providers.local_prompt import template_calls_tools
+
+        return template_calls_tools(self.template_source)
 
     def count_tokens(self, text: str) -> int:
         with self._lock:
             llm = self._ensure_loaded()
             return len(llm.tokenize(text.encode("utf-8"), add_bos=True, special=True))
 
-    def _grammar(self, schema: dict[str, Any]) -> LlamaGrammar:
-        key = json.dumps(schema, sort_keys=True)
+    def _grammar(self, schema: dict[str, Any] | str) -> LlamaGrammar:
+        key = schema if isinstance(schema, str) else json.dumps(schema, sort_keys=True)
         grammar = self._grammars.get(key)
         if grammar is None:
-            grammar = LlamaGrammar.from_json_schema(json.dumps(_convertible(schema)), verbose=False)
+            if isinstance(schema, str):
+                grammar = LlamaGrammar.from_string(schema, verbose=False)
+            else:
+                grammar = LlamaGrammar.from_json_schema(
+                    json.dumps(_convertible(schema)), verbose=False
+                )
             if len(self._grammars) > 32:
                 self._grammars.clear()
             self._grammars[key] = grammar
@@ -240,18 +304,21 @@ class LlamaEngine:
 
     def generate(
         self,
-        messages: list[dict[str, str]],
+        messages: list[dict[str, Any]],
         sampling: Sampling,
-        schema: dict[str, Any] | None,
+        schema: dict[str, Any] | str | None,
         on_text: Callable[[str], None],
         cancelled: Callable[[], bool],
         on_prompt: Callable[[str], None] | None = None,
+        tools: list[dict[str, Any]] | None = None,
     ) -> Generation:
-        """Render, tokenize and generate, calling `on_text` with each decoded piece."""
+        """Render, tokenize and generate, calling `on_text` with each decoded piece.
+
+        `schema` is a JSON schema the reply must match, a GBNF grammar (a string), or None."""
         with self._lock:
             llm = self._ensure_loaded()
             result = Generation(load_seconds=self.load_seconds)
-            prompt = self._render_locked(messages)
+            prompt = self._render_locked(messages, tools)
             if on_prompt is not None:
                 on_prompt(prompt)
             tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)

@@ -29,6 +29,12 @@ _KEEP = {
     "array": {"minItems", "maxItems"},
 }
 MAX_SCHEMA_DEPTH = 3
+# Arrays without their own bound get this one: a small model otherwise writes list items (todo
+# entries) until it runs out of tokens.
+MAX_ARRAY_ITEMS = 8
+# The tools a small local model is shown by default: the few that repository work needs.
+# Sub-agents, memory and todo lists distract a small model more than they help it.
+LOCAL_TOOLS = ("bash", "edit", "glob", "grep", "read", "write")
 
 
 def simplify_schema(schema: Any, root: dict[str, Any] | None = None, depth: int = 0) -> dict:
@@ -79,6 +85,7 @@ def simplify_schema(schema: Any, root: dict[str, Any] | None = None, depth: int 
         if items:  # "items": {} breaks the grammar converter; no items means any items
             out["items"] = items
         out.update({k: v for k, v in schema.items() if k in _KEEP["array"]})
+        out.setdefault("maxItems", max(MAX_ARRAY_ITEMS, int(out.get("minItems", 0))))
         return out
     if isinstance(kind, str) and kind in _KEEP:
         out = {"type": kind}
@@ -101,16 +108,49 @@ def _resolve_ref(root: dict[str, Any], ref: Any) -> dict[str, Any] | None:
 def arguments_schema(tool: ToolSchema, full: bool = False) -> dict[str, Any]:
     """The schema a tool's arguments are constrained to.
 
-    Unless `full`, optional top-level properties are left out when the tool has required
-    ones: a small model fills optional numbers with noise (limit: 2000, timeout: -1e15), and
-    the tool's own defaults are better than its guesses.
+    Optional arguments stay (a tool's own error may ask for one, e.g. edit's `replace_all`),
+    except, unless `full`, optional non-integer numbers: a small model fills those with noise
+    (timeout: -1e15) that the grammar cannot bound, and the tool's default is better.
     """
     args = simplify_schema(tool.input_schema) or {"type": "object"}
     required = args.get("required") or []
-    if not full and required and isinstance(args.get("properties"), dict):
-        args = dict(args)
-        args["properties"] = {k: v for k, v in args["properties"].items() if k in required}
+    props = args.get("properties")
+    if not full and isinstance(props, dict):
+        kept = {
+            k: v
+            for k, v in props.items()
+            if k in required or not (isinstance(v, dict) and v.get("type") == "number")
+        }
+        if len(kept) != len(props):
+            args = {**args, "properties": kept}
     return args
+
+
+def local_tools(
+    tools: list[ToolSchema], allowed: tuple[str, ...] | None, task: str = ""
+) -> list[ToolSchema]:
+    """The subset of `tools` a local model is offered: `allowed`, plus any tool the task names.
+
+    `task` is the conversation's first user message, so the subset fits the task ("remember
+    that ...", "delegate ...") and stays the same for the whole session. A request that offers
+    none of `allowed` (a restricted worker) keeps all its tools. The request itself is never
+    changed: only what this model is shown and constrained to is narrowed.
+    """
+    if allowed is None:
+        return list(tools)
+    words = set(re.findall(r"[a-z_]+", task.lower()))
+    subset = [t for t in tools if t.name in allowed or t.name in words]
+    if not any(t.name in allowed for t in subset):
+        return list(tools)
+    return subset
+
+
+def first_user_text(request: Request) -> str:
+    """The text of the conversation's first user message (the task), or ""."""
+    for message in request.messages:
+        if message.role == "user":
+            return " ".join(b.text for b in message.content if isinstance(b, TextBlock))
+    return ""
 
 
 def output_schema(tools: list[ToolSchema], full: bool = False) -> dict[str, Any]:
@@ -246,6 +286,115 @@ def _message_text(message: Message, names: dict[str, str], tool_result_chars: in
             head = f"Error from {name}:" if block.is_error else f"Result of {name}:"
             parts.append(f"{head}\n{_clip(block.content, tool_result_chars)}")
     return "\n\n".join(parts)
+
+
+def template_calls_tools(template: str) -> bool:
+    """Whether a chat template has its own tool-calling format (Qwen/Hermes `<tool_call>`)."""
+    return "<tool_call>" in template and "tools" in template
+
+
+def native_tools(tools: list[ToolSchema], full: bool = False) -> list[dict[str, Any]]:
+    """Tools as chat templates take them (OpenAI function format), descriptions kept short."""
+    return [
+        {
+            "type": "function",
+            "function": {
+                "name": t.name,
+                "description": first_sentence(t.description, 200),
+                "parameters": _described(t, full),
+            },
+        }
+        for t in tools
+    ]
+
+
+def _described(tool: ToolSchema, full: bool) -> dict[str, Any]:
+    """The constrained argument schema with each property's own description put back."""
+    args = arguments_schema(tool, full)
+    source = tool.input_schema.get("properties") if isinstance(tool.input_schema, dict) else None
+    props = args.get("properties")
+    if not isinstance(source, dict) or not isinstance(props, dict):
+        return args
+    described = {}
+    for name, sub in props.items():
+        doc = (
+            source.get(name, {}).get("description") if isinstance(source.get(name), dict) else None
+        )
+        described[name] = {**sub, "description": first_sentence(doc, 120)} if doc else sub
+    return {**args, "properties": described}
+
+
+def call_schema(tools: list[ToolSchema], full: bool = False) -> dict[str, Any]:
+    """The JSON inside a native `<tool_call>`: `{"name": NAME, "arguments": {...}}`."""
+    return {
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {"name": {"const": t.name}, "arguments": arguments_schema(t, full)},
+                "required": ["name", "arguments"],
+                "additionalProperties": False,
+            }
+            for t in tools
+        ]
+    }
+
+
+def native_messages(request: Request, tool_result_chars: int = 6000) -> list[dict[str, Any]]:
+    """Messages in the template's own tool format: assistant `tool_calls`, `tool` results."""
+    out: list[dict[str, Any]] = []
+    if request.system_text:
+        out.append({"role": "system", "content": request.system_text})
+    for message in request.messages:
+        texts = [b.text for b in message.content if isinstance(b, TextBlock) and b.text]
+        calls = [b for b in message.content if isinstance(b, ToolUseBlock)]
+        results = [b for b in message.content if isinstance(b, ToolResultBlock)]
+        for block in results:
+            content = _clip(block.content, tool_result_chars)
+            out.append(
+                {"role": "tool", "content": f"Error: {content}" if block.is_error else content}
+            )
+        if message.role == "assistant":
+            entry: dict[str, Any] = {"role": "assistant", "content": "\n\n".join(texts)}
+            if calls:
+                entry["tool_calls"] = [
+                    {"type": "function", "function": {"name": c.name, "arguments": c.input}}
+                    for c in calls
+                ]
+            out.append(entry)
+        elif texts:
+            text = "\n\n".join(texts)
+            if out and out[-1]["role"] == "user":
+                out[-1]["content"] += "\n\n" + text
+            else:
+                out.append({"role": "user", "content": text})
+    return out
+
+
+_CALL = re.compile(r"^\s*(?:<tool_call>)?\s*(\{.*?\})\s*(?:</tool_call>)?\s*$", re.DOTALL)
+
+
+def parse_native(text: str, tool_names: set[str]) -> ParsedReply:
+    """Read a reply in the template's format: a `<tool_call>` with JSON, or plain text."""
+    stripped = re.sub(r"^```(?:json)?\s*|\s*```$", "", text.strip())
+    if not stripped.startswith("<tool_call>") and not stripped.startswith('{"name"'):
+        return ParsedReply(answer=text, raw=text)
+    match = _CALL.match(stripped)
+    data = None
+    if match:
+        try:
+            data = json.loads(match.group(1))
+        except json.JSONDecodeError:
+            data = None
+    if (
+        isinstance(data, dict)
+        and data.get("name") in tool_names
+        and isinstance(data.get("arguments"), dict)
+    ):
+        return ParsedReply(tool=data["name"], arguments=data["arguments"], raw=text)
+    name = re.search(r'"name"\s*:\s*"([^"\\]*)"', stripped)
+    if name and name.group(1) in tool_names:
+        return ParsedReply(tool=name.group(1), arguments=None, raw=text)
+    return ParsedReply(raw=text)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,240 @@
+"""What the local provider does to help a small model: the defects of issue 14, one test each.
+
+Pure rendering and sizing; no model is loaded here (the model-backed checks are in
+test_local_provider.py and test_local_coder.py).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from wakeful.core.config import Config
+from wakeful.core.messages import Message, ToolResultBlock, ToolUseBlock
+from wakeful.core.request import Request, SystemSegment
+from wakeful.providers.local_prompt import (
+    LOCAL_TOOLS,
+    call_schema,
+    local_tools,
+    native_messages,
+    native_tools,
+    output_schema,
+    parse_native,
+    simplify_schema,
+    template_calls_tools,
+    tool_instructions,
+)
+from wakeful.tools.base import schema_of
+from wakeful.tools.delegate import delegate_tools
+from wakeful.tools.memory_tools import memory_tools
+from wakeful.tools.registry import default_tools
+
+TOOLS = [schema_of(t) for t in [*default_tools(), *memory_tools(), *delegate_tools(Config())]]
+BY_NAME = {t.name: t for t in TOOLS}
+
+
+def _branch(schema: dict, tool: str) -> dict:
+    for branch in schema["anyOf"]:
+        if branch["properties"].get("tool", {}).get("const") == tool:
+            return branch["properties"]["arguments"]
+    raise AssertionError(f"no branch for {tool}")
+
+
+def test_the_edit_tools_optional_replace_all_can_be_written() -> None:
+    # The edit tool's own error says "set replace_all to true": the grammar must allow it.
+    args = _branch(output_schema([BY_NAME["edit"]]), "edit")
+    assert args["properties"]["replace_all"] == {"type": "boolean"}
+    assert "replace_all" not in args["required"]
+    assert "replace_all?: boolean" in tool_instructions([BY_NAME["edit"]])
+
+
+def test_every_array_in_the_grammar_is_bounded() -> None:
+    def arrays(node: object) -> list[dict]:
+        found = []
+        if isinstance(node, dict):
+            if node.get("type") == "array":
+                found.append(node)
+            for value in node.values():
+                found += arrays(value)
+        elif isinstance(node, list):
+            for value in node:
+                found += arrays(value)
+        return found
+
+    schema = output_schema(TOOLS)
+    found = arrays(schema)
+    assert found, "the real tools have array arguments (todo items)"
+    assert all(isinstance(a.get("maxItems"), int) and a["maxItems"] <= 8 for a in found)
+    # A tool's own tighter or looser bound is kept.
+    assert simplify_schema({"type": "array", "maxItems": 3})["maxItems"] == 3
+    assert simplify_schema({"type": "array", "minItems": 10})["maxItems"] == 10
+
+
+def test_a_small_model_is_offered_the_tools_that_fit_the_task() -> None:
+    names = {t.name for t in TOOLS}
+    assert {"todo", "forget", "remember", "recall"} <= names  # the full set has them
+    shown = {t.name for t in local_tools(TOOLS, LOCAL_TOOLS, "fix the bug in app.py")}
+    assert shown == set(LOCAL_TOOLS)
+    branches = {
+        b["properties"]["tool"]["const"]
+        for b in output_schema(local_tools(TOOLS, LOCAL_TOOLS))["anyOf"]
+        if "tool" in b["properties"]
+    }
+    assert branches == set(LOCAL_TOOLS)
+    # A task that names a tool gets it too; "all" (None) offers everything.
+    remembered = local_tools(TOOLS, LOCAL_TOOLS, "Remember that the port is 8080")
+    assert "remember" in {t.name for t in remembered}
+    assert len(local_tools(TOOLS, None)) == len(TOOLS)
+    # A restricted worker offered none of the defaults keeps its own tools.
+    memory_only = [BY_NAME["recall"], BY_NAME["forget"]]
+    assert local_tools(memory_only, LOCAL_TOOLS) == memory_only
+
+
+def test_the_tools_request_array_is_not_changed() -> None:
+    request = Request(model="m", tools=list(TOOLS), messages=[Message.user("fix it")])
+    before = [t.name for t in request.tools]
+    local_tools(request.tools, LOCAL_TOOLS, "fix it")
+    assert [t.name for t in request.tools] == before
+
+
+QWEN_LIKE = (
+    "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}"
+    "{% if tools %}<tools>{{ tools | tojson }}</tools>{% endif %}"
+    "{% for c in m.tool_calls or [] %}<tool_call>{{ c.function | tojson }}</tool_call>"
+    "{% endfor %}<|im_end|>\n{% endfor %}"
+)
+
+
+def test_native_format_uses_the_templates_roles_and_tool_calls() -> None:
+    assert template_calls_tools(QWEN_LIKE)
+    assert not template_calls_tools("{% for m in messages %}{{ m.content }}{% endfor %}")
+    request = Request(
+        model="m",
+        system=[SystemSegment("core", "Be brief.")],
+        tools=[BY_NAME["read"]],
+        messages=[
+            Message.user("read a.py"),
+            Message("assistant", [ToolUseBlock("t1", "read", {"path": "a.py"})]),
+            Message("user", [ToolResultBlock("t1", "x = 1\n")]),
+            Message("assistant", [ToolUseBlock("t2", "read", {"path": "b.py"})]),
+            Message("user", [ToolResultBlock("t2", "no such file", is_error=True)]),
+        ],
+    )
+    out = native_messages(request)
+    assert [m["role"] for m in out] == ["system", "user", "assistant", "tool", "assistant", "tool"]
+    assert out[2]["tool_calls"] == [
+        {"type": "function", "function": {"name": "read", "arguments": {"path": "a.py"}}}
+    ]
+    assert out[3]["content"] == "x = 1\n"
+    assert out[5]["content"] == "Error: no such file"
+    listed = native_tools([BY_NAME["edit"]])
+    assert listed[0]["function"]["name"] == "edit"
+    assert "replace_all" in listed[0]["function"]["parameters"]["properties"]
+    assert call_schema([BY_NAME["read"]])["anyOf"][0]["properties"]["name"] == {"const": "read"}
+
+
+def test_native_grammar_parses_and_cannot_open_an_answer_like_a_call() -> None:
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is part of wakeful[local]")
+    from llama_cpp import LlamaGrammar
+
+    from wakeful.providers.local_engine import native_grammar
+
+    grammar = native_grammar(call_schema([BY_NAME["read"], BY_NAME["edit"]]))
+    assert grammar.startswith('root ::= "<tool_call>"')
+    assert "answer ::= [^<`{" in grammar
+    LlamaGrammar.from_string(grammar, verbose=False)  # llama.cpp accepts it
+
+
+def test_native_replies_are_read_as_calls_or_answers() -> None:
+    names = {"read", "edit"}
+    call = parse_native(
+        '<tool_call>\n{"name": "read", "arguments": {"path": "a.py"}}\n</tool_call>', names
+    )
+    assert (call.tool, call.arguments) == ("read", {"path": "a.py"})
+    bare = parse_native('{"name": "read", "arguments": {"path": "a.py"}}', names)
+    assert (bare.tool, bare.arguments) == ("read", {"path": "a.py"})
+    cut = parse_native('<tool_call>\n{"name": "edit", "arguments": {"path": "a', names)
+    assert (cut.tool, cut.arguments) == ("edit", None)
+    fenced = parse_native('```json\n{"name": "read", "arguments": {"path": "a.py"}}\n```', names)
+    assert (fenced.tool, fenced.arguments) == ("read", {"path": "a.py"})
+    text = parse_native("The port is 8080.", names)
+    assert (text.tool, text.answer) == (None, "The port is 8080.")
+
+
+def test_compaction_sizes_the_prefix_the_local_model_receives(git_repo: Path) -> None:
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is part of wakeful[local]")
+    from wakeful.agents.runtime import RunOptions, open_runtime
+    from wakeful.core.paths import Paths
+
+    env = {"HOME": str(git_repo.parent / "home"), "XDG_DATA_HOME": str(git_repo.parent / "d")}
+    paths = Paths.for_workspace(git_repo, env)
+    runtime = open_runtime(paths, Config(), RunOptions(model="local"))
+    try:
+        compactor = runtime.agent.compactor
+        assert compactor is not None
+        prefix = runtime.agent.prefix
+        assert len(prefix.tools) >= 10
+        schemas = sum(len(json.dumps(t.input_schema)) + len(t.description) for t in prefix.tools)
+        # What the full schemas would cost versus what the model is shown.
+        assert compactor.prefix_tokens < 0.6 * (schemas / 3.5)
+        assert compactor.settings.window >= 8192
+        # One file read of ~2,000 tokens must not trigger compaction.
+        messages = [
+            Message.user("read app.py"),
+            Message("assistant", [ToolUseBlock("t1", "read", {"path": "app.py"})]),
+            Message("user", [ToolResultBlock("t1", "x = 1\n" * 1200)]),
+        ]
+        measured = compactor.estimate(messages)
+        assert measured < compactor.settings.threshold * compactor.settings.window
+    finally:
+        import asyncio
+
+        asyncio.run(runtime.close())
+
+
+def test_coder_model_parts_that_do_not_hash_right_are_refused(tmp_path: Path) -> None:
+    import hashlib
+    from dataclasses import replace
+
+    from wakeful.core.errors import ConfigError
+    from wakeful.providers.local_models import QWEN_CODER, assemble_parts, verify_model_file
+
+    good = [tmp_path / "p1.bin", tmp_path / "p2.bin"]
+    good[0].write_bytes(b"GGUF" + b"a" * 100)
+    good[1].write_bytes(b"b" * 50)
+    whole = good[0].read_bytes() + good[1].read_bytes()
+    spec = replace(QWEN_CODER, sha256=hashlib.sha256(whole).hexdigest(), size=len(whole))
+    target = tmp_path / "cache" / "model.gguf"
+    assemble_parts(spec, good, target)
+    assert target.read_bytes() == whole
+    verify_model_file(spec, target)
+    # A part swapped for other bytes of the same size: refused, and nothing is left behind.
+    good[1].write_bytes(b"c" * 50)
+    other = tmp_path / "cache2" / "model.gguf"
+    with pytest.raises(ConfigError, match="refusing to use .*SHA-256"):
+        assemble_parts(spec, good, other)
+    assert not other.exists() and list(other.parent.iterdir()) == []
+    # A cached file changed after it was assembled: refused before it is loaded.
+    target.write_bytes(whole[:-1] + b"X")
+    with pytest.raises(ConfigError, match="refusing to use"):
+        verify_model_file(spec, target)
+    target.write_bytes(whole + b"X")
+    with pytest.raises(ConfigError, match="bytes"):
+        verify_model_file(spec, target)
+
+
+def test_coder_model_missing_says_how_to_install_it() -> None:
+    import importlib.metadata
+
+    from wakeful.core.errors import ConfigError
+    from wakeful.providers.local_models import QWEN_CODER, _part_files
+
+    try:
+        importlib.metadata.distribution(QWEN_CODER.parts[0])
+    except importlib.metadata.PackageNotFoundError:
+        with pytest.raises(ConfigError, match="make model-coder"):
+            _part_files(QWEN_CODER)
+    else:
+        assert len(_part_files(QWEN_CODER)) == 22
