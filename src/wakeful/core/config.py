@@ -199,6 +199,8 @@ _MODE_STRICTNESS = {"plan": 0, "default": 1, "auto": 2, "bypass": 3}
 # Project settings an untrusted workspace may set freely: they change what wakeful remembers
 # and how it summarises, never what it may do, where it connects or what it runs.
 _NEUTRAL_SECTIONS = frozenset({"memory", "dream", "compaction", "checkpoints"})
+# [memory] keys that choose a database (and so where memories go): not neutral.
+_STORAGE_KEYS = frozenset({"backend", "dsn", "project"})
 # Numeric limits an untrusted workspace may lower but not raise.
 _LOWER_ONLY = frozenset({"max_turns", "max_tokens", "max_session_tokens", "max_wall_seconds"})
 
@@ -211,7 +213,11 @@ def _untrusted_subset(
     kept: dict[str, Any] = {}
     dropped: list[str] = []
     for key, value in data.items():
-        if key in _NEUTRAL_SECTIONS:
+        if key == "memory" and isinstance(value, dict):
+            # Where memory is stored is not neutral: a repository must not send it elsewhere.
+            kept[key] = {k: v for k, v in value.items() if k not in _STORAGE_KEYS}
+            dropped += [f"{key}.{k}" for k in value if k in _STORAGE_KEYS]
+        elif key in _NEUTRAL_SECTIONS:
             kept[key] = value
         elif key == "permission_mode":
             cur = str(current.get("permission_mode") or "default")

@@ -34,7 +34,8 @@ from wakeful.memory.archive import Archive, protected_ids
 from wakeful.memory.consolidate import normalised_text, plan_consolidation
 from wakeful.memory.dream_gather import anchor_for, gather, pending_sessions
 from wakeful.memory.dream_lock import DreamLock, pid_alive
-from wakeful.memory.store import MemoryStore, SqliteMemoryStore, new_memory_id
+from wakeful.memory.factory import open_stores
+from wakeful.memory.store import MemoryStore, new_memory_id
 from wakeful.memory.types import MemoryRecord
 
 WATERMARK_KEY = "dream.watermark"
@@ -203,11 +204,7 @@ def _gate_settings(config: Config) -> tuple[float, int]:
 
 
 def _open_stores(paths: Paths, config: Config) -> tuple[MemoryStore, MemoryStore | None]:
-    project = SqliteMemoryStore(paths.memory_db, scope="project")
-    user: MemoryStore | None = None
-    if config.get("memory", "user_store", default=True) and paths.user_memory_db.exists():
-        user = SqliteMemoryStore(paths.user_memory_db, scope="user")
-    return project, user
+    return open_stores(paths, config, create_user=False)
 
 
 def check_gates(paths: Paths, config: Config, force: bool = False) -> str | None:

@@ -12,6 +12,7 @@ to the project store. Recall and listing read both.
 from __future__ import annotations
 
 import builtins
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -25,7 +26,7 @@ from wakeful.memory.recall import rank
 from wakeful.memory.recall import render_hints as _render_hints
 from wakeful.memory.secret_scan import find_secrets, refuse_secrets
 from wakeful.memory.stage import MemoryStage, StagedMemory
-from wakeful.memory.store import MemoryStore, SqliteMemoryStore, new_memory_id
+from wakeful.memory.store import MemoryStore, new_memory_id
 from wakeful.memory.types import (
     MEMORY_TYPES,
     Anchor,
@@ -45,6 +46,33 @@ from wakeful.memory.workspace import WorkspaceView
 MAX_TEXT_CHARS = 4000
 
 
+def checkout_id(paths: Paths) -> str:
+    """This checkout's id for per-checkout verdicts, kept in `.wakeful/checkout-id`.
+
+    Worktrees and clones of one repository have their own `.wakeful/`, so each gets its own
+    id, also when a shared store (a team database) holds their memories.
+    """
+    path = paths.project / "checkout-id"
+    try:
+        found = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        found = ""
+    if found:
+        return found
+    paths.ensure()
+    new = "c" + secrets.token_hex(8)
+    tmp = path.with_name(f"checkout-id.{new}")
+    tmp.write_text(new + "\n", encoding="utf-8")
+    try:
+        # Two processes creating it at once agree on whichever landed first.
+        path.hardlink_to(tmp)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text(encoding="utf-8").strip()
+
+
 class MemoryService:
     def __init__(
         self,
@@ -53,8 +81,10 @@ class MemoryService:
         project: MemoryStore,
         user: MemoryStore | None = None,
         clock: Callable[[], float] = time.time,
+        checkout: str | None = None,
     ) -> None:
         self.paths = paths
+        self.checkout = checkout if checkout is not None else checkout_id(paths)
         self.config = config
         self.project = project
         self.user = user
@@ -72,11 +102,10 @@ class MemoryService:
         cls, paths: Paths, config: Config, clock: Callable[[], float] = time.time
     ) -> MemoryService:
         """Open the project store and, unless `memory.user_store = false`, the user store."""
+        from wakeful.memory.factory import open_stores
+
         paths.ensure()
-        project = SqliteMemoryStore(paths.memory_db, scope="project")
-        user: MemoryStore | None = None
-        if config.get("memory", "user_store", default=True):
-            user = SqliteMemoryStore(paths.user_memory_db, scope="user")
+        project, user = open_stores(paths, config)
         return cls(paths, config, project, user, clock)
 
     def close(self) -> None:
@@ -256,13 +285,37 @@ class MemoryService:
 
     # -- reading ----------------------------------------------------------------------------
 
+    def _in_checkout(self, records: list[MemoryRecord]) -> list[MemoryRecord]:
+        """Records as this checkout last saw them: its verdicts and relocated anchors."""
+        out = list(records)
+        for store in self.stores:
+            scope = store.scope
+            ids = [r.id for r in out if r.scope == scope]
+            if not ids:
+                continue
+            state = store.checkout_state(self.checkout, ids)
+            if not state:
+                continue
+            for i, r in enumerate(out):
+                seen = state.get(r.id) if r.scope == scope else None
+                if seen is None:
+                    continue
+                changes: dict[str, object] = {
+                    "verdict": seen.verdict,
+                    "last_verified": seen.last_verified,
+                }
+                if seen.anchors is not None and len(seen.anchors) == len(r.anchors):
+                    changes["anchors"] = seen.anchors
+                out[i] = r.with_(**changes)
+        return out
+
     def get(self, memory_id: str) -> MemoryRecord:
         """A record by id or unique id prefix, from either store."""
         memory_id = memory_id.strip()
         for store in self.stores:
             record = store.get(memory_id)
             if record is not None:
-                return record
+                return self._in_checkout([record])[0]
         matches: list[tuple[MemoryStore, str]] = []
         if len(memory_id) >= 3:
             for store in self.stores:
@@ -271,7 +324,7 @@ class MemoryService:
             store, found = matches[0]
             record = store.get(found)
             if record is not None:
-                return record
+                return self._in_checkout([record])[0]
         if len(matches) > 1:
             raise UsageError(
                 f"memory id prefix {memory_id!r} is ambiguous ({', '.join(m[1] for m in matches[:5])}); "
@@ -284,7 +337,7 @@ class MemoryService:
         for store in self.stores:
             out += store.list(status=status)
         out.sort(key=lambda r: (r.created, r.id))
-        return out
+        return self._in_checkout(out)
 
     def verify(
         self, records: Iterable[MemoryRecord] | None = None
@@ -293,7 +346,7 @@ class MemoryService:
 
         Moved anchors are relocated in the store; the returned records carry them.
         """
-        todo = list(records) if records is not None else self.list()
+        todo = self._in_checkout(list(records)) if records is not None else self.list()
         with self._verify_lock:
             return self._verify(todo)
 
@@ -314,7 +367,7 @@ class MemoryService:
                 (record.with_(verdict=verification.verdict, last_verified=now), verification)
             )
         for scope, rows in per_store.items():
-            self.store_for(scope).record_verifications(rows, now)  # type: ignore[arg-type]
+            self.store_for(scope).record_verifications(rows, now, self.checkout)  # type: ignore[arg-type]
         return results
 
     def recall(self, query: str, limit: int = 5) -> builtins.list[Hint]:

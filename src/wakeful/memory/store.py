@@ -30,6 +30,7 @@ from wakeful.memory.types import (
     MEMORY_TYPES,
     STATUSES,
     Anchor,
+    CheckoutVerdict,
     MemoryNotFound,
     MemoryRecord,
     Scope,
@@ -63,6 +64,14 @@ CREATE TABLE IF NOT EXISTS events (
     action TEXT NOT NULL,
     at REAL NOT NULL,
     detail TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS checkout_verdicts (
+    checkout TEXT NOT NULL,
+    memory_id TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    last_verified REAL NOT NULL,
+    anchors TEXT,
+    PRIMARY KEY (checkout, memory_id)
 );
 """
 _FTS = "CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(text, terms, tokenize='porter unicode61')"
@@ -182,8 +191,15 @@ class MemoryStore(Protocol):
     def set_anchors(self, memory_id: str, anchors: Iterable[Anchor]) -> MemoryRecord: ...
 
     def record_verifications(
-        self, results: Iterable[tuple[str, Verdict, tuple[Anchor, ...] | None]], at: float
+        self,
+        results: Iterable[tuple[str, Verdict, tuple[Anchor, ...] | None]],
+        at: float,
+        checkout: str = "",
     ) -> None: ...
+
+    def checkout_state(
+        self, checkout: str, memory_ids: Iterable[str]
+    ) -> dict[str, CheckoutVerdict]: ...
 
     def set_status(self, memory_ids: Iterable[str], status: Status, reason: str = "") -> int: ...
 
@@ -406,38 +422,63 @@ class SqliteMemoryStore:
 
     def set_anchors(self, memory_id: str, anchors: Iterable[Anchor]) -> MemoryRecord:
         data = json.dumps([a.to_dict() for a in anchors])
-        return self._update(memory_id, "anchors", anchors=data)
+        record = self._update(memory_id, "anchors", anchors=data)
+        with self._write():  # relocations of the old anchors no longer apply
+            self._db.execute("DELETE FROM checkout_verdicts WHERE memory_id = ?", (memory_id,))
+        return record
 
     def record_verifications(
-        self, results: Iterable[tuple[str, Verdict, tuple[Anchor, ...] | None]], at: float
+        self,
+        results: Iterable[tuple[str, Verdict, tuple[Anchor, ...] | None]],
+        at: float,
+        checkout: str = "",
     ) -> None:
-        """Store verdicts; relocate moved anchors. Verdicts alone do not bump `seq`."""
-        plain: list[tuple[float, str, str]] = []
-        moved: list[tuple[str, tuple[Anchor, ...]]] = []
-        for memory_id, verdict, anchors in results:
-            plain.append((at, verdict, memory_id))
-            if anchors is not None:
-                moved.append((memory_id, anchors))
-        if not plain:
+        """Store each checkout's verdicts and relocated anchors beside the shared record.
+
+        Verification depends on the checkout (two worktrees at different commits see the
+        same text at different lines), so it never rewrites the shared record or bumps
+        `seq`: a relocation found once is kept for that checkout only.
+        """
+        rows = [
+            (
+                checkout,
+                memory_id,
+                verdict,
+                at,
+                None if anchors is None else json.dumps([a.to_dict() for a in anchors]),
+                memory_id,
+            )
+            for memory_id, verdict, anchors in results
+        ]
+        if not rows:
             return
         with self._write():
             self._db.executemany(
-                "UPDATE memories SET last_verified = ?, verdict = ? WHERE id = ?", plain
+                "INSERT INTO checkout_verdicts(checkout, memory_id, verdict, last_verified, "
+                "anchors) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM memories WHERE id = ?) "
+                "ON CONFLICT(checkout, memory_id) DO UPDATE SET verdict = excluded.verdict, "
+                "last_verified = excluded.last_verified, "
+                "anchors = coalesce(excluded.anchors, checkout_verdicts.anchors)",
+                rows,
             )
-            for memory_id, anchors in moved:
-                row = self._db.execute(
-                    "SELECT rid FROM memories WHERE id = ?", (memory_id,)
-                ).fetchone()
-                if row is None:
-                    continue
-                seq = self._event(memory_id, "moved", ", ".join(a.span for a in anchors))
-                self._db.execute(
-                    "UPDATE memories SET anchors = ?, seq = ? WHERE rid = ?",
-                    (json.dumps([a.to_dict() for a in anchors]), seq, row[0]),
-                )
-                record = self._get(memory_id)
-                assert record is not None
-                self._fts_upsert(int(row[0]), record)
+
+    def checkout_state(
+        self, checkout: str, memory_ids: Iterable[str]
+    ) -> dict[str, CheckoutVerdict]:
+        """This checkout's last verdicts and relocated anchors for the given records."""
+        wanted = list(dict.fromkeys(memory_ids))
+        out: dict[str, CheckoutVerdict] = {}
+        with self._lock:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                rows = self._db.execute(
+                    "SELECT memory_id, verdict, last_verified, anchors FROM checkout_verdicts "
+                    f"WHERE checkout = ? AND memory_id IN ({', '.join('?' for _ in chunk)})",
+                    (checkout, *chunk),
+                ).fetchall()
+                for mid, verdict, at, anchors in rows:
+                    out[mid] = CheckoutVerdict.from_row(verdict, at, anchors)
+        return out
 
     def set_status(self, memory_ids: Iterable[str], status: Status, reason: str = "") -> int:
         if status not in STATUSES:
@@ -487,6 +528,7 @@ class SqliteMemoryStore:
             if row is None:
                 return False
             self._event(memory_id, "delete")
+            self._db.execute("DELETE FROM checkout_verdicts WHERE memory_id = ?", (memory_id,))
             self._db.execute("DELETE FROM memories_fts WHERE rowid = ?", (row[0],))
             self._db.execute("DELETE FROM memories WHERE rid = ?", (row[0],))
             return True

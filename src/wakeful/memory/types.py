@@ -7,6 +7,7 @@ with explicit JSON forms so that any store backend can hold them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -141,6 +142,26 @@ class MemoryRecord:
             "seq": self.seq,
             "scope": self.scope,
         }
+
+
+@dataclass(frozen=True)
+class CheckoutVerdict:
+    """One checkout's view of a shared record: its last verdict, when, and where the
+    anchored text was found in that checkout (None: where the record says)."""
+
+    verdict: Verdict
+    last_verified: float
+    anchors: tuple[Anchor, ...] | None = None
+
+    @classmethod
+    def from_row(cls, verdict: Any, at: Any, anchors: Any) -> CheckoutVerdict:
+        if isinstance(anchors, str):
+            anchors = json.loads(anchors)
+        return cls(
+            verdict=verdict,
+            last_verified=float(at),
+            anchors=None if anchors is None else tuple(Anchor.from_dict(a) for a in anchors),
+        )
 
 
 @dataclass(frozen=True)
