@@ -56,7 +56,7 @@ def test_trusted_project_may_choose_it(tmp_path: Path) -> None:
 def test_bad_backend_settings_are_one_line_errors() -> None:
     cfg = Config()
     cfg.set("memory", "backend", value="mongo")
-    with pytest.raises(ConfigError, match='one of: sqlite, postgres'):
+    with pytest.raises(ConfigError, match="one of: sqlite, postgres"):
         MemorySettings.from_config(cfg)
     cfg.set("memory", "backend", value="postgres")
     with pytest.raises(ConfigError, match=r"set \[memory\] dsn"):

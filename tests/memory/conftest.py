@@ -55,8 +55,20 @@ def paths(workspace: Path, tmp_path: Path) -> Paths:
     return Paths(workspace, user, user)
 
 
-@pytest.fixture
-def service(paths: Paths) -> Iterator[MemoryService]:
-    mem = MemoryService.open(paths, Config())
+@pytest.fixture(params=["sqlite", "postgres"])
+def service(
+    request: pytest.FixtureRequest, paths: Paths, open_memory_store
+) -> Iterator[MemoryService]:
+    """The memory service over each backend (the user store is always local SQLite)."""
+    if request.param == "sqlite":
+        mem = MemoryService.open(paths, Config())
+    else:
+        from wakeful.memory.store import SqliteMemoryStore
+
+        paths.ensure()
+        project = open_memory_store("postgres", paths.memory_db)
+        mem = MemoryService(
+            paths, Config(), project, SqliteMemoryStore(paths.user_memory_db, scope="user")
+        )
     yield mem
     mem.close()

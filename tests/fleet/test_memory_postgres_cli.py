@@ -1,0 +1,69 @@
+"""The real CLI with `[memory] backend = "postgres"`: migrations are an explicit step, and two
+clones of one repository share their project memories through the database."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from wakeful.core.trust import TrustStore
+
+
+def user_config(home: Path, text: str) -> None:
+    path = home / ".config" / "wakeful" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def trust(home: Path, repo: Path) -> None:
+    TrustStore(home / ".local/share/wakeful").trust(repo)
+
+
+def test_memory_in_postgres_needs_migrate_then_is_shared_by_clones(
+    cli, git_repo: Path, home: Path, local_postgres, tmp_path: Path
+) -> None:
+    dsn = local_postgres.create_database("cli_shared")
+    user_config(home, f'[memory]\nbackend = "postgres"\ndsn = "{dsn}"\n')
+    subprocess.run(
+        ["git", "remote", "add", "origin", "git@example.invalid:team/app.git"],
+        cwd=git_repo,
+        check=True,
+    )
+
+    before = cli(["memory", "add", "PORT is set in app.py", "--anchor", "app.py:1"], cwd=git_repo)
+    assert before.returncode != 0
+    assert "run `wakeful memory migrate`" in before.stderr
+    assert "Traceback" not in before.stderr and len(before.stderr.strip().splitlines()) == 1
+
+    first = cli(["memory", "migrate"], cwd=git_repo)
+    assert first.returncode == 0, first.stderr
+    assert "schema version 0 -> 1" in first.stdout
+    again = cli(["memory", "migrate"], cwd=git_repo)
+    assert "none needed" in again.stdout
+
+    added = cli(["memory", "add", "PORT is set in app.py", "--anchor", "app.py:1"], cwd=git_repo)
+    assert added.returncode == 0, added.stderr
+
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(git_repo), str(clone)], check=True)
+    subprocess.run(
+        ["git", "remote", "set-url", "origin", "https://example.invalid/team/app.git"],
+        cwd=clone,
+        check=True,
+    )
+    trust(home, clone)
+    recalled = cli(["memory", "recall", "which port", "--json"], cwd=clone)
+    assert recalled.returncode == 0, recalled.stderr
+    hits = recalled.json()
+    assert [h["text"] for h in hits] == ["PORT is set in app.py"]
+    assert hits[0]["verdict"] == "fresh"
+
+
+def test_unreachable_database_is_a_one_line_error(cli, git_repo: Path, home: Path) -> None:
+    user_config(
+        home, '[memory]\nbackend = "postgres"\ndsn = "postgresql://u:s3cret@127.0.0.1:1/db"\n'
+    )
+    out = cli(["memory", "list"], cwd=git_repo)
+    assert out.returncode != 0
+    assert out.stderr.startswith("wakeful: error: cannot connect to the memory database")
+    assert "s3cret" not in out.stderr and "Traceback" not in out.stderr
