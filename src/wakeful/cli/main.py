@@ -31,6 +31,7 @@ _VERB_MODULES = (
     "wakeful.cli.trust_cmd",  # trust
     "wakeful.cli.checkpoint_cmd",  # checkpoints, rewind
     "wakeful.cli.mcp_cmd",  # mcp list|add|remove|test
+    "wakeful.cli.fleet_cmd",  # worker, fleet status|dev (opt-in: the fleet extra)
 )
 
 

@@ -1,0 +1,213 @@
+"""`wakeful worker`, `wakeful fleet status`, `wakeful fleet dev`, and `schedule add` on
+Temporal when `[fleet] temporal` is set. Imports only typer at load time."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+fleet_app = typer.Typer(
+    help="Past one machine: scheduled jobs on Temporal workers, team memory in PostgreSQL.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(fleet_app, name="fleet")
+    app.command("worker")(worker)
+
+
+def _load() -> tuple[Any, Any, dict[str, str]]:
+    from wakeful.cli.common import load
+
+    paths, config = load()
+    return paths, config, dict(os.environ)
+
+
+def _fleet(config: Any, env: dict[str, str]) -> Any:
+    from wakeful.fleet.settings import FleetSettings
+
+    return FleetSettings.from_config(config, env).require()
+
+
+def _repository(paths: Any, config: Any) -> str:
+    from wakeful.memory.factory import MemorySettings, project_key
+
+    return MemorySettings.from_config(config).project or project_key(paths.workspace)
+
+
+def _run(coro: Any) -> Any:
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+def add_fleet_job(
+    paths: Any,
+    config: Any,
+    fleet: Any,
+    name: str,
+    prompt: str,
+    schedule: Any,
+    when: str | None,
+    model: str | None,
+    permission_mode: str | None,
+    missed: str,
+    retries: int,
+    replace: bool,
+    as_json: bool,
+) -> None:
+    """`schedule add` with [fleet] temporal set: create a Temporal Schedule for the job."""
+    from wakeful.fleet.client import add_schedule
+    from wakeful.fleet.workflows import JobInput
+
+    job = JobInput(
+        repository=_repository(paths, config),
+        job=name,
+        prompt=prompt,
+        when_check=when,
+        model=model,
+        permission_mode=permission_mode,
+        retries=retries,
+        check_timeout=float(config.get("daemon", "check_timeout", default=10.0) or 10.0),
+        max_wall_seconds=float(config.get("max_wall_seconds", default=1800.0) or 1800.0),
+        heartbeat_seconds=fleet.heartbeat_seconds,
+    )
+    every = float(schedule.spec) if schedule.kind == "every" else None
+    cron = schedule.spec if schedule.kind == "cron" else None
+    sid = _run(add_schedule(fleet, job, every=every, cron=cron, missed=missed, replace=replace))
+    if as_json:
+        sys.stdout.write(json.dumps({"schedule_id": sid, "job": job.__dict__}) + "\n")
+        return
+    typer.echo(f"added fleet job {name}: {schedule.describe()} (Temporal schedule {sid})")
+
+
+def worker(
+    repo: list[Path] = typer.Option(
+        [], "--repo", help="A checkout this worker serves (repeatable); default: this one."
+    ),
+    concurrency: int = typer.Option(4, "--concurrency", min=1, help="Runs at once, at most."),
+) -> None:
+    """Run a fleet worker: it runs due jobs of the checkouts it has, until Ctrl-C."""
+    import asyncio
+    import signal
+
+    from wakeful.core.paths import Paths, find_workspace
+    from wakeful.fleet.client import run_worker, worker_identity
+
+    paths, config, env = _load()
+    fleet = _fleet(config, env)
+    repos: dict[str, Path] = {}
+    for path in repo or [paths.workspace]:
+        if not Path(path).is_dir():
+            from wakeful.core.errors import UsageError
+
+            raise UsageError(f"--repo {path}: no such directory; give a checkout's path")
+        ws = find_workspace(path)
+        from wakeful.core.config import load_config
+
+        repos[
+            _repository(
+                Paths.for_workspace(ws, env), load_config(Paths.for_workspace(ws, env), env)
+            )
+        ] = ws
+    identity = worker_identity()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        names = ", ".join(f"{k} ({v})" for k, v in repos.items())
+        sys.stderr.write(
+            f"wakeful worker {identity}: task queue {fleet.task_queue} on {fleet.temporal}; "
+            f"serving {names}\n"
+        )
+        await run_worker(fleet, repos, env, stop, max_concurrent=concurrency, identity=identity)
+
+    asyncio.run(main())
+
+
+@fleet_app.command("status")
+def fleet_status(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="Recent runs to show."),
+) -> None:
+    """Workers polling the task queue, the fleet's schedules, and recent runs."""
+    import time
+
+    from wakeful.fleet.client import status
+
+    _, config, env = _load()
+    fleet = _fleet(config, env)
+    report = _run(status(fleet, limit=limit))
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict()) + "\n")
+        return
+    now = time.time()
+    out = [f"Temporal {fleet.temporal}, namespace {fleet.namespace}, queue {fleet.task_queue}"]
+    out.append(f"workers ({len(report.workers)}):")
+    out += [f"  {w['identity']}  seen {now - w['seen']:.0f}s ago" for w in report.workers]
+    out.append(f"schedules ({len(report.schedules)}):")
+    for s in report.schedules:
+        nxt = f"next in {s['next'][0] - now:.0f}s" if s["next"] else "no next run"
+        out.append(f"  {s['id']}  {'paused' if s['paused'] else nxt}")
+    out.append(f"recent runs ({len(report.runs)}):")
+    out += [f"  {r['id']}  {r['status']}" for r in report.runs]
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+@fleet_app.command("dev")
+def fleet_dev(
+    port: int = typer.Option(7233, "--port", help="Temporal frontend port (0: any free)."),
+    pg_port: int = typer.Option(0, "--pg-port", help="PostgreSQL port (0: any free)."),
+) -> None:
+    """Start a local Temporal dev server and PostgreSQL under .wakeful/fleet/, until Ctrl-C."""
+    import signal
+    import threading
+
+    from wakeful.fleet.servers import LocalPostgres, LocalTemporal
+    from wakeful.memory.store_pg import migrate
+
+    paths, _config, _env = _load()
+    paths.ensure()
+    root = paths.project / "fleet"
+    pg = LocalPostgres(root / "postgres", port=pg_port).start()
+    try:
+        dsn = pg.dsn("wakeful")
+        from wakeful.memory.store_pg import connect
+
+        conn = connect(pg.dsn())
+        try:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'wakeful'").fetchone():
+                conn.execute('CREATE DATABASE "wakeful"')
+        finally:
+            conn.close()
+        migrate(dsn)
+        temporal = LocalTemporal(root / "temporal", port=port).start()
+    except BaseException:
+        pg.stop()
+        raise
+    sys.stdout.write(
+        "fleet dev servers are up; add this to your config (~/.config/wakeful/config.toml):\n\n"
+        f'[fleet]\ntemporal = "{temporal.address}"\n\n'
+        f'[memory]\nbackend = "postgres"\ndsn = "{dsn}"\n\n'
+        "then `wakeful worker` in each checkout and `wakeful schedule add ...`. Ctrl-C stops.\n"
+    )
+    sys.stdout.flush()
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    try:
+        while not done.wait(1.0):
+            if temporal.proc is not None and temporal.proc.poll() is not None:
+                sys.stderr.write("wakeful: the Temporal dev server exited; see its log\n")
+                break
+    finally:
+        temporal.stop()
+        pg.stop()

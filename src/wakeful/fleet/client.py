@@ -1,0 +1,202 @@
+"""Talking to Temporal: connect, turn a job into a Schedule, run a worker, report status.
+
+Schedule ids are `wakeful/<repository>/<job>`; Temporal appends the due time to the id of
+each workflow it starts, so a run's id names repository, job and due time, and Temporal's
+id uniqueness means a due run can start only once. The overlap policy is SKIP (one run of a
+job at a time, like the daemon), and the catch-up window follows `--missed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from wakeful.core.errors import WakefulError
+from wakeful.fleet.settings import FleetSettings
+from wakeful.fleet.workflows import WORKFLOW_NAME, JobInput
+
+SCHEDULE_PREFIX = "wakeful/"
+
+
+class FleetError(WakefulError):
+    """A Temporal operation failed in an expected way (unreachable, already exists, ...)."""
+
+
+def schedule_id(repository: str, job: str) -> str:
+    return f"{SCHEDULE_PREFIX}{repository}/{job}"
+
+
+async def connect(settings: FleetSettings, identity: str | None = None) -> Any:
+    from temporalio.client import Client
+
+    try:
+        return await Client.connect(
+            settings.temporal,
+            namespace=settings.namespace,
+            api_key=settings.api_key or None,
+            tls=settings.tls,
+            identity=identity,
+            connect_timeout=timedelta(seconds=10),
+        )
+    except Exception as exc:  # the SDK raises RuntimeError for connection failures
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FleetError(
+            f"cannot reach Temporal at {settings.temporal} ({first[:200]}); check [fleet] "
+            "temporal, or start a local one with `wakeful fleet dev`"
+        ) from None
+
+
+async def add_schedule(
+    settings: FleetSettings,
+    job: JobInput,
+    *,
+    every: float | None,
+    cron: str | None,
+    missed: str = "skip",
+    replace: bool = False,
+) -> str:
+    from temporalio.client import (
+        Schedule,
+        ScheduleActionStartWorkflow,
+        ScheduleAlreadyRunningError,
+        ScheduleIntervalSpec,
+        ScheduleOverlapPolicy,
+        SchedulePolicy,
+        ScheduleSpec,
+    )
+
+    if every is not None:
+        spec = ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=every))])
+    elif cron is not None:
+        spec = ScheduleSpec(cron_expressions=[cron])
+    else:
+        raise FleetError(
+            "fleet jobs run on a clock: use --every or --cron (--at and --watch run in the "
+            "local daemon)"
+        )
+    sid = schedule_id(job.repository, job.job)
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            WORKFLOW_NAME, job, id=sid, task_queue=settings.task_queue
+        ),
+        spec=spec,
+        policy=SchedulePolicy(
+            overlap=ScheduleOverlapPolicy.SKIP,
+            catchup_window=timedelta(days=1) if missed == "once" else timedelta(minutes=1),
+        ),
+    )
+    client = await connect(settings)
+    try:
+        await client.create_schedule(sid, schedule)
+    except ScheduleAlreadyRunningError:
+        if not replace:
+            raise FleetError(
+                f"job {job.job} already exists for {job.repository}; use --replace"
+            ) from None
+        await client.get_schedule_handle(sid).delete()
+        await client.create_schedule(sid, schedule)
+    return sid
+
+
+async def remove_schedule(settings: FleetSettings, repository: str, job: str) -> None:
+    from temporalio.service import RPCError
+
+    client = await connect(settings)
+    try:
+        await client.get_schedule_handle(schedule_id(repository, job)).delete()
+    except RPCError as exc:
+        raise FleetError(f"no fleet job {job} for {repository} ({exc.message})") from None
+
+
+@dataclass(frozen=True)
+class FleetStatus:
+    workers: list[dict[str, Any]]
+    schedules: list[dict[str, Any]]
+    runs: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"workers": self.workers, "schedules": self.schedules, "runs": self.runs}
+
+
+async def status(settings: FleetSettings, limit: int = 20) -> FleetStatus:
+    from temporalio.api.enums.v1 import TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+    client = await connect(settings)
+    workers: dict[str, dict[str, Any]] = {}
+    for kind in (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY):
+        resp = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=settings.namespace,
+                task_queue=TaskQueue(name=settings.task_queue),
+                task_queue_type=kind,
+            )
+        )
+        for poller in resp.pollers:
+            seen = poller.last_access_time.ToDatetime().timestamp()
+            entry = workers.setdefault(poller.identity, {"identity": poller.identity, "seen": 0})
+            entry["seen"] = max(entry["seen"], seen)
+    schedules = []
+    async for item in await client.list_schedules():
+        if not item.id.startswith(SCHEDULE_PREFIX):
+            continue
+        info = item.info
+        schedules.append(
+            {
+                "id": item.id,
+                "paused": bool(item.schedule and item.schedule.state.paused),
+                "next": [t.timestamp() for t in (info.next_action_times if info else [])][:1],
+                "recent": len(info.recent_actions) if info else 0,
+            }
+        )
+    runs = []
+    async for wf in client.list_workflows(f"WorkflowType = '{WORKFLOW_NAME}'", limit=limit):
+        runs.append(
+            {
+                "id": wf.id,
+                "status": wf.status.name.lower() if wf.status else "unknown",
+                "start": wf.start_time.timestamp(),
+                "close": wf.close_time.timestamp() if wf.close_time else None,
+            }
+        )
+    return FleetStatus(sorted(workers.values(), key=lambda w: w["identity"]), schedules, runs)
+
+
+def worker_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+async def run_worker(
+    settings: FleetSettings,
+    repos: dict[str, Path],
+    env: dict[str, str],
+    stop: asyncio.Event,
+    max_concurrent: int = 4,
+    identity: str | None = None,
+) -> None:
+    """Serve the task queue until `stop` is set; in-flight runs finish first."""
+    from temporalio.worker import Worker
+
+    from wakeful.fleet.activities import FleetActivities
+    from wakeful.fleet.workflows import ScheduledRun
+
+    identity = identity or worker_identity()
+    client = await connect(settings, identity=identity)
+    acts = FleetActivities(repos, env, identity)
+    worker = Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[ScheduledRun],
+        activities=[acts.preflight, acts.agent_run],
+        max_concurrent_activities=max_concurrent,
+        identity=identity,
+        graceful_shutdown_timeout=timedelta(seconds=60),
+    )
+    async with worker:
+        await stop.wait()

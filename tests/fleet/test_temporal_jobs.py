@@ -1,0 +1,188 @@
+"""Jobs on Temporal, end to end: the real CLI creates a Schedule on a local dev server, a real
+`wakeful worker` process runs each due run with the scripted model, and the `--when` check
+decides before any model call."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wakeful.fleet.activities import read_journal
+from wakeful.fleet.settings import FleetSettings
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def fleet_repo(
+    git_repo: Path, home: Path, local_temporal: Any, tmp_path: Path, cli_env: dict[str, str]
+) -> Iterator[dict[str, Any]]:
+    queue = f"q-{uuid.uuid4().hex[:8]}"
+    config = home / ".config" / "wakeful" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(
+        f'[fleet]\ntemporal = "{local_temporal.address}"\ntask_queue = "{queue}"\n'
+        "heartbeat_seconds = 1.0\n"
+    )
+    subprocess.run(
+        ["git", "remote", "add", "origin", f"https://example.invalid/team/{queue}.git"],
+        cwd=git_repo,
+        check=True,
+    )
+    script = tmp_path / "turns.json"
+    script.write_text(json.dumps({"turns": [{"text": "nightly check done"}]}))
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "wakeful.cli.main", "worker"],
+        cwd=git_repo,
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "worker.err").open("wb"),
+    )
+    settings = FleetSettings(temporal=local_temporal.address, task_queue=queue)
+    try:
+        yield {
+            "repo": git_repo,
+            "queue": queue,
+            "script": script,
+            "settings": settings,
+            "repository": f"example.invalid/team/{queue}",
+            "worker": worker,
+        }
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
+async def _trigger(settings: FleetSettings, schedule_id: str) -> None:
+    from wakeful.fleet.client import connect
+
+    client = await connect(settings)
+    await client.get_schedule_handle(schedule_id).trigger()
+
+
+async def _results(settings: FleetSettings, prefix: str) -> list[tuple[str, Any]]:
+    from wakeful.fleet.client import connect
+
+    client = await connect(settings)
+    out = []
+    async for wf in client.list_workflows(f"WorkflowId STARTS_WITH '{prefix}'"):
+        if wf.status and wf.status.name == "COMPLETED":
+            out.append((wf.id, await client.get_workflow_handle(wf.id).result()))
+    return out
+
+
+def test_schedule_add_runs_on_a_worker_and_when_gates_the_model(
+    cli: Callable[..., Any], fleet_repo: dict[str, Any]
+) -> None:
+    repo, settings = fleet_repo["repo"], fleet_repo["settings"]
+    added = cli(
+        [
+            "schedule",
+            "add",
+            "nightly",
+            "--every",
+            "1h",
+            "--prompt",
+            "check things",
+            "--model",
+            f"scripted:{fleet_repo['script']}",
+            "--json",
+        ],
+        cwd=repo,
+    )
+    assert added.returncode == 0, added.stderr
+    sid = added.json()["schedule_id"]
+    assert sid == f"wakeful/{fleet_repo['repository']}/nightly"
+    gated = cli(
+        [
+            "schedule",
+            "add",
+            "gated",
+            "--every",
+            "1h",
+            "--prompt",
+            "never",
+            "--model",
+            "scripted:/nonexistent.json",
+            "--when",
+            "test -f READY",
+            "--json",
+        ],
+        cwd=repo,
+    )
+    assert gated.returncode == 0, gated.stderr
+    again = cli(["schedule", "add", "nightly", "--every", "2h", "--prompt", "x"], cwd=repo)
+    assert (
+        again.returncode != 0 and "already exists" in again.stderr and "--replace" in again.stderr
+    )
+
+    asyncio.run(_trigger(settings, sid))
+    asyncio.run(_trigger(settings, gated.json()["schedule_id"]))
+
+    def finished() -> list[dict[str, Any]]:
+        return [e for e in read_journal(repo) if e["event"] in ("finish", "skip")]
+
+    events = wait_for(lambda: len(finished()) >= 2 and finished(), 90, "both runs")
+    by_job = {e["job"]: e for e in events}
+    assert by_job["nightly"]["state"] == "ok"
+    assert by_job["nightly"]["result"] == "nightly check done"
+    # The run's id names repository, job and due time.
+    assert by_job["nightly"]["run_id"].startswith(sid + "-")
+    assert by_job["gated"]["event"] == "skip"
+    starts = [e for e in read_journal(repo) if e["event"] == "start"]
+    assert [e["job"] for e in starts] == ["nightly"]  # the gated job made no model call
+
+    prefix = f"wakeful/{fleet_repo['repository']}/"
+    results = wait_for(
+        lambda: (r := asyncio.run(_results(settings, prefix))) and len(r) == 2 and r,
+        30,
+        "both workflows to complete",
+    )
+    states = {wid.rsplit("-", 3)[0].rsplit("/", 1)[1]: r["state"] for wid, r in results}
+    assert states == {"nightly": "ok", "gated": "skipped"}
+
+    status = cli(["fleet", "status", "--json"], cwd=repo)
+    assert status.returncode == 0, status.stderr
+    data = status.json()
+    text = cli(["fleet", "status"], cwd=repo).stdout
+    assert "workers (1):" in text and sid in text
+    assert len(data["workers"]) == 1
+    assert {s["id"] for s in data["schedules"]} >= {sid, gated.json()["schedule_id"]}
+    assert (
+        len([r for r in data["runs"] if r["id"].startswith(f"wakeful/{fleet_repo['repository']}/")])
+        == 2
+    )
+
+
+def test_unreachable_temporal_is_a_one_line_error(
+    cli: Callable[..., Any], git_repo: Path, home: Path
+) -> None:
+    config = home / ".config" / "wakeful" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[fleet]\ntemporal = "127.0.0.1:1"\n')
+    out = cli(["schedule", "add", "x", "--every", "1h", "--prompt", "p"], cwd=git_repo)
+    assert out.returncode != 0
+    assert out.stderr.startswith("wakeful: error: cannot reach Temporal at 127.0.0.1:1")
+    assert "Traceback" not in out.stderr
