@@ -186,3 +186,80 @@ def test_unreachable_temporal_is_a_one_line_error(
     assert out.returncode != 0
     assert out.stderr.startswith("wakeful: error: cannot reach Temporal at 127.0.0.1:1")
     assert "Traceback" not in out.stderr
+
+
+def test_a_run_cut_off_by_sigkill_finishes_once_on_another_worker(
+    cli: Callable[..., Any], fleet_repo: dict[str, Any], cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    repo, settings = fleet_repo["repo"], fleet_repo["settings"]
+    slow = tmp_path / "slow.json"
+    slow.write_text(
+        json.dumps(
+            {
+                "turns": [
+                    {"tool_calls": [{"name": "bash", "input": {"command": "sleep 3"}}]},
+                    {"text": "slept"},
+                ]
+            }
+        )
+    )
+    second = subprocess.Popen(
+        [sys.executable, "-m", "wakeful.cli.main", "worker"],
+        cwd=repo,
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        added = cli(
+            [
+                "schedule",
+                "add",
+                "slow",
+                "--every",
+                "1h",
+                "--prompt",
+                "sleep",
+                "--model",
+                f"scripted:{slow}",
+                "--permission-mode",
+                "bypass",
+                "--json",
+            ],
+            cwd=repo,
+        )
+        assert added.returncode == 0, added.stderr
+        asyncio.run(_trigger(settings, added.json()["schedule_id"]))
+        start = wait_for(
+            lambda: next((e for e in read_journal(repo) if e["event"] == "start"), None),
+            60,
+            "the run to start",
+        )
+        victim = int(start["worker"].rsplit(":", 1)[1])
+        assert victim in (fleet_repo["worker"].pid, second.pid)
+        time.sleep(0.5)
+        import os
+
+        os.kill(victim, signal.SIGKILL)
+        finish = wait_for(
+            lambda: next((e for e in read_journal(repo) if e["event"] == "finish"), None),
+            60,
+            "another worker to finish the run",
+        )
+        time.sleep(1.0)  # a duplicate, if any, would show up here
+        journal = read_journal(repo)
+        starts = [e for e in journal if e["event"] == "start"]
+        finishes = [e for e in journal if e["event"] == "finish"]
+        assert finish["state"] == "ok" and finish["result"] == "slept"
+        assert len(finishes) == 1
+        assert [s["attempt"] for s in starts] == [1, 2]
+        assert starts[1]["worker"] != start["worker"] and starts[1]["run_id"] == start["run_id"]
+    finally:
+        if second.poll() is None:
+            second.send_signal(signal.SIGTERM)
+        try:
+            second.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            second.kill()
+            second.wait()
