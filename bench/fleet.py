@@ -54,7 +54,49 @@ from wakeful.memory.store_pg import PostgresMemoryStore, migrate
 from wakeful.memory.types import MemoryRecord
 
 REPOSITORY = "bench.invalid/team/app"
-WORDS = ["cache", "session", "token", "budget", "schema", "index", "worker", "queue", "retry", "lease", "deploy", "staging", "migration", "anchor", "verdict", "prompt", "prefix", "compaction", "sandbox", "policy", "reviewer", "journal", "daemon", "schedule", "heartbeat", "tenant", "billing", "invoice", "webhook", "secret", "rotation", "replica", "failover", "latency", "throughput", "shard", "partition", "vacuum", "checkpoint", "snapshot", "rollback"]
+WORDS = [
+    "cache",
+    "session",
+    "token",
+    "budget",
+    "schema",
+    "index",
+    "worker",
+    "queue",
+    "retry",
+    "lease",
+    "deploy",
+    "staging",
+    "migration",
+    "anchor",
+    "verdict",
+    "prompt",
+    "prefix",
+    "compaction",
+    "sandbox",
+    "policy",
+    "reviewer",
+    "journal",
+    "daemon",
+    "schedule",
+    "heartbeat",
+    "tenant",
+    "billing",
+    "invoice",
+    "webhook",
+    "secret",
+    "rotation",
+    "replica",
+    "failover",
+    "latency",
+    "throughput",
+    "shard",
+    "partition",
+    "vacuum",
+    "checkpoint",
+    "snapshot",
+    "rollback",
+]
 
 
 def git(repo: Path, *args: str) -> str:

@@ -329,8 +329,19 @@ def schedule_add(
             from wakeful.cli.fleet_cmd import add_fleet_job
 
             add_fleet_job(
-                paths, cfg, fleet, name, prompt, schedule, when, model, permission_mode,
-                missed, retries, replace, as_json,
+                paths,
+                cfg,
+                fleet,
+                name,
+                prompt,
+                schedule,
+                when,
+                model,
+                permission_mode,
+                missed,
+                retries,
+                replace,
+                as_json,
             )
             return
     job = Job(
