@@ -9,20 +9,33 @@ from typing import Any
 
 import pytest
 
-from wakeful.core.config import Config
+from wakeful.core.config import Config, load_config
 from wakeful.core.paths import Paths
 from wakeful.memory.anchors import capture_anchor
-from wakeful.memory.store import SqliteMemoryStore, new_memory_id
+from wakeful.memory.factory import open_project_store
+from wakeful.memory.store import MemoryStore, new_memory_id
 from wakeful.memory.types import MemoryRecord
 
 
-@pytest.fixture
-def ws(git_repo: Path, home: Path) -> tuple[Paths, Config]:
+@pytest.fixture(params=["sqlite", "postgres"])
+def ws(git_repo: Path, home: Path, request: pytest.FixtureRequest) -> tuple[Paths, Config]:
+    """The workspace with project memory in SQLite, or in PostgreSQL ([memory] backend in the
+    trusted project's config, so the CLI and the library both see it)."""
     env = {"HOME": str(home), "XDG_DATA_HOME": str(home / ".local/share")}
     paths = Paths.for_workspace(git_repo, env)
     paths.ensure()
-    config = Config(env={})
-    return paths, config
+    if request.param == "sqlite":
+        return paths, Config(env={})
+    dsn = request.getfixturevalue("postgres_dsn")
+    paths.project_config.write_text(
+        f'[memory]\nbackend = "postgres"\ndsn = "{dsn}"\nproject = "dream-tests"\n'
+    )
+    return paths, load_config(paths, {})
+
+
+def project_store(paths: Paths) -> MemoryStore:
+    """The project store the workspace's config chooses (SQLite or PostgreSQL)."""
+    return open_project_store(paths, load_config(paths, {}))
 
 
 def add_memory(
@@ -34,7 +47,7 @@ def add_memory(
     created: float | None = None,
     memory_id: str | None = None,
 ) -> MemoryRecord:
-    store = SqliteMemoryStore(paths.memory_db)
+    store = project_store(paths)
     try:
         anchors = (capture_anchor(paths.workspace, anchor),) if anchor else ()
         record = MemoryRecord(
@@ -68,7 +81,7 @@ def write_session(paths: Paths, sid: str, turns: list[tuple[str, str]]) -> Path:
 
 
 def store_records(paths: Paths, status: str | None = None) -> list[MemoryRecord]:
-    store = SqliteMemoryStore(paths.memory_db)
+    store = project_store(paths)
     try:
         return store.list(status=status)  # type: ignore[arg-type]
     finally:

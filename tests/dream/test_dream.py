@@ -11,9 +11,8 @@ import pytest
 from wakeful.core.config import Config
 from wakeful.core.paths import Paths
 from wakeful.memory.dream import DreamOptions, maybe_dream_in_background, run_dream
-from wakeful.memory.store import SqliteMemoryStore
 
-from .conftest import add_memory, store_records, write_session
+from .conftest import add_memory, project_store, store_records, write_session
 
 NO_MODEL = DreamOptions(use_model=False)
 
@@ -52,7 +51,7 @@ def test_watermark_advances_past_the_dreams_own_writes(ws: tuple[Paths, Config])
     add_memory(paths, "tests run with pytest from the repository root.")
     report = run_dream(paths, config, forced())
     assert report.counts["merged"] == 2
-    store = SqliteMemoryStore(paths.memory_db)
+    store = project_store(paths)
     try:
         assert report.watermark["after"]["seq"] == store.max_seq()
     finally:
@@ -92,7 +91,7 @@ def test_gather_learns_signals_but_not_recalled_hints(ws: tuple[Paths, Config]) 
     assert fact.source_session == "s1"
     joined = " ".join(t for t in texts if t != known.text)
     assert "Fridays" not in joined and "tabs" not in joined and "sk-ant" not in joined
-    usage = json.loads(SqliteMemoryStore(paths.memory_db).get_meta("dream.usage") or "{}")
+    usage = json.loads(project_store(paths).get_meta("dream.usage") or "{}")
     assert usage == {known.id: 1}
 
     # Appending to the same transcript: only the new lines are read.
@@ -148,7 +147,7 @@ def test_contradiction_date_and_orphan_pruning(ws: tuple[Paths, Config]) -> None
 
 def test_index_stays_within_caps_and_demotes_least_used(ws: tuple[Paths, Config]) -> None:
     paths, config = ws
-    store = SqliteMemoryStore(paths.memory_db)
+    store = project_store(paths)
     from wakeful.memory.store import new_memory_id
     from wakeful.memory.types import MemoryRecord
 
@@ -235,7 +234,7 @@ def test_restore_from_archive_log_after_purge(ws: tuple[Paths, Config]) -> None:
     orphan = add_memory(paths, "old.py keeps the legacy switch", anchor="old.py:1")
     (paths.workspace / "old.py").unlink()
     run_dream(paths, config, forced())
-    store = SqliteMemoryStore(paths.memory_db)
+    store = project_store(paths)
     assert store.delete(orphan.id)
     from wakeful.memory.archive import Archive, restore
 

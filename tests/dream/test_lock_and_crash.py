@@ -13,20 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from wakeful.core.config import Config
+from wakeful.core.config import Config, load_config
 from wakeful.core.errors import LockHeldError
 from wakeful.core.paths import Paths
 from wakeful.memory.dream import DreamOptions, run_dream
 from wakeful.memory.dream_lock import DreamLock
-from wakeful.memory.store import SqliteMemoryStore
 
-from .conftest import add_memory, store_records
+from .conftest import add_memory, project_store, store_records
 
 RUNNER = textwrap.dedent(
     """
     import os, signal, sys, time
     from pathlib import Path
-    from wakeful.core.config import Config
+    from wakeful.core.config import load_config
     from wakeful.core.paths import Paths
     from wakeful.memory.dream import DreamOptions, run_dream
 
@@ -43,7 +42,8 @@ RUNNER = textwrap.dedent(
                 os.kill(os.getpid(), signal.SIGKILL)
             time.sleep(float(action))
 
-    report = run_dream(paths, Config(env={}), DreamOptions(force=True, use_model=False, on_event=hook))
+    config = load_config(paths, {})  # the workspace's memory backend
+    report = run_dream(paths, config, DreamOptions(force=True, use_model=False, on_event=hook))
     print(report.skipped or "ran")
     """
 )
@@ -170,7 +170,9 @@ def test_crash_between_phases_leaves_store_consistent_and_next_dream_resumes(
     (tmp_path / "ref").mkdir()
     ref_paths.ensure()
     _corpus(ref_paths)
-    assert run_dream(ref_paths, config, DreamOptions(force=True, use_model=False)).ran
+    # (in SQLite: with the workspace in PostgreSQL, both backends must end the same way)
+    ref_config = load_config(ref_paths, {})
+    assert run_dream(ref_paths, ref_config, DreamOptions(force=True, use_model=False)).ran
     expected_texts, expected_status = _state(ref_paths)
 
     _corpus(paths)
@@ -178,7 +180,7 @@ def test_crash_between_phases_leaves_store_consistent_and_next_dream_resumes(
     proc.communicate(timeout=60)
     assert proc.returncode == -signal.SIGKILL
     # Consistent: every original memory is still there, in a valid state; search works.
-    store = SqliteMemoryStore(paths.memory_db)
+    store = project_store(paths)
     try:
         statuses = {r.id: r.status for r in store.list(status=None)}
         assert set(expected_status) <= set(statuses)

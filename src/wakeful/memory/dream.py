@@ -34,7 +34,7 @@ from wakeful.memory.archive import Archive, protected_ids
 from wakeful.memory.consolidate import normalised_text, plan_consolidation
 from wakeful.memory.dream_gather import anchor_for, gather, pending_sessions
 from wakeful.memory.dream_lock import DreamLock, pid_alive
-from wakeful.memory.factory import open_stores
+from wakeful.memory.factory import MemorySettings, open_stores
 from wakeful.memory.store import MemoryStore, new_memory_id
 from wakeful.memory.types import MemoryRecord
 
@@ -229,9 +229,10 @@ def maybe_dream_in_background(paths: Paths, config: Config) -> bool:
 
     Cheap by design (meta reads, stats, a lock probe); never raises for a gate problem.
     """
-    if not paths.memory_db.exists():
-        return False
     try:
+        local = MemorySettings.from_config(config).backend == "sqlite"
+        if local and not paths.memory_db.exists():
+            return False
         if check_gates(paths, config) is not None:
             return False
     except Exception:
@@ -590,7 +591,8 @@ class Dreamer:
         flagged: list[dict[str, Any]] = []
         for store in stores:
             orphans: list[MemoryRecord] = []
-            for record in store.list("active"):
+            # Verdicts are per checkout: this checkout's, as orient just stored them.
+            for record in service.in_checkout(store.list("active")):
                 verdict = record.verdict
                 if verdict == "orphaned" and record.id not in protected:
                     orphans.append(record)

@@ -285,7 +285,7 @@ class MemoryService:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def _in_checkout(self, records: list[MemoryRecord]) -> list[MemoryRecord]:
+    def in_checkout(self, records: list[MemoryRecord]) -> list[MemoryRecord]:
         """Records as this checkout last saw them: its verdicts and relocated anchors."""
         out = list(records)
         for store in self.stores:
@@ -315,7 +315,7 @@ class MemoryService:
         for store in self.stores:
             record = store.get(memory_id)
             if record is not None:
-                return self._in_checkout([record])[0]
+                return self.in_checkout([record])[0]
         matches: list[tuple[MemoryStore, str]] = []
         if len(memory_id) >= 3:
             for store in self.stores:
@@ -324,7 +324,7 @@ class MemoryService:
             store, found = matches[0]
             record = store.get(found)
             if record is not None:
-                return self._in_checkout([record])[0]
+                return self.in_checkout([record])[0]
         if len(matches) > 1:
             raise UsageError(
                 f"memory id prefix {memory_id!r} is ambiguous ({', '.join(m[1] for m in matches[:5])}); "
@@ -337,7 +337,7 @@ class MemoryService:
         for store in self.stores:
             out += store.list(status=status)
         out.sort(key=lambda r: (r.created, r.id))
-        return self._in_checkout(out)
+        return self.in_checkout(out)
 
     def verify(
         self, records: Iterable[MemoryRecord] | None = None
@@ -346,7 +346,7 @@ class MemoryService:
 
         Moved anchors are relocated in the store; the returned records carry them.
         """
-        todo = self._in_checkout(list(records)) if records is not None else self.list()
+        todo = self.in_checkout(list(records)) if records is not None else self.list()
         with self._verify_lock:
             return self._verify(todo)
 
