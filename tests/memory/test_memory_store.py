@@ -186,3 +186,12 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     assert s.max_seq() == 2 * n
     assert len(s.search("alpha", limit=1000)) == n
     s.close()
+
+
+def test_search_with_a_small_limit_keeps_the_records_holding_every_word(store: MemoryStore) -> None:
+    for i in range(30):
+        store.add(rec(f"the cache is warmed at start {i}"))
+    both = store.add(rec("the cache key includes the tenant"))
+    hits = store.search("tenant cache", limit=3)
+    assert hits[0][0].id == both.id
+    assert len(hits) == 3  # widened to any word when too few hold them all
