@@ -211,7 +211,6 @@ def run_jobs(args: argparse.Namespace, root: Path, temporal: LocalTemporal) -> d
                 job=f"job{i:02d}",
                 prompt="check the settings",
                 model=f"scripted:{script}",
-                permission_mode="bypass",
                 retries=2,
                 heartbeat_seconds=args.heartbeat,
             )

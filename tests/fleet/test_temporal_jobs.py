@@ -138,30 +138,52 @@ def test_schedule_add_runs_on_a_worker_and_when_gates_the_model(
         again.returncode != 0 and "already exists" in again.stderr and "--replace" in again.stderr
     )
 
+    # Whoever can create schedules cannot loosen a worker's permission mode.
+    risky = cli(
+        [
+            "schedule",
+            "add",
+            "risky",
+            "--every",
+            "1h",
+            "--prompt",
+            "anything",
+            "--model",
+            f"scripted:{fleet_repo['script']}",
+            "--permission-mode",
+            "bypass",
+            "--json",
+        ],
+        cwd=repo,
+    )
+    assert risky.returncode == 0, risky.stderr
     asyncio.run(_trigger(settings, sid))
     asyncio.run(_trigger(settings, gated.json()["schedule_id"]))
+    asyncio.run(_trigger(settings, risky.json()["schedule_id"]))
 
     def finished() -> list[dict[str, Any]]:
         return [e for e in read_journal(repo) if e["event"] in ("finish", "skip")]
 
-    events = wait_for(lambda: len(finished()) >= 2 and finished(), 90, "both runs")
+    events = wait_for(lambda: len(finished()) >= 3 and finished(), 90, "the three runs")
     by_job = {e["job"]: e for e in events}
     assert by_job["nightly"]["state"] == "ok"
     assert by_job["nightly"]["result"] == "nightly check done"
     # The run's id names repository, job and due time.
     assert by_job["nightly"]["run_id"].startswith(sid + "-")
     assert by_job["gated"]["event"] == "skip"
+    assert by_job["risky"]["state"] == "refused"
+    assert "max_permission_mode 'default'" in by_job["risky"]["result"]
     starts = [e for e in read_journal(repo) if e["event"] == "start"]
     assert [e["job"] for e in starts] == ["nightly"]  # the gated job made no model call
 
     prefix = f"wakeful/{fleet_repo['repository']}/"
     results = wait_for(
-        lambda: (r := asyncio.run(_results(settings, prefix))) and len(r) == 2 and r,
+        lambda: (r := asyncio.run(_results(settings, prefix))) and len(r) == 3 and r,
         30,
         "both workflows to complete",
     )
     states = {wid.rsplit("-", 3)[0].rsplit("/", 1)[1]: r["state"] for wid, r in results}
-    assert states == {"nightly": "ok", "gated": "skipped"}
+    assert states == {"nightly": "ok", "gated": "skipped", "risky": "refused"}
 
     status = cli(["fleet", "status", "--json"], cwd=repo)
     assert status.returncode == 0, status.stderr
@@ -172,7 +194,7 @@ def test_schedule_add_runs_on_a_worker_and_when_gates_the_model(
     assert {s["id"] for s in data["schedules"]} >= {sid, gated.json()["schedule_id"]}
     assert (
         len([r for r in data["runs"] if r["id"].startswith(f"wakeful/{fleet_repo['repository']}/")])
-        == 2
+        == 3
     )
 
 
@@ -223,8 +245,6 @@ def test_a_run_cut_off_by_sigkill_finishes_once_on_another_worker(
                 "sleep",
                 "--model",
                 f"scripted:{slow}",
-                "--permission-mode",
-                "bypass",
                 "--json",
             ],
             cwd=repo,

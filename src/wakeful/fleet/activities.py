@@ -21,6 +21,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from wakeful.fleet.settings import FleetSettings
 from wakeful.fleet.workflows import AGENT_RUN, PREFLIGHT, RunInput
 
 
@@ -58,6 +59,7 @@ class FleetActivities:
     repos: dict[str, Path]
     env: dict[str, str]
     identity: str
+    max_permission_mode: str = "default"
     _running: set[str] = field(default_factory=set)
 
     def _checkout(self, repository: str) -> Path:
@@ -114,12 +116,27 @@ class FleetActivities:
             "attempt": info.attempt,
             "worker": self.identity,
         }
+        paths = Paths.for_workspace(workspace, self.env)
+        refusal: str | None = None
+        try:
+            config = load_config(paths, self.env)
+        except WakefulError as exc:
+            refusal = str(exc)
+        else:
+            mode = inp.job.permission_mode or config.permission_mode
+            if not FleetSettings(max_permission_mode=self.max_permission_mode).allows(mode):
+                refusal = (
+                    f"permission mode {mode!r} is looser than this worker's "
+                    f"[fleet] max_permission_mode {self.max_permission_mode!r}"
+                )
+        if refusal is not None:  # before any model call
+            refused = {"state": "refused", "result": refusal, **base}
+            append_journal(workspace, {"event": "finish", "time": time.time(), **refused})
+            return refused
         append_journal(workspace, {"event": "start", "time": time.time(), **base})
         beat = asyncio.create_task(self._heartbeat(inp.job.heartbeat_seconds))
         started = time.monotonic()
         try:
-            paths = Paths.for_workspace(workspace, self.env)
-            config = load_config(paths, self.env)
             options = RunOptions(model=inp.job.model, permission_mode=inp.job.permission_mode)
             result = await run_headless(paths, config, options, inp.job.prompt)
             outcome = {

@@ -188,7 +188,7 @@ async def run_worker(
 
     identity = identity or worker_identity()
     client = await connect(settings, identity=identity)
-    acts = FleetActivities(repos, env, identity)
+    acts = FleetActivities(repos, env, identity, settings.max_permission_mode)
     worker = Worker(
         client,
         task_queue=settings.task_queue,

@@ -9,7 +9,11 @@ tls = false                           # true for Temporal Cloud (implied by api_
 api_key = ""                          # Temporal Cloud API key; or WAKEFUL_TEMPORAL_API_KEY
 heartbeat_seconds = 10.0              # agent activity heartbeat; a dead worker is noticed
                                       # after 3 missed beats and its run moves elsewhere
+max_permission_mode = "default"       # the loosest mode this worker runs a job in
 ```
+
+Anyone who can create schedules in the namespace can ask workers to run agents, so each
+worker caps the permission mode from its own config: a job asking for more is refused.
 
 Read once at the edge (the CLI) and passed down. Untrusted project config cannot set
 `[fleet]` at all (core.config drops the section), so a repository cannot send its jobs, or
@@ -24,6 +28,8 @@ from typing import Any
 
 from wakeful.core.errors import ConfigError
 
+# Permission modes from strictest to loosest.
+MODE_ORDER = ("plan", "default", "auto", "bypass")
 _ADDRESS = re.compile(r"^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
 
 
@@ -35,6 +41,7 @@ class FleetSettings:
     tls: bool = False
     api_key: str = ""
     heartbeat_seconds: float = 10.0
+    max_permission_mode: str = "default"
 
     @property
     def enabled(self) -> bool:
@@ -57,13 +64,24 @@ class FleetSettings:
             raise ConfigError("[fleet] heartbeat_seconds must be a number") from None
         if heartbeat < 0.5:
             raise ConfigError("[fleet] heartbeat_seconds must be at least 0.5")
+        cap = str(section.get("max_permission_mode") or "default")
+        if cap not in MODE_ORDER:
+            raise ConfigError(
+                f"[fleet] max_permission_mode {cap!r}: use one of {', '.join(MODE_ORDER)}"
+            )
         return cls(
             temporal=temporal,
+            max_permission_mode=cap,
             namespace=str(section.get("namespace") or "default"),
             task_queue=str(section.get("task_queue") or "wakeful"),
             tls=bool(section.get("tls", False)) or bool(api_key),
             api_key=api_key,
             heartbeat_seconds=heartbeat,
+        )
+
+    def allows(self, mode: str) -> bool:
+        return mode in MODE_ORDER and MODE_ORDER.index(mode) <= MODE_ORDER.index(
+            self.max_permission_mode
         )
 
     def require(self) -> FleetSettings:
