@@ -190,7 +190,7 @@ class LocalPostgres:
                 "-l",
                 str(self.log),
                 "-o",
-                f"-h 127.0.0.1 -p {self.port} -k {self.data} -c fsync=off -c max_connections=200",
+                f'-h 127.0.0.1 -p {self.port} -k "" -c fsync=off -c max_connections=200',  # TCP only
                 "start",
             ]
         )
