@@ -172,6 +172,8 @@ def test_schedule_add_runs_on_a_worker_and_when_gates_the_model(
     assert by_job["nightly"]["run_id"].startswith(sid + "-")
     assert by_job["gated"]["event"] == "skip"
     assert by_job["risky"]["state"] == "refused"
+    daily = "".join(p.read_text() for p in (repo / ".wakeful" / "journal").glob("*.md"))
+    assert "fleet: job `nightly` ok on" in daily and "nightly check done" in daily
     assert "max_permission_mode 'default'" in by_job["risky"]["result"]
     starts = [e for e in read_journal(repo) if e["event"] == "start"]
     assert [e["job"] for e in starts] == ["nightly"]  # the gated job made no model call
@@ -190,6 +192,12 @@ def test_schedule_add_runs_on_a_worker_and_when_gates_the_model(
     data = status.json()
     text = cli(["fleet", "status"], cwd=repo).stdout
     assert "workers (1):" in text and sid in text
+    removed = cli(["fleet", "rm", "gated"], cwd=repo)
+    assert removed.returncode == 0, removed.stderr
+    after = cli(["fleet", "status", "--json"], cwd=repo).json()
+    assert gated.json()["schedule_id"] not in {s["id"] for s in after["schedules"]}
+    missing = cli(["fleet", "rm", "gated"], cwd=repo)
+    assert missing.returncode != 0 and missing.stderr.startswith("wakeful: error: no fleet job")
     assert len(data["workers"]) == 1
     assert {s["id"] for s in data["schedules"]} >= {sid, gated.json()["schedule_id"]}
     assert (

@@ -162,6 +162,18 @@ def fleet_status(
     sys.stdout.write("\n".join(out) + "\n")
 
 
+@fleet_app.command("rm")
+def fleet_rm(name: str = typer.Argument(..., help="Job name, as given to `schedule add`.")) -> None:
+    """Remove this repository's fleet job (its Temporal schedule); past runs stay recorded."""
+    from wakeful.fleet.client import remove_schedule
+
+    paths, config, env = _load()
+    fleet = _fleet(config, env)
+    repository = _repository(paths, config)
+    _run(remove_schedule(fleet, repository, name))
+    typer.echo(f"removed fleet job {name} ({repository})")
+
+
 @fleet_app.command("dev")
 def fleet_dev(
     port: int = typer.Option(7233, "--port", help="Temporal frontend port (0: any free)."),

@@ -30,6 +30,19 @@ def journal_path(workspace: Path) -> Path:
 
 
 def append_journal(workspace: Path, entry: dict[str, Any]) -> None:
+    """One JSON line in the run journal; finished and skipped runs also get an entry in the
+    daily journal the daemon writes (`.wakeful/journal/YYYY-MM-DD.md`)."""
+    if entry.get("event") in ("finish", "skip"):
+        from wakeful.daemon.journal import Journal
+
+        state = entry.get("state") or "skipped"
+        lines = [f"- run {entry.get('run_id')}, attempt {entry.get('attempt', 1)}"]
+        detail = entry.get("result") or entry.get("detail")
+        if detail:
+            lines.append(f"- {' '.join(str(detail).split())[:1200]}")
+        Journal(workspace / ".wakeful" / "journal").append(
+            f"fleet: job `{entry.get('job')}` {state} on {entry.get('worker')}", lines
+        )
     path = journal_path(workspace)
     path.parent.mkdir(parents=True, exist_ok=True)
     line = (json.dumps(entry, default=str) + "\n").encode()
