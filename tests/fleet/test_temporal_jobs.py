@@ -4,7 +4,6 @@ decides before any model call."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 import subprocess
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 
 from wakeful.fleet.activities import read_journal
+from wakeful.fleet.client import run_with_runtime
 from wakeful.fleet.settings import FleetSettings
 
 
@@ -75,22 +75,33 @@ def fleet_repo(
             worker.wait()
 
 
-async def _trigger(settings: FleetSettings, schedule_id: str) -> None:
+async def _trigger_async(settings: FleetSettings, schedule_id: str, runtime: Any) -> None:
     from wakeful.fleet.client import connect
 
-    client = await connect(settings)
+    client = await connect(settings, runtime=runtime)
     await client.get_schedule_handle(schedule_id).trigger()
 
 
-async def _results(settings: FleetSettings, prefix: str) -> list[tuple[str, Any]]:
+async def _results_async(
+    settings: FleetSettings, prefix: str, runtime: Any
+) -> list[tuple[str, Any]]:
     from wakeful.fleet.client import connect
 
-    client = await connect(settings)
+    client = await connect(settings, runtime=runtime)
     out = []
     async for wf in client.list_workflows(f"WorkflowId STARTS_WITH '{prefix}'"):
         if wf.status and wf.status.name == "COMPLETED":
             out.append((wf.id, await client.get_workflow_handle(wf.id).result()))
     return out
+
+
+# Each call gets its own Temporal runtime, dropped at once (see fleet.client.run_with_runtime).
+def _trigger(settings: FleetSettings, schedule_id: str) -> None:
+    run_with_runtime(lambda rt: _trigger_async(settings, schedule_id, rt))
+
+
+def _results(settings: FleetSettings, prefix: str) -> list[tuple[str, Any]]:
+    return run_with_runtime(lambda rt: _results_async(settings, prefix, rt))
 
 
 def test_schedule_add_runs_on_a_worker_and_when_gates_the_model(
@@ -157,9 +168,9 @@ def test_schedule_add_runs_on_a_worker_and_when_gates_the_model(
         cwd=repo,
     )
     assert risky.returncode == 0, risky.stderr
-    asyncio.run(_trigger(settings, sid))
-    asyncio.run(_trigger(settings, gated.json()["schedule_id"]))
-    asyncio.run(_trigger(settings, risky.json()["schedule_id"]))
+    _trigger(settings, sid)
+    _trigger(settings, gated.json()["schedule_id"])
+    _trigger(settings, risky.json()["schedule_id"])
 
     def finished() -> list[dict[str, Any]]:
         return [e for e in read_journal(repo) if e["event"] in ("finish", "skip")]
@@ -180,7 +191,7 @@ def test_schedule_add_runs_on_a_worker_and_when_gates_the_model(
 
     prefix = f"wakeful/{fleet_repo['repository']}/"
     results = wait_for(
-        lambda: (r := asyncio.run(_results(settings, prefix))) and len(r) == 3 and r,
+        lambda: (r := _results(settings, prefix)) and len(r) == 3 and r,
         30,
         "both workflows to complete",
     )
@@ -258,7 +269,7 @@ def test_a_run_cut_off_by_sigkill_finishes_once_on_another_worker(
             cwd=repo,
         )
         assert added.returncode == 0, added.stderr
-        asyncio.run(_trigger(settings, added.json()["schedule_id"]))
+        _trigger(settings, added.json()["schedule_id"])
         start = wait_for(
             lambda: next((e for e in read_journal(repo) if e["event"] == "start"), None),
             60,

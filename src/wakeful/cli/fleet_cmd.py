@@ -41,10 +41,11 @@ def _repository(paths: Any, config: Any) -> str:
     return MemorySettings.from_config(config).project or project_key(paths.workspace)
 
 
-def _run(coro: Any) -> Any:
-    import asyncio
+def _run(make: Any) -> Any:
+    """Run `make(runtime)`: one Temporal operation with a runtime dropped before exit."""
+    from wakeful.fleet.client import run_with_runtime
 
-    return asyncio.run(coro)
+    return run_with_runtime(make)
 
 
 def add_fleet_job(
@@ -80,7 +81,11 @@ def add_fleet_job(
     )
     every = float(schedule.spec) if schedule.kind == "every" else None
     cron = schedule.spec if schedule.kind == "cron" else None
-    sid = _run(add_schedule(fleet, job, every=every, cron=cron, missed=missed, replace=replace))
+    sid = _run(
+        lambda rt: add_schedule(
+            fleet, job, every=every, cron=cron, missed=missed, replace=replace, runtime=rt
+        )
+    )
     if as_json:
         sys.stdout.write(json.dumps({"schedule_id": sid, "job": job.__dict__}) + "\n")
         return
@@ -118,7 +123,7 @@ def worker(
         ] = ws
     identity = worker_identity()
 
-    async def main() -> None:
+    async def main(runtime: Any) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -128,9 +133,11 @@ def worker(
             f"wakeful worker {identity}: task queue {fleet.task_queue} on {fleet.temporal}; "
             f"serving {names}\n"
         )
-        await run_worker(fleet, repos, env, stop, max_concurrent=concurrency, identity=identity)
+        await run_worker(
+            fleet, repos, env, stop, max_concurrent=concurrency, identity=identity, runtime=runtime
+        )
 
-    asyncio.run(main())
+    _run(main)
 
 
 @fleet_app.command("status")
@@ -145,7 +152,7 @@ def fleet_status(
 
     _, config, env = _load()
     fleet = _fleet(config, env)
-    report = _run(status(fleet, limit=limit))
+    report = _run(lambda rt: status(fleet, limit=limit, runtime=rt))
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict()) + "\n")
         return
@@ -170,7 +177,7 @@ def fleet_rm(name: str = typer.Argument(..., help="Job name, as given to `schedu
     paths, config, env = _load()
     fleet = _fleet(config, env)
     repository = _repository(paths, config)
-    _run(remove_schedule(fleet, repository, name))
+    _run(lambda rt: remove_schedule(fleet, repository, name, runtime=rt))
     typer.echo(f"removed fleet job {name} ({repository})")
 
 

@@ -2,25 +2,30 @@
 
 Schedule ids are `wakeful/<repository>/<job>`; Temporal appends the due time to the id of
 each workflow it starts, so a run's id names repository, job and due time, and Temporal's
-id uniqueness means a due run can start only once. The overlap policy is SKIP (one run of a
-job at a time, like the daemon), and the catch-up window follows `--missed`.
+id uniqueness means a due run can start only once. The overlap policy is BUFFER_ONE: one
+run of a job at a time, like the daemon; a run that falls due while the previous one is
+still going starts when it ends (further ones are dropped, so a slow job never builds a
+backlog). The catch-up window follows `--missed`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from wakeful.core.errors import WakefulError
 from wakeful.fleet.settings import FleetSettings
 from wakeful.fleet.workflows import WORKFLOW_NAME, JobInput
 
 SCHEDULE_PREFIX = "wakeful/"
+T = TypeVar("T")
 
 
 class FleetError(WakefulError):
@@ -31,7 +36,21 @@ def schedule_id(repository: str, job: str) -> str:
     return f"{SCHEDULE_PREFIX}{repository}/{job}"
 
 
-async def connect(settings: FleetSettings, identity: str | None = None) -> Any:
+def run_with_runtime(make: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
+    """Run `make(runtime)` to completion with a Temporal runtime of its own, dropped before
+    returning. The SDK's default runtime lives until interpreter exit, and dropping its
+    threads during finalization can abort the process after the work is done."""
+    from temporalio.runtime import Runtime, TelemetryConfig
+
+    runtime = Runtime(telemetry=TelemetryConfig())
+    try:
+        return asyncio.run(make(runtime))
+    finally:
+        del runtime
+        gc.collect()
+
+
+async def connect(settings: FleetSettings, identity: str | None = None, runtime: Any = None) -> Any:
     from temporalio.client import Client
 
     try:
@@ -42,6 +61,7 @@ async def connect(settings: FleetSettings, identity: str | None = None) -> Any:
             tls=settings.tls,
             identity=identity,
             connect_timeout=timedelta(seconds=10),
+            runtime=runtime,
         )
     except Exception as exc:  # the SDK raises RuntimeError for connection failures
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -59,6 +79,7 @@ async def add_schedule(
     cron: str | None,
     missed: str = "skip",
     replace: bool = False,
+    runtime: Any = None,
 ) -> str:
     from temporalio.client import (
         Schedule,
@@ -86,11 +107,11 @@ async def add_schedule(
         ),
         spec=spec,
         policy=SchedulePolicy(
-            overlap=ScheduleOverlapPolicy.SKIP,
+            overlap=ScheduleOverlapPolicy.BUFFER_ONE,
             catchup_window=timedelta(days=1) if missed == "once" else timedelta(minutes=1),
         ),
     )
-    client = await connect(settings)
+    client = await connect(settings, runtime=runtime)
     try:
         await client.create_schedule(sid, schedule)
     except ScheduleAlreadyRunningError:
@@ -103,10 +124,12 @@ async def add_schedule(
     return sid
 
 
-async def remove_schedule(settings: FleetSettings, repository: str, job: str) -> None:
+async def remove_schedule(
+    settings: FleetSettings, repository: str, job: str, runtime: Any = None
+) -> None:
     from temporalio.service import RPCError
 
-    client = await connect(settings)
+    client = await connect(settings, runtime=runtime)
     try:
         await client.get_schedule_handle(schedule_id(repository, job)).delete()
     except RPCError as exc:
@@ -123,12 +146,12 @@ class FleetStatus:
         return {"workers": self.workers, "schedules": self.schedules, "runs": self.runs}
 
 
-async def status(settings: FleetSettings, limit: int = 20) -> FleetStatus:
+async def status(settings: FleetSettings, limit: int = 20, runtime: Any = None) -> FleetStatus:
     from temporalio.api.enums.v1 import TaskQueueType
     from temporalio.api.taskqueue.v1 import TaskQueue
     from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
-    client = await connect(settings)
+    client = await connect(settings, runtime=runtime)
     workers: dict[str, dict[str, Any]] = {}
     for kind in (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY):
         resp = await client.workflow_service.describe_task_queue(
@@ -179,6 +202,7 @@ async def run_worker(
     stop: asyncio.Event,
     max_concurrent: int = 4,
     identity: str | None = None,
+    runtime: Any = None,
 ) -> None:
     """Serve the task queue until `stop` is set; in-flight runs finish first."""
     from temporalio.worker import Worker
@@ -187,7 +211,7 @@ async def run_worker(
     from wakeful.fleet.workflows import ScheduledRun
 
     identity = identity or worker_identity()
-    client = await connect(settings, identity=identity)
+    client = await connect(settings, identity=identity, runtime=runtime)
     acts = FleetActivities(repos, env, identity, settings.max_permission_mode)
     worker = Worker(
         client,
