@@ -285,7 +285,7 @@ class MemoryService:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def in_checkout(self, records: list[MemoryRecord]) -> list[MemoryRecord]:
+    def in_checkout(self, records: builtins.list[MemoryRecord]) -> builtins.list[MemoryRecord]:
         """Records as this checkout last saw them: its verdicts and relocated anchors."""
         out = list(records)
         for store in self.stores:
