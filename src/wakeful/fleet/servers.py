@@ -19,6 +19,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from wakeful.core.errors import WakefulError
 
@@ -118,7 +119,7 @@ class LocalPostgres:
 
     def _run(self, argv: list[str], timeout: float = 60) -> str:
         ids = _pg_user()
-        kwargs: dict[str, object] = {}
+        kwargs: dict[str, Any] = {}
         if ids is not None:
             kwargs = {"user": ids[0], "group": ids[1], "extra_groups": []}
         done = subprocess.run(
@@ -127,7 +128,7 @@ class LocalPostgres:
             text=True,
             timeout=timeout,
             cwd=str(self.root),
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
         if done.returncode != 0:
             detail = (done.stderr or done.stdout).strip().splitlines()[-3:]

@@ -14,6 +14,7 @@ to run against a database that is behind or ahead, with the command that fixes i
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 import threading
@@ -520,7 +521,7 @@ class PostgresMemoryStore:
 
     def search(
         self, query: str, limit: int = 20, status: Status = "active"
-    ) -> list[tuple[MemoryRecord, float]]:
+    ) -> builtins.list[tuple[MemoryRecord, float]]:
         """Records matching the query's words, best first, with a positive `ts_rank`.
 
         Ranking every record that shares one word with the query costs ~7 us a row, which
@@ -537,7 +538,9 @@ class PostgresMemoryStore:
                 return strict
         return self._ranked(" | ".join(terms), status, limit)
 
-    def _ranked(self, tsquery: str, status: str, limit: int) -> list[tuple[MemoryRecord, float]]:
+    def _ranked(
+        self, tsquery: str, status: str, limit: int
+    ) -> builtins.list[tuple[MemoryRecord, float]]:
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {_COLUMNS}, ts_rank(search, q, 1) AS score "
@@ -551,7 +554,7 @@ class PostgresMemoryStore:
     def max_seq(self) -> int:
         return int(self.get_meta("seq") or 0)
 
-    def changes_since(self, seq: int) -> list[MemoryRecord]:
+    def changes_since(self, seq: int) -> builtins.list[MemoryRecord]:
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM memory_records WHERE project = %s AND seq > %s "
@@ -560,7 +563,7 @@ class PostgresMemoryStore:
             ).fetchall()
         return [self._row_to_record(r) for r in rows]
 
-    def events_since(self, seq: int) -> list[dict[str, Any]]:
+    def events_since(self, seq: int) -> builtins.list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT seq, memory_id, action, at, detail FROM memory_events "
