@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -83,9 +85,36 @@ class AuditEntry:
 
 
 class AuditLog:
+    """Appends go through one connection kept open for the process (reopened after a fork):
+    the log has no other reader in the session, and closing the last connection to a WAL
+    database checkpoints it, which cost more than the decision itself."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._ready = False
+        self._writer: sqlite3.Connection | None = None
+        self._writer_pid = 0
+        self._lock = threading.Lock()
+
+    def _append_connection(self) -> sqlite3.Connection:
+        if self._writer is None or self._writer_pid != os.getpid():
+            try:
+                self._writer = connect(self.path, 10.0, check_same_thread=False)
+                if not self._ready:
+                    self._writer.executescript(_SCHEMA)
+                    self._ready = True
+            except sqlite3.Error as exc:
+                raise StoreError(
+                    f"{self.path}: cannot open the audit log: {exc}. Check the "
+                    "file's permissions, or delete it if it is corrupt."
+                ) from None
+            self._writer_pid = os.getpid()
+        return self._writer
+
+    def close(self) -> None:
+        if self._writer is not None and self._writer_pid == os.getpid():
+            self._writer.close()
+        self._writer = None
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -101,7 +130,6 @@ class AuditLog:
             ) from None
 
     def append(self, entry: AuditEntry) -> int:
-        conn = self._connect()
         row = (
             entry.ts,
             entry.session_id,
@@ -116,21 +144,24 @@ class AuditLog:
             entry.workspace,
         )
         try:
-            with conn:
-                conn.execute("BEGIN IMMEDIATE")  # the chain needs the last hash, unraced
-                last = conn.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-                prev = str(last[0]) if last else ""
-                cur = conn.execute(
-                    f"INSERT INTO audit ({_FIELDS}, prev_hash, hash) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (*row, prev, _row_hash(prev, row)),
-                )
+            with self._lock:
+                conn = self._append_connection()
+                with conn:
+                    conn.execute("BEGIN IMMEDIATE")  # the chain needs the last hash, unraced
+                    last = conn.execute(
+                        "SELECT hash FROM audit ORDER BY id DESC LIMIT 1"
+                    ).fetchone()
+                    prev = str(last[0]) if last else ""
+                    cur = conn.execute(
+                        f"INSERT INTO audit ({_FIELDS}, prev_hash, hash) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (*row, prev, _row_hash(prev, row)),
+                    )
             entry.id = int(cur.lastrowid or 0)
             return entry.id
         except sqlite3.Error as exc:
+            self.close()
             raise StoreError(f"{self.path}: cannot append to the audit log: {exc}") from None
-        finally:
-            conn.close()
 
     def verify(self) -> ChainReport:
         """Recompute the hash chain; report the first row that does not follow from the last."""
