@@ -24,7 +24,7 @@ import os
 import stat
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,19 @@ HEAD_REF = "refs/heads/snapshots"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 GITLINK = "160000"
 MAX_RECORDED_PATHS = 500
+MAX_PARTIAL_DIRS = 256  # more changed directories than this: walk the whole workspace
+RACY_NS = 1_000_000_000  # a stat this close to a snapshot is not trusted by the next one
+WALK_CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class _WalkCache:
+    """What the last snapshot saw: its tree, and the stat (see `_sig`) of every directory
+    it descended into and of every ignored file it left out for its size (None: unknown)."""
+
+    tree: str
+    dirs: dict[str, tuple[int, ...] | None]
+    skipped: dict[str, tuple[int, ...] | None]
 
 
 @dataclass(frozen=True)
@@ -157,17 +170,89 @@ class CheckpointStore:
         """The workspace's files as a tree id (call with the lock held). The ignored files
         left out for their size are in `self.skipped` afterwards.
 
-        One walk of the workspace (`git status`, which also refreshes the index's stat data)
-        names what differs from the last snapshot; only those paths are hashed again."""
+        With a walk cache from the last snapshot (`walk-cache.json`: the stat of every
+        directory snapshots descend into, and of the ignored files left out for their
+        size), only the directories whose stat changed are walked again (`git status`
+        limited to them): a file can only appear, vanish or be renamed by changing its
+        directory. Changes to files already in the snapshot are found from the index's
+        stat data (`git diff-files`, lstat only). Without a usable cache, or when a
+        .gitignore changed, the whole workspace is walked once."""
+        cache = self._load_cache()
+        started = time.time_ns()
+        if cache is not None:
+            changed_dirs = [d for d, sig in cache.dirs.items() if _sig(self.workspace, d) != sig]
+            for rel, sig in cache.skipped.items():
+                if _sig(self.workspace, rel) != sig:
+                    changed_dirs.append(rel.rpartition("/")[0])
+            changed_dirs = sorted(set(changed_dirs))
+            if "" not in changed_dirs and len(changed_dirs) <= MAX_PARTIAL_DIRS:
+                tree = self._partial_snapshot(cache, changed_dirs, started)
+                if tree is not None:
+                    return tree
+        return self._full_snapshot(started)
+
+    def _full_snapshot(self, started: int) -> str:
         self.skipped = []
-        out = self.git.run(
-            "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all",
-            "--ignored=matching" if self.settings.include_ignored else "--ignored=no",
-            "--ignore-submodules=all",
-        )  # fmt: skip
+        out = self._status(())
+        opaque = self._stage(out)
+        tree = self.git.text("write-tree")
+        dirs = _walk_dirs(self.workspace, "", opaque)
+        self._save_cache(_WalkCache(tree, dirs, self._skipped_sigs()), started)
+        return tree
+
+    def _partial_snapshot(
+        self, cache: _WalkCache, changed_dirs: list[str], started: int
+    ) -> str | None:
+        """Snapshot from the cache (None: a .gitignore changed, walk everything)."""
+        out = self.git.run("diff-files", "-z", "--name-status", "--ignore-submodules=all")
         update: list[bytes] = []
         removed: list[bytes] = []
+        parts = out.split(b"\0")
+        for code, rel in zip(parts[0::2], parts[1::2], strict=False):
+            if not rel or rel.startswith(b".wakeful/"):
+                continue
+            (removed if code == b"D" else update).append(rel)
+        if not changed_dirs and not update and not removed:
+            self.skipped = list(cache.skipped)
+            return cache.tree
+        if any(_is_ignore_file(rel) for rel in update + removed):
+            return None
+        under = tuple(d + "/" for d in changed_dirs)
+        self.skipped = [p for p in cache.skipped if not p.startswith(under)]
+        opaque: set[str] = set()
+        if changed_dirs:
+            status = self._status(changed_dirs)
+            for entry in status.split(b"\0"):
+                if len(entry) >= 4 and entry[:2] == b"??" and _is_ignore_file(entry[3:]):
+                    return None
+            opaque = self._stage(status, update, removed)
+        else:
+            self._stage(b"", update, removed)
+        tree = self.git.text("write-tree")
+        dirs = {d: sig for d, sig in cache.dirs.items() if not d.startswith(under)}
+        for d in changed_dirs:
+            dirs.pop(d, None)
+            if _sig(self.workspace, d) is not None and not _within(d, opaque):
+                dirs.update(_walk_dirs(self.workspace, d, opaque))
+        self._save_cache(_WalkCache(tree, dirs, self._skipped_sigs()), started)
+        return tree
+
+    def _status(self, pathspecs: tuple[str, ...] | list[str]) -> bytes:
+        return self.git.run(
+            "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all",
+            "--ignored=matching" if self.settings.include_ignored else "--ignored=no",
+            "--ignore-submodules=all", "--", *pathspecs,
+        )  # fmt: skip
+
+    def _stage(
+        self, out: bytes, update: list[bytes] | None = None, removed: list[bytes] | None = None
+    ) -> set[str]:
+        """Put `git status` output (plus known updates and removals) into the index.
+        Returns the directories left out whole (ignored ones, nested repositories)."""
+        update = list(update or ())
+        removed = list(removed or ())
         ignored: list[bytes] = []
+        opaque: set[str] = set()
         for entry in out.split(b"\0"):
             if len(entry) < 4:
                 continue
@@ -175,10 +260,14 @@ class CheckpointStore:
             if rel.startswith(b".wakeful/") or rel == b".wakeful":
                 continue
             if code == b"!!":
-                if not rel.endswith(b"/"):  # an ignored directory is left out whole
+                if rel.endswith(b"/"):  # an ignored directory is left out whole
+                    opaque.add(rel.decode("utf-8", "surrogateescape").rstrip("/"))
+                else:
                     ignored.append(rel)
             elif code == b"??":
-                if not rel.endswith(b"/"):  # a nested repository is left out
+                if rel.endswith(b"/"):  # a nested repository is left out
+                    opaque.add(rel.decode("utf-8", "surrogateescape").rstrip("/"))
+                else:
                     update.append(rel)
             elif code[1:2] == b"D":
                 removed.append(rel)
@@ -189,14 +278,69 @@ class CheckpointStore:
         if removed:  # by name: the path may now lie beyond a symlink
             self.git.run(
                 "update-index", "--force-remove", "-z", "--stdin",
-                input=b"\0".join(removed) + b"\0",
+                input=b"\0".join(dict.fromkeys(removed)) + b"\0",
             )  # fmt: skip
         if update:
             self.git.run(
                 "update-index", "--add", "--remove", "-z", "--stdin",
-                input=b"\0".join(update) + b"\0",
+                input=b"\0".join(dict.fromkeys(update)) + b"\0",
             )  # fmt: skip
-        return self.git.text("write-tree")
+        return opaque
+
+    def _skipped_sigs(self) -> dict[str, tuple[int, ...] | None]:
+        return {rel: _sig(self.workspace, rel) for rel in dict.fromkeys(self.skipped)}
+
+    def _cache_path(self) -> Path:
+        return self.folder / "walk-cache.json"
+
+    def _load_cache(self) -> _WalkCache | None:
+        """The walk cache if it describes the current index, else None."""
+        try:
+            data = json.loads(self._cache_path().read_text())
+            index = os.stat(self.git.index_file)
+            if data.get("version") != WALK_CACHE_VERSION or data.get("index") != [
+                index.st_size,
+                index.st_mtime_ns,
+                index.st_ino,
+            ]:
+                return None
+            if data.get("settings") != [
+                self.settings.include_ignored,
+                self.settings.max_file_bytes,
+            ]:
+                return None
+            dirs = {str(k): tuple(v) if v else None for k, v in data["dirs"].items()}
+            skipped = {str(k): tuple(v) if v else None for k, v in data["skipped"].items()}
+            return _WalkCache(str(data["tree"]), dirs, skipped)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def _save_cache(self, cache: _WalkCache, started: int) -> None:
+        """Write the cache; a stat taken too close to `started` is stored as unknown, so
+        that a change within the file system's timestamp granularity is never missed."""
+        racy = started - RACY_NS
+
+        def keep(sig: tuple[int, ...] | None) -> list[int] | None:
+            if sig is None or sig[0] >= racy or sig[1] >= racy:
+                return None
+            return list(sig)
+
+        try:
+            index = os.stat(self.git.index_file)
+            data = {
+                "version": WALK_CACHE_VERSION,
+                "index": [index.st_size, index.st_mtime_ns, index.st_ino],
+                "settings": [self.settings.include_ignored, self.settings.max_file_bytes],
+                "tree": cache.tree,
+                "dirs": {d: keep(sig) for d, sig in cache.dirs.items()},
+                "skipped": {p: keep(sig) for p, sig in cache.skipped.items()},
+            }
+            tmp = self._cache_path().with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, separators=(",", ":")))
+            os.replace(tmp, self._cache_path())
+        except OSError:
+            with suppress(OSError):
+                self._cache_path().unlink()
 
     def _under_cap(self, files: list[bytes]) -> list[bytes]:
         keep: list[bytes] = []
@@ -536,6 +680,48 @@ def _message(cp: Checkpoint, extra: dict[str, Any] | None = None) -> str:
         "changed_count": cp.changed_count,
     }
     return json.dumps(meta, separators=(",", ":"))
+
+
+def _sig(root: Path, rel: str) -> tuple[int, ...] | None:
+    """What changes when a directory gains, loses or renames an entry (or a file is
+    rewritten): mtime, ctime, inode, mode, size. None when it is gone."""
+    try:
+        st = os.lstat(os.path.join(root, rel) if rel else root)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode, st.st_size)
+
+
+def _within(rel: str, folders: set[str]) -> bool:
+    return any(rel == f or rel.startswith(f + "/") for f in folders)
+
+
+def _is_ignore_file(rel: bytes) -> bool:
+    return rel == b".gitignore" or rel.endswith(b"/.gitignore")
+
+
+def _walk_dirs(root: Path, start: str, opaque: set[str]) -> dict[str, tuple[int, ...] | None]:
+    """Every directory a snapshot descends into at or below `start`, with its stat: not
+    .git, not the top-level .wakeful/, not a symlink, not one left out whole (`opaque`)."""
+    found: dict[str, tuple[int, ...] | None] = {}
+    stack = [start]
+    while stack:
+        rel = stack.pop()
+        sig = _sig(root, rel)
+        if sig is None or not stat.S_ISDIR(sig[3]):
+            continue
+        found[rel] = sig
+        try:
+            with os.scandir(os.path.join(root, rel) if rel else root) as entries:
+                for entry in entries:
+                    if entry.name == ".git" or (not rel and entry.name == ".wakeful"):
+                        continue
+                    child = f"{rel}/{entry.name}" if rel else entry.name
+                    if entry.is_dir(follow_symlinks=False) and child not in opaque:
+                        stack.append(child)
+        except OSError:
+            found[rel] = None  # unreadable now: looked at again next time
+    return found
 
 
 def _parse_raw(out: bytes) -> list[tuple[str, str, str, str, str]]:
