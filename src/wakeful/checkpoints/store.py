@@ -126,8 +126,15 @@ class RewindPlan:
 
 
 class CheckpointStore:
-    def __init__(self, workspace: Path, folder: Path, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Path,
+        folder: Path,
+        settings: Settings | None = None,
+        racy_ns: int = RACY_NS,
+    ) -> None:
         self.workspace = workspace
+        self.racy_ns = racy_ns
         self.folder = folder
         self.settings = settings or Settings()
         git_dir = folder / "repo.git"
@@ -180,16 +187,38 @@ class CheckpointStore:
         cache = self._load_cache()
         started = time.time_ns()
         if cache is not None:
-            changed_dirs = [d for d, sig in cache.dirs.items() if _sig(self.workspace, d) != sig]
-            for rel, sig in cache.skipped.items():
-                if _sig(self.workspace, rel) != sig:
-                    changed_dirs.append(rel.rpartition("/")[0])
-            changed_dirs = sorted(set(changed_dirs))
+            changed_dirs = sorted(self._changed_dirs(cache))
             if "" not in changed_dirs and len(changed_dirs) <= MAX_PARTIAL_DIRS:
                 tree = self._partial_snapshot(cache, changed_dirs, started)
                 if tree is not None:
                     return tree
         return self._full_snapshot(started)
+
+    def _changed_dirs(self, cache: _WalkCache) -> set[str]:
+        """The cached directories whose stat changed, and those holding a left-out file
+        whose stat changed (one lstat each: this runs before every snapshot)."""
+        base = os.fspath(self.workspace)
+        prefix = base + "/"
+        lstat = os.lstat
+        changed: set[str] = set()
+        for rel, sig in cache.dirs.items():
+            try:
+                st = lstat(prefix + rel if rel else base)
+            except OSError:
+                changed.add(rel)
+                continue
+            if sig is None or sig != (
+                st.st_mtime_ns,
+                st.st_ctime_ns,
+                st.st_ino,
+                st.st_mode,
+                st.st_size,
+            ):
+                changed.add(rel)
+        for rel, sig in cache.skipped.items():
+            if _sig(self.workspace, rel) != sig:
+                changed.add(rel.rpartition("/")[0])
+        return changed
 
     def _full_snapshot(self, started: int) -> str:
         self.skipped = []
@@ -318,7 +347,7 @@ class CheckpointStore:
     def _save_cache(self, cache: _WalkCache, started: int) -> None:
         """Write the cache; a stat taken too close to `started` is stored as unknown, so
         that a change within the file system's timestamp granularity is never missed."""
-        racy = started - RACY_NS
+        racy = started - self.racy_ns
 
         def keep(sig: tuple[int, ...] | None) -> list[int] | None:
             if sig is None or sig[0] >= racy or sig[1] >= racy:
