@@ -41,6 +41,7 @@ MAX_RECORDED_PATHS = 500
 MAX_PARTIAL_DIRS = 256  # more changed directories than this: walk the whole workspace
 RACY_NS = 1_000_000_000  # a stat this close to a snapshot is not trusted by the next one
 WALK_CACHE_VERSION = 1
+PRUNE_EVERY = 25  # finishing every 25th checkpoint prunes those past keep and max_age_days
 
 
 @dataclass(frozen=True)
@@ -485,6 +486,8 @@ class CheckpointStore:
             )
             sha = self._commit(tree, _message(done), cp.before)
             self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
+            if _id_order(cp.id) % PRUNE_EVERY == 0:  # cheap: a listing every so many runs
+                self._prune(time.time(), collect=False)
             return done
 
     def all(self) -> list[Checkpoint]:
@@ -539,19 +542,63 @@ class CheckpointStore:
         )
 
     def prune(self, now: float | None = None) -> list[str]:
-        """Drop checkpoints older than `max_age_days` beyond the `keep` newest, then let git
-        delete the objects only they held. Returns the dropped ids."""
-        now = time.time() if now is None else now
+        """Drop checkpoints older than `max_age_days` beyond the `keep` newest, except
+        those of unreviewed daemon runs, then let git delete the objects only they held.
+        Returns the dropped ids."""
         with self.locked():
-            items = self.all()
-            old = items[: max(0, len(items) - self.settings.keep)]
-            cutoff = now - self.settings.max_age_days * 86400
-            drop = [c.id for c in old if c.started < cutoff]
-            if drop:
-                text = "".join(f"delete {REF_PREFIX}{cid}\n" for cid in drop)
-                self.git.run("update-ref", "--stdin", input=text.encode())
+            return self._prune(time.time() if now is None else now, collect=True)
+
+    def _prune(self, now: float, collect: bool) -> list[str]:
+        items = self.all()
+        old = items[: max(0, len(items) - self.settings.keep)]
+        cutoff = now - self.settings.max_age_days * 86400
+        reviewed = self._reviewed()
+        drop = [
+            c.id for c in old if c.started < cutoff and (not _is_daemon_run(c) or c.id in reviewed)
+        ]
+        if drop:
+            text = "".join(f"delete {REF_PREFIX}{cid}\n" for cid in drop)
+            self.git.run("update-ref", "--stdin", input=text.encode())
+            self._write_reviewed(reviewed - set(drop))
+        if collect or drop:
             self.git.run("gc", "--quiet", "--prune=now")
-            return drop
+        return drop
+
+    # -- review of daemon runs ------------------------------------------------------
+
+    def _reviewed(self) -> set[str]:
+        try:
+            return set((self.folder / "reviewed").read_text().split())
+        except OSError:
+            return set()
+
+    def _write_reviewed(self, ids: set[str]) -> None:
+        tmp = self.folder / "reviewed.tmp"
+        tmp.write_text("".join(f"{i}\n" for i in sorted(ids, key=_id_order)))
+        os.replace(tmp, self.folder / "reviewed")
+
+    def unreviewed(self) -> list[Checkpoint]:
+        """Daemon runs' checkpoints nobody has rewound or marked reviewed yet."""
+        with self.locked():
+            reviewed = self._reviewed()
+            return [c for c in self.all() if _is_daemon_run(c) and c.id not in reviewed]
+
+    def mark_reviewed(self, ids: list[str]) -> list[str]:
+        """Mark daemon runs' checkpoints reviewed (`all`: every one); they may then be pruned.
+        Returns the ids marked."""
+        with self.locked():
+            items = {c.id: c for c in self.all()}
+            if ids == ["all"]:
+                wanted = [i for i, c in items.items() if _is_daemon_run(c)]
+            else:
+                wanted = [i.lstrip("#") for i in ids]
+                unknown = [i for i in wanted if i not in items]
+                if unknown:
+                    raise CheckpointError(
+                        f"no checkpoint {', '.join(unknown)}; `wakeful checkpoints` lists them"
+                    )
+            self._write_reviewed(self._reviewed() | set(wanted))
+            return wanted
 
     # -- rewind ---------------------------------------------------------------------
 
@@ -616,6 +663,8 @@ class CheckpointStore:
                     f"rewind would overwrite those changes: {shown}; pass --force to rewind "
                     "anyway (the current state is checkpointed first, so it can be undone)"
                 )
+            if _is_daemon_run(plan.target):  # rewinding a daemon run is reviewing it
+                self._write_reviewed(self._reviewed() | {plan.target.id})
             if not plan.changes:
                 self._set_last(plan.current_tree)
                 return plan, None
@@ -709,6 +758,16 @@ def _message(cp: Checkpoint, extra: dict[str, Any] | None = None) -> str:
         "changed_count": cp.changed_count,
     }
     return json.dumps(meta, separators=(",", ":"))
+
+
+def _is_daemon_run(cp: Checkpoint) -> bool:
+    """A daemon job's run (`job NAME run N`, the label the daemon gives its runs): kept
+    until reviewed (rewound, or `wakeful checkpoints --reviewed ID`)."""
+    return cp.kind == "run" and cp.run.startswith("job ") and " run " in cp.run
+
+
+def _id_order(cid: str) -> int:
+    return int(cid) if cid.isdigit() else 0
 
 
 def _sig(root: Path, rel: str) -> tuple[int, ...] | None:

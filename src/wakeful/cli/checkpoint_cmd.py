@@ -12,8 +12,18 @@ def checkpoints(
     prune: bool = typer.Option(
         False, "--prune", help="Drop checkpoints past [checkpoints] keep and max_age_days."
     ),
+    reviewed: list[str] = typer.Option(
+        [],
+        "--reviewed",
+        help="Mark a daemon run's checkpoint reviewed (repeatable; `all`), so it may be pruned.",
+    ),
+    unreviewed: bool = typer.Option(
+        False, "--unreviewed", help="List only daemon runs' checkpoints not reviewed yet."
+    ),
 ) -> None:
-    """List this workspace's checkpoints, newest first: one per run that changed files."""
+    """List this workspace's checkpoints, newest first: one per run that changed files.
+    A daemon run's checkpoint is never pruned until it is reviewed: rewound, or marked with
+    --reviewed."""
     import json
     from datetime import datetime
 
@@ -32,7 +42,14 @@ def checkpoints(
                 + (f": {', '.join(dropped)}" if dropped else "")
             )
         return
-    items = list(reversed(store.all()))
+    if reviewed:
+        marked = store.mark_reviewed(reviewed)
+        if as_json:
+            print(json.dumps({"reviewed": marked}))
+        else:
+            print(f"marked {len(marked)} checkpoint(s) reviewed: {', '.join(marked) or '-'}")
+        return
+    items = list(reversed(store.unreviewed() if unreviewed else store.all()))
     if as_json:
         print(json.dumps([c.to_dict() for c in items]))
         return
