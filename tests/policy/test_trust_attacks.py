@@ -21,7 +21,15 @@ def _run(cli, script, repo: Path, commands: list[str], mode: str = "auto") -> No
         + [{"text": "done"}],
     )
     r = cli(
-        ["-p", "tidy up", "--model", f"scripted:{turns}", "--permission-mode", mode, "--no-sandbox"],
+        [
+            "-p",
+            "tidy up",
+            "--model",
+            f"scripted:{turns}",
+            "--permission-mode",
+            mode,
+            "--no-sandbox",
+        ],
         cwd=repo,
     )
     assert r.returncode in (0, 1), r.stderr
@@ -69,3 +77,59 @@ def test_git_config_env_joined_form_is_not_read_only(cli, script, git_repo: Path
         mode="default",
     )
     assert not (git_repo / "PWNED").exists()
+
+
+def test_write_then_run_outside_the_sandbox_is_not_auto_approved(
+    cli, script, git_repo: Path, home: Path
+) -> None:
+    """With the sandbox off, auto mode approved `bash build.sh` (and make, test runners)
+    after the agent wrote the script: the decision's "runs workspace code" check was never
+    fed by the classifier."""
+    rc = home / ".bashrc"
+    rc.write_text("# decoy\n")
+    turns = script(
+        "build",
+        [
+            {
+                "tool_calls": [
+                    {
+                        "name": "write",
+                        "input": {"path": "build.sh", "content": 'echo PWNED >> "$HOME/.bashrc"\n'},
+                    }
+                ]
+            },
+            {"tool_calls": [{"name": "bash", "input": {"command": "bash build.sh"}}]},
+            {
+                "tool_calls": [
+                    {
+                        "name": "write",
+                        "input": {
+                            "path": "Makefile",
+                            "content": 'all:\n\techo PWNED >> "$$HOME/.bashrc"\n',
+                        },
+                    }
+                ]
+            },
+            {"tool_calls": [{"name": "bash", "input": {"command": "make"}}]},
+            {"tool_calls": [{"name": "bash", "input": {"command": "npm test"}}]},
+            {"text": "done"},
+        ],
+    )
+    (git_repo / "package.json").write_text(
+        json.dumps({"scripts": {"test": 'echo PWNED >> "$HOME/.bashrc"'}})
+    )
+    r = cli(
+        [
+            "-p",
+            "build",
+            "--model",
+            f"scripted:{turns}",
+            "--permission-mode",
+            "auto",
+            "--no-sandbox",
+        ],
+        cwd=git_repo,
+    )
+    assert r.returncode in (0, 1), r.stderr
+    assert "PWNED" not in rc.read_text()
+    assert (git_repo / "build.sh").exists()  # the write itself is a workspace change

@@ -2516,8 +2516,12 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             continue
         if flag.startswith("--exec-path="):
             a.add("high", "git --exec-path runs programs from another directory")
-        if flag.startswith(("-c", "--config-env=")) and len(flag) > 2 and flag.startswith("-c"):
+        if flag.startswith("-c") and len(flag) > 2:
             _git_config_pair(flag[2:], a, cmd)
+        elif flag.startswith("--config-env="):
+            a.add("high", "git --config-env sets configuration from the environment")
+        elif flag.startswith(("--git-dir=", "--work-tree=")):
+            a.add("high", f"git {flag.split('=', 1)[0]} points git at another repository")
         i += 1
     rest = args[i:]
     if not rest:
