@@ -5,11 +5,7 @@ its fix."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
-
-from wakeful.core.config import load_config
-from wakeful.core.paths import Paths
 
 FSMONITOR = '#!/bin/sh\ntouch "$(dirname "$0")/PWNED"\n'
 
@@ -133,3 +129,25 @@ def test_write_then_run_outside_the_sandbox_is_not_auto_approved(
     assert r.returncode in (0, 1), r.stderr
     assert "PWNED" not in rc.read_text()
     assert (git_repo / "build.sh").exists()  # the write itself is a workspace change
+
+
+def test_nested_repository_config_does_not_run_unsandboxed(cli, script, git_repo: Path) -> None:
+    """`sub/.git/config` is an ordinary workspace file, so the agent may write a
+    core.fsmonitor there; `git -C sub status` (read-only on its face) then runs it."""
+    (git_repo / "mon.sh").write_text(FSMONITOR)
+    (git_repo / "mon.sh").chmod(0o755)
+    _run(
+        cli,
+        script,
+        git_repo,
+        [
+            "git init -q sub",
+            f"printf '[core]\\n\\tfsmonitor = {git_repo}/mon.sh\\n' >> sub/.git/config",
+            "git -C sub status",
+            "cd sub && git status",
+            "GIT_DIR=sub/.git git status",
+            "git --git-dir sub/.git status",
+        ],
+    )
+    assert (git_repo / "sub" / ".git" / "config").exists()  # the setup ran
+    assert not (git_repo / "PWNED").exists()

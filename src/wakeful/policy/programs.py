@@ -105,6 +105,9 @@ _DANGEROUS_ENV = frozenset(
         "PYTHONSTARTUP",
         "GIT_CONFIG_PARAMETERS",
         "GIT_EXEC_PATH",
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_COMMON_DIR",
         "GIT_TEMPLATE_DIR",
         "DYLD_INSERT_LIBRARIES",
         "LESSOPEN",
@@ -2495,6 +2498,18 @@ _GIT_SAYS = {
 }
 
 
+def _nested_repository(cwd: str | None, workspace: str) -> str | None:
+    """The repository below the workspace root that git run in `cwd` would use, if any."""
+    if cwd is None or cwd == workspace or not cwd.startswith(workspace.rstrip("/") + "/"):
+        return None
+    current = cwd
+    while current != workspace and len(current) > len(workspace):
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        current = os.path.dirname(current)
+    return None
+
+
 def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     i = 0
     cwd = cmd.cwd
@@ -2512,6 +2527,8 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                     a.add("high", f"runs git in {value.value}, outside the workspace")
             elif flag == "--exec-path":
                 a.add("high", "git --exec-path runs programs from another directory")
+            elif flag in ("--git-dir", "--work-tree"):
+                a.add("high", f"git {flag} points git at another repository")
             i += 2
             continue
         if flag.startswith("--exec-path="):
@@ -2523,6 +2540,11 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         elif flag.startswith(("--git-dir=", "--work-tree=")):
             a.add("high", f"git {flag.split('=', 1)[0]} points git at another repository")
         i += 1
+    nested = _nested_repository(cwd, a.workspace)
+    if nested is not None:
+        # Its config and hooks are ordinary workspace files the agent may have written
+        # (core.fsmonitor, hooks): git there runs workspace code.
+        a.run_code(f"runs git in the nested repository {nested}, whose config may run programs")
     rest = args[i:]
     if not rest:
         a.add("read_only", "git with no subcommand prints help")
