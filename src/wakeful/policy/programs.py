@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import base64
 import binascii
+import fnmatch
 import os.path
 import re
 from collections.abc import Callable, Iterable
@@ -1674,6 +1675,7 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         if tok in ("-exec", "-execdir", "-ok", "-okdir"):
             inner: list[Word] = []
             j += 1
+            start_inner = j
             while j < len(expr) and expr[j].value not in (";", "+"):
                 w = expr[j]
                 if w.value is not None and "{}" in w.value:
@@ -1692,6 +1694,18 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             acted = True
             if inner:
                 a.run_argv(inner, cmd)
+                # `{}` may also be a protected file the walk reaches (.git/config,
+                # .wakeful/config.toml ...): judge the action on each such file too.
+                for path in _find_protected_hits(starts, expr, cmd, a):
+                    a.run_argv(
+                        [
+                            Word(w.value.replace("{}", path), w.text)
+                            if w.value is not None and "{}" in w.value
+                            else w
+                            for w in expr[start_inner:j]
+                        ],
+                        cmd,
+                    )
         elif tok == "-delete":
             acted = True
             for s in starts:
@@ -1759,6 +1773,81 @@ def _find_filtered(expr: list[Word]) -> bool:
         elif w.value in _FIND_OTHER_TESTS:
             return True
     return False
+
+
+# Protected workspace paths a `find` walk may hand to -exec as `{}`, and how many entries
+# below them are looked at before assuming one matches.
+_FIND_PROTECTED = (".git/config", ".git/hooks", ".wakeful", ".claude", ".mcp.json")
+_FIND_PROTECTED_SCAN = 2000
+
+
+def _find_protected_hits(
+    starts: list[Word], expr: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> list[str]:
+    """Existing protected files below the walk's starts whose names the expression's name
+    tests could select (all of them when the tests cannot be judged statically)."""
+    roots = [a.resolve(s, cmd.cwd) for s in starts]
+    if any(r is None for r in roots):
+        roots = [a.workspace]
+    names: list[tuple[str, str]] = []
+    for j in range(len(expr) - 1):
+        test, value = expr[j].value, expr[j + 1].value
+        if test in _FIND_NAME_TESTS:
+            if value is None or test not in (
+                "-name",
+                "-iname",
+                "-path",
+                "-ipath",
+                "-wholename",
+                "-iwholename",
+            ):
+                names = []  # regex or a computed pattern: any name may match
+                break
+            names.append((test, value))
+    negated = any(w.value in ("-o", "-or", "!", "-not") for w in expr)
+
+    def selected(path: str) -> bool:
+        if not names or negated:
+            return True
+        for test, pattern in names:
+            if test in ("-name", "-iname"):
+                subject = os.path.basename(path)
+            else:  # -path and -wholename see the whole path: match its tail
+                subject, pattern = path, "*" + pattern.lstrip(".")
+            if test.startswith("-i"):
+                subject, pattern = subject.lower(), pattern.lower()
+            if not fnmatch.fnmatchcase(subject, pattern):
+                return False
+        return True
+
+    hits: list[str] = []
+    for rel in _FIND_PROTECTED:
+        top = os.path.join(a.workspace, rel)
+        if not any(
+            r is not None and (top == r or top.startswith(r.rstrip("/") + "/")) for r in roots
+        ):
+            continue
+        if not os.path.lexists(top):
+            continue
+        seen = 0
+        candidates = [top]
+        if os.path.isdir(top) and not os.path.islink(top):
+            for base, dirs, files in os.walk(top):
+                dirs[:] = [
+                    d
+                    for d in dirs
+                    if os.path.join(base, d) != os.path.join(a.workspace, ".wakeful", "tmp")
+                ]
+                for name in files:
+                    seen += 1
+                    if seen > _FIND_PROTECTED_SCAN:
+                        return hits + [top]
+                    candidates.append(os.path.join(base, name))
+        for path in candidates:
+            if selected(path):
+                hits.append(path)
+                break  # one protected file per location is enough to judge
+    return hits
 
 
 def _find_sample(expr: list[Word]) -> str | None:
