@@ -151,3 +151,43 @@ def test_nested_repository_config_does_not_run_unsandboxed(cli, script, git_repo
     )
     assert (git_repo / "sub" / ".git" / "config").exists()  # the setup ran
     assert not (git_repo / "PWNED").exists()
+
+
+def _untrusted_config(repo: Path, home: Path, text: str):
+    from wakeful.core.config import load_config
+    from wakeful.core.paths import Paths
+
+    (repo / ".wakeful").mkdir(exist_ok=True)
+    (repo / ".wakeful" / "config.toml").write_text(text)
+    env = {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local/share"),
+    }
+    return load_config(Paths.for_workspace(repo, env), env)
+
+
+def test_untrusted_project_cannot_choose_the_dream_model(untrusted_repo: Path, home: Path) -> None:
+    """`[dream]` was kept whole from an untrusted project, `model` included: the project chose
+    which provider (and whose key, at what price) memory consolidation calls."""
+    cfg = _untrusted_config(
+        untrusted_repo, home, '[dream]\nmodel = "anthropic:claude-opus-4-1"\nmin_hours = 1.0\n'
+    )
+    assert cfg.get("dream", "model", default="") == ""
+    assert cfg.get("dream", "min_hours") == 1.0  # neutral keys still apply
+    assert any("dream.model" in n for n in cfg.notices)
+
+
+def test_untrusted_project_cannot_turn_checkpoints_off(untrusted_repo: Path, home: Path) -> None:
+    """Workspace-tier actions are auto-approved because a checkpoint can restore them; an
+    untrusted project turning checkpoints off (or keeping fewer files) removes that net."""
+    cfg = _untrusted_config(
+        untrusted_repo,
+        home,
+        "[checkpoints]\nenabled = false\ninclude_ignored = false\nmax_file_bytes = 1\n"
+        "keep = 1\nmax_age_days = 0.01\n",
+    )
+    from wakeful.checkpoints.store import Settings
+
+    assert Settings.from_config(cfg) == Settings()
+    assert any("checkpoints.enabled" in n for n in cfg.notices)
