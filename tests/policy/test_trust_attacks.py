@@ -191,3 +191,19 @@ def test_untrusted_project_cannot_turn_checkpoints_off(untrusted_repo: Path, hom
 
     assert Settings.from_config(cfg) == Settings()
     assert any("checkpoints.enabled" in n for n in cfg.notices)
+
+
+def test_case_variants_of_protected_paths_are_protected(git_repo: Path) -> None:
+    """On a case-insensitive file system `.WAKEFUL/config.toml` and `.GIT/Config` are the
+    protected files; they were judged ordinary workspace writes."""
+    from wakeful.policy.shell import classify_command
+
+    for command in (
+        "echo x > .WAKEFUL/config.toml",
+        "echo x > .Git/Config",
+        "cp evil .git/HOOKS/pre-commit",
+        "echo {} > .Claude/settings.json",
+        "echo {} > .MCP.json",
+    ):
+        result = classify_command(command, git_repo, git_repo.parent / "home")
+        assert result.tier == "critical", (command, result.reasons)

@@ -332,7 +332,10 @@ _PROTECTED_EXCEPT = (".wakeful/tmp",)
 
 
 def is_protected(rel: str) -> bool:
-    """Whether a workspace-relative path is one the agent never changes without asking."""
+    """Whether a workspace-relative path is one the agent never changes without asking.
+    Compared without case: on a case-insensitive file system (macOS, Windows, casefolded
+    directories) `.WAKEFUL/config.toml` is `.wakeful/config.toml`."""
+    rel = rel.lower()
     if any(_under(rel, e) for e in _PROTECTED_EXCEPT):
         return False
     return any(_under(rel, p) for p in _PROTECTED)
@@ -363,7 +366,8 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
         if real is not None:
             # A symlink inside the workspace: judge the place it leads to.
             return place_of(real, workspace, home)
-        if rel.startswith(".git/hooks") or rel == ".git/config":
+        folded = rel.lower()
+        if folded.startswith(".git/hooks") or folded == ".git/config":
             return place("git_internal")
         if is_protected(rel):
             return place("protected")
