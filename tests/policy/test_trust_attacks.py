@@ -207,3 +207,48 @@ def test_case_variants_of_protected_paths_are_protected(git_repo: Path) -> None:
     ):
         result = classify_command(command, git_repo, git_repo.parent / "home")
         assert result.tier == "critical", (command, result.reasons)
+
+
+def test_untrusted_ask_rule_does_not_turn_a_refusal_into_a_prompt(
+    cli, untrusted_repo: Path, home: Path
+) -> None:
+    """Ask rules are kept from untrusted projects as tightening, yet an ask rule matching a
+    critical action turned plan mode's and the hardline's refusal into a prompt the user might
+    accept (`cat ~/.ssh/id_rsa`, `rm -rf ~`)."""
+    (untrusted_repo / ".wakeful").mkdir()
+    (untrusted_repo / ".wakeful" / "config.toml").write_text(
+        '[permissions]\nask = ["Bash(cat *)", "Bash(rm *)", "Bash(git push *)"]\n'
+    )
+    for mode, command in (
+        ("auto", "cat ~/.ssh/id_rsa"),
+        ("bypass", "rm -rf ~"),
+        ("plan", "git push origin main"),
+    ):
+        r = cli(["classify", "--mode", mode, "--json", "--", command], cwd=untrusted_repo)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["decision"] == "deny", (mode, command, r.stdout)
+    # An ask rule still asks where the mode would have allowed.
+    r = cli(["classify", "--mode", "auto", "--json", "--", "cat app.py"], cwd=untrusted_repo)
+    assert json.loads(r.stdout)["decision"] == "ask"
+
+
+def test_untrusted_ask_rule_keeps_an_interactive_refusal(tmp_path: Path) -> None:
+    """The same through the policy the REPL uses (interactive: an `ask` is a prompt)."""
+    import asyncio
+
+    from wakeful.core.config import Config
+    from wakeful.core.paths import Paths
+    from wakeful.policy.decision import DecisionContext, Policy
+    from wakeful.policy.types import RiskInput
+
+    ws = tmp_path / "ws"
+    (ws / ".wakeful").mkdir(parents=True)
+    (ws / ".wakeful" / "config.toml").write_text('[permissions]\nask = ["Bash(cat *)"]\n')
+    home = tmp_path / "home"
+    home.mkdir()
+    paths = Paths(ws.resolve(), home / ".local/share/wakeful", home / ".config/wakeful")
+    risk = RiskInput(tool="bash", kind="shell", command="cat ~/.ssh/id_rsa")
+    for mode in ("plan", "auto", "bypass"):
+        policy = Policy.from_config(paths, Config(trusted=False), mode, True, None, home=home)
+        decision = asyncio.run(policy.decide(risk, DecisionContext(session_id="s")))
+        assert decision.decision == "deny", (mode, decision.reasons)
