@@ -252,3 +252,24 @@ def test_untrusted_ask_rule_keeps_an_interactive_refusal(tmp_path: Path) -> None
         policy = Policy.from_config(paths, Config(trusted=False), mode, True, None, home=home)
         decision = asyncio.run(policy.decide(risk, DecisionContext(session_id="s")))
         assert decision.decision == "deny", (mode, decision.reasons)
+
+
+def test_link_and_write_in_one_command(cli, script, git_repo: Path, home: Path) -> None:
+    """`ln -s ~ h && echo X >> h/.bashrc`: the link does not exist yet when the command is
+    judged, so the write looked like one inside the workspace."""
+    rc = home / ".bashrc"
+    rc.write_text("# decoy\n")
+    hooks = git_repo / ".git" / "hooks"
+    _run(
+        cli,
+        script,
+        git_repo,
+        [
+            "ln -s ~ h && echo PWNED >> h/.bashrc",
+            "ln -s .git g && printf '#!/bin/sh\\n' > g/hooks/pre-commit",
+            "ln -s .git/hooks k; cp app.py k/post-commit",
+            "ln -s .. up && echo PWNED >> up/home/.bashrc",
+        ],
+    )
+    assert "PWNED" not in rc.read_text()
+    assert not (hooks / "pre-commit").exists() and not (hooks / "post-commit").exists()

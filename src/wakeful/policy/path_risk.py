@@ -262,6 +262,11 @@ def _home_bases(home: str) -> tuple[_Bases, _Bases]:
     )
 
 
+def home_persist_bases(home: str) -> tuple[str, ...]:
+    """The persistence paths in `home` (see _HOME_PERSIST), each ending in a slash."""
+    return _home_bases(home)[1].prefixes
+
+
 def _through_links(workspace: str, rel: str) -> str | None:
     """The real path when some component of `rel` (below the workspace) is a symlink whose
     target differs; None when the path has no links (the common case: no realpath call)."""

@@ -1493,6 +1493,15 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         a.add("high", f"moves files onto {dest.value}, destroying them")
 
 
+def _holds_persistence(path: str, home: str) -> bool:
+    """Whether a directory in home holds files that run code later (~/.config holds
+    ~/.config/autostart, ~/.config/wakeful ...)."""
+    from wakeful.policy.path_risk import home_persist_bases
+
+    prefix = path.rstrip("/") + "/"
+    return any(base.startswith(prefix) for base in home_persist_bases(home))
+
+
 def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, ("-t", "--target-directory", "-S", "--suffix"))
     a.add("workspace", "creates links")
@@ -1501,6 +1510,19 @@ def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         place = a.place(source, cmd.cwd)
         if place.zone == "secret":
             a.add("high", f"links to the credential {place.label}, exposing it under another name")
+        elif (
+            place.zone in ("protected", "git_internal", "persist")
+            or place.is_home
+            or (place.zone == "home" and _holds_persistence(place.path or "", a.home))
+            or place.contains_workspace
+            or place.path == os.path.join(a.workspace, ".git")
+        ):
+            # A later command (or the rest of this one) writes through the link.
+            a.add(
+                "high",
+                f"links to {place.label}: writes through the link would change protected "
+                "files or the home directory",
+            )
     target_dir = _vals(opts, "-t", "--target-directory")
     if target_dir:
         a.write(target_dir[0], cmd.cwd)
