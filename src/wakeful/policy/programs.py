@@ -2655,7 +2655,9 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if nested is not None:
         # Its config and hooks are ordinary workspace files the agent may have written
         # (core.fsmonitor, hooks): git there runs workspace code.
-        a.run_code(f"runs git in the nested repository {nested}, whose config may run programs")
+        why = f"runs git in the nested repository {nested}, whose config may run programs"
+        a.add("workspace", why)
+        a.runs_code(why)
     rest = args[i:]
     if not rest:
         a.add("read_only", "git with no subcommand prints help")
