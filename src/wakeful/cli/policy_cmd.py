@@ -35,7 +35,9 @@ def _decide_offline(policy, command: str, explain: bool = False):  # type: ignor
     if hit is not None and hit[0] == "deny":
         verdict, rule = "deny", hit[1]
     elif hit is not None and hit[0] == "ask":
-        verdict, rule = "ask", hit[1]
+        # an ask rule only tightens: what the mode refuses stays refused
+        refused = mode_verdict(policy.mode, cls_.tier, policy.rules.lift_hardline) == "deny"
+        verdict, rule = ("deny" if refused else "ask"), hit[1]
     elif hit is not None and cls_.tier != "critical" and cls_.parsed:
         verdict, rule = "allow", hit[1]
     else:

@@ -201,6 +201,42 @@ _MODE_STRICTNESS = {"plan": 0, "default": 1, "auto": 2, "bypass": 3}
 _NEUTRAL_SECTIONS = frozenset({"memory", "dream", "compaction", "checkpoints"})
 # [memory] keys that choose a database (and so where memories go): not neutral.
 _STORAGE_KEYS = frozenset({"backend", "dsn", "project"})
+# Keys of those sections that are not neutral: a model chooses a provider, a key and a price.
+_NOT_NEUTRAL = {"dream": frozenset({"model"})}
+# Checkpoints make workspace-tier changes reversible: an untrusted project may keep more, never
+# less (the value given is the least an untrusted project may set; booleans must stay true).
+_CHECKPOINT_FLOOR: dict[str, Any] = {
+    "enabled": True,
+    "include_ignored": True,
+    "max_file_bytes": 1_048_576,
+    "keep": 500,
+    "max_age_days": 30.0,
+}
+
+
+def _neutral_part(section: str, value: Any) -> tuple[Any, list[str]]:
+    """The part of a neutral section an untrusted project may set, and the keys dropped."""
+    if not isinstance(value, dict):
+        return value, []
+    kept: dict[str, Any] = {}
+    dropped: list[str] = []
+    for key, item in value.items():
+        floor = _CHECKPOINT_FLOOR.get(key) if section == "checkpoints" else None
+        if (
+            key in _NOT_NEUTRAL.get(section, ())
+            or floor is not None
+            and (
+                item != floor
+                if isinstance(floor, bool)
+                else not isinstance(item, int | float) or isinstance(item, bool) or item < floor
+            )
+        ):
+            dropped.append(f"{section}.{key}")
+        else:
+            kept[key] = item
+    return kept, dropped
+
+
 # Numeric limits an untrusted workspace may lower but not raise.
 _LOWER_ONLY = frozenset({"max_turns", "max_tokens", "max_session_tokens", "max_wall_seconds"})
 
@@ -218,7 +254,8 @@ def _untrusted_subset(
             kept[key] = {k: v for k, v in value.items() if k not in _STORAGE_KEYS}
             dropped += [f"{key}.{k}" for k in value if k in _STORAGE_KEYS]
         elif key in _NEUTRAL_SECTIONS:
-            kept[key] = value
+            kept[key], lost = _neutral_part(key, value)
+            dropped += lost
         elif key == "permission_mode":
             cur = str(current.get("permission_mode") or "default")
             if str(value) not in _MODE_STRICTNESS or _MODE_STRICTNESS[str(value)] <= (

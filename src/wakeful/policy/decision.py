@@ -274,7 +274,20 @@ class Policy:
                     ),
                     "rule",
                 )
-            if kind == "ask":
+            if kind == "ask" and (
+                mode_verdict(self.mode, tier, self.rules.lift_hardline) == "deny"
+            ):
+                # An ask rule only tightens: what the mode or the hardline refuses stays
+                # refused (an untrusted project's ask rules are kept as tightening).
+                matched = label
+                verdict = "deny"
+                reasons.insert(
+                    0,
+                    f"rule {rule.text} from {rule.source} asks, but {self.mode} mode refuses "
+                    f"{tier} actions",
+                )
+                decided_by = "hardline" if tier == "critical" else "policy"
+            elif kind == "ask":
                 matched = label
                 verdict = "ask"
                 reasons.insert(0, f"rule {rule.text} from {rule.source} asks for approval")

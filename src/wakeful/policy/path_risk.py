@@ -262,6 +262,11 @@ def _home_bases(home: str) -> tuple[_Bases, _Bases]:
     )
 
 
+def home_persist_bases(home: str) -> tuple[str, ...]:
+    """The persistence paths in `home` (see _HOME_PERSIST), each ending in a slash."""
+    return _home_bases(home)[1].prefixes
+
+
 def _through_links(workspace: str, rel: str) -> str | None:
     """The real path when some component of `rel` (below the workspace) is a symlink whose
     target differs; None when the path has no links (the common case: no realpath call)."""
@@ -332,7 +337,10 @@ _PROTECTED_EXCEPT = (".wakeful/tmp",)
 
 
 def is_protected(rel: str) -> bool:
-    """Whether a workspace-relative path is one the agent never changes without asking."""
+    """Whether a workspace-relative path is one the agent never changes without asking.
+    Compared without case: on a case-insensitive file system (macOS, Windows, casefolded
+    directories) `.WAKEFUL/config.toml` is `.wakeful/config.toml`."""
+    rel = rel.lower()
     if any(_under(rel, e) for e in _PROTECTED_EXCEPT):
         return False
     return any(_under(rel, p) for p in _PROTECTED)
@@ -363,7 +371,8 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
         if real is not None:
             # A symlink inside the workspace: judge the place it leads to.
             return place_of(real, workspace, home)
-        if rel.startswith(".git/hooks") or rel == ".git/config":
+        folded = rel.lower()
+        if folded.startswith(".git/hooks") or folded == ".git/config":
             return place("git_internal")
         if is_protected(rel):
             return place("protected")

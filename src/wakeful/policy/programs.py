@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import base64
 import binascii
+import fnmatch
 import os.path
 import re
 from collections.abc import Callable, Iterable
@@ -105,6 +106,9 @@ _DANGEROUS_ENV = frozenset(
         "PYTHONSTARTUP",
         "GIT_CONFIG_PARAMETERS",
         "GIT_EXEC_PATH",
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_COMMON_DIR",
         "GIT_TEMPLATE_DIR",
         "DYLD_INSERT_LIBRARIES",
         "LESSOPEN",
@@ -1489,6 +1493,15 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         a.add("high", f"moves files onto {dest.value}, destroying them")
 
 
+def _holds_persistence(path: str, home: str) -> bool:
+    """Whether a directory in home holds files that run code later (~/.config holds
+    ~/.config/autostart, ~/.config/wakeful ...)."""
+    from wakeful.policy.path_risk import home_persist_bases
+
+    prefix = path.rstrip("/") + "/"
+    return any(base.startswith(prefix) for base in home_persist_bases(home))
+
+
 def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, ("-t", "--target-directory", "-S", "--suffix"))
     a.add("workspace", "creates links")
@@ -1497,6 +1510,19 @@ def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         place = a.place(source, cmd.cwd)
         if place.zone == "secret":
             a.add("high", f"links to the credential {place.label}, exposing it under another name")
+        elif (
+            place.zone in ("protected", "git_internal", "persist")
+            or place.is_home
+            or (place.zone == "home" and _holds_persistence(place.path or "", a.home))
+            or place.contains_workspace
+            or place.path == os.path.join(a.workspace, ".git")
+        ):
+            # A later command (or the rest of this one) writes through the link.
+            a.add(
+                "high",
+                f"links to {place.label}: writes through the link would change protected "
+                "files or the home directory",
+            )
     target_dir = _vals(opts, "-t", "--target-directory")
     if target_dir:
         a.write(target_dir[0], cmd.cwd)
@@ -1671,6 +1697,7 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         if tok in ("-exec", "-execdir", "-ok", "-okdir"):
             inner: list[Word] = []
             j += 1
+            start_inner = j
             while j < len(expr) and expr[j].value not in (";", "+"):
                 w = expr[j]
                 if w.value is not None and "{}" in w.value:
@@ -1689,6 +1716,18 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             acted = True
             if inner:
                 a.run_argv(inner, cmd)
+                # `{}` may also be a protected file the walk reaches (.git/config,
+                # .wakeful/config.toml ...): judge the action on each such file too.
+                for path in _find_protected_hits(starts, expr, cmd, a):
+                    a.run_argv(
+                        [
+                            Word(w.value.replace("{}", path), w.text)
+                            if w.value is not None and "{}" in w.value
+                            else w
+                            for w in expr[start_inner:j]
+                        ],
+                        cmd,
+                    )
         elif tok == "-delete":
             acted = True
             for s in starts:
@@ -1756,6 +1795,81 @@ def _find_filtered(expr: list[Word]) -> bool:
         elif w.value in _FIND_OTHER_TESTS:
             return True
     return False
+
+
+# Protected workspace paths a `find` walk may hand to -exec as `{}`, and how many entries
+# below them are looked at before assuming one matches.
+_FIND_PROTECTED = (".git/config", ".git/hooks", ".wakeful", ".claude", ".mcp.json")
+_FIND_PROTECTED_SCAN = 2000
+
+
+def _find_protected_hits(
+    starts: list[Word], expr: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> list[str]:
+    """Existing protected files below the walk's starts whose names the expression's name
+    tests could select (all of them when the tests cannot be judged statically)."""
+    roots = [a.resolve(s, cmd.cwd) for s in starts]
+    if any(r is None for r in roots):
+        roots = [a.workspace]
+    names: list[tuple[str, str]] = []
+    for j in range(len(expr) - 1):
+        test, value = expr[j].value, expr[j + 1].value
+        if test in _FIND_NAME_TESTS:
+            if value is None or test not in (
+                "-name",
+                "-iname",
+                "-path",
+                "-ipath",
+                "-wholename",
+                "-iwholename",
+            ):
+                names = []  # regex or a computed pattern: any name may match
+                break
+            names.append((test, value))
+    negated = any(w.value in ("-o", "-or", "!", "-not") for w in expr)
+
+    def selected(path: str) -> bool:
+        if not names or negated:
+            return True
+        for test, pattern in names:
+            if test in ("-name", "-iname"):
+                subject = os.path.basename(path)
+            else:  # -path and -wholename see the whole path: match its tail
+                subject, pattern = path, "*" + pattern.lstrip(".")
+            if test.startswith("-i"):
+                subject, pattern = subject.lower(), pattern.lower()
+            if not fnmatch.fnmatchcase(subject, pattern):
+                return False
+        return True
+
+    hits: list[str] = []
+    for rel in _FIND_PROTECTED:
+        top = os.path.join(a.workspace, rel)
+        if not any(
+            r is not None and (top == r or top.startswith(r.rstrip("/") + "/")) for r in roots
+        ):
+            continue
+        if not os.path.lexists(top):
+            continue
+        seen = 0
+        candidates = [top]
+        if os.path.isdir(top) and not os.path.islink(top):
+            for base, dirs, files in os.walk(top):
+                dirs[:] = [
+                    d
+                    for d in dirs
+                    if os.path.join(base, d) != os.path.join(a.workspace, ".wakeful", "tmp")
+                ]
+                for name in files:
+                    seen += 1
+                    if seen > _FIND_PROTECTED_SCAN:
+                        return hits + [top]
+                    candidates.append(os.path.join(base, name))
+        for path in candidates:
+            if selected(path):
+                hits.append(path)
+                break  # one protected file per location is enough to judge
+    return hits
 
 
 def _find_sample(expr: list[Word]) -> str | None:
@@ -2495,6 +2609,18 @@ _GIT_SAYS = {
 }
 
 
+def _nested_repository(cwd: str | None, workspace: str) -> str | None:
+    """The repository below the workspace root that git run in `cwd` would use, if any."""
+    if cwd is None or cwd == workspace or not cwd.startswith(workspace.rstrip("/") + "/"):
+        return None
+    current = cwd
+    while current != workspace and len(current) > len(workspace):
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        current = os.path.dirname(current)
+    return None
+
+
 def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     i = 0
     cwd = cmd.cwd
@@ -2512,13 +2638,26 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                     a.add("high", f"runs git in {value.value}, outside the workspace")
             elif flag == "--exec-path":
                 a.add("high", "git --exec-path runs programs from another directory")
+            elif flag in ("--git-dir", "--work-tree"):
+                a.add("high", f"git {flag} points git at another repository")
             i += 2
             continue
         if flag.startswith("--exec-path="):
             a.add("high", "git --exec-path runs programs from another directory")
-        if flag.startswith(("-c", "--config-env=")) and len(flag) > 2 and flag.startswith("-c"):
+        if flag.startswith("-c") and len(flag) > 2:
             _git_config_pair(flag[2:], a, cmd)
+        elif flag.startswith("--config-env="):
+            a.add("high", "git --config-env sets configuration from the environment")
+        elif flag.startswith(("--git-dir=", "--work-tree=")):
+            a.add("high", f"git {flag.split('=', 1)[0]} points git at another repository")
         i += 1
+    nested = _nested_repository(cwd, a.workspace)
+    if nested is not None:
+        # Its config and hooks are ordinary workspace files the agent may have written
+        # (core.fsmonitor, hooks): git there runs workspace code.
+        why = f"runs git in the nested repository {nested}, whose config may run programs"
+        a.add("workspace", why)
+        a.runs_code(why)
     rest = args[i:]
     if not rest:
         a.add("read_only", "git with no subcommand prints help")
