@@ -279,35 +279,9 @@ class SqliteMemoryStore:
         return seq
 
     def _row_to_record(self, row: tuple[Any, ...]) -> MemoryRecord:
-        (
-            mid,
-            mtype,
-            text,
-            anchors,
-            created,
-            updated,
-            verified,
-            verdict,
-            session,
-            sup,
-            status,
-            seq,
-        ) = row
-        return MemoryRecord(
-            id=mid,
-            type=mtype,
-            text=text,
-            anchors=tuple(Anchor.from_dict(a) for a in json.loads(anchors or "[]")),
-            created=created,
-            last_verified=verified,
-            verdict=verdict,
-            source_session=session,
-            supersedes=tuple(json.loads(sup or "[]")),
-            status=status,
-            updated=updated,
-            seq=seq,
-            scope=self.scope,
-        )
+        # SQLite keeps anchors and supersedes as JSON text.
+        anchors, sup = json.loads(row[3] or "[]"), json.loads(row[9] or "[]")
+        return record_from_row(row, anchors, sup, self.scope)
 
     def _fts_upsert(self, rid: int, record: MemoryRecord) -> None:
         self._db.execute("DELETE FROM memories_fts WHERE rowid = ?", (rid,))
@@ -644,3 +618,27 @@ class SqliteMemoryStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def record_from_row(
+    row: tuple[Any, ...], anchors: Any, supersedes: Any, scope: Scope
+) -> MemoryRecord:
+    """A memory record from a row of (id, type, text, anchors, created, updated, verified,
+    verdict, session, supersedes, status, seq), with anchors and supersedes already decoded
+    (each backend stores them its own way)."""
+    mid, mtype, text, _, created, updated, verified, verdict, session, _, status, seq = row
+    return MemoryRecord(
+        id=mid,
+        type=mtype,
+        text=text,
+        anchors=tuple(Anchor.from_dict(a) for a in anchors or []),
+        created=created,
+        last_verified=verified,
+        verdict=verdict,
+        source_session=session,
+        supersedes=tuple(supersedes or ()),
+        status=status,
+        updated=updated,
+        seq=int(seq),
+        scope=scope,
+    )

@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from wakeful.core.errors import StoreError
-from wakeful.memory.store import _QUERY_STOP, _TOKEN_RE, MAX_QUERY_TERMS, search_terms
+from wakeful.memory.store import (
+    _QUERY_STOP,
+    _TOKEN_RE,
+    MAX_QUERY_TERMS,
+    record_from_row,
+    search_terms,
+)
 from wakeful.memory.types import (
     MEMORY_TYPES,
     STATUSES,
@@ -245,35 +251,8 @@ class PostgresMemoryStore:
         return seq
 
     def _row_to_record(self, row: tuple[Any, ...]) -> MemoryRecord:
-        (
-            mid,
-            mtype,
-            text,
-            anchors,
-            created,
-            updated,
-            verified,
-            verdict,
-            session,
-            sup,
-            status,
-            seq,
-        ) = row
-        return MemoryRecord(
-            id=mid,
-            type=mtype,
-            text=text,
-            anchors=tuple(Anchor.from_dict(a) for a in anchors or []),
-            created=created,
-            last_verified=verified,
-            verdict=verdict,
-            source_session=session,
-            supersedes=tuple(sup or ()),
-            status=status,
-            updated=updated,
-            seq=int(seq),
-            scope=self.scope,
-        )
+        # PostgreSQL returns anchors (jsonb) and supersedes (an array) already decoded.
+        return record_from_row(row, row[3], row[9], self.scope)
 
     # -- writes -----------------------------------------------------------------------------
 
