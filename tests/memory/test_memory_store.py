@@ -150,10 +150,18 @@ WRITER = textwrap.dedent(
     store = SqliteMemoryStore(Path(sys.argv[1]))
     Path(sys.argv[1] + ".ready-" + sys.argv[2]).touch()
     go = Path(sys.argv[1] + ".go")
-    while not go.exists():  # start together, so the writes really interleave
+    while not go.exists():  # start together
         time.sleep(0.005)
-    for i in range(int(sys.argv[3])):
-        store.add(MemoryRecord(id=new_memory_id(), type="project", text=f"{sys.argv[2]} note {i}"))
+    n = int(sys.argv[3])
+    me, other = sys.argv[2], ("beta" if sys.argv[2] == "alpha" else "alpha")
+    for i in range(n):
+        if i == n // 2:
+            # Half done: wait for the other writer's first half, so the two
+            # really interleave however the scheduler runs them.
+            Path(sys.argv[1] + ".half-" + me).touch()
+            while not Path(sys.argv[1] + ".half-" + other).exists():
+                time.sleep(0.005)
+        store.add(MemoryRecord(id=new_memory_id(), type="project", text=f"{me} note {i}"))
     store.close()
     """
 )
@@ -176,7 +184,8 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     s = SqliteMemoryStore(db)
     records = s.list()
     texts = {r.text for r in records}
-    # Interleaved, not one after the other: the two writers' seq numbers overlap.
+    # Interleaved, not one after the other: each writer's second half waits for the
+    # other's first half, so the two writers' seq numbers must overlap.
     alpha = sorted(r.seq for r in records if r.text.startswith("alpha"))
     beta = sorted(r.seq for r in records if r.text.startswith("beta"))
     assert alpha[0] < beta[-1] and beta[0] < alpha[-1]
