@@ -16,7 +16,7 @@ import pytest
 from wakeful.core.config import Config, load_config
 from wakeful.core.errors import LockHeldError
 from wakeful.core.paths import Paths
-from wakeful.memory.dream import DreamOptions, run_dream
+from wakeful.memory.dream import DreamOptions, dream_lock_for, run_dream
 from wakeful.memory.dream_lock import DreamLock
 
 from .conftest import add_memory, project_store, store_records
@@ -27,7 +27,7 @@ RUNNER = textwrap.dedent(
     from pathlib import Path
     from wakeful.core.config import load_config
     from wakeful.core.paths import Paths
-    from wakeful.memory.dream import DreamOptions, run_dream
+    from wakeful.memory.dream import DreamOptions, dream_lock_for, run_dream
 
     workspace, home, when, action = sys.argv[1:5]
     env = {"HOME": home, "XDG_DATA_HOME": home + "/.local/share"}
@@ -40,7 +40,13 @@ RUNNER = textwrap.dedent(
             marker.write_text(point)
             if action == "kill":
                 os.kill(os.getpid(), signal.SIGKILL)
-            time.sleep(float(action))
+            if action == "wait":  # hold the dream here until the test says go
+                go = Path(workspace).parent / "go"
+                deadline = time.time() + 120
+                while not go.exists() and time.time() < deadline:
+                    time.sleep(0.02)
+            else:
+                time.sleep(float(action))
 
     config = load_config(paths, {})  # the workspace's memory backend
     report = run_dream(paths, config, DreamOptions(force=True, use_model=False, on_event=hook))
@@ -140,7 +146,7 @@ def test_two_dreams_at_once_one_runs_the_other_reports_the_lock(
 ) -> None:  # type: ignore[no-untyped-def]
     paths, config = ws
     _corpus(paths)
-    first = _runner(tmp_path, paths, home, "phase_start:consolidate", "3")
+    first = _runner(tmp_path, paths, home, "phase_start:consolidate", "wait")
     marker = paths.workspace.parent / "marker"
     deadline = time.time() + 20
     while not marker.exists() and time.time() < deadline:
@@ -152,9 +158,76 @@ def test_two_dreams_at_once_one_runs_the_other_reports_the_lock(
     data = second.json()
     assert data["skipped"] is True and "another dream is running" in data["reason"]
     assert f"pid {first.pid}" in data["reason"]
-    out, err = first.communicate(timeout=30)
+    (paths.workspace.parent / "go").touch()
+    out, err = first.communicate(timeout=60)
     assert first.returncode == 0, err
     assert out.strip() == "ran"
+
+
+def test_two_checkouts_sharing_a_team_store_never_dream_at_once(
+    ws: tuple[Paths, Config], tmp_path: Path, home: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """Two checkouts (or machines) of one repository share its memories in PostgreSQL: the
+    lock must be in the database, not a file in each checkout's .wakeful/."""
+    paths, config = ws
+    if config.get("memory", "backend", default="sqlite") != "postgres":
+        pytest.skip("a local SQLite store belongs to one checkout; its file lock is tested above")
+    _corpus(paths)
+    second = tmp_path / "second-checkout"
+    subprocess.run(["git", "clone", "-q", str(paths.workspace), str(second)], check=True)
+    (second / ".wakeful").mkdir()
+    (second / ".wakeful" / "config.toml").write_text(paths.project_config.read_text())
+    env = {"HOME": str(home), "XDG_DATA_HOME": str(home / ".local/share")}
+    assert cli(["trust", str(second)], cwd=second, env=env).returncode == 0
+    first = _runner(tmp_path, paths, home, "phase_start:consolidate", "wait")
+    marker = paths.workspace.parent / "marker"
+    deadline = time.time() + 20
+    while not marker.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), first.communicate()
+    other = cli(["dream", "--force", "--json"], cwd=second, env=env)
+    assert other.returncode == 0, other.stderr
+    data = other.json()
+    assert data["skipped"] is True and "another dream is running" in data["reason"], data
+    assert f"pid {first.pid}" in data["reason"]
+    (paths.workspace.parent / "go").touch()
+    out, err = first.communicate(timeout=60)
+    assert first.returncode == 0, err
+    assert out.strip() == "ran"
+    # The lock ended with the first dream's connection: the second checkout may dream now.
+    assert not dream_lock_for(paths, config).is_locked()
+
+
+def test_team_store_lock_dies_with_its_holder(postgres_dsn: str) -> None:
+    from wakeful.memory.dream_lock import PostgresDreamLock
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from wakeful.memory.dream_lock import PostgresDreamLock;"
+            f"lock = PostgresDreamLock({postgres_dsn!r}, 'p').acquire(); print('held', flush=True);"
+            "time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    assert PostgresDreamLock(postgres_dsn, "p").is_locked()
+    assert not PostgresDreamLock(postgres_dsn, "another-project").is_locked()
+    with pytest.raises(LockHeldError, match=f"pid {holder.pid}"):
+        PostgresDreamLock(postgres_dsn, "p").acquire()
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    deadline = time.time() + 10  # the server notices the dropped connection
+    while PostgresDreamLock(postgres_dsn, "p").is_locked() and time.time() < deadline:
+        time.sleep(0.1)
+    lock = PostgresDreamLock(postgres_dsn, "p").acquire()
+    try:
+        assert lock.took_over is not None and lock.took_over.pid == holder.pid
+    finally:
+        lock.release()
+    assert not PostgresDreamLock(postgres_dsn, "p").is_locked()
 
 
 @pytest.mark.parametrize(
@@ -189,8 +262,8 @@ def test_crash_between_phases_leaves_store_consistent_and_next_dream_resumes(
             for old in r.supersedes:
                 assert statuses.get(old) in {"superseded", "archived"}, (r.id, old)
         store.search("pytest module")
-        lock_owner = json.loads((paths.project / "dream.lock").read_text())["pid"]
-        assert lock_owner == proc.pid
+        owner = dream_lock_for(paths, config).owner()
+        assert owner is not None and owner.pid == proc.pid
     finally:
         store.close()
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -33,7 +34,7 @@ from wakeful.core.paths import Paths
 from wakeful.memory.archive import Archive, protected_ids
 from wakeful.memory.consolidate import normalised_text, plan_consolidation
 from wakeful.memory.dream_gather import anchor_for, gather, pending_sessions
-from wakeful.memory.dream_lock import DreamLock, pid_alive
+from wakeful.memory.dream_lock import DreamLock, PostgresDreamLock, pid_alive
 from wakeful.memory.factory import MemorySettings, open_stores
 from wakeful.memory.store import MemoryStore, new_memory_id
 from wakeful.memory.types import MemoryRecord
@@ -189,11 +190,29 @@ def gate_status(
 
 
 def pid_alive_run(run: dict[str, Any]) -> bool:
-    """A run marker whose process still lives belongs to a dream in progress, not a crash."""
+    """A run marker whose process still lives belongs to a dream in progress, not a crash.
+
+    A marker written on another machine (a team store in PostgreSQL) cannot be checked by
+    PID here: it counts as not alive, and the dream lock decides (held: another dream is
+    running; free: that dream died and this one resumes it)."""
+    host = run.get("host")
+    if host and host != socket.gethostname():
+        return False
     try:
         return pid_alive(int(run.get("pid", 0)))
     except (TypeError, ValueError):
         return False
+
+
+def dream_lock_for(paths: Paths, config: Config) -> DreamLock | PostgresDreamLock:
+    """The lock that serialises dreams over the project store: a file beside a local store,
+    an advisory lock in the database for a team store that several machines share."""
+    settings = MemorySettings.from_config(config)
+    if settings.backend == "postgres":
+        from wakeful.memory.factory import project_key
+
+        return PostgresDreamLock(settings.dsn, settings.project or project_key(paths.workspace))
+    return DreamLock(paths.project / "dream.lock")
 
 
 def _gate_settings(config: Config) -> tuple[float, int]:
@@ -219,7 +238,7 @@ def check_gates(paths: Paths, config: Config, force: bool = False) -> str | None
             user.close()
     min_hours, min_sessions = _gate_settings(config)
     reason = status.skip_reason(force, min_hours, min_sessions)
-    if reason is None and DreamLock(paths.project / "dream.lock").is_locked():
+    if reason is None and dream_lock_for(paths, config).is_locked():
         return "another dream is running"
     return reason
 
@@ -288,7 +307,7 @@ class Dreamer:
             if reason is not None:
                 self.report.skipped = reason
                 return self.report
-            lock = DreamLock(self.paths.project / "dream.lock")
+            lock = dream_lock_for(self.paths, self.config)
             try:
                 lock.acquire()
             except LockHeldError as exc:
@@ -323,7 +342,12 @@ class Dreamer:
     async def _dream(self, project: MemoryStore, user: MemoryStore | None) -> None:
         from wakeful.memory.service import MemoryService
 
-        run = {"pid": os.getpid(), "started": time.time(), "phase": "orient"}
+        run = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": time.time(),
+            "phase": "orient",
+        }
         _put_meta(project, RUN_KEY, run)
         service = MemoryService(self.paths, self.config, project, user, clock=self.options.clock)
         stores = [s for s in (project, user) if s is not None]

@@ -144,3 +144,115 @@ def _read_fd(fd: int) -> LockOwner | None:
     except OSError:
         return None
     return LockOwner.parse(data.decode("utf-8", "replace")) if data else None
+
+
+class PostgresDreamLock:
+    """The dream lock for a team store in PostgreSQL: one dream per project across machines.
+
+    A session-level advisory lock keyed by the project name, held on its own connection for
+    the whole dream. PostgreSQL drops it when that connection ends, so a dreamer that dies
+    (or whose machine does) never leaves the project locked. Who holds it is written to the
+    project's `memory_meta` row `dream_lock` for the message a second dreamer shows; finding
+    that row while the lock itself is free means the previous owner died mid-dream.
+    """
+
+    META_KEY = "dream_lock"
+
+    def __init__(self, dsn: str, project: str) -> None:
+        import hashlib
+
+        self.dsn = dsn
+        self.project = project
+        digest = hashlib.sha256(f"wakeful-dream:{project}".encode()).digest()
+        self.key = int.from_bytes(digest[:8], "big", signed=True)
+        self._conn: Any = None
+        self.took_over: LockOwner | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._conn is not None
+
+    def _connect(self) -> Any:
+        from wakeful.memory.store_pg import connect
+
+        return connect(self.dsn)
+
+    def _read_owner(self, conn: Any) -> LockOwner | None:
+        row = conn.execute(
+            "SELECT value FROM memory_meta WHERE project = %s AND key = %s",
+            (self.project, self.META_KEY),
+        ).fetchone()
+        return LockOwner.parse(row[0]) if row else None
+
+    def owner(self) -> LockOwner | None:
+        conn = self._conn or self._connect()
+        try:
+            return self._read_owner(conn)
+        finally:
+            if conn is not self._conn:
+                conn.close()
+
+    def is_locked(self) -> bool:
+        """True when some dreamer, on any machine, holds the project's lock right now."""
+        if self._conn is not None:
+            return True
+        conn = self._connect()
+        try:
+            got = bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0])
+            if got:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+            return not got
+        finally:
+            conn.close()
+
+    def acquire(self) -> PostgresDreamLock:
+        conn = self._connect()
+        try:
+            got = bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0])
+            if not got:
+                owner = self._read_owner(conn)
+                who = owner.describe() if owner else "unknown owner"
+                where = f" on {owner.host}" if owner and owner.host else ""
+                raise LockHeldError(
+                    f"another dream is running for project {self.project!r} ({who}{where}); "
+                    "it holds a lock in the memory database that ends with its connection, "
+                    "so wait for it to finish"
+                )
+            previous = self._read_owner(conn)
+            me = {"pid": os.getpid(), "started": time.time(), "host": socket.gethostname()}
+            if previous is not None and (previous.pid, previous.host) != (me["pid"], me["host"]):
+                self.took_over = previous
+            conn.execute(
+                "INSERT INTO memory_meta(project, key, value) VALUES (%s, %s, %s) "
+                "ON CONFLICT (project, key) DO UPDATE SET value = excluded.value",
+                (self.project, self.META_KEY, json.dumps(me)),
+            )
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        return self
+
+    def release(self) -> None:
+        if self._conn is None:
+            return
+        conn, self._conn = self._conn, None
+        try:
+            conn.execute(
+                "DELETE FROM memory_meta WHERE project = %s AND key = %s",
+                (self.project, self.META_KEY),
+            )
+            conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+        finally:
+            conn.close()  # ending the session drops the lock even if the statements failed
+
+    def __enter__(self) -> PostgresDreamLock:
+        return self.acquire()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
