@@ -25,6 +25,7 @@ are measured against the ground truth:
   orphans pruned, dates fixed, index lines/bytes, wall time, model calls and tokens
 
 Usage: python bench/dream.py [--memories 10000] [--seed 7] [--json] [--no-sweep]
+                            [--model local:qwen2.5-coder-1.5b] [--dreams N]
 """
 
 from __future__ import annotations
@@ -475,6 +476,19 @@ def main() -> int:
     parser.add_argument(
         "--no-sweep", action="store_true", help="skip the rarity-threshold trade-off"
     )
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="model for the model-assisted merge step (e.g. local:qwen2.5-coder-1.5b); "
+        "default: a scripted model that declines every merge",
+    )
+    parser.add_argument(
+        "--dreams",
+        type=int,
+        default=1,
+        help="dreams to run before measuring (each hands the model at most "
+        f"{DreamOptions().max_clusters} new clusters)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="wakeful-dream-bench-") as tmp:
@@ -505,15 +519,18 @@ def main() -> int:
         )
         log = Path(tmp) / "requests.jsonl"
         config = Config(env={"WAKEFUL_REQUEST_LOG": str(log)})
-        config.set("model", value=f"scripted:{script}")
+        config.set("model", value=args.model or f"scripted:{script}")
         config.set("memory", "user_store", value=False)
 
         t1 = time.perf_counter()
-        report = run_dream(paths, config, DreamOptions(force=True, merger=merge_clusters))
+        model_calls = 0
+        for _ in range(max(1, args.dreams)):
+            report = run_dream(paths, config, DreamOptions(force=True, merger=merge_clusters))
+            if report.skipped:
+                print(f"dream skipped: {report.skipped}", file=sys.stderr)
+                return 1
+            model_calls += int(report.model.get("calls") or 0)
         wall = time.perf_counter() - t1
-        if report.skipped:
-            print(f"dream skipped: {report.skipped}", file=sys.stderr)
-            return 1
         store = SqliteMemoryStore(paths.memory_db)
         figures = measure(corpus, store)
         store.close()
@@ -531,7 +548,9 @@ def main() -> int:
         "counts": report.counts,
         "index_lines": len(index.decode().splitlines()),
         "index_bytes": len(index),
-        "model_calls": report.model["calls"],
+        "model": args.model or "scripted (declines)",
+        "dreams": max(1, args.dreams),
+        "model_calls": model_calls,
         "model_tokens": report.model.get("tokens", {}),
         "requests_logged": logged,
         "phase_seconds": {p.name: round(p.seconds, 3) for p in report.phases},
@@ -549,7 +568,10 @@ def main() -> int:
     if args.json:
         print(json.dumps(result))
         return 0
-    print(f"dream benchmark: {args.memories} memories (seed {args.seed})")
+    print(
+        f"dream benchmark: {args.memories} memories (seed {args.seed}); "
+        f"model {result['model']}, {result['dreams']} dream(s)"
+    )
     rows = [
         ("duplicates merged", f"{result['duplicates_merged_pct']}%  (goal >= 95%)"),
         ("  all but reworded", f"{result['rule_mergeable_merged_pct']}%"),
