@@ -67,3 +67,28 @@ def test_unreachable_database_is_a_one_line_error(cli, git_repo: Path, home: Pat
     assert out.returncode != 0
     assert out.stderr.startswith("wakeful: error: cannot connect to the memory database")
     assert "s3cret" not in out.stderr and "Traceback" not in out.stderr
+
+
+def test_connection_lost_mid_session_is_a_store_error_not_a_driver_traceback(
+    postgres_dsn: str,
+) -> None:
+    import psycopg
+    import pytest
+
+    from wakeful.core.errors import StoreError
+    from wakeful.memory.store_pg import PostgresMemoryStore
+    from wakeful.memory.types import MemoryRecord
+
+    store = PostgresMemoryStore(postgres_dsn, "lost")
+    store.add(MemoryRecord(id="m1", type="project", text="the cache key includes the model"))
+    # The server ends the store's session (a restart, a failover, an admin's kill).
+    with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (store._db.info.backend_pid,))
+    for call in (
+        lambda: store.list(),
+        lambda: store.search("cache"),
+        lambda: store.add(MemoryRecord(id="m2", type="project", text="another")),
+    ):
+        with pytest.raises(StoreError, match=r"memory database .* failed during \w+ .*running"):
+            call()
+    store.close()

@@ -15,14 +15,15 @@ to run against a database that is behind or ahead, with the command that fixes i
 from __future__ import annotations
 
 import builtins
+import functools
 import json
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from wakeful.core.errors import StoreError
 from wakeful.memory.store import (
@@ -195,6 +196,38 @@ def tsquery_terms(query: str) -> list[str]:
     return terms
 
 
+_T = TypeVar("_T")
+
+
+def _database_errors(cls: type[_T]) -> type[_T]:
+    """Every public method of the store turns a driver error (server stopped or restarted,
+    network gone, a statement killed) into a one-line StoreError naming the database and
+    the fix, instead of a traceback from deep inside psycopg."""
+
+    def wrap(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as exc:
+                if not type(exc).__module__.startswith("psycopg"):
+                    raise
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise StoreError(
+                    f"the memory database {redact(self.dsn)} failed during {name} ({first}); "
+                    "check that the server is running and reachable ([memory] dsn), then "
+                    "run again"
+                ) from None
+
+        return call
+
+    for name, member in list(vars(cls).items()):
+        if callable(member) and not name.startswith("_") and name != "close":
+            setattr(cls, name, wrap(name, member))
+    return cls
+
+
+@_database_errors
 class PostgresMemoryStore:
     """MemoryStore over a shared PostgreSQL database, one `project` key per repository."""
 
