@@ -302,3 +302,42 @@ def test_a_run_cut_off_by_sigkill_finishes_once_on_another_worker(
         except subprocess.TimeoutExpired:
             second.kill()
             second.wait()
+
+
+def test_fleet_jobs_are_listed_paused_resumed_and_removed_like_local_ones(
+    cli: Callable[..., Any], fleet_repo: dict[str, Any]
+) -> None:
+    repo = fleet_repo["repo"]
+    every = ["schedule", "add", "nightly", "--every", "1h", "--prompt", "check things"]
+    assert cli(every, cwd=repo).returncode == 0
+    once = cli(
+        ["schedule", "add", "once", "--at", "2031-01-02 03:04:05", "--prompt", "x", "--json"],
+        cwd=repo,
+    )
+    assert once.returncode == 0, once.stderr
+    assert once.json()["schedule_id"].endswith("/once")  # --at is a fleet job too
+
+    def listed() -> dict[str, dict[str, Any]]:
+        out = cli(["schedule", "list", "--json"], cwd=repo)
+        assert out.returncode == 0, out.stderr
+        return {r["name"]: r for r in out.json() if r.get("where") == "fleet"}
+
+    rows = wait_for(lambda: len(r := listed()) == 2 and r, 30, "both fleet jobs listed")
+    assert rows["nightly"]["schedule"] == "every 1h" and rows["nightly"]["status"] == "active"
+    assert rows["once"]["schedule"].startswith("at 2031-01-0")  # the moment, in UTC
+    assert rows["once"]["next_due"] is not None
+
+    paused = cli(["schedule", "pause", "nightly"], cwd=repo)
+    assert paused.returncode == 0 and "paused fleet job nightly" in paused.stdout
+    assert wait_for(lambda: listed()["nightly"]["status"] == "paused", 30, "paused")
+    assert "paused with `wakeful schedule`" in listed()["nightly"]["note"]
+    assert cli(["schedule", "resume", "nightly"], cwd=repo).returncode == 0
+    assert wait_for(lambda: listed()["nightly"]["status"] == "active", 30, "resumed")
+    text = cli(["schedule", "list"], cwd=repo)
+    assert "nightly (fleet)" in text.stdout and "every 1h" in text.stdout
+
+    assert cli(["schedule", "rm", "once"], cwd=repo).returncode == 0
+    assert wait_for(lambda: set(listed()) == {"nightly"}, 30, "once removed")
+    missing = cli(["schedule", "pause", "nope"], cwd=repo)
+    assert missing.returncode != 0 and "no fleet job nope" in missing.stderr
+    assert "Traceback" not in missing.stderr

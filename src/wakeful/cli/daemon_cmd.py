@@ -15,6 +15,8 @@ from typing import Any
 
 import typer
 
+from wakeful.core.errors import WakefulError
+
 daemon_app = typer.Typer(
     help="Always-on mode: a tick loop that wakes an agent only when a job's preflight passes.",
     no_args_is_help=True,
@@ -321,7 +323,7 @@ def schedule_add(
     schedule = schedule_from_options(every, cron, at, watch, now)
     if when:
         ensure_read_only(when, paths.workspace, Path(env.get("HOME") or Path.home()))
-    if schedule.kind in ("every", "cron") and not watch:
+    if schedule.kind in ("every", "cron", "at") and not watch:
         from wakeful.fleet.settings import FleetSettings
 
         fleet = FleetSettings.from_config(cfg, env)
@@ -369,17 +371,34 @@ def schedule_add(
     typer.echo(f"added job {name}: {schedule.describe()}{due}")
 
 
+def _fleet_for(cfg: Any, env: dict[str, str]) -> Any:
+    """The fleet settings when `[fleet] temporal` is set, else None."""
+    from wakeful.fleet.settings import FleetSettings
+
+    fleet = FleetSettings.from_config(cfg, env)
+    return fleet if fleet.enabled else None
+
+
 @schedule_app.command("list")
 def schedule_list(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON array."),
 ) -> None:
-    """List jobs with their schedule, status, next due time and last run."""
-    paths, _, _ = _context()
+    """List jobs with their schedule, status, next due time and last run (local daemon jobs,
+    and this repository's fleet jobs when [fleet] temporal is set)."""
+    paths, cfg, env = _context()
     store = _store(paths)
     try:
-        rows = [_job_summary(store, j) for j in store.jobs()]
+        rows = [{**_job_summary(store, j), "where": "local"} for j in store.jobs()]
     finally:
         store.close()
+    fleet = _fleet_for(cfg, env)
+    if fleet is not None:
+        from wakeful.cli.fleet_cmd import fleet_job_rows
+
+        try:
+            rows += fleet_job_rows(paths, cfg, fleet)
+        except WakefulError as exc:  # Temporal down: still show the local jobs
+            typer.echo(f"warning: fleet jobs not listed: {exc}", err=True)
     if as_json:
         _print_json(rows)
         return
@@ -398,14 +417,14 @@ def schedule_list(
         cond = " ".join(
             x
             for x in (
-                row["when_check"] and f"when: {row['when_check']}",
-                row["watch"] and f"watch: {row['watch']}",
+                row.get("when_check") and f"when: {row['when_check']}",
+                row.get("watch") and f"watch: {row['watch']}",
             )
             if x
         )
         table.add_row(
-            row["name"],
-            row["schedule"],
+            row["name"] + (" (fleet)" if row.get("where") == "fleet" else ""),
+            row["schedule"] if isinstance(row["schedule"], str) else str(row["schedule"]),
             row["status"],
             _clock(row["next_due"]),
             last_text,
@@ -425,9 +444,35 @@ def _job_summary(store: Any, job: Any) -> dict[str, Any]:
     return data
 
 
+def _fleet_job(name: str) -> tuple[Any, Any, Any] | None:
+    """(paths, config, fleet) when NAME is not a local job and a fleet is configured: then
+    `schedule rm|pause|resume NAME` act on the repository's fleet job of that name."""
+    from wakeful.daemon.errors import JobNotFound
+
+    paths, cfg, env = _context()
+    store = _store(paths)
+    try:
+        store.get_job(name)
+        return None
+    except JobNotFound:
+        fleet = _fleet_for(cfg, env)
+        if fleet is None:
+            raise
+        return paths, cfg, fleet
+    finally:
+        store.close()
+
+
 def _set(name: str, verb: str, **fields: Any) -> None:
     from wakeful.daemon.process import DaemonFiles, poke
 
+    fleet_job = _fleet_job(name)
+    if fleet_job is not None:
+        from wakeful.cli.fleet_cmd import change_fleet_job
+
+        change_fleet_job(*fleet_job, name, verb)
+        typer.echo(f"{verb} fleet job {name}")
+        return
     paths, _, _ = _context()
     store = _store(paths)
     try:
@@ -458,6 +503,9 @@ def schedule_resume(name: str = typer.Argument(...)) -> None:
     """Resume a paused job; a missed run while paused is not caught up."""
     from wakeful.daemon.store import JobStore
 
+    if _fleet_job(name) is not None:
+        _set(name, "resumed", paused=False)
+        return
     paths, _, _ = _context()
     store: JobStore = _store(paths)
     try:

@@ -81,15 +81,43 @@ def add_fleet_job(
     )
     every = float(schedule.spec) if schedule.kind == "every" else None
     cron = schedule.spec if schedule.kind == "cron" else None
+    at = float(schedule.spec) if schedule.kind == "at" else None
     sid = _run(
         lambda rt: add_schedule(
-            fleet, job, every=every, cron=cron, missed=missed, replace=replace, runtime=rt
+            fleet,
+            job,
+            every=every,
+            cron=cron,
+            at=at,
+            missed=missed,
+            replace=replace,
+            runtime=rt,
         )
     )
     if as_json:
         sys.stdout.write(json.dumps({"schedule_id": sid, "job": job.__dict__}) + "\n")
         return
     typer.echo(f"added fleet job {name}: {schedule.describe()} (Temporal schedule {sid})")
+
+
+def fleet_job_rows(paths: Any, config: Any, fleet: Any) -> list[dict[str, Any]]:
+    """`schedule list` rows for this repository's fleet jobs."""
+    from wakeful.fleet.client import list_jobs
+
+    repository = _repository(paths, config)
+    return list(_run(lambda rt: list_jobs(fleet, repository, runtime=rt)))
+
+
+def change_fleet_job(paths: Any, config: Any, fleet: Any, name: str, verb: str) -> None:
+    """`schedule rm|pause|resume NAME` for a fleet job: the Temporal schedule itself."""
+    from wakeful.fleet.client import remove_schedule, set_paused
+
+    repository = _repository(paths, config)
+    if verb == "removed":
+        _run(lambda rt: remove_schedule(fleet, repository, name, runtime=rt))
+    else:
+        paused = verb == "paused"
+        _run(lambda rt: set_paused(fleet, repository, name, paused, runtime=rt))
 
 
 def worker(

@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,40 @@ def read_journal(workspace: Path) -> list[dict[str, Any]]:
 
 
 @dataclass
+class _Inflight:
+    task: asyncio.Future[dict[str, Any]]
+    waiters: int = 0
+
+
+async def _in_thread(make: Callable[[], Coroutine[Any, Any, dict[str, Any]]]) -> dict[str, Any]:
+    """Run `make()` on an event loop of its own in a thread of its own.
+
+    The agent run does blocking work (git, SQLite, the policy's parsing, snapshots): on the
+    worker's loop it would starve the heartbeats of every run on the worker, Temporal would
+    call them lost and start them again elsewhere while they were still running. Cancelling
+    the returned awaitable cancels the run inside its loop."""
+    box: dict[str, Any] = {}
+
+    def target() -> dict[str, Any]:
+        loop = asyncio.new_event_loop()
+        try:
+            task = loop.create_task(make())
+            box["loop"], box["task"] = loop, task
+            return loop.run_until_complete(task)
+        finally:
+            loop.close()
+
+    future = asyncio.get_running_loop().run_in_executor(None, target)
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        loop = box.get("loop")
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(box["task"].cancel)
+        raise
+
+
+@dataclass
 class FleetActivities:
     """Activities bound to this worker's checkouts (repository key -> local path)."""
 
@@ -73,7 +108,9 @@ class FleetActivities:
     env: dict[str, str]
     identity: str
     max_permission_mode: str = "default"
-    _running: set[str] = field(default_factory=set)
+    # Runs in progress on this worker, by run id: a retry of one of them (Temporal retries
+    # when it thinks an attempt is lost) joins it instead of starting the agent again.
+    _inflight: dict[str, _Inflight] = field(default_factory=dict)
 
     def _checkout(self, repository: str) -> Path:
         path = self.repos.get(repository)
@@ -146,29 +183,62 @@ class FleetActivities:
             refused = {"state": "refused", "result": refusal, **base}
             append_journal(workspace, {"event": "finish", "time": time.time(), **refused})
             return refused
-        append_journal(workspace, {"event": "start", "time": time.time(), **base})
         beat = asyncio.create_task(self._heartbeat(inp.job.heartbeat_seconds))
-        started = time.monotonic()
+
+        async def run() -> dict[str, Any]:
+            append_journal(workspace, {"event": "start", "time": time.time(), **base})
+            started = time.monotonic()
+            try:
+                options = RunOptions(model=inp.job.model, permission_mode=inp.job.permission_mode)
+                result = await run_headless(paths, config, options, inp.job.prompt)
+                outcome = {
+                    "state": "error" if result.get("is_error") else "ok",
+                    "result": result.get("result"),
+                    "session_id": result.get("session_id"),
+                    "num_turns": result.get("num_turns"),
+                    "usage": result.get("usage"),
+                    "cost": result.get("cost"),
+                }
+            except WakefulError as exc:
+                outcome = {"state": "error", "result": str(exc)}
+            outcome.update(base, seconds=round(time.monotonic() - started, 3))
+            append_journal(workspace, {"event": "finish", "time": time.time(), **outcome})
+            return outcome
+
         try:
-            options = RunOptions(model=inp.job.model, permission_mode=inp.job.permission_mode)
-            result = await run_headless(paths, config, options, inp.job.prompt)
-            outcome = {
-                "state": "error" if result.get("is_error") else "ok",
-                "result": result.get("result"),
-                "session_id": result.get("session_id"),
-                "num_turns": result.get("num_turns"),
-                "usage": result.get("usage"),
-                "cost": result.get("cost"),
-            }
-        except WakefulError as exc:
-            outcome = {"state": "error", "result": str(exc)}
+            return await self._join(inp.run_id, lambda: _in_thread(run), base, workspace)
         finally:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
-        outcome.update(base, seconds=round(time.monotonic() - started, 3))
-        append_journal(workspace, {"event": "finish", "time": time.time(), **outcome})
-        return outcome
+
+    async def _join(
+        self,
+        run_id: str,
+        start: Callable[[], Coroutine[Any, Any, dict[str, Any]]],
+        base: dict[str, Any],
+        workspace: Path,
+    ) -> dict[str, Any]:
+        """Start the run, or join this worker's attempt at it that is still running."""
+        entry = self._inflight.get(run_id)
+        if entry is None:
+            entry = _Inflight(asyncio.ensure_future(start()))
+            self._inflight[run_id] = entry
+            entry.task.add_done_callback(lambda _t: self._inflight.pop(run_id, None))
+        else:
+            append_journal(
+                workspace,
+                {"event": "join", "time": time.time(), **base, "detail": "attempt still running"},
+            )
+        entry.waiters += 1
+        try:
+            return dict(await asyncio.shield(entry.task))
+        except asyncio.CancelledError:
+            if entry.waiters == 1 and not entry.task.done():
+                entry.task.cancel()  # nobody else waits for this run: stop the agent
+            raise
+        finally:
+            entry.waiters -= 1
 
     async def _heartbeat(self, every: float) -> None:
         while True:

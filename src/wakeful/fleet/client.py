@@ -16,7 +16,7 @@ import os
 import socket
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -77,6 +77,7 @@ async def add_schedule(
     *,
     every: float | None,
     cron: str | None,
+    at: float | None = None,
     missed: str = "skip",
     replace: bool = False,
     runtime: Any = None,
@@ -89,15 +90,21 @@ async def add_schedule(
         ScheduleOverlapPolicy,
         SchedulePolicy,
         ScheduleSpec,
+        ScheduleState,
     )
 
+    state = ScheduleState()
     if every is not None:
         spec = ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=every))])
     elif cron is not None:
         spec = ScheduleSpec(cron_expressions=[cron])
+    elif at is not None:
+        # One run at one moment: a calendar entry for that second (UTC), and one action.
+        spec = ScheduleSpec(calendars=[calendar_at(at)])
+        state = ScheduleState(limited_actions=True, remaining_actions=1)
     else:
         raise FleetError(
-            "fleet jobs run on a clock: use --every or --cron (--at and --watch run in the "
+            "fleet jobs run on a clock: use --every, --cron or --at (--watch runs in the "
             "local daemon)"
         )
     sid = schedule_id(job.repository, job.job)
@@ -110,6 +117,7 @@ async def add_schedule(
             overlap=ScheduleOverlapPolicy.BUFFER_ONE,
             catchup_window=timedelta(days=1) if missed == "once" else timedelta(minutes=1),
         ),
+        state=state,
     )
     client = await connect(settings, runtime=runtime)
     try:
@@ -132,6 +140,100 @@ async def remove_schedule(
     client = await connect(settings, runtime=runtime)
     try:
         await client.get_schedule_handle(schedule_id(repository, job)).delete()
+    except RPCError as exc:
+        raise FleetError(f"no fleet job {job} for {repository} ({exc.message})") from None
+
+
+def calendar_at(when: float) -> Any:
+    """The Temporal calendar entry that matches exactly one second: `when` (epoch)."""
+    from temporalio.client import ScheduleCalendarSpec, ScheduleRange
+
+    t = datetime.fromtimestamp(when, tz=UTC)
+    return ScheduleCalendarSpec(
+        second=[ScheduleRange(t.second)],
+        minute=[ScheduleRange(t.minute)],
+        hour=[ScheduleRange(t.hour)],
+        day_of_month=[ScheduleRange(t.day)],
+        month=[ScheduleRange(t.month)],
+        year=[ScheduleRange(t.year)],
+    )
+
+
+def describe_spec(spec: Any) -> str:
+    """`every 1h`, `cron 0 3 * * *` or `at 2026-12-01 03:00:00 UTC`, like local jobs."""
+    from wakeful.daemon.timespec import format_duration
+
+    if spec.intervals:
+        return f"every {format_duration(spec.intervals[0].every.total_seconds())}"
+    if spec.cron_expressions:
+        return f"cron {spec.cron_expressions[0]}"
+    if spec.calendars:
+        c = spec.calendars[0]
+        try:
+            moment = datetime(
+                c.year[0].start,
+                c.month[0].start,
+                c.day_of_month[0].start,
+                c.hour[0].start,
+                c.minute[0].start,
+                c.second[0].start,
+            )
+            return f"at {moment.isoformat(sep=' ')} UTC"
+        except (IndexError, ValueError):
+            return "calendar"
+    return "-"
+
+
+async def list_jobs(
+    settings: FleetSettings, repository: str, runtime: Any = None
+) -> list[dict[str, Any]]:
+    """This repository's fleet jobs (its Temporal schedules), as `schedule list` rows."""
+    client = await connect(settings, runtime=runtime)
+    prefix = schedule_id(repository, "")
+    rows: list[dict[str, Any]] = []
+    async for item in await client.list_schedules():
+        if not item.id.startswith(prefix):
+            continue
+        desc = await client.get_schedule_handle(item.id).describe()
+        state = desc.schedule.state
+        recent = desc.info.recent_actions[-1] if desc.info.recent_actions else None
+        done = state.limited_actions and state.remaining_actions == 0
+        rows.append(
+            {
+                "name": item.id[len(prefix) :],
+                "where": "fleet",
+                "schedule_id": item.id,
+                "schedule": describe_spec(desc.schedule.spec),
+                "status": "paused" if state.paused else ("done" if done else "active"),
+                "note": state.note or "",
+                "next_due": (
+                    desc.info.next_action_times[0].timestamp()
+                    if desc.info.next_action_times and not state.paused
+                    else None
+                ),
+                "last_run": (
+                    {"started": recent.started_at.timestamp(), "state": "started"}
+                    if recent is not None
+                    else None
+                ),
+            }
+        )
+    return sorted(rows, key=lambda r: str(r["name"]))
+
+
+async def set_paused(
+    settings: FleetSettings, repository: str, job: str, paused: bool, runtime: Any = None
+) -> None:
+    from temporalio.service import RPCError
+
+    client = await connect(settings, runtime=runtime)
+    handle = client.get_schedule_handle(schedule_id(repository, job))
+    note = f"{'paused' if paused else 'resumed'} with `wakeful schedule` by {worker_identity()}"
+    try:
+        if paused:
+            await handle.pause(note=note)
+        else:
+            await handle.unpause(note=note)
     except RPCError as exc:
         raise FleetError(f"no fleet job {job} for {repository} ({exc.message})") from None
 
