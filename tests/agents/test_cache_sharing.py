@@ -158,3 +158,37 @@ async def test_openai_requests_of_a_fan_out_carry_one_prompt_cache_key(
     # Automatic prefix caching: identical prefixes are read by every worker.
     usages = srv.usages
     assert any((u.get("prompt_tokens_details") or {}).get("cached_tokens", 0) > 0 for u in usages)
+
+
+async def test_several_openai_servers_keep_each_conversation_and_its_forks_on_one(
+    make_harness: Any, workspace: Path
+) -> None:
+    """`base_url` with two servers (two vLLM or llama.cpp boxes): a session's requests and
+    its fan-out's forks all reach one server, whose prefix cache then serves the forks;
+    sessions spread over both."""
+    (workspace / "context.txt").write_text("".join(f"line {i}\n" for i in range(600)))
+    with OpenAILoopback(responder=responder(3)) as a, OpenAILoopback(responder=responder(3)) as b:
+        urls = f"{a.base_url}, {b.base_url}"
+        probe = OpenAIProvider("m", "sk-test", urls)
+        # Two conversation keys that the stable hash sends to different servers.
+        keys = [f"session-{i}" for i in range(64)]
+        first = next(k for k in keys if probe.route(k) == a.base_url)
+        second = next(k for k in keys if probe.route(k) == b.base_url)
+        for key in (first, second):
+            provider = OpenAIProvider("gpt-4o-mini", "sk-test", urls)
+            h = make_harness(provider)
+            h.agent.prompt_cache_key = key  # what the runtime sets: the session id
+            result = await h.agent.run("split it")
+            await provider.aclose()
+            assert result.text == "merged"
+        for server, key in ((a, first), (b, second)):
+            agents = {agent_of_messages(r.body["messages"]) for r in server.requests}
+            assert agents == {"main", "fork-1", "fork-2", "fork-3"}
+            assert {r.body.get("prompt_cache_key") for r in server.requests} == {key}
+            forks = [
+                u
+                for r, u in zip(server.requests, server.usages, strict=True)
+                if agent_of_messages(r.body["messages"]) != "main"
+            ]
+            # The forks' shared prefix is read from this server's cache.
+            assert all(u["prompt_tokens_details"]["cached_tokens"] > 1024 for u in forks)

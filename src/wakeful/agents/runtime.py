@@ -267,6 +267,9 @@ def open_runtime(
         recall=recall,
         user_words=user_words,
         turn_hooks=extensions,
+        # One key for the session and its fan-outs: OpenAI's cache routing hint, and how a
+        # provider with several servers keeps a conversation and its forks on one of them.
+        prompt_cache_key=transcript.session_id,
     )
     attach(agent, config, answerer=answerer)
     hooks = extensions.hooks

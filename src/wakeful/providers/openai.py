@@ -8,6 +8,7 @@ may omit usage, may send a tool call in one chunk or many, and may leave out cal
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -93,6 +94,12 @@ def _wire_message(message: Message) -> list[dict[str, Any]]:
     return out
 
 
+def split_base_urls(value: str) -> list[str]:
+    """`base_url` holds one server, or several separated by commas or spaces."""
+    urls = [u.rstrip("/") for u in value.replace(",", " ").split() if u.strip()]
+    return urls or [DEFAULT_BASE_URL]
+
+
 def is_official(base_url: str) -> bool:
     return urlparse(base_url).hostname == "api.openai.com"
 
@@ -154,11 +161,14 @@ class OpenAIProvider:
             raise AuthenticationError(MISSING_KEY)
         self.model = model
         self.api_key = api_key
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        # Several servers (`base_url = "http://gpu1:8080/v1, http://gpu2:8080/v1"`): each
+        # request goes to the one its conversation is routed to (see `route`).
+        self.base_urls = split_base_urls(base_url or DEFAULT_BASE_URL)
+        self.base_url = self.base_urls[0]
         self.official = is_official(self.base_url)
         self.log = request_log or RequestLog(None)
         self.timeout = timeout
-        self._client: openai.AsyncOpenAI | None = None
+        self._clients: dict[str, openai.AsyncOpenAI] = {}
         self._client_loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
@@ -182,25 +192,41 @@ class OpenAIProvider:
             "it expects, or check OPENAI_BASE_URL"
         )
 
-    def _client_for_loop(self) -> openai.AsyncOpenAI:
-        """One client per event loop: an HTTP connection pool cannot outlive its loop."""
+    def route(self, prompt_cache_key: str | None) -> str:
+        """The server for a request. A session's requests and every fork of its fan-outs
+        carry one conversation key (`SESSION` or `SESSION:fanout-N`): they all go to one
+        server, whose prefix cache (vLLM, llama.cpp) then holds their shared prefix, while
+        different sessions spread over the servers by a stable hash."""
+        if len(self.base_urls) == 1 or not prompt_cache_key:
+            return self.base_url
+        conversation = prompt_cache_key.split(":fanout-", 1)[0]
+        digest = hashlib.sha256(conversation.encode()).digest()
+        return self.base_urls[int.from_bytes(digest[:8], "big") % len(self.base_urls)]
+
+    def _client_for_loop(self, base_url: str | None = None) -> openai.AsyncOpenAI:
+        """One client per server and event loop: a connection pool cannot outlive its loop."""
         loop = asyncio.get_running_loop()
-        if self._client is None or self._client_loop is not loop:
-            self._client = openai.AsyncOpenAI(
+        if self._client_loop is not loop:
+            self._clients = {}
+            self._client_loop = loop
+        url = base_url or self.base_url
+        client = self._clients.get(url)
+        if client is None:
+            client = self._clients[url] = openai.AsyncOpenAI(
                 api_key=self.api_key,
-                base_url=self.base_url,
+                base_url=url,
                 max_retries=0,
                 timeout=self.timeout,
             )
-            self._client_loop = loop
-        return self._client
+        return client
 
     def build_body(self, request: Request) -> dict[str, Any]:
         return build_body(request, self.model or request.model, self.official)
 
     async def stream(self, request: Request) -> AsyncIterator[Event]:
         body = self.build_body(request)
-        client = self._client_for_loop()
+        server = self.route(request.prompt_cache_key)
+        client = self._client_for_loop(server)
         usage = Usage()
         try:
             async for event in self._events(client, body, usage):
@@ -217,7 +243,7 @@ class OpenAIProvider:
             self.log.append(self.name, body, usage, error=str(error))
             raise error from None
         except openai.APIConnectionError as exc:
-            error = connection_error("OpenAI-compatible", self.base_url, exc)
+            error = connection_error("OpenAI-compatible", server, exc)
             self.log.append(self.name, body, usage, error=str(error))
             raise error from None
         except openai.APIError as exc:
@@ -297,7 +323,8 @@ class OpenAIProvider:
         yield Stop(stop)
 
     async def aclose(self) -> None:
-        client, self._client = self._client, None
-        if client is not None and self._client_loop is asyncio.get_running_loop():
-            await client.close()
+        clients, self._clients = self._clients, {}
+        if self._client_loop is asyncio.get_running_loop():
+            for client in clients.values():
+                await client.close()
         self._client_loop = None
