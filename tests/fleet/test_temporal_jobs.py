@@ -341,3 +341,43 @@ def test_fleet_jobs_are_listed_paused_resumed_and_removed_like_local_ones(
     missing = cli(["schedule", "pause", "nope"], cwd=repo)
     assert missing.returncode != 0 and "no fleet job nope" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_daily_cap_counts_the_runs_of_every_worker(
+    cli: Callable[..., Any], fleet_repo: dict[str, Any]
+) -> None:
+    repo, settings = fleet_repo["repo"], fleet_repo["settings"]
+    (repo / ".wakeful").mkdir(exist_ok=True)
+    (repo / ".wakeful" / "config.toml").write_text("[daemon]\ndaily_token_cap = 100\n")
+    added = cli(
+        [
+            "schedule",
+            "add",
+            "capped",
+            "--every",
+            "1h",
+            "--prompt",
+            "check things",
+            "--model",
+            f"scripted:{fleet_repo['script']}",
+            "--json",
+        ],
+        cwd=repo,
+    )
+    assert added.returncode == 0, added.stderr
+    sid = added.json()["schedule_id"]
+    prefix = f"wakeful/{fleet_repo['repository']}/capped"
+    _trigger(settings, sid)
+    first = wait_for(lambda: _results(settings, prefix), 90, "the first run")
+    assert first[0][1]["state"] == "ok" and sum(first[0][1]["usage"].values()) > 100
+    _trigger(settings, sid)
+
+    def second() -> list[tuple[str, Any]]:
+        return [r for r in _results(settings, prefix) if r[1]["state"] != "ok"]
+
+    (_, result), *_ = wait_for(second, 90, "the second run")
+    assert result["state"] == "capped"
+    assert "daily cap reached across the fleet" in result["result"]
+    finishes = [e for e in read_journal(repo) if e["event"] == "finish"]
+    assert [e["state"] for e in finishes] == ["ok", "capped"]
+    assert [e["job"] for e in read_journal(repo) if e["event"] == "start"] == ["capped"]

@@ -66,6 +66,32 @@ def read_journal(workspace: Path) -> list[dict[str, Any]]:
     return out
 
 
+async def fleet_usage_today(client: Any, repository: str) -> tuple[int, float]:
+    """Tokens and cost of the repository's runs that finished since midnight UTC, on any
+    worker: the results of its completed workflows, read from Temporal."""
+    from datetime import UTC, datetime
+
+    from wakeful.fleet.client import schedule_id
+
+    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    prefix = schedule_id(repository, "").replace("'", "")
+    query = (
+        f"WorkflowId STARTS_WITH '{prefix}' AND ExecutionStatus = 'Completed' "
+        f"AND CloseTime >= '{midnight.isoformat().replace('+00:00', 'Z')}'"
+    )
+    tokens, cost = 0, 0.0
+    async for wf in client.list_workflows(query):
+        result = await client.get_workflow_handle(wf.id, run_id=wf.run_id).result()
+        if not isinstance(result, dict):
+            continue
+        usage = result.get("usage") or {}
+        tokens += sum(
+            int(usage.get(k) or 0) for k in ("input", "output", "cache_read", "cache_write")
+        )
+        cost += float(result.get("cost") or 0.0)
+    return tokens, cost
+
+
 @dataclass
 class _Inflight:
     task: asyncio.Future[dict[str, Any]]
@@ -108,6 +134,9 @@ class FleetActivities:
     env: dict[str, str]
     identity: str
     max_permission_mode: str = "default"
+    # The worker's Temporal client: daily caps add up the repository's finished runs of the
+    # day across every worker (None: caps are not checked, e.g. in unit tests).
+    client: Any = None
     # Runs in progress on this worker, by run id: a retry of one of them (Temporal retries
     # when it thinks an attempt is lost) joins it instead of starting the agent again.
     _inflight: dict[str, _Inflight] = field(default_factory=dict)
@@ -179,8 +208,27 @@ class FleetActivities:
                     f"permission mode {mode!r} is looser than this worker's "
                     f"[fleet] max_permission_mode {self.max_permission_mode!r}"
                 )
+        state = "refused"
+        if refusal is None and self.client is not None:
+            from wakeful.daemon.settings import DaemonSettings
+
+            caps = DaemonSettings.from_config(config)
+            if caps.daily_token_cap or caps.daily_cost_cap:
+                tokens, cost = await fleet_usage_today(self.client, inp.job.repository)
+                over = []
+                if caps.daily_token_cap and tokens >= caps.daily_token_cap:
+                    over.append(f"{tokens} tokens of a {caps.daily_token_cap} cap")
+                if caps.daily_cost_cap and cost >= caps.daily_cost_cap:
+                    over.append(f"${cost:.4f} of a ${caps.daily_cost_cap:.2f} cap")
+                if over:
+                    state = "capped"
+                    refusal = (
+                        f"daily cap reached across the fleet for {inp.job.repository} today "
+                        f"(UTC): {', '.join(over)}; raise [daemon] daily_token_cap / "
+                        "daily_cost_cap to run sooner"
+                    )
         if refusal is not None:  # before any model call
-            refused = {"state": "refused", "result": refusal, **base}
+            refused = {"state": state, "result": refusal, **base}
             append_journal(workspace, {"event": "finish", "time": time.time(), **refused})
             return refused
         beat = asyncio.create_task(self._heartbeat(inp.job.heartbeat_seconds))

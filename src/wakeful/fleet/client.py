@@ -314,7 +314,7 @@ async def run_worker(
 
     identity = identity or worker_identity()
     client = await connect(settings, identity=identity, runtime=runtime)
-    acts = FleetActivities(repos, env, identity, settings.max_permission_mode)
+    acts = FleetActivities(repos, env, identity, settings.max_permission_mode, client=client)
     worker = Worker(
         client,
         task_queue=settings.task_queue,
