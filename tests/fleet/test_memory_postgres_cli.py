@@ -3,6 +3,7 @@ clones of one repository share their project memories through the database."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def test_memory_in_postgres_needs_migrate_then_is_shared_by_clones(
 
     first = cli(["memory", "migrate"], cwd=git_repo)
     assert first.returncode == 0, first.stderr
-    assert "schema version 0 -> 1" in first.stdout
+    assert "schema version 0 -> 2" in first.stdout
     again = cli(["memory", "migrate"], cwd=git_repo)
     assert "none needed" in again.stdout
 
@@ -92,3 +93,66 @@ def test_connection_lost_mid_session_is_a_store_error_not_a_driver_traceback(
         with pytest.raises(StoreError, match=r"memory database .* failed during \w+ .*running"):
             call()
     store.close()
+
+
+def test_decisions_of_every_checkout_reach_the_team_audit_log(
+    cli, git_repo: Path, home: Path, postgres_dsn: str, tmp_path: Path, script
+) -> None:
+    import psycopg
+
+    user_config(home, f'[memory]\nbackend = "postgres"\ndsn = "{postgres_dsn}"\n')
+    subprocess.run(
+        ["git", "remote", "add", "origin", "git@example.invalid:team/app.git"],
+        cwd=git_repo,
+        check=True,
+    )
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(git_repo), str(clone)], check=True)
+    subprocess.run(
+        ["git", "remote", "set-url", "origin", "https://example.invalid/team/app.git"],
+        cwd=clone,
+        check=True,
+    )
+    trust(home, clone)
+    turns = [{"tool_calls": [{"name": "bash", "input": {"command": "ls"}}]}, {"text": "done"}]
+    for repo in (git_repo, clone):
+        run = cli(["-p", "list files", "--model", f"scripted:{script('ls', turns)}"], cwd=repo)
+        assert run.returncode == 0, run.stderr
+    listed = cli(["audit", "--team", "--json"], cwd=clone)
+    assert listed.returncode == 0, listed.stderr
+    entries = [json.loads(line) for line in listed.stdout.splitlines()]
+    commands = [e for e in entries if e["tool"] == "bash" and e["input"]["command"] == "ls"]
+    # One shared log: both checkouts' decisions, each naming its host and workspace.
+    assert {e["workspace"].split(":", 1)[1] for e in commands} == {str(git_repo), str(clone)}
+    ok = cli(["audit", "--team", "--verify"], cwd=git_repo)
+    assert ok.returncode == 0 and "team audit log intact" in ok.stdout, ok.stderr
+    with psycopg.connect(postgres_dsn, autocommit=True) as db:
+        db.execute(
+            "UPDATE audit_log SET decision = 'deny' WHERE id = (SELECT min(id) FROM audit_log)"
+        )
+    bad = cli(["audit", "--team", "--verify"], cwd=git_repo)
+    assert bad.returncode == 1 and "tampered with" in bad.stderr
+    local = cli(["audit", "--verify"], cwd=git_repo)  # the local chain is untouched
+    assert local.returncode == 0, local.stderr
+
+
+def test_unreachable_team_audit_log_warns_once_and_the_local_log_keeps_everything(
+    tmp_path: Path,
+) -> None:
+    from wakeful.policy.audit import AuditEntry
+    from wakeful.policy.audit_pg import MirroredAuditLog, PostgresAuditLog
+
+    warnings: list[str] = []
+    log = MirroredAuditLog(
+        tmp_path / "audit.db",
+        PostgresAuditLog("postgresql://u:s3cret@127.0.0.1:1/db", "p"),
+        warnings.append,
+    )
+    for i in range(3):
+        log.append(
+            AuditEntry("bash", {"command": f"ls {i}"}, "read_only", "allow", [], None, "auto")
+        )
+    assert len(warnings) == 1 and "local audit log only" in warnings[0]
+    assert "s3cret" not in warnings[0]
+    assert [e.input["command"] for e in log.recent()] == ["ls 0", "ls 1", "ls 2"]
+    assert log.verify().ok

@@ -8,6 +8,7 @@ permission mode (`default` unless set).
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -160,15 +161,45 @@ def audit_cmd(
     verify: bool = typer.Option(
         False, "--verify", help="Check the log's hash chain (exit 1 if it was tampered with)."
     ),
+    team: bool = typer.Option(
+        False,
+        "--team",
+        help='The project\'s log in the team database ([memory] backend = "postgres"): '
+        "every person, checkout and fleet worker.",
+    ),
 ) -> None:
-    import json
-    import time
 
     from wakeful.cli.common import load
     from wakeful.policy.audit import AuditLog
 
-    paths, _ = load()
+    paths, config = load()
     log = AuditLog(paths.audit_db)
+    if team:
+        from wakeful.core.errors import UsageError
+        from wakeful.policy.audit_pg import team_audit_log
+
+        shared = team_audit_log(paths, config)
+        if shared is None:
+            raise UsageError(
+                '--team reads the team database: set [memory] backend = "postgres" and dsn'
+            )
+        try:
+            if verify:
+                report = shared.verify()
+                if report.ok:
+                    typer.echo(f"team audit log intact: {report.rows} entries ({shared.project})")
+                    return
+                typer.echo(
+                    f"team audit log tampered with: entry {report.broken_at} does not follow "
+                    f"from the one before it ({shared.project})",
+                    err=True,
+                )
+                raise typer.Exit(1)
+            entries = shared.recent(limit)
+        finally:
+            shared.close()
+        _print_audit(entries, as_json)
+        return
     if verify:
         report = log.verify()
         if report.ok:
@@ -181,6 +212,13 @@ def audit_cmd(
         )
         raise typer.Exit(1)
     entries = log.recent(limit, workspace=str(paths.workspace))
+    _print_audit(entries, as_json)
+
+
+def _print_audit(entries: list[Any], as_json: bool) -> None:
+    import json
+    import time
+
     if as_json:
         for entry in entries:
             typer.echo(json.dumps(entry.to_dict()))

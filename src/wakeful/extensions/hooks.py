@@ -224,7 +224,11 @@ class Hooks:
         self.paths = paths
         self.session_id = session_id
         self.transcript_path = transcript_path
-        self.audit = audit if audit is not None else AuditLog(paths.audit_db)
+        if audit is None:
+            from wakeful.policy.audit_pg import open_audit_log
+
+            audit = open_audit_log(paths, config)
+        self.audit = audit
         env = {k: v for k, v in config.env.items() if k not in _SECRET_VARS}
         env["CLAUDE_PROJECT_DIR"] = str(paths.workspace)
         env["WAKEFUL_PROJECT_DIR"] = str(paths.workspace)

@@ -100,6 +100,30 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        2,
+        """
+        CREATE TABLE audit_log (
+            id BIGSERIAL PRIMARY KEY,
+            project TEXT NOT NULL,
+            ts DOUBLE PRECISION NOT NULL,
+            session_id TEXT NOT NULL DEFAULT '',
+            tool TEXT NOT NULL,
+            input TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            decision TEXT NOT NULL,
+            reasons TEXT NOT NULL,
+            matched_rule TEXT,
+            mode TEXT NOT NULL,
+            decided_by TEXT NOT NULL,
+            workspace TEXT NOT NULL DEFAULT '',
+            host TEXT NOT NULL DEFAULT '',
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE INDEX audit_log_project ON audit_log (project, id);
+        """,
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 _MIGRATION_LOCK = 0x57414B45  # pg_advisory_xact_lock key: "WAKE"

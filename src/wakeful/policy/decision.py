@@ -175,6 +175,7 @@ class Policy:
         home_dir = home if home is not None else Path(config.env.get("HOME") or Path.home())
         from wakeful.checkpoints import CheckpointStore
         from wakeful.checkpoints.recoverable import Recoverability
+        from wakeful.policy.audit_pg import open_audit_log
 
         store = CheckpointStore.for_workspace(paths.workspace, config)
         return cls(
@@ -184,6 +185,7 @@ class Policy:
             rules,
             Reviewer(reviewer, timeout) if reviewer is not None else None,
             home_dir,
+            open_audit_log(paths, config),
             recoverable=Recoverability(store).reason,
         )
 

@@ -1,0 +1,219 @@
+"""The team's copy of the audit log: table `audit_log` in the team database (PostgreSQL).
+
+With `[memory] backend = "postgres"`, every policy decision is written to the local audit
+log (the authoritative one, in user data) and then to the team database under the project
+key, with a hash chain of its own per project, so the decisions of every person, checkout
+and fleet worker on one repository can be read and verified in one place
+(`wakeful audit --team [--verify]`). Appends to one project's chain are serialised by a
+transaction-level advisory lock.
+
+The copy is best effort by design: a team database that cannot be reached must not stop
+the agent deciding (the local log still records everything), so after the first failure
+the process stops trying and says so once. The table is created by `wakeful memory migrate`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from wakeful.core.config import Config
+from wakeful.core.errors import StoreError
+from wakeful.core.paths import Paths
+from wakeful.policy.audit import AuditEntry, AuditLog, ChainReport, _row_hash
+
+_FIELDS = (
+    "ts, session_id, tool, input, tier, decision, reasons, matched_rule, mode, decided_by, "
+    "workspace, host"
+)
+
+
+def _row(entry: AuditEntry, host: str) -> tuple[Any, ...]:
+    return (
+        entry.ts,
+        entry.session_id,
+        entry.tool,
+        json.dumps(entry.input, sort_keys=True),
+        entry.tier,
+        entry.decision,
+        json.dumps(entry.reasons),
+        entry.matched_rule,
+        entry.mode,
+        entry.decided_by,
+        entry.workspace,
+        host,
+    )
+
+
+class PostgresAuditLog:
+    """One project's audit chain in the team database."""
+
+    def __init__(self, dsn: str, project: str) -> None:
+        self.dsn = dsn
+        self.project = project
+        digest = hashlib.sha256(f"wakeful-audit:{project}".encode()).digest()
+        self._key = int.from_bytes(digest[:8], "big", signed=True)
+        self._conn: Any = None
+        self._lock = threading.Lock()
+        self.host = socket.gethostname()
+
+    def _connection(self) -> Any:
+        from wakeful.memory.store_pg import connect
+
+        if self._conn is None or self._conn.closed:
+            self._conn = connect(self.dsn)
+        return self._conn
+
+    def _fail(self, what: str, exc: Exception) -> StoreError:
+        from wakeful.memory.store_pg import redact
+
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return StoreError(
+            f"the team audit log in {redact(self.dsn)} could not {what} ({first}); check "
+            "[memory] dsn and run `wakeful memory migrate`"
+        )
+
+    def append(self, entry: AuditEntry) -> int:
+        row = _row(entry, self.host)
+        try:
+            with self._lock:
+                conn = self._connection()
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._key,))
+                    last = conn.execute(
+                        "SELECT hash FROM audit_log WHERE project = %s ORDER BY id DESC LIMIT 1",
+                        (self.project,),
+                    ).fetchone()
+                    prev = str(last[0]) if last else ""
+                    new = conn.execute(
+                        f"INSERT INTO audit_log (project, {_FIELDS}, prev_hash, hash) "
+                        "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING id",
+                        (self.project, *row, prev, _row_hash(prev, row)),
+                    ).fetchone()
+            return int(new[0])
+        except StoreError:
+            raise
+        except Exception as exc:  # psycopg errors: connection lost, table missing, ...
+            self.close()
+            raise self._fail("be appended to", exc) from None
+
+    def verify(self) -> ChainReport:
+        try:
+            with self._lock:
+                rows = self._connection().execute(
+                    f"SELECT id, {_FIELDS}, prev_hash, hash FROM audit_log WHERE project = %s "
+                    "ORDER BY id",
+                    (self.project,),
+                )
+                prev = ""
+                count = 0
+                for r in rows:
+                    count += 1
+                    body = tuple(r[1:13])
+                    if r[13] != prev or r[14] != _row_hash(prev, body):
+                        return ChainReport(count, int(r[0]))
+                    prev = r[14]
+                return ChainReport(count, None)
+        except StoreError:
+            raise
+        except Exception as exc:
+            self.close()
+            raise self._fail("be read", exc) from None
+
+    def recent(self, limit: int = 50) -> list[AuditEntry]:
+        try:
+            with self._lock:
+                rows = (
+                    self._connection()
+                    .execute(
+                        f"SELECT id, {_FIELDS} FROM audit_log WHERE project = %s "
+                        "ORDER BY id DESC LIMIT %s",
+                        (self.project, int(limit)),
+                    )
+                    .fetchall()
+                )
+        except StoreError:
+            raise
+        except Exception as exc:
+            self.close()
+            raise self._fail("be read", exc) from None
+        return [
+            AuditEntry(
+                id=r[0],
+                ts=r[1],
+                session_id=r[2],
+                tool=r[3],
+                input=json.loads(r[4]),
+                tier=r[5],
+                decision=r[6],
+                reasons=json.loads(r[7]),
+                matched_rule=r[8],
+                mode=r[9],
+                decided_by=r[10],
+                workspace=f"{r[12]}:{r[11]}" if r[12] else r[11],
+            )
+            for r in reversed(rows)
+        ]
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:
+                pass
+
+
+class MirroredAuditLog(AuditLog):
+    """The local audit log, each append also copied to the team's chain (best effort)."""
+
+    def __init__(self, path: Path, team: PostgresAuditLog, warn: Callable[[str], None]) -> None:
+        super().__init__(path)
+        self.team: PostgresAuditLog | None = team
+        self._warn = warn
+
+    def append(self, entry: AuditEntry) -> int:
+        local_id = super().append(entry)  # the authoritative record first
+        team = self.team
+        if team is not None:
+            try:
+                team.append(entry)
+            except StoreError as exc:
+                self.team = None  # stop trying for this process; say so once
+                team.close()
+                self._warn(f"warning: {exc}; decisions stay in the local audit log only")
+        return local_id
+
+    def close(self) -> None:
+        super().close()
+        if self.team is not None:
+            self.team.close()
+
+
+def _stderr(line: str) -> None:
+    sys.stderr.write(line + "\n")
+
+
+def team_audit_log(paths: Paths, config: Config) -> PostgresAuditLog | None:
+    """The team's audit chain for this project, when `[memory] backend = "postgres"`."""
+    from wakeful.memory.factory import MemorySettings, project_key
+
+    settings = MemorySettings.from_config(config)
+    if settings.backend != "postgres":
+        return None
+    return PostgresAuditLog(settings.dsn, settings.project or project_key(paths.workspace))
+
+
+def open_audit_log(paths: Paths, config: Config, warn: Callable[[str], None] = _stderr) -> AuditLog:
+    """The audit log decisions are appended to: local, mirrored to the team database when
+    the project's memory is there."""
+    team = team_audit_log(paths, config)
+    if team is None:
+        return AuditLog(paths.audit_db)
+    return MirroredAuditLog(paths.audit_db, team, warn)
