@@ -163,14 +163,13 @@ def test_two_dreams_at_once_one_runs_the_other_reports_the_lock(
     assert out.strip() == "ran"
 
 
+@pytest.mark.parametrize("ws", ["postgres"], indirect=True)
 def test_two_checkouts_sharing_a_team_store_never_dream_at_once(
     ws: tuple[Paths, Config], tmp_path: Path, home: Path, cli
 ) -> None:  # type: ignore[no-untyped-def]
     """Two checkouts (or machines) of one repository share its memories in PostgreSQL: the
     lock must be in the database, not a file in each checkout's .wakeful/."""
-    paths, config = ws
-    if config.get("memory", "backend", default="sqlite") != "postgres":
-        pytest.skip("a local SQLite store belongs to one checkout; its file lock is tested above")
+    paths, config = ws  # (a local SQLite store belongs to one checkout: see the tests above)
     _corpus(paths)
     second = tmp_path / "second-checkout"
     subprocess.run(["git", "clone", "-q", str(paths.workspace), str(second)], check=True)
