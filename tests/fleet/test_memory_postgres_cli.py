@@ -38,7 +38,7 @@ def test_memory_in_postgres_needs_migrate_then_is_shared_by_clones(
 
     first = cli(["memory", "migrate"], cwd=git_repo)
     assert first.returncode == 0, first.stderr
-    assert "schema version 0 -> 2" in first.stdout
+    assert "schema version 0 -> 3" in first.stdout
     again = cli(["memory", "migrate"], cwd=git_repo)
     assert "none needed" in again.stdout
 
@@ -95,7 +95,7 @@ def test_connection_lost_mid_session_is_a_store_error_not_a_driver_traceback(
     store.close()
 
 
-def test_decisions_of_every_checkout_reach_the_team_audit_log(
+def test_decisions_and_costs_of_every_checkout_reach_the_team_database(
     cli, git_repo: Path, home: Path, postgres_dsn: str, tmp_path: Path, script
 ) -> None:
     import psycopg
@@ -135,6 +135,14 @@ def test_decisions_of_every_checkout_reach_the_team_audit_log(
     local = cli(["audit", "--verify"], cwd=git_repo)  # the local chain is untouched
     assert local.returncode == 0, local.stderr
 
+    # The cost ledger too: both checkouts' sessions, two requests each.
+    costs = cli(["cost", "--team", "--json"], cwd=git_repo)
+    assert costs.returncode == 0, costs.stderr
+    rows = costs.json()
+    assert len(rows) == 2 and all(r["requests"] == 2 for r in rows)
+    local_sessions = {r["session_id"] for r in cli(["cost", "--all", "--json"], cwd=clone).json()}
+    assert any(r["session_id"].split(":", 1)[1] in local_sessions for r in rows)
+
 
 def test_unreachable_team_audit_log_warns_once_and_the_local_log_keeps_everything(
     tmp_path: Path,
@@ -156,3 +164,26 @@ def test_unreachable_team_audit_log_warns_once_and_the_local_log_keeps_everythin
     assert "s3cret" not in warnings[0]
     assert [e.input["command"] for e in log.recent()] == ["ls 0", "ls 1", "ls 2"]
     assert log.verify().ok
+
+
+def test_unreachable_team_cost_ledger_warns_once_and_the_local_ledger_keeps_everything(
+    tmp_path: Path,
+) -> None:
+    from wakeful.core.usage import Usage
+    from wakeful.prompt.ledger import read_costs
+    from wakeful.prompt.ledger_pg import MirroredLedger, PostgresCostLedger
+    from wakeful.prompt.prefix import build_prefix
+
+    warnings: list[str] = []
+    ledger = MirroredLedger(
+        tmp_path / "state.db",
+        PostgresCostLedger("postgresql://u:s3cret@127.0.0.1:1/db", "p"),
+        warnings.append,
+    )
+    prefix = build_prefix([], "system", "", "")
+    for _ in range(3):
+        ledger.record("s1", "main", "anthropic", "claude-sonnet-4-6", prefix, [], Usage(10, 2))
+    ledger.close()
+    assert len(warnings) == 1 and "local ledger only" in warnings[0]
+    assert "s3cret" not in warnings[0]
+    assert [r.requests for r in read_costs(tmp_path / "state.db", "s1")] == [3]

@@ -28,6 +28,7 @@ from wakeful.loop.dispatch import Approver, Dispatcher
 from wakeful.loop.session import SessionStore, Transcript, replay, replay_user_words
 from wakeful.policy.sandbox import Sandbox, sandbox_wanted
 from wakeful.prompt.ledger import CacheLedger
+from wakeful.prompt.ledger_pg import open_ledger
 from wakeful.prompt.prefix import build_prefix
 from wakeful.prompt.system import core_prompt, project_instructions
 from wakeful.providers.base import Provider
@@ -239,7 +240,7 @@ def open_runtime(
         ),
         snapshot,
     )
-    ledger = CacheLedger(paths.state_db)
+    ledger = open_ledger(paths, config)
     limits = Limits(
         max_turns=int(options.max_turns or config.get("max_turns", default=50)),
         max_tokens=int(config.get("max_tokens", default=4096)),

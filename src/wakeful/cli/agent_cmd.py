@@ -241,6 +241,12 @@ def cost(
     session: str | None = typer.Argument(None, help="Session id (default: the latest)."),
     all_sessions: bool = typer.Option(False, "--all", help="Every session."),
     json_out: bool = typer.Option(False, "--json", help="JSON output."),
+    team: bool = typer.Option(
+        False,
+        "--team",
+        help="Every session of the project in the team database ([memory] backend = "
+        '"postgres"): all people, checkouts and fleet workers.',
+    ),
 ) -> None:
     """Tokens, cache hit ratio and cost, per agent, with any cache breaks explained."""
     import json
@@ -249,14 +255,28 @@ def cost(
     from wakeful.loop.session import SessionStore
     from wakeful.prompt.ledger import read_costs
 
-    paths, _ = load()
-    sid = session
-    if sid is not None and not all_sessions:
-        sid = SessionStore(paths.sessions).open(sid).session_id  # a unique prefix is enough
-    if sid is None and not all_sessions:
-        latest = SessionStore(paths.sessions).latest()
-        sid = latest.id if latest else None
-    rows = read_costs(paths.state_db, sid) if (sid or all_sessions) else []
+    paths, config = load()
+    if team:
+        from wakeful.core.errors import UsageError
+        from wakeful.prompt.ledger_pg import team_cost_ledger
+
+        shared = team_cost_ledger(paths, config)
+        if shared is None:
+            raise UsageError(
+                '--team reads the team database: set [memory] backend = "postgres" and dsn'
+            )
+        try:
+            rows = shared.costs(session)
+        finally:
+            shared.close()
+    else:
+        sid = session
+        if sid is not None and not all_sessions:
+            sid = SessionStore(paths.sessions).open(sid).session_id  # a unique prefix
+        if sid is None and not all_sessions:
+            latest = SessionStore(paths.sessions).latest()
+            sid = latest.id if latest else None
+        rows = read_costs(paths.state_db, sid) if (sid or all_sessions) else []
     if json_out:
         print(json.dumps([r.to_dict() for r in rows]))
         return

@@ -124,6 +124,30 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX audit_log_project ON audit_log (project, id);
         """,
     ),
+    (
+        3,
+        """
+        CREATE TABLE cost_ledger (
+            id BIGSERIAL PRIMARY KEY,
+            project TEXT NOT NULL,
+            host TEXT NOT NULL DEFAULT '',
+            workspace TEXT NOT NULL DEFAULT '',
+            session_id TEXT NOT NULL,
+            agent TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            time DOUBLE PRECISION NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            input BIGINT NOT NULL,
+            output BIGINT NOT NULL,
+            cache_read BIGINT NOT NULL,
+            cache_write BIGINT NOT NULL,
+            cost DOUBLE PRECISION NOT NULL,
+            cache_break TEXT
+        );
+        CREATE INDEX cost_ledger_project ON cost_ledger (project, time);
+        """,
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 _MIGRATION_LOCK = 0x57414B45  # pg_advisory_xact_lock key: "WAKE"
