@@ -381,3 +381,59 @@ def test_daily_cap_counts_the_runs_of_every_worker(
     finishes = [e for e in read_journal(repo) if e["event"] == "finish"]
     assert [e["state"] for e in finishes] == ["ok", "capped"]
     assert [e["job"] for e in read_journal(repo) if e["event"] == "start"] == ["capped"]
+
+
+def test_watch_job_watches_locally_and_runs_on_a_fleet_worker(
+    cli: Callable[..., Any], fleet_repo: dict[str, Any], cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    repo = fleet_repo["repo"]
+    added = cli(
+        [
+            "schedule",
+            "add",
+            "docs",
+            "--watch",
+            "*.md",
+            "--prompt",
+            "check the docs",
+            "--model",
+            f"scripted:{fleet_repo['script']}",
+        ],
+        cwd=repo,
+    )
+    assert added.returncode == 0, added.stderr
+    daemon = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wakeful.cli.main",
+            "daemon",
+            "start",
+            "--foreground",
+            "--tick",
+            "0.2",
+        ],
+        cwd=repo,
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "daemon.err").open("wb"),
+    )
+    try:
+        err = tmp_path / "daemon.err"
+        wait_for(lambda: "watching files for docs" in err.read_text(), 60, "the watcher")
+        time.sleep(1)  # inotify watches are in place once the watcher runs
+        (repo / "NOTES.md").write_text("changed\n")
+
+        def finished() -> list[dict[str, Any]]:
+            return [e for e in read_journal(repo) if e["event"] == "finish" and e["job"] == "docs"]
+
+        (event,) = wait_for(finished, 90, "the watch run on the worker")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=30)
+    assert event["state"] == "ok" and event["result"] == "nightly check done"
+    assert "-watch-" in event["run_id"] and event["run_id"].startswith(
+        f"wakeful/{fleet_repo['repository']}/docs"
+    )
+    daily = "".join(p.read_text() for p in (repo / ".wakeful" / "journal").glob("*.md"))
+    assert "fleet: job `docs` handed to the fleet" in daily and "NOTES.md" in daily

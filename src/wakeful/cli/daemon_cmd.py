@@ -131,10 +131,31 @@ def _run_foreground(paths: Any, settings: Any, env: dict[str, str], files: Any, 
         format="%(asctime)s %(levelname)s %(message)s",
     )
     try:
-        daemon = Daemon(paths, settings, env=env, home=Path(env.get("HOME") or Path.home()))
+        daemon = Daemon(
+            paths,
+            settings,
+            env=env,
+            home=Path(env.get("HOME") or Path.home()),
+            fleet=_fleet_handoff(paths, env),
+        )
         asyncio.run(daemon.run())
     finally:
         lock.release()
+
+
+def _fleet_handoff(paths: Any, env: dict[str, str]) -> Any:
+    """With [fleet] temporal set, --watch runs go to the fleet's workers as workflows."""
+    from wakeful.core.config import load_config
+    from wakeful.fleet.settings import FleetSettings
+
+    cfg = load_config(paths, env)
+    fleet = FleetSettings.from_config(cfg, env)
+    if not fleet.enabled:
+        return None
+    from wakeful.cli.fleet_cmd import _repository
+    from wakeful.daemon.loop import FleetHandoff
+
+    return FleetHandoff(fleet, _repository(paths, cfg), cfg)
 
 
 @daemon_app.command("stop")

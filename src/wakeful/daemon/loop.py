@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from wakeful.core.paths import Paths
 from wakeful.core.prune import prune_folder
@@ -57,6 +58,51 @@ class ActiveRun:
     child_pid: int | None = None
 
 
+class FleetHandoff:
+    """Starts a workflow on the fleet's task queue for a run a local watcher triggered."""
+
+    def __init__(self, settings: Any, repository: str, config: Any) -> None:
+        self.settings = settings
+        self.repository = repository
+        self.config = config
+        self._client: Any = None
+        self._runtime: Any = None
+
+    async def start(self, job: Job, trigger: str) -> str:
+        from wakeful.fleet.client import connect, schedule_id
+        from wakeful.fleet.workflows import WORKFLOW_NAME, JobInput
+
+        if self._client is None:
+            from temporalio.runtime import Runtime, TelemetryConfig
+
+            self._runtime = Runtime(telemetry=TelemetryConfig())
+            self._client = await connect(self.settings, runtime=self._runtime)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        workflow_id = f"{schedule_id(self.repository, job.name)}-watch-{stamp}"
+        inp = JobInput(
+            repository=self.repository,
+            job=job.name,
+            prompt=f"{job.prompt}\n\n(Triggered by: {trigger})",
+            when_check=None,  # checked here already, on the files that changed
+            model=job.model,
+            permission_mode=job.permission_mode,
+            retries=job.retries,
+            max_wall_seconds=float(self.config.get("max_wall_seconds", default=1800.0) or 1800.0),
+            heartbeat_seconds=self.settings.heartbeat_seconds,
+        )
+        from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
+        await self._client.start_workflow(
+            WORKFLOW_NAME,
+            inp,
+            id=workflow_id,
+            task_queue=self.settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        return workflow_id
+
+
 @dataclass
 class DaemonCounters:
     """What the daemon did since it started; `status` and the bench read these."""
@@ -75,9 +121,13 @@ class Daemon:
         settings: DaemonSettings,
         env: dict[str, str] | None = None,
         home: Path | None = None,
+        fleet: FleetHandoff | None = None,
     ) -> None:
         self.paths = paths
         self.settings = settings
+        # [fleet] temporal set: a --watch job's runs become workflows on the fleet's workers
+        # (the watching stays here, where the files are).
+        self.fleet = fleet
         self.env = env
         self.home = home
         self.files = DaemonFiles(paths.project)
@@ -272,6 +322,13 @@ class Daemon:
 
     async def _wake_agent(self, job: Job, trigger: str) -> None:
         try:
+            if self.fleet is not None and job.watch:
+                workflow_id = await self.fleet.start(job, trigger)
+                self.journal.append(
+                    f"fleet: job `{job.name}` handed to the fleet",
+                    [f"- {trigger}", f"- workflow {workflow_id}"],
+                )
+                return
             await self.run_job(job, trigger)
         except Exception:
             log.exception("job %s: the run failed inside the daemon", job.name)
