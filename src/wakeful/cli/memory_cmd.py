@@ -332,7 +332,7 @@ def dream(
     from wakeful.memory.dream import DreamOptions, run_dream
 
     paths, config = load()
-    if model is None and not no_model and not (config.get("dream", "model") or config.model):
+    if model is None and not no_model and not (config.settings.dream.model or config.model):
         from wakeful.loop.session import latest_session_model
 
         model = latest_session_model(paths.sessions)  # the model this workspace last used

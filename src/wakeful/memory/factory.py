@@ -37,13 +37,14 @@ class MemorySettings:
 
     @classmethod
     def from_config(cls, config: Config) -> MemorySettings:
-        backend = str(config.get("memory", "backend", default="sqlite") or "sqlite")
+        section = config.settings.memory
+        backend = section.backend
         if backend not in BACKENDS:
             raise ConfigError(
                 f"unknown memory backend {backend!r}; set [memory] backend to one of: "
                 f"{', '.join(BACKENDS)}"
             )
-        dsn = str(config.get("memory", "dsn", default="") or "")
+        dsn = section.dsn
         if backend == "postgres" and not dsn:
             raise ConfigError(
                 '[memory] backend = "postgres" needs a connection string: set [memory] dsn '
@@ -52,8 +53,8 @@ class MemorySettings:
         return cls(
             backend=backend,
             dsn=dsn,
-            project=str(config.get("memory", "project", default="") or ""),
-            user_store=bool(config.get("memory", "user_store", default=True)),
+            project=section.project,
+            user_store=section.user_store,
         )
 
 
