@@ -387,3 +387,19 @@ def test_two_processes_migrating_at_once_apply_each_step_once(tmp_path: Path) ->
     applied = sorted(n for out, _ in outs for n in json.loads(out))
     assert applied == [1, 2, 3]
     assert _versions(path) == (3, {"race": 3})
+
+
+def test_memory_migrate_reports_the_steps_it_applied(
+    git_repo: Path, cli: Callable[..., CliResult]
+) -> None:
+    db = git_repo / ".wakeful" / "memory.db"
+    db.parent.mkdir(exist_ok=True)
+    _old_file(db, OLD_MEMORY)
+    first = cli(["memory", "migrate"], cwd=git_repo)
+    assert first.returncode == 0, first.stderr
+    assert f"memory store {db}: SQLite, schema version 0 -> 1 (migrations applied: 1)" in (
+        first.stdout
+    )
+    again = cli(["memory", "migrate"], cwd=git_repo)
+    assert "schema version 1 -> 1 (migrations applied: none needed)" in again.stdout
+    assert _versions(db) == (1, {"memory": 1})

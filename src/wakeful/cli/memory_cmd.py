@@ -297,11 +297,19 @@ def migrate() -> None:
         )
         return
     paths.ensure()
-    project, user = open_stores(paths, config)  # SQLite stores bring their tables up on open
-    project.close()
-    if user is not None:
-        user.close()
-    sys.stdout.write(f"memory store {paths.memory_db}: SQLite, up to date\n")
+    from wakeful.memory.store import SqliteMemoryStore
+
+    project, user = open_stores(paths, config)  # SQLite stores migrate when they are opened
+    for store in (project, user):
+        if isinstance(store, SqliteMemoryStore):
+            report = store.migration
+            done = ", ".join(str(v) for v in report.applied) or "none needed"
+            sys.stdout.write(
+                f"memory store {store.path}: SQLite, schema version {report.before} -> "
+                f"{report.after} (migrations applied: {done})\n"
+            )
+        if store is not None:
+            store.close()
 
 
 # -- dreaming ------------------------------------------------------------------------------

@@ -1,8 +1,7 @@
 """The README's settings table, generated from the schema in core.settings.
 
-    python -m wakeful.core.config_doc                  # print the Markdown table
-    python -m wakeful.core.config_doc --write README.md  # replace the table between markers
-    python -m wakeful.core.config_doc --check README.md  # exit 1 if the README's table is stale
+`python -m wakeful.core.config_doc` prints the Markdown table; `--write README.md` replaces
+the table between the markers; `--check README.md` exits 1 if the README's table is stale.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ layer that reads the section.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
 from typing import Any
 
@@ -213,17 +212,21 @@ class SettingDoc:
     doc: str
 
 
-def _is_section(f: Field[Any]) -> bool:
-    return f.default_factory is not MISSING and is_dataclass(f.default_factory)
+def _section_of(f: Field[Any]) -> type[Any] | None:
+    """The dataclass of a `[table]` field, or None for a plain setting."""
+    factory: Any = f.default_factory
+    if factory is not MISSING and isinstance(factory, type) and is_dataclass(factory):
+        return factory
+    return None
 
 
 def describe(cls: type[Any] = Settings, prefix: str = "") -> list[SettingDoc]:
     """Every setting, in declaration order."""
     rows: list[SettingDoc] = []
     for f in fields(cls):
-        if _is_section(f):
-            assert f.default_factory is not MISSING
-            rows += describe(f.default_factory, f"{prefix}{f.name}.")  # type: ignore[arg-type]
+        sub = _section_of(f)
+        if sub is not None:
+            rows += describe(sub, f"{prefix}{f.name}.")
             continue
         default = {} if f.default_factory is not MISSING else f.default
         rows.append(SettingDoc(prefix + f.name, str(f.type), default, str(f.metadata["doc"])))
@@ -291,11 +294,12 @@ def check(data: dict[str, Any], cls: type[Any] = Settings, prefix: str = "") -> 
         if f is None:
             continue
         name = prefix + key
-        if _is_section(f):
+        sub = _section_of(f)
+        if sub is not None:
             if not isinstance(value, dict):
                 problems.append(f"`{name}` must be a table ([{name}]), not {value!r}")
                 continue
-            problems += check(value, f.default_factory, name + ".")  # type: ignore[arg-type]
+            problems += check(value, sub, name + ".")
             continue
         problem = type_error(name, str(f.type), value)
         if problem:
@@ -305,6 +309,8 @@ def check(data: dict[str, Any], cls: type[Any] = Settings, prefix: str = "") -> 
 
 def unknown_keys(data: dict[str, Any], cls: type[Any] = Settings, prefix: str = "") -> list[str]:
     """Keys of a config file that no setting has, each with the closest known key."""
+    import difflib
+
     out: list[str] = []
     known = _known(cls)
     for key, value in data.items():
@@ -312,13 +318,13 @@ def unknown_keys(data: dict[str, Any], cls: type[Any] = Settings, prefix: str = 
         name = prefix + key
         if f is None:
             everything = [row.key for row in describe()] + [
-                prefix + k for k in known if _is_section(known[k])
+                prefix + k for k in known if _section_of(known[k])
             ]
             close = difflib.get_close_matches(name, everything, n=1, cutoff=0.6)
             hint = f"; did you mean `{close[0]}`?" if close else ""
             out.append(f"`{name}`{hint}")
-        elif _is_section(f) and isinstance(value, dict):
-            out += unknown_keys(value, f.default_factory, name + ".")  # type: ignore[arg-type]
+        elif (sub := _section_of(f)) is not None and isinstance(value, dict):
+            out += unknown_keys(value, sub, name + ".")
     return out
 
 
@@ -344,8 +350,9 @@ def build(cls: type[Any], data: Any, prefix: str = "") -> Any:
             continue
         value = data[f.name]
         name = prefix + f.name
-        if _is_section(f):
-            values[f.name] = build(f.default_factory, value, name + ".")  # type: ignore[arg-type]
+        sub = _section_of(f)
+        if sub is not None:
+            values[f.name] = build(sub, value, name + ".")
             continue
         problem = type_error(name, str(f.type), value)
         if problem:

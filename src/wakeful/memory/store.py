@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from wakeful.core.errors import StoreError
-from wakeful.core.sqlite import Migration, connect, migrate, sql_step, transaction
+from wakeful.core.sqlite import (
+    Migration,
+    MigrationReport,
+    connect,
+    migrate,
+    sql_step,
+    transaction,
+)
 from wakeful.memory.types import (
     MEMORY_TYPES,
     STATUSES,
@@ -242,9 +249,12 @@ class SqliteMemoryStore:
         self.path = path
         self.scope: Scope = scope
         self._lock = threading.RLock()
+        self.migration: MigrationReport
         try:
             self._db = connect(path, busy_timeout, autocommit=True, check_same_thread=False)
-            migrate(self._db, "memory", MIGRATIONS, path=path, what=f"the {scope} memory store")
+            self.migration = migrate(
+                self._db, "memory", MIGRATIONS, path=path, what=f"the {scope} memory store"
+            )
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"memory store {path} cannot be opened ({exc}); if it is corrupt, move it "
