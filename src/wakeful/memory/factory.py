@@ -20,6 +20,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from wakeful.core import settings as schema
 from wakeful.core.config import Config
 from wakeful.core.errors import ConfigError
 from wakeful.core.paths import Paths
@@ -28,12 +29,15 @@ from wakeful.memory.store import MemoryStore, SqliteMemoryStore
 BACKENDS = ("sqlite", "postgres")
 
 
+_DEFAULT = schema.MemorySettings()
+
+
 @dataclass(frozen=True)
 class MemorySettings:
-    backend: str = "sqlite"
-    dsn: str = ""
-    project: str = ""
-    user_store: bool = True
+    backend: str = _DEFAULT.backend
+    dsn: str = _DEFAULT.dsn
+    project: str = _DEFAULT.project
+    user_store: bool = _DEFAULT.user_store
 
     @classmethod
     def from_config(cls, config: Config) -> MemorySettings:
