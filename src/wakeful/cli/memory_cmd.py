@@ -302,11 +302,11 @@ def migrate() -> None:
     project, user = open_stores(paths, config)  # SQLite stores migrate when they are opened
     for store in (project, user):
         if isinstance(store, SqliteMemoryStore):
-            report = store.migration
-            done = ", ".join(str(v) for v in report.applied) or "none needed"
+            step = store.migration
+            done = ", ".join(str(v) for v in step.applied) or "none needed"
             sys.stdout.write(
-                f"memory store {store.path}: SQLite, schema version {report.before} -> "
-                f"{report.after} (migrations applied: {done})\n"
+                f"memory store {store.path}: SQLite, schema version {step.before} -> "
+                f"{step.after} (migrations applied: {done})\n"
             )
         if store is not None:
             store.close()
