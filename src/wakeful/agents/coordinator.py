@@ -29,6 +29,7 @@ from wakeful.core.config import Config
 from wakeful.core.errors import DelegationError
 from wakeful.core.events import LoopEvent
 from wakeful.core.messages import Message, TextBlock, ToolResultBlock
+from wakeful.core.settings import AgentSettings
 from wakeful.core.usage import Usage, cost_usd
 from wakeful.loop.agent import Agent, Limits, describe_error
 from wakeful.loop.compaction import (
@@ -41,26 +42,29 @@ from wakeful.loop.compaction import (
 STATUSES = ("ok", "error", "cancelled", "budget", "skipped")
 
 
+_DEFAULT = AgentSettings()
+
+
 @dataclass(frozen=True)
 class Caps:
     """Limits on a fan-out tree. Costs are USD (0 means no limit)."""
 
-    max_parallel: int = 4
-    max_depth: int = 1
-    max_total: int = 16
-    max_worker_turns: int = 30
-    max_worker_tokens: int = 1_000_000
-    max_fanout_tokens: int = 8_000_000
-    max_worker_cost: float = 0.0
-    max_fanout_cost: float = 0.0
-    summary_chars: int = 2000
-    fork_min_tokens: int = 1024
-    fork_max_share: float = 0.5
-    warm_first: bool = True
+    max_parallel: int = _DEFAULT.max_parallel
+    max_depth: int = _DEFAULT.max_depth
+    max_total: int = _DEFAULT.max_total
+    max_worker_turns: int = _DEFAULT.max_worker_turns
+    max_worker_tokens: int = _DEFAULT.max_worker_tokens
+    max_fanout_tokens: int = _DEFAULT.max_fanout_tokens
+    max_worker_cost: float = _DEFAULT.max_worker_cost
+    max_fanout_cost: float = _DEFAULT.max_fanout_cost
+    summary_chars: int = _DEFAULT.summary_chars
+    fork_min_tokens: int = _DEFAULT.fork_min_tokens
+    fork_max_share: float = _DEFAULT.fork_max_share
+    warm_first: bool = _DEFAULT.warm_first
 
     @classmethod
     def from_config(cls, config: Config) -> Caps:
-        section = config.get("agents", default={}) or {}
+        section = config.get("agents") or {}
         known = {f for f in cls.__dataclass_fields__}
         unknown = sorted(set(section) - known)
         if unknown:
@@ -68,12 +72,8 @@ class Caps:
                 f"unknown setting(s) under [agents]: {', '.join(unknown)}; "
                 f"valid: {', '.join(sorted(known))}"
             )
-        values: dict[str, Any] = {}
-        for name, f in cls.__dataclass_fields__.items():
-            if name in section:
-                kind = type(getattr(cls, name)) if hasattr(cls, name) else type(f.default)
-                values[name] = kind(section[name])
-        caps = cls(**values)
+        typed = config.settings.agents
+        caps = cls(**{name: getattr(typed, name) for name in cls.__dataclass_fields__})
         if caps.max_parallel < 1 or caps.max_total < 0 or caps.max_depth < 0:
             raise DelegationError(
                 "[agents] needs max_parallel >= 1, max_total >= 0 and max_depth >= 0"
@@ -662,7 +662,7 @@ def attach(
     Workers get their own compactor that protects the context they inherited."""
     coordinator = Coordinator(agent, Caps.from_config(config), mailbox=Mailbox(answerer))
     agent.ctx.extras["coordinator"] = coordinator
-    enabled = compaction and bool(config.get("compaction", "enabled", default=True))
+    enabled = compaction and config.settings.compaction.enabled
     if enabled:
         if agent.compactor is None:
             agent.compactor = make_compactor(agent, config)

@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import IO, Any, TextIO, TypeVar
 
 from wakeful.core.errors import ToolError
+from wakeful.core.settings import McpSettings
 from wakeful.extensions.mcp_config import ServerSpec
 
 T = TypeVar("T")
-START_TIMEOUT = 15.0
-CALL_TIMEOUT = 60.0
+START_TIMEOUT = McpSettings().start_timeout
+CALL_TIMEOUT = McpSettings().call_timeout
 
 
 @dataclass

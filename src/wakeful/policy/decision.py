@@ -161,17 +161,18 @@ class Policy:
         home: Path | None = None,
     ) -> Policy:
         """Load and validate rules from the user and project config (raises ConfigError)."""
-        perms = config.get("permissions", default={}) or {}
+        settings = config.settings
+        perms = settings.permissions
         # An untrusted project's file contributes only deny and ask rules (config.trusted);
         # the merged config already dropped its allow rules and lift_hardline.
         rules = RuleSet.load(
             [paths.user_config_file],
-            extra={k: list(perms.get(k) or []) for k in ("allow", "ask", "deny")},
-            lift_hardline=bool(perms.get("lift_hardline", False)),
+            extra={"allow": list(perms.allow), "ask": list(perms.ask), "deny": list(perms.deny)},
+            lift_hardline=perms.lift_hardline,
             project=paths.project_config,
             project_trusted=config.trusted,
         )
-        timeout = float(config.get("reviewer", "timeout", default=30.0) or 30.0)
+        timeout = settings.reviewer.timeout
         home_dir = home if home is not None else Path(config.env.get("HOME") or Path.home())
         from wakeful.checkpoints import CheckpointStore
         from wakeful.checkpoints.recoverable import Recoverability
