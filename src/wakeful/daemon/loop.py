@@ -87,7 +87,7 @@ class FleetHandoff:
             model=job.model,
             permission_mode=job.permission_mode,
             retries=job.retries,
-            max_wall_seconds=float(self.config.get("max_wall_seconds", default=1800.0) or 1800.0),
+            max_wall_seconds=self.config.settings.max_wall_seconds,
             heartbeat_seconds=self.settings.heartbeat_seconds,
         )
         from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
