@@ -189,6 +189,7 @@ def load_extensions(
                 log_dir=paths.project / "mcp-logs",
                 start_timeout=float(config.get("mcp", "start_timeout", default=START_TIMEOUT)),
                 call_timeout=float(config.get("mcp", "call_timeout", default=CALL_TIMEOUT)),
+                oauth_data=paths.user_data,
             )
             try:
                 ext.notices += client.start()
