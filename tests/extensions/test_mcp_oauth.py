@@ -182,6 +182,12 @@ def test_login_usage_errors(cli, git_repo: Path) -> None:
     assert r.returncode == 2 and "is a stdio server; OAuth is for HTTP servers" in r.stderr
     r = cli(["mcp", "login", "nope"], cwd=git_repo)
     assert r.returncode == 2 and "no MCP server named 'nope'" in r.stderr
+    cli(
+        ["mcp", "add", "keyed", "--url", "http://127.0.0.1:9/mcp", "-H", "Authorization=Bearer k"],
+        cwd=git_repo,
+    )
+    r = cli(["mcp", "login", "keyed"], cwd=git_repo)
+    assert r.returncode == 2 and "sends its own Authorization header" in r.stderr
 
 
 def test_login_refused_for_an_untrusted_workspace(cli, untrusted_repo: Path) -> None:

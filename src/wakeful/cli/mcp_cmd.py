@@ -239,6 +239,11 @@ def _http_spec(name: str) -> tuple[Paths, ServerSpec]:
             f"MCP server {name!r} is a stdio server; OAuth is for HTTP servers (give a stdio "
             "server its credentials in `env`)"
         )
+    if any(k.lower() == "authorization" for k in spec.headers):
+        raise UsageError(
+            f"MCP server {name!r} sends its own Authorization header ({spec.source}); remove "
+            "that header to log in with OAuth instead"
+        )
     return paths, spec
 
 

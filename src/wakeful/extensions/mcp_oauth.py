@@ -286,30 +286,34 @@ async def login(
             )
         return query.get("code", ""), query.get("state")
 
-    # A login starts over: a new registration (its redirect URI names this listener's port).
-    storage.write({})
+    # A login starts over (a new registration: its redirect URI names this listener's port)
+    # in a file of its own, which replaces the stored one only once it holds tokens.
+    pending = TokenFile(storage.path.with_name(storage.path.stem + ".login.json"), url)
+    pending.write({})
     provider = _provider_class()(
         url,
         _metadata(listener.redirect_uri),
-        storage,
+        pending,
         redirect_handler=redirect,
         callback_handler=callback,
         timeout=timeout,
     )
-    provider.storage_file = storage
+    provider.storage_file = pending
     try:
         await connect_once(url, transport, provider, headers, timeout)
+        if not pending.logged_in():
+            raise WakefulError(
+                f"MCP server {name!r} did not ask for OAuth (it answered without a 401); "
+                "no login is needed"
+            )
+        os.replace(pending.path, storage.path)
     except WakefulError:
         raise
     except Exception as exc:
         raise WakefulError(f"MCP server {name!r}: OAuth login failed: {describe(exc)}") from None
     finally:
         await listener.close()
-    if not storage.logged_in():
-        raise WakefulError(
-            f"MCP server {name!r} did not ask for OAuth (it answered without a 401); "
-            "no login is needed"
-        )
+        pending.remove()
     return storage
 
 
