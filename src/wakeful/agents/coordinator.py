@@ -65,6 +65,7 @@ class Caps:
     @classmethod
     def from_config(cls, config: Config) -> Caps:
         section = config.get("agents") or {}
+        section = {k: v for k, v in section.items() if k != "models"}  # custom agents' aliases
         known = {f for f in cls.__dataclass_fields__}
         unknown = sorted(set(section) - known)
         if unknown:
@@ -176,6 +177,8 @@ class _Fanout:
     cost: float = 0.0
     halted: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Providers of custom agents' own models (by PROVIDER:NAME), closed when the fan-out ends.
+    providers: dict[str, Any] = field(default_factory=dict)
 
 
 class _Tree:
@@ -331,6 +334,8 @@ class Coordinator:
             results = await self._run(fanout)
         finally:
             await self._retake_own_slot(waiting)
+            for provider in fanout.providers.values():
+                await provider.aclose()
         report = FanoutReport(fanout.number, results + skipped, fanout.notes, key)
         for note in fanout.notes:
             tree.notice(f"agents: {note}")
@@ -364,6 +369,7 @@ class Coordinator:
             on_event=lambda event: self._worker_event(holder["h"], event),
             prompt_cache_key=key,
             compactor_factory=tree.compaction,
+            provider=self._provider_for(spec, fanout),
         )
         handle = _Handle(name, kind, spec, setup.agent, setup.task_text, setup.touched, fanout)
         holder["h"] = handle
@@ -385,6 +391,36 @@ class Coordinator:
                 }
             )
         return handle
+
+    def _provider_for(self, spec: TaskSpec, fanout: _Fanout) -> Any:
+        """The provider a custom agent's `model` asks for, or None for the parent's; a model
+        that cannot be used is a note (shown to the user and in the result) instead."""
+        if spec.agent is None:
+            return None
+        from wakeful.core.errors import WakefulError
+        from wakeful.extensions.agents import agent_model
+        from wakeful.providers.registry import resolve_provider
+
+        parent = self.agent
+        config = parent.ctx.config
+        session = (parent.provider.name, parent.provider.model)
+        choice = agent_model(spec.agent, config, session, parent.ctx.paths.workspace)
+        if choice.notice and choice.notice not in fanout.notes:
+            fanout.notes.append(choice.notice)
+        if choice.spec is None:
+            return None
+        if choice.spec not in fanout.providers:
+            try:
+                fanout.providers[choice.spec] = resolve_provider(choice.spec, config)
+            except WakefulError as exc:
+                note = (
+                    f"custom agent {spec.agent.name!r}: model {choice.spec} is not available "
+                    f"({exc}); it runs on the session's model"
+                )
+                if note not in fanout.notes:
+                    fanout.notes.append(note)
+                return None
+        return fanout.providers[choice.spec]
 
     async def _run(self, fanout: _Fanout) -> list[WorkerResult]:
         handles = fanout.handles

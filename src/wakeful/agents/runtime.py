@@ -205,7 +205,7 @@ def open_runtime(
         )
         recorder = RunRecorder(checkpoint_store, transcript.session_id)
         ctx.extras["checkpoints"] = recorder
-    notices: list[str] = list(config.notices)
+    notices: list[str] = [*config.notices, *policy.notices]
     if damaged:
         notices.append(damaged)
     notices += memory.take_notices()

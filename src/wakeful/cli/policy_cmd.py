@@ -23,6 +23,13 @@ def register(app: typer.Typer) -> None:
     app.command("audit", help="Show the newest policy decisions from the audit log.")(audit_cmd)
 
 
+def _show_notices(policy) -> None:  # type: ignore[no-untyped-def]
+    """Rules that were read but not applied (Claude Code rules wakeful cannot honour, or an
+    untrusted workspace's loosening ones): one line each on stderr."""
+    for notice in policy.notices:
+        sys.stderr.write(f"wakeful: {notice}\n")
+
+
 def _decide_offline(policy, command: str, explain: bool = False):  # type: ignore[no-untyped-def]
     """The mode's decision for a command, with rules, but without reviewer or audit."""
     from wakeful.policy.decision import mode_verdict
@@ -88,6 +95,7 @@ def classify_cmd(
     if chosen not in MODE_TABLE:
         raise UsageError(f"unknown mode {chosen!r}; use one of: {', '.join(MODE_TABLE)}")
     policy = Policy.from_config(paths, config, chosen, interactive=True)
+    _show_notices(policy)
     if stdin:
         out = sys.stdout
         for line in sys.stdin:
@@ -140,8 +148,17 @@ def rules_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
     order = {"deny": 0, "ask": 1, "allow": 2}
     rows.sort(key=lambda r: order[r["kind"]])
     if as_json:
-        typer.echo(json.dumps({"rules": rows, "lift_hardline": policy.rules.lift_hardline}))
+        typer.echo(
+            json.dumps(
+                {
+                    "rules": rows,
+                    "lift_hardline": policy.rules.lift_hardline,
+                    "notices": policy.notices,
+                }
+            )
+        )
         return
+    _show_notices(policy)
     if not rows:
         typer.echo(
             "no permission rules (add [permissions] allow/ask/deny to "

@@ -111,6 +111,16 @@ class AgentSettings:
     fork_min_tokens: int = setting(1024, "smallest parent context worth forking")
     fork_max_share: float = setting(0.5, "largest share of the window a fork may inherit")
     warm_first: bool = setting(True, "run one worker first to warm the prompt cache")
+    models: dict[str, Any] = setting(
+        {}, "custom agents' model aliases: sonnet, opus, haiku = model specs"
+    )
+
+
+@dataclass(frozen=True)
+class ReplSettings:
+    idle_notify_seconds: float = setting(
+        60.0, "idle at the prompt this long runs Notification hooks (0: off)"
+    )
 
 
 @dataclass(frozen=True)
@@ -193,6 +203,7 @@ class Settings:
     reviewer: ReviewerSettings = section(ReviewerSettings, "the auto-mode reviewer")
     memory: MemorySettings = section(MemorySettings, "skeptical memory")
     agents: AgentSettings = section(AgentSettings, "fan-out caps")
+    repl: ReplSettings = section(ReplSettings, "the interactive prompt")
     daemon: DaemonSettings = section(DaemonSettings, "always-on mode")
     dream: DreamSettings = section(DreamSettings, "dreaming")
     compaction: CompactionSettings = section(CompactionSettings, "context compaction")

@@ -122,6 +122,7 @@ class Daemon:
         env: dict[str, str] | None = None,
         home: Path | None = None,
         fleet: FleetHandoff | None = None,
+        hooks: Any = None,
     ) -> None:
         self.paths = paths
         self.settings = settings
@@ -138,6 +139,7 @@ class Daemon:
             str(paths.workspace),
             webhook=settings.webhook,
             desktop=settings.desktop_notify,
+            hooks=hooks,
         )
         self.pid = os.getpid()
         self.counters = DaemonCounters()

@@ -107,6 +107,12 @@ class Extensions:
             return outcome.reason
         return None
 
+    async def notify(self, message: str, kind: str) -> None:
+        """Notification hooks (e.g. `idle_prompt` when the REPL has waited for input)."""
+        if self.hooks is not None:
+            for n in await self.hooks.notify(message, kind):
+                self._notice(n)
+
     async def pre_compact(self, trigger: str) -> None:
         if self.hooks is not None and self.hooks.has("PreCompact"):
             outcome = await self.hooks.run("PreCompact", {"trigger": trigger})
@@ -139,6 +145,15 @@ class HookedCompactor:
         if result is not None:
             await self.extensions.pre_compact("auto")
         return result
+
+
+def notification_hooks(paths: Paths, config: Config) -> tuple[Hooks | None, list[str]]:
+    """The hooks a process without a session (the daemon) runs for Notification events,
+    with the same trust rules as a session; None when none is configured."""
+    hooks, notices = load_hooks(paths, config)
+    if not any(h.event == "Notification" for h in hooks):
+        return None, notices
+    return Hooks(hooks, paths, config, session_id="daemon"), notices
 
 
 def load_extensions(
@@ -175,6 +190,7 @@ def load_extensions(
                 log_dir=paths.project / "mcp-logs",
                 start_timeout=mcp.start_timeout,
                 call_timeout=mcp.call_timeout,
+                oauth_data=paths.user_data,
             )
             try:
                 ext.notices += client.start()
