@@ -491,8 +491,23 @@ def run_program(
     name: str, rule: Program, args: list[Word], cmd: SimpleCommand, a: Analyzer
 ) -> None:
     """Interpret one data entry of `program_rules` for one invocation."""
+    if rule.argv_after:
+        for i, word in enumerate(args):
+            if word.value in rule.argv_after:
+                rest = args[i + 1 :]
+                ends = [j for j, w in enumerate(rest) if w.value == "--"]
+                if ends:  # `tox exec -e py -- CMD`: the command follows `--`
+                    rest = rest[ends[0] + 1 :]
+                if rest:  # judged as the command it runs
+                    a.run_argv(rest, cmd)
+                args = args[:i]
+                break
     opts, pos = split_opts(args, rule.takes)
     flags = {flag for flag, _ in opts} | {w.value for w in args if w.value is not None}
+    if rule.exec_pattern:
+        for word in args:
+            if re.search(rule.exec_pattern, word.text):
+                a.add("high", f"runs code written in an argument ({name} {_short(word.text)})")
     for opt in rule.exec_opts:
         for value in _vals(opts, opt):
             if value.value is None:
@@ -500,7 +515,7 @@ def run_program(
             else:
                 a.run_script(value.value, cmd.cwd, f"{name} {opt}")
     for flag in rule.exec_flags & flags:
-        a.add("high", f"runs a program chosen outside the command ({name} {flag})")
+        a.add("high", f"runs code or a program that the command does not show ({name} {flag})")
     for flag in rule.network_flags & flags:
         a.add("network", f"reaches the network ({name} {flag})")
     for value in _vals(opts, *rule.read_opts):
@@ -514,7 +529,11 @@ def run_program(
         return
     writing = any(
         flag in rule.write_flags or flag.split("=")[0] in rule.write_flags for flag, _ in opts
+    ) or bool(
+        rule.write_pattern
+        and any(w.value is not None and re.match(rule.write_pattern, w.value) for w in args)
     )
+    spared = rule.output_spares_operands and bool(_vals(opts, *rule.write_opts))
     a.add(rule.tier if not writing else _max(rule.tier, "workspace"), rule.what)
     if rule.runs_code:
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
@@ -528,7 +547,17 @@ def run_program(
         kind = rule.kind_at(i)
         if kind == "none" or word.value == "-":  # `-`: standard input or output
             continue
-        if writing or kind == "write":
+        if kind == "script":
+            _run_file(name, word, cmd, a)
+            break
+        if kind == "shell":
+            if word.value is None:
+                _dynamic_code(word, a, f"{name} operand")
+            else:
+                a.run_script(word.value, cmd.cwd, f"{name} operand")
+        elif spared and kind == "write":
+            a.read(word, cmd.cwd)
+        elif writing or kind == "write":
             a.write(word, cmd.cwd)
         elif kind == "read":
             a.read(word, cmd.cwd)
