@@ -533,7 +533,11 @@ def run_program(
         rule.write_pattern
         and any(w.value is not None and re.match(rule.write_pattern, w.value) for w in args)
     )
-    spared = rule.output_spares_operands and bool(_vals(opts, *rule.write_opts))
+    spared = rule.output_spares_operands and any(  # whole words: exiftool's -Comment is no -o
+        w.value is not None
+        and (w.value in rule.write_opts or w.value.split("=")[0] in rule.write_opts)
+        for w in args
+    )
     a.add(rule.tier if not writing else _max(rule.tier, "workspace"), rule.what)
     if rule.runs_code:
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
@@ -555,7 +559,7 @@ def run_program(
                 _dynamic_code(word, a, f"{name} operand")
             else:
                 a.run_script(word.value, cmd.cwd, f"{name} operand")
-        elif spared and kind == "write":
+        elif spared and kind in ("write", "read"):
             a.read(word, cmd.cwd)
         elif writing or kind == "write":
             a.write(word, cmd.cwd)
