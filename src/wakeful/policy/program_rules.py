@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
+from wakeful.policy.program_examples import EXAMPLES as PROGRAM_EXAMPLES
 from wakeful.policy.types import Tier
 
 POSITIONAL_KINDS = frozenset({"read", "meta", "write", "delete", "shell", "script", "none"})
@@ -36,7 +37,8 @@ class Program:
     `read_only_flags` turn the program into a reader (`--dry-run`); `dir_opts` name a
     directory that the program writes into. `argv_after` are words (a subcommand or an
     option) after which the rest of the command line is a command the program runs
-    (`cabal exec CMD`, `cmake -E CMD`). `write_pattern` is a regular expression for options
+    (`cabal exec CMD`, `cmake -E CMD`); `script_opts` name a script or program file that the
+    program runs (`pandoc --lua-filter FILE`). `write_pattern` is a regular expression for options
     that make the program write its operands (exiftool's `-TAG=VALUE`); `exec_pattern` one
     for arguments that hold code the program runs (exiftool's `${TAG;PERL}`). With
     `output_spares_operands`, an output option (`patch -o FILE`) means the operands are only
@@ -58,6 +60,7 @@ class Program:
     examples: tuple[tuple[str, Tier | str], ...] = ()
     runs_code: bool = False  # runs code the workspace holds (tests, build scripts, config)
     argv_after: Iterable[str] = ()
+    script_opts: Iterable[str] = ()
     write_pattern: str = ""
     exec_pattern: str = ""
     output_spares_operands: bool = False
@@ -75,6 +78,7 @@ class Program:
             "network_flags",
             "read_only_flags",
             "argv_after",
+            "script_opts",
         ):
             object.__setattr__(self, name, frozenset(getattr(self, name)))
         object.__setattr__(self, "tier", Tier(self.tier))
@@ -85,7 +89,8 @@ class Program:
             | frozenset(self.write_opts)
             | frozenset(self.read_opts)
             | frozenset(self.exec_opts)
-            | frozenset(self.dir_opts),
+            | frozenset(self.dir_opts)
+            | frozenset(self.script_opts),
         )
 
     def kind_at(self, index: int) -> str:
@@ -141,7 +146,6 @@ _READERS = [
     "sdiff",
     "colordiff",
     "wdiff",
-    "view",
     "pdftotext",
     "identify",
     "exiftool",
@@ -897,7 +901,7 @@ _SYSTEM_CHANGERS = (
 )
 # Handled in programs.py although listed above (their subcommands decide).
 _TOOLS_WITH_SUBCOMMANDS = frozenset(
-    {"dart", "flutter", "gradlew", "mix", "mvnw", "protoc", "sbt", "swift", "pandoc", "pre-commit"}
+    {"dart", "flutter", "gradlew", "mix", "mvnw", "protoc", "sbt", "swift", "pre-commit"}
 )
 _TABLE.update(
     {n: Program("critical", "none", "changes or destroys the system") for n in _SYSTEM_CHANGERS}
@@ -2250,6 +2254,59 @@ _TOOLS: dict[str, Program] = {
         write_opts=("-o", "--out"),
         examples=(("maturin build --release", _W), ("maturin build -o /home/dev/.bashrc", _C)),
     ),
+    "pandoc": Program(
+        _W,
+        "read",
+        "converts documents (filters and the PDF engine it is given run)",
+        (
+            "-f",
+            "--from",
+            "-r",
+            "--read",
+            "-t",
+            "--to",
+            "-w",
+            "--write",
+            "-M",
+            "--metadata",
+            "-V",
+            "--variable",
+            "--resource-path",
+            "--highlight-style",
+            "--pdf-engine-opt",
+            "--columns",
+            "--shift-heading-level-by",
+        ),
+        write_opts=("-o", "--output", "--extract-media", "--log"),
+        read_opts=(
+            "--data-dir",
+            "--template",
+            "--reference-doc",
+            "--csl",
+            "--bibliography",
+            "-H",
+            "--include-in-header",
+            "-B",
+            "--include-before-body",
+            "-A",
+            "--include-after-body",
+            "-c",
+            "--css",
+            "--metadata-file",
+            "-d",
+            "--defaults",
+        ),
+        script_opts=("-F", "--filter", "-L", "--lua-filter", "--pdf-engine"),
+        examples=(
+            ("pandoc README.md -o build/readme.html", _W),
+            ("pandoc -s --toc -o build/book.pdf ch1.md ch2.md", _W),
+            ("pandoc --lua-filter=filters/wordcount.lua README.md", _W),
+            ("pandoc README.md -o ~/.bashrc", _C),
+            ("pandoc -F /tmp/evil README.md", _H),
+            ("pandoc --pdf-engine=/tmp/evil -o x.pdf a.md", _H),
+            ("pandoc -H ~/.ssh/id_rsa -o build/x.html a.md", _C),
+        ),
+    ),
     "air": Program(
         _W,
         "none",
@@ -2451,6 +2508,7 @@ _EDITORS = (
     "kate",
     "joe",
     "mcedit",
+    "view",  # vim -R: read-only buffers, but :! still runs commands
 )
 _TABLE.update(
     {n: Program("high", "none", "is an interactive editor and can run commands") for n in _EDITORS}
@@ -2490,10 +2548,11 @@ def validate(table: Mapping[str, Program]) -> None:
 
 for _name, _examples in _EXAMPLES.items():
     _p = _TABLE[_name]
-    _TABLE[_name] = Program(
-        **{f: getattr(_p, f) for f in _p.__dataclass_fields__ if f not in ("examples", "takes")},
-        examples=_p.examples + tuple(_examples),
-    )
+    _TABLE[_name] = replace(_p, examples=_p.examples + tuple(_examples))
+for _name, _examples in PROGRAM_EXAMPLES.items():
+    if _name in _TABLE:
+        _p = _TABLE[_name]
+        _TABLE[_name] = replace(_p, examples=_p.examples + _examples)
 
 validate(_TABLE)
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
@@ -2903,7 +2962,7 @@ WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
     }
 )
 
-_WRAPPER_SKIP = {"timeout": 1, "flock": 1, "taskset": 1}
+_WRAPPER_SKIP = {"timeout": 1, "flock": 1, "taskset": 1, "faketime": 1}
 _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "nice": (("nice -n 10 git status", _R), ("nice -n 10 rm -rf ~", "critical")),
     "timeout": (("timeout 5 ls", _R), ("timeout -s KILL 5 git push", "high")),
@@ -2925,7 +2984,11 @@ _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 WRAPPERS: Mapping[str, Wrapper] = MappingProxyType(
     {
-        name: Wrapper(opts, _WRAPPER_SKIP.get(name, 0), _WRAPPER_EXAMPLES.get(name, ()))
+        name: Wrapper(
+            opts,
+            _WRAPPER_SKIP.get(name, 0),
+            _WRAPPER_EXAMPLES.get(name, ()) + PROGRAM_EXAMPLES.get(name, ()),
+        )
         for name, opts in WRAPPER_OPTS.items()
     }
 )
@@ -2942,3 +3005,26 @@ def validate_examples(entries: Mapping[str, Family] | Mapping[str, Wrapper]) -> 
 
 validate_examples(FAMILIES)
 validate_examples(WRAPPERS)
+
+# Examples of the programs that handlers in programs.py judge (no data entry carries them).
+HANDLER_EXAMPLES: Mapping[str, tuple[tuple[str, Tier | str], ...]] = MappingProxyType(
+    {
+        name: examples
+        for name, examples in PROGRAM_EXAMPLES.items()
+        if name not in _TABLE and name not in FAMILIES and name not in WRAPPERS
+    }
+)
+validate_examples({n: Wrapper(frozenset(), examples=e) for n, e in HANDLER_EXAMPLES.items()})
+
+
+def examples_of(name: str) -> tuple[tuple[str, Tier | str], ...]:
+    """Every example the rules hold for a program: its data entry's, its family's or
+    wrapper's, and those kept for handler programs."""
+    found: tuple[tuple[str, Tier | str], ...] = ()
+    if name in PROGRAMS:
+        found += PROGRAMS[name].examples
+    if name in FAMILIES:
+        found += FAMILIES[name].examples
+    if name in WRAPPERS:
+        found += WRAPPERS[name].examples
+    return found + HANDLER_EXAMPLES.get(name, ())

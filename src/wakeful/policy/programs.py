@@ -520,6 +520,8 @@ def run_program(
         a.add("network", f"reaches the network ({name} {flag})")
     for value in _vals(opts, *rule.read_opts):
         a.read(value, cmd.cwd)
+    for value in _vals(opts, *rule.script_opts):
+        _run_file(name, value, cmd, a)
     read_only = rule.read_only_flags & flags
     if read_only:
         a.add("read_only", f"{rule.what}, only checking ({min(read_only)}: nothing changes)")
@@ -1617,6 +1619,7 @@ def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     ):
         tier, msg = ("high", "deletes files at the destination (--delete)")
         if dest not in remote:
+            a.delete(dest, cmd.cwd, recursive=True)  # what it may delete there
             place = a.place(dest, cmd.cwd)
             if place.zone in ("workspace", "scratch") and not place.is_workspace:
                 tier = "workspace"
@@ -2248,6 +2251,36 @@ def h_unzip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.read(p, cmd.cwd)
 
 
+def h_7z(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`7z COMMAND ARCHIVE [FILES]` with joined switches (`-oDIR`, `-pSECRET`): l, t, h
+    and i read; a, u, d and rn rewrite the archive; e and x extract into -o (or here)."""
+    switches = [w.value or "" for w in args if (w.value or "").startswith("-")]
+    pos = [w for w in args if not (w.value or "").startswith("-")]
+    verb = pos[0].value if pos else None
+    if verb in ("l", "t", "h", "i", "b"):
+        a.add("read_only", f"7z {verb} lists, tests or hashes an archive")
+        for word in pos[1:]:
+            a.read(word, cmd.cwd)
+    elif verb in ("a", "u", "d", "rn"):
+        a.add("workspace", f"7z {verb} writes an archive")
+        if len(pos) > 1:
+            a.write(pos[1], cmd.cwd)
+        for word in pos[2:]:
+            if "-sdel" in switches:
+                a.delete(word, cmd.cwd, recursive=True)  # deletes files once archived
+            elif verb in ("a", "u"):
+                a.read(word, cmd.cwd)
+    elif verb in ("e", "x"):
+        a.add("workspace", f"7z {verb} extracts an archive")
+        outs = [s[2:] for s in switches if s.startswith("-o") and len(s) > 2]
+        target = outs[-1] if outs else "."
+        a.write(Word(target, target), cmd.cwd)
+        if len(pos) > 1:
+            a.read(pos[1], cmd.cwd)
+    else:
+        a.add("high", f"7z {verb}: an unknown command")
+
+
 def h_dd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     wrote = False
     values = [w.value or "" for w in args]
@@ -2287,6 +2320,8 @@ def h_systemctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         args, ("-t", "--type", "-p", "--property", "-n", "--lines", "-H", "--host", "-M", "--state")
     )
     verb = pos[0].value if pos else "list-units"
+    if name == "service":  # service NAME VERB; service --status-all
+        verb = pos[1].value if len(pos) > 1 else ("status" if _has(opts, "--status-all") else None)
     if verb in (
         "status",
         "list-units",
@@ -2348,6 +2383,9 @@ def h_crontab(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
 def h_at(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if name == "atq" or any(w.value == "-l" for w in args):
         a.add("read_only", "lists scheduled jobs")
+        return
+    if name == "atrm" or any(w.value in ("-r", "-d") for w in args):
+        a.add("high", "removes scheduled jobs")
         return
     a.add("critical", "schedules a command to run later (persistence)")
 
@@ -3229,7 +3267,9 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     }.get(name, ())
     opts, pos = split_opts(
         args,
-        code_flags + ("-r", "--require", "-I", "-M", "-cp", "-classpath", "--import", "-C"),
+        code_flags
+        + ("-r", "--require", "-I", "-M", "-cp", "-classpath", "--import", "-C")
+        + (("-jar",) if name == "java" else ()),  # `-jar` is no -j -a -r
         stop_at_positional=True,
     )
     codes = _vals(opts, *code_flags)
@@ -3305,7 +3345,7 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
                 a.add("workspace", f"runs the project script `{script}`")
             return
     if name == "java" and _has(opts, "-jar"):
-        jars = [w for w in pos]
+        jars = _vals(opts, "-jar") + pos
         if jars:
             _run_file(name, jars[0], cmd, a)
             return
@@ -3820,6 +3860,9 @@ def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     for d in _vals(opts, "-C", "--directory"):
         if a.place(d, cmd.cwd).zone not in ("workspace", "scratch"):
             a.add("high", f"runs make in {d.value}, outside the workspace")
+    for makefile in _vals(opts, "-f", "--file", "--makefile"):
+        if makefile.value != "-" and a.place(makefile, cmd.cwd).zone != "workspace":
+            _run_file(name, makefile, cmd, a)  # its recipes are shell commands
     if _has(opts, "--eval"):
         a.add("high", "make --eval adds rules from the command line")
     if _has(opts, "-n", "--dry-run", "--just-print", "-q", "--question", "-p"):
@@ -3880,10 +3923,7 @@ def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
 
 def h_workspace_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add("workspace", f"{name} builds, tests or formats project code")
-    if name in RUNS_PROJECT_CODE or (
-        name == "pandoc"
-        and any((w.value or "").startswith(("--filter", "--lua-filter", "-F", "-L")) for w in args)
-    ):
+    if name in RUNS_PROJECT_CODE:
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
     if name == "pre-commit" and args and args[0].value in ("install", "uninstall"):
         a.add("high", "pre-commit install writes git hooks")
@@ -4059,6 +4099,9 @@ def h_kubectl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     )
     verb = pos[0].value if pos else None
     rest = [w.value or "" for w in pos[1:]]
+    if name == "k9s" and verb not in ("info", "version", "help"):
+        a.add("high", "k9s is an interactive cluster console: it deletes resources, opens shells")
+        return
     if verb in ("rollout",) and rest[:1] in (["status"], ["history"]):
         a.add("read_only", f"{name} rollout {rest[0]} only reads cluster state")
         return
@@ -4238,6 +4281,8 @@ def h_cloud(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         "hcloud",
     ):
         verbs = words[-1:] if words else []
+        if name == "gsutil":  # gsutil VERB URL...
+            verbs = words[:1]
         if name in ("gcloud", "az") and any(
             w in ("list", "describe", "show", "get", "info", "get-iam-policy", "read")
             for w in words
@@ -4532,6 +4577,7 @@ def h_pkg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         "provides",
         "whatprovides",
         "repolist",
+        "installed",
         "check-update",
         "--version",
         "stanza",
@@ -4645,7 +4691,7 @@ def h_ip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             "route",
             "mtu",
         )
-        for v in values[1:]
+        for v in (values if name == "route" else values[1:])
         if name != "ip" or v != "route"
     ) and not (
         name == "ip" and values[1:2] in (["show"], ["list"], []) and "route" not in values[2:]
@@ -4838,7 +4884,9 @@ def h_mount(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
 
 def h_iptables(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     values = [w.value or "" for w in args]
-    if any(v in ("-L", "-S", "--list", "status", "show", "-nL", "-nvL") for v in values):
+    if any(v in ("-L", "-S", "--list", "status", "show", "-nL", "-nvL") for v in values) or (
+        name == "nft" and values[:1] == ["list"]
+    ):
         a.add("read_only", f"{name} lists rules")
     else:
         a.add("high", f"{name} changes the firewall")
@@ -5521,7 +5569,8 @@ def _handlers() -> dict[str, Handler]:
     table["tar"] = h_tar
     table["bsdtar"] = h_tar
     table["unzip"] = h_unzip
-    table["7z"] = h_unzip
+    for n in ("7z", "7za", "7zz", "7zr"):
+        table[n] = h_7z
     table["dd"] = h_dd
     for n in ("kill", "pkill", "killall", "xkill", "skill"):
         table[n] = h_kill
@@ -5587,8 +5636,7 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_buildtool
     for n in _PROJECT_TOOLS:
         table[n] = h_project_tool
-    for n in ("pandoc", "pre-commit"):
-        table[n] = h_workspace_tool
+    table["pre-commit"] = h_workspace_tool
     for n in ("docker", "podman", "docker-compose", "podman-compose", "nerdctl"):
         table[n] = h_docker
     for n in ("kubectl", "oc", "k9s", "kubectx", "kubens"):
