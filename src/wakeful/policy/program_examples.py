@@ -159,7 +159,6 @@ _INFO.update(
         "dirname": (("dirname src/app.py", R),),
         "numfmt": (("numfmt --to=iec 1048576", R),),
         "getconf": (("getconf PAGE_SIZE", R),),
-        "getent": (("getent hosts localhost", R),),
         "lsof": (("lsof -i :8080", R),),
         "pgrep": (("pgrep -f uvicorn", R),),
         "pidof": (("pidof python3", R),),
@@ -307,9 +306,6 @@ _SHELLS.update(
         "source": (("source .venv/bin/activate", W), ("source /tmp/x.sh", H)),
         ".": ((". ./env.sh", W), (". ~/.ssh/id_rsa", C)),
         "trap": (("trap - EXIT", R), ("trap 'rm -rf ~' EXIT", C)),
-        "enable": (("enable -n echo", R), ("enable -f /tmp/evil.so evil", H)),
-        "complete": (("complete -W 'a b' mycmd", R), ("complete -C /tmp/x mycmd", W)),
-        "history": (("history 20", R), ("history -c", W)),
         "fc": (("fc -l -10", R), ("fc -s ls", H)),
     }
 )
@@ -446,29 +442,15 @@ _PROCESSES: dict[str, Examples] = {
         ("launchctl stop com.example.devserver", H),
         ("launchctl load ~/Library/LaunchAgents/x.plist", C),
     ),
-    "journalctl": (("journalctl -u nginx -n 50", R), ("journalctl --vacuum-time=1s", H)),
-    "dmesg": (("dmesg --level=err", R), ("dmesg -c", H)),
     "mount": (("mount", R), ("mount /dev/sdb1 /mnt", H)),
-    "umount": (("umount /mnt", H),),
-    "date": (("date +%F", R), ("date -s '2020-01-01'", H)),
     "hostname": (("hostname -f", R), ("hostname evil", H)),
     **{
         n: ((f"{n} status", R), (f"{n} set-foo bar", H))
         for n in ("hostnamectl", "localectl", "loginctl", "networkctl", "resolvectl", "timedatectl")
     },
-    "ss": (("ss -tlnp", R), ("ss -K dst 10.0.0.1", H)),
     "ip": (("ip addr show", R), ("ip route add default via 10.0.0.1", H)),
     "ifconfig": (("ifconfig", R), ("ifconfig eth0 down", H)),
     "route": (("route -n", R), ("route add default gw 10.0.0.1", H)),
-    "iptables": (("iptables -L -n", R), ("iptables -F", H)),
-    "ip6tables": (("ip6tables -S", R), ("ip6tables -F", H)),
-    "nft": (("nft list ruleset", R), ("nft flush ruleset", H)),
-    "ufw": (("ufw status", R), ("ufw disable", H)),
-    "firewall-cmd": (("firewall-cmd --list-all", H),),
-    "pfctl": (("pfctl -d", H),),
-    "man": (("man tar", R), ("man -P 'rm -rf ~' tar", C)),
-    "pydoc": (("pydoc json", R), ("pydoc -p 8000", H), ("pydoc -w json", W)),
-    "pydoc3": (("pydoc3 json.loads", R),),
     "dc": (("dc -e '2 3 + p'", R), ("dc -e '!rm -rf ~'", H)),
 }
 

@@ -34,11 +34,14 @@ POSITIONAL_KINDS = frozenset({"read", "meta", "write", "delete", "shell", "scrip
 class Program:
     """One program's rule. `exec_opts` take shell code or a program that the program runs;
     `exec_flags` run a program chosen elsewhere (configuration, the environment);
-    `read_only_flags` turn the program into a reader (`--dry-run`); `dir_opts` name a
+    `read_only_flags` (options, or subcommand words such as `nft list`) turn the program
+    into a reader (`--dry-run`); `dir_opts` name a
     directory that the program writes into. `argv_after` are words (a subcommand or an
     option) after which the rest of the command line is a command the program runs
     (`cabal exec CMD`, `cmake -E CMD`); `script_opts` name a script or program file that the
-    program runs (`pandoc --lua-filter FILE`). `write_pattern` is a regular expression for options
+    program runs (`pandoc --lua-filter FILE`); `read_pair_opts` take a name and then a file
+    that is read (`jq --rawfile NAME FILE`). `word_tiers` are words (an option or an operand)
+    that set the tier, each with the reason (`history -c`, `getent shadow`). `write_pattern` is a regular expression for options
     that make the program write its operands (exiftool's `-TAG=VALUE`); `exec_pattern` one
     for arguments that hold code the program runs (exiftool's `${TAG;PERL}`). With
     `output_spares_operands`, an output option (`patch -o FILE`) means the operands are only
@@ -61,6 +64,8 @@ class Program:
     runs_code: bool = False  # runs code the workspace holds (tests, build scripts, config)
     argv_after: Iterable[str] = ()
     script_opts: Iterable[str] = ()
+    read_pair_opts: Iterable[str] = ()
+    word_tiers: Mapping[str, tuple[Tier | str, str]] = field(default_factory=dict)
     write_pattern: str = ""
     exec_pattern: str = ""
     output_spares_operands: bool = False
@@ -79,8 +84,14 @@ class Program:
             "read_only_flags",
             "argv_after",
             "script_opts",
+            "read_pair_opts",
         ):
             object.__setattr__(self, name, frozenset(getattr(self, name)))
+        object.__setattr__(
+            self,
+            "word_tiers",
+            MappingProxyType({w: (Tier(t), why) for w, (t, why) in self.word_tiers.items()}),
+        )
         object.__setattr__(self, "tier", Tier(self.tier))
         object.__setattr__(
             self,
@@ -339,8 +350,9 @@ _TABLE: dict[str, Program] = {
         _R,
         "read",
         "filters JSON",
-        ("--arg", "--argjson", "--slurpfile", "--rawfile", "--indent", "-L", "--tab"),
+        ("--arg", "--argjson", "--indent", "-L", "--tab", "--args", "--jsonargs"),
         skip_first=True,
+        read_pair_opts=("--slurpfile", "--rawfile"),
     ),
     "uniq": Program(_R, "read", "filters lines", ("-f", "-s", "-w")),
     "sort": Program(
@@ -485,7 +497,12 @@ _EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "let": (("let i=i+1", _R), ("let 'a[$(rm -rf ~)]=1'", "critical")),
     "declare": (("declare -r VERSION=1", _R), ('declare "x[\\$(rm -rf ~)]=1"', "critical")),
     "export": (("export FOO=bar", _R), ("export LD_PRELOAD=./x.so", "high")),
-    "jq": (("jq .scripts package.json", _R), ("jq -n --rawfile k ~/.ssh/id_rsa '$k'", _R)),
+    "jq": (
+        ("jq .scripts package.json", _R),
+        ("jq -n --arg v 1 '$v'", _R),
+        ("jq -n --slurpfile cfg config.json '$cfg'", _R),
+        ("jq -n --rawfile k ~/.ssh/id_rsa '$k'", "critical"),
+    ),
     "mkdir": (("mkdir -p build/out", "workspace"), ("mkdir -p ~/.config/autostart/x", "critical")),
     "truncate": (("truncate -s 0 out.log", "workspace"), ("truncate -s 0 data.db", "high")),
     "rmdir": (("rmdir build/empty", "workspace"),),
@@ -2451,12 +2468,207 @@ _TABLE.update(
                 ("exiftool -p '${FileName;system(\"id\")}' photo.jpg", "high"),
             ),
         ),
+    }
+)
+_TABLE.update(
+    {
+        "getent": Program(
+            _R,
+            "none",
+            "looks up name-service databases",
+            word_tiers={
+                "shadow": ("critical", "prints password hashes (credential reading)"),
+                "gshadow": ("critical", "prints group password hashes (credential reading)"),
+            },
+            examples=(("getent hosts localhost", _R), ("getent shadow", "critical")),
+        ),
+        "history": Program(
+            _R,
+            "none",
+            "prints the shell history",
+            ("-d", "-p", "-s"),
+            word_tiers={
+                "-c": ("high", "clears the shell history (erasing history is not workspace work)"),
+                "-d": ("high", "deletes shell history entries"),
+                "-w": ("high", "overwrites the history file"),
+            },
+            examples=(("history 20", _R), ("history -c", "high"), ("history -cw", "high")),
+        ),
+        "ss": Program(
+            _R,
+            "none",
+            "lists sockets",
+            ("-f", "--family", "-A", "--query", "-F", "--filter"),
+            word_tiers={
+                "-K": ("high", "closes network sockets"),
+                "--kill": ("high", "closes sockets"),
+            },
+            examples=(("ss -tlnp", _R), ("ss -K dst 10.0.0.1", "high")),
+        ),
+        "dmesg": Program(
+            _R,
+            "none",
+            "reads the kernel log",
+            ("-l", "--level", "-f", "--facility", "-n", "--console-level"),
+            word_tiers={
+                w: ("high", "clears or reconfigures the kernel log")
+                for w in (
+                    "-c",
+                    "-C",
+                    "--clear",
+                    "--read-clear",
+                    "-n",
+                    "--console-level",
+                    "-D",
+                    "-E",
+                )
+            },
+            examples=(("dmesg --level=err", _R), ("dmesg -T", _R), ("dmesg -c", "high")),
+        ),
+        "journalctl": Program(
+            _R,
+            "none",
+            "reads the system journal",
+            (
+                "-u",
+                "--unit",
+                "-n",
+                "--lines",
+                "-p",
+                "--priority",
+                "-S",
+                "--since",
+                "-U",
+                "--until",
+                "-o",
+                "--output",
+                "-b",
+                "--boot",
+                "-t",
+                "--identifier",
+                "-g",
+                "--grep",
+            ),
+            read_opts=("-D", "--directory", "--file"),
+            word_tiers={
+                w: ("high", "deletes, rotates or rewrites the system journal")
+                for w in (
+                    "--vacuum-time",
+                    "--vacuum-size",
+                    "--vacuum-files",
+                    "--rotate",
+                    "--flush",
+                    "--relinquish-var",
+                    "--setup-keys",
+                    "--sync",
+                    "--update-catalog",
+                )
+            },
+            examples=(
+                ("journalctl -u nginx -n 50 --no-pager", _R),
+                ("journalctl --vacuum-time=1s", "high"),
+                ("journalctl --file ~/.ssh/id_rsa", "critical"),
+            ),
+        ),
+        "man": Program(
+            _R,
+            "none",
+            "shows documentation",
+            ("-M", "-C", "--config-file", "-L", "--locale", "-S", "-s", "--sections"),
+            exec_opts=("-P", "--pager", "-H", "--html"),
+            examples=(
+                ("man 5 crontab", _R),
+                ("man -P cat tar", _R),
+                ("man -P 'rm -rf ~' tar", "critical"),
+            ),
+        ),
+        **{
+            n: Program(
+                _R,
+                "none",
+                "shows Python documentation",
+                ("-n",),
+                write_flags=("-w",),
+                word_tiers={
+                    "-p": ("high", "serves documentation over HTTP"),
+                    "-b": ("high", "serves documentation and opens a browser"),
+                    "-n": ("high", "serves documentation over HTTP"),
+                },
+                examples=(
+                    (f"{n} json", _R),
+                    (f"{n} -w json", "workspace"),
+                    (f"{n} -p 8000", "high"),
+                ),
+            )
+            for n in ("pydoc", "pydoc3")
+        },
+        "date": Program(
+            _R,
+            "none",
+            "prints the date",
+            ("-d", "--date", "-r", "--reference", "-f", "--file", "-I", "--iso-8601"),
+            word_tiers={
+                "-s": ("high", "sets the system clock"),
+                "--set": ("high", "sets the clock"),
+            },
+            examples=(("date +%F", _R), ("date -u -d @0", _R), ("date -s '2020-01-01'", "high")),
+        ),
+        "enable": Program(
+            _R,
+            "none",
+            "enables or disables shell builtins",
+            word_tiers={"-f": ("high", "loads a builtin from a shared library")},
+            examples=(("enable -n echo", _R), ("enable -f /tmp/evil.so evil", "high")),
+        ),
+        "complete": Program(
+            _R,
+            "none",
+            "sets up completion for the interactive shell",
+            ("-A", "-G", "-W", "-X", "-P", "-S", "-o"),
+            word_tiers={
+                "-C": ("workspace", "registers a completion command for the interactive shell"),
+                "-F": ("workspace", "registers a completion function for the interactive shell"),
+            },
+            examples=(("complete -W 'a b' mycmd", _R), ("complete -C /tmp/x mycmd", "workspace")),
+        ),
+        **{
+            n: Program(
+                "high",
+                "none",
+                "changes the firewall",
+                read_only_flags=ro,
+                examples=ex,
+            )
+            for n, ro, ex in (
+                (
+                    "iptables",
+                    ("-L", "-S", "--list", "--list-rules", "-nL", "-nvL"),
+                    (("iptables -L -n", _R), ("iptables -F", "high")),
+                ),
+                (
+                    "ip6tables",
+                    ("-L", "-S", "--list", "--list-rules", "-nL", "-nvL"),
+                    (("ip6tables -S", _R), ("ip6tables -F", "high")),
+                ),
+                ("nft", ("list",), (("nft list ruleset", _R), ("nft flush ruleset", "high"))),
+                ("ufw", ("status", "show"), (("ufw status verbose", _R), ("ufw disable", "high"))),
+                (
+                    "firewall-cmd",
+                    ("--list-all", "--state", "--get-active-zones", "--list-services"),
+                    (("firewall-cmd --list-all", _R), ("firewall-cmd --add-port=22/tcp", "high")),
+                ),
+                ("pfctl", ("-s", "-sr", "-sa"), (("pfctl -sr", _R), ("pfctl -d", "high"))),
+            )
+        },
+        "umount": Program(
+            "high", "none", "unmounts filesystems", examples=(("umount /mnt", "high"),)
+        ),
         "ldd": Program(
             "workspace",
-            "read",
+            "script",
             "lists shared libraries (it may run the program to find them)",
             runs_code=True,
-            examples=(("ldd build/app", "workspace"),),
+            examples=(("ldd build/app", "workspace"), ("ldd /tmp/evil", "high")),
         ),
     }
 )
@@ -2537,7 +2749,7 @@ def validate(table: Mapping[str, Program]) -> None:
         )
         if not kinds or any(k not in POSITIONAL_KINDS for k in kinds):
             raise ValueError(f"program rule {name}: unknown positional kind in {kinds}")
-        for opt in (*program.takes, *program.write_flags, *program.read_only_flags):
+        for opt in (*program.takes, *program.write_flags):
             if not opt.startswith(("-", "+")):
                 raise ValueError(f"program rule {name}: option {opt!r} must start with - or +")
         for command, tier in program.examples:

@@ -502,8 +502,25 @@ def run_program(
                     a.run_argv(rest, cmd)
                 args = args[:i]
                 break
+    if rule.read_pair_opts:  # `jq --rawfile NAME FILE`: FILE is read
+        kept: list[Word] = []
+        skip = 0
+        for i, word in enumerate(args):
+            if skip:
+                skip -= 1
+                if skip == 0:
+                    a.read(word, cmd.cwd)
+                continue
+            if word.value in rule.read_pair_opts and i + 2 < len(args):
+                skip = 2
+                continue
+            kept.append(word)
+        args = kept
     opts, pos = split_opts(args, rule.takes)
     flags = {flag for flag, _ in opts} | {w.value for w in args if w.value is not None}
+    for word in flags & rule.word_tiers.keys():
+        tier, why = rule.word_tiers[word]
+        a.add(tier, f"{name} {word} {why}")
     if rule.exec_pattern:
         for word in args:
             if re.search(rule.exec_pattern, word.text):
@@ -4711,13 +4728,6 @@ def h_hostname_date(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer
         a.add("read_only", "prints information")
 
 
-def h_history(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if any((w.value or "") in ("-c", "-d", "-w") for w in args):
-        a.add("workspace", "changes the shell history")
-    else:
-        a.add("read_only", "prints the shell history")
-
-
 def h_ssh_tools(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     kopts, _ = split_opts(args, ("-f", "-t", "-b", "-C", "-N", "-P", "-E", "-F", "-R", "-O", "-a"))
     if name == "ssh-keygen" and _has(kopts, "-l", "-y", "-F", "-B") and not _has(kopts, "-R"):
@@ -4882,64 +4892,12 @@ def h_mount(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.add("high", f"{name} changes mounted filesystems")
 
 
-def h_iptables(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    values = [w.value or "" for w in args]
-    if any(v in ("-L", "-S", "--list", "status", "show", "-nL", "-nvL") for v in values) or (
-        name == "nft" and values[:1] == ["list"]
-    ):
-        a.add("read_only", f"{name} lists rules")
-    else:
-        a.add("high", f"{name} changes the firewall")
-
-
-def h_pydoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, _ = split_opts(args, ("-p", "-n"))
-    if _has(opts, "-p", "-b", "-n"):
-        a.add("high", "pydoc serves documentation over HTTP")
-    elif _has(opts, "-w"):
-        a.add("workspace", "pydoc writes HTML documentation files")
-    else:
-        a.add("read_only", "shows documentation")
-
-
-def h_journalctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    values = [w.value or "" for w in args]
-    if any(
-        v.startswith(("--vacuum", "--rotate", "--flush", "--relinquish-var", "--setup-keys"))
-        or v in ("--sync", "--update-catalog")
-        for v in values
-    ):
-        a.add("high", "deletes, rotates or rewrites the system journal")
-        return
-    for i, v in enumerate(values):
-        if v in ("-D", "--directory", "--file") and i + 1 < len(args):
-            a.read(args[i + 1], cmd.cwd)
-    a.add("read_only", "reads the system journal")
-
-
-def h_dmesg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, _ = split_opts(args, ("-l", "--level", "-f", "--facility", "-n", "--console-level"))
-    if _has(opts, "-c", "-C", "--clear", "--read-clear", "-n", "--console-level", "-D", "-E"):
-        a.add("high", "clears or reconfigures the kernel log")
-    else:
-        a.add("read_only", "reads the kernel log")
-
-
 def h_fc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, _ = split_opts(args, ("-e",))
     if _has(opts, "-l") and not _has(opts, "-e", "-s"):
         a.add("read_only", "lists shell history")
     else:
         a.add("high", "re-runs commands from the shell history")
-
-
-def h_man(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, _ = split_opts(args, ("-P", "--pager", "-H", "--html", "-M", "-C", "--config-file"))
-    for pager in _vals(opts, "-P", "--pager", "-H", "--html"):
-        a.add("high", f"{name} runs a pager or browser given on the command line")
-        if pager.value:
-            a.run_script(pager.value, cmd.cwd, f"{name} pager")
-    a.add("read_only", "shows documentation")
 
 
 def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4953,23 +4911,6 @@ def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         if w.value and not w.value.startswith("-") and name == "dc":
             a.read(w, cmd.cwd)
     a.add("read_only", "calculates")
-
-
-def h_builtin_setup(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    values = [w.value or "" for w in args]
-    if name == "enable" and any(v.startswith("-f") for v in values):
-        a.add("high", "enable -f loads a builtin from a shared library")
-    elif name == "complete" and any(v in ("-C", "-F") for v in values):
-        a.add("workspace", "registers a completion command for the interactive shell")
-    else:
-        a.add("read_only", f"{name} only changes this shell's settings")
-
-
-def h_ss(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if any((w.value or "") in ("-K", "--kill") for w in args):
-        a.add("high", "closes network sockets")
-    else:
-        a.add("read_only", "lists sockets")
 
 
 # Project managers: (read-only, workspace, network, high) subcommands. A subcommand not listed
@@ -5719,19 +5660,9 @@ def _handlers() -> dict[str, Handler]:
     table["ip"] = h_ip
     table["ifconfig"] = h_ip
     table["route"] = h_ip
-    table["date"] = h_hostname_date
     table["hostname"] = h_hostname_date
-    table["history"] = h_history
-    table["journalctl"] = h_journalctl
-    table["dmesg"] = h_dmesg
     table["fc"] = h_fc
-    table["man"] = h_man
-    for n in ("pydoc", "pydoc3"):
-        table[n] = h_pydoc
     table["dc"] = h_calc
-    for n in ("enable", "complete"):
-        table[n] = h_builtin_setup
-    table["ss"] = h_ss
     for n in ("hostnamectl", "timedatectl", "localectl", "loginctl", "networkctl", "resolvectl"):
         table[n] = h_ctl_status
     for n in ("gpg", "gpg2"):
@@ -5763,10 +5694,7 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_ssh_tools
     table["openssl"] = h_openssl
     table["rg"] = h_rg
-    for n in ("mount", "umount"):
-        table[n] = h_mount
-    for n in ("iptables", "ip6tables", "nft", "ufw", "firewall-cmd", "pfctl"):
-        table[n] = h_iptables
+    table["mount"] = h_mount
     table["protoc"] = h_protoc
     return table
 
