@@ -202,3 +202,24 @@ def test_every_program_the_classifier_knows_has_examples() -> None:
     assert sorted(n for n in known if not examples_of(n)) == []
     # examples kept for handler programs name programs that a handler judges
     assert sorted(set(HANDLER_EXAMPLES) - set(HANDLERS)) == []
+
+
+def test_every_program_with_a_dangerous_form_shows_it() -> None:
+    """An example that auto mode must not allow, unless the program is listed as having no
+    dangerous form (and then it carries none)."""
+    from wakeful.policy.program_examples import NO_DANGEROUS_FORM
+    from wakeful.policy.program_rules import examples_of
+
+    allowed = ("read_only", "workspace")
+    known = set(PROGRAMS) | set(HANDLERS)
+    missing = [
+        n
+        for n in sorted(known - NO_DANGEROUS_FORM)
+        if all(tier in allowed for _, tier in examples_of(n))
+    ]
+    assert missing == []
+    listed_but_dangerous = [
+        n for n in sorted(NO_DANGEROUS_FORM) if any(t not in allowed for _, t in examples_of(n))
+    ]
+    assert listed_but_dangerous == []
+    assert sorted(NO_DANGEROUS_FORM - known) == []

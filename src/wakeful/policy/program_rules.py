@@ -1657,7 +1657,8 @@ _TOOLS: dict[str, Program] = {
             _W,
             "none",
             "generates the build system (m4 and shell run)",
-            ("-I", "-B", "--include", "--prepend-include", "-W", "--warnings", "-o", "--output"),
+            ("-I", "-B", "--include", "--prepend-include", "-W", "--warnings"),
+            write_opts=("-o", "--output"),
             examples=((ex, _W),),
         )
         for n, ex in (
@@ -1672,8 +1673,13 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "runs the build (rules run commands)",
-        ("-C", "-f", "-j", "-k", "-l", "-t", "-d", "-w"),
-        examples=(("ninja -C build", _W), ("ninja -C build -t clean", _W)),
+        ("-C", "-j", "-k", "-l", "-t", "-d", "-w"),
+        script_opts=("-f",),
+        examples=(
+            ("ninja -C build", _W),
+            ("ninja -C build -t clean", _W),
+            ("ninja -f /tmp/evil.ninja", _H),
+        ),
     ),
     "meson": Program(
         _W,

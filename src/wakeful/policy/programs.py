@@ -3281,7 +3281,7 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         "groovy": ("-e",),
         "scala": ("-e",),
         "java": (),
-    }.get(name, ())
+    }.get("node" if name == "nodejs" else name, ())
     opts, pos = split_opts(
         args,
         code_flags
