@@ -67,6 +67,7 @@ def test_data_entries_and_handlers_do_not_overlap_silently() -> None:
         (Program("read_only", "reed", "x"), "positional kind"),
         (Program("read_only", "read", "x", write_opts=("o",)), "must start with"),
         (Program("read_only", "read", "x", examples=(("cat a", "read_only"),)), "another program"),
+        (Program("read_only", "read", "x", examples=(("tool a", "harmless"),)), "has no tier"),
     ],
 )
 def test_validate_rejects_malformed_entries(entry: Program, problem: str) -> None:
@@ -223,3 +224,42 @@ def test_every_program_with_a_dangerous_form_shows_it() -> None:
     ]
     assert listed_but_dangerous == []
     assert sorted(NO_DANGEROUS_FORM - known) == []
+
+
+def test_check_rules_classifies_every_example(cli, git_repo: Path) -> None:
+    r = cli(["classify", "--check-rules", "--json"], git_repo)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = r.json()
+    assert out["failures"] == []
+    assert out["programs"] == len(set(PROGRAMS) | set(HANDLERS))
+    assert out["examples"] >= 1300
+    text = cli(["classify", "--check-rules"], git_repo)
+    assert text.returncode == 0 and "examples hold, over" in text.stdout
+
+
+def test_check_rules_reports_an_example_that_does_not_hold(monkeypatch) -> None:
+    from wakeful.policy import rule_check
+
+    real = rule_check.examples_of
+    monkeypatch.setattr(
+        rule_check,
+        "examples_of",
+        lambda name: real(name) + ((("rm -rf ~", "read_only"),) if name == "rm" else ()),
+    )
+    report = rule_check.check_examples()
+    assert [(f.program, f.command, f.got) for f in report.failures] == [
+        ("rm", "rm -rf ~", "critical")
+    ]
+
+
+def test_explain_shows_a_handler_programs_example(cli, git_repo: Path) -> None:
+    r = cli(["classify", "--explain", "--json", "--", "rsync -a --delete empty/ ~/"], git_repo)
+    entries = r.json()["explain"]["entries"]
+    assert "rsync: handler h_rsync in policy/programs.py" in entries
+    assert any("closest example: rsync -a --delete empty/ ~/  ->  critical" in e for e in entries)
+
+
+def test_each_program_has_its_own_entry_object() -> None:
+    """The table is completed in place while it is built: no two names may share an entry."""
+    ids = [id(p) for p in PROGRAMS.values()]
+    assert len(ids) == len(set(ids))

@@ -72,36 +72,30 @@ class Program:
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
-        for name in (
-            "value_opts",
-            "write_opts",
-            "write_flags",
-            "read_opts",
-            "exec_opts",
-            "exec_flags",
-            "dir_opts",
-            "network_flags",
-            "read_only_flags",
-            "argv_after",
-            "script_opts",
-            "read_pair_opts",
-        ):
-            object.__setattr__(self, name, frozenset(getattr(self, name)))
-        object.__setattr__(
-            self,
-            "word_tiers",
-            MappingProxyType({w: (Tier(t), why) for w, (t, why) in self.word_tiers.items()}),
-        )
-        object.__setattr__(self, "tier", Tier(self.tier))
+        # `replace()` hands back what an earlier __post_init__ made: convert only what is new
+        for name in _SET_FIELDS:
+            value = getattr(self, name)
+            if type(value) is not frozenset:
+                object.__setattr__(self, name, frozenset(value))
+        if type(self.tier) is not Tier:
+            object.__setattr__(self, "tier", Tier(self.tier))
+        if type(self.word_tiers) is not MappingProxyType:
+            object.__setattr__(
+                self,
+                "word_tiers",
+                MappingProxyType({w: (Tier(t), why) for w, (t, why) in self.word_tiers.items()}),
+            )
         object.__setattr__(
             self,
             "takes",
-            frozenset(self.value_opts)
-            | frozenset(self.write_opts)
-            | frozenset(self.read_opts)
-            | frozenset(self.exec_opts)
-            | frozenset(self.dir_opts)
-            | frozenset(self.script_opts),
+            frozenset().union(
+                self.value_opts,
+                self.write_opts,
+                self.read_opts,
+                self.exec_opts,
+                self.dir_opts,
+                self.script_opts,
+            ),
         )
 
     def kind_at(self, index: int) -> str:
@@ -109,6 +103,30 @@ class Program:
             return self.positionals
         return self.positionals[min(index, len(self.positionals) - 1)]
 
+
+_TIER_NAMES = frozenset(t.value for t in Tier)
+
+
+def _set(program: Program, field_name: str, value: object) -> None:
+    """Complete an entry while the table is built (each name has its own entry object, and
+    nothing reads the table before it is frozen into PROGRAMS)."""
+    object.__setattr__(program, field_name, value)
+
+
+_SET_FIELDS = (
+    "value_opts",
+    "write_opts",
+    "write_flags",
+    "read_opts",
+    "exec_opts",
+    "exec_flags",
+    "dir_opts",
+    "network_flags",
+    "read_only_flags",
+    "argv_after",
+    "script_opts",
+    "read_pair_opts",
+)
 
 _R = "read_only"
 _READERS = [
@@ -2343,7 +2361,8 @@ _TOOLS["py.test"] = replace(
     examples=tuple((c.replace("pytest", "py.test", 1), t) for c, t in _TOOLS["pytest"].examples),
 )
 for _n, _p in _TOOLS.items():
-    _TABLE[_n] = replace(_p, runs_code=_n in RUNS_PROJECT_CODE)
+    _set(_p, "runs_code", _n in RUNS_PROJECT_CODE)
+    _TABLE[_n] = _p
 
 # A pass over the manuals of the readers above for options that run a program or write.
 _TABLE.update(
@@ -2759,18 +2778,19 @@ def validate(table: Mapping[str, Program]) -> None:
             if not opt.startswith(("-", "+")):
                 raise ValueError(f"program rule {name}: option {opt!r} must start with - or +")
         for command, tier in program.examples:
-            Tier(tier)
-            if command.split()[0] != name:
+            if tier not in _TIER_NAMES:
+                raise ValueError(f"program rule {name}: example {command!r} has no tier {tier!r}")
+            if command.split(None, 1)[0] != name:
                 raise ValueError(f"program rule {name}: example {command!r} runs another program")
 
 
 for _name, _examples in _EXAMPLES.items():
     _p = _TABLE[_name]
-    _TABLE[_name] = replace(_p, examples=_p.examples + tuple(_examples))
+    _set(_p, "examples", _p.examples + tuple(_examples))
 for _name, _examples in PROGRAM_EXAMPLES.items():
     if _name in _TABLE:
         _p = _TABLE[_name]
-        _TABLE[_name] = replace(_p, examples=_p.examples + _examples)
+        _set(_p, "examples", _p.examples + _examples)
 
 validate(_TABLE)
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
@@ -3216,8 +3236,9 @@ def validate_examples(entries: Mapping[str, Family] | Mapping[str, Wrapper]) -> 
     """Every example names a real tier and runs the program it documents."""
     for name, entry in entries.items():
         for command, tier in entry.examples:
-            Tier(tier)
-            if command.split()[0] != name:
+            if tier not in _TIER_NAMES:
+                raise ValueError(f"rule {name}: example {command!r} has no tier {tier!r}")
+            if command.split(None, 1)[0] != name:
                 raise ValueError(f"rule {name}: example {command!r} runs another program")
 
 

@@ -33,6 +33,7 @@ from wakeful.policy.program_rules import (
     WRAPPERS,
     YARN_PNPM_HIGH,
     Program,
+    examples_of,
 )
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word, parse_script
@@ -479,10 +480,10 @@ def explain(command: str, deciders: tuple[tuple[str, str], ...]) -> list[str]:
     lines: list[str] = []
     for name, source in dict.fromkeys(deciders):
         lines.append(f"{name}: {source}")
-        rule = PROGRAMS.get(name)
-        if rule is None or not rule.examples:
+        examples = examples_of(name)
+        if not examples:
             continue
-        example, tier = max(rule.examples, key=lambda e: len(words & set(e[0].split())))
+        example, tier = max(examples, key=lambda e: len(words & set(e[0].split())))
         lines.append(f"  closest example: {example}  ->  {tier}")
     return lines
 
