@@ -437,17 +437,7 @@ _PROCESSES: dict[str, Examples] = {
     "batch": (("batch", C),),
     "atq": (("atq", R),),
     "atrm": (("atrm 3", H),),
-    "launchctl": (
-        ("launchctl list", R),
-        ("launchctl stop com.example.devserver", H),
-        ("launchctl load ~/Library/LaunchAgents/x.plist", C),
-    ),
-    "mount": (("mount", R), ("mount /dev/sdb1 /mnt", H)),
     "hostname": (("hostname -f", R), ("hostname evil", H)),
-    **{
-        n: ((f"{n} status", R), (f"{n} set-foo bar", H))
-        for n in ("hostnamectl", "localectl", "loginctl", "networkctl", "resolvectl", "timedatectl")
-    },
     "ip": (("ip addr show", R), ("ip route add default via 10.0.0.1", H)),
     "ifconfig": (("ifconfig", R), ("ifconfig eth0 down", H)),
     "route": (("route -n", R), ("route add default gw 10.0.0.1", H)),

@@ -41,7 +41,10 @@ class Program:
     (`cabal exec CMD`, `cmake -E CMD`); `script_opts` name a script or program file that the
     program runs (`pandoc --lua-filter FILE`); `read_pair_opts` take a name and then a file
     that is read (`jq --rawfile NAME FILE`). `word_tiers` are words (an option or an operand)
-    that set the tier, each with the reason (`history -c`, `getent shadow`). `write_pattern` is a regular expression for options
+    that set the tier, each with the reason (`history -c`, `getent shadow`). With
+    `subcommands` or `other_subcommand`, the first operand is a subcommand that sets the tier
+    (`other_subcommand` for one not listed, `high` unless given); `tier` is then the tier
+    without one (`timedatectl` alone). `write_pattern` is a regular expression for options
     that make the program write its operands (exiftool's `-TAG=VALUE`); `exec_pattern` one
     for arguments that hold code the program runs (exiftool's `${TAG;PERL}`). With
     `output_spares_operands`, an output option (`patch -o FILE`) means the operands are only
@@ -66,6 +69,8 @@ class Program:
     script_opts: Iterable[str] = ()
     read_pair_opts: Iterable[str] = ()
     word_tiers: Mapping[str, tuple[Tier | str, str]] = field(default_factory=dict)
+    subcommands: Mapping[str, tuple[Tier | str, str]] = field(default_factory=dict)
+    other_subcommand: tuple[Tier | str, str] | None = None
     write_pattern: str = ""
     exec_pattern: str = ""
     output_spares_operands: bool = False
@@ -79,12 +84,19 @@ class Program:
                 object.__setattr__(self, name, frozenset(value))
         if type(self.tier) is not Tier:
             object.__setattr__(self, "tier", Tier(self.tier))
-        if type(self.word_tiers) is not MappingProxyType:
-            object.__setattr__(
-                self,
-                "word_tiers",
-                MappingProxyType({w: (Tier(t), why) for w, (t, why) in self.word_tiers.items()}),
-            )
+        for name in ("word_tiers", "subcommands"):
+            table = getattr(self, name)
+            if type(table) is not MappingProxyType:
+                object.__setattr__(
+                    self,
+                    name,
+                    MappingProxyType({w: (Tier(t), why) for w, (t, why) in table.items()}),
+                )
+        if self.subcommands and self.other_subcommand is None:
+            object.__setattr__(self, "other_subcommand", ("high", "is an unknown subcommand"))
+        if self.other_subcommand is not None and type(self.other_subcommand[0]) is not Tier:
+            tier, why = self.other_subcommand
+            object.__setattr__(self, "other_subcommand", (Tier(tier), why))
         object.__setattr__(
             self,
             "takes",
@@ -2687,6 +2699,104 @@ _TABLE.update(
         },
         "umount": Program(
             "high", "none", "unmounts filesystems", examples=(("umount /mnt", "high"),)
+        ),
+        "mount": Program(
+            _R,
+            "none",
+            "lists mounts (given a device or a directory, mounts it)",
+            ("-t", "--types", "-o", "--options", "-O", "--test-opts", "-L", "--label", "-U"),
+            word_tiers={
+                "-a": ("high", "mounts every filesystem in fstab"),
+                "--all": ("high", "mounts every filesystem in fstab"),
+            },
+            other_subcommand=("high", "changes mounted filesystems"),
+            examples=(
+                ("mount", _R),
+                ("mount -t ext4", _R),
+                ("mount /dev/sdb1 /mnt", "high"),
+                ("mount -a", "high"),
+            ),
+        ),
+        **{
+            n: Program(
+                _R,
+                "none",
+                "shows the machine's settings",
+                ("-H", "--host", "-M", "--machine", "-p", "--property"),
+                subcommands={
+                    **{
+                        v: (_R, "only reads")
+                        for v in (
+                            "status",
+                            "show",
+                            "show-session",
+                            "show-user",
+                            "show-seat",
+                            "timesync-status",
+                            "show-timesync",
+                        )
+                    },
+                    **{v: (_R, "only lists") for v in lists},
+                },
+                other_subcommand=("high", "reconfigures the machine"),
+                examples=(
+                    (n, _R),
+                    (f"{n} status", _R),
+                    (f"{n} {lists[0]}", _R),
+                    (f"{n} {change}", "high"),
+                ),
+            )
+            for n, lists, change in (
+                ("hostnamectl", ("list",), "set-hostname evil"),
+                ("timedatectl", ("list-timezones",), "set-time '2020-01-01 00:00'"),
+                (
+                    "localectl",
+                    ("list-locales", "list-keymaps", "list-x11-keymap-models"),
+                    "set-locale LANG=C",
+                ),
+                ("loginctl", ("list-sessions", "list-users", "list-seats"), "terminate-user dev"),
+                ("networkctl", ("list", "lldp", "label"), "down eth0"),
+                ("resolvectl", ("query", "statistics", "dns", "domain"), "flush-caches"),
+            )
+        },
+        "launchctl": Program(
+            _R,
+            "none",
+            "lists launchd services",
+            subcommands={
+                **{
+                    v: (_R, "only reads")
+                    for v in (
+                        "list",
+                        "print",
+                        "blame",
+                        "version",
+                        "help",
+                        "print-disabled",
+                        "managername",
+                    )
+                },
+                **{
+                    v: ("high", "starts, stops or removes a service outside the workspace")
+                    for v in (
+                        "start",
+                        "stop",
+                        "kickstart",
+                        "kill",
+                        "unload",
+                        "remove",
+                        "bootout",
+                        "disable",
+                    )
+                },
+            },
+            other_subcommand=("critical", "loads or changes services (persistence)"),
+            examples=(
+                ("launchctl list", _R),
+                ("launchctl stop com.example.devserver", "high"),
+                ("launchctl load ~/Library/LaunchAgents/x.plist", "critical"),
+                ("launchctl bootstrap gui/501 x.plist", "critical"),
+            ),
         ),
         "ldd": Program(
             "workspace",

@@ -522,6 +522,14 @@ def run_program(
     for word in flags & rule.word_tiers.keys():
         tier, why = rule.word_tiers[word]
         a.add(tier, f"{name} {word} {why}")
+    if rule.other_subcommand is not None and pos:
+        verb = pos[0].value
+        if verb is None:
+            a.add("high", f"runs a {name} subcommand only known at run time")
+        else:
+            tier, why = rule.subcommands.get(verb, rule.other_subcommand)
+            a.add(tier, f"{name} {verb} {why}")
+        pos = pos[1:]
     if rule.exec_pattern:
         for word in args:
             if re.search(rule.exec_pattern, word.text):
@@ -4886,13 +4894,6 @@ def h_less(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     run_program(name, PROGRAMS[name], files, cmd, a)
 
 
-def h_mount(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if name == "mount" and not args:
-        a.add("read_only", "lists mounts")
-    else:
-        a.add("high", f"{name} changes mounted filesystems")
-
-
 def h_fc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, _ = split_opts(args, ("-e",))
     if _has(opts, "-l") and not _has(opts, "-e", "-s"):
@@ -5147,20 +5148,6 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         a.add("high", f"{name} {verb}: unknown subcommand")
 
 
-def h_ctl_status(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """hostnamectl, timedatectl, localectl, loginctl...: status and list-* read, the rest
-    reconfigures the machine."""
-    _, pos = split_opts(args, ("-H", "--host", "-M", "--machine", "-p", "--property"))
-    verb = pos[0].value if pos else "status"
-    if verb is not None and (
-        verb in ("status", "show", "show-session", "show-user", "show-seat", "timesync-status")
-        or verb.startswith("list")
-    ):
-        a.add("read_only", f"{name} {verb} only reads")
-    else:
-        a.add("high", f"{name} {verb} reconfigures the machine")
-
-
 def h_gpg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, ("-u", "--local-user", "-r", "--recipient", "-o", "--output"))
     flags = {f for f, _ in opts}
@@ -5185,16 +5172,6 @@ def h_gpg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add("read_only", f"{name} verifies signatures or lists keys")
         return
     a.add("high", f"{name} changes the keyring, signs, encrypts or fetches keys")
-
-
-def h_launchctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    verb = args[0].value if args else "list"
-    if verb in ("list", "print", "blame", "version", "help", "print-disabled", "managername"):
-        a.add("read_only", f"{name} {verb} only reads")
-    elif verb in ("start", "stop", "kickstart", "kill", "unload", "remove", "bootout", "disable"):
-        a.add("high", f"{name} {verb} starts, stops or removes a service outside the workspace")
-    else:
-        a.add("critical", f"{name} {verb} loads or changes services (persistence)")
 
 
 def h_tmux(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -5664,11 +5641,8 @@ def _handlers() -> dict[str, Handler]:
     table["hostname"] = h_hostname_date
     table["fc"] = h_fc
     table["dc"] = h_calc
-    for n in ("hostnamectl", "timedatectl", "localectl", "loginctl", "networkctl", "resolvectl"):
-        table[n] = h_ctl_status
     for n in ("gpg", "gpg2"):
         table[n] = h_gpg
-    table["launchctl"] = h_launchctl
     for n in ("grep", "egrep", "fgrep", "ag", "ack", "locate", "mlocate"):
         table[n] = h_search
     table["less"] = h_less
@@ -5695,7 +5669,6 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_ssh_tools
     table["openssl"] = h_openssl
     table["rg"] = h_rg
-    table["mount"] = h_mount
     table["protoc"] = h_protoc
     return table
 
