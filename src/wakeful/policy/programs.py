@@ -6,6 +6,26 @@ Programs known to neither are unknown, and unknown is never read-only.
 Handlers receive the program's arguments (after wrapper stripping) and report findings to
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
+
+Programs that keep a handler here, and why data cannot express them (every one still carries
+examples, in program_examples.py):
+
+- Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
+  node/perl/ruby/php... -e (inline code is parsed and judged), awk/sed scripts (system(),
+  `e`, `w FILE` inside the script), dc (`!`).
+- Commands inside commands: find (-exec, -delete and action order), fd -x, xargs/parallel,
+  sudo/doas/su..., watch, tmux/screen, ssh (the remote command), git (-c keys, aliases,
+  150 subcommands with per-option effects).
+- Paths whose meaning depends on each other: cp/mv/install/ln (source and target, links
+  into persistence or .git), rm/shred (recursion, what is tracked or recoverable), rsync,
+  tar/unzip/7z (mode letters, -C/-d/-o targets), dd (if=/of= devices), chmod/chown/chattr,
+  curl/wget (uploads of local files, outputs, piping into a shell), scp/nc/socat.
+- Package managers and project tools whose subcommands depend on the project and flags:
+  pip/uv/npm/yarn/pnpm/npx, cargo, go, make, mvn/gradle/sbt/rake, poetry/pdm/bundle...,
+  apt/brew/conda..., docker/podman, kubectl/helm, terraform/pulumi, cloud CLIs, gh, SQL
+  clients (the query text is read), openssl/gpg/ssh-keygen and secret stores, kill
+  (which process), systemctl/service, crontab/at, ip/route, hostname, rg (--pre, credential
+  searches).
 """
 
 from __future__ import annotations
