@@ -83,12 +83,21 @@ def classify_cmd(
     explain: bool = typer.Option(
         False, "--explain", help="Show which program entry and example decided."
     ),
+    check_rules: bool = typer.Option(
+        False,
+        "--check-rules",
+        help="Classify every example of every program rule; exit 1 if any does not hold.",
+    ),
 ) -> None:
     import json
 
     from wakeful.cli.common import load
     from wakeful.core.errors import UsageError
     from wakeful.policy.decision import MODE_TABLE, Policy
+
+    if check_rules:
+        _check_rules(as_json)
+        return
 
     paths, config = load()
     chosen = mode or config.permission_mode
@@ -134,6 +143,40 @@ def classify_cmd(
             markup=False,
             highlight=False,
         )
+
+
+def _check_rules(as_json: bool) -> None:
+    import json
+
+    from wakeful.policy.rule_check import check_examples
+
+    report = check_examples()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "programs": report.programs,
+                    "examples": report.examples,
+                    "failures": [
+                        {
+                            "program": f.program,
+                            "command": f.command,
+                            "expected": f.expected,
+                            "got": f.got,
+                            "reason": f.reason,
+                        }
+                        for f in report.failures
+                    ],
+                }
+            )
+        )
+    else:
+        for f in report.failures:
+            typer.echo(f"{f.program}: `{f.command}` should be {f.expected}, is {f.got}: {f.reason}")
+        held = report.examples - len(report.failures)
+        typer.echo(f"{held} of {report.examples} examples hold, over {report.programs} programs")
+    if report.failures:
+        raise typer.Exit(1)
 
 
 def rules_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
