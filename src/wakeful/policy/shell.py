@@ -280,9 +280,31 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
             )
 
 
+@functools.lru_cache(maxsize=16)
+def _real_root(path: str, device: int, inode: int) -> str:
+    return os.path.normpath(os.path.realpath(path))
+
+
+def workspace_root(workspace: str) -> str:
+    """The workspace's real path, resolved once per directory rather than once per command.
+
+    Keyed by the directory the path leads to now (device and inode, one stat per call): if
+    the path is made to lead elsewhere (the workspace replaced, or a link on its way
+    repointed), the key changes and the path is resolved again. The same directory under
+    another name keeps the name it was first resolved to, which leads to the same files.
+    Paths inside the workspace are never cached: symlinks in it are looked up per command.
+    """
+    try:
+        found = os.stat(workspace)
+    except (OSError, ValueError):
+        # A workspace that does not exist runs nothing: its resolution only names it.
+        return _real_root(workspace, -1, -1)
+    return _real_root(workspace, found.st_dev, found.st_ino)
+
+
 def classify_command(command: str, workspace: Path, home: Path | None = None) -> Classification:
     """The risk tier of a shell command run in `workspace`, with the reasons for it."""
-    ws = os.path.normpath(os.path.realpath(str(workspace)))
+    ws = workspace_root(str(workspace))
     home_dir = os.path.normpath(str(home if home is not None else Path.home()))
     analyzer = Analyzer(ws, home_dir)
     if not command.strip():

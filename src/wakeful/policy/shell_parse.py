@@ -19,7 +19,13 @@ import codecs
 import functools
 import os.path
 import re
+import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tree_sitter import Language, Node, Parser
 
 MAX_DEPTH = 8
 # Bounds that keep the walk linear and well inside Python's recursion limit (the walk takes
@@ -32,14 +38,25 @@ MAX_BRACE_WORDS = 1000
 
 
 @functools.lru_cache(maxsize=1)
-def _language():  # type: ignore[no-untyped-def]
+def _language() -> Language:
     import tree_sitter_bash
     from tree_sitter import Language
 
     return Language(tree_sitter_bash.language())
 
 
-@dataclass
+@functools.lru_cache(maxsize=1)
+def _kinds() -> Mapping[int, str]:
+    """Node kind id -> kind name (what `node.type` returns), read once from the grammar:
+    `node.kind_id` costs less than half of `node.type`, and the walk asks for every node's."""
+    language = _language()
+    names = {i: language.node_kind_for_id(i) or "" for i in range(language.node_kind_count)}
+    names[0xFFFF] = "ERROR"  # tree-sitter's error symbol
+    names[0xFFFE] = "_ERROR"
+    return names
+
+
+@dataclass(slots=True)
 class Word:
     """One shell word. `value` is the text after expansion, or None when only known at run
     time. `split` is true for an unquoted expansion, whose value bash would word-split."""
@@ -50,7 +67,7 @@ class Word:
     fd: bool = False  # a process substitution: a pipe path, not a file
 
 
-@dataclass
+@dataclass(slots=True)
 class Redirect:
     op: str
     target: Word | None = None
@@ -58,7 +75,7 @@ class Redirect:
     body: str | None = None  # heredoc / herestring text fed to stdin
 
 
-@dataclass
+@dataclass(slots=True)
 class SimpleCommand:
     argv: list[Word]
     assigns: list[tuple[str, Word]] = field(default_factory=list)
@@ -73,7 +90,7 @@ class SimpleCommand:
         return self.argv[0].value if self.argv else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Script:
     """`endless` holds index ranges [start, end) of `commands` that run inside a loop with
     no way out (`while true` without break/exit)."""
@@ -122,6 +139,17 @@ _UNESCAPE_WORD = re.compile(r"\\(.)", re.S)
 # they are replaced before parsing; the classification sees U+FFFD in their place.
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _UNESCAPE_DQ = re.compile(r'\\([\\"$`\n])')
+
+
+def _unescape(text: str) -> str:
+    """Remove backslash quoting (`\\r\\m` is `rm`); most words have none to remove."""
+    return _UNESCAPE_WORD.sub(r"\1", text) if "\\" in text else text
+
+
+def _unescape_dq(text: str) -> str:
+    """Remove the backslashes that quote a character inside double quotes."""
+    return _UNESCAPE_DQ.sub(r"\1", text) if "\\" in text else text
+
 # A variable name with an array subscript that holds a command: bash runs it when it
 # evaluates the subscript (`printf -v 'a[$(cmd)]'`, `declare "a[\$(cmd)]=1"`, `test -v`).
 _SUBSCRIPT_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\]]*(?:\$\(|`|\$\{)")
@@ -137,14 +165,13 @@ def parse_script(
     depth: int = 0,
 ) -> Script:
     """Parse `source` into the simple commands it runs, in source order."""
-    from tree_sitter import Parser
-
     if "\x00" in source:
         return Script([], ["contains a NUL byte, which no shell passes on"])
-    parser = Parser(_language())
-    source = _ASTRAL.sub("\ufffd", source)
-    tree = parser.parse(source.encode("utf-8", "surrogateescape"))
-    walker = _Walker(source)
+    if not source.isascii():
+        source = _ASTRAL.sub("\ufffd", source)
+    raw = source.encode("utf-8", "surrogateescape")
+    tree = _parser().parse(raw)
+    walker = _Walker(source, raw)
     state = _State(cwd, home, dict(variables or {}), depth)
     root = tree.root_node
     # A level of nesting costs at least one character, so short commands cannot be too deep.
@@ -157,6 +184,20 @@ def parse_script(
     except _TooMany as too_many:
         return Script([], [*walker.errors, str(too_many)])
     return Script(walker.commands, walker.errors, walker.notes, walker.endless)
+
+
+def _parser() -> Parser:
+    """This thread's parser: a parser holds no result between parses (each tree stands on
+    its own), and making one costs as much as parsing a short command."""
+    parser: Parser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        from tree_sitter import Parser
+
+        parser = _PARSERS.parser = Parser(_language())
+    return parser
+
+
+_PARSERS = threading.local()
 
 
 class _TooMany(Exception):
@@ -191,8 +232,13 @@ def _error_text(root) -> str:  # type: ignore[no-untyped-def]
 
 
 class _Walker:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, raw: bytes) -> None:
         self.source = source
+        self.raw = raw
+        # ASCII source: byte offsets are character offsets, so a node's text is a slice of
+        # the source (`node.text` copies bytes out of the tree, which costs several times more).
+        self.ascii = source.isascii()
+        self.kinds = _kinds()
         self.commands: list[SimpleCommand] = []
         self.errors: list[str] = []
         self.notes: list[tuple[str, str]] = []
@@ -200,9 +246,21 @@ class _Walker:
         self.loop_values: dict[str, tuple[str, ...]] = {}
         self.words = 0
 
+    def text(self, node: Node) -> str:
+        """`node.text.decode("utf-8", "replace")`, without the copy for ASCII sources."""
+        if self.ascii:
+            return self.source[node.start_byte : node.end_byte]
+        return self.raw[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def strict_text(self, node: Node) -> str:
+        """`self.strict_text(node)`: raises on bytes that are not UTF-8, as that does."""
+        if self.ascii:
+            return self.source[node.start_byte : node.end_byte]
+        return self.raw[node.start_byte : node.end_byte].decode()
+
     # ---- statements -------------------------------------------------------------------
     def statements(self, node, state: _State, context: str, upstream: list[SimpleCommand]):  # type: ignore[no-untyped-def]
-        kind = node.type
+        kind = self.kinds[node.kind_id]
         if kind == "command":
             self.command(node, state, context, upstream, [])
         elif kind == "pipeline":
@@ -219,19 +277,19 @@ class _Walker:
             assigns: list[tuple[str, Word]] = []
             names: list[Word] = []
             for child in node.named_children:
-                if child.type == "variable_assignment":
+                if self.kinds[child.kind_id] == "variable_assignment":
                     assigns.append(self.assignment(child, state, context, record=True))
                 else:
                     self.substitutions(child, state, context)
                     names.extend(self.arg_words(child, state, context))
             if any(_SUBSCRIPT_CODE.search(w.value or "") for w in names):
                 # `declare "x[\$(cmd)]=1"`: bash evaluates the subscript, running cmd.
-                keyword = node.children[0].text.decode() if node.children else "declare"
+                keyword = self.strict_text(node.children[0]) if node.children else "declare"
                 self.commands.append(
                     SimpleCommand(
                         argv=[Word(keyword, keyword), *names],
                         cwd=state.cwd,
-                        text=node.text.decode("utf-8", "replace"),
+                        text=self.text(node),
                         context=context,
                         upstream=list(upstream),
                     )
@@ -239,13 +297,13 @@ class _Walker:
             if assigns:
                 # `export LD_PRELOAD=...` changes what later commands run: the classifier
                 # judges the assignments as it does `VAR=... cmd`.
-                keyword = node.children[0].text.decode() if node.children else "export"
+                keyword = self.strict_text(node.children[0]) if node.children else "export"
                 self.commands.append(
                     SimpleCommand(
                         argv=[Word(keyword, keyword)],
                         assigns=assigns,
                         cwd=state.cwd,
-                        text=node.text.decode("utf-8", "replace"),
+                        text=self.text(node),
                         context=context,
                         upstream=list(upstream),
                     )
@@ -256,7 +314,7 @@ class _Walker:
         elif kind == "function_definition":
             body = node.child_by_field_name("body")
             name_node = node.child_by_field_name("name")
-            fname = name_node.text.decode() if name_node is not None else ""
+            fname = self.strict_text(name_node) if name_node is not None else ""
             if body is not None:
                 before = len(self.commands)
                 self.statements(body, state.copy(), context or "function body", [])
@@ -266,12 +324,12 @@ class _Walker:
             loop_var = node.child_by_field_name("variable")
             inner = state
             if loop_var is not None:
-                name = loop_var.text.decode()
+                name = self.strict_text(loop_var)
                 inner.vars[name] = None
                 # `for v in PATH HOME`: the values the variable takes, when all are static.
                 items = [
                     self.word(c, state, context).value
-                    if c.type in ("word", "raw_string", "number")
+                    if self.kinds[c.kind_id] in ("word", "raw_string", "number")
                     else None
                     for c in node.children_by_field_name("value")
                 ]
@@ -280,7 +338,7 @@ class _Walker:
                 else:
                     self.loop_values.pop(name, None)
             for child in node.named_children:
-                if child.type in ("do_group", "compound_statement"):
+                if self.kinds[child.kind_id] in ("do_group", "compound_statement"):
                     self.statements(child, inner, context, [])
                 elif child is not loop_var:
                     self.substitutions(child, state, context)
@@ -291,13 +349,13 @@ class _Walker:
             # `a && b || c ...` nests to the left; walk the chain without recursing per link.
             rights: list[list] = []
             current = node
-            while current.type == "list":
-                kids = [c for c in current.named_children if c.type not in _STATEMENT_SKIP]
+            while self.kinds[current.kind_id] == "list":
+                kids = [c for c in current.named_children if self.kinds[c.kind_id] not in _STATEMENT_SKIP]
                 if not kids:
                     break
                 rights.append(kids[1:])
                 current = kids[0]
-            if current.type != "list":
+            if self.kinds[current.kind_id] != "list":
                 self.statements(current, state, context, upstream)
             for group in reversed(rights):
                 for child in group:
@@ -305,7 +363,7 @@ class _Walker:
         elif kind == "while_statement":
             before = len(self.commands)
             for child in node.named_children:
-                if child.type not in _STATEMENT_SKIP:
+                if self.kinds[child.kind_id] not in _STATEMENT_SKIP:
                     self.statements(child, state, context, upstream)
             if _endless_loop(node):
                 self.endless.append((before, len(self.commands)))
@@ -330,7 +388,7 @@ class _Walker:
             self.substitutions(node, state, context)
         elif kind == "case_item":
             for child in node.named_children:
-                if child.type in (
+                if self.kinds[child.kind_id] in (
                     "word",
                     "extglob_pattern",
                     "concatenation",
@@ -344,7 +402,7 @@ class _Walker:
                     self.statements(child, state, context, [])
         else:
             for child in node.named_children:
-                if child.type not in _STATEMENT_SKIP:
+                if self.kinds[child.kind_id] not in _STATEMENT_SKIP:
                     self.statements(child, state, context, upstream)
 
     def pipeline(self, stages, state: _State, context: str, upstream: list[SimpleCommand]) -> int:  # type: ignore[no-untyped-def]
@@ -352,7 +410,7 @@ class _Walker:
         feed = list(upstream)
         before = len(self.commands)
         for stage in stages:
-            if stage.type in _STATEMENT_SKIP:
+            if self.kinds[stage.kind_id] in _STATEMENT_SKIP:
                 continue
             before = len(self.commands)
             self.statements(stage, state.copy(), context, list(feed))
@@ -369,9 +427,9 @@ class _Walker:
             redirects.extend(self.redirect(child, state, context, after))
         before = len(self.commands)
         if body is not None:
-            if body.type == "command":
+            if self.kinds[body.kind_id] == "command":
                 self.command(body, state, context, upstream, redirects)
-            elif body.type == "pipeline":
+            elif self.kinds[body.kind_id] == "pipeline":
                 # tree-sitter puts `a | b > f` around the whole pipeline; bash binds the
                 # redirect to the last stage only.
                 last = self.pipeline(body.named_children, state, context, upstream)
@@ -388,36 +446,36 @@ class _Walker:
                 argv=[],
                 redirects=redirects,
                 cwd=state.cwd,
-                text=node.text.decode("utf-8", "replace"),
+                text=self.text(node),
                 context=context,
                 upstream=list(upstream),
             )
             self.commands.append(bare)
             produced = [bare]
         for extra in after:
-            if extra.type == "pipeline":
+            if self.kinds[extra.kind_id] == "pipeline":
                 self.pipeline(extra.named_children, state, context, upstream + produced)
-            elif extra.type not in _STATEMENT_SKIP:
+            elif self.kinds[extra.kind_id] not in _STATEMENT_SKIP:
                 self.statements(extra, state, context, [])
 
     def redirect(self, node, state: _State, context: str, after: list) -> list[Redirect]:  # type: ignore[no-untyped-def]
-        kind = node.type
+        kind = self.kinds[node.kind_id]
         fd_node = node.child_by_field_name("descriptor")
-        fd = fd_node.text.decode() if fd_node is not None else None
+        fd = self.strict_text(fd_node) if fd_node is not None else None
         op = ""
         for child in node.children:
             if not child.is_named:
-                op = child.type
+                op = self.kinds[child.kind_id]
                 break
         if kind == "file_redirect":
             dest = node.child_by_field_name("destination")
             if dest is None:
-                named = [c for c in node.named_children if c.type != "file_descriptor"]
+                named = [c for c in node.named_children if self.kinds[c.kind_id] != "file_descriptor"]
                 dest = named[-1] if named else None
             target = self.word(dest, state, context) if dest is not None else None
             return [Redirect(op, target, fd)]
         if kind == "herestring_redirect":
-            named = [c for c in node.named_children if c.type != "file_descriptor"]
+            named = [c for c in node.named_children if self.kinds[c.kind_id] != "file_descriptor"]
             word = self.word(named[-1], state, context) if named else Word(None, "")
             return [Redirect("<<<", None, fd, word.value if word.value is not None else "")]
         if kind == "heredoc_redirect":
@@ -425,15 +483,15 @@ class _Walker:
             extra: list[Redirect] = []
             quoted = False
             for child in node.named_children:
-                if child.type == "heredoc_start":
-                    quoted = any(q in child.text.decode() for q in "'\"\\")
-                elif child.type == "heredoc_body":
-                    text_parts.append(child.text.decode("utf-8", "replace"))
+                if self.kinds[child.kind_id] == "heredoc_start":
+                    quoted = any(q in self.strict_text(child) for q in "'\"\\")
+                elif self.kinds[child.kind_id] == "heredoc_body":
+                    text_parts.append(self.text(child))
                     if not quoted:
                         self.substitutions(child, state, context or "heredoc")
-                elif child.type in ("heredoc_end", "file_descriptor"):
+                elif self.kinds[child.kind_id] in ("heredoc_end", "file_descriptor"):
                     continue
-                elif child.type in ("file_redirect", "herestring_redirect"):
+                elif self.kinds[child.kind_id] in ("file_redirect", "herestring_redirect"):
                     extra.extend(self.redirect(child, state, context, after))
                 else:
                     after.append(child)
@@ -446,7 +504,7 @@ class _Walker:
         stack = [node]
         while stack:
             current = stack.pop()
-            if current.type in ("raw_string", "string"):
+            if self.kinds[current.kind_id] in ("raw_string", "string"):
                 value = self.word(current, state, context).value or ""
                 if _SUBSCRIPT_CODE.search(value):
                     self.notes.append(
@@ -461,11 +519,11 @@ class _Walker:
 
     def assignment(self, node, state: _State, context: str, record: bool) -> tuple[str, Word]:  # type: ignore[no-untyped-def]
         name_node = node.child_by_field_name("name")
-        if name_node is not None and name_node.type == "subscript":
+        if name_node is not None and self.kinds[name_node.kind_id] == "subscript":
             # `m[$(cmd)]=1`: the subscript runs before the assignment.
             self.substitutions(name_node, state, context)
         value_node = node.child_by_field_name("value")
-        name = name_node.text.decode() if name_node is not None else ""
+        name = self.strict_text(name_node) if name_node is not None else ""
         value = self.word(value_node, state, context) if value_node is not None else Word("", "")
         if record and name:
             state.vars[name] = value.value
@@ -484,7 +542,7 @@ class _Walker:
         own_redirects = list(redirects)
         after: list = []
         for child in node.named_children:
-            kind = child.type
+            kind = self.kinds[child.kind_id]
             if kind == "variable_assignment":
                 assigns.append(self.assignment(child, state, context, record=False))
             elif kind in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
@@ -498,9 +556,9 @@ class _Walker:
                 # tree-sitter accepts `cmd (x)`; bash rejects it as a syntax error.
                 self.errors.append(
                     f"shell syntax error: `(` inside the arguments of a command "
-                    f"({child.text.decode('utf-8', 'replace')[:40]!r})"
+                    f"({self.text(child)[:40]!r})"
                 )
-                argv.append(Word(None, child.text.decode("utf-8", "replace")))
+                argv.append(Word(None, self.text(child)))
             else:
                 argv.extend(self.arg_words(child, state, context))
         if len(self.commands) >= MAX_COMMANDS:
@@ -513,7 +571,7 @@ class _Walker:
             assigns=assigns,
             redirects=own_redirects,
             cwd=state.cwd,
-            text=node.text.decode("utf-8", "replace"),
+            text=self.text(node),
             context=context,
             upstream=list(upstream),
         )
@@ -559,14 +617,14 @@ class _Walker:
             return [Word(None, word.text, split=True)]
         words: list[Word] = []
         for value in values:
-            words.extend(_split(Word(_UNESCAPE_WORD.sub(r"\1", value), word.text, word.split)))
+            words.extend(_split(Word(_unescape(value), word.text, word.split)))
         return words
 
     def word(self, node, state: _State, context: str) -> Word:  # type: ignore[no-untyped-def]
-        text = node.text.decode("utf-8", "replace")
-        kind = node.type
+        text = self.text(node)
+        kind = self.kinds[node.kind_id]
         if kind == "word":
-            return Word(_UNESCAPE_WORD.sub(r"\1", text), text)
+            return Word(_unescape(text), text)
         if kind in (
             "number",
             "variable_name",
@@ -583,8 +641,8 @@ class _Walker:
         if kind in ("string", "translated_string"):
             parts: list[str | None] = []
             for child in node.named_children:
-                if child.type == "string_content":
-                    parts.append(_UNESCAPE_DQ.sub(r"\1", child.text.decode("utf-8", "replace")))
+                if self.kinds[child.kind_id] == "string_content":
+                    parts.append(_unescape_dq(self.text(child)))
                 else:
                     parts.append(self.word(child, state, context).value)
             value = None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
@@ -603,12 +661,12 @@ class _Walker:
         if kind in ("simple_expansion", "expansion"):
             if kind == "expansion":
                 self._risky_expansion(text, state)
-            names = [c for c in node.named_children if c.type == "variable_name"]
-            others = [c for c in node.named_children if c.type != "variable_name"]
+            names = [c for c in node.named_children if self.kinds[c.kind_id] == "variable_name"]
+            others = [c for c in node.named_children if self.kinds[c.kind_id] != "variable_name"]
             for other in others:
                 self.substitutions(other, state, context)
             if len(names) == 1 and not others and node.child_count <= 4:
-                return Word(_lookup(names[0].text.decode(), state), text, split=True)
+                return Word(_lookup(self.strict_text(names[0]), state), text, split=True)
             return Word(None, text, split=True)
         if kind == "command_substitution":
             return Word(
@@ -664,8 +722,8 @@ class _Walker:
         stack = [node]
         while stack:
             current = stack.pop()
-            if current.type in ("command_substitution", "process_substitution"):
-                self.substitution(current, state, context or current.type.replace("_", " "))
+            if self.kinds[current.kind_id] in ("command_substitution", "process_substitution"):
+                self.substitution(current, state, context or self.kinds[current.kind_id].replace("_", " "))
                 continue
             stack.extend(reversed(current.named_children))
 
@@ -724,7 +782,7 @@ def _brace_pattern(node, state: _State) -> str | None:  # type: ignore[no-untype
     elif kind == "string":
         if all(c.type == "string_content" for c in node.named_children):
             literal = "".join(
-                _UNESCAPE_DQ.sub(r"\1", c.text.decode("utf-8", "replace"))
+                _unescape_dq(c.text.decode("utf-8", "replace"))
                 for c in node.named_children
             )
     elif kind in ("simple_expansion", "expansion"):
