@@ -234,15 +234,33 @@ class _Bases:
     """A set of directories, answering `_under(path, any of them)` with one lookup and one
     startswith: place_of runs for every path word, so this is on the hot path."""
 
-    __slots__ = ("exact", "prefixes")
+    __slots__ = ("exact", "prefixes", "common", "by_first")
 
     def __init__(self, bases: Iterable[str]) -> None:
         listed = [b.rstrip("/") or "/" for b in bases]
         self.exact = frozenset(listed)
         self.prefixes = tuple(b if b == "/" else b + "/" for b in listed)
+        # The directory every prefix starts with, and the prefixes by the name that follows
+        # it: a path is compared only with the prefixes that share its next name.
+        common = os.path.commonprefix(listed)
+        self.common = common[: common.rfind("/") + 1]
+        by_first: dict[str, list[str]] = {}
+        for prefix in self.prefixes:
+            first = prefix[len(self.common) :].split("/", 1)[0]
+            by_first.setdefault(first, []).append(prefix)
+        self.by_first = {first: tuple(group) for first, group in by_first.items()}
+        if "/" in self.exact:
+            self.by_first = {}  # the root holds every absolute path: compare them all
 
     def holds(self, path: str) -> bool:
-        return path in self.exact or path.startswith(self.prefixes)
+        if path in self.exact:
+            return True
+        if not self.by_first:
+            return path.startswith(self.prefixes)
+        if not path.startswith(self.common):
+            return False
+        group = self.by_first.get(path[len(self.common) :].split("/", 1)[0])
+        return group is not None and path.startswith(group)
 
 
 _SECRET_NAME_RE = _names(_SECRET_NAMES)
@@ -270,15 +288,35 @@ def home_persist_bases(home: str) -> tuple[str, ...]:
 def _through_links(workspace: str, rel: str) -> str | None:
     """The real path when some component of `rel` (below the workspace) is a symlink whose
     target differs; None when the path has no links (the common case: no realpath call)."""
+    return _walk_links(workspace, rel)[0]
+
+
+def _walk_links(workspace: str, rel: str) -> tuple[str | None, os.stat_result | None]:
+    """(`_through_links`, the lstat of the path itself when no component is a link).
+
+    One lstat per component, as `os.path.islink` would do; when one fails (the component
+    does not exist, or cannot be searched), every deeper one fails the same way, so none of
+    them is a link and the walk stops there. The last lstat tells `_hard_linked` too."""
     if not rel:
-        return None
+        return None, None
     current = workspace
+    found: os.stat_result | None = None
     for part in rel.split("/"):
         current = current + "/" + part
-        if os.path.islink(current):
-            real = os.path.realpath(workspace + "/" + rel)
-            return None if real == workspace + "/" + rel else real
-    return None
+        try:
+            found = os.lstat(current)
+        except (OSError, ValueError):
+            return None, None
+        if stat.S_ISLNK(found.st_mode):
+            joined = workspace + "/" + rel
+            real = os.path.realpath(joined)
+            if real != joined:
+                return real, None
+            try:  # a link that resolves to its own path (a loop)
+                return None, os.lstat(joined)
+            except OSError:
+                return None, None
+    return None, found
 
 
 def _hard_linked(path: str) -> bool:
@@ -336,14 +374,18 @@ _PROTECTED = (".wakeful", ".claude", ".mcp.json")
 _PROTECTED_EXCEPT = (".wakeful/tmp",)
 
 
+_PROTECTED_BASES = _Bases(_PROTECTED)
+_PROTECTED_EXCEPT_BASES = _Bases(_PROTECTED_EXCEPT)
+
+
 def is_protected(rel: str) -> bool:
     """Whether a workspace-relative path is one the agent never changes without asking.
     Compared without case: on a case-insensitive file system (macOS, Windows, casefolded
     directories) `.WAKEFUL/config.toml` is `.wakeful/config.toml`."""
     rel = rel.lower()
-    if any(_under(rel, e) for e in _PROTECTED_EXCEPT):
+    if _PROTECTED_EXCEPT_BASES.holds(rel):
         return False
-    return any(_under(rel, p) for p in _PROTECTED)
+    return _PROTECTED_BASES.holds(rel)
 
 
 def place_of(path: str | None, workspace: str, home: str) -> Place:
@@ -367,7 +409,7 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
         return place("persist")
     if _under(path, workspace):
         rel = path[len(workspace) :].lstrip("/")
-        real = _through_links(workspace, rel)
+        real, found = _walk_links(workspace, rel)
         if real is not None:
             # A symlink inside the workspace: judge the place it leads to.
             return place_of(real, workspace, home)
@@ -376,7 +418,11 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
             return place("git_internal")
         if is_protected(rel):
             return place("protected")
-        if _hard_linked(path):
+        if (
+            found.st_nlink > 1 and stat.S_ISREG(found.st_mode)
+            if found is not None
+            else not rel and _hard_linked(path)
+        ):
             return place("hardlinked")
         if rel.startswith(".git/") and not (
             rel.endswith(".lock") or rel in _GIT_SCRATCH or rel.startswith(".git/info/")

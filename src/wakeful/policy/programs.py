@@ -128,6 +128,10 @@ _COMMAND_VALUED = re.compile(
 )
 
 
+_PATH_APPEND = re.compile(r"^[\"']?\$\{?PATH\}?:")
+_PYTHON = re.compile(r"python[0-9.]*|pypy[0-9.]*")
+
+
 # ---------------------------------------------------------------------------------------
 # option splitting
 
@@ -263,7 +267,7 @@ def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
         elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
             a.add("high", f"sets {name}, which makes programs run other code")
         elif name == "PATH":
-            if re.match(r"^[\"']?\$\{?PATH\}?:", value.text):
+            if _PATH_APPEND.match(value.text):
                 a.add("read_only", "appends to PATH (existing programs keep precedence)")
             else:
                 a.add("high", "changes PATH, so program names may resolve to other binaries")
@@ -429,7 +433,7 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             return
     if name == "sudo" or name in ("doas", "pkexec", "su", "run0", "sudoedit", "chroot"):
         pass
-    elif re.fullmatch(r"python[0-9.]*|pypy[0-9.]*", name):
+    elif _PYTHON.fullmatch(name):
         name = "python"
     a.programs.append(name)
     handler = HANDLERS.get(name)
@@ -539,9 +543,7 @@ def run_program(
 
 
 def _max(x: Tier, y: Tier) -> Tier:
-    from wakeful.policy.path_risk import tier_max
-
-    return tier_max(x, y)
+    return path_risk.tier_max(x, y)
 
 
 # ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os.path
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from wakeful.policy.types import Tier
 
 MAX_REASONS = 6
 _TIER_OF: dict[str, Tier] = {tier.value: tier for tier in Tier}
+_RANK: dict[str, int] = {tier.value: tier.rank for tier in Tier}
 
 
 @dataclass
@@ -66,7 +68,7 @@ class Classification:
         return tuple(tuple(dict.fromkeys(inv.texts())) for inv in self.invocations if inv.leaf)
 
 
-@dataclass
+@dataclass(slots=True)
 class Analyzer:
     """Collects findings for one command; handlers in `programs` call back into it."""
 
@@ -81,6 +83,9 @@ class Analyzer:
     current: Invocation | None = None
     code_reasons: list[str] = field(default_factory=list)
     deciders: list[tuple[str, str]] = field(default_factory=list)  # (program, entry)
+    # The last part clipped for a message, and its clipped form: a command's findings
+    # mostly name the same part.
+    clipped: tuple[str, str] = ("", "")
 
     # ---- what runs (for user rules and the sandbox gate) -----------------------------------
     def invoke(self, words: list[Word]) -> Invocation:
@@ -95,31 +100,41 @@ class Analyzer:
 
     def runs_code(self, why: str) -> None:
         """The command runs workspace code (the sandbox gate needs to know)."""
-        where = _clip(self.part)
+        where = self._clip(self.part)
         self.code_reasons.append(f"`{where}` {why}" if where else why)
+
+    def _clip(self, text: str) -> str:
+        last, clipped = self.clipped
+        if text != last:
+            clipped = _clip(text)
+            self.clipped = (text, clipped)
+        return clipped
 
     # ---- findings ----------------------------------------------------------------------
     def add(self, tier: Tier, message: str, part: str | None = None) -> None:
-        where = _clip(part if part is not None else self.part)
+        where = self._clip(part if part is not None else self.part)
         tier = _TIER_OF[tier]
         self.findings.append(
-            (tier, f"{tier}: `{where}` {message}" if where else f"{tier}: {message}")
+            (tier, f"{tier.value}: `{where}` {message}" if where else f"{tier.value}: {message}")
         )
 
     def tier(self) -> Tier:
         best = Tier.READ_ONLY
+        rank = 0
         for tier, _ in self.findings:
-            best = path_risk.tier_max(best, tier)
+            if _RANK[tier] > rank:
+                best, rank = tier, _RANK[tier]
         return best
 
     def reasons(self) -> tuple[str, ...]:
-        ordered = sorted(
-            enumerate(self.findings), key=lambda item: (-path_risk.tier_rank(item[1][0]), item[0])
-        )
-        seen: list[str] = []
-        for _, (_, text) in ordered:
-            if text not in seen:
-                seen.append(text)
+        """The distinct findings, highest tier first, in the order found within a tier."""
+        findings = self.findings
+        if len(findings) == 1:
+            return (findings[0][1],)
+        ordered = sorted(range(len(findings)), key=lambda i: -_RANK[findings[i][0]])
+        seen: dict[str, None] = {}
+        for i in ordered:
+            seen[findings[i][1]] = None
             if len(seen) >= MAX_REASONS:
                 break
         return tuple(seen)
@@ -220,8 +235,7 @@ class Analyzer:
 
     def run_argv(self, argv: list[Word], cmd: SimpleCommand) -> None:
         """Classify a command another command runs (sudo X, xargs X, find -exec X ...)."""
-        from wakeful.policy.programs import classify_argv
-
+        classify_argv = _programs()[1]
         if self.depth >= MAX_DEPTH:
             self.add(Tier.CRITICAL, "nests commands too deeply to analyse")
             return
@@ -240,16 +254,22 @@ def _has_glob(text: str) -> bool:
     return any(ch in text for ch in "*?[")
 
 
-@functools.lru_cache(maxsize=256)
 def _clip(text: str) -> str:
-    """Cached: every finding clips the command part it is about, which may be long."""
     text = " ".join(text.split())
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> None:
-    from wakeful.policy.programs import classify_simple
+@functools.cache
+def _programs() -> tuple[Callable[[SimpleCommand, Analyzer], None], Callable[..., None]]:
+    """(classify_simple, classify_argv), imported on first use: `programs` imports this
+    module, and an import statement in the hot path costs more than a short command's walk."""
+    from wakeful.policy.programs import classify_argv, classify_simple
 
+    return classify_simple, classify_argv
+
+
+def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> None:
+    classify_simple = _programs()[0]
     script = parse_script(source, cwd, analyzer.home, depth=depth)
     if script.errors:
         analyzer.parsed = False
