@@ -315,8 +315,11 @@ def workspace_root(workspace: str) -> str:
     Paths inside the workspace are never cached: symlinks in it are looked up per command.
     """
     try:
-        found = os.stat(workspace)
+        # os.access answers a missing path without raising, which costs more than the call.
+        found = os.stat(workspace) if os.access(workspace, os.F_OK) else None
     except (OSError, ValueError):
+        found = None
+    if found is None:
         # A workspace that does not exist runs nothing: its resolution only names it.
         return _real_root(workspace, -1, -1)
     return _real_root(workspace, found.st_dev, found.st_ino)

@@ -541,15 +541,27 @@ class _Walker:
         assigns: list[tuple[str, Word]] = []
         own_redirects = list(redirects)
         after: list = []
+        kinds = self.kinds
         for child in node.named_children:
-            kind = self.kinds[child.kind_id]
-            if kind == "variable_assignment":
+            kind = kinds[child.kind_id]
+            if kind == "command_name":
+                named = child.named_children
+                child = named[0] if named else child
+                if kinds[child.kind_id] != "word":
+                    argv.extend(self.arg_words(child, state, context))
+                    continue
+                kind = "word"
+            if kind == "word":
+                # The common argument: a plain word (what `arg_words` makes of it, directly).
+                text = self.text(child)
+                if "{" in text and "}" in text:
+                    argv.extend(self.arg_words(child, state, context))
+                else:
+                    argv.append(Word(_unescape(text), text))
+            elif kind == "variable_assignment":
                 assigns.append(self.assignment(child, state, context, record=False))
             elif kind in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
                 own_redirects.extend(self.redirect(child, state, context, after))
-            elif kind == "command_name":
-                inner = child.named_children[0] if child.named_children else child
-                argv.extend(self.arg_words(inner, state, context))
             elif kind == "comment":
                 continue
             elif kind == "subshell":
@@ -926,5 +938,6 @@ def resolve_path(value: str, cwd: str, home: str) -> str:
     elif value.startswith("~"):
         value = "/home/" + value[1:]
     if not value.startswith("/"):
-        value = os.path.join(cwd, value)
+        # os.path.join(cwd, value), for a value known not to be absolute
+        value = cwd + "/" + value if cwd and not cwd.endswith("/") else cwd + value
     return os.path.normpath(value)
