@@ -225,7 +225,7 @@ def _endless_output(cmd: SimpleCommand) -> bool:
 
 
 def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
-    if any(
+    if cmd.redirects and any(
         r.op in _OUT_OPS
         and r.target is not None
         and r.target.value not in (None, "/dev/null", "-")
@@ -433,14 +433,15 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             return
     if name == "sudo" or name in ("doas", "pkexec", "su", "run0", "sudoedit", "chroot"):
         pass
-    elif _PYTHON.fullmatch(name):
+    elif name.startswith(("python", "pypy")) and _PYTHON.fullmatch(name):
         name = "python"
     a.programs.append(name)
     handler = HANDLERS.get(name)
     if (
         args
         and (
-            all(w.value in _VERSION_ARGS for w in args)
+            args[0].value in _VERSION_ARGS
+            and all(w.value in _VERSION_ARGS for w in args)
             or name in _DASH_V_VERSION
             and len(args) == 1
             and args[0].value == "-v"
@@ -497,7 +498,7 @@ def run_program(
     """Interpret one data entry of `program_rules` for one invocation."""
     opts, pos = split_opts(args, rule.takes)
     flags = {flag for flag, _ in opts} | {w.value for w in args if w.value is not None}
-    for opt in rule.exec_opts:
+    for opt in rule.exec_opts if opts else ():
         for value in _vals(opts, opt):
             if value.value is None:
                 _dynamic_code(value, a, f"{name} {opt}")
@@ -507,7 +508,7 @@ def run_program(
         a.add("high", f"runs a program chosen outside the command ({name} {flag})")
     for flag in rule.network_flags & flags:
         a.add("network", f"reaches the network ({name} {flag})")
-    for value in _vals(opts, *rule.read_opts):
+    for value in _vals(opts, *rule.read_opts) if opts and rule.read_opts else ():
         a.read(value, cmd.cwd)
     read_only = rule.read_only_flags & flags
     if read_only:
@@ -516,15 +517,15 @@ def run_program(
             if rule.kind_at(i) in ("read", "write"):
                 a.read(word, cmd.cwd)
         return
-    writing = any(
+    writing = bool(opts) and any(
         flag in rule.write_flags or flag.split("=")[0] in rule.write_flags for flag, _ in opts
     )
     a.add(rule.tier if not writing else _max(rule.tier, "workspace"), rule.what)
     if rule.runs_code:
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
-    for value in _vals(opts, *rule.write_opts):
+    for value in _vals(opts, *rule.write_opts) if opts and rule.write_opts else ():
         a.write(value, cmd.cwd)
-    for value in _vals(opts, *rule.dir_opts):
+    for value in _vals(opts, *rule.dir_opts) if opts and rule.dir_opts else ():
         a.write(value, cmd.cwd)
     if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
         pos = pos[1:]
