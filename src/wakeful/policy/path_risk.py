@@ -356,7 +356,7 @@ def unrecoverable(path: str | None) -> str | None:
 
 
 def is_secret(path: str, home: str) -> bool:
-    name = os.path.basename(path)
+    name = path[path.rfind("/") + 1 :]  # os.path.basename
     if _NOT_SECRET_RE.match(name):
         return False
     if _SECRET_NAME_RE.match(name):

@@ -188,8 +188,10 @@ class Analyzer:
 
     def delete(self, word: Word, cwd: str | None, recursive: bool) -> None:
         value = word.value
-        if value is not None:
-            self._unrecoverable(self.place(value, cwd), "deletes")
+        # The place of the word itself, looked up once for both of its uses below.
+        place_of_word = self.place(value, cwd) if value is not None else None
+        if place_of_word is not None:
+            self._unrecoverable(place_of_word, "deletes")
         glob_all = False
         target: Word | str | None = word
         if value is not None and _has_glob(os.path.basename(value.rstrip("/")) or value):
@@ -209,9 +211,14 @@ class Analyzer:
                     msg = f"deletes everything in {place.label} (mass deletion)"
                 self.add(tier, msg)
                 return
-            self.add(*path_risk.delete_tier(self.place(value, cwd), recursive))
+            self.add(*path_risk.delete_tier(place_of_word or self.place(value, cwd), recursive))
             return
-        self.add(*path_risk.delete_tier(self.place(target, cwd), recursive))
+        self.add(
+            *path_risk.delete_tier(
+                place_of_word if place_of_word is not None else self.place(target, cwd),
+                recursive,
+            )
+        )
 
     # ---- nesting -----------------------------------------------------------------------
     def run_script(self, source: str, cwd: str | None, context: str) -> None:
