@@ -207,17 +207,22 @@ class _TooMany(Exception):
 def _nesting(root) -> int:  # type: ignore[no-untyped-def]
     """Depth of the syntax tree, not counting `a && b && c` chains (a list inside a list),
     which the walker follows without recursion."""
+    lists = _list_kinds()
     best = 0
     stack = [(root, 1)]
     while stack:
         node, level = stack.pop()
         if level > best:
             best = level
+        in_list = node.kind_id in lists
         for child in node.children:
-            stack.append(
-                (child, level if child.type == "list" and node.type == "list" else level + 1)
-            )
+            stack.append((child, level if in_list and child.kind_id in lists else level + 1))
     return best
+
+
+@functools.lru_cache(maxsize=1)
+def _list_kinds() -> frozenset[int]:
+    return frozenset(i for i, name in _kinds().items() if name == "list")
 
 
 def _error_text(root) -> str:  # type: ignore[no-untyped-def]
@@ -261,7 +266,11 @@ class _Walker:
     # ---- statements -------------------------------------------------------------------
     def statements(self, node, state: _State, context: str, upstream: list[SimpleCommand]):  # type: ignore[no-untyped-def]
         kind = self.kinds[node.kind_id]
-        if kind == "command":
+        if kind == "program":  # the root: what the last branch below does, reached sooner
+            for child in node.named_children:
+                if self.kinds[child.kind_id] not in _STATEMENT_SKIP:
+                    self.statements(child, state, context, upstream)
+        elif kind == "command":
             self.command(node, state, context, upstream, [])
         elif kind == "pipeline":
             self.pipeline(node.named_children, state, context, upstream)
@@ -579,13 +588,7 @@ class _Walker:
         if self.words > MAX_WORDS:
             raise _TooMany(f"has more than {MAX_WORDS} words, too many to analyse")
         cmd = SimpleCommand(
-            argv=argv,
-            assigns=assigns,
-            redirects=own_redirects,
-            cwd=state.cwd,
-            text=self.text(node),
-            context=context,
-            upstream=list(upstream),
+            argv, assigns, own_redirects, state.cwd, self.text(node), context, list(upstream)
         )
         self.commands.append(cmd)
         if argv and argv[0].value in ("cd", "pushd") and not context:
