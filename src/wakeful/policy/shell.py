@@ -115,7 +115,7 @@ class Analyzer:
         where = self._clip(part if part is not None else self.part)
         tier = _TIER_OF[tier]
         self.findings.append(
-            (tier, f"{tier.value}: `{where}` {message}" if where else f"{tier.value}: {message}")
+            (tier, f"{tier}: `{where}` {message}" if where else f"{tier}: {message}")
         )
 
     def tier(self) -> Tier:
@@ -340,7 +340,7 @@ def classify_command(command: str, workspace: Path, home: Path | None = None) ->
     if not command.strip():
         return Classification(Tier.READ_ONLY, ("read_only: empty command runs nothing",))
     try:
-        analyze(command, analyzer, cwd=ws, depth=0)
+        analyze(command, analyzer, ws, 0)
     except Exception as error:  # noqa: BLE001 - a gate fails closed, it never crashes
         return Classification(
             Tier.HIGH,
