@@ -436,7 +436,7 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     elif name.startswith(("python", "pypy")) and _PYTHON.fullmatch(name):
         name = "python"
     a.programs.append(name)
-    handler = HANDLERS.get(name)
+    handler = _HANDLER_TABLE.get(name)  # HANDLERS, without the read-only view's slower get
     if (
         args
         and (
@@ -5693,4 +5693,5 @@ def _handlers() -> dict[str, Handler]:
     return table
 
 
-HANDLERS: MappingProxyType[str, Handler] = MappingProxyType(_handlers())
+_HANDLER_TABLE = _handlers()
+HANDLERS: MappingProxyType[str, Handler] = MappingProxyType(_HANDLER_TABLE)

@@ -277,7 +277,7 @@ def _programs() -> tuple[Callable[[SimpleCommand, Analyzer], None], Callable[...
 
 def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> None:
     classify_simple = _programs()[0]
-    script = parse_script(source, cwd, analyzer.home, depth=depth)
+    script = parse_script(source, cwd, analyzer.home, None, depth)
     if script.errors:
         analyzer.parsed = False
         for error in script.errors:
