@@ -225,7 +225,7 @@ def _endless_output(cmd: SimpleCommand) -> bool:
 
 
 def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
-    if cmd.redirects and any(
+    if any(
         r.op in _OUT_OPS
         and r.target is not None
         and r.target.value not in (None, "/dev/null", "-")

@@ -290,7 +290,9 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
         analyzer.add(tier, note, part=source)  # type: ignore[arg-type]
     if not script.commands and not script.errors:
         return
-    endless = {i for start, end in script.endless for i in range(start, end)} if script.endless else ()
+    endless = (
+        {i for start, end in script.endless for i in range(start, end)} if script.endless else ()
+    )
     for i, cmd in enumerate(script.commands):
         analyzer.part = cmd.text
         analyzer.current = None

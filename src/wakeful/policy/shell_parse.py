@@ -150,6 +150,7 @@ def _unescape_dq(text: str) -> str:
     """Remove the backslashes that quote a character inside double quotes."""
     return _UNESCAPE_DQ.sub(r"\1", text) if "\\" in text else text
 
+
 # A variable name with an array subscript that holds a command: bash runs it when it
 # evaluates the subscript (`printf -v 'a[$(cmd)]'`, `declare "a[\$(cmd)]=1"`, `test -v`).
 _SUBSCRIPT_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\]]*(?:\$\(|`|\$\{)")
@@ -200,11 +201,19 @@ def _parser() -> Parser:
 _PARSERS = threading.local()
 
 
+def _node_text(node: Node) -> str:
+    return (node.text or b"").decode("utf-8", "replace")
+
+
+def _node_strict_text(node: Node) -> str:
+    return (node.text or b"").decode()
+
+
 class _TooMany(Exception):
     """Raised inside the walk when a command holds more simple commands than it analyses."""
 
 
-def _nesting(root) -> int:  # type: ignore[no-untyped-def]
+def _nesting(root: Node) -> int:
     """Depth of the syntax tree, not counting `a && b && c` chains (a list inside a list),
     which the walker follows without recursion."""
     lists = _list_kinds()
@@ -225,12 +234,12 @@ def _list_kinds() -> frozenset[int]:
     return frozenset(i for i, name in _kinds().items() if name == "list")
 
 
-def _error_text(root) -> str:  # type: ignore[no-untyped-def]
+def _error_text(root: Node) -> str:
     stack = [root]
     while stack:
         node = stack.pop()
         if node.type == "ERROR" or node.is_missing:
-            snippet = node.text.decode("utf-8", "replace")[:40]
+            snippet = _node_text(node)[:40]
             return f"shell syntax error near {snippet!r} (column {node.start_point[1] + 1})"
         stack.extend(reversed(node.children))
     return "shell syntax error"
@@ -264,7 +273,9 @@ class _Walker:
         return self.raw[node.start_byte : node.end_byte].decode()
 
     # ---- statements -------------------------------------------------------------------
-    def statements(self, node, state: _State, context: str, upstream: list[SimpleCommand]):  # type: ignore[no-untyped-def]
+    def statements(
+        self, node: Node, state: _State, context: str, upstream: list[SimpleCommand]
+    ) -> None:
         kind = self.kinds[node.kind_id]
         if kind == "program":  # the root: what the last branch below does, reached sooner
             for child in node.named_children:
@@ -356,10 +367,14 @@ class _Walker:
                 self.statements(child, state, context, upstream)
         elif kind == "list":
             # `a && b || c ...` nests to the left; walk the chain without recursing per link.
-            rights: list[list] = []
+            rights: list[list[Node]] = []
             current = node
             while self.kinds[current.kind_id] == "list":
-                kids = [c for c in current.named_children if self.kinds[c.kind_id] not in _STATEMENT_SKIP]
+                kids = [
+                    c
+                    for c in current.named_children
+                    if self.kinds[c.kind_id] not in _STATEMENT_SKIP
+                ]
                 if not kids:
                     break
                 rights.append(kids[1:])
@@ -414,7 +429,9 @@ class _Walker:
                 if self.kinds[child.kind_id] not in _STATEMENT_SKIP:
                     self.statements(child, state, context, upstream)
 
-    def pipeline(self, stages, state: _State, context: str, upstream: list[SimpleCommand]) -> int:  # type: ignore[no-untyped-def]
+    def pipeline(
+        self, stages: list[Node], state: _State, context: str, upstream: list[SimpleCommand]
+    ) -> int:
         """Walk the stages; returns the index in `commands` where the last stage starts."""
         feed = list(upstream)
         before = len(self.commands)
@@ -426,10 +443,12 @@ class _Walker:
             feed.extend(self.commands[before:])
         return before
 
-    def redirected(self, node, state: _State, context: str, upstream: list[SimpleCommand]):  # type: ignore[no-untyped-def]
+    def redirected(
+        self, node: Node, state: _State, context: str, upstream: list[SimpleCommand]
+    ) -> None:
         body = node.child_by_field_name("body")
         redirects: list[Redirect] = []
-        after: list = []
+        after: list[Node] = []
         for child in node.named_children:
             if child is body or child == body:
                 continue
@@ -467,7 +486,9 @@ class _Walker:
             elif self.kinds[extra.kind_id] not in _STATEMENT_SKIP:
                 self.statements(extra, state, context, [])
 
-    def redirect(self, node, state: _State, context: str, after: list) -> list[Redirect]:  # type: ignore[no-untyped-def]
+    def redirect(
+        self, node: Node, state: _State, context: str, after: list[Node]
+    ) -> list[Redirect]:
         kind = self.kinds[node.kind_id]
         fd_node = node.child_by_field_name("descriptor")
         fd = self.strict_text(fd_node) if fd_node is not None else None
@@ -479,7 +500,9 @@ class _Walker:
         if kind == "file_redirect":
             dest = node.child_by_field_name("destination")
             if dest is None:
-                named = [c for c in node.named_children if self.kinds[c.kind_id] != "file_descriptor"]
+                named = [
+                    c for c in node.named_children if self.kinds[c.kind_id] != "file_descriptor"
+                ]
                 dest = named[-1] if named else None
             target = self.word(dest, state, context) if dest is not None else None
             return [Redirect(op, target, fd)]
@@ -508,7 +531,7 @@ class _Walker:
         self.substitutions(node, state, context)
         return []
 
-    def _quoted_subscripts(self, node, state: _State, context: str) -> None:  # type: ignore[no-untyped-def]
+    def _quoted_subscripts(self, node: Node, state: _State, context: str) -> None:
         """`[[ -v 'a[$(cmd)]' ]]`: a quoted array subscript that bash evaluates as code."""
         stack = [node]
         while stack:
@@ -526,7 +549,7 @@ class _Walker:
                 continue
             stack.extend(current.named_children)
 
-    def assignment(self, node, state: _State, context: str, record: bool) -> tuple[str, Word]:  # type: ignore[no-untyped-def]
+    def assignment(self, node: Node, state: _State, context: str, record: bool) -> tuple[str, Word]:
         name_node = node.child_by_field_name("name")
         if name_node is not None and self.kinds[name_node.kind_id] == "subscript":
             # `m[$(cmd)]=1`: the subscript runs before the assignment.
@@ -540,16 +563,16 @@ class _Walker:
 
     def command(
         self,
-        node,
+        node: Node,
         state: _State,
         context: str,
-        upstream: list[SimpleCommand],  # type: ignore[no-untyped-def]
+        upstream: list[SimpleCommand],
         redirects: list[Redirect],
     ) -> None:
         argv: list[Word] = []
         assigns: list[tuple[str, Word]] = []
         own_redirects = list(redirects)
-        after: list = []
+        after: list[Node] = []
         kinds = self.kinds
         for child in node.named_children:
             kind = kinds[child.kind_id]
@@ -608,7 +631,7 @@ class _Walker:
         state.cwd = resolve_path(value, state.cwd or "/", state.home)
 
     # ---- words ------------------------------------------------------------------------
-    def arg_words(self, node, state: _State, context: str) -> list[Word]:  # type: ignore[no-untyped-def]
+    def arg_words(self, node: Node, state: _State, context: str) -> list[Word]:
         """The words one command argument becomes: brace expansion (`{a,b}`, `{1..3}`),
         then word splitting of unquoted expansions."""
         word = self.word(node, state, context)
@@ -635,7 +658,7 @@ class _Walker:
             words.extend(_split(Word(_unescape(value), word.text, word.split)))
         return words
 
-    def word(self, node, state: _State, context: str) -> Word:  # type: ignore[no-untyped-def]
+    def word(self, node: Node, state: _State, context: str) -> Word:
         text = self.text(node)
         kind = self.kinds[node.kind_id]
         if kind == "word":
@@ -664,14 +687,8 @@ class _Walker:
             return Word(value, text)
         if kind == "concatenation":
             words = [self.word(c, state, context) for c in node.named_children]
-            value = (
-                None
-                if any(w.value is None for w in words)
-                else "".join(
-                    w.value
-                    for w in words  # type: ignore[misc]
-                )
-            )
+            values = [w.value for w in words]
+            value = None if None in values else "".join(v for v in values if v is not None)
             return Word(value, text, split=any(w.split for w in words))
         if kind in ("simple_expansion", "expansion"):
             if kind == "expansion":
@@ -722,7 +739,7 @@ class _Walker:
                     )
                 )
 
-    def substitution(self, node, state: _State, context: str) -> str | None:  # type: ignore[no-untyped-def]
+    def substitution(self, node: Node, state: _State, context: str) -> str | None:
         before = len(self.commands)
         inner = state.copy()
         for child in node.named_children:
@@ -732,13 +749,15 @@ class _Walker:
             return _static_output(produced[0])
         return None
 
-    def substitutions(self, node, state: _State, context: str) -> None:  # type: ignore[no-untyped-def]
+    def substitutions(self, node: Node, state: _State, context: str) -> None:
         """Walk every command or process substitution below `node`: those run too."""
         stack = [node]
         while stack:
             current = stack.pop()
             if self.kinds[current.kind_id] in ("command_substitution", "process_substitution"):
-                self.substitution(current, state, context or self.kinds[current.kind_id].replace("_", " "))
+                self.substitution(
+                    current, state, context or self.kinds[current.kind_id].replace("_", " ")
+                )
                 continue
             stack.extend(reversed(current.named_children))
 
@@ -747,26 +766,20 @@ _ALWAYS = {"while": ("true", ":", "/bin/true", "[ 1 ]", "((1))"), "until": ("fal
 _LOOP_EXITS = frozenset({"break", "exit", "return", "exec"})
 
 
-def _endless_loop(node) -> bool:  # type: ignore[no-untyped-def]
+def _endless_loop(node: Node) -> bool:
     """A `while true` / `until false` loop whose body has no break, exit or return."""
     keyword = node.children[0].type if node.children else ""
     condition = node.child_by_field_name("condition")
     if condition is None or keyword not in _ALWAYS:
         return False
-    if (
-        condition.text.decode("utf-8", "replace").strip().rstrip(";").strip()
-        not in _ALWAYS[keyword]
-    ):
+    if _node_text(condition).strip().rstrip(";").strip() not in _ALWAYS[keyword]:
         return False
     stack = [node.child_by_field_name("body")]
     while stack:
         current = stack.pop()
         if current is None:
             continue
-        if (
-            current.type == "command_name"
-            and current.text.decode("utf-8", "replace") in _LOOP_EXITS
-        ):
+        if current.type == "command_name" and _node_text(current) in _LOOP_EXITS:
             return False
         stack.extend(current.children)
     return True
@@ -776,12 +789,12 @@ _BRACE_META = re.compile(r"([\\{},.])")
 _RANGE = re.compile(r"^(-?[0-9]+|[A-Za-z])\.\.(-?[0-9]+|[A-Za-z])(?:\.\.(-?[0-9]+))?$")
 
 
-def _brace_pattern(node, state: _State) -> str | None:  # type: ignore[no-untyped-def]
+def _brace_pattern(node: Node, state: _State) -> str | None:
     """The argument as bash sees it at brace expansion: unquoted text keeps its backslash
     escapes, quoted text and variable values are escaped so their braces stay literal.
     None when a part's value is not known without running something."""
     kind = node.type
-    text = node.text.decode("utf-8", "replace")
+    text = _node_text(node)
     if kind == "word":
         return text
     if kind in ("brace_expression", "number"):
@@ -796,14 +809,11 @@ def _brace_pattern(node, state: _State) -> str | None:  # type: ignore[no-untype
         literal = _ansi_c(text[2:-1])
     elif kind == "string":
         if all(c.type == "string_content" for c in node.named_children):
-            literal = "".join(
-                _unescape_dq(c.text.decode("utf-8", "replace"))
-                for c in node.named_children
-            )
+            literal = "".join(_unescape_dq(_node_text(c)) for c in node.named_children)
     elif kind in ("simple_expansion", "expansion"):
         names = [c for c in node.named_children if c.type == "variable_name"]
         if len(names) == 1 and len(node.named_children) == 1 and node.child_count <= 4:
-            literal = _lookup(names[0].text.decode(), state)
+            literal = _lookup(_node_strict_text(names[0]), state)
     return None if literal is None else _BRACE_META.sub(r"\\\1", literal)
 
 
