@@ -20,6 +20,7 @@ from wakeful.policy.types import Tier
 MAX_REASONS = 6
 _TIER_OF: dict[str, Tier] = {tier.value: tier for tier in Tier}
 _RANK: dict[str, int] = {tier.value: tier.rank for tier in Tier}
+_PREFIX: dict[str, str] = {tier.value: f"{tier}: " for tier in Tier}
 
 
 @dataclass
@@ -115,7 +116,7 @@ class Analyzer:
         where = self._clip(part if part is not None else self.part)
         tier = _TIER_OF[tier]
         self.findings.append(
-            (tier, f"{tier}: `{where}` {message}" if where else f"{tier}: {message}")
+            (tier, f"{_PREFIX[tier]}`{where}` {message}" if where else f"{_PREFIX[tier]}{message}")
         )
 
     def tier(self) -> Tier:
