@@ -395,18 +395,21 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
     contains_ws = _under(workspace, path) and path != workspace
     is_home = path == home or (_under(home, path) and path != home)
     is_root = path == "/"
+    zone = _zone(path, workspace, home, is_home, is_root)
+    if isinstance(zone, Place):  # through a symlink inside the workspace
+        return zone
+    return Place(path, zone, contains_ws, is_home, is_root, path == workspace)
 
-    def place(zone: str) -> Place:
-        return Place(path, zone, contains_ws, is_home, is_root, path == workspace)
 
+def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) -> str | Place:
     if _HARMLESS_BASES.holds(path):
-        return place("harmless")
+        return "harmless"
     if path.startswith("/dev/") or path == "/proc/kcore":
-        return place("device")
+        return "device"
     if is_secret(path, home) and not is_home:
-        return place("secret")
+        return "secret"
     if _home_bases(home)[1].holds(path) or _SYSTEM_PERSIST_BASES.holds(path):
-        return place("persist")
+        return "persist"
     if _under(path, workspace):
         rel = path[len(workspace) :].lstrip("/")
         real, found = _walk_links(workspace, rel)
@@ -415,30 +418,30 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
             return place_of(real, workspace, home)
         folded = rel.lower()
         if folded.startswith(".git/hooks") or folded == ".git/config":
-            return place("git_internal")
+            return "git_internal"
         if is_protected(rel):
-            return place("protected")
+            return "protected"
         if (
             found.st_nlink > 1 and stat.S_ISREG(found.st_mode)
             if found is not None
             else not rel and _hard_linked(path)
         ):
-            return place("hardlinked")
+            return "hardlinked"
         if rel.startswith(".git/") and not (
             rel.endswith(".lock") or rel in _GIT_SCRATCH or rel.startswith(".git/info/")
         ):
-            return place("git_store")
-        return place("workspace")
+            return "git_store"
+        return "workspace"
     if _under(path, home):
-        return place("home")
+        return "home"
     if _SCRATCH_BASES.holds(path) and path not in _SCRATCH:
         # The machine's shared temporary space is not this session's scratch (that is
         # `.wakeful/tmp/`, inside the workspace): a new name there harms nobody, but an
         # existing one may be another project's data.
-        return place("scratch" if not os.path.lexists(path) else "shared_tmp")
+        return "scratch" if not os.path.lexists(path) else "shared_tmp"
     if is_root or _SYSTEM_BASES.holds(path) or path in _SCRATCH:
-        return place("system")
-    return place("other")
+        return "system"
+    return "other"
 
 
 def read_tier(place: Place) -> tuple[Tier, str]:
