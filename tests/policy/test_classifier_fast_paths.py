@@ -155,3 +155,23 @@ def test_prefix_sets_answer_as_a_scan_of_every_prefix(parts: list[str], absolute
     ):
         expected = path in bases.exact or path.startswith(bases.prefixes)
         assert bases.holds(path) == expected, (path, bases.prefixes)
+
+
+_NAME_PARTS = st.sampled_from(
+    [".env", ".example", ".local", "id_rsa", ".pub", "x", ".pem", "secrets", ".yaml", "*", "."]
+)
+
+
+@given(st.lists(_NAME_PARTS, min_size=1, max_size=4))
+@example([".env", ".example"])
+@example(["id_rsa", ".pub"])
+def test_one_regex_names_secrets_as_the_two_did(parts: list[str]) -> None:
+    name = "".join(parts)
+    if path_risk._NOT_SECRET_RE.match(name):
+        expected: bool | None = False
+    elif path_risk._SECRET_NAME_RE.match(name):
+        expected = True
+    else:
+        expected = None
+    verdict = path_risk._NAME_VERDICT.match(name)
+    assert (None if verdict is None else verdict.group("plain") is None) == expected

@@ -265,6 +265,10 @@ class _Bases:
 
 _SECRET_NAME_RE = _names(_SECRET_NAMES)
 _NOT_SECRET_RE = _names(_NOT_SECRET)
+# Both at once, exceptions first: a name the first alternative matches is never a secret.
+_NAME_VERDICT = re.compile(
+    f"(?P<plain>{_NOT_SECRET_RE.pattern})|(?P<secret>{_SECRET_NAME_RE.pattern})"
+)
 _SYSTEM_SECRET_BASES = _Bases(_SYSTEM_SECRETS)
 _SYSTEM_PERSIST_BASES = _Bases(_SYSTEM_PERSIST)
 _HARMLESS_BASES = _Bases(_HARMLESS)
@@ -357,10 +361,9 @@ def unrecoverable(path: str | None) -> str | None:
 
 def is_secret(path: str, home: str) -> bool:
     name = path[path.rfind("/") + 1 :]  # os.path.basename
-    if _NOT_SECRET_RE.match(name):
-        return False
-    if _SECRET_NAME_RE.match(name):
-        return True
+    verdict = _NAME_VERDICT.match(name)  # _NOT_SECRET_RE, then _SECRET_NAME_RE
+    if verdict is not None:
+        return verdict.group("plain") is None
     if _SYSTEM_SECRET_BASES.holds(path):
         return True
     if path.startswith("/proc/") and path.endswith("/environ"):
