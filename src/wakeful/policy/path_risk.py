@@ -234,19 +234,41 @@ class _Bases:
     """A set of directories, answering `_under(path, any of them)` with one lookup and one
     startswith: place_of runs for every path word, so this is on the hot path."""
 
-    __slots__ = ("exact", "prefixes")
+    __slots__ = ("exact", "prefixes", "common", "by_first")
 
     def __init__(self, bases: Iterable[str]) -> None:
         listed = [b.rstrip("/") or "/" for b in bases]
         self.exact = frozenset(listed)
         self.prefixes = tuple(b if b == "/" else b + "/" for b in listed)
+        # The directory every prefix starts with, and the prefixes by the name that follows
+        # it: a path is compared only with the prefixes that share its next name.
+        common = os.path.commonprefix(listed)
+        self.common = common[: common.rfind("/") + 1]
+        by_first: dict[str, list[str]] = {}
+        for prefix in self.prefixes:
+            first = prefix[len(self.common) :].split("/", 1)[0]
+            by_first.setdefault(first, []).append(prefix)
+        self.by_first = {first: tuple(group) for first, group in by_first.items()}
+        if "/" in self.exact:
+            self.by_first = {}  # the root holds every absolute path: compare them all
 
     def holds(self, path: str) -> bool:
-        return path in self.exact or path.startswith(self.prefixes)
+        if path in self.exact:
+            return True
+        if not self.by_first:
+            return path.startswith(self.prefixes)
+        if not path.startswith(self.common):
+            return False
+        group = self.by_first.get(path[len(self.common) :].split("/", 1)[0])
+        return group is not None and path.startswith(group)
 
 
 _SECRET_NAME_RE = _names(_SECRET_NAMES)
 _NOT_SECRET_RE = _names(_NOT_SECRET)
+# Both at once, exceptions first: a name the first alternative matches is never a secret.
+_NAME_VERDICT = re.compile(
+    f"(?P<plain>{_NOT_SECRET_RE.pattern})|(?P<secret>{_SECRET_NAME_RE.pattern})"
+)
 _SYSTEM_SECRET_BASES = _Bases(_SYSTEM_SECRETS)
 _SYSTEM_PERSIST_BASES = _Bases(_SYSTEM_PERSIST)
 _HARMLESS_BASES = _Bases(_HARMLESS)
@@ -270,15 +292,35 @@ def home_persist_bases(home: str) -> tuple[str, ...]:
 def _through_links(workspace: str, rel: str) -> str | None:
     """The real path when some component of `rel` (below the workspace) is a symlink whose
     target differs; None when the path has no links (the common case: no realpath call)."""
+    return _walk_links(workspace, rel)[0]
+
+
+def _walk_links(workspace: str, rel: str) -> tuple[str | None, os.stat_result | None]:
+    """(`_through_links`, the lstat of the path itself when no component is a link).
+
+    One lstat per component, as `os.path.islink` would do; when one fails (the component
+    does not exist, or cannot be searched), every deeper one fails the same way, so none of
+    them is a link and the walk stops there. The last lstat tells `_hard_linked` too."""
     if not rel:
-        return None
+        return None, None
     current = workspace
+    found: os.stat_result | None = None
     for part in rel.split("/"):
         current = current + "/" + part
-        if os.path.islink(current):
-            real = os.path.realpath(workspace + "/" + rel)
-            return None if real == workspace + "/" + rel else real
-    return None
+        try:
+            found = os.lstat(current)
+        except (OSError, ValueError):
+            return None, None
+        if stat.S_ISLNK(found.st_mode):
+            joined = workspace + "/" + rel
+            real = os.path.realpath(joined)
+            if real != joined:
+                return real, None
+            try:  # a link that resolves to its own path (a loop)
+                return None, os.lstat(joined)
+            except OSError:
+                return None, None
+    return None, found
 
 
 def _hard_linked(path: str) -> bool:
@@ -318,11 +360,10 @@ def unrecoverable(path: str | None) -> str | None:
 
 
 def is_secret(path: str, home: str) -> bool:
-    name = os.path.basename(path)
-    if _NOT_SECRET_RE.match(name):
-        return False
-    if _SECRET_NAME_RE.match(name):
-        return True
+    name = path[path.rfind("/") + 1 :]  # os.path.basename
+    verdict = _NAME_VERDICT.match(name)  # _NOT_SECRET_RE, then _SECRET_NAME_RE
+    if verdict is not None:
+        return verdict.group("plain") is None
     if _SYSTEM_SECRET_BASES.holds(path):
         return True
     if path.startswith("/proc/") and path.endswith("/environ"):
@@ -336,14 +377,18 @@ _PROTECTED = (".wakeful", ".claude", ".mcp.json")
 _PROTECTED_EXCEPT = (".wakeful/tmp",)
 
 
+_PROTECTED_BASES = _Bases(_PROTECTED)
+_PROTECTED_EXCEPT_BASES = _Bases(_PROTECTED_EXCEPT)
+
+
 def is_protected(rel: str) -> bool:
     """Whether a workspace-relative path is one the agent never changes without asking.
     Compared without case: on a case-insensitive file system (macOS, Windows, casefolded
     directories) `.WAKEFUL/config.toml` is `.wakeful/config.toml`."""
     rel = rel.lower()
-    if any(_under(rel, e) for e in _PROTECTED_EXCEPT):
+    if _PROTECTED_EXCEPT_BASES.holds(rel):
         return False
-    return any(_under(rel, p) for p in _PROTECTED)
+    return _PROTECTED_BASES.holds(rel)
 
 
 def place_of(path: str | None, workspace: str, home: str) -> Place:
@@ -353,46 +398,53 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
     contains_ws = _under(workspace, path) and path != workspace
     is_home = path == home or (_under(home, path) and path != home)
     is_root = path == "/"
+    zone = _zone(path, workspace, home, is_home, is_root)
+    if isinstance(zone, Place):  # through a symlink inside the workspace
+        return zone
+    return Place(path, zone, contains_ws, is_home, is_root, path == workspace)
 
-    def place(zone: str) -> Place:
-        return Place(path, zone, contains_ws, is_home, is_root, path == workspace)
 
+def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) -> str | Place:
     if _HARMLESS_BASES.holds(path):
-        return place("harmless")
+        return "harmless"
     if path.startswith("/dev/") or path == "/proc/kcore":
-        return place("device")
+        return "device"
     if is_secret(path, home) and not is_home:
-        return place("secret")
+        return "secret"
     if _home_bases(home)[1].holds(path) or _SYSTEM_PERSIST_BASES.holds(path):
-        return place("persist")
+        return "persist"
     if _under(path, workspace):
         rel = path[len(workspace) :].lstrip("/")
-        real = _through_links(workspace, rel)
+        real, found = _walk_links(workspace, rel)
         if real is not None:
             # A symlink inside the workspace: judge the place it leads to.
             return place_of(real, workspace, home)
         folded = rel.lower()
         if folded.startswith(".git/hooks") or folded == ".git/config":
-            return place("git_internal")
+            return "git_internal"
         if is_protected(rel):
-            return place("protected")
-        if _hard_linked(path):
-            return place("hardlinked")
+            return "protected"
+        if (
+            found.st_nlink > 1 and stat.S_ISREG(found.st_mode)
+            if found is not None
+            else not rel and _hard_linked(path)
+        ):
+            return "hardlinked"
         if rel.startswith(".git/") and not (
             rel.endswith(".lock") or rel in _GIT_SCRATCH or rel.startswith(".git/info/")
         ):
-            return place("git_store")
-        return place("workspace")
+            return "git_store"
+        return "workspace"
     if _under(path, home):
-        return place("home")
+        return "home"
     if _SCRATCH_BASES.holds(path) and path not in _SCRATCH:
         # The machine's shared temporary space is not this session's scratch (that is
         # `.wakeful/tmp/`, inside the workspace): a new name there harms nobody, but an
         # existing one may be another project's data.
-        return place("scratch" if not os.path.lexists(path) else "shared_tmp")
+        return "scratch" if not os.path.lexists(path) else "shared_tmp"
     if is_root or _SYSTEM_BASES.holds(path) or path in _SCRATCH:
-        return place("system")
-    return place("other")
+        return "system"
+    return "other"
 
 
 def read_tier(place: Place) -> tuple[Tier, str]:

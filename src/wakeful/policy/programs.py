@@ -149,6 +149,10 @@ _COMMAND_VALUED = re.compile(
 )
 
 
+_PATH_APPEND = re.compile(r"^[\"']?\$\{?PATH\}?:")
+_PYTHON = re.compile(r"python[0-9.]*|pypy[0-9.]*")
+
+
 # ---------------------------------------------------------------------------------------
 # option splitting
 
@@ -284,7 +288,7 @@ def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
         elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
             a.add("high", f"sets {name}, which makes programs run other code")
         elif name == "PATH":
-            if re.match(r"^[\"']?\$\{?PATH\}?:", value.text):
+            if _PATH_APPEND.match(value.text):
                 a.add("read_only", "appends to PATH (existing programs keep precedence)")
             else:
                 a.add("high", "changes PATH, so program names may resolve to other binaries")
@@ -450,14 +454,15 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             return
     if name == "sudo" or name in ("doas", "pkexec", "su", "run0", "sudoedit", "chroot"):
         pass
-    elif re.fullmatch(r"python[0-9.]*|pypy[0-9.]*", name):
+    elif name.startswith(("python", "pypy")) and _PYTHON.fullmatch(name):
         name = "python"
     a.programs.append(name)
-    handler = HANDLERS.get(name)
+    handler = _HANDLER_TABLE.get(name)  # HANDLERS, without the read-only view's slower get
     if (
         args
         and (
-            all(w.value in _VERSION_ARGS for w in args)
+            args[0].value in _VERSION_ARGS
+            and all(w.value in _VERSION_ARGS for w in args)
             or name in _DASH_V_VERSION
             and len(args) == 1
             and args[0].value == "-v"
@@ -554,7 +559,7 @@ def run_program(
         for word in args:
             if re.search(rule.exec_pattern, word.text):
                 a.add("high", f"runs code written in an argument ({name} {_short(word.text)})")
-    for opt in rule.exec_opts:
+    for opt in rule.exec_opts if opts else ():
         for value in _vals(opts, opt):
             if value.value is None:
                 _dynamic_code(value, a, f"{name} {opt}")
@@ -564,7 +569,7 @@ def run_program(
         a.add("high", f"runs code or a program that the command does not show ({name} {flag})")
     for flag in rule.network_flags & flags:
         a.add("network", f"reaches the network ({name} {flag})")
-    for value in _vals(opts, *rule.read_opts):
+    for value in _vals(opts, *rule.read_opts) if opts and rule.read_opts else ():
         a.read(value, cmd.cwd)
     for value in _vals(opts, *rule.script_opts):
         _run_file(name, value, cmd, a)
@@ -575,11 +580,15 @@ def run_program(
             if rule.kind_at(i) in ("read", "write"):
                 a.read(word, cmd.cwd)
         return
-    writing = any(
-        flag in rule.write_flags or flag.split("=")[0] in rule.write_flags for flag, _ in opts
-    ) or bool(
-        rule.write_pattern
-        and any(w.value is not None and re.match(rule.write_pattern, w.value) for w in args)
+    writing = (
+        bool(opts)
+        and any(
+            flag in rule.write_flags or flag.split("=")[0] in rule.write_flags for flag, _ in opts
+        )
+        or bool(
+            rule.write_pattern
+            and any(w.value is not None and re.match(rule.write_pattern, w.value) for w in args)
+        )
     )
     spared = rule.output_spares_operands and any(  # whole words: exiftool's -Comment is no -o
         w.value is not None
@@ -589,9 +598,9 @@ def run_program(
     a.add(rule.tier if not writing else _max(rule.tier, "workspace"), rule.what)
     if rule.runs_code:
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
-    for value in _vals(opts, *rule.write_opts):
+    for value in _vals(opts, *rule.write_opts) if opts and rule.write_opts else ():
         a.write(value, cmd.cwd)
-    for value in _vals(opts, *rule.dir_opts):
+    for value in _vals(opts, *rule.dir_opts) if opts and rule.dir_opts else ():
         a.write(value, cmd.cwd)
     if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
         pos = pos[1:]
@@ -620,9 +629,7 @@ def run_program(
 
 
 def _max(x: Tier, y: Tier) -> Tier:
-    from wakeful.policy.path_risk import tier_max
-
-    return tier_max(x, y)
+    return path_risk.tier_max(x, y)
 
 
 # ---------------------------------------------------------------------------------------
@@ -5693,4 +5700,5 @@ def _handlers() -> dict[str, Handler]:
     return table
 
 
-HANDLERS: MappingProxyType[str, Handler] = MappingProxyType(_handlers())
+_HANDLER_TABLE = _handlers()
+HANDLERS: MappingProxyType[str, Handler] = MappingProxyType(_HANDLER_TABLE)

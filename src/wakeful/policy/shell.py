@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os.path
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from wakeful.policy.types import Tier
 
 MAX_REASONS = 6
 _TIER_OF: dict[str, Tier] = {tier.value: tier for tier in Tier}
+_RANK: dict[str, int] = {tier.value: tier.rank for tier in Tier}
+_PREFIX: dict[str, str] = {tier.value: f"{tier}: " for tier in Tier}
 
 
 @dataclass
@@ -66,7 +69,7 @@ class Classification:
         return tuple(tuple(dict.fromkeys(inv.texts())) for inv in self.invocations if inv.leaf)
 
 
-@dataclass
+@dataclass(slots=True)
 class Analyzer:
     """Collects findings for one command; handlers in `programs` call back into it."""
 
@@ -81,6 +84,9 @@ class Analyzer:
     current: Invocation | None = None
     code_reasons: list[str] = field(default_factory=list)
     deciders: list[tuple[str, str]] = field(default_factory=list)  # (program, entry)
+    # The last part clipped for a message, and its clipped form: a command's findings
+    # mostly name the same part.
+    clipped: tuple[str, str] = ("", "")
 
     # ---- what runs (for user rules and the sandbox gate) -----------------------------------
     def invoke(self, words: list[Word]) -> Invocation:
@@ -95,31 +101,41 @@ class Analyzer:
 
     def runs_code(self, why: str) -> None:
         """The command runs workspace code (the sandbox gate needs to know)."""
-        where = _clip(self.part)
+        where = self._clip(self.part)
         self.code_reasons.append(f"`{where}` {why}" if where else why)
+
+    def _clip(self, text: str) -> str:
+        last, clipped = self.clipped
+        if text != last:
+            clipped = _clip(text)
+            self.clipped = (text, clipped)
+        return clipped
 
     # ---- findings ----------------------------------------------------------------------
     def add(self, tier: Tier, message: str, part: str | None = None) -> None:
-        where = _clip(part if part is not None else self.part)
+        where = self._clip(part if part is not None else self.part)
         tier = _TIER_OF[tier]
         self.findings.append(
-            (tier, f"{tier}: `{where}` {message}" if where else f"{tier}: {message}")
+            (tier, f"{_PREFIX[tier]}`{where}` {message}" if where else f"{_PREFIX[tier]}{message}")
         )
 
     def tier(self) -> Tier:
         best = Tier.READ_ONLY
+        rank = 0
         for tier, _ in self.findings:
-            best = path_risk.tier_max(best, tier)
+            if _RANK[tier] > rank:
+                best, rank = tier, _RANK[tier]
         return best
 
     def reasons(self) -> tuple[str, ...]:
-        ordered = sorted(
-            enumerate(self.findings), key=lambda item: (-path_risk.tier_rank(item[1][0]), item[0])
-        )
-        seen: list[str] = []
-        for _, (_, text) in ordered:
-            if text not in seen:
-                seen.append(text)
+        """The distinct findings, highest tier first, in the order found within a tier."""
+        findings = self.findings
+        if len(findings) == 1:
+            return (findings[0][1],)
+        ordered = sorted(range(len(findings)), key=lambda i: -_RANK[findings[i][0]])
+        seen: dict[str, None] = {}
+        for i in ordered:
+            seen[findings[i][1]] = None
             if len(seen) >= MAX_REASONS:
                 break
         return tuple(seen)
@@ -173,8 +189,10 @@ class Analyzer:
 
     def delete(self, word: Word, cwd: str | None, recursive: bool) -> None:
         value = word.value
-        if value is not None:
-            self._unrecoverable(self.place(value, cwd), "deletes")
+        # The place of the word itself, looked up once for both of its uses below.
+        place_of_word = self.place(value, cwd) if value is not None else None
+        if place_of_word is not None:
+            self._unrecoverable(place_of_word, "deletes")
         glob_all = False
         target: Word | str | None = word
         if value is not None and _has_glob(os.path.basename(value.rstrip("/")) or value):
@@ -194,9 +212,14 @@ class Analyzer:
                     msg = f"deletes everything in {place.label} (mass deletion)"
                 self.add(tier, msg)
                 return
-            self.add(*path_risk.delete_tier(self.place(value, cwd), recursive))
+            self.add(*path_risk.delete_tier(place_of_word or self.place(value, cwd), recursive))
             return
-        self.add(*path_risk.delete_tier(self.place(target, cwd), recursive))
+        self.add(
+            *path_risk.delete_tier(
+                place_of_word if place_of_word is not None else self.place(target, cwd),
+                recursive,
+            )
+        )
 
     # ---- nesting -----------------------------------------------------------------------
     def run_script(self, source: str, cwd: str | None, context: str) -> None:
@@ -220,8 +243,7 @@ class Analyzer:
 
     def run_argv(self, argv: list[Word], cmd: SimpleCommand) -> None:
         """Classify a command another command runs (sudo X, xargs X, find -exec X ...)."""
-        from wakeful.policy.programs import classify_argv
-
+        classify_argv = _programs()[1]
         if self.depth >= MAX_DEPTH:
             self.add(Tier.CRITICAL, "nests commands too deeply to analyse")
             return
@@ -240,17 +262,23 @@ def _has_glob(text: str) -> bool:
     return any(ch in text for ch in "*?[")
 
 
-@functools.lru_cache(maxsize=256)
 def _clip(text: str) -> str:
-    """Cached: every finding clips the command part it is about, which may be long."""
     text = " ".join(text.split())
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> None:
-    from wakeful.policy.programs import classify_simple
+@functools.cache
+def _programs() -> tuple[Callable[[SimpleCommand, Analyzer], None], Callable[..., None]]:
+    """(classify_simple, classify_argv), imported on first use: `programs` imports this
+    module, and an import statement in the hot path costs more than a short command's walk."""
+    from wakeful.policy.programs import classify_argv, classify_simple
 
-    script = parse_script(source, cwd, analyzer.home, depth=depth)
+    return classify_simple, classify_argv
+
+
+def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> None:
+    classify_simple = _programs()[0]
+    script = parse_script(source, cwd, analyzer.home, None, depth)
     if script.errors:
         analyzer.parsed = False
         for error in script.errors:
@@ -263,7 +291,9 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
         analyzer.add(tier, note, part=source)  # type: ignore[arg-type]
     if not script.commands and not script.errors:
         return
-    endless = {i for start, end in script.endless for i in range(start, end)}
+    endless = (
+        {i for start, end in script.endless for i in range(start, end)} if script.endless else ()
+    )
     for i, cmd in enumerate(script.commands):
         analyzer.part = cmd.text
         analyzer.current = None
@@ -280,15 +310,40 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
             )
 
 
+@functools.lru_cache(maxsize=16)
+def _real_root(path: str, device: int, inode: int) -> str:
+    return os.path.normpath(os.path.realpath(path))
+
+
+def workspace_root(workspace: str) -> str:
+    """The workspace's real path, resolved once per directory rather than once per command.
+
+    Keyed by the directory the path leads to now (device and inode, one stat per call): if
+    the path is made to lead elsewhere (the workspace replaced, or a link on its way
+    repointed), the key changes and the path is resolved again. The same directory under
+    another name keeps the name it was first resolved to, which leads to the same files.
+    Paths inside the workspace are never cached: symlinks in it are looked up per command.
+    """
+    try:
+        # os.access answers a missing path without raising, which costs more than the call.
+        found = os.stat(workspace) if os.access(workspace, os.F_OK) else None
+    except (OSError, ValueError):
+        found = None
+    if found is None:
+        # A workspace that does not exist runs nothing: its resolution only names it.
+        return _real_root(workspace, -1, -1)
+    return _real_root(workspace, found.st_dev, found.st_ino)
+
+
 def classify_command(command: str, workspace: Path, home: Path | None = None) -> Classification:
     """The risk tier of a shell command run in `workspace`, with the reasons for it."""
-    ws = os.path.normpath(os.path.realpath(str(workspace)))
+    ws = workspace_root(str(workspace))
     home_dir = os.path.normpath(str(home if home is not None else Path.home()))
     analyzer = Analyzer(ws, home_dir)
     if not command.strip():
         return Classification(Tier.READ_ONLY, ("read_only: empty command runs nothing",))
     try:
-        analyze(command, analyzer, cwd=ws, depth=0)
+        analyze(command, analyzer, ws, 0)
     except Exception as error:  # noqa: BLE001 - a gate fails closed, it never crashes
         return Classification(
             Tier.HIGH,

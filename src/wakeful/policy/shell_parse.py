@@ -19,7 +19,13 @@ import codecs
 import functools
 import os.path
 import re
+import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tree_sitter import Language, Node, Parser
 
 MAX_DEPTH = 8
 # Bounds that keep the walk linear and well inside Python's recursion limit (the walk takes
@@ -32,14 +38,25 @@ MAX_BRACE_WORDS = 1000
 
 
 @functools.lru_cache(maxsize=1)
-def _language():  # type: ignore[no-untyped-def]
+def _language() -> Language:
     import tree_sitter_bash
     from tree_sitter import Language
 
     return Language(tree_sitter_bash.language())
 
 
-@dataclass
+@functools.lru_cache(maxsize=1)
+def _kinds() -> Mapping[int, str]:
+    """Node kind id -> kind name (what `node.type` returns), read once from the grammar:
+    `node.kind_id` costs less than half of `node.type`, and the walk asks for every node's."""
+    language = _language()
+    names = {i: language.node_kind_for_id(i) or "" for i in range(language.node_kind_count)}
+    names[0xFFFF] = "ERROR"  # tree-sitter's error symbol
+    names[0xFFFE] = "_ERROR"
+    return names
+
+
+@dataclass(slots=True)
 class Word:
     """One shell word. `value` is the text after expansion, or None when only known at run
     time. `split` is true for an unquoted expansion, whose value bash would word-split."""
@@ -50,7 +67,7 @@ class Word:
     fd: bool = False  # a process substitution: a pipe path, not a file
 
 
-@dataclass
+@dataclass(slots=True)
 class Redirect:
     op: str
     target: Word | None = None
@@ -58,7 +75,7 @@ class Redirect:
     body: str | None = None  # heredoc / herestring text fed to stdin
 
 
-@dataclass
+@dataclass(slots=True)
 class SimpleCommand:
     argv: list[Word]
     assigns: list[tuple[str, Word]] = field(default_factory=list)
@@ -73,7 +90,7 @@ class SimpleCommand:
         return self.argv[0].value if self.argv else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Script:
     """`endless` holds index ranges [start, end) of `commands` that run inside a loop with
     no way out (`while true` without break/exit)."""
@@ -122,6 +139,18 @@ _UNESCAPE_WORD = re.compile(r"\\(.)", re.S)
 # they are replaced before parsing; the classification sees U+FFFD in their place.
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _UNESCAPE_DQ = re.compile(r'\\([\\"$`\n])')
+
+
+def _unescape(text: str) -> str:
+    """Remove backslash quoting (`\\r\\m` is `rm`); most words have none to remove."""
+    return _UNESCAPE_WORD.sub(r"\1", text) if "\\" in text else text
+
+
+def _unescape_dq(text: str) -> str:
+    """Remove the backslashes that quote a character inside double quotes."""
+    return _UNESCAPE_DQ.sub(r"\1", text) if "\\" in text else text
+
+
 # A variable name with an array subscript that holds a command: bash runs it when it
 # evaluates the subscript (`printf -v 'a[$(cmd)]'`, `declare "a[\$(cmd)]=1"`, `test -v`).
 _SUBSCRIPT_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\]]*(?:\$\(|`|\$\{)")
@@ -137,14 +166,13 @@ def parse_script(
     depth: int = 0,
 ) -> Script:
     """Parse `source` into the simple commands it runs, in source order."""
-    from tree_sitter import Parser
-
     if "\x00" in source:
         return Script([], ["contains a NUL byte, which no shell passes on"])
-    parser = Parser(_language())
-    source = _ASTRAL.sub("\ufffd", source)
-    tree = parser.parse(source.encode("utf-8", "surrogateescape"))
-    walker = _Walker(source)
+    if not source.isascii():
+        source = _ASTRAL.sub("\ufffd", source)
+    raw = source.encode("utf-8", "surrogateescape")
+    tree = _parser().parse(raw)
+    walker = _Walker(source, raw)
     state = _State(cwd, home, dict(variables or {}), depth)
     root = tree.root_node
     # A level of nesting costs at least one character, so short commands cannot be too deep.
@@ -159,40 +187,72 @@ def parse_script(
     return Script(walker.commands, walker.errors, walker.notes, walker.endless)
 
 
+def _parser() -> Parser:
+    """This thread's parser: a parser holds no result between parses (each tree stands on
+    its own), and making one costs as much as parsing a short command."""
+    parser: Parser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        from tree_sitter import Parser
+
+        parser = _PARSERS.parser = Parser(_language())
+    return parser
+
+
+_PARSERS = threading.local()
+
+
+def _node_text(node: Node) -> str:
+    return (node.text or b"").decode("utf-8", "replace")
+
+
+def _node_strict_text(node: Node) -> str:
+    return (node.text or b"").decode()
+
+
 class _TooMany(Exception):
     """Raised inside the walk when a command holds more simple commands than it analyses."""
 
 
-def _nesting(root) -> int:  # type: ignore[no-untyped-def]
+def _nesting(root: Node) -> int:
     """Depth of the syntax tree, not counting `a && b && c` chains (a list inside a list),
     which the walker follows without recursion."""
+    lists = _list_kinds()
     best = 0
     stack = [(root, 1)]
     while stack:
         node, level = stack.pop()
         if level > best:
             best = level
+        in_list = node.kind_id in lists
         for child in node.children:
-            stack.append(
-                (child, level if child.type == "list" and node.type == "list" else level + 1)
-            )
+            stack.append((child, level if in_list and child.kind_id in lists else level + 1))
     return best
 
 
-def _error_text(root) -> str:  # type: ignore[no-untyped-def]
+@functools.lru_cache(maxsize=1)
+def _list_kinds() -> frozenset[int]:
+    return frozenset(i for i, name in _kinds().items() if name == "list")
+
+
+def _error_text(root: Node) -> str:
     stack = [root]
     while stack:
         node = stack.pop()
         if node.type == "ERROR" or node.is_missing:
-            snippet = node.text.decode("utf-8", "replace")[:40]
+            snippet = _node_text(node)[:40]
             return f"shell syntax error near {snippet!r} (column {node.start_point[1] + 1})"
         stack.extend(reversed(node.children))
     return "shell syntax error"
 
 
 class _Walker:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, raw: bytes) -> None:
         self.source = source
+        self.raw = raw
+        # ASCII source: byte offsets are character offsets, so a node's text is a slice of
+        # the source (`node.text` copies bytes out of the tree, which costs several times more).
+        self.ascii = source.isascii()
+        self.kinds = _kinds()
         self.commands: list[SimpleCommand] = []
         self.errors: list[str] = []
         self.notes: list[tuple[str, str]] = []
@@ -200,10 +260,28 @@ class _Walker:
         self.loop_values: dict[str, tuple[str, ...]] = {}
         self.words = 0
 
+    def text(self, node: Node) -> str:
+        """`node.text.decode("utf-8", "replace")`, without the copy for ASCII sources."""
+        if self.ascii:
+            return self.source[node.start_byte : node.end_byte]
+        return self.raw[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def strict_text(self, node: Node) -> str:
+        """`self.strict_text(node)`: raises on bytes that are not UTF-8, as that does."""
+        if self.ascii:
+            return self.source[node.start_byte : node.end_byte]
+        return self.raw[node.start_byte : node.end_byte].decode()
+
     # ---- statements -------------------------------------------------------------------
-    def statements(self, node, state: _State, context: str, upstream: list[SimpleCommand]):  # type: ignore[no-untyped-def]
-        kind = node.type
-        if kind == "command":
+    def statements(
+        self, node: Node, state: _State, context: str, upstream: list[SimpleCommand]
+    ) -> None:
+        kind = self.kinds[node.kind_id]
+        if kind == "program":  # the root: what the last branch below does, reached sooner
+            for child in node.named_children:
+                if self.kinds[child.kind_id] not in _STATEMENT_SKIP:
+                    self.statements(child, state, context, upstream)
+        elif kind == "command":
             self.command(node, state, context, upstream, [])
         elif kind == "pipeline":
             self.pipeline(node.named_children, state, context, upstream)
@@ -219,19 +297,19 @@ class _Walker:
             assigns: list[tuple[str, Word]] = []
             names: list[Word] = []
             for child in node.named_children:
-                if child.type == "variable_assignment":
+                if self.kinds[child.kind_id] == "variable_assignment":
                     assigns.append(self.assignment(child, state, context, record=True))
                 else:
                     self.substitutions(child, state, context)
                     names.extend(self.arg_words(child, state, context))
             if any(_SUBSCRIPT_CODE.search(w.value or "") for w in names):
                 # `declare "x[\$(cmd)]=1"`: bash evaluates the subscript, running cmd.
-                keyword = node.children[0].text.decode() if node.children else "declare"
+                keyword = self.strict_text(node.children[0]) if node.children else "declare"
                 self.commands.append(
                     SimpleCommand(
                         argv=[Word(keyword, keyword), *names],
                         cwd=state.cwd,
-                        text=node.text.decode("utf-8", "replace"),
+                        text=self.text(node),
                         context=context,
                         upstream=list(upstream),
                     )
@@ -239,13 +317,13 @@ class _Walker:
             if assigns:
                 # `export LD_PRELOAD=...` changes what later commands run: the classifier
                 # judges the assignments as it does `VAR=... cmd`.
-                keyword = node.children[0].text.decode() if node.children else "export"
+                keyword = self.strict_text(node.children[0]) if node.children else "export"
                 self.commands.append(
                     SimpleCommand(
                         argv=[Word(keyword, keyword)],
                         assigns=assigns,
                         cwd=state.cwd,
-                        text=node.text.decode("utf-8", "replace"),
+                        text=self.text(node),
                         context=context,
                         upstream=list(upstream),
                     )
@@ -256,7 +334,7 @@ class _Walker:
         elif kind == "function_definition":
             body = node.child_by_field_name("body")
             name_node = node.child_by_field_name("name")
-            fname = name_node.text.decode() if name_node is not None else ""
+            fname = self.strict_text(name_node) if name_node is not None else ""
             if body is not None:
                 before = len(self.commands)
                 self.statements(body, state.copy(), context or "function body", [])
@@ -266,12 +344,12 @@ class _Walker:
             loop_var = node.child_by_field_name("variable")
             inner = state
             if loop_var is not None:
-                name = loop_var.text.decode()
+                name = self.strict_text(loop_var)
                 inner.vars[name] = None
                 # `for v in PATH HOME`: the values the variable takes, when all are static.
                 items = [
                     self.word(c, state, context).value
-                    if c.type in ("word", "raw_string", "number")
+                    if self.kinds[c.kind_id] in ("word", "raw_string", "number")
                     else None
                     for c in node.children_by_field_name("value")
                 ]
@@ -280,7 +358,7 @@ class _Walker:
                 else:
                     self.loop_values.pop(name, None)
             for child in node.named_children:
-                if child.type in ("do_group", "compound_statement"):
+                if self.kinds[child.kind_id] in ("do_group", "compound_statement"):
                     self.statements(child, inner, context, [])
                 elif child is not loop_var:
                     self.substitutions(child, state, context)
@@ -289,15 +367,19 @@ class _Walker:
                 self.statements(child, state, context, upstream)
         elif kind == "list":
             # `a && b || c ...` nests to the left; walk the chain without recursing per link.
-            rights: list[list] = []
+            rights: list[list[Node]] = []
             current = node
-            while current.type == "list":
-                kids = [c for c in current.named_children if c.type not in _STATEMENT_SKIP]
+            while self.kinds[current.kind_id] == "list":
+                kids = [
+                    c
+                    for c in current.named_children
+                    if self.kinds[c.kind_id] not in _STATEMENT_SKIP
+                ]
                 if not kids:
                     break
                 rights.append(kids[1:])
                 current = kids[0]
-            if current.type != "list":
+            if self.kinds[current.kind_id] != "list":
                 self.statements(current, state, context, upstream)
             for group in reversed(rights):
                 for child in group:
@@ -305,7 +387,7 @@ class _Walker:
         elif kind == "while_statement":
             before = len(self.commands)
             for child in node.named_children:
-                if child.type not in _STATEMENT_SKIP:
+                if self.kinds[child.kind_id] not in _STATEMENT_SKIP:
                     self.statements(child, state, context, upstream)
             if _endless_loop(node):
                 self.endless.append((before, len(self.commands)))
@@ -330,7 +412,7 @@ class _Walker:
             self.substitutions(node, state, context)
         elif kind == "case_item":
             for child in node.named_children:
-                if child.type in (
+                if self.kinds[child.kind_id] in (
                     "word",
                     "extglob_pattern",
                     "concatenation",
@@ -344,34 +426,38 @@ class _Walker:
                     self.statements(child, state, context, [])
         else:
             for child in node.named_children:
-                if child.type not in _STATEMENT_SKIP:
+                if self.kinds[child.kind_id] not in _STATEMENT_SKIP:
                     self.statements(child, state, context, upstream)
 
-    def pipeline(self, stages, state: _State, context: str, upstream: list[SimpleCommand]) -> int:  # type: ignore[no-untyped-def]
+    def pipeline(
+        self, stages: list[Node], state: _State, context: str, upstream: list[SimpleCommand]
+    ) -> int:
         """Walk the stages; returns the index in `commands` where the last stage starts."""
         feed = list(upstream)
         before = len(self.commands)
         for stage in stages:
-            if stage.type in _STATEMENT_SKIP:
+            if self.kinds[stage.kind_id] in _STATEMENT_SKIP:
                 continue
             before = len(self.commands)
             self.statements(stage, state.copy(), context, list(feed))
             feed.extend(self.commands[before:])
         return before
 
-    def redirected(self, node, state: _State, context: str, upstream: list[SimpleCommand]):  # type: ignore[no-untyped-def]
+    def redirected(
+        self, node: Node, state: _State, context: str, upstream: list[SimpleCommand]
+    ) -> None:
         body = node.child_by_field_name("body")
         redirects: list[Redirect] = []
-        after: list = []
+        after: list[Node] = []
         for child in node.named_children:
             if child is body or child == body:
                 continue
             redirects.extend(self.redirect(child, state, context, after))
         before = len(self.commands)
         if body is not None:
-            if body.type == "command":
+            if self.kinds[body.kind_id] == "command":
                 self.command(body, state, context, upstream, redirects)
-            elif body.type == "pipeline":
+            elif self.kinds[body.kind_id] == "pipeline":
                 # tree-sitter puts `a | b > f` around the whole pipeline; bash binds the
                 # redirect to the last stage only.
                 last = self.pipeline(body.named_children, state, context, upstream)
@@ -388,36 +474,40 @@ class _Walker:
                 argv=[],
                 redirects=redirects,
                 cwd=state.cwd,
-                text=node.text.decode("utf-8", "replace"),
+                text=self.text(node),
                 context=context,
                 upstream=list(upstream),
             )
             self.commands.append(bare)
             produced = [bare]
         for extra in after:
-            if extra.type == "pipeline":
+            if self.kinds[extra.kind_id] == "pipeline":
                 self.pipeline(extra.named_children, state, context, upstream + produced)
-            elif extra.type not in _STATEMENT_SKIP:
+            elif self.kinds[extra.kind_id] not in _STATEMENT_SKIP:
                 self.statements(extra, state, context, [])
 
-    def redirect(self, node, state: _State, context: str, after: list) -> list[Redirect]:  # type: ignore[no-untyped-def]
-        kind = node.type
+    def redirect(
+        self, node: Node, state: _State, context: str, after: list[Node]
+    ) -> list[Redirect]:
+        kind = self.kinds[node.kind_id]
         fd_node = node.child_by_field_name("descriptor")
-        fd = fd_node.text.decode() if fd_node is not None else None
+        fd = self.strict_text(fd_node) if fd_node is not None else None
         op = ""
         for child in node.children:
             if not child.is_named:
-                op = child.type
+                op = self.kinds[child.kind_id]
                 break
         if kind == "file_redirect":
             dest = node.child_by_field_name("destination")
             if dest is None:
-                named = [c for c in node.named_children if c.type != "file_descriptor"]
+                named = [
+                    c for c in node.named_children if self.kinds[c.kind_id] != "file_descriptor"
+                ]
                 dest = named[-1] if named else None
             target = self.word(dest, state, context) if dest is not None else None
             return [Redirect(op, target, fd)]
         if kind == "herestring_redirect":
-            named = [c for c in node.named_children if c.type != "file_descriptor"]
+            named = [c for c in node.named_children if self.kinds[c.kind_id] != "file_descriptor"]
             word = self.word(named[-1], state, context) if named else Word(None, "")
             return [Redirect("<<<", None, fd, word.value if word.value is not None else "")]
         if kind == "heredoc_redirect":
@@ -425,15 +515,15 @@ class _Walker:
             extra: list[Redirect] = []
             quoted = False
             for child in node.named_children:
-                if child.type == "heredoc_start":
-                    quoted = any(q in child.text.decode() for q in "'\"\\")
-                elif child.type == "heredoc_body":
-                    text_parts.append(child.text.decode("utf-8", "replace"))
+                if self.kinds[child.kind_id] == "heredoc_start":
+                    quoted = any(q in self.strict_text(child) for q in "'\"\\")
+                elif self.kinds[child.kind_id] == "heredoc_body":
+                    text_parts.append(self.text(child))
                     if not quoted:
                         self.substitutions(child, state, context or "heredoc")
-                elif child.type in ("heredoc_end", "file_descriptor"):
+                elif self.kinds[child.kind_id] in ("heredoc_end", "file_descriptor"):
                     continue
-                elif child.type in ("file_redirect", "herestring_redirect"):
+                elif self.kinds[child.kind_id] in ("file_redirect", "herestring_redirect"):
                     extra.extend(self.redirect(child, state, context, after))
                 else:
                     after.append(child)
@@ -441,12 +531,12 @@ class _Walker:
         self.substitutions(node, state, context)
         return []
 
-    def _quoted_subscripts(self, node, state: _State, context: str) -> None:  # type: ignore[no-untyped-def]
+    def _quoted_subscripts(self, node: Node, state: _State, context: str) -> None:
         """`[[ -v 'a[$(cmd)]' ]]`: a quoted array subscript that bash evaluates as code."""
         stack = [node]
         while stack:
             current = stack.pop()
-            if current.type in ("raw_string", "string"):
+            if self.kinds[current.kind_id] in ("raw_string", "string"):
                 value = self.word(current, state, context).value or ""
                 if _SUBSCRIPT_CODE.search(value):
                     self.notes.append(
@@ -459,13 +549,13 @@ class _Walker:
                 continue
             stack.extend(current.named_children)
 
-    def assignment(self, node, state: _State, context: str, record: bool) -> tuple[str, Word]:  # type: ignore[no-untyped-def]
+    def assignment(self, node: Node, state: _State, context: str, record: bool) -> tuple[str, Word]:
         name_node = node.child_by_field_name("name")
-        if name_node is not None and name_node.type == "subscript":
+        if name_node is not None and self.kinds[name_node.kind_id] == "subscript":
             # `m[$(cmd)]=1`: the subscript runs before the assignment.
             self.substitutions(name_node, state, context)
         value_node = node.child_by_field_name("value")
-        name = name_node.text.decode() if name_node is not None else ""
+        name = self.strict_text(name_node) if name_node is not None else ""
         value = self.word(value_node, state, context) if value_node is not None else Word("", "")
         if record and name:
             state.vars[name] = value.value
@@ -473,34 +563,46 @@ class _Walker:
 
     def command(
         self,
-        node,
+        node: Node,
         state: _State,
         context: str,
-        upstream: list[SimpleCommand],  # type: ignore[no-untyped-def]
+        upstream: list[SimpleCommand],
         redirects: list[Redirect],
     ) -> None:
         argv: list[Word] = []
         assigns: list[tuple[str, Word]] = []
         own_redirects = list(redirects)
-        after: list = []
+        after: list[Node] = []
+        kinds = self.kinds
         for child in node.named_children:
-            kind = child.type
-            if kind == "variable_assignment":
+            kind = kinds[child.kind_id]
+            if kind == "command_name":
+                named = child.named_children
+                child = named[0] if named else child
+                if kinds[child.kind_id] != "word":
+                    argv.extend(self.arg_words(child, state, context))
+                    continue
+                kind = "word"
+            if kind == "word":
+                # The common argument: a plain word (what `arg_words` makes of it, directly).
+                text = self.text(child)
+                if "{" in text and "}" in text:
+                    argv.extend(self.arg_words(child, state, context))
+                else:
+                    argv.append(Word(_unescape(text), text))
+            elif kind == "variable_assignment":
                 assigns.append(self.assignment(child, state, context, record=False))
             elif kind in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
                 own_redirects.extend(self.redirect(child, state, context, after))
-            elif kind == "command_name":
-                inner = child.named_children[0] if child.named_children else child
-                argv.extend(self.arg_words(inner, state, context))
             elif kind == "comment":
                 continue
             elif kind == "subshell":
                 # tree-sitter accepts `cmd (x)`; bash rejects it as a syntax error.
                 self.errors.append(
                     f"shell syntax error: `(` inside the arguments of a command "
-                    f"({child.text.decode('utf-8', 'replace')[:40]!r})"
+                    f"({self.text(child)[:40]!r})"
                 )
-                argv.append(Word(None, child.text.decode("utf-8", "replace")))
+                argv.append(Word(None, self.text(child)))
             else:
                 argv.extend(self.arg_words(child, state, context))
         if len(self.commands) >= MAX_COMMANDS:
@@ -509,13 +611,7 @@ class _Walker:
         if self.words > MAX_WORDS:
             raise _TooMany(f"has more than {MAX_WORDS} words, too many to analyse")
         cmd = SimpleCommand(
-            argv=argv,
-            assigns=assigns,
-            redirects=own_redirects,
-            cwd=state.cwd,
-            text=node.text.decode("utf-8", "replace"),
-            context=context,
-            upstream=list(upstream),
+            argv, assigns, own_redirects, state.cwd, self.text(node), context, list(upstream)
         )
         self.commands.append(cmd)
         if argv and argv[0].value in ("cd", "pushd") and not context:
@@ -535,7 +631,7 @@ class _Walker:
         state.cwd = resolve_path(value, state.cwd or "/", state.home)
 
     # ---- words ------------------------------------------------------------------------
-    def arg_words(self, node, state: _State, context: str) -> list[Word]:  # type: ignore[no-untyped-def]
+    def arg_words(self, node: Node, state: _State, context: str) -> list[Word]:
         """The words one command argument becomes: brace expansion (`{a,b}`, `{1..3}`),
         then word splitting of unquoted expansions."""
         word = self.word(node, state, context)
@@ -559,14 +655,14 @@ class _Walker:
             return [Word(None, word.text, split=True)]
         words: list[Word] = []
         for value in values:
-            words.extend(_split(Word(_UNESCAPE_WORD.sub(r"\1", value), word.text, word.split)))
+            words.extend(_split(Word(_unescape(value), word.text, word.split)))
         return words
 
-    def word(self, node, state: _State, context: str) -> Word:  # type: ignore[no-untyped-def]
-        text = node.text.decode("utf-8", "replace")
-        kind = node.type
+    def word(self, node: Node, state: _State, context: str) -> Word:
+        text = self.text(node)
+        kind = self.kinds[node.kind_id]
         if kind == "word":
-            return Word(_UNESCAPE_WORD.sub(r"\1", text), text)
+            return Word(_unescape(text), text)
         if kind in (
             "number",
             "variable_name",
@@ -583,32 +679,26 @@ class _Walker:
         if kind in ("string", "translated_string"):
             parts: list[str | None] = []
             for child in node.named_children:
-                if child.type == "string_content":
-                    parts.append(_UNESCAPE_DQ.sub(r"\1", child.text.decode("utf-8", "replace")))
+                if self.kinds[child.kind_id] == "string_content":
+                    parts.append(_unescape_dq(self.text(child)))
                 else:
                     parts.append(self.word(child, state, context).value)
             value = None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
             return Word(value, text)
         if kind == "concatenation":
             words = [self.word(c, state, context) for c in node.named_children]
-            value = (
-                None
-                if any(w.value is None for w in words)
-                else "".join(
-                    w.value
-                    for w in words  # type: ignore[misc]
-                )
-            )
+            values = [w.value for w in words]
+            value = None if None in values else "".join(v for v in values if v is not None)
             return Word(value, text, split=any(w.split for w in words))
         if kind in ("simple_expansion", "expansion"):
             if kind == "expansion":
                 self._risky_expansion(text, state)
-            names = [c for c in node.named_children if c.type == "variable_name"]
-            others = [c for c in node.named_children if c.type != "variable_name"]
+            names = [c for c in node.named_children if self.kinds[c.kind_id] == "variable_name"]
+            others = [c for c in node.named_children if self.kinds[c.kind_id] != "variable_name"]
             for other in others:
                 self.substitutions(other, state, context)
             if len(names) == 1 and not others and node.child_count <= 4:
-                return Word(_lookup(names[0].text.decode(), state), text, split=True)
+                return Word(_lookup(self.strict_text(names[0]), state), text, split=True)
             return Word(None, text, split=True)
         if kind == "command_substitution":
             return Word(
@@ -649,7 +739,7 @@ class _Walker:
                     )
                 )
 
-    def substitution(self, node, state: _State, context: str) -> str | None:  # type: ignore[no-untyped-def]
+    def substitution(self, node: Node, state: _State, context: str) -> str | None:
         before = len(self.commands)
         inner = state.copy()
         for child in node.named_children:
@@ -659,13 +749,15 @@ class _Walker:
             return _static_output(produced[0])
         return None
 
-    def substitutions(self, node, state: _State, context: str) -> None:  # type: ignore[no-untyped-def]
+    def substitutions(self, node: Node, state: _State, context: str) -> None:
         """Walk every command or process substitution below `node`: those run too."""
         stack = [node]
         while stack:
             current = stack.pop()
-            if current.type in ("command_substitution", "process_substitution"):
-                self.substitution(current, state, context or current.type.replace("_", " "))
+            if self.kinds[current.kind_id] in ("command_substitution", "process_substitution"):
+                self.substitution(
+                    current, state, context or self.kinds[current.kind_id].replace("_", " ")
+                )
                 continue
             stack.extend(reversed(current.named_children))
 
@@ -674,26 +766,20 @@ _ALWAYS = {"while": ("true", ":", "/bin/true", "[ 1 ]", "((1))"), "until": ("fal
 _LOOP_EXITS = frozenset({"break", "exit", "return", "exec"})
 
 
-def _endless_loop(node) -> bool:  # type: ignore[no-untyped-def]
+def _endless_loop(node: Node) -> bool:
     """A `while true` / `until false` loop whose body has no break, exit or return."""
     keyword = node.children[0].type if node.children else ""
     condition = node.child_by_field_name("condition")
     if condition is None or keyword not in _ALWAYS:
         return False
-    if (
-        condition.text.decode("utf-8", "replace").strip().rstrip(";").strip()
-        not in _ALWAYS[keyword]
-    ):
+    if _node_text(condition).strip().rstrip(";").strip() not in _ALWAYS[keyword]:
         return False
     stack = [node.child_by_field_name("body")]
     while stack:
         current = stack.pop()
         if current is None:
             continue
-        if (
-            current.type == "command_name"
-            and current.text.decode("utf-8", "replace") in _LOOP_EXITS
-        ):
+        if current.type == "command_name" and _node_text(current) in _LOOP_EXITS:
             return False
         stack.extend(current.children)
     return True
@@ -703,12 +789,12 @@ _BRACE_META = re.compile(r"([\\{},.])")
 _RANGE = re.compile(r"^(-?[0-9]+|[A-Za-z])\.\.(-?[0-9]+|[A-Za-z])(?:\.\.(-?[0-9]+))?$")
 
 
-def _brace_pattern(node, state: _State) -> str | None:  # type: ignore[no-untyped-def]
+def _brace_pattern(node: Node, state: _State) -> str | None:
     """The argument as bash sees it at brace expansion: unquoted text keeps its backslash
     escapes, quoted text and variable values are escaped so their braces stay literal.
     None when a part's value is not known without running something."""
     kind = node.type
-    text = node.text.decode("utf-8", "replace")
+    text = _node_text(node)
     if kind == "word":
         return text
     if kind in ("brace_expression", "number"):
@@ -723,14 +809,11 @@ def _brace_pattern(node, state: _State) -> str | None:  # type: ignore[no-untype
         literal = _ansi_c(text[2:-1])
     elif kind == "string":
         if all(c.type == "string_content" for c in node.named_children):
-            literal = "".join(
-                _UNESCAPE_DQ.sub(r"\1", c.text.decode("utf-8", "replace"))
-                for c in node.named_children
-            )
+            literal = "".join(_unescape_dq(_node_text(c)) for c in node.named_children)
     elif kind in ("simple_expansion", "expansion"):
         names = [c for c in node.named_children if c.type == "variable_name"]
         if len(names) == 1 and len(node.named_children) == 1 and node.child_count <= 4:
-            literal = _lookup(names[0].text.decode(), state)
+            literal = _lookup(_node_strict_text(names[0]), state)
     return None if literal is None else _BRACE_META.sub(r"\\\1", literal)
 
 
@@ -868,5 +951,6 @@ def resolve_path(value: str, cwd: str, home: str) -> str:
     elif value.startswith("~"):
         value = "/home/" + value[1:]
     if not value.startswith("/"):
-        value = os.path.join(cwd, value)
+        # os.path.join(cwd, value), for a value known not to be absolute
+        value = cwd + "/" + value if cwd and not cwd.endswith("/") else cwd + value
     return os.path.normpath(value)

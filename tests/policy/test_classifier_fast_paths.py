@@ -1,0 +1,177 @@
+"""The classifier's fast paths decide exactly as the slow ones they replace.
+
+The corpus tests run in a workspace that does not exist, so they never reach the file system
+branches; these run in a real one. A path's place is looked up on every command (never
+cached): a link or hard link made between two commands changes the next verdict. The
+workspace root is resolved once per directory, and again when its path leads elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from wakeful.policy import path_risk, shell_parse
+from wakeful.policy.shell import classify_command
+from wakeful.policy.types import Tier
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _corpus_commands() -> list[str]:
+    commands: list[str] = []
+    for path in sorted((ROOT / "corpora").glob("*.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                commands.append(line.split("\t", 1)[1])
+    return commands
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> tuple[Path, Path]:
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_rsa").write_text("key\n")
+    ws = home / "proj"
+    (ws / "src").mkdir(parents=True)
+    (ws / "src" / "app.py").write_text("print(1)\n")
+    return ws, home
+
+
+def test_a_link_made_between_two_commands_changes_the_next_verdict(
+    workspace: tuple[Path, Path],
+) -> None:
+    ws, home = workspace
+    before = classify_command("echo hi > out/notes.txt", ws, home)
+    assert before.tier == Tier.WORKSPACE
+    (ws / "out").symlink_to(home / ".ssh")
+    after = classify_command("echo hi > out/notes.txt", ws, home)
+    assert after.tier == Tier.CRITICAL, after.reasons
+    assert "credentials" in after.reasons[0]
+    # A link below a directory that exists, two levels down, is found as well.
+    assert classify_command("cat src/deep/keys/config", ws, home).tier == Tier.READ_ONLY
+    (ws / "src" / "deep").mkdir()
+    (ws / "src" / "deep" / "keys").symlink_to(home / ".ssh")
+    assert classify_command("cat src/deep/keys/config", ws, home).tier == Tier.CRITICAL
+
+
+def test_a_hard_link_made_between_two_commands_changes_the_next_verdict(
+    workspace: tuple[Path, Path],
+) -> None:
+    ws, home = workspace
+    assert classify_command("echo x > src/app.py", ws, home).tier == Tier.WORKSPACE
+    os.link(ws / "src" / "app.py", home / "elsewhere.py")
+    after = classify_command("echo x > src/app.py", ws, home)
+    assert after.tier == Tier.HIGH
+    assert "hard links" in after.reasons[0]
+
+
+def test_a_missing_path_below_the_workspace_is_a_workspace_path(
+    workspace: tuple[Path, Path],
+) -> None:
+    ws, home = workspace
+    result = classify_command("echo x > no/such/dir/file.txt", ws, home)
+    assert result.tier == Tier.WORKSPACE
+    assert f"{ws}/no/such/dir/file.txt" in result.reasons[0]
+
+
+def test_the_workspace_root_is_resolved_again_when_its_path_leads_elsewhere(
+    tmp_path: Path,
+) -> None:
+    first, second, home = tmp_path / "first", tmp_path / "second", tmp_path / "home"
+    for directory in (first, second, home):
+        directory.mkdir()
+    link = tmp_path / "ws"
+    link.symlink_to(first)
+    assert f"{first}/f" in classify_command("echo x > f", link, home).reasons[0]
+    link.unlink()
+    link.symlink_to(second)
+    assert f"{second}/f" in classify_command("echo x > f", link, home).reasons[0]
+
+
+def _nodes(tree_root: object) -> list[object]:
+    stack, found = [tree_root], []
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack.extend(node.children)  # type: ignore[attr-defined]
+    return found
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "echo héllo > café.txt",
+        "printf '\\u00e9' | grep é",
+        "echo \udcff",  # a lone surrogate, as from a file name that is not UTF-8
+        "cat 'a\udc80b' \U0001f600",
+    ],
+)
+def test_node_text_and_kind_read_as_tree_sitter_reads_them(extra: str) -> None:
+    """The walker slices text from the source and names kinds from a table read once;
+    both agree with `node.text` and `node.type` on every node of every corpus command."""
+    for command in [extra, *_corpus_commands()[:400]]:
+        source = shell_parse._ASTRAL.sub("\ufffd", command)
+        raw = source.encode("utf-8", "surrogateescape")
+        walker = shell_parse._Walker(source, raw)
+        tree = shell_parse._parser().parse(raw)
+        for node in _nodes(tree.root_node):
+            assert walker.kinds[node.kind_id] == node.type  # type: ignore[attr-defined]
+            text = node.text  # type: ignore[attr-defined]
+            assert walker.text(node) == text.decode("utf-8", "replace")  # type: ignore[arg-type]
+            try:
+                expected = text.decode()
+            except UnicodeDecodeError:
+                with pytest.raises(UnicodeDecodeError):
+                    walker.strict_text(node)  # type: ignore[arg-type]
+            else:
+                assert walker.strict_text(node) == expected  # type: ignore[arg-type]
+
+
+_PARTS = st.sampled_from(
+    ["", "home", "dev", ".ssh", ".config", "gh", "etc", "cron.d", "tmp", "x", ".wakeful", "a"]
+)
+
+
+@given(st.lists(_PARTS, max_size=5), st.booleans())
+@example([".wakeful", "tmp", "x"], False)
+@example(["home", "dev", ".config", "gh", "x"], True)
+@example(["etc", "cron.d"], True)
+def test_prefix_sets_answer_as_a_scan_of_every_prefix(parts: list[str], absolute: bool) -> None:
+    path = ("/" if absolute else "") + "/".join(parts)
+    for bases in (
+        path_risk._home_bases("/home/dev")[0],
+        path_risk._home_bases("/home/dev")[1],
+        path_risk._SYSTEM_BASES,
+        path_risk._SYSTEM_PERSIST_BASES,
+        path_risk._SCRATCH_BASES,
+        path_risk._PROTECTED_BASES,
+        path_risk._PROTECTED_EXCEPT_BASES,
+        path_risk._Bases(["/"]),
+    ):
+        expected = path in bases.exact or path.startswith(bases.prefixes)
+        assert bases.holds(path) == expected, (path, bases.prefixes)
+
+
+_NAME_PARTS = st.sampled_from(
+    [".env", ".example", ".local", "id_rsa", ".pub", "x", ".pem", "secrets", ".yaml", "*", "."]
+)
+
+
+@given(st.lists(_NAME_PARTS, min_size=1, max_size=4))
+@example([".env", ".example"])
+@example(["id_rsa", ".pub"])
+def test_one_regex_names_secrets_as_the_two_did(parts: list[str]) -> None:
+    name = "".join(parts)
+    if path_risk._NOT_SECRET_RE.match(name):
+        expected: bool | None = False
+    elif path_risk._SECRET_NAME_RE.match(name):
+        expected = True
+    else:
+        expected = None
+    verdict = path_risk._NAME_VERDICT.match(name)
+    assert (None if verdict is None else verdict.group("plain") is None) == expected
