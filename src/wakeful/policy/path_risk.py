@@ -346,6 +346,16 @@ def is_protected(rel: str) -> bool:
     return any(_under(rel, p) for p in _PROTECTED)
 
 
+@functools.lru_cache(maxsize=64)
+def checkout_of_worktree(workspace: str) -> str | None:
+    """The user's checkout when `workspace` is one of its wakeful worktrees
+    (`<checkout>/.wakeful/worktrees/<id>`), judged from the path alone; else None."""
+    parts = workspace.rstrip("/").rsplit("/", 3)
+    if len(parts) == 4 and parts[1] == ".wakeful" and parts[2] == "worktrees" and parts[3]:
+        return parts[0] or "/"
+    return None
+
+
 def place_of(path: str | None, workspace: str, home: str) -> Place:
     """Classify an absolute, normalised path (None: computed at run time)."""
     if path is None:
@@ -374,6 +384,10 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
         folded = rel.lower()
         if folded.startswith(".git/hooks") or folded == ".git/config":
             return place("git_internal")
+        if folded == ".git" and not os.path.isdir(path):
+            # A worktree's (or submodule's) `.git` file names its git directory: pointing it
+            # elsewhere would send wakeful's own commits into another repository.
+            return place("git_internal")
         if is_protected(rel):
             return place("protected")
         if _hard_linked(path):
@@ -383,6 +397,20 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
         ):
             return place("git_store")
         return place("workspace")
+    checkout = checkout_of_worktree(workspace)
+    if checkout is not None and _under(path, checkout):
+        # The workspace is a wakeful worktree (`<checkout>/.wakeful/worktrees/<id>`): the
+        # user's own checkout around it is outside this run's workspace, and its `.git` and
+        # `.wakeful` (other runs' worktrees among them) are protected as they are there.
+        rel = path[len(checkout) :].lstrip("/")
+        folded = rel.lower()
+        if folded.startswith(".git/hooks") or folded == ".git/config" or folded == ".git":
+            return place("git_internal")
+        if is_protected(rel):
+            return place("protected")
+        if folded.startswith(".git/"):
+            return place("git_store")
+        return place("other")
     if _under(path, home):
         return place("home")
     if _SCRATCH_BASES.holds(path) and path not in _SCRATCH:
