@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS daemon_jobs (
     watch TEXT,
     model TEXT,
     permission_mode TEXT,
+    isolation TEXT,
     missed TEXT NOT NULL DEFAULT 'skip',
     retries INTEGER NOT NULL DEFAULT 1,
     paused INTEGER NOT NULL DEFAULT 0,
@@ -88,6 +89,7 @@ class Job:
     watch: str | None = None
     model: str | None = None
     permission_mode: str | None = None
+    isolation: str | None = None  # "worktree": each run works on a branch of its own
     missed: MissedPolicy = "skip"
     retries: int = 1
     paused: bool = False
@@ -164,6 +166,7 @@ class RunOutcome:
     cost: float = 0.0
     denials: tuple[str, ...] = ()
     checkpoint: str | None = None  # the run's checkpoint; "": it changed nothing
+    worktree: dict[str, Any] | None = None  # {id, branch, commit}: an isolated run's branch
 
     @property
     def tokens(self) -> int:
@@ -190,6 +193,9 @@ class JobStore:
             self._db = connect(path, 10.0, autocommit=True)
             self._db.row_factory = sqlite3.Row
             self._db.executescript(_SCHEMA)
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(daemon_jobs)")}
+            if "isolation" not in columns:  # a store made before jobs had an isolation
+                self._db.execute("ALTER TABLE daemon_jobs ADD COLUMN isolation TEXT")
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{path}: cannot open the job store: {exc}. If the file is corrupt, move it "
@@ -227,8 +233,8 @@ class JobStore:
             db.execute(
                 "INSERT OR REPLACE INTO daemon_jobs (name, kind, spec, prompt, when_check, watch,"
                 " model, permission_mode, missed, retries, paused, done, next_due, run_requested,"
-                " retry_pending, created, updated)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " retry_pending, created, updated, isolation)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     job.name,
                     job.schedule.kind,
@@ -247,6 +253,7 @@ class JobStore:
                     int(job.retry_pending),
                     job.created,
                     job.updated,
+                    job.isolation,
                 ),
             )
         return job
@@ -418,6 +425,7 @@ def _job(row: sqlite3.Row) -> Job:
         watch=row["watch"],
         model=row["model"],
         permission_mode=row["permission_mode"],
+        isolation=row["isolation"],
         missed=row["missed"],
         retries=int(row["retries"]),
         paused=bool(row["paused"]),
