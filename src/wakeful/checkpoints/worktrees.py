@@ -289,7 +289,10 @@ class WorktreeManager:
                 "the repository has no commit yet, so there is nothing to branch a worktree "
                 "from: commit once, or run without --worktree"
             )
-        self.prune()
+        state = self.checkout / ".wakeful"
+        state.mkdir(parents=True, exist_ok=True)
+        if not (state / ".gitignore").exists():
+            (state / ".gitignore").write_text("*\n")  # worktrees and records stay untracked
         wid = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
         branch = BRANCH_PREFIX + wid
         path = self.root / wid
@@ -317,6 +320,7 @@ class WorktreeManager:
             pid=os.getpid(),
         )
         self._save(wt)
+        self.prune()  # the new one counts towards `keep`, and is in use: never pruned
         return wt
 
     def _snapshot_uncommitted(self, base: str, run: str) -> str | None:
@@ -564,7 +568,8 @@ class WorktreeManager:
     def prune(self, now: float | None = None) -> list[str]:
         """Remove worktree directories past `keep` (newest first) or older than
         `max_age_days`; their branches stay (with any leftover changes committed). Never a
-        worktree in use, nor a daemon run's worktree (kept until merged or discarded).
+        worktree in use, nor a daemon run's worktree (kept until merged or discarded; both
+        count towards `keep`).
         Records whose branch the user deleted are dropped."""
         now = time.time() if now is None else now
         pruned: list[str] = []
@@ -576,6 +581,7 @@ class WorktreeManager:
                     self._remove(wt, delete_branch=False)
                 continue
             if _pid_alive(wt.pid) or wt.kind == "daemon":
+                kept += 1  # counted, never removed here
                 continue
             old = now - wt.created > self.settings.max_age_days * 86400
             if kept < self.settings.keep and not old:
