@@ -367,3 +367,57 @@ def test_a_bad_isolation_is_refused_with_the_choices(
     )  # fmt: skip
     assert out["result"] == "ok"
     assert cli(["worktrees", "list", "--json"], cwd=git_repo).json() == []
+
+
+def test_repl_worktree_commits_each_turn_and_clear_opens_a_new_one(
+    cli: Callable[..., Any], git_repo: Path, home: Path, script: Callable[..., Path]
+) -> None:
+    import os
+    import sys
+
+    import pexpect
+
+    # A new session (/clear) starts the scripted model over: both sessions write a.txt.
+    turns = script(
+        "repl",
+        [
+            {"tool_calls": [{"name": "write", "input": {"path": "a.txt", "content": "a\n"}}]},
+            {"text": "wrote a"},
+        ],
+    )  # fmt: skip
+    before = _state(git_repo)
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+           "XDG_DATA_HOME": str(home / ".local/share"), "TERM": "xterm",
+           "PROMPT_TOOLKIT_NO_CPR": "1"}  # fmt: skip
+    for key in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL", "WAKEFUL_MODEL"):
+        env.pop(key, None)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "wakeful.cli.main", "--worktree", "--model", f"scripted:{turns}",
+         "--permission-mode", "auto"],
+        cwd=str(git_repo), env=env, encoding="utf-8", timeout=30, dimensions=(40, 200),
+    )  # fmt: skip
+    try:
+        child.expect("working in worktree")
+        child.expect("›")
+        child.sendline("write a")
+        child.expect("wrote a")
+        child.expect("›")
+        child.sendline("/clear")
+        child.expect("the work is on branch wakeful/")
+        child.expect("new session")
+        child.expect("›")
+        child.sendline("write a again")
+        child.expect("wrote a")
+        child.expect("›")
+        child.sendline("/exit")
+        child.expect("the work is on branch wakeful/")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert _state(git_repo) == before
+    listed = cli(["worktrees", "list", "--json"], cwd=git_repo).json()
+    assert len(listed) == 2 and len({w["branch"] for w in listed}) == 2
+    for w in listed:
+        assert (w["state"], w["ahead"]) == ("committed", 1)
+        assert _git(git_repo, "show", f"{w['branch']}:a.txt") == "a\n"
