@@ -421,3 +421,12 @@ def test_repl_worktree_commits_each_turn_and_clear_opens_a_new_one(
     for w in listed:
         assert (w["state"], w["ahead"]) == ("committed", 1)
         assert _git(git_repo, "show", f"{w['branch']}:a.txt") == "a\n"
+
+
+def test_schedule_add_checks_the_isolation(cli: Callable[..., Any], git_repo: Path) -> None:
+    r = cli(
+        ["schedule", "add", "j", "--every", "1h", "--prompt", "p", "--isolation", "tree"],
+        cwd=git_repo,
+    )
+    assert r.returncode != 0 and "--isolation 'tree': use none or worktree" in r.stderr
+    assert "Traceback" not in r.stderr
