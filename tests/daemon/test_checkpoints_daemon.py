@@ -66,3 +66,56 @@ def test_daemon_runs_are_checkpointed_and_rewound_one_by_one(ws: Workspace) -> N
     ws.cli("rewind", first, "--yes")
     assert files_of(ws.root) == start_files
     assert dirs_of(ws.root) == start_dirs
+
+
+def test_a_daemon_job_with_worktree_isolation_works_on_a_branch(ws: Workspace) -> None:
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=ws.root, capture_output=True, text=True, check=True
+        ).stdout
+
+    (ws.root / ".wakeful" / ".gitignore").write_text("*\n")
+    (ws.root / "app.py").write_text("X = 1\n")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "init")
+    start_files, start_head = files_of(ws.root), git("rev-parse", "HEAD")
+    start_index = (ws.root / ".git" / "index").read_bytes()
+    turns = ws.root.parent / "iso.json"
+    turns.write_text(
+        json.dumps(
+            {
+                "turns": [
+                    {"tool_calls": [{"name": "bash", "input": {"command": "echo night > night.txt"}}]},
+                    {"text": "iso done"},
+                ]
+            }
+        )
+    )  # fmt: skip
+    ws.cli(
+        "schedule", "add", "iso", "--every", "1h", "--prompt", "iso", "--isolation", "worktree",
+        "--model", f"scripted:{turns}", "--permission-mode", "auto",
+    )  # fmt: skip
+    assert json.loads(ws.cli("schedule", "list", "--json").stdout)[0]["isolation"] == "worktree"
+    ws.start()
+    ws.cli("schedule", "run", "iso", "--wait", "--timeout", "30")
+    assert files_of(ws.root) == start_files and not (ws.root / "night.txt").exists()
+    assert git("rev-parse", "HEAD") == start_head
+    assert (ws.root / ".git" / "index").read_bytes() == start_index
+
+    listed = json.loads(ws.cli("worktrees", "list", "--json").stdout)
+    assert len(listed) == 1
+    wt = listed[0]
+    assert (wt["kind"], wt["job"], wt["state"], wt["ahead"]) == ("daemon", "iso", "committed", 1)
+    assert git("show", f"{wt['branch']}:night.txt") == "night\n"
+    assert f"worktree: {wt['id']} on branch {wt['branch']} (committed)" in ws.journal()
+    assert "wakeful rewind" not in ws.journal()  # the run changed no file of the checkout
+
+    # A daemon run's worktree is kept until reviewed: pruning never removes it.
+    (ws.root / ".wakeful" / "config.toml").write_text(
+        (ws.root / ".wakeful" / "config.toml").read_text() + "\n[worktrees]\nkeep = 0\n"
+    )
+    assert json.loads(ws.cli("worktrees", "prune", "--json").stdout) == {"pruned": []}
+    ws.cli("worktrees", "merge", wt["id"])
+    assert (ws.root / "night.txt").read_text() == "night\n"

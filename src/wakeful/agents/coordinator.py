@@ -97,9 +97,12 @@ class WorkerResult:
     error: str | None = None
     questions: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    worktree: dict[str, Any] | None = None  # {id, branch, commit} when isolated
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {"worktree": self.worktree} if self.worktree is not None else {}
         return {
+            **extra,
             "name": self.name,
             "kind": self.kind,
             "task": self.task[:200],
@@ -159,6 +162,7 @@ class _Handle:
     task: asyncio.Task[WorkerResult] | None = None
     first_response: asyncio.Event = field(default_factory=asyncio.Event)
     started: float = 0.0
+    isolation: Any = None  # fork.Isolation: the worker's own worktree
 
     def stop(self, status: str, reason: str) -> bool:
         """Cancel this worker (once); its result reports `status` and `reason`."""
@@ -372,6 +376,7 @@ class Coordinator:
             provider=self._provider_for(spec, fanout),
         )
         handle = _Handle(name, kind, spec, setup.agent, setup.task_text, setup.touched, fanout)
+        handle.isolation = setup.isolation
         holder["h"] = handle
         setup.agent.ctx.extras["coordinator"] = Coordinator(
             setup.agent, depth=self.depth + 1, tree=tree, handle=handle
@@ -512,10 +517,27 @@ class Coordinator:
             )
         finally:
             h.first_response.set()
+            if h.isolation is not None:
+                out = await asyncio.shield(self._finish_isolation(h, out))
             h.status = out.status if out is not None else (h.stop_status or "cancelled")
             tree.handles.pop(h.name, None)
             if out is not None:
                 self._show_status(h.fanout, finished=out)
+        return out
+
+    async def _finish_isolation(self, h: _Handle, out: WorkerResult | None) -> WorkerResult | None:
+        """Commit an isolated worker's changes to its branch, named in its result."""
+        from wakeful.core.errors import WakefulError
+
+        try:
+            info = await asyncio.to_thread(
+                h.isolation.finish, f"sub-agent {h.name}: {h.spec.prompt.strip()[:60]}"
+            )
+        except WakefulError as exc:
+            info = {"id": h.isolation.worktree.id, "branch": h.isolation.worktree.branch}
+            info["error"] = str(exc)
+        if out is not None:
+            out.worktree = info
         return out
 
     def _result(

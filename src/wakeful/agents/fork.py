@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from wakeful.core.errors import DelegationError
 from wakeful.core.events import LoopEvent
 from wakeful.core.messages import Message, TextBlock, ToolResultBlock
 from wakeful.loop.agent import Agent, Limits
@@ -174,11 +175,83 @@ def worker_context(parent: ToolContext, kind: Kind, name: str) -> ToolContext:
 
 
 @dataclass
+class Isolation:
+    """A sub-agent's own worktree: its branch gets the sub-agent's changes when it ends."""
+
+    manager: Any
+    worktree: Any
+    recorder: Any = None
+    commit: str | None = None
+
+    def finish(self, what: str) -> dict[str, Any]:
+        """Close its checkpoint, commit its changes to its branch, release the worktree."""
+        try:
+            if self.recorder is not None:
+                self.recorder.finish_run()
+            self.commit = self.manager.commit(self.worktree, f"wakeful: {what}")
+        finally:
+            self.manager.release(self.worktree)
+        return {"id": self.worktree.id, "branch": self.worktree.branch, "commit": self.commit}
+
+
+def rebase_policy(policy: Any, paths: Any) -> Any:
+    """`policy` (or the policy a wrapper holds as `inner`) judging the workspace `paths`."""
+    if hasattr(policy, "for_workspace"):
+        return policy.for_workspace(paths)
+    if hasattr(policy, "inner"):
+        new = copy.copy(policy)
+        new.inner = rebase_policy(policy.inner, paths)
+        return new
+    raise DelegationError("this session's policy cannot judge a worktree; run without isolation")
+
+
+def isolate(ctx: ToolContext, name: str) -> tuple[ToolContext, Isolation]:
+    """Move a worker's context into a new worktree: its files, cwd, sandbox and checkpoints
+    are the worktree's (the parent's files are outside its workspace)."""
+    from wakeful.checkpoints import CheckpointStore, RunRecorder
+    from wakeful.checkpoints.worktrees import WorktreeError, WorktreeSource
+
+    source = ctx.extras.get("worktrees")
+    if source is None:
+        raise DelegationError("worktree isolation is not available in this session")
+    manager = source.manager()
+    try:
+        wt = manager.create(
+            f"sub-agent {name} of session {ctx.session_id[:8]}",
+            kind="subagent",
+            session=ctx.session_id,
+        )
+    except WorktreeError as exc:
+        raise DelegationError(f"{name}: {exc}") from None
+    paths = ctx.paths.in_worktree(wt.path)
+    paths.ensure()
+    ctx.paths = paths
+    ctx.cwd = paths.workspace
+    ctx.read_stamps = {}
+    ctx.extras["worktrees"] = WorktreeSource(paths, ctx.config)
+    sandbox = ctx.extras.get("sandbox")
+    if sandbox is not None:
+        moved = copy.copy(sandbox)
+        moved.workspace = paths.workspace
+        moved._hooks_stamp = None
+        ctx.extras["sandbox"] = moved
+    recorder = None
+    parent_recorder = ctx.extras.get("checkpoints")
+    if parent_recorder is not None:
+        store = CheckpointStore(paths.workspace, paths.checkpoints, parent_recorder.store.settings)
+        recorder = RunRecorder(store, ctx.session_id)
+        recorder.begin_run(f"{name} in worktree {wt.id}")
+        ctx.extras["checkpoints"] = recorder
+    return ctx, Isolation(manager, wt, recorder)
+
+
+@dataclass
 class WorkerSetup:
     agent: Agent
     task_text: str
     touched: Touched
     fork_point: int | None
+    isolation: Isolation | None = None
 
 
 def build_worker(
@@ -199,10 +272,20 @@ def build_worker(
     template = FORK_TASK if kind == "fork" else FRESH_TASK
     task_text = template.format(name=name, cap=summary_chars, prompt=spec.prompt.strip())
     ctx = worker_context(parent.ctx, kind, name)
+    inner_policy = parent.dispatcher.policy
+    isolation = None
+    if spec.isolation == "worktree":
+        ctx, isolation = isolate(ctx, name)
+        inner_policy = rebase_policy(inner_policy, ctx.paths)
+        task_text += (
+            f"\n\nYou work in a git worktree of your own at {ctx.paths.workspace} (branch "
+            f"{isolation.worktree.branch}); your changes there are committed to that branch "
+            "when you finish."
+        )
     touched = Touched()
     tools: list[Tool] = [RecordingTool(t, touched) for t in parent.dispatcher.tools.values()]
     allow_only = frozenset(spec.tools) if spec.tools is not None else None
-    policy = WorkerPolicy(parent.dispatcher.policy, deny, allow_only)
+    policy = WorkerPolicy(inner_policy, deny, allow_only)
     dispatcher = Dispatcher(
         tools,
         policy,
@@ -241,7 +324,7 @@ def build_worker(
     agent.user_source = root_source if root_source is not None else parent._user_messages
     if compactor_factory is not None:
         agent.compactor = compactor_factory(agent, len(history))
-    return WorkerSetup(agent, task_text, touched, fork_point)
+    return WorkerSetup(agent, task_text, touched, fork_point, isolation)
 
 
 class WorkerAgent(Agent):

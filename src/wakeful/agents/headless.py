@@ -43,6 +43,16 @@ async def run_headless(
         usage = result.usage
         recorder = runtime.checkpoints
         checkpoint = recorder.last.id if recorder is not None and recorder.last else None
+        worktree = None
+        if runtime.worktree is not None:
+            wt = runtime.worktrees.get(runtime.worktree.id)
+            worktree = {
+                "id": wt.id,
+                "branch": wt.branch,
+                "path": wt.path,
+                "base": wt.base,
+                "commit": wt.commits[-1] if wt.commits else None,
+            }
         return {
             "type": "result",
             "result": result.error if result.is_error and not result.text else result.text,
@@ -54,6 +64,7 @@ async def run_headless(
             "model": f"{runtime.provider.name}:{runtime.provider.model}",
             "stop_reason": result.stop_reason,
             "checkpoint": checkpoint,
+            "worktree": worktree,
             "permission_denials": denials,
         }
     finally:

@@ -17,6 +17,7 @@ from wakeful import __version__
 from wakeful.agents.coordinator import attach
 from wakeful.checkpoints import CheckpointStore, RunRecorder
 from wakeful.checkpoints.store import Settings as CheckpointSettings
+from wakeful.checkpoints.worktrees import WorktreeSource
 from wakeful.core.config import Config
 from wakeful.core.errors import WakefulError
 from wakeful.core.events import LoopEvent
@@ -45,6 +46,11 @@ class RunOptions:
     continue_last: bool = False
     sandbox: bool | None = None
     max_turns: int | None = None
+    # Work in a worktree of its own (`wakeful/<id>` under .wakeful/worktrees/), not the
+    # user's files; `job` names the daemon job that asked for it.
+    worktree: bool = False
+    run_label: str | None = None
+    job: str | None = None
 
 
 @dataclass
@@ -62,6 +68,8 @@ class Runtime:
     checkpoints: RunRecorder | None = None
     turns: int = 0
     extensions: Any = None
+    worktree: Any = None  # checkpoints.worktrees.Worktree when the run is isolated
+    worktrees: Any = None  # its WorktreeManager
 
     def expand(self, text: str, builtins: frozenset[str] = frozenset()) -> str:
         """`/name args` expanded from the workspace's slash commands; other text as is."""
@@ -83,6 +91,26 @@ class Runtime:
         finally:
             if recorder is not None:
                 await asyncio.shield(asyncio.to_thread(self._close_checkpoint, recorder))
+            if self.worktree is not None:
+                what = label or f"session {self.session_id} turn {self.turns}"
+                await asyncio.shield(asyncio.to_thread(self._commit_worktree, what))
+
+    def _commit_worktree(self, what: str) -> str | None:
+        """Commit the run's changes to the worktree's branch (nothing is lost if the
+        directory is removed later)."""
+        from wakeful.checkpoints.worktrees import WorktreeError
+
+        try:
+            sha = self.worktrees.commit(self.worktree, f"wakeful: {what}")
+        except WorktreeError as exc:
+            self.transcript.append({"type": "worktree_error", "message": str(exc)})
+            self.notices.append(str(exc))
+            return None
+        if sha:
+            self.transcript.append(
+                {"type": "worktree_commit", "id": self.worktree.id, "commit": sha}
+            )
+        return sha
 
     def _close_checkpoint(self, recorder: RunRecorder) -> None:
         try:
@@ -101,6 +129,9 @@ class Runtime:
             # A caller that ran the agent directly (not through run_turn) still gets its
             # checkpoint closed, with what changed recorded.
             await asyncio.to_thread(self._close_checkpoint, self.checkpoints)
+        if self.worktree is not None:
+            await asyncio.to_thread(self._commit_worktree, f"session {self.session_id}")
+            self.worktrees.release(self.worktree)
         if self.extensions is not None:
             try:
                 await self.extensions.session_end("exit")
@@ -146,6 +177,20 @@ def open_runtime(
     prune_folder(paths.tool_results)  # full outputs of earlier sessions, bounded
     mode = options.permission_mode or config.permission_mode
     provider = resolve_provider(options.model, config)
+    worktree = worktrees = None
+    if options.worktree:
+        # The run's workspace becomes a worktree of its own; sessions, memory, jobs and
+        # config stay the checkout's (paths.project), so `wakeful sessions` sees this run.
+        from wakeful.checkpoints.worktrees import WorktreeManager
+
+        worktrees = WorktreeManager.for_paths(paths, config)
+        worktree = worktrees.create(
+            options.run_label or ("daemon job " + options.job if options.job else "run"),
+            kind="daemon" if options.job else "run",
+            job=options.job,
+        )
+        paths = paths.in_worktree(worktree.path)
+        paths.ensure()
     store = SessionStore(paths.sessions)
     memory = MemoryService.open(paths, config)
 
@@ -192,20 +237,38 @@ def open_runtime(
     policy = Policy.from_config(
         paths, config, mode=mode, interactive=options.interactive, reviewer=reviewer
     )
+    if worktree is not None and worktrees is not None:
+        worktree = worktrees.update(
+            worktree,
+            session=transcript.session_id,
+            run=options.run_label or f"run of session {transcript.session_id}",
+        )
+        transcript.append(
+            {
+                "type": "worktree",
+                "id": worktree.id,
+                "branch": worktree.branch,
+                "path": worktree.path,
+            }
+        )
     ctx = ToolContext(
         paths=paths, config=config, session_id=transcript.session_id, cwd=paths.workspace
     )
+    ctx.extras["worktrees"] = WorktreeSource(paths, config)
     ctx.extras["memory"] = memory
     ctx.extras["memory_stage"] = memory.stage(transcript.session_id)
     recorder = None
     checkpoint_settings = CheckpointSettings.from_config(config)
     if checkpoint_settings.enabled:
-        checkpoint_store = CheckpointStore(
-            paths.workspace, paths.project / "checkpoints", checkpoint_settings
-        )
+        checkpoint_store = CheckpointStore(paths.workspace, paths.checkpoints, checkpoint_settings)
         recorder = RunRecorder(checkpoint_store, transcript.session_id)
         ctx.extras["checkpoints"] = recorder
     notices: list[str] = [*config.notices, *policy.notices]
+    if worktree is not None:
+        notices.append(
+            f"working in worktree {worktree.id} on branch {worktree.branch}, not in your files"
+            + (" (it starts from your uncommitted changes)" if worktree.carried_changes else "")
+        )
     if damaged:
         notices.append(damaged)
     notices += memory.take_notices()
@@ -289,4 +352,6 @@ def open_runtime(
         notices,
         checkpoints=recorder,
         extensions=extensions,
+        worktree=worktree,
+        worktrees=worktrees,
     )

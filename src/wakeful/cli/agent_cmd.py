@@ -60,6 +60,15 @@ def main(
     run_label: str | None = typer.Option(
         None, "--run-label", hidden=True, help="Name of this run in its checkpoint (daemon jobs)."
     ),
+    worktree: bool = typer.Option(
+        False,
+        "--worktree",
+        help="Work in a git worktree on a branch of its own (wakeful/ID), not in your files; "
+        "review it with `wakeful worktrees`.",
+    ),
+    job_name: str | None = typer.Option(
+        None, "--job-name", hidden=True, help="The daemon job this run belongs to."
+    ),
 ) -> None:
     """Start the interactive REPL, or run one prompt headless with -p."""
     if ctx.invoked_subcommand is not None:
@@ -75,6 +84,9 @@ def main(
         continue_last=continue_,
         sandbox=sandbox,
         max_turns=max_turns,
+        worktree=worktree,
+        run_label=run_label,
+        job=job_name,
     )
     if prompt is None:
         from wakeful.cli.repl import run_repl
@@ -139,6 +151,13 @@ def _headless(
         raise typer.Exit(exc.exit_code) from None
     if fmt is OutputFormat.text:
         print(result["result"] or "")
+        wt = result.get("worktree")
+        if wt:
+            sys.stderr.write(
+                f"wakeful: the work is on branch {wt['branch']} (worktree {wt['id']}); "
+                f"review it with `git diff HEAD...{wt['branch']}`, then "
+                f"`wakeful worktrees merge {wt['id']}` or `wakeful worktrees discard {wt['id']}`\n"
+            )
         from wakeful.agents.headless import describe_denials
 
         for line in describe_denials(result.get("permission_denials") or []):

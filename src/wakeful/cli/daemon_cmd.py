@@ -331,6 +331,12 @@ def schedule_add(
         1, "--retries", help="Retries of a run cut off mid-way (crash, stop)."
     ),
     replace: bool = typer.Option(False, "--replace", help="Replace a job of the same name."),
+    isolation: str = typer.Option(
+        "none",
+        "--isolation",
+        help="none (work in the workspace) or worktree (each run on a branch of its own, "
+        "reviewed with `wakeful worktrees`).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the job as JSON."),
 ) -> None:
     """Add a job. Its preflight (clock, --when, --watch) runs without any model call."""
@@ -353,6 +359,8 @@ def schedule_add(
         )
     if not prompt.strip():
         raise JobSpecError("--prompt is empty: say what the agent should do")
+    if isolation not in ("none", "worktree"):
+        raise JobSpecError(f"--isolation {isolation!r}: use none or worktree")
     now = time.time()
     schedule = schedule_from_options(every, cron, at, watch, now)
     if when:
@@ -361,6 +369,11 @@ def schedule_add(
         from wakeful.fleet.settings import FleetSettings
 
         fleet = FleetSettings.from_config(cfg, env)
+        if fleet.enabled and isolation == "worktree":
+            raise JobSpecError(
+                "--isolation worktree is for the local daemon; [fleet] temporal jobs run "
+                "without it (drop --isolation, or add the job with [fleet] off)"
+            )
         if fleet.enabled:  # [fleet] temporal: the job becomes a Temporal Schedule
             from wakeful.cli.fleet_cmd import add_fleet_job
 
@@ -388,6 +401,7 @@ def schedule_add(
         watch=watch,
         model=model,
         permission_mode=permission_mode,
+        isolation=isolation if isolation != "none" else None,
         missed=missed,  # type: ignore[arg-type]
         retries=retries,
         next_due=schedule.first_due(now),
@@ -453,6 +467,7 @@ def schedule_list(
             for x in (
                 row.get("when_check") and f"when: {row['when_check']}",
                 row.get("watch") and f"watch: {row['watch']}",
+                row.get("isolation") and f"isolation: {row['isolation']}",
             )
             if x
         )

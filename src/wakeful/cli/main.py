@@ -30,6 +30,7 @@ _VERB_MODULES = (
     "wakeful.cli.daemon_cmd",  # daemon ..., schedule ...
     "wakeful.cli.trust_cmd",  # trust
     "wakeful.cli.checkpoint_cmd",  # checkpoints, rewind
+    "wakeful.cli.worktree_cmd",  # worktrees list|merge|discard|prune
     "wakeful.cli.mcp_cmd",  # mcp list|add|remove|test
     "wakeful.cli.fleet_cmd",  # worker, fleet status|dev (opt-in: the fleet extra)
 )

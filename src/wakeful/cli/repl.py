@@ -178,6 +178,16 @@ class Repl:
         finally:
             if self.runtime is not None:
                 await self.runtime.close()
+                self._worktree_summary()
+
+    def _worktree_summary(self) -> None:
+        wt = self.runtime.worktree if self.runtime is not None else None
+        if wt is not None:
+            self.console.print(
+                f"the work is on branch {wt.branch}: review it with `git diff HEAD...{wt.branch}`,"
+                f" then `wakeful worktrees merge {wt.id}` or `wakeful worktrees discard {wt.id}`",
+                markup=False,
+            )
 
     async def _read_line(self) -> str:
         """The next line at the main prompt. Once a turn has answered, waiting longer than
@@ -288,12 +298,14 @@ class Repl:
         elif name == "/clear":
             assert self.runtime is not None
             await self.runtime.close()
+            self._worktree_summary()
             self._open(
                 RunOptions(
                     model=self.options.model,
                     permission_mode=self.options.permission_mode,
                     sandbox=self.options.sandbox,
                     max_turns=self.options.max_turns,
+                    worktree=self.options.worktree,  # a new session, a new worktree
                 )
             )
             self.turn_marks = []

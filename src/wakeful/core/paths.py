@@ -16,6 +16,9 @@ class Paths:
     workspace: Path
     user_data: Path
     user_config: Path
+    # The main checkout whose `.wakeful/` holds the state (sessions, memory, jobs, config)
+    # when `workspace` is one of its wakeful worktrees (`.wakeful/worktrees/<id>`); else None.
+    state_root: Path | None = None
 
     @classmethod
     def for_workspace(cls, workspace: Path | str, env: dict[str, str] | None = None) -> Paths:
@@ -29,11 +32,32 @@ class Paths:
         else:
             user_data = data / "wakeful"
             user_config = conf / "wakeful"
-        return cls(Path(workspace).resolve(), user_data, user_config)
+        root = Path(workspace).resolve()
+        return cls(root, user_data, user_config, checkout_of_worktree(root))
+
+    def in_worktree(self, worktree: Path | str) -> Paths:
+        """These paths with `worktree` as the workspace: tools, policy and checkpoints work
+        there, while the state stays this checkout's `.wakeful/`."""
+        return Paths(Path(worktree).resolve(), self.user_data, self.user_config, self.checkout)
+
+    @property
+    def checkout(self) -> Path:
+        """The checkout that owns the state: the workspace, or the one a worktree belongs to."""
+        return self.state_root or self.workspace
 
     @property
     def project(self) -> Path:
-        return self.workspace / ".wakeful"
+        return self.checkout / ".wakeful"
+
+    @property
+    def worktrees(self) -> Path:
+        """wakeful's worktrees of this checkout (inside the protected `.wakeful/`)."""
+        return self.project / "worktrees"
+
+    @property
+    def checkpoints(self) -> Path:
+        """The workspace's own checkpoint store: a worktree's checkpoints are its own."""
+        return self.workspace / ".wakeful" / "checkpoints"
 
     @property
     def sessions(self) -> Path:
@@ -64,7 +88,7 @@ class Paths:
     @property
     def scratch(self) -> Path:
         """Temporary space for tool processes (TMPDIR): this workspace's, not all of /tmp."""
-        return self.project / "tmp"
+        return self.workspace / ".wakeful" / "tmp"
 
     @property
     def journal(self) -> Path:
@@ -83,10 +107,24 @@ class Paths:
         return self.user_config / "config.toml"
 
     def ensure(self) -> None:
-        self.project.mkdir(parents=True, exist_ok=True)
-        gi = self.project / ".gitignore"
-        if not gi.exists():
-            gi.write_text("*\n")
+        for folder in {self.project, self.workspace / ".wakeful"}:
+            folder.mkdir(parents=True, exist_ok=True)
+            gi = folder / ".gitignore"
+            if not gi.exists():
+                gi.write_text("*\n")
+
+
+def checkout_of_worktree(path: Path) -> Path | None:
+    """The main checkout when `path` is one of its wakeful worktrees
+    (`<checkout>/.wakeful/worktrees/<id>`, whose `.git` is a file), else None."""
+    parent = path.parent
+    if (
+        parent.name == "worktrees"
+        and parent.parent.name == ".wakeful"
+        and (path / ".git").is_file()
+    ):
+        return parent.parent.parent
+    return None
 
 
 def find_workspace(start: Path | str) -> Path:

@@ -164,6 +164,15 @@ class CheckpointSettings:
 
 
 @dataclass(frozen=True)
+class WorktreeSettings:
+    keep: int = setting(20, "worktree directories kept, newest first (branches stay)")
+    max_age_days: float = setting(14.0, "older worktree directories are pruned")
+    include_uncommitted: bool = setting(
+        True, "a worktree starts from HEAD plus your uncommitted changes (false: HEAD)"
+    )
+
+
+@dataclass(frozen=True)
 class McpSettings:
     start_timeout: float = setting(15.0, "seconds a server may take to start")
     call_timeout: float = setting(60.0, "seconds one tool call may take")
@@ -208,6 +217,7 @@ class Settings:
     dream: DreamSettings = section(DreamSettings, "dreaming")
     compaction: CompactionSettings = section(CompactionSettings, "context compaction")
     checkpoints: CheckpointSettings = section(CheckpointSettings, "checkpoints and rewind")
+    worktrees: WorktreeSettings = section(WorktreeSettings, "isolated worktrees")
     mcp: McpSettings = section(McpSettings, "MCP servers")
     fleet: FleetSettings = section(FleetSettings, "Temporal workers")
     hooks: dict[str, Any] = setting({}, "hooks by event, as in Claude Code's settings.json")

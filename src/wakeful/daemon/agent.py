@@ -28,10 +28,14 @@ def agent_argv(
     model: str | None,
     permission_mode: str | None,
     label: str | None = None,
+    isolation: str | None = None,
+    job: str | None = None,
 ) -> list[str]:
     argv = [*settings.cli_argv, "-p", prompt, "--output-format", "stream-json"]
     if label:
         argv += ["--run-label", label]
+    if isolation == "worktree":
+        argv += ["--worktree"] + (["--job-name", job] if job else [])
     chosen = model or settings.default_model
     if chosen:
         argv += ["--model", chosen]
@@ -178,6 +182,7 @@ def parse_output(stdout: str, stderr: str, exit_code: int | None) -> RunOutcome:
         cost=float(data.get("cost") or 0.0),
         denials=denials,
         checkpoint=str(data.get("checkpoint") or "") if "checkpoint" in data else None,
+        worktree=data["worktree"] if isinstance(data.get("worktree"), dict) else None,
     )
 
 

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from wakeful.daemon.store import Run
 
@@ -53,7 +54,12 @@ class Journal:
         )
 
     def finished(
-        self, run: Run, mode: str, denials: tuple[str, ...] = (), checkpoint: str | None = None
+        self,
+        run: Run,
+        mode: str,
+        denials: tuple[str, ...] = (),
+        checkpoint: str | None = None,
+        worktree: dict[str, Any] | None = None,
     ) -> None:
         """`checkpoint`: the run's checkpoint id, "" when the run changed no file, None when
         not known (the run did not report)."""
@@ -69,7 +75,15 @@ class Journal:
             f"output {run.output_tokens}, cache read {run.cache_read}, "
             f"cache write {run.cache_write})"
         )
-        if checkpoint:
+        if worktree:
+            wid, branch = worktree.get("id"), worktree.get("branch")
+            done = "committed" if worktree.get("commit") else "no change"
+            lines.append(
+                f"- worktree: {wid} on branch {branch} ({done}); review with "
+                f"`git diff HEAD...{branch}`, then `wakeful worktrees merge {wid}` or "
+                f"`wakeful worktrees discard {wid}`"
+            )
+        elif checkpoint:
             lines.append(
                 f"- checkpoint: {checkpoint} (undo this run's file changes: "
                 f"`wakeful rewind {checkpoint}`)"

@@ -385,6 +385,8 @@ class Daemon:
             job.model,
             job.permission_mode,
             f"job {job.name} run {run.id}",
+            job.isolation,
+            job.name,
         )
         model = job.model or self.settings.default_model or "(default)"
         mode = job.permission_mode or self.settings.default_permission_mode
@@ -422,13 +424,18 @@ class Daemon:
             return self.store.get_run(run.id)
         outcome = parse_output(stdout, read_text(err), proc.returncode)
         finished = self.store.finish_run(run.id, outcome)
-        await self._report(finished, where, outcome.denials, outcome.checkpoint)
+        await self._report(finished, where, outcome.denials, outcome.checkpoint, outcome.worktree)
         return finished
 
     async def _report(
-        self, run: Run, where: str, denials: tuple[str, ...], checkpoint: str | None = None
+        self,
+        run: Run,
+        where: str,
+        denials: tuple[str, ...],
+        checkpoint: str | None = None,
+        worktree: dict[str, Any] | None = None,
     ) -> None:
-        self.journal.finished(run, where, denials, checkpoint)
+        self.journal.finished(run, where, denials, checkpoint, worktree)
         first = (run.error or run.result or "").strip().splitlines()
         summary = first[0][:200] if first else ""
         level: Level = (

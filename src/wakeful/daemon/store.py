@@ -79,7 +79,10 @@ CREATE TABLE IF NOT EXISTS daemon_state (
 """
 # Numbered steps (core.sqlite.migrate): append, never edit one that has shipped. Step 1 is the
 # schema as it stood before migrations were numbered, so it also adopts such files as they are.
-MIGRATIONS: tuple[Migration, ...] = (sql_step(1, "jobs, runs and daemon state", _SCHEMA),)
+MIGRATIONS: tuple[Migration, ...] = (
+    sql_step(1, "jobs, runs and daemon state", _SCHEMA),
+    sql_step(2, "a job's isolation", "ALTER TABLE daemon_jobs ADD COLUMN isolation TEXT"),
+)
 
 
 @dataclass
@@ -91,6 +94,7 @@ class Job:
     watch: str | None = None
     model: str | None = None
     permission_mode: str | None = None
+    isolation: str | None = None  # "worktree": each run works on a branch of its own
     missed: MissedPolicy = "skip"
     retries: int = 1
     paused: bool = False
@@ -167,6 +171,7 @@ class RunOutcome:
     cost: float = 0.0
     denials: tuple[str, ...] = ()
     checkpoint: str | None = None  # the run's checkpoint; "": it changed nothing
+    worktree: dict[str, Any] | None = None  # {id, branch, commit}: an isolated run's branch
 
     @property
     def tokens(self) -> int:
@@ -224,8 +229,8 @@ class JobStore:
             db.execute(
                 "INSERT OR REPLACE INTO daemon_jobs (name, kind, spec, prompt, when_check, watch,"
                 " model, permission_mode, missed, retries, paused, done, next_due, run_requested,"
-                " retry_pending, created, updated)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " retry_pending, created, updated, isolation)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     job.name,
                     job.schedule.kind,
@@ -244,6 +249,7 @@ class JobStore:
                     int(job.retry_pending),
                     job.created,
                     job.updated,
+                    job.isolation,
                 ),
             )
         return job
@@ -415,6 +421,7 @@ def _job(row: sqlite3.Row) -> Job:
         watch=row["watch"],
         model=row["model"],
         permission_mode=row["permission_mode"],
+        isolation=row["isolation"],
         missed=row["missed"],
         retries=int(row["retries"]),
         paused=bool(row["paused"]),

@@ -197,6 +197,22 @@ class Policy:
         policy.notices = claude.notices
         return policy
 
+    def for_workspace(self, paths: Paths) -> Policy:
+        """This policy (rules, mode, reviewer, audit) judging another workspace: a
+        sub-agent's worktree, where the parent's files are outside the workspace."""
+        import copy
+
+        from wakeful.checkpoints import CheckpointStore
+        from wakeful.checkpoints.recoverable import Recoverability
+
+        new = copy.copy(self)
+        new.paths = paths
+        owner = getattr(self.recoverable, "__self__", None)
+        if isinstance(owner, Recoverability):
+            store = CheckpointStore(paths.workspace, paths.checkpoints, owner.store.settings)
+            new.recoverable = Recoverability(store).reason
+        return new
+
     @classmethod
     def restricted(
         cls,

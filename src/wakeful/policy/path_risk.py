@@ -391,6 +391,16 @@ def is_protected(rel: str) -> bool:
     return _PROTECTED_BASES.holds(rel)
 
 
+@functools.lru_cache(maxsize=64)
+def checkout_of_worktree(workspace: str) -> str | None:
+    """The user's checkout when `workspace` is one of its wakeful worktrees
+    (`<checkout>/.wakeful/worktrees/<id>`), judged from the path alone; else None."""
+    parts = workspace.rstrip("/").rsplit("/", 3)
+    if len(parts) == 4 and parts[1] == ".wakeful" and parts[2] == "worktrees" and parts[3]:
+        return parts[0] or "/"
+    return None
+
+
 def place_of(path: str | None, workspace: str, home: str) -> Place:
     """Classify an absolute, normalised path (None: computed at run time)."""
     if path is None:
@@ -422,6 +432,10 @@ def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) ->
         folded = rel.lower()
         if folded.startswith(".git/hooks") or folded == ".git/config":
             return "git_internal"
+        if folded == ".git" and not os.path.isdir(path):
+            # A worktree's (or submodule's) `.git` file names its git directory: pointing it
+            # elsewhere would send wakeful's own commits into another repository.
+            return "git_internal"
         if is_protected(rel):
             return "protected"
         if (
@@ -435,6 +449,20 @@ def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) ->
         ):
             return "git_store"
         return "workspace"
+    checkout = checkout_of_worktree(workspace)
+    if checkout is not None and _under(path, checkout):
+        # The workspace is a wakeful worktree (`<checkout>/.wakeful/worktrees/<id>`): the
+        # user's own checkout around it is outside this run's workspace, and its `.git` and
+        # `.wakeful` (other runs' worktrees among them) are protected as they are there.
+        rel = path[len(checkout) :].lstrip("/")
+        folded = rel.lower()
+        if folded.startswith(".git/hooks") or folded == ".git/config" or folded == ".git":
+            return "git_internal"
+        if is_protected(rel):
+            return "protected"
+        if folded.startswith(".git/"):
+            return "git_store"
+        return "other"
     if _under(path, home):
         return "home"
     if _SCRATCH_BASES.holds(path) and path not in _SCRATCH:

@@ -17,6 +17,7 @@ from wakeful.policy.types import RiskInput
 from wakeful.tools.base import Tool, ToolContext, ToolResult
 
 KINDS = ("auto", "fork", "fresh")
+ISOLATIONS = ("none", "worktree")
 MAX_TASKS_PER_CALL = 32
 
 
@@ -28,6 +29,9 @@ class TaskSpec:
     kind: Literal["fork", "fresh", "auto"] = "auto"
     tools: tuple[str, ...] | None = None
     agent: Any = None  # the custom agent (extensions.agents.AgentDef) it runs as, if any
+    # "worktree": the sub-agent works in a git worktree of its own, on its own branch, so
+    # that parallel writers never edit the same working tree; "none": in the parent's.
+    isolation: Literal["none", "worktree"] = "none"
 
 
 class DelegateTool:
@@ -40,8 +44,10 @@ class DelegateTool:
         "the task needs what you have already read. kind `fresh`: a clean context with only the "
         "task text; use it for self-contained work. `auto` (default) picks by the size of the "
         "shared context. Write each task so it can be done without talking to you. `tools` "
-        "restricts which tools that sub-agent may use. A limited number run at once and in "
-        "total; results say when a cap was hit."
+        "restricts which tools that sub-agent may use. `isolation: worktree` gives a writing "
+        "sub-agent a git worktree and branch of its own (parallel writers never share files); "
+        "its result names the branch. A limited number run at once and in total; results say "
+        "when a cap was hit."
     )
     input_schema: dict[str, Any] = {
         "type": "object",
@@ -64,6 +70,7 @@ class DelegateTool:
                             "description": "A custom agent (listed under Custom agents) to "
                             "run this task with its instructions and tools.",
                         },
+                        "isolation": {"type": "string", "enum": list(ISOLATIONS)},
                     },
                     "required": ["prompt"],
                 },
@@ -72,6 +79,11 @@ class DelegateTool:
                 "type": "string",
                 "enum": list(KINDS),
                 "description": "Default kind for tasks that do not set one.",
+            },
+            "isolation": {
+                "type": "string",
+                "enum": list(ISOLATIONS),
+                "description": "Default isolation for tasks that do not set one.",
             },
         },
         "required": ["tasks"],
@@ -115,6 +127,11 @@ def parse_tasks(
     default_kind = args.get("kind", "auto") or "auto"
     if default_kind not in KINDS:
         raise ValueError(f"`kind` must be one of {', '.join(KINDS)}, not {default_kind!r}")
+    default_isolation = args.get("isolation", "none") or "none"
+    if default_isolation not in ISOLATIONS:
+        raise ValueError(
+            f"`isolation` must be one of {', '.join(ISOLATIONS)}, not {default_isolation!r}"
+        )
     tasks = args.get("tasks")
     if isinstance(tasks, dict | str):
         tasks = [tasks]
@@ -144,6 +161,9 @@ def parse_tasks(
             raise ValueError(f"task {i}: `tools` must be a list of tool names")
         allowed = tuple(tools) if tools is not None else None
         agent = None
+        isolation = task.get("isolation") or default_isolation
+        if isolation not in ISOLATIONS:
+            raise ValueError(f"task {i}: `isolation` must be one of {', '.join(ISOLATIONS)}")
         name = task.get("agent")
         if name is not None:
             # A custom agent (extensions/agents.py): its instructions lead the task, and its
@@ -156,7 +176,7 @@ def parse_tasks(
                 prompt = f"{agent.instructions}\n\n# Your task\n\n{prompt}"
             if agent.tools is not None:
                 allowed = tuple(t for t in agent.tools if allowed is None or t in allowed)
-        specs.append(spec_type(prompt, kind, allowed, agent))
+        specs.append(spec_type(prompt, kind, allowed, agent, isolation))
     return specs
 
 
