@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from wakeful.checkpoints.git import CheckpointError, Git
+from wakeful.checkpoints.live import Limits, LiveTree
+from wakeful.checkpoints.objects import ObjectWriter
 from wakeful.core.config import Config
 
 REF_PREFIX = "refs/wakeful/checkpoints/"
@@ -133,6 +135,7 @@ class CheckpointStore:
         folder: Path,
         settings: Settings | None = None,
         racy_ns: int = RACY_NS,
+        watch: bool = False,
     ) -> None:
         self.workspace = workspace
         self.racy_ns = racy_ns
@@ -140,13 +143,30 @@ class CheckpointStore:
         self.settings = settings or Settings()
         git_dir = folder / "repo.git"
         self.git = Git(git_dir, workspace, git_dir / "wakeful-index")
+        self.objects = ObjectWriter(git_dir)
         self._ready = False
         self.skipped: list[str] = []
+        self._watch = watch
+        self._live: LiveTree | None = None
 
     @classmethod
-    def for_workspace(cls, workspace: Path, config: Config | None = None) -> CheckpointStore:
+    def for_workspace(
+        cls, workspace: Path, config: Config | None = None, watch: bool = False
+    ) -> CheckpointStore:
         settings = Settings.from_config(config) if config is not None else Settings()
-        return cls(workspace, workspace / ".wakeful" / "checkpoints", settings)
+        return cls(workspace, workspace / ".wakeful" / "checkpoints", settings, watch=watch)
+
+    def close(self) -> None:
+        """Stop watching the workspace (a store that watches holds an inotify instance)."""
+        live, self._live = self._live, None
+        self._watch = False
+        if live is not None:
+            live.close()
+
+    @property
+    def watching(self) -> bool:
+        """Whether the next snapshot can come from the watcher's events alone."""
+        return self._live is not None and self._live.tree is not None
 
     # -- locking --------------------------------------------------------------------
 
@@ -177,6 +197,58 @@ class CheckpointStore:
     def snapshot(self) -> str:
         """The workspace's files as a tree id (call with the lock held). The ignored files
         left out for their size are in `self.skipped` afterwards.
+
+        A store made with `watch=True` keeps the tree current from inotify events after
+        its first snapshot (see `live.py`): a snapshot then looks only at the paths that
+        changed, and one with no change costs neither a git process nor a walk. Otherwise,
+        or when the events cannot be trusted, it is the snapshot from git's stat cache."""
+        live = self._live_tree()
+        if live is not None and live.tree is not None:
+            tree = live.snapshot(self._gc_mark())
+            if tree is not None:
+                self.skipped = sorted(live.skipped)
+                return tree
+        if live is None:
+            return self._git_snapshot()
+        # Watch first, then look: a change after the watch is an event, one before it is
+        # in the snapshot.
+        cache = self._load_cache()
+        if cache is None:
+            self._git_snapshot()
+            cache = self._load_cache()
+        live.discard_events()
+        try:
+            if cache is not None:
+                live.watch(cache.dirs)
+            tree = self._git_snapshot()
+            after = self._load_cache()
+            if after is not None and after.tree == tree:
+                live.arm(tree, after.dirs, self.skipped, self._gc_mark())
+            else:
+                live.disarm()
+        except OSError:  # out of inotify watches: snapshots the ordinary way from now on
+            self.close()
+            tree = self._git_snapshot()
+        return tree
+
+    def _live_tree(self) -> LiveTree | None:
+        if self._live is None and self._watch:
+            try:
+                self._live = LiveTree(
+                    self.git, Limits(self.settings.max_file_bytes, self.settings.include_ignored)
+                )
+            except OSError:
+                self._watch = False
+        return self._live
+
+    def _gc_mark(self) -> str:
+        try:
+            return (self.folder / "gc-count").read_text()
+        except OSError:
+            return ""
+
+    def _git_snapshot(self) -> str:
+        """The snapshot from git's stat cache (the checkpoint index) and the walk cache.
 
         With a walk cache from the last snapshot (`walk-cache.json`: the stat of every
         directory snapshots descend into, and of the ignored files left out for their
@@ -225,6 +297,7 @@ class CheckpointStore:
         self.skipped = []
         out = self._status(())
         opaque = self._stage(out)
+        self._drop_newly_ignored()
         tree = self.git.text("write-tree")
         dirs = _walk_dirs(self.workspace, "", opaque)
         self._save_cache(_WalkCache(tree, dirs, self._skipped_sigs()), started)
@@ -266,6 +339,43 @@ class CheckpointStore:
                 dirs.update(_walk_dirs(self.workspace, d, opaque))
         self._save_cache(_WalkCache(tree, dirs, self._skipped_sigs()), started)
         return tree
+
+    def _drop_newly_ignored(self) -> None:
+        """Files snapshotted before that a .gitignore now covers: out of the index when they
+        lie in an ignored directory, or are ignored files over the cap (or ignored files
+        are left out), as a snapshot from scratch would have them."""
+        out = self.git.run("ls-files", "-z", "-c", "-i", "--exclude-standard")
+        files = [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+        if not files:
+            return
+        parents = sorted(
+            {f.rsplit("/", i)[0] + "/" for f in files for i in range(1, f.count("/") + 1)}
+        )
+        query = "".join(f"{p}\0" for p in parents).encode("utf-8", "surrogateescape")
+        hits = self.git.run("check-ignore", "-z", "--no-index", "--stdin", input=query, ok=(0, 1))
+        ignored_dirs = {p.decode("utf-8", "surrogateescape") for p in hits.split(b"\0") if p}
+        drop: list[str] = []
+        for rel in files:
+            parts = rel.split("/")
+            if any("/".join(parts[: i + 1]) + "/" in ignored_dirs for i in range(len(parts) - 1)):
+                drop.append(rel)
+                continue
+            if not self.settings.include_ignored:
+                drop.append(rel)
+                continue
+            size = _sig(self.workspace, rel)
+            if (
+                size is not None
+                and stat.S_ISREG(size[3])
+                and size[4] > self.settings.max_file_bytes
+            ):
+                drop.append(rel)
+                self.skipped.append(rel)
+        if drop:
+            self.git.run(
+                "update-index", "--force-remove", "-z", "--stdin",
+                input="".join(f"{p}\0" for p in drop).encode("utf-8", "surrogateescape"),
+            )  # fmt: skip
 
     def _status(self, pathspecs: tuple[str, ...] | list[str]) -> bytes:
         return self.git.run(
@@ -410,10 +520,7 @@ class CheckpointStore:
         return None, rel in hits
 
     def _commit(self, tree: str, message: str, parent: str | None = None) -> str:
-        args = ["commit-tree", tree]
-        if parent:
-            args += ["-p", parent]
-        return self.git.text(*args, input=message.encode("utf-8"))
+        return self.objects.commit(tree, message, parent, time.time())
 
     def last_tree(self) -> str | None:
         out = self.git.run("rev-parse", "-q", "--verify", f"{LAST_REF}^{{tree}}", ok=(0, 1))
@@ -442,12 +549,16 @@ class CheckpointStore:
         next `git status` has little to say about the index."""
         if LAST_REF in refs:
             refs = {**refs, HEAD_REF: refs[LAST_REF]}
-        text = "".join(f"update {name} {sha}\n" for name, sha in refs.items())
-        self.git.run("update-ref", "--stdin", input=text.encode())
+        for name, sha in refs.items():
+            self.objects.set_ref(name, sha)
+
+    def _delete_ref(self, name: str) -> None:
+        if not self.objects.delete_loose_ref(name):
+            self.git.run("update-ref", "-d", name)
 
     def _write(self, cp: Checkpoint, tree: str) -> str:
         sha = self._commit(tree, _message(cp), cp.before)
-        self.git.run("update-ref", REF_PREFIX + cp.id, sha)
+        self.objects.set_ref(REF_PREFIX + cp.id, sha)
         return sha
 
     def begin(self, session: str, agent: str, run: str, kind: str = "run") -> Checkpoint:
@@ -459,6 +570,8 @@ class CheckpointStore:
             )
             sha = self._commit(tree, _message(cp, self._skipped_meta()))
             self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
+            if self._live is not None:
+                self._live.mark(tree)
             return Checkpoint(**{**asdict(cp), "before": sha, "before_tree": tree})
 
     def finish(self, cp: Checkpoint, agents: tuple[str, ...] = ()) -> Checkpoint | None:
@@ -466,10 +579,14 @@ class CheckpointStore:
         with self.locked():
             tree = self.snapshot()
             before_tree = cp.before_tree or self.git.text("rev-parse", f"{cp.before}^{{tree}}")
+            live = self._live
+            known = live.changed_since(before_tree) if live is not None else None
+            if live is not None:
+                live.unmark(before_tree)
             if tree == before_tree:
-                self.git.run("update-ref", "-d", REF_PREFIX + cp.id)
+                self._delete_ref(REF_PREFIX + cp.id)
                 return None
-            changed = self.changed_paths(before_tree, tree)
+            changed = known if known else self.changed_paths(before_tree, tree)
             done = Checkpoint(
                 cp.id,
                 cp.kind,
@@ -562,6 +679,13 @@ class CheckpointStore:
             self._write_reviewed(reviewed - set(drop))
         if collect or drop:
             self.git.run("gc", "--quiet", "--prune=now")
+            # Objects only a watcher's tree held may be gone: every watcher starts over.
+            count = self.folder / "gc-count"
+            try:
+                n = int(count.read_text() or "0")
+            except (OSError, ValueError):
+                n = 0
+            count.write_text(str(n + 1))
         return drop
 
     # -- review of daemon runs ------------------------------------------------------
