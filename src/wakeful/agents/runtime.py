@@ -101,6 +101,8 @@ class Runtime:
             # A caller that ran the agent directly (not through run_turn) still gets its
             # checkpoint closed, with what changed recorded.
             await asyncio.to_thread(self._close_checkpoint, self.checkpoints)
+        if self.checkpoints is not None:
+            self.checkpoints.store.close()
         if self.extensions is not None:
             try:
                 await self.extensions.session_end("exit")
@@ -200,7 +202,7 @@ def open_runtime(
     checkpoint_settings = CheckpointSettings.from_config(config)
     if checkpoint_settings.enabled:
         checkpoint_store = CheckpointStore(
-            paths.workspace, paths.project / "checkpoints", checkpoint_settings
+            paths.workspace, paths.project / "checkpoints", checkpoint_settings, watch=True
         )
         recorder = RunRecorder(checkpoint_store, transcript.session_id)
         ctx.extras["checkpoints"] = recorder

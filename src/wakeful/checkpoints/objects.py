@@ -33,6 +33,7 @@ class ObjectWriter:
     def __init__(self, git_dir: Path) -> None:
         self.git_dir = git_dir
         self.objects = os.fspath(git_dir / "objects")
+        self._folders: set[str] = set()  # objects/xx folders known to exist
 
     def write(self, kind: bytes, data: bytes) -> bytes:
         """Store an object (if it is not already loose) and return its binary id."""
@@ -45,12 +46,19 @@ class ObjectWriter:
         raw = zlib.compress(b"%s %d\0" % (kind, len(data)) + data, 1)
         tmp = os.path.join(self.objects, f"tmp_obj_{os.getpid()}_{threading.get_ident()}")
         try:
-            os.makedirs(folder, exist_ok=True)
-            with open(tmp, "wb") as fh:
-                fh.write(raw)
-            os.chmod(tmp, 0o444)
+            if folder not in self._folders:
+                os.makedirs(folder, exist_ok=True)
+                self._folders.add(folder)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o444)
+            try:
+                view = memoryview(raw)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
             os.replace(tmp, path)
         except OSError as exc:
+            self._folders.discard(folder)
             raise CheckpointError(
                 f"cannot write to the checkpoint store {self.git_dir}: {exc.strerror}; "
                 "make .wakeful/ writable and check free disk space"
