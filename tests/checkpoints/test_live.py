@@ -159,3 +159,24 @@ def test_gc_makes_the_watcher_start_over(git_repo: Path) -> None:
     assert _snap(store) == _full_tree(git_repo, 0)
     assert store.watching
     store.close()
+
+
+def test_objects_are_written_after_git_gc_removed_their_folder(git_repo: Path) -> None:
+    from wakeful.checkpoints.objects import ObjectWriter
+
+    store = CheckpointStore.for_workspace(git_repo)
+    with store.locked():
+        store.snapshot()
+    writer = ObjectWriter(store.git.git_dir)
+    oid = writer.write(b"blob", b"one\n").hex()
+    folder = store.git.git_dir / "objects" / oid[:2]
+    (folder / oid[2:]).chmod(0o644)
+    for f in folder.iterdir():
+        f.unlink()
+    folder.rmdir()  # what `git gc` does to a folder it emptied
+    assert writer.write(b"blob", b"one\n").hex() == oid
+    shown = subprocess.run(
+        ["git", "--git-dir", str(store.git.git_dir), "cat-file", "-p", oid],
+        capture_output=True,
+    )
+    assert shown.stdout == b"one\n"

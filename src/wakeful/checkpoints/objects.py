@@ -46,9 +46,6 @@ class ObjectWriter:
         raw = zlib.compress(b"%s %d\0" % (kind, len(data)) + data, 1)
         tmp = os.path.join(self.objects, f"tmp_obj_{os.getpid()}_{threading.get_ident()}")
         try:
-            if folder not in self._folders:
-                os.makedirs(folder, exist_ok=True)
-                self._folders.add(folder)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o444)
             try:
                 view = memoryview(raw)
@@ -56,7 +53,14 @@ class ObjectWriter:
                     view = view[os.write(fd, view) :]
             finally:
                 os.close(fd)
-            os.replace(tmp, path)
+            if folder not in self._folders:
+                os.makedirs(folder, exist_ok=True)
+                self._folders.add(folder)
+            try:
+                os.replace(tmp, path)
+            except FileNotFoundError:  # `git gc` removes emptied object folders
+                os.makedirs(folder, exist_ok=True)
+                os.replace(tmp, path)
         except OSError as exc:
             self._folders.discard(folder)
             raise CheckpointError(

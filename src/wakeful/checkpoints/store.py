@@ -102,13 +102,35 @@ class Checkpoint:
     changed: tuple[str, ...] = ()
     changed_count: int = 0
     before_tree: str = ""
+    # Runs in the same workspace that overlapped this one in time: `changed` (everything
+    # that differs between the two snapshots) may then hold their changes too.
+    overlapping: tuple[str, ...] = ()
+    # Of `changed`, the files this run's own file tools wrote (None: not reported), and
+    # whether it also ran commands whose paths are not known (shell), which may have
+    # changed any of the others.
+    own: tuple[str, ...] | None = None
+    shell: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         del data["before_tree"]
         data["agents"] = list(self.agents)
         data["changed"] = list(self.changed)
+        data["overlapping"] = list(self.overlapping)
+        data["own"] = list(self.own) if self.own is not None else None
         return data
+
+    def attribution(self) -> str:
+        """How sure it is that `changed` is this run's doing, in one phrase ("" when it ran
+        alone in the workspace)."""
+        if not self.overlapping:
+            return ""
+        others = ", ".join(self.overlapping)
+        if self.own is None:
+            return f"ran alongside run(s) {others}: some of these changes may be theirs"
+        mine = f"{len(self.own)} written by this run's file tools"
+        rest = "the others may be theirs" + (" or its shell commands'" if self.shell else "")
+        return f"ran alongside run(s) {others}: {mine}, {rest}"
 
 
 @dataclass(frozen=True)
@@ -570,13 +592,23 @@ class CheckpointStore:
             )
             sha = self._commit(tree, _message(cp, self._skipped_meta()))
             self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
+            self._log_run(f"B {cp.id} {os.getpid()}")
             if self._live is not None:
                 self._live.mark(tree)
             return Checkpoint(**{**asdict(cp), "before": sha, "before_tree": tree})
 
-    def finish(self, cp: Checkpoint, agents: tuple[str, ...] = ()) -> Checkpoint | None:
-        """Snapshot again and close the checkpoint; one that changed nothing is dropped."""
+    def finish(
+        self,
+        cp: Checkpoint,
+        agents: tuple[str, ...] = (),
+        touched: tuple[str, ...] | None = None,
+        shell: bool = False,
+    ) -> Checkpoint | None:
+        """Snapshot again and close the checkpoint; one that changed nothing is dropped.
+        `touched`: the workspace-relative paths the run's own file tools wrote (None: not
+        known); `shell`: it also ran change-capable calls whose paths are unknown."""
         with self.locked():
+            overlapping = self._end_run(cp.id)
             tree = self.snapshot()
             before_tree = cp.before_tree or self.git.text("rev-parse", f"{cp.before}^{{tree}}")
             live = self._live
@@ -587,6 +619,10 @@ class CheckpointStore:
                 self._delete_ref(REF_PREFIX + cp.id)
                 return None
             changed = known if known else self.changed_paths(before_tree, tree)
+            own = None
+            if touched is not None:
+                wrote = set(touched)
+                own = tuple(p for p in changed if p in wrote)[:MAX_RECORDED_PATHS]
             done = Checkpoint(
                 cp.id,
                 cp.kind,
@@ -600,12 +636,63 @@ class CheckpointStore:
                 tuple(changed[:MAX_RECORDED_PATHS]),
                 len(changed),
                 before_tree,
+                overlapping,
+                own,
+                shell,
             )
             sha = self._commit(tree, _message(done), cp.before)
             self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
             if _id_order(cp.id) % PRUNE_EVERY == 0:  # cheap: a listing every so many runs
                 self._prune(time.time(), collect=False)
             return done
+
+    # -- runs that overlap ----------------------------------------------------------
+
+    def _log_run(self, line: str) -> None:
+        with open(self.folder / "runs.log", "a") as fh:
+            fh.write(line + "\n")
+
+    def _end_run(self, cid: str) -> tuple[str, ...]:
+        """Record that run `cid` ends; returns the other runs that were open at some time
+        during it (open when it began, or begun since). `runs.log` holds one line per
+        begin (with the process id, so a run whose process died counts as ended) and per
+        end, and is emptied whenever no run is open."""
+        path = self.folder / "runs.log"
+        try:
+            lines = path.read_text().splitlines()
+        except OSError:
+            lines = []
+        lines.append(f"E {cid}")
+        open_runs: dict[str, int] = {}
+        overlapping: list[str] = []
+        began = False
+        for line in lines:
+            parts = line.split()
+            if len(parts) < 2:
+                continue
+            kind, rid = parts[0], parts[1]
+            if kind == "B":
+                if rid == cid:
+                    began = True
+                    overlapping += [r for r in open_runs if r != cid]
+                elif began:
+                    overlapping.append(rid)
+                pid = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
+                open_runs[rid] = pid
+            elif kind == "E":
+                open_runs.pop(rid, None)
+        if not began:  # begun before this log existed
+            overlapping += [r for r in open_runs if r != cid]
+        alive = {r: pid for r, pid in open_runs.items() if _alive(pid)}
+        overlapping = [r for r in overlapping if r in alive or r not in open_runs]  # not crashed
+        try:
+            if alive:
+                self._log_run(f"E {cid}")
+            else:
+                path.write_text("")
+        except OSError:
+            pass
+        return tuple(sorted(dict.fromkeys(overlapping), key=_id_order))
 
     def all(self) -> list[Checkpoint]:
         """All checkpoints, oldest first."""
@@ -637,6 +724,9 @@ class CheckpointStore:
                     tree if finished is not None else None,
                     tuple(meta.get("changed") or ()),
                     int(meta.get("changed_count") or 0),
+                    overlapping=tuple(meta.get("overlapping") or ()),
+                    own=tuple(meta["own"]) if isinstance(meta.get("own"), list) else None,
+                    shell=bool(meta.get("shell", False)),
                 )
             )
         found.sort(key=lambda c: (c.started, int(c.id) if c.id.isdigit() else 0))
@@ -881,6 +971,11 @@ def _message(cp: Checkpoint, extra: dict[str, Any] | None = None) -> str:
         "changed": list(cp.changed),
         "changed_count": cp.changed_count,
     }
+    if cp.overlapping:
+        meta["overlapping"] = list(cp.overlapping)
+    if cp.own is not None:
+        meta["own"] = list(cp.own)
+        meta["shell"] = cp.shell
     return json.dumps(meta, separators=(",", ":"))
 
 
@@ -888,6 +983,18 @@ def _is_daemon_run(cp: Checkpoint) -> bool:
     """A daemon job's run (`job NAME run N`, the label the daemon gives its runs): kept
     until reviewed (rewound, or `wakeful checkpoints --reviewed ID`)."""
     return cp.kind == "run" and cp.run.startswith("job ") and " run " in cp.run
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _id_order(cid: str) -> int:

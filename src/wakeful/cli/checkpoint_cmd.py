@@ -65,6 +65,8 @@ def checkpoints(
             f"{cp.id:>4}  {when}  {cp.kind:<6}  {cp.run}  [{agents}]  {state}"
             + (f": {shown}" if shown else "")
         )
+        if cp.attribution():
+            print(f"      {cp.attribution()}")
 
 
 def rewind(
