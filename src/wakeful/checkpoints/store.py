@@ -646,6 +646,29 @@ class CheckpointStore:
                 self._prune(time.time(), collect=False)
             return done
 
+    def nested_repositories(self) -> list[str]:
+        """The nested git repositories the last snapshot left out (from its walk cache:
+        directories below the ones it descended into that hold `.git`)."""
+        cache = self._load_cache()
+        if cache is None:
+            return []
+        found: list[str] = []
+        for rel in cache.dirs:
+            try:
+                with os.scandir(os.path.join(self.workspace, rel) if rel else self.workspace) as it:
+                    for entry in it:
+                        child = f"{rel}/{entry.name}" if rel else entry.name
+                        if (
+                            entry.name != ".git"
+                            and child not in cache.dirs
+                            and entry.is_dir(follow_symlinks=False)
+                            and os.path.lexists(os.path.join(entry.path, ".git"))
+                        ):
+                            found.append(child)
+            except OSError:
+                continue
+        return sorted(found)
+
     # -- runs that overlap ----------------------------------------------------------
 
     def _log_run(self, line: str) -> None:
