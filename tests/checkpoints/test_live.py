@@ -180,3 +180,29 @@ def test_objects_are_written_after_git_gc_removed_their_folder(git_repo: Path) -
         capture_output=True,
     )
     assert shown.stdout == b"one\n"
+
+
+def test_a_large_change_is_written_as_one_valid_pack(git_repo: Path) -> None:
+    (git_repo / "many").mkdir()
+    files = [git_repo / "many" / f"f{i:02d}.txt" for i in range(40)]
+    for i, f in enumerate(files):
+        f.write_text(f"{i}\n")
+    store = _watching(git_repo)
+    pack_dir = store.git.git_dir / "objects" / "pack"
+    packs = set(pack_dir.glob("*.idx")) if pack_dir.exists() else set()
+    for i, f in enumerate(files):
+        f.write_text(f"changed {i}\n" * (i + 1) + "x" * 40 * i)
+    (git_repo / "many" / "same1.txt").write_text("twin\n")
+    (git_repo / "many" / "same2.txt").write_text("twin\n")  # one object twice
+    tree = _snap(store)
+    new = set(pack_dir.glob("*.idx")) - packs
+    assert len(new) == 1
+    git = ["git", "--git-dir", str(store.git.git_dir)]
+    verify = subprocess.run([*git, "verify-pack", "-v", str(new.pop())], capture_output=True)
+    assert verify.returncode == 0, verify.stderr
+    fsck = subprocess.run([*git, "fsck", "--strict"], capture_output=True, text=True)
+    assert fsck.returncode == 0, fsck.stdout + fsck.stderr
+    shown = subprocess.run([*git, "show", f"{tree}:many/f39.txt"], capture_output=True)
+    assert shown.stdout == files[39].read_bytes()
+    assert tree == _full_tree(git_repo, 0)
+    store.close()

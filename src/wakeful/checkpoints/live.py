@@ -28,12 +28,13 @@ from dataclasses import dataclass
 
 from wakeful.checkpoints import inotify
 from wakeful.checkpoints.git import Git
-from wakeful.checkpoints.objects import ObjectWriter
+from wakeful.checkpoints.objects import ObjectWriter, object_id
 
 TREE = b"40000"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 MAX_NEW_DIRS = 2048  # more new directories in one snapshot: let git walk them
 MAX_MARKS = 16
+PACK_FROM = 24  # a snapshot writing this many objects writes them as one pack
 NEW = inotify.IN_CREATE | inotify.IN_MOVED_TO | inotify.IN_DELETE_SELF | inotify.IN_MOVE_SELF
 
 Entry = tuple[bytes, bytes]  # (mode, binary object id)
@@ -65,6 +66,7 @@ class LiveTree:
         self.recheck: set[str] = set()
         self.marks: dict[str, dict[str, Entry | None]] = {}
         self._dirty: set[str] = set()
+        self._pending: list[tuple[bytes, bytes]] = []
 
     def close(self) -> None:
         self.watcher.close()
@@ -208,6 +210,22 @@ class LiveTree:
         return self._apply(paths)
 
     def _apply(self, paths: dict[str, int]) -> str:
+        self._pending = []
+        tree = self._changes(paths)
+        pending, self._pending = self._pending, []
+        if len(pending) >= PACK_FROM:
+            self.objects.write_pack(pending)
+        else:
+            for kind, data in pending:
+                self.objects.write(kind, data)
+        return tree
+
+    def _put(self, kind: bytes, data: bytes) -> bytes:
+        """An object for this snapshot: its id now, written with the others at the end."""
+        self._pending.append((kind, data))
+        return object_id(kind, data)
+
+    def _changes(self, paths: dict[str, int]) -> str:
         unknown: list[str] = []
         known: list[tuple[str, os.stat_result]] = []
         new_dirs: list[str] = []
@@ -429,7 +447,7 @@ class LiveTree:
             return
         except OSError as exc:
             raise GiveUp from exc
-        self._set(rel, (mode, self.objects.write(b"blob", data)))
+        self._set(rel, (mode, self._put(b"blob", data)))
 
     def _build(self) -> str:
         """Write the trees that changed, deepest first; returns the root tree's id."""
@@ -469,4 +487,4 @@ class LiveTree:
             rows.append((raw + b"/" if mode == TREE else raw, raw, mode, oid))
         rows.sort()
         data = b"".join(mode + b" " + raw + b"\0" + oid for _, raw, mode, oid in rows)
-        return self.objects.write(b"tree", data)
+        return self._put(b"tree", data)

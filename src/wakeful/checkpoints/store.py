@@ -43,6 +43,7 @@ MAX_RECORDED_PATHS = 500
 MAX_PARTIAL_DIRS = 256  # more changed directories than this: walk the whole workspace
 RACY_NS = 1_000_000_000  # a stat this close to a snapshot is not trusted by the next one
 WALK_CACHE_VERSION = 1
+MAX_PACKS = 50  # more packs than this (one per large snapshot): merge them geometrically
 PRUNE_EVERY = 25  # finishing every 25th checkpoint prunes those past keep and max_age_days
 
 
@@ -644,6 +645,8 @@ class CheckpointStore:
             self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
             if _id_order(cp.id) % PRUNE_EVERY == 0:  # cheap: a listing every so many runs
                 self._prune(time.time(), collect=False)
+                if self.objects.pack_count() > MAX_PACKS:  # snapshots' small packs, merged
+                    self.git.run("repack", "-d", "-q", "--geometric=2")
             return done
 
     def nested_repositories(self) -> list[str]:
