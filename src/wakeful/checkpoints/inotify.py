@@ -15,6 +15,7 @@ import errno
 import os
 import struct
 import sys
+import weakref
 from dataclasses import dataclass
 
 IN_MODIFY = 0x2
@@ -65,6 +66,7 @@ class Inotify:
             err = ctypes.get_errno()
             raise OSError(err, os.strerror(err))
         self.fd: int | None = fd
+        self._finalizer = weakref.finalize(self, os.close, fd)  # a store never closed
 
     def add(self, path: bytes) -> int:
         """Watch a directory (never through a symlink); returns the watch descriptor, the
@@ -103,5 +105,5 @@ class Inotify:
 
     def close(self) -> None:
         if self.fd is not None:
-            os.close(self.fd)
+            self._finalizer()
             self.fd = None
