@@ -206,3 +206,25 @@ def test_a_large_change_is_written_as_one_valid_pack(git_repo: Path) -> None:
     assert shown.stdout == files[39].read_bytes()
     assert tree == _full_tree(git_repo, 0)
     store.close()
+
+
+def test_running_out_of_watches_falls_back_to_the_walk(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from wakeful.checkpoints.inotify import Inotify
+
+    _seed(git_repo)
+    store = _watching(git_repo)
+
+    def full(self: Inotify, path: bytes) -> int:
+        raise OSError(errno.ENOSPC, "no space left for watches")
+
+    monkeypatch.setattr(Inotify, "add", full)
+    (git_repo / "fresh" / "dir").mkdir(parents=True)
+    (git_repo / "fresh" / "dir" / "f.txt").write_text("f\n")
+    assert _snap(store) == _full_tree(git_repo, 0)
+    assert not store.watching
+    (git_repo / "fresh" / "dir" / "f.txt").write_text("g\n")
+    assert _snap(store) == _full_tree(git_repo, 1)

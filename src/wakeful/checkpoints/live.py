@@ -170,7 +170,7 @@ class LiveTree:
                 raise GiveUp
             self.tree = self._update()
             return self.tree
-        except GiveUp:
+        except (GiveUp, OSError):  # OSError: out of inotify watches, for one
             self.disarm()
             return None
 
