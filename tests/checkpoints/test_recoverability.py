@@ -63,3 +63,30 @@ def test_headless_run_is_told_why(cli, script, git_repo: Path) -> None:
     denied = [e for e in events if e["type"] == "tool_denied"]
     assert denied and "no checkpoint can restore" in " ".join(denied[0]["reasons"])
     assert not (git_repo / "build" / "x.js").exists()
+
+
+async def test_nested_repositories_are_not_workspace_tier(cli, git_repo: Path) -> None:
+    import subprocess
+
+    sub = git_repo / "vendor" / "lib"
+    sub.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(sub)], check=True)
+    (sub / "x.c").write_text("int x;\n")
+    (git_repo / "vendor" / "notes.txt").write_text("ours\n")
+    policy = _policy(git_repo)
+    ctx = DecisionContext(session_id="s", user_messages=["go"])
+    decision = await policy.decide(RiskInput("write", "write", ("vendor/lib/x.c",)), ctx)
+    assert decision.tier == "high" and decision.decision != "allow"
+    assert any("vendor/lib/, a nested git repository" in r for r in decision.reasons)
+    decision = await policy.decide(RiskInput("write", "write", ("vendor/notes.txt",)), ctx)
+    assert decision.tier == "workspace" and decision.decision == "allow"
+    # The snapshot leaves it out, and `wakeful checkpoints` says so.
+    store = CheckpointStore.for_workspace(git_repo)
+    cp = store.begin("s", "main", "run")
+    (git_repo / "vendor" / "notes.txt").write_text("changed\n")
+    (sub / "x.c").write_text("int y;\n")
+    done = store.finish(cp, ("main",))
+    assert done is not None and done.changed == ("vendor/notes.txt",)
+    assert store.nested_repositories() == ["vendor/lib"]
+    out = cli(["checkpoints"], cwd=git_repo).stdout
+    assert "nested git repositories vendor/lib/" in out

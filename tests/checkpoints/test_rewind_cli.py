@@ -93,6 +93,9 @@ def test_rewind_restores_tool_and_bash_changes_byte_for_byte(cli, script, git_re
     assert {"new.py", "app.py", "check.py", "moved.txt", "newdir/sub/f.txt", "debug.log"} <= set(
         listed[0]["changed"]
     )
+    # The run's own file tools wrote new.py and app.py; its bash command changed the rest.
+    assert listed[0]["own"] == ["app.py", "new.py"] and listed[0]["shell"] is True
+    assert listed[0]["overlapping"] == []
 
     dry = cli(["rewind", "--dry-run"], cwd=git_repo)
     assert dry.returncode == 0 and "delete   newdir/sub/f.txt" in dry.stdout

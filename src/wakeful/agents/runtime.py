@@ -132,6 +132,8 @@ class Runtime:
         if self.worktree is not None:
             await asyncio.to_thread(self._commit_worktree, f"session {self.session_id}")
             self.worktrees.release(self.worktree)
+        if self.checkpoints is not None:
+            self.checkpoints.store.close()
         if self.extensions is not None:
             try:
                 await self.extensions.session_end("exit")
@@ -260,7 +262,9 @@ def open_runtime(
     recorder = None
     checkpoint_settings = CheckpointSettings.from_config(config)
     if checkpoint_settings.enabled:
-        checkpoint_store = CheckpointStore(paths.workspace, paths.checkpoints, checkpoint_settings)
+        checkpoint_store = CheckpointStore(
+            paths.workspace, paths.checkpoints, checkpoint_settings, watch=True
+        )
         recorder = RunRecorder(checkpoint_store, transcript.session_id)
         ctx.extras["checkpoints"] = recorder
     notices: list[str] = [*config.notices, *policy.notices]

@@ -1,7 +1,8 @@
 """What no checkpoint can restore, for the risk policy ("workspace" tier means reversible).
 
 Checkpoints hold the workspace's files except `.git/`, `.wakeful/`, ignored directories
-(build/, node_modules/, .venv/) and ignored files over the size cap. A change to one of
+(build/, node_modules/, .venv/), nested git repositories (a clone or submodule inside the
+workspace) and ignored files over the size cap. A change to one of
 those cannot be undone by `wakeful rewind`, so it must not be judged as a workspace change.
 """
 
@@ -28,6 +29,12 @@ class Recoverability:
             return None  # the workspace itself and git's data have their own rules
         if rel == ".wakeful" or rel.startswith(".wakeful/"):
             return "is wakeful's own data, which checkpoints leave out"
+        nested = _nested_repository(root, rel)
+        if nested is not None:
+            return (
+                f"is inside {nested}/, a nested git repository, which checkpoints leave out "
+                "(commit or stash there to keep a way back)"
+            )
         settings = self.store.settings
         if not settings.enabled:
             return "would not be checkpointed: checkpoints are off ([checkpoints] enabled)"
@@ -51,3 +58,17 @@ class Recoverability:
                 f"({settings.max_file_bytes} bytes, [checkpoints] max_file_bytes)"
             )
         return None
+
+
+def _nested_repository(root: str, rel: str) -> str | None:
+    """The nested git repository (a directory below the root holding `.git`) that holds
+    `rel`, or `rel` itself when it is one; None when there is none."""
+    parts = rel.split("/")
+    for i in range(1, len(parts) + 1):
+        folder = "/".join(parts[:i])
+        try:
+            os.lstat(os.path.join(root, folder, ".git"))
+        except OSError:
+            continue
+        return folder
+    return None

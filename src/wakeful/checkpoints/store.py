@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from wakeful.checkpoints.git import CheckpointError, Git
+from wakeful.checkpoints.live import Limits, LiveTree
+from wakeful.checkpoints.objects import ObjectWriter
 from wakeful.core.config import Config
 from wakeful.core.errors import ConfigError
 from wakeful.core.settings import CheckpointSettings
@@ -43,6 +45,7 @@ MAX_RECORDED_PATHS = 500
 MAX_PARTIAL_DIRS = 256  # more changed directories than this: walk the whole workspace
 RACY_NS = 1_000_000_000  # a stat this close to a snapshot is not trusted by the next one
 WALK_CACHE_VERSION = 1
+MAX_PACKS = 50  # more packs than this (one per large snapshot): merge them geometrically
 PRUNE_EVERY = 25  # finishing every 25th checkpoint prunes those past keep and max_age_days
 
 
@@ -100,13 +103,35 @@ class Checkpoint:
     changed: tuple[str, ...] = ()
     changed_count: int = 0
     before_tree: str = ""
+    # Runs in the same workspace that overlapped this one in time: `changed` (everything
+    # that differs between the two snapshots) may then hold their changes too.
+    overlapping: tuple[str, ...] = ()
+    # Of `changed`, the files this run's own file tools wrote (None: not reported), and
+    # whether it also ran commands whose paths are not known (shell), which may have
+    # changed any of the others.
+    own: tuple[str, ...] | None = None
+    shell: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         del data["before_tree"]
         data["agents"] = list(self.agents)
         data["changed"] = list(self.changed)
+        data["overlapping"] = list(self.overlapping)
+        data["own"] = list(self.own) if self.own is not None else None
         return data
+
+    def attribution(self) -> str:
+        """How sure it is that `changed` is this run's doing, in one phrase ("" when it ran
+        alone in the workspace)."""
+        if not self.overlapping:
+            return ""
+        others = ", ".join(self.overlapping)
+        if self.own is None:
+            return f"ran alongside run(s) {others}: some of these changes may be theirs"
+        mine = f"{len(self.own)} written by this run's file tools"
+        rest = "the others may be theirs" + (" or its shell commands'" if self.shell else "")
+        return f"ran alongside run(s) {others}: {mine}, {rest}"
 
 
 @dataclass(frozen=True)
@@ -133,6 +158,7 @@ class CheckpointStore:
         folder: Path,
         settings: Settings | None = None,
         racy_ns: int = RACY_NS,
+        watch: bool = False,
     ) -> None:
         self.workspace = workspace
         self.racy_ns = racy_ns
@@ -140,13 +166,30 @@ class CheckpointStore:
         self.settings = settings or Settings()
         git_dir = folder / "repo.git"
         self.git = Git(git_dir, workspace, git_dir / "wakeful-index")
+        self.objects = ObjectWriter(git_dir)
         self._ready = False
         self.skipped: list[str] = []
+        self._watch = watch
+        self._live: LiveTree | None = None
 
     @classmethod
-    def for_workspace(cls, workspace: Path, config: Config | None = None) -> CheckpointStore:
+    def for_workspace(
+        cls, workspace: Path, config: Config | None = None, watch: bool = False
+    ) -> CheckpointStore:
         settings = Settings.from_config(config) if config is not None else Settings()
-        return cls(workspace, workspace / ".wakeful" / "checkpoints", settings)
+        return cls(workspace, workspace / ".wakeful" / "checkpoints", settings, watch=watch)
+
+    def close(self) -> None:
+        """Stop watching the workspace (a store that watches holds an inotify instance)."""
+        live, self._live = self._live, None
+        self._watch = False
+        if live is not None:
+            live.close()
+
+    @property
+    def watching(self) -> bool:
+        """Whether the next snapshot can come from the watcher's events alone."""
+        return self._live is not None and self._live.tree is not None
 
     # -- locking --------------------------------------------------------------------
 
@@ -177,6 +220,58 @@ class CheckpointStore:
     def snapshot(self) -> str:
         """The workspace's files as a tree id (call with the lock held). The ignored files
         left out for their size are in `self.skipped` afterwards.
+
+        A store made with `watch=True` keeps the tree current from inotify events after
+        its first snapshot (see `live.py`): a snapshot then looks only at the paths that
+        changed, and one with no change costs neither a git process nor a walk. Otherwise,
+        or when the events cannot be trusted, it is the snapshot from git's stat cache."""
+        live = self._live_tree()
+        if live is not None and live.tree is not None:
+            tree = live.snapshot(self._gc_mark())
+            if tree is not None:
+                self.skipped = sorted(live.skipped)
+                return tree
+        if live is None:
+            return self._git_snapshot()
+        # Watch first, then look: a change after the watch is an event, one before it is
+        # in the snapshot.
+        cache = self._load_cache()
+        if cache is None:
+            self._git_snapshot()
+            cache = self._load_cache()
+        live.discard_events()
+        try:
+            if cache is not None:
+                live.watch(cache.dirs)
+            tree = self._git_snapshot()
+            after = self._load_cache()
+            if after is not None and after.tree == tree:
+                live.arm(tree, after.dirs, self.skipped, self._gc_mark())
+            else:
+                live.disarm()
+        except OSError:  # out of inotify watches: snapshots the ordinary way from now on
+            self.close()
+            tree = self._git_snapshot()
+        return tree
+
+    def _live_tree(self) -> LiveTree | None:
+        if self._live is None and self._watch:
+            try:
+                self._live = LiveTree(
+                    self.git, Limits(self.settings.max_file_bytes, self.settings.include_ignored)
+                )
+            except OSError:
+                self._watch = False
+        return self._live
+
+    def _gc_mark(self) -> str:
+        try:
+            return (self.folder / "gc-count").read_text()
+        except OSError:
+            return ""
+
+    def _git_snapshot(self) -> str:
+        """The snapshot from git's stat cache (the checkpoint index) and the walk cache.
 
         With a walk cache from the last snapshot (`walk-cache.json`: the stat of every
         directory snapshots descend into, and of the ignored files left out for their
@@ -225,6 +320,7 @@ class CheckpointStore:
         self.skipped = []
         out = self._status(())
         opaque = self._stage(out)
+        self._drop_newly_ignored()
         tree = self.git.text("write-tree")
         dirs = _walk_dirs(self.workspace, "", opaque)
         self._save_cache(_WalkCache(tree, dirs, self._skipped_sigs()), started)
@@ -266,6 +362,43 @@ class CheckpointStore:
                 dirs.update(_walk_dirs(self.workspace, d, opaque))
         self._save_cache(_WalkCache(tree, dirs, self._skipped_sigs()), started)
         return tree
+
+    def _drop_newly_ignored(self) -> None:
+        """Files snapshotted before that a .gitignore now covers: out of the index when they
+        lie in an ignored directory, or are ignored files over the cap (or ignored files
+        are left out), as a snapshot from scratch would have them."""
+        out = self.git.run("ls-files", "-z", "-c", "-i", "--exclude-standard")
+        files = [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+        if not files:
+            return
+        parents = sorted(
+            {f.rsplit("/", i)[0] + "/" for f in files for i in range(1, f.count("/") + 1)}
+        )
+        query = "".join(f"{p}\0" for p in parents).encode("utf-8", "surrogateescape")
+        hits = self.git.run("check-ignore", "-z", "--no-index", "--stdin", input=query, ok=(0, 1))
+        ignored_dirs = {p.decode("utf-8", "surrogateescape") for p in hits.split(b"\0") if p}
+        drop: list[str] = []
+        for rel in files:
+            parts = rel.split("/")
+            if any("/".join(parts[: i + 1]) + "/" in ignored_dirs for i in range(len(parts) - 1)):
+                drop.append(rel)
+                continue
+            if not self.settings.include_ignored:
+                drop.append(rel)
+                continue
+            size = _sig(self.workspace, rel)
+            if (
+                size is not None
+                and stat.S_ISREG(size[3])
+                and size[4] > self.settings.max_file_bytes
+            ):
+                drop.append(rel)
+                self.skipped.append(rel)
+        if drop:
+            self.git.run(
+                "update-index", "--force-remove", "-z", "--stdin",
+                input="".join(f"{p}\0" for p in drop).encode("utf-8", "surrogateescape"),
+            )  # fmt: skip
 
     def _status(self, pathspecs: tuple[str, ...] | list[str]) -> bytes:
         return self.git.run(
@@ -410,10 +543,7 @@ class CheckpointStore:
         return None, rel in hits
 
     def _commit(self, tree: str, message: str, parent: str | None = None) -> str:
-        args = ["commit-tree", tree]
-        if parent:
-            args += ["-p", parent]
-        return self.git.text(*args, input=message.encode("utf-8"))
+        return self.objects.commit(tree, message, parent, time.time())
 
     def last_tree(self) -> str | None:
         out = self.git.run("rev-parse", "-q", "--verify", f"{LAST_REF}^{{tree}}", ok=(0, 1))
@@ -442,12 +572,16 @@ class CheckpointStore:
         next `git status` has little to say about the index."""
         if LAST_REF in refs:
             refs = {**refs, HEAD_REF: refs[LAST_REF]}
-        text = "".join(f"update {name} {sha}\n" for name, sha in refs.items())
-        self.git.run("update-ref", "--stdin", input=text.encode())
+        for name, sha in refs.items():
+            self.objects.set_ref(name, sha)
+
+    def _delete_ref(self, name: str) -> None:
+        if not self.objects.delete_loose_ref(name):
+            self.git.run("update-ref", "-d", name)
 
     def _write(self, cp: Checkpoint, tree: str) -> str:
         sha = self._commit(tree, _message(cp), cp.before)
-        self.git.run("update-ref", REF_PREFIX + cp.id, sha)
+        self.objects.set_ref(REF_PREFIX + cp.id, sha)
         return sha
 
     def begin(self, session: str, agent: str, run: str, kind: str = "run") -> Checkpoint:
@@ -459,17 +593,37 @@ class CheckpointStore:
             )
             sha = self._commit(tree, _message(cp, self._skipped_meta()))
             self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
+            self._log_run(f"B {cp.id} {os.getpid()}")
+            if self._live is not None:
+                self._live.mark(tree)
             return Checkpoint(**{**asdict(cp), "before": sha, "before_tree": tree})
 
-    def finish(self, cp: Checkpoint, agents: tuple[str, ...] = ()) -> Checkpoint | None:
-        """Snapshot again and close the checkpoint; one that changed nothing is dropped."""
+    def finish(
+        self,
+        cp: Checkpoint,
+        agents: tuple[str, ...] = (),
+        touched: tuple[str, ...] | None = None,
+        shell: bool = False,
+    ) -> Checkpoint | None:
+        """Snapshot again and close the checkpoint; one that changed nothing is dropped.
+        `touched`: the workspace-relative paths the run's own file tools wrote (None: not
+        known); `shell`: it also ran change-capable calls whose paths are unknown."""
         with self.locked():
+            overlapping = self._end_run(cp.id)
             tree = self.snapshot()
             before_tree = cp.before_tree or self.git.text("rev-parse", f"{cp.before}^{{tree}}")
+            live = self._live
+            known = live.changed_since(before_tree) if live is not None else None
+            if live is not None:
+                live.unmark(before_tree)
             if tree == before_tree:
-                self.git.run("update-ref", "-d", REF_PREFIX + cp.id)
+                self._delete_ref(REF_PREFIX + cp.id)
                 return None
-            changed = self.changed_paths(before_tree, tree)
+            changed = known if known else self.changed_paths(before_tree, tree)
+            own = None
+            if touched is not None:
+                wrote = set(touched)
+                own = tuple(p for p in changed if p in wrote)[:MAX_RECORDED_PATHS]
             done = Checkpoint(
                 cp.id,
                 cp.kind,
@@ -483,12 +637,88 @@ class CheckpointStore:
                 tuple(changed[:MAX_RECORDED_PATHS]),
                 len(changed),
                 before_tree,
+                overlapping,
+                own,
+                shell,
             )
             sha = self._commit(tree, _message(done), cp.before)
             self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
             if _id_order(cp.id) % PRUNE_EVERY == 0:  # cheap: a listing every so many runs
                 self._prune(time.time(), collect=False)
+                if self.objects.pack_count() > MAX_PACKS:  # snapshots' small packs, merged
+                    self.git.run("repack", "-d", "-q", "--geometric=2")
             return done
+
+    def nested_repositories(self) -> list[str]:
+        """The nested git repositories the last snapshot left out (from its walk cache:
+        directories below the ones it descended into that hold `.git`)."""
+        cache = self._load_cache()
+        if cache is None:
+            return []
+        found: list[str] = []
+        for rel in cache.dirs:
+            try:
+                with os.scandir(os.path.join(self.workspace, rel) if rel else self.workspace) as it:
+                    for entry in it:
+                        child = f"{rel}/{entry.name}" if rel else entry.name
+                        if (
+                            entry.name != ".git"
+                            and child not in cache.dirs
+                            and entry.is_dir(follow_symlinks=False)
+                            and os.path.lexists(os.path.join(entry.path, ".git"))
+                        ):
+                            found.append(child)
+            except OSError:
+                continue
+        return sorted(found)
+
+    # -- runs that overlap ----------------------------------------------------------
+
+    def _log_run(self, line: str) -> None:
+        with open(self.folder / "runs.log", "a") as fh:
+            fh.write(line + "\n")
+
+    def _end_run(self, cid: str) -> tuple[str, ...]:
+        """Record that run `cid` ends; returns the other runs that were open at some time
+        during it (open when it began, or begun since). `runs.log` holds one line per
+        begin (with the process id, so a run whose process died counts as ended) and per
+        end, and is emptied whenever no run is open."""
+        path = self.folder / "runs.log"
+        try:
+            lines = path.read_text().splitlines()
+        except OSError:
+            lines = []
+        lines.append(f"E {cid}")
+        open_runs: dict[str, int] = {}
+        overlapping: list[str] = []
+        began = False
+        for line in lines:
+            parts = line.split()
+            if len(parts) < 2:
+                continue
+            kind, rid = parts[0], parts[1]
+            if kind == "B":
+                if rid == cid:
+                    began = True
+                    overlapping += [r for r in open_runs if r != cid]
+                elif began:
+                    overlapping.append(rid)
+                pid = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
+                open_runs[rid] = pid
+            elif kind == "E":
+                open_runs.pop(rid, None)
+        if not began:  # begun before this log existed
+            overlapping += [r for r in open_runs if r != cid]
+        alive = {r: pid for r, pid in open_runs.items() if _alive(pid)}
+        overlapping = [r for r in overlapping if r in alive or r not in open_runs]  # not crashed
+        try:
+            if alive:
+                self._log_run(f"E {cid}")
+            else:
+                path.write_text("")
+        except OSError:
+            pass
+        return tuple(sorted(dict.fromkeys(overlapping), key=_id_order))
 
     def all(self) -> list[Checkpoint]:
         """All checkpoints, oldest first."""
@@ -520,6 +750,9 @@ class CheckpointStore:
                     tree if finished is not None else None,
                     tuple(meta.get("changed") or ()),
                     int(meta.get("changed_count") or 0),
+                    overlapping=tuple(meta.get("overlapping") or ()),
+                    own=tuple(meta["own"]) if isinstance(meta.get("own"), list) else None,
+                    shell=bool(meta.get("shell", False)),
                 )
             )
         found.sort(key=lambda c: (c.started, int(c.id) if c.id.isdigit() else 0))
@@ -562,6 +795,13 @@ class CheckpointStore:
             self._write_reviewed(reviewed - set(drop))
         if collect or drop:
             self.git.run("gc", "--quiet", "--prune=now")
+            # Objects only a watcher's tree held may be gone: every watcher starts over.
+            count = self.folder / "gc-count"
+            try:
+                n = int(count.read_text() or "0")
+            except (OSError, ValueError):
+                n = 0
+            count.write_text(str(n + 1))
         return drop
 
     # -- review of daemon runs ------------------------------------------------------
@@ -757,6 +997,11 @@ def _message(cp: Checkpoint, extra: dict[str, Any] | None = None) -> str:
         "changed": list(cp.changed),
         "changed_count": cp.changed_count,
     }
+    if cp.overlapping:
+        meta["overlapping"] = list(cp.overlapping)
+    if cp.own is not None:
+        meta["own"] = list(cp.own)
+        meta["shell"] = cp.shell
     return json.dumps(meta, separators=(",", ":"))
 
 
@@ -764,6 +1009,18 @@ def _is_daemon_run(cp: Checkpoint) -> bool:
     """A daemon job's run (`job NAME run N`, the label the daemon gives its runs): kept
     until reviewed (rewound, or `wakeful checkpoints --reviewed ID`)."""
     return cp.kind == "run" and cp.run.startswith("job ") and " run " in cp.run
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _id_order(cid: str) -> int:

@@ -65,6 +65,14 @@ def checkpoints(
             f"{cp.id:>4}  {when}  {cp.kind:<6}  {cp.run}  [{agents}]  {state}"
             + (f": {shown}" if shown else "")
         )
+        if cp.attribution():
+            print(f"      {cp.attribution()}")
+    nested = store.nested_repositories()
+    if nested and not unreviewed:
+        shown = ", ".join(f"{n}/" for n in nested[:5]) + (" ..." if len(nested) > 5 else "")
+        print(
+            f"not in any checkpoint (rewind cannot restore them): nested git repositories {shown}"
+        )
 
 
 def rewind(

@@ -54,6 +54,7 @@ class _Planned:
     tool: Tool
     args: dict[str, Any]
     changes: bool = False  # may change files: the run's checkpoint is taken before it
+    risk: RiskInput | None = None
 
 
 class Dispatcher:
@@ -151,7 +152,7 @@ class Dispatcher:
                 )
                 results[i] = ToolResult.error(f"{call.name} was {verb} ({decision.tier}): {why}")
                 continue
-            planned.append(_Planned(i, call, tool, call.input, _may_change(risk, decision)))
+            planned.append(_Planned(i, call, tool, call.input, _may_change(risk, decision), risk))
 
         for batch in _batches(planned):
             if any(p.changes for p in batch):
@@ -160,6 +161,7 @@ class Dispatcher:
                     for p in batch:
                         results[p.index] = refused
                     continue
+                self._note_changes(batch)
             outs = await asyncio.gather(*(self._run_one(p) for p in batch))
             for p, out in zip(batch, outs, strict=True):
                 results[p.index] = out
@@ -186,6 +188,22 @@ class Dispatcher:
                 "set `enabled = false` under [checkpoints] in config to run without checkpoints"
             )
         return None
+
+    def _note_changes(self, batch: list[_Planned]) -> None:
+        """Tell the run's checkpoint what its calls are about to write: the paths of file
+        tools, or that a call's paths are unknown (shell commands, other tools)."""
+        recorder = self.ctx.extras.get("checkpoints")
+        for p in batch:
+            if not p.changes or p.risk is None or recorder is None:
+                continue
+            if p.risk.kind == "write" and p.risk.paths:
+                note = getattr(recorder, "note_paths", None)
+                if note is not None:
+                    note(p.risk.paths)
+            else:
+                note_unknown = getattr(recorder, "note_unknown", None)
+                if note_unknown is not None:
+                    note_unknown()
 
     async def _run_one(self, p: _Planned) -> ToolResult:
         self.on_event(
