@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wakeful.agents.fork import Kind, TaskSpec, build_worker
-from wakeful.agents.mailbox import Answerer, Mailbox, Post
+from wakeful.agents.mailbox import Answerer, Mailbox, Post, PostKind
 from wakeful.core.config import Config
 from wakeful.core.errors import DelegationError
 from wakeful.core.events import LoopEvent
@@ -272,9 +272,14 @@ class Coordinator:
         """A worker's post to its coordinator (the `post_message` tool)."""
         if self.handle is None:
             raise DelegationError("only sub-agents can post to a coordinator")
-        if kind not in ("progress", "question"):
+        post_kind: PostKind
+        if kind == "progress":
+            post_kind = "progress"
+        elif kind == "question":
+            post_kind = "question"
+        else:
             raise DelegationError(f"unknown post kind {kind!r}; use progress or question")
-        return await self.mailbox.post(self.handle.name, kind, text)  # type: ignore[arg-type]
+        return await self.mailbox.post(self.handle.name, post_kind, text)
 
     def choose_kind(self) -> Kind:
         """Fork when the shared context is worth sharing and leaves the worker room."""
@@ -323,7 +328,7 @@ class Coordinator:
         key = self.agent.prompt_cache_key or f"{self.agent.session_id}:fanout-{fanout.number}"
         auto = self.choose_kind()
         for spec in allowed:
-            kind: Kind = auto if spec.kind == "auto" else spec.kind  # type: ignore[assignment]
+            kind: Kind = auto if spec.kind == "auto" else spec.kind
             fanout.handles.append(self._spawn(spec, kind, fanout, key))
         skipped = [
             WorkerResult("-", s.kind, s.prompt, "skipped", error=fanout.notes[0]) for s in refused

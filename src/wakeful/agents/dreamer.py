@@ -21,7 +21,7 @@ from wakeful.core.config import Config
 from wakeful.core.paths import Paths
 from wakeful.core.usage import Usage
 from wakeful.memory.types import MEMORY_TYPES, MemoryRecord
-from wakeful.policy.types import Decision, RiskInput
+from wakeful.policy.types import Decision, RiskInput, Tier
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools.base import Tool, ToolContext, ToolResult
 
@@ -57,8 +57,8 @@ class RestrictedPolicy:
         self.decisions: list[tuple[RiskInput, Decision]] = []
 
     def _deny(self, risk: RiskInput, why: str) -> Decision:
-        tier = "critical" if risk.kind == "shell" else "high"
-        return Decision(tier, "deny", [why], matched_rule="dreamer allow-list")  # type: ignore[arg-type]
+        tier = Tier.CRITICAL if risk.kind == "shell" else Tier.HIGH
+        return Decision(tier, "deny", [why], matched_rule="dreamer allow-list")
 
     def _check(self, risk: RiskInput) -> Decision | None:
         if risk.tool not in self.allowed_tools:
@@ -87,8 +87,8 @@ class RestrictedPolicy:
         elif mine is not None:
             decision = mine
         else:
-            tier = "read_only" if risk.read_only else "workspace"
-            decision = Decision(tier, "allow", ["allowed for the dreamer"])  # type: ignore[arg-type]
+            tier = Tier.READ_ONLY if risk.read_only else Tier.WORKSPACE
+            decision = Decision(tier, "allow", ["allowed for the dreamer"])
         self.decisions.append((risk, decision))
         if self.audit is not None:
             self.audit(risk, decision)

@@ -388,7 +388,7 @@ def schedule_add(
         watch=watch,
         model=model,
         permission_mode=permission_mode,
-        missed=missed,  # type: ignore[arg-type]
+        missed="once" if missed == "once" else "skip",
         retries=retries,
         next_due=schedule.first_due(now),
     )

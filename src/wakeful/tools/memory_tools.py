@@ -96,9 +96,13 @@ class RememberTool:
             a = check_args(self.name, args, self.input_schema)
         except ArgError as exc:
             return ToolResult.error(str(exc))
-        from wakeful.memory.types import MemoryDraft
+        from wakeful.memory.types import MemoryDraft, memory_type
 
-        mtype = a.get("type") or "project"
+        mtype = memory_type(str(a.get("type") or "project"))
+        if mtype is None:
+            return ToolResult.error(
+                f"remember: unknown type {a.get('type')!r}; use one of: {', '.join(MEMORY_TYPES)}"
+            )
         specs = [s for s in (a.get("anchors") or []) if isinstance(s, str) and s.strip()]
         draft = MemoryDraft(
             text=str(a["text"]),
