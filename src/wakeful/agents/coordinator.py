@@ -232,7 +232,7 @@ def estimate_tokens(messages: list[Message]) -> int:
 
 
 class Coordinator:
-    """Attached to one agent (as `ctx.extras["coordinator"]`); workers get child coordinators
+    """Attached to one agent (as `ctx.services.coordinator`); workers get child coordinators
     that share the tree's caps, slots, counters and mailbox."""
 
     def __init__(
@@ -378,7 +378,7 @@ class Coordinator:
         )
         handle = _Handle(name, kind, spec, setup.agent, setup.task_text, setup.touched, fanout)
         holder["h"] = handle
-        setup.agent.ctx.extras["coordinator"] = Coordinator(
+        setup.agent.ctx.services.coordinator = Coordinator(
             setup.agent, depth=self.depth + 1, tree=tree, handle=handle
         )
         tree.handles[name] = handle
@@ -702,7 +702,7 @@ def attach(
 
     Workers get their own compactor that protects the context they inherited."""
     coordinator = Coordinator(agent, Caps.from_config(config), mailbox=Mailbox(answerer))
-    agent.ctx.extras["coordinator"] = coordinator
+    agent.ctx.services.coordinator = coordinator
     enabled = compaction and config.settings.compaction.enabled
     if enabled:
         if agent.compactor is None:

@@ -222,8 +222,8 @@ async def merge_clusters(
     policy = RestrictedPolicy(allowed, str(paths.workspace), inner=inner_policy)
     ctx = ToolContext(paths=paths, config=config, session_id="dream", cwd=paths.workspace)
     if memory is not None:
-        ctx.extras["memory"] = memory
-        ctx.extras["memory_stage"] = memory.stage("dream")
+        ctx.services.memory = memory
+        ctx.services.memory_stage = memory.stage("dream")
     dispatcher = Dispatcher(tools, policy, ctx, agent="dreamer")
     prefix = build_prefix([schema_of(t) for t in tools], DREAMER_PROMPT, "", "")
     for start in range(0, len(clusters), batch):

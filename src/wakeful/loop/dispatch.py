@@ -174,7 +174,7 @@ class Dispatcher:
     async def _checkpoint(self) -> ToolResult | None:
         """Snapshot the workspace before the run's first change (once per run). A change
         that could not be checkpointed is not made: it could not be undone."""
-        recorder = self.ctx.extras.get("checkpoints")
+        recorder = self.ctx.services.checkpoints
         if recorder is None:
             return None
         try:
@@ -234,7 +234,7 @@ class Dispatcher:
         return ToolResult(head + marker, result.is_error, result.meta)
 
     def _settle_memory(self, calls: list[ToolCall], results: list[ToolResult | None]) -> None:
-        stage = self.ctx.extras.get("memory_stage")
+        stage = self.ctx.services.memory_stage
         if stage is None:
             return
         outcomes = [
@@ -245,7 +245,7 @@ class Dispatcher:
         stage.settle(outcomes)
 
     def discard_staged(self) -> None:
-        stage = self.ctx.extras.get("memory_stage")
+        stage = self.ctx.services.memory_stage
         if stage is not None:
             stage.discard()
 

@@ -167,7 +167,7 @@ class BashTool:
                 f"{command}\n"
             )
             argv = [self.shell, "-c", script]
-            sandbox = ctx.extras.get("sandbox")
+            sandbox = ctx.services.sandbox
             if sandbox is not None:
                 try:
                     argv = list(sandbox.wrap(argv, cwd))

@@ -44,7 +44,7 @@ def _lines(fh: BinaryIO) -> Iterator[tuple[bytes, int]]:
 
 def note_recent(ctx: ToolContext, path: Path) -> None:
     """Keep `recent_files` ordered by last touch, without duplicates."""
-    recent: list[str] = ctx.extras.setdefault("recent_files", [])
+    recent = ctx.recent_files
     key = str(path)
     if key in recent:
         recent.remove(key)
