@@ -25,6 +25,7 @@ from typing import Any
 
 from wakeful.agents.fork import Kind, TaskSpec, build_worker
 from wakeful.agents.mailbox import Answerer, Mailbox, Post, PostKind
+from wakeful.core import tool_names
 from wakeful.core.config import Config
 from wakeful.core.errors import DelegationError
 from wakeful.core.events import LoopEvent
@@ -353,7 +354,7 @@ class Coordinator:
         name = f"{kind}-{tree.counters[kind]}"
         deny: dict[str, str] = {}
         if self.depth + 1 >= caps.max_depth:
-            deny["delegate"] = (
+            deny[tool_names.DELEGATE] = (
                 f"sub-agents at depth {self.depth + 1} cannot delegate (max_depth={caps.max_depth})"
             )
         limits = Limits(

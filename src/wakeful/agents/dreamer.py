@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from wakeful.core import tool_names
 from wakeful.core.config import Config
 from wakeful.core.paths import Paths
 from wakeful.core.usage import Usage
@@ -25,8 +26,8 @@ from wakeful.policy.types import Decision, RiskInput, Tier
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools.base import Tool, ToolContext, ToolResult
 
-READ_ONLY_FILE_TOOLS = frozenset({"read", "glob", "grep"})
-DREAM_MEMORY_TOOLS = frozenset({"recall", "remember", "forget", "merge_memories"})
+READ_ONLY_FILE_TOOLS = tool_names.READ_TOOLS
+DREAM_MEMORY_TOOLS = tool_names.MEMORY_TOOLS | {tool_names.MERGE_MEMORIES}
 ALLOWED_KINDS = frozenset({"read", "memory"})
 
 DREAMER_PROMPT = """You consolidate an agent's long-term memory while it is idle.
@@ -106,7 +107,7 @@ class ClusterMerge:
 class MergeMemoriesTool:
     """Replace a cluster's memories with one rewritten memory (the old ones are archived)."""
 
-    name = "merge_memories"
+    name = tool_names.MERGE_MEMORIES
     description = (
         "Merge memories that state the same fact into one rewritten memory. The merged "
         "memory keeps the union of their anchors; the originals are archived and can be "

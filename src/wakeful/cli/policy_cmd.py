@@ -35,10 +35,11 @@ def _show_notices(policy: Policy) -> None:
 
 def _decide_offline(policy: Policy, command: str, explain: bool = False) -> dict[str, Any]:
     """The mode's decision for a command, with rules, but without reviewer or audit."""
+    from wakeful.core.tool_names import BASH
     from wakeful.policy.decision import mode_verdict
     from wakeful.policy.types import RiskInput
 
-    risk = RiskInput(tool="bash", kind="shell", command=command)
+    risk = RiskInput(tool=BASH, kind="shell", command=command)
     cls_ = policy.classify(risk)
     hit = policy.match_rule(risk, cls_)
     rule = None

@@ -17,12 +17,12 @@ from typing import Any, Protocol
 from wakeful.core.errors import WakefulError
 from wakeful.core.events import LoopEvent, ToolCall
 from wakeful.core.messages import ToolResultBlock
+from wakeful.core.tool_names import MEMORY_TOOLS
 from wakeful.policy.decision import DecisionContext
 from wakeful.policy.types import Decision, RiskInput
 from wakeful.tools.base import Tool, ToolContext, ToolResult
 
 Approver = Callable[[ToolCall, Decision], Awaitable[bool]]
-MEMORY_TOOLS = frozenset({"remember", "recall", "forget"})
 RESULT_CAP = 50_000
 
 

@@ -67,8 +67,6 @@ MODE_TABLE: dict[str, dict[Tier, ModeVerdict]] = {
     },
 }
 REVIEWER_DENIAL_LIMIT = 3
-MEMORY_TOOLS = frozenset({"remember", "recall", "forget"})
-READ_TOOLS = frozenset({"read", "glob", "grep"})
 
 
 @dataclass

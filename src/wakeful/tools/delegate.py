@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from wakeful.core import tool_names
 from wakeful.core.config import Config
 from wakeful.core.errors import DelegationError
 from wakeful.policy.types import RiskInput
@@ -33,7 +34,7 @@ class TaskSpec:
 
 
 class DelegateTool:
-    name = "delegate"
+    name = tool_names.DELEGATE
     description = (
         "Hand independent tasks to sub-agents that run in parallel, and get back one short "
         "structured result per task (status, summary, files touched), not their transcripts. "
@@ -163,7 +164,7 @@ def parse_tasks(
 
 
 class PostMessageTool:
-    name = "post_message"
+    name = tool_names.POST_MESSAGE
     description = (
         "Sub-agents only: post a progress note or a question to the agent that delegated your "
         "task. A question may get an answer back; if it does not, continue on your best "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from wakeful.core import tool_names
 from wakeful.core.errors import WakefulError
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
@@ -62,7 +63,7 @@ def _anchor_paths(args: dict[str, Any], ctx: ToolContext) -> tuple[str, ...]:
 
 
 class RememberTool:
-    name = "remember"
+    name = tool_names.REMEMBER
     description = (
         "Save a durable memory for later sessions: a fact about this codebase (type project), "
         "how the user wants you to work (feedback), who the user is (user), or where to find "
@@ -130,7 +131,7 @@ class RememberTool:
 
 
 class RecallTool:
-    name = "recall"
+    name = tool_names.RECALL
     description = (
         "Search memory for notes relevant to a query. Each result is verified against the "
         "workspace now and shown with a verdict (fresh, moved, drifted, orphaned, unanchored) "
@@ -169,7 +170,7 @@ class RecallTool:
 
 
 class ForgetTool:
-    name = "forget"
+    name = tool_names.FORGET
     description = (
         "Forget a memory by its id (as shown by recall), e.g. when it is wrong or the code it "
         "describes is gone. The memory is archived, not shown again, and can be restored."

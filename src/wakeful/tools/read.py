@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from wakeful.core import tool_names
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools._paths import close_matches, looks_binary, nearest_existing_parent
@@ -68,7 +69,7 @@ def missing_file_message(path: Path) -> str:
 
 
 class ReadTool:
-    name = "read"
+    name = tool_names.READ
     description = (
         "Read a text file and return its lines numbered like `cat -n` (number, tab, text). "
         "Use offset (1-based line) and limit to page through long files; by default up to "

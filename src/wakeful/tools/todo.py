@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from wakeful.core import tool_names
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools.base import ToolContext, ToolResult
@@ -40,7 +41,7 @@ def current_todos(ctx: ToolContext) -> list[TodoItem]:
 
 
 class TodoTool:
-    name = "todo"
+    name = tool_names.TODO
     description = (
         "Keep your task list for this session. Send the complete list every time (it replaces "
         "the previous one): each item has `content` and `status` (pending, in_progress, "
