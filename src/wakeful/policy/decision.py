@@ -23,9 +23,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wakeful.core.config import PERMISSION_MODES, Config
+from wakeful.core.config import Config
 from wakeful.core.errors import ConfigError
 from wakeful.core.paths import Paths
+from wakeful.core.settings import PERMISSION_MODES
 from wakeful.policy.audit import AuditEntry, AuditLog
 from wakeful.policy.claude_rules import load_claude_rules
 from wakeful.policy.recoverability import ReasonOf, judge_recoverability
