@@ -48,7 +48,7 @@ async def measure(runs: int) -> dict[str, object]:
         tool = BashTool()
         plain = ToolContext(paths=paths, config=Config(env=env), cwd=repo)
         boxed = ToolContext(paths=paths, config=Config(env=env), cwd=repo)
-        boxed.extras["sandbox"] = sandbox
+        boxed.services.sandbox = sandbox
         times: dict[str, list[float]] = {"unsandboxed": [], "sandboxed": []}
         for ctx in (plain, boxed):  # warm-up
             await tool.run({"command": "true"}, ctx)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -21,6 +21,7 @@ from wakeful.core.paths import Paths
 from wakeful.policy.types import Decision, RiskInput
 from wakeful.tools.base import ToolContext
 from wakeful.tools.delegate import parse_tasks
+from wakeful.tools.todo import TodoItem
 
 from .conftest import AllowAll
 
@@ -88,17 +89,25 @@ def test_worker_context_is_a_copy(tmp_path: Path) -> None:
     paths = Paths(tmp_path, tmp_path / "u", tmp_path / "u")
     parent = ToolContext(paths=paths, config=Config(), session_id="s", cwd=tmp_path)
     parent.read_stamps["/x"] = (1, 2)
-    parent.extras.update({"todos": [{"content": "p", "status": "pending"}], "recent_files": ["/x"]})
-    parent.extras["coordinator"] = object()
+    parent.todos = [TodoItem("p")]
+    parent.recent_files = ["/x"]
+    parent.services.coordinator = cast(Any, object())
+    parent.services.memory_stage = cast(Any, object())
+    parent.services.custom_agents = {"helper": cast(Any, object())}
     fork = worker_context(parent, "fork", "fork-1")
     fresh = worker_context(parent, "fresh", "fresh-1")
     assert fork.read_stamps == {"/x": (1, 2)} and fork.read_stamps is not parent.read_stamps
     assert fresh.read_stamps == {}
-    assert fork.extras["todos"] == [] and parent.extras["todos"]
-    assert fork.extras["recent_files"] == ["/x"] and "recent_files" not in fresh.extras
-    assert "coordinator" not in fork.extras and fork.extras["worker"] == "fork-1"
-    fork.extras["recent_files"].append("/y")
-    assert parent.extras["recent_files"] == ["/x"]
+    assert fork.todos == [] and parent.todos
+    assert fork.recent_files == ["/x"] and fresh.recent_files == []
+    assert fork.services.coordinator is None and fork.worker == "fork-1"
+    assert parent.worker is None and fork.services is not parent.services
+    # no memory service in this session: the worker gets no stage, never its parent's
+    assert fork.services.memory_stage is None
+    assert fork.services.custom_agents == parent.services.custom_agents
+    assert fork.services.custom_agents is not parent.services.custom_agents
+    fork.recent_files.append("/y")
+    assert parent.recent_files == ["/x"]
 
 
 async def test_oversized_worker_results_are_cut_and_kept_on_disk(

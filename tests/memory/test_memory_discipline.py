@@ -106,8 +106,8 @@ class AllowAll:
 
 def make_ctx(paths: Paths, service: MemoryService) -> ToolContext:
     ctx = ToolContext(paths=paths, config=Config(), session_id="sess-1")
-    ctx.extras["memory"] = service
-    ctx.extras["memory_stage"] = service.stage("sess-1")
+    ctx.services.memory = service
+    ctx.services.memory_stage = service.stage("sess-1")
     return ctx
 
 
@@ -195,7 +195,8 @@ async def test_remember_anchors_explicitly_and_declares_memory_risk(
     assert forget.risk({"id": "m1"}, ctx).kind == "memory"
     result = await remember.run({"text": "add sums numbers", "anchors": ["util.js:1-3"]}, ctx)
     assert not result.is_error
-    assert ctx.extras["memory_stage"].settle([]) == [result.meta["memory_id"]]
+    stage = ctx.services.memory_stage
+    assert stage is not None and stage.settle([]) == [result.meta["memory_id"]]
     stored = service.get(result.meta["memory_id"])
     assert stored.anchors[0].symbol == "add"
 

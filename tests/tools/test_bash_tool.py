@@ -4,10 +4,12 @@ import asyncio
 import os
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from wakeful.core.errors import PolicyError
+from wakeful.policy.sandbox import Sandbox
 from wakeful.tools.base import ToolContext
 from wakeful.tools.bash import BashTool
 
@@ -184,7 +186,7 @@ class PrefixSandbox:
 
 async def test_runs_through_the_sandbox_wrapper(ctx: ToolContext, ws: Path) -> None:
     sandbox = PrefixSandbox()
-    ctx.extras["sandbox"] = sandbox
+    ctx.services.sandbox = cast(Sandbox, sandbox)
     (ws / "sub").mkdir()
     r = await BashTool().run({"command": "echo $INSIDE_SANDBOX; cd sub"}, ctx)
     assert r.content.startswith("yes\n[exit code 0]")
@@ -198,7 +200,7 @@ class RefusingSandbox:
 
 
 async def test_sandbox_refusal_is_an_error_result(ctx: ToolContext, ws: Path) -> None:
-    ctx.extras["sandbox"] = RefusingSandbox()
+    ctx.services.sandbox = cast(Sandbox, RefusingSandbox())
     r = await BashTool().run({"command": "touch should-not-exist"}, ctx)
     assert r.is_error and "bubblewrap is not installed" in r.content
     assert not (ws / "should-not-exist").exists()

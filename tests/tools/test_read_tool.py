@@ -108,7 +108,7 @@ async def test_records_stamp_and_recent_files(ctx: ToolContext, ws: Path) -> Non
     await tool.run({"path": "a.txt"}, ctx)
     st = os.stat(a)
     assert ctx.read_stamps[str(a)] == (st.st_mtime_ns, st.st_size)
-    assert ctx.extras["recent_files"] == [str(b), str(a)]
+    assert ctx.recent_files == [str(b), str(a)]
 
 
 async def test_relative_paths_follow_ctx_cwd(ctx: ToolContext, ws: Path) -> None:

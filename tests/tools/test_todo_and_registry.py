@@ -6,7 +6,7 @@ from wakeful.core.errors import ToolError
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools.base import Tool, ToolContext, schema_of
 from wakeful.tools.registry import default_tools, tool_map
-from wakeful.tools.todo import TodoTool, current_todos
+from wakeful.tools.todo import TodoItem, TodoTool, current_todos
 
 
 async def test_todo_writes_and_renders_the_whole_list(ctx: ToolContext) -> None:
@@ -25,11 +25,11 @@ async def test_todo_writes_and_renders_the_whole_list(ctx: ToolContext) -> None:
     assert r.content == (
         "Todo list (1/3 completed):\n[x] read the code\n[>] write the fix\n[ ] run tests"
     )
-    assert ctx.extras["todos"][1] == {"content": "write the fix", "status": "in_progress"}
+    assert ctx.todos[1] == TodoItem("write the fix", "in_progress")
     r = await tool.run({"todos": [{"content": "run tests", "status": "completed"}]}, ctx)
     assert [t.content for t in current_todos(ctx)] == ["run tests"]
     r = await tool.run({"todos": []}, ctx)
-    assert r.content == "Todo list is empty." and ctx.extras["todos"] == []
+    assert r.content == "Todo list is empty." and ctx.todos == []
 
 
 async def test_todo_rejects_bad_items_without_changing_the_list(ctx: ToolContext) -> None:

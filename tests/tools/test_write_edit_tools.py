@@ -32,7 +32,7 @@ async def test_write_creates_file_and_parents(ctx: ToolContext, ws: Path) -> Non
     assert target.read_text() == "one\ntwo\n"
     st = os.stat(target)
     assert ctx.read_stamps[str(target)] == (st.st_mtime_ns, st.st_size)
-    assert ctx.extras["recent_files"] == [str(target)]
+    assert ctx.recent_files == [str(target)]
 
 
 async def test_write_refuses_existing_file_not_read(ctx: ToolContext, ws: Path) -> None:

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wakeful.agents.fork import Kind, TaskSpec, build_worker
-from wakeful.agents.mailbox import Answerer, Mailbox, Post
+from wakeful.agents.mailbox import Answerer, Mailbox, Post, PostKind
+from wakeful.core import tool_names
 from wakeful.core.config import Config
 from wakeful.core.errors import DelegationError
 from wakeful.core.events import LoopEvent
@@ -236,7 +237,7 @@ def estimate_tokens(messages: list[Message]) -> int:
 
 
 class Coordinator:
-    """Attached to one agent (as `ctx.extras["coordinator"]`); workers get child coordinators
+    """Attached to one agent (as `ctx.services.coordinator`); workers get child coordinators
     that share the tree's caps, slots, counters and mailbox."""
 
     def __init__(
@@ -276,9 +277,14 @@ class Coordinator:
         """A worker's post to its coordinator (the `post_message` tool)."""
         if self.handle is None:
             raise DelegationError("only sub-agents can post to a coordinator")
-        if kind not in ("progress", "question"):
+        post_kind: PostKind
+        if kind == "progress":
+            post_kind = "progress"
+        elif kind == "question":
+            post_kind = "question"
+        else:
             raise DelegationError(f"unknown post kind {kind!r}; use progress or question")
-        return await self.mailbox.post(self.handle.name, kind, text)  # type: ignore[arg-type]
+        return await self.mailbox.post(self.handle.name, post_kind, text)
 
     def choose_kind(self) -> Kind:
         """Fork when the shared context is worth sharing and leaves the worker room."""
@@ -327,7 +333,7 @@ class Coordinator:
         key = self.agent.prompt_cache_key or f"{self.agent.session_id}:fanout-{fanout.number}"
         auto = self.choose_kind()
         for spec in allowed:
-            kind: Kind = auto if spec.kind == "auto" else spec.kind  # type: ignore[assignment]
+            kind: Kind = auto if spec.kind == "auto" else spec.kind
             fanout.handles.append(self._spawn(spec, kind, fanout, key))
         skipped = [
             WorkerResult("-", s.kind, s.prompt, "skipped", error=fanout.notes[0]) for s in refused
@@ -352,7 +358,7 @@ class Coordinator:
         name = f"{kind}-{tree.counters[kind]}"
         deny: dict[str, str] = {}
         if self.depth + 1 >= caps.max_depth:
-            deny["delegate"] = (
+            deny[tool_names.DELEGATE] = (
                 f"sub-agents at depth {self.depth + 1} cannot delegate (max_depth={caps.max_depth})"
             )
         limits = Limits(
@@ -378,7 +384,7 @@ class Coordinator:
         handle = _Handle(name, kind, spec, setup.agent, setup.task_text, setup.touched, fanout)
         handle.isolation = setup.isolation
         holder["h"] = handle
-        setup.agent.ctx.extras["coordinator"] = Coordinator(
+        setup.agent.ctx.services.coordinator = Coordinator(
             setup.agent, depth=self.depth + 1, tree=tree, handle=handle
         )
         tree.handles[name] = handle
@@ -523,6 +529,7 @@ class Coordinator:
             tree.handles.pop(h.name, None)
             if out is not None:
                 self._show_status(h.fanout, finished=out)
+        assert out is not None  # every path that leaves `out` unset raised above
         return out
 
     async def _finish_isolation(self, h: _Handle, out: WorkerResult | None) -> WorkerResult | None:
@@ -719,7 +726,7 @@ def attach(
 
     Workers get their own compactor that protects the context they inherited."""
     coordinator = Coordinator(agent, Caps.from_config(config), mailbox=Mailbox(answerer))
-    agent.ctx.extras["coordinator"] = coordinator
+    agent.ctx.services.coordinator = coordinator
     enabled = compaction and config.settings.compaction.enabled
     if enabled:
         if agent.compactor is None:

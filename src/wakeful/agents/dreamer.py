@@ -17,16 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from wakeful.core import tool_names
 from wakeful.core.config import Config
 from wakeful.core.paths import Paths
 from wakeful.core.usage import Usage
 from wakeful.memory.types import MEMORY_TYPES, MemoryRecord
-from wakeful.policy.types import Decision, RiskInput
+from wakeful.policy.types import Decision, RiskInput, Tier
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools.base import Tool, ToolContext, ToolResult
 
-READ_ONLY_FILE_TOOLS = frozenset({"read", "glob", "grep"})
-DREAM_MEMORY_TOOLS = frozenset({"recall", "remember", "forget", "merge_memories"})
+READ_ONLY_FILE_TOOLS = tool_names.READ_TOOLS
+DREAM_MEMORY_TOOLS = tool_names.MEMORY_TOOLS | {tool_names.MERGE_MEMORIES}
 ALLOWED_KINDS = frozenset({"read", "memory"})
 
 DREAMER_PROMPT = """You consolidate an agent's long-term memory while it is idle.
@@ -57,8 +58,8 @@ class RestrictedPolicy:
         self.decisions: list[tuple[RiskInput, Decision]] = []
 
     def _deny(self, risk: RiskInput, why: str) -> Decision:
-        tier = "critical" if risk.kind == "shell" else "high"
-        return Decision(tier, "deny", [why], matched_rule="dreamer allow-list")  # type: ignore[arg-type]
+        tier = Tier.CRITICAL if risk.kind == "shell" else Tier.HIGH
+        return Decision(tier, "deny", [why], matched_rule="dreamer allow-list")
 
     def _check(self, risk: RiskInput) -> Decision | None:
         if risk.tool not in self.allowed_tools:
@@ -87,8 +88,8 @@ class RestrictedPolicy:
         elif mine is not None:
             decision = mine
         else:
-            tier = "read_only" if risk.read_only else "workspace"
-            decision = Decision(tier, "allow", ["allowed for the dreamer"])  # type: ignore[arg-type]
+            tier = Tier.READ_ONLY if risk.read_only else Tier.WORKSPACE
+            decision = Decision(tier, "allow", ["allowed for the dreamer"])
         self.decisions.append((risk, decision))
         if self.audit is not None:
             self.audit(risk, decision)
@@ -106,7 +107,7 @@ class ClusterMerge:
 class MergeMemoriesTool:
     """Replace a cluster's memories with one rewritten memory (the old ones are archived)."""
 
-    name = "merge_memories"
+    name = tool_names.MERGE_MEMORIES
     description = (
         "Merge memories that state the same fact into one rewritten memory. The merged "
         "memory keeps the union of their anchors; the originals are archived and can be "
@@ -222,8 +223,8 @@ async def merge_clusters(
     policy = RestrictedPolicy(allowed, str(paths.workspace), inner=inner_policy)
     ctx = ToolContext(paths=paths, config=config, session_id="dream", cwd=paths.workspace)
     if memory is not None:
-        ctx.extras["memory"] = memory
-        ctx.extras["memory_stage"] = memory.stage("dream")
+        ctx.services.memory = memory
+        ctx.services.memory_stage = memory.stage("dream")
     dispatcher = Dispatcher(tools, policy, ctx, agent="dreamer")
     prefix = build_prefix([schema_of(t) for t in tools], DREAMER_PROMPT, "", "")
     for start in range(0, len(clusters), batch):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from wakeful.core.errors import DelegationError
@@ -45,8 +45,6 @@ FRESH_TASK = (
     "parent (at most {cap} characters are returned): what you found or changed, the files "
     "you touched, and anything left open.\n\nTask: {prompt}"
 )
-# Per-agent state that a worker must not share with its parent.
-PRIVATE_EXTRAS = ("todos", "memory_stage", "coordinator", "worker")
 
 
 class WorkerPolicy:
@@ -151,26 +149,27 @@ def fork_messages(parent: list[Message], task_text: str) -> list[Message]:
 
 
 def worker_context(parent: ToolContext, kind: Kind, name: str) -> ToolContext:
-    """Own cwd, own read stamps (a fork saw what its parent read), own todo list."""
-    extras: dict[str, Any] = {}
-    for key, value in parent.extras.items():
-        if key in PRIVATE_EXTRAS:
-            continue
-        extras[key] = copy.copy(value) if isinstance(value, list | dict | set) else value
-    if kind == "fresh":
-        extras.pop("recent_files", None)
-    extras["todos"] = []
-    extras["worker"] = name
-    memory = parent.extras.get("memory")
-    if memory is not None and hasattr(memory, "stage"):
-        extras["memory_stage"] = memory.stage(parent.session_id)
+    """Own cwd, own read stamps and recent files (a fork starts from what its parent saw),
+    own todo list, own memory stage; no coordinator until the worker is given its own.
+    Memory, checkpoints, sandbox and custom agents are the parent's."""
+    memory = parent.services.memory
+    services = replace(
+        parent.services,
+        memory_stage=memory.stage(parent.session_id) if memory is not None else None,
+        coordinator=None,
+        custom_agents=dict(parent.services.custom_agents),
+    )
+    fork = kind == "fork"
     return ToolContext(
         paths=parent.paths,
         config=parent.config,
         session_id=parent.session_id,
         cwd=parent.cwd,
-        read_stamps=dict(parent.read_stamps) if kind == "fork" else {},
-        extras=extras,
+        read_stamps=dict(parent.read_stamps) if fork else {},
+        recent_files=list(parent.recent_files) if fork else [],
+        todos=[],
+        worker=name,
+        services=services,
     )
 
 
@@ -211,7 +210,7 @@ def isolate(ctx: ToolContext, name: str) -> tuple[ToolContext, Isolation]:
     from wakeful.checkpoints import CheckpointStore, RunRecorder
     from wakeful.checkpoints.worktrees import WorktreeError, WorktreeSource
 
-    source = ctx.extras.get("worktrees")
+    source = ctx.services.worktrees
     if source is None:
         raise DelegationError("worktree isolation is not available in this session")
     manager = source.manager()
@@ -228,20 +227,20 @@ def isolate(ctx: ToolContext, name: str) -> tuple[ToolContext, Isolation]:
     ctx.paths = paths
     ctx.cwd = paths.workspace
     ctx.read_stamps = {}
-    ctx.extras["worktrees"] = WorktreeSource(paths, ctx.config)
-    sandbox = ctx.extras.get("sandbox")
+    ctx.services.worktrees = WorktreeSource(paths, ctx.config)
+    sandbox = ctx.services.sandbox
     if sandbox is not None:
         moved = copy.copy(sandbox)
         moved.workspace = paths.workspace
         moved._hooks_stamp = None
-        ctx.extras["sandbox"] = moved
+        ctx.services.sandbox = moved
     recorder = None
-    parent_recorder = ctx.extras.get("checkpoints")
+    parent_recorder = ctx.services.checkpoints
     if parent_recorder is not None:
         store = CheckpointStore(paths.workspace, paths.checkpoints, parent_recorder.store.settings)
         recorder = RunRecorder(store, ctx.session_id)
         recorder.begin_run(f"{name} in worktree {wt.id}")
-        ctx.extras["checkpoints"] = recorder
+        ctx.services.checkpoints = recorder
     return ctx, Isolation(manager, wt, recorder)
 
 

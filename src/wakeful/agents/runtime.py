@@ -256,9 +256,9 @@ def open_runtime(
     ctx = ToolContext(
         paths=paths, config=config, session_id=transcript.session_id, cwd=paths.workspace
     )
-    ctx.extras["worktrees"] = WorktreeSource(paths, config)
-    ctx.extras["memory"] = memory
-    ctx.extras["memory_stage"] = memory.stage(transcript.session_id)
+    ctx.services.worktrees = WorktreeSource(paths, config)
+    ctx.services.memory = memory
+    ctx.services.memory_stage = memory.stage(transcript.session_id)
     recorder = None
     checkpoint_settings = CheckpointSettings.from_config(config)
     if checkpoint_settings.enabled:
@@ -266,7 +266,7 @@ def open_runtime(
             paths.workspace, paths.checkpoints, checkpoint_settings, watch=True
         )
         recorder = RunRecorder(checkpoint_store, transcript.session_id)
-        ctx.extras["checkpoints"] = recorder
+        ctx.services.checkpoints = recorder
     notices: list[str] = [*config.notices, *policy.notices]
     if worktree is not None:
         notices.append(
@@ -282,7 +282,7 @@ def open_runtime(
         sandbox = Sandbox.from_config(paths, config, enabled=True)
         if sandbox.notice:
             notices.append(sandbox.notice)
-        ctx.extras["sandbox"] = sandbox
+        ctx.services.sandbox = sandbox
         policy.sandboxed = sandbox.active
 
     # Extensions last: they may start MCP server processes (closed by Runtime.close).
@@ -298,7 +298,7 @@ def open_runtime(
     extensions.on_notice = notice
     extensions.source = "resume" if (options.resume or options.continue_last) else "startup"
     tools = [*build_tools(config), *extensions.tools]
-    ctx.extras["custom_agents"] = extensions.agents
+    ctx.services.custom_agents = extensions.agents
     notices += extensions.notices
     prefix = build_prefix(
         [schema_of(t) for t in tools],

@@ -583,7 +583,7 @@ class WorktreeManager:
 
 @dataclass(frozen=True)
 class WorktreeSource:
-    """Where a sub-agent's worktree comes from (`ctx.extras["worktrees"]`): the workspace it
+    """Where a sub-agent's worktree comes from (`ctx.services.worktrees`): the workspace it
     starts from and the configuration (`isolation: "worktree"`)."""
 
     paths: Any

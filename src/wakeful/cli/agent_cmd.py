@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from wakeful.agents.runtime import RunOptions
+    from wakeful.core.config import Config
+    from wakeful.core.events import LoopEvent
+    from wakeful.core.paths import Paths
 
 
 class OutputFormat(StrEnum):
@@ -103,8 +111,13 @@ def main(
 
 
 def _headless(
-    paths, config, options, prompt: str, fmt: OutputFormat, label: str | None = None
-) -> None:  # type: ignore[no-untyped-def]
+    paths: Paths,
+    config: Config,
+    options: RunOptions,
+    prompt: str,
+    fmt: OutputFormat,
+    label: str | None = None,
+) -> None:
     import asyncio
     import json
 
@@ -112,12 +125,12 @@ def _headless(
     from wakeful.cli.signals import Terminated, cancel_on_signals
     from wakeful.core.errors import WakefulError
 
-    sink = None
+    sink: Callable[[LoopEvent], None]
     if fmt is OutputFormat.stream_json:
         sink = stream_json_sink()
     else:  # text and json: stdout holds the result only; notices go to stderr
 
-        def sink(event):  # type: ignore[no-untyped-def]
+        def sink(event: LoopEvent) -> None:
             if event.kind == "notice" or (event.kind == "error" and fmt is OutputFormat.text):
                 sys.stderr.write(f"wakeful: {event.data.get('message')}\n")
 

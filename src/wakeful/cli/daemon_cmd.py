@@ -340,7 +340,7 @@ def schedule_add(
     as_json: bool = typer.Option(False, "--json", help="Print the job as JSON."),
 ) -> None:
     """Add a job. Its preflight (clock, --when, --watch) runs without any model call."""
-    from wakeful.core.config import PERMISSION_MODES
+    from wakeful.core.settings import PERMISSION_MODES
     from wakeful.daemon.errors import JobSpecError
     from wakeful.daemon.preflight import ensure_read_only
     from wakeful.daemon.process import DaemonFiles, poke
@@ -402,7 +402,7 @@ def schedule_add(
         model=model,
         permission_mode=permission_mode,
         isolation=isolation if isolation != "none" else None,
-        missed=missed,  # type: ignore[arg-type]
+        missed="once" if missed == "once" else "skip",
         retries=retries,
         next_due=schedule.first_due(now),
     )

@@ -8,9 +8,12 @@ permission mode (`default` unless set).
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from wakeful.policy.decision import Policy
 
 
 def register(app: typer.Typer) -> None:
@@ -23,19 +26,20 @@ def register(app: typer.Typer) -> None:
     app.command("audit", help="Show the newest policy decisions from the audit log.")(audit_cmd)
 
 
-def _show_notices(policy) -> None:  # type: ignore[no-untyped-def]
+def _show_notices(policy: Policy) -> None:
     """Rules that were read but not applied (Claude Code rules wakeful cannot honour, or an
     untrusted workspace's loosening ones): one line each on stderr."""
     for notice in policy.notices:
         sys.stderr.write(f"wakeful: {notice}\n")
 
 
-def _decide_offline(policy, command: str, explain: bool = False):  # type: ignore[no-untyped-def]
+def _decide_offline(policy: Policy, command: str, explain: bool = False) -> dict[str, Any]:
     """The mode's decision for a command, with rules, but without reviewer or audit."""
+    from wakeful.core.tool_names import BASH
     from wakeful.policy.decision import mode_verdict
     from wakeful.policy.types import RiskInput
 
-    risk = RiskInput(tool="bash", kind="shell", command=command)
+    risk = RiskInput(tool=BASH, kind="shell", command=command)
     cls_ = policy.classify(risk)
     hit = policy.match_rule(risk, cls_)
     rule = None
@@ -56,7 +60,7 @@ def _decide_offline(policy, command: str, explain: bool = False):  # type: ignor
             verdict = "ask"
     if rule is not None:
         reasons.insert(0, f"{rule.kind} rule {rule.text} from {rule.source}")
-    result = {
+    result: dict[str, Any] = {
         "command": command,
         "tier": cls_.tier,
         "decision": verdict,

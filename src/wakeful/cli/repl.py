@@ -42,7 +42,9 @@ class Repl:
         self.idle_seconds = idle_notify_seconds(config)
         self.console = Console(highlight=False)
         paths.user_data.mkdir(parents=True, exist_ok=True)
-        self.prompt = PromptSession(history=FileHistory(str(paths.user_data / "history")))
+        self.prompt: PromptSession[str] = PromptSession(
+            history=FileHistory(str(paths.user_data / "history"))
+        )
         self.always: set[tuple[str, str]] = set()
         self.runtime: Runtime | None = None
         self._in_text = False

@@ -17,23 +17,12 @@ from pathlib import Path
 
 from wakeful.core.config import Config
 from wakeful.core.errors import ConfigError
+from wakeful.core.tool_names import CLAUDE_CODE_ALIASES
 from wakeful.extensions.markdown import read_markdown
 from wakeful.providers.registry import split_model_spec
 
 # Claude Code tool names -> wakeful's.
-TOOL_ALIASES = {
-    "bash": "bash",
-    "read": "read",
-    "write": "write",
-    "edit": "edit",
-    "multiedit": "edit",
-    "glob": "glob",
-    "grep": "grep",
-    "ls": "glob",
-    "task": "delegate",
-    "todowrite": "todo",
-    "todoread": "todo",
-}
+TOOL_ALIASES = CLAUDE_CODE_ALIASES
 
 
 @dataclass(frozen=True)

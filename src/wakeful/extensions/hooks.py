@@ -34,6 +34,7 @@ from typing import Any
 from wakeful.core.config import Config, read_toml
 from wakeful.core.errors import ConfigError
 from wakeful.core.paths import Paths
+from wakeful.core.tool_names import CLAUDE_CODE_NAMES
 from wakeful.policy.audit import AuditEntry, AuditLog
 from wakeful.policy.decision import DecisionContext
 from wakeful.policy.rules import Rule, RuleSet
@@ -62,16 +63,7 @@ MATCHED_FIELDS = {
 PERMISSION_PROMPT = "permission_prompt"
 IDLE_PROMPT = "idle_prompt"
 # wakeful tool name -> Claude Code's, so matchers written for Claude Code work unchanged.
-CLAUDE_NAMES = {
-    "bash": "Bash",
-    "read": "Read",
-    "write": "Write",
-    "edit": "Edit",
-    "glob": "Glob",
-    "grep": "Grep",
-    "delegate": "Task",
-    "todo": "TodoWrite",
-}
+CLAUDE_NAMES = CLAUDE_CODE_NAMES
 DEFAULT_TIMEOUT = 60.0
 OUTPUT_CAP = 10_000
 # Variables a hook never sees: the provider keys wakeful itself uses.

@@ -17,12 +17,12 @@ from typing import Any, Protocol
 from wakeful.core.errors import WakefulError
 from wakeful.core.events import LoopEvent, ToolCall
 from wakeful.core.messages import ToolResultBlock
+from wakeful.core.tool_names import MEMORY_TOOLS
 from wakeful.policy.decision import DecisionContext
 from wakeful.policy.types import Decision, RiskInput
 from wakeful.tools.base import Tool, ToolContext, ToolResult
 
 Approver = Callable[[ToolCall, Decision], Awaitable[bool]]
-MEMORY_TOOLS = frozenset({"remember", "recall", "forget"})
 RESULT_CAP = 50_000
 
 
@@ -176,7 +176,7 @@ class Dispatcher:
     async def _checkpoint(self) -> ToolResult | None:
         """Snapshot the workspace before the run's first change (once per run). A change
         that could not be checkpointed is not made: it could not be undone."""
-        recorder = self.ctx.extras.get("checkpoints")
+        recorder = self.ctx.services.checkpoints
         if recorder is None:
             return None
         try:
@@ -192,7 +192,7 @@ class Dispatcher:
     def _note_changes(self, batch: list[_Planned]) -> None:
         """Tell the run's checkpoint what its calls are about to write: the paths of file
         tools, or that a call's paths are unknown (shell commands, other tools)."""
-        recorder = self.ctx.extras.get("checkpoints")
+        recorder = self.ctx.services.checkpoints
         for p in batch:
             if not p.changes or p.risk is None or recorder is None:
                 continue
@@ -252,7 +252,7 @@ class Dispatcher:
         return ToolResult(head + marker, result.is_error, result.meta)
 
     def _settle_memory(self, calls: list[ToolCall], results: list[ToolResult | None]) -> None:
-        stage = self.ctx.extras.get("memory_stage")
+        stage = self.ctx.services.memory_stage
         if stage is None:
             return
         outcomes = [
@@ -263,7 +263,7 @@ class Dispatcher:
         stage.settle(outcomes)
 
     def discard_staged(self) -> None:
-        stage = self.ctx.extras.get("memory_stage")
+        stage = self.ctx.services.memory_stage
         if stage is not None:
             stage.discard()
 

@@ -37,7 +37,7 @@ from wakeful.memory.dream_gather import anchor_for, gather, pending_sessions
 from wakeful.memory.dream_lock import DreamLock, PostgresDreamLock, pid_alive
 from wakeful.memory.factory import MemorySettings, open_stores
 from wakeful.memory.store import MemoryStore, new_memory_id
-from wakeful.memory.types import MemoryRecord
+from wakeful.memory.types import MemoryRecord, Scope
 
 WATERMARK_KEY = "dream.watermark"
 SESSIONS_KEY = "dream.sessions"
@@ -418,11 +418,11 @@ class Dreamer:
         known = {normalised_text(r.text) for r in service.list()}
         result = gather(self.paths.sessions, self.paths.workspace, offsets, known)
         commit = service._head() if result.signals else None
-        by_store: dict[str, list[MemoryRecord]] = {"project": [], "user": []}
+        by_store: dict[Scope, list[MemoryRecord]] = {"project": [], "user": []}
         now = time.time()
         for signal in result.signals:
             anchors = anchor_for(self.paths.workspace, signal, commit)
-            scope = (
+            scope: Scope = (
                 "user" if signal.type == "user" and not anchors and user is not None else "project"
             )
             by_store[scope].append(
@@ -433,7 +433,7 @@ class Dreamer:
                     anchors=anchors,
                     created=signal.at or now,
                     source_session=signal.session,
-                    scope=scope,  # type: ignore[arg-type]
+                    scope=scope,
                 )
             )
         created = 0

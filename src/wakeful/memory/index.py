@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wakeful.memory.types import MEMORY_TYPES, MemoryRecord, MemoryType
+from wakeful.memory.types import MEMORY_TYPES, MemoryRecord, MemoryType, memory_type
 
 INDEX_NAME = "MEMORY.md"
 STATE_NAME = ".index-state.json"
@@ -200,7 +200,7 @@ def parse_entries(text: str, default_type: MemoryType | None) -> list[ParsedEntr
         if section:
             flush()
             title = section.group("title").lower()
-            current_type = title if title in MEMORY_TYPES else None  # type: ignore[assignment]
+            current_type = memory_type(title)
             continue
         if _MORE_RE.match(line):
             flush()
@@ -269,13 +269,16 @@ class MemoryFiles:
         """Edits made by hand since our last write. `current` maps id to active record."""
         edits = FileEdits()
         state = self._state()
-        names = [INDEX_NAME, *(topic_name(t) for t in MEMORY_TYPES)]
-        for name in names:
+        files: list[tuple[str, MemoryType | None]] = [
+            (INDEX_NAME, None),
+            *((topic_name(t), t) for t in MEMORY_TYPES),
+        ]
+        for name, default_type in files:
             path = self.dir / name
             info = state.get(name)
             if info is None:
-                if name != INDEX_NAME:
-                    edits.added += _new_topic_entries(path, name[:-3])  # type: ignore[arg-type]
+                if default_type is not None:
+                    edits.added += _new_topic_entries(path, default_type)
                 continue  # never written by us: nothing else to compare against
             try:
                 text = path.read_text(encoding="utf-8")
@@ -289,8 +292,7 @@ class MemoryFiles:
             marker = INDEX_MARKER if is_index else TOPIC_MARKER
             if marker not in text:
                 continue  # not our format any more: treat as corrupt and rebuild
-            default_type = None if is_index else name[:-3]
-            parsed = parse_entries(text, default_type)  # type: ignore[arg-type]
+            parsed = parse_entries(text, default_type)
             seen: set[str] = set()
             for entry in parsed:
                 if entry.id is None:
@@ -325,13 +327,16 @@ class MemoryFiles:
         """Every entry with an id that the files still hold, topic files first (they list
         every memory in full; the index may shorten an entry), for rebuilding a lost store."""
         found: dict[str, ParsedEntry] = {}
-        for name in [*(topic_name(t) for t in MEMORY_TYPES), INDEX_NAME]:
+        files: list[tuple[str, MemoryType | None]] = [
+            *((topic_name(t), t) for t in MEMORY_TYPES),
+            (INDEX_NAME, None),
+        ]
+        for name, default_type in files:
             try:
                 text = (self.dir / name).read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-            default_type = None if name == INDEX_NAME else name[:-3]
-            for entry in parse_entries(text, default_type):  # type: ignore[arg-type]
+            for entry in parse_entries(text, default_type):
                 if entry.id is None or entry.id in found:
                     continue
                 if name == INDEX_NAME and entry.text.endswith("…"):

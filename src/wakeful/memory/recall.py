@@ -25,7 +25,7 @@ HINTS_HEADER = (
 
 def recency_factor(record: MemoryRecord, now: float) -> float:
     age_days = max(0.0, now - (record.updated or record.created)) / 86400.0
-    decay = 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)
+    decay: float = 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)
     return RECENCY_FLOOR + (1.0 - RECENCY_FLOOR) * decay
 
 

@@ -29,6 +29,7 @@ from wakeful.memory.stage import MemoryStage, StagedMemory
 from wakeful.memory.store import MemoryStore, new_memory_id
 from wakeful.memory.types import (
     MEMORY_TYPES,
+    SCOPES,
     Anchor,
     AnchorError,
     Hint,
@@ -36,14 +37,25 @@ from wakeful.memory.types import (
     MemoryNotFound,
     MemoryRecord,
     MemoryRefused,
+    MemoryType,
     Scope,
     Status,
+    Verdict,
     Verification,
+    memory_type,
 )
 from wakeful.memory.verify import verify_record
 from wakeful.memory.workspace import WorkspaceView
 
 MAX_TEXT_CHARS = 4000
+
+
+def parse_memory_type(value: str) -> MemoryType:
+    """`value` as a memory type, or a UsageError naming the ones there are."""
+    mtype = memory_type(value)
+    if mtype is None:
+        raise UsageError(f"unknown memory type {value!r}; use one of: {', '.join(MEMORY_TYPES)}")
+    return mtype
 
 
 def checkout_id(paths: Paths) -> str:
@@ -164,10 +176,7 @@ class MemoryService:
                 f"a memory is a short note (at most {MAX_TEXT_CHARS} characters, got "
                 f"{len(text)}); keep the gist and anchor it to the code instead"
             )
-        if draft.type not in MEMORY_TYPES:
-            raise UsageError(
-                f"unknown memory type {draft.type!r}; use one of: {', '.join(MEMORY_TYPES)}"
-            )
+        parse_memory_type(draft.type)  # a draft built from untyped input may hold anything
         refuse_secrets(text)
         for spec in draft.anchor_specs:
             path, _start, _end = anchor_mod.parse_anchor_spec(spec)
@@ -218,11 +227,11 @@ class MemoryService:
 
     def _write(self, records: list[MemoryRecord]) -> list[MemoryRecord]:
         stored: list[MemoryRecord] = []
-        for scope in ("project", "user"):
+        for scope in SCOPES:
             batch = [r for r in records if r.scope == scope]
             if not batch:
                 continue
-            store = self.store_for(scope)  # type: ignore[arg-type]
+            store = self.store_for(scope)
             for r in batch:
                 if r.supersedes:
                     stored.append(store.supersede(r, [s for s in r.supersedes if store.get(s)]))
@@ -245,7 +254,7 @@ class MemoryService:
         """Validate and write one memory now (the CLI path; the agent goes through stage())."""
         draft = MemoryDraft(
             text=text,
-            type=type,  # type: ignore[arg-type]
+            type=parse_memory_type(type),
             anchor_specs=list(anchors),
             auto_anchor_paths=list(auto_anchor_paths),
             source_session=session,
@@ -356,7 +365,7 @@ class MemoryService:
         self.view.begin()
         now = self.clock()
         results: list[tuple[MemoryRecord, Verification]] = []
-        per_store: dict[str, list[tuple[str, str, tuple[Anchor, ...] | None]]] = {}
+        per_store: dict[Scope, list[tuple[str, Verdict, tuple[Anchor, ...] | None]]] = {}
         for record in todo:
             verification = verify_record(record, self.view)
             moved = verification.updated_anchors
@@ -367,7 +376,7 @@ class MemoryService:
                 (record.with_(verdict=verification.verdict, last_verified=now), verification)
             )
         for scope, rows in per_store.items():
-            self.store_for(scope).record_verifications(rows, now, self.checkout)  # type: ignore[arg-type]
+            self.store_for(scope).record_verifications(rows, now, self.checkout)
         return results
 
     def recall(self, query: str, limit: int = 5) -> builtins.list[Hint]:

@@ -223,7 +223,7 @@ def migrate(dsn: str) -> MigrationReport:
             for version, sql in MIGRATIONS:
                 if version <= before:
                     continue
-                conn.execute(sql)  # type: ignore[arg-type]
+                conn.execute(sql)
                 conn.execute("INSERT INTO wakeful_migrations(version) VALUES (%s)", (version,))
                 applied.append(version)
         return MigrationReport(before, schema_version(conn), tuple(applied))

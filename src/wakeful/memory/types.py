@@ -31,6 +31,17 @@ Status = Literal["active", "superseded", "archived"]
 STATUSES: tuple[Status, ...] = ("active", "superseded", "archived")
 
 Scope = Literal["project", "user"]
+SCOPES: tuple[Scope, ...] = ("project", "user")
+
+
+def memory_type(value: str) -> MemoryType | None:
+    """`value` as a MemoryType, or None when it names none."""
+    return next((t for t in MEMORY_TYPES if t == value), None)
+
+
+def memory_scope(value: str) -> Scope | None:
+    """`value` as a Scope, or None when it names none."""
+    return next((s for s in SCOPES if s == value), None)
 
 
 class MemoryRefused(WakefulError):

@@ -21,24 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wakeful.core import tool_names as tn
 from wakeful.core.errors import ConfigError
 from wakeful.policy.rules import RULE_KINDS, Rule, parse_rule
 
 # Claude Code's tool word -> wakeful's rule word.
-TOOL_WORDS = {
-    "bash": "Bash",
-    "read": "Read",
-    "edit": "Edit",
-    "multiedit": "Edit",
-    "write": "Write",
-    "glob": "Glob",
-    "grep": "Grep",
-    "ls": "Glob",
-    "task": "Delegate",
-    "todowrite": "Todo",
-    "todoread": "Todo",
-}
-PATH_WORDS = frozenset({"Read", "Edit", "Write", "Glob", "Grep"})
+TOOL_WORDS = {claude: ours.capitalize() for claude, ours in tn.CLAUDE_CODE_ALIASES.items()}
+PATH_WORDS = frozenset(n.capitalize() for n in (tn.READ, tn.EDIT, tn.WRITE, tn.GLOB, tn.GREP))
 _RULE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$", re.S)
 
 
@@ -161,7 +150,7 @@ def load_claude_rules(workspace: Path, home: Path, trusted: bool) -> ClaudeRules
                             f"{path}: additionalDirectories entry {entry!r} skipped: {exc}"
                         )
                         continue
-                    for word in ("Read", "Edit"):
+                    for word in (tn.READ.capitalize(), tn.EDIT.capitalize()):
                         out.rules.append(
                             parse_rule(f"{word}({folder}/**)", "allow", f"{path} (directory)")
                         )

@@ -23,9 +23,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wakeful.core.config import PERMISSION_MODES, Config
+from wakeful.core.config import Config
 from wakeful.core.errors import ConfigError
 from wakeful.core.paths import Paths
+from wakeful.core.settings import PERMISSION_MODES
 from wakeful.policy.audit import AuditEntry, AuditLog
 from wakeful.policy.claude_rules import load_claude_rules
 from wakeful.policy.recoverability import ReasonOf, judge_recoverability
@@ -33,10 +34,10 @@ from wakeful.policy.reviewer import Reviewer
 from wakeful.policy.rules import Rule, RuleSet
 from wakeful.policy.shell import Classification
 from wakeful.policy.tool_risk import classify_risk, resolve_tool_path
-from wakeful.policy.types import Decision, RiskInput, Tier
+from wakeful.policy.types import Decision, ModeVerdict, RiskInput, Tier, Verdict
 from wakeful.providers.base import Provider
 
-MODE_TABLE: dict[str, dict[Tier, str]] = {
+MODE_TABLE: dict[str, dict[Tier, ModeVerdict]] = {
     "plan": {
         Tier.READ_ONLY: "allow",
         Tier.WORKSPACE: "deny",
@@ -67,8 +68,6 @@ MODE_TABLE: dict[str, dict[Tier, str]] = {
     },
 }
 REVIEWER_DENIAL_LIMIT = 3
-MEMORY_TOOLS = frozenset({"remember", "recall", "forget"})
-READ_TOOLS = frozenset({"read", "glob", "grep"})
 
 
 @dataclass
@@ -80,7 +79,7 @@ class DecisionContext:
     user_messages: list[str] = field(default_factory=list)
 
 
-def mode_verdict(mode: str, tier: Tier, lift_hardline: bool = False) -> str:
+def mode_verdict(mode: str, tier: Tier, lift_hardline: bool = False) -> ModeVerdict:
     verdict = MODE_TABLE[mode][tier]
     if tier == "critical" and mode == "bypass" and lift_hardline:
         return "allow"
@@ -276,13 +275,13 @@ class Policy:
         reasons = list(cls_.reasons)
         matched: str | None = None
         decided_by = "policy"
-        verdict: str
+        verdict: ModeVerdict
 
         if self.allowed_tools is not None:
             verdict, why = self._restricted_verdict(risk, tier)
             reasons.insert(0, why)
             decided_by = "restricted"
-            return self._finish(risk, ctx, Decision(tier, verdict, reasons, None), decided_by)  # type: ignore[arg-type]
+            return self._finish(risk, ctx, Decision(tier, verdict, reasons, None), decided_by)
 
         hit = self.match_rule(risk, cls_)
         if hit is not None:
@@ -371,10 +370,10 @@ class Policy:
             verdict = "deny"
             allow_with = self.suggest_rules(risk) if tier != "critical" else []
             reasons.insert(0, self._headless_message(risk, tier, allow_with))
-        decision = Decision(tier, verdict, reasons, matched, allow_with)  # type: ignore[arg-type]
+        decision = Decision(tier, verdict, reasons, matched, allow_with)
         return self._finish(risk, ctx, decision, decided_by)
 
-    def _restricted_verdict(self, risk: RiskInput, tier: Tier) -> tuple[str, str]:
+    def _restricted_verdict(self, risk: RiskInput, tier: Tier) -> tuple[Verdict, str]:
         assert self.allowed_tools is not None
         if risk.tool not in self.allowed_tools:
             return "deny", (
@@ -388,7 +387,7 @@ class Policy:
 
     async def _review(
         self, risk: RiskInput, tier: Tier, reasons: list[str], ctx: DecisionContext
-    ) -> tuple[str, str]:
+    ) -> tuple[Verdict, str]:
         if self.reviewer is None:
             reasons.insert(
                 0, f"{tier} actions need approval in auto mode (no reviewer is configured)"

@@ -15,6 +15,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from wakeful.core.events import TextDelta
 from wakeful.core.messages import Message
 from wakeful.core.request import Request, SystemSegment
 from wakeful.policy.shell_parse import Word, parse_script
@@ -88,8 +89,8 @@ class Reviewer:
     async def _collect(self, request: Request) -> str:
         parts: list[str] = []
         async for event in self.provider.stream(request):
-            if getattr(event, "type", "") == "text_delta":
-                parts.append(event.text)  # type: ignore[union-attr]
+            if isinstance(event, TextDelta):
+                parts.append(event.text)
         return "".join(parts)
 
 

@@ -16,25 +16,22 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from wakeful.core import tool_names as tn
 from wakeful.core.errors import ConfigError
 
 RULE_KINDS = ("allow", "ask", "deny")
-# Rule tool name -> the tool names it governs.
+# Rule tool name -> the tool names it governs: `Read` covers every read-only file tool,
+# `Edit` and `Write` both cover both writers, `Memory` the three memory tools.
 TOOL_GROUPS: dict[str, frozenset[str]] = {
-    "bash": frozenset({"bash"}),
-    "read": frozenset({"read", "glob", "grep"}),
-    "edit": frozenset({"edit", "write"}),
-    "write": frozenset({"edit", "write"}),
-    "glob": frozenset({"glob"}),
-    "grep": frozenset({"grep"}),
-    "todo": frozenset({"todo"}),
-    "remember": frozenset({"remember"}),
-    "recall": frozenset({"recall"}),
-    "forget": frozenset({"forget"}),
-    "delegate": frozenset({"delegate"}),
-    "memory": frozenset({"remember", "recall", "forget"}),
+    **{name: frozenset({name}) for name in tn.BUILTIN_TOOLS if name != tn.POST_MESSAGE},
+    tn.READ: tn.READ_TOOLS,
+    tn.EDIT: tn.FILE_EDIT_TOOLS,
+    tn.WRITE: tn.FILE_EDIT_TOOLS,
+    "memory": tn.MEMORY_TOOLS,
     "*": frozenset({"*"}),
 }
+# Rule words that take no specifier: their tools have no command or path to match.
+NO_SPECIFIER = frozenset({*tn.MEMORY_TOOLS, tn.TODO, tn.DELEGATE, "memory"})
 _RULE = re.compile(r"^\s*([A-Za-z*][A-Za-z0-9_*-]*)\s*(?:\((.*)\))?\s*$", re.S)
 # MCP tools: `mcp__server__tool`, every tool of a server (`mcp__server__*` or `mcp__server`).
 _MCP_RULE = re.compile(r"^mcp__[a-z0-9_-]+?(__([a-z0-9_-]+|\*))?$")
@@ -152,12 +149,12 @@ def parse_rule(text: object, kind: str, source: str) -> Rule:
                 f"{source}: invalid rule {text!r}: empty specifier; write "
                 f"{m.group(1)} alone to match every call"
             )
-        if tool == "bash" and ":*" in spec and not spec.rstrip().endswith(":*"):
+        if tool == tn.BASH and ":*" in spec and not spec.rstrip().endswith(":*"):
             raise ConfigError(
                 f"{source}: invalid rule {text!r}: ':*' may only end a Bash "
                 "prefix, as in Bash(git push:*)"
             )
-        if tool in ("remember", "recall", "forget", "todo", "delegate", "memory"):
+        if tool in NO_SPECIFIER:
             raise ConfigError(
                 f"{source}: invalid rule {text!r}: {m.group(1)} takes no "
                 f"specifier; write {m.group(1)} alone"

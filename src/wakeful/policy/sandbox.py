@@ -361,9 +361,3 @@ def sandbox_wanted(paths: Paths, config: Config, mode: str, flag: bool | None) -
     if any(p.is_file() and _declares_sandbox(p) for p in sources):
         return False
     return mode == "auto"
-
-
-def is_sandboxed(extras: Mapping[str, Any]) -> bool:
-    """Whether the session's commands run inside a working sandbox (`ctx.extras`)."""
-    sandbox = extras.get("sandbox")
-    return bool(sandbox is not None and getattr(sandbox, "active", False))

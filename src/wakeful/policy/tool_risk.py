@@ -28,7 +28,7 @@ def classify_risk(risk: RiskInput, workspace: Path, home: Path | None = None) ->
     home_dir = os.path.normpath(str(home if home is not None else Path.home()))
     if risk.kind == "shell":
         result = classify_command(risk.command or "", Path(ws), Path(home_dir))
-        if risk.network and path_risk.tier_rank(result.tier) < path_risk.tier_rank("network"):
+        if risk.network and path_risk.tier_rank(result.tier) < path_risk.tier_rank(Tier.NETWORK):
             return dataclasses.replace(
                 result,
                 tier=Tier.NETWORK,
@@ -39,7 +39,10 @@ def classify_risk(risk: RiskInput, workspace: Path, home: Path | None = None) ->
     if risk.kind in ("read", "write"):
         if not risk.paths:
             findings.append(
-                ("read_only" if risk.kind == "read" else "workspace", f"{risk.tool} names no path")
+                (
+                    Tier.READ_ONLY if risk.kind == "read" else Tier.WORKSPACE,
+                    f"{risk.tool} names no path",
+                )
             )
         for raw in risk.paths:
             place = path_risk.place_of(resolve_tool_path(raw, ws, home_dir), ws, home_dir)
@@ -55,38 +58,38 @@ def classify_risk(risk: RiskInput, workspace: Path, home: Path | None = None) ->
             ):
                 findings.append(
                     (
-                        "high",
+                        Tier.HIGH,
                         f"{risk.tool} searches {place.label} recursively, which holds the home "
                         "directory and its credentials",
                     )
                 )
     elif risk.kind == "memory":
         findings.append(
-            ("read_only", f"{risk.tool} reads memory")
+            (Tier.READ_ONLY, f"{risk.tool} reads memory")
             if risk.read_only
-            else ("workspace", f"{risk.tool} changes project memory")
+            else (Tier.WORKSPACE, f"{risk.tool} changes project memory")
         )
     elif risk.kind == "mcp":
         findings.append(
-            (risk.declared_tier or "high", f"{risk.tool} {risk.detail or 'is an MCP tool'}")
+            (risk.declared_tier or Tier.HIGH, f"{risk.tool} {risk.detail or 'is an MCP tool'}")
         )
     elif risk.kind == "delegate":
         findings.append(
-            ("workspace", f"{risk.tool} starts a sub-agent whose calls are checked on their own")
+            (Tier.WORKSPACE, f"{risk.tool} starts a sub-agent whose calls are checked on their own")
         )
     else:
         findings.append(
-            ("read_only", f"{risk.tool} only changes session state")
+            (Tier.READ_ONLY, f"{risk.tool} only changes session state")
             if risk.read_only
-            else ("workspace", f"{risk.tool} changes local state")
+            else (Tier.WORKSPACE, f"{risk.tool} changes local state")
         )
         for raw in risk.paths:
             place = path_risk.place_of(resolve_tool_path(raw, ws, home_dir), ws, home_dir)
             findings.append(path_risk.write_tier(place))
     if risk.network:
-        findings.append(("network", f"{risk.tool} uses the network"))
-    tier: Tier = "read_only"
+        findings.append((Tier.NETWORK, f"{risk.tool} uses the network"))
+    highest = Tier.READ_ONLY
     for t, _ in findings:
-        tier = path_risk.tier_max(tier, t)
+        highest = path_risk.tier_max(highest, t)
     ordered = sorted(findings, key=lambda f: -path_risk.tier_rank(f[0]))
-    return Classification(Tier(tier), tuple(f"{t}: {m}" for t, m in ordered))
+    return Classification(highest, tuple(f"{t}: {m}" for t, m in ordered))

@@ -28,6 +28,8 @@ class Tier(StrEnum):
 _RANK = {tier: i for i, tier in enumerate(Tier)}
 TIERS: tuple[Tier, ...] = tuple(Tier)
 Verdict = Literal["allow", "ask", "deny"]
+# What the mode table says before a reviewer has been consulted: "review" becomes a Verdict.
+ModeVerdict = Literal["allow", "ask", "deny", "review"]
 RiskKind = Literal["read", "write", "shell", "memory", "delegate", "mcp", "other"]
 
 

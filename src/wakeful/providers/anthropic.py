@@ -72,7 +72,9 @@ def build_body(request: Request, model: str | None = None) -> dict[str, Any]:
         "model": model or request.model,
         "max_tokens": request.max_tokens,
     }
-    system = [{"type": "text", "text": seg.text} for seg in request.system if seg.text]
+    system: list[dict[str, Any]] = [
+        {"type": "text", "text": seg.text} for seg in request.system if seg.text
+    ]
     tools: list[dict[str, Any]] = [
         {"name": t.name, "description": t.description, "input_schema": t.input_schema}
         for t in request.tools

@@ -16,6 +16,7 @@ from typing import Any
 
 from wakeful.core.messages import Message, TextBlock, ToolResultBlock, ToolUseBlock
 from wakeful.core.request import Request, ToolSchema
+from wakeful.core.tool_names import LOCAL_MODEL_TOOLS
 
 # Keywords that only document a schema; dropping them keeps the grammar small.
 _DOC_KEYS = {"description", "title", "examples", "default", "$schema", "$id", "$comment"}
@@ -32,9 +33,8 @@ MAX_SCHEMA_DEPTH = 3
 # Arrays without their own bound get this one: a small model otherwise writes list items (todo
 # entries) until it runs out of tokens.
 MAX_ARRAY_ITEMS = 8
-# The tools a small local model is shown by default: the few that repository work needs.
-# Sub-agents, memory and todo lists distract a small model more than they help it.
-LOCAL_TOOLS = ("bash", "edit", "glob", "grep", "read", "write")
+# The tools a small local model is shown by default (see core.tool_names).
+LOCAL_TOOLS = LOCAL_MODEL_TOOLS
 
 
 def simplify_schema(schema: Any, root: dict[str, Any] | None = None, depth: int = 0) -> dict:

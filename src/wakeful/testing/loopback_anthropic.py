@@ -331,6 +331,7 @@ class AnthropicLoopback(LoopbackServer):
 
     def _block_events(self, index: int, block: dict[str, Any]) -> list[tuple[str, Any]]:
         events: list[tuple[str, Any]] = []
+        start: dict[str, Any]
         if block["type"] == "text":
             start = {"type": "text", "text": ""}
             deltas = [

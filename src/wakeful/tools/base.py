@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from wakeful.core.config import Config
 from wakeful.core.paths import Paths
 from wakeful.core.request import ToolSchema
 from wakeful.policy.types import RiskInput
+from wakeful.tools.services import ToolServices
+
+if TYPE_CHECKING:
+    from wakeful.tools.todo import TodoItem
 
 
 @dataclass
@@ -28,8 +32,10 @@ class ToolContext:
     """Per-session state tools share: where they work, and what they have seen.
 
     `read_stamps` maps a resolved path to the (mtime_ns, size) seen when `read` last read
-    it, so `edit` can refuse to change a file that moved on since.
-    `extras` carries layer-specific handles (memory store, coordinator) by name.
+    it, so `edit` can refuse to change a file that moved on since. `recent_files` lists the
+    files read or written, newest last (what `remember` anchors to by default); `todos` is
+    the agent's task list; `worker` names a sub-agent (None for the main agent).
+    `services` carries the handles of the layers above (memory, checkpoints, coordinator).
     """
 
     paths: Paths
@@ -37,7 +43,10 @@ class ToolContext:
     session_id: str = ""
     cwd: Path | None = None
     read_stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)
+    recent_files: list[str] = field(default_factory=list)
+    todos: list[TodoItem] = field(default_factory=list)
+    worker: str | None = None
+    services: ToolServices = field(default_factory=ToolServices)
 
     @property
     def workspace(self) -> Path:

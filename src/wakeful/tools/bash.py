@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from wakeful.core import tool_names
 from wakeful.core.env import scrubbed_env
 from wakeful.core.errors import WakefulError
 from wakeful.policy.types import RiskInput
@@ -89,7 +90,7 @@ def _read_capped(path: Path, cap: int) -> _Captured:
 
 
 class BashTool:
-    name = "bash"
+    name = tool_names.BASH
     description = (
         "Run a bash command and return its combined stdout and stderr plus the exit code. "
         "The working directory persists between calls (a `cd` carries over). Stdin is "
@@ -167,7 +168,7 @@ class BashTool:
                 f"{command}\n"
             )
             argv = [self.shell, "-c", script]
-            sandbox = ctx.extras.get("sandbox")
+            sandbox = ctx.services.sandbox
             if sandbox is not None:
                 try:
                     argv = list(sandbox.wrap(argv, cwd))

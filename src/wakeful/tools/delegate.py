@@ -8,13 +8,16 @@ error result or is denied by the worker's policy, never removed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from wakeful.core import tool_names
 from wakeful.core.config import Config
 from wakeful.core.errors import DelegationError
 from wakeful.policy.types import RiskInput
 from wakeful.tools.base import Tool, ToolContext, ToolResult
+from wakeful.tools.services import AgentProfile
 
 KINDS = ("auto", "fork", "fresh")
 ISOLATIONS = ("none", "worktree")
@@ -35,7 +38,7 @@ class TaskSpec:
 
 
 class DelegateTool:
-    name = "delegate"
+    name = tool_names.DELEGATE
     description = (
         "Hand independent tasks to sub-agents that run in parallel, and get back one short "
         "structured result per task (status, summary, files touched), not their transcripts. "
@@ -99,11 +102,11 @@ class DelegateTool:
         )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        coordinator = ctx.extras.get("coordinator")
+        coordinator = ctx.services.coordinator
         if coordinator is None:
             return ToolResult.error("delegation is not available in this session")
         try:
-            specs = parse_tasks(args, TaskSpec, ctx.extras.get("custom_agents") or {})
+            specs = parse_tasks(args, TaskSpec, ctx.services.custom_agents)
         except ValueError as exc:
             return ToolResult.error(str(exc))
         try:
@@ -119,7 +122,7 @@ class DelegateTool:
 
 
 def parse_tasks(
-    args: dict[str, Any], spec_type: Any, agents: dict[str, Any] | None = None
+    args: dict[str, Any], spec_type: Any, agents: Mapping[str, AgentProfile] | None = None
 ) -> list[Any]:
     """Validate the call's tasks; messages say what to fix."""
     if not isinstance(args, dict):
@@ -181,7 +184,7 @@ def parse_tasks(
 
 
 class PostMessageTool:
-    name = "post_message"
+    name = tool_names.POST_MESSAGE
     description = (
         "Sub-agents only: post a progress note or a question to the agent that delegated your "
         "task. A question may get an answer back; if it does not, continue on your best "
@@ -201,8 +204,8 @@ class PostMessageTool:
         return RiskInput(tool=self.name, kind="other", read_only=True, detail="message to parent")
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        coordinator = ctx.extras.get("coordinator")
-        if coordinator is None or getattr(coordinator, "handle", None) is None:
+        coordinator = ctx.services.coordinator
+        if coordinator is None or coordinator.handle is None:
             return ToolResult.error(
                 "post_message is for sub-agents; you are not running under a coordinator"
             )

@@ -11,6 +11,7 @@ import os
 import re
 from typing import Any
 
+from wakeful.core import tool_names
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools._fs import write_atomic
@@ -42,7 +43,7 @@ def _not_found_hint(text: str, old: str) -> str:
 
 
 class EditTool:
-    name = "edit"
+    name = tool_names.EDIT
     description = (
         "Replace exact text in a file. old_string must match the file exactly (including "
         "indentation and line breaks) and be unique in it, unless replace_all is true; add "
@@ -91,7 +92,7 @@ class EditTool:
             return ToolResult.error(f"Cannot inspect {path}: {exc.strerror}.")
         if not os.path.isfile(path):
             return ToolResult.error(f"{path} is not a regular file; edit changes text files.")
-        reason = stale_reason(ctx, path, st, "edit")
+        reason = stale_reason(ctx, path, st, self.name)
         if reason:
             return ToolResult.error(reason)
         try:

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from wakeful.core import tool_names
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools._paths import glob_regex, max_depth, split_static_prefix, walk_files
@@ -30,7 +31,7 @@ def find(root: Path, pattern: str) -> list[tuple[float, str]]:
 
 
 class GlobTool:
-    name = "glob"
+    name = tool_names.GLOB
     description = (
         "Find files whose path matches a glob pattern, newest first. Patterns are relative "
         "to `path` (default: the current directory): `*.py` matches only at the top level, "

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from wakeful.core import tool_names
 from wakeful.core.env import scrubbed_env
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
@@ -262,7 +263,7 @@ def render(found: Found, s: Search, base: Path) -> list[str]:
 
 
 class GrepTool:
-    name = "grep"
+    name = tool_names.GREP
     description = (
         "Search file contents with a regular expression. output_mode: `files_with_matches` "
         "(default; paths only), `content` (matching lines as path:line:text, context lines "

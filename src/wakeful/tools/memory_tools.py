@@ -1,28 +1,33 @@
 """`remember`, `recall` and `forget`: the agent's access to skeptical memory.
 
-`remember` never writes directly: it stages the memory in `ctx.extras["memory_stage"]`,
+`remember` never writes directly: it stages the memory in `ctx.services.memory_stage`,
 and the loop commits it only once the other tool calls of the same message succeeded.
 Without explicit anchors, it anchors to the files the agent last read or edited
-(`ctx.extras["recent_files"]`, newest last). The service is `ctx.extras["memory"]`.
+(`ctx.recent_files`, newest last). The service is `ctx.services.memory`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from wakeful.core import tool_names
 from wakeful.core.errors import WakefulError
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools.base import Tool, ToolContext, ToolResult
+
+if TYPE_CHECKING:
+    from wakeful.memory.service import MemoryService
+    from wakeful.memory.stage import MemoryStage
 
 MEMORY_TYPES = ("user", "feedback", "project", "reference")
 AUTO_ANCHOR_FILES = 3
 MAX_RECALL = 20
 
 
-def _service(ctx: ToolContext) -> Any:
-    service = ctx.extras.get("memory")
+def _service(ctx: ToolContext) -> MemoryService:
+    service = ctx.services.memory
     if service is None:
         raise WakefulError(
             "memory is not available in this session (no memory service was opened); "
@@ -31,17 +36,17 @@ def _service(ctx: ToolContext) -> Any:
     return service
 
 
-def _stage(ctx: ToolContext, service: Any) -> Any:
-    stage = ctx.extras.get("memory_stage")
+def _stage(ctx: ToolContext, service: MemoryService) -> MemoryStage:
+    stage = ctx.services.memory_stage
     if stage is None:
         stage = service.stage(ctx.session_id)
-        ctx.extras["memory_stage"] = stage
+        ctx.services.memory_stage = stage
     return stage
 
 
 def recent_paths(ctx: ToolContext) -> list[str]:
     """Files the agent touched last, newest first: recent_files, else read stamps."""
-    recent = list(ctx.extras.get("recent_files") or [])
+    recent = list(ctx.recent_files)
     if not recent:
         recent = list(ctx.read_stamps)
     return list(reversed(recent))[:AUTO_ANCHOR_FILES]
@@ -58,7 +63,7 @@ def _anchor_paths(args: dict[str, Any], ctx: ToolContext) -> tuple[str, ...]:
 
 
 class RememberTool:
-    name = "remember"
+    name = tool_names.REMEMBER
     description = (
         "Save a durable memory for later sessions: a fact about this codebase (type project), "
         "how the user wants you to work (feedback), who the user is (user), or where to find "
@@ -96,9 +101,13 @@ class RememberTool:
             a = check_args(self.name, args, self.input_schema)
         except ArgError as exc:
             return ToolResult.error(str(exc))
-        from wakeful.memory.types import MemoryDraft
+        from wakeful.memory.types import MemoryDraft, memory_type
 
-        mtype = a.get("type") or "project"
+        mtype = memory_type(str(a.get("type") or "project"))
+        if mtype is None:
+            return ToolResult.error(
+                f"remember: unknown type {a.get('type')!r}; use one of: {', '.join(MEMORY_TYPES)}"
+            )
         specs = [s for s in (a.get("anchors") or []) if isinstance(s, str) and s.strip()]
         draft = MemoryDraft(
             text=str(a["text"]),
@@ -122,7 +131,7 @@ class RememberTool:
 
 
 class RecallTool:
-    name = "recall"
+    name = tool_names.RECALL
     description = (
         "Search memory for notes relevant to a query. Each result is verified against the "
         "workspace now and shown with a verdict (fresh, moved, drifted, orphaned, unanchored) "
@@ -161,7 +170,7 @@ class RecallTool:
 
 
 class ForgetTool:
-    name = "forget"
+    name = tool_names.FORGET
     description = (
         "Forget a memory by its id (as shown by recall), e.g. when it is wrong or the code it "
         "describes is gone. The memory is archived, not shown again, and can be restored."

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from wakeful.core import tool_names
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools._paths import close_matches, looks_binary, nearest_existing_parent
@@ -44,7 +45,7 @@ def _lines(fh: BinaryIO) -> Iterator[tuple[bytes, int]]:
 
 def note_recent(ctx: ToolContext, path: Path) -> None:
     """Keep `recent_files` ordered by last touch, without duplicates."""
-    recent: list[str] = ctx.extras.setdefault("recent_files", [])
+    recent = ctx.recent_files
     key = str(path)
     if key in recent:
         recent.remove(key)
@@ -68,7 +69,7 @@ def missing_file_message(path: Path) -> str:
 
 
 class ReadTool:
-    name = "read"
+    name = tool_names.READ
     description = (
         "Read a text file and return its lines numbered like `cat -n` (number, tab, text). "
         "Use offset (1-based line) and limit to page through long files; by default up to "

@@ -6,9 +6,10 @@ about: what the model sends is exactly what the list becomes.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
+from wakeful.core import tool_names
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools.base import ToolContext, ToolResult
@@ -35,12 +36,12 @@ def render_todos(items: list[TodoItem]) -> str:
 
 
 def current_todos(ctx: ToolContext) -> list[TodoItem]:
-    """The session's list as TodoItems (stored as plain dicts so transcripts serialise)."""
-    return [TodoItem(d["content"], d["status"]) for d in ctx.extras.get("todos", [])]
+    """The agent's list, as a copy."""
+    return list(ctx.todos)
 
 
 class TodoTool:
-    name = "todo"
+    name = tool_names.TODO
     description = (
         "Keep your task list for this session. Send the complete list every time (it replaces "
         "the previous one): each item has `content` and `status` (pending, in_progress, "
@@ -90,7 +91,7 @@ class TodoTool:
             if not content:
                 return ToolResult.error(f"todo item {n} has empty content. Nothing was changed.")
             items.append(TodoItem(content, checked["status"]))
-        ctx.extras["todos"] = [asdict(it) for it in items]
+        ctx.todos = items
         text = render_todos(items)
         active = sum(1 for it in items if it.status == "in_progress")
         if active > 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from wakeful.core import tool_names
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools._fs import write_atomic
@@ -13,7 +14,7 @@ from wakeful.tools.read import note_recent, stale_reason, stamp
 
 
 class WriteTool:
-    name = "write"
+    name = tool_names.WRITE
     description = (
         "Write a whole file: creates it (and missing parent directories) or replaces an "
         "existing file. An existing file must have been read with `read` first and not "
@@ -50,7 +51,7 @@ class WriteTool:
             existed = True
             if not os.path.isfile(path):
                 return ToolResult.error(f"{path} exists and is not a regular file; not writing.")
-            reason = stale_reason(ctx, path, st, "write")
+            reason = stale_reason(ctx, path, st, self.name)
             if reason:
                 return ToolResult.error(reason)
         data = content.encode("utf-8")
