@@ -12,6 +12,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import sys
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -58,6 +59,11 @@ DEFAULT_TEMPERATURE = 0.2
 DEFAULT_N_CTX = 8192
 # Enough for a ~6 KB file in one `write`; the context's free room caps it further.
 DEFAULT_MAX_OUTPUT = 2048
+# How llama.cpp's OpenMP threads wait at their barriers. "passive" sleeps instead of spinning:
+# on a shared machine a spinning thread burns the time slice its partner needs (measured at load
+# average 13 on 2 cores: a cached SmolLM2 reply took 19-34 s with libgomp's default spin and
+# 1.4 s passive; a cold 1,300-token prompt 248 s and 47 s).
+DEFAULT_OMP_WAIT_POLICY = "passive"
 _DONE = object()
 T = TypeVar("T")
 
@@ -98,6 +104,7 @@ class LocalProvider:
         full_schemas: bool = False,
         max_output: int = DEFAULT_MAX_OUTPUT,
         tools: tuple[str, ...] | None = LOCAL_TOOLS,
+        omp_wait_policy: str = DEFAULT_OMP_WAIT_POLICY,
         request_log: RequestLog | None = None,
     ) -> None:
         if not _llama_cpp_installed():
@@ -116,6 +123,7 @@ class LocalProvider:
         self.max_output = max(1, max_output)
         # The tools this model is shown (None: all); see local_prompt.local_tools.
         self.tools = tools
+        self.omp_wait_policy = omp_wait_policy
         self.log = request_log or RequestLog(None)
         self._engine: LlamaEngine | None = None
         self._engine_lock = threading.Lock()
@@ -143,6 +151,7 @@ class LocalProvider:
             full_schemas=bool(config.get("local", "full_schemas", default=False)),
             max_output=_int_setting(config, "max_tokens", DEFAULT_MAX_OUTPUT),
             tools=_tools_setting(config),
+            omp_wait_policy=_wait_policy_setting(config),
             request_log=log,
         )
 
@@ -179,6 +188,7 @@ class LocalProvider:
         """The loaded-once model; created on first use (loading happens in the worker)."""
         with self._engine_lock:
             if self._engine is None:
+                apply_omp_wait_policy(self.omp_wait_policy, os.environ, sys.modules)
                 try:
                     from wakeful.providers.local_engine import LlamaEngine
                 except ImportError as exc:
@@ -382,6 +392,27 @@ class LocalProvider:
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False)
+
+
+def _wait_policy_setting(config: Config) -> str:
+    """`local.omp_wait_policy`: "passive" (default), "active", or "" for OpenMP's own default."""
+    value = config.get("local", "omp_wait_policy", default=DEFAULT_OMP_WAIT_POLICY)
+    value = "" if value is None else str(value).strip().lower()
+    if value not in ("passive", "active", ""):
+        raise ConfigError(f'local.omp_wait_policy must be "passive", "active" or "", got {value!r}')
+    return value
+
+
+def apply_omp_wait_policy(policy: str, environ: Any, modules: dict[str, Any]) -> bool:
+    """Set OMP_WAIT_POLICY for llama.cpp's OpenMP runtime before it loads; True if set.
+
+    libgomp reads the variable once, when llama_cpp's libraries load, so it is set only while
+    llama_cpp is not yet imported, and never over a value the user exported.
+    """
+    if not policy or "llama_cpp" in modules or environ.get("OMP_WAIT_POLICY"):
+        return False
+    environ["OMP_WAIT_POLICY"] = policy.upper()
+    return True
 
 
 def _tools_setting(config: Config) -> tuple[str, ...] | None:

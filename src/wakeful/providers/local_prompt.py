@@ -250,8 +250,9 @@ def chat_messages(
     """Role/content pairs for the model's chat template.
 
     Tool results become user-visible text ("Result of read:" ...), clipped to
-    `tool_result_chars` so one large file cannot overflow a small context. Consecutive turns of
-    the same role are merged because small chat templates expect strict alternation.
+    `tool_result_chars` so one large file cannot overflow a small context, with the task
+    restated after them (see `_message_text`). Consecutive turns of the same role are merged
+    because small chat templates expect strict alternation.
     """
     system = request.system_text
     if request.tools:
@@ -261,8 +262,9 @@ def chat_messages(
     if system:
         out.append({"role": "system", "content": system})
     names: dict[str, str] = {}
+    task = _clip_task(first_user_text(request))
     for message in request.messages:
-        content = _message_text(message, names, tool_result_chars)
+        content = _message_text(message, names, tool_result_chars, task)
         if not content:
             continue
         if out and out[-1]["role"] == message.role:
@@ -272,8 +274,33 @@ def chat_messages(
     return out
 
 
-def _message_text(message: Message, names: dict[str, str], tool_result_chars: int) -> str:
+# How much of the task is restated after tool results.
+TASK_RESTATE_CHARS = 300
+_NUMBERED = re.compile(r"^ *\d+\t")
+
+
+def _clip_task(task: str) -> str:
+    flat = " ".join(task.split())
+    return flat if len(flat) <= TASK_RESTATE_CHARS else flat[: TASK_RESTATE_CHARS - 3] + "..."
+
+
+def unnumbered(text: str) -> str:
+    """`read` output without its `cat -n` line numbers (other lines, e.g. notes, kept).
+
+    A small model reads the numbers as content: asked for the port in a file numbered 1-5 it
+    answers "123" or "100", and it copies them into `edit`'s old_string.
+    """
+    lines = text.split("\n")
+    if not any(_NUMBERED.match(line) for line in lines):
+        return text
+    return "\n".join(_NUMBERED.sub("", line, count=1) for line in lines)
+
+
+def _message_text(
+    message: Message, names: dict[str, str], tool_result_chars: int, task: str = ""
+) -> str:
     parts: list[str] = []
+    results = False
     for block in message.content:
         if isinstance(block, TextBlock):
             if block.text:
@@ -282,9 +309,18 @@ def _message_text(message: Message, names: dict[str, str], tool_result_chars: in
             names[block.id] = block.name
             parts.append(render_tool_call(block))
         elif isinstance(block, ToolResultBlock):
+            results = True
             name = names.get(block.tool_use_id, "the tool")
             head = f"Error from {name}:" if block.is_error else f"Result of {name}:"
-            parts.append(f"{head}\n{_clip(block.content, tool_result_chars)}")
+            content = block.content
+            if name == "read" and not block.is_error:
+                content = unnumbered(content)
+            parts.append(f"{head}\n{_clip(content, tool_result_chars)}")
+    if results and task:
+        # A small model loses the question behind a file's contents: with the task restated
+        # after the results, SmolLM2-135M answers "Port 8080" where it said "Hello, World!".
+        # Every result message carries it, so earlier turns render the same (KV-cache prefix).
+        parts.append(f"Task: {task}")
     return "\n\n".join(parts)
 
 
