@@ -703,9 +703,8 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "model": args.model,
                     "total": total,
-                    "tasks": [
-                        {k: v for k, v in asdict(r).items() if k != "answer"} for r in results
-                    ],
+                    # The answer's opening, to see why a task failed.
+                    "tasks": [{**asdict(r), "answer": r.answer[:200]} for r in results],
                 }
             )
         )

@@ -105,6 +105,7 @@ class LocalProvider:
         max_output: int = DEFAULT_MAX_OUTPUT,
         tools: tuple[str, ...] | None = LOCAL_TOOLS,
         omp_wait_policy: str = DEFAULT_OMP_WAIT_POLICY,
+        chat_template: str = "",
         request_log: RequestLog | None = None,
     ) -> None:
         if not _llama_cpp_installed():
@@ -124,6 +125,7 @@ class LocalProvider:
         # The tools this model is shown (None: all); see local_prompt.local_tools.
         self.tools = tools
         self.omp_wait_policy = omp_wait_policy
+        self.chat_template = chat_template
         self.log = request_log or RequestLog(None)
         self._engine: LlamaEngine | None = None
         self._engine_lock = threading.Lock()
@@ -152,6 +154,7 @@ class LocalProvider:
             max_output=_int_setting(config, "max_tokens", DEFAULT_MAX_OUTPUT),
             tools=_tools_setting(config),
             omp_wait_policy=_wait_policy_setting(config),
+            chat_template=_template_setting(config),
             request_log=log,
         )
 
@@ -196,7 +199,10 @@ class LocalProvider:
                         f"the local provider cannot import llama_cpp ({exc}); " + INSTALL_HINT
                     ) from None
                 self._engine = LlamaEngine(
-                    self.model_path, fallback_template(self.model), self._options()
+                    self.model_path,
+                    fallback_template(self.model),
+                    self._options(),
+                    template=self.chat_template,
                 )
             return self._engine
 
@@ -392,6 +398,22 @@ class LocalProvider:
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False)
+
+
+def _template_setting(config: Config) -> str:
+    """`local.chat_template`: a Jinja chat template file that replaces the GGUF's own."""
+    value = config.get("local", "chat_template", default="")
+    if not value:
+        return ""
+    path = Path(str(value)).expanduser()
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(
+            f"local.chat_template: cannot read {path} ({reason}); set it to a Jinja chat "
+            "template file or leave it unset to use the model's own"
+        ) from None
 
 
 def _wait_policy_setting(config: Config) -> str:

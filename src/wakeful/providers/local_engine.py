@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import llama_cpp
+from jinja2 import TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from llama_cpp import Llama, LlamaGrammar
 from llama_cpp.llama_grammar import json_schema_to_gbnf
@@ -159,10 +160,18 @@ class Generation:
 class LlamaEngine:
     """A model file, loaded on first use and kept for the engine's lifetime."""
 
-    def __init__(self, model_path: Path, fallback_template: str, options: EngineOptions) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        fallback_template: str,
+        options: EngineOptions,
+        template: str = "",
+    ) -> None:
         self.model_path = model_path
         self.options = options
         self._fallback_template = fallback_template
+        # A chat template of the user's own (local.chat_template) replaces the GGUF's.
+        self._template_override = template
         self._lock = threading.Lock()
         self._llm: _Llama | None = None
         self._template: Any = None
@@ -194,10 +203,21 @@ class LlamaEngine:
                 "file llama.cpp supports, or set local.model_path to another one."
             ) from None
         self.load_seconds = time.perf_counter() - start
-        source = llm.metadata.get("tokenizer.chat_template") or self._fallback_template
+        source = (
+            self._template_override
+            or llm.metadata.get("tokenizer.chat_template")
+            or self._fallback_template
+        )
         env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
         env.filters["tojson"] = lambda x, **kw: json.dumps(x, ensure_ascii=False)
-        self._template = env.from_string(source)
+        try:
+            self._template = env.from_string(source)
+        except TemplateError as exc:
+            llm.close()
+            raise ConfigError(
+                f"the chat template of local model {self.model_path.name} does not parse "
+                f"({exc}); fix local.chat_template or leave it unset"
+            ) from None
         self.template_source = source
         bos = llm.token_bos()
         # Strip the template's BOS text only if the tokenizer adds that token itself: in
