@@ -30,6 +30,7 @@ from wakeful.providers.local_models import (
     ALIASES,
     INSTALL_HINT,
     MODELS,
+    default_cache_dir,
     fallback_template,
     locate_model,
     model_spec,
@@ -106,6 +107,7 @@ class LocalProvider:
         tools: tuple[str, ...] | None = LOCAL_TOOLS,
         omp_wait_policy: str = DEFAULT_OMP_WAIT_POLICY,
         chat_template: str = "",
+        prompt_cache_dir: Path | None = None,
         request_log: RequestLog | None = None,
     ) -> None:
         if not _llama_cpp_installed():
@@ -126,6 +128,8 @@ class LocalProvider:
         self.tools = tools
         self.omp_wait_policy = omp_wait_policy
         self.chat_template = chat_template
+        # Where the first prompt's KV cache is kept for the next run (None: not kept).
+        self.prompt_cache_dir = prompt_cache_dir
         self.log = request_log or RequestLog(None)
         self._engine: LlamaEngine | None = None
         self._engine_lock = threading.Lock()
@@ -155,6 +159,12 @@ class LocalProvider:
             tools=_tools_setting(config),
             omp_wait_policy=_wait_policy_setting(config),
             chat_template=_template_setting(config),
+            prompt_cache_dir=(
+                (Path(cache_dir).expanduser() if cache_dir else default_cache_dir().parent)
+                / "prompts"
+                if config.get("local", "prompt_cache", default=True)
+                else None
+            ),
             request_log=log,
         )
 
@@ -183,7 +193,11 @@ class LocalProvider:
         from wakeful.providers.local_engine import EngineOptions
 
         return EngineOptions(
-            n_ctx=self.n_ctx, threads=self.threads, seed=self.seed, repack=self.repack
+            n_ctx=self.n_ctx,
+            threads=self.threads,
+            seed=self.seed,
+            repack=self.repack,
+            prompt_cache_dir=self.prompt_cache_dir,
         )
 
     @property
