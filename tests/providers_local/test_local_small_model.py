@@ -280,3 +280,28 @@ def test_the_provider_sets_the_wait_policy_before_llama_cpp_loads(tmp_path: Path
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
     )
     assert out.stdout.split() == ["PASSIVE", "True"], out.stderr[-500:]
+
+
+def test_a_native_call_written_after_prose_is_still_the_call() -> None:
+    # Qwen2.5-Coder-1.5B, measured: prose, then the call as fenced JSON; read as an answer,
+    # every benchmark task ended after its first request.
+    names = {"grep", "read"}
+    reply = (
+        "To find out which port server.py uses, I'll use the `grep` function.\n\n```json\n"
+        '{\n  "name": "grep",\n  "arguments": {"pattern": "PORT", "path": "server.py"}\n}\n```'
+    )
+    call = parse_native(reply, names)
+    assert (call.tool, call.arguments) == ("grep", {"pattern": "PORT", "path": "server.py"})
+    tagged = parse_native(
+        'Reading it.\n<tool_call>\n{"name": "read", "arguments": {"path": "a.py"}}\n</tool_call>',
+        names,
+    )
+    assert (tagged.tool, tagged.arguments) == ("read", {"path": "a.py"})
+    # An unknown tool, a broken object or code that merely has a "name" key stay answers.
+    for text in (
+        'Use this: {"name": "rm", "arguments": {}}',
+        'Almost: {"name": "read", "arguments": {"path": ',
+        'config = {"name": "read", "arguments": "x"}',
+    ):
+        parsed = parse_native(text, names)
+        assert parsed.tool is None and parsed.answer == text

@@ -409,11 +409,38 @@ def native_messages(request: Request, tool_result_chars: int = 6000) -> list[dic
 _CALL = re.compile(r"^\s*(?:<tool_call>)?\s*(\{.*?\})\s*(?:</tool_call>)?\s*$", re.DOTALL)
 
 
+_CALL_START = re.compile(r'(?:<tool_call>\s*)?\{\s*"name"\s*:')
+
+
+def _call_in_prose(text: str, tool_names: set[str]) -> ParsedReply | None:
+    """A call written after some prose: `I'll use grep ... ```json {"name": ...}````.
+
+    The grammar lets an answer start with any words, and Qwen2.5-Coder-1.5B often explains
+    first and then writes its call as a fenced JSON object; read as an answer, that ended
+    every task of the benchmark after one request.
+    """
+    decoder = json.JSONDecoder()
+    for match in _CALL_START.finditer(text):
+        start = text.index("{", match.start())
+        try:
+            data, _ = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            continue
+        if (
+            isinstance(data, dict)
+            and data.get("name") in tool_names
+            and isinstance(data.get("arguments"), dict)
+        ):
+            return ParsedReply(tool=data["name"], arguments=data["arguments"], raw=text)
+    return None
+
+
 def parse_native(text: str, tool_names: set[str]) -> ParsedReply:
-    """Read a reply in the template's format: a `<tool_call>` with JSON, or plain text."""
+    """Read a reply in the template's format: a `<tool_call>` with JSON, or plain text (in
+    which a call written after some prose still counts as the call)."""
     stripped = re.sub(r"^```(?:json)?\s*|\s*```$", "", text.strip())
     if not stripped.startswith("<tool_call>") and not stripped.startswith('{"name"'):
-        return ParsedReply(answer=text, raw=text)
+        return _call_in_prose(text, tool_names) or ParsedReply(answer=text, raw=text)
     match = _CALL.match(stripped)
     data = None
     if match:
