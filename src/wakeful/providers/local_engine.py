@@ -364,9 +364,9 @@ class LlamaEngine:
                 )
             max_tokens = max(1, min(sampling.max_tokens, room))
             grammar = self._grammar(schema) if schema is not None else None
-            first = self._first_generation
+            first_run = self._first_generation
             self._first_generation = False
-            if first:
+            if first_run:
                 self.disk_cached_tokens = self._load_prompt_state(llm, tokens)
             result.cached_tokens = self._reusable_prefix(llm, tokens)
             llm.set_seed(self.options.seed)
@@ -410,7 +410,7 @@ class LlamaEngine:
             result.generate_seconds = end - first
             result.text = "".join(pieces)
             result.finish = finish
-            if first and self.disk_cached_tokens < len(tokens) // 2 and finish != "cancelled":
+            if first_run and self.disk_cached_tokens < len(tokens) // 2 and finish != "cancelled":
                 self._save_prompt_state(llm, len(tokens))
             return result
 
