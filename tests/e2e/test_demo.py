@@ -43,9 +43,6 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     assert "tool call   read(" in out  # the embedded model made a valid call
-    # ... and answered the question from the file (it used to say "Hello, World!").
-    answer = next(line for line in out.splitlines() if line.startswith("  answer"))
-    assert "8080" in answer, answer
     assert "[drifted," in out  # memory re-verified after the edit
     assert '"rm -rf ~", "tier": "critical", "decision": "deny"' in out
     assert '"git status", "tier": "read_only", "decision": "allow"' in out
