@@ -4,10 +4,14 @@ pause it (journal and notification say why) until `wakeful schedule resume`."""
 from __future__ import annotations
 
 import json
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from conftest import Workspace
+
+# One write per hook run: hooks for two events may run at once.
+APPEND = 'import sys; open(sys.argv[1], "a").write(sys.stdin.read().strip() + "\\n")'
 
 
 def _edit_script(ws: Workspace) -> None:
@@ -26,6 +30,28 @@ def test_denied_run_is_blocked_and_three_in_a_row_pause_the_job(ws: Workspace) -
     fake.chmod(0o755)
     ws.env["PATH"] = f"{bin_dir}:{ws.env['PATH']}"
     ws.configure(desktop_notify=True)
+    # A Notification hook (Claude Code's format) hears the job waiting on the user.
+    hook_log = ws.root.parent / "hook.log"
+    (ws.root / ".claude").mkdir()
+    (ws.root / ".claude" / "settings.json").write_text(
+        json.dumps(
+            {
+                "hooks": {
+                    "Notification": [
+                        {
+                            "matcher": "daemon_.*",
+                            "hooks": [
+                                {
+                                    "type": "command",
+                                    "command": f"{sys.executable} -c '{APPEND}' {hook_log}",
+                                }
+                            ],
+                        }
+                    ]
+                }
+            }
+        )
+    )
     _edit_script(ws)
     ws.add("port", "--every", "1h", "--prompt", "use port 1")
 
@@ -49,6 +75,13 @@ def test_denied_run_is_blocked_and_three_in_a_row_pause_the_job(ws: Workspace) -
     assert "paused: job `port`" in journal and "last 3 runs were blocked" in journal
     assert "wakeful schedule resume port" in journal
     assert "wakeful: job port: paused|" in record.read_text()
+    heard = [json.loads(line) for line in hook_log.read_text().splitlines() if line.strip()]
+    kinds = sorted(h["notification_type"] for h in heard)  # the last two may run at once
+    assert kinds == ["daemon_job_paused"] + ["daemon_permission_denied"] * 3
+    assert all(h["hook_event_name"] == "Notification" and h["job"] == "port" for h in heard)
+    by_kind = {h["notification_type"]: h["message"] for h in heard}
+    assert "Edit(app.py)" in by_kind["daemon_permission_denied"]
+    assert "last 3 runs were blocked" in by_kind["daemon_job_paused"]
 
     ws.cli("schedule", "resume", "port")
     assert status() == "active"

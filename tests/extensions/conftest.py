@@ -22,6 +22,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_port(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
+    """Until a fixture server listens on `port` (it must not exit first)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError("the MCP fixture server exited") from None
+            time.sleep(0.1)
+    raise RuntimeError(f"the MCP fixture server did not listen on {port} in {timeout:.0f}s")
+
+
 def _serve(flag: str, path: str) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
@@ -30,15 +44,7 @@ def _serve(flag: str, path: str) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError("the MCP fixture server exited") from None
-                time.sleep(0.1)
+        wait_port(port, proc)
         yield f"http://127.0.0.1:{port}{path}"
     finally:
         proc.terminate()

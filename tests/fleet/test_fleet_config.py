@@ -35,8 +35,9 @@ def paths_with(tmp_path: Path, text: str) -> Paths:
 def test_untrusted_project_cannot_choose_the_memory_database(tmp_path: Path) -> None:
     paths = paths_with(tmp_path, EVIL)
     cfg = load_config(paths, {})
-    assert cfg.get("memory", "backend") is None and cfg.get("memory", "dsn") is None
-    assert cfg.get("memory", "project") is None and cfg.get("fleet") is None
+    memory, fleet = cfg.settings.memory, cfg.settings.fleet
+    assert (memory.backend, memory.dsn, memory.project) == ("sqlite", "", "")  # the defaults
+    assert fleet == type(fleet)()  # [fleet] dropped whole
     assert cfg.get("memory", "recall_limit") == 3  # neutral settings still apply
     assert any("memory.dsn" in n for n in cfg.notices)
     store = open_project_store(paths, cfg)

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OWN = ROOT / "corpora" / "risk-extra.tsv"
 BLIND = ROOT / "corpora" / "risk-blind-2.tsv"
 PEERS = ROOT / "corpora" / "risk-peers.tsv"
+RULES = ROOT / "corpora" / "risk-rules.tsv"
 SHARED = ROOT.parent / "shared" / "corpora" / "risk-dev.tsv"
 WORKSPACE = Path("/home/dev/proj")
 HOME = Path("/home/dev")
@@ -79,3 +80,9 @@ def test_every_never_command_has_a_reason_naming_its_part() -> None:
         c = classify_command(cmd, WORKSPACE, HOME)
         assert c.reasons and c.reasons[0].startswith(c.tier), (cmd, c.reasons)
         assert "`" in c.reasons[0] or "cannot be parsed" in c.reasons[0], (cmd, c.reasons)
+
+
+def test_program_rule_regressions_hold() -> None:
+    """Blind spots and false alarms found while giving every program examples: none of the
+    dangerous forms is auto-allowed, and every everyday form is."""
+    check(load(RULES), floors=(1.0, 1.0))

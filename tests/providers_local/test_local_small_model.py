@@ -253,11 +253,9 @@ def test_openmp_threads_wait_passively_unless_the_user_says_otherwise() -> None:
     late: dict[str, str] = {}
     assert not apply_omp_wait_policy("passive", late, {"llama_cpp": object()}) and not late
     assert not apply_omp_wait_policy("", late, {}) and not late
-    assert _wait_policy_setting(Config()) == "passive"
-    config = Config()
-    config.set("local", "omp_wait_policy", value="spin")
+    assert _wait_policy_setting(Config().settings.local.omp_wait_policy) == "passive"
     with pytest.raises(Exception, match='omp_wait_policy must be "passive", "active" or ""'):
-        _wait_policy_setting(config)
+        _wait_policy_setting("spin")
 
 
 def test_the_provider_sets_the_wait_policy_before_llama_cpp_loads(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from wakeful.core.config import Config
 from wakeful.core.errors import DelegationError
 from wakeful.core.events import LoopEvent
 from wakeful.core.messages import Message, TextBlock, ToolResultBlock
+from wakeful.core.settings import AgentSettings
 from wakeful.core.usage import Usage, cost_usd
 from wakeful.loop.agent import Agent, Limits, describe_error
 from wakeful.loop.compaction import (
@@ -41,26 +42,30 @@ from wakeful.loop.compaction import (
 STATUSES = ("ok", "error", "cancelled", "budget", "skipped")
 
 
+_DEFAULT = AgentSettings()
+
+
 @dataclass(frozen=True)
 class Caps:
     """Limits on a fan-out tree. Costs are USD (0 means no limit)."""
 
-    max_parallel: int = 4
-    max_depth: int = 1
-    max_total: int = 16
-    max_worker_turns: int = 30
-    max_worker_tokens: int = 1_000_000
-    max_fanout_tokens: int = 8_000_000
-    max_worker_cost: float = 0.0
-    max_fanout_cost: float = 0.0
-    summary_chars: int = 2000
-    fork_min_tokens: int = 1024
-    fork_max_share: float = 0.5
-    warm_first: bool = True
+    max_parallel: int = _DEFAULT.max_parallel
+    max_depth: int = _DEFAULT.max_depth
+    max_total: int = _DEFAULT.max_total
+    max_worker_turns: int = _DEFAULT.max_worker_turns
+    max_worker_tokens: int = _DEFAULT.max_worker_tokens
+    max_fanout_tokens: int = _DEFAULT.max_fanout_tokens
+    max_worker_cost: float = _DEFAULT.max_worker_cost
+    max_fanout_cost: float = _DEFAULT.max_fanout_cost
+    summary_chars: int = _DEFAULT.summary_chars
+    fork_min_tokens: int = _DEFAULT.fork_min_tokens
+    fork_max_share: float = _DEFAULT.fork_max_share
+    warm_first: bool = _DEFAULT.warm_first
 
     @classmethod
     def from_config(cls, config: Config) -> Caps:
-        section = config.get("agents", default={}) or {}
+        section = config.get("agents") or {}
+        section = {k: v for k, v in section.items() if k != "models"}  # custom agents' aliases
         known = {f for f in cls.__dataclass_fields__}
         unknown = sorted(set(section) - known)
         if unknown:
@@ -68,12 +73,8 @@ class Caps:
                 f"unknown setting(s) under [agents]: {', '.join(unknown)}; "
                 f"valid: {', '.join(sorted(known))}"
             )
-        values: dict[str, Any] = {}
-        for name, f in cls.__dataclass_fields__.items():
-            if name in section:
-                kind = type(getattr(cls, name)) if hasattr(cls, name) else type(f.default)
-                values[name] = kind(section[name])
-        caps = cls(**values)
+        typed = config.settings.agents
+        caps = cls(**{name: getattr(typed, name) for name in cls.__dataclass_fields__})
         if caps.max_parallel < 1 or caps.max_total < 0 or caps.max_depth < 0:
             raise DelegationError(
                 "[agents] needs max_parallel >= 1, max_total >= 0 and max_depth >= 0"
@@ -176,6 +177,8 @@ class _Fanout:
     cost: float = 0.0
     halted: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Providers of custom agents' own models (by PROVIDER:NAME), closed when the fan-out ends.
+    providers: dict[str, Any] = field(default_factory=dict)
 
 
 class _Tree:
@@ -331,6 +334,8 @@ class Coordinator:
             results = await self._run(fanout)
         finally:
             await self._retake_own_slot(waiting)
+            for provider in fanout.providers.values():
+                await provider.aclose()
         report = FanoutReport(fanout.number, results + skipped, fanout.notes, key)
         for note in fanout.notes:
             tree.notice(f"agents: {note}")
@@ -364,6 +369,7 @@ class Coordinator:
             on_event=lambda event: self._worker_event(holder["h"], event),
             prompt_cache_key=key,
             compactor_factory=tree.compaction,
+            provider=self._provider_for(spec, fanout),
         )
         handle = _Handle(name, kind, spec, setup.agent, setup.task_text, setup.touched, fanout)
         holder["h"] = handle
@@ -385,6 +391,36 @@ class Coordinator:
                 }
             )
         return handle
+
+    def _provider_for(self, spec: TaskSpec, fanout: _Fanout) -> Any:
+        """The provider a custom agent's `model` asks for, or None for the parent's; a model
+        that cannot be used is a note (shown to the user and in the result) instead."""
+        if spec.agent is None:
+            return None
+        from wakeful.core.errors import WakefulError
+        from wakeful.extensions.agents import agent_model
+        from wakeful.providers.registry import resolve_provider
+
+        parent = self.agent
+        config = parent.ctx.config
+        session = (parent.provider.name, parent.provider.model)
+        choice = agent_model(spec.agent, config, session, parent.ctx.paths.workspace)
+        if choice.notice and choice.notice not in fanout.notes:
+            fanout.notes.append(choice.notice)
+        if choice.spec is None:
+            return None
+        if choice.spec not in fanout.providers:
+            try:
+                fanout.providers[choice.spec] = resolve_provider(choice.spec, config)
+            except WakefulError as exc:
+                note = (
+                    f"custom agent {spec.agent.name!r}: model {choice.spec} is not available "
+                    f"({exc}); it runs on the session's model"
+                )
+                if note not in fanout.notes:
+                    fanout.notes.append(note)
+                return None
+        return fanout.providers[choice.spec]
 
     async def _run(self, fanout: _Fanout) -> list[WorkerResult]:
         handles = fanout.handles
@@ -662,7 +698,7 @@ def attach(
     Workers get their own compactor that protects the context they inherited."""
     coordinator = Coordinator(agent, Caps.from_config(config), mailbox=Mailbox(answerer))
     agent.ctx.extras["coordinator"] = coordinator
-    enabled = compaction and bool(config.get("compaction", "enabled", default=True))
+    enabled = compaction and config.settings.compaction.enabled
     if enabled:
         if agent.compactor is None:
             agent.compactor = make_compactor(agent, config)

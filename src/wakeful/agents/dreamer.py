@@ -239,9 +239,7 @@ async def merge_clusters(
             prefix=prefix,
             dispatcher=dispatcher,
             ctx=ctx,
-            limits=Limits(
-                max_turns=max_turns, max_tokens=int(config.get("max_tokens", default=4096))
-            ),
+            limits=Limits(max_turns=max_turns, max_tokens=config.settings.max_tokens),
             name="dreamer",
         )
         turn = await agent.run(render_clusters(chunk))

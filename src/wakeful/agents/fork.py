@@ -193,7 +193,9 @@ def build_worker(
     on_event: Callable[[LoopEvent], None],
     prompt_cache_key: str | None,
     compactor_factory: Callable[[Agent, int], Any] | None = None,
+    provider: Any = None,
 ) -> WorkerSetup:
+    """A worker of `parent`; `provider` (a custom agent's own model) replaces the parent's."""
     template = FORK_TASK if kind == "fork" else FRESH_TASK
     task_text = template.format(name=name, cap=summary_chars, prompt=spec.prompt.strip())
     ctx = worker_context(parent.ctx, kind, name)
@@ -219,7 +221,7 @@ def build_worker(
     if fork_point is not None:
         fixed = [*fixed[-1:], fork_point]  # system + 2 fixed + the latest message = 4
     agent = WorkerAgent(
-        provider=parent.provider,
+        provider=provider if provider is not None else parent.provider,
         prefix=parent.prefix,
         dispatcher=dispatcher,
         ctx=ctx,

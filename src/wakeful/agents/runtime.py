@@ -185,7 +185,8 @@ def open_runtime(
         )
 
     reviewer = None
-    reviewer_spec = config.get("reviewer", "model")
+    settings = config.settings
+    reviewer_spec = settings.reviewer.model
     if reviewer_spec and mode == "auto":
         reviewer = resolve_provider(reviewer_spec, config)
     policy = Policy.from_config(
@@ -204,7 +205,7 @@ def open_runtime(
         )
         recorder = RunRecorder(checkpoint_store, transcript.session_id)
         ctx.extras["checkpoints"] = recorder
-    notices: list[str] = list(config.notices)
+    notices: list[str] = [*config.notices, *policy.notices]
     if damaged:
         notices.append(damaged)
     notices += memory.take_notices()
@@ -242,15 +243,15 @@ def open_runtime(
     )
     ledger = open_ledger(paths, config)
     limits = Limits(
-        max_turns=int(options.max_turns or config.get("max_turns", default=50)),
-        max_tokens=int(config.get("max_tokens", default=4096)),
-        max_session_tokens=int(config.get("max_session_tokens", default=2_000_000)),
-        max_wall_seconds=float(config.get("max_wall_seconds", default=1800.0)),
+        max_turns=options.max_turns or settings.max_turns,
+        max_tokens=settings.max_tokens,
+        max_session_tokens=settings.max_session_tokens,
+        max_wall_seconds=settings.max_wall_seconds,
     )
     dispatcher = Dispatcher(
         tools, policy, ctx, approver=approver, on_event=on_event, gate=extensions.gate(policy)
     )
-    recall_limit = int(config.get("memory", "recall_limit", default=5))
+    recall_limit = settings.memory.recall_limit
 
     def recall(query: str) -> str:
         return memory.render_hints(memory.recall(query, limit=recall_limit))

@@ -31,6 +31,8 @@ from typing import Any
 
 from wakeful.checkpoints.git import CheckpointError, Git
 from wakeful.core.config import Config
+from wakeful.core.errors import ConfigError
+from wakeful.core.settings import CheckpointSettings
 
 REF_PREFIX = "refs/wakeful/checkpoints/"
 LAST_REF = "refs/wakeful/last"
@@ -54,35 +56,33 @@ class _WalkCache:
     skipped: dict[str, tuple[int, ...] | None]
 
 
+_DEFAULT = CheckpointSettings()
+
+
 @dataclass(frozen=True)
 class Settings:
     """`[checkpoints]` in config: `enabled`, `max_file_bytes` (ignored files above it are
     not snapshotted), `include_ignored` (ignored files at all; ignored directories such as
     build/ or node_modules/ never are)."""
 
-    enabled: bool = True
-    max_file_bytes: int = 1_048_576
-    include_ignored: bool = True
-    keep: int = 500  # `wakeful checkpoints --prune` keeps at least this many newest
-    max_age_days: float = 30.0  # and drops older ones beyond them
+    enabled: bool = _DEFAULT.enabled
+    max_file_bytes: int = _DEFAULT.max_file_bytes
+    include_ignored: bool = _DEFAULT.include_ignored
+    keep: int = _DEFAULT.keep  # `wakeful checkpoints --prune` keeps at least this many newest
+    max_age_days: float = _DEFAULT.max_age_days  # and drops older ones beyond them
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:
-        def pick(key: str, kind: Any, default: Any) -> Any:
-            value = config.get("checkpoints", key, default=default)
-            if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
-                name = "a number" if isinstance(kind, tuple) else kind.__name__
-                raise CheckpointError(
-                    f"`checkpoints.{key}` must be {name}, not {value!r}; fix it in config.toml"
-                )
-            return value
-
+        try:
+            section = config.settings.checkpoints
+        except ConfigError as exc:
+            raise CheckpointError(str(exc)) from None
         return cls(
-            enabled=pick("enabled", bool, True),
-            max_file_bytes=pick("max_file_bytes", int, 1_048_576),
-            include_ignored=pick("include_ignored", bool, True),
-            keep=pick("keep", int, 500),
-            max_age_days=float(pick("max_age_days", (int, float), 30.0)),
+            enabled=section.enabled,
+            max_file_bytes=section.max_file_bytes,
+            include_ignored=section.include_ignored,
+            keep=section.keep,
+            max_age_days=section.max_age_days,
         )
 
 

@@ -16,7 +16,10 @@ def load(cwd: Path | None = None) -> tuple[Paths, Config]:
     paths = Paths.for_workspace(workspace, env)
     for notice in recover_stores(paths):
         sys.stderr.write(f"wakeful: {notice}\n")
-    return paths, load_config(paths, env)
+    config = load_config(paths, env)
+    for warning in config.warnings:
+        sys.stderr.write(f"wakeful: warning: {warning}\n")
+    return paths, config
 
 
 def recover_stores(paths: Paths) -> list[str]:

@@ -45,6 +45,17 @@ def _context() -> tuple[Any, Any, dict[str, str]]:
     return paths, cfg, env
 
 
+def _notification_hooks(paths: Any, cfg: Any) -> Any:
+    """Notification hooks for daemon events (a job blocked or paused); notices go to stderr
+    (the daemon's log)."""
+    from wakeful.extensions.session import notification_hooks
+
+    hooks, notices = notification_hooks(paths, cfg)
+    for notice in notices:
+        sys.stderr.write(f"wakeful: {notice}\n")
+    return hooks
+
+
 def _settings(cfg: Any, tick: float | None = None) -> Any:
     import dataclasses
 
@@ -115,6 +126,7 @@ def _run_foreground(paths: Any, settings: Any, env: dict[str, str], files: Any, 
     import asyncio
     import logging
 
+    from wakeful.core.config import load_config
     from wakeful.daemon.errors import DaemonRunning
     from wakeful.daemon.loop import Daemon
     from wakeful.daemon.process import DaemonLock
@@ -137,6 +149,7 @@ def _run_foreground(paths: Any, settings: Any, env: dict[str, str], files: Any, 
             env=env,
             home=Path(env.get("HOME") or Path.home()),
             fleet=_fleet_handoff(paths, env),
+            hooks=_notification_hooks(paths, load_config(paths, env)),
         )
         asyncio.run(daemon.run())
     finally:
@@ -572,7 +585,11 @@ def schedule_run(
             run = _wait_for_run(store, name, since, timeout)
         else:
             daemon = Daemon(
-                paths, _settings(cfg), env=env, home=Path(env.get("HOME") or Path.home())
+                paths,
+                _settings(cfg),
+                env=env,
+                home=Path(env.get("HOME") or Path.home()),
+                hooks=_notification_hooks(paths, cfg),
             )
             try:
                 run = asyncio.run(daemon.run_now(name))

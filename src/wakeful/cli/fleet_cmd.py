@@ -75,8 +75,8 @@ def add_fleet_job(
         model=model,
         permission_mode=permission_mode,
         retries=retries,
-        check_timeout=float(config.get("daemon", "check_timeout", default=10.0) or 10.0),
-        max_wall_seconds=float(config.get("max_wall_seconds", default=1800.0) or 1800.0),
+        check_timeout=config.settings.daemon.check_timeout,
+        max_wall_seconds=config.settings.max_wall_seconds,
         heartbeat_seconds=fleet.heartbeat_seconds,
     )
     every = float(schedule.spec) if schedule.kind == "every" else None

@@ -50,8 +50,14 @@ def _register_all() -> None:
 
 def run() -> None:
     """Console-script entry: expected errors print one line, never a stack trace."""
+    import logging
+
     from wakeful.core.errors import WakefulError
 
+    # The MCP SDK logs failures it also raises (an OAuth flow a session refused, a dropped
+    # stream) with stack traces; wakeful reports them as notices, so they stay off the
+    # terminal (the daemon's log handler, on the root logger, still receives them).
+    logging.getLogger("mcp").addHandler(logging.NullHandler())
     _register_all()
     try:
         # Non-standalone click returns typer.Exit codes instead of raising them.

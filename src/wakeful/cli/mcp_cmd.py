@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from wakeful.core.paths import Paths
+    from wakeful.extensions.mcp_config import ServerSpec
 
 mcp_app = typer.Typer(help="MCP servers: list, add, remove, test.", no_args_is_help=True)
 
@@ -17,6 +25,16 @@ def _kv(pairs: list[str], flag: str) -> dict[str, str]:
             raise UsageError(f"{flag} takes KEY=VALUE, not {pair!r}")
         out[key] = value
     return out
+
+
+def oauth_state(user_data: Path, spec: ServerSpec) -> str | None:
+    """`logged in` when OAuth tokens are stored for an HTTP server, else None."""
+    from wakeful.extensions.mcp_oauth import TokenFile, token_file
+
+    if spec.transport == "stdio":
+        return None
+    stored = TokenFile(token_file(user_data, spec.url), spec.url)
+    return "logged in" if stored.logged_in() else None
 
 
 @mcp_app.command("list")
@@ -36,6 +54,7 @@ def mcp_list(json_out: bool = typer.Option(False, "--json", help="JSON output.")
             "transport": s.transport,
             "target": s.describe(),
             "source": s.source,
+            "oauth": oauth_state(paths.user_data, s),
         }
         for s in sources.servers
     ]
@@ -49,7 +68,10 @@ def mcp_list(json_out: bool = typer.Option(False, "--json", help="JSON output.")
     if not rows:
         print("no MCP servers configured (add one with `wakeful mcp add NAME -- COMMAND ...`)")
     for r in rows:
-        print(f"{r['name']}  [{r['scope']}, {r['transport']}]  {r['target']}  ({r['source']})")
+        login = "  [oauth: logged in]" if r["oauth"] == "logged in" else ""
+        print(
+            f"{r['name']}  [{r['scope']}, {r['transport']}]  {r['target']}  ({r['source']}){login}"
+        )
     notice = untrusted_mcp_notice(sources)
     if notice:
         print(notice)
@@ -166,6 +188,7 @@ def mcp_test(
         paths.project / "mcp-logs",
         start_timeout=timeout,
         call_timeout=timeout,
+        oauth_data=paths.user_data,
     )
     try:
         notices = client.start()
@@ -193,6 +216,93 @@ def mcp_test(
         asyncio.run(extras())
     finally:
         client.close()
+
+
+def _http_spec(name: str) -> tuple[Paths, ServerSpec]:
+    """(paths, spec) of a configured HTTP or SSE server; usage errors say what is wrong."""
+    from wakeful.cli.common import load
+    from wakeful.core.errors import UsageError
+    from wakeful.extensions.mcp_config import load_servers
+
+    paths, config = load()
+    sources = load_servers(paths, config)
+    spec = next((s for s in sources.servers if s.name == name), None)
+    if spec is None:
+        if name in sources.skipped:
+            raise UsageError(
+                f"MCP server {name!r} comes from this untrusted workspace; run `wakeful trust` "
+                "first"
+            )
+        raise UsageError(f"no MCP server named {name!r}; `wakeful mcp list` shows them")
+    if spec.transport == "stdio":
+        raise UsageError(
+            f"MCP server {name!r} is a stdio server; OAuth is for HTTP servers (give a stdio "
+            "server its credentials in `env`)"
+        )
+    if any(k.lower() == "authorization" for k in spec.headers):
+        raise UsageError(
+            f"MCP server {name!r} sends its own Authorization header ({spec.source}); remove "
+            "that header to log in with OAuth instead"
+        )
+    return paths, spec
+
+
+@mcp_app.command("login")
+def mcp_login(
+    name: str = typer.Argument(..., help="Server name."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Only print the URL."),
+    paste: bool = typer.Option(
+        False, "--paste", help="Paste the redirect URL (or code) instead of the local listener."
+    ),
+    port: int = typer.Option(
+        0, "--port", min=0, max=65535, help="Port of the 127.0.0.1 redirect listener (0: any)."
+    ),
+    timeout: float = typer.Option(300.0, "--timeout", help="Seconds to wait for the answer."),
+) -> None:
+    """Log in to an OAuth-protected HTTP server; tokens go to the user's data folder."""
+    import asyncio
+    import sys
+
+    from wakeful.extensions.mcp_oauth import login
+
+    paths, spec = _http_spec(name)
+
+    def show(text: str) -> None:
+        print(text, flush=True)
+
+    async def read_pasted() -> str:
+        show("Paste the URL the browser was sent to (or just the code), then Enter:")
+        return await asyncio.to_thread(sys.stdin.readline)
+
+    stored = asyncio.run(
+        login(
+            name,
+            spec.url,
+            paths.user_data,
+            show,
+            open_browser=not (no_browser or paste),
+            paste=read_pasted if paste else None,
+            port=port,
+            timeout=timeout,
+            headers=spec.headers,
+            transport=spec.transport,
+        )
+    )
+    print(f"logged in to MCP server {name!r}; tokens stored in {stored.path}")
+
+
+@mcp_app.command("logout")
+def mcp_logout(name: str = typer.Argument(..., help="Server name.")) -> None:
+    """Forget a server's OAuth tokens and client registration."""
+    from wakeful.extensions.mcp_oauth import TokenFile, token_file
+
+    paths, spec = _http_spec(name)
+    removed = TokenFile(token_file(paths.user_data, spec.url), spec.url).remove()
+    print(
+        f"logged out of MCP server {name!r}"
+        if removed
+        else f"MCP server {name!r} had no stored OAuth tokens"
+    )
 
 
 def register(app: typer.Typer) -> None:

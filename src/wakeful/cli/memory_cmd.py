@@ -297,11 +297,19 @@ def migrate() -> None:
         )
         return
     paths.ensure()
-    project, user = open_stores(paths, config)  # SQLite stores bring their tables up on open
-    project.close()
-    if user is not None:
-        user.close()
-    sys.stdout.write(f"memory store {paths.memory_db}: SQLite, up to date\n")
+    from wakeful.memory.store import SqliteMemoryStore
+
+    project, user = open_stores(paths, config)  # SQLite stores migrate when they are opened
+    for store in (project, user):
+        if isinstance(store, SqliteMemoryStore):
+            step = store.migration
+            done = ", ".join(str(v) for v in step.applied) or "none needed"
+            sys.stdout.write(
+                f"memory store {store.path}: SQLite, schema version {step.before} -> "
+                f"{step.after} (migrations applied: {done})\n"
+            )
+        if store is not None:
+            store.close()
 
 
 # -- dreaming ------------------------------------------------------------------------------
@@ -332,7 +340,7 @@ def dream(
     from wakeful.memory.dream import DreamOptions, run_dream
 
     paths, config = load()
-    if model is None and not no_model and not (config.get("dream", "model") or config.model):
+    if model is None and not no_model and not (config.settings.dream.model or config.model):
         from wakeful.loop.session import latest_session_model
 
         model = latest_session_model(paths.sessions)  # the model this workspace last used

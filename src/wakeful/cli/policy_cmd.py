@@ -23,6 +23,13 @@ def register(app: typer.Typer) -> None:
     app.command("audit", help="Show the newest policy decisions from the audit log.")(audit_cmd)
 
 
+def _show_notices(policy) -> None:  # type: ignore[no-untyped-def]
+    """Rules that were read but not applied (Claude Code rules wakeful cannot honour, or an
+    untrusted workspace's loosening ones): one line each on stderr."""
+    for notice in policy.notices:
+        sys.stderr.write(f"wakeful: {notice}\n")
+
+
 def _decide_offline(policy, command: str, explain: bool = False):  # type: ignore[no-untyped-def]
     """The mode's decision for a command, with rules, but without reviewer or audit."""
     from wakeful.policy.decision import mode_verdict
@@ -76,6 +83,11 @@ def classify_cmd(
     explain: bool = typer.Option(
         False, "--explain", help="Show which program entry and example decided."
     ),
+    check_rules: bool = typer.Option(
+        False,
+        "--check-rules",
+        help="Classify every example of every program rule; exit 1 if any does not hold.",
+    ),
 ) -> None:
     import json
 
@@ -83,11 +95,16 @@ def classify_cmd(
     from wakeful.core.errors import UsageError
     from wakeful.policy.decision import MODE_TABLE, Policy
 
+    if check_rules:
+        _check_rules(as_json)
+        return
+
     paths, config = load()
     chosen = mode or config.permission_mode
     if chosen not in MODE_TABLE:
         raise UsageError(f"unknown mode {chosen!r}; use one of: {', '.join(MODE_TABLE)}")
     policy = Policy.from_config(paths, config, chosen, interactive=True)
+    _show_notices(policy)
     if stdin:
         out = sys.stdout
         for line in sys.stdin:
@@ -128,6 +145,40 @@ def classify_cmd(
         )
 
 
+def _check_rules(as_json: bool) -> None:
+    import json
+
+    from wakeful.policy.rule_check import check_examples
+
+    report = check_examples()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "programs": report.programs,
+                    "examples": report.examples,
+                    "failures": [
+                        {
+                            "program": f.program,
+                            "command": f.command,
+                            "expected": f.expected,
+                            "got": f.got,
+                            "reason": f.reason,
+                        }
+                        for f in report.failures
+                    ],
+                }
+            )
+        )
+    else:
+        for f in report.failures:
+            typer.echo(f"{f.program}: `{f.command}` should be {f.expected}, is {f.got}: {f.reason}")
+        held = report.examples - len(report.failures)
+        typer.echo(f"{held} of {report.examples} examples hold, over {report.programs} programs")
+    if report.failures:
+        raise typer.Exit(1)
+
+
 def rules_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     import json
 
@@ -140,8 +191,17 @@ def rules_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
     order = {"deny": 0, "ask": 1, "allow": 2}
     rows.sort(key=lambda r: order[r["kind"]])
     if as_json:
-        typer.echo(json.dumps({"rules": rows, "lift_hardline": policy.rules.lift_hardline}))
+        typer.echo(
+            json.dumps(
+                {
+                    "rules": rows,
+                    "lift_hardline": policy.rules.lift_hardline,
+                    "notices": policy.notices,
+                }
+            )
+        )
         return
+    _show_notices(policy)
     if not rows:
         typer.echo(
             "no permission rules (add [permissions] allow/ask/deny to "

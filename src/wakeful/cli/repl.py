@@ -39,6 +39,7 @@ class Repl:
         self.paths = paths
         self.config = config
         self.options = options
+        self.idle_seconds = idle_notify_seconds(config)
         self.console = Console(highlight=False)
         paths.user_data.mkdir(parents=True, exist_ok=True)
         self.prompt = PromptSession(history=FileHistory(str(paths.user_data / "history")))
@@ -161,7 +162,7 @@ class Repl:
         try:
             while True:
                 try:
-                    line = await self.prompt.prompt_async("› ")
+                    line = await self._read_line()
                 except KeyboardInterrupt:
                     continue
                 except EOFError:
@@ -177,6 +178,22 @@ class Repl:
         finally:
             if self.runtime is not None:
                 await self.runtime.close()
+
+    async def _read_line(self) -> str:
+        """The next line at the main prompt. Once a turn has answered, waiting longer than
+        `[repl] idle_notify_seconds` (default 60; 0 turns it off) runs the Notification
+        hooks once with `notification_type` idle_prompt, as Claude Code does."""
+        ext = self.runtime.extensions if self.runtime is not None else None
+        waiter = None
+        if ext is not None and self.idle_seconds > 0 and self.turn_marks:
+            waiter = asyncio.ensure_future(_notify_when_idle(ext, self.idle_seconds))
+        try:
+            return await self.prompt.prompt_async("› ")
+        finally:
+            if waiter is not None:
+                waiter.cancel()  # a hook already running finishes on its own (shielded)
+                with contextlib.suppress(asyncio.CancelledError):
+                    await waiter
 
     async def turn(self, text: str) -> None:
         assert self.runtime is not None
@@ -308,6 +325,27 @@ class Repl:
             f"cache read {u.cache_read} · cache write {u.cache_write} · "
             f"hit ratio {u.cache_hit_ratio:.1%} · cost ${dollars:.4f}"
         )
+
+
+IDLE_MESSAGE = "wakeful is waiting for your input"
+
+
+def idle_notify_seconds(config: Config) -> float:
+    from wakeful.core.errors import ConfigError
+
+    value = config.settings.repl.idle_notify_seconds
+    if value < 0:
+        raise ConfigError(
+            f"[repl] idle_notify_seconds must be a number of seconds >= 0 (0: off), not {value!r}"
+        )
+    return float(value)
+
+
+async def _notify_when_idle(ext: Any, seconds: float) -> None:
+    from wakeful.extensions.hooks import IDLE_PROMPT
+
+    await asyncio.sleep(seconds)
+    await asyncio.shield(ext.notify(IDLE_MESSAGE, IDLE_PROMPT))
 
 
 def run_repl(paths: Paths, config: Config, options: RunOptions) -> None:

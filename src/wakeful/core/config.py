@@ -12,37 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wakeful.core import settings as settings_schema
 from wakeful.core.errors import ConfigError
 from wakeful.core.paths import Paths
+from wakeful.core.settings import PERMISSION_MODES, Settings
 
-PERMISSION_MODES = ("default", "plan", "auto", "bypass")
-
-DEFAULTS: dict[str, Any] = {
-    "model": "",
-    "permission_mode": "default",
-    "max_turns": 50,
-    "max_tokens": 4096,
-    "max_session_tokens": 2_000_000,
-    "max_wall_seconds": 1800.0,
-    "sandbox": False,
-    "allow_unsandboxed": True,
-    "anthropic": {"api_key": "", "base_url": ""},
-    "openai": {"api_key": "", "base_url": ""},
-    "local": {"model_path": "", "n_ctx": 8192, "threads": 0},
-    "permissions": {"allow": [], "ask": [], "deny": [], "lift_hardline": False},
-    "reviewer": {"model": "", "timeout": 30.0},
-    "memory": {"recall_limit": 5},
-    "agents": {"max_parallel": 4, "max_depth": 1, "max_total": 16},
-    "daemon": {
-        "tick_seconds": 1.0,
-        "budget_seconds": 15.0,
-        "daily_token_cap": 0,
-        "daily_cost_cap": 0.0,
-        "idle_dream_seconds": 0.0,
-        "webhook": "",
-    },
-    "dream": {"min_hours": 24.0, "min_sessions": 5},
-}
+# The settings, their types, defaults and documentation: core.settings (one place).
+DEFAULTS: dict[str, Any] = settings_schema.defaults()
 
 ENV_OVERRIDES = {
     "WAKEFUL_MODEL": ("model",),
@@ -68,6 +44,13 @@ class Config:
     notices: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # project settings dropped as untrusted
     withheld: dict[str, str] = field(default_factory=dict)  # provider -> why its key is kept
+    warnings: list[str] = field(default_factory=list)  # unknown keys, with the closest known
+
+    @property
+    def settings(self) -> Settings:
+        """The merged settings, typed (core.settings has each one's default and meaning)."""
+        built: Settings = settings_schema.build(Settings, self.data)
+        return built
 
     def get(self, *keys: str, default: Any = None) -> Any:
         node: Any = self.data
@@ -149,15 +132,6 @@ def read_toml(path: Path) -> dict[str, Any]:
         ) from None
 
 
-_KINDS = {
-    "str": "a string",
-    "int": "an integer",
-    "float": "a number",
-    "bool": "true or false",
-    "list": "a list",
-}
-
-
 def _line_of(text: str, key: str) -> int:
     for number, line in enumerate(text.splitlines(), 1):
         if line.strip().startswith((f"{key} ", f"{key}=")):
@@ -165,33 +139,18 @@ def _line_of(text: str, key: str) -> int:
     return 1
 
 
-def check_types(
-    path: Path, data: dict[str, Any], defaults: dict[str, Any] = DEFAULTS, prefix: str = ""
-) -> None:
-    """Known settings must have their default's type; the error names file, line and fix."""
-    text = ""
-    for key, value in data.items():
-        if key not in defaults:
-            continue  # sections other layers own ([compaction], [local], ...) check their own
-        expected = defaults[key]
-        name = f"{prefix}{key}"
-        if isinstance(expected, dict):
-            if not isinstance(value, dict):
-                raise ConfigError(f"{path}: `{name}` must be a table ([{name}]), not {value!r}")
-            check_types(path, value, expected, f"{name}.")
-            continue
-        ok = (
-            isinstance(value, type(expected))
-            or (isinstance(expected, float) and isinstance(value, int))
-        ) and not (isinstance(value, bool) and not isinstance(expected, bool))
-        if not ok:
-            if not text:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            kind = _KINDS.get(type(expected).__name__, type(expected).__name__)
-            raise ConfigError(
-                f"{path}:{_line_of(text, key)}: `{name}` must be {kind}, not {value!r}; "
-                "fix that line"
-            )
+def check_types(path: Path, data: dict[str, Any]) -> None:
+    """Known settings must have their schema type; the error names file, line and fix."""
+    problems = settings_schema.check(data)
+    if problems:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        key = problems[0].split("`")[1].rsplit(".", 1)[-1]
+        raise ConfigError(f"{path}:{_line_of(text, key)}: {problems[0]}; fix that line")
+
+
+def unknown_settings(path: Path, data: dict[str, Any]) -> list[str]:
+    """One warning per key of `path` that no setting has, naming the closest known one."""
+    return [f"{path}: unknown setting {key}" for key in settings_schema.unknown_keys(data)]
 
 
 # Strictness order of permission modes: an untrusted project may only move to a stricter one.
@@ -308,6 +267,7 @@ def load_config(paths: Paths, env: dict[str, str]) -> Config:
     if paths.user_config_file.is_file():
         data = read_toml(paths.user_config_file)
         check_types(paths.user_config_file, data)
+        cfg.warnings += unknown_settings(paths.user_config_file, data)
         _merge(cfg.data, data)
         cfg.sources.append(paths.user_config_file)
     # Environment settings are the user's own; apply them before the project file, so an
@@ -318,6 +278,7 @@ def load_config(paths: Paths, env: dict[str, str]) -> Config:
     if project.is_file():
         data = project_data = read_toml(project)
         check_types(project, data)
+        cfg.warnings += unknown_settings(project, data)
         if not cfg.trusted:
             data, dropped = _untrusted_subset(data, cfg.data)
             if dropped:

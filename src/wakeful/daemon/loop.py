@@ -87,7 +87,7 @@ class FleetHandoff:
             model=job.model,
             permission_mode=job.permission_mode,
             retries=job.retries,
-            max_wall_seconds=float(self.config.get("max_wall_seconds", default=1800.0) or 1800.0),
+            max_wall_seconds=self.config.settings.max_wall_seconds,
             heartbeat_seconds=self.settings.heartbeat_seconds,
         )
         from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -122,6 +122,7 @@ class Daemon:
         env: dict[str, str] | None = None,
         home: Path | None = None,
         fleet: FleetHandoff | None = None,
+        hooks: Any = None,
     ) -> None:
         self.paths = paths
         self.settings = settings
@@ -138,6 +139,7 @@ class Daemon:
             str(paths.workspace),
             webhook=settings.webhook,
             desktop=settings.desktop_notify,
+            hooks=hooks,
         )
         self.pid = os.getpid()
         self.counters = DaemonCounters()

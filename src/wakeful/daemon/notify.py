@@ -19,6 +19,9 @@ from typing import Any, Literal
 from wakeful.daemon.journal import Journal
 
 Level = Literal["info", "warning", "error"]
+# Daemon events that wait on the user: Notification hooks get them, as
+# `notification_type` "daemon_<event>" (a job that needs permission, paused, capped, refused).
+HOOKED_EVENTS = frozenset({"permission_denied", "job_paused", "cap_reached", "check_refused"})
 log = logging.getLogger("wakeful.daemon")
 
 
@@ -53,12 +56,15 @@ class Notifier:
         webhook: str = "",
         desktop: bool = True,
         journal_entries: bool = True,
+        hooks: Any = None,
     ) -> None:
         self.journal = journal
         self.workspace = workspace
         self.webhook = webhook
         self.notify_send = shutil.which("notify-send") if desktop else None
         self.journal_entries = journal_entries
+        # extensions.hooks.Hooks (or None): its Notification hooks hear HOOKED_EVENTS.
+        self.hooks = hooks
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def send(self, note: Notification, journal: bool = True) -> None:
@@ -71,6 +77,22 @@ class Notifier:
             self._spawn(self._desktop(note))
         if self.webhook:
             self._spawn(self._post(note))
+        if self.hooks is not None and note.event in HOOKED_EVENTS:
+            self._spawn(self._hook(note))
+
+    async def _hook(self, note: Notification) -> None:
+        try:
+            notices = await self.hooks.notify(
+                f"{note.title}: {note.body}",
+                f"daemon_{note.event}",
+                title=note.title,
+                job=note.job,
+                workspace=self.workspace,
+            )
+        except Exception as exc:  # a hook never takes the daemon down
+            notices = [f"Notification hook failed: {exc}"]
+        for notice in notices:
+            log.warning("%s", notice)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

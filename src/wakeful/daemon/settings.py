@@ -6,23 +6,27 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from wakeful.core import settings as schema
 from wakeful.core.errors import ConfigError
+
+_DEFAULT = schema.DaemonSettings()
+_RUN = schema.Settings()
 
 
 @dataclass(frozen=True)
 class DaemonSettings:
-    tick_seconds: float = 1.0
-    budget_seconds: float = 15.0
-    daily_token_cap: int = 0
-    daily_cost_cap: float = 0.0
-    idle_dream_seconds: float = 0.0
-    webhook: str = ""
-    check_timeout: float = 10.0
-    lease_seconds: float = 30.0
-    debounce_ms: int = 300
-    desktop_notify: bool = True
-    default_model: str = ""
-    default_permission_mode: str = "default"
+    tick_seconds: float = _DEFAULT.tick_seconds
+    budget_seconds: float = _DEFAULT.budget_seconds
+    daily_token_cap: int = _DEFAULT.daily_token_cap
+    daily_cost_cap: float = _DEFAULT.daily_cost_cap
+    idle_dream_seconds: float = _DEFAULT.idle_dream_seconds
+    webhook: str = _DEFAULT.webhook
+    check_timeout: float = _DEFAULT.check_timeout
+    lease_seconds: float = _DEFAULT.lease_seconds
+    debounce_ms: int = _DEFAULT.debounce_ms
+    desktop_notify: bool = _DEFAULT.desktop_notify
+    default_model: str = _RUN.model
+    default_permission_mode: str = _RUN.permission_mode
     # How to start the headless CLI; the job's flags are appended.
     cli_argv: tuple[str, ...] = field(default=(sys.executable, "-m", "wakeful.cli.main"))
 
@@ -33,34 +37,29 @@ class DaemonSettings:
 
     @classmethod
     def from_config(cls, cfg: Any) -> DaemonSettings:
-        section = cfg.get("daemon", default={}) or {}
-        if not isinstance(section, dict):
-            raise ConfigError("[daemon] must be a table in config.toml")
+        settings: schema.Settings = cfg.settings
+        daemon = settings.daemon
 
-        def num(key: str, default: float, minimum: float = 0.0) -> float:
-            value = section.get(key, default)
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                raise ConfigError(f"[daemon] {key} must be a number, got {value!r}") from None
+        def num(key: str, minimum: float = 0.0) -> float:
+            number = float(getattr(daemon, key))
             if number < minimum:
                 raise ConfigError(f"[daemon] {key} must be at least {minimum}, got {number}")
             return number
 
-        tick = num("tick_seconds", 1.0)
+        tick = num("tick_seconds")
         if tick < 0.05:
             raise ConfigError("[daemon] tick_seconds must be at least 0.05")
         return cls(
             tick_seconds=tick,
-            budget_seconds=num("budget_seconds", 15.0),
-            daily_token_cap=int(num("daily_token_cap", 0)),
-            daily_cost_cap=num("daily_cost_cap", 0.0),
-            idle_dream_seconds=num("idle_dream_seconds", 0.0),
-            webhook=str(section.get("webhook") or ""),
-            check_timeout=num("check_timeout", 10.0, 0.1),
-            lease_seconds=num("lease_seconds", 30.0, 1.0),
-            debounce_ms=int(num("debounce_ms", 300)),
-            desktop_notify=bool(section.get("desktop_notify", True)),
-            default_model=str(cfg.get("model", default="") or ""),
-            default_permission_mode=str(cfg.get("permission_mode", default="default") or "default"),
+            budget_seconds=num("budget_seconds"),
+            daily_token_cap=int(num("daily_token_cap")),
+            daily_cost_cap=num("daily_cost_cap"),
+            idle_dream_seconds=num("idle_dream_seconds"),
+            webhook=daemon.webhook,
+            check_timeout=num("check_timeout", 0.1),
+            lease_seconds=num("lease_seconds", 1.0),
+            debounce_ms=int(num("debounce_ms")),
+            desktop_notify=daemon.desktop_notify,
+            default_model=settings.model,
+            default_permission_mode=settings.permission_mode or _RUN.permission_mode,
         )

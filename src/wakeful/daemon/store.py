@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from wakeful.core.errors import StoreError
-from wakeful.core.sqlite import connect
+from wakeful.core.sqlite import Migration, connect, migrate, sql_step, transaction
 from wakeful.daemon.errors import JobNotFound, JobSpecError
 from wakeful.daemon.timespec import Schedule
 
@@ -77,6 +77,9 @@ CREATE TABLE IF NOT EXISTS daemon_state (
     value TEXT NOT NULL
 );
 """
+# Numbered steps (core.sqlite.migrate): append, never edit one that has shipped. Step 1 is the
+# schema as it stood before migrations were numbered, so it also adopts such files as they are.
+MIGRATIONS: tuple[Migration, ...] = (sql_step(1, "jobs, runs and daemon state", _SCHEMA),)
 
 
 @dataclass
@@ -189,7 +192,7 @@ class JobStore:
         try:
             self._db = connect(path, 10.0, autocommit=True)
             self._db.row_factory = sqlite3.Row
-            self._db.executescript(_SCHEMA)
+            migrate(self._db, "daemon", MIGRATIONS, path=path, what="the job store")
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{path}: cannot open the job store: {exc}. If the file is corrupt, move it "
@@ -202,14 +205,8 @@ class JobStore:
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE: take the write lock up front so read-then-write is atomic."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self._db):
             yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
-            self._db.execute("COMMIT")
 
     # -- jobs ------------------------------------------------------------------------------
 

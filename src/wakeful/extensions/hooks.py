@@ -51,7 +51,16 @@ EVENTS = (
     "Notification",
 )
 TOOL_EVENTS = frozenset({"PreToolUse", "PostToolUse"})
-MATCHED_FIELDS = {"SessionStart": "source", "PreCompact": "trigger"}
+# Events whose matcher is compared with one field of the payload, not a tool name.
+MATCHED_FIELDS = {
+    "SessionStart": "source",
+    "PreCompact": "trigger",
+    "Notification": "notification_type",
+}
+# Notification types (`notification_type`, what a Notification matcher sees): Claude Code's
+# `permission_prompt` and `idle_prompt`, and the daemon's own.
+PERMISSION_PROMPT = "permission_prompt"
+IDLE_PROMPT = "idle_prompt"
 # wakeful tool name -> Claude Code's, so matchers written for Claude Code work unchanged.
 CLAUDE_NAMES = {
     "bash": "Bash",
@@ -236,6 +245,14 @@ class Hooks:
 
     def has(self, event: str) -> bool:
         return any(h.event == event for h in self.hooks)
+
+    async def notify(self, message: str, kind: str, **extra: Any) -> list[str]:
+        """Run the Notification hooks whose matcher takes `kind`; their notices. A
+        Notification hook only informs: its exit code and output decide nothing."""
+        if not self.has("Notification"):
+            return []
+        data = {"message": message, "notification_type": kind, **extra}
+        return (await self.run("Notification", data)).notices
 
     async def run(self, event: str, data: dict[str, Any], tool: str | None = None) -> HookOutcome:
         names: tuple[str, ...] = ()
@@ -468,11 +485,9 @@ class HookGate:
         extra += [f"[hook context] {c}" for c in outcome.context]
         return content + ("\n\n" + "\n".join(extra) if extra else "")
 
-    async def notify(self, message: str) -> None:
-        if self.hooks.has("Notification"):
-            outcome = await self.hooks.run("Notification", {"message": message})
-            for notice in outcome.notices:
-                self._notice(notice)
+    async def notify(self, message: str, kind: str = PERMISSION_PROMPT) -> None:
+        for notice in await self.hooks.notify(message, kind):
+            self._notice(notice)
 
     def for_policy(self, policy: Any) -> HookGate:
         """The same hooks around another policy (a sub-agent's wrapper)."""

@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import IO, Any, TextIO, TypeVar
 
 from wakeful.core.errors import ToolError
+from wakeful.core.settings import McpSettings
 from wakeful.extensions.mcp_config import ServerSpec
 
 T = TypeVar("T")
-START_TIMEOUT = 15.0
-CALL_TIMEOUT = 60.0
+START_TIMEOUT = McpSettings().start_timeout
+CALL_TIMEOUT = McpSettings().call_timeout
 
 
 @dataclass
@@ -61,6 +62,14 @@ def _describe(exc: BaseException) -> str:
     return text.splitlines()[0][:300]
 
 
+def _unauthorized(exc: BaseException) -> bool:
+    """Did the server answer 401 (an OAuth-protected server and no usable login)?"""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    response = getattr(exc, "response", None)
+    return getattr(response, "status_code", None) == 401
+
+
 def tool_info(server: str, tool: Any) -> McpToolInfo:
     ann = getattr(tool, "annotations", None)
     return McpToolInfo(
@@ -82,8 +91,11 @@ class McpClient:
         log_dir: Path | None = None,
         start_timeout: float = START_TIMEOUT,
         call_timeout: float = CALL_TIMEOUT,
+        oauth_data: Path | None = None,
     ) -> None:
         self.workspace = workspace
+        # The user's data folder: OAuth tokens of HTTP servers (extensions.mcp_oauth).
+        self.oauth_data = oauth_data
         self.log_dir = log_dir
         self.start_timeout = start_timeout
         self.call_timeout = call_timeout
@@ -177,7 +189,10 @@ class McpClient:
 
                     read, write = await stack.enter_async_context(
                         sse_client(
-                            spec.url, headers=spec.headers or None, timeout=self.call_timeout
+                            spec.url,
+                            headers=spec.headers or None,
+                            timeout=self.call_timeout,
+                            auth=self._auth(spec),
                         )
                     )
                 else:
@@ -212,6 +227,10 @@ class McpClient:
         except BaseException as exc:  # a server's failure stays with that server
             if state.error is None:
                 state.error = _describe(exc)
+                if spec.transport != "stdio" and _unauthorized(exc):
+                    state.error = (
+                        f"needs an OAuth login (HTTP 401); run `wakeful mcp login {spec.name}`"
+                    )
             if isinstance(exc, asyncio.CancelledError):
                 raise
         finally:
@@ -227,7 +246,9 @@ class McpClient:
             from mcp.shared._httpx_utils import create_mcp_http_client
 
             http = await stack.enter_async_context(
-                create_mcp_http_client(headers=spec.headers or None, timeout=timeout)
+                create_mcp_http_client(
+                    headers=spec.headers or None, timeout=timeout, auth=self._auth(spec)
+                )
             )
             read, write, _ = await stack.enter_async_context(
                 streamable_http.streamable_http_client(spec.url, http_client=http)
@@ -239,6 +260,15 @@ class McpClient:
                 )
             )
         return read, write
+
+    def _auth(self, spec: ServerSpec) -> Any:
+        """OAuth with the stored tokens, unless the entry sends its own Authorization."""
+        if self.oauth_data is None or any(k.lower() == "authorization" for k in spec.headers):
+            return None
+        from wakeful.extensions.mcp_oauth import session_auth
+
+        # None without stored tokens: a session neither registers nor authorizes by itself.
+        return session_auth(spec.name, spec.url, self.oauth_data)
 
     @staticmethod
     async def _list_tools(session: Any, server: str) -> list[McpToolInfo]:

@@ -19,11 +19,12 @@ import re
 from typing import Any
 
 from wakeful.core.errors import ToolError
+from wakeful.core.settings import McpSettings
 from wakeful.extensions.mcp_client import McpClient, McpToolInfo
 from wakeful.policy.types import RiskInput, Tier
 from wakeful.tools.base import ToolContext, ToolResult
 
-MAX_LISTED_TOOLS = 20
+MAX_LISTED_TOOLS = McpSettings().max_listed_tools
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 _RANK = {"read_only": 0, "workspace": 1, "network": 2, "high": 3, "critical": 4}
 

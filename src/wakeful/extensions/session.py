@@ -19,9 +19,9 @@ from wakeful.core.paths import Paths
 from wakeful.extensions.agents import AgentDef, agent_dirs, agents_section, load_agents
 from wakeful.extensions.commands import SlashCommand, command_dirs, load_commands
 from wakeful.extensions.hooks import HookGate, Hooks, load_hooks
-from wakeful.extensions.mcp_client import CALL_TIMEOUT, START_TIMEOUT, McpClient
+from wakeful.extensions.mcp_client import McpClient
 from wakeful.extensions.mcp_config import load_servers, untrusted_mcp_notice
-from wakeful.extensions.mcp_tools import MAX_LISTED_TOOLS, mcp_tools
+from wakeful.extensions.mcp_tools import mcp_tools
 from wakeful.extensions.skills import Skill, SkillTool, load_skills, skill_dirs, skills_section
 
 HOOK_CONTEXT = "\n\n<hook-context>\n"
@@ -107,6 +107,12 @@ class Extensions:
             return outcome.reason
         return None
 
+    async def notify(self, message: str, kind: str) -> None:
+        """Notification hooks (e.g. `idle_prompt` when the REPL has waited for input)."""
+        if self.hooks is not None:
+            for n in await self.hooks.notify(message, kind):
+                self._notice(n)
+
     async def pre_compact(self, trigger: str) -> None:
         if self.hooks is not None and self.hooks.has("PreCompact"):
             outcome = await self.hooks.run("PreCompact", {"trigger": trigger})
@@ -141,6 +147,15 @@ class HookedCompactor:
         return result
 
 
+def notification_hooks(paths: Paths, config: Config) -> tuple[Hooks | None, list[str]]:
+    """The hooks a process without a session (the daemon) runs for Notification events,
+    with the same trust rules as a session; None when none is configured."""
+    hooks, notices = load_hooks(paths, config)
+    if not any(h.event == "Notification" for h in hooks):
+        return None, notices
+    return Hooks(hooks, paths, config, session_id="daemon"), notices
+
+
 def load_extensions(
     paths: Paths,
     config: Config,
@@ -168,18 +183,18 @@ def load_extensions(
             ext.notices.append(notice)
         ext.notices += sources.errors
         if sources.servers:
+            mcp = config.settings.mcp
             client = McpClient(
                 sources.servers,
                 paths.workspace,
                 log_dir=paths.project / "mcp-logs",
-                start_timeout=float(config.get("mcp", "start_timeout", default=START_TIMEOUT)),
-                call_timeout=float(config.get("mcp", "call_timeout", default=CALL_TIMEOUT)),
+                start_timeout=mcp.start_timeout,
+                call_timeout=mcp.call_timeout,
+                oauth_data=paths.user_data,
             )
             try:
                 ext.notices += client.start()
-                tools, notes = mcp_tools(
-                    client, int(config.get("mcp", "max_listed_tools", default=MAX_LISTED_TOOLS))
-                )
+                tools, notes = mcp_tools(client, mcp.max_listed_tools)
             except BaseException:
                 with contextlib.suppress(Exception):
                     client.close()

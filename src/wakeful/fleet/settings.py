@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from wakeful.core import settings as schema
 from wakeful.core.errors import ConfigError
 
 # Permission modes from strictest to loosest.
@@ -33,15 +34,18 @@ MODE_ORDER = ("plan", "default", "auto", "bypass")
 _ADDRESS = re.compile(r"^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
 
 
+_DEFAULT = schema.FleetSettings()
+
+
 @dataclass(frozen=True)
 class FleetSettings:
-    temporal: str = ""
-    namespace: str = "default"
-    task_queue: str = "wakeful"
-    tls: bool = False
-    api_key: str = ""
-    heartbeat_seconds: float = 10.0
-    max_permission_mode: str = "default"
+    temporal: str = _DEFAULT.temporal
+    namespace: str = _DEFAULT.namespace
+    task_queue: str = _DEFAULT.task_queue
+    tls: bool = _DEFAULT.tls
+    api_key: str = _DEFAULT.api_key
+    heartbeat_seconds: float = _DEFAULT.heartbeat_seconds
+    max_permission_mode: str = _DEFAULT.max_permission_mode
 
     @property
     def enabled(self) -> bool:
@@ -49,22 +53,17 @@ class FleetSettings:
 
     @classmethod
     def from_config(cls, cfg: Any, env: dict[str, str] | None = None) -> FleetSettings:
-        section = cfg.get("fleet", default={}) or {}
-        if not isinstance(section, dict):
-            raise ConfigError("[fleet] must be a table in config.toml")
-        temporal = str(section.get("temporal") or "")
+        section: schema.FleetSettings = cfg.settings.fleet
+        temporal = section.temporal
         if temporal and not _ADDRESS.match(temporal):
             raise ConfigError(
                 f'[fleet] temporal = {temporal!r} is not host:port; e.g. "127.0.0.1:7233"'
             )
-        api_key = str(section.get("api_key") or (env or {}).get("WAKEFUL_TEMPORAL_API_KEY", ""))
-        try:
-            heartbeat = float(section.get("heartbeat_seconds", 10.0))
-        except (TypeError, ValueError):
-            raise ConfigError("[fleet] heartbeat_seconds must be a number") from None
+        api_key = section.api_key or (env or {}).get("WAKEFUL_TEMPORAL_API_KEY", "")
+        heartbeat = section.heartbeat_seconds
         if heartbeat < 0.5:
             raise ConfigError("[fleet] heartbeat_seconds must be at least 0.5")
-        cap = str(section.get("max_permission_mode") or "default")
+        cap = section.max_permission_mode or _DEFAULT.max_permission_mode
         if cap not in MODE_ORDER:
             raise ConfigError(
                 f"[fleet] max_permission_mode {cap!r}: use one of {', '.join(MODE_ORDER)}"
@@ -72,9 +71,9 @@ class FleetSettings:
         return cls(
             temporal=temporal,
             max_permission_mode=cap,
-            namespace=str(section.get("namespace") or "default"),
-            task_queue=str(section.get("task_queue") or "wakeful"),
-            tls=bool(section.get("tls", False)) or bool(api_key),
+            namespace=section.namespace or _DEFAULT.namespace,
+            task_queue=section.task_queue or _DEFAULT.task_queue,
+            tls=section.tls or bool(api_key),
             api_key=api_key,
             heartbeat_seconds=heartbeat,
         )

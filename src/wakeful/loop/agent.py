@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from wakeful.core.errors import BudgetExceeded, ProviderError, WakefulError
 from wakeful.core.events import LoopEvent, Stop, TextDelta, ToolCall, UsageEvent
 from wakeful.core.messages import Message, TextBlock, ToolResultBlock, ToolUseBlock
+from wakeful.core.settings import Settings
 from wakeful.core.usage import Usage
 from wakeful.loop.dispatch import Dispatcher
 from wakeful.loop.retry import RetryPolicy, with_retries
@@ -47,12 +48,15 @@ class Compactor(Protocol):
     async def maybe_compact(self, messages: list[Message], last: Usage) -> list[Message] | None: ...
 
 
+_RUN = Settings()  # the defaults of the run limits
+
+
 @dataclass(frozen=True)
 class Limits:
-    max_turns: int = 50
-    max_tokens: int = 4096
-    max_session_tokens: int = 2_000_000
-    max_wall_seconds: float = 1800.0
+    max_turns: int = _RUN.max_turns
+    max_tokens: int = _RUN.max_tokens
+    max_session_tokens: int = _RUN.max_session_tokens
+    max_wall_seconds: float = _RUN.max_wall_seconds
 
 
 @dataclass

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from wakeful.core import settings as schema
 from wakeful.core.config import Config
 from wakeful.core.events import TextDelta, UsageEvent
 from wakeful.core.messages import Message, TextBlock, ToolResultBlock, ToolUseBlock
@@ -56,15 +57,18 @@ DEFAULT_WINDOW = 128_000
 
 def context_window(provider: str, model: str, config: Config) -> int:
     """The window to compact against: `[compaction] window` if set, else by model name."""
-    configured = int(config.get("compaction", "window", default=0) or 0)
-    if configured > 0:
-        return configured
+    settings = config.settings
+    if settings.compaction.window > 0:
+        return settings.compaction.window
     if provider == "local":
-        return int(config.get("local", "n_ctx", default=8192) or 8192)
+        return settings.local.n_ctx
     for prefix in sorted(WINDOWS, key=len, reverse=True):
         if model.startswith(prefix):
             return WINDOWS[prefix]
     return DEFAULT_WINDOW
+
+
+_DEFAULT = schema.CompactionSettings()
 
 
 @dataclass(frozen=True)
@@ -72,23 +76,21 @@ class CompactionSettings:
     """When and how far to compact. Shares are fractions of `window` (tokens)."""
 
     window: int
-    threshold: float = 0.8
-    target: float = 0.5
-    keep_results: int = 3
+    threshold: float = _DEFAULT.threshold
+    target: float = _DEFAULT.target
+    keep_results: int = _DEFAULT.keep_results
     min_clear_chars: int = 400
     chars_per_token: float = 3.5
     summary_chars: int = 6000
 
     @classmethod
     def from_config(cls, window: int, config: Config) -> CompactionSettings:
-        def get(key: str, default: Any) -> Any:
-            return config.get("compaction", key, default=default)
-
+        section = config.settings.compaction
         return cls(
             window=window,
-            threshold=float(get("threshold", 0.8)),
-            target=float(get("target", 0.5)),
-            keep_results=int(get("keep_results", 3)),
+            threshold=section.threshold,
+            target=section.target,
+            keep_results=section.keep_results,
         )
 
 

@@ -48,7 +48,6 @@ DRIFT_KEY = "dream.drift"
 REVIEWED_KEY = "dream.reviewed"
 MAX_REVIEWED = 5000
 PHASES = ("orient", "gather", "consolidate", "prune")
-DEFAULT_DRIFT_DAYS = 14.0
 
 EventHook = Callable[[str, dict[str, Any]], None]
 
@@ -216,10 +215,8 @@ def dream_lock_for(paths: Paths, config: Config) -> DreamLock | PostgresDreamLoc
 
 
 def _gate_settings(config: Config) -> tuple[float, int]:
-    return (
-        float(config.get("dream", "min_hours", default=24.0)),
-        int(config.get("dream", "min_sessions", default=5)),
-    )
+    dream = config.settings.dream
+    return dream.min_hours, dream.min_sessions
 
 
 def _open_stores(paths: Paths, config: Config) -> tuple[MemoryStore, MemoryStore | None]:
@@ -510,7 +507,7 @@ class Dreamer:
         info = self.report.model
         spec = self.options.model
         if spec is None:
-            spec = str(self.config.get("dream", "model", default="") or self.config.model or "")
+            spec = self.config.settings.dream.model or self.config.model
         info["model"] = spec if self.options.use_model and spec else None
         if not clusters:
             info["note"] = "no clusters left for the model" + (
@@ -609,7 +606,7 @@ class Dreamer:
         protected = protected_ids(project)
         now = time.time()
         drift = _json_meta(project, DRIFT_KEY, {})
-        drift_days = float(self.config.get("dream", "drift_days", default=DEFAULT_DRIFT_DAYS))
+        drift_days = self.config.settings.dream.drift_days
         pruned = 0
         still_drifted: dict[str, float] = {}
         flagged: list[dict[str, Any]] = []

@@ -20,6 +20,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from wakeful.core import settings as schema
 from wakeful.core.config import Config
 from wakeful.core.errors import ConfigError
 from wakeful.core.paths import Paths
@@ -28,22 +29,26 @@ from wakeful.memory.store import MemoryStore, SqliteMemoryStore
 BACKENDS = ("sqlite", "postgres")
 
 
+_DEFAULT = schema.MemorySettings()
+
+
 @dataclass(frozen=True)
 class MemorySettings:
-    backend: str = "sqlite"
-    dsn: str = ""
-    project: str = ""
-    user_store: bool = True
+    backend: str = _DEFAULT.backend
+    dsn: str = _DEFAULT.dsn
+    project: str = _DEFAULT.project
+    user_store: bool = _DEFAULT.user_store
 
     @classmethod
     def from_config(cls, config: Config) -> MemorySettings:
-        backend = str(config.get("memory", "backend", default="sqlite") or "sqlite")
+        section = config.settings.memory
+        backend = section.backend
         if backend not in BACKENDS:
             raise ConfigError(
                 f"unknown memory backend {backend!r}; set [memory] backend to one of: "
                 f"{', '.join(BACKENDS)}"
             )
-        dsn = str(config.get("memory", "dsn", default="") or "")
+        dsn = section.dsn
         if backend == "postgres" and not dsn:
             raise ConfigError(
                 '[memory] backend = "postgres" needs a connection string: set [memory] dsn '
@@ -52,8 +57,8 @@ class MemorySettings:
         return cls(
             backend=backend,
             dsn=dsn,
-            project=str(config.get("memory", "project", default="") or ""),
-            user_store=bool(config.get("memory", "user_store", default=True)),
+            project=section.project,
+            user_store=section.user_store,
         )
 
 

@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from wakeful.core.errors import StoreError
-from wakeful.core.sqlite import connect
+from wakeful.core.sqlite import (
+    Migration,
+    MigrationReport,
+    connect,
+    migrate,
+    sql_step,
+    transaction,
+)
 from wakeful.memory.types import (
     MEMORY_TYPES,
     STATUSES,
@@ -38,7 +45,6 @@ from wakeful.memory.types import (
     Verdict,
 )
 
-SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS memories (
     rid INTEGER PRIMARY KEY,
@@ -74,6 +80,16 @@ CREATE TABLE IF NOT EXISTS checkout_verdicts (
     PRIMARY KEY (checkout, memory_id)
 );
 """
+# Numbered steps (core.sqlite.migrate): append, never edit one that has shipped. Step 1 is the
+# schema as it stood before migrations were numbered, so it also adopts such files as they are.
+MIGRATIONS: tuple[Migration, ...] = (
+    sql_step(
+        1,
+        "records, meta, events and checkout verdicts",
+        _SCHEMA + "; INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '1'), ('seq', '0')",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
 _FTS = "CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(text, terms, tokenize='porter unicode61')"
 _COLUMNS = (
     "id, type, text, anchors, created, updated, last_verified, verdict, source_session, "
@@ -233,16 +249,12 @@ class SqliteMemoryStore:
         self.path = path
         self.scope: Scope = scope
         self._lock = threading.RLock()
+        self.migration: MigrationReport
         try:
             self._db = connect(path, busy_timeout, autocommit=True, check_same_thread=False)
-            with self._write():
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                self._db.execute(
-                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?), ('seq', '0')",
-                    (str(SCHEMA_VERSION),),
-                )
+            self.migration = migrate(
+                self._db, "memory", MIGRATIONS, path=path, what=f"the {scope} memory store"
+            )
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"memory store {path} cannot be opened ({exc}); if it is corrupt, move it "
@@ -254,15 +266,8 @@ class SqliteMemoryStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            else:
-                self._db.execute("COMMIT")
+        with self._lock, transaction(self._db):
+            yield self._db
 
     def _next_seq(self) -> int:
         row = self._db.execute(

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from wakeful.core.errors import StoreError
-from wakeful.core.sqlite import connect
+from wakeful.core.sqlite import Migration, connect, migrate, sql_step, transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit (
@@ -44,6 +44,9 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts);
 """
+# Numbered steps (core.sqlite.migrate): append, never edit one that has shipped. Step 1 is the
+# schema as it stood before migrations were numbered, so it also adopts such files as they are.
+MIGRATIONS: tuple[Migration, ...] = (sql_step(1, "hash-chained decisions", _SCHEMA),)
 _FIELDS = (
     "ts, session_id, tool, input, tier, decision, reasons, matched_rule, mode, decided_by, "
     "workspace"
@@ -101,7 +104,7 @@ class AuditLog:
             try:
                 self._writer = connect(self.path, 10.0, check_same_thread=False)
                 if not self._ready:
-                    self._writer.executescript(_SCHEMA)
+                    migrate(self._writer, "audit", MIGRATIONS, path=self.path, what="the audit log")
                     self._ready = True
             except sqlite3.Error as exc:
                 raise StoreError(
@@ -120,7 +123,11 @@ class AuditLog:
         try:
             conn = connect(self.path, 10.0)
             if not self._ready:
-                conn.executescript(_SCHEMA)
+                try:
+                    migrate(conn, "audit", MIGRATIONS, path=self.path, what="the audit log")
+                except BaseException:
+                    conn.close()
+                    raise
                 self._ready = True
             return conn
         except sqlite3.Error as exc:
@@ -146,8 +153,7 @@ class AuditLog:
         try:
             with self._lock:
                 conn = self._append_connection()
-                with conn:
-                    conn.execute("BEGIN IMMEDIATE")  # the chain needs the last hash, unraced
+                with transaction(conn):  # the chain needs the last hash, unraced
                     last = conn.execute(
                         "SELECT hash FROM audit ORDER BY id DESC LIMIT 1"
                     ).fetchone()

@@ -27,6 +27,7 @@ from wakeful.core.config import PERMISSION_MODES, Config
 from wakeful.core.errors import ConfigError
 from wakeful.core.paths import Paths
 from wakeful.policy.audit import AuditEntry, AuditLog
+from wakeful.policy.claude_rules import load_claude_rules
 from wakeful.policy.recoverability import ReasonOf, judge_recoverability
 from wakeful.policy.reviewer import Reviewer
 from wakeful.policy.rules import Rule, RuleSet
@@ -149,6 +150,7 @@ class Policy:
         # Why a workspace path could not be restored by a checkpoint (policy.recoverability).
         self.recoverable = recoverable
         self._reviewer_denials: dict[str, int] = {}
+        self.notices: list[str] = []  # one line each about rules that were not applied
 
     @classmethod
     def from_config(
@@ -161,24 +163,28 @@ class Policy:
         home: Path | None = None,
     ) -> Policy:
         """Load and validate rules from the user and project config (raises ConfigError)."""
-        perms = config.get("permissions", default={}) or {}
+        settings = config.settings
+        perms = settings.permissions
         # An untrusted project's file contributes only deny and ask rules (config.trusted);
         # the merged config already dropped its allow rules and lift_hardline.
         rules = RuleSet.load(
             [paths.user_config_file],
-            extra={k: list(perms.get(k) or []) for k in ("allow", "ask", "deny")},
-            lift_hardline=bool(perms.get("lift_hardline", False)),
+            extra={"allow": list(perms.allow), "ask": list(perms.ask), "deny": list(perms.deny)},
+            lift_hardline=perms.lift_hardline,
             project=paths.project_config,
             project_trusted=config.trusted,
         )
-        timeout = float(config.get("reviewer", "timeout", default=30.0) or 30.0)
+        timeout = settings.reviewer.timeout
         home_dir = home if home is not None else Path(config.env.get("HOME") or Path.home())
+        # Claude Code's permission rules (.claude/settings*.json), under the same trust rules.
+        claude = load_claude_rules(paths.workspace, home_dir, config.trusted)
+        rules.rules += claude.rules
         from wakeful.checkpoints import CheckpointStore
         from wakeful.checkpoints.recoverable import Recoverability
         from wakeful.policy.audit_pg import open_audit_log
 
         store = CheckpointStore.for_workspace(paths.workspace, config)
-        return cls(
+        policy = cls(
             paths,
             mode,
             interactive,
@@ -188,6 +194,8 @@ class Policy:
             open_audit_log(paths, config),
             recoverable=Recoverability(store).reason,
         )
+        policy.notices = claude.notices
+        return policy
 
     @classmethod
     def restricted(

@@ -12,7 +12,8 @@ cannot express (inline interpreters, find/xargs pipelines, git's 150 subcommands
 managers) keep a handler there.
 
 Positional kinds: `read` (contents are read), `meta` (names and attributes only), `write`,
-`delete`, `none` (not paths). `positionals` is one kind for every positional, or a tuple
+`delete`, `shell` (shell code the program runs), `script` (a script the program runs; the
+operands after it are the script's), `none` (not paths). `positionals` is one kind for every positional, or a tuple
 giving the kind per position, the last one repeating.
 """
 
@@ -20,20 +21,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
+from wakeful.policy.program_examples import EXAMPLES as PROGRAM_EXAMPLES
 from wakeful.policy.types import Tier
 
-POSITIONAL_KINDS = frozenset({"read", "meta", "write", "delete", "none"})
+POSITIONAL_KINDS = frozenset({"read", "meta", "write", "delete", "shell", "script", "none"})
 
 
 @dataclass(frozen=True, slots=True)
 class Program:
     """One program's rule. `exec_opts` take shell code or a program that the program runs;
     `exec_flags` run a program chosen elsewhere (configuration, the environment);
-    `read_only_flags` turn the program into a reader (`--dry-run`); `dir_opts` name a
-    directory that the program writes into."""
+    `read_only_flags` (options, or subcommand words such as `nft list`) turn the program
+    into a reader (`--dry-run`); `dir_opts` name a
+    directory that the program writes into. `argv_after` are words (a subcommand or an
+    option) after which the rest of the command line is a command the program runs
+    (`cabal exec CMD`, `cmake -E CMD`); `script_opts` name a script or program file that the
+    program runs (`pandoc --lua-filter FILE`); `read_pair_opts` take a name and then a file
+    that is read (`jq --rawfile NAME FILE`). `word_tiers` are words (an option or an operand)
+    that set the tier, each with the reason (`history -c`, `getent shadow`). With
+    `subcommands` or `other_subcommand`, the first operand is a subcommand that sets the tier
+    (`other_subcommand` for one not listed, `high` unless given); `tier` is then the tier
+    without one (`timedatectl` alone). `write_pattern` is a regular expression for options
+    that make the program write its operands (exiftool's `-TAG=VALUE`); `exec_pattern` one
+    for arguments that hold code the program runs (exiftool's `${TAG;PERL}`). With
+    `output_spares_operands`, an output option (`patch -o FILE`) means the operands are only
+    read."""
 
     tier: Tier | str
     positionals: str | tuple[str, ...]
@@ -50,30 +65,49 @@ class Program:
     read_only_flags: Iterable[str] = ()
     examples: tuple[tuple[str, Tier | str], ...] = ()
     runs_code: bool = False  # runs code the workspace holds (tests, build scripts, config)
+    argv_after: Iterable[str] = ()
+    script_opts: Iterable[str] = ()
+    read_pair_opts: Iterable[str] = ()
+    word_tiers: Mapping[str, tuple[Tier | str, str]] = field(default_factory=dict)
+    subcommands: Mapping[str, tuple[Tier | str, str]] = field(default_factory=dict)
+    other_subcommand: tuple[Tier | str, str] | None = None
+    write_pattern: str = ""
+    exec_pattern: str = ""
+    output_spares_operands: bool = False
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
-        for name in (
-            "value_opts",
-            "write_opts",
-            "write_flags",
-            "read_opts",
-            "exec_opts",
-            "exec_flags",
-            "dir_opts",
-            "network_flags",
-            "read_only_flags",
-        ):
-            object.__setattr__(self, name, frozenset(getattr(self, name)))
-        object.__setattr__(self, "tier", Tier(self.tier))
+        # `replace()` hands back what an earlier __post_init__ made: convert only what is new
+        for name in _SET_FIELDS:
+            value = getattr(self, name)
+            if type(value) is not frozenset:
+                object.__setattr__(self, name, frozenset(value))
+        if type(self.tier) is not Tier:
+            object.__setattr__(self, "tier", Tier(self.tier))
+        for name in ("word_tiers", "subcommands"):
+            table = getattr(self, name)
+            if type(table) is not MappingProxyType:
+                object.__setattr__(
+                    self,
+                    name,
+                    MappingProxyType({w: (Tier(t), why) for w, (t, why) in table.items()}),
+                )
+        if self.subcommands and self.other_subcommand is None:
+            object.__setattr__(self, "other_subcommand", ("high", "is an unknown subcommand"))
+        if self.other_subcommand is not None and type(self.other_subcommand[0]) is not Tier:
+            tier, why = self.other_subcommand
+            object.__setattr__(self, "other_subcommand", (Tier(tier), why))
         object.__setattr__(
             self,
             "takes",
-            frozenset(self.value_opts)
-            | frozenset(self.write_opts)
-            | frozenset(self.read_opts)
-            | frozenset(self.exec_opts)
-            | frozenset(self.dir_opts),
+            frozenset().union(
+                self.value_opts,
+                self.write_opts,
+                self.read_opts,
+                self.exec_opts,
+                self.dir_opts,
+                self.script_opts,
+            ),
         )
 
     def kind_at(self, index: int) -> str:
@@ -81,6 +115,30 @@ class Program:
             return self.positionals
         return self.positionals[min(index, len(self.positionals) - 1)]
 
+
+_TIER_NAMES = frozenset(t.value for t in Tier)
+
+
+def _set(program: Program, field_name: str, value: object) -> None:
+    """Complete an entry while the table is built (each name has its own entry object, and
+    nothing reads the table before it is frozen into PROGRAMS)."""
+    object.__setattr__(program, field_name, value)
+
+
+_SET_FIELDS = (
+    "value_opts",
+    "write_opts",
+    "write_flags",
+    "read_opts",
+    "exec_opts",
+    "exec_flags",
+    "dir_opts",
+    "network_flags",
+    "read_only_flags",
+    "argv_after",
+    "script_opts",
+    "read_pair_opts",
+)
 
 _R = "read_only"
 _READERS = [
@@ -129,7 +187,6 @@ _READERS = [
     "sdiff",
     "colordiff",
     "wdiff",
-    "view",
     "pdftotext",
     "identify",
     "exiftool",
@@ -145,7 +202,6 @@ _READERS = [
     "iconv",
     "csvlook",
     "csvstat",
-    "dos2unix-check",
 ]
 # Programs that show names, sizes and attributes but not contents: listing a directory
 # outside the workspace is not reading it.
@@ -240,7 +296,6 @@ _NO_PATHS = [
     "iostat",
     "mpstat",
     "users",
-    "env-check",
     "sensors",
     "lsmod",
     "uptime",
@@ -252,10 +307,8 @@ _NO_PATHS = [
     "typeset",
     "readonly",
     "unset",
-    "shellcheck-version",
     "cowsay",
     "figlet",
-    "md5-check",
     "jobs",
     "bg",
     "fg",
@@ -327,8 +380,9 @@ _TABLE: dict[str, Program] = {
         _R,
         "read",
         "filters JSON",
-        ("--arg", "--argjson", "--slurpfile", "--rawfile", "--indent", "-L", "--tab"),
+        ("--arg", "--argjson", "--indent", "-L", "--tab", "--args", "--jsonargs"),
         skip_first=True,
+        read_pair_opts=("--slurpfile", "--rawfile"),
     ),
     "uniq": Program(_R, "read", "filters lines", ("-f", "-s", "-w")),
     "sort": Program(
@@ -473,7 +527,12 @@ _EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "let": (("let i=i+1", _R), ("let 'a[$(rm -rf ~)]=1'", "critical")),
     "declare": (("declare -r VERSION=1", _R), ('declare "x[\\$(rm -rf ~)]=1"', "critical")),
     "export": (("export FOO=bar", _R), ("export LD_PRELOAD=./x.so", "high")),
-    "jq": (("jq .scripts package.json", _R), ("jq -n --rawfile k ~/.ssh/id_rsa '$k'", _R)),
+    "jq": (
+        ("jq .scripts package.json", _R),
+        ("jq -n --arg v 1 '$v'", _R),
+        ("jq -n --slurpfile cfg config.json '$cfg'", _R),
+        ("jq -n --rawfile k ~/.ssh/id_rsa '$k'", "critical"),
+    ),
     "mkdir": (("mkdir -p build/out", "workspace"), ("mkdir -p ~/.config/autostart/x", "critical")),
     "truncate": (("truncate -s 0 out.log", "workspace"), ("truncate -s 0 data.db", "high")),
     "rmdir": (("rmdir build/empty", "workspace"),),
@@ -570,8 +629,11 @@ _TABLE.update(
             read_opts=("-i", "--input"),
             dir_opts=("-d", "--directory"),
             read_only_flags=("--dry-run", "--check"),
+            output_spares_operands=True,
             examples=(
                 ("patch -p1 < fix.diff", "workspace"),
+                ("patch -o build/stdio.h /usr/include/stdio.h fix.diff", "workspace"),
+                ("patch -o out.txt /home/dev/.bashrc fix.diff", "workspace"),
                 ("patch -p1 -i fixes/01.patch", "workspace"),
                 ("patch --dry-run -p1 -i fix.diff", _R),
                 ("patch -o out.txt in.txt fix.diff", "workspace"),
@@ -680,9 +742,7 @@ WORKSPACE_TOOLS = [
     "behave",
     "nosetests",
     "trial",
-    "ruff-format",
     "biome",
-    "deno-fmt",
     "dart",
     "flutter",
     "elm",
@@ -695,7 +755,6 @@ WORKSPACE_TOOLS = [
     "nim",
     "crystal",
     "dune",
-    "opam-check",
     "stack",
     "cabal",
     "sbt",
@@ -738,23 +797,15 @@ WORKSPACE_TOOLS = [
     "phpstan",
     "psalm",
     "php-cs-fixer",
-    "mix-format",
-    "alembic-check",
     "doxygen",
     "protoc",
     "buf",
     "sqlfluff",
-    "pre-commit-run",
-    "valgrind",
-    "gdb-batch",
-    "lldb-batch",
-    "perf-stat",
     "hyperfine",
     "pyinstaller",
     "maturin",
     "cython",
     "nvcc",
-    "make-check",
     "air",
 ]
 
@@ -825,14 +876,8 @@ RUNS_PROJECT_CODE = frozenset(
         "gleam",
         "pyinstaller",
         "maturin",
-        "valgrind",
         "hyperfine",
         "air",
-        "gdb-batch",
-        "lldb-batch",
-        "perf-stat",
-        "make-check",
-        "pre-commit-run",
         "pylint",
         "mypy",
     }
@@ -903,7 +948,7 @@ _SYSTEM_CHANGERS = (
 )
 # Handled in programs.py although listed above (their subcommands decide).
 _TOOLS_WITH_SUBCOMMANDS = frozenset(
-    {"dart", "flutter", "gradlew", "mix", "mvnw", "protoc", "sbt", "swift", "pandoc", "pre-commit"}
+    {"dart", "flutter", "gradlew", "mix", "mvnw", "protoc", "sbt", "swift", "pre-commit"}
 )
 _TABLE.update(
     {n: Program("critical", "none", "changes or destroys the system") for n in _SYSTEM_CHANGERS}
@@ -925,15 +970,1411 @@ _EXAMPLES.update(
         "mkfs.ext4": (("mkfs.ext4 /dev/sdb1", "critical"),),
         "shutdown": (("shutdown -h now", "critical"),),
         "useradd": (("useradd eve", "critical"),),
-        "pytest": (("pytest -q tests/test_api.py -k login", "workspace"),),
-        "tox": (("tox -e py312", "workspace"),),
-        "ruff": (("ruff check --fix src", "workspace"),),
-        "eslint": (("eslint --fix src", "workspace"),),
-        "tsc": (("tsc --noEmit", "workspace"),),
-        "cmake": (("cmake -S . -B build", "workspace"),),
     }
 )
 
+
+# Build, test, lint and format tools, one entry each from their manuals: which operands they
+# read or rewrite, where their output options write, and the options that run another
+# program or inline code (a compiler's `-wrapper`, `ghc -e`, `pdflatex -shell-escape`).
+_W = "workspace"
+_C = "critical"
+_H = "high"
+_CC_VALUES = (
+    "-o",
+    "-I",
+    "-L",
+    "-l",
+    "-D",
+    "-U",
+    "-x",
+    "-include",
+    "-imacros",
+    "-isystem",
+    "-iquote",
+    "-idirafter",
+    "-MF",
+    "-MT",
+    "-MQ",
+    "-T",
+    "-Xlinker",
+    "-Xassembler",
+    "-Xpreprocessor",
+    "-Xclang",
+    "-arch",
+    "-target",
+    "--target",
+)
+_CC_EXEC = r"^-(fplugin|fpass-plugin|wrapper|specs|B|load$|-gcc-toolchain|ccc-install-dir)"
+
+
+def _cc(name: str) -> Program:
+    return Program(
+        _W,
+        "read",
+        "compiles C or C++ (sources are read, -o names the output)",
+        _CC_VALUES,
+        write_opts=("-o", "-MF"),
+        exec_pattern=_CC_EXEC,
+        examples=(
+            (f"{name} -O2 -Wall -o build/app src/main.c", _W),
+            (f"{name} -c src/util.c -Iinclude", _W),
+            (f"{name} -o /home/dev/.bashrc x.c", _C),
+            (f"{name} -x c /home/dev/.ssh/id_rsa", _C),
+            (f"{name} -wrapper /tmp/w,x -c a.c", _H),
+            (f"{name} -fplugin=/tmp/evil.so -c a.c", _H),
+        ),
+    )
+
+
+def _test_runner(
+    what: str, values: Iterable[str], writes: Iterable[str], *ex: tuple[str, str]
+) -> Program:
+    return Program(_W, "none", what, values, write_opts=writes, examples=tuple(ex))
+
+
+_TOOLS: dict[str, Program] = {
+    **{n: _cc(n) for n in ("gcc", "g++", "cc", "c++", "clang", "clang++")},
+    "nvcc": Program(
+        _W,
+        "read",
+        "compiles CUDA",
+        (*_CC_VALUES, "-arch", "-gencode", "-Xcompiler", "-std", "--output-file", "-odir"),
+        write_opts=("-o", "--output-file", "-odir"),
+        exec_flags=("-ccbin", "--compiler-bindir"),
+        examples=(
+            ("nvcc -O3 -o build/kernel src/kernel.cu", _W),
+            ("nvcc -ccbin /tmp/evil -c src/kernel.cu", _H),
+            ("nvcc -o /home/dev/.bashrc k.cu", _C),
+        ),
+    ),
+    "rustc": Program(
+        _W,
+        "read",
+        "compiles Rust",
+        (
+            "-o",
+            "--out-dir",
+            "-L",
+            "-l",
+            "--crate-type",
+            "--crate-name",
+            "--edition",
+            "--emit",
+            "--cfg",
+            "--target",
+            "-C",
+            "--codegen",
+            "-Z",
+            "--extern",
+            "--sysroot",
+            "--error-format",
+            "--cap-lints",
+            "-A",
+            "-W",
+            "-D",
+            "-F",
+            "--explain",
+        ),
+        write_opts=("-o", "--out-dir"),
+        exec_pattern=r"(^|^-C|^--codegen=)linker=",
+        examples=(
+            ("rustc -O -o build/app src/main.rs", _W),
+            ("rustc --explain E0502", _W),
+            ("rustc -C linker=/tmp/evil src/main.rs", _H),
+            ("rustc -o /home/dev/.bashrc x.rs", _C),
+        ),
+    ),
+    "javac": Program(
+        _W,
+        "read",
+        "compiles Java (annotation processors on the class path run)",
+        (
+            "-d",
+            "-s",
+            "-h",
+            "-cp",
+            "-classpath",
+            "--class-path",
+            "-sourcepath",
+            "--source-path",
+            "-encoding",
+            "-source",
+            "-target",
+            "--release",
+            "-processor",
+            "-processorpath",
+            "--processor-path",
+            "--module-path",
+            "-p",
+        ),
+        write_opts=("-d", "-s", "-h"),
+        examples=(
+            ("javac -d build/classes src/Main.java", _W),
+            ("javac -d /home/dev/.bashrc Main.java", _C),
+            ("javac /home/dev/.ssh/id_rsa", _C),
+        ),
+    ),
+    "kotlinc": Program(
+        _W,
+        "read",
+        "compiles Kotlin",
+        ("-d", "-cp", "-classpath", "-jvm-target", "-language-version", "-api-version"),
+        write_opts=("-d",),
+        exec_flags=("-e", "-expression", "-script"),
+        examples=(
+            ("kotlinc src/Main.kt -include-runtime -d build/app.jar", _W),
+            ("kotlinc -e 'java.io.File(\"/home/dev\").deleteRecursively()'", _H),
+        ),
+    ),
+    "scalac": Program(
+        _W,
+        "read",
+        "compiles Scala",
+        ("-d", "-cp", "-classpath", "-release", "-encoding"),
+        write_opts=("-d",),
+        examples=(
+            ("scalac -d build src/Main.scala", _W),
+            ("scalac -d /home/dev/.bashrc A.scala", _C),
+        ),
+    ),
+    "ghc": Program(
+        _W,
+        "read",
+        "compiles Haskell",
+        (
+            "-o",
+            "-odir",
+            "-hidir",
+            "-outputdir",
+            "-stubdir",
+            "-dumpdir",
+            "-package",
+            "-main-is",
+            "-x",
+        ),
+        write_opts=("-o", "-odir", "-hidir", "-outputdir", "-stubdir", "-dumpdir"),
+        exec_flags=("-e", "--interactive"),
+        exec_pattern=r"^-(pgm|F$)",
+        examples=(
+            ("ghc -O2 -o build/app src/Main.hs", _W),
+            ("ghc -e 'System.Process.callCommand \"id\"'", _H),
+            ("ghc -pgmL /tmp/evil Main.hs", _H),
+            ("ghc -o /home/dev/.bashrc Main.hs", _C),
+        ),
+    ),
+    "swiftc": Program(
+        _W,
+        "read",
+        "compiles Swift",
+        ("-o", "-module-name", "-I", "-L", "-l", "-target", "-sdk", "-F", "-Xcc", "-Xlinker"),
+        write_opts=("-o",),
+        examples=(
+            ("swiftc -o build/app main.swift", _W),
+            ("swiftc -o /home/dev/.bashrc main.swift", _C),
+        ),
+    ),
+    "erlc": Program(
+        _W,
+        "read",
+        "compiles Erlang",
+        ("-o", "-I", "-D", "-pa", "-pz"),
+        write_opts=("-o",),
+        examples=(("erlc -o ebin src/app.erl", _W), ("erlc -o /home/dev/.bashrc app.erl", _C)),
+    ),
+    "nim": Program(
+        _W,
+        ("none", "read"),
+        "compiles Nim (compile-time code and config.nims run)",
+        exec_pattern=r"^--eval:",
+        examples=(
+            ("nim c -d:release src/app.nim", _W),
+            ("nim --eval:'exec \"id\"' e", _H),
+        ),
+    ),
+    "zig": Program(
+        _W,
+        ("none", "read"),
+        "builds Zig (build.zig runs)",
+        ("-p", "--prefix", "--build-file", "--cache-dir", "-target", "-O"),
+        write_opts=("-p", "--prefix"),
+        examples=(
+            ("zig build test", _W),
+            ("zig build-exe src/main.zig", _W),
+            ("zig build -p /home/dev/.bashrc", _C),
+        ),
+    ),
+    "crystal": Program(
+        _W,
+        ("none", "read"),
+        "builds Crystal",
+        ("-o", "--link-flags", "-D", "--target"),
+        write_opts=("-o",),
+        exec_flags=("eval", "i", "play"),
+        examples=(
+            ("crystal build -o bin/app src/app.cr", _W),
+            ("crystal spec", _W),
+            ("crystal eval 'system \"id\"'", _H),
+        ),
+    ),
+    "elm": Program(
+        _W,
+        ("none", "read"),
+        "compiles Elm",
+        ("--output",),
+        write_opts=("--output",),
+        exec_flags=("repl", "reactor"),
+        examples=(
+            ("elm make src/Main.elm --output=build/main.js", _W),
+            ("elm make src/Main.elm --output=/home/dev/.bashrc", _C),
+        ),
+    ),
+    "cython": Program(
+        _W,
+        "read",
+        "translates Cython to C",
+        ("-o", "--output-file", "-I", "--include-dir", "-X", "--directive"),
+        write_opts=("-o", "--output-file"),
+        examples=(("cython -3 src/fast.pyx", _W), ("cython -o /home/dev/.bashrc x.pyx", _C)),
+    ),
+    "pytest": Program(
+        _W,
+        "read",
+        "runs the project's tests",
+        (
+            "-k",
+            "-m",
+            "-p",
+            "-o",
+            "--override-ini",
+            "--rootdir",
+            "--confcutdir",
+            "--maxfail",
+            "--tb",
+            "--durations",
+            "-n",
+            "--deselect",
+            "--ignore",
+            "--ignore-glob",
+            "--cov",
+            "--cov-report",
+            "--import-mode",
+        ),
+        write_opts=(
+            "--junitxml",
+            "--junit-xml",
+            "--basetemp",
+            "--log-file",
+            "--html",
+            "--resultlog",
+        ),
+        read_opts=("-c", "--config-file"),
+        examples=(
+            ("pytest -q tests/test_api.py -k login", _W),
+            ("pytest -x -n 4 tests", _W),
+            ("pytest --junitxml /home/dev/.bashrc", _C),
+            ("pytest /home/dev/.ssh/id_rsa", _C),
+        ),
+    ),
+    "tox": Program(
+        _W,
+        "none",
+        "runs the project's test environments",
+        ("-e", "-c", "--conf", "-p", "--parallel", "--workdir", "-x", "--override", "-f", "-m"),
+        write_opts=("--workdir",),
+        argv_after=("exec",),
+        examples=(
+            ("tox -e py312", _W),
+            ("tox -p auto", _W),
+            ("tox exec -e py312 -- rm -rf /home/dev", _C),
+        ),
+    ),
+    "nox": Program(
+        _W,
+        "none",
+        "runs the project's noxfile sessions",
+        ("-s", "--session", "-e", "-k", "-t", "-p", "--python", "-f", "--noxfile", "--envdir"),
+        write_opts=("--envdir",),
+        examples=(("nox -s tests", _W), ("nox --envdir /home/dev/.bashrc", _C)),
+    ),
+    "coverage": Program(
+        _W,
+        "none",
+        "measures test coverage (runs the project's code)",
+        ("--rcfile", "--data-file", "--source", "--include", "--omit", "--fail-under", "-m"),
+        write_opts=("-o", "-d", "--directory"),
+        examples=(
+            ("coverage run -m pytest", _W),
+            ("coverage report -m", _W),
+            ("coverage xml -o /home/dev/.bashrc", _C),
+        ),
+    ),
+    **{
+        n: _test_runner("runs the project's tests", (), (), (f"{n} tests", _W))
+        for n in ("behave", "nosetests", "trial")
+    },
+    "black": Program(
+        _W,
+        "write",
+        "formats Python files in place",
+        (
+            "-l",
+            "--line-length",
+            "-t",
+            "--target-version",
+            "--config",
+            "--include",
+            "--exclude",
+            "--extend-exclude",
+            "--force-exclude",
+            "-W",
+            "--workers",
+            "--stdin-filename",
+        ),
+        read_only_flags=("--check", "--diff"),
+        examples=(
+            ("black src tests", _W),
+            ("black --check --diff .", _R),
+            ("black /home/dev/.bashrc", _C),
+        ),
+    ),
+    "isort": Program(
+        _W,
+        "write",
+        "sorts Python imports in place",
+        (
+            "--settings-path",
+            "--sp",
+            "--settings-file",
+            "-l",
+            "--line-length",
+            "--profile",
+            "-p",
+            "-o",
+            "-s",
+            "--skip",
+            "--src",
+        ),
+        read_only_flags=("--check-only", "-c", "--check", "--diff", "--df"),
+        examples=(
+            ("isort src", _W),
+            ("isort --check-only --diff .", _R),
+            ("isort /home/dev/.bashrc", _C),
+        ),
+    ),
+    "autopep8": Program(
+        _R,
+        "read",
+        "prints PEP 8 fixes (-i rewrites the files)",
+        (
+            "--select",
+            "--ignore",
+            "--max-line-length",
+            "--global-config",
+            "-j",
+            "--jobs",
+            "--exclude",
+        ),
+        write_flags=("-i", "--in-place"),
+        examples=(
+            ("autopep8 --diff src/a.py", _R),
+            ("autopep8 -i src/a.py", _W),
+            ("autopep8 -i /home/dev/.bashrc", _C),
+        ),
+    ),
+    "yapf": Program(
+        _R,
+        "read",
+        "prints formatted Python (-i rewrites the files)",
+        ("--style", "-l", "--lines", "-e", "--exclude"),
+        write_flags=("-i", "--in-place"),
+        examples=(
+            ("yapf -d src/a.py", _R),
+            ("yapf -i -r src", _W),
+            ("yapf -i /home/dev/.bashrc", _C),
+        ),
+    ),
+    "ruff": Program(
+        _W,
+        ("none", "write"),
+        "lints or formats Python (check --fix and format rewrite files)",
+        (
+            "--config",
+            "--select",
+            "--ignore",
+            "--extend-select",
+            "--line-length",
+            "--target-version",
+            "--output-format",
+            "--exclude",
+            "--extend-exclude",
+            "--per-file-ignores",
+            "--stdin-filename",
+        ),
+        write_opts=("-o", "--output-file", "--cache-dir"),
+        read_only_flags=("--check", "--diff"),
+        examples=(
+            ("ruff check --fix src", _W),
+            ("ruff format --check .", _R),
+            ("ruff check --output-file /home/dev/.bashrc src", _C),
+            ("ruff format /home/dev/.bashrc", _C),
+        ),
+    ),
+    "flake8": Program(
+        _W,
+        "read",
+        "lints Python (local plugins from the project's config run)",
+        (
+            "--config",
+            "--select",
+            "--ignore",
+            "--extend-ignore",
+            "--max-line-length",
+            "--exclude",
+            "--per-file-ignores",
+            "--format",
+            "--append-config",
+        ),
+        write_opts=("--output-file",),
+        examples=(
+            ("flake8 src", _W),
+            ("flake8 --output-file=/home/dev/.bashrc src", _C),
+            ("flake8 /home/dev/.ssh/id_rsa", _C),
+        ),
+    ),
+    "pylint": Program(
+        _W,
+        "read",
+        "lints Python (plugins and the rcfile's init-hook run)",
+        (
+            "--rcfile",
+            "--disable",
+            "-d",
+            "--enable",
+            "-e",
+            "--load-plugins",
+            "--ignore",
+            "--output-format",
+            "-f",
+            "-j",
+            "--jobs",
+            "--init-hook",
+        ),
+        write_opts=("--output",),
+        exec_flags=("--init-hook",),
+        examples=(
+            ("pylint src/pkg", _W),
+            ("pylint --init-hook='import os; os.system(\"id\")' src", _H),
+            ("pylint --output /home/dev/.bashrc src", _C),
+        ),
+    ),
+    "mypy": Program(
+        _W,
+        "read",
+        "type-checks Python (plugins from the config run)",
+        (
+            "--config-file",
+            "--python-version",
+            "-p",
+            "--package",
+            "-m",
+            "--module",
+            "--exclude",
+            "--python-executable",
+        ),
+        write_opts=(
+            "--cache-dir",
+            "--junit-xml",
+            "--html-report",
+            "--txt-report",
+            "--xml-report",
+            "--linecount-report",
+        ),
+        exec_flags=("--python-executable",),
+        examples=(
+            ("mypy --strict src", _W),
+            ("mypy --junit-xml /home/dev/.bashrc src", _C),
+            ("mypy --python-executable /tmp/evil src", _H),
+        ),
+    ),
+    **{
+        n: Program(
+            _W,
+            "read",
+            "checks Python",
+            (
+                "--config",
+                "--select",
+                "--ignore",
+                "--max-line-length",
+                "-p",
+                "--project",
+                "--pythonpath",
+                "--outputjson",
+            ),
+            examples=((f"{n} src", _W), (f"{n} /home/dev/.ssh/id_rsa", _C)),
+        )
+        for n in ("pyright", "pyflakes", "pycodestyle", "pydocstyle")
+    },
+    "bandit": Program(
+        _W,
+        "read",
+        "scans Python for security issues",
+        (
+            "-c",
+            "--configfile",
+            "-p",
+            "--profile",
+            "-t",
+            "--tests",
+            "-s",
+            "--skip",
+            "-f",
+            "--format",
+            "-x",
+            "--exclude",
+            "-b",
+            "--baseline",
+        ),
+        write_opts=("-o", "--output"),
+        examples=(("bandit -r src", _W), ("bandit -r src -o /home/dev/.bashrc", _C)),
+    ),
+    "eslint": Program(
+        _W,
+        "read",
+        "lints JavaScript (its config and plugins are code)",
+        (
+            "-c",
+            "--config",
+            "--ext",
+            "--ignore-path",
+            "--rulesdir",
+            "--plugin",
+            "--parser",
+            "--resolve-plugins-relative-to",
+            "-f",
+            "--format",
+            "--max-warnings",
+            "--cache-location",
+        ),
+        write_opts=("-o", "--output-file"),
+        write_flags=("--fix",),
+        examples=(
+            ("eslint --fix src", _W),
+            ("eslint --max-warnings 0 src", _W),
+            ("eslint -o /home/dev/.bashrc src", _C),
+        ),
+    ),
+    "tsc": Program(
+        _W,
+        "read",
+        "compiles TypeScript",
+        (
+            "-p",
+            "--project",
+            "--target",
+            "-t",
+            "--module",
+            "-m",
+            "--rootDir",
+            "--lib",
+            "--jsx",
+            "--baseUrl",
+        ),
+        write_opts=("--outDir", "--outFile", "--declarationDir", "--tsBuildInfoFile"),
+        examples=(
+            ("tsc --noEmit", _W),
+            ("tsc -p tsconfig.build.json", _W),
+            ("tsc --outFile /home/dev/.bashrc src/a.ts", _C),
+        ),
+    ),
+    "tslint": Program(
+        _W,
+        "read",
+        "lints TypeScript",
+        (
+            "-c",
+            "--config",
+            "-p",
+            "--project",
+            "-e",
+            "--exclude",
+            "-t",
+            "--format",
+            "-r",
+            "--rules-dir",
+        ),
+        write_opts=("-o", "--out"),
+        write_flags=("--fix",),
+        examples=(("tslint -p .", _W), ("tslint -o /home/dev/.bashrc -p .", _C)),
+    ),
+    "stylelint": Program(
+        _W,
+        "read",
+        "lints CSS (its config and plugins are code)",
+        (
+            "--config",
+            "-c",
+            "--config-basedir",
+            "--custom-syntax",
+            "-f",
+            "--formatter",
+            "--ignore-path",
+        ),
+        write_opts=("-o", "--output-file"),
+        write_flags=("--fix",),
+        examples=(("stylelint 'src/**/*.css'", _W), ("stylelint -o /home/dev/.bashrc a.css", _C)),
+    ),
+    "rustfmt": Program(
+        _W,
+        "write",
+        "formats Rust files in place",
+        ("--edition", "--config-path", "--config", "--emit", "--color"),
+        read_only_flags=("--check",),
+        examples=(
+            ("rustfmt src/main.rs", _W),
+            ("rustfmt --check src/main.rs", _R),
+            ("rustfmt /home/dev/.bashrc", _C),
+        ),
+    ),
+    "cargo-fmt": Program(_W, "none", "formats a Rust crate", examples=(("cargo-fmt --all", _W),)),
+    "biome": Program(
+        _R,
+        ("none", "read"),
+        "lints or formats JavaScript (--write rewrites files)",
+        ("--config-path", "--max-diagnostics", "--reporter"),
+        write_flags=("--write", "--fix", "--apply", "--apply-unsafe"),
+        examples=(
+            ("biome check src", _R),
+            ("biome format --write src", _W),
+            ("biome check --write /home/dev/.bashrc", _C),
+        ),
+    ),
+    "cmake": Program(
+        _W,
+        "none",
+        "configures or builds a project (CMake scripts run)",
+        (
+            "-S",
+            "-B",
+            "-G",
+            "-D",
+            "-C",
+            "-T",
+            "-A",
+            "-P",
+            "--build",
+            "--install",
+            "--preset",
+            "--target",
+            "-j",
+            "--parallel",
+            "--config",
+            "--component",
+        ),
+        write_opts=("--prefix",),
+        argv_after=("-E",),
+        examples=(
+            ("cmake -S . -B build -DCMAKE_BUILD_TYPE=Release", _W),
+            ("cmake --build build -j 4", _W),
+            ("cmake -E echo done", _W),
+            ("cmake -E rm -rf /home/dev", _C),
+            ("cmake --install build --prefix /home/dev/.bashrc", _C),
+        ),
+    ),
+    **{
+        n: Program(
+            _W,
+            "none",
+            "generates the build system (m4 and shell run)",
+            ("-I", "-B", "--include", "--prepend-include", "-W", "--warnings"),
+            write_opts=("-o", "--output"),
+            examples=((ex, _W),),
+        )
+        for n, ex in (
+            ("autoreconf", "autoreconf -fi"),
+            ("autoconf", "autoconf -o configure configure.ac"),
+            ("automake", "automake --add-missing"),
+            ("aclocal", "aclocal -I m4"),
+            ("libtoolize", "libtoolize --copy"),
+        )
+    },
+    "ninja": Program(
+        _W,
+        "none",
+        "runs the build (rules run commands)",
+        ("-C", "-j", "-k", "-l", "-t", "-d", "-w"),
+        script_opts=("-f",),
+        examples=(
+            ("ninja -C build", _W),
+            ("ninja -C build -t clean", _W),
+            ("ninja -f /tmp/evil.ninja", _H),
+        ),
+    ),
+    "meson": Program(
+        _W,
+        "none",
+        "configures, builds or tests a project",
+        ("-C", "--prefix", "--buildtype", "-D", "--backend", "--native-file", "--cross-file"),
+        argv_after=("devenv",),
+        examples=(
+            ("meson setup build", _W),
+            ("meson test -C build", _W),
+            ("meson devenv rm -rf /home/dev", _C),
+        ),
+    ),
+    "ant": Program(
+        _W,
+        "none",
+        "runs an Ant build",
+        (
+            "-f",
+            "-file",
+            "-buildfile",
+            "-lib",
+            "-propertyfile",
+            "-inputhandler",
+            "-main",
+            "-l",
+            "-logfile",
+        ),
+        write_opts=("-l", "-logfile"),
+        examples=(("ant -f build.xml test", _W), ("ant -logfile /home/dev/.bashrc", _C)),
+    ),
+    **{
+        n: Program(
+            _W,
+            "none",
+            "builds or tests with Bazel",
+            ("--bazelrc", "--output_base", "--config", "-c", "--compilation_mode"),
+            examples=((f"{n} test //...", _W), (f"{n} run //tools:gen", _W)),
+        )
+        for n in ("bazel", "bazelisk")
+    },
+    "buck": Program(_W, "none", "builds with Buck", examples=(("buck build //app:main", _W),)),
+    "just": Program(
+        _W,
+        "none",
+        "runs recipes from the project's justfile",
+        (
+            "-f",
+            "--justfile",
+            "-d",
+            "--working-directory",
+            "--set",
+            "--dotenv-path",
+            "--dotenv-filename",
+            "--shell-arg",
+        ),
+        exec_flags=("--command", "--shell", "--chooser", "--edit", "-e"),
+        examples=(
+            ("just test", _W),
+            ("just --list", _W),
+            ("just --command rm -rf /home/dev", _H),
+            ("just --shell /tmp/evil build", _H),
+        ),
+    ),
+    **{
+        n: Program(
+            _W,
+            "none",
+            "runs tasks from the project's Taskfile",
+            ("-d", "--dir", "-t", "--taskfile", "-c", "--concurrency"),
+            examples=((f"{n} build", _W),),
+        )
+        for n in ("task", "go-task")
+    },
+    "ctest": Program(
+        _W,
+        "none",
+        "runs the project's CMake tests",
+        (
+            "-R",
+            "-E",
+            "-L",
+            "-LE",
+            "-j",
+            "--parallel",
+            "-C",
+            "--build-config",
+            "--test-dir",
+            "--timeout",
+            "--repeat",
+        ),
+        write_opts=("--output-junit", "--output-log", "-O"),
+        exec_flags=("-S", "--script"),
+        examples=(
+            ("ctest --test-dir build -j4 --output-on-failure", _W),
+            ("ctest --output-log /home/dev/.bashrc", _C),
+        ),
+    ),
+    "hugo": Program(
+        _W,
+        "none",
+        "builds a static site",
+        (
+            "-s",
+            "--source",
+            "-c",
+            "--contentDir",
+            "--config",
+            "-b",
+            "--baseURL",
+            "-t",
+            "--theme",
+            "-e",
+            "--environment",
+            "-p",
+            "--port",
+        ),
+        write_opts=("-d", "--destination"),
+        examples=(("hugo --minify", _W), ("hugo -d /home/dev/.bashrc", _C)),
+    ),
+    "jekyll": Program(
+        _W,
+        "none",
+        "builds a static site (plugins run)",
+        ("-s", "--source", "--config", "-P", "--port", "-H", "--host"),
+        write_opts=("-d", "--destination"),
+        examples=(("jekyll build", _W), ("jekyll build -d /home/dev/.bashrc", _C)),
+    ),
+    "mkdocs": Program(
+        _W,
+        "none",
+        "builds documentation (plugins and hooks run)",
+        ("-f", "--config-file", "-a", "--dev-addr", "-t", "--theme"),
+        write_opts=("-d", "--site-dir"),
+        examples=(("mkdocs build --strict", _W), ("mkdocs build -d /home/dev/.bashrc", _C)),
+    ),
+    "sphinx-build": Program(
+        _W,
+        ("read", "write"),
+        "builds documentation (conf.py and extensions run)",
+        ("-b", "-c", "-D", "-j", "-t", "-A", "-M"),
+        write_opts=("-d", "-w"),
+        examples=(
+            ("sphinx-build -b html docs build/html", _W),
+            ("sphinx-build -b html docs /home/dev/.bashrc", _C),
+        ),
+    ),
+    **{
+        n: Program(
+            _W,
+            "read",
+            "typesets a LaTeX document",
+            ("-jobname", "-interaction", "-output-format", "-fmt"),
+            write_opts=("-output-directory", "-aux-directory", "-outdir", "-auxdir"),
+            exec_flags=("-shell-escape", "--shell-escape", "-enable-write18", "--enable-write18"),
+            exec_pattern=r"^-[er]$" if n == "latexmk" else "",  # latexmk -e/-r: Perl code
+            examples=(
+                (f"{n} -interaction=nonstopmode paper.tex", _W),
+                (f"{n} -shell-escape paper.tex", _H),
+                (f"{n} -output-directory /home/dev/.bashrc paper.tex", _C),
+            ),
+        )
+        for n in ("pdflatex", "xelatex", "lualatex", "latexmk")
+    },
+    "bibtex": Program(_W, "read", "builds a bibliography", examples=(("bibtex paper", _W),)),
+    "doxygen": Program(
+        _W,
+        "read",
+        "generates documentation (INPUT_FILTER commands run)",
+        examples=(("doxygen Doxyfile", _W),),
+    ),
+    "buf": Program(
+        _W,
+        "none",
+        "lints or generates from Protocol Buffers",
+        examples=(("buf lint", _W), ("buf generate", _W)),
+    ),
+    "sqlfluff": Program(
+        _W,
+        ("none", "write"),
+        "lints or fixes SQL (templater macros run)",
+        (
+            "--dialect",
+            "--templater",
+            "--config",
+            "--rules",
+            "--exclude-rules",
+            "-p",
+            "--processes",
+            "-f",
+            "--format",
+        ),
+        write_opts=("--write-output",),
+        examples=(
+            ("sqlfluff lint models --dialect ansi", _W),
+            ("sqlfluff fix /home/dev/.bashrc", _C),
+        ),
+    ),
+    "golangci-lint": Program(
+        _W,
+        ("none", "read"),
+        "lints Go",
+        ("-c", "--config", "--timeout", "-E", "--enable", "-D", "--disable", "--out-format"),
+        write_flags=("--fix",),
+        examples=(("golangci-lint run ./...", _W), ("golangci-lint run --fix ./...", _W)),
+    ),
+    **{
+        n: Program(
+            _W,
+            "read",
+            "lints Go",
+            ("-config", "-checks", "-formatter", "-exclude", "-set_exit_status"),
+            examples=((f"{n} ./...", _W),),
+        )
+        for n in ("staticcheck", "revive")
+    },
+    "cppcheck": Program(
+        _W,
+        "read",
+        "checks C and C++",
+        (
+            "--enable",
+            "--std",
+            "-I",
+            "-D",
+            "-U",
+            "--suppress",
+            "--template",
+            "-j",
+            "--platform",
+            "--project",
+        ),
+        write_opts=("--output-file", "--cppcheck-build-dir", "--dump"),
+        examples=(
+            ("cppcheck --enable=all src", _W),
+            ("cppcheck --output-file=/home/dev/.bashrc src", _C),
+        ),
+    ),
+    "clang-tidy": Program(
+        _W,
+        "read",
+        "lints C and C++ (-fix rewrites files)",
+        ("-checks", "-p", "--config", "-header-filter", "-line-filter", "--extra-arg"),
+        write_opts=("-export-fixes", "--export-fixes"),
+        write_flags=("-fix", "--fix", "-fix-errors", "--fix-errors"),
+        exec_pattern=r"^-?-load\b",
+        examples=(
+            ("clang-tidy -p build src/a.cpp", _W),
+            ("clang-tidy -load=/tmp/evil.so src/a.cpp", _H),
+            ("clang-tidy -export-fixes /home/dev/.bashrc a.cpp", _C),
+        ),
+    ),
+    "cpplint": Program(
+        _W,
+        "read",
+        "lints C++",
+        ("--filter", "--linelength", "--root"),
+        examples=(("cpplint src/a.cc", _W),),
+    ),
+    "ktlint": Program(
+        _W,
+        "read",
+        "lints Kotlin (-F rewrites files)",
+        ("--reporter", "--editorconfig", "--relative"),
+        write_flags=("-F", "--format"),
+        examples=(("ktlint src/Main.kt", _W), ("ktlint -F /home/dev/.bashrc", _C)),
+    ),
+    "detekt": Program(
+        _W,
+        "none",
+        "lints Kotlin",
+        ("-i", "--input", "-c", "--config", "-r", "--report", "--plugins"),
+        examples=(("detekt --input src", _W),),
+    ),
+    "rubocop": Program(
+        _W,
+        "read",
+        "lints Ruby (required files and plugins from its config run)",
+        ("-c", "--config", "-f", "--format", "-r", "--require", "--only", "--except"),
+        write_opts=("-o", "--out"),
+        write_flags=("-a", "-A", "--autocorrect", "--autocorrect-all"),
+        examples=(("rubocop -a app", _W), ("rubocop -o /home/dev/.bashrc app", _C)),
+    ),
+    "standardrb": Program(
+        _W, "read", "lints Ruby", write_flags=("--fix",), examples=(("standardrb --fix app", _W),)
+    ),
+    "phpstan": Program(
+        _W,
+        ("none", "read"),
+        "analyses PHP (bootstrap files run)",
+        ("-c", "--configuration", "-l", "--level", "--memory-limit", "-a", "--autoload-file"),
+        examples=(("phpstan analyse src", _W),),
+    ),
+    "psalm": Program(
+        _W,
+        "read",
+        "analyses PHP",
+        ("-c", "--config", "--threads"),
+        examples=(("psalm --no-cache", _W),),
+    ),
+    "php-cs-fixer": Program(
+        _W,
+        ("none", "write"),
+        "fixes PHP style (its config file is PHP code)",
+        ("--config", "--rules", "--using-cache", "--cache-file", "--path-mode"),
+        examples=(("php-cs-fixer fix src", _W), ("php-cs-fixer fix /home/dev/.bashrc", _C)),
+    ),
+    "phpunit": Program(
+        _W,
+        "read",
+        "runs the project's PHP tests",
+        (
+            "-c",
+            "--configuration",
+            "--filter",
+            "--group",
+            "--exclude-group",
+            "--bootstrap",
+            "--testsuite",
+        ),
+        write_opts=(
+            "--log-junit",
+            "--coverage-html",
+            "--coverage-clover",
+            "--coverage-xml",
+            "--log-teamcity",
+        ),
+        examples=(("phpunit tests", _W), ("phpunit --log-junit /home/dev/.bashrc", _C)),
+    ),
+    "rspec": Program(
+        _W,
+        "read",
+        "runs the project's Ruby tests",
+        (
+            "-r",
+            "--require",
+            "-e",
+            "--example",
+            "-t",
+            "--tag",
+            "-f",
+            "--format",
+            "-I",
+            "--pattern",
+            "--exclude-pattern",
+            "--seed",
+        ),
+        write_opts=("-o", "--out"),
+        examples=(("rspec spec/models", _W), ("rspec -o /home/dev/.bashrc", _C)),
+    ),
+    **{
+        n: Program(
+            _W,
+            "none",
+            "runs the project's JavaScript tests",
+            (
+                "-c",
+                "--config",
+                "-t",
+                "--testNamePattern",
+                "--rootDir",
+                "--root",
+                "--maxWorkers",
+                "-w",
+                "--reporter",
+                "--project",
+            ),
+            write_opts=("--outputFile", "--coverageDirectory"),
+            examples=((f"{n} --ci src", _W), (f"{n} --outputFile=/home/dev/.bashrc", _C)),
+        )
+        for n in ("jest", "vitest")
+    },
+    "mocha": Program(
+        _W,
+        "none",
+        "runs the project's JavaScript tests",
+        (
+            "-r",
+            "--require",
+            "-R",
+            "--reporter",
+            "-O",
+            "--reporter-option",
+            "--reporter-options",
+            "-t",
+            "--timeout",
+            "-g",
+            "--grep",
+            "--config",
+            "--spec",
+            "--ui",
+            "-u",
+        ),
+        examples=(("mocha --recursive test", _W),),
+    ),
+    **{
+        n: Program(_W, "none", "runs the project's JavaScript tests", examples=((ex, _W),))
+        for n, ex in (
+            ("karma", "karma start --single-run"),
+            ("ava", "ava --verbose"),
+            ("tap", "tap test/a.js"),
+        )
+    },
+    **{
+        n: Program(
+            _W,
+            "script",
+            "runs a TypeScript file",
+            (
+                "-P",
+                "--project",
+                "-C",
+                "--compiler",
+                "-r",
+                "--require",
+                "-O",
+                "--compilerOptions",
+                "--tsconfig",
+                "--env-file",
+            ),
+            exec_flags=("-e", "--eval", "-p", "--print", "-i", "--interactive"),
+            examples=(
+                (f"{n} scripts/gen.ts", _W),
+                (f"{n} -e \"require('child_process').execSync('id')\"", _H),
+                (f"{n} /tmp/x.ts", _H),
+            ),
+        )
+        for n in ("ts-node", "tsx")
+    },
+    **{
+        n: Program(
+            _W,
+            "none",
+            "bundles JavaScript (its config and plugins are code)",
+            (
+                "-c",
+                "--config",
+                "--config-name",
+                "--mode",
+                "--entry",
+                "--format",
+                "--platform",
+                "--target",
+                "-p",
+                "--port",
+            ),
+            write_opts=(
+                "-o",
+                "--outdir",
+                "--outfile",
+                "--output-path",
+                "--out-dir",
+                "--dist-dir",
+                "-d",
+                "--file",
+                "--dir",
+            ),
+            examples=((f"{n} build", _W), (f"{n} -o /home/dev/.bashrc", _C)),
+        )
+        for n in ("webpack", "vite", "rollup", "parcel")
+    },
+    "esbuild": Program(
+        _W,
+        "read",
+        "bundles JavaScript",
+        ("--format", "--platform", "--target", "--loader", "--define"),
+        write_opts=("--outfile", "--outdir"),
+        examples=(
+            ("esbuild src/app.ts --bundle --outfile=dist/app.js", _W),
+            ("esbuild src/app.ts --outfile=/home/dev/.bashrc", _C),
+        ),
+    ),
+    **{
+        n: Program(
+            _W,
+            "none",
+            "runs the monorepo's tasks",
+            ("--filter", "--scope", "-p", "--project", "--projects", "--concurrency"),
+            examples=((ex, _W),),
+        )
+        for n, ex in (
+            ("turbo", "turbo run build"),
+            ("nx", "nx run app:test"),
+            ("lerna", "lerna run test"),
+        )
+    },
+    "storybook": Program(
+        _W,
+        "none",
+        "builds or serves stories",
+        ("-c", "--config-dir", "-p", "--port"),
+        write_opts=("-o", "--output-dir"),
+        examples=(("storybook build", _W), ("storybook build -o /home/dev/.bashrc", _C)),
+    ),
+    **{
+        n: Program(
+            _W,
+            "none",
+            "builds, tests or runs a Haskell project",
+            argv_after=("exec",),
+            examples=((f"{n} build", _W), (f"{n} exec -- rm -rf /home/dev", _C)),
+        )
+        for n in ("stack", "cabal")
+    },
+    "dune": Program(
+        _W,
+        "none",
+        "builds or tests an OCaml project",
+        ("--root", "-p", "-j"),
+        argv_after=("exec",),
+        examples=(("dune build", _W), ("dune exec -- rm -rf /home/dev", _C)),
+    ),
+    "gleam": Program(
+        _W, "none", "builds, tests or runs a Gleam project", examples=(("gleam test", _W),)
+    ),
+    "rebar3": Program(
+        _W,
+        "none",
+        "builds or tests an Erlang project",
+        exec_flags=("shell",),
+        examples=(("rebar3 eunit", _W), ("rebar3 shell", _H)),
+    ),
+    "iex": Program(
+        _W,
+        "none",
+        "starts an interactive Elixir shell",
+        ("-S", "--erl", "--sname", "--name", "--cookie"),
+        exec_flags=("-e", "--eval"),
+        examples=(("iex -S mix", _W), ("iex -e 'File.rm_rf!(\"/home/dev\")'", _H)),
+    ),
+    "clj": Program(
+        _W,
+        "none",
+        "runs Clojure",
+        ("-A", "-M", "-X", "-T", "-Sdeps"),
+        exec_flags=("-e", "--eval"),
+        examples=(("clj -M:test", _W), ("clj -M -e '(clojure.java.shell/sh \"id\")'", _H)),
+    ),
+    "lein": Program(_W, "none", "builds or tests a Clojure project", examples=(("lein test", _W),)),
+    "hyperfine": Program(
+        _W,
+        "shell",
+        "benchmarks commands (each operand is a shell command it runs)",
+        (
+            "-w",
+            "--warmup",
+            "-m",
+            "--min-runs",
+            "-M",
+            "--max-runs",
+            "-r",
+            "--runs",
+            "-u",
+            "--time-unit",
+            "--style",
+            "-P",
+            "--parameter-scan",
+            "-L",
+            "--parameter-list",
+            "-D",
+            "--parameter-step-size",
+        ),
+        write_opts=(
+            "--export-json",
+            "--export-csv",
+            "--export-markdown",
+            "--export-asciidoc",
+            "--export-orgmode",
+        ),
+        exec_opts=("-p", "--prepare", "-c", "--cleanup", "-s", "--setup", "--conclude"),
+        exec_flags=("-S", "--shell"),
+        examples=(
+            ("hyperfine 'make -j4'", _W),
+            ("hyperfine 'rm -rf /home/dev'", _C),
+            ("hyperfine --prepare 'rm -rf /home/dev' true", _C),
+            ("hyperfine --export-json /home/dev/.bashrc true", _C),
+        ),
+    ),
+    "pyinstaller": Program(
+        _W,
+        "read",
+        "bundles a Python program",
+        ("-n", "--name", "-p", "--paths", "--add-data", "--hidden-import", "--icon", "-i"),
+        write_opts=("--distpath", "--workpath", "--specpath"),
+        examples=(
+            ("pyinstaller --onefile app.py", _W),
+            ("pyinstaller --distpath /home/dev/.bashrc app.py", _C),
+        ),
+    ),
+    "maturin": Program(
+        _W,
+        "none",
+        "builds a Rust Python extension",
+        ("-m", "--manifest-path", "-i", "--interpreter", "--target"),
+        write_opts=("-o", "--out"),
+        examples=(("maturin build --release", _W), ("maturin build -o /home/dev/.bashrc", _C)),
+    ),
+    "pandoc": Program(
+        _W,
+        "read",
+        "converts documents (filters and the PDF engine it is given run)",
+        (
+            "-f",
+            "--from",
+            "-r",
+            "--read",
+            "-t",
+            "--to",
+            "-w",
+            "--write",
+            "-M",
+            "--metadata",
+            "-V",
+            "--variable",
+            "--resource-path",
+            "--highlight-style",
+            "--pdf-engine-opt",
+            "--columns",
+            "--shift-heading-level-by",
+        ),
+        write_opts=("-o", "--output", "--extract-media", "--log"),
+        read_opts=(
+            "--data-dir",
+            "--template",
+            "--reference-doc",
+            "--csl",
+            "--bibliography",
+            "-H",
+            "--include-in-header",
+            "-B",
+            "--include-before-body",
+            "-A",
+            "--include-after-body",
+            "-c",
+            "--css",
+            "--metadata-file",
+            "-d",
+            "--defaults",
+        ),
+        script_opts=("-F", "--filter", "-L", "--lua-filter", "--pdf-engine"),
+        examples=(
+            ("pandoc README.md -o build/readme.html", _W),
+            ("pandoc -s --toc -o build/book.pdf ch1.md ch2.md", _W),
+            ("pandoc --lua-filter=filters/wordcount.lua README.md", _W),
+            ("pandoc README.md -o ~/.bashrc", _C),
+            ("pandoc -F /tmp/evil README.md", _H),
+            ("pandoc --pdf-engine=/tmp/evil -o x.pdf a.md", _H),
+            ("pandoc -H ~/.ssh/id_rsa -o build/x.html a.md", _C),
+        ),
+    ),
+    "air": Program(
+        _W,
+        "none",
+        "rebuilds and reruns a Go program on changes",
+        ("-c",),
+        examples=(("air -c .air.toml", _W),),
+    ),
+}
+_TOOLS["py.test"] = replace(
+    _TOOLS["pytest"],
+    examples=tuple((c.replace("pytest", "py.test", 1), t) for c, t in _TOOLS["pytest"].examples),
+)
+for _n, _p in _TOOLS.items():
+    _set(_p, "runs_code", _n in RUNS_PROJECT_CODE)
+    _TABLE[_n] = _p
 
 # A pass over the manuals of the readers above for options that run a program or write.
 _TABLE.update(
@@ -1033,22 +2474,336 @@ _TABLE.update(
         "exiftool": Program(
             _R,
             "read",
-            "reads file metadata",
-            ("-lang", "-charset", "-d", "-ext", "-api", "-userparam", "-fileOrder"),
+            "reads file metadata (-TAG=VALUE writes it into the files)",
+            ("-lang", "-charset", "-d", "-ext", "-api", "-userparam", "-fileOrder", "-p"),
             write_opts=("-o", "-out", "-w", "-textOut", "-srcfile"),
+            read_opts=("-tagsFromFile", "-TagsFromFile", "-tagsfromfile", "-geotag"),
+            write_flags=(
+                "-tagsFromFile",
+                "-TagsFromFile",
+                "-tagsfromfile",
+                "-geotag",
+                "-overwrite_original",
+                "-overwrite_original_in_place",
+                "-delete_original",
+                "-restore_original",
+            ),
             exec_flags=("-if", "-execute", "-@", "-config"),
+            write_pattern=r"^-[A-Za-z0-9_:#*-]+[-+<^]?=",
+            exec_pattern=r"\$\{[^}]*;",
+            output_spares_operands=True,
             examples=(
                 ("exiftool photo.jpg", _R),
+                ("exiftool -s -G photo.jpg", _R),
+                ("exiftool -Artist=me photo.jpg", "workspace"),
+                ("exiftool -all= -overwrite_original photo.jpg", "workspace"),
+                ("exiftool -o out.jpg -Artist=me photo.jpg", "workspace"),
+                ("exiftool -w txt photo.jpg", "workspace"),
+                ("exiftool -Comment=x /home/dev/.bashrc", "critical"),
                 ("exiftool -w ~/.bashrc photo.jpg", "critical"),
                 ("exiftool -if '$Make' photo.jpg", "high"),
+                ("exiftool -p '${FileName;system(\"id\")}' photo.jpg", "high"),
+            ),
+        ),
+    }
+)
+_TABLE.update(
+    {
+        "getent": Program(
+            _R,
+            "none",
+            "looks up name-service databases",
+            word_tiers={
+                "shadow": ("critical", "prints password hashes (credential reading)"),
+                "gshadow": ("critical", "prints group password hashes (credential reading)"),
+            },
+            examples=(("getent hosts localhost", _R), ("getent shadow", "critical")),
+        ),
+        "history": Program(
+            _R,
+            "none",
+            "prints the shell history",
+            ("-d", "-p", "-s"),
+            word_tiers={
+                "-c": ("high", "clears the shell history (erasing history is not workspace work)"),
+                "-d": ("high", "deletes shell history entries"),
+                "-w": ("high", "overwrites the history file"),
+            },
+            examples=(("history 20", _R), ("history -c", "high"), ("history -cw", "high")),
+        ),
+        "ss": Program(
+            _R,
+            "none",
+            "lists sockets",
+            ("-f", "--family", "-A", "--query", "-F", "--filter"),
+            word_tiers={
+                "-K": ("high", "closes network sockets"),
+                "--kill": ("high", "closes sockets"),
+            },
+            examples=(("ss -tlnp", _R), ("ss -K dst 10.0.0.1", "high")),
+        ),
+        "dmesg": Program(
+            _R,
+            "none",
+            "reads the kernel log",
+            ("-l", "--level", "-f", "--facility", "-n", "--console-level"),
+            word_tiers={
+                w: ("high", "clears or reconfigures the kernel log")
+                for w in (
+                    "-c",
+                    "-C",
+                    "--clear",
+                    "--read-clear",
+                    "-n",
+                    "--console-level",
+                    "-D",
+                    "-E",
+                )
+            },
+            examples=(("dmesg --level=err", _R), ("dmesg -T", _R), ("dmesg -c", "high")),
+        ),
+        "journalctl": Program(
+            _R,
+            "none",
+            "reads the system journal",
+            (
+                "-u",
+                "--unit",
+                "-n",
+                "--lines",
+                "-p",
+                "--priority",
+                "-S",
+                "--since",
+                "-U",
+                "--until",
+                "-o",
+                "--output",
+                "-b",
+                "--boot",
+                "-t",
+                "--identifier",
+                "-g",
+                "--grep",
+            ),
+            read_opts=("-D", "--directory", "--file"),
+            word_tiers={
+                w: ("high", "deletes, rotates or rewrites the system journal")
+                for w in (
+                    "--vacuum-time",
+                    "--vacuum-size",
+                    "--vacuum-files",
+                    "--rotate",
+                    "--flush",
+                    "--relinquish-var",
+                    "--setup-keys",
+                    "--sync",
+                    "--update-catalog",
+                )
+            },
+            examples=(
+                ("journalctl -u nginx -n 50 --no-pager", _R),
+                ("journalctl --vacuum-time=1s", "high"),
+                ("journalctl --file ~/.ssh/id_rsa", "critical"),
+            ),
+        ),
+        "man": Program(
+            _R,
+            "none",
+            "shows documentation",
+            ("-M", "-C", "--config-file", "-L", "--locale", "-S", "-s", "--sections"),
+            exec_opts=("-P", "--pager", "-H", "--html"),
+            examples=(
+                ("man 5 crontab", _R),
+                ("man -P cat tar", _R),
+                ("man -P 'rm -rf ~' tar", "critical"),
+            ),
+        ),
+        **{
+            n: Program(
+                _R,
+                "none",
+                "shows Python documentation",
+                ("-n",),
+                write_flags=("-w",),
+                word_tiers={
+                    "-p": ("high", "serves documentation over HTTP"),
+                    "-b": ("high", "serves documentation and opens a browser"),
+                    "-n": ("high", "serves documentation over HTTP"),
+                },
+                examples=(
+                    (f"{n} json", _R),
+                    (f"{n} -w json", "workspace"),
+                    (f"{n} -p 8000", "high"),
+                ),
+            )
+            for n in ("pydoc", "pydoc3")
+        },
+        "date": Program(
+            _R,
+            "none",
+            "prints the date",
+            ("-d", "--date", "-r", "--reference", "-f", "--file", "-I", "--iso-8601"),
+            word_tiers={
+                "-s": ("high", "sets the system clock"),
+                "--set": ("high", "sets the clock"),
+            },
+            examples=(("date +%F", _R), ("date -u -d @0", _R), ("date -s '2020-01-01'", "high")),
+        ),
+        "enable": Program(
+            _R,
+            "none",
+            "enables or disables shell builtins",
+            word_tiers={"-f": ("high", "loads a builtin from a shared library")},
+            examples=(("enable -n echo", _R), ("enable -f /tmp/evil.so evil", "high")),
+        ),
+        "complete": Program(
+            _R,
+            "none",
+            "sets up completion for the interactive shell",
+            ("-A", "-G", "-W", "-X", "-P", "-S", "-o"),
+            word_tiers={
+                "-C": ("workspace", "registers a completion command for the interactive shell"),
+                "-F": ("workspace", "registers a completion function for the interactive shell"),
+            },
+            examples=(("complete -W 'a b' mycmd", _R), ("complete -C /tmp/x mycmd", "workspace")),
+        ),
+        **{
+            n: Program(
+                "high",
+                "none",
+                "changes the firewall",
+                read_only_flags=ro,
+                examples=ex,
+            )
+            for n, ro, ex in (
+                (
+                    "iptables",
+                    ("-L", "-S", "--list", "--list-rules", "-nL", "-nvL"),
+                    (("iptables -L -n", _R), ("iptables -F", "high")),
+                ),
+                (
+                    "ip6tables",
+                    ("-L", "-S", "--list", "--list-rules", "-nL", "-nvL"),
+                    (("ip6tables -S", _R), ("ip6tables -F", "high")),
+                ),
+                ("nft", ("list",), (("nft list ruleset", _R), ("nft flush ruleset", "high"))),
+                ("ufw", ("status", "show"), (("ufw status verbose", _R), ("ufw disable", "high"))),
+                (
+                    "firewall-cmd",
+                    ("--list-all", "--state", "--get-active-zones", "--list-services"),
+                    (("firewall-cmd --list-all", _R), ("firewall-cmd --add-port=22/tcp", "high")),
+                ),
+                ("pfctl", ("-s", "-sr", "-sa"), (("pfctl -sr", _R), ("pfctl -d", "high"))),
+            )
+        },
+        "umount": Program(
+            "high", "none", "unmounts filesystems", examples=(("umount /mnt", "high"),)
+        ),
+        "mount": Program(
+            _R,
+            "none",
+            "lists mounts (given a device or a directory, mounts it)",
+            ("-t", "--types", "-o", "--options", "-O", "--test-opts", "-L", "--label", "-U"),
+            word_tiers={
+                "-a": ("high", "mounts every filesystem in fstab"),
+                "--all": ("high", "mounts every filesystem in fstab"),
+            },
+            other_subcommand=("high", "changes mounted filesystems"),
+            examples=(
+                ("mount", _R),
+                ("mount -t ext4", _R),
+                ("mount /dev/sdb1 /mnt", "high"),
+                ("mount -a", "high"),
+            ),
+        ),
+        **{
+            n: Program(
+                _R,
+                "none",
+                "shows the machine's settings",
+                ("-H", "--host", "-M", "--machine", "-p", "--property"),
+                subcommands={
+                    **{
+                        v: (_R, "only reads")
+                        for v in (
+                            "status",
+                            "show",
+                            "show-session",
+                            "show-user",
+                            "show-seat",
+                            "timesync-status",
+                            "show-timesync",
+                        )
+                    },
+                    **{v: (_R, "only lists") for v in lists},
+                },
+                other_subcommand=("high", "reconfigures the machine"),
+                examples=(
+                    (n, _R),
+                    (f"{n} status", _R),
+                    (f"{n} {lists[0]}", _R),
+                    (f"{n} {change}", "high"),
+                ),
+            )
+            for n, lists, change in (
+                ("hostnamectl", ("list",), "set-hostname evil"),
+                ("timedatectl", ("list-timezones",), "set-time '2020-01-01 00:00'"),
+                (
+                    "localectl",
+                    ("list-locales", "list-keymaps", "list-x11-keymap-models"),
+                    "set-locale LANG=C",
+                ),
+                ("loginctl", ("list-sessions", "list-users", "list-seats"), "terminate-user dev"),
+                ("networkctl", ("list", "lldp", "label"), "down eth0"),
+                ("resolvectl", ("query", "statistics", "dns", "domain"), "flush-caches"),
+            )
+        },
+        "launchctl": Program(
+            _R,
+            "none",
+            "lists launchd services",
+            subcommands={
+                **{
+                    v: (_R, "only reads")
+                    for v in (
+                        "list",
+                        "print",
+                        "blame",
+                        "version",
+                        "help",
+                        "print-disabled",
+                        "managername",
+                    )
+                },
+                **{
+                    v: ("high", "starts, stops or removes a service outside the workspace")
+                    for v in (
+                        "start",
+                        "stop",
+                        "kickstart",
+                        "kill",
+                        "unload",
+                        "remove",
+                        "bootout",
+                        "disable",
+                    )
+                },
+            },
+            other_subcommand=("critical", "loads or changes services (persistence)"),
+            examples=(
+                ("launchctl list", _R),
+                ("launchctl stop com.example.devserver", "high"),
+                ("launchctl load ~/Library/LaunchAgents/x.plist", "critical"),
+                ("launchctl bootstrap gui/501 x.plist", "critical"),
             ),
         ),
         "ldd": Program(
             "workspace",
-            "read",
+            "script",
             "lists shared libraries (it may run the program to find them)",
             runs_code=True,
-            examples=(("ldd build/app", "workspace"),),
+            examples=(("ldd build/app", "workspace"), ("ldd /tmp/evil", "high")),
         ),
     }
 )
@@ -1100,6 +2855,7 @@ _EDITORS = (
     "kate",
     "joe",
     "mcedit",
+    "view",  # vim -R: read-only buffers, but :! still runs commands
 )
 _TABLE.update(
     {n: Program("high", "none", "is an interactive editor and can run commands") for n in _EDITORS}
@@ -1128,21 +2884,23 @@ def validate(table: Mapping[str, Program]) -> None:
         )
         if not kinds or any(k not in POSITIONAL_KINDS for k in kinds):
             raise ValueError(f"program rule {name}: unknown positional kind in {kinds}")
-        for opt in (*program.takes, *program.write_flags, *program.read_only_flags):
+        for opt in (*program.takes, *program.write_flags):
             if not opt.startswith(("-", "+")):
                 raise ValueError(f"program rule {name}: option {opt!r} must start with - or +")
         for command, tier in program.examples:
-            Tier(tier)
-            if command.split()[0] != name:
+            if tier not in _TIER_NAMES:
+                raise ValueError(f"program rule {name}: example {command!r} has no tier {tier!r}")
+            if command.split(None, 1)[0] != name:
                 raise ValueError(f"program rule {name}: example {command!r} runs another program")
 
 
 for _name, _examples in _EXAMPLES.items():
     _p = _TABLE[_name]
-    _TABLE[_name] = Program(
-        **{f: getattr(_p, f) for f in _p.__dataclass_fields__ if f not in ("examples", "takes")},
-        examples=_examples,
-    )
+    _set(_p, "examples", _p.examples + tuple(_examples))
+for _name, _examples in PROGRAM_EXAMPLES.items():
+    if _name in _TABLE:
+        _p = _TABLE[_name]
+        _set(_p, "examples", _p.examples + _examples)
 
 validate(_TABLE)
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
@@ -1547,11 +3305,12 @@ WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
         "faketime": frozenset(),
         "firejail": frozenset(),
         "numactl": frozenset(),
+        "valgrind": frozenset(),
         "busybox": frozenset(),
     }
 )
 
-_WRAPPER_SKIP = {"timeout": 1, "flock": 1, "taskset": 1}
+_WRAPPER_SKIP = {"timeout": 1, "flock": 1, "taskset": 1, "faketime": 1}
 _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "nice": (("nice -n 10 git status", _R), ("nice -n 10 rm -rf ~", "critical")),
     "timeout": (("timeout 5 ls", _R), ("timeout -s KILL 5 git push", "high")),
@@ -1566,10 +3325,18 @@ _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "flock": (("flock /tmp/lock ls", _R), ("flock /tmp/lock rm -rf ~", "critical")),
     "strace": (("strace -o /dev/null rm -rf ~", "critical"),),
     "time": (("time make", "workspace"),),
+    "valgrind": (
+        ("valgrind --leak-check=full build/app", "workspace"),
+        ("valgrind rm -rf /home/dev", "critical"),
+    ),
 }
 WRAPPERS: Mapping[str, Wrapper] = MappingProxyType(
     {
-        name: Wrapper(opts, _WRAPPER_SKIP.get(name, 0), _WRAPPER_EXAMPLES.get(name, ()))
+        name: Wrapper(
+            opts,
+            _WRAPPER_SKIP.get(name, 0),
+            _WRAPPER_EXAMPLES.get(name, ()) + PROGRAM_EXAMPLES.get(name, ()),
+        )
         for name, opts in WRAPPER_OPTS.items()
     }
 )
@@ -1579,10 +3346,34 @@ def validate_examples(entries: Mapping[str, Family] | Mapping[str, Wrapper]) -> 
     """Every example names a real tier and runs the program it documents."""
     for name, entry in entries.items():
         for command, tier in entry.examples:
-            Tier(tier)
-            if command.split()[0] != name:
+            if tier not in _TIER_NAMES:
+                raise ValueError(f"rule {name}: example {command!r} has no tier {tier!r}")
+            if command.split(None, 1)[0] != name:
                 raise ValueError(f"rule {name}: example {command!r} runs another program")
 
 
 validate_examples(FAMILIES)
 validate_examples(WRAPPERS)
+
+# Examples of the programs that handlers in programs.py judge (no data entry carries them).
+HANDLER_EXAMPLES: Mapping[str, tuple[tuple[str, Tier | str], ...]] = MappingProxyType(
+    {
+        name: examples
+        for name, examples in PROGRAM_EXAMPLES.items()
+        if name not in _TABLE and name not in FAMILIES and name not in WRAPPERS
+    }
+)
+validate_examples({n: Wrapper(frozenset(), examples=e) for n, e in HANDLER_EXAMPLES.items()})
+
+
+def examples_of(name: str) -> tuple[tuple[str, Tier | str], ...]:
+    """Every example the rules hold for a program: its data entry's, its family's or
+    wrapper's, and those kept for handler programs."""
+    found: tuple[tuple[str, Tier | str], ...] = ()
+    if name in PROGRAMS:
+        found += PROGRAMS[name].examples
+    if name in FAMILIES:
+        found += FAMILIES[name].examples
+    if name in WRAPPERS:
+        found += WRAPPERS[name].examples
+    return found + HANDLER_EXAMPLES.get(name, ())

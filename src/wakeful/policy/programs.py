@@ -6,6 +6,26 @@ Programs known to neither are unknown, and unknown is never read-only.
 Handlers receive the program's arguments (after wrapper stripping) and report findings to
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
+
+Programs that keep a handler here, and why data cannot express them (every one still carries
+examples, in program_examples.py):
+
+- Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
+  node/perl/ruby/php... -e (inline code is parsed and judged), awk/sed scripts (system(),
+  `e`, `w FILE` inside the script), dc (`!`).
+- Commands inside commands: find (-exec, -delete and action order), fd -x, xargs/parallel,
+  sudo/doas/su..., watch, tmux/screen, ssh (the remote command), git (-c keys, aliases,
+  150 subcommands with per-option effects).
+- Paths whose meaning depends on each other: cp/mv/install/ln (source and target, links
+  into persistence or .git), rm/shred (recursion, what is tracked or recoverable), rsync,
+  tar/unzip/7z (mode letters, -C/-d/-o targets), dd (if=/of= devices), chmod/chown/chattr,
+  curl/wget (uploads of local files, outputs, piping into a shell), scp/nc/socat.
+- Package managers and project tools whose subcommands depend on the project and flags:
+  pip/uv/npm/yarn/pnpm/npx, cargo, go, make, mvn/gradle/sbt/rake, poetry/pdm/bundle...,
+  apt/brew/conda..., docker/podman, kubectl/helm, terraform/pulumi, cloud CLIs, gh, SQL
+  clients (the query text is read), openssl/gpg/ssh-keygen and secret stores, kill
+  (which process), systemctl/service, crontab/at, ip/route, hostname, rg (--pre, credential
+  searches).
 """
 
 from __future__ import annotations
@@ -33,6 +53,7 @@ from wakeful.policy.program_rules import (
     WRAPPERS,
     YARN_PNPM_HIGH,
     Program,
+    examples_of,
 )
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word, parse_script
@@ -479,10 +500,10 @@ def explain(command: str, deciders: tuple[tuple[str, str], ...]) -> list[str]:
     lines: list[str] = []
     for name, source in dict.fromkeys(deciders):
         lines.append(f"{name}: {source}")
-        rule = PROGRAMS.get(name)
-        if rule is None or not rule.examples:
+        examples = examples_of(name)
+        if not examples:
             continue
-        example, tier = max(rule.examples, key=lambda e: len(words & set(e[0].split())))
+        example, tier = max(examples, key=lambda e: len(words & set(e[0].split())))
         lines.append(f"  closest example: {example}  ->  {tier}")
     return lines
 
@@ -491,8 +512,48 @@ def run_program(
     name: str, rule: Program, args: list[Word], cmd: SimpleCommand, a: Analyzer
 ) -> None:
     """Interpret one data entry of `program_rules` for one invocation."""
+    if rule.argv_after:
+        for i, word in enumerate(args):
+            if word.value in rule.argv_after:
+                rest = args[i + 1 :]
+                ends = [j for j, w in enumerate(rest) if w.value == "--"]
+                if ends:  # `tox exec -e py -- CMD`: the command follows `--`
+                    rest = rest[ends[0] + 1 :]
+                if rest:  # judged as the command it runs
+                    a.run_argv(rest, cmd)
+                args = args[:i]
+                break
+    if rule.read_pair_opts:  # `jq --rawfile NAME FILE`: FILE is read
+        kept: list[Word] = []
+        skip = 0
+        for i, word in enumerate(args):
+            if skip:
+                skip -= 1
+                if skip == 0:
+                    a.read(word, cmd.cwd)
+                continue
+            if word.value in rule.read_pair_opts and i + 2 < len(args):
+                skip = 2
+                continue
+            kept.append(word)
+        args = kept
     opts, pos = split_opts(args, rule.takes)
     flags = {flag for flag, _ in opts} | {w.value for w in args if w.value is not None}
+    for word in flags & rule.word_tiers.keys():
+        tier, why = rule.word_tiers[word]
+        a.add(tier, f"{name} {word} {why}")
+    if rule.other_subcommand is not None and pos:
+        verb = pos[0].value
+        if verb is None:
+            a.add("high", f"runs a {name} subcommand only known at run time")
+        else:
+            tier, why = rule.subcommands.get(verb, rule.other_subcommand)
+            a.add(tier, f"{name} {verb} {why}")
+        pos = pos[1:]
+    if rule.exec_pattern:
+        for word in args:
+            if re.search(rule.exec_pattern, word.text):
+                a.add("high", f"runs code written in an argument ({name} {_short(word.text)})")
     for opt in rule.exec_opts:
         for value in _vals(opts, opt):
             if value.value is None:
@@ -500,11 +561,13 @@ def run_program(
             else:
                 a.run_script(value.value, cmd.cwd, f"{name} {opt}")
     for flag in rule.exec_flags & flags:
-        a.add("high", f"runs a program chosen outside the command ({name} {flag})")
+        a.add("high", f"runs code or a program that the command does not show ({name} {flag})")
     for flag in rule.network_flags & flags:
         a.add("network", f"reaches the network ({name} {flag})")
     for value in _vals(opts, *rule.read_opts):
         a.read(value, cmd.cwd)
+    for value in _vals(opts, *rule.script_opts):
+        _run_file(name, value, cmd, a)
     read_only = rule.read_only_flags & flags
     if read_only:
         a.add("read_only", f"{rule.what}, only checking ({min(read_only)}: nothing changes)")
@@ -514,6 +577,14 @@ def run_program(
         return
     writing = any(
         flag in rule.write_flags or flag.split("=")[0] in rule.write_flags for flag, _ in opts
+    ) or bool(
+        rule.write_pattern
+        and any(w.value is not None and re.match(rule.write_pattern, w.value) for w in args)
+    )
+    spared = rule.output_spares_operands and any(  # whole words: exiftool's -Comment is no -o
+        w.value is not None
+        and (w.value in rule.write_opts or w.value.split("=")[0] in rule.write_opts)
+        for w in args
     )
     a.add(rule.tier if not writing else _max(rule.tier, "workspace"), rule.what)
     if rule.runs_code:
@@ -528,7 +599,17 @@ def run_program(
         kind = rule.kind_at(i)
         if kind == "none" or word.value == "-":  # `-`: standard input or output
             continue
-        if writing or kind == "write":
+        if kind == "script":
+            _run_file(name, word, cmd, a)
+            break
+        if kind == "shell":
+            if word.value is None:
+                _dynamic_code(word, a, f"{name} operand")
+            else:
+                a.run_script(word.value, cmd.cwd, f"{name} operand")
+        elif spared and kind in ("write", "read"):
+            a.read(word, cmd.cwd)
+        elif writing or kind == "write":
             a.write(word, cmd.cwd)
         elif kind == "read":
             a.read(word, cmd.cwd)
@@ -1584,6 +1665,7 @@ def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     ):
         tier, msg = ("high", "deletes files at the destination (--delete)")
         if dest not in remote:
+            a.delete(dest, cmd.cwd, recursive=True)  # what it may delete there
             place = a.place(dest, cmd.cwd)
             if place.zone in ("workspace", "scratch") and not place.is_workspace:
                 tier = "workspace"
@@ -2215,6 +2297,36 @@ def h_unzip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.read(p, cmd.cwd)
 
 
+def h_7z(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`7z COMMAND ARCHIVE [FILES]` with joined switches (`-oDIR`, `-pSECRET`): l, t, h
+    and i read; a, u, d and rn rewrite the archive; e and x extract into -o (or here)."""
+    switches = [w.value or "" for w in args if (w.value or "").startswith("-")]
+    pos = [w for w in args if not (w.value or "").startswith("-")]
+    verb = pos[0].value if pos else None
+    if verb in ("l", "t", "h", "i", "b"):
+        a.add("read_only", f"7z {verb} lists, tests or hashes an archive")
+        for word in pos[1:]:
+            a.read(word, cmd.cwd)
+    elif verb in ("a", "u", "d", "rn"):
+        a.add("workspace", f"7z {verb} writes an archive")
+        if len(pos) > 1:
+            a.write(pos[1], cmd.cwd)
+        for word in pos[2:]:
+            if "-sdel" in switches:
+                a.delete(word, cmd.cwd, recursive=True)  # deletes files once archived
+            elif verb in ("a", "u"):
+                a.read(word, cmd.cwd)
+    elif verb in ("e", "x"):
+        a.add("workspace", f"7z {verb} extracts an archive")
+        outs = [s[2:] for s in switches if s.startswith("-o") and len(s) > 2]
+        target = outs[-1] if outs else "."
+        a.write(Word(target, target), cmd.cwd)
+        if len(pos) > 1:
+            a.read(pos[1], cmd.cwd)
+    else:
+        a.add("high", f"7z {verb}: an unknown command")
+
+
 def h_dd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     wrote = False
     values = [w.value or "" for w in args]
@@ -2254,6 +2366,8 @@ def h_systemctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         args, ("-t", "--type", "-p", "--property", "-n", "--lines", "-H", "--host", "-M", "--state")
     )
     verb = pos[0].value if pos else "list-units"
+    if name == "service":  # service NAME VERB; service --status-all
+        verb = pos[1].value if len(pos) > 1 else ("status" if _has(opts, "--status-all") else None)
     if verb in (
         "status",
         "list-units",
@@ -2315,6 +2429,9 @@ def h_crontab(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
 def h_at(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if name == "atq" or any(w.value == "-l" for w in args):
         a.add("read_only", "lists scheduled jobs")
+        return
+    if name == "atrm" or any(w.value in ("-r", "-d") for w in args):
+        a.add("high", "removes scheduled jobs")
         return
     a.add("critical", "schedules a command to run later (persistence)")
 
@@ -3193,10 +3310,12 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         "groovy": ("-e",),
         "scala": ("-e",),
         "java": (),
-    }.get(name, ())
+    }.get("node" if name == "nodejs" else name, ())
     opts, pos = split_opts(
         args,
-        code_flags + ("-r", "--require", "-I", "-M", "-cp", "-classpath", "--import", "-C"),
+        code_flags
+        + ("-r", "--require", "-I", "-M", "-cp", "-classpath", "--import", "-C")
+        + (("-jar",) if name == "java" else ()),  # `-jar` is no -j -a -r
         stop_at_positional=True,
     )
     codes = _vals(opts, *code_flags)
@@ -3272,7 +3391,7 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
                 a.add("workspace", f"runs the project script `{script}`")
             return
     if name == "java" and _has(opts, "-jar"):
-        jars = [w for w in pos]
+        jars = _vals(opts, "-jar") + pos
         if jars:
             _run_file(name, jars[0], cmd, a)
             return
@@ -3787,6 +3906,9 @@ def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     for d in _vals(opts, "-C", "--directory"):
         if a.place(d, cmd.cwd).zone not in ("workspace", "scratch"):
             a.add("high", f"runs make in {d.value}, outside the workspace")
+    for makefile in _vals(opts, "-f", "--file", "--makefile"):
+        if makefile.value != "-" and a.place(makefile, cmd.cwd).zone != "workspace":
+            _run_file(name, makefile, cmd, a)  # its recipes are shell commands
     if _has(opts, "--eval"):
         a.add("high", "make --eval adds rules from the command line")
     if _has(opts, "-n", "--dry-run", "--just-print", "-q", "--question", "-p"):
@@ -3847,10 +3969,7 @@ def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
 
 def h_workspace_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add("workspace", f"{name} builds, tests or formats project code")
-    if name in RUNS_PROJECT_CODE or (
-        name == "pandoc"
-        and any((w.value or "").startswith(("--filter", "--lua-filter", "-F", "-L")) for w in args)
-    ):
+    if name in RUNS_PROJECT_CODE:
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
     if name == "pre-commit" and args and args[0].value in ("install", "uninstall"):
         a.add("high", "pre-commit install writes git hooks")
@@ -4026,6 +4145,9 @@ def h_kubectl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     )
     verb = pos[0].value if pos else None
     rest = [w.value or "" for w in pos[1:]]
+    if name == "k9s" and verb not in ("info", "version", "help"):
+        a.add("high", "k9s is an interactive cluster console: it deletes resources, opens shells")
+        return
     if verb in ("rollout",) and rest[:1] in (["status"], ["history"]):
         a.add("read_only", f"{name} rollout {rest[0]} only reads cluster state")
         return
@@ -4205,6 +4327,8 @@ def h_cloud(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         "hcloud",
     ):
         verbs = words[-1:] if words else []
+        if name == "gsutil":  # gsutil VERB URL...
+            verbs = words[:1]
         if name in ("gcloud", "az") and any(
             w in ("list", "describe", "show", "get", "info", "get-iam-policy", "read")
             for w in words
@@ -4499,6 +4623,7 @@ def h_pkg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         "provides",
         "whatprovides",
         "repolist",
+        "installed",
         "check-update",
         "--version",
         "stanza",
@@ -4612,7 +4737,7 @@ def h_ip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             "route",
             "mtu",
         )
-        for v in values[1:]
+        for v in (values if name == "route" else values[1:])
         if name != "ip" or v != "route"
     ) and not (
         name == "ip" and values[1:2] in (["show"], ["list"], []) and "route" not in values[2:]
@@ -4630,13 +4755,6 @@ def h_hostname_date(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer
         a.add("high", "changes the host name")
     else:
         a.add("read_only", "prints information")
-
-
-def h_history(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if any((w.value or "") in ("-c", "-d", "-w") for w in args):
-        a.add("workspace", "changes the shell history")
-    else:
-        a.add("read_only", "prints the shell history")
 
 
 def h_ssh_tools(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4796,69 +4914,12 @@ def h_less(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     run_program(name, PROGRAMS[name], files, cmd, a)
 
 
-def h_mount(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if name == "mount" and not args:
-        a.add("read_only", "lists mounts")
-    else:
-        a.add("high", f"{name} changes mounted filesystems")
-
-
-def h_iptables(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    values = [w.value or "" for w in args]
-    if any(v in ("-L", "-S", "--list", "status", "show", "-nL", "-nvL") for v in values):
-        a.add("read_only", f"{name} lists rules")
-    else:
-        a.add("high", f"{name} changes the firewall")
-
-
-def h_pydoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, _ = split_opts(args, ("-p", "-n"))
-    if _has(opts, "-p", "-b", "-n"):
-        a.add("high", "pydoc serves documentation over HTTP")
-    elif _has(opts, "-w"):
-        a.add("workspace", "pydoc writes HTML documentation files")
-    else:
-        a.add("read_only", "shows documentation")
-
-
-def h_journalctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    values = [w.value or "" for w in args]
-    if any(
-        v.startswith(("--vacuum", "--rotate", "--flush", "--relinquish-var", "--setup-keys"))
-        or v in ("--sync", "--update-catalog")
-        for v in values
-    ):
-        a.add("high", "deletes, rotates or rewrites the system journal")
-        return
-    for i, v in enumerate(values):
-        if v in ("-D", "--directory", "--file") and i + 1 < len(args):
-            a.read(args[i + 1], cmd.cwd)
-    a.add("read_only", "reads the system journal")
-
-
-def h_dmesg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, _ = split_opts(args, ("-l", "--level", "-f", "--facility", "-n", "--console-level"))
-    if _has(opts, "-c", "-C", "--clear", "--read-clear", "-n", "--console-level", "-D", "-E"):
-        a.add("high", "clears or reconfigures the kernel log")
-    else:
-        a.add("read_only", "reads the kernel log")
-
-
 def h_fc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, _ = split_opts(args, ("-e",))
     if _has(opts, "-l") and not _has(opts, "-e", "-s"):
         a.add("read_only", "lists shell history")
     else:
         a.add("high", "re-runs commands from the shell history")
-
-
-def h_man(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, _ = split_opts(args, ("-P", "--pager", "-H", "--html", "-M", "-C", "--config-file"))
-    for pager in _vals(opts, "-P", "--pager", "-H", "--html"):
-        a.add("high", f"{name} runs a pager or browser given on the command line")
-        if pager.value:
-            a.run_script(pager.value, cmd.cwd, f"{name} pager")
-    a.add("read_only", "shows documentation")
 
 
 def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4872,23 +4933,6 @@ def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         if w.value and not w.value.startswith("-") and name == "dc":
             a.read(w, cmd.cwd)
     a.add("read_only", "calculates")
-
-
-def h_builtin_setup(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    values = [w.value or "" for w in args]
-    if name == "enable" and any(v.startswith("-f") for v in values):
-        a.add("high", "enable -f loads a builtin from a shared library")
-    elif name == "complete" and any(v in ("-C", "-F") for v in values):
-        a.add("workspace", "registers a completion command for the interactive shell")
-    else:
-        a.add("read_only", f"{name} only changes this shell's settings")
-
-
-def h_ss(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if any((w.value or "") in ("-K", "--kill") for w in args):
-        a.add("high", "closes network sockets")
-    else:
-        a.add("read_only", "lists sockets")
 
 
 # Project managers: (read-only, workspace, network, high) subcommands. A subcommand not listed
@@ -5124,20 +5168,6 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         a.add("high", f"{name} {verb}: unknown subcommand")
 
 
-def h_ctl_status(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """hostnamectl, timedatectl, localectl, loginctl...: status and list-* read, the rest
-    reconfigures the machine."""
-    _, pos = split_opts(args, ("-H", "--host", "-M", "--machine", "-p", "--property"))
-    verb = pos[0].value if pos else "status"
-    if verb is not None and (
-        verb in ("status", "show", "show-session", "show-user", "show-seat", "timesync-status")
-        or verb.startswith("list")
-    ):
-        a.add("read_only", f"{name} {verb} only reads")
-    else:
-        a.add("high", f"{name} {verb} reconfigures the machine")
-
-
 def h_gpg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, ("-u", "--local-user", "-r", "--recipient", "-o", "--output"))
     flags = {f for f, _ in opts}
@@ -5162,16 +5192,6 @@ def h_gpg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add("read_only", f"{name} verifies signatures or lists keys")
         return
     a.add("high", f"{name} changes the keyring, signs, encrypts or fetches keys")
-
-
-def h_launchctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    verb = args[0].value if args else "list"
-    if verb in ("list", "print", "blame", "version", "help", "print-disabled", "managername"):
-        a.add("read_only", f"{name} {verb} only reads")
-    elif verb in ("start", "stop", "kickstart", "kill", "unload", "remove", "bootout", "disable"):
-        a.add("high", f"{name} {verb} starts, stops or removes a service outside the workspace")
-    else:
-        a.add("critical", f"{name} {verb} loads or changes services (persistence)")
 
 
 def h_tmux(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -5488,7 +5508,8 @@ def _handlers() -> dict[str, Handler]:
     table["tar"] = h_tar
     table["bsdtar"] = h_tar
     table["unzip"] = h_unzip
-    table["7z"] = h_unzip
+    for n in ("7z", "7za", "7zz", "7zr"):
+        table[n] = h_7z
     table["dd"] = h_dd
     for n in ("kill", "pkill", "killall", "xkill", "skill"):
         table[n] = h_kill
@@ -5554,8 +5575,7 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_buildtool
     for n in _PROJECT_TOOLS:
         table[n] = h_project_tool
-    for n in ("pandoc", "pre-commit"):
-        table[n] = h_workspace_tool
+    table["pre-commit"] = h_workspace_tool
     for n in ("docker", "podman", "docker-compose", "podman-compose", "nerdctl"):
         table[n] = h_docker
     for n in ("kubectl", "oc", "k9s", "kubectx", "kubens"):
@@ -5638,24 +5658,11 @@ def _handlers() -> dict[str, Handler]:
     table["ip"] = h_ip
     table["ifconfig"] = h_ip
     table["route"] = h_ip
-    table["date"] = h_hostname_date
     table["hostname"] = h_hostname_date
-    table["history"] = h_history
-    table["journalctl"] = h_journalctl
-    table["dmesg"] = h_dmesg
     table["fc"] = h_fc
-    table["man"] = h_man
-    for n in ("pydoc", "pydoc3"):
-        table[n] = h_pydoc
     table["dc"] = h_calc
-    for n in ("enable", "complete"):
-        table[n] = h_builtin_setup
-    table["ss"] = h_ss
-    for n in ("hostnamectl", "timedatectl", "localectl", "loginctl", "networkctl", "resolvectl"):
-        table[n] = h_ctl_status
     for n in ("gpg", "gpg2"):
         table[n] = h_gpg
-    table["launchctl"] = h_launchctl
     for n in ("grep", "egrep", "fgrep", "ag", "ack", "locate", "mlocate"):
         table[n] = h_search
     table["less"] = h_less
@@ -5682,10 +5689,6 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_ssh_tools
     table["openssl"] = h_openssl
     table["rg"] = h_rg
-    for n in ("mount", "umount"):
-        table[n] = h_mount
-    for n in ("iptables", "ip6tables", "nft", "ufw", "firewall-cmd", "pfctl"):
-        table[n] = h_iptables
     table["protoc"] = h_protoc
     return table
 

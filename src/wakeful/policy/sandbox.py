@@ -117,11 +117,12 @@ class Sandbox:
     def from_config(
         cls, paths: Paths, config: Config, enabled: bool, allow_network: bool = False
     ) -> Sandbox:
+        settings = config.settings
         return cls(
             paths.workspace,
-            enabled or bool(config.get("sandbox", default=False)),
+            enabled or settings.sandbox,
             allow_network,
-            bool(config.get("allow_unsandboxed", default=True)),
+            settings.allow_unsandboxed,
             home=Path(config.env["HOME"]) if config.env.get("HOME") else None,
             env=config.env,
             hidden=(paths.user_config, paths.user_data),

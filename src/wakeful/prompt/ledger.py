@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from wakeful.core.messages import Message
-from wakeful.core.sqlite import connect
+from wakeful.core.sqlite import Migration, connect, migrate, sql_step, transaction
 from wakeful.core.usage import Usage, cost_usd
 from wakeful.prompt.prefix import Prefix, conversation_digest
 
@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS cache_ledger (
 );
 CREATE INDEX IF NOT EXISTS cache_ledger_session ON cache_ledger(session_id, agent, seq);
 """
+# Numbered steps (core.sqlite.migrate): append, never edit one that has shipped. Step 1 is the
+# schema as it stood before migrations were numbered, so it also adopts such files as they are.
+MIGRATIONS: tuple[Migration, ...] = (sql_step(1, "one row per model request", SCHEMA),)
+_WHAT = "the cache ledger"
 
 
 @dataclass
@@ -113,7 +117,11 @@ class CacheLedger:
         self._db: sqlite3.Connection | None = None
         if db_path is not None:
             self._db = connect(db_path, 30.0, check_same_thread=False)
-            self._db.executescript(SCHEMA)
+            try:
+                migrate(self._db, "cache_ledger", MIGRATIONS, path=db_path, what=_WHAT)
+            except BaseException:
+                self._db.close()
+                raise
 
     def record(
         self,
@@ -148,27 +156,27 @@ class CacheLedger:
             self._seen[key] = _Seen(fps, tools, conv, usage.prompt_tokens)
             cache_break = "; ".join(reasons) if reasons else None
             if self._db is not None:
-                self._db.execute(
-                    "INSERT INTO cache_ledger (session_id, agent, seq, time, provider, model, input,"
-                    " output, cache_read, cache_write, cost, fingerprints, cache_break)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        session_id,
-                        agent,
-                        seq,
-                        time.time(),
-                        provider,
-                        model,
-                        usage.input,
-                        usage.output,
-                        usage.cache_read,
-                        usage.cache_write,
-                        cost_usd(provider, model, usage),
-                        json.dumps(fps),
-                        cache_break,
-                    ),
-                )
-                self._db.commit()
+                with transaction(self._db):
+                    self._db.execute(
+                        "INSERT INTO cache_ledger (session_id, agent, seq, time, provider, model, input,"
+                        " output, cache_read, cache_write, cost, fingerprints, cache_break)"
+                        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (
+                            session_id,
+                            agent,
+                            seq,
+                            time.time(),
+                            provider,
+                            model,
+                            usage.input,
+                            usage.output,
+                            usage.cache_read,
+                            usage.cache_write,
+                            cost_usd(provider, model, usage),
+                            json.dumps(fps),
+                            cache_break,
+                        ),
+                    )
         return LedgerEntry(seq, usage, cache_break)
 
     def close(self) -> None:
@@ -181,9 +189,9 @@ def read_costs(db_path: Path, session_id: str | None = None) -> list[AgentCost]:
     """Per (session, agent) totals from the ledger, newest session first."""
     if not db_path.exists():
         return []
-    db = sqlite3.connect(str(db_path), timeout=30)
+    db = connect(db_path, 30.0)
     try:
-        db.executescript(SCHEMA)
+        migrate(db, "cache_ledger", MIGRATIONS, path=db_path, what=_WHAT)
         sql = (
             "SELECT session_id, agent, COUNT(*), SUM(input), SUM(output), SUM(cache_read),"
             " SUM(cache_write), SUM(cost), GROUP_CONCAT(cache_break, ' | '), MAX(time)"

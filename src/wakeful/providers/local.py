@@ -25,6 +25,7 @@ from wakeful.core.config import Config
 from wakeful.core.errors import ConfigError
 from wakeful.core.events import Event, Stop, StopReason, TextDelta, ToolCall, UsageEvent
 from wakeful.core.request import Request, SystemSegment, ToolSchema
+from wakeful.core.settings import LocalSettings
 from wakeful.core.usage import Usage
 from wakeful.providers.local_models import (
     ALIASES,
@@ -57,9 +58,9 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "smollm2-135m"
 DEFAULT_TEMPERATURE = 0.2
-DEFAULT_N_CTX = 8192
+DEFAULT_N_CTX = LocalSettings().n_ctx
 # Enough for a ~6 KB file in one `write`; the context's free room caps it further.
-DEFAULT_MAX_OUTPUT = 2048
+DEFAULT_MAX_OUTPUT = LocalSettings().max_tokens
 # How llama.cpp's OpenMP threads wait at their barriers. "passive" sleeps instead of spinning:
 # on a shared machine a spinning thread burns the time slice its partner needs (measured at load
 # average 13 on 2 cores: a cached SmolLM2 reply took 19-34 s with libgomp's default spin and
@@ -75,16 +76,6 @@ def _llama_cpp_installed() -> bool:
         return importlib.util.find_spec("llama_cpp") is not None
     except (ImportError, ValueError):
         return False
-
-
-def _int_setting(config: Config, key: str, default: int) -> int:
-    value = config.get("local", key, default=default)
-    if value in (None, ""):
-        return default
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"local.{key} must be an integer, got {value!r}") from None
 
 
 class LocalProvider:
@@ -137,10 +128,11 @@ class LocalProvider:
 
     @classmethod
     def from_config(cls, name: str, config: Config, log: RequestLog | None = None) -> LocalProvider:
-        model_path = str(config.get("local", "model_path", default="") or "")
+        local = config.settings.local
+        model_path = local.model_path
         if not model_path:
             name = model_spec(name or DEFAULT_MODEL).name
-        cache_dir = config.get("local", "cache_dir", default="") or None
+        cache_dir = local.cache_dir or None
         path = locate_model(
             name or DEFAULT_MODEL, model_path, Path(cache_dir) if cache_dir else None
         )
@@ -150,19 +142,19 @@ class LocalProvider:
         return cls(
             name,
             path,
-            n_ctx=_int_setting(config, "n_ctx", DEFAULT_N_CTX),
-            threads=_int_setting(config, "threads", 0),
-            seed=_int_setting(config, "seed", 42),
-            repack=bool(config.get("local", "repack", default=False)),
-            full_schemas=bool(config.get("local", "full_schemas", default=False)),
-            max_output=_int_setting(config, "max_tokens", DEFAULT_MAX_OUTPUT),
-            tools=_tools_setting(config),
-            omp_wait_policy=_wait_policy_setting(config),
-            chat_template=_template_setting(config),
+            n_ctx=local.n_ctx,
+            threads=local.threads,
+            seed=local.seed,
+            repack=local.repack,
+            full_schemas=local.full_schemas,
+            max_output=local.max_tokens,
+            tools=_tools_setting(local.tools),
+            omp_wait_policy=_wait_policy_setting(local.omp_wait_policy),
+            chat_template=_template_setting(local.chat_template),
             prompt_cache_dir=(
                 (Path(cache_dir).expanduser() if cache_dir else default_cache_dir().parent)
                 / "prompts"
-                if config.get("local", "prompt_cache", default=True)
+                if local.prompt_cache
                 else None
             ),
             request_log=log,
@@ -414,9 +406,8 @@ class LocalProvider:
             executor.shutdown(wait=False)
 
 
-def _template_setting(config: Config) -> str:
+def _template_setting(value: str) -> str:
     """`local.chat_template`: a Jinja chat template file that replaces the GGUF's own."""
-    value = config.get("local", "chat_template", default="")
     if not value:
         return ""
     path = Path(str(value)).expanduser()
@@ -430,10 +421,9 @@ def _template_setting(config: Config) -> str:
         ) from None
 
 
-def _wait_policy_setting(config: Config) -> str:
+def _wait_policy_setting(raw: str) -> str:
     """`local.omp_wait_policy`: "passive" (default), "active", or "" for OpenMP's own default."""
-    value = config.get("local", "omp_wait_policy", default=DEFAULT_OMP_WAIT_POLICY)
-    value = "" if value is None else str(value).strip().lower()
+    value = "" if raw is None else str(raw).strip().lower()
     if value not in ("passive", "active", ""):
         raise ConfigError(f'local.omp_wait_policy must be "passive", "active" or "", got {value!r}')
     return value
@@ -451,18 +441,15 @@ def apply_omp_wait_policy(policy: str, environ: Any, modules: dict[str, Any]) ->
     return True
 
 
-def _tools_setting(config: Config) -> tuple[str, ...] | None:
+def _tools_setting(value: str | tuple[str, ...]) -> tuple[str, ...] | None:
     """`local.tools`: the tool names a local model is shown, or "all"; default LOCAL_TOOLS."""
-    value = config.get("local", "tools", default=None)
-    if value in (None, ""):
+    if value == "":
         return LOCAL_TOOLS
     if value == "all":
         return None
     if isinstance(value, str):
-        value = [v.strip() for v in value.split(",") if v.strip()]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f'local.tools must be a list of tool names or "all", got {value!r}')
-    return tuple(value)
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return value
 
 
 @dataclass

@@ -27,6 +27,7 @@ class TaskSpec:
     prompt: str
     kind: Literal["fork", "fresh", "auto"] = "auto"
     tools: tuple[str, ...] | None = None
+    agent: Any = None  # the custom agent (extensions.agents.AgentDef) it runs as, if any
 
 
 class DelegateTool:
@@ -142,6 +143,7 @@ def parse_tasks(
         ):
             raise ValueError(f"task {i}: `tools` must be a list of tool names")
         allowed = tuple(tools) if tools is not None else None
+        agent = None
         name = task.get("agent")
         if name is not None:
             # A custom agent (extensions/agents.py): its instructions lead the task, and its
@@ -154,7 +156,7 @@ def parse_tasks(
                 prompt = f"{agent.instructions}\n\n# Your task\n\n{prompt}"
             if agent.tools is not None:
                 allowed = tuple(t for t in agent.tools if allowed is None or t in allowed)
-        specs.append(spec_type(prompt, kind, allowed))
+        specs.append(spec_type(prompt, kind, allowed, agent))
     return specs
 
 
