@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -55,7 +56,10 @@ class TaskResult:
     tokens: int = 0
     cache_read: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     turns: int = 0
+    stop_reason: str = ""
+    past_turn_limit: bool = False
     error: str = ""
     answer: str = field(default="", repr=False)
 
@@ -564,6 +568,12 @@ def _wakeful(args: list[str], cwd: Path, env: dict[str, str], timeout: float) ->
     )
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) used so far by this process's finished children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_task(task: Task, model: str, timeout: float = 900) -> TaskResult:
     """Run one task in a fresh repository; `model` "scripted" plays the reference solution."""
     with tempfile.TemporaryDirectory(prefix=f"wakeful-task-{task.name}-") as tmp:
@@ -591,14 +601,17 @@ def run_task(task: Task, model: str, timeout: float = 900) -> TaskResult:
         args = ["-p", task.prompt, "--model", spec, "--permission-mode", "auto"]
         args += ["--max-turns", str(task.max_turns), "--output-format", "json"]
         start = time.perf_counter()
+        cpu_start = _children_cpu()
         try:
             proc = _wakeful(args, repo, env, timeout)
         except subprocess.TimeoutExpired:
             result = TaskResult(task.name, task.kind, False, error=f"timed out after {timeout} s")
-            result.seconds = time.perf_counter() - start
+            result.seconds = round(time.perf_counter() - start, 2)
+            result.cpu_seconds = round(_children_cpu() - cpu_start, 2)
             _count_requests(log, result)
             return result
         seconds = time.perf_counter() - start
+        cpu_seconds = _children_cpu() - cpu_start
         try:
             out = json.loads(proc.stdout.strip().splitlines()[-1])
         except (json.JSONDecodeError, IndexError):
@@ -614,9 +627,13 @@ def run_task(task: Task, model: str, timeout: float = 900) -> TaskResult:
             + int(usage.get("cache_read", 0)),
             cache_read=int(usage.get("cache_read", 0)),
             seconds=round(seconds, 2),
+            cpu_seconds=round(cpu_seconds, 2),
             turns=int(out.get("num_turns") or 0),
+            stop_reason=str(out.get("stop_reason") or ""),
             answer=answer,
         )
+        # The loop stops itself at --max-turns with this error; such a run used up its budget.
+        result.past_turn_limit = "(max_turns)" in answer
         _count_requests(log, result)
         if out.get("is_error"):
             result.error = (answer or proc.stderr.strip())[-300:]
@@ -634,6 +651,7 @@ def _count_requests(log: Path, result: TaskResult) -> None:
 
 def summary(results: list[TaskResult]) -> dict[str, Any]:
     seconds = [r.seconds for r in results]
+    cpu = [r.cpu_seconds for r in results]
     return {
         "tasks": len(results),
         "solved": sum(r.solved for r in results),
@@ -644,6 +662,12 @@ def summary(results: list[TaskResult]) -> dict[str, Any]:
         "seconds": round(sum(seconds), 1),
         "median_seconds": round(median(seconds), 1) if seconds else 0.0,
         "max_seconds": round(max(seconds), 1) if seconds else 0.0,
+        "cpu_seconds": round(sum(cpu), 1),
+        "median_cpu_seconds": round(median(cpu), 1) if cpu else 0.0,
+        "past_turn_limit": sum(r.past_turn_limit for r in results),
+        "timed_out": sum(r.error.startswith("timed out") for r in results),
+        # The machine's load while the suite ran: timings are only comparable at similar load.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -662,15 +686,16 @@ def main(argv: list[str] | None = None) -> int:
     for task in chosen:
         result = run_task(task, args.model, args.timeout)
         results.append(result)
-        if not args.json:
-            mark = "solved" if result.solved else "FAILED"
-            note = f"  {result.error[:80]}" if result.error and not result.solved else ""
-            print(
-                f"{task.name:26} {task.kind:10} {mark:7} req {result.requests:3} "
-                f"tok {result.tokens:7} cache {result.cache_read:7} {result.seconds:7.1f} s"
-                f"{note}",
-                flush=True,
-            )
+        mark = "solved" if result.solved else "FAILED"
+        note = f"  {result.error[:80]}" if result.error and not result.solved else ""
+        # With --json the per-task lines go to stderr, so stdout stays one JSON object.
+        print(
+            f"{task.name:26} {task.kind:10} {mark:7} req {result.requests:3} "
+            f"tok {result.tokens:7} cache {result.cache_read:7} {result.seconds:7.1f} s "
+            f"cpu {result.cpu_seconds:7.1f} s{note}",
+            file=sys.stderr if args.json else sys.stdout,
+            flush=True,
+        )
     total = summary(results)
     if args.json:
         print(
@@ -678,9 +703,8 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "model": args.model,
                     "total": total,
-                    "tasks": [
-                        {k: v for k, v in asdict(r).items() if k != "answer"} for r in results
-                    ],
+                    # The answer's opening, to see why a task failed.
+                    "tasks": [{**asdict(r), "answer": r.answer[:200]} for r in results],
                 }
             )
         )
@@ -689,7 +713,9 @@ def main(argv: list[str] | None = None) -> int:
             f"\n{args.model}: solved {total['solved']}/{total['tasks']} ({total['solved_pct']}%), "
             f"requests {total['requests']}, tokens {total['tokens']}, cache read "
             f"{total['cache_read']}, {total['seconds']} s in all, median "
-            f"{total['median_seconds']} s per task, slowest {total['max_seconds']} s"
+            f"{total['median_seconds']} s per task (CPU {total['median_cpu_seconds']} s), "
+            f"slowest {total['max_seconds']} s, past the turn limit {total['past_turn_limit']}, "
+            f"load average {total['load_average']}"
         )
     return 0
 

@@ -147,8 +147,45 @@ def test_chat_messages_render_tools_results_and_merge_roles() -> None:
     assert out[3]["content"].startswith("Result of read:\nprint('hi')")
     assert "more characters not shown" in out[3]["content"]
     assert len(out[3]["content"]) < 700
-    assert out[3]["content"].endswith("and now?")
-    assert out[5]["content"] == "Error from read:\nnot found"
+    assert out[3]["content"].endswith("Task: read hello.py\n\nand now?")
+    assert out[5]["content"] == "Error from read:\nnot found\n\nTask: read hello.py"
+
+
+def test_read_results_lose_their_line_numbers_and_the_task_follows_them() -> None:
+    # The demo's conversation: SmolLM2 answered "Hello, World!" (or "123", reading the line
+    # numbers) when the question sat above a numbered file.
+    numbered = "     1\tPORT = 8080\n     2\t\n     3\tdef greet(name):\n(3 lines)"
+    question = "Read server.py and tell me which port the server uses."
+    request = Request(
+        model="m",
+        system=[SystemSegment("core", "Be brief.")],
+        tools=[READ],
+        messages=[
+            Message.user(question),
+            Message("assistant", [ToolUseBlock("t1", "read", {"path": "server.py"})]),
+            Message("user", [ToolResultBlock("t1", numbered)]),
+            Message("assistant", [ToolUseBlock("t2", "bash", {"command": "cat -n x"})]),
+            Message("user", [ToolResultBlock("t2", "     1\tkept")]),
+        ],
+    )
+    out = chat_messages(request)
+    assert out[3]["content"] == (
+        f"Result of read:\nPORT = 8080\n\ndef greet(name):\n(3 lines)\n\nTask: {question}"
+    )
+    # Only read's own numbering goes; another tool's output is shown as it came.
+    assert out[5]["content"].startswith("Result of bash:\n     1\tkept")
+    long_task = Request(
+        model="m",
+        system=[],
+        tools=[READ],
+        messages=[
+            Message.user("x " * 400),
+            Message("assistant", [ToolUseBlock("t1", "read", {"path": "a"})]),
+            Message("user", [ToolResultBlock("t1", "ok")]),
+        ],
+    )
+    restated = chat_messages(long_task)[-1]["content"].split("Task: ")[1]
+    assert len(restated) == 300 and restated.endswith("...")
 
 
 def test_rendering_is_deterministic_so_the_prefix_is_stable() -> None:

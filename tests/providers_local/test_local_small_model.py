@@ -238,3 +238,68 @@ def test_coder_model_missing_says_how_to_install_it() -> None:
             _part_files(QWEN_CODER)
     else:
         assert len(_part_files(QWEN_CODER)) == 22
+
+
+def test_openmp_threads_wait_passively_unless_the_user_says_otherwise() -> None:
+    # Spinning OpenMP threads starve each other on a shared machine (a cached SmolLM2 reply:
+    # 19-34 s spinning, 1.4 s passive at load average 13 on 2 cores).
+    from wakeful.providers.local import _wait_policy_setting, apply_omp_wait_policy
+
+    env: dict[str, str] = {}
+    assert apply_omp_wait_policy("passive", env, {}) and env == {"OMP_WAIT_POLICY": "PASSIVE"}
+    mine = {"OMP_WAIT_POLICY": "ACTIVE"}
+    assert not apply_omp_wait_policy("passive", mine, {})  # the user's own value wins
+    assert mine == {"OMP_WAIT_POLICY": "ACTIVE"}
+    late: dict[str, str] = {}
+    assert not apply_omp_wait_policy("passive", late, {"llama_cpp": object()}) and not late
+    assert not apply_omp_wait_policy("", late, {}) and not late
+    assert _wait_policy_setting(Config().settings.local.omp_wait_policy) == "passive"
+    with pytest.raises(Exception, match='omp_wait_policy must be "passive", "active" or ""'):
+        _wait_policy_setting("spin")
+
+
+def test_the_provider_sets_the_wait_policy_before_llama_cpp_loads(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("llama_cpp")
+    code = (
+        "import os, sys\n"
+        "from wakeful.core.config import Config\n"
+        "from wakeful.providers.local import LocalProvider\n"
+        "p = LocalProvider.from_config('smollm2-135m', Config())\n"
+        "assert 'llama_cpp' not in sys.modules\n"
+        "p.engine\n"
+        "print(os.environ.get('OMP_WAIT_POLICY'), 'llama_cpp' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.stdout.split() == ["PASSIVE", "True"], out.stderr[-500:]
+
+
+def test_a_native_call_written_after_prose_is_still_the_call() -> None:
+    # Qwen2.5-Coder-1.5B, measured: prose, then the call as fenced JSON; read as an answer,
+    # every benchmark task ended after its first request.
+    names = {"grep", "read"}
+    reply = (
+        "To find out which port server.py uses, I'll use the `grep` function.\n\n```json\n"
+        '{\n  "name": "grep",\n  "arguments": {"pattern": "PORT", "path": "server.py"}\n}\n```'
+    )
+    call = parse_native(reply, names)
+    assert (call.tool, call.arguments) == ("grep", {"pattern": "PORT", "path": "server.py"})
+    tagged = parse_native(
+        'Reading it.\n<tool_call>\n{"name": "read", "arguments": {"path": "a.py"}}\n</tool_call>',
+        names,
+    )
+    assert (tagged.tool, tagged.arguments) == ("read", {"path": "a.py"})
+    # An unknown tool, a broken object or code that merely has a "name" key stay answers.
+    for text in (
+        'Use this: {"name": "rm", "arguments": {}}',
+        'Almost: {"name": "read", "arguments": {"path": ',
+        'config = {"name": "read", "arguments": "x"}',
+    ):
+        parsed = parse_native(text, names)
+        assert parsed.tool is None and parsed.answer == text

@@ -72,6 +72,11 @@ class LocalSettings:
     tools: str | tuple[str, ...] = setting(
         "", 'tools the model is shown, or "all" (empty: bash, edit, glob, grep, read, write)'
     )
+    chat_template: str = setting("", "a Jinja chat template file to use instead of the GGUF's")
+    omp_wait_policy: str = setting(
+        "passive", 'how llama.cpp threads wait: "passive", "active", or "" for OpenMP\'s default'
+    )
+    prompt_cache: bool = setting(True, "keep the first prompt's KV cache on disk for the next run")
 
 
 @dataclass(frozen=True)

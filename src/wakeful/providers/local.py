@@ -12,6 +12,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import sys
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -30,6 +31,7 @@ from wakeful.providers.local_models import (
     ALIASES,
     INSTALL_HINT,
     MODELS,
+    default_cache_dir,
     fallback_template,
     locate_model,
     model_spec,
@@ -59,6 +61,11 @@ DEFAULT_TEMPERATURE = 0.2
 DEFAULT_N_CTX = LocalSettings().n_ctx
 # Enough for a ~6 KB file in one `write`; the context's free room caps it further.
 DEFAULT_MAX_OUTPUT = LocalSettings().max_tokens
+# How llama.cpp's OpenMP threads wait at their barriers. "passive" sleeps instead of spinning:
+# on a shared machine a spinning thread burns the time slice its partner needs (measured at load
+# average 13 on 2 cores: a cached SmolLM2 reply took 19-34 s with libgomp's default spin and
+# 1.4 s passive; a cold 1,300-token prompt 248 s and 47 s).
+DEFAULT_OMP_WAIT_POLICY = "passive"
 _DONE = object()
 T = TypeVar("T")
 
@@ -89,6 +96,9 @@ class LocalProvider:
         full_schemas: bool = False,
         max_output: int = DEFAULT_MAX_OUTPUT,
         tools: tuple[str, ...] | None = LOCAL_TOOLS,
+        omp_wait_policy: str = DEFAULT_OMP_WAIT_POLICY,
+        chat_template: str = "",
+        prompt_cache_dir: Path | None = None,
         request_log: RequestLog | None = None,
     ) -> None:
         if not _llama_cpp_installed():
@@ -107,6 +117,10 @@ class LocalProvider:
         self.max_output = max(1, max_output)
         # The tools this model is shown (None: all); see local_prompt.local_tools.
         self.tools = tools
+        self.omp_wait_policy = omp_wait_policy
+        self.chat_template = chat_template
+        # Where the first prompt's KV cache is kept for the next run (None: not kept).
+        self.prompt_cache_dir = prompt_cache_dir
         self.log = request_log or RequestLog(None)
         self._engine: LlamaEngine | None = None
         self._engine_lock = threading.Lock()
@@ -135,6 +149,14 @@ class LocalProvider:
             full_schemas=local.full_schemas,
             max_output=local.max_tokens,
             tools=_tools_setting(local.tools),
+            omp_wait_policy=_wait_policy_setting(local.omp_wait_policy),
+            chat_template=_template_setting(local.chat_template),
+            prompt_cache_dir=(
+                (Path(cache_dir).expanduser() if cache_dir else default_cache_dir().parent)
+                / "prompts"
+                if local.prompt_cache
+                else None
+            ),
             request_log=log,
         )
 
@@ -163,7 +185,11 @@ class LocalProvider:
         from wakeful.providers.local_engine import EngineOptions
 
         return EngineOptions(
-            n_ctx=self.n_ctx, threads=self.threads, seed=self.seed, repack=self.repack
+            n_ctx=self.n_ctx,
+            threads=self.threads,
+            seed=self.seed,
+            repack=self.repack,
+            prompt_cache_dir=self.prompt_cache_dir,
         )
 
     @property
@@ -171,6 +197,7 @@ class LocalProvider:
         """The loaded-once model; created on first use (loading happens in the worker)."""
         with self._engine_lock:
             if self._engine is None:
+                apply_omp_wait_policy(self.omp_wait_policy, os.environ, sys.modules)
                 try:
                     from wakeful.providers.local_engine import LlamaEngine
                 except ImportError as exc:
@@ -178,7 +205,10 @@ class LocalProvider:
                         f"the local provider cannot import llama_cpp ({exc}); " + INSTALL_HINT
                     ) from None
                 self._engine = LlamaEngine(
-                    self.model_path, fallback_template(self.model), self._options()
+                    self.model_path,
+                    fallback_template(self.model),
+                    self._options(),
+                    template=self.chat_template,
                 )
             return self._engine
 
@@ -374,6 +404,41 @@ class LocalProvider:
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False)
+
+
+def _template_setting(value: str) -> str:
+    """`local.chat_template`: a Jinja chat template file that replaces the GGUF's own."""
+    if not value:
+        return ""
+    path = Path(str(value)).expanduser()
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(
+            f"local.chat_template: cannot read {path} ({reason}); set it to a Jinja chat "
+            "template file or leave it unset to use the model's own"
+        ) from None
+
+
+def _wait_policy_setting(raw: str) -> str:
+    """`local.omp_wait_policy`: "passive" (default), "active", or "" for OpenMP's own default."""
+    value = "" if raw is None else str(raw).strip().lower()
+    if value not in ("passive", "active", ""):
+        raise ConfigError(f'local.omp_wait_policy must be "passive", "active" or "", got {value!r}')
+    return value
+
+
+def apply_omp_wait_policy(policy: str, environ: Any, modules: dict[str, Any]) -> bool:
+    """Set OMP_WAIT_POLICY for llama.cpp's OpenMP runtime before it loads; True if set.
+
+    libgomp reads the variable once, when llama_cpp's libraries load, so it is set only while
+    llama_cpp is not yet imported, and never over a value the user exported.
+    """
+    if not policy or "llama_cpp" in modules or environ.get("OMP_WAIT_POLICY"):
+        return False
+    environ["OMP_WAIT_POLICY"] = policy.upper()
+    return True
 
 
 def _tools_setting(value: str | tuple[str, ...]) -> tuple[str, ...] | None:

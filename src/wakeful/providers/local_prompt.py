@@ -250,8 +250,9 @@ def chat_messages(
     """Role/content pairs for the model's chat template.
 
     Tool results become user-visible text ("Result of read:" ...), clipped to
-    `tool_result_chars` so one large file cannot overflow a small context. Consecutive turns of
-    the same role are merged because small chat templates expect strict alternation.
+    `tool_result_chars` so one large file cannot overflow a small context, with the task
+    restated after them (see `_message_text`). Consecutive turns of the same role are merged
+    because small chat templates expect strict alternation.
     """
     system = request.system_text
     if request.tools:
@@ -261,8 +262,9 @@ def chat_messages(
     if system:
         out.append({"role": "system", "content": system})
     names: dict[str, str] = {}
+    task = _clip_task(first_user_text(request))
     for message in request.messages:
-        content = _message_text(message, names, tool_result_chars)
+        content = _message_text(message, names, tool_result_chars, task)
         if not content:
             continue
         if out and out[-1]["role"] == message.role:
@@ -272,8 +274,33 @@ def chat_messages(
     return out
 
 
-def _message_text(message: Message, names: dict[str, str], tool_result_chars: int) -> str:
+# How much of the task is restated after tool results.
+TASK_RESTATE_CHARS = 300
+_NUMBERED = re.compile(r"^ *\d+\t")
+
+
+def _clip_task(task: str) -> str:
+    flat = " ".join(task.split())
+    return flat if len(flat) <= TASK_RESTATE_CHARS else flat[: TASK_RESTATE_CHARS - 3] + "..."
+
+
+def unnumbered(text: str) -> str:
+    """`read` output without its `cat -n` line numbers (other lines, e.g. notes, kept).
+
+    A small model reads the numbers as content: asked for the port in a file numbered 1-5 it
+    answers "123" or "100", and it copies them into `edit`'s old_string.
+    """
+    lines = text.split("\n")
+    if not any(_NUMBERED.match(line) for line in lines):
+        return text
+    return "\n".join(_NUMBERED.sub("", line, count=1) for line in lines)
+
+
+def _message_text(
+    message: Message, names: dict[str, str], tool_result_chars: int, task: str = ""
+) -> str:
     parts: list[str] = []
+    results = False
     for block in message.content:
         if isinstance(block, TextBlock):
             if block.text:
@@ -282,9 +309,18 @@ def _message_text(message: Message, names: dict[str, str], tool_result_chars: in
             names[block.id] = block.name
             parts.append(render_tool_call(block))
         elif isinstance(block, ToolResultBlock):
+            results = True
             name = names.get(block.tool_use_id, "the tool")
             head = f"Error from {name}:" if block.is_error else f"Result of {name}:"
-            parts.append(f"{head}\n{_clip(block.content, tool_result_chars)}")
+            content = block.content
+            if name == "read" and not block.is_error:
+                content = unnumbered(content)
+            parts.append(f"{head}\n{_clip(content, tool_result_chars)}")
+    if results and task:
+        # A small model loses the question behind a file's contents: with the task restated
+        # after the results, SmolLM2-135M answers "Port 8080" where it said "Hello, World!".
+        # Every result message carries it, so earlier turns render the same (KV-cache prefix).
+        parts.append(f"Task: {task}")
     return "\n\n".join(parts)
 
 
@@ -373,11 +409,38 @@ def native_messages(request: Request, tool_result_chars: int = 6000) -> list[dic
 _CALL = re.compile(r"^\s*(?:<tool_call>)?\s*(\{.*?\})\s*(?:</tool_call>)?\s*$", re.DOTALL)
 
 
+_CALL_START = re.compile(r'(?:<tool_call>\s*)?\{\s*"name"\s*:')
+
+
+def _call_in_prose(text: str, tool_names: set[str]) -> ParsedReply | None:
+    """A call written after some prose: `I'll use grep ... ```json {"name": ...}````.
+
+    The grammar lets an answer start with any words, and Qwen2.5-Coder-1.5B often explains
+    first and then writes its call as a fenced JSON object; read as an answer, that ended
+    every task of the benchmark after one request.
+    """
+    decoder = json.JSONDecoder()
+    for match in _CALL_START.finditer(text):
+        start = text.index("{", match.start())
+        try:
+            data, _ = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            continue
+        if (
+            isinstance(data, dict)
+            and data.get("name") in tool_names
+            and isinstance(data.get("arguments"), dict)
+        ):
+            return ParsedReply(tool=data["name"], arguments=data["arguments"], raw=text)
+    return None
+
+
 def parse_native(text: str, tool_names: set[str]) -> ParsedReply:
-    """Read a reply in the template's format: a `<tool_call>` with JSON, or plain text."""
+    """Read a reply in the template's format: a `<tool_call>` with JSON, or plain text (in
+    which a call written after some prose still counts as the call)."""
     stripped = re.sub(r"^```(?:json)?\s*|\s*```$", "", text.strip())
     if not stripped.startswith("<tool_call>") and not stripped.startswith('{"name"'):
-        return ParsedReply(answer=text, raw=text)
+        return _call_in_prose(text, tool_names) or ParsedReply(answer=text, raw=text)
     match = _CALL.match(stripped)
     data = None
     if match:
