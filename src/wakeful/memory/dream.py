@@ -206,11 +206,11 @@ def pid_alive_run(run: dict[str, Any]) -> bool:
 def dream_lock_for(paths: Paths, config: Config) -> DreamLock | PostgresDreamLock:
     """The lock that serialises dreams over the project store: a file beside a local store,
     an advisory lock in the database for a team store that several machines share."""
-    settings = MemorySettings.from_config(config)
-    if settings.backend == "postgres":
-        from wakeful.memory.factory import project_key
+    from wakeful.memory.factory import team_database
 
-        return PostgresDreamLock(settings.dsn, settings.project or project_key(paths.workspace))
+    team = team_database(paths, config)
+    if team is not None:
+        return PostgresDreamLock(*team)
     return DreamLock(paths.project / "dream.lock")
 
 

@@ -98,6 +98,16 @@ def project_key(workspace: Path) -> str:
     return workspace.name
 
 
+def team_database(paths: Paths, config: Config) -> tuple[str, str] | None:
+    """(dsn, project) of the team database when the project's memories live there
+    (`[memory] backend = "postgres"`); the dream lock, the team audit log and the team
+    cost ledger use the same database and project key."""
+    settings = MemorySettings.from_config(config)
+    if settings.backend != "postgres":
+        return None
+    return settings.dsn, settings.project or project_key(paths.workspace)
+
+
 def open_project_store(paths: Paths, config: Config) -> MemoryStore:
     settings = MemorySettings.from_config(config)
     if settings.backend == "postgres":

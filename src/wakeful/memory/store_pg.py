@@ -187,6 +187,47 @@ def connect(dsn: str, autocommit: bool = True) -> Any:
         ) from None
 
 
+class TeamConnection:
+    """A lazily opened connection to the team database for a table beside the memories (the
+    audit log, the cost ledger): one lock, driver errors as one-line StoreErrors naming the
+    table and the fix, and a connection that failed is dropped so the next use reconnects."""
+
+    def __init__(self, dsn: str, what: str) -> None:
+        self.dsn = dsn
+        self.what = what
+        self._conn: Any = None
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def use(self, doing: str) -> Iterator[Any]:
+        with self._lock:
+            try:
+                if self._conn is None or self._conn.closed:
+                    self._conn = connect(self.dsn)
+                yield self._conn
+            except Exception as exc:
+                if not type(exc).__module__.startswith("psycopg"):
+                    raise
+                self._drop()
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise StoreError(
+                    f"the team {self.what} in {redact(self.dsn)} could not {doing} ({first}); "
+                    "check [memory] dsn and run `wakeful memory migrate`"
+                ) from None
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:
+                pass
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+
 def schema_version(conn: Any) -> int:
     row = conn.execute("SELECT to_regclass('wakeful_migrations')").fetchone()
     if row is None or row[0] is None:

@@ -18,6 +18,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,20 +208,23 @@ class AuditLog:
             raise StoreError(f"{self.path}: cannot read the audit log: {exc}") from None
         finally:
             conn.close()
-        return [
-            AuditEntry(
-                id=r[0],
-                ts=r[1],
-                session_id=r[2],
-                tool=r[3],
-                input=json.loads(r[4]),
-                tier=r[5],
-                decision=r[6],
-                reasons=json.loads(r[7]),
-                matched_rule=r[8],
-                mode=r[9],
-                decided_by=r[10],
-                workspace=r[11],
-            )
-            for r in reversed(rows)
-        ]
+        return [entry_from_row(r) for r in reversed(rows)]
+
+
+def entry_from_row(r: Sequence[Any], workspace: str | None = None) -> AuditEntry:
+    """An entry from a row of `id, ts, session_id, tool, input, tier, decision, reasons,
+    matched_rule, mode, decided_by, workspace` (the local log's and the team log's)."""
+    return AuditEntry(
+        id=r[0],
+        ts=r[1],
+        session_id=r[2],
+        tool=r[3],
+        input=json.loads(r[4]),
+        tier=r[5],
+        decision=r[6],
+        reasons=json.loads(r[7]),
+        matched_rule=r[8],
+        mode=r[9],
+        decided_by=r[10],
+        workspace=r[11] if workspace is None else workspace,
+    )

@@ -18,7 +18,6 @@ import hashlib
 import json
 import socket
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 from wakeful.core.config import Config
 from wakeful.core.errors import StoreError
 from wakeful.core.paths import Paths
-from wakeful.policy.audit import AuditEntry, AuditLog, ChainReport, _row_hash
+from wakeful.policy.audit import AuditEntry, AuditLog, ChainReport, _row_hash, entry_from_row
 
 _FIELDS = (
     "ts, session_id, tool, input, tier, decision, reasons, matched_rule, mode, decided_by, "
@@ -55,119 +54,57 @@ class PostgresAuditLog:
     """One project's audit chain in the team database."""
 
     def __init__(self, dsn: str, project: str) -> None:
-        self.dsn = dsn
+        from wakeful.memory.store_pg import TeamConnection
+
         self.project = project
         digest = hashlib.sha256(f"wakeful-audit:{project}".encode()).digest()
         self._key = int.from_bytes(digest[:8], "big", signed=True)
-        self._conn: Any = None
-        self._lock = threading.Lock()
+        self._db = TeamConnection(dsn, "audit log")
         self.host = socket.gethostname()
-
-    def _connection(self) -> Any:
-        from wakeful.memory.store_pg import connect
-
-        if self._conn is None or self._conn.closed:
-            self._conn = connect(self.dsn)
-        return self._conn
-
-    def _fail(self, what: str, exc: Exception) -> StoreError:
-        from wakeful.memory.store_pg import redact
-
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return StoreError(
-            f"the team audit log in {redact(self.dsn)} could not {what} ({first}); check "
-            "[memory] dsn and run `wakeful memory migrate`"
-        )
 
     def append(self, entry: AuditEntry) -> int:
         row = _row(entry, self.host)
-        try:
-            with self._lock:
-                conn = self._connection()
-                with conn.transaction():
-                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._key,))
-                    last = conn.execute(
-                        "SELECT hash FROM audit_log WHERE project = %s ORDER BY id DESC LIMIT 1",
-                        (self.project,),
-                    ).fetchone()
-                    prev = str(last[0]) if last else ""
-                    new = conn.execute(
-                        f"INSERT INTO audit_log (project, {_FIELDS}, prev_hash, hash) "
-                        "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING id",
-                        (self.project, *row, prev, _row_hash(prev, row)),
-                    ).fetchone()
-            return int(new[0])
-        except StoreError:
-            raise
-        except Exception as exc:  # psycopg errors: connection lost, table missing, ...
-            self.close()
-            raise self._fail("be appended to", exc) from None
+        with self._db.use("be appended to") as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._key,))
+            last = conn.execute(
+                "SELECT hash FROM audit_log WHERE project = %s ORDER BY id DESC LIMIT 1",
+                (self.project,),
+            ).fetchone()
+            prev = str(last[0]) if last else ""
+            new = conn.execute(
+                f"INSERT INTO audit_log (project, {_FIELDS}, prev_hash, hash) "
+                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING id",
+                (self.project, *row, prev, _row_hash(prev, row)),
+            ).fetchone()
+        return int(new[0])
 
     def verify(self) -> ChainReport:
-        try:
-            with self._lock:
-                rows = self._connection().execute(
-                    f"SELECT id, {_FIELDS}, prev_hash, hash FROM audit_log WHERE project = %s "
-                    "ORDER BY id",
-                    (self.project,),
-                )
-                prev = ""
-                count = 0
-                for r in rows:
-                    count += 1
-                    body = tuple(r[1:13])
-                    if r[13] != prev or r[14] != _row_hash(prev, body):
-                        return ChainReport(count, int(r[0]))
-                    prev = r[14]
-                return ChainReport(count, None)
-        except StoreError:
-            raise
-        except Exception as exc:
-            self.close()
-            raise self._fail("be read", exc) from None
+        with self._db.use("be read") as conn:
+            rows = conn.execute(
+                f"SELECT id, {_FIELDS}, prev_hash, hash FROM audit_log WHERE project = %s "
+                "ORDER BY id",
+                (self.project,),
+            )
+            prev = ""
+            count = 0
+            for r in rows:
+                count += 1
+                if r[13] != prev or r[14] != _row_hash(prev, tuple(r[1:13])):
+                    return ChainReport(count, int(r[0]))
+                prev = r[14]
+            return ChainReport(count, None)
 
     def recent(self, limit: int = 50) -> list[AuditEntry]:
-        try:
-            with self._lock:
-                rows = (
-                    self._connection()
-                    .execute(
-                        f"SELECT id, {_FIELDS} FROM audit_log WHERE project = %s "
-                        "ORDER BY id DESC LIMIT %s",
-                        (self.project, int(limit)),
-                    )
-                    .fetchall()
-                )
-        except StoreError:
-            raise
-        except Exception as exc:
-            self.close()
-            raise self._fail("be read", exc) from None
-        return [
-            AuditEntry(
-                id=r[0],
-                ts=r[1],
-                session_id=r[2],
-                tool=r[3],
-                input=json.loads(r[4]),
-                tier=r[5],
-                decision=r[6],
-                reasons=json.loads(r[7]),
-                matched_rule=r[8],
-                mode=r[9],
-                decided_by=r[10],
-                workspace=f"{r[12]}:{r[11]}" if r[12] else r[11],
-            )
-            for r in reversed(rows)
-        ]
+        with self._db.use("be read") as conn:
+            rows = conn.execute(
+                f"SELECT id, {_FIELDS} FROM audit_log WHERE project = %s ORDER BY id DESC LIMIT %s",
+                (self.project, int(limit)),
+            ).fetchall()
+        # The team log's rows end with the host: the workspace is shown as HOST:PATH.
+        return [entry_from_row(r, f"{r[12]}:{r[11]}" if r[12] else None) for r in reversed(rows)]
 
     def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                conn.close()
-            except Exception:
-                pass
+        self._db.close()
 
 
 class MirroredAuditLog(AuditLog):
@@ -202,12 +139,10 @@ def _stderr(line: str) -> None:
 
 def team_audit_log(paths: Paths, config: Config) -> PostgresAuditLog | None:
     """The team's audit chain for this project, when `[memory] backend = "postgres"`."""
-    from wakeful.memory.factory import MemorySettings, project_key
+    from wakeful.memory.factory import team_database
 
-    settings = MemorySettings.from_config(config)
-    if settings.backend != "postgres":
-        return None
-    return PostgresAuditLog(settings.dsn, settings.project or project_key(paths.workspace))
+    team = team_database(paths, config)
+    return PostgresAuditLog(*team) if team is not None else None
 
 
 def open_audit_log(paths: Paths, config: Config, warn: Callable[[str], None] = _stderr) -> AuditLog:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import socket
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,28 +27,12 @@ from wakeful.prompt.prefix import Prefix
 
 class PostgresCostLedger:
     def __init__(self, dsn: str, project: str, workspace: str = "") -> None:
-        self.dsn = dsn
+        from wakeful.memory.store_pg import TeamConnection
+
         self.project = project
         self.workspace = workspace
         self.host = socket.gethostname()
-        self._conn: Any = None
-        self._lock = threading.Lock()
-
-    def _connection(self) -> Any:
-        from wakeful.memory.store_pg import connect
-
-        if self._conn is None or self._conn.closed:
-            self._conn = connect(self.dsn)
-        return self._conn
-
-    def _fail(self, what: str, exc: Exception) -> StoreError:
-        from wakeful.memory.store_pg import redact
-
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return StoreError(
-            f"the team cost ledger in {redact(self.dsn)} could not {what} ({first}); check "
-            "[memory] dsn and run `wakeful memory migrate`"
-        )
+        self._db = TeamConnection(dsn, "cost ledger")
 
     def append(
         self,
@@ -61,35 +44,29 @@ class PostgresCostLedger:
         usage: Usage,
         cache_break: str | None,
     ) -> None:
-        try:
-            with self._lock:
-                self._connection().execute(
-                    "INSERT INTO cost_ledger (project, host, workspace, session_id, agent, seq, "
-                    "time, provider, model, input, output, cache_read, cache_write, cost, "
-                    "cache_break) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                    (
-                        self.project,
-                        self.host,
-                        self.workspace,
-                        session_id,
-                        agent,
-                        seq,
-                        time.time(),
-                        provider,
-                        model,
-                        usage.input,
-                        usage.output,
-                        usage.cache_read,
-                        usage.cache_write,
-                        cost_usd(provider, model, usage),
-                        cache_break,
-                    ),
-                )
-        except StoreError:
-            raise
-        except Exception as exc:  # psycopg errors
-            self.close()
-            raise self._fail("be appended to", exc) from None
+        with self._db.use("be appended to") as conn:
+            conn.execute(
+                "INSERT INTO cost_ledger (project, host, workspace, session_id, agent, seq, "
+                "time, provider, model, input, output, cache_read, cache_write, cost, "
+                "cache_break) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                (
+                    self.project,
+                    self.host,
+                    self.workspace,
+                    session_id,
+                    agent,
+                    seq,
+                    time.time(),
+                    provider,
+                    model,
+                    usage.input,
+                    usage.output,
+                    usage.cache_read,
+                    usage.cache_write,
+                    cost_usd(provider, model, usage),
+                    cache_break,
+                ),
+            )
 
     def costs(self, session_id: str | None = None) -> list[AgentCost]:
         """Per (session, agent) totals for the project, newest first; the session column
@@ -104,14 +81,8 @@ class PostgresCostLedger:
             sql += " AND session_id = %s"
             args.append(session_id)
         sql += " GROUP BY host, session_id, agent ORDER BY MAX(time) DESC, agent"
-        try:
-            with self._lock:
-                rows = self._connection().execute(sql, args).fetchall()
-        except StoreError:
-            raise
-        except Exception as exc:
-            self.close()
-            raise self._fail("be read", exc) from None
+        with self._db.use("be read") as conn:
+            rows = conn.execute(sql, args).fetchall()
         return [
             AgentCost(
                 f"{host}:{sid}" if host else sid,
@@ -125,12 +96,7 @@ class PostgresCostLedger:
         ]
 
     def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                conn.close()
-            except Exception:
-                pass
+        self._db.close()
 
 
 class MirroredLedger(CacheLedger):
@@ -176,13 +142,10 @@ def _stderr(line: str) -> None:
 
 
 def team_cost_ledger(paths: Paths, config: Config) -> PostgresCostLedger | None:
-    from wakeful.memory.factory import MemorySettings, project_key
+    from wakeful.memory.factory import team_database
 
-    settings = MemorySettings.from_config(config)
-    if settings.backend != "postgres":
-        return None
-    project = settings.project or project_key(paths.workspace)
-    return PostgresCostLedger(settings.dsn, project, str(paths.workspace))
+    team = team_database(paths, config)
+    return PostgresCostLedger(*team, str(paths.workspace)) if team is not None else None
 
 
 def open_ledger(paths: Paths, config: Config, warn: Callable[[str], None] = _stderr) -> CacheLedger:
