@@ -22,22 +22,26 @@ pytest.importorskip("llama_cpp", reason="llama-cpp-python is part of wakeful[loc
 pytestmark = pytest.mark.slow
 
 
-def _coder_installed() -> str:
+def _coder_file() -> Path | str:
+    """The coder model's file, or why it is not installed."""
     from wakeful.providers.local_models import locate_model
 
     try:
-        locate_model("qwen2.5-coder-1.5b")
+        return locate_model("qwen2.5-coder-1.5b")
     except ConfigError as exc:
         return str(exc)
-    return ""
 
 
 def test_headless_run_makes_native_tool_calls_and_completes_the_round_trip(
     git_repo: Path, home: Path, cli: Callable[..., object], tmp_path: Path
 ) -> None:
-    missing = _coder_installed()
-    if missing:
-        pytest.skip(f"the coder model is not installed (make model-coder): {missing}")
+    found = _coder_file()
+    if isinstance(found, str):
+        pytest.skip(f"the coder model is not installed (make model-coder): {found}")
+    # The CLI runs with a decoy HOME: point it at the folder the model was found in.
+    user_config = home / ".config" / "wakeful" / "config.toml"
+    user_config.parent.mkdir(parents=True, exist_ok=True)
+    user_config.write_text(f'[local]\ncache_dir = "{found.parent}"\n')
     log = tmp_path / "requests.jsonl"
     result = cli(
         [

@@ -113,5 +113,5 @@ def test_bad_idle_setting_is_one_line(cli, git_repo: Path, home: Path) -> None:
     (home / ".config" / "wakeful" / "config.toml").write_text('[repl]\nidle_notify_seconds = "x"\n')
     r = cli([], cwd=git_repo, input="")
     assert r.returncode != 0
-    assert "idle_notify_seconds must be a number of seconds" in r.stderr
+    assert "`repl.idle_notify_seconds` must be a number" in r.stderr
     assert "Traceback" not in r.stderr

@@ -196,7 +196,9 @@ async def test_second_request_reuses_the_prefix_from_the_kv_cache(
     assert last["provider"] == "local"
     assert last["usage"] == u2.to_dict()
     prompt = last["request"]["prompt"]
-    assert "Result of read:\n1\tprint('hello')" in prompt
+    # read results reach a small model without their line numbers (issue: it read them as
+    # content), and the task follows them
+    assert "Result of read:\nprint('hello')" in prompt
     assert last["request"]["sampling"]["temperature"] == 0.2
     assert last["request"]["json_schema"]["anyOf"][1]["properties"]["tool"] == {"const": "read"}
     # input + cache_read is the whole prompt, counted with the model's tokenizer
