@@ -31,6 +31,10 @@ class JobInput:
     check_timeout: float = 10.0
     max_wall_seconds: float = 1800.0
     heartbeat_seconds: float = 10.0
+    # Where a worker without a checkout clones the repository from, and what it checks out
+    # (a branch or commit; None: the remote's default branch). Vetted again by the worker.
+    clone_url: str | None = None
+    clone_ref: str | None = None
 
 
 @dataclass
