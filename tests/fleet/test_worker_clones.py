@@ -183,7 +183,17 @@ def test_a_worker_with_an_empty_repos_dir_clones_and_runs_the_job(
             {"text": "fixed the typo"},
         ],
     )
-    added = _add(cli, served["checkout"], "fix", turns, "--permission-mode", "auto")
+    # The `--when` check is the first activity: it finds no checkout and clones.
+    added = _add(
+        cli,
+        served["checkout"],
+        "fix",
+        turns,
+        "--permission-mode",
+        "auto",
+        "--when",
+        "test -f app.py",
+    )
     job = added["job"]
     assert job["clone_url"] == served["url"] and job["clone_ref"] == "main"
     fleet["start_worker"]("--allow-file-clones")

@@ -188,8 +188,28 @@ class FleetActivities:
             ) from None
         return result.path, True
 
+    async def _beating(
+        self, every: float, work: Coroutine[Any, Any, dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Await `work` with a heartbeat every `every` seconds: a first run on a worker may
+        clone the repository before anything else, and a dead worker must still be noticed."""
+        beat = asyncio.create_task(self._heartbeat(every))
+        try:
+            return await work
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+
     @activity.defn(name=PREFLIGHT)
     async def preflight(self, inp: RunInput) -> dict[str, Any]:
+        return await self._beating(inp.job.heartbeat_seconds, self._preflight(inp))
+
+    @activity.defn(name=AGENT_RUN)
+    async def agent_run(self, inp: RunInput) -> dict[str, Any]:
+        return await self._beating(inp.job.heartbeat_seconds, self._agent_run(inp))
+
+    async def _preflight(self, inp: RunInput) -> dict[str, Any]:
         from wakeful.daemon.errors import CheckRefused
         from wakeful.daemon.preflight import ensure_read_only, run_check
 
@@ -215,8 +235,7 @@ class FleetActivities:
             )
         return {"passed": result.passed, "detail": result.describe()}
 
-    @activity.defn(name=AGENT_RUN)
-    async def agent_run(self, inp: RunInput) -> dict[str, Any]:
+    async def _agent_run(self, inp: RunInput) -> dict[str, Any]:
         from wakeful.agents.headless import run_headless
         from wakeful.agents.runtime import RunOptions
         from wakeful.core.config import load_config
@@ -267,7 +286,6 @@ class FleetActivities:
             refused = {"state": state, "result": refusal, **base}
             append_journal(workspace, {"event": "finish", "time": time.time(), **refused})
             return refused
-        beat = asyncio.create_task(self._heartbeat(inp.job.heartbeat_seconds))
 
         async def run() -> dict[str, Any]:
             append_journal(workspace, {"event": "start", "time": time.time(), **base})
@@ -289,12 +307,7 @@ class FleetActivities:
             append_journal(workspace, {"event": "finish", "time": time.time(), **outcome})
             return outcome
 
-        try:
-            return await self._join(inp.run_id, lambda: _in_thread(run), base, workspace)
-        finally:
-            beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
+        return await self._join(inp.run_id, lambda: _in_thread(run), base, workspace)
 
     async def _join(
         self,
