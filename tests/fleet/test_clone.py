@@ -241,3 +241,29 @@ def test_a_clone_linking_wakeful_elsewhere_is_refused(untrusted_repo: Path, tmp_
         ensure_clone(_request(tmp_path, f"file://{bare}", allow_file=True))
     assert [p for p in (tmp_path / "clones").iterdir() if not p.name.endswith(".lock")] == []
     assert target.read_text() == "# decoy\n"
+
+
+def test_workers_in_separate_processes_clone_once(served: Path, tmp_path: Path) -> None:
+    """Several worker processes sharing one repos dir: the lock is a file lock."""
+    import json
+    import sys
+
+    code = (
+        "import json, sys; from pathlib import Path; "
+        "from wakeful.fleet.clone import CloneRequest, ensure_clone; "
+        "r = ensure_clone(CloneRequest('example.invalid/team/app', sys.argv[1], None, "
+        "Path(sys.argv[2]), True, {'PATH': '/usr/bin:/bin'})); "
+        "print(json.dumps([str(r.path), r.cloned]))"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, f"file://{served}", str(tmp_path / "clones")],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outs = [json.loads(p.communicate(timeout=120)[0]) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0]
+    assert sorted(cloned for _, cloned in outs) == [False, False, False, True]
+    assert len({path for path, _ in outs}) == 1
