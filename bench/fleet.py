@@ -14,6 +14,9 @@ Figures (all from the workers' run journal and Temporal's own schedule counters)
 - runs_lost: expected runs that never completed;
 - runs_duplicated: runs whose agent completed twice, or started again while an earlier
   attempt's worker was still alive (a retry after the killed worker's attempt is not one);
+- clone_workers, clones_made, runs_started/completed_on_clones, killed_a_cloning_worker: with `--clone-workers N`, N of the workers
+  have no checkout and clone the repository (file:// from a bare repository) at their first
+  run; their runs count like the others';
 - workers_killed, recovery_s: SIGKILL to the cut-off run starting again on another worker;
 - anchor_flips: two checkouts at different commits sharing the PostgreSQL store, recall and
   verify `--rounds` times each: changes of the shared record's anchor, plus change-counter
@@ -33,6 +36,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -46,6 +50,7 @@ from wakeful.core.paths import Paths
 from wakeful.core.trust import TrustStore
 from wakeful.fleet.activities import read_journal
 from wakeful.fleet.client import add_schedule, connect, schedule_id
+from wakeful.fleet.clone import clone_path
 from wakeful.fleet.servers import LocalPostgres, LocalTemporal
 from wakeful.fleet.settings import FleetSettings
 from wakeful.fleet.workflows import JobInput
@@ -137,9 +142,11 @@ def env_for(home: Path) -> dict[str, str]:
     return env
 
 
-def start_worker(repo: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start_worker(
+    repo: Path, env: dict[str, str], log: Path, *extra: str
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "wakeful.cli.main", "worker", "--concurrency", "4"],
+        [sys.executable, "-m", "wakeful.cli.main", "worker", "--concurrency", "4", *extra],
         cwd=repo,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -205,7 +212,34 @@ def run_jobs(args: argparse.Namespace, root: Path, temporal: LocalTemporal) -> d
     settings = FleetSettings(
         temporal=temporal.address, task_queue=queue, heartbeat_seconds=args.heartbeat
     )
-    workers = [start_worker(repo, env, root / f"worker{i}.log") for i in range(args.workers)]
+    # The last --clone-workers workers have no checkout: they clone the repository (served
+    # from a bare repository over file://) into a repos dir of their own at their first run.
+    bare = root / "served.git"
+    git(root, "clone", "-q", "--bare", str(repo), str(bare))
+    cloners = min(args.clone_workers, args.workers)
+    workers = [
+        start_worker(repo, env, root / f"worker{i}.log") for i in range(args.workers - cloners)
+    ]
+    repos_dirs = [root / f"clones{i}" for i in range(cloners)]
+    for i, repos_dir in enumerate(repos_dirs):
+        (root / f"cloner{i}").mkdir()
+        workers.append(
+            start_worker(
+                root / f"cloner{i}",
+                env,
+                root / f"cloner{i}.log",
+                "--repos-dir",
+                str(repos_dir),
+                "--allow-file-clones",
+            )
+        )
+    checkouts = [repo] + [clone_path(d, REPOSITORY) for d in repos_dirs]
+
+    def journals() -> list[dict[str, Any]]:
+        return sorted(
+            (e for c in checkouts for e in read_journal(c)), key=lambda e: float(e["time"])
+        )
+
     ids: list[str] = []
     try:
         time.sleep(2.0)  # let the workers connect and poll
@@ -217,6 +251,8 @@ def run_jobs(args: argparse.Namespace, root: Path, temporal: LocalTemporal) -> d
                 model=f"scripted:{script}",
                 retries=2,
                 heartbeat_seconds=args.heartbeat,
+                clone_url=f"file://{bare}",
+                clone_ref="main",
             )
             asyncio.run(
                 add_schedule(settings, job, every=args.every, cron=None, runtime=RUNTIME[0])
@@ -227,7 +263,7 @@ def run_jobs(args: argparse.Namespace, root: Path, temporal: LocalTemporal) -> d
         killed: dict[str, Any] = {}
         deadline = time.monotonic() + 120
         while not killed and time.monotonic() < deadline:
-            journal = read_journal(repo)
+            journal = journals()
             finished = {(e["run_id"], e["attempt"]) for e in journal if e["event"] == "finish"}
             for e in journal:
                 if e["event"] != "start" or (e["run_id"], e["attempt"]) in finished:
@@ -266,7 +302,7 @@ def run_jobs(args: argparse.Namespace, root: Path, temporal: LocalTemporal) -> d
                 os.killpg(w.pid, signal.SIGKILL)
                 w.wait()
 
-    journal = read_journal(repo)
+    journal = journals()
     starts: dict[str, list[dict[str, Any]]] = {}
     oks: dict[str, int] = {}
     for e in journal:
@@ -301,6 +337,21 @@ def run_jobs(args: argparse.Namespace, root: Path, temporal: LocalTemporal) -> d
         "runs_duplicated": duplicated,
         "runs_skipped_overlap": counts["skipped_overlap"],
         "workers": args.workers,
+        "clone_workers": cloners,
+        "clones_made": sum(1 for c in checkouts[1:] if c.is_dir()),
+        "runs_started_on_clones": sum(
+            1 for c in checkouts[1:] for e in read_journal(c) if e["event"] == "start"
+        ),
+        "runs_completed_on_clones": sum(
+            1
+            for c in checkouts[1:]
+            for e in read_journal(c)
+            if e["event"] == "finish" and e.get("state") == "ok"
+        ),
+        "killed_a_cloning_worker": bool(killed)
+        and any(killed["worker"] == f"{socket.gethostname()}:{w.pid}" for w in workers[-cloners:])
+        if cloners
+        else False,
         "workers_killed": 1 if killed else 0,
         "recovery_s": recovery,
         "heartbeat_s": args.heartbeat,
@@ -398,6 +449,12 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=24, help="Stop scheduling after this many.")
     ap.add_argument("--run-seconds", type=float, default=1.5, help="Each agent's bash sleep.")
     ap.add_argument("--heartbeat", type=float, default=1.0)
+    ap.add_argument(
+        "--clone-workers",
+        type=int,
+        default=0,
+        help="Workers without a checkout, which clone the repository at their first run.",
+    )
     ap.add_argument("--rounds", type=int, default=10, help="Recall+verify rounds (flips).")
     ap.add_argument("--memories", type=int, default=10_000)
     ap.add_argument("--queries", type=int, default=200)

@@ -76,3 +76,29 @@ def test_project_key_is_the_same_for_every_clone(tmp_path: Path) -> None:
         subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
         subprocess.run(["git", "remote", "add", "origin", url], cwd=repo, check=True)
         assert project_key(repo) == "github.com/acme/api"
+
+
+def test_repos_dir_is_absolute_or_under_home(tmp_path: Path) -> None:
+    from wakeful.fleet.settings import FleetSettings
+
+    cfg = Config()
+    cfg.set("fleet", "repos_dir", value="~/wakeful-clones")
+    assert FleetSettings.from_config(cfg, {"HOME": "/home/w"}).repos_dir == "/home/w/wakeful-clones"
+    cfg.set("fleet", "repos_dir", value="clones")
+    with pytest.raises(ConfigError, match=r"\[fleet\] repos_dir = 'clones' must be an absolute"):
+        FleetSettings.from_config(cfg, {})
+    assert FleetSettings.from_config(Config(), {}).allow_file_clones is False
+
+
+def test_untrusted_project_cannot_make_workers_clone(tmp_path: Path) -> None:
+    paths = paths_with(tmp_path, '[fleet]\nrepos_dir = "/tmp/x"\nallow_file_clones = true\n')
+    fleet = load_config(paths, {}).settings.fleet
+    assert (fleet.repos_dir, fleet.allow_file_clones) == ("", False)
+
+
+def test_a_clone_is_untrusted_whatever_the_trust_list_says(tmp_path: Path) -> None:
+    paths = paths_with(tmp_path, 'permission_mode = "bypass"\n')
+    TrustStore(paths.user_data).trust(tmp_path)  # a parent folder, say ~/src
+    assert load_config(paths, {}).permission_mode == "bypass"
+    cfg = load_config(paths, {}, untrusted=True)
+    assert not cfg.trusted and cfg.permission_mode == "default"

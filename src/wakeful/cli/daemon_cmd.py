@@ -337,6 +337,17 @@ def schedule_add(
         help="none (work in the workspace) or worktree (each run on a branch of its own, "
         "reviewed with `wakeful worktrees`).",
     ),
+    clone_url: str | None = typer.Option(
+        None,
+        "--clone-url",
+        help="Fleet jobs: where workers without a checkout clone the repository from "
+        "(default: the origin remote).",
+    ),
+    clone_ref: str | None = typer.Option(
+        None,
+        "--clone-ref",
+        help="Fleet jobs: branch or commit such clones check out (default: the current one).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the job as JSON."),
 ) -> None:
     """Add a job. Its preflight (clock, --when, --watch) runs without any model call."""
@@ -391,8 +402,15 @@ def schedule_add(
                 retries,
                 replace,
                 as_json,
+                clone_url=clone_url,
+                clone_ref=clone_ref,
             )
             return
+    if clone_url or clone_ref:
+        raise JobSpecError(
+            "--clone-url and --clone-ref are for fleet jobs on a clock; set [fleet] temporal "
+            "(local and --watch jobs run in this checkout)"
+        )
     job = Job(
         name=name,
         schedule=schedule,

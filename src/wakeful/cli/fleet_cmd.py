@@ -62,10 +62,14 @@ def add_fleet_job(
     retries: int,
     replace: bool,
     as_json: bool,
+    clone_url: str | None = None,
+    clone_ref: str | None = None,
 ) -> None:
     """`schedule add` with [fleet] temporal set: create a Temporal Schedule for the job."""
     from wakeful.fleet.client import add_schedule
     from wakeful.fleet.workflows import JobInput
+
+    url, ref = clone_source(paths.workspace, clone_url, clone_ref)
 
     job = JobInput(
         repository=_repository(paths, config),
@@ -78,6 +82,8 @@ def add_fleet_job(
         check_timeout=config.settings.daemon.check_timeout,
         max_wall_seconds=config.settings.max_wall_seconds,
         heartbeat_seconds=fleet.heartbeat_seconds,
+        clone_url=url,
+        clone_ref=ref,
     )
     every = float(schedule.spec) if schedule.kind == "every" else None
     cron = schedule.spec if schedule.kind == "cron" else None
@@ -98,6 +104,52 @@ def add_fleet_job(
         sys.stdout.write(json.dumps({"schedule_id": sid, "job": job.__dict__}) + "\n")
         return
     typer.echo(f"added fleet job {name}: {schedule.describe()} (Temporal schedule {sid})")
+
+
+def clone_source(
+    workspace: Path, clone_url: str | None, clone_ref: str | None
+) -> tuple[str | None, str | None]:
+    """Where workers without a checkout clone this repository from, and what they check out:
+    `--clone-url` (vetted here and again by each worker), else the origin remote without
+    credentials; `--clone-ref`, else the current branch, else the current commit."""
+    import subprocess
+
+    from wakeful.core.errors import UsageError
+    from wakeful.fleet.clone import CloneRefused, public_url, vet_clone_url, vet_ref
+
+    def git(*args: str) -> str:
+        out = subprocess.run(
+            ["git", *args], cwd=workspace, capture_output=True, text=True, timeout=10
+        )
+        return out.stdout.strip() if out.returncode == 0 else ""
+
+    try:
+        ref = vet_ref(clone_ref)
+    except CloneRefused as exc:
+        raise UsageError(f"--clone-ref: {exc}") from None
+    if clone_url is not None:
+        try:  # file:// is accepted here; each worker decides whether it clones from one
+            url: str | None = vet_clone_url(clone_url, allow_file=True)
+        except CloneRefused as exc:
+            raise UsageError(f"--clone-url: {exc}") from None
+    else:
+        origin = git("config", "--get", "remote.origin.url")
+        url = None
+        if origin:
+            try:
+                url = vet_clone_url(public_url(origin), allow_file=True)
+            except CloneRefused as exc:
+                sys.stderr.write(
+                    f"note: workers without a checkout cannot clone this repository: {exc}; "
+                    "pass --clone-url URL\n"
+                )
+    if ref is None and url is not None:
+        branch = git("symbolic-ref", "--short", "-q", "HEAD")
+        try:
+            ref = vet_ref(branch or git("rev-parse", "HEAD") or None)
+        except CloneRefused:
+            ref = None  # an unusual branch name: clones take the remote's default branch
+    return url, ref
 
 
 def fleet_job_rows(paths: Any, config: Any, fleet: Any) -> list[dict[str, Any]]:
@@ -125,9 +177,19 @@ def worker(
         [], "--repo", help="A checkout this worker serves (repeatable); default: this one."
     ),
     concurrency: int = typer.Option(4, "--concurrency", min=1, help="Runs at once, at most."),
+    repos_dir: Path | None = typer.Option(
+        None,
+        "--repos-dir",
+        help="Clone repositories this worker has no checkout of into DIR (untrusted); "
+        "default: [fleet] repos_dir. With it, --repo has no default.",
+    ),
+    allow_file_clones: bool = typer.Option(
+        False, "--allow-file-clones", help="Accept file:// clone URLs (local teams, tests)."
+    ),
 ) -> None:
-    """Run a fleet worker: it runs due jobs of the checkouts it has, until Ctrl-C."""
+    """Run a fleet worker: it runs due jobs of the checkouts it has (or clones), until Ctrl-C."""
     import asyncio
+    import dataclasses
     import signal
 
     from wakeful.core.paths import Paths, find_workspace
@@ -135,8 +197,17 @@ def worker(
 
     paths, config, env = _load()
     fleet = _fleet(config, env)
+    if allow_file_clones:
+        fleet = dataclasses.replace(fleet, allow_file_clones=True)
+    clones = (
+        repos_dir.resolve() if repos_dir else (Path(fleet.repos_dir) if fleet.repos_dir else None)
+    )
+    if clones is not None and clones.exists() and not clones.is_dir():
+        from wakeful.core.errors import UsageError
+
+        raise UsageError(f"--repos-dir {clones}: not a directory; give a folder for clones")
     repos: dict[str, Path] = {}
-    for path in repo or [paths.workspace]:
+    for path in repo or ([] if clones is not None else [paths.workspace]):
         if not Path(path).is_dir():
             from wakeful.core.errors import UsageError
 
@@ -156,13 +227,21 @@ def worker(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        names = ", ".join(f"{k} ({v})" for k, v in repos.items())
+        names = ", ".join(f"{k} ({v})" for k, v in repos.items()) or "no checkouts"
+        cloning = f"; cloning others into {clones}" if clones is not None else ""
         sys.stderr.write(
             f"wakeful worker {identity}: task queue {fleet.task_queue} on {fleet.temporal}; "
-            f"serving {names}\n"
+            f"serving {names}{cloning}\n"
         )
         await run_worker(
-            fleet, repos, env, stop, max_concurrent=concurrency, identity=identity, runtime=runtime
+            fleet,
+            repos,
+            env,
+            stop,
+            max_concurrent=concurrency,
+            identity=identity,
+            runtime=runtime,
+            repos_dir=clones,
         )
 
     _run(main)

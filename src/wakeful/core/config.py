@@ -259,11 +259,13 @@ def untrusted_notice(path: Path, dropped: list[str]) -> str:
     )
 
 
-def load_config(paths: Paths, env: dict[str, str]) -> Config:
+def load_config(paths: Paths, env: dict[str, str], *, untrusted: bool = False) -> Config:
+    """The merged config of `paths.workspace`; `untrusted=True` treats the workspace as
+    untrusted whatever the trust list says (a fleet worker's clones)."""
     from wakeful.core.trust import TrustStore
 
     cfg = Config(env=dict(env))
-    cfg.trusted = TrustStore(paths.user_data).is_trusted(paths.workspace)
+    cfg.trusted = not untrusted and TrustStore(paths.user_data).is_trusted(paths.workspace)
     if paths.user_config_file.is_file():
         data = read_toml(paths.user_config_file)
         check_types(paths.user_config_file, data)

@@ -194,6 +194,8 @@ class FleetSettings:
     api_key: str = setting("", "Temporal Cloud API key (or WAKEFUL_TEMPORAL_API_KEY)")
     heartbeat_seconds: float = setting(10.0, "agent activity heartbeat (at least 0.5)")
     max_permission_mode: str = setting("default", "loosest mode this worker runs a job in")
+    repos_dir: str = setting("", "where a worker clones repositories it lacks (empty: no clones)")
+    allow_file_clones: bool = setting(False, "let a worker clone file:// URLs (local teams, tests)")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from wakeful.fleet.settings import FleetSettings
-from wakeful.fleet.workflows import AGENT_RUN, PREFLIGHT, RunInput
+from wakeful.fleet.workflows import AGENT_RUN, PREFLIGHT, JobInput, RunInput
 
 
 def journal_path(workspace: Path) -> Path:
@@ -137,27 +137,83 @@ class FleetActivities:
     # The worker's Temporal client: daily caps add up the repository's finished runs of the
     # day across every worker (None: caps are not checked, e.g. in unit tests).
     client: Any = None
+    # Where this worker clones repositories it has no checkout of (None: it does not clone),
+    # and whether it accepts file:// clone URLs. Clones are always run untrusted.
+    repos_dir: Path | None = None
+    allow_file_clones: bool = False
     # Runs in progress on this worker, by run id: a retry of one of them (Temporal retries
     # when it thinks an attempt is lost) joins it instead of starting the agent again.
     _inflight: dict[str, _Inflight] = field(default_factory=dict)
 
-    def _checkout(self, repository: str) -> Path:
-        path = self.repos.get(repository)
-        if path is None:
-            # Retryable: another worker of the pool may have this repository.
+    async def _checkout(self, job: JobInput) -> tuple[Path, bool]:
+        """The worker's checkout of the job's repository, and whether it is a clone (then
+        untrusted). A repository it lacks is cloned into `repos_dir` when the job says from
+        where; refusals are retryable, since another worker of the pool may have a checkout."""
+        from wakeful.fleet.clone import CloneFailed, CloneRefused, CloneRequest, ensure_clone
+
+        path = self.repos.get(job.repository)
+        if path is not None:
+            return path, False
+        if self.repos_dir is None or not job.clone_url:
+            fix = (
+                "start a worker with `wakeful worker --repo PATH` for it"
+                if job.clone_url
+                else "re-add the job with `schedule add --clone-url URL --replace`"
+            )
+            if job.clone_url and self.repos_dir is None:
+                fix += " or `--repos-dir DIR` to let it clone"
             raise ApplicationError(
-                f"worker {self.identity} has no checkout of {repository}; start a worker "
-                f"with `wakeful worker --repo PATH` for it",
+                f"worker {self.identity} has no checkout of {job.repository}; {fix}",
                 type="NoCheckout",
             )
-        return path
+        request = CloneRequest(
+            repository=job.repository,
+            url=job.clone_url,
+            ref=job.clone_ref,
+            repos_dir=self.repos_dir,
+            allow_file=self.allow_file_clones,
+            env=self.env,
+        )
+        try:
+            result = await asyncio.to_thread(ensure_clone, request)
+        except CloneRefused as exc:
+            raise ApplicationError(
+                f"worker {self.identity} will not clone {job.repository}: {exc}",
+                type="CloneRefused",
+            ) from None
+        except CloneFailed as exc:
+            raise ApplicationError(
+                f"worker {self.identity} could not clone {job.repository}: {exc}",
+                type="CloneFailed",
+            ) from None
+        return result.path, True
+
+    async def _beating(
+        self, every: float, work: Coroutine[Any, Any, dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Await `work` with a heartbeat every `every` seconds: a first run on a worker may
+        clone the repository before anything else, and a dead worker must still be noticed."""
+        beat = asyncio.create_task(self._heartbeat(every))
+        try:
+            return await work
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
 
     @activity.defn(name=PREFLIGHT)
     async def preflight(self, inp: RunInput) -> dict[str, Any]:
+        return await self._beating(inp.job.heartbeat_seconds, self._preflight(inp))
+
+    @activity.defn(name=AGENT_RUN)
+    async def agent_run(self, inp: RunInput) -> dict[str, Any]:
+        return await self._beating(inp.job.heartbeat_seconds, self._agent_run(inp))
+
+    async def _preflight(self, inp: RunInput) -> dict[str, Any]:
         from wakeful.daemon.errors import CheckRefused
         from wakeful.daemon.preflight import ensure_read_only, run_check
 
-        workspace = self._checkout(inp.job.repository)
+        workspace, _clone = await self._checkout(inp.job)
         command = inp.job.when_check or ""
         home = Path(self.env.get("HOME") or Path.home())
         try:  # vetted again here: the schedule may come from another machine
@@ -179,8 +235,7 @@ class FleetActivities:
             )
         return {"passed": result.passed, "detail": result.describe()}
 
-    @activity.defn(name=AGENT_RUN)
-    async def agent_run(self, inp: RunInput) -> dict[str, Any]:
+    async def _agent_run(self, inp: RunInput) -> dict[str, Any]:
         from wakeful.agents.headless import run_headless
         from wakeful.agents.runtime import RunOptions
         from wakeful.core.config import load_config
@@ -188,7 +243,7 @@ class FleetActivities:
         from wakeful.core.paths import Paths
 
         info = activity.info()
-        workspace = self._checkout(inp.job.repository)
+        workspace, clone = await self._checkout(inp.job)
         base = {
             "run_id": inp.run_id,
             "job": inp.job.job,
@@ -198,7 +253,7 @@ class FleetActivities:
         paths = Paths.for_workspace(workspace, self.env)
         refusal: str | None = None
         try:
-            config = load_config(paths, self.env)
+            config = load_config(paths, self.env, untrusted=clone)
         except WakefulError as exc:
             refusal = str(exc)
         else:
@@ -231,7 +286,6 @@ class FleetActivities:
             refused = {"state": state, "result": refusal, **base}
             append_journal(workspace, {"event": "finish", "time": time.time(), **refused})
             return refused
-        beat = asyncio.create_task(self._heartbeat(inp.job.heartbeat_seconds))
 
         async def run() -> dict[str, Any]:
             append_journal(workspace, {"event": "start", "time": time.time(), **base})
@@ -253,12 +307,7 @@ class FleetActivities:
             append_journal(workspace, {"event": "finish", "time": time.time(), **outcome})
             return outcome
 
-        try:
-            return await self._join(inp.run_id, lambda: _in_thread(run), base, workspace)
-        finally:
-            beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
+        return await self._join(inp.run_id, lambda: _in_thread(run), base, workspace)
 
     async def _join(
         self,

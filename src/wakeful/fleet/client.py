@@ -305,8 +305,10 @@ async def run_worker(
     max_concurrent: int = 4,
     identity: str | None = None,
     runtime: Any = None,
+    repos_dir: Path | None = None,
 ) -> None:
-    """Serve the task queue until `stop` is set; in-flight runs finish first."""
+    """Serve the task queue until `stop` is set; in-flight runs finish first. With
+    `repos_dir`, repositories the worker has no checkout of are cloned there (fleet.clone)."""
     from temporalio.worker import Worker
 
     from wakeful.fleet.activities import FleetActivities
@@ -314,7 +316,15 @@ async def run_worker(
 
     identity = identity or worker_identity()
     client = await connect(settings, identity=identity, runtime=runtime)
-    acts = FleetActivities(repos, env, identity, settings.max_permission_mode, client=client)
+    acts = FleetActivities(
+        repos,
+        env,
+        identity,
+        settings.max_permission_mode,
+        client=client,
+        repos_dir=repos_dir,
+        allow_file_clones=settings.allow_file_clones,
+    )
     worker = Worker(
         client,
         task_queue=settings.task_queue,

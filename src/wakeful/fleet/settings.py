@@ -10,6 +10,8 @@ api_key = ""                          # Temporal Cloud API key; or WAKEFUL_TEMPO
 heartbeat_seconds = 10.0              # agent activity heartbeat; a dead worker is noticed
                                       # after 3 missed beats and its run moves elsewhere
 max_permission_mode = "default"       # the loosest mode this worker runs a job in
+repos_dir = ""                        # where a worker clones repositories it lacks
+allow_file_clones = false             # let it clone file:// URLs (local teams, tests)
 ```
 
 Anyone who can create schedules in the namespace can ask workers to run agents, so each
@@ -22,8 +24,10 @@ the API key, to another server.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from wakeful.core import settings as schema
@@ -46,6 +50,8 @@ class FleetSettings:
     api_key: str = _DEFAULT.api_key
     heartbeat_seconds: float = _DEFAULT.heartbeat_seconds
     max_permission_mode: str = _DEFAULT.max_permission_mode
+    repos_dir: str = _DEFAULT.repos_dir
+    allow_file_clones: bool = _DEFAULT.allow_file_clones
 
     @property
     def enabled(self) -> bool:
@@ -68,8 +74,19 @@ class FleetSettings:
             raise ConfigError(
                 f"[fleet] max_permission_mode {cap!r}: use one of {', '.join(MODE_ORDER)}"
             )
+        repos_dir = section.repos_dir
+        if repos_dir.startswith("~/"):
+            home = (env or {}).get("HOME") or str(Path.home())
+            repos_dir = str(Path(home) / repos_dir[2:])
+        if repos_dir and not os.path.isabs(repos_dir):
+            raise ConfigError(
+                f"[fleet] repos_dir = {section.repos_dir!r} must be an absolute path (or "
+                "start with ~/)"
+            )
         return cls(
             temporal=temporal,
+            repos_dir=repos_dir,
+            allow_file_clones=section.allow_file_clones,
             max_permission_mode=cap,
             namespace=section.namespace or _DEFAULT.namespace,
             task_queue=section.task_queue or _DEFAULT.task_queue,

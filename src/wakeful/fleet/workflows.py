@@ -17,6 +17,8 @@ from temporalio.common import RetryPolicy
 WORKFLOW_NAME = "wakeful.ScheduledRun"
 PREFLIGHT = "wakeful.preflight"
 AGENT_RUN = "wakeful.agent_run"
+# Extra time for the preflight of a job whose first run on a worker may clone the repository.
+CLONE_SECONDS = 900.0
 
 
 @dataclass
@@ -31,6 +33,10 @@ class JobInput:
     check_timeout: float = 10.0
     max_wall_seconds: float = 1800.0
     heartbeat_seconds: float = 10.0
+    # Where a worker without a checkout clones the repository from, and what it checks out
+    # (a branch or commit; None: the remote's default branch). Vetted again by the worker.
+    clone_url: str | None = None
+    clone_ref: str | None = None
 
 
 @dataclass
@@ -45,10 +51,17 @@ class ScheduledRun:
     async def run(self, job: JobInput) -> dict[str, Any]:
         run_id = workflow.info().workflow_id
         if job.when_check:
+            # A worker without the checkout clones it first (heartbeating), so such jobs get
+            # time for that, and a worker that dies meanwhile is noticed by its beats.
             check: dict[str, Any] = await workflow.execute_activity(
                 PREFLIGHT,
                 RunInput(job, run_id),
-                start_to_close_timeout=timedelta(seconds=job.check_timeout + 5),
+                start_to_close_timeout=timedelta(
+                    seconds=job.check_timeout + 5 + (CLONE_SECONDS if job.clone_url else 0)
+                ),
+                heartbeat_timeout=(
+                    timedelta(seconds=3 * job.heartbeat_seconds) if job.clone_url else None
+                ),
                 retry_policy=RetryPolicy(maximum_attempts=3),
             )
             if not check.get("passed"):

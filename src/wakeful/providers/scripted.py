@@ -3,11 +3,16 @@
 File format: {"turns": [{"text": "..."} | {"tool_calls": [{"name": ..., "input": {...}}]}
 | {"error": "overloaded" | "rate_limit" | "server" | "auth"}]}. A turn may carry both text
 and tool_calls. Usage is estimated at four characters per token.
+
+A turn with `"block_seconds": N` holds the calling thread (and so its event loop) for N
+seconds before answering, as blocking work on a loop does: a test seam for code that must
+keep working while a run blocks (the fleet worker's heartbeats).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from pathlib import Path
@@ -89,6 +94,9 @@ class ScriptedProvider:
             )
         turn = self.turns[self.calls]
         self.calls += 1
+        block = turn.get("block_seconds")
+        if isinstance(block, int | float) and block > 0:
+            time.sleep(block)  # deliberately blocking: see the module docstring
         prompt_tokens = estimate_tokens(json.dumps(body))
         if "error" in turn:
             kind = turn["error"]
