@@ -288,7 +288,7 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
                 part=source,
             )
     for tier, note in script.notes:
-        analyzer.add(tier, note, part=source)  # type: ignore[arg-type]
+        analyzer.add(tier, note, part=source)
     if not script.commands and not script.errors:
         return
     endless = (

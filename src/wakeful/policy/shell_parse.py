@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from wakeful.policy.types import Tier
+
 if TYPE_CHECKING:
     from tree_sitter import Language, Node, Parser
 
@@ -97,7 +99,7 @@ class Script:
 
     commands: list[SimpleCommand]
     errors: list[str]
-    notes: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[Tier, str]] = field(default_factory=list)
     endless: list[tuple[int, int]] = field(default_factory=list)
 
 
@@ -255,7 +257,7 @@ class _Walker:
         self.kinds = _kinds()
         self.commands: list[SimpleCommand] = []
         self.errors: list[str] = []
-        self.notes: list[tuple[str, str]] = []
+        self.notes: list[tuple[Tier, str]] = []
         self.endless: list[tuple[int, int]] = []
         self.loop_values: dict[str, tuple[str, ...]] = {}
         self.words = 0
@@ -339,7 +341,7 @@ class _Walker:
                 before = len(self.commands)
                 self.statements(body, state.copy(), context or "function body", [])
                 if fname and any(c.name == fname for c in self.commands[before:]):
-                    self.notes.append(("critical", f"function {fname} calls itself (a fork bomb)"))
+                    self.notes.append((Tier.CRITICAL, f"function {fname} calls itself (a fork bomb)"))
         elif kind in ("for_statement", "c_style_for_statement", "select_statement"):
             loop_var = node.child_by_field_name("variable")
             inner = state
@@ -541,7 +543,7 @@ class _Walker:
                 if _SUBSCRIPT_CODE.search(value):
                     self.notes.append(
                         (
-                            "high",
+                            Tier.HIGH,
                             f"evaluates the array subscript in {value[:60]!r}, which runs "
                             "the command inside it",
                         )
@@ -647,7 +649,7 @@ class _Walker:
         except _TooMany:
             self.notes.append(
                 (
-                    "high",
+                    Tier.HIGH,
                     f"brace expansion `{word.text[:40]}` makes more than {MAX_BRACE_WORDS} words, "
                     "too many to analyse (a huge one exhausts memory)",
                 )
@@ -683,8 +685,8 @@ class _Walker:
                     parts.append(_unescape_dq(self.text(child)))
                 else:
                     parts.append(self.word(child, state, context).value)
-            value = None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
-            return Word(value, text)
+            known = [p for p in parts if p is not None]
+            return Word("".join(known) if len(known) == len(parts) else None, text)
         if kind == "concatenation":
             words = [self.word(c, state, context) for c in node.named_children]
             values = [w.value for w in words]
@@ -719,7 +721,7 @@ class _Walker:
         if _PROMPT_EXPANSION.search(text):
             self.notes.append(
                 (
-                    "high",
+                    Tier.HIGH,
                     f"prompt expansion `{text[:40]}` runs the commands hidden in the "
                     "variable's value",
                 )
@@ -733,7 +735,7 @@ class _Walker:
             if values is None or any("[" in v for v in values):
                 self.notes.append(
                     (
-                        "high",
+                        Tier.HIGH,
                         f"indirect expansion `{text[:40]}` evaluates a name computed at run "
                         "time (an array subscript in it runs commands)",
                     )
@@ -801,7 +803,8 @@ def _brace_pattern(node: Node, state: _State) -> str | None:
         return text
     if kind == "concatenation":
         parts = [_brace_pattern(c, state) for c in node.named_children]
-        return None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
+        known = [p for p in parts if p is not None]
+        return "".join(known) if len(known) == len(parts) else None
     literal: str | None = None
     if kind == "raw_string":
         literal = text[1:-1]
@@ -852,10 +855,11 @@ def _brace_expand(pattern: str) -> list[str]:
             bounds = [i, *commas, k]
             alternatives = [pattern[a + 1 : b] for a, b in zip(bounds, bounds[1:], strict=False)]
         else:
-            alternatives = _brace_range(inner)  # type: ignore[assignment]
-            if alternatives is None:
+            in_range = _brace_range(inner)
+            if in_range is None:
                 i += 1
                 continue
+            alternatives = in_range
         head, tails = pattern[:i], _brace_expand(pattern[k + 1 :])
         out: list[str] = []
         for alternative in alternatives:
@@ -916,20 +920,20 @@ def _static_output(cmd: SimpleCommand) -> str | None:
     """What `$(echo ...)` / `$(printf ...)` prints, when every word is static."""
     if cmd.redirects or cmd.upstream or not cmd.argv:
         return None
-    values = [w.value for w in cmd.argv]
-    if any(v is None for v in values):
+    values = [w.value for w in cmd.argv if w.value is not None]
+    if len(values) != len(cmd.argv):
         return None
     name, args = values[0], values[1:]
     if name == "echo":
         while args and args[0] in ("-n", "-e", "-E", "-ne", "-en"):
             args = args[1:]
-        return " ".join(args)  # type: ignore[arg-type]
+        return " ".join(args)
     if name == "printf" and args:
         fmt, rest = args[0], args[1:]
-        if "%" not in fmt:  # type: ignore[operator]
-            return _ansi_c(fmt)  # type: ignore[arg-type]
-        if fmt.replace("\\n", "") in ("%s", "%s "):  # type: ignore[union-attr]
-            return " ".join(rest)  # type: ignore[arg-type]
+        if "%" not in fmt:
+            return _ansi_c(fmt)
+        if fmt.replace("\\n", "") in ("%s", "%s "):
+            return " ".join(rest)
     return None
 
 
