@@ -175,3 +175,37 @@ def test_one_regex_names_secrets_as_the_two_did(parts: list[str]) -> None:
         expected = None
     verdict = path_risk._NAME_VERDICT.match(name)
     assert (None if verdict is None else verdict.group("plain") is None) == expected
+
+
+# Words of every shape near the plain-word fast path's edge: keywords, lone operators and
+# the characters tree-sitter reads differently at the start of a command or of a word.
+_FIRST = st.text("aZ9_./-", min_size=1, max_size=6)
+_WORD = st.one_of(
+    st.text("aZz09_./:,+~^*%@=-", min_size=1, max_size=6),
+    st.sampled_from(
+        sorted(shell_parse._NOT_A_NAME)
+        + ["[[", "]]", "{", "}", "--", "-", "~", "=", "a=b", "==", "=x", "@", "%", "+", "99+"]
+        + ["0a+:", "a%b", "1", "10", "*", "^"]
+    ),
+)
+
+
+@given(
+    st.one_of(_FIRST, _WORD),
+    st.lists(_WORD, max_size=5),
+    st.sampled_from([" ", "  "]),
+    st.booleans(),
+)
+@example("-", ["a=b"], " ", False)
+@example("a", ["=="], " ", False)
+@example("99+", ["x"], " ", False)
+@example("ls", ["-la", "src/"], " ", True)
+@example("time", ["ls"], " ", False)
+def test_plain_commands_parse_as_tree_sitter_parses_them(
+    first: str, rest: list[str], gap: str, padded: bool
+) -> None:
+    source = gap.join([first, *rest])
+    if padded:
+        source = f" {source} "
+    fast = shell_parse.parse_script(source, "/w", "/h")
+    assert fast == shell_parse.parse_tree(source, "/w", "/h"), source

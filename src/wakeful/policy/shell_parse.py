@@ -168,6 +168,59 @@ def parse_script(
     depth: int = 0,
 ) -> Script:
     """Parse `source` into the simple commands it runs, in source order."""
+    if _PLAIN.fullmatch(source) is not None:
+        plain = _plain_script(source, cwd)
+        if plain is not None:
+            return plain
+    return parse_tree(source, cwd, home, variables, depth)
+
+
+# One command of plain words: no quoting, expansion, redirection, operator, comment, glob
+# class or brace, and no assignment before the command name. Most agent commands are such
+# (`git status`, `ls -la src`, `pytest -x tests/unit`); their syntax tree is always
+# program > command > words, so it is built without the parser. The characters allowed are
+# those tree-sitter-bash reads as plain words wherever they stand: it reads some first words
+# (`-`, `99+`, `a%b`) and arguments (`==`, `=x`) otherwise, so those go to the parser.
+# tests/policy/test_classifier_fast_paths.py checks, on generated commands, that both ways
+# give the same script.
+_PLAIN = re.compile(
+    r" *[A-Za-z_./][A-Za-z0-9_./-]*(?: +[A-Za-z0-9_./:,+~^*%@-][=A-Za-z0-9_./:,+~^*%@-]*)* *"
+)
+# First words that bash and tree-sitter read as syntax, not as a program name.
+_NOT_A_NAME = frozenset(
+    {
+        *_KEYWORDS,
+        "time",
+        "coproc",
+        "declare",
+        "typeset",
+        "export",
+        "readonly",
+        "local",
+        "unset",
+        "unsetenv",
+    }
+)
+
+
+def _plain_script(source: str, cwd: str | None) -> Script | None:
+    """The script of a command that `_PLAIN` matches, or None to leave it to the parser."""
+    words = source.split()
+    if len(words) > MAX_WORDS or words[0] in _NOT_A_NAME:
+        return None
+    argv = [Word(word, word) for word in words]
+    text = source.strip(" ")
+    return Script([SimpleCommand(argv, [], [], cwd, text, "", [])], [])
+
+
+def parse_tree(
+    source: str,
+    cwd: str | None,
+    home: str,
+    variables: dict[str, str | None] | None = None,
+    depth: int = 0,
+) -> Script:
+    """`parse_script` through tree-sitter's syntax tree, for every command."""
     if "\x00" in source:
         return Script([], ["contains a NUL byte, which no shell passes on"])
     if not source.isascii():
@@ -341,7 +394,9 @@ class _Walker:
                 before = len(self.commands)
                 self.statements(body, state.copy(), context or "function body", [])
                 if fname and any(c.name == fname for c in self.commands[before:]):
-                    self.notes.append((Tier.CRITICAL, f"function {fname} calls itself (a fork bomb)"))
+                    self.notes.append(
+                        (Tier.CRITICAL, f"function {fname} calls itself (a fork bomb)")
+                    )
         elif kind in ("for_statement", "c_style_for_statement", "select_statement"):
             loop_var = node.child_by_field_name("variable")
             inner = state
