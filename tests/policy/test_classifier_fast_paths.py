@@ -209,3 +209,17 @@ def test_plain_commands_parse_as_tree_sitter_parses_them(
         source = f" {source} "
     fast = shell_parse.parse_script(source, "/w", "/h")
     assert fast == shell_parse.parse_tree(source, "/w", "/h"), source
+
+
+def test_a_verdict_holds_every_field_as_its_constructor_would_set_it() -> None:
+    """classify_command fills a Classification without calling its __init__: a field added
+    later must be filled there too."""
+    import dataclasses
+
+    from wakeful.policy.shell import Classification
+
+    got = classify_command("git -C . push origin main && ls src", Path("/w"), Path("/h"))
+    names = {f.name for f in dataclasses.fields(Classification)}
+    assert names <= set(vars(got)), names - set(vars(got))
+    assert dataclasses.replace(got) == got
+    assert got.commands == ("git -C . push origin main", "git push origin main", "ls src")

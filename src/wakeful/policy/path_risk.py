@@ -12,7 +12,7 @@ import os.path
 import re
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from wakeful.policy.types import Tier
 
@@ -204,11 +204,11 @@ def tier_rank(tier: Tier) -> int:
     return _TIER_ORDER[tier]
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     """The zone of one resolved path: workspace, git_internal (hooks, config), git_store (the
     rest of .git), scratch, harmless, device, secret, persist, system, home, other or unknown
-    (not known before it runs)."""
+    (not known before it runs). A named tuple: one is made for every path word a command
+    holds, and a frozen dataclass costs several times more to make."""
 
     path: str | None
     zone: str
