@@ -180,8 +180,18 @@ def test_one_regex_names_secrets_as_the_two_did(parts: list[str]) -> None:
 # Words of every shape near the plain-word fast path's edge: keywords, lone operators and
 # the characters tree-sitter reads differently at the start of a command or of a word.
 _FIRST = st.text("aZ9_./-", min_size=1, max_size=6)
+_QUOTED = st.builds(
+    lambda quote, body: quote + body + quote,
+    st.sampled_from(["'", '"']),
+    st.text("aZ9 _./:,+~^*%@=-#;|&<>()[]?'\"$`\\!{}\t\n", max_size=5),
+)
 _WORD = st.one_of(
     st.text("aZz09_./:,+~^*%@=-", min_size=1, max_size=6),
+    st.lists(
+        st.one_of(st.text("aZz09_./:,+~^*%@=-", min_size=1, max_size=3), _QUOTED),
+        min_size=1,
+        max_size=3,
+    ).map("".join),
     st.sampled_from(
         sorted(shell_parse._NOT_A_NAME)
         + ["[[", "]]", "{", "}", "--", "-", "~", "=", "a=b", "==", "=x", "@", "%", "+", "99+"]
@@ -201,14 +211,26 @@ _WORD = st.one_of(
 @example("99+", ["x"], " ", False)
 @example("ls", ["-la", "src/"], " ", True)
 @example("time", ["ls"], " ", False)
+@example("echo", ['" "'], " ", False)
+@example("git", ["commit", "-m", '"fix the parser"'], " ", False)
+@example("echo", ['x" a"', "''", "'a b'\"c\""], " ", True)
 def test_plain_commands_parse_as_tree_sitter_parses_them(
     first: str, rest: list[str], gap: str, padded: bool
 ) -> None:
     source = gap.join([first, *rest])
     if padded:
         source = f" {source} "
-    fast = shell_parse.parse_script(source, "/w", "/h")
-    assert fast == shell_parse.parse_tree(source, "/w", "/h"), source
+    parsed = shell_parse.parse_tree(source, "/w", "/h")
+    assert shell_parse.parse_script(source, "/w", "/h") == parsed, source
+    if shell_parse._PLAIN.fullmatch(source):
+        fast = shell_parse._plain_script(source, "/w")
+        assert fast is None or fast == parsed, source
+
+
+def test_common_commands_take_the_plain_word_path() -> None:
+    for source in ("git status", 'git commit -m "fix the parser"', "grep -rn 'TODO' src"):
+        assert shell_parse._PLAIN.fullmatch(source)
+        assert shell_parse._plain_script(source, "/w") == shell_parse.parse_tree(source, "/w", "/h")
 
 
 def test_a_verdict_holds_every_field_as_its_constructor_would_set_it() -> None:

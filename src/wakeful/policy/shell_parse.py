@@ -175,17 +175,27 @@ def parse_script(
     return parse_tree(source, cwd, home, variables, depth)
 
 
-# One command of plain words: no quoting, expansion, redirection, operator, comment, glob
-# class or brace, and no assignment before the command name. Most agent commands are such
-# (`git status`, `ls -la src`, `pytest -x tests/unit`); their syntax tree is always
-# program > command > words, so it is built without the parser. The characters allowed are
-# those tree-sitter-bash reads as plain words wherever they stand: it reads some first words
-# (`-`, `99+`, `a%b`) and arguments (`==`, `=x`) otherwise, so those go to the parser.
+# One command of plain words: no expansion, redirection, operator, comment, glob class,
+# brace or backslash, and no assignment before the command name; arguments may be quoted
+# (`git commit -m "fix the parser"`, `grep -rn 'TODO' src`). Most agent commands are such;
+# their syntax tree is always program > command > words, strings and concatenations, so
+# the script is built without the parser. The characters allowed are those tree-sitter-bash
+# reads as plain words wherever they stand: it reads some first words (`-`, `99+`, `a%b`)
+# and arguments (`==`, `=x`) otherwise, so those go to the parser. Quoted text holds no `$`,
+# backquote, backslash, `!`, brace or control character, so it is its own value; double
+# quotes around blanks alone go to the parser too (tree-sitter reads `" "` as empty).
 # tests/policy/test_classifier_fast_paths.py checks, on generated commands, that both ways
 # give the same script.
-_PLAIN = re.compile(
-    r" *[A-Za-z_./][A-Za-z0-9_./-]*(?: +[A-Za-z0-9_./:,+~^*%@-][=A-Za-z0-9_./:,+~^*%@-]*)* *"
+_UNQUOTED = r"[=A-Za-z0-9_./:,+~^*%@-]"
+_QUOTED = (
+    r"(?:\"(?:[^\"$`\\!{}\s]|[^\"$`\\!{}\s][^\"$`\\!{}\t-\r]*[^\"$`\\!{}\s])?\"|'[^'{}\t-\r]*')"
 )
+_PLAIN = re.compile(
+    r" *[A-Za-z_./][A-Za-z0-9_./-]*"
+    rf"(?: +(?:[A-Za-z0-9_./:,+~^*%@-]|{_QUOTED})(?:{_UNQUOTED}|{_QUOTED})*)* *"
+)
+_PLAIN_WORD = re.compile(rf"(?:{_UNQUOTED}|{_QUOTED})+")
+_PLAIN_PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([^\"']+)")
 # First words that bash and tree-sitter read as syntax, not as a program name.
 _NOT_A_NAME = frozenset(
     {
@@ -205,10 +215,18 @@ _NOT_A_NAME = frozenset(
 
 def _plain_script(source: str, cwd: str | None) -> Script | None:
     """The script of a command that `_PLAIN` matches, or None to leave it to the parser."""
-    words = source.split()
+    if "'" in source or '"' in source:
+        words = _PLAIN_WORD.findall(source)
+    else:
+        words = source.split()
     if len(words) > MAX_WORDS or words[0] in _NOT_A_NAME:
         return None
-    argv = [Word(word, word) for word in words]
+    argv = [
+        Word(word, word)
+        if "'" not in word and '"' not in word
+        else Word("".join([a or b or c for a, b, c in _PLAIN_PART.findall(word)]), word)
+        for word in words
+    ]
     text = source.strip(" ")
     return Script([SimpleCommand(argv, [], [], cwd, text, "", [])], [])
 
