@@ -190,11 +190,13 @@ _UNQUOTED = r"[=A-Za-z0-9_./:,+~^*%@-]"
 _QUOTED = (
     r"(?:\"(?:[^\"$`\\!{}\s]|[^\"$`\\!{}\s][^\"$`\\!{}\t-\r]*[^\"$`\\!{}\s])?\"|'[^'{}\t-\r]*')"
 )
+# Possessive quantifiers: each part stops at a character the next cannot take, so nothing
+# is given back, and a command that is not plain fails fast.
 _PLAIN = re.compile(
-    r" *[A-Za-z_./][A-Za-z0-9_./-]*"
-    rf"(?: +(?:[A-Za-z0-9_./:,+~^*%@-]|{_QUOTED})(?:{_UNQUOTED}|{_QUOTED})*)* *"
+    r" *[A-Za-z_./][A-Za-z0-9_./-]*+"
+    rf"(?: ++(?:[A-Za-z0-9_./:,+~^*%@-]|{_QUOTED})(?:{_UNQUOTED}++|{_QUOTED})*+)*+ *+"
 )
-_PLAIN_WORD = re.compile(rf"(?:{_UNQUOTED}|{_QUOTED})+")
+_PLAIN_WORD = re.compile(rf"(?:{_UNQUOTED}++|{_QUOTED})++")
 _PLAIN_PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([^\"']+)")
 # First words that bash and tree-sitter read as syntax, not as a program name.
 _NOT_A_NAME = frozenset(
