@@ -245,3 +245,40 @@ def test_a_verdict_holds_every_field_as_its_constructor_would_set_it() -> None:
     assert names <= set(vars(got)), names - set(vars(got))
     assert dataclasses.replace(got) == got
     assert got.commands == ("git -C . push origin main", "git push origin main", "ls src")
+
+
+_DIRS = st.sampled_from(
+    ["home", "dev", "proj", ".ssh", ".config", "autostart", "etc", "proc", "null", "src", ".git"]
+    + ["hooks", ".env", "id_rsa", "tmp", "x", "cron.d", "systemd", "root", "usr", "bin", "fd"]
+    + ["fish", ".local", "share", "Library", "LaunchAgents", ".bashrc", "kcore", "environ"]
+)
+
+
+@given(
+    st.lists(_DIRS, max_size=3),
+    st.lists(_DIRS, max_size=3),
+    st.lists(_DIRS, max_size=3),
+)
+@example(["home", "dev"], ["proj"], ["home", "dev"])
+@example(["home", "dev"], [".ssh", "id_rsa"], ["home"])
+@example(["dev"], ["null"], ["home", "dev"])
+@example(["home", "dev", ".config"], ["autostart", "x"], ["home", "dev"])
+@example([], ["etc", "passwd"], ["root"])
+@example(["home", "dev", ".config", "fish"], ["x"], ["home", "dev"])
+@example(["proc"], ["1", "environ"], ["home"])
+def test_a_path_inside_the_workspace_gets_the_zone_every_check_gives(
+    ws_parts: list[str], rel_parts: list[str], home_parts: list[str]
+) -> None:
+    """The workspace shortcut in path_risk._zone skips the base-directory checks when none
+    of those directories lies in or around the workspace; with them all it decides the same."""
+    workspace = "/" + "/".join(ws_parts)
+    path = os.path.normpath(workspace + "/" + "/".join(rel_parts))
+    home = "/" + "/".join(home_parts)
+    fast = path_risk.place_of(path, workspace, home)
+    apart = path_risk._bases_apart
+    try:
+        path_risk._bases_apart = lambda _w, _h: False
+        every_check = path_risk.place_of(path, workspace, home)
+    finally:
+        path_risk._bases_apart = apart
+    assert fast == every_check, (workspace, path, home)
