@@ -135,6 +135,8 @@ _KEYWORDS = frozenset(
         "!",
     }
 )
+# Anonymous tokens tree-sitter may leave among a command's words, each a word to bash.
+_OPERATOR_WORDS = frozenset({"==", "=~"})
 _UNESCAPE_WORD = re.compile(r"\\(.)", re.S)
 # tree-sitter-bash 0.25's scanner crashes the process on some characters outside the Basic
 # Multilingual Plane (e.g. `a{` then U+E0001). They are never meaningful in a command, so
@@ -651,8 +653,14 @@ class _Walker:
         own_redirects = list(redirects)
         after: list[Node] = []
         kinds = self.kinds
-        for child in node.named_children:
+        for child in node.children:
             kind = kinds[child.kind_id]
+            if not child.is_named:
+                # tree-sitter reads `==` and `=~` as test operators even between a
+                # command's words; bash passes them on as words (`find . -name == -exec`).
+                if kind in _OPERATOR_WORDS:
+                    argv.append(Word(kind, kind))
+                continue
             if kind == "command_name":
                 named = child.named_children
                 child = named[0] if named else child
