@@ -136,7 +136,7 @@ _KEYWORDS = frozenset(
     }
 )
 # Anonymous tokens tree-sitter may leave among a command's words, each a word to bash.
-_OPERATOR_WORDS = frozenset({"==", "=~"})
+_OPERATOR_WORDS = frozenset({"==", "=~", "$"})
 _UNESCAPE_WORD = re.compile(r"\\(.)", re.S)
 # tree-sitter-bash 0.25's scanner crashes the process on some characters outside the Basic
 # Multilingual Plane (e.g. `a{` then U+E0001). They are never meaningful in a command, so
@@ -509,15 +509,28 @@ class _Walker:
                     self.statements(child, state, context, upstream)
 
     def pipeline(
-        self, stages: list[Node], state: _State, context: str, upstream: list[SimpleCommand]
+        self,
+        stages: list[Node],
+        state: _State,
+        context: str,
+        upstream: list[SimpleCommand],
+        trailing: list[Word] | None = None,
     ) -> int:
-        """Walk the stages; returns the index in `commands` where the last stage starts."""
+        """Walk the stages; returns the index in `commands` where the last stage starts.
+        `trailing`: words after a redirect's target, arguments of the last stage."""
         feed = list(upstream)
         before = len(self.commands)
-        for stage in stages:
-            if self.kinds[stage.kind_id] in _STATEMENT_SKIP:
-                continue
+        kept = [stage for stage in stages if self.kinds[stage.kind_id] not in _STATEMENT_SKIP]
+        for i, stage in enumerate(kept):
             before = len(self.commands)
+            if trailing and i == len(kept) - 1:
+                if self.kinds[stage.kind_id] == "command":
+                    self.command(stage, state.copy(), context, list(feed), [], trailing)
+                    continue
+                self.errors.append(
+                    "shell syntax error: words after the target of a redirect "
+                    f"({self.text(stage)[:40]!r})"
+                )
             self.statements(stage, state.copy(), context, list(feed))
             feed.extend(self.commands[before:])
         return before
@@ -528,21 +541,29 @@ class _Walker:
         body = node.child_by_field_name("body")
         redirects: list[Redirect] = []
         after: list[Node] = []
+        # Words after a redirect's target: bash passes them to the command
+        # (`find / 2>/dev/null -delete` is `find / -delete 2>/dev/null`).
+        trailing: list[Word] = []
         for child in node.named_children:
             if child is body or child == body:
                 continue
-            redirects.extend(self.redirect(child, state, context, after))
+            redirects.extend(self.redirect(child, state, context, after, trailing))
         before = len(self.commands)
         if body is not None:
             if self.kinds[body.kind_id] == "command":
-                self.command(body, state, context, upstream, redirects)
+                self.command(body, state, context, upstream, redirects, trailing)
             elif self.kinds[body.kind_id] == "pipeline":
                 # tree-sitter puts `a | b > f` around the whole pipeline; bash binds the
                 # redirect to the last stage only.
-                last = self.pipeline(body.named_children, state, context, upstream)
+                last = self.pipeline(body.named_children, state, context, upstream, trailing)
                 for cmd in self.commands[last:]:
                     cmd.redirects.extend(redirects)
             else:
+                if trailing:
+                    self.errors.append(
+                        "shell syntax error: words after the target of a redirect "
+                        f"({self.text(node)[:40]!r})"
+                    )
                 self.statements(body, state, context, upstream)
                 for cmd in self.commands[before:]:
                     cmd.redirects.extend(redirects)
@@ -550,7 +571,7 @@ class _Walker:
         if not produced and redirects:
             # `> file` or `x=1 > file` runs no program but still truncates the file.
             bare = SimpleCommand(
-                argv=[],
+                argv=trailing,
                 redirects=redirects,
                 cwd=state.cwd,
                 text=self.text(node),
@@ -566,8 +587,9 @@ class _Walker:
                 self.statements(extra, state, context, [])
 
     def redirect(
-        self, node: Node, state: _State, context: str, after: list[Node]
+        self, node: Node, state: _State, context: str, after: list[Node], args: list[Word]
     ) -> list[Redirect]:
+        """The redirects `node` makes; words after a file target are added to `args`."""
         kind = self.kinds[node.kind_id]
         fd_node = node.child_by_field_name("descriptor")
         fd = self.strict_text(fd_node) if fd_node is not None else None
@@ -577,12 +599,17 @@ class _Walker:
                 op = self.kinds[child.kind_id]
                 break
         if kind == "file_redirect":
+            named = [c for c in node.named_children if self.kinds[c.kind_id] != "file_descriptor"]
             dest = node.child_by_field_name("destination")
             if dest is None:
-                named = [
-                    c for c in node.named_children if self.kinds[c.kind_id] != "file_descriptor"
-                ]
                 dest = named[-1] if named else None
+            else:
+                for extra_word in named:
+                    if extra_word.start_byte <= dest.start_byte:
+                        continue
+                    if self.raw[extra_word.end_byte : extra_word.end_byte + 1] in (b"<", b">"):
+                        continue  # `0` of `0>&1`: the next redirect's descriptor
+                    args.extend(self.arg_words(extra_word, state, context))
             target = self.word(dest, state, context) if dest is not None else None
             return [Redirect(op, target, fd)]
         if kind == "herestring_redirect":
@@ -603,7 +630,7 @@ class _Walker:
                 elif self.kinds[child.kind_id] in ("heredoc_end", "file_descriptor"):
                     continue
                 elif self.kinds[child.kind_id] in ("file_redirect", "herestring_redirect"):
-                    extra.extend(self.redirect(child, state, context, after))
+                    extra.extend(self.redirect(child, state, context, after, args))
                 else:
                     after.append(child)
             return [Redirect("<<", None, fd, "".join(text_parts)), *extra]
@@ -647,6 +674,7 @@ class _Walker:
         context: str,
         upstream: list[SimpleCommand],
         redirects: list[Redirect],
+        trailing: list[Word] | None = None,
     ) -> None:
         argv: list[Word] = []
         assigns: list[tuple[str, Word]] = []
@@ -656,8 +684,9 @@ class _Walker:
         for child in node.children:
             kind = kinds[child.kind_id]
             if not child.is_named:
-                # tree-sitter reads `==` and `=~` as test operators even between a
-                # command's words; bash passes them on as words (`find . -name == -exec`).
+                # tree-sitter reads `==` and `=~` as test operators and a lone `$` as an
+                # expansion even between a command's words; bash passes them on as words
+                # (`find . -name == -exec`).
                 if kind in _OPERATOR_WORDS:
                     argv.append(Word(kind, kind))
                 continue
@@ -678,7 +707,7 @@ class _Walker:
             elif kind == "variable_assignment":
                 assigns.append(self.assignment(child, state, context, record=False))
             elif kind in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
-                own_redirects.extend(self.redirect(child, state, context, after))
+                own_redirects.extend(self.redirect(child, state, context, after, argv))
             elif kind == "comment":
                 continue
             elif kind == "subshell":
@@ -690,6 +719,8 @@ class _Walker:
                 argv.append(Word(None, self.text(child)))
             else:
                 argv.extend(self.arg_words(child, state, context))
+        if trailing:
+            argv.extend(trailing)
         if len(self.commands) >= MAX_COMMANDS:
             raise _TooMany(f"runs more than {MAX_COMMANDS} commands, too many to analyse")
         self.words += len(argv)
