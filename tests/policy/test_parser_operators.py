@@ -83,3 +83,14 @@ def test_a_descriptor_after_a_redirect_target_stays_a_descriptor() -> None:
 def test_a_substitution_after_a_redirect_target_is_walked() -> None:
     got = classify_command("true 2>/dev/null $(rm -rf ~)", WS, HOME)
     assert got.tier == Tier.CRITICAL, got.reasons
+
+
+def test_words_after_a_heredoc_marker_are_arguments() -> None:
+    """`find / <<EOF -delete`: bash passes `-delete` to find; tree-sitter puts it inside
+    the heredoc redirect."""
+    got = classify_command("find / <<EOF -delete\nx\nEOF", WS, HOME)
+    assert got.tier in (Tier.HIGH, Tier.CRITICAL), got.reasons
+    cmd = parse_script("cat <<EOF -n\nhi\nEOF", "/w", "/h").commands
+    assert [[w.value for w in c.argv] for c in cmd] == [["cat", "-n"]]
+    cmd = parse_script("cat <<EOF && rm -rf build\nhi\nEOF", "/w", "/h").commands
+    assert [[w.value for w in c.argv] for c in cmd] == [["cat"], ["rm", "-rf", "build"]]

@@ -135,6 +135,23 @@ _KEYWORDS = frozenset(
         "!",
     }
 )
+# Nodes that are one shell word (what `_Walker.word` evaluates).
+_WORD_KINDS = frozenset(
+    {
+        "word",
+        "string",
+        "raw_string",
+        "ansi_c_string",
+        "translated_string",
+        "concatenation",
+        "number",
+        "simple_expansion",
+        "expansion",
+        "command_substitution",
+        "process_substitution",
+        "arithmetic_expansion",
+    }
+)
 # Anonymous tokens tree-sitter may leave among a command's words, each a word to bash.
 _OPERATOR_WORDS = frozenset({"==", "=~", "$"})
 _UNESCAPE_WORD = re.compile(r"\\(.)", re.S)
@@ -631,6 +648,9 @@ class _Walker:
                     continue
                 elif self.kinds[child.kind_id] in ("file_redirect", "herestring_redirect"):
                     extra.extend(self.redirect(child, state, context, after, args))
+                elif self.kinds[child.kind_id] in _WORD_KINDS:
+                    # `find / <<EOF -delete`: words after the marker are the command's.
+                    args.extend(self.arg_words(child, state, context))
                 else:
                     after.append(child)
             return [Redirect("<<", None, fd, "".join(text_parts)), *extra]
