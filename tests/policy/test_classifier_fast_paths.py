@@ -175,3 +175,110 @@ def test_one_regex_names_secrets_as_the_two_did(parts: list[str]) -> None:
         expected = None
     verdict = path_risk._NAME_VERDICT.match(name)
     assert (None if verdict is None else verdict.group("plain") is None) == expected
+
+
+# Words of every shape near the plain-word fast path's edge: keywords, lone operators and
+# the characters tree-sitter reads differently at the start of a command or of a word.
+_FIRST = st.text("aZ9_./-", min_size=1, max_size=6)
+_QUOTED = st.builds(
+    lambda quote, body: quote + body + quote,
+    st.sampled_from(["'", '"']),
+    st.text("aZ9 _./:,+~^*%@=-#;|&<>()[]?'\"$`\\!{}\t\n", max_size=5),
+)
+_WORD = st.one_of(
+    st.text("aZz09_./:,+~^*%@=-", min_size=1, max_size=6),
+    st.lists(
+        st.one_of(st.text("aZz09_./:,+~^*%@=-", min_size=1, max_size=3), _QUOTED),
+        min_size=1,
+        max_size=3,
+    ).map("".join),
+    st.sampled_from(
+        sorted(shell_parse._NOT_A_NAME)
+        + ["[[", "]]", "{", "}", "--", "-", "~", "=", "a=b", "==", "=x", "@", "%", "+", "99+"]
+        + ["0a+:", "a%b", "1", "10", "*", "^"]
+    ),
+)
+
+
+@given(
+    st.one_of(_FIRST, _WORD),
+    st.lists(_WORD, max_size=5),
+    st.sampled_from([" ", "  "]),
+    st.booleans(),
+)
+@example("-", ["a=b"], " ", False)
+@example("a", ["=="], " ", False)
+@example("99+", ["x"], " ", False)
+@example("ls", ["-la", "src/"], " ", True)
+@example("time", ["ls"], " ", False)
+@example("echo", ['" "'], " ", False)
+@example("git", ["commit", "-m", '"fix the parser"'], " ", False)
+@example("echo", ['x" a"', "''", "'a b'\"c\""], " ", True)
+def test_plain_commands_parse_as_tree_sitter_parses_them(
+    first: str, rest: list[str], gap: str, padded: bool
+) -> None:
+    source = gap.join([first, *rest])
+    if padded:
+        source = f" {source} "
+    parsed = shell_parse.parse_tree(source, "/w", "/h")
+    assert shell_parse.parse_script(source, "/w", "/h") == parsed, source
+    if shell_parse._PLAIN.fullmatch(source):
+        fast = shell_parse._plain_script(source, "/w")
+        assert fast is None or fast == parsed, source
+
+
+def test_common_commands_take_the_plain_word_path() -> None:
+    for source in ("git status", 'git commit -m "fix the parser"', "grep -rn 'TODO' src"):
+        assert shell_parse._PLAIN.fullmatch(source)
+        assert shell_parse._plain_script(source, "/w") == shell_parse.parse_tree(source, "/w", "/h")
+
+
+def test_a_verdict_holds_every_field_as_its_constructor_would_set_it() -> None:
+    """classify_command fills a Classification without calling its __init__: a field added
+    later must be filled there too."""
+    import dataclasses
+
+    from wakeful.policy.shell import Classification
+
+    got = classify_command("git -C . push origin main && ls src", Path("/w"), Path("/h"))
+    names = {f.name for f in dataclasses.fields(Classification)}
+    assert names <= set(vars(got)), names - set(vars(got))
+    assert dataclasses.replace(got) == got
+    assert got.commands == ("git -C . push origin main", "git push origin main", "ls src")
+
+
+_DIRS = st.sampled_from(
+    ["home", "dev", "proj", ".ssh", ".config", "autostart", "etc", "proc", "null", "src", ".git"]
+    + ["hooks", ".env", "id_rsa", "tmp", "x", "cron.d", "systemd", "root", "usr", "bin", "fd"]
+    + ["fish", ".local", "share", "Library", "LaunchAgents", ".bashrc", "kcore", "environ"]
+)
+
+
+@given(
+    st.lists(_DIRS, max_size=3),
+    st.lists(_DIRS, max_size=3),
+    st.lists(_DIRS, max_size=3),
+)
+@example(["home", "dev"], ["proj"], ["home", "dev"])
+@example(["home", "dev"], [".ssh", "id_rsa"], ["home"])
+@example(["dev"], ["null"], ["home", "dev"])
+@example(["home", "dev", ".config"], ["autostart", "x"], ["home", "dev"])
+@example([], ["etc", "passwd"], ["root"])
+@example(["home", "dev", ".config", "fish"], ["x"], ["home", "dev"])
+@example(["proc"], ["1", "environ"], ["home"])
+def test_a_path_inside_the_workspace_gets_the_zone_every_check_gives(
+    ws_parts: list[str], rel_parts: list[str], home_parts: list[str]
+) -> None:
+    """The workspace shortcut in path_risk._zone skips the base-directory checks when none
+    of those directories lies in or around the workspace; with them all it decides the same."""
+    workspace = "/" + "/".join(ws_parts)
+    path = os.path.normpath(workspace + "/" + "/".join(rel_parts))
+    home = "/" + "/".join(home_parts)
+    fast = path_risk.place_of(path, workspace, home)
+    apart = path_risk._bases_apart
+    try:
+        path_risk._bases_apart = lambda _w, _h: False
+        every_check = path_risk.place_of(path, workspace, home)
+    finally:
+        path_risk._bases_apart = apart
+    assert fast == every_check, (workspace, path, home)

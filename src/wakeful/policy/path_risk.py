@@ -12,7 +12,7 @@ import os.path
 import re
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from wakeful.policy.types import Tier
 
@@ -204,11 +204,11 @@ def tier_rank(tier: Tier) -> int:
     return _TIER_ORDER[tier]
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     """The zone of one resolved path: workspace, git_internal (hooks, config), git_store (the
     rest of .git), scratch, harmless, device, secret, persist, system, home, other or unknown
-    (not known before it runs)."""
+    (not known before it runs). A named tuple: one is made for every path word a command
+    holds, and a frozen dataclass costs several times more to make."""
 
     path: str | None
     zone: str
@@ -414,7 +414,32 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
     return Place(path, zone, contains_ws, is_home, is_root, path == workspace)
 
 
+@functools.lru_cache(maxsize=32)
+def _bases_apart(workspace: str, home: str) -> bool:
+    """Whether no directory that `_zone` tests before the workspace (harmless devices,
+    /dev and /proc, system and home credentials and persistence) lies inside the workspace
+    or around it. A path inside the workspace is then held by none of them (two directories
+    that both hold a path are one inside the other), so only its name can make it a secret."""
+    home_secrets, home_persist = _home_bases(home)
+    bases = (
+        _HARMLESS_BASES.exact
+        | _SYSTEM_SECRET_BASES.exact
+        | _SYSTEM_PERSIST_BASES.exact
+        | home_secrets.exact
+        | home_persist.exact
+        | {"/dev", "/proc"}
+    )
+    return not any(_under(base, workspace) or _under(workspace, base) for base in bases)
+
+
 def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) -> str | Place:
+    if _under(path, workspace) and _bases_apart(workspace, home):
+        # What the checks below decide for a path inside the workspace, without the ones
+        # that cannot hold it (see _bases_apart); is_home is false here for the same reason.
+        verdict = _NAME_VERDICT.match(path[path.rfind("/") + 1 :])
+        if verdict is not None and verdict.group("plain") is None:
+            return "secret"
+        return _workspace_zone(path, workspace, home)
     if _HARMLESS_BASES.holds(path):
         return "harmless"
     if path.startswith("/dev/") or path == "/proc/kcore":
@@ -424,31 +449,7 @@ def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) ->
     if _home_bases(home)[1].holds(path) or _SYSTEM_PERSIST_BASES.holds(path):
         return "persist"
     if _under(path, workspace):
-        rel = path[len(workspace) :].lstrip("/")
-        real, found = _walk_links(workspace, rel)
-        if real is not None:
-            # A symlink inside the workspace: judge the place it leads to.
-            return place_of(real, workspace, home)
-        folded = rel.lower()
-        if folded.startswith(".git/hooks") or folded == ".git/config":
-            return "git_internal"
-        if folded == ".git" and not os.path.isdir(path):
-            # A worktree's (or submodule's) `.git` file names its git directory: pointing it
-            # elsewhere would send wakeful's own commits into another repository.
-            return "git_internal"
-        if is_protected(rel):
-            return "protected"
-        if (
-            found.st_nlink > 1 and stat.S_ISREG(found.st_mode)
-            if found is not None
-            else not rel and _hard_linked(path)
-        ):
-            return "hardlinked"
-        if rel.startswith(".git/") and not (
-            rel.endswith(".lock") or rel in _GIT_SCRATCH or rel.startswith(".git/info/")
-        ):
-            return "git_store"
-        return "workspace"
+        return _workspace_zone(path, workspace, home)
     checkout = checkout_of_worktree(workspace)
     if checkout is not None and _under(path, checkout):
         # The workspace is a wakeful worktree (`<checkout>/.wakeful/worktrees/<id>`): the
@@ -473,6 +474,35 @@ def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) ->
     if is_root or _SYSTEM_BASES.holds(path) or path in _SCRATCH:
         return "system"
     return "other"
+
+
+def _workspace_zone(path: str, workspace: str, home: str) -> str | Place:
+    """The zone of a path inside the workspace, once no base directory holds it."""
+    rel = path[len(workspace) :].lstrip("/")
+    real, found = _walk_links(workspace, rel)
+    if real is not None:
+        # A symlink inside the workspace: judge the place it leads to.
+        return place_of(real, workspace, home)
+    folded = rel.lower()
+    if folded.startswith(".git/hooks") or folded == ".git/config":
+        return "git_internal"
+    if folded == ".git" and not os.path.isdir(path):
+        # A worktree's (or submodule's) `.git` file names its git directory: pointing it
+        # elsewhere would send wakeful's own commits into another repository.
+        return "git_internal"
+    if is_protected(rel):
+        return "protected"
+    if (
+        found.st_nlink > 1 and stat.S_ISREG(found.st_mode)
+        if found is not None
+        else not rel and _hard_linked(path)
+    ):
+        return "hardlinked"
+    if rel.startswith(".git/") and not (
+        rel.endswith(".lock") or rel in _GIT_SCRATCH or rel.startswith(".git/info/")
+    ):
+        return "git_store"
+    return "workspace"
 
 
 def read_tier(place: Place) -> tuple[Tier, str]:

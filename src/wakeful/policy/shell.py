@@ -288,7 +288,7 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
                 part=source,
             )
     for tier, note in script.notes:
-        analyzer.add(tier, note, part=source)  # type: ignore[arg-type]
+        analyzer.add(tier, note, part=source)
     if not script.commands and not script.errors:
         return
     endless = (
@@ -355,13 +355,18 @@ def classify_command(command: str, workspace: Path, home: Path | None = None) ->
         )
     if not analyzer.findings:
         analyzer.add(Tier.READ_ONLY, "runs nothing that changes state", part=command)
-    return Classification(
-        analyzer.tier(),
-        analyzer.reasons(),
-        analyzer.parsed,
-        tuple(dict.fromkeys(analyzer.programs)),
-        bool(analyzer.code_reasons),
-        tuple(dict.fromkeys(analyzer.code_reasons)) if analyzer.code_reasons else (),
-        tuple(analyzer.deciders),
-        tuple(analyzer.invocations),
+    # What Classification(...) makes, without a frozen dataclass's __init__ (one
+    # object.__setattr__ per field costs more than the rest of a short command's verdict).
+    result: Classification = object.__new__(Classification)
+    fields = result.__dict__
+    fields["tier"] = analyzer.tier()
+    fields["reasons"] = analyzer.reasons()
+    fields["parsed"] = analyzer.parsed
+    fields["programs"] = tuple(dict.fromkeys(analyzer.programs))
+    fields["runs_workspace_code"] = bool(analyzer.code_reasons)
+    fields["code_reasons"] = (
+        tuple(dict.fromkeys(analyzer.code_reasons)) if analyzer.code_reasons else ()
     )
+    fields["deciders"] = tuple(analyzer.deciders)
+    fields["invocations"] = tuple(analyzer.invocations)
+    return result

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from wakeful.policy.types import Tier
+
 if TYPE_CHECKING:
     from tree_sitter import Language, Node, Parser
 
@@ -97,7 +99,7 @@ class Script:
 
     commands: list[SimpleCommand]
     errors: list[str]
-    notes: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[Tier, str]] = field(default_factory=list)
     endless: list[tuple[int, int]] = field(default_factory=list)
 
 
@@ -133,6 +135,25 @@ _KEYWORDS = frozenset(
         "!",
     }
 )
+# Nodes that are one shell word (what `_Walker.word` evaluates).
+_WORD_KINDS = frozenset(
+    {
+        "word",
+        "string",
+        "raw_string",
+        "ansi_c_string",
+        "translated_string",
+        "concatenation",
+        "number",
+        "simple_expansion",
+        "expansion",
+        "command_substitution",
+        "process_substitution",
+        "arithmetic_expansion",
+    }
+)
+# Anonymous tokens tree-sitter may leave among a command's words, each a word to bash.
+_OPERATOR_WORDS = frozenset({"==", "=~", "$"})
 _UNESCAPE_WORD = re.compile(r"\\(.)", re.S)
 # tree-sitter-bash 0.25's scanner crashes the process on some characters outside the Basic
 # Multilingual Plane (e.g. `a{` then U+E0001). They are never meaningful in a command, so
@@ -166,6 +187,79 @@ def parse_script(
     depth: int = 0,
 ) -> Script:
     """Parse `source` into the simple commands it runs, in source order."""
+    if _PLAIN.fullmatch(source) is not None:
+        plain = _plain_script(source, cwd)
+        if plain is not None:
+            return plain
+    return parse_tree(source, cwd, home, variables, depth)
+
+
+# One command of plain words: no expansion, redirection, operator, comment, glob class,
+# brace or backslash, and no assignment before the command name; arguments may be quoted
+# (`git commit -m "fix the parser"`, `grep -rn 'TODO' src`). Most agent commands are such;
+# their syntax tree is always program > command > words, strings and concatenations, so
+# the script is built without the parser. The characters allowed are those tree-sitter-bash
+# reads as plain words wherever they stand: it reads some first words (`-`, `99+`, `a%b`)
+# and arguments (`==`, `=x`) otherwise, so those go to the parser. Quoted text holds no `$`,
+# backquote, backslash, `!`, brace or control character, so it is its own value; double
+# quotes around blanks alone go to the parser too (tree-sitter reads `" "` as empty).
+# tests/policy/test_classifier_fast_paths.py checks, on generated commands, that both ways
+# give the same script.
+_UNQUOTED = r"[=A-Za-z0-9_./:,+~^*%@-]"
+_QUOTED = (
+    r"(?:\"(?:[^\"$`\\!{}\s]|[^\"$`\\!{}\s][^\"$`\\!{}\t-\r]*[^\"$`\\!{}\s])?\"|'[^'{}\t-\r]*')"
+)
+# Possessive quantifiers: each part stops at a character the next cannot take, so nothing
+# is given back, and a command that is not plain fails fast.
+_PLAIN = re.compile(
+    r" *[A-Za-z_./][A-Za-z0-9_./-]*+"
+    rf"(?: ++(?:[A-Za-z0-9_./:,+~^*%@-]|{_QUOTED})(?:{_UNQUOTED}++|{_QUOTED})*+)*+ *+"
+)
+_PLAIN_WORD = re.compile(rf"(?:{_UNQUOTED}++|{_QUOTED})++")
+_PLAIN_PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([^\"']+)")
+# First words that bash and tree-sitter read as syntax, not as a program name.
+_NOT_A_NAME = frozenset(
+    {
+        *_KEYWORDS,
+        "time",
+        "coproc",
+        "declare",
+        "typeset",
+        "export",
+        "readonly",
+        "local",
+        "unset",
+        "unsetenv",
+    }
+)
+
+
+def _plain_script(source: str, cwd: str | None) -> Script | None:
+    """The script of a command that `_PLAIN` matches, or None to leave it to the parser."""
+    if "'" in source or '"' in source:
+        words = _PLAIN_WORD.findall(source)
+    else:
+        words = source.split()
+    if len(words) > MAX_WORDS or words[0] in _NOT_A_NAME:
+        return None
+    argv = [
+        Word(word, word)
+        if "'" not in word and '"' not in word
+        else Word("".join([a or b or c for a, b, c in _PLAIN_PART.findall(word)]), word)
+        for word in words
+    ]
+    text = source.strip(" ")
+    return Script([SimpleCommand(argv, [], [], cwd, text, "", [])], [])
+
+
+def parse_tree(
+    source: str,
+    cwd: str | None,
+    home: str,
+    variables: dict[str, str | None] | None = None,
+    depth: int = 0,
+) -> Script:
+    """`parse_script` through tree-sitter's syntax tree, for every command."""
     if "\x00" in source:
         return Script([], ["contains a NUL byte, which no shell passes on"])
     if not source.isascii():
@@ -255,7 +349,7 @@ class _Walker:
         self.kinds = _kinds()
         self.commands: list[SimpleCommand] = []
         self.errors: list[str] = []
-        self.notes: list[tuple[str, str]] = []
+        self.notes: list[tuple[Tier, str]] = []
         self.endless: list[tuple[int, int]] = []
         self.loop_values: dict[str, tuple[str, ...]] = {}
         self.words = 0
@@ -339,7 +433,9 @@ class _Walker:
                 before = len(self.commands)
                 self.statements(body, state.copy(), context or "function body", [])
                 if fname and any(c.name == fname for c in self.commands[before:]):
-                    self.notes.append(("critical", f"function {fname} calls itself (a fork bomb)"))
+                    self.notes.append(
+                        (Tier.CRITICAL, f"function {fname} calls itself (a fork bomb)")
+                    )
         elif kind in ("for_statement", "c_style_for_statement", "select_statement"):
             loop_var = node.child_by_field_name("variable")
             inner = state
@@ -430,15 +526,28 @@ class _Walker:
                     self.statements(child, state, context, upstream)
 
     def pipeline(
-        self, stages: list[Node], state: _State, context: str, upstream: list[SimpleCommand]
+        self,
+        stages: list[Node],
+        state: _State,
+        context: str,
+        upstream: list[SimpleCommand],
+        trailing: list[Word] | None = None,
     ) -> int:
-        """Walk the stages; returns the index in `commands` where the last stage starts."""
+        """Walk the stages; returns the index in `commands` where the last stage starts.
+        `trailing`: words after a redirect's target, arguments of the last stage."""
         feed = list(upstream)
         before = len(self.commands)
-        for stage in stages:
-            if self.kinds[stage.kind_id] in _STATEMENT_SKIP:
-                continue
+        kept = [stage for stage in stages if self.kinds[stage.kind_id] not in _STATEMENT_SKIP]
+        for i, stage in enumerate(kept):
             before = len(self.commands)
+            if trailing and i == len(kept) - 1:
+                if self.kinds[stage.kind_id] == "command":
+                    self.command(stage, state.copy(), context, list(feed), [], trailing)
+                    continue
+                self.errors.append(
+                    "shell syntax error: words after the target of a redirect "
+                    f"({self.text(stage)[:40]!r})"
+                )
             self.statements(stage, state.copy(), context, list(feed))
             feed.extend(self.commands[before:])
         return before
@@ -449,21 +558,29 @@ class _Walker:
         body = node.child_by_field_name("body")
         redirects: list[Redirect] = []
         after: list[Node] = []
+        # Words after a redirect's target: bash passes them to the command
+        # (`find / 2>/dev/null -delete` is `find / -delete 2>/dev/null`).
+        trailing: list[Word] = []
         for child in node.named_children:
             if child is body or child == body:
                 continue
-            redirects.extend(self.redirect(child, state, context, after))
+            redirects.extend(self.redirect(child, state, context, after, trailing))
         before = len(self.commands)
         if body is not None:
             if self.kinds[body.kind_id] == "command":
-                self.command(body, state, context, upstream, redirects)
+                self.command(body, state, context, upstream, redirects, trailing)
             elif self.kinds[body.kind_id] == "pipeline":
                 # tree-sitter puts `a | b > f` around the whole pipeline; bash binds the
                 # redirect to the last stage only.
-                last = self.pipeline(body.named_children, state, context, upstream)
+                last = self.pipeline(body.named_children, state, context, upstream, trailing)
                 for cmd in self.commands[last:]:
                     cmd.redirects.extend(redirects)
             else:
+                if trailing:
+                    self.errors.append(
+                        "shell syntax error: words after the target of a redirect "
+                        f"({self.text(node)[:40]!r})"
+                    )
                 self.statements(body, state, context, upstream)
                 for cmd in self.commands[before:]:
                     cmd.redirects.extend(redirects)
@@ -471,7 +588,7 @@ class _Walker:
         if not produced and redirects:
             # `> file` or `x=1 > file` runs no program but still truncates the file.
             bare = SimpleCommand(
-                argv=[],
+                argv=trailing,
                 redirects=redirects,
                 cwd=state.cwd,
                 text=self.text(node),
@@ -487,8 +604,9 @@ class _Walker:
                 self.statements(extra, state, context, [])
 
     def redirect(
-        self, node: Node, state: _State, context: str, after: list[Node]
+        self, node: Node, state: _State, context: str, after: list[Node], args: list[Word]
     ) -> list[Redirect]:
+        """The redirects `node` makes; words after a file target are added to `args`."""
         kind = self.kinds[node.kind_id]
         fd_node = node.child_by_field_name("descriptor")
         fd = self.strict_text(fd_node) if fd_node is not None else None
@@ -498,12 +616,17 @@ class _Walker:
                 op = self.kinds[child.kind_id]
                 break
         if kind == "file_redirect":
+            named = [c for c in node.named_children if self.kinds[c.kind_id] != "file_descriptor"]
             dest = node.child_by_field_name("destination")
             if dest is None:
-                named = [
-                    c for c in node.named_children if self.kinds[c.kind_id] != "file_descriptor"
-                ]
                 dest = named[-1] if named else None
+            else:
+                for extra_word in named:
+                    if extra_word.start_byte <= dest.start_byte:
+                        continue
+                    if self.raw[extra_word.end_byte : extra_word.end_byte + 1] in (b"<", b">"):
+                        continue  # `0` of `0>&1`: the next redirect's descriptor
+                    args.extend(self.arg_words(extra_word, state, context))
             target = self.word(dest, state, context) if dest is not None else None
             return [Redirect(op, target, fd)]
         if kind == "herestring_redirect":
@@ -524,7 +647,10 @@ class _Walker:
                 elif self.kinds[child.kind_id] in ("heredoc_end", "file_descriptor"):
                     continue
                 elif self.kinds[child.kind_id] in ("file_redirect", "herestring_redirect"):
-                    extra.extend(self.redirect(child, state, context, after))
+                    extra.extend(self.redirect(child, state, context, after, args))
+                elif self.kinds[child.kind_id] in _WORD_KINDS:
+                    # `find / <<EOF -delete`: words after the marker are the command's.
+                    args.extend(self.arg_words(child, state, context))
                 else:
                     after.append(child)
             return [Redirect("<<", None, fd, "".join(text_parts)), *extra]
@@ -541,7 +667,7 @@ class _Walker:
                 if _SUBSCRIPT_CODE.search(value):
                     self.notes.append(
                         (
-                            "high",
+                            Tier.HIGH,
                             f"evaluates the array subscript in {value[:60]!r}, which runs "
                             "the command inside it",
                         )
@@ -568,14 +694,22 @@ class _Walker:
         context: str,
         upstream: list[SimpleCommand],
         redirects: list[Redirect],
+        trailing: list[Word] | None = None,
     ) -> None:
         argv: list[Word] = []
         assigns: list[tuple[str, Word]] = []
         own_redirects = list(redirects)
         after: list[Node] = []
         kinds = self.kinds
-        for child in node.named_children:
+        for child in node.children:
             kind = kinds[child.kind_id]
+            if not child.is_named:
+                # tree-sitter reads `==` and `=~` as test operators and a lone `$` as an
+                # expansion even between a command's words; bash passes them on as words
+                # (`find . -name == -exec`).
+                if kind in _OPERATOR_WORDS:
+                    argv.append(Word(kind, kind))
+                continue
             if kind == "command_name":
                 named = child.named_children
                 child = named[0] if named else child
@@ -593,7 +727,7 @@ class _Walker:
             elif kind == "variable_assignment":
                 assigns.append(self.assignment(child, state, context, record=False))
             elif kind in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
-                own_redirects.extend(self.redirect(child, state, context, after))
+                own_redirects.extend(self.redirect(child, state, context, after, argv))
             elif kind == "comment":
                 continue
             elif kind == "subshell":
@@ -605,6 +739,8 @@ class _Walker:
                 argv.append(Word(None, self.text(child)))
             else:
                 argv.extend(self.arg_words(child, state, context))
+        if trailing:
+            argv.extend(trailing)
         if len(self.commands) >= MAX_COMMANDS:
             raise _TooMany(f"runs more than {MAX_COMMANDS} commands, too many to analyse")
         self.words += len(argv)
@@ -647,7 +783,7 @@ class _Walker:
         except _TooMany:
             self.notes.append(
                 (
-                    "high",
+                    Tier.HIGH,
                     f"brace expansion `{word.text[:40]}` makes more than {MAX_BRACE_WORDS} words, "
                     "too many to analyse (a huge one exhausts memory)",
                 )
@@ -683,8 +819,8 @@ class _Walker:
                     parts.append(_unescape_dq(self.text(child)))
                 else:
                     parts.append(self.word(child, state, context).value)
-            value = None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
-            return Word(value, text)
+            known = [p for p in parts if p is not None]
+            return Word("".join(known) if len(known) == len(parts) else None, text)
         if kind == "concatenation":
             words = [self.word(c, state, context) for c in node.named_children]
             values = [w.value for w in words]
@@ -719,7 +855,7 @@ class _Walker:
         if _PROMPT_EXPANSION.search(text):
             self.notes.append(
                 (
-                    "high",
+                    Tier.HIGH,
                     f"prompt expansion `{text[:40]}` runs the commands hidden in the "
                     "variable's value",
                 )
@@ -733,7 +869,7 @@ class _Walker:
             if values is None or any("[" in v for v in values):
                 self.notes.append(
                     (
-                        "high",
+                        Tier.HIGH,
                         f"indirect expansion `{text[:40]}` evaluates a name computed at run "
                         "time (an array subscript in it runs commands)",
                     )
@@ -801,7 +937,8 @@ def _brace_pattern(node: Node, state: _State) -> str | None:
         return text
     if kind == "concatenation":
         parts = [_brace_pattern(c, state) for c in node.named_children]
-        return None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
+        known = [p for p in parts if p is not None]
+        return "".join(known) if len(known) == len(parts) else None
     literal: str | None = None
     if kind == "raw_string":
         literal = text[1:-1]
@@ -852,10 +989,11 @@ def _brace_expand(pattern: str) -> list[str]:
             bounds = [i, *commas, k]
             alternatives = [pattern[a + 1 : b] for a, b in zip(bounds, bounds[1:], strict=False)]
         else:
-            alternatives = _brace_range(inner)  # type: ignore[assignment]
-            if alternatives is None:
+            in_range = _brace_range(inner)
+            if in_range is None:
                 i += 1
                 continue
+            alternatives = in_range
         head, tails = pattern[:i], _brace_expand(pattern[k + 1 :])
         out: list[str] = []
         for alternative in alternatives:
@@ -916,20 +1054,20 @@ def _static_output(cmd: SimpleCommand) -> str | None:
     """What `$(echo ...)` / `$(printf ...)` prints, when every word is static."""
     if cmd.redirects or cmd.upstream or not cmd.argv:
         return None
-    values = [w.value for w in cmd.argv]
-    if any(v is None for v in values):
+    values = [w.value for w in cmd.argv if w.value is not None]
+    if len(values) != len(cmd.argv):
         return None
     name, args = values[0], values[1:]
     if name == "echo":
         while args and args[0] in ("-n", "-e", "-E", "-ne", "-en"):
             args = args[1:]
-        return " ".join(args)  # type: ignore[arg-type]
+        return " ".join(args)
     if name == "printf" and args:
         fmt, rest = args[0], args[1:]
-        if "%" not in fmt:  # type: ignore[operator]
-            return _ansi_c(fmt)  # type: ignore[arg-type]
-        if fmt.replace("\\n", "") in ("%s", "%s "):  # type: ignore[union-attr]
-            return " ".join(rest)  # type: ignore[arg-type]
+        if "%" not in fmt:
+            return _ansi_c(fmt)
+        if fmt.replace("\\n", "") in ("%s", "%s "):
+            return " ".join(rest)
     return None
 
 
