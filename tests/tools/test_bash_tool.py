@@ -158,7 +158,7 @@ async def test_cancellation_at_any_point_of_the_start_leaves_nothing_running(
             await task
         # Whatever the command had started by now must be gone; if it never ran, it never
         # will: its process group was killed before the shell read its first line.
-        time.sleep(0.2)
+        time.sleep(0.05)
         started = read_pids(pidfile) if pidfile.exists() else []
         assert wait_gone(started), f"cancelled at step {step}: {started} still running"
 
