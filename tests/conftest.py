@@ -27,25 +27,41 @@ settings.load_profile("wakeful")
 #      servers, daemons, embedded models, pseudo-terminals, the demo;
 #   2. it asks for a fixture that starts a real server or daemon (SLOW_FIXTURES), or is a case
 #      parametrized with a backend that is a real server (SLOW_PARAMS);
-#   3. it carries `@pytest.mark.slow` itself, with a comment saying why (one test that takes
-#      more than about half a second in a file that is otherwise fast).
+#   3. it carries `@pytest.mark.slow` itself: a test in an otherwise fast file that costs more
+#      than half a CPU second (CPU, not wall time, so that the measure holds on a loaded
+#      machine; the README's "Test tiers" says how it was measured).
 # tests/test_tiers.py checks the rules and that every listed file still exists.
 SLOW_AREAS: tuple[str, ...] = (
     "fleet/",  # PostgreSQL and the Temporal dev server, workers, `fleet dev`
 )
 SLOW_FILES: tuple[str, ...] = (
     "e2e/test_demo.py",  # the demo with the embedded model
+    "providers_local/test_local_provider.py",  # the embedded model
     "daemon/test_daemon_e2e.py",  # the daemon process, end to end
     "daemon/test_recovery.py",  # crash recovery with real processes
     "daemon/test_checkpoints_daemon.py",  # the daemon process
-    "providers_local/test_local_provider.py",  # the embedded model
     "e2e/test_repl.py",  # the REPL under a pseudo-terminal
     "checkpoints/test_repl_rewind.py",  # the REPL under a pseudo-terminal
     "extensions/test_repl_commands.py",  # the REPL under a pseudo-terminal
     "extensions/test_notification_hooks.py",  # the REPL under a pseudo-terminal
     "extensions/test_mcp_client.py",  # MCP servers as subprocesses
+    "extensions/test_mcp_oauth.py",  # an OAuth MCP server and CLI runs
+    "extensions/test_extensions_e2e.py",  # MCP servers, hooks and the real CLI
+    # Every test of these runs the real CLI several times (over half a CPU second each).
+    "checkpoints/test_rewind_cli.py",
+    "checkpoints/test_worktrees.py",
+    "daemon/test_schedule_cli.py",
+    "dream/test_dream_model_choice.py",
+    "e2e/test_damaged_state.py",
+    "e2e/test_denials.py",
+    "e2e/test_small_inputs.py",
+    "e2e/test_trust_boundary_cli.py",
+    "memory/test_memory_cli.py",
+    "policy/test_policy_cli.py",
 )
-SLOW_FIXTURES: frozenset[str] = frozenset({"local_postgres", "postgres_dsn", "local_temporal"})
+SLOW_FIXTURES: frozenset[str] = frozenset(
+    {"local_postgres", "postgres_dsn", "local_temporal", "gemma_path"}  # servers, a model
+)
 SLOW_PARAMS: frozenset[str] = frozenset({"postgres"})
 
 
