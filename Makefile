@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: install demo test lint format bench clean model-coder
+.PHONY: install demo test test-fast lint format bench clean model-coder
 
 install: $(VENV)/.installed
 
@@ -35,8 +35,14 @@ format: install
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
+# Every tier, one test at a time (the PostgreSQL and Temporal servers are shared per session).
 test: lint
 	$(BIN)/pytest tests
+
+# The fast tier while developing: no servers, daemons, embedded model or pseudo-terminals,
+# spread over the machine's cores (tests/conftest.py says which tests are slow and why).
+test-fast: install
+	$(BIN)/pytest -m "not slow" -n auto tests
 
 bench: install
 	$(PY) bench/startup.py

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,21 +19,94 @@ from hypothesis import settings
 settings.register_profile("wakeful", deadline=None)
 settings.load_profile("wakeful")
 
-# The slow tier (`make test` runs it; `pytest -m "not slow"` skips it while developing): the
-# embedded model, the daemon end to end and the demo. Marked here, by file, so that a new
-# test in one of these files is slow by default.
-SLOW_FILES = (
-    "e2e/test_demo.py",
-    "daemon/test_daemon_e2e.py",
-    "daemon/test_recovery.py",
-    "providers_local/test_local_provider.py",
+# -- test tiers -----------------------------------------------------------------------------
+# `make test` runs every test; `make test-fast` (`pytest -m "not slow"`, in parallel) is the
+# fast tier for development. A test is slow when one of these declared rules says so, so that
+# a new test in a slow area is slow by default, without anyone remembering to mark it:
+#   1. its file is in a slow area (SLOW_AREAS, a folder) or is a slow file (SLOW_FILES): real
+#      servers, daemons, embedded models, pseudo-terminals, the demo;
+#   2. it asks for a fixture that starts a real server or daemon (SLOW_FIXTURES), or is a case
+#      parametrized with a backend that is a real server (SLOW_PARAMS);
+#   3. it carries `@pytest.mark.slow` itself: a test in an otherwise fast file that costs more
+#      than half a CPU second (CPU, not wall time, so that the measure holds on a loaded
+#      machine; the README's "Test tiers" says how it was measured).
+# tests/test_tiers.py checks the rules and that every listed file still exists.
+SLOW_AREAS: tuple[str, ...] = (
+    "fleet/",  # PostgreSQL and the Temporal dev server, workers, `fleet dev`
 )
+SLOW_FILES: tuple[str, ...] = (
+    "e2e/test_demo.py",  # the demo with the embedded model
+    "providers_local/test_local_provider.py",  # the embedded model
+    "daemon/test_daemon_e2e.py",  # the daemon process, end to end
+    "daemon/test_recovery.py",  # crash recovery with real processes
+    "daemon/test_checkpoints_daemon.py",  # the daemon process
+    "e2e/test_repl.py",  # the REPL under a pseudo-terminal
+    "checkpoints/test_repl_rewind.py",  # the REPL under a pseudo-terminal
+    "extensions/test_repl_commands.py",  # the REPL under a pseudo-terminal
+    "extensions/test_notification_hooks.py",  # the REPL under a pseudo-terminal
+    "extensions/test_mcp_client.py",  # MCP servers as subprocesses
+    "extensions/test_mcp_oauth.py",  # an OAuth MCP server and CLI runs
+    "extensions/test_extensions_e2e.py",  # MCP servers, hooks and the real CLI
+    # Every test of these runs the real CLI several times (over half a CPU second each).
+    "checkpoints/test_rewind_cli.py",
+    "checkpoints/test_worktrees.py",
+    "daemon/test_schedule_cli.py",
+    "dream/test_dream_model_choice.py",
+    "e2e/test_damaged_state.py",
+    "e2e/test_denials.py",
+    "e2e/test_small_inputs.py",
+    "e2e/test_trust_boundary_cli.py",
+    "memory/test_memory_cli.py",
+    "policy/test_policy_cli.py",
+)
+SLOW_FIXTURES: frozenset[str] = frozenset(
+    {"local_postgres", "postgres_dsn", "local_temporal", "gemma_path"}  # servers, a model
+)
+SLOW_PARAMS: frozenset[str] = frozenset({"postgres"})
+
+
+def slow_reason(path: str, fixtures: Iterable[str] = (), params: Iterable[Any] = ()) -> str | None:
+    """Why a test at `path` (relative to tests/) with these fixtures and parameter values is in
+    the slow tier, or None for the fast tier."""
+    for area in SLOW_AREAS:
+        if path.startswith(area) or f"/{area}" in path:
+            return f"in the slow area {area}"
+    for name in SLOW_FILES:
+        if path == name or path.endswith("/" + name):
+            return f"in the slow file {name}"
+    servers = SLOW_FIXTURES.intersection(fixtures)
+    if servers:
+        return f"uses {', '.join(sorted(servers))}"
+    backends = [p for p in params if isinstance(p, str) and p in SLOW_PARAMS]
+    if backends:
+        return f"runs against {backends[0]}"
+    return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests = Path(__file__).parent
     for item in items:
-        if item.path.as_posix().endswith(SLOW_FILES):
+        try:
+            path = item.path.relative_to(tests).as_posix()
+        except ValueError:
+            path = item.path.as_posix()
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec is not None else ()
+        if slow_reason(path, getattr(item, "fixturenames", ()), params):
             item.add_marker(pytest.mark.slow)
+
+
+@dataclass(frozen=True)
+class TierRules:
+    reason: Callable[..., str | None]
+    areas: tuple[str, ...]
+    files: tuple[str, ...]
+
+
+@pytest.fixture
+def tier_rules() -> TierRules:
+    """The slow-tier rules themselves, for tests/test_tiers.py."""
+    return TierRules(slow_reason, SLOW_AREAS, SLOW_FILES)
 
 
 SCRUB = (

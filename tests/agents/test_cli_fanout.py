@@ -6,7 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 
+
+@pytest.mark.slow
 def test_headless_fan_out_and_per_agent_cost(
     cli: Callable[..., Any], git_repo: Path, script: Callable[..., Path]
 ) -> None:

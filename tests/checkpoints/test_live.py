@@ -83,6 +83,7 @@ def _more_ops(repo: Path) -> list:  # type: ignore[type-arg]
     return [mv_dir, file_to_dir, dir_to_file, rm_rf_and_recreate, nested_repo, grow_small_log]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [3, 29])
 def test_watched_snapshots_equal_full_walks(git_repo: Path, seed: int) -> None:
     _seed(git_repo)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from wakeful.checkpoints import CheckpointStore, RunRecorder
 
 
@@ -13,6 +15,7 @@ def _recorder(repo: Path, session: str) -> RunRecorder:
     return RunRecorder(store, session)
 
 
+@pytest.mark.slow
 def test_overlapping_runs_are_credited_honestly(cli, git_repo: Path) -> None:
     a, b = _recorder(git_repo, "sa"), _recorder(git_repo, "sb")
     a.begin_run("run A")

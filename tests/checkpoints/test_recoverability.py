@@ -47,6 +47,7 @@ async def test_unrestorable_writes_are_not_workspace_tier(
         assert decision.tier == "workspace" and decision.decision == "allow", decision
 
 
+@pytest.mark.slow
 def test_headless_run_is_told_why(cli, script, git_repo: Path) -> None:
     (git_repo / ".gitignore").write_text("build/\n")
     turns = script(
@@ -65,6 +66,7 @@ def test_headless_run_is_told_why(cli, script, git_repo: Path) -> None:
     assert not (git_repo / "build" / "x.js").exists()
 
 
+@pytest.mark.slow
 async def test_nested_repositories_are_not_workspace_tier(cli, git_repo: Path) -> None:
     import subprocess
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from wakeful.checkpoints import CheckpointStore, Settings
 from wakeful.checkpoints.store import PRUNE_EVERY
 
@@ -24,6 +26,7 @@ def _run(cli, script, repo: Path, name: str, label: str | None = None) -> str:  
     return str(r.json()["checkpoint"])
 
 
+@pytest.mark.slow
 def test_unreviewed_daemon_runs_are_never_pruned(cli, script, git_repo: Path) -> None:
     (git_repo / ".wakeful").mkdir(exist_ok=True)
     (git_repo / ".wakeful" / "config.toml").write_text(
@@ -58,6 +61,7 @@ def test_unreviewed_daemon_runs_are_never_pruned(cli, script, git_repo: Path) ->
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_finishing_runs_prunes_by_itself(git_repo: Path) -> None:
     store = CheckpointStore(
         git_repo, git_repo / ".wakeful" / "checkpoints", Settings(keep=3, max_age_days=0)

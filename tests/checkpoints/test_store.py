@@ -161,6 +161,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_concurrent_runs_do_not_corrupt_the_store(git_repo: Path) -> None:
     src = str(Path(__file__).resolve().parents[2] / "src")
     code = WRITER.format(src=src, ws=str(git_repo))

@@ -6,9 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from wakeful.testing.workspace_state import dirs_of, files_of
 
 
+@pytest.mark.slow
 def test_sub_agent_changes_are_checkpointed_and_rewound(
     cli: Callable[..., Any], git_repo: Path, script: Callable[..., Path]
 ) -> None:

@@ -96,6 +96,7 @@ def _ops(repo: Path) -> list:  # type: ignore[type-arg]
             reignore_build, touch_same]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("racy_ns", [0, RACY_NS])
 def test_cached_snapshots_equal_full_walks(git_repo: Path, racy_ns: int) -> None:
     (git_repo / "src").mkdir()

@@ -29,6 +29,7 @@ def _finished(manager: WorktreeManager, run: str, kind: str = "run") -> str:
     return wt.id
 
 
+@pytest.mark.slow
 def test_prune_keeps_the_newest_and_the_branches(git_repo: Path) -> None:
     roomy = WorktreeManager(git_repo, WorktreeSettings(keep=3, max_age_days=14))
     old = _finished(roomy, "first")

@@ -369,6 +369,7 @@ def test_a_bad_isolation_is_refused_with_the_choices(
     assert cli(["worktrees", "list", "--json"], cwd=git_repo).json() == []
 
 
+@pytest.mark.slow  # the REPL under a pseudo-terminal
 def test_repl_worktree_commits_each_turn_and_clear_opens_a_new_one(
     cli: Callable[..., Any], git_repo: Path, home: Path, script: Callable[..., Path]
 ) -> None:

@@ -11,6 +11,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from wakeful.core.env import is_secret_name, scrubbed_env
 from wakeful.core.git import GitResult, git_env, run_git, safe_git_argv
 
@@ -70,6 +72,7 @@ def test_run_git_runs_none_of_them(git_repo: Path, tmp_path: Path) -> None:
     assert run_git(["status", "--porcelain=v1"], git_repo).ok
 
 
+@pytest.mark.slow
 def test_memory_verify_with_a_planted_fsmonitor(cli, git_repo: Path, tmp_path: Path) -> None:
     """Memory verification follows renames with `git status`; the planted programs stay idle."""
     added = cli(["memory", "add", "greet is in app.py", "--anchor", "app.py:4-5"], cwd=git_repo)

@@ -294,6 +294,7 @@ def test_a_file_from_a_newer_wakeful_is_refused_untouched(
     assert _dump(path) == before
 
 
+@pytest.mark.slow
 def test_cli_reports_a_newer_state_db_in_one_line_and_keeps_it(
     git_repo: Path, cli: Callable[..., CliResult]
 ) -> None:
@@ -400,6 +401,7 @@ def test_two_processes_migrating_at_once_apply_each_step_once(tmp_path: Path) ->
     assert _versions(path) == (3, {"race": 3})
 
 
+@pytest.mark.slow
 def test_memory_migrate_reports_the_steps_it_applied(
     git_repo: Path, cli: Callable[..., CliResult]
 ) -> None:

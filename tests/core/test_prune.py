@@ -7,6 +7,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from wakeful.core.prune import PruneLimits, prune_folder
 
 
@@ -39,6 +41,7 @@ def test_missing_folder_is_fine(tmp_path: Path) -> None:
     assert prune_folder(tmp_path / "nope").removed == 0
 
 
+@pytest.mark.slow
 def test_a_session_prunes_old_tool_results(cli, script, git_repo: Path) -> None:
     folder = git_repo / ".wakeful" / "tool-results"
     folder.mkdir(parents=True)

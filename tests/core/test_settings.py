@@ -53,6 +53,7 @@ def _config_gets_with_default(path: Path) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_no_setting_default_is_repeated_outside_the_schema() -> None:
     offenders = [
         line
@@ -116,6 +117,7 @@ def test_unknown_keys_warn_with_the_closest_known_one(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_cli_prints_unknown_key_warnings_and_keeps_going(
     git_repo: Path, cli: Callable[..., CliResult]
 ) -> None:

@@ -11,6 +11,8 @@ import ast
 from pathlib import Path
 from typing import get_args
 
+import pytest
+
 import wakeful
 from wakeful.agents.dreamer import MergeMemoriesTool
 from wakeful.agents.runtime import build_tools
@@ -65,6 +67,7 @@ def test_the_scan_finds_a_list_of_tool_names() -> None:
     assert [line for line, _ in name_collections(source)] == [1, 2]
 
 
+@pytest.mark.slow
 def test_no_module_but_the_registry_lists_tool_names() -> None:
     offenders = []
     for path in sorted(SRC.rglob("*.py")):

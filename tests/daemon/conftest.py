@@ -42,7 +42,7 @@ class Workspace:
     pids: set[int] = field(default_factory=set)
 
     def cli(
-        self, *args: str, timeout: float = 30.0, check: bool = True
+        self, *args: str, timeout: float = 120.0, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
             [sys.executable, "-m", "wakeful.cli.main", *args],
@@ -90,6 +90,38 @@ class Workspace:
         finally:
             store.close()
 
+    def run(self, run_id: int) -> Any:
+        store = self.store()
+        try:
+            return store.get_run(run_id)
+        finally:
+            store.close()
+
+    def last_tick(self) -> float:
+        store = self.store()
+        try:
+            return float(store.get_state("last_tick", 0.0) or 0.0)
+        finally:
+            store.close()
+
+    def wait_ticks(self, count: int, timeout: float = 60.0) -> None:
+        """Return once the daemon has finished `count` more ticks: it has had that many
+        chances to act on what the test set up (a sleep would race with a loaded machine)."""
+        seen = self.last_tick()
+        deadline = time.monotonic() + timeout
+        while count > 0:
+            assert time.monotonic() < deadline, f"the daemon stopped ticking ({count} to go)"
+            time.sleep(0.02)
+            tick = self.last_tick()
+            if tick > seen:
+                seen, count = tick, count - 1
+
+    def settle(self, seconds: float, ticks: int = 2) -> None:
+        """Let `seconds` of wall time pass, then `ticks` more daemon ticks, so that every due
+        time inside the window has been looked at by the daemon before the test checks."""
+        time.sleep(seconds)
+        self.wait_ticks(ticks)
+
     def journal(self) -> str:
         folder = self.root / ".wakeful" / "journal"
         return "".join(p.read_text() for p in sorted(folder.glob("*.md")))
@@ -100,7 +132,7 @@ class Workspace:
         return [json.loads(x) for x in self.request_log.read_text().splitlines() if x.strip()]
 
     def wait_for(
-        self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition"
+        self, predicate: Callable[[], Any], timeout: float = 60.0, what: str = "condition"
     ) -> Any:
         return wait_for(predicate, timeout, what)
 
@@ -111,7 +143,9 @@ class Workspace:
         self.cli("schedule", "add", name, "--model", f"scripted:{self.scripted}", *args)
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+def wait_for(predicate: Callable[[], Any], timeout: float = 60.0, what: str = "condition") -> Any:
+    """Poll until `predicate` is truthy. The deadline is generous on purpose: it only bounds
+    how long a failing test takes, so a loaded machine cannot turn a pass into a failure."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

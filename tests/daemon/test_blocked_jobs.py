@@ -7,6 +7,8 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+import pytest
+
 if TYPE_CHECKING:
     from conftest import Workspace
 
@@ -21,6 +23,7 @@ def _edit_script(ws: Workspace) -> None:
     ws.scripted.write_text(json.dumps({"turns": turns}))
 
 
+@pytest.mark.slow
 def test_denied_run_is_blocked_and_three_in_a_row_pause_the_job(ws: Workspace) -> None:
     bin_dir = ws.root.parent / "bin"
     bin_dir.mkdir()
@@ -89,6 +92,7 @@ def test_denied_run_is_blocked_and_three_in_a_row_pause_the_job(ws: Workspace) -
     assert status() == "active"  # a resumed job gets three fresh tries, not one
 
 
+@pytest.mark.slow
 def test_run_without_denials_is_ok(ws: Workspace) -> None:
     ws.add("fine", "--every", "1h", "--prompt", "say done")
     run = json.loads(ws.cli("schedule", "run", "fine", "--json", timeout=60).stdout)

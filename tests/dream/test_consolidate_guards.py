@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from wakeful.memory.consolidate import (
     RARITY_DUPLICATE,
     direction_differs,
@@ -91,6 +93,7 @@ def test_a_group_never_joins_two_evidently_distinct_records() -> None:
     assert not any({"m1", "m3"} <= g for g in groups)
 
 
+@pytest.mark.slow
 def test_reworded_duplicate_with_the_same_named_things_is_merged_by_rarity() -> None:
     first = rec(
         "m1",

@@ -21,6 +21,7 @@ def forced() -> DreamOptions:
     return DreamOptions(force=True, use_model=False)
 
 
+@pytest.mark.slow
 def test_gates_time_sessions_and_force(ws: tuple[Paths, Config]) -> None:
     paths, config = ws
     add_memory(paths, "The linter is ruff")
@@ -145,6 +146,7 @@ def test_contradiction_date_and_orphan_pruning(ws: tuple[Paths, Config]) -> None
     }
 
 
+@pytest.mark.slow
 def test_index_stays_within_caps_and_demotes_least_used(ws: tuple[Paths, Config]) -> None:
     paths, config = ws
     store = project_store(paths)
@@ -174,6 +176,7 @@ def test_index_stays_within_caps_and_demotes_least_used(ws: tuple[Paths, Config]
     assert favourite in (paths.memory_dir / "project.md").read_text()
 
 
+@pytest.mark.slow
 def test_background_trigger_checks_gates_then_spawns(
     ws: tuple[Paths, Config], home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -206,6 +209,7 @@ def test_background_trigger_checks_gates_then_spawns(
     assert maybe_dream_in_background(paths, config) is False  # nothing new now
 
 
+@pytest.mark.slow
 def test_restore_brings_back_and_protects(ws: tuple[Paths, Config], cli, home: Path) -> None:  # type: ignore[no-untyped-def]
     paths, config = ws
     a = add_memory(paths, "Tests run with pytest from the repository root")

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from wakeful.agents.dreamer import merge_clusters
 from wakeful.core.config import Config
 from wakeful.core.paths import Paths
@@ -90,6 +92,7 @@ def test_no_model_configured_leaves_clusters_and_says_so(ws: tuple[Paths, Config
     assert len(store_records(paths, "active")) == 2
 
 
+@pytest.mark.slow
 def test_idle_dream_makes_zero_model_calls(git_repo: Path, cli, script) -> None:  # type: ignore[no-untyped-def]
     add = ["memory", "add", "--anchor", "app.py:1"]
     assert cli([*add, "Retry helper makes three attempts"], cwd=git_repo).returncode == 0

@@ -140,6 +140,7 @@ def test_stale_lock_from_dead_process_is_taken_over(tmp_path: Path) -> None:
         lock.release()
 
 
+@pytest.mark.slow
 def test_two_dreams_at_once_one_runs_the_other_reports_the_lock(
     ws: tuple[Paths, Config], tmp_path: Path, home: Path, cli
 ) -> None:  # type: ignore[no-untyped-def]
@@ -163,6 +164,7 @@ def test_two_dreams_at_once_one_runs_the_other_reports_the_lock(
     assert out.strip() == "ran"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ws", ["postgres"], indirect=True)
 def test_two_checkouts_sharing_a_team_store_never_dream_at_once(
     ws: tuple[Paths, Config], tmp_path: Path, home: Path, cli
@@ -232,6 +234,7 @@ def test_team_store_lock_dies_with_its_holder(postgres_dsn: str) -> None:
     "when",
     ["phase_end:orient", "phase_end:gather", "merged", "superseded", "phase_end:consolidate"],
 )
+@pytest.mark.slow
 def test_crash_between_phases_leaves_store_consistent_and_next_dream_resumes(
     ws: tuple[Paths, Config], tmp_path: Path, home: Path, when: str
 ) -> None:

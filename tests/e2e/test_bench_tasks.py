@@ -40,6 +40,7 @@ def test_the_suite_covers_the_kinds_of_work(tasks: ModuleType) -> None:
 @pytest.mark.parametrize(
     "name", ["question-port", "fix-failing-test", "rename-constant", "agents-changelog"]
 )
+@pytest.mark.slow
 def test_reference_solutions_solve_their_tasks_through_the_cli(
     tasks: ModuleType, name: str, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -51,6 +52,7 @@ def test_reference_solutions_solve_their_tasks_through_the_cli(
     assert result.tokens > 0 and result.seconds > 0
 
 
+@pytest.mark.slow
 def test_a_run_that_changes_nothing_is_not_solved(
     tasks: ModuleType, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 
+
+@pytest.mark.slow
 def test_headless_reads_and_fixes_a_file(cli, script, git_repo: Path, tmp_path: Path) -> None:
     turns = script(
         "fix",
@@ -77,6 +80,7 @@ def test_headless_reads_and_fixes_a_file(cli, script, git_repo: Path, tmp_path: 
     assert "hello x" in tool_results[-1]["content"]
 
 
+@pytest.mark.slow
 def test_headless_default_mode_denies_writes(cli, script, git_repo: Path, tmp_path: Path) -> None:
     turns = script(
         "w",
@@ -116,6 +120,7 @@ def test_headless_default_mode_denies_writes(cli, script, git_repo: Path, tmp_pa
     assert "approval" in results[1]["content"] or "denied" in results[1]["content"]
 
 
+@pytest.mark.slow
 def test_malformed_and_unknown_tool_calls_do_not_crash(
     cli, script, git_repo: Path, tmp_path: Path
 ) -> None:
@@ -132,6 +137,7 @@ def test_malformed_and_unknown_tool_calls_do_not_crash(
     assert r.json()["result"] == "ok"
 
 
+@pytest.mark.slow
 def test_retry_on_overload_then_success(cli, script, git_repo: Path, tmp_path: Path) -> None:
     turns = script("o", [{"error": "overloaded"}, {"text": "after retry"}])
     r = cli(["-p", "go", "--model", f"scripted:{turns}", "--output-format", "json"], cwd=git_repo)
@@ -139,6 +145,7 @@ def test_retry_on_overload_then_success(cli, script, git_repo: Path, tmp_path: P
     assert r.json()["result"] == "after retry"
 
 
+@pytest.mark.slow
 def test_continue_resumes_the_conversation(cli, script, git_repo: Path, tmp_path: Path) -> None:
     s1 = script("a", [{"text": "first answer"}])
     s2 = script("b", [{"text": "second answer"}])
@@ -157,6 +164,7 @@ def test_continue_resumes_the_conversation(cli, script, git_repo: Path, tmp_path
     assert "first answer" in texts
 
 
+@pytest.mark.slow
 def test_stream_json_emits_events_then_result(cli, script, git_repo: Path, tmp_path: Path) -> None:
     turns = script(
         "s", [{"tool_calls": [{"name": "read", "input": {"path": "app.py"}}]}, {"text": "done"}]
@@ -172,6 +180,7 @@ def test_stream_json_emits_events_then_result(cli, script, git_repo: Path, tmp_p
     assert events[-1]["type"] == "result" and events[-1]["result"] == "done"
 
 
+@pytest.mark.slow
 def test_bad_inputs_give_clear_errors_without_tracebacks(
     cli, script, git_repo: Path, tmp_path: Path
 ) -> None:
@@ -191,6 +200,7 @@ def test_bad_inputs_give_clear_errors_without_tracebacks(
     assert r.returncode != 0 and "no session" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_non_git_workspace_works(cli, script, tmp_path: Path) -> None:
     folder = tmp_path / "plain"
     folder.mkdir()
@@ -213,6 +223,7 @@ def test_version_and_help(cli, script, tmp_path: Path) -> None:
     assert r.returncode == 0 and "--print" in r.stdout
 
 
+@pytest.mark.slow
 def test_error_result_exits_non_zero(cli, script, git_repo: Path) -> None:
     turns = script("auth", [{"error": "auth"}])
     r = cli(["-p", "go", "--model", f"scripted:{turns}", "--output-format", "json"], cwd=git_repo)

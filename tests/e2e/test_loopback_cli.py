@@ -28,6 +28,7 @@ FIX = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["anthropic", "openai"])
 def test_cli_reads_and_fixes_a_file_through_the_sdk(cli, git_repo: Path, kind: str) -> None:
     server = AnthropicLoopback(turns=FIX) if kind == "anthropic" else OpenAILoopback(turns=FIX)
@@ -69,6 +70,7 @@ def test_cli_reads_and_fixes_a_file_through_the_sdk(cli, git_repo: Path, kind: s
         assert out["usage"]["cache_read"] > 0  # the loopback cache served the stable prefix
 
 
+@pytest.mark.slow
 def test_default_provider_follows_the_environment(cli, git_repo: Path) -> None:
     with OpenAILoopback(turns=[{"text": "from the compatible server"}]) as srv:
         r = cli(

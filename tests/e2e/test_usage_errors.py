@@ -20,6 +20,7 @@ import pytest
         (["--max-turns", "many", "-p", "hi"], "Invalid value for '--max-turns'"),
     ],
 )
+@pytest.mark.slow
 def test_usage_error_is_one_message_and_exit_2(
     cli, git_repo: Path, args: list[str], expected: str
 ) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from wakeful.core.config import Config
 from wakeful.extensions.agents import AgentDef, agent_model
 
@@ -87,6 +89,7 @@ def _delegate_run(cli, script, repo: Path, tmp_path: Path, model: str) -> tuple:
     return r, _requests(log)
 
 
+@pytest.mark.slow
 def test_delegate_runs_the_agents_model(cli, script, git_repo: Path, home: Path, tmp_path: Path):
     worker = script("worker", [{"text": "worker: 42"}])
     (home / ".config" / "wakeful").mkdir(parents=True)
@@ -112,6 +115,7 @@ def test_delegate_runs_the_agents_model(cli, script, git_repo: Path, home: Path,
     )
 
 
+@pytest.mark.slow
 def test_untrusted_repo_agent_does_not_pick_the_model(
     cli, script, untrusted_repo: Path, home: Path, tmp_path: Path
 ):

@@ -7,6 +7,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from wakeful.core.config import Config
 from wakeful.core.paths import Paths
 from wakeful.memory import MemoryService
@@ -179,6 +181,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_two_writer_processes_keep_every_memory_in_store_and_files(
     workspace: Path, tmp_path: Path
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 AUTO = ["--output-format", "json", "--permission-mode", "auto"]
 
 
@@ -14,6 +16,7 @@ def tool_results(log: Path) -> list[dict]:
     return [b for m in last for b in m["content"] if b["type"] == "tool_result"]
 
 
+@pytest.mark.slow
 def test_memory_about_a_failed_edit_is_never_written(
     cli, script, git_repo: Path, tmp_path: Path
 ) -> None:
@@ -50,6 +53,7 @@ def test_memory_about_a_failed_edit_is_never_written(
     assert cli(["memory", "list", "--json"], cwd=git_repo).json() == []
 
 
+@pytest.mark.slow
 def test_memory_about_a_successful_edit_is_written_and_recalled_later(
     cli, script, git_repo: Path, tmp_path: Path
 ) -> None:

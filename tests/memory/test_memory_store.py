@@ -167,6 +167,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     db = tmp_path / "shared.db"
     SqliteMemoryStore(db).close()

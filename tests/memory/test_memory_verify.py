@@ -6,6 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -204,6 +205,7 @@ def _unique(lines: list[str]) -> list[str]:
     lines=st.lists(_line, min_size=3, max_size=40),
     data=st.data(),
 )
+@pytest.mark.slow
 def test_property_insertions_above_move_and_edits_inside_drift(
     tmp_path_factory, lines: list[str], data: st.DataObject
 ) -> None:

@@ -81,6 +81,7 @@ def test_dropped_hand_edit_is_reported(service: MemoryService) -> None:
     assert service.take_notices() == []
 
 
+@pytest.mark.slow
 def test_dropped_hand_edit_is_reported_by_the_cli(cli, git_repo: Path) -> None:
     added = cli(["memory", "add", "deploys go through the release job"], cwd=git_repo)
     assert added.returncode == 0, added.stderr

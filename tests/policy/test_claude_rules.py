@@ -55,6 +55,7 @@ def test_translate_rejects(claude: str, why: str) -> None:
 BASH_STAR = {"allow": ["Bash(*)", "Edit(**)", "mcp__fx"], "additionalDirectories": ["~"]}
 
 
+@pytest.mark.slow
 def test_untrusted_clone_allowing_everything_gets_nothing(
     cli, script, untrusted_repo: Path, tmp_path: Path
 ) -> None:
@@ -90,6 +91,7 @@ def test_untrusted_clone_allowing_everything_gets_nothing(
     assert listed["notices"] == []
 
 
+@pytest.mark.slow
 def test_untrusted_deny_and_ask_rules_tighten(
     cli, script, untrusted_repo: Path, tmp_path: Path
 ) -> None:
@@ -138,6 +140,7 @@ def test_untrusted_deny_and_ask_rules_tighten(
     assert "permissions.defaultMode is not read by wakeful" in r.stderr
 
 
+@pytest.mark.slow
 def test_user_claude_settings_and_bad_json(cli, git_repo: Path, home: Path) -> None:
     (home / ".claude").mkdir()
     (home / ".claude" / "settings.json").write_text(

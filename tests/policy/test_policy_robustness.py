@@ -81,6 +81,7 @@ def test_large_but_ordinary_input_is_still_judged() -> None:
     assert classify_command(" && ".join(["true"] * 200), WS, HOME).parsed
 
 
+@pytest.mark.slow
 def test_cli_survives_pathological_lines(cli, git_repo: Path) -> None:
     lines = [
         PATHOLOGICAL["deep subshells"],

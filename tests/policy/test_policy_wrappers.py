@@ -71,6 +71,7 @@ def _bare_remote(repo: Path) -> Path:
     return remote
 
 
+@pytest.mark.slow
 def test_deny_rule_holds_through_wrappers_in_bypass_mode(cli, git_repo: Path, script) -> None:
     remote = _bare_remote(git_repo)
     cfg = git_repo / ".wakeful" / "config.toml"
@@ -96,6 +97,7 @@ def test_deny_rule_holds_through_wrappers_in_bypass_mode(cli, git_repo: Path, sc
         assert row["matched_rule"] and "git push" in row["matched_rule"], cmd
 
 
+@pytest.mark.slow
 def test_the_same_push_without_a_rule_runs_in_bypass_mode(cli, git_repo: Path, script) -> None:
     """The control: the scripted push does reach the remote when no rule stops it, so the
     test above fails if the rule stops holding."""

@@ -81,6 +81,7 @@ def test_a_tier_that_does_not_exist_fails_at_load() -> None:
     assert Program("high", "read", "x").tier is Tier.HIGH
 
 
+@pytest.mark.slow
 def test_classify_explain_names_the_entry_and_example(cli, git_repo: Path) -> None:
     r = cli(
         [
@@ -226,6 +227,7 @@ def test_every_program_with_a_dangerous_form_shows_it() -> None:
     assert sorted(NO_DANGEROUS_FORM - known) == []
 
 
+@pytest.mark.slow
 def test_check_rules_classifies_every_example(cli, git_repo: Path) -> None:
     r = cli(["classify", "--check-rules", "--json"], git_repo)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -252,6 +254,7 @@ def test_check_rules_reports_an_example_that_does_not_hold(monkeypatch) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_explain_shows_a_handler_programs_example(cli, git_repo: Path) -> None:
     r = cli(["classify", "--explain", "--json", "--", "rsync -a --delete empty/ ~/"], git_repo)
     entries = r.json()["explain"]["entries"]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 FSMONITOR = '#!/bin/sh\ntouch "$(dirname "$0")/PWNED"\n'
 
 
@@ -31,6 +33,7 @@ def _run(cli, script, repo: Path, commands: list[str], mode: str = "auto") -> No
     assert r.returncode in (0, 1), r.stderr
 
 
+@pytest.mark.slow
 def test_find_exec_cannot_rewrite_git_config(cli, script, git_repo: Path) -> None:
     """`find . -name config -exec ... {}` reaches .git/config: the classifier judged `{}` as
     ./config, a workspace file, and auto mode ran it outside any sandbox."""
@@ -47,6 +50,7 @@ def test_find_exec_cannot_rewrite_git_config(cli, script, git_repo: Path) -> Non
     assert (git_repo / ".git" / "config").read_text() == before
 
 
+@pytest.mark.slow
 def test_find_exec_cannot_rewrite_wakeful_config(cli, script, git_repo: Path) -> None:
     (git_repo / ".wakeful").mkdir(exist_ok=True)
     cfg = git_repo / ".wakeful" / "config.toml"
@@ -60,6 +64,7 @@ def test_find_exec_cannot_rewrite_wakeful_config(cli, script, git_repo: Path) ->
     assert "bypass" not in cfg.read_text()
 
 
+@pytest.mark.slow
 def test_git_config_env_joined_form_is_not_read_only(cli, script, git_repo: Path) -> None:
     """`git --config-env=core.fsmonitor=VAR status` sets a program git runs, like `git -c`;
     the joined `--config-env=...` spelling was classified as a read-only `git status`."""
@@ -75,6 +80,7 @@ def test_git_config_env_joined_form_is_not_read_only(cli, script, git_repo: Path
     assert not (git_repo / "PWNED").exists()
 
 
+@pytest.mark.slow
 def test_write_then_run_outside_the_sandbox_is_not_auto_approved(
     cli, script, git_repo: Path, home: Path
 ) -> None:
@@ -131,6 +137,7 @@ def test_write_then_run_outside_the_sandbox_is_not_auto_approved(
     assert (git_repo / "build.sh").exists()  # the write itself is a workspace change
 
 
+@pytest.mark.slow
 def test_nested_repository_config_does_not_run_unsandboxed(cli, script, git_repo: Path) -> None:
     """`sub/.git/config` is an ordinary workspace file, so the agent may write a
     core.fsmonitor there; `git -C sub status` (read-only on its face) then runs it."""
@@ -209,6 +216,7 @@ def test_case_variants_of_protected_paths_are_protected(git_repo: Path) -> None:
         assert result.tier == "critical", (command, result.reasons)
 
 
+@pytest.mark.slow
 def test_untrusted_ask_rule_does_not_turn_a_refusal_into_a_prompt(
     cli, untrusted_repo: Path, home: Path
 ) -> None:
@@ -254,6 +262,7 @@ def test_untrusted_ask_rule_keeps_an_interactive_refusal(tmp_path: Path) -> None
         assert decision.decision == "deny", (mode, decision.reasons)
 
 
+@pytest.mark.slow
 def test_link_and_write_in_one_command(cli, script, git_repo: Path, home: Path) -> None:
     """`ln -s ~ h && echo X >> h/.bashrc`: the link does not exist yet when the command is
     judged, so the write looked like one inside the workspace."""

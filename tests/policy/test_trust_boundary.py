@@ -51,6 +51,7 @@ def _commit_config(repo: Path, text: str) -> None:
     subprocess.run(["git", "commit", "-qm", "config"], cwd=repo, check=True)
 
 
+@pytest.mark.slow
 def test_untrusted_clone_cannot_switch_guards_off(
     cli, script, untrusted_repo: Path, decoy_home: Path
 ) -> None:
@@ -80,6 +81,7 @@ def test_untrusted_clone_cannot_switch_guards_off(
     assert "model" in r.stderr and "[anthropic]" in r.stderr
 
 
+@pytest.mark.slow
 def test_trusting_applies_the_project_settings(cli, untrusted_repo: Path, decoy_home: Path) -> None:
     _commit_config(untrusted_repo, 'permission_mode = "plan"\n[permissions]\nallow = ["Bash"]\n')
     r = cli(["rules"], untrusted_repo)
@@ -95,6 +97,7 @@ def test_trusting_applies_the_project_settings(cli, untrusted_repo: Path, decoy_
     assert "allow  Bash" not in cli(["rules"], untrusted_repo).stdout
 
 
+@pytest.mark.slow
 def test_untrusted_project_may_tighten(cli, script, untrusted_repo: Path, home: Path) -> None:
     _commit_config(
         untrusted_repo, 'permission_mode = "plan"\n[permissions]\ndeny = ["Bash(python3:*)"]\n'
@@ -172,6 +175,7 @@ def _tool_results(repo: Path) -> list[dict]:
         "rm-state",
     ],
 )
+@pytest.mark.slow
 def test_agent_cannot_raise_its_own_permissions(
     cli, script, git_repo: Path, home: Path, call: dict
 ) -> None:
@@ -198,6 +202,7 @@ def test_agent_cannot_raise_its_own_permissions(
             assert path.read_bytes() == data
 
 
+@pytest.mark.slow
 def test_links_do_not_launder_paths(cli, script, git_repo: Path, decoy_home: Path) -> None:
     os.link(decoy_home / ".bashrc", git_repo / "hl")  # a hard link made earlier
     (git_repo / "rc").symlink_to(decoy_home / ".bashrc")
@@ -224,6 +229,7 @@ def test_links_do_not_launder_paths(cli, script, git_repo: Path, decoy_home: Pat
     assert not (git_repo / ".git/hooks/post-commit").exists()
 
 
+@pytest.mark.slow
 def test_hard_links_do_not_reach_outside(cli, script, git_repo: Path, decoy_home: Path) -> None:
     os.link(decoy_home / ".bashrc", git_repo / "hl")
     turns = script(
@@ -258,6 +264,7 @@ def test_file_tools_write_through_a_rename(tmp_path: Path) -> None:
     assert script_file.stat().st_mode & 0o777 == 0o755
 
 
+@pytest.mark.slow
 def test_recursive_search_of_home_is_not_read_only(
     cli, script, git_repo: Path, decoy_home: Path
 ) -> None:
@@ -281,6 +288,7 @@ def test_recursive_search_of_home_is_not_read_only(
     assert all(b["is_error"] and "id_rsa" not in b["content"] for b in results), results
 
 
+@pytest.mark.slow
 def test_shared_tmp_is_not_scratch(cli, git_repo: Path, tmp_path: Path) -> None:
     other = tmp_path / "other-project"
     other.mkdir()
@@ -297,6 +305,7 @@ def test_shared_tmp_is_not_scratch(cli, git_repo: Path, tmp_path: Path) -> None:
     assert r.returncode == 0
 
 
+@pytest.mark.slow
 def test_audit_log_is_out_of_reach_and_chained(cli, script, git_repo: Path, home: Path) -> None:
     turns = script(
         "a",
@@ -323,6 +332,7 @@ def _tables(db: Path) -> set[str]:
         return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
 
 
+@pytest.mark.slow
 def test_no_key_goes_to_a_project_supplied_host(cli, untrusted_repo: Path, home: Path) -> None:
     with AnthropicLoopback(turns=[{"text": "hi"}, {"text": "hi"}]) as srv:
         _commit_config(untrusted_repo, f'[anthropic]\nbase_url = "{srv.base_url}"\n')

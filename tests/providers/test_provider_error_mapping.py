@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import time
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,6 +94,7 @@ block = st.fixed_dictionaries(
     messages=st.lists(st.lists(block, min_size=1, max_size=3), min_size=1, max_size=6),
     min_tokens=st.sampled_from([1, 50, 200]),
 )
+@pytest.mark.slow
 def test_cache_accounting_invariants(
     system: list[dict[str, object]], messages: list[list[dict[str, object]]], min_tokens: int
 ) -> None:

@@ -54,6 +54,7 @@ def gemma_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return locate_model("gemma3-270m", cache_dir=tmp_path_factory.mktemp("models"))
 
 
+@pytest.mark.slow
 def test_gemma_is_assembled_once_and_reused(gemma_path: Path) -> None:
     assert gemma_path.read_bytes()[:4] == GGUF_MAGIC
     assert not list(gemma_path.parent.glob(".assembling-*"))
@@ -62,6 +63,7 @@ def test_gemma_is_assembled_once_and_reused(gemma_path: Path) -> None:
     assert again == gemma_path and again.stat().st_mtime_ns == stamp
 
 
+@pytest.mark.slow
 def test_gemma_truncated_file_is_rebuilt(gemma_path: Path, tmp_path: Path) -> None:
     broken = tmp_path / gemma_path.name
     broken.write_bytes(b"GGUF-partial")
@@ -71,6 +73,7 @@ def test_gemma_truncated_file_is_rebuilt(gemma_path: Path, tmp_path: Path) -> No
     assert oct(os.stat(rebuilt).st_mode & 0o777) == "0o644"
 
 
+@pytest.mark.slow
 async def test_gemma_produces_a_valid_tool_call(gemma_path: Path) -> None:
     config = Config()
     config.set("local", "n_ctx", value=512)

@@ -7,7 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 
+
+@pytest.mark.slow
 def test_every_service_reaches_its_tool_in_a_headless_run(
     cli, script, git_repo: Path, tmp_path: Path
 ) -> None:

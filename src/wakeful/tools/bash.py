@@ -183,8 +183,10 @@ class BashTool:
                 ctx.config.env or os.environ, {"WAKEFUL": "1", "TMPDIR": str(scratch)}
             )
             read_fd, write_fd = os.pipe()
-            try:
-                proc = await asyncio.create_subprocess_exec(
+            # Shielded: a turn cancelled while the shell is being started must still learn
+            # its pid, or the command (and whatever it started) would run on unsupervised.
+            spawn = asyncio.ensure_future(
+                asyncio.create_subprocess_exec(
                     *argv,
                     cwd=str(cwd),
                     stdin=asyncio.subprocess.DEVNULL,
@@ -194,6 +196,16 @@ class BashTool:
                     start_new_session=True,
                     env=env,
                 )
+            )
+            try:
+                proc = await asyncio.shield(spawn)
+            except asyncio.CancelledError:
+                os.close(read_fd)
+                with contextlib.suppress(Exception):
+                    started = await spawn
+                    _kill_group(started.pid)
+                    await started.wait()
+                raise
             except OSError as exc:
                 os.close(read_fd)
                 return ToolResult.error(f"Cannot start {argv[0]}: {exc.strerror}.")
@@ -202,9 +214,14 @@ class BashTool:
                 os.close(cwd_fd)
             loop = asyncio.get_running_loop()
             stream = asyncio.StreamReader(limit=CHUNK)
-            transport, _ = await loop.connect_read_pipe(
-                lambda: asyncio.StreamReaderProtocol(stream), os.fdopen(read_fd, "rb", 0)
-            )
+            try:
+                transport, _ = await loop.connect_read_pipe(
+                    lambda: asyncio.StreamReaderProtocol(stream), os.fdopen(read_fd, "rb", 0)
+                )
+            except asyncio.CancelledError:
+                _kill_group(proc.pid)
+                await asyncio.shield(proc.wait())
+                raise
             try:
                 timed_out, flooded = await self._supervise(proc, stream, sink, timeout)
             finally:
