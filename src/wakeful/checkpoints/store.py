@@ -14,6 +14,10 @@ Layout, all under `.wakeful/checkpoints/`:
 
 Rewinding restores the files of a checkpoint's "before" snapshot: contents, executable bits,
 symlinks, deleted files recreated, new files removed. It is itself a checkpoint.
+
+Git trees hold no empty directory, so a "before" snapshot's record also lists the directories
+it descended into that hold no snapshotted file (`bare_dirs`); a rewind recreates those that
+are gone and removes the empty ones that were not there.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import json
 import os
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -111,10 +115,13 @@ class Checkpoint:
     # changed any of the others.
     own: tuple[str, ...] | None = None
     shell: bool = False
+    # The directories without a snapshotted file when the run began (None: not known).
+    bare_dirs: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         del data["before_tree"]
+        del data["bare_dirs"]
         data["agents"] = list(self.agents)
         data["changed"] = list(self.changed)
         data["overlapping"] = list(self.overlapping)
@@ -148,6 +155,9 @@ class RewindPlan:
     changes: list[Change] = field(default_factory=list)
     lost: list[str] = field(default_factory=list)  # changed outside wakeful since
     kept: list[str] = field(default_factory=list)  # over the size cap then: left alone
+    mkdirs: list[str] = field(default_factory=list)  # empty directories to recreate
+    bare: list[str] = field(default_factory=list)  # the target's directories without files
+    rmdirs: list[str] = field(default_factory=list)  # empty directories to remove
     raw: list[tuple[str, str, str, str, str]] = field(default_factory=list)
 
 
@@ -171,6 +181,11 @@ class CheckpointStore:
         self.skipped: list[str] = []
         self._watch = watch
         self._live: LiveTree | None = None
+        # The directories the last snapshot descended into, and the last answer of
+        # `bare_dirs` (tree, those directories, the bare ones).
+        self._walked: Collection[str] = ()
+        self._bare_memo: tuple[str, frozenset[str], tuple[str, ...]] | None = None
+        self._tree_dirs_memo: tuple[str, frozenset[str]] | None = None
 
     @classmethod
     def for_workspace(
@@ -230,6 +245,7 @@ class CheckpointStore:
             tree = live.snapshot(self._gc_mark())
             if tree is not None:
                 self.skipped = sorted(live.skipped)
+                self._walked = live.watched.keys()
                 return tree
         if live is None:
             return self._git_snapshot()
@@ -324,6 +340,7 @@ class CheckpointStore:
         tree = self.git.text("write-tree")
         dirs = _walk_dirs(self.workspace, "", opaque)
         self._save_cache(_WalkCache(tree, dirs, self._skipped_sigs()), started)
+        self._walked = dirs.keys()
         return tree
 
     def _partial_snapshot(
@@ -340,6 +357,7 @@ class CheckpointStore:
             (removed if code == b"D" else update).append(rel)
         if not changed_dirs and not update and not removed:
             self.skipped = list(cache.skipped)
+            self._walked = cache.dirs.keys()
             return cache.tree
         if any(_is_ignore_file(rel) for rel in update + removed):
             return None
@@ -361,7 +379,45 @@ class CheckpointStore:
             if _sig(self.workspace, d) is not None and not _within(d, opaque):
                 dirs.update(_walk_dirs(self.workspace, d, opaque))
         self._save_cache(_WalkCache(tree, dirs, self._skipped_sigs()), started)
+        self._walked = dirs.keys()
         return tree
+
+    def bare_dirs(self, tree: str) -> tuple[str, ...]:
+        """The directories the last snapshot (of `tree`) descended into that hold no file of
+        it: empty ones, and ones holding only what snapshots leave out. Git cannot store
+        them; the checkpoint's record lists them."""
+        walked = frozenset(self._walked)
+        memo = self._bare_memo
+        if memo is not None and memo[0] == tree and memo[1] == walked:
+            return memo[2]
+        in_tree = self._tree_dirs(tree)
+        bare = tuple(
+            sorted(
+                d
+                for d in walked
+                if d
+                and d not in in_tree
+                and d != ".wakeful"
+                and not d.startswith(".wakeful/")
+                and ".git" not in d.split("/")
+            )
+        )
+        self._bare_memo = (tree, walked, bare)
+        return bare
+
+    def _tree_dirs(self, tree: str) -> frozenset[str]:
+        memo = self._tree_dirs_memo
+        if memo is not None and memo[0] == tree:
+            return memo[1]
+        live = self._live
+        if live is not None and live.tree == tree and live.dirs is not None:
+            # The watcher's in-memory tree: its directories are the tree's (it drops the
+            # ones left empty when it writes the tree).
+            return frozenset(d for d in live.dirs if d)
+        out = self.git.run("ls-tree", "-r", "-d", "-z", "--name-only", tree)
+        found = frozenset(p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p)
+        self._tree_dirs_memo = (tree, found)
+        return found
 
     def _drop_newly_ignored(self) -> None:
         """Files snapshotted before that a .gitignore now covers: out of the index when they
@@ -588,15 +644,18 @@ class CheckpointStore:
         """Snapshot now (before a change) and open a checkpoint for it."""
         with self.locked():
             tree = self.snapshot()
+            bare = self.bare_dirs(tree)
             cp = Checkpoint(
                 self._next_id(), kind, session, (agent,), run, time.time(), None, "", None
             )
-            sha = self._commit(tree, _message(cp, self._skipped_meta()))
+            sha = self._commit(tree, _message(cp, {**self._skipped_meta(), "bare_dirs": bare}))
             self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
             self._log_run(f"B {cp.id} {os.getpid()}")
             if self._live is not None:
                 self._live.mark(tree)
-            return Checkpoint(**{**asdict(cp), "before": sha, "before_tree": tree})
+            return Checkpoint(
+                **{**asdict(cp), "before": sha, "before_tree": tree, "bare_dirs": bare}
+            )
 
     def finish(
         self,
@@ -616,10 +675,15 @@ class CheckpointStore:
             known = live.changed_since(before_tree) if live is not None else None
             if live is not None:
                 live.unmark(before_tree)
+            dirs: list[str] = []
             if tree == before_tree:
-                self._delete_ref(REF_PREFIX + cp.id)
-                return None
-            changed = known if known else self.changed_paths(before_tree, tree)
+                if cp.bare_dirs is not None:  # only directories were made or removed?
+                    bare = set(self.bare_dirs(tree))
+                    dirs = sorted(d + "/" for d in bare.symmetric_difference(cp.bare_dirs))
+                if not dirs:
+                    self._delete_ref(REF_PREFIX + cp.id)
+                    return None
+            changed = dirs or (known if known else self.changed_paths(before_tree, tree))
             own = None
             if touched is not None:
                 wrote = set(touched)
@@ -871,10 +935,33 @@ class CheckpointStore:
                 plan.changes.append(Change("delete", path))
             else:
                 plan.changes.append(Change("restore", path))
+        target_bare = self._bare_of(target.before)
+        if target_bare is not None:  # recorded by this version: directories too
+            wanted = self._tree_dirs(target_tree) | target_bare
+            plan.bare = sorted(target_bare)
+            plan.mkdirs = sorted(
+                d for d in target_bare if not os.path.isdir(os.path.join(self.workspace, d))
+            )
+            plan.rmdirs = sorted(set(self.bare_dirs(current)) - wanted)
+            plan.changes += [Change("recreate", d + "/") for d in plan.mkdirs]
+            plan.changes += [Change("delete", d + "/") for d in plan.rmdirs]
         if last and last != current:
             touched = {c.path for c in plan.changes}
             plan.lost = [p for p in self.changed_paths(last, current) if p in touched]
         return plan
+
+    def _bare_of(self, commit: str) -> frozenset[str] | None:
+        """The directories without files recorded with a "before" snapshot (None: an older
+        record that did not list them)."""
+        body = self.git.run("cat-file", "commit", commit).split(b"\n\n", 1)[-1]
+        try:
+            meta = json.loads(body.decode("utf-8", "surrogateescape").strip() or "{}")
+        except json.JSONDecodeError:
+            return None
+        bare = meta.get("bare_dirs") if isinstance(meta, dict) else None
+        if not isinstance(bare, list):
+            return None
+        return frozenset(d for d in bare if isinstance(d, str) and d)
 
     def _skipped_of(self, commit: str) -> tuple[set[str], bool]:
         body = self.git.run("cat-file", "commit", commit).split(b"\n\n", 1)[-1]
@@ -908,9 +995,9 @@ class CheckpointStore:
             if not plan.changes:
                 self._set_last(plan.current_tree)
                 return plan, None
-            before = self._commit(
-                plan.current_tree, json.dumps({"kind": "before rewind", **self._skipped_meta()})
-            )
+            meta = {"kind": "before rewind", **self._skipped_meta()}
+            meta["bare_dirs"] = list(self.bare_dirs(plan.current_tree))
+            before = self._commit(plan.current_tree, json.dumps(meta))
             cp = Checkpoint(
                 self._next_id(),
                 "rewind",
@@ -980,6 +1067,13 @@ class CheckpointStore:
                 "--stdin",
                 input=listing.encode("utf-8", "surrogateescape"),
             )
+        for rel in sorted(plan.rmdirs, key=lambda d: -d.count("/")):  # deepest first
+            target = _inside(root, rel)
+            if target is not None:
+                with suppress(OSError):  # not empty (left-out files): it stays
+                    os.rmdir(target)
+        for rel in plan.bare:  # also those that removing files above left empty and removed
+            _safe_mkdirs(root, rel)
 
 
 def _message(cp: Checkpoint, extra: dict[str, Any] | None = None) -> str:
@@ -1114,6 +1208,26 @@ def _safe_unlink(root: Path, rel: str) -> None:
     if stat.S_ISDIR(st.st_mode):
         return
     os.unlink(target)
+
+
+def _safe_mkdirs(root: Path, rel: str) -> None:
+    """Make `root/rel` and its missing parents, never through a symlink."""
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return
+    current = root
+    for part in parts:
+        current = current / part
+        try:
+            st = os.lstat(current)
+        except FileNotFoundError:
+            try:
+                os.mkdir(current)
+            except OSError:
+                return
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            return
 
 
 def _prune_dirs(root: Path, rel: str) -> None:
