@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import trust_workspace
+
 from wakeful.testing.workspace_state import dirs_of, files_of, git_state
 
 

@@ -408,9 +408,7 @@ class Coordinator:
         `auto` resolved, the indexes of the writers that must run one at a time, and a note
         for the result when the plan differs from what was asked."""
         writers = [i for i, s in enumerate(specs) if self.may_write(s)]
-        resolved = [
-            replace(s, isolation="none") if s.isolation == "auto" else s for s in specs
-        ]
+        resolved = [replace(s, isolation="none") if s.isolation == "auto" else s for s in specs]
         if len(writers) < 2:
             return resolved, set(), None
         auto = [i for i in writers if specs[i].isolation == "auto"]

@@ -48,7 +48,7 @@ GITLINK = "160000"
 MAX_RECORDED_PATHS = 500
 MAX_PARTIAL_DIRS = 256  # more changed directories than this: walk the whole workspace
 RACY_NS = 1_000_000_000  # a stat this close to a snapshot is not trusted by the next one
-WALK_CACHE_VERSION = 1
+WALK_CACHE_VERSION = 2
 MAX_PACKS = 50  # more packs than this (one per large snapshot): merge them geometrically
 PRUNE_EVERY = 25  # finishing every 25th checkpoint prunes those past keep and max_age_days
 
@@ -61,6 +61,8 @@ class _WalkCache:
     tree: str
     dirs: dict[str, tuple[int, ...] | None]
     skipped: dict[str, tuple[int, ...] | None]
+    # Of `dirs`, those with an entry other than a directory snapshots descend into.
+    full: frozenset[str] = frozenset()
 
 
 _DEFAULT = CheckpointSettings()
@@ -184,8 +186,15 @@ class CheckpointStore:
         # The directories the last snapshot descended into, and the last answer of
         # `bare_dirs` (tree, those directories, the bare ones).
         self._walked: Collection[str] = ()
-        self._bare_memo: tuple[str, frozenset[str], tuple[str, ...]] | None = None
+        self._walked_key: tuple[int, int] | None = None  # the watcher's, while it is used
+        self._bare_memo: tuple[str, Any, tuple[str, ...]] | None = None
         self._tree_dirs_memo: tuple[str, frozenset[str]] | None = None
+        self._last_written: tuple[str, str] | None = None  # (commit, tree) of LAST_REF
+        self._walk_full: tuple[str, frozenset[str]] | None = None  # the last walk's `full`
+        self._left_out_memo: tuple[frozenset[str], frozenset[str]] | None = None
+        # walk-cache.json as last read or written: (its stat, its data, the cache).
+        self._cache_memo: tuple[tuple[int, int, int], dict[str, Any], _WalkCache | None] | None
+        self._cache_memo = None
 
     @classmethod
     def for_workspace(
@@ -198,6 +207,7 @@ class CheckpointStore:
         """Stop watching the workspace (a store that watches holds an inotify instance)."""
         live, self._live = self._live, None
         self._watch = False
+        self._bare_memo = None
         if live is not None:
             live.close()
 
@@ -246,6 +256,7 @@ class CheckpointStore:
             if tree is not None:
                 self.skipped = sorted(live.skipped)
                 self._walked = live.watched.keys()
+                self._walked_key = (id(live), live.generation)
                 return tree
         if live is None:
             return self._git_snapshot()
@@ -338,9 +349,11 @@ class CheckpointStore:
         opaque = self._stage(out)
         self._drop_newly_ignored()
         tree = self.git.text("write-tree")
-        dirs = _walk_dirs(self.workspace, "", opaque)
-        self._save_cache(_WalkCache(tree, dirs, self._skipped_sigs()), started)
-        self._walked = dirs.keys()
+        full: set[str] = set()
+        dirs = _walk_dirs(self.workspace, "", opaque, full, set(self.skipped))
+        self._save_cache(_WalkCache(tree, dirs, self._skipped_sigs(), frozenset(full)), started)
+        self._walked, self._walked_key = dirs.keys(), None
+        self._walk_full = (tree, frozenset(full))
         return tree
 
     def _partial_snapshot(
@@ -357,12 +370,18 @@ class CheckpointStore:
             (removed if code == b"D" else update).append(rel)
         if not changed_dirs and not update and not removed:
             self.skipped = list(cache.skipped)
-            self._walked = cache.dirs.keys()
+            self._walked, self._walked_key = cache.dirs.keys(), None
+            self._walk_full = (cache.tree, cache.full)
             return cache.tree
         if any(_is_ignore_file(rel) for rel in update + removed):
             return None
         under = tuple(d + "/" for d in changed_dirs)
         self.skipped = [p for p in cache.skipped if not p.startswith(under)]
+        grown = self._grown_ignored(update)
+        if grown:  # ignored files that grew past the size cap leave the snapshot
+            update = [rel for rel in update if rel not in grown]
+            removed += sorted(grown)
+            self.skipped += [rel.decode("utf-8", "surrogateescape") for rel in sorted(grown)]
         opaque: set[str] = set()
         if changed_dirs:
             status = self._status(changed_dirs)
@@ -374,50 +393,109 @@ class CheckpointStore:
             self._stage(b"", update, removed)
         tree = self.git.text("write-tree")
         dirs = {d: sig for d, sig in cache.dirs.items() if not d.startswith(under)}
+        full = {d for d in cache.full if d in dirs}
         for d in changed_dirs:
             dirs.pop(d, None)
+            full.discard(d)
             if _sig(self.workspace, d) is not None and not _within(d, opaque):
-                dirs.update(_walk_dirs(self.workspace, d, opaque))
-        self._save_cache(_WalkCache(tree, dirs, self._skipped_sigs()), started)
-        self._walked = dirs.keys()
+                dirs.update(_walk_dirs(self.workspace, d, opaque, full, set(self.skipped)))
+        self._save_cache(_WalkCache(tree, dirs, self._skipped_sigs(), frozenset(full)), started)
+        self._walked, self._walked_key = dirs.keys(), None
+        self._walk_full = (tree, frozenset(full))
         return tree
 
     def bare_dirs(self, tree: str) -> tuple[str, ...]:
         """The directories the last snapshot (of `tree`) descended into that hold no file of
         it: empty ones, and ones holding only what snapshots leave out. Git cannot store
         them; the checkpoint's record lists them."""
-        walked = frozenset(self._walked)
         memo = self._bare_memo
-        if memo is not None and memo[0] == tree and memo[1] == walked:
-            return memo[2]
-        in_tree = self._tree_dirs(tree)
+        key: Any = self._walked_key
+        if memo is not None and memo[0] == tree and key is not None and memo[1] == key:
+            return memo[2]  # the same tree, and the watcher's directories did not change
+        walked = frozenset(self._walked)
+        if key is None:
+            key = walked
+            if memo is not None and memo[0] == tree and memo[1] == walked:
+                return memo[2]
+        live = self._live
+        if self._walked_key is not None and live is not None and live.dirs is not None:
+            # The watcher's in-memory tree: its directories are the tree's (it drops the
+            # ones left empty when it writes the tree). It may still watch a directory that
+            # snapshots leave out whole (ignored, a nested repository), or one inside it.
+            holders: Collection[str] = live.dirs.keys()
+            candidates = frozenset(d for d in walked if d and d not in holders)
+            holders = set(holders) | self._left_out_dirs(candidates)
+        elif self._walk_full is not None and self._walk_full[0] == tree:
+            holders = _with_parents(self._walk_full[1])  # from the walk: no git process
+        else:
+            holders = self._tree_dirs(tree)
         bare = tuple(
             sorted(
                 d
                 for d in walked
                 if d
-                and d not in in_tree
+                and d not in holders
                 and d != ".wakeful"
                 and not d.startswith(".wakeful/")
                 and ".git" not in d.split("/")
             )
         )
-        self._bare_memo = (tree, walked, bare)
+        self._bare_memo = (tree, key, bare)
         return bare
+
+    def _left_out_dirs(self, dirs: frozenset[str]) -> frozenset[str]:
+        """Of `dirs`, those in (or being) an ignored directory or a nested repository; one
+        `git check-ignore` when the set differs from the last one asked about."""
+        if not dirs:
+            return frozenset()
+        memo = self._left_out_memo
+        if memo is not None and memo[0] == dirs:
+            return memo[1]
+        above = {d.rsplit("/", i)[0] for d in dirs for i in range(d.count("/") + 1)}
+        # Not a directory now (gone, or a link): not one a walk would descend into.
+        opaque = {d for d in above if not _is_dir(self.workspace, d)}
+        opaque |= {d for d in above if os.path.lexists(os.path.join(self.workspace, d, ".git"))}
+        ask = sorted(d for d in above if not _within(d, opaque))
+        if ask:
+            query = "".join(f"{d}/\0" for d in ask).encode("utf-8", "surrogateescape")
+            out = self.git.run(
+                "check-ignore", "-z", "--no-index", "--stdin", input=query, ok=(0, 1)
+            )
+            opaque |= {
+                p.decode("utf-8", "surrogateescape").rstrip("/") for p in out.split(b"\0") if p
+            }
+        found = frozenset(d for d in dirs if _within(d, opaque))
+        self._left_out_memo = (dirs, found)
+        return found
 
     def _tree_dirs(self, tree: str) -> frozenset[str]:
         memo = self._tree_dirs_memo
         if memo is not None and memo[0] == tree:
             return memo[1]
-        live = self._live
-        if live is not None and live.tree == tree and live.dirs is not None:
-            # The watcher's in-memory tree: its directories are the tree's (it drops the
-            # ones left empty when it writes the tree).
-            return frozenset(d for d in live.dirs if d)
         out = self.git.run("ls-tree", "-r", "-d", "-z", "--name-only", tree)
         found = frozenset(p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p)
         self._tree_dirs_memo = (tree, found)
         return found
+
+    def _grown_ignored(self, update: list[bytes]) -> set[bytes]:
+        """Of the snapshotted files that changed, the ignored ones now over the size cap
+        (one `git check-ignore` only when a changed file is over the cap)."""
+        root = os.fsencode(self.workspace)
+        big: list[bytes] = []
+        for rel in update:
+            try:
+                st = os.lstat(os.path.join(root, rel))
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode) and st.st_size > self.settings.max_file_bytes:
+                big.append(rel)
+        if not big:
+            return set()
+        out = self.git.run(
+            "check-ignore", "-z", "--no-index", "--stdin", input=b"\0".join(big) + b"\0",
+            ok=(0, 1),
+        )  # fmt: skip
+        return {p for p in out.split(b"\0") if p}
 
     def _drop_newly_ignored(self) -> None:
         """Files snapshotted before that a .gitignore now covers: out of the index when they
@@ -513,9 +591,18 @@ class CheckpointStore:
         return self.folder / "walk-cache.json"
 
     def _load_cache(self) -> _WalkCache | None:
-        """The walk cache if it describes the current index, else None."""
+        """The walk cache if it describes the current index, else None. The file is parsed
+        again only when it was replaced since this process last read or wrote it."""
         try:
-            data = json.loads(self._cache_path().read_text())
+            st = os.stat(self._cache_path())
+            key = (st.st_mtime_ns, st.st_size, st.st_ino)
+            memo = self._cache_memo
+            if memo is not None and memo[0] == key:
+                data, cache = memo[1], memo[2]
+            else:
+                data = json.loads(self._cache_path().read_text())
+                cache = _cache_of(data)
+                self._cache_memo = (key, data, cache)
             index = os.stat(self.git.index_file)
             if data.get("version") != WALK_CACHE_VERSION or data.get("index") != [
                 index.st_size,
@@ -528,9 +615,7 @@ class CheckpointStore:
                 self.settings.max_file_bytes,
             ]:
                 return None
-            dirs = {str(k): tuple(v) if v else None for k, v in data["dirs"].items()}
-            skipped = {str(k): tuple(v) if v else None for k, v in data["skipped"].items()}
-            return _WalkCache(str(data["tree"]), dirs, skipped)
+            return cache
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -553,10 +638,14 @@ class CheckpointStore:
                 "tree": cache.tree,
                 "dirs": {d: keep(sig) for d, sig in cache.dirs.items()},
                 "skipped": {p: keep(sig) for p, sig in cache.skipped.items()},
+                "full": sorted(cache.full),
             }
             tmp = self._cache_path().with_suffix(".tmp")
             tmp.write_text(json.dumps(data, separators=(",", ":")))
             os.replace(tmp, self._cache_path())
+            st = os.stat(self._cache_path())
+            key = (st.st_mtime_ns, st.st_size, st.st_ino)
+            self._cache_memo = (key, data, _cache_of(data))
         except OSError:
             with suppress(OSError):
                 self._cache_path().unlink()
@@ -606,7 +695,7 @@ class CheckpointStore:
         return out.decode().strip() or None
 
     def _set_last(self, tree: str) -> None:
-        self._update_refs({LAST_REF: self._commit(tree, "last seen state")})
+        self._update_refs({}, self._commit(tree, "last seen state"), tree)
 
     def changed_paths(self, a: str, b: str) -> list[str]:
         out = self.git.run("diff-tree", "-r", "-z", "--no-renames", "--name-only", a, b)
@@ -623,13 +712,27 @@ class CheckpointStore:
         counter.write_text(f"{n + 1}\n")
         return str(n)
 
-    def _update_refs(self, refs: dict[str, str]) -> None:
-        """Several refs in one transaction; HEAD follows the last state seen, so that the
-        next `git status` has little to say about the index."""
-        if LAST_REF in refs:
-            refs = {**refs, HEAD_REF: refs[LAST_REF]}
+    def _update_refs(
+        self, refs: dict[str, str], last: str | None = None, last_tree: str = ""
+    ) -> None:
+        """Set refs; `last` (a commit of `last_tree`) becomes the last state seen, and HEAD
+        follows it, so that the next `git status` has little to say about the index. When
+        the last state seen is already a commit of that tree (this process wrote it, and
+        the ref still names it), the two refs stay as they are: only the tree matters."""
         for name, sha in refs.items():
             self.objects.set_ref(name, sha)
+        if last is None:
+            return
+        mine = self._last_written
+        if (
+            mine is not None
+            and mine[1] == last_tree
+            and self.objects.read_loose_ref(LAST_REF) == mine[0]
+        ):
+            return
+        self.objects.set_ref(LAST_REF, last)
+        self.objects.set_ref(HEAD_REF, last)
+        self._last_written = (last, last_tree)
 
     def _delete_ref(self, name: str) -> None:
         if not self.objects.delete_loose_ref(name):
@@ -649,7 +752,7 @@ class CheckpointStore:
                 self._next_id(), kind, session, (agent,), run, time.time(), None, "", None
             )
             sha = self._commit(tree, _message(cp, {**self._skipped_meta(), "bare_dirs": bare}))
-            self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
+            self._update_refs({REF_PREFIX + cp.id: sha}, sha, tree)
             self._log_run(f"B {cp.id} {os.getpid()}")
             if self._live is not None:
                 self._live.mark(tree)
@@ -706,7 +809,7 @@ class CheckpointStore:
                 shell,
             )
             sha = self._commit(tree, _message(done), cp.before)
-            self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
+            self._update_refs({REF_PREFIX + cp.id: sha}, sha, tree)
             if _id_order(cp.id) % PRUNE_EVERY == 0:  # cheap: a listing every so many runs
                 self._prune(time.time(), collect=False)
                 if self.objects.pack_count() > MAX_PACKS:  # snapshots' small packs, merged
@@ -939,9 +1042,7 @@ class CheckpointStore:
         if target_bare is not None:  # recorded by this version: directories too
             wanted = self._tree_dirs(target_tree) | target_bare
             plan.bare = sorted(target_bare)
-            plan.mkdirs = sorted(
-                d for d in target_bare if not os.path.isdir(os.path.join(self.workspace, d))
-            )
+            plan.mkdirs = sorted(d for d in target_bare if not _is_dir(self.workspace, d))
             plan.rmdirs = sorted(set(self.bare_dirs(current)) - wanted)
             plan.changes += [Change("recreate", d + "/") for d in plan.mkdirs]
             plan.changes += [Change("delete", d + "/") for d in plan.rmdirs]
@@ -1139,9 +1240,17 @@ def _is_ignore_file(rel: bytes) -> bool:
     return rel == b".gitignore" or rel.endswith(b"/.gitignore")
 
 
-def _walk_dirs(root: Path, start: str, opaque: set[str]) -> dict[str, tuple[int, ...] | None]:
+def _walk_dirs(
+    root: Path,
+    start: str,
+    opaque: set[str],
+    full: set[str] | None = None,
+    left_out: Collection[str] = (),
+) -> dict[str, tuple[int, ...] | None]:
     """Every directory a snapshot descends into at or below `start`, with its stat: not
-    .git, not the top-level .wakeful/, not a symlink, not one left out whole (`opaque`)."""
+    .git, not the top-level .wakeful/, not a symlink, not one left out whole (`opaque`).
+    `full` gets those holding a file or link that snapshots keep (not in `left_out`):
+    the others hold no file of the snapshot, only directories or what it leaves out."""
     found: dict[str, tuple[int, ...] | None] = {}
     stack = [start]
     while stack:
@@ -1156,11 +1265,43 @@ def _walk_dirs(root: Path, start: str, opaque: set[str]) -> dict[str, tuple[int,
                     if entry.name == ".git" or (not rel and entry.name == ".wakeful"):
                         continue
                     child = f"{rel}/{entry.name}" if rel else entry.name
-                    if entry.is_dir(follow_symlinks=False) and child not in opaque:
-                        stack.append(child)
+                    if entry.is_dir(follow_symlinks=False):
+                        if child not in opaque:
+                            stack.append(child)
+                    elif full is not None and child not in left_out and entry.name != ".git":
+                        full.add(rel)
         except OSError:
             found[rel] = None  # unreadable now: looked at again next time
+            if full is not None:
+                full.add(rel)  # not known to be empty
     return found
+
+
+def _cache_of(data: dict[str, Any]) -> _WalkCache | None:
+    """The walk cache a walk-cache.json holds (None: not one this version wrote)."""
+    if data.get("version") != WALK_CACHE_VERSION:
+        return None
+    dirs = {str(k): tuple(v) if v else None for k, v in data["dirs"].items()}
+    skipped = {str(k): tuple(v) if v else None for k, v in data["skipped"].items()}
+    return _WalkCache(str(data["tree"]), dirs, skipped, frozenset(data["full"]))
+
+
+def _is_dir(root: Path, rel: str) -> bool:
+    """A directory, not a link to one."""
+    try:
+        return stat.S_ISDIR(os.lstat(os.path.join(root, rel)).st_mode)
+    except OSError:
+        return False
+
+
+def _with_parents(dirs: Collection[str]) -> set[str]:
+    """`dirs` and every directory above them."""
+    out: set[str] = set()
+    for d in dirs:
+        while d and d not in out:
+            out.add(d)
+            d = d.rpartition("/")[0]
+    return out
 
 
 def _parse_raw(out: bytes) -> list[tuple[str, str, str, str, str]]:
