@@ -346,9 +346,9 @@ class Coordinator:
         tree.spawned_this_task += len(allowed)
         key = self.agent.prompt_cache_key or f"{self.agent.session_id}:fanout-{fanout.number}"
         auto = self.choose_kind()
-        planned, serial, note = self.plan_writers(allowed)
-        if note:
-            fanout.notes.append(note)
+        planned, serial, writer_note = self.plan_writers(allowed)
+        if writer_note:
+            fanout.notes.append(writer_note)
         for i, spec in enumerate(planned):
             kind: Kind = auto if spec.kind == "auto" else spec.kind
             handle = self._spawn(spec, kind, fanout, key)

@@ -192,6 +192,7 @@ class CheckpointStore:
         self._last_written: tuple[str, str] | None = None  # (commit, tree) of LAST_REF
         self._walk_full: tuple[str, frozenset[str]] | None = None  # the last walk's `full`
         self._left_out_memo: tuple[frozenset[str], frozenset[str]] | None = None
+        self._holders_memo: tuple[frozenset[str], set[str]] | None = None
         # walk-cache.json as last read or written: (its stat, its data, the cache).
         self._cache_memo: tuple[tuple[int, int, int], dict[str, Any], _WalkCache | None] | None
         self._cache_memo = None
@@ -426,22 +427,27 @@ class CheckpointStore:
             candidates = frozenset(d for d in walked if d and d not in holders)
             holders = set(holders) | self._left_out_dirs(candidates)
         elif self._walk_full is not None and self._walk_full[0] == tree:
-            holders = _with_parents(self._walk_full[1])  # from the walk: no git process
+            holders = self._walk_holders()  # from the walk: no git process
         else:
             holders = self._tree_dirs(tree)
         bare = tuple(
             sorted(
                 d
-                for d in walked
-                if d
-                and d not in holders
-                and d != ".wakeful"
-                and not d.startswith(".wakeful/")
-                and ".git" not in d.split("/")
+                for d in (d for d in walked if d and d not in holders)
+                if d != ".wakeful" and not d.startswith(".wakeful/") and ".git" not in d.split("/")
             )
         )
         self._bare_memo = (tree, key, bare)
         return bare
+
+    def _walk_holders(self) -> set[str]:
+        """The last walk's directories holding a file, with every directory above them."""
+        assert self._walk_full is not None
+        full = self._walk_full[1]
+        memo = self._holders_memo
+        if memo is None or memo[0] is not full:
+            memo = self._holders_memo = (full, _with_parents(full))
+        return memo[1]
 
     def _left_out_dirs(self, dirs: frozenset[str]) -> frozenset[str]:
         """Of `dirs`, those in (or being) an ignored directory or a nested repository; one
