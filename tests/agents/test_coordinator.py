@@ -18,12 +18,15 @@ from wakeful.policy.types import Decision
 from wakeful.prompt.ledger import read_costs
 from wakeful.providers.scripted import request_body
 
-from .conftest import RoutedProvider
+from .conftest import AllowAll, RoutedProvider
 
 
 def delegate(*prompts: str, kind: str = "fork", **extra: Any) -> dict[str, Any]:
     tasks = [{"prompt": p, **extra} for p in prompts]
     return {"tool_calls": [{"name": "delegate", "input": {"tasks": tasks, "kind": kind}}]}
+
+
+READERS = ["read", "grep", "glob"]
 
 
 def delegate_result(request: Request) -> dict[str, Any]:
@@ -119,7 +122,8 @@ async def test_the_first_fork_request_goes_alone(make_harness: Any) -> None:
 
     def respond(agent: str, turn: int, request: Request) -> dict[str, Any]:
         if agent == "main":
-            return [delegate("a", "b", "c"), {"text": "ok"}][turn]
+            # Readers: writers in one tree would run one at a time (see test_writers_*).
+            return [delegate("a", "b", "c", tools=READERS), {"text": "ok"}][turn]
         return {"text": f"{agent} done"}
 
     provider = RoutedProvider(respond, gate=gate)
@@ -166,12 +170,16 @@ async def test_caps_hold_against_a_model_that_keeps_asking_for_agents(
     def respond(agent: str, turn: int, request: Request) -> dict[str, Any]:
         if agent == "main":
             return (
-                delegate(*[f"task {turn}.{i}" for i in range(5)])
+                delegate(*[f"task {turn}.{i}" for i in range(5)], tools=["read", "delegate"])
                 if turn < 3
                 else {"text": "stopping"}
             )
         # Every worker tries to fan out again, twice, then gives up.
-        return delegate("deeper", "deeper") if turn < 2 else {"text": f"{agent} gave up"}
+        return (
+            delegate("deeper", "deeper", tools=["read", "delegate"])
+            if turn < 2
+            else {"text": f"{agent} gave up"}
+        )
 
     provider = RoutedProvider(respond)
     h = make_harness(provider, {"max_parallel": 2, "max_total": 8, "fork_min_tokens": 0})
@@ -239,7 +247,8 @@ async def test_the_coordinator_can_cancel_one_worker(make_harness: Any) -> None:
 
     def respond(agent: str, turn: int, request: Request) -> dict[str, Any]:
         if agent == "main":
-            return [delegate("a", "b", "c"), {"text": "ok"}][turn]
+            # Readers: writers in one tree would run one at a time (see test_writers_*).
+            return [delegate("a", "b", "c", tools=READERS), {"text": "ok"}][turn]
         return {"text": f"{agent} done"}
 
     provider = RoutedProvider(respond, gate=gate)
@@ -274,7 +283,9 @@ async def test_interrupting_the_parent_stops_every_worker(make_harness: Any) -> 
             await asyncio.Event().wait()
 
     def respond(agent: str, turn: int, request: Request) -> dict[str, Any]:
-        return delegate("a", "b", kind="fresh") if agent == "main" else {"text": "x"}
+        if agent == "main":
+            return delegate("a", "b", kind="fresh", tools=READERS)
+        return {"text": "x"}
 
     provider = RoutedProvider(respond, gate=gate)
     h = make_harness(provider)
@@ -412,3 +423,56 @@ async def test_a_workers_reviewer_input_is_the_users_words_not_the_parents_task(
     assert result.text == "ok"
     # main's delegate call and the worker's glob call: both reviewed on the user's words only
     assert seen and all(messages == ["please tidy the repo"] for messages in seen)
+
+
+async def test_writers_sharing_a_tree_run_one_at_a_time_and_readers_in_parallel(
+    make_harness: Any,
+) -> None:
+    # The harness workspace is not a git repository: no worktree can be made, so two
+    # writers in one call take turns; a reader-only fan-out still runs in parallel.
+    def respond(agent: str, turn: int, request: Request) -> dict[str, Any]:
+        if agent == "main":
+            calls = [
+                delegate("w1", "w2", kind="fresh"),
+                delegate("r1", "r2", kind="fresh", tools=READERS),
+                delegate("w3", "r3", kind="fresh", tools=["read", "delegate"]),
+                {"text": "ok"},
+            ]
+            return calls[turn]
+        return {"text": f"{agent} done"}
+
+    in_flight: dict[str, int] = {}
+    peaks: list[dict[str, int]] = []
+
+    async def gate(agent: str, turn: int) -> None:
+        if agent != "main":
+            in_flight[agent] = 1
+            peaks.append(dict(in_flight))
+            await asyncio.sleep(0.05)
+            del in_flight[agent]
+
+    provider = RoutedProvider(respond, gate=gate)
+    h = make_harness(provider, {"max_parallel": 4})
+    assert (await h.agent.run("go")).text == "ok"
+    main = [r for a, r in provider.requests if a == "main"]
+    writers, readers, narrowed = (delegate_result(main[i]) for i in (1, 2, 3))
+    assert writers["counts"] == {"ok": 2}
+    assert "ran one at a time in your tree" in writers["notes"][0]
+    assert "worktrees are not available" in writers["notes"][0]
+    assert readers["notes"] == [] and narrowed["notes"] == []
+    assert max(len(p) for p in peaks if set(p) <= {"fresh-1", "fresh-2"}) == 1
+    assert any(set(p) == {"fresh-3", "fresh-4"} for p in peaks)
+
+
+def test_a_worker_narrowed_to_reading_tools_cannot_spawn_writers(make_harness: Any) -> None:
+    from wakeful.agents.fork import WorkerPolicy
+    from wakeful.tools.delegate import TaskSpec
+
+    h = make_harness(RoutedProvider(lambda a, t, r: {"text": "x"}))
+    assert h.coordinator.may_write(TaskSpec("t"))
+    assert not h.coordinator.may_write(TaskSpec("t", tools=("read", "delegate", "remember")))
+    # Inside a worker allowed only to read and delegate, any task it hands out reads only.
+    h.agent.dispatcher.policy = WorkerPolicy(h.agent.dispatcher.policy, {}, frozenset(READERS))
+    assert not h.coordinator.may_write(TaskSpec("t"))
+    h.agent.dispatcher.policy = WorkerPolicy(AllowAll(), {"bash": "no", "write": "no"})
+    assert h.coordinator.may_write(TaskSpec("t"))  # edit is still allowed

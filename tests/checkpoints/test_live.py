@@ -13,7 +13,7 @@ import pytest
 from wakeful.checkpoints import CheckpointStore, Settings
 from wakeful.checkpoints.git import Git
 
-from .test_walk_cache import _full_tree, _ops
+from .test_walk_cache import _full_state, _full_tree, _ops
 
 
 def _watching(repo: Path, **settings: object) -> CheckpointStore:
@@ -92,7 +92,8 @@ def test_watched_snapshots_equal_full_walks(git_repo: Path, seed: int) -> None:
     ops = _ops(git_repo) + _more_ops(git_repo)
     for step in range(40):
         rng.choice(ops)()  # no pause: the watcher needs no timestamp granularity
-        assert _snap(store) == _full_tree(git_repo, step), f"step {step}"
+        tree = _snap(store)
+        assert (tree, store.bare_dirs(tree)) == _full_state(git_repo, step), f"step {step}"
     store.close()
 
 

@@ -22,7 +22,8 @@ def test_sub_agent_changes_are_checkpointed_and_rewound(
         "fanout",
         [
             {"tool_calls": [{"name": "delegate", "input": {
-                "tasks": [{"prompt": "restructure"}, {"prompt": "add docs"}], "kind": "fork"}}]},
+                "tasks": [{"prompt": "restructure"}, {"prompt": "add docs"}], "kind": "fork",
+                "isolation": "none"}}]},  # both write in the user's tree, one at a time
             {"tool_calls": [{"name": "bash", "input": {
                 "command": "mkdir -p lib && mv app.py lib/app.py && chmod +x check.py"}}]},
             {"text": "moved app.py"},

@@ -19,9 +19,15 @@ from wakeful.checkpoints.store import RACY_NS
 
 def _full_tree(repo: Path, n: int) -> str:
     """The tree a store without any cache computes now."""
+    return _full_state(repo, n)[0]
+
+
+def _full_state(repo: Path, n: int) -> tuple[str, tuple[str, ...]]:
+    """The tree and the directories without a file of it, from a store without any cache."""
     fresh = CheckpointStore(repo, repo / ".wakeful" / f"fresh{n}", Settings(max_file_bytes=64))
     with fresh.locked():
-        return fresh.snapshot()
+        tree = fresh.snapshot()
+        return tree, fresh.bare_dirs(tree)
 
 
 def _tick() -> None:
@@ -91,9 +97,20 @@ def _ops(repo: Path) -> list:  # type: ignore[type-arg]
     def touch_same() -> None:
         os.utime(repo / "run.sh")
 
+    def empty_dirs() -> None:
+        (repo / "src" / "hollow" / "deeper").mkdir(parents=True, exist_ok=True)
+
+    def rmdir_empty() -> None:
+        for d in ("src/hollow/deeper", "src/hollow", "lonely"):
+            try:
+                (repo / d).rmdir()
+                return
+            except OSError:
+                continue
+
     return [edit, new_deep, empty_dir_then_file, fill_empty_dir, rm, mv, chmod, link,
             gitignore, ignored_small_and_big, shrink_big, ignored_dir, unignore_build,
-            reignore_build, touch_same]  # fmt: skip
+            reignore_build, touch_same, empty_dirs, rmdir_empty]  # fmt: skip
 
 
 @pytest.mark.slow
@@ -118,7 +135,8 @@ def test_cached_snapshots_equal_full_walks(git_repo: Path, racy_ns: int) -> None
             _tick()  # the next stat must see the change's own timestamp
         with store.locked():
             cached = store.snapshot()
-        assert cached == _full_tree(git_repo, step), f"step {step}"
+            bare = store.bare_dirs(cached)
+        assert (cached, bare) == _full_state(git_repo, step), f"step {step}"
 
 
 def test_nothing_changed_costs_one_git_process(

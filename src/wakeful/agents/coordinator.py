@@ -17,13 +17,14 @@ as a notice to the user.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from wakeful.agents.fork import Kind, TaskSpec, build_worker
+from wakeful.agents.fork import Kind, TaskSpec, WorkerPolicy, build_worker
 from wakeful.agents.mailbox import Answerer, Mailbox, Post, PostKind
 from wakeful.core import tool_names
 from wakeful.core.config import Config
@@ -41,6 +42,16 @@ from wakeful.loop.compaction import (
 )
 
 STATUSES = ("ok", "error", "cancelled", "budget", "skipped")
+# Tools that are not read-only but change no file in the working tree.
+NOT_TREE_WRITERS = frozenset(
+    {
+        *tool_names.MEMORY_TOOLS,
+        tool_names.MERGE_MEMORIES,
+        tool_names.TODO,
+        tool_names.DELEGATE,
+        tool_names.POST_MESSAGE,
+    }
+)
 
 
 _DEFAULT = AgentSettings()
@@ -98,7 +109,7 @@ class WorkerResult:
     error: str | None = None
     questions: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    worktree: dict[str, Any] | None = None  # {id, branch, commit} when isolated
+    worktree: dict[str, Any] | None = None  # {id, branch, commit, merge} when isolated
 
     def to_dict(self) -> dict[str, Any]:
         extra = {"worktree": self.worktree} if self.worktree is not None else {}
@@ -164,6 +175,7 @@ class _Handle:
     first_response: asyncio.Event = field(default_factory=asyncio.Event)
     started: float = 0.0
     isolation: Any = None  # fork.Isolation: the worker's own worktree
+    serial: bool = False  # a writer sharing the parent's tree: waits for the others
 
     def stop(self, status: str, reason: str) -> bool:
         """Cancel this worker (once); its result reports `status` and `reason`."""
@@ -184,6 +196,8 @@ class _Fanout:
     notes: list[str] = field(default_factory=list)
     # Providers of custom agents' own models (by PROVIDER:NAME), closed when the fan-out ends.
     providers: dict[str, Any] = field(default_factory=dict)
+    # Held by a writer that shares the parent's tree while it runs (see plan_writers).
+    writer_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class _Tree:
@@ -332,12 +346,25 @@ class Coordinator:
         tree.spawned_this_task += len(allowed)
         key = self.agent.prompt_cache_key or f"{self.agent.session_id}:fanout-{fanout.number}"
         auto = self.choose_kind()
-        for spec in allowed:
+        planned, serial, writer_note = self.plan_writers(allowed)
+        if writer_note:
+            fanout.notes.append(writer_note)
+        for i, spec in enumerate(planned):
             kind: Kind = auto if spec.kind == "auto" else spec.kind
-            fanout.handles.append(self._spawn(spec, kind, fanout, key))
+            handle = self._spawn(spec, kind, fanout, key)
+            handle.serial = i in serial
+            fanout.handles.append(handle)
         skipped = [
             WorkerResult("-", s.kind, s.prompt, "skipped", error=fanout.notes[0]) for s in refused
         ]
+        isolated = [h for h in fanout.handles if h.isolation is not None]
+        if isolated:
+            fanout.notes.append(
+                f"{len(isolated)} sub-agent(s) worked in a git worktree of their own: their "
+                "changes are on the branch named in their result, not in your files. Review "
+                "with `git diff HEAD...BRANCH`; merge with `wakeful worktrees merge ID` (or "
+                "`git merge BRANCH`); drop with `wakeful worktrees discard ID`"
+            )
         self._record_start(fanout, key)
         waiting = self._release_own_slot()
         try:
@@ -351,6 +378,64 @@ class Coordinator:
             tree.notice(f"agents: {note}")
         self._record_end(report)
         return report
+
+    def may_write(self, spec: TaskSpec) -> bool:
+        """Whether a worker for `spec` could change files: its allowed tools (the task's own
+        list, narrowed by every enclosing worker's) include a tool that is not read-only and
+        not one of the tools that only touch memory, the todo list or other agents."""
+        allowed: set[str] | None = set(spec.tools) if spec.tools is not None else None
+        denied: set[str] = set()
+        policy: Any = self.agent.dispatcher.policy
+        while policy is not None:
+            if isinstance(policy, WorkerPolicy):
+                denied |= set(policy.deny)
+                if policy.allow_only is not None:
+                    allowed = (
+                        set(policy.allow_only) if allowed is None else allowed & policy.allow_only
+                    )
+            policy = getattr(policy, "inner", None)
+        for name, tool in self.agent.dispatcher.tools.items():
+            if tool.read_only or name in NOT_TREE_WRITERS or name in denied:
+                continue
+            if allowed is None or name in allowed:
+                return True
+        return False
+
+    def plan_writers(self, specs: list[TaskSpec]) -> tuple[list[TaskSpec], set[int], str | None]:
+        """Parallel writers never edit the same working tree. With more than one writing
+        task, `auto` ones get a worktree each; writers left sharing the parent's tree (asked
+        with `none`, or no worktree can be made) run one at a time. Returns the specs with
+        `auto` resolved, the indexes of the writers that must run one at a time, and a note
+        for the result when the plan differs from what was asked."""
+        writers = [i for i, s in enumerate(specs) if self.may_write(s)]
+        resolved = [replace(s, isolation="none") if s.isolation == "auto" else s for s in specs]
+        if len(writers) < 2:
+            return resolved, set(), None
+        auto = [i for i in writers if specs[i].isolation == "auto"]
+        note = None
+        if auto:
+            why = self._no_worktree()
+            if why is None:
+                for i in auto:
+                    resolved[i] = replace(specs[i], isolation="worktree")
+            else:
+                note = (
+                    f"{len(writers)} sub-agents may write, and no worktree can be made for "
+                    f"them ({why}): they ran one at a time in your tree"
+                )
+        shared = {i for i in writers if resolved[i].isolation == "none"}
+        if len(shared) < 2:
+            return resolved, set(), note
+        if note is None:
+            note = f"{len(shared)} writing sub-agents share your tree: they ran one at a time"
+        return resolved, shared, note
+
+    def _no_worktree(self) -> str | None:
+        source = self.agent.ctx.services.worktrees
+        if source is None:
+            return "worktrees are not available in this session"
+        why: str | None = source.manager().unavailable()
+        return why
 
     def _spawn(self, spec: TaskSpec, kind: Kind, fanout: _Fanout, key: str) -> _Handle:
         tree, caps = self.tree, self.caps
@@ -497,8 +582,12 @@ class Coordinator:
     async def _run_worker(self, h: _Handle) -> WorkerResult:
         tree = self.tree
         out: WorkerResult | None = None
+        turn: contextlib.AbstractAsyncContextManager[Any] = (
+            h.fanout.writer_lock if h.serial else contextlib.nullcontext()
+        )
         try:
-            async with tree.slots:
+            # A writer sharing the tree waits for its turn before it takes a slot.
+            async with turn, tree.slots:
                 if h.stop_status is not None:
                     raise asyncio.CancelledError
                 h.status, h.started = "running", time.monotonic()
@@ -543,6 +632,7 @@ class Coordinator:
         except WakefulError as exc:
             info = {"id": h.isolation.worktree.id, "branch": h.isolation.worktree.branch}
             info["error"] = str(exc)
+        info["merge"] = f"wakeful worktrees merge {h.isolation.worktree.id}"
         if out is not None:
             out.worktree = info
         return out

@@ -59,6 +59,7 @@ class LiveTree:
         self.objects = ObjectWriter(git.git_dir)
         self.wd_dir: dict[int, str] = {}
         self.watched: dict[str, tuple[int, int]] = {}  # directory -> (watch, inode)
+        self.generation = 0  # counts the changes to the set of watched directories
         self.tree: str | None = None  # None: not armed
         self.gc_mark = ""
         self.dirs: dict[str, dict[str, Entry]] | None = None  # loaded on the first change
@@ -120,6 +121,8 @@ class LiveTree:
         old = self.watched.get(rel)
         if old is not None and old[0] != wd and self.wd_dir.get(old[0]) == rel:
             del self.wd_dir[old[0]]
+        if old is None:
+            self.generation += 1
         self.watched[rel] = (wd, ino)
         self.wd_dir[wd] = rel
         return True
@@ -130,6 +133,7 @@ class LiveTree:
         prefix = rel + "/"
         for d in [d for d in self.watched if d == rel or d.startswith(prefix) or not rel]:
             wd, _ = self.watched.pop(d)
+            self.generation += 1
             if self.wd_dir.get(wd) == d:
                 del self.wd_dir[wd]
                 self.watcher.remove(wd)
@@ -138,6 +142,7 @@ class LiveTree:
         rel = self.wd_dir.pop(wd, None)
         if rel is not None and self.watched.get(rel, (None,))[0] == wd:
             del self.watched[rel]
+            self.generation += 1
 
     # -- marks: what changed since a tree -------------------------------------------
 

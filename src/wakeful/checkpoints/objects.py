@@ -36,6 +36,7 @@ class ObjectWriter:
         self.git_dir = git_dir
         self.objects = os.fspath(git_dir / "objects")
         self._folders: set[str] = set()  # objects/xx folders known to exist
+        self._ref_folders: set[str] = set()  # ref folders known to exist
 
     def write(self, kind: bytes, data: bytes) -> bytes:
         """Store an object (if it is not already loose) and return its binary id."""
@@ -156,16 +157,37 @@ class ObjectWriter:
         return self.write(b"commit", body).hex()
 
     def set_ref(self, name: str, sha: str) -> None:
-        path = self.git_dir / name
-        tmp = self.git_dir / f"ref-tmp-{os.getpid()}-{threading.get_ident()}"
+        base = os.fspath(self.git_dir)
+        path = os.path.join(base, name)
+        tmp = os.path.join(base, f"ref-tmp-{os.getpid()}-{threading.get_ident()}")
+        folder = os.path.dirname(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(sha + "\n")
-            os.replace(tmp, path)
+            if folder not in self._ref_folders:
+                os.makedirs(folder, exist_ok=True)
+                self._ref_folders.add(folder)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+            try:
+                os.write(fd, sha.encode() + b"\n")
+            finally:
+                os.close(fd)
+            try:
+                os.replace(tmp, path)
+            except FileNotFoundError:  # the folder went away (`git pack-refs --prune`)
+                os.makedirs(folder, exist_ok=True)
+                os.replace(tmp, path)
         except OSError as exc:
+            self._ref_folders.discard(folder)
             raise CheckpointError(
                 f"cannot write ref {name} in the checkpoint store {self.git_dir}: {exc.strerror}"
             ) from None
+
+    def read_loose_ref(self, name: str) -> str | None:
+        """The id a loose ref holds, or None (no loose ref: it may be packed)."""
+        try:
+            with open(os.path.join(self.git_dir, name), "rb") as fh:
+                return fh.read(100).strip().decode("ascii", "replace") or None
+        except OSError:
+            return None
 
     def delete_loose_ref(self, name: str) -> bool:
         """Delete a loose ref; False when git must do it (the ref is also packed)."""

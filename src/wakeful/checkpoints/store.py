@@ -14,6 +14,10 @@ Layout, all under `.wakeful/checkpoints/`:
 
 Rewinding restores the files of a checkpoint's "before" snapshot: contents, executable bits,
 symlinks, deleted files recreated, new files removed. It is itself a checkpoint.
+
+Git trees hold no empty directory, so a "before" snapshot's record also lists the directories
+it descended into that hold no snapshotted file (`bare_dirs`); a rewind recreates those that
+are gone and removes the empty ones that were not there.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import json
 import os
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -44,7 +48,7 @@ GITLINK = "160000"
 MAX_RECORDED_PATHS = 500
 MAX_PARTIAL_DIRS = 256  # more changed directories than this: walk the whole workspace
 RACY_NS = 1_000_000_000  # a stat this close to a snapshot is not trusted by the next one
-WALK_CACHE_VERSION = 1
+WALK_CACHE_VERSION = 2
 MAX_PACKS = 50  # more packs than this (one per large snapshot): merge them geometrically
 PRUNE_EVERY = 25  # finishing every 25th checkpoint prunes those past keep and max_age_days
 
@@ -57,6 +61,8 @@ class _WalkCache:
     tree: str
     dirs: dict[str, tuple[int, ...] | None]
     skipped: dict[str, tuple[int, ...] | None]
+    # Of `dirs`, those with an entry other than a directory snapshots descend into.
+    full: frozenset[str] = frozenset()
 
 
 _DEFAULT = CheckpointSettings()
@@ -111,10 +117,13 @@ class Checkpoint:
     # changed any of the others.
     own: tuple[str, ...] | None = None
     shell: bool = False
+    # The directories without a snapshotted file when the run began (None: not known).
+    bare_dirs: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         del data["before_tree"]
+        del data["bare_dirs"]
         data["agents"] = list(self.agents)
         data["changed"] = list(self.changed)
         data["overlapping"] = list(self.overlapping)
@@ -148,6 +157,9 @@ class RewindPlan:
     changes: list[Change] = field(default_factory=list)
     lost: list[str] = field(default_factory=list)  # changed outside wakeful since
     kept: list[str] = field(default_factory=list)  # over the size cap then: left alone
+    mkdirs: list[str] = field(default_factory=list)  # empty directories to recreate
+    bare: list[str] = field(default_factory=list)  # the target's directories without files
+    rmdirs: list[str] = field(default_factory=list)  # empty directories to remove
     raw: list[tuple[str, str, str, str, str]] = field(default_factory=list)
 
 
@@ -171,6 +183,19 @@ class CheckpointStore:
         self.skipped: list[str] = []
         self._watch = watch
         self._live: LiveTree | None = None
+        # The directories the last snapshot descended into, and the last answer of
+        # `bare_dirs` (tree, those directories, the bare ones).
+        self._walked: Collection[str] = ()
+        self._walked_key: tuple[int, int] | None = None  # the watcher's, while it is used
+        self._bare_memo: tuple[str, Any, tuple[str, ...]] | None = None
+        self._tree_dirs_memo: tuple[str, frozenset[str]] | None = None
+        self._last_written: tuple[str, str] | None = None  # (commit, tree) of LAST_REF
+        self._walk_full: tuple[str, frozenset[str]] | None = None  # the last walk's `full`
+        self._left_out_memo: tuple[frozenset[str], frozenset[str]] | None = None
+        self._holders_memo: tuple[frozenset[str], set[str]] | None = None
+        # walk-cache.json as last read or written: (its stat, its data, the cache).
+        self._cache_memo: tuple[tuple[int, int, int], dict[str, Any], _WalkCache | None] | None
+        self._cache_memo = None
 
     @classmethod
     def for_workspace(
@@ -183,6 +208,7 @@ class CheckpointStore:
         """Stop watching the workspace (a store that watches holds an inotify instance)."""
         live, self._live = self._live, None
         self._watch = False
+        self._bare_memo = None
         if live is not None:
             live.close()
 
@@ -230,6 +256,8 @@ class CheckpointStore:
             tree = live.snapshot(self._gc_mark())
             if tree is not None:
                 self.skipped = sorted(live.skipped)
+                self._walked = live.watched.keys()
+                self._walked_key = (id(live), live.generation)
                 return tree
         if live is None:
             return self._git_snapshot()
@@ -322,8 +350,11 @@ class CheckpointStore:
         opaque = self._stage(out)
         self._drop_newly_ignored()
         tree = self.git.text("write-tree")
-        dirs = _walk_dirs(self.workspace, "", opaque)
-        self._save_cache(_WalkCache(tree, dirs, self._skipped_sigs()), started)
+        full: set[str] = set()
+        dirs = _walk_dirs(self.workspace, "", opaque, full, set(self.skipped))
+        self._save_cache(_WalkCache(tree, dirs, self._skipped_sigs(), frozenset(full)), started)
+        self._walked, self._walked_key = dirs.keys(), None
+        self._walk_full = (tree, frozenset(full))
         return tree
 
     def _partial_snapshot(
@@ -340,11 +371,18 @@ class CheckpointStore:
             (removed if code == b"D" else update).append(rel)
         if not changed_dirs and not update and not removed:
             self.skipped = list(cache.skipped)
+            self._walked, self._walked_key = cache.dirs.keys(), None
+            self._walk_full = (cache.tree, cache.full)
             return cache.tree
         if any(_is_ignore_file(rel) for rel in update + removed):
             return None
         under = tuple(d + "/" for d in changed_dirs)
         self.skipped = [p for p in cache.skipped if not p.startswith(under)]
+        grown = self._grown_ignored(update)
+        if grown:  # ignored files that grew past the size cap leave the snapshot
+            update = [rel for rel in update if rel not in grown]
+            removed += sorted(grown)
+            self.skipped += [rel.decode("utf-8", "surrogateescape") for rel in sorted(grown)]
         opaque: set[str] = set()
         if changed_dirs:
             status = self._status(changed_dirs)
@@ -356,12 +394,114 @@ class CheckpointStore:
             self._stage(b"", update, removed)
         tree = self.git.text("write-tree")
         dirs = {d: sig for d, sig in cache.dirs.items() if not d.startswith(under)}
+        full = {d for d in cache.full if d in dirs}
         for d in changed_dirs:
             dirs.pop(d, None)
+            full.discard(d)
             if _sig(self.workspace, d) is not None and not _within(d, opaque):
-                dirs.update(_walk_dirs(self.workspace, d, opaque))
-        self._save_cache(_WalkCache(tree, dirs, self._skipped_sigs()), started)
+                dirs.update(_walk_dirs(self.workspace, d, opaque, full, set(self.skipped)))
+        self._save_cache(_WalkCache(tree, dirs, self._skipped_sigs(), frozenset(full)), started)
+        self._walked, self._walked_key = dirs.keys(), None
+        self._walk_full = (tree, frozenset(full))
         return tree
+
+    def bare_dirs(self, tree: str) -> tuple[str, ...]:
+        """The directories the last snapshot (of `tree`) descended into that hold no file of
+        it: empty ones, and ones holding only what snapshots leave out. Git cannot store
+        them; the checkpoint's record lists them."""
+        memo = self._bare_memo
+        key: Any = self._walked_key
+        if memo is not None and memo[0] == tree and key is not None and memo[1] == key:
+            return memo[2]  # the same tree, and the watcher's directories did not change
+        walked = frozenset(self._walked)
+        if key is None:
+            key = walked
+            if memo is not None and memo[0] == tree and memo[1] == walked:
+                return memo[2]
+        live = self._live
+        if self._walked_key is not None and live is not None and live.dirs is not None:
+            # The watcher's in-memory tree: its directories are the tree's (it drops the
+            # ones left empty when it writes the tree). It may still watch a directory that
+            # snapshots leave out whole (ignored, a nested repository), or one inside it.
+            holders: Collection[str] = live.dirs.keys()
+            candidates = frozenset(d for d in walked if d and d not in holders)
+            holders = set(holders) | self._left_out_dirs(candidates)
+        elif self._walk_full is not None and self._walk_full[0] == tree:
+            holders = self._walk_holders()  # from the walk: no git process
+        else:
+            holders = self._tree_dirs(tree)
+        bare = tuple(
+            sorted(
+                d
+                for d in (d for d in walked if d and d not in holders)
+                if d != ".wakeful" and not d.startswith(".wakeful/") and ".git" not in d.split("/")
+            )
+        )
+        self._bare_memo = (tree, key, bare)
+        return bare
+
+    def _walk_holders(self) -> set[str]:
+        """The last walk's directories holding a file, with every directory above them."""
+        assert self._walk_full is not None
+        full = self._walk_full[1]
+        memo = self._holders_memo
+        if memo is None or memo[0] is not full:
+            memo = self._holders_memo = (full, _with_parents(full))
+        return memo[1]
+
+    def _left_out_dirs(self, dirs: frozenset[str]) -> frozenset[str]:
+        """Of `dirs`, those in (or being) an ignored directory or a nested repository; one
+        `git check-ignore` when the set differs from the last one asked about."""
+        if not dirs:
+            return frozenset()
+        memo = self._left_out_memo
+        if memo is not None and memo[0] == dirs:
+            return memo[1]
+        above = {d.rsplit("/", i)[0] for d in dirs for i in range(d.count("/") + 1)}
+        # Not a directory now (gone, or a link): not one a walk would descend into.
+        opaque = {d for d in above if not _is_dir(self.workspace, d)}
+        opaque |= {d for d in above if os.path.lexists(os.path.join(self.workspace, d, ".git"))}
+        ask = sorted(d for d in above if not _within(d, opaque))
+        if ask:
+            query = "".join(f"{d}/\0" for d in ask).encode("utf-8", "surrogateescape")
+            out = self.git.run(
+                "check-ignore", "-z", "--no-index", "--stdin", input=query, ok=(0, 1)
+            )
+            opaque |= {
+                p.decode("utf-8", "surrogateescape").rstrip("/") for p in out.split(b"\0") if p
+            }
+        found = frozenset(d for d in dirs if _within(d, opaque))
+        self._left_out_memo = (dirs, found)
+        return found
+
+    def _tree_dirs(self, tree: str) -> frozenset[str]:
+        memo = self._tree_dirs_memo
+        if memo is not None and memo[0] == tree:
+            return memo[1]
+        out = self.git.run("ls-tree", "-r", "-d", "-z", "--name-only", tree)
+        found = frozenset(p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p)
+        self._tree_dirs_memo = (tree, found)
+        return found
+
+    def _grown_ignored(self, update: list[bytes]) -> set[bytes]:
+        """Of the snapshotted files that changed, the ignored ones now over the size cap
+        (one `git check-ignore` only when a changed file is over the cap)."""
+        root = os.fsencode(self.workspace)
+        big: list[bytes] = []
+        for rel in update:
+            try:
+                st = os.lstat(os.path.join(root, rel))
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode) and st.st_size > self.settings.max_file_bytes:
+                big.append(rel)
+        if not big:
+            return set()
+        out = self.git.run(
+            "check-ignore", "-z", "--no-index", "--stdin", input=b"\0".join(big) + b"\0",
+            ok=(0, 1),
+        )  # fmt: skip
+        return {p for p in out.split(b"\0") if p}
 
     def _drop_newly_ignored(self) -> None:
         """Files snapshotted before that a .gitignore now covers: out of the index when they
@@ -457,9 +597,18 @@ class CheckpointStore:
         return self.folder / "walk-cache.json"
 
     def _load_cache(self) -> _WalkCache | None:
-        """The walk cache if it describes the current index, else None."""
+        """The walk cache if it describes the current index, else None. The file is parsed
+        again only when it was replaced since this process last read or wrote it."""
         try:
-            data = json.loads(self._cache_path().read_text())
+            st = os.stat(self._cache_path())
+            key = (st.st_mtime_ns, st.st_size, st.st_ino)
+            memo = self._cache_memo
+            if memo is not None and memo[0] == key:
+                data, cache = memo[1], memo[2]
+            else:
+                data = json.loads(self._cache_path().read_text())
+                cache = _cache_of(data)
+                self._cache_memo = (key, data, cache)
             index = os.stat(self.git.index_file)
             if data.get("version") != WALK_CACHE_VERSION or data.get("index") != [
                 index.st_size,
@@ -472,9 +621,7 @@ class CheckpointStore:
                 self.settings.max_file_bytes,
             ]:
                 return None
-            dirs = {str(k): tuple(v) if v else None for k, v in data["dirs"].items()}
-            skipped = {str(k): tuple(v) if v else None for k, v in data["skipped"].items()}
-            return _WalkCache(str(data["tree"]), dirs, skipped)
+            return cache
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -497,10 +644,14 @@ class CheckpointStore:
                 "tree": cache.tree,
                 "dirs": {d: keep(sig) for d, sig in cache.dirs.items()},
                 "skipped": {p: keep(sig) for p, sig in cache.skipped.items()},
+                "full": sorted(cache.full),
             }
             tmp = self._cache_path().with_suffix(".tmp")
             tmp.write_text(json.dumps(data, separators=(",", ":")))
             os.replace(tmp, self._cache_path())
+            st = os.stat(self._cache_path())
+            key = (st.st_mtime_ns, st.st_size, st.st_ino)
+            self._cache_memo = (key, data, _cache_of(data))
         except OSError:
             with suppress(OSError):
                 self._cache_path().unlink()
@@ -550,7 +701,7 @@ class CheckpointStore:
         return out.decode().strip() or None
 
     def _set_last(self, tree: str) -> None:
-        self._update_refs({LAST_REF: self._commit(tree, "last seen state")})
+        self._update_refs({}, self._commit(tree, "last seen state"), tree)
 
     def changed_paths(self, a: str, b: str) -> list[str]:
         out = self.git.run("diff-tree", "-r", "-z", "--no-renames", "--name-only", a, b)
@@ -567,13 +718,27 @@ class CheckpointStore:
         counter.write_text(f"{n + 1}\n")
         return str(n)
 
-    def _update_refs(self, refs: dict[str, str]) -> None:
-        """Several refs in one transaction; HEAD follows the last state seen, so that the
-        next `git status` has little to say about the index."""
-        if LAST_REF in refs:
-            refs = {**refs, HEAD_REF: refs[LAST_REF]}
+    def _update_refs(
+        self, refs: dict[str, str], last: str | None = None, last_tree: str = ""
+    ) -> None:
+        """Set refs; `last` (a commit of `last_tree`) becomes the last state seen, and HEAD
+        follows it, so that the next `git status` has little to say about the index. When
+        the last state seen is already a commit of that tree (this process wrote it, and
+        the ref still names it), the two refs stay as they are: only the tree matters."""
         for name, sha in refs.items():
             self.objects.set_ref(name, sha)
+        if last is None:
+            return
+        mine = self._last_written
+        if (
+            mine is not None
+            and mine[1] == last_tree
+            and self.objects.read_loose_ref(LAST_REF) == mine[0]
+        ):
+            return
+        self.objects.set_ref(LAST_REF, last)
+        self.objects.set_ref(HEAD_REF, last)
+        self._last_written = (last, last_tree)
 
     def _delete_ref(self, name: str) -> None:
         if not self.objects.delete_loose_ref(name):
@@ -588,15 +753,18 @@ class CheckpointStore:
         """Snapshot now (before a change) and open a checkpoint for it."""
         with self.locked():
             tree = self.snapshot()
+            bare = self.bare_dirs(tree)
             cp = Checkpoint(
                 self._next_id(), kind, session, (agent,), run, time.time(), None, "", None
             )
-            sha = self._commit(tree, _message(cp, self._skipped_meta()))
-            self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
+            sha = self._commit(tree, _message(cp, {**self._skipped_meta(), "bare_dirs": bare}))
+            self._update_refs({REF_PREFIX + cp.id: sha}, sha, tree)
             self._log_run(f"B {cp.id} {os.getpid()}")
             if self._live is not None:
                 self._live.mark(tree)
-            return Checkpoint(**{**asdict(cp), "before": sha, "before_tree": tree})
+            return Checkpoint(
+                **{**asdict(cp), "before": sha, "before_tree": tree, "bare_dirs": bare}
+            )
 
     def finish(
         self,
@@ -616,10 +784,15 @@ class CheckpointStore:
             known = live.changed_since(before_tree) if live is not None else None
             if live is not None:
                 live.unmark(before_tree)
+            dirs: list[str] = []
             if tree == before_tree:
-                self._delete_ref(REF_PREFIX + cp.id)
-                return None
-            changed = known if known else self.changed_paths(before_tree, tree)
+                if cp.bare_dirs is not None:  # only directories were made or removed?
+                    bare = set(self.bare_dirs(tree))
+                    dirs = sorted(d + "/" for d in bare.symmetric_difference(cp.bare_dirs))
+                if not dirs:
+                    self._delete_ref(REF_PREFIX + cp.id)
+                    return None
+            changed = dirs or (known if known else self.changed_paths(before_tree, tree))
             own = None
             if touched is not None:
                 wrote = set(touched)
@@ -642,7 +815,7 @@ class CheckpointStore:
                 shell,
             )
             sha = self._commit(tree, _message(done), cp.before)
-            self._update_refs({REF_PREFIX + cp.id: sha, LAST_REF: sha})
+            self._update_refs({REF_PREFIX + cp.id: sha}, sha, tree)
             if _id_order(cp.id) % PRUNE_EVERY == 0:  # cheap: a listing every so many runs
                 self._prune(time.time(), collect=False)
                 if self.objects.pack_count() > MAX_PACKS:  # snapshots' small packs, merged
@@ -871,10 +1044,31 @@ class CheckpointStore:
                 plan.changes.append(Change("delete", path))
             else:
                 plan.changes.append(Change("restore", path))
+        target_bare = self._bare_of(target.before)
+        if target_bare is not None:  # recorded by this version: directories too
+            wanted = self._tree_dirs(target_tree) | target_bare
+            plan.bare = sorted(target_bare)
+            plan.mkdirs = sorted(d for d in target_bare if not _is_dir(self.workspace, d))
+            plan.rmdirs = sorted(set(self.bare_dirs(current)) - wanted)
+            plan.changes += [Change("recreate", d + "/") for d in plan.mkdirs]
+            plan.changes += [Change("delete", d + "/") for d in plan.rmdirs]
         if last and last != current:
             touched = {c.path for c in plan.changes}
             plan.lost = [p for p in self.changed_paths(last, current) if p in touched]
         return plan
+
+    def _bare_of(self, commit: str) -> frozenset[str] | None:
+        """The directories without files recorded with a "before" snapshot (None: an older
+        record that did not list them)."""
+        body = self.git.run("cat-file", "commit", commit).split(b"\n\n", 1)[-1]
+        try:
+            meta = json.loads(body.decode("utf-8", "surrogateescape").strip() or "{}")
+        except json.JSONDecodeError:
+            return None
+        bare = meta.get("bare_dirs") if isinstance(meta, dict) else None
+        if not isinstance(bare, list):
+            return None
+        return frozenset(d for d in bare if isinstance(d, str) and d)
 
     def _skipped_of(self, commit: str) -> tuple[set[str], bool]:
         body = self.git.run("cat-file", "commit", commit).split(b"\n\n", 1)[-1]
@@ -908,9 +1102,9 @@ class CheckpointStore:
             if not plan.changes:
                 self._set_last(plan.current_tree)
                 return plan, None
-            before = self._commit(
-                plan.current_tree, json.dumps({"kind": "before rewind", **self._skipped_meta()})
-            )
+            meta = {"kind": "before rewind", **self._skipped_meta()}
+            meta["bare_dirs"] = list(self.bare_dirs(plan.current_tree))
+            before = self._commit(plan.current_tree, json.dumps(meta))
             cp = Checkpoint(
                 self._next_id(),
                 "rewind",
@@ -980,6 +1174,13 @@ class CheckpointStore:
                 "--stdin",
                 input=listing.encode("utf-8", "surrogateescape"),
             )
+        for rel in sorted(plan.rmdirs, key=lambda d: -d.count("/")):  # deepest first
+            target = _inside(root, rel)
+            if target is not None:
+                with suppress(OSError):  # not empty (left-out files): it stays
+                    os.rmdir(target)
+        for rel in plan.bare:  # also those that removing files above left empty and removed
+            _safe_mkdirs(root, rel)
 
 
 def _message(cp: Checkpoint, extra: dict[str, Any] | None = None) -> str:
@@ -1045,9 +1246,17 @@ def _is_ignore_file(rel: bytes) -> bool:
     return rel == b".gitignore" or rel.endswith(b"/.gitignore")
 
 
-def _walk_dirs(root: Path, start: str, opaque: set[str]) -> dict[str, tuple[int, ...] | None]:
+def _walk_dirs(
+    root: Path,
+    start: str,
+    opaque: set[str],
+    full: set[str] | None = None,
+    left_out: Collection[str] = (),
+) -> dict[str, tuple[int, ...] | None]:
     """Every directory a snapshot descends into at or below `start`, with its stat: not
-    .git, not the top-level .wakeful/, not a symlink, not one left out whole (`opaque`)."""
+    .git, not the top-level .wakeful/, not a symlink, not one left out whole (`opaque`).
+    `full` gets those holding a file or link that snapshots keep (not in `left_out`):
+    the others hold no file of the snapshot, only directories or what it leaves out."""
     found: dict[str, tuple[int, ...] | None] = {}
     stack = [start]
     while stack:
@@ -1062,11 +1271,43 @@ def _walk_dirs(root: Path, start: str, opaque: set[str]) -> dict[str, tuple[int,
                     if entry.name == ".git" or (not rel and entry.name == ".wakeful"):
                         continue
                     child = f"{rel}/{entry.name}" if rel else entry.name
-                    if entry.is_dir(follow_symlinks=False) and child not in opaque:
-                        stack.append(child)
+                    if entry.is_dir(follow_symlinks=False):
+                        if child not in opaque:
+                            stack.append(child)
+                    elif full is not None and child not in left_out and entry.name != ".git":
+                        full.add(rel)
         except OSError:
             found[rel] = None  # unreadable now: looked at again next time
+            if full is not None:
+                full.add(rel)  # not known to be empty
     return found
+
+
+def _cache_of(data: dict[str, Any]) -> _WalkCache | None:
+    """The walk cache a walk-cache.json holds (None: not one this version wrote)."""
+    if data.get("version") != WALK_CACHE_VERSION:
+        return None
+    dirs = {str(k): tuple(v) if v else None for k, v in data["dirs"].items()}
+    skipped = {str(k): tuple(v) if v else None for k, v in data["skipped"].items()}
+    return _WalkCache(str(data["tree"]), dirs, skipped, frozenset(data["full"]))
+
+
+def _is_dir(root: Path, rel: str) -> bool:
+    """A directory, not a link to one."""
+    try:
+        return stat.S_ISDIR(os.lstat(os.path.join(root, rel)).st_mode)
+    except OSError:
+        return False
+
+
+def _with_parents(dirs: Collection[str]) -> set[str]:
+    """`dirs` and every directory above them."""
+    out: set[str] = set()
+    for d in dirs:
+        while d and d not in out:
+            out.add(d)
+            d = d.rpartition("/")[0]
+    return out
 
 
 def _parse_raw(out: bytes) -> list[tuple[str, str, str, str, str]]:
@@ -1114,6 +1355,26 @@ def _safe_unlink(root: Path, rel: str) -> None:
     if stat.S_ISDIR(st.st_mode):
         return
     os.unlink(target)
+
+
+def _safe_mkdirs(root: Path, rel: str) -> None:
+    """Make `root/rel` and its missing parents, never through a symlink."""
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return
+    current = root
+    for part in parts:
+        current = current / part
+        try:
+            st = os.lstat(current)
+        except FileNotFoundError:
+            try:
+                os.mkdir(current)
+            except OSError:
+                return
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            return
 
 
 def _prune_dirs(root: Path, rel: str) -> None:

@@ -259,22 +259,30 @@ class WorktreeManager:
 
     # -- create ----------------------------------------------------------------------------
 
+    def unavailable(self) -> str | None:
+        """Why no worktree can be made from `source` (no repository, no commit), or None."""
+        top = self._git(["rev-parse", "--show-toplevel"], self.source)
+        if not top.ok:
+            return (
+                f"a worktree needs a git repository, and {self.source} is not one: run "
+                "`git init` and commit once"
+            )
+        if self._head(self.source) is None:
+            return (
+                "the repository has no commit yet, so there is nothing to branch a worktree "
+                "from: commit once"
+            )
+        return None
+
     def create(
         self, run: str, kind: str = "run", session: str | None = None, job: str | None = None
     ) -> Worktree:
         """A new worktree on branch `wakeful/<id>`, from HEAD plus the uncommitted changes."""
-        top = self._git(["rev-parse", "--show-toplevel"], self.source)
-        if not top.ok:
-            raise WorktreeError(
-                f"a worktree needs a git repository, and {self.source} is not one: run "
-                "`git init` and commit once, or run without --worktree"
-            )
+        why = self.unavailable()
+        if why is not None:
+            raise WorktreeError(f"{why}, or run without --worktree")
         base = self._head(self.source)
-        if base is None:
-            raise WorktreeError(
-                "the repository has no commit yet, so there is nothing to branch a worktree "
-                "from: commit once, or run without --worktree"
-            )
+        assert base is not None  # unavailable() checked it
         state = self.checkout / ".wakeful"
         state.mkdir(parents=True, exist_ok=True)
         if not (state / ".gitignore").exists():

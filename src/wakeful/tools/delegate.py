@@ -20,7 +20,7 @@ from wakeful.tools.base import Tool, ToolContext, ToolResult
 from wakeful.tools.services import AgentProfile
 
 KINDS = ("auto", "fork", "fresh")
-ISOLATIONS = ("none", "worktree")
+ISOLATIONS = ("auto", "worktree", "none")
 MAX_TASKS_PER_CALL = 32
 
 
@@ -32,9 +32,11 @@ class TaskSpec:
     kind: Literal["fork", "fresh", "auto"] = "auto"
     tools: tuple[str, ...] | None = None
     agent: Any = None  # the custom agent (extensions.agents.AgentDef) it runs as, if any
-    # "worktree": the sub-agent works in a git worktree of its own, on its own branch, so
-    # that parallel writers never edit the same working tree; "none": in the parent's.
-    isolation: Literal["none", "worktree"] = "none"
+    # "worktree": the sub-agent works in a git worktree of its own, on its own branch;
+    # "none": in the parent's tree (writers that share it run one at a time); "auto": a
+    # worktree when the call has more than one writing sub-agent, else the parent's tree.
+    # Parallel writers never edit the same working tree (agents.coordinator.plan_writers).
+    isolation: Literal["auto", "none", "worktree"] = "auto"
 
 
 class DelegateTool:
@@ -47,10 +49,13 @@ class DelegateTool:
         "the task needs what you have already read. kind `fresh`: a clean context with only the "
         "task text; use it for self-contained work. `auto` (default) picks by the size of the "
         "shared context. Write each task so it can be done without talking to you. `tools` "
-        "restricts which tools that sub-agent may use. `isolation: worktree` gives a writing "
-        "sub-agent a git worktree and branch of its own (parallel writers never share files); "
-        "its result names the branch. A limited number run at once and in total; results say "
-        "when a cap was hit."
+        "restricts which tools that sub-agent may use. Sub-agents that may write (write, edit, "
+        "bash) never share a working tree while they run: when one call has several, each "
+        "works in a git worktree and branch of its own and its result names the branch and "
+        "how to merge it (the changes are not in your files until merged); "
+        "`isolation: none` runs them one at a time in your tree instead, `worktree` isolates "
+        "even a single writer. A limited number run at once and in total; results say when a "
+        "cap was hit."
     )
     input_schema: dict[str, Any] = {
         "type": "object",
@@ -130,7 +135,7 @@ def parse_tasks(
     default_kind = args.get("kind", "auto") or "auto"
     if default_kind not in KINDS:
         raise ValueError(f"`kind` must be one of {', '.join(KINDS)}, not {default_kind!r}")
-    default_isolation = args.get("isolation", "none") or "none"
+    default_isolation = args.get("isolation", "auto") or "auto"
     if default_isolation not in ISOLATIONS:
         raise ValueError(
             f"`isolation` must be one of {', '.join(ISOLATIONS)}, not {default_isolation!r}"
