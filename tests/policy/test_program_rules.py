@@ -64,10 +64,15 @@ def test_data_entries_and_handlers_do_not_overlap_silently() -> None:
 @pytest.mark.parametrize(
     ("entry", "problem"),
     [
-        (Program("read_only", "reed", "x"), "positional kind"),
-        (Program("read_only", "read", "x", write_opts=("o",)), "must start with"),
-        (Program("read_only", "read", "x", examples=(("cat a", "read_only"),)), "another program"),
-        (Program("read_only", "read", "x", examples=(("tool a", "harmless"),)), "has no tier"),
+        (Program(Tier.READ_ONLY, "reed", "x"), "positional kind"),
+        (Program(Tier.READ_ONLY, "read", "x", write_opts=("o",)), "must start with"),
+        (
+            Program(Tier.READ_ONLY, "read", "x", examples=(("cat a", Tier.READ_ONLY),)),
+            "another program",
+        ),
+        # A tier spelled as a string is a mistake in the table, whatever the string says.
+        (Program(Tier.READ_ONLY, "read", "x", examples=(("tool a", "harmless"),)), "has no tier"),
+        (Program(Tier.READ_ONLY, "read", "x", examples=(("tool a", "high"),)), "has no tier"),
     ],
 )
 def test_validate_rejects_malformed_entries(entry: Program, problem: str) -> None:
@@ -75,10 +80,12 @@ def test_validate_rejects_malformed_entries(entry: Program, problem: str) -> Non
         validate({"tool": entry})
 
 
-def test_a_tier_that_does_not_exist_fails_at_load() -> None:
+def test_a_tier_that_is_not_the_enum_fails_at_load() -> None:
+    with pytest.raises(ValueError, match="Tier.HIGH"):
+        Program("harmless", "read", "x")  # the mistake under test
     with pytest.raises(ValueError):
-        Program("harmless", "read", "x")
-    assert Program("high", "read", "x").tier is Tier.HIGH
+        Program("high", "read", "x")  # the mistake under test
+    assert Program(Tier.HIGH, "read", "x").tier is Tier.HIGH
 
 
 @pytest.mark.slow

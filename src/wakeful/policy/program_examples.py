@@ -14,13 +14,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-R = "read_only"
-W = "workspace"
-N = "network"
-H = "high"
-C = "critical"
+from wakeful.policy.types import Tier
 
-Examples = tuple[tuple[str, str], ...]
+R = Tier.READ_ONLY
+W = Tier.WORKSPACE
+N = Tier.NETWORK
+H = Tier.HIGH
+C = Tier.CRITICAL
+
+Examples = tuple[tuple[str, Tier], ...]
 
 # Readers print file contents: a key anywhere is credential reading.
 _READERS: dict[str, Examples] = {
