@@ -273,3 +273,16 @@ def test_each_program_has_its_own_entry_object() -> None:
     """The table is completed in place while it is built: no two names may share an entry."""
     ids = [id(p) for p in PROGRAMS.values()]
     assert len(ids) == len(set(ids))
+
+
+def test_cloud_clis_are_listed_once_and_each_is_judged_with_examples() -> None:
+    from wakeful.policy import program_examples, programs
+    from wakeful.policy.cloud_clis import CLOUD_CLIS
+
+    for name in CLOUD_CLIS:
+        assert HANDLERS[name] is programs.h_cloud, name
+        assert program_examples.EXAMPLES[name], name
+    # The handler table and the examples take the list from cloud_clis; neither spells it.
+    for module in (programs, program_examples):
+        source = Path(module.__file__ or "").read_text(encoding="utf-8")
+        assert '"linode-cli"' not in source, module.__name__

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from wakeful.policy.cloud_clis import PLATFORM_CLIS
 from wakeful.policy.types import Tier
 
 R = Tier.READ_ONLY
@@ -665,27 +666,7 @@ _SERVICES: dict[str, Examples] = {
     "gcloud": (("gcloud config list", R), ("gcloud projects delete p", H)),
     "az": (("az account show", R), ("az group delete -n rg --yes", H)),
     "gsutil": (("gsutil ls gs://b", R), ("gsutil rm -r gs://b", H)),
-    **{
-        n: ((f"{n} deploy", H),)
-        for n in (
-            "doctl",
-            "flyctl",
-            "fly",
-            "heroku",
-            "vercel",
-            "netlify",
-            "firebase",
-            "oci",
-            "hcloud",
-            "linode-cli",
-            "wrangler",
-            "serverless",
-            "sls",
-            "cdk",
-            "sam",
-            "eb",
-        )
-    },
+    **{n: ((f"{n} deploy", H),) for n in PLATFORM_CLIS},
     "ansible": (("ansible all -m ping", H),),
     "ansible-playbook": (("ansible-playbook site.yml", H),),
     "psql": (("psql -c 'select 1'", R), ("psql -c 'drop database prod'", H)),

@@ -40,6 +40,12 @@ from collections.abc import Callable, Iterable
 from types import MappingProxyType
 
 from wakeful.policy import path_risk
+from wakeful.policy.cloud_clis import (
+    CLOUD_CLIS,
+    DEPLOY_BY_DEFAULT,
+    REMOTE_CONFIGURATORS,
+    VERB_LAST_CLIS,
+)
 from wakeful.policy.program_rules import (
     FAMILIES,
     GIT_EXEC_KEYS,
@@ -4342,20 +4348,7 @@ def h_cloud(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     verbs = words[1:] if name == "aws" else words
     if name == "aws" and len(words) >= 2:
         verbs = [words[1]]
-    elif name in (
-        "gcloud",
-        "az",
-        "doctl",
-        "flyctl",
-        "heroku",
-        "vercel",
-        "netlify",
-        "firebase",
-        "gsutil",
-        "oci",
-        "linode-cli",
-        "hcloud",
-    ):
+    elif name in VERB_LAST_CLIS:
         verbs = words[-1:] if words else []
         if name == "gsutil":  # gsutil VERB URL...
             verbs = words[:1]
@@ -4370,23 +4363,7 @@ def h_cloud(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
             and any(w in ("list", "get", "get-value") for w in words)
         ):
             verbs = ["list"]
-    deployers = (
-        "vercel",
-        "netlify",
-        "firebase",
-        "heroku",
-        "flyctl",
-        "fly",
-        "wrangler",
-        "serverless",
-        "sls",
-        "cdk",
-        "sam",
-        "eb",
-        "ansible-playbook",
-        "ansible",
-    )
-    if name in deployers and not words:
+    if name in DEPLOY_BY_DEFAULT and not words:
         a.add(Tier.HIGH, f"{name} deploys or changes remote resources by default")
         return
     if not verbs or (verbs and _CLOUD_READ.match(verbs[0])):
@@ -5615,30 +5592,7 @@ def _handlers() -> dict[str, Handler]:
     table["helm"] = h_helm
     for n in ("terraform", "tofu", "terragrunt", "pulumi"):
         table[n] = h_terraform
-    for n in (
-        "aws",
-        "gcloud",
-        "az",
-        "gsutil",
-        "doctl",
-        "flyctl",
-        "fly",
-        "heroku",
-        "vercel",
-        "netlify",
-        "firebase",
-        "oci",
-        "hcloud",
-        "linode-cli",
-        "wrangler",
-        "serverless",
-        "sls",
-        "cdk",
-        "sam",
-        "eb",
-        "ansible-playbook",
-        "ansible",
-    ):
+    for n in (*CLOUD_CLIS, *REMOTE_CONFIGURATORS):
         table[n] = h_cloud
     for n in (
         "psql",
