@@ -286,3 +286,60 @@ def test_cloud_clis_are_listed_once_and_each_is_judged_with_examples() -> None:
     for module in (programs, program_examples):
         source = Path(module.__file__ or "").read_text(encoding="utf-8")
         assert '"linode-cli"' not in source, module.__name__
+
+
+def test_reasons_come_out_in_the_same_order_in_every_process() -> None:
+    """Several options of one entry match: the reasons follow the command line, whatever
+    the string hashing of the process (a set's order would change with it)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    commands = [
+        "history -c -d 1 -w",
+        "dmesg -c -D -E -n 1",
+        "exiftool -config x.cfg -if 1 -@ args.txt a.jpg",
+        "tsx -e 1 -p 2 -i",
+        "journalctl --vacuum-time=1d --rotate --flush",
+    ]
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from wakeful.policy.shell import classify_command\n"
+        "print(json.dumps([classify_command(c, Path(sys.argv[1]), Path(sys.argv[2])).reasons"
+        " for c in sys.argv[3:]]))\n"
+    )
+    seen = set()
+    for seed in ("0", "1", "2", "3", "4", "5"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(WS), str(HOME), *commands],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        seen.add(out)
+    assert len(seen) == 1, seen
+    first = json.loads(seen.pop())
+    history = first[0]
+    assert [r.split("` ", 1)[1].split(" ", 2)[1] for r in history[:3]] == ["-c", "-d", "-w"]
+
+
+def test_a_new_key_is_a_workspace_write_only_in_a_plain_workspace_folder(tmp_path: Path) -> None:
+    ws, home = tmp_path / "proj", tmp_path / "home"
+    (ws / "build").mkdir(parents=True)
+    (home / ".ssh").mkdir(parents=True)
+    (ws / "keys").symlink_to(home / ".ssh")  # a folder that leads out of the workspace
+    (ws / "certs").mkdir()
+    (ws / "certs" / "server.pem").write_text("-----BEGIN PRIVATE KEY-----\n")
+
+    def tier(command: str) -> str:
+        return classify_command(command, ws, home).tier
+
+    assert tier("openssl genrsa -out build/key.pem 2048") == "workspace"
+    assert tier("openssl genrsa -out keys/key.pem 2048") == "critical"
+    assert tier("openssl genrsa -out certs/server.pem 2048") == "critical"  # overwrites a key
+    assert tier("openssl rsa -in certs/server.pem -text") == "critical"  # prints a key
+    assert tier("cat certs/server.pem") == "critical"

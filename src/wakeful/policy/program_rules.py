@@ -48,7 +48,10 @@ class Program:
     that make the program write its operands (exiftool's `-TAG=VALUE`); `exec_pattern` one
     for arguments that hold code the program runs (exiftool's `${TAG;PERL}`). With
     `output_spares_operands`, an output option (`patch -o FILE`) means the operands are only
-    read."""
+    read, and so do `stdout_flags` (`gzip -c`: the result goes to standard output). An
+    operand whose name ends in one of `stem_suffixes`, or in the suffix given to a
+    `suffix_opts` option, is also written under its name without it (`gunzip ~/.bashrc.gz`
+    writes `~/.bashrc`)."""
 
     tier: Tier
     positionals: str | tuple[str, ...]
@@ -74,6 +77,9 @@ class Program:
     write_pattern: str = ""
     exec_pattern: str = ""
     output_spares_operands: bool = False
+    stdout_flags: Collection[str] = ()
+    stem_suffixes: Collection[str] = ()
+    suffix_opts: Collection[str] = ()
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -100,6 +106,7 @@ class Program:
                 self.exec_opts,
                 self.dir_opts,
                 self.script_opts,
+                self.suffix_opts,
             ),
         )
 
@@ -128,7 +135,16 @@ _SET_FIELDS = (
     "argv_after",
     "script_opts",
     "read_pair_opts",
+    "stdout_flags",
+    "stem_suffixes",
+    "suffix_opts",
 )
+
+
+def _same(words: Iterable[str], tier: Tier, why: str) -> dict[str, tuple[Tier, str]]:
+    """One tier and reason for several words."""
+    return dict.fromkeys(words, (tier, why))
+
 
 _R = Tier.READ_ONLY
 _READERS = [
@@ -313,6 +329,13 @@ _NO_PATHS = [
 ]
 _PINGERS = ["ping", "ping6", "dig", "host", "nslookup", "traceroute", "tracepath", "mtr", "whois"]
 
+# Compressors' options that send the result to standard output or only test or list.
+_TO_STDOUT = ("-c", "--stdout", "--to-stdout", "-t", "--test", "-l", "--list")
+# The suffixes each strips when it decompresses (`.tgz` and the like become `.tar`).
+_GZ = (".gz", "-gz", ".z", "-z", "_z", ".Z")
+_BZ2 = (".bz2", ".bz")
+_XZ = (".xz", ".lzma")
+
 _TABLE: dict[str, Program] = {
     **{n: Program(_R, "read", "reads files") for n in _READERS},
     **{
@@ -438,13 +461,35 @@ _TABLE: dict[str, Program] = {
     "shfmt": Program(_R, "read", "formats shell to stdout", ("-i", "-ln"), write_flags=("-w",)),
     "dos2unix": Program(Tier.WORKSPACE, "write", "rewrites line endings"),
     "unix2dos": Program(Tier.WORKSPACE, "write", "rewrites line endings"),
-    "gzip": Program(Tier.WORKSPACE, "write", "compresses files in place", ("-S",)),
-    "gunzip": Program(Tier.WORKSPACE, "write", "decompresses files in place", ("-S",)),
-    "bzip2": Program(Tier.WORKSPACE, "write", "compresses files in place"),
-    "bunzip2": Program(Tier.WORKSPACE, "write", "decompresses files in place"),
-    "xz": Program(Tier.WORKSPACE, "write", "compresses files in place", ("-T",)),
-    "unxz": Program(Tier.WORKSPACE, "write", "decompresses files in place"),
-    "zstd": Program(Tier.WORKSPACE, "read", "compresses files", ("-o",), write_opts=("-o",)),
+    # Compressors replace FILE with FILE.gz; with -d (and as gunzip...) FILE.gz with FILE.
+    **{
+        n: Program(
+            Tier.WORKSPACE,
+            "write",
+            what,
+            ("-T", "--threads") if n in ("xz", "unxz") else (),
+            stdout_flags=_TO_STDOUT,
+            stem_suffixes=suffixes,
+            suffix_opts=("-S", "--suffix") if n in ("gzip", "gunzip", "xz", "unxz") else (),
+        )
+        for n, what, suffixes in (
+            ("gzip", "compresses files in place", _GZ),
+            ("gunzip", "decompresses files in place", _GZ),
+            ("bzip2", "compresses files in place", _BZ2),
+            ("bunzip2", "decompresses files in place", _BZ2),
+            ("xz", "compresses files in place", _XZ),
+            ("unxz", "decompresses files in place", _XZ),
+        )
+    },
+    "zstd": Program(
+        Tier.WORKSPACE,
+        "read",
+        "compresses files",
+        ("-o",),
+        write_opts=("-o",),
+        stdout_flags=_TO_STDOUT,
+        stem_suffixes=(".zst", ".zstd"),
+    ),
     "zip": Program(Tier.WORKSPACE, "write", "creates archives", ("-x", "-i")),
     "sqlformat": Program(_R, "read", "formats SQL"),
     "shellcheck": Program(_R, "read", "lints shell scripts", ("-s", "-e", "-f", "-S")),
@@ -623,7 +668,7 @@ _TABLE.update(
             write_opts=("-f", "--prefix"),
             examples=(
                 ("csplit -f part- file.txt 3", Tier.WORKSPACE),
-                ("csplit -f ~/.local/bin/x file.txt 3", Tier.HIGH),
+                ("csplit -f ~/.local/bin/x file.txt 3", Tier.CRITICAL),
             ),
         ),
         "patch": Program(
@@ -2916,6 +2961,67 @@ def validate(table: Mapping[str, Program]) -> None:
                 raise ValueError(f"program rule {name}: example {command!r} runs another program")
 
 
+# Programs that once had a handler in programs.py and that data expresses (their examples
+# are in program_examples.py).
+_CREDENTIAL_TOOLS = (
+    "ssh-add",
+    "ssh-copy-id",
+    "ssh-agent",
+    "security",
+    "keyctl",
+    "pass",
+    "op",
+    "vault",
+    "bw",
+    "lpass",
+    "secret-tool",
+)
+_TABLE.update(
+    {
+        **{
+            n: Program(_C, "none", "uses, prints or installs stored credentials")
+            for n in _CREDENTIAL_TOOLS
+        },
+        "ssh-keyscan": Program(Tier.NETWORK, "none", "fetches host keys"),
+        "hostname": Program(
+            _R,
+            "none",
+            "prints the host name",
+            other_subcommand=(_H, "changes the host name"),
+        ),
+        "fc": Program(
+            _H,
+            "none",
+            "edits and re-runs commands from the shell history",
+            ("-e",),
+            exec_flags=("-e", "-s"),
+            read_only_flags=("-l",),
+        ),
+        "crontab": Program(
+            _C,
+            "none",
+            "changes scheduled jobs (persistence)",
+            ("-u",),
+            read_only_flags=("-l",),
+            word_tiers={
+                "-r": (_C, "removes every scheduled job"),
+                "-e": (_C, "edits scheduled jobs (persistence)"),
+            },
+        ),
+        "atq": Program(_R, "none", "lists scheduled jobs", ("-q",)),
+        "atrm": Program(_H, "none", "removes scheduled jobs"),
+        "pre-commit": Program(
+            _W,
+            "none",
+            "runs the project's hooks and linters",
+            ("-c", "--config"),
+            runs_code=True,  # hooks of `repo: local` run commands the project holds
+            subcommands=_same(("install", "uninstall"), _H, "writes or removes git hooks"),
+            other_subcommand=(_W, "runs the project's hooks and linters"),
+        ),
+    }
+)
+
 for _name, _examples in _EXAMPLES.items():
     _p = _TABLE[_name]
     _set(_p, "examples", _p.examples + tuple(_examples))
@@ -3202,14 +3308,120 @@ YARN_PNPM_HIGH = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
+class Subcommand:
+    """A subcommand whose tier depends on its own words. `actions` are its first operand
+    (`git stash drop`, or two words: `git lfs migrate info`), with `other_action` for one not
+    listed (`tier` unless given); `options` set the tier when no action is named (`git reset
+    --hard`, `git clean -n`, in the order written; a short option also inside a cluster such
+    as `-fdn` when `clusters`); `bare` is the tier with no arguments at all (`git tag`
+    lists). Otherwise the subcommand gets `tier` and `what`."""
+
+    tier: Tier
+    what: str
+    actions: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
+    other_action: tuple[Tier, str] | None = None
+    options: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
+    clusters: bool = False
+    bare: tuple[Tier, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Family:
-    """A program with subcommands: options before the subcommand that take a value, and
-    each subcommand's tier (subcommands not listed are unknown: `high`)."""
+    """A program with subcommands: options before the subcommand that take a value, each
+    subcommand's tier (subcommands not listed are unknown: `high`), and the subcommands whose
+    words decide their tier (`subcommands`; the family's handler interprets them)."""
 
     what: str
     global_value_opts: frozenset[str]
     tiers: Mapping[str, Tier]
     examples: tuple[tuple[str, Tier], ...] = ()
+    subcommands: Mapping[str, Subcommand] = field(default_factory=dict)
+
+
+# git subcommands judged by their first operand or their options.
+_GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
+    {
+        "reset": Subcommand(
+            Tier.WORKSPACE,
+            "moves HEAD or unstages (recoverable)",
+            options=_same(
+                ("--hard", "--merge", "--keep"),
+                Tier.HIGH,
+                "discards commits or uncommitted changes (git reset --hard)",
+            ),
+        ),
+        "clean": Subcommand(
+            Tier.HIGH,
+            "deletes untracked files (irreversible)",
+            options=_same(("-n", "--dry-run"), Tier.READ_ONLY, "lists what git clean would delete"),
+            clusters=True,
+        ),
+        "stash": Subcommand(
+            Tier.WORKSPACE,
+            "stashes or restores local changes",
+            actions={
+                **_same(("list", "show"), Tier.READ_ONLY, "inspects stashes"),
+                **_same(("drop", "clear"), Tier.HIGH, "deletes stashed work (irreversible)"),
+            },
+        ),
+        "reflog": Subcommand(
+            Tier.READ_ONLY,
+            "shows the reflog",
+            actions=_same(
+                ("expire", "delete"), Tier.HIGH, "deletes reflog entries (removes the safety net)"
+            ),
+        ),
+        "remote": Subcommand(
+            Tier.READ_ONLY,
+            "lists remotes",
+            actions={
+                **_same(("show", "get-url"), Tier.READ_ONLY, "lists remotes"),
+                **_same(("update", "prune"), Tier.NETWORK, "fetches from remotes"),
+            },
+            other_action=(Tier.HIGH, "changes where the repository pushes and fetches"),
+        ),
+        "tag": Subcommand(
+            Tier.WORKSPACE,
+            "creates or deletes a local tag",
+            options=_same(
+                (
+                    "-l",
+                    "--list",
+                    "-v",
+                    "--verify",
+                    "-n",
+                    "--contains",
+                    "--sort",
+                    "--points-at",
+                    "--merged",
+                    "--format",
+                ),
+                Tier.READ_ONLY,
+                "lists tags",
+            ),
+            bare=(Tier.READ_ONLY, "lists tags"),
+        ),
+        "lfs": Subcommand(
+            Tier.READ_ONLY,
+            "prints git lfs information",
+            actions={
+                **_same(
+                    ("ls-files", "status", "env", "version", "logs", "pointer", "ext"),
+                    Tier.READ_ONLY,
+                    "only reads large-file state",
+                ),
+                "migrate info": (Tier.READ_ONLY, "only reads large-file state"),
+                **_same(
+                    ("track", "untrack", "checkout"),
+                    Tier.WORKSPACE,
+                    "changes large-file tracking in the repository",
+                ),
+                **_same(("fetch", "pull"), Tier.NETWORK, "downloads large files"),
+            },
+            other_action=(Tier.HIGH, "pushes, installs hooks or rewrites history"),
+        ),
+    }
+)
 
 
 def _tiers(*groups: tuple[Iterable[str], Tier]) -> Mapping[str, Tier]:
@@ -3260,7 +3472,33 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git -C . push", Tier.HIGH),
                 ("git -c core.pager='rm -rf ~' log", Tier.CRITICAL),
                 ("git frobnicate", Tier.HIGH),
+                ("git reset --soft HEAD~1", Tier.WORKSPACE),
+                ("git reset --hard origin/main", Tier.HIGH),
+                ("git clean -n -d", _R),
+                ("git clean -fdn", _R),
+                ("git clean -fdx", Tier.HIGH),
+                ("git stash", Tier.WORKSPACE),
+                ("git stash list", _R),
+                ("git stash drop stash@{0}", Tier.HIGH),
+                ("git stash -q drop", Tier.HIGH),
+                ("git reflog show HEAD", _R),
+                ("git reflog expire --expire=now --all", Tier.HIGH),
+                ("git remote -v", _R),
+                ("git remote update", Tier.NETWORK),
+                ("git remote set-url origin git@example.com:x.git", Tier.HIGH),
+                ("git remote -v add evil https://example.com/x.git", Tier.HIGH),
+                ("git tag", _R),
+                ("git tag --sort=-v:refname", _R),
+                ("git tag v1.0", Tier.WORKSPACE),
+                ("git tag -d v1.0", Tier.WORKSPACE),
+                ("git lfs ls-files", _R),
+                ("git lfs migrate info", _R),
+                ("git lfs migrate import --everything", Tier.HIGH),
+                ("git lfs track '*.bin'", Tier.WORKSPACE),
+                ("git lfs pull", Tier.NETWORK),
+                ("git lfs install", Tier.HIGH),
             ),
+            subcommands=_GIT_SUBCOMMANDS,
         ),
         "npm": Family(
             "npm",

@@ -59,6 +59,7 @@ from wakeful.policy.program_rules import (
     WRAPPERS,
     YARN_PNPM_HIGH,
     Program,
+    Subcommand,
     examples_of,
 )
 from wakeful.policy.shell import Analyzer
@@ -602,12 +603,26 @@ def run_program(
             and any(w.value is not None and re.match(rule.write_pattern, w.value) for w in args)
         )
     )
-    spared = rule.output_spares_operands and any(  # whole words: exiftool's -Comment is no -o
-        w.value is not None
-        and (w.value in rule.write_opts or w.value.split("=")[0] in rule.write_opts)
-        for w in args
+    to_stdout = (
+        next((flag for flag in flags if flag in rule.stdout_flags), None)
+        if rule.stdout_flags
+        else None
     )
-    a.add(rule.tier if not writing else _max(rule.tier, Tier.WORKSPACE), rule.what)
+    spared = to_stdout is not None or (
+        rule.output_spares_operands
+        and any(  # whole words: exiftool's -Comment is no -o
+            w.value is not None
+            and (w.value in rule.write_opts or w.value.split("=")[0] in rule.write_opts)
+            for w in args
+        )
+    )
+    if to_stdout is not None:  # `gzip -c`: nothing is changed in place
+        a.add(
+            Tier.WORKSPACE if writing else Tier.READ_ONLY,
+            f"{name} {to_stdout} only reads the files (the result goes to standard output)",
+        )
+    else:
+        a.add(rule.tier if not writing else _max(rule.tier, Tier.WORKSPACE), rule.what)
     if rule.runs_code:
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
     for value in _vals(opts, *rule.write_opts) if opts and rule.write_opts else ():
@@ -616,6 +631,15 @@ def run_program(
         a.write(value, cmd.cwd)
     if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
         pos = pos[1:]
+    # A decompressor's outputs: each operand without the suffix it strips, unless the
+    # output goes elsewhere (`-c`, `-o FILE`).
+    stems = (
+        [*rule.stem_suffixes, *(v.value for v in _vals(opts, *rule.suffix_opts) if v.value)]
+        if rule.stem_suffixes
+        and not spared
+        and not (rule.write_opts and any(_vals(opts, *rule.write_opts)))
+        else []
+    )
     for i, word in enumerate(pos):
         kind = rule.kind_at(i)
         if kind == "none" or word.value == "-":  # `-`: standard input or output
@@ -630,6 +654,7 @@ def run_program(
                 a.run_script(word.value, cmd.cwd, f"{name} operand")
         elif spared and kind in ("write", "read"):
             a.read(word, cmd.cwd)
+            continue
         elif writing or kind == "write":
             a.write(word, cmd.cwd)
         elif kind == "read":
@@ -638,6 +663,21 @@ def run_program(
             a.read_meta(word, cmd.cwd)
         elif kind == "delete":
             a.delete(word, cmd.cwd, recursive=False)
+        if stems and word.value is not None and kind in ("write", "read"):
+            for stem in _stems(word.value, stems):
+                a.write(Word(stem, stem), cmd.cwd)
+
+
+def _stems(path: str, suffixes: list[str]) -> list[str]:
+    """The names a decompressor writes `path` to: without a suffix it strips
+    (`gunzip ~/.bashrc.gz` writes `~/.bashrc`; `gunzip -S .bak ~/.bashrc.bak` too)."""
+    return list(
+        dict.fromkeys(
+            path[: -len(s)]
+            for s in suffixes
+            if path.endswith(s) and len(path) > len(s) and path[-len(s) - 1] != "/"
+        )
+    )
 
 
 def _values(words: list[Word]) -> Iterable[str]:
@@ -2429,21 +2469,11 @@ def h_systemctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         a.add(Tier.HIGH, f"{name} {verb} changes running services")
 
 
-def h_crontab(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    values = [w.value for w in args]
-    if values in (["-l"], ["-u", None, "-l"]) or (
-        "-l" in values and "-r" not in values and "-e" not in values
-    ):
-        a.add(Tier.READ_ONLY, "lists scheduled jobs")
-        return
-    a.add(Tier.CRITICAL, "changes scheduled jobs (persistence)")
-
-
 def h_at(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if name == "atq" or any(w.value == "-l" for w in args):
+    if any(w.value == "-l" for w in args):  # as atq
         a.add(Tier.READ_ONLY, "lists scheduled jobs")
         return
-    if name == "atrm" or any(w.value in ("-r", "-d") for w in args):
+    if any(w.value in ("-r", "-d") for w in args):  # as atrm
         a.add(Tier.HIGH, "removes scheduled jobs")
         return
     a.add(Tier.CRITICAL, "schedules a command to run later (persistence)")
@@ -2823,6 +2853,11 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         if v.startswith("--ext-diff") or v == "--textconv":
             a.add(Tier.WORKSPACE, "git runs configured diff programs")
     part = f"git {sub}"
+    rule = _GIT.subcommands.get(sub)
+    if rule is not None:  # judged by its data entry in program_rules
+        sub_tier, why = judge_subcommand(rule, vals)
+        a.add(sub_tier, why, part=part)
+        return
     if sub == "push":
         tier_msg = "publishes commits to a remote"
         if any(
@@ -2884,19 +2919,6 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         else:
             a.add(Tier.READ_ONLY, "lists branches", part=part)
         return
-    if sub == "tag":
-        if (
-            any(
-                v in ("-l", "--list", "-v", "--verify", "-n")
-                or v.startswith(("--contains", "--sort", "--points-at", "--merged", "--format"))
-                for v in vals
-            )
-            or not vals
-        ):
-            a.add(Tier.READ_ONLY, "lists tags", part=part)
-        else:
-            a.add(Tier.WORKSPACE, "creates or deletes a local tag", part=part)
-        return
     if sub in ("checkout", "restore"):
         flags = [v for v in vals if v.startswith("-")]
         paths = [v for v in vals if not v.startswith("-")]
@@ -2915,32 +2937,6 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.HIGH, "discards uncommitted changes (irreversible)", part=part)
         else:
             a.add(Tier.WORKSPACE, "switches branches or restores the index", part=part)
-        return
-    if sub == "reset":
-        if any(v in ("--hard", "--merge", "--keep") for v in vals):
-            a.add(
-                Tier.HIGH, "discards commits or uncommitted changes (git reset --hard)", part=part
-            )
-        else:
-            a.add(Tier.WORKSPACE, "moves HEAD or unstages (recoverable)", part=part)
-        return
-    if sub == "clean":
-        if any(
-            v in ("-n", "--dry-run") or (v.startswith("-") and not v.startswith("--") and "n" in v)
-            for v in vals
-        ):
-            a.add(Tier.READ_ONLY, "lists what git clean would delete", part=part)
-        else:
-            a.add(Tier.HIGH, "deletes untracked files (irreversible)", part=part)
-        return
-    if sub == "stash":
-        action = vals[0] if vals else "push"
-        if action in ("list", "show"):
-            a.add(Tier.READ_ONLY, "inspects stashes", part=part)
-        elif action in ("drop", "clear"):
-            a.add(Tier.HIGH, "deletes stashed work (irreversible)", part=part)
-        else:
-            a.add(Tier.WORKSPACE, "stashes or restores local changes", part=part)
         return
     if sub == "rebase":
         if any(
@@ -3008,15 +3004,6 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if sub == "config":
         _git_config(vals, a, cmd, part)
         return
-    if sub == "remote":
-        remote_action = vals[0] if vals and not vals[0].startswith("-") else None
-        if remote_action in (None, "show", "get-url"):
-            a.add(Tier.READ_ONLY, "lists remotes", part=part)
-        elif remote_action in ("update", "prune"):
-            a.add(Tier.NETWORK, "fetches from remotes", part=part)
-        else:
-            a.add(Tier.HIGH, "changes where the repository pushes and fetches", part=part)
-        return
     if sub == "worktree":
         action = vals[0] if vals else "list"
         if action == "list":
@@ -3028,12 +3015,6 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             for target in sargs[1:2]:
                 a.write(target, cwd)
         return
-    if sub == "reflog":
-        if vals and vals[0] in ("expire", "delete"):
-            a.add(Tier.HIGH, "deletes reflog entries (removes the safety net)", part=part)
-        else:
-            a.add(Tier.READ_ONLY, "shows the reflog", part=part)
-        return
     if sub == "submodule":
         if not vals or vals[0] in ("status", "summary", "foreach-check"):
             a.add(Tier.READ_ONLY, "shows submodules", part=part)
@@ -3043,21 +3024,6 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.WORKSPACE, "runs a command in each submodule", part=part)
         else:
             a.add(Tier.NETWORK, "updates submodules from their remotes", part=part)
-        return
-    if sub == "lfs":
-        action = vals[0] if vals else ""
-        if action in ("ls-files", "status", "env", "version", "logs", "pointer", "ext", "") or (
-            action == "migrate" and vals[1:2] == ["info"]
-        ):
-            a.add(Tier.READ_ONLY, f"git lfs {action} only reads", part=part)
-        elif action in ("track", "untrack", "checkout"):
-            a.add(Tier.WORKSPACE, f"git lfs {action} changes files in the repository", part=part)
-        elif action in ("fetch", "pull"):
-            a.add(Tier.NETWORK, f"git lfs {action} downloads large files", part=part)
-        else:
-            a.add(
-                Tier.HIGH, f"git lfs {action} pushes, installs hooks or rewrites history", part=part
-            )
         return
     if sub == "notes" and vals and vals[0] in ("list", "show"):
         a.add(Tier.READ_ONLY, "shows notes", part=part)
@@ -3112,6 +3078,29 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add(tier, _GIT_SAYS[tier], part=part)
     else:
         a.add(Tier.HIGH, f"runs `git {sub}`, an unknown git command or alias", part=part)
+
+
+def judge_subcommand(rule: Subcommand, vals: list[str]) -> tuple[Tier, str]:
+    """The tier of one subcommand with data entry `rule`, from its arguments `vals`."""
+    if not vals and rule.bare is not None:
+        return rule.bare
+    if rule.actions:
+        words = [v for v in vals if not v.startswith("-")]
+        if words:
+            found = rule.actions.get(" ".join(words[:2])) or rule.actions.get(words[0])
+            return found or rule.other_action or (rule.tier, rule.what)
+    for v in vals if rule.options else ():
+        if not v.startswith("-"):
+            continue
+        if v.startswith("--"):
+            found = rule.options.get(v.partition("=")[0])
+        elif rule.clusters:
+            found = next((rule.options[f"-{c}"] for c in v[1:] if f"-{c}" in rule.options), None)
+        else:
+            found = rule.options.get(v)
+        if found is not None:
+            return found
+    return rule.tier, rule.what
 
 
 def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
@@ -4001,14 +3990,6 @@ def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
                 a.add(Tier.HIGH, f"{name} runs the plugin program {program}")
 
 
-def h_workspace_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    a.add(Tier.WORKSPACE, f"{name} builds, tests or formats project code")
-    if name in RUNS_PROJECT_CODE:
-        a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
-    if name == "pre-commit" and args and args[0].value in ("install", "uninstall"):
-        a.add(Tier.HIGH, "pre-commit install writes git hooks")
-
-
 def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -4282,6 +4263,19 @@ def h_terraform(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
     for v in rest:
         if verb == "plan" and v.startswith("-out="):
             a.write(Word(v[5:], v), cmd.cwd)
+    if name == "pulumi" and "--show-secrets" in rest:
+        a.add(Tier.CRITICAL, f"{name} {verb} --show-secrets prints secrets in clear")
+        return
+    if name == "pulumi" and verb == "preview":
+        # Runs the project's program against the engine in preview mode: nothing deployed.
+        for i, v in enumerate(rest):
+            if v == "--save-plan" and i + 1 < len(rest):
+                a.write(pos[i + 2], cmd.cwd)
+            elif v.startswith("--save-plan="):
+                a.write(Word(v.split("=", 1)[1], v), cmd.cwd)
+        a.add(Tier.WORKSPACE, "pulumi preview runs the project's program; nothing is deployed")
+        a.runs_code("pulumi preview runs the project's Pulumi program")
+        return
     if verb in (
         "plan",
         "validate",
@@ -4754,31 +4748,17 @@ def h_ip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add(Tier.READ_ONLY, f"{name} shows network configuration")
 
 
-def h_hostname_date(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    values = [w.value or "" for w in args]
-    if name == "date" and any(v in ("-s", "--set") or v.startswith("--set") for v in values):
-        a.add(Tier.HIGH, "sets the system clock")
-    elif name == "hostname" and [v for v in values if not v.startswith("-")]:
-        a.add(Tier.HIGH, "changes the host name")
-    else:
-        a.add(Tier.READ_ONLY, "prints information")
-
-
-def h_ssh_tools(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+def h_ssh_keygen(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     kopts, _ = split_opts(args, ("-f", "-t", "-b", "-C", "-N", "-P", "-E", "-F", "-R", "-O", "-a"))
-    if name == "ssh-keygen" and _has(kopts, "-l", "-y", "-F", "-B") and not _has(kopts, "-R"):
+    if _has(kopts, "-l", "-y", "-F", "-B") and not _has(kopts, "-R"):
         for f in _vals(kopts, "-f"):
             a.read_meta(f, cmd.cwd)  # a fingerprint or public key, not the secret
         if _has(kopts, "-y"):
             a.add(Tier.CRITICAL, "derives key material from a private key")
         else:
             a.add(Tier.READ_ONLY, "shows key fingerprints")
-    elif name == "ssh-keyscan":
-        a.add(Tier.NETWORK, "fetches host keys")
-    elif name == "ssh-keygen":
-        a.add(Tier.HIGH, "creates or changes SSH keys")
     else:
-        a.add(Tier.CRITICAL, f"{name} uses or installs SSH credentials")
+        a.add(Tier.HIGH, "creates or changes SSH keys")
 
 
 def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4817,16 +4797,31 @@ def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
                     a.add(Tier.READ_ONLY, f"reads the certificate {place.label}")
                 else:
                     a.read(args[i + 1], cmd.cwd)
-            if v in ("-out",) and i + 1 < len(args):
-                a.write(args[i + 1], cmd.cwd)
+            if v in ("-out", "-keyout") and i + 1 < len(args):
+                _openssl_output(args[i + 1], cmd, a)
         a.add(Tier.NETWORK if sub == "s_client" else Tier.READ_ONLY, f"openssl {sub}")
     else:
         for i, v in enumerate(values):
             if v in ("-in",) and i + 1 < len(args):
                 a.read(args[i + 1], cmd.cwd)
-            if v in ("-out",) and i + 1 < len(args):
-                a.write(args[i + 1], cmd.cwd)
+            if v in ("-out", "-keyout") and i + 1 < len(args):
+                _openssl_output(args[i + 1], cmd, a)
         a.add(Tier.WORKSPACE, f"openssl {sub} works with keys or certificates")
+
+
+def _openssl_output(target: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    """A key or certificate that openssl creates: a new file with a credential's name
+    (`build/key.pem`) in a plain workspace directory is a workspace write; anything that
+    exists already, or lies elsewhere (~/.ssh, .wakeful/, a directory linked out of the
+    workspace), is judged as any write there."""
+    place = a.place(target, cmd.cwd)
+    path = place.path
+    if place.zone == "secret" and path is not None and not os.path.lexists(path):
+        folder = a.place(os.path.dirname(path), None)
+        if folder.zone == "workspace" and not path_risk.is_secret(folder.path or "/", a.home):
+            a.add(Tier.WORKSPACE, f"writes the new key or certificate {place.label}")
+            return
+    a.write(target, cmd.cwd)
 
 
 def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4919,14 +4914,6 @@ def h_less(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             files.append(word)
         i += 1
     run_program(name, PROGRAMS[name], files, cmd, a)
-
-
-def h_fc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, _ = split_opts(args, ("-e",))
-    if _has(opts, "-l") and not _has(opts, "-e", "-s"):
-        a.add(Tier.READ_ONLY, "lists shell history")
-    else:
-        a.add(Tier.HIGH, "re-runs commands from the shell history")
 
 
 def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -5524,8 +5511,7 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_kill
     table["systemctl"] = h_systemctl
     table["service"] = h_systemctl
-    table["crontab"] = h_crontab
-    for n in ("at", "batch", "atq", "atrm"):
+    for n in ("at", "batch"):
         table[n] = h_at
     table["ssh"] = h_ssh
     table["mosh"] = h_ssh
@@ -5584,7 +5570,6 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_buildtool
     for n in _PROJECT_TOOLS:
         table[n] = h_project_tool
-    table["pre-commit"] = h_workspace_tool
     for n in ("docker", "podman", "docker-compose", "podman-compose", "nerdctl"):
         table[n] = h_docker
     for n in ("kubectl", "oc", "k9s", "kubectx", "kubens"):
@@ -5644,8 +5629,6 @@ def _handlers() -> dict[str, Handler]:
     table["ip"] = h_ip
     table["ifconfig"] = h_ip
     table["route"] = h_ip
-    table["hostname"] = h_hostname_date
-    table["fc"] = h_fc
     table["dc"] = h_calc
     for n in ("gpg", "gpg2"):
         table[n] = h_gpg
@@ -5657,22 +5640,7 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_tmux
     table["watch"] = h_watch
     table["chattr"] = h_chattr
-    for n in (
-        "ssh-keygen",
-        "ssh-add",
-        "ssh-copy-id",
-        "ssh-agent",
-        "ssh-keyscan",
-        "security",
-        "keyctl",
-        "pass",
-        "op",
-        "vault",
-        "bw",
-        "lpass",
-        "secret-tool",
-    ):
-        table[n] = h_ssh_tools
+    table["ssh-keygen"] = h_ssh_keygen
     table["openssl"] = h_openssl
     table["rg"] = h_rg
     table["protoc"] = h_protoc
