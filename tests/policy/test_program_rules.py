@@ -343,3 +343,18 @@ def test_a_new_key_is_a_workspace_write_only_in_a_plain_workspace_folder(tmp_pat
     assert tier("openssl genrsa -out certs/server.pem 2048") == "critical"  # overwrites a key
     assert tier("openssl rsa -in certs/server.pem -text") == "critical"  # prints a key
     assert tier("cat certs/server.pem") == "critical"
+
+
+def test_the_count_of_programs_in_data_and_in_code_is_current() -> None:
+    """programs.py's opening comment says how many programs are data and how many keep a
+    handler; it must stay true as entries move."""
+    import re
+
+    from wakeful.policy import programs
+
+    doc = programs.__doc__ or ""
+    found = re.search(r"Of the (\d+) programs known, (\d+) are data .*? and (\d+) keep", doc, re.S)
+    assert found is not None
+    data = set(PROGRAMS) | set(WRAPPERS) | set(FAMILIES)
+    handled = set(HANDLERS) - data
+    assert [int(g) for g in found.groups()] == [len(data | handled), len(data), len(handled)]

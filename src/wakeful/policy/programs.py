@@ -7,24 +7,26 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Programs that keep a handler here, and why data cannot express them (every one still carries
-examples, in program_examples.py):
+Of the 732 programs known, 512 are data (480 program entries, 30 wrappers, and the git and
+npm families, whose subcommand tiers and, for git, subcommands judged by their own words
+are data too) and 220 keep a handler. Programs that keep a handler here, and why data cannot
+express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
   node/perl/ruby/php... -e (inline code is parsed and judged), awk/sed scripts (system(),
   `e`, `w FILE` inside the script), dc (`!`).
 - Commands inside commands: find (-exec, -delete and action order), fd -x, xargs/parallel,
   sudo/doas/su..., watch, tmux/screen, ssh (the remote command), git (-c keys, aliases,
-  150 subcommands with per-option effects).
+  -C and --git-dir, checkout/branch/push/config/worktree whose options and paths decide).
 - Paths whose meaning depends on each other: cp/mv/install/ln (source and target, links
   into persistence or .git), rm/shred (recursion, what is tracked or recoverable), rsync,
   tar/unzip/7z (mode letters, -C/-d/-o targets), dd (if=/of= devices), chmod/chown/chattr,
   curl/wget (uploads of local files, outputs, piping into a shell), scp/nc/socat.
 - Package managers and project tools whose subcommands depend on the project and flags:
   pip/uv/npm/yarn/pnpm/npx, cargo, go, make, mvn/gradle/sbt/rake, poetry/pdm/bundle...,
-  apt/brew/conda..., docker/podman, kubectl/helm, terraform/pulumi, cloud CLIs, gh, SQL
-  clients (the query text is read), openssl/gpg/ssh-keygen and secret stores, kill
-  (which process), systemctl/service, crontab/at, ip/route, hostname, rg (--pre, credential
+  apt/brew/conda..., docker/podman, kubectl/helm, terraform/pulumi, cloud CLIs (listed in
+  cloud_clis.py), gh, SQL clients (the query text is read), openssl/gpg/ssh-keygen, kill
+  (which process), systemctl/service, at/batch, ip/route, rg (--pre, credential
   searches).
 """
 
