@@ -554,8 +554,9 @@ def run_program(
     opts, pos = split_opts(args, rule.takes)
     # In the order written, so that reasons come out the same in every process (a set's
     # order changes with string hashing).
-    flags = list(dict.fromkeys([*(flag for flag, _ in opts), *_values(args)]))
-    for flag in flags:
+    flags = dict.fromkeys([flag for flag, _ in opts])
+    flags.update(dict.fromkeys([w.value for w in args if w.value is not None]))
+    for flag in flags if rule.word_tiers else ():
         if flag in rule.word_tiers:
             tier, why = rule.word_tiers[flag]
             a.add(tier, f"{name} {flag} {why}")
@@ -577,7 +578,7 @@ def run_program(
                 _dynamic_code(value, a, f"{name} {opt}")
             else:
                 a.run_script(value.value, cmd.cwd, f"{name} {opt}")
-    for flag in flags:
+    for flag in flags if rule.exec_flags or rule.network_flags else ():
         if flag in rule.exec_flags:
             a.add(
                 Tier.HIGH, f"runs code or a program that the command does not show ({name} {flag})"
@@ -588,7 +589,9 @@ def run_program(
         a.read(value, cmd.cwd)
     for value in _vals(opts, *rule.script_opts):
         _run_file(name, value, cmd, a)
-    read_only = [flag for flag in flags if flag in rule.read_only_flags]
+    read_only = (
+        [flag for flag in flags if flag in rule.read_only_flags] if rule.read_only_flags else []
+    )
     if read_only:
         a.add(Tier.READ_ONLY, f"{rule.what}, only checking ({min(read_only)}: nothing changes)")
         for i, word in enumerate(pos):
@@ -680,10 +683,6 @@ def _stems(path: str, suffixes: list[str]) -> list[str]:
             if path.endswith(s) and len(path) > len(s) and path[-len(s) - 1] != "/"
         )
     )
-
-
-def _values(words: list[Word]) -> Iterable[str]:
-    return (w.value for w in words if w.value is not None)
 
 
 def _max(x: Tier, y: Tier) -> Tier:
