@@ -3364,6 +3364,23 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
                 **_same(("drop", "clear"), Tier.HIGH, "deletes stashed work (irreversible)"),
             },
         ),
+        "rebase": Subcommand(
+            Tier.WORKSPACE,
+            "replays local commits onto another base (recoverable through the reflog)",
+            options={
+                **_same(
+                    ("--continue", "--abort", "--skip", "--quit", "--show-current-patch"),
+                    Tier.WORKSPACE,
+                    "steps an interrupted rebase (recoverable through the reflog)",
+                ),
+                **_same(
+                    ("-i", "--interactive", "-x", "--exec", "--edit-todo"),
+                    Tier.HIGH,
+                    "rewrites commit history interactively or runs commands",
+                ),
+            },
+            clusters=True,
+        ),
         "reflog": Subcommand(
             Tier.READ_ONLY,
             "shows the reflog",
@@ -3481,6 +3498,11 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git stash list", _R),
                 ("git stash drop stash@{0}", Tier.HIGH),
                 ("git stash -q drop", Tier.HIGH),
+                ("git rebase origin/main", Tier.WORKSPACE),
+                ("git rebase --continue", Tier.WORKSPACE),
+                ("git rebase -i HEAD~3", Tier.HIGH),
+                ("git rebase --exec='make test' main", Tier.HIGH),
+                ("git rebase -kx 'rm -rf ~' main", Tier.HIGH),
                 ("git reflog show HEAD", _R),
                 ("git reflog expire --expire=now --all", Tier.HIGH),
                 ("git remote -v", _R),

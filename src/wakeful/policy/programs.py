@@ -2939,29 +2939,6 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         else:
             a.add(Tier.WORKSPACE, "switches branches or restores the index", part=part)
         return
-    if sub == "rebase":
-        if any(
-            v in ("--continue", "--abort", "--skip", "--quit", "--show-current-patch") for v in vals
-        ):
-            a.add(
-                Tier.WORKSPACE,
-                "steps an interrupted rebase (recoverable through the reflog)",
-                part=part,
-            )
-        elif any(
-            v in ("-i", "--interactive", "-x", "--exec", "--edit-todo")
-            or v.startswith("--exec=")
-            or (v.startswith("-") and not v.startswith("--") and ("i" in v or "x" in v))
-            for v in vals
-        ):
-            a.add(Tier.HIGH, "rewrites commit history interactively or runs commands", part=part)
-        else:
-            a.add(
-                Tier.WORKSPACE,
-                "replays local commits onto another base (recoverable through the reflog)",
-                part=part,
-            )
-        return
     if sub == "gc" and any(
         v in ("--prune=now", "--prune=all") or v.startswith("--prune=") and "now" in v for v in vals
     ):
