@@ -1,6 +1,6 @@
 """The type-checking tiers in pyproject.toml are what `make lint` promises: every flag of
-`mypy --strict` on core/, memory/ and policy/, and no module skipped but the four shell
-classifier modules being reworked. Read through mypy's own config parser, so a flag that
+`mypy --strict` on core/, memory/ and policy/ (the program tables included), and no module
+skipped but the shell parser modules being reworked. Read through mypy's own config parser, so a flag that
 mypy would not apply per module (or a misspelt one) fails here, not silently in CI."""
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ STRICT = {
     "extra_checks": True,
 }
 SKIPPED = {
-    "wakeful.policy.programs",
-    "wakeful.policy.program_rules",
     "wakeful.policy.shell",
     "wakeful.policy.shell_parse",
 }
@@ -46,7 +44,16 @@ def options() -> Options:
 
 
 @pytest.mark.parametrize(
-    "module", ["wakeful.core.events", "wakeful.memory.service", "wakeful.policy.decision"]
+    "module",
+    [
+        "wakeful.core.events",
+        "wakeful.memory.service",
+        "wakeful.policy.decision",
+        "wakeful.policy.programs",
+        "wakeful.policy.program_rules",
+        "wakeful.policy.program_examples",
+        "wakeful.policy.cloud_clis",
+    ],
 )
 def test_core_memory_and_policy_are_strict(module: str) -> None:
     opts = options().clone_for_module(module)
