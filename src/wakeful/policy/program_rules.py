@@ -51,7 +51,8 @@ class Program:
     read, and so do `stdout_flags` (`gzip -c`: the result goes to standard output). An
     operand whose name ends in one of `stem_suffixes`, or in the suffix given to a
     `suffix_opts` option, is also written under its name without it (`gunzip ~/.bashrc.gz`
-    writes `~/.bashrc`)."""
+    writes `~/.bashrc`); with `output_suffix`, under its name with that suffix added (`zstd
+    FILE` writes `FILE.zst`)."""
 
     tier: Tier
     positionals: str | tuple[str, ...]
@@ -79,6 +80,7 @@ class Program:
     output_spares_operands: bool = False
     stdout_flags: Collection[str] = ()
     stem_suffixes: Collection[str] = ()
+    output_suffix: str = ""
     suffix_opts: Collection[str] = ()
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
@@ -481,12 +483,13 @@ _TABLE: dict[str, Program] = {
             ("unxz", "decompresses files in place", _XZ),
         )
     },
-    "zstd": Program(
+    "zstd": Program(  # FILE.zst is written beside FILE (which is kept)
         Tier.WORKSPACE,
         "read",
         "compresses files",
         ("-o",),
         write_opts=("-o",),
+        output_suffix=".zst",
         stdout_flags=_TO_STDOUT,
         stem_suffixes=(".zst", ".zstd"),
     ),
@@ -586,7 +589,15 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "rmdir": (("rmdir build/empty", Tier.WORKSPACE),),
     "unlink": (("unlink old.txt", Tier.WORKSPACE), ("unlink app.sqlite3", Tier.HIGH)),
     "gzip": (("gzip -k dist/app.tar", Tier.WORKSPACE), ("gzip -c /dev/sda", Tier.CRITICAL)),
-    "zstd": (("zstd -o out.zst in.bin", Tier.WORKSPACE), ("zstd -o ~/.profile x", Tier.CRITICAL)),
+    "zstd": (
+        ("zstd -o out.zst in.bin", Tier.WORKSPACE),
+        ("zstd -o ~/.profile x", Tier.CRITICAL),
+        ("zstd -19 dist/app.tar", Tier.WORKSPACE),
+        ("zstd ~/notes.txt", Tier.HIGH),
+        ("zstd ~/.bashrc", Tier.HIGH),
+        ("zstd -d ~/.profile.zst", Tier.CRITICAL),
+        ("zstd -dc logs/app.log.zst", _R),
+    ),
     "yq": (("yq .version chart.yaml", _R), ("yq -i '.a=1' config.yaml", Tier.WORKSPACE)),
     "gofmt": (("gofmt -l .", _R), ("gofmt -w main.go", Tier.WORKSPACE)),
     "shfmt": (("shfmt -d scripts", _R), ("shfmt -w scripts/run.sh", Tier.WORKSPACE)),

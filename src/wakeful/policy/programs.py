@@ -636,13 +636,16 @@ def run_program(
         a.write(value, cmd.cwd)
     if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
         pos = pos[1:]
-    # A decompressor's outputs: each operand without the suffix it strips, unless the
-    # output goes elsewhere (`-c`, `-o FILE`).
-    stems = (
-        [*rule.stem_suffixes, *(v.value for v in _vals(opts, *rule.suffix_opts) if v.value)]
-        if rule.stem_suffixes
+    # Outputs beside each operand (unless the output goes elsewhere: `-c`, `-o FILE`): a
+    # decompressor's name without the suffix it strips, a compressor's with its suffix.
+    beside = (
+        (rule.stem_suffixes or rule.output_suffix)
         and not spared
         and not (rule.write_opts and any(_vals(opts, *rule.write_opts)))
+    )
+    stems = (
+        [*rule.stem_suffixes, *(v.value for v in _vals(opts, *rule.suffix_opts) if v.value)]
+        if beside
         else []
     )
     for i, word in enumerate(pos):
@@ -668,9 +671,12 @@ def run_program(
             a.read_meta(word, cmd.cwd)
         elif kind == "delete":
             a.delete(word, cmd.cwd, recursive=False)
-        if stems and word.value is not None and kind in ("write", "read"):
-            for stem in _stems(word.value, stems):
+        if beside and word.value is not None and kind in ("write", "read"):
+            found = _stems(word.value, stems)
+            for stem in found:
                 a.write(Word(stem, stem), cmd.cwd)
+            if rule.output_suffix and not found:  # a compressed name is not compressed again
+                a.write(Word(word.value + rule.output_suffix, word.text), cmd.cwd)
 
 
 def _stems(path: str, suffixes: list[str]) -> list[str]:
