@@ -3392,6 +3392,11 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
             },
             clusters=True,
         ),
+        "notes": Subcommand(
+            Tier.WORKSPACE,
+            "changes the local repository (recoverable)",
+            actions=_same(("list", "show"), Tier.READ_ONLY, "shows notes"),
+        ),
         "reflog": Subcommand(
             Tier.READ_ONLY,
             "shows the reflog",
@@ -3514,6 +3519,8 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git rebase -i HEAD~3", Tier.HIGH),
                 ("git rebase --exec='make test' main", Tier.HIGH),
                 ("git rebase -kx 'rm -rf ~' main", Tier.HIGH),
+                ("git notes show HEAD", _R),
+                ("git notes add -m reviewed HEAD", Tier.WORKSPACE),
                 ("git reflog show HEAD", _R),
                 ("git reflog expire --expire=now --all", Tier.HIGH),
                 ("git remote -v", _R),

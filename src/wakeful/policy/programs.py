@@ -3009,9 +3009,6 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         else:
             a.add(Tier.NETWORK, "updates submodules from their remotes", part=part)
         return
-    if sub == "notes" and vals and vals[0] in ("list", "show"):
-        a.add(Tier.READ_ONLY, "shows notes", part=part)
-        return
     if sub == "bisect" and vals and vals[0] == "run":
         a.run_argv(sargs[1:], cmd)
         return
