@@ -358,3 +358,13 @@ def test_the_count_of_programs_in_data_and_in_code_is_current() -> None:
     data = set(PROGRAMS) | set(WRAPPERS) | set(FAMILIES)
     handled = set(HANDLERS) - data
     assert [int(g) for g in found.groups()] == [len(data | handled), len(data), len(handled)]
+
+
+def test_git_subcommands_judged_by_data_name_their_entry() -> None:
+    got = classify_command("git reset --hard HEAD~1", WS, HOME)
+    assert got.tier == "high"
+    assert ("git", "subcommand entry `reset` in policy/program_rules.py") in got.deciders
+    assert FAMILIES["git"].subcommands["reset"].options["--hard"][0] is Tier.HIGH
+    # `-v` before the action does not hide it: adding a remote changes where pushes go
+    assert classify_command("git remote -v add x https://h.example/r", WS, HOME).tier == "high"
+    assert classify_command("git remote -v", WS, HOME).tier == "read_only"

@@ -2862,6 +2862,7 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     part = f"git {sub}"
     rule = _GIT.subcommands.get(sub)
     if rule is not None:  # judged by its data entry in program_rules
+        a.deciders.append((name, f"subcommand entry `{sub}` in policy/program_rules.py"))
         sub_tier, why = judge_subcommand(rule, vals)
         a.add(sub_tier, why, part=part)
         return
