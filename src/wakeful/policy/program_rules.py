@@ -3019,6 +3019,17 @@ _TABLE.update(
                 "-e": (_C, "edits scheduled jobs (persistence)"),
             },
         ),
+        **{
+            n: Program(_H, "none", "stops processes outside the workspace")
+            for n in ("pkill", "skill", "xkill")
+        },
+        "killall": Program(
+            _H,
+            "none",
+            "sends signals to processes outside the workspace",
+            ("-s", "--signal", "-u", "--user", "-o", "--older-than", "-y", "--younger-than"),
+            read_only_flags=("-l", "--list"),
+        ),
         "atq": Program(_R, "none", "lists scheduled jobs", ("-q",)),
         "atrm": Program(_H, "none", "removes scheduled jobs"),
         "pre-commit": Program(

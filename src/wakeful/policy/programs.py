@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 732 programs known, 512 are data (480 program entries, 30 wrappers, and the git and
+Of the 732 programs known, 516 are data (484 program entries, 30 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 220 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 216 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
@@ -26,7 +26,7 @@ express them (every one still carries examples, in program_examples.py):
   pip/uv/npm/yarn/pnpm/npx, cargo, go, make, mvn/gradle/sbt/rake, poetry/pdm/bundle...,
   apt/brew/conda..., docker/podman, kubectl/helm, terraform/pulumi, cloud CLIs (listed in
   cloud_clis.py), gh, SQL clients (the query text is read), openssl/gpg/ssh-keygen, kill
-  (which process), systemctl/service, at/batch, ip/route, rg (--pre, credential
+  (which process: kill), systemctl/service, at/batch, ip/route, rg (--pre, credential
   searches).
 """
 
@@ -2408,14 +2408,14 @@ def h_dd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 
 def h_kill(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     values = [w.value or "" for w in args]
-    if name == "kill" and ("-1" in values[1:] or values[-1:] == ["-1"] or "1" in values):
+    if "-1" in values[1:] or values[-1:] == ["-1"] or "1" in values:
         a.add(Tier.CRITICAL, "kills every process (or init)")
         return
-    if name in ("kill", "killall") and any(v in ("-l", "-L", "--list") for v in values):
+    if any(v in ("-l", "-L", "--list") for v in values):
         a.add(Tier.READ_ONLY, "lists signals")
         return
     targets = [v for v in values if not v.startswith("-")]
-    if name == "kill" and targets and all(re.fullmatch(r"%[0-9]+|%%|%\+|%-", v) for v in targets):
+    if targets and all(re.fullmatch(r"%[0-9]+|%%|%\+|%-", v) for v in targets):
         a.add(Tier.WORKSPACE, "stops a background job this shell started")
         return
     a.add(Tier.HIGH, f"{name} stops processes outside the workspace")
@@ -5489,8 +5489,7 @@ def _handlers() -> dict[str, Handler]:
     for n in ("7z", "7za", "7zz", "7zr"):
         table[n] = h_7z
     table["dd"] = h_dd
-    for n in ("kill", "pkill", "killall", "xkill", "skill"):
-        table[n] = h_kill
+    table["kill"] = h_kill
     table["systemctl"] = h_systemctl
     table["service"] = h_systemctl
     for n in ("at", "batch"):
