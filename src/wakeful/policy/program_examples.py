@@ -510,7 +510,15 @@ _NETWORK: dict[str, Examples] = {
         ("openssl s_client -connect example.com:443", N),
         ("openssl enc -in ~/.ssh/id_rsa -base64", C),
     ),
-    "gpg": (("gpg --verify app.tar.gz.sig", R), ("gpg --export-secret-keys", C)),
+    "gpg": (
+        ("gpg --verify app.tar.gz.sig", R),
+        ("gpg --export-secret-keys", C),
+        ("gpg -d secrets.txt.gpg", C),
+        ("gpg --import key.asc", H),
+        ("gpg --list-keys --import key.asc", H),
+        ("gpg --armor --detach-sign dist/app.tar.gz", H),
+        ("gpg --sign -o ~/.bashrc notes.txt", C),
+    ),
     "gpg2": (("gpg2 --list-keys", R),),
     "rg": (
         ("rg -n TODO src", R),

@@ -3030,6 +3030,41 @@ _TABLE.update(
             ("-s", "--signal", "-u", "--user", "-o", "--older-than", "-y", "--younger-than"),
             read_only_flags=("-l", "--list"),
         ),
+        **{
+            n: Program(
+                _H,
+                "read",
+                "works with keys (changes the keyring, signs, encrypts or fetches keys)",
+                ("-u", "--local-user", "-r", "--recipient"),
+                write_opts=("-o", "--output"),
+                read_only_flags=(
+                    "--verify",
+                    "--list-keys",
+                    "-k",
+                    "--list-public-keys",
+                    "--fingerprint",
+                    "--list-sigs",
+                    "--check-sigs",
+                    "--list-packets",
+                    "--card-status",
+                    "--list-secret-keys",
+                    "-K",
+                ),
+                word_tiers={
+                    **_same(
+                        ("--export-secret-keys", "--export-secret-subkeys", "-d", "--decrypt"),
+                        _C,
+                        "exports or decrypts secret material",
+                    ),
+                    **_same(
+                        ("--import", "--delete-keys", "--delete-secret-keys", "--edit-key"),
+                        _H,
+                        "changes the keyring",
+                    ),
+                },
+            )
+            for n in ("gpg", "gpg2")
+        },
         "atq": Program(_R, "none", "lists scheduled jobs", ("-q",)),
         "atrm": Program(_H, "none", "removes scheduled jobs"),
         "pre-commit": Program(

@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 732 programs known, 516 are data (484 program entries, 30 wrappers, and the git and
+Of the 732 programs known, 518 are data (486 program entries, 30 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 216 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 214 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
@@ -25,7 +25,7 @@ express them (every one still carries examples, in program_examples.py):
 - Package managers and project tools whose subcommands depend on the project and flags:
   pip/uv/npm/yarn/pnpm/npx, cargo, go, make, mvn/gradle/sbt/rake, poetry/pdm/bundle...,
   apt/brew/conda..., docker/podman, kubectl/helm, terraform/pulumi, cloud CLIs (listed in
-  cloud_clis.py), gh, SQL clients (the query text is read), openssl/gpg/ssh-keygen, kill
+  cloud_clis.py), gh, SQL clients (the query text is read), openssl/ssh-keygen, kill
   (which process: kill), systemctl/service, at/batch, ip/route, rg (--pre, credential
   searches).
 """
@@ -5146,32 +5146,6 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         a.add(Tier.HIGH, f"{name} {verb}: unknown subcommand")
 
 
-def h_gpg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(args, ("-u", "--local-user", "-r", "--recipient", "-o", "--output"))
-    flags = {f for f, _ in opts}
-    if flags & {"--export-secret-keys", "--export-secret-subkeys", "-d", "--decrypt"}:
-        a.add(Tier.CRITICAL, f"{name} exports or decrypts secret material")
-        return
-    if flags & {
-        "--verify",
-        "--list-keys",
-        "-k",
-        "--list-public-keys",
-        "--fingerprint",
-        "--list-sigs",
-        "--check-sigs",
-        "--list-packets",
-        "--card-status",
-        "--list-secret-keys",
-        "-K",
-    } and not flags & {"--import", "--delete-keys", "--delete-secret-keys", "--edit-key"}:
-        for f in pos:
-            a.read(f, cmd.cwd)
-        a.add(Tier.READ_ONLY, f"{name} verifies signatures or lists keys")
-        return
-    a.add(Tier.HIGH, f"{name} changes the keyring, signs, encrypts or fetches keys")
-
-
 def h_tmux(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     values = [w.value or "" for w in args]
     reads = {
@@ -5611,8 +5585,6 @@ def _handlers() -> dict[str, Handler]:
     table["ifconfig"] = h_ip
     table["route"] = h_ip
     table["dc"] = h_calc
-    for n in ("gpg", "gpg2"):
-        table[n] = h_gpg
     for n in ("grep", "egrep", "fgrep", "ag", "ack", "locate", "mlocate"):
         table[n] = h_search
     table["less"] = h_less
