@@ -554,8 +554,7 @@ def run_program(
     opts, pos = split_opts(args, rule.takes)
     # In the order written, so that reasons come out the same in every process (a set's
     # order changes with string hashing).
-    flags = dict.fromkeys([flag for flag, _ in opts])
-    flags.update(dict.fromkeys([w.value for w in args if w.value is not None]))
+    flags = dict.fromkeys([*[flag for flag, _ in opts], *[w.value for w in args if w.value]])
     for flag in flags if rule.word_tiers else ():
         if flag in rule.word_tiers:
             tier, why = rule.word_tiers[flag]
