@@ -288,6 +288,7 @@ def test_cloud_clis_are_listed_once_and_each_is_judged_with_examples() -> None:
         assert '"linode-cli"' not in source, module.__name__
 
 
+@pytest.mark.slow  # six interpreters, each loading the classifier
 def test_reasons_come_out_in_the_same_order_in_every_process() -> None:
     """Several options of one entry match: the reasons follow the command line, whatever
     the string hashing of the process (a set's order would change with it)."""
