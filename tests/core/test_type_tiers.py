@@ -1,7 +1,7 @@
 """The type-checking tiers in pyproject.toml are what `make lint` promises: every flag of
-`mypy --strict` on core/, memory/ and policy/, and no module skipped but the four shell
-classifier modules being reworked. Read through mypy's own config parser, so a flag that
-mypy would not apply per module (or a misspelt one) fails here, not silently in CI."""
+`mypy --strict` on core/, memory/ and policy/ (the shell parser and the program tables
+included), and no module skipped. Read through mypy's own config parser, so a flag that mypy
+would not apply per module (or a misspelt one) fails here, not silently in CI."""
 
 from __future__ import annotations
 
@@ -28,12 +28,7 @@ STRICT = {
     "strict_equality": True,
     "extra_checks": True,
 }
-SKIPPED = {
-    "wakeful.policy.programs",
-    "wakeful.policy.program_rules",
-    "wakeful.policy.shell",
-    "wakeful.policy.shell_parse",
-}
+SKIPPED: set[str] = set()
 
 
 def options() -> Options:
@@ -46,7 +41,18 @@ def options() -> Options:
 
 
 @pytest.mark.parametrize(
-    "module", ["wakeful.core.events", "wakeful.memory.service", "wakeful.policy.decision"]
+    "module",
+    [
+        "wakeful.core.events",
+        "wakeful.memory.service",
+        "wakeful.policy.decision",
+        "wakeful.policy.programs",
+        "wakeful.policy.program_rules",
+        "wakeful.policy.program_examples",
+        "wakeful.policy.cloud_clis",
+        "wakeful.policy.shell",
+        "wakeful.policy.shell_parse",
+    ],
 )
 def test_core_memory_and_policy_are_strict(module: str) -> None:
     opts = options().clone_for_module(module)
@@ -61,7 +67,7 @@ def test_the_rest_is_checked_but_not_strict() -> None:
     assert not opts.disallow_untyped_defs and not opts.warn_return_any
 
 
-def test_only_the_shell_classifier_modules_are_skipped() -> None:
+def test_no_module_is_skipped() -> None:
     opts = options()
     skipped = {
         pattern

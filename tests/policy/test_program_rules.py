@@ -64,10 +64,15 @@ def test_data_entries_and_handlers_do_not_overlap_silently() -> None:
 @pytest.mark.parametrize(
     ("entry", "problem"),
     [
-        (Program("read_only", "reed", "x"), "positional kind"),
-        (Program("read_only", "read", "x", write_opts=("o",)), "must start with"),
-        (Program("read_only", "read", "x", examples=(("cat a", "read_only"),)), "another program"),
-        (Program("read_only", "read", "x", examples=(("tool a", "harmless"),)), "has no tier"),
+        (Program(Tier.READ_ONLY, "reed", "x"), "positional kind"),
+        (Program(Tier.READ_ONLY, "read", "x", write_opts=("o",)), "must start with"),
+        (
+            Program(Tier.READ_ONLY, "read", "x", examples=(("cat a", Tier.READ_ONLY),)),
+            "another program",
+        ),
+        # A tier spelled as a string is a mistake in the table, whatever the string says.
+        (Program(Tier.READ_ONLY, "read", "x", examples=(("tool a", "harmless"),)), "has no tier"),
+        (Program(Tier.READ_ONLY, "read", "x", examples=(("tool a", "high"),)), "has no tier"),
     ],
 )
 def test_validate_rejects_malformed_entries(entry: Program, problem: str) -> None:
@@ -75,10 +80,12 @@ def test_validate_rejects_malformed_entries(entry: Program, problem: str) -> Non
         validate({"tool": entry})
 
 
-def test_a_tier_that_does_not_exist_fails_at_load() -> None:
+def test_a_tier_that_is_not_the_enum_fails_at_load() -> None:
+    with pytest.raises(ValueError, match="Tier.HIGH"):
+        Program("harmless", "read", "x")  # the mistake under test
     with pytest.raises(ValueError):
-        Program("harmless", "read", "x")
-    assert Program("high", "read", "x").tier is Tier.HIGH
+        Program("high", "read", "x")  # the mistake under test
+    assert Program(Tier.HIGH, "read", "x").tier is Tier.HIGH
 
 
 @pytest.mark.slow
@@ -266,3 +273,99 @@ def test_each_program_has_its_own_entry_object() -> None:
     """The table is completed in place while it is built: no two names may share an entry."""
     ids = [id(p) for p in PROGRAMS.values()]
     assert len(ids) == len(set(ids))
+
+
+def test_cloud_clis_are_listed_once_and_each_is_judged_with_examples() -> None:
+    from wakeful.policy import program_examples, programs
+    from wakeful.policy.cloud_clis import CLOUD_CLIS
+
+    for name in CLOUD_CLIS:
+        assert HANDLERS[name] is programs.h_cloud, name
+        assert program_examples.EXAMPLES[name], name
+    # The handler table and the examples take the list from cloud_clis; neither spells it.
+    for module in (programs, program_examples):
+        source = Path(module.__file__ or "").read_text(encoding="utf-8")
+        assert '"linode-cli"' not in source, module.__name__
+
+
+@pytest.mark.slow  # six interpreters, each loading the classifier
+def test_reasons_come_out_in_the_same_order_in_every_process() -> None:
+    """Several options of one entry match: the reasons follow the command line, whatever
+    the string hashing of the process (a set's order would change with it)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    commands = [
+        "history -c -d 1 -w",
+        "dmesg -c -D -E -n 1",
+        "exiftool -config x.cfg -if 1 -@ args.txt a.jpg",
+        "tsx -e 1 -p 2 -i",
+        "journalctl --vacuum-time=1d --rotate --flush",
+    ]
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from wakeful.policy.shell import classify_command\n"
+        "print(json.dumps([classify_command(c, Path(sys.argv[1]), Path(sys.argv[2])).reasons"
+        " for c in sys.argv[3:]]))\n"
+    )
+    seen = set()
+    for seed in ("0", "1", "2", "3", "4", "5"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(WS), str(HOME), *commands],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        seen.add(out)
+    assert len(seen) == 1, seen
+    first = json.loads(seen.pop())
+    history = first[0]
+    assert [r.split("` ", 1)[1].split(" ", 2)[1] for r in history[:3]] == ["-c", "-d", "-w"]
+
+
+def test_a_new_key_is_a_workspace_write_only_in_a_plain_workspace_folder(tmp_path: Path) -> None:
+    ws, home = tmp_path / "proj", tmp_path / "home"
+    (ws / "build").mkdir(parents=True)
+    (home / ".ssh").mkdir(parents=True)
+    (ws / "keys").symlink_to(home / ".ssh")  # a folder that leads out of the workspace
+    (ws / "certs").mkdir()
+    (ws / "certs" / "server.pem").write_text("-----BEGIN PRIVATE KEY-----\n")
+
+    def tier(command: str) -> str:
+        return classify_command(command, ws, home).tier
+
+    assert tier("openssl genrsa -out build/key.pem 2048") == "workspace"
+    assert tier("openssl genrsa -out keys/key.pem 2048") == "critical"
+    assert tier("openssl genrsa -out certs/server.pem 2048") == "critical"  # overwrites a key
+    assert tier("openssl rsa -in certs/server.pem -text") == "critical"  # prints a key
+    assert tier("cat certs/server.pem") == "critical"
+
+
+def test_the_count_of_programs_in_data_and_in_code_is_current() -> None:
+    """programs.py's opening comment says how many programs are data and how many keep a
+    handler; it must stay true as entries move."""
+    import re
+
+    from wakeful.policy import programs
+
+    doc = programs.__doc__ or ""
+    found = re.search(r"Of the (\d+) programs known, (\d+) are data .*? and (\d+) keep", doc, re.S)
+    assert found is not None
+    data = set(PROGRAMS) | set(WRAPPERS) | set(FAMILIES)
+    handled = set(HANDLERS) - data
+    assert [int(g) for g in found.groups()] == [len(data | handled), len(data), len(handled)]
+
+
+def test_git_subcommands_judged_by_data_name_their_entry() -> None:
+    got = classify_command("git reset --hard HEAD~1", WS, HOME)
+    assert got.tier == "high"
+    assert ("git", "subcommand entry `reset` in policy/program_rules.py") in got.deciders
+    assert FAMILIES["git"].subcommands["reset"].options["--hard"][0] is Tier.HIGH
+    # `-v` before the action does not hide it: adding a remote changes where pushes go
+    assert classify_command("git remote -v add x https://h.example/r", WS, HOME).tier == "high"
+    assert classify_command("git remote -v", WS, HOME).tier == "read_only"

@@ -107,6 +107,10 @@ _HOME_PERSIST = (
     ".vimrc",
     ".pam_environment",
     "Library/LaunchAgents",
+    # On PATH (Debian's and Ubuntu's ~/.profile add them): a program placed there runs
+    # instead of the real one, as a line in ~/.bashrc would.
+    ".local/bin",
+    "bin",
     # wakeful's and Claude Code's user settings, trust list and audit log: hooks and rules
     # there decide what runs and what is allowed later.
     ".config/wakeful",

@@ -14,13 +14,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-R = "read_only"
-W = "workspace"
-N = "network"
-H = "high"
-C = "critical"
+from wakeful.policy.cloud_clis import PLATFORM_CLIS
+from wakeful.policy.types import Tier
 
-Examples = tuple[tuple[str, str], ...]
+R = Tier.READ_ONLY
+W = Tier.WORKSPACE
+N = Tier.NETWORK
+H = Tier.HIGH
+C = Tier.CRITICAL
+
+Examples = tuple[tuple[str, Tier], ...]
 
 # Readers print file contents: a key anywhere is credential reading.
 _READERS: dict[str, Examples] = {
@@ -286,7 +289,15 @@ _SYSTEM: dict[str, Examples] = {
 _COMPRESSORS: dict[str, Examples] = {
     "bzip2": (("bzip2 -k dump.sql", W), ("bzip2 ~/.bashrc", C)),
     "bunzip2": (("bunzip2 dump.sql.bz2", W),),
-    "gunzip": (("gunzip -k logs/app.log.gz", W), ("gunzip ~/.profile.gz", H)),
+    "gunzip": (
+        ("gunzip -k logs/app.log.gz", W),
+        # it writes the name without the suffix: ~/.profile and ~/.bashrc run at login
+        ("gunzip ~/.profile.gz", C),
+        ("gunzip ~/.bashrc.gz", C),
+        ("gunzip -S .bak ~/.bashrc.bak", C),
+        ("gunzip -c logs/app.log.gz", R),
+        ("gunzip -c ~/notes.txt.gz", H),
+    ),
     "xz": (("xz -k -T0 dist/app.tar", W), ("xz -c /dev/sda", C)),
     "unxz": (("unxz dist/app.tar.xz", W),),
     "unix2dos": (("unix2dos scripts/run.bat", W), ("unix2dos ~/.bashrc", C)),
@@ -358,7 +369,10 @@ _FILES: dict[str, Examples] = {
     "mv": (("mv old.txt new.txt", W), ("mv x ~/.bashrc", C)),
     "install": (
         ("install -m 755 build/app dist/app", W),
-        ("install -m 755 x /home/dev/.local/bin/ls", H),
+        # ~/.local/bin is on PATH: a program placed there runs instead of the real one
+        ("install -m 755 x /home/dev/.local/bin/ls", C),
+        ("install x ~/.local/bin/ls", C),
+        ("install -D x ~/bin/git", C),
         ("install x /home/dev/.bashrc", C),
     ),
     "ln": (("ln -s ../src current", W), ("ln -s /tmp/x ~/.bashrc", C)),
@@ -484,11 +498,27 @@ _NETWORK: dict[str, Examples] = {
     },
     "openssl": (
         ("openssl x509 -in cert.pem -noout -text", R),
-        ("openssl genrsa -out build/key.pem 2048", C),
+        # a new key written inside the workspace is a workspace write...
+        ("openssl genrsa -out build/key.pem 2048", W),
+        ("openssl genrsa -out build/key.pem", W),
+        ("openssl req -x509 -newkey rsa:2048 -nodes -keyout build/k.pem -out build/c.pem", W),
+        # ...but not outside it, and reading an existing private key stays sensitive
+        ("openssl genrsa -out ~/.ssh/deploy.pem 2048", C),
+        ("openssl req -newkey rsa:2048 -nodes -keyout ~/.ssh/k.pem -out req.csr", C),
+        ("openssl genrsa -out .wakeful/key.pem", C),
+        ("openssl rsa -in build/key.pem -text", C),
         ("openssl s_client -connect example.com:443", N),
         ("openssl enc -in ~/.ssh/id_rsa -base64", C),
     ),
-    "gpg": (("gpg --verify app.tar.gz.sig", R), ("gpg --export-secret-keys", C)),
+    "gpg": (
+        ("gpg --verify app.tar.gz.sig", R),
+        ("gpg --export-secret-keys", C),
+        ("gpg -d secrets.txt.gpg", C),
+        ("gpg --import key.asc", H),
+        ("gpg --list-keys --import key.asc", H),
+        ("gpg --armor --detach-sign dist/app.tar.gz", H),
+        ("gpg --sign -o ~/.bashrc notes.txt", C),
+    ),
     "gpg2": (("gpg2 --list-keys", R),),
     "rg": (
         ("rg -n TODO src", R),
@@ -654,7 +684,16 @@ _SERVICES: dict[str, Examples] = {
     ),
     "tofu": (("tofu validate", R), ("tofu apply -auto-approve", H)),
     "terragrunt": (("terragrunt plan", R), ("terragrunt destroy", H)),
-    "pulumi": (("pulumi preview", H), ("pulumi destroy --yes", H)),
+    "pulumi": (
+        # preview runs the project's Pulumi program but deploys nothing
+        ("pulumi preview", W),
+        ("pulumi preview --diff --stack dev", W),
+        ("pulumi up", H),
+        ("pulumi up --yes", H),
+        ("pulumi destroy --yes", H),
+        ("pulumi stack output --show-secrets", C),
+        ("pulumi config --show-secrets", C),
+    ),
     "aws": (
         ("aws s3 ls", R),
         ("aws s3 rm s3://b --recursive", H),
@@ -663,27 +702,7 @@ _SERVICES: dict[str, Examples] = {
     "gcloud": (("gcloud config list", R), ("gcloud projects delete p", H)),
     "az": (("az account show", R), ("az group delete -n rg --yes", H)),
     "gsutil": (("gsutil ls gs://b", R), ("gsutil rm -r gs://b", H)),
-    **{
-        n: ((f"{n} deploy", H),)
-        for n in (
-            "doctl",
-            "flyctl",
-            "fly",
-            "heroku",
-            "vercel",
-            "netlify",
-            "firebase",
-            "oci",
-            "hcloud",
-            "linode-cli",
-            "wrangler",
-            "serverless",
-            "sls",
-            "cdk",
-            "sam",
-            "eb",
-        )
-    },
+    **{n: ((f"{n} deploy", H),) for n in PLATFORM_CLIS},
     "ansible": (("ansible all -m ping", H),),
     "ansible-playbook": (("ansible-playbook site.yml", H),),
     "psql": (("psql -c 'select 1'", R), ("psql -c 'drop database prod'", H)),
@@ -727,8 +746,8 @@ _DANGEROUS: dict[str, Examples] = {
     "nawk": (("nawk 'BEGIN{system(\"rm -rf ~\")}'", C),),
     **{n: ((f"{n} -a ~/.ssh", H),) for n in ("du", "eza", "lsd", "dir", "vdir")},
     "bsdtar": (("bsdtar -xf x.tar -C ~", H),),
-    "bunzip2": (("bunzip2 ~/.bashrc.bz2", H),),
-    "unxz": (("unxz ~/.bashrc.xz", H),),
+    "bunzip2": (("bunzip2 ~/.bashrc.bz2", C),),
+    "unxz": (("unxz ~/.bashrc.xz", C),),
     "clang-format": (("clang-format -i ~/.bashrc", C),),
     "codespell": (("codespell -w ~/.bashrc", C),),
     "dos2unix": (("dos2unix ~/.bashrc", C),),

@@ -7,24 +7,26 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Programs that keep a handler here, and why data cannot express them (every one still carries
-examples, in program_examples.py):
+Of the 732 programs known, 518 are data (486 program entries, 30 wrappers, and the git and
+npm families, whose subcommand tiers and, for git, subcommands judged by their own words
+are data too) and 214 keep a handler. Programs that keep a handler here, and why data cannot
+express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
   node/perl/ruby/php... -e (inline code is parsed and judged), awk/sed scripts (system(),
   `e`, `w FILE` inside the script), dc (`!`).
 - Commands inside commands: find (-exec, -delete and action order), fd -x, xargs/parallel,
   sudo/doas/su..., watch, tmux/screen, ssh (the remote command), git (-c keys, aliases,
-  150 subcommands with per-option effects).
+  -C and --git-dir, checkout/branch/push/config/worktree whose options and paths decide).
 - Paths whose meaning depends on each other: cp/mv/install/ln (source and target, links
   into persistence or .git), rm/shred (recursion, what is tracked or recoverable), rsync,
   tar/unzip/7z (mode letters, -C/-d/-o targets), dd (if=/of= devices), chmod/chown/chattr,
   curl/wget (uploads of local files, outputs, piping into a shell), scp/nc/socat.
 - Package managers and project tools whose subcommands depend on the project and flags:
   pip/uv/npm/yarn/pnpm/npx, cargo, go, make, mvn/gradle/sbt/rake, poetry/pdm/bundle...,
-  apt/brew/conda..., docker/podman, kubectl/helm, terraform/pulumi, cloud CLIs, gh, SQL
-  clients (the query text is read), openssl/gpg/ssh-keygen and secret stores, kill
-  (which process), systemctl/service, crontab/at, ip/route, hostname, rg (--pre, credential
+  apt/brew/conda..., docker/podman, kubectl/helm, terraform/pulumi, cloud CLIs (listed in
+  cloud_clis.py), gh, SQL clients (the query text is read), openssl/ssh-keygen, kill
+  (which process: kill), systemctl/service, at/batch, ip/route, rg (--pre, credential
   searches).
 """
 
@@ -40,6 +42,12 @@ from collections.abc import Callable, Iterable
 from types import MappingProxyType
 
 from wakeful.policy import path_risk
+from wakeful.policy.cloud_clis import (
+    CLOUD_CLIS,
+    DEPLOY_BY_DEFAULT,
+    REMOTE_CONFIGURATORS,
+    VERB_LAST_CLIS,
+)
 from wakeful.policy.program_rules import (
     FAMILIES,
     GIT_EXEC_KEYS,
@@ -53,6 +61,7 @@ from wakeful.policy.program_rules import (
     WRAPPERS,
     YARN_PNPM_HIGH,
     Program,
+    Subcommand,
     examples_of,
 )
 from wakeful.policy.shell import Analyzer
@@ -253,27 +262,23 @@ def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
         and not (r.target.value or "").isdigit()
         for r in cmd.redirects
     ) and _endless_output(cmd):
-        a.add("high", "writes endless output into a file (fills the disk)")
+        a.add(Tier.HIGH, "writes endless output into a file (fills the disk)")
     for redirect in cmd.redirects:
         target = redirect.target
         if redirect.op in _OUT_OPS:
             if target is not None and (target.value or "").isdigit() or _v(target) == "-":
                 continue
-            if (
-                target is not None
-                and (target.value or "").startswith("/dev/tcp/")
-                or ((target.value or "").startswith("/dev/udp/") if target else False)
-            ):
+            device = (target.value or "") if target is not None else ""
+            if device.startswith(("/dev/tcp/", "/dev/udp/")):
                 a.add(
-                    "critical",
-                    f"connects to {target.value} through a redirect (exfiltration "
-                    "or a reverse shell)",
+                    Tier.CRITICAL,
+                    f"connects to {device} through a redirect (exfiltration or a reverse shell)",
                 )
                 continue
             a.write(target, cmd.cwd)
         elif redirect.op == "<" and target is not None:
             if (target.value or "").startswith(("/dev/tcp/", "/dev/udp/")):
-                a.add("critical", f"reads from the network socket {target.value}")
+                a.add(Tier.CRITICAL, f"reads from the network socket {target.value}")
                 continue
             a.read(target, cmd.cwd)
     for name, value in cmd.assigns:
@@ -281,20 +286,20 @@ def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
             # PAGER=cat, GIT_EDITOR=true, SYSTEMD_PAGER=..., LESSOPEN='|cmd %s': the program
             # will run this command, so it is judged as one.
             if value.value is None:
-                a.add("high", f"sets {name} to a command only known at run time")
+                a.add(Tier.HIGH, f"sets {name} to a command only known at run time")
             else:
-                a.add("read_only", f"sets {name}, a command that programs run")
+                a.add(Tier.READ_ONLY, f"sets {name}, a command that programs run")
                 a.run_script(value.value.lstrip("|"), cmd.cwd, f"${name}")
         elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
-            a.add("high", f"sets {name}, which makes programs run other code")
+            a.add(Tier.HIGH, f"sets {name}, which makes programs run other code")
         elif name == "PATH":
             if _PATH_APPEND.match(value.text):
-                a.add("read_only", "appends to PATH (existing programs keep precedence)")
+                a.add(Tier.READ_ONLY, "appends to PATH (existing programs keep precedence)")
             else:
-                a.add("high", "changes PATH, so program names may resolve to other binaries")
+                a.add(Tier.HIGH, "changes PATH, so program names may resolve to other binaries")
     if not cmd.argv:
         if cmd.assigns:
-            a.add("read_only", "sets shell variables")
+            a.add(Tier.READ_ONLY, "sets shell variables")
         return
     classify_argv(cmd.argv, cmd, a)
 
@@ -329,7 +334,8 @@ def _secret_variable(name: str, args: list[Word]) -> str | None:
             if w.value and not w.value.startswith("-") and _is_secret_name(w.value):
                 return w.value
             continue
-        for var in _VAR_REF.findall(w.text):
+        found: list[str] = _VAR_REF.findall(w.text)
+        for var in found:
             if _is_secret_name(var):
                 return var
     return None
@@ -424,13 +430,16 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if name in ("printenv", "echo", "printf"):
         secret = _secret_variable(name, args)
         if secret is not None:
-            a.add("critical", f"prints the secret-looking variable {secret} (credential reading)")
+            a.add(
+                Tier.CRITICAL, f"prints the secret-looking variable {secret} (credential reading)"
+            )
     if name is None:
-        a.add("high", "runs a command whose name is only known at run time")
+        a.add(Tier.HIGH, "runs a command whose name is only known at run time")
         return
     if name in _LINE_FILTERS and _filters_env_secrets(args, cmd):
         a.add(
-            "critical", "picks secret-looking variables out of the environment (credential reading)"
+            Tier.CRITICAL,
+            "picks secret-looking variables out of the environment (credential reading)",
         )
     if "/" in name:
         base = os.path.basename(name)
@@ -443,14 +452,14 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             place = a.place(name, cmd.cwd)
             a.programs.append(base)
             if place.zone == "workspace":
-                a.add("workspace", f"runs the project program {name}")
+                a.add(Tier.WORKSPACE, f"runs the project program {name}")
                 a.runs_code(f"runs the project program {name}")
                 if base == "manage.py":
                     _django_manage(args, cmd, a)
             elif place.zone == "secret":
-                a.add("critical", f"runs {name} from a credentials location")
+                a.add(Tier.CRITICAL, f"runs {name} from a credentials location")
             else:
-                a.add("high", f"runs {name}, a program outside the workspace")
+                a.add(Tier.HIGH, f"runs {name}, a program outside the workspace")
             return
     if name == "sudo" or name in ("doas", "pkexec", "su", "run0", "sudoedit", "chroot"):
         pass
@@ -470,7 +479,7 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         and (handler is not None or name in PROGRAMS)
         and name not in ("sudo", "su", "doas")
     ):
-        a.add("read_only", "asks for version or help")
+        a.add(Tier.READ_ONLY, "asks for version or help")
         return
     if (
         args
@@ -480,7 +489,7 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         and (handler is not None or name in PROGRAMS)
         and name not in _NO_HELP_SHORTCUT
     ):
-        a.add("read_only", "asks for help on a subcommand")
+        a.add(Tier.READ_ONLY, "asks for help on a subcommand")
         return
     if handler is not None:
         a.deciders.append((name, f"handler {handler.__name__} in policy/programs.py"))
@@ -491,7 +500,7 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.deciders.append((name, "data entry in policy/program_rules.py"))
         run_program(name, spec, args, cmd, a)
         return
-    a.add("high", f"runs `{name}`, an unknown program whose effects cannot be known")
+    a.add(Tier.HIGH, f"runs `{name}`, an unknown program whose effects cannot be known")
 
 
 # ---------------------------------------------------------------------------------------
@@ -543,14 +552,17 @@ def run_program(
             kept.append(word)
         args = kept
     opts, pos = split_opts(args, rule.takes)
-    flags = {flag for flag, _ in opts} | {w.value for w in args if w.value is not None}
-    for word in flags & rule.word_tiers.keys():
-        tier, why = rule.word_tiers[word]
-        a.add(tier, f"{name} {word} {why}")
+    # In the order written, so that reasons come out the same in every process (a set's
+    # order changes with string hashing).
+    flags = dict.fromkeys([*[flag for flag, _ in opts], *[w.value for w in args if w.value]])
+    for flag in flags if rule.word_tiers else ():
+        if flag in rule.word_tiers:
+            tier, why = rule.word_tiers[flag]
+            a.add(tier, f"{name} {flag} {why}")
     if rule.other_subcommand is not None and pos:
         verb = pos[0].value
         if verb is None:
-            a.add("high", f"runs a {name} subcommand only known at run time")
+            a.add(Tier.HIGH, f"runs a {name} subcommand only known at run time")
         else:
             tier, why = rule.subcommands.get(verb, rule.other_subcommand)
             a.add(tier, f"{name} {verb} {why}")
@@ -558,24 +570,29 @@ def run_program(
     if rule.exec_pattern:
         for word in args:
             if re.search(rule.exec_pattern, word.text):
-                a.add("high", f"runs code written in an argument ({name} {_short(word.text)})")
+                a.add(Tier.HIGH, f"runs code written in an argument ({name} {_short(word.text)})")
     for opt in rule.exec_opts if opts else ():
         for value in _vals(opts, opt):
             if value.value is None:
                 _dynamic_code(value, a, f"{name} {opt}")
             else:
                 a.run_script(value.value, cmd.cwd, f"{name} {opt}")
-    for flag in rule.exec_flags & flags:
-        a.add("high", f"runs code or a program that the command does not show ({name} {flag})")
-    for flag in rule.network_flags & flags:
-        a.add("network", f"reaches the network ({name} {flag})")
+    for flag in flags if rule.exec_flags or rule.network_flags else ():
+        if flag in rule.exec_flags:
+            a.add(
+                Tier.HIGH, f"runs code or a program that the command does not show ({name} {flag})"
+            )
+        if flag in rule.network_flags:
+            a.add(Tier.NETWORK, f"reaches the network ({name} {flag})")
     for value in _vals(opts, *rule.read_opts) if opts and rule.read_opts else ():
         a.read(value, cmd.cwd)
     for value in _vals(opts, *rule.script_opts):
         _run_file(name, value, cmd, a)
-    read_only = rule.read_only_flags & flags
+    read_only = (
+        [flag for flag in flags if flag in rule.read_only_flags] if rule.read_only_flags else []
+    )
     if read_only:
-        a.add("read_only", f"{rule.what}, only checking ({min(read_only)}: nothing changes)")
+        a.add(Tier.READ_ONLY, f"{rule.what}, only checking ({min(read_only)}: nothing changes)")
         for i, word in enumerate(pos):
             if rule.kind_at(i) in ("read", "write"):
                 a.read(word, cmd.cwd)
@@ -590,12 +607,26 @@ def run_program(
             and any(w.value is not None and re.match(rule.write_pattern, w.value) for w in args)
         )
     )
-    spared = rule.output_spares_operands and any(  # whole words: exiftool's -Comment is no -o
-        w.value is not None
-        and (w.value in rule.write_opts or w.value.split("=")[0] in rule.write_opts)
-        for w in args
+    to_stdout = (
+        next((flag for flag in flags if flag in rule.stdout_flags), None)
+        if rule.stdout_flags
+        else None
     )
-    a.add(rule.tier if not writing else _max(rule.tier, "workspace"), rule.what)
+    spared = to_stdout is not None or (
+        rule.output_spares_operands
+        and any(  # whole words: exiftool's -Comment is no -o
+            w.value is not None
+            and (w.value in rule.write_opts or w.value.split("=")[0] in rule.write_opts)
+            for w in args
+        )
+    )
+    if to_stdout is not None:  # `gzip -c`: nothing is changed in place
+        a.add(
+            Tier.WORKSPACE if writing else Tier.READ_ONLY,
+            f"{name} {to_stdout} only reads the files (the result goes to standard output)",
+        )
+    else:
+        a.add(rule.tier if not writing else _max(rule.tier, Tier.WORKSPACE), rule.what)
     if rule.runs_code:
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
     for value in _vals(opts, *rule.write_opts) if opts and rule.write_opts else ():
@@ -604,6 +635,18 @@ def run_program(
         a.write(value, cmd.cwd)
     if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
         pos = pos[1:]
+    # Outputs beside each operand (unless the output goes elsewhere: `-c`, `-o FILE`): a
+    # decompressor's name without the suffix it strips, a compressor's with its suffix.
+    beside = (
+        (rule.stem_suffixes or rule.output_suffix)
+        and not spared
+        and not (rule.write_opts and any(_vals(opts, *rule.write_opts)))
+    )
+    stems = (
+        [*rule.stem_suffixes, *(v.value for v in _vals(opts, *rule.suffix_opts) if v.value)]
+        if beside
+        else []
+    )
     for i, word in enumerate(pos):
         kind = rule.kind_at(i)
         if kind == "none" or word.value == "-":  # `-`: standard input or output
@@ -618,6 +661,7 @@ def run_program(
                 a.run_script(word.value, cmd.cwd, f"{name} operand")
         elif spared and kind in ("write", "read"):
             a.read(word, cmd.cwd)
+            continue
         elif writing or kind == "write":
             a.write(word, cmd.cwd)
         elif kind == "read":
@@ -626,6 +670,24 @@ def run_program(
             a.read_meta(word, cmd.cwd)
         elif kind == "delete":
             a.delete(word, cmd.cwd, recursive=False)
+        if beside and word.value is not None and kind in ("write", "read"):
+            found = _stems(word.value, stems)
+            for stem in found:
+                a.write(Word(stem, stem), cmd.cwd)
+            if rule.output_suffix and not found:  # a compressed name is not compressed again
+                a.write(Word(word.value + rule.output_suffix, word.text), cmd.cwd)
+
+
+def _stems(path: str, suffixes: list[str]) -> list[str]:
+    """The names a decompressor writes `path` to: without a suffix it strips
+    (`gunzip ~/.bashrc.gz` writes `~/.bashrc`; `gunzip -S .bak ~/.bashrc.bak` too)."""
+    return list(
+        dict.fromkeys(
+            path[: -len(s)]
+            for s in suffixes
+            if path.endswith(s) and len(path) > len(s) and path[-len(s) - 1] != "/"
+        )
+    )
 
 
 def _max(x: Tier, y: Tier) -> Tier:
@@ -643,9 +705,9 @@ def _mentions_fetch(text: str, a: Analyzer) -> bool:
 
 def _dynamic_code(word: Word, a: Analyzer, what: str) -> None:
     if _mentions_fetch(word.text, a):
-        a.add("critical", f"downloads and executes code ({what})")
+        a.add(Tier.CRITICAL, f"downloads and executes code ({what})")
     else:
-        a.add("high", f"runs code only known at run time ({what})")
+        a.add(Tier.HIGH, f"runs code only known at run time ({what})")
 
 
 def _stdin_source(cmd: SimpleCommand) -> tuple[str | None, str]:
@@ -670,22 +732,22 @@ def exec_stdin(cmd: SimpleCommand, a: Analyzer, interp: str, shell: bool) -> Non
             return
     upstream = cmd.upstream
     if not upstream:
-        a.add("high", f"starts an interactive {interp}")
+        a.add(Tier.HIGH, f"starts an interactive {interp}")
         return
     names = [u.name for u in upstream]
     if any(n in _FETCHERS for n in names):
-        a.add("critical", f"pipes downloaded content into {interp} (download and execute)")
+        a.add(Tier.CRITICAL, f"pipes downloaded content into {interp} (download and execute)")
         return
     decoded = _decode_pipeline(upstream)
     if decoded is not None:
-        a.add("high", f"runs obfuscated (encoded) code with {interp}")
+        a.add(Tier.HIGH, f"runs obfuscated (encoded) code with {interp}")
         if shell:
             a.run_script(decoded, cmd.cwd, "decoded input")
         else:
             _inline_code(interp, decoded, cmd, a)
         return
     if any(n in _DECODERS for n in names) or any(n is None for n in names):
-        a.add("critical", f"runs obfuscated or computed code with {interp}")
+        a.add(Tier.CRITICAL, f"runs obfuscated or computed code with {interp}")
         return
     if len(upstream) == 1 and upstream[0].name in ("echo", "printf"):
         text = _echo_text(upstream[0])
@@ -706,7 +768,7 @@ def exec_stdin(cmd: SimpleCommand, a: Analyzer, interp: str, shell: bool) -> Non
     if len(upstream) == 1 and upstream[0].name == "cat" and len(upstream[0].argv) == 2:
         _run_file(interp, upstream[0].argv[1], cmd, a)
         return
-    a.add("high", f"runs code piped into {interp} from `{upstream[-1].text}`")
+    a.add(Tier.HIGH, f"runs code piped into {interp} from `{upstream[-1].text}`")
 
 
 def _echo_text(cmd: SimpleCommand) -> str | None:
@@ -748,15 +810,15 @@ def _run_file(interp: str, word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
         return
     place = a.place(word, cmd.cwd)
     if place.zone == "workspace":
-        a.add("workspace", f"runs the project script {word.value} with {interp}")
+        a.add(Tier.WORKSPACE, f"runs the project script {word.value} with {interp}")
         a.runs_code(f"runs the project script {word.value} with {interp}")
     elif place.zone == "scratch":
-        a.add("high", f"runs {word.value}, a script in temporary space")
+        a.add(Tier.HIGH, f"runs {word.value}, a script in temporary space")
         a.runs_code(f"runs {word.value}, a script in temporary space")
     elif place.zone == "secret":
-        a.add("critical", f"runs {word.value} from a credentials location")
+        a.add(Tier.CRITICAL, f"runs {word.value} from a credentials location")
     else:
-        a.add("high", f"runs the script {place.label}, outside the workspace")
+        a.add(Tier.HIGH, f"runs the script {place.label}, outside the workspace")
 
 
 _SAFE_PY_CALLS = frozenset(
@@ -1295,15 +1357,15 @@ def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> Non
         _literal_paths(code, cmd, a)
         for path in reads:
             a.read(Word(path, path), cmd.cwd)
-        a.add("read_only", "runs a trivial inline Python expression")
+        a.add(Tier.READ_ONLY, "runs a trivial inline Python expression")
         return
     if interp in ("node", "nodejs", "bun") and _node_is_safe(code):
         for m in _REQUIRE.finditer(code):
             a.read(Word(m.group(2), m.group(2)), cmd.cwd)
         _literal_paths(code, cmd, a)
-        a.add("read_only", "runs a trivial inline JavaScript expression")
+        a.add(Tier.READ_ONLY, "runs a trivial inline JavaScript expression")
         return
-    a.add("high", f"runs inline {interp} code, which can do anything")
+    a.add(Tier.HIGH, f"runs inline {interp} code, which can do anything")
     # Strings handed to os.system / execSync / system() run as shell commands: judge them.
     for match in _STRING_LITERAL.finditer(code):
         literal = next(g for g in match.groups() if g is not None)
@@ -1313,9 +1375,9 @@ def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> Non
 
             if a.depth + 1 < 8:
                 analyze(literal, sub, cwd=cmd.cwd, depth=a.depth + 1)
-            if sub.parsed and sub.tier() == "critical":
+            if sub.parsed and sub.tier() == Tier.CRITICAL:
                 for tier, reason in sub.findings:
-                    if tier == "critical":
+                    if tier == Tier.CRITICAL:
                         a.findings.append((tier, f"{reason} (inside inline {interp} code)"))
     if re.search(r"\b(rmtree|unlink|remove|rmSync|rm_rf|rmdir|unlinkSync)\b", code):
         paths = [
@@ -1334,7 +1396,7 @@ def h_shell(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     opts, pos = split_opts(args, ("-o", "-O", "--rcfile", "--init-file"), stop_at_positional=True)
     if _has(opts, "-c"):
         if not pos:
-            a.add("high", f"{name} -c without code")
+            a.add(Tier.HIGH, f"{name} -c without code")
             return
         code = pos[0]
         if code.value is None:
@@ -1343,7 +1405,7 @@ def h_shell(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.run_script(code.value, cmd.cwd, f"{name} -c")
         return
     if _has(opts, "-i"):
-        a.add("high", f"starts an interactive {name}")
+        a.add(Tier.HIGH, f"starts an interactive {name}")
     if pos and not _has(opts, "-s"):
         _run_file(name, pos[0], cmd, a)
         return
@@ -1363,7 +1425,7 @@ def h_source(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         return
     target = args[0]
     if target.value and target.value.endswith(("bin/activate", "activate.fish", "activate.csh")):
-        a.add("workspace", "activates a virtual environment")
+        a.add(Tier.WORKSPACE, "activates a virtual environment")
         a.runs_code(f"runs the activation script {target.value}")
         return
     _run_file(name, target, cmd, a)
@@ -1373,7 +1435,7 @@ def h_trap(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     if args and args[0].value and args[0].value not in ("-l", "-p", "-"):
         a.run_script(args[0].value, cmd.cwd, "trap handler")
     else:
-        a.add("read_only", "lists or clears traps")
+        a.add(Tier.READ_ONLY, "lists or clears traps")
 
 
 def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -1381,7 +1443,7 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     takes = rule.value_opts
     opts, pos = split_opts(args, takes, stop_at_positional=True)
     if name == "command" and _has(opts, "-v", "-V"):
-        a.add("read_only", "looks up a command")
+        a.add(Tier.READ_ONLY, "looks up a command")
         return
     if name == "env":
         split = _vals(opts, "-S", "--split-string")
@@ -1400,10 +1462,10 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
         ):
             var = pos[0].value.split("=", 1)[0]
             if var in _DANGEROUS_ENV:
-                a.add("high", f"sets {var}, which makes programs run other code")
+                a.add(Tier.HIGH, f"sets {var}, which makes programs run other code")
             pos = pos[1:]
         if not pos:
-            a.add("read_only", "prints the environment")
+            a.add(Tier.READ_ONLY, "prints the environment")
             return
     if rule.skip and name != "flock":
         pos = pos[rule.skip :]
@@ -1422,18 +1484,18 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
         for out in _vals(opts, "-o", "--output"):
             a.write(out, cmd.cwd)
     if name == "exec" and not pos:
-        a.add("read_only", "changes the shell's file descriptors")
+        a.add(Tier.READ_ONLY, "changes the shell's file descriptors")
         return
     if not pos:
-        a.add("read_only", f"{name} with nothing to run")
+        a.add(Tier.READ_ONLY, f"{name} with nothing to run")
         return
     if name in ("torsocks", "proxychains", "proxychains4"):
-        a.add("network", f"routes through a proxy ({name})")
+        a.add(Tier.NETWORK, f"routes through a proxy ({name})")
     a.run_argv(pos, cmd)
 
 
 def h_privilege(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    a.add("critical", f"escalates privileges with {name}")
+    a.add(Tier.CRITICAL, f"escalates privileges with {name}")
     if name in ("sudo", "doas"):
         opts, pos = split_opts(
             args,
@@ -1484,7 +1546,7 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     for f in _vals(opts, "-a", "--arg-file"):
         a.read(f, cmd.cwd)
     if not pos:
-        a.add("read_only", "echoes its input")
+        a.add(Tier.READ_ONLY, "echoes its input")
         return
     replace = _vals(opts, "-I", "-i", "--replace")
     marker = replace[0].value if replace else None
@@ -1506,9 +1568,9 @@ def h_rm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args)
     recursive = _has(opts, "-r", "-R", "--recursive", "-d", "--dir")
     if _has(opts, "--no-preserve-root"):
-        a.add("critical", "disables the root-directory safeguard (--no-preserve-root)")
+        a.add(Tier.CRITICAL, "disables the root-directory safeguard (--no-preserve-root)")
     if not pos:
-        a.add("read_only", "rm without operands")
+        a.add(Tier.READ_ONLY, "rm without operands")
         return
     for target in pos:
         a.delete(target, cmd.cwd, recursive)
@@ -1519,16 +1581,10 @@ def h_shred(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     for target in pos:
         place = a.place(target, cmd.cwd)
         if place.zone == "device":
-            a.add("critical", f"overwrites the device {place.label}")
+            a.add(Tier.CRITICAL, f"overwrites the device {place.label}")
         else:
-            tier, msg = a_delete_tier(place)
-            a.add(_max(tier, "high"), f"irreversibly overwrites {place.label}")
-
-
-def a_delete_tier(place):  # type: ignore[no-untyped-def]
-    from wakeful.policy.path_risk import delete_tier
-
-    return delete_tier(place, False)
+            tier, msg = path_risk.delete_tier(place, False)
+            a.add(_max(tier, Tier.HIGH), f"irreversibly overwrites {place.label}")
 
 
 def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -1550,14 +1606,14 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
     )
     for mode in _vals(opts, "-m", "--mode"):
         if re.search(r"[ugoa]*[+=][rwxXt]*s|^[2-7][0-7]{3}$", mode.value or ""):
-            a.add("critical", f"installs with the setuid/setgid bit ({mode.value})")
+            a.add(Tier.CRITICAL, f"installs with the setuid/setgid bit ({mode.value})")
     target_dir = _vals(opts, "-t", "--target-directory")
     if target_dir:
         sources, dest = pos, target_dir[0]
     elif len(pos) >= 2:
         sources, dest = pos[:-1], pos[-1]
     else:
-        a.add("workspace", f"{name} with a single operand")
+        a.add(Tier.WORKSPACE, f"{name} with a single operand")
         return
     for src in sources:
         if name == "mv":
@@ -1574,11 +1630,11 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         and all(a.place(s, cmd.cwd).zone == "workspace" for s in sources)
     ):
         # `cp .env.example .env`: the project's own template, set up inside the project.
-        a.add("workspace", f"creates {dest.value} from the project's template")
+        a.add(Tier.WORKSPACE, f"creates {dest.value} from the project's template")
     else:
         a.write(dest, cmd.cwd)
     if name == "mv" and a.place(dest, cmd.cwd).zone == "harmless":
-        a.add("high", f"moves files onto {dest.value}, destroying them")
+        a.add(Tier.HIGH, f"moves files onto {dest.value}, destroying them")
 
 
 def _holds_persistence(path: str, home: str) -> bool:
@@ -1592,12 +1648,14 @@ def _holds_persistence(path: str, home: str) -> bool:
 
 def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, ("-t", "--target-directory", "-S", "--suffix"))
-    a.add("workspace", "creates links")
+    a.add(Tier.WORKSPACE, "creates links")
     sources = pos if _vals(opts, "-t", "--target-directory") else pos[:-1] if len(pos) >= 2 else pos
     for source in sources:
         place = a.place(source, cmd.cwd)
         if place.zone == "secret":
-            a.add("high", f"links to the credential {place.label}, exposing it under another name")
+            a.add(
+                Tier.HIGH, f"links to the credential {place.label}, exposing it under another name"
+            )
         elif (
             place.zone in ("protected", "git_internal", "persist")
             or place.is_home
@@ -1607,7 +1665,7 @@ def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         ):
             # A later command (or the rest of this one) writes through the link.
             a.add(
-                "high",
+                Tier.HIGH,
                 f"links to {place.label}: writes through the link would change protected "
                 "files or the home directory",
             )
@@ -1646,19 +1704,19 @@ def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     )
     for shell in _vals(opts, "-e", "--rsh", "--rsync-path"):
         if shell.value and shell.value.split()[0] not in ("ssh",):
-            a.add("high", f"runs a custom remote shell `{shell.value}`")
+            a.add(Tier.HIGH, f"runs a custom remote shell `{shell.value}`")
     if len(pos) < 2:
-        a.add("read_only", "lists files") if pos else a.add("workspace", "rsync")
+        a.add(Tier.READ_ONLY, "lists files") if pos else a.add(Tier.WORKSPACE, "rsync")
         return
     sources, dest = pos[:-1], pos[-1]
     remote = [w for w in pos if w.value and re.match(r"^[\w.@-]+:", w.value)]
     for src in sources:
         if src in remote:
-            a.add("network", f"downloads from {src.value}")
+            a.add(Tier.NETWORK, f"downloads from {src.value}")
         else:
             a.read(src, cmd.cwd)
     if dest in remote:
-        a.add("high", f"uploads to the remote {dest.value}")
+        a.add(Tier.HIGH, f"uploads to the remote {dest.value}")
     else:
         a.write(dest, cmd.cwd)
     if _has(
@@ -1670,13 +1728,13 @@ def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         "--remove-source-files",
         "--delete-excluded",
     ):
-        tier, msg = ("high", "deletes files at the destination (--delete)")
+        tier, msg = (Tier.HIGH, "deletes files at the destination (--delete)")
         if dest not in remote:
             a.delete(dest, cmd.cwd, recursive=True)  # what it may delete there
             place = a.place(dest, cmd.cwd)
             if place.zone in ("workspace", "scratch") and not place.is_workspace:
-                tier = "workspace"
-        a.add(tier, msg)  # type: ignore[arg-type]
+                tier = Tier.WORKSPACE
+        a.add(tier, msg)
 
 
 def h_chmod(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -1685,42 +1743,36 @@ def h_chmod(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     if name == "chmod" and pos and pos[0].value is not None and not pos[0].value.startswith("-"):
         mode, targets = pos[0].value, pos[1:]
         if re.search(r"[ugoa]*[+=][rwxXt]*s|^[4-7][0-7]{3}$", mode):
-            a.add("critical", f"sets the setuid/setgid bit ({mode}): privilege escalation")
+            a.add(Tier.CRITICAL, f"sets the setuid/setgid bit ({mode}): privilege escalation")
     else:
-        mode, targets = (pos[0].value if pos else ""), pos[1:]
+        mode, targets = ((pos[0].value or "") if pos else ""), pos[1:]
         if name in ("chown", "chgrp") and mode and mode.split(":")[0] in ("root", "0"):
-            a.add("high", f"gives files to {mode}")
+            a.add(Tier.HIGH, f"gives files to {mode}")
         elif name in ("chown", "chgrp") and targets:
             # Only root can give files away, and only the new owner or root can take them
             # back: not a recoverable workspace change even inside the workspace.
-            a.add("high", f"{name} gives files to another owner ({mode or 'unknown'})")
+            a.add(Tier.HIGH, f"{name} gives files to another owner ({mode or 'unknown'})")
     if name == "chmod" and re.search(r"[0-7]?[0-7][0-7]7$|o\+w|a\+w", mode or "") and recursive:
-        a.add("high", f"makes files world-writable ({mode})")
+        a.add(Tier.HIGH, f"makes files world-writable ({mode})")
     for target in targets:
         place = a.place(target, cmd.cwd)
         if place.zone in ("workspace", "scratch") and not (
             place.is_workspace and recursive and name != "chmod"
         ):
-            a.add("workspace", f"changes permissions of {place.label}")
+            a.add(Tier.WORKSPACE, f"changes permissions of {place.label}")
         elif place.is_root or place.is_home or place.contains_workspace:
             a.add(
-                "critical",
+                Tier.CRITICAL,
                 f"changes permissions of {place.label} ({'recursively' if recursive else 'top level'})",
             )
         elif place.zone == "system":
             a.add(
-                "critical" if recursive else "high",
+                Tier.CRITICAL if recursive else Tier.HIGH,
                 f"changes permissions of the system path {place.label}",
             )
         else:
-            tier, msg = a_write(place)
+            tier, msg = path_risk.write_tier(place)
             a.add(tier, f"changes permissions: {msg}")
-
-
-def a_write(place):  # type: ignore[no-untyped-def]
-    from wakeful.policy.path_risk import write_tier
-
-    return write_tier(place)
 
 
 def _find_segment(expr: list[Word], end: int) -> list[Word]:
@@ -1782,7 +1834,7 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             filtered = _find_filtered(guard)
             found = _find_sample(guard) or ("found" if filtered else "*")
             if follows:
-                a.add("high", "acts on files through symbolic links, which lead anywhere (-L)")
+                a.add(Tier.HIGH, "acts on files through symbolic links, which lead anywhere (-L)")
         if tok in ("-exec", "-execdir", "-ok", "-okdir"):
             inner: list[Word] = []
             j += 1
@@ -1835,7 +1887,7 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             j += 1  # skip the test's value
         j += 1
     if not acted:
-        a.add("read_only", "lists files")
+        a.add(Tier.READ_ONLY, "lists files")
 
 
 _FIND_NAME_TESTS = frozenset(
@@ -2092,7 +2144,7 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             ]
             a.run_argv(inner + [Word(None, "<found>")], cmd)
             return
-    a.add("read_only", "finds files")
+    a.add(Tier.READ_ONLY, "finds files")
 
 
 def h_sed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -2109,21 +2161,21 @@ def h_sed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     scripts = _vals(opts, "-e", "--expression")
     for f in _vals(opts, "-f", "--file"):
         a.read(f, cmd.cwd)
-        a.add("workspace", "runs a sed script from a file")
+        a.add(Tier.WORKSPACE, "runs a sed script from a file")
     if not scripts and not _has(opts, "-f", "--file") and pos:
         scripts, pos = [pos[0]], pos[1:]
     for script in scripts:
         if script.value is None:
-            a.add("high", "runs a sed script only known at run time")
+            a.add(Tier.HIGH, "runs a sed script only known at run time")
             continue
         _sed_script(script.value, cmd, a)
     if inplace:
         if not pos:
-            a.add("workspace", "edits files in place")
+            a.add(Tier.WORKSPACE, "edits files in place")
         for f in pos:
             a.write(f, cmd.cwd)
     else:
-        a.add("read_only", "prints edited text")
+        a.add(Tier.READ_ONLY, "prints edited text")
         for f in pos:
             a.read(f, cmd.cwd)
 
@@ -2140,7 +2192,7 @@ def _sed_script(script: str, cmd: SimpleCommand, a: Analyzer) -> None:
             continue
         op = body[0]
         if op == "e":
-            a.add("high", "sed runs a shell command (e)")
+            a.add(Tier.HIGH, "sed runs a shell command (e)")
         elif op in ("w", "W"):
             target = body[1:].strip()
             if target not in ("/dev/stdout", "/dev/stderr"):
@@ -2153,7 +2205,7 @@ def _sed_script(script: str, cmd: SimpleCommand, a: Analyzer) -> None:
             )
             if m:
                 if "e" in m.group(1):
-                    a.add("high", "sed runs the pattern space as a command (s///e)")
+                    a.add(Tier.HIGH, "sed runs the pattern space as a command (s///e)")
                 if m.group(2):
                     target = (m.group(3) or "").strip()
                     a.write(Word(target, target), cmd.cwd)
@@ -2180,34 +2232,34 @@ def h_awk(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     programs = _vals(opts, "-e", "--source")
     for f in _vals(opts, "-f", "--file"):
         a.read(f, cmd.cwd)
-        a.add("workspace", "runs an awk program from a file")
+        a.add(Tier.WORKSPACE, "runs an awk program from a file")
     if not programs and not _has(opts, "-f", "--file") and pos:
         programs, pos = [pos[0]], pos[1:]
     inplace = any(v.value == "inplace" for v in _vals(opts, "-i", "--include"))
     for prog in programs:
         if prog.value is None:
-            a.add("high", "runs an awk program only known at run time")
+            a.add(Tier.HIGH, "runs an awk program only known at run time")
             continue
         text = prog.value
         if re.search(r"\bsystem\s*\(", text):
-            a.add("high", "awk runs shell commands (system())")
+            a.add(Tier.HIGH, "awk runs shell commands (system())")
             for m in _STRING_LITERAL.finditer(text):
                 lit = next(g for g in m.groups() if g is not None)
                 if " " in lit:
                     a.run_script(lit, cmd.cwd, "awk system()")
         if re.search(r"\|\s*&?\s*getline|print[f]?[^;}]*\|\s*\"", text) or "|&" in text:
-            a.add("high", "awk pipes to or from a shell command")
+            a.add(Tier.HIGH, "awk pipes to or from a shell command")
         for m in re.finditer(r"print[f]?\b[^;}|]*?>>?\s*(\"([^\"]*)\"|([A-Za-z_$][\w$]*))", text):
             if m.group(2) is not None:
                 a.write(Word(m.group(2), m.group(2)), cmd.cwd)
             else:
-                a.add("high", "awk writes to a file named at run time")
+                a.add(Tier.HIGH, "awk writes to a file named at run time")
     files = [w for w in pos if not (w.value and re.fullmatch(r"[A-Za-z_]\w*=.*", w.value))]
     if inplace:
         for f in files:
             a.write(f, cmd.cwd)
     else:
-        a.add("read_only", "processes text")
+        a.add(Tier.READ_ONLY, "processes text")
         for f in files:
             a.read(f, cmd.cwd)
 
@@ -2263,7 +2315,7 @@ def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         "--use-compress-program",
     ):
         for value in _vals(opts, flag):
-            a.add("high", f"tar runs a command ({flag})")
+            a.add(Tier.HIGH, f"tar runs a command ({flag})")
             code = value.value or ""
             if flag == "--checkpoint-action":
                 code = code.split("exec=", 1)[1] if "exec=" in code else ""
@@ -2277,7 +2329,7 @@ def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         for f in archive:
             a.read(f, cmd.cwd)
         if _has(opts, "-P", "--absolute-names"):
-            a.add("high", "extracts absolute paths (-P)")
+            a.add(Tier.HIGH, "extracts absolute paths (-P)")
     elif _has(opts, "-c", "--create", "-r", "--append", "-u", "--update"):
         for f in archive:
             if f.value != "-":
@@ -2288,7 +2340,7 @@ def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             for p in pos:
                 a.delete(p, cmd.cwd, recursive=True)
     else:
-        a.add("read_only", "lists an archive")
+        a.add(Tier.READ_ONLY, "lists an archive")
         for f in archive:
             a.read(f, cmd.cwd)
 
@@ -2296,7 +2348,7 @@ def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 def h_unzip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, ("-d", "-x", "-P"))
     if _has(opts, "-l", "-t", "-v", "-Z", "-p", "-c"):
-        a.add("read_only", "lists an archive")
+        a.add(Tier.READ_ONLY, "lists an archive")
     else:
         dest = _vals(opts, "-d")
         a.write(dest[0] if dest else Word(".", "."), cmd.cwd)
@@ -2311,11 +2363,11 @@ def h_7z(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     pos = [w for w in args if not (w.value or "").startswith("-")]
     verb = pos[0].value if pos else None
     if verb in ("l", "t", "h", "i", "b"):
-        a.add("read_only", f"7z {verb} lists, tests or hashes an archive")
+        a.add(Tier.READ_ONLY, f"7z {verb} lists, tests or hashes an archive")
         for word in pos[1:]:
             a.read(word, cmd.cwd)
     elif verb in ("a", "u", "d", "rn"):
-        a.add("workspace", f"7z {verb} writes an archive")
+        a.add(Tier.WORKSPACE, f"7z {verb} writes an archive")
         if len(pos) > 1:
             a.write(pos[1], cmd.cwd)
         for word in pos[2:]:
@@ -2324,14 +2376,14 @@ def h_7z(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             elif verb in ("a", "u"):
                 a.read(word, cmd.cwd)
     elif verb in ("e", "x"):
-        a.add("workspace", f"7z {verb} extracts an archive")
+        a.add(Tier.WORKSPACE, f"7z {verb} extracts an archive")
         outs = [s[2:] for s in switches if s.startswith("-o") and len(s) > 2]
         target = outs[-1] if outs else "."
         a.write(Word(target, target), cmd.cwd)
         if len(pos) > 1:
             a.read(pos[1], cmd.cwd)
     else:
-        a.add("high", f"7z {verb}: an unknown command")
+        a.add(Tier.HIGH, f"7z {verb}: an unknown command")
 
 
 def h_dd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -2342,7 +2394,7 @@ def h_dd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         and any(v.startswith("of=") and v[3:] != "/dev/null" for v in values)
         and not any(v.startswith(("count=", "iflag=count")) for v in values)
     ):
-        a.add("high", "copies an endless device into a file with no count (fills the disk)")
+        a.add(Tier.HIGH, "copies an endless device into a file with no count (fills the disk)")
     for w in args:
         if w.value and w.value.startswith("of="):
             a.write(Word(w.value[3:], w.text), cmd.cwd)
@@ -2350,22 +2402,22 @@ def h_dd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         elif w.value and w.value.startswith("if="):
             a.read(Word(w.value[3:], w.text), cmd.cwd)
     if not wrote:
-        a.add("read_only", "copies to stdout")
+        a.add(Tier.READ_ONLY, "copies to stdout")
 
 
 def h_kill(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     values = [w.value or "" for w in args]
-    if name == "kill" and ("-1" in values[1:] or values[-1:] == ["-1"] or "1" in values):
-        a.add("critical", "kills every process (or init)")
+    if "-1" in values[1:] or values[-1:] == ["-1"] or "1" in values:
+        a.add(Tier.CRITICAL, "kills every process (or init)")
         return
-    if name in ("kill", "killall") and any(v in ("-l", "-L", "--list") for v in values):
-        a.add("read_only", "lists signals")
+    if any(v in ("-l", "-L", "--list") for v in values):
+        a.add(Tier.READ_ONLY, "lists signals")
         return
     targets = [v for v in values if not v.startswith("-")]
-    if name == "kill" and targets and all(re.fullmatch(r"%[0-9]+|%%|%\+|%-", v) for v in targets):
-        a.add("workspace", "stops a background job this shell started")
+    if targets and all(re.fullmatch(r"%[0-9]+|%%|%\+|%-", v) for v in targets):
+        a.add(Tier.WORKSPACE, "stops a background job this shell started")
         return
-    a.add("high", f"{name} stops processes outside the workspace")
+    a.add(Tier.HIGH, f"{name} stops processes outside the workspace")
 
 
 def h_systemctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -2392,7 +2444,7 @@ def h_systemctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         "get-default",
         None,
     ):
-        a.add("read_only", f"{name} {verb} only reads state")
+        a.add(Tier.READ_ONLY, f"{name} {verb} only reads state")
     elif verb in (
         "poweroff",
         "reboot",
@@ -2406,7 +2458,7 @@ def h_systemctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         "default",
         "set-default",
     ):
-        a.add("critical", f"{name} {verb} stops or reconfigures the machine")
+        a.add(Tier.CRITICAL, f"{name} {verb} stops or reconfigures the machine")
     elif verb in (
         "enable",
         "link",
@@ -2418,29 +2470,19 @@ def h_systemctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         "daemon-reload",
         "mask",
     ):
-        a.add("critical", f"{name} {verb} installs a service that runs later (persistence)")
+        a.add(Tier.CRITICAL, f"{name} {verb} installs a service that runs later (persistence)")
     else:
-        a.add("high", f"{name} {verb} changes running services")
-
-
-def h_crontab(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    values = [w.value for w in args]
-    if values in (["-l"], ["-u", None, "-l"]) or (
-        "-l" in values and "-r" not in values and "-e" not in values
-    ):
-        a.add("read_only", "lists scheduled jobs")
-        return
-    a.add("critical", "changes scheduled jobs (persistence)")
+        a.add(Tier.HIGH, f"{name} {verb} changes running services")
 
 
 def h_at(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if name == "atq" or any(w.value == "-l" for w in args):
-        a.add("read_only", "lists scheduled jobs")
+    if any(w.value == "-l" for w in args):  # as atq
+        a.add(Tier.READ_ONLY, "lists scheduled jobs")
         return
-    if name == "atrm" or any(w.value in ("-r", "-d") for w in args):
-        a.add("high", "removes scheduled jobs")
+    if any(w.value in ("-r", "-d") for w in args):  # as atrm
+        a.add(Tier.HIGH, "removes scheduled jobs")
         return
-    a.add("critical", "schedules a command to run later (persistence)")
+    a.add(Tier.CRITICAL, "schedules a command to run later (persistence)")
 
 
 def h_ssh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -2475,20 +2517,20 @@ def h_ssh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         if key.value and re.match(
             r"(?i)(ProxyCommand|LocalCommand|PermitLocalCommand|KnownHostsCommand)", key.value
         ):
-            a.add("high", f"ssh runs a local command ({key.value.split('=')[0]})")
+            a.add(Tier.HIGH, f"ssh runs a local command ({key.value.split('=')[0]})")
     if _has(opts, "-R", "-D", "-L", "-w"):
-        a.add("high", "opens a network tunnel")
+        a.add(Tier.HIGH, "opens a network tunnel")
     if len(pos) > 1:
         remote = " ".join(w.value or w.text for w in pos[1:])
-        a.add("high", f"runs `{_short(remote)}` on the remote host {pos[0].value}")
+        a.add(Tier.HIGH, f"runs `{_short(remote)}` on the remote host {pos[0].value}")
         sub = Analyzer(a.workspace, "/nonexistent-remote-home", a.depth + 1)
         from wakeful.policy.shell import analyze
 
         analyze(remote, sub, cwd=None, depth=a.depth + 1)
-        if sub.tier() == "critical":
-            a.add("critical", "the remote command is destructive or reads credentials")
+        if sub.tier() == Tier.CRITICAL:
+            a.add(Tier.CRITICAL, "the remote command is destructive or reads credentials")
         return
-    a.add("high", "opens a remote shell")
+    a.add(Tier.HIGH, "opens a remote shell")
 
 
 def _short(text: str) -> str:
@@ -2498,7 +2540,7 @@ def _short(text: str) -> str:
 def h_scp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, ("-i", "-P", "-o", "-F", "-c", "-l", "-S", "-J"))
     if len(pos) < 2:
-        a.add("high", f"{name} without a destination")
+        a.add(Tier.HIGH, f"{name} without a destination")
         return
     remote = [w for w in pos if w.value and re.match(r"^[\w.@-]+:", w.value)]
     sources, dest = pos[:-1], pos[-1]
@@ -2506,13 +2548,14 @@ def h_scp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         if src not in remote:
             a.read(src, cmd.cwd)
         else:
-            a.add("network", f"downloads {src.value}")
+            a.add(Tier.NETWORK, f"downloads {src.value}")
     if dest in remote:
-        a.add("high", f"uploads files to {dest.value}")
+        a.add(Tier.HIGH, f"uploads files to {dest.value}")
         for src in sources:
             if src not in remote and a.place(src, cmd.cwd).zone == "secret":
                 a.add(
-                    "critical", f"sends credentials {src.value} to another machine (exfiltration)"
+                    Tier.CRITICAL,
+                    f"sends credentials {src.value} to another machine (exfiltration)",
                 )
     else:
         a.write(dest, cmd.cwd)
@@ -2591,7 +2634,7 @@ def h_curl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         "--output-dir",
     )
     opts, pos = split_opts(args, value_opts)
-    a.add("network", "fetches from the network")
+    a.add(Tier.NETWORK, "fetches from the network")
     uploads = _vals(
         opts,
         "-d",
@@ -2608,7 +2651,7 @@ def h_curl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     )
     method = [(_v(m)).upper() for m in _vals(opts, "-X", "--request")]
     if uploads or any(m in ("POST", "PUT", "DELETE", "PATCH") for m in method):
-        a.add("high", "sends data to a remote server")
+        a.add(Tier.HIGH, "sends data to a remote server")
     for up in uploads:
         text = up.value or ""
         ref = text.split("=", 1)[-1] if "=@" in text or "=<" in text else text
@@ -2617,15 +2660,15 @@ def h_curl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             if src == "-":
                 secret = _upstream_secret(cmd, a)
                 if secret:
-                    a.add("critical", f"uploads {secret} to the network (exfiltration)")
+                    a.add(Tier.CRITICAL, f"uploads {secret} to the network (exfiltration)")
             else:
                 place = a.place(src, cmd.cwd)
                 if place.zone == "secret":
-                    a.add("critical", f"uploads credentials {src} (exfiltration)")
+                    a.add(Tier.CRITICAL, f"uploads credentials {src} (exfiltration)")
                 else:
                     a.read(Word(src, src), cmd.cwd)
         elif up.value is None and ("$(" in up.text or "`" in up.text):
-            a.add("high", "uploads the output of a command")
+            a.add(Tier.HIGH, "uploads the output of a command")
     for f in _vals(
         opts,
         "-o",
@@ -2686,16 +2729,16 @@ def h_wget(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             "--level",
         ),
     )
-    a.add("network", "fetches from the network")
+    a.add(Tier.NETWORK, "fetches from the network")
     for f in _vals(opts, "--post-file", "--body-file"):
         if a.place(f, cmd.cwd).zone == "secret":
-            a.add("critical", f"uploads credentials {f.value} (exfiltration)")
+            a.add(Tier.CRITICAL, f"uploads credentials {f.value} (exfiltration)")
         else:
-            a.add("high", "sends a file to a remote server")
+            a.add(Tier.HIGH, "sends a file to a remote server")
     if _has(opts, "--post-data", "--body-data") or any(
         _v(m).upper() in ("POST", "PUT", "DELETE", "PATCH") for m in _vals(opts, "--method")
     ):
-        a.add("high", "sends data to a remote server")
+        a.add(Tier.HIGH, "sends data to a remote server")
     for f in _vals(opts, "-O", "--output-document", "-o", "--output-file", "-a", "--append-output"):
         if f.value != "-":
             a.write(f, cmd.cwd)
@@ -2704,7 +2747,7 @@ def h_wget(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     if not _vals(opts, "-O", "--output-document"):
         a.write(Word("download", "wget"), cmd.cwd)
     if _vals(opts, "-e", "--execute"):
-        a.add("high", "wget runs configuration commands (-e)")
+        a.add(Tier.HIGH, "wget runs configuration commands (-e)")
 
 
 def h_netcat(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -2712,24 +2755,24 @@ def h_netcat(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     if any(
         v in ("-e", "-c", "--exec", "--sh-exec", "--lua-exec") or v.startswith("-e") for v in values
     ) or (name == "socat" and any(re.search(r"(?i)\b(exec|system):", v) for v in values)):
-        a.add("critical", f"{name} connects a shell to the network (reverse or bind shell)")
+        a.add(Tier.CRITICAL, f"{name} connects a shell to the network (reverse or bind shell)")
         return
     if cmd.upstream or any(r.op == "<" for r in cmd.redirects):
         secret = _upstream_secret(cmd, a)
         a.add(
-            "critical" if secret else "high",
+            Tier.CRITICAL if secret else Tier.HIGH,
             f"sends {secret or 'data'} over a raw network connection",
         )
         return
-    a.add("high", f"{name} opens a raw network connection")
+    a.add(Tier.HIGH, f"{name} opens a raw network connection")
 
 
 _GIT = FAMILIES["git"]
 _GIT_SAYS = {
-    "read_only": "reads repository state",
-    "workspace": "changes the local repository (recoverable)",
-    "network": "talks to a remote repository",
-    "high": "rewrites history or changes remote state",
+    Tier.READ_ONLY: "reads repository state",
+    Tier.WORKSPACE: "changes the local repository (recoverable)",
+    Tier.NETWORK: "talks to a remote repository",
+    Tier.HIGH: "rewrites history or changes remote state",
 }
 
 
@@ -2755,36 +2798,36 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             if flag == "-c":
                 _git_config_pair(value.value, a, cmd)
             elif flag == "--config-env":
-                a.add("high", "git --config-env sets configuration from the environment")
+                a.add(Tier.HIGH, "git --config-env sets configuration from the environment")
             elif flag == "-C":
                 cwd = a.resolve(value, cmd.cwd)
                 if a.place(value, cmd.cwd).zone not in ("workspace", "scratch"):
-                    a.add("high", f"runs git in {value.value}, outside the workspace")
+                    a.add(Tier.HIGH, f"runs git in {value.value}, outside the workspace")
             elif flag == "--exec-path":
-                a.add("high", "git --exec-path runs programs from another directory")
+                a.add(Tier.HIGH, "git --exec-path runs programs from another directory")
             elif flag in ("--git-dir", "--work-tree"):
-                a.add("high", f"git {flag} points git at another repository")
+                a.add(Tier.HIGH, f"git {flag} points git at another repository")
             i += 2
             continue
         if flag.startswith("--exec-path="):
-            a.add("high", "git --exec-path runs programs from another directory")
+            a.add(Tier.HIGH, "git --exec-path runs programs from another directory")
         if flag.startswith("-c") and len(flag) > 2:
             _git_config_pair(flag[2:], a, cmd)
         elif flag.startswith("--config-env="):
-            a.add("high", "git --config-env sets configuration from the environment")
+            a.add(Tier.HIGH, "git --config-env sets configuration from the environment")
         elif flag.startswith(("--git-dir=", "--work-tree=")):
-            a.add("high", f"git {flag.split('=', 1)[0]} points git at another repository")
+            a.add(Tier.HIGH, f"git {flag.split('=', 1)[0]} points git at another repository")
         i += 1
     nested = _nested_repository(cwd, a.workspace)
     if nested is not None:
         # Its config and hooks are ordinary workspace files the agent may have written
         # (core.fsmonitor, hooks): git there runs workspace code.
         why = f"runs git in the nested repository {nested}, whose config may run programs"
-        a.add("workspace", why)
+        a.add(Tier.WORKSPACE, why)
         a.runs_code(why)
     rest = args[i:]
     if not rest:
-        a.add("read_only", "git with no subcommand prints help")
+        a.add(Tier.READ_ONLY, "git with no subcommand prints help")
         return
     if i:
         a.also_known_as([Word("git", "git"), *rest])
@@ -2792,7 +2835,7 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     sargs = rest[1:]
     vals = [w.value or "" for w in sargs]
     if sub is None:
-        a.add("high", "runs a git subcommand only known at run time")
+        a.add(Tier.HIGH, "runs a git subcommand only known at run time")
         return
     for k, v in enumerate(vals):
         if (
@@ -2812,10 +2855,16 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             "push",
             "archive",
         ):
-            a.add("high", f"git {sub} runs a custom remote program ({v})")
+            a.add(Tier.HIGH, f"git {sub} runs a custom remote program ({v})")
         if v.startswith("--ext-diff") or v == "--textconv":
-            a.add("workspace", "git runs configured diff programs")
+            a.add(Tier.WORKSPACE, "git runs configured diff programs")
     part = f"git {sub}"
+    rule = _GIT.subcommands.get(sub)
+    if rule is not None:  # judged by its data entry in program_rules
+        a.deciders.append((name, f"subcommand entry `{sub}` in policy/program_rules.py"))
+        sub_tier, why = judge_subcommand(rule, vals)
+        a.add(sub_tier, why, part=part)
+        return
     if sub == "push":
         tier_msg = "publishes commits to a remote"
         if any(
@@ -2824,13 +2873,13 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             for v in vals
         ):
             tier_msg = "force-pushes or deletes remote history (irreversible)"
-        a.add("high", tier_msg, part=part)
+        a.add(Tier.HIGH, tier_msg, part=part)
         return
     if sub == "branch":
         if any(v in ("-D", "--delete --force") for v in vals) or (
             "-d" in vals and ("-f" in vals or "--force" in vals)
         ):
-            a.add("high", "force-deletes branches (unmerged work is lost)", part=part)
+            a.add(Tier.HIGH, "force-deletes branches (unmerged work is lost)", part=part)
         elif any(
             v
             in (
@@ -2851,7 +2900,7 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             )
             for v in vals
         ):
-            a.add("workspace", "changes local branches", part=part)
+            a.add(Tier.WORKSPACE, "changes local branches", part=part)
         elif [v for v in vals if not v.startswith("-")] and not any(
             v
             in (
@@ -2873,22 +2922,9 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             )
             for v in vals
         ):
-            a.add("workspace", "creates a branch", part=part)
+            a.add(Tier.WORKSPACE, "creates a branch", part=part)
         else:
-            a.add("read_only", "lists branches", part=part)
-        return
-    if sub == "tag":
-        if (
-            any(
-                v in ("-l", "--list", "-v", "--verify", "-n")
-                or v.startswith(("--contains", "--sort", "--points-at", "--merged", "--format"))
-                for v in vals
-            )
-            or not vals
-        ):
-            a.add("read_only", "lists tags", part=part)
-        else:
-            a.add("workspace", "creates or deletes a local tag", part=part)
+            a.add(Tier.READ_ONLY, "lists branches", part=part)
         return
     if sub in ("checkout", "restore"):
         flags = [v for v in vals if v.startswith("-")]
@@ -2905,153 +2941,79 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             and not any(f in ("--staged", "-S") for f in flags)
             or (sub == "restore" and any(f in ("--worktree", "-W") for f in flags))
         ):
-            a.add("high", "discards uncommitted changes (irreversible)", part=part)
+            a.add(Tier.HIGH, "discards uncommitted changes (irreversible)", part=part)
         else:
-            a.add("workspace", "switches branches or restores the index", part=part)
-        return
-    if sub == "reset":
-        if any(v in ("--hard", "--merge", "--keep") for v in vals):
-            a.add("high", "discards commits or uncommitted changes (git reset --hard)", part=part)
-        else:
-            a.add("workspace", "moves HEAD or unstages (recoverable)", part=part)
-        return
-    if sub == "clean":
-        if any(
-            v in ("-n", "--dry-run") or (v.startswith("-") and not v.startswith("--") and "n" in v)
-            for v in vals
-        ):
-            a.add("read_only", "lists what git clean would delete", part=part)
-        else:
-            a.add("high", "deletes untracked files (irreversible)", part=part)
-        return
-    if sub == "stash":
-        action = vals[0] if vals else "push"
-        if action in ("list", "show"):
-            a.add("read_only", "inspects stashes", part=part)
-        elif action in ("drop", "clear"):
-            a.add("high", "deletes stashed work (irreversible)", part=part)
-        else:
-            a.add("workspace", "stashes or restores local changes", part=part)
-        return
-    if sub == "rebase":
-        if any(
-            v in ("--continue", "--abort", "--skip", "--quit", "--show-current-patch") for v in vals
-        ):
-            a.add(
-                "workspace",
-                "steps an interrupted rebase (recoverable through the reflog)",
-                part=part,
-            )
-        elif any(
-            v in ("-i", "--interactive", "-x", "--exec", "--edit-todo")
-            or v.startswith("--exec=")
-            or (v.startswith("-") and not v.startswith("--") and ("i" in v or "x" in v))
-            for v in vals
-        ):
-            a.add("high", "rewrites commit history interactively or runs commands", part=part)
-        else:
-            a.add(
-                "workspace",
-                "replays local commits onto another base (recoverable through the reflog)",
-                part=part,
-            )
+            a.add(Tier.WORKSPACE, "switches branches or restores the index", part=part)
         return
     if sub == "gc" and any(
         v in ("--prune=now", "--prune=all") or v.startswith("--prune=") and "now" in v for v in vals
     ):
         a.add(
-            "high", "prunes unreachable commits at once (removes the reflog safety net)", part=part
+            Tier.HIGH,
+            "prunes unreachable commits at once (removes the reflog safety net)",
+            part=part,
         )
         return
     if sub == "rm":
         flags = [v for v in vals if v.startswith("-")]
-        paths = [w for w in sargs if not (w.value or "").startswith("-")]
+        removed = [w for w in sargs if not (w.value or "").startswith("-")]
         cached = "--cached" in flags
         recursive = any(
             f == "-r" or f.startswith("-") and not f.startswith("--") and "r" in f for f in flags
         )
-        for w in [] if cached else paths:
-            value = w.value
-            base = os.path.basename((value or "").rstrip("/"))
-            place = a.place(w, cwd) if value is not None else None
-            if value is not None and (
+        for w in [] if cached else removed:
+            removed_path = w.value
+            base = os.path.basename((removed_path or "").rstrip("/"))
+            place = a.place(w, cwd) if removed_path is not None else None
+            if removed_path is not None and (
                 base in ("*", ":/", "**")
-                or value in (":/", ":(top)")
+                or removed_path in (":/", ":(top)")
                 or (
                     recursive
                     and place is not None
                     and (place.is_workspace or place.contains_workspace)
                 )
             ):
-                a.add("high", "removes every tracked file (mass deletion)", part=part)
+                a.add(Tier.HIGH, "removes every tracked file (mass deletion)", part=part)
                 return
-        a.add("workspace", "changes the local repository (recoverable)", part=part)
+        a.add(Tier.WORKSPACE, "changes the local repository (recoverable)", part=part)
         return
     if sub == "commit" and "--amend" in vals:
         a.add(
-            "workspace", "amends the last local commit (recoverable through the reflog)", part=part
+            Tier.WORKSPACE,
+            "amends the last local commit (recoverable through the reflog)",
+            part=part,
         )
         return
     if sub == "config":
         _git_config(vals, a, cmd, part)
         return
-    if sub == "remote":
-        action = vals[0] if vals and not vals[0].startswith("-") else None
-        if action in (None, "show", "get-url"):
-            a.add("read_only", "lists remotes", part=part)
-        elif action in ("update", "prune"):
-            a.add("network", "fetches from remotes", part=part)
-        else:
-            a.add("high", "changes where the repository pushes and fetches", part=part)
-        return
     if sub == "worktree":
         action = vals[0] if vals else "list"
         if action == "list":
-            a.add("read_only", "lists worktrees", part=part)
+            a.add(Tier.READ_ONLY, "lists worktrees", part=part)
         elif action in ("remove", "prune"):
-            a.add("high", "removes a worktree and its uncommitted files", part=part)
+            a.add(Tier.HIGH, "removes a worktree and its uncommitted files", part=part)
         else:
-            a.add("workspace", "adds a worktree", part=part)
-            for v in sargs[1:2]:
-                a.write(v, cwd)
-        return
-    if sub == "reflog":
-        if vals and vals[0] in ("expire", "delete"):
-            a.add("high", "deletes reflog entries (removes the safety net)", part=part)
-        else:
-            a.add("read_only", "shows the reflog", part=part)
+            a.add(Tier.WORKSPACE, "adds a worktree", part=part)
+            for target in sargs[1:2]:
+                a.write(target, cwd)
         return
     if sub == "submodule":
         if not vals or vals[0] in ("status", "summary", "foreach-check"):
-            a.add("read_only", "shows submodules", part=part)
+            a.add(Tier.READ_ONLY, "shows submodules", part=part)
         elif vals[0] == "foreach":
             code = " ".join(vals[1:])
             a.run_script(code, cwd, "git submodule foreach")
-            a.add("workspace", "runs a command in each submodule", part=part)
+            a.add(Tier.WORKSPACE, "runs a command in each submodule", part=part)
         else:
-            a.add("network", "updates submodules from their remotes", part=part)
-        return
-    if sub == "lfs":
-        action = vals[0] if vals else ""
-        if action in ("ls-files", "status", "env", "version", "logs", "pointer", "ext", "") or (
-            action == "migrate" and vals[1:2] == ["info"]
-        ):
-            a.add("read_only", f"git lfs {action} only reads", part=part)
-        elif action in ("track", "untrack", "checkout"):
-            a.add("workspace", f"git lfs {action} changes files in the repository", part=part)
-        elif action in ("fetch", "pull"):
-            a.add("network", f"git lfs {action} downloads large files", part=part)
-        else:
-            a.add("high", f"git lfs {action} pushes, installs hooks or rewrites history", part=part)
-        return
-    if sub == "notes" and vals and vals[0] in ("list", "show"):
-        a.add("read_only", "shows notes", part=part)
+            a.add(Tier.NETWORK, "updates submodules from their remotes", part=part)
         return
     if sub == "bisect" and vals and vals[0] == "run":
         a.run_argv(sargs[1:], cmd)
         return
     if sub in ("clone",):
-        a.add("network", "clones a repository", part=part)
+        a.add(Tier.NETWORK, "clones a repository", part=part)
         dests = [w for w in sargs if not (w.value or "").startswith("-")]
         if len(dests) >= 2:
             a.write(dests[1], cwd)
@@ -3059,26 +3021,31 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if sub == "pull" and any(
         v in ("--force", "-f") or v.startswith("--rebase") or v == "-r" for v in vals
     ):
-        a.add("network", "pulls and rebases local work", part=part)
+        a.add(Tier.NETWORK, "pulls and rebases local work", part=part)
         return
     if sub == "grep":
         for v in vals:
             if v in ("-O", "--open-files-in-pager"):
-                a.add("high", "opens the matching files in the pager from configuration", part=part)
+                a.add(
+                    Tier.HIGH, "opens the matching files in the pager from configuration", part=part
+                )
             elif v.startswith("--open-files-in-pager=") or (v.startswith("-O") and len(v) > 2):
                 program = v.split("=", 1)[1] if v.startswith("--") else v[2:]
                 a.run_script(program + " found-file", cwd, "git grep --open-files-in-pager")
     if sub == "archive" and any(v.startswith("--remote") for v in vals):
-        a.add("network", "fetches an archive from a remote repository", part=part)
+        a.add(Tier.NETWORK, "fetches an archive from a remote repository", part=part)
     if sub == "diff" or sub == "difftool":
         # Two paths, one outside the repository, compare files anywhere (--no-index implied).
-        for w in sargs:
-            if (w.value or "").startswith(("/", "~", "..")) and not (w.value or "").startswith("-"):
-                a.read(w, cwd)
+        for operand in sargs:
+            text = operand.value or ""
+            if text.startswith(("/", "~", "..")):
+                a.read(operand, cwd)
     if sub == "apply":
         checking = {"--check", "--stat", "--numstat", "--summary"} & set(vals)
         if checking and "--apply" not in vals:
-            a.add("read_only", f"only checks or summarises the patch ({min(checking)})", part=part)
+            a.add(
+                Tier.READ_ONLY, f"only checks or summarises the patch ({min(checking)})", part=part
+            )
             return
         if "--unsafe-paths" in vals:
             dirs = [v.split("=", 1)[1] for v in vals if v.startswith("--directory=")]
@@ -3086,21 +3053,44 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             for d in dirs:
                 a.write(Word(d, d), cwd)
             if not dirs:
-                a.add("high", "applies a patch to paths outside the repository", part=part)
+                a.add(Tier.HIGH, "applies a patch to paths outside the repository", part=part)
     tier = _GIT.tiers.get(sub)
     if tier is not None:
         a.add(tier, _GIT_SAYS[tier], part=part)
     else:
-        a.add("high", f"runs `git {sub}`, an unknown git command or alias", part=part)
+        a.add(Tier.HIGH, f"runs `git {sub}`, an unknown git command or alias", part=part)
+
+
+def judge_subcommand(rule: Subcommand, vals: list[str]) -> tuple[Tier, str]:
+    """The tier of one subcommand with data entry `rule`, from its arguments `vals`."""
+    if not vals and rule.bare is not None:
+        return rule.bare
+    if rule.actions:
+        words = [v for v in vals if not v.startswith("-")]
+        if words:
+            found = rule.actions.get(" ".join(words[:2])) or rule.actions.get(words[0])
+            return found or rule.other_action or (rule.tier, rule.what)
+    for v in vals if rule.options else ():
+        if not v.startswith("-"):
+            continue
+        if v.startswith("--"):
+            found = rule.options.get(v.partition("=")[0])
+        elif rule.clusters:
+            found = next((rule.options[f"-{c}"] for c in v[1:] if f"-{c}" in rule.options), None)
+        else:
+            found = rule.options.get(v)
+        if found is not None:
+            return found
+    return rule.tier, rule.what
 
 
 def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
     if pair is None:
-        a.add("high", "git -c sets configuration only known at run time")
+        a.add(Tier.HIGH, "git -c sets configuration only known at run time")
         return
     key, _, value = pair.partition("=")
     if GIT_EXEC_KEYS.match(key):
-        a.add("high", f"git -c {key}=... makes git run a program")
+        a.add(Tier.HIGH, f"git -c {key}=... makes git run a program")
         if value and not key.lower().startswith(("include", "url.", "protocol.")):
             a.run_script(value.lstrip("!"), cmd.cwd, f"git -c {key}")
 
@@ -3141,18 +3131,18 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
             for v in vals
         )
     ):
-        a.add("read_only", "reads git configuration", part=part)
+        a.add(Tier.READ_ONLY, "reads git configuration", part=part)
         return
     keys = [v for v in vals if not v.startswith("-") and v not in ("set", "unset")]
     scope_global = any(
         v in ("--global", "--system", "--file", "-f") or v.startswith("--file") for v in vals
     )
     if keys and GIT_EXEC_KEYS.match(keys[0]):
-        a.add("high", f"sets {keys[0]}, which makes git run a program", part=part)
+        a.add(Tier.HIGH, f"sets {keys[0]}, which makes git run a program", part=part)
     elif scope_global:
-        a.add("high", "changes global git configuration", part=part)
+        a.add(Tier.HIGH, "changes global git configuration", part=part)
     else:
-        a.add("workspace", "changes this repository's git configuration", part=part)
+        a.add(Tier.WORKSPACE, "changes this repository's git configuration", part=part)
 
 
 def h_python(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -3187,11 +3177,11 @@ def _django_manage(args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     on whatever database the settings name, which may not be a local one."""
     sub = next((w.value for w in args if not (w.value or "").startswith("-")), "")
     if sub is None:
-        a.add("high", "runs a manage.py command only known at run time")
+        a.add(Tier.HIGH, "runs a manage.py command only known at run time")
     elif sub in _DJANGO_WIPE:
-        a.add("high", f"manage.py {sub} deletes the data in the configured database")
+        a.add(Tier.HIGH, f"manage.py {sub} deletes the data in the configured database")
     elif sub == "dbshell":
-        a.add("high", "manage.py dbshell opens the configured database")
+        a.add(Tier.HIGH, "manage.py dbshell opens the configured database")
     elif sub in ("shell", "shell_plus"):
         opts, _ = split_opts(args[1:], ("-c", "--command", "-i", "--interface"))
         codes = _vals(opts, "-c", "--command")
@@ -3273,29 +3263,29 @@ _PY_MODULES_READ = frozenset(
 
 def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if module is None:
-        a.add("high", "runs a Python module only known at run time")
+        a.add(Tier.HIGH, "runs a Python module only known at run time")
         return
     if module == "pip":
         h_pip("pip", pos, cmd, a)
     elif module in ("http.server", "SimpleHTTPServer", "smtpd", "ftplib"):
-        a.add("high", f"python -m {module} serves files over the network")
+        a.add(Tier.HIGH, f"python -m {module} serves files over the network")
     elif module in _PY_MODULES_READ:
-        a.add("read_only", f"python -m {module} only reads")
+        a.add(Tier.READ_ONLY, f"python -m {module} only reads")
     elif module in _PY_MODULES_WORKSPACE:
-        a.add("workspace", f"python -m {module} runs project tooling")
+        a.add(Tier.WORKSPACE, f"python -m {module} runs project tooling")
         if module.split(".")[0] in RUNS_PROJECT_CODE or module in ("unittest", "doctest"):
             a.runs_code(f"python -m {module} runs the project's code")
     elif module in ("ensurepip",):
-        a.add("network", "installs pip")
+        a.add(Tier.NETWORK, "installs pip")
     elif module == "grpc_tools.protoc":
         h_protoc(module, pos, cmd, a)
     elif a.place(module.replace(".", "/"), cmd.cwd).zone == "workspace" and os.path.exists(
         os.path.join(cmd.cwd or a.workspace, module.split(".")[0])
     ):
-        a.add("workspace", f"runs the project module {module}")
+        a.add(Tier.WORKSPACE, f"runs the project module {module}")
         a.runs_code(f"runs the project module {module}")
     else:
-        a.add("high", f"runs the Python module {module}, whose effects are unknown")
+        a.add(Tier.HIGH, f"runs the Python module {module}, whose effects are unknown")
 
 
 def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -3338,11 +3328,11 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             for w in args
             if w.value and not w.value.startswith("--")
         ):
-            a.add("workspace", "edits files in place with a Perl substitution")
+            a.add(Tier.WORKSPACE, "edits files in place with a Perl substitution")
             for f in pos:
                 a.write(f, cmd.cwd)
         else:
-            a.add("read_only", "filters text with a Perl one-liner")
+            a.add(Tier.READ_ONLY, "filters text with a Perl one-liner")
             for f in pos:
                 a.read(f, cmd.cwd)
         return
@@ -3359,13 +3349,13 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     if name in ("deno", "bun") and pos:
         verb = pos[0].value
         if verb in ("test", "fmt", "lint", "check", "bench", "task", "compile", "bundle", "build"):
-            a.add("workspace", f"{name} {verb} runs project tooling")
+            a.add(Tier.WORKSPACE, f"{name} {verb} runs project tooling")
             return
         if verb in ("install", "add", "a", "update", "i", "remove", "rm", "upgrade", "outdated"):
-            a.add("network", f"{name} {verb} installs packages from the registry")
+            a.add(Tier.NETWORK, f"{name} {verb} installs packages from the registry")
             return
         if verb in ("x", "create", "publish", "link", "unlink", "uninstall", "repl", "serve"):
-            a.add("high", f"{name} {verb} runs registry code, publishes or serves")
+            a.add(Tier.HIGH, f"{name} {verb} runs registry code, publishes or serves")
             return
         if (
             verb in ("info", "doc", "types")
@@ -3373,10 +3363,10 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             and verb == "pm"
             and ([w.value for w in pos[1:2]] in (["ls"], ["bin"], ["hash"], ["cache"]))
         ):
-            a.add("read_only", f"{name} {verb} only reads")
+            a.add(Tier.READ_ONLY, f"{name} {verb} only reads")
             return
         if verb == "init":
-            a.add("workspace", f"{name} init creates a project")
+            a.add(Tier.WORKSPACE, f"{name} init creates a project")
             return
         if verb == "eval" and name == "deno" and len(pos) > 1:
             code = pos[1]
@@ -3388,14 +3378,14 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         if verb == "run":
             _, pos = split_opts(pos[1:], ("--config", "-c", "--env-file"), stop_at_positional=True)
         elif name == "deno":
-            a.add("high", f"deno {verb}: unknown subcommand")
+            a.add(Tier.HIGH, f"deno {verb}: unknown subcommand")
             return
         if name == "bun" and pos and pos[0].value and not re.search(r"[./]", pos[0].value):
             script = pos[0].value
             if re.search(r"(?i)(deploy|publish|release|upload)", script):
-                a.add("high", f"runs the `{script}` script, which publishes or deploys")
+                a.add(Tier.HIGH, f"runs the `{script}` script, which publishes or deploys")
             else:
-                a.add("workspace", f"runs the project script `{script}`")
+                a.add(Tier.WORKSPACE, f"runs the project script `{script}`")
             return
     if name == "java" and _has(opts, "-jar"):
         jars = _vals(opts, "-jar") + pos
@@ -3405,7 +3395,7 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     if pos:
         target = pos[0]
         if target.value and (target.value.startswith(("http://", "https://"))):
-            a.add("critical", f"{name} runs code straight from the network")
+            a.add(Tier.CRITICAL, f"{name} runs code straight from the network")
             return
         if (
             name == "java"
@@ -3413,7 +3403,7 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             and "/" not in target.value
             and not target.value.endswith(".java")
         ):
-            a.add("workspace", f"runs the Java class {target.value}")
+            a.add(Tier.WORKSPACE, f"runs the Java class {target.value}")
             return
         _run_file(name, target, cmd, a)
         return
@@ -3494,7 +3484,7 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         or (verb == "config" and rest and rest[0].value in ("list", "get", "debug"))
         or (verb == "cache" and rest and rest[0].value in ("dir", "info", "list"))
     ):
-        a.add("read_only", f"pip {verb or ''} only reads".replace("  ", " "))
+        a.add(Tier.READ_ONLY, f"pip {verb or ''} only reads".replace("  ", " "))
         return
     if verb in ("install", "download", "wheel"):
         iopts, iargs = split_opts(rest, _PIP_VALUE_OPTS)
@@ -3508,7 +3498,7 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             "--find-links",
             "--trusted-host",
         ):
-            a.add("high", "installs from a non-default package index")
+            a.add(Tier.HIGH, "installs from a non-default package index")
             return
         for spec in iargs:
             v = spec.value or ""
@@ -3517,29 +3507,31 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                 or " @ " in v
                 or "@ http" in v
             ):
-                a.add("high", f"installs {v} from a URL, not the registry")
+                a.add(Tier.HIGH, f"installs {v} from a URL, not the registry")
                 return
         if _has(
             allopts, "--target", "-t", "--prefix", "--root", "--user", "--break-system-packages"
         ):
-            a.add("high", "installs outside the project environment")
+            a.add(Tier.HIGH, "installs outside the project environment")
             return
-        a.add("network", "installs packages from the default registry")
+        a.add(Tier.NETWORK, "installs packages from the default registry")
         for r in _vals(allopts, "-r", "--requirement", "-c"):
             a.read(r, cmd.cwd)
         return
     if verb == "uninstall":
         # Bare `pip` is whichever environment is first on PATH, often the system's or the
         # user's (`.venv/bin/pip uninstall` runs the project's own pip: workspace).
-        a.add("high", f"{name} uninstall removes packages from an environment outside the project")
+        a.add(
+            Tier.HIGH, f"{name} uninstall removes packages from an environment outside the project"
+        )
         return
     if verb == "config":
-        a.add("high", "pip config changes where pip installs from (user or global settings)")
+        a.add(Tier.HIGH, "pip config changes where pip installs from (user or global settings)")
         return
     if verb == "cache":
-        a.add("workspace", "pip cache changes pip's own cache")
+        a.add(Tier.WORKSPACE, "pip cache changes pip's own cache")
         return
-    a.add("high", f"runs pip {verb}, an unknown pip command")
+    a.add(Tier.HIGH, f"runs pip {verb}, an unknown pip command")
 
 
 def h_uv(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -3567,22 +3559,22 @@ def h_uv(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             stop_at_positional=True,
         )
         if rpos:
-            a.add("network", "may sync dependencies from the registry")
+            a.add(Tier.NETWORK, "may sync dependencies from the registry")
             a.run_argv(rpos, cmd)
         else:
-            a.add("workspace", "runs in the project environment")
+            a.add(Tier.WORKSPACE, "runs in the project environment")
     elif verb in ("sync", "lock", "add", "remove", "venv", "init"):
-        a.add("network", f"uv {verb} resolves or installs from the registry")
+        a.add(Tier.NETWORK, f"uv {verb} resolves or installs from the registry")
     elif verb in ("tree", "version", "help", "--version"):
-        a.add("read_only", f"uv {verb} only reads")
+        a.add(Tier.READ_ONLY, f"uv {verb} only reads")
     elif verb in ("build",):
-        a.add("workspace", "builds the project")
+        a.add(Tier.WORKSPACE, "builds the project")
     elif verb in ("publish",):
-        a.add("high", "publishes a package")
+        a.add(Tier.HIGH, "publishes a package")
     elif verb in ("tool", "x") or name == "uvx":
-        a.add("high", "downloads and runs a tool from the registry")
+        a.add(Tier.HIGH, "downloads and runs a tool from the registry")
     else:
-        a.add("high", f"uv {verb}: unknown subcommand")
+        a.add(Tier.HIGH, f"uv {verb}: unknown subcommand")
 
 
 def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -3604,24 +3596,24 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     verb = pos[0].value if pos else ("install" if name in ("yarn", "pnpm") else None)
     rest = [w.value or "" for w in pos[1:]]
     if _has(opts, "--registry"):
-        a.add("high", "uses a non-default package registry")
+        a.add(Tier.HIGH, "uses a non-default package registry")
     if (
         _has(opts, "-g", "--global", "--location")
         or any(v in ("-g", "--global", "--location=global") for v in rest)
         or (name == "yarn" and verb == "global")
     ) and verb not in ("ls", "list", "ll", "la", "root", "bin", "prefix", "outdated", "view"):
-        a.add("high", f"{name} {verb} changes packages installed for the whole machine (global)")
+        a.add(Tier.HIGH, f"{name} {verb} changes packages installed for the whole machine (global)")
     if verb in _NPM_RUNS_CODE or verb not in _NPM_KNOWN and name in ("yarn", "pnpm", "bun"):
         a.runs_code(f"{name} {verb} runs the project's package scripts")
     if verb is None:
-        a.add("read_only", f"{name} prints help")
+        a.add(Tier.READ_ONLY, f"{name} prints help")
         return
     if name == "yarn" and verb == "workspace" and len(pos) >= 3:
         h_npm(name, pos[2:], cmd, a)  # yarn workspace <package> <command...>
         return
     if name == "yarn" and verb == "workspaces":
         if rest[:1] in (["list"], ["info"]):
-            a.add("read_only", "yarn workspaces lists packages")
+            a.add(Tier.READ_ONLY, "yarn workspaces lists packages")
             return
         if rest[:1] == ["foreach"]:
             _, inner = split_opts(
@@ -3633,7 +3625,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                 h_npm(name, inner, cmd, a)
                 return
     if verb == "run" and not rest:
-        a.add("read_only", f"{name} run lists the project's scripts")
+        a.add(Tier.READ_ONLY, f"{name} run lists the project's scripts")
         return
     if (
         verb == "version"
@@ -3643,34 +3635,39 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             rest[0],
         )
     ):
-        a.add("workspace", f"{name} version bumps the project version (and commits and tags it)")
+        a.add(Tier.WORKSPACE, f"{name} version bumps the project version (and commits and tags it)")
         return
     if verb in ("init", "create") and any(not v.startswith("-") for v in rest):
-        a.add("high", f"{name} {verb} downloads and runs a package initializer")
+        a.add(Tier.HIGH, f"{name} {verb} downloads and runs a package initializer")
         return
     if verb == "pkg":
-        a.add("read_only" if rest[:1] == ["get"] else "workspace", f"{name} pkg edits package.json")
+        a.add(
+            Tier.READ_ONLY if rest[:1] == ["get"] else Tier.WORKSPACE,
+            f"{name} pkg edits package.json",
+        )
         return
     if name in ("yarn", "pnpm") and verb in YARN_PNPM_HIGH:
-        a.add("high", f"{name} {verb} changes the user's tool setup or the registry")
+        a.add(Tier.HIGH, f"{name} {verb} changes the user's tool setup or the registry")
         return
     if verb == "config":
         if rest and rest[0] in ("get", "list", "ls"):
-            a.add("read_only", f"{name} config reads settings")
+            a.add(Tier.READ_ONLY, f"{name} config reads settings")
         else:
-            a.add("high", f"{name} config changes settings")
+            a.add(Tier.HIGH, f"{name} config changes settings")
         return
     if verb == "cache":
         a.add(
-            "read_only" if rest and rest[0] in ("ls", "verify", "list", "dir") else "workspace",
+            Tier.READ_ONLY
+            if rest and rest[0] in ("ls", "verify", "list", "dir")
+            else Tier.WORKSPACE,
             f"{name} cache",
         )
         return
     if verb in ("version",) and not rest:
-        a.add("read_only", f"{name} version prints versions")
+        a.add(Tier.READ_ONLY, f"{name} version prints versions")
         return
     if verb in ("audit",) and rest and rest[0] == "fix":
-        a.add("network", "installs fixed dependency versions")
+        a.add(Tier.NETWORK, "installs fixed dependency versions")
         return
     if verb in NPM_NETWORK or (name in ("yarn", "pnpm", "bun") and verb in ("add", "up")):
         specs = [v for v in rest if not v.startswith("-")]
@@ -3678,38 +3675,38 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             re.match(r"^(git\+|git:|github:|https?://|file:|ssh:)", s) or s.endswith(".tgz")
             for s in specs
         ):
-            a.add("high", f"{name} installs from a URL or git, not the registry")
+            a.add(Tier.HIGH, f"{name} installs from a URL or git, not the registry")
             return
         if any(v in ("-g", "--global", "--location=global") for v in rest) or _has(
             opts, "-g", "--global"
         ):
-            a.add("high", f"{name} installs globally, outside the workspace")
+            a.add(Tier.HIGH, f"{name} installs globally, outside the workspace")
             return
-        a.add("network", f"{name} {verb} installs packages from the registry")
+        a.add(Tier.NETWORK, f"{name} {verb} installs packages from the registry")
         return
     if verb in ("run", "run-script") and rest:
         script = rest[0]
         if re.search(r"(?i)(deploy|publish|release|upload)", script):
-            a.add("high", f"runs the `{script}` script, which publishes or deploys")
+            a.add(Tier.HIGH, f"runs the `{script}` script, which publishes or deploys")
         else:
-            a.add("workspace", f"runs the project script `{script}`")
+            a.add(Tier.WORKSPACE, f"runs the project script `{script}`")
         return
     if verb in NPM_WORKSPACE or verb in NPM_READ and verb in ("why", "explain"):
-        a.add("workspace" if verb not in NPM_READ else "read_only", f"{name} {verb}")
+        a.add(Tier.WORKSPACE if verb not in NPM_READ else Tier.READ_ONLY, f"{name} {verb}")
         return
     if verb in NPM_READ:
-        a.add("read_only", f"{name} {verb} only reads")
+        a.add(Tier.READ_ONLY, f"{name} {verb} only reads")
         return
     if verb in NPM_HIGH:
-        a.add("high", f"{name} {verb} publishes, authenticates or runs a registry package")
+        a.add(Tier.HIGH, f"{name} {verb} publishes, authenticates or runs a registry package")
         return
     if name in ("yarn", "pnpm", "bun"):
         if re.search(r"(?i)(deploy|publish|release)", verb):
-            a.add("high", f"runs the `{verb}` script, which publishes or deploys")
+            a.add(Tier.HIGH, f"runs the `{verb}` script, which publishes or deploys")
         else:
-            a.add("workspace", f"runs the project script `{verb}`")
+            a.add(Tier.WORKSPACE, f"runs the project script `{verb}`")
         return
-    a.add("high", f"{name} {verb}: unknown subcommand")
+    a.add(Tier.HIGH, f"{name} {verb}: unknown subcommand")
 
 
 def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -3732,11 +3729,11 @@ def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     ]:
         later = {w.value for w in pos[1:]}
         if later & {"install", "publish", "deploy", "upgrade", "release", "uninstall"}:
-            a.add("high", f"{name} {pos[0].value} installs, publishes or deploys")
+            a.add(Tier.HIGH, f"{name} {pos[0].value} installs, publishes or deploys")
             return
-        a.add("workspace", f"runs the project's {pos[0].value}")
+        a.add(Tier.WORKSPACE, f"runs the project's {pos[0].value}")
         return
-    a.add("high", f"{name} may download and run a package from the registry")
+    a.add(Tier.HIGH, f"{name} may download and run a package from the registry")
 
 
 def h_cargo(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -3762,7 +3759,7 @@ def h_cargo(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         stop_at_positional=True,
     )
     if _has(opts, "--config"):
-        a.add("high", "cargo --config can set programs cargo runs")
+        a.add(Tier.HIGH, "cargo --config can set programs cargo runs")
     verb = pos[0].value if pos else None
     rest = [w.value or "" for w in pos[1:]]
     if verb in (
@@ -3800,7 +3797,7 @@ def h_cargo(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         "search",
         "info",
     ):
-        a.add("read_only", f"cargo {verb or ''} only reads")
+        a.add(Tier.READ_ONLY, f"cargo {verb or ''} only reads")
     elif verb in (
         "build",
         "b",
@@ -3846,48 +3843,48 @@ def h_cargo(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         "flamegraph",
     ):
         if verb in ("add", "update", "fetch", "generate-lockfile", "vendor", "audit", "outdated"):
-            a.add("network", f"cargo {verb} fetches from the registry")
+            a.add(Tier.NETWORK, f"cargo {verb} fetches from the registry")
         else:
-            a.add("workspace", f"cargo {verb} builds or runs project code")
+            a.add(Tier.WORKSPACE, f"cargo {verb} builds or runs project code")
     elif verb in ("install", "uninstall"):
         if any(v in ("--git", "--path", "--index", "--registry") for v in rest):
-            a.add("high", "installs from a git URL, path or other registry")
+            a.add(Tier.HIGH, "installs from a git URL, path or other registry")
         else:
-            a.add("network", "installs a binary from the registry")
+            a.add(Tier.NETWORK, "installs a binary from the registry")
     elif verb in ("publish", "yank", "owner", "login", "logout"):
-        a.add("high", f"cargo {verb} changes the public registry or credentials")
+        a.add(Tier.HIGH, f"cargo {verb} changes the public registry or credentials")
     else:
-        a.add("high", f"cargo {verb}: unknown subcommand")
+        a.add(Tier.HIGH, f"cargo {verb}: unknown subcommand")
 
 
 def h_go(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     verb = args[0].value if args else None
     rest = [w.value or "" for w in args[1:]]
     if verb in (None, "version", "help", "list", "doc", "vet-check"):
-        a.add("read_only", f"go {verb or ''} only reads")
+        a.add(Tier.READ_ONLY, f"go {verb or ''} only reads")
     elif verb == "env":
         if any(v in ("-w", "-u") for v in rest):
-            a.add("high", "go env -w changes the user's Go settings")
+            a.add(Tier.HIGH, "go env -w changes the user's Go settings")
         else:
-            a.add("read_only", "go env prints settings")
+            a.add(Tier.READ_ONLY, "go env prints settings")
     elif verb in ("build", "test", "vet", "fmt", "run", "generate", "clean", "tool", "fix", "work"):
-        a.add("workspace", f"go {verb} builds or runs project code")
+        a.add(Tier.WORKSPACE, f"go {verb} builds or runs project code")
         if verb in ("test", "run", "generate"):
             a.runs_code(f"go {verb} runs the project's code")
         if verb == "generate":
-            a.add("workspace", "go generate runs commands named in source files")
+            a.add(Tier.WORKSPACE, "go generate runs commands named in source files")
     elif verb == "mod":
         sub = rest[0] if rest else ""
         if sub in ("graph", "why", "verify", "edit-check"):
-            a.add("read_only", f"go mod {sub} only reads")
+            a.add(Tier.READ_ONLY, f"go mod {sub} only reads")
         elif sub in ("tidy", "download", "vendor"):
-            a.add("network", f"go mod {sub} fetches modules")
+            a.add(Tier.NETWORK, f"go mod {sub} fetches modules")
         else:
-            a.add("workspace", f"go mod {sub} edits go.mod")
+            a.add(Tier.WORKSPACE, f"go mod {sub} edits go.mod")
     elif verb in ("get", "install"):
-        a.add("network", f"go {verb} fetches modules")
+        a.add(Tier.NETWORK, f"go {verb} fetches modules")
     else:
-        a.add("high", f"go {verb}: unknown subcommand")
+        a.add(Tier.HIGH, f"go {verb}: unknown subcommand")
 
 
 def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -3912,14 +3909,14 @@ def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         a.runs_code("make runs the project's recipes")
     for d in _vals(opts, "-C", "--directory"):
         if a.place(d, cmd.cwd).zone not in ("workspace", "scratch"):
-            a.add("high", f"runs make in {d.value}, outside the workspace")
+            a.add(Tier.HIGH, f"runs make in {d.value}, outside the workspace")
     for makefile in _vals(opts, "-f", "--file", "--makefile"):
         if makefile.value != "-" and a.place(makefile, cmd.cwd).zone != "workspace":
             _run_file(name, makefile, cmd, a)  # its recipes are shell commands
     if _has(opts, "--eval"):
-        a.add("high", "make --eval adds rules from the command line")
+        a.add(Tier.HIGH, "make --eval adds rules from the command line")
     if _has(opts, "-n", "--dry-run", "--just-print", "-q", "--question", "-p"):
-        a.add("read_only", "make dry run")
+        a.add(Tier.READ_ONLY, "make dry run")
         return
     targets = [w.value or "" for w in pos if "=" not in (w.value or "")]
     risky = [
@@ -3932,9 +3929,9 @@ def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         )
     ]
     if risky:
-        a.add("high", f"make {risky[0]} installs, publishes or deploys")
+        a.add(Tier.HIGH, f"make {risky[0]} installs, publishes or deploys")
     else:
-        a.add("workspace", "runs the project's build")
+        a.add(Tier.WORKSPACE, "runs the project's build")
 
 
 def h_buildtool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -3945,17 +3942,17 @@ def h_buildtool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         if re.search(r"(?i)^(deploy|publish|release|upload|install)", v) and not v.startswith("-")
     ]
     if name in ("mvn", "mvnw", "./mvnw") and "install" in values and "deploy" not in values:
-        a.add("workspace", "mvn install builds into the local repository")
+        a.add(Tier.WORKSPACE, "mvn install builds into the local repository")
         return
     if risky:
-        a.add("high", f"{name} {risky[0]} publishes or deploys")
+        a.add(Tier.HIGH, f"{name} {risky[0]} publishes or deploys")
     else:
-        a.add("workspace", f"{name} builds or tests the project")
+        a.add(Tier.WORKSPACE, f"{name} builds or tests the project")
 
 
 def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     """protoc writes generated code where each `--<lang>_out` (and `-o`) points."""
-    a.add("workspace", f"{name} generates code from .proto files")
+    a.add(Tier.WORKSPACE, f"{name} generates code from .proto files")
     for k, w in enumerate(args):
         v = w.value
         if v is None:
@@ -3971,15 +3968,7 @@ def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         elif v.startswith("--plugin="):
             program = v.split("=", 2)[-1]
             if a.place(program, cmd.cwd).zone != "workspace":
-                a.add("high", f"{name} runs the plugin program {program}")
-
-
-def h_workspace_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    a.add("workspace", f"{name} builds, tests or formats project code")
-    if name in RUNS_PROJECT_CODE:
-        a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
-    if name == "pre-commit" and args and args[0].value in ("install", "uninstall"):
-        a.add("high", "pre-commit install writes git hooks")
+                a.add(Tier.HIGH, f"{name} runs the plugin program {program}")
 
 
 def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4025,19 +4014,19 @@ def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             "events",
             None,
         ):
-            a.add("read_only", f"{name} compose {verb or ''} only reads")
+            a.add(Tier.READ_ONLY, f"{name} compose {verb or ''} only reads")
         elif verb in ("build", "pull"):
-            a.add("network", f"compose {verb} builds or pulls images")
+            a.add(Tier.NETWORK, f"compose {verb} builds or pulls images")
         elif verb == "down" and any(v in ("-v", "--volumes", "--rmi") for v in rest):
-            a.add("high", "compose down deletes volumes or images (data loss)")
+            a.add(Tier.HIGH, "compose down deletes volumes or images (data loss)")
         else:
-            a.add("high", f"compose {verb} starts or stops services")
+            a.add(Tier.HIGH, f"compose {verb} starts or stops services")
         return
     if verb in (
         "container",
         "image",
         "volume",
-        "network",
+        Tier.NETWORK,
         "system",
         "builder",
         "buildx",
@@ -4047,19 +4036,19 @@ def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         verb = rest[0] if rest else "ls"
         rest = rest[1:]
         if verb == "prune" or obj == "system" and verb in ("prune",):
-            a.add("high", f"{name} {obj} prune deletes data in bulk")
+            a.add(Tier.HIGH, f"{name} {obj} prune deletes data in bulk")
             return
         if verb in ("ls", "list", "inspect", "history", "df", "info", "events", "show", "version"):
-            a.add("read_only", f"{name} {obj} {verb} only reads")
+            a.add(Tier.READ_ONLY, f"{name} {obj} {verb} only reads")
             return
         if verb in ("rm", "remove", "rmi"):
-            a.add("high", f"{name} {obj} rm deletes {obj}s")
+            a.add(Tier.HIGH, f"{name} {obj} rm deletes {obj}s")
             return
         if obj in ("buildx", "builder") and verb in ("build", "bake"):
             if any(v == "--push" for v in rest):
-                a.add("high", "builds and pushes images")
+                a.add(Tier.HIGH, "builds and pushes images")
             else:
-                a.add("workspace", "builds an image")
+                a.add(Tier.WORKSPACE, "builds an image")
             return
     if verb in (
         "ps",
@@ -4079,25 +4068,25 @@ def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         "ls",
         None,
     ):
-        a.add("read_only", f"{name} {verb or ''} only reads")
+        a.add(Tier.READ_ONLY, f"{name} {verb or ''} only reads")
     elif verb == "build":
         if "--push" in rest:
-            a.add("high", "builds and pushes an image")
+            a.add(Tier.HIGH, "builds and pushes an image")
         else:
-            a.add("workspace", f"{name} build builds an image from the workspace")
+            a.add(Tier.WORKSPACE, f"{name} build builds an image from the workspace")
     elif verb in ("pull",):
-        a.add("network", f"{name} pull downloads an image")
+        a.add(Tier.NETWORK, f"{name} pull downloads an image")
     elif verb in ("push", "login", "logout", "trust"):
-        a.add("high", f"{name} {verb} publishes or authenticates")
+        a.add(Tier.HIGH, f"{name} {verb} publishes or authenticates")
     elif verb in ("run", "exec", "create", "start"):
         text = " ".join(rest)
         if "--privileged" in rest or re.search(
             r"(-v|--volume)[ =]?/[:\s]|/var/run/docker.sock|--pid[ =]host|--net(work)?[ =]host|--cap-add",
             text,
         ):
-            a.add("critical", f"{name} {verb} gives a container control of the host")
+            a.add(Tier.CRITICAL, f"{name} {verb} gives a container control of the host")
         else:
-            a.add("high", f"{name} {verb} runs a container")
+            a.add(Tier.HIGH, f"{name} {verb} runs a container")
     elif verb in (
         "rm",
         "rmi",
@@ -4117,9 +4106,9 @@ def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         "export",
         "attach",
     ):
-        a.add("high", f"{name} {verb} changes containers or images")
+        a.add(Tier.HIGH, f"{name} {verb} changes containers or images")
     else:
-        a.add("high", f"{name} {verb}: changes container state")
+        a.add(Tier.HIGH, f"{name} {verb}: changes container state")
 
 
 def h_kubectl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4153,10 +4142,12 @@ def h_kubectl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     verb = pos[0].value if pos else None
     rest = [w.value or "" for w in pos[1:]]
     if name == "k9s" and verb not in ("info", "version", "help"):
-        a.add("high", "k9s is an interactive cluster console: it deletes resources, opens shells")
+        a.add(
+            Tier.HIGH, "k9s is an interactive cluster console: it deletes resources, opens shells"
+        )
         return
     if verb in ("rollout",) and rest[:1] in (["status"], ["history"]):
-        a.add("read_only", f"{name} rollout {rest[0]} only reads cluster state")
+        a.add(Tier.READ_ONLY, f"{name} rollout {rest[0]} only reads cluster state")
         return
     if verb in (
         "get",
@@ -4182,19 +4173,19 @@ def h_kubectl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
             and any(k.startswith(("secret/", "secrets/")) for k in kinds)
             and _has(opts, "-o", "--output", "--template")
         ):
-            a.add("critical", "reads Kubernetes secrets")
+            a.add(Tier.CRITICAL, "reads Kubernetes secrets")
             return
-        a.add("read_only", f"{name} {verb or ''} only reads cluster state")
+        a.add(Tier.READ_ONLY, f"{name} {verb or ''} only reads cluster state")
     elif verb == "config":
         sub = rest[0] if rest else ""
         if sub in ("view", "get-contexts", "current-context", "get-clusters", "get-users"):
-            a.add("critical" if "--raw" in rest else "read_only", f"{name} config {sub}")
+            a.add(Tier.CRITICAL if "--raw" in rest else Tier.READ_ONLY, f"{name} config {sub}")
         else:
-            a.add("high", f"{name} config {sub} changes cluster credentials or context")
+            a.add(Tier.HIGH, f"{name} config {sub} changes cluster credentials or context")
     elif verb == "auth" and rest[:1] == ["can-i"]:
-        a.add("read_only", "checks permissions")
+        a.add(Tier.READ_ONLY, "checks permissions")
     else:
-        a.add("high", f"{name} {verb} changes a cluster")
+        a.add(Tier.HIGH, f"{name} {verb} changes a cluster")
 
 
 def h_helm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4231,11 +4222,11 @@ def h_helm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         "help",
         None,
     ):
-        a.add("read_only", f"helm {verb or ''} only reads")
+        a.add(Tier.READ_ONLY, f"helm {verb or ''} only reads")
     elif verb in ("repo", "dependency", "dep", "pull", "fetch", "package"):
-        a.add("network", f"helm {verb} downloads charts")
+        a.add(Tier.NETWORK, f"helm {verb} downloads charts")
     else:
-        a.add("high", f"helm {verb} changes a cluster")
+        a.add(Tier.HIGH, f"helm {verb} changes a cluster")
 
 
 def h_terraform(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4245,14 +4236,27 @@ def h_terraform(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
     if verb == "output":
         names = [v for v in rest if not v.startswith("-")]
         if any(_SECRET_PATTERN.search(n) for n in names):
-            a.add("critical", f"{name} output prints the secret-looking value {names[0]}")
+            a.add(Tier.CRITICAL, f"{name} output prints the secret-looking value {names[0]}")
             return
         if "-json" in rest or "--json" in rest:
-            a.add("high", f"{name} output -json prints sensitive outputs in clear")
+            a.add(Tier.HIGH, f"{name} output -json prints sensitive outputs in clear")
             return
     for v in rest:
         if verb == "plan" and v.startswith("-out="):
             a.write(Word(v[5:], v), cmd.cwd)
+    if name == "pulumi" and "--show-secrets" in rest:
+        a.add(Tier.CRITICAL, f"{name} {verb} --show-secrets prints secrets in clear")
+        return
+    if name == "pulumi" and verb == "preview":
+        # Runs the project's program against the engine in preview mode: nothing deployed.
+        for i, v in enumerate(rest):
+            if v == "--save-plan" and i + 1 < len(rest):
+                a.write(pos[i + 2], cmd.cwd)
+            elif v.startswith("--save-plan="):
+                a.write(Word(v.split("=", 1)[1], v), cmd.cwd)
+        a.add(Tier.WORKSPACE, "pulumi preview runs the project's program; nothing is deployed")
+        a.runs_code("pulumi preview runs the project's Pulumi program")
+        return
     if verb in (
         "plan",
         "validate",
@@ -4267,17 +4271,17 @@ def h_terraform(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         None,
     ):
         a.add(
-            "read_only" if verb != "fmt" or "-check" in rest else "workspace",
+            Tier.READ_ONLY if verb != "fmt" or "-check" in rest else Tier.WORKSPACE,
             f"{name} {verb or ''} does not change infrastructure",
         )
     elif verb in ("init", "get"):
-        a.add("network", f"{name} {verb} downloads providers and modules")
+        a.add(Tier.NETWORK, f"{name} {verb} downloads providers and modules")
     elif verb == "state" and rest[:1] in (["list"], ["show"], ["pull"]):
-        a.add("read_only", f"{name} state {rest[0]} only reads")
+        a.add(Tier.READ_ONLY, f"{name} state {rest[0]} only reads")
     elif verb == "workspace" and rest[:1] in (["list"], ["show"], ["select"]):
-        a.add("read_only", f"{name} workspace {rest[0]}")
+        a.add(Tier.READ_ONLY, f"{name} workspace {rest[0]}")
     else:
-        a.add("high", f"{name} {verb} changes real infrastructure")
+        a.add(Tier.HIGH, f"{name} {verb} changes real infrastructure")
 
 
 _CLOUD_READ = re.compile(
@@ -4296,43 +4300,30 @@ def h_cloud(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     words = [w.value or "" for w in args if not (w.value or "").startswith("-")]
     text = " ".join(w.value or "" for w in args)
     if _CLOUD_SECRET.search(text) or (name == "aws" and words[:2] == ["configure", "get"]):
-        a.add("critical", f"{name} reads secrets or credentials")
+        a.add(Tier.CRITICAL, f"{name} reads secrets or credentials")
         return
     if name == "aws" and words[:1] == ["s3"]:
         op = words[1] if len(words) > 1 else "ls"
         if op == "ls":
-            a.add("read_only", "lists S3 objects")
+            a.add(Tier.READ_ONLY, "lists S3 objects")
         elif op in ("cp", "sync", "mv") and len(words) >= 4:
             src, dst = words[2], words[3]
             if dst.startswith("s3://"):
-                a.add("high", f"uploads to {dst}")
+                a.add(Tier.HIGH, f"uploads to {dst}")
                 if not src.startswith("s3://"):
                     a.read(Word(src, src), cmd.cwd)
             else:
-                a.add("network", f"downloads from {src}")
+                a.add(Tier.NETWORK, f"downloads from {src}")
                 a.write(Word(dst, dst), cmd.cwd)
             if op == "mv" or "--delete" in text:
-                a.add("high", "deletes objects")
+                a.add(Tier.HIGH, "deletes objects")
         else:
-            a.add("high", f"aws s3 {op} changes cloud storage")
+            a.add(Tier.HIGH, f"aws s3 {op} changes cloud storage")
         return
     verbs = words[1:] if name == "aws" else words
     if name == "aws" and len(words) >= 2:
         verbs = [words[1]]
-    elif name in (
-        "gcloud",
-        "az",
-        "doctl",
-        "flyctl",
-        "heroku",
-        "vercel",
-        "netlify",
-        "firebase",
-        "gsutil",
-        "oci",
-        "linode-cli",
-        "hcloud",
-    ):
+    elif name in VERB_LAST_CLIS:
         verbs = words[-1:] if words else []
         if name == "gsutil":  # gsutil VERB URL...
             verbs = words[:1]
@@ -4347,34 +4338,18 @@ def h_cloud(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
             and any(w in ("list", "get", "get-value") for w in words)
         ):
             verbs = ["list"]
-    deployers = (
-        "vercel",
-        "netlify",
-        "firebase",
-        "heroku",
-        "flyctl",
-        "fly",
-        "wrangler",
-        "serverless",
-        "sls",
-        "cdk",
-        "sam",
-        "eb",
-        "ansible-playbook",
-        "ansible",
-    )
-    if name in deployers and not words:
-        a.add("high", f"{name} deploys or changes remote resources by default")
+    if name in DEPLOY_BY_DEFAULT and not words:
+        a.add(Tier.HIGH, f"{name} deploys or changes remote resources by default")
         return
     if not verbs or (verbs and _CLOUD_READ.match(verbs[0])):
-        a.add("read_only", f"{name} reads cloud state")
+        a.add(Tier.READ_ONLY, f"{name} reads cloud state")
     elif name in ("vercel", "netlify", "firebase", "heroku", "flyctl") and verbs[0] in (
         "deploy",
         "publish",
     ):
-        a.add("high", f"{name} deploys")
+        a.add(Tier.HIGH, f"{name} deploys")
     else:
-        a.add("high", f"{name} changes cloud resources")
+        a.add(Tier.HIGH, f"{name} changes cloud resources")
 
 
 _SQL_READ = re.compile(
@@ -4422,29 +4397,29 @@ def _sqlite_side_effects(text: str, cmd: SimpleCommand, a: Analyzer) -> None:
         if verb in _SQLITE_DOT_READ:
             continue
         if verb in ("shell", "system"):
-            a.add("high", f"runs shell commands from inside the database shell (.{verb})")
+            a.add(Tier.HIGH, f"runs shell commands from inside the database shell (.{verb})")
             a.run_script(rest, cmd.cwd, f".{verb}")
         elif verb in ("output", "once", "log", "save", "backup", "open", "clone", "excel"):
             target = rest.split()[-1] if rest.split() else ""
             if verb == "excel" or target.startswith("-") or target.startswith("|"):
-                a.add("high", f".{verb} {rest} opens another program")
+                a.add(Tier.HIGH, f".{verb} {rest} opens another program")
             elif target and target not in ("stdout", "stderr", "off"):
                 a.write(Word(target.strip("'\""), target), cmd.cwd)
         elif verb in ("import", "read"):
             source = rest.split()[0] if rest.split() else ""
             if source.startswith("|"):
-                a.add("high", f".{verb} runs a program")
+                a.add(Tier.HIGH, f".{verb} runs a program")
             elif source:
                 a.read(Word(source.strip("'\""), source), cmd.cwd)
         else:
-            a.add("high", f"runs the database shell command .{verb}, whose effects are unknown")
+            a.add(Tier.HIGH, f"runs the database shell command .{verb}, whose effects are unknown")
     for match in _SQL_FILE_CALL.finditer(text):
         func = match.group(1).lower()
         path = match.group(2) if match.group(2) is not None else match.group(3)
         if func in ("edit", "load_extension", "fts3_tokenizer"):
-            a.add("high", f"{func}() runs or loads another program")
+            a.add(Tier.HIGH, f"{func}() runs or loads another program")
         elif path is None:
-            a.add("high", f"{func}() names a file only known at run time")
+            a.add(Tier.HIGH, f"{func}() names a file only known at run time")
         elif func == "writefile":
             a.write(Word(path, path), cmd.cwd)
         else:
@@ -4453,15 +4428,15 @@ def _sqlite_side_effects(text: str, cmd: SimpleCommand, a: Analyzer) -> None:
         clause = match.group(1).lower()
         path = match.group(2) if match.group(2) is not None else match.group(3)
         if match.group(4):
-            a.add("high", f"{clause} program runs a shell command")
+            a.add(Tier.HIGH, f"{clause} program runs a shell command")
         elif path is None:
-            a.add("high", f"{clause} names a file only known at run time")
+            a.add(Tier.HIGH, f"{clause} names a file only known at run time")
         elif clause.startswith(("copy", "import")) and not clause.endswith("to"):
             a.read(Word(path, path), cmd.cwd)
         else:
             a.write(Word(path, path), cmd.cwd)
     if re.search(r"(?i)^\s*(install|load)\s+\w+", text, re.M):
-        a.add("high", "installs or loads a database extension")
+        a.add(Tier.HIGH, "installs or loads a database extension")
 
 
 def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4522,7 +4497,7 @@ def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         queries += [w.value for w in pos[1:]]
         for init in _vals(opts, "-init"):
             a.read(init, cmd.cwd)
-            a.add("high", f"{name} -init runs the statements in {init.value or 'a file'}")
+            a.add(Tier.HIGH, f"{name} -init runs the statements in {init.value or 'a file'}")
         if not queries:
             body, _ = _stdin_source(cmd)
             if body is not None:
@@ -4559,34 +4534,34 @@ def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             "STRLEN",
             "MGET",
         ):
-            a.add("read_only", "reads a Redis database")
+            a.add(Tier.READ_ONLY, "reads a Redis database")
         else:
-            a.add("high", "changes or opens a Redis database")
+            a.add(Tier.HIGH, "changes or opens a Redis database")
         return
     if _vals(opts, "-f", "--file"):
-        a.add("high" if not local_file else "workspace", f"{name} runs SQL from a file")
+        a.add(Tier.HIGH if not local_file else Tier.WORKSPACE, f"{name} runs SQL from a file")
         return
     if not queries:
-        a.add("workspace" if local_file else "high", f"opens an interactive {name} session")
+        a.add(Tier.WORKSPACE if local_file else Tier.HIGH, f"opens an interactive {name} session")
         return
     for q in queries:
         if q is None:
-            a.add("high", "runs a query only known at run time")
+            a.add(Tier.HIGH, "runs a query only known at run time")
         elif name in ("mongo", "mongosh"):
             if re.search(
                 r"(?i)\b(drop|remove|delete|update|insert|replace|rename|create|"
                 r"shutdown|eval|bulkWrite|findAndModify|findOneAnd)",
                 q,
             ):
-                a.add("high", "changes a MongoDB database")
+                a.add(Tier.HIGH, "changes a MongoDB database")
             else:
-                a.add("read_only", "queries a MongoDB database")
+                a.add(Tier.READ_ONLY, "queries a MongoDB database")
         elif all(_SQL_READ.match(part) for part in q.split(";") if part.strip()):
-            a.add("read_only", "runs a read-only query")
+            a.add(Tier.READ_ONLY, "runs a read-only query")
         elif local_file and any(_SQL_WIPE.match(part) for part in q.split(";")):
-            a.add("high", f"drops or empties tables, even in a local database ({_short(q)})")
+            a.add(Tier.HIGH, f"drops or empties tables, even in a local database ({_short(q)})")
         else:
-            a.add("workspace" if local_file else "high", f"changes a database ({_short(q)})")
+            a.add(Tier.WORKSPACE if local_file else Tier.HIGH, f"changes a database ({_short(q)})")
 
 
 def h_pkg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4601,7 +4576,7 @@ def h_pkg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         )
         or verb in ("ls", "versions", "version", "current", "which", "root", "prefix", "whence")
     ):
-        a.add("read_only", f"{name} {' '.join(words[:2])} only reads")
+        a.add(Tier.READ_ONLY, f"{name} {' '.join(words[:2])} only reads")
         return
     if verb in (
         None,
@@ -4637,7 +4612,7 @@ def h_pkg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         "files",
         "changelog",
     ):
-        a.add("read_only", f"{name} {verb or ''} only reads")
+        a.add(Tier.READ_ONLY, f"{name} {verb or ''} only reads")
     elif verb in (
         "install",
         "add",
@@ -4654,7 +4629,7 @@ def h_pkg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         "dist-upgrade",
         "full-upgrade",
     ):
-        a.add("network", f"{name} {verb} installs system packages from the default repository")
+        a.add(Tier.NETWORK, f"{name} {verb} installs system packages from the default repository")
     elif verb in (
         "remove",
         "purge",
@@ -4670,24 +4645,24 @@ def h_pkg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         "autoclean",
         "cleanup",
     ):
-        a.add("high", f"{name} {verb} removes system software")
+        a.add(Tier.HIGH, f"{name} {verb} removes system software")
     else:
-        a.add("high", f"{name} {verb} changes system packages")
+        a.add(Tier.HIGH, f"{name} {verb} changes system packages")
     if any((w.value or "").startswith(("http://", "https://")) for w in args):
-        a.add("high", f"{name} installs from a URL")
+        a.add(Tier.HIGH, f"{name} installs from a URL")
 
 
 def h_gh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     words = [w.value or "" for w in args if not (w.value or "").startswith("-")]
     if not words:
-        a.add("read_only", "gh help")
+        a.add(Tier.READ_ONLY, "gh help")
         return
     group, verb = words[0], (words[1] if len(words) > 1 else "")
     if group == "auth":
         if verb in ("status",) and "--show-token" not in [w.value for w in args]:
-            a.add("read_only", "checks authentication")
+            a.add(Tier.READ_ONLY, "checks authentication")
         else:
-            a.add("critical", "reads or changes GitHub credentials")
+            a.add(Tier.CRITICAL, "reads or changes GitHub credentials")
         return
     if group == "api":
         methods = [
@@ -4698,9 +4673,9 @@ def h_gh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         if any(m.upper() != "GET" for m in methods) or any(
             w.value in ("-f", "-F", "--field", "--raw-field", "--input") for w in args
         ):
-            a.add("high", "gh api changes GitHub state")
+            a.add(Tier.HIGH, "gh api changes GitHub state")
         else:
-            a.add("read_only", "gh api reads GitHub state")
+            a.add(Tier.READ_ONLY, "gh api reads GitHub state")
         return
     if verb in (
         "list",
@@ -4712,18 +4687,18 @@ def h_gh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         "watch",
         "download-check",
     ) or group in ("search", "browse-check", "status"):
-        a.add("read_only", f"gh {group} {verb} only reads")
+        a.add(Tier.READ_ONLY, f"gh {group} {verb} only reads")
         return
     if group in ("repo",) and verb in ("clone", "fork-check"):
-        a.add("network", "clones a repository")
+        a.add(Tier.NETWORK, "clones a repository")
         return
     if group in ("pr",) and verb in ("checkout",):
-        a.add("network", "fetches a pull request branch")
+        a.add(Tier.NETWORK, "fetches a pull request branch")
         return
     if group == "run" and verb == "download" or group == "release" and verb == "download":
-        a.add("network", f"gh {group} download fetches files")
+        a.add(Tier.NETWORK, f"gh {group} download fetches files")
         return
-    a.add("high", f"gh {group} {verb} changes GitHub state")
+    a.add(Tier.HIGH, f"gh {group} {verb} changes GitHub state")
 
 
 def h_ip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4749,43 +4724,29 @@ def h_ip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     ) and not (
         name == "ip" and values[1:2] in (["show"], ["list"], []) and "route" not in values[2:]
     ):
-        a.add("high", f"{name} changes network configuration")
+        a.add(Tier.HIGH, f"{name} changes network configuration")
     else:
-        a.add("read_only", f"{name} shows network configuration")
+        a.add(Tier.READ_ONLY, f"{name} shows network configuration")
 
 
-def h_hostname_date(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    values = [w.value or "" for w in args]
-    if name == "date" and any(v in ("-s", "--set") or v.startswith("--set") for v in values):
-        a.add("high", "sets the system clock")
-    elif name == "hostname" and [v for v in values if not v.startswith("-")]:
-        a.add("high", "changes the host name")
-    else:
-        a.add("read_only", "prints information")
-
-
-def h_ssh_tools(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+def h_ssh_keygen(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     kopts, _ = split_opts(args, ("-f", "-t", "-b", "-C", "-N", "-P", "-E", "-F", "-R", "-O", "-a"))
-    if name == "ssh-keygen" and _has(kopts, "-l", "-y", "-F", "-B") and not _has(kopts, "-R"):
+    if _has(kopts, "-l", "-y", "-F", "-B") and not _has(kopts, "-R"):
         for f in _vals(kopts, "-f"):
             a.read_meta(f, cmd.cwd)  # a fingerprint or public key, not the secret
         if _has(kopts, "-y"):
-            a.add("critical", "derives key material from a private key")
+            a.add(Tier.CRITICAL, "derives key material from a private key")
         else:
-            a.add("read_only", "shows key fingerprints")
-    elif name == "ssh-keyscan":
-        a.add("network", "fetches host keys")
-    elif name == "ssh-keygen":
-        a.add("high", "creates or changes SSH keys")
+            a.add(Tier.READ_ONLY, "shows key fingerprints")
     else:
-        a.add("critical", f"{name} uses or installs SSH credentials")
+        a.add(Tier.HIGH, "creates or changes SSH keys")
 
 
 def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     values = [w.value or "" for w in args]
     sub = values[0] if values else ""
     if sub == "engine" or {"-engine", "-provider", "-provider-path"} & set(values[1:]):
-        a.add("high", "openssl loads an engine or provider (a shared library it runs)")
+        a.add(Tier.HIGH, "openssl loads an engine or provider (a shared library it runs)")
     if sub in (
         "version",
         "help",
@@ -4814,19 +4775,34 @@ def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
                     and (place.path or "").startswith(a.workspace + "/")
                 ):
                     # these parse certificates only: a private key is rejected, not printed
-                    a.add("read_only", f"reads the certificate {place.label}")
+                    a.add(Tier.READ_ONLY, f"reads the certificate {place.label}")
                 else:
                     a.read(args[i + 1], cmd.cwd)
-            if v in ("-out",) and i + 1 < len(args):
-                a.write(args[i + 1], cmd.cwd)
-        a.add("network" if sub == "s_client" else "read_only", f"openssl {sub}")
+            if v in ("-out", "-keyout") and i + 1 < len(args):
+                _openssl_output(args[i + 1], cmd, a)
+        a.add(Tier.NETWORK if sub == "s_client" else Tier.READ_ONLY, f"openssl {sub}")
     else:
         for i, v in enumerate(values):
             if v in ("-in",) and i + 1 < len(args):
                 a.read(args[i + 1], cmd.cwd)
-            if v in ("-out",) and i + 1 < len(args):
-                a.write(args[i + 1], cmd.cwd)
-        a.add("workspace", f"openssl {sub} works with keys or certificates")
+            if v in ("-out", "-keyout") and i + 1 < len(args):
+                _openssl_output(args[i + 1], cmd, a)
+        a.add(Tier.WORKSPACE, f"openssl {sub} works with keys or certificates")
+
+
+def _openssl_output(target: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    """A key or certificate that openssl creates: a new file with a credential's name
+    (`build/key.pem`) in a plain workspace directory is a workspace write; anything that
+    exists already, or lies elsewhere (~/.ssh, .wakeful/, a directory linked out of the
+    workspace), is judged as any write there."""
+    place = a.place(target, cmd.cwd)
+    path = place.path
+    if place.zone == "secret" and path is not None and not os.path.lexists(path):
+        folder = a.place(os.path.dirname(path), None)
+        if folder.zone == "workspace" and not path_risk.is_secret(folder.path or "/", a.home):
+            a.add(Tier.WORKSPACE, f"writes the new key or certificate {place.label}")
+            return
+    a.write(target, cmd.cwd)
 
 
 def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4877,10 +4853,10 @@ def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         else:
             a.run_script(program.value, cmd.cwd, "rg --hostname-bin")
     for pre in _vals(opts, "--pre"):
-        a.add("high", "rg --pre runs a program on every file")
+        a.add(Tier.HIGH, "rg --pre runs a program on every file")
         if pre.value:
             a.run_argv([Word(pre.value, pre.text), Word(None, "<file>")], cmd)
-    a.add("read_only", "searches files")
+    a.add(Tier.READ_ONLY, "searches files")
     patterns = [w.text for w in _vals(opts, "-e", "--regexp")]
     if not _has(opts, "-e", "--regexp", "-f", "--file", "--files", "--type-list") and pos:
         patterns.append(pos[0].text)
@@ -4905,7 +4881,7 @@ def h_less(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         elif value.startswith("+"):
             commands = value[1:]
             if "!" in commands or "|" in commands:
-                a.add("high", f"{name} replays pager commands that run programs")
+                a.add(Tier.HIGH, f"{name} replays pager commands that run programs")
                 shell = commands.split("!", 1)[1] if "!" in commands else ""
                 if shell.strip():
                     a.run_script(shell, cmd.cwd, f"{name} + command")
@@ -4921,25 +4897,17 @@ def h_less(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     run_program(name, PROGRAMS[name], files, cmd, a)
 
 
-def h_fc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, _ = split_opts(args, ("-e",))
-    if _has(opts, "-l") and not _has(opts, "-e", "-s"):
-        a.add("read_only", "lists shell history")
-    else:
-        a.add("high", "re-runs commands from the shell history")
-
-
 def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     # dc's `!` runs the rest of the line as a shell command.
     texts = [w.text for w in args]
     body, _ = _stdin_source(cmd)
     if name == "dc" and (any("!" in t for t in texts) or (body and "!" in body) or cmd.upstream):
-        a.add("high", "dc can run shell commands (!)")
+        a.add(Tier.HIGH, "dc can run shell commands (!)")
         return
     for w in args:
         if w.value and not w.value.startswith("-") and name == "dc":
             a.read(w, cmd.cwd)
-    a.add("read_only", "calculates")
+    a.add(Tier.READ_ONLY, "calculates")
 
 
 # Project managers: (read-only, workspace, network, high) subcommands. A subcommand not listed
@@ -5124,7 +5092,7 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
     verb = words[0] if words else next((f for f, _ in opts if f in read | high), None)
     rest = words[1:]
     if verb is None:
-        a.add("read_only", f"{name} prints help")
+        a.add(Tier.READ_ONLY, f"{name} prints help")
         return
     # two-word subcommands: `poetry env info`, `hatch env create`, `dotnet nuget push`...
     pair = f"{verb}-{rest[0]}" if rest else verb
@@ -5133,14 +5101,14 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
     if name in ("dart", "flutter") and verb == "pub":
         sub = rest[0] if rest else ""
         if sub in _PUB_READ:
-            a.add("read_only", f"{name} pub {sub} only reads")
+            a.add(Tier.READ_ONLY, f"{name} pub {sub} only reads")
         elif sub in ("publish", "global", "token", "login", "logout"):
-            a.add("high", f"{name} pub {sub} publishes or installs outside the project")
+            a.add(Tier.HIGH, f"{name} pub {sub} publishes or installs outside the project")
         else:
-            a.add("network", f"{name} pub {sub} fetches packages")
+            a.add(Tier.NETWORK, f"{name} pub {sub} fetches packages")
         return
     if name == "dotnet" and verb == "tool" and rest[:1] == ["run"]:
-        a.add("workspace", "dotnet tool run runs a project tool")
+        a.add(Tier.WORKSPACE, "dotnet tool run runs a project tool")
         return
     if (
         name in ("poetry", "pipenv", "pdm", "hatch")
@@ -5149,56 +5117,32 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         and verb == "exec"
     ) and len(pos) > 1:
         # a project script or a program in the project environment
-        a.add("workspace", f"{name} {verb} runs in the project environment")
+        a.add(Tier.WORKSPACE, f"{name} {verb} runs in the project environment")
         a.runs_code(f"{name} {verb} runs a program in the project environment")
         a.run_argv(pos[1:], cmd)
         return
     if name in ("poetry", "hatch") and verb == "version" and not rest:
-        a.add("read_only", f"{name} version prints the project version")
+        a.add(Tier.READ_ONLY, f"{name} version prints the project version")
         return
     if name == "dotnet" and verb == "publish" or verb in work:
         if re.search(r"(?i)(deploy|upload)", " ".join(rest)):
-            a.add("high", f"{name} {verb} deploys")
+            a.add(Tier.HIGH, f"{name} {verb} deploys")
         else:
-            a.add("workspace", f"{name} {verb} builds, tests or runs project code")
+            a.add(Tier.WORKSPACE, f"{name} {verb} builds, tests or runs project code")
             a.runs_code(f"{name} {verb} builds, tests or runs project code")
     elif verb in read:
-        a.add("read_only", f"{name} {verb} only reads")
+        a.add(Tier.READ_ONLY, f"{name} {verb} only reads")
     elif verb in net:
         if any(v in ("-g", "--global") for v in rest) or _has(opts, "-g", "--global"):
-            a.add("high", f"{name} {verb} installs globally, outside the workspace")
+            a.add(Tier.HIGH, f"{name} {verb} installs globally, outside the workspace")
         else:
-            a.add("network", f"{name} {verb} fetches or installs packages from the registry")
+            a.add(Tier.NETWORK, f"{name} {verb} fetches or installs packages from the registry")
     elif verb in high:
-        a.add("high", f"{name} {verb} publishes, changes settings or reaches outside the project")
+        a.add(
+            Tier.HIGH, f"{name} {verb} publishes, changes settings or reaches outside the project"
+        )
     else:
-        a.add("high", f"{name} {verb}: unknown subcommand")
-
-
-def h_gpg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(args, ("-u", "--local-user", "-r", "--recipient", "-o", "--output"))
-    flags = {f for f, _ in opts}
-    if flags & {"--export-secret-keys", "--export-secret-subkeys", "-d", "--decrypt"}:
-        a.add("critical", f"{name} exports or decrypts secret material")
-        return
-    if flags & {
-        "--verify",
-        "--list-keys",
-        "-k",
-        "--list-public-keys",
-        "--fingerprint",
-        "--list-sigs",
-        "--check-sigs",
-        "--list-packets",
-        "--card-status",
-        "--list-secret-keys",
-        "-K",
-    } and not flags & {"--import", "--delete-keys", "--delete-secret-keys", "--edit-key"}:
-        for f in pos:
-            a.read(f, cmd.cwd)
-        a.add("read_only", f"{name} verifies signatures or lists keys")
-        return
-    a.add("high", f"{name} changes the keyring, signs, encrypts or fetches keys")
+        a.add(Tier.HIGH, f"{name} {verb}: unknown subcommand")
 
 
 def h_tmux(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -5224,12 +5168,12 @@ def h_tmux(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         _, pos = split_opts(args, ("-L", "-S", "-f", "-t"), stop_at_positional=True)
         verb = pos[0].value if pos else None
         if verb in reads or verb == "capture-pane" and "-p" in values:
-            a.add("read_only", f"tmux {verb} only reads")
+            a.add(Tier.READ_ONLY, f"tmux {verb} only reads")
             return
     elif any(v in ("-ls", "-list", "-v", "-version") for v in values):
-        a.add("read_only", "screen lists sessions")
+        a.add(Tier.READ_ONLY, "screen lists sessions")
         return
-    a.add("high", f"{name} starts sessions or sends them commands")
+    a.add(Tier.HIGH, f"{name} starts sessions or sends them commands")
 
 
 def h_watch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -5237,9 +5181,9 @@ def h_watch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         args, ("-n", "--interval", "-d", "--differences"), stop_at_positional=True
     )
     if not pos:
-        a.add("read_only", "watch with nothing to run")
+        a.add(Tier.READ_ONLY, "watch with nothing to run")
         return
-    a.add("read_only", "repeats a command")
+    a.add(Tier.READ_ONLY, "repeats a command")
     if _has(opts, "-x", "--exec"):
         a.run_argv(pos, cmd)
     elif any(w.value is None for w in pos):
@@ -5256,14 +5200,14 @@ def h_chattr(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         if w not in modes and not (w.value or "").startswith("-") and w.value not in ("-R", "-V")
     ]
     if any("i" in (m.value or "") or "a" in (m.value or "") for m in modes):
-        a.add("workspace", "changes the immutable or append-only attribute")
+        a.add(Tier.WORKSPACE, "changes the immutable or append-only attribute")
     for t in targets:
         place = a.place(t, cmd.cwd)
         if place.zone in ("workspace", "scratch"):
-            a.add("workspace", f"changes attributes of {place.label}")
+            a.add(Tier.WORKSPACE, f"changes attributes of {place.label}")
         else:
-            tier, msg = a_write(place)
-            a.add(_max(tier, "high"), f"changes attributes: {msg}")
+            tier, msg = path_risk.write_tier(place)
+            a.add(_max(tier, Tier.HIGH), f"changes attributes: {msg}")
 
 
 # Builtins that take variable names: bash evaluates an array subscript in a name as
@@ -5294,7 +5238,7 @@ def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     for word in args:
         match = _SUBSCRIPT.match(word.value or "")
         if match and any(m in match.group(1) for m in ("$(", "`", "${")):
-            a.add("high", f"evaluates the array subscript in {word.value!r} as code")
+            a.add(Tier.HIGH, f"evaluates the array subscript in {word.value!r} as code")
             a.run_script(": " + match.group(1), cmd.cwd, f"{name} array subscript")
     if name in ("mapfile", "readarray"):
         opts, _ = split_opts(args, ("-C", "-c", "-d", "-n", "-O", "-s", "-u"))
@@ -5338,7 +5282,7 @@ def credential_search(
     hit = next((p for p in patterns if _SECRET_SEARCH.search(p)), None)
     if hit is not None:
         a.add(
-            "critical",
+            Tier.CRITICAL,
             f"searches {outside[0]} for {hit!r} (reconnaissance for credentials)",
         )
 
@@ -5347,7 +5291,7 @@ def _reads_home_tree(word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     """A recursive read of a directory that holds the home directory reads its secrets."""
     place = a.place(word, cmd.cwd)
     if place.path is not None and (place.is_home or place.is_root):
-        a.add("high", f"reads every file under {place.label}, credentials included")
+        a.add(Tier.HIGH, f"reads every file under {place.label}, credentials included")
 
 
 _GREP_PATTERN_OPTS = ("-e", "--regexp")
@@ -5518,12 +5462,10 @@ def _handlers() -> dict[str, Handler]:
     for n in ("7z", "7za", "7zz", "7zr"):
         table[n] = h_7z
     table["dd"] = h_dd
-    for n in ("kill", "pkill", "killall", "xkill", "skill"):
-        table[n] = h_kill
+    table["kill"] = h_kill
     table["systemctl"] = h_systemctl
     table["service"] = h_systemctl
-    table["crontab"] = h_crontab
-    for n in ("at", "batch", "atq", "atrm"):
+    for n in ("at", "batch"):
         table[n] = h_at
     table["ssh"] = h_ssh
     table["mosh"] = h_ssh
@@ -5582,7 +5524,6 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_buildtool
     for n in _PROJECT_TOOLS:
         table[n] = h_project_tool
-    table["pre-commit"] = h_workspace_tool
     for n in ("docker", "podman", "docker-compose", "podman-compose", "nerdctl"):
         table[n] = h_docker
     for n in ("kubectl", "oc", "k9s", "kubectx", "kubens"):
@@ -5590,30 +5531,7 @@ def _handlers() -> dict[str, Handler]:
     table["helm"] = h_helm
     for n in ("terraform", "tofu", "terragrunt", "pulumi"):
         table[n] = h_terraform
-    for n in (
-        "aws",
-        "gcloud",
-        "az",
-        "gsutil",
-        "doctl",
-        "flyctl",
-        "fly",
-        "heroku",
-        "vercel",
-        "netlify",
-        "firebase",
-        "oci",
-        "hcloud",
-        "linode-cli",
-        "wrangler",
-        "serverless",
-        "sls",
-        "cdk",
-        "sam",
-        "eb",
-        "ansible-playbook",
-        "ansible",
-    ):
+    for n in (*CLOUD_CLIS, *REMOTE_CONFIGURATORS):
         table[n] = h_cloud
     for n in (
         "psql",
@@ -5665,11 +5583,7 @@ def _handlers() -> dict[str, Handler]:
     table["ip"] = h_ip
     table["ifconfig"] = h_ip
     table["route"] = h_ip
-    table["hostname"] = h_hostname_date
-    table["fc"] = h_fc
     table["dc"] = h_calc
-    for n in ("gpg", "gpg2"):
-        table[n] = h_gpg
     for n in ("grep", "egrep", "fgrep", "ag", "ack", "locate", "mlocate"):
         table[n] = h_search
     table["less"] = h_less
@@ -5678,22 +5592,7 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_tmux
     table["watch"] = h_watch
     table["chattr"] = h_chattr
-    for n in (
-        "ssh-keygen",
-        "ssh-add",
-        "ssh-copy-id",
-        "ssh-agent",
-        "ssh-keyscan",
-        "security",
-        "keyctl",
-        "pass",
-        "op",
-        "vault",
-        "bw",
-        "lpass",
-        "secret-tool",
-    ):
-        table[n] = h_ssh_tools
+    table["ssh-keygen"] = h_ssh_keygen
     table["openssl"] = h_openssl
     table["rg"] = h_rg
     table["protoc"] = h_protoc

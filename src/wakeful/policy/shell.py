@@ -18,9 +18,10 @@ from wakeful.policy.shell_parse import MAX_DEPTH, SimpleCommand, Word, parse_scr
 from wakeful.policy.types import Tier
 
 MAX_REASONS = 6
-_TIER_OF: dict[str, Tier] = {tier.value: tier for tier in Tier}
-_RANK: dict[str, int] = {tier.value: tier.rank for tier in Tier}
-_PREFIX: dict[str, str] = {tier.value: f"{tier}: " for tier in Tier}
+# Keyed by the members: a lookup with a member (what callers pass) is then the fast one.
+_TIER_OF: dict[str, Tier] = {tier: tier for tier in Tier}
+_RANK: dict[str, int] = {tier: tier.rank for tier in Tier}
+_PREFIX: dict[str, str] = {tier: f"{tier}: " for tier in Tier}
 
 
 @dataclass
