@@ -373,6 +373,8 @@ def _print_dream(report: Any) -> None:
         console.print(
             f"  model: {model.get('model') or ''} {model['calls']} call(s), tokens {model['tokens']}"
         )
+        if model.get("note"):
+            console.print(f"  model: {model['note']}")
     elif model.get("note"):
         console.print(f"  model: {model['note']}")
     for item in report.flagged:
