@@ -108,8 +108,8 @@ def parse_answer(text: str) -> bool | None:
 
 @dataclass
 class JudgeResult:
-    """One verdict per pair, in order: True (same fact both ways), False, or None (not
-    decided: an error, an unreadable reply, or the run stopped)."""
+    """One verdict per pair, in order: True (the same fact, both ways), False (a no, or a
+    reply that is neither word), or None (not decided: a provider error stopped the run)."""
 
     verdicts: list[bool | None] = field(default_factory=list)
     calls: int = 0
@@ -122,7 +122,6 @@ async def judge_pairs(
     pairs: Sequence[tuple[MemoryRecord, MemoryRecord]],
     *,
     provider: Any,
-    **_: Any,
 ) -> JudgeResult:
     """Ask `provider` about each pair: A then B, and B then A only if the first was a yes.
 
@@ -149,7 +148,7 @@ async def judge_pairs(
             if answer is None:
                 result.unreadable += 1
             if answer is not True:
-                verdict = answer
+                verdict = False  # a no, or a reply that is neither word: left alone
                 break
         result.verdicts.append(verdict)
     return result
