@@ -1,7 +1,8 @@
-"""The dream's model step: a yes/no question per candidate pair, with rules holding a veto.
+"""The dream's model step: yes/no questions per candidate pair, with rules holding a veto.
 
-Rules hand the model only pairs they cannot tell apart; a "yes" must hold both ways; a
-group grows only over pairs the model confirmed; nothing else the model says merges."""
+Rules hand the model only pairs they cannot tell apart; "the same fact?" must be a yes and
+"different facts?" (the other way round) a no; a group grows only over pairs the model
+confirmed; nothing else the model says merges."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from wakeful.agents.dream_judge import ANSWERS, build_request, judge_pairs, parse_answer
+from wakeful.agents.dream_judge import (
+    ANSWERS,
+    DIFFERENT,
+    build_request,
+    judge_pairs,
+    parse_answer,
+)
+from wakeful.agents.dream_judge import SAME as SAME_FACT
 from wakeful.core.config import Config
 from wakeful.core.paths import Paths
 from wakeful.memory.consolidate import Candidate, plan_consolidation
@@ -29,7 +37,7 @@ SAME = (
 )
 # Things rules tell apart whatever the model says: another number, a negation, another
 # identifier written like a name, the same frame with one word swapped.
-DIFFERENT = (
+DIFFERENT_FACTS = (
     "The retry handler in app.py validates tokens 3 times before calling upstream.",
     "The retry handler in app.py never validates tokens before calling upstream.",
     "Inputs reaching upstream_v2() were already checked for tokens by the retry handler.",
@@ -69,7 +77,7 @@ def _dream(paths: Paths, config: Config, spec: str, **kw: Any) -> tuple[Any, lis
 
 def test_candidates_are_the_pairs_rules_can_neither_merge_nor_tell_apart() -> None:
     records = [rec("s1", SAME[0], 1), rec("s2", SAME[1], 2)]
-    records += [rec(f"d{i}", text, 3 + i) for i, text in enumerate(DIFFERENT)]
+    records += [rec(f"d{i}", text, 3 + i) for i, text in enumerate(DIFFERENT_FACTS)]
     records.append(rec("u", "load_config() reads PORT from the environment.", 10))
     plan = plan_consolidation(records)
     keys = {c.key for c in plan.candidates}
@@ -82,13 +90,13 @@ def test_candidates_are_the_pairs_rules_can_neither_merge_nor_tell_apart() -> No
     assert loose.candidates == [] and loose.merges == []
 
 
-def test_a_model_that_says_yes_to_everything_merges_only_what_rules_allow(
+def test_a_model_that_calls_everything_the_same_merges_only_what_rules_allow(
     ws: tuple[Paths, Config], tmp_path: Path
 ) -> None:
     paths, config = ws
     same = [add_memory(paths, t, anchor="app.py:1") for t in SAME]
-    different = add_memory(paths, DIFFERENT[0], anchor="app.py:1")
-    report, asked = _dream(paths, config, _script(tmp_path, ["yes"] * 20))
+    different = add_memory(paths, DIFFERENT_FACTS[0], anchor="app.py:1")
+    report, asked = _dream(paths, config, _script(tmp_path, ["yes", "no"] * 10))
     assert report.ran and report.model["used"]
     active = store_records(paths, "active")
     assert len(active) == 2
@@ -100,13 +108,15 @@ def test_a_model_that_says_yes_to_everything_merges_only_what_rules_allow(
     assert len(asked) == 2
     texts = [q.messages[-1].text for q in asked]
     assert all("3 times" not in t for t in texts)
-    assert texts[0].index(SAME[0]) < texts[0].index(SAME[1])
-    assert texts[1].index(SAME[1]) < texts[1].index(SAME[0])
+    assert texts[0].index(SAME[0]) < texts[0].index(SAME[1]) and SAME_FACT in texts[0]
+    assert texts[1].index(SAME[1]) < texts[1].index(SAME[0]) and DIFFERENT in texts[1]
     assert all(q.choices == ANSWERS and not q.tools for q in asked)
 
 
-@pytest.mark.parametrize("answers", [["yes", "no"], ["no"], ["Sure, they look alike."]])
-def test_a_yes_must_hold_both_ways_and_anything_but_yes_leaves_the_pair(
+@pytest.mark.parametrize(
+    "answers", [["yes", "yes"], ["no"], ["Sure, they look alike."], ["yes", "maybe"]]
+)
+def test_only_yes_then_no_merges_a_pair(
     ws: tuple[Paths, Config], tmp_path: Path, answers: list[str]
 ) -> None:
     paths, config = ws
@@ -117,7 +127,7 @@ def test_a_yes_must_hold_both_ways_and_anything_but_yes_leaves_the_pair(
     assert len(asked) == len(answers)
     details = next(p for p in report.phases if p.name == "consolidate").details["model"]
     assert details["same_fact"] == 0 and details["merged"] == 0
-    assert details["unreadable"] == (1 if answers[0].startswith("Sure") else 0)
+    assert details["unreadable"] == (0 if answers[-1] in ANSWERS else 1)
 
 
 def test_pairs_answered_are_not_asked_again_and_errors_are(
@@ -136,7 +146,7 @@ def test_pairs_answered_are_not_asked_again_and_errors_are(
     report, asked = _dream(paths, config, _script(tmp_path, ["no"]))
     assert len(asked) == 1
     add_memory(paths, "Another unrelated note about the docs")
-    report, asked = _dream(paths, config, _script(tmp_path, ["yes", "yes"]))
+    report, asked = _dream(paths, config, _script(tmp_path, ["yes", "no"]))
     assert asked == [] and "already asked" in report.model["note"]
 
 
@@ -164,8 +174,9 @@ def test_a_group_grows_only_over_pairs_the_model_confirmed() -> None:
 
 
 def test_the_question_is_fixed_but_for_its_last_turn() -> None:
-    one, two = build_request("m", "x", "y"), build_request("m", "p", "q")
+    one, two = build_request("m", "x", "y"), build_request("m", "p", "q", DIFFERENT)
     assert one.system == two.system and one.messages[:-1] == two.messages[:-1]
+    assert SAME_FACT in one.messages[-1].text and DIFFERENT in two.messages[-1].text
     assert one.choices == ("yes", "no") and one.temperature == 0.0
 
 

@@ -37,7 +37,8 @@ def test_dream_asks_the_model_about_the_pairs_rules_cannot_decide(cli, git_repo:
 
     for text in SAME:
         assert cli(["memory", "add", "--anchor", "app.py:1", text], cwd=git_repo).returncode == 0
-    (git_repo / "judge.json").write_text(json.dumps({"turns": [{"text": "yes"}] * 2}))
+    turns = [{"text": "yes"}, {"text": "no"}]  # the same fact; not different facts
+    (git_repo / "judge.json").write_text(json.dumps({"turns": turns}))
     r = cli(["dream", "--force", "--model", "scripted:judge.json"], cwd=git_repo)
     assert r.returncode == 0, r.stderr
     assert "1 pair(s) asked of scripted: 1 the same fact, 2 memories merged" in r.stdout

@@ -2,10 +2,12 @@
 
 Rules hand over the pairs they could neither merge nor tell apart (`consolidate.Candidate`:
 the same anchors, the same identifiers, numbers and negations, no swapped word or
-direction, enough rare words in common). For each pair the model is asked whether one note
-says what the other says, and a pair counts as the same fact only when it answers "yes" in
-both directions; anything else (a "no", an error, a reply that is neither word) leaves the
-pair alone. The reply is held to "yes" or "no" (`Request.choices`: a grammar on the
+direction, enough rare words in common). For each pair the model is asked whether A and B
+state the same fact and, on a yes, whether B and A state different facts: the pair counts
+as the same fact only on "yes" then "no", so a small model's leaning towards "yes" (seen
+in measurement: it confirmed 2 of 20 different relations both ways when asked "the same
+fact?" twice) cannot merge by itself. Anything else (an error, a reply that is neither
+word) leaves the pair alone. The reply is held to "yes" or "no" (`Request.choices`: a grammar on the
 embedded model), so a 1.5B model on two CPU cores answers in one token after a fixed prompt
 whose KV cache is reused from question to question.
 
@@ -27,62 +29,69 @@ from wakeful.core.request import Request, SystemSegment
 from wakeful.core.usage import Usage
 from wakeful.memory.types import MemoryRecord
 
-JUDGE_PROMPT = """You compare two notes an agent wrote about a codebase and answer whether they state the same fact.
-Answer "yes" only when both notes say the same thing about the same names in other words: the same actor, the same action, the same objects, the same order.
-Answer "no" when they state different facts: a different action or relation between the same names, names in other roles, another value, or a claim one makes and the other does not.
+JUDGE_PROMPT = """You compare two notes an agent wrote about a codebase. You are asked either whether they state the same fact or whether they state different facts.
+Two notes state the same fact when they say the same thing about the same names in other words: the same actor, the same action, the same objects, the same order.
+They state different facts when they differ in the action or relation between the same names, in the roles of the names, in a value, or when one makes a claim the other does not.
 Answer with one word: yes or no."""
 
+SAME = "Do A and B state the same fact?"
+DIFFERENT = "Do A and B state different facts?"
+
 # Worked examples, shown as earlier turns of the conversation (small models follow a
-# pattern of turns better than a list in the instructions). They are part of the fixed
+# pattern of turns better than a list in the instructions), asked both ways so that a
+# model inclined to say "yes" is seen answering "no" as often. They are part of the fixed
 # prompt, so their KV cache is computed once.
-EXAMPLES: tuple[tuple[str, str, str], ...] = (
+EXAMPLES: tuple[tuple[str, str, str, str], ...] = (
     (
         "parse_args() in cli.py reads the --config flag before loading plugins.",
         "Plugins are loaded by cli.py only after parse_args() has read --config.",
+        SAME,
         "yes",
     ),
     (
         "parse_args() in cli.py reads the --config flag before loading plugins.",
         "When loading plugins fails, cli.py calls parse_args() again with --config.",
-        "no",
-    ),
-    (
-        "The cache module evicts entries older than ttl on every write.",
-        "On each write, entries past their ttl are dropped from the cache module.",
+        DIFFERENT,
         "yes",
     ),
     (
         "The cache module evicts entries older than ttl on every write.",
+        "On each write, entries past their ttl are dropped from the cache module.",
+        DIFFERENT,
+        "no",
+    ),
+    (
+        "The cache module evicts entries older than ttl on every write.",
         "The cache module logs every write together with its ttl.",
+        SAME,
         "no",
     ),
     (
         "Sessions in auth.py expire after idle_timeout and are then deleted by sweep().",
         "sweep() deletes sessions once idle_timeout has passed; see auth.py.",
+        SAME,
         "yes",
     ),
     (
         "Sessions in auth.py expire after idle_timeout and are then deleted by sweep().",
         "auth.py: sweep() extends idle_timeout for sessions it touches.",
-        "no",
+        DIFFERENT,
+        "yes",
     ),
 )
 ANSWERS = ("yes", "no")
 
 
-def question(first: str, second: str) -> str:
-    return (
-        f"A: {' '.join(first.split())}\nB: {' '.join(second.split())}\n"
-        "Do A and B state the same fact? Answer yes or no."
-    )
+def question(first: str, second: str, ask: str = SAME) -> str:
+    return f"A: {' '.join(first.split())}\nB: {' '.join(second.split())}\n{ask} Answer yes or no."
 
 
-def build_request(model: str, first: str, second: str) -> Request:
+def build_request(model: str, first: str, second: str, ask: str = SAME) -> Request:
     """One question; everything before the last user turn is the same for every pair."""
     messages: list[Message] = []
-    for a, b, answer in EXAMPLES:
-        messages += [Message.user(question(a, b)), Message.assistant(answer)]
-    messages.append(Message.user(question(first, second)))
+    for a, b, form, answer in EXAMPLES:
+        messages += [Message.user(question(a, b, form)), Message.assistant(answer)]
+    messages.append(Message.user(question(first, second, ask)))
     return Request(
         model=model,
         system=[SystemSegment("dream-judge", JUDGE_PROMPT)],
@@ -123,7 +132,8 @@ async def judge_pairs(
     *,
     provider: Any,
 ) -> JudgeResult:
-    """Ask `provider` about each pair: A then B, and B then A only if the first was a yes.
+    """Ask `provider` about each pair: whether A and B state the same fact, and only on a
+    yes, whether B and A state different facts; the pair is the same fact on yes, then no.
 
     A provider error stops the run (the remaining pairs stay undecided and are asked again
     by a later dream): a model that fails once usually fails again, and each failure can
@@ -135,9 +145,11 @@ async def judge_pairs(
             result.verdicts.append(None)
             continue
         verdict: bool | None = True
-        for first, second in ((a, b), (b, a)):
+        # "The same fact?" must be a yes, then "different facts?" (the other way round) a no.
+        for first, second, ask, wanted in ((a, b, SAME, True), (b, a, DIFFERENT, False)):
             try:
-                text, usage = await _ask(provider, build_request(model, first.text, second.text))
+                request = build_request(model, first.text, second.text, ask)
+                text, usage = await _ask(provider, request)
             except Exception as exc:  # a provider failure decides nothing: fail closed
                 result.errors.append(f"{type(exc).__name__}: {exc}")
                 verdict = None
@@ -147,8 +159,8 @@ async def judge_pairs(
             answer = parse_answer(text)
             if answer is None:
                 result.unreadable += 1
-            if answer is not True:
-                verdict = False  # a no, or a reply that is neither word: left alone
+            if answer is not wanted:
+                verdict = False  # the other answer, or a reply that is neither word
                 break
         result.verdicts.append(verdict)
     return result
