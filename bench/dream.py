@@ -3,29 +3,30 @@
 The corpus (default 10,000 memories) mixes unique facts anchored to code, exact and
 near-identical duplicates, paraphrases over the same anchors, contradictions (an older and
 a newer value for the same setting), memories about files that are then deleted (orphans)
-and memories with relative dates. One dream runs with the scripted provider configured (so
-the model-assisted step is exercised on whatever clusters rules leave), and the figures
-are measured against the ground truth:
+and memories with relative dates. One dream runs with the scripted provider configured
+(so the model step is exercised on whatever candidate pairs rules leave: it answers "no"
+to each), or with a real model (--model), and the figures are measured against the
+ground truth:
 
   duplicates merged        dup/paraphrase groups left as exactly one live memory (goal >= 95%),
                            split into near-identical copies, paraphrases sharing most words,
                            and reworded paraphrases (a quarter of them) that only a model can
-                           merge; the scripted model here declines, so those stay unmerged
+                           merge; the scripted model declines, so those stay unmerged
   unique facts kept        every live fact still represented by an active memory (goal 100%)
   false merges             active memories that combine two different facts (goal 0), by
                            kind; the corpus holds adversarial distinct facts over shared
                            anchors and identifiers (different claims about one function,
                            call direction, the duplicates' frame with one word swapped, and
                            a different relation over the same identifiers in other words)
-  model queue              of the first clusters a dream hands the model, how many hold an
-                           unmerged duplicate, against ordering them by size
+  model queue              candidate pairs rules leave for the model's yes/no, how many are
+                           duplicates, and how many of those fit in one dream's budget
   rarity threshold sweep   plans only (no store): duplicates merged and false merges for a
                            few thresholds of the rarity-weighted rule (--no-sweep skips it)
   contradictions resolved  the newer value live, the older superseded (not merged)
-  orphans pruned, dates fixed, index lines/bytes, wall time, model calls and tokens
+  orphans pruned, dates fixed, index lines/bytes, wall and CPU time, model calls and tokens
 
 Usage: python bench/dream.py [--memories 10000] [--seed 7] [--json] [--no-sweep]
-                            [--model local:qwen2.5-coder-1.5b] [--dreams N]
+                            [--model local:qwen2.5-coder-1.5b] [--dreams N] [--max-pairs N]
 """
 
 from __future__ import annotations
@@ -39,11 +40,16 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from wakeful.agents.dreamer import merge_clusters
+from wakeful.agents.dream_judge import judge_pairs
 from wakeful.core.config import Config
 from wakeful.core.paths import Paths
 from wakeful.memory.anchors import anchor_from_lines
-from wakeful.memory.consolidate import RARITY_DUPLICATE, ConsolidationPlan, plan_consolidation
+from wakeful.memory.consolidate import (
+    RARITY_DUPLICATE,
+    Candidate,
+    ConsolidationPlan,
+    plan_consolidation,
+)
 from wakeful.memory.dream import DreamOptions, run_dream
 from wakeful.memory.store import SqliteMemoryStore
 from wakeful.memory.types import MemoryRecord
@@ -451,20 +457,20 @@ def plan_figures(corpus: Corpus, plan: ConsolidationPlan) -> dict[str, object]:
 
 
 def model_queue(corpus: Corpus, plan: ConsolidationPlan, first: int) -> dict[str, int]:
-    """Of the first clusters a dream hands the model, how many hold two memories of one
-    fact that rules left unmerged, in the plan's order and in plain size order."""
+    """Candidate pairs rules leave for the model: how many state one fact (the model should
+    say yes), how many two (it must say no), and how many duplicates are among the first
+    `first` pairs, the ones one dream asks about."""
 
-    def useful(cluster: list[MemoryRecord]) -> bool:
-        facts = [corpus.group[r.id] for r in cluster]
-        return len(set(facts)) < len(facts)
+    def same(c: Candidate) -> bool:
+        return corpus.group[c.a.id] == corpus.group[c.b.id]
 
-    by_size = sorted(plan.clusters, key=lambda c: (-len(c), c[0].id))
+    pairs = plan.candidates
     return {
-        "clusters": len(plan.clusters),
-        "offered": min(first, len(plan.clusters)),
-        "with_duplicate_ranked": sum(map(useful, plan.clusters[:first])),
-        "with_duplicate_by_size": sum(map(useful, by_size[:first])),
-        "with_duplicate_total": sum(map(useful, plan.clusters)),
+        "pairs": len(pairs),
+        "pairs_same_fact": sum(map(same, pairs)),
+        "pairs_distinct": sum(1 for c in pairs if not same(c)),
+        "offered": min(first, len(pairs)),
+        "same_fact_offered": sum(map(same, pairs[:first])),
     }
 
 
@@ -479,15 +485,22 @@ def main() -> int:
     parser.add_argument(
         "--model",
         default=None,
-        help="model for the model-assisted merge step (e.g. local:qwen2.5-coder-1.5b); "
-        "default: a scripted model that declines every merge",
+        help="model for the model step (e.g. local:qwen2.5-coder-1.5b); "
+        "default: a scripted model that answers no to every pair",
     )
     parser.add_argument(
         "--dreams",
         type=int,
         default=1,
-        help="dreams to run before measuring (each hands the model at most "
-        f"{DreamOptions().max_clusters} new clusters)",
+        help="dreams to run before measuring (each asks the model about at most "
+        "--max-pairs new pairs)",
+    )
+    parser.add_argument(
+        "--max-pairs",
+        type=int,
+        default=None,
+        help="candidate pairs one dream asks the model about (default: the dream.max_pairs "
+        "setting)",
     )
     args = parser.parse_args()
 
@@ -511,33 +524,44 @@ def main() -> int:
             for threshold in SWEEP:
                 plan = plan_consolidation(corpus.records, rarity_threshold=threshold)
                 sweep[f"{threshold:.2f}"] = plan_figures(corpus, plan)
-        queue = model_queue(corpus, plan_consolidation(corpus.records), DreamOptions().max_clusters)
+        config = Config()
+        max_pairs = config.settings.dream.max_pairs if args.max_pairs is None else args.max_pairs
+        queue = model_queue(corpus, plan_consolidation(corpus.records), max_pairs)
 
+        dreams = max(1, args.dreams)
         script = Path(tmp) / "dreamer.json"
-        script.write_text(
-            json.dumps({"turns": [{"text": "These clusters state different facts."}] * 50})
-        )
+        script.write_text(json.dumps({"turns": [{"text": "no"}] * (max_pairs * dreams + 1)}))
         log = Path(tmp) / "requests.jsonl"
         config = Config(env={"WAKEFUL_REQUEST_LOG": str(log)})
         config.set("model", value=args.model or f"scripted:{script}")
         config.set("memory", "user_store", value=False)
 
         t1 = time.perf_counter()
+        cpu1 = time.process_time()
         model_calls = 0
-        for _ in range(max(1, args.dreams)):
-            report = run_dream(paths, config, DreamOptions(force=True, merger=merge_clusters))
+        model_wall = model_cpu = 0.0
+        pairs_asked = pairs_same = 0
+        for _ in range(dreams):
+            options = DreamOptions(force=True, judge=judge_pairs, max_pairs=max_pairs)
+            report = run_dream(paths, config, options)
             if report.skipped:
                 print(f"dream skipped: {report.skipped}", file=sys.stderr)
                 return 1
             model_calls += int(report.model.get("calls") or 0)
+            model_wall += float(report.model.get("seconds") or 0.0)
+            model_cpu += float(report.model.get("cpu_seconds") or 0.0)
+            asked = next(p for p in report.phases if p.name == "consolidate").details["model"]
+            pairs_asked += int(asked.get("pairs") or 0)
+            pairs_same += int(asked.get("same_fact") or 0)
         wall = time.perf_counter() - t1
+        cpu = time.process_time() - cpu1
         store = SqliteMemoryStore(paths.memory_db)
         figures = measure(corpus, store)
         store.close()
         index = (paths.memory_dir / "MEMORY.md").read_bytes()
         logged = len(log.read_text().splitlines()) if log.exists() else 0
         t2 = time.perf_counter()
-        idle = run_dream(paths, config, DreamOptions(force=True, merger=merge_clusters))
+        idle = run_dream(paths, config, DreamOptions(force=True, judge=judge_pairs))
         idle_s = time.perf_counter() - t2
         logged_after_idle = len(log.read_text().splitlines()) if log.exists() else 0
 
@@ -548,13 +572,19 @@ def main() -> int:
         "counts": report.counts,
         "index_lines": len(index.decode().splitlines()),
         "index_bytes": len(index),
-        "model": args.model or "scripted (declines)",
-        "dreams": max(1, args.dreams),
+        "model": args.model or "scripted (answers no)",
+        "dreams": dreams,
+        "max_pairs": max_pairs,
+        "pairs_asked": pairs_asked,
+        "pairs_same_fact": pairs_same,
         "model_calls": model_calls,
+        "model_wall_seconds": round(model_wall, 3),
+        "model_cpu_seconds": round(model_cpu, 3),
         "model_tokens": report.model.get("tokens", {}),
         "requests_logged": logged,
         "phase_seconds": {p.name: round(p.seconds, 3) for p in report.phases},
         "dream_wall_seconds": round(wall, 3),
+        "dream_cpu_seconds": round(cpu, 3),
         "corpus_build_seconds": round(build_s, 3),
         "model_queue": queue,
         "rarity_threshold": RARITY_DUPLICATE,
@@ -592,9 +622,20 @@ def main() -> int:
         ("relative dates fixed", f"{result['relative_dates_fixed_pct']}%"),
         ("active memories", f"{result['active_before']} -> {result['active_after']}"),
         ("MEMORY.md", f"{result['index_lines']} lines, {result['index_bytes']} bytes"),
+        (
+            "model pairs asked",
+            f"{result['pairs_asked']} (answered the same fact: {result['pairs_same_fact']})",
+        ),
         ("model calls / tokens", f"{result['model_calls']} / {result['model_tokens']}"),
+        (
+            "model step",
+            f"{result['model_wall_seconds']} s wall, {result['model_cpu_seconds']} s CPU",
+        ),
         ("phases (s)", json.dumps(result["phase_seconds"])),
-        ("dream wall time", f"{result['dream_wall_seconds']} s"),
+        (
+            "dream wall / CPU time",
+            f"{result['dream_wall_seconds']} s / {result['dream_cpu_seconds']} s",
+        ),
         (
             "idle dream",
             f"{result['idle_dream']['seconds']} s, "
@@ -603,12 +644,12 @@ def main() -> int:
     ]
     q = result["model_queue"]
     rows.insert(
-        -3,
+        -5,
         (
-            "model queue, first clusters",
-            f"{q['with_duplicate_ranked']} of {q['offered']} hold a duplicate "
-            f"(size order: {q['with_duplicate_by_size']}; {q['with_duplicate_total']} of "
-            f"{q['clusters']} clusters do)",
+            "model queue",
+            f"{q['pairs']} candidate pairs ({q['pairs_same_fact']} one fact, "
+            f"{q['pairs_distinct']} two); the first {q['offered']} hold "
+            f"{q['same_fact_offered']} duplicates",
         ),
     )
     for name, value in rows:

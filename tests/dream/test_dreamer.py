@@ -14,6 +14,7 @@ from wakeful.core.paths import Paths
 from wakeful.memory.dream import DreamOptions, run_dream
 
 from .conftest import add_memory, store_records
+from .test_dream_judge import SAME
 
 
 def _cluster(paths: Paths) -> tuple[str, str]:
@@ -95,14 +96,9 @@ def test_no_model_configured_leaves_clusters_and_says_so(ws: tuple[Paths, Config
 @pytest.mark.slow
 def test_idle_dream_makes_zero_model_calls(git_repo: Path, cli, script) -> None:  # type: ignore[no-untyped-def]
     add = ["memory", "add", "--anchor", "app.py:1"]
-    assert cli([*add, "Retry helper makes three attempts"], cwd=git_repo).returncode == 0
-    assert (
-        cli(
-            [*add, "Backoff doubles between tries, capped near one minute"], cwd=git_repo
-        ).returncode
-        == 0
-    )
-    turns = script("dreamer", [{"text": "These state different facts; leaving them."}])
+    for text in SAME:  # a pair only a model can decide, asked once each way on a yes
+        assert cli([*add, text], cwd=git_repo).returncode == 0
+    turns = script("dreamer", [{"text": "no"}])
     log = git_repo.parent / "requests.jsonl"
     env = {"WAKEFUL_REQUEST_LOG": str(log), "WAKEFUL_MODEL": f"scripted:{turns}"}
     first = cli(["dream", "--force", "--json"], cwd=git_repo, env=env)

@@ -205,6 +205,32 @@ async def test_second_request_reuses_the_prefix_from_the_kv_cache(
     assert u2.input + u2.cache_read == provider.engine.count_tokens(prompt)
 
 
+async def test_choices_hold_the_reply_to_one_of_them(
+    provider: LocalProvider, request_log: Path
+) -> None:
+    # Left to itself SmolLM2 answers this in a sentence; with choices it can only pick one.
+    choices = ("yes", "no")
+    for question in (
+        "Is Python a programming language? Explain your answer in detail.",
+        "Write a poem about the sea.",
+    ):
+        request = Request(
+            model=provider.model,
+            system=SYSTEM,
+            messages=[Message.user(question)],
+            max_tokens=64,
+            choices=choices,
+        )
+        events = await collect(provider, request)
+        check_envelope(events)
+        text = "".join(e.text for e in events if isinstance(e, TextDelta))
+        assert text in choices
+        assert events[-2].usage.output <= 4
+    last = json.loads(request_log.read_text().splitlines()[-1])["request"]
+    assert last["grammar"] == 'root ::= "yes" | "no"\n'
+    assert last["sampling"]["temperature"] == 0.0
+
+
 async def test_the_call_just_made_is_not_repeated(
     provider: LocalProvider, request_log: Path
 ) -> None:

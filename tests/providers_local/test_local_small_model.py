@@ -17,6 +17,7 @@ from wakeful.core.request import Request, SystemSegment
 from wakeful.providers.local_prompt import (
     LOCAL_TOOLS,
     call_schema,
+    choice_grammar,
     local_tools,
     native_messages,
     native_tools,
@@ -303,3 +304,10 @@ def test_a_native_call_written_after_prose_is_still_the_call() -> None:
     ):
         parsed = parse_native(text, names)
         assert parsed.tool is None and parsed.answer == text
+
+
+def test_choice_grammar_quotes_what_it_lists() -> None:
+    assert choice_grammar(("yes", "no", "yes")) == 'root ::= "yes" | "no"\n'
+    assert choice_grammar(['say "hi"', "a\\b"]) == 'root ::= "say \\"hi\\"" | "a\\\\b"\n'
+    with pytest.raises(ValueError):
+        choice_grammar(())

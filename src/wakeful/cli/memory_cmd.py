@@ -335,7 +335,7 @@ def dream(
     no_model: bool = typer.Option(False, "--no-model", help="Deterministic consolidation only."),
 ) -> None:
     """Consolidate memory: orient, gather, consolidate, prune. Skips (exit 0) when gated."""
-    from wakeful.agents.dreamer import merge_clusters
+    from wakeful.agents.dream_judge import judge_pairs
     from wakeful.cli.common import load
     from wakeful.memory.dream import DreamOptions, run_dream
 
@@ -344,7 +344,7 @@ def dream(
         from wakeful.loop.session import latest_session_model
 
         model = latest_session_model(paths.sessions)  # the model this workspace last used
-    options = DreamOptions(force=force, model=model, use_model=not no_model, merger=merge_clusters)
+    options = DreamOptions(force=force, model=model, use_model=not no_model, judge=judge_pairs)
     report = run_dream(paths, config, options)
     if as_json:
         _print_json(report.to_dict())
@@ -373,6 +373,8 @@ def _print_dream(report: Any) -> None:
         console.print(
             f"  model: {model.get('model') or ''} {model['calls']} call(s), tokens {model['tokens']}"
         )
+        if model.get("note"):
+            console.print(f"  model: {model['note']}")
     elif model.get("note"):
         console.print(f"  model: {model['note']}")
     for item in report.flagged:

@@ -31,6 +31,10 @@ class Request:
     `message_breakpoints` lists indexes into `messages` whose last block ends a cacheable
     prefix. Anthropic allows at most 4 breakpoints in all; providers enforce that.
     `prompt_cache_key` groups requests that share a prefix (OpenAI routing hint).
+    `choices`, when set (and there are no tools), asks for a reply that is exactly one of
+    these strings: a provider that can constrain its output (the embedded model, with a
+    grammar) enforces it and answers greedily; the others are only told so by the prompt,
+    so callers still read the reply defensively.
     """
 
     model: str
@@ -42,6 +46,7 @@ class Request:
     message_breakpoints: list[int] = field(default_factory=list)
     prompt_cache_key: str | None = None
     temperature: float | None = None
+    choices: tuple[str, ...] = ()
 
     @property
     def system_text(self) -> str:

@@ -47,6 +47,7 @@ SAME_ANCHOR_DUPLICATE = 0.5  # lower bar when the records point at the same code
 RARITY_DUPLICATE = 0.75  # rarity-weighted overlap, same anchors and the same named things
 FRAME_SHARE = 0.5  # share of a sentence two statements must have in common to be one frame
 MAX_BUCKET = 200  # larger buckets are compared in time order windows, not all pairs
+CANDIDATE_OVERLAP = 0.25  # rarity-weighted overlap at which a pair is worth a model's question
 
 
 def _words(text: str) -> frozenset[str]:
@@ -413,12 +414,29 @@ class DateFix:
     phrases: list[str]
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """Two records over the same anchors that rules could neither merge nor tell apart:
+    worth one yes/no question to a model. Nothing rules can see says they differ (numbers,
+    negations, names written like identifiers, direction, a swapped word all agree), and
+    their rarity-weighted overlap is `score`."""
+
+    a: MemoryRecord
+    b: MemoryRecord
+    score: float
+
+    @property
+    def key(self) -> str:
+        return ",".join(sorted((self.a.id, self.b.id)))
+
+
 @dataclass
 class ConsolidationPlan:
     date_fixes: list[DateFix] = field(default_factory=list)
     supersessions: list[Supersession] = field(default_factory=list)
     merges: list[Merge] = field(default_factory=list)
     clusters: list[list[MemoryRecord]] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)  # likeliest duplicates first
 
 
 class _UnionFind:
@@ -626,6 +644,19 @@ def plan_consolidation(
             heads.setdefault(merged_into.get(f.id, f.id), f.record)
         if len(heads) >= 2:
             plan.clusters.append(sorted(heads.values(), key=lambda r: (r.created, r.id)))
+    # Pairs for a model's yes/no: same anchors, same type and scope, not merged by rules,
+    # not evidently distinct, the same identifiers, and enough rare words in common.
+    for members in leftovers:
+        free = [f for f in members if f.id not in protected and f.id not in merged_into]
+        for a, b in _bucket_pairs(free):
+            if a.record.type != b.record.type or a.record.scope != b.record.scope:
+                continue
+            if a.named != b.named or distinct(a, b, rare):
+                continue
+            score = weighted_overlap(a.words, b.words, weight)
+            if score >= CANDIDATE_OVERLAP:
+                plan.candidates.append(Candidate(a.record, b.record, score))
+    plan.candidates.sort(key=lambda c: (-c.score, c.key))
     # The model sees a limited number of clusters per dream: likely duplicates first.
     ranked = [(likeness(c), c) for c in plan.clusters]
     ranked.sort(key=lambda sc: (-sc[0], -len(sc[1]), sc[1][0].id))

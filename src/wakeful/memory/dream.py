@@ -32,7 +32,7 @@ from wakeful.core.config import Config
 from wakeful.core.errors import LockHeldError
 from wakeful.core.paths import Paths
 from wakeful.memory.archive import Archive, protected_ids
-from wakeful.memory.consolidate import normalised_text, plan_consolidation
+from wakeful.memory.consolidate import Candidate, Merge, normalised_text, plan_consolidation
 from wakeful.memory.dream_gather import anchor_for, gather, pending_sessions
 from wakeful.memory.dream_lock import DreamLock, PostgresDreamLock, pid_alive
 from wakeful.memory.factory import MemorySettings, open_stores
@@ -61,9 +61,13 @@ class DreamOptions:
     clusters_per_call: int = 8
     on_event: EventHook | None = None
     clock: Callable[[], float] = time.time
-    # The model-assisted merge runs an agent, which lives above this layer: the caller (the
-    # CLI, a test, a benchmark) passes `wakeful.agents.dreamer.merge_clusters` in.
+    # The model step lives above this layer; the caller (the CLI, a test, a benchmark)
+    # passes it in. `judge` (`wakeful.agents.dream_judge.judge_pairs`) answers yes/no per
+    # candidate pair and is preferred; `merger` (`wakeful.agents.dreamer.merge_clusters`)
+    # runs a restricted agent over whole clusters and rewrites them.
+    judge: Callable[..., Awaitable[Any]] | None = None
     merger: Callable[..., Awaitable[Any]] | None = None
+    max_pairs: int | None = None  # None: the dream.max_pairs setting
 
 
 @dataclass
@@ -464,6 +468,7 @@ class Dreamer:
     async def _consolidate(self, service: Any, stores: list[MemoryStore]) -> dict[str, Any]:
         details: dict[str, Any] = {"deterministic": {}, "model": {}}
         clusters: list[tuple[MemoryStore, list[MemoryRecord]]] = []
+        candidates: list[tuple[MemoryStore, Candidate]] = []
         protected = frozenset(protected_ids(stores[0]))
         for store in stores:
             plan = plan_consolidation(store.list("active"), protected)
@@ -496,32 +501,41 @@ class Dreamer:
                 "merged": merged,
                 "merges": len(plan.merges),
                 "clusters_left": len(plan.clusters),
+                "pairs_left": len(plan.candidates),
             }
             clusters += [(store, c) for c in plan.clusters]
-        details["model"] = await self._model_merge(service, clusters)
+            candidates += [(store, c) for c in plan.candidates]
+        details["model"] = await self._model_merge(service, clusters, candidates)
         return details
 
     async def _model_merge(
-        self, service: Any, clusters: list[tuple[MemoryStore, list[MemoryRecord]]]
+        self,
+        service: Any,
+        clusters: list[tuple[MemoryStore, list[MemoryRecord]]],
+        candidates: list[tuple[MemoryStore, Candidate]],
     ) -> dict[str, Any]:
         info = self.report.model
         spec = self.options.model
         if spec is None:
             spec = self.config.settings.dream.model or self.config.model
         info["model"] = spec if self.options.use_model and spec else None
-        if not clusters:
-            info["note"] = "no clusters left for the model" + (
+        by_pairs = self.options.judge is not None
+        unit, left = ("pair", len(candidates)) if by_pairs else ("cluster", len(clusters))
+        if not left:
+            info["note"] = f"no {unit}s left for the model" + (
                 ""
                 if info["model"] or not self.options.use_model
                 else " (and no model is configured: set dream.model or pass --model)"
             )
-            return {"clusters": 0, "calls": 0}
+            return {f"{unit}s": 0, "calls": 0}
         if not self.options.use_model or not spec:
             info["note"] = (
-                f"{len(clusters)} cluster(s) left unmerged: no model configured "
+                f"{left} {unit}(s) left unmerged: no model configured "
                 "(use `wakeful dream --model M` or set dream.model)"
             )
-            return {"clusters": len(clusters), "calls": 0, "skipped": "no model"}
+            return {f"{unit}s": left, "calls": 0, "skipped": "no model"}
+        if by_pairs:
+            return await self._judge_pairs(service, candidates, spec)
         merge_clusters = self.options.merger
         if merge_clusters is None:
             info["note"] = (
@@ -549,7 +563,6 @@ class Dreamer:
             live = [r for r in members if r is not None and r.status == "active"]
             if len(live) != len(ids):
                 raise ValueError("some of these memories are no longer active")
-            from wakeful.memory.consolidate import Merge
 
             merged = Merge(live, "model merge").merged_record(new_memory_id())
             merged = merged.with_(text=text, type=mtype or merged.type)
@@ -591,6 +604,85 @@ class Dreamer:
             "calls": result.calls,
             "merged_clusters": len(result.merges),
             "denied": result.denied,
+            "errors": result.errors,
+        }
+
+    async def _judge_pairs(
+        self, service: Any, candidates: list[tuple[MemoryStore, Candidate]], spec: str
+    ) -> dict[str, Any]:
+        """Ask the model about the likeliest pairs not asked before; merge what it confirms."""
+        info = self.report.model
+        project = service.project
+        reviewed: list[str] = _json_meta(project, REVIEWED_KEY, [])
+        seen = set(reviewed)
+        fresh = [(s, c) for s, c in candidates if c.key not in seen]
+        if not fresh:
+            info["note"] = f"{len(candidates)} pair(s) left, all already asked of the model"
+            return {"pairs": 0, "calls": 0, "already_asked": len(candidates)}
+        limit = self.options.max_pairs
+        if limit is None:
+            limit = self.config.settings.dream.max_pairs
+        todo = fresh[: max(0, limit)]
+        if not todo:
+            info["note"] = f"{len(fresh)} pair(s) left: dream.max_pairs is 0"
+            return {"pairs": 0, "calls": 0, "pairs_deferred": len(fresh)}
+        factory = self.provider_factory
+        if factory is None:
+            from wakeful.providers.registry import resolve_provider
+
+            factory = resolve_provider
+        provider = factory(spec, self.config)
+        judge = self.options.judge
+        assert judge is not None
+        started, cpu = time.monotonic(), time.process_time()
+        try:
+            result = await judge([(c.a, c.b) for _s, c in todo], provider=provider)
+        finally:
+            await provider.aclose()
+        seconds, cpu_seconds = time.monotonic() - started, time.process_time() - cpu
+        confirmed = [(s, c) for (s, c), v in zip(todo, result.verdicts, strict=True) if v]
+        groups = _confirmed_groups(confirmed)
+        merged = 0
+        for store, members in groups:
+            current = [store.get(r.id) for r in members]
+            live = [r for r in current if r is not None and r.status == "active"]
+            if len(live) != len(members):
+                continue  # changed since the plan: leave it to the next dream
+            new = Merge(live, "model: same fact").merged_record(new_memory_id())
+            self.archive.log([(r, "merged", "model: same fact", new.id) for r in live])
+            store.supersede(new, [r.id for r in live])
+            merged += len(live)
+            self._emit("merged", {"ids": [r.id for r in live], "into": new.id, "by": "model"})
+        self.report.counts["merged"] += merged
+        # Undecided pairs (an error, the run stopped) are asked again by the next dream.
+        reviewed += [
+            c.key for (_s, c), v in zip(todo, result.verdicts, strict=True) if v is not None
+        ]
+        _put_meta(project, REVIEWED_KEY, reviewed[-MAX_REVIEWED:])
+        name = getattr(provider, "name", spec)
+        info.update(
+            used=True,
+            calls=result.calls,
+            tokens=result.usage.to_dict(),
+            seconds=round(seconds, 3),
+            cpu_seconds=round(cpu_seconds, 3),
+            note=(
+                f"{len(todo)} pair(s) asked of {name}: {len(confirmed)} the same fact, "
+                f"{merged} memories merged"
+                + (
+                    f"; {len(fresh) - len(todo)} pair(s) left for later"
+                    if len(fresh) > len(todo)
+                    else ""
+                )
+            ),
+        )
+        return {
+            "pairs": len(todo),
+            "pairs_deferred": len(fresh) - len(todo),
+            "calls": result.calls,
+            "same_fact": len(confirmed),
+            "merged": merged,
+            "unreadable": result.unreadable,
             "errors": result.errors,
         }
 
@@ -654,6 +746,42 @@ class Dreamer:
             "index_bytes": len(index.encode()),
             "demoted": demoted,
         }
+
+
+def _confirmed_groups(
+    pairs: list[tuple[MemoryStore, Candidate]],
+) -> list[tuple[MemoryStore, list[MemoryRecord]]]:
+    """Records to merge, from the pairs the model confirmed: a group grows only when the
+    model confirmed every pair across it, so "A is B" and "B is C" never merge A with C
+    unless "A is C" was confirmed too."""
+    yes = {c.key for _s, c in pairs}
+
+    def confirmed(x: MemoryRecord, y: MemoryRecord) -> bool:
+        return ",".join(sorted((x.id, y.id))) in yes
+
+    groups: list[tuple[MemoryStore, list[MemoryRecord]]] = []
+    member_of: dict[str, int] = {}
+    for store, c in pairs:
+        ga, gb = member_of.get(c.a.id), member_of.get(c.b.id)
+        if ga is None and gb is None:
+            member_of[c.a.id] = member_of[c.b.id] = len(groups)
+            groups.append((store, [c.a, c.b]))
+        elif ga is not None and gb is not None:
+            if ga == gb:
+                continue
+            left, right = groups[ga][1], groups[gb][1]
+            if all(confirmed(x, y) for x in left for y in right):
+                left += right
+                right.clear()
+                for r in left:
+                    member_of[r.id] = ga
+        else:
+            g, new = (ga, c.b) if ga is not None else (gb, c.a)
+            assert g is not None
+            if all(confirmed(new, x) for x in groups[g][1]):
+                groups[g][1].append(new)
+                member_of[new.id] = g
+    return [(store, members) for store, members in groups if len(members) >= 2]
 
 
 def _cluster_key(cluster: list[MemoryRecord]) -> str:

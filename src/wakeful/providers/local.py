@@ -42,6 +42,7 @@ from wakeful.providers.local_prompt import (
     answer_prefix,
     call_schema,
     chat_messages,
+    choice_grammar,
     first_user_text,
     local_tools,
     native_messages,
@@ -244,7 +245,11 @@ class LocalProvider:
             return _Format(
                 messages=native_messages(request, self.tool_result_chars),
                 tools=native_tools(shown, self.full_schemas) if shown else None,
-                grammar=native_grammar(call_schema(shown, self.full_schemas)) if shown else None,
+                grammar=(
+                    native_grammar(call_schema(shown, self.full_schemas))
+                    if shown
+                    else _choices_grammar(request)
+                ),
                 answer_only=None,
                 parse=lambda text: parse_native(text, names),
                 native=True,
@@ -257,7 +262,7 @@ class LocalProvider:
         return _Format(
             messages=chat_messages(shown_request, self.tool_result_chars, self.full_schemas),
             tools=None,
-            grammar=output_schema(shown, self.full_schemas) if shown else None,
+            grammar=output_schema(shown, self.full_schemas) if shown else _choices_grammar(request),
             answer_only=output_schema([]),
             parse=lambda text: parse_reply(text, names),
             native=False,
@@ -267,6 +272,14 @@ class LocalProvider:
         from wakeful.providers.local_engine import Sampling
 
         temperature = DEFAULT_TEMPERATURE if request.temperature is None else request.temperature
+        if request.choices and not request.tools:
+            # One of a few fixed answers: the likeliest, and no room to ramble on.
+            longest = max(len(c) for c in request.choices)
+            return Sampling(
+                max_tokens=max(1, min(request.max_tokens, self.max_output, longest + 2)),
+                temperature=0.0,
+                repeat_penalty=1.0,
+            )
         return Sampling(
             max_tokens=max(1, min(request.max_tokens, self.max_output)),
             temperature=float(temperature),
@@ -404,6 +417,11 @@ class LocalProvider:
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False)
+
+
+def _choices_grammar(request: Request) -> str | None:
+    """The grammar that holds a tool-less reply to one of `request.choices`, if any."""
+    return choice_grammar(request.choices) if request.choices else None
 
 
 def _template_setting(value: str) -> str:

@@ -548,3 +548,15 @@ def answer_prefix(text: str) -> str | None:
         out.append(_ESCAPES.get(esc, esc))
         i += 2
     return "".join(out)
+
+
+def choice_grammar(choices: tuple[str, ...] | list[str]) -> str:
+    """GBNF for a reply that is exactly one of `choices` (see Request.choices)."""
+    if not choices:
+        raise ValueError("choice_grammar needs at least one choice")
+
+    def literal(text: str) -> str:
+        escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
+
+    return "root ::= " + " | ".join(literal(c) for c in dict.fromkeys(choices)) + "\n"
