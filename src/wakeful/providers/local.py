@@ -332,7 +332,11 @@ class LocalProvider:
                     on_prompt,
                     tools=fmt.tools,
                 )
-                if fmt.grammar is not None and _repeats_last_call(request, fmt.parse(result.text)):
+                if (
+                    result.finish != "cancelled"
+                    and fmt.grammar is not None
+                    and _repeats_last_call(request, fmt.parse(result.text))
+                ):
                     # A tiny model loops on the call it just made; the result is already in
                     # the conversation, so ask again with only the answer allowed.
                     body["repeated_call"] = result.text
@@ -377,7 +381,7 @@ class LocalProvider:
         )
         async for event in self._finish(request, result, usage, on_text, box["format"]):
             yield event
-        self.log.append(self.name, body, usage)
+        self.log.append(self.name, body, usage, reply=result.text)
 
     async def _finish(
         self,

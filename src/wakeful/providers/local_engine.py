@@ -128,6 +128,8 @@ class EngineOptions:
     prompt_cache_dir: Path | None = None
 
 
+# Prompt tokens evaluated per llama.cpp call, with a cancellation check between calls.
+PROMPT_CHUNK = 64
 # A saved prompt state is loaded only if it covers at least this many of the prompt's tokens.
 MIN_CACHED_PREFIX = 64
 
@@ -332,6 +334,27 @@ class LlamaEngine:
             return common - 1
         return common
 
+    def _evaluate_prompt(
+        self, llm: _Llama, tokens: list[int], reused: int, cancelled: Callable[[], bool]
+    ) -> bool:
+        """Evaluate the prompt up to its last token in chunks; False if cancelled between them.
+
+        llama.cpp evaluates a prompt in one blocking call per 512-token batch (tens of seconds
+        for the coder model on two cores), deaf to SIGTERM and Ctrl-C. In chunks of
+        PROMPT_CHUNK tokens a cancelled run stops within one chunk. The last token is left to
+        `Llama.generate`, which finds the rest in its KV cache and samples from there.
+        """
+        last = len(tokens) - 1
+        if reused >= last:
+            return not cancelled()
+        if llm.n_tokens > reused:
+            llm.n_tokens = reused  # eval() drops the KV cells from here on
+        for at in range(reused, last, PROMPT_CHUNK):
+            if cancelled():
+                return False
+            llm.eval(tokens[at : min(last, at + PROMPT_CHUNK)])
+        return not cancelled()
+
     # -- generation ---------------------------------------------------------------------
 
     def generate(
@@ -369,11 +392,15 @@ class LlamaEngine:
             if first_run:
                 self.disk_cached_tokens = self._load_prompt_state(llm, tokens)
             result.cached_tokens = self._reusable_prefix(llm, tokens)
+            start = time.perf_counter()
+            if not self._evaluate_prompt(llm, tokens, result.cached_tokens, cancelled):
+                result.finish = "cancelled"
+                result.prompt_seconds = time.perf_counter() - start
+                return result
             llm.set_seed(self.options.seed)
             vocab = llama_cpp.llama_model_get_vocab(llm.model)
             decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
             pieces: list[str] = []
-            start = time.perf_counter()
             first_token_at: float | None = None
             finish: Finish = "length"
             for token in llm.generate(
