@@ -11,6 +11,7 @@ import codecs
 import ctypes
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -29,6 +30,8 @@ from llama_cpp.llama_grammar import json_schema_to_gbnf
 from wakeful.core.errors import ConfigError, ProviderError
 
 Finish = Literal["stop", "length", "cancelled"]
+# llama-cpp-python prints llama.cpp's log lines at or above this logger's level to stderr.
+_LLAMA_LOG = logging.getLogger("llama-cpp-python")
 
 
 def _converts(schema: dict[str, Any]) -> bool:
@@ -128,8 +131,6 @@ class EngineOptions:
     prompt_cache_dir: Path | None = None
 
 
-# Prompt tokens evaluated per llama.cpp call, with a cancellation check between calls.
-PROMPT_CHUNK = 64
 # A saved prompt state is loaded only if it covers at least this many of the prompt's tokens.
 MIN_CACHED_PREFIX = 64
 
@@ -193,6 +194,10 @@ class LlamaEngine:
         # The on-disk prompt cache is read and written around this engine's first generation.
         self._first_generation = True
         self.disk_cached_tokens = 0
+        # Asked by llama.cpp between the nodes of every compute graph; see _install_abort.
+        self._cancelled: Callable[[], bool] | None = None
+        self._abort_callback: Any = None
+        self._log_level = logging.ERROR
 
     # -- loading ------------------------------------------------------------------------
 
@@ -233,6 +238,7 @@ class LlamaEngine:
                 f"({exc}); fix local.chat_template or leave it unset"
             ) from None
         self.template_source = source
+        self._install_abort(llm)
         bos = llm.token_bos()
         # Strip the template's BOS text only if the tokenizer adds that token itself: in
         # SmolLM2 the BOS token is `<|im_start|>` and is not added, so stripping it would
@@ -241,6 +247,28 @@ class LlamaEngine:
             self._bos_text = llm.detokenize([bos], special=True).decode("utf-8", "replace")
         self._llm = llm
         return llm
+
+    def _install_abort(self, llm: _Llama) -> None:
+        """Let a cancelled run stop llama.cpp mid-computation.
+
+        A prompt is evaluated in blocking calls of up to 512 tokens (tens of seconds for the
+        coder model on two cores), deaf to SIGTERM and Ctrl-C, and the CLI waits for its model
+        thread before exiting. llama.cpp asks this callback between the nodes of each compute
+        graph (milliseconds apart) and abandons the batch when it returns true. Measured: no
+        CPU cost (SmolLM2, 400-token prompt: 3.93 CPU s with the callback, 4.10 without).
+        """
+
+        def should_abort(_data: Any) -> bool:
+            check = self._cancelled
+            if check is None or not check():
+                return False
+            # llama.cpp reports the abandoned batch as an error on stderr; it is not one.
+            _LLAMA_LOG.setLevel(logging.CRITICAL)
+            return True
+
+        self._log_level = _LLAMA_LOG.level  # as Llama() set it (verbose=False: errors only)
+        self._abort_callback = llama_cpp.ggml_abort_callback(should_abort)
+        llama_cpp.llama_set_abort_callback(llm.ctx, self._abort_callback, None)
 
     def load(self) -> float:
         """Load now (normally the first request does it); returns the seconds it took."""
@@ -334,27 +362,6 @@ class LlamaEngine:
             return common - 1
         return common
 
-    def _evaluate_prompt(
-        self, llm: _Llama, tokens: list[int], reused: int, cancelled: Callable[[], bool]
-    ) -> bool:
-        """Evaluate the prompt up to its last token in chunks; False if cancelled between them.
-
-        llama.cpp evaluates a prompt in one blocking call per 512-token batch (tens of seconds
-        for the coder model on two cores), deaf to SIGTERM and Ctrl-C. In chunks of
-        PROMPT_CHUNK tokens a cancelled run stops within one chunk. The last token is left to
-        `Llama.generate`, which finds the rest in its KV cache and samples from there.
-        """
-        last = len(tokens) - 1
-        if reused >= last:
-            return not cancelled()
-        if llm.n_tokens > reused:
-            llm.n_tokens = reused  # eval() drops the KV cells from here on
-        for at in range(reused, last, PROMPT_CHUNK):
-            if cancelled():
-                return False
-            llm.eval(tokens[at : min(last, at + PROMPT_CHUNK)])
-        return not cancelled()
-
     # -- generation ---------------------------------------------------------------------
 
     def generate(
@@ -392,41 +399,48 @@ class LlamaEngine:
             if first_run:
                 self.disk_cached_tokens = self._load_prompt_state(llm, tokens)
             result.cached_tokens = self._reusable_prefix(llm, tokens)
-            start = time.perf_counter()
-            if not self._evaluate_prompt(llm, tokens, result.cached_tokens, cancelled):
-                result.finish = "cancelled"
-                result.prompt_seconds = time.perf_counter() - start
-                return result
             llm.set_seed(self.options.seed)
             vocab = llama_cpp.llama_model_get_vocab(llm.model)
             decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
             pieces: list[str] = []
+            start = time.perf_counter()
             first_token_at: float | None = None
             finish: Finish = "length"
-            for token in llm.generate(
-                tokens,
-                top_k=sampling.top_k,
-                top_p=sampling.top_p,
-                min_p=sampling.min_p,
-                temp=sampling.temperature,
-                repeat_penalty=sampling.repeat_penalty,
-                grammar=grammar,
-            ):
-                if first_token_at is None:
-                    first_token_at = time.perf_counter()
-                if llama_cpp.llama_vocab_is_eog(vocab, token):
-                    finish = "stop"
-                    break
-                result.output_tokens += 1
-                piece = decoder.decode(llm.detokenize([token]))
-                if piece:
-                    pieces.append(piece)
-                    on_text(piece)
-                if result.output_tokens >= max_tokens:
-                    break
-                if cancelled():
-                    finish = "cancelled"
-                    break
+            self._cancelled = cancelled
+            try:
+                for token in llm.generate(
+                    tokens,
+                    top_k=sampling.top_k,
+                    top_p=sampling.top_p,
+                    min_p=sampling.min_p,
+                    temp=sampling.temperature,
+                    repeat_penalty=sampling.repeat_penalty,
+                    grammar=grammar,
+                ):
+                    if first_token_at is None:
+                        first_token_at = time.perf_counter()
+                    if llama_cpp.llama_vocab_is_eog(vocab, token):
+                        finish = "stop"
+                        break
+                    result.output_tokens += 1
+                    piece = decoder.decode(llm.detokenize([token]))
+                    if piece:
+                        pieces.append(piece)
+                        on_text(piece)
+                    if result.output_tokens >= max_tokens:
+                        break
+                    if cancelled():
+                        finish = "cancelled"
+                        break
+            except RuntimeError:
+                # llama_decode returns 2 when the abort callback stopped it; eval() raises
+                # before it counts the batch, so the next prompt re-evaluates from there.
+                if not cancelled():
+                    raise
+                finish = "cancelled"
+            finally:
+                self._cancelled = None
+                _LLAMA_LOG.setLevel(self._log_level)
             tail = decoder.decode(b"", final=True)
             if tail:
                 pieces.append(tail)
