@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import clean_env
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is part of wakeful[local]")
@@ -99,6 +98,6 @@ def test_a_signal_stops_a_local_generation_promptly_and_keeps_the_session(
     )
     records = [json.loads(line) for line in shown.stdout.splitlines()]
     assert any(r.get("type") == "interrupted" for r in records)
-    assert any(
-        r.get("type") == "message" and r["message"]["role"] == "user" for r in records
-    ), "the prompt is in the saved session"
+    assert any(r.get("type") == "message" and r["message"]["role"] == "user" for r in records), (
+        "the prompt is in the saved session"
+    )

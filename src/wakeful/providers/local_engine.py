@@ -66,9 +66,10 @@ def _convertible(schema: dict[str, Any]) -> dict[str, Any]:
     return loosened
 
 
-def native_grammar(call: dict[str, Any]) -> str:
+def native_grammar(call: dict[str, Any], answer: bool = True) -> str:
     """GBNF for a reply in the template's own format: one `<tool_call>` whose JSON matches
-    `call` (see local_prompt.call_schema), or plain text that does not start like a call."""
+    `call` (see local_prompt.call_schema), or (if `answer`) plain text that does not start
+    like a call."""
     body = json_schema_to_gbnf(json.dumps(_convertible_call(call)))
     lines = []
     for line in body.splitlines():
@@ -76,7 +77,8 @@ def native_grammar(call: dict[str, Any]) -> str:
             line = "wakeful-call ::=" + line[len("root ::=") :]
         lines.append(line)
     head = [
-        'root ::= "<tool_call>" "\\n"? wakeful-call "\\n"? "</tool_call>" | answer',
+        'root ::= "<tool_call>" "\\n"? wakeful-call "\\n"? "</tool_call>"'
+        + (" | answer" if answer else ""),
         # An answer may not open like a call written another way (a fenced or bare JSON object).
         "answer ::= [^<`{ \\t\\n] [^\\x00]*",
     ]

@@ -153,8 +153,11 @@ def first_user_text(request: Request) -> str:
     return ""
 
 
-def output_schema(tools: list[ToolSchema], full: bool = False) -> dict[str, Any]:
-    """The JSON schema the reply is constrained to: one branch per tool, then the answer."""
+def output_schema(
+    tools: list[ToolSchema], full: bool = False, answer: bool = True
+) -> dict[str, Any]:
+    """The JSON schema the reply is constrained to: one branch per tool, then (unless
+    `answer` is false: a call is required) the answer."""
     branches: list[dict[str, Any]] = []
     for tool in tools:
         args = arguments_schema(tool, full)
@@ -166,14 +169,15 @@ def output_schema(tools: list[ToolSchema], full: bool = False) -> dict[str, Any]
                 "additionalProperties": False,
             }
         )
-    branches.append(
-        {
-            "type": "object",
-            "properties": {"answer": {"type": "string"}},
-            "required": ["answer"],
-            "additionalProperties": False,
-        }
-    )
+    if answer or not branches:
+        branches.append(
+            {
+                "type": "object",
+                "properties": {"answer": {"type": "string"}},
+                "required": ["answer"],
+                "additionalProperties": False,
+            }
+        )
     return {"anyOf": branches}
 
 
@@ -295,6 +299,18 @@ def unnumbered(text: str) -> str:
     return "\n".join(_NUMBERED.sub("", line, count=1) for line in lines)
 
 
+def _call_label(block: ToolUseBlock) -> str:
+    """How a tool result is introduced: the tool and the file it was called on.
+
+    "Result of read server.py:" rather than "Result of read:": told which file it is looking
+    at, SmolLM2-135M answers the demo's question from it in every run measured (3 of 3 at
+    temperature 0.2, where "Result of read:" gave "1234567890" or "12345")."""
+    path = block.input.get("path") if isinstance(block.input, dict) else None
+    if isinstance(path, str) and path and len(path) <= 120:
+        return f"{block.name} {path}"
+    return block.name
+
+
 def _message_text(
     message: Message, names: dict[str, str], tool_result_chars: int, task: str = ""
 ) -> str:
@@ -305,14 +321,14 @@ def _message_text(
             if block.text:
                 parts.append(block.text)
         elif isinstance(block, ToolUseBlock):
-            names[block.id] = block.name
+            names[block.id] = _call_label(block)
             parts.append(render_tool_call(block))
         elif isinstance(block, ToolResultBlock):
             results = True
-            name = names.get(block.tool_use_id, "the tool")
-            head = f"Error from {name}:" if block.is_error else f"Result of {name}:"
+            label = names.get(block.tool_use_id, "the tool")
+            head = f"Error from {label}:" if block.is_error else f"Result of {label}:"
             content = block.content
-            if name == "read" and not block.is_error:
+            if label.split(" ", 1)[0] == "read" and not block.is_error:
                 content = unnumbered(content)
             parts.append(f"{head}\n{_clip(content, tool_result_chars)}")
     if results and task:
