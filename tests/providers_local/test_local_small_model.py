@@ -348,3 +348,15 @@ def test_a_sessions_first_reply_must_be_a_tool_call() -> None:
     as_json, native = _formats(False, task)
     assert any("answer" in b["properties"] for b in as_json["anyOf"])
     assert native.splitlines()[0].endswith(" | answer")
+
+
+def test_an_optional_integer_outside_its_bounds_is_left_to_the_tools_default() -> None:
+    # llama.cpp's grammar converter ignores minimum/maximum: greedy SmolLM2 wrote offset=0
+    # for read's 1-based offset.
+    from wakeful.providers.local_prompt import ParsedReply, drop_unbounded_integers
+
+    read = BY_NAME["read"]
+    bad = ParsedReply(tool="read", arguments={"path": "a.py", "offset": 0, "limit": 5})
+    assert drop_unbounded_integers(bad, [read]).arguments == {"path": "a.py", "limit": 5}
+    good = ParsedReply(tool="read", arguments={"path": "a.py", "offset": 2})
+    assert drop_unbounded_integers(good, [read]) is good

@@ -43,6 +43,7 @@ from wakeful.providers.local_prompt import (
     call_schema,
     chat_messages,
     choice_grammar,
+    drop_unbounded_integers,
     first_user_text,
     local_tools,
     native_messages,
@@ -262,7 +263,7 @@ class LocalProvider:
                     else _choices_grammar(request)
                 ),
                 answer_only=None,
-                parse=lambda text: parse_native(text, names),
+                parse=lambda text: drop_unbounded_integers(parse_native(text, names), shown),
                 native=True,
             )
         shown_request = request
@@ -279,7 +280,7 @@ class LocalProvider:
                 else _choices_grammar(request)
             ),
             answer_only=output_schema([]),
-            parse=lambda text: parse_reply(text, names),
+            parse=lambda text: drop_unbounded_integers(parse_reply(text, names), shown),
             native=False,
         )
 

@@ -497,6 +497,34 @@ def parse_native(text: str, tool_names: set[str]) -> ParsedReply:
     return ParsedReply(raw=text)
 
 
+def drop_unbounded_integers(parsed: ParsedReply, tools: list[ToolSchema]) -> ParsedReply:
+    """The call without optional integer arguments outside their schema's bounds.
+
+    llama.cpp's grammar converter ignores `minimum` and `maximum`, so a greedy SmolLM2 writes
+    `read(path, offset=0)` for read's 1-based offset and gets an error instead of the file.
+    The grammar cannot prevent it; dropping the argument lets the tool's default apply.
+    """
+    if parsed.tool is None or parsed.arguments is None:
+        return parsed
+    tool = next((t for t in tools if t.name == parsed.tool), None)
+    schema = tool.input_schema if tool is not None and isinstance(tool.input_schema, dict) else {}
+    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    required = set(schema.get("required") or [])
+    kept = dict(parsed.arguments)
+    for name, value in parsed.arguments.items():
+        sub = props.get(name)
+        if name in required or not isinstance(sub, dict) or sub.get("type") != "integer":
+            continue
+        if not isinstance(value, int) or isinstance(value, bool):
+            continue
+        low, high = sub.get("minimum"), sub.get("maximum")
+        if (isinstance(low, int) and value < low) or (isinstance(high, int) and value > high):
+            del kept[name]
+    if kept == parsed.arguments:
+        return parsed
+    return ParsedReply(tool=parsed.tool, arguments=kept, raw=parsed.raw)
+
+
 @dataclass(frozen=True)
 class ParsedReply:
     """What a constrained reply meant: a tool call, an answer, or neither (raw text)."""
