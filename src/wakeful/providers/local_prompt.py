@@ -508,7 +508,8 @@ def drop_unbounded_integers(parsed: ParsedReply, tools: list[ToolSchema]) -> Par
         return parsed
     tool = next((t for t in tools if t.name == parsed.tool), None)
     schema = tool.input_schema if tool is not None and isinstance(tool.input_schema, dict) else {}
-    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    found = schema.get("properties")
+    props: dict[str, Any] = found if isinstance(found, dict) else {}
     required = set(schema.get("required") or [])
     kept = dict(parsed.arguments)
     for name, value in parsed.arguments.items():
