@@ -179,7 +179,7 @@ async def run_once(
         config.set("agents", "max_total", value=max(16, workers))
         config.set("agents", "warm_first", value=warm)
         tools = [*default_tools(), *delegate_tools(config)]
-        prefix = build_prefix([schema_of(t) for t in tools], core_prompt(ws))
+        prefix = build_prefix([schema_of(t) for t in tools], core_prompt())
         base = sum(
             t
             for _, t in pieces(

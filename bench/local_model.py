@@ -16,7 +16,6 @@ import json
 import os
 import platform
 import time
-from pathlib import Path
 from statistics import median
 from typing import Any
 
@@ -90,7 +89,7 @@ async def run_request(provider: LocalProvider, request: Request) -> dict[str, An
 
 def long_system(provider: LocalProvider, target_tokens: int) -> list[SystemSegment]:
     """Core prompt, then project notes until the rendered prompt is about target_tokens."""
-    core = core_prompt(Path("/tmp/project"))
+    core = core_prompt()
     notes = ""
     i = 0
     while True:
@@ -169,7 +168,7 @@ async def bench_model(name: str, threads: int, runs: int) -> dict[str, Any]:
 
     # A tool call under the grammar, with the real tools and core prompt.
     tools = [schema_of(t) for t in default_tools()]
-    prefix = build_prefix(tools, core_prompt(Path("/tmp/project")))
+    prefix = build_prefix(tools, core_prompt())
     call_req = prefix.request(name, [Message.user("read the file hello.py")], 64)
     reply = await run_request(provider, call_req)
     schemas = {t.name: t.input_schema for t in tools}

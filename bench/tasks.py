@@ -20,6 +20,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -574,74 +575,88 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_task(task: Task, model: str, timeout: float = 900) -> TaskResult:
-    """Run one task in a fresh repository; `model` "scripted" plays the reference solution."""
+def run_task(task: Task, model: str, timeout: float = 900, keep: Path | None = None) -> TaskResult:
+    """Run one task in a fresh repository; `model` "scripted" plays the reference solution.
+
+    With `keep`, the task's request log (every prompt and reply) is copied to
+    `keep/NAME.requests.jsonl`, to see why a task failed.
+    """
     with tempfile.TemporaryDirectory(prefix=f"wakeful-task-{task.name}-") as tmp:
         root = Path(tmp)
-        repo = make_repo(root, task)
-        log = root / "requests.jsonl"
-        env = dict(os.environ)
-        env.pop("WAKEFUL_PERMISSION_MODE", None)
-        env.pop("WAKEFUL_MODEL", None)
-        env.update(
-            {
-                "XDG_DATA_HOME": str(root / "data"),
-                "WAKEFUL_REQUEST_LOG": str(log),
-                "NO_COLOR": "1",
-            }
-        )
-        spec = model
-        if model == "scripted":
-            script = root / "turns.json"
-            script.write_text(json.dumps({"turns": task.solution}))
-            spec = f"scripted:{script}"
-        trusted = _wakeful(["trust", str(repo)], repo, env, 60)
-        if trusted.returncode != 0:
-            return TaskResult(task.name, task.kind, False, error=trusted.stderr.strip()[-300:])
-        args = ["-p", task.prompt, "--model", spec, "--permission-mode", "auto"]
-        args += ["--max-turns", str(task.max_turns), "--output-format", "json"]
-        start = time.perf_counter()
-        cpu_start = _children_cpu()
         try:
-            proc = _wakeful(args, repo, env, timeout)
-        except subprocess.TimeoutExpired:
-            result = TaskResult(task.name, task.kind, False, error=f"timed out after {timeout} s")
-            result.seconds = round(time.perf_counter() - start, 2)
-            result.cpu_seconds = round(_children_cpu() - cpu_start, 2)
-            _count_requests(log, result)
-            return result
-        seconds = time.perf_counter() - start
-        cpu_seconds = _children_cpu() - cpu_start
-        try:
-            out = json.loads(proc.stdout.strip().splitlines()[-1])
-        except (json.JSONDecodeError, IndexError):
-            out = {"result": "", "is_error": True}
-        answer = str(out.get("result") or "")
-        usage = out.get("usage") or {}
-        result = TaskResult(
-            task.name,
-            task.kind,
-            solved=False,
-            tokens=int(usage.get("input", 0))
-            + int(usage.get("output", 0))
-            + int(usage.get("cache_read", 0)),
-            cache_read=int(usage.get("cache_read", 0)),
-            seconds=round(seconds, 2),
-            cpu_seconds=round(cpu_seconds, 2),
-            turns=int(out.get("num_turns") or 0),
-            stop_reason=str(out.get("stop_reason") or ""),
-            answer=answer,
-        )
-        # The loop stops itself at --max-turns with this error; such a run used up its budget.
-        result.past_turn_limit = "(max_turns)" in answer
+            return _run_in(root, task, model, timeout)
+        finally:
+            log = root / "requests.jsonl"
+            if keep is not None and log.is_file():
+                keep.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(log, keep / f"{task.name}.requests.jsonl")
+
+
+def _run_in(root: Path, task: Task, model: str, timeout: float) -> TaskResult:
+    repo = make_repo(root, task)
+    log = root / "requests.jsonl"
+    env = dict(os.environ)
+    env.pop("WAKEFUL_PERMISSION_MODE", None)
+    env.pop("WAKEFUL_MODEL", None)
+    env.update(
+        {
+            "XDG_DATA_HOME": str(root / "data"),
+            "WAKEFUL_REQUEST_LOG": str(log),
+            "NO_COLOR": "1",
+        }
+    )
+    spec = model
+    if model == "scripted":
+        script = root / "turns.json"
+        script.write_text(json.dumps({"turns": task.solution}))
+        spec = f"scripted:{script}"
+    trusted = _wakeful(["trust", str(repo)], repo, env, 60)
+    if trusted.returncode != 0:
+        return TaskResult(task.name, task.kind, False, error=trusted.stderr.strip()[-300:])
+    args = ["-p", task.prompt, "--model", spec, "--permission-mode", "auto"]
+    args += ["--max-turns", str(task.max_turns), "--output-format", "json"]
+    start = time.perf_counter()
+    cpu_start = _children_cpu()
+    try:
+        proc = _wakeful(args, repo, env, timeout)
+    except subprocess.TimeoutExpired:
+        result = TaskResult(task.name, task.kind, False, error=f"timed out after {timeout} s")
+        result.seconds = round(time.perf_counter() - start, 2)
+        result.cpu_seconds = round(_children_cpu() - cpu_start, 2)
         _count_requests(log, result)
-        if out.get("is_error"):
-            result.error = (answer or proc.stderr.strip())[-300:]
-        try:
-            result.solved = bool(task.check(repo, answer))
-        except Exception as exc:  # a check that cannot even run means "not solved"
-            result.error = result.error or f"check failed: {exc}"
         return result
+    seconds = time.perf_counter() - start
+    cpu_seconds = _children_cpu() - cpu_start
+    try:
+        out = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError):
+        out = {"result": "", "is_error": True}
+    answer = str(out.get("result") or "")
+    usage = out.get("usage") or {}
+    result = TaskResult(
+        task.name,
+        task.kind,
+        solved=False,
+        tokens=int(usage.get("input", 0))
+        + int(usage.get("output", 0))
+        + int(usage.get("cache_read", 0)),
+        cache_read=int(usage.get("cache_read", 0)),
+        seconds=round(seconds, 2),
+        cpu_seconds=round(cpu_seconds, 2),
+        turns=int(out.get("num_turns") or 0),
+        stop_reason=str(out.get("stop_reason") or ""),
+        answer=answer,
+    )
+    # The loop stops itself at --max-turns with this error; such a run used up its budget.
+    result.past_turn_limit = "(max_turns)" in answer
+    _count_requests(log, result)
+    if out.get("is_error"):
+        result.error = (answer or proc.stderr.strip())[-300:]
+    try:
+        result.solved = bool(task.check(repo, answer))
+    except Exception as exc:  # a check that cannot even run means "not solved"
+        result.error = result.error or f"check failed: {exc}"
+    return result
 
 
 def _count_requests(log: Path, result: TaskResult) -> None:
@@ -677,6 +692,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", nargs="*", help="run only these tasks (by name)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per task")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--keep-logs", type=Path, metavar="DIR", help="keep each task's request log in DIR"
+    )
     args = parser.parse_args(argv)
     chosen = [t for t in TASKS if not args.tasks or t.name in args.tasks]
     unknown = set(args.tasks or []) - {t.name for t in TASKS}
@@ -684,7 +702,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown task(s): {', '.join(sorted(unknown))}")
     results: list[TaskResult] = []
     for task in chosen:
-        result = run_task(task, args.model, args.timeout)
+        result = run_task(task, args.model, args.timeout, args.keep_logs)
         results.append(result)
         mark = "solved" if result.solved else "FAILED"
         note = f"  {result.error[:80]}" if result.error and not result.solved else ""

@@ -28,7 +28,7 @@ wakeful -p "Read server.py and tell me which port the server uses." \
   --model local --permission-mode auto --max-turns 4 --output-format stream-json \
   | "$py" "$here/scripts/show_events.py" \
   || echo "  (the run ended with an error result, shown above)"
-echo "  (a 135M model: valid tool calls, answers not to be trusted; point --model at a real one)"
+echo "  (a 135M model: valid tool calls, simple answers; point --model at a real one for real work)"
 
 step "Skeptical memory: remember a fact anchored to the code"
 id=$(wakeful memory add "The server listens on port 8080" --anchor server.py:1-1 --type project)

@@ -37,6 +37,7 @@ SLOW_AREAS: tuple[str, ...] = (
 SLOW_FILES: tuple[str, ...] = (
     "e2e/test_demo.py",  # the demo with the embedded model
     "providers_local/test_local_provider.py",  # the embedded model
+    "e2e/test_local_signals.py",  # the embedded model through the CLI, signalled
     "daemon/test_daemon_e2e.py",  # the daemon process, end to end
     "daemon/test_recovery.py",  # crash recovery with real processes
     "daemon/test_checkpoints_daemon.py",  # the daemon process

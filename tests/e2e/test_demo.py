@@ -43,6 +43,10 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     assert "tool call   read(" in out  # the embedded model made a valid call
+    # ... and answered the question from the file (greedy decoding, the result named by its
+    # file: 4 of 4 runs; at temperature 0.2 it was 2 of 4).
+    answer = next(line for line in out.splitlines() if line.startswith("  answer"))
+    assert "8080" in answer, answer
     assert "[drifted," in out  # memory re-verified after the edit
     assert '"rm -rf ~", "tier": "critical", "decision": "deny"' in out
     assert '"git status", "tier": "read_only", "decision": "allow"' in out

@@ -22,7 +22,8 @@ def test_tools_are_sorted_and_prefix_is_stable() -> None:
 
 
 def test_core_prompt_has_nothing_volatile(tmp_path: Path) -> None:
-    assert core_prompt(tmp_path) == core_prompt(tmp_path)
+    assert core_prompt() == core_prompt()
+    assert str(tmp_path) not in core_prompt()  # the same bytes in every workspace
     (tmp_path / "AGENTS.md").write_text("use tabs")
     (tmp_path / "WAKEFUL.md").write_text("be brief")
     text = project_instructions(tmp_path)

@@ -144,11 +144,11 @@ def test_chat_messages_render_tools_results_and_merge_roles() -> None:
         "Be brief.\n\nTools:\n- read(path: string, offset?: integer)"
     )
     assert out[2]["content"] == '{"tool": "read", "arguments": {"path": "hello.py"}}'
-    assert out[3]["content"].startswith("Result of read:\nprint('hi')")
+    assert out[3]["content"].startswith("Result of read hello.py:\nprint('hi')")
     assert "more characters not shown" in out[3]["content"]
     assert len(out[3]["content"]) < 700
     assert out[3]["content"].endswith("Task: read hello.py\n\nand now?")
-    assert out[5]["content"] == "Error from read:\nnot found\n\nTask: read hello.py"
+    assert out[5]["content"] == "Error from read nope.py:\nnot found\n\nTask: read hello.py"
 
 
 def test_read_results_lose_their_line_numbers_and_the_task_follows_them() -> None:
@@ -170,7 +170,7 @@ def test_read_results_lose_their_line_numbers_and_the_task_follows_them() -> Non
     )
     out = chat_messages(request)
     assert out[3]["content"] == (
-        f"Result of read:\nPORT = 8080\n\ndef greet(name):\n(3 lines)\n\nTask: {question}"
+        f"Result of read server.py:\nPORT = 8080\n\ndef greet(name):\n(3 lines)\n\nTask: {question}"
     )
     # Only read's own numbering goes; another tool's output is shown as it came.
     assert out[5]["content"].startswith("Result of bash:\n     1\tkept")

@@ -198,8 +198,9 @@ async def test_second_request_reuses_the_prefix_from_the_kv_cache(
     prompt = last["request"]["prompt"]
     # read results reach a small model without their line numbers (issue: it read them as
     # content), and the task follows them
-    assert "Result of read:\nprint('hello')" in prompt
-    assert last["request"]["sampling"]["temperature"] == 0.2
+    assert "Result of read hello.py:\nprint('hello')" in prompt
+    # greedy by default: the same prompt gets the same reply
+    assert last["request"]["sampling"]["temperature"] == 0.0
     assert last["request"]["json_schema"]["anyOf"][1]["properties"]["tool"] == {"const": "read"}
     # input + cache_read is the whole prompt, counted with the model's tokenizer
     assert u2.input + u2.cache_read == provider.engine.count_tokens(prompt)

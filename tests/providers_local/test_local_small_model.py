@@ -311,3 +311,52 @@ def test_choice_grammar_quotes_what_it_lists() -> None:
     assert choice_grammar(['say "hi"', "a\\b"]) == 'root ::= "say \\"hi\\"" | "a\\\\b"\n'
     with pytest.raises(ValueError):
         choice_grammar(())
+
+
+def _formats(act_first: bool, messages: list[Message]) -> tuple[dict, str]:
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is part of wakeful[local]")
+    from wakeful.providers.local import LocalProvider
+
+    provider = LocalProvider("m", Path("unused.gguf"), act_first=act_first)
+    request = Request(model="m", system=[SystemSegment("core", "x")], tools=TOOLS)
+    request.messages = messages
+    as_json = provider._format(request, native=False).grammar
+    native = provider._format(request, native=True).grammar
+    assert isinstance(as_json, dict) and isinstance(native, str)
+    return as_json, native
+
+
+def test_a_sessions_first_reply_must_be_a_tool_call() -> None:
+    # Asked "Which port does server.py use?", Qwen2.5-Coder-1.5B wrote the grep it would run,
+    # invented its output and answered 5000, in one request: the grammar let it answer first.
+    task = [Message.user("Which port does server.py use? Answer with the number.")]
+    as_json, native = _formats(True, task)
+    assert not any("answer" in b["properties"] for b in as_json["anyOf"])
+    assert (
+        native.splitlines()[0] == 'root ::= "<tool_call>" "\\n"? wakeful-call "\\n"? "</tool_call>"'
+    )
+    # Once it has acted, it may answer.
+    acted = [
+        *task,
+        Message("assistant", [ToolUseBlock("t1", "read", {"path": "server.py"})]),
+        Message("user", [ToolResultBlock("t1", "PORT = 8123\n")]),
+    ]
+    as_json, native = _formats(True, acted)
+    assert any("answer" in b["properties"] for b in as_json["anyOf"])
+    assert native.splitlines()[0].endswith(" | answer")
+    # local.act_first = false leaves the first reply free.
+    as_json, native = _formats(False, task)
+    assert any("answer" in b["properties"] for b in as_json["anyOf"])
+    assert native.splitlines()[0].endswith(" | answer")
+
+
+def test_an_optional_integer_outside_its_bounds_is_left_to_the_tools_default() -> None:
+    # llama.cpp's grammar converter ignores minimum/maximum: greedy SmolLM2 wrote offset=0
+    # for read's 1-based offset.
+    from wakeful.providers.local_prompt import ParsedReply, drop_unbounded_integers
+
+    read = BY_NAME["read"]
+    bad = ParsedReply(tool="read", arguments={"path": "a.py", "offset": 0, "limit": 5})
+    assert drop_unbounded_integers(bad, [read]).arguments == {"path": "a.py", "limit": 5}
+    good = ParsedReply(tool="read", arguments={"path": "a.py", "offset": 2})
+    assert drop_unbounded_integers(good, [read]) is good

@@ -128,6 +128,10 @@ async def test_no_match_and_bad_regex(backend: str, ctx: ToolContext, tree: Path
     tool = grep_tool(backend)
     r = await tool.run({"pattern": "zzz_absent"}, ctx)
     assert not r.is_error and r.content.startswith("No matches for 'zzz_absent'")
+    # A small model took "no matches" for "not set" and guessed: the message says what to try.
+    assert "case-sensitive: set case_insensitive to true, or read the file" in r.content
+    r = await tool.run({"pattern": "zzz_absent", "case_insensitive": True}, ctx)
+    assert "case-sensitive" not in r.content
     r = await tool.run({"pattern": "foo(", "output_mode": "content"}, ctx)
     assert r.is_error and "grep failed" in r.content
     r = await tool.run({"pattern": "x", "path": "nowhere"}, ctx)

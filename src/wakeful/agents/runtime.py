@@ -31,7 +31,7 @@ from wakeful.policy.sandbox import Sandbox, sandbox_wanted
 from wakeful.prompt.ledger import CacheLedger
 from wakeful.prompt.ledger_pg import open_ledger
 from wakeful.prompt.prefix import build_prefix
-from wakeful.prompt.system import core_prompt, project_instructions
+from wakeful.prompt.system import core_prompt, project_instructions, workspace_note
 from wakeful.providers.base import Provider
 from wakeful.providers.registry import resolve_provider
 from wakeful.tools.base import Tool, ToolContext, schema_of
@@ -302,9 +302,15 @@ def open_runtime(
     notices += extensions.notices
     prefix = build_prefix(
         [schema_of(t) for t in tools],
-        core_prompt(paths.workspace),
+        core_prompt(),
         "\n\n".join(
-            p for p in (project_instructions(paths.workspace), extensions.prefix_text()) if p
+            p
+            for p in (
+                workspace_note(paths.workspace),
+                project_instructions(paths.workspace),
+                extensions.prefix_text(),
+            )
+            if p
         ),
         snapshot,
     )

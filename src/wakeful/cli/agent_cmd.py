@@ -122,7 +122,7 @@ def _headless(
     import json
 
     from wakeful.agents.headless import run_headless, stream_json_sink
-    from wakeful.cli.signals import Terminated, cancel_on_signals
+    from wakeful.cli.signals import Terminated, cancel_on_signals, exit_now
     from wakeful.core.errors import WakefulError
 
     sink: Callable[[LoopEvent], None]
@@ -158,10 +158,10 @@ def _headless(
         raise
     except KeyboardInterrupt:
         sys.stderr.write("wakeful: interrupted; the transcript is kept (resume with --continue)\n")
-        raise typer.Exit(130) from None
+        exit_now(130)
     except Terminated as exc:
         sys.stderr.write(f"wakeful: {exc}; the transcript is kept (resume with --continue)\n")
-        raise typer.Exit(exc.exit_code) from None
+        exit_now(exc.exit_code)
     if fmt is OutputFormat.text:
         print(result["result"] or "")
         wt = result.get("worktree")

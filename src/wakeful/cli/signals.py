@@ -10,9 +10,11 @@ dangling tool calls, and the transcript is closed cleanly; then the CLI exits 12
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import sys
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 T = TypeVar("T")
 
@@ -61,3 +63,19 @@ async def cancel_on_signals(
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the process with `code` at once, once a signal's run has been closed.
+
+    The session is saved and every store closed by then; what is left is the interpreter's
+    own teardown, which after a model run takes seconds of freeing memory and finalising
+    native libraries (measured 1.6 s on a loaded 2-core machine, 0.1 s skipped), while the
+    signal's sender (systemd, a CI runner, a terminal) waits.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)

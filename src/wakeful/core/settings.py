@@ -77,6 +77,7 @@ class LocalSettings:
         "passive", 'how llama.cpp threads wait: "passive", "active", or "" for OpenMP\'s default'
     )
     prompt_cache: bool = setting(True, "keep the first prompt's KV cache on disk for the next run")
+    act_first: bool = setting(True, "a session's first reply must be a tool call, not a guess")
 
 
 @dataclass(frozen=True)

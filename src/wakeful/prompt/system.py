@@ -12,7 +12,7 @@ INSTRUCTION_FILES = ("WAKEFUL.md", "AGENTS.md", "CLAUDE.md")
 MAX_INSTRUCTIONS_BYTES = 40_000
 
 CORE_PROMPT = """\
-You are wakeful, a coding agent working in the repository at {workspace}.
+You are wakeful, a coding agent working in a repository.
 You act through tools: read files before you change them, make small exact edits, run
 commands to check your work, and say plainly what you did and what is left.
 
@@ -31,8 +31,15 @@ Rules:
 """
 
 
-def core_prompt(workspace: Path) -> str:
-    return CORE_PROMPT.format(workspace=workspace)
+def core_prompt() -> str:
+    """The same bytes in every workspace: the workspace is named in `workspace_note`, which
+    follows it, so an embedded model can keep this part (and its tool list) cached across
+    repositories."""
+    return CORE_PROMPT
+
+
+def workspace_note(workspace: Path) -> str:
+    return f"The repository is at {workspace}."
 
 
 def project_instructions(workspace: Path) -> str:

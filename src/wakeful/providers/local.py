@@ -43,6 +43,7 @@ from wakeful.providers.local_prompt import (
     call_schema,
     chat_messages,
     choice_grammar,
+    drop_unbounded_integers,
     first_user_text,
     local_tools,
     native_messages,
@@ -58,7 +59,10 @@ if TYPE_CHECKING:
     from wakeful.providers.local_engine import EngineOptions, Generation, LlamaEngine
 
 DEFAULT_MODEL = "smollm2-135m"
-DEFAULT_TEMPERATURE = 0.2
+# Greedy decoding: a small model's best guess is its most likely token, and the same prompt
+# gets the same reply. With the demo's second prompt, SmolLM2-135M answered "1234567890",
+# "12345" or "PORT = 8080" at 0.2 depending on the folder's name, and the port every time at 0.
+DEFAULT_TEMPERATURE = 0.0
 DEFAULT_N_CTX = LocalSettings().n_ctx
 # Enough for a ~6 KB file in one `write`; the context's free room caps it further.
 DEFAULT_MAX_OUTPUT = LocalSettings().max_tokens
@@ -101,6 +105,7 @@ class LocalProvider:
         chat_template: str = "",
         prompt_cache_dir: Path | None = None,
         request_log: RequestLog | None = None,
+        act_first: bool = True,
     ) -> None:
         if not _llama_cpp_installed():
             raise ConfigError("the local provider needs llama-cpp-python; " + INSTALL_HINT)
@@ -123,6 +128,10 @@ class LocalProvider:
         # Where the first prompt's KV cache is kept for the next run (None: not kept).
         self.prompt_cache_dir = prompt_cache_dir
         self.log = request_log or RequestLog(None)
+        # A session's first reply must be a tool call: asked "which port does server.py use?",
+        # Qwen2.5-Coder-1.5B wrote the grep it would run, invented its output and answered
+        # 5000; SmolLM2 guesses too. A 1-request answer about a repository is a guess.
+        self.act_first = act_first
         self._engine: LlamaEngine | None = None
         self._engine_lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
@@ -159,6 +168,7 @@ class LocalProvider:
                 else None
             ),
             request_log=log,
+            act_first=local.act_first,
         )
 
     def prefix_tokens(self, segments: list[SystemSegment], tools: list[ToolSchema]) -> int:
@@ -239,6 +249,8 @@ class LocalProvider:
         """How this request is shown to the model and how its reply is constrained and read."""
         shown = local_tools(request.tools, self.tools, first_user_text(request))
         names = {t.name for t in shown}
+        # The task's first reply must act (tool_choice "required", for the first turn only).
+        answer = not (self.act_first and shown and not _has_acted(request))
         if native:
             from wakeful.providers.local_engine import native_grammar
 
@@ -246,12 +258,12 @@ class LocalProvider:
                 messages=native_messages(request, self.tool_result_chars),
                 tools=native_tools(shown, self.full_schemas) if shown else None,
                 grammar=(
-                    native_grammar(call_schema(shown, self.full_schemas))
+                    native_grammar(call_schema(shown, self.full_schemas), answer)
                     if shown
                     else _choices_grammar(request)
                 ),
                 answer_only=None,
-                parse=lambda text: parse_native(text, names),
+                parse=lambda text: drop_unbounded_integers(parse_native(text, names), shown),
                 native=True,
             )
         shown_request = request
@@ -262,9 +274,13 @@ class LocalProvider:
         return _Format(
             messages=chat_messages(shown_request, self.tool_result_chars, self.full_schemas),
             tools=None,
-            grammar=output_schema(shown, self.full_schemas) if shown else _choices_grammar(request),
+            grammar=(
+                output_schema(shown, self.full_schemas, answer)
+                if shown
+                else _choices_grammar(request)
+            ),
             answer_only=output_schema([]),
-            parse=lambda text: parse_reply(text, names),
+            parse=lambda text: drop_unbounded_integers(parse_reply(text, names), shown),
             native=False,
         )
 
@@ -332,7 +348,11 @@ class LocalProvider:
                     on_prompt,
                     tools=fmt.tools,
                 )
-                if fmt.grammar is not None and _repeats_last_call(request, fmt.parse(result.text)):
+                if (
+                    result.finish != "cancelled"
+                    and fmt.grammar is not None
+                    and _repeats_last_call(request, fmt.parse(result.text))
+                ):
                     # A tiny model loops on the call it just made; the result is already in
                     # the conversation, so ask again with only the answer allowed.
                     body["repeated_call"] = result.text
@@ -377,7 +397,7 @@ class LocalProvider:
         )
         async for event in self._finish(request, result, usage, on_text, box["format"]):
             yield event
-        self.log.append(self.name, body, usage)
+        self.log.append(self.name, body, usage, reply=result.text)
 
     async def _finish(
         self,
@@ -481,6 +501,11 @@ class _Format:
     answer_only: dict[str, Any] | None
     parse: Callable[[str], ParsedReply]
     native: bool
+
+
+def _has_acted(request: Request) -> bool:
+    """Whether the conversation already has a tool call (so an answer may follow)."""
+    return any(m.role == "assistant" and m.tool_uses for m in request.messages)
 
 
 def _repeats_last_call(request: Request, parsed: ParsedReply) -> bool:

@@ -11,6 +11,7 @@ import codecs
 import ctypes
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -29,6 +30,8 @@ from llama_cpp.llama_grammar import json_schema_to_gbnf
 from wakeful.core.errors import ConfigError, ProviderError
 
 Finish = Literal["stop", "length", "cancelled"]
+# llama-cpp-python prints llama.cpp's log lines at or above this logger's level to stderr.
+_LLAMA_LOG = logging.getLogger("llama-cpp-python")
 
 
 def _converts(schema: dict[str, Any]) -> bool:
@@ -63,9 +66,10 @@ def _convertible(schema: dict[str, Any]) -> dict[str, Any]:
     return loosened
 
 
-def native_grammar(call: dict[str, Any]) -> str:
+def native_grammar(call: dict[str, Any], answer: bool = True) -> str:
     """GBNF for a reply in the template's own format: one `<tool_call>` whose JSON matches
-    `call` (see local_prompt.call_schema), or plain text that does not start like a call."""
+    `call` (see local_prompt.call_schema), or (if `answer`) plain text that does not start
+    like a call."""
     body = json_schema_to_gbnf(json.dumps(_convertible_call(call)))
     lines = []
     for line in body.splitlines():
@@ -73,7 +77,8 @@ def native_grammar(call: dict[str, Any]) -> str:
             line = "wakeful-call ::=" + line[len("root ::=") :]
         lines.append(line)
     head = [
-        'root ::= "<tool_call>" "\\n"? wakeful-call "\\n"? "</tool_call>" | answer',
+        'root ::= "<tool_call>" "\\n"? wakeful-call "\\n"? "</tool_call>"'
+        + (" | answer" if answer else ""),
         # An answer may not open like a call written another way (a fenced or bare JSON object).
         "answer ::= [^<`{ \\t\\n] [^\\x00]*",
     ]
@@ -191,6 +196,10 @@ class LlamaEngine:
         # The on-disk prompt cache is read and written around this engine's first generation.
         self._first_generation = True
         self.disk_cached_tokens = 0
+        # Asked by llama.cpp between the nodes of every compute graph; see _install_abort.
+        self._cancelled: Callable[[], bool] | None = None
+        self._abort_callback: Any = None
+        self._log_level = logging.ERROR
 
     # -- loading ------------------------------------------------------------------------
 
@@ -231,6 +240,7 @@ class LlamaEngine:
                 f"({exc}); fix local.chat_template or leave it unset"
             ) from None
         self.template_source = source
+        self._install_abort(llm)
         bos = llm.token_bos()
         # Strip the template's BOS text only if the tokenizer adds that token itself: in
         # SmolLM2 the BOS token is `<|im_start|>` and is not added, so stripping it would
@@ -239,6 +249,28 @@ class LlamaEngine:
             self._bos_text = llm.detokenize([bos], special=True).decode("utf-8", "replace")
         self._llm = llm
         return llm
+
+    def _install_abort(self, llm: _Llama) -> None:
+        """Let a cancelled run stop llama.cpp mid-computation.
+
+        A prompt is evaluated in blocking calls of up to 512 tokens (tens of seconds for the
+        coder model on two cores), deaf to SIGTERM and Ctrl-C, and the CLI waits for its model
+        thread before exiting. llama.cpp asks this callback between the nodes of each compute
+        graph (milliseconds apart) and abandons the batch when it returns true. Measured: no
+        CPU cost (SmolLM2, 400-token prompt: 3.93 CPU s with the callback, 4.10 without).
+        """
+
+        def should_abort(_data: Any) -> bool:
+            check = self._cancelled
+            if check is None or not check():
+                return False
+            # llama.cpp reports the abandoned batch as an error on stderr; it is not one.
+            _LLAMA_LOG.setLevel(logging.CRITICAL)
+            return True
+
+        self._log_level = _LLAMA_LOG.level  # as Llama() set it (verbose=False: errors only)
+        self._abort_callback = llama_cpp.ggml_abort_callback(should_abort)
+        llama_cpp.llama_set_abort_callback(llm.ctx, self._abort_callback, None)
 
     def load(self) -> float:
         """Load now (normally the first request does it); returns the seconds it took."""
@@ -376,30 +408,41 @@ class LlamaEngine:
             start = time.perf_counter()
             first_token_at: float | None = None
             finish: Finish = "length"
-            for token in llm.generate(
-                tokens,
-                top_k=sampling.top_k,
-                top_p=sampling.top_p,
-                min_p=sampling.min_p,
-                temp=sampling.temperature,
-                repeat_penalty=sampling.repeat_penalty,
-                grammar=grammar,
-            ):
-                if first_token_at is None:
-                    first_token_at = time.perf_counter()
-                if llama_cpp.llama_vocab_is_eog(vocab, token):
-                    finish = "stop"
-                    break
-                result.output_tokens += 1
-                piece = decoder.decode(llm.detokenize([token]))
-                if piece:
-                    pieces.append(piece)
-                    on_text(piece)
-                if result.output_tokens >= max_tokens:
-                    break
-                if cancelled():
-                    finish = "cancelled"
-                    break
+            self._cancelled = cancelled
+            try:
+                for token in llm.generate(
+                    tokens,
+                    top_k=sampling.top_k,
+                    top_p=sampling.top_p,
+                    min_p=sampling.min_p,
+                    temp=sampling.temperature,
+                    repeat_penalty=sampling.repeat_penalty,
+                    grammar=grammar,
+                ):
+                    if first_token_at is None:
+                        first_token_at = time.perf_counter()
+                    if llama_cpp.llama_vocab_is_eog(vocab, token):
+                        finish = "stop"
+                        break
+                    result.output_tokens += 1
+                    piece = decoder.decode(llm.detokenize([token]))
+                    if piece:
+                        pieces.append(piece)
+                        on_text(piece)
+                    if result.output_tokens >= max_tokens:
+                        break
+                    if cancelled():
+                        finish = "cancelled"
+                        break
+            except RuntimeError:
+                # llama_decode returns 2 when the abort callback stopped it; eval() raises
+                # before it counts the batch, so the next prompt re-evaluates from there.
+                if not cancelled():
+                    raise
+                finish = "cancelled"
+            finally:
+                self._cancelled = None
+                _LLAMA_LOG.setLevel(self._log_level)
             tail = decoder.decode(b"", final=True)
             if tail:
                 pieces.append(tail)

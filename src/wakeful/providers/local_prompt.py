@@ -153,8 +153,11 @@ def first_user_text(request: Request) -> str:
     return ""
 
 
-def output_schema(tools: list[ToolSchema], full: bool = False) -> dict[str, Any]:
-    """The JSON schema the reply is constrained to: one branch per tool, then the answer."""
+def output_schema(
+    tools: list[ToolSchema], full: bool = False, answer: bool = True
+) -> dict[str, Any]:
+    """The JSON schema the reply is constrained to: one branch per tool, then (unless
+    `answer` is false: a call is required) the answer."""
     branches: list[dict[str, Any]] = []
     for tool in tools:
         args = arguments_schema(tool, full)
@@ -166,14 +169,15 @@ def output_schema(tools: list[ToolSchema], full: bool = False) -> dict[str, Any]
                 "additionalProperties": False,
             }
         )
-    branches.append(
-        {
-            "type": "object",
-            "properties": {"answer": {"type": "string"}},
-            "required": ["answer"],
-            "additionalProperties": False,
-        }
-    )
+    if answer or not branches:
+        branches.append(
+            {
+                "type": "object",
+                "properties": {"answer": {"type": "string"}},
+                "required": ["answer"],
+                "additionalProperties": False,
+            }
+        )
     return {"anyOf": branches}
 
 
@@ -254,10 +258,9 @@ def chat_messages(
     restated after them (see `_message_text`). Consecutive turns of the same role are merged
     because small chat templates expect strict alternation.
     """
-    system = request.system_text
-    if request.tools:
-        section = tool_instructions(request.tools, full_schemas)
-        system = f"{system}\n\n{section}" if system else section
+    core, context = split_system(request)
+    section = tool_instructions(request.tools, full_schemas) if request.tools else ""
+    system = "\n\n".join(p for p in (core, section, context) if p)
     out: list[dict[str, str]] = []
     if system:
         out.append({"role": "system", "content": system})
@@ -296,6 +299,18 @@ def unnumbered(text: str) -> str:
     return "\n".join(_NUMBERED.sub("", line, count=1) for line in lines)
 
 
+def _call_label(block: ToolUseBlock) -> str:
+    """How a tool result is introduced: the tool and the file it was called on.
+
+    "Result of read server.py:" rather than "Result of read:": told which file it is looking
+    at, SmolLM2-135M answers the demo's question from it in every run measured (3 of 3 at
+    temperature 0.2, where "Result of read:" gave "1234567890" or "12345")."""
+    path = block.input.get("path") if isinstance(block.input, dict) else None
+    if isinstance(path, str) and path and len(path) <= 120:
+        return f"{block.name} {path}"
+    return block.name
+
+
 def _message_text(
     message: Message, names: dict[str, str], tool_result_chars: int, task: str = ""
 ) -> str:
@@ -306,14 +321,14 @@ def _message_text(
             if block.text:
                 parts.append(block.text)
         elif isinstance(block, ToolUseBlock):
-            names[block.id] = block.name
+            names[block.id] = _call_label(block)
             parts.append(render_tool_call(block))
         elif isinstance(block, ToolResultBlock):
             results = True
-            name = names.get(block.tool_use_id, "the tool")
-            head = f"Error from {name}:" if block.is_error else f"Result of {name}:"
+            label = names.get(block.tool_use_id, "the tool")
+            head = f"Error from {label}:" if block.is_error else f"Result of {label}:"
             content = block.content
-            if name == "read" and not block.is_error:
+            if label.split(" ", 1)[0] == "read" and not block.is_error:
                 content = unnumbered(content)
             parts.append(f"{head}\n{_clip(content, tool_result_chars)}")
     if results and task:
@@ -322,6 +337,23 @@ def _message_text(
         # Every result message carries it, so earlier turns render the same (KV-cache prefix).
         parts.append(f"Task: {task}")
     return "\n\n".join(parts)
+
+
+def split_system(request: Request) -> tuple[str, str]:
+    """The system prompt as (core, context): the first segment (the core prompt, the same
+    bytes in every repository) and the rest (where the repository is, its instructions, the
+    memory snapshot).
+
+    The tool list goes between them, so the core prompt and the tools form a prefix that is
+    the same for every repository and every task: the KV cache kept on disk after one run
+    (~1,100 tokens for the coder model, about a minute of CPU on two cores) serves the next
+    run in another repository too. With the workspace named first, no two repositories shared
+    more than a dozen tokens.
+    """
+    texts = [seg.text for seg in request.system if seg.text]
+    if not texts:
+        return "", ""
+    return texts[0], "\n\n".join(texts[1:])
 
 
 def template_calls_tools(template: str) -> bool:
@@ -378,8 +410,13 @@ def call_schema(tools: list[ToolSchema], full: bool = False) -> dict[str, Any]:
 def native_messages(request: Request, tool_result_chars: int = 6000) -> list[dict[str, Any]]:
     """Messages in the template's own tool format: assistant `tool_calls`, `tool` results."""
     out: list[dict[str, Any]] = []
-    if request.system_text:
-        out.append({"role": "system", "content": request.system_text})
+    core, context = split_system(request)
+    if core:
+        out.append({"role": "system", "content": core})
+    if context:
+        # After the template's tool list, so the core prompt and tools are one prefix shared
+        # by every repository (see split_system).
+        out.append({"role": "system", "content": context})
     for message in request.messages:
         texts = [b.text for b in message.content if isinstance(b, TextBlock) and b.text]
         calls = [b for b in message.content if isinstance(b, ToolUseBlock)]
@@ -458,6 +495,35 @@ def parse_native(text: str, tool_names: set[str]) -> ParsedReply:
     if name and name.group(1) in tool_names:
         return ParsedReply(tool=name.group(1), arguments=None, raw=text)
     return ParsedReply(raw=text)
+
+
+def drop_unbounded_integers(parsed: ParsedReply, tools: list[ToolSchema]) -> ParsedReply:
+    """The call without optional integer arguments outside their schema's bounds.
+
+    llama.cpp's grammar converter ignores `minimum` and `maximum`, so a greedy SmolLM2 writes
+    `read(path, offset=0)` for read's 1-based offset and gets an error instead of the file.
+    The grammar cannot prevent it; dropping the argument lets the tool's default apply.
+    """
+    if parsed.tool is None or parsed.arguments is None:
+        return parsed
+    tool = next((t for t in tools if t.name == parsed.tool), None)
+    schema = tool.input_schema if tool is not None and isinstance(tool.input_schema, dict) else {}
+    found = schema.get("properties")
+    props: dict[str, Any] = found if isinstance(found, dict) else {}
+    required = set(schema.get("required") or [])
+    kept = dict(parsed.arguments)
+    for name, value in parsed.arguments.items():
+        sub = props.get(name)
+        if name in required or not isinstance(sub, dict) or sub.get("type") != "integer":
+            continue
+        if not isinstance(value, int) or isinstance(value, bool):
+            continue
+        low, high = sub.get("minimum"), sub.get("maximum")
+        if (isinstance(low, int) and value < low) or (isinstance(high, int) and value > high):
+            del kept[name]
+    if kept == parsed.arguments:
+        return parsed
+    return ParsedReply(tool=parsed.tool, arguments=kept, raw=parsed.raw)
 
 
 @dataclass(frozen=True)

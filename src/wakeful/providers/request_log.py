@@ -20,8 +20,14 @@ class RequestLog:
         self._lock = threading.Lock()
 
     def append(
-        self, provider: str, request: dict[str, Any], usage: Usage, error: str | None = None
+        self,
+        provider: str,
+        request: dict[str, Any],
+        usage: Usage,
+        error: str | None = None,
+        reply: str | None = None,
     ) -> None:
+        """One line: the request, its usage, and (where the provider gives it) the raw reply."""
         if self.path is None:
             return
         record: dict[str, Any] = {
@@ -30,6 +36,8 @@ class RequestLog:
             "request": request,
             "usage": usage.to_dict(),
         }
+        if reply is not None:
+            record["reply"] = reply
         if error:
             record["error"] = error
         line = json.dumps(record, ensure_ascii=False, default=str)

@@ -349,8 +349,16 @@ class GrepTool:
         base = ctx.cwd or ctx.workspace
         if not found.files:
             where = f" (files matching {s.glob!r})" if s.glob else ""
+            # Said outright: a small model otherwise takes "no matches" for "not set" and
+            # guesses (asked for the timeout in a file that sets TIMEOUT_SECONDS = 45, it
+            # searched for "timeout" and answered 60).
+            hint = (
+                ""
+                if s.ignore_case
+                else " The search is case-sensitive: set case_insensitive to true, or read the file."
+            )
             return ToolResult(
-                f"No matches for {s.pattern!r} in {root}{where}.",
+                f"No matches for {s.pattern!r} in {root}{where}.{hint}",
                 meta={"files": 0, "backend": backend},
             )
         lines = render(found, s, base)
