@@ -267,3 +267,44 @@ def test_workers_in_separate_processes_clone_once(served: Path, tmp_path: Path) 
     assert [p.returncode for p in procs] == [0, 0, 0, 0]
     assert sorted(cloned for _, cloned in outs) == [False, False, False, True]
     assert len({path for path, _ in outs}) == 1
+
+
+def test_git_variables_of_the_worker_cannot_hide_links_under_wakeful(
+    untrusted_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker started from a git hook inherits GIT_DIR: the link check must still look at
+    the clone, not at the repository GIT_DIR names (which has no links)."""
+    (untrusted_repo / ".wakeful").mkdir()
+    (untrusted_repo / ".wakeful" / "fleet").symlink_to(tmp_path)
+    _git_in(untrusted_repo, "add", ".")
+    _git_in(untrusted_repo, "commit", "-qm", "links")
+    bare = tmp_path / "linked.git"
+    _git_in(tmp_path, "clone", "-q", "--bare", str(untrusted_repo), str(bare))
+    decoy = tmp_path / "decoy"
+    _git_in(tmp_path, "init", "-q", str(decoy))
+    monkeypatch.setenv("GIT_DIR", str(decoy / ".git"))
+    with pytest.raises(CloneRefused, match="symbolic links under .wakeful"):
+        ensure_clone(_request(tmp_path, f"file://{bare}", allow_file=True))
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "not-a-repository"))
+    with pytest.raises((CloneRefused, CloneFailed)):
+        ensure_clone(_request(tmp_path, f"file://{bare}", allow_file=True))
+    assert [p for p in (tmp_path / "clones").iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_a_host_path_url_never_clones_a_local_folder_of_that_name(
+    served: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git clone reads `host:repo` (and `https://h/p`) as a local path when a folder of that
+    name exists where git runs; file clones allowed or not, the URL must mean the remote."""
+    where = tmp_path / "cwd"
+    where.mkdir()
+    _git_in(where, "clone", "-q", "--bare", str(served), "host:repo")
+    # plain git, run there, clones the local folder
+    _git_in(where, "clone", "-q", "--no-checkout", "--", "host:repo", str(tmp_path / "plain"))
+    assert (tmp_path / "plain" / ".git").is_dir()
+    monkeypatch.chdir(where)
+    env = {"HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin", "GIT_SSH_COMMAND": "false"}
+    for allow_file in (True, False):
+        with pytest.raises(CloneFailed):
+            ensure_clone(_request(tmp_path, "host:repo", allow_file=allow_file, env=env))
+    assert [p for p in (tmp_path / "clones").iterdir() if not p.name.endswith(".lock")] == []

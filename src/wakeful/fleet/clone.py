@@ -262,14 +262,21 @@ def _check_out(req: CloneRequest, repo: Path) -> None:
         raise CloneFailed(f"the clone has no branch or commit {ref!r}")
 
 
-def _links_under_project(repo: Path) -> list[str]:
-    """Tracked symbolic links at or below `.wakeful` (where the worker writes)."""
+def _links_under_project(req: CloneRequest, repo: Path) -> list[str]:
+    """Tracked symbolic links at or below `.wakeful` (where the worker writes). Runs with the
+    request's git environment (never the worker's own GIT_DIR), and a failure refuses."""
     out = subprocess.run(
         ["git", "ls-files", "-s", "-z", "--", ".wakeful"],
         cwd=repo,
+        env=git_env(req.env, req.allow_file),
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
+        errors="surrogateescape",
     )
+    if out.returncode != 0:
+        lines = [x for x in out.stderr.strip().splitlines() if x.strip()]
+        raise CloneFailed(f"git ls-files failed: {lines[-1] if lines else out.returncode}")
     links = []
     for entry in out.stdout.split("\0"):
         meta, _, path = entry.partition("\t")
@@ -292,11 +299,16 @@ def ensure_clone(req: CloneRequest) -> CloneResult:
             return CloneResult(target, False)
         if target.exists() or target.is_symlink():
             raise CloneFailed(f"{target} exists but is not a clone; remove it to clone again")
-        partial = req.repos_dir / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
+        token = uuid.uuid4().hex[:8]
+        partial = req.repos_dir / f".{target.name}.partial-{token}"
+        # git clone reads `host:path` or `https://host/path` as a local path when a folder of
+        # that name exists where it runs, so it runs in an empty folder of its own.
+        empty = req.repos_dir / f".{target.name}.cwd-{token}"
         try:
-            _git(["clone", "-q", "--no-checkout", "--", url, str(partial)], req)
+            empty.mkdir()
+            _git(["clone", "-q", "--no-checkout", "--", url, str(partial)], req, cwd=empty)
             _check_out(req, partial)
-            links = _links_under_project(partial)
+            links = _links_under_project(req, partial)
             if links:
                 raise CloneRefused(
                     f"the repository tracks symbolic links under .wakeful ({', '.join(links[:3])}); "
@@ -306,4 +318,6 @@ def ensure_clone(req: CloneRequest) -> CloneResult:
         finally:
             if partial.exists():
                 shutil.rmtree(partial, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                empty.rmdir()
     return CloneResult(target, True)
