@@ -207,7 +207,8 @@ def parse_script(
 # give the same script.
 _UNQUOTED = r"[=A-Za-z0-9_./:,+~^*%@-]"
 _QUOTED = (
-    r"(?:\"(?:[^\"$`\\!{}\s]|[^\"$`\\!{}\s][^\"$`\\!{}\t-\r]*[^\"$`\\!{}\s])?\"|'[^'{}\t-\r]*')"
+    r"(?:\"(?:[^\"$`\\!{}\s\x00-\x1f\x7f]|[^\"$`\\!{}\s\x00-\x1f\x7f]"
+    r"[^\"$`\\!{}\x00-\x1f\x7f]*[^\"$`\\!{}\s\x00-\x1f\x7f])?\"|'[^'{}\x00-\x1f\x7f]*')"
 )
 # Possessive quantifiers: each part stops at a character the next cannot take, so nothing
 # is given back, and a command that is not plain fails fast.
