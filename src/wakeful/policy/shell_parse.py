@@ -1080,13 +1080,15 @@ def _ansi_c(body: str) -> str:
 
 
 def _is_abs(value: str) -> bool:
-    return value.startswith(("/", "~"))
+    return value.startswith(("/", "~")) and not (value == "~+" or value.startswith("~+/"))
 
 
 def resolve_path(value: str, cwd: str, home: str) -> str:
     """Absolute, normalised form of a shell path word (tilde expanded; no symlinks)."""
     if value == "~" or value.startswith("~/"):
         value = home + value[1:]
+    elif value == "~+" or value.startswith("~+/"):
+        value = cwd + value[2:]  # bash's $PWD
     elif value.startswith("~"):
         value = "/home/" + value[1:]
     if not value.startswith("/"):
