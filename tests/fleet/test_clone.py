@@ -86,6 +86,9 @@ def test_ordinary_clone_urls_are_accepted(url: str) -> None:
         ("file:///srv/app.git", "--allow-file-clones"),
         ("https://me:secret@example.invalid/app.git", "password"),
         ("/srv/app.git", "not a clone URL"),
+        ("ssh://[::1]]/team/app", "malformed host"),
+        ("ssh://[::1/team/app", "malformed"),
+        ("[::1]:team/app", "malformed host"),
         ("", "empty"),
     ],
 )

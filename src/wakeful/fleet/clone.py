@@ -36,7 +36,10 @@ from urllib.parse import urlsplit
 from wakeful.core.errors import WakefulError
 
 _TRANSPORT = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*::")  # ext::..., fd::..., remote helpers
-_HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*$|^\[?[0-9A-Fa-f:.]+\]?$")
+# A name or an address; an IPv6 address comes without its brackets (`urlsplit().hostname`).
+_HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*$|^[0-9A-Fa-f:.]+$")
+# The netloc after the user: a name or address, or a bracketed IPv6 address, then a port.
+_HOST_PORT = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?$")
 _USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SCP = re.compile(r"^(?:(?P<user>[^@/:]+)@)?(?P<host>[^@/:]+):(?P<path>.+)$")
 _REF = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._/-]*$")
@@ -107,8 +110,10 @@ def vet_clone_url(url: str, allow_file: bool) -> str:
                 "clone URL carries a password, which would be stored in the job; drop it and "
                 "give the worker's git a credential helper or an SSH key"
             )
-        if not _HOST.match(host) or (
-            parts.username is not None and not _USER.match(parts.username)
+        if (
+            not _HOST.match(host)
+            or not _HOST_PORT.match(parts.netloc.rpartition("@")[2])
+            or (parts.username is not None and not _USER.match(parts.username))
         ):
             raise CloneRefused(f"clone URL {shown!r} has a malformed host or user")
         if parts.path in ("", "/"):
