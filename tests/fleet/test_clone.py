@@ -311,3 +311,25 @@ def test_a_host_path_url_never_clones_a_local_folder_of_that_name(
         with pytest.raises(CloneFailed):
             ensure_clone(_request(tmp_path, "host:repo", allow_file=allow_file, env=env))
     assert [p for p in (tmp_path / "clones").iterdir() if not p.name.endswith(".lock")] == []
+
+
+@pytest.mark.parametrize("kind", ["tag", "branch"])
+def test_a_pinned_commit_cannot_be_shadowed_by_a_ref_of_that_name(
+    served: Path, tmp_path: Path, kind: str
+) -> None:
+    """A job pinned to a reviewed commit id must run that commit, not a tag or branch someone
+    pushed under the same name."""
+    main = _git_in(served, "rev-parse", "main")
+    feature = _git_in(served, "rev-parse", "feature")
+    pinned = main[:12]
+    where = "refs/tags" if kind == "tag" else "refs/heads"
+    _git_in(served, "update-ref", f"{where}/{pinned}", feature)
+    request = _request(tmp_path, f"file://{served}", allow_file=True, ref=pinned)
+    try:
+        got = ensure_clone(request)
+    except CloneFailed as exc:
+        assert "commit id" in str(exc)
+    else:
+        assert _git_in(got.path, "rev-parse", "HEAD") == main
+    clone = clone_path(tmp_path / "clones", request.repository)
+    assert not clone.exists() or _git_in(clone, "rev-parse", "HEAD") == main

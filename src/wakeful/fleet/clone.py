@@ -265,6 +265,15 @@ def _check_out(req: CloneRequest, repo: Path) -> None:
         _git(["checkout", "-q", "-f", "--detach", f"{ref}^{{commit}}", "--"], req, repo)
     else:
         raise CloneFailed(f"the clone has no branch or commit {ref!r}")
+    if _SHA.match(ref):
+        # git prefers a branch or tag over a commit id of the same name: a job pinned to a
+        # reviewed commit must not run whatever someone pushed under that name.
+        head = _git(["rev-parse", "--verify", "HEAD^{commit}"], req, repo).strip()
+        if not head.startswith(ref):
+            raise CloneFailed(
+                f"clone ref {ref!r} names a branch or tag as well as a commit id; "
+                "remove or rename that branch or tag in the repository, or pin a branch name"
+            )
 
 
 def _links_under_project(req: CloneRequest, repo: Path) -> list[str]:
