@@ -86,6 +86,9 @@ def test_ordinary_clone_urls_are_accepted(url: str) -> None:
         ("file:///srv/app.git", "--allow-file-clones"),
         ("https://me:secret@example.invalid/app.git", "password"),
         ("/srv/app.git", "not a clone URL"),
+        ("ssh://[::1]]/team/app", "malformed host"),
+        ("ssh://[::1/team/app", "malformed"),
+        ("[::1]:team/app", "malformed host"),
         ("", "empty"),
     ],
 )
@@ -267,3 +270,66 @@ def test_workers_in_separate_processes_clone_once(served: Path, tmp_path: Path) 
     assert [p.returncode for p in procs] == [0, 0, 0, 0]
     assert sorted(cloned for _, cloned in outs) == [False, False, False, True]
     assert len({path for path, _ in outs}) == 1
+
+
+def test_git_variables_of_the_worker_cannot_hide_links_under_wakeful(
+    untrusted_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker started from a git hook inherits GIT_DIR: the link check must still look at
+    the clone, not at the repository GIT_DIR names (which has no links)."""
+    (untrusted_repo / ".wakeful").mkdir()
+    (untrusted_repo / ".wakeful" / "fleet").symlink_to(tmp_path)
+    _git_in(untrusted_repo, "add", ".")
+    _git_in(untrusted_repo, "commit", "-qm", "links")
+    bare = tmp_path / "linked.git"
+    _git_in(tmp_path, "clone", "-q", "--bare", str(untrusted_repo), str(bare))
+    decoy = tmp_path / "decoy"
+    _git_in(tmp_path, "init", "-q", str(decoy))
+    monkeypatch.setenv("GIT_DIR", str(decoy / ".git"))
+    with pytest.raises(CloneRefused, match="symbolic links under .wakeful"):
+        ensure_clone(_request(tmp_path, f"file://{bare}", allow_file=True))
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "not-a-repository"))
+    with pytest.raises((CloneRefused, CloneFailed)):
+        ensure_clone(_request(tmp_path, f"file://{bare}", allow_file=True))
+    assert [p for p in (tmp_path / "clones").iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_a_host_path_url_never_clones_a_local_folder_of_that_name(
+    served: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git clone reads `host:repo` (and `https://h/p`) as a local path when a folder of that
+    name exists where git runs; file clones allowed or not, the URL must mean the remote."""
+    where = tmp_path / "cwd"
+    where.mkdir()
+    _git_in(where, "clone", "-q", "--bare", str(served), "host:repo")
+    # plain git, run there, clones the local folder
+    _git_in(where, "clone", "-q", "--no-checkout", "--", "host:repo", str(tmp_path / "plain"))
+    assert (tmp_path / "plain" / ".git").is_dir()
+    monkeypatch.chdir(where)
+    env = {"HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin", "GIT_SSH_COMMAND": "false"}
+    for allow_file in (True, False):
+        with pytest.raises(CloneFailed):
+            ensure_clone(_request(tmp_path, "host:repo", allow_file=allow_file, env=env))
+    assert [p for p in (tmp_path / "clones").iterdir() if not p.name.endswith(".lock")] == []
+
+
+@pytest.mark.parametrize("kind", ["tag", "branch"])
+def test_a_pinned_commit_cannot_be_shadowed_by_a_ref_of_that_name(
+    served: Path, tmp_path: Path, kind: str
+) -> None:
+    """A job pinned to a reviewed commit id must run that commit, not a tag or branch someone
+    pushed under the same name."""
+    main = _git_in(served, "rev-parse", "main")
+    feature = _git_in(served, "rev-parse", "feature")
+    pinned = main[:12]
+    where = "refs/tags" if kind == "tag" else "refs/heads"
+    _git_in(served, "update-ref", f"{where}/{pinned}", feature)
+    request = _request(tmp_path, f"file://{served}", allow_file=True, ref=pinned)
+    try:
+        got = ensure_clone(request)
+    except CloneFailed as exc:
+        assert "commit id" in str(exc)
+    else:
+        assert _git_in(got.path, "rev-parse", "HEAD") == main
+    clone = clone_path(tmp_path / "clones", request.repository)
+    assert not clone.exists() or _git_in(clone, "rev-parse", "HEAD") == main

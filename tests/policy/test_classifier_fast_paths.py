@@ -183,7 +183,7 @@ _FIRST = st.text("aZ9_./-", min_size=1, max_size=6)
 _QUOTED = st.builds(
     lambda quote, body: quote + body + quote,
     st.sampled_from(["'", '"']),
-    st.text("aZ9 _./:,+~^*%@=-#;|&<>()[]?'\"$`\\!{}\t\n", max_size=5),
+    st.text("aZ9 _./:,+~^*%@=-#;|&<>()[]?'\"$`\\!{}\t\n\x00\x01\x1b\x7f\xa0\u3000", max_size=5),
 )
 _WORD = st.one_of(
     st.text("aZz09_./:,+~^*%@=-", min_size=1, max_size=6),
@@ -214,6 +214,8 @@ _WORD = st.one_of(
 @example("echo", ['" "'], " ", False)
 @example("git", ["commit", "-m", '"fix the parser"'], " ", False)
 @example("echo", ['x" a"', "''", "'a b'\"c\""], " ", True)
+@example("echo", ["'\x00'"], " ", False)
+@example("rm", ["-rf", '"x\x00"'], " ", False)
 def test_plain_commands_parse_as_tree_sitter_parses_them(
     first: str, rest: list[str], gap: str, padded: bool
 ) -> None:
@@ -225,6 +227,17 @@ def test_plain_commands_parse_as_tree_sitter_parses_them(
     if shell_parse._PLAIN.fullmatch(source):
         fast = shell_parse._plain_script(source, "/w")
         assert fast is None or fast == parsed, source
+
+
+@pytest.mark.parametrize("command", ["rm -rf 'x\x00'", 'echo "a\x00b"', "echo '\x00' x"])
+def test_a_nul_byte_in_quotes_gets_the_parsers_verdict(
+    command: str, workspace: tuple[Path, Path]
+) -> None:
+    """No shell passes a NUL byte on: the parser refuses such a command, and the plain-word
+    path must not judge it as the words around the NUL."""
+    ws, home = workspace
+    verdict = classify_command(command, ws, home)
+    assert verdict.tier == Tier.HIGH, verdict.reasons
 
 
 def test_common_commands_take_the_plain_word_path() -> None:

@@ -199,3 +199,18 @@ def test_project_tools_by_subcommand(cmd: str, expected: str) -> None:
 )
 def test_inline_python_reading_named_files(code: str, expected: str) -> None:
     assert tier(f"python - <<'EOF'\n{code}\nEOF") == expected
+
+
+@pytest.mark.parametrize(
+    ("cmd", "expected"),
+    [
+        # `~+` is bash's $PWD (the workspace here), not a user named "+"
+        ("cp x ~+/../.bashrc", "critical"),
+        ("cd src && cp x ~+/../../.bashrc", "critical"),
+        ("cat ~+/README.md", "read_only"),
+        ("cp x ~+/notes.txt", "workspace"),
+        ("cd /tmp && cd ~+/x && rm -rf y", tier("cd /tmp/x && rm -rf y")),
+    ],
+)
+def test_tilde_plus_is_the_working_directory(cmd: str, expected: str) -> None:
+    assert tier(cmd) == expected, classify_command(cmd, WS, HOME).reasons

@@ -36,7 +36,10 @@ from urllib.parse import urlsplit
 from wakeful.core.errors import WakefulError
 
 _TRANSPORT = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*::")  # ext::..., fd::..., remote helpers
-_HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*$|^\[?[0-9A-Fa-f:.]+\]?$")
+# A name or an address; an IPv6 address comes without its brackets (`urlsplit().hostname`).
+_HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*$|^[0-9A-Fa-f:.]+$")
+# The netloc after the user: a name or address, or a bracketed IPv6 address, then a port.
+_HOST_PORT = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?$")
 _USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SCP = re.compile(r"^(?:(?P<user>[^@/:]+)@)?(?P<host>[^@/:]+):(?P<path>.+)$")
 _REF = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._/-]*$")
@@ -107,8 +110,10 @@ def vet_clone_url(url: str, allow_file: bool) -> str:
                 "clone URL carries a password, which would be stored in the job; drop it and "
                 "give the worker's git a credential helper or an SSH key"
             )
-        if not _HOST.match(host) or (
-            parts.username is not None and not _USER.match(parts.username)
+        if (
+            not _HOST.match(host)
+            or not _HOST_PORT.match(parts.netloc.rpartition("@")[2])
+            or (parts.username is not None and not _USER.match(parts.username))
         ):
             raise CloneRefused(f"clone URL {shown!r} has a malformed host or user")
         if parts.path in ("", "/"):
@@ -260,16 +265,32 @@ def _check_out(req: CloneRequest, repo: Path) -> None:
         _git(["checkout", "-q", "-f", "--detach", f"{ref}^{{commit}}", "--"], req, repo)
     else:
         raise CloneFailed(f"the clone has no branch or commit {ref!r}")
+    if _SHA.match(ref):
+        # git prefers a branch or tag over a commit id of the same name: a job pinned to a
+        # reviewed commit must not run whatever someone pushed under that name.
+        head = _git(["rev-parse", "--verify", "HEAD^{commit}"], req, repo).strip()
+        if not head.startswith(ref):
+            raise CloneFailed(
+                f"clone ref {ref!r} names a branch or tag as well as a commit id; "
+                "remove or rename that branch or tag in the repository, or pin a branch name"
+            )
 
 
-def _links_under_project(repo: Path) -> list[str]:
-    """Tracked symbolic links at or below `.wakeful` (where the worker writes)."""
+def _links_under_project(req: CloneRequest, repo: Path) -> list[str]:
+    """Tracked symbolic links at or below `.wakeful` (where the worker writes). Runs with the
+    request's git environment (never the worker's own GIT_DIR), and a failure refuses."""
     out = subprocess.run(
         ["git", "ls-files", "-s", "-z", "--", ".wakeful"],
         cwd=repo,
+        env=git_env(req.env, req.allow_file),
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
+        errors="surrogateescape",
     )
+    if out.returncode != 0:
+        lines = [x for x in out.stderr.strip().splitlines() if x.strip()]
+        raise CloneFailed(f"git ls-files failed: {lines[-1] if lines else out.returncode}")
     links = []
     for entry in out.stdout.split("\0"):
         meta, _, path = entry.partition("\t")
@@ -292,11 +313,16 @@ def ensure_clone(req: CloneRequest) -> CloneResult:
             return CloneResult(target, False)
         if target.exists() or target.is_symlink():
             raise CloneFailed(f"{target} exists but is not a clone; remove it to clone again")
-        partial = req.repos_dir / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
+        token = uuid.uuid4().hex[:8]
+        partial = req.repos_dir / f".{target.name}.partial-{token}"
+        # git clone reads `host:path` or `https://host/path` as a local path when a folder of
+        # that name exists where it runs, so it runs in an empty folder of its own.
+        empty = req.repos_dir / f".{target.name}.cwd-{token}"
         try:
-            _git(["clone", "-q", "--no-checkout", "--", url, str(partial)], req)
+            empty.mkdir()
+            _git(["clone", "-q", "--no-checkout", "--", url, str(partial)], req, cwd=empty)
             _check_out(req, partial)
-            links = _links_under_project(partial)
+            links = _links_under_project(req, partial)
             if links:
                 raise CloneRefused(
                     f"the repository tracks symbolic links under .wakeful ({', '.join(links[:3])}); "
@@ -306,4 +332,6 @@ def ensure_clone(req: CloneRequest) -> CloneResult:
         finally:
             if partial.exists():
                 shutil.rmtree(partial, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                empty.rmdir()
     return CloneResult(target, True)

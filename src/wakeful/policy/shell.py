@@ -146,7 +146,7 @@ class Analyzer:
         value = word.value if isinstance(word, Word) else word
         if value is None:
             return None
-        if value.startswith(("/", "~")):
+        if value.startswith(("/", "~")) and not (value == "~+" or value.startswith("~+/")):
             return resolve_path(value, "/", self.home)
         if cwd is None:
             return None

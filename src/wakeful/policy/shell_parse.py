@@ -207,7 +207,8 @@ def parse_script(
 # give the same script.
 _UNQUOTED = r"[=A-Za-z0-9_./:,+~^*%@-]"
 _QUOTED = (
-    r"(?:\"(?:[^\"$`\\!{}\s]|[^\"$`\\!{}\s][^\"$`\\!{}\t-\r]*[^\"$`\\!{}\s])?\"|'[^'{}\t-\r]*')"
+    r"(?:\"(?:[^\"$`\\!{}\s\x00-\x1f\x7f]|[^\"$`\\!{}\s\x00-\x1f\x7f]"
+    r"[^\"$`\\!{}\x00-\x1f\x7f]*[^\"$`\\!{}\s\x00-\x1f\x7f])?\"|'[^'{}\x00-\x1f\x7f]*')"
 )
 # Possessive quantifiers: each part stops at a character the next cannot take, so nothing
 # is given back, and a command that is not plain fails fast.
@@ -1079,13 +1080,15 @@ def _ansi_c(body: str) -> str:
 
 
 def _is_abs(value: str) -> bool:
-    return value.startswith(("/", "~"))
+    return value.startswith(("/", "~")) and not (value == "~+" or value.startswith("~+/"))
 
 
 def resolve_path(value: str, cwd: str, home: str) -> str:
     """Absolute, normalised form of a shell path word (tilde expanded; no symlinks)."""
     if value == "~" or value.startswith("~/"):
         value = home + value[1:]
+    elif value == "~+" or value.startswith("~+/"):
+        value = cwd + value[2:]  # bash's $PWD
     elif value.startswith("~"):
         value = "/home/" + value[1:]
     if not value.startswith("/"):
