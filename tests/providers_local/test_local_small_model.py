@@ -360,3 +360,64 @@ def test_an_optional_integer_outside_its_bounds_is_left_to_the_tools_default() -
     assert drop_unbounded_integers(bad, [read]).arguments == {"path": "a.py", "limit": 5}
     good = ParsedReply(tool="read", arguments={"path": "a.py", "offset": 2})
     assert drop_unbounded_integers(good, [read]) is good
+
+
+class _ScriptedEngine:
+    """Stands in for llama.cpp: replies in order and records the grammar of each call."""
+
+    calls_tools_natively = True
+    template_source = None
+
+    def __init__(self, replies: list[str]) -> None:
+        self.replies = replies
+        self.grammars: list[object] = []
+
+    def generate(self, messages, sampling, grammar, on_text, cancelled, on_prompt=None, tools=None):
+        from wakeful.providers.local_engine import Generation
+
+        self.grammars.append(grammar)
+        return Generation(text=self.replies.pop(0), prompt_tokens=10, output_tokens=5)
+
+
+async def _events(engine: _ScriptedEngine, messages: list[Message], tmp_path: Path) -> list:
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is part of wakeful[local]")
+    from wakeful.providers.local import LocalProvider
+
+    provider = LocalProvider("m", Path("unused.gguf"))
+    provider._engine = engine  # type: ignore[assignment]
+    request = Request(model="m", system=[SystemSegment("core", "x")], tools=TOOLS)
+    request.messages = messages
+    return [event async for event in provider.stream(request)]
+
+
+ACTED = [
+    Message.user("What is the timeout in seconds set in config.py?"),
+    Message("assistant", [ToolUseBlock("t1", "grep", {"pattern": "timeout"})]),
+    Message("user", [ToolResultBlock("t1", "No matches (the search was case-sensitive).")]),
+]
+
+
+async def test_an_answer_that_only_announces_the_next_step_is_asked_again_as_a_call(
+    tmp_path: Path,
+) -> None:
+    # Qwen2.5-Coder-1.5B, after a grep without matches: "I will set the case_insensitive
+    # parameter to true and try again." and the task ended there, unanswered.
+    from wakeful.core.events import ToolCall
+    from wakeful.providers.local import announces_action
+
+    call = '<tool_call>\n{"name": "read", "arguments": {"path": "config.py"}}\n</tool_call>'
+    engine = _ScriptedEngine(
+        ["I will set the case_insensitive parameter to true and try again.", call]
+    )
+    events = await _events(engine, ACTED, tmp_path)
+    calls = [e for e in events if isinstance(e, ToolCall)]
+    assert [(c.name, c.input) for c in calls] == [("read", {"path": "config.py"})]
+    assert len(engine.grammars) == 2
+    assert isinstance(engine.grammars[1], str) and "| answer" not in engine.grammars[1]
+    # A real answer is left alone, and so is an answer's courtesy.
+    engine = _ScriptedEngine(["The timeout is 45 seconds. Let me know if you need more."])
+    events = await _events(engine, ACTED, tmp_path)
+    assert len(engine.grammars) == 1 and not any(isinstance(e, ToolCall) for e in events)
+    assert announces_action("I understand. Let's try again with case_insensitive set to true.")
+    assert announces_action("I read the file. I will read it again and then edit it.")
+    assert not announces_action("server.py uses port 8123.")

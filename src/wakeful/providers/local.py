@@ -12,6 +12,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import re
 import sys
 import threading
 import uuid
@@ -265,6 +266,11 @@ class LocalProvider:
                 answer_only=None,
                 parse=lambda text: drop_unbounded_integers(parse_native(text, names), shown),
                 native=True,
+                act_only=(
+                    native_grammar(call_schema(shown, self.full_schemas), False)
+                    if shown and answer
+                    else None
+                ),
             )
         shown_request = request
         if shown != request.tools:
@@ -282,6 +288,7 @@ class LocalProvider:
             answer_only=output_schema([]),
             parse=lambda text: drop_unbounded_integers(parse_reply(text, names), shown),
             native=False,
+            act_only=output_schema(shown, self.full_schemas, False) if shown and answer else None,
         )
 
     def _sampling(self, request: Request) -> Any:
@@ -361,6 +368,26 @@ class LocalProvider:
                         fmt.messages,
                         sampling,
                         fmt.answer_only,
+                        on_text,
+                        cancel.is_set,
+                        tools=fmt.tools,
+                    )
+                    result = _combined(result, retry)
+                elif (
+                    result.finish != "cancelled"
+                    and fmt.act_only is not None
+                    and fmt.parse(result.text).tool is None
+                    and announces_action(fmt.parse(result.text).answer or result.text)
+                ):
+                    # "I will set case_insensitive and try again." is not an answer: a small
+                    # model ends its task with the plan for its next step. Ask again, once,
+                    # with a call required.
+                    body["announced"] = result.text
+                    on_text.reset()
+                    retry = engine.generate(
+                        fmt.messages,
+                        sampling,
+                        fmt.act_only,
                         on_text,
                         cancel.is_set,
                         tools=fmt.tools,
@@ -501,6 +528,24 @@ class _Format:
     answer_only: dict[str, Any] | None
     parse: Callable[[str], ParsedReply]
     native: bool
+    # A call required: for a retry when an answer only announces what the model will do.
+    act_only: dict[str, Any] | str | None = None
+
+
+# A reply that only says what the model is about to do: "I will read it again", "Let's try
+# again with ...", "I'll now edit ...". Checked at the start of a sentence; "let me know" is
+# an answer's courtesy, not a plan.
+_ANNOUNCES = re.compile(
+    r"(?:^|[.!?:]\s+)(?:I understand[.!,]?\s+|Okay[.!,]?\s+|OK[.!,]?\s+)?"
+    r"(?:I will|I'll|I am going to|I'm going to|I need to|Let's|Let me(?! know)|"
+    r"Now,? I will|Next,? I will)\b",
+    re.IGNORECASE,
+)
+
+
+def announces_action(text: str) -> bool:
+    """Whether a reply announces a next step instead of taking it or answering."""
+    return bool(_ANNOUNCES.search(text.strip()))
 
 
 def _has_acted(request: Request) -> bool:
