@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from wakeful.core.config import Config
-from wakeful.core.messages import Message, ToolResultBlock, ToolUseBlock
+from wakeful.core.messages import Message, TextBlock, ToolResultBlock, ToolUseBlock
 from wakeful.core.request import Request, SystemSegment
 from wakeful.providers.local_prompt import (
     LOCAL_TOOLS,
@@ -376,6 +376,9 @@ class _ScriptedEngine:
         from wakeful.providers.local_engine import Generation
 
         self.grammars.append(grammar)
+        reply = self.replies[0]
+        for i in range(0, len(reply), 7):  # streamed in pieces, as llama.cpp does
+            on_text(reply[i : i + 7])
         return Generation(text=self.replies.pop(0), prompt_tokens=10, output_tokens=5)
 
 
@@ -402,7 +405,7 @@ async def test_an_answer_that_only_announces_the_next_step_is_asked_again_as_a_c
 ) -> None:
     # Qwen2.5-Coder-1.5B, after a grep without matches: "I will set the case_insensitive
     # parameter to true and try again." and the task ended there, unanswered.
-    from wakeful.core.events import ToolCall
+    from wakeful.core.events import TextDelta, ToolCall
     from wakeful.providers.local import announces_action
 
     call = '<tool_call>\n{"name": "read", "arguments": {"path": "config.py"}}\n</tool_call>'
@@ -412,6 +415,8 @@ async def test_an_answer_that_only_announces_the_next_step_is_asked_again_as_a_c
     events = await _events(engine, ACTED, tmp_path)
     calls = [e for e in events if isinstance(e, ToolCall)]
     assert [(c.name, c.input) for c in calls] == [("read", {"path": "config.py"})]
+    shown = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert shown == "I will set the case_insensitive parameter to true and try again."
     assert len(engine.grammars) == 2
     assert isinstance(engine.grammars[1], str) and "| answer" not in engine.grammars[1]
     # A real answer is left alone, and so is an answer's courtesy.
@@ -421,3 +426,22 @@ async def test_an_answer_that_only_announces_the_next_step_is_asked_again_as_a_c
     assert announces_action("I understand. Let's try again with case_insensitive set to true.")
     assert announces_action("I read the file. I will read it again and then edit it.")
     assert not announces_action("server.py uses port 8123.")
+
+
+async def test_a_plan_is_turned_into_a_call_once_per_task(tmp_path: Path) -> None:
+    # Asked again after every plan, the coder model edited data.txt with itself eleven times
+    # until the turn limit: the second plan of a task is its answer.
+    announced = [
+        *ACTED,
+        Message(
+            "assistant",
+            [
+                TextBlock("I will search again, ignoring case."),
+                ToolUseBlock("t2", "grep", {"pattern": "timeout", "case_insensitive": True}),
+            ],
+        ),
+        Message("user", [ToolResultBlock("t2", "TIMEOUT_SECONDS = 45")]),
+    ]
+    engine = _ScriptedEngine(["I will now edit config.py to change it."])
+    await _events(engine, announced, tmp_path)
+    assert len(engine.grammars) == 1

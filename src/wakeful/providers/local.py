@@ -378,17 +378,19 @@ class LocalProvider:
                     and fmt.act_only is not None
                     and fmt.parse(result.text).tool is None
                     and announces_action(fmt.parse(result.text).answer or result.text)
+                    and not _announced_before(request)
                 ):
                     # "I will set case_insensitive and try again." is not an answer: a small
                     # model ends its task with the plan for its next step. Ask again, once,
                     # with a call required.
+                    # What it said stays (it was streamed, and it is what the model is
+                    # about to do); the call is not shown as text.
                     body["announced"] = result.text
-                    on_text.reset()
                     retry = engine.generate(
                         fmt.messages,
                         sampling,
                         fmt.act_only,
-                        on_text,
+                        lambda piece: None,
                         cancel.is_set,
                         tools=fmt.tools,
                     )
@@ -546,6 +548,14 @@ _ANNOUNCES = re.compile(
 def announces_action(text: str) -> bool:
     """Whether a reply announces a next step instead of taking it or answering."""
     return bool(_ANNOUNCES.search(text.strip()))
+
+
+def _announced_before(request: Request) -> bool:
+    """Whether an earlier turn was already a plan turned into a call (once per task: a model
+    that only ever announces would otherwise be pushed round its loop to the turn limit)."""
+    return any(
+        m.role == "assistant" and m.tool_uses and announces_action(m.text) for m in request.messages
+    )
 
 
 def _has_acted(request: Request) -> bool:
