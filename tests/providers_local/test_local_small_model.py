@@ -445,3 +445,22 @@ async def test_a_plan_is_turned_into_a_call_once_per_task(tmp_path: Path) -> Non
     engine = _ScriptedEngine(["I will now edit config.py to change it."])
     await _events(engine, announced, tmp_path)
     assert len(engine.grammars) == 1
+
+
+async def test_a_repeated_call_after_streamed_prose_is_asked_again_for_the_answer(
+    tmp_path: Path,
+) -> None:
+    # The coder model wrote a sentence, then the call it had just made; the retry for an
+    # answer failed with "cannot take back streamed text" and the task ended in a traceback.
+    from wakeful.core.events import TextDelta, ToolCall
+
+    repeat = (
+        "I found the timeout in config.py.\n"
+        '<tool_call>\n{"name": "grep", "arguments": {"pattern": "timeout"}}\n</tool_call>'
+    )
+    engine = _ScriptedEngine([repeat, "The timeout is 45 seconds."])
+    events = await _events(engine, ACTED, tmp_path)
+    assert not any(isinstance(e, ToolCall) for e in events)
+    shown = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert shown.startswith("I found the timeout in config.py.")
+    assert shown.endswith("\n\nThe timeout is 45 seconds.")

@@ -597,8 +597,17 @@ class _AnswerStream:
         self._tools = tools
         self._raw: list[str] = []
         self.sent = ""
+        # Text of an earlier reply was shown before a reset: the next text starts a paragraph.
+        self._gap = False
         # In the template's own format an answer is plain text and a call starts with `<`.
         self.native = False
+
+    def _emit(self, text: str) -> None:
+        if text and self._gap:
+            self._gap = False
+            text = "\n\n" + text
+        if text:
+            self._put(text)
 
     def __call__(self, piece: str) -> None:
         if self.native and self._tools:
@@ -608,31 +617,38 @@ class _AnswerStream:
                 return
             if not raw.strip() or (raw.lstrip().startswith("{") and len(raw.strip()) < 8):
                 return  # not yet known whether this is a call
-            self._put(raw[len(self.sent) :])
+            self._emit(raw[len(self.sent) :])
             self.sent = raw
             return
         if not self._tools:
             self.sent += piece
-            self._put(piece)
+            self._emit(piece)
             return
         self._raw.append(piece)
         decoded = answer_prefix("".join(self._raw))
         if decoded is not None and len(decoded) > len(self.sent):
             delta = decoded[len(self.sent) :]
             self.sent = decoded
-            self._put(delta)
+            self._emit(delta)
 
     def reset(self) -> None:
-        """Start over for a new reply; only valid while nothing has been streamed."""
-        assert not self.sent, "cannot take back streamed text"
+        """Start over for a new reply. Text already streamed cannot be taken back: it stays,
+        and the new reply's text follows it as a paragraph of its own."""
+        if self.sent:
+            self._gap = True
+        self.sent = ""
         self._raw.clear()
 
     def remaining(self, full: str) -> str:
         """Text not yet streamed, given the final decoded reply."""
+        rest = ""
         if not self._tools:
-            return ""
-        if self.native and not self.sent:
-            return full
-        if full.startswith(self.sent):
-            return full[len(self.sent) :]
-        return ""
+            rest = ""
+        elif self.native and not self.sent:
+            rest = full
+        elif full.startswith(self.sent):
+            rest = full[len(self.sent) :]
+        if rest and self._gap:
+            self._gap = False
+            rest = "\n\n" + rest
+        return rest
