@@ -44,6 +44,11 @@ def test_a_signal_stops_a_local_generation_promptly_and_keeps_the_session(
     git_repo: Path, home: Path, sig: signal.Signals
 ) -> None:
     _long_instructions(git_repo)
+    # No prompt cache: a run that finds the fixed prompt cached on disk (the other case of this
+    # test stores it) can finish before the signal, and this test is about a busy model.
+    config = home / ".config" / "wakeful" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[local]\nprompt_cache = false\n")
     env = clean_env(home, PYTHONPATH=os.environ.get("PYTHONPATH", ""))
     child = subprocess.Popen(
         [sys.executable, "-m", "wakeful.cli.main", "-p", "Which port does app.py use?"]
