@@ -39,6 +39,10 @@ def _long_instructions(repo: Path) -> None:
     (repo / "AGENTS.md").write_text("# Rules\n\n" + rule * 320)
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_stops_a_local_generation_promptly_and_keeps_the_session(
     git_repo: Path, home: Path, sig: signal.Signals
@@ -59,6 +63,9 @@ def test_a_signal_stops_a_local_generation_promptly_and_keeps_the_session(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # A shell runs a background job with SIGINT ignored, and the child would inherit
+        # that (CI started with `&` did): give it the default disposition a terminal gives.
+        preexec_fn=_default_sigint,
     )
     try:
         # Startup and loading SmolLM2 take well under 2 CPU seconds; evaluating the prompt
