@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from wakeful.core.config import Config
-from wakeful.core.errors import StoreError
+from wakeful.core.mirror import TeamMirror
 from wakeful.core.paths import Paths
 from wakeful.policy.audit import AuditEntry, AuditLog, ChainReport, _row_hash, entry_from_row
 
@@ -112,25 +112,16 @@ class MirroredAuditLog(AuditLog):
 
     def __init__(self, path: Path, team: PostgresAuditLog, warn: Callable[[str], None]) -> None:
         super().__init__(path)
-        self.team: PostgresAuditLog | None = team
-        self._warn = warn
+        self.team = TeamMirror(team, warn, "decisions stay in the local audit log only")
 
     def append(self, entry: AuditEntry) -> int:
         local_id = super().append(entry)  # the authoritative record first
-        team = self.team
-        if team is not None:
-            try:
-                team.append(entry)
-            except StoreError as exc:
-                self.team = None  # stop trying for this process; say so once
-                team.close()
-                self._warn(f"warning: {exc}; decisions stay in the local audit log only")
+        self.team.copy(lambda team: team.append(entry))
         return local_id
 
     def close(self) -> None:
         super().close()
-        if self.team is not None:
-            self.team.close()
+        self.team.close()
 
 
 def _stderr(line: str) -> None:
