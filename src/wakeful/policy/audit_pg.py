@@ -15,7 +15,6 @@ the process stops trying and says so once. The table is created by `wakeful memo
 from __future__ import annotations
 
 import hashlib
-import json
 import socket
 import sys
 from collections.abc import Callable
@@ -25,7 +24,14 @@ from typing import Any
 from wakeful.core.config import Config
 from wakeful.core.mirror import TeamMirror
 from wakeful.core.paths import Paths
-from wakeful.policy.audit import AuditEntry, AuditLog, ChainReport, _row_hash, entry_from_row
+from wakeful.policy.audit import (
+    AuditEntry,
+    AuditLog,
+    ChainReport,
+    _row_hash,
+    entry_from_row,
+    entry_row,
+)
 
 _FIELDS = (
     "ts, session_id, tool, input, tier, decision, reasons, matched_rule, mode, decided_by, "
@@ -34,20 +40,7 @@ _FIELDS = (
 
 
 def _row(entry: AuditEntry, host: str) -> tuple[Any, ...]:
-    return (
-        entry.ts,
-        entry.session_id,
-        entry.tool,
-        json.dumps(entry.input, sort_keys=True),
-        entry.tier,
-        entry.decision,
-        json.dumps(entry.reasons),
-        entry.matched_rule,
-        entry.mode,
-        entry.decided_by,
-        entry.workspace,
-        host,
-    )
+    return (*entry_row(entry), host)
 
 
 class PostgresAuditLog:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import socket
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,8 @@ from wakeful.core.config import Config
 from wakeful.core.messages import Message
 from wakeful.core.mirror import TeamMirror
 from wakeful.core.paths import Paths
-from wakeful.core.usage import Usage, cost_usd
-from wakeful.prompt.ledger import AgentCost, CacheLedger, LedgerEntry
+from wakeful.core.usage import Usage
+from wakeful.prompt.ledger import AgentCost, CacheLedger, LedgerEntry, request_row
 from wakeful.prompt.prefix import Prefix
 
 
@@ -53,17 +52,7 @@ class PostgresCostLedger:
                     self.project,
                     self.host,
                     self.workspace,
-                    session_id,
-                    agent,
-                    seq,
-                    time.time(),
-                    provider,
-                    model,
-                    usage.input,
-                    usage.output,
-                    usage.cache_read,
-                    usage.cache_write,
-                    cost_usd(provider, model, usage),
+                    *request_row(session_id, agent, seq, provider, model, usage),
                     cache_break,
                 ),
             )
