@@ -50,7 +50,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="wakeful-tiers-") as tmp:
         (Path(tmp) / "wakeful_test_cpu.py").write_text(PLUGIN)
         log = Path(tmp) / "cpu.tsv"
-        env = dict(os.environ, WAKEFUL_TEST_CPU_LOG=str(log))
+        # As `make test-fast` runs it: bytecode is cached, so a CLI run is not a compile.
+        env = dict(os.environ, WAKEFUL_TEST_CPU_LOG=str(log), PYTHONDONTWRITEBYTECODE="")
         env["PYTHONPATH"] = os.pathsep.join(p for p in (tmp, env.get("PYTHONPATH")) if p)
         cmd = [sys.executable, "-m", "pytest", "-p", "wakeful_test_cpu", "-p", "no:cacheprovider"]
         if args.marker:
@@ -67,6 +68,12 @@ def main() -> None:
                 rows.append((nodeid, float(test_wall), float(cpu)))
     total_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     over = sorted((r for r in rows if r[2] > args.threshold), key=lambda r: -r[2])
+    by_file: dict[str, list[float]] = {}
+    for nodeid, _wall, cpu in rows:
+        entry = by_file.setdefault(nodeid.split("::")[0], [0, 0.0])
+        entry[0] += 1
+        entry[1] += cpu
+    files = sorted(by_file.items(), key=lambda kv: -kv[1][1])
     figures = {
         "marker": args.marker,
         "exit_code": done.returncode,
@@ -78,6 +85,9 @@ def main() -> None:
         "over_threshold": len(over),
         "over_threshold_cpu_seconds": round(sum(r[2] for r in over), 1),
         "slowest": [{"test": n, "cpu": c, "wall": w} for n, w, c in over[: args.top]],
+        "costliest_files": [
+            {"file": f, "tests": int(n), "cpu": round(c, 2)} for f, (n, c) in files[: args.top]
+        ],
     }
     print(f"pytest -m {args.marker!r}: exit {done.returncode}, {len(rows)} tests")
     print(f"  CPU {total_cpu:.1f} s in all, {figures['cpu_seconds_in_tests']} s in the tests")
@@ -87,6 +97,9 @@ def main() -> None:
     )
     for nodeid, _wall, cpu in over[: args.top]:
         print(f"    {cpu:6.2f} CPU s  {nodeid}")
+    print(f"  the {min(args.top, len(files))} files whose tests cost the most CPU s:")
+    for name, (count, cpu) in files[: args.top]:
+        print(f"    {cpu:6.2f} CPU s  {int(count):4d} tests  {name}")
     if done.returncode not in (0, 5):
         print(done.stdout[-2000:], file=sys.stderr)
     if args.json:

@@ -49,6 +49,7 @@ SLOW_FILES: tuple[str, ...] = (
     "extensions/test_mcp_oauth.py",  # an OAuth MCP server and CLI runs
     "extensions/test_extensions_e2e.py",  # MCP servers, hooks and the real CLI
     # Every test of these runs the real CLI several times (over half a CPU second each).
+    "checkpoints/test_parallel_writers.py",  # 2-4 CPU s a test: sub-agents through the CLI
     "checkpoints/test_rewind_cli.py",
     "checkpoints/test_worktrees.py",
     "daemon/test_schedule_cli.py",

@@ -45,6 +45,7 @@ def _state(repo: Path) -> tuple[Any, ...]:
     return files_of(repo), dirs_of(repo), git_state(repo)
 
 
+@pytest.mark.slow  # four runs of the real CLI: about 3.5 CPU s
 def test_rewind_restores_empty_directories_byte_for_byte(
     cli: Callable[..., Any], script: Callable[..., Path], git_repo: Path
 ) -> None:
@@ -74,6 +75,7 @@ def test_rewind_restores_empty_directories_byte_for_byte(
     assert _state(git_repo) == after
 
 
+@pytest.mark.slow  # three runs of the real CLI: about 3 CPU s
 def test_a_run_that_only_makes_or_removes_a_directory_is_checkpointed(
     cli: Callable[..., Any], script: Callable[..., Path], git_repo: Path
 ) -> None:

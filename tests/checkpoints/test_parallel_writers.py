@@ -13,24 +13,7 @@ from typing import Any
 
 from tests.conftest import trust_workspace
 
-from wakeful.testing.workspace_state import dirs_of, files_of, git_state
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
-    ).stdout
-
-
-def _state(repo: Path) -> dict[str, Any]:
-    """The user's files and git state; wakeful's own branches (wakeful/...) left aside."""
-    state: dict[str, Any] = dict(git_state(repo))
-    state["refs"] = b"\n".join(
-        line for line in state["refs"].splitlines() if b"refs/heads/wakeful/" not in line
-    )
-    state["files"] = files_of(repo)
-    state["dirs"] = dirs_of(repo)
-    return state
+from wakeful.testing.workspace_state import git_text, user_state
 
 
 def _config(ws: Path, text: str = "[agents]\nmax_parallel = 2\n") -> None:
@@ -83,14 +66,14 @@ def test_two_parallel_writers_of_one_file_each_get_a_worktree(
     # The attack: two sub-agents write the same new file at once. In one shared tree, one
     # overwrites the other: its work is lost, though both report success.
     _config(git_repo)
-    before = _state(git_repo)
+    before = user_state(git_repo)
     out = _run(cli, script, git_repo, TWO_WRITERS)
     assert out["result"] == "both done", out
     assert not (git_repo / "shared.txt").exists()
-    assert _state(git_repo) == before  # files, HEAD, index, refs, stash
+    assert user_state(git_repo) == before  # files, HEAD, index, refs, stash
     listed = cli(["worktrees", "list", "--json"], cwd=git_repo).json()
     assert len(listed) == 2 and {w["kind"] for w in listed} == {"subagent"}
-    contents = sorted(_git(git_repo, "show", f"{w['branch']}:shared.txt") for w in listed)
+    contents = sorted(git_text(git_repo, "show", f"{w['branch']}:shared.txt") for w in listed)
     assert contents == ["A\n", "B\n"]  # both writers' work is kept, each on its branch
     # The parent is told where each writer's work is and how to merge it.
     report = _delegate_result(cli, git_repo, out["session_id"])

@@ -3,7 +3,6 @@ leftover changes committed) stay; worktrees in use and daemon runs' worktrees ar
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from wakeful.checkpoints.worktrees import WorktreeError, WorktreeManager, WorktreeSettings
 from wakeful.core.config import Config
 from wakeful.core.errors import ConfigError
+from wakeful.core.locks import pid_alive
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -89,16 +89,6 @@ def test_merge_commits_what_an_interrupted_run_left(git_repo: Path) -> None:
     wt = manager.create("cut short")
     Path(wt.path, "half.txt").write_text("half\n")
     manager.update(wt, pid=2**22 + 12345)  # a process that is gone
-    assert not _pid_alive_in_test(2**22 + 12345)
+    assert not pid_alive(2**22 + 12345)
     manager.merge(wt.id, git_repo, squash=True)
     assert (git_repo / "half.txt").read_text() == "half\n"
-
-
-def _pid_alive_in_test(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

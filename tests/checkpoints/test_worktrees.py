@@ -12,25 +12,7 @@ from typing import Any
 
 import pytest
 
-from wakeful.testing.workspace_state import dirs_of, files_of, git_state
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
-    ).stdout
-
-
-def _state(repo: Path) -> dict[str, Any]:
-    """The user's files and git state; wakeful's own branches (wakeful/...) left aside."""
-    state: dict[str, Any] = dict(git_state(repo))
-    state["refs"] = b"\n".join(
-        line for line in state["refs"].splitlines() if b"refs/heads/wakeful/" not in line
-    )
-    state["files"] = files_of(repo)
-    state["dirs"] = dirs_of(repo)
-    state["status"] = _git(repo, "status", "--porcelain", "--untracked-files=all")
-    return state
+from wakeful.testing.workspace_state import files_of, git_text, user_state
 
 
 def _run(
@@ -63,28 +45,28 @@ def test_worktree_run_leaves_the_user_tree_untouched_and_makes_a_branch(
 ) -> None:
     # The user's tree: a staged file, an untracked one, an edit, and a stash entry.
     (git_repo / "app.py").write_text("PORT = 1\n")
-    _git(git_repo, "stash", "-q")
+    git_text(git_repo, "stash", "-q")
     (git_repo / "staged.txt").write_text("staged\n")
-    _git(git_repo, "add", "staged.txt")
+    git_text(git_repo, "add", "staged.txt")
     (git_repo / "notes.txt").write_text("mine\n")
     (git_repo / "app.py").write_text("PORT = 2\n")
-    before = _state(git_repo)
+    before = user_state(git_repo)
 
     out = _run(cli, script, git_repo, EDITS, "--worktree")
     wt = out["worktree"]
     assert wt and wt["branch"] == f"wakeful/{wt['id']}" and wt["commit"]
     assert Path(wt["path"]) == git_repo / ".wakeful" / "worktrees" / wt["id"]
-    assert _state(git_repo) == before  # byte-identical files; HEAD, index, stash, refs
+    assert user_state(git_repo) == before  # byte-identical files; HEAD, index, stash, refs
 
     branch = wt["branch"]
     # The branch starts from HEAD plus the user's uncommitted changes, then the agent's work.
-    assert _git(git_repo, "show", f"{branch}:new.py") == "N = 1\n"
-    assert _git(git_repo, "show", f"{branch}:app.py") == "PORT = 2\nX = 2\n"
-    assert _git(git_repo, "show", f"{branch}:notes.txt") == "mine\n"
-    assert _git(git_repo, "show", f"{branch}:staged.txt") == "staged\n"
-    names = _git(git_repo, "ls-tree", "--name-only", branch).split()
+    assert git_text(git_repo, "show", f"{branch}:new.py") == "N = 1\n"
+    assert git_text(git_repo, "show", f"{branch}:app.py") == "PORT = 2\nX = 2\n"
+    assert git_text(git_repo, "show", f"{branch}:notes.txt") == "mine\n"
+    assert git_text(git_repo, "show", f"{branch}:staged.txt") == "staged\n"
+    names = git_text(git_repo, "ls-tree", "--name-only", branch).split()
     assert "check.py" not in names and ".wakeful" not in names
-    log = _git(git_repo, "log", "--format=%s", f"HEAD..{branch}").splitlines()
+    log = git_text(git_repo, "log", "--format=%s", f"HEAD..{branch}").splitlines()
     assert log[0] == f"wakeful: session {out['session_id']} turn 1"
     assert log[1].startswith("wakeful: your uncommitted changes")
 
@@ -94,7 +76,7 @@ def test_worktree_run_leaves_the_user_tree_untouched_and_makes_a_branch(
     assert (item["id"], item["branch"], item["state"], item["ahead"]) == (
         wt["id"], branch, "committed", 2,
     )  # fmt: skip
-    assert item["base"] == _git(git_repo, "rev-parse", "HEAD").strip()
+    assert item["base"] == git_text(git_repo, "rev-parse", "HEAD").strip()
     assert item["kind"] == "run" and not item["pruned"] and not item["running"]
     assert out["session_id"] in item["run"]
     # The session lives in the main checkout's .wakeful/, not in the worktree.
@@ -107,15 +89,15 @@ def test_merge_brings_the_work_in_and_removes_the_worktree(
 ) -> None:
     out = _run(cli, script, git_repo, EDITS, "--worktree")
     wt = out["worktree"]
-    head = _git(git_repo, "rev-parse", "HEAD").strip()
+    head = git_text(git_repo, "rev-parse", "HEAD").strip()
     r = cli(["worktrees", "merge", wt["id"]], cwd=git_repo)
     assert r.returncode == 0, r.stderr
     assert (git_repo / "new.py").read_text() == "N = 1\n"
     assert not (git_repo / "check.py").exists()
-    assert _git(git_repo, "rev-parse", "HEAD^1").strip() == head  # a merge commit on main
-    assert _git(git_repo, "status", "--porcelain") == ""
+    assert git_text(git_repo, "rev-parse", "HEAD^1").strip() == head  # a merge commit on main
+    assert git_text(git_repo, "status", "--porcelain") == ""
     assert not Path(wt["path"]).exists()
-    assert wt["branch"] not in _git(git_repo, "branch", "--list")
+    assert wt["branch"] not in git_text(git_repo, "branch", "--list")
     assert cli(["worktrees", "list", "--json"], cwd=git_repo).json() == []
 
 
@@ -123,12 +105,12 @@ def test_squash_merge_makes_one_commit(
     cli: Callable[..., Any], script: Callable[..., Path], git_repo: Path
 ) -> None:
     out = _run(cli, script, git_repo, EDITS, "--worktree")
-    head = _git(git_repo, "rev-parse", "HEAD").strip()
+    head = git_text(git_repo, "rev-parse", "HEAD").strip()
     r = cli(["worktrees", "merge", out["worktree"]["id"], "--squash", "--json"], cwd=git_repo)
     assert r.returncode == 0, r.stderr
     assert r.json()["squash"] is True
-    assert _git(git_repo, "rev-list", "--parents", "-1", "HEAD").split()[1:] == [head]
-    assert (git_repo / "new.py").exists() and _git(git_repo, "status", "--porcelain") == ""
+    assert git_text(git_repo, "rev-list", "--parents", "-1", "HEAD").split()[1:] == [head]
+    assert (git_repo / "new.py").exists() and git_text(git_repo, "status", "--porcelain") == ""
 
 
 def test_merge_refuses_a_dirty_tree_and_a_conflict_touching_nothing(
@@ -137,20 +119,20 @@ def test_merge_refuses_a_dirty_tree_and_a_conflict_touching_nothing(
     out = _run(cli, script, git_repo, EDITS, "--worktree")
     wid = out["worktree"]["id"]
     (git_repo / "check.py").write_text("changed by the user\n")
-    before = _state(git_repo)
+    before = user_state(git_repo)
     r = cli(["worktrees", "merge", wid], cwd=git_repo)
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert "uncommitted changes (check.py)" in r.stderr and "Commit or stash" in r.stderr
-    assert _state(git_repo) == before
+    assert user_state(git_repo) == before
 
     # The user commits a different edit to the line the agent changed: a conflict.
     (git_repo / "app.py").write_text((git_repo / "app.py").read_text() + "X = 3\n")
-    _git(git_repo, "commit", "-qam", "mine")
-    before = _state(git_repo)
+    git_text(git_repo, "commit", "-qam", "mine")
+    before = user_state(git_repo)
     r = cli(["worktrees", "merge", wid], cwd=git_repo)
     assert r.returncode != 0 and "would conflict in app.py" in r.stderr, r.stderr
     assert "your tree is untouched" in r.stderr
-    assert _state(git_repo) == before
+    assert user_state(git_repo) == before
     assert not (git_repo / ".git" / "MERGE_HEAD").exists()
     assert Path(out["worktree"]["path"]).is_dir()  # nothing lost: still there to resolve
 
@@ -166,8 +148,8 @@ def test_discard_removes_the_worktree_and_its_branch(
     r = cli(["worktrees", "discard", wt["id"], "--yes"], cwd=git_repo)
     assert r.returncode == 0, r.stderr
     assert not Path(wt["path"]).exists()
-    assert _git(git_repo, "branch", "--list", "wakeful/*") == ""
-    assert _git(git_repo, "worktree", "list").count("\n") == 1
+    assert git_text(git_repo, "branch", "--list", "wakeful/*") == ""
+    assert git_text(git_repo, "worktree", "list").count("\n") == 1
     r = cli(["worktrees", "discard", wt["id"], "--yes"], cwd=git_repo)
     assert r.returncode == 1 and "no worktree" in r.stderr and "worktrees list" in r.stderr
 
@@ -215,7 +197,7 @@ def test_a_worktree_run_cannot_write_the_main_checkout(
 ) -> None:
     (git_repo / ".wakeful").mkdir(exist_ok=True)
     (git_repo / ".wakeful" / ".gitignore").write_text("*\n")
-    before = _state(git_repo)
+    before = user_state(git_repo)
     main_app = str(git_repo / "app.py")
     out = _run(
         cli,
@@ -232,15 +214,15 @@ def test_a_worktree_run_cannot_write_the_main_checkout(
         "--worktree",
     )  # fmt: skip
     assert len(out["permission_denials"]) == 3, out
-    assert _state(git_repo) == before
+    assert user_state(git_repo) == before
     assert not (git_repo / ".wakeful" / "config.toml").exists()
-    assert _git(git_repo, "show", f"{out['worktree']['branch']}:mine.txt") == "ok\n"
+    assert git_text(git_repo, "show", f"{out['worktree']['branch']}:mine.txt") == "ok\n"
 
 
 def test_a_worktree_run_cannot_repoint_its_git_file_or_reach_git_internals(
     cli: Callable[..., Any], script: Callable[..., Path], git_repo: Path
 ) -> None:
-    before = _state(git_repo)
+    before = user_state(git_repo)
     main_git = git_repo / ".git"
     out = _run(
         cli,
@@ -265,9 +247,9 @@ def test_a_worktree_run_cannot_repoint_its_git_file_or_reach_git_internals(
     assert (wt / ".git").read_text().startswith("gitdir: ") and str(main_git / "worktrees") in (
         wt / ".git"
     ).read_text()
-    assert _state(git_repo) == before
+    assert user_state(git_repo) == before
     assert not (main_git / "hooks" / "post-commit").exists()
-    assert _git(git_repo, "show", f"{out['worktree']['branch']}:new.py") == "N = 1\n"
+    assert git_text(git_repo, "show", f"{out['worktree']['branch']}:new.py") == "N = 1\n"
 
 
 def test_no_run_writes_into_another_runs_worktree(
@@ -318,7 +300,7 @@ def test_parallel_writing_sub_agents_get_a_worktree_each(
     (git_repo / ".wakeful").mkdir(exist_ok=True)
     (git_repo / ".wakeful" / ".gitignore").write_text("*\n")
     (git_repo / ".wakeful" / "config.toml").write_text("[agents]\nmax_parallel = 2\n")
-    before = _state(git_repo)
+    before = user_state(git_repo)
     write = {"tool_calls": [{"name": "bash", "input": {"command": "pwd > where.txt"}}]}
     out = _run(
         cli,
@@ -333,7 +315,7 @@ def test_parallel_writing_sub_agents_get_a_worktree_each(
         ],
     )  # fmt: skip
     assert out["result"] == "both done", out
-    assert _state(git_repo) == before
+    assert user_state(git_repo) == before
     listed = cli(["worktrees", "list", "--json"], cwd=git_repo).json()
     assert len(listed) == 2 and {w["kind"] for w in listed} == {"subagent"}
     assert len({w["path"] for w in listed}) == 2 and len({w["branch"] for w in listed}) == 2
@@ -341,7 +323,7 @@ def test_parallel_writing_sub_agents_get_a_worktree_each(
     written = set()
     for w in listed:
         try:
-            written.add(_git(git_repo, "show", f"{w['branch']}:where.txt").strip())
+            written.add(git_text(git_repo, "show", f"{w['branch']}:where.txt").strip())
         except subprocess.CalledProcessError:
             pass
     assert written and written <= {w["path"] for w in listed}
@@ -386,7 +368,7 @@ def test_repl_worktree_commits_each_turn_and_clear_opens_a_new_one(
             {"text": "wrote a"},
         ],
     )  # fmt: skip
-    before = _state(git_repo)
+    before = user_state(git_repo)
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
            "XDG_DATA_HOME": str(home / ".local/share"), "TERM": "xterm",
            "PROMPT_TOOLKIT_NO_CPR": "1"}  # fmt: skip
@@ -416,12 +398,12 @@ def test_repl_worktree_commits_each_turn_and_clear_opens_a_new_one(
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)
-    assert _state(git_repo) == before
+    assert user_state(git_repo) == before
     listed = cli(["worktrees", "list", "--json"], cwd=git_repo).json()
     assert len(listed) == 2 and len({w["branch"] for w in listed}) == 2
     for w in listed:
         assert (w["state"], w["ahead"]) == ("committed", 1)
-        assert _git(git_repo, "show", f"{w['branch']}:a.txt") == "a\n"
+        assert git_text(git_repo, "show", f"{w['branch']}:a.txt") == "a\n"
 
 
 def test_schedule_add_checks_the_isolation(cli: Callable[..., Any], git_repo: Path) -> None:

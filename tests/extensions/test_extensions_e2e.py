@@ -196,6 +196,25 @@ def test_unknown_slash_command_is_one_line(cli, git_repo: Path, script) -> None:
     assert "unknown slash command /nope" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_mcp_test_and_login_refuse_a_server_of_an_untrusted_workspace(
+    cli, untrusted_repo: Path, tmp_path: Path
+) -> None:
+    markers = tmp_path / "markers"
+    lay_out(untrusted_repo, markers, tmp_path / "hooks.log")
+    env = {"MARKER_DIR": str(markers)}
+    r = cli(["mcp", "test", "fx"], cwd=untrusted_repo, env=env)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "MCP server 'fx' comes from this untrusted workspace; run `wakeful trust` first" in (
+        r.stderr
+    )
+    assert "testing it would run the repository's code" in r.stderr
+    assert not markers.exists() or list(markers.iterdir()) == []  # the server never started
+    r = cli(["mcp", "login", "fx", "--no-browser", "--timeout", "1"], cwd=untrusted_repo, env=env)
+    assert r.returncode == 2 and "comes from this untrusted workspace" in r.stderr
+    r = cli(["mcp", "login", "nope", "--no-browser"], cwd=untrusted_repo, env=env)
+    assert r.returncode == 2 and "no MCP server named 'nope'" in r.stderr
+
+
 def test_mcp_verbs(cli, git_repo: Path, home: Path) -> None:
     import sys
 

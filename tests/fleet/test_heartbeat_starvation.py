@@ -12,16 +12,14 @@ must start once, and the run's only attempt must finish.
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.fleet.conftest import wait_for
 
 from wakeful.fleet.activities import read_journal
 from wakeful.fleet.client import run_with_runtime
@@ -53,77 +51,47 @@ async def _closed(settings: FleetSettings, prefix: str, runtime: Any) -> list[An
     return out
 
 
-def _wait(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.mark.slow
 def test_a_run_that_blocks_its_loop_past_the_heartbeat_timeout_runs_once(
     cli: Callable[..., Any],
     git_repo: Path,
-    home: Path,
-    local_temporal: Any,
-    cli_env: dict[str, str],
     tmp_path: Path,
+    fleet_config: Callable[..., FleetSettings],
+    start_worker: Callable[..., subprocess.Popen[bytes]],
 ) -> None:
-    queue = f"q-{uuid.uuid4().hex[:8]}"
-    config = home / ".config" / "wakeful" / "config.toml"
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(
-        f'[fleet]\ntemporal = "{local_temporal.address}"\ntask_queue = "{queue}"\n'
-        f"heartbeat_seconds = {HEARTBEAT}\n"
-    )
+    settings = fleet_config(HEARTBEAT)
     subprocess.run(
-        ["git", "remote", "add", "origin", f"https://example.invalid/team/{queue}.git"],
+        [
+            "git",
+            "remote",
+            "add",
+            "origin",
+            f"https://example.invalid/team/{settings.task_queue}.git",
+        ],
         cwd=git_repo,
         check=True,
     )
     turns = tmp_path / "blocking.json"
     turns.write_text(json.dumps({"turns": [{"block_seconds": BLOCK, "text": "held the loop"}]}))
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "wakeful.cli.main", "worker", "--concurrency", "1"],
-            cwd=git_repo,
-            env=cli_env,
-            stdout=subprocess.DEVNULL,
-            stderr=(tmp_path / f"worker{i}.err").open("wb"),
-        )
-        for i in range(2)
-    ]
-    settings = FleetSettings(temporal=local_temporal.address, task_queue=queue)
-    try:
-        added = cli(
-            ["schedule", "add", "hold", "--every", "1h", "--prompt", "hold"]
-            + ["--model", f"scripted:{turns}", "--json"],
-            cwd=git_repo,
-        )
-        assert added.returncode == 0, added.stderr
-        sid = added.json()["schedule_id"]
-        run_with_runtime(lambda rt: _trigger(settings, sid, rt))
-        closed = _wait(
-            lambda: run_with_runtime(lambda rt: _closed(settings, sid + "-", rt)),
-            BLOCK + 90,
-            "the run to end",
-        )
-        # A second attempt, if any, started while the first was blocked; give a late one
-        # (or its finish) a moment to show up too.
-        time.sleep(3 * HEARTBEAT)
-        journal = read_journal(git_repo)
-    finally:
-        for proc in workers:
-            proc.send_signal(signal.SIGTERM)
-        for proc in workers:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    for _ in range(2):
+        start_worker(git_repo, "--concurrency", "1")
+    added = cli(
+        ["schedule", "add", "hold", "--every", "1h", "--prompt", "hold"]
+        + ["--model", f"scripted:{turns}", "--json"],
+        cwd=git_repo,
+    )
+    assert added.returncode == 0, added.stderr
+    sid = added.json()["schedule_id"]
+    run_with_runtime(lambda rt: _trigger(settings, sid, rt))
+    closed = wait_for(
+        lambda: run_with_runtime(lambda rt: _closed(settings, sid + "-", rt)),
+        BLOCK + 90,
+        "the run to end",
+    )
+    # A second attempt, if any, started while the first was blocked; give a late one
+    # (or its finish) a moment to show up too.
+    time.sleep(3 * HEARTBEAT)
+    journal = read_journal(git_repo)
     starts = [(e["attempt"], e["worker"]) for e in journal if e["event"] == "start"]
     assert len(starts) == 1, f"the agent started {len(starts)} times: {starts}"
     assert [e["event"] for e in journal] == ["start", "finish"], journal

@@ -9,41 +9,29 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.fleet.conftest import stop, wait_for
 
 from wakeful.fleet.activities import read_journal
 from wakeful.fleet.client import run_with_runtime
 from wakeful.fleet.settings import FleetSettings
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def fleet_repo(
-    git_repo: Path, home: Path, local_temporal: Any, tmp_path: Path, cli_env: dict[str, str]
-) -> Iterator[dict[str, Any]]:
-    queue = f"q-{uuid.uuid4().hex[:8]}"
-    config = home / ".config" / "wakeful" / "config.toml"
-    config.parent.mkdir(parents=True, exist_ok=True)
+    git_repo: Path,
+    tmp_path: Path,
+    fleet_config: Callable[..., FleetSettings],
+    start_worker: Callable[..., subprocess.Popen[bytes]],
+) -> dict[str, Any]:
     # A dead worker is noticed after three missed beats (6 s); shorter, a live worker starved
     # of CPU on a loaded machine would look dead too.
-    config.write_text(
-        f'[fleet]\ntemporal = "{local_temporal.address}"\ntask_queue = "{queue}"\n'
-        "heartbeat_seconds = 2.0\n"
-    )
+    settings = fleet_config(2.0)
+    queue = settings.task_queue
     subprocess.run(
         ["git", "remote", "add", "origin", f"https://example.invalid/team/{queue}.git"],
         cwd=git_repo,
@@ -51,30 +39,14 @@ def fleet_repo(
     )
     script = tmp_path / "turns.json"
     script.write_text(json.dumps({"turns": [{"text": "nightly check done"}]}))
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "wakeful.cli.main", "worker"],
-        cwd=git_repo,
-        env=cli_env,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "worker.err").open("wb"),
-    )
-    settings = FleetSettings(temporal=local_temporal.address, task_queue=queue)
-    try:
-        yield {
-            "repo": git_repo,
-            "queue": queue,
-            "script": script,
-            "settings": settings,
-            "repository": f"example.invalid/team/{queue}",
-            "worker": worker,
-        }
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+    return {
+        "repo": git_repo,
+        "queue": queue,
+        "script": script,
+        "settings": settings,
+        "repository": f"example.invalid/team/{queue}",
+        "worker": start_worker(git_repo),
+    }
 
 
 async def _trigger_async(settings: FleetSettings, schedule_id: str, runtime: Any) -> None:
@@ -240,7 +212,10 @@ def test_unreachable_temporal_is_a_one_line_error(
 
 
 def test_a_run_cut_off_by_sigkill_finishes_once_on_another_worker(
-    cli: Callable[..., Any], fleet_repo: dict[str, Any], cli_env: dict[str, str], tmp_path: Path
+    cli: Callable[..., Any],
+    fleet_repo: dict[str, Any],
+    start_worker: Callable[..., subprocess.Popen[bytes]],
+    tmp_path: Path,
 ) -> None:
     repo, settings = fleet_repo["repo"], fleet_repo["settings"]
     # The agent waits until the checkout holds `release` (a read-only check, allowed in the
@@ -252,14 +227,7 @@ def test_a_run_cut_off_by_sigkill_finishes_once_on_another_worker(
             {"turns": [{"tool_calls": [{"name": "bash", "input": held}]}, {"text": "slept"}]}
         )
     )
-    second = subprocess.Popen(
-        [sys.executable, "-m", "wakeful.cli.main", "worker"],
-        cwd=repo,
-        env=cli_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    second = start_worker(repo, log=False, new_session=True)
     try:
         added = cli(
             [
@@ -308,13 +276,7 @@ def test_a_run_cut_off_by_sigkill_finishes_once_on_another_worker(
         assert [s["attempt"] for s in starts] == [1, 2]
         assert starts[1]["worker"] != start["worker"] and starts[1]["run_id"] == start["run_id"]
     finally:
-        if second.poll() is None:
-            second.send_signal(signal.SIGTERM)
-        try:
-            second.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            second.kill()
-            second.wait()
+        stop(second)
 
 
 def test_fleet_jobs_are_listed_paused_resumed_and_removed_like_local_ones(

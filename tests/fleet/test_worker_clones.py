@@ -5,33 +5,21 @@ served from a local bare repository and runs the job there, untrusted; crafted j
 
 from __future__ import annotations
 
-import signal
 import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.conftest import trust_workspace
+from tests.fleet.conftest import wait_for
 
 from wakeful.fleet.activities import read_journal
 from wakeful.fleet.client import run_with_runtime
 from wakeful.fleet.clone import clone_path
 from wakeful.fleet.settings import FleetSettings
 from wakeful.fleet.workflows import WORKFLOW_NAME, JobInput
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -90,56 +78,23 @@ def start_run(settings: FleetSettings, job: JobInput, wid: str) -> None:
     run_with_runtime(lambda rt: _start_async(settings, job, wid, rt))
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture
 def fleet(
-    home: Path, local_temporal: Any, tmp_path: Path, cli_env: dict[str, str]
-) -> Iterator[dict[str, Any]]:
+    tmp_path: Path,
+    fleet_config: Callable[..., FleetSettings],
+    start_worker: Callable[..., subprocess.Popen[bytes]],
+) -> dict[str, Any]:
     """Fleet config in the decoy home, an empty repos dir, and a way to start workers that
     serve no checkout (`worker --repos-dir DIR ...`) from an empty folder."""
-    queue = f"q-{uuid.uuid4().hex[:8]}"
-    config = home / ".config" / "wakeful" / "config.toml"
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(
-        f'[fleet]\ntemporal = "{local_temporal.address}"\ntask_queue = "{queue}"\n'
-        'heartbeat_seconds = 1.0\nmax_permission_mode = "auto"\n'
-    )
+    settings = fleet_config(1.0, 'max_permission_mode = "auto"\n')
     repos_dir = tmp_path / "clones"
     where = tmp_path / "worker-cwd"
     where.mkdir()
-    workers: list[subprocess.Popen[bytes]] = []
-
-    def start_worker(*extra: str) -> subprocess.Popen[bytes]:
-        err = (tmp_path / f"worker{len(workers)}.err").open("wb")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "wakeful.cli.main", "worker", "--repos-dir", str(repos_dir)]
-            + list(extra),
-            cwd=where,
-            env=cli_env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-        workers.append(proc)
-        return proc
-
-    try:
-        yield {
-            "settings": FleetSettings(temporal=local_temporal.address, task_queue=queue),
-            "repos_dir": repos_dir,
-            "start_worker": start_worker,
-        }
-    finally:
-        for proc in workers:
-            stop(proc)
+    return {
+        "settings": settings,
+        "repos_dir": repos_dir,
+        "start_worker": lambda *extra: start_worker(where, "--repos-dir", str(repos_dir), *extra),
+    }
 
 
 @pytest.fixture

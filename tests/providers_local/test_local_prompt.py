@@ -221,6 +221,7 @@ def test_answer_prefix_stops_before_incomplete_escapes() -> None:
     assert answer_prefix('{"tool": "x"}') is None
 
 
+@pytest.mark.slow  # about 3 CPU s: every prefix of a hundred encoded texts
 @given(st.text(max_size=40))
 def test_answer_prefix_decodes_every_json_prefix(text: str) -> None:
     encoded = json.dumps({"answer": text})

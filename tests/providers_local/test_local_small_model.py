@@ -259,6 +259,7 @@ def test_openmp_threads_wait_passively_unless_the_user_says_otherwise() -> None:
         _wait_policy_setting("spin")
 
 
+@pytest.mark.slow  # a Python process that loads llama.cpp's library: over half a CPU second
 def test_the_provider_sets_the_wait_policy_before_llama_cpp_loads(tmp_path: Path) -> None:
     import os
     import subprocess

@@ -38,6 +38,7 @@ from wakeful.checkpoints.live import Limits, LiveTree
 from wakeful.checkpoints.objects import ObjectWriter
 from wakeful.core.config import Config
 from wakeful.core.errors import ConfigError
+from wakeful.core.locks import pid_alive
 from wakeful.core.settings import CheckpointSettings
 
 REF_PREFIX = "refs/wakeful/checkpoints/"
@@ -882,7 +883,7 @@ class CheckpointStore:
                 open_runs.pop(rid, None)
         if not began:  # begun before this log existed
             overlapping += [r for r in open_runs if r != cid]
-        alive = {r: pid for r, pid in open_runs.items() if _alive(pid)}
+        alive = {r: pid for r, pid in open_runs.items() if pid_alive(pid)}
         overlapping = [r for r in overlapping if r in alive or r not in open_runs]  # not crashed
         try:
             if alive:
@@ -1210,18 +1211,6 @@ def _is_daemon_run(cp: Checkpoint) -> bool:
     """A daemon job's run (`job NAME run N`, the label the daemon gives its runs): kept
     until reviewed (rewound, or `wakeful checkpoints --reviewed ID`)."""
     return cp.kind == "run" and cp.run.startswith("job ") and " run " in cp.run
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _id_order(cid: str) -> int:

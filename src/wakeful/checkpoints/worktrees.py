@@ -29,6 +29,7 @@ from typing import Any
 from wakeful.core.config import Config
 from wakeful.core.errors import WakefulError
 from wakeful.core.git import GitResult, run_git
+from wakeful.core.locks import pid_alive
 
 BRANCH_PREFIX = "wakeful/"
 KINDS = ("run", "daemon", "subagent")
@@ -131,15 +132,7 @@ class MergeResult:
 
 
 def _pid_alive(pid: int | None) -> bool:
-    if not pid or pid == os.getpid():
-        return bool(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid is not None and pid_alive(pid)
 
 
 def _fail(what: str, out: GitResult) -> WorktreeError:

@@ -165,22 +165,11 @@ def mcp_test(
     prompts."""
     import asyncio
 
-    from wakeful.cli.common import load
-    from wakeful.core.errors import UsageError, WakefulError
+    from wakeful.core.errors import WakefulError
     from wakeful.extensions.mcp_client import McpClient
-    from wakeful.extensions.mcp_config import load_servers
     from wakeful.extensions.mcp_tools import annotation_tier, tool_name
 
-    paths, config = load()
-    sources = load_servers(paths, config)
-    spec = next((s for s in sources.servers if s.name == name), None)
-    if spec is None:
-        if name in sources.skipped:
-            raise UsageError(
-                f"MCP server {name!r} comes from this untrusted workspace; run `wakeful trust` "
-                "first (testing it would run the repository's code)"
-            )
-        raise UsageError(f"no MCP server named {name!r}; `wakeful mcp list` shows them")
+    paths, spec = _configured_server(name, " (testing it would run the repository's code)")
     paths.ensure()
     client = McpClient(
         [spec],
@@ -218,8 +207,10 @@ def mcp_test(
         client.close()
 
 
-def _http_spec(name: str) -> tuple[Paths, ServerSpec]:
-    """(paths, spec) of a configured HTTP or SSE server; usage errors say what is wrong."""
+def _configured_server(name: str, why: str = "") -> tuple[Paths, ServerSpec]:
+    """(paths, spec) of the server `name` this workspace configures. A usage error when there
+    is none, or when it comes from an untrusted workspace (whose servers never start); `why`
+    ends that refusal."""
     from wakeful.cli.common import load
     from wakeful.core.errors import UsageError
     from wakeful.extensions.mcp_config import load_servers
@@ -227,13 +218,21 @@ def _http_spec(name: str) -> tuple[Paths, ServerSpec]:
     paths, config = load()
     sources = load_servers(paths, config)
     spec = next((s for s in sources.servers if s.name == name), None)
-    if spec is None:
-        if name in sources.skipped:
-            raise UsageError(
-                f"MCP server {name!r} comes from this untrusted workspace; run `wakeful trust` "
-                "first"
-            )
-        raise UsageError(f"no MCP server named {name!r}; `wakeful mcp list` shows them")
+    if spec is not None:
+        return paths, spec
+    if name in sources.skipped:
+        raise UsageError(
+            f"MCP server {name!r} comes from this untrusted workspace; run `wakeful trust` "
+            f"first{why}"
+        )
+    raise UsageError(f"no MCP server named {name!r}; `wakeful mcp list` shows them")
+
+
+def _http_spec(name: str) -> tuple[Paths, ServerSpec]:
+    """(paths, spec) of a configured HTTP or SSE server; usage errors say what is wrong."""
+    from wakeful.core.errors import UsageError
+
+    paths, spec = _configured_server(name)
     if spec.transport == "stdio":
         raise UsageError(
             f"MCP server {name!r} is a stdio server; OAuth is for HTTP servers (give a stdio "

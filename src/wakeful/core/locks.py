@@ -1,4 +1,4 @@
-"""Advisory file locks shared by the daemon and dreaming."""
+"""Advisory file locks and owner-PID probes shared by the daemon, dreaming and checkpoints."""
 
 from __future__ import annotations
 
@@ -24,3 +24,17 @@ def flock_held(path: Path) -> bool:
     finally:
         os.close(fd)
     return False
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this PID exists (one of another user's counts); False for a
+    PID that is not positive, which `kill` would take for a process group."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

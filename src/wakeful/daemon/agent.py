@@ -18,6 +18,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
+from wakeful.core.locks import pid_alive
 from wakeful.daemon.settings import DaemonSettings
 from wakeful.daemon.store import RunOutcome
 
@@ -63,14 +64,8 @@ def process_start_time(pid: int) -> int | None:
 
 
 def process_alive(pid: int | None, start: int | None = None) -> bool:
-    if not pid:
+    if not pid or not pid_alive(pid):
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
     state = _proc_state(pid)
     if state in ("Z", "X"):
         return False

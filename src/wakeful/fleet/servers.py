@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from wakeful.core.errors import WakefulError
+from wakeful.core.locks import pid_alive
 
 PG_USER = "wakeful-pg"
 
@@ -142,12 +143,8 @@ class LocalPostgres:
             pid, port = int(lines[0]), int(lines[3])
         except (OSError, ValueError, IndexError):
             return False
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not pid_alive(pid):
             return False
-        except PermissionError:
-            pass
         self.port = port
         return True
 

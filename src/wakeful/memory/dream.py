@@ -30,11 +30,12 @@ from typing import Any
 
 from wakeful.core.config import Config
 from wakeful.core.errors import LockHeldError
+from wakeful.core.locks import pid_alive
 from wakeful.core.paths import Paths
 from wakeful.memory.archive import Archive, protected_ids
 from wakeful.memory.consolidate import Candidate, Merge, normalised_text, plan_consolidation
 from wakeful.memory.dream_gather import anchor_for, gather, pending_sessions
-from wakeful.memory.dream_lock import DreamLock, PostgresDreamLock, pid_alive
+from wakeful.memory.dream_lock import DreamLock, PostgresDreamLock
 from wakeful.memory.factory import MemorySettings, open_stores
 from wakeful.memory.store import MemoryStore, new_memory_id
 from wakeful.memory.types import MemoryRecord, Scope

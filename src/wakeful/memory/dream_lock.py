@@ -41,18 +41,6 @@ class LockOwner:
             return None
 
 
-def pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class DreamLock:
     """Non-blocking exclusive lock; use as a context manager or acquire()/release()."""
 

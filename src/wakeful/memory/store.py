@@ -153,6 +153,24 @@ _QUERY_STOP = frozenset(
 MAX_QUERY_TERMS = 24
 
 
+def record_row(record: MemoryRecord) -> tuple[Any, ...]:
+    """A stored record's values in the order of `_COLUMNS` (both stores' tables)."""
+    return (
+        record.id,
+        record.type,
+        record.text,
+        json.dumps([a.to_dict() for a in record.anchors]),
+        record.created,
+        record.updated,
+        record.last_verified,
+        record.verdict,
+        record.source_session,
+        json.dumps(list(record.supersedes)),
+        record.status,
+        record.seq,
+    )
+
+
 def new_memory_id() -> str:
     return "m" + secrets.token_hex(5)
 
@@ -348,20 +366,7 @@ class SqliteMemoryStore:
         try:
             cur = self._db.execute(
                 f"INSERT INTO memories({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    stored.id,
-                    stored.type,
-                    stored.text,
-                    json.dumps([a.to_dict() for a in stored.anchors]),
-                    stored.created,
-                    stored.updated,
-                    stored.last_verified,
-                    stored.verdict,
-                    stored.source_session,
-                    json.dumps(list(stored.supersedes)),
-                    stored.status,
-                    seq,
-                ),
+                record_row(stored),
             )
         except sqlite3.IntegrityError:
             raise StoreError(f"memory id {record.id} already exists") from None

@@ -27,10 +27,12 @@ from typing import Any, TypeVar
 
 from wakeful.core.errors import StoreError
 from wakeful.memory.store import (
+    _COLUMNS,
     _QUERY_STOP,
     _TOKEN_RE,
     MAX_QUERY_TERMS,
     record_from_row,
+    record_row,
     search_terms,
 )
 from wakeful.memory.types import (
@@ -151,11 +153,6 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 _MIGRATION_LOCK = 0x57414B45  # pg_advisory_xact_lock key: "WAKE"
-
-_COLUMNS = (
-    "id, type, text, anchors, created, updated, last_verified, verdict, source_session, "
-    "supersedes, status, seq"
-)
 
 
 def _import_psycopg() -> Any:
@@ -395,22 +392,7 @@ class PostgresMemoryStore:
         self._db.execute(
             f"INSERT INTO memory_records(project, {_COLUMNS}, terms) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                self.project,
-                stored.id,
-                stored.type,
-                stored.text,
-                json.dumps([a.to_dict() for a in stored.anchors]),
-                stored.created,
-                stored.updated,
-                stored.last_verified,
-                stored.verdict,
-                stored.source_session,
-                json.dumps(list(stored.supersedes)),
-                stored.status,
-                seq,
-                search_terms(stored),
-            ),
+            (self.project, *record_row(stored), search_terms(stored)),
         )
         return stored
 

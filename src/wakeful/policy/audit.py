@@ -138,19 +138,7 @@ class AuditLog:
             ) from None
 
     def append(self, entry: AuditEntry) -> int:
-        row = (
-            entry.ts,
-            entry.session_id,
-            entry.tool,
-            json.dumps(entry.input, sort_keys=True),
-            entry.tier,
-            entry.decision,
-            json.dumps(entry.reasons),
-            entry.matched_rule,
-            entry.mode,
-            entry.decided_by,
-            entry.workspace,
-        )
+        row = entry_row(entry)
         try:
             with self._lock:
                 conn = self._append_connection()
@@ -209,6 +197,24 @@ class AuditLog:
         finally:
             conn.close()
         return [entry_from_row(r) for r in reversed(rows)]
+
+
+def entry_row(entry: AuditEntry) -> tuple[Any, ...]:
+    """The stored columns of an entry, `ts` to `workspace`, as its hash covers them (the
+    local log's and the team log's, which adds the host)."""
+    return (
+        entry.ts,
+        entry.session_id,
+        entry.tool,
+        json.dumps(entry.input, sort_keys=True),
+        entry.tier,
+        entry.decision,
+        json.dumps(entry.reasons),
+        entry.matched_rule,
+        entry.mode,
+        entry.decided_by,
+        entry.workspace,
+    )
 
 
 def entry_from_row(r: Sequence[Any], workspace: str | None = None) -> AuditEntry:

@@ -15,7 +15,6 @@ the process stops trying and says so once. The table is created by `wakeful memo
 from __future__ import annotations
 
 import hashlib
-import json
 import socket
 import sys
 from collections.abc import Callable
@@ -23,9 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from wakeful.core.config import Config
-from wakeful.core.errors import StoreError
+from wakeful.core.mirror import TeamMirror
 from wakeful.core.paths import Paths
-from wakeful.policy.audit import AuditEntry, AuditLog, ChainReport, _row_hash, entry_from_row
+from wakeful.policy.audit import (
+    AuditEntry,
+    AuditLog,
+    ChainReport,
+    _row_hash,
+    entry_from_row,
+    entry_row,
+)
 
 _FIELDS = (
     "ts, session_id, tool, input, tier, decision, reasons, matched_rule, mode, decided_by, "
@@ -34,20 +40,7 @@ _FIELDS = (
 
 
 def _row(entry: AuditEntry, host: str) -> tuple[Any, ...]:
-    return (
-        entry.ts,
-        entry.session_id,
-        entry.tool,
-        json.dumps(entry.input, sort_keys=True),
-        entry.tier,
-        entry.decision,
-        json.dumps(entry.reasons),
-        entry.matched_rule,
-        entry.mode,
-        entry.decided_by,
-        entry.workspace,
-        host,
-    )
+    return (*entry_row(entry), host)
 
 
 class PostgresAuditLog:
@@ -112,25 +105,16 @@ class MirroredAuditLog(AuditLog):
 
     def __init__(self, path: Path, team: PostgresAuditLog, warn: Callable[[str], None]) -> None:
         super().__init__(path)
-        self.team: PostgresAuditLog | None = team
-        self._warn = warn
+        self.team = TeamMirror(team, warn, "decisions stay in the local audit log only")
 
     def append(self, entry: AuditEntry) -> int:
         local_id = super().append(entry)  # the authoritative record first
-        team = self.team
-        if team is not None:
-            try:
-                team.append(entry)
-            except StoreError as exc:
-                self.team = None  # stop trying for this process; say so once
-                team.close()
-                self._warn(f"warning: {exc}; decisions stay in the local audit log only")
+        self.team.copy(lambda team: team.append(entry))
         return local_id
 
     def close(self) -> None:
         super().close()
-        if self.team is not None:
-            self.team.close()
+        self.team.close()
 
 
 def _stderr(line: str) -> None:

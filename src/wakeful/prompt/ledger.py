@@ -107,6 +107,26 @@ def explain_break(
     return reasons
 
 
+def request_row(
+    session_id: str, agent: str, seq: int, provider: str, model: str, usage: Usage
+) -> tuple[Any, ...]:
+    """`session_id, agent, seq, time, provider, model, input, output, cache_read, cache_write,
+    cost`: the columns the local ledger and the team's store for one request."""
+    return (
+        session_id,
+        agent,
+        seq,
+        time.time(),
+        provider,
+        model,
+        usage.input,
+        usage.output,
+        usage.cache_read,
+        usage.cache_write,
+        cost_usd(provider, model, usage),
+    )
+
+
 class CacheLedger:
     """Thread-safe; one per process. Rows go to `state.db` so `wakeful cost` can read them."""
 
@@ -162,17 +182,7 @@ class CacheLedger:
                         " output, cache_read, cache_write, cost, fingerprints, cache_break)"
                         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (
-                            session_id,
-                            agent,
-                            seq,
-                            time.time(),
-                            provider,
-                            model,
-                            usage.input,
-                            usage.output,
-                            usage.cache_read,
-                            usage.cache_write,
-                            cost_usd(provider, model, usage),
+                            *request_row(session_id, agent, seq, provider, model, usage),
                             json.dumps(fps),
                             cache_break,
                         ),

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import socket
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from wakeful.core.config import Config
-from wakeful.core.errors import StoreError
 from wakeful.core.messages import Message
+from wakeful.core.mirror import TeamMirror
 from wakeful.core.paths import Paths
-from wakeful.core.usage import Usage, cost_usd
-from wakeful.prompt.ledger import AgentCost, CacheLedger, LedgerEntry
+from wakeful.core.usage import Usage
+from wakeful.prompt.ledger import AgentCost, CacheLedger, LedgerEntry, request_row
 from wakeful.prompt.prefix import Prefix
 
 
@@ -53,17 +52,7 @@ class PostgresCostLedger:
                     self.project,
                     self.host,
                     self.workspace,
-                    session_id,
-                    agent,
-                    seq,
-                    time.time(),
-                    provider,
-                    model,
-                    usage.input,
-                    usage.output,
-                    usage.cache_read,
-                    usage.cache_write,
-                    cost_usd(provider, model, usage),
+                    *request_row(session_id, agent, seq, provider, model, usage),
                     cache_break,
                 ),
             )
@@ -106,8 +95,7 @@ class MirroredLedger(CacheLedger):
         self, db_path: Path | None, team: PostgresCostLedger, warn: Callable[[str], None]
     ) -> None:
         super().__init__(db_path)
-        self.team: PostgresCostLedger | None = team
-        self._warn = warn
+        self.team = TeamMirror(team, warn, "costs stay in the local ledger only")
         self._provider_of: dict[str, str] = {}
 
     def record(
@@ -121,20 +109,16 @@ class MirroredLedger(CacheLedger):
         usage: Usage,
     ) -> LedgerEntry:
         entry = super().record(session_id, agent, provider, model, prefix, messages, usage)
-        team = self.team
-        if team is not None:
-            try:
-                team.append(session_id, agent, entry.seq, provider, model, usage, entry.cache_break)
-            except StoreError as exc:
-                self.team = None
-                team.close()
-                self._warn(f"warning: {exc}; costs stay in the local ledger only")
+        self.team.copy(
+            lambda team: team.append(
+                session_id, agent, entry.seq, provider, model, usage, entry.cache_break
+            )
+        )
         return entry
 
     def close(self) -> None:
         super().close()
-        if self.team is not None:
-            self.team.close()
+        self.team.close()
 
 
 def _stderr(line: str) -> None:

@@ -48,3 +48,25 @@ def git_state(root: Path) -> dict[str, bytes]:
         "index": (root / ".git" / "index").read_bytes(),
         "config": (root / ".git" / "config").read_bytes(),
     }
+
+
+def git_text(root: Path, *args: str) -> str:
+    """What `git ARGS` prints in `root` (raises when git fails)."""
+    return subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def user_state(root: Path) -> dict[str, object]:
+    """The user's files, folders, git state and status, with wakeful's own branches
+    (`wakeful/...`, its worktrees') left aside: what a run that works beside the user's tree
+    must leave exactly as it was."""
+    git = git_state(root)
+    ours = b"refs/heads/wakeful/"
+    return {
+        **git,
+        "refs": b"\n".join(line for line in git["refs"].splitlines() if ours not in line),
+        "files": files_of(root),
+        "dirs": dirs_of(root),
+        "status": git_text(root, "status", "--porcelain", "--untracked-files=all"),
+    }
