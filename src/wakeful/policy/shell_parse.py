@@ -1083,8 +1083,10 @@ def _is_abs(value: str) -> bool:
     return value.startswith(("/", "~")) and not (value == "~+" or value.startswith("~+/"))
 
 
+@functools.lru_cache(maxsize=8192)
 def resolve_path(value: str, cwd: str, home: str) -> str:
-    """Absolute, normalised form of a shell path word (tilde expanded; no symlinks)."""
+    """Absolute, normalised form of a shell path word (tilde expanded; no symlinks): text
+    alone, so each is computed once."""
     if value == "~" or value.startswith("~/"):
         value = home + value[1:]
     elif value == "~+" or value.startswith("~+/"):
