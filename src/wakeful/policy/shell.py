@@ -24,7 +24,7 @@ _RANK: dict[str, int] = {tier: tier.rank for tier in Tier}
 _PREFIX: dict[str, str] = {tier: f"{tier}: " for tier in Tier}
 
 
-@dataclass
+@dataclass(slots=True)
 class Invocation:
     """One command the shell would run; its forms (word lists) become text only at the end,
     so the hot path does no string building."""
@@ -133,6 +133,9 @@ class Analyzer:
         findings = self.findings
         if len(findings) == 1:
             return (findings[0][1],)
+        first = findings[0][0]
+        if all(tier is first for tier, _ in findings):  # one tier: the order found
+            return tuple(dict.fromkeys([message for _, message in findings]))[:MAX_REASONS]
         ordered = sorted(range(len(findings)), key=lambda i: -_RANK[findings[i][0]])
         seen: dict[str, None] = {}
         for i in ordered:
@@ -311,6 +314,10 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
             )
 
 
+# A home directory's normal form: text alone, computed once per home.
+_normpath = functools.lru_cache(maxsize=16)(os.path.normpath)
+
+
 @functools.lru_cache(maxsize=16)
 def _real_root(path: str, device: int, inode: int) -> str:
     return os.path.normpath(os.path.realpath(path))
@@ -339,7 +346,7 @@ def workspace_root(workspace: str) -> str:
 def classify_command(command: str, workspace: Path, home: Path | None = None) -> Classification:
     """The risk tier of a shell command run in `workspace`, with the reasons for it."""
     ws = workspace_root(str(workspace))
-    home_dir = os.path.normpath(str(home if home is not None else Path.home()))
+    home_dir = _normpath(str(home if home is not None else Path.home()))
     analyzer = Analyzer(ws, home_dir)
     if not command.strip():
         return Classification(Tier.READ_ONLY, ("read_only: empty command runs nothing",))
