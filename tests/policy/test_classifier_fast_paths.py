@@ -298,3 +298,46 @@ def test_a_path_inside_the_workspace_gets_the_zone_every_check_gives(
         path_risk._bases_apart = apart
         path_risk._lexical.cache_clear()
     assert fast == every_check, (workspace, path, home)
+
+
+_COMMAND = st.builds(
+    lambda first, rest: " ".join([first, *rest]),
+    st.one_of(_FIRST, _WORD, st.sampled_from(["cd", "pushd"])),
+    st.lists(st.one_of(_WORD, st.sampled_from(["-", "..", "/", "~", "-P", "src"])), max_size=3),
+)
+_OPERATOR = st.sampled_from(["&&", "||", "|", ";", "&", "|&", ";;", "&&&"])
+_GAP = st.sampled_from(["", " ", "  "])
+
+
+@given(
+    _COMMAND,
+    st.lists(st.tuples(_GAP, _OPERATOR, _GAP, _COMMAND), min_size=1, max_size=4),
+    st.booleans(),
+)
+@example("cd src", [(" ", "&&", " ", "ls")], False)
+@example("cd src", [(" ", "|", " ", "ls")], False)
+@example("ls -la", [(" ", "|", " ", "grep x"), (" ", "|", " ", "wc -l")], False)
+@example("cd /", [("", ";", " ", "cat x"), (" ", "|", " ", "cd ~"), (" ", "||", "", "ls")], True)
+@example("git add .", [(" ", "&&", " ", 'git commit -m "a | b; c && d"')], False)
+@example("true", [(" ", "&&", " ", "time ls")], False)
+@example("a", [(" ", "|", " ", "b"), (" ", "&&", " ", "c"), (" ", "|", " ", "d")], False)
+@example("a", [(" ", "|", " ", "b"), (" ", "|", " ", "c"), (" ", "&&", " ", "d")], False)
+def test_plain_lists_parse_as_tree_sitter_parses_them(
+    first: str, rest: list[tuple[str, str, str, str]], padded: bool
+) -> None:
+    source = first + "".join(before + op + after + cmd for before, op, after, cmd in rest)
+    if padded:
+        source = f" {source} "
+    parsed = shell_parse.parse_tree(source, "/w", "/h")
+    assert shell_parse.parse_script(source, "/w", "/h") == parsed, source
+    if shell_parse._PLAIN_LIST.fullmatch(source):
+        fast = shell_parse._plain_list(source, "/w", "/h")
+        assert fast is None or fast == parsed, source
+
+
+def test_common_lists_take_the_plain_word_path() -> None:
+    for source in ("git add . && git commit -m 'x'", "ls -la | grep x | wc -l", "cd src; ls"):
+        assert shell_parse._PLAIN_LIST.fullmatch(source)
+        fast = shell_parse._plain_list(source, "/w", "/h")
+        assert fast is not None
+        assert fast == shell_parse.parse_tree(source, "/w", "/h")

@@ -191,6 +191,10 @@ def parse_script(
         plain = _plain_script(source, cwd)
         if plain is not None:
             return plain
+    elif _PLAIN_LIST.fullmatch(source) is not None:
+        listed = _plain_list(source, cwd, home)
+        if listed is not None:
+            return listed
     return parse_tree(source, cwd, home, variables, depth)
 
 
@@ -251,6 +255,75 @@ def _plain_script(source: str, cwd: str | None) -> Script | None:
     ]
     text = source.strip(" ")
     return Script([SimpleCommand(argv, [], [], cwd, text, "", [])], [])
+
+
+# Plain commands joined by `&&`, `||`, `|` and `;` (`git add . && git commit -m "x"`, `ls
+# -la | grep x`): each is one plain command as above, so the script is built without the
+# parser, as the walker builds it (commands in source order; a pipeline's stages see the
+# stages before them as upstream and run in a copy of the shell, so a `cd` there changes
+# nothing after it; a `cd` between `&&`, `||` or `;` changes the directory of what follows).
+_PLAIN_COMMAND = (
+    r"[A-Za-z_./][A-Za-z0-9_./-]*+"
+    rf"(?: ++(?:[A-Za-z0-9_./:,+~^*%@-]|{_QUOTED})(?:{_UNQUOTED}++|{_QUOTED})*+)*+"
+)
+_PLAIN_LIST = re.compile(
+    rf" *+{_PLAIN_COMMAND}(?: *+(?:&&|\|\||\||;) *+{_PLAIN_COMMAND})++ *+"
+)
+_PLAIN_TOKEN = re.compile(rf"(&&|\|\||\||;)|(?:{_UNQUOTED}++|{_QUOTED})++")
+
+
+def _plain_list(source: str, cwd: str | None, home: str) -> Script | None:
+    """The script of a command that `_PLAIN_LIST` matches, or None to leave it to the
+    parser (a keyword or syntax word first in a command, or past the walk's bounds)."""
+    # Each command's words (with where the command starts and ends), then the operator
+    # after it ("" after the last).
+    parts: list[tuple[list[str], int, int, str]] = []
+    words: list[str] = []
+    start = end = 0
+    total = 0
+    for token in _PLAIN_TOKEN.finditer(source):
+        op = token.group(1)
+        if op is None:
+            if not words:
+                start = token.start()
+            words.append(token.group())
+            end = token.end()
+            continue
+        parts.append((words, start, end, op))
+        total += len(words)
+        words = []
+    parts.append((words, start, end, ""))
+    total += len(words)
+    if total > MAX_WORDS or len(parts) >= MAX_COMMANDS:
+        return None
+    commands: list[SimpleCommand] = []
+    state = _State(cwd, home, {}, 0)
+    feed: list[SimpleCommand] = []  # the stages of the pipeline so far
+    previous = ""
+    for words, start, end, op in parts:
+        if words[0] in _NOT_A_NAME:
+            return None
+        argv = [
+            Word(word, word)
+            if "'" not in word and '"' not in word
+            else Word("".join([a or b or c for a, b, c in _PLAIN_PART.findall(word)]), word)
+            for word in words
+        ]
+        piped = previous == "|" or op == "|"
+        cmd = SimpleCommand(argv, [], [], state.cwd, source[start:end], "", list(feed))
+        commands.append(cmd)
+        if piped:
+            feed.append(cmd)
+            if len(feed) > 2 and op in ("&&", "||"):
+                # tree-sitter reads `a | b | c && d` as a pipeline that holds the list
+                # (d sees a upstream): the walker's script is the parser's.
+                return None
+        if op != "|":
+            feed = []
+        if not piped and argv[0].value in ("cd", "pushd"):
+            _change_dir(argv[1:], state)
+        previous = op
+    return Script(commands, [])
 
 
 def parse_tree(
@@ -752,20 +825,9 @@ class _Walker:
         )
         self.commands.append(cmd)
         if argv and argv[0].value in ("cd", "pushd") and not context:
-            self._change_dir(argv[1:], state)
+            _change_dir(argv[1:], state)
         for extra in after:
             self.statements(extra, state, context, [])
-
-    def _change_dir(self, args: list[Word], state: _State) -> None:
-        targets = [a for a in args if not (a.value or "").startswith("-") or a.value == "-"]
-        if not targets:
-            state.cwd = state.home
-            return
-        value = targets[0].value
-        if value is None or value == "-" or state.cwd is None and not _is_abs(value):
-            state.cwd = None
-            return
-        state.cwd = resolve_path(value, state.cwd or "/", state.home)
 
     # ---- words ------------------------------------------------------------------------
     def arg_words(self, node: Node, state: _State, context: str) -> list[Word]:
@@ -901,6 +963,19 @@ class _Walker:
 
 _ALWAYS = {"while": ("true", ":", "/bin/true", "[ 1 ]", "((1))"), "until": ("false", "/bin/false")}
 _LOOP_EXITS = frozenset({"break", "exit", "return", "exec"})
+
+
+def _change_dir(args: list[Word], state: _State) -> None:
+    """`cd ARGS`: the directory the commands after it run in."""
+    targets = [a for a in args if not (a.value or "").startswith("-") or a.value == "-"]
+    if not targets:
+        state.cwd = state.home
+        return
+    value = targets[0].value
+    if value is None or value == "-" or state.cwd is None and not _is_abs(value):
+        state.cwd = None
+        return
+    state.cwd = resolve_path(value, state.cwd or "/", state.home)
 
 
 def _endless_loop(node: Node) -> bool:
