@@ -417,11 +417,11 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
     if path is None:
         return _UNKNOWN
     lexical = _lexical(path, workspace, home)
-    if type(lexical) is Place:
+    if isinstance(lexical, Place):
         return lexical
-    if type(lexical) is _Inside:
+    if isinstance(lexical, _Inside):
         zone = _workspace_zone(path, workspace, home, lexical)
-        if type(zone) is Place:  # through a symlink inside the workspace
+        if not isinstance(zone, str):  # through a symlink inside the workspace
             return zone
         return Place(path, zone, *lexical.flags)
     # _Scratch: the machine's shared temporary space is not this session's scratch (that

@@ -114,7 +114,11 @@ class Analyzer:
 
     # ---- findings ----------------------------------------------------------------------
     def add(self, tier: Tier, message: str, part: str | None = None) -> None:
-        where = self._clip(part if part is not None else self.part)
+        text = part if part is not None else self.part
+        last, where = self.clipped  # self._clip(text), without the call
+        if text != last:
+            where = _clip(text)
+            self.clipped = (text, where)
         tier = _TIER_OF[tier]
         self.findings.append(
             (tier, f"{_PREFIX[tier]}`{where}` {message}" if where else f"{_PREFIX[tier]}{message}")
@@ -156,7 +160,17 @@ class Analyzer:
         return resolve_path(value, cwd, self.home)
 
     def place(self, word: Word | str | None, cwd: str | None) -> path_risk.Place:
-        return path_risk.place_of(self.resolve(word, cwd), self.workspace, self.home)
+        # self.resolve(word, cwd), without the call: every path word comes here
+        value = word.value if isinstance(word, Word) else word
+        if value is None:
+            path = None
+        elif value.startswith(("/", "~")) and not (value == "~+" or value.startswith("~+/")):
+            path = resolve_path(value, "/", self.home)
+        elif cwd is None:
+            path = None
+        else:
+            path = resolve_path(value, cwd, self.home)
+        return path_risk.place_of(path, self.workspace, self.home)
 
     def read(self, word: Word, cwd: str | None) -> None:
         if word.fd:

@@ -241,18 +241,20 @@ _NOT_A_NAME = frozenset(
 
 def _plain_script(source: str, cwd: str | None) -> Script | None:
     """The script of a command that `_PLAIN` matches, or None to leave it to the parser."""
-    if "'" in source or '"' in source:
-        words = _PLAIN_WORD.findall(source)
-    else:
-        words = source.split()
+    quoted = "'" in source or '"' in source
+    words = _PLAIN_WORD.findall(source) if quoted else source.split()
     if len(words) > MAX_WORDS or words[0] in _NOT_A_NAME:
         return None
-    argv = [
-        Word(word, word)
-        if "'" not in word and '"' not in word
-        else Word("".join([a or b or c for a, b, c in _PLAIN_PART.findall(word)]), word)
-        for word in words
-    ]
+    argv = (
+        [
+            Word(word, word)
+            if "'" not in word and '"' not in word
+            else Word("".join([a or b or c for a, b, c in _PLAIN_PART.findall(word)]), word)
+            for word in words
+        ]
+        if quoted
+        else [Word(word, word) for word in words]
+    )
     text = source.strip(" ")
     return Script([SimpleCommand(argv, [], [], cwd, text, "", [])], [])
 
