@@ -64,7 +64,7 @@ from wakeful.policy.program_rules import (
     Subcommand,
     examples_of,
 )
-from wakeful.policy.shell import Analyzer
+from wakeful.policy.shell import Analyzer, Invocation
 from wakeful.policy.shell_parse import SimpleCommand, Word, parse_script
 from wakeful.policy.types import Tier
 
@@ -175,7 +175,8 @@ def split_opts(
     opts: list[tuple[str, Word | None]] = []
     pos: list[Word] = []
     i = 0
-    while i < len(args):
+    n = len(args)
+    while i < n:
         word = args[i]
         value = word.value
         if (
@@ -194,7 +195,7 @@ def split_opts(
             name, eq, attached = value.partition("=")
             if eq:
                 opts.append((name, Word(attached, attached)))
-            elif name in takes and i + 1 < len(args):
+            elif name in takes and i + 1 < n:
                 opts.append((name, args[i + 1]))
                 i += 1
             else:
@@ -202,7 +203,7 @@ def split_opts(
             i += 1
             continue
         if value in takes:
-            opts.append((value, args[i + 1] if i + 1 < len(args) else None))
+            opts.append((value, args[i + 1] if i + 1 < n else None))
             i += 2
             continue
         letters = value[1:]
@@ -213,7 +214,7 @@ def split_opts(
                 if rest:
                     opts.append((flag, Word(rest, rest)))
                 else:
-                    opts.append((flag, args[i + 1] if i + 1 < len(args) else None))
+                    opts.append((flag, args[i + 1] if i + 1 < n else None))
                     i += 1
                 break
             opts.append((flag, None))
@@ -430,7 +431,8 @@ _NO_HELP_SHORTCUT = _SHELLS | frozenset(
 def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if not argv:
         return
-    a.current = a.invoke(argv)
+    a.current = inv = Invocation([argv])  # a.invoke(argv), without the call
+    a.invocations.append(inv)
     _classify_argv(argv, cmd, a)
 
 

@@ -132,6 +132,25 @@ class Analyzer:
                 best, rank = tier, _RANK[tier]
         return best
 
+    def verdict(self) -> tuple[Tier, tuple[str, ...]]:
+        """(`tier()`, `reasons()`) in one pass over the findings."""
+        findings = self.findings
+        if len(findings) == 1:
+            tier, message = findings[0]
+            return (tier if _RANK[tier] else Tier.READ_ONLY), (message,)
+        best = Tier.READ_ONLY
+        rank = 0
+        first = findings[0][0]
+        mixed = False
+        for tier, _ in findings:
+            if _RANK[tier] > rank:
+                best, rank = tier, _RANK[tier]
+            if tier is not first:
+                mixed = True
+        if mixed:
+            return best, self.reasons()
+        return best, tuple(dict.fromkeys([message for _, message in findings]))[:MAX_REASONS]
+
     def reasons(self) -> tuple[str, ...]:
         """The distinct findings, highest tier first, in the order found within a tier."""
         findings = self.findings
@@ -381,8 +400,7 @@ def classify_command(command: str, workspace: Path, home: Path | None = None) ->
     # object.__setattr__ per field costs more than the rest of a short command's verdict).
     result: Classification = object.__new__(Classification)
     fields = result.__dict__
-    fields["tier"] = analyzer.tier()
-    fields["reasons"] = analyzer.reasons()
+    fields["tier"], fields["reasons"] = analyzer.verdict()
     fields["parsed"] = analyzer.parsed
     fields["programs"] = tuple(dict.fromkeys(analyzer.programs))
     fields["runs_workspace_code"] = bool(analyzer.code_reasons)
