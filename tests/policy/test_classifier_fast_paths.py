@@ -300,10 +300,17 @@ def test_a_path_inside_the_workspace_gets_the_zone_every_check_gives(
     assert fast == every_check, (workspace, path, home)
 
 
+_REDIRECT = st.builds(
+    lambda op, gap, target: op + gap + target,
+    st.sampled_from([">", ">>", "<", "2>", "1>", "0<", "2>&1", "1>&2", "&>", "<<<", ">|", "<>"]),
+    st.sampled_from(["", " "]),
+    st.one_of(_WORD, st.sampled_from(["/dev/null", "1", "-", ""])),
+)
 _COMMAND = st.builds(
-    lambda first, rest: " ".join([first, *rest]),
+    lambda first, rest, redirects: " ".join([first, *rest, *redirects]),
     st.one_of(_FIRST, _WORD, st.sampled_from(["cd", "pushd"])),
     st.lists(st.one_of(_WORD, st.sampled_from(["-", "..", "/", "~", "-P", "src"])), max_size=3),
+    st.lists(_REDIRECT, max_size=2),
 )
 _OPERATOR = st.sampled_from(["&&", "||", "|", ";", "&", "|&", ";;", "&&&"])
 _GAP = st.sampled_from(["", " ", "  "])
@@ -322,6 +329,9 @@ _GAP = st.sampled_from(["", " ", "  "])
 @example("true", [(" ", "&&", " ", "time ls")], False)
 @example("a", [(" ", "|", " ", "b"), (" ", "&&", " ", "c"), (" ", "|", " ", "d")], False)
 @example("a", [(" ", "|", " ", "b"), (" ", "|", " ", "c"), (" ", "&&", " ", "d")], False)
+@example("a > f", [(" ", "&&", " ", "b 2>&1")], False)
+@example("a x", [(" ", "|", " ", "b > 'o u t' 2>&1")], False)
+@example("a 12 2>/dev/null", [(" ", "|", " ", "b < in")], False)
 def test_plain_lists_parse_as_tree_sitter_parses_them(
     first: str, rest: list[tuple[str, str, str, str]], padded: bool
 ) -> None:
@@ -336,7 +346,13 @@ def test_plain_lists_parse_as_tree_sitter_parses_them(
 
 
 def test_common_lists_take_the_plain_word_path() -> None:
-    for source in ("git add . && git commit -m 'x'", "ls -la | grep x | wc -l", "cd src; ls"):
+    for source in (
+        "git add . && git commit -m 'x'",
+        "ls -la | grep x | wc -l",
+        "cd src; ls",
+        "cat a b > combined.txt",
+        "pytest -q 2>&1 | tail -5",
+    ):
         assert shell_parse._PLAIN_LIST.fullmatch(source)
         fast = shell_parse._plain_list(source, "/w", "/h")
         assert fast is not None

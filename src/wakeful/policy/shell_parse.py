@@ -260,59 +260,88 @@ def _plain_script(source: str, cwd: str | None) -> Script | None:
 
 
 # Plain commands joined by `&&`, `||`, `|` and `;` (`git add . && git commit -m "x"`, `ls
-# -la | grep x`): each is one plain command as above, so the script is built without the
-# parser, as the walker builds it (commands in source order; a pipeline's stages see the
-# stages before them as upstream and run in a copy of the shell, so a `cd` there changes
-# nothing after it; a `cd` between `&&`, `||` or `;` changes the directory of what follows).
+# -la | grep x`), each may end in redirects to or from a plain word (`> out.txt`, `>> log`,
+# `< in`, `2>/dev/null`, `2>&1`): the script is built without the parser, as the walker
+# builds it (commands in source order; a command's text stops before its redirects; a
+# pipeline's stages see the stages before them as upstream and run in a copy of the shell,
+# so a `cd` there changes nothing after it; a `cd` between `&&`, `||` or `;` changes the
+# directory of what follows).
+_PLAIN_ARG = rf"(?:[A-Za-z0-9_./:,+~^*%@-]|{_QUOTED})(?:{_UNQUOTED}++|{_QUOTED})*+"
 _PLAIN_COMMAND = (
-    r"[A-Za-z_./][A-Za-z0-9_./-]*+"
-    rf"(?: ++(?:[A-Za-z0-9_./:,+~^*%@-]|{_QUOTED})(?:{_UNQUOTED}++|{_QUOTED})*+)*+"
+    rf"[A-Za-z_./][A-Za-z0-9_./-]*+(?: ++{_PLAIN_ARG}(?![<>]))*+"
+    rf"(?: ++(?:[0-9]>&[0-9]|(?:[0-9]?>>?|<) *+{_PLAIN_ARG}(?![<>])))*+"
 )
 _PLAIN_LIST = re.compile(
-    rf" *+{_PLAIN_COMMAND}(?: *+(?:&&|\|\||\||;) *+{_PLAIN_COMMAND})++ *+"
+    rf" *+{_PLAIN_COMMAND}(?: *+(?:&&|\|\||\||;) *+{_PLAIN_COMMAND})*+ *+"
 )
-_PLAIN_TOKEN = re.compile(rf"(&&|\|\||\||;)|(?:{_UNQUOTED}++|{_QUOTED})++")
+_PLAIN_TOKEN = re.compile(
+    rf"(&&|\|\||\||;)|([0-9]>&[0-9])|([0-9]?>>?|<)|(?:{_UNQUOTED}++|{_QUOTED})++"
+)
+
+
+def _plain_word(word: str) -> Word:
+    if "'" not in word and '"' not in word:
+        return Word(word, word)
+    return Word("".join([a or b or c for a, b, c in _PLAIN_PART.findall(word)]), word)
 
 
 def _plain_list(source: str, cwd: str | None, home: str) -> Script | None:
     """The script of a command that `_PLAIN_LIST` matches, or None to leave it to the
     parser (a keyword or syntax word first in a command, or past the walk's bounds)."""
-    # Each command's words (with where the command starts and ends), then the operator
-    # after it ("" after the last).
-    parts: list[tuple[list[str], int, int, str]] = []
+    # Each command's words (with where the command starts and ends) and redirects, then
+    # the operator after it ("" after the last).
+    parts: list[tuple[list[str], int, int, list[Redirect], str]] = []
     words: list[str] = []
+    redirects: list[Redirect] = []
+    pending = ""  # a redirect operator waiting for its target
+    listed = redirected = False  # an operator other than `|`; a redirect
     start = end = 0
     total = 0
     for token in _PLAIN_TOKEN.finditer(source):
-        op = token.group(1)
-        if op is None:
+        op, dup, redirect = token.group(1, 2, 3)
+        if op is not None:
+            listed = listed or op != "|"
+            parts.append((words, start, end, redirects, op))
+            total += len(words)
+            words, redirects = [], []
+        elif dup is not None:
+            redirected = True
+            redirects.append(Redirect(">&", Word(dup[3], dup[3]), dup[0]))
+        elif redirect is not None:
+            redirected = True
+            pending = redirect
+        elif pending:
+            target = _plain_word(token.group())
+            if pending[0] in "0123456789":
+                redirects.append(Redirect(pending[1:], target, pending[0]))
+            else:
+                redirects.append(Redirect(pending, target, None))
+            pending = ""
+        else:
+            if redirects:
+                return None  # words after a redirect: the parser's
             if not words:
                 start = token.start()
             words.append(token.group())
             end = token.end()
-            continue
-        parts.append((words, start, end, op))
-        total += len(words)
-        words = []
-    parts.append((words, start, end, ""))
+    parts.append((words, start, end, redirects, ""))
     total += len(words)
     if total > MAX_WORDS or len(parts) >= MAX_COMMANDS:
+        return None
+    if listed and redirected:
+        # tree-sitter puts `a && b > f` around the whole list (the walker gives both
+        # commands the redirect): the parser's script, not bash's reading.
         return None
     commands: list[SimpleCommand] = []
     state = _State(cwd, home, {}, 0)
     feed: list[SimpleCommand] = []  # the stages of the pipeline so far
     previous = ""
-    for words, start, end, op in parts:
+    for words, start, end, redirects, op in parts:
         if words[0] in _NOT_A_NAME:
             return None
-        argv = [
-            Word(word, word)
-            if "'" not in word and '"' not in word
-            else Word("".join([a or b or c for a, b, c in _PLAIN_PART.findall(word)]), word)
-            for word in words
-        ]
+        argv = [_plain_word(word) for word in words]
         piped = previous == "|" or op == "|"
-        cmd = SimpleCommand(argv, [], [], state.cwd, source[start:end], "", list(feed))
+        cmd = SimpleCommand(argv, [], redirects, state.cwd, source[start:end], "", list(feed))
         commands.append(cmd)
         if piped:
             feed.append(cmd)
