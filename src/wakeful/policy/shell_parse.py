@@ -271,9 +271,7 @@ _PLAIN_COMMAND = (
     rf"[A-Za-z_./][A-Za-z0-9_./-]*+(?: ++{_PLAIN_ARG}(?![<>]))*+"
     rf"(?: ++(?:[0-9]>&[0-9]|(?:[0-9]?>>?|<) *+{_PLAIN_ARG}(?![<>])))*+"
 )
-_PLAIN_LIST = re.compile(
-    rf" *+{_PLAIN_COMMAND}(?: *+(?:&&|\|\||\||;) *+{_PLAIN_COMMAND})*+ *+"
-)
+_PLAIN_LIST = re.compile(rf" *+{_PLAIN_COMMAND}(?: *+(?:&&|\|\||\||;) *+{_PLAIN_COMMAND})*+ *+")
 _PLAIN_TOKEN = re.compile(
     rf"(&&|\|\||\||;)|([0-9]>&[0-9])|([0-9]?>>?|<)|(?:{_UNQUOTED}++|{_QUOTED})++"
 )
