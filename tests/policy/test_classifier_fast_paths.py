@@ -8,6 +8,7 @@ workspace root is resolved once per directory, and again when its path leads els
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -357,3 +358,24 @@ def test_common_lists_take_the_plain_word_path() -> None:
         fast = shell_parse._plain_list(source, "/w", "/h")
         assert fast is not None
         assert fast == shell_parse.parse_tree(source, "/w", "/h")
+
+
+def test_every_short_list_with_redirects_splits_as_the_parser_splits_it() -> None:
+    """Every sequence of operators between up to three commands, each ending in one of a
+    few redirects (the shapes where tree-sitter groups otherwise among them)."""
+    redirects = ["", " > f", " 2>&1", " < i 2>/dev/null", ' >> "a b"']
+    checked = 0
+    for count in range(3):
+        for ops in itertools.product(["&&", "||", "|", ";"], repeat=count):
+            for ends in itertools.product(redirects, repeat=count + 1):
+                for first in ("c0 x", "cd d"):
+                    words = [first, *(f"c{i} x" for i in range(1, count + 1))]
+                    parts = [word + end for word, end in zip(words, ends, strict=True)]
+                    source = parts[0] + "".join(
+                        f" {op} {part}" for op, part in zip(ops, parts[1:], strict=True)
+                    )
+                    fast = shell_parse._plain_list(source, "/w", "/h")
+                    if fast is not None:
+                        assert fast == shell_parse.parse_tree(source, "/w", "/h"), source
+                        checked += 1
+    assert checked > 300
