@@ -317,6 +317,7 @@ _OPERATOR = st.sampled_from(["&&", "||", "|", ";", "&", "|&", ";;", "&&&"])
 _GAP = st.sampled_from(["", " ", "  "])
 
 
+@pytest.mark.slow  # over half a CPU second
 @given(
     _COMMAND,
     st.lists(st.tuples(_GAP, _OPERATOR, _GAP, _COMMAND), min_size=1, max_size=4),
@@ -360,6 +361,7 @@ def test_common_lists_take_the_plain_word_path() -> None:
         assert fast == shell_parse.parse_tree(source, "/w", "/h")
 
 
+@pytest.mark.slow  # over half a CPU second
 def test_every_short_list_with_redirects_splits_as_the_parser_splits_it() -> None:
     """Every sequence of operators between up to three commands, each ending in one of a
     few redirects (the shapes where tree-sitter groups otherwise among them)."""
