@@ -8,6 +8,7 @@ workspace root is resolved once per directory, and again when its path leads els
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -287,11 +288,96 @@ def test_a_path_inside_the_workspace_gets_the_zone_every_check_gives(
     workspace = "/" + "/".join(ws_parts)
     path = os.path.normpath(workspace + "/" + "/".join(rel_parts))
     home = "/" + "/".join(home_parts)
+    path_risk._lexical.cache_clear()  # what a path's text decides is memoised
     fast = path_risk.place_of(path, workspace, home)
     apart = path_risk._bases_apart
     try:
         path_risk._bases_apart = lambda _w, _h: False
+        path_risk._lexical.cache_clear()
         every_check = path_risk.place_of(path, workspace, home)
     finally:
         path_risk._bases_apart = apart
+        path_risk._lexical.cache_clear()
     assert fast == every_check, (workspace, path, home)
+
+
+_REDIRECT = st.builds(
+    lambda op, gap, target: op + gap + target,
+    st.sampled_from([">", ">>", "<", "2>", "1>", "0<", "2>&1", "1>&2", "&>", "<<<", ">|", "<>"]),
+    st.sampled_from(["", " "]),
+    st.one_of(_WORD, st.sampled_from(["/dev/null", "1", "-", ""])),
+)
+_COMMAND = st.builds(
+    lambda first, rest, redirects: " ".join([first, *rest, *redirects]),
+    st.one_of(_FIRST, _WORD, st.sampled_from(["cd", "pushd"])),
+    st.lists(st.one_of(_WORD, st.sampled_from(["-", "..", "/", "~", "-P", "src"])), max_size=3),
+    st.lists(_REDIRECT, max_size=2),
+)
+_OPERATOR = st.sampled_from(["&&", "||", "|", ";", "&", "|&", ";;", "&&&"])
+_GAP = st.sampled_from(["", " ", "  "])
+
+
+@pytest.mark.slow  # over half a CPU second
+@given(
+    _COMMAND,
+    st.lists(st.tuples(_GAP, _OPERATOR, _GAP, _COMMAND), min_size=1, max_size=4),
+    st.booleans(),
+)
+@example("cd src", [(" ", "&&", " ", "ls")], False)
+@example("cd src", [(" ", "|", " ", "ls")], False)
+@example("ls -la", [(" ", "|", " ", "grep x"), (" ", "|", " ", "wc -l")], False)
+@example("cd /", [("", ";", " ", "cat x"), (" ", "|", " ", "cd ~"), (" ", "||", "", "ls")], True)
+@example("git add .", [(" ", "&&", " ", 'git commit -m "a | b; c && d"')], False)
+@example("true", [(" ", "&&", " ", "time ls")], False)
+@example("a", [(" ", "|", " ", "b"), (" ", "&&", " ", "c"), (" ", "|", " ", "d")], False)
+@example("a", [(" ", "|", " ", "b"), (" ", "|", " ", "c"), (" ", "&&", " ", "d")], False)
+@example("a > f", [(" ", "&&", " ", "b 2>&1")], False)
+@example("a x", [(" ", "|", " ", "b > 'o u t' 2>&1")], False)
+@example("a 12 2>/dev/null", [(" ", "|", " ", "b < in")], False)
+def test_plain_lists_parse_as_tree_sitter_parses_them(
+    first: str, rest: list[tuple[str, str, str, str]], padded: bool
+) -> None:
+    source = first + "".join(before + op + after + cmd for before, op, after, cmd in rest)
+    if padded:
+        source = f" {source} "
+    parsed = shell_parse.parse_tree(source, "/w", "/h")
+    assert shell_parse.parse_script(source, "/w", "/h") == parsed, source
+    if shell_parse._PLAIN_LIST.fullmatch(source):
+        fast = shell_parse._plain_list(source, "/w", "/h")
+        assert fast is None or fast == parsed, source
+
+
+def test_common_lists_take_the_plain_word_path() -> None:
+    for source in (
+        "git add . && git commit -m 'x'",
+        "ls -la | grep x | wc -l",
+        "cd src; ls",
+        "cat a b > combined.txt",
+        "pytest -q 2>&1 | tail -5",
+    ):
+        assert shell_parse._PLAIN_LIST.fullmatch(source)
+        fast = shell_parse._plain_list(source, "/w", "/h")
+        assert fast is not None
+        assert fast == shell_parse.parse_tree(source, "/w", "/h")
+
+
+@pytest.mark.slow  # over half a CPU second
+def test_every_short_list_with_redirects_splits_as_the_parser_splits_it() -> None:
+    """Every sequence of operators between up to three commands, each ending in one of a
+    few redirects (the shapes where tree-sitter groups otherwise among them)."""
+    redirects = ["", " > f", " 2>&1", " < i 2>/dev/null", ' >> "a b"']
+    checked = 0
+    for count in range(3):
+        for ops in itertools.product(["&&", "||", "|", ";"], repeat=count):
+            for ends in itertools.product(redirects, repeat=count + 1):
+                for first in ("c0 x", "cd d"):
+                    words = [first, *(f"c{i} x" for i in range(1, count + 1))]
+                    parts = [word + end for word, end in zip(words, ends, strict=True)]
+                    source = parts[0] + "".join(
+                        f" {op} {part}" for op, part in zip(ops, parts[1:], strict=True)
+                    )
+                    fast = shell_parse._plain_list(source, "/w", "/h")
+                    if fast is not None:
+                        assert fast == shell_parse.parse_tree(source, "/w", "/h"), source
+                        checked += 1
+    assert checked > 300

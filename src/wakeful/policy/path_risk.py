@@ -405,17 +405,79 @@ def checkout_of_worktree(workspace: str) -> str | None:
     return None
 
 
+_UNKNOWN = Place(None, "unknown")
+
+
 def place_of(path: str | None, workspace: str, home: str) -> Place:
-    """Classify an absolute, normalised path (None: computed at run time)."""
+    """Classify an absolute, normalised path (None: computed at run time).
+
+    What the path's text decides is looked up once per path (`_lexical`); what the file
+    system decides (symlinks and hard links inside the workspace, a `.git` file, whether a
+    name in the shared temporary space exists) is looked up again on every call."""
     if path is None:
-        return Place(None, "unknown")
+        return _UNKNOWN
+    lexical = _lexical(path, workspace, home)
+    if isinstance(lexical, Place):
+        return lexical
+    if isinstance(lexical, _Inside):
+        zone = _workspace_zone(path, workspace, home, lexical)
+        if not isinstance(zone, str):  # through a symlink inside the workspace
+            return zone
+        return Place(path, zone, *lexical.flags)
+    # _Scratch: the machine's shared temporary space is not this session's scratch (that
+    # is `.wakeful/tmp/`, inside the workspace): a new name there harms nobody, but an
+    # existing one may be another project's data.
+    return Place(path, "scratch" if not os.path.lexists(path) else "shared_tmp", *lexical.flags)
+
+
+class _Inside(NamedTuple):
+    """A path inside the workspace, as far as its text tells: the flags of its Place
+    (contains_workspace, is_home, is_root, is_workspace), its workspace-relative name, and
+    the verdicts its name gives before and after the file system is asked (see
+    `_workspace_zone`)."""
+
+    flags: tuple[bool, bool, bool, bool]
+    rel: str
+    git_internal: bool  # .git/hooks..., .git/config
+    dot_git: bool  # the `.git` entry itself
+    protected: bool
+    git_store: bool
+
+
+class _Scratch(NamedTuple):
+    """A name in the shared temporary space (with its Place's flags): whether it exists
+    decides its zone."""
+
+    flags: tuple[bool, bool, bool, bool]
+
+
+@functools.lru_cache(maxsize=8192)
+def _lexical(path: str, workspace: str, home: str) -> Place | _Inside | _Scratch:
+    """Everything `place_of` decides from the path's text alone (a pure function of its
+    arguments, so it is computed once per path)."""
     contains_ws = _under(workspace, path) and path != workspace
     is_home = path == home or (_under(home, path) and path != home)
     is_root = path == "/"
+    is_ws = path == workspace
     zone = _zone(path, workspace, home, is_home, is_root)
-    if isinstance(zone, Place):  # through a symlink inside the workspace
-        return zone
-    return Place(path, zone, contains_ws, is_home, is_root, path == workspace)
+    if zone is None:
+        flags = (contains_ws, is_home, is_root, is_ws)
+        if _under(path, workspace):
+            rel = path[len(workspace) :].lstrip("/")
+            folded = rel.lower()
+            return _Inside(
+                flags,
+                rel,
+                folded.startswith(".git/hooks") or folded == ".git/config",
+                folded == ".git",
+                is_protected(rel),
+                rel.startswith(".git/")
+                and not (
+                    rel.endswith(".lock") or rel in _GIT_SCRATCH or rel.startswith(".git/info/")
+                ),
+            )
+        return _Scratch(flags)
+    return Place(path, zone, contains_ws, is_home, is_root, is_ws)
 
 
 @functools.lru_cache(maxsize=32)
@@ -436,14 +498,16 @@ def _bases_apart(workspace: str, home: str) -> bool:
     return not any(_under(base, workspace) or _under(workspace, base) for base in bases)
 
 
-def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) -> str | Place:
+def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) -> str | None:
+    """The zone that the path's text decides; None for a path inside the workspace or in
+    the shared temporary space (the file system decides: see `place_of`)."""
     if _under(path, workspace) and _bases_apart(workspace, home):
         # What the checks below decide for a path inside the workspace, without the ones
         # that cannot hold it (see _bases_apart); is_home is false here for the same reason.
         verdict = _NAME_VERDICT.match(path[path.rfind("/") + 1 :])
         if verdict is not None and verdict.group("plain") is None:
             return "secret"
-        return _workspace_zone(path, workspace, home)
+        return None
     if _HARMLESS_BASES.holds(path):
         return "harmless"
     if path.startswith("/dev/") or path == "/proc/kcore":
@@ -453,7 +517,7 @@ def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) ->
     if _home_bases(home)[1].holds(path) or _SYSTEM_PERSIST_BASES.holds(path):
         return "persist"
     if _under(path, workspace):
-        return _workspace_zone(path, workspace, home)
+        return None
     checkout = checkout_of_worktree(workspace)
     if checkout is not None and _under(path, checkout):
         # The workspace is a wakeful worktree (`<checkout>/.wakeful/worktrees/<id>`): the
@@ -471,40 +535,35 @@ def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) ->
     if _under(path, home):
         return "home"
     if _SCRATCH_BASES.holds(path) and path not in _SCRATCH:
-        # The machine's shared temporary space is not this session's scratch (that is
-        # `.wakeful/tmp/`, inside the workspace): a new name there harms nobody, but an
-        # existing one may be another project's data.
-        return "scratch" if not os.path.lexists(path) else "shared_tmp"
+        return None  # scratch or shared_tmp: see place_of
     if is_root or _SYSTEM_BASES.holds(path) or path in _SCRATCH:
         return "system"
     return "other"
 
 
-def _workspace_zone(path: str, workspace: str, home: str) -> str | Place:
-    """The zone of a path inside the workspace, once no base directory holds it."""
-    rel = path[len(workspace) :].lstrip("/")
-    real, found = _walk_links(workspace, rel)
+def _workspace_zone(path: str, workspace: str, home: str, inside: _Inside) -> str | Place:
+    """The zone of a path inside the workspace, once no base directory holds it: its
+    symlinks, its `.git` file and its hard links are looked up now, its name was judged
+    once (`inside`)."""
+    real, found = _walk_links(workspace, inside.rel)
     if real is not None:
         # A symlink inside the workspace: judge the place it leads to.
         return place_of(real, workspace, home)
-    folded = rel.lower()
-    if folded.startswith(".git/hooks") or folded == ".git/config":
+    if inside.git_internal:
         return "git_internal"
-    if folded == ".git" and not os.path.isdir(path):
+    if inside.dot_git and not os.path.isdir(path):
         # A worktree's (or submodule's) `.git` file names its git directory: pointing it
         # elsewhere would send wakeful's own commits into another repository.
         return "git_internal"
-    if is_protected(rel):
+    if inside.protected:
         return "protected"
     if (
         found.st_nlink > 1 and stat.S_ISREG(found.st_mode)
         if found is not None
-        else not rel and _hard_linked(path)
+        else not inside.rel and _hard_linked(path)
     ):
         return "hardlinked"
-    if rel.startswith(".git/") and not (
-        rel.endswith(".lock") or rel in _GIT_SCRATCH or rel.startswith(".git/info/")
-    ):
+    if inside.git_store:
         return "git_store"
     return "workspace"
 

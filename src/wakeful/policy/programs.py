@@ -64,7 +64,7 @@ from wakeful.policy.program_rules import (
     Subcommand,
     examples_of,
 )
-from wakeful.policy.shell import Analyzer
+from wakeful.policy.shell import Analyzer, Invocation
 from wakeful.policy.shell_parse import SimpleCommand, Word, parse_script
 from wakeful.policy.types import Tier
 
@@ -171,11 +171,12 @@ def split_opts(
 ) -> tuple[list[tuple[str, Word | None]], list[Word]]:
     """Split arguments into (options, positionals). `with_value` names options that take
     the next argument; combined short flags (`-rf`) are expanded."""
-    takes = frozenset(with_value)
+    takes = with_value if type(with_value) is frozenset else frozenset(with_value)
     opts: list[tuple[str, Word | None]] = []
     pos: list[Word] = []
     i = 0
-    while i < len(args):
+    n = len(args)
+    while i < n:
         word = args[i]
         value = word.value
         if (
@@ -194,7 +195,7 @@ def split_opts(
             name, eq, attached = value.partition("=")
             if eq:
                 opts.append((name, Word(attached, attached)))
-            elif name in takes and i + 1 < len(args):
+            elif name in takes and i + 1 < n:
                 opts.append((name, args[i + 1]))
                 i += 1
             else:
@@ -202,7 +203,7 @@ def split_opts(
             i += 1
             continue
         if value in takes:
-            opts.append((value, args[i + 1] if i + 1 < len(args) else None))
+            opts.append((value, args[i + 1] if i + 1 < n else None))
             i += 2
             continue
         letters = value[1:]
@@ -213,7 +214,7 @@ def split_opts(
                 if rest:
                     opts.append((flag, Word(rest, rest)))
                 else:
-                    opts.append((flag, args[i + 1] if i + 1 < len(args) else None))
+                    opts.append((flag, args[i + 1] if i + 1 < n else None))
                     i += 1
                 break
             opts.append((flag, None))
@@ -255,6 +256,18 @@ def _endless_output(cmd: SimpleCommand) -> bool:
 
 
 def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
+    if cmd.redirects:
+        _redirects(cmd, a)
+    if cmd.assigns:
+        _assigns(cmd, a)
+    if not cmd.argv:
+        if cmd.assigns:
+            a.add(Tier.READ_ONLY, "sets shell variables")
+        return
+    classify_argv(cmd.argv, cmd, a)
+
+
+def _redirects(cmd: SimpleCommand, a: Analyzer) -> None:
     if any(
         r.op in _OUT_OPS
         and r.target is not None
@@ -281,6 +294,9 @@ def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
                 a.add(Tier.CRITICAL, f"reads from the network socket {target.value}")
                 continue
             a.read(target, cmd.cwd)
+
+
+def _assigns(cmd: SimpleCommand, a: Analyzer) -> None:
     for name, value in cmd.assigns:
         if _COMMAND_VALUED.search(name):
             # PAGER=cat, GIT_EDITOR=true, SYSTEMD_PAGER=..., LESSOPEN='|cmd %s': the program
@@ -297,11 +313,6 @@ def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
                 a.add(Tier.READ_ONLY, "appends to PATH (existing programs keep precedence)")
             else:
                 a.add(Tier.HIGH, "changes PATH, so program names may resolve to other binaries")
-    if not cmd.argv:
-        if cmd.assigns:
-            a.add(Tier.READ_ONLY, "sets shell variables")
-        return
-    classify_argv(cmd.argv, cmd, a)
 
 
 _VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
@@ -420,7 +431,8 @@ _NO_HELP_SHORTCUT = _SHELLS | frozenset(
 def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if not argv:
         return
-    a.current = a.invoke(argv)
+    a.current = inv = Invocation([argv])  # a.invoke(argv), without the call
+    a.invocations.append(inv)
     _classify_argv(argv, cmd, a)
 
 
@@ -467,6 +479,7 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         name = "python"
     a.programs.append(name)
     handler = _HANDLER_TABLE.get(name)  # HANDLERS, without the read-only view's slower get
+    spec = _PROGRAM_TABLE.get(name)
     if (
         args
         and (
@@ -476,7 +489,7 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             and len(args) == 1
             and args[0].value == "-v"
         )
-        and (handler is not None or name in PROGRAMS)
+        and (handler is not None or spec is not None)
         and name not in ("sudo", "su", "doas")
     ):
         a.add(Tier.READ_ONLY, "asks for version or help")
@@ -486,7 +499,7 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         and args[-1].value == "--help"
         and len(args) <= 4
         and all(w.value is not None and _SUBCOMMAND.fullmatch(w.value) for w in args[:-1])
-        and (handler is not None or name in PROGRAMS)
+        and (handler is not None or spec is not None)
         and name not in _NO_HELP_SHORTCUT
     ):
         a.add(Tier.READ_ONLY, "asks for help on a subcommand")
@@ -495,7 +508,6 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.deciders.append((name, f"handler {handler.__name__} in policy/programs.py"))
         handler(name, args, cmd, a)
         return
-    spec = PROGRAMS.get(name)
     if spec is not None:
         a.deciders.append((name, "data entry in policy/program_rules.py"))
         run_program(name, spec, args, cmd, a)
@@ -522,10 +534,47 @@ def explain(command: str, deciders: tuple[tuple[str, str], ...]) -> list[str]:
     return lines
 
 
+class _Compiled:
+    """What `run_program` needs of one entry, worked out once when the entry is first used:
+    which parts of the entry can apply at all (most entries use few of its fields), and its
+    positionals' kinds as a tuple."""
+
+    __slots__ = ("rule", "kinds", "last", "flags_needed", "takes")
+
+    def __init__(self, rule: Program) -> None:
+        self.rule = rule
+        positionals = rule.positionals
+        self.kinds: tuple[str, ...] = (
+            (positionals,) if isinstance(positionals, str) else tuple(positionals)
+        )
+        self.last = len(self.kinds) - 1
+        # The words of the command (options, then every word) are needed only by these.
+        self.flags_needed = bool(
+            rule.word_tiers
+            or rule.exec_flags
+            or rule.network_flags
+            or rule.read_only_flags
+            or rule.stdout_flags
+        )
+        self.takes = rule.takes
+
+
+# id(entry) -> its compiled form (which holds the entry, so the id stays its own).
+_COMPILED: dict[int, _Compiled] = {}
+
+
+def _compiled(rule: Program) -> _Compiled:
+    found = _COMPILED.get(id(rule))
+    if found is None or found.rule is not rule:
+        found = _COMPILED[id(rule)] = _Compiled(rule)
+    return found
+
+
 def run_program(
     name: str, rule: Program, args: list[Word], cmd: SimpleCommand, a: Analyzer
 ) -> None:
     """Interpret one data entry of `program_rules` for one invocation."""
+    compiled = _compiled(rule)
     if rule.argv_after:
         for i, word in enumerate(args):
             if word.value in rule.argv_after:
@@ -551,10 +600,14 @@ def run_program(
                 continue
             kept.append(word)
         args = kept
-    opts, pos = split_opts(args, rule.takes)
+    opts, pos = split_opts(args, compiled.takes)
     # In the order written, so that reasons come out the same in every process (a set's
     # order changes with string hashing).
-    flags = dict.fromkeys([*[flag for flag, _ in opts], *[w.value for w in args if w.value]])
+    flags: dict[str, None] = (
+        dict.fromkeys([*[flag for flag, _ in opts], *[w.value for w in args if w.value]])
+        if compiled.flags_needed
+        else {}
+    )
     for flag in flags if rule.word_tiers else ():
         if flag in rule.word_tiers:
             tier, why = rule.word_tiers[flag]
@@ -571,12 +624,13 @@ def run_program(
         for word in args:
             if re.search(rule.exec_pattern, word.text):
                 a.add(Tier.HIGH, f"runs code written in an argument ({name} {_short(word.text)})")
-    for opt in rule.exec_opts if opts else ():
-        for value in _vals(opts, opt):
-            if value.value is None:
-                _dynamic_code(value, a, f"{name} {opt}")
-            else:
-                a.run_script(value.value, cmd.cwd, f"{name} {opt}")
+    if opts:
+        for opt in rule.exec_opts:
+            for value in _vals(opts, opt):
+                if value.value is None:
+                    _dynamic_code(value, a, f"{name} {opt}")
+                else:
+                    a.run_script(value.value, cmd.cwd, f"{name} {opt}")
     for flag in flags if rule.exec_flags or rule.network_flags else ():
         if flag in rule.exec_flags:
             a.add(
@@ -584,24 +638,27 @@ def run_program(
             )
         if flag in rule.network_flags:
             a.add(Tier.NETWORK, f"reaches the network ({name} {flag})")
-    for value in _vals(opts, *rule.read_opts) if opts and rule.read_opts else ():
-        a.read(value, cmd.cwd)
-    for value in _vals(opts, *rule.script_opts):
-        _run_file(name, value, cmd, a)
+    if opts and rule.read_opts:
+        for value in _vals(opts, *rule.read_opts):
+            a.read(value, cmd.cwd)
+    if opts and rule.script_opts:
+        for value in _vals(opts, *rule.script_opts):
+            _run_file(name, value, cmd, a)
     read_only = (
         [flag for flag in flags if flag in rule.read_only_flags] if rule.read_only_flags else []
     )
+    kinds, last = compiled.kinds, compiled.last
     if read_only:
         a.add(Tier.READ_ONLY, f"{rule.what}, only checking ({min(read_only)}: nothing changes)")
         for i, word in enumerate(pos):
-            if rule.kind_at(i) in ("read", "write"):
+            if kinds[i if i < last else last] in ("read", "write"):
                 a.read(word, cmd.cwd)
         return
+    write_flags = rule.write_flags
     writing = (
         bool(opts)
-        and any(
-            flag in rule.write_flags or flag.split("=")[0] in rule.write_flags for flag, _ in opts
-        )
+        and bool(write_flags)
+        and any(flag in write_flags or flag.split("=")[0] in write_flags for flag, _ in opts)
         or bool(
             rule.write_pattern
             and any(w.value is not None and re.match(rule.write_pattern, w.value) for w in args)
@@ -629,12 +686,16 @@ def run_program(
         a.add(rule.tier if not writing else _max(rule.tier, Tier.WORKSPACE), rule.what)
     if rule.runs_code:
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
-    for value in _vals(opts, *rule.write_opts) if opts and rule.write_opts else ():
-        a.write(value, cmd.cwd)
-    for value in _vals(opts, *rule.dir_opts) if opts and rule.dir_opts else ():
-        a.write(value, cmd.cwd)
+    if opts and rule.write_opts:
+        for value in _vals(opts, *rule.write_opts):
+            a.write(value, cmd.cwd)
+    if opts and rule.dir_opts:
+        for value in _vals(opts, *rule.dir_opts):
+            a.write(value, cmd.cwd)
     if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
         pos = pos[1:]
+    if not pos:
+        return
     # Outputs beside each operand (unless the output goes elsewhere: `-c`, `-o FILE`): a
     # decompressor's name without the suffix it strips, a compressor's with its suffix.
     beside = (
@@ -648,7 +709,7 @@ def run_program(
         else []
     )
     for i, word in enumerate(pos):
-        kind = rule.kind_at(i)
+        kind = kinds[i if i < last else last]
         if kind == "none" or word.value == "-":  # `-`: standard input or output
             continue
         if kind == "script":
@@ -5601,3 +5662,6 @@ def _handlers() -> dict[str, Handler]:
 
 _HANDLER_TABLE = _handlers()
 HANDLERS: MappingProxyType[str, Handler] = MappingProxyType(_HANDLER_TABLE)
+# PROGRAMS as a plain dict: `_classify_argv` looks every command's name up in it, and a
+# read-only view's get costs more.
+_PROGRAM_TABLE: dict[str, Program] = dict(PROGRAMS)

@@ -24,7 +24,7 @@ _RANK: dict[str, int] = {tier: tier.rank for tier in Tier}
 _PREFIX: dict[str, str] = {tier: f"{tier}: " for tier in Tier}
 
 
-@dataclass
+@dataclass(slots=True)
 class Invocation:
     """One command the shell would run; its forms (word lists) become text only at the end,
     so the hot path does no string building."""
@@ -114,7 +114,11 @@ class Analyzer:
 
     # ---- findings ----------------------------------------------------------------------
     def add(self, tier: Tier, message: str, part: str | None = None) -> None:
-        where = self._clip(part if part is not None else self.part)
+        text = part if part is not None else self.part
+        last, where = self.clipped  # self._clip(text), without the call
+        if text != last:
+            where = _clip(text)
+            self.clipped = (text, where)
         tier = _TIER_OF[tier]
         self.findings.append(
             (tier, f"{_PREFIX[tier]}`{where}` {message}" if where else f"{_PREFIX[tier]}{message}")
@@ -128,11 +132,33 @@ class Analyzer:
                 best, rank = tier, _RANK[tier]
         return best
 
+    def verdict(self) -> tuple[Tier, tuple[str, ...]]:
+        """(`tier()`, `reasons()`) in one pass over the findings."""
+        findings = self.findings
+        if len(findings) == 1:
+            tier, message = findings[0]
+            return (tier if _RANK[tier] else Tier.READ_ONLY), (message,)
+        best = Tier.READ_ONLY
+        rank = 0
+        first = findings[0][0]
+        mixed = False
+        for tier, _ in findings:
+            if _RANK[tier] > rank:
+                best, rank = tier, _RANK[tier]
+            if tier is not first:
+                mixed = True
+        if mixed:
+            return best, self.reasons()
+        return best, tuple(dict.fromkeys([message for _, message in findings]))[:MAX_REASONS]
+
     def reasons(self) -> tuple[str, ...]:
         """The distinct findings, highest tier first, in the order found within a tier."""
         findings = self.findings
         if len(findings) == 1:
             return (findings[0][1],)
+        first = findings[0][0]
+        if all(tier is first for tier, _ in findings):  # one tier: the order found
+            return tuple(dict.fromkeys([message for _, message in findings]))[:MAX_REASONS]
         ordered = sorted(range(len(findings)), key=lambda i: -_RANK[findings[i][0]])
         seen: dict[str, None] = {}
         for i in ordered:
@@ -153,7 +179,17 @@ class Analyzer:
         return resolve_path(value, cwd, self.home)
 
     def place(self, word: Word | str | None, cwd: str | None) -> path_risk.Place:
-        return path_risk.place_of(self.resolve(word, cwd), self.workspace, self.home)
+        # self.resolve(word, cwd), without the call: every path word comes here
+        value = word.value if isinstance(word, Word) else word
+        if value is None:
+            path = None
+        elif value.startswith(("/", "~")) and not (value == "~+" or value.startswith("~+/")):
+            path = resolve_path(value, "/", self.home)
+        elif cwd is None:
+            path = None
+        else:
+            path = resolve_path(value, cwd, self.home)
+        return path_risk.place_of(path, self.workspace, self.home)
 
     def read(self, word: Word, cwd: str | None) -> None:
         if word.fd:
@@ -311,6 +347,10 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
             )
 
 
+# A home directory's normal form: text alone, computed once per home.
+_normpath = functools.lru_cache(maxsize=16)(os.path.normpath)
+
+
 @functools.lru_cache(maxsize=16)
 def _real_root(path: str, device: int, inode: int) -> str:
     return os.path.normpath(os.path.realpath(path))
@@ -339,7 +379,7 @@ def workspace_root(workspace: str) -> str:
 def classify_command(command: str, workspace: Path, home: Path | None = None) -> Classification:
     """The risk tier of a shell command run in `workspace`, with the reasons for it."""
     ws = workspace_root(str(workspace))
-    home_dir = os.path.normpath(str(home if home is not None else Path.home()))
+    home_dir = _normpath(str(home if home is not None else Path.home()))
     analyzer = Analyzer(ws, home_dir)
     if not command.strip():
         return Classification(Tier.READ_ONLY, ("read_only: empty command runs nothing",))
@@ -360,8 +400,7 @@ def classify_command(command: str, workspace: Path, home: Path | None = None) ->
     # object.__setattr__ per field costs more than the rest of a short command's verdict).
     result: Classification = object.__new__(Classification)
     fields = result.__dict__
-    fields["tier"] = analyzer.tier()
-    fields["reasons"] = analyzer.reasons()
+    fields["tier"], fields["reasons"] = analyzer.verdict()
     fields["parsed"] = analyzer.parsed
     fields["programs"] = tuple(dict.fromkeys(analyzer.programs))
     fields["runs_workspace_code"] = bool(analyzer.code_reasons)

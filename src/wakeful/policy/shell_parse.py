@@ -191,6 +191,10 @@ def parse_script(
         plain = _plain_script(source, cwd)
         if plain is not None:
             return plain
+    elif _PLAIN_LIST.fullmatch(source) is not None:
+        listed = _plain_list(source, cwd, home)
+        if listed is not None:
+            return listed
     return parse_tree(source, cwd, home, variables, depth)
 
 
@@ -237,20 +241,118 @@ _NOT_A_NAME = frozenset(
 
 def _plain_script(source: str, cwd: str | None) -> Script | None:
     """The script of a command that `_PLAIN` matches, or None to leave it to the parser."""
-    if "'" in source or '"' in source:
-        words = _PLAIN_WORD.findall(source)
-    else:
-        words = source.split()
+    quoted = "'" in source or '"' in source
+    words = _PLAIN_WORD.findall(source) if quoted else source.split()
     if len(words) > MAX_WORDS or words[0] in _NOT_A_NAME:
         return None
-    argv = [
-        Word(word, word)
-        if "'" not in word and '"' not in word
-        else Word("".join([a or b or c for a, b, c in _PLAIN_PART.findall(word)]), word)
-        for word in words
-    ]
+    argv = (
+        [
+            Word(word, word)
+            if "'" not in word and '"' not in word
+            else Word("".join([a or b or c for a, b, c in _PLAIN_PART.findall(word)]), word)
+            for word in words
+        ]
+        if quoted
+        else [Word(word, word) for word in words]
+    )
     text = source.strip(" ")
     return Script([SimpleCommand(argv, [], [], cwd, text, "", [])], [])
+
+
+# Plain commands joined by `&&`, `||`, `|` and `;` (`git add . && git commit -m "x"`, `ls
+# -la | grep x`), each may end in redirects to or from a plain word (`> out.txt`, `>> log`,
+# `< in`, `2>/dev/null`, `2>&1`): the script is built without the parser, as the walker
+# builds it (commands in source order; a command's text stops before its redirects; a
+# pipeline's stages see the stages before them as upstream and run in a copy of the shell,
+# so a `cd` there changes nothing after it; a `cd` between `&&`, `||` or `;` changes the
+# directory of what follows).
+_PLAIN_ARG = rf"(?:[A-Za-z0-9_./:,+~^*%@-]|{_QUOTED})(?:{_UNQUOTED}++|{_QUOTED})*+"
+_PLAIN_COMMAND = (
+    rf"[A-Za-z_./][A-Za-z0-9_./-]*+(?: ++{_PLAIN_ARG}(?![<>]))*+"
+    rf"(?: ++(?:[0-9]>&[0-9]|(?:[0-9]?>>?|<) *+{_PLAIN_ARG}(?![<>])))*+"
+)
+_PLAIN_LIST = re.compile(rf" *+{_PLAIN_COMMAND}(?: *+(?:&&|\|\||\||;) *+{_PLAIN_COMMAND})*+ *+")
+_PLAIN_TOKEN = re.compile(
+    rf"(&&|\|\||\||;)|([0-9]>&[0-9])|([0-9]?>>?|<)|(?:{_UNQUOTED}++|{_QUOTED})++"
+)
+
+
+def _plain_word(word: str) -> Word:
+    if "'" not in word and '"' not in word:
+        return Word(word, word)
+    return Word("".join([a or b or c for a, b, c in _PLAIN_PART.findall(word)]), word)
+
+
+def _plain_list(source: str, cwd: str | None, home: str) -> Script | None:
+    """The script of a command that `_PLAIN_LIST` matches, or None to leave it to the
+    parser (a keyword or syntax word first in a command, or past the walk's bounds)."""
+    # Each command's words (with where the command starts and ends) and redirects, then
+    # the operator after it ("" after the last).
+    parts: list[tuple[list[str], int, int, list[Redirect], str]] = []
+    words: list[str] = []
+    redirects: list[Redirect] = []
+    pending = ""  # a redirect operator waiting for its target
+    listed = redirected = False  # an operator other than `|`; a redirect
+    start = end = 0
+    total = 0
+    for token in _PLAIN_TOKEN.finditer(source):
+        op, dup, redirect = token.group(1, 2, 3)
+        if op is not None:
+            listed = listed or op != "|"
+            parts.append((words, start, end, redirects, op))
+            total += len(words)
+            words, redirects = [], []
+        elif dup is not None:
+            redirected = True
+            redirects.append(Redirect(">&", Word(dup[3], dup[3]), dup[0]))
+        elif redirect is not None:
+            redirected = True
+            pending = redirect
+        elif pending:
+            target = _plain_word(token.group())
+            if pending[0] in "0123456789":
+                redirects.append(Redirect(pending[1:], target, pending[0]))
+            else:
+                redirects.append(Redirect(pending, target, None))
+            pending = ""
+        else:
+            if redirects:
+                return None  # words after a redirect: the parser's
+            if not words:
+                start = token.start()
+            words.append(token.group())
+            end = token.end()
+    parts.append((words, start, end, redirects, ""))
+    total += len(words)
+    if total > MAX_WORDS or len(parts) >= MAX_COMMANDS:
+        return None
+    if listed and redirected:
+        # tree-sitter puts `a && b > f` around the whole list (the walker gives both
+        # commands the redirect): the parser's script, not bash's reading.
+        return None
+    commands: list[SimpleCommand] = []
+    state = _State(cwd, home, {}, 0)
+    feed: list[SimpleCommand] = []  # the stages of the pipeline so far
+    previous = ""
+    for words, start, end, redirects, op in parts:
+        if words[0] in _NOT_A_NAME:
+            return None
+        argv = [_plain_word(word) for word in words]
+        piped = previous == "|" or op == "|"
+        cmd = SimpleCommand(argv, [], redirects, state.cwd, source[start:end], "", list(feed))
+        commands.append(cmd)
+        if piped:
+            feed.append(cmd)
+            if len(feed) > 2 and op in ("&&", "||"):
+                # tree-sitter reads `a | b | c && d` as a pipeline that holds the list
+                # (d sees a upstream): the walker's script is the parser's.
+                return None
+        if op != "|":
+            feed = []
+        if not piped and argv[0].value in ("cd", "pushd"):
+            _change_dir(argv[1:], state)
+        previous = op
+    return Script(commands, [])
 
 
 def parse_tree(
@@ -752,20 +854,9 @@ class _Walker:
         )
         self.commands.append(cmd)
         if argv and argv[0].value in ("cd", "pushd") and not context:
-            self._change_dir(argv[1:], state)
+            _change_dir(argv[1:], state)
         for extra in after:
             self.statements(extra, state, context, [])
-
-    def _change_dir(self, args: list[Word], state: _State) -> None:
-        targets = [a for a in args if not (a.value or "").startswith("-") or a.value == "-"]
-        if not targets:
-            state.cwd = state.home
-            return
-        value = targets[0].value
-        if value is None or value == "-" or state.cwd is None and not _is_abs(value):
-            state.cwd = None
-            return
-        state.cwd = resolve_path(value, state.cwd or "/", state.home)
 
     # ---- words ------------------------------------------------------------------------
     def arg_words(self, node: Node, state: _State, context: str) -> list[Word]:
@@ -901,6 +992,19 @@ class _Walker:
 
 _ALWAYS = {"while": ("true", ":", "/bin/true", "[ 1 ]", "((1))"), "until": ("false", "/bin/false")}
 _LOOP_EXITS = frozenset({"break", "exit", "return", "exec"})
+
+
+def _change_dir(args: list[Word], state: _State) -> None:
+    """`cd ARGS`: the directory the commands after it run in."""
+    targets = [a for a in args if not (a.value or "").startswith("-") or a.value == "-"]
+    if not targets:
+        state.cwd = state.home
+        return
+    value = targets[0].value
+    if value is None or value == "-" or state.cwd is None and not _is_abs(value):
+        state.cwd = None
+        return
+    state.cwd = resolve_path(value, state.cwd or "/", state.home)
 
 
 def _endless_loop(node: Node) -> bool:
@@ -1083,8 +1187,10 @@ def _is_abs(value: str) -> bool:
     return value.startswith(("/", "~")) and not (value == "~+" or value.startswith("~+/"))
 
 
+@functools.lru_cache(maxsize=8192)
 def resolve_path(value: str, cwd: str, home: str) -> str:
-    """Absolute, normalised form of a shell path word (tilde expanded; no symlinks)."""
+    """Absolute, normalised form of a shell path word (tilde expanded; no symlinks): text
+    alone, so each is computed once."""
     if value == "~" or value.startswith("~/"):
         value = home + value[1:]
     elif value == "~+" or value.startswith("~+/"):
