@@ -52,7 +52,9 @@ class Program:
     operand whose name ends in one of `stem_suffixes`, or in the suffix given to a
     `suffix_opts` option, is also written under its name without it (`gunzip ~/.bashrc.gz`
     writes `~/.bashrc`); with `output_suffix`, under its name with that suffix added (`zstd
-    FILE` writes `FILE.zst`)."""
+    FILE` writes `FILE.zst`). `dest_pattern` and `source_pattern` are regular expressions for
+    words whose first group is a path the program writes or moves a file to (exiftool's
+    `-FileName=PATH`) or reads (`-TAG<=FILE`)."""
 
     tier: Tier
     positionals: str | tuple[str, ...]
@@ -82,6 +84,8 @@ class Program:
     stem_suffixes: Collection[str] = ()
     output_suffix: str = ""
     suffix_opts: Collection[str] = ()
+    dest_pattern: str = ""
+    source_pattern: str = ""
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -979,7 +983,6 @@ _SYSTEM_CHANGERS = (
     "insmod",
     "rmmod",
     "modprobe",
-    "sysctl",
     "grub-install",
     "update-grub",
     "cryptsetup",
@@ -1042,6 +1045,10 @@ _EXAMPLES.update(
 _W = Tier.WORKSPACE
 _C = Tier.CRITICAL
 _H = Tier.HIGH
+_LATEXMK_EXEC = (
+    r"^-([er]$|(pdf|lua|xe|dvilua)?latex=|pdflua=|pdfxe=|dvipdf=|dvips=|ps2pdf=|bibtex=|"
+    r"biber=|makeindex=|lpr=|print_type=|(pdf_|ps_|dvi_)?previewer=|view=)"
+)
 _CC_VALUES = (
     "-o",
     "-I",
@@ -1606,14 +1613,10 @@ _TOOLS: dict[str, Program] = {
         "read",
         "lints JavaScript (its config and plugins are code)",
         (
-            "-c",
-            "--config",
             "--ext",
             "--ignore-path",
-            "--rulesdir",
             "--plugin",
             "--parser",
-            "--resolve-plugins-relative-to",
             "-f",
             "--format",
             "--max-warnings",
@@ -1621,10 +1624,13 @@ _TOOLS: dict[str, Program] = {
         ),
         write_opts=("-o", "--output-file"),
         write_flags=("--fix",),
+        script_opts=("-c", "--config", "--rulesdir", "--resolve-plugins-relative-to"),
         examples=(
             ("eslint --fix src", _W),
             ("eslint --max-warnings 0 src", _W),
+            ("eslint -c .eslintrc.cjs src", _W),
             ("eslint -o /home/dev/.bashrc src", _C),
+            ("eslint --rulesdir /tmp/rules src", _H),
         ),
     ),
     "tsc": Program(
@@ -1927,10 +1933,12 @@ _TOOLS: dict[str, Program] = {
             ("-jobname", "-interaction", "-output-format", "-fmt"),
             write_opts=("-output-directory", "-aux-directory", "-outdir", "-auxdir"),
             exec_flags=("-shell-escape", "--shell-escape", "-enable-write18", "--enable-write18"),
-            exec_pattern=r"^-[er]$" if n == "latexmk" else "",  # latexmk -e/-r: Perl code
+            # latexmk -e/-r: Perl code; -pdflatex=CMD and the like: the command for a step
+            exec_pattern=_LATEXMK_EXEC if n == "latexmk" else "",
             examples=(
                 (f"{n} -interaction=nonstopmode paper.tex", _W),
                 (f"{n} -shell-escape paper.tex", _H),
+                *(((f"{n} -pdflatex='rm -rf ~' paper.tex", _H),) if n == "latexmk" else ()),
                 (f"{n} -output-directory /home/dev/.bashrc paper.tex", _C),
             ),
         )
@@ -2128,19 +2136,21 @@ _TOOLS: dict[str, Program] = {
             "none",
             "runs the project's JavaScript tests",
             (
-                "-c",
-                "--config",
                 "-t",
                 "--testNamePattern",
-                "--rootDir",
-                "--root",
                 "--maxWorkers",
                 "-w",
                 "--reporter",
                 "--project",
             ),
             write_opts=("--outputFile", "--coverageDirectory"),
-            examples=((f"{n} --ci src", _W), (f"{n} --outputFile=/home/dev/.bashrc", _C)),
+            script_opts=("-c", "--config", "--rootDir", "--root"),
+            examples=(
+                (f"{n} --ci src", _W),
+                (f"{n} --config {n}.config.js", _W),
+                (f"{n} --outputFile=/home/dev/.bashrc", _C),
+                (f"{n} --config /tmp/x.config.js", _H),
+            ),
         )
         for n in ("jest", "vitest")
     },
@@ -2553,6 +2563,8 @@ _TABLE.update(
             exec_flags=("-if", "-execute", "-@", "-config"),
             write_pattern=r"^-[A-Za-z0-9_:#*-]+[-+<^]?=",
             exec_pattern=r"\$\{[^}]*;",
+            dest_pattern=r"(?i)^-(?:[a-z0-9_-]+:)?(?:filename|directory|symlink|hardlink)=(.+)$",
+            source_pattern=r"^-[A-Za-z0-9_:#*-]+[+-]?<=(.+)$",
             output_spares_operands=True,
             examples=(
                 ("exiftool photo.jpg", _R),
@@ -2565,6 +2577,9 @@ _TABLE.update(
                 ("exiftool -w ~/.bashrc photo.jpg", Tier.CRITICAL),
                 ("exiftool -if '$Make' photo.jpg", Tier.HIGH),
                 ("exiftool -p '${FileName;system(\"id\")}' photo.jpg", Tier.HIGH),
+                ("exiftool -FileName=renamed.jpg photo.jpg", Tier.WORKSPACE),
+                ("exiftool -FileName=/home/dev/.bashrc photo.jpg", Tier.CRITICAL),
+                ("exiftool '-Comment<=/home/dev/.ssh/id_rsa' photo.jpg", Tier.CRITICAL),
             ),
         ),
     }
@@ -2581,12 +2596,44 @@ _TABLE.update(
             },
             examples=(("getent hosts localhost", _R), ("getent shadow", Tier.CRITICAL)),
         ),
-        "history": Program(
+        **{
+            n: Program(
+                _R,
+                "none",
+                "lists logins" if n == "last" else "lists failed logins",
+                ("-n", "--limit", "-s", "--since", "-t", "--until", "--time-format"),
+                read_opts=("-f", "--file"),  # another login record, or any file
+                examples=((f"{n} -n 5", _R), (f"{n} -f ~/.ssh/id_rsa", Tier.CRITICAL)),
+            )
+            for n in ("last", "lastb")
+        },
+        "hash": Program(
             _R,
             "none",
+            "remembers where the shell finds programs",
+            word_tiers={
+                "-p": (Tier.HIGH, "makes a command name run another program from now on"),
+            },
+            examples=(("hash -r", _R), ("hash -p /tmp/evil ls", Tier.HIGH)),
+        ),
+        **{
+            n: Program(
+                _R,
+                "none",
+                "prints a message in a speech balloon",
+                ("-e", "-T", "-W"),
+                script_opts=("-f",),  # a cow file is Perl code
+                examples=((f"{n} hi", _R), (f"{n} -f /tmp/x.cow hi", Tier.HIGH)),
+            )
+            for n in ("cowsay", "cowthink")
+        },
+        "history": Program(
+            _R,
+            "read",  # history -r/-n FILE reads the file into the history
             "prints the shell history",
             ("-d", "-p", "-s"),
             word_tiers={
+                "-a": (Tier.HIGH, "appends the session's history to the history file"),
                 "-c": (
                     Tier.HIGH,
                     "clears the shell history (erasing history is not workspace work)",
@@ -2594,24 +2641,35 @@ _TABLE.update(
                 "-d": (Tier.HIGH, "deletes shell history entries"),
                 "-w": (Tier.HIGH, "overwrites the history file"),
             },
-            examples=(("history 20", _R), ("history -c", Tier.HIGH), ("history -cw", Tier.HIGH)),
+            examples=(
+                ("history 20", _R),
+                ("history -c", Tier.HIGH),
+                ("history -cw", Tier.HIGH),
+                ("history -r ~/.ssh/id_rsa", Tier.CRITICAL),
+            ),
         ),
         "ss": Program(
             _R,
             "none",
             "lists sockets",
-            ("-f", "--family", "-A", "--query", "-F", "--filter"),
+            ("-f", "--family", "-A", "--query"),
+            read_opts=("-F", "--filter"),
             word_tiers={
                 "-K": (Tier.HIGH, "closes network sockets"),
                 "--kill": (Tier.HIGH, "closes sockets"),
             },
-            examples=(("ss -tlnp", _R), ("ss -K dst 10.0.0.1", Tier.HIGH)),
+            examples=(
+                ("ss -tlnp", _R),
+                ("ss -K dst 10.0.0.1", Tier.HIGH),
+                ("ss -a -F ~/.ssh/id_rsa", Tier.CRITICAL),
+            ),
         ),
         "dmesg": Program(
             _R,
             "none",
             "reads the kernel log",
             ("-l", "--level", "-f", "--facility", "-n", "--console-level"),
+            read_opts=("-F", "--file"),
             word_tiers={
                 w: (Tier.HIGH, "clears or reconfigures the kernel log")
                 for w in (
@@ -2625,7 +2683,12 @@ _TABLE.update(
                     "-E",
                 )
             },
-            examples=(("dmesg --level=err", _R), ("dmesg -T", _R), ("dmesg -c", Tier.HIGH)),
+            examples=(
+                ("dmesg --level=err", _R),
+                ("dmesg -T", _R),
+                ("dmesg -c", Tier.HIGH),
+                ("dmesg -rF ~/.ssh/id_rsa", Tier.CRITICAL),
+            ),
         ),
         "journalctl": Program(
             _R,
@@ -2674,12 +2737,16 @@ _TABLE.update(
         ),
         "man": Program(
             _R,
-            "none",
+            "read",  # a name with a slash (any name with -l) is a file that man reads
             "shows documentation",
-            ("-M", "-C", "--config-file", "-L", "--locale", "-S", "-s", "--sections"),
+            ("-M", "-L", "--locale", "-S", "-s", "--sections"),
             exec_opts=("-P", "--pager", "-H", "--html"),
+            read_opts=("-C", "--config-file"),
             examples=(
                 ("man 5 crontab", _R),
+                ("man ./docs/tool.1", _R),
+                ("man ~/.ssh/id_rsa", Tier.CRITICAL),
+                ("man -l ~/.netrc", Tier.CRITICAL),
                 ("man -P cat tar", _R),
                 ("man -P 'rm -rf ~' tar", Tier.CRITICAL),
             ),
@@ -2708,12 +2775,19 @@ _TABLE.update(
             _R,
             "none",
             "prints the date",
-            ("-d", "--date", "-r", "--reference", "-f", "--file", "-I", "--iso-8601"),
+            ("-d", "--date", "-r", "--reference", "-I", "--iso-8601"),
+            read_opts=("-f", "--file"),
             word_tiers={
                 "-s": (Tier.HIGH, "sets the system clock"),
                 "--set": (Tier.HIGH, "sets the clock"),
             },
-            examples=(("date +%F", _R), ("date -u -d @0", _R), ("date -s '2020-01-01'", Tier.HIGH)),
+            examples=(
+                ("date +%F", _R),
+                ("date -u -d @0", _R),
+                ("date -f dates.txt", _R),
+                ("date -s '2020-01-01'", Tier.HIGH),
+                ("date -f ~/.ssh/id_rsa", Tier.CRITICAL),
+            ),
         ),
         "enable": Program(
             _R,
