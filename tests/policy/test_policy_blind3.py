@@ -283,3 +283,46 @@ def test_false_alarms_and_their_dangerous_siblings(cmd: str, expected: str) -> N
 )
 def test_siblings_of_the_false_alarms_stay_denied(cmd: str) -> None:
     assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "chrt 1 git push origin main",
+        "chrt -i 0 git push origin main",
+        "entr -r git push origin main",
+        "choom -n 0 git push origin main",
+        "cpulimit -l 50 -- git push origin main",
+        "grc git push origin main",
+    ],
+)
+def test_scheduling_and_watching_wrappers_expose_the_inner_command(cmd: str) -> None:
+    """A deny rule on `git push` matches these forms as it does `nice git push`."""
+    c = classify_command(cmd, WS, HOME)
+    assert any(form.startswith("git push") for form in c.commands), c.commands
+
+
+@pytest.mark.parametrize(
+    ("cmd", "expected"),
+    [
+        ("basenc --base64 logo.svg", "read_only"),
+        ("hd -n 64 build/app.bin", "read_only"),
+        ("pygmentize -l python src/app.py", "read_only"),
+        ("csvtool col 1-2 data.csv", "read_only"),
+        ("fzf --filter main < files.txt", "read_only"),
+        ("run-parts --test scripts.d", "read_only"),
+        ("expect tests/login.exp", "workspace"),
+        ("gnuplot plots/latency.gp", "workspace"),
+        ("msgfmt -o locale/de/app.mo locale/de/app.po", "workspace"),
+        ("ls src/*.py | entr -r python app.py", "workspace"),
+        ("basenc --base64 ~/.aws/credentials", "critical"),
+        ("pygmentize -o ~/.bashrc src/app.py", "critical"),
+        ("csvtool call 'rm -rf ~;false' data.csv", "high"),
+        ("fzf --bind 'enter:execute(rm -rf ~)'", "high"),
+        ("run-parts /etc/cron.daily", "high"),
+        ("gnuplot -e 'system(\"rm -rf ~\")'", "high"),
+        ("msgattrib -P ~/.ssh/id_rsa", "critical"),
+    ],
+)
+def test_programs_that_were_unknown_are_judged_by_their_options(cmd: str, expected: str) -> None:
+    assert tier(cmd) == expected, cmd

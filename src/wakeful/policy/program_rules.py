@@ -642,6 +642,163 @@ _TABLE.update(
             write_opts=("-o", "--output"),
             examples=(("base32 a.bin", _R), ("base32 -o ~/.profile a", Tier.CRITICAL)),
         ),
+        "basenc": Program(
+            _R,
+            "read",
+            "encodes or decodes",
+            ("-w", "--wrap"),
+            examples=(
+                ("basenc --base64 logo.svg", _R),
+                ("basenc --base64 ~/.aws/credentials", Tier.CRITICAL),
+            ),
+        ),
+        "hd": Program(
+            _R,
+            "read",
+            "dumps bytes",
+            ("-n", "-s", "-e", "-L"),
+            read_opts=("-f",),  # a file of format strings
+            examples=(("hd -n 64 build/app.bin", _R), ("hd ~/.ssh/id_ed25519", Tier.CRITICAL)),
+        ),
+        "pygmentize": Program(
+            _R,
+            "read",
+            "highlights source code",
+            ("-l", "-f", "-O", "-P", "-F", "-a", "-S"),
+            write_opts=("-o",),
+            exec_flags=("-x",),  # -l/-f name a lexer or formatter in a Python file
+            examples=(
+                ("pygmentize -l python src/app.py", _R),
+                ("pygmentize -f html -o build/app.html src/app.py", Tier.WORKSPACE),
+                ("pygmentize -o ~/.bashrc src/app.py", Tier.CRITICAL),
+                ("pygmentize -x -l ./lexer.py:MyLexer src/app.py", Tier.HIGH),
+            ),
+        ),
+        "csvtool": Program(
+            _R,
+            "read",
+            "reads or reshapes CSV files",
+            ("-t", "-u"),
+            write_opts=("-o",),
+            word_tiers={"call": (Tier.HIGH, "runs a command for each row")},
+            examples=(
+                ("csvtool col 1-2 data.csv", _R),
+                ("csvtool -o out.csv col 1 data.csv", Tier.WORKSPACE),
+                ("csvtool call 'rm -rf ~;false' data.csv", Tier.HIGH),
+            ),
+        ),
+        "fzf": Program(
+            _R,
+            "none",
+            "filters lines (interactively, or with --filter)",
+            (
+                "-q",
+                "--query",
+                "-f",
+                "--filter",
+                "-d",
+                "--delimiter",
+                "-n",
+                "--nth",
+                "--with-nth",
+                "--height",
+                "--prompt",
+                "--header",
+                "--preview-window",
+                "--tiebreak",
+                "--color",
+                "--bind",
+            ),
+            exec_opts=("--preview",),
+            write_opts=("--history",),
+            exec_pattern=r"(execute|execute-silent|become|reload|transform)[(:]",
+            word_tiers={"--listen": (Tier.HIGH, "accepts actions, commands included, over HTTP")},
+            examples=(
+                ("fzf --filter main", _R),
+                ("fzf --preview 'cat {}'", _R),
+                ("fzf --bind 'enter:execute(rm -rf ~)'", Tier.HIGH),
+                ("fzf --listen=12345", Tier.HIGH),
+            ),
+        ),
+        "run-parts": Program(
+            Tier.WORKSPACE,
+            "script",
+            "runs every program in a directory",
+            ("--regex", "-u", "--umask", "-a", "--arg"),
+            read_only_flags=("--test", "--list"),
+            examples=(
+                ("run-parts --test scripts.d", _R),
+                ("run-parts scripts.d", Tier.WORKSPACE),
+                ("run-parts /etc/cron.daily", Tier.HIGH),
+            ),
+        ),
+        "expect": Program(
+            Tier.WORKSPACE,
+            "script",
+            "runs an Expect script",
+            ("-D",),
+            exec_opts=("-c",),
+            script_opts=("-f",),
+            examples=(
+                ("expect tests/login.exp", Tier.WORKSPACE),
+                ("expect /tmp/x.exp", Tier.HIGH),
+                ("expect -c 'spawn sh -c \"rm -rf ~\"'", Tier.HIGH),
+            ),
+        ),
+        "gnuplot": Program(
+            Tier.WORKSPACE,
+            "script",
+            "plots from a script (its system() and ! lines run commands)",
+            ("-e",),
+            script_opts=("-c",),
+            exec_pattern=r"system\s*\(|^\s*!|`",
+            examples=(
+                ("gnuplot plots/latency.gp", Tier.WORKSPACE),
+                ("gnuplot -e 'set term png' plots/latency.gp", Tier.WORKSPACE),
+                ("gnuplot -e 'system(\"rm -rf ~\")'", Tier.HIGH),
+                ("gnuplot /tmp/x.gp", Tier.HIGH),
+            ),
+        ),
+        "msgfmt": Program(
+            Tier.WORKSPACE,
+            "read",
+            "compiles message catalogs (into messages.mo unless -o)",
+            ("-D", "--directory", "-l", "--locale", "-d", "-r", "--resource", "--template"),
+            write_opts=("-o", "--output-file"),
+            examples=(
+                ("msgfmt -o locale/de/app.mo locale/de/app.po", Tier.WORKSPACE),
+                ("msgfmt -o ~/.bashrc app.po", Tier.CRITICAL),
+            ),
+        ),
+        "msgmerge": Program(
+            _R,
+            "read",
+            "merges message catalogs",
+            ("-D", "--directory", "-C", "--compendium"),
+            write_opts=("-o", "--output-file"),
+            write_flags=("-U", "--update"),
+            examples=(
+                ("msgmerge de.po app.pot", _R),
+                ("msgmerge -U de.po app.pot", Tier.WORKSPACE),
+                ("msgmerge -o ~/.profile de.po app.pot", Tier.CRITICAL),
+            ),
+        ),
+        **{
+            n: Program(
+                _R,
+                "read",
+                "filters message catalogs",
+                ("-D", "--directory", "-t", "--to-code", "-w", "--width"),
+                write_opts=("-o", "--output-file"),
+                read_opts=("-f", "--files-from"),
+                examples=(
+                    (f"{n} de.po", _R),
+                    (f"{n} -o out.po de.po", Tier.WORKSPACE),
+                    (f"{n} -P ~/.ssh/id_rsa", Tier.CRITICAL),
+                ),
+            )
+            for n in ("msgcat", "msguniq", "msgattrib", "msgconv")
+        },
         "uniq": Program(
             _R,
             ("read", "write"),
@@ -3727,10 +3884,15 @@ WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
         "numactl": frozenset(),
         "valgrind": frozenset(),
         "busybox": frozenset(),
+        "entr": frozenset(),
+        "chrt": frozenset(),
+        "choom": frozenset({"-n", "--adjust", "-p", "--pid"}),
+        "cpulimit": frozenset({"-l", "--limit", "-p", "--pid", "-e", "--exe"}),
+        "grc": frozenset(),
     }
 )
 
-_WRAPPER_SKIP = {"timeout": 1, "flock": 1, "taskset": 1, "faketime": 1}
+_WRAPPER_SKIP = {"timeout": 1, "flock": 1, "taskset": 1, "faketime": 1, "chrt": 1}
 _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "nice": (("nice -n 10 git status", _R), ("nice -n 10 rm -rf ~", Tier.CRITICAL)),
     "timeout": (("timeout 5 ls", _R), ("timeout -s KILL 5 git push", Tier.HIGH)),
@@ -3745,6 +3907,14 @@ _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "flock": (("flock /tmp/lock ls", _R), ("flock /tmp/lock rm -rf ~", Tier.CRITICAL)),
     "strace": (("strace -o /dev/null rm -rf ~", Tier.CRITICAL),),
     "time": (("time make", Tier.WORKSPACE),),
+    "entr": (("entr -r python app.py", Tier.WORKSPACE), ("entr sh -c 'rm -rf ~'", Tier.CRITICAL)),
+    "chrt": (("chrt -i 0 make test", Tier.WORKSPACE), ("chrt 1 rm -rf ~", Tier.CRITICAL)),
+    "choom": (("choom -n 0 -- ls", _R), ("choom -n 0 rm -rf ~", Tier.CRITICAL)),
+    "cpulimit": (
+        ("cpulimit -l 50 -- make", Tier.WORKSPACE),
+        ("cpulimit -l 100 -f -- rm -rf ~", Tier.CRITICAL),
+    ),
+    "grc": (("grc make", Tier.WORKSPACE), ("grc --pty sh -c 'rm -rf ~'", Tier.CRITICAL)),
     "valgrind": (
         ("valgrind --leak-check=full build/app", Tier.WORKSPACE),
         ("valgrind rm -rf /home/dev", Tier.CRITICAL),
