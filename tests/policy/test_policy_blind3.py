@@ -326,3 +326,27 @@ def test_scheduling_and_watching_wrappers_expose_the_inner_command(cmd: str) -> 
 )
 def test_programs_that_were_unknown_are_judged_by_their_options(cmd: str, expected: str) -> None:
     assert tier(cmd) == expected, cmd
+
+
+@pytest.mark.parametrize(
+    ("cmd", "expected"),
+    [
+        ('node -e "const a=(b)=>b"', "read_only"),
+        ('node -e "const fn = (x) => x * 2; console.log(fn(2))"', "read_only"),
+        ("php -r 'echo PHP_VERSION;'", "read_only"),
+        ("ruby -e 'puts RUBY_VERSION'", "read_only"),
+        ("lua -e 'print(_VERSION)'", "read_only"),
+        ("julia -e 'println(VERSION)'", "read_only"),
+        ("node -e \"const m = './evil.js'; require(m)\"", "high"),
+        ("node -e \"const r = require; r('./evil.js')\"", "high"),
+        ("node -e \"const run = (m) => require(m); run('./x.js')\"", "high"),
+        ("node -e \"const f = () => require('child_process').execSync('id'); f()\"", "high"),
+        ('node -e "let g = globalThis; g.x = 1"', "high"),
+        ("ruby -e 'puts exit'", "high"),
+        ("ruby -e 'puts `id`'", "high"),
+        ("php -r 'echo `id`;'", "high"),
+        ("lua -e 'print(os.execute(\"id\"))'", "high"),
+    ],
+)
+def test_inline_code_that_only_declares_or_prints_constants(cmd: str, expected: str) -> None:
+    assert tier(cmd) == expected, cmd

@@ -1433,6 +1433,17 @@ def _node_is_safe(code: str) -> bool:
         if not (target.endswith(".json") or target in ("os", "path", "v8", "node:os", "node:path")):
             return False
     bare = _JS_STRING.sub('""', code)
+    # Names this code declares (`const f = ...`, arrow parameters) are its own: declaring or
+    # calling one changes nothing outside it (the values are checked like any other text).
+    if re.search(r"\brequire\s*\(\s*[^\"\s]", bare) or re.search(
+        r"\b(?:const|let)\s+[A-Za-z_$][\w$]*\s*=\s*[A-Za-z_$][\w$.]*\s*(;|$)", bare
+    ):
+        return False  # a module named at run time, or another name for a global function
+    local = set(re.findall(r"\b(?:const|let)\s+([A-Za-z_$][\w$]*)\s*=(?![=>])", bare))
+    for params in re.findall(r"\(([\w$,\s]*)\)\s*=>", bare):
+        local.update(p.strip() for p in params.split(",") if p.strip())
+    local.update(re.findall(r"([A-Za-z_$][\w$]*)\s*=>", bare))
+    bare = re.sub(r"\b(?:const|let)\s+[A-Za-z_$][\w$]*\s*=(?![=>])", " ", bare)
     if re.search(r"(?<![=!<>])=(?![=>])|\+\+|--", bare):
         return False  # assignment or mutation
     for m in re.finditer(r"[\w$)\]]\s*\[([^\]]*)\]?", bare):
@@ -1440,11 +1451,22 @@ def _node_is_safe(code: str) -> bool:
             return False  # computed member access (`process['e'+'nv']`)
     for m in re.finditer(r"(\.\s*)?([A-Za-z_$][\w$]*)\s*(\()?", bare):
         dotted, ident, called = m.group(1), m.group(2), m.group(3)
+        if not dotted and ident in local:
+            continue
         if called and ident not in _JS_CALLS:
             return False
         if not dotted and not called and ident not in _JS_GLOBALS and len(ident) > 2:
             return False
     return True
+
+
+# One print of a constant or a literal (`puts RUBY_VERSION`, `echo PHP_VERSION;`,
+# `print(_VERSION)`, `println(VERSION)`): upper-case names are constants in these languages,
+# so nothing is called.
+_PRINTS_CONSTANT = re.compile(
+    r"\s*(puts|print|p|println|echo|printf|io\.write)\s*\(?\s*"
+    r"([A-Z_][A-Z0-9_]*|\d+(\.\d+)?|\"[^\"\\$#{}]*\"|'[^'\\]*')\s*\)?\s*;?\s*"
+)
 
 
 # Perl one-liners that only edit text (`perl -pi -e 's/a/b/g' files`): no code that reaches
@@ -1480,6 +1502,9 @@ def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> Non
             a.read(Word(m.group(2), m.group(2)), cmd.cwd)
         _literal_paths(code, cmd, a)
         a.add(Tier.READ_ONLY, "runs a trivial inline JavaScript expression")
+        return
+    if interp in ("ruby", "php", "lua", "julia", "perl") and _PRINTS_CONSTANT.fullmatch(code):
+        a.add(Tier.READ_ONLY, f"runs inline {interp} code that only prints a constant")
         return
     a.add(Tier.HIGH, f"runs inline {interp} code, which can do anything")
     # Strings handed to os.system / execSync / system() run as shell commands: judge them.
