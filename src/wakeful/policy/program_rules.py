@@ -1304,9 +1304,10 @@ _TOOLS: dict[str, Program] = {
         ),
         write_opts=("-o", "--out-dir"),
         exec_pattern=r"(^|^-C|^--codegen=)linker=",
+        read_only_flags=("--explain",),  # prints an error code's documentation
         examples=(
             ("rustc -O -o build/app src/main.rs", _W),
-            ("rustc --explain E0502", _W),
+            ("rustc --explain E0502", _R),
             ("rustc -C linker=/tmp/evil src/main.rs", _H),
             ("rustc -o /home/dev/.bashrc x.rs", _C),
         ),
