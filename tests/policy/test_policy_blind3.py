@@ -146,6 +146,12 @@ def test_configuration_reads_without_credentials_stay_allowed(cmd: str) -> None:
         "npm run build --script-shell='sh -c \"rm -rf ~\" #'",
         "npm test --node-options='--require /tmp/evil.js'",
         "pnpm run build --script-shell=/tmp/sh",
+        "npm_config_script_shell=/tmp/sh npm run build",
+        "NPM_CONFIG_SCRIPT_SHELL=/tmp/sh npm run build",
+        "npm_config_node_options='--require /tmp/x.js' npm test",
+        "./gradlew -I /tmp/init.gradle build",
+        "gradle -b /tmp/build.gradle build",
+        "mvn -f /tmp/pom.xml package",
     ],
 )
 def test_code_loaded_from_outside_the_workspace(cmd: str) -> None:
@@ -180,6 +186,8 @@ def test_the_same_options_on_workspace_files_stay_allowed(cmd: str) -> None:
         "exiftool -Directory=/home/dev/.config/autostart x.jpg",
         "exiftool '-description<=/home/dev/.ssh/id_rsa' photo.jpg",
         "exiftool '-Comment<=/home/dev/.aws/credentials' -o out.jpg photo.jpg",
+        "exiftool '-FileName<${CreateDate}' photo.jpg",
+        "exiftool '-Directory<Keywords' photo.jpg",
         "npm pack --pack-destination ~",
         "pnpm pack --pack-destination /home/dev/pkgs",
         "python3 -m venv ~/.venvs/x",
@@ -211,6 +219,7 @@ def test_destinations_inside_the_workspace_stay_allowed(cmd: str) -> None:
         ".venv/bin/pip install -e .",
         "venv/bin/pip install requests",
         ".venv/bin/pip3 install -r requirements.txt",
+        ".venv/bin/python -m pip install requests",
         "php -S 0.0.0.0:80",
         "php -S 0.0.0.0:8000 -t public",
         "find /tmp -name '*.tmp' -delete",
@@ -242,6 +251,8 @@ def test_project_tools_and_own_scratch_stay_allowed(cmd: str) -> None:
         "find ~ -iname '*_rsa'",
         "find /home -name '*.gpg'",
         "locate '*.kdbx'",
+        "fd id_rsa ~",
+        "fd -e pem . /home/dev",
     ],
 )
 def test_searches_for_credential_file_names_by_wildcard(cmd: str) -> None:

@@ -2719,9 +2719,12 @@ _TABLE.update(
                 "-restore_original",
             ),
             exec_flags=("-if", "-execute", "-@", "-config"),
-            write_pattern=r"^-[A-Za-z0-9_:#*-]+[-+<^]?=",
+            # -TAG=VALUE, and -TAG<SRCTAG (copies another tag's value into TAG)
+            write_pattern=r"^-[A-Za-z0-9_:#*-]+([-+<^]?=|<)",
             exec_pattern=r"\$\{[^}]*;",
-            dest_pattern=r"(?i)^-(?:[a-z0-9_-]+:)?(?:filename|directory|symlink|hardlink)=(.+)$",
+            # the name or folder to move the file to; `<` takes it from the file's own
+            # metadata (a path only known at run time)
+            dest_pattern=r"(?i)^-(?:[a-z0-9_-]+:)?(?:filename|directory|symlink|hardlink)(?:=(.+)|<)",
             source_pattern=r"^-[A-Za-z0-9_:#*-]+[+-]?<=(.+)$",
             output_spares_operands=True,
             examples=(
@@ -2738,6 +2741,8 @@ _TABLE.update(
                 ("exiftool -FileName=renamed.jpg photo.jpg", Tier.WORKSPACE),
                 ("exiftool -FileName=/home/dev/.bashrc photo.jpg", Tier.CRITICAL),
                 ("exiftool '-Comment<=/home/dev/.ssh/id_rsa' photo.jpg", Tier.CRITICAL),
+                ("exiftool '-Artist<Creator' photo.jpg", Tier.WORKSPACE),
+                ("exiftool '-FileName<CreateDate' photo.jpg", Tier.HIGH),
             ),
         ),
     }

@@ -342,6 +342,10 @@ def _assigns(cmd: SimpleCommand, a: Analyzer) -> None:
                 a.run_script(value.value.lstrip("|"), cmd.cwd, f"${name}")
         elif name in _CODE_SEARCH_PATHS or name == "NODE_OPTIONS":
             code_env(name, value, cmd, a)
+        elif name.lower() == "npm_config_node_options":
+            code_env("NODE_OPTIONS", value, cmd, a)
+        elif name.lower() == "npm_config_script_shell":
+            a.add(Tier.HIGH, f"sets {name}, the shell npm runs package scripts with")
         elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
             a.add(Tier.HIGH, f"sets {name}, which makes programs run other code")
         elif name == "PATH":
@@ -513,6 +517,10 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                     )
                 ):
                     h_pip(base, args, cmd, a)  # the project's pip still fetches packages
+                elif _PYTHON.fullmatch(base) and [w.value for w in args[:2]] == ["-m", "pip"]:
+                    h_python("python", args, cmd, a)
+                elif base in ("gradlew", "mvnw"):
+                    h_buildtool(base, args, cmd, a)  # build files and init scripts named
                 if base == "manage.py":
                     _django_manage(args, cmd, a)
             elif place.zone == "secret":
@@ -2287,6 +2295,8 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             ]
             a.run_argv(inner + [Word(None, "<found>")], cmd)
             return
+    patterns = [w.text for w in pos[:1]] + [f"*.{w.text}" for w in _vals(opts, "-e", "--extension")]
+    credential_search(patterns, list(pos[1:]) or [Word(".", ".")], cmd, a)
     a.add(Tier.READ_ONLY, "finds files")
 
 
