@@ -176,6 +176,17 @@ _NODE_TUNING = re.compile(
 def code_env(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     """A variable that decides which code programs load: judged by where it points."""
     text = value.value
+    if text is None and name != "NODE_OPTIONS":
+        # `$(pwd)/src`, `$PYTHONPATH:src`: the working directory and the variable's own value
+        # are known places; anything else computed is not.
+        here = cmd.cwd or a.workspace
+        text = ":".join(
+            re.sub(r"^(\$\(pwd\)|`pwd`|\$\{?PWD\}?)", lambda _: here, entry)
+            for entry in value.text.strip("\"'").split(":")
+            if entry not in (f"${name}", f"${{{name}}}")
+        )
+        if "$" in text or "`" in text:
+            text = None
     if text is None:
         a.add(Tier.HIGH, f"sets {name} to a value only known at run time (code is loaded from it)")
         return
