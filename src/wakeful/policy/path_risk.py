@@ -157,9 +157,12 @@ _HARMLESS = (
 )
 _SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
 # Whole disks, partitions and memory: reading one copies every secret on the machine.
+# Keyboards, mice, microphones, cameras and the consoles' screens: reading one records
+# what the user types, says, shows or sees.
 _RAW_DEVICE = re.compile(
     r"^/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|md\d|dm-|loop|sr|nbd|rbd|zd|mapper/|disk/|"
-    r"(?:mem|kmem|port|root)$)|^/proc/kcore$"
+    r"(?:mem|kmem|port|root)$|input/|snd/|video\d|v4l/|hidraw|uinput$|vcsa?\d*$|dsp|audio|"
+    r"mixer)|^/proc/kcore$"
 )
 _SYSTEM = (
     "/etc",
@@ -427,7 +430,9 @@ def place_of(path: str | None, workspace: str, home: str) -> Place:
     # _Scratch: the machine's shared temporary space is not this session's scratch (that
     # is `.wakeful/tmp/`, inside the workspace): a new name there harms nobody, but an
     # existing one may be another project's data.
-    return Place(path, "scratch" if not os.path.lexists(path) else "shared_tmp", *lexical.flags)
+    # A wildcard there (`/tmp/*.log`) names whatever exists, other programs' files too.
+    existing = os.path.lexists(path) or any(c in path for c in "*?[")
+    return Place(path, "shared_tmp" if existing else "scratch", *lexical.flags)
 
 
 class _Inside(NamedTuple):
@@ -578,7 +583,10 @@ def read_tier(place: Place) -> tuple[Tier, str]:
     if zone == "secret":
         return Tier.CRITICAL, f"reads credentials at {place.label}"
     if zone == "device" and place.path is not None and _RAW_DEVICE.match(place.path):
-        return Tier.CRITICAL, f"reads the raw device {place.label} (a whole disk or memory)"
+        return Tier.CRITICAL, (
+            f"reads the raw device {place.label} (a whole disk, memory, an input device, a "
+            "microphone, a camera or a console's screen)"
+        )
     if zone == "unknown":
         return Tier.READ_ONLY, "reads a path computed at run time"
     if zone in ("home", "other"):

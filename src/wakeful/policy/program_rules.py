@@ -52,7 +52,9 @@ class Program:
     operand whose name ends in one of `stem_suffixes`, or in the suffix given to a
     `suffix_opts` option, is also written under its name without it (`gunzip ~/.bashrc.gz`
     writes `~/.bashrc`); with `output_suffix`, under its name with that suffix added (`zstd
-    FILE` writes `FILE.zst`)."""
+    FILE` writes `FILE.zst`). `dest_pattern` and `source_pattern` are regular expressions for
+    words whose first group is a path the program writes or moves a file to (exiftool's
+    `-FileName=PATH`) or reads (`-TAG<=FILE`)."""
 
     tier: Tier
     positionals: str | tuple[str, ...]
@@ -82,6 +84,8 @@ class Program:
     stem_suffixes: Collection[str] = ()
     output_suffix: str = ""
     suffix_opts: Collection[str] = ()
+    dest_pattern: str = ""
+    source_pattern: str = ""
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -638,6 +642,163 @@ _TABLE.update(
             write_opts=("-o", "--output"),
             examples=(("base32 a.bin", _R), ("base32 -o ~/.profile a", Tier.CRITICAL)),
         ),
+        "basenc": Program(
+            _R,
+            "read",
+            "encodes or decodes",
+            ("-w", "--wrap"),
+            examples=(
+                ("basenc --base64 logo.svg", _R),
+                ("basenc --base64 ~/.aws/credentials", Tier.CRITICAL),
+            ),
+        ),
+        "hd": Program(
+            _R,
+            "read",
+            "dumps bytes",
+            ("-n", "-s", "-e", "-L"),
+            read_opts=("-f",),  # a file of format strings
+            examples=(("hd -n 64 build/app.bin", _R), ("hd ~/.ssh/id_ed25519", Tier.CRITICAL)),
+        ),
+        "pygmentize": Program(
+            _R,
+            "read",
+            "highlights source code",
+            ("-l", "-f", "-O", "-P", "-F", "-a", "-S"),
+            write_opts=("-o",),
+            exec_flags=("-x",),  # -l/-f name a lexer or formatter in a Python file
+            examples=(
+                ("pygmentize -l python src/app.py", _R),
+                ("pygmentize -f html -o build/app.html src/app.py", Tier.WORKSPACE),
+                ("pygmentize -o ~/.bashrc src/app.py", Tier.CRITICAL),
+                ("pygmentize -x -l ./lexer.py:MyLexer src/app.py", Tier.HIGH),
+            ),
+        ),
+        "csvtool": Program(
+            _R,
+            "read",
+            "reads or reshapes CSV files",
+            ("-t", "-u"),
+            write_opts=("-o",),
+            word_tiers={"call": (Tier.HIGH, "runs a command for each row")},
+            examples=(
+                ("csvtool col 1-2 data.csv", _R),
+                ("csvtool -o out.csv col 1 data.csv", Tier.WORKSPACE),
+                ("csvtool call 'rm -rf ~;false' data.csv", Tier.HIGH),
+            ),
+        ),
+        "fzf": Program(
+            _R,
+            "none",
+            "filters lines (interactively, or with --filter)",
+            (
+                "-q",
+                "--query",
+                "-f",
+                "--filter",
+                "-d",
+                "--delimiter",
+                "-n",
+                "--nth",
+                "--with-nth",
+                "--height",
+                "--prompt",
+                "--header",
+                "--preview-window",
+                "--tiebreak",
+                "--color",
+                "--bind",
+            ),
+            exec_opts=("--preview",),
+            write_opts=("--history",),
+            exec_pattern=r"(execute|execute-silent|become|reload|transform)[(:]",
+            word_tiers={"--listen": (Tier.HIGH, "accepts actions, commands included, over HTTP")},
+            examples=(
+                ("fzf --filter main", _R),
+                ("fzf --preview 'cat {}'", _R),
+                ("fzf --bind 'enter:execute(rm -rf ~)'", Tier.HIGH),
+                ("fzf --listen=12345", Tier.HIGH),
+            ),
+        ),
+        "run-parts": Program(
+            Tier.WORKSPACE,
+            "script",
+            "runs every program in a directory",
+            ("--regex", "-u", "--umask", "-a", "--arg"),
+            read_only_flags=("--test", "--list"),
+            examples=(
+                ("run-parts --test scripts.d", _R),
+                ("run-parts scripts.d", Tier.WORKSPACE),
+                ("run-parts /etc/cron.daily", Tier.HIGH),
+            ),
+        ),
+        "expect": Program(
+            Tier.WORKSPACE,
+            "script",
+            "runs an Expect script",
+            ("-D",),
+            exec_opts=("-c",),
+            script_opts=("-f",),
+            examples=(
+                ("expect tests/login.exp", Tier.WORKSPACE),
+                ("expect /tmp/x.exp", Tier.HIGH),
+                ("expect -c 'spawn sh -c \"rm -rf ~\"'", Tier.HIGH),
+            ),
+        ),
+        "gnuplot": Program(
+            Tier.WORKSPACE,
+            "script",
+            "plots from a script (its system() and ! lines run commands)",
+            ("-e",),
+            script_opts=("-c",),
+            exec_pattern=r"system\s*\(|^\s*!|`",
+            examples=(
+                ("gnuplot plots/latency.gp", Tier.WORKSPACE),
+                ("gnuplot -e 'set term png' plots/latency.gp", Tier.WORKSPACE),
+                ("gnuplot -e 'system(\"rm -rf ~\")'", Tier.HIGH),
+                ("gnuplot /tmp/x.gp", Tier.HIGH),
+            ),
+        ),
+        "msgfmt": Program(
+            Tier.WORKSPACE,
+            "read",
+            "compiles message catalogs (into messages.mo unless -o)",
+            ("-D", "--directory", "-l", "--locale", "-d", "-r", "--resource", "--template"),
+            write_opts=("-o", "--output-file"),
+            examples=(
+                ("msgfmt -o locale/de/app.mo locale/de/app.po", Tier.WORKSPACE),
+                ("msgfmt -o ~/.bashrc app.po", Tier.CRITICAL),
+            ),
+        ),
+        "msgmerge": Program(
+            _R,
+            "read",
+            "merges message catalogs",
+            ("-D", "--directory", "-C", "--compendium"),
+            write_opts=("-o", "--output-file"),
+            write_flags=("-U", "--update"),
+            examples=(
+                ("msgmerge de.po app.pot", _R),
+                ("msgmerge -U de.po app.pot", Tier.WORKSPACE),
+                ("msgmerge -o ~/.profile de.po app.pot", Tier.CRITICAL),
+            ),
+        ),
+        **{
+            n: Program(
+                _R,
+                "read",
+                "filters message catalogs",
+                ("-D", "--directory", "-t", "--to-code", "-w", "--width"),
+                write_opts=("-o", "--output-file"),
+                read_opts=("-f", "--files-from"),
+                examples=(
+                    (f"{n} de.po", _R),
+                    (f"{n} -o out.po de.po", Tier.WORKSPACE),
+                    (f"{n} -P ~/.ssh/id_rsa", Tier.CRITICAL),
+                ),
+            )
+            for n in ("msgcat", "msguniq", "msgattrib", "msgconv")
+        },
         "uniq": Program(
             _R,
             ("read", "write"),
@@ -979,7 +1140,6 @@ _SYSTEM_CHANGERS = (
     "insmod",
     "rmmod",
     "modprobe",
-    "sysctl",
     "grub-install",
     "update-grub",
     "cryptsetup",
@@ -1042,6 +1202,10 @@ _EXAMPLES.update(
 _W = Tier.WORKSPACE
 _C = Tier.CRITICAL
 _H = Tier.HIGH
+_LATEXMK_EXEC = (
+    r"^-([er]$|(pdf|lua|xe|dvilua)?latex=|pdflua=|pdfxe=|dvipdf=|dvips=|ps2pdf=|bibtex=|"
+    r"biber=|makeindex=|lpr=|print_type=|(pdf_|ps_|dvi_)?previewer=|view=)"
+)
 _CC_VALUES = (
     "-o",
     "-I",
@@ -1140,9 +1304,10 @@ _TOOLS: dict[str, Program] = {
         ),
         write_opts=("-o", "--out-dir"),
         exec_pattern=r"(^|^-C|^--codegen=)linker=",
+        read_only_flags=("--explain",),  # prints an error code's documentation
         examples=(
             ("rustc -O -o build/app src/main.rs", _W),
-            ("rustc --explain E0502", _W),
+            ("rustc --explain E0502", _R),
             ("rustc -C linker=/tmp/evil src/main.rs", _H),
             ("rustc -o /home/dev/.bashrc x.rs", _C),
         ),
@@ -1606,14 +1771,10 @@ _TOOLS: dict[str, Program] = {
         "read",
         "lints JavaScript (its config and plugins are code)",
         (
-            "-c",
-            "--config",
             "--ext",
             "--ignore-path",
-            "--rulesdir",
             "--plugin",
             "--parser",
-            "--resolve-plugins-relative-to",
             "-f",
             "--format",
             "--max-warnings",
@@ -1621,10 +1782,13 @@ _TOOLS: dict[str, Program] = {
         ),
         write_opts=("-o", "--output-file"),
         write_flags=("--fix",),
+        script_opts=("-c", "--config", "--rulesdir", "--resolve-plugins-relative-to"),
         examples=(
             ("eslint --fix src", _W),
             ("eslint --max-warnings 0 src", _W),
+            ("eslint -c .eslintrc.cjs src", _W),
             ("eslint -o /home/dev/.bashrc src", _C),
+            ("eslint --rulesdir /tmp/rules src", _H),
         ),
     ),
     "tsc": Program(
@@ -1927,10 +2091,12 @@ _TOOLS: dict[str, Program] = {
             ("-jobname", "-interaction", "-output-format", "-fmt"),
             write_opts=("-output-directory", "-aux-directory", "-outdir", "-auxdir"),
             exec_flags=("-shell-escape", "--shell-escape", "-enable-write18", "--enable-write18"),
-            exec_pattern=r"^-[er]$" if n == "latexmk" else "",  # latexmk -e/-r: Perl code
+            # latexmk -e/-r: Perl code; -pdflatex=CMD and the like: the command for a step
+            exec_pattern=_LATEXMK_EXEC if n == "latexmk" else "",
             examples=(
                 (f"{n} -interaction=nonstopmode paper.tex", _W),
                 (f"{n} -shell-escape paper.tex", _H),
+                *(((f"{n} -pdflatex='rm -rf ~' paper.tex", _H),) if n == "latexmk" else ()),
                 (f"{n} -output-directory /home/dev/.bashrc paper.tex", _C),
             ),
         )
@@ -2128,19 +2294,21 @@ _TOOLS: dict[str, Program] = {
             "none",
             "runs the project's JavaScript tests",
             (
-                "-c",
-                "--config",
                 "-t",
                 "--testNamePattern",
-                "--rootDir",
-                "--root",
                 "--maxWorkers",
                 "-w",
                 "--reporter",
                 "--project",
             ),
             write_opts=("--outputFile", "--coverageDirectory"),
-            examples=((f"{n} --ci src", _W), (f"{n} --outputFile=/home/dev/.bashrc", _C)),
+            script_opts=("-c", "--config", "--rootDir", "--root"),
+            examples=(
+                (f"{n} --ci src", _W),
+                (f"{n} --config {n}.config.js", _W),
+                (f"{n} --outputFile=/home/dev/.bashrc", _C),
+                (f"{n} --config /tmp/x.config.js", _H),
+            ),
         )
         for n in ("jest", "vitest")
     },
@@ -2551,8 +2719,13 @@ _TABLE.update(
                 "-restore_original",
             ),
             exec_flags=("-if", "-execute", "-@", "-config"),
-            write_pattern=r"^-[A-Za-z0-9_:#*-]+[-+<^]?=",
+            # -TAG=VALUE, and -TAG<SRCTAG (copies another tag's value into TAG)
+            write_pattern=r"^-[A-Za-z0-9_:#*-]+([-+<^]?=|<)",
             exec_pattern=r"\$\{[^}]*;",
+            # the name or folder to move the file to; `<` takes it from the file's own
+            # metadata (a path only known at run time)
+            dest_pattern=r"(?i)^-(?:[a-z0-9_-]+:)?(?:filename|directory|symlink|hardlink)(?:=(.+)|<)",
+            source_pattern=r"^-[A-Za-z0-9_:#*-]+[+-]?<=(.+)$",
             output_spares_operands=True,
             examples=(
                 ("exiftool photo.jpg", _R),
@@ -2565,6 +2738,11 @@ _TABLE.update(
                 ("exiftool -w ~/.bashrc photo.jpg", Tier.CRITICAL),
                 ("exiftool -if '$Make' photo.jpg", Tier.HIGH),
                 ("exiftool -p '${FileName;system(\"id\")}' photo.jpg", Tier.HIGH),
+                ("exiftool -FileName=renamed.jpg photo.jpg", Tier.WORKSPACE),
+                ("exiftool -FileName=/home/dev/.bashrc photo.jpg", Tier.CRITICAL),
+                ("exiftool '-Comment<=/home/dev/.ssh/id_rsa' photo.jpg", Tier.CRITICAL),
+                ("exiftool '-Artist<Creator' photo.jpg", Tier.WORKSPACE),
+                ("exiftool '-FileName<CreateDate' photo.jpg", Tier.HIGH),
             ),
         ),
     }
@@ -2581,12 +2759,44 @@ _TABLE.update(
             },
             examples=(("getent hosts localhost", _R), ("getent shadow", Tier.CRITICAL)),
         ),
-        "history": Program(
+        **{
+            n: Program(
+                _R,
+                "none",
+                "lists logins" if n == "last" else "lists failed logins",
+                ("-n", "--limit", "-s", "--since", "-t", "--until", "--time-format"),
+                read_opts=("-f", "--file"),  # another login record, or any file
+                examples=((f"{n} -n 5", _R), (f"{n} -f ~/.ssh/id_rsa", Tier.CRITICAL)),
+            )
+            for n in ("last", "lastb")
+        },
+        "hash": Program(
             _R,
             "none",
+            "remembers where the shell finds programs",
+            word_tiers={
+                "-p": (Tier.HIGH, "makes a command name run another program from now on"),
+            },
+            examples=(("hash -r", _R), ("hash -p /tmp/evil ls", Tier.HIGH)),
+        ),
+        **{
+            n: Program(
+                _R,
+                "none",
+                "prints a message in a speech balloon",
+                ("-e", "-T", "-W"),
+                script_opts=("-f",),  # a cow file is Perl code
+                examples=((f"{n} hi", _R), (f"{n} -f /tmp/x.cow hi", Tier.HIGH)),
+            )
+            for n in ("cowsay", "cowthink")
+        },
+        "history": Program(
+            _R,
+            "read",  # history -r/-n FILE reads the file into the history
             "prints the shell history",
             ("-d", "-p", "-s"),
             word_tiers={
+                "-a": (Tier.HIGH, "appends the session's history to the history file"),
                 "-c": (
                     Tier.HIGH,
                     "clears the shell history (erasing history is not workspace work)",
@@ -2594,24 +2804,35 @@ _TABLE.update(
                 "-d": (Tier.HIGH, "deletes shell history entries"),
                 "-w": (Tier.HIGH, "overwrites the history file"),
             },
-            examples=(("history 20", _R), ("history -c", Tier.HIGH), ("history -cw", Tier.HIGH)),
+            examples=(
+                ("history 20", _R),
+                ("history -c", Tier.HIGH),
+                ("history -cw", Tier.HIGH),
+                ("history -r ~/.ssh/id_rsa", Tier.CRITICAL),
+            ),
         ),
         "ss": Program(
             _R,
             "none",
             "lists sockets",
-            ("-f", "--family", "-A", "--query", "-F", "--filter"),
+            ("-f", "--family", "-A", "--query"),
+            read_opts=("-F", "--filter"),
             word_tiers={
                 "-K": (Tier.HIGH, "closes network sockets"),
                 "--kill": (Tier.HIGH, "closes sockets"),
             },
-            examples=(("ss -tlnp", _R), ("ss -K dst 10.0.0.1", Tier.HIGH)),
+            examples=(
+                ("ss -tlnp", _R),
+                ("ss -K dst 10.0.0.1", Tier.HIGH),
+                ("ss -a -F ~/.ssh/id_rsa", Tier.CRITICAL),
+            ),
         ),
         "dmesg": Program(
             _R,
             "none",
             "reads the kernel log",
             ("-l", "--level", "-f", "--facility", "-n", "--console-level"),
+            read_opts=("-F", "--file"),
             word_tiers={
                 w: (Tier.HIGH, "clears or reconfigures the kernel log")
                 for w in (
@@ -2625,7 +2846,12 @@ _TABLE.update(
                     "-E",
                 )
             },
-            examples=(("dmesg --level=err", _R), ("dmesg -T", _R), ("dmesg -c", Tier.HIGH)),
+            examples=(
+                ("dmesg --level=err", _R),
+                ("dmesg -T", _R),
+                ("dmesg -c", Tier.HIGH),
+                ("dmesg -rF ~/.ssh/id_rsa", Tier.CRITICAL),
+            ),
         ),
         "journalctl": Program(
             _R,
@@ -2674,12 +2900,16 @@ _TABLE.update(
         ),
         "man": Program(
             _R,
-            "none",
+            "read",  # a name with a slash (any name with -l) is a file that man reads
             "shows documentation",
-            ("-M", "-C", "--config-file", "-L", "--locale", "-S", "-s", "--sections"),
+            ("-M", "-L", "--locale", "-S", "-s", "--sections"),
             exec_opts=("-P", "--pager", "-H", "--html"),
+            read_opts=("-C", "--config-file"),
             examples=(
                 ("man 5 crontab", _R),
+                ("man ./docs/tool.1", _R),
+                ("man ~/.ssh/id_rsa", Tier.CRITICAL),
+                ("man -l ~/.netrc", Tier.CRITICAL),
                 ("man -P cat tar", _R),
                 ("man -P 'rm -rf ~' tar", Tier.CRITICAL),
             ),
@@ -2708,12 +2938,19 @@ _TABLE.update(
             _R,
             "none",
             "prints the date",
-            ("-d", "--date", "-r", "--reference", "-f", "--file", "-I", "--iso-8601"),
+            ("-d", "--date", "-r", "--reference", "-I", "--iso-8601"),
+            read_opts=("-f", "--file"),
             word_tiers={
                 "-s": (Tier.HIGH, "sets the system clock"),
                 "--set": (Tier.HIGH, "sets the clock"),
             },
-            examples=(("date +%F", _R), ("date -u -d @0", _R), ("date -s '2020-01-01'", Tier.HIGH)),
+            examples=(
+                ("date +%F", _R),
+                ("date -u -d @0", _R),
+                ("date -f dates.txt", _R),
+                ("date -s '2020-01-01'", Tier.HIGH),
+                ("date -f ~/.ssh/id_rsa", Tier.CRITICAL),
+            ),
         ),
         "enable": Program(
             _R,
@@ -3653,10 +3890,15 @@ WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
         "numactl": frozenset(),
         "valgrind": frozenset(),
         "busybox": frozenset(),
+        "entr": frozenset(),
+        "chrt": frozenset(),
+        "choom": frozenset({"-n", "--adjust", "-p", "--pid"}),
+        "cpulimit": frozenset({"-l", "--limit", "-p", "--pid", "-e", "--exe"}),
+        "grc": frozenset(),
     }
 )
 
-_WRAPPER_SKIP = {"timeout": 1, "flock": 1, "taskset": 1, "faketime": 1}
+_WRAPPER_SKIP = {"timeout": 1, "flock": 1, "taskset": 1, "faketime": 1, "chrt": 1}
 _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "nice": (("nice -n 10 git status", _R), ("nice -n 10 rm -rf ~", Tier.CRITICAL)),
     "timeout": (("timeout 5 ls", _R), ("timeout -s KILL 5 git push", Tier.HIGH)),
@@ -3671,6 +3913,14 @@ _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "flock": (("flock /tmp/lock ls", _R), ("flock /tmp/lock rm -rf ~", Tier.CRITICAL)),
     "strace": (("strace -o /dev/null rm -rf ~", Tier.CRITICAL),),
     "time": (("time make", Tier.WORKSPACE),),
+    "entr": (("entr -r python app.py", Tier.WORKSPACE), ("entr sh -c 'rm -rf ~'", Tier.CRITICAL)),
+    "chrt": (("chrt -i 0 make test", Tier.WORKSPACE), ("chrt 1 rm -rf ~", Tier.CRITICAL)),
+    "choom": (("choom -n 0 -- ls", _R), ("choom -n 0 rm -rf ~", Tier.CRITICAL)),
+    "cpulimit": (
+        ("cpulimit -l 50 -- make", Tier.WORKSPACE),
+        ("cpulimit -l 100 -f -- rm -rf ~", Tier.CRITICAL),
+    ),
+    "grc": (("grc make", Tier.WORKSPACE), ("grc --pty sh -c 'rm -rf ~'", Tier.CRITICAL)),
     "valgrind": (
         ("valgrind --leak-check=full build/app", Tier.WORKSPACE),
         ("valgrind rm -rf /home/dev", Tier.CRITICAL),

@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 732 programs known, 518 are data (486 program entries, 30 wrappers, and the git and
+Of the 753 programs known, 538 are data (501 program entries, 35 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 214 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 215 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
@@ -26,7 +26,7 @@ express them (every one still carries examples, in program_examples.py):
   pip/uv/npm/yarn/pnpm/npx, cargo, go, make, mvn/gradle/sbt/rake, poetry/pdm/bundle...,
   apt/brew/conda..., docker/podman, kubectl/helm, terraform/pulumi, cloud CLIs (listed in
   cloud_clis.py), gh, SQL clients (the query text is read), openssl/ssh-keygen, kill
-  (which process: kill), systemctl/service, at/batch, ip/route, rg (--pre, credential
+  (which process: kill), systemctl/service, at/batch, ip/route, sysctl, rg (--pre, credential
   searches).
 """
 
@@ -38,7 +38,7 @@ import binascii
 import fnmatch
 import os.path
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 
 from wakeful.policy import path_risk
@@ -159,6 +159,51 @@ _COMMAND_VALUED = re.compile(
 
 
 _PATH_APPEND = re.compile(r"^[\"']?\$\{?PATH\}?:")
+# Variables listing directories that interpreters load modules from: an entry outside the
+# workspace makes the project's own commands run code from there.
+_CODE_SEARCH_PATHS = frozenset(
+    {"PYTHONPATH", "PERL5LIB", "PERLLIB", "RUBYLIB", "NODE_PATH", "CLASSPATH", "GEM_PATH"}
+)
+# NODE_OPTIONS flags that only tune the runtime (anything else may load code or open ports).
+_NODE_TUNING = re.compile(
+    r"--(max-old-space-size|max-semi-space-size|stack-size|stack-trace-limit|max-http-header-size)"
+    r"=\d+|--(enable-source-maps|no-warnings|no-deprecation|trace-warnings|trace-deprecation|"
+    r"throw-deprecation|experimental-vm-modules|openssl-legacy-provider|use-openssl-ca|"
+    r"preserve-symlinks|no-experimental-fetch|unhandled-rejections=(strict|warn|throw|none))"
+)
+
+
+def code_env(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    """A variable that decides which code programs load: judged by where it points."""
+    text = value.value
+    if text is None and name != "NODE_OPTIONS":
+        # `$(pwd)/src`, `$PYTHONPATH:src`: the working directory and the variable's own value
+        # are known places; anything else computed is not.
+        here = cmd.cwd or a.workspace
+        text = ":".join(
+            re.sub(r"^(\$\(pwd\)|`pwd`|\$\{?PWD\}?)", lambda _: here, entry)
+            for entry in value.text.strip("\"'").split(":")
+            if entry not in (f"${name}", f"${{{name}}}")
+        )
+        if "$" in text or "`" in text:
+            text = None
+    if text is None:
+        a.add(Tier.HIGH, f"sets {name} to a value only known at run time (code is loaded from it)")
+        return
+    if name == "NODE_OPTIONS":
+        if all(_NODE_TUNING.fullmatch(w) for w in text.split()):
+            a.add(Tier.READ_ONLY, "sets NODE_OPTIONS to runtime limits")
+        else:
+            a.add(Tier.HIGH, "sets NODE_OPTIONS, which makes node load other code")
+        return
+    for entry in filter(None, text.split(":")):
+        place = a.place(Word(entry, entry), cmd.cwd)
+        if place.zone != "workspace":
+            a.add(Tier.HIGH, f"sets {name}, so programs load code from {place.label}")
+            return
+    a.add(Tier.READ_ONLY, f"sets {name} to directories in the workspace")
+
+
 _PYTHON = re.compile(r"python[0-9.]*|pypy[0-9.]*")
 
 
@@ -306,6 +351,12 @@ def _assigns(cmd: SimpleCommand, a: Analyzer) -> None:
             else:
                 a.add(Tier.READ_ONLY, f"sets {name}, a command that programs run")
                 a.run_script(value.value.lstrip("|"), cmd.cwd, f"${name}")
+        elif name in _CODE_SEARCH_PATHS or name == "NODE_OPTIONS":
+            code_env(name, value, cmd, a)
+        elif name.lower() == "npm_config_node_options":
+            code_env("NODE_OPTIONS", value, cmd, a)
+        elif name.lower() == "npm_config_script_shell":
+            a.add(Tier.HIGH, f"sets {name}, the shell npm runs package scripts with")
         elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
             a.add(Tier.HIGH, f"sets {name}, which makes programs run other code")
         elif name == "PATH":
@@ -466,6 +517,21 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             if place.zone == "workspace":
                 a.add(Tier.WORKSPACE, f"runs the project program {name}")
                 a.runs_code(f"runs the project program {name}")
+                if (
+                    re.fullmatch(r"pip[0-9.]*", base)
+                    and args[:1]
+                    and args[0].value
+                    in (
+                        "install",
+                        "download",
+                        "wheel",
+                    )
+                ):
+                    h_pip(base, args, cmd, a)  # the project's pip still fetches packages
+                elif _PYTHON.fullmatch(base) and [w.value for w in args[:2]] == ["-m", "pip"]:
+                    h_python("python", args, cmd, a)
+                elif base in ("gradlew", "mvnw"):
+                    h_buildtool(base, args, cmd, a)  # build files and init scripts named
                 if base == "manage.py":
                     _django_manage(args, cmd, a)
             elif place.zone == "secret":
@@ -624,6 +690,14 @@ def run_program(
         for word in args:
             if re.search(rule.exec_pattern, word.text):
                 a.add(Tier.HIGH, f"runs code written in an argument ({name} {_short(word.text)})")
+    for word in args if rule.dest_pattern or rule.source_pattern else ():
+        text = word.value or ""
+        dest = re.match(rule.dest_pattern, text) if rule.dest_pattern else None
+        if dest:  # exiftool -FileName=PATH moves the file to PATH
+            a.write(Word(dest.group(1), word.text), cmd.cwd)
+        source = re.match(rule.source_pattern, text) if rule.source_pattern else None
+        if source:  # exiftool '-TAG<=FILE' copies FILE into the tag
+            a.read(Word(source.group(1), word.text), cmd.cwd)
     if opts:
         for opt in rule.exec_opts:
             for value in _vals(opts, opt):
@@ -1378,6 +1452,17 @@ def _node_is_safe(code: str) -> bool:
         if not (target.endswith(".json") or target in ("os", "path", "v8", "node:os", "node:path")):
             return False
     bare = _JS_STRING.sub('""', code)
+    # Names this code declares (`const f = ...`, arrow parameters) are its own: declaring or
+    # calling one changes nothing outside it (the values are checked like any other text).
+    if re.search(r"\brequire\s*\(\s*[^\"\s]", bare) or re.search(
+        r"\b(?:const|let)\s+[A-Za-z_$][\w$]*\s*=\s*[A-Za-z_$][\w$.]*\s*(;|$)", bare
+    ):
+        return False  # a module named at run time, or another name for a global function
+    local = set(re.findall(r"\b(?:const|let)\s+([A-Za-z_$][\w$]*)\s*=(?![=>])", bare))
+    for params in re.findall(r"\(([\w$,\s]*)\)\s*=>", bare):
+        local.update(p.strip() for p in params.split(",") if p.strip())
+    local.update(re.findall(r"([A-Za-z_$][\w$]*)\s*=>", bare))
+    bare = re.sub(r"\b(?:const|let)\s+[A-Za-z_$][\w$]*\s*=(?![=>])", " ", bare)
     if re.search(r"(?<![=!<>])=(?![=>])|\+\+|--", bare):
         return False  # assignment or mutation
     for m in re.finditer(r"[\w$)\]]\s*\[([^\]]*)\]?", bare):
@@ -1385,11 +1470,22 @@ def _node_is_safe(code: str) -> bool:
             return False  # computed member access (`process['e'+'nv']`)
     for m in re.finditer(r"(\.\s*)?([A-Za-z_$][\w$]*)\s*(\()?", bare):
         dotted, ident, called = m.group(1), m.group(2), m.group(3)
+        if not dotted and ident in local:
+            continue
         if called and ident not in _JS_CALLS:
             return False
         if not dotted and not called and ident not in _JS_GLOBALS and len(ident) > 2:
             return False
     return True
+
+
+# One print of a constant or a literal (`puts RUBY_VERSION`, `echo PHP_VERSION;`,
+# `print(_VERSION)`, `println(VERSION)`): upper-case names are constants in these languages,
+# so nothing is called.
+_PRINTS_CONSTANT = re.compile(
+    r"\s*(puts|print|p|println|echo|printf|io\.write)\s*\(?\s*"
+    r"([A-Z_][A-Z0-9_]*|\d+(\.\d+)?|\"[^\"\\$#{}]*\"|'[^'\\]*')\s*\)?\s*;?\s*"
+)
 
 
 # Perl one-liners that only edit text (`perl -pi -e 's/a/b/g' files`): no code that reaches
@@ -1425,6 +1521,9 @@ def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> Non
             a.read(Word(m.group(2), m.group(2)), cmd.cwd)
         _literal_paths(code, cmd, a)
         a.add(Tier.READ_ONLY, "runs a trivial inline JavaScript expression")
+        return
+    if interp in ("ruby", "php", "lua", "julia", "perl") and _PRINTS_CONSTANT.fullmatch(code):
+        a.add(Tier.READ_ONLY, f"runs inline {interp} code that only prints a constant")
         return
     a.add(Tier.HIGH, f"runs inline {interp} code, which can do anything")
     # Strings handed to os.system / execSync / system() run as shell commands: judge them.
@@ -1521,8 +1620,10 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
             and pos[0].value is not None
             and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", pos[0].value)
         ):
-            var = pos[0].value.split("=", 1)[0]
-            if var in _DANGEROUS_ENV:
+            var, _, val = pos[0].value.partition("=")
+            if var in _CODE_SEARCH_PATHS or var == "NODE_OPTIONS":
+                code_env(var, Word(val, val), cmd, a)
+            elif var in _DANGEROUS_ENV:
                 a.add(Tier.HIGH, f"sets {var}, which makes programs run other code")
             pos = pos[1:]
         if not pos:
@@ -2205,6 +2306,8 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             ]
             a.run_argv(inner + [Word(None, "<found>")], cmd)
             return
+    patterns = [w.text for w in pos[:1]] + [f"*.{w.text}" for w in _vals(opts, "-e", "--extension")]
+    credential_search(patterns, list(pos[1:]) or [Word(".", ".")], cmd, a)
     a.add(Tier.READ_ONLY, "finds files")
 
 
@@ -2487,6 +2590,9 @@ def h_systemctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
     )
     verb = pos[0].value if pos else "list-units"
     if name == "service":  # service NAME VERB; service --status-all
+        if pos and "/" in (pos[0].value or "/"):
+            a.add(Tier.HIGH, f"service runs {pos[0].text} as an init script (a path, not a name)")
+            return
         verb = pos[1].value if len(pos) > 1 else ("status" if _has(opts, "--status-all") else None)
     if verb in (
         "status",
@@ -2919,7 +3025,28 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.HIGH, f"git {sub} runs a custom remote program ({v})")
         if v.startswith("--ext-diff") or v == "--textconv":
             a.add(Tier.WORKSPACE, "git runs configured diff programs")
+        flag = v.split("=", 1)[0]
+        if flag in _GIT_READ_OPTS.get(sub, ()):
+            if "=" in v:
+                a.read(Word(v.split("=", 1)[1], v), cwd)
+            elif k + 1 < len(sargs):
+                a.read(sargs[k + 1], cwd)
     part = f"git {sub}"
+    if sub == "bundle":
+        operands = [w for w in sargs if not (w.value or "").startswith("-")]
+        action = operands[0].value if operands else None
+        if action in ("verify", "list-heads"):
+            a.add(Tier.READ_ONLY, "git bundle reads a bundle file", part=part)
+            for w in operands[1:2]:
+                a.read(w, cwd)
+        elif action in ("create", "unbundle"):
+            a.add(Tier.WORKSPACE, f"git bundle {action} writes a bundle or objects", part=part)
+            if action == "create":
+                for w in operands[1:2]:
+                    a.write(w, cwd)
+        else:
+            a.add(Tier.HIGH, "runs an unknown git bundle action", part=part)
+        return
     rule = _GIT.subcommands.get(sub)
     if rule is not None:  # judged by its data entry in program_rules
         a.deciders.append((name, f"subcommand entry `{sub}` in policy/program_rules.py"))
@@ -3334,6 +3461,10 @@ def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: A
         a.add(Tier.READ_ONLY, f"python -m {module} only reads")
     elif module in _PY_MODULES_WORKSPACE:
         a.add(Tier.WORKSPACE, f"python -m {module} runs project tooling")
+        if module in ("venv", "virtualenv"):
+            _, dirs = split_opts(pos, ("--prompt", "-p", "--python", "--upgrade-deps"))
+            for d in dirs:
+                a.write(d, cmd.cwd)
         if module.split(".")[0] in RUNS_PROJECT_CODE or module in ("unittest", "doctest"):
             a.runs_code(f"python -m {module} runs the project's code")
     elif module in ("ensurepip",):
@@ -3377,6 +3508,9 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         stop_at_positional=True,
     )
     codes = _vals(opts, *code_flags)
+    if name == "php" and any((w.value or "").startswith("-S") for w in args):
+        a.add(Tier.HIGH, "php -S serves files and runs scripts for anyone who connects")
+        return
     if (
         name == "perl"
         and codes
@@ -3638,6 +3772,9 @@ def h_uv(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add(Tier.HIGH, f"uv {verb}: unknown subcommand")
 
 
+_NPM_SECRET_KEY = re.compile(r"(?i)(_auth|authtoken|password|token)")
+
+
 def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -3709,6 +3846,21 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         return
     if name in ("yarn", "pnpm") and verb in YARN_PNPM_HIGH:
         a.add(Tier.HIGH, f"{name} {verb} changes the user's tool setup or the registry")
+        return
+    for word in args:
+        flag, eq, value = (word.value or "").partition("=")
+        if flag == "--script-shell":
+            a.add(Tier.HIGH, f"{name} runs package scripts with another shell ({word.text})")
+        elif flag == "--node-options":
+            code_env("NODE_OPTIONS", Word(value if eq else None, word.text), cmd, a)
+        elif flag == "--pack-destination" and eq:
+            a.write(Word(value, word.text), cmd.cwd)
+    if verb == "pack":
+        for k, word in enumerate(args[:-1]):
+            if word.value == "--pack-destination":
+                a.write(args[k + 1], cmd.cwd)
+    if verb in ("config", "get") and any(_NPM_SECRET_KEY.search(v) for v in rest):
+        a.add(Tier.CRITICAL, f"{name} {verb} prints a registry credential")
         return
     if verb == "config":
         if rest and rest[0] in ("get", "list", "ls"):
@@ -3995,7 +4147,27 @@ def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         a.add(Tier.WORKSPACE, "runs the project's build")
 
 
+# Build tools' options naming a build file, init script or library directory (code that
+# runs), and options whose value is code.
+_BUILD_FILE_OPTS: Mapping[str, tuple[str, ...]] = {
+    "rake": ("-f", "--rakefile", "-r", "--require", "-R", "--rakelibdir", "-I", "--libdir"),
+    "gradle": ("-b", "--build-file", "-c", "--settings-file", "-I", "--init-script"),
+    "mvn": ("-f", "--file", "-s", "--settings", "-gs", "--global-settings"),
+}
+_BUILD_CODE_OPTS: Mapping[str, tuple[str, ...]] = {
+    "rake": ("-e", "--execute", "-p", "--execute-print", "-E", "--execute-continue"),
+}
+
+
 def h_buildtool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    key = {"gradlew": "gradle", "mvnw": "mvn", "./mvnw": "mvn"}.get(name, name)
+    files, codes = _BUILD_FILE_OPTS.get(key, ()), _BUILD_CODE_OPTS.get(key, ())
+    if files or codes:
+        opts, _ = split_opts(args, files + codes)
+        for value in _vals(opts, *files):
+            _run_file(name, value, cmd, a)
+        if _vals(opts, *codes):
+            a.add(Tier.HIGH, f"{name} runs Ruby code given on the command line")
     values = [w.value or "" for w in args]
     risky = [
         v
@@ -4240,7 +4412,13 @@ def h_kubectl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     elif verb == "config":
         sub = rest[0] if rest else ""
         if sub in ("view", "get-contexts", "current-context", "get-clusters", "get-users"):
-            a.add(Tier.CRITICAL if "--raw" in rest else Tier.READ_ONLY, f"{name} config {sub}")
+            raw = any(w.value == "--raw" for w in args)
+            a.add(
+                Tier.CRITICAL if raw else Tier.READ_ONLY,
+                f"{name} config {sub} --raw prints client keys and tokens"
+                if raw
+                else f"{name} config {sub}",
+            )
         else:
             a.add(Tier.HIGH, f"{name} config {sub} changes cluster credentials or context")
     elif verb == "auth" and rest[:1] == ["can-i"]:
@@ -4352,12 +4530,18 @@ _CLOUD_READ = re.compile(
 _CLOUD_SECRET = re.compile(
     r"(?i)(get-secret-value|get-parameters?\b.*decrypt|print-access-token|"
     r"print-identity-token|get-access-token|export-credentials|"
-    r"get-session-token|get-login-password|secrets\s+versions\s+access|"
+    r"get-session-token|get-login-password|secrets\s+versions\s+access|config-helper|"
     r"keyvault\s+secret\s+show|get-authorization-token|decrypt)"
 )
 
 
 def h_cloud(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    for word in args:  # `--filter file://PATH`, `--cli-input-json fileb://PATH`: PATH is read
+        found = re.match(r"^(?:--[\w-]+=)?fileb?://(.*)$", word.value or "")
+        if found:
+            path = found.group(1)
+            path = a.home + path[1:] if path.startswith("~/") else path
+            a.read(Word(path, word.text), cmd.cwd)
     words = [w.value or "" for w in args if not (w.value or "").startswith("-")]
     text = " ".join(w.value or "" for w in args)
     if _CLOUD_SECRET.search(text) or (name == "aws" and words[:2] == ["configure", "get"]):
@@ -4625,9 +4809,37 @@ def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.WORKSPACE if local_file else Tier.HIGH, f"changes a database ({_short(q)})")
 
 
+# git subcommands' options whose value is a file the subcommand reads (and shows or
+# records: a commit message, a blamed file's contents).
+_GIT_READ_OPTS: Mapping[str, tuple[str, ...]] = {
+    "blame": ("--contents", "--ignore-revs-file", "-S"),
+    "annotate": ("--contents", "--ignore-revs-file", "-S"),
+    "commit": ("-F", "--file", "-t", "--template"),
+    "tag": ("-F", "--file"),
+    "merge": ("-F", "--file"),
+    "notes": ("-F", "--file"),
+    "am": ("--signoff-file",),
+}
+
+
 def h_pkg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if name == "rpm" and any(w.value in ("--eval", "-E") for w in args):
+        macros = [w for k, w in enumerate(args[1:]) if args[k].value in ("--eval", "-E")]
+        if any(w.value is None or "%(" in w.value or "%{lua" in w.value for w in macros):
+            a.add(Tier.HIGH, "rpm --eval runs the shell or Lua code in a macro")
+        else:
+            a.add(Tier.READ_ONLY, "rpm --eval expands macros")
+        return
     words = [w.value or "" for w in args if not (w.value or "").startswith("-")]
     verb = words[0] if words else None
+    if name == "gem" and verb == "build":
+        specs = [w for w in args[1:] if not (w.value or "").startswith("-")]
+        for spec in specs[:1]:
+            _run_file("gem build", spec, cmd, a)
+        if not specs:
+            a.add(Tier.WORKSPACE, "gem build runs the project's gemspec")
+            a.runs_code("gem build runs the project's gemspec")
+        return
     if (
         verb in ("toolchain", "target", "component", "env", "toolchains", "envs")
         and words[1:2]
@@ -4762,8 +4974,27 @@ def h_gh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.HIGH, f"gh {group} {verb} changes GitHub state")
 
 
+def h_sysctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, ("-r", "--pattern"))
+    if _has(opts, "-w", "--write", "-p", "--load", "--system") or any(
+        "=" in (w.value or "") for w in pos
+    ):
+        a.add(Tier.CRITICAL, "sysctl changes kernel parameters")
+        return
+    a.add(Tier.READ_ONLY, "sysctl reads kernel parameters")
+    for word in pos:
+        if word.value is None:
+            a.add(Tier.HIGH, "reads a kernel parameter only known at run time")
+        elif "/" in word.value:  # a path under /proc/sys, which `..` can leave
+            path = os.path.normpath("/proc/sys/" + word.value.lstrip("/"))
+            a.read(Word(path, word.text), cmd.cwd)
+
+
 def h_ip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     values = [w.value or "" for w in args]
+    if name == "ip" and any(v in ("-b", "-batch", "-force") for v in values):
+        a.add(Tier.HIGH, "ip runs the commands listed in a batch file (changes included)")
+        return
     if any(
         v
         in (
@@ -5320,6 +5551,44 @@ _SECRET_SEARCH = re.compile(
 )
 
 
+# Names that only credentials have: a wildcard pattern matching one of them (`id_*`,
+# `*.ppk`, `*_rsa`) searches for keys as surely as the name itself.
+_SECRET_SAMPLES = (
+    "id_rsa",
+    "id_dsa",
+    "id_ecdsa",
+    "id_ed25519",
+    "server.pem",
+    "server.key",
+    "putty.ppk",
+    "secring.gpg",
+    "vault.kdbx",
+    "cert.p12",
+    "cert.pfx",
+    "store.jks",
+    "release.keystore",
+    "credentials",
+    ".netrc",
+    ".pgpass",
+    ".git-credentials",
+    ".htpasswd",
+    "wallet.dat",
+    ".npmrc",
+    ".pypirc",
+    ".env",
+)
+
+
+def _globs_a_secret(pattern: str) -> bool:
+    glob = pattern.strip("'\"").lower()
+    literal = sum(1 for c in glob if c not in "*?[]")
+    return (
+        literal >= 2
+        and any(c in glob for c in "*?[")
+        and any(fnmatch.fnmatchcase(sample, glob) for sample in _SECRET_SAMPLES)
+    )
+
+
 def _outside_scope(word: Word | None, cwd: str | None, a: Analyzer) -> str | None:
     """The label of a search scope where a user's credentials live: the home directory,
     a directory holding it, or the whole machine (None: elsewhere, such as the workspace or
@@ -5340,7 +5609,7 @@ def credential_search(
     outside = [s for s in (_outside_scope(w, cmd.cwd, a) for w in scopes) if s is not None]
     if not outside:
         return
-    hit = next((p for p in patterns if _SECRET_SEARCH.search(p)), None)
+    hit = next((p for p in patterns if _SECRET_SEARCH.search(p) or _globs_a_secret(p)), None)
     if hit is not None:
         a.add(
             Tier.CRITICAL,
@@ -5642,6 +5911,7 @@ def _handlers() -> dict[str, Handler]:
     table["glab"] = h_gh
     table["hub"] = h_gh
     table["ip"] = h_ip
+    table["sysctl"] = h_sysctl
     table["ifconfig"] = h_ip
     table["route"] = h_ip
     table["dc"] = h_calc
