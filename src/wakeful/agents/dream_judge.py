@@ -17,7 +17,7 @@ judges: "does this note say what this statement says?", B as the note and A as t
 statement, then the other way round, behind a cached prefix of four worked examples. Its
 answer counts as a yes only with a margin: log P(yes) - log P(no) of at least
 `MIN_MARGIN` both ways (measured on the 1.5B coder model, 12 pairs of the benchmark's
-2,000-memory corpus: reworded duplicates 0.47-1.42, different relations over the same names
+2,000-memory corpus, each way: reworded duplicates 0.47-1.42, different relations over the same names
 -0.13-0.22, different claims below -1.5). A pair that passes both ways faces a control: the
 same note against an unrelated statement must get a "no" (margin below 0), so a model that
 says yes to anything merges nothing. A model without scores gets the two questions above.
