@@ -5,8 +5,9 @@ near-identical duplicates, paraphrases over the same anchors, contradictions (an
 a newer value for the same setting), memories about files that are then deleted (orphans)
 and memories with relative dates. One dream runs with the scripted provider configured
 (so the model step is exercised on whatever candidate pairs rules leave: it answers "no"
-to each), or with a real model (--model), and the figures are measured against the
-ground truth:
+to each), or with a real model (--model; the embedded one scores its answers, and the
+figures show, per kind of pair, how many it confirmed and the range of its smaller
+yes-margin), and the figures are measured against the ground truth:
 
   duplicates merged        dup/paraphrase groups left as exactly one live memory (goal >= 95%),
                            split into near-identical copies, paraphrases sharing most words,
@@ -474,6 +475,27 @@ def model_queue(corpus: Corpus, plan: ConsolidationPlan, first: int) -> dict[str
     }
 
 
+def verdict_figures(
+    corpus: Corpus, asked: list[tuple[MemoryRecord, MemoryRecord, bool | None, tuple[float, ...]]]
+) -> dict[str, object]:
+    """What the model said per kind of pair: pairs asked, confirmed, and (for a model that
+    scores its answers) the range of the smaller of the two yes-margins."""
+    out: dict[str, dict[str, object]] = {}
+    for a, b, verdict, margins in asked:
+        fa, fb = corpus.group[a.id], corpus.group[b.id]
+        kind = corpus.kind[fa] if fa == fb else "distinct:" + corpus.kind[fb]
+        row = out.setdefault(kind, {"asked": 0, "confirmed": 0, "margin_min": None,
+                                    "margin_max": None})  # fmt: skip
+        row["asked"] = int(row["asked"]) + 1  # type: ignore[call-overload]
+        row["confirmed"] = int(row["confirmed"]) + bool(verdict)  # type: ignore[call-overload]
+        if margins:
+            m = min(margins[:2])
+            lo, hi = row["margin_min"], row["margin_max"]
+            row["margin_min"] = m if lo is None else min(float(lo), m)  # type: ignore[arg-type]
+            row["margin_max"] = m if hi is None else max(float(hi), m)  # type: ignore[arg-type]
+    return dict(sorted(out.items()))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--memories", type=int, default=10_000)
@@ -541,8 +563,18 @@ def main() -> int:
         model_calls = 0
         model_wall = model_cpu = 0.0
         pairs_asked = pairs_same = 0
+        asked_log: list[tuple[MemoryRecord, MemoryRecord, bool | None, tuple[float, ...]]] = []
+
+        async def judge(pairs: list, *, provider: object) -> object:
+            """judge_pairs, keeping each pair's verdict and margins for the figures."""
+            result = await judge_pairs(pairs, provider=provider)
+            margins = result.margins or [()] * len(pairs)
+            for (a, b), verdict, m in zip(pairs, result.verdicts, margins, strict=True):
+                asked_log.append((a, b, verdict, m))
+            return result
+
         for _ in range(dreams):
-            options = DreamOptions(force=True, judge=judge_pairs, max_pairs=max_pairs)
+            options = DreamOptions(force=True, judge=judge, max_pairs=max_pairs)
             report = run_dream(paths, config, options)
             if report.skipped:
                 print(f"dream skipped: {report.skipped}", file=sys.stderr)
@@ -554,6 +586,7 @@ def main() -> int:
             pairs_asked += int(asked.get("pairs") or 0)
             pairs_same += int(asked.get("same_fact") or 0)
         wall = time.perf_counter() - t1
+        verdicts = verdict_figures(corpus, asked_log)
         cpu = time.process_time() - cpu1
         store = SqliteMemoryStore(paths.memory_db)
         figures = measure(corpus, store)
@@ -587,6 +620,7 @@ def main() -> int:
         "dream_cpu_seconds": round(cpu, 3),
         "corpus_build_seconds": round(build_s, 3),
         "model_queue": queue,
+        "model_verdicts": verdicts,
         "rarity_threshold": RARITY_DUPLICATE,
         "rarity_sweep": sweep,
         "idle_dream": {
@@ -654,6 +688,13 @@ def main() -> int:
     )
     for name, value in rows:
         print(f"  {name:<28} {value}")
+    for kind, row in result["model_verdicts"].items():
+        margin = (
+            f"; smaller yes-margin {row['margin_min']} .. {row['margin_max']}"
+            if row["margin_min"] is not None
+            else ""
+        )
+        print(f"    model on {kind}: {row['confirmed']} of {row['asked']} confirmed{margin}")
     if sweep:
         print(f"  rarity threshold trade-off (default {RARITY_DUPLICATE}; plans only):")
         for threshold, fig in sweep.items():

@@ -7,6 +7,7 @@ confirmed; nothing else the model says merges."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +15,21 @@ import pytest
 
 from wakeful.agents.dream_judge import (
     ANSWERS,
+    CONTROLS,
     DIFFERENT,
+    MIN_MARGIN,
     build_request,
+    build_support_request,
+    control_statement,
     judge_pairs,
     parse_answer,
 )
 from wakeful.agents.dream_judge import SAME as SAME_FACT
 from wakeful.core.config import Config
+from wakeful.core.errors import ProviderError
 from wakeful.core.paths import Paths
+from wakeful.core.request import Request
+from wakeful.core.usage import Usage
 from wakeful.memory.consolidate import Candidate, plan_consolidation
 from wakeful.memory.dream import DreamOptions, _confirmed_groups, run_dream
 from wakeful.memory.types import Anchor, MemoryRecord
@@ -194,3 +202,132 @@ async def test_judge_stops_at_the_first_provider_error(tmp_path: Path) -> None:
     result = await judge_pairs(pairs, provider=provider)
     assert result.verdicts == [False, None, None] and result.calls == 1
     assert len(result.errors) == 1 and provider.calls == 2
+
+
+# -- a model that scores its answers (the embedded one): margins both ways and a control --
+
+# A different relation between the same names, in other words: rules cannot tell it from
+# SAME, so only the model stands between it and a merge.
+REWORDED = (
+    "Failures of upstream are reported to the retry handler together with tokens; see app.py."
+)
+
+
+def _with_reworded(paths: Paths) -> None:
+    """SAME and REWORDED over one anchor, among other memories (which set how rare each
+    word is): rules leave both pairs with SAME[0] to the model."""
+    for text in (*SAME, REWORDED):
+        add_memory(paths, text, anchor="app.py:1")
+    for i in range(5):
+        add_memory(paths, f"load_config() reads PORT{i} from the environment.")
+
+
+class ScoringModel:
+    """Stands in for the embedded model's `score_choices`: the yes/no margin for each
+    (note, statement) question comes from `margin`; it never streams text."""
+
+    name = "scoring"
+    model = "scoring-model"
+
+    def __init__(self, margin: Any) -> None:
+        self.margin = margin
+        self.asked: list[tuple[str, str]] = []
+        self.requests: list[Request] = []
+
+    async def score_choices(self, request: Request) -> tuple[dict[str, float], Usage]:
+        last = request.messages[-1].text
+        note = last.split("Note: ", 1)[1].split("\nStatement: ", 1)[0]
+        statement = last.split("\nStatement: ", 1)[1].split("\n", 1)[0]
+        self.asked.append((note, statement))
+        self.requests.append(request)
+        m = float(self.margin(note, statement))
+        if m == math.inf:
+            raise ProviderError("the model went away")
+        return {"yes": -0.1, "no": -0.1 - m}, Usage(input=10, cache_read=100)
+
+    async def stream(self, request: Request) -> Any:
+        raise AssertionError("a scoring model is only asked for scores")
+        yield  # pragma: no cover
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _scored_dream(paths: Paths, config: Config, model: ScoringModel) -> Any:
+    options = DreamOptions(force=True, model="scoring", judge=judge_pairs)
+    return run_dream(paths, config, options, provider_factory=lambda _s, _c: model)
+
+
+def _details(report: Any) -> dict[str, Any]:
+    return next(p for p in report.phases if p.name == "consolidate").details["model"]
+
+
+def test_a_scoring_model_that_says_yes_to_everything_merges_nothing(
+    ws: tuple[Paths, Config],
+) -> None:
+    paths, config = ws
+    _with_reworded(paths)
+    model = ScoringModel(lambda note, statement: 12.0)  # "yes", as sure as can be
+    report = _scored_dream(paths, config, model)
+    details = _details(report)
+    assert details["scored"] and details["pairs"] >= 2
+    assert details["merged"] == 0 and len(store_records(paths, "active")) == 8
+    # Every pair passed both ways and was stopped by the control, an unrelated statement.
+    assert details["control_refused"] == details["pairs"]
+    controls = [s for _n, s in model.asked if s in CONTROLS]
+    assert len(controls) == details["pairs"]
+
+
+def test_a_reading_model_merges_the_same_fact_and_not_the_other_relation(
+    ws: tuple[Paths, Config],
+) -> None:
+    paths, config = ws
+    _with_reworded(paths)
+
+    def reads(note: str, statement: str) -> float:
+        if statement in CONTROLS:
+            return -3.0
+        return 1.0 if {note, statement} == set(SAME) else 0.2  # near zero: not sure
+
+    report = _scored_dream(paths, config, ScoringModel(reads))
+    active = store_records(paths, "active")
+    assert len(active) == 7 and _details(report)["merged"] == 2
+    merged = next(r for r in active if r.supersedes)
+    assert merged.text == SAME[1]  # the newer record's words
+    assert any(r.text == REWORDED for r in active)
+
+
+@pytest.mark.parametrize(
+    "margins, asked",
+    [
+        ((MIN_MARGIN - 0.01, 5.0, -5.0), 1),  # B does not support A clearly enough
+        ((5.0, MIN_MARGIN - 0.01, -5.0), 2),  # nor A supports B
+        ((5.0, 5.0, 0.0), 3),  # the control was not a clear no
+        ((5.0, math.inf, -5.0), 2),  # the model failed: undecided, asked again later
+    ],
+)
+def test_a_scored_merge_needs_the_margin_both_ways_and_a_no_to_the_control(
+    ws: tuple[Paths, Config], margins: tuple[float, float, float], asked: int
+) -> None:
+    paths, config = ws
+    for text in SAME:
+        add_memory(paths, text, anchor="app.py:1")
+    answers = iter(margins)
+    model = ScoringModel(lambda note, statement: next(answers))
+    details = _details(_scored_dream(paths, config, model))
+    assert len(model.asked) == asked and details["merged"] == 0
+    assert len(store_records(paths, "active")) == 2
+    assert model.asked[0] == (SAME[1], SAME[0])  # B as the note, A as the statement
+    if asked >= 2:
+        assert model.asked[1] == (SAME[0], SAME[1])
+    assert bool(details["errors"]) == (margins[1] == math.inf)
+
+
+def test_the_scored_question_is_fixed_but_for_its_last_turn() -> None:
+    one, two = build_support_request("m", "x", "y"), build_support_request("m", "p", "q")
+    assert one.system == two.system and one.messages[:-1] == two.messages[:-1]
+    assert one.choices == ANSWERS and not one.tools and one.temperature == 0.0
+    # The worked examples answer both ways, as many yes as no.
+    answers = [m.text for m in one.messages[1:-1:2]]
+    assert sorted(answers) == ["no", "no", "yes", "yes"]
+    assert control_statement("The weather in app.py") == CONTROLS[1]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -230,6 +231,43 @@ async def test_choices_hold_the_reply_to_one_of_them(
     last = json.loads(request_log.read_text().splitlines()[-1])["request"]
     assert last["grammar"] == 'root ::= "yes" | "no"\n'
     assert last["sampling"]["temperature"] == 0.0
+
+
+async def test_scored_choices_agree_with_the_grammar_held_answer(
+    provider: LocalProvider, request_log: Path
+) -> None:
+    # The dream's judge reads the margin between "yes" and "no" instead of the one word a
+    # grammar lets through: both come from the same next-token distribution.
+    choices = ("yes", "no")
+    asked = [
+        Request(
+            model=provider.model,
+            system=SYSTEM,
+            messages=[Message.user(f"{q} Answer yes or no.")],
+            max_tokens=4,
+            choices=choices,
+        )
+        for q in ("Is Python a programming language?", "Is the sea made of sand?")
+    ]
+    for request in asked:
+        scores, usage = await provider.score_choices(request)
+        assert set(scores) == set(choices)
+        assert all(-50.0 < s < 0.0 for s in scores.values())
+        assert sum(math.exp(s) for s in scores.values()) <= 1.0 + 1e-6
+        assert usage.output == 0 and usage.input + usage.cache_read > 0
+        text = "".join(e.text for e in await collect(provider, request) if isinstance(e, TextDelta))
+        assert text == max(scores, key=lambda c: scores[c])
+    # The second question shares the system prompt, read from the KV cache.
+    again, usage = await provider.score_choices(asked[0])
+    assert usage.cache_read > 0
+    logged = [json.loads(line) for line in request_log.read_text().splitlines()]
+    assert any(r["request"].get("score_choices") == ["yes", "no"] for r in logged)
+    # Choices that start with the same token cannot be told apart by one forward pass.
+    same_start = Request(
+        model=provider.model, system=SYSTEM, messages=[Message.user("?")], choices=("no", "no way")
+    )
+    with pytest.raises(ProviderError, match="start"):
+        await provider.score_choices(same_start)
 
 
 async def test_the_call_just_made_is_not_repeated(

@@ -11,6 +11,17 @@ word) leaves the pair alone. The reply is held to "yes" or "no" (`Request.choice
 embedded model), so a 1.5B model on two CPU cores answers in one token after a fixed prompt
 whose KV cache is reused from question to question.
 
+A model that can score its answers (the embedded one: `score_choices`, the log-probability
+of "yes" and of "no" from one forward pass) is asked something it reads better than it
+judges: "does this note say what this statement says?", B as the note and A as the
+statement, then the other way round, behind a cached prefix of four worked examples. Its
+answer counts as a yes only with a margin: log P(yes) - log P(no) of at least
+`MIN_MARGIN` both ways (measured on the 1.5B coder model, 12 pairs of the benchmark's
+2,000-memory corpus, each way: reworded duplicates 0.47-1.42, different relations over the same names
+-0.13-0.22, different claims below -1.5). A pair that passes both ways faces a control: the
+same note against an unrelated statement must get a "no" (margin below 0), so a model that
+says yes to anything merges nothing. A model without scores gets the two questions above.
+
 The model calls no tools and writes no memory text: the dream merges a confirmed pair
 keeping the newer record's text, so its only power is a yes over pairs rules already found
 indistinguishable. Memory text can come from transcripts and may try to steer the answer;
@@ -19,6 +30,7 @@ the worst it can do is such a merge, which is archived and can be restored.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,6 +93,82 @@ EXAMPLES: tuple[tuple[str, str, str, str], ...] = (
 )
 ANSWERS = ("yes", "no")
 
+# -- scored questions: reading, not judging ---------------------------------------------------
+
+SUPPORT_PROMPT = (
+    "You check whether a statement is supported by a note about a codebase. "
+    "Answer with one word: yes or no."
+)
+# Worked examples, asked in the same form: a yes for the same fact in other words, a no for
+# a different relation between the same names.
+SUPPORT_EXAMPLES: tuple[tuple[str, str, str], ...] = (
+    (
+        "save() in store.py writes the record to disk and then updates the index.",
+        "store.py updates the index only after save() has written the record.",
+        "yes",
+    ),
+    (
+        "save() in store.py writes the record to disk and then updates the index.",
+        "When updating the index fails, store.py calls save() again.",
+        "no",
+    ),
+    (
+        "Requests to the billing API are signed with api_key by sign_request() in client.py.",
+        "client.py: sign_request() logs api_key whenever a billing API request fails.",
+        "no",
+    ),
+    (
+        "Requests to the billing API are signed with api_key by sign_request() in client.py.",
+        "client.py: sign_request() uses api_key to sign billing API requests.",
+        "yes",
+    ),
+)
+# Unrelated statements for the control question (the first sharing no word with the note).
+CONTROLS = (
+    "The weather station uploads its rainfall readings to the county archive every hour.",
+    "Members of the chess club meet on Thursdays in the library basement.",
+)
+MIN_MARGIN = 0.5  # log P(yes) - log P(no) a scored "yes" needs, both ways
+
+
+def support_question(note: str, statement: str) -> str:
+    return (
+        f"Note: {' '.join(note.split())}\nStatement: {' '.join(statement.split())}\n"
+        "Does the note say what the statement says? Answer yes or no."
+    )
+
+
+def build_support_request(model: str, note: str, statement: str) -> Request:
+    """One scored question; everything before the last user turn is the same for every pair."""
+    messages: list[Message] = []
+    for example_note, example_statement, answer in SUPPORT_EXAMPLES:
+        messages += [
+            Message.user(support_question(example_note, example_statement)),
+            Message.assistant(answer),
+        ]
+    messages.append(Message.user(support_question(note, statement)))
+    return Request(
+        model=model,
+        system=[SystemSegment("dream-judge-support", SUPPORT_PROMPT)],
+        messages=messages,
+        max_tokens=4,
+        temperature=0.0,
+        choices=ANSWERS,
+    )
+
+
+def control_statement(note: str) -> str:
+    words = set(note.lower().split())
+    for candidate in CONTROLS:
+        if not words & set(candidate.lower().split()):
+            return candidate
+    return CONTROLS[-1]
+
+
+def yes_margin(scores: dict[str, float]) -> float:
+    """log P(yes) - log P(no); a missing score counts as impossible."""
+    return float(scores.get("yes", -math.inf)) - float(scores.get("no", -math.inf))
+
 
 def question(first: str, second: str, ask: str = SAME) -> str:
     return f"A: {' '.join(first.split())}\nB: {' '.join(second.split())}\n{ask} Answer yes or no."
@@ -125,6 +213,9 @@ class JudgeResult:
     usage: Usage = field(default_factory=Usage)
     errors: list[str] = field(default_factory=list)
     unreadable: int = 0
+    scored: bool = False  # answers were scored (margins) rather than read as text
+    margins: list[tuple[float, ...]] = field(default_factory=list)  # per pair, as asked
+    control_refused: int = 0  # pairs that passed both ways but whose control got a yes
 
 
 async def judge_pairs(
@@ -140,6 +231,8 @@ async def judge_pairs(
     cost a timeout."""
     result = JudgeResult()
     model = str(getattr(provider, "model", ""))
+    if callable(getattr(provider, "score_choices", None)):
+        return await _judge_scored(pairs, provider, model, result)
     for a, b in pairs:
         if result.errors:
             result.verdicts.append(None)
@@ -162,6 +255,53 @@ async def judge_pairs(
             if answer is not wanted:
                 verdict = False  # the other answer, or a reply that is neither word
                 break
+        result.verdicts.append(verdict)
+    return result
+
+
+async def _judge_scored(
+    pairs: Sequence[tuple[MemoryRecord, MemoryRecord]],
+    provider: Any,
+    model: str,
+    result: JudgeResult,
+) -> JudgeResult:
+    """B supports A and A supports B, each with a margin, then the control must be a no."""
+    result.scored = True
+    for a, b in pairs:
+        if result.errors:
+            result.verdicts.append(None)
+            continue
+        verdict: bool | None = True
+        margins: list[float] = []
+        asks = (
+            (b.text, a.text, True),
+            (a.text, b.text, True),
+            (b.text, control_statement(b.text), False),
+        )
+        for note, statement, wanted in asks:
+            try:
+                request = build_support_request(model, note, statement)
+                scores, usage = await provider.score_choices(request)
+            except Exception as exc:  # a provider failure decides nothing: fail closed
+                result.errors.append(f"{type(exc).__name__}: {exc}")
+                verdict = None
+                break
+            result.calls += 1
+            result.usage = result.usage + usage
+            margin = yes_margin(scores)
+            if math.isnan(margin):
+                result.unreadable += 1
+                verdict = False
+                break
+            margins.append(round(margin, 3))
+            if wanted and margin < MIN_MARGIN:
+                verdict = False
+                break
+            if not wanted and margin >= 0.0:
+                result.control_refused += 1
+                verdict = False
+                break
+        result.margins.append(tuple(margins))
         result.verdicts.append(verdict)
     return result
 

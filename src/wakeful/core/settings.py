@@ -150,7 +150,7 @@ class DreamSettings:
     model: str = setting("", "model for dreaming (default: `model`, then the last session's)")
     drift_days: float = setting(14.0, "days a memory may stay drifted before dreaming flags it")
     max_pairs: int = setting(
-        100, "candidate duplicate pairs a dream asks the model about (1-2 yes/no questions each)"
+        100, "candidate duplicate pairs a dream asks the model about (1-3 yes/no questions each)"
     )
 
 

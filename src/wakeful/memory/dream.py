@@ -685,6 +685,8 @@ class Dreamer:
             "merged": merged,
             "unreadable": result.unreadable,
             "errors": result.errors,
+            "scored": bool(getattr(result, "scored", False)),
+            "control_refused": int(getattr(result, "control_refused", 0)),
         }
 
     # -- prune ----------------------------------------------------------------------------

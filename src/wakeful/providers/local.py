@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from wakeful.core.config import Config
-from wakeful.core.errors import ConfigError
+from wakeful.core.errors import ConfigError, ProviderError
 from wakeful.core.events import Event, Stop, StopReason, TextDelta, ToolCall, UsageEvent
 from wakeful.core.request import Request, SystemSegment, ToolSchema
 from wakeful.core.settings import LocalSettings
@@ -427,6 +427,35 @@ class LocalProvider:
         async for event in self._finish(request, result, usage, on_text, box["format"]):
             yield event
         self.log.append(self.name, body, usage, reply=result.text)
+
+    async def score_choices(self, request: Request) -> tuple[dict[str, float], Usage]:
+        """The log-probability of each of `request.choices` as the whole reply (its first
+        token), from one forward pass and no sampling: a yes/no question's margin, which
+        a grammar-held answer throws away. Tool-less requests only."""
+        if not request.choices or request.tools:
+            raise ProviderError("local model: scoring needs choices and no tools")
+        engine = self.engine
+        body: dict[str, Any] = {
+            "model": self.model,
+            "model_path": str(self.model_path),
+            "n_ctx": self.n_ctx,
+            "score_choices": list(request.choices),
+        }
+
+        def work() -> tuple[dict[str, float], Generation]:
+            fmt = self._format(request, engine.calls_tools_natively)
+            body["prompt"] = engine.render(fmt.messages)
+            return engine.choice_logprobs(fmt.messages, request.choices)
+
+        try:
+            scores, result = await self.run_in_model_thread(work)
+        except BaseException as exc:
+            self.log.append(self.name, body, Usage(), error=str(exc))
+            raise
+        usage = Usage(input=result.prompt_tokens - result.cached_tokens, output=0,
+                      cache_read=result.cached_tokens)  # fmt: skip
+        self.log.append(self.name, body, usage, reply=json.dumps(scores))
+        return scores, usage
 
     async def _finish(
         self,

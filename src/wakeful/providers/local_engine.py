@@ -12,6 +12,7 @@ import ctypes
 import hashlib
 import json
 import logging
+import math
 import os
 import tempfile
 import threading
@@ -363,6 +364,59 @@ class LlamaEngine:
                 return len(tokens)
             return common - 1
         return common
+
+    # -- scoring ------------------------------------------------------------------------
+
+    def choice_logprobs(
+        self, messages: list[dict[str, Any]], choices: tuple[str, ...]
+    ) -> tuple[dict[str, float], Generation]:
+        """The log-probability of each choice's first token as the reply to `messages`.
+
+        One forward pass over the part of the prompt not already in the KV cache, no
+        sampling: what a grammar-held one-token answer would be drawn from, with the
+        margin between the answers kept. Choices must differ in their first token."""
+        with self._lock:
+            llm = self._ensure_loaded()
+            prompt = self._render_locked(messages)
+            tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+            if len(tokens) + 1 > self.options.n_ctx:
+                raise ProviderError(
+                    f"local model: the prompt is {len(tokens)} tokens but the context holds "
+                    f"{self.options.n_ctx}; raise local.n_ctx"
+                )
+            firsts = [llm.tokenize(c.encode("utf-8"), add_bos=False, special=False)[:1]
+                      for c in choices]  # fmt: skip
+            if any(not f for f in firsts) or len({f[0] for f in firsts}) != len(choices):
+                raise ProviderError(
+                    f"local model: cannot score the answers {list(choices)}: each must start "
+                    "with a token of its own"
+                )
+            start = time.perf_counter()
+            held = llm.n_tokens
+            common = (
+                Llama.longest_token_prefix(llm.input_ids[:held].tolist(), tokens) if held else 0
+            )
+            common = min(common, len(tokens) - 1)  # at least one token to get logits from
+            llm._ctx.kv_cache_seq_rm(-1, common, -1)
+            llm.n_tokens = common
+            try:
+                llm.eval(tokens[common:])
+            except RuntimeError:
+                llm.n_tokens = 0  # a failed batch leaves the cache unknown: start over
+                raise
+            logits = llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1)
+            row = [float(logits[f[0]]) for f in firsts]
+            vocab = llama_cpp.llama_vocab_n_tokens(llama_cpp.llama_model_get_vocab(llm.model))
+            top = max(float(logits[i]) for i in range(vocab))
+            total = math.fsum(math.exp(float(logits[i]) - top) for i in range(vocab))
+            log_total = top + math.log(total)
+            result = Generation(
+                prompt_tokens=len(tokens),
+                cached_tokens=common,
+                load_seconds=self.load_seconds,
+                prompt_seconds=time.perf_counter() - start,
+            )
+            return {c: x - log_total for c, x in zip(choices, row, strict=True)}, result
 
     # -- generation ---------------------------------------------------------------------
 
