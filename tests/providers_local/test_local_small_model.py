@@ -13,7 +13,7 @@ import pytest
 
 from wakeful.core.config import Config
 from wakeful.core.messages import Message, TextBlock, ToolResultBlock, ToolUseBlock
-from wakeful.core.request import Request, SystemSegment
+from wakeful.core.request import Request, SystemSegment, ToolSchema
 from wakeful.providers.local_prompt import (
     LOCAL_TOOLS,
     call_schema,
@@ -354,13 +354,13 @@ def test_a_sessions_first_reply_must_be_a_tool_call() -> None:
 def test_an_optional_integer_outside_its_bounds_is_left_to_the_tools_default() -> None:
     # llama.cpp's grammar converter ignores minimum/maximum: greedy SmolLM2 wrote offset=0
     # for read's 1-based offset.
-    from wakeful.providers.local_prompt import ParsedReply, drop_unbounded_integers
+    from wakeful.providers.local_prompt import ParsedReply, drop_unset_optionals
 
     read = BY_NAME["read"]
     bad = ParsedReply(tool="read", arguments={"path": "a.py", "offset": 0, "limit": 5})
-    assert drop_unbounded_integers(bad, [read]).arguments == {"path": "a.py", "limit": 5}
+    assert drop_unset_optionals(bad, [read]).arguments == {"path": "a.py", "limit": 5}
     good = ParsedReply(tool="read", arguments={"path": "a.py", "offset": 2})
-    assert drop_unbounded_integers(good, [read]) is good
+    assert drop_unset_optionals(good, [read]) is good
 
 
 class _ScriptedEngine:
@@ -465,3 +465,46 @@ async def test_a_repeated_call_after_streamed_prose_is_asked_again_for_the_answe
     shown = "".join(e.text for e in events if isinstance(e, TextDelta))
     assert shown.startswith("I found the timeout in config.py.")
     assert shown.endswith("\n\nThe timeout is 45 seconds.")
+
+
+def test_optional_arguments_written_as_not_given_are_left_out() -> None:
+    # Qwen2.5-Coder-1.5B fills every optional argument of the template's tool list:
+    # grep(pattern, path, glob="", output_mode="content", case_insensitive=false, context=0).
+    # What means "not given" is dropped, so the call (and the history the model copies from)
+    # says only what was asked, and the tool's own defaults apply.
+    from wakeful.providers.local_prompt import ParsedReply, drop_unset_optionals
+
+    grep = BY_NAME["grep"]
+    noisy = {
+        "pattern": "PORT",
+        "path": "server.py",
+        "glob": "",
+        "output_mode": "content",
+        "case_insensitive": False,
+        "context": 0,
+    }
+    parsed = drop_unset_optionals(ParsedReply(tool="grep", arguments=noisy), [grep])
+    assert parsed.arguments == {"pattern": "PORT", "path": "server.py", "output_mode": "content"}
+    # A required argument stays even when empty; a value that means something stays.
+    kept = {"pattern": "", "case_insensitive": True, "context": 2, "glob": "*.py"}
+    same = ParsedReply(tool="grep", arguments=kept)
+    assert drop_unset_optionals(same, [grep]) is same
+    edit = ParsedReply(
+        tool="edit", arguments={"path": "a", "old_string": "x", "new_string": "", "replace_all": False}
+    )
+    assert drop_unset_optionals(edit, [BY_NAME["edit"]]).arguments == {
+        "path": "a",
+        "old_string": "x",
+        "new_string": "",
+    }
+    # The bounds rule still applies: read's 1-based offset written as 0.
+    read = ParsedReply(tool="read", arguments={"path": "a.py", "offset": 0})
+    assert drop_unset_optionals(read, [BY_NAME["read"]]).arguments == {"path": "a.py"}
+    # An optional boolean whose declared default is true keeps an explicit false.
+    flag = ToolSchema(
+        "t",
+        "T.",
+        {"type": "object", "properties": {"on": {"type": "boolean", "default": True}}},
+    )
+    off = ParsedReply(tool="t", arguments={"on": False})
+    assert drop_unset_optionals(off, [flag]) is off

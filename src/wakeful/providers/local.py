@@ -44,7 +44,7 @@ from wakeful.providers.local_prompt import (
     call_schema,
     chat_messages,
     choice_grammar,
-    drop_unbounded_integers,
+    drop_unset_optionals,
     first_user_text,
     local_tools,
     native_messages,
@@ -264,7 +264,7 @@ class LocalProvider:
                     else _choices_grammar(request)
                 ),
                 answer_only=None,
-                parse=lambda text: drop_unbounded_integers(parse_native(text, names), shown),
+                parse=lambda text: drop_unset_optionals(parse_native(text, names), shown),
                 native=True,
                 act_only=(
                     native_grammar(call_schema(shown, self.full_schemas), False)
@@ -286,7 +286,7 @@ class LocalProvider:
                 else _choices_grammar(request)
             ),
             answer_only=output_schema([]),
-            parse=lambda text: drop_unbounded_integers(parse_reply(text, names), shown),
+            parse=lambda text: drop_unset_optionals(parse_reply(text, names), shown),
             native=False,
             act_only=output_schema(shown, self.full_schemas, False) if shown and answer else None,
         )

@@ -285,10 +285,15 @@ class GrepTool:
                 "description": "File or directory to search. Default: the current directory.",
             },
             "glob": {"type": "string", "description": "Only search files matching this glob."},
-            "output_mode": {"type": "string", "enum": list(MODES)},
-            "case_insensitive": {"type": "boolean"},
+            "output_mode": {
+                "type": "string",
+                "enum": list(MODES),
+                "default": "files_with_matches",
+            },
+            "case_insensitive": {"type": "boolean", "default": False},
             "context": {
                 "type": "integer",
+                "default": 0,
                 "minimum": 0,
                 "maximum": 20,
                 "description": "Lines of context around each match (content mode).",
