@@ -176,3 +176,24 @@ async def test_edit_refuses_binary(ctx: ToolContext, ws: Path) -> None:
 def test_edit_risk(ctx: ToolContext, ws: Path) -> None:
     risk = EditTool().risk({"path": "/etc/hosts", "old_string": "a", "new_string": "b"}, ctx)
     assert risk.kind == "write" and risk.paths == ("/etc/hosts",)
+
+
+async def test_edit_not_found_shows_the_nearest_lines(ctx: ToolContext, ws: Path) -> None:
+    # A small model misremembers the text it read ("return a + b" where the file says
+    # "return a - b"), and "read the file again" costs it a turn and often the same mistake.
+    # The error shows the file's closest lines, numbered, to copy from.
+    f = ws / "calc.py"
+    f.write_text("import math\n\n\ndef add(a, b):\n    return a - b\n\n\ndef half(x):\n    return x / 2\n")
+    await read(ctx, "calc.py")
+    r = await EditTool().run(
+        {"path": "calc.py", "old_string": "    return a + c", "new_string": "    return a + b"},
+        ctx,
+    )
+    assert r.is_error and "not found" in r.content
+    assert "closest text in the file (line 5):\n    return a - b" in r.content
+    two = {"path": "calc.py", "old_string": "def add(a, b)\n    return a-b", "new_string": "x"}
+    r = await EditTool().run(two, ctx)
+    assert "closest text in the file (lines 4-5):\ndef add(a, b):\n    return a - b" in r.content
+    # Nothing alike: no lines are offered.
+    r = await EditTool().run({"path": "calc.py", "old_string": "zzzz", "new_string": "y"}, ctx)
+    assert "closest" not in r.content

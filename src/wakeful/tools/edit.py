@@ -7,6 +7,7 @@ knows what it is replacing.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from typing import Any
@@ -39,7 +40,52 @@ def _not_found_hint(text: str, old: str) -> str:
     squashed = " ".join(old.split())
     if squashed and squashed in " ".join(text.split()):
         return " The words occur but with different whitespace or line breaks; copy it exactly."
+    near = nearest_text(text, old)
+    if near is not None:
+        first, last, lines = near
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        return (
+            f" The closest text in the file ({where}):\n{lines}\nCopy old_string from it "
+            "exactly, including indentation."
+        )
     return " Read the file again and copy the text exactly, including indentation."
+
+
+# How alike (difflib's ratio) the closest lines must be to be offered, and how many lines of
+# a file are compared: enough for a source file, and a bounded cost on a huge one.
+NEAREST_RATIO = 0.6
+NEAREST_MAX_LINES = 5000
+
+
+def nearest_text(text: str, old: str) -> tuple[int, int, str] | None:
+    """The run of lines in `text` most like `old` (same number of lines), as (first line,
+    last line, the lines), or None when nothing is alike.
+
+    A small model edits from memory: old_string "return a + c" for a file that says
+    "return a - b". Shown the closest lines, it can copy them instead of guessing again.
+    """
+    lines = text.replace("\r\n", "\n").split("\n")[:NEAREST_MAX_LINES]
+    want = old.replace("\r\n", "\n").strip("\n")
+    size = max(1, want.count("\n") + 1)
+    if not want.strip() or size > len(lines):
+        return None
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(want)
+    best: tuple[float, int] | None = None
+    for start in range(0, len(lines) - size + 1):
+        window = "\n".join(lines[start : start + size])
+        if not window.strip():
+            continue
+        matcher.set_seq1(window)
+        if matcher.real_quick_ratio() < NEAREST_RATIO or matcher.quick_ratio() < NEAREST_RATIO:
+            continue
+        ratio = matcher.ratio()
+        if ratio >= NEAREST_RATIO and (best is None or ratio > best[0]):
+            best = (ratio, start)
+    if best is None:
+        return None
+    start = best[1]
+    return start + 1, start + size, "\n".join(lines[start : start + size])
 
 
 class EditTool:
