@@ -490,7 +490,8 @@ def test_optional_arguments_written_as_not_given_are_left_out() -> None:
     same = ParsedReply(tool="grep", arguments=kept)
     assert drop_unset_optionals(same, [grep]) is same
     edit = ParsedReply(
-        tool="edit", arguments={"path": "a", "old_string": "x", "new_string": "", "replace_all": False}
+        tool="edit",
+        arguments={"path": "a", "old_string": "x", "new_string": "", "replace_all": False},
     )
     assert drop_unset_optionals(edit, [BY_NAME["edit"]]).arguments == {
         "path": "a",

@@ -183,7 +183,9 @@ async def test_edit_not_found_shows_the_nearest_lines(ctx: ToolContext, ws: Path
     # "return a - b"), and "read the file again" costs it a turn and often the same mistake.
     # The error shows the file's closest lines, numbered, to copy from.
     f = ws / "calc.py"
-    f.write_text("import math\n\n\ndef add(a, b):\n    return a - b\n\n\ndef half(x):\n    return x / 2\n")
+    f.write_text(
+        "import math\n\n\ndef add(a, b):\n    return a - b\n\n\ndef half(x):\n    return x / 2\n"
+    )
     await read(ctx, "calc.py")
     r = await EditTool().run(
         {"path": "calc.py", "old_string": "    return a + c", "new_string": "    return a + b"},

@@ -107,6 +107,7 @@ class LocalProvider:
         prompt_cache_dir: Path | None = None,
         request_log: RequestLog | None = None,
         act_first: bool = True,
+        preread: bool = True,
     ) -> None:
         if not _llama_cpp_installed():
             raise ConfigError("the local provider needs llama-cpp-python; " + INSTALL_HINT)
@@ -133,6 +134,9 @@ class LocalProvider:
         # Qwen2.5-Coder-1.5B wrote the grep it would run, invented its output and answered
         # 5000; SmolLM2 guesses too. A 1-request answer about a repository is a guess.
         self.act_first = act_first
+        # The loop reads the files a task names before the first reply (loop.preread): asked
+        # about utils.py, the coder model grepped it for an invented function name instead.
+        self.reads_named_files = preread
         self._engine: LlamaEngine | None = None
         self._engine_lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
@@ -170,6 +174,7 @@ class LocalProvider:
             ),
             request_log=log,
             act_first=local.act_first,
+            preread=local.preread,
         )
 
     def prefix_tokens(self, segments: list[SystemSegment], tools: list[ToolSchema]) -> int:

@@ -325,10 +325,8 @@ class GrepTool:
                 raise exc from None
             return await asyncio.to_thread(search_python, s), "python"
 
-    async def _no_match(
-        self, s: Search, ctx: ToolContext, base: Path, backend: str
-    ) -> ToolResult:
-        """"No matches", with the next useful step shown rather than described.
+    async def _no_match(self, s: Search, ctx: ToolContext, base: Path, backend: str) -> ToolResult:
+        """ "No matches", with the next useful step shown rather than described.
 
         A small model takes a bare "no matches" for "not set" and guesses, or repeats the
         search: asked for the timeout in a file that sets TIMEOUT_SECONDS = 45 it searched
@@ -343,11 +341,15 @@ class GrepTool:
         )
         meta: dict[str, Any] = {"files": 0, "backend": backend}
         # The narrowest change that finds something: the glob dropped, then case ignored.
-        tries = [(s.glob, True, "ignoring case")] if not s.ignore_case and s.glob else []
+        tries: list[tuple[str | None, bool, str]] = (
+            [(s.glob, True, "ignoring case")] if not s.ignore_case and s.glob else []
+        )
         if s.glob:
             tries.insert(0, (None, s.ignore_case, "without the glob"))
         if not s.ignore_case:
-            tries.append((None, True, "ignoring case" + (" and without the glob" if s.glob else "")))
+            tries.append(
+                (None, True, "ignoring case" + (" and without the glob" if s.glob else ""))
+            )
         for glob, ignore_case, how in tries:
             wider = Search(s.pattern, s.root, s.mode, glob, ignore_case, s.context)
             try:
