@@ -148,6 +148,18 @@ def test_native_grammar_parses_and_cannot_open_an_answer_like_a_call() -> None:
     LlamaGrammar.from_string(grammar, verbose=False)  # llama.cpp accepts it
 
 
+def test_an_answer_cannot_write_the_templates_turn_markers() -> None:
+    # Qwen2.5-Coder-1.5B went on after "Let's try again." with an invented
+    # "<tool_response>\ngrep -i ... </tool_response>" and a call as prose. An answer may not
+    # contain "<t", "</" or "<|" (a lone "<" as in "a < b" stays possible), so the invented
+    # turn cannot start and the model ends its answer instead.
+    from wakeful.providers.local_engine import native_grammar
+
+    grammar = native_grammar(call_schema([BY_NAME["read"]]))
+    rule = next(line for line in grammar.splitlines() if line.startswith("answer ::="))
+    assert rule == 'answer ::= [^<`{ \\t\\n] ([^<\\x00] | "<" [^t/|\\x00])* "<"?'
+
+
 def test_native_replies_are_read_as_calls_or_answers() -> None:
     names = {"read", "edit"}
     call = parse_native(

@@ -79,8 +79,10 @@ def native_grammar(call: dict[str, Any], answer: bool = True) -> str:
     head = [
         'root ::= "<tool_call>" "\\n"? wakeful-call "\\n"? "</tool_call>"'
         + (" | answer" if answer else ""),
-        # An answer may not open like a call written another way (a fenced or bare JSON object).
-        "answer ::= [^<`{ \\t\\n] [^\\x00]*",
+        # An answer may not open like a call written another way (a fenced or bare JSON object),
+        # nor write the template's markers: a small model invents a `<tool_response>` turn
+        # (and a call after it) instead of ending its answer.
+        'answer ::= [^<`{ \\t\\n] ([^<\\x00] | "<" [^t/|\\x00])* "<"?',
     ]
     return "\n".join(head + lines) + "\n"
 
