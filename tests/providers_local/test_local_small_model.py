@@ -153,8 +153,12 @@ def test_an_answer_cannot_write_the_templates_turn_markers() -> None:
     # "<tool_response>\ngrep -i ... </tool_response>" and a call as prose. An answer may not
     # contain "<t", "</" or "<|" (a lone "<" as in "a < b" stays possible), so the invented
     # turn cannot start and the model ends its answer instead.
-    from wakeful.providers.local_engine import native_grammar
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is part of wakeful[local]")
+    from llama_cpp import LlamaGrammar
 
+    from wakeful.providers.local_engine import NATIVE_ANSWER_GRAMMAR, native_grammar
+
+    LlamaGrammar.from_string(NATIVE_ANSWER_GRAMMAR, verbose=False)  # the answer-only retry's
     grammar = native_grammar(call_schema([BY_NAME["read"]]))
     rule = next(line for line in grammar.splitlines() if line.startswith("answer ::="))
     assert rule == 'answer ::= [^<`{ \\t\\n] ([^<\\x00] | "<" [^t/|\\x00])* "<"?'
@@ -477,6 +481,11 @@ async def test_a_repeated_call_after_streamed_prose_is_asked_again_for_the_answe
     shown = "".join(e.text for e in events if isinstance(e, TextDelta))
     assert shown.startswith("I found the timeout in config.py.")
     assert shown.endswith("\n\nThe timeout is 45 seconds.")
+    # The retry is held to an answer by a grammar: without one the coder model wrote invented
+    # `<tool_response>` turns and calls for its whole 2,048-token budget (minutes of CPU).
+    retry = engine.grammars[1]
+    assert isinstance(retry, str) and retry.startswith("root ::= answer\n")
+    assert "<tool_call>" not in retry
 
 
 def test_optional_arguments_written_as_not_given_are_left_out() -> None:

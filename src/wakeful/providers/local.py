@@ -258,7 +258,7 @@ class LocalProvider:
         # The task's first reply must act (tool_choice "required", for the first turn only).
         answer = not (self.act_first and shown and not _has_acted(request))
         if native:
-            from wakeful.providers.local_engine import native_grammar
+            from wakeful.providers.local_engine import NATIVE_ANSWER_GRAMMAR, native_grammar
 
             return _Format(
                 messages=native_messages(request, self.tool_result_chars),
@@ -268,7 +268,9 @@ class LocalProvider:
                     if shown
                     else _choices_grammar(request)
                 ),
-                answer_only=None,
+                # Held to an answer: unconstrained, the coder model filled its whole budget
+                # with invented `<tool_response>` turns.
+                answer_only=NATIVE_ANSWER_GRAMMAR,
                 parse=lambda text: drop_unset_optionals(parse_native(text, names), shown),
                 native=True,
                 act_only=(
@@ -532,7 +534,7 @@ class _Format:
     messages: list[dict[str, Any]]
     tools: list[dict[str, Any]] | None
     grammar: dict[str, Any] | str | None
-    answer_only: dict[str, Any] | None
+    answer_only: dict[str, Any] | str | None
     parse: Callable[[str], ParsedReply]
     native: bool
     # A call required: for a retry when an answer only announces what the model will do.

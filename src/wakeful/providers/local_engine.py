@@ -79,12 +79,17 @@ def native_grammar(call: dict[str, Any], answer: bool = True) -> str:
     head = [
         'root ::= "<tool_call>" "\\n"? wakeful-call "\\n"? "</tool_call>"'
         + (" | answer" if answer else ""),
-        # An answer may not open like a call written another way (a fenced or bare JSON object),
-        # nor write the template's markers: a small model invents a `<tool_response>` turn
-        # (and a call after it) instead of ending its answer.
-        'answer ::= [^<`{ \\t\\n] ([^<\\x00] | "<" [^t/|\\x00])* "<"?',
+        ANSWER_RULE,
     ]
     return "\n".join(head + lines) + "\n"
+
+
+# An answer may not open like a call written another way (a fenced or bare JSON object), nor
+# write the template's markers: a small model invents a `<tool_response>` turn (and a call
+# after it) instead of ending its answer.
+ANSWER_RULE = 'answer ::= [^<`{ \\t\\n] ([^<\\x00] | "<" [^t/|\\x00])* "<"?'
+# A reply that must be an answer (a retry after a repeated call), in the template's format.
+NATIVE_ANSWER_GRAMMAR = "root ::= answer\n" + ANSWER_RULE + "\n"
 
 
 def _convertible_call(call: dict[str, Any]) -> dict[str, Any]:
