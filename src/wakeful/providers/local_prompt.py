@@ -212,7 +212,7 @@ def signature(tool: ToolSchema, full: bool = False) -> str:
 def first_sentence(text: str, limit: int = 160) -> str:
     """The opening sentence of a description: enough for a small model, and short."""
     flat = " ".join(text.split())
-    match = re.match(r"(.+?[.!?])(\s|$)", flat)
+    match = re.match(r"(.+?(?<!\be\.g)(?<!\bi\.e)[.!?])(\s|$)", flat)
     sentence = match.group(1) if match else flat
     return sentence if len(sentence) <= limit else sentence[: limit - 3].rstrip() + "..."
 
