@@ -199,3 +199,26 @@ async def test_edit_not_found_shows_the_nearest_lines(ctx: ToolContext, ws: Path
     # Nothing alike: no lines are offered.
     r = await EditTool().run({"path": "calc.py", "old_string": "zzzz", "new_string": "y"}, ctx)
     assert "closest" not in r.content
+
+
+async def test_editing_a_small_unread_file_is_refused_with_the_file_shown(
+    ctx: ToolContext, ws: Path
+) -> None:
+    # Qwen2.5-Coder-1.5B edited calc.py without reading it, was told to read it first, and
+    # answered "I read the file and found it unchanged." The refusal now shows the file as
+    # `read` does (and counts as its read), so the next edit can be made from what is there.
+    f = ws / "calc.py"
+    f.write_text("def add(a, b):\n    return a - b\n")
+    args = {"path": "calc.py", "old_string": "a - b", "new_string": "a + b"}
+    r = await EditTool().run(args, ctx)
+    assert r.is_error and "has not been read in this session" in r.content
+    assert "     1\tdef add(a, b):\n     2\t    return a - b" in r.content
+    assert f.read_text() == "def add(a, b):\n    return a - b\n"  # this call changed nothing
+    r = await EditTool().run(args, ctx)
+    assert not r.is_error and f.read_text() == "def add(a, b):\n    return a + b\n"
+    # A file too big to show is refused as before: read it first.
+    big = ws / "big.py"
+    big.write_text("x = 1\n" * 200)
+    r = await EditTool().run({"path": "big.py", "old_string": "x = 1", "new_string": "y"}, ctx)
+    assert r.is_error and "\t" not in r.content
+    assert str(big) not in ctx.read_stamps

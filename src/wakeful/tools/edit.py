@@ -19,7 +19,13 @@ from wakeful.tools._fs import write_atomic
 from wakeful.tools._paths import looks_binary
 from wakeful.tools._text import snippet
 from wakeful.tools.base import ToolContext, ToolResult, path_risk
-from wakeful.tools.read import missing_file_message, note_recent, stale_reason, stamp
+from wakeful.tools.read import (
+    missing_file_message,
+    note_recent,
+    shown_if_small,
+    stale_reason,
+    stamp,
+)
 
 _LINE_NUMBER_PREFIX = re.compile(r"^\s*\d+\t", re.MULTILINE)
 
@@ -140,6 +146,11 @@ class EditTool:
             return ToolResult.error(f"{path} is not a regular file; edit changes text files.")
         reason = stale_reason(ctx, path, st, self.name)
         if reason:
+            # A small model told to read first may answer that it did; a small file is shown
+            # (and so read): this edit is still refused, the next one can be made from it.
+            shown = await shown_if_small(path, ctx)
+            if shown is not None:
+                reason += f" It now reads (as read shows it):\n{shown}"
             return ToolResult.error(reason)
         try:
             raw = path.read_bytes()

@@ -26,7 +26,7 @@ from wakeful.tools._args import ArgError, check_args
 from wakeful.tools._paths import SKIP_DIRS, display_path, glob_regex, looks_binary, walk_files
 from wakeful.tools._text import OUTPUT_CHAR_CAP, clip_line, clip_lines_output
 from wakeful.tools.base import ToolContext, ToolResult
-from wakeful.tools.read import ReadTool
+from wakeful.tools.read import shown_if_small
 
 Mode = Literal["content", "files_with_matches", "count"]
 MODES: tuple[Mode, ...] = ("content", "files_with_matches", "count")
@@ -34,9 +34,6 @@ MAX_FILES = 1000
 MAX_LINES = 2000
 LINE_CAP = 500
 RG_TIMEOUT = 60.0
-# A one-file search that finds nothing shows the file when it is at most this big.
-SMALL_FILE_BYTES = 4000
-SMALL_FILE_LINES = 80
 
 
 @dataclass
@@ -365,7 +362,7 @@ class GrepTool:
                 )
         tried = " (ignoring case too)" if s.glob or not s.ignore_case else ""
         if s.root.is_file():
-            shown = await self._small_file(s.root, ctx)
+            shown = await shown_if_small(s.root, ctx)
             if shown is not None:
                 return ToolResult(
                     f"No line of {where} matches {s.pattern!r}{tried}. "
@@ -382,19 +379,6 @@ class GrepTool:
             "name with glob.",
             meta=meta,
         )
-
-    async def _small_file(self, path: Path, ctx: ToolContext) -> str | None:
-        """The file as `read` shows it (recording that it was seen), if it is small."""
-        try:
-            st = path.stat()
-        except OSError:
-            return None
-        if st.st_size > SMALL_FILE_BYTES:
-            return None
-        shown = await ReadTool().run({"path": str(path)}, ctx)
-        if shown.is_error or shown.content.count("\n") >= SMALL_FILE_LINES:
-            return None
-        return shown.content
 
     def _root(self, args: dict[str, Any], ctx: ToolContext) -> Path:
         path = args.get("path")
