@@ -150,9 +150,10 @@ def test_native_grammar_parses_and_cannot_open_an_answer_like_a_call() -> None:
 
 def test_an_answer_cannot_write_the_templates_turn_markers() -> None:
     # Qwen2.5-Coder-1.5B went on after "Let's try again." with an invented
-    # "<tool_response>\ngrep -i ... </tool_response>" and a call as prose. An answer may not
-    # contain "<t", "</" or "<|" (a lone "<" as in "a < b" stays possible), so the invented
-    # turn cannot start and the model ends its answer instead.
+    # "<tool_response>\ngrep -i ... </tool_response>" and a call as prose; asked which file
+    # defines a function, it answered with invented `<edit path=...>`, `<write ...>` tags. An
+    # answer may not contain "<" before a lower-case letter, "/" or "|" (a lone "<" as in
+    # "a < b" stays possible), so an invented tag cannot start and the model ends instead.
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is part of wakeful[local]")
     from llama_cpp import LlamaGrammar
 
@@ -161,7 +162,7 @@ def test_an_answer_cannot_write_the_templates_turn_markers() -> None:
     LlamaGrammar.from_string(NATIVE_ANSWER_GRAMMAR, verbose=False)  # the answer-only retry's
     grammar = native_grammar(call_schema([BY_NAME["read"]]))
     rule = next(line for line in grammar.splitlines() if line.startswith("answer ::="))
-    assert rule == 'answer ::= [^<`{ \\t\\n] ([^<\\x00] | "<" [^t/|\\x00])* "<"?'
+    assert rule == 'answer ::= [^<`{ \\t\\n] ([^<\\x00] | "<" [^a-z/|\\x00])* "<"?'
 
 
 def test_native_replies_are_read_as_calls_or_answers() -> None:

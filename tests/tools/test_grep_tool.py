@@ -134,7 +134,24 @@ async def test_no_match_and_bad_regex(backend: str, ctx: ToolContext, tree: Path
     assert "ignoring case" not in r.content
     r = await tool.run({"pattern": "foo(", "output_mode": "content"}, ctx)
     assert r.is_error and "grep failed" in r.content
-    r = await tool.run({"pattern": "x", "path": "nowhere"}, ctx)
+    r = await tool.run({"pattern": "zzz_absent", "path": "nowhere"}, ctx)
+    assert not r.is_error and r.content.startswith("Path not found: nowhere. Searched . instead:")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_search_of_a_missing_path_searches_its_nearest_folder(
+    backend: str, ctx: ToolContext, tree: Path
+) -> None:
+    # Asked which file defines parse_date, the coder model searched an invented
+    # src/main/java/com/example/MyClass.java, was told "Path not found", and made up an answer.
+    # The search runs from the nearest folder that exists (inside the workspace), labelled.
+    tool = grep_tool(backend)
+    r = await tool.run({"pattern": "def foo", "path": "src/main/java/Foo.java"}, ctx)
+    assert not r.is_error
+    assert r.content.startswith("Path not found: src/main/java/Foo.java. Searched src instead:")
+    assert r.content.endswith("\nsrc/app.py")
+    # Outside the workspace nothing is searched in its place.
+    r = await tool.run({"pattern": "foo", "path": "/nonexistent-dir/x.py"}, ctx)
     assert r.is_error and "Path not found" in r.content
 
 

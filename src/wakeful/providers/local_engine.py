@@ -85,9 +85,9 @@ def native_grammar(call: dict[str, Any], answer: bool = True) -> str:
 
 
 # An answer may not open like a call written another way (a fenced or bare JSON object), nor
-# write the template's markers: a small model invents a `<tool_response>` turn (and a call
-# after it) instead of ending its answer.
-ANSWER_RULE = 'answer ::= [^<`{ \\t\\n] ([^<\\x00] | "<" [^t/|\\x00])* "<"?'
+# write a tag (`<` before a lower-case letter, `/` or `|`): a small model invents a
+# `<tool_response>` turn, or `<edit path=...>` tags, instead of ending its answer.
+ANSWER_RULE = 'answer ::= [^<`{ \\t\\n] ([^<\\x00] | "<" [^a-z/|\\x00])* "<"?'
 # A reply that must be an answer (a retry after a repeated call), in the template's format.
 NATIVE_ANSWER_GRAMMAR = "root ::= answer\n" + ANSWER_RULE + "\n"
 

@@ -398,8 +398,18 @@ class GrepTool:
         if a["pattern"] == "":
             return ToolResult.error("pattern is empty; pass a regular expression to search for.")
         root = self._root(a, ctx)
+        base = ctx.cwd or ctx.workspace
+        note = ""
         if not root.exists():
-            return ToolResult.error(f"Path not found: {root}. Check it with glob.")
+            # A small model invents paths (src/main/java/.../MyClass.java); told only "not
+            # found" it made up an answer. The nearest folder that exists inside the
+            # workspace is searched instead, and the result says so.
+            near = _nearest_folder(root, ctx.workspace)
+            if near is None:
+                return ToolResult.error(f"Path not found: {root}. Check it with glob.")
+            shown = "." if near == base else display_path(near, base)
+            note = f"Path not found: {display_path(root, base)}. Searched {shown} instead:\n"
+            root = near
         s = Search(
             pattern=a["pattern"],
             root=root,
@@ -412,9 +422,9 @@ class GrepTool:
             found, backend = await self._search(s, ctx)
         except SearchFailed as exc:
             return ToolResult.error(f"grep failed: {exc}. Fix the pattern (regex syntax).")
-        base = ctx.cwd or ctx.workspace
         if not found.files:
-            return await self._no_match(s, ctx, base, backend)
+            empty = await self._no_match(s, ctx, base, backend)
+            return ToolResult(note + empty.content, meta=empty.meta) if note else empty
         lines = render(found, s, base)
         text, dropped = clip_lines_output(lines, self.output_cap)
         if dropped or found.truncated:
@@ -423,6 +433,16 @@ class GrepTool:
                 "output_mode=files_with_matches]"
             )
         return ToolResult(
-            text,
+            note + text,
             meta={"files": len(found.files), "backend": backend, "truncated": bool(dropped)},
         )
+
+
+def _nearest_folder(path: Path, workspace: Path) -> Path | None:
+    """The nearest existing folder above `path` inside `workspace`, or None."""
+    top = workspace.resolve()
+    for parent in path.parents:
+        if parent.is_dir():
+            resolved = parent.resolve()
+            return resolved if resolved.is_relative_to(top) else None
+    return None
