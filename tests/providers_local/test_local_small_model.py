@@ -531,3 +531,38 @@ def test_optional_arguments_written_as_not_given_are_left_out() -> None:
     )
     off = ParsedReply(tool="t", arguments={"on": False})
     assert drop_unset_optionals(off, [flag]) is off
+
+
+async def test_a_change_claimed_but_not_made_is_asked_again_as_a_call(tmp_path: Path) -> None:
+    # Shown seq.py, the coder model answered "I replaced the `len(xs)` with `len(xs) - 1`"
+    # without calling a tool, and the task ended there. While nothing in the task has changed
+    # a file, a reply that claims a change is asked again with a call required (once).
+    from wakeful.core.events import ToolCall
+    from wakeful.providers.local import claims_change
+
+    read = [
+        Message.user("last() in seq.py raises IndexError. Make it return the last element."),
+        Message("assistant", [ToolUseBlock("t1", "read", {"path": "seq.py"})]),
+        Message("user", [ToolResultBlock("t1", "def last(xs):\n    return xs[len(xs)]\n")]),
+    ]
+    call = (
+        '<tool_call>\n{"name": "edit", "arguments": {"path": "seq.py", '
+        '"old_string": "xs[len(xs)]", "new_string": "xs[-1]"}}\n</tool_call>'
+    )
+    claim = "I replaced the `len(xs)` with `len(xs) - 1` to return the last element."
+    engine = _ScriptedEngine([claim, call])
+    events = await _events(engine, read, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["edit"]
+    assert len(engine.grammars) == 2 and "| answer" not in engine.grammars[1]
+    # After a change was made, the same words are a summary, and stand.
+    edited = [
+        *read,
+        Message("assistant", [ToolUseBlock("t2", "edit", {"path": "seq.py"})]),
+        Message("user", [ToolResultBlock("t2", "Edited seq.py.")]),
+    ]
+    engine = _ScriptedEngine([claim])
+    events = await _events(engine, edited, tmp_path)
+    assert len(engine.grammars) == 1 and not any(isinstance(e, ToolCall) for e in events)
+    assert claims_change("The function has been updated to add the numbers.")
+    assert claims_change("I fixed the bug by changing - to +.")
+    assert not claims_change("utils.py defines 3 functions.")

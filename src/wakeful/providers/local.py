@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from wakeful.core.config import Config
 from wakeful.core.errors import ConfigError
 from wakeful.core.events import Event, Stop, StopReason, TextDelta, ToolCall, UsageEvent
+from wakeful.core.messages import ToolResultBlock
 from wakeful.core.request import Request, SystemSegment, ToolSchema
 from wakeful.core.settings import LocalSettings
+from wakeful.core.tool_names import BASH, FILE_EDIT_TOOLS
 from wakeful.core.usage import Usage
 from wakeful.providers.local_models import (
     ALIASES,
@@ -384,7 +386,7 @@ class LocalProvider:
                     result.finish != "cancelled"
                     and fmt.act_only is not None
                     and fmt.parse(result.text).tool is None
-                    and announces_action(fmt.parse(result.text).answer or result.text)
+                    and _wants_action(request, fmt.parse(result.text).answer or result.text)
                     and not _announced_before(request)
                 ):
                     # "I will set case_insensitive and try again." is not an answer: a small
@@ -557,11 +559,55 @@ def announces_action(text: str) -> bool:
     return bool(_ANNOUNCES.search(text.strip()))
 
 
-def _announced_before(request: Request) -> bool:
-    """Whether an earlier turn was already a plan turned into a call (once per task: a model
-    that only ever announces would otherwise be pushed round its loop to the turn limit)."""
+# A reply that says a change was made: "I replaced ...", "I've fixed ...", "... has been
+# updated". Shown seq.py, the coder model answered "I replaced the `len(xs)` with
+# `len(xs) - 1`" without any call.
+_CLAIMS = re.compile(
+    r"\b(?:I|I've|I have|We|We've)\s+(?:now\s+|also\s+)?(?:replaced|changed|fixed|added|updated|"
+    r"removed|renamed|modified|edited|created|wrote|written|deleted|corrected|bumped)\b|"
+    r"\b(?:has|have) been (?:replaced|changed|fixed|added|updated|removed|renamed|modified|"
+    r"edited|created|written|deleted|corrected|bumped)\b",
+    re.IGNORECASE,
+)
+
+
+def claims_change(text: str) -> bool:
+    """Whether a reply says it changed something (true or not)."""
+    return bool(_CLAIMS.search(text))
+
+
+def _wants_action(request: Request, text: str) -> bool:
+    """Whether a reply that is not a call should have been one: a plan ("I will ..."), or a
+    change claimed while nothing in the task has changed a file."""
+    return announces_action(text) or (claims_change(text) and not _changed_anything(request))
+
+
+def _changed_anything(request: Request) -> bool:
+    """Whether a call that may change files (write, edit, bash) ran without an error."""
+    failed = {
+        b.tool_use_id
+        for m in request.messages
+        for b in m.content
+        if isinstance(b, ToolResultBlock) and b.is_error
+    }
     return any(
-        m.role == "assistant" and m.tool_uses and announces_action(m.text) for m in request.messages
+        b.name in FILE_EDIT_TOOLS or b.name == BASH
+        for m in request.messages
+        if m.role == "assistant"
+        for b in m.tool_uses
+        if b.id not in failed
+    )
+
+
+def _announced_before(request: Request) -> bool:
+    """Whether an earlier turn was already a plan (or a claim) turned into a call (once per
+    task: a model that only ever announces would otherwise be pushed round its loop to the
+    turn limit)."""
+    return any(
+        m.role == "assistant"
+        and m.tool_uses
+        and (announces_action(m.text) or claims_change(m.text))
+        for m in request.messages
     )
 
 
