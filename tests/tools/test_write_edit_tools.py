@@ -139,7 +139,7 @@ async def test_edit_error_cases(ctx: ToolContext, ws: Path) -> None:
     await read(ctx, "m.py")
     tool = EditTool()
     r = await tool.run({"path": "m.py", "old_string": "x", "new_string": "x"}, ctx)
-    assert r.is_error and "identical" in r.content
+    assert r.is_error and "identical, so nothing was changed: write the corrected" in r.content
     r = await tool.run({"path": "m.py", "old_string": "", "new_string": "x"}, ctx)
     assert r.is_error and "empty" in r.content
     r = await tool.run({"path": "m.py", "old_string": "nowhere", "new_string": "x"}, ctx)

@@ -135,7 +135,12 @@ class EditTool:
                 "a neighbouring line in old_string and repeat it in new_string."
             )
         if old == new:
-            return ToolResult.error("old_string and new_string are identical; nothing to change.")
+            # The coder model "fixed" app.py with an identical pair and took the error for
+            # "no change needed"; the message says the task is not done by it.
+            return ToolResult.error(
+                "old_string and new_string are identical, so nothing was changed: write the "
+                "corrected text in new_string."
+            )
         try:
             st = os.stat(path)
         except FileNotFoundError:
