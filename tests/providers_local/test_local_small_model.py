@@ -566,3 +566,7 @@ async def test_a_change_claimed_but_not_made_is_asked_again_as_a_call(tmp_path: 
     assert claims_change("The function has been updated to add the numbers.")
     assert claims_change("I fixed the bug by changing - to +.")
     assert not claims_change("utils.py defines 3 functions.")
+    # Shown app.py, it answered with the fix for the user to make: "Here's the corrected code:".
+    assert claims_change("Here's the corrected code:\n\n```python\ndef greet(name): ...")
+    assert claims_change("The line should be changed to `return a + b`.")
+    assert not claims_change("The tests pass: 3 passed, 1 failed.")

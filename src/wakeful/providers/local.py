@@ -566,13 +566,18 @@ _CLAIMS = re.compile(
     r"\b(?:I|I've|I have|We|We've)\s+(?:now\s+|also\s+)?(?:replaced|changed|fixed|added|updated|"
     r"removed|renamed|modified|edited|created|wrote|written|deleted|corrected|bumped)\b|"
     r"\b(?:has|have) been (?:replaced|changed|fixed|added|updated|removed|renamed|modified|"
-    r"edited|created|written|deleted|corrected|bumped)\b",
+    r"edited|created|written|deleted|corrected|bumped)\b|"
+    # ... or hands the change to the user: "Here's the corrected code:", "you need to change".
+    r"\b(?:corrected|updated|fixed|modified|revised)\s+(?:code|version|function|file|line)\b|"
+    r"\bshould be (?:changed|replaced|updated)\b|"
+    r"\byou (?:need|should|can|must) (?:to )?(?:change|replace|update|add|remove|fix|edit)\b",
     re.IGNORECASE,
 )
 
 
 def claims_change(text: str) -> bool:
-    """Whether a reply says it changed something (true or not)."""
+    """Whether a reply says it changed something (true or not), or shows the user the change
+    to make instead of making it."""
     return bool(_CLAIMS.search(text))
 
 
