@@ -570,3 +570,22 @@ async def test_a_change_claimed_but_not_made_is_asked_again_as_a_call(tmp_path: 
     assert claims_change("Here's the corrected code:\n\n```python\ndef greet(name): ...")
     assert claims_change("The line should be changed to `return a + b`.")
     assert not claims_change("The tests pass: 3 passed, 1 failed.")
+
+
+def test_an_answer_is_cut_at_its_own_budget_but_a_call_is_not() -> None:
+    # After a correct edit the coder model's closing answer ran on until the task's timeout
+    # (240 s), and the fixed file counted for nothing. An answer (not a call) stops at
+    # local.answer_tokens; a call keeps the whole reply budget, so a long `write` still fits.
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is part of wakeful[local]")
+    from wakeful.providers.local import LocalProvider
+    from wakeful.providers.local_engine import reply_is_answer
+
+    assert reply_is_answer("The function now adds.")
+    assert reply_is_answer('{"answer": "done')
+    for call in ("<tool_call>\n{", '{"tool": "write", ', '{ "name": "read"', "{", "", "  "):
+        assert not reply_is_answer(call), call
+    provider = LocalProvider("m", Path("unused.gguf"), answer_tokens=300)
+    request = Request(model="m", system=[SystemSegment("core", "x")], tools=TOOLS)
+    sampling = provider._sampling(request)
+    assert sampling.answer_max_tokens == 300 and sampling.max_tokens > 300
+    assert sampling.to_dict()["answer_max_tokens"] == 300

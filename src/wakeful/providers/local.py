@@ -69,6 +69,7 @@ DEFAULT_TEMPERATURE = 0.0
 DEFAULT_N_CTX = LocalSettings().n_ctx
 # Enough for a ~6 KB file in one `write`; the context's free room caps it further.
 DEFAULT_MAX_OUTPUT = LocalSettings().max_tokens
+DEFAULT_ANSWER_TOKENS = LocalSettings().answer_tokens
 # How llama.cpp's OpenMP threads wait at their barriers. "passive" sleeps instead of spinning:
 # on a shared machine a spinning thread burns the time slice its partner needs (measured at load
 # average 13 on 2 cores: a cached SmolLM2 reply took 19-34 s with libgomp's default spin and
@@ -110,6 +111,7 @@ class LocalProvider:
         request_log: RequestLog | None = None,
         act_first: bool = True,
         preread: bool = True,
+        answer_tokens: int = DEFAULT_ANSWER_TOKENS,
     ) -> None:
         if not _llama_cpp_installed():
             raise ConfigError("the local provider needs llama-cpp-python; " + INSTALL_HINT)
@@ -139,6 +141,9 @@ class LocalProvider:
         # The loop reads the files a task names before the first reply (loop.preread): asked
         # about utils.py, the coder model grepped it for an invented function name instead.
         self.reads_named_files = preread
+        # An answer's own budget: after a correct edit the coder model's closing words ran on
+        # until the task timed out. A call keeps max_output (a long `write` must fit).
+        self.answer_tokens = max(0, answer_tokens)
         self._engine: LlamaEngine | None = None
         self._engine_lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
@@ -177,6 +182,7 @@ class LocalProvider:
             request_log=log,
             act_first=local.act_first,
             preread=local.preread,
+            answer_tokens=local.answer_tokens,
         )
 
     def prefix_tokens(self, segments: list[SystemSegment], tools: list[ToolSchema]) -> int:
@@ -314,6 +320,7 @@ class LocalProvider:
             )
         return Sampling(
             max_tokens=max(1, min(request.max_tokens, self.max_output)),
+            answer_max_tokens=self.answer_tokens if request.tools else 0,
             temperature=float(temperature),
             # Plain text from a tiny model loops without a mild penalty; JSON must not be penalised.
             repeat_penalty=1.0 if request.tools else 1.1,

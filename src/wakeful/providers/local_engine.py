@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import threading
 import time
@@ -152,6 +153,8 @@ class Sampling:
     top_p: float = 0.95
     min_p: float = 0.05
     repeat_penalty: float = 1.0
+    # A reply that is an answer (not a call) stops here (0: only max_tokens applies).
+    answer_max_tokens: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -161,7 +164,19 @@ class Sampling:
             "top_p": self.top_p,
             "min_p": self.min_p,
             "repeat_penalty": self.repeat_penalty,
+            "answer_max_tokens": self.answer_max_tokens,
         }
+
+
+_CALL_OPENING = re.compile(r'\s*(?:<|\{\s*(?:"(?!answer")|$))')
+
+
+def reply_is_answer(text: str) -> bool:
+    """Whether a reply generated so far is surely an answer: prose, or `{"answer": ...}`,
+    not a `<tool_call>`, a `{"tool": ...}` / `{"name": ...}` call, or not yet known."""
+    if not text.strip():
+        return False
+    return _CALL_OPENING.match(text) is None
 
 
 @dataclass
@@ -438,6 +453,12 @@ class LlamaEngine:
                         on_text(piece)
                     if result.output_tokens >= max_tokens:
                         break
+                    if (
+                        sampling.answer_max_tokens
+                        and result.output_tokens >= sampling.answer_max_tokens
+                        and reply_is_answer("".join(pieces))
+                    ):
+                        break  # an answer past its budget (a call keeps max_tokens)
                     if cancelled():
                         finish = "cancelled"
                         break
