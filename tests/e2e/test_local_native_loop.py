@@ -41,7 +41,8 @@ def test_headless_run_makes_native_tool_calls_and_completes_the_round_trip(
     # The CLI runs with a decoy HOME: point it at the folder the model was found in.
     user_config = home / ".config" / "wakeful" / "config.toml"
     user_config.parent.mkdir(parents=True, exist_ok=True)
-    user_config.write_text(f'[local]\ncache_dir = "{found.parent}"\n')
+    # Without local.preread, so that the model's own call makes the round trip.
+    user_config.write_text(f'[local]\ncache_dir = "{found.parent}"\npreread = false\n')
     log = tmp_path / "requests.jsonl"
     result = cli(
         [

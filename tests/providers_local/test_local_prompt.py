@@ -121,6 +121,12 @@ def test_tool_instructions_are_short_and_name_every_tool() -> None:
     assert "- read(path: string, offset?: integer): Read a text file." in text
     assert '{"answer": TEXT}' in text
     assert first_sentence("One. Two.") == "One."
+    # An abbreviation is not the end: glob's pattern was shown to the model as "Glob, e.g.".
+    assert (
+        first_sentence("Glob, e.g. `**/*.py` or `src/*.ts`.")
+        == "Glob, e.g. `**/*.py` or `src/*.ts`."
+    )
+    assert first_sentence("Text, i.e. words. More.") == "Text, i.e. words."
     assert first_sentence("x" * 300).endswith("...")
 
 

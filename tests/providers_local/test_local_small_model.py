@@ -13,7 +13,7 @@ import pytest
 
 from wakeful.core.config import Config
 from wakeful.core.messages import Message, TextBlock, ToolResultBlock, ToolUseBlock
-from wakeful.core.request import Request, SystemSegment
+from wakeful.core.request import Request, SystemSegment, ToolSchema
 from wakeful.providers.local_prompt import (
     LOCAL_TOOLS,
     call_schema,
@@ -146,6 +146,23 @@ def test_native_grammar_parses_and_cannot_open_an_answer_like_a_call() -> None:
     assert grammar.startswith('root ::= "<tool_call>"')
     assert "answer ::= [^<`{" in grammar
     LlamaGrammar.from_string(grammar, verbose=False)  # llama.cpp accepts it
+
+
+def test_an_answer_cannot_write_the_templates_turn_markers() -> None:
+    # Qwen2.5-Coder-1.5B went on after "Let's try again." with an invented
+    # "<tool_response>\ngrep -i ... </tool_response>" and a call as prose; asked which file
+    # defines a function, it answered with invented `<edit path=...>`, `<write ...>` tags. An
+    # answer may not contain "<" before a lower-case letter, "/" or "|" (a lone "<" as in
+    # "a < b" stays possible), so an invented tag cannot start and the model ends instead.
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is part of wakeful[local]")
+    from llama_cpp import LlamaGrammar
+
+    from wakeful.providers.local_engine import NATIVE_ANSWER_GRAMMAR, native_grammar
+
+    LlamaGrammar.from_string(NATIVE_ANSWER_GRAMMAR, verbose=False)  # the answer-only retry's
+    grammar = native_grammar(call_schema([BY_NAME["read"]]))
+    rule = next(line for line in grammar.splitlines() if line.startswith("answer ::="))
+    assert rule == 'answer ::= [^<`{ \\t\\n] ([^<\\x00] | "<" [^a-z/|\\x00])* "<"?'
 
 
 def test_native_replies_are_read_as_calls_or_answers() -> None:
@@ -354,13 +371,13 @@ def test_a_sessions_first_reply_must_be_a_tool_call() -> None:
 def test_an_optional_integer_outside_its_bounds_is_left_to_the_tools_default() -> None:
     # llama.cpp's grammar converter ignores minimum/maximum: greedy SmolLM2 wrote offset=0
     # for read's 1-based offset.
-    from wakeful.providers.local_prompt import ParsedReply, drop_unbounded_integers
+    from wakeful.providers.local_prompt import ParsedReply, drop_unset_optionals
 
     read = BY_NAME["read"]
     bad = ParsedReply(tool="read", arguments={"path": "a.py", "offset": 0, "limit": 5})
-    assert drop_unbounded_integers(bad, [read]).arguments == {"path": "a.py", "limit": 5}
+    assert drop_unset_optionals(bad, [read]).arguments == {"path": "a.py", "limit": 5}
     good = ParsedReply(tool="read", arguments={"path": "a.py", "offset": 2})
-    assert drop_unbounded_integers(good, [read]) is good
+    assert drop_unset_optionals(good, [read]) is good
 
 
 class _ScriptedEngine:
@@ -465,3 +482,110 @@ async def test_a_repeated_call_after_streamed_prose_is_asked_again_for_the_answe
     shown = "".join(e.text for e in events if isinstance(e, TextDelta))
     assert shown.startswith("I found the timeout in config.py.")
     assert shown.endswith("\n\nThe timeout is 45 seconds.")
+    # The retry is held to an answer by a grammar: without one the coder model wrote invented
+    # `<tool_response>` turns and calls for its whole 2,048-token budget (minutes of CPU).
+    retry = engine.grammars[1]
+    assert isinstance(retry, str) and retry.startswith("root ::= answer\n")
+    assert "<tool_call>" not in retry
+
+
+def test_optional_arguments_written_as_not_given_are_left_out() -> None:
+    # Qwen2.5-Coder-1.5B fills every optional argument of the template's tool list:
+    # grep(pattern, path, glob="", output_mode="content", case_insensitive=false, context=0).
+    # What means "not given" is dropped, so the call (and the history the model copies from)
+    # says only what was asked, and the tool's own defaults apply.
+    from wakeful.providers.local_prompt import ParsedReply, drop_unset_optionals
+
+    grep = BY_NAME["grep"]
+    noisy = {
+        "pattern": "PORT",
+        "path": "server.py",
+        "glob": "",
+        "output_mode": "content",
+        "case_insensitive": False,
+        "context": 0,
+    }
+    parsed = drop_unset_optionals(ParsedReply(tool="grep", arguments=noisy), [grep])
+    assert parsed.arguments == {"pattern": "PORT", "path": "server.py", "output_mode": "content"}
+    # A required argument stays even when empty; a value that means something stays.
+    kept = {"pattern": "", "case_insensitive": True, "context": 2, "glob": "*.py"}
+    same = ParsedReply(tool="grep", arguments=kept)
+    assert drop_unset_optionals(same, [grep]) is same
+    edit = ParsedReply(
+        tool="edit",
+        arguments={"path": "a", "old_string": "x", "new_string": "", "replace_all": False},
+    )
+    assert drop_unset_optionals(edit, [BY_NAME["edit"]]).arguments == {
+        "path": "a",
+        "old_string": "x",
+        "new_string": "",
+    }
+    # The bounds rule still applies: read's 1-based offset written as 0.
+    read = ParsedReply(tool="read", arguments={"path": "a.py", "offset": 0})
+    assert drop_unset_optionals(read, [BY_NAME["read"]]).arguments == {"path": "a.py"}
+    # An optional boolean whose declared default is true keeps an explicit false.
+    flag = ToolSchema(
+        "t",
+        "T.",
+        {"type": "object", "properties": {"on": {"type": "boolean", "default": True}}},
+    )
+    off = ParsedReply(tool="t", arguments={"on": False})
+    assert drop_unset_optionals(off, [flag]) is off
+
+
+async def test_a_change_claimed_but_not_made_is_asked_again_as_a_call(tmp_path: Path) -> None:
+    # Shown seq.py, the coder model answered "I replaced the `len(xs)` with `len(xs) - 1`"
+    # without calling a tool, and the task ended there. While nothing in the task has changed
+    # a file, a reply that claims a change is asked again with a call required (once).
+    from wakeful.core.events import ToolCall
+    from wakeful.providers.local import claims_change
+
+    read = [
+        Message.user("last() in seq.py raises IndexError. Make it return the last element."),
+        Message("assistant", [ToolUseBlock("t1", "read", {"path": "seq.py"})]),
+        Message("user", [ToolResultBlock("t1", "def last(xs):\n    return xs[len(xs)]\n")]),
+    ]
+    call = (
+        '<tool_call>\n{"name": "edit", "arguments": {"path": "seq.py", '
+        '"old_string": "xs[len(xs)]", "new_string": "xs[-1]"}}\n</tool_call>'
+    )
+    claim = "I replaced the `len(xs)` with `len(xs) - 1` to return the last element."
+    engine = _ScriptedEngine([claim, call])
+    events = await _events(engine, read, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["edit"]
+    assert len(engine.grammars) == 2 and "| answer" not in engine.grammars[1]
+    # After a change was made, the same words are a summary, and stand.
+    edited = [
+        *read,
+        Message("assistant", [ToolUseBlock("t2", "edit", {"path": "seq.py"})]),
+        Message("user", [ToolResultBlock("t2", "Edited seq.py.")]),
+    ]
+    engine = _ScriptedEngine([claim])
+    events = await _events(engine, edited, tmp_path)
+    assert len(engine.grammars) == 1 and not any(isinstance(e, ToolCall) for e in events)
+    assert claims_change("The function has been updated to add the numbers.")
+    assert claims_change("I fixed the bug by changing - to +.")
+    assert not claims_change("utils.py defines 3 functions.")
+    # Shown app.py, it answered with the fix for the user to make: "Here's the corrected code:".
+    assert claims_change("Here's the corrected code:\n\n```python\ndef greet(name): ...")
+    assert claims_change("The line should be changed to `return a + b`.")
+    assert not claims_change("The tests pass: 3 passed, 1 failed.")
+
+
+def test_an_answer_is_cut_at_its_own_budget_but_a_call_is_not() -> None:
+    # After a correct edit the coder model's closing answer ran on until the task's timeout
+    # (240 s), and the fixed file counted for nothing. An answer (not a call) stops at
+    # local.answer_tokens; a call keeps the whole reply budget, so a long `write` still fits.
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is part of wakeful[local]")
+    from wakeful.providers.local import LocalProvider
+    from wakeful.providers.local_engine import reply_is_answer
+
+    assert reply_is_answer("The function now adds.")
+    assert reply_is_answer('{"answer": "done')
+    for call in ("<tool_call>\n{", '{"tool": "write", ', '{ "name": "read"', "{", "", "  "):
+        assert not reply_is_answer(call), call
+    provider = LocalProvider("m", Path("unused.gguf"), answer_tokens=300)
+    request = Request(model="m", system=[SystemSegment("core", "x")], tools=TOOLS)
+    sampling = provider._sampling(request)
+    assert sampling.answer_max_tokens == 300 and sampling.max_tokens > 300
+    assert sampling.to_dict()["answer_max_tokens"] == 300

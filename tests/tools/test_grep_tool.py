@@ -129,12 +129,29 @@ async def test_no_match_and_bad_regex(backend: str, ctx: ToolContext, tree: Path
     r = await tool.run({"pattern": "zzz_absent"}, ctx)
     assert not r.is_error and r.content.startswith("No matches for 'zzz_absent'")
     # A small model took "no matches" for "not set" and guessed: the message says what to try.
-    assert "case-sensitive: set case_insensitive to true, or read the file" in r.content
+    assert "(ignoring case too). Search for a shorter pattern or another word" in r.content
     r = await tool.run({"pattern": "zzz_absent", "case_insensitive": True}, ctx)
-    assert "case-sensitive" not in r.content
+    assert "ignoring case" not in r.content
     r = await tool.run({"pattern": "foo(", "output_mode": "content"}, ctx)
     assert r.is_error and "grep failed" in r.content
-    r = await tool.run({"pattern": "x", "path": "nowhere"}, ctx)
+    r = await tool.run({"pattern": "zzz_absent", "path": "nowhere"}, ctx)
+    assert not r.is_error and r.content.startswith("Path not found: nowhere. Searched . instead:")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_search_of_a_missing_path_searches_its_nearest_folder(
+    backend: str, ctx: ToolContext, tree: Path
+) -> None:
+    # Asked which file defines parse_date, the coder model searched an invented
+    # src/main/java/com/example/MyClass.java, was told "Path not found", and made up an answer.
+    # The search runs from the nearest folder that exists (inside the workspace), labelled.
+    tool = grep_tool(backend)
+    r = await tool.run({"pattern": "def foo", "path": "src/main/java/Foo.java"}, ctx)
+    assert not r.is_error
+    assert r.content.startswith("Path not found: src/main/java/Foo.java. Searched src instead:")
+    assert r.content.endswith("\nsrc/app.py")
+    # Outside the workspace nothing is searched in its place.
+    r = await tool.run({"pattern": "foo", "path": "/nonexistent-dir/x.py"}, ctx)
     assert r.is_error and "Path not found" in r.content
 
 
@@ -173,3 +190,43 @@ async def test_argument_errors(ctx: ToolContext) -> None:
 def test_risk(ctx: ToolContext, ws: Path) -> None:
     risk = GrepTool().risk({"pattern": "x", "path": "src"}, ctx)
     assert risk.kind == "read" and risk.read_only and risk.paths == (str(ws / "src"),)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_no_match_shows_what_a_relaxed_search_finds(
+    backend: str, ctx: ToolContext, tree: Path
+) -> None:
+    """A small model searched config.py for "timeout" (the file says TIMEOUT_SECONDS) and for
+    parse_date with glob "src/**/*.php"; told only "no matches" it retried the same search
+    with case_insensitive and then gave up. The no-match result now shows what the search
+    finds ignoring case and without the glob, labelled as such."""
+    tool = grep_tool(backend)
+    r = await tool.run({"pattern": "seven", "path": "alpha.txt", "output_mode": "content"}, ctx)
+    assert r.content == "alpha.txt:7:FOO seven"  # a plain match is unchanged
+    r = await tool.run({"pattern": "foo seven", "path": "alpha.txt", "output_mode": "content"}, ctx)
+    assert not r.is_error and r.meta["files"] == 0
+    assert r.content.startswith("No matches for 'foo seven'")
+    assert "Ignoring case, it matches:\nalpha.txt:7:FOO seven" in r.content
+    r = await tool.run({"pattern": "def foo", "glob": "src/**/*.php"}, ctx)
+    assert "Without the glob, it matches:\nsrc/app.py" in r.content
+    r = await tool.run({"pattern": "DEF FOO", "glob": "*.php", "output_mode": "content"}, ctx)
+    assert "Ignoring case and without the glob, it matches:\nsrc/app.py:3:def foo():" in r.content
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_no_match_in_a_small_file_shows_the_file(
+    backend: str, ctx: ToolContext, tree: Path
+) -> None:
+    """Asked how many functions utils.py defines, a small model grepped it for
+    "def count_functions_in_utils_py" and answered from "no matches". A search of one small
+    file that finds nothing shows the file (as `read` would, so it may be edited next)."""
+    tool = grep_tool(backend)
+    r = await tool.run({"pattern": "def nothing_like_this", "path": "src/app.py"}, ctx)
+    assert not r.is_error and r.meta["files"] == 0
+    assert "No line of src/app.py matches 'def nothing_like_this'" in r.content
+    assert "1\timport os\n     2\t\n     3\tdef foo():\n     4\t    return 'foo'" in r.content
+    assert str(ctx.resolve("src/app.py")) in ctx.read_stamps
+    # A directory that has no match anywhere: the next step is named, nothing is shown.
+    r = await tool.run({"pattern": "zzz_absent", "path": "src", "case_insensitive": True}, ctx)
+    assert r.content.startswith("No matches for 'zzz_absent'")
+    assert "glob" in r.content and "\t" not in r.content

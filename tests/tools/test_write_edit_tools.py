@@ -139,7 +139,7 @@ async def test_edit_error_cases(ctx: ToolContext, ws: Path) -> None:
     await read(ctx, "m.py")
     tool = EditTool()
     r = await tool.run({"path": "m.py", "old_string": "x", "new_string": "x"}, ctx)
-    assert r.is_error and "identical" in r.content
+    assert r.is_error and "identical, so nothing was changed: write the corrected" in r.content
     r = await tool.run({"path": "m.py", "old_string": "", "new_string": "x"}, ctx)
     assert r.is_error and "empty" in r.content
     r = await tool.run({"path": "m.py", "old_string": "nowhere", "new_string": "x"}, ctx)
@@ -176,3 +176,49 @@ async def test_edit_refuses_binary(ctx: ToolContext, ws: Path) -> None:
 def test_edit_risk(ctx: ToolContext, ws: Path) -> None:
     risk = EditTool().risk({"path": "/etc/hosts", "old_string": "a", "new_string": "b"}, ctx)
     assert risk.kind == "write" and risk.paths == ("/etc/hosts",)
+
+
+async def test_edit_not_found_shows_the_nearest_lines(ctx: ToolContext, ws: Path) -> None:
+    # A small model misremembers the text it read ("return a + b" where the file says
+    # "return a - b"), and "read the file again" costs it a turn and often the same mistake.
+    # The error shows the file's closest lines, numbered, to copy from.
+    f = ws / "calc.py"
+    f.write_text(
+        "import math\n\n\ndef add(a, b):\n    return a - b\n\n\ndef half(x):\n    return x / 2\n"
+    )
+    await read(ctx, "calc.py")
+    r = await EditTool().run(
+        {"path": "calc.py", "old_string": "    return a + c", "new_string": "    return a + b"},
+        ctx,
+    )
+    assert r.is_error and "not found" in r.content
+    assert "closest text in the file (line 5):\n    return a - b" in r.content
+    two = {"path": "calc.py", "old_string": "def add(a, b)\n    return a-b", "new_string": "x"}
+    r = await EditTool().run(two, ctx)
+    assert "closest text in the file (lines 4-5):\ndef add(a, b):\n    return a - b" in r.content
+    # Nothing alike: no lines are offered.
+    r = await EditTool().run({"path": "calc.py", "old_string": "zzzz", "new_string": "y"}, ctx)
+    assert "closest" not in r.content
+
+
+async def test_editing_a_small_unread_file_is_refused_with_the_file_shown(
+    ctx: ToolContext, ws: Path
+) -> None:
+    # Qwen2.5-Coder-1.5B edited calc.py without reading it, was told to read it first, and
+    # answered "I read the file and found it unchanged." The refusal now shows the file as
+    # `read` does (and counts as its read), so the next edit can be made from what is there.
+    f = ws / "calc.py"
+    f.write_text("def add(a, b):\n    return a - b\n")
+    args = {"path": "calc.py", "old_string": "a - b", "new_string": "a + b"}
+    r = await EditTool().run(args, ctx)
+    assert r.is_error and "has not been read in this session" in r.content
+    assert "     1\tdef add(a, b):\n     2\t    return a - b" in r.content
+    assert f.read_text() == "def add(a, b):\n    return a - b\n"  # this call changed nothing
+    r = await EditTool().run(args, ctx)
+    assert not r.is_error and f.read_text() == "def add(a, b):\n    return a + b\n"
+    # A file too big to show is refused as before: read it first.
+    big = ws / "big.py"
+    big.write_text("x = 1\n" * 200)
+    r = await EditTool().run({"path": "big.py", "old_string": "x = 1", "new_string": "y"}, ctx)
+    assert r.is_error and "\t" not in r.content
+    assert str(big) not in ctx.read_stamps

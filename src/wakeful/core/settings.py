@@ -69,6 +69,7 @@ class LocalSettings:
     repack: bool = setting(False, "let llama.cpp repack weights (its extra buffer types)")
     full_schemas: bool = setting(False, "show full tool schemas instead of compact ones")
     max_tokens: int = setting(2048, "output tokens per reply")
+    answer_tokens: int = setting(768, "output tokens for a reply that answers (0: max_tokens)")
     tools: str | tuple[str, ...] = setting(
         "", 'tools the model is shown, or "all" (empty: bash, edit, glob, grep, read, write)'
     )
@@ -78,6 +79,7 @@ class LocalSettings:
     )
     prompt_cache: bool = setting(True, "keep the first prompt's KV cache on disk for the next run")
     act_first: bool = setting(True, "a session's first reply must be a tool call, not a guess")
+    preread: bool = setting(True, "files the task names are read before the model's first reply")
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,21 @@ that owns it; this file only wires them together.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from wakeful.core import tool_names
 from wakeful.core.errors import BudgetExceeded, ProviderError, WakefulError
 from wakeful.core.events import LoopEvent, Stop, TextDelta, ToolCall, UsageEvent
 from wakeful.core.messages import Message, TextBlock, ToolResultBlock, ToolUseBlock
 from wakeful.core.settings import Settings
 from wakeful.core.usage import Usage
 from wakeful.loop.dispatch import Dispatcher
+from wakeful.loop.preread import named_files
 from wakeful.loop.retry import RetryPolicy, with_retries
 from wakeful.loop.session import Transcript
 from wakeful.prompt.ledger import CacheLedger
@@ -98,6 +102,7 @@ class Agent:
         retry: RetryPolicy | None = None,
         user_words: list[str] | None = None,
         turn_hooks: TurnHooks | None = None,
+        preread: bool = False,
     ) -> None:
         self.provider = provider
         self.prefix = prefix
@@ -115,6 +120,8 @@ class Agent:
         self.prompt_cache_key = prompt_cache_key
         self.retry = retry or RetryPolicy()
         self.turn_hooks = turn_hooks
+        # Read the files a user turn names before the model's first reply (see loop.preread).
+        self.preread = preread
         self.usage = Usage()
         self.requests = 0
         # What the user typed, recorded when it is typed (`run`'s argument): the reviewer's
@@ -150,6 +157,8 @@ class Agent:
         last_text = ""
         step = 0
         try:
+            if self.preread:
+                await self._preread(user_text)
             for step in range(1, self.limits.max_turns + 1):
                 self._check_budgets(started)
                 response = await self._complete()
@@ -190,6 +199,41 @@ class Agent:
             if self.transcript:
                 self.transcript.append({"type": "error", "agent": self.name, "message": str(exc)})
             return TurnResult(last_text, True, step, turn_usage, "error", str(exc))
+
+    async def _preread(self, user_text: str) -> None:
+        """Read the files `user_text` names (not yet read, or changed since) as the model's
+        own `read` calls would: through the dispatcher, so policy, hooks and audit apply."""
+        if tool_names.READ not in self.dispatcher.tools:
+            return
+        cwd = self.ctx.cwd or self.ctx.workspace
+        paths = []
+        for rel in named_files(user_text, self.ctx.workspace, cwd):
+            path = self.ctx.resolve(rel)
+            seen = self.ctx.read_stamps.get(str(path))
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            if seen != (st.st_mtime_ns, st.st_size):
+                paths.append(rel)
+        if not paths:
+            return
+        calls = [
+            ToolCall(
+                f"preread_{uuid.uuid4().hex[:12]}",
+                tool_names.READ,
+                {"path": rel},
+                raw_arguments=json.dumps({"path": rel}),
+            )
+            for rel in paths
+        ]
+        if self.transcript:
+            self.transcript.append({"type": "preread", "agent": self.name, "paths": paths})
+        self._append(
+            Message("assistant", [ToolUseBlock(c.id, c.name, dict(c.input or {})) for c in calls])
+        )
+        results = await self.dispatcher.run(calls, self._user_messages())
+        self._append(Message("user", list(results)))
 
     # -- model -------------------------------------------------------------------------
 

@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from wakeful.core.config import Config
 from wakeful.core.errors import ConfigError, ProviderError
 from wakeful.core.events import Event, Stop, StopReason, TextDelta, ToolCall, UsageEvent
+from wakeful.core.messages import ToolResultBlock
 from wakeful.core.request import Request, SystemSegment, ToolSchema
 from wakeful.core.settings import LocalSettings
+from wakeful.core.tool_names import BASH, FILE_EDIT_TOOLS
 from wakeful.core.usage import Usage
 from wakeful.providers.local_models import (
     ALIASES,
@@ -44,7 +46,7 @@ from wakeful.providers.local_prompt import (
     call_schema,
     chat_messages,
     choice_grammar,
-    drop_unbounded_integers,
+    drop_unset_optionals,
     first_user_text,
     local_tools,
     native_messages,
@@ -67,6 +69,7 @@ DEFAULT_TEMPERATURE = 0.0
 DEFAULT_N_CTX = LocalSettings().n_ctx
 # Enough for a ~6 KB file in one `write`; the context's free room caps it further.
 DEFAULT_MAX_OUTPUT = LocalSettings().max_tokens
+DEFAULT_ANSWER_TOKENS = LocalSettings().answer_tokens
 # How llama.cpp's OpenMP threads wait at their barriers. "passive" sleeps instead of spinning:
 # on a shared machine a spinning thread burns the time slice its partner needs (measured at load
 # average 13 on 2 cores: a cached SmolLM2 reply took 19-34 s with libgomp's default spin and
@@ -107,6 +110,8 @@ class LocalProvider:
         prompt_cache_dir: Path | None = None,
         request_log: RequestLog | None = None,
         act_first: bool = True,
+        preread: bool = True,
+        answer_tokens: int = DEFAULT_ANSWER_TOKENS,
     ) -> None:
         if not _llama_cpp_installed():
             raise ConfigError("the local provider needs llama-cpp-python; " + INSTALL_HINT)
@@ -133,6 +138,12 @@ class LocalProvider:
         # Qwen2.5-Coder-1.5B wrote the grep it would run, invented its output and answered
         # 5000; SmolLM2 guesses too. A 1-request answer about a repository is a guess.
         self.act_first = act_first
+        # The loop reads the files a task names before the first reply (loop.preread): asked
+        # about utils.py, the coder model grepped it for an invented function name instead.
+        self.reads_named_files = preread
+        # An answer's own budget: after a correct edit the coder model's closing words ran on
+        # until the task timed out. A call keeps max_output (a long `write` must fit).
+        self.answer_tokens = max(0, answer_tokens)
         self._engine: LlamaEngine | None = None
         self._engine_lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
@@ -170,6 +181,8 @@ class LocalProvider:
             ),
             request_log=log,
             act_first=local.act_first,
+            preread=local.preread,
+            answer_tokens=local.answer_tokens,
         )
 
     def prefix_tokens(self, segments: list[SystemSegment], tools: list[ToolSchema]) -> int:
@@ -253,7 +266,7 @@ class LocalProvider:
         # The task's first reply must act (tool_choice "required", for the first turn only).
         answer = not (self.act_first and shown and not _has_acted(request))
         if native:
-            from wakeful.providers.local_engine import native_grammar
+            from wakeful.providers.local_engine import NATIVE_ANSWER_GRAMMAR, native_grammar
 
             return _Format(
                 messages=native_messages(request, self.tool_result_chars),
@@ -263,8 +276,10 @@ class LocalProvider:
                     if shown
                     else _choices_grammar(request)
                 ),
-                answer_only=None,
-                parse=lambda text: drop_unbounded_integers(parse_native(text, names), shown),
+                # Held to an answer: unconstrained, the coder model filled its whole budget
+                # with invented `<tool_response>` turns.
+                answer_only=NATIVE_ANSWER_GRAMMAR,
+                parse=lambda text: drop_unset_optionals(parse_native(text, names), shown),
                 native=True,
                 act_only=(
                     native_grammar(call_schema(shown, self.full_schemas), False)
@@ -286,7 +301,7 @@ class LocalProvider:
                 else _choices_grammar(request)
             ),
             answer_only=output_schema([]),
-            parse=lambda text: drop_unbounded_integers(parse_reply(text, names), shown),
+            parse=lambda text: drop_unset_optionals(parse_reply(text, names), shown),
             native=False,
             act_only=output_schema(shown, self.full_schemas, False) if shown and answer else None,
         )
@@ -305,6 +320,7 @@ class LocalProvider:
             )
         return Sampling(
             max_tokens=max(1, min(request.max_tokens, self.max_output)),
+            answer_max_tokens=self.answer_tokens if request.tools else 0,
             temperature=float(temperature),
             # Plain text from a tiny model loops without a mild penalty; JSON must not be penalised.
             repeat_penalty=1.0 if request.tools else 1.1,
@@ -377,7 +393,7 @@ class LocalProvider:
                     result.finish != "cancelled"
                     and fmt.act_only is not None
                     and fmt.parse(result.text).tool is None
-                    and announces_action(fmt.parse(result.text).answer or result.text)
+                    and _wants_action(request, fmt.parse(result.text).answer or result.text)
                     and not _announced_before(request)
                 ):
                     # "I will set case_insensitive and try again." is not an answer: a small
@@ -556,7 +572,7 @@ class _Format:
     messages: list[dict[str, Any]]
     tools: list[dict[str, Any]] | None
     grammar: dict[str, Any] | str | None
-    answer_only: dict[str, Any] | None
+    answer_only: dict[str, Any] | str | None
     parse: Callable[[str], ParsedReply]
     native: bool
     # A call required: for a retry when an answer only announces what the model will do.
@@ -579,11 +595,60 @@ def announces_action(text: str) -> bool:
     return bool(_ANNOUNCES.search(text.strip()))
 
 
-def _announced_before(request: Request) -> bool:
-    """Whether an earlier turn was already a plan turned into a call (once per task: a model
-    that only ever announces would otherwise be pushed round its loop to the turn limit)."""
+# A reply that says a change was made: "I replaced ...", "I've fixed ...", "... has been
+# updated". Shown seq.py, the coder model answered "I replaced the `len(xs)` with
+# `len(xs) - 1`" without any call.
+_CLAIMS = re.compile(
+    r"\b(?:I|I've|I have|We|We've)\s+(?:now\s+|also\s+)?(?:replaced|changed|fixed|added|updated|"
+    r"removed|renamed|modified|edited|created|wrote|written|deleted|corrected|bumped)\b|"
+    r"\b(?:has|have) been (?:replaced|changed|fixed|added|updated|removed|renamed|modified|"
+    r"edited|created|written|deleted|corrected|bumped)\b|"
+    # ... or hands the change to the user: "Here's the corrected code:", "you need to change".
+    r"\b(?:corrected|updated|fixed|modified|revised)\s+(?:code|version|function|file|line)\b|"
+    r"\bshould be (?:changed|replaced|updated)\b|"
+    r"\byou (?:need|should|can|must) (?:to )?(?:change|replace|update|add|remove|fix|edit)\b",
+    re.IGNORECASE,
+)
+
+
+def claims_change(text: str) -> bool:
+    """Whether a reply says it changed something (true or not), or shows the user the change
+    to make instead of making it."""
+    return bool(_CLAIMS.search(text))
+
+
+def _wants_action(request: Request, text: str) -> bool:
+    """Whether a reply that is not a call should have been one: a plan ("I will ..."), or a
+    change claimed while nothing in the task has changed a file."""
+    return announces_action(text) or (claims_change(text) and not _changed_anything(request))
+
+
+def _changed_anything(request: Request) -> bool:
+    """Whether a call that may change files (write, edit, bash) ran without an error."""
+    failed = {
+        b.tool_use_id
+        for m in request.messages
+        for b in m.content
+        if isinstance(b, ToolResultBlock) and b.is_error
+    }
     return any(
-        m.role == "assistant" and m.tool_uses and announces_action(m.text) for m in request.messages
+        b.name in FILE_EDIT_TOOLS or b.name == BASH
+        for m in request.messages
+        if m.role == "assistant"
+        for b in m.tool_uses
+        if b.id not in failed
+    )
+
+
+def _announced_before(request: Request) -> bool:
+    """Whether an earlier turn was already a plan (or a claim) turned into a call (once per
+    task: a model that only ever announces would otherwise be pushed round its loop to the
+    turn limit)."""
+    return any(
+        m.role == "assistant"
+        and m.tool_uses
+        and (announces_action(m.text) or claims_change(m.text))
+        for m in request.messages
     )
 
 

@@ -14,6 +14,7 @@ import json
 import logging
 import math
 import os
+import re
 import tempfile
 import threading
 import time
@@ -80,10 +81,17 @@ def native_grammar(call: dict[str, Any], answer: bool = True) -> str:
     head = [
         'root ::= "<tool_call>" "\\n"? wakeful-call "\\n"? "</tool_call>"'
         + (" | answer" if answer else ""),
-        # An answer may not open like a call written another way (a fenced or bare JSON object).
-        "answer ::= [^<`{ \\t\\n] [^\\x00]*",
+        ANSWER_RULE,
     ]
     return "\n".join(head + lines) + "\n"
+
+
+# An answer may not open like a call written another way (a fenced or bare JSON object), nor
+# write a tag (`<` before a lower-case letter, `/` or `|`): a small model invents a
+# `<tool_response>` turn, or `<edit path=...>` tags, instead of ending its answer.
+ANSWER_RULE = 'answer ::= [^<`{ \\t\\n] ([^<\\x00] | "<" [^a-z/|\\x00])* "<"?'
+# A reply that must be an answer (a retry after a repeated call), in the template's format.
+NATIVE_ANSWER_GRAMMAR = "root ::= answer\n" + ANSWER_RULE + "\n"
 
 
 def _convertible_call(call: dict[str, Any]) -> dict[str, Any]:
@@ -146,6 +154,8 @@ class Sampling:
     top_p: float = 0.95
     min_p: float = 0.05
     repeat_penalty: float = 1.0
+    # A reply that is an answer (not a call) stops here (0: only max_tokens applies).
+    answer_max_tokens: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -155,7 +165,19 @@ class Sampling:
             "top_p": self.top_p,
             "min_p": self.min_p,
             "repeat_penalty": self.repeat_penalty,
+            "answer_max_tokens": self.answer_max_tokens,
         }
+
+
+_CALL_OPENING = re.compile(r'\s*(?:<|\{\s*(?:"(?!answer")|$))')
+
+
+def reply_is_answer(text: str) -> bool:
+    """Whether a reply generated so far is surely an answer: prose, or `{"answer": ...}`,
+    not a `<tool_call>`, a `{"tool": ...}` / `{"name": ...}` call, or not yet known."""
+    if not text.strip():
+        return False
+    return _CALL_OPENING.match(text) is None
 
 
 @dataclass
@@ -485,6 +507,12 @@ class LlamaEngine:
                         on_text(piece)
                     if result.output_tokens >= max_tokens:
                         break
+                    if (
+                        sampling.answer_max_tokens
+                        and result.output_tokens >= sampling.answer_max_tokens
+                        and reply_is_answer("".join(pieces))
+                    ):
+                        break  # an answer past its budget (a call keeps max_tokens)
                     if cancelled():
                         finish = "cancelled"
                         break

@@ -212,7 +212,7 @@ def signature(tool: ToolSchema, full: bool = False) -> str:
 def first_sentence(text: str, limit: int = 160) -> str:
     """The opening sentence of a description: enough for a small model, and short."""
     flat = " ".join(text.split())
-    match = re.match(r"(.+?[.!?])(\s|$)", flat)
+    match = re.match(r"(.+?(?<!\be\.g)(?<!\bi\.e)[.!?])(\s|$)", flat)
     sentence = match.group(1) if match else flat
     return sentence if len(sentence) <= limit else sentence[: limit - 3].rstrip() + "..."
 
@@ -497,12 +497,16 @@ def parse_native(text: str, tool_names: set[str]) -> ParsedReply:
     return ParsedReply(raw=text)
 
 
-def drop_unbounded_integers(parsed: ParsedReply, tools: list[ToolSchema]) -> ParsedReply:
-    """The call without optional integer arguments outside their schema's bounds.
+def drop_unset_optionals(parsed: ParsedReply, tools: list[ToolSchema]) -> ParsedReply:
+    """The call without the optional arguments it wrote as "not given".
 
-    llama.cpp's grammar converter ignores `minimum` and `maximum`, so a greedy SmolLM2 writes
-    `read(path, offset=0)` for read's 1-based offset and gets an error instead of the file.
-    The grammar cannot prevent it; dropping the argument lets the tool's default apply.
+    A small model fills every optional argument the template lists: Qwen2.5-Coder-1.5B
+    wrote `grep(pattern, path, glob="", case_insensitive=false, context=0)` in every
+    search. Dropped are: empty values ("", null, [], {}), a value equal to the schema's
+    `default`, `false` for a boolean with no default of true, and an integer outside the
+    schema's bounds, which llama.cpp's grammar converter cannot enforce (a greedy SmolLM2
+    wrote `offset=0` for read's 1-based offset and got an error instead of the file).
+    The tool's own default then applies, and the history the model copies from stays short.
     """
     if parsed.tool is None or parsed.arguments is None:
         return parsed
@@ -511,19 +515,30 @@ def drop_unbounded_integers(parsed: ParsedReply, tools: list[ToolSchema]) -> Par
     found = schema.get("properties")
     props: dict[str, Any] = found if isinstance(found, dict) else {}
     required = set(schema.get("required") or [])
-    kept = dict(parsed.arguments)
-    for name, value in parsed.arguments.items():
-        sub = props.get(name)
-        if name in required or not isinstance(sub, dict) or sub.get("type") != "integer":
-            continue
-        if not isinstance(value, int) or isinstance(value, bool):
-            continue
-        low, high = sub.get("minimum"), sub.get("maximum")
-        if (isinstance(low, int) and value < low) or (isinstance(high, int) and value > high):
-            del kept[name]
+    kept = {
+        name: value
+        for name, value in parsed.arguments.items()
+        if name in required or not _unset(value, props.get(name))
+    }
     if kept == parsed.arguments:
         return parsed
     return ParsedReply(tool=parsed.tool, arguments=kept, raw=parsed.raw)
+
+
+def _unset(value: Any, sub: Any) -> bool:
+    """Whether an optional argument's value means "not given" under its schema `sub`."""
+    if value is None or (isinstance(value, (str, list, dict)) and not value):
+        return True
+    if not isinstance(sub, dict):
+        return False
+    if "default" in sub and value == sub["default"] and type(value) is type(sub["default"]):
+        return True
+    if value is False and sub.get("type") == "boolean":
+        return sub.get("default", False) is False
+    if sub.get("type") == "integer" and isinstance(value, int) and not isinstance(value, bool):
+        low, high = sub.get("minimum"), sub.get("maximum")
+        return (isinstance(low, int) and value < low) or (isinstance(high, int) and value > high)
+    return False
 
 
 @dataclass(frozen=True)

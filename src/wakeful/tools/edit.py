@@ -7,6 +7,7 @@ knows what it is replacing.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from typing import Any
@@ -18,7 +19,13 @@ from wakeful.tools._fs import write_atomic
 from wakeful.tools._paths import looks_binary
 from wakeful.tools._text import snippet
 from wakeful.tools.base import ToolContext, ToolResult, path_risk
-from wakeful.tools.read import missing_file_message, note_recent, stale_reason, stamp
+from wakeful.tools.read import (
+    missing_file_message,
+    note_recent,
+    shown_if_small,
+    stale_reason,
+    stamp,
+)
 
 _LINE_NUMBER_PREFIX = re.compile(r"^\s*\d+\t", re.MULTILINE)
 
@@ -39,7 +46,52 @@ def _not_found_hint(text: str, old: str) -> str:
     squashed = " ".join(old.split())
     if squashed and squashed in " ".join(text.split()):
         return " The words occur but with different whitespace or line breaks; copy it exactly."
+    near = nearest_text(text, old)
+    if near is not None:
+        first, last, lines = near
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        return (
+            f" The closest text in the file ({where}):\n{lines}\nCopy old_string from it "
+            "exactly, including indentation."
+        )
     return " Read the file again and copy the text exactly, including indentation."
+
+
+# How alike (difflib's ratio) the closest lines must be to be offered, and how many lines of
+# a file are compared: enough for a source file, and a bounded cost on a huge one.
+NEAREST_RATIO = 0.6
+NEAREST_MAX_LINES = 5000
+
+
+def nearest_text(text: str, old: str) -> tuple[int, int, str] | None:
+    """The run of lines in `text` most like `old` (same number of lines), as (first line,
+    last line, the lines), or None when nothing is alike.
+
+    A small model edits from memory: old_string "return a + c" for a file that says
+    "return a - b". Shown the closest lines, it can copy them instead of guessing again.
+    """
+    lines = text.replace("\r\n", "\n").split("\n")[:NEAREST_MAX_LINES]
+    want = old.replace("\r\n", "\n").strip("\n")
+    size = max(1, want.count("\n") + 1)
+    if not want.strip() or size > len(lines):
+        return None
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(want)
+    best: tuple[float, int] | None = None
+    for start in range(0, len(lines) - size + 1):
+        window = "\n".join(lines[start : start + size])
+        if not window.strip():
+            continue
+        matcher.set_seq1(window)
+        if matcher.real_quick_ratio() < NEAREST_RATIO or matcher.quick_ratio() < NEAREST_RATIO:
+            continue
+        ratio = matcher.ratio()
+        if ratio >= NEAREST_RATIO and (best is None or ratio > best[0]):
+            best = (ratio, start)
+    if best is None:
+        return None
+    start = best[1]
+    return start + 1, start + size, "\n".join(lines[start : start + size])
 
 
 class EditTool:
@@ -83,7 +135,12 @@ class EditTool:
                 "a neighbouring line in old_string and repeat it in new_string."
             )
         if old == new:
-            return ToolResult.error("old_string and new_string are identical; nothing to change.")
+            # The coder model "fixed" app.py with an identical pair and took the error for
+            # "no change needed"; the message says the task is not done by it.
+            return ToolResult.error(
+                "old_string and new_string are identical, so nothing was changed: write the "
+                "corrected text in new_string."
+            )
         try:
             st = os.stat(path)
         except FileNotFoundError:
@@ -94,6 +151,11 @@ class EditTool:
             return ToolResult.error(f"{path} is not a regular file; edit changes text files.")
         reason = stale_reason(ctx, path, st, self.name)
         if reason:
+            # A small model told to read first may answer that it did; a small file is shown
+            # (and so read): this edit is still refused, the next one can be made from it.
+            shown = await shown_if_small(path, ctx)
+            if shown is not None:
+                reason += f" It now reads (as read shows it):\n{shown}"
             return ToolResult.error(reason)
         try:
             raw = path.read_bytes()

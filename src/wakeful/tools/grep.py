@@ -26,6 +26,7 @@ from wakeful.tools._args import ArgError, check_args
 from wakeful.tools._paths import SKIP_DIRS, display_path, glob_regex, looks_binary, walk_files
 from wakeful.tools._text import OUTPUT_CHAR_CAP, clip_line, clip_lines_output
 from wakeful.tools.base import ToolContext, ToolResult
+from wakeful.tools.read import shown_if_small
 
 Mode = Literal["content", "files_with_matches", "count"]
 MODES: tuple[Mode, ...] = ("content", "files_with_matches", "count")
@@ -281,10 +282,15 @@ class GrepTool:
                 "description": "File or directory to search. Default: the current directory.",
             },
             "glob": {"type": "string", "description": "Only search files matching this glob."},
-            "output_mode": {"type": "string", "enum": list(MODES)},
-            "case_insensitive": {"type": "boolean"},
+            "output_mode": {
+                "type": "string",
+                "enum": list(MODES),
+                "default": "files_with_matches",
+            },
+            "case_insensitive": {"type": "boolean", "default": False},
             "context": {
                 "type": "integer",
+                "default": 0,
                 "minimum": 0,
                 "maximum": 20,
                 "description": "Lines of context around each match (content mode).",
@@ -300,6 +306,79 @@ class GrepTool:
         if use_rg and not self.rg:
             raise FileNotFoundError("ripgrep (rg) is not on PATH; install it or use use_rg=None")
         self.output_cap = output_cap
+
+    async def _search(self, s: Search, ctx: ToolContext) -> tuple[Found, str]:
+        """Run one search with ripgrep (or Python when rg is absent or lacks the regex
+        feature); returns what was found and the backend that found it."""
+        if not self.rg:
+            return await asyncio.to_thread(search_python, s), "python"
+        try:
+            return await search_rg(self.rg, s, ctx.config.env or None), "rg"
+        except SearchFailed as exc:
+            # Rust regex lacks look-around and backreferences; Python has them.
+            try:
+                re.compile(s.pattern)
+            except re.error:
+                raise exc from None
+            return await asyncio.to_thread(search_python, s), "python"
+
+    async def _no_match(self, s: Search, ctx: ToolContext, base: Path, backend: str) -> ToolResult:
+        """ "No matches", with the next useful step shown rather than described.
+
+        A small model takes a bare "no matches" for "not set" and guesses, or repeats the
+        search: asked for the timeout in a file that sets TIMEOUT_SECONDS = 45 it searched
+        for "timeout"; asked which file defines parse_date it searched `src/**/*.php`. So a
+        search narrowed by case or a glob is run again without them and what that finds is
+        shown, labelled; a search of one small file that still finds nothing shows the file
+        (as `read` does, so it may be edited next); otherwise the result names what to try.
+        """
+        where = "." if s.root == base else display_path(s.root, base)
+        head = f"No matches for {s.pattern!r} in {where}" + (
+            f" (files matching {s.glob!r})" if s.glob else ""
+        )
+        meta: dict[str, Any] = {"files": 0, "backend": backend}
+        # The narrowest change that finds something: the glob dropped, then case ignored.
+        tries: list[tuple[str | None, bool, str]] = (
+            [(s.glob, True, "ignoring case")] if not s.ignore_case and s.glob else []
+        )
+        if s.glob:
+            tries.insert(0, (None, s.ignore_case, "without the glob"))
+        if not s.ignore_case:
+            tries.append(
+                (None, True, "ignoring case" + (" and without the glob" if s.glob else ""))
+            )
+        for glob, ignore_case, how in tries:
+            wider = Search(s.pattern, s.root, s.mode, glob, ignore_case, s.context)
+            try:
+                found, _ = await self._search(wider, ctx)
+            except SearchFailed:
+                continue
+            if found.files:
+                text, dropped = clip_lines_output(render(found, wider, base), self.output_cap // 2)
+                more = "\n[more matches not shown]" if dropped or found.truncated else ""
+                meta["relaxed_files"] = len(found.files)
+                return ToolResult(
+                    f"{head}. {how[0].upper() + how[1:]}, it matches:\n{text}{more}", meta=meta
+                )
+        tried = " (ignoring case too)" if s.glob or not s.ignore_case else ""
+        if s.root.is_file():
+            shown = await shown_if_small(s.root, ctx)
+            if shown is not None:
+                return ToolResult(
+                    f"No line of {where} matches {s.pattern!r}{tried}. "
+                    f"The whole file, as read shows it:\n{shown}",
+                    meta=meta,
+                )
+            return ToolResult(
+                f"No line of {where} matches {s.pattern!r}{tried}. Read the file (read with "
+                "offset and limit) to see what it contains, or search for a shorter pattern.",
+                meta=meta,
+            )
+        return ToolResult(
+            f"{head}{tried}. Search for a shorter pattern or another word, or find files by "
+            "name with glob.",
+            meta=meta,
+        )
 
     def _root(self, args: dict[str, Any], ctx: ToolContext) -> Path:
         path = args.get("path")
@@ -319,8 +398,18 @@ class GrepTool:
         if a["pattern"] == "":
             return ToolResult.error("pattern is empty; pass a regular expression to search for.")
         root = self._root(a, ctx)
+        base = ctx.cwd or ctx.workspace
+        note = ""
         if not root.exists():
-            return ToolResult.error(f"Path not found: {root}. Check it with glob.")
+            # A small model invents paths (src/main/java/.../MyClass.java); told only "not
+            # found" it made up an answer. The nearest folder that exists inside the
+            # workspace is searched instead, and the result says so.
+            near = _nearest_folder(root, ctx.workspace)
+            if near is None:
+                return ToolResult.error(f"Path not found: {root}. Check it with glob.")
+            shown = "." if near == base else display_path(near, base)
+            note = f"Path not found: {display_path(root, base)}. Searched {shown} instead:\n"
+            root = near
         s = Search(
             pattern=a["pattern"],
             root=root,
@@ -329,38 +418,13 @@ class GrepTool:
             ignore_case=a.get("case_insensitive", False),
             context=a.get("context", 0) if a.get("output_mode") == "content" else 0,
         )
-        backend = "rg" if self.rg else "python"
         try:
-            if self.rg:
-                try:
-                    found = await search_rg(self.rg, s, ctx.config.env or None)
-                except SearchFailed as exc:
-                    # Rust regex lacks look-around and backreferences; Python has them.
-                    try:
-                        re.compile(s.pattern)
-                    except re.error:
-                        raise exc from None
-                    found = await asyncio.to_thread(search_python, s)
-                    backend = "python"
-            else:
-                found = await asyncio.to_thread(search_python, s)
+            found, backend = await self._search(s, ctx)
         except SearchFailed as exc:
             return ToolResult.error(f"grep failed: {exc}. Fix the pattern (regex syntax).")
-        base = ctx.cwd or ctx.workspace
         if not found.files:
-            where = f" (files matching {s.glob!r})" if s.glob else ""
-            # Said outright: a small model otherwise takes "no matches" for "not set" and
-            # guesses (asked for the timeout in a file that sets TIMEOUT_SECONDS = 45, it
-            # searched for "timeout" and answered 60).
-            hint = (
-                ""
-                if s.ignore_case
-                else " The search is case-sensitive: set case_insensitive to true, or read the file."
-            )
-            return ToolResult(
-                f"No matches for {s.pattern!r} in {root}{where}.{hint}",
-                meta={"files": 0, "backend": backend},
-            )
+            empty = await self._no_match(s, ctx, base, backend)
+            return ToolResult(note + empty.content, meta=empty.meta) if note else empty
         lines = render(found, s, base)
         text, dropped = clip_lines_output(lines, self.output_cap)
         if dropped or found.truncated:
@@ -369,6 +433,16 @@ class GrepTool:
                 "output_mode=files_with_matches]"
             )
         return ToolResult(
-            text,
+            note + text,
             meta={"files": len(found.files), "backend": backend, "truncated": bool(dropped)},
         )
+
+
+def _nearest_folder(path: Path, workspace: Path) -> Path | None:
+    """The nearest existing folder above `path` inside `workspace`, or None."""
+    top = workspace.resolve()
+    for parent in path.parents:
+        if parent.is_dir():
+            resolved = parent.resolve()
+            return resolved if resolved.is_relative_to(top) else None
+    return None

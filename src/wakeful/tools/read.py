@@ -210,6 +210,26 @@ class ReadTool:
         )
 
 
+# A file at most this big is shown whole where a small model needs to see it: a one-file
+# grep that found nothing, an edit refused because the file was not read.
+SMALL_FILE_BYTES = 4000
+SMALL_FILE_LINES = 80
+
+
+async def shown_if_small(path: Path, ctx: ToolContext) -> str | None:
+    """The file as `read` shows it (and recorded as read), if it is small; else None."""
+    try:
+        if path.stat().st_size > SMALL_FILE_BYTES:
+            return None
+        with open(path, "rb") as fh:
+            if fh.read(SMALL_FILE_BYTES + 1).count(b"\n") > SMALL_FILE_LINES:
+                return None
+    except OSError:
+        return None
+    shown = await ReadTool().run({"path": str(path)}, ctx)
+    return None if shown.is_error else shown.content
+
+
 def stale_reason(ctx: ToolContext, path: Path, st: os.stat_result, verb: str) -> str | None:
     """Why `verb`-ing an existing file now would clobber something unseen, or None if safe."""
     seen = ctx.read_stamps.get(str(path))

@@ -1,0 +1,79 @@
+"""Files the task names are read before the model's first reply (for small local models)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from wakeful.agents.runtime import RunOptions, open_runtime
+from wakeful.core.config import load_config
+from wakeful.core.messages import ToolResultBlock, ToolUseBlock
+from wakeful.core.paths import Paths
+from wakeful.loop.preread import named_files
+
+
+def _runtime(tmp_path: Path, turns: list[dict[str, Any]], files: dict[str, str]):
+    repo = tmp_path / "ws"
+    for rel, text in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    script = tmp_path / "turns.json"
+    script.write_text(json.dumps({"turns": turns}))
+    env = {"HOME": str(tmp_path)}
+    paths = Paths.for_workspace(repo, env)
+    return open_runtime(
+        paths,
+        load_config(paths, env),
+        RunOptions(model=f"scripted:{script}", permission_mode="auto"),
+    )
+
+
+def test_named_files_are_the_existing_files_the_text_names(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    for rel in ("server.py", "pkg/__init__.py", "setup.cfg", "big.txt", ".git/config"):
+        (ws / rel).parent.mkdir(parents=True, exist_ok=True)
+        (ws / rel).write_text("x\n")
+    (ws / "big.txt").write_text("x" * 100_000)
+    (tmp_path / "outside.py").write_text("secret\n")
+    text = (
+        "Which port does server.py use? Bump 1.2.0 in setup.cfg and pkg/__init__.py, "
+        "not in new.py, big.txt, .git/config, ../outside.py or server.py again."
+    )
+    assert named_files(text, ws, ws) == ["server.py", "setup.cfg", "pkg/__init__.py"]
+    assert named_files("Create hello.py that prints Hello.", ws, ws) == []
+    # At most `limit` files.
+    assert named_files(text, ws, ws, limit=1) == ["server.py"]
+
+
+async def test_a_named_file_is_read_before_the_first_reply(tmp_path: Path) -> None:
+    # Asked "How many functions are defined in utils.py?", Qwen2.5-Coder-1.5B grepped utils.py
+    # for "def count_functions_in_utils_py" and answered from "no matches"; asked to fix
+    # app.py, it grepped app.py for "check.py:.*crash". With the file read up front (a real
+    # `read` call, through the policy and into the transcript) the first reply can answer.
+    rt = _runtime(
+        tmp_path,
+        [{"text": "utils.py defines 2 functions."}],
+        {"utils.py": "def a():\n    pass\n\n\ndef b():\n    pass\n"},
+    )
+    rt.agent.preread = True
+    result = await rt.agent.run("How many functions are defined in utils.py?")
+    await rt.close()
+    assert not result.is_error and result.turns == 1
+    first = rt.agent.messages[1]
+    assert first.role == "assistant"
+    assert [(b.name, b.input) for b in first.tool_uses] == [("read", {"path": "utils.py"})]
+    shown = rt.agent.messages[2].content[0]
+    assert isinstance(shown, ToolResultBlock) and "def b():" in shown.content
+    # The read counts as a read: the file may be edited next.
+    assert str(rt.paths.workspace / "utils.py") in rt.agent.ctx.read_stamps
+    records = [json.loads(line) for line in rt.transcript.path.read_text().splitlines()]
+    assert any(r.get("type") == "preread" and r["paths"] == ["utils.py"] for r in records)
+
+
+async def test_without_preread_nothing_is_read_for_the_model(tmp_path: Path) -> None:
+    rt = _runtime(tmp_path, [{"text": "no idea"}], {"utils.py": "def a():\n    pass\n"})
+    assert rt.agent.preread is False  # the scripted provider does not ask for it
+    await rt.agent.run("How many functions are defined in utils.py?")
+    await rt.close()
+    assert not any(isinstance(b, ToolUseBlock) for m in rt.agent.messages for b in m.content)
