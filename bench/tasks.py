@@ -21,6 +21,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -686,6 +687,10 @@ def summary(results: list[TaskResult]) -> dict[str, Any]:
     }
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True, help="PROVIDER[:NAME], e.g. local, scripted")
@@ -696,6 +701,9 @@ def main(argv: list[str] | None = None) -> int:
         "--keep-logs", type=Path, metavar="DIR", help="keep each task's request log in DIR"
     )
     args = parser.parse_args(argv)
+    # A stopped bench must not leave its task's CLI running: SIGTERM unwinds like Ctrl-C,
+    # and subprocess.run kills its child on the way out.
+    signal.signal(signal.SIGTERM, _interrupted)
     chosen = [t for t in TASKS if not args.tasks or t.name in args.tasks]
     unknown = set(args.tasks or []) - {t.name for t in TASKS}
     if unknown:
@@ -739,4 +747,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("tasks: interrupted; the running task's CLI was stopped", file=sys.stderr)
+        sys.exit(130)
