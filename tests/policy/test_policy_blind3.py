@@ -5,24 +5,10 @@ it: the same option in related programs, the same variable, the same kind of ope
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from wakeful.policy.decision import mode_verdict
 from wakeful.policy.shell import classify_command
-
-WS = Path("/home/dev/proj")
-HOME = Path("/home/dev")
-
-
-def tier(cmd: str) -> str:
-    return str(classify_command(cmd, WS, HOME).tier)
-
-
-def auto_allows(cmd: str) -> bool:
-    c = classify_command(cmd, WS, HOME)
-    return c.parsed and mode_verdict("auto", c.tier) == "allow"
+from wakeful.testing.classifier import HOME, WS, auto_allows, tier
 
 
 @pytest.mark.parametrize(

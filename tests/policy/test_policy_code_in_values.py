@@ -3,20 +3,10 @@ subscripts evaluated as arithmetic, callbacks; and the everyday forms that stay 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from wakeful.policy.decision import mode_verdict
 from wakeful.policy.shell import classify_command
-
-WS = Path("/home/dev/proj")
-HOME = Path("/home/dev")
-
-
-def auto_allows(command: str) -> bool:
-    c = classify_command(command, WS, HOME)
-    return c.parsed and mode_verdict("auto", c.tier) == "allow"
+from wakeful.testing.classifier import HOME, WS, auto_allows
 
 
 @pytest.mark.parametrize(

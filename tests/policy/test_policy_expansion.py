@@ -4,25 +4,11 @@ changes, endless writes, and inline code that reads files."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from wakeful.policy.decision import mode_verdict
 from wakeful.policy.shell import classify_command
 from wakeful.policy.shell_parse import parse_script
-
-WS = Path("/home/dev/proj")
-HOME = Path("/home/dev")
-
-
-def tier(cmd: str) -> str:
-    return classify_command(cmd, WS, HOME).tier
-
-
-def auto_allows(command: str) -> bool:
-    c = classify_command(command, WS, HOME)
-    return c.parsed and mode_verdict("auto", c.tier) == "allow"
+from wakeful.testing.classifier import HOME, WS, auto_allows, tier
 
 
 def argv(cmd: str) -> list[list[str | None]]:

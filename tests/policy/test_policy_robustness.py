@@ -9,18 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from wakeful.policy.decision import mode_verdict
 from wakeful.policy.shell import classify_command
 from wakeful.policy.shell_parse import MAX_COMMANDS, MAX_NESTING, MAX_WORDS, parse_script
-
-WS = Path("/home/dev/proj")
-HOME = Path("/home/dev")
-
-
-def auto_allows(command: str) -> bool:
-    c = classify_command(command, WS, HOME)
-    return c.parsed and mode_verdict("auto", c.tier) == "allow"
-
+from wakeful.testing.classifier import HOME, WS, auto_allows
 
 PATHOLOGICAL = {
     "deep command substitution": "echo " + "$(" * 2000 + "ls" + ")" * 2000,

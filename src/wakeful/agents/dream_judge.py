@@ -138,22 +138,33 @@ def support_question(note: str, statement: str) -> str:
     )
 
 
-def build_support_request(model: str, note: str, statement: str) -> Request:
-    """One scored question; everything before the last user turn is the same for every pair."""
+def _few_shot_request(
+    model: str, segment: SystemSegment, shots: list[tuple[str, str]], last: str
+) -> Request:
+    """Worked examples as user/assistant turns, then the question: everything before the last
+    user turn is the same for every pair, so it is read from the prompt cache."""
     messages: list[Message] = []
-    for example_note, example_statement, answer in SUPPORT_EXAMPLES:
-        messages += [
-            Message.user(support_question(example_note, example_statement)),
-            Message.assistant(answer),
-        ]
-    messages.append(Message.user(support_question(note, statement)))
+    for asked, answer in shots:
+        messages += [Message.user(asked), Message.assistant(answer)]
+    messages.append(Message.user(last))
     return Request(
         model=model,
-        system=[SystemSegment("dream-judge-support", SUPPORT_PROMPT)],
+        system=[segment],
         messages=messages,
         max_tokens=4,
         temperature=0.0,
         choices=ANSWERS,
+    )
+
+
+def build_support_request(model: str, note: str, statement: str) -> Request:
+    """One scored question: does the note say what the statement says?"""
+    shots = [(support_question(n, st), answer) for n, st, answer in SUPPORT_EXAMPLES]
+    return _few_shot_request(
+        model,
+        SystemSegment("dream-judge-support", SUPPORT_PROMPT),
+        shots,
+        support_question(note, statement),
     )
 
 
@@ -175,18 +186,10 @@ def question(first: str, second: str, ask: str = SAME) -> str:
 
 
 def build_request(model: str, first: str, second: str, ask: str = SAME) -> Request:
-    """One question; everything before the last user turn is the same for every pair."""
-    messages: list[Message] = []
-    for a, b, form, answer in EXAMPLES:
-        messages += [Message.user(question(a, b, form)), Message.assistant(answer)]
-    messages.append(Message.user(question(first, second, ask)))
-    return Request(
-        model=model,
-        system=[SystemSegment("dream-judge", JUDGE_PROMPT)],
-        messages=messages,
-        max_tokens=4,
-        temperature=0.0,
-        choices=ANSWERS,
+    """One text question about a pair ("the same fact?" or "different facts?")."""
+    shots = [(question(a, b, form), answer) for a, b, form, answer in EXAMPLES]
+    return _few_shot_request(
+        model, SystemSegment("dream-judge", JUDGE_PROMPT), shots, question(first, second, ask)
     )
 
 
