@@ -389,15 +389,33 @@ class _ScriptedEngine:
     def __init__(self, replies: list[str]) -> None:
         self.replies = replies
         self.grammars: list[object] = []
+        self.texts: list[str] = []
 
-    def generate(self, messages, sampling, grammar, on_text, cancelled, on_prompt=None, tools=None):
+    def generate(
+        self,
+        messages,
+        sampling,
+        grammar,
+        on_text,
+        cancelled,
+        on_prompt=None,
+        tools=None,
+        complete=None,
+    ):
         from wakeful.providers.local_engine import Generation
 
         self.grammars.append(grammar)
-        reply = self.replies[0]
+        reply = self.replies.pop(0)
+        text = ""
         for i in range(0, len(reply), 7):  # streamed in pieces, as llama.cpp does
-            on_text(reply[i : i + 7])
-        return Generation(text=self.replies.pop(0), prompt_tokens=10, output_tokens=5)
+            piece = reply[i : i + 7]
+            text += piece
+            on_text(piece)
+            # As LlamaEngine.generate: asked when a piece closes a brace.
+            if complete is not None and "}" in piece and complete(text):
+                break
+        self.texts.append(text)
+        return Generation(text=text, prompt_tokens=10, output_tokens=5)
 
 
 async def _events(engine: _ScriptedEngine, messages: list[Message], tmp_path: Path) -> list:
@@ -416,6 +434,31 @@ ACTED = [
     Message("assistant", [ToolUseBlock("t1", "grep", {"pattern": "timeout"})]),
     Message("user", [ToolResultBlock("t1", "No matches (the search was case-sensitive).")]),
 ]
+
+
+async def test_generation_stops_once_a_call_written_in_prose_is_complete(tmp_path: Path) -> None:
+    # The coder model wrote its edit as fenced JSON after a sentence, then invented the
+    # edit's result, a read and its output, until the task ran out of time (edit-json,
+    # fix-import, tests-count: 400 CPU s each). Only the first call is read: stop there.
+    from wakeful.core.events import ToolCall
+    from wakeful.providers.local_prompt import call_written_in_prose
+
+    call = '{"name": "edit", "arguments": {"path": "c.json", "old_string": "a", "new_string": "b"}}'
+    invented = '\n```\nThe output is:\n```json\n{"name": "read", "arguments": {"path": "c.json"}}'
+    reply = "I will change it.\n```json\n" + call + invented + "\n```\nDone." * 50
+    engine = _ScriptedEngine([reply])
+    events = await _events(engine, ACTED, tmp_path)
+    calls = [e for e in events if isinstance(e, ToolCall)]
+    assert [(c.name, c.input) for c in calls] == [
+        ("edit", {"path": "c.json", "old_string": "a", "new_string": "b"})
+    ]
+    written = "I will change it.\n```json\n" + call
+    assert engine.texts[0].startswith(written) and len(engine.texts[0]) < len(written) + 7
+    names = {"edit", "read"}
+    assert not call_written_in_prose("I will change it.\n```json\n" + call[:-1], names)
+    assert call_written_in_prose("I will change it.\n```json\n" + call, names)
+    assert not call_written_in_prose('{"name": "nope", "arguments": {}}', names)
+    assert not call_written_in_prose("<tool_call>\n" + call, names)  # ends by its grammar
 
 
 async def test_an_answer_that_only_announces_the_next_step_is_asked_again_as_a_call(

@@ -44,6 +44,7 @@ from wakeful.providers.local_prompt import (
     ParsedReply,
     answer_prefix,
     call_schema,
+    call_written_in_prose,
     chat_messages,
     choice_grammar,
     drop_unset_optionals,
@@ -286,6 +287,7 @@ class LocalProvider:
                     if shown and answer
                     else None
                 ),
+                complete=(lambda text: call_written_in_prose(text, names)) if shown else None,
             )
         shown_request = request
         if shown != request.tools:
@@ -370,6 +372,7 @@ class LocalProvider:
                     cancel.is_set,
                     on_prompt,
                     tools=fmt.tools,
+                    complete=fmt.complete,
                 )
                 if (
                     result.finish != "cancelled"
@@ -577,6 +580,8 @@ class _Format:
     native: bool
     # A call required: for a retry when an answer only announces what the model will do.
     act_only: dict[str, Any] | str | None = None
+    # Whether the reply so far already holds the call that will be read (generation stops).
+    complete: Callable[[str], bool] | None = None
 
 
 # A reply that only says what the model is about to do: "I will read it again", "Let's try

@@ -451,10 +451,13 @@ class LlamaEngine:
         cancelled: Callable[[], bool],
         on_prompt: Callable[[str], None] | None = None,
         tools: list[dict[str, Any]] | None = None,
+        complete: Callable[[str], bool] | None = None,
     ) -> Generation:
         """Render, tokenize and generate, calling `on_text` with each decoded piece.
 
-        `schema` is a JSON schema the reply must match, a GBNF grammar (a string), or None."""
+        `schema` is a JSON schema the reply must match, a GBNF grammar (a string), or None.
+        `complete`, asked when a piece closes a brace, stops generation once the reply holds
+        all that will be read of it."""
         with self._lock:
             llm = self._ensure_loaded()
             result = Generation(load_seconds=self.load_seconds)
@@ -505,6 +508,9 @@ class LlamaEngine:
                     if piece:
                         pieces.append(piece)
                         on_text(piece)
+                        if complete is not None and "}" in piece and complete("".join(pieces)):
+                            finish = "stop"
+                            break
                     if result.output_tokens >= max_tokens:
                         break
                     if (

@@ -472,6 +472,19 @@ def _call_in_prose(text: str, tool_names: set[str]) -> ParsedReply | None:
     return None
 
 
+def call_written_in_prose(text: str, tool_names: set[str]) -> bool:
+    """Whether a reply that opened as prose has now written a whole call.
+
+    Qwen2.5-Coder-1.5B writes its call as a fenced JSON object after a sentence and then goes
+    on inventing the call's result and more calls, up to its whole budget (three benchmark
+    tasks ran out of time that way). Only the first call is read, so generation can stop
+    as soon as it is complete; a reply in the template's `<tool_call>` format ends itself.
+    """
+    if text.lstrip().startswith("<tool_call>"):
+        return False
+    return _call_in_prose(text, tool_names) is not None
+
+
 def parse_native(text: str, tool_names: set[str]) -> ParsedReply:
     """Read a reply in the template's format: a `<tool_call>` with JSON, or plain text (in
     which a call written after some prose still counts as the call)."""
