@@ -5524,11 +5524,15 @@ _NAME_TAKERS = frozenset(
     }
 )
 _SUBSCRIPT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\[(.*)\]")
+_SUBSCRIPT_ANYWHERE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[(.*(?:\$\(|`|\$\{).*)\]")
 
 
 def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     for word in args:
-        match = _SUBSCRIPT.match(word.value or "")
+        # `let` takes expressions, where a subscript may stand anywhere (`let 'x=a[$(cmd)]'`)
+        match = (_SUBSCRIPT_ANYWHERE.search if name == "let" else _SUBSCRIPT.match)(
+            word.value or ""
+        )
         if match and any(m in match.group(1) for m in ("$(", "`", "${")):
             a.add(Tier.HIGH, f"evaluates the array subscript in {word.value!r} as code")
             a.run_script(": " + match.group(1), cmd.cwd, f"{name} array subscript")
