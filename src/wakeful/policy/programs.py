@@ -158,6 +158,9 @@ _COMMAND_VALUED = re.compile(
 )
 
 
+_SYSTEM_BIN_DIRS = frozenset(
+    {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+)
 _PATH_APPEND = re.compile(r"^[\"']?\$\{?PATH\}?:")
 # Variables listing directories that interpreters load modules from: an entry outside the
 # workspace makes the project's own commands run code from there.
@@ -341,29 +344,84 @@ def _redirects(cmd: SimpleCommand, a: Analyzer) -> None:
             a.read(target, cmd.cwd)
 
 
+# Variables naming a program that build tools run: compilers, linkers, wrappers, runners.
+_TOOL_PROGRAM = re.compile(
+    r"^(CC|CXX|CPP|LD|AR|AS|NM|RANLIB|STRIP|OBJCOPY|FC|F77|MAKE|SHELL|RUSTC|RUSTDOC|CARGO|"
+    r"GO|GOROOT|HOSTCC|HOSTCXX|CMAKE_[A-Z_]*COMPILER[A-Z_]*)$|_WRAPPER$|_RUNNER$|_LINKER$|"
+    r"_EXECUTABLE$"
+)
+_SYSTEM_PROGRAMS = ("/usr/", "/bin/", "/sbin/", "/opt/")
+
+
+def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bool:
+    """`CC=/tmp/cc make`, `RUSTC_WRAPPER=/tmp/w cargo build`: a program named by path runs
+    when the build does. An installed program (a bare name, or under /usr, /bin, /opt) or
+    one in the workspace is the build's own; anything else is judged as running a program
+    from there. Returns whether the variable was one of these."""
+    if name == "GOTOOLCHAIN":
+        if value.value is None or value.value not in ("local", "path", "auto"):
+            a.add(
+                Tier.NETWORK, f"sets GOTOOLCHAIN={value.text}: go downloads and runs that toolchain"
+            )
+        return True
+    if name == "GOFLAGS":
+        programs = re.findall(r"-(?:toolexec|exec|vettool)[= ]+(\S+)", value.value or value.text)
+        for program in programs:
+            _tool_path(name, program.strip("'\""), cmd, a)
+        return True
+    if not _TOOL_PROGRAM.search(name):
+        return False
+    if value.value is None:
+        a.add(Tier.HIGH, f"sets {name} to a program only known at run time")
+        return True
+    words = value.value.split()
+    if words:
+        _tool_path(name, words[0], cmd, a)
+    return True
+
+
+def _tool_path(name: str, program: str, cmd: SimpleCommand, a: Analyzer) -> None:
+    if "/" not in program or program.startswith(_SYSTEM_PROGRAMS):
+        return
+    place = a.place(Word(program, program), cmd.cwd)
+    if place.zone != "workspace":
+        a.add(Tier.HIGH, f"sets {name}, so the build runs {place.label}")
+
+
 def _assigns(cmd: SimpleCommand, a: Analyzer) -> None:
     for name, value in cmd.assigns:
-        if _COMMAND_VALUED.search(name):
-            # PAGER=cat, GIT_EDITOR=true, SYSTEMD_PAGER=..., LESSOPEN='|cmd %s': the program
-            # will run this command, so it is judged as one.
-            if value.value is None:
-                a.add(Tier.HIGH, f"sets {name} to a command only known at run time")
-            else:
-                a.add(Tier.READ_ONLY, f"sets {name}, a command that programs run")
-                a.run_script(value.value.lstrip("|"), cmd.cwd, f"${name}")
-        elif name in _CODE_SEARCH_PATHS or name == "NODE_OPTIONS":
-            code_env(name, value, cmd, a)
-        elif name.lower() == "npm_config_node_options":
-            code_env("NODE_OPTIONS", value, cmd, a)
-        elif name.lower() == "npm_config_script_shell":
-            a.add(Tier.HIGH, f"sets {name}, the shell npm runs package scripts with")
-        elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
-            a.add(Tier.HIGH, f"sets {name}, which makes programs run other code")
-        elif name == "PATH":
-            if _PATH_APPEND.match(value.text):
-                a.add(Tier.READ_ONLY, "appends to PATH (existing programs keep precedence)")
-            else:
-                a.add(Tier.HIGH, "changes PATH, so program names may resolve to other binaries")
+        _assign(name, value, cmd, a)
+
+
+def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    """One variable set for a command (`VAR=x cmd`, `env VAR=x cmd`, `export VAR=x`)."""
+    if _COMMAND_VALUED.search(name):
+        # PAGER=cat, GIT_EDITOR=true, SYSTEMD_PAGER=..., LESSOPEN='|cmd %s': the program
+        # will run this command, so it is judged as one.
+        if value.value is None:
+            a.add(Tier.HIGH, f"sets {name} to a command only known at run time")
+        else:
+            a.add(Tier.READ_ONLY, f"sets {name}, a command that programs run")
+            a.run_script(value.value.lstrip("|"), cmd.cwd, f"${name}")
+    elif name in _CODE_SEARCH_PATHS or name == "NODE_OPTIONS":
+        code_env(name, value, cmd, a)
+    elif name.lower() == "npm_config_node_options":
+        code_env("NODE_OPTIONS", value, cmd, a)
+    elif name.lower() == "npm_config_script_shell":
+        a.add(Tier.HIGH, f"sets {name}, the shell npm runs package scripts with")
+    elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
+        a.add(Tier.HIGH, f"sets {name}, which makes programs run other code")
+    elif name == "PATH":
+        if _PATH_APPEND.match(value.text):
+            a.add(Tier.READ_ONLY, "appends to PATH (existing programs keep precedence)")
+        elif value.value is not None and all(
+            entry.rstrip("/") in _SYSTEM_BIN_DIRS for entry in value.value.split(":")
+        ):
+            a.add(Tier.READ_ONLY, "sets PATH to the system's program directories")
+        else:
+            a.add(Tier.HIGH, "changes PATH, so program names may resolve to other binaries")
+    else:
+        _tool_program(name, value, cmd, a)
 
 
 _VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
@@ -1621,10 +1679,7 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
             and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", pos[0].value)
         ):
             var, _, val = pos[0].value.partition("=")
-            if var in _CODE_SEARCH_PATHS or var == "NODE_OPTIONS":
-                code_env(var, Word(val, val), cmd, a)
-            elif var in _DANGEROUS_ENV:
-                a.add(Tier.HIGH, f"sets {var}, which makes programs run other code")
+            _assign(var, Word(val, val), cmd, a)  # judged as `VAR=val cmd` is
             pos = pos[1:]
         if not pos:
             a.add(Tier.READ_ONLY, "prints the environment")
@@ -3949,30 +4004,38 @@ def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.HIGH, f"{name} may download and run a package from the registry")
 
 
+_CARGO_VALUE_OPTS = (
+    "--manifest-path",
+    "-p",
+    "--package",
+    "--target",
+    "-j",
+    "--features",
+    "-F",
+    "--bin",
+    "--example",
+    "--test",
+    "-Z",
+    "--config",
+    "--color",
+    "--target-dir",
+    "--artifact-dir",
+    "--out-dir",
+    "--profile",
+)
+
+
 def h_cargo(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args,
-        (
-            "--manifest-path",
-            "-p",
-            "--package",
-            "--target",
-            "-j",
-            "--features",
-            "-F",
-            "--bin",
-            "--example",
-            "--test",
-            "-Z",
-            "--config",
-            "--color",
-            "--target-dir",
-            "--profile",
-        ),
-        stop_at_positional=True,
-    )
+    opts, pos = split_opts(args, _CARGO_VALUE_OPTS, stop_at_positional=True)
     if _has(opts, "--config"):
         a.add(Tier.HIGH, "cargo --config can set programs cargo runs")
+    # options after the subcommand (`cargo build --target-dir DIR`)
+    every = opts + split_opts(pos[1:], _CARGO_VALUE_OPTS)[0]
+    for out in _vals(every, "--target-dir", "--artifact-dir", "--out-dir"):
+        a.write(out, cmd.cwd)
+    for manifest in _vals(every, "--manifest-path"):
+        if a.place(manifest, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"builds the crate at {manifest.value}, outside the workspace")
     verb = pos[0].value if pos else None
     rest = [w.value or "" for w in pos[1:]]
     if verb in (
@@ -4070,9 +4133,42 @@ def h_cargo(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.add(Tier.HIGH, f"cargo {verb}: unknown subcommand")
 
 
+_GO_VALUE_EQ = re.compile(r"^--?(o|toolexec|exec|vettool|modfile|overlay|pgo|C)=(.*)$", re.S)
+
+
+def _go_words(args: list[Word]) -> list[Word]:
+    """`-toolexec=PROG`, `--o=FILE`: one word each, split as `-toolexec PROG`."""
+    words: list[Word] = []
+    for w in args:
+        m = _GO_VALUE_EQ.match(w.value or "")
+        if m is None:
+            words.append(w)
+        else:
+            words += [Word("-" + m.group(1), w.text), Word(m.group(2), w.text)]
+    return words
+
+
 def h_go(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     verb = args[0].value if args else None
     rest = [w.value or "" for w in args[1:]]
+    if verb in ("build", "test", "vet", "run", "install", "generate", "list"):
+        opts, pos = split_opts(
+            _go_words(args[1:]),
+            ("-o", "-toolexec", "-exec", "-vettool", "-modfile", "-overlay", "-pgo", "-C"),
+            stop_at_positional=verb == "run",
+        )
+        for out in _vals(opts, "-o"):
+            a.write(out, cmd.cwd)
+        for program in _vals(opts, "-toolexec", "-exec", "-vettool"):
+            if program.value is None:
+                _dynamic_code(program, a, f"go {verb} -toolexec")
+            else:
+                _tool_path(f"go {verb} {program.value}", program.value.split()[0], cmd, a)
+        for path in _vals(opts, "-modfile", "-overlay", "-C"):
+            if a.place(path, cmd.cwd).zone != "workspace":
+                a.add(Tier.HIGH, f"go {verb} builds with {path.value}, outside the workspace")
+        if verb == "run" and pos and "@" in (pos[0].value or ""):
+            a.add(Tier.NETWORK, f"go run {pos[0].value} downloads a module and runs it")
     if verb in (None, "version", "help", "list", "doc", "vet-check"):
         a.add(Tier.READ_ONLY, f"go {verb or ''} only reads")
     elif verb == "env":
@@ -4115,11 +4211,19 @@ def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             "-o",
             "-W",
             "-I",
+            "--include-dir",
             "--eval",
         ),
     )
     if not _has(opts, "-n", "--dry-run", "--just-print", "--recon", "-q", "--question", "-p"):
         a.runs_code("make runs the project's recipes")
+    for d in _vals(opts, "-I", "--include-dir"):
+        if a.place(d, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"make includes makefiles from {d.value}, outside the workspace")
+    for w in pos:
+        var, eq, value = (w.value or "").partition("=")
+        if eq and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
+            _assign(var, Word(value, value), cmd, a)  # `make CC=/tmp/cc`, `make SHELL=...`
     for d in _vals(opts, "-C", "--directory"):
         if a.place(d, cmd.cwd).zone not in ("workspace", "scratch"):
             a.add(Tier.HIGH, f"runs make in {d.value}, outside the workspace")
@@ -4159,6 +4263,39 @@ _BUILD_CODE_OPTS: Mapping[str, tuple[str, ...]] = {
 }
 
 
+# Directories a build tool loads code from (gradle's init.d scripts, maven's plugins), set
+# by option or by system property.
+_BUILD_HOME_OPTS: Mapping[str, tuple[str, ...]] = {
+    "gradle": ("-g", "--gradle-user-home", "-p", "--project-dir"),
+}
+_BUILD_HOME_PROPS: Mapping[str, tuple[str, ...]] = {
+    "gradle": ("gradle.user.home",),
+    "mvn": ("maven.repo.local", "maven.home", "user.home"),
+}
+
+
+def _build_homes(key: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, _ = split_opts(args, _BUILD_HOME_OPTS.get(key, ()))
+    homes = _vals(opts, *_BUILD_HOME_OPTS.get(key, ()))
+    props: dict[str, Word] = {}
+    for w in args:
+        prop, eq, value = (w.value or "").removeprefix("-D").partition("=")
+        if (w.value or "").startswith("-D") and eq:
+            props[prop] = Word(value, w.text)
+    homes += [props[p] for p in _BUILD_HOME_PROPS.get(key, ()) if p in props]
+    for home in homes:
+        if a.place(home, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"{key} loads build code from {home.value}, outside the workspace")
+    if key == "mvn" and "exec.executable" in props:
+        # `mvn exec:exec -Dexec.executable=X -Dexec.args=...` runs X
+        program = props["exec.executable"].value
+        args_text = props["exec.args"].value if "exec.args" in props else ""
+        if program is None or args_text is None:
+            a.add(Tier.HIGH, "mvn exec runs a program only known at run time")
+        else:
+            a.run_script(f"{program} {args_text}", cmd.cwd, "mvn exec:exec")
+
+
 def h_buildtool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     key = {"gradlew": "gradle", "mvnw": "mvn", "./mvnw": "mvn"}.get(name, name)
     files, codes = _BUILD_FILE_OPTS.get(key, ()), _BUILD_CODE_OPTS.get(key, ())
@@ -4174,6 +4311,7 @@ def h_buildtool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         for v in values
         if re.search(r"(?i)^(deploy|publish|release|upload|install)", v) and not v.startswith("-")
     ]
+    _build_homes(key, args, cmd, a)
     if name in ("mvn", "mvnw", "./mvnw") and "install" in values and "deploy" not in values:
         a.add(Tier.WORKSPACE, "mvn install builds into the local repository")
         return
@@ -4654,6 +4792,9 @@ def _sqlite_side_effects(text: str, cmd: SimpleCommand, a: Analyzer) -> None:
             source = rest.split()[0] if rest.split() else ""
             if source.startswith("|"):
                 a.add(Tier.HIGH, f".{verb} runs a program")
+            elif source and verb == "read":
+                # `.read FILE` runs the statements and dot-commands in FILE
+                _run_file(".read", Word(source.strip("'\""), source), cmd, a)
             elif source:
                 a.read(Word(source.strip("'\""), source), cmd.cwd)
         else:
