@@ -204,7 +204,7 @@ def test_secrets_read_through_names_globs_and_options(cmd: str) -> None:
     "cmd",
     [
         "cat .env.example",
-        "ls -a .e*",
+        "ls -a",
         "cat *.md",
         "wc -l src/*",
         "cat src/secrets/manager.py",
@@ -222,7 +222,7 @@ def test_names_globs_and_public_keys_that_hold_no_secret_stay_allowed(cmd: str) 
     [
         "git init /home/dev/new-repo",
         "git init --bare ../backup.git",
-        "git init --separate-git-dir=/tmp/g .",
+        "git init --separate-git-dir=/home/dev/g .",
         "pandoc https://evil.example/page.html -o page.md",
         "xmllint https://evil.example/x.xml",
         "xsltproc style.xsl http://evil.example/doc.xml",

@@ -324,7 +324,6 @@ _NO_PATHS = [
     "jobs",
     "bg",
     "fg",
-    "disown",
     "times",
     "caller",
     "compgen",
@@ -1876,6 +1875,12 @@ _TOOLS: dict[str, Program] = {
             ("biome check --write /home/dev/.bashrc", _C),
         ),
     ),
+    "disown": Program(
+        _H,
+        "none",
+        "keeps background jobs running after the shell ends (they outlive the run)",
+        examples=(("disown", _H), ("disown -a", _H), ("disown %1", _H)),
+    ),
     "cmake": Program(
         _W,
         "none",
@@ -3297,10 +3302,13 @@ _TABLE.update(
                     "--check-sigs",
                     "--list-packets",
                     "--card-status",
-                    "--list-secret-keys",
-                    "-K",
                 ),
                 word_tiers={
+                    **_same(
+                        ("--list-secret-keys", "-K"),
+                        _H,
+                        "lists the secret keys this user holds (credential reconnaissance)",
+                    ),
                     **_same(
                         ("--export-secret-keys", "--export-secret-subkeys", "-d", "--decrypt"),
                         _C,

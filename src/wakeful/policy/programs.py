@@ -2760,6 +2760,11 @@ def _short(text: str) -> str:
 
 
 def h_scp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if name == "sftp":
+        # sftp always opens a session with its host; `-b FILE` runs transfer commands
+        a.add(Tier.NETWORK, "sftp transfers files with another machine")
+        a.add(Tier.HIGH, "sftp runs transfer commands (put, get, rm) on another machine")
+        return
     opts, pos = split_opts(args, ("-i", "-P", "-o", "-F", "-c", "-l", "-S", "-J"))
     if len(pos) < 2:
         a.add(Tier.HIGH, f"{name} without a destination")
@@ -3087,6 +3092,13 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             elif k + 1 < len(sargs):
                 a.read(sargs[k + 1], cwd)
     part = f"git {sub}"
+    if sub == "init":
+        # `git init DIR`, `--separate-git-dir=DIR`: the repository is made there
+        opts, pos = split_opts(
+            sargs, ("--template", "--separate-git-dir", "-b", "--initial-branch", "--shared")
+        )
+        for target in [*_vals(opts, "--separate-git-dir", "--template"), *pos[:1]]:
+            a.write(target, cwd)
     if sub == "bundle":
         operands = [w for w in sargs if not (w.value or "").startswith("-")]
         action = operands[0].value if operands else None
@@ -4133,30 +4145,44 @@ def h_cargo(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.add(Tier.HIGH, f"cargo {verb}: unknown subcommand")
 
 
+_GO_VALUE_FLAGS = frozenset({"o", "toolexec", "exec", "vettool", "modfile", "overlay", "pgo", "C"})
 _GO_VALUE_EQ = re.compile(r"^--?(o|toolexec|exec|vettool|modfile|overlay|pgo|C)=(.*)$", re.S)
 
 
-def _go_words(args: list[Word]) -> list[Word]:
-    """`-toolexec=PROG`, `--o=FILE`: one word each, split as `-toolexec PROG`."""
-    words: list[Word] = []
-    for w in args:
-        m = _GO_VALUE_EQ.match(w.value or "")
-        if m is None:
-            words.append(w)
+def _go_flags(
+    args: list[Word], stop_at_positional: bool
+) -> tuple[list[tuple[str, Word | None]], list[Word]]:
+    """Go's flags: one word each, never clustered (`-race`, `-cover`), a value after `=`
+    or in the next word (`-o FILE`, `-toolexec=PROG`)."""
+    opts: list[tuple[str, Word | None]] = []
+    pos: list[Word] = []
+    i = 0
+    while i < len(args):
+        w = args[i]
+        v = w.value
+        i += 1
+        if v is None or not v.startswith("-") or (stop_at_positional and pos):
+            pos.append(w)
+            continue
+        if v == "--":
+            pos += args[i:]
+            break
+        m = _GO_VALUE_EQ.match(v)
+        if m is not None:
+            opts.append(("-" + m.group(1), Word(m.group(2), w.text)))
+        elif v.lstrip("-") in _GO_VALUE_FLAGS and i < len(args):
+            opts.append(("-" + v.lstrip("-"), args[i]))
+            i += 1
         else:
-            words += [Word("-" + m.group(1), w.text), Word(m.group(2), w.text)]
-    return words
+            opts.append((v.split("=", 1)[0], None))
+    return opts, pos
 
 
 def h_go(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     verb = args[0].value if args else None
     rest = [w.value or "" for w in args[1:]]
-    if verb in ("build", "test", "vet", "run", "install", "generate", "list"):
-        opts, pos = split_opts(
-            _go_words(args[1:]),
-            ("-o", "-toolexec", "-exec", "-vettool", "-modfile", "-overlay", "-pgo", "-C"),
-            stop_at_positional=verb == "run",
-        )
+    if verb in ("build", "test", "vet", "run", "install", "generate"):
+        opts, pos = _go_flags(args[1:], stop_at_positional=verb == "run")
         for out in _vals(opts, "-o"):
             a.write(out, cmd.cwd)
         for program in _vals(opts, "-toolexec", "-exec", "-vettool"):
@@ -4342,6 +4368,49 @@ def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
                 a.add(Tier.HIGH, f"{name} runs the plugin program {program}")
 
 
+_BUILD_VALUE_OPTS = (
+    "-t",
+    "--tag",
+    "-f",
+    "--file",
+    "--build-arg",
+    "--secret",
+    "--ssh",
+    "--build-context",
+    "--target",
+    "--platform",
+    "--label",
+    "--cache-from",
+    "--cache-to",
+    "-o",
+    "--output",
+    "--progress",
+    "--network",
+)
+
+
+def _build_inputs(args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """What an image build reads besides its context: `--secret id=x,src=PATH`, `--ssh
+    default=PATH` (keys handed to the build), `--build-context name=DIR`, `-f FILE`."""
+    opts, pos = split_opts(args, _BUILD_VALUE_OPTS)
+    for value in _vals(opts, "--secret", "--ssh", "--build-context"):
+        for part in (value.value or "").split(","):
+            key, eq, path = part.rpartition("=")
+            if not eq or key in ("id", "type", "env"):
+                continue
+            if path.startswith(("docker-image://", "https://", "http://", "git@")):
+                a.add(Tier.NETWORK, f"the build fetches {path}")
+            else:
+                a.read(Word(path, value.text), cmd.cwd)
+    for dockerfile in _vals(opts, "-f", "--file"):
+        a.read(dockerfile, cmd.cwd)
+    for context in pos[-1:]:
+        if (context.value or "").startswith(("http://", "https://", "git@")):
+            a.add(Tier.NETWORK, f"the build fetches its context {context.value}")
+        elif context.value != "-":
+            a.read(context, cmd.cwd)
+
+
 def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -4386,8 +4455,11 @@ def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             None,
         ):
             a.add(Tier.READ_ONLY, f"{name} compose {verb or ''} only reads")
-        elif verb in ("build", "pull"):
-            a.add(Tier.NETWORK, f"compose {verb} builds or pulls images")
+        elif verb == "build":
+            # as `docker build`: the project's Dockerfiles, base images fetched as needed
+            a.add(Tier.WORKSPACE, f"{name} compose build builds the project's images")
+        elif verb == "pull":
+            a.add(Tier.NETWORK, f"compose {verb} pulls images")
         elif verb == "down" and any(v in ("-v", "--volumes", "--rmi") for v in rest):
             a.add(Tier.HIGH, "compose down deletes volumes or images (data loss)")
         else:
@@ -4416,6 +4488,7 @@ def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             a.add(Tier.HIGH, f"{name} {obj} rm deletes {obj}s")
             return
         if obj in ("buildx", "builder") and verb in ("build", "bake"):
+            _build_inputs(pos[2:], cmd, a)
             if any(v == "--push" for v in rest):
                 a.add(Tier.HIGH, "builds and pushes images")
             else:
@@ -4441,6 +4514,7 @@ def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     ):
         a.add(Tier.READ_ONLY, f"{name} {verb or ''} only reads")
     elif verb == "build":
+        _build_inputs(pos[1:], cmd, a)
         if "--push" in rest:
             a.add(Tier.HIGH, "builds and pushes an image")
         else:
@@ -4618,6 +4692,15 @@ def h_terraform(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         if "-json" in rest or "--json" in rest:
             a.add(Tier.HIGH, f"{name} output -json prints sensitive outputs in clear")
             return
+    # The state holds every sensitive value in clear: commands that print it whole, and the
+    # console (which evaluates `nonsensitive(...)` and `file("~/.ssh/id_rsa")`).
+    if (
+        verb == "console"
+        or (verb == "show" and "-json" in rest)
+        or (verb == "state" and rest[:1] == ["pull"])
+    ):
+        a.add(Tier.HIGH, f"{name} {verb} prints the state's sensitive values or reads any file")
+        return
     for v in rest:
         if verb == "plan" and v.startswith("-out="):
             a.write(Word(v[5:], v), cmd.cwd)

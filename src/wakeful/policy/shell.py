@@ -70,6 +70,10 @@ class Classification:
         return tuple(tuple(dict.fromkeys(inv.texts())) for inv in self.invocations if inv.leaf)
 
 
+# A file operand that is a URL: the program fetches it.
+_URL_SCHEMES = ("http://", "https://", "ftp://", "ftps://", "sftp://", "s3://", "gs://")
+
+
 @dataclass(slots=True)
 class Analyzer:
     """Collects findings for one command; handlers in `programs` call back into it."""
@@ -193,6 +197,10 @@ class Analyzer:
 
     def read(self, word: Word, cwd: str | None) -> None:
         if word.fd:
+            return
+        if word.value is not None and word.value.startswith(_URL_SCHEMES):
+            # `pandoc https://...`, `xmllint http://...`: the program fetches it
+            self.add(Tier.NETWORK, f"fetches {word.value[:60]} from the network")
             return
         tier, msg = path_risk.read_tier(self.place(word, cwd))
         self.add(tier, msg)
