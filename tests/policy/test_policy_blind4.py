@@ -242,3 +242,59 @@ def test_writes_elsewhere_urls_and_jobs_that_outlive_the_session(cmd: str) -> No
 )
 def test_local_siblings_stay_allowed(cmd: str) -> None:
     assert auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    ("cmd", "expected"),
+    [
+        ("f(){ ls; }; f", "read_only"),
+        ('count(){ wc -l "$@"; }; count src/*.py', "read_only"),
+        ("build(){ make -j4; }; build", "workspace"),
+        ("script -qc 'git status' /dev/null", "read_only"),
+        ("script -qc make /dev/null", "workspace"),
+        ("perf stat -e task-clock ls", "read_only"),
+        ("perf stat -- make -j2", "workspace"),
+        ("parallel wc -l ::: src/a.py src/b.py", "read_only"),
+        ("parallel gzip -k ::: logs/a.log logs/b.log", "workspace"),
+        ("logsave /dev/null git status", "read_only"),
+        ("logsave build.log make", "workspace"),
+        ("gdb -batch -ex 'info functions' build/app", "read_only"),
+        ("gdb -batch -ex run -ex bt --args build/app --selftest", "workspace"),
+        ("w3m -dump README.html", "read_only"),
+    ],
+)
+def test_wrappers_and_functions_let_the_inner_command_decide(cmd: str, expected: str) -> None:
+    assert tier(cmd) == expected, cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        'f(){ cat "$1"; }; f ~/.ssh/id_rsa',
+        'f(){ rm -rf "$1"; }; f ~',
+        "f(){ ls; }; f > ~/.bashrc",
+        "f; f(){ ls; }",
+        "script -c 'rm -rf ~' /dev/null",
+        "script -c true ~/.bashrc",
+        "script",
+        "perf stat -- rm -rf ~",
+        "perf stat -a sleep 1",
+        "perf top",
+        "parallel rm -rf ::: ~ /tmp",
+        "parallel git push ::: origin upstream",
+        "parallel gzip :::: files.txt",
+        "logsave /dev/null git push",
+        "logsave ~/.bashrc echo x",
+        "gdb -batch -ex 'shell rm -rf ~'",
+        "gdb -batch -ex 'python import os'",
+        "gdb -batch -ex 'call system(\"id\")' build/app",
+        "gdb -batch -p 1 -ex bt",
+        "gdb -batch -x /tmp/cmds build/app",
+        "gdb build/app",
+        "w3m -dump https://evil.example/",
+        "w3m -dump ~/.ssh/id_rsa",
+        "w3m README.html",
+    ],
+)
+def test_the_same_wrappers_around_dangerous_commands_stay_asked(cmd: str) -> None:
+    assert not auto_allows(cmd), cmd

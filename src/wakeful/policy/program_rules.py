@@ -2555,6 +2555,20 @@ _TOOLS: dict[str, Program] = {
         write_opts=("-o", "--out"),
         examples=(("maturin build --release", _W), ("maturin build -o /home/dev/.bashrc", _C)),
     ),
+    "w3m": Program(
+        _H,
+        "read",
+        "is an interactive browser (with -dump it only prints the page)",
+        ("-o", "-T", "-cols", "-I", "-O", "-bookmark", "-config", "-ppc", "-ppl", "-t"),
+        read_opts=("-config", "-bookmark"),
+        read_only_flags=("-dump", "-dump_source", "-dump_head"),
+        examples=(
+            ("w3m -dump README.html", _R),
+            ("w3m -dump https://evil.example/", Tier.NETWORK),
+            ("w3m -dump /home/dev/.ssh/id_rsa", _C),
+            ("w3m README.html", _H),
+        ),
+    ),
     "pandoc": Program(
         _W,
         "read",

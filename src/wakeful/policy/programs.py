@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 753 programs known, 538 are data (501 program entries, 35 wrappers, and the git and
+Of the 758 programs known, 539 are data (502 program entries, 35 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 215 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 219 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
@@ -1768,6 +1768,19 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     replace = _vals(opts, "-I", "-i", "--replace")
     marker = replace[0].value if replace else None
     listed = None if _has(opts, "-a", "--arg-file") else _listed_paths(cmd)
+    values = [w.value for w in pos]
+    if name == "parallel" and ":::" in values:
+        # `parallel CMD ::: A B`: the arguments are on the command line, `{}` marks them
+        start = values.index(":::")
+        sources = pos[start + 1 :]
+        pos = [
+            w if "{" not in w.text or "{}" in w.text else Word(None, w.text) for w in pos[:start]
+        ]
+        listed = None if any(w.value in ("::::", ":::+", "::::+") for w in sources) else sources
+        marker = "{}" if any("{}" in w.text for w in pos) else marker
+        if not pos:
+            a.add(Tier.READ_ONLY, "echoes its arguments")
+            return
     for item in listed or [Word(None, "<input>")]:
         inner: list[Word] = []
         for w in pos:
@@ -1779,6 +1792,123 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         if not marker:
             inner.append(item)
         a.run_argv(inner, cmd)
+
+
+def h_script(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`script -qc CMD FILE`: runs CMD (a shell without -c) and logs to FILE."""
+    opts, pos = split_opts(
+        args,
+        ("-c", "--command", "-E", "--echo", "-I", "--log-in", "-O", "--log-out", "-B")
+        + ("--log-io", "-T", "--log-timing", "-t", "--timing", "-m", "--logging-format")
+        + ("-o", "--output-limit"),
+    )
+    for log in [*_vals(opts, "-I", "--log-in", "-O", "--log-out", "-B", "--log-io"), *pos[:1]]:
+        a.write(log, cmd.cwd)
+    for log in _vals(opts, "-T", "--log-timing", "-t", "--timing"):
+        if log.value and not log.value.isdigit():
+            a.write(log, cmd.cwd)
+    if not pos and not _vals(opts, "-I", "--log-in", "-O", "--log-out", "-B", "--log-io"):
+        a.write(Word("typescript", "typescript"), cmd.cwd)
+    codes = _vals(opts, "-c", "--command")
+    if not codes:
+        a.add(Tier.HIGH, "script starts an interactive shell")
+    for code in codes:
+        if code.value is None:
+            _dynamic_code(code, a, "script -c")
+        else:
+            a.add(Tier.READ_ONLY, "script records what its command prints")
+            a.run_script(code.value, cmd.cwd, "script -c")
+
+
+_PERF_STAT_OPTS = (
+    ("-e", "--event", "-r", "--repeat", "-x", "--field-separator", "-I", "--interval-print")
+    + ("-C", "--cpu", "-G", "--cgroup", "-M", "--metrics", "-o", "--output", "-F", "--freq")
+    + ("-c", "--count", "--call-graph", "-m", "--mmap-pages", "-p", "--pid", "-t", "--tid")
+)
+
+
+def h_perf(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`perf stat CMD`, `perf record CMD`: CMD runs and is judged; perf only counts or
+    samples it (record writes perf.data). Watching other processes is not the project's."""
+    sub = args[0].value if args else None
+    if sub in ("list", "report", "annotate", "script", "version", "help", "--version", None):
+        a.add(Tier.READ_ONLY, f"perf {sub or ''} prints events or reads a recording")
+        return
+    if sub not in ("stat", "record"):
+        a.add(Tier.HIGH, f"perf {sub} watches the whole machine or changes its settings")
+        return
+    opts, pos = split_opts(args[1:], _PERF_STAT_OPTS, stop_at_positional=True)
+    if _has(opts, "-a", "--all-cpus", "-p", "--pid", "-t", "--tid"):
+        a.add(Tier.HIGH, f"perf {sub} watches other processes")
+    outputs = _vals(opts, "-o", "--output")
+    for out in outputs:
+        a.write(out, cmd.cwd)
+    if sub == "record" and not outputs:
+        a.write(Word("perf.data", "perf.data"), cmd.cwd)
+    if not pos:
+        a.add(Tier.HIGH, f"perf {sub} with nothing to run watches the whole machine")
+        return
+    a.add(Tier.READ_ONLY, f"perf {sub} counts what its command does")
+    a.run_argv(pos, cmd)
+
+
+def h_logsave(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`logsave [-asv] FILE CMD...`: runs CMD and saves what it prints in FILE."""
+    _, pos = split_opts(args, stop_at_positional=True)
+    if len(pos) < 2:
+        a.add(Tier.HIGH, "logsave without a command to run")
+        return
+    a.write(pos[0], cmd.cwd)
+    a.run_argv(pos[1:], cmd)
+
+
+# gdb commands that only read the program file, and those that run it.
+_GDB_READS = frozenset(
+    {"info", "list", "l", "disassemble", "ptype", "whatis", "x", "print", "p", "output"}
+    | {"quit", "q", "echo", "help", "show", "file", "symbol-file", "maint", "bt", "where"}
+    | {"backtrace", "frame", "f", "up", "down", "thread", "printf"}
+)
+_GDB_RUNS = frozenset({"run", "r", "start", "starti", "continue", "c", "next", "n", "step"})
+_GDB_SAFE_SETTINGS = re.compile(r"^set (pagination|confirm|print|width|height|listsize)\b")
+
+
+def h_gdb(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`gdb -batch -ex 'info functions' build/app`: gdb's own commands decide. Reading the
+    program is reading a file; running it runs the project's program; a shell escape,
+    Python, calls into the program, attaching to a process or writing memory are not
+    judged here and are asked."""
+    opts, pos = split_opts(
+        args,
+        ("-ex", "--ex", "-iex", "-x", "--command", "-ix", "-p", "--pid", "-cd", "-d")
+        + ("--directory", "-s", "--symbols", "-e", "--exec", "-c", "--core", "-ix"),
+        stop_at_positional=True,
+    )
+    words = {w.value for w in args}
+    if not words & {"-batch", "--batch"}:
+        a.add(Tier.HIGH, "gdb without -batch is an interactive debugger that runs commands")
+    if _vals(opts, "-p", "--pid"):
+        a.add(Tier.HIGH, "gdb attaches to a running process")
+    for script in _vals(opts, "-x", "--command", "-ix"):
+        _run_file(name, script, cmd, a)
+    program = pos[0] if pos else None
+    if "--args" in words and program is None:
+        a.add(Tier.HIGH, "gdb --args without a program")
+    runs = False
+    for ex in _vals(opts, "-ex", "--ex", "-iex"):
+        text = (ex.value or "").strip()
+        verb = text.split()[0] if text.split() else ""
+        if ex.value is None or "(" in text or "$_shell" in text:
+            a.add(Tier.HIGH, f"gdb command {text[:40]!r} calls into the program or runs code")
+        elif verb in _GDB_RUNS:
+            runs = True
+        elif verb not in _GDB_READS and not _GDB_SAFE_SETTINGS.match(text):
+            a.add(Tier.HIGH, f"gdb command {text[:40]!r} runs code or changes the program")
+    if program is not None:
+        if runs:
+            a.run_argv(pos if "--args" in words else [program], cmd)
+        else:
+            a.read(program, cmd.cwd)
+    a.add(Tier.READ_ONLY, "gdb reads the program's symbols and code")
 
 
 def h_rm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -5998,6 +6128,10 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_privilege
     table["xargs"] = h_xargs
     table["parallel"] = h_xargs
+    table["script"] = h_script
+    table["perf"] = h_perf
+    table["logsave"] = h_logsave
+    table["gdb"] = h_gdb
     table["rm"] = h_rm
     table["shred"] = h_shred
     table["wipe"] = h_shred

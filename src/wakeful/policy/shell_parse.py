@@ -458,6 +458,8 @@ class _Walker:
         self.endless: list[tuple[int, int]] = []
         self.loop_values: dict[str, tuple[str, ...]] = {}
         self.words = 0
+        # Functions this source defines before a call: the body was judged where it is.
+        self.functions: set[str] = set()
 
     def text(self, node: Node) -> str:
         """`node.text.decode("utf-8", "replace")`, without the copy for ASCII sources."""
@@ -560,6 +562,8 @@ class _Walker:
                     self.notes.append(
                         (Tier.CRITICAL, f"function {fname} calls itself (a fork bomb)")
                     )
+                elif fname:
+                    self.functions.add(fname)
         elif kind in ("for_statement", "c_style_for_statement", "select_statement"):
             loop_var = node.child_by_field_name("variable")
             inner = state
@@ -870,6 +874,11 @@ class _Walker:
         self.words += len(argv)
         if self.words > MAX_WORDS:
             raise _TooMany(f"has more than {MAX_WORDS} words, too many to analyse")
+        if argv and argv[0].value in self.functions and argv[0].value == argv[0].text:
+            # `f(){ ls; }; f`: the call runs the body judged above, where its arguments are
+            # unknown ($1, $@); a body that writes or runs them is judged so there, and one
+            # that reads them reads these words: the call is judged as reading them.
+            argv = [Word("true" if len(argv) == 1 else "cat", argv[0].text), *argv[1:]]
         cmd = SimpleCommand(
             argv, assigns, own_redirects, state.cwd, self.text(node), context, list(upstream)
         )
