@@ -147,6 +147,12 @@ def test_installed_or_project_toolchains_stay_allowed(cmd: str) -> None:
         "./mvnw exec:exec -Dexec.executable=sh",
         "sqlite3 app.db '.read /tmp/x.sql'",
         "sqlite3 -init /tmp/x.sql app.db .tables",
+        "mvn install",
+        "./mvnw clean install -DskipTests",
+        "mvn dependency:purge-local-repository",
+        "mvn install:install-file -Dfile=lib.jar",
+        "bazel run //tools:deploy -- --env prod",
+        "bazelisk run //images:push_api",
     ],
 )
 def test_build_options_that_point_outside_the_workspace(cmd: str) -> None:
@@ -169,6 +175,8 @@ def test_build_options_that_point_outside_the_workspace(cmd: str) -> None:
         "./gradlew -g .gradle-home build",
         "mvn -Dmaven.repo.local=.m2/repository compile",
         "sqlite3 app.db '.read schema.sql'",
+        "mvn -o package -DskipTests",
+        "bazel run //tools:gen",
     ],
 )
 def test_the_same_options_inside_the_workspace_stay_allowed(cmd: str) -> None:
@@ -297,4 +305,50 @@ def test_wrappers_and_functions_let_the_inner_command_decide(cmd: str, expected:
     ],
 )
 def test_the_same_wrappers_around_dangerous_commands_stay_asked(cmd: str) -> None:
+    assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    ("cmd", "expected"),
+    [
+        ("ssh-add -l", "read_only"),
+        ("ssh -G example.com", "read_only"),
+        ("busctl list --no-pager", "read_only"),
+        ("systemd-analyze blame", "read_only"),
+        ("cpio -it < dist/archive.cpio", "read_only"),
+        ("pg_dump --schema-only app", "read_only"),
+        ("pg_dump app > backup.sql", "workspace"),
+        ("mktemp -d ./tmp.XXXX", "workspace"),
+        ("optipng -o7 assets/logo.png", "workspace"),
+        ("cmake -E compare_files a.txt b.txt", "workspace"),
+        ("cmake -E make_directory build/gen", "workspace"),
+        ("cmake -E remove_directory build", "workspace"),
+        ("kubectl kustomize k8s/overlays/dev", "read_only"),
+        ("help test", "read_only"),
+        ("git hook run pre-commit", "workspace"),
+        ("docker compose build api", "workspace"),
+    ],
+)
+def test_false_alarms_of_the_fourth_set(cmd: str, expected: str) -> None:
+    assert tier(cmd) == expected, cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "ssh-add ~/.ssh/id_ed25519",
+        "ssh-add -l ~/.ssh/id_rsa",
+        "ssh -G -o ProxyCommand='rm -rf ~' host",
+        "ssh -G -F /tmp/cfg host",
+        "busctl call org.freedesktop.login1 /org/freedesktop/login1 x PowerOff b 0",
+        "systemd-analyze set-log-level debug",
+        "cpio -idmv < evil.cpio",
+        "pg_dump -f /home/dev/.bashrc app",
+        "mktemp -p /home/dev/.config/autostart x.XXXX",
+        "cmake -E remove_directory /home/dev",
+        "cmake -E copy ~/.ssh/id_rsa build/",
+        "cmake -E create_symlink ~/.ssh ssh-link",
+    ],
+)
+def test_the_dangerous_siblings_of_those_false_alarms(cmd: str) -> None:
     assert not auto_allows(cmd), cmd

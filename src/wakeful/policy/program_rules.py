@@ -46,7 +46,9 @@ class Program:
     (`other_subcommand` for one not listed, `high` unless given); `tier` is then the tier
     without one (`timedatectl` alone). `write_pattern` is a regular expression for options
     that make the program write its operands (exiftool's `-TAG=VALUE`); `exec_pattern` one
-    for arguments that hold code the program runs (exiftool's `${TAG;PERL}`). With
+    for arguments that hold code the program runs (exiftool's `${TAG;PERL}`);
+    `release_pattern` one for a target named for deploying or publishing (`bazel run
+    //tools:deploy`, as `make deploy` is asked by its name). With
     `output_spares_operands`, an output option (`patch -o FILE`) means the operands are only
     read, and so do `stdout_flags` (`gzip -c`: the result goes to standard output). An
     operand whose name ends in one of `stem_suffixes`, or in the suffix given to a
@@ -79,6 +81,7 @@ class Program:
     other_subcommand: tuple[Tier, str] | None = None
     write_pattern: str = ""
     exec_pattern: str = ""
+    release_pattern: str = ""
     output_spares_operands: bool = False
     stdout_flags: Collection[str] = ()
     stem_suffixes: Collection[str] = ()
@@ -325,6 +328,7 @@ _NO_PATHS = [
     "bg",
     "fg",
     "times",
+    "help",
     "caller",
     "compgen",
     "getopts",
@@ -1913,6 +1917,9 @@ _TOOLS: dict[str, Program] = {
             ("cmake -C /tmp/preload.cmake -S . -B build", _H),
             ("cmake -S . -B /home/dev/build", _H),
             ("cmake -E echo done", _W),
+            ("cmake -E compare_files a.txt b.txt", _W),
+            ("cmake -E make_directory build/gen", _W),
+            ("cmake -E remove_directory /home/dev", _C),
             ("cmake -E rm -rf /home/dev", _C),
             ("cmake --install build --prefix /home/dev/.bashrc", _C),
         ),
@@ -1986,11 +1993,13 @@ _TOOLS: dict[str, Program] = {
             ("--config", "-c", "--compilation_mode"),
             script_opts=("--bazelrc",),
             dir_opts=("--output_base", "--output_user_root"),
+            release_pattern=r"^//[^ ]*:[\w-]*(deploy|publish|release|upload|push)",
             examples=(
                 (f"{n} test //...", _W),
                 (f"{n} run //tools:gen", _W),
                 (f"{n} --bazelrc=.bazelrc.ci build //...", _W),
                 (f"{n} --bazelrc=/tmp/evil.bazelrc build //...", _H),
+                (f"{n} run //tools:deploy -- --env prod", _H),
             ),
         )
         for n in ("bazel", "bazelisk")
@@ -3241,10 +3250,32 @@ def validate(table: Mapping[str, Program]) -> None:
                 raise ValueError(f"program rule {name}: example {command!r} runs another program")
 
 
+# `cmake -E NAME ARGS`: the portable commands cmake runs, as the programs they are.
+CMAKE_E_COMMANDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "compare_files": ("cmp",),
+        "make_directory": ("mkdir", "-p"),
+        "copy": ("cp",),
+        "copy_if_different": ("cp",),
+        "copy_if_newer": ("cp",),
+        "copy_directory": ("cp", "-r"),
+        "copy_directory_if_different": ("cp", "-r"),
+        "remove": ("rm", "-f"),
+        "remove_directory": ("rm", "-rf"),
+        "rename": ("mv",),
+        "create_symlink": ("ln", "-s"),
+        "create_hardlink": ("ln",),
+        "touch_nocreate": ("touch", "-c"),
+        "echo_append": ("echo", "-n"),
+        "environment": ("env",),
+        "capabilities": ("true",),
+    }
+)
+
+
 # Programs that once had a handler in programs.py and that data expresses (their examples
 # are in program_examples.py).
 _CREDENTIAL_TOOLS = (
-    "ssh-add",
     "ssh-copy-id",
     "ssh-agent",
     "security",
@@ -3263,6 +3294,107 @@ _TABLE.update(
             for n in _CREDENTIAL_TOOLS
         },
         "ssh-keyscan": Program(Tier.NETWORK, "none", "fetches host keys"),
+        "ssh-add": Program(
+            _C,
+            "read",
+            "adds private keys to the agent (each key file is read and its secret held)",
+            ("-t", "-E", "-S", "-H", "-h"),
+            read_only_flags=("-l", "-L"),
+            examples=(("ssh-add -l", _R), ("ssh-add -L", _R), ("ssh-add ~/.ssh/id_ed25519", _C)),
+        ),
+        "busctl": Program(
+            _R,
+            "none",
+            "lists and inspects D-Bus services",
+            ("--destination", "--match", "--timeout", "-H", "--host", "-M", "--machine"),
+            word_tiers={
+                **_same(
+                    ("call", "set-property", "emit", "wait"),
+                    _H,
+                    "calls methods on a system service or changes its properties",
+                ),
+                **_same(("monitor", "capture"), _H, "records other programs' bus messages"),
+            },
+            examples=(
+                ("busctl list --no-pager", _R),
+                ("busctl status org.freedesktop.systemd1", _R),
+                ("busctl call org.freedesktop.login1 /org/freedesktop/login1 x PowerOff b 0", _H),
+            ),
+        ),
+        "systemd-analyze": Program(
+            _R,
+            "read",
+            "prints boot timing, unit dependencies and checks unit files",
+            ("--root", "--image", "--man", "--generators", "--iterations", "--base-time"),
+            word_tiers={
+                **_same(
+                    ("set-log-level", "set-log-target", "service-watchdogs", "log-level")
+                    + ("log-target",),
+                    _H,
+                    "changes the service manager's settings",
+                ),
+            },
+            examples=(
+                ("systemd-analyze blame", _R),
+                ("systemd-analyze verify deploy/api.service", _R),
+                ("systemd-analyze set-log-level debug", _H),
+            ),
+        ),
+        "cpio": Program(
+            _H,
+            "none",
+            "copies files into or out of archives (extraction writes wherever the archive says)",
+            ("-F", "--file", "-H", "--format", "-E", "--pattern-file", "-R", "--owner"),
+            read_opts=("-F", "--file", "-E", "--pattern-file"),
+            read_only_flags=("-t", "--list"),
+            examples=(
+                ("cpio -it < dist/archive.cpio", _R),
+                ("cpio -idmv < evil.cpio", _H),
+                ("cpio -t -F /home/dev/.ssh/id_rsa", _C),
+            ),
+        ),
+        "mktemp": Program(
+            _W,
+            "write",
+            "creates a temporary file or directory",
+            ("-p", "--tmpdir", "--suffix"),
+            dir_opts=("-p", "--tmpdir"),
+            read_only_flags=("-u", "--dry-run"),
+            examples=(
+                ("mktemp -d ./tmp.XXXX", _W),
+                ("mktemp", _W),
+                ("mktemp -u", _R),
+                ("mktemp -p /home/dev/.config/autostart x.XXXX", _C),
+            ),
+        ),
+        "optipng": Program(
+            _W,
+            "write",
+            "recompresses PNG files in place",
+            ("-i", "-f", "-zc", "-zm", "-zs", "-zw", "-log"),
+            write_opts=("-out", "-log"),
+            dir_opts=("-dir",),
+            read_only_flags=("-simulate",),
+            examples=(
+                ("optipng -o7 assets/logo.png", _W),
+                ("optipng -simulate assets/logo.png", _R),
+                ("optipng -out /home/dev/.bashrc a.png", _C),
+            ),
+        ),
+        "pg_dump": Program(
+            _R,
+            "none",
+            "dumps a database's schema or data",
+            ("-h", "--host", "-p", "--port", "-U", "--username", "-d", "--dbname", "-n")
+            + ("--schema", "-t", "--table", "-T", "--exclude-table", "-N", "-Z", "-j", "-E")
+            + ("-F", "--format", "--section", "--role", "--encoding", "--compress"),
+            write_opts=("-f", "--file"),
+            examples=(
+                ("pg_dump --schema-only app", _R),
+                ("pg_dump -f backup.sql app", _W),
+                ("pg_dump -f /home/dev/.bashrc app", _C),
+            ),
+        ),
         "hostname": Program(
             _R,
             "none",
@@ -3415,6 +3547,7 @@ GIT_READ = frozenset(
 )
 GIT_WORKSPACE = frozenset(
     {
+        "hook",  # `git hook run NAME`: the repository's own hook, as `git commit` runs it
         "add",
         "commit",
         "merge",

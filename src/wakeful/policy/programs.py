@@ -7,7 +7,7 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 758 programs known, 539 are data (502 program entries, 35 wrappers, and the git and
+Of the 765 programs known, 546 are data (509 program entries, 35 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
 are data too) and 219 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
@@ -59,6 +59,7 @@ from wakeful.policy.program_rules import (
     RUNS_PROJECT_CODE,
     WORKSPACE_TOOLS,
     WRAPPERS,
+    CMAKE_E_COMMANDS,
     YARN_PNPM_HIGH,
     Program,
     Subcommand,
@@ -706,6 +707,9 @@ def run_program(
                 ends = [j for j, w in enumerate(rest) if w.value == "--"]
                 if ends:  # `tox exec -e py -- CMD`: the command follows `--`
                     rest = rest[ends[0] + 1 :]
+                if name == "cmake" and rest and rest[0].value in CMAKE_E_COMMANDS:
+                    program = CMAKE_E_COMMANDS[rest[0].value or ""]
+                    rest = [Word(w, rest[0].text) for w in program] + rest[1:]
                 if rest:  # judged as the command it runs
                     a.run_argv(rest, cmd)
                 args = args[:i]
@@ -748,6 +752,10 @@ def run_program(
         for word in args:
             if re.search(rule.exec_pattern, word.text):
                 a.add(Tier.HIGH, f"runs code written in an argument ({name} {_short(word.text)})")
+    if rule.release_pattern:
+        for word in args:
+            if re.search(rule.release_pattern, word.text):
+                a.add(Tier.HIGH, f"{name} {_short(word.text)} deploys, publishes or releases")
     for word in args if rule.dest_pattern or rule.source_pattern else ():
         text = word.value or ""
         dest = re.match(rule.dest_pattern, text) if rule.dest_pattern else None
@@ -2870,6 +2878,10 @@ def h_ssh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             r"(?i)(ProxyCommand|LocalCommand|PermitLocalCommand|KnownHostsCommand)", key.value
         ):
             a.add(Tier.HIGH, f"ssh runs a local command ({key.value.split('=')[0]})")
+    if _has(opts, "-G") and not _has(opts, "-F", "-o") and len(pos) <= 1:
+        # `ssh -G HOST` prints the configuration it would use and connects to nothing
+        a.add(Tier.READ_ONLY, "ssh -G prints the configuration for a host")
+        return
     if _has(opts, "-R", "-D", "-L", "-w"):
         a.add(Tier.HIGH, "opens a network tunnel")
     if len(pos) > 1:
@@ -4468,8 +4480,12 @@ def h_buildtool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         if re.search(r"(?i)^(deploy|publish|release|upload|install)", v) and not v.startswith("-")
     ]
     _build_homes(key, args, cmd, a)
-    if name in ("mvn", "mvnw", "./mvnw") and "install" in values and "deploy" not in values:
-        a.add(Tier.WORKSPACE, "mvn install builds into the local repository")
+    if key == "mvn" and any(
+        re.search(r"(?i)(^install$|purge-local-repository|install-file|deploy-file)", v)
+        for v in values
+    ):
+        # ~/.m2 is shared: the user's other projects build against what is installed there
+        a.add(Tier.HIGH, f"{name} changes the local repository that other projects build with")
         return
     if risky:
         a.add(Tier.HIGH, f"{name} {risky[0]} publishes or deploys")
@@ -4737,6 +4753,7 @@ def h_kubectl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
         "diff",
         "events",
         "wait",
+        "kustomize",  # renders the project's overlays; the cluster is not touched
         None,
     ):
         kinds = {k for r in rest[:1] for k in r.lower().split(",")}
