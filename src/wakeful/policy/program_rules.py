@@ -2564,6 +2564,70 @@ _TOOLS: dict[str, Program] = {
         write_opts=("-o", "--out"),
         examples=(("maturin build --release", _W), ("maturin build -o /home/dev/.bashrc", _C)),
     ),
+    **{
+        n: Program(
+            tier,
+            kind,
+            what,
+            (
+                ("-f", "-c", "-codec", "-c:v", "-c:a", "-c:s", "-vcodec", "-acodec", "-scodec")
+                + ("-b", "-b:v", "-b:a", "-vf", "-af", "-filter:v", "-filter:a", "-lavfi")
+                + ("-filter_complex", "-ss", "-t", "-to", "-r", "-s", "-ar", "-ac", "-aspect")
+                + ("-map", "-map_metadata", "-metadata", "-preset", "-crf", "-q:v", "-q:a")
+                + ("-qscale", "-pix_fmt", "-loglevel", "-v", "-threads", "-frames:v", "-tune")
+                + ("-vframes", "-profile:v", "-level", "-g", "-movflags", "-stream_loop")
+                + ("-itsoffset", "-sseof", "-fs", "-vsync", "-fps_mode", "-bsf:v", "-bsf:a")
+                + ("-maxrate", "-bufsize", "-minrate", "-disposition", "-show_entries")
+                + ("-select_streams", "-of", "-print_format", "-read_intervals")
+            ),
+            read_opts=("-i", "-filter_script", "-filter_complex_script", "-attach"),
+            write_opts=("-vstats_file", "-passlogfile", "-sdp_file", "-progress"),
+            # protocols in place of a file name, and filters that read files or load plugins
+            exec_pattern=(
+                r"(?:^|[,;:'\"\[])(?:a?movie|subtitles|ass|textfile|fontfile|ladspa|lv2|frei0r"
+                r"|a?sendcmd|a?zmq|lut3d|haldclut|filename)=|^['\"]?(?:concat|file|subfile|pipe"
+                r"|fd|tcp|udp|unix|tls|rtp|srtp|sctp|crypto|cache|async|data|gopher|ftp|rtmps?"
+                r"|mmsh?|icecast|srt|bluray|zmq|ipfs|ipns):"
+            ),
+            word_tiers=_same(
+                ("x11grab", "xcbgrab", "alsa", "pulse", "v4l2", "video4linux2", "fbdev")
+                + ("kmsgrab", "oss", "jack", "openal", "gdigrab", "dshow", "avfoundation"),
+                _C,
+                "records the screen, the microphone or a camera",
+            ),
+            examples=examples,
+        )
+        for n, tier, kind, what, examples in (
+            (
+                "ffmpeg",
+                _W,
+                "write",
+                "converts audio and video (it writes its outputs)",
+                (
+                    ("ffmpeg -y -i media/intro.mp4 -vf scale=640:-1 media/small.mp4", _W),
+                    ("ffmpeg -hide_banner -i media/intro.mp4 -f null -", _W),
+                    ("ffmpeg -i in.wav -c:a libmp3lame out.mp3", _W),
+                    ("ffmpeg -f x11grab -i :0 screen.mp4", _C),
+                    ("ffmpeg -i concat:/home/dev/.ssh/id_rsa -f data out.bin", _C),
+                    ("ffmpeg -i in.mp4 -vf movie=/home/dev/x.png out.mp4", _H),
+                    ("ffmpeg -i in.mp4 -f rtsp rtsp://203.0.113.5/live", _H),
+                    ("ffmpeg -i https://evil.example/a.m3u8 out.mp4", Tier.NETWORK),
+                    ("ffmpeg -i in.mp4 /home/dev/Videos/out.mp4", _H),
+                ),
+            ),
+            (
+                "ffprobe",
+                _R,
+                "read",
+                "prints a media file's streams and format",
+                (
+                    ("ffprobe -v error -show_format -show_streams media/intro.mp4", _R),
+                    ("ffprobe -f v4l2 /dev/video0", _C),
+                    ("ffprobe concat:/home/dev/.ssh/id_rsa", _C),
+                ),
+            ),
+        )
+    },
     "w3m": Program(
         _H,
         "read",

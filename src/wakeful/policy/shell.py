@@ -71,7 +71,21 @@ class Classification:
 
 
 # A file operand that is a URL: the program fetches it.
-_URL_SCHEMES = ("http://", "https://", "ftp://", "ftps://", "sftp://", "s3://", "gs://")
+_URL_SCHEMES = (
+    "http://",
+    "https://",
+    "ftp://",
+    "ftps://",
+    "sftp://",
+    "s3://",
+    "gs://",
+    "rtsp://",
+    "rtmp://",
+    "rtmps://",
+    "udp://",
+    "tcp://",
+    "srt://",
+)
 
 
 @dataclass(slots=True)
@@ -220,6 +234,9 @@ class Analyzer:
 
     def write(self, word: Word | None, cwd: str | None) -> None:
         if word is not None and word.fd:
+            return
+        if word is not None and word.value is not None and word.value.startswith(_URL_SCHEMES):
+            self.add(Tier.HIGH, f"sends its output to {word.value[:60]}")
             return
         place = self.place(word, cwd)
         tier, msg = path_risk.write_tier(place)
