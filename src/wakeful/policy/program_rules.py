@@ -3370,8 +3370,12 @@ _TABLE.update(
             _R,
             "none",
             "lists and inspects D-Bus services",
-            ("--destination", "--match", "--timeout", "-H", "--host", "-M", "--machine"),
+            ("--destination", "--match", "--timeout", "-H", "--host", "-M", "--machine")
+            + ("--address",),
             word_tiers={
+                "--address": (_H, "connects to a bus address (unixexec: runs a program)"),
+                **_same(("-H", "--host"), Tier.NETWORK, "reaches another machine over ssh"),
+                **_same(("-M", "--machine"), _H, "works on a container's bus"),
                 **_same(
                     ("call", "set-property", "emit", "wait"),
                     _H,
@@ -3382,6 +3386,7 @@ _TABLE.update(
             examples=(
                 ("busctl list --no-pager", _R),
                 ("busctl status org.freedesktop.systemd1", _R),
+                ("busctl --address=unixexec:path=/bin/sh,argv1=-c,argv2=id list", _H),
                 ("busctl call org.freedesktop.login1 /org/freedesktop/login1 x PowerOff b 0", _H),
             ),
         ),

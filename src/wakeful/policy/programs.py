@@ -1786,8 +1786,12 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         ]
         listed = None if any(w.value in ("::::", ":::+", "::::+") for w in sources) else sources
         marker = "{}" if any("{}" in w.text for w in pos) else marker
-        if not pos:
-            a.add(Tier.READ_ONLY, "echoes its arguments")
+        if not pos:  # `parallel ::: 'cmd1' 'cmd2'`: each argument is a command
+            for source in sources:
+                if source.value is None:
+                    _dynamic_code(source, a, "parallel")
+                else:
+                    a.run_script(source.value, cmd.cwd, "parallel")
             return
     for item in listed or [Word(None, "<input>")]:
         inner: list[Word] = []
