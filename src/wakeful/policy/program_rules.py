@@ -3289,7 +3289,25 @@ _TABLE.update(
 )
 _EXAMPLES.update(
     {
-        "vim": (("vim -c ':!rm -rf ~' README.md", Tier.HIGH), ("vim README.md", Tier.HIGH)),
+        "vim": (
+            ("vim -c ':!rm -rf ~' README.md", Tier.HIGH),
+            ("vim README.md", Tier.HIGH),
+            ("vim -es -c '%s/foo/bar/g' -c wq src/app.py", Tier.WORKSPACE),
+            ("vim -es -c 'g/TODO/d' -c x notes.txt", Tier.WORKSPACE),
+            ("vim -es -c '!rm -rf ~' -c q", Tier.HIGH),
+            ("vim -es -c '%s/x/\\=system(\"id\")/' -c wq a.txt", Tier.HIGH),
+            ("vim -es -c 'w! /home/dev/.bashrc' -c q README.md", Tier.CRITICAL),
+            ("vim -es < cmds.vim", Tier.HIGH),
+        ),
+        "ex": (
+            ("ex -sc '%s/\\s\\+$//e|x' src/app.py", Tier.WORKSPACE),
+            ("ex -sc 'r !id'", Tier.HIGH),
+        ),
+        "ed": (
+            ("ed -s src/app.py <<< $'1d\\nw'", Tier.WORKSPACE),
+            ("ed -s a.txt <<< $'w /home/dev/.bashrc'", Tier.CRITICAL),
+            ("ed -s a.txt <<< '!id'", Tier.HIGH),
+        ),
         "true": (("true", _R),),
         "sleep": (("sleep 5", _R),),
     }

@@ -1923,6 +1923,132 @@ def h_gdb(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.READ_ONLY, "gdb reads the program's symbols and code")
 
 
+# Ex commands that only edit the buffer or write it back (`vim -es -c '%s/a/b/g' -c wq`).
+_EX_WRITE = re.compile(r"^(w|write|wq|x|xit|exit|up|update|wa|wall|wqa|wqall|xa|xall)(!?)(\s+.*)?$")
+_EX_EDITS = re.compile(
+    r"^(d|delete|j|join|retab!?|sort!?( [a-z]+)?|le|left|ri|right|ce|center|>+|<+|noh|"
+    r"nohlsearch|q!?|quit!?|qa!?|qall!?|m\s*[0-9.$]+|t\s*[0-9.$]+|co\s*[0-9.$]+|"
+    r"set? (no)?(ff|fileformat|et|expandtab|ts|tabstop|sw|shiftwidth|sts|softtabstop|fenc|"
+    r"fileencoding|bomb|eol|fixeol|fixendofline)(=[\w-]+)?)$"
+)
+_EX_SUBSTITUTE = re.compile(r"^(s|substitute|g|global|v|vglobal)!?([^\w\s\\|\"])")
+_EX_RANGE = re.compile(r"^[\s:]*(%|[0-9.$,;+\-]+|'[<>a-z],'[<>a-z])?\s*")
+
+
+def _ex_commands(text: str) -> list[str]:
+    """An ex command line split at `|` (not `\\|`, which a pattern holds)."""
+    return [part.strip() for part in re.split(r"(?<!\\)\|", text) if part.strip()]
+
+
+def h_ex_batch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`vim -es -c '%s/a/b/g' -c wq FILE`, `ex -sc '...|x' FILE`: silent ex mode skips the
+    user's vimrc and plugins, so the ex commands given decide. Substitutions (without `\\=`
+    expressions), deleting, moving, sorting and writing the file back edit the files
+    named; a shell escape (`!`), an expression, a script or any other command is asked.
+    Without silent ex mode the editor is interactive (its data entry)."""
+    values = [w.value for w in args]
+    silent = "-es" in values or "-Es" in values or ("-e" in values and "-s" in values)
+    if name == "ex":
+        silent = silent or "-s" in values or any(v and v.startswith("-s") for v in values)
+    if not silent:
+        run_program(name, PROGRAMS[name], args, cmd, a)
+        return
+    if cmd.upstream or any(
+        r.op in ("<", "<<", "<<<") and r.fd in (None, "0") for r in cmd.redirects
+    ):
+        a.add(Tier.HIGH, f"{name} reads ex commands from standard input")
+    commands: list[Word] = []
+    files: list[Word] = []
+    i = 0
+    while i < len(args):
+        w, v = args[i], args[i].value
+        if v in ("-c", "--cmd", "-u", "-S", "-i", "-T", "-w", "-W") and i + 1 < len(args):
+            if v in ("-c", "--cmd"):
+                commands.append(args[i + 1])
+            elif v == "-S" or (v == "-u" and args[i + 1].value not in ("NONE", "NORC")):
+                _run_file(name, args[i + 1], cmd, a)
+            elif v in ("-w", "-W"):
+                a.write(args[i + 1], cmd.cwd)
+            i += 2
+            continue
+        if v is not None and v.startswith("-sc") and name == "ex":
+            commands.append(Word(v[3:] or None, w.text) if v[3:] else args[i + 1])
+            i += 1 if v[3:] else 2
+            continue
+        if v is not None and v.startswith("+") and len(v) > 1:
+            commands.append(Word(v[1:], w.text))
+        elif v is None or not v.startswith("-"):
+            files.append(w)
+        i += 1
+    writes = False
+    for command in commands:
+        if command.value is None:
+            a.add(Tier.HIGH, f"{name} runs an ex command only known at run time")
+            continue
+        for part in _ex_commands(command.value):
+            body = _EX_RANGE.sub("", part, count=1)
+            written = _EX_WRITE.match(body)
+            if written:
+                writes = True
+                target = (written.group(3) or "").strip()
+                if target:
+                    a.write(Word(target, target), cmd.cwd)
+            elif _EX_SUBSTITUTE.match(body):
+                if "\\=" in body or "!" in body[1:] and not body.startswith(("g!", "v!")):
+                    a.add(Tier.HIGH, f"{name} ex command {_short(part)!r} evaluates code")
+                elif body[0] in "gv" and not re.search(r"([^\w\s])\s*(d|delete|j|join)\s*$", body):
+                    a.add(Tier.HIGH, f"{name} runs ex commands for matching lines ({_short(part)})")
+            elif not _EX_EDITS.match(body):
+                a.add(Tier.HIGH, f"{name} ex command {_short(part)!r} may run programs or code")
+    a.add(Tier.WORKSPACE if writes else Tier.READ_ONLY, f"{name} edits files in silent ex mode")
+    for f in files:
+        if writes:
+            a.write(f, cmd.cwd)
+        else:
+            a.read(f, cmd.cwd)
+
+
+_ED_FILE = re.compile(r"^[0-9,.$;+\-]*(wq|w|W|r|e|E)\s+(\S.*)$")
+_ED_TEXT = re.compile(r"^[0-9,.$;+\-]*[aic]$")
+
+
+def h_ed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`ed -s FILE <<< $'1d\\nw'`: ed's commands come from the here-document; a shell escape
+    (`!`) is asked, `w FILE`/`r FILE` write or read FILE, text typed after a, i, c is
+    data. Without a script on standard input ed is interactive (its data entry)."""
+    body, _ = _stdin_source(cmd)
+    _, pos = split_opts(args, ("-p", "--prompt"))
+    if body is None:
+        run_program(name, PROGRAMS[name], args, cmd, a)
+        return
+    writes = False
+    text_mode = False
+    for line in body.splitlines():
+        if text_mode:
+            text_mode = line != "."
+            continue
+        line = line.strip()
+        if "!" in line:
+            a.add(Tier.HIGH, f"ed command {_short(line)!r} runs a shell command")
+        elif _ED_TEXT.match(line):
+            text_mode = True
+        elif (named := _ED_FILE.match(line)) is not None:
+            verb, target = named.group(1), Word(named.group(2), named.group(2))
+            if verb in ("r", "e", "E"):
+                a.read(target, cmd.cwd)
+            else:
+                writes = True
+                a.write(target, cmd.cwd)
+        elif re.match(r"^[0-9,.$;+\-]*(w|wq|W)$", line):
+            writes = True
+    a.add(Tier.WORKSPACE if writes else Tier.READ_ONLY, "ed edits files from a script")
+    for f in pos:
+        if writes:
+            a.write(f, cmd.cwd)
+        else:
+            a.read(f, cmd.cwd)
+
+
 def h_rm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args)
     recursive = _has(opts, "-r", "-R", "--recursive", "-d", "--dir")
@@ -6150,6 +6276,9 @@ def _handlers() -> dict[str, Handler]:
     table["xargs"] = h_xargs
     table["parallel"] = h_xargs
     table["script"] = h_script
+    for n in ("vim", "vi", "ex"):
+        table[n] = h_ex_batch
+    table["ed"] = h_ed
     table["perf"] = h_perf
     table["logsave"] = h_logsave
     table["gdb"] = h_gdb
