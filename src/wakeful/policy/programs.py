@@ -49,6 +49,7 @@ from wakeful.policy.cloud_clis import (
     VERB_LAST_CLIS,
 )
 from wakeful.policy.program_rules import (
+    CMAKE_E_COMMANDS,
     FAMILIES,
     GIT_EXEC_KEYS,
     NPM_HIGH,
@@ -59,7 +60,6 @@ from wakeful.policy.program_rules import (
     RUNS_PROJECT_CODE,
     WORKSPACE_TOOLS,
     WRAPPERS,
-    CMAKE_E_COMMANDS,
     YARN_PNPM_HIGH,
     Program,
     Subcommand,
