@@ -194,6 +194,8 @@ def test_the_same_options_inside_the_workspace_stay_allowed(cmd: str) -> None:
         "head -c 200 secrets/prod.json",
         "cat config/secrets/db.yaml",
         "cat .secrets/token",
+        "cat secrets.txt",
+        "cat ./.env*",
         "gpg --list-secret-keys",
         "gpg -K",
         "terraform console",

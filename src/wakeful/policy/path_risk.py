@@ -79,6 +79,11 @@ _SECRET_NAMES = (
     ".htpasswd",
     "secrets.y*ml",
     "secrets.json",
+    "secrets.txt",
+    "secrets.toml",
+    "secrets.ini",
+    "secrets.env",
+    ".secrets",
     "*.ovpn",
     ".pgpass",
 )
@@ -385,7 +390,6 @@ _SECRET_SAMPLES = (
 )
 # A directory of secrets (Zed's suggested `secrets?/` rule): its data files are secrets,
 # its code (a secrets manager's sources) is not.
-_SECRET_DIRS = ("/secrets/", "/.secrets/")
 _CODE_SUFFIXES = (
     ".py",
     ".js",
@@ -415,13 +419,18 @@ def _secret_name(path: str, name: str) -> bool | None:
     verdict = _NAME_VERDICT.match(name)  # _NOT_SECRET_RE, then _SECRET_NAME_RE
     if verdict is not None:
         return verdict.group("plain") is None
-    glob = min((i for i in (name.find("*"), name.find("?"), name.find("[")) if i >= 0), default=-1)
-    if glob > 0 and any(
-        sample.startswith(name[:glob]) and fnmatch.fnmatchcase(sample, name)
-        for sample in _SECRET_SAMPLES
+    if "*" in name or "?" in name or "[" in name:
+        glob = min(i for i in (name.find("*"), name.find("?"), name.find("[")) if i >= 0)
+        if glob > 0 and any(
+            sample.startswith(name[:glob]) and fnmatch.fnmatchcase(sample, name)
+            for sample in _SECRET_SAMPLES
+        ):
+            return True
+    if (
+        "secrets/" in path
+        and ("/secrets/" in path or "/.secrets/" in path)
+        and not name.endswith(_CODE_SUFFIXES)
     ):
-        return True
-    if any(d in path for d in _SECRET_DIRS) and not name.endswith(_CODE_SUFFIXES):
         return True
     return None
 
