@@ -91,6 +91,11 @@ def test_plain_arithmetic_names_and_reads_stay_allowed(cmd: str) -> None:
         "env RUSTC_WRAPPER=/tmp/w cargo build",
         "env LD_PRELOAD=/tmp/x.so make",
         "env PYTHONPATH=/tmp/lib pytest",
+        "CARGO_HOME=/tmp/cargo cargo build",
+        "GRADLE_USER_HOME=/tmp/gh ./gradlew build",
+        "RUSTFLAGS='-C linker=/tmp/ld' cargo build",
+        "CMAKE_TOOLCHAIN_FILE=/tmp/tc.cmake cmake -S . -B build",
+        "NPM_CONFIG_USERCONFIG=/tmp/npmrc npm test",
     ],
 )
 def test_variables_naming_the_toolchain_a_build_runs(cmd: str) -> None:
@@ -109,6 +114,9 @@ def test_variables_naming_the_toolchain_a_build_runs(cmd: str) -> None:
         "env -i PATH=/usr/bin:/bin make",
         "env CC=clang make",
         "CARGO_TARGET_DIR=target/ci cargo build",
+        "CARGO_HOME=~/.cargo cargo build",
+        "RUSTFLAGS='-C target-cpu=native' cargo build",
+        "CMAKE_TOOLCHAIN_FILE=cmake/arm.cmake cmake -S . -B build",
     ],
 )
 def test_installed_or_project_toolchains_stay_allowed(cmd: str) -> None:

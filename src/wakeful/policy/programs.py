@@ -348,10 +348,16 @@ def _redirects(cmd: SimpleCommand, a: Analyzer) -> None:
 # Variables naming a program that build tools run: compilers, linkers, wrappers, runners.
 _TOOL_PROGRAM = re.compile(
     r"^(CC|CXX|CPP|LD|AR|AS|NM|RANLIB|STRIP|OBJCOPY|FC|F77|MAKE|SHELL|RUSTC|RUSTDOC|CARGO|"
-    r"GO|GOROOT|HOSTCC|HOSTCXX|CMAKE_[A-Z_]*COMPILER[A-Z_]*)$|_WRAPPER$|_RUNNER$|_LINKER$|"
+    r"GO|HOSTCC|HOSTCXX|CMAKE_[A-Z_]*COMPILER[A-Z_]*)$|_WRAPPER$|_RUNNER$|_LINKER$|"
     r"_EXECUTABLE$"
 )
 _SYSTEM_PROGRAMS = ("/usr/", "/bin/", "/sbin/", "/opt/")
+# Directories and files a build tool takes its configuration (and so programs) from.
+_TOOL_HOMES = frozenset(
+    {"CARGO_HOME", "RUSTUP_HOME", "GRADLE_USER_HOME", "GOENV", "GOROOT", "MAVEN_HOME", "M2_HOME"}
+    | {"NPM_CONFIG_USERCONFIG", "NPM_CONFIG_GLOBALCONFIG", "PIP_CONFIG_FILE", "GIT_CONFIG_GLOBAL"}
+    | {"BUNDLE_GEMFILE", "CARGO_BUILD_TARGET_DIR", "CMAKE_TOOLCHAIN_FILE"}
+)
 
 
 def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bool:
@@ -364,6 +370,20 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
             a.add(
                 Tier.NETWORK, f"sets GOTOOLCHAIN={value.text}: go downloads and runs that toolchain"
             )
+        return True
+    if name in _TOOL_HOMES:
+        # `CARGO_HOME=/tmp/x cargo build`: the tool reads its configuration there, and
+        # configuration names programs (runners, linkers, init scripts) that then run
+        if value.value is None:
+            a.add(Tier.HIGH, f"sets {name} to a directory only known at run time")
+        else:
+            zone = a.place(Word(value.value, value.text), cmd.cwd).zone
+            if zone not in ("workspace", "home"):
+                a.add(Tier.HIGH, f"sets {name}, so the tool runs configuration from {value.value}")
+        return True
+    if name in ("RUSTFLAGS", "RUSTDOCFLAGS", "CARGO_ENCODED_RUSTFLAGS"):
+        for program in re.findall(r"linker=(\S+)", value.value or value.text):
+            _tool_path(name, program.strip("'\""), cmd, a)
         return True
     if name == "GOFLAGS":
         programs = re.findall(r"-(?:toolexec|exec|vettool)[= ]+(\S+)", value.value or value.text)
