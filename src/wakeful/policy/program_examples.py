@@ -379,7 +379,7 @@ _WRAPPERS: dict[str, Examples] = {
     "gdb": (
         ("gdb -batch -ex 'info functions' build/app", R),
         ("gdb -batch -ex run -ex bt --args build/app --selftest", W),
-        ("gdb -batch -ex 'shell rm -rf ~'", H),
+        ("gdb -batch -ex 'shell rm -rf ~'", C),
         ("gdb -batch -p 1 -ex 'call system(\"id\")'", H),
         ("gdb build/app", H),
     ),

@@ -3290,11 +3290,11 @@ _TABLE.update(
 _EXAMPLES.update(
     {
         "vim": (
-            ("vim -c ':!rm -rf ~' README.md", Tier.HIGH),
+            ("vim -c ':!rm -rf ~' README.md", Tier.CRITICAL),
             ("vim README.md", Tier.HIGH),
             ("vim -es -c '%s/foo/bar/g' -c wq src/app.py", Tier.WORKSPACE),
             ("vim -es -c 'g/TODO/d' -c x notes.txt", Tier.WORKSPACE),
-            ("vim -es -c '!rm -rf ~' -c q", Tier.HIGH),
+            ("vim -es -c '!rm -rf ~' -c q", Tier.CRITICAL),
             ("vim -es -c '%s/x/\\=system(\"id\")/' -c wq a.txt", Tier.HIGH),
             ("vim -es -c 'w! /home/dev/.bashrc' -c q README.md", Tier.CRITICAL),
             ("vim -es < cmds.vim", Tier.HIGH),

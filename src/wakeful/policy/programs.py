@@ -1929,7 +1929,10 @@ def h_gdb(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     for ex in _vals(opts, "-ex", "--ex", "-iex"):
         text = (ex.value or "").strip()
         verb = text.split()[0] if text.split() else ""
-        if ex.value is None or "(" in text or "$_shell" in text:
+        if verb in ("shell", "!") or text.startswith("!"):
+            a.add(Tier.HIGH, f"gdb command {text[:40]!r} runs a shell command")
+            a.run_script(text.removeprefix("shell").lstrip("! "), cmd.cwd, "gdb shell")
+        elif ex.value is None or "(" in text or "$_shell" in text:
             a.add(Tier.HIGH, f"gdb command {text[:40]!r} calls into the program or runs code")
         elif verb in _GDB_RUNS:
             runs = True
@@ -1972,6 +1975,12 @@ def h_ex_batch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> 
         silent = silent or "-s" in values or any(v and v.startswith("-s") for v in values)
     if not silent:
         run_program(name, PROGRAMS[name], args, cmd, a)
+        for i, w in enumerate(args[:-1]):  # `vim -c ':!cmd'`: the command, for rules to see
+            if w.value in ("-c", "--cmd") and args[i + 1].value is not None:
+                for part in _ex_commands(args[i + 1].value or ""):
+                    shell = re.match(r"^[\s:]*(?:(?:r|read|w|write)\s*)?!(.+)$", part)
+                    if shell:
+                        a.run_script(shell.group(1), cmd.cwd, f"{name} :!")
         return
     if cmd.upstream or any(
         r.op in ("<", "<<", "<<<") and r.fd in (None, "0") for r in cmd.redirects
@@ -2020,6 +2029,9 @@ def h_ex_batch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> 
                     a.add(Tier.HIGH, f"{name} runs ex commands for matching lines ({_short(part)})")
             elif not _EX_EDITS.match(body):
                 a.add(Tier.HIGH, f"{name} ex command {_short(part)!r} may run programs or code")
+                shell = re.match(r"^(?:(?:r|read|w|write)\s*)?!(.+)$", body)
+                if shell:  # `:!cmd`, `:r !cmd`: the shell command, for rules to see
+                    a.run_script(shell.group(1), cmd.cwd, f"{name} :!")
     a.add(Tier.WORKSPACE if writes else Tier.READ_ONLY, f"{name} edits files in silent ex mode")
     for f in files:
         if writes:
@@ -2050,6 +2062,7 @@ def h_ed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         line = line.strip()
         if "!" in line:
             a.add(Tier.HIGH, f"ed command {_short(line)!r} runs a shell command")
+            a.run_script(line.split("!", 1)[1], cmd.cwd, "ed !")
         elif _ED_TEXT.match(line):
             text_mode = True
         elif (named := _ED_FILE.match(line)) is not None:
