@@ -417,3 +417,32 @@ def test_media_converters_read_inputs_devices_filters_and_protocols(
 )
 def test_editors_in_batch_mode_are_judged_by_their_commands(cmd: str, allowed: bool) -> None:
     assert auto_allows(cmd) is allowed, cmd
+
+
+@pytest.mark.parametrize(
+    ("cmd", "allowed"),
+    [
+        ("pytest -c pytest.ini tests", True),
+        ("tox -c tox.ini -e py312", True),
+        ("just --justfile justfile build", True),
+        ("meson setup --cross-file cross/arm.ini build", True),
+        ("vite build --config vite.config.ts", True),
+        ("npm --prefix frontend run build", True),
+        ("pnpm -C packages/ui build", True),
+        ("npm ls -g --prefix /usr/local", True),
+        ("pytest --rootdir=/tmp/x", False),
+        ("pytest -c /tmp/pytest.ini", False),
+        ("tox -c /tmp/tox.ini", False),
+        ("nox -f /tmp/noxfile.py", False),
+        ("just -f /tmp/justfile build", False),
+        ("task -t /tmp/Taskfile.yml build", False),
+        ("meson setup --native-file /tmp/native.ini build", False),
+        ("webpack --config /tmp/webpack.config.js", False),
+        ("npm --prefix /tmp/x run build", False),
+        ("npm run build --prefix /tmp/x", False),
+        ("yarn --cwd /tmp/x build", False),
+        ("pnpm --dir /tmp/x test", False),
+    ],
+)
+def test_runners_take_their_configuration_from_where_it_is_named(cmd: str, allowed: bool) -> None:
+    assert auto_allows(cmd) is allowed, cmd

@@ -976,7 +976,6 @@ NO_DANGEROUS_FORM = frozenset(
         "detekt",
         "doxygen",
         "gleam",
-        "go-task",
         "golangci-lint",
         "karma",
         "lein",
@@ -992,7 +991,6 @@ NO_DANGEROUS_FORM = frozenset(
         "staticcheck",
         "swift",
         "tap",
-        "task",
         "trial",
         "turbo",
     }

@@ -1477,7 +1477,6 @@ _TOOLS: dict[str, Program] = {
             "-p",
             "-o",
             "--override-ini",
-            "--rootdir",
             "--confcutdir",
             "--maxfail",
             "--tb",
@@ -1498,9 +1497,12 @@ _TOOLS: dict[str, Program] = {
             "--html",
             "--resultlog",
         ),
-        read_opts=("-c", "--config-file"),
+        # its configuration adds plugins and import paths; conftest.py files come from rootdir
+        script_opts=("-c", "--config-file", "--rootdir"),
         examples=(
             ("pytest -q tests/test_api.py -k login", _W),
+            ("pytest -c /tmp/pytest.ini", _H),
+            ("pytest --rootdir=/tmp/x", _H),
             ("pytest -x -n 4 tests", _W),
             ("pytest --junitxml /home/dev/.bashrc", _C),
             ("pytest /home/dev/.ssh/id_rsa", _C),
@@ -1510,22 +1512,29 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "runs the project's test environments",
-        ("-e", "-c", "--conf", "-p", "--parallel", "--workdir", "-x", "--override", "-f", "-m"),
+        ("-e", "-p", "--parallel", "--workdir", "-x", "--override", "-f", "-m"),
         write_opts=("--workdir",),
+        script_opts=("-c", "--conf"),
         argv_after=("exec",),
         examples=(
             ("tox -e py312", _W),
             ("tox -p auto", _W),
             ("tox exec -e py312 -- rm -rf /home/dev", _C),
+            ("tox -c /tmp/tox.ini", _H),
         ),
     ),
     "nox": Program(
         _W,
         "none",
         "runs the project's noxfile sessions",
-        ("-s", "--session", "-e", "-k", "-t", "-p", "--python", "-f", "--noxfile", "--envdir"),
+        ("-s", "--session", "-e", "-k", "-t", "-p", "--python", "--envdir"),
         write_opts=("--envdir",),
-        examples=(("nox -s tests", _W), ("nox --envdir /home/dev/.bashrc", _C)),
+        script_opts=("-f", "--noxfile"),
+        examples=(
+            ("nox -s tests", _W),
+            ("nox --envdir /home/dev/.bashrc", _C),
+            ("nox -f /tmp/noxfile.py", _H),
+        ),
     ),
     "coverage": Program(
         _W,
@@ -1959,12 +1968,14 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "configures, builds or tests a project",
-        ("-C", "--prefix", "--buildtype", "-D", "--backend", "--native-file", "--cross-file"),
+        ("-C", "--prefix", "--buildtype", "-D", "--backend"),
+        script_opts=("--native-file", "--cross-file"),  # they name the compilers that run
         argv_after=("devenv",),
         examples=(
             ("meson setup build", _W),
             ("meson test -C build", _W),
             ("meson devenv rm -rf /home/dev", _C),
+            ("meson setup --native-file /tmp/native.ini build", _H),
         ),
     ),
     "ant": Program(
@@ -2010,18 +2021,16 @@ _TOOLS: dict[str, Program] = {
         "none",
         "runs recipes from the project's justfile",
         (
-            "-f",
-            "--justfile",
-            "-d",
-            "--working-directory",
             "--set",
             "--dotenv-path",
             "--dotenv-filename",
             "--shell-arg",
         ),
         exec_flags=("--command", "--shell", "--chooser", "--edit", "-e"),
+        script_opts=("-f", "--justfile", "-d", "--working-directory"),
         examples=(
             ("just test", _W),
+            ("just -f /tmp/justfile build", _H),
             ("just --list", _W),
             ("just --command rm -rf /home/dev", _H),
             ("just --shell /tmp/evil build", _H),
@@ -2032,8 +2041,9 @@ _TOOLS: dict[str, Program] = {
             _W,
             "none",
             "runs tasks from the project's Taskfile",
-            ("-d", "--dir", "-t", "--taskfile", "-c", "--concurrency"),
-            examples=((f"{n} build", _W),),
+            ("-c", "--concurrency"),
+            script_opts=("-d", "--dir", "-t", "--taskfile"),
+            examples=((f"{n} build", _W), (f"{n} -t /tmp/Taskfile.yml build", _H)),
         )
         for n in ("task", "go-task")
     },
@@ -2402,8 +2412,6 @@ _TOOLS: dict[str, Program] = {
             "none",
             "bundles JavaScript (its config and plugins are code)",
             (
-                "-c",
-                "--config",
                 "--config-name",
                 "--mode",
                 "--entry",
@@ -2424,7 +2432,12 @@ _TOOLS: dict[str, Program] = {
                 "--file",
                 "--dir",
             ),
-            examples=((f"{n} build", _W), (f"{n} -o /home/dev/.bashrc", _C)),
+            script_opts=("-c", "--config"),
+            examples=(
+                (f"{n} build", _W),
+                (f"{n} -o /home/dev/.bashrc", _C),
+                (f"{n} --config /tmp/{n}.config.js", _H),
+            ),
         )
         for n in ("webpack", "vite", "rollup", "parcel")
     },

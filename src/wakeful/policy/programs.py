@@ -4147,6 +4147,9 @@ def h_uv(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 _NPM_SECRET_KEY = re.compile(r"(?i)(_auth|authtoken|password|token)")
 
 
+_NPM_LISTINGS = frozenset({"ls", "list", "ll", "la", "root", "bin", "prefix", "outdated", "view"})
+
+
 def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -4167,6 +4170,12 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     rest = [w.value or "" for w in pos[1:]]
     if _has(opts, "--registry"):
         a.add(Tier.HIGH, "uses a non-default package registry")
+    # `npm --prefix DIR run build`, `yarn --cwd DIR`, `pnpm -C DIR`: the package.json (and
+    # its scripts) in DIR decide what runs; options after the verb count as well
+    later, _ = split_opts(pos[1:], ("--prefix", "--cwd", "--dir", "-C"))
+    for place in _vals(opts + later, "--prefix", "-C", "--cwd", "--dir"):
+        if a.place(place, cmd.cwd).zone != "workspace" and verb not in _NPM_LISTINGS:
+            a.add(Tier.HIGH, f"{name} works on the package in {place.value}, outside the workspace")
     if (
         _has(opts, "-g", "--global", "--location")
         or any(v in ("-g", "--global", "--location=global") for v in rest)
