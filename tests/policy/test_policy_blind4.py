@@ -442,6 +442,12 @@ def test_editors_in_batch_mode_are_judged_by_their_commands(cmd: str, allowed: b
         ("npm run build --prefix /tmp/x", False),
         ("yarn --cwd /tmp/x build", False),
         ("pnpm --dir /tmp/x test", False),
+        ("poetry -C /tmp/x run pytest", False),
+        ("deno task --config /tmp/deno.json build", False),
+        ("tsc -p /tmp/tsconfig.json", False),
+        ("poetry -C sub run pytest", True),
+        ("deno task --config deno.json build", True),
+        ("tsc -p tsconfig.build.json", True),
     ],
 )
 def test_runners_take_their_configuration_from_where_it_is_named(cmd: str, allowed: bool) -> None:

@@ -1808,8 +1808,6 @@ _TOOLS: dict[str, Program] = {
         "read",
         "compiles TypeScript",
         (
-            "-p",
-            "--project",
             "--target",
             "-t",
             "--module",
@@ -1820,9 +1818,11 @@ _TOOLS: dict[str, Program] = {
             "--baseUrl",
         ),
         write_opts=("--outDir", "--outFile", "--declarationDir", "--tsBuildInfoFile"),
+        script_opts=("-p", "--project"),  # the project file says what is written where
         examples=(
             ("tsc --noEmit", _W),
             ("tsc -p tsconfig.build.json", _W),
+            ("tsc -p /tmp/tsconfig.json", _H),
             ("tsc --outFile /home/dev/.bashrc src/a.ts", _C),
         ),
     ),

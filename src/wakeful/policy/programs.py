@@ -3917,6 +3917,10 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         verb = pos[0].value
         if verb in ("test", "fmt", "lint", "check", "bench", "task", "compile", "bundle", "build"):
             a.add(Tier.WORKSPACE, f"{name} {verb} runs project tooling")
+            # `deno task --config FILE`: the tasks (shell commands) come from FILE
+            later, _ = split_opts(pos[1:], ("-c", "--config", "--cwd"))
+            for config in _vals(later, "-c", "--config", "--cwd"):
+                _run_file(f"{name} {verb}", config, cmd, a)
             return
         if verb in ("install", "add", "a", "update", "i", "remove", "rm", "upgrade", "outdated"):
             a.add(Tier.NETWORK, f"{name} {verb} installs packages from the registry")
@@ -5923,6 +5927,10 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         stop_at_positional=True,
     )
     read, work, net, high = _PROJECT_TOOLS[name]
+    # `poetry -C DIR run ...`, `dotnet --project DIR`: the project in DIR decides what runs
+    for where in _vals(opts, "-C", "--directory", "--project", "-d", "--working-dir"):
+        if a.place(where, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"{name} works on the project in {where.value}, outside the workspace")
     words = [w.value or "" for w in pos]
     verb = words[0] if words else next((f for f, _ in opts if f in read | high), None)
     rest = words[1:]
