@@ -79,6 +79,11 @@ _SECRET_NAMES = (
     ".htpasswd",
     "secrets.y*ml",
     "secrets.json",
+    "secrets.txt",
+    "secrets.toml",
+    "secrets.ini",
+    "secrets.env",
+    ".secrets",
     "*.ovpn",
     ".pgpass",
 )
@@ -366,11 +371,75 @@ def unrecoverable(path: str | None) -> str | None:
     return None
 
 
-def is_secret(path: str, home: str) -> bool:
-    name = path[path.rfind("/") + 1 :]  # os.path.basename
+# Names a wildcard is tried against: `.env*`, `id_*` and `cred*` name the secrets above.
+_SECRET_SAMPLES = (
+    ".env",
+    ".env.local",
+    ".env.production",
+    "id_rsa",
+    "id_ed25519",
+    "id_ecdsa",
+    "credentials",
+    "credentials.json",
+    ".netrc",
+    ".pgpass",
+    ".htpasswd",
+    "secrets.json",
+    "secrets.yaml",
+    "service-account.json",
+)
+# A directory of secrets (Zed's suggested `secrets?/` rule): its data files are secrets,
+# its code (a secrets manager's sources) is not.
+_CODE_SUFFIXES = (
+    ".py",
+    ".js",
+    ".ts",
+    ".tsx",
+    ".jsx",
+    ".go",
+    ".rs",
+    ".rb",
+    ".java",
+    ".kt",
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".cs",
+    ".php",
+    ".swift",
+    ".md",
+    ".rst",
+)
+
+
+def _secret_name(path: str, name: str) -> bool | None:
+    """Whether the name alone says secret (True) or not (False); None when it does not
+    decide. A wildcard with a literal start decides by the secret names it can match."""
     verdict = _NAME_VERDICT.match(name)  # _NOT_SECRET_RE, then _SECRET_NAME_RE
     if verdict is not None:
         return verdict.group("plain") is None
+    if "*" in name or "?" in name or "[" in name:
+        glob = min(i for i in (name.find("*"), name.find("?"), name.find("[")) if i >= 0)
+        if glob > 0 and any(
+            sample.startswith(name[:glob]) and fnmatch.fnmatchcase(sample, name)
+            for sample in _SECRET_SAMPLES
+        ):
+            return True
+    if (
+        "secrets/" in path
+        and ("/secrets/" in path or "/.secrets/" in path)
+        and not name.endswith(_CODE_SUFFIXES)
+    ):
+        return True
+    return None
+
+
+def is_secret(path: str, home: str) -> bool:
+    name = path[path.rfind("/") + 1 :]  # os.path.basename
+    verdict = _secret_name(path, name)
+    if verdict is not None:
+        return verdict
     if _SYSTEM_SECRET_BASES.holds(path):
         return True
     if path.startswith("/proc/") and path.endswith("/environ"):
@@ -509,8 +578,7 @@ def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) ->
     if _under(path, workspace) and _bases_apart(workspace, home):
         # What the checks below decide for a path inside the workspace, without the ones
         # that cannot hold it (see _bases_apart); is_home is false here for the same reason.
-        verdict = _NAME_VERDICT.match(path[path.rfind("/") + 1 :])
-        if verdict is not None and verdict.group("plain") is None:
+        if _secret_name(path, path[path.rfind("/") + 1 :]):
             return "secret"
         return None
     if _HARMLESS_BASES.holds(path):

@@ -70,6 +70,24 @@ class Classification:
         return tuple(tuple(dict.fromkeys(inv.texts())) for inv in self.invocations if inv.leaf)
 
 
+# A file operand that is a URL: the program fetches it.
+_URL_SCHEMES = (
+    "http://",
+    "https://",
+    "ftp://",
+    "ftps://",
+    "sftp://",
+    "s3://",
+    "gs://",
+    "rtsp://",
+    "rtmp://",
+    "rtmps://",
+    "udp://",
+    "tcp://",
+    "srt://",
+)
+
+
 @dataclass(slots=True)
 class Analyzer:
     """Collects findings for one command; handlers in `programs` call back into it."""
@@ -194,6 +212,10 @@ class Analyzer:
     def read(self, word: Word, cwd: str | None) -> None:
         if word.fd:
             return
+        if word.value is not None and word.value.startswith(_URL_SCHEMES):
+            # `pandoc https://...`, `xmllint http://...`: the program fetches it
+            self.add(Tier.NETWORK, f"fetches {word.value[:60]} from the network")
+            return
         tier, msg = path_risk.read_tier(self.place(word, cwd))
         self.add(tier, msg)
 
@@ -212,6 +234,9 @@ class Analyzer:
 
     def write(self, word: Word | None, cwd: str | None) -> None:
         if word is not None and word.fd:
+            return
+        if word is not None and word.value is not None and word.value.startswith(_URL_SCHEMES):
+            self.add(Tier.HIGH, f"sends its output to {word.value[:60]}")
             return
         place = self.place(word, cwd)
         tier, msg = path_risk.write_tier(place)
