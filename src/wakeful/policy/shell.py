@@ -12,6 +12,7 @@ import os.path
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from wakeful.policy import path_risk
 from wakeful.policy.shell_parse import MAX_DEPTH, SimpleCommand, Word, parse_script, resolve_path
@@ -88,24 +89,42 @@ _URL_SCHEMES = (
 )
 
 
-@dataclass(slots=True)
 class Analyzer:
-    """Collects findings for one command; handlers in `programs` call back into it."""
+    """Collects findings for one command; handlers in `programs` call back into it.
 
-    workspace: str
-    home: str
-    depth: int = 0
-    findings: list[tuple[Tier, str]] = field(default_factory=list)
-    programs: list[str] = field(default_factory=list)
-    parsed: bool = True
-    part: str = ""
-    invocations: list[Invocation] = field(default_factory=list)
-    current: Invocation | None = None
-    code_reasons: list[str] = field(default_factory=list)
-    deciders: list[tuple[str, str]] = field(default_factory=list)  # (program, entry)
-    # The last part clipped for a message, and its clipped form: a command's findings
-    # mostly name the same part.
-    clipped: tuple[str, str] = ("", "")
+    A plain class with slots rather than a dataclass: one is made for every command, and a
+    dataclass's default factories cost a call each."""
+
+    __slots__ = (
+        "workspace",
+        "home",
+        "depth",
+        "findings",
+        "programs",
+        "parsed",
+        "part",
+        "invocations",
+        "current",
+        "code_reasons",
+        "deciders",
+        "clipped",
+    )
+
+    def __init__(self, workspace: str, home: str, depth: int = 0) -> None:
+        self.workspace = workspace
+        self.home = home
+        self.depth = depth
+        self.findings: list[tuple[Tier, str]] = []
+        self.programs: list[str] = []
+        self.parsed = True
+        self.part = ""
+        self.invocations: list[Invocation] = []
+        self.current: Invocation | None = None
+        self.code_reasons: list[str] = []
+        self.deciders: list[tuple[str, str]] = []  # (program, entry)
+        # The last part clipped for a message, and its clipped form: a command's findings
+        # mostly name the same part.
+        self.clipped: tuple[str, str] = ("", "")
 
     # ---- what runs (for user rules and the sandbox gate) -----------------------------------
     def invoke(self, words: list[Word]) -> Invocation:
@@ -305,7 +324,7 @@ class Analyzer:
 
     def run_argv(self, argv: list[Word], cmd: SimpleCommand) -> None:
         """Classify a command another command runs (sudo X, xargs X, find -exec X ...)."""
-        classify_argv = _programs()[1]
+        classify_argv = _programs().classify_argv
         if self.depth >= MAX_DEPTH:
             self.add(Tier.CRITICAL, "nests commands too deeply to analyse")
             return
@@ -325,21 +344,36 @@ def _has_glob(text: str) -> bool:
 
 
 def _clip(text: str) -> str:
+    # Most parts are short, printable (no whitespace but the space) and singly spaced:
+    # already their own clipped form, without splitting and joining them.
+    if (
+        len(text) <= 80
+        and "  " not in text
+        and text.isprintable()
+        and text[:1] != " "
+        and text[-1:] != " "
+    ):
+        return text
     text = " ".join(text.split())
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-@functools.cache
-def _programs() -> tuple[Callable[[SimpleCommand, Analyzer], None], Callable[..., None]]:
-    """(classify_simple, classify_argv), imported on first use: `programs` imports this
-    module, and an import statement in the hot path costs more than a short command's walk."""
-    from wakeful.policy.programs import classify_argv, classify_simple
+class _Entry(NamedTuple):
+    classify_simple: Callable[[SimpleCommand, Analyzer], None]
+    classify_argv: Callable[[list[Word], SimpleCommand, Analyzer], None]
+    classify_commands: Callable[[list[SimpleCommand], Analyzer], None]
 
-    return classify_simple, classify_argv
+
+@functools.cache
+def _programs() -> _Entry:
+    """programs' entry points, imported on first use: `programs` imports this module, and
+    an import statement in the hot path costs more than a short command's walk."""
+    from wakeful.policy.programs import classify_argv, classify_commands, classify_simple
+
+    return _Entry(classify_simple, classify_argv, classify_commands)
 
 
 def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> None:
-    classify_simple = _programs()[0]
     script = parse_script(source, cwd, analyzer.home, None, depth)
     if script.errors:
         analyzer.parsed = False
@@ -351,11 +385,11 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
             )
     for tier, note in script.notes:
         analyzer.add(tier, note, part=source)
-    if not script.commands and not script.errors:
+    if not script.endless:
+        _programs().classify_commands(script.commands, analyzer)
         return
-    endless = (
-        {i for start, end in script.endless for i in range(start, end)} if script.endless else ()
-    )
+    classify_simple = _programs().classify_simple
+    endless = {i for start, end in script.endless for i in range(start, end)}
     for i, cmd in enumerate(script.commands):
         analyzer.part = cmd.text
         analyzer.current = None
