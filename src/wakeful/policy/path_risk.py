@@ -446,19 +446,25 @@ def checkout_of_worktree(workspace: str) -> str | None:
 _UNKNOWN = Place(None, "unknown")
 
 
-def place_of(path: str | None, workspace: str, home: str) -> Place:
+# What lstat said about paths during one command: its result, or None when the path does
+# not exist (or cannot be searched). Made afresh for every command, never kept beyond it.
+Looked = dict[str, os.stat_result | None]
+
+
+def place_of(path: str | None, workspace: str, home: str, looked: Looked | None = None) -> Place:
     """Classify an absolute, normalised path (None: computed at run time).
 
     What the path's text decides is looked up once per path (`_lexical`); what the file
     system decides (symlinks and hard links inside the workspace, a `.git` file, whether a
-    name in the shared temporary space exists) is looked up again on every call."""
+    name in the shared temporary space exists) is looked up again on every call, or once
+    per command with `looked`, the lstat results of the command's earlier paths."""
     if path is None:
         return _UNKNOWN
     lexical = _lexical(path, workspace, home)
     if isinstance(lexical, Place):
         return lexical
     if isinstance(lexical, _Inside):
-        return _inside_place(path, workspace, home, lexical)
+        return _inside_place(path, workspace, home, lexical, looked)
     # _Scratch: the machine's shared temporary space is not this session's scratch (that
     # is `.wakeful/tmp/`, inside the workspace): a new name there harms nobody, but an
     # existing one may be another project's data.
@@ -592,26 +598,39 @@ def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) ->
 _new_place = tuple.__new__  # Place(...) without the named tuple's Python-level __new__
 
 
-def _inside_place(path: str, workspace: str, home: str, inside: _Inside) -> Place:
+def _inside_place(
+    path: str, workspace: str, home: str, inside: _Inside, looked: Looked | None
+) -> Place:
     """The Place of a path inside the workspace, once no base directory holds it: its
     symlinks, its `.git` file and its hard links are looked up now (one lstat per component
     of the path: when one fails, the component does not exist or cannot be searched, so no
     deeper one is a link; the last lstat tells about hard links too), its name was judged
     once (`inside`)."""
     found: os.stat_result | None = None
-    for current in inside.steps:
-        try:
-            found = os.lstat(current)
-        except (OSError, ValueError):
+    # A workspace that this command found missing holds nothing: no component exists.
+    for current in inside.steps if looked is None or looked.get(workspace, 0) is not None else ():
+        if looked is None:
+            try:
+                found = os.lstat(current)
+            except (OSError, ValueError):
+                found = None
+        elif current in looked:
+            found = looked[current]
+        else:
+            try:
+                found = os.lstat(current)
+            except (OSError, ValueError):
+                found = None
+            looked[current] = found
+        if found is None:
             # Missing or not searchable: no deeper component is a link either.
-            found = None
             break
         if stat.S_ISLNK(found.st_mode):
             joined = workspace + "/" + inside.rel
             real = os.path.realpath(joined)
             if real != joined:
                 # A symlink inside the workspace: judge the place it leads to.
-                return place_of(real, workspace, home)
+                return place_of(real, workspace, home, looked)
             try:  # a link that resolves to its own path (a loop)
                 found = os.lstat(joined)
             except OSError:
@@ -628,7 +647,9 @@ def _inside_place(path: str, workspace: str, home: str, inside: _Inside) -> Plac
     elif (
         found.st_nlink > 1 and stat.S_ISREG(found.st_mode)
         if found is not None
-        else not inside.rel and _hard_linked(path)
+        else not inside.rel
+        and (looked is None or looked.get(workspace, 0) is not None)
+        and _hard_linked(path)
     ):
         zone = "hardlinked"
     elif inside.git_store:

@@ -108,6 +108,7 @@ class Analyzer:
         "code_reasons",
         "deciders",
         "clipped",
+        "looked",
     )
 
     def __init__(self, workspace: str, home: str, depth: int = 0) -> None:
@@ -125,6 +126,9 @@ class Analyzer:
         # The last part clipped for a message, and its clipped form: a command's findings
         # mostly name the same part.
         self.clipped: tuple[str, str] = ("", "")
+        # What lstat said about the command's paths, so that each is looked up once per
+        # command (see path_risk.place_of); never kept from one command to the next.
+        self.looked: path_risk.Looked = {}
 
     # ---- what runs (for user rules and the sandbox gate) -----------------------------------
     def invoke(self, words: list[Word]) -> Invocation:
@@ -226,7 +230,7 @@ class Analyzer:
             path = None
         else:
             path = resolve_path(value, cwd, self.home)
-        return path_risk.place_of(path, self.workspace, self.home)
+        return path_risk.place_of(path, self.workspace, self.home, self.looked)
 
     def read(self, word: Word, cwd: str | None) -> None:
         if word.fd:
@@ -424,6 +428,11 @@ def workspace_root(workspace: str) -> str:
     another name keeps the name it was first resolved to, which leads to the same files.
     Paths inside the workspace are never cached: symlinks in it are looked up per command.
     """
+    return _workspace_root(workspace)[0]
+
+
+def _workspace_root(workspace: str) -> tuple[str, bool]:
+    """`workspace_root`, and whether the workspace exists now."""
     try:
         # os.access answers a missing path without raising, which costs more than the call.
         found = os.stat(workspace) if os.access(workspace, os.F_OK) else None
@@ -431,15 +440,18 @@ def workspace_root(workspace: str) -> str:
         found = None
     if found is None:
         # A workspace that does not exist runs nothing: its resolution only names it.
-        return _real_root(workspace, -1, -1)
-    return _real_root(workspace, found.st_dev, found.st_ino)
+        return _real_root(workspace, -1, -1), False
+    return _real_root(workspace, found.st_dev, found.st_ino), True
 
 
 def classify_command(command: str, workspace: Path, home: Path | None = None) -> Classification:
     """The risk tier of a shell command run in `workspace`, with the reasons for it."""
-    ws = workspace_root(str(workspace))
+    ws, exists = _workspace_root(str(workspace))
     home_dir = _normpath(str(home if home is not None else Path.home()))
     analyzer = Analyzer(ws, home_dir)
+    if not exists:
+        # Found missing just now: nothing below it exists during this command either.
+        analyzer.looked[ws] = None
     if not command.strip():
         return Classification(Tier.READ_ONLY, ("read_only: empty command runs nothing",))
     try:
