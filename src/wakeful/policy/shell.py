@@ -189,7 +189,7 @@ class Analyzer:
             if tier is not first:
                 mixed = True
         if mixed:
-            return best, self.reasons()
+            return best, _ranked_reasons(findings)
         return best, tuple(dict.fromkeys([message for _, message in findings]))[:MAX_REASONS]
 
     def reasons(self) -> tuple[str, ...]:
@@ -200,13 +200,7 @@ class Analyzer:
         first = findings[0][0]
         if all(tier is first for tier, _ in findings):  # one tier: the order found
             return tuple(dict.fromkeys([message for _, message in findings]))[:MAX_REASONS]
-        ordered = sorted(range(len(findings)), key=lambda i: -_RANK[findings[i][0]])
-        seen: dict[str, None] = {}
-        for i in ordered:
-            seen[findings[i][1]] = None
-            if len(seen) >= MAX_REASONS:
-                break
-        return tuple(seen)
+        return _ranked_reasons(findings)
 
     # ---- paths -------------------------------------------------------------------------
     def resolve(self, word: Word | str | None, cwd: str | None) -> str | None:
@@ -343,6 +337,21 @@ class Analyzer:
             self.current = saved_current
 
 
+def _rank_of(finding: tuple[Tier, str]) -> int:
+    return _RANK[finding[0]]
+
+
+def _ranked_reasons(findings: list[tuple[Tier, str]]) -> tuple[str, ...]:
+    """The distinct messages of findings of several tiers, highest tier first, in the order
+    found within a tier (a stable sort keeps it)."""
+    seen: dict[str, None] = {}
+    for _, message in sorted(findings, key=_rank_of, reverse=True):
+        seen[message] = None
+        if len(seen) >= MAX_REASONS:
+            break
+    return tuple(seen)
+
+
 def _has_glob(text: str) -> bool:
     return any(ch in text for ch in "*?[")
 
@@ -473,10 +482,12 @@ def classify_command(command: str, workspace: Path, home: Path | None = None) ->
     fields = result.__dict__
     fields["tier"], fields["reasons"] = analyzer.verdict()
     fields["parsed"] = analyzer.parsed
-    fields["programs"] = tuple(dict.fromkeys(analyzer.programs))
-    fields["runs_workspace_code"] = bool(analyzer.code_reasons)
+    programs = analyzer.programs
+    fields["programs"] = tuple(programs) if len(programs) < 2 else tuple(dict.fromkeys(programs))
+    code_reasons = analyzer.code_reasons
+    fields["runs_workspace_code"] = bool(code_reasons)
     fields["code_reasons"] = (
-        tuple(dict.fromkeys(analyzer.code_reasons)) if analyzer.code_reasons else ()
+        tuple(code_reasons) if len(code_reasons) < 2 else tuple(dict.fromkeys(code_reasons))
     )
     fields["deciders"] = tuple(analyzer.deciders)
     fields["invocations"] = tuple(analyzer.invocations)
