@@ -288,7 +288,10 @@ def split_opts(
 
 
 def _has(opts: list[tuple[str, Word | None]], *names: str) -> bool:
-    return any(name in names for name, _ in opts)
+    for name, _ in opts:  # noqa: SIM110 - a loop costs less than any() over a generator
+        if name in names:
+            return True
+    return False
 
 
 def _vals(opts: list[tuple[str, Word | None]], *names: str) -> list[Word]:
@@ -660,63 +663,26 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         return
     args = argv[1:]
     if "/" in name:
-        _classify_path_program(name, args, cmd, a)
-        return
-    plan = _PLANS.get(name) or _plan(name)
-    if plan.prints:
-        secret = _secret_variable(name, args)
-        if secret is not None:
-            a.add(
-                Tier.CRITICAL, f"prints the secret-looking variable {secret} (credential reading)"
-            )
-    if plan.filters and _filters_env_secrets(args, cmd):
-        a.add(
-            Tier.CRITICAL,
-            "picks secret-looking variables out of the environment (credential reading)",
-        )
-    _run_plan(plan, args, cmd, a)
-
-
-def _classify_path_program(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """A program named by its path (`./x.sh`, `/usr/bin/git`, `.venv/bin/pip`)."""
-    base = os.path.basename(name)
-    resolved = a.resolve(name, cmd.cwd)
-    if resolved is not None and resolved.startswith(
-        ("/usr/bin/", "/bin/", "/usr/local/bin/", "/usr/sbin/", "/sbin/")
-    ):
-        _run_plan(_PLANS.get(base) or _plan(base), args, cmd, a)
-        return
-    place = a.place(name, cmd.cwd)
-    a.programs.append(base)
-    if place.zone == "workspace":
-        a.add(Tier.WORKSPACE, f"runs the project program {name}")
-        a.runs_code(f"runs the project program {name}")
-        if (
-            re.fullmatch(r"pip[0-9.]*", base)
-            and args[:1]
-            and args[0].value
-            in (
-                "install",
-                "download",
-                "wheel",
-            )
-        ):
-            h_pip(base, args, cmd, a)  # the project's pip still fetches packages
-        elif _PYTHON.fullmatch(base) and [w.value for w in args[:2]] == ["-m", "pip"]:
-            h_python("python", args, cmd, a)
-        elif base in ("gradlew", "mvnw"):
-            h_buildtool(base, args, cmd, a)  # build files and init scripts named
-        if base == "manage.py":
-            _django_manage(args, cmd, a)
-    elif place.zone == "secret":
-        a.add(Tier.CRITICAL, f"runs {name} from a credentials location")
+        found = _classify_path_program(name, args, cmd, a)
+        if found is None:
+            return
+        plan = found
     else:
-        a.add(Tier.HIGH, f"runs {name}, a program outside the workspace")
-
-
-def _run_plan(plan: _Plan, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """Judge a program by its plan: the version and help shortcuts, then its handler or
-    data entry; a program known to neither is unknown."""
+        plan = _PLANS.get(name) or _plan(name)
+        if plan.prints:
+            secret = _secret_variable(name, args)
+            if secret is not None:
+                a.add(
+                    Tier.CRITICAL,
+                    f"prints the secret-looking variable {secret} (credential reading)",
+                )
+        if plan.filters and _filters_env_secrets(args, cmd):
+            a.add(
+                Tier.CRITICAL,
+                "picks secret-looking variables out of the environment (credential reading)",
+            )
+    # The program's plan: the version and help shortcuts, then its handler or data entry;
+    # a program known to neither is unknown.
     name = plan.name
     a.programs.append(name)
     if args and plan.known:
@@ -748,6 +714,46 @@ def _run_plan(plan: _Plan, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         run_program(name, spec, args, cmd, a)
         return
     a.add(Tier.HIGH, f"runs `{name}`, an unknown program whose effects cannot be known")
+
+
+def _classify_path_program(
+    name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> _Plan | None:
+    """A program named by its path (`./x.sh`, `/usr/bin/git`, `.venv/bin/pip`): the plan
+    of a system program to judge it by, or None once judged here."""
+    base = os.path.basename(name)
+    resolved = a.resolve(name, cmd.cwd)
+    if resolved is not None and resolved.startswith(
+        ("/usr/bin/", "/bin/", "/usr/local/bin/", "/usr/sbin/", "/sbin/")
+    ):
+        return _PLANS.get(base) or _plan(base)
+    place = a.place(name, cmd.cwd)
+    a.programs.append(base)
+    if place.zone == "workspace":
+        a.add(Tier.WORKSPACE, f"runs the project program {name}")
+        a.runs_code(f"runs the project program {name}")
+        if (
+            re.fullmatch(r"pip[0-9.]*", base)
+            and args[:1]
+            and args[0].value
+            in (
+                "install",
+                "download",
+                "wheel",
+            )
+        ):
+            h_pip(base, args, cmd, a)  # the project's pip still fetches packages
+        elif _PYTHON.fullmatch(base) and [w.value for w in args[:2]] == ["-m", "pip"]:
+            h_python("python", args, cmd, a)
+        elif base in ("gradlew", "mvnw"):
+            h_buildtool(base, args, cmd, a)  # build files and init scripts named
+        if base == "manage.py":
+            _django_manage(args, cmd, a)
+    elif place.zone == "secret":
+        a.add(Tier.CRITICAL, f"runs {name} from a credentials location")
+    else:
+        a.add(Tier.HIGH, f"runs {name}, a program outside the workspace")
+    return None
 
 
 # ---------------------------------------------------------------------------------------

@@ -258,7 +258,7 @@ def _plain_script(source: str, cwd: str | None) -> Script | None:
         else [Word(word, word) for word in words]
     )
     text = source.strip(" ")
-    return Script([SimpleCommand(argv, [], [], cwd, text, "", [])], [])
+    return Script([SimpleCommand(argv, [], [], cwd, text, "", [])], [], [], [])
 
 
 # Plain commands joined by `&&`, `||`, `|` and `;` (`git add . && git commit -m "x"`, `ls
@@ -354,7 +354,7 @@ def _plain_list(source: str, cwd: str | None, home: str) -> Script | None:
         if not piped and argv[0].value in ("cd", "pushd"):
             _change_dir(argv[1:], state)
         previous = op
-    return Script(commands, [])
+    return Script(commands, [], [], [])
 
 
 def parse_tree(
