@@ -478,3 +478,74 @@ def test_nothing_below_a_missing_workspace_is_looked_up(
     missing.mkdir()
     (missing / "out").symlink_to(tmp_path)  # made between two commands: the next one sees it
     assert classify_command("cat src/a.py > out/b.txt", missing, tmp_path).tier == Tier.HIGH
+
+
+def _split_opts_by_index(
+    args: list[shell_parse.Word], takes: frozenset[str], stop_at_positional: bool
+) -> tuple[list[tuple[str, shell_parse.Word | None]], list[shell_parse.Word]]:
+    """split_opts as it was written before it took values from an iterator."""
+    opts: list[tuple[str, shell_parse.Word | None]] = []
+    pos: list[shell_parse.Word] = []
+    i, n = 0, len(args)
+    while i < n:
+        value = args[i].value
+        if (
+            value is None
+            or not value.startswith("-")
+            or value == "-"
+            or (stop_at_positional and pos)
+        ):
+            pos.append(args[i])
+            i += 1
+            continue
+        if value == "--":
+            pos.extend(args[i + 1 :])
+            break
+        if value.startswith("--"):
+            name, eq, attached = value.partition("=")
+            if eq:
+                opts.append((name, shell_parse.Word(attached, attached)))
+            elif name in takes and i + 1 < n:
+                opts.append((name, args[i + 1]))
+                i += 1
+            else:
+                opts.append((name, None))
+            i += 1
+            continue
+        if value in takes:
+            opts.append((value, args[i + 1] if i + 1 < n else None))
+            i += 2
+            continue
+        letters = value[1:]
+        for j, letter in enumerate(letters):
+            flag = "-" + letter
+            if flag in takes:
+                rest = letters[j + 1 :]
+                if rest:
+                    opts.append((flag, shell_parse.Word(rest, rest)))
+                else:
+                    opts.append((flag, args[i + 1] if i + 1 < n else None))
+                    i += 1
+                break
+            opts.append((flag, None))
+        i += 1
+    return opts, pos
+
+
+_OPTION_WORDS = st.sampled_from(
+    ["-", "--", "-a", "-o", "-ao", "-oa", "-xo", "--out", "--out=f", "--all", "f", "g", "-o=x"]
+)
+
+
+@given(
+    st.lists(st.one_of(_OPTION_WORDS, st.none()), max_size=7),
+    st.sampled_from([(), ("-o",), ("-o", "--out"), ("--out", "-x", "-a")]),
+    st.booleans(),
+)
+def test_options_split_as_the_index_walk_split_them(
+    values: list[str | None], takes: tuple[str, ...], stop_at_positional: bool
+) -> None:
+    args = [shell_parse.Word(v, v or "$x") for v in values]
+    expected = _split_opts_by_index(args, frozenset(takes), stop_at_positional)
+    assert programs.split_opts(args, takes, stop_at_positional) == expected
+    assert programs.split_opts(args, frozenset(takes), stop_at_positional) == expected

@@ -327,6 +327,7 @@ _UNRECOVERABLE_NAMES = _names(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the path's text
 def unrecoverable(path: str | None) -> str | None:
     """Why deleting or overwriting `path` inside the workspace cannot be undone, if so
     (`.wakeful/` is judged as a protected path, above)."""

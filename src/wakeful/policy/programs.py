@@ -239,10 +239,8 @@ def split_opts(
         takes = frozenset(with_value)
     opts: list[tuple[str, Word | None]] = []
     pos: list[Word] = []
-    i = 0
-    n = len(args)
-    while i < n:
-        word = args[i]
+    words = iter(args)  # an option that takes a value takes the next word from here
+    for word in words:
         value = word.value
         if (
             value is None
@@ -251,25 +249,21 @@ def split_opts(
             or (stop_at_positional and pos)
         ):
             pos.append(word)
-            i += 1
             continue
         if value == "--":
-            pos.extend(args[i + 1 :])
+            pos.extend(words)
             break
         if value.startswith("--"):
             name, eq, attached = value.partition("=")
             if eq:
                 opts.append((name, Word(attached, attached)))
-            elif name in takes and i + 1 < n:
-                opts.append((name, args[i + 1]))
-                i += 1
+            elif name in takes:
+                opts.append((name, next(words, None)))
             else:
                 opts.append((name, None))
-            i += 1
             continue
         if value in takes:
-            opts.append((value, args[i + 1] if i + 1 < n else None))
-            i += 2
+            opts.append((value, next(words, None)))
             continue
         letters = value[1:]
         for j, letter in enumerate(letters):
@@ -279,11 +273,9 @@ def split_opts(
                 if rest:
                     opts.append((flag, Word(rest, rest)))
                 else:
-                    opts.append((flag, args[i + 1] if i + 1 < n else None))
-                    i += 1
+                    opts.append((flag, next(words, None)))
                 break
             opts.append((flag, None))
-        i += 1
     return opts, pos
 
 
