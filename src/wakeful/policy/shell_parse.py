@@ -298,18 +298,20 @@ def _plain_list(source: str, cwd: str | None, home: str) -> Script | None:
     start = end = 0
     total = 0
     for token in _PLAIN_TOKEN.finditer(source):
-        op, dup, redirect = token.group(1, 2, 3)
-        if op is not None:
+        group = token.lastindex  # the operator's group; None for a word (most tokens)
+        if group == 1:
+            op = token.group()
             listed = listed or op != "|"
             parts.append((words, start, end, redirects, op))
             total += len(words)
             words, redirects = [], []
-        elif dup is not None:
+        elif group == 2:
             redirected = True
+            dup = token.group()
             redirects.append(Redirect(">&", Word(dup[3], dup[3]), dup[0]))
-        elif redirect is not None:
+        elif group == 3:
             redirected = True
-            pending = redirect
+            pending = token.group()
         elif pending:
             target = _plain_word(token.group())
             if pending[0] in "0123456789":
