@@ -39,7 +39,7 @@ import dataclasses
 import fnmatch
 import os.path
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from types import MappingProxyType
 
 from wakeful.policy import path_risk
@@ -287,6 +287,11 @@ def _has(opts: list[tuple[str, Word | None]], *names: str) -> bool:
 
 
 def _vals(opts: list[tuple[str, Word | None]], *names: str) -> list[Word]:
+    return [v for name, v in opts if name in names and v is not None]
+
+
+def _vals_in(opts: list[tuple[str, Word | None]], names: Collection[str]) -> list[Word]:
+    """`_vals(opts, *names)` for names held in a set (an entry's fields)."""
     return [v for name, v in opts if name in names and v is not None]
 
 
@@ -916,10 +921,10 @@ def run_program(
         if flag in rule.network_flags:
             a.add(Tier.NETWORK, f"reaches the network ({name} {flag})")
     if opts and rule.read_opts:
-        for value in _vals(opts, *rule.read_opts):
+        for value in _vals_in(opts, rule.read_opts):
             a.read(value, cmd.cwd)
     if opts and rule.script_opts:
-        for value in _vals(opts, *rule.script_opts):
+        for value in _vals_in(opts, rule.script_opts):
             _run_file(name, value, cmd, a)
     read_only = (
         [flag for flag in flags if flag in rule.read_only_flags] if rule.read_only_flags else []
@@ -964,10 +969,10 @@ def run_program(
     if rule.runs_code:
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
     if opts and rule.write_opts:
-        for value in _vals(opts, *rule.write_opts):
+        for value in _vals_in(opts, rule.write_opts):
             a.write(value, cmd.cwd)
     if opts and rule.dir_opts:
-        for value in _vals(opts, *rule.dir_opts):
+        for value in _vals_in(opts, rule.dir_opts):
             a.write(value, cmd.cwd)
     if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
         pos = pos[1:]
@@ -978,10 +983,10 @@ def run_program(
     beside = (
         (rule.stem_suffixes or rule.output_suffix)
         and not spared
-        and not (rule.write_opts and any(_vals(opts, *rule.write_opts)))
+        and not (rule.write_opts and any(_vals_in(opts, rule.write_opts)))
     )
     stems = (
-        [*rule.stem_suffixes, *(v.value for v in _vals(opts, *rule.suffix_opts) if v.value)]
+        [*rule.stem_suffixes, *(v.value for v in _vals_in(opts, rule.suffix_opts) if v.value)]
         if beside
         else []
     )
