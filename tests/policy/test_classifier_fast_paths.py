@@ -398,6 +398,7 @@ def test_a_part_already_in_its_clipped_form_is_kept_as_splitting_would_keep_it(
     assert shell._clip(text) == expected
 
 
+@pytest.mark.slow  # about a CPU second: every example of 331 entries, twice
 def test_data_entries_judged_on_the_short_path_decide_as_the_whole_interpreter(
     monkeypatch: pytest.MonkeyPatch, workspace: tuple[Path, Path]
 ) -> None:
