@@ -226,6 +226,9 @@ def test_plain_commands_parse_as_tree_sitter_parses_them(
         source = f" {source} "
     parsed = shell_parse.parse_tree(source, "/w", "/h")
     assert shell_parse.parse_script(source, "/w", "/h") == parsed, source
+    if "'" not in source and '"' not in source:
+        unquoted = shell_parse._PLAIN_UNQUOTED.fullmatch(source)
+        assert (unquoted is None) == (shell_parse._PLAIN.fullmatch(source) is None), source
     if shell_parse._PLAIN.fullmatch(source):
         fast = shell_parse._plain_script(source, "/w")
         assert fast is None or fast == parsed, source
