@@ -35,10 +35,11 @@ from __future__ import annotations
 import ast
 import base64
 import binascii
+import dataclasses
 import fnmatch
 import os.path
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from types import MappingProxyType
 
 from wakeful.policy import path_risk
@@ -215,18 +216,31 @@ _PYTHON = re.compile(r"python[0-9.]*|pypy[0-9.]*")
 # option splitting
 
 
+# A tuple of option names -> the same names as a set (a pure function of the names).
+_TAKES: dict[tuple[str, ...], frozenset[str]] = {}
+
+
 def split_opts(
     args: list[Word], with_value: Iterable[str] = (), stop_at_positional: bool = False
 ) -> tuple[list[tuple[str, Word | None]], list[Word]]:
     """Split arguments into (options, positionals). `with_value` names options that take
     the next argument; combined short flags (`-rf`) are expanded."""
-    takes = with_value if type(with_value) is frozenset else frozenset(with_value)
+    if type(with_value) is frozenset:
+        takes = with_value
+    elif type(with_value) is tuple:
+        # Handlers name their options in tuple constants: each one's set is made once.
+        found = _TAKES.get(with_value)
+        if found is None:
+            found = frozenset(with_value)
+            if len(_TAKES) < 1024:
+                _TAKES[with_value] = found
+        takes = found
+    else:
+        takes = frozenset(with_value)
     opts: list[tuple[str, Word | None]] = []
     pos: list[Word] = []
-    i = 0
-    n = len(args)
-    while i < n:
-        word = args[i]
+    words = iter(args)  # an option that takes a value takes the next word from here
+    for word in words:
         value = word.value
         if (
             value is None
@@ -235,25 +249,21 @@ def split_opts(
             or (stop_at_positional and pos)
         ):
             pos.append(word)
-            i += 1
             continue
         if value == "--":
-            pos.extend(args[i + 1 :])
+            pos.extend(words)
             break
         if value.startswith("--"):
             name, eq, attached = value.partition("=")
             if eq:
                 opts.append((name, Word(attached, attached)))
-            elif name in takes and i + 1 < n:
-                opts.append((name, args[i + 1]))
-                i += 1
+            elif name in takes:
+                opts.append((name, next(words, None)))
             else:
                 opts.append((name, None))
-            i += 1
             continue
         if value in takes:
-            opts.append((value, args[i + 1] if i + 1 < n else None))
-            i += 2
+            opts.append((value, next(words, None)))
             continue
         letters = value[1:]
         for j, letter in enumerate(letters):
@@ -263,19 +273,25 @@ def split_opts(
                 if rest:
                     opts.append((flag, Word(rest, rest)))
                 else:
-                    opts.append((flag, args[i + 1] if i + 1 < n else None))
-                    i += 1
+                    opts.append((flag, next(words, None)))
                 break
             opts.append((flag, None))
-        i += 1
     return opts, pos
 
 
 def _has(opts: list[tuple[str, Word | None]], *names: str) -> bool:
-    return any(name in names for name, _ in opts)
+    for name, _ in opts:  # noqa: SIM110 - a loop costs less than any() over a generator
+        if name in names:
+            return True
+    return False
 
 
 def _vals(opts: list[tuple[str, Word | None]], *names: str) -> list[Word]:
+    return [v for name, v in opts if name in names and v is not None]
+
+
+def _vals_in(opts: list[tuple[str, Word | None]], names: Collection[str]) -> list[Word]:
+    """`_vals(opts, *names)` for names held in a set (an entry's fields)."""
     return [v for name, v in opts if name in names and v is not None]
 
 
@@ -558,6 +574,27 @@ _NO_HELP_SHORTCUT = _SHELLS | frozenset(
 )
 
 
+def classify_commands(commands: list[SimpleCommand], a: Analyzer) -> None:
+    """`classify_simple` for each command of a script, in order (the loop of
+    `shell.analyze`, with `classify_simple` and `classify_argv` written out: every command
+    passes here)."""
+    for cmd in commands:
+        a.part = cmd.text
+        a.current = None
+        if cmd.redirects:
+            _redirects(cmd, a)
+        if cmd.assigns:
+            _assigns(cmd, a)
+        argv = cmd.argv
+        if not argv:
+            if cmd.assigns:
+                a.add(Tier.READ_ONLY, "sets shell variables")
+            continue
+        a.current = inv = Invocation([argv])  # a.invoke(argv), without the call
+        a.invocations.append(inv)
+        _classify_argv(argv, cmd, a)
+
+
 def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if not argv:
         return
@@ -566,98 +603,154 @@ def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     _classify_argv(argv, cmd, a)
 
 
+class _Plan:
+    """What `_classify_argv` decides from a program's name alone, worked out once per
+    name: the name programs are listed under, its handler or data entry and the decider
+    text naming it, and which of the checks that depend on the name apply."""
+
+    __slots__ = (
+        "name",
+        "handler",
+        "spec",
+        "decider",
+        "prints",
+        "filters",
+        "known",
+        "dash_v",
+        "version_shortcut",
+        "help_shortcut",
+    )
+
+    def __init__(self, name: str) -> None:
+        self.prints = name in ("printenv", "echo", "printf")
+        self.filters = name in _LINE_FILTERS
+        if name.startswith(("python", "pypy")) and _PYTHON.fullmatch(name):
+            name = "python"
+        self.name = name
+        self.handler = _HANDLER_TABLE.get(name)
+        self.spec = _PROGRAM_TABLE.get(name)
+        self.known = self.handler is not None or self.spec is not None
+        self.dash_v = name in _DASH_V_VERSION
+        self.version_shortcut = self.known and name not in ("sudo", "su", "doas")
+        self.help_shortcut = self.known and name not in _NO_HELP_SHORTCUT
+        self.decider = (
+            (name, f"handler {self.handler.__name__} in policy/programs.py")
+            if self.handler is not None
+            else (name, "data entry in policy/program_rules.py")
+        )
+
+
+# Program name -> its plan. Names are what commands are called by, a bounded set in
+# practice; past the bound, plans are made per call and not kept.
+_PLANS: dict[str, _Plan] = {}
+_MAX_PLANS = 4096
+
+
+def _plan(name: str) -> _Plan:
+    plan = _Plan(name)
+    if len(_PLANS) < _MAX_PLANS:
+        _PLANS[name] = plan
+    return plan
+
+
 def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     name = argv[0].value
-    args = argv[1:]
-    if name in ("printenv", "echo", "printf"):
-        secret = _secret_variable(name, args)
-        if secret is not None:
-            a.add(
-                Tier.CRITICAL, f"prints the secret-looking variable {secret} (credential reading)"
-            )
     if name is None:
         a.add(Tier.HIGH, "runs a command whose name is only known at run time")
         return
-    if name in _LINE_FILTERS and _filters_env_secrets(args, cmd):
-        a.add(
-            Tier.CRITICAL,
-            "picks secret-looking variables out of the environment (credential reading)",
-        )
+    args = argv[1:]
     if "/" in name:
-        base = os.path.basename(name)
-        resolved = a.resolve(name, cmd.cwd)
-        if resolved is not None and resolved.startswith(
-            ("/usr/bin/", "/bin/", "/usr/local/bin/", "/usr/sbin/", "/sbin/")
-        ):
-            name = base
-        else:
-            place = a.place(name, cmd.cwd)
-            a.programs.append(base)
-            if place.zone == "workspace":
-                a.add(Tier.WORKSPACE, f"runs the project program {name}")
-                a.runs_code(f"runs the project program {name}")
-                if (
-                    re.fullmatch(r"pip[0-9.]*", base)
-                    and args[:1]
-                    and args[0].value
-                    in (
-                        "install",
-                        "download",
-                        "wheel",
-                    )
-                ):
-                    h_pip(base, args, cmd, a)  # the project's pip still fetches packages
-                elif _PYTHON.fullmatch(base) and [w.value for w in args[:2]] == ["-m", "pip"]:
-                    h_python("python", args, cmd, a)
-                elif base in ("gradlew", "mvnw"):
-                    h_buildtool(base, args, cmd, a)  # build files and init scripts named
-                if base == "manage.py":
-                    _django_manage(args, cmd, a)
-            elif place.zone == "secret":
-                a.add(Tier.CRITICAL, f"runs {name} from a credentials location")
-            else:
-                a.add(Tier.HIGH, f"runs {name}, a program outside the workspace")
+        found = _classify_path_program(name, args, cmd, a)
+        if found is None:
             return
-    if name == "sudo" or name in ("doas", "pkexec", "su", "run0", "sudoedit", "chroot"):
-        pass
-    elif name.startswith(("python", "pypy")) and _PYTHON.fullmatch(name):
-        name = "python"
+        plan = found
+    else:
+        plan = _PLANS.get(name) or _plan(name)
+        if plan.prints:
+            secret = _secret_variable(name, args)
+            if secret is not None:
+                a.add(
+                    Tier.CRITICAL,
+                    f"prints the secret-looking variable {secret} (credential reading)",
+                )
+        if plan.filters and _filters_env_secrets(args, cmd):
+            a.add(
+                Tier.CRITICAL,
+                "picks secret-looking variables out of the environment (credential reading)",
+            )
+    # The program's plan: the version and help shortcuts, then its handler or data entry;
+    # a program known to neither is unknown.
+    name = plan.name
     a.programs.append(name)
-    handler = _HANDLER_TABLE.get(name)  # HANDLERS, without the read-only view's slower get
-    spec = _PROGRAM_TABLE.get(name)
-    if (
-        args
-        and (
+    if args and plan.known:
+        if plan.version_shortcut and (
             args[0].value in _VERSION_ARGS
             and all(w.value in _VERSION_ARGS for w in args)
-            or name in _DASH_V_VERSION
+            or plan.dash_v
             and len(args) == 1
             and args[0].value == "-v"
-        )
-        and (handler is not None or spec is not None)
-        and name not in ("sudo", "su", "doas")
-    ):
-        a.add(Tier.READ_ONLY, "asks for version or help")
-        return
-    if (
-        args
-        and args[-1].value == "--help"
-        and len(args) <= 4
-        and all(w.value is not None and _SUBCOMMAND.fullmatch(w.value) for w in args[:-1])
-        and (handler is not None or spec is not None)
-        and name not in _NO_HELP_SHORTCUT
-    ):
-        a.add(Tier.READ_ONLY, "asks for help on a subcommand")
-        return
+        ):
+            a.add(Tier.READ_ONLY, "asks for version or help")
+            return
+        if (
+            plan.help_shortcut
+            and args[-1].value == "--help"
+            and len(args) <= 4
+            and all(w.value is not None and _SUBCOMMAND.fullmatch(w.value) for w in args[:-1])
+        ):
+            a.add(Tier.READ_ONLY, "asks for help on a subcommand")
+            return
+    handler = plan.handler
     if handler is not None:
-        a.deciders.append((name, f"handler {handler.__name__} in policy/programs.py"))
+        a.deciders.append(plan.decider)
         handler(name, args, cmd, a)
         return
+    spec = plan.spec
     if spec is not None:
-        a.deciders.append((name, "data entry in policy/program_rules.py"))
+        a.deciders.append(plan.decider)
         run_program(name, spec, args, cmd, a)
         return
     a.add(Tier.HIGH, f"runs `{name}`, an unknown program whose effects cannot be known")
+
+
+def _classify_path_program(
+    name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> _Plan | None:
+    """A program named by its path (`./x.sh`, `/usr/bin/git`, `.venv/bin/pip`): the plan
+    of a system program to judge it by, or None once judged here."""
+    base = os.path.basename(name)
+    resolved = a.resolve(name, cmd.cwd)
+    if resolved is not None and resolved.startswith(
+        ("/usr/bin/", "/bin/", "/usr/local/bin/", "/usr/sbin/", "/sbin/")
+    ):
+        return _PLANS.get(base) or _plan(base)
+    place = a.place(name, cmd.cwd)
+    a.programs.append(base)
+    if place.zone == "workspace":
+        a.add(Tier.WORKSPACE, f"runs the project program {name}")
+        a.runs_code(f"runs the project program {name}")
+        if (
+            re.fullmatch(r"pip[0-9.]*", base)
+            and args[:1]
+            and args[0].value
+            in (
+                "install",
+                "download",
+                "wheel",
+            )
+        ):
+            h_pip(base, args, cmd, a)  # the project's pip still fetches packages
+        elif _PYTHON.fullmatch(base) and [w.value for w in args[:2]] == ["-m", "pip"]:
+            h_python("python", args, cmd, a)
+        elif base in ("gradlew", "mvnw"):
+            h_buildtool(base, args, cmd, a)  # build files and init scripts named
+        if base == "manage.py":
+            _django_manage(args, cmd, a)
+    elif place.zone == "secret":
+        a.add(Tier.CRITICAL, f"runs {name} from a credentials location")
+    else:
+        a.add(Tier.HIGH, f"runs {name}, a program outside the workspace")
+    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -684,7 +777,7 @@ class _Compiled:
     which parts of the entry can apply at all (most entries use few of its fields), and its
     positionals' kinds as a tuple."""
 
-    __slots__ = ("rule", "kinds", "last", "flags_needed", "takes")
+    __slots__ = ("rule", "kinds", "last", "flags_needed", "takes", "bare")
 
     def __init__(self, rule: Program) -> None:
         self.rule = rule
@@ -702,6 +795,32 @@ class _Compiled:
             or rule.stdout_flags
         )
         self.takes = rule.takes
+        # An entry that sets none of the fields beyond its tier, positionals and value
+        # options (most entries): judged by `_run_bare`, which skips the rest. A field added
+        # to Program later is outside this list, so it keeps entries that use it off the
+        # short path.
+        self.bare = all(
+            f.name in _BARE_FIELDS or _unset(getattr(rule, f.name), _default_of(f))
+            for f in dataclasses.fields(rule)
+        )
+
+
+# The fields `_run_bare` reads (and examples and takes, which judging does not read).
+_BARE_FIELDS = frozenset(
+    {"tier", "positionals", "what", "value_opts", "skip_first", "runs_code", "examples", "takes"}
+)
+
+
+def _default_of(f: dataclasses.Field[object]) -> object:
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return f.default
+
+
+def _unset(value: object, default: object) -> bool:
+    """A field left as its default (an empty collection stands for any other: the entry
+    turns `()` into `frozenset()`)."""
+    return value == default or (not value and not default)
 
 
 # id(entry) -> its compiled form (which holds the entry, so the id stays its own).
@@ -720,6 +839,9 @@ def run_program(
 ) -> None:
     """Interpret one data entry of `program_rules` for one invocation."""
     compiled = _compiled(rule)
+    if compiled.bare:
+        _run_bare(name, rule, compiled, args, cmd, a)
+        return
     if rule.argv_after:
         for i, word in enumerate(args):
             if word.value in rule.argv_after:
@@ -799,10 +921,10 @@ def run_program(
         if flag in rule.network_flags:
             a.add(Tier.NETWORK, f"reaches the network ({name} {flag})")
     if opts and rule.read_opts:
-        for value in _vals(opts, *rule.read_opts):
+        for value in _vals_in(opts, rule.read_opts):
             a.read(value, cmd.cwd)
     if opts and rule.script_opts:
-        for value in _vals(opts, *rule.script_opts):
+        for value in _vals_in(opts, rule.script_opts):
             _run_file(name, value, cmd, a)
     read_only = (
         [flag for flag in flags if flag in rule.read_only_flags] if rule.read_only_flags else []
@@ -847,10 +969,10 @@ def run_program(
     if rule.runs_code:
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
     if opts and rule.write_opts:
-        for value in _vals(opts, *rule.write_opts):
+        for value in _vals_in(opts, rule.write_opts):
             a.write(value, cmd.cwd)
     if opts and rule.dir_opts:
-        for value in _vals(opts, *rule.dir_opts):
+        for value in _vals_in(opts, rule.dir_opts):
             a.write(value, cmd.cwd)
     if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
         pos = pos[1:]
@@ -861,10 +983,10 @@ def run_program(
     beside = (
         (rule.stem_suffixes or rule.output_suffix)
         and not spared
-        and not (rule.write_opts and any(_vals(opts, *rule.write_opts)))
+        and not (rule.write_opts and any(_vals_in(opts, rule.write_opts)))
     )
     stems = (
-        [*rule.stem_suffixes, *(v.value for v in _vals(opts, *rule.suffix_opts) if v.value)]
+        [*rule.stem_suffixes, *(v.value for v in _vals_in(opts, rule.suffix_opts) if v.value)]
         if beside
         else []
     )
@@ -897,6 +1019,42 @@ def run_program(
                 a.write(Word(stem, stem), cmd.cwd)
             if rule.output_suffix and not found:  # a compressed name is not compressed again
                 a.write(Word(word.value + rule.output_suffix, word.text), cmd.cwd)
+
+
+def _run_bare(
+    name: str, rule: Program, compiled: _Compiled, args: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> None:
+    """`run_program` for an entry with nothing but a tier, positionals, value options,
+    `skip_first` and `runs_code`: what `run_program` does for it, without the steps that
+    such an entry cannot take."""
+    opts, pos = split_opts(args, compiled.takes)
+    a.add(rule.tier, rule.what)
+    if rule.runs_code:
+        a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
+    if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
+        pos = pos[1:]
+    kinds, last = compiled.kinds, compiled.last
+    cwd = cmd.cwd
+    for i, word in enumerate(pos):
+        kind = kinds[i if i < last else last]
+        if kind == "none" or word.value == "-":  # `-`: standard input or output
+            continue
+        if kind == "read":
+            a.read(word, cwd)
+        elif kind == "meta":
+            a.read_meta(word, cwd)
+        elif kind == "write":
+            a.write(word, cwd)
+        elif kind == "script":
+            _run_file(name, word, cmd, a)
+            break
+        elif kind == "shell":
+            if word.value is None:
+                _dynamic_code(word, a, f"{name} operand")
+            else:
+                a.run_script(word.value, cwd, f"{name} operand")
+        elif kind == "delete":
+            a.delete(word, cwd, recursive=False)
 
 
 def _stems(path: str, suffixes: list[str]) -> list[str]:
