@@ -384,8 +384,8 @@ _WRAPPERS: dict[str, Examples] = {
         ("gdb build/app", H),
     ),
     "watch": (("watch -n 5 ls", R), ("watch 'rm -rf ~'", C)),
-    "tmux": (("tmux ls", R), ("tmux new -d 'rm -rf ~'", H)),
-    "screen": (("screen -ls", R), ("screen -dm rm -rf /home/dev", H)),
+    "tmux": (("tmux ls", R), ("tmux new -d 'rm -rf ~'", C)),
+    "screen": (("screen -ls", R), ("screen -dm rm -rf /home/dev", C)),
 }
 
 _FILES: dict[str, Examples] = {

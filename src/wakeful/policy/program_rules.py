@@ -8,12 +8,14 @@ carry `examples`: commands with the tier they must get, checked in CI
 one screen. The structure of every entry is checked when this module loads (`validate`).
 
 Code in `programs.py` interprets these entries (`run_program`); programs whose behaviour data
-cannot express (inline interpreters, find/xargs pipelines, git's 150 subcommands, package
-managers) keep a handler there.
+cannot express (inline interpreters, find/xargs pipelines, git's per-option effects, the
+project environments of pip and npm) keep a handler there. Programs with subcommands are
+entries whose subcommands are entries too (`terraform state list`, `docker container run`).
 
 Positional kinds: `read` (contents are read), `meta` (names and attributes only), `write`,
 `delete`, `shell` (shell code the program runs), `script` (a script the program runs; the
-operands after it are the script's), `none` (not paths). `positionals` is one kind for every positional, or a tuple
+operands after it are the script's), `command` (a command the program runs, with the words
+after it), `none` (not paths). `positionals` is one kind for every positional, or a tuple
 giving the kind per position, the last one repeating.
 """
 
@@ -27,7 +29,12 @@ from types import MappingProxyType
 from wakeful.policy.program_examples import EXAMPLES as PROGRAM_EXAMPLES
 from wakeful.policy.types import Tier
 
-POSITIONAL_KINDS = frozenset({"read", "meta", "write", "delete", "shell", "script", "none"})
+POSITIONAL_KINDS = frozenset(
+    {"read", "meta", "write", "delete", "shell", "script", "command", "none"}
+)
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,37 +63,46 @@ class Program:
     writes `~/.bashrc`); with `output_suffix`, under its name with that suffix added (`zstd
     FILE` writes `FILE.zst`). `dest_pattern` and `source_pattern` are regular expressions for
     words whose first group is a path the program writes or moves a file to (exiftool's
-    `-FileName=PATH`) or reads (`-TAG<=FILE`)."""
+    `-FileName=PATH`) or reads (`-TAG<=FILE`).
+
+    A subcommand (or `other_subcommand`) may be an entry of its own instead of a tier: the
+    words after it are then judged by that entry (`terraform state list`, `gh api -X POST`),
+    and options before it only by what they read, write or run. `word_patterns` are regular
+    expressions searched in every word, each with the tier it sets (`brew install
+    https://...`); `value_tiers` are options whose value, when it matches the expression
+    (or is only known at run time), sets the tier (`gh api -X DELETE`)."""
 
     tier: Tier
     positionals: str | tuple[str, ...]
     what: str
-    value_opts: Collection[str] = ()
-    write_opts: Collection[str] = ()
-    write_flags: Collection[str] = ()
+    value_opts: Collection[str] = _NONE
+    write_opts: Collection[str] = _NONE
+    write_flags: Collection[str] = _NONE
     skip_first: bool = False
-    read_opts: Collection[str] = ()
-    exec_opts: Collection[str] = ()
-    exec_flags: Collection[str] = ()
-    dir_opts: Collection[str] = ()
-    network_flags: Collection[str] = ()
-    read_only_flags: Collection[str] = ()
+    read_opts: Collection[str] = _NONE
+    exec_opts: Collection[str] = _NONE
+    exec_flags: Collection[str] = _NONE
+    dir_opts: Collection[str] = _NONE
+    network_flags: Collection[str] = _NONE
+    read_only_flags: Collection[str] = _NONE
     examples: tuple[tuple[str, Tier], ...] = ()
     runs_code: bool = False  # runs code the workspace holds (tests, build scripts, config)
-    argv_after: Collection[str] = ()
-    script_opts: Collection[str] = ()
-    read_pair_opts: Collection[str] = ()
+    argv_after: Collection[str] = _NONE
+    script_opts: Collection[str] = _NONE
+    read_pair_opts: Collection[str] = _NONE
     word_tiers: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
-    subcommands: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
-    other_subcommand: tuple[Tier, str] | None = None
+    subcommands: Mapping[str, tuple[Tier, str] | Program] = field(default_factory=dict)
+    other_subcommand: tuple[Tier, str] | Program | None = None
+    word_patterns: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
+    value_tiers: Mapping[str, tuple[str, Tier, str]] = field(default_factory=dict)
     write_pattern: str = ""
     exec_pattern: str = ""
     release_pattern: str = ""
     output_spares_operands: bool = False
-    stdout_flags: Collection[str] = ()
-    stem_suffixes: Collection[str] = ()
+    stdout_flags: Collection[str] = _NONE
+    stem_suffixes: Collection[str] = _NONE
     output_suffix: str = ""
-    suffix_opts: Collection[str] = ()
+    suffix_opts: Collection[str] = _NONE
     dest_pattern: str = ""
     source_pattern: str = ""
     takes: frozenset[str] = field(default=frozenset(), compare=False)
@@ -99,9 +115,9 @@ class Program:
                 object.__setattr__(self, name, frozenset(value))
         if not isinstance(self.tier, Tier):  # a string slipped past the type checker
             raise ValueError(f"program rule tier {self.tier!r}: write Tier.HIGH, not 'high'")
-        for name in ("word_tiers", "subcommands"):
+        for name in ("word_tiers", "subcommands", "word_patterns", "value_tiers"):
             table = getattr(self, name)
-            if type(table) is not MappingProxyType:
+            if table and type(table) is not MappingProxyType:  # (most are empty)
                 object.__setattr__(self, name, MappingProxyType(dict(table)))
         if self.subcommands and self.other_subcommand is None:
             object.__setattr__(self, "other_subcommand", (Tier.HIGH, "is an unknown subcommand"))
@@ -116,6 +132,7 @@ class Program:
                 self.dir_opts,
                 self.script_opts,
                 self.suffix_opts,
+                self.value_tiers,
             ),
         )
 
@@ -3329,15 +3346,9 @@ _EXAMPLES.update(
 
 def validate(table: Mapping[str, Program]) -> None:
     """Structural checks, cheap enough to run whenever the table loads."""
+    checked: set[int] = set()  # entries that several subcommands share are checked once
     for name, program in table.items():
-        kinds = (
-            (program.positionals,) if isinstance(program.positionals, str) else program.positionals
-        )
-        if not kinds or any(k not in POSITIONAL_KINDS for k in kinds):
-            raise ValueError(f"program rule {name}: unknown positional kind in {kinds}")
-        for opt in (*program.takes, *program.write_flags):
-            if not opt.startswith(("-", "+")):
-                raise ValueError(f"program rule {name}: option {opt!r} must start with - or +")
+        _validate_shape(name, program, checked)
         for command, tier in program.examples:
             if not isinstance(tier, Tier):
                 raise ValueError(f"program rule {name}: example {command!r} has no tier {tier!r}")
@@ -3366,6 +3377,45 @@ CMAKE_E_COMMANDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "capabilities": ("true",),
     }
 )
+
+
+def _validate_shape(name: str, program: Program, checked: set[int]) -> None:
+    """An entry's positional kinds, option names and tiers, and those of the entries its
+    subcommands hold (which carry no examples: the program's entry carries them)."""
+    checked.add(id(program))
+    _validate_options(name, program)
+    subs: list[tuple[str, tuple[Tier, str] | Program | None]] = [
+        ("(other)", program.other_subcommand)
+    ]
+    if id(program.subcommands) not in checked:  # a table several entries share: once
+        checked.add(id(program.subcommands))
+        subs += program.subcommands.items()
+    for verb, sub in subs:
+        if isinstance(sub, Program):
+            if id(sub) in checked:
+                continue
+            if sub.examples:
+                raise ValueError(
+                    f"program rule {name} {verb}: examples belong to the program's own entry"
+                )
+            _validate_shape(f"{name} {verb}", sub, checked)
+        elif sub is not None and not isinstance(sub[0], Tier):
+            raise ValueError(f"program rule {name} {verb}: {sub[0]!r} is not a Tier")
+
+
+def _validate_options(name: str, program: Program) -> None:
+    kinds = (program.positionals,) if isinstance(program.positionals, str) else program.positionals
+    if not kinds or any(k not in POSITIONAL_KINDS for k in kinds):
+        raise ValueError(f"program rule {name}: unknown positional kind in {kinds}")
+    for opt in (*program.takes, *program.write_flags):
+        if not opt.startswith(("-", "+")):
+            raise ValueError(f"program rule {name}: option {opt!r} must start with - or +")
+    for pattern, found in (
+        *((p, t) for p, (t, _) in program.word_patterns.items()),
+        *((p, t) for p, t, _ in program.value_tiers.values()),
+    ):
+        if not isinstance(found, Tier):
+            raise ValueError(f"program rule {name}: pattern {pattern!r} has no tier {found!r}")
 
 
 # Programs that once had a handler in programs.py and that data expresses (their examples
@@ -3580,6 +3630,521 @@ _TABLE.update(
             subcommands=_same(("install", "uninstall"), _H, "writes or removes git hooks"),
             other_subcommand=(_W, "runs the project's hooks and linters"),
         ),
+    }
+)
+
+# ---------------------------------------------------------------------------------------
+# Programs with subcommands whose own words decide (once handlers in programs.py): a
+# subcommand that is an entry of its own judges the words after it.
+_N = Tier.NETWORK
+
+
+def _verbs(*groups: tuple[Iterable[str], Tier, str]) -> dict[str, tuple[Tier, str]]:
+    """Subcommand tiers, the first group naming a word winning."""
+    table: dict[str, tuple[Tier, str]] = {}
+    for words, tier, why in groups:
+        for word in words:
+            table.setdefault(word, (tier, why))
+    return table
+
+
+_HELM_READ = (
+    *("list", "ls", "status", "get", "history", "show", "inspect", "template", "lint"),
+    *("search", "version", "env", "verify", "help"),
+)
+_TABLE["helm"] = Program(
+    _R,
+    "none",
+    "manages Kubernetes charts (prints help without a subcommand)",
+    (
+        *("-n", "--namespace", "--kube-context", "--kubeconfig", "-f", "--values"),
+        *("--set", "--version", "-o", "--output"),
+    ),
+    subcommands=_verbs(
+        (_HELM_READ, _R, "only reads"),
+        (("repo", "dependency", "dep", "pull", "fetch", "package"), _N, "downloads charts"),
+    ),
+    other_subcommand=(_H, "changes a cluster"),
+    examples=(
+        ("helm status api -n prod", _R),
+        ("helm template api ./chart -f values.yaml", _R),
+        ("helm repo add bitnami https://charts.bitnami.com/bitnami", _N),
+        ("helm -n prod upgrade --install api ./chart", _H),
+        ("helm --kubeconfig ~/.kube/config rollback api 3", _H),
+        ("helm plugin install https://example.com/x", _H),
+    ),
+)
+
+# gh, glab and hub: GROUP VERB. Listing, viewing and watching read; creating, merging,
+# closing, deleting, editing and anything not listed change the forge.
+_FORGE_READ = ("list", "view", "status", "diff", "checks", "ls", "watch", "download-check")
+
+
+def _forge_group(*extra: tuple[Iterable[str], Tier, str]) -> Program:
+    return Program(
+        _H,
+        "none",
+        "changes the forge's state",
+        ("-R", "--repo"),
+        subcommands=_verbs(*extra, (_FORGE_READ, _R, "only reads")),
+        other_subcommand=(_H, "changes the forge's state"),
+    )
+
+
+_FORGE = Program(
+    _R,
+    "none",
+    "works with a code forge (prints help without a subcommand)",
+    subcommands={
+        "auth": Program(
+            _C,
+            "none",
+            "reads or changes the forge's credentials",
+            ("-h", "--hostname"),
+            subcommands={
+                "status": Program(
+                    _R,
+                    "none",
+                    "checks authentication",
+                    ("-h", "--hostname"),
+                    word_tiers=_same(("-t", "--show-token"), _C, "prints the token"),
+                ),
+            },
+            other_subcommand=(_C, "reads or changes the forge's credentials"),
+        ),
+        "api": Program(
+            _R,
+            "none",
+            "reads the forge's state through its API",
+            (
+                *("-H", "--header", "-q", "--jq", "-t", "--template", "--cache"),
+                *("-p", "--preview", "--hostname"),
+            ),
+            read_opts=("--input",),
+            word_tiers=_same(
+                ("-f", "-F", "--field", "--raw-field", "--input"),
+                _H,
+                "sends fields (changes the forge's state)",
+            ),
+            value_tiers={
+                opt: (r"(?i)^(?!get$)", _H, "changes the forge's state")
+                for opt in ("-X", "--method")
+            },
+        ),
+        **_same(("search", "status", "browse-check"), _R, "only reads"),
+        "repo": _forge_group((("clone", "fork-check"), _N, "clones a repository")),
+        "pr": _forge_group((("checkout",), _N, "fetches a pull request branch")),
+        "run": _forge_group((("download",), _N, "downloads files")),
+        "release": _forge_group((("download",), _N, "downloads files")),
+    },
+    other_subcommand=_forge_group(),
+)
+_TABLE.update({n: replace(_FORGE) for n in ("gh", "glab", "hub")})
+_EXAMPLES.update(
+    {
+        "gh": (
+            ("gh pr view 12 --json title", _R),
+            ("gh pr checks 12 --watch", _R),
+            ("gh -R owner/app pr list", _H),
+            ("gh pr list -R owner/app", _R),
+            ("gh pr checkout 12", _N),
+            ("gh repo clone owner/app", _N),
+            ("gh release download v1.0", _N),
+            ("gh issue close 7", _H),
+            ("gh auth status", _R),
+            ("gh auth status --show-token", _C),
+            ("gh auth status -t", _C),
+            ("gh auth token", _C),
+            ("gh api repos/owner/app/pulls", _R),
+            ("gh api -X GET repos/owner/app", _R),
+            ("gh api -X DELETE repos/owner/app", _H),
+            ("gh api --method=PATCH repos/owner/app -f name=x", _H),
+            ("gh api -XPOST repos/owner/app/forks", _H),
+            ("gh api repos/owner/app/issues -f title=x", _H),
+            ("gh api gists --input ~/.ssh/id_rsa", _C),
+            ("gh search repos wakeful", _R),
+            ("gh secret set TOKEN", _H),
+        ),
+    }
+)
+
+# System package managers and version managers: the first operand is the subcommand.
+_PKG_READ = (
+    *("list", "search", "show", "info", "policy", "depends", "rdepends", "showpkg", "madison"),
+    *("query", "outdated", "deps", "leaves", "doctor", "config", "home", "desc", "uses"),
+    *("provides", "whatprovides", "repolist", "installed", "check-update", "stanza", "files"),
+    *("changelog", "ls", "versions", "version", "current", "which", "root", "prefix", "whence"),
+)
+_PKG_INSTALL = (
+    *("install", "add", "reinstall", "upgrade", "update", "fetch", "download", "source"),
+    *("tap", "build-dep", "dist-upgrade", "full-upgrade"),
+)
+_PKG_REMOVE = (
+    *("remove", "purge", "autoremove", "uninstall", "erase", "rm", "del", "clean"),
+    *("autoclean", "cleanup"),
+)
+# `rustup toolchain list`, `conda env list`: only listing them reads.
+_PKG_LISTED = Program(
+    _H,
+    "none",
+    "changes toolchains, targets or environments",
+    subcommands=_same(("list", "ls"), _R, "only lists"),
+    other_subcommand=(_H, "changes system packages"),
+)
+
+
+_PKG_SUBCOMMANDS: Mapping[str, tuple[Tier, str] | Program] = MappingProxyType(
+    {
+        **_verbs(
+            (_PKG_READ, _R, "only reads"),
+            (_PKG_INSTALL, _N, "installs system packages from the default repository"),
+            (_PKG_REMOVE, _H, "removes system software"),
+        ),
+        **dict.fromkeys(
+            ("toolchain", "target", "component", "env", "toolchains", "envs"), _PKG_LISTED
+        ),
+    }
+)
+
+
+def _pkg(name: str) -> Program:
+    subcommands = _PKG_SUBCOMMANDS  # one table for all (an entry keeps a table it is given)
+    if name == "gem":
+        subcommands = {
+            **subcommands,
+            "build": Program(
+                _W, "script", "builds a gem from the project's gemspec", runs_code=True
+            ),
+        }
+    return Program(
+        _R,
+        "none",
+        "manages installed software (shows what is installed without a subcommand)",
+        value_tiers={
+            opt: (r"%\(|%\{lua", _H, "runs the shell or Lua code in a macro")
+            for opt in (("--eval", "-E") if name == "rpm" else ())
+        },
+        # pacman's operations are options: -S syncs (installs), -R removes, -U installs a
+        # package file, -D and -F change its databases; -Q and -T only query.
+        word_tiers=_same(
+            (
+                ("-S", "--sync", "-R", "--remove", "-U", "--upgrade", "-D", "--database", "-F")
+                if name == "pacman"
+                else ()
+            ),
+            _H,
+            "installs, removes or changes system packages",
+        ),
+        word_patterns={r"^https?://": (_H, "installs from a URL")},
+        subcommands=subcommands,
+        other_subcommand=(_H, "changes system packages"),
+    )
+
+
+_TABLE.update(
+    {
+        n: _pkg(n)
+        for n in (
+            *("apt", "apt-get", "yum", "dnf", "pacman", "brew", "snap", "zypper", "apk"),
+            *("port", "flatpak", "dpkg", "rpm", "conda", "mamba", "micromamba", "gem"),
+            *("nix-env", "choco", "winget", "scoop", "asdf", "mise", "rustup", "nvm"),
+            *("pyenv", "sdk"),
+        )
+    }
+)
+_EXAMPLES.update(
+    {
+        "apt": (
+            ("apt show curl", _R),
+            ("apt install -y curl", _N),
+            ("apt remove --purge openssh-server", _H),
+            ("apt install https://example.com/x.deb", _H),
+            ("apt edit-sources", _H),
+        ),
+        "pacman": (
+            ("pacman -Qi curl", _H),
+            ("pacman -Syu", _H),
+            ("pacman -Rns curl", _H),
+            ("pacman -U /tmp/x.pkg.tar.zst", _H),
+        ),
+        "rpm": (
+            ("rpm --eval '%{_libdir}'", _R),
+            ("rpm -E '%(rm -rf ~)'", _H),
+            ("rpm --eval '%{lua: os.execute(\"id\")}'", _H),
+        ),
+        "gem": (
+            ("gem build app.gemspec", _W),
+            ("gem build /tmp/evil.gemspec", _H),
+            ("gem uninstall rails", _H),
+        ),
+        "rustup": (
+            ("rustup toolchain list", _R),
+            ("rustup target add wasm32-unknown-unknown", _H),
+            ("rustup update", _N),
+        ),
+        "conda": (
+            ("conda env list", _R),
+            ("conda env remove -n old", _H),
+            ("conda remove numpy", _H),
+        ),
+        "brew": (("brew info jq", _R), ("brew uninstall jq", _H), ("brew services start x", _H)),
+    }
+)
+
+# ip (iproute2): OBJECT COMMAND. Objects and commands may be abbreviated; the first object
+# in iproute2's own order that a word begins wins (`ip a` is address, `ip l` link).
+_IP_OBJECTS = (
+    *("address", "addrlabel", "maddress", "route", "rule", "neighbor", "neighbour", "ntable"),
+    *("ntbl", "link", "l2tp", "fou", "ila", "macsec", "tunnel", "tuntap", "tap", "token"),
+    *("tcpmetrics", "tcp_metrics", "monitor", "xfrm", "mroute", "mrule", "netns", "netconf"),
+    *("vrf", "sr", "nexthop", "mptcp", "ioam", "stats"),
+)
+_IP_READ = ("show", "list", "lst", "ls", "sh", "l", "get", "help")
+# `s` is show for these (they have no set), set for the rest
+_IP_S_IS_SHOW = ("address", "route", "rule", "neighbor", "neighbour")
+
+
+def _ip_object(name: str) -> Program:
+    if name == "monitor":
+        return Program(_R, "none", "watches network changes")
+    subs: dict[str, tuple[Tier, str] | Program] = {
+        **_same((*_IP_READ, *(("s",) if name in _IP_S_IS_SHOW else ())), _R, "only reads")
+    }
+    if name == "netns":
+        subs.update(_same(("identify", "pids", "list-id", "monitor"), _R, "only reads"))
+        subs["exec"] = Program(
+            _H,
+            ("none", "command"),
+            "runs a command in another network namespace",
+        )
+    return Program(
+        _R,
+        "none",
+        f"shows {name} configuration",
+        subcommands=subs,
+        other_subcommand=(_H, "changes network configuration"),
+    )
+
+
+_IP_ENTRIES = {name: _ip_object(name) for name in dict.fromkeys(_IP_OBJECTS)}
+_IP_WORDS: dict[str, tuple[Tier, str] | Program] = {}
+for _obj in _IP_OBJECTS:  # every prefix, for the first object it begins
+    for _end in range(1, len(_obj) + 1):
+        _IP_WORDS.setdefault(_obj[:_end], _IP_ENTRIES[_obj])
+_TABLE["ip"] = Program(
+    _R,
+    "none",
+    "shows network configuration",
+    (*("-n", "-netns", "-f", "-family", "-b", "-batch", "-rc", "-rcvbuf", "-l", "-loops"),),
+    word_patterns={r"^-(b|batch|force)$": (_H, "runs the commands of a batch file (changes too)")},
+    subcommands=_IP_WORDS,
+    other_subcommand=(_H, "is an unknown ip object"),
+)
+_TABLE["ifconfig"] = Program(
+    _R,
+    "none",
+    "shows network interfaces",
+    subcommands=_same(  # settings in the place of an interface are not taken for one
+        (
+            *("up", "down", "add", "del", "delete", "set", "flush", "change", "replace"),
+            *("netmask", "route", "mtu"),
+        ),
+        _H,
+        "changes network configuration",
+    ),
+    other_subcommand=Program(
+        _R,
+        "none",
+        "shows a network interface",
+        other_subcommand=(_H, "changes network configuration"),
+    ),
+)
+_TABLE["route"] = Program(
+    _R,
+    "none",
+    "shows the routing table",
+    ("-A",),
+    other_subcommand=(_H, "changes network configuration"),
+)
+_EXAMPLES.update(
+    {
+        "ip": (
+            ("ip -br a", _R),
+            ("ip -4 route get 1.1.1.1", _R),
+            ("ip -s link", _R),
+            ("ip a s dev eth0", _R),
+            ("ip l s eth0 up", _H),
+            ("ip link set dev eth0 promisc on", _H),
+            ("ip neigh flush all", _H),
+            ("ip route restore", _H),
+            ("ip -b /tmp/cmds", _H),
+            ("ip monitor all", _R),
+            ("ip netns list", _R),
+            ("ip netns exec blue ls", _H),
+            ("ip netns exec blue rm -rf /home/dev", _C),
+        ),
+        "ifconfig": (("ifconfig -a", _R), ("ifconfig eth0", _R), ("ifconfig eth0 10.0.0.2", _H)),
+        "route": (("route -A inet6", _R), ("route del default", _H)),
+    }
+)
+
+# Terminal multiplexers: listing reads; a new session runs its command; sending keys types
+# into a shell.
+_TMUX_READ = (
+    *("ls", "list-sessions", "list-windows", "list-panes", "list-clients", "list-buffers"),
+    *("list-keys", "display-message", "display", "show-options", "show", "has-session"),
+    *("has", "info", "-V"),
+)
+_TABLE["tmux"] = Program(
+    _H,
+    "none",
+    "starts tmux sessions or sends them commands",
+    ("-L", "-S", "-t"),
+    script_opts=("-f",),  # a configuration file runs tmux commands (run-shell too)
+    subcommands={
+        **_same(_TMUX_READ, _R, "only reads"),
+        "capture-pane": Program(
+            _H,
+            "none",
+            "copies a pane into a buffer",
+            ("-t", "-S", "-E", "-b"),
+            read_only_flags=("-p",),
+        ),
+        **dict.fromkeys(
+            ("new", "new-session", "new-window", "neww", "split-window", "splitw", "respawn-pane"),
+            Program(
+                _H,
+                "shell",
+                "starts a session or window that runs a command",
+                (*("-s", "-n", "-c", "-t", "-x", "-y", "-e", "-F", "-f", "-l"),),
+            ),
+        ),
+    },
+    other_subcommand=(_H, "starts sessions or sends them commands"),
+)
+_TABLE["screen"] = Program(
+    _H,
+    "command",
+    "starts screen sessions or sends them commands",
+    ("-S", "-p", "-T", "-t", "-e", "-h", "-Logfile"),
+    script_opts=("-c",),  # a configuration file runs screen commands (exec too)
+    read_only_flags=("-ls", "-list", "-v", "-version"),
+)
+_EXAMPLES.update(
+    {
+        "tmux": (
+            ("tmux list-windows -t dev", _R),
+            ("tmux capture-pane -p -t dev", _R),
+            ("tmux send-keys -t dev 'rm -rf ~' Enter", _H),
+            ("tmux new -s build 'rm -rf /home/dev'", _C),
+            ("tmux -f /tmp/evil.conf ls", _H),
+            ("tmux kill-server", _H),
+        ),
+        "screen": (
+            ("screen -list", _R),
+            ("screen -S build make", _H),
+            ("screen -dmS x sh -c 'rm -rf ~'", _C),
+            ("screen -c /tmp/evil.rc", _H),
+        ),
+    }
+)
+
+# systemd and SysV services: status and listings read; starting and stopping change running
+# services; enabling, linking and editing units install what runs later; power and target
+# changes stop or reconfigure the machine.
+_UNIT_VERBS: Mapping[str, tuple[Tier, str] | Program] = MappingProxyType(
+    _verbs(
+        (
+            (
+                *("status", "list-units", "list-unit-files", "list-timers", "is-active"),
+                *("is-enabled", "is-failed", "show", "cat", "list-dependencies"),
+                *("list-sockets", "list-jobs", "help", "get-default"),
+            ),
+            _R,
+            "only reads state",
+        ),
+        (
+            (
+                *("poweroff", "reboot", "halt", "kexec", "suspend", "hibernate", "rescue"),
+                *("emergency", "isolate", "default", "set-default"),
+            ),
+            _C,
+            "stops or reconfigures the machine",
+        ),
+        (
+            (
+                *("enable", "link", "edit", "preset", "reenable", "add-wants", "set-property"),
+                *("daemon-reload", "mask"),
+            ),
+            _C,
+            "installs a service that runs later (persistence)",
+        ),
+    )
+)
+_TABLE["systemctl"] = Program(
+    _R,
+    "none",
+    "lists units",
+    (*("-t", "--type", "-p", "--property", "-n", "--lines", "-H", "--host", "-M", "--state"),),
+    subcommands=_UNIT_VERBS,
+    other_subcommand=(_H, "changes running services"),
+)
+_TABLE["service"] = Program(  # service NAME VERB; service --status-all
+    _R,
+    "none",
+    "lists services",
+    word_patterns={"/": (_H, "runs a path as an init script (a path, not a name)")},
+    other_subcommand=Program(
+        _R,
+        "none",
+        "prints the service's usage",
+        subcommands=_UNIT_VERBS,
+        other_subcommand=(_H, "changes running services"),
+    ),
+)
+_EXAMPLES.update(
+    {
+        "systemctl": (
+            ("systemctl --user list-timers", _R),
+            ("systemctl -H prod restart nginx", _H),
+            ("systemctl reboot", _C),
+            ("systemctl --user enable --now evil.service", _C),
+        ),
+        "service": (
+            ("service --status-all", _R),
+            ("service nginx status", _R),
+            ("service nginx restart", _H),
+            ("service ./evil.sh start", _H),
+        ),
+    }
+)
+
+# Cluster consoles and context switchers (kubectl itself keeps a handler: the kinds a `get`
+# names decide together with -o wherever it is written).
+_TABLE["k9s"] = Program(
+    _H,
+    "none",
+    "is an interactive cluster console: it deletes resources, opens shells",
+    ("-n", "--namespace", "--context", "--kubeconfig", "-c", "--command", "-l", "--logLevel"),
+    subcommands={"version": (_R, "only prints its version")},
+    other_subcommand=(_H, "is an interactive cluster console: it deletes resources, opens shells"),
+)
+_TABLE.update(
+    {
+        n: Program(
+            _R,
+            "none",
+            f"lists the cluster {what}s",
+            other_subcommand=(_H, f"switches, renames or deletes the cluster {what}"),
+        )
+        for n, what in (("kubectx", "context"), ("kubens", "namespace"))
+    }
+)
+_EXAMPLES.update(
+    {
+        "k9s": (("k9s --readonly", _H), ("k9s info", _H)),
+        "kubectx": (("kubectx -c", _R), ("kubectx -d prod", _H), ("kubectx -", _H)),
+        "kubens": (("kubens -c", _R), ("kubens -", _H)),
     }
 )
 

@@ -1,33 +1,45 @@
 """The code half of per-program knowledge: `run_program` interprets the data entries of
 `program_rules` (the reviewable half), and handlers judge what data cannot express
-(interpreters' inline code, find/xargs, git's per-option effects, package managers).
+(interpreters' inline code, find/xargs, git's per-option effects, project environments).
 Programs known to neither are unknown, and unknown is never read-only.
 
 Handlers receive the program's arguments (after wrapper stripping) and report findings to
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 767 programs known, 548 are data (511 program entries, 35 wrappers, and the git and
+Of the 767 programs known, 589 are data (552 program entries, 35 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 219 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 178 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
   node/perl/ruby/php... -e (inline code is parsed and judged), awk/sed scripts (system(),
-  `e`, `w FILE` inside the script), dc (`!`).
+  `e`, `w FILE` inside the script), dc (`!`), the builtins that take variable names
+  (an array subscript in a name is evaluated: `printf -v 'a[$(cmd)]'`).
 - Commands inside commands: find (-exec, -delete and action order), fd -x, xargs/parallel,
-  sudo/doas/su..., watch, tmux/screen, ssh (the remote command), git (-c keys, aliases,
-  -C and --git-dir, checkout/branch/push/config/worktree whose options and paths decide).
-- Paths whose meaning depends on each other: cp/mv/install/ln (source and target, links
-  into persistence or .git), rm/shred (recursion, what is tracked or recoverable), rsync,
-  tar/unzip/7z (mode letters, -C/-d/-o targets), dd (if=/of= devices), chmod/chown/chattr,
-  curl/wget (uploads of local files, outputs, piping into a shell), scp/nc/socat.
-- Package managers and project tools whose subcommands depend on the project and flags:
-  pip/uv/npm/yarn/pnpm/npx, cargo, go, make, mvn/gradle/sbt/rake, poetry/pdm/bundle...,
-  apt/brew/conda..., docker/podman, kubectl/helm, terraform/pulumi, cloud CLIs (listed in
-  cloud_clis.py), gh, SQL clients (the query text is read), openssl/ssh-keygen, kill
-  (which process: kill), systemctl/service, at/batch, ip/route, sysctl, rg (--pre, credential
-  searches).
+  sudo/doas/su..., watch (its operands joined into shell code), ssh/mosh (the remote
+  command), git (-c keys, aliases, -C and --git-dir, checkout/branch/push/config/worktree
+  whose options and paths decide).
+- Paths whose meaning depends on each other or on where they lead: cp/mv/install/ln
+  (source and target, links into persistence or .git), rm/shred (recursion, what is tracked
+  or recoverable), rsync, tar/unzip/7z (mode letters, -C/-d/-o targets), dd (if=/of=
+  devices), chmod/chown/chattr (mode letters, and where), curl/wget (uploads of local files,
+  outputs, piping into a shell), scp/nc/socat, less/more (`+!cmd`, log files), openssl (a
+  certificate read, a new key written), ssh-keygen (fingerprints of key files), sysctl (keys
+  are paths under /proc/sys), protoc (`--NAME_out` for any plugin name), make (-C and
+  makefiles outside the workspace, dry runs).
+- Answers that depend on the project, several words at once or the text of an argument:
+  pip/uv/npm/yarn/pnpm/npx (the project environment, scripts, -g), poetry/bundle/dotnet...,
+  cargo, go, mvn/gradle/sbt/rake (flags, homes and properties naming code outside the
+  workspace), docker/podman (build inputs, host control), terraform/pulumi (state that
+  prints secrets), kubectl/oc (the kinds
+  a `get` names, in lists and kind/name forms, with -o wherever it is written), cloud CLIs
+  (listed in cloud_clis.py: the action is the last word, credential-printing forms), SQL
+  clients (the query text is read), kill (which processes: 1, -1, job specs), at/batch,
+  grep/ag/ack/rg/locate (credential searches, rg --pre).
+
+Package managers (apt, brew, conda...), helm, gh, ip/route, tmux/screen, systemctl, k9s and
+kubectx are data: a subcommand there can be an entry of its own (`Program.subcommands`).
 """
 
 from __future__ import annotations
@@ -40,6 +52,7 @@ import fnmatch
 import os.path
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import replace
 from types import MappingProxyType
 
 from wakeful.policy import path_risk
@@ -777,7 +790,17 @@ class _Compiled:
     which parts of the entry can apply at all (most entries use few of its fields), and its
     positionals' kinds as a tuple."""
 
-    __slots__ = ("rule", "kinds", "last", "flags_needed", "takes", "bare")
+    __slots__ = (
+        "rule",
+        "kinds",
+        "last",
+        "flags_needed",
+        "takes",
+        "bare",
+        "nested",
+        "globals",
+        "patterns",
+    )
 
     def __init__(self, rule: Program) -> None:
         self.rule = rule
@@ -799,10 +822,48 @@ class _Compiled:
         # options (most entries): judged by `_run_bare`, which skips the rest. A field added
         # to Program later is outside this list, so it keeps entries that use it off the
         # short path.
-        self.bare = all(
-            f.name in _BARE_FIELDS or _unset(getattr(rule, f.name), _default_of(f))
-            for f in dataclasses.fields(rule)
+        self.bare = (
+            all(
+                f.name in _BARE_FIELDS or _unset(getattr(rule, f.name), _default_of(f))
+                for f in dataclasses.fields(rule)
+            )
+            and "command" not in self.kinds
+        )  # a command to judge
+        # Subcommands that are entries of their own; the options before one of them are
+        # judged by this entry without its tier (`helm -n prod uninstall`: only uninstall's).
+        self.nested = isinstance(rule.other_subcommand, Program) or any(
+            isinstance(sub, Program) for sub in rule.subcommands.values()
         )
+        self.globals: Program | None = None
+        if self.nested and (
+            rule.value_tiers
+            or rule.exec_opts
+            or rule.exec_flags
+            or rule.network_flags
+            or rule.read_opts
+            or rule.write_opts
+            or rule.write_flags
+            or rule.dir_opts
+            or rule.script_opts
+            or rule.read_pair_opts
+            or rule.exec_pattern
+            or rule.write_pattern
+            or rule.dest_pattern
+            or rule.source_pattern
+        ):
+            self.globals = replace(
+                rule,
+                tier=Tier.READ_ONLY,
+                positionals="none",
+                subcommands={},
+                other_subcommand=None,
+                word_tiers={},
+                word_patterns={},
+                runs_code=False,  # the subcommand's entry says whether it runs code
+            )
+        self.patterns = [
+            (re.compile(pattern), tier, why) for pattern, (tier, why) in rule.word_patterns.items()
+        ]
 
 
 # The fields `_run_bare` reads (and examples and takes, which judging does not read).
@@ -842,6 +903,28 @@ def run_program(
     if compiled.bare:
         _run_bare(name, rule, compiled, args, cmd, a)
         return
+    if compiled.nested:
+        at = _operand_at(args, compiled.takes)
+        verb = args[at].value if at is not None else None
+        if at is not None and verb is not None:
+            sub = rule.subcommands.get(verb, rule.other_subcommand)
+            if isinstance(sub, Program):
+                if rule.word_tiers or compiled.patterns:  # words anywhere on the line
+                    words = (
+                        dict.fromkeys(
+                            [
+                                *[f for f, _ in split_opts(args, compiled.takes)[0]],
+                                *[w.value for w in args if w.value],
+                            ]
+                        )
+                        if rule.word_tiers
+                        else {}
+                    )
+                    _word_findings(name, rule, compiled, words, args, a)
+                if at and compiled.globals is not None:
+                    run_program(name, compiled.globals, args[:at], cmd, a)
+                run_program(f"{name} {verb}", sub, args[at + 1 :], cmd, a)
+                return
     if rule.argv_after:
         for i, word in enumerate(args):
             if word.value in rule.argv_after:
@@ -878,16 +961,22 @@ def run_program(
         if compiled.flags_needed
         else {}
     )
-    for flag in flags if rule.word_tiers else ():
-        if flag in rule.word_tiers:
-            tier, why = rule.word_tiers[flag]
-            a.add(tier, f"{name} {flag} {why}")
+    if rule.word_tiers or compiled.patterns:
+        _word_findings(name, rule, compiled, flags, args, a)
+    for opt, value in opts if rule.value_tiers else ():
+        if opt in rule.value_tiers and value is not None:
+            pattern, tier, why = rule.value_tiers[opt]
+            if value.value is None or re.search(pattern, value.value):
+                a.add(tier, f"{name} {opt} {_short(value.text)} {why}")
+    decided = False  # by a subcommand's tier, which replaces the entry's own
     if rule.other_subcommand is not None and pos:
+        decided = True
         verb = pos[0].value
-        if verb is None:
+        chosen = rule.subcommands.get(verb, rule.other_subcommand) if verb is not None else None
+        if not isinstance(chosen, tuple):  # an entry of its own is judged above
             a.add(Tier.HIGH, f"runs a {name} subcommand only known at run time")
         else:
-            tier, why = rule.subcommands.get(verb, rule.other_subcommand)
+            tier, why = chosen
             a.add(tier, f"{name} {verb} {why}")
         pos = pos[1:]
     if rule.exec_pattern:
@@ -964,8 +1053,10 @@ def run_program(
             Tier.WORKSPACE if writing else Tier.READ_ONLY,
             f"{name} {to_stdout} only reads the files (the result goes to standard output)",
         )
-    else:
-        a.add(rule.tier if not writing else _max(rule.tier, Tier.WORKSPACE), rule.what)
+    elif writing:
+        a.add(_max(Tier.WORKSPACE, Tier.READ_ONLY if decided else rule.tier), rule.what)
+    elif not decided:
+        a.add(rule.tier, rule.what)
     if rule.runs_code:
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
     if opts and rule.write_opts:
@@ -977,6 +1068,8 @@ def run_program(
     if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
         pos = pos[1:]
     if not pos:
+        if opts and "command" in kinds:  # options, and no command to run
+            _unknown_options(name, rule, args, a)
         return
     # Outputs beside each operand (unless the output goes elsewhere: `-c`, `-o FILE`): a
     # decompressor's name without the suffix it strips, a compressor's with its suffix.
@@ -996,6 +1089,11 @@ def run_program(
             continue
         if kind == "script":
             _run_file(name, word, cmd, a)
+            break
+        if kind == "command":  # judged as the command it runs, with its own options
+            start = next(j for j, w in enumerate(args) if w is word)
+            _unknown_options(name, rule, args[:start], a)
+            a.run_argv(args[start:], cmd)
             break
         if kind == "shell":
             if word.value is None:
@@ -1055,6 +1153,55 @@ def _run_bare(
                 a.run_script(word.value, cwd, f"{name} operand")
         elif kind == "delete":
             a.delete(word, cwd, recursive=False)
+
+
+def _word_findings(
+    name: str,
+    rule: Program,
+    compiled: _Compiled,
+    flags: Iterable[str],
+    args: list[Word],
+    a: Analyzer,
+) -> None:
+    """The tiers that words set wherever they are (`word_tiers`, `word_patterns`)."""
+    for flag in flags if rule.word_tiers else ():
+        if flag in rule.word_tiers:
+            tier, why = rule.word_tiers[flag]
+            a.add(tier, f"{name} {flag} {why}")
+    for pattern, tier, why in compiled.patterns:
+        for word in args:
+            if word.value is not None and pattern.search(word.value):
+                a.add(tier, f"{name} {_short(word.value)} {why}")
+                break
+
+
+def _unknown_options(name: str, rule: Program, args: list[Word], a: Analyzer) -> None:
+    """Options before the command an entry runs that the entry does not know
+    (`bundle exec --gemfile=FILE rake` loads FILE, which is code)."""
+    unknown = [flag for flag, _ in split_opts(args)[0] if flag not in rule.takes]
+    if unknown:
+        a.add(Tier.HIGH, f"{name} {unknown[0]} is an option of unknown effect")
+
+
+def _operand_at(args: list[Word], takes: frozenset[str]) -> int | None:
+    """Where the first operand is (a subcommand), past options and the values they take:
+    the first positional `split_opts` would find, without building its lists."""
+    i, n = 0, len(args)
+    while i < n:
+        value = args[i].value
+        if value is None or value == "-" or not value.startswith("-"):
+            return i
+        if value == "--":
+            return i + 1 if i + 1 < n else None
+        if value in takes:
+            i += 1  # its value
+        elif not value.startswith("--"):  # `-fVALUE`, or `-xf VALUE`
+            for j in range(1, len(value)):
+                if "-" + value[j] in takes:
+                    i += j == len(value) - 1
+                    break
+        i += 1
+    return None
 
 
 def _stems(path: str, suffixes: list[str]) -> list[str]:
@@ -3098,64 +3245,6 @@ def h_kill(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     a.add(Tier.HIGH, f"{name} stops processes outside the workspace")
 
 
-def h_systemctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args, ("-t", "--type", "-p", "--property", "-n", "--lines", "-H", "--host", "-M", "--state")
-    )
-    verb = pos[0].value if pos else "list-units"
-    if name == "service":  # service NAME VERB; service --status-all
-        if pos and "/" in (pos[0].value or "/"):
-            a.add(Tier.HIGH, f"service runs {pos[0].text} as an init script (a path, not a name)")
-            return
-        verb = pos[1].value if len(pos) > 1 else ("status" if _has(opts, "--status-all") else None)
-    if verb in (
-        "status",
-        "list-units",
-        "list-unit-files",
-        "list-timers",
-        "is-active",
-        "is-enabled",
-        "is-failed",
-        "show",
-        "cat",
-        "list-dependencies",
-        "list-sockets",
-        "list-jobs",
-        "help",
-        "get-default",
-        None,
-    ):
-        a.add(Tier.READ_ONLY, f"{name} {verb} only reads state")
-    elif verb in (
-        "poweroff",
-        "reboot",
-        "halt",
-        "kexec",
-        "suspend",
-        "hibernate",
-        "rescue",
-        "emergency",
-        "isolate",
-        "default",
-        "set-default",
-    ):
-        a.add(Tier.CRITICAL, f"{name} {verb} stops or reconfigures the machine")
-    elif verb in (
-        "enable",
-        "link",
-        "edit",
-        "preset",
-        "reenable",
-        "add-wants",
-        "set-property",
-        "daemon-reload",
-        "mask",
-    ):
-        a.add(Tier.CRITICAL, f"{name} {verb} installs a service that runs later (persistence)")
-    else:
-        a.add(Tier.HIGH, f"{name} {verb} changes running services")
-
-
 def h_at(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if any(w.value == "-l" for w in args):  # as atq
         a.add(Tier.READ_ONLY, "lists scheduled jobs")
@@ -5066,11 +5155,6 @@ def h_kubectl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     )
     verb = pos[0].value if pos else None
     rest = [w.value or "" for w in pos[1:]]
-    if name == "k9s" and verb not in ("info", "version", "help"):
-        a.add(
-            Tier.HIGH, "k9s is an interactive cluster console: it deletes resources, opens shells"
-        )
-        return
     if verb in ("rollout",) and rest[:1] in (["status"], ["history"]):
         a.add(Tier.READ_ONLY, f"{name} rollout {rest[0]} only reads cluster state")
         return
@@ -5118,47 +5202,6 @@ def h_kubectl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
         a.add(Tier.READ_ONLY, "checks permissions")
     else:
         a.add(Tier.HIGH, f"{name} {verb} changes a cluster")
-
-
-def h_helm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    _, pos = split_opts(
-        args,
-        (
-            "-n",
-            "--namespace",
-            "--kube-context",
-            "-f",
-            "--values",
-            "--set",
-            "--version",
-            "-o",
-            "--output",
-        ),
-        stop_at_positional=True,
-    )
-    verb = pos[0].value if pos else None
-    if verb in (
-        "list",
-        "ls",
-        "status",
-        "get",
-        "history",
-        "show",
-        "inspect",
-        "template",
-        "lint",
-        "search",
-        "version",
-        "env",
-        "verify",
-        "help",
-        None,
-    ):
-        a.add(Tier.READ_ONLY, f"helm {verb or ''} only reads")
-    elif verb in ("repo", "dependency", "dep", "pull", "fetch", "package"):
-        a.add(Tier.NETWORK, f"helm {verb} downloads charts")
-    else:
-        a.add(Tier.HIGH, f"helm {verb} changes a cluster")
 
 
 def h_terraform(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -5527,158 +5570,6 @@ _GIT_READ_OPTS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def h_pkg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if name == "rpm" and any(w.value in ("--eval", "-E") for w in args):
-        macros = [w for k, w in enumerate(args[1:]) if args[k].value in ("--eval", "-E")]
-        if any(w.value is None or "%(" in w.value or "%{lua" in w.value for w in macros):
-            a.add(Tier.HIGH, "rpm --eval runs the shell or Lua code in a macro")
-        else:
-            a.add(Tier.READ_ONLY, "rpm --eval expands macros")
-        return
-    words = [w.value or "" for w in args if not (w.value or "").startswith("-")]
-    verb = words[0] if words else None
-    if name == "gem" and verb == "build":
-        specs = [w for w in args[1:] if not (w.value or "").startswith("-")]
-        for spec in specs[:1]:
-            _run_file("gem build", spec, cmd, a)
-        if not specs:
-            a.add(Tier.WORKSPACE, "gem build runs the project's gemspec")
-            a.runs_code("gem build runs the project's gemspec")
-        return
-    if (
-        verb in ("toolchain", "target", "component", "env", "toolchains", "envs")
-        and words[1:2]
-        in (
-            ["list"],
-            ["ls"],
-        )
-        or verb in ("ls", "versions", "version", "current", "which", "root", "prefix", "whence")
-    ):
-        a.add(Tier.READ_ONLY, f"{name} {' '.join(words[:2])} only reads")
-        return
-    if verb in (
-        None,
-        "list",
-        "search",
-        "show",
-        "info",
-        "policy",
-        "depends",
-        "rdepends",
-        "showpkg",
-        "madison",
-        "query",
-        "-Q",
-        "-Ss",
-        "-Qi",
-        "-Si",
-        "outdated",
-        "deps",
-        "leaves",
-        "doctor",
-        "config",
-        "home",
-        "desc",
-        "uses",
-        "provides",
-        "whatprovides",
-        "repolist",
-        "installed",
-        "check-update",
-        "--version",
-        "stanza",
-        "files",
-        "changelog",
-    ):
-        a.add(Tier.READ_ONLY, f"{name} {verb or ''} only reads")
-    elif verb in (
-        "install",
-        "add",
-        "reinstall",
-        "upgrade",
-        "update",
-        "-S",
-        "-Syu",
-        "fetch",
-        "download",
-        "source",
-        "tap",
-        "build-dep",
-        "dist-upgrade",
-        "full-upgrade",
-    ):
-        a.add(Tier.NETWORK, f"{name} {verb} installs system packages from the default repository")
-    elif verb in (
-        "remove",
-        "purge",
-        "autoremove",
-        "uninstall",
-        "erase",
-        "-R",
-        "-Rs",
-        "-Rns",
-        "rm",
-        "del",
-        "clean",
-        "autoclean",
-        "cleanup",
-    ):
-        a.add(Tier.HIGH, f"{name} {verb} removes system software")
-    else:
-        a.add(Tier.HIGH, f"{name} {verb} changes system packages")
-    if any((w.value or "").startswith(("http://", "https://")) for w in args):
-        a.add(Tier.HIGH, f"{name} installs from a URL")
-
-
-def h_gh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    words = [w.value or "" for w in args if not (w.value or "").startswith("-")]
-    if not words:
-        a.add(Tier.READ_ONLY, "gh help")
-        return
-    group, verb = words[0], (words[1] if len(words) > 1 else "")
-    if group == "auth":
-        if verb in ("status",) and "--show-token" not in [w.value for w in args]:
-            a.add(Tier.READ_ONLY, "checks authentication")
-        else:
-            a.add(Tier.CRITICAL, "reads or changes GitHub credentials")
-        return
-    if group == "api":
-        methods = [
-            args[i + 1].value or ""
-            for i, w in enumerate(args[:-1])
-            if w.value in ("-X", "--method")
-        ]
-        if any(m.upper() != "GET" for m in methods) or any(
-            w.value in ("-f", "-F", "--field", "--raw-field", "--input") for w in args
-        ):
-            a.add(Tier.HIGH, "gh api changes GitHub state")
-        else:
-            a.add(Tier.READ_ONLY, "gh api reads GitHub state")
-        return
-    if verb in (
-        "list",
-        "view",
-        "status",
-        "diff",
-        "checks",
-        "ls",
-        "watch",
-        "download-check",
-    ) or group in ("search", "browse-check", "status"):
-        a.add(Tier.READ_ONLY, f"gh {group} {verb} only reads")
-        return
-    if group in ("repo",) and verb in ("clone", "fork-check"):
-        a.add(Tier.NETWORK, "clones a repository")
-        return
-    if group in ("pr",) and verb in ("checkout",):
-        a.add(Tier.NETWORK, "fetches a pull request branch")
-        return
-    if group == "run" and verb == "download" or group == "release" and verb == "download":
-        a.add(Tier.NETWORK, f"gh {group} download fetches files")
-        return
-    a.add(Tier.HIGH, f"gh {group} {verb} changes GitHub state")
-
-
 def h_sysctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, ("-r", "--pattern"))
     if _has(opts, "-w", "--write", "-p", "--load", "--system") or any(
@@ -5693,37 +5584,6 @@ def h_sysctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         elif "/" in word.value:  # a path under /proc/sys, which `..` can leave
             path = os.path.normpath("/proc/sys/" + word.value.lstrip("/"))
             a.read(Word(path, word.text), cmd.cwd)
-
-
-def h_ip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    values = [w.value or "" for w in args]
-    if name == "ip" and any(v in ("-b", "-batch", "-force") for v in values):
-        a.add(Tier.HIGH, "ip runs the commands listed in a batch file (changes included)")
-        return
-    if any(
-        v
-        in (
-            "add",
-            "del",
-            "delete",
-            "set",
-            "flush",
-            "change",
-            "replace",
-            "up",
-            "down",
-            "netmask",
-            "route",
-            "mtu",
-        )
-        for v in (values if name == "route" else values[1:])
-        if name != "ip" or v != "route"
-    ) and not (
-        name == "ip" and values[1:2] in (["show"], ["list"], []) and "route" not in values[2:]
-    ):
-        a.add(Tier.HIGH, f"{name} changes network configuration")
-    else:
-        a.add(Tier.READ_ONLY, f"{name} shows network configuration")
 
 
 def h_ssh_keygen(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -6146,37 +6006,6 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         a.add(Tier.HIGH, f"{name} {verb}: unknown subcommand")
 
 
-def h_tmux(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    values = [w.value or "" for w in args]
-    reads = {
-        "ls",
-        "list-sessions",
-        "list-windows",
-        "list-panes",
-        "list-clients",
-        "list-buffers",
-        "list-keys",
-        "display-message",
-        "display",
-        "show-options",
-        "show",
-        "has-session",
-        "has",
-        "info",
-        "-V",
-    }
-    if name == "tmux":
-        _, pos = split_opts(args, ("-L", "-S", "-f", "-t"), stop_at_positional=True)
-        verb = pos[0].value if pos else None
-        if verb in reads or verb == "capture-pane" and "-p" in values:
-            a.add(Tier.READ_ONLY, f"tmux {verb} only reads")
-            return
-    elif any(v in ("-ls", "-list", "-v", "-version") for v in values):
-        a.add(Tier.READ_ONLY, "screen lists sessions")
-        return
-    a.add(Tier.HIGH, f"{name} starts sessions or sends them commands")
-
-
 def h_watch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args, ("-n", "--interval", "-d", "--differences"), stop_at_positional=True
@@ -6513,8 +6342,6 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_7z
     table["dd"] = h_dd
     table["kill"] = h_kill
-    table["systemctl"] = h_systemctl
-    table["service"] = h_systemctl
     for n in ("at", "batch"):
         table[n] = h_at
     table["ssh"] = h_ssh
@@ -6576,9 +6403,8 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_project_tool
     for n in ("docker", "podman", "docker-compose", "podman-compose", "nerdctl"):
         table[n] = h_docker
-    for n in ("kubectl", "oc", "k9s", "kubectx", "kubens"):
+    for n in ("kubectl", "oc"):
         table[n] = h_kubectl
-    table["helm"] = h_helm
     for n in ("terraform", "tofu", "terragrunt", "pulumi"):
         table[n] = h_terraform
     for n in (*CLOUD_CLIS, *REMOTE_CONFIGURATORS):
@@ -6597,50 +6423,12 @@ def _handlers() -> dict[str, Handler]:
         "sqlcmd",
     ):
         table[n] = h_sql
-    for n in (
-        "apt",
-        "apt-get",
-        "yum",
-        "dnf",
-        "pacman",
-        "brew",
-        "snap",
-        "zypper",
-        "apk",
-        "port",
-        "flatpak",
-        "dpkg",
-        "rpm",
-        "conda",
-        "mamba",
-        "micromamba",
-        "gem",
-        "nix-env",
-        "choco",
-        "winget",
-        "scoop",
-        "asdf",
-        "mise",
-        "rustup",
-        "nvm",
-        "pyenv",
-        "sdk",
-    ):
-        table[n] = h_pkg
-    table["gh"] = h_gh
-    table["glab"] = h_gh
-    table["hub"] = h_gh
-    table["ip"] = h_ip
     table["sysctl"] = h_sysctl
-    table["ifconfig"] = h_ip
-    table["route"] = h_ip
     table["dc"] = h_calc
     for n in ("grep", "egrep", "fgrep", "ag", "ack", "locate", "mlocate"):
         table[n] = h_search
     table["less"] = h_less
     table["more"] = h_less
-    for n in ("tmux", "screen"):
-        table[n] = h_tmux
     table["watch"] = h_watch
     table["chattr"] = h_chattr
     table["ssh-keygen"] = h_ssh_keygen
