@@ -5081,6 +5081,9 @@ def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         "ls",
         None,
     ):
+        if verb == "manifest" and "push" in rest:
+            a.add(Tier.HIGH, f"{name} manifest push publishes to a registry")
+            return
         a.add(Tier.READ_ONLY, f"{name} {verb or ''} only reads")
     elif verb == "build":
         _build_inputs(pos[1:], cmd, a)
@@ -5094,8 +5097,9 @@ def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         a.add(Tier.HIGH, f"{name} {verb} publishes or authenticates")
     elif verb in ("run", "exec", "create", "start"):
         text = " ".join(rest)
-        if "--privileged" in rest or re.search(
-            r"(-v|--volume)[ =]?/[:\s]|/var/run/docker.sock|--pid[ =]host|--net(work)?[ =]host|--cap-add",
+        if any(v in ("--privileged", "--privileged=true") for v in rest) or re.search(
+            r"(?:(?<!\S)-[A-Za-z]*v|--volume)[ =]?/[:\s]|/var/run/docker.sock|--pid[ =]host|"
+            r"--net(?:work)?[ =]host|--cap-add",
             text,
         ):
             a.add(Tier.CRITICAL, f"{name} {verb} gives a container control of the host")
