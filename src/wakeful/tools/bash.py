@@ -57,11 +57,34 @@ def _kill_group(pgid: int) -> None:
 
 
 def _group_alive(pgid: int) -> bool:
+    """Whether a process of group `pgid` is still running (zombies do not count).
+
+    An exited process stays in its group until it is reaped. Under bubblewrap the sandbox's
+    inner process is reparented when the command ends, and where PID 1 does not reap (many
+    containers) it stays a zombie for good: every sandboxed command then reported background
+    processes "still running", and a small model took that as a failure.
+    """
     try:
         os.killpg(pgid, 0)
     except (ProcessLookupError, PermissionError):
         return False
-    return True
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return True  # no /proc: the group has a member, living or not
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        # pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+            return True
+    return False
 
 
 def _read_capped(path: Path, cap: int) -> _Captured:
