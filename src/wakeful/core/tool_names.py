@@ -71,3 +71,7 @@ CLAUDE_CODE_ALIASES: Final[dict[str, str]] = {
     "ls": GLOB,
     "todoread": TODO,
 }
+
+# Ids of the `read` calls the loop makes for the model before its first reply (loop.preread):
+# the harness's calls, not the model's, so they do not count as the model having acted.
+PREREAD_CALL_PREFIX: Final = "preread_"

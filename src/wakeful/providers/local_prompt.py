@@ -17,6 +17,7 @@ from typing import Any
 from wakeful.core.messages import Message, TextBlock, ToolResultBlock, ToolUseBlock
 from wakeful.core.request import Request, ToolSchema
 from wakeful.core.tool_names import LOCAL_MODEL_TOOLS
+from wakeful.providers import local_examples
 
 # Keywords that only document a schema; dropping them keeps the grammar small.
 _DOC_KEYS = {"description", "title", "examples", "default", "$schema", "$id", "$comment"}
@@ -407,12 +408,31 @@ def call_schema(tools: list[ToolSchema], full: bool = False) -> dict[str, Any]:
     }
 
 
-def native_messages(request: Request, tool_result_chars: int = 6000) -> list[dict[str, Any]]:
-    """Messages in the template's own tool format: assistant `tool_calls`, `tool` results."""
+def fixed_messages(request: Request, examples: bool = False) -> int:
+    """How many of native_messages' leading messages are the same for every repository and
+    task: the core prompt (with the template's tool list) and the worked examples."""
+    core, _ = split_system(request)
+    if not core:
+        return 0
+    return 1 + (len(local_examples.EXAMPLES) + 2 if examples and request.tools else 0)
+
+
+def native_messages(
+    request: Request, tool_result_chars: int = 6000, examples: bool = False
+) -> list[dict[str, Any]]:
+    """Messages in the template's own tool format: assistant `tool_calls`, `tool` results.
+
+    With `examples`, the worked examples of local_examples come after the core prompt (and
+    the template's tool list), before the repository's context: part of the fixed prefix.
+    """
     out: list[dict[str, Any]] = []
     core, context = split_system(request)
     if core:
         out.append({"role": "system", "content": core})
+    if examples and request.tools:
+        out.append({"role": "system", "content": local_examples.INTRO})
+        out.extend(dict(m) for m in local_examples.EXAMPLES)
+        out.append({"role": "system", "content": local_examples.OUTRO})
     if context:
         # After the template's tool list, so the core prompt and tools are one prefix shared
         # by every repository (see split_system).
