@@ -546,8 +546,10 @@ class LlamaEngine:
             result.generate_seconds = end - first
             result.text = "".join(pieces)
             result.finish = finish
-            if first_run and finish != "cancelled" and self._disk_cache_short(
-                llm, messages[:fixed], tools, len(tokens)
+            if (
+                first_run
+                and finish != "cancelled"
+                and self._disk_cache_short(llm, messages[:fixed], tools, len(tokens))
             ):
                 self._save_prompt_state(llm, len(tokens))
             return result

@@ -65,11 +65,13 @@ def _transplant(old: str, span: str, new: str) -> str:
     # pos[i]: where old[i] sits in span (old and span are the same text but for quotes).
     pos = [0] * (len(old) + 1)
     aligner = difflib.SequenceMatcher(None, old, span, autojunk=False)
-    for tag, i1, i2, j1, j2 in aligner.get_opcodes():
+    for tag, i1, i2, j1, _j2 in aligner.get_opcodes():
         for k in range(i1, i2):
             pos[k] = j1 + (k - i1) if tag == "equal" else j1
     pos[len(old)] = len(span)
     out: list[str] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        None, old, new, autojunk=False
+    ).get_opcodes():
         out.append(span[pos[i1] : pos[i2]] if tag == "equal" else new[j1:j2])
     return "".join(out)

@@ -16,8 +16,8 @@ from typing import Any
 from wakeful.core import tool_names
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
-from wakeful.tools._loose import loose_match
 from wakeful.tools._fs import write_atomic
+from wakeful.tools._loose import loose_match
 from wakeful.tools._paths import looks_binary
 from wakeful.tools._text import snippet
 from wakeful.tools.base import ToolContext, ToolResult, path_risk
