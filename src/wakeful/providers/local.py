@@ -28,7 +28,12 @@ from wakeful.core.events import Event, Stop, StopReason, TextDelta, ToolCall, Us
 from wakeful.core.messages import ToolResultBlock
 from wakeful.core.request import Request, SystemSegment, ToolSchema
 from wakeful.core.settings import LocalSettings
-from wakeful.core.tool_names import BASH, FILE_EDIT_TOOLS, PREREAD_CALL_PREFIX
+from wakeful.core.tool_names import (
+    BASH,
+    FILE_EDIT_TOOLS,
+    PREREAD_CALL_PREFIX,
+    STILL_USED_NOTE,
+)
 from wakeful.core.usage import Usage
 from wakeful.providers.local_models import (
     ALIASES,
@@ -669,9 +674,22 @@ def _change_still_due(request: Request) -> bool:
     refused for a wrong quote with "I copied the old_string from the file"."""
     return (
         asks_for_change(first_user_text(request))
-        and not _changed_anything(request)
+        and (not _changed_anything(request) or _work_left(request))
         and _model_calls(request) < MAX_CHANGE_PUSHES
     )
+
+
+def _work_left(request: Request) -> bool:
+    """Whether the latest tool results say part of the change is still to do (a renamed name
+    other files still use): told "calc is still used in: main.py", the coder model answered
+    "Renamed calc everywhere"."""
+    for message in reversed(request.messages):
+        results = [b for b in message.content if isinstance(b, ToolResultBlock)]
+        if results:
+            return any(STILL_USED_NOTE in b.content for b in results)
+        if message.role == "assistant":
+            return False
+    return False
 
 
 def _model_calls(request: Request) -> int:

@@ -124,7 +124,8 @@ async def _names_left_elsewhere(
         files = [f for f in found.content.splitlines() if f.strip() and not f.startswith("[")]
         files = [f for f in files if ctx.resolve(f.strip()) != path][:MAX_FILES_NAMED]
         if files:
-            notes.append(f"{name} is still used in: {', '.join(f.strip() for f in files)}")
+            listed = ", ".join(f.strip() for f in files)
+            notes.append(f"{name} {tool_names.STILL_USED_NOTE} {listed}")
     return "".join(f"\n{n}" for n in notes)
 
 
