@@ -717,3 +717,65 @@ async def test_a_task_that_asks_for_a_change_is_not_over_before_a_change(tmp_pat
         "Why does the build make two copies?",
     ):
         assert not asks_for_change(task), task
+
+
+def test_worked_examples_and_project_rules_come_with_the_task() -> None:
+    from wakeful.providers import local_examples
+    from wakeful.providers.local_prompt import fixed_messages
+
+    rules = "# AGENTS.md\n\n# Rules\n\nEvery new Python file starts with `# License: MIT`."
+    request = Request(
+        model="m",
+        system=[
+            SystemSegment("core", "Be brief."),
+            SystemSegment("instructions", "The repository is at /r.\n\n" + rules),
+        ],
+        tools=[BY_NAME["read"], BY_NAME["write"]],
+        messages=[Message.user("Create util.py with shout(s).")],
+    )
+    plain = native_messages(request)
+    assert [m["role"] for m in plain] == ["system", "system", "user"]
+    assert plain[-1]["content"] == "Create util.py with shout(s)."
+    shown = native_messages(request, examples=True)
+    fixed = fixed_messages(request, examples=True)
+    # The examples follow the core prompt, before the repository's own context: the part
+    # every run shares ends there.
+    assert shown[1]["content"] == local_examples.INTRO
+    assert shown[fixed - 1]["content"] == local_examples.OUTRO
+    assert shown[fixed]["content"].startswith("The repository is at /r.")
+    assert fixed_messages(request) == 1
+    # The rules, restated with the task itself.
+    assert shown[-1]["content"] == (
+        "Create util.py with shout(s).\n\nFollow the project's instructions in this task:\n"
+        + rules
+    )
+    # No instruction file: nothing restated.
+    bare = Request(
+        model="m",
+        system=[SystemSegment("core", "x"), SystemSegment("instructions", "The repository is.")],
+        tools=[BY_NAME["read"]],
+        messages=[Message.user("Fix a.py.")],
+    )
+    assert native_messages(bare, examples=True)[-1]["content"] == "Fix a.py."
+
+
+async def test_a_rename_left_half_done_is_pushed_on(tmp_path: Path) -> None:
+    from wakeful.core.events import ToolCall
+
+    renamed = [
+        Message.user("Rename calc to compute_total in shop.py and everywhere it is used."),
+        Message("assistant", [ToolUseBlock("t1", "edit", {"path": "shop.py"})]),
+        Message(
+            "user",
+            [ToolResultBlock("t1", "Edited in shop.py.\ncalc is still used in: main.py")],
+        ),
+    ]
+    call = '<tool_call>\n{"name": "read", "arguments": {"path": "main.py"}}\n</tool_call>'
+    engine = _ScriptedEngine(["Renamed calc everywhere.", call])
+    events = await _events(engine, renamed, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["read"]
+    # Without the note, the change made is the end.
+    done = [*renamed[:2], Message("user", [ToolResultBlock("t1", "Edited in shop.py.")])]
+    engine = _ScriptedEngine(["Renamed calc everywhere."])
+    await _events(engine, done, tmp_path)
+    assert len(engine.grammars) == 1
