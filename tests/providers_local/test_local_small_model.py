@@ -746,8 +746,7 @@ def test_worked_examples_and_project_rules_come_with_the_task() -> None:
     assert fixed_messages(request) == 1
     # The rules, restated with the task itself.
     assert shown[-1]["content"] == (
-        "Create util.py with shout(s).\n\nFollow the project's instructions in this task:\n"
-        + rules
+        "Create util.py with shout(s).\n\nFollow the project's instructions in this task:\n" + rules
     )
     # No instruction file: nothing restated.
     bare = Request(
@@ -778,4 +777,23 @@ async def test_a_rename_left_half_done_is_pushed_on(tmp_path: Path) -> None:
     done = [*renamed[:2], Message("user", [ToolResultBlock("t1", "Edited in shop.py.")])]
     engine = _ScriptedEngine(["Renamed calc everywhere."])
     await _events(engine, done, tmp_path)
+    assert len(engine.grammars) == 1
+
+
+async def test_an_answer_that_repeats_the_tool_result_is_asked_again(tmp_path: Path) -> None:
+    from wakeful.core.events import ToolCall
+
+    nothing = "No files match '**/parse_date.py' under /r. glob matches file names only."
+    globbed = [
+        Message.user("Which file defines the function parse_date?"),
+        Message("assistant", [ToolUseBlock("t1", "glob", {"pattern": "**/parse_date.py"})]),
+        Message("user", [ToolResultBlock("t1", nothing)]),
+    ]
+    call = '<tool_call>\n{"name": "grep", "arguments": {"pattern": "parse_date"}}\n</tool_call>'
+    engine = _ScriptedEngine([nothing, call])
+    events = await _events(engine, globbed, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["grep"]
+    # An answer drawn from the result, in the model's own words, stands.
+    engine = _ScriptedEngine(["No file defines parse_date."])
+    await _events(engine, globbed, tmp_path)
     assert len(engine.grammars) == 1

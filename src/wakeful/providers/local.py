@@ -414,6 +414,9 @@ class LocalProvider:
                             and not _announced_before(request)
                         )
                         or _change_still_due(request)
+                        or _echoes_last_result(
+                            request, fmt.parse(result.text).answer or result.text
+                        )
                     )
                 ):
                     # "I will set case_insensitive and try again." is not an answer: a small
@@ -677,6 +680,22 @@ def _change_still_due(request: Request) -> bool:
         and (not _changed_anything(request) or _work_left(request))
         and _model_calls(request) < MAX_CHANGE_PUSHES
     )
+
+
+def _echoes_last_result(request: Request, text: str) -> bool:
+    """Whether an answer only repeats the latest tool result (within MAX_CHANGE_PUSHES calls):
+    asked which file defines parse_date, the coder model globbed for parse_date.py and
+    answered with glob's "No files match ..." word for word."""
+    answer = " ".join(text.split())
+    if len(answer) < 20 or _model_calls(request) >= MAX_CHANGE_PUSHES:
+        return False
+    for message in reversed(request.messages):
+        results = [b for b in message.content if isinstance(b, ToolResultBlock)]
+        if results:
+            return any(answer in " ".join(b.content.split()) for b in results)
+        if message.role == "assistant":
+            return False
+    return False
 
 
 def _work_left(request: Request) -> bool:
