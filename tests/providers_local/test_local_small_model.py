@@ -766,7 +766,7 @@ async def test_a_rename_left_half_done_is_pushed_on(tmp_path: Path) -> None:
         Message("assistant", [ToolUseBlock("t1", "edit", {"path": "shop.py"})]),
         Message(
             "user",
-            [ToolResultBlock("t1", "Edited in shop.py.\ncalc is still used in: main.py")],
+            [ToolResultBlock("t1", "Edited in shop.py.\ncalc is still used in:\nmain.py:1:calc")],
         ),
     ]
     call = '<tool_call>\n{"name": "read", "arguments": {"path": "main.py"}}\n</tool_call>'

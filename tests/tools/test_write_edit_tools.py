@@ -289,7 +289,9 @@ async def test_an_edit_that_renames_names_the_files_still_using_the_old_name(
         {"path": "shop.py", "old_string": "def calc(", "new_string": "def compute_total("}, ctx
     )
     assert not r.is_error, r.content
-    assert r.content.endswith("\ncalc is still used in: main.py"), r.content
+    assert r.content.endswith(
+        "\ncalc is still used in:\nmain.py:1:from shop import calc\nmain.py:3:print(calc([1, 2, 3]))"
+    ), r.content
     # A name the file still holds, or one no other file uses, adds nothing.
     await read(ctx, "main.py")
     r = await EditTool().run(

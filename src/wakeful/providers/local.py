@@ -662,7 +662,7 @@ _ASKS_CHANGE = re.compile(
 )
 # How many calls of its own a model may make on a task that asks for a change before an
 # answer without any change is accepted as its last word.
-MAX_CHANGE_PUSHES = 4
+MAX_CHANGE_PUSHES = 6
 
 
 def asks_for_change(task: str) -> bool:

@@ -97,8 +97,8 @@ def nearest_text(text: str, old: str) -> tuple[int, int, str] | None:
 
 
 _NAME = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]{2,}\b")
-# Files named when an edit takes a name out of its file (a rename): at most this many.
-MAX_FILES_NAMED = 5
+# Lines shown when an edit takes a name out of its file (a rename): at most this many.
+MAX_LINES_SHOWN = 6
 
 
 async def _names_left_elsewhere(
@@ -116,16 +116,17 @@ async def _names_left_elsewhere(
     ][:2]
     notes: list[str] = []
     for name in gone:
-        found = await GrepTool().run(
-            {"pattern": rf"\b{name}\b", "output_mode": "files_with_matches"}, ctx
-        )
+        found = await GrepTool().run({"pattern": rf"\b{name}\b", "output_mode": "content"}, ctx)
         if found.is_error or found.content.startswith("No matches"):
             continue
-        files = [f for f in found.content.splitlines() if f.strip() and not f.startswith("[")]
-        files = [f for f in files if ctx.resolve(f.strip()) != path][:MAX_FILES_NAMED]
-        if files:
-            listed = ", ".join(f.strip() for f in files)
-            notes.append(f"{name} {tool_names.STILL_USED_NOTE} {listed}")
+        # path:line:text lines of the other files (the file edited no longer has the name).
+        lines = [
+            line
+            for line in found.content.splitlines()
+            if line.count(":") >= 2 and ctx.resolve(line.split(":", 1)[0]) != path
+        ][:MAX_LINES_SHOWN]
+        if lines:
+            notes.append(f"{name} {tool_names.STILL_USED_NOTE}\n" + "\n".join(lines))
     return "".join(f"\n{n}" for n in notes)
 
 
