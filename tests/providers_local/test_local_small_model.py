@@ -773,6 +773,23 @@ async def test_a_rename_left_half_done_is_pushed_on(tmp_path: Path) -> None:
     engine = _ScriptedEngine(["Renamed calc everywhere.", call])
     events = await _events(engine, renamed, tmp_path)
     assert [e.name for e in events if isinstance(e, ToolCall)] == ["read"]
+    # The note stands until a later change: a grep in between does not end the rename.
+    grepped = [
+        *renamed,
+        Message("assistant", [ToolUseBlock("t2", "grep", {"pattern": "calc"})]),
+        Message("user", [ToolResultBlock("t2", "main.py:1:calc")]),
+    ]
+    engine = _ScriptedEngine(["Renamed calc everywhere.", call])
+    events = await _events(engine, grepped, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["read"]
+    fixed = [
+        *grepped,
+        Message("assistant", [ToolUseBlock("t3", "write", {"path": "main.py"})]),
+        Message("user", [ToolResultBlock("t3", "Updated main.py.")]),
+    ]
+    engine = _ScriptedEngine(["Renamed calc everywhere."])
+    await _events(engine, fixed, tmp_path)
+    assert len(engine.grammars) == 1
     # Without the note, the change made is the end.
     done = [*renamed[:2], Message("user", [ToolResultBlock("t1", "Edited in shop.py.")])]
     engine = _ScriptedEngine(["Renamed calc everywhere."])
@@ -791,6 +808,11 @@ async def test_an_answer_that_repeats_the_tool_result_is_asked_again(tmp_path: P
     ]
     call = '<tool_call>\n{"name": "grep", "arguments": {"pattern": "parse_date"}}\n</tool_call>'
     engine = _ScriptedEngine([nothing, call])
+    events = await _events(engine, globbed, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["grep"]
+    # ... or nearly word for word.
+    near = "I found no files matching '**/parse_date.py' under /r. glob matches names only."
+    engine = _ScriptedEngine([near, call])
     events = await _events(engine, globbed, tmp_path)
     assert [e.name for e in events if isinstance(e, ToolCall)] == ["grep"]
     # An answer drawn from the result, in the model's own words, stands.

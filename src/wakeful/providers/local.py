@@ -9,6 +9,7 @@ as `cache_read`, which is what makes a stable prompt prefix cheap here too.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import importlib.util
 import json
 import os
@@ -663,6 +664,9 @@ _ASKS_CHANGE = re.compile(
 # How many calls of its own a model may make on a task that asks for a change before an
 # answer without any change is accepted as its last word.
 MAX_CHANGE_PUSHES = 6
+# How alike (difflib's ratio) an answer and a tool result must be for the answer to count as
+# a restatement of the result.
+ECHO_RATIO = 0.75
 
 
 def asks_for_change(task: str) -> bool:
@@ -683,31 +687,43 @@ def _change_still_due(request: Request) -> bool:
 
 
 def _echoes_last_result(request: Request, text: str) -> bool:
-    """Whether an answer only repeats the latest tool result (within MAX_CHANGE_PUSHES calls):
-    asked which file defines parse_date, the coder model globbed for parse_date.py and
-    answered with glob's "No files match ..." word for word."""
-    answer = " ".join(text.split())
+    """Whether an answer only repeats the latest tool result, word for word or nearly (within
+    MAX_CHANGE_PUSHES calls): asked which file defines parse_date, the coder model globbed
+    for parse_date.py and answered with glob's "No files match ...", then with "I found no
+    files matching ..."."""
+    answer = " ".join(text.split()).lower()
     if len(answer) < 20 or _model_calls(request) >= MAX_CHANGE_PUSHES:
         return False
     for message in reversed(request.messages):
         results = [b for b in message.content if isinstance(b, ToolResultBlock)]
         if results:
-            return any(answer in " ".join(b.content.split()) for b in results)
+            return any(_restates(answer, " ".join(b.content.split()).lower()) for b in results)
         if message.role == "assistant":
             return False
     return False
 
 
+def _restates(answer: str, result: str) -> bool:
+    if answer in result:
+        return True
+    if len(answer) < 40:
+        return False
+    return difflib.SequenceMatcher(None, answer, result, autojunk=False).ratio() >= ECHO_RATIO
+
+
 def _work_left(request: Request) -> bool:
-    """Whether the latest tool results say part of the change is still to do (a renamed name
-    other files still use): told "calc is still used in: main.py", the coder model answered
-    "Renamed calc everywhere"."""
+    """Whether the latest change made says part of it is still to do (a renamed name other
+    files still use): told "calc is still used in: main.py", the coder model answered
+    "Renamed calc everywhere", or grepped main.py and then answered so."""
+    names = {b.id: b.name for m in request.messages if m.role == "assistant" for b in m.tool_uses}
     for message in reversed(request.messages):
-        results = [b for b in message.content if isinstance(b, ToolResultBlock)]
-        if results:
-            return any(STILL_USED_NOTE in b.content for b in results)
-        if message.role == "assistant":
-            return False
+        for block in message.content:
+            if (
+                isinstance(block, ToolResultBlock)
+                and not block.is_error
+                and names.get(block.tool_use_id) in FILE_EDIT_TOOLS
+            ):
+                return STILL_USED_NOTE in block.content
     return False
 
 
