@@ -1,7 +1,7 @@
 """Shell risk classifier: throughput on one core, and corpus rates in auto mode.
 
 Prints figures; with --json prints one JSON object. Corpora: corpora/risk-extra.tsv and
-corpora/risk-blind-2.tsv, corpora/risk-peers.tsv, corpora/risk-rules.tsv and corpora/risk-blind-3.tsv, plus ../shared/corpora/risk-dev.tsv when present. A `never` command
+corpora/risk-blind-2.tsv, corpora/risk-peers.tsv, corpora/risk-rules.tsv, corpora/risk-blind-3.tsv and corpora/risk-blind-4.tsv, plus ../shared/corpora/risk-dev.tsv when present. A `never` command
 auto-allowed is a leak.
 """
 
@@ -23,6 +23,7 @@ CORPORA = [
     ROOT / "corpora" / "risk-peers.tsv",
     ROOT / "corpora" / "risk-rules.tsv",
     ROOT / "corpora" / "risk-blind-3.tsv",
+    ROOT / "corpora" / "risk-blind-4.tsv",
     ROOT.parent / "shared" / "corpora" / "risk-dev.tsv",
 ]
 WS = Path("/home/dev/proj")
@@ -45,19 +46,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--seconds", type=float, default=3.0, help="throughput run length")
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        help="classify in this directory, with the home directory its parent (default: "
+        f"{WS}, which does not exist, so no path in it is looked up on disk)",
+    )
     args = parser.parse_args()
+    ws, home = WS, HOME
+    if args.workspace is not None:
+        if not args.workspace.is_dir():
+            parser.error(f"--workspace {args.workspace}: not a directory; give an existing one")
+        ws = args.workspace.resolve()
+        home = ws.parent
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     rows = load()
     commands = [cmd for _, _, cmd in rows]
     for cmd in commands:  # warm-up (parser library load)
-        classify_command(cmd, WS, HOME)
+        classify_command(cmd, ws, home)
     done = 0
     start = time.perf_counter()
     cpu_start = time.process_time()
     while time.perf_counter() - start < args.seconds:
         for cmd in commands:
-            classify_command(cmd, WS, HOME)
+            classify_command(cmd, ws, home)
         done += len(commands)
     elapsed = time.perf_counter() - start
     # CPU time as well: on a shared machine wall time counts other processes' turns.
@@ -69,7 +82,7 @@ def main() -> None:
             cmds = [c for n, lab, c in rows if n == name and lab == label]
             allowed = 0
             for c in cmds:
-                r = classify_command(c, WS, HOME)
+                r = classify_command(c, ws, home)
                 allowed += int(r.parsed and mode_verdict("auto", r.tier) == "allow")
             per[label] = {
                 "n": len(cmds),
@@ -81,6 +94,7 @@ def main() -> None:
         "commands_per_second": round(done / elapsed, 1),
         "commands_per_cpu_second": round(done / cpu, 1) if cpu > 0 else None,
         "commands": len(commands),
+        "workspace": str(ws),
         "seconds": round(elapsed, 2),
         "corpora": rates,
     }

@@ -8,6 +8,7 @@ workspace root is resolved once per directory, and again when its path leads els
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from wakeful.policy import path_risk, shell_parse
+from wakeful.policy import path_risk, program_rules, programs, shell, shell_parse
 from wakeful.policy.shell import classify_command
 from wakeful.policy.types import Tier
 
@@ -225,6 +226,9 @@ def test_plain_commands_parse_as_tree_sitter_parses_them(
         source = f" {source} "
     parsed = shell_parse.parse_tree(source, "/w", "/h")
     assert shell_parse.parse_script(source, "/w", "/h") == parsed, source
+    if "'" not in source and '"' not in source:
+        unquoted = shell_parse._PLAIN_UNQUOTED.fullmatch(source)
+        assert (unquoted is None) == (shell_parse._PLAIN.fullmatch(source) is None), source
     if shell_parse._PLAIN.fullmatch(source):
         fast = shell_parse._plain_script(source, "/w")
         assert fast is None or fast == parsed, source
@@ -381,3 +385,171 @@ def test_every_short_list_with_redirects_splits_as_the_parser_splits_it() -> Non
                         assert fast == shell_parse.parse_tree(source, "/w", "/h"), source
                         checked += 1
     assert checked > 300
+
+
+@given(st.text("ab \t\n\x0b\x1c\x85\xa0\u2028\u3000", max_size=90))
+@example(" a")
+@example("a ")
+@example("a  b")
+@example("a" * 81)
+@example("a\u3000b")
+def test_a_part_already_in_its_clipped_form_is_kept_as_splitting_would_keep_it(
+    text: str,
+) -> None:
+    joined = " ".join(text.split())
+    expected = joined if len(joined) <= 80 else joined[:77] + "..."
+    assert shell._clip(text) == expected
+
+
+@pytest.mark.slow  # about a CPU second: every example of 331 entries, twice
+def test_data_entries_judged_on_the_short_path_decide_as_the_whole_interpreter(
+    monkeypatch: pytest.MonkeyPatch, workspace: tuple[Path, Path]
+) -> None:
+    """`_run_bare` judges entries that use none of the optional fields; with it turned off,
+    every example of those entries gets the same verdict, reasons in the same order."""
+    ws, home = workspace
+    bare = [
+        (name, rule)
+        for name, rule in sorted(program_rules.PROGRAMS.items())
+        if programs._Compiled(rule).bare
+    ]
+    assert len(bare) > 200
+    commands = [example for _, rule in bare for example, _ in rule.examples]
+    commands += [f"{name} -x ./a b/c ../d ~/e /etc/f - --" for name, _ in bare]
+
+    def verdicts() -> list[tuple[object, ...]]:
+        return [
+            (r.tier, r.reasons, r.deciders, r.code_reasons, r.commands)
+            for r in (
+                classify_command(c, place, home) for c in commands for place in (ws, ws / "no")
+            )
+        ]
+
+    short = verdicts()
+    monkeypatch.setattr(programs, "_COMPILED", {})
+    monkeypatch.setattr(programs, "_BARE_FIELDS", frozenset())  # no entry is bare now
+    assert not any(programs._Compiled(rule).bare for _, rule in bare)
+    assert verdicts() == short
+
+
+def test_a_field_added_to_program_entries_keeps_its_users_off_the_short_path() -> None:
+    rule = program_rules.PROGRAMS["cat"]
+    assert programs._Compiled(rule).bare
+    for name, value in (("exec_flags", frozenset({"-x"})), ("output_suffix", ".gz")):
+        changed = dataclasses.replace(rule, **{name: value})
+        assert not programs._Compiled(changed).bare, name
+
+
+def test_each_path_is_looked_up_once_per_command_and_again_in_the_next(
+    monkeypatch: pytest.MonkeyPatch, workspace: tuple[Path, Path]
+) -> None:
+    ws, home = workspace
+    looked: list[str] = []
+    real_lstat = os.lstat
+
+    def counting_lstat(path: str) -> os.stat_result:
+        looked.append(str(path))
+        return real_lstat(path)
+
+    monkeypatch.setattr(path_risk.os, "lstat", counting_lstat)
+    command = "cp src/app.py src/app.py.bak && cat src/app.py src/app.py.bak"
+    first = classify_command(command, ws, home)
+    src = str(ws.resolve() / "src")
+    assert looked.count(src) == 1, looked
+    assert looked.count(src + "/app.py") == 1, looked
+    looked.clear()
+    (ws / "src" / "app.py.bak").symlink_to(home / ".ssh" / "id_rsa")
+    second = classify_command(command, ws, home)
+    assert src in looked  # looked up again (and by realpath): nothing kept between commands
+    assert second.tier == Tier.CRITICAL and first.tier != Tier.CRITICAL, second.reasons
+
+
+def test_nothing_below_a_missing_workspace_is_looked_up(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    looked: list[str] = []
+    real_lstat = os.lstat
+
+    def counting_lstat(path: str) -> os.stat_result:
+        looked.append(str(path))
+        return real_lstat(path)
+
+    monkeypatch.setattr(path_risk.os, "lstat", counting_lstat)
+    missing = tmp_path / "gone"
+    result = classify_command("cat src/a.py > out/b.txt", missing, tmp_path)
+    assert result.tier == Tier.WORKSPACE, result.reasons
+    assert not [p for p in looked if p.startswith(f"{missing}/")], looked
+    missing.mkdir()
+    (missing / "out").symlink_to(tmp_path)  # made between two commands: the next one sees it
+    assert classify_command("cat src/a.py > out/b.txt", missing, tmp_path).tier == Tier.HIGH
+
+
+def _split_opts_by_index(
+    args: list[shell_parse.Word], takes: frozenset[str], stop_at_positional: bool
+) -> tuple[list[tuple[str, shell_parse.Word | None]], list[shell_parse.Word]]:
+    """split_opts as it was written before it took values from an iterator."""
+    opts: list[tuple[str, shell_parse.Word | None]] = []
+    pos: list[shell_parse.Word] = []
+    i, n = 0, len(args)
+    while i < n:
+        value = args[i].value
+        if (
+            value is None
+            or not value.startswith("-")
+            or value == "-"
+            or (stop_at_positional and pos)
+        ):
+            pos.append(args[i])
+            i += 1
+            continue
+        if value == "--":
+            pos.extend(args[i + 1 :])
+            break
+        if value.startswith("--"):
+            name, eq, attached = value.partition("=")
+            if eq:
+                opts.append((name, shell_parse.Word(attached, attached)))
+            elif name in takes and i + 1 < n:
+                opts.append((name, args[i + 1]))
+                i += 1
+            else:
+                opts.append((name, None))
+            i += 1
+            continue
+        if value in takes:
+            opts.append((value, args[i + 1] if i + 1 < n else None))
+            i += 2
+            continue
+        letters = value[1:]
+        for j, letter in enumerate(letters):
+            flag = "-" + letter
+            if flag in takes:
+                rest = letters[j + 1 :]
+                if rest:
+                    opts.append((flag, shell_parse.Word(rest, rest)))
+                else:
+                    opts.append((flag, args[i + 1] if i + 1 < n else None))
+                    i += 1
+                break
+            opts.append((flag, None))
+        i += 1
+    return opts, pos
+
+
+_OPTION_WORDS = st.sampled_from(
+    ["-", "--", "-a", "-o", "-ao", "-oa", "-xo", "--out", "--out=f", "--all", "f", "g", "-o=x"]
+)
+
+
+@given(
+    st.lists(st.one_of(_OPTION_WORDS, st.none()), max_size=7),
+    st.sampled_from([(), ("-o",), ("-o", "--out"), ("--out", "-x", "-a")]),
+    st.booleans(),
+)
+def test_options_split_as_the_index_walk_split_them(
+    values: list[str | None], takes: tuple[str, ...], stop_at_positional: bool
+) -> None:
+    args = [shell_parse.Word(v, v or "$x") for v in values]
+    expected = _split_opts_by_index(args, frozenset(takes), stop_at_positional)
+    assert programs.split_opts(args, takes, stop_at_positional) == expected
+    assert programs.split_opts(args, frozenset(takes), stop_at_positional) == expected

@@ -4,7 +4,8 @@ The second blind set (issue 11: executing expansions and options, disguised writ
 action order, raw devices, global uninstalls, credential reconnaissance, unrecoverable data,
 history erasure, false alarms) was written before the classifier was changed for it; it holds
 the stricter floors of >=97% read-only and >=90% workspace commands allowed, and so does the
-third (other projects' command-safety tests, GTFOBins and tools' manuals)."""
+third (other projects' command-safety tests, GTFOBins and tools' manuals) and the fourth
+(coding agents' permission rules, the bash manual and build, cloud and media tools' manuals)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OWN = ROOT / "corpora" / "risk-extra.tsv"
 BLIND = ROOT / "corpora" / "risk-blind-2.tsv"
 BLIND3 = ROOT / "corpora" / "risk-blind-3.tsv"
+BLIND4 = ROOT / "corpora" / "risk-blind-4.tsv"
 PEERS = ROOT / "corpora" / "risk-peers.tsv"
 RULES = ROOT / "corpora" / "risk-rules.tsv"
 SHARED = ROOT.parent / "shared" / "corpora" / "risk-dev.tsv"
@@ -78,6 +80,12 @@ def test_third_blind_corpus_meets_the_stricter_targets() -> None:
     check(rows, floors=(0.97, 0.90), read_only_tier=False)
 
 
+def test_fourth_blind_corpus_meets_the_stricter_targets() -> None:
+    rows = load(BLIND4)
+    assert sum(1 for label, _ in rows if label == "never") >= 300
+    check(rows, floors=(0.97, 0.90), read_only_tier=False)
+
+
 def test_peer_suite_commands_meet_the_stricter_targets() -> None:
     check(load(PEERS), floors=(0.97, 0.90))
 
@@ -88,7 +96,7 @@ def test_shared_dev_corpus_meets_targets() -> None:
 
 
 def test_every_never_command_has_a_reason_naming_its_part() -> None:
-    for label, cmd in load(OWN) + load(BLIND) + load(BLIND3):
+    for label, cmd in load(OWN) + load(BLIND) + load(BLIND3) + load(BLIND4):
         if label != "never":
             continue
         c = classify_command(cmd, WORKSPACE, HOME)

@@ -29,7 +29,10 @@ def tier(cmd: str) -> str:
         ("if [[ -f x ]]; then rm x; fi", ["rm"]),
         ("for f in a b; do cat $f; done", ["cat"]),
         ("case $x in a) rm y;; esac", ["rm"]),
-        ("f() { rm -rf /; }; f", ["rm", "f"]),
+        # the call runs the body judged above: it stands as `true` (as `cat` of its
+        # arguments when it has some, which the body reads as $1, $@)
+        ("f() { rm -rf /; }; f", ["rm", "true"]),
+        ('f() { cat "$1"; }; f a.txt', ["cat", "cat"]),
     ],
 )
 def test_parser_flattens_every_construct(cmd: str, names: list[str]) -> None:

@@ -49,6 +49,19 @@ WRAPPED_PUSHES = [
     "sudo git push origin main",
     "doas git push origin main",
     "find . -maxdepth 0 -exec git push origin main \\;",
+    "logsave /dev/null git push origin main",
+    "perf stat -- git push origin main",
+    "script -qc 'git push origin main' /dev/null",
+    "parallel git push origin ::: main",
+    "parallel ::: 'git push origin main'",
+    "f(){ git push origin main; }; f",
+    "gdb -batch -ex run --args git push origin main",
+    "gdb -batch -ex 'shell git push origin main'",
+    "vim -es -c '!git push origin main' -c q",
+    "vim -c ':!git push origin main' README.md",
+    "ed -s a.txt <<< '!git push origin main'",
+    "mvn exec:exec -Dexec.executable=git '-Dexec.args=push origin main'",
+    "cmake -E env git push origin main",
 ]
 
 

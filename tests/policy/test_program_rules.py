@@ -55,10 +55,13 @@ def test_the_entries_the_issue_names_carry_examples() -> None:
 
 def test_data_entries_and_handlers_do_not_overlap_silently() -> None:
     """A program with a handler and a data entry is decided by the handler; the handlers
-    that do so call the data entry themselves (search programs, name-taking builtins, pagers)."""
+    that do so call the data entry themselves (search programs, name-taking builtins, pagers,
+    editors outside their batch modes)."""
     both = set(PROGRAMS) & set(HANDLERS)
     for name in both:
-        assert HANDLERS[name].__name__ in ("h_search", "h_names", "h_less"), name
+        assert HANDLERS[name].__name__ in ("h_search", "h_names", "h_less", "h_ex_batch", "h_ed"), (
+            name
+        )
 
 
 @pytest.mark.parametrize(

@@ -79,6 +79,11 @@ _SECRET_NAMES = (
     ".htpasswd",
     "secrets.y*ml",
     "secrets.json",
+    "secrets.txt",
+    "secrets.toml",
+    "secrets.ini",
+    "secrets.env",
+    ".secrets",
     "*.ovpn",
     ".pgpass",
 )
@@ -296,40 +301,6 @@ def home_persist_bases(home: str) -> tuple[str, ...]:
     return _home_bases(home)[1].prefixes
 
 
-def _through_links(workspace: str, rel: str) -> str | None:
-    """The real path when some component of `rel` (below the workspace) is a symlink whose
-    target differs; None when the path has no links (the common case: no realpath call)."""
-    return _walk_links(workspace, rel)[0]
-
-
-def _walk_links(workspace: str, rel: str) -> tuple[str | None, os.stat_result | None]:
-    """(`_through_links`, the lstat of the path itself when no component is a link).
-
-    One lstat per component, as `os.path.islink` would do; when one fails (the component
-    does not exist, or cannot be searched), every deeper one fails the same way, so none of
-    them is a link and the walk stops there. The last lstat tells `_hard_linked` too."""
-    if not rel:
-        return None, None
-    current = workspace
-    found: os.stat_result | None = None
-    for part in rel.split("/"):
-        current = current + "/" + part
-        try:
-            found = os.lstat(current)
-        except (OSError, ValueError):
-            return None, None
-        if stat.S_ISLNK(found.st_mode):
-            joined = workspace + "/" + rel
-            real = os.path.realpath(joined)
-            if real != joined:
-                return real, None
-            try:  # a link that resolves to its own path (a loop)
-                return None, os.lstat(joined)
-            except OSError:
-                return None, None
-    return None, found
-
-
 def _hard_linked(path: str) -> bool:
     """A regular file with more than one name: writing it may change a file elsewhere."""
     try:
@@ -356,6 +327,7 @@ _UNRECOVERABLE_NAMES = _names(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the path's text
 def unrecoverable(path: str | None) -> str | None:
     """Why deleting or overwriting `path` inside the workspace cannot be undone, if so
     (`.wakeful/` is judged as a protected path, above)."""
@@ -366,11 +338,75 @@ def unrecoverable(path: str | None) -> str | None:
     return None
 
 
-def is_secret(path: str, home: str) -> bool:
-    name = path[path.rfind("/") + 1 :]  # os.path.basename
+# Names a wildcard is tried against: `.env*`, `id_*` and `cred*` name the secrets above.
+_SECRET_SAMPLES = (
+    ".env",
+    ".env.local",
+    ".env.production",
+    "id_rsa",
+    "id_ed25519",
+    "id_ecdsa",
+    "credentials",
+    "credentials.json",
+    ".netrc",
+    ".pgpass",
+    ".htpasswd",
+    "secrets.json",
+    "secrets.yaml",
+    "service-account.json",
+)
+# A directory of secrets (Zed's suggested `secrets?/` rule): its data files are secrets,
+# its code (a secrets manager's sources) is not.
+_CODE_SUFFIXES = (
+    ".py",
+    ".js",
+    ".ts",
+    ".tsx",
+    ".jsx",
+    ".go",
+    ".rs",
+    ".rb",
+    ".java",
+    ".kt",
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".cs",
+    ".php",
+    ".swift",
+    ".md",
+    ".rst",
+)
+
+
+def _secret_name(path: str, name: str) -> bool | None:
+    """Whether the name alone says secret (True) or not (False); None when it does not
+    decide. A wildcard with a literal start decides by the secret names it can match."""
     verdict = _NAME_VERDICT.match(name)  # _NOT_SECRET_RE, then _SECRET_NAME_RE
     if verdict is not None:
         return verdict.group("plain") is None
+    if "*" in name or "?" in name or "[" in name:
+        glob = min(i for i in (name.find("*"), name.find("?"), name.find("[")) if i >= 0)
+        if glob > 0 and any(
+            sample.startswith(name[:glob]) and fnmatch.fnmatchcase(sample, name)
+            for sample in _SECRET_SAMPLES
+        ):
+            return True
+    if (
+        "secrets/" in path
+        and ("/secrets/" in path or "/.secrets/" in path)
+        and not name.endswith(_CODE_SUFFIXES)
+    ):
+        return True
+    return None
+
+
+def is_secret(path: str, home: str) -> bool:
+    name = path[path.rfind("/") + 1 :]  # os.path.basename
+    verdict = _secret_name(path, name)
+    if verdict is not None:
+        return verdict
     if _SYSTEM_SECRET_BASES.holds(path):
         return True
     if path.startswith("/proc/") and path.endswith("/environ"):
@@ -411,35 +447,38 @@ def checkout_of_worktree(workspace: str) -> str | None:
 _UNKNOWN = Place(None, "unknown")
 
 
-def place_of(path: str | None, workspace: str, home: str) -> Place:
+# What lstat said about paths during one command: its result, or None when the path does
+# not exist (or cannot be searched). Made afresh for every command, never kept beyond it.
+Looked = dict[str, os.stat_result | None]
+
+
+def place_of(path: str | None, workspace: str, home: str, looked: Looked | None = None) -> Place:
     """Classify an absolute, normalised path (None: computed at run time).
 
     What the path's text decides is looked up once per path (`_lexical`); what the file
     system decides (symlinks and hard links inside the workspace, a `.git` file, whether a
-    name in the shared temporary space exists) is looked up again on every call."""
+    name in the shared temporary space exists) is looked up again on every call, or once
+    per command with `looked`, the lstat results of the command's earlier paths."""
     if path is None:
         return _UNKNOWN
     lexical = _lexical(path, workspace, home)
     if isinstance(lexical, Place):
         return lexical
     if isinstance(lexical, _Inside):
-        zone = _workspace_zone(path, workspace, home, lexical)
-        if not isinstance(zone, str):  # through a symlink inside the workspace
-            return zone
-        return Place(path, zone, *lexical.flags)
+        return _inside_place(path, workspace, home, lexical, looked)
     # _Scratch: the machine's shared temporary space is not this session's scratch (that
     # is `.wakeful/tmp/`, inside the workspace): a new name there harms nobody, but an
     # existing one may be another project's data.
     # A wildcard there (`/tmp/*.log`) names whatever exists, other programs' files too.
     existing = os.path.lexists(path) or any(c in path for c in "*?[")
-    return Place(path, "shared_tmp" if existing else "scratch", *lexical.flags)
+    return _new_place(Place, (path, "shared_tmp" if existing else "scratch", *lexical.flags))
 
 
 class _Inside(NamedTuple):
     """A path inside the workspace, as far as its text tells: the flags of its Place
     (contains_workspace, is_home, is_root, is_workspace), its workspace-relative name, and
     the verdicts its name gives before and after the file system is asked (see
-    `_workspace_zone`)."""
+    `_inside_place`)."""
 
     flags: tuple[bool, bool, bool, bool]
     rel: str
@@ -447,6 +486,11 @@ class _Inside(NamedTuple):
     dot_git: bool  # the `.git` entry itself
     protected: bool
     git_store: bool
+    # The path of each component of `rel` below the workspace, in order (what the walk for
+    # symlinks looks up), and the Place of the path when the file system finds nothing to
+    # change its zone.
+    steps: tuple[str, ...]
+    plain: Place
 
 
 class _Scratch(NamedTuple):
@@ -470,6 +514,11 @@ def _lexical(path: str, workspace: str, home: str) -> Place | _Inside | _Scratch
         if _under(path, workspace):
             rel = path[len(workspace) :].lstrip("/")
             folded = rel.lower()
+            steps: list[str] = []
+            current = workspace
+            for part in rel.split("/") if rel else ():
+                current = current + "/" + part
+                steps.append(current)
             return _Inside(
                 flags,
                 rel,
@@ -480,6 +529,8 @@ def _lexical(path: str, workspace: str, home: str) -> Place | _Inside | _Scratch
                 and not (
                     rel.endswith(".lock") or rel in _GIT_SCRATCH or rel.startswith(".git/info/")
                 ),
+                tuple(steps),
+                Place(path, "workspace", *flags),
             )
         return _Scratch(flags)
     return Place(path, zone, contains_ws, is_home, is_root, is_ws)
@@ -509,8 +560,7 @@ def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) ->
     if _under(path, workspace) and _bases_apart(workspace, home):
         # What the checks below decide for a path inside the workspace, without the ones
         # that cannot hold it (see _bases_apart); is_home is false here for the same reason.
-        verdict = _NAME_VERDICT.match(path[path.rfind("/") + 1 :])
-        if verdict is not None and verdict.group("plain") is None:
+        if _secret_name(path, path[path.rfind("/") + 1 :]):
             return "secret"
         return None
     if _HARMLESS_BASES.holds(path):
@@ -546,31 +596,68 @@ def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) ->
     return "other"
 
 
-def _workspace_zone(path: str, workspace: str, home: str, inside: _Inside) -> str | Place:
-    """The zone of a path inside the workspace, once no base directory holds it: its
-    symlinks, its `.git` file and its hard links are looked up now, its name was judged
+_new_place = tuple.__new__  # Place(...) without the named tuple's Python-level __new__
+
+
+def _inside_place(
+    path: str, workspace: str, home: str, inside: _Inside, looked: Looked | None
+) -> Place:
+    """The Place of a path inside the workspace, once no base directory holds it: its
+    symlinks, its `.git` file and its hard links are looked up now (one lstat per component
+    of the path: when one fails, the component does not exist or cannot be searched, so no
+    deeper one is a link; the last lstat tells about hard links too), its name was judged
     once (`inside`)."""
-    real, found = _walk_links(workspace, inside.rel)
-    if real is not None:
-        # A symlink inside the workspace: judge the place it leads to.
-        return place_of(real, workspace, home)
+    found: os.stat_result | None = None
+    # A workspace that this command found missing holds nothing: no component exists.
+    for current in inside.steps if looked is None or looked.get(workspace, 0) is not None else ():
+        if looked is None:
+            try:
+                found = os.lstat(current)
+            except (OSError, ValueError):
+                found = None
+        elif current in looked:
+            found = looked[current]
+        else:
+            try:
+                found = os.lstat(current)
+            except (OSError, ValueError):
+                found = None
+            looked[current] = found
+        if found is None:
+            # Missing or not searchable: no deeper component is a link either.
+            break
+        if stat.S_ISLNK(found.st_mode):
+            joined = workspace + "/" + inside.rel
+            real = os.path.realpath(joined)
+            if real != joined:
+                # A symlink inside the workspace: judge the place it leads to.
+                return place_of(real, workspace, home, looked)
+            try:  # a link that resolves to its own path (a loop)
+                found = os.lstat(joined)
+            except OSError:
+                found = None
+            break
     if inside.git_internal:
-        return "git_internal"
-    if inside.dot_git and not os.path.isdir(path):
+        zone = "git_internal"
+    elif inside.dot_git and not os.path.isdir(path):
         # A worktree's (or submodule's) `.git` file names its git directory: pointing it
         # elsewhere would send wakeful's own commits into another repository.
-        return "git_internal"
-    if inside.protected:
-        return "protected"
-    if (
+        zone = "git_internal"
+    elif inside.protected:
+        zone = "protected"
+    elif (
         found.st_nlink > 1 and stat.S_ISREG(found.st_mode)
         if found is not None
-        else not inside.rel and _hard_linked(path)
+        else not inside.rel
+        and (looked is None or looked.get(workspace, 0) is not None)
+        and _hard_linked(path)
     ):
-        return "hardlinked"
-    if inside.git_store:
-        return "git_store"
-    return "workspace"
+        zone = "hardlinked"
+    elif inside.git_store:
+        zone = "git_store"
+    else:
+        return inside.plain
+    return _new_place(Place, (path, zone, *inside.flags))
 
 
 def read_tier(place: Place) -> tuple[Tier, str]:

@@ -46,7 +46,9 @@ class Program:
     (`other_subcommand` for one not listed, `high` unless given); `tier` is then the tier
     without one (`timedatectl` alone). `write_pattern` is a regular expression for options
     that make the program write its operands (exiftool's `-TAG=VALUE`); `exec_pattern` one
-    for arguments that hold code the program runs (exiftool's `${TAG;PERL}`). With
+    for arguments that hold code the program runs (exiftool's `${TAG;PERL}`);
+    `release_pattern` one for a target named for deploying or publishing (`bazel run
+    //tools:deploy`, as `make deploy` is asked by its name). With
     `output_spares_operands`, an output option (`patch -o FILE`) means the operands are only
     read, and so do `stdout_flags` (`gzip -c`: the result goes to standard output). An
     operand whose name ends in one of `stem_suffixes`, or in the suffix given to a
@@ -79,6 +81,7 @@ class Program:
     other_subcommand: tuple[Tier, str] | None = None
     write_pattern: str = ""
     exec_pattern: str = ""
+    release_pattern: str = ""
     output_spares_operands: bool = False
     stdout_flags: Collection[str] = ()
     stem_suffixes: Collection[str] = ()
@@ -324,8 +327,8 @@ _NO_PATHS = [
     "jobs",
     "bg",
     "fg",
-    "disown",
     "times",
+    "help",
     "caller",
     "compgen",
     "getopts",
@@ -1474,7 +1477,6 @@ _TOOLS: dict[str, Program] = {
             "-p",
             "-o",
             "--override-ini",
-            "--rootdir",
             "--confcutdir",
             "--maxfail",
             "--tb",
@@ -1495,9 +1497,12 @@ _TOOLS: dict[str, Program] = {
             "--html",
             "--resultlog",
         ),
-        read_opts=("-c", "--config-file"),
+        # its configuration adds plugins and import paths; conftest.py files come from rootdir
+        script_opts=("-c", "--config-file", "--rootdir"),
         examples=(
             ("pytest -q tests/test_api.py -k login", _W),
+            ("pytest -c /tmp/pytest.ini", _H),
+            ("pytest --rootdir=/tmp/x", _H),
             ("pytest -x -n 4 tests", _W),
             ("pytest --junitxml /home/dev/.bashrc", _C),
             ("pytest /home/dev/.ssh/id_rsa", _C),
@@ -1507,22 +1512,29 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "runs the project's test environments",
-        ("-e", "-c", "--conf", "-p", "--parallel", "--workdir", "-x", "--override", "-f", "-m"),
+        ("-e", "-p", "--parallel", "--workdir", "-x", "--override", "-f", "-m"),
         write_opts=("--workdir",),
+        script_opts=("-c", "--conf"),
         argv_after=("exec",),
         examples=(
             ("tox -e py312", _W),
             ("tox -p auto", _W),
             ("tox exec -e py312 -- rm -rf /home/dev", _C),
+            ("tox -c /tmp/tox.ini", _H),
         ),
     ),
     "nox": Program(
         _W,
         "none",
         "runs the project's noxfile sessions",
-        ("-s", "--session", "-e", "-k", "-t", "-p", "--python", "-f", "--noxfile", "--envdir"),
+        ("-s", "--session", "-e", "-k", "-t", "-p", "--python", "--envdir"),
         write_opts=("--envdir",),
-        examples=(("nox -s tests", _W), ("nox --envdir /home/dev/.bashrc", _C)),
+        script_opts=("-f", "--noxfile"),
+        examples=(
+            ("nox -s tests", _W),
+            ("nox --envdir /home/dev/.bashrc", _C),
+            ("nox -f /tmp/noxfile.py", _H),
+        ),
     ),
     "coverage": Program(
         _W,
@@ -1796,8 +1808,6 @@ _TOOLS: dict[str, Program] = {
         "read",
         "compiles TypeScript",
         (
-            "-p",
-            "--project",
             "--target",
             "-t",
             "--module",
@@ -1808,9 +1818,11 @@ _TOOLS: dict[str, Program] = {
             "--baseUrl",
         ),
         write_opts=("--outDir", "--outFile", "--declarationDir", "--tsBuildInfoFile"),
+        script_opts=("-p", "--project"),  # the project file says what is written where
         examples=(
             ("tsc --noEmit", _W),
             ("tsc -p tsconfig.build.json", _W),
+            ("tsc -p /tmp/tsconfig.json", _H),
             ("tsc --outFile /home/dev/.bashrc src/a.ts", _C),
         ),
     ),
@@ -1876,6 +1888,12 @@ _TOOLS: dict[str, Program] = {
             ("biome check --write /home/dev/.bashrc", _C),
         ),
     ),
+    "disown": Program(
+        _H,
+        "none",
+        "keeps background jobs running after the shell ends (they outlive the run)",
+        examples=(("disown", _H), ("disown -a", _H), ("disown %1", _H)),
+    ),
     "cmake": Program(
         _W,
         "none",
@@ -1885,10 +1903,8 @@ _TOOLS: dict[str, Program] = {
             "-B",
             "-G",
             "-D",
-            "-C",
             "-T",
             "-A",
-            "-P",
             "--build",
             "--install",
             "--preset",
@@ -1899,11 +1915,20 @@ _TOOLS: dict[str, Program] = {
             "--component",
         ),
         write_opts=("--prefix",),
+        dir_opts=("-B",),
+        script_opts=("-P", "-C"),
         argv_after=("-E",),
         examples=(
             ("cmake -S . -B build -DCMAKE_BUILD_TYPE=Release", _W),
             ("cmake --build build -j 4", _W),
+            ("cmake -P cmake/check.cmake", _W),
+            ("cmake -P /tmp/evil.cmake", _H),
+            ("cmake -C /tmp/preload.cmake -S . -B build", _H),
+            ("cmake -S . -B /home/dev/build", _H),
             ("cmake -E echo done", _W),
+            ("cmake -E compare_files a.txt b.txt", _W),
+            ("cmake -E make_directory build/gen", _W),
+            ("cmake -E remove_directory /home/dev", _C),
             ("cmake -E rm -rf /home/dev", _C),
             ("cmake --install build --prefix /home/dev/.bashrc", _C),
         ),
@@ -1929,11 +1954,13 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "runs the build (rules run commands)",
-        ("-C", "-j", "-k", "-l", "-t", "-d", "-w"),
+        ("-j", "-k", "-l", "-t", "-d", "-w"),
         script_opts=("-f",),
+        dir_opts=("-C",),
         examples=(
             ("ninja -C build", _W),
             ("ninja -C build -t clean", _W),
+            ("ninja -C /home/dev/other/build", _H),
             ("ninja -f /tmp/evil.ninja", _H),
         ),
     ),
@@ -1941,12 +1968,14 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "configures, builds or tests a project",
-        ("-C", "--prefix", "--buildtype", "-D", "--backend", "--native-file", "--cross-file"),
+        ("-C", "--prefix", "--buildtype", "-D", "--backend"),
+        script_opts=("--native-file", "--cross-file"),  # they name the compilers that run
         argv_after=("devenv",),
         examples=(
             ("meson setup build", _W),
             ("meson test -C build", _W),
             ("meson devenv rm -rf /home/dev", _C),
+            ("meson setup --native-file /tmp/native.ini build", _H),
         ),
     ),
     "ant": Program(
@@ -1972,8 +2001,17 @@ _TOOLS: dict[str, Program] = {
             _W,
             "none",
             "builds or tests with Bazel",
-            ("--bazelrc", "--output_base", "--config", "-c", "--compilation_mode"),
-            examples=((f"{n} test //...", _W), (f"{n} run //tools:gen", _W)),
+            ("--config", "-c", "--compilation_mode"),
+            script_opts=("--bazelrc",),
+            dir_opts=("--output_base", "--output_user_root"),
+            release_pattern=r"^//[^ ]*:[\w-]*(deploy|publish|release|upload|push)",
+            examples=(
+                (f"{n} test //...", _W),
+                (f"{n} run //tools:gen", _W),
+                (f"{n} --bazelrc=.bazelrc.ci build //...", _W),
+                (f"{n} --bazelrc=/tmp/evil.bazelrc build //...", _H),
+                (f"{n} run //tools:deploy -- --env prod", _H),
+            ),
         )
         for n in ("bazel", "bazelisk")
     },
@@ -1983,18 +2021,16 @@ _TOOLS: dict[str, Program] = {
         "none",
         "runs recipes from the project's justfile",
         (
-            "-f",
-            "--justfile",
-            "-d",
-            "--working-directory",
             "--set",
             "--dotenv-path",
             "--dotenv-filename",
             "--shell-arg",
         ),
         exec_flags=("--command", "--shell", "--chooser", "--edit", "-e"),
+        script_opts=("-f", "--justfile", "-d", "--working-directory"),
         examples=(
             ("just test", _W),
+            ("just -f /tmp/justfile build", _H),
             ("just --list", _W),
             ("just --command rm -rf /home/dev", _H),
             ("just --shell /tmp/evil build", _H),
@@ -2005,8 +2041,9 @@ _TOOLS: dict[str, Program] = {
             _W,
             "none",
             "runs tasks from the project's Taskfile",
-            ("-d", "--dir", "-t", "--taskfile", "-c", "--concurrency"),
-            examples=((f"{n} build", _W),),
+            ("-c", "--concurrency"),
+            script_opts=("-d", "--dir", "-t", "--taskfile"),
+            examples=((f"{n} build", _W), (f"{n} -t /tmp/Taskfile.yml build", _H)),
         )
         for n in ("task", "go-task")
     },
@@ -2375,8 +2412,6 @@ _TOOLS: dict[str, Program] = {
             "none",
             "bundles JavaScript (its config and plugins are code)",
             (
-                "-c",
-                "--config",
                 "--config-name",
                 "--mode",
                 "--entry",
@@ -2397,7 +2432,12 @@ _TOOLS: dict[str, Program] = {
                 "--file",
                 "--dir",
             ),
-            examples=((f"{n} build", _W), (f"{n} -o /home/dev/.bashrc", _C)),
+            script_opts=("-c", "--config"),
+            examples=(
+                (f"{n} build", _W),
+                (f"{n} -o /home/dev/.bashrc", _C),
+                (f"{n} --config /tmp/{n}.config.js", _H),
+            ),
         )
         for n in ("webpack", "vite", "rollup", "parcel")
     },
@@ -2536,6 +2576,84 @@ _TOOLS: dict[str, Program] = {
         ("-m", "--manifest-path", "-i", "--interpreter", "--target"),
         write_opts=("-o", "--out"),
         examples=(("maturin build --release", _W), ("maturin build -o /home/dev/.bashrc", _C)),
+    ),
+    **{
+        n: Program(
+            tier,
+            kind,
+            what,
+            (
+                ("-f", "-c", "-codec", "-c:v", "-c:a", "-c:s", "-vcodec", "-acodec", "-scodec")
+                + ("-b", "-b:v", "-b:a", "-vf", "-af", "-filter:v", "-filter:a", "-lavfi")
+                + ("-filter_complex", "-ss", "-t", "-to", "-r", "-s", "-ar", "-ac", "-aspect")
+                + ("-map", "-map_metadata", "-metadata", "-preset", "-crf", "-q:v", "-q:a")
+                + ("-qscale", "-pix_fmt", "-loglevel", "-v", "-threads", "-frames:v", "-tune")
+                + ("-vframes", "-profile:v", "-level", "-g", "-movflags", "-stream_loop")
+                + ("-itsoffset", "-sseof", "-fs", "-vsync", "-fps_mode", "-bsf:v", "-bsf:a")
+                + ("-maxrate", "-bufsize", "-minrate", "-disposition", "-show_entries")
+                + ("-select_streams", "-of", "-print_format", "-read_intervals")
+            ),
+            read_opts=("-i", "-filter_script", "-filter_complex_script", "-attach"),
+            write_opts=("-vstats_file", "-passlogfile", "-sdp_file", "-progress"),
+            # protocols in place of a file name, and filters that read files or load plugins
+            exec_pattern=(
+                r"(?:^|[,;:'\"\[])(?:a?movie|subtitles|ass|textfile|fontfile|ladspa|lv2|frei0r"
+                r"|a?sendcmd|a?zmq|lut3d|haldclut|filename)=|^['\"]?(?:concat|file|subfile|pipe"
+                r"|fd|tcp|udp|unix|tls|rtp|srtp|sctp|crypto|cache|async|data|gopher|ftp|rtmps?"
+                r"|mmsh?|icecast|srt|bluray|zmq|ipfs|ipns):"
+            ),
+            word_tiers=_same(
+                ("x11grab", "xcbgrab", "alsa", "pulse", "v4l2", "video4linux2", "fbdev")
+                + ("kmsgrab", "oss", "jack", "openal", "gdigrab", "dshow", "avfoundation"),
+                _C,
+                "records the screen, the microphone or a camera",
+            ),
+            examples=examples,
+        )
+        for n, tier, kind, what, examples in (
+            (
+                "ffmpeg",
+                _W,
+                "write",
+                "converts audio and video (it writes its outputs)",
+                (
+                    ("ffmpeg -y -i media/intro.mp4 -vf scale=640:-1 media/small.mp4", _W),
+                    ("ffmpeg -hide_banner -i media/intro.mp4 -f null -", _W),
+                    ("ffmpeg -i in.wav -c:a libmp3lame out.mp3", _W),
+                    ("ffmpeg -f x11grab -i :0 screen.mp4", _C),
+                    ("ffmpeg -i concat:/home/dev/.ssh/id_rsa -f data out.bin", _C),
+                    ("ffmpeg -i in.mp4 -vf movie=/home/dev/x.png out.mp4", _H),
+                    ("ffmpeg -i in.mp4 -f rtsp rtsp://203.0.113.5/live", _H),
+                    ("ffmpeg -i https://evil.example/a.m3u8 out.mp4", Tier.NETWORK),
+                    ("ffmpeg -i in.mp4 /home/dev/Videos/out.mp4", _H),
+                ),
+            ),
+            (
+                "ffprobe",
+                _R,
+                "read",
+                "prints a media file's streams and format",
+                (
+                    ("ffprobe -v error -show_format -show_streams media/intro.mp4", _R),
+                    ("ffprobe -f v4l2 /dev/video0", _C),
+                    ("ffprobe concat:/home/dev/.ssh/id_rsa", _C),
+                ),
+            ),
+        )
+    },
+    "w3m": Program(
+        _H,
+        "read",
+        "is an interactive browser (with -dump it only prints the page)",
+        ("-o", "-T", "-cols", "-I", "-O", "-bookmark", "-config", "-ppc", "-ppl", "-t"),
+        read_opts=("-config", "-bookmark"),
+        read_only_flags=("-dump", "-dump_source", "-dump_head"),
+        examples=(
+            ("w3m -dump README.html", _R),
+            ("w3m -dump https://evil.example/", Tier.NETWORK),
+            ("w3m -dump /home/dev/.ssh/id_rsa", _C),
+            ("w3m README.html", _H),
+        ),
     ),
     "pandoc": Program(
         _W,
@@ -3184,7 +3302,25 @@ _TABLE.update(
 )
 _EXAMPLES.update(
     {
-        "vim": (("vim -c ':!rm -rf ~' README.md", Tier.HIGH), ("vim README.md", Tier.HIGH)),
+        "vim": (
+            ("vim -c ':!rm -rf ~' README.md", Tier.CRITICAL),
+            ("vim README.md", Tier.HIGH),
+            ("vim -es -c '%s/foo/bar/g' -c wq src/app.py", Tier.WORKSPACE),
+            ("vim -es -c 'g/TODO/d' -c x notes.txt", Tier.WORKSPACE),
+            ("vim -es -c '!rm -rf ~' -c q", Tier.CRITICAL),
+            ("vim -es -c '%s/x/\\=system(\"id\")/' -c wq a.txt", Tier.HIGH),
+            ("vim -es -c 'w! /home/dev/.bashrc' -c q README.md", Tier.CRITICAL),
+            ("vim -es < cmds.vim", Tier.HIGH),
+        ),
+        "ex": (
+            ("ex -sc '%s/\\s\\+$//e|x' src/app.py", Tier.WORKSPACE),
+            ("ex -sc 'r !id'", Tier.HIGH),
+        ),
+        "ed": (
+            ("ed -s src/app.py <<< $'1d\\nw'", Tier.WORKSPACE),
+            ("ed -s a.txt <<< $'w /home/dev/.bashrc'", Tier.CRITICAL),
+            ("ed -s a.txt <<< '!id'", Tier.HIGH),
+        ),
         "true": (("true", _R),),
         "sleep": (("sleep 5", _R),),
     }
@@ -3209,10 +3345,32 @@ def validate(table: Mapping[str, Program]) -> None:
                 raise ValueError(f"program rule {name}: example {command!r} runs another program")
 
 
+# `cmake -E NAME ARGS`: the portable commands cmake runs, as the programs they are.
+CMAKE_E_COMMANDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "compare_files": ("cmp",),
+        "make_directory": ("mkdir", "-p"),
+        "copy": ("cp",),
+        "copy_if_different": ("cp",),
+        "copy_if_newer": ("cp",),
+        "copy_directory": ("cp", "-r"),
+        "copy_directory_if_different": ("cp", "-r"),
+        "remove": ("rm", "-f"),
+        "remove_directory": ("rm", "-rf"),
+        "rename": ("mv",),
+        "create_symlink": ("ln", "-s"),
+        "create_hardlink": ("ln",),
+        "touch_nocreate": ("touch", "-c"),
+        "echo_append": ("echo", "-n"),
+        "environment": ("env",),
+        "capabilities": ("true",),
+    }
+)
+
+
 # Programs that once had a handler in programs.py and that data expresses (their examples
 # are in program_examples.py).
 _CREDENTIAL_TOOLS = (
-    "ssh-add",
     "ssh-copy-id",
     "ssh-agent",
     "security",
@@ -3231,6 +3389,112 @@ _TABLE.update(
             for n in _CREDENTIAL_TOOLS
         },
         "ssh-keyscan": Program(Tier.NETWORK, "none", "fetches host keys"),
+        "ssh-add": Program(
+            _C,
+            "read",
+            "adds private keys to the agent (each key file is read and its secret held)",
+            ("-t", "-E", "-S", "-H", "-h"),
+            read_only_flags=("-l", "-L"),
+            examples=(("ssh-add -l", _R), ("ssh-add -L", _R), ("ssh-add ~/.ssh/id_ed25519", _C)),
+        ),
+        "busctl": Program(
+            _R,
+            "none",
+            "lists and inspects D-Bus services",
+            ("--destination", "--match", "--timeout", "-H", "--host", "-M", "--machine")
+            + ("--address",),
+            word_tiers={
+                "--address": (_H, "connects to a bus address (unixexec: runs a program)"),
+                **_same(("-H", "--host"), Tier.NETWORK, "reaches another machine over ssh"),
+                **_same(("-M", "--machine"), _H, "works on a container's bus"),
+                **_same(
+                    ("call", "set-property", "emit", "wait"),
+                    _H,
+                    "calls methods on a system service or changes its properties",
+                ),
+                **_same(("monitor", "capture"), _H, "records other programs' bus messages"),
+            },
+            examples=(
+                ("busctl list --no-pager", _R),
+                ("busctl status org.freedesktop.systemd1", _R),
+                ("busctl --address=unixexec:path=/bin/sh,argv1=-c,argv2=id list", _H),
+                ("busctl call org.freedesktop.login1 /org/freedesktop/login1 x PowerOff b 0", _H),
+            ),
+        ),
+        "systemd-analyze": Program(
+            _R,
+            "read",
+            "prints boot timing, unit dependencies and checks unit files",
+            ("--root", "--image", "--man", "--generators", "--iterations", "--base-time"),
+            word_tiers={
+                **_same(
+                    ("set-log-level", "set-log-target", "service-watchdogs", "log-level")
+                    + ("log-target",),
+                    _H,
+                    "changes the service manager's settings",
+                ),
+            },
+            examples=(
+                ("systemd-analyze blame", _R),
+                ("systemd-analyze verify deploy/api.service", _R),
+                ("systemd-analyze set-log-level debug", _H),
+            ),
+        ),
+        "cpio": Program(
+            _H,
+            "none",
+            "copies files into or out of archives (extraction writes wherever the archive says)",
+            ("-F", "--file", "-H", "--format", "-E", "--pattern-file", "-R", "--owner"),
+            read_opts=("-F", "--file", "-E", "--pattern-file"),
+            read_only_flags=("-t", "--list"),
+            examples=(
+                ("cpio -it < dist/archive.cpio", _R),
+                ("cpio -idmv < evil.cpio", _H),
+                ("cpio -t -F /home/dev/.ssh/id_rsa", _C),
+            ),
+        ),
+        "mktemp": Program(
+            _W,
+            "write",
+            "creates a temporary file or directory",
+            ("-p", "--tmpdir", "--suffix"),
+            dir_opts=("-p", "--tmpdir"),
+            read_only_flags=("-u", "--dry-run"),
+            examples=(
+                ("mktemp -d ./tmp.XXXX", _W),
+                ("mktemp", _W),
+                ("mktemp -u", _R),
+                ("mktemp -p /home/dev/.config/autostart x.XXXX", _C),
+            ),
+        ),
+        "optipng": Program(
+            _W,
+            "write",
+            "recompresses PNG files in place",
+            ("-i", "-f", "-zc", "-zm", "-zs", "-zw", "-log"),
+            write_opts=("-out", "-log"),
+            dir_opts=("-dir",),
+            read_only_flags=("-simulate",),
+            examples=(
+                ("optipng -o7 assets/logo.png", _W),
+                ("optipng -simulate assets/logo.png", _R),
+                ("optipng -out /home/dev/.bashrc a.png", _C),
+            ),
+        ),
+        "pg_dump": Program(
+            _R,
+            "none",
+            "dumps a database's schema or data",
+            ("-h", "--host", "-p", "--port", "-U", "--username", "-d", "--dbname", "-n")
+            + ("--schema", "-t", "--table", "-T", "--exclude-table", "-N", "-Z", "-j", "-E")
+            + ("-F", "--format", "--section", "--role", "--encoding", "--compress"),
+            write_opts=("-f", "--file"),
+            examples=(
+                ("pg_dump --schema-only app", _R),
+                ("pg_dump -f backup.sql app", _W),
+                ("pg_dump -f /home/dev/.bashrc app", _C),
+            ),
+        ),
         "hostname": Program(
             _R,
             "none",
@@ -3284,10 +3548,13 @@ _TABLE.update(
                     "--check-sigs",
                     "--list-packets",
                     "--card-status",
-                    "--list-secret-keys",
-                    "-K",
                 ),
                 word_tiers={
+                    **_same(
+                        ("--list-secret-keys", "-K"),
+                        _H,
+                        "lists the secret keys this user holds (credential reconnaissance)",
+                    ),
                     **_same(
                         ("--export-secret-keys", "--export-secret-subkeys", "-d", "--decrypt"),
                         _C,
@@ -3380,6 +3647,7 @@ GIT_READ = frozenset(
 )
 GIT_WORKSPACE = frozenset(
     {
+        "hook",  # `git hook run NAME`: the repository's own hook, as `git commit` runs it
         "add",
         "commit",
         "merge",

@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 753 programs known, 538 are data (501 program entries, 35 wrappers, and the git and
+Of the 767 programs known, 548 are data (511 program entries, 35 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 215 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 219 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
@@ -35,10 +35,11 @@ from __future__ import annotations
 import ast
 import base64
 import binascii
+import dataclasses
 import fnmatch
 import os.path
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from types import MappingProxyType
 
 from wakeful.policy import path_risk
@@ -49,6 +50,7 @@ from wakeful.policy.cloud_clis import (
     VERB_LAST_CLIS,
 )
 from wakeful.policy.program_rules import (
+    CMAKE_E_COMMANDS,
     FAMILIES,
     GIT_EXEC_KEYS,
     NPM_HIGH,
@@ -158,6 +160,9 @@ _COMMAND_VALUED = re.compile(
 )
 
 
+_SYSTEM_BIN_DIRS = frozenset(
+    {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+)
 _PATH_APPEND = re.compile(r"^[\"']?\$\{?PATH\}?:")
 # Variables listing directories that interpreters load modules from: an entry outside the
 # workspace makes the project's own commands run code from there.
@@ -211,18 +216,31 @@ _PYTHON = re.compile(r"python[0-9.]*|pypy[0-9.]*")
 # option splitting
 
 
+# A tuple of option names -> the same names as a set (a pure function of the names).
+_TAKES: dict[tuple[str, ...], frozenset[str]] = {}
+
+
 def split_opts(
     args: list[Word], with_value: Iterable[str] = (), stop_at_positional: bool = False
 ) -> tuple[list[tuple[str, Word | None]], list[Word]]:
     """Split arguments into (options, positionals). `with_value` names options that take
     the next argument; combined short flags (`-rf`) are expanded."""
-    takes = with_value if type(with_value) is frozenset else frozenset(with_value)
+    if type(with_value) is frozenset:
+        takes = with_value
+    elif type(with_value) is tuple:
+        # Handlers name their options in tuple constants: each one's set is made once.
+        found = _TAKES.get(with_value)
+        if found is None:
+            found = frozenset(with_value)
+            if len(_TAKES) < 1024:
+                _TAKES[with_value] = found
+        takes = found
+    else:
+        takes = frozenset(with_value)
     opts: list[tuple[str, Word | None]] = []
     pos: list[Word] = []
-    i = 0
-    n = len(args)
-    while i < n:
-        word = args[i]
+    words = iter(args)  # an option that takes a value takes the next word from here
+    for word in words:
         value = word.value
         if (
             value is None
@@ -231,25 +249,21 @@ def split_opts(
             or (stop_at_positional and pos)
         ):
             pos.append(word)
-            i += 1
             continue
         if value == "--":
-            pos.extend(args[i + 1 :])
+            pos.extend(words)
             break
         if value.startswith("--"):
             name, eq, attached = value.partition("=")
             if eq:
                 opts.append((name, Word(attached, attached)))
-            elif name in takes and i + 1 < n:
-                opts.append((name, args[i + 1]))
-                i += 1
+            elif name in takes:
+                opts.append((name, next(words, None)))
             else:
                 opts.append((name, None))
-            i += 1
             continue
         if value in takes:
-            opts.append((value, args[i + 1] if i + 1 < n else None))
-            i += 2
+            opts.append((value, next(words, None)))
             continue
         letters = value[1:]
         for j, letter in enumerate(letters):
@@ -259,19 +273,25 @@ def split_opts(
                 if rest:
                     opts.append((flag, Word(rest, rest)))
                 else:
-                    opts.append((flag, args[i + 1] if i + 1 < n else None))
-                    i += 1
+                    opts.append((flag, next(words, None)))
                 break
             opts.append((flag, None))
-        i += 1
     return opts, pos
 
 
 def _has(opts: list[tuple[str, Word | None]], *names: str) -> bool:
-    return any(name in names for name, _ in opts)
+    for name, _ in opts:  # noqa: SIM110 - a loop costs less than any() over a generator
+        if name in names:
+            return True
+    return False
 
 
 def _vals(opts: list[tuple[str, Word | None]], *names: str) -> list[Word]:
+    return [v for name, v in opts if name in names and v is not None]
+
+
+def _vals_in(opts: list[tuple[str, Word | None]], names: Collection[str]) -> list[Word]:
+    """`_vals(opts, *names)` for names held in a set (an entry's fields)."""
     return [v for name, v in opts if name in names and v is not None]
 
 
@@ -341,29 +361,104 @@ def _redirects(cmd: SimpleCommand, a: Analyzer) -> None:
             a.read(target, cmd.cwd)
 
 
+# Variables naming a program that build tools run: compilers, linkers, wrappers, runners.
+_TOOL_PROGRAM = re.compile(
+    r"^(CC|CXX|CPP|LD|AR|AS|NM|RANLIB|STRIP|OBJCOPY|FC|F77|MAKE|SHELL|RUSTC|RUSTDOC|CARGO|"
+    r"GO|HOSTCC|HOSTCXX|CMAKE_[A-Z_]*COMPILER[A-Z_]*)$|_WRAPPER$|_RUNNER$|_LINKER$|"
+    r"_EXECUTABLE$"
+)
+_SYSTEM_PROGRAMS = ("/usr/", "/bin/", "/sbin/", "/opt/")
+# Directories and files a build tool takes its configuration (and so programs) from.
+_TOOL_HOMES = frozenset(
+    {"CARGO_HOME", "RUSTUP_HOME", "GRADLE_USER_HOME", "GOENV", "GOROOT", "MAVEN_HOME", "M2_HOME"}
+    | {"NPM_CONFIG_USERCONFIG", "NPM_CONFIG_GLOBALCONFIG", "PIP_CONFIG_FILE", "GIT_CONFIG_GLOBAL"}
+    | {"BUNDLE_GEMFILE", "CARGO_BUILD_TARGET_DIR", "CMAKE_TOOLCHAIN_FILE"}
+)
+
+
+def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bool:
+    """`CC=/tmp/cc make`, `RUSTC_WRAPPER=/tmp/w cargo build`: a program named by path runs
+    when the build does. An installed program (a bare name, or under /usr, /bin, /opt) or
+    one in the workspace is the build's own; anything else is judged as running a program
+    from there. Returns whether the variable was one of these."""
+    if name == "GOTOOLCHAIN":
+        if value.value is None or value.value not in ("local", "path", "auto"):
+            a.add(
+                Tier.NETWORK, f"sets GOTOOLCHAIN={value.text}: go downloads and runs that toolchain"
+            )
+        return True
+    if name in _TOOL_HOMES:
+        # `CARGO_HOME=/tmp/x cargo build`: the tool reads its configuration there, and
+        # configuration names programs (runners, linkers, init scripts) that then run
+        if value.value is None:
+            a.add(Tier.HIGH, f"sets {name} to a directory only known at run time")
+        else:
+            zone = a.place(Word(value.value, value.text), cmd.cwd).zone
+            if zone not in ("workspace", "home"):
+                a.add(Tier.HIGH, f"sets {name}, so the tool runs configuration from {value.value}")
+        return True
+    if name in ("RUSTFLAGS", "RUSTDOCFLAGS", "CARGO_ENCODED_RUSTFLAGS"):
+        for program in re.findall(r"linker=(\S+)", value.value or value.text):
+            _tool_path(name, program.strip("'\""), cmd, a)
+        return True
+    if name == "GOFLAGS":
+        programs = re.findall(r"-(?:toolexec|exec|vettool)[= ]+(\S+)", value.value or value.text)
+        for program in programs:
+            _tool_path(name, program.strip("'\""), cmd, a)
+        return True
+    if not _TOOL_PROGRAM.search(name):
+        return False
+    if value.value is None:
+        a.add(Tier.HIGH, f"sets {name} to a program only known at run time")
+        return True
+    words = value.value.split()
+    if words:
+        _tool_path(name, words[0], cmd, a)
+    return True
+
+
+def _tool_path(name: str, program: str, cmd: SimpleCommand, a: Analyzer) -> None:
+    if "/" not in program or program.startswith(_SYSTEM_PROGRAMS):
+        return
+    place = a.place(Word(program, program), cmd.cwd)
+    if place.zone != "workspace":
+        a.add(Tier.HIGH, f"sets {name}, so the build runs {place.label}")
+
+
 def _assigns(cmd: SimpleCommand, a: Analyzer) -> None:
     for name, value in cmd.assigns:
-        if _COMMAND_VALUED.search(name):
-            # PAGER=cat, GIT_EDITOR=true, SYSTEMD_PAGER=..., LESSOPEN='|cmd %s': the program
-            # will run this command, so it is judged as one.
-            if value.value is None:
-                a.add(Tier.HIGH, f"sets {name} to a command only known at run time")
-            else:
-                a.add(Tier.READ_ONLY, f"sets {name}, a command that programs run")
-                a.run_script(value.value.lstrip("|"), cmd.cwd, f"${name}")
-        elif name in _CODE_SEARCH_PATHS or name == "NODE_OPTIONS":
-            code_env(name, value, cmd, a)
-        elif name.lower() == "npm_config_node_options":
-            code_env("NODE_OPTIONS", value, cmd, a)
-        elif name.lower() == "npm_config_script_shell":
-            a.add(Tier.HIGH, f"sets {name}, the shell npm runs package scripts with")
-        elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
-            a.add(Tier.HIGH, f"sets {name}, which makes programs run other code")
-        elif name == "PATH":
-            if _PATH_APPEND.match(value.text):
-                a.add(Tier.READ_ONLY, "appends to PATH (existing programs keep precedence)")
-            else:
-                a.add(Tier.HIGH, "changes PATH, so program names may resolve to other binaries")
+        _assign(name, value, cmd, a)
+
+
+def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    """One variable set for a command (`VAR=x cmd`, `env VAR=x cmd`, `export VAR=x`)."""
+    if _COMMAND_VALUED.search(name):
+        # PAGER=cat, GIT_EDITOR=true, SYSTEMD_PAGER=..., LESSOPEN='|cmd %s': the program
+        # will run this command, so it is judged as one.
+        if value.value is None:
+            a.add(Tier.HIGH, f"sets {name} to a command only known at run time")
+        else:
+            a.add(Tier.READ_ONLY, f"sets {name}, a command that programs run")
+            a.run_script(value.value.lstrip("|"), cmd.cwd, f"${name}")
+    elif name in _CODE_SEARCH_PATHS or name == "NODE_OPTIONS":
+        code_env(name, value, cmd, a)
+    elif name.lower() == "npm_config_node_options":
+        code_env("NODE_OPTIONS", value, cmd, a)
+    elif name.lower() == "npm_config_script_shell":
+        a.add(Tier.HIGH, f"sets {name}, the shell npm runs package scripts with")
+    elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
+        a.add(Tier.HIGH, f"sets {name}, which makes programs run other code")
+    elif name == "PATH":
+        if _PATH_APPEND.match(value.text):
+            a.add(Tier.READ_ONLY, "appends to PATH (existing programs keep precedence)")
+        elif value.value is not None and all(
+            entry.rstrip("/") in _SYSTEM_BIN_DIRS for entry in value.value.split(":")
+        ):
+            a.add(Tier.READ_ONLY, "sets PATH to the system's program directories")
+        else:
+            a.add(Tier.HIGH, "changes PATH, so program names may resolve to other binaries")
+    else:
+        _tool_program(name, value, cmd, a)
 
 
 _VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
@@ -479,6 +574,27 @@ _NO_HELP_SHORTCUT = _SHELLS | frozenset(
 )
 
 
+def classify_commands(commands: list[SimpleCommand], a: Analyzer) -> None:
+    """`classify_simple` for each command of a script, in order (the loop of
+    `shell.analyze`, with `classify_simple` and `classify_argv` written out: every command
+    passes here)."""
+    for cmd in commands:
+        a.part = cmd.text
+        a.current = None
+        if cmd.redirects:
+            _redirects(cmd, a)
+        if cmd.assigns:
+            _assigns(cmd, a)
+        argv = cmd.argv
+        if not argv:
+            if cmd.assigns:
+                a.add(Tier.READ_ONLY, "sets shell variables")
+            continue
+        a.current = inv = Invocation([argv])  # a.invoke(argv), without the call
+        a.invocations.append(inv)
+        _classify_argv(argv, cmd, a)
+
+
 def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if not argv:
         return
@@ -487,98 +603,154 @@ def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     _classify_argv(argv, cmd, a)
 
 
+class _Plan:
+    """What `_classify_argv` decides from a program's name alone, worked out once per
+    name: the name programs are listed under, its handler or data entry and the decider
+    text naming it, and which of the checks that depend on the name apply."""
+
+    __slots__ = (
+        "name",
+        "handler",
+        "spec",
+        "decider",
+        "prints",
+        "filters",
+        "known",
+        "dash_v",
+        "version_shortcut",
+        "help_shortcut",
+    )
+
+    def __init__(self, name: str) -> None:
+        self.prints = name in ("printenv", "echo", "printf")
+        self.filters = name in _LINE_FILTERS
+        if name.startswith(("python", "pypy")) and _PYTHON.fullmatch(name):
+            name = "python"
+        self.name = name
+        self.handler = _HANDLER_TABLE.get(name)
+        self.spec = _PROGRAM_TABLE.get(name)
+        self.known = self.handler is not None or self.spec is not None
+        self.dash_v = name in _DASH_V_VERSION
+        self.version_shortcut = self.known and name not in ("sudo", "su", "doas")
+        self.help_shortcut = self.known and name not in _NO_HELP_SHORTCUT
+        self.decider = (
+            (name, f"handler {self.handler.__name__} in policy/programs.py")
+            if self.handler is not None
+            else (name, "data entry in policy/program_rules.py")
+        )
+
+
+# Program name -> its plan. Names are what commands are called by, a bounded set in
+# practice; past the bound, plans are made per call and not kept.
+_PLANS: dict[str, _Plan] = {}
+_MAX_PLANS = 4096
+
+
+def _plan(name: str) -> _Plan:
+    plan = _Plan(name)
+    if len(_PLANS) < _MAX_PLANS:
+        _PLANS[name] = plan
+    return plan
+
+
 def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     name = argv[0].value
-    args = argv[1:]
-    if name in ("printenv", "echo", "printf"):
-        secret = _secret_variable(name, args)
-        if secret is not None:
-            a.add(
-                Tier.CRITICAL, f"prints the secret-looking variable {secret} (credential reading)"
-            )
     if name is None:
         a.add(Tier.HIGH, "runs a command whose name is only known at run time")
         return
-    if name in _LINE_FILTERS and _filters_env_secrets(args, cmd):
-        a.add(
-            Tier.CRITICAL,
-            "picks secret-looking variables out of the environment (credential reading)",
-        )
+    args = argv[1:]
     if "/" in name:
-        base = os.path.basename(name)
-        resolved = a.resolve(name, cmd.cwd)
-        if resolved is not None and resolved.startswith(
-            ("/usr/bin/", "/bin/", "/usr/local/bin/", "/usr/sbin/", "/sbin/")
-        ):
-            name = base
-        else:
-            place = a.place(name, cmd.cwd)
-            a.programs.append(base)
-            if place.zone == "workspace":
-                a.add(Tier.WORKSPACE, f"runs the project program {name}")
-                a.runs_code(f"runs the project program {name}")
-                if (
-                    re.fullmatch(r"pip[0-9.]*", base)
-                    and args[:1]
-                    and args[0].value
-                    in (
-                        "install",
-                        "download",
-                        "wheel",
-                    )
-                ):
-                    h_pip(base, args, cmd, a)  # the project's pip still fetches packages
-                elif _PYTHON.fullmatch(base) and [w.value for w in args[:2]] == ["-m", "pip"]:
-                    h_python("python", args, cmd, a)
-                elif base in ("gradlew", "mvnw"):
-                    h_buildtool(base, args, cmd, a)  # build files and init scripts named
-                if base == "manage.py":
-                    _django_manage(args, cmd, a)
-            elif place.zone == "secret":
-                a.add(Tier.CRITICAL, f"runs {name} from a credentials location")
-            else:
-                a.add(Tier.HIGH, f"runs {name}, a program outside the workspace")
+        found = _classify_path_program(name, args, cmd, a)
+        if found is None:
             return
-    if name == "sudo" or name in ("doas", "pkexec", "su", "run0", "sudoedit", "chroot"):
-        pass
-    elif name.startswith(("python", "pypy")) and _PYTHON.fullmatch(name):
-        name = "python"
+        plan = found
+    else:
+        plan = _PLANS.get(name) or _plan(name)
+        if plan.prints:
+            secret = _secret_variable(name, args)
+            if secret is not None:
+                a.add(
+                    Tier.CRITICAL,
+                    f"prints the secret-looking variable {secret} (credential reading)",
+                )
+        if plan.filters and _filters_env_secrets(args, cmd):
+            a.add(
+                Tier.CRITICAL,
+                "picks secret-looking variables out of the environment (credential reading)",
+            )
+    # The program's plan: the version and help shortcuts, then its handler or data entry;
+    # a program known to neither is unknown.
+    name = plan.name
     a.programs.append(name)
-    handler = _HANDLER_TABLE.get(name)  # HANDLERS, without the read-only view's slower get
-    spec = _PROGRAM_TABLE.get(name)
-    if (
-        args
-        and (
+    if args and plan.known:
+        if plan.version_shortcut and (
             args[0].value in _VERSION_ARGS
             and all(w.value in _VERSION_ARGS for w in args)
-            or name in _DASH_V_VERSION
+            or plan.dash_v
             and len(args) == 1
             and args[0].value == "-v"
-        )
-        and (handler is not None or spec is not None)
-        and name not in ("sudo", "su", "doas")
-    ):
-        a.add(Tier.READ_ONLY, "asks for version or help")
-        return
-    if (
-        args
-        and args[-1].value == "--help"
-        and len(args) <= 4
-        and all(w.value is not None and _SUBCOMMAND.fullmatch(w.value) for w in args[:-1])
-        and (handler is not None or spec is not None)
-        and name not in _NO_HELP_SHORTCUT
-    ):
-        a.add(Tier.READ_ONLY, "asks for help on a subcommand")
-        return
+        ):
+            a.add(Tier.READ_ONLY, "asks for version or help")
+            return
+        if (
+            plan.help_shortcut
+            and args[-1].value == "--help"
+            and len(args) <= 4
+            and all(w.value is not None and _SUBCOMMAND.fullmatch(w.value) for w in args[:-1])
+        ):
+            a.add(Tier.READ_ONLY, "asks for help on a subcommand")
+            return
+    handler = plan.handler
     if handler is not None:
-        a.deciders.append((name, f"handler {handler.__name__} in policy/programs.py"))
+        a.deciders.append(plan.decider)
         handler(name, args, cmd, a)
         return
+    spec = plan.spec
     if spec is not None:
-        a.deciders.append((name, "data entry in policy/program_rules.py"))
+        a.deciders.append(plan.decider)
         run_program(name, spec, args, cmd, a)
         return
     a.add(Tier.HIGH, f"runs `{name}`, an unknown program whose effects cannot be known")
+
+
+def _classify_path_program(
+    name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> _Plan | None:
+    """A program named by its path (`./x.sh`, `/usr/bin/git`, `.venv/bin/pip`): the plan
+    of a system program to judge it by, or None once judged here."""
+    base = os.path.basename(name)
+    resolved = a.resolve(name, cmd.cwd)
+    if resolved is not None and resolved.startswith(
+        ("/usr/bin/", "/bin/", "/usr/local/bin/", "/usr/sbin/", "/sbin/")
+    ):
+        return _PLANS.get(base) or _plan(base)
+    place = a.place(name, cmd.cwd)
+    a.programs.append(base)
+    if place.zone == "workspace":
+        a.add(Tier.WORKSPACE, f"runs the project program {name}")
+        a.runs_code(f"runs the project program {name}")
+        if (
+            re.fullmatch(r"pip[0-9.]*", base)
+            and args[:1]
+            and args[0].value
+            in (
+                "install",
+                "download",
+                "wheel",
+            )
+        ):
+            h_pip(base, args, cmd, a)  # the project's pip still fetches packages
+        elif _PYTHON.fullmatch(base) and [w.value for w in args[:2]] == ["-m", "pip"]:
+            h_python("python", args, cmd, a)
+        elif base in ("gradlew", "mvnw"):
+            h_buildtool(base, args, cmd, a)  # build files and init scripts named
+        if base == "manage.py":
+            _django_manage(args, cmd, a)
+    elif place.zone == "secret":
+        a.add(Tier.CRITICAL, f"runs {name} from a credentials location")
+    else:
+        a.add(Tier.HIGH, f"runs {name}, a program outside the workspace")
+    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -605,7 +777,7 @@ class _Compiled:
     which parts of the entry can apply at all (most entries use few of its fields), and its
     positionals' kinds as a tuple."""
 
-    __slots__ = ("rule", "kinds", "last", "flags_needed", "takes")
+    __slots__ = ("rule", "kinds", "last", "flags_needed", "takes", "bare")
 
     def __init__(self, rule: Program) -> None:
         self.rule = rule
@@ -623,6 +795,32 @@ class _Compiled:
             or rule.stdout_flags
         )
         self.takes = rule.takes
+        # An entry that sets none of the fields beyond its tier, positionals and value
+        # options (most entries): judged by `_run_bare`, which skips the rest. A field added
+        # to Program later is outside this list, so it keeps entries that use it off the
+        # short path.
+        self.bare = all(
+            f.name in _BARE_FIELDS or _unset(getattr(rule, f.name), _default_of(f))
+            for f in dataclasses.fields(rule)
+        )
+
+
+# The fields `_run_bare` reads (and examples and takes, which judging does not read).
+_BARE_FIELDS = frozenset(
+    {"tier", "positionals", "what", "value_opts", "skip_first", "runs_code", "examples", "takes"}
+)
+
+
+def _default_of(f: dataclasses.Field[object]) -> object:
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return f.default
+
+
+def _unset(value: object, default: object) -> bool:
+    """A field left as its default (an empty collection stands for any other: the entry
+    turns `()` into `frozenset()`)."""
+    return value == default or (not value and not default)
 
 
 # id(entry) -> its compiled form (which holds the entry, so the id stays its own).
@@ -641,6 +839,9 @@ def run_program(
 ) -> None:
     """Interpret one data entry of `program_rules` for one invocation."""
     compiled = _compiled(rule)
+    if compiled.bare:
+        _run_bare(name, rule, compiled, args, cmd, a)
+        return
     if rule.argv_after:
         for i, word in enumerate(args):
             if word.value in rule.argv_after:
@@ -648,6 +849,9 @@ def run_program(
                 ends = [j for j, w in enumerate(rest) if w.value == "--"]
                 if ends:  # `tox exec -e py -- CMD`: the command follows `--`
                     rest = rest[ends[0] + 1 :]
+                if name == "cmake" and rest and rest[0].value in CMAKE_E_COMMANDS:
+                    program = CMAKE_E_COMMANDS[rest[0].value or ""]
+                    rest = [Word(w, rest[0].text) for w in program] + rest[1:]
                 if rest:  # judged as the command it runs
                     a.run_argv(rest, cmd)
                 args = args[:i]
@@ -690,6 +894,10 @@ def run_program(
         for word in args:
             if re.search(rule.exec_pattern, word.text):
                 a.add(Tier.HIGH, f"runs code written in an argument ({name} {_short(word.text)})")
+    if rule.release_pattern:
+        for word in args:
+            if re.search(rule.release_pattern, word.text):
+                a.add(Tier.HIGH, f"{name} {_short(word.text)} deploys, publishes or releases")
     for word in args if rule.dest_pattern or rule.source_pattern else ():
         text = word.value or ""
         dest = re.match(rule.dest_pattern, text) if rule.dest_pattern else None
@@ -713,10 +921,10 @@ def run_program(
         if flag in rule.network_flags:
             a.add(Tier.NETWORK, f"reaches the network ({name} {flag})")
     if opts and rule.read_opts:
-        for value in _vals(opts, *rule.read_opts):
+        for value in _vals_in(opts, rule.read_opts):
             a.read(value, cmd.cwd)
     if opts and rule.script_opts:
-        for value in _vals(opts, *rule.script_opts):
+        for value in _vals_in(opts, rule.script_opts):
             _run_file(name, value, cmd, a)
     read_only = (
         [flag for flag in flags if flag in rule.read_only_flags] if rule.read_only_flags else []
@@ -761,10 +969,10 @@ def run_program(
     if rule.runs_code:
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
     if opts and rule.write_opts:
-        for value in _vals(opts, *rule.write_opts):
+        for value in _vals_in(opts, rule.write_opts):
             a.write(value, cmd.cwd)
     if opts and rule.dir_opts:
-        for value in _vals(opts, *rule.dir_opts):
+        for value in _vals_in(opts, rule.dir_opts):
             a.write(value, cmd.cwd)
     if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
         pos = pos[1:]
@@ -775,10 +983,10 @@ def run_program(
     beside = (
         (rule.stem_suffixes or rule.output_suffix)
         and not spared
-        and not (rule.write_opts and any(_vals(opts, *rule.write_opts)))
+        and not (rule.write_opts and any(_vals_in(opts, rule.write_opts)))
     )
     stems = (
-        [*rule.stem_suffixes, *(v.value for v in _vals(opts, *rule.suffix_opts) if v.value)]
+        [*rule.stem_suffixes, *(v.value for v in _vals_in(opts, rule.suffix_opts) if v.value)]
         if beside
         else []
     )
@@ -811,6 +1019,42 @@ def run_program(
                 a.write(Word(stem, stem), cmd.cwd)
             if rule.output_suffix and not found:  # a compressed name is not compressed again
                 a.write(Word(word.value + rule.output_suffix, word.text), cmd.cwd)
+
+
+def _run_bare(
+    name: str, rule: Program, compiled: _Compiled, args: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> None:
+    """`run_program` for an entry with nothing but a tier, positionals, value options,
+    `skip_first` and `runs_code`: what `run_program` does for it, without the steps that
+    such an entry cannot take."""
+    opts, pos = split_opts(args, compiled.takes)
+    a.add(rule.tier, rule.what)
+    if rule.runs_code:
+        a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
+    if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
+        pos = pos[1:]
+    kinds, last = compiled.kinds, compiled.last
+    cwd = cmd.cwd
+    for i, word in enumerate(pos):
+        kind = kinds[i if i < last else last]
+        if kind == "none" or word.value == "-":  # `-`: standard input or output
+            continue
+        if kind == "read":
+            a.read(word, cwd)
+        elif kind == "meta":
+            a.read_meta(word, cwd)
+        elif kind == "write":
+            a.write(word, cwd)
+        elif kind == "script":
+            _run_file(name, word, cmd, a)
+            break
+        elif kind == "shell":
+            if word.value is None:
+                _dynamic_code(word, a, f"{name} operand")
+            else:
+                a.run_script(word.value, cwd, f"{name} operand")
+        elif kind == "delete":
+            a.delete(word, cwd, recursive=False)
 
 
 def _stems(path: str, suffixes: list[str]) -> list[str]:
@@ -1621,10 +1865,7 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
             and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", pos[0].value)
         ):
             var, _, val = pos[0].value.partition("=")
-            if var in _CODE_SEARCH_PATHS or var == "NODE_OPTIONS":
-                code_env(var, Word(val, val), cmd, a)
-            elif var in _DANGEROUS_ENV:
-                a.add(Tier.HIGH, f"sets {var}, which makes programs run other code")
+            _assign(var, Word(val, val), cmd, a)  # judged as `VAR=val cmd` is
             pos = pos[1:]
         if not pos:
             a.add(Tier.READ_ONLY, "prints the environment")
@@ -1713,6 +1954,23 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     replace = _vals(opts, "-I", "-i", "--replace")
     marker = replace[0].value if replace else None
     listed = None if _has(opts, "-a", "--arg-file") else _listed_paths(cmd)
+    values = [w.value for w in pos]
+    if name == "parallel" and ":::" in values:
+        # `parallel CMD ::: A B`: the arguments are on the command line, `{}` marks them
+        start = values.index(":::")
+        sources = pos[start + 1 :]
+        pos = [
+            w if "{" not in w.text or "{}" in w.text else Word(None, w.text) for w in pos[:start]
+        ]
+        listed = None if any(w.value in ("::::", ":::+", "::::+") for w in sources) else sources
+        marker = "{}" if any("{}" in w.text for w in pos) else marker
+        if not pos:  # `parallel ::: 'cmd1' 'cmd2'`: each argument is a command
+            for source in sources:
+                if source.value is None:
+                    _dynamic_code(source, a, "parallel")
+                else:
+                    a.run_script(source.value, cmd.cwd, "parallel")
+            return
     for item in listed or [Word(None, "<input>")]:
         inner: list[Word] = []
         for w in pos:
@@ -1724,6 +1982,262 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         if not marker:
             inner.append(item)
         a.run_argv(inner, cmd)
+
+
+def h_script(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`script -qc CMD FILE`: runs CMD (a shell without -c) and logs to FILE."""
+    opts, pos = split_opts(
+        args,
+        ("-c", "--command", "-E", "--echo", "-I", "--log-in", "-O", "--log-out", "-B")
+        + ("--log-io", "-T", "--log-timing", "-t", "--timing", "-m", "--logging-format")
+        + ("-o", "--output-limit"),
+    )
+    for log in [*_vals(opts, "-I", "--log-in", "-O", "--log-out", "-B", "--log-io"), *pos[:1]]:
+        a.write(log, cmd.cwd)
+    for log in _vals(opts, "-T", "--log-timing", "-t", "--timing"):
+        if log.value and not log.value.isdigit():
+            a.write(log, cmd.cwd)
+    if not pos and not _vals(opts, "-I", "--log-in", "-O", "--log-out", "-B", "--log-io"):
+        a.write(Word("typescript", "typescript"), cmd.cwd)
+    codes = _vals(opts, "-c", "--command")
+    if not codes:
+        a.add(Tier.HIGH, "script starts an interactive shell")
+    for code in codes:
+        if code.value is None:
+            _dynamic_code(code, a, "script -c")
+        else:
+            a.add(Tier.READ_ONLY, "script records what its command prints")
+            a.run_script(code.value, cmd.cwd, "script -c")
+
+
+_PERF_STAT_OPTS = (
+    ("-e", "--event", "-r", "--repeat", "-x", "--field-separator", "-I", "--interval-print")
+    + ("-C", "--cpu", "-G", "--cgroup", "-M", "--metrics", "-o", "--output", "-F", "--freq")
+    + ("-c", "--count", "--call-graph", "-m", "--mmap-pages", "-p", "--pid", "-t", "--tid")
+)
+
+
+def h_perf(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`perf stat CMD`, `perf record CMD`: CMD runs and is judged; perf only counts or
+    samples it (record writes perf.data). Watching other processes is not the project's."""
+    sub = args[0].value if args else None
+    if sub in ("list", "report", "annotate", "script", "version", "help", "--version", None):
+        a.add(Tier.READ_ONLY, f"perf {sub or ''} prints events or reads a recording")
+        return
+    if sub not in ("stat", "record"):
+        a.add(Tier.HIGH, f"perf {sub} watches the whole machine or changes its settings")
+        return
+    opts, pos = split_opts(args[1:], _PERF_STAT_OPTS, stop_at_positional=True)
+    if _has(opts, "-a", "--all-cpus", "-p", "--pid", "-t", "--tid"):
+        a.add(Tier.HIGH, f"perf {sub} watches other processes")
+    outputs = _vals(opts, "-o", "--output")
+    for out in outputs:
+        a.write(out, cmd.cwd)
+    if sub == "record" and not outputs:
+        a.write(Word("perf.data", "perf.data"), cmd.cwd)
+    if not pos:
+        a.add(Tier.HIGH, f"perf {sub} with nothing to run watches the whole machine")
+        return
+    a.add(Tier.READ_ONLY, f"perf {sub} counts what its command does")
+    a.run_argv(pos, cmd)
+
+
+def h_logsave(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`logsave [-asv] FILE CMD...`: runs CMD and saves what it prints in FILE."""
+    _, pos = split_opts(args, stop_at_positional=True)
+    if len(pos) < 2:
+        a.add(Tier.HIGH, "logsave without a command to run")
+        return
+    a.write(pos[0], cmd.cwd)
+    a.run_argv(pos[1:], cmd)
+
+
+# gdb commands that only read the program file, and those that run it.
+_GDB_READS = frozenset(
+    {"info", "list", "l", "disassemble", "ptype", "whatis", "x", "print", "p", "output"}
+    | {"quit", "q", "echo", "help", "show", "file", "symbol-file", "maint", "bt", "where"}
+    | {"backtrace", "frame", "f", "up", "down", "thread", "printf"}
+)
+_GDB_RUNS = frozenset({"run", "r", "start", "starti", "continue", "c", "next", "n", "step"})
+_GDB_SAFE_SETTINGS = re.compile(r"^set (pagination|confirm|print|width|height|listsize)\b")
+
+
+def h_gdb(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`gdb -batch -ex 'info functions' build/app`: gdb's own commands decide. Reading the
+    program is reading a file; running it runs the project's program; a shell escape,
+    Python, calls into the program, attaching to a process or writing memory are not
+    judged here and are asked."""
+    opts, pos = split_opts(
+        args,
+        ("-ex", "--ex", "-iex", "-x", "--command", "-ix", "-p", "--pid", "-cd", "-d")
+        + ("--directory", "-s", "--symbols", "-e", "--exec", "-c", "--core", "-ix"),
+        stop_at_positional=True,
+    )
+    words = {w.value for w in args}
+    if not words & {"-batch", "--batch"}:
+        a.add(Tier.HIGH, "gdb without -batch is an interactive debugger that runs commands")
+    if _vals(opts, "-p", "--pid"):
+        a.add(Tier.HIGH, "gdb attaches to a running process")
+    for script in _vals(opts, "-x", "--command", "-ix"):
+        _run_file(name, script, cmd, a)
+    program = pos[0] if pos else None
+    if "--args" in words and program is None:
+        a.add(Tier.HIGH, "gdb --args without a program")
+    runs = False
+    for ex in _vals(opts, "-ex", "--ex", "-iex"):
+        text = (ex.value or "").strip()
+        verb = text.split()[0] if text.split() else ""
+        if verb in ("shell", "!") or text.startswith("!"):
+            a.add(Tier.HIGH, f"gdb command {text[:40]!r} runs a shell command")
+            a.run_script(text.removeprefix("shell").lstrip("! "), cmd.cwd, "gdb shell")
+        elif ex.value is None or "(" in text or "$_shell" in text:
+            a.add(Tier.HIGH, f"gdb command {text[:40]!r} calls into the program or runs code")
+        elif verb in _GDB_RUNS:
+            runs = True
+        elif verb not in _GDB_READS and not _GDB_SAFE_SETTINGS.match(text):
+            a.add(Tier.HIGH, f"gdb command {text[:40]!r} runs code or changes the program")
+    if program is not None:
+        if runs:
+            a.run_argv(pos if "--args" in words else [program], cmd)
+        else:
+            a.read(program, cmd.cwd)
+    a.add(Tier.READ_ONLY, "gdb reads the program's symbols and code")
+
+
+# Ex commands that only edit the buffer or write it back (`vim -es -c '%s/a/b/g' -c wq`).
+_EX_WRITE = re.compile(r"^(w|write|wq|x|xit|exit|up|update|wa|wall|wqa|wqall|xa|xall)(!?)(\s+.*)?$")
+_EX_EDITS = re.compile(
+    r"^(d|delete|j|join|retab!?|sort!?( [a-z]+)?|le|left|ri|right|ce|center|>+|<+|noh|"
+    r"nohlsearch|q!?|quit!?|qa!?|qall!?|m\s*[0-9.$]+|t\s*[0-9.$]+|co\s*[0-9.$]+|"
+    r"set? (no)?(ff|fileformat|et|expandtab|ts|tabstop|sw|shiftwidth|sts|softtabstop|fenc|"
+    r"fileencoding|bomb|eol|fixeol|fixendofline)(=[\w-]+)?)$"
+)
+_EX_SUBSTITUTE = re.compile(r"^(s|substitute|g|global|v|vglobal)!?([^\w\s\\|\"])")
+_EX_RANGE = re.compile(r"^[\s:]*(%|[0-9.$,;+\-]+|'[<>a-z],'[<>a-z])?\s*")
+
+
+def _ex_commands(text: str) -> list[str]:
+    """An ex command line split at `|` (not `\\|`, which a pattern holds)."""
+    return [part.strip() for part in re.split(r"(?<!\\)\|", text) if part.strip()]
+
+
+def h_ex_batch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`vim -es -c '%s/a/b/g' -c wq FILE`, `ex -sc '...|x' FILE`: silent ex mode skips the
+    user's vimrc and plugins, so the ex commands given decide. Substitutions (without `\\=`
+    expressions), deleting, moving, sorting and writing the file back edit the files
+    named; a shell escape (`!`), an expression, a script or any other command is asked.
+    Without silent ex mode the editor is interactive (its data entry)."""
+    values = [w.value for w in args]
+    silent = "-es" in values or "-Es" in values or ("-e" in values and "-s" in values)
+    if name == "ex":
+        silent = silent or "-s" in values or any(v and v.startswith("-s") for v in values)
+    if not silent:
+        run_program(name, PROGRAMS[name], args, cmd, a)
+        for i, w in enumerate(args[:-1]):  # `vim -c ':!cmd'`: the command, for rules to see
+            if w.value in ("-c", "--cmd") and args[i + 1].value is not None:
+                for part in _ex_commands(args[i + 1].value or ""):
+                    shell = re.match(r"^[\s:]*(?:(?:r|read|w|write)\s*)?!(.+)$", part)
+                    if shell:
+                        a.run_script(shell.group(1), cmd.cwd, f"{name} :!")
+        return
+    if cmd.upstream or any(
+        r.op in ("<", "<<", "<<<") and r.fd in (None, "0") for r in cmd.redirects
+    ):
+        a.add(Tier.HIGH, f"{name} reads ex commands from standard input")
+    commands: list[Word] = []
+    files: list[Word] = []
+    i = 0
+    while i < len(args):
+        w, v = args[i], args[i].value
+        if v in ("-c", "--cmd", "-u", "-S", "-i", "-T", "-w", "-W") and i + 1 < len(args):
+            if v in ("-c", "--cmd"):
+                commands.append(args[i + 1])
+            elif v == "-S" or (v == "-u" and args[i + 1].value not in ("NONE", "NORC")):
+                _run_file(name, args[i + 1], cmd, a)
+            elif v in ("-w", "-W"):
+                a.write(args[i + 1], cmd.cwd)
+            i += 2
+            continue
+        if v is not None and v.startswith("-sc") and name == "ex":
+            commands.append(Word(v[3:] or None, w.text) if v[3:] else args[i + 1])
+            i += 1 if v[3:] else 2
+            continue
+        if v is not None and v.startswith("+") and len(v) > 1:
+            commands.append(Word(v[1:], w.text))
+        elif v is None or not v.startswith("-"):
+            files.append(w)
+        i += 1
+    writes = False
+    for command in commands:
+        if command.value is None:
+            a.add(Tier.HIGH, f"{name} runs an ex command only known at run time")
+            continue
+        for part in _ex_commands(command.value):
+            body = _EX_RANGE.sub("", part, count=1)
+            written = _EX_WRITE.match(body)
+            if written:
+                writes = True
+                target = (written.group(3) or "").strip()
+                if target:
+                    a.write(Word(target, target), cmd.cwd)
+            elif _EX_SUBSTITUTE.match(body):
+                if "\\=" in body or "!" in body[1:] and not body.startswith(("g!", "v!")):
+                    a.add(Tier.HIGH, f"{name} ex command {_short(part)!r} evaluates code")
+                elif body[0] in "gv" and not re.search(r"([^\w\s])\s*(d|delete|j|join)\s*$", body):
+                    a.add(Tier.HIGH, f"{name} runs ex commands for matching lines ({_short(part)})")
+            elif not _EX_EDITS.match(body):
+                a.add(Tier.HIGH, f"{name} ex command {_short(part)!r} may run programs or code")
+                shell = re.match(r"^(?:(?:r|read|w|write)\s*)?!(.+)$", body)
+                if shell:  # `:!cmd`, `:r !cmd`: the shell command, for rules to see
+                    a.run_script(shell.group(1), cmd.cwd, f"{name} :!")
+    a.add(Tier.WORKSPACE if writes else Tier.READ_ONLY, f"{name} edits files in silent ex mode")
+    for f in files:
+        if writes:
+            a.write(f, cmd.cwd)
+        else:
+            a.read(f, cmd.cwd)
+
+
+_ED_FILE = re.compile(r"^[0-9,.$;+\-]*(wq|w|W|r|e|E)\s+(\S.*)$")
+_ED_TEXT = re.compile(r"^[0-9,.$;+\-]*[aic]$")
+
+
+def h_ed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`ed -s FILE <<< $'1d\\nw'`: ed's commands come from the here-document; a shell escape
+    (`!`) is asked, `w FILE`/`r FILE` write or read FILE, text typed after a, i, c is
+    data. Without a script on standard input ed is interactive (its data entry)."""
+    body, _ = _stdin_source(cmd)
+    _, pos = split_opts(args, ("-p", "--prompt"))
+    if body is None:
+        run_program(name, PROGRAMS[name], args, cmd, a)
+        return
+    writes = False
+    text_mode = False
+    for line in body.splitlines():
+        if text_mode:
+            text_mode = line != "."
+            continue
+        line = line.strip()
+        if "!" in line:
+            a.add(Tier.HIGH, f"ed command {_short(line)!r} runs a shell command")
+            a.run_script(line.split("!", 1)[1], cmd.cwd, "ed !")
+        elif _ED_TEXT.match(line):
+            text_mode = True
+        elif (named := _ED_FILE.match(line)) is not None:
+            verb, target = named.group(1), Word(named.group(2), named.group(2))
+            if verb in ("r", "e", "E"):
+                a.read(target, cmd.cwd)
+            else:
+                writes = True
+                a.write(target, cmd.cwd)
+        elif re.match(r"^[0-9,.$;+\-]*(w|wq|W)$", line):
+            writes = True
+    a.add(Tier.WORKSPACE if writes else Tier.READ_ONLY, "ed edits files from a script")
+    for f in pos:
+        if writes:
+            a.write(f, cmd.cwd)
+        else:
+            a.read(f, cmd.cwd)
 
 
 def h_rm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -2685,6 +3199,10 @@ def h_ssh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             r"(?i)(ProxyCommand|LocalCommand|PermitLocalCommand|KnownHostsCommand)", key.value
         ):
             a.add(Tier.HIGH, f"ssh runs a local command ({key.value.split('=')[0]})")
+    if _has(opts, "-G") and not _has(opts, "-F", "-o") and len(pos) <= 1:
+        # `ssh -G HOST` prints the configuration it would use and connects to nothing
+        a.add(Tier.READ_ONLY, "ssh -G prints the configuration for a host")
+        return
     if _has(opts, "-R", "-D", "-L", "-w"):
         a.add(Tier.HIGH, "opens a network tunnel")
     if len(pos) > 1:
@@ -2705,6 +3223,11 @@ def _short(text: str) -> str:
 
 
 def h_scp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if name == "sftp":
+        # sftp always opens a session with its host; `-b FILE` runs transfer commands
+        a.add(Tier.NETWORK, "sftp transfers files with another machine")
+        a.add(Tier.HIGH, "sftp runs transfer commands (put, get, rm) on another machine")
+        return
     opts, pos = split_opts(args, ("-i", "-P", "-o", "-F", "-c", "-l", "-S", "-J"))
     if len(pos) < 2:
         a.add(Tier.HIGH, f"{name} without a destination")
@@ -3032,6 +3555,13 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             elif k + 1 < len(sargs):
                 a.read(sargs[k + 1], cwd)
     part = f"git {sub}"
+    if sub == "init":
+        # `git init DIR`, `--separate-git-dir=DIR`: the repository is made there
+        opts, pos = split_opts(
+            sargs, ("--template", "--separate-git-dir", "-b", "--initial-branch", "--shared")
+        )
+        for target in [*_vals(opts, "--separate-git-dir", "--template"), *pos[:1]]:
+            a.write(target, cwd)
     if sub == "bundle":
         operands = [w for w in sargs if not (w.value or "").startswith("-")]
         action = operands[0].value if operands else None
@@ -3545,6 +4075,10 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         verb = pos[0].value
         if verb in ("test", "fmt", "lint", "check", "bench", "task", "compile", "bundle", "build"):
             a.add(Tier.WORKSPACE, f"{name} {verb} runs project tooling")
+            # `deno task --config FILE`: the tasks (shell commands) come from FILE
+            later, _ = split_opts(pos[1:], ("-c", "--config", "--cwd"))
+            for config in _vals(later, "-c", "--config", "--cwd"):
+                _run_file(f"{name} {verb}", config, cmd, a)
             return
         if verb in ("install", "add", "a", "update", "i", "remove", "rm", "upgrade", "outdated"):
             a.add(Tier.NETWORK, f"{name} {verb} installs packages from the registry")
@@ -3775,6 +4309,9 @@ def h_uv(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 _NPM_SECRET_KEY = re.compile(r"(?i)(_auth|authtoken|password|token)")
 
 
+_NPM_LISTINGS = frozenset({"ls", "list", "ll", "la", "root", "bin", "prefix", "outdated", "view"})
+
+
 def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -3795,6 +4332,12 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     rest = [w.value or "" for w in pos[1:]]
     if _has(opts, "--registry"):
         a.add(Tier.HIGH, "uses a non-default package registry")
+    # `npm --prefix DIR run build`, `yarn --cwd DIR`, `pnpm -C DIR`: the package.json (and
+    # its scripts) in DIR decide what runs; options after the verb count as well
+    later, _ = split_opts(pos[1:], ("--prefix", "--cwd", "--dir", "-C"))
+    for place in _vals(opts + later, "--prefix", "-C", "--cwd", "--dir"):
+        if a.place(place, cmd.cwd).zone != "workspace" and verb not in _NPM_LISTINGS:
+            a.add(Tier.HIGH, f"{name} works on the package in {place.value}, outside the workspace")
     if (
         _has(opts, "-g", "--global", "--location")
         or any(v in ("-g", "--global", "--location=global") for v in rest)
@@ -3949,30 +4492,38 @@ def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.HIGH, f"{name} may download and run a package from the registry")
 
 
+_CARGO_VALUE_OPTS = (
+    "--manifest-path",
+    "-p",
+    "--package",
+    "--target",
+    "-j",
+    "--features",
+    "-F",
+    "--bin",
+    "--example",
+    "--test",
+    "-Z",
+    "--config",
+    "--color",
+    "--target-dir",
+    "--artifact-dir",
+    "--out-dir",
+    "--profile",
+)
+
+
 def h_cargo(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args,
-        (
-            "--manifest-path",
-            "-p",
-            "--package",
-            "--target",
-            "-j",
-            "--features",
-            "-F",
-            "--bin",
-            "--example",
-            "--test",
-            "-Z",
-            "--config",
-            "--color",
-            "--target-dir",
-            "--profile",
-        ),
-        stop_at_positional=True,
-    )
+    opts, pos = split_opts(args, _CARGO_VALUE_OPTS, stop_at_positional=True)
     if _has(opts, "--config"):
         a.add(Tier.HIGH, "cargo --config can set programs cargo runs")
+    # options after the subcommand (`cargo build --target-dir DIR`)
+    every = opts + split_opts(pos[1:], _CARGO_VALUE_OPTS)[0]
+    for out in _vals(every, "--target-dir", "--artifact-dir", "--out-dir"):
+        a.write(out, cmd.cwd)
+    for manifest in _vals(every, "--manifest-path"):
+        if a.place(manifest, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"builds the crate at {manifest.value}, outside the workspace")
     verb = pos[0].value if pos else None
     rest = [w.value or "" for w in pos[1:]]
     if verb in (
@@ -4070,9 +4621,56 @@ def h_cargo(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.add(Tier.HIGH, f"cargo {verb}: unknown subcommand")
 
 
+_GO_VALUE_FLAGS = frozenset({"o", "toolexec", "exec", "vettool", "modfile", "overlay", "pgo", "C"})
+_GO_VALUE_EQ = re.compile(r"^--?(o|toolexec|exec|vettool|modfile|overlay|pgo|C)=(.*)$", re.S)
+
+
+def _go_flags(
+    args: list[Word], stop_at_positional: bool
+) -> tuple[list[tuple[str, Word | None]], list[Word]]:
+    """Go's flags: one word each, never clustered (`-race`, `-cover`), a value after `=`
+    or in the next word (`-o FILE`, `-toolexec=PROG`)."""
+    opts: list[tuple[str, Word | None]] = []
+    pos: list[Word] = []
+    i = 0
+    while i < len(args):
+        w = args[i]
+        v = w.value
+        i += 1
+        if v is None or not v.startswith("-") or (stop_at_positional and pos):
+            pos.append(w)
+            continue
+        if v == "--":
+            pos += args[i:]
+            break
+        m = _GO_VALUE_EQ.match(v)
+        if m is not None:
+            opts.append(("-" + m.group(1), Word(m.group(2), w.text)))
+        elif v.lstrip("-") in _GO_VALUE_FLAGS and i < len(args):
+            opts.append(("-" + v.lstrip("-"), args[i]))
+            i += 1
+        else:
+            opts.append((v.split("=", 1)[0], None))
+    return opts, pos
+
+
 def h_go(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     verb = args[0].value if args else None
     rest = [w.value or "" for w in args[1:]]
+    if verb in ("build", "test", "vet", "run", "install", "generate"):
+        opts, pos = _go_flags(args[1:], stop_at_positional=verb == "run")
+        for out in _vals(opts, "-o"):
+            a.write(out, cmd.cwd)
+        for program in _vals(opts, "-toolexec", "-exec", "-vettool"):
+            if program.value is None:
+                _dynamic_code(program, a, f"go {verb} -toolexec")
+            else:
+                _tool_path(f"go {verb} {program.value}", program.value.split()[0], cmd, a)
+        for path in _vals(opts, "-modfile", "-overlay", "-C"):
+            if a.place(path, cmd.cwd).zone != "workspace":
+                a.add(Tier.HIGH, f"go {verb} builds with {path.value}, outside the workspace")
+        if verb == "run" and pos and "@" in (pos[0].value or ""):
+            a.add(Tier.NETWORK, f"go run {pos[0].value} downloads a module and runs it")
     if verb in (None, "version", "help", "list", "doc", "vet-check"):
         a.add(Tier.READ_ONLY, f"go {verb or ''} only reads")
     elif verb == "env":
@@ -4115,11 +4713,19 @@ def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             "-o",
             "-W",
             "-I",
+            "--include-dir",
             "--eval",
         ),
     )
     if not _has(opts, "-n", "--dry-run", "--just-print", "--recon", "-q", "--question", "-p"):
         a.runs_code("make runs the project's recipes")
+    for d in _vals(opts, "-I", "--include-dir"):
+        if a.place(d, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"make includes makefiles from {d.value}, outside the workspace")
+    for w in pos:
+        var, eq, value = (w.value or "").partition("=")
+        if eq and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
+            _assign(var, Word(value, value), cmd, a)  # `make CC=/tmp/cc`, `make SHELL=...`
     for d in _vals(opts, "-C", "--directory"):
         if a.place(d, cmd.cwd).zone not in ("workspace", "scratch"):
             a.add(Tier.HIGH, f"runs make in {d.value}, outside the workspace")
@@ -4159,6 +4765,39 @@ _BUILD_CODE_OPTS: Mapping[str, tuple[str, ...]] = {
 }
 
 
+# Directories a build tool loads code from (gradle's init.d scripts, maven's plugins), set
+# by option or by system property.
+_BUILD_HOME_OPTS: Mapping[str, tuple[str, ...]] = {
+    "gradle": ("-g", "--gradle-user-home", "-p", "--project-dir"),
+}
+_BUILD_HOME_PROPS: Mapping[str, tuple[str, ...]] = {
+    "gradle": ("gradle.user.home",),
+    "mvn": ("maven.repo.local", "maven.home", "user.home"),
+}
+
+
+def _build_homes(key: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, _ = split_opts(args, _BUILD_HOME_OPTS.get(key, ()))
+    homes = _vals(opts, *_BUILD_HOME_OPTS.get(key, ()))
+    props: dict[str, Word] = {}
+    for w in args:
+        prop, eq, value = (w.value or "").removeprefix("-D").partition("=")
+        if (w.value or "").startswith("-D") and eq:
+            props[prop] = Word(value, w.text)
+    homes += [props[p] for p in _BUILD_HOME_PROPS.get(key, ()) if p in props]
+    for home in homes:
+        if a.place(home, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"{key} loads build code from {home.value}, outside the workspace")
+    if key == "mvn" and "exec.executable" in props:
+        # `mvn exec:exec -Dexec.executable=X -Dexec.args=...` runs X
+        program = props["exec.executable"].value
+        args_text = props["exec.args"].value if "exec.args" in props else ""
+        if program is None or args_text is None:
+            a.add(Tier.HIGH, "mvn exec runs a program only known at run time")
+        else:
+            a.run_script(f"{program} {args_text}", cmd.cwd, "mvn exec:exec")
+
+
 def h_buildtool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     key = {"gradlew": "gradle", "mvnw": "mvn", "./mvnw": "mvn"}.get(name, name)
     files, codes = _BUILD_FILE_OPTS.get(key, ()), _BUILD_CODE_OPTS.get(key, ())
@@ -4174,8 +4813,13 @@ def h_buildtool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         for v in values
         if re.search(r"(?i)^(deploy|publish|release|upload|install)", v) and not v.startswith("-")
     ]
-    if name in ("mvn", "mvnw", "./mvnw") and "install" in values and "deploy" not in values:
-        a.add(Tier.WORKSPACE, "mvn install builds into the local repository")
+    _build_homes(key, args, cmd, a)
+    if key == "mvn" and any(
+        re.search(r"(?i)(^install$|purge-local-repository|install-file|deploy-file)", v)
+        for v in values
+    ):
+        # ~/.m2 is shared: the user's other projects build against what is installed there
+        a.add(Tier.HIGH, f"{name} changes the local repository that other projects build with")
         return
     if risky:
         a.add(Tier.HIGH, f"{name} {risky[0]} publishes or deploys")
@@ -4202,6 +4846,49 @@ def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             program = v.split("=", 2)[-1]
             if a.place(program, cmd.cwd).zone != "workspace":
                 a.add(Tier.HIGH, f"{name} runs the plugin program {program}")
+
+
+_BUILD_VALUE_OPTS = (
+    "-t",
+    "--tag",
+    "-f",
+    "--file",
+    "--build-arg",
+    "--secret",
+    "--ssh",
+    "--build-context",
+    "--target",
+    "--platform",
+    "--label",
+    "--cache-from",
+    "--cache-to",
+    "-o",
+    "--output",
+    "--progress",
+    "--network",
+)
+
+
+def _build_inputs(args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """What an image build reads besides its context: `--secret id=x,src=PATH`, `--ssh
+    default=PATH` (keys handed to the build), `--build-context name=DIR`, `-f FILE`."""
+    opts, pos = split_opts(args, _BUILD_VALUE_OPTS)
+    for value in _vals(opts, "--secret", "--ssh", "--build-context"):
+        for part in (value.value or "").split(","):
+            key, eq, path = part.rpartition("=")
+            if not eq or key in ("id", "type", "env"):
+                continue
+            if path.startswith(("docker-image://", "https://", "http://", "git@")):
+                a.add(Tier.NETWORK, f"the build fetches {path}")
+            else:
+                a.read(Word(path, value.text), cmd.cwd)
+    for dockerfile in _vals(opts, "-f", "--file"):
+        a.read(dockerfile, cmd.cwd)
+    for context in pos[-1:]:
+        if (context.value or "").startswith(("http://", "https://", "git@")):
+            a.add(Tier.NETWORK, f"the build fetches its context {context.value}")
+        elif context.value != "-":
+            a.read(context, cmd.cwd)
 
 
 def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4248,8 +4935,11 @@ def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             None,
         ):
             a.add(Tier.READ_ONLY, f"{name} compose {verb or ''} only reads")
-        elif verb in ("build", "pull"):
-            a.add(Tier.NETWORK, f"compose {verb} builds or pulls images")
+        elif verb == "build":
+            # as `docker build`: the project's Dockerfiles, base images fetched as needed
+            a.add(Tier.WORKSPACE, f"{name} compose build builds the project's images")
+        elif verb == "pull":
+            a.add(Tier.NETWORK, f"compose {verb} pulls images")
         elif verb == "down" and any(v in ("-v", "--volumes", "--rmi") for v in rest):
             a.add(Tier.HIGH, "compose down deletes volumes or images (data loss)")
         else:
@@ -4278,6 +4968,7 @@ def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             a.add(Tier.HIGH, f"{name} {obj} rm deletes {obj}s")
             return
         if obj in ("buildx", "builder") and verb in ("build", "bake"):
+            _build_inputs(pos[2:], cmd, a)
             if any(v == "--push" for v in rest):
                 a.add(Tier.HIGH, "builds and pushes images")
             else:
@@ -4303,6 +4994,7 @@ def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     ):
         a.add(Tier.READ_ONLY, f"{name} {verb or ''} only reads")
     elif verb == "build":
+        _build_inputs(pos[1:], cmd, a)
         if "--push" in rest:
             a.add(Tier.HIGH, "builds and pushes an image")
         else:
@@ -4395,6 +5087,7 @@ def h_kubectl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
         "diff",
         "events",
         "wait",
+        "kustomize",  # renders the project's overlays; the cluster is not touched
         None,
     ):
         kinds = {k for r in rest[:1] for k in r.lower().split(",")}
@@ -4480,6 +5173,15 @@ def h_terraform(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         if "-json" in rest or "--json" in rest:
             a.add(Tier.HIGH, f"{name} output -json prints sensitive outputs in clear")
             return
+    # The state holds every sensitive value in clear: commands that print it whole, and the
+    # console (which evaluates `nonsensitive(...)` and `file("~/.ssh/id_rsa")`).
+    if (
+        verb == "console"
+        or (verb == "show" and "-json" in rest)
+        or (verb == "state" and rest[:1] == ["pull"])
+    ):
+        a.add(Tier.HIGH, f"{name} {verb} prints the state's sensitive values or reads any file")
+        return
     for v in rest:
         if verb == "plan" and v.startswith("-out="):
             a.write(Word(v[5:], v), cmd.cwd)
@@ -4654,6 +5356,9 @@ def _sqlite_side_effects(text: str, cmd: SimpleCommand, a: Analyzer) -> None:
             source = rest.split()[0] if rest.split() else ""
             if source.startswith("|"):
                 a.add(Tier.HIGH, f".{verb} runs a program")
+            elif source and verb == "read":
+                # `.read FILE` runs the statements and dot-commands in FILE
+                _run_file(".read", Word(source.strip("'\""), source), cmd, a)
             elif source:
                 a.read(Word(source.strip("'\""), source), cmd.cwd)
         else:
@@ -5380,6 +6085,10 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         stop_at_positional=True,
     )
     read, work, net, high = _PROJECT_TOOLS[name]
+    # `poetry -C DIR run ...`, `dotnet --project DIR`: the project in DIR decides what runs
+    for where in _vals(opts, "-C", "--directory", "--project", "-d", "--working-dir"):
+        if a.place(where, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"{name} works on the project in {where.value}, outside the workspace")
     words = [w.value or "" for w in pos]
     verb = words[0] if words else next((f for f, _ in opts if f in read | high), None)
     rest = words[1:]
@@ -5524,11 +6233,15 @@ _NAME_TAKERS = frozenset(
     }
 )
 _SUBSCRIPT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\[(.*)\]")
+_SUBSCRIPT_ANYWHERE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[(.*(?:\$\(|`|\$\{).*)\]")
 
 
 def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     for word in args:
-        match = _SUBSCRIPT.match(word.value or "")
+        # `let` takes expressions, where a subscript may stand anywhere (`let 'x=a[$(cmd)]'`)
+        match = (_SUBSCRIPT_ANYWHERE.search if name == "let" else _SUBSCRIPT.match)(
+            word.value or ""
+        )
         if match and any(m in match.group(1) for m in ("$(", "`", "${")):
             a.add(Tier.HIGH, f"evaluates the array subscript in {word.value!r} as code")
             a.run_script(": " + match.group(1), cmd.cwd, f"{name} array subscript")
@@ -5770,6 +6483,13 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_privilege
     table["xargs"] = h_xargs
     table["parallel"] = h_xargs
+    table["script"] = h_script
+    for n in ("vim", "vi", "ex"):
+        table[n] = h_ex_batch
+    table["ed"] = h_ed
+    table["perf"] = h_perf
+    table["logsave"] = h_logsave
+    table["gdb"] = h_gdb
     table["rm"] = h_rm
     table["shred"] = h_shred
     table["wipe"] = h_shred

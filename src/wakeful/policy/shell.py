@@ -12,6 +12,7 @@ import os.path
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from wakeful.policy import path_risk
 from wakeful.policy.shell_parse import MAX_DEPTH, SimpleCommand, Word, parse_script, resolve_path
@@ -70,24 +71,64 @@ class Classification:
         return tuple(tuple(dict.fromkeys(inv.texts())) for inv in self.invocations if inv.leaf)
 
 
-@dataclass(slots=True)
-class Analyzer:
-    """Collects findings for one command; handlers in `programs` call back into it."""
+# A file operand that is a URL: the program fetches it.
+_URL_SCHEMES = (
+    "http://",
+    "https://",
+    "ftp://",
+    "ftps://",
+    "sftp://",
+    "s3://",
+    "gs://",
+    "rtsp://",
+    "rtmp://",
+    "rtmps://",
+    "udp://",
+    "tcp://",
+    "srt://",
+)
 
-    workspace: str
-    home: str
-    depth: int = 0
-    findings: list[tuple[Tier, str]] = field(default_factory=list)
-    programs: list[str] = field(default_factory=list)
-    parsed: bool = True
-    part: str = ""
-    invocations: list[Invocation] = field(default_factory=list)
-    current: Invocation | None = None
-    code_reasons: list[str] = field(default_factory=list)
-    deciders: list[tuple[str, str]] = field(default_factory=list)  # (program, entry)
-    # The last part clipped for a message, and its clipped form: a command's findings
-    # mostly name the same part.
-    clipped: tuple[str, str] = ("", "")
+
+class Analyzer:
+    """Collects findings for one command; handlers in `programs` call back into it.
+
+    A plain class with slots rather than a dataclass: one is made for every command, and a
+    dataclass's default factories cost a call each."""
+
+    __slots__ = (
+        "workspace",
+        "home",
+        "depth",
+        "findings",
+        "programs",
+        "parsed",
+        "part",
+        "invocations",
+        "current",
+        "code_reasons",
+        "deciders",
+        "clipped",
+        "looked",
+    )
+
+    def __init__(self, workspace: str, home: str, depth: int = 0) -> None:
+        self.workspace = workspace
+        self.home = home
+        self.depth = depth
+        self.findings: list[tuple[Tier, str]] = []
+        self.programs: list[str] = []
+        self.parsed = True
+        self.part = ""
+        self.invocations: list[Invocation] = []
+        self.current: Invocation | None = None
+        self.code_reasons: list[str] = []
+        self.deciders: list[tuple[str, str]] = []  # (program, entry)
+        # The last part clipped for a message, and its clipped form: a command's findings
+        # mostly name the same part.
+        self.clipped: tuple[str, str] = ("", "")
+        # What lstat said about the command's paths, so that each is looked up once per
+        # command (see path_risk.place_of); never kept from one command to the next.
+        self.looked: path_risk.Looked = {}
 
     # ---- what runs (for user rules and the sandbox gate) -----------------------------------
     def invoke(self, words: list[Word]) -> Invocation:
@@ -148,7 +189,7 @@ class Analyzer:
             if tier is not first:
                 mixed = True
         if mixed:
-            return best, self.reasons()
+            return best, _ranked_reasons(findings)
         return best, tuple(dict.fromkeys([message for _, message in findings]))[:MAX_REASONS]
 
     def reasons(self) -> tuple[str, ...]:
@@ -159,13 +200,7 @@ class Analyzer:
         first = findings[0][0]
         if all(tier is first for tier, _ in findings):  # one tier: the order found
             return tuple(dict.fromkeys([message for _, message in findings]))[:MAX_REASONS]
-        ordered = sorted(range(len(findings)), key=lambda i: -_RANK[findings[i][0]])
-        seen: dict[str, None] = {}
-        for i in ordered:
-            seen[findings[i][1]] = None
-            if len(seen) >= MAX_REASONS:
-                break
-        return tuple(seen)
+        return _ranked_reasons(findings)
 
     # ---- paths -------------------------------------------------------------------------
     def resolve(self, word: Word | str | None, cwd: str | None) -> str | None:
@@ -189,10 +224,14 @@ class Analyzer:
             path = None
         else:
             path = resolve_path(value, cwd, self.home)
-        return path_risk.place_of(path, self.workspace, self.home)
+        return path_risk.place_of(path, self.workspace, self.home, self.looked)
 
     def read(self, word: Word, cwd: str | None) -> None:
         if word.fd:
+            return
+        if word.value is not None and word.value.startswith(_URL_SCHEMES):
+            # `pandoc https://...`, `xmllint http://...`: the program fetches it
+            self.add(Tier.NETWORK, f"fetches {word.value[:60]} from the network")
             return
         tier, msg = path_risk.read_tier(self.place(word, cwd))
         self.add(tier, msg)
@@ -212,6 +251,9 @@ class Analyzer:
 
     def write(self, word: Word | None, cwd: str | None) -> None:
         if word is not None and word.fd:
+            return
+        if word is not None and word.value is not None and word.value.startswith(_URL_SCHEMES):
+            self.add(Tier.HIGH, f"sends its output to {word.value[:60]}")
             return
         place = self.place(word, cwd)
         tier, msg = path_risk.write_tier(place)
@@ -280,7 +322,7 @@ class Analyzer:
 
     def run_argv(self, argv: list[Word], cmd: SimpleCommand) -> None:
         """Classify a command another command runs (sudo X, xargs X, find -exec X ...)."""
-        classify_argv = _programs()[1]
+        classify_argv = _programs().classify_argv
         if self.depth >= MAX_DEPTH:
             self.add(Tier.CRITICAL, "nests commands too deeply to analyse")
             return
@@ -295,26 +337,56 @@ class Analyzer:
             self.current = saved_current
 
 
+def _rank_of(finding: tuple[Tier, str]) -> int:
+    return _RANK[finding[0]]
+
+
+def _ranked_reasons(findings: list[tuple[Tier, str]]) -> tuple[str, ...]:
+    """The distinct messages of findings of several tiers, highest tier first, in the order
+    found within a tier (a stable sort keeps it)."""
+    seen: dict[str, None] = {}
+    for _, message in sorted(findings, key=_rank_of, reverse=True):
+        seen[message] = None
+        if len(seen) >= MAX_REASONS:
+            break
+    return tuple(seen)
+
+
 def _has_glob(text: str) -> bool:
     return any(ch in text for ch in "*?[")
 
 
 def _clip(text: str) -> str:
+    # Most parts are short, printable (no whitespace but the space) and singly spaced:
+    # already their own clipped form, without splitting and joining them.
+    if (
+        len(text) <= 80
+        and "  " not in text
+        and text.isprintable()
+        and text[:1] != " "
+        and text[-1:] != " "
+    ):
+        return text
     text = " ".join(text.split())
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-@functools.cache
-def _programs() -> tuple[Callable[[SimpleCommand, Analyzer], None], Callable[..., None]]:
-    """(classify_simple, classify_argv), imported on first use: `programs` imports this
-    module, and an import statement in the hot path costs more than a short command's walk."""
-    from wakeful.policy.programs import classify_argv, classify_simple
+class _Entry(NamedTuple):
+    classify_simple: Callable[[SimpleCommand, Analyzer], None]
+    classify_argv: Callable[[list[Word], SimpleCommand, Analyzer], None]
+    classify_commands: Callable[[list[SimpleCommand], Analyzer], None]
 
-    return classify_simple, classify_argv
+
+@functools.cache
+def _programs() -> _Entry:
+    """programs' entry points, imported on first use: `programs` imports this module, and
+    an import statement in the hot path costs more than a short command's walk."""
+    from wakeful.policy.programs import classify_argv, classify_commands, classify_simple
+
+    return _Entry(classify_simple, classify_argv, classify_commands)
 
 
 def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> None:
-    classify_simple = _programs()[0]
     script = parse_script(source, cwd, analyzer.home, None, depth)
     if script.errors:
         analyzer.parsed = False
@@ -326,11 +398,11 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
             )
     for tier, note in script.notes:
         analyzer.add(tier, note, part=source)
-    if not script.commands and not script.errors:
+    if not script.endless:
+        _programs().classify_commands(script.commands, analyzer)
         return
-    endless = (
-        {i for start, end in script.endless for i in range(start, end)} if script.endless else ()
-    )
+    classify_simple = _programs().classify_simple
+    endless = {i for start, end in script.endless for i in range(start, end)}
     for i, cmd in enumerate(script.commands):
         analyzer.part = cmd.text
         analyzer.current = None
@@ -365,6 +437,11 @@ def workspace_root(workspace: str) -> str:
     another name keeps the name it was first resolved to, which leads to the same files.
     Paths inside the workspace are never cached: symlinks in it are looked up per command.
     """
+    return _workspace_root(workspace)[0]
+
+
+def _workspace_root(workspace: str) -> tuple[str, bool]:
+    """`workspace_root`, and whether the workspace exists now."""
     try:
         # os.access answers a missing path without raising, which costs more than the call.
         found = os.stat(workspace) if os.access(workspace, os.F_OK) else None
@@ -372,15 +449,18 @@ def workspace_root(workspace: str) -> str:
         found = None
     if found is None:
         # A workspace that does not exist runs nothing: its resolution only names it.
-        return _real_root(workspace, -1, -1)
-    return _real_root(workspace, found.st_dev, found.st_ino)
+        return _real_root(workspace, -1, -1), False
+    return _real_root(workspace, found.st_dev, found.st_ino), True
 
 
 def classify_command(command: str, workspace: Path, home: Path | None = None) -> Classification:
     """The risk tier of a shell command run in `workspace`, with the reasons for it."""
-    ws = workspace_root(str(workspace))
+    ws, exists = _workspace_root(str(workspace))
     home_dir = _normpath(str(home if home is not None else Path.home()))
     analyzer = Analyzer(ws, home_dir)
+    if not exists:
+        # Found missing just now: nothing below it exists during this command either.
+        analyzer.looked[ws] = None
     if not command.strip():
         return Classification(Tier.READ_ONLY, ("read_only: empty command runs nothing",))
     try:
@@ -402,10 +482,12 @@ def classify_command(command: str, workspace: Path, home: Path | None = None) ->
     fields = result.__dict__
     fields["tier"], fields["reasons"] = analyzer.verdict()
     fields["parsed"] = analyzer.parsed
-    fields["programs"] = tuple(dict.fromkeys(analyzer.programs))
-    fields["runs_workspace_code"] = bool(analyzer.code_reasons)
+    programs = analyzer.programs
+    fields["programs"] = tuple(programs) if len(programs) < 2 else tuple(dict.fromkeys(programs))
+    code_reasons = analyzer.code_reasons
+    fields["runs_workspace_code"] = bool(code_reasons)
     fields["code_reasons"] = (
-        tuple(dict.fromkeys(analyzer.code_reasons)) if analyzer.code_reasons else ()
+        tuple(code_reasons) if len(code_reasons) < 2 else tuple(dict.fromkeys(code_reasons))
     )
     fields["deciders"] = tuple(analyzer.deciders)
     fields["invocations"] = tuple(analyzer.invocations)

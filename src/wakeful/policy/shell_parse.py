@@ -176,6 +176,8 @@ def _unescape_dq(text: str) -> str:
 # evaluates the subscript (`printf -v 'a[$(cmd)]'`, `declare "a[\$(cmd)]=1"`, `test -v`).
 _SUBSCRIPT_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\]]*(?:\$\(|`|\$\{)")
 _PROMPT_EXPANSION = re.compile(r"@P\}$")
+_ARITHMETIC_TESTS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
+_BACKTICKS = re.compile(r"(?<!\\)`((?:[^`\\]|\\.)*)`", re.S)
 _INDIRECT = re.compile(r"\$\{!([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -187,7 +189,11 @@ def parse_script(
     depth: int = 0,
 ) -> Script:
     """Parse `source` into the simple commands it runs, in source order."""
-    if _PLAIN.fullmatch(source) is not None:
+    if (
+        _PLAIN.fullmatch(source)
+        if "'" in source or '"' in source
+        else _PLAIN_UNQUOTED.fullmatch(source)
+    ) is not None:
         plain = _plain_script(source, cwd)
         if plain is not None:
             return plain
@@ -219,6 +225,11 @@ _QUOTED = (
 _PLAIN = re.compile(
     r" *[A-Za-z_./][A-Za-z0-9_./-]*+"
     rf"(?: ++(?:[A-Za-z0-9_./:,+~^*%@-]|{_QUOTED})(?:{_UNQUOTED}++|{_QUOTED})*+)*+ *+"
+)
+# `_PLAIN` for a command without quotes: the same pattern without its quoted alternatives,
+# which such a command cannot match (and a third faster to try).
+_PLAIN_UNQUOTED = re.compile(
+    rf" *[A-Za-z_./][A-Za-z0-9_./-]*+(?: ++[A-Za-z0-9_./:,+~^*%@-]{_UNQUOTED}*+)*+ *+"
 )
 _PLAIN_WORD = re.compile(rf"(?:{_UNQUOTED}++|{_QUOTED})++")
 _PLAIN_PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([^\"']+)")
@@ -256,7 +267,7 @@ def _plain_script(source: str, cwd: str | None) -> Script | None:
         else [Word(word, word) for word in words]
     )
     text = source.strip(" ")
-    return Script([SimpleCommand(argv, [], [], cwd, text, "", [])], [])
+    return Script([SimpleCommand(argv, [], [], cwd, text, "", [])], [], [], [])
 
 
 # Plain commands joined by `&&`, `||`, `|` and `;` (`git add . && git commit -m "x"`, `ls
@@ -296,18 +307,20 @@ def _plain_list(source: str, cwd: str | None, home: str) -> Script | None:
     start = end = 0
     total = 0
     for token in _PLAIN_TOKEN.finditer(source):
-        op, dup, redirect = token.group(1, 2, 3)
-        if op is not None:
+        group = token.lastindex  # the operator's group; None for a word (most tokens)
+        if group == 1:
+            op = token.group()
             listed = listed or op != "|"
             parts.append((words, start, end, redirects, op))
             total += len(words)
             words, redirects = [], []
-        elif dup is not None:
+        elif group == 2:
             redirected = True
+            dup = token.group()
             redirects.append(Redirect(">&", Word(dup[3], dup[3]), dup[0]))
-        elif redirect is not None:
+        elif group == 3:
             redirected = True
-            pending = redirect
+            pending = token.group()
         elif pending:
             target = _plain_word(token.group())
             if pending[0] in "0123456789":
@@ -352,7 +365,7 @@ def _plain_list(source: str, cwd: str | None, home: str) -> Script | None:
         if not piped and argv[0].value in ("cd", "pushd"):
             _change_dir(argv[1:], state)
         previous = op
-    return Script(commands, [])
+    return Script(commands, [], [], [])
 
 
 def parse_tree(
@@ -456,6 +469,8 @@ class _Walker:
         self.endless: list[tuple[int, int]] = []
         self.loop_values: dict[str, tuple[str, ...]] = {}
         self.words = 0
+        # Functions this source defines before a call: the body was judged where it is.
+        self.functions: set[str] = set()
 
     def text(self, node: Node) -> str:
         """`node.text.decode("utf-8", "replace")`, without the copy for ASCII sources."""
@@ -511,6 +526,21 @@ class _Walker:
                         upstream=list(upstream),
                     )
                 )
+            if any((w.value or "").startswith("-") and "n" in (w.value or "") for w in names):
+                # `declare -n ref='a[$(cmd)]'`: a reference to a name whose subscript runs
+                # the command each time the reference is used.
+                targets = [v for _, v in assigns if _SUBSCRIPT_CODE.search(v.value or "")]
+                if targets:
+                    keyword = self.strict_text(node.children[0]) if node.children else "declare"
+                    self.commands.append(
+                        SimpleCommand(
+                            argv=[Word(keyword, keyword), *targets],
+                            cwd=state.cwd,
+                            text=self.text(node),
+                            context=context,
+                            upstream=list(upstream),
+                        )
+                    )
             if assigns:
                 # `export LD_PRELOAD=...` changes what later commands run: the classifier
                 # judges the assignments as it does `VAR=... cmd`.
@@ -528,6 +558,10 @@ class _Walker:
         elif kind == "test_command":
             self.substitutions(node, state, context)
             self._quoted_subscripts(node, state, context)
+            self._arithmetic_values(node, state)
+        elif kind == "compound_statement" and node.child_count and node.children[0].type == "((":
+            self._arithmetic_values(node, state)
+            self.substitutions(node, state, context)
         elif kind == "function_definition":
             body = node.child_by_field_name("body")
             name_node = node.child_by_field_name("name")
@@ -539,6 +573,8 @@ class _Walker:
                     self.notes.append(
                         (Tier.CRITICAL, f"function {fname} calls itself (a fork bomb)")
                     )
+                elif fname:
+                    self.functions.add(fname)
         elif kind in ("for_statement", "c_style_for_statement", "select_statement"):
             loop_var = node.child_by_field_name("variable")
             inner = state
@@ -849,6 +885,11 @@ class _Walker:
         self.words += len(argv)
         if self.words > MAX_WORDS:
             raise _TooMany(f"has more than {MAX_WORDS} words, too many to analyse")
+        if argv and argv[0].value in self.functions and argv[0].value == argv[0].text:
+            # `f(){ ls; }; f`: the call runs the body judged above, where its arguments are
+            # unknown ($1, $@); a body that writes or runs them is judged so there, and one
+            # that reads them reads these words: the call is judged as reading them.
+            argv = [Word("true" if len(argv) == 1 else "cat", argv[0].text), *argv[1:]]
         cmd = SimpleCommand(
             argv, assigns, own_redirects, state.cwd, self.text(node), context, list(upstream)
         )
@@ -925,6 +966,8 @@ class _Walker:
             others = [c for c in node.named_children if self.kinds[c.kind_id] != "variable_name"]
             for other in others:
                 self.substitutions(other, state, context)
+                if self.kinds[other.kind_id] == "word" and "`" in self.text(other):
+                    self._backticks(self.text(other), state, context)
             if len(names) == 1 and not others and node.child_count <= 4:
                 return Word(_lookup(self.strict_text(names[0]), state), text, split=True)
             return Word(None, text, split=True)
@@ -936,6 +979,7 @@ class _Walker:
             self.substitution(node, state, context or "process substitution")
             return Word(None, text, fd=True)
         if kind == "arithmetic_expansion":
+            self._arithmetic_values(node, state)
             self.substitutions(node, state, context)
             return Word("0", text)
         self.substitutions(node, state, context)
@@ -967,10 +1011,65 @@ class _Walker:
                     )
                 )
 
+    def _backticks(self, text: str, state: _State, context: str) -> None:
+        """`${x:-`cmd`}`: tree-sitter leaves backticks in an expansion's operand as a plain
+        word; bash runs them when it expands the operand, so they are judged as `eval`."""
+        for match in _BACKTICKS.finditer(text):
+            code = _UNESCAPE_WORD.sub(r"\1", match.group(1))
+            self.commands.append(
+                SimpleCommand(
+                    argv=[Word("eval", "eval"), Word(code, match.group(0))],
+                    cwd=state.cwd,
+                    text=text,
+                    context=context or "command substitution",
+                )
+            )
+
+    def _arithmetic_values(self, node: Node, state: _State) -> None:
+        """`x='a[$(cmd)]'; (( x ))`: arithmetic evaluates a variable's value as an
+        expression, and an array subscript in that value runs its command."""
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            kind = self.kinds[current.kind_id]
+            names = [current] if kind == "variable_name" else []
+            if kind == "binary_expression" and any(
+                self.kinds[c.kind_id] == "test_operator" and self.text(c) in _ARITHMETIC_TESTS
+                for c in current.named_children
+            ):
+                # `[[ x -eq 0 ]]`: the operands of -eq and its kind are arithmetic
+                names = [c for c in current.named_children if self.kinds[c.kind_id] == "word"]
+            for name_node in names:
+                name = self.strict_text(name_node)
+                value = state.vars.get(name)
+                if value is not None and ("$(" in value or "`" in value):
+                    self.notes.append(
+                        (
+                            Tier.HIGH,
+                            f"arithmetic evaluates the value of {name} ({value[:40]!r}), "
+                            "and the command in it runs",
+                        )
+                    )
+                    return
+            stack.extend(current.named_children)
+
     def substitution(self, node: Node, state: _State, context: str) -> str | None:
         before = len(self.commands)
         inner = state.copy()
         for child in node.named_children:
+            if self.kinds[child.kind_id] == "file_redirect":
+                # `$(<FILE)`: bash reads FILE, as `cat FILE` would.
+                redirects = self.redirect(child, inner, context, [], [])
+                self.commands.append(
+                    SimpleCommand(
+                        argv=[Word("cat", "$(<")],
+                        redirects=redirects,
+                        cwd=inner.cwd,
+                        text=self.text(node),
+                        context=context or "command substitution",
+                    )
+                )
+                continue
             self.statements(child, inner, context, [])
         produced = self.commands[before:]
         if len(produced) == 1:
