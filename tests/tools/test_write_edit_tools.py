@@ -292,10 +292,15 @@ async def test_an_edit_that_renames_names_the_files_still_using_the_old_name(
     assert r.content.endswith(
         "\ncalc is still used in:\nmain.py:1:from shop import calc\nmain.py:3:print(calc([1, 2, 3]))"
     ), r.content
-    # A name the file still holds, or one no other file uses, adds nothing.
+    # Renamed on one line of a file, the name left on another line of it is shown too.
     await read(ctx, "main.py")
     r = await EditTool().run(
-        {"path": "main.py", "old_string": "from shop import calc", "new_string": "import shop"},
+        {"path": "main.py", "old_string": "print(calc(", "new_string": "print(compute_total("},
         ctx,
+    )
+    assert r.content.endswith("\ncalc is still used in:\nmain.py:1:from shop import calc")
+    # Taken out, not renamed: nothing is added.
+    r = await EditTool().run(
+        {"path": "main.py", "old_string": "from shop import calc\n", "new_string": ""}, ctx
     )
     assert "still used" not in r.content

@@ -102,19 +102,28 @@ MAX_LINES_SHOWN = 6
 
 
 async def _names_left_elsewhere(
-    old: str, new: str, updated: str, path: Any, ctx: ToolContext
+    old: str, new: str, updated: str, path: Any, display: str, ctx: ToolContext
 ) -> str:
     """For a name the edit took out of its file altogether (a rename, a removal): the other
     files that still use it. Renaming calc in shop.py, the coder model answered "renamed
     everywhere" with main.py still importing calc."""
     from wakeful.tools.grep import GrepTool
 
-    gone = [
-        n
-        for n in dict.fromkeys(_NAME.findall(old))
-        if n not in new and not keyword.iskeyword(n) and not re.search(rf"\b{n}\b", updated)
-    ][:2]
+    replaced = [
+        n for n in dict.fromkeys(_NAME.findall(old)) if n not in new and not keyword.iskeyword(n)
+    ]
+    gone = [n for n in replaced if not re.search(rf"\b{n}\b", updated)][:2]
     notes: list[str] = []
+    if any(n not in old for n in _NAME.findall(new)):
+        # A rename (one name in, another out) that left the old name in this file: the
+        # coder model renamed calc on one line of main.py and not in its import.
+        for name in [n for n in replaced if n not in gone][:2]:
+            here = [
+                f"{display}:{number}:{text}"
+                for number, text in enumerate(updated.splitlines(), 1)
+                if re.search(rf"\b{name}\b", text)
+            ][:MAX_LINES_SHOWN]
+            notes.append(f"{name} {tool_names.STILL_USED_NOTE}\n" + "\n".join(here))
     for name in gone:
         found = await GrepTool().run({"pattern": rf"\b{name}\b", "output_mode": "content"}, ctx)
         if found.is_error or found.content.startswith("No matches"):
@@ -250,6 +259,6 @@ class EditTool:
         return ToolResult(
             f"{what} in {path}{note}. Around line {start_line} it now reads:\n"
             + snippet(updated.replace("\r\n", "\n"), start_line, end_line)
-            + await _names_left_elsewhere(old, new, updated, path, ctx),
+            + await _names_left_elsewhere(old, new, updated, path, a["path"], ctx),
             meta={"path": str(path), "replacements": count if replace_all else 1},
         )
