@@ -655,9 +655,25 @@ def _run_in(root: Path, task: Task, model: str, timeout: float) -> TaskResult:
         result.error = (answer or proc.stderr.strip())[-300:]
     try:
         result.solved = bool(task.check(repo, answer))
+        if result.solved and task.kind == "question" and not _tree_unchanged(repo):
+            # A question is answered, not acted on: an edit made on the way fails the task.
+            result.solved = False
+            result.error = result.error or "the question task changed the repository"
     except Exception as exc:  # a check that cannot even run means "not solved"
         result.error = result.error or f"check failed: {exc}"
     return result
+
+
+def _tree_unchanged(repo: Path) -> bool:
+    """No tracked file changed and no new file, bytecode caches aside."""
+    proc = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return all("__pycache__/" in line for line in proc.stdout.splitlines())
 
 
 def _count_requests(log: Path, result: TaskResult) -> None:

@@ -68,3 +68,43 @@ def test_a_new_run_reuses_the_saved_prefix_and_a_foreign_file_is_ignored(tmp_pat
     saved[0].write_bytes(b"not a llama state")
     third = _first_request_usage(_provider(tmp_path), "Show the git log.")
     assert third.usage.cache_read == 0
+
+
+# A ChatML template with its own tool format (as Qwen's), so the worked examples are shown.
+TOOL_TEMPLATE = """{%- for m in messages -%}
+<|im_start|>{{ m.role }}
+{% if loop.first and tools %}{{ m.content }}
+<tools>{% for t in tools %}{{ t.function.name }} {% endfor %}</tools>
+Reply with <tool_call>{"name": ..., "arguments": ...}</tool_call>.
+{% else %}{{ m.content }}{% for c in m.tool_calls or [] %}
+<tool_call>{{ c.function.name }}</tool_call>{% endfor %}{% endif %}<|im_end|>
+{% endfor -%}
+{%- if add_generation_prompt %}<|im_start|>assistant
+{% endif -%}"""
+
+
+def test_a_saved_prompt_older_than_the_worked_examples_is_replaced(tmp_path: Path) -> None:
+    # The examples belong to what every run shares. A prompt saved before they were shown
+    # (an earlier version, or local.examples off) covers only the core prompt and tools; kept
+    # because it still covered half of the prompt, it cost every later run ~700 tokens.
+    template = tmp_path / "tools.jinja"
+    template.write_text(TOOL_TEMPLATE)
+
+    def provider(examples: bool) -> LocalProvider:
+        config = Config()
+        config.set("local", "n_ctx", value=4096)
+        config.set("local", "threads", value=2)
+        config.set("local", "max_tokens", value=4)
+        config.set("local", "cache_dir", value=str(tmp_path))
+        config.set("local", "chat_template", value=str(template))
+        config.set("local", "examples", value=examples)
+        config.set("local", "act_first", value=False)
+        return LocalProvider.from_config("smollm2-135m", config)
+
+    _first_request_usage(provider(False), "List the files.")
+    plain = _first_request_usage(provider(False), "Show the git log.")
+    _first_request_usage(provider(True), "List the files.")
+    shown = _first_request_usage(provider(True), "Show the git log.")
+    # The examples' tokens come from the disk too, once the saved prompt has them.
+    assert shown.usage.cache_read > plain.usage.cache_read + 300
+    assert shown.usage.input <= plain.usage.input + 20

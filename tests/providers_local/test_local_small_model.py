@@ -401,6 +401,7 @@ class _ScriptedEngine:
         on_prompt=None,
         tools=None,
         complete=None,
+        fixed=0,
     ):
         from wakeful.providers.local_engine import Generation
 
@@ -632,3 +633,189 @@ def test_an_answer_is_cut_at_its_own_budget_but_a_call_is_not() -> None:
     sampling = provider._sampling(request)
     assert sampling.answer_max_tokens == 300 and sampling.max_tokens > 300
     assert sampling.to_dict()["answer_max_tokens"] == 300
+
+
+PREREAD = [
+    Message.user("check.py crashes. Fix the bug in app.py."),
+    Message("assistant", [ToolUseBlock("preread_1", "read", {"path": "app.py"})]),
+    Message("user", [ToolResultBlock("preread_1", 'def greet(name):\n    return "hi " + nme\n')]),
+]
+EDIT_CALL = (
+    '<tool_call>\n{"name": "edit", "arguments": {"path": "app.py", '
+    '"old_string": "+ nme", "new_string": "+ name"}}\n</tool_call>'
+)
+
+
+async def test_the_loops_own_reads_do_not_count_as_the_model_acting(tmp_path: Path) -> None:
+    # After the loop read app.py for it, the coder model answered "Fixed greet in app.py"
+    # without a call: the first reply of the model itself must still be a call.
+    engine = _ScriptedEngine([EDIT_CALL])
+    await _events(engine, PREREAD, tmp_path)
+    assert isinstance(engine.grammars[0], str) and "| answer" not in engine.grammars[0]
+    # Once the model has made a call of its own, it may answer.
+    acted = [
+        *PREREAD,
+        Message("assistant", [ToolUseBlock("t1", "read", {"path": "check.py"})]),
+        Message("user", [ToolResultBlock("t1", "import app\n")]),
+        Message("assistant", [ToolUseBlock("t2", "edit", {"path": "app.py"})]),
+        Message("user", [ToolResultBlock("t2", "Edited app.py.")]),
+    ]
+    engine = _ScriptedEngine(["Fixed."])
+    await _events(engine, acted, tmp_path)
+    assert isinstance(engine.grammars[0], str) and "| answer" in engine.grammars[0]
+
+
+def _failed_edits(n: int) -> list[Message]:
+    out = list(PREREAD)
+    for i in range(n):
+        out.append(Message("assistant", [ToolUseBlock(f"e{i}", "edit", {"path": "app.py"})]))
+        out.append(Message("user", [ToolResultBlock(f"e{i}", "old_string not found", True)]))
+    return out
+
+
+async def test_a_task_that_asks_for_a_change_is_not_over_before_a_change(tmp_path: Path) -> None:
+    # After an edit refused for a wrong quote, the coder model answered "I copied the
+    # old_string from the file." and the bug stayed. The answer is asked again as a call,
+    # even after the once-per-task plan retry was spent, while the model has made fewer than
+    # MAX_CHANGE_PUSHES calls and nothing changed.
+    from wakeful.core.events import ToolCall
+    from wakeful.providers.local import MAX_CHANGE_PUSHES, asks_for_change
+
+    engine = _ScriptedEngine(["I copied the old_string from the file.", EDIT_CALL])
+    events = await _events(engine, _failed_edits(1), tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["edit"]
+    assert len(engine.grammars) == 2 and "| answer" not in engine.grammars[1]
+    # At the limit, the answer stands (no loop to the turn limit).
+    engine = _ScriptedEngine(["I could not fix it."])
+    events = await _events(engine, _failed_edits(MAX_CHANGE_PUSHES), tmp_path)
+    assert len(engine.grammars) == 1 and not any(isinstance(e, ToolCall) for e in events)
+    # A question is answered, never pushed to act.
+    question = [Message.user("Which port does server.py use?"), *PREREAD[1:]]
+    engine = _ScriptedEngine(["<tool_call>\n" + '{"name": "read", "arguments": {"path": "a"}}'])
+    await _events(engine, question, tmp_path)
+    engine = _ScriptedEngine(["8123"])
+    asked = [
+        *question,
+        Message("assistant", [ToolUseBlock("t1", "grep", {"pattern": "PORT"})]),
+        Message("user", [ToolResultBlock("t1", "PORT = 8123")]),
+    ]
+    events = await _events(engine, asked, tmp_path)
+    assert len(engine.grammars) == 1 and not any(isinstance(e, ToolCall) for e in events)
+    for task in (
+        "check.py crashes. Fix the bug in app.py.",
+        "A test fails. Run pytest, then fix the bug in mathx.py (not the tests).",
+        "Add a function square(x) to mathx.py.",
+        "Create tests/test_app.py with a test for greet, and run it.",
+        "Please rename calc to total.",
+    ):
+        assert asks_for_change(task), task
+    for task in (
+        "Which port does server.py use?",
+        "What is the timeout in seconds set in config.py?",
+        "Run the tests with pytest. How many tests pass?",
+        "How would you fix this bug?",
+        "Why does the build make two copies?",
+    ):
+        assert not asks_for_change(task), task
+
+
+def test_worked_examples_and_project_rules_come_with_the_task() -> None:
+    from wakeful.providers import local_examples
+    from wakeful.providers.local_prompt import fixed_messages
+
+    rules = "# AGENTS.md\n\n# Rules\n\nEvery new Python file starts with `# License: MIT`."
+    request = Request(
+        model="m",
+        system=[
+            SystemSegment("core", "Be brief."),
+            SystemSegment("instructions", "The repository is at /r.\n\n" + rules),
+        ],
+        tools=[BY_NAME["read"], BY_NAME["write"]],
+        messages=[Message.user("Create util.py with shout(s).")],
+    )
+    plain = native_messages(request)
+    assert [m["role"] for m in plain] == ["system", "system", "user"]
+    assert plain[-1]["content"] == "Create util.py with shout(s)."
+    shown = native_messages(request, examples=True)
+    fixed = fixed_messages(request, examples=True)
+    # The examples follow the core prompt, before the repository's own context: the part
+    # every run shares ends there.
+    assert shown[1]["content"] == local_examples.INTRO
+    assert shown[fixed - 1]["content"] == local_examples.OUTRO
+    assert shown[fixed]["content"].startswith("The repository is at /r.")
+    assert fixed_messages(request) == 1
+    # The rules, restated with the task itself.
+    assert shown[-1]["content"] == (
+        "Create util.py with shout(s).\n\nFollow the project's instructions in this task:\n" + rules
+    )
+    # No instruction file: nothing restated.
+    bare = Request(
+        model="m",
+        system=[SystemSegment("core", "x"), SystemSegment("instructions", "The repository is.")],
+        tools=[BY_NAME["read"]],
+        messages=[Message.user("Fix a.py.")],
+    )
+    assert native_messages(bare, examples=True)[-1]["content"] == "Fix a.py."
+
+
+async def test_a_rename_left_half_done_is_pushed_on(tmp_path: Path) -> None:
+    from wakeful.core.events import ToolCall
+
+    renamed = [
+        Message.user("Rename calc to compute_total in shop.py and everywhere it is used."),
+        Message("assistant", [ToolUseBlock("t1", "edit", {"path": "shop.py"})]),
+        Message(
+            "user",
+            [ToolResultBlock("t1", "Edited in shop.py.\ncalc is still used in:\nmain.py:1:calc")],
+        ),
+    ]
+    call = '<tool_call>\n{"name": "read", "arguments": {"path": "main.py"}}\n</tool_call>'
+    engine = _ScriptedEngine(["Renamed calc everywhere.", call])
+    events = await _events(engine, renamed, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["read"]
+    # The note stands until a later change: a grep in between does not end the rename.
+    grepped = [
+        *renamed,
+        Message("assistant", [ToolUseBlock("t2", "grep", {"pattern": "calc"})]),
+        Message("user", [ToolResultBlock("t2", "main.py:1:calc")]),
+    ]
+    engine = _ScriptedEngine(["Renamed calc everywhere.", call])
+    events = await _events(engine, grepped, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["read"]
+    fixed = [
+        *grepped,
+        Message("assistant", [ToolUseBlock("t3", "write", {"path": "main.py"})]),
+        Message("user", [ToolResultBlock("t3", "Updated main.py.")]),
+    ]
+    engine = _ScriptedEngine(["Renamed calc everywhere."])
+    await _events(engine, fixed, tmp_path)
+    assert len(engine.grammars) == 1
+    # Without the note, the change made is the end.
+    done = [*renamed[:2], Message("user", [ToolResultBlock("t1", "Edited in shop.py.")])]
+    engine = _ScriptedEngine(["Renamed calc everywhere."])
+    await _events(engine, done, tmp_path)
+    assert len(engine.grammars) == 1
+
+
+async def test_an_answer_that_repeats_the_tool_result_is_asked_again(tmp_path: Path) -> None:
+    from wakeful.core.events import ToolCall
+
+    nothing = "No files match '**/parse_date.py' under /r. glob matches file names only."
+    globbed = [
+        Message.user("Which file defines the function parse_date?"),
+        Message("assistant", [ToolUseBlock("t1", "glob", {"pattern": "**/parse_date.py"})]),
+        Message("user", [ToolResultBlock("t1", nothing)]),
+    ]
+    call = '<tool_call>\n{"name": "grep", "arguments": {"pattern": "parse_date"}}\n</tool_call>'
+    engine = _ScriptedEngine([nothing, call])
+    events = await _events(engine, globbed, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["grep"]
+    # ... or nearly word for word.
+    near = "I found no files matching '**/parse_date.py' under /r. glob matches names only."
+    engine = _ScriptedEngine([near, call])
+    events = await _events(engine, globbed, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["grep"]
+    # An answer drawn from the result, in the model's own words, stands.
+    engine = _ScriptedEngine(["No file defines parse_date."])
+    await _events(engine, globbed, tmp_path)
+    assert len(engine.grammars) == 1

@@ -261,3 +261,40 @@ async def test_temporary_files_go_to_the_sessions_scratch(ctx: ToolContext, ws: 
     made, tmpdir = r.content.strip().splitlines()[:2]
     assert tmpdir == str(ws / ".wakeful/tmp/test")
     assert made.startswith(tmpdir + "/") and Path(made).is_file()
+
+
+def test_a_group_of_zombies_is_not_running() -> None:
+    import subprocess
+
+    from wakeful.tools.bash import _group_alive
+
+    proc = subprocess.Popen(["true"], start_new_session=True)
+    try:
+        deadline = time.monotonic() + SLOW_MACHINE
+        while alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert Path(f"/proc/{proc.pid}").exists(), "the exited child is a zombie until reaped"
+        assert not _group_alive(proc.pid)
+    finally:
+        proc.wait()
+    live = subprocess.Popen(["sleep", str(LONG)], start_new_session=True)
+    try:
+        assert _group_alive(live.pid)
+    finally:
+        live.kill()
+        live.wait()
+
+
+class BwrapSandbox:
+    """bubblewrap with its own PID namespace, as the real sandbox runs commands."""
+
+    def wrap(self, argv: list[str], cwd: Path) -> list[str]:
+        return ["bwrap", "--bind", "/", "/", "--dev", "/dev", "--unshare-pid", *argv]
+
+
+async def test_a_sandboxed_command_leaves_nothing_running(ctx: ToolContext) -> None:
+    # Where PID 1 does not reap, bubblewrap's inner process stays a zombie in the command's
+    # group; every sandboxed command used to report background processes still running.
+    ctx.services.sandbox = cast(Sandbox, BwrapSandbox())
+    r = await BashTool().run({"command": "echo 3"}, ctx)
+    assert r.content == "3\n[exit code 0]", r.content

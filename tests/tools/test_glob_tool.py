@@ -83,3 +83,13 @@ def test_risk(ctx: ToolContext, ws: Path) -> None:
     assert risk.kind == "read" and risk.read_only and risk.paths == (str(ws / "src"),)
     risk = GlobTool().risk({"pattern": "/etc/*.conf"}, ctx)
     assert risk.paths == ("/etc",)
+
+
+async def test_a_file_named_for_a_function_points_to_grep(ctx: ToolContext, ws: Path) -> None:
+    # Asked which file defines parse_date, the coder model globbed for parse_date.py and
+    # answered "No files match".
+    make(ws, "src/dates.py")
+    r = await GlobTool().run({"pattern": "**/parse_date.py"}, ctx)
+    assert "to find `parse_date` inside files, grep for it" in r.content
+    r = await GlobTool().run({"pattern": "**/*.rs"}, ctx)
+    assert "grep" not in r.content

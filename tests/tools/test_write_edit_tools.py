@@ -222,3 +222,85 @@ async def test_editing_a_small_unread_file_is_refused_with_the_file_shown(
     r = await EditTool().run({"path": "big.py", "old_string": "x = 1", "new_string": "y"}, ctx)
     assert r.is_error and "\t" not in r.content
     assert str(big) not in ctx.read_stamps
+
+
+async def test_edit_matches_old_string_whose_quotes_differ(ctx: ToolContext, ws: Path) -> None:
+    # Qwen2.5-Coder-1.5B wrote 'hello ' for a file that says "hello " and, shown the closest
+    # text, sent the same edit again until its task ended: the edit applies where the text
+    # differs only in quotes, and the file keeps its own quotes.
+    app = ws / "app.py"
+    app.write_text('def greet(name):\n    return "hello " + nme\n')
+    await read(ctx, "app.py")
+    r = await EditTool().run(
+        {
+            "path": "app.py",
+            "old_string": "    return 'hello ' + nme",
+            "new_string": "    return 'hello ' + name",
+        },
+        ctx,
+    )
+    assert not r.is_error, r.content
+    assert "other quote characters" in r.content
+    assert app.read_text() == 'def greet(name):\n    return "hello " + name\n'
+    # A JSON key written without its quotes.
+    conf = ws / "config.json"
+    conf.write_text('{\n  "name": "svc",\n  "debug": true\n}\n')
+    await read(ctx, "config.json")
+    r = await EditTool().run(
+        {"path": "config.json", "old_string": "debug: true", "new_string": "debug: false"}, ctx
+    )
+    assert not r.is_error, r.content
+    assert conf.read_text() == '{\n  "name": "svc",\n  "debug": false\n}\n'
+    # New text the model adds keeps its own characters (an apostrophe stays one).
+    r = await EditTool().run(
+        {
+            "path": "app.py",
+            "old_string": "    return 'hello ' + name",
+            "new_string": "    # it's fine\n    return 'hello ' + name",
+        },
+        ctx,
+    )
+    assert not r.is_error, r.content
+    assert app.read_text() == 'def greet(name):\n    # it\'s fine\n    return "hello " + name\n'
+
+
+async def test_a_loose_match_must_be_unique(ctx: ToolContext, ws: Path) -> None:
+    f = ws / "two.py"
+    f.write_text('a = "x"\nb = "x"\nc = \'x\'\n')
+    await read(ctx, "two.py")
+    r = await EditTool().run({"path": "two.py", "old_string": "= `x`", "new_string": "= 1"}, ctx)
+    assert r.is_error and "not found" in r.content
+    assert f.read_text() == 'a = "x"\nb = "x"\nc = \'x\'\n'
+    # Quotes are set aside, nothing else: other words are still not found.
+    r = await EditTool().run({"path": "two.py", "old_string": "d = 'x'", "new_string": "1"}, ctx)
+    assert r.is_error and "not found" in r.content
+
+
+async def test_an_edit_that_renames_names_the_files_still_using_the_old_name(
+    ctx: ToolContext, ws: Path
+) -> None:
+    # Renaming calc in shop.py, the coder model answered "renamed everywhere" with main.py
+    # still importing calc: the edit's result names the files that still use it.
+    (ws / "shop.py").write_text("def calc(prices):\n    return sum(prices)\n")
+    (ws / "main.py").write_text("from shop import calc\n\nprint(calc([1, 2, 3]))\n")
+    (ws / "notes.txt").write_text("calculator\n")
+    await read(ctx, "shop.py")
+    r = await EditTool().run(
+        {"path": "shop.py", "old_string": "def calc(", "new_string": "def compute_total("}, ctx
+    )
+    assert not r.is_error, r.content
+    assert r.content.endswith(
+        "\ncalc is still used in:\nmain.py:1:from shop import calc\nmain.py:3:print(calc([1, 2, 3]))"
+    ), r.content
+    # Renamed on one line of a file, the name left on another line of it is shown too.
+    await read(ctx, "main.py")
+    r = await EditTool().run(
+        {"path": "main.py", "old_string": "print(calc(", "new_string": "print(compute_total("},
+        ctx,
+    )
+    assert r.content.endswith("\ncalc is still used in:\nmain.py:1:from shop import calc")
+    # Taken out, not renamed: nothing is added.
+    r = await EditTool().run(
+        {"path": "main.py", "old_string": "from shop import calc\n", "new_string": ""}, ctx
+    )
+    assert "still used" not in r.content

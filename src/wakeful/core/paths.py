@@ -8,6 +8,9 @@ from pathlib import Path
 
 from wakeful.core.git import run_git
 
+# The project instruction files read into the system prompt, in this order.
+INSTRUCTION_FILES: tuple[str, ...] = ("WAKEFUL.md", "AGENTS.md", "CLAUDE.md")
+
 
 @dataclass(frozen=True)
 class Paths:

@@ -80,6 +80,7 @@ class LocalSettings:
     prompt_cache: bool = setting(True, "keep the first prompt's KV cache on disk for the next run")
     act_first: bool = setting(True, "a session's first reply must be a tool call, not a guess")
     preread: bool = setting(True, "files the task names are read before the model's first reply")
+    examples: bool = setting(True, "show worked example tasks before the task (native tool format)")
 
 
 @dataclass(frozen=True)

@@ -71,3 +71,11 @@ CLAUDE_CODE_ALIASES: Final[dict[str, str]] = {
     "ls": GLOB,
     "todoread": TODO,
 }
+
+# Ids of the `read` calls the loop makes for the model before its first reply (loop.preread):
+# the harness's calls, not the model's, so they do not count as the model having acted.
+PREREAD_CALL_PREFIX: Final = "preread_"
+
+# A tool result that says work is left: the edit tool's note for a name it took out of its
+# file that other files still use (a rename half done). The local provider asks for a call.
+STILL_USED_NOTE: Final = "is still used in:"

@@ -220,7 +220,7 @@ class Agent:
             return
         calls = [
             ToolCall(
-                f"preread_{uuid.uuid4().hex[:12]}",
+                f"{tool_names.PREREAD_CALL_PREFIX}{uuid.uuid4().hex[:12]}",
                 tool_names.READ,
                 {"path": rel},
                 raw_arguments=json.dumps({"path": rel}),

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-INSTRUCTION_FILES = ("WAKEFUL.md", "AGENTS.md", "CLAUDE.md")
+from wakeful.core.paths import INSTRUCTION_FILES
+
 MAX_INSTRUCTIONS_BYTES = 40_000
 
 CORE_PROMPT = """\

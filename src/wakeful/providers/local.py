@@ -9,6 +9,7 @@ as `cache_read`, which is what makes a stable prompt prefix cheap here too.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import importlib.util
 import json
 import os
@@ -28,7 +29,12 @@ from wakeful.core.events import Event, Stop, StopReason, TextDelta, ToolCall, Us
 from wakeful.core.messages import ToolResultBlock
 from wakeful.core.request import Request, SystemSegment, ToolSchema
 from wakeful.core.settings import LocalSettings
-from wakeful.core.tool_names import BASH, FILE_EDIT_TOOLS
+from wakeful.core.tool_names import (
+    BASH,
+    FILE_EDIT_TOOLS,
+    PREREAD_CALL_PREFIX,
+    STILL_USED_NOTE,
+)
 from wakeful.core.usage import Usage
 from wakeful.providers.local_models import (
     ALIASES,
@@ -49,6 +55,7 @@ from wakeful.providers.local_prompt import (
     choice_grammar,
     drop_unset_optionals,
     first_user_text,
+    fixed_messages,
     local_tools,
     native_messages,
     native_tools,
@@ -113,6 +120,7 @@ class LocalProvider:
         act_first: bool = True,
         preread: bool = True,
         answer_tokens: int = DEFAULT_ANSWER_TOKENS,
+        examples: bool = True,
     ) -> None:
         if not _llama_cpp_installed():
             raise ConfigError("the local provider needs llama-cpp-python; " + INSTALL_HINT)
@@ -145,6 +153,8 @@ class LocalProvider:
         # An answer's own budget: after a correct edit the coder model's closing words ran on
         # until the task timed out. A call keeps max_output (a long `write` must fit).
         self.answer_tokens = max(0, answer_tokens)
+        # Worked examples before the task (local_examples), in the template's tool format.
+        self.examples = examples
         self._engine: LlamaEngine | None = None
         self._engine_lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
@@ -184,6 +194,7 @@ class LocalProvider:
             act_first=local.act_first,
             preread=local.preread,
             answer_tokens=local.answer_tokens,
+            examples=local.examples,
         )
 
     def prefix_tokens(self, segments: list[SystemSegment], tools: list[ToolSchema]) -> int:
@@ -270,7 +281,7 @@ class LocalProvider:
             from wakeful.providers.local_engine import NATIVE_ANSWER_GRAMMAR, native_grammar
 
             return _Format(
-                messages=native_messages(request, self.tool_result_chars),
+                messages=native_messages(request, self.tool_result_chars, self.examples),
                 tools=native_tools(shown, self.full_schemas) if shown else None,
                 grammar=(
                     native_grammar(call_schema(shown, self.full_schemas), answer)
@@ -288,6 +299,7 @@ class LocalProvider:
                     else None
                 ),
                 complete=(lambda text: call_written_in_prose(text, names)) if shown else None,
+                fixed=fixed_messages(request, self.examples),
             )
         shown_request = request
         if shown != request.tools:
@@ -373,6 +385,7 @@ class LocalProvider:
                     on_prompt,
                     tools=fmt.tools,
                     complete=fmt.complete,
+                    fixed=fmt.fixed,
                 )
                 if (
                     result.finish != "cancelled"
@@ -396,8 +409,16 @@ class LocalProvider:
                     result.finish != "cancelled"
                     and fmt.act_only is not None
                     and fmt.parse(result.text).tool is None
-                    and _wants_action(request, fmt.parse(result.text).answer or result.text)
-                    and not _announced_before(request)
+                    and (
+                        (
+                            _wants_action(request, fmt.parse(result.text).answer or result.text)
+                            and not _announced_before(request)
+                        )
+                        or _change_still_due(request)
+                        or _echoes_last_result(
+                            request, fmt.parse(result.text).answer or result.text
+                        )
+                    )
                 ):
                     # "I will set case_insensitive and try again." is not an answer: a small
                     # model ends its task with the plan for its next step. Ask again, once,
@@ -582,6 +603,8 @@ class _Format:
     act_only: dict[str, Any] | str | None = None
     # Whether the reply so far already holds the call that will be read (generation stops).
     complete: Callable[[str], bool] | None = None
+    # How many leading messages are the same in every run (see native_messages).
+    fixed: int = 0
 
 
 # A reply that only says what the model is about to do: "I will read it again", "Let's try
@@ -608,6 +631,9 @@ _CLAIMS = re.compile(
     r"removed|renamed|modified|edited|created|wrote|written|deleted|corrected|bumped)\b|"
     r"\b(?:has|have) been (?:replaced|changed|fixed|added|updated|removed|renamed|modified|"
     r"edited|created|written|deleted|corrected|bumped)\b|"
+    # ... or opens with the change as done: "Fixed greet in app.py: ...".
+    r"(?:^|[.!?:]\s+)(?:Fixed|Added|Created|Renamed|Updated|Changed|Replaced|Removed|Edited|"
+    r"Corrected|Bumped|Wrote|Deleted)\b|"
     # ... or hands the change to the user: "Here's the corrected code:", "you need to change".
     r"\b(?:corrected|updated|fixed|modified|revised)\s+(?:code|version|function|file|line)\b|"
     r"\bshould be (?:changed|replaced|updated)\b|"
@@ -626,6 +652,90 @@ def _wants_action(request: Request, text: str) -> bool:
     """Whether a reply that is not a call should have been one: a plan ("I will ..."), or a
     change claimed while nothing in the task has changed a file."""
     return announces_action(text) or (claims_change(text) and not _changed_anything(request))
+
+
+# An imperative that asks for a change, at the start of a sentence or after "then"/"and":
+# "Fix the bug in app.py.", "Run pytest, then fix ...", "Add a function ...".
+_ASKS_CHANGE = re.compile(
+    r"(?:^|[.!?;:]\s+|\b(?:then|and|please)\s+)(?:fix|add|create|rename|bump|change|update|"
+    r"remove|delete|write|make|implement|edit|replace|refactor|move|insert|append)\b",
+    re.IGNORECASE,
+)
+# How many calls of its own a model may make on a task that asks for a change before an
+# answer without any change is accepted as its last word.
+MAX_CHANGE_PUSHES = 6
+# How alike (difflib's ratio) an answer and a tool result must be for the answer to count as
+# a restatement of the result.
+ECHO_RATIO = 0.75
+
+
+def asks_for_change(task: str) -> bool:
+    """Whether the task's words ask for a change to be made (not a question about code)."""
+    return bool(_ASKS_CHANGE.search(task.strip()))
+
+
+def _change_still_due(request: Request) -> bool:
+    """A task that asks for a change, with nothing changed yet, and the model still within
+    MAX_CHANGE_PUSHES calls: its answer is not the end. After reading app.py the coder model
+    answered with the fix in prose ("It should return sum(xs) / len(xs)"), or after an edit
+    refused for a wrong quote with "I copied the old_string from the file"."""
+    return (
+        asks_for_change(first_user_text(request))
+        and (not _changed_anything(request) or _work_left(request))
+        and _model_calls(request) < MAX_CHANGE_PUSHES
+    )
+
+
+def _echoes_last_result(request: Request, text: str) -> bool:
+    """Whether an answer only repeats the latest tool result, word for word or nearly (within
+    MAX_CHANGE_PUSHES calls): asked which file defines parse_date, the coder model globbed
+    for parse_date.py and answered with glob's "No files match ...", then with "I found no
+    files matching ..."."""
+    answer = " ".join(text.split()).lower()
+    if len(answer) < 20 or _model_calls(request) >= MAX_CHANGE_PUSHES:
+        return False
+    for message in reversed(request.messages):
+        results = [b for b in message.content if isinstance(b, ToolResultBlock)]
+        if results:
+            return any(_restates(answer, " ".join(b.content.split()).lower()) for b in results)
+        if message.role == "assistant":
+            return False
+    return False
+
+
+def _restates(answer: str, result: str) -> bool:
+    if answer in result:
+        return True
+    if len(answer) < 40:
+        return False
+    return difflib.SequenceMatcher(None, answer, result, autojunk=False).ratio() >= ECHO_RATIO
+
+
+def _work_left(request: Request) -> bool:
+    """Whether the latest change made says part of it is still to do (a renamed name other
+    files still use): told "calc is still used in: main.py", the coder model answered
+    "Renamed calc everywhere", or grepped main.py and then answered so."""
+    names = {b.id: b.name for m in request.messages if m.role == "assistant" for b in m.tool_uses}
+    for message in reversed(request.messages):
+        for block in message.content:
+            if (
+                isinstance(block, ToolResultBlock)
+                and not block.is_error
+                and names.get(block.tool_use_id) in FILE_EDIT_TOOLS
+            ):
+                return STILL_USED_NOTE in block.content
+    return False
+
+
+def _model_calls(request: Request) -> int:
+    """The tool calls the model itself made (the loop's preread excluded)."""
+    return sum(
+        1
+        for m in request.messages
+        if m.role == "assistant"
+        for b in m.tool_uses
+        if not b.id.startswith(PREREAD_CALL_PREFIX)
+    )
 
 
 def _changed_anything(request: Request) -> bool:
@@ -658,8 +768,11 @@ def _announced_before(request: Request) -> bool:
 
 
 def _has_acted(request: Request) -> bool:
-    """Whether the conversation already has a tool call (so an answer may follow)."""
-    return any(m.role == "assistant" and m.tool_uses for m in request.messages)
+    """Whether the model already made a tool call in this conversation (so an answer may
+    follow). The loop's own reads of the files a task names do not count: after them the
+    coder model answered from the file, with a change it had not made ("Fixed greet in
+    app.py") or a count it had not made."""
+    return _model_calls(request) > 0
 
 
 def _repeats_last_call(request: Request, parsed: ParsedReply) -> bool:

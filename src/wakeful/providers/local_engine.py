@@ -144,6 +144,9 @@ class EngineOptions:
 
 # A saved prompt state is loaded only if it covers at least this many of the prompt's tokens.
 MIN_CACHED_PREFIX = 64
+# Tokens at the end of the rendered fixed messages that a full prompt may render otherwise
+# (the generation prompt "<|im_start|>assistant" that follows them when rendered alone).
+FIXED_PREFIX_SLACK = 8
 
 
 @dataclass(frozen=True)
@@ -452,12 +455,14 @@ class LlamaEngine:
         on_prompt: Callable[[str], None] | None = None,
         tools: list[dict[str, Any]] | None = None,
         complete: Callable[[str], bool] | None = None,
+        fixed: int = 0,
     ) -> Generation:
         """Render, tokenize and generate, calling `on_text` with each decoded piece.
 
         `schema` is a JSON schema the reply must match, a GBNF grammar (a string), or None.
         `complete`, asked when a piece closes a brace, stops generation once the reply holds
-        all that will be read of it."""
+        all that will be read of it. `fixed` is how many leading messages are the same in
+        every run (the prompt kept on disk must cover them)."""
         with self._lock:
             llm = self._ensure_loaded()
             result = Generation(load_seconds=self.load_seconds)
@@ -541,7 +546,11 @@ class LlamaEngine:
             result.generate_seconds = end - first
             result.text = "".join(pieces)
             result.finish = finish
-            if first_run and self.disk_cached_tokens < len(tokens) // 2 and finish != "cancelled":
+            if (
+                first_run
+                and finish != "cancelled"
+                and self._disk_cache_short(llm, messages[:fixed], tools, len(tokens))
+            ):
                 self._save_prompt_state(llm, len(tokens))
             return result
 
@@ -552,6 +561,24 @@ class LlamaEngine:
     # pickle) is kept per model file and context size; a later prompt that shares its prefix
     # loads it and evaluates only the rest. The file is replaced atomically, so concurrent
     # runs never read half of one; any file that does not load is ignored.
+
+    def _disk_cache_short(
+        self,
+        llm: _Llama,
+        fixed: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None,
+        prompt_tokens: int,
+    ) -> bool:
+        """Whether the prompt kept on disk missed part of what every run shares: the fixed
+        messages when they are known (a saved prompt from before they changed, e.g. new
+        worked examples, would otherwise be reused for its first part forever), else half
+        of this prompt."""
+        if not fixed:
+            return self.disk_cached_tokens < prompt_tokens // 2
+        text = self._render_locked(fixed, tools)
+        shared = len(llm.tokenize(text.encode("utf-8"), add_bos=True, special=True))
+        # The rendered prefix ends with the generation prompt, which the full prompt lacks.
+        return self.disk_cached_tokens < shared - FIXED_PREFIX_SLACK
 
     def _prompt_state_path(self) -> Path | None:
         folder = self.options.prompt_cache_dir

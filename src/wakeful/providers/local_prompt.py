@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from wakeful.core.messages import Message, TextBlock, ToolResultBlock, ToolUseBlock
+from wakeful.core.paths import INSTRUCTION_FILES
 from wakeful.core.request import Request, ToolSchema
 from wakeful.core.tool_names import LOCAL_MODEL_TOOLS
+from wakeful.providers import local_examples
 
 # Keywords that only document a schema; dropping them keeps the grammar small.
 _DOC_KEYS = {"description", "title", "examples", "default", "$schema", "$id", "$comment"}
@@ -407,18 +409,65 @@ def call_schema(tools: list[ToolSchema], full: bool = False) -> dict[str, Any]:
     }
 
 
-def native_messages(request: Request, tool_result_chars: int = 6000) -> list[dict[str, Any]]:
-    """Messages in the template's own tool format: assistant `tool_calls`, `tool` results."""
+# Project instructions longer than this are not restated with the task (a small model's
+# context is a few thousand tokens).
+MAX_RESTATED_RULES = 1500
+_RULES_HEADING = re.compile(
+    "^# (?:" + "|".join(re.escape(n) for n in INSTRUCTION_FILES) + ")$", re.MULTILINE
+)
+
+
+def project_rules(request: Request) -> str:
+    """The project's instruction files (AGENTS.md ...) as the system prompt holds them, or ""
+    when there are none or they are too long to restate."""
+    for segment in request.system:
+        if segment.name != "instructions":
+            continue
+        found = _RULES_HEADING.search(segment.text)
+        if found is None:
+            return ""
+        rules = segment.text[found.start() :].strip()
+        return rules if len(rules) <= MAX_RESTATED_RULES else ""
+    return ""
+
+
+def fixed_messages(request: Request, examples: bool = False) -> int:
+    """How many of native_messages' leading messages are the same for every repository and
+    task: the core prompt (with the template's tool list) and the worked examples."""
+    core, _ = split_system(request)
+    if not core:
+        return 0
+    return 1 + (len(local_examples.EXAMPLES) + 2 if examples and request.tools else 0)
+
+
+def native_messages(
+    request: Request, tool_result_chars: int = 6000, examples: bool = False
+) -> list[dict[str, Any]]:
+    """Messages in the template's own tool format: assistant `tool_calls`, `tool` results.
+
+    With `examples`, the worked examples of local_examples come after the core prompt (and
+    the template's tool list), before the repository's context: part of the fixed prefix.
+    """
     out: list[dict[str, Any]] = []
     core, context = split_system(request)
     if core:
         out.append({"role": "system", "content": core})
+    if examples and request.tools:
+        out.append({"role": "system", "content": local_examples.INTRO})
+        out.extend(dict(m) for m in local_examples.EXAMPLES)
+        out.append({"role": "system", "content": local_examples.OUTRO})
     if context:
         # After the template's tool list, so the core prompt and tools are one prefix shared
         # by every repository (see split_system).
         out.append({"role": "system", "content": context})
+    rules = project_rules(request) if examples else ""
     for message in request.messages:
         texts = [b.text for b in message.content if isinstance(b, TextBlock) and b.text]
+        if rules and message.role == "user" and texts:
+            # Restated with the task itself: in the system context, the coder model created
+            # a file without the header line AGENTS.md asks for.
+            texts[-1] += f"\n\nFollow the project's instructions in this task:\n{rules}"
+            rules = ""
         calls = [b for b in message.content if isinstance(b, ToolUseBlock)]
         results = [b for b in message.content if isinstance(b, ToolResultBlock)]
         for block in results:

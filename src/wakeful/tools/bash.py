@@ -21,6 +21,7 @@ import os
 import shutil
 import signal
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,11 +58,49 @@ def _kill_group(pgid: int) -> None:
 
 
 def _group_alive(pgid: int) -> bool:
+    """Whether a process of group `pgid` is still running (zombies do not count).
+
+    An exited process stays in its group until it is reaped. Under bubblewrap the sandbox's
+    inner process is reparented when the command ends, and where PID 1 does not reap (many
+    containers) it stays a zombie for good: every sandboxed command then reported background
+    processes "still running", and a small model took that as a failure.
+    """
     try:
         os.killpg(pgid, 0)
     except (ProcessLookupError, PermissionError):
         return False
-    return True
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return True  # no /proc: the group has a member, living or not
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        # pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+            return True
+    return False
+
+
+# How long a process of the command's group may take to finish exiting before it counts
+# as left running (bubblewrap's inner process exits just after the outer one returns).
+EXIT_GRACE_SECONDS = 0.25
+
+
+async def _group_lingers(pgid: int) -> bool:
+    """Whether a process of the group is still running after EXIT_GRACE_SECONDS."""
+    deadline = time.monotonic() + EXIT_GRACE_SECONDS
+    while _group_alive(pgid):
+        if time.monotonic() >= deadline:
+            return True
+        await asyncio.sleep(0.02)
+    return False
 
 
 def _read_capped(path: Path, cap: int) -> _Captured:
@@ -229,7 +268,7 @@ class BashTool:
                 # instead of blocking forever on a full pipe.
                 transport.close()
                 sink.close()
-            lingering = not (timed_out or flooded) and _group_alive(proc.pid)
+            lingering = not (timed_out or flooded) and await _group_lingers(proc.pid)
 
             new_cwd = cwd_path.read_text(errors="replace").strip()
             if new_cwd and Path(new_cwd).is_dir() and Path(new_cwd) != cwd:

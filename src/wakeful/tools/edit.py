@@ -8,6 +8,7 @@ knows what it is replacing.
 from __future__ import annotations
 
 import difflib
+import keyword
 import os
 import re
 from typing import Any
@@ -16,6 +17,7 @@ from wakeful.core import tool_names
 from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools._fs import write_atomic
+from wakeful.tools._loose import loose_match
 from wakeful.tools._paths import looks_binary
 from wakeful.tools._text import snippet
 from wakeful.tools.base import ToolContext, ToolResult, path_risk
@@ -92,6 +94,49 @@ def nearest_text(text: str, old: str) -> tuple[int, int, str] | None:
         return None
     start = best[1]
     return start + 1, start + size, "\n".join(lines[start : start + size])
+
+
+_NAME = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]{2,}\b")
+# Lines shown when an edit takes a name out of its file (a rename): at most this many.
+MAX_LINES_SHOWN = 6
+
+
+async def _names_left_elsewhere(
+    old: str, new: str, updated: str, path: Any, display: str, ctx: ToolContext
+) -> str:
+    """For a name the edit took out of its file altogether (a rename, a removal): the other
+    files that still use it. Renaming calc in shop.py, the coder model answered "renamed
+    everywhere" with main.py still importing calc."""
+    from wakeful.tools.grep import GrepTool
+
+    replaced = [
+        n for n in dict.fromkeys(_NAME.findall(old)) if n not in new and not keyword.iskeyword(n)
+    ]
+    gone = [n for n in replaced if not re.search(rf"\b{n}\b", updated)][:2]
+    notes: list[str] = []
+    if any(n not in old for n in _NAME.findall(new)):
+        # A rename (one name in, another out) that left the old name in this file: the
+        # coder model renamed calc on one line of main.py and not in its import.
+        for name in [n for n in replaced if n not in gone][:2]:
+            here = [
+                f"{display}:{number}:{text}"
+                for number, text in enumerate(updated.splitlines(), 1)
+                if re.search(rf"\b{name}\b", text)
+            ][:MAX_LINES_SHOWN]
+            notes.append(f"{name} {tool_names.STILL_USED_NOTE}\n" + "\n".join(here))
+    for name in gone:
+        found = await GrepTool().run({"pattern": rf"\b{name}\b", "output_mode": "content"}, ctx)
+        if found.is_error or found.content.startswith("No matches"):
+            continue
+        # path:line:text lines of the other files (the file edited no longer has the name).
+        lines = [
+            line
+            for line in found.content.splitlines()
+            if line.count(":") >= 2 and ctx.resolve(line.split(":", 1)[0]) != path
+        ][:MAX_LINES_SHOWN]
+        if lines:
+            notes.append(f"{name} {tool_names.STILL_USED_NOTE}\n" + "\n".join(lines))
+    return "".join(f"\n{n}" for n in notes)
 
 
 class EditTool:
@@ -173,7 +218,8 @@ class EditTool:
             # The model sees lines without their CRLF; match the file's line endings.
             old, new = old.replace("\n", "\r\n"), new.replace("\n", "\r\n")
             count = text.count(old)
-        if count == 0:
+        loose = loose_match(text, old, new) if count == 0 and not replace_all else None
+        if count == 0 and loose is None:
             return ToolResult.error(f"old_string not found in {path}." + _not_found_hint(text, old))
         if count > 1 and not replace_all:
             lines: list[int] = []
@@ -189,8 +235,16 @@ class EditTool:
                 f"old_string occurs {count} times in {path} (at lines {where}). Add surrounding "
                 "lines to old_string to make it unique, or set replace_all to true."
             )
-        first = text.find(old)
-        updated = text.replace(old, new) if replace_all else text.replace(old, new, 1)
+        note = ""
+        if loose is not None:
+            # Only the quotes differ: the file's own text is where the edit applies.
+            first, count = loose.start, 1
+            new = loose.replacement
+            updated = text[: loose.start] + new + text[loose.end :]
+            note = " (old_string matched the file's text with other quote characters)"
+        else:
+            first = text.find(old)
+            updated = text.replace(old, new) if replace_all else text.replace(old, new, 1)
         try:
             write_atomic(path, updated.encode("utf-8"))
         except PermissionError:
@@ -203,7 +257,8 @@ class EditTool:
         end_line = start_line + new.count("\n")
         what = f"Replaced {count} occurrences" if replace_all and count > 1 else "Edited"
         return ToolResult(
-            f"{what} in {path}. Around line {start_line} it now reads:\n"
-            + snippet(updated.replace("\r\n", "\n"), start_line, end_line),
+            f"{what} in {path}{note}. Around line {start_line} it now reads:\n"
+            + snippet(updated.replace("\r\n", "\n"), start_line, end_line)
+            + await _names_left_elsewhere(old, new, updated, path, a["path"], ctx),
             meta={"path": str(path), "replacements": count if replace_all else 1},
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,14 @@ class GlobTool:
             msg = f"No files match {pattern!r} under {root}."
             if "/" not in pattern and "**" not in pattern:
                 msg += f" `{pattern}` only matches at the top level; try `**/{pattern}`."
+            stem = re.fullmatch(r"(?:\*\*/)?([A-Za-z_][A-Za-z0-9_]{2,})\.[A-Za-z0-9]{1,8}", pattern)
+            if stem:
+                # Asked which file defines parse_date, the coder model globbed for
+                # parse_date.py and answered "no files match".
+                msg += (
+                    f" glob matches file names only; to find `{stem.group(1)}` inside files, "
+                    f"grep for it."
+                )
             return ToolResult(msg, meta={"count": 0})
         hits.sort(key=lambda h: (-h[0], h[1]))
         shown = [p for _, p in hits[: self.max_results]]

@@ -267,7 +267,7 @@ class GrepTool:
     name = tool_names.GREP
     description = (
         "Search file contents with a regular expression. output_mode: `files_with_matches` "
-        "(default; paths only), `content` (matching lines as path:line:text, context lines "
+        "(default; paths only; for a single file, `content` is), `content` (matching lines as path:line:text, context lines "
         "as path-line-text, `--` between groups) or `count` (path:number of matching lines). "
         "Filter files with glob (e.g. `*.py`, `src/**/*.ts`); `context` adds lines around "
         "matches. Skips .git, .wakeful and binary files; output is capped, so narrow the "
@@ -413,7 +413,8 @@ class GrepTool:
         s = Search(
             pattern=a["pattern"],
             root=root,
-            mode=a.get("output_mode", "files_with_matches"),
+            # One file searched: its name alone says nothing, so its lines are the default.
+            mode=a.get("output_mode", "content" if root.is_file() else "files_with_matches"),
             glob=a.get("glob") or None,
             ignore_case=a.get("case_insensitive", False),
             context=a.get("context", 0) if a.get("output_mode") == "content" else 0,
