@@ -671,7 +671,7 @@ _ASKS_CHANGE = re.compile(
 )
 # How many calls of its own a model may make on a task that asks for a change before an
 # answer without any change is accepted as its last word.
-MAX_CHANGE_PUSHES = 6
+MAX_CHANGE_PUSHES = 8
 # How alike (difflib's ratio) an answer and a tool result must be for the answer to count as
 # a restatement of the result.
 ECHO_RATIO = 0.75
