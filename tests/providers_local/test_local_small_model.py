@@ -819,3 +819,34 @@ async def test_an_answer_that_repeats_the_tool_result_is_asked_again(tmp_path: P
     engine = _ScriptedEngine(["No file defines parse_date."])
     await _events(engine, globbed, tmp_path)
     assert len(engine.grammars) == 1
+
+
+async def test_a_question_pushed_to_act_may_only_look_and_is_pushed_once(tmp_path: Path) -> None:
+    # Pushed twice after "Which file defines parse_date?", the coder model edited
+    # src/dates.py: on a task that asks for no change the pushed call is held to read, grep
+    # and glob, and a restated result pushes once per task.
+    nothing = "No files match '**/parse_date.py' under /r. glob matches file names only."
+    globbed = [
+        Message.user("Which file defines the function parse_date?"),
+        Message("assistant", [ToolUseBlock("t1", "glob", {"pattern": "**/parse_date.py"})]),
+        Message("user", [ToolResultBlock("t1", nothing)]),
+    ]
+    call = '<tool_call>\n{"name": "grep", "arguments": {"pattern": "parse_date"}}\n</tool_call>'
+    engine = _ScriptedEngine([nothing, call])
+    await _events(engine, globbed, tmp_path)
+    pushed = engine.grammars[1]
+    assert isinstance(pushed, str)
+    assert '\\"grep\\"' in pushed and '\\"edit\\"' not in pushed and '\\"bash\\"' not in pushed
+    found = "No matches in files matching the glob. Without the glob, it matches src/dates.py."
+    again = [
+        *globbed[:2],
+        Message("user", [ToolResultBlock("t1", nothing)]),
+        Message(
+            "assistant",
+            [TextBlock(nothing), ToolUseBlock("t2", "grep", {"pattern": "parse_date"})],
+        ),
+        Message("user", [ToolResultBlock("t2", found)]),
+    ]
+    engine = _ScriptedEngine([found])
+    await _events(engine, again, tmp_path)
+    assert len(engine.grammars) == 1

@@ -33,6 +33,7 @@ from wakeful.core.tool_names import (
     BASH,
     FILE_EDIT_TOOLS,
     PREREAD_CALL_PREFIX,
+    READ_TOOLS,
     STILL_USED_NOTE,
 )
 from wakeful.core.usage import Usage
@@ -275,6 +276,13 @@ class LocalProvider:
         """How this request is shown to the model and how its reply is constrained and read."""
         shown = local_tools(request.tools, self.tools, first_user_text(request))
         names = {t.name for t in shown}
+        # Pushed to act on a task that asks for no change, a model may only look: pushed after
+        # an answer to "Which file defines parse_date?", the coder model edited src/dates.py.
+        pushed = (
+            shown
+            if asks_for_change(first_user_text(request))
+            else [t for t in shown if t.name in READ_TOOLS]
+        )
         # The task's first reply must act (tool_choice "required", for the first turn only).
         answer = not (self.act_first and shown and not _has_acted(request))
         if native:
@@ -294,8 +302,8 @@ class LocalProvider:
                 parse=lambda text: drop_unset_optionals(parse_native(text, names), shown),
                 native=True,
                 act_only=(
-                    native_grammar(call_schema(shown, self.full_schemas), False)
-                    if shown and answer
+                    native_grammar(call_schema(pushed, self.full_schemas), False)
+                    if pushed and answer
                     else None
                 ),
                 complete=(lambda text: call_written_in_prose(text, names)) if shown else None,
@@ -317,7 +325,7 @@ class LocalProvider:
             answer_only=output_schema([]),
             parse=lambda text: drop_unset_optionals(parse_reply(text, names), shown),
             native=False,
-            act_only=output_schema(shown, self.full_schemas, False) if shown and answer else None,
+            act_only=output_schema(pushed, self.full_schemas, False) if pushed and answer else None,
         )
 
     def _sampling(self, request: Request) -> Any:
@@ -663,7 +671,7 @@ _ASKS_CHANGE = re.compile(
 )
 # How many calls of its own a model may make on a task that asks for a change before an
 # answer without any change is accepted as its last word.
-MAX_CHANGE_PUSHES = 6
+MAX_CHANGE_PUSHES = 8
 # How alike (difflib's ratio) an answer and a tool result must be for the answer to count as
 # a restatement of the result.
 ECHO_RATIO = 0.75
@@ -692,7 +700,7 @@ def _echoes_last_result(request: Request, text: str) -> bool:
     for parse_date.py and answered with glob's "No files match ...", then with "I found no
     files matching ..."."""
     answer = " ".join(text.split()).lower()
-    if len(answer) < 20 or _model_calls(request) >= MAX_CHANGE_PUSHES:
+    if len(answer) < 20 or _model_calls(request) >= MAX_CHANGE_PUSHES or _echoed_before(request):
         return False
     for message in reversed(request.messages):
         results = [b for b in message.content if isinstance(b, ToolResultBlock)]
@@ -700,6 +708,23 @@ def _echoes_last_result(request: Request, text: str) -> bool:
             return any(_restates(answer, " ".join(b.content.split()).lower()) for b in results)
         if message.role == "assistant":
             return False
+    return False
+
+
+def _echoed_before(request: Request) -> bool:
+    """Whether an earlier turn already restated a tool result before its call (once per
+    task: the second time, "... Without the glob, it matches src/dates.py." was the answer)."""
+    results: list[str] = []
+    for message in request.messages:
+        if message.role == "assistant" and message.tool_uses and message.text.strip():
+            said = " ".join(message.text.split()).lower()
+            if len(said) >= 20 and any(_restates(said, r) for r in results):
+                return True
+        results = [
+            " ".join(b.content.split()).lower()
+            for b in message.content
+            if isinstance(b, ToolResultBlock)
+        ] or results
     return False
 
 
