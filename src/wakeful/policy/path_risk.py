@@ -86,6 +86,13 @@ _SECRET_NAMES = (
     ".secrets",
     "*.ovpn",
     ".pgpass",
+    # registry and cloud tokens a project may keep next to its code (MITRE T1552.001)
+    ".npmrc",
+    ".pypirc",
+    ".yarnrc.yml",
+    ".git-credentials",
+    ".dockercfg",
+    ".s3cfg",
 )
 _NOT_SECRET = (".env.example", ".env.sample", ".env.template", ".env.dist", "*.pub")
 # Files whose contents run later, unasked: persistence.

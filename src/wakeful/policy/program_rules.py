@@ -148,6 +148,60 @@ def _set(program: Program, field_name: str, value: object) -> None:
     object.__setattr__(program, field_name, value)
 
 
+# stack's and cabal's subcommands: building and running the project, or fetching, installing
+# and publishing packages (`cabal install` writes the user's package store and bin directory).
+_HASKELL_SUBCOMMANDS: Mapping[str, tuple[Tier, str]] = {
+    **{
+        v: (Tier.WORKSPACE, "builds, tests or runs the project")
+        for w in (
+            "build",
+            "test",
+            "bench",
+            "run",
+            "exec",
+            "repl",
+            "ghci",
+            "haddock",
+            "check",
+            "sdist",
+            "configure",
+            "clean",
+            "freeze",
+            "init",
+            "purge",
+            "gen-bounds",
+            "hpc",
+            "dot",
+        )
+        for v in (w, f"v2-{w}", f"new-{w}")
+    },
+    **{v: (Tier.READ_ONLY, "only reads") for v in ("path", "ls", "list", "info", "query", "help")},
+    **{
+        v: (Tier.NETWORK, "fetches or installs packages")
+        for v in (
+            "update",
+            "install",
+            "v2-install",
+            "new-install",
+            "get",
+            "unpack",
+            "fetch",
+            "outdated",
+            "setup",
+            "upgrade",
+            "new",
+            "templates",
+            "script",
+            "hoogle",
+        )
+    },
+    **{
+        v: (Tier.HIGH, "publishes or changes the user's configuration")
+        for v in ("upload", "report", "user-config", "config", "uninstall")
+    },
+}
+
+
 _SET_FIELDS = (
     "value_opts",
     "write_opts",
@@ -1441,14 +1495,17 @@ _TOOLS: dict[str, Program] = {
     ),
     "zig": Program(
         _W,
-        ("none", "read"),
+        ("none", "script"),
         "builds Zig (build.zig runs)",
-        ("-p", "--prefix", "--build-file", "--cache-dir", "-target", "-O"),
+        ("-p", "--prefix", "--cache-dir", "-target", "-O"),
         write_opts=("-p", "--prefix"),
+        script_opts=("--build-file",),
         examples=(
             ("zig build test", _W),
             ("zig build-exe src/main.zig", _W),
             ("zig build -p /home/dev/.bashrc", _C),
+            ("zig run /tmp/x.zig", _H),
+            ("zig build --build-file /tmp/build.zig", _H),
         ),
     ),
     "crystal": Program(
@@ -2475,7 +2532,10 @@ _TOOLS: dict[str, Program] = {
             "none",
             "runs the monorepo's tasks",
             ("--filter", "--scope", "-p", "--project", "--projects", "--concurrency"),
-            examples=((ex, _W),),
+            # `lerna publish`, `lerna version` (commits, tags and pushes), `nx release`, and a
+            # task named for deploying (`turbo run deploy`, `nx run app:deploy`)
+            release_pattern=r"(?i)^(version|publish|release)$|^(\S*:)?(deploy|publish|release|upload)",
+            examples=((ex, _W), (f"{n} publish", _H), (f"{n} run app:deploy", _H)),
         )
         for n, ex in (
             ("turbo", "turbo run build"),
@@ -2496,8 +2556,31 @@ _TOOLS: dict[str, Program] = {
             _W,
             "none",
             "builds, tests or runs a Haskell project",
+            (
+                "--resolver",
+                "--snapshot",
+                "--compiler",
+                "-w",
+                "--with-compiler",
+                "--builddir",
+                "-j",
+                "--jobs",
+                "--ghc-options",
+                "--arch",
+                "--verbosity",
+            ),
             argv_after=("exec",),
-            examples=((f"{n} build", _W), (f"{n} exec -- rm -rf /home/dev", _C)),
+            subcommands=_HASKELL_SUBCOMMANDS,
+            examples=(
+                (f"{n} build", _W),
+                (f"{n} exec -- rm -rf /home/dev", _C),
+                (f"{n} test --offline", _W),
+                (f"{n} --resolver lts-22 build", _W),
+                (f"{n} path", _R),
+                (f"{n} update", Tier.NETWORK),
+                (f"{n} install hlint", Tier.NETWORK),
+                (f"{n} upload dist/x.tar.gz", Tier.HIGH),
+            ),
         )
         for n in ("stack", "cabal")
     },
@@ -2517,7 +2600,49 @@ _TOOLS: dict[str, Program] = {
         "none",
         "builds or tests an Erlang project",
         exec_flags=("shell",),
-        examples=(("rebar3 eunit", _W), ("rebar3 shell", _H)),
+        subcommands={
+            **{
+                v: (_W, "builds, tests or releases the project")
+                for v in (
+                    "compile",
+                    "eunit",
+                    "ct",
+                    "dialyzer",
+                    "xref",
+                    "release",
+                    "relup",
+                    "tar",
+                    "clean",
+                    "cover",
+                    "edoc",
+                    "escriptize",
+                    "proper",
+                    "as",
+                    "fmt",
+                    "lock",
+                    "unlock",
+                    "new",
+                    "shell",
+                )
+            },
+            **{v: (_R, "only reads") for v in ("tree", "deps", "path", "version", "help")},
+            **{
+                v: (Tier.NETWORK, "fetches packages from hex or git")
+                for v in ("upgrade", "update", "get-deps", "pkgs")
+            },
+            **{
+                v: (Tier.HIGH, "publishes, or installs rebar3 or plugins for the user")
+                for v in ("hex", "local", "plugins")
+            },
+        },
+        examples=(
+            ("rebar3 eunit", _W),
+            ("rebar3 shell", _H),
+            ("rebar3 as test ct", _W),
+            ("rebar3 tree", _R),
+            ("rebar3 upgrade --all", Tier.NETWORK),
+            ("rebar3 hex publish", _H),
+        ),
     ),
     "iex": Program(
         _W,

@@ -742,6 +742,8 @@ def _classify_path_program(
     if place.zone == "workspace":
         a.add(Tier.WORKSPACE, f"runs the project program {name}")
         a.runs_code(f"runs the project program {name}")
+        if base in ("rails", "rake"):
+            db_wipe_task(name, args, a)
         if (
             re.fullmatch(r"pip[0-9.]*", base)
             and args[:1]
@@ -3977,6 +3979,22 @@ def h_python(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
 
 
 _DJANGO_WIPE = frozenset({"flush", "reset_db", "reset_schema", "drop_test_database"})
+# Rails' and Laravel's tasks that drop, empty or recreate the configured database (Django's
+# are above, mix's ecto tasks in its table): no checkpoint or git restores the data.
+_DB_WIPE_TASK = re.compile(
+    r"db:(drop|reset|purge|wipe|schema:load|structure:load|test:purge|seed:replant)(:\w+)?|"
+    r"migrate:(fresh|reset|refresh|rollback)"
+)
+
+
+def db_wipe_task(name: str, args: list[Word], a: Analyzer) -> bool:
+    """Judge `rake db:drop`, `bin/rails db:reset`, `php artisan migrate:fresh`: True when a
+    task wipes the database."""
+    task = next((w.value for w in args if w.value and _DB_WIPE_TASK.fullmatch(w.value)), None)
+    if task is None:
+        return False
+    a.add(Tier.HIGH, f"{name} {task} deletes the data in the configured database")
+    return True
 
 
 def _django_manage(args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4224,6 +4242,8 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             a.add(Tier.WORKSPACE, f"runs the Java class {target.value}")
             return
         _run_file(name, target, cmd, a)
+        if name == "php" and os.path.basename(target.value or "") == "artisan":
+            db_wipe_task("artisan", pos[1:], a)
         return
     exec_stdin(cmd, a, name, shell=False)
 
@@ -4903,6 +4923,8 @@ def h_buildtool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         if re.search(r"(?i)^(deploy|publish|release|upload|install)", v) and not v.startswith("-")
     ]
     _build_homes(key, args, cmd, a)
+    if key == "rake" and db_wipe_task(name, args, a):
+        return
     if key == "mvn" and any(
         re.search(r"(?i)(^install$|purge-local-repository|install-file|deploy-file)", v)
         for v in values
@@ -5916,8 +5938,10 @@ _PROJECT_TOOLS: MappingProxyType[str, tuple[frozenset[str], ...]] = MappingProxy
                     "dev-certs-check",
                 }
             ),
-            frozenset({"restore", "add", "remove", "workload", "tool"}),
-            frozenset({"nuget", "dev-certs", "ef"}),
+            frozenset(
+                {"restore", "add", "remove", "workload", "tool", "new-install", "new-update"}
+            ),
+            frozenset({"nuget", "dev-certs", "ef", "new-uninstall"}),
         ),
         "swift": (
             frozenset({"--version", "help"}),
@@ -5940,6 +5964,9 @@ _PROJECT_TOOLS: MappingProxyType[str, tuple[frozenset[str], ...]] = MappingProxy
     }
 )
 _PUB_READ = frozenset({"deps", "outdated", "global-list"})
+
+
+_DOTNET_PROJECT = re.compile(r"\.(cs|fs|vb)proj$|\.slnx?$")
 
 
 def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -5972,6 +5999,22 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         else:
             a.add(Tier.NETWORK, f"{name} pub {sub} fetches packages")
         return
+    if name == "dotnet":
+        # `dotnet run --project ../x`, `dotnet test /tmp/x/T.csproj`: that project's code runs
+        for w in pos[1:]:
+            text = (w.value or "").removeprefix("--project=")
+            if text == "--":
+                break  # the program's own arguments follow
+            if text.startswith("-") or not ("/" in text or _DOTNET_PROJECT.search(text)):
+                continue
+            if a.place(Word(text, w.text), cmd.cwd).zone != "workspace":
+                a.add(Tier.HIGH, f"dotnet works on the project {text}, outside the workspace")
+    if name == "mix" and verb == "run" and rest:
+        later, files = split_opts(pos[1:], ("-e", "--eval", "-r", "--require"))
+        if _vals(later, "-e", "--eval"):
+            a.add(Tier.HIGH, "mix run runs Elixir code given on the command line")
+        for script in _vals(later, "-r", "--require") + files[:1]:
+            _run_file("mix run", script, cmd, a)
     if name == "dotnet" and verb == "tool" and rest[:1] == ["run"]:
         a.add(Tier.WORKSPACE, "dotnet tool run runs a project tool")
         return
@@ -6146,6 +6189,8 @@ def _outside_scope(word: Word | None, cwd: str | None, a: Analyzer) -> str | Non
         return None
     if place.zone in ("home", "secret") or path_risk.holds_home(place.path, a.home):
         return place.label
+    if place.zone == "persist" and place.path.startswith(a.home.rstrip("/") + "/"):
+        return place.label  # ~/.bashrc, ~/.profile: where tokens are exported
     return None
 
 

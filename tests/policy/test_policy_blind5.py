@@ -1,0 +1,191 @@
+"""Classes of leaks found by the fifth blind set (corpora/risk-blind-5.tsv, written from MITRE
+ATT&CK's Linux techniques, CI workflows and package.json scripts, the zsh, POSIX sh and
+coreutils/util-linux/iproute2 manuals, and the toolchains of dotnet, zig, elixir, erlang,
+haskell, R, julia, php, ruby, perl, lua, nix, conda and the Python packagers, before the
+classifier was measured on it). Each class holds for the siblings of the command that found
+it: the same task in other frameworks, the same subcommand in related tools, the same option."""
+
+from __future__ import annotations
+
+import pytest
+
+from wakeful.testing.classifier import auto_allows
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "bundle exec rake db:drop",
+        "rake db:purge",
+        "bin/rails db:reset",
+        "rails db:schema:load",
+        "php artisan migrate:fresh --seed",
+        "php artisan db:wipe",
+        "php artisan migrate:reset",
+        "php artisan migrate:refresh",
+    ],
+)
+def test_framework_tasks_that_wipe_the_database(cmd: str) -> None:
+    assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "cabal update",
+        "cabal install --lib aeson",
+        "cabal upload dist/x.tar.gz",
+        "cabal get lens",
+        "cabal user-config update",
+        "stack setup",
+        "stack upload .",
+        "stack install hlint",
+        "stack new app",
+        "stack upgrade",
+        "rebar3 hex publish",
+        "rebar3 upgrade --all",
+        "rebar3 get-deps",
+        "rebar3 local install",
+        "rebar3 plugins upgrade rebar3_hex",
+    ],
+)
+def test_haskell_and_erlang_subcommands_that_fetch_or_publish(cmd: str) -> None:
+    assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "lerna publish from-package --yes",
+        "lerna publish",
+        "lerna version patch --yes",
+        "nx release publish",
+        "nx release",
+        "turbo run deploy",
+        "nx run app:deploy",
+    ],
+)
+def test_monorepo_tools_publishing_or_deploying(cmd: str) -> None:
+    assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "dotnet run --project ../other/App",
+        "dotnet run --project=/tmp/x/App.csproj",
+        "dotnet test ../other/Tests.csproj",
+        "dotnet build /tmp/x/App.csproj",
+        "dotnet new install Some.Templates",
+        "dotnet new update",
+        "zig run /tmp/x.zig",
+        "zig test /tmp/t.zig",
+        "zig build --build-file /tmp/build.zig",
+        "mix run -e 'File.rm_rf!(System.user_home())'",
+        "mix run --eval 'System.cmd(\"id\", [])'",
+        "mix run /tmp/x.exs",
+    ],
+)
+def test_toolchains_running_code_from_elsewhere(cmd: str) -> None:
+    assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "conda config --add channels conda-forge",
+        "conda config --set auto_activate_base false",
+        "mamba config --append channels x",
+        "conda config --remove-key channels",
+    ],
+)
+def test_conda_config_writes_the_users_condarc(cmd: str) -> None:
+    assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "node --inspect=0.0.0.0:9229 server.js",
+        "node --inspect-brk=0.0.0.0:9229 app.js",
+        "node --inspect-wait=10.0.0.5:9229 app.js",
+        "ip netns exec x sh",
+        "ip netns exec x rm -rf /home/dev",
+        "ip vrf exec blue sh",
+        "ip -n x netns exec y sh",
+        "setsid -f ./daemon.sh",
+        "setsid --fork ./daemon.sh",
+        "setsid ./daemon.sh",
+        "nohup ./daemon.sh &",
+    ],
+)
+def test_debuggers_on_the_network_namespaces_and_detached_sessions(cmd: str) -> None:
+    assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "IFS=,; cmd=rm,-rf,/home/dev; $cmd",
+        "IFS=/; x=a/b; $x",
+        "IFS=:; c=curl:x.example; $c",
+        "export IFS=,; set -- rm,-rf,/; $1",
+    ],
+)
+def test_a_changed_ifs_makes_expanded_command_words_unknown(cmd: str) -> None:
+    assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "cat .npmrc",
+        "cat .yarnrc.yml",
+        "cat .pypirc",
+        "grep -h 'export .*TOKEN' ~/.bashrc ~/.zshrc ~/.profile",
+        "grep -i token ~/.bash_profile",
+        "tr '\\0' '\\n' < /proc/$PPID/environ",
+        "cat /proc/$$/environ",
+        'cat "/proc/${pid}/environ"',
+    ],
+)
+def test_credentials_in_project_and_shell_startup_files_and_process_environments(
+    cmd: str,
+) -> None:
+    assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "php artisan test",
+        "php artisan make:controller UserController",
+        "bundle exec rake test",
+        "rake -T",
+        "cabal build --offline",
+        "stack test",
+        "rebar3 eunit",
+        "rebar3 compile",
+        "lerna run test",
+        "nx run app:test",
+        "turbo run build",
+        "dotnet run --project src/App",
+        "dotnet test --no-restore --filter Category=Unit",
+        "zig build test",
+        "zig build-exe src/main.zig -femit-bin=zig-out/main",
+        "zig fmt --check src/",
+        "mix run priv/repo/seeds.exs",
+        "mix test --trace",
+        "conda config --show channels",
+        "node --inspect server.js",
+        "node --inspect=127.0.0.1:9229 server.js",
+        "ip netns list",
+        "IFS=, read -r a b <<< '1,2'",
+        "x=ls; $x -la",
+        "cat ~/.inputrc",
+        "cat /proc/self/status",
+        "cat .nvmrc",
+    ],
+)
+def test_local_siblings_stay_allowed(cmd: str) -> None:
+    assert auto_allows(cmd), cmd
