@@ -115,8 +115,7 @@ def test_conda_config_writes_the_users_condarc(cmd: str) -> None:
         "ip -n x netns exec y sh",
         "setsid -f ./daemon.sh",
         "setsid --fork ./daemon.sh",
-        "setsid ./daemon.sh",
-        "nohup ./daemon.sh &",
+        "setsid -wf sh -c 'sleep 999'",
     ],
 )
 def test_debuggers_on_the_network_namespaces_and_detached_sessions(cmd: str) -> None:
@@ -185,6 +184,13 @@ def test_credentials_in_project_and_shell_startup_files_and_process_environments
         "cat ~/.inputrc",
         "cat /proc/self/status",
         "cat .nvmrc",
+        "setsid ls",
+        "setsid -w make test",
+        "cat ~/.bashrc",
+        "rake db:migrate",
+        "php artisan migrate",
+        "cabal --version",
+        "stack --resolver lts-22 build",
     ],
 )
 def test_local_siblings_stay_allowed(cmd: str) -> None:

@@ -4863,7 +4863,7 @@ _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "ionice": (("ionice -c3 ls", _R), ("ionice -c 2 -n 7 git push", Tier.HIGH)),
     "env": (("env", _R), ("env A=1 git push", Tier.HIGH), ("env -S 'rm -rf ~'", Tier.CRITICAL)),
     "stdbuf": (("stdbuf -oL ls", _R), ("stdbuf -oL rm -rf ~", Tier.CRITICAL)),
-    "setsid": (("setsid ls", _R),),
+    "setsid": (("setsid ls", _R), ("setsid -f ./daemon.sh", Tier.HIGH)),
     "nohup": (("nohup make", Tier.WORKSPACE),),
     "command": (("command -v node", _R), ("command git push", Tier.HIGH)),
     "builtin": (("builtin eval 'git push -f'", Tier.HIGH),),

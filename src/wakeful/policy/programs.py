@@ -2029,6 +2029,13 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
             else:
                 a.run_script(pos[0].value, cmd.cwd, "flock -c")
             return
+    if (
+        name == "setsid"
+        and pos
+        and any(f == "--fork" or re.fullmatch(r"-[a-z]*f[a-z]*", f) for f, _ in opts)
+    ):
+        # `setsid -f CMD` returns at once: CMD lives on in a session of its own after the run
+        a.add(Tier.HIGH, "setsid -f leaves the command running after the run, in a new session")
     if name in ("strace", "ltrace"):
         for out in _vals(opts, "-o"):
             a.write(out, cmd.cwd)
@@ -4117,6 +4124,10 @@ def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: A
         a.add(Tier.HIGH, f"runs the Python module {module}, whose effects are unknown")
 
 
+# node/bun `--inspect=HOST:PORT` (and -brk, -wait): the address the debugger listens on
+_INSPECT_HOST = re.compile(r"--inspect(?:-brk|-wait)?=(\[[^]]*\]|[^:]+):\d+$")
+
+
 def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     code_flags = {
         "node": ("-e", "--eval", "-p", "--print"),
@@ -4145,6 +4156,11 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         stop_at_positional=True,
     )
     codes = _vals(opts, *code_flags)
+    for w in args:
+        listen = _INSPECT_HOST.match(w.value or "")
+        if listen and listen.group(1).strip("[]") not in ("127.0.0.1", "localhost", "::1"):
+            # whoever connects to the inspector runs code in the process
+            a.add(Tier.HIGH, f"{name} opens its debugger to the network ({w.value})")
     if name == "php" and any((w.value or "").startswith("-S") for w in args):
         a.add(Tier.HIGH, "php -S serves files and runs scripts for anyone who connects")
         return
