@@ -1500,12 +1500,14 @@ _TOOLS: dict[str, Program] = {
         ("-p", "--prefix", "--cache-dir", "-target", "-O"),
         write_opts=("-p", "--prefix"),
         script_opts=("--build-file",),
+        word_tiers={"fetch": (Tier.NETWORK, "downloads a package into the global cache")},
         examples=(
             ("zig build test", _W),
             ("zig build-exe src/main.zig", _W),
             ("zig build -p /home/dev/.bashrc", _C),
             ("zig run /tmp/x.zig", _H),
             ("zig build --build-file /tmp/build.zig", _H),
+            ("zig fetch --save https://example.com/x.tar.gz", Tier.NETWORK),
         ),
     ),
     "crystal": Program(
@@ -2553,9 +2555,9 @@ _TOOLS: dict[str, Program] = {
     ),
     **{
         n: Program(
-            _W,
+            _R,
             "none",
-            "builds, tests or runs a Haskell project",
+            "Haskell's build tool",
             (
                 "--resolver",
                 "--snapshot",
@@ -2596,9 +2598,9 @@ _TOOLS: dict[str, Program] = {
         _W, "none", "builds, tests or runs a Gleam project", examples=(("gleam test", _W),)
     ),
     "rebar3": Program(
-        _W,
+        _R,
         "none",
-        "builds or tests an Erlang project",
+        "Erlang's build tool",
         exec_flags=("shell",),
         subcommands={
             **{
