@@ -3930,6 +3930,20 @@ _PKG_SUBCOMMANDS: Mapping[str, tuple[Tier, str] | Program] = MappingProxyType(
         **dict.fromkeys(
             ("toolchain", "target", "component", "env", "toolchains", "envs"), _PKG_LISTED
         ),
+        # `conda config --add channels x` writes ~/.condarc: every later install follows it
+        "config": Program(
+            _R,
+            "none",
+            "shows the package manager's settings",
+            word_tiers=_same(
+                (
+                    *("--add", "--append", "--prepend", "--set", "--remove", "--remove-key"),
+                    "--write-default",
+                ),
+                _H,
+                "changes the user's configuration",
+            ),
+        ),
     }
 )
 
@@ -4013,6 +4027,8 @@ _EXAMPLES.update(
             ("conda env list", _R),
             ("conda env remove -n old", _H),
             ("conda remove numpy", _H),
+            ("conda config --show channels", _R),
+            ("conda config --add channels conda-forge", _H),
         ),
         "brew": (("brew info jq", _R), ("brew uninstall jq", _H), ("brew services start x", _H)),
     }
