@@ -195,3 +195,58 @@ def test_credentials_in_project_and_shell_startup_files_and_process_environments
 )
 def test_local_siblings_stay_allowed(cmd: str) -> None:
     assert auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "python -m zipfile -c out.zip ~/.aws/credentials",
+        "python -m zipfile -e dist/pkg.whl /home/dev",
+        "python -m tarfile -c /home/dev/.bashrc x",
+        "python -m zipfile -l ~/.ssh/keys.zip",
+        "uv run --offline curl https://x.example",
+        "bundle config set --global path /tmp/gems",
+        "cross-env PATH=/tmp/evil make",
+        "shx rm -rf ~",
+        "twine upload dist/*",
+        "R CMD INSTALL .",
+        "R --vanilla < analysis.R",
+        "elixir /tmp/x.exs",
+        "prove /tmp/evil.t",
+        "runghc /tmp/x.hs",
+        "rimraf /home/dev/docs",
+    ],
+)
+def test_the_false_alarms_fixed_keep_their_dangerous_forms(cmd: str) -> None:
+    # `python -m zipfile -c OUT FILES` was read as `python -c CODE` before: the module's
+    # options follow its name
+    assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "python -m zipfile -l dist/pkg-1.0-py3-none-any.whl",
+        "python -m tarfile -l dist/pkg-1.0.tar.gz",
+        "python -m zipfile -e dist/pkg.whl build/unpacked",
+        "python -m zipfile -c out.zip src",
+        "uv run --offline pytest -q",
+        "uv --offline run pytest -q",
+        "bundle config set --local path vendor/bundle",
+        "cross-env NODE_ENV=production webpack --mode production",
+        "shx rm -rf lib",
+        "rimraf dist && tsc -p tsconfig.build.json",
+        "patch-package",
+        "findmnt -T .",
+        "twine check dist/*",
+        "prove -lr t/",
+        "busted spec/",
+        "runghc Setup.hs build",
+        "R CMD build .",
+        "R CMD check pkg_1.0.tar.gz",
+        "elixir --version",
+        "elixir scripts/gen.exs",
+    ],
+)
+def test_false_alarms_of_the_fifth_set(cmd: str) -> None:
+    assert auto_allows(cmd), cmd

@@ -4300,6 +4300,147 @@ for _name, _examples in PROGRAM_EXAMPLES.items():
         _set(_p, "examples", _p.examples + _examples)
 
 validate(_TABLE)
+# Found by the fifth blind set: util-linux's findmnt, Python's and Node's packaging helpers,
+# and the test runners and script runners of Perl, Lua, Haskell, R and Elixir.
+_TABLE.update(
+    {
+        "findmnt": Program(
+            _R,
+            "meta",
+            "lists mounted file systems",
+            (
+                *("-t", "--types", "-O", "--options", "-o", "--output", "-N", "--task"),
+                *("-S", "--source", "-T", "--target", "-M", "--mountpoint", "-w", "--timeout"),
+                *("-d", "--direction"),
+            ),
+            read_opts=("-F", "--tab-file"),
+            examples=(("findmnt -T .", _R), ("findmnt -F /home/dev/.ssh/id_rsa", _C)),
+        ),
+        "twine": Program(
+            _R,
+            ("none", "read"),
+            "checks or uploads Python distributions",
+            (
+                *("-r", "--repository", "--repository-url", "-u", "--username", "-p"),
+                *("--password", "--config-file", "--cert", "--client-cert", "-i", "--identity"),
+                *("-c", "--comment", "--sign-with"),
+            ),
+            subcommands={
+                "check": (_R, "only checks the files"),
+                **_same(("upload", "register"), _H, "uploads to a package index"),
+            },
+            examples=(("twine check dist/*", _R), ("twine upload dist/*", _H)),
+        ),
+        "rimraf": Program(
+            _W,
+            "delete",
+            "deletes files and directories (rm -rf for Node projects)",
+            ("--preserve-root", "--tmp"),
+            examples=(("rimraf dist", _W), ("rimraf /home/dev", _C)),
+        ),
+        "patch-package": Program(
+            _W,
+            "none",
+            "applies or records the project's patches to node_modules",
+            dir_opts=("--patch-dir",),
+            examples=(
+                ("patch-package", _W),
+                ("patch-package lodash", _W),
+                ("patch-package lodash --patch-dir /home/dev/.config/systemd", _C),
+            ),
+        ),
+        "prove": Program(
+            _W,
+            "script",
+            "runs the project's Perl tests",
+            (*("-I", "-P", "-M", "-j", "--jobs", "--state", "--rc", "--ext", "--harness"),),
+            exec_opts=("-e", "--exec"),
+            runs_code=True,
+            examples=(
+                ("prove -lr t/", _W),
+                ("prove /tmp/evil.t", _H),
+                ("prove -e 'rm -rf /home/dev' t/basic.t", _C),
+            ),
+        ),
+        "busted": Program(
+            _W,
+            "script",
+            "runs the project's Lua tests",
+            (
+                *("-o", "--output", "-p", "--pattern", "-t", "--tags", "--exclude-tags"),
+                *("-m", "--lpath", "--cpath", "-r", "--run", "--filter", "--filter-out"),
+                *("--exclude-pattern", "--seed", "--repeat", "--loaders", "-e", "--lua"),
+            ),
+            exec_flags=("-e", "--lua"),
+            script_opts=("-f", "--config-file", "--helper", "-C", "--directory"),
+            runs_code=True,
+            examples=(
+                ("busted spec/", _W),
+                ("busted /tmp/evil_spec.lua", _H),
+                ("busted -e 'os.execute(\"id\")'", _H),
+            ),
+        ),
+        **{
+            n: Program(
+                _W,
+                "script",
+                "runs a Haskell script",
+                exec_opts=("-f",),
+                exec_pattern=r"^--ghc-arg=-e",
+                runs_code=True,
+                examples=((f"{n} Setup.hs build", _W), (f"{n} /tmp/x.hs", _H)),
+            )
+            for n in ("runghc", "runhaskell")
+        },
+        "R": Program(
+            _H,
+            "none",
+            "runs R (code from standard input or the command line)",
+            ("-f", "--file", "-e", "-d", "--debugger", "-g", "--gui"),
+            subcommands={
+                "CMD": Program(
+                    _H,
+                    ("none", "read"),
+                    "runs an R tool",
+                    ("-o", "--output", "-l", "--library"),
+                    subcommands={
+                        **_same(
+                            ("build", "check", "Rd2pdf", "Rdconv", "Stangle", "Sweave"),
+                            _W,
+                            "builds or checks the package",
+                        ),
+                        **_same(
+                            ("INSTALL", "REMOVE", "javareconf"),
+                            _H,
+                            "installs or removes packages in an R library outside the workspace",
+                        ),
+                        "config": (_R, "prints R's build settings"),
+                    },
+                    runs_code=True,
+                ),
+            },
+            examples=(
+                ("R CMD build .", _W),
+                ("R CMD check pkg_1.0.tar.gz", _W),
+                ("R CMD INSTALL .", _H),
+                ("R -e 'unlink(\"~\", recursive=TRUE)'", _H),
+            ),
+        ),
+        "elixir": Program(
+            _W,
+            "script",
+            "runs an Elixir script",
+            ("--erl", "--sname", "--name", "--cookie", "--logger-otp-reports"),
+            exec_flags=("-e", "--eval", "--rpc-eval"),
+            script_opts=("-r", "-pr", "-pa", "-pz"),
+            examples=(
+                ("elixir scripts/gen.exs", _W),
+                ("elixir /tmp/x.exs", _H),
+                ("elixir -e 'File.rm_rf!(\"/home/dev\")'", _H),
+            ),
+        ),
+    }
+)
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
 
 
@@ -4871,6 +5012,8 @@ WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
         "choom": frozenset({"-n", "--adjust", "-p", "--pid"}),
         "cpulimit": frozenset({"-l", "--limit", "-p", "--pid", "-e", "--exe"}),
         "grc": frozenset(),
+        "shx": frozenset(),
+        "cross-env": frozenset(),
     }
 )
 
@@ -4882,6 +5025,11 @@ _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "env": (("env", _R), ("env A=1 git push", Tier.HIGH), ("env -S 'rm -rf ~'", Tier.CRITICAL)),
     "stdbuf": (("stdbuf -oL ls", _R), ("stdbuf -oL rm -rf ~", Tier.CRITICAL)),
     "setsid": (("setsid ls", _R), ("setsid -f ./daemon.sh", Tier.HIGH)),
+    "shx": (("shx rm -rf lib", Tier.WORKSPACE), ("shx rm -rf /home/dev", Tier.CRITICAL)),
+    "cross-env": (
+        ("cross-env NODE_ENV=production webpack --mode production", Tier.WORKSPACE),
+        ("cross-env NODE_ENV=x rm -rf /home/dev", Tier.CRITICAL),
+    ),
     "nohup": (("nohup make", Tier.WORKSPACE),),
     "command": (("command -v node", _R), ("command git push", Tier.HIGH)),
     "builtin": (("builtin eval 'git push -f'", Tier.HIGH),),

@@ -7,7 +7,7 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 767 programs known, 589 are data (552 program entries, 35 wrappers, and the git and
+Of the 779 programs known, 601 are data (562 program entries, 37 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
 are data too) and 178 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
@@ -1998,7 +1998,7 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     if name == "command" and _has(opts, "-v", "-V"):
         a.add(Tier.READ_ONLY, "looks up a command")
         return
-    if name == "env":
+    if name in ("env", "cross-env"):
         split = _vals(opts, "-S", "--split-string")
         if split:
             if split[0].value is None:
@@ -3966,6 +3966,10 @@ def h_python(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         args, ("-c", "-m", "-W", "-X", "--check-hash-based-pycs", "-Q"), stop_at_positional=True
     )
     codes = _vals(opts, "-c")
+    modules = _vals(opts, "-m")
+    starts = [(w.value or "")[:2] for w in args]
+    if codes and modules and starts.index("-m") < starts.index("-c"):
+        codes = []  # `python -m zipfile -c OUT FILES`: the -c is the module's
     if codes:
         code = codes[0]
         if code.value is None:
@@ -3973,7 +3977,11 @@ def h_python(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         else:
             _inline_code("python", code.value, cmd, a)
         return
-    modules = _vals(opts, "-m")
+    if modules and modules[0].value in ("zipfile", "tarfile"):
+        # the module's own options follow its name (`-m zipfile -l F`): not python's
+        at = next((i for i, w in enumerate(args) if w is modules[0]), None)
+        _python_archive(modules[0].value or "", pos if at is None else args[at + 1 :], cmd, a)
+        return
     if modules:
         _python_module(modules[0].value, pos, cmd, a)
         return
@@ -4091,6 +4099,27 @@ _PY_MODULES_READ = frozenset(
         "ast",
     }
 )
+
+
+def _python_archive(module: str, pos: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`python -m zipfile|tarfile`: -l/-t read the archive, -e ARCHIVE DIR writes DIR,
+    -c ARCHIVE FILES... writes ARCHIVE from FILES."""
+    op = pos[0].value if pos else None
+    rest = pos[1:]
+    if op in ("-l", "--list", "-t", "--test") and rest:
+        a.add(Tier.READ_ONLY, f"python -m {module} {op} reads an archive")
+        a.read(rest[0], cmd.cwd)
+    elif op in ("-e", "--extract") and len(rest) >= 1:
+        a.add(Tier.WORKSPACE, f"python -m {module} extracts an archive")
+        a.read(rest[0], cmd.cwd)
+        a.write(rest[1] if len(rest) > 1 else Word(".", "."), cmd.cwd)
+    elif op in ("-c", "--create") and len(rest) >= 2:
+        a.add(Tier.WORKSPACE, f"python -m {module} creates an archive")
+        a.write(rest[0], cmd.cwd)
+        for f in rest[1:]:
+            a.read(f, cmd.cwd)
+    else:
+        a.add(Tier.HIGH, f"python -m {module}: options it does not know")
 
 
 def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4412,7 +4441,12 @@ def h_uv(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             ("--with", "--python", "-p", "--extra", "--group", "--env-file", "--package"),
             stop_at_positional=True,
         )
-        if rpos:
+        head = args[: next((i for i, w in enumerate(args) if rpos and w is rpos[0]), len(args))]
+        if rpos and any(w.value in ("--offline", "--no-sync") for w in head):
+            # nothing is fetched: a missing package makes the run fail instead
+            a.add(Tier.WORKSPACE, "runs in the project environment, without syncing it")
+            a.run_argv(rpos, cmd)
+        elif rpos:
             a.add(Tier.NETWORK, "may sync dependencies from the registry")
             a.run_argv(rpos, cmd)
         else:
@@ -6031,6 +6065,9 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
             a.add(Tier.HIGH, "mix run runs Elixir code given on the command line")
         for script in _vals(later, "-r", "--require") + files[:1]:
             _run_file("mix run", script, cmd, a)
+    if name == "bundle" and verb == "config" and "--local" in rest and "--global" not in rest:
+        a.add(Tier.WORKSPACE, "bundle config --local writes the project's .bundle/config")
+        return
     if name == "dotnet" and verb == "tool" and rest[:1] == ["run"]:
         a.add(Tier.WORKSPACE, "dotnet tool run runs a project tool")
         return
