@@ -250,3 +250,20 @@ def test_the_false_alarms_fixed_keep_their_dangerous_forms(cmd: str) -> None:
 )
 def test_false_alarms_of_the_fifth_set(cmd: str) -> None:
     assert auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    ("cmd", "allowed"),
+    [
+        ("lua -v", True),
+        ("lua -v /tmp/x.lua", False),
+        ("lua", False),
+        ("nix --version", True),
+        ("nix show-config", True),
+        ("nix run github:owner/repo", False),
+        ("nix build", False),
+        ("nix-collect-garbage -d", False),
+    ],
+)
+def test_version_queries_of_lua_and_nix(cmd: str, allowed: bool) -> None:
+    assert auto_allows(cmd) == allowed, cmd

@@ -4426,6 +4426,25 @@ _TABLE.update(
                 ("R -e 'unlink(\"~\", recursive=TRUE)'", _H),
             ),
         ),
+        # the nix command: queries of the local store read; everything else builds, fetches
+        # from binary caches and flakes' inputs, or changes profiles and the store
+        "nix": Program(
+            _H,
+            "none",
+            "builds, fetches or runs Nix packages",
+            subcommands=_same(
+                ("show-config", "path-info", "why-depends", "doctor", "help"),
+                _R,
+                "only reads the local store or settings",
+            ),
+            other_subcommand=(_H, "builds, fetches, runs or changes the store or profiles"),
+            examples=(
+                ("nix --version", _R),
+                ("nix show-config", _R),
+                ("nix run github:owner/repo", _H),
+                ("nix profile install nixpkgs#jq", _H),
+            ),
+        ),
         "elixir": Program(
             _W,
             "script",

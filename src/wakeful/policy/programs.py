@@ -7,7 +7,7 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 779 programs known, 601 are data (562 program entries, 37 wrappers, and the git and
+Of the 780 programs known, 602 are data (563 program entries, 37 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
 are data too) and 178 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
@@ -88,7 +88,7 @@ Handler = Callable[[str, list[Word], SimpleCommand, Analyzer], None]
 _OUT_OPS = frozenset({">", ">>", "&>", "&>>", ">|", "<>", ">&"})
 _VERSION_ARGS = frozenset({"--version", "-V", "--help", "version", "help", "-version"})
 # `-v` alone prints the version and exits for these (for others it means verbose).
-_DASH_V_VERSION = frozenset({"node", "ruby", "perl", "php", "bun", "npm", "yarn", "pnpm"})
+_DASH_V_VERSION = frozenset({"node", "ruby", "perl", "php", "bun", "npm", "yarn", "pnpm", "lua"})
 _SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "fish", "ash", "mksh", "tcsh", "csh"})
 _FETCHERS = frozenset(
     {
