@@ -4439,7 +4439,6 @@ _TABLE.update(
             ),
             other_subcommand=(_H, "builds, fetches, runs or changes the store or profiles"),
             examples=(
-                ("nix --version", _R),
                 ("nix show-config", _R),
                 ("nix run github:owner/repo", _H),
                 ("nix profile install nixpkgs#jq", _H),
