@@ -267,3 +267,23 @@ def test_false_alarms_of_the_fifth_set(cmd: str) -> None:
 )
 def test_version_queries_of_lua_and_nix(cmd: str, allowed: bool) -> None:
     assert auto_allows(cmd) == allowed, cmd
+
+
+@pytest.mark.parametrize(
+    ("cmd", "allowed"),
+    [
+        ("ruby -ne 'print if /TODO/' app/models/user.rb", True),
+        ("ruby -i.bak -pe 'gsub(/foo/, \"bar\")' config/app.yml", True),
+        ("ruby -ne 'print if /#{`id`}/' x", False),
+        ("ruby -pe 'gsub(/a/, \"#{`id`}\")' x", False),
+        ("ruby -ne 'print if /TODO/' ~/.ssh/id_rsa", False),
+        ("ruby -i -pe 'gsub(/a/, \"b\")' ~/.bashrc", False),
+        ("ruby -rsocket -ne 'print if /x/' f", False),
+        ("ruby -ne 'system(\"id\")' f", False),
+        ("lua -e 'print(1+1)'", True),
+        ("php -r 'echo 2*21;'", True),
+        ("lua -e 'print(1+os.execute(\"id\"))'", False),
+    ],
+)
+def test_ruby_line_filters_and_constant_arithmetic(cmd: str, allowed: bool) -> None:
+    assert auto_allows(cmd) == allowed, cmd

@@ -1877,7 +1877,8 @@ def _node_is_safe(code: str) -> bool:
 # so nothing is called.
 _PRINTS_CONSTANT = re.compile(
     r"\s*(puts|print|p|println|echo|printf|io\.write)\s*\(?\s*"
-    r"([A-Z_][A-Z0-9_]*|\d+(\.\d+)?|\"[^\"\\$#{}]*\"|'[^'\\]*')\s*\)?\s*;?\s*"
+    r"([A-Z_][A-Z0-9_]*|\d+(\.\d+)?(\s*[-+*/%]\s*\d+(\.\d+)?)*|\"[^\"\\$#{}]*\"|'[^'\\]*')"
+    r"\s*\)?\s*;?\s*"
 )
 
 
@@ -1889,6 +1890,28 @@ _PERL_FORBIDDEN = re.compile(
     r"utime|ARGV|ENV|SIG|INC|readpipe|pipe|fcntl|ioctl|dbmopen|setpgrp|sub)\b|`|<\s*[$*~/.\w]"
 )
 _PERL_SUBST = re.compile(r"\b(s|tr|y)\s*([^\w\s{(\[<])(?:\\.|(?!\2).)*\2(?:\\.|(?!\2).)*\2([a-z]*)")
+
+
+# Ruby's -n/-p one-liners in their two plain forms: print the lines a regular expression
+# matches, or substitute a literal for it. A regex or string with `#` could interpolate code.
+_RUBY_REGEX = r"/(?:[^/\\#\n]|\\.)*/[imx]*"
+_RUBY_FILTER = re.compile(
+    rf"\s*(?:(?:print|puts|p)\s*(?:\$_)?\s*(?:if|unless)\s+{_RUBY_REGEX}|"
+    rf"(?:\$_\s*\.\s*)?g?sub!?\s*\(\s*{_RUBY_REGEX}\s*,\s*(?:\"[^\"\\#]*\"|'[^'\\]*')\s*\))\s*"
+)
+
+
+def _ruby_filter(args: list[Word], codes: list[Word]) -> bool:
+    """`ruby -ne 'print if /x/' F`, `ruby -i.bak -pe 'gsub(/a/, "b")' F`: only the loop
+    flags (-n, -p, -l, -a, -w, -e and -i's backup suffix), only those two forms of code."""
+    flags = [w.value or "" for w in args if (w.value or "").startswith("-")]
+    letters = "".join(f[1:] for f in flags if not f.startswith(("-i", "--")))
+    return (
+        not any(f.startswith("--") for f in flags)
+        and set(letters) <= set("nplawe")
+        and bool(set(letters) & set("np"))
+        and all(c.value is not None and _RUBY_FILTER.fullmatch(c.value) for c in codes)
+    )
 
 
 def _perl_is_safe(code: str) -> bool:
@@ -4210,6 +4233,16 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
                 a.write(f, cmd.cwd)
         else:
             a.add(Tier.READ_ONLY, "filters text with a Perl one-liner")
+            for f in pos:
+                a.read(f, cmd.cwd)
+        return
+    if name == "ruby" and codes and _ruby_filter(args, codes):
+        if any((w.value or "").startswith("-i") for w in args):
+            a.add(Tier.WORKSPACE, "edits files in place with a Ruby substitution")
+            for f in pos:
+                a.write(f, cmd.cwd)
+        else:
+            a.add(Tier.READ_ONLY, "filters text with a Ruby one-liner")
             for f in pos:
                 a.read(f, cmd.cwd)
         return
