@@ -186,7 +186,6 @@ def test_credentials_in_project_and_shell_startup_files_and_process_environments
         "cat .nvmrc",
         "setsid ls",
         "setsid -w make test",
-        "cat ~/.bashrc",
         "rake db:migrate",
         "php artisan migrate",
         "cabal --version",
@@ -286,4 +285,20 @@ def test_version_queries_of_lua_and_nix(cmd: str, allowed: bool) -> None:
     ],
 )
 def test_ruby_line_filters_and_constant_arithmetic(cmd: str, allowed: bool) -> None:
+    assert auto_allows(cmd) == allowed, cmd
+
+
+@pytest.mark.parametrize(
+    ("cmd", "allowed"),
+    [
+        ("cat ~/.bashrc | grep -i token", False),
+        ("awk '/TOKEN/' ~/.bashrc", False),
+        ("sed -n '/KEY/p' ~/.zshenv", False),
+        ("less ~/.profile", False),
+        ("cat ~/.gitconfig", True),
+        ("cat /etc/profile", True),
+        ("cat .bashrc", True),
+    ],
+)
+def test_reading_a_users_shell_startup_file_is_asked(cmd: str, allowed: bool) -> None:
     assert auto_allows(cmd) == allowed, cmd

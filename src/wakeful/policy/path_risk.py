@@ -667,6 +667,11 @@ def _inside_place(
     return _new_place(Place, (path, zone, *inside.flags))
 
 
+_SHELL_STARTUP = re.compile(
+    r".*/\.(bashrc|bash_profile|bash_login|bash_logout|profile|zshrc|zprofile|zshenv|zlogin)$"
+)
+
+
 def read_tier(place: Place) -> tuple[Tier, str]:
     zone = place.zone
     if zone == "hardlinked":
@@ -685,6 +690,9 @@ def read_tier(place: Place) -> tuple[Tier, str]:
         return Tier.READ_ONLY, "reads a path computed at run time"
     if zone in ("home", "other"):
         return Tier.HIGH, f"reads {place.label}, outside the workspace"
+    if zone == "persist" and place.path is not None and _SHELL_STARTUP.match(place.path):
+        # a user's shell startup file is where API tokens are exported (MITRE T1552.001)
+        return Tier.HIGH, f"reads {place.label}, a shell startup file that may export tokens"
     return Tier.READ_ONLY, f"reads {place.label}"
 
 

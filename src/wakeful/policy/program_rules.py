@@ -930,7 +930,7 @@ _TABLE.update(
             examples=(
                 ("patch -p1 < fix.diff", Tier.WORKSPACE),
                 ("patch -o build/stdio.h /usr/include/stdio.h fix.diff", Tier.WORKSPACE),
-                ("patch -o out.txt /home/dev/.bashrc fix.diff", Tier.WORKSPACE),
+                ("patch -o out.txt /home/dev/.bashrc fix.diff", Tier.HIGH),  # read, not written
                 ("patch -p1 -i fixes/01.patch", Tier.WORKSPACE),
                 ("patch --dry-run -p1 -i fix.diff", _R),
                 ("patch -o out.txt in.txt fix.diff", Tier.WORKSPACE),
