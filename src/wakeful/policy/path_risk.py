@@ -86,6 +86,13 @@ _SECRET_NAMES = (
     ".secrets",
     "*.ovpn",
     ".pgpass",
+    # registry and cloud tokens a project may keep next to its code (MITRE T1552.001)
+    ".npmrc",
+    ".pypirc",
+    ".yarnrc.yml",
+    ".git-credentials",
+    ".dockercfg",
+    ".s3cfg",
 )
 _NOT_SECRET = (".env.example", ".env.sample", ".env.template", ".env.dist", "*.pub")
 # Files whose contents run later, unasked: persistence.
@@ -660,6 +667,11 @@ def _inside_place(
     return _new_place(Place, (path, zone, *inside.flags))
 
 
+_SHELL_STARTUP = re.compile(
+    r".*/\.(bashrc|bash_profile|bash_login|bash_logout|profile|zshrc|zprofile|zshenv|zlogin)$"
+)
+
+
 def read_tier(place: Place) -> tuple[Tier, str]:
     zone = place.zone
     if zone == "hardlinked":
@@ -678,6 +690,9 @@ def read_tier(place: Place) -> tuple[Tier, str]:
         return Tier.READ_ONLY, "reads a path computed at run time"
     if zone in ("home", "other"):
         return Tier.HIGH, f"reads {place.label}, outside the workspace"
+    if zone == "persist" and place.path is not None and _SHELL_STARTUP.match(place.path):
+        # a user's shell startup file is where API tokens are exported (MITRE T1552.001)
+        return Tier.HIGH, f"reads {place.label}, a shell startup file that may export tokens"
     return Tier.READ_ONLY, f"reads {place.label}"
 
 

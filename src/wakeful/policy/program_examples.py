@@ -979,11 +979,9 @@ NO_DANGEROUS_FORM = frozenset(
         "golangci-lint",
         "karma",
         "lein",
-        "lerna",
         "libtoolize",
         "mocha",
         "nosetests",
-        "nx",
         "phpstan",
         "psalm",
         "revive",
@@ -992,7 +990,6 @@ NO_DANGEROUS_FORM = frozenset(
         "swift",
         "tap",
         "trial",
-        "turbo",
     }
 )
 

@@ -148,6 +148,60 @@ def _set(program: Program, field_name: str, value: object) -> None:
     object.__setattr__(program, field_name, value)
 
 
+# stack's and cabal's subcommands: building and running the project, or fetching, installing
+# and publishing packages (`cabal install` writes the user's package store and bin directory).
+_HASKELL_SUBCOMMANDS: Mapping[str, tuple[Tier, str]] = {
+    **{
+        v: (Tier.WORKSPACE, "builds, tests or runs the project")
+        for w in (
+            "build",
+            "test",
+            "bench",
+            "run",
+            "exec",
+            "repl",
+            "ghci",
+            "haddock",
+            "check",
+            "sdist",
+            "configure",
+            "clean",
+            "freeze",
+            "init",
+            "purge",
+            "gen-bounds",
+            "hpc",
+            "dot",
+        )
+        for v in (w, f"v2-{w}", f"new-{w}")
+    },
+    **{v: (Tier.READ_ONLY, "only reads") for v in ("path", "ls", "list", "info", "query", "help")},
+    **{
+        v: (Tier.NETWORK, "fetches or installs packages")
+        for v in (
+            "update",
+            "install",
+            "v2-install",
+            "new-install",
+            "get",
+            "unpack",
+            "fetch",
+            "outdated",
+            "setup",
+            "upgrade",
+            "new",
+            "templates",
+            "script",
+            "hoogle",
+        )
+    },
+    **{
+        v: (Tier.HIGH, "publishes or changes the user's configuration")
+        for v in ("upload", "report", "user-config", "config", "uninstall")
+    },
+}
+
+
 _SET_FIELDS = (
     "value_opts",
     "write_opts",
@@ -876,7 +930,7 @@ _TABLE.update(
             examples=(
                 ("patch -p1 < fix.diff", Tier.WORKSPACE),
                 ("patch -o build/stdio.h /usr/include/stdio.h fix.diff", Tier.WORKSPACE),
-                ("patch -o out.txt /home/dev/.bashrc fix.diff", Tier.WORKSPACE),
+                ("patch -o out.txt /home/dev/.bashrc fix.diff", Tier.HIGH),  # read, not written
                 ("patch -p1 -i fixes/01.patch", Tier.WORKSPACE),
                 ("patch --dry-run -p1 -i fix.diff", _R),
                 ("patch -o out.txt in.txt fix.diff", Tier.WORKSPACE),
@@ -1441,14 +1495,19 @@ _TOOLS: dict[str, Program] = {
     ),
     "zig": Program(
         _W,
-        ("none", "read"),
+        ("none", "script"),
         "builds Zig (build.zig runs)",
-        ("-p", "--prefix", "--build-file", "--cache-dir", "-target", "-O"),
+        ("-p", "--prefix", "--cache-dir", "-target", "-O"),
         write_opts=("-p", "--prefix"),
+        script_opts=("--build-file",),
+        word_tiers={"fetch": (Tier.NETWORK, "downloads a package into the global cache")},
         examples=(
             ("zig build test", _W),
             ("zig build-exe src/main.zig", _W),
             ("zig build -p /home/dev/.bashrc", _C),
+            ("zig run /tmp/x.zig", _H),
+            ("zig build --build-file /tmp/build.zig", _H),
+            ("zig fetch --save https://example.com/x.tar.gz", Tier.NETWORK),
         ),
     ),
     "crystal": Program(
@@ -2475,7 +2534,10 @@ _TOOLS: dict[str, Program] = {
             "none",
             "runs the monorepo's tasks",
             ("--filter", "--scope", "-p", "--project", "--projects", "--concurrency"),
-            examples=((ex, _W),),
+            # `lerna publish`, `lerna version` (commits, tags and pushes), `nx release`, and a
+            # task named for deploying (`turbo run deploy`, `nx run app:deploy`)
+            release_pattern=r"(?i)^(version|publish|release)$|^(\S*:)?(deploy|publish|release|upload)",
+            examples=((ex, _W), (f"{n} publish", _H), (f"{n} run app:deploy", _H)),
         )
         for n, ex in (
             ("turbo", "turbo run build"),
@@ -2493,11 +2555,34 @@ _TOOLS: dict[str, Program] = {
     ),
     **{
         n: Program(
-            _W,
+            _R,
             "none",
-            "builds, tests or runs a Haskell project",
+            "Haskell's build tool",
+            (
+                "--resolver",
+                "--snapshot",
+                "--compiler",
+                "-w",
+                "--with-compiler",
+                "--builddir",
+                "-j",
+                "--jobs",
+                "--ghc-options",
+                "--arch",
+                "--verbosity",
+            ),
             argv_after=("exec",),
-            examples=((f"{n} build", _W), (f"{n} exec -- rm -rf /home/dev", _C)),
+            subcommands=_HASKELL_SUBCOMMANDS,
+            examples=(
+                (f"{n} build", _W),
+                (f"{n} exec -- rm -rf /home/dev", _C),
+                (f"{n} test --offline", _W),
+                (f"{n} --resolver lts-22 build", _W),
+                (f"{n} path", _R),
+                (f"{n} update", Tier.NETWORK),
+                (f"{n} install hlint", Tier.NETWORK),
+                (f"{n} upload dist/x.tar.gz", Tier.HIGH),
+            ),
         )
         for n in ("stack", "cabal")
     },
@@ -2513,11 +2598,53 @@ _TOOLS: dict[str, Program] = {
         _W, "none", "builds, tests or runs a Gleam project", examples=(("gleam test", _W),)
     ),
     "rebar3": Program(
-        _W,
+        _R,
         "none",
-        "builds or tests an Erlang project",
+        "Erlang's build tool",
         exec_flags=("shell",),
-        examples=(("rebar3 eunit", _W), ("rebar3 shell", _H)),
+        subcommands={
+            **{
+                v: (_W, "builds, tests or releases the project")
+                for v in (
+                    "compile",
+                    "eunit",
+                    "ct",
+                    "dialyzer",
+                    "xref",
+                    "release",
+                    "relup",
+                    "tar",
+                    "clean",
+                    "cover",
+                    "edoc",
+                    "escriptize",
+                    "proper",
+                    "as",
+                    "fmt",
+                    "lock",
+                    "unlock",
+                    "new",
+                    "shell",
+                )
+            },
+            **{v: (_R, "only reads") for v in ("tree", "deps", "path", "version", "help")},
+            **{
+                v: (Tier.NETWORK, "fetches packages from hex or git")
+                for v in ("upgrade", "update", "get-deps", "pkgs")
+            },
+            **{
+                v: (Tier.HIGH, "publishes, or installs rebar3 or plugins for the user")
+                for v in ("hex", "local", "plugins")
+            },
+        },
+        examples=(
+            ("rebar3 eunit", _W),
+            ("rebar3 shell", _H),
+            ("rebar3 as test ct", _W),
+            ("rebar3 tree", _R),
+            ("rebar3 upgrade --all", Tier.NETWORK),
+            ("rebar3 hex publish", _H),
+        ),
     ),
     "iex": Program(
         _W,
@@ -3803,6 +3930,20 @@ _PKG_SUBCOMMANDS: Mapping[str, tuple[Tier, str] | Program] = MappingProxyType(
         **dict.fromkeys(
             ("toolchain", "target", "component", "env", "toolchains", "envs"), _PKG_LISTED
         ),
+        # `conda config --add channels x` writes ~/.condarc: every later install follows it
+        "config": Program(
+            _R,
+            "none",
+            "shows the package manager's settings",
+            word_tiers=_same(
+                (
+                    *("--add", "--append", "--prepend", "--set", "--remove", "--remove-key"),
+                    "--write-default",
+                ),
+                _H,
+                "changes the user's configuration",
+            ),
+        ),
     }
 )
 
@@ -3886,6 +4027,8 @@ _EXAMPLES.update(
             ("conda env list", _R),
             ("conda env remove -n old", _H),
             ("conda remove numpy", _H),
+            ("conda config --show channels", _R),
+            ("conda config --add channels conda-forge", _H),
         ),
         "brew": (("brew info jq", _R), ("brew uninstall jq", _H), ("brew services start x", _H)),
     }
@@ -4157,6 +4300,165 @@ for _name, _examples in PROGRAM_EXAMPLES.items():
         _set(_p, "examples", _p.examples + _examples)
 
 validate(_TABLE)
+# Found by the fifth blind set: util-linux's findmnt, Python's and Node's packaging helpers,
+# and the test runners and script runners of Perl, Lua, Haskell, R and Elixir.
+_TABLE.update(
+    {
+        "findmnt": Program(
+            _R,
+            "meta",
+            "lists mounted file systems",
+            (
+                *("-t", "--types", "-O", "--options", "-o", "--output", "-N", "--task"),
+                *("-S", "--source", "-T", "--target", "-M", "--mountpoint", "-w", "--timeout"),
+                *("-d", "--direction"),
+            ),
+            read_opts=("-F", "--tab-file"),
+            examples=(("findmnt -T .", _R), ("findmnt -F /home/dev/.ssh/id_rsa", _C)),
+        ),
+        "twine": Program(
+            _R,
+            ("none", "read"),
+            "checks or uploads Python distributions",
+            (
+                *("-r", "--repository", "--repository-url", "-u", "--username", "-p"),
+                *("--password", "--config-file", "--cert", "--client-cert", "-i", "--identity"),
+                *("-c", "--comment", "--sign-with"),
+            ),
+            subcommands={
+                "check": (_R, "only checks the files"),
+                **_same(("upload", "register"), _H, "uploads to a package index"),
+            },
+            examples=(("twine check dist/*", _R), ("twine upload dist/*", _H)),
+        ),
+        "rimraf": Program(
+            _W,
+            "delete",
+            "deletes files and directories (rm -rf for Node projects)",
+            ("--preserve-root", "--tmp"),
+            examples=(("rimraf dist", _W), ("rimraf /home/dev", _C)),
+        ),
+        "patch-package": Program(
+            _W,
+            "none",
+            "applies or records the project's patches to node_modules",
+            dir_opts=("--patch-dir",),
+            examples=(
+                ("patch-package", _W),
+                ("patch-package lodash", _W),
+                ("patch-package lodash --patch-dir /home/dev/.config/systemd", _C),
+            ),
+        ),
+        "prove": Program(
+            _W,
+            "script",
+            "runs the project's Perl tests",
+            (*("-I", "-P", "-M", "-j", "--jobs", "--state", "--rc", "--ext", "--harness"),),
+            exec_opts=("-e", "--exec"),
+            runs_code=True,
+            examples=(
+                ("prove -lr t/", _W),
+                ("prove /tmp/evil.t", _H),
+                ("prove -e 'rm -rf /home/dev' t/basic.t", _C),
+            ),
+        ),
+        "busted": Program(
+            _W,
+            "script",
+            "runs the project's Lua tests",
+            (
+                *("-o", "--output", "-p", "--pattern", "-t", "--tags", "--exclude-tags"),
+                *("-m", "--lpath", "--cpath", "-r", "--run", "--filter", "--filter-out"),
+                *("--exclude-pattern", "--seed", "--repeat", "--loaders", "-e", "--lua"),
+            ),
+            exec_flags=("-e", "--lua"),
+            script_opts=("-f", "--config-file", "--helper", "-C", "--directory"),
+            runs_code=True,
+            examples=(
+                ("busted spec/", _W),
+                ("busted /tmp/evil_spec.lua", _H),
+                ("busted -e 'os.execute(\"id\")'", _H),
+            ),
+        ),
+        **{
+            n: Program(
+                _W,
+                "script",
+                "runs a Haskell script",
+                exec_opts=("-f",),
+                exec_pattern=r"^--ghc-arg=-e",
+                runs_code=True,
+                examples=((f"{n} Setup.hs build", _W), (f"{n} /tmp/x.hs", _H)),
+            )
+            for n in ("runghc", "runhaskell")
+        },
+        "R": Program(
+            _H,
+            "none",
+            "runs R (code from standard input or the command line)",
+            ("-f", "--file", "-e", "-d", "--debugger", "-g", "--gui"),
+            subcommands={
+                "CMD": Program(
+                    _H,
+                    ("none", "read"),
+                    "runs an R tool",
+                    ("-o", "--output", "-l", "--library"),
+                    subcommands={
+                        **_same(
+                            ("build", "check", "Rd2pdf", "Rdconv", "Stangle", "Sweave"),
+                            _W,
+                            "builds or checks the package",
+                        ),
+                        **_same(
+                            ("INSTALL", "REMOVE", "javareconf"),
+                            _H,
+                            "installs or removes packages in an R library outside the workspace",
+                        ),
+                        "config": (_R, "prints R's build settings"),
+                    },
+                    runs_code=True,
+                ),
+            },
+            examples=(
+                ("R CMD build .", _W),
+                ("R CMD check pkg_1.0.tar.gz", _W),
+                ("R CMD INSTALL .", _H),
+                ("R -e 'unlink(\"~\", recursive=TRUE)'", _H),
+            ),
+        ),
+        # the nix command: queries of the local store read; everything else builds, fetches
+        # from binary caches and flakes' inputs, or changes profiles and the store
+        "nix": Program(
+            _H,
+            "none",
+            "builds, fetches or runs Nix packages",
+            subcommands=_same(
+                ("show-config", "path-info", "why-depends", "doctor", "help"),
+                _R,
+                "only reads the local store or settings",
+            ),
+            other_subcommand=(_H, "builds, fetches, runs or changes the store or profiles"),
+            examples=(
+                ("nix show-config", _R),
+                ("nix run github:owner/repo", _H),
+                ("nix profile install nixpkgs#jq", _H),
+            ),
+        ),
+        "elixir": Program(
+            _W,
+            "script",
+            "runs an Elixir script",
+            ("--erl", "--sname", "--name", "--cookie", "--logger-otp-reports"),
+            exec_flags=("-e", "--eval", "--rpc-eval"),
+            script_opts=("-r", "-pr", "-pa", "-pz"),
+            examples=(
+                ("elixir scripts/gen.exs", _W),
+                ("elixir /tmp/x.exs", _H),
+                ("elixir -e 'File.rm_rf!(\"/home/dev\")'", _H),
+            ),
+        ),
+    }
+)
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
 
 
@@ -4728,6 +5030,8 @@ WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
         "choom": frozenset({"-n", "--adjust", "-p", "--pid"}),
         "cpulimit": frozenset({"-l", "--limit", "-p", "--pid", "-e", "--exe"}),
         "grc": frozenset(),
+        "shx": frozenset(),
+        "cross-env": frozenset(),
     }
 )
 
@@ -4738,7 +5042,12 @@ _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "ionice": (("ionice -c3 ls", _R), ("ionice -c 2 -n 7 git push", Tier.HIGH)),
     "env": (("env", _R), ("env A=1 git push", Tier.HIGH), ("env -S 'rm -rf ~'", Tier.CRITICAL)),
     "stdbuf": (("stdbuf -oL ls", _R), ("stdbuf -oL rm -rf ~", Tier.CRITICAL)),
-    "setsid": (("setsid ls", _R),),
+    "setsid": (("setsid ls", _R), ("setsid -f ./daemon.sh", Tier.HIGH)),
+    "shx": (("shx rm -rf lib", Tier.WORKSPACE), ("shx rm -rf /home/dev", Tier.CRITICAL)),
+    "cross-env": (
+        ("cross-env NODE_ENV=production webpack --mode production", Tier.WORKSPACE),
+        ("cross-env NODE_ENV=x rm -rf /home/dev", Tier.CRITICAL),
+    ),
     "nohup": (("nohup make", Tier.WORKSPACE),),
     "command": (("command -v node", _R), ("command git push", Tier.HIGH)),
     "builtin": (("builtin eval 'git push -f'", Tier.HIGH),),

@@ -7,7 +7,7 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 767 programs known, 589 are data (552 program entries, 35 wrappers, and the git and
+Of the 780 programs known, 602 are data (563 program entries, 37 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
 are data too) and 178 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
@@ -88,7 +88,7 @@ Handler = Callable[[str, list[Word], SimpleCommand, Analyzer], None]
 _OUT_OPS = frozenset({">", ">>", "&>", "&>>", ">|", "<>", ">&"})
 _VERSION_ARGS = frozenset({"--version", "-V", "--help", "version", "help", "-version"})
 # `-v` alone prints the version and exits for these (for others it means verbose).
-_DASH_V_VERSION = frozenset({"node", "ruby", "perl", "php", "bun", "npm", "yarn", "pnpm"})
+_DASH_V_VERSION = frozenset({"node", "ruby", "perl", "php", "bun", "npm", "yarn", "pnpm", "lua"})
 _SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "fish", "ash", "mksh", "tcsh", "csh"})
 _FETCHERS = frozenset(
     {
@@ -742,6 +742,8 @@ def _classify_path_program(
     if place.zone == "workspace":
         a.add(Tier.WORKSPACE, f"runs the project program {name}")
         a.runs_code(f"runs the project program {name}")
+        if base in ("rails", "rake"):
+            db_wipe_task(name, args, a)
         if (
             re.fullmatch(r"pip[0-9.]*", base)
             and args[:1]
@@ -1875,7 +1877,8 @@ def _node_is_safe(code: str) -> bool:
 # so nothing is called.
 _PRINTS_CONSTANT = re.compile(
     r"\s*(puts|print|p|println|echo|printf|io\.write)\s*\(?\s*"
-    r"([A-Z_][A-Z0-9_]*|\d+(\.\d+)?|\"[^\"\\$#{}]*\"|'[^'\\]*')\s*\)?\s*;?\s*"
+    r"([A-Z_][A-Z0-9_]*|\d+(\.\d+)?(\s*[-+*/%]\s*\d+(\.\d+)?)*|\"[^\"\\$#{}]*\"|'[^'\\]*')"
+    r"\s*\)?\s*;?\s*"
 )
 
 
@@ -1887,6 +1890,28 @@ _PERL_FORBIDDEN = re.compile(
     r"utime|ARGV|ENV|SIG|INC|readpipe|pipe|fcntl|ioctl|dbmopen|setpgrp|sub)\b|`|<\s*[$*~/.\w]"
 )
 _PERL_SUBST = re.compile(r"\b(s|tr|y)\s*([^\w\s{(\[<])(?:\\.|(?!\2).)*\2(?:\\.|(?!\2).)*\2([a-z]*)")
+
+
+# Ruby's -n/-p one-liners in their two plain forms: print the lines a regular expression
+# matches, or substitute a literal for it. A regex or string with `#` could interpolate code.
+_RUBY_REGEX = r"/(?:[^/\\#\n]|\\.)*/[imx]*"
+_RUBY_FILTER = re.compile(
+    rf"\s*(?:(?:print|puts|p)\s*(?:\$_)?\s*(?:if|unless)\s+{_RUBY_REGEX}|"
+    rf"(?:\$_\s*\.\s*)?g?sub!?\s*\(\s*{_RUBY_REGEX}\s*,\s*(?:\"[^\"\\#]*\"|'[^'\\]*')\s*\))\s*"
+)
+
+
+def _ruby_filter(args: list[Word], codes: list[Word]) -> bool:
+    """`ruby -ne 'print if /x/' F`, `ruby -i.bak -pe 'gsub(/a/, "b")' F`: only the loop
+    flags (-n, -p, -l, -a, -w, -e and -i's backup suffix), only those two forms of code."""
+    flags = [w.value or "" for w in args if (w.value or "").startswith("-")]
+    letters = "".join(f[1:] for f in flags if not f.startswith(("-i", "--")))
+    return (
+        not any(f.startswith("--") for f in flags)
+        and set(letters) <= set("nplawe")
+        and bool(set(letters) & set("np"))
+        and all(c.value is not None and _RUBY_FILTER.fullmatch(c.value) for c in codes)
+    )
 
 
 def _perl_is_safe(code: str) -> bool:
@@ -1996,7 +2021,7 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     if name == "command" and _has(opts, "-v", "-V"):
         a.add(Tier.READ_ONLY, "looks up a command")
         return
-    if name == "env":
+    if name in ("env", "cross-env"):
         split = _vals(opts, "-S", "--split-string")
         if split:
             if split[0].value is None:
@@ -2027,6 +2052,13 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
             else:
                 a.run_script(pos[0].value, cmd.cwd, "flock -c")
             return
+    if (
+        name == "setsid"
+        and pos
+        and any(f == "--fork" or re.fullmatch(r"-[a-z]*f[a-z]*", f) for f, _ in opts)
+    ):
+        # `setsid -f CMD` returns at once: CMD lives on in a session of its own after the run
+        a.add(Tier.HIGH, "setsid -f leaves the command running after the run, in a new session")
     if name in ("strace", "ltrace"):
         for out in _vals(opts, "-o"):
             a.write(out, cmd.cwd)
@@ -3957,6 +3989,10 @@ def h_python(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         args, ("-c", "-m", "-W", "-X", "--check-hash-based-pycs", "-Q"), stop_at_positional=True
     )
     codes = _vals(opts, "-c")
+    modules = _vals(opts, "-m")
+    starts = [(w.value or "")[:2] for w in args]
+    if codes and modules and starts.index("-m") < starts.index("-c"):
+        codes = []  # `python -m zipfile -c OUT FILES`: the -c is the module's
     if codes:
         code = codes[0]
         if code.value is None:
@@ -3964,7 +4000,11 @@ def h_python(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         else:
             _inline_code("python", code.value, cmd, a)
         return
-    modules = _vals(opts, "-m")
+    if modules and modules[0].value in ("zipfile", "tarfile"):
+        # the module's own options follow its name (`-m zipfile -l F`): not python's
+        at = next((i for i, w in enumerate(args) if w is modules[0]), None)
+        _python_archive(modules[0].value or "", pos if at is None else args[at + 1 :], cmd, a)
+        return
     if modules:
         _python_module(modules[0].value, pos, cmd, a)
         return
@@ -3977,6 +4017,22 @@ def h_python(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
 
 
 _DJANGO_WIPE = frozenset({"flush", "reset_db", "reset_schema", "drop_test_database"})
+# Rails' and Laravel's tasks that drop, empty or recreate the configured database (Django's
+# are above, mix's ecto tasks in its table): no checkpoint or git restores the data.
+_DB_WIPE_TASK = re.compile(
+    r"db:(drop|reset|purge|wipe|schema:load|structure:load|test:purge|seed:replant)(:\w+)?|"
+    r"migrate:(fresh|reset|refresh|rollback)"
+)
+
+
+def db_wipe_task(name: str, args: list[Word], a: Analyzer) -> bool:
+    """Judge `rake db:drop`, `bin/rails db:reset`, `php artisan migrate:fresh`: True when a
+    task wipes the database."""
+    task = next((w.value for w in args if w.value and _DB_WIPE_TASK.fullmatch(w.value)), None)
+    if task is None:
+        return False
+    a.add(Tier.HIGH, f"{name} {task} deletes the data in the configured database")
+    return True
 
 
 def _django_manage(args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4068,6 +4124,27 @@ _PY_MODULES_READ = frozenset(
 )
 
 
+def _python_archive(module: str, pos: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`python -m zipfile|tarfile`: -l/-t read the archive, -e ARCHIVE DIR writes DIR,
+    -c ARCHIVE FILES... writes ARCHIVE from FILES."""
+    op = pos[0].value if pos else None
+    rest = pos[1:]
+    if op in ("-l", "--list", "-t", "--test") and rest:
+        a.add(Tier.READ_ONLY, f"python -m {module} {op} reads an archive")
+        a.read(rest[0], cmd.cwd)
+    elif op in ("-e", "--extract") and len(rest) >= 1:
+        a.add(Tier.WORKSPACE, f"python -m {module} extracts an archive")
+        a.read(rest[0], cmd.cwd)
+        a.write(rest[1] if len(rest) > 1 else Word(".", "."), cmd.cwd)
+    elif op in ("-c", "--create") and len(rest) >= 2:
+        a.add(Tier.WORKSPACE, f"python -m {module} creates an archive")
+        a.write(rest[0], cmd.cwd)
+        for f in rest[1:]:
+            a.read(f, cmd.cwd)
+    else:
+        a.add(Tier.HIGH, f"python -m {module}: options it does not know")
+
+
 def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if module is None:
         a.add(Tier.HIGH, "runs a Python module only known at run time")
@@ -4099,6 +4176,10 @@ def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: A
         a.add(Tier.HIGH, f"runs the Python module {module}, whose effects are unknown")
 
 
+# node/bun `--inspect=HOST:PORT` (and -brk, -wait): the address the debugger listens on
+_INSPECT_HOST = re.compile(r"--inspect(?:-brk|-wait)?=(\[[^]]*\]|[^:]+):\d+$")
+
+
 def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     code_flags = {
         "node": ("-e", "--eval", "-p", "--print"),
@@ -4127,6 +4208,11 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         stop_at_positional=True,
     )
     codes = _vals(opts, *code_flags)
+    for w in args:
+        listen = _INSPECT_HOST.match(w.value or "")
+        if listen and listen.group(1).strip("[]") not in ("127.0.0.1", "localhost", "::1"):
+            # whoever connects to the inspector runs code in the process
+            a.add(Tier.HIGH, f"{name} opens its debugger to the network ({w.value})")
     if name == "php" and any((w.value or "").startswith("-S") for w in args):
         a.add(Tier.HIGH, "php -S serves files and runs scripts for anyone who connects")
         return
@@ -4147,6 +4233,16 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
                 a.write(f, cmd.cwd)
         else:
             a.add(Tier.READ_ONLY, "filters text with a Perl one-liner")
+            for f in pos:
+                a.read(f, cmd.cwd)
+        return
+    if name == "ruby" and codes and _ruby_filter(args, codes):
+        if any((w.value or "").startswith("-i") for w in args):
+            a.add(Tier.WORKSPACE, "edits files in place with a Ruby substitution")
+            for f in pos:
+                a.write(f, cmd.cwd)
+        else:
+            a.add(Tier.READ_ONLY, "filters text with a Ruby one-liner")
             for f in pos:
                 a.read(f, cmd.cwd)
         return
@@ -4224,6 +4320,8 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             a.add(Tier.WORKSPACE, f"runs the Java class {target.value}")
             return
         _run_file(name, target, cmd, a)
+        if name == "php" and os.path.basename(target.value or "") == "artisan":
+            db_wipe_task("artisan", pos[1:], a)
         return
     exec_stdin(cmd, a, name, shell=False)
 
@@ -4376,7 +4474,12 @@ def h_uv(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             ("--with", "--python", "-p", "--extra", "--group", "--env-file", "--package"),
             stop_at_positional=True,
         )
-        if rpos:
+        head = args[: next((i for i, w in enumerate(args) if rpos and w is rpos[0]), len(args))]
+        if rpos and any(w.value in ("--offline", "--no-sync") for w in head):
+            # nothing is fetched: a missing package makes the run fail instead
+            a.add(Tier.WORKSPACE, "runs in the project environment, without syncing it")
+            a.run_argv(rpos, cmd)
+        elif rpos:
             a.add(Tier.NETWORK, "may sync dependencies from the registry")
             a.run_argv(rpos, cmd)
         else:
@@ -4903,6 +5006,8 @@ def h_buildtool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         if re.search(r"(?i)^(deploy|publish|release|upload|install)", v) and not v.startswith("-")
     ]
     _build_homes(key, args, cmd, a)
+    if key == "rake" and db_wipe_task(name, args, a):
+        return
     if key == "mvn" and any(
         re.search(r"(?i)(^install$|purge-local-repository|install-file|deploy-file)", v)
         for v in values
@@ -5916,8 +6021,10 @@ _PROJECT_TOOLS: MappingProxyType[str, tuple[frozenset[str], ...]] = MappingProxy
                     "dev-certs-check",
                 }
             ),
-            frozenset({"restore", "add", "remove", "workload", "tool"}),
-            frozenset({"nuget", "dev-certs", "ef"}),
+            frozenset(
+                {"restore", "add", "remove", "workload", "tool", "new-install", "new-update"}
+            ),
+            frozenset({"nuget", "dev-certs", "ef", "new-uninstall"}),
         ),
         "swift": (
             frozenset({"--version", "help"}),
@@ -5940,6 +6047,9 @@ _PROJECT_TOOLS: MappingProxyType[str, tuple[frozenset[str], ...]] = MappingProxy
     }
 )
 _PUB_READ = frozenset({"deps", "outdated", "global-list"})
+
+
+_DOTNET_PROJECT = re.compile(r"\.(cs|fs|vb)proj$|\.slnx?$")
 
 
 def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -5971,6 +6081,25 @@ def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
             a.add(Tier.HIGH, f"{name} pub {sub} publishes or installs outside the project")
         else:
             a.add(Tier.NETWORK, f"{name} pub {sub} fetches packages")
+        return
+    if name == "dotnet":
+        # `dotnet run --project ../x`, `dotnet test /tmp/x/T.csproj`: that project's code runs
+        for w in pos[1:]:
+            text = (w.value or "").removeprefix("--project=")
+            if text == "--":
+                break  # the program's own arguments follow
+            if text.startswith("-") or not ("/" in text or _DOTNET_PROJECT.search(text)):
+                continue
+            if a.place(Word(text, w.text), cmd.cwd).zone != "workspace":
+                a.add(Tier.HIGH, f"dotnet works on the project {text}, outside the workspace")
+    if name == "mix" and verb == "run" and rest:
+        later, files = split_opts(pos[1:], ("-e", "--eval", "-r", "--require"))
+        if _vals(later, "-e", "--eval"):
+            a.add(Tier.HIGH, "mix run runs Elixir code given on the command line")
+        for script in _vals(later, "-r", "--require") + files[:1]:
+            _run_file("mix run", script, cmd, a)
+    if name == "bundle" and verb == "config" and "--local" in rest and "--global" not in rest:
+        a.add(Tier.WORKSPACE, "bundle config --local writes the project's .bundle/config")
         return
     if name == "dotnet" and verb == "tool" and rest[:1] == ["run"]:
         a.add(Tier.WORKSPACE, "dotnet tool run runs a project tool")
@@ -6146,6 +6275,8 @@ def _outside_scope(word: Word | None, cwd: str | None, a: Analyzer) -> str | Non
         return None
     if place.zone in ("home", "secret") or path_risk.holds_home(place.path, a.home):
         return place.label
+    if place.zone == "persist" and place.path.startswith(a.home.rstrip("/") + "/"):
+        return place.label  # ~/.bashrc, ~/.profile: where tokens are exported
     return None
 
 

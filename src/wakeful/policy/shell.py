@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os.path
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,8 @@ class Classification:
         return tuple(tuple(dict.fromkeys(inv.texts())) for inv in self.invocations if inv.leaf)
 
 
+# /proc/<pid>/environ with the pid computed at run time (quotes and braces allowed)
+_PROC_ENVIRON = re.compile(r"""["']?/proc/[^/\s]+/environ["']?""")
 # A file operand that is a URL: the program fetches it.
 _URL_SCHEMES = (
     "http://",
@@ -228,6 +231,10 @@ class Analyzer:
 
     def read(self, word: Word, cwd: str | None) -> None:
         if word.fd:
+            return
+        if word.value is None and _PROC_ENVIRON.fullmatch(word.text):
+            # `/proc/$PPID/environ`: whichever process it names, its environment holds keys
+            self.add(Tier.CRITICAL, f"reads a process's environment ({word.text})")
             return
         if word.value is not None and word.value.startswith(_URL_SCHEMES):
             # `pandoc https://...`, `xmllint http://...`: the program fetches it

@@ -905,7 +905,7 @@ class _Walker:
         then word splitting of unquoted expansions."""
         word = self.word(node, state, context)
         if word.value is None or "{" not in word.text or "}" not in word.text:
-            return _split(word)
+            return _split(word, state)
         pattern = _brace_pattern(node, state)
         if pattern is None:
             # Braces next to parts this module does not evaluate without side effects: bash
@@ -924,7 +924,7 @@ class _Walker:
             return [Word(None, word.text, split=True)]
         words: list[Word] = []
         for value in values:
-            words.extend(_split(Word(_unescape(value), word.text, word.split)))
+            words.extend(_split(Word(_unescape(value), word.text, word.split), state))
         return words
 
     def word(self, node: Node, state: _State, context: str) -> Word:
@@ -1234,7 +1234,13 @@ def _brace_range(inner: str) -> list[str] | None:
     return [str(v).zfill(pad) if pad else str(v) for v in seq]
 
 
-def _split(word: Word) -> list[Word]:
+def _split(word: Word, state: _State) -> list[Word]:
+    if word.split and "IFS" in state.vars and word.value is not None:
+        # `IFS=,; c=rm,-rf,~; $c`: fields split on the script's own separators
+        ifs = state.vars["IFS"]
+        if ifs is None or any(c in word.value for c in ifs):
+            return [Word(None, word.text, split=True)]
+        return [word]
     if (
         word.split
         and word.value is not None
