@@ -797,16 +797,19 @@ async def test_a_rename_left_half_done_is_pushed_on(tmp_path: Path) -> None:
     assert len(engine.grammars) == 1
 
 
+NOTHING_FOUND = "No files match '**/parse_date.py' under /r. glob matches file names only."
+GLOBBED = [
+    Message.user("Which file defines the function parse_date?"),
+    Message("assistant", [ToolUseBlock("t1", "glob", {"pattern": "**/parse_date.py"})]),
+    Message("user", [ToolResultBlock("t1", NOTHING_FOUND)]),
+]
+GREP_CALL = '<tool_call>\n{"name": "grep", "arguments": {"pattern": "parse_date"}}\n</tool_call>'
+
+
 async def test_an_answer_that_repeats_the_tool_result_is_asked_again(tmp_path: Path) -> None:
     from wakeful.core.events import ToolCall
 
-    nothing = "No files match '**/parse_date.py' under /r. glob matches file names only."
-    globbed = [
-        Message.user("Which file defines the function parse_date?"),
-        Message("assistant", [ToolUseBlock("t1", "glob", {"pattern": "**/parse_date.py"})]),
-        Message("user", [ToolResultBlock("t1", nothing)]),
-    ]
-    call = '<tool_call>\n{"name": "grep", "arguments": {"pattern": "parse_date"}}\n</tool_call>'
+    nothing, globbed, call = NOTHING_FOUND, GLOBBED, GREP_CALL
     engine = _ScriptedEngine([nothing, call])
     events = await _events(engine, globbed, tmp_path)
     assert [e.name for e in events if isinstance(e, ToolCall)] == ["grep"]
@@ -825,13 +828,7 @@ async def test_a_question_pushed_to_act_may_only_look_and_is_pushed_once(tmp_pat
     # Pushed twice after "Which file defines parse_date?", the coder model edited
     # src/dates.py: on a task that asks for no change the pushed call is held to read, grep
     # and glob, and a restated result pushes once per task.
-    nothing = "No files match '**/parse_date.py' under /r. glob matches file names only."
-    globbed = [
-        Message.user("Which file defines the function parse_date?"),
-        Message("assistant", [ToolUseBlock("t1", "glob", {"pattern": "**/parse_date.py"})]),
-        Message("user", [ToolResultBlock("t1", nothing)]),
-    ]
-    call = '<tool_call>\n{"name": "grep", "arguments": {"pattern": "parse_date"}}\n</tool_call>'
+    nothing, globbed, call = NOTHING_FOUND, GLOBBED, GREP_CALL
     engine = _ScriptedEngine([nothing, call])
     await _events(engine, globbed, tmp_path)
     pushed = engine.grammars[1]

@@ -4180,6 +4180,20 @@ def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: A
 _INSPECT_HOST = re.compile(r"--inspect(?:-brk|-wait)?=(\[[^]]*\]|[^:]+):\d+$")
 
 
+def _one_liner_on_files(
+    language: str, in_place: bool, files: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> None:
+    """A Perl or Ruby substitution or filter over files: a write of each in place, or a read."""
+    if in_place:
+        a.add(Tier.WORKSPACE, f"edits files in place with a {language} substitution")
+        for f in files:
+            a.write(f, cmd.cwd)
+    else:
+        a.add(Tier.READ_ONLY, f"filters text with a {language} one-liner")
+        for f in files:
+            a.read(f, cmd.cwd)
+
+
 def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     code_flags = {
         "node": ("-e", "--eval", "-p", "--print"),
@@ -4223,28 +4237,16 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         and not _has(opts, "-M", "-m", "-I", "-x", "-d")
         and not any(f.startswith("-M") for f, _ in opts)
     ):
-        if any(f == "-i" for f, _ in opts) or any(
+        in_place = any(f == "-i" for f, _ in opts) or any(
             (w.value or "").startswith("-i") or re.fullmatch(r"-[a-zA-Z]*i[a-zA-Z]*", w.value or "")
             for w in args
             if w.value and not w.value.startswith("--")
-        ):
-            a.add(Tier.WORKSPACE, "edits files in place with a Perl substitution")
-            for f in pos:
-                a.write(f, cmd.cwd)
-        else:
-            a.add(Tier.READ_ONLY, "filters text with a Perl one-liner")
-            for f in pos:
-                a.read(f, cmd.cwd)
+        )
+        _one_liner_on_files("Perl", in_place, pos, cmd, a)
         return
     if name == "ruby" and codes and _ruby_filter(args, codes):
-        if any((w.value or "").startswith("-i") for w in args):
-            a.add(Tier.WORKSPACE, "edits files in place with a Ruby substitution")
-            for f in pos:
-                a.write(f, cmd.cwd)
-        else:
-            a.add(Tier.READ_ONLY, "filters text with a Ruby one-liner")
-            for f in pos:
-                a.read(f, cmd.cwd)
+        in_place = any((w.value or "").startswith("-i") for w in args)
+        _one_liner_on_files("Ruby", in_place, pos, cmd, a)
         return
     if codes:
         code = codes[0]
