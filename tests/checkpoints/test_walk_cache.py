@@ -139,6 +139,35 @@ def test_cached_snapshots_equal_full_walks(git_repo: Path, racy_ns: int) -> None
         assert (cached, bare) == _full_state(git_repo, step), f"step {step}"
 
 
+@pytest.mark.parametrize("watch", [False, True])
+def test_an_ignored_file_growing_past_the_cap_leaves_even_when_its_folder_changed(
+    git_repo: Path, watch: bool
+) -> None:
+    """The random walk above found this once its folder's stat was too recent to trust:
+    `git status` of the changed folder listed the grown file as modified and put it back."""
+    (git_repo / "src").mkdir()
+    (git_repo / "src" / ".gitignore").write_text("*.log\n")
+    (git_repo / "src" / "big.log").write_text("b\n")
+    store = CheckpointStore(
+        git_repo, git_repo / ".wakeful" / "checkpoints", Settings(max_file_bytes=64), 0, watch
+    )
+    try:
+        with store.locked():
+            store.snapshot()
+        _tick()
+        (git_repo / "src" / "big.log").write_text("b" * 200)
+        (git_repo / "src" / "new.txt").write_text("new\n")  # the folder changes too
+        _tick()
+        with store.locked():
+            tree = store.snapshot()
+        assert "src/big.log" in store.skipped
+        files = store.git.text("ls-tree", "-r", "--name-only", tree).split()
+        assert "src/new.txt" in files and "src/big.log" not in files
+        assert tree == _full_tree(git_repo, 0)
+    finally:
+        store.close()
+
+
 def test_nothing_changed_costs_one_git_process(
     git_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -390,7 +390,7 @@ class CheckpointStore:
             for entry in status.split(b"\0"):
                 if len(entry) >= 4 and entry[:2] == b"??" and _is_ignore_file(entry[3:]):
                     return None
-            opaque = self._stage(status, update, removed)
+            opaque = self._stage(status, update, removed, keep_out=grown)
         else:
             self._stage(b"", update, removed)
         tree = self.git.text("write-tree")
@@ -549,10 +549,16 @@ class CheckpointStore:
         )  # fmt: skip
 
     def _stage(
-        self, out: bytes, update: list[bytes] | None = None, removed: list[bytes] | None = None
+        self,
+        out: bytes,
+        update: list[bytes] | None = None,
+        removed: list[bytes] | None = None,
+        keep_out: Collection[bytes] = (),
     ) -> set[str]:
         """Put `git status` output (plus known updates and removals) into the index.
-        Returns the directories left out whole (ignored ones, nested repositories)."""
+        `keep_out`: files status reports as modified that stay out (ignored files that grew
+        past the size cap). Returns the directories left out whole (ignored ones, nested
+        repositories)."""
         update = list(update or ())
         removed = list(removed or ())
         ignored: list[bytes] = []
@@ -575,7 +581,7 @@ class CheckpointStore:
                     update.append(rel)
             elif code[1:2] == b"D":
                 removed.append(rel)
-            elif code[1:2] in (b"M", b"T"):
+            elif code[1:2] in (b"M", b"T") and rel not in keep_out:
                 update.append(rel)
         if ignored:
             update += self._under_cap(ignored)
