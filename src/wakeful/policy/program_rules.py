@@ -4831,6 +4831,7 @@ _EXAMPLES.update(
             ("dotnet new install Some.Templates", _N),
         ),
         "dart": (("dart pub deps", _R), ("dart pub publish", _H)),
+        "swift": (("swift package update", _N), ("swift sdk install https://x/sdk.tar.gz", _H)),
         "flutter": (("flutter pub outdated", _R), ("flutter pub global activate x", _H)),
         "hatch": (("hatch env show", _R), ("hatch env remove", _H), ("hatch version minor", _W)),
         "mix": (
