@@ -4324,8 +4324,7 @@ _IAC_READ = ("plan", "validate", "show", "graph", "providers", "version", "help"
 _STATE_SECRETS = "prints the state's sensitive values in clear"
 
 
-def _iac(name: str) -> Program:
-    secrets = {"--show-secrets": (_C, "prints secrets in clear")} if name == "pulumi" else {}
+def _iac_subcommands() -> dict[str, tuple[Tier, str] | Program]:
     output = Program(
         _R,
         "none",
@@ -4381,8 +4380,18 @@ def _iac(name: str) -> Program:
             read_only_flags=("-check",),
         ),
     }
+    return subcommands
+
+
+_IAC_SUBCOMMANDS = _iac_subcommands()
+
+
+def _iac(name: str) -> Program:
+    subcommands = _IAC_SUBCOMMANDS
+    secrets = {"--show-secrets": (_C, "prints secrets in clear")} if name == "pulumi" else {}
     if name == "pulumi":
         # Runs the project's program against the engine in preview mode: nothing deployed.
+        subcommands = dict(_IAC_SUBCOMMANDS)
         subcommands["preview"] = Program(
             _W,
             "none",
@@ -4684,9 +4693,15 @@ _PROJECT_TOOLS: Mapping[str, tuple[tuple[str, ...], ...]] = MappingProxyType(
 # Options naming the project a project manager works on: the code there runs.
 _PROJECT_DIRS = ("-C", "--directory", "--project", "-d", "--working-dir")
 _DOTNET_PROJECT = r"^--project=(.+)"
-# Subcommands written with a dash that are one word, not two (`dotnet build /tmp/x.csproj`
-# is a build, whose operand names the project).
-_ONE_WORD = frozenset({"build-server"})
+# Subcommands of two words, written joined by a dash in the sets above (`poetry env info`);
+# the other words with a dash are one word (`composer run-script`, `dotnet build-server`).
+_TWO_WORDS = frozenset(
+    {
+        *("env-info", "env-list", "env-use", "env-remove", "env-show", "env-create"),
+        *("env-prune", "config-get", "sln-list", "new-install", "new-update", "new-uninstall"),
+        *("package-describe", "dev-certs-check"),
+    }
+)
 
 
 def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
@@ -4766,11 +4781,10 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
     # Two-word subcommands: the first word leads to an entry for the second.
     pairs: dict[str, dict[str, tuple[Tier, str] | Program]] = {}
     for key, found in classes.items():
-        if key in _ONE_WORD:
-            continue
-        for at in (i for i, ch in enumerate(key) if ch == "-" and 0 < i < len(key) - 1):
+        if key in _TWO_WORDS:
+            first, _, second = key.rpartition("-")
             # an entry, so that the first word's own entry (`dotnet sln`) does not apply too
-            pairs.setdefault(key[:at], {})[key[at + 1 :]] = (
+            pairs.setdefault(first, {})[second] = (
                 found if isinstance(found, Program) else Program(found[0], "none", found[1])
             )
     unknown = (_H, "is an unknown subcommand")
