@@ -56,6 +56,17 @@ def tier(command: str) -> str:
         ("go test -coverprofile=/home/dev/.profile ./...", "critical"),
         ("go test -race -cover ./...", "workspace"),
         ("go build -toolexec '/tmp/x -v' ./...", "high"),
+        # strict_options: go takes no option but -C before its subcommand, and an engine's
+        # object no option before its verb
+        ("go -json test ./...", "high"),
+        ("go -C sub build ./...", "high"),
+        ("docker image --privileged=true", "high"),
+        ("docker image ls -a", "read_only"),
+        # a word that is no subcommand is the first operand of an entry that has operands
+        ("dotnet sln /tmp/x/App.sln add a.csproj", "high"),
+        ("dotnet sln list", "read_only"),
+        ("dotnet new ../x", "high"),
+        ("dotnet new console -o src/App", "workspace"),
     ],
 )
 def test_fields_of_the_moved_entries(command: str, expected: str) -> None:

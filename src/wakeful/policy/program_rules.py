@@ -72,12 +72,16 @@ class Program:
     first group is such a path (`-Dmaven.repo.local=DIR`). `keyed_read_opts` take a comma
     list of KEY=PATH whose paths are read (`docker build --secret id=x,src=FILE`; the keys
     id, type and env name no path). `checks` name checks in programs.py (`CHECKS`) for what
-    data cannot express (`mvn -Dexec.executable=X -Dexec.args=...` runs X). With `long_flags`, options are whole words with one dash
+    data cannot express (`mvn -Dexec.executable=X -Dexec.args=...` runs X). With
+    `strict_options`, an option before the subcommand that the entry does not know needs
+    approval (go takes none there but -C). With `long_flags`, options are whole words with one dash
     and take their value after `=` or in the next word (go's `-o=FILE`, `-toolexec PROG`).
 
     A subcommand (or `other_subcommand`) may be an entry of its own instead of a tier: the
     words after it are then judged by that entry (`terraform state list`, `gh api -X POST`),
-    and options before it only by what they read, write or run. `word_patterns` are regular
+    and options before it only by what they read, write or run. A word that is no listed
+    subcommand is the first operand of `other_subcommand` when that entry has operands
+    (`dotnet sln ../x.sln`, where `dotnet sln list` is a subcommand). `word_patterns` are regular
     expressions searched in every word, each with the tier it sets (`brew install
     https://...`); `value_tiers` are options whose value, when it matches the expression
     (or is only known at run time), sets the tier (`gh api -X DELETE`)."""
@@ -121,6 +125,7 @@ class Program:
     outside_pattern: str = ""
     keyed_read_opts: Collection[str] = _NONE
     checks: tuple[str, ...] = ()
+    strict_options: bool = False
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -4538,6 +4543,7 @@ def _engine_object(name: str) -> Program:
             ),
         },
         other_subcommand=(_H, "changes container state"),
+        strict_options=True,  # `docker image --privileged=true` is no verb docker knows
     )
 
 
@@ -4709,9 +4715,10 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
     read, work, net, high = sets
     # Building, testing and running the project's code: unless it deploys. dotnet's
     # operands name a project (`dotnet test ../x/T.csproj`), and the code there runs.
+    kind = "project" if name == "dotnet" else "none"
     runs = Program(
         _W,
-        "project" if name == "dotnet" else "none",
+        kind,
         "builds, tests or runs project code",
         outside_opts=("--project",) if name == "dotnet" else (),
         outside_pattern=_DOTNET_PROJECT if name == "dotnet" else "",
@@ -4732,10 +4739,6 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
             positionals="command",
             what="runs a program in the project environment",
             word_patterns={},
-        )
-    if name in ("poetry", "hatch"):
-        classes["version"] = Program(
-            _R, "none", "prints the project version", other_subcommand=runs
         )
     if name == "mix":  # `mix run -e CODE`, `mix run -r FILE`, `mix run FILE`
         classes["run"] = replace(
@@ -4773,7 +4776,7 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
     if name == "dotnet":
         classes["tool"] = Program(
             _N,
-            "none",
+            "project",
             "fetches or installs tools from the registry",
             subcommands={"run": (_W, "runs a project tool")},
             other_subcommand=(_N, "fetches or installs tools from the registry"),
@@ -4785,13 +4788,13 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
             first, _, second = key.rpartition("-")
             # an entry, so that the first word's own entry (`dotnet sln`) does not apply too
             pairs.setdefault(first, {})[second] = (
-                found if isinstance(found, Program) else Program(found[0], "none", found[1])
+                found if isinstance(found, Program) else Program(found[0], kind, found[1])
             )
     unknown = (_H, "is an unknown subcommand")
     subcommands = dict(classes)
     for first, second in pairs.items():
         alone = classes.get(first, unknown)
-        own = alone if isinstance(alone, Program) else Program(alone[0], "none", alone[1])
+        own = alone if isinstance(alone, Program) else Program(alone[0], kind, alone[1])
         subcommands[first] = replace(
             own,
             subcommands={**own.subcommands, **second},
@@ -4799,7 +4802,7 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
         )
     return Program(
         _R,
-        "none",
+        kind,
         "manages a project's dependencies and builds (prints help without a subcommand)",
         ("-p", "-e", "--env"),
         outside_opts=_PROJECT_DIRS,
@@ -4893,7 +4896,6 @@ def _build_tool(name: str) -> Program:
         home_props = r"^-D(?:gradle\.user\.home)=(.*)"
     elif name in ("mvn", "mvnw"):
         script_opts = ("-f", "--file", "-s", "--settings", "-gs", "--global-settings")
-        value_opts = ("-pl", "--projects", "-P", "--activate-profiles", "-T", "--threads")
         patterns[r"(?i)(purge-local-repository|install-file|deploy-file)"] = (
             _H,
             "changes the local repository that other projects build with",
@@ -5066,6 +5068,7 @@ _TABLE["go"] = Program(
     "builds Go code (prints help without a subcommand)",
     value_tiers={opt: (r"", _H, "runs in the directory it names") for opt in ("-C", "--C")},
     long_flags=True,
+    strict_options=True,
     subcommands={
         **_verbs(
             (("version", "help", "list", "doc", "vet-check"), _R, "only reads"),

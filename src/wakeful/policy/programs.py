@@ -917,7 +917,12 @@ def run_program(
         at = _operand_at(args, compiled.takes)
         verb = args[at].value if at is not None else None
         if at is not None and verb is not None:
-            sub = rule.subcommands.get(verb, rule.other_subcommand)
+            sub = rule.subcommands.get(verb)
+            after = at + 1
+            if sub is None:
+                sub = rule.other_subcommand
+                if isinstance(sub, Program) and sub.positionals != "none":
+                    after = at  # the word is that entry's first operand (`dotnet new ../x`)
             if isinstance(sub, Program):
                 if rule.word_tiers or compiled.patterns:  # words anywhere on the line
                     words = (
@@ -933,9 +938,11 @@ def run_program(
                     _word_findings(name, rule, compiled, words, args, a)
                 for check in rule.checks:
                     CHECKS[check](name, args, cmd, a)
+                if at and rule.strict_options:
+                    _unknown_options(name, rule, args[:at], a)
                 if at and compiled.globals is not None:
                     run_program(name, compiled.globals, args[:at], cmd, a)
-                run_program(f"{name} {verb}", sub, args[at + 1 :], cmd, a)
+                run_program(f"{name} {verb}", sub, args[after:], cmd, a)
                 return
     if rule.argv_after:
         for i, word in enumerate(args):
@@ -985,6 +992,9 @@ def run_program(
             if value.value is None or re.search(pattern, value.value):
                 a.add(tier, f"{name} {opt} {_short(value.text)} {why}")
     decided = False  # by a subcommand's tier, which replaces the entry's own
+    if rule.strict_options and opts:  # options before the subcommand (or with none)
+        at = _operand_at(args, compiled.takes)
+        _unknown_options(name, rule, args if at is None else args[:at], a)
     if rule.other_subcommand is not None and pos:
         decided = True
         verb = pos[0].value
@@ -1263,7 +1273,8 @@ def _word_findings(
 def _unknown_options(name: str, rule: Program, args: list[Word], a: Analyzer) -> None:
     """Options before the command an entry runs that the entry does not know
     (`bundle exec --gemfile=FILE rake` loads FILE, which is code)."""
-    unknown = [flag for flag, _ in split_opts(args)[0] if flag not in rule.takes]
+    opts = split_long_opts(args, rule.takes)[0] if rule.long_flags else split_opts(args)[0]
+    unknown = [flag for flag, _ in opts if flag not in rule.takes]
     if unknown:
         a.add(Tier.HIGH, f"{name} {unknown[0]} is an option of unknown effect")
 
