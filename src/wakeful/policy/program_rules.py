@@ -1268,7 +1268,8 @@ _SYSTEM_CHANGERS = (
     "hdparm",
     "sgdisk",
 )
-# Handled in programs.py although listed above (their subcommands decide).
+# Judged by entries of their own further down (their subcommands decide) or, for protoc,
+# by a handler in programs.py, although listed above.
 _TOOLS_WITH_SUBCOMMANDS = frozenset(
     {"dart", "flutter", "gradlew", "mix", "mvnw", "protoc", "sbt", "swift", "pre-commit"}
 )
@@ -4891,10 +4892,12 @@ def _build_tool(name: str) -> Program:
         }
         patterns[_DB_WIPE] = (_H, "deletes the data in the configured database")
     elif name in ("gradle", "gradlew"):
+        value_opts = ("-D", "-P")  # properties, whose letters are no options (`-Dkey=value`)
         script_opts = ("-b", "--build-file", "-c", "--settings-file", "-I", "--init-script")
         homes = ("-g", "--gradle-user-home", "-p", "--project-dir")
         home_props = r"^-D(?:gradle\.user\.home)=(.*)"
     elif name in ("mvn", "mvnw"):
+        value_opts = ("-D", "-P")  # properties and profiles (`-Dexec.args=-c id`)
         script_opts = ("-f", "--file", "-s", "--settings", "-gs", "--global-settings")
         patterns[r"(?i)(purge-local-repository|install-file|deploy-file)"] = (
             _H,
@@ -4933,6 +4936,7 @@ _EXAMPLES.update(
             ("mvn exec:exec -Dexec.executable=sh '-Dexec.args=-c \"rm -rf ~\"'", _C),
         ),
         "gradle": (
+            ("gradle -Dorg.gradle.jvmargs=-Xmx2g -Pci=true build", _W),
             ("gradle -I /tmp/init.gradle build", _H),
             ("gradle -b build.gradle test", _W),
             ("gradle -Dgradle.user.home=/tmp/gh build", _H),
