@@ -4916,6 +4916,7 @@ def _build_tool(name: str) -> Program:
         value_tiers=code,
         word_patterns=patterns,
         checks=checks,
+        runs_code=True,  # the build file, plugins and tests are the project's code
     )
 
 
