@@ -106,7 +106,7 @@ def test_moved_programs_are_data_and_keep_dangerous_examples() -> None:
         *("terraform", "tofu", "terragrunt", "pulumi", "docker", "podman", "nerdctl"),
         *("docker-compose", "podman-compose", "poetry", "pipenv", "pdm", "hatch", "composer"),
         *("bundle", "mix", "dotnet", "swift", "dart", "flutter", "mvn", "mvnw", "gradle"),
-        *("gradlew", "sbt", "rake", "cargo", "go"),
+        *("gradlew", "sbt", "rake", "cargo", "go", "kubectl", "oc"),
     )
     for name in moved:
         assert name in PROGRAMS and name not in programs.HANDLERS, name

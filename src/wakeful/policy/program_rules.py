@@ -5130,6 +5130,90 @@ _EXAMPLES.update(
 )
 
 
+# kubectl and oc: reading cluster state is read-only, changing it is not; a `get` of secrets
+# printed in full is judged by the `kubernetes_secrets` check (the kinds it names decide
+# together with -o, wherever that is written).
+_KUBE_OPTS = (
+    *("-n", "--namespace", "--context", "--kubeconfig", "-l", "--selector", "-o", "--output"),
+    *("-f", "--filename", "-c", "--container", "--cluster", "--user", "-s", "--server"),
+    *("--field-selector", "--sort-by", "--tail", "--since", "--template", "--token"),
+)
+_KUBE_READ = (
+    *("get", "describe", "logs", "explain", "version", "top", "api-resources"),
+    *("api-versions", "cluster-info", "diff", "events", "wait"),
+    "kustomize",  # renders the project's overlays; the cluster is not touched
+)
+_KUBE_CONFIG_READ = Program(
+    _R,
+    "none",
+    "shows the client configuration",
+    _KUBE_OPTS,
+    word_tiers={"--raw": (_C, "prints client keys and tokens")},
+)
+
+
+def _kube(name: str) -> Program:
+    return Program(
+        _R,
+        "none",
+        "manages a Kubernetes cluster (prints help without a subcommand)",
+        _KUBE_OPTS,
+        subcommands={
+            **_verbs((_KUBE_READ, _R, "only reads cluster state")),
+            "rollout": Program(
+                _H,
+                "none",
+                "changes a cluster",
+                _KUBE_OPTS,
+                subcommands=_same(("status", "history"), _R, "only reads cluster state"),
+                other_subcommand=(_H, "changes a cluster"),
+            ),
+            "config": Program(
+                _H,
+                "none",
+                "changes cluster credentials or context",
+                _KUBE_OPTS,
+                subcommands=dict.fromkeys(
+                    ("view", "get-contexts", "current-context", "get-clusters", "get-users"),
+                    _KUBE_CONFIG_READ,
+                ),
+                other_subcommand=(_H, "changes cluster credentials or context"),
+            ),
+            "auth": Program(
+                _H,
+                "none",
+                "changes a cluster",
+                _KUBE_OPTS,
+                subcommands={"can-i": (_R, "checks permissions")},
+                other_subcommand=(_H, "changes a cluster"),
+            ),
+        },
+        other_subcommand=(_H, "changes a cluster"),
+        checks=("kubernetes_secrets",),
+    )
+
+
+_TABLE.update({n: _kube(n) for n in ("kubectl", "oc")})
+_EXAMPLES.update(
+    {
+        "kubectl": (
+            ("kubectl -n prod get secrets -o name", _R),
+            ("kubectl get secrets,configmaps -o json", _C),
+            ("kubectl get secret/db -o jsonpath='{.data.password}'", _C),
+            ("kubectl get secret/db", _R),
+            ("kubectl rollout status deploy/api", _R),
+            ("kubectl rollout restart deploy/api", _H),
+            ("kubectl config view", _R),
+            ("kubectl config view --raw", _C),
+            ("kubectl config use-context prod", _H),
+            ("kubectl auth can-i create pods", _R),
+            ("kubectl kustomize overlays/dev", _R),
+            ("kubectl apply -f deploy.yaml", _H),
+        ),
+    }
+)
+
+
 for _name, _examples in _EXAMPLES.items():
     _p = _TABLE[_name]
     _set(_p, "examples", _p.examples + tuple(_examples))

@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 780 programs known, 630 are data (591 program entries, 37 wrappers, and the git and
+Of the 780 programs known, 632 are data (593 program entries, 37 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 150 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 148 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
@@ -29,8 +29,7 @@ express them (every one still carries examples, in program_examples.py):
   are paths under /proc/sys), protoc (`--NAME_out` for any plugin name), make (-C and
   makefiles outside the workspace, VAR=PROGRAM assignments, dry runs).
 - Answers that depend on the project, several words at once or the text of an argument:
-  pip/uv/npm/yarn/pnpm/npx (the project environment, scripts, -g), kubectl/oc (the kinds
-  a `get` names, in lists and kind/name forms, with -o wherever it is written), cloud CLIs
+  pip/uv/npm/yarn/pnpm/npx (the project environment, scripts, -g), cloud CLIs
   (listed in cloud_clis.py: the action is the last word, credential-printing forms), SQL
   clients (the query text is read), kill (which processes: 1, -1, job specs), at/batch,
   grep/ag/ack/rg/locate (credential searches, rg --pre).
@@ -38,10 +37,11 @@ express them (every one still carries examples, in program_examples.py):
 Package managers (apt, brew, conda...), helm, gh, ip/route, tmux/screen, systemctl, k9s and
 kubectx, terraform/tofu/terragrunt/pulumi, docker/podman/nerdctl and compose, the project
 managers (poetry, pipenv, pdm, hatch, composer, bundle, mix, dotnet, swift, dart, flutter),
-mvn/gradle/sbt/rake, cargo and go are data: a subcommand there can be an entry of its own
-(`Program.subcommands`), options can name a project that must be in the workspace
-(`outside_opts`), and what data cannot express is a named check (`Program.checks`, the
-`CHECKS` below: maven's exec:exec runs the program its properties name).
+mvn/gradle/sbt/rake, cargo, go and kubectl/oc are data: a subcommand there can be an entry
+of its own (`Program.subcommands`), options can name a project that must be in the
+workspace (`outside_opts`), and what data cannot express is a named check (`Program.checks`,
+the `CHECKS` below: maven's exec:exec runs the program its properties name; the kinds a
+kubectl `get` names decide with -o, wherever it is written, whether secrets are printed).
 """
 
 from __future__ import annotations
@@ -4856,8 +4856,27 @@ def _maven_exec(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         a.run_script(f"{program} {args_text}", cmd.cwd, f"{name} exec:exec")
 
 
+def _kubernetes_secrets(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`kubectl get secret X -o yaml`, `get secrets,configmaps -o json`, `get secret/X -o
+    jsonpath=...`: the kinds a `get` names (in lists and kind/name forms) decide together
+    with -o, wherever it is written."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes)
+    if not pos or pos[0].value != "get":
+        return
+    kinds = {k for r in pos[1:2] for k in (r.value or "").lower().split(",")}
+    if (
+        any(k.split("/")[0] in ("secret", "secrets") for k in kinds)
+        and any(_v(o) not in ("name", "wide") for n, o in opts if n in ("-o", "--output"))
+        or any(k.startswith(("secret/", "secrets/")) for k in kinds)
+        and _has(opts, "-o", "--output", "--template")
+    ):
+        a.add(Tier.CRITICAL, f"{name} get prints Kubernetes secrets")
+
+
 # Checks that data entries name (`Program.checks`): what data cannot express.
-CHECKS: Mapping[str, Handler] = MappingProxyType({"maven_exec": _maven_exec})
+CHECKS: Mapping[str, Handler] = MappingProxyType(
+    {"maven_exec": _maven_exec, "kubernetes_secrets": _kubernetes_secrets}
+)
 
 
 def _validate_checks(name: str, rule: Program) -> None:
@@ -4894,85 +4913,6 @@ def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             program = v.split("=", 2)[-1]
             if a.place(program, cmd.cwd).zone != "workspace":
                 a.add(Tier.HIGH, f"{name} runs the plugin program {program}")
-
-
-def h_kubectl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args,
-        (
-            "-n",
-            "--namespace",
-            "--context",
-            "--kubeconfig",
-            "-l",
-            "--selector",
-            "-o",
-            "--output",
-            "-f",
-            "--filename",
-            "-c",
-            "--container",
-            "--cluster",
-            "--user",
-            "-s",
-            "--server",
-            "--field-selector",
-            "--sort-by",
-            "--tail",
-            "--since",
-            "--template",
-            "--token",
-        ),
-    )
-    verb = pos[0].value if pos else None
-    rest = [w.value or "" for w in pos[1:]]
-    if verb in ("rollout",) and rest[:1] in (["status"], ["history"]):
-        a.add(Tier.READ_ONLY, f"{name} rollout {rest[0]} only reads cluster state")
-        return
-    if verb in (
-        "get",
-        "describe",
-        "logs",
-        "explain",
-        "version",
-        "top",
-        "api-resources",
-        "api-versions",
-        "cluster-info",
-        "diff",
-        "events",
-        "wait",
-        "kustomize",  # renders the project's overlays; the cluster is not touched
-        None,
-    ):
-        kinds = {k for r in rest[:1] for k in r.lower().split(",")}
-        if (
-            verb == "get"
-            and any(k.split("/")[0] in ("secret", "secrets") for k in kinds)
-            and any(_v(o) not in ("name", "wide") for n, o in opts if n in ("-o", "--output"))
-            or verb == "get"
-            and any(k.startswith(("secret/", "secrets/")) for k in kinds)
-            and _has(opts, "-o", "--output", "--template")
-        ):
-            a.add(Tier.CRITICAL, "reads Kubernetes secrets")
-            return
-        a.add(Tier.READ_ONLY, f"{name} {verb or ''} only reads cluster state")
-    elif verb == "config":
-        sub = rest[0] if rest else ""
-        if sub in ("view", "get-contexts", "current-context", "get-clusters", "get-users"):
-            raw = any(w.value == "--raw" for w in args)
-            a.add(
-                Tier.CRITICAL if raw else Tier.READ_ONLY,
-                f"{name} config {sub} --raw prints client keys and tokens"
-                if raw
-                else f"{name} config {sub}",
-            )
-        else:
-            a.add(Tier.HIGH, f"{name} config {sub} changes cluster credentials or context")
-    elif verb == "auth" and rest[:1] == ["can-i"]:
-        a.add(Tier.READ_ONLY, "checks permissions")
-    else:
-        a.add(Tier.HIGH, f"{name} {verb} changes a cluster")
 
 
 _CLOUD_READ = re.compile(
@@ -5858,8 +5798,6 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_npx
     for n in ("make", "gmake"):
         table[n] = h_make
-    for n in ("kubectl", "oc"):
-        table[n] = h_kubectl
     for n in (*CLOUD_CLIS, *REMOTE_CONFIGURATORS):
         table[n] = h_cloud
     for n in (
