@@ -90,8 +90,9 @@ def test_holes_of_the_replaced_handlers_are_closed(command: str) -> None:
 def test_a_check_an_entry_names_must_exist() -> None:
     rule = Program(Tier.WORKSPACE, "none", "builds", checks=("no_such_check",))
     with pytest.raises(ValueError, match="unknown check 'no_such_check'"):
-        programs._validate_checks("mvn", rule)
-    programs._validate_checks("mvn", PROGRAMS["mvn"])  # maven_exec exists
+        programs._validate_checks("mvn", rule, set())
+    programs._validate_checks("mvn", PROGRAMS["mvn"], set())  # maven_exec exists
+    programs._validate_checks("kubectl", PROGRAMS["kubectl"], set())
 
 
 def test_maven_exec_is_judged_as_the_command_it_runs() -> None:

@@ -4879,19 +4879,23 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
 )
 
 
-def _validate_checks(name: str, rule: Program) -> None:
-    """Every check an entry (or an entry of its subcommands) names exists."""
+def _validate_checks(name: str, rule: Program, seen: set[int]) -> None:
+    """Every check an entry (or an entry of its subcommands) names exists; entries that
+    several programs share are looked at once."""
+    seen.add(id(rule))
     unknown = [check for check in rule.checks if check not in CHECKS]
     if unknown:
         raise ValueError(f"program rule {name}: unknown check {unknown[0]!r}; see CHECKS")
     for verb, sub in [*rule.subcommands.items(), ("(other)", rule.other_subcommand)]:
-        if isinstance(sub, Program) and sub is not rule:
-            _validate_checks(f"{name} {verb}", sub)
+        if isinstance(sub, Program) and id(sub) not in seen:
+            _validate_checks(f"{name} {verb}", sub, seen)
 
 
+_seen: set[int] = set()
 for _name, _rule in PROGRAMS.items():
     if _rule.checks or _rule.subcommands:
-        _validate_checks(_name, _rule)
+        _validate_checks(_name, _rule, _seen)
+del _seen
 
 
 def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
