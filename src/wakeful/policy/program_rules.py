@@ -4786,19 +4786,19 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
     pairs: dict[str, dict[str, tuple[Tier, str] | Program]] = {}
     for key, found in classes.items():
         if key in _TWO_WORDS:
-            first, _, second = key.rpartition("-")
+            lead, _, word = key.rpartition("-")
             # an entry, so that the first word's own entry (`dotnet sln`) does not apply too
-            pairs.setdefault(first, {})[second] = (
+            pairs.setdefault(lead, {})[word] = (
                 found if isinstance(found, Program) else Program(found[0], kind, found[1])
             )
     unknown = (_H, "is an unknown subcommand")
     subcommands = dict(classes)
-    for first, second in pairs.items():
-        alone = classes.get(first, unknown)
+    for lead, seconds in pairs.items():
+        alone = classes.get(lead, unknown)
         own = alone if isinstance(alone, Program) else Program(alone[0], kind, alone[1])
-        subcommands[first] = replace(
+        subcommands[lead] = replace(
             own,
-            subcommands={**own.subcommands, **second},
+            subcommands={**own.subcommands, **seconds},
             other_subcommand=own.other_subcommand or alone,
         )
     return Program(

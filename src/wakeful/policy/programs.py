@@ -1047,9 +1047,9 @@ def run_program(
                 _inside_workspace(name, value, cmd, a)
     if rule.outside_pattern:
         for word in args:
-            found = re.match(rule.outside_pattern, word.value or "")
-            if found:  # `-Dmaven.repo.local=DIR`
-                _inside_workspace(name, Word(found.group(1), word.text), cmd, a)
+            match = re.match(rule.outside_pattern, word.value or "")
+            if match:  # `-Dmaven.repo.local=DIR`
+                _inside_workspace(name, Word(match.group(1), word.text), cmd, a)
     if opts and rule.keyed_read_opts:
         for value in _vals_in(opts, rule.keyed_read_opts):
             _keyed_reads(name, value, cmd, a)
