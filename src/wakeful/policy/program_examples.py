@@ -987,7 +987,6 @@ NO_DANGEROUS_FORM = frozenset(
         "revive",
         "standardrb",
         "staticcheck",
-        "swift",
         "tap",
         "trial",
     }

@@ -15,7 +15,8 @@ entries whose subcommands are entries too (`terraform state list`, `docker conta
 Positional kinds: `read` (contents are read), `meta` (names and attributes only), `write`,
 `delete`, `shell` (shell code the program runs), `script` (a script the program runs; the
 operands after it are the script's), `command` (a command the program runs, with the words
-after it), `none` (not paths). `positionals` is one kind for every positional, or a tuple
+after it), `project` (a project or directory the program builds or runs: outside the
+workspace it needs approval), `none` (not paths). `positionals` is one kind for every positional, or a tuple
 giving the kind per position, the last one repeating.
 """
 
@@ -30,7 +31,7 @@ from wakeful.policy.program_examples import EXAMPLES as PROGRAM_EXAMPLES
 from wakeful.policy.types import Tier
 
 POSITIONAL_KINDS = frozenset(
-    {"read", "meta", "write", "delete", "shell", "script", "command", "none"}
+    {"read", "meta", "write", "delete", "shell", "script", "command", "project", "none"}
 )
 
 
@@ -63,11 +64,24 @@ class Program:
     writes `~/.bashrc`); with `output_suffix`, under its name with that suffix added (`zstd
     FILE` writes `FILE.zst`). `dest_pattern` and `source_pattern` are regular expressions for
     words whose first group is a path the program writes or moves a file to (exiftool's
-    `-FileName=PATH`) or reads (`-TAG<=FILE`).
+    `-FileName=PATH`) or reads (`-TAG<=FILE`). `outside_opts` name a project, build file
+    or directory the program works with (`poetry -C DIR`, `cargo --manifest-path FILE`): one
+    outside the workspace needs approval, as a `project` positional does. With
+    `workspace_flags` (`bundle config --local`), the entry's tier is workspace at most: the
+    change stays in the project. `outside_pattern` is a regular expression for words whose
+    first group is such a path (`-Dmaven.repo.local=DIR`). `keyed_read_opts` take a comma
+    list of KEY=PATH whose paths are read (`docker build --secret id=x,src=FILE`; the keys
+    id, type and env name no path). `checks` name checks in programs.py (`CHECKS`) for what
+    data cannot express (`mvn -Dexec.executable=X -Dexec.args=...` runs X). With
+    `strict_options`, an option before the subcommand that the entry does not know needs
+    approval (go takes none there but -C). With `long_flags`, options are whole words with one dash
+    and take their value after `=` or in the next word (go's `-o=FILE`, `-toolexec PROG`).
 
     A subcommand (or `other_subcommand`) may be an entry of its own instead of a tier: the
     words after it are then judged by that entry (`terraform state list`, `gh api -X POST`),
-    and options before it only by what they read, write or run. `word_patterns` are regular
+    and options before it only by what they read, write or run. A word that is no listed
+    subcommand is the first operand of `other_subcommand` when that entry has operands
+    (`dotnet sln ../x.sln`, where `dotnet sln list` is a subcommand). `word_patterns` are regular
     expressions searched in every word, each with the tier it sets (`brew install
     https://...`); `value_tiers` are options whose value, when it matches the expression
     (or is only known at run time), sets the tier (`gh api -X DELETE`)."""
@@ -105,6 +119,13 @@ class Program:
     suffix_opts: Collection[str] = _NONE
     dest_pattern: str = ""
     source_pattern: str = ""
+    outside_opts: Collection[str] = _NONE
+    workspace_flags: Collection[str] = _NONE
+    long_flags: bool = False
+    outside_pattern: str = ""
+    keyed_read_opts: Collection[str] = _NONE
+    checks: tuple[str, ...] = ()
+    strict_options: bool = False
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -133,6 +154,8 @@ class Program:
                 self.script_opts,
                 self.suffix_opts,
                 self.value_tiers,
+                self.outside_opts,
+                self.keyed_read_opts,
             ),
         )
 
@@ -218,6 +241,9 @@ _SET_FIELDS = (
     "stdout_flags",
     "stem_suffixes",
     "suffix_opts",
+    "outside_opts",
+    "workspace_flags",
+    "keyed_read_opts",
 )
 
 
@@ -1242,7 +1268,8 @@ _SYSTEM_CHANGERS = (
     "hdparm",
     "sgdisk",
 )
-# Handled in programs.py although listed above (their subcommands decide).
+# Judged by entries of their own further down (their subcommands decide) or, for protoc,
+# by a handler in programs.py, although listed above.
 _TOOLS_WITH_SUBCOMMANDS = frozenset(
     {"dart", "flutter", "gradlew", "mix", "mvnw", "protoc", "sbt", "swift", "pre-commit"}
 )
@@ -4290,6 +4317,902 @@ _EXAMPLES.update(
         "kubens": (("kubens -c", _R), ("kubens -", _H)),
     }
 )
+
+# ---------------------------------------------------------------------------------------
+# Infrastructure tools, container engines, project managers, build tools, cargo and go
+# (once handlers in programs.py).
+
+# terraform, tofu, terragrunt and pulumi: plan and show read; apply, destroy, import and
+# state changes act on real infrastructure. The state holds every sensitive value in clear:
+# what prints it whole is asked, and so is the console (which evaluates
+# `nonsensitive(...)` and `file("~/.ssh/id_rsa")`).
+_IAC_READ = ("plan", "validate", "show", "graph", "providers", "version", "help")
+_STATE_SECRETS = "prints the state's sensitive values in clear"
+
+
+def _iac_subcommands() -> dict[str, tuple[Tier, str] | Program]:
+    output = Program(
+        _R,
+        "none",
+        "prints the outputs (the values of named ones)",
+        word_tiers=_same(("-json", "--json"), _H, "prints sensitive outputs in clear"),
+        word_patterns={
+            r"(?i)^[^-].*(key|secret|token|pass|cred|auth|aws|private|session|cookie|bearer)": (
+                _C,
+                "is a secret-looking output",
+            )
+        },
+    )
+    subcommands: dict[str, tuple[Tier, str] | Program] = {
+        **_verbs(
+            (_IAC_READ, _R, "does not change infrastructure"),
+            (("init", "get"), _N, "downloads providers and modules"),
+            (("console",), _H, "evaluates expressions that print secrets or read any file"),
+        ),
+        "state": Program(
+            _H,
+            "none",
+            "changes real infrastructure",
+            subcommands={
+                **_same(("list", "show"), _R, "only reads"),
+                "pull": (_H, _STATE_SECRETS),
+            },
+            other_subcommand=(_H, "changes real infrastructure"),
+        ),
+        "workspace": Program(
+            _H,
+            "none",
+            "changes real infrastructure",
+            subcommands=_same(("list", "show", "select"), _R, "only reads"),
+            other_subcommand=(_H, "changes real infrastructure"),
+        ),
+        "output": output,
+        "show": Program(
+            _R,
+            "none",
+            "does not change infrastructure",
+            word_tiers=_same(("-json", "--json"), _H, _STATE_SECRETS),
+        ),
+        "plan": Program(
+            _R,
+            "none",
+            "does not change infrastructure",
+            dest_pattern=r"^-out=(.+)",  # the saved plan
+        ),
+        "fmt": Program(
+            _W,
+            "none",
+            "formats configuration files",
+            read_only_flags=("-check",),
+        ),
+    }
+    return subcommands
+
+
+_IAC_SUBCOMMANDS = _iac_subcommands()
+
+
+def _iac(name: str) -> Program:
+    subcommands = _IAC_SUBCOMMANDS
+    secrets = {"--show-secrets": (_C, "prints secrets in clear")} if name == "pulumi" else {}
+    if name == "pulumi":
+        # Runs the project's program against the engine in preview mode: nothing deployed.
+        subcommands = dict(_IAC_SUBCOMMANDS)
+        subcommands["preview"] = Program(
+            _W,
+            "none",
+            "runs the project's Pulumi program; nothing is deployed",
+            ("--stack", "-s", "--config-file", "-c", "--config", "--target", "-t"),
+            write_opts=("--save-plan",),
+            runs_code=True,
+        )
+    return Program(
+        _R,
+        "none",
+        "shows infrastructure state (prints help without a subcommand)",
+        ("-chdir",),
+        word_tiers=secrets,
+        subcommands=subcommands,
+        other_subcommand=(_H, "changes real infrastructure"),
+    )
+
+
+_TABLE.update({n: _iac(n) for n in ("terraform", "tofu", "terragrunt", "pulumi")})
+_EXAMPLES.update(
+    {
+        "terraform": (
+            ("terraform fmt -check -recursive", _R),
+            ("terraform -chdir=infra plan -out=tfplan", _W),
+            ("terraform plan -out=/home/dev/.bashrc", _C),
+            ("terraform state list", _R),
+            ("terraform state pull", _H),
+            ("terraform state rm aws_instance.web", _H),
+            ("terraform show", _R),
+            ("terraform show -json", _H),
+            ("terraform console", _H),
+            ("terraform workspace select dev", _R),
+            ("terraform workspace delete dev", _H),
+            ("terraform output db_password", _C),
+            ("terraform output -json", _H),
+            ("terraform output vpc_id", _R),
+            ("terraform init -upgrade", _N),
+            ("terraform import aws_s3_bucket.b my-bucket", _H),
+            ("terraform apply tfplan", _H),
+        ),
+        "pulumi": (
+            ("pulumi preview --save-plan=plan.json", _W),
+            ("pulumi preview --show-secrets", _C),
+            ("pulumi stack ls", _H),
+        ),
+    }
+)
+
+# Container engines: docker, podman and nerdctl (and compose). Listing and inspecting read;
+# a container that shares the host's root, devices, processes, network or the engine's
+# socket controls the host. An image build reads its context, its Dockerfile and the
+# secrets and keys handed to it.
+_ENGINE_READ = (
+    *("ps", "images", "inspect", "logs", "version", "info", "history", "stats", "top"),
+    *("port", "diff", "events", "search", "ls"),
+)
+_IMAGE_BUILD = Program(
+    _W,
+    "read",  # the context (a URL is fetched)
+    "builds an image from the workspace",
+    (
+        *("-t", "--tag", "--build-arg", "--target", "--platform", "--label", "--cache-from"),
+        *("--cache-to", "-o", "--output", "--progress", "--network"),
+    ),
+    read_opts=("-f", "--file"),
+    keyed_read_opts=("--secret", "--ssh", "--build-context"),
+    word_tiers={"--push": (_H, "pushes the image it builds")},
+)
+_HOST_CONTROL = "gives a container control of the host"
+_RUN_CONTAINER = Program(
+    _H,
+    "none",
+    "runs a container",
+    word_tiers={"--privileged": (_C, _HOST_CONTROL)},
+    word_patterns={r"/var/run/docker\.sock": (_C, _HOST_CONTROL)},
+    value_tiers={
+        **{opt: (r"^/(:|$)", _C, _HOST_CONTROL) for opt in ("-v", "--volume")},
+        "--mount": (r"(^|,)(source|src)=/(,|$)", _C, _HOST_CONTROL),
+        **{opt: (r"^host$", _C, _HOST_CONTROL) for opt in ("--pid", "--net", "--network")},
+        "--cap-add": (r"", _C, _HOST_CONTROL),
+    },
+)
+_ENGINE_VERBS: dict[str, tuple[Tier, str] | Program] = {
+    **_verbs(
+        (_ENGINE_READ, _R, "only reads"),
+        (("pull",), _N, "downloads an image"),
+        (("push", "login", "logout", "trust"), _H, "publishes or authenticates"),
+    ),
+    "build": _IMAGE_BUILD,
+    **dict.fromkeys(("run", "exec", "create", "start"), _RUN_CONTAINER),
+    "manifest": Program(
+        _R,
+        "none",
+        "shows image manifests",
+        subcommands={"inspect": (_R, "only reads")},
+        other_subcommand=(_H, "creates or pushes image manifests to a registry"),
+    ),
+}
+_COMPOSE_OPTS = ("-f", "--file", "-p", "--project-name", "--env-file", "--profile")
+_ENGINE_OPTS = (
+    *("-H", "--host", "--context", "-c", "--config", "-l", "--log-level"),
+    *_COMPOSE_OPTS,
+)
+_COMPOSE = Program(
+    _R,
+    "none",
+    "runs a project's services (prints help without a subcommand)",
+    _ENGINE_OPTS,
+    subcommands={
+        **_verbs(
+            (
+                ("ps", "logs", "config", "images", "ls", "top", "version", "port", "events"),
+                _R,
+                "only reads",
+            ),
+            (("pull",), _N, "pulls images"),
+        ),
+        # as `docker build`: the project's Dockerfiles, base images fetched as needed
+        "build": Program(_W, "none", "builds the project's images"),
+    },
+    other_subcommand=(_H, "starts, stops or removes services"),
+)
+
+
+def _engine_object(name: str) -> Program:
+    """`docker container ls`, `docker image prune`: an object, then what to do with it."""
+    builds = {"bake": _IMAGE_BUILD} if name in ("buildx", "builder") else {}
+    return Program(
+        _R,
+        "none",
+        f"lists {name} objects",
+        subcommands={
+            **_ENGINE_VERBS,
+            **builds,
+            **_verbs(
+                (("prune",), _H, "deletes data in bulk"),
+                (("rm", "remove", "rmi"), _H, f"deletes {name} objects"),
+                (
+                    ("ls", "list", "inspect", "history", "df", "info", "events", "show"),
+                    _R,
+                    "only reads",
+                ),
+            ),
+        },
+        other_subcommand=(_H, "changes container state"),
+        strict_options=True,  # `docker image --privileged=true` is no verb docker knows
+    )
+
+
+_ENGINE = Program(
+    _R,
+    "none",
+    "manages containers (prints help without a subcommand)",
+    _ENGINE_OPTS,
+    subcommands={
+        **_ENGINE_VERBS,
+        "compose": _COMPOSE,
+        **{
+            n: _engine_object(n)
+            for n in ("container", "image", "volume", "network", "system", "builder", "buildx")
+        },
+        "context": _engine_object("context"),
+    },
+    other_subcommand=(_H, "changes container state"),
+)
+_TABLE.update({n: replace(_ENGINE) for n in ("docker", "podman", "nerdctl")})
+_TABLE.update({n: replace(_COMPOSE) for n in ("docker-compose", "podman-compose")})
+_EXAMPLES.update(
+    {
+        "docker": (
+            ("docker image ls", _R),
+            ("docker container inspect web", _R),
+            ("docker compose ps", _R),
+            ("docker compose -f dev.yml up -d", _H),
+            ("docker compose pull", _N),
+            ("docker compose build", _W),
+            ("docker compose down -v", _H),
+            ("docker build -t app .", _W),
+            ("docker build --secret id=aws,src=/home/dev/.aws/credentials .", _C),
+            ("docker build --ssh default=/home/dev/.ssh/id_rsa .", _C),
+            ("docker build https://github.com/x/y.git", _N),
+            ("docker build -f /home/dev/.ssh/id_rsa .", _C),
+            ("docker buildx build --push -t x/app .", _H),
+            ("docker buildx bake", _W),
+            ("docker pull alpine", _N),
+            ("docker push x/app", _H),
+            ("docker run --rm alpine echo hi", _H),
+            ("docker run -v /var/run/docker.sock:/s alpine", _C),
+            ("docker run --pid=host alpine", _C),
+            ("docker run --network host alpine", _C),
+            ("docker run --cap-add=SYS_ADMIN alpine", _C),
+            ("docker run -dv /:/host alpine", _C),
+            ("docker run --privileged=true alpine", _C),
+            ("docker run --mount type=bind,source=/,target=/host alpine", _C),
+            ("docker container run --privileged alpine", _C),
+            ("docker exec -it web sh", _H),
+            ("docker volume rm data", _H),
+            ("docker image prune -a", _H),
+            ("docker manifest inspect alpine", _R),
+            ("docker manifest push x/app", _H),
+            ("docker -H ssh://prod rm -f web", _H),
+        ),
+        "docker-compose": (("docker-compose ps", _R), ("docker-compose down --rmi all", _H)),
+        "podman": (("podman manifest push x/app", _H), ("podman run -dv /:/host alpine", _C)),
+    }
+)
+
+# Project managers: (read-only, workspace, network, high) subcommands. A subcommand not listed
+# is unknown and needs approval. Dependency changes resolve against the registry: network.
+# A subcommand of two words is written joined by a dash (`poetry env info` is `env-info`).
+_PROJECT_TOOLS: Mapping[str, tuple[tuple[str, ...], ...]] = MappingProxyType(
+    {
+        "poetry": (
+            ("show", "check", "about", "help", "list", "search", "env-info", "env-list"),
+            ("run", "build", "new", "init", "version", "export", "check", "env-use"),
+            ("install", "add", "remove", "update", "lock", "sync", "self", "debug"),
+            ("publish", "config", "source", "shell", "cache", "env-remove"),
+        ),
+        "pipenv": (
+            ("graph", "--venv", "--where", "--py", "requirements", "scripts", "--envs"),
+            ("run",),
+            ("install", "uninstall", "update", "sync", "lock", "upgrade", "check"),
+            ("shell", "--rm", "clean", "open"),
+        ),
+        "pdm": (
+            ("list", "show", "info", "search", "config-get"),
+            ("run", "build", "init", "fix"),
+            ("add", "install", "sync", "update", "lock", "remove", "venv", "self"),
+            ("publish", "config", "use"),
+        ),
+        "hatch": (
+            ("status", "dep", "env-show", "project"),
+            ("run", "test", "fmt", "build", "version", "clean", "new", "shell-check"),
+            ("env-create", "env-prune", "python", "self"),
+            ("publish", "config", "shell", "env-remove"),
+        ),
+        "composer": (
+            (
+                *("show", "info", "licenses", "validate", "depends", "why", "why-not"),
+                *("prohibits", "check-platform-reqs", "diagnose", "fund", "list", "help"),
+                *("status", "config-get"),
+            ),
+            ("run-script", "run", "dump-autoload", "dumpautoload", "test", "exec"),
+            (
+                *("install", "i", "update", "u", "upgrade", "require", "r", "remove", "rm"),
+                *("create-project", "outdated", "audit", "search", "reinstall", "bump"),
+            ),
+            ("global", "self-update", "selfupdate", "config", "archive", "clear-cache"),
+        ),
+        "bundle": (
+            ("list", "show", "info", "check", "platform", "doctor", "help", "licenses"),
+            ("exec", "console-check", "binstubs", "init", "gem"),
+            ("install", "update", "add", "lock", "outdated", "cache", "package"),
+            ("config", "remove-check", "clean", "pristine", "inject", "open"),
+        ),
+        "mix": (
+            ("help", "deps", "hex.info", "hex.outdated", "xref", "deps.tree"),
+            (
+                *("test", "compile", "format", "run", "credo", "dialyzer", "deps.compile"),
+                *("clean", "new", "release", "docs", "phx.gen.html", "phx.gen.json"),
+                *("phx.gen.context", "phx.routes", "coveralls", "escript.build"),
+                "assets.build",
+            ),
+            ("deps.get", "deps.update", "local.hex", "local.rebar", "archive.install", "hex.audit"),
+            (
+                *("hex.publish", "hex.user", "hex.owner", "hex.retire", "ecto.drop"),
+                *("ecto.reset", "ecto.rollback", "ecto.migrate", "phx.server", "deps.clean"),
+            ),
+        ),
+        "dotnet": (
+            ("--info", "--list-sdks", "--list-runtimes", "list", "help", "sln-list"),
+            (
+                *("build", "test", "run", "clean", "format", "publish", "pack", "new", "sln"),
+                *("watch", "msbuild", "vstest", "build-server", "dev-certs-check"),
+            ),
+            ("restore", "add", "remove", "workload", "tool", "new-install", "new-update"),
+            ("nuget", "dev-certs", "ef", "new-uninstall"),
+        ),
+        "swift": (
+            ("--version", "help"),
+            ("build", "test", "run", "format", "package-describe"),
+            ("package",),
+            (),
+        ),
+        "dart": (
+            ("info", "--version", "help", "devtools-check"),
+            ("test", "analyze", "format", "run", "compile", "create", "fix", "doc"),
+            ("pub",),
+            (),
+        ),
+        "flutter": (
+            ("doctor", "devices", "--version", "help", "emulators", "analyze-check"),
+            ("test", "analyze", "format", "run", "build", "create", "clean", "gen-l10n"),
+            ("pub", "upgrade", "downgrade", "precache", "channel"),
+            ("install", "config", "attach"),
+        ),
+    }
+)
+# Options naming the project a project manager works on: the code there runs.
+_PROJECT_DIRS = ("-C", "--directory", "--project", "-d", "--working-dir")
+_DOTNET_PROJECT = r"^--project=(.+)"
+# Subcommands of two words, written joined by a dash in the sets above (`poetry env info`);
+# the other words with a dash are one word (`composer run-script`, `dotnet build-server`).
+_TWO_WORDS = frozenset(
+    {
+        *("env-info", "env-list", "env-use", "env-remove", "env-show", "env-create"),
+        *("env-prune", "config-get", "sln-list", "new-install", "new-update", "new-uninstall"),
+        *("package-describe", "dev-certs-check"),
+    }
+)
+
+
+def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
+    """A project manager's entry from its four sets of subcommands."""
+    read, work, net, high = sets
+    # Building, testing and running the project's code: unless it deploys. dotnet's
+    # operands name a project (`dotnet test ../x/T.csproj`), and the code there runs.
+    kind = "project" if name == "dotnet" else "none"
+    runs = Program(
+        _W,
+        kind,
+        "builds, tests or runs project code",
+        outside_opts=("--project",) if name == "dotnet" else (),
+        outside_pattern=_DOTNET_PROJECT if name == "dotnet" else "",
+        word_patterns={r"(?i)(deploy|upload)": (_H, "deploys")},
+        runs_code=True,
+    )
+    classes: dict[str, tuple[Tier, str] | Program] = {
+        **_verbs(
+            (read, _R, "only reads"),
+            (net, _N, "fetches or installs packages from the registry"),
+            (high, _H, "publishes, changes settings or reaches outside the project"),
+        ),
+        **dict.fromkeys(work, runs),  # a word in two sets: as the project's code
+    }
+    if name in ("poetry", "pipenv", "pdm", "hatch", "bundle"):  # a program in its environment
+        classes["exec" if name == "bundle" else "run"] = replace(
+            runs,
+            positionals="command",
+            what="runs a program in the project environment",
+            word_patterns={},
+        )
+    if name == "mix":  # `mix run -e CODE`, `mix run -r FILE`, `mix run FILE`
+        classes["run"] = replace(
+            runs,
+            positionals="script",
+            value_tiers={
+                opt: (r"", _H, "runs Elixir code given on the command line")
+                for opt in ("-e", "--eval")
+            },
+            script_opts=("-r", "--require"),
+        )
+    if name == "bundle":  # `bundle config set --local path vendor`: the project's settings
+        classes["config"] = Program(
+            _H,
+            "none",
+            "changes bundler's settings for the user",
+            workspace_flags=("--local",),
+            word_tiers={"--global": (_H, "changes bundler's settings for the user")},
+        )
+    if name in ("dart", "flutter"):
+        classes["pub"] = Program(
+            _N,
+            "none",
+            "fetches packages",
+            subcommands=_verbs(
+                (("deps", "outdated", "global-list"), _R, "only reads"),
+                (
+                    ("publish", "global", "token", "login", "logout"),
+                    _H,
+                    "publishes or installs outside the project",
+                ),
+            ),
+            other_subcommand=(_N, "fetches packages"),
+        )
+    if name == "dotnet":
+        classes["tool"] = Program(
+            _N,
+            "project",
+            "fetches or installs tools from the registry",
+            subcommands={"run": (_W, "runs a project tool")},
+            other_subcommand=(_N, "fetches or installs tools from the registry"),
+        )
+    # Two-word subcommands: the first word leads to an entry for the second.
+    pairs: dict[str, dict[str, tuple[Tier, str] | Program]] = {}
+    for key, found in classes.items():
+        if key in _TWO_WORDS:
+            lead, _, word = key.rpartition("-")
+            # an entry, so that the first word's own entry (`dotnet sln`) does not apply too
+            pairs.setdefault(lead, {})[word] = (
+                found if isinstance(found, Program) else Program(found[0], kind, found[1])
+            )
+    unknown = (_H, "is an unknown subcommand")
+    subcommands = dict(classes)
+    for lead, seconds in pairs.items():
+        alone = classes.get(lead, unknown)
+        own = alone if isinstance(alone, Program) else Program(alone[0], kind, alone[1])
+        subcommands[lead] = replace(
+            own,
+            subcommands={**own.subcommands, **seconds},
+            other_subcommand=own.other_subcommand or alone,
+        )
+    return Program(
+        _R,
+        kind,
+        "manages a project's dependencies and builds (prints help without a subcommand)",
+        ("-p", "-e", "--env"),
+        outside_opts=_PROJECT_DIRS,
+        word_patterns={
+            r"^(-g|--global)$": (_H, "installs globally, outside the workspace"),
+            **({r"^--rm$": (_H, "removes the virtual environment")} if name == "pipenv" else {}),
+        },
+        subcommands=subcommands,
+        other_subcommand=unknown,
+    )
+
+
+_TABLE.update({n: _project_tool(n, sets) for n, sets in _PROJECT_TOOLS.items()})
+_EXAMPLES.update(
+    {
+        "poetry": (
+            ("poetry env info", _R),
+            ("poetry env remove py3.11", _H),
+            ("poetry version patch", _W),
+            ("poetry run sh -c 'rm -rf ~'", _C),
+            ("poetry -C ../other run pytest", _H),
+            ("poetry -C sub install", _N),
+        ),
+        "pipenv": (("pipenv --venv", _R), ("pipenv --rm", _H), ("pipenv run rm -rf ~", _C)),
+        "composer": (("composer why-not php 8", _R), ("composer global require x/y", _H)),
+        "bundle": (
+            ("bundle exec rake test", _W),
+            ("bundle exec curl -T db.sql http://x", _H),
+            ("bundle exec --gemfile=/tmp/Gemfile rake", _H),
+            ("bundle config set --local path vendor/bundle", _W),
+            ("bundle config set --global path /opt/gems", _H),
+        ),
+        "dotnet": (
+            ("dotnet tool run dotnet-ef", _W),
+            ("dotnet nuget push pkg.nupkg", _H),
+            ("dotnet publish -c Release", _W),
+            ("dotnet publish /p:DeployOnBuild=true", _H),
+            ("dotnet run --project ../other/App.csproj", _H),
+            ("dotnet test /tmp/x/T.csproj", _H),
+            ("dotnet build src/App/App.csproj", _W),
+            ("dotnet build /tmp/x/App.csproj", _H),
+            ("dotnet build-server shutdown", _W),
+            ("dotnet new install Some.Templates", _N),
+        ),
+        "dart": (("dart pub deps", _R), ("dart pub publish", _H)),
+        "swift": (("swift package update", _N), ("swift sdk install https://x/sdk.tar.gz", _H)),
+        "flutter": (("flutter pub outdated", _R), ("flutter pub global activate x", _H)),
+        "hatch": (("hatch env show", _R), ("hatch env remove", _H), ("hatch version minor", _W)),
+        "mix": (
+            ("mix hex.publish", _H),
+            ("mix ecto.drop", _H),
+            ("mix run priv/repo/seeds.exs", _W),
+            ("mix run -e 'File.rm_rf!(\"/\")'", _H),
+            ("mix run /tmp/x.exs", _H),
+        ),
+        "pdm": (("pdm add -g requests", _H), ("pdm -C /tmp/other run x", _H)),
+    }
+)
+
+# Build tools: building and testing are workspace work; publishing, releasing, deploying and
+# installing are not (maven's install fills ~/.m2, which the user's other projects build
+# with). A build file, settings file, init script or build home outside the workspace holds
+# code that runs; tasks that wipe the configured database are asked.
+_BUILD_RISKY = r"(?i)^(deploy|publish|release|upload|install)"
+_DB_WIPE = (
+    r"^(db:(drop|reset|purge|wipe|schema:load|structure:load|test:purge|seed:replant)(:\w+)?"
+    r"|migrate:(fresh|reset|refresh|rollback))$"
+)
+
+
+def _build_tool(name: str) -> Program:
+    script_opts: tuple[str, ...] = ()
+    value_opts: tuple[str, ...] = ()
+    code: dict[str, tuple[str, Tier, str]] = {}
+    patterns = {_BUILD_RISKY: (_H, "installs, publishes or deploys")}
+    homes: tuple[str, ...] = ()
+    home_props = ""
+    checks: tuple[str, ...] = ()
+    if name == "rake":
+        script_opts = (
+            *("-f", "--rakefile", "-r", "--require", "-R", "--rakelibdir", "-I", "--libdir"),
+        )
+        code = {
+            opt: (r"", _H, "runs Ruby code given on the command line")
+            for opt in ("-e", "--execute", "-p", "--execute-print", "-E", "--execute-continue")
+        }
+        patterns[_DB_WIPE] = (_H, "deletes the data in the configured database")
+    elif name in ("gradle", "gradlew"):
+        value_opts = ("-D", "-P")  # properties, whose letters are no options (`-Dkey=value`)
+        script_opts = ("-b", "--build-file", "-c", "--settings-file", "-I", "--init-script")
+        homes = ("-g", "--gradle-user-home", "-p", "--project-dir")
+        home_props = r"^-D(?:gradle\.user\.home)=(.*)"
+    elif name in ("mvn", "mvnw"):
+        value_opts = ("-D", "-P")  # properties and profiles (`-Dexec.args=-c id`)
+        script_opts = ("-f", "--file", "-s", "--settings", "-gs", "--global-settings")
+        patterns[r"(?i)(purge-local-repository|install-file|deploy-file)"] = (
+            _H,
+            "changes the local repository that other projects build with",
+        )
+        home_props = r"^-D(?:maven\.repo\.local|maven\.home|user\.home)=(.*)"
+        checks = ("maven_exec",)
+    return Program(
+        _W,
+        "none",
+        "builds or tests the project",
+        value_opts,
+        script_opts=script_opts,
+        outside_opts=homes,
+        outside_pattern=home_props,
+        value_tiers=code,
+        word_patterns=patterns,
+        checks=checks,
+        runs_code=True,  # the build file, plugins and tests are the project's code
+    )
+
+
+_TABLE.update({n: _build_tool(n) for n in ("mvn", "mvnw", "gradle", "gradlew", "sbt", "rake")})
+_EXAMPLES.update(
+    {
+        "mvn": (
+            ("mvn test", _W),
+            ("mvn -o package -DskipTests", _W),
+            ("mvn install", _H),
+            ("mvn -s /tmp/evil.xml test", _H),
+            ("mvn install:install-file -Dfile=x.jar", _H),
+            ("mvn dependency:purge-local-repository", _H),
+            ("mvn install release:perform", _H),
+            ("mvn -Dmaven.repo.local=/tmp/repo compile", _H),
+            ("mvn -Dmaven.repo.local=.m2/repository compile", _W),
+            ("mvn exec:exec -Dexec.executable=/bin/sh '-Dexec.args=-c id'", _W),
+            ("mvn exec:exec -Dexec.executable=sh '-Dexec.args=-c \"rm -rf ~\"'", _C),
+        ),
+        "gradle": (
+            ("gradle -Dorg.gradle.jvmargs=-Xmx2g -Pci=true build", _W),
+            ("gradle -I /tmp/init.gradle build", _H),
+            ("gradle -b build.gradle test", _W),
+            ("gradle -Dgradle.user.home=/tmp/gh build", _H),
+            ("gradle -g .gradle-home build", _W),
+            ("gradle publish", _H),
+        ),
+        "rake": (
+            ("rake -e 'system(\"id\")'", _H),
+            ("rake -f /tmp/Rakefile", _H),
+            ("rake db:drop", _H),
+            ("rake db:migrate", _W),
+        ),
+    }
+)
+
+# cargo: building, testing and running run the crate's build scripts, macros and tests.
+# Options anywhere on the line: `--config` can set programs cargo runs, output directories
+# are written, and a manifest outside the workspace builds code from elsewhere.
+_CARGO_OPTS = (
+    *("--manifest-path", "-p", "--package", "--target", "-j", "--features", "-F", "--bin"),
+    *("--example", "--test", "-Z", "--config", "--color", "--profile"),
+)
+_CARGO_DIRS = ("--target-dir", "--artifact-dir", "--out-dir")
+
+
+def _cargo(tier: Tier, what: str, runs_code: bool = False) -> Program:
+    return Program(
+        tier,
+        "none",
+        what,
+        _CARGO_OPTS,
+        dir_opts=_CARGO_DIRS,
+        outside_opts=("--manifest-path",),
+        runs_code=runs_code,
+    )
+
+
+_CARGO_RUNS = (
+    *("build", "b", "check", "c", "test", "t", "run", "r", "bench", "clippy", "doc", "d"),
+    *("nextest", "llvm-cov", "tarpaulin", "expand", "watch", "make", "fix"),
+)
+_CARGO_READ = _cargo(_R, "only reads")
+_CARGO_FETCH = _cargo(_N, "fetches from the registry")
+_CARGO_CHANGES = _cargo(_W, "builds or changes the project")
+_CARGO_REGISTRY = _cargo(_H, "changes the public registry or credentials")
+_TABLE["cargo"] = Program(
+    _R,
+    "none",
+    "builds Rust crates (prints help without a subcommand)",
+    _CARGO_OPTS,
+    dir_opts=_CARGO_DIRS,
+    outside_opts=("--manifest-path",),
+    word_tiers={"--config": (_H, "can set programs cargo runs")},
+    subcommands={
+        **dict.fromkeys(
+            _CARGO_RUNS,
+            _cargo(_W, "builds or runs project code (build scripts, macros, tests)", True),
+        ),
+        **dict.fromkeys(
+            (
+                *("help", "version", "tree", "metadata", "locate-project", "verify-project"),
+                *("pkgid", "read-manifest", "search", "info"),
+            ),
+            _CARGO_READ,
+        ),
+        **dict.fromkeys(
+            ("add", "update", "fetch", "generate-lockfile", "vendor", "audit", "outdated"),
+            _CARGO_FETCH,
+        ),
+        **dict.fromkeys(
+            (
+                *("fmt", "clean", "new", "init", "remove", "rm", "package", "deny", "machete"),
+                *("udeps", "insta", "miri", "criterion", "bloat", "asm", "flamegraph"),
+            ),
+            _CARGO_CHANGES,
+        ),
+        **dict.fromkeys(("publish", "yank", "owner", "login", "logout"), _CARGO_REGISTRY),
+        **dict.fromkeys(
+            ("install", "uninstall"),
+            replace(
+                _cargo(_N, "installs a binary from the registry"),
+                word_tiers=_same(
+                    ("--git", "--path", "--index", "--registry"),
+                    _H,
+                    "installs from a git URL, path or other registry",
+                ),
+            ),
+        ),
+    },
+    other_subcommand=(_H, "is an unknown subcommand"),
+)
+_EXAMPLES.update(
+    {
+        "cargo": (
+            ("cargo tree -d", _R),
+            ("cargo clippy --all-targets", _W),
+            ("cargo --config 'target.x.runner=\"sh\"' run", _H),
+            ("cargo build --config 'target.x.runner=\"sh\"'", _H),
+            ("cargo install --git https://example.com/x.git", _H),
+            ("cargo fmt --all", _W),
+            ("cargo build --target-dir target/alt", _W),
+            ("cargo build --target-dir /home/dev/.cargo/target", _H),
+            ("cargo test --manifest-path ../other/Cargo.toml", _H),
+            ("cargo --manifest-path sub/Cargo.toml check", _W),
+        )
+    }
+)
+
+# go: the first word is the subcommand (go refuses other options before it than -C). Flags
+# are whole words: `-o FILE` is written, `-toolexec`, `-exec` and `-vettool` name a
+# program the build runs, and a module file, overlay or directory elsewhere builds code
+# from there.
+_GO_PROFILES = ("-coverprofile", "-cpuprofile", "-memprofile", "-blockprofile", "-trace")
+
+
+def _go_build(tier: Tier, what: str, runs_code: bool = False) -> Program:
+    return Program(
+        tier,
+        "none",
+        what,
+        ("-pgo", "-p", "-tags", "-ldflags", "-gcflags", "-run", "-bench", "-count"),
+        write_opts=("-o", *_GO_PROFILES),
+        exec_opts=("-toolexec", "-exec", "-vettool"),
+        outside_opts=("-modfile", "-overlay", "-C"),
+        long_flags=True,
+        runs_code=runs_code,
+    )
+
+
+_TABLE["go"] = Program(
+    _R,
+    "none",
+    "builds Go code (prints help without a subcommand)",
+    value_tiers={opt: (r"", _H, "runs in the directory it names") for opt in ("-C", "--C")},
+    long_flags=True,
+    strict_options=True,
+    subcommands={
+        **_verbs(
+            (("version", "help", "list", "doc", "vet-check"), _R, "only reads"),
+            (("fmt", "clean", "tool", "fix", "work"), _W, "builds or runs project code"),
+            (("get",), _N, "fetches modules"),
+        ),
+        **dict.fromkeys(("build", "vet"), _go_build(_W, "builds project code")),
+        "install": _go_build(_N, "fetches modules and installs"),
+        "test": _go_build(_W, "builds and runs the project's tests", runs_code=True),
+        "run": replace(
+            _go_build(_W, "builds and runs project code", runs_code=True),
+            word_patterns={r"^[^-].*@": (_N, "downloads a module and runs it")},
+        ),
+        "generate": _go_build(_W, "runs commands named in source files", runs_code=True),
+        "env": Program(
+            _R,
+            "none",
+            "prints settings",
+            word_tiers=_same(("-w", "-u"), _H, "changes the user's Go settings"),
+        ),
+        "mod": Program(
+            _W,
+            "none",
+            "edits go.mod",
+            subcommands=_verbs(
+                (("graph", "why", "verify", "edit-check"), _R, "only reads"),
+                (("tidy", "download", "vendor"), _N, "fetches modules"),
+            ),
+            other_subcommand=(_W, "edits go.mod"),
+        ),
+    },
+    other_subcommand=(_H, "is an unknown subcommand"),
+)
+_EXAMPLES.update(
+    {
+        "go": (
+            ("go env GOPATH", _R),
+            ("go -C=/tmp/evil run .", _H),
+            ("go env -w GOPROXY=https://proxy.example", _H),
+            ("go mod graph", _R),
+            ("go mod tidy", _N),
+            ("go mod edit -require=x@v1", _W),
+            ("go test ./...", _W),
+            ("go generate ./...", _W),
+            ("go build -o bin/app ./cmd/app", _W),
+            ("go build -o=/home/dev/.bashrc .", _C),
+            ("go build -toolexec=/tmp/evil ./...", _H),
+            ("go test -exec /tmp/runner ./...", _H),
+            ("go vet -vettool=./bin/myvet ./...", _W),
+            ("go build -modfile=/tmp/go.mod ./...", _H),
+            ("go run golang.org/x/tools/cmd/stringer@latest", _N),
+        )
+    }
+)
+
+
+# kubectl and oc: reading cluster state is read-only, changing it is not; a `get` of secrets
+# printed in full is judged by the `kubernetes_secrets` check (the kinds it names decide
+# together with -o, wherever that is written).
+_KUBE_OPTS = (
+    *("-n", "--namespace", "--context", "--kubeconfig", "-l", "--selector", "-o", "--output"),
+    *("-f", "--filename", "-c", "--container", "--cluster", "--user", "-s", "--server"),
+    *("--field-selector", "--sort-by", "--tail", "--since", "--template", "--token"),
+)
+_KUBE_READ = (
+    *("get", "describe", "logs", "explain", "version", "top", "api-resources"),
+    *("api-versions", "cluster-info", "diff", "events", "wait"),
+    "kustomize",  # renders the project's overlays; the cluster is not touched
+)
+_KUBE_CONFIG_READ = Program(
+    _R,
+    "none",
+    "shows the client configuration",
+    _KUBE_OPTS,
+    word_tiers={"--raw": (_C, "prints client keys and tokens")},
+)
+
+
+def _kube(name: str) -> Program:
+    return Program(
+        _R,
+        "none",
+        "manages a Kubernetes cluster (prints help without a subcommand)",
+        _KUBE_OPTS,
+        subcommands={
+            **_verbs((_KUBE_READ, _R, "only reads cluster state")),
+            "rollout": Program(
+                _H,
+                "none",
+                "changes a cluster",
+                _KUBE_OPTS,
+                subcommands=_same(("status", "history"), _R, "only reads cluster state"),
+                other_subcommand=(_H, "changes a cluster"),
+            ),
+            "config": Program(
+                _H,
+                "none",
+                "changes cluster credentials or context",
+                _KUBE_OPTS,
+                subcommands=dict.fromkeys(
+                    ("view", "get-contexts", "current-context", "get-clusters", "get-users"),
+                    _KUBE_CONFIG_READ,
+                ),
+                other_subcommand=(_H, "changes cluster credentials or context"),
+            ),
+            "auth": Program(
+                _H,
+                "none",
+                "changes a cluster",
+                _KUBE_OPTS,
+                subcommands={"can-i": (_R, "checks permissions")},
+                other_subcommand=(_H, "changes a cluster"),
+            ),
+        },
+        other_subcommand=(_H, "changes a cluster"),
+        checks=("kubernetes_secrets",),
+    )
+
+
+_TABLE.update({n: _kube(n) for n in ("kubectl", "oc")})
+_EXAMPLES.update(
+    {
+        "kubectl": (
+            ("kubectl -n prod get secrets -o name", _R),
+            ("kubectl get secrets,configmaps -o json", _C),
+            ("kubectl get secret/db -o jsonpath='{.data.password}'", _C),
+            ("kubectl get secret/db", _R),
+            ("kubectl rollout status deploy/api", _R),
+            ("kubectl rollout restart deploy/api", _H),
+            ("kubectl config view", _R),
+            ("kubectl config view --raw", _C),
+            ("kubectl config use-context prod", _H),
+            ("kubectl auth can-i create pods", _R),
+            ("kubectl kustomize overlays/dev", _R),
+            ("kubectl apply -f deploy.yaml", _H),
+        ),
+    }
+)
+
 
 for _name, _examples in _EXAMPLES.items():
     _p = _TABLE[_name]

@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 780 programs known, 602 are data (563 program entries, 37 wrappers, and the git and
+Of the 780 programs known, 632 are data (593 program entries, 37 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 178 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 148 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
@@ -27,19 +27,21 @@ express them (every one still carries examples, in program_examples.py):
   outputs, piping into a shell), scp/nc/socat, less/more (`+!cmd`, log files), openssl (a
   certificate read, a new key written), ssh-keygen (fingerprints of key files), sysctl (keys
   are paths under /proc/sys), protoc (`--NAME_out` for any plugin name), make (-C and
-  makefiles outside the workspace, dry runs).
+  makefiles outside the workspace, VAR=PROGRAM assignments, dry runs).
 - Answers that depend on the project, several words at once or the text of an argument:
-  pip/uv/npm/yarn/pnpm/npx (the project environment, scripts, -g), poetry/bundle/dotnet...,
-  cargo, go, mvn/gradle/sbt/rake (flags, homes and properties naming code outside the
-  workspace), docker/podman (build inputs, host control), terraform/pulumi (state that
-  prints secrets), kubectl/oc (the kinds
-  a `get` names, in lists and kind/name forms, with -o wherever it is written), cloud CLIs
+  pip/uv/npm/yarn/pnpm/npx (the project environment, scripts, -g), cloud CLIs
   (listed in cloud_clis.py: the action is the last word, credential-printing forms), SQL
   clients (the query text is read), kill (which processes: 1, -1, job specs), at/batch,
   grep/ag/ack/rg/locate (credential searches, rg --pre).
 
 Package managers (apt, brew, conda...), helm, gh, ip/route, tmux/screen, systemctl, k9s and
-kubectx are data: a subcommand there can be an entry of its own (`Program.subcommands`).
+kubectx, terraform/tofu/terragrunt/pulumi, docker/podman/nerdctl and compose, the project
+managers (poetry, pipenv, pdm, hatch, composer, bundle, mix, dotnet, swift, dart, flutter),
+mvn/gradle/sbt/rake, cargo, go and kubectl/oc are data: a subcommand there can be an entry
+of its own (`Program.subcommands`), options can name a project that must be in the
+workspace (`outside_opts`), and what data cannot express is a named check (`Program.checks`,
+the `CHECKS` below: maven's exec:exec runs the program its properties name; the kinds a
+kubectl `get` names decide with -o, wherever it is written, whether secrets are printed).
 """
 
 from __future__ import annotations
@@ -758,7 +760,7 @@ def _classify_path_program(
         elif _PYTHON.fullmatch(base) and [w.value for w in args[:2]] == ["-m", "pip"]:
             h_python("python", args, cmd, a)
         elif base in ("gradlew", "mvnw"):
-            h_buildtool(base, args, cmd, a)  # build files and init scripts named
+            run_program(base, PROGRAMS[base], args, cmd, a)  # build files, init scripts
         if base == "manage.py":
             _django_manage(args, cmd, a)
     elif place.zone == "secret":
@@ -818,6 +820,7 @@ class _Compiled:
             or rule.network_flags
             or rule.read_only_flags
             or rule.stdout_flags
+            or rule.workspace_flags
         )
         self.takes = rule.takes
         # An entry that sets none of the fields beyond its tier, positionals and value
@@ -852,6 +855,10 @@ class _Compiled:
             or rule.write_pattern
             or rule.dest_pattern
             or rule.source_pattern
+            or rule.outside_opts
+            or rule.outside_pattern
+            or rule.keyed_read_opts
+            or rule.checks
         ):
             self.globals = replace(
                 rule,
@@ -862,6 +869,7 @@ class _Compiled:
                 word_tiers={},
                 word_patterns={},
                 runs_code=False,  # the subcommand's entry says whether it runs code
+                checks=(),  # run once, on every word, by the program's entry
             )
         self.patterns = [
             (re.compile(pattern), tier, why) for pattern, (tier, why) in rule.word_patterns.items()
@@ -909,7 +917,12 @@ def run_program(
         at = _operand_at(args, compiled.takes)
         verb = args[at].value if at is not None else None
         if at is not None and verb is not None:
-            sub = rule.subcommands.get(verb, rule.other_subcommand)
+            sub = rule.subcommands.get(verb)
+            after = at + 1
+            if sub is None:
+                sub = rule.other_subcommand
+                if isinstance(sub, Program) and sub.positionals != "none":
+                    after = at  # the word is that entry's first operand (`dotnet new ../x`)
             if isinstance(sub, Program):
                 if rule.word_tiers or compiled.patterns:  # words anywhere on the line
                     words = (
@@ -923,9 +936,13 @@ def run_program(
                         else {}
                     )
                     _word_findings(name, rule, compiled, words, args, a)
+                for check in rule.checks:
+                    CHECKS[check](name, args, cmd, a)
+                if at and rule.strict_options:
+                    _unknown_options(name, rule, args[:at], a)
                 if at and compiled.globals is not None:
                     run_program(name, compiled.globals, args[:at], cmd, a)
-                run_program(f"{name} {verb}", sub, args[at + 1 :], cmd, a)
+                run_program(f"{name} {verb}", sub, args[after:], cmd, a)
                 return
     if rule.argv_after:
         for i, word in enumerate(args):
@@ -955,7 +972,11 @@ def run_program(
                 continue
             kept.append(word)
         args = kept
-    opts, pos = split_opts(args, compiled.takes)
+    opts, pos = (
+        split_long_opts(args, compiled.takes)
+        if rule.long_flags
+        else split_opts(args, compiled.takes)
+    )
     # In the order written, so that reasons come out the same in every process (a set's
     # order changes with string hashing).
     flags: dict[str, None] = (
@@ -971,6 +992,9 @@ def run_program(
             if value.value is None or re.search(pattern, value.value):
                 a.add(tier, f"{name} {opt} {_short(value.text)} {why}")
     decided = False  # by a subcommand's tier, which replaces the entry's own
+    if rule.strict_options and opts:  # options before the subcommand (or with none)
+        at = _operand_at(args, compiled.takes)
+        _unknown_options(name, rule, args if at is None else args[:at], a)
     if rule.other_subcommand is not None and pos:
         decided = True
         verb = pos[0].value
@@ -1017,6 +1041,20 @@ def run_program(
     if opts and rule.script_opts:
         for value in _vals_in(opts, rule.script_opts):
             _run_file(name, value, cmd, a)
+    if opts and rule.outside_opts:
+        for opt, value in opts:
+            if opt in rule.outside_opts and value is not None:
+                _inside_workspace(name, value, cmd, a)
+    if rule.outside_pattern:
+        for word in args:
+            match = re.match(rule.outside_pattern, word.value or "")
+            if match:  # `-Dmaven.repo.local=DIR`
+                _inside_workspace(name, Word(match.group(1), word.text), cmd, a)
+    if opts and rule.keyed_read_opts:
+        for value in _vals_in(opts, rule.keyed_read_opts):
+            _keyed_reads(name, value, cmd, a)
+    for check in rule.checks:
+        CHECKS[check](name, args, cmd, a)
     read_only = (
         [flag for flag in flags if flag in rule.read_only_flags] if rule.read_only_flags else []
     )
@@ -1058,7 +1096,10 @@ def run_program(
     elif writing:
         a.add(_max(Tier.WORKSPACE, Tier.READ_ONLY if decided else rule.tier), rule.what)
     elif not decided:
-        a.add(rule.tier, rule.what)
+        if rule.workspace_flags and any(flag in rule.workspace_flags for flag in flags):
+            a.add(_min(rule.tier, Tier.WORKSPACE), f"{rule.what} (the project's own)")
+        else:
+            a.add(rule.tier, rule.what)
     if rule.runs_code:
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
     if opts and rule.write_opts:
@@ -1102,6 +1143,8 @@ def run_program(
                 _dynamic_code(word, a, f"{name} operand")
             else:
                 a.run_script(word.value, cmd.cwd, f"{name} operand")
+        elif kind == "project":
+            _inside_workspace(name, word, cmd, a)
         elif spared and kind in ("write", "read"):
             a.read(word, cmd.cwd)
             continue
@@ -1157,6 +1200,56 @@ def _run_bare(
             a.delete(word, cwd, recursive=False)
 
 
+def _inside_workspace(name: str, where: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    """A project, build file or directory a program works with (`poetry -C DIR`, `dotnet
+    test ../x/T.csproj`): the code there runs, so one outside the workspace is asked."""
+    if a.place(where, cmd.cwd).zone != "workspace":
+        a.add(Tier.HIGH, f"{name} works on {_short(where.text)}, outside the workspace")
+
+
+def _keyed_reads(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    """`--secret id=x,src=PATH`, `--ssh default=PATH`, `--build-context name=DIR`: each
+    path is read (keys handed to a build), a URL fetched."""
+    if value.value is None:
+        a.add(Tier.HIGH, f"{name} reads files named only at run time ({_short(value.text)})")
+        return
+    for part in value.value.split(","):
+        key, eq, path = part.rpartition("=")
+        if not eq or key in ("id", "type", "env"):
+            continue
+        if path.startswith(("docker-image://", "https://", "http://", "git@")):
+            a.add(Tier.NETWORK, f"{name} fetches {path}")
+        else:
+            a.read(Word(path, value.text), cmd.cwd)
+
+
+def split_long_opts(
+    args: list[Word], takes: Collection[str]
+) -> tuple[list[tuple[str, Word | None]], list[Word]]:
+    """Options written as whole words with one dash or two (go's and terraform's flags, never
+    clustered: `-race`, `-o FILE`, `-toolexec=PROG`, `--o=FILE`), named with one dash."""
+    opts: list[tuple[str, Word | None]] = []
+    pos: list[Word] = []
+    words = iter(args)
+    for word in words:
+        value = word.value
+        if value is None or not value.startswith("-") or value == "-":
+            pos.append(word)
+            continue
+        if value == "--":
+            pos.extend(words)
+            break
+        flag, eq, attached = value.partition("=")
+        flag = "-" + flag.lstrip("-")
+        if eq:
+            opts.append((flag, Word(attached, word.text)))
+        elif flag in takes:
+            opts.append((flag, next(words, None)))
+        else:
+            opts.append((flag, None))
+    return opts, pos
+
+
 def _word_findings(
     name: str,
     rule: Program,
@@ -1180,7 +1273,8 @@ def _word_findings(
 def _unknown_options(name: str, rule: Program, args: list[Word], a: Analyzer) -> None:
     """Options before the command an entry runs that the entry does not know
     (`bundle exec --gemfile=FILE rake` loads FILE, which is code)."""
-    unknown = [flag for flag, _ in split_opts(args)[0] if flag not in rule.takes]
+    opts = split_long_opts(args, rule.takes)[0] if rule.long_flags else split_opts(args)[0]
+    unknown = [flag for flag, _ in opts if flag not in rule.takes]
     if unknown:
         a.add(Tier.HIGH, f"{name} {unknown[0]} is an option of unknown effect")
 
@@ -1220,6 +1314,10 @@ def _stems(path: str, suffixes: list[str]) -> list[str]:
 
 def _max(x: Tier, y: Tier) -> Tier:
     return path_risk.tier_max(x, y)
+
+
+def _min(x: Tier, y: Tier) -> Tier:
+    return x if x.rank <= y.rank else y
 
 
 # ---------------------------------------------------------------------------------------
@@ -4686,212 +4784,6 @@ def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.HIGH, f"{name} may download and run a package from the registry")
 
 
-_CARGO_VALUE_OPTS = (
-    "--manifest-path",
-    "-p",
-    "--package",
-    "--target",
-    "-j",
-    "--features",
-    "-F",
-    "--bin",
-    "--example",
-    "--test",
-    "-Z",
-    "--config",
-    "--color",
-    "--target-dir",
-    "--artifact-dir",
-    "--out-dir",
-    "--profile",
-)
-
-
-def h_cargo(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(args, _CARGO_VALUE_OPTS, stop_at_positional=True)
-    if _has(opts, "--config"):
-        a.add(Tier.HIGH, "cargo --config can set programs cargo runs")
-    # options after the subcommand (`cargo build --target-dir DIR`)
-    every = opts + split_opts(pos[1:], _CARGO_VALUE_OPTS)[0]
-    for out in _vals(every, "--target-dir", "--artifact-dir", "--out-dir"):
-        a.write(out, cmd.cwd)
-    for manifest in _vals(every, "--manifest-path"):
-        if a.place(manifest, cmd.cwd).zone != "workspace":
-            a.add(Tier.HIGH, f"builds the crate at {manifest.value}, outside the workspace")
-    verb = pos[0].value if pos else None
-    rest = [w.value or "" for w in pos[1:]]
-    if verb in (
-        "build",
-        "b",
-        "check",
-        "c",
-        "test",
-        "t",
-        "run",
-        "r",
-        "bench",
-        "clippy",
-        "doc",
-        "d",
-        "nextest",
-        "llvm-cov",
-        "tarpaulin",
-        "expand",
-        "watch",
-        "make",
-        "fix",
-    ):
-        a.runs_code(f"cargo {verb} runs the project's build scripts, macros or tests")
-    if verb in (
-        None,
-        "help",
-        "version",
-        "tree",
-        "metadata",
-        "locate-project",
-        "verify-project",
-        "pkgid",
-        "read-manifest",
-        "search",
-        "info",
-    ):
-        a.add(Tier.READ_ONLY, f"cargo {verb or ''} only reads")
-    elif verb in (
-        "build",
-        "b",
-        "check",
-        "c",
-        "test",
-        "t",
-        "run",
-        "r",
-        "bench",
-        "fmt",
-        "clippy",
-        "doc",
-        "d",
-        "clean",
-        "fix",
-        "new",
-        "init",
-        "add",
-        "remove",
-        "rm",
-        "update",
-        "fetch",
-        "generate-lockfile",
-        "vendor",
-        "package",
-        "nextest",
-        "llvm-cov",
-        "tarpaulin",
-        "expand",
-        "watch",
-        "make",
-        "deny",
-        "audit",
-        "outdated",
-        "machete",
-        "udeps",
-        "insta",
-        "miri",
-        "criterion",
-        "bloat",
-        "asm",
-        "flamegraph",
-    ):
-        if verb in ("add", "update", "fetch", "generate-lockfile", "vendor", "audit", "outdated"):
-            a.add(Tier.NETWORK, f"cargo {verb} fetches from the registry")
-        else:
-            a.add(Tier.WORKSPACE, f"cargo {verb} builds or runs project code")
-    elif verb in ("install", "uninstall"):
-        if any(v in ("--git", "--path", "--index", "--registry") for v in rest):
-            a.add(Tier.HIGH, "installs from a git URL, path or other registry")
-        else:
-            a.add(Tier.NETWORK, "installs a binary from the registry")
-    elif verb in ("publish", "yank", "owner", "login", "logout"):
-        a.add(Tier.HIGH, f"cargo {verb} changes the public registry or credentials")
-    else:
-        a.add(Tier.HIGH, f"cargo {verb}: unknown subcommand")
-
-
-_GO_VALUE_FLAGS = frozenset({"o", "toolexec", "exec", "vettool", "modfile", "overlay", "pgo", "C"})
-_GO_VALUE_EQ = re.compile(r"^--?(o|toolexec|exec|vettool|modfile|overlay|pgo|C)=(.*)$", re.S)
-
-
-def _go_flags(
-    args: list[Word], stop_at_positional: bool
-) -> tuple[list[tuple[str, Word | None]], list[Word]]:
-    """Go's flags: one word each, never clustered (`-race`, `-cover`), a value after `=`
-    or in the next word (`-o FILE`, `-toolexec=PROG`)."""
-    opts: list[tuple[str, Word | None]] = []
-    pos: list[Word] = []
-    i = 0
-    while i < len(args):
-        w = args[i]
-        v = w.value
-        i += 1
-        if v is None or not v.startswith("-") or (stop_at_positional and pos):
-            pos.append(w)
-            continue
-        if v == "--":
-            pos += args[i:]
-            break
-        m = _GO_VALUE_EQ.match(v)
-        if m is not None:
-            opts.append(("-" + m.group(1), Word(m.group(2), w.text)))
-        elif v.lstrip("-") in _GO_VALUE_FLAGS and i < len(args):
-            opts.append(("-" + v.lstrip("-"), args[i]))
-            i += 1
-        else:
-            opts.append((v.split("=", 1)[0], None))
-    return opts, pos
-
-
-def h_go(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    verb = args[0].value if args else None
-    rest = [w.value or "" for w in args[1:]]
-    if verb in ("build", "test", "vet", "run", "install", "generate"):
-        opts, pos = _go_flags(args[1:], stop_at_positional=verb == "run")
-        for out in _vals(opts, "-o"):
-            a.write(out, cmd.cwd)
-        for program in _vals(opts, "-toolexec", "-exec", "-vettool"):
-            if program.value is None:
-                _dynamic_code(program, a, f"go {verb} -toolexec")
-            else:
-                _tool_path(f"go {verb} {program.value}", program.value.split()[0], cmd, a)
-        for path in _vals(opts, "-modfile", "-overlay", "-C"):
-            if a.place(path, cmd.cwd).zone != "workspace":
-                a.add(Tier.HIGH, f"go {verb} builds with {path.value}, outside the workspace")
-        if verb == "run" and pos and "@" in (pos[0].value or ""):
-            a.add(Tier.NETWORK, f"go run {pos[0].value} downloads a module and runs it")
-    if verb in (None, "version", "help", "list", "doc", "vet-check"):
-        a.add(Tier.READ_ONLY, f"go {verb or ''} only reads")
-    elif verb == "env":
-        if any(v in ("-w", "-u") for v in rest):
-            a.add(Tier.HIGH, "go env -w changes the user's Go settings")
-        else:
-            a.add(Tier.READ_ONLY, "go env prints settings")
-    elif verb in ("build", "test", "vet", "fmt", "run", "generate", "clean", "tool", "fix", "work"):
-        a.add(Tier.WORKSPACE, f"go {verb} builds or runs project code")
-        if verb in ("test", "run", "generate"):
-            a.runs_code(f"go {verb} runs the project's code")
-        if verb == "generate":
-            a.add(Tier.WORKSPACE, "go generate runs commands named in source files")
-    elif verb == "mod":
-        sub = rest[0] if rest else ""
-        if sub in ("graph", "why", "verify", "edit-check"):
-            a.add(Tier.READ_ONLY, f"go mod {sub} only reads")
-        elif sub in ("tidy", "download", "vendor"):
-            a.add(Tier.NETWORK, f"go mod {sub} fetches modules")
-        else:
-            a.add(Tier.WORKSPACE, f"go mod {sub} edits go.mod")
-    elif verb in ("get", "install"):
-        a.add(Tier.NETWORK, f"go {verb} fetches modules")
-    else:
-        a.add(Tier.HIGH, f"go {verb}: unknown subcommand")
-
-
 def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -4947,80 +4839,63 @@ def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         a.add(Tier.WORKSPACE, "runs the project's build")
 
 
-# Build tools' options naming a build file, init script or library directory (code that
-# runs), and options whose value is code.
-_BUILD_FILE_OPTS: Mapping[str, tuple[str, ...]] = {
-    "rake": ("-f", "--rakefile", "-r", "--require", "-R", "--rakelibdir", "-I", "--libdir"),
-    "gradle": ("-b", "--build-file", "-c", "--settings-file", "-I", "--init-script"),
-    "mvn": ("-f", "--file", "-s", "--settings", "-gs", "--global-settings"),
-}
-_BUILD_CODE_OPTS: Mapping[str, tuple[str, ...]] = {
-    "rake": ("-e", "--execute", "-p", "--execute-print", "-E", "--execute-continue"),
-}
-
-
-# Directories a build tool loads code from (gradle's init.d scripts, maven's plugins), set
-# by option or by system property.
-_BUILD_HOME_OPTS: Mapping[str, tuple[str, ...]] = {
-    "gradle": ("-g", "--gradle-user-home", "-p", "--project-dir"),
-}
-_BUILD_HOME_PROPS: Mapping[str, tuple[str, ...]] = {
-    "gradle": ("gradle.user.home",),
-    "mvn": ("maven.repo.local", "maven.home", "user.home"),
-}
-
-
-def _build_homes(key: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, _ = split_opts(args, _BUILD_HOME_OPTS.get(key, ()))
-    homes = _vals(opts, *_BUILD_HOME_OPTS.get(key, ()))
+def _maven_exec(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`mvn exec:exec -Dexec.executable=X -Dexec.args=...` runs X with those arguments."""
     props: dict[str, Word] = {}
     for w in args:
         prop, eq, value = (w.value or "").removeprefix("-D").partition("=")
         if (w.value or "").startswith("-D") and eq:
             props[prop] = Word(value, w.text)
-    homes += [props[p] for p in _BUILD_HOME_PROPS.get(key, ()) if p in props]
-    for home in homes:
-        if a.place(home, cmd.cwd).zone != "workspace":
-            a.add(Tier.HIGH, f"{key} loads build code from {home.value}, outside the workspace")
-    if key == "mvn" and "exec.executable" in props:
-        # `mvn exec:exec -Dexec.executable=X -Dexec.args=...` runs X
-        program = props["exec.executable"].value
-        args_text = props["exec.args"].value if "exec.args" in props else ""
-        if program is None or args_text is None:
-            a.add(Tier.HIGH, "mvn exec runs a program only known at run time")
-        else:
-            a.run_script(f"{program} {args_text}", cmd.cwd, "mvn exec:exec")
-
-
-def h_buildtool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    key = {"gradlew": "gradle", "mvnw": "mvn", "./mvnw": "mvn"}.get(name, name)
-    files, codes = _BUILD_FILE_OPTS.get(key, ()), _BUILD_CODE_OPTS.get(key, ())
-    if files or codes:
-        opts, _ = split_opts(args, files + codes)
-        for value in _vals(opts, *files):
-            _run_file(name, value, cmd, a)
-        if _vals(opts, *codes):
-            a.add(Tier.HIGH, f"{name} runs Ruby code given on the command line")
-    values = [w.value or "" for w in args]
-    risky = [
-        v
-        for v in values
-        if re.search(r"(?i)^(deploy|publish|release|upload|install)", v) and not v.startswith("-")
-    ]
-    _build_homes(key, args, cmd, a)
-    if key == "rake" and db_wipe_task(name, args, a):
+    if "exec.executable" not in props:
         return
-    if key == "mvn" and any(
-        re.search(r"(?i)(^install$|purge-local-repository|install-file|deploy-file)", v)
-        for v in values
-    ):
-        # ~/.m2 is shared: the user's other projects build against what is installed there
-        a.add(Tier.HIGH, f"{name} changes the local repository that other projects build with")
-        return
-    if risky:
-        a.add(Tier.HIGH, f"{name} {risky[0]} publishes or deploys")
+    program = props["exec.executable"].value
+    args_text = props["exec.args"].value if "exec.args" in props else ""
+    if program is None or args_text is None:
+        a.add(Tier.HIGH, f"{name} exec runs a program only known at run time")
     else:
-        a.add(Tier.WORKSPACE, f"{name} builds or tests the project")
+        a.run_script(f"{program} {args_text}", cmd.cwd, f"{name} exec:exec")
+
+
+def _kubernetes_secrets(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`kubectl get secret X -o yaml`, `get secrets,configmaps -o json`, `get secret/X -o
+    jsonpath=...`: the kinds a `get` names (in lists and kind/name forms) decide together
+    with -o, wherever it is written."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes)
+    if not pos or pos[0].value != "get":
+        return
+    kinds = {k for r in pos[1:2] for k in (r.value or "").lower().split(",")}
+    if (
+        any(k.split("/")[0] in ("secret", "secrets") for k in kinds)
+        and any(_v(o) not in ("name", "wide") for n, o in opts if n in ("-o", "--output"))
+        or any(k.startswith(("secret/", "secrets/")) for k in kinds)
+        and _has(opts, "-o", "--output", "--template")
+    ):
+        a.add(Tier.CRITICAL, f"{name} get prints Kubernetes secrets")
+
+
+# Checks that data entries name (`Program.checks`): what data cannot express.
+CHECKS: Mapping[str, Handler] = MappingProxyType(
+    {"maven_exec": _maven_exec, "kubernetes_secrets": _kubernetes_secrets}
+)
+
+
+def _validate_checks(name: str, rule: Program, seen: set[int]) -> None:
+    """Every check an entry (or an entry of its subcommands) names exists; entries that
+    several programs share are looked at once."""
+    seen.add(id(rule))
+    unknown = [check for check in rule.checks if check not in CHECKS]
+    if unknown:
+        raise ValueError(f"program rule {name}: unknown check {unknown[0]!r}; see CHECKS")
+    for verb, sub in [*rule.subcommands.items(), ("(other)", rule.other_subcommand)]:
+        if isinstance(sub, Program) and id(sub) not in seen:
+            _validate_checks(f"{name} {verb}", sub, seen)
+
+
+_seen: set[int] = set()
+for _name, _rule in PROGRAMS.items():
+    if _rule.checks or _rule.subcommands:
+        _validate_checks(_name, _rule, _seen)
+del _seen
 
 
 def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -5042,341 +4917,6 @@ def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             program = v.split("=", 2)[-1]
             if a.place(program, cmd.cwd).zone != "workspace":
                 a.add(Tier.HIGH, f"{name} runs the plugin program {program}")
-
-
-_BUILD_VALUE_OPTS = (
-    "-t",
-    "--tag",
-    "-f",
-    "--file",
-    "--build-arg",
-    "--secret",
-    "--ssh",
-    "--build-context",
-    "--target",
-    "--platform",
-    "--label",
-    "--cache-from",
-    "--cache-to",
-    "-o",
-    "--output",
-    "--progress",
-    "--network",
-)
-
-
-def _build_inputs(args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """What an image build reads besides its context: `--secret id=x,src=PATH`, `--ssh
-    default=PATH` (keys handed to the build), `--build-context name=DIR`, `-f FILE`."""
-    opts, pos = split_opts(args, _BUILD_VALUE_OPTS)
-    for value in _vals(opts, "--secret", "--ssh", "--build-context"):
-        for part in (value.value or "").split(","):
-            key, eq, path = part.rpartition("=")
-            if not eq or key in ("id", "type", "env"):
-                continue
-            if path.startswith(("docker-image://", "https://", "http://", "git@")):
-                a.add(Tier.NETWORK, f"the build fetches {path}")
-            else:
-                a.read(Word(path, value.text), cmd.cwd)
-    for dockerfile in _vals(opts, "-f", "--file"):
-        a.read(dockerfile, cmd.cwd)
-    for context in pos[-1:]:
-        if (context.value or "").startswith(("http://", "https://", "git@")):
-            a.add(Tier.NETWORK, f"the build fetches its context {context.value}")
-        elif context.value != "-":
-            a.read(context, cmd.cwd)
-
-
-def h_docker(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args,
-        (
-            "-H",
-            "--host",
-            "--context",
-            "-c",
-            "--config",
-            "-l",
-            "--log-level",
-            "-f",
-            "--file",
-            "-p",
-            "--project-name",
-            "--env-file",
-            "--profile",
-        ),
-        stop_at_positional=True,
-    )
-    verb = pos[0].value if pos else None
-    rest = [w.value or "" for w in pos[1:]]
-    if verb in ("compose",) or name in ("docker-compose", "podman-compose"):
-        if verb == "compose":
-            copts, cpos = split_opts(
-                pos[1:],
-                ("-f", "--file", "-p", "--project-name", "--env-file", "--profile"),
-                stop_at_positional=True,
-            )
-            verb = cpos[0].value if cpos else None
-            rest = [w.value or "" for w in cpos[1:]]
-        if verb in (
-            "ps",
-            "logs",
-            "config",
-            "images",
-            "ls",
-            "top",
-            "version",
-            "port",
-            "events",
-            None,
-        ):
-            a.add(Tier.READ_ONLY, f"{name} compose {verb or ''} only reads")
-        elif verb == "build":
-            # as `docker build`: the project's Dockerfiles, base images fetched as needed
-            a.add(Tier.WORKSPACE, f"{name} compose build builds the project's images")
-        elif verb == "pull":
-            a.add(Tier.NETWORK, f"compose {verb} pulls images")
-        elif verb == "down" and any(v in ("-v", "--volumes", "--rmi") for v in rest):
-            a.add(Tier.HIGH, "compose down deletes volumes or images (data loss)")
-        else:
-            a.add(Tier.HIGH, f"compose {verb} starts or stops services")
-        return
-    if verb in (
-        "container",
-        "image",
-        "volume",
-        Tier.NETWORK,
-        "system",
-        "builder",
-        "buildx",
-        "context",
-    ):
-        obj = verb
-        verb = rest[0] if rest else "ls"
-        rest = rest[1:]
-        if verb == "prune" or obj == "system" and verb in ("prune",):
-            a.add(Tier.HIGH, f"{name} {obj} prune deletes data in bulk")
-            return
-        if verb in ("ls", "list", "inspect", "history", "df", "info", "events", "show", "version"):
-            a.add(Tier.READ_ONLY, f"{name} {obj} {verb} only reads")
-            return
-        if verb in ("rm", "remove", "rmi"):
-            a.add(Tier.HIGH, f"{name} {obj} rm deletes {obj}s")
-            return
-        if obj in ("buildx", "builder") and verb in ("build", "bake"):
-            _build_inputs(pos[2:], cmd, a)
-            if any(v == "--push" for v in rest):
-                a.add(Tier.HIGH, "builds and pushes images")
-            else:
-                a.add(Tier.WORKSPACE, "builds an image")
-            return
-    if verb in (
-        "ps",
-        "images",
-        "inspect",
-        "logs",
-        "version",
-        "info",
-        "history",
-        "stats",
-        "top",
-        "port",
-        "diff",
-        "events",
-        "search",
-        "manifest",
-        "ls",
-        None,
-    ):
-        if verb == "manifest" and "push" in rest:
-            a.add(Tier.HIGH, f"{name} manifest push publishes to a registry")
-            return
-        a.add(Tier.READ_ONLY, f"{name} {verb or ''} only reads")
-    elif verb == "build":
-        _build_inputs(pos[1:], cmd, a)
-        if "--push" in rest:
-            a.add(Tier.HIGH, "builds and pushes an image")
-        else:
-            a.add(Tier.WORKSPACE, f"{name} build builds an image from the workspace")
-    elif verb in ("pull",):
-        a.add(Tier.NETWORK, f"{name} pull downloads an image")
-    elif verb in ("push", "login", "logout", "trust"):
-        a.add(Tier.HIGH, f"{name} {verb} publishes or authenticates")
-    elif verb in ("run", "exec", "create", "start"):
-        text = " ".join(rest)
-        if any(v in ("--privileged", "--privileged=true") for v in rest) or re.search(
-            r"(?:(?<!\S)-[A-Za-z]*v|--volume)[ =]?/[:\s]|/var/run/docker.sock|--pid[ =]host|"
-            r"--net(?:work)?[ =]host|--cap-add",
-            text,
-        ):
-            a.add(Tier.CRITICAL, f"{name} {verb} gives a container control of the host")
-        else:
-            a.add(Tier.HIGH, f"{name} {verb} runs a container")
-    elif verb in (
-        "rm",
-        "rmi",
-        "kill",
-        "stop",
-        "restart",
-        "pause",
-        "unpause",
-        "update",
-        "rename",
-        "commit",
-        "tag",
-        "cp",
-        "load",
-        "save",
-        "import",
-        "export",
-        "attach",
-    ):
-        a.add(Tier.HIGH, f"{name} {verb} changes containers or images")
-    else:
-        a.add(Tier.HIGH, f"{name} {verb}: changes container state")
-
-
-def h_kubectl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args,
-        (
-            "-n",
-            "--namespace",
-            "--context",
-            "--kubeconfig",
-            "-l",
-            "--selector",
-            "-o",
-            "--output",
-            "-f",
-            "--filename",
-            "-c",
-            "--container",
-            "--cluster",
-            "--user",
-            "-s",
-            "--server",
-            "--field-selector",
-            "--sort-by",
-            "--tail",
-            "--since",
-            "--template",
-            "--token",
-        ),
-    )
-    verb = pos[0].value if pos else None
-    rest = [w.value or "" for w in pos[1:]]
-    if verb in ("rollout",) and rest[:1] in (["status"], ["history"]):
-        a.add(Tier.READ_ONLY, f"{name} rollout {rest[0]} only reads cluster state")
-        return
-    if verb in (
-        "get",
-        "describe",
-        "logs",
-        "explain",
-        "version",
-        "top",
-        "api-resources",
-        "api-versions",
-        "cluster-info",
-        "diff",
-        "events",
-        "wait",
-        "kustomize",  # renders the project's overlays; the cluster is not touched
-        None,
-    ):
-        kinds = {k for r in rest[:1] for k in r.lower().split(",")}
-        if (
-            verb == "get"
-            and any(k.split("/")[0] in ("secret", "secrets") for k in kinds)
-            and any(_v(o) not in ("name", "wide") for n, o in opts if n in ("-o", "--output"))
-            or verb == "get"
-            and any(k.startswith(("secret/", "secrets/")) for k in kinds)
-            and _has(opts, "-o", "--output", "--template")
-        ):
-            a.add(Tier.CRITICAL, "reads Kubernetes secrets")
-            return
-        a.add(Tier.READ_ONLY, f"{name} {verb or ''} only reads cluster state")
-    elif verb == "config":
-        sub = rest[0] if rest else ""
-        if sub in ("view", "get-contexts", "current-context", "get-clusters", "get-users"):
-            raw = any(w.value == "--raw" for w in args)
-            a.add(
-                Tier.CRITICAL if raw else Tier.READ_ONLY,
-                f"{name} config {sub} --raw prints client keys and tokens"
-                if raw
-                else f"{name} config {sub}",
-            )
-        else:
-            a.add(Tier.HIGH, f"{name} config {sub} changes cluster credentials or context")
-    elif verb == "auth" and rest[:1] == ["can-i"]:
-        a.add(Tier.READ_ONLY, "checks permissions")
-    else:
-        a.add(Tier.HIGH, f"{name} {verb} changes a cluster")
-
-
-def h_terraform(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    _, pos = split_opts(args, ("-chdir",), stop_at_positional=True)
-    verb = pos[0].value if pos else None
-    rest = [w.value or "" for w in pos[1:]]
-    if verb == "output":
-        names = [v for v in rest if not v.startswith("-")]
-        if any(_SECRET_PATTERN.search(n) for n in names):
-            a.add(Tier.CRITICAL, f"{name} output prints the secret-looking value {names[0]}")
-            return
-        if "-json" in rest or "--json" in rest:
-            a.add(Tier.HIGH, f"{name} output -json prints sensitive outputs in clear")
-            return
-    # The state holds every sensitive value in clear: commands that print it whole, and the
-    # console (which evaluates `nonsensitive(...)` and `file("~/.ssh/id_rsa")`).
-    if (
-        verb == "console"
-        or (verb == "show" and "-json" in rest)
-        or (verb == "state" and rest[:1] == ["pull"])
-    ):
-        a.add(Tier.HIGH, f"{name} {verb} prints the state's sensitive values or reads any file")
-        return
-    for v in rest:
-        if verb == "plan" and v.startswith("-out="):
-            a.write(Word(v[5:], v), cmd.cwd)
-    if name == "pulumi" and "--show-secrets" in rest:
-        a.add(Tier.CRITICAL, f"{name} {verb} --show-secrets prints secrets in clear")
-        return
-    if name == "pulumi" and verb == "preview":
-        # Runs the project's program against the engine in preview mode: nothing deployed.
-        for i, v in enumerate(rest):
-            if v == "--save-plan" and i + 1 < len(rest):
-                a.write(pos[i + 2], cmd.cwd)
-            elif v.startswith("--save-plan="):
-                a.write(Word(v.split("=", 1)[1], v), cmd.cwd)
-        a.add(Tier.WORKSPACE, "pulumi preview runs the project's program; nothing is deployed")
-        a.runs_code("pulumi preview runs the project's Pulumi program")
-        return
-    if verb in (
-        "plan",
-        "validate",
-        "show",
-        "output",
-        "graph",
-        "providers",
-        "version",
-        "fmt",
-        "console",
-        "help",
-        None,
-    ):
-        a.add(
-            Tier.READ_ONLY if verb != "fmt" or "-check" in rest else Tier.WORKSPACE,
-            f"{name} {verb or ''} does not change infrastructure",
-        )
-    elif verb in ("init", "get"):
-        a.add(Tier.NETWORK, f"{name} {verb} downloads providers and modules")
-    elif verb == "state" and rest[:1] in (["list"], ["show"], ["pull"]):
-        a.add(Tier.READ_ONLY, f"{name} state {rest[0]} only reads")
-    elif verb == "workspace" and rest[:1] in (["list"], ["show"], ["select"]):
-        a.add(Tier.READ_ONLY, f"{name} workspace {rest[0]}")
-    else:
-        a.add(Tier.HIGH, f"{name} {verb} changes real infrastructure")
 
 
 _CLOUD_READ = re.compile(
@@ -5878,269 +5418,6 @@ def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     a.add(Tier.READ_ONLY, "calculates")
 
 
-# Project managers: (read-only, workspace, network, high) subcommands. A subcommand not listed
-# is unknown and needs approval. Dependency changes resolve against the registry: network.
-_PROJECT_TOOLS: MappingProxyType[str, tuple[frozenset[str], ...]] = MappingProxyType(
-    {
-        "poetry": (
-            frozenset({"show", "check", "about", "help", "list", "search", "env-info", "env-list"}),
-            frozenset({"run", "build", "new", "init", "version", "export", "check", "env-use"}),
-            frozenset({"install", "add", "remove", "update", "lock", "sync", "self", "debug"}),
-            frozenset({"publish", "config", "source", "shell", "cache", "env-remove"}),
-        ),
-        "pipenv": (
-            frozenset({"graph", "--venv", "--where", "--py", "requirements", "scripts", "--envs"}),
-            frozenset({"run"}),
-            frozenset({"install", "uninstall", "update", "sync", "lock", "upgrade", "check"}),
-            frozenset({"shell", "--rm", "clean", "open"}),
-        ),
-        "pdm": (
-            frozenset({"list", "show", "info", "search", "config-get"}),
-            frozenset({"run", "build", "init", "fix"}),
-            frozenset({"add", "install", "sync", "update", "lock", "remove", "venv", "self"}),
-            frozenset({"publish", "config", "use"}),
-        ),
-        "hatch": (
-            frozenset({"status", "dep", "env-show", "project"}),
-            frozenset({"run", "test", "fmt", "build", "version", "clean", "new", "shell-check"}),
-            frozenset({"env-create", "env-prune", "python", "self"}),
-            frozenset({"publish", "config", "shell", "env-remove"}),
-        ),
-        "composer": (
-            frozenset(
-                {
-                    "show",
-                    "info",
-                    "licenses",
-                    "validate",
-                    "depends",
-                    "why",
-                    "why-not",
-                    "prohibits",
-                    "check-platform-reqs",
-                    "diagnose",
-                    "fund",
-                    "list",
-                    "help",
-                    "status",
-                    "config-get",
-                }
-            ),
-            frozenset({"run-script", "run", "dump-autoload", "dumpautoload", "test", "exec"}),
-            frozenset(
-                {
-                    "install",
-                    "i",
-                    "update",
-                    "u",
-                    "upgrade",
-                    "require",
-                    "r",
-                    "remove",
-                    "rm",
-                    "create-project",
-                    "outdated",
-                    "audit",
-                    "search",
-                    "reinstall",
-                    "bump",
-                }
-            ),
-            frozenset({"global", "self-update", "selfupdate", "config", "archive", "clear-cache"}),
-        ),
-        "bundle": (
-            frozenset({"list", "show", "info", "check", "platform", "doctor", "help", "licenses"}),
-            frozenset({"exec", "console-check", "binstubs", "init", "gem"}),
-            frozenset({"install", "update", "add", "lock", "outdated", "cache", "package"}),
-            frozenset({"config", "remove-check", "clean", "pristine", "inject", "open"}),
-        ),
-        "mix": (
-            frozenset({"help", "deps", "hex.info", "hex.outdated", "xref", "deps.tree"}),
-            frozenset(
-                {
-                    "test",
-                    "compile",
-                    "format",
-                    "run",
-                    "credo",
-                    "dialyzer",
-                    "deps.compile",
-                    "clean",
-                    "new",
-                    "release",
-                    "docs",
-                    "phx.gen.html",
-                    "phx.gen.json",
-                    "phx.gen.context",
-                    "phx.routes",
-                    "coveralls",
-                    "escript.build",
-                    "assets.build",
-                }
-            ),
-            frozenset(
-                {
-                    "deps.get",
-                    "deps.update",
-                    "local.hex",
-                    "local.rebar",
-                    "archive.install",
-                    "hex.audit",
-                }
-            ),
-            frozenset(
-                {
-                    "hex.publish",
-                    "hex.user",
-                    "hex.owner",
-                    "hex.retire",
-                    "ecto.drop",
-                    "ecto.reset",
-                    "ecto.rollback",
-                    "ecto.migrate",
-                    "phx.server",
-                    "deps.clean",
-                }
-            ),
-        ),
-        "dotnet": (
-            frozenset({"--info", "--list-sdks", "--list-runtimes", "list", "help", "sln-list"}),
-            frozenset(
-                {
-                    "build",
-                    "test",
-                    "run",
-                    "clean",
-                    "format",
-                    "publish",
-                    "pack",
-                    "new",
-                    "sln",
-                    "watch",
-                    "msbuild",
-                    "vstest",
-                    "build-server",
-                    "dev-certs-check",
-                }
-            ),
-            frozenset(
-                {"restore", "add", "remove", "workload", "tool", "new-install", "new-update"}
-            ),
-            frozenset({"nuget", "dev-certs", "ef", "new-uninstall"}),
-        ),
-        "swift": (
-            frozenset({"--version", "help"}),
-            frozenset({"build", "test", "run", "format", "package-describe"}),
-            frozenset({"package"}),
-            frozenset(),
-        ),
-        "dart": (
-            frozenset({"info", "--version", "help", "devtools-check"}),
-            frozenset({"test", "analyze", "format", "run", "compile", "create", "fix", "doc"}),
-            frozenset({"pub"}),
-            frozenset(),
-        ),
-        "flutter": (
-            frozenset({"doctor", "devices", "--version", "help", "emulators", "analyze-check"}),
-            frozenset({"test", "analyze", "format", "run", "build", "create", "clean", "gen-l10n"}),
-            frozenset({"pub", "upgrade", "downgrade", "precache", "channel"}),
-            frozenset({"install", "config", "attach"}),
-        ),
-    }
-)
-_PUB_READ = frozenset({"deps", "outdated", "global-list"})
-
-
-_DOTNET_PROJECT = re.compile(r"\.(cs|fs|vb)proj$|\.slnx?$")
-
-
-def h_project_tool(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args,
-        ("-C", "--directory", "--project", "-p", "-e", "--env", "-d", "--working-dir"),
-        stop_at_positional=True,
-    )
-    read, work, net, high = _PROJECT_TOOLS[name]
-    # `poetry -C DIR run ...`, `dotnet --project DIR`: the project in DIR decides what runs
-    for where in _vals(opts, "-C", "--directory", "--project", "-d", "--working-dir"):
-        if a.place(where, cmd.cwd).zone != "workspace":
-            a.add(Tier.HIGH, f"{name} works on the project in {where.value}, outside the workspace")
-    words = [w.value or "" for w in pos]
-    verb = words[0] if words else next((f for f, _ in opts if f in read | high), None)
-    rest = words[1:]
-    if verb is None:
-        a.add(Tier.READ_ONLY, f"{name} prints help")
-        return
-    # two-word subcommands: `poetry env info`, `hatch env create`, `dotnet nuget push`...
-    pair = f"{verb}-{rest[0]}" if rest else verb
-    if pair in read | work | net | high:
-        verb, rest = pair, rest[1:]
-    if name in ("dart", "flutter") and verb == "pub":
-        sub = rest[0] if rest else ""
-        if sub in _PUB_READ:
-            a.add(Tier.READ_ONLY, f"{name} pub {sub} only reads")
-        elif sub in ("publish", "global", "token", "login", "logout"):
-            a.add(Tier.HIGH, f"{name} pub {sub} publishes or installs outside the project")
-        else:
-            a.add(Tier.NETWORK, f"{name} pub {sub} fetches packages")
-        return
-    if name == "dotnet":
-        # `dotnet run --project ../x`, `dotnet test /tmp/x/T.csproj`: that project's code runs
-        for w in pos[1:]:
-            text = (w.value or "").removeprefix("--project=")
-            if text == "--":
-                break  # the program's own arguments follow
-            if text.startswith("-") or not ("/" in text or _DOTNET_PROJECT.search(text)):
-                continue
-            if a.place(Word(text, w.text), cmd.cwd).zone != "workspace":
-                a.add(Tier.HIGH, f"dotnet works on the project {text}, outside the workspace")
-    if name == "mix" and verb == "run" and rest:
-        later, files = split_opts(pos[1:], ("-e", "--eval", "-r", "--require"))
-        if _vals(later, "-e", "--eval"):
-            a.add(Tier.HIGH, "mix run runs Elixir code given on the command line")
-        for script in _vals(later, "-r", "--require") + files[:1]:
-            _run_file("mix run", script, cmd, a)
-    if name == "bundle" and verb == "config" and "--local" in rest and "--global" not in rest:
-        a.add(Tier.WORKSPACE, "bundle config --local writes the project's .bundle/config")
-        return
-    if name == "dotnet" and verb == "tool" and rest[:1] == ["run"]:
-        a.add(Tier.WORKSPACE, "dotnet tool run runs a project tool")
-        return
-    if (
-        name in ("poetry", "pipenv", "pdm", "hatch")
-        and verb == "run"
-        or name == "bundle"
-        and verb == "exec"
-    ) and len(pos) > 1:
-        # a project script or a program in the project environment
-        a.add(Tier.WORKSPACE, f"{name} {verb} runs in the project environment")
-        a.runs_code(f"{name} {verb} runs a program in the project environment")
-        a.run_argv(pos[1:], cmd)
-        return
-    if name in ("poetry", "hatch") and verb == "version" and not rest:
-        a.add(Tier.READ_ONLY, f"{name} version prints the project version")
-        return
-    if name == "dotnet" and verb == "publish" or verb in work:
-        if re.search(r"(?i)(deploy|upload)", " ".join(rest)):
-            a.add(Tier.HIGH, f"{name} {verb} deploys")
-        else:
-            a.add(Tier.WORKSPACE, f"{name} {verb} builds, tests or runs project code")
-            a.runs_code(f"{name} {verb} builds, tests or runs project code")
-    elif verb in read:
-        a.add(Tier.READ_ONLY, f"{name} {verb} only reads")
-    elif verb in net:
-        if any(v in ("-g", "--global") for v in rest) or _has(opts, "-g", "--global"):
-            a.add(Tier.HIGH, f"{name} {verb} installs globally, outside the workspace")
-        else:
-            a.add(Tier.NETWORK, f"{name} {verb} fetches or installs packages from the registry")
-    elif verb in high:
-        a.add(
-            Tier.HIGH, f"{name} {verb} publishes, changes settings or reaches outside the project"
-        )
-    else:
-        a.add(Tier.HIGH, f"{name} {verb}: unknown subcommand")
-
-
 def h_watch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args, ("-n", "--interval", "-d", "--differences"), stop_at_positional=True
@@ -6523,27 +5800,8 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_npm
     for n in ("npx", "pnpx", "bunx"):
         table[n] = h_npx
-    table["cargo"] = h_cargo
-    table["go"] = h_go
     for n in ("make", "gmake"):
         table[n] = h_make
-    for n in (
-        "mvn",
-        "mvnw",
-        "gradle",
-        "gradlew",
-        "sbt",
-        "rake",
-    ):
-        table[n] = h_buildtool
-    for n in _PROJECT_TOOLS:
-        table[n] = h_project_tool
-    for n in ("docker", "podman", "docker-compose", "podman-compose", "nerdctl"):
-        table[n] = h_docker
-    for n in ("kubectl", "oc"):
-        table[n] = h_kubectl
-    for n in ("terraform", "tofu", "terragrunt", "pulumi"):
-        table[n] = h_terraform
     for n in (*CLOUD_CLIS, *REMOTE_CONFIGURATORS):
         table[n] = h_cloud
     for n in (
