@@ -461,11 +461,42 @@ def _workspace_root(workspace: str) -> tuple[str, bool]:
 
 
 def classify_command(command: str, workspace: Path, home: Path | None = None) -> Classification:
-    """The risk tier of a shell command run in `workspace`, with the reasons for it."""
+    """The risk tier of a shell command run in `workspace`, with the reasons for it.
+
+    The workspace is resolved on every call (see `workspace_root`); a caller that judges
+    many commands in one workspace makes a `ShellClassifier` once instead."""
     ws, exists = _workspace_root(str(workspace))
     home_dir = _normpath(str(home if home is not None else Path.home()))
+    return _classify(command, ws, home_dir, not exists)
+
+
+class ShellClassifier:
+    """Judges shell commands run in one workspace, for one home directory.
+
+    Both are configuration, resolved once when the classifier is made: the workspace's
+    real path (symlinks on the way to it resolved) and the home directory's normal form.
+    Everything below the workspace is the file system's to say on every command: each
+    path a command names is looked up again (symlinks, hard links, a `.git` file, whether
+    it exists), including whether the workspace itself exists, so a workspace created,
+    removed or filled between two commands changes the next verdict. A workspace moved or
+    replaced by a link elsewhere is another workspace: make a classifier for it."""
+
+    __slots__ = ("workspace", "home")
+
+    def __init__(self, workspace: Path | str, home: Path | str | None = None) -> None:
+        self.workspace = os.path.normpath(os.path.realpath(str(workspace)))
+        self.home = os.path.normpath(str(home if home is not None else Path.home()))
+
+    def classify(self, command: str) -> Classification:
+        """The risk tier of `command`, with the reasons for it (`classify_command`)."""
+        return _classify(command, self.workspace, self.home, False)
+
+
+def _classify(command: str, ws: str, home_dir: str, missing: bool) -> Classification:
+    """`classify_command` in the workspace `ws` (a real path) for the home `home_dir` (a
+    normal one); `missing` when the workspace was found missing for this command."""
     analyzer = Analyzer(ws, home_dir)
-    if not exists:
+    if missing:
         # Found missing just now: nothing below it exists during this command either.
         analyzer.looked[ws] = None
     if not command.strip():
