@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from wakeful.policy import path_risk
-from wakeful.policy.shell_parse import MAX_DEPTH, SimpleCommand, Word, parse_script, resolve_path
+from wakeful.policy.shell_parse import (
+    MAX_DEPTH,
+    SimpleCommand,
+    Word,
+    parse_tree,
+    plain_commands,
+    resolve_path,
+)
 from wakeful.policy.types import Tier
 
 MAX_REASONS = 6
@@ -394,7 +401,12 @@ def _programs() -> _Entry:
 
 
 def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> None:
-    script = parse_script(source, cwd, analyzer.home, None, depth)
+    # `parse_script`, without a Script for the commands that need no parser (most)
+    commands = plain_commands(source, cwd, analyzer.home)
+    if commands is not None:
+        _programs().classify_commands(commands, analyzer)
+        return
+    script = parse_tree(source, cwd, analyzer.home, None, depth)
     if script.errors:
         analyzer.parsed = False
         for error in script.errors:

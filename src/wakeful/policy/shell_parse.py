@@ -189,19 +189,24 @@ def parse_script(
     depth: int = 0,
 ) -> Script:
     """Parse `source` into the simple commands it runs, in source order."""
-    if (
-        _PLAIN.fullmatch(source)
-        if "'" in source or '"' in source
-        else _PLAIN_UNQUOTED.fullmatch(source)
-    ) is not None:
-        plain = _plain_script(source, cwd)
-        if plain is not None:
-            return plain
-    elif _PLAIN_LIST.fullmatch(source) is not None:
-        listed = _plain_list(source, cwd, home)
-        if listed is not None:
-            return listed
+    commands = plain_commands(source, cwd, home)
+    if commands is not None:
+        return Script(commands, [], [], [])
     return parse_tree(source, cwd, home, variables, depth)
+
+
+def plain_commands(source: str, cwd: str | None, home: str) -> list[SimpleCommand] | None:
+    """The commands of `source` when it is plain words, or plain commands joined by
+    operators and redirected to plain words (see `_PLAIN` and `_PLAIN_LIST`): what
+    `parse_tree` would give, without the parser. None when the parser must decide."""
+    if "'" in source or '"' in source:
+        if _PLAIN.fullmatch(source) is not None:
+            return _plain_command(source, cwd, True)
+    elif _PLAIN_UNQUOTED.fullmatch(source) is not None:
+        return _plain_command(source, cwd, False)
+    if _PLAIN_LIST.fullmatch(source) is not None:
+        return _plain_list_commands(source, cwd, home)
+    return None
 
 
 # One command of plain words: no expansion, redirection, operator, comment, glob class,
@@ -252,7 +257,12 @@ _NOT_A_NAME = frozenset(
 
 def _plain_script(source: str, cwd: str | None) -> Script | None:
     """The script of a command that `_PLAIN` matches, or None to leave it to the parser."""
-    quoted = "'" in source or '"' in source
+    commands = _plain_command(source, cwd, "'" in source or '"' in source)
+    return Script(commands, [], [], []) if commands is not None else None
+
+
+def _plain_command(source: str, cwd: str | None, quoted: bool) -> list[SimpleCommand] | None:
+    """`_plain_script`'s command (`quoted`: the source holds a quote), or None."""
     words = _PLAIN_WORD.findall(source) if quoted else source.split()
     if len(words) > MAX_WORDS or words[0] in _NOT_A_NAME:
         return None
@@ -266,8 +276,7 @@ def _plain_script(source: str, cwd: str | None) -> Script | None:
         if quoted
         else [Word(word, word) for word in words]
     )
-    text = source.strip(" ")
-    return Script([SimpleCommand(argv, [], [], cwd, text, "", [])], [], [], [])
+    return [SimpleCommand(argv, [], [], cwd, source.strip(" "), "", [])]
 
 
 # Plain commands joined by `&&`, `||`, `|` and `;` (`git add . && git commit -m "x"`, `ls
@@ -297,6 +306,12 @@ def _plain_word(word: str) -> Word:
 def _plain_list(source: str, cwd: str | None, home: str) -> Script | None:
     """The script of a command that `_PLAIN_LIST` matches, or None to leave it to the
     parser (a keyword or syntax word first in a command, or past the walk's bounds)."""
+    commands = _plain_list_commands(source, cwd, home)
+    return Script(commands, [], [], []) if commands is not None else None
+
+
+def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[SimpleCommand] | None:
+    """`_plain_list`'s commands, or None."""
     # Each command's words (with where the command starts and ends) and redirects, then
     # the operator after it ("" after the last).
     parts: list[tuple[list[str], int, int, list[Redirect], str]] = []
@@ -365,7 +380,7 @@ def _plain_list(source: str, cwd: str | None, home: str) -> Script | None:
         if not piped and argv[0].value in ("cd", "pushd"):
             _change_dir(argv[1:], state)
         previous = op
-    return Script(commands, [], [], [])
+    return commands
 
 
 def parse_tree(
