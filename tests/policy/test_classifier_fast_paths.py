@@ -218,6 +218,8 @@ _WORD = st.one_of(
 @example("echo", ['x" a"', "''", "'a b'\"c\""], " ", True)
 @example("echo", ["'\x00'"], " ", False)
 @example("rm", ["-rf", '"x\x00"'], " ", False)
+@example("awk", ["'{print $1}'", "a.txt"], " ", False)
+@example("echo", ["x'{a,b}'\"{1..3}\"", "'{'\"}\""], " ", False)
 def test_plain_commands_parse_as_tree_sitter_parses_them(
     first: str, rest: list[str], gap: str, padded: bool
 ) -> None:
@@ -246,7 +248,13 @@ def test_a_nul_byte_in_quotes_gets_the_parsers_verdict(
 
 
 def test_common_commands_take_the_plain_word_path() -> None:
-    for source in ("git status", 'git commit -m "fix the parser"', "grep -rn 'TODO' src"):
+    for source in (
+        "git status",
+        'git commit -m "fix the parser"',
+        "grep -rn 'TODO' src",
+        "awk '{print $2}' data.txt",
+        'jq "{name: .name}" package.json',
+    ):
         assert shell_parse._PLAIN.fullmatch(source)
         assert shell_parse._plain_script(source, "/w") == shell_parse.parse_tree(source, "/w", "/h")
 
