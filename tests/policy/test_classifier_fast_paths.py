@@ -219,6 +219,7 @@ _WORD = st.one_of(
 @example("echo", ["'\x00'"], " ", False)
 @example("rm", ["-rf", '"x\x00"'], " ", False)
 @example("awk", ["'{print $1}'", "a.txt"], " ", False)
+@example("grep", ['"def "', '" a b "', '"  "', 'x" "'], " ", False)
 @example("echo", ["x'{a,b}'\"{1..3}\"", "'{'\"}\""], " ", False)
 def test_plain_commands_parse_as_tree_sitter_parses_them(
     first: str, rest: list[str], gap: str, padded: bool
@@ -254,6 +255,7 @@ def test_common_commands_take_the_plain_word_path() -> None:
         "grep -rn 'TODO' src",
         "awk '{print $2}' data.txt",
         'jq "{name: .name}" package.json',
+        'grep -n "def " src/app.py',
     ):
         assert shell_parse._PLAIN.fullmatch(source)
         assert shell_parse._plain_script(source, "/w") == shell_parse.parse_tree(source, "/w", "/h")

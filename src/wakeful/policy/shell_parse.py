@@ -218,13 +218,13 @@ def plain_commands(source: str, cwd: str | None, home: str) -> list[SimpleComman
 # and arguments (`==`, `=x`) otherwise, so those go to the parser. Quoted text holds no `$`,
 # backquote, backslash, `!` or control character, so it is its own value (braces in quotes
 # are literal: `awk '{print $1}'`, `jq "{a: .b}"`); double quotes around blanks alone go to
-# the parser too (tree-sitter reads `" "` as empty).
+# the parser too (tree-sitter reads `" "` as empty, and `"def "` as it is written).
 # tests/policy/test_classifier_fast_paths.py checks, on generated commands, that both ways
 # give the same script.
 _UNQUOTED = r"[=A-Za-z0-9_./:,+~^*%@-]"
 _QUOTED = (
-    r"(?:\"(?:[^\"$`\\!\s\x00-\x1f\x7f]|[^\"$`\\!\s\x00-\x1f\x7f]"
-    r"[^\"$`\\!\x00-\x1f\x7f]*[^\"$`\\!\s\x00-\x1f\x7f])?\"|'[^'\x00-\x1f\x7f]*')"
+    r"(?:\"(?: *+(?:[^\"$`\\!\s\x00-\x1f\x7f]|[^\"$`\\!\s\x00-\x1f\x7f]"
+    r"[^\"$`\\!\x00-\x1f\x7f]*[^\"$`\\!\s\x00-\x1f\x7f]) *+)?\"|'[^'\x00-\x1f\x7f]*')"
 )
 # Possessive quantifiers: each part stops at a character the next cannot take, so nothing
 # is given back, and a command that is not plain fails fast.
