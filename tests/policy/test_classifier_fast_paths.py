@@ -261,6 +261,25 @@ def test_common_commands_take_the_plain_word_path() -> None:
         assert shell_parse._plain_script(source, "/w") == shell_parse.parse_tree(source, "/w", "/h")
 
 
+def test_words_from_the_scanners_hold_every_field_as_their_constructor_would_set_it() -> None:
+    """The scanners make Words without calling Word's __init__: a field added to Word later
+    must be set there too."""
+    assert [f.name for f in dataclasses.fields(shell_parse.Word)] == [
+        "value",
+        "text",
+        "split",
+        "fd",
+    ]
+    made = shell_parse._plain_words(["ls", "'a b'", 'x"y"z', "-la"], True)
+    assert made == [
+        shell_parse.Word("ls", "ls"),
+        shell_parse.Word("a b", "'a b'"),
+        shell_parse.Word("xyz", 'x"y"z'),
+        shell_parse.Word("-la", "-la"),
+    ]
+    assert shell_parse._plain_words(["a"], False) == [shell_parse.Word("a", "a")]
+
+
 def test_a_verdict_holds_every_field_as_its_constructor_would_set_it() -> None:
     """classify_command fills a Classification without calling its __init__: a field added
     later must be filled there too."""

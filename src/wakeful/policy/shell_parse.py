@@ -267,17 +267,30 @@ def _plain_command(source: str, cwd: str | None, quoted: bool) -> list[SimpleCom
     words = _PLAIN_WORD.findall(source) if quoted else source.split()
     if len(words) > MAX_WORDS or words[0] in _NOT_A_NAME:
         return None
-    argv = (
-        [
-            Word(word, word)
-            if "'" not in word and '"' not in word
-            else Word("".join([a or b or c for a, b, c in _PLAIN_PART.findall(word)]), word)
-            for word in words
-        ]
-        if quoted
-        else [Word(word, word) for word in words]
-    )
-    return [SimpleCommand(argv, [], [], cwd, source.strip(" "), "", [])]
+    return [SimpleCommand(_plain_words(words, quoted), [], [], cwd, source.strip(" "), "", [])]
+
+
+_new_object = object.__new__
+
+
+def _plain_words(words: list[str], quoted: bool) -> list[Word]:
+    """`[_plain_word(word) for word in words]` (`quoted`: some word may hold a quote), each
+    Word made without a call to its `__init__`: the scanners make one for nearly every word
+    of every command. tests/policy/test_classifier_fast_paths.py holds them to Word's fields."""
+    argv: list[Word] = []
+    append = argv.append
+    for text in words:
+        word = _new_object(Word)
+        word.value = (
+            text
+            if not quoted or "'" not in text and '"' not in text
+            else "".join([a or b or c for a, b, c in _PLAIN_PART.findall(text)])
+        )
+        word.text = text
+        word.split = False
+        word.fd = False
+        append(word)
+    return argv
 
 
 # Plain commands joined by `&&`, `||`, `|` and `;` (`git add . && git commit -m "x"`, `ls
@@ -366,7 +379,7 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
     for words, start, end, redirects, op in parts:
         if words[0] in _NOT_A_NAME:
             return None
-        argv = [_plain_word(word) for word in words]
+        argv = _plain_words(words, True)
         piped = previous == "|" or op == "|"
         cmd = SimpleCommand(argv, [], redirects, state.cwd, source[start:end], "", list(feed))
         commands.append(cmd)
