@@ -200,7 +200,11 @@ class Analyzer:
                 mixed = True
         if mixed:
             return best, _ranked_reasons(findings)
-        return best, tuple(dict.fromkeys([message for _, message in findings]))[:MAX_REASONS]
+        seen: dict[str, None] = {}  # one tier: the distinct messages in the order found
+        for _, message in findings:
+            seen[message] = None
+        reasons = tuple(seen)
+        return best, reasons if len(reasons) <= MAX_REASONS else reasons[:MAX_REASONS]
 
     def reasons(self) -> tuple[str, ...]:
         """The distinct findings, highest tier first, in the order found within a tier."""
@@ -406,6 +410,11 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
     if commands is not None:
         _programs().classify_commands(commands, analyzer)
         return
+    _analyze_tree(source, analyzer, cwd, depth)
+
+
+def _analyze_tree(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> None:
+    """`analyze` for a source that needs the parser."""
     script = parse_tree(source, cwd, analyzer.home, None, depth)
     if script.errors:
         analyzer.parsed = False
@@ -514,7 +523,12 @@ def _classify(command: str, ws: str, home_dir: str, missing: bool) -> Classifica
     if not command.strip():
         return Classification(Tier.READ_ONLY, ("read_only: empty command runs nothing",))
     try:
-        analyze(command, analyzer, ws, 0)
+        # analyze(command, analyzer, ws, 0), without the call: every command passes here
+        commands = plain_commands(command, ws, home_dir)
+        if commands is not None:
+            _programs().classify_commands(commands, analyzer)
+        else:
+            _analyze_tree(command, analyzer, ws, 0)
     except Exception as error:  # noqa: BLE001 - a gate fails closed, it never crashes
         return Classification(
             Tier.HIGH,
