@@ -581,3 +581,9 @@ def test_options_split_as_the_index_walk_split_them(
     expected = _split_opts_by_index(args, frozenset(takes), stop_at_positional)
     assert programs.split_opts(args, takes, stop_at_positional) == expected
     assert programs.split_opts(args, frozenset(takes), stop_at_positional) == expected
+
+
+@given(st.text('ab\\"$`\n x\u00e9', max_size=12))
+def test_backslashes_are_removed_as_the_template_removes_them(text: str) -> None:
+    assert shell_parse._unescape(text) == shell_parse._UNESCAPE_WORD.sub(r"\1", text)
+    assert shell_parse._unescape_dq(text) == shell_parse._UNESCAPE_DQ.sub(r"\1", text)

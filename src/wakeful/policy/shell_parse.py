@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import operator
 import os.path
 import re
 import threading
@@ -160,16 +161,19 @@ _UNESCAPE_WORD = re.compile(r"\\(.)", re.S)
 # they are replaced before parsing; the classification sees U+FFFD in their place.
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _UNESCAPE_DQ = re.compile(r'\\([\\"$`\n])')
+# A match's first group, as a replacement: what the template r"\1" gives, without the
+# template's Python-level expansion for every match.
+_GROUP_1 = operator.itemgetter(1)
 
 
 def _unescape(text: str) -> str:
     """Remove backslash quoting (`\\r\\m` is `rm`); most words have none to remove."""
-    return _UNESCAPE_WORD.sub(r"\1", text) if "\\" in text else text
+    return _UNESCAPE_WORD.sub(_GROUP_1, text) if "\\" in text else text
 
 
 def _unescape_dq(text: str) -> str:
     """Remove the backslashes that quote a character inside double quotes."""
-    return _UNESCAPE_DQ.sub(r"\1", text) if "\\" in text else text
+    return _UNESCAPE_DQ.sub(_GROUP_1, text) if "\\" in text else text
 
 
 # A variable name with an array subscript that holds a command: bash runs it when it
@@ -1044,7 +1048,7 @@ class _Walker:
         """`${x:-`cmd`}`: tree-sitter leaves backticks in an expansion's operand as a plain
         word; bash runs them when it expands the operand, so they are judged as `eval`."""
         for match in _BACKTICKS.finditer(text):
-            code = _UNESCAPE_WORD.sub(r"\1", match.group(1))
+            code = _UNESCAPE_WORD.sub(_GROUP_1, match.group(1))
             self.commands.append(
                 SimpleCommand(
                     argv=[Word("eval", "eval"), Word(code, match.group(0))],
