@@ -278,6 +278,19 @@ def test_words_from_the_scanners_hold_every_field_as_their_constructor_would_set
         shell_parse.Word("-la", "-la"),
     ]
     assert shell_parse._plain_words(["a"], False) == [shell_parse.Word("a", "a")]
+    # and SimpleCommands too
+    assert [f.name for f in dataclasses.fields(shell_parse.SimpleCommand)] == [
+        "argv",
+        "assigns",
+        "redirects",
+        "cwd",
+        "text",
+        "context",
+        "upstream",
+    ]
+    ls = shell_parse.SimpleCommand([shell_parse.Word("ls", "ls")], [], [], "/w", "ls", "", [])
+    assert shell_parse._plain_command(" ls ", "/w", False) == [ls]
+    assert shell_parse._plain_list_commands("ls", "/w", "/h") == [ls]
 
 
 def test_a_verdict_holds_every_field_as_its_constructor_would_set_it() -> None:

@@ -266,15 +266,19 @@ def _plain_script(source: str, cwd: str | None) -> Script | None:
     return Script(commands, [], [], []) if commands is not None else None
 
 
+# Made without their __init__ where the scanners make one per word or per command.
+_new_object = object.__new__
+
+
 def _plain_command(source: str, cwd: str | None, quoted: bool) -> list[SimpleCommand] | None:
     """`_plain_script`'s command (`quoted`: the source holds a quote), or None."""
     words = _PLAIN_WORD.findall(source) if quoted else source.split()
     if len(words) > MAX_WORDS or words[0] in _NOT_A_NAME:
         return None
-    return [SimpleCommand(_plain_words(words, quoted), [], [], cwd, source.strip(" "), "", [])]
-
-
-_new_object = object.__new__
+    cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
+    cmd.argv, cmd.assigns, cmd.redirects, cmd.cwd = _plain_words(words, quoted), [], [], cwd
+    cmd.text, cmd.context, cmd.upstream = source.strip(" "), "", []
+    return [cmd]
 
 
 def _plain_words(words: list[str], quoted: bool) -> list[Word]:
@@ -364,10 +368,10 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
         else:
             if redirects:
                 return None  # words after a redirect: the parser's
+            at, end = token.span()
             if not words:
-                start = token.start()
-            words.append(token.group())
-            end = token.end()
+                start = at
+            words.append(source[at:end])
     parts.append((words, start, end, redirects, ""))
     total += len(words)
     if total > MAX_WORDS or len(parts) >= MAX_COMMANDS:
@@ -385,7 +389,9 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
             return None
         argv = _plain_words(words, True)
         piped = previous == "|" or op == "|"
-        cmd = SimpleCommand(argv, [], redirects, state.cwd, source[start:end], "", list(feed))
+        cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
+        cmd.argv, cmd.assigns, cmd.redirects, cmd.cwd = argv, [], redirects, state.cwd
+        cmd.text, cmd.context, cmd.upstream = source[start:end], "", list(feed)
         commands.append(cmd)
         if piped:
             feed.append(cmd)
