@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import classify_command
+from wakeful.policy.shell import ShellClassifier
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = [
@@ -64,14 +64,17 @@ def main() -> None:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     rows = load()
     commands = [cmd for _, _, cmd in rows]
+    # One classifier for the workspace, as a session judges its commands: the workspace's
+    # real path is resolved once; every path below it is looked up on every command.
+    classify_command = ShellClassifier(ws, home).classify
     for cmd in commands:  # warm-up (parser library load)
-        classify_command(cmd, ws, home)
+        classify_command(cmd)
     done = 0
     start = time.perf_counter()
     cpu_start = time.process_time()
     while time.perf_counter() - start < args.seconds:
         for cmd in commands:
-            classify_command(cmd, ws, home)
+            classify_command(cmd)
         done += len(commands)
     elapsed = time.perf_counter() - start
     # CPU time as well: on a shared machine wall time counts other processes' turns.
@@ -83,7 +86,7 @@ def main() -> None:
             cmds = [c for n, lab, c in rows if n == name and lab == label]
             allowed = 0
             for c in cmds:
-                r = classify_command(c, ws, home)
+                r = classify_command(c)
                 allowed += int(r.parsed and mode_verdict("auto", r.tier) == "allow")
             per[label] = {
                 "n": len(cmds),

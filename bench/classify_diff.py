@@ -24,6 +24,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,9 +84,29 @@ def _make_plain(base: Path) -> tuple[Path, Path]:
     return ws, home
 
 
+def _row(label: str, command: str, r: Any) -> dict[str, object]:
+    return {
+        "ws": label,
+        "command": command,
+        "tier": str(r.tier),
+        "reasons": list(r.reasons),
+        "parsed": r.parsed,
+        "programs": list(r.programs),
+        "runs_workspace_code": r.runs_workspace_code,
+        "code_reasons": list(r.code_reasons),
+        "deciders": [list(d) for d in r.deciders],
+        "commands": list(r.commands),
+        "leaves": [list(leaf) for leaf in r.leaves],
+    }
+
+
 def dump(out: Path) -> int:
+    from wakeful.policy import shell
     from wakeful.policy.shell import classify_command
 
+    # A tree that has a per-workspace classifier gives the same verdicts through it: a row
+    # where it does not is written as its own (and so differs from every other tree's).
+    per_workspace = getattr(shell, "ShellClassifier", None)
     cmds = commands()
     with tempfile.TemporaryDirectory() as tmp, out.open("w", encoding="utf-8") as sink:
         base = Path(tmp).resolve()
@@ -96,29 +117,23 @@ def dump(out: Path) -> int:
         ]
         n = 0
         for label, ws, home in spaces:
+            judge = per_workspace(ws, home).classify if per_workspace is not None else None
             for command in cmds:
-                r = classify_command(command, ws, home)
-                row = {
-                    "ws": label,
-                    "command": command,
-                    "tier": str(r.tier),
-                    "reasons": list(r.reasons),
-                    "parsed": r.parsed,
-                    "programs": list(r.programs),
-                    "runs_workspace_code": r.runs_workspace_code,
-                    "code_reasons": list(r.code_reasons),
-                    "deciders": [list(d) for d in r.deciders],
-                    "commands": list(r.commands),
-                    "leaves": [list(leaf) for leaf in r.leaves],
-                }
-                text = json.dumps(row, sort_keys=True)
-                if label != "bench":
-                    text = (
-                        text.replace(str(ws), "<WS>")
-                        .replace(str(home), "<HOME>")
-                        .replace(str(base), "<TMP>")
-                    )
-                sink.write(text + "\n")
+                row = _row(label, command, classify_command(command, ws, home))
+                rows = [row]
+                if judge is not None:
+                    other = _row(label, command, judge(command))
+                    if other != row:
+                        rows.append({**other, "ws": f"{label} (ShellClassifier)"})
+                for row in rows:
+                    text = json.dumps(row, sort_keys=True)
+                    if label != "bench":
+                        text = (
+                            text.replace(str(ws), "<WS>")
+                            .replace(str(home), "<HOME>")
+                            .replace(str(base), "<TMP>")
+                        )
+                    sink.write(text + "\n")
                 n += 1
     return n
 

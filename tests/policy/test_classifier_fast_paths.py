@@ -218,6 +218,9 @@ _WORD = st.one_of(
 @example("echo", ['x" a"', "''", "'a b'\"c\""], " ", True)
 @example("echo", ["'\x00'"], " ", False)
 @example("rm", ["-rf", '"x\x00"'], " ", False)
+@example("awk", ["'{print $1}'", "a.txt"], " ", False)
+@example("grep", ['"def "', '" a b "', '"  "', 'x" "'], " ", False)
+@example("echo", ["x'{a,b}'\"{1..3}\"", "'{'\"}\""], " ", False)
 def test_plain_commands_parse_as_tree_sitter_parses_them(
     first: str, rest: list[str], gap: str, padded: bool
 ) -> None:
@@ -246,9 +249,48 @@ def test_a_nul_byte_in_quotes_gets_the_parsers_verdict(
 
 
 def test_common_commands_take_the_plain_word_path() -> None:
-    for source in ("git status", 'git commit -m "fix the parser"', "grep -rn 'TODO' src"):
+    for source in (
+        "git status",
+        'git commit -m "fix the parser"',
+        "grep -rn 'TODO' src",
+        "awk '{print $2}' data.txt",
+        'jq "{name: .name}" package.json',
+        'grep -n "def " src/app.py',
+    ):
         assert shell_parse._PLAIN.fullmatch(source)
         assert shell_parse._plain_script(source, "/w") == shell_parse.parse_tree(source, "/w", "/h")
+
+
+def test_words_from_the_scanners_hold_every_field_as_their_constructor_would_set_it() -> None:
+    """The scanners make Words without calling Word's __init__: a field added to Word later
+    must be set there too."""
+    assert [f.name for f in dataclasses.fields(shell_parse.Word)] == [
+        "value",
+        "text",
+        "split",
+        "fd",
+    ]
+    made = shell_parse._plain_words(["ls", "'a b'", 'x"y"z', "-la"], True)
+    assert made == [
+        shell_parse.Word("ls", "ls"),
+        shell_parse.Word("a b", "'a b'"),
+        shell_parse.Word("xyz", 'x"y"z'),
+        shell_parse.Word("-la", "-la"),
+    ]
+    assert shell_parse._plain_words(["a"], False) == [shell_parse.Word("a", "a")]
+    # and SimpleCommands too
+    assert [f.name for f in dataclasses.fields(shell_parse.SimpleCommand)] == [
+        "argv",
+        "assigns",
+        "redirects",
+        "cwd",
+        "text",
+        "context",
+        "upstream",
+    ]
+    ls = shell_parse.SimpleCommand([shell_parse.Word("ls", "ls")], [], [], "/w", "ls", "", [])
+    assert shell_parse._plain_command(" ls ", "/w", False) == [ls]
+    assert shell_parse._plain_list_commands("ls", "/w", "/h") == [ls]
 
 
 def test_a_verdict_holds_every_field_as_its_constructor_would_set_it() -> None:
@@ -552,3 +594,9 @@ def test_options_split_as_the_index_walk_split_them(
     expected = _split_opts_by_index(args, frozenset(takes), stop_at_positional)
     assert programs.split_opts(args, takes, stop_at_positional) == expected
     assert programs.split_opts(args, frozenset(takes), stop_at_positional) == expected
+
+
+@given(st.text('ab\\"$`\n x\u00e9', max_size=12))
+def test_backslashes_are_removed_as_the_template_removes_them(text: str) -> None:
+    assert shell_parse._unescape(text) == shell_parse._UNESCAPE_WORD.sub(r"\1", text)
+    assert shell_parse._unescape_dq(text) == shell_parse._UNESCAPE_DQ.sub(r"\1", text)

@@ -302,6 +302,8 @@ def _has(opts: list[tuple[str, Word | None]], *names: str) -> bool:
 
 
 def _vals(opts: list[tuple[str, Word | None]], *names: str) -> list[Word]:
+    if not opts:  # most commands: no list to build
+        return []
     return [v for name, v in opts if name in names and v is not None]
 
 

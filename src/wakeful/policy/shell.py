@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from wakeful.policy import path_risk
-from wakeful.policy.shell_parse import MAX_DEPTH, SimpleCommand, Word, parse_script, resolve_path
+from wakeful.policy.shell_parse import (
+    MAX_DEPTH,
+    SimpleCommand,
+    Word,
+    parse_tree,
+    plain_commands,
+    resolve_path,
+)
 from wakeful.policy.types import Tier
 
 MAX_REASONS = 6
@@ -193,7 +200,11 @@ class Analyzer:
                 mixed = True
         if mixed:
             return best, _ranked_reasons(findings)
-        return best, tuple(dict.fromkeys([message for _, message in findings]))[:MAX_REASONS]
+        seen: dict[str, None] = {}  # one tier: the distinct messages in the order found
+        for _, message in findings:
+            seen[message] = None
+        reasons = tuple(seen)
+        return best, reasons if len(reasons) <= MAX_REASONS else reasons[:MAX_REASONS]
 
     def reasons(self) -> tuple[str, ...]:
         """The distinct findings, highest tier first, in the order found within a tier."""
@@ -394,7 +405,17 @@ def _programs() -> _Entry:
 
 
 def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> None:
-    script = parse_script(source, cwd, analyzer.home, None, depth)
+    # `parse_script`, without a Script for the commands that need no parser (most)
+    commands = plain_commands(source, cwd, analyzer.home)
+    if commands is not None:
+        _programs().classify_commands(commands, analyzer)
+        return
+    _analyze_tree(source, analyzer, cwd, depth)
+
+
+def _analyze_tree(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> None:
+    """`analyze` for a source that needs the parser."""
+    script = parse_tree(source, cwd, analyzer.home, None, depth)
     if script.errors:
         analyzer.parsed = False
         for error in script.errors:
@@ -461,17 +482,53 @@ def _workspace_root(workspace: str) -> tuple[str, bool]:
 
 
 def classify_command(command: str, workspace: Path, home: Path | None = None) -> Classification:
-    """The risk tier of a shell command run in `workspace`, with the reasons for it."""
+    """The risk tier of a shell command run in `workspace`, with the reasons for it.
+
+    The workspace is resolved on every call (see `workspace_root`); a caller that judges
+    many commands in one workspace makes a `ShellClassifier` once instead."""
     ws, exists = _workspace_root(str(workspace))
     home_dir = _normpath(str(home if home is not None else Path.home()))
+    return _classify(command, ws, home_dir, not exists)
+
+
+class ShellClassifier:
+    """Judges shell commands run in one workspace, for one home directory.
+
+    Both are configuration, resolved once when the classifier is made: the workspace's
+    real path (symlinks on the way to it resolved) and the home directory's normal form.
+    Everything below the workspace is the file system's to say on every command: each
+    path a command names is looked up again (symlinks, hard links, a `.git` file, whether
+    it exists), including whether the workspace itself exists, so a workspace created,
+    removed or filled between two commands changes the next verdict. A workspace moved or
+    replaced by a link elsewhere is another workspace: make a classifier for it."""
+
+    __slots__ = ("workspace", "home")
+
+    def __init__(self, workspace: Path | str, home: Path | str | None = None) -> None:
+        self.workspace = os.path.normpath(os.path.realpath(str(workspace)))
+        self.home = os.path.normpath(str(home if home is not None else Path.home()))
+
+    def classify(self, command: str) -> Classification:
+        """The risk tier of `command`, with the reasons for it (`classify_command`)."""
+        return _classify(command, self.workspace, self.home, False)
+
+
+def _classify(command: str, ws: str, home_dir: str, missing: bool) -> Classification:
+    """`classify_command` in the workspace `ws` (a real path) for the home `home_dir` (a
+    normal one); `missing` when the workspace was found missing for this command."""
     analyzer = Analyzer(ws, home_dir)
-    if not exists:
+    if missing:
         # Found missing just now: nothing below it exists during this command either.
         analyzer.looked[ws] = None
     if not command.strip():
         return Classification(Tier.READ_ONLY, ("read_only: empty command runs nothing",))
     try:
-        analyze(command, analyzer, ws, 0)
+        # analyze(command, analyzer, ws, 0), without the call: every command passes here
+        commands = plain_commands(command, ws, home_dir)
+        if commands is not None:
+            _programs().classify_commands(commands, analyzer)
+        else:
+            _analyze_tree(command, analyzer, ws, 0)
     except Exception as error:  # noqa: BLE001 - a gate fails closed, it never crashes
         return Classification(
             Tier.HIGH,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import operator
 import os.path
 import re
 import threading
@@ -160,16 +161,19 @@ _UNESCAPE_WORD = re.compile(r"\\(.)", re.S)
 # they are replaced before parsing; the classification sees U+FFFD in their place.
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _UNESCAPE_DQ = re.compile(r'\\([\\"$`\n])')
+# A match's first group, as a replacement: what the template r"\1" gives, without the
+# template's Python-level expansion for every match.
+_GROUP_1 = operator.itemgetter(1)
 
 
 def _unescape(text: str) -> str:
     """Remove backslash quoting (`\\r\\m` is `rm`); most words have none to remove."""
-    return _UNESCAPE_WORD.sub(r"\1", text) if "\\" in text else text
+    return _UNESCAPE_WORD.sub(_GROUP_1, text) if "\\" in text else text
 
 
 def _unescape_dq(text: str) -> str:
     """Remove the backslashes that quote a character inside double quotes."""
-    return _UNESCAPE_DQ.sub(r"\1", text) if "\\" in text else text
+    return _UNESCAPE_DQ.sub(_GROUP_1, text) if "\\" in text else text
 
 
 # A variable name with an array subscript that holds a command: bash runs it when it
@@ -189,19 +193,24 @@ def parse_script(
     depth: int = 0,
 ) -> Script:
     """Parse `source` into the simple commands it runs, in source order."""
-    if (
-        _PLAIN.fullmatch(source)
-        if "'" in source or '"' in source
-        else _PLAIN_UNQUOTED.fullmatch(source)
-    ) is not None:
-        plain = _plain_script(source, cwd)
-        if plain is not None:
-            return plain
-    elif _PLAIN_LIST.fullmatch(source) is not None:
-        listed = _plain_list(source, cwd, home)
-        if listed is not None:
-            return listed
+    commands = plain_commands(source, cwd, home)
+    if commands is not None:
+        return Script(commands, [], [], [])
     return parse_tree(source, cwd, home, variables, depth)
+
+
+def plain_commands(source: str, cwd: str | None, home: str) -> list[SimpleCommand] | None:
+    """The commands of `source` when it is plain words, or plain commands joined by
+    operators and redirected to plain words (see `_PLAIN` and `_PLAIN_LIST`): what
+    `parse_tree` would give, without the parser. None when the parser must decide."""
+    if "'" in source or '"' in source:
+        if _PLAIN.fullmatch(source) is not None:
+            return _plain_command(source, cwd, True)
+    elif _PLAIN_UNQUOTED.fullmatch(source) is not None:
+        return _plain_command(source, cwd, False)
+    if _PLAIN_LIST.fullmatch(source) is not None:
+        return _plain_list_commands(source, cwd, home)
+    return None
 
 
 # One command of plain words: no expansion, redirection, operator, comment, glob class,
@@ -211,14 +220,15 @@ def parse_script(
 # the script is built without the parser. The characters allowed are those tree-sitter-bash
 # reads as plain words wherever they stand: it reads some first words (`-`, `99+`, `a%b`)
 # and arguments (`==`, `=x`) otherwise, so those go to the parser. Quoted text holds no `$`,
-# backquote, backslash, `!`, brace or control character, so it is its own value; double
-# quotes around blanks alone go to the parser too (tree-sitter reads `" "` as empty).
+# backquote, backslash, `!` or control character, so it is its own value (braces in quotes
+# are literal: `awk '{print $1}'`, `jq "{a: .b}"`); double quotes around blanks alone go to
+# the parser too (tree-sitter reads `" "` as empty, and `"def "` as it is written).
 # tests/policy/test_classifier_fast_paths.py checks, on generated commands, that both ways
 # give the same script.
 _UNQUOTED = r"[=A-Za-z0-9_./:,+~^*%@-]"
 _QUOTED = (
-    r"(?:\"(?:[^\"$`\\!{}\s\x00-\x1f\x7f]|[^\"$`\\!{}\s\x00-\x1f\x7f]"
-    r"[^\"$`\\!{}\x00-\x1f\x7f]*[^\"$`\\!{}\s\x00-\x1f\x7f])?\"|'[^'{}\x00-\x1f\x7f]*')"
+    r"(?:\"(?: *+(?:[^\"$`\\!\s\x00-\x1f\x7f]|[^\"$`\\!\s\x00-\x1f\x7f]"
+    r"[^\"$`\\!\x00-\x1f\x7f]*[^\"$`\\!\s\x00-\x1f\x7f]) *+)?\"|'[^'\x00-\x1f\x7f]*')"
 )
 # Possessive quantifiers: each part stops at a character the next cannot take, so nothing
 # is given back, and a command that is not plain fails fast.
@@ -252,22 +262,43 @@ _NOT_A_NAME = frozenset(
 
 def _plain_script(source: str, cwd: str | None) -> Script | None:
     """The script of a command that `_PLAIN` matches, or None to leave it to the parser."""
-    quoted = "'" in source or '"' in source
+    commands = _plain_command(source, cwd, "'" in source or '"' in source)
+    return Script(commands, [], [], []) if commands is not None else None
+
+
+# Made without their __init__ where the scanners make one per word or per command.
+_new_object = object.__new__
+
+
+def _plain_command(source: str, cwd: str | None, quoted: bool) -> list[SimpleCommand] | None:
+    """`_plain_script`'s command (`quoted`: the source holds a quote), or None."""
     words = _PLAIN_WORD.findall(source) if quoted else source.split()
     if len(words) > MAX_WORDS or words[0] in _NOT_A_NAME:
         return None
-    argv = (
-        [
-            Word(word, word)
-            if "'" not in word and '"' not in word
-            else Word("".join([a or b or c for a, b, c in _PLAIN_PART.findall(word)]), word)
-            for word in words
-        ]
-        if quoted
-        else [Word(word, word) for word in words]
-    )
-    text = source.strip(" ")
-    return Script([SimpleCommand(argv, [], [], cwd, text, "", [])], [], [], [])
+    cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
+    cmd.argv, cmd.assigns, cmd.redirects, cmd.cwd = _plain_words(words, quoted), [], [], cwd
+    cmd.text, cmd.context, cmd.upstream = source.strip(" "), "", []
+    return [cmd]
+
+
+def _plain_words(words: list[str], quoted: bool) -> list[Word]:
+    """`[_plain_word(word) for word in words]` (`quoted`: some word may hold a quote), each
+    Word made without a call to its `__init__`: the scanners make one for nearly every word
+    of every command. tests/policy/test_classifier_fast_paths.py holds them to Word's fields."""
+    argv: list[Word] = []
+    append = argv.append
+    for text in words:
+        word = _new_object(Word)
+        word.value = (
+            text
+            if not quoted or "'" not in text and '"' not in text
+            else "".join([a or b or c for a, b, c in _PLAIN_PART.findall(text)])
+        )
+        word.text = text
+        word.split = False
+        word.fd = False
+        append(word)
+    return argv
 
 
 # Plain commands joined by `&&`, `||`, `|` and `;` (`git add . && git commit -m "x"`, `ls
@@ -297,6 +328,12 @@ def _plain_word(word: str) -> Word:
 def _plain_list(source: str, cwd: str | None, home: str) -> Script | None:
     """The script of a command that `_PLAIN_LIST` matches, or None to leave it to the
     parser (a keyword or syntax word first in a command, or past the walk's bounds)."""
+    commands = _plain_list_commands(source, cwd, home)
+    return Script(commands, [], [], []) if commands is not None else None
+
+
+def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[SimpleCommand] | None:
+    """`_plain_list`'s commands, or None."""
     # Each command's words (with where the command starts and ends) and redirects, then
     # the operator after it ("" after the last).
     parts: list[tuple[list[str], int, int, list[Redirect], str]] = []
@@ -331,10 +368,10 @@ def _plain_list(source: str, cwd: str | None, home: str) -> Script | None:
         else:
             if redirects:
                 return None  # words after a redirect: the parser's
+            at, end = token.span()
             if not words:
-                start = token.start()
-            words.append(token.group())
-            end = token.end()
+                start = at
+            words.append(source[at:end])
     parts.append((words, start, end, redirects, ""))
     total += len(words)
     if total > MAX_WORDS or len(parts) >= MAX_COMMANDS:
@@ -350,9 +387,11 @@ def _plain_list(source: str, cwd: str | None, home: str) -> Script | None:
     for words, start, end, redirects, op in parts:
         if words[0] in _NOT_A_NAME:
             return None
-        argv = [_plain_word(word) for word in words]
+        argv = _plain_words(words, True)
         piped = previous == "|" or op == "|"
-        cmd = SimpleCommand(argv, [], redirects, state.cwd, source[start:end], "", list(feed))
+        cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
+        cmd.argv, cmd.assigns, cmd.redirects, cmd.cwd = argv, [], redirects, state.cwd
+        cmd.text, cmd.context, cmd.upstream = source[start:end], "", list(feed)
         commands.append(cmd)
         if piped:
             feed.append(cmd)
@@ -365,7 +404,7 @@ def _plain_list(source: str, cwd: str | None, home: str) -> Script | None:
         if not piped and argv[0].value in ("cd", "pushd"):
             _change_dir(argv[1:], state)
         previous = op
-    return Script(commands, [], [], [])
+    return commands
 
 
 def parse_tree(
@@ -1015,7 +1054,7 @@ class _Walker:
         """`${x:-`cmd`}`: tree-sitter leaves backticks in an expansion's operand as a plain
         word; bash runs them when it expands the operand, so they are judged as `eval`."""
         for match in _BACKTICKS.finditer(text):
-            code = _UNESCAPE_WORD.sub(r"\1", match.group(1))
+            code = _UNESCAPE_WORD.sub(_GROUP_1, match.group(1))
             self.commands.append(
                 SimpleCommand(
                     argv=[Word("eval", "eval"), Word(code, match.group(0))],
