@@ -1,8 +1,7 @@
-"""ShellClassifier: one workspace's classifier, its root resolved once.
-
-The workspace's real path is configuration (resolved when the classifier is made); what the
-file system says below it (links, hard links, whether anything exists, the workspace itself
-included) is looked up on every command, as `classify_command` does.
+"""ShellClassifier: one workspace's classifier, its root resolved again only when the
+workspace path leads to another directory (one stat per command); what the file system says
+below it (links, hard links, whether anything exists, the workspace itself included) is
+looked up on every command, as `classify_command` does.
 """
 
 from __future__ import annotations
@@ -79,7 +78,7 @@ def test_paths_are_looked_up_on_every_command(
         assert looked.count(src) == 1, looked  # once per command, again in the next
 
 
-def test_the_workspace_is_the_directory_it_led_to_when_the_classifier_was_made(
+def test_a_relinked_workspace_is_judged_where_commands_will_run(
     tmp_path: Path,
 ) -> None:
     first, second, home = tmp_path / "first", tmp_path / "second", tmp_path / "home"
@@ -91,9 +90,8 @@ def test_the_workspace_is_the_directory_it_led_to_when_the_classifier_was_made(
     assert f"{first}/f" in judge("echo x > f").reasons[0]
     link.unlink()
     link.symlink_to(second)
-    # Configuration: this classifier's workspace stays `first`; classify_command, which
-    # takes the workspace on each call, resolves the link again.
-    assert f"{first}/f" in judge("echo x > f").reasons[0]
+    # The link now leads elsewhere: commands run there, so they are judged there.
+    assert f"{second}/f" in judge("echo x > f").reasons[0]
     assert f"{second}/f" in classify_command("echo x > f", link, home).reasons[0]
     assert f"{second}/f" in ShellClassifier(link, home).classify("echo x > f").reasons[0]
 
@@ -128,3 +126,32 @@ def test_every_corpus_verdict_is_the_one_classify_command_gives(
             theirs.commands,
             theirs.leaves,
         ), command
+
+
+def test_a_session_policy_judges_commands_where_its_tools_run_them(tmp_path: Path) -> None:
+    from wakeful.core.paths import Paths
+    from wakeful.policy.decision import Policy
+    from wakeful.policy.rules import RuleSet
+    from wakeful.policy.types import RiskInput
+
+    first, second, home = tmp_path / "first", tmp_path / "second", tmp_path / "home"
+    for directory in (first, second, home):
+        directory.mkdir()
+    link = tmp_path / "ws"
+    link.symlink_to(first)
+    # A session's workspace is resolved when it starts, and its tools run commands there.
+    paths = Paths.for_workspace(link, env={"HOME": str(home)})
+    assert paths.workspace == first
+    policy = Policy(paths, "auto", False, RuleSet([]), home=home)
+
+    def judge(p: Policy, command: str) -> str:
+        return p.classify(RiskInput(tool="bash", kind="shell", command=command)).reasons[0]
+
+    assert f"{first}/f" in judge(policy, "echo x > f")
+    link.unlink()
+    link.symlink_to(second)
+    assert f"{first}/f" in judge(policy, "echo x > f")
+    # Another workspace (a sub-agent's worktree) gets its own classifier.
+    other = policy.for_workspace(Paths.for_workspace(second, env={"HOME": str(home)}))
+    assert f"{second}/g" in judge(other, "echo x > g")
+    assert f"{first}/g" in judge(policy, "echo x > g")

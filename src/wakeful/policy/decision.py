@@ -32,7 +32,7 @@ from wakeful.policy.claude_rules import load_claude_rules
 from wakeful.policy.recoverability import ReasonOf, judge_recoverability
 from wakeful.policy.reviewer import Reviewer
 from wakeful.policy.rules import Rule, RuleSet
-from wakeful.policy.shell import Classification
+from wakeful.policy.shell import Classification, ShellClassifier
 from wakeful.policy.tool_risk import classify_risk, resolve_tool_path
 from wakeful.policy.types import Decision, ModeVerdict, RiskInput, Tier, Verdict
 from wakeful.providers.base import Provider
@@ -148,6 +148,8 @@ class Policy:
         self.sandboxed = sandboxed
         # Why a workspace path could not be restored by a checkpoint (policy.recoverability).
         self.recoverable = recoverable
+        # The shell classifier of (workspace, home), made on first use (see `_shell`).
+        self._shell_for: tuple[Path, Path, ShellClassifier] | None = None
         self._reviewer_denials: dict[str, int] = {}
         self.notices: list[str] = []  # one line each about rules that were not applied
 
@@ -225,8 +227,22 @@ class Policy:
         return cls(paths, "plan", False, RuleSet([]), None, home, audit, frozenset(allowed_tools))
 
     # ---- classification and rules -------------------------------------------------------
+    def _shell(self) -> ShellClassifier:
+        """One shell classifier per workspace and home: `for_workspace` copies and `paths`
+        may be replaced, so it is looked up by both."""
+        made = self._shell_for
+        if made is None or made[0] != self.paths.workspace or made[1] != self.home:
+            made = (
+                self.paths.workspace,
+                self.home,
+                ShellClassifier(self.paths.workspace, self.home),
+            )
+            self._shell_for = made
+        return made[2]
+
     def classify(self, risk: RiskInput) -> Classification:
-        result = classify_risk(risk, self.paths.workspace, self.home)
+        shell = self._shell() if risk.kind == "shell" else None
+        result = classify_risk(risk, self.paths.workspace, self.home, shell)
         if self.recoverable is not None:
             result = judge_recoverability(
                 risk, result, self.recoverable, self.paths.workspace, self.home

@@ -12,7 +12,7 @@ import os.path
 from pathlib import Path
 
 from wakeful.policy import path_risk
-from wakeful.policy.shell import Classification, classify_command
+from wakeful.policy.shell import Classification, ShellClassifier
 from wakeful.policy.types import RiskInput, Tier
 
 
@@ -23,11 +23,17 @@ def resolve_tool_path(path: str, workspace: str, home: str) -> str:
     return os.path.normpath(os.path.realpath(expanded))
 
 
-def classify_risk(risk: RiskInput, workspace: Path, home: Path | None = None) -> Classification:
-    ws = os.path.normpath(os.path.realpath(str(workspace)))
-    home_dir = os.path.normpath(str(home if home is not None else Path.home()))
+def classify_risk(
+    risk: RiskInput,
+    workspace: Path,
+    home: Path | None = None,
+    shell: ShellClassifier | None = None,
+) -> Classification:
+    """The tier of one tool call in `workspace`. `shell`: the session's classifier for that
+    workspace and home, which judges shell commands without resolving them again."""
     if risk.kind == "shell":
-        result = classify_command(risk.command or "", Path(ws), Path(home_dir))
+        judge = shell if shell is not None else ShellClassifier(workspace, home)
+        result = judge.classify(risk.command or "")
         if risk.network and path_risk.tier_rank(result.tier) < path_risk.tier_rank(Tier.NETWORK):
             return dataclasses.replace(
                 result,
@@ -35,6 +41,8 @@ def classify_risk(risk: RiskInput, workspace: Path, home: Path | None = None) ->
                 reasons=("network: the tool declares network access", *result.reasons),
             )
         return result
+    ws = os.path.normpath(os.path.realpath(str(workspace)))
+    home_dir = os.path.normpath(str(home if home is not None else Path.home()))
     findings: list[tuple[Tier, str]] = []
     if risk.kind in ("read", "write"):
         if not risk.paths:
