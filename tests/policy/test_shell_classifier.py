@@ -1,7 +1,8 @@
-"""ShellClassifier: one workspace's classifier, its root resolved again only when the
-workspace path leads to another directory (one stat per command); what the file system says
-below it (links, hard links, whether anything exists, the workspace itself included) is
-looked up on every command, as `classify_command` does.
+"""ShellClassifier: one workspace's classifier, its root resolved once.
+
+The workspace's real path is configuration (resolved when the classifier is made); what the
+file system says below it (links, hard links, whether anything exists, the workspace itself
+included) is looked up on every command, as `classify_command` does.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def test_paths_are_looked_up_on_every_command(
         assert looked.count(src) == 1, looked  # once per command, again in the next
 
 
-def test_a_relinked_workspace_is_judged_where_commands_will_run(
+def test_the_workspace_is_the_directory_it_led_to_when_the_classifier_was_made(
     tmp_path: Path,
 ) -> None:
     first, second, home = tmp_path / "first", tmp_path / "second", tmp_path / "home"
@@ -90,8 +91,9 @@ def test_a_relinked_workspace_is_judged_where_commands_will_run(
     assert f"{first}/f" in judge("echo x > f").reasons[0]
     link.unlink()
     link.symlink_to(second)
-    # The link now leads elsewhere: commands run there, so they are judged there.
-    assert f"{second}/f" in judge("echo x > f").reasons[0]
+    # Configuration: this classifier's workspace stays `first`; classify_command, which
+    # takes the workspace on each call, resolves the link again.
+    assert f"{first}/f" in judge("echo x > f").reasons[0]
     assert f"{second}/f" in classify_command("echo x > f", link, home).reasons[0]
     assert f"{second}/f" in ShellClassifier(link, home).classify("echo x > f").reasons[0]
 

@@ -494,33 +494,23 @@ def classify_command(command: str, workspace: Path, home: Path | None = None) ->
 class ShellClassifier:
     """Judges shell commands run in one workspace, for one home directory.
 
-    The home directory's normal form is computed once. The workspace's real path (symlinks
-    on the way to it resolved) is computed again only when the configured path leads to
-    another directory than last time (device and inode: one `stat` per command), so a
-    workspace moved, replaced or relinked between two commands is judged where commands
-    will run. Everything below the workspace is the file system's to say on every command:
-    each path a command names is looked up again (symlinks, hard links, a `.git` file,
-    whether it exists), including whether the workspace itself exists."""
+    Both are configuration, resolved once when the classifier is made: the workspace's
+    real path (symlinks on the way to it resolved) and the home directory's normal form.
+    Everything below the workspace is the file system's to say on every command: each
+    path a command names is looked up again (symlinks, hard links, a `.git` file, whether
+    it exists), including whether the workspace itself exists, so a workspace created,
+    removed or filled between two commands changes the next verdict. A workspace moved or
+    replaced by a link elsewhere is another workspace: make a classifier for it (a session's
+    workspace is resolved once too, when it starts, and its tools run commands there)."""
 
-    __slots__ = ("workspace", "home", "_path", "_key")
+    __slots__ = ("workspace", "home")
 
     def __init__(self, workspace: Path | str, home: Path | str | None = None) -> None:
-        self._path = str(workspace)
+        self.workspace = os.path.normpath(os.path.realpath(str(workspace)))
         self.home = os.path.normpath(str(home if home is not None else Path.home()))
-        self._key: tuple[int, int] | None = None
-        self.workspace = _workspace_root(self._path)[0]
 
     def classify(self, command: str) -> Classification:
         """The risk tier of `command`, with the reasons for it (`classify_command`)."""
-        try:
-            found = os.stat(self._path)
-        except (OSError, ValueError):
-            ws, exists = _workspace_root(self._path)
-            return _classify(command, ws, self.home, not exists)
-        key = (found.st_dev, found.st_ino)
-        if key != self._key:
-            self.workspace = _real_root(self._path, found.st_dev, found.st_ino)
-            self._key = key
         return _classify(command, self.workspace, self.home, False)
 
 
