@@ -556,8 +556,10 @@ _TABLE: dict[str, Program] = {
         Tier.WORKSPACE,
         "read",
         "checks formatting (runs project config)",
-        ("--config", "--parser", "--plugin", "--ignore-path"),
+        ("--parser", "--ignore-path", "--cache-location"),
         write_flags=("--write", "-w"),
+        # a plugin or a .js/.mjs config is code prettier loads
+        script_opts=("--config", "--plugin"),
     ),
     "gofmt": Program(_R, "read", "checks Go formatting", ("-r",), write_flags=("-w",)),
     "goimports": Program(_R, "read", "checks Go imports", ("-local",), write_flags=("-w",)),
@@ -2443,6 +2445,12 @@ _TOOLS: dict[str, Program] = {
             ),
             write_opts=("--outputFile", "--coverageDirectory"),
             script_opts=("-c", "--config", "--rootDir", "--root"),
+            # vitest's UI and API server, and its browser mode's, listen where told
+            word_patterns=(
+                {r"^--(browser\.)?(api|ui)\.host(=|$)": (_H, "serves the test runner's API")}
+                if n == "vitest"
+                else {}
+            ),
             examples=(
                 (f"{n} --ci src", _W),
                 (f"{n} --config {n}.config.js", _W),
@@ -2457,8 +2465,6 @@ _TOOLS: dict[str, Program] = {
         "none",
         "runs the project's JavaScript tests",
         (
-            "-r",
-            "--require",
             "-R",
             "--reporter",
             "-O",
@@ -2468,12 +2474,51 @@ _TOOLS: dict[str, Program] = {
             "--timeout",
             "-g",
             "--grep",
-            "--config",
             "--spec",
             "--ui",
             "-u",
         ),
-        examples=(("mocha --recursive test", _W),),
+        # modules it requires first and its config file (.mocharc.js) are code
+        script_opts=("-r", "--require", "--config", "--package"),
+        examples=(
+            ("mocha --recursive test", _W),
+            ("mocha -r ts-node/register test", _W),
+            ("mocha --require /tmp/hook.js", _H),
+        ),
+    ),
+    # Playwright's CLI (playwright.dev/docs/test-cli): `test` runs the project's tests; the
+    # report server, codegen and open reach the network or a browser; install downloads
+    # browsers (and with --with-deps installs system packages).
+    "playwright": Program(
+        _R,
+        "none",
+        "runs browser tests (prints help without a subcommand)",
+        subcommands={
+            "test": Program(
+                _W,
+                "read",
+                "runs the project's browser tests",
+                ("--project", "-g", "--grep", "--workers", "-j", "--reporter", "--shard"),
+                write_opts=("--output",),
+                script_opts=("-c", "--config"),
+                word_patterns={r"^--ui-host(=|$)": (_H, "serves the test UI to the network")},
+                runs_code=True,
+            ),
+            **dict.fromkeys(("merge-reports", "show-trace", "clear-cache"), (_W, "works on local reports")),
+            **dict.fromkeys(("install", "install-deps", "uninstall"), (Tier.NETWORK, "downloads or removes browsers")),
+            **dict.fromkeys(
+                ("show-report", "codegen", "open", "cr", "ff", "wk", "screenshot", "pdf"),
+                (_H, "serves a report or opens a browser on a page"),
+            ),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        examples=(
+            ("playwright test --project=chromium", _W),
+            ("playwright test -c /tmp/pw.config.ts", _H),
+            ("playwright show-report --host 0.0.0.0", _H),
+            ("playwright codegen https://example.com", _H),
+            ("playwright install --with-deps", Tier.NETWORK),
+        ),
     ),
     **{
         n: Program(_W, "none", "runs the project's JavaScript tests", examples=((ex, _W),))
@@ -3817,10 +3862,25 @@ _TABLE["helm"] = Program(
     subcommands=_verbs(
         (_HELM_READ, _R, "only reads"),
         (("repo", "dependency", "dep", "pull", "fetch", "package"), _N, "downloads charts"),
-    ),
+    )
+    | {
+        # a release's values and rendered manifests hold its passwords and Secrets
+        "get": Program(
+            _R,
+            "none",
+            "prints a release's notes or metadata",
+            ("-n", "--namespace", "--revision", "-o", "--output", "--template"),
+            subcommands=_verbs(
+                (("values", "all", "manifest", "hooks"), _C, "prints the release's values and Secrets"),
+                (("notes", "metadata"), _R, "prints the release's notes"),
+            ),
+        )
+    },
     other_subcommand=(_H, "changes a cluster"),
     examples=(
         ("helm status api -n prod", _R),
+        ("helm get notes api", _R),
+        ("helm get values api -n prod", _C),
         ("helm template api ./chart -f values.yaml", _R),
         ("helm repo add bitnami https://charts.bitnami.com/bitnami", _N),
         ("helm -n prod upgrade --install api ./chart", _H),
@@ -4891,6 +4951,8 @@ def _build_tool(name: str) -> Program:
             for opt in ("-e", "--execute", "-p", "--execute-print", "-E", "--execute-continue")
         }
         patterns[_DB_WIPE] = (_H, "deletes the data in the configured database")
+        patterns[r"^(-g|--system)$"] = (_H, "runs the user's global Rakefiles (~/.rake)")
+        checks = ("rails_tasks",)  # Rails' own tasks: rollbacks, credentials, servers
     elif name in ("gradle", "gradlew"):
         value_opts = ("-D", "-P")  # properties, whose letters are no options (`-Dkey=value`)
         script_opts = ("-b", "--build-file", "-c", "--settings-file", "-I", "--init-script")
