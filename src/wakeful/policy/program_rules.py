@@ -1305,6 +1305,7 @@ _EXAMPLES.update(
 _W = Tier.WORKSPACE
 _C = Tier.CRITICAL
 _H = Tier.HIGH
+_N = Tier.NETWORK
 _LATEXMK_EXEC = (
     r"^-([er]$|(pdf|lua|xe|dvilua)?latex=|pdflua=|pdfxe=|dvipdf=|dvips=|ps2pdf=|bibtex=|"
     r"biber=|makeindex=|lpr=|print_type=|(pdf_|ps_|dvi_)?previewer=|view=)"
@@ -1604,12 +1605,22 @@ _TOOLS: dict[str, Program] = {
         ),
         # its configuration adds plugins and import paths; conftest.py files come from rootdir
         script_opts=("-c", "--config-file", "--rootdir"),
+        word_patterns={
+            r"^--pastebin": (_H, "uploads the test session to bpaste.net"),
+            # tests collected from a scratch directory are code from elsewhere
+            r"^(/tmp|/var/tmp|/dev/shm)(/|$)": (_H, "runs tests from outside the workspace"),
+        },
+        # `-o cache_dir=PATH`: pytest writes its cache there
+        dest_pattern=r"^(?:--override-ini=|-o)?cache_dir=(.+)$",
         examples=(
             ("pytest -q tests/test_api.py -k login", _W),
             ("pytest -c /tmp/pytest.ini", _H),
             ("pytest --rootdir=/tmp/x", _H),
             ("pytest -x -n 4 tests", _W),
             ("pytest --junitxml /home/dev/.bashrc", _C),
+            ("pytest --pastebin=failed", _H),
+            ("pytest -o cache_dir=/home/dev/.config/autostart", _C),
+            ("pytest /tmp/other/tests", _H),
             ("pytest /home/dev/.ssh/id_rsa", _C),
         ),
     ),
@@ -1617,8 +1628,8 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "runs the project's test environments",
-        ("-e", "-p", "--parallel", "--workdir", "-x", "--override", "-f", "-m"),
-        write_opts=("--workdir",),
+        ("-e", "-p", "--parallel", "--workdir", "-x", "--override", "-f", "-m", "--devenv"),
+        write_opts=("--workdir", "--devenv"),
         script_opts=("-c", "--conf"),
         argv_after=("exec",),
         examples=(
@@ -1810,7 +1821,9 @@ _TOOLS: dict[str, Program] = {
             ("pylint src/pkg", _W),
             ("pylint --init-hook='import os; os.system(\"id\")' src", _H),
             ("pylint --output /home/dev/.bashrc src", _C),
+            ("pylint --rcfile /tmp/pylintrc src", _H),
         ),
+        script_opts=("--rcfile",),
     ),
     "mypy": Program(
         _W,
@@ -1835,6 +1848,7 @@ _TOOLS: dict[str, Program] = {
             "--linecount-report",
         ),
         exec_flags=("--python-executable",),
+        word_tiers={"--install-types": (Tier.NETWORK, "installs stub packages from PyPI")},
         examples=(
             ("mypy --strict src", _W),
             ("mypy --junit-xml /home/dev/.bashrc src", _C),
@@ -2196,7 +2210,24 @@ _TOOLS: dict[str, Program] = {
             "--port",
         ),
         write_opts=("-d", "--destination"),
-        examples=(("hugo --minify", _W), ("hugo -d /home/dev/.bashrc", _C)),
+        # gohugo.io/commands: a subcommand not listed (one of a newer version) asks
+        subcommands={
+            **_same(("deploy",), _H, "uploads the site to its hosting"),
+            **_same(("server", "serve"), _H, "serves the site"),
+            **_same(("mod",), _N, "fetches or updates modules"),
+            **_same(
+                ("build", "new", "gen", "convert", "list", "config", "env", "version", "help"),
+                _W,
+                "builds or inspects the site",
+            ),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        examples=(
+            ("hugo --minify", _W),
+            ("hugo -d /home/dev/.bashrc", _C),
+            ("hugo deploy --target production", _H),
+            ("hugo server --bind 0.0.0.0", _H),
+        ),
     ),
     "jekyll": Program(
         _W,
@@ -2204,15 +2235,34 @@ _TOOLS: dict[str, Program] = {
         "builds a static site (plugins run)",
         ("-s", "--source", "--config", "-P", "--port", "-H", "--host"),
         write_opts=("-d", "--destination"),
-        examples=(("jekyll build", _W), ("jekyll build -d /home/dev/.bashrc", _C)),
+        subcommands={
+            **_same(("serve", "server", "s"), _H, "serves the site"),
+            **_same(("build", "b", "new", "clean", "doctor", "help"), _W, "builds the site"),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        examples=(
+            ("jekyll build", _W),
+            ("jekyll build -d /home/dev/.bashrc", _C),
+            ("jekyll serve --host 0.0.0.0", _H),
+        ),
     ),
     "mkdocs": Program(
         _W,
         "none",
         "builds documentation (plugins and hooks run)",
-        ("-f", "--config-file", "-a", "--dev-addr", "-t", "--theme"),
+        ("-f", "--config-file", "-a", "--dev-addr", "-t", "--theme", "-r", "--remote-name"),
         write_opts=("-d", "--site-dir"),
-        examples=(("mkdocs build --strict", _W), ("mkdocs build -d /home/dev/.bashrc", _C)),
+        subcommands={
+            **_same(("gh-deploy",), _H, "pushes the site to GitHub Pages"),
+            **_same(("serve",), _H, "serves the site"),
+            **_same(("build", "new", "get-deps", "help"), _W, "builds the documentation"),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        examples=(
+            ("mkdocs build --strict", _W),
+            ("mkdocs build -d /home/dev/.bashrc", _C),
+            ("mkdocs gh-deploy --force", _H),
+        ),
     ),
     "sphinx-build": Program(
         _W,
@@ -2255,7 +2305,20 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "lints or generates from Protocol Buffers",
-        examples=(("buf lint", _W), ("buf generate", _W)),
+        ("--template", "--path", "--exclude-path", "--config", "--error-format", "-o", "--output"),
+        write_opts=("-o", "--output"),
+        subcommands={
+            **_same(("push", "registry", "curl", "beta", "alpha"), _H, "reaches the registry"),
+            **_same(("dep", "mod"), _N, "fetches or updates dependencies"),
+            **_same(
+                ("lint", "breaking", "build", "format", "generate", "export", "ls-files", "config")
+                + ("convert", "help", "stats"),
+                _W,
+                "works on the project's Protocol Buffers",
+            ),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        examples=(("buf lint", _W), ("buf generate", _W), ("buf push --tag v1", _H)),
     ),
     "sqlfluff": Program(
         _W,
@@ -2358,10 +2421,15 @@ _TOOLS: dict[str, Program] = {
         _W,
         "read",
         "lints Ruby (required files and plugins from its config run)",
-        ("-c", "--config", "-f", "--format", "-r", "--require", "--only", "--except"),
+        ("-f", "--format", "--only", "--except", "--cache-root"),
         write_opts=("-o", "--out"),
         write_flags=("-a", "-A", "--autocorrect", "--autocorrect-all"),
-        examples=(("rubocop -a app", _W), ("rubocop -o /home/dev/.bashrc app", _C)),
+        script_opts=("-c", "--config", "-r", "--require", "--plugin"),
+        examples=(
+            ("rubocop -a app", _W),
+            ("rubocop -o /home/dev/.bashrc app", _C),
+            ("rubocop --require /tmp/cop.rb app", _H),
+        ),
     ),
     "standardrb": Program(
         _W, "read", "lints Ruby", write_flags=("--fix",), examples=(("standardrb --fix app", _W),)
@@ -2609,12 +2677,53 @@ _TOOLS: dict[str, Program] = {
             # `lerna publish`, `lerna version` (commits, tags and pushes), `nx release`, and a
             # task named for deploying (`turbo run deploy`, `nx run app:deploy`)
             release_pattern=r"(?i)^(version|publish|release)$|^(\S*:)?(deploy|publish|release|upload)",
-            examples=((ex, _W), (f"{n} publish", _H), (f"{n} run app:deploy", _H)),
+            # `lerna exec -- CMD`, `nx exec -- CMD`, `nx watch -- CMD`: judged as CMD
+            argv_after=("exec", "watch") if n in ("nx", "lerna") else (),
+            subcommands=verbs,
+            # nx and turbo take a project's target as the first word (`nx build app`); lerna's
+            # subcommands are all its own, and one not listed asks
+            other_subcommand=(_H, "is an unknown subcommand")
+            if n == "lerna"
+            else (_W, "runs the project's tasks"),
+            examples=((ex, _W), (f"{n} publish", _H), (f"{n} run app:deploy", _H), bad),
         )
-        for n, ex in (
-            ("turbo", "turbo run build"),
-            ("nx", "nx run app:test"),
-            ("lerna", "lerna run test"),
+        for n, ex, verbs, bad in (
+            (
+                "turbo",
+                "turbo run build",
+                # the remote cache account and the user's settings
+                _same(("login", "logout", "link", "unlink", "telemetry"), _H, "changes the account"),
+                ("turbo login", _H),
+            ),
+            (
+                "nx",
+                "nx run app:test",
+                {
+                    **_same(("add", "migrate", "import"), _N, "installs or fetches packages"),
+                    **_same(
+                        ("connect", "connect-to-nx-cloud", "login", "logout", "cloud", "release"),
+                        _H,
+                        "connects to Nx Cloud or releases",
+                    ),
+                },
+                ("nx add @nx/next", Tier.NETWORK),
+            ),
+            (
+                "lerna",
+                "lerna run test",
+                {
+                    **_same(("bootstrap", "add"), _N, "installs packages from the registry"),
+                    **_same(("import",), _H, "imports another repository's history"),
+                    **_same(("publish", "version"), _H, "publishes or tags and pushes"),
+                    **_same(
+                        ("run", "clean", "list", "ls", "la", "ll", "changed", "diff", "info")
+                        + ("create", "init", "link", "repair", "add-caching", "help"),
+                        _W,
+                        "runs or inspects the monorepo's packages",
+                    ),
+                },
+                ("lerna exec -- rm -rf /home/dev", _C),
+            ),
         )
     },
     "storybook": Program(
@@ -2791,7 +2900,17 @@ _TOOLS: dict[str, Program] = {
         "builds a Rust Python extension",
         ("-m", "--manifest-path", "-i", "--interpreter", "--target"),
         write_opts=("-o", "--out"),
-        examples=(("maturin build --release", _W), ("maturin build -o /home/dev/.bashrc", _C)),
+        subcommands={
+            **_same(("publish", "upload"), _H, "uploads to a package index"),
+            **_same(("develop",), _N, "installs into the active environment"),
+            **_same(("build", "sdist", "init", "new", "list-python", "generate-ci", "help"), _W, "builds"),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        examples=(
+            ("maturin build --release", _W),
+            ("maturin build -o /home/dev/.bashrc", _C),
+            ("maturin publish", _H),
+        ),
     ),
     **{
         n: Program(
@@ -3826,8 +3945,20 @@ _TABLE.update(
             "runs the project's hooks and linters",
             ("-c", "--config"),
             runs_code=True,  # hooks of `repo: local` run commands the project holds
-            subcommands=_same(("install", "uninstall"), _H, "writes or removes git hooks"),
-            other_subcommand=(_W, "runs the project's hooks and linters"),
+            # its subcommands (pre-commit.com/#command-line-interface): one not listed asks
+            subcommands={
+                **_same(("install", "uninstall", "init-templatedir"), _H, "writes git hooks"),
+                **_same(("try-repo",), _H, "runs the hooks of another repository"),
+                **_same(("autoupdate", "install-hooks"), _N, "fetches hook repositories"),
+                **_same(("clean", "gc"), _H, "deletes the user's hook cache (~/.cache)"),
+                **_same(("run", "migrate-config"), _W, "runs the project's hooks and linters"),
+                **_same(
+                    ("validate-config", "validate-manifest", "sample-config", "help"),
+                    _R,
+                    "only reads",
+                ),
+            },
+            other_subcommand=(_H, "is an unknown subcommand"),
         ),
     }
 )
@@ -3835,7 +3966,6 @@ _TABLE.update(
 # ---------------------------------------------------------------------------------------
 # Programs with subcommands whose own words decide (once handlers in programs.py): a
 # subcommand that is an entry of its own judges the words after it.
-_N = Tier.NETWORK
 
 
 def _verbs(*groups: tuple[Iterable[str], Tier, str]) -> dict[str, tuple[Tier, str]]:
