@@ -2572,8 +2572,13 @@ _TOOLS: dict[str, Program] = {
                 word_patterns={r"^--ui-host(=|$)": (_H, "serves the test UI to the network")},
                 runs_code=True,
             ),
-            **dict.fromkeys(("merge-reports", "show-trace", "clear-cache"), (_W, "works on local reports")),
-            **dict.fromkeys(("install", "install-deps", "uninstall"), (Tier.NETWORK, "downloads or removes browsers")),
+            **dict.fromkeys(
+                ("merge-reports", "show-trace", "clear-cache"), (_W, "works on local reports")
+            ),
+            **dict.fromkeys(
+                ("install", "install-deps", "uninstall"),
+                (Tier.NETWORK, "downloads or removes browsers"),
+            ),
             **dict.fromkeys(
                 ("show-report", "codegen", "open", "cr", "ff", "wk", "screenshot", "pdf"),
                 (_H, "serves a report or opens a browser on a page"),
@@ -2586,6 +2591,30 @@ _TOOLS: dict[str, Program] = {
             ("playwright show-report --host 0.0.0.0", _H),
             ("playwright codegen https://example.com", _H),
             ("playwright install --with-deps", Tier.NETWORK),
+        ),
+    ),
+    # drizzle-kit (orm.drizzle.team/docs/kit-overview): migration files are project work;
+    # `push` applies the schema straight to the database (dropping what it no longer names)
+    # and `studio` serves a database browser.
+    "drizzle-kit": Program(
+        _R,
+        "none",
+        "manages Drizzle ORM migrations (prints help without a subcommand)",
+        ("--config", "--name", "--dialect", "--schema", "--out"),
+        script_opts=("--config",),  # drizzle.config.ts is code
+        subcommands={
+            **_same(("push", "studio"), _H, "changes the database directly or serves it"),
+            **_same(
+                ("generate", "migrate", "pull", "introspect", "check", "up", "drop", "export"),
+                _W,
+                "works on the project's migrations",
+            ),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        examples=(
+            ("drizzle-kit generate --name add_users", _W),
+            ("drizzle-kit push --force", _H),
+            ("drizzle-kit studio --host 0.0.0.0", _H),
         ),
     ),
     **{
@@ -2692,7 +2721,9 @@ _TOOLS: dict[str, Program] = {
                 "turbo",
                 "turbo run build",
                 # the remote cache account and the user's settings
-                _same(("login", "logout", "link", "unlink", "telemetry"), _H, "changes the account"),
+                _same(
+                    ("login", "logout", "link", "unlink", "telemetry"), _H, "changes the account"
+                ),
                 ("turbo login", _H),
             ),
             (
@@ -2903,7 +2934,11 @@ _TOOLS: dict[str, Program] = {
         subcommands={
             **_same(("publish", "upload"), _H, "uploads to a package index"),
             **_same(("develop",), _N, "installs into the active environment"),
-            **_same(("build", "sdist", "init", "new", "list-python", "generate-ci", "help"), _W, "builds"),
+            **_same(
+                ("build", "sdist", "init", "new", "list-python", "generate-ci", "help"),
+                _W,
+                "builds",
+            ),
         },
         other_subcommand=(_H, "is an unknown subcommand"),
         examples=(
@@ -4001,7 +4036,11 @@ _TABLE["helm"] = Program(
             "prints a release's notes or metadata",
             ("-n", "--namespace", "--revision", "-o", "--output", "--template"),
             subcommands=_verbs(
-                (("values", "all", "manifest", "hooks"), _C, "prints the release's values and Secrets"),
+                (
+                    ("values", "all", "manifest", "hooks"),
+                    _C,
+                    "prints the release's values and Secrets",
+                ),
                 (("notes", "metadata"), _R, "prints the release's notes"),
             ),
         )

@@ -4183,7 +4183,10 @@ def framework_task(kind: str, name: str, args: list[Word], cmd: SimpleCommand, a
             return True
     if kind == "artisan":
         if task == "key:generate" and "--show" not in words:
-            a.add(Tier.HIGH, "artisan key:generate replaces APP_KEY in .env: what it encrypted is lost")
+            a.add(
+                Tier.HIGH,
+                "artisan key:generate replaces APP_KEY in .env: what it encrypted is lost",
+            )
             return True
         if re.match(r"migrate|db:", task) and "--force" in words:
             a.add(Tier.HIGH, f"artisan {task} --force runs against a production database")
