@@ -213,3 +213,60 @@ def test_database_option_files_and_helm_release_values(cmd: str) -> None:
 )
 def test_local_siblings_stay_allowed(cmd: str) -> None:
     assert auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "cmake --install build",
+        "meson install -C build",
+        "ninja -C build install",
+        "dune install",
+        "elm install elm/http",
+        "elm publish",
+        "gleam publish",
+        "gleam add gleam_json",
+        "lein deploy clojars",
+        "esbuild app.js --serve=0.0.0.0:8000",
+        "webpack serve --host 0.0.0.0",
+        "vite --host",
+        "parcel serve index.html --host 0.0.0.0",
+        "storybook upgrade",
+        "storybook dev --host 0.0.0.0",
+        "coverage run /tmp/x.py",
+        "nox -s release",
+        "doxygen /tmp/Doxyfile",
+        "phpstan analyse -c /tmp/phpstan.neon",
+        "ant -f /tmp/build.xml",
+        "air -c /tmp/air.toml",
+        "vite build --config /tmp/vite.config.js",
+    ],
+)
+def test_build_tools_whose_own_subcommands_install_publish_serve_or_load_code(cmd: str) -> None:
+    """The audit of permissive defaults: a build tool's generic entry allowed every
+    subcommand, including the tool's own install, publish and serve."""
+    assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "meson setup build",
+        "meson test -C build",
+        "ninja -C build",
+        "dune build",
+        "gleam test",
+        "lein test",
+        "esbuild app.js --serve=127.0.0.1:8000",
+        "vite build",
+        "webpack --mode production",
+        "storybook build",
+        "coverage run -m pytest",
+        "coverage html",
+        "nox -s tests",
+        "doxygen Doxyfile",
+        "ant test",
+    ],
+)
+def test_their_local_forms_stay_allowed(cmd: str) -> None:
+    assert auto_allows(cmd), cmd

@@ -1560,7 +1560,13 @@ _TOOLS: dict[str, Program] = {
         ("--output",),
         write_opts=("--output",),
         exec_flags=("repl", "reactor"),
+        word_tiers={
+            "install": (_N, "installs a package"),
+            "publish": (_H, "publishes the package"),
+            "diff": (_N, "fetches published versions"),
+        },
         examples=(
+            ("elm publish", _H),
             ("elm make src/Main.elm --output=build/main.js", _W),
             ("elm make src/Main.elm --output=/home/dev/.bashrc", _C),
         ),
@@ -1646,7 +1652,10 @@ _TOOLS: dict[str, Program] = {
         ("-s", "--session", "-e", "-k", "-t", "-p", "--python", "--envdir"),
         write_opts=("--envdir",),
         script_opts=("-f", "--noxfile"),
+        # a session named for publishing (`nox -s release`), as `make deploy` is asked
+        release_pattern=r"(?i)^(deploy|publish|release|upload)",
         examples=(
+            ("nox -s publish", _H),
             ("nox -s tests", _W),
             ("nox --envdir /home/dev/.bashrc", _C),
             ("nox -f /tmp/noxfile.py", _H),
@@ -1658,8 +1667,25 @@ _TOOLS: dict[str, Program] = {
         "measures test coverage (runs the project's code)",
         ("--rcfile", "--data-file", "--source", "--include", "--omit", "--fail-under", "-m"),
         write_opts=("-o", "-d", "--directory"),
+        subcommands={
+            "run": Program(
+                _W,
+                "script",
+                "runs a Python program under coverage",
+                ("--rcfile", "--data-file", "--source", "--include", "--omit", "--context"),
+                runs_code=True,
+            ),
+            **_same(
+                ("annotate", "combine", "debug", "erase", "html", "json", "lcov", "report")
+                + ("xml", "help"),
+                _W,
+                "reports or combines coverage data",
+            ),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
         examples=(
             ("coverage run -m pytest", _W),
+            ("coverage run /tmp/x.py", _H),
             ("coverage report -m", _W),
             ("coverage xml -o /home/dev/.bashrc", _C),
         ),
@@ -2037,6 +2063,8 @@ _TOOLS: dict[str, Program] = {
         dir_opts=("-B",),
         script_opts=("-P", "-C"),
         argv_after=("-E",),
+        # installs into CMAKE_INSTALL_PREFIX, /usr/local unless the project set another
+        word_tiers={"--install": (_H, "installs into the configured prefix")},
         examples=(
             ("cmake -S . -B build -DCMAKE_BUILD_TYPE=Release", _W),
             ("cmake --build build -j 4", _W),
@@ -2050,6 +2078,7 @@ _TOOLS: dict[str, Program] = {
             ("cmake -E remove_directory /home/dev", _C),
             ("cmake -E rm -rf /home/dev", _C),
             ("cmake --install build --prefix /home/dev/.bashrc", _C),
+            ("cmake --install build", _H),
         ),
     ),
     **{
@@ -2076,8 +2105,10 @@ _TOOLS: dict[str, Program] = {
         ("-j", "-k", "-l", "-t", "-d", "-w"),
         script_opts=("-f",),
         dir_opts=("-C",),
+        word_tiers=_same(("install", "uninstall"), _H, "installs into the configured prefix"),
         examples=(
             ("ninja -C build", _W),
+            ("ninja -C build install", _H),
             ("ninja -C build -t clean", _W),
             ("ninja -C /home/dev/other/build", _H),
             ("ninja -f /tmp/evil.ninja", _H),
@@ -2090,7 +2121,14 @@ _TOOLS: dict[str, Program] = {
         ("-C", "--prefix", "--buildtype", "-D", "--backend"),
         script_opts=("--native-file", "--cross-file"),  # they name the compilers that run
         argv_after=("devenv",),
+        subcommands={
+            **_same(("install",), _H, "installs into the configured prefix"),
+            **_same(("wrap", "subprojects"), _N, "downloads subprojects"),
+        },
+        # `meson BUILDDIR` is `meson setup BUILDDIR`
+        other_subcommand=(_W, "configures, builds or tests a project"),
         examples=(
+            ("meson install -C build", _H),
             ("meson setup build", _W),
             ("meson test -C build", _W),
             ("meson devenv rm -rf /home/dev", _C),
@@ -2101,19 +2139,14 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "runs an Ant build",
-        (
-            "-f",
-            "-file",
-            "-buildfile",
-            "-lib",
-            "-propertyfile",
-            "-inputhandler",
-            "-main",
-            "-l",
-            "-logfile",
-        ),
+        ("-propertyfile", "-inputhandler", "-main", "-l", "-logfile"),
         write_opts=("-l", "-logfile"),
-        examples=(("ant -f build.xml test", _W), ("ant -logfile /home/dev/.bashrc", _C)),
+        script_opts=("-f", "-file", "-buildfile", "-lib"),
+        examples=(
+            ("ant -f build.xml test", _W),
+            ("ant -logfile /home/dev/.bashrc", _C),
+            ("ant -f /tmp/build.xml", _H),
+        ),
     ),
     **{
         n: Program(
@@ -2297,9 +2330,9 @@ _TOOLS: dict[str, Program] = {
     "bibtex": Program(_W, "read", "builds a bibliography", examples=(("bibtex paper", _W),)),
     "doxygen": Program(
         _W,
-        "read",
+        "script",
         "generates documentation (INPUT_FILTER commands run)",
-        examples=(("doxygen Doxyfile", _W),),
+        examples=(("doxygen Doxyfile", _W), ("doxygen /tmp/Doxyfile", _H)),
     ),
     "buf": Program(
         _W,
@@ -2438,8 +2471,9 @@ _TOOLS: dict[str, Program] = {
         _W,
         ("none", "read"),
         "analyses PHP (bootstrap files run)",
-        ("-c", "--configuration", "-l", "--level", "--memory-limit", "-a", "--autoload-file"),
-        examples=(("phpstan analyse src", _W),),
+        ("-l", "--level", "--memory-limit"),
+        script_opts=("-c", "--configuration", "-a", "--autoload-file"),
+        examples=(("phpstan analyse src", _W), ("phpstan analyse -c /tmp/x.neon src", _H)),
     ),
     "psalm": Program(
         _W,
@@ -2686,13 +2720,36 @@ _TOOLS: dict[str, Program] = {
         )
         for n in ("webpack", "vite", "rollup", "parcel")
     },
+    # JavaScript bundlers' dev servers listen on loopback unless told `--host`
+    **{
+        n: Program(
+            _W,
+            "none",
+            "bundles or serves a web project (its config is code)",
+            ("--mode", "-m", "--port", "-p", "--base", "--config-name", "--env", "--public-url"),
+            write_opts=out,
+            script_opts=("-c", "--config"),
+            word_patterns={r"^--host(=|$)": (_H, "serves to the network")},
+            examples=((ex, _W), (f"{n} --host 0.0.0.0", _H), (f"{n} --config /tmp/x.js", _H)),
+        )
+        for n, ex, out in (
+            ("vite", "vite build", ("--outDir",)),
+            ("webpack", "webpack --mode production", ("-o", "--output-path")),
+            ("parcel", "parcel build src/index.html", ("--dist-dir", "--cache-dir")),
+        )
+    },
     "esbuild": Program(
         _W,
         "read",
         "bundles JavaScript",
         ("--format", "--platform", "--target", "--loader", "--define"),
         write_opts=("--outfile", "--outdir"),
+        # `--serve[=[HOST:]PORT]` listens on every interface unless HOST is loopback
+        word_patterns={
+            r"^--serve(?!=(127\.0\.0\.1|localhost|\[::1\]):)": (_H, "serves to the network")
+        },
         examples=(
+            ("esbuild src/app.ts --serve=0.0.0.0:8000", _H),
             ("esbuild src/app.ts --bundle --outfile=dist/app.js", _W),
             ("esbuild src/app.ts --outfile=/home/dev/.bashrc", _C),
         ),
@@ -2761,9 +2818,26 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "builds or serves stories",
-        ("-c", "--config-dir", "-p", "--port"),
+        ("-c", "--config-dir", "-p", "--port", "-h", "--host"),
         write_opts=("-o", "--output-dir"),
-        examples=(("storybook build", _W), ("storybook build -o /home/dev/.bashrc", _C)),
+        subcommands={
+            **_same(
+                ("upgrade", "init", "add", "remove", "migrate", "automigrate"),
+                _N,
+                "installs packages",
+            ),
+            **_same(
+                ("build", "dev", "info", "doctor", "index", "help"), _W, "builds or serves stories"
+            ),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        word_patterns={r"^(-h|--host)(=|$)": (_H, "serves to the network")},
+        examples=(
+            ("storybook build", _W),
+            ("storybook build -o /home/dev/.bashrc", _C),
+            ("storybook upgrade", _N),
+            ("storybook dev --host 0.0.0.0", _H),
+        ),
     ),
     **{
         n: Program(
@@ -2804,10 +2878,32 @@ _TOOLS: dict[str, Program] = {
         "builds or tests an OCaml project",
         ("--root", "-p", "-j"),
         argv_after=("exec",),
-        examples=(("dune build", _W), ("dune exec -- rm -rf /home/dev", _C)),
+        subcommands=_same(("install", "uninstall"), _H, "installs into the opam switch"),
+        other_subcommand=(_W, "builds or tests the project"),
+        examples=(
+            ("dune build", _W),
+            ("dune exec -- rm -rf /home/dev", _C),
+            ("dune install", _H),
+        ),
     ),
     "gleam": Program(
-        _W, "none", "builds, tests or runs a Gleam project", examples=(("gleam test", _W),)
+        _W,
+        "none",
+        "builds, tests or runs a Gleam project",
+        subcommands={
+            **_same(("publish", "hex"), _H, "publishes to Hex or changes the account"),
+            **_same(("add", "update", "deps"), _N, "fetches packages"),
+            **_same(
+                ("run", "test", "build", "check", "format", "fix", "new", "docs"),
+                _W,
+                "works on the project",
+            ),
+            **_same(
+                ("clean", "export", "lsp", "shell", "remove", "help"), _W, "works on the project"
+            ),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        examples=(("gleam test", _W), ("gleam publish", _H), ("gleam add gleam_json", _N)),
     ),
     "rebar3": Program(
         _R,
@@ -2874,7 +2970,14 @@ _TOOLS: dict[str, Program] = {
         exec_flags=("-e", "--eval"),
         examples=(("clj -M:test", _W), ("clj -M -e '(clojure.java.shell/sh \"id\")'", _H)),
     ),
-    "lein": Program(_W, "none", "builds or tests a Clojure project", examples=(("lein test", _W),)),
+    "lein": Program(
+        _W,
+        "none",
+        "builds or tests a Clojure project",
+        # project.clj aliases and plugins add tasks, so a task not listed stays project work
+        release_pattern=r"^(deploy|release|install)$",
+        examples=(("lein test", _W), ("lein deploy clojars", _H)),
+    ),
     "hyperfine": Program(
         _W,
         "shell",
@@ -3082,8 +3185,8 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "rebuilds and reruns a Go program on changes",
-        ("-c",),
-        examples=(("air -c .air.toml", _W),),
+        script_opts=("-c",),
+        examples=(("air -c .air.toml", _W), ("air -c /tmp/air.toml", _H)),
     ),
 }
 _TOOLS["py.test"] = replace(
