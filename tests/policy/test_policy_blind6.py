@@ -6,6 +6,8 @@ found it: the same task in other frameworks, the same option in related tools.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from wakeful.testing.classifier import auto_allows
@@ -270,3 +272,52 @@ def test_build_tools_whose_own_subcommands_install_publish_serve_or_load_code(cm
 )
 def test_their_local_forms_stay_allowed(cmd: str) -> None:
     assert auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "perl -e 'print 1' -e 'system(\"id\")'",
+        "ruby -e 'puts 1' -e 'system(\"id\")'",
+        "lua -e 'print(1)' -e 'os.execute(\"id\")'",
+        "node -e 'console.log(1)' -e 'require(\"child_process\").execSync(\"id\")'",
+        "Rscript -e 'sessionInfo()' -e 'system(\"id\")'",
+        "elixir -e 'IO.puts 1' -e 'File.rm_rf!(\"x\")'",
+    ],
+)
+def test_every_inline_program_given_is_judged_not_only_the_first(cmd: str) -> None:
+    """Found while widening what inline code reads: a harmless first -e hid the second."""
+    assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    ("cmd", "allowed"),
+    [
+        ("elixir -e 'IO.puts 1 + 1'", True),
+        ("elixir -e 'IO.inspect :ok'", True),
+        ('elixir -e \'IO.puts "#{File.read!("/home/dev/.ssh/id_rsa")}"\'', False),
+        ("nix-instantiate --eval -E '1 + 2'", True),
+        ("nix-instantiate --eval -E 'builtins.readFile /home/dev/.ssh/id_rsa'", False),
+        ("nix-instantiate --eval -E 'import /tmp/x.nix'", False),
+        ("nix-instantiate shell.nix", False),
+        ("Rscript -e 'sessionInfo()'", True),
+        ("Rscript -e 'summary(read.csv(\"data/sales.csv\"))'", True),
+        ("Rscript -e 'summary(read.csv(\"/home/dev/.aws/credentials\"))'", False),
+        ('Rscript -e \'summary(read.csv("a.csv")); system("id")\'', False),
+    ],
+)
+def test_inline_code_that_only_reports_is_read_only(cmd: str, allowed: bool) -> None:
+    assert auto_allows(cmd) is allowed, cmd
+
+
+def test_a_project_rprofile_makes_inline_r_workspace_code(tmp_path: Path) -> None:
+    """R runs ./.Rprofile before the expression: project code, not a read."""
+    from wakeful.policy.shell import classify_command
+
+    ws = tmp_path / "proj"
+    ws.mkdir()
+    assert classify_command("Rscript -e 'sessionInfo()'", ws, tmp_path).tier == "read_only"
+    (ws / ".Rprofile").write_text('system("id")\n')
+    got = classify_command("Rscript -e 'sessionInfo()'", ws, tmp_path)
+    assert got.tier == "workspace"
+    assert got.runs_workspace_code

@@ -56,7 +56,9 @@ class Program:
     that make the program write its operands (exiftool's `-TAG=VALUE`); `exec_pattern` one
     for arguments that hold code the program runs (exiftool's `${TAG;PERL}`);
     `release_pattern` one for a target named for deploying or publishing (`bazel run
-    //tools:deploy`, as `make deploy` is asked by its name). With
+    //tools:deploy`, as `make deploy` is asked by its name); `print_pattern` one for inline
+    code, given to one of `exec_flags`, that only prints a value (`elixir -e 'IO.puts 1 + 1'`):
+    such a command, with no operand, is a reader. With
     `output_spares_operands`, an output option (`patch -o FILE`) means the operands are only
     read, and so do `stdout_flags` (`gzip -c`: the result goes to standard output). An
     operand whose name ends in one of `stem_suffixes`, or in the suffix given to a
@@ -112,6 +114,7 @@ class Program:
     write_pattern: str = ""
     exec_pattern: str = ""
     release_pattern: str = ""
+    print_pattern: str = ""
     output_spares_operands: bool = False
     stdout_flags: Collection[str] = _NONE
     stem_suffixes: Collection[str] = _NONE
@@ -5705,13 +5708,36 @@ _TABLE.update(
             _W,
             "script",
             "runs an Elixir script",
-            ("--erl", "--sname", "--name", "--cookie", "--logger-otp-reports"),
+            ("--erl", "--sname", "--name", "--cookie", "--logger-otp-reports")
+            + ("-e", "--eval", "--rpc-eval"),
             exec_flags=("-e", "--eval", "--rpc-eval"),
+            # IO.puts or IO.inspect of a number, sum or plain string (no #{} interpolation)
+            print_pattern=r"\s*IO\.(puts|inspect)[ (]\s*(\d+(\.\d+)?(\s*[-+*/]\s*\d+(\.\d+)?)*"
+            r"|\"[^\"#\\]*\"|:\w+)\s*\)?\s*",
             script_opts=("-r", "-pr", "-pa", "-pz"),
             examples=(
                 ("elixir scripts/gen.exs", _W),
                 ("elixir /tmp/x.exs", _H),
                 ("elixir -e 'File.rm_rf!(\"/home/dev\")'", _H),
+                ("elixir -e 'IO.puts 1 + 1'", _R),
+                ('elixir -e \'IO.puts "#{System.cmd("id", [])}"\'', _H),
+            ),
+        ),
+        # nix-instantiate: instantiating writes derivations to the Nix store; `--eval` of
+        # an expression that is plain arithmetic or a string only prints it (an expression
+        # may read any file, fetch, or import code, so only such plain ones are readers).
+        "nix-instantiate": Program(
+            _H,
+            "read",
+            "evaluates or instantiates Nix expressions",
+            ("-E", "--expr", "-A", "--attr", "-I", "--include", "--arg", "--argstr")
+            + ("--add-root", "--option"),
+            exec_flags=("-E", "--expr"),
+            print_pattern=r"[\d\s+\-*/().]+|\s*\"[^\"$\\]*\"\s*",
+            examples=(
+                ("nix-instantiate --eval -E '1 + 2'", _R),
+                ("nix-instantiate --eval -E 'builtins.readFile /home/dev/.ssh/id_rsa'", _H),
+                ("nix-instantiate default.nix", _H),
             ),
         ),
     }

@@ -1031,8 +1031,15 @@ def run_program(
                     _dynamic_code(value, a, f"{name} {opt}")
                 else:
                     a.run_script(value.value, cmd.cwd, f"{name} {opt}")
+    printed = False  # inline code that only prints a value (`print_pattern`)
     for flag in flags if rule.exec_flags or rule.network_flags else ():
         if flag in rule.exec_flags:
+            codes = _vals(opts, flag) if rule.print_pattern else []
+            if codes and all(
+                c.value is not None and re.fullmatch(rule.print_pattern, c.value) for c in codes
+            ):
+                printed = True
+                continue
             a.add(
                 Tier.HIGH, f"runs code or a program that the command does not show ({name} {flag})"
             )
@@ -1098,6 +1105,8 @@ def run_program(
         )
     elif writing:
         a.add(_max(Tier.WORKSPACE, Tier.READ_ONLY if decided else rule.tier), rule.what)
+    elif printed and not pos:
+        a.add(Tier.READ_ONLY, f"{name} only prints the value of inline code")
     elif not decided:
         if rule.workspace_flags and any(flag in rule.workspace_flags for flag in flags):
             a.add(_min(rule.tier, Tier.WORKSPACE), f"{rule.what} (the project's own)")
@@ -1976,6 +1985,14 @@ def _node_is_safe(code: str) -> bool:
 # One print of a constant or a literal (`puts RUBY_VERSION`, `echo PHP_VERSION;`,
 # `print(_VERSION)`, `println(VERSION)`): upper-case names are constants in these languages,
 # so nothing is called.
+# R calls that only report: the session, the version, library paths, or a summary of a
+# data file read by name (a literal path, judged as a read).
+_R_READS = re.compile(
+    r"\s*(sessionInfo\(\)|R\.version\.string|R\.version(\$\w+)?|\.libPaths\(\)|"
+    r"(print|summary|str|head|tail|nrow|ncol|dim|names)\("
+    r"(read\.csv|read\.csv2|read\.delim|read\.table|readRDS)\(\s*\"(?P<file>[^\"$\\`]+)\"\s*\)\))"
+    r"\s*;?\s*"
+)
 _PRINTS_CONSTANT = re.compile(
     r"\s*(puts|print|p|println|echo|printf|io\.write)\s*\(?\s*"
     r"([A-Z_][A-Z0-9_]*|\d+(\.\d+)?(\s*[-+*/%]\s*\d+(\.\d+)?)*|\"[^\"\\$#{}]*\"|'[^'\\]*')"
@@ -2041,6 +2058,17 @@ def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> Non
         return
     if interp in ("ruby", "php", "lua", "julia", "perl") and _PRINTS_CONSTANT.fullmatch(code):
         a.add(Tier.READ_ONLY, f"runs inline {interp} code that only prints a constant")
+        return
+    r_read = _R_READS.fullmatch(code) if interp == "Rscript" else None
+    if r_read is not None:
+        if r_read.group("file"):
+            a.read(Word(r_read.group("file"), r_read.group("file")), cmd.cwd)
+        # R runs ./.Rprofile first (else ~/.Rprofile, the user's own): project code
+        if os.path.exists(os.path.join(cmd.cwd or a.workspace, ".Rprofile")):
+            a.add(Tier.WORKSPACE, "Rscript runs the project's .Rprofile first")
+            a.runs_code("Rscript runs the project's .Rprofile first")
+        else:
+            a.add(Tier.READ_ONLY, "runs inline R code that only reports or summarises")
         return
     a.add(Tier.HIGH, f"runs inline {interp} code, which can do anything")
     # Strings handed to os.system / execSync / system() run as shell commands: judge them.
@@ -4458,11 +4486,12 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         _one_liner_on_files("Ruby", in_place, pos, cmd, a)
         return
     if codes:
-        code = codes[0]
-        if code.value is None:
-            _dynamic_code(code, a, f"{name} inline code")
-        else:
-            _inline_code(name, code.value, cmd, a)
+        # every -e counts (perl and ruby join them into one program): judged one by one
+        for code in codes:
+            if code.value is None:
+                _dynamic_code(code, a, f"{name} inline code")
+            else:
+                _inline_code(name, code.value, cmd, a)
         return
     if name == "perl" and any(f in ("-i", "-pi", "-pie") or f.startswith("-i") for f, _ in opts):
         for f in pos[1:]:
