@@ -220,7 +220,6 @@ def test_local_siblings_stay_allowed(cmd: str) -> None:
 @pytest.mark.parametrize(
     "cmd",
     [
-        "cmake --install build",
         "meson install -C build",
         "ninja -C build install",
         "dune install",

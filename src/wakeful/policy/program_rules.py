@@ -2066,8 +2066,6 @@ _TOOLS: dict[str, Program] = {
         dir_opts=("-B",),
         script_opts=("-P", "-C"),
         argv_after=("-E",),
-        # installs into CMAKE_INSTALL_PREFIX, /usr/local unless the project set another
-        word_tiers={"--install": (_H, "installs into the configured prefix")},
         examples=(
             ("cmake -S . -B build -DCMAKE_BUILD_TYPE=Release", _W),
             ("cmake --build build -j 4", _W),
@@ -2081,7 +2079,6 @@ _TOOLS: dict[str, Program] = {
             ("cmake -E remove_directory /home/dev", _C),
             ("cmake -E rm -rf /home/dev", _C),
             ("cmake --install build --prefix /home/dev/.bashrc", _C),
-            ("cmake --install build", _H),
         ),
     ),
     **{
