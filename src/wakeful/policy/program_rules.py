@@ -5739,6 +5739,310 @@ _TABLE.update(
         ),
     }
 )
+# Tools of the sixth blind set's sources, each from its own CLI reference: their everyday
+# reads and project work, and the subcommands they define that deploy, publish, install,
+# flash a device or change a database, which ask (as does a subcommand not listed).
+_DB_CHANGE = "changes the configured database"
+_TABLE.update(
+    {
+        "pants": Program(
+            _R,
+            "none",
+            "Pants builds (prints help without a goal)",
+            runs_code=True,
+            subcommands={
+                **_same(("publish",), _H, "publishes packages"),
+                **_same(("generate-lockfiles",), _N, "resolves dependencies from indexes"),
+                **_same(("repl",), _H, "opens an interactive interpreter"),
+                **_same(
+                    ("peek", "list", "dependencies", "dependents", "filedeps", "roots", "help")
+                    + ("paths", "count-loc", "version"),
+                    _R,
+                    "inspects targets",
+                ),
+                **_same(
+                    ("test", "fmt", "lint", "check", "fix", "run", "package", "tailor")
+                    + ("export", "export-codegen", "update-build-files", "bench"),
+                    _W,
+                    "builds, tests or runs the project's targets",
+                ),
+            },
+            examples=(("pants test ::", _W), ("pants publish src/python::", _H)),
+        ),
+        "buck2": Program(
+            _R,
+            "none",
+            "Buck2 builds (prints help without a subcommand)",
+            runs_code=True,
+            subcommands={
+                **_same(("install",), _H, "installs onto a device"),
+                **_same(
+                    ("targets", "query", "uquery", "cquery", "aquery", "audit", "root", "help")
+                    + ("log", "status"),
+                    _R,
+                    "inspects targets",
+                ),
+                **_same(
+                    ("build", "test", "run", "clean", "kill", "killall", "bxl"),
+                    _W,
+                    "builds, tests or runs the project's targets",
+                ),
+            },
+            examples=(("buck2 build //...", _W), ("buck2 install //app:apk", _H)),
+        ),
+        "rush": Program(
+            _R,
+            "none",
+            "Rush monorepo manager (prints help without a command)",
+            runs_code=True,
+            word_tiers={"--unsafe": (_H, "also deletes the user's Rush cache (~/.rush)")},
+            subcommands={
+                **_same(("install", "update", "update-autoinstaller", "add"), _N, "installs"),
+                **_same(("publish", "version", "init-autoinstaller"), _H, "publishes or tags"),
+                **_same(("list", "check", "scan", "help"), _R, "inspects the monorepo"),
+                **_same(
+                    ("build", "rebuild", "test", "retest", "lint", "purge", "change", "link")
+                    + ("unlink", "deploy-none"),
+                    _W,
+                    "builds or tests the monorepo",
+                ),
+            },
+            examples=(("rush build", _W), ("rush install", _N), ("rush purge --unsafe", _H)),
+        ),
+        "typos": Program(
+            _R,
+            "read",
+            "finds spelling mistakes",
+            ("--config", "--format", "--exclude"),
+            write_flags=("-w", "--write-changes"),
+            examples=(("typos", _R), ("typos -w /home/dev/.bashrc", _C)),
+        ),
+        "vale": Program(
+            _R,
+            "read",
+            "lints prose",
+            ("--config", "--output", "--minAlertLevel", "--glob", "--ext"),
+            word_tiers={"sync": (_N, "downloads style packages")},
+            examples=(("vale docs/", _R), ("vale sync", _N)),
+        ),
+        "lychee": Program(
+            _N,
+            "read",
+            "checks links, over the network",
+            ("--config", "-o", "--output", "--exclude", "--format", "-f", "--base"),
+            write_opts=("-o", "--output"),
+            read_only_flags=("--offline",),
+            examples=(("lychee --offline docs/", _R), ("lychee README.md", _N)),
+        ),
+        "esptool.py": Program(
+            _H,
+            "none",
+            "reads or writes an ESP chip's flash",
+            ("--port", "-p", "--chip", "-c", "--baud", "-b"),
+            subcommands={
+                **_same(("version", "help"), _R, "prints its version"),
+                **_same(("image_info", "merge_bin", "elf2image"), _W, "works on image files"),
+            },
+            other_subcommand=(_H, "talks to a device (flashes, erases or dumps it)"),
+            examples=(("esptool.py image_info build/fw.bin", _W), ("esptool.py erase_flash", _H)),
+        ),
+        "arduino-cli": Program(
+            _R,
+            "none",
+            "Arduino's command line (prints help without a subcommand)",
+            ("--fqbn", "-b", "--port", "-p", "--config-file"),
+            subcommands={
+                **_same(("version", "help", "board"), _R, "lists boards or prints its version"),
+                **_same(("compile",), _W, "compiles a sketch"),
+                **_same(
+                    ("core", "lib", "update", "upgrade"), _N, "installs platforms or libraries"
+                ),
+                **_same(("upload", "burn-bootloader", "monitor", "debug"), _H, "talks to a board"),
+                **_same(("config", "daemon"), _H, "changes its configuration or serves"),
+            },
+            examples=(("arduino-cli board list", _R), ("arduino-cli upload -p /dev/ttyACM0 x", _H)),
+        ),
+        "xcodebuild": Program(
+            _W,
+            "none",
+            "builds Xcode projects",
+            ("-scheme", "-project", "-workspace", "-target", "-configuration", "-destination")
+            + ("-sdk", "-archivePath", "-exportPath", "-exportOptionsPlist", "-derivedDataPath"),
+            read_only_flags=("-list", "-showBuildSettings", "-showsdks", "-showdestinations"),
+            word_tiers={
+                **_same(("-runFirstLaunch", "-license"), _H, "changes the system's Xcode setup"),
+                **_same(("-downloadPlatform", "-downloadAllPlatforms"), _N, "downloads platforms"),
+            },
+            examples=(("xcodebuild -list", _R), ("xcodebuild -runFirstLaunch", _H)),
+        ),
+        **{
+            n: Program(
+                _H,
+                "none",
+                what,
+                subcommands={
+                    **_same(("version",), _R, "prints its version"),
+                    **_same(local, _W, "works on local files"),
+                },
+                examples=((f"{n} {local[0]} .", _W), (f"{n} {bad}", _H)),
+            )
+            for n, what, local, bad in (
+                ("consul", "talks to a Consul cluster", ("validate", "fmt"), "kv delete app"),
+                ("nomad", "talks to a Nomad cluster", ("fmt",), "job stop api"),
+                ("packer", "builds machine images", ("fmt", "inspect", "validate"), "build ."),
+            )
+        },
+        "goreleaser": Program(
+            _H,
+            "none",
+            "builds and publishes releases",
+            subcommands={
+                **_same(("check", "healthcheck", "jsonschema", "help"), _R, "checks its config"),
+                **_same(("build", "init"), _W, "builds into dist/"),
+            },
+            examples=(("goreleaser check", _R), ("goreleaser release --clean", _H)),
+        ),
+        "flyway": Program(
+            _H,
+            "none",
+            "migrates a database",
+            subcommands=_same(("info", "validate", "check"), _R, "reads the schema history"),
+            other_subcommand=(_H, _DB_CHANGE),
+            examples=(("flyway info", _R), ("flyway clean", _H)),
+        ),
+        "liquibase": Program(
+            _H,
+            "none",
+            "migrates a database",
+            subcommands=_same(
+                ("status", "history", "validate", "update-sql", "diff", "help"),
+                _R,
+                "reads the changelog or the schema",
+            ),
+            other_subcommand=(_H, _DB_CHANGE),
+            examples=(("liquibase status", _R), ("liquibase dropAll", _H)),
+        ),
+        "alembic": Program(
+            _W,
+            "none",
+            "manages SQLAlchemy migrations (env.py runs)",
+            ("-c", "--config", "-n", "--name", "-x", "-m", "--message"),
+            runs_code=True,
+            script_opts=("-c", "--config"),
+            subcommands={
+                **_same(("downgrade", "stamp", "edit"), _H, _DB_CHANGE),
+                **_same(
+                    ("revision", "upgrade", "history", "current", "heads", "branches", "show")
+                    + ("merge", "check", "init", "list_templates"),
+                    _W,
+                    "works on the project's migrations",
+                ),
+            },
+            examples=(("alembic revision -m x", _W), ("alembic downgrade base", _H)),
+        ),
+        "django-admin": Program(
+            _H,
+            "none",
+            "runs Django's management commands",
+            subcommands={
+                **_same(("startproject", "startapp"), _W, "creates a project from a template"),
+                **_same(("version", "help"), _R, "prints its version"),
+            },
+            examples=(("django-admin startapp blog", _W), ("django-admin flush", _H)),
+        ),
+        "dbt": Program(
+            _H,
+            "none",
+            "transforms data in a warehouse",
+            ("--target", "-t", "--profiles-dir", "--project-dir", "-s", "--select"),
+            runs_code=True,
+            subcommands={
+                **_same(("parse", "ls", "list", "clean", "init"), _W, "works on the project"),
+                **_same(("deps",), _N, "downloads packages"),
+            },
+            other_subcommand=(_H, "runs SQL in the configured warehouse"),
+            examples=(("dbt parse", _W), ("dbt run --target prod", _H)),
+        ),
+        "vagrant": Program(
+            _H,
+            "none",
+            "manages virtual machines (the Vagrantfile is Ruby)",
+            runs_code=True,
+            subcommands=_same(("status", "validate", "version"), _W, "reads the Vagrantfile"),
+            examples=(("vagrant validate", _W), ("vagrant destroy -f", _H)),
+        ),
+        "sqlc": Program(
+            _W,
+            "none",
+            "generates code from SQL",
+            ("-f", "--file"),
+            subcommands={
+                **_same(("generate", "compile", "vet", "diff", "init", "version"), _W, "generates"),
+                **_same(("push", "upload", "verify", "createdb"), _H, "reaches sqlc Cloud"),
+            },
+            examples=(("sqlc generate", _W), ("sqlc push", _H)),
+        ),
+        "wasm-pack": Program(
+            _W,
+            "none",
+            "builds Rust to WebAssembly",
+            ("--target", "-t", "--out-dir", "-d", "--scope"),
+            write_opts=("--out-dir", "-d"),
+            subcommands={
+                **_same(("build", "test", "pack", "new"), _W, "builds the crate"),
+                **_same(("publish", "login", "adduser"), _H, "publishes to npm"),
+            },
+            examples=(("wasm-pack build --target web", _W), ("wasm-pack publish", _H)),
+        ),
+        "vsce": Program(
+            _W,
+            "none",
+            "packages VS Code extensions",
+            ("-o", "--out"),
+            write_opts=("-o", "--out"),
+            subcommands={
+                **_same(("package", "ls"), _W, "packages the extension"),
+                **_same(("publish", "unpublish", "login", "logout"), _H, "publishes"),
+            },
+            examples=(("vsce package", _W), ("vsce publish", _H)),
+        ),
+        "bump-my-version": Program(
+            _W,
+            "none",
+            "bumps the version in the project's files (commits and tags locally)",
+            subcommands={
+                **_same(("bump", "replace"), _W, "rewrites the version"),
+                **_same(("show", "show-bump", "sample-config"), _R, "shows the version"),
+            },
+            examples=(("bump-my-version bump minor", _W), ("bump-my-version nonsense", _H)),
+        ),
+        "age": Program(
+            _W,
+            "read",
+            "encrypts or decrypts files",
+            ("-r", "--recipient", "-R", "--recipients-file", "-i", "--identity", "-o", "--output"),
+            write_opts=("-o", "--output"),
+            read_opts=("-i", "--identity", "-R", "--recipients-file"),
+            word_tiers=_same(("-d", "--decrypt"), _H, "decrypts secrets"),
+            examples=(("age -r age1x -o s.age s.txt", _W), ("age -d -i key.txt s.age", _H)),
+        ),
+        "age-keygen": Program(
+            _W,
+            "read",
+            "generates an age key",
+            ("-o", "--output"),
+            write_opts=("-o", "--output"),
+            examples=(("age-keygen -o key.txt", _W), ("age-keygen -y ~/.config/age/k.txt", _H)),
+        ),
+        "detect-secrets": Program(
+            _H,
+            "none",
+            "finds secrets (hashed in its output)",
+            subcommands=_same(("scan",), _R, "reports hashed secrets"),
+            examples=(("detect-secrets scan", _R), ("detect-secrets audit .secrets.baseline", _H)),
+        ),
+    }
+)
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
 
 

@@ -1040,6 +1040,8 @@ def run_program(
             ):
                 printed = True
                 continue
+            for code in codes:  # paths the code names (`File.read!("~/.ssh/id_rsa")`) are read
+                _literal_paths(code.value or "", cmd, a)
             a.add(
                 Tier.HIGH, f"runs code or a program that the command does not show ({name} {flag})"
             )
