@@ -320,3 +320,35 @@ def test_a_project_rprofile_makes_inline_r_workspace_code(tmp_path: Path) -> Non
     got = classify_command("Rscript -e 'sessionInfo()'", ws, tmp_path)
     assert got.tier == "workspace"
     assert got.runs_workspace_code
+
+
+@pytest.mark.parametrize(
+    ("cmd", "allowed"),
+    [
+        ("pnpm exec prisma generate", True),
+        ("npx prisma migrate diff --from-empty --to-schema-datamodel s.prisma --script", True),
+        ("pnpm exec prisma migrate reset --force", False),
+        ("npx prisma db push --accept-data-loss", False),
+        ("npx prisma migrate deploy", False),
+        ("npx knex migrate:make add_users", True),
+        ("npx knex migrate:rollback --all", False),
+        ("npx sequelize-cli db:drop", False),
+        ("npx changeset version", True),
+        ("npx changeset publish", False),
+        ("npx changeset status --output=/home/dev/s.json", False),
+        ("npx cypress run --spec e2e/a.cy.ts", True),
+        ("npx cypress run --record --key k", False),
+        ("npx cypress cache clear", False),
+        ("pio test -e native", True),
+        ("pio run -t upload", False),
+        ("jar tf build/libs/app.jar", True),
+        ("jar tf ~/.ssh/id_rsa", False),
+        ("flyway info", True),
+        ("flyway clean", False),
+        ("alembic revision -m x", True),
+        ("alembic downgrade base", False),
+    ],
+)
+def test_new_entries_for_the_sets_tools(cmd: str, allowed: bool) -> None:
+    """False alarms fixed by giving the tools entries; each keeps its dangerous forms."""
+    assert auto_allows(cmd) is allowed, cmd

@@ -6034,6 +6034,176 @@ _TABLE.update(
             write_opts=("-o", "--output"),
             examples=(("age-keygen -o key.txt", _W), ("age-keygen -y ~/.config/age/k.txt", _H)),
         ),
+        # JavaScript project tools, run through npx or `pnpm exec` (programs.py hands them
+        # to these entries): migration files and generated clients are project work; what
+        # changes or drops a database, publishes or records to a dashboard asks.
+        "prisma": Program(
+            _R,
+            "none",
+            "Prisma ORM (prints help without a command)",
+            ("--schema",),
+            script_opts=("--schema",),
+            subcommands={
+                **_same(
+                    ("generate", "format", "validate", "init", "version", "-v"),
+                    _W,
+                    "works on the schema",
+                ),
+                "migrate": Program(
+                    _H,
+                    "none",
+                    _DB_CHANGE,
+                    ("--schema", "--name", "-n", "--from-url", "--to-url", "--shadow-database-url"),
+                    subcommands={
+                        **_same(("diff",), _W, "compares schemas"),
+                        **_same(("status",), _R, "reads the migration history"),
+                    },
+                    other_subcommand=(_H, _DB_CHANGE),
+                ),
+                **_same(("db", "studio", "debug", "platform"), _H, f"{_DB_CHANGE} or serves it"),
+            },
+            examples=(
+                ("prisma generate", _W),
+                ("prisma migrate diff --from-empty --to-schema-datamodel s.prisma --script", _W),
+                ("prisma migrate reset --force", _H),
+                ("prisma db push --accept-data-loss", _H),
+            ),
+        ),
+        **{
+            n: Program(
+                _H,
+                "none",
+                "migrates a database with " + n,
+                ("--name", "--knexfile", "--env", "--config", "--migrations-path"),
+                script_opts=("--knexfile", "--config"),
+                subcommands=_same(makers, _W, "writes a new migration or seed file"),
+                other_subcommand=(_H, _DB_CHANGE),
+                examples=((f"{n} {makers[0]} add_users", _W), (f"{n} {bad}", _H)),
+            )
+            for n, makers, bad in (
+                ("knex", ("migrate:make", "seed:make", "init"), "migrate:rollback --all"),
+                (
+                    "sequelize-cli",
+                    ("migration:generate", "model:generate", "seed:generate", "init")
+                    + ("migration:create", "model:create", "seed:create"),
+                    "db:drop",
+                ),
+            )
+        },
+        "changeset": Program(
+            _W,
+            "none",
+            "manages changesets (versions and changelogs)",
+            ("--output", "--since"),
+            write_opts=("--output",),
+            subcommands={
+                **_same(("status",), _R, "lists pending changesets"),
+                **_same(
+                    ("add", "version", "pre", "tag", "init"), _W, "writes changesets or versions"
+                ),
+                **_same(("publish",), _H, "publishes packages"),
+            },
+            examples=(("changeset version", _W), ("changeset publish", _H)),
+        ),
+        "cypress": Program(
+            _W,
+            "none",
+            "runs browser tests",
+            (
+                "--spec",
+                "-s",
+                "--browser",
+                "-b",
+                "--config-file",
+                "-C",
+                "--env",
+                "-e",
+                "--project",
+                "-P",
+            ),
+            script_opts=("--config-file", "-C", "--project", "-P"),
+            word_tiers=_same(("--record", "--key", "-k"), _H, "records the run to Cypress Cloud"),
+            subcommands={
+                **_same(("run",), _W, "runs the project's browser tests"),
+                **_same(("verify", "info", "version"), _R, "checks the install"),
+                **_same(("install",), _N, "downloads the browser runner"),
+                **_same(("open", "cache"), _H, "opens a browser or changes the user's cache"),
+            },
+            examples=(("cypress run --spec e2e/a.cy.ts", _W), ("cypress run --record", _H)),
+        ),
+        "jar": Program(
+            _W,
+            "none",
+            "creates, lists or extracts Java archives",
+            subcommands={
+                **dict.fromkeys(
+                    ("tf", "tvf", "-tf", "-tvf", "--list"),
+                    Program(_R, "read", "lists an archive"),
+                ),
+                **dict.fromkeys(
+                    ("cf", "cvf", "-cf", "-cvf", "uf", "-uf"),
+                    Program(_W, "write", "writes an archive"),
+                ),
+                **dict.fromkeys(
+                    ("xf", "xvf", "-xf", "-xvf"), Program(_W, "read", "extracts files")
+                ),
+            },
+            examples=(
+                ("jar tf build/libs/app.jar", _R),
+                ("jar tf ~/.ssh/id_rsa", _C),
+                ("jar cf /home/dev/.bashrc x", _C),
+                ("jar nonsense x", _H),
+            ),
+        ),
+        "keyring": Program(
+            _H,
+            "none",
+            "reads or stores secrets in the system keyring",
+            read_only_flags=("--list-backends",),
+            subcommands=_same(("diagnose",), _R, "prints where it keeps its settings"),
+            examples=(("keyring --list-backends", _R), ("keyring get pypi token", _H)),
+        ),
+        "ansible-config": Program(
+            _H,
+            "none",
+            "shows Ansible's configuration",
+            ("-c", "--config", "-t", "--type", "-f", "--format"),
+            subcommands={
+                **_same(("list", "dump", "view", "validate"), _R, "shows the configuration"),
+                **_same(("init",), _W, "writes a sample configuration"),
+            },
+            examples=(("ansible-config dump --only-changed", _R), ("ansible-config frob", _H)),
+        ),
+        "ansible-doc": Program(
+            _R,
+            "none",
+            "shows Ansible's module documentation",
+            ("-t", "--type", "-M", "--module-path"),
+            script_opts=("-M", "--module-path"),  # plugins found there are imported
+            examples=(("ansible-doc -l", _R), ("ansible-doc -M /tmp/plugins -l", _H)),
+        ),
+        **{
+            n: Program(
+                _H,
+                "none",
+                "builds and flashes embedded projects",
+                ("-e", "--environment", "-t", "--target", "-d", "--project-dir", "-c"),
+                runs_code=True,
+                # `run -t upload`, `pkg publish`, `pkg install -g`: the board, the registry, the
+                # user's global packages
+                word_tiers={
+                    **_same(("upload", "uploadfs", "program", "erase"), _H, "flashes a device"),
+                    **_same(("publish", "-g", "--global"), _H, "publishes or installs globally"),
+                },
+                subcommands={
+                    **_same(("run", "test", "check", "project"), _W, "builds or tests the project"),
+                    **_same(("pkg", "platform", "lib"), _N, "installs packages"),
+                    **_same(("boards", "settings"), _R, "lists boards or settings"),
+                },
+                examples=((f"{n} test -e native", _W), (f"{n} run -t upload", _H)),
+            )
+            for n in ("pio", "platformio")
+        },
         "detect-secrets": Program(
             _H,
             "none",

@@ -648,7 +648,8 @@ class _Plan:
         self.spec = _PROGRAM_TABLE.get(name)
         self.known = self.handler is not None or self.spec is not None
         self.dash_v = name in _DASH_V_VERSION
-        self.version_shortcut = self.known and name not in ("sudo", "su", "doas")
+        # `changeset version` bumps versions, it does not print one
+        self.version_shortcut = self.known and name not in ("sudo", "su", "doas", "changeset")
         self.help_shortcut = self.known and name not in _NO_HELP_SHORTCUT
         self.decider = (
             (name, f"handler {self.handler.__name__} in policy/programs.py")
@@ -4930,6 +4931,11 @@ _NODE_TOOLS = frozenset(
         "svelte-kit",
         "vite",
         "drizzle-kit",
+        "prisma",
+        "knex",
+        "sequelize-cli",
+        "changeset",
+        "cypress",
     ]
 )
 
