@@ -93,6 +93,19 @@ _SECRET_NAMES = (
     ".git-credentials",
     ".dockercfg",
     ".s3cfg",
+    # tools' own files for secrets: wrangler's local secrets, direnv's exported variables,
+    # Ansible's vault password, Android's signing passwords, Composer's HTTP tokens (and
+    # Playwright's saved sessions), dbt's connection profiles
+    ".dev.vars",
+    ".dev.vars.*",
+    ".envrc",
+    ".vault_pass*",
+    ".vault-pass*",
+    ".vault_password*",
+    ".vault-password*",
+    "key.properties",
+    "auth.json",
+    "profiles.yml",
 )
 _NOT_SECRET = (".env.example", ".env.sample", ".env.template", ".env.dist", "*.pub")
 # Files whose contents run later, unasked: persistence.

@@ -56,7 +56,9 @@ class Program:
     that make the program write its operands (exiftool's `-TAG=VALUE`); `exec_pattern` one
     for arguments that hold code the program runs (exiftool's `${TAG;PERL}`);
     `release_pattern` one for a target named for deploying or publishing (`bazel run
-    //tools:deploy`, as `make deploy` is asked by its name). With
+    //tools:deploy`, as `make deploy` is asked by its name); `print_pattern` one for inline
+    code, given to one of `exec_flags`, that only prints a value (`elixir -e 'IO.puts 1 + 1'`):
+    such a command, with no operand, is a reader. With
     `output_spares_operands`, an output option (`patch -o FILE`) means the operands are only
     read, and so do `stdout_flags` (`gzip -c`: the result goes to standard output). An
     operand whose name ends in one of `stem_suffixes`, or in the suffix given to a
@@ -112,6 +114,7 @@ class Program:
     write_pattern: str = ""
     exec_pattern: str = ""
     release_pattern: str = ""
+    print_pattern: str = ""
     output_spares_operands: bool = False
     stdout_flags: Collection[str] = _NONE
     stem_suffixes: Collection[str] = _NONE
@@ -556,8 +559,10 @@ _TABLE: dict[str, Program] = {
         Tier.WORKSPACE,
         "read",
         "checks formatting (runs project config)",
-        ("--config", "--parser", "--plugin", "--ignore-path"),
+        ("--parser", "--ignore-path", "--cache-location"),
         write_flags=("--write", "-w"),
+        # a plugin or a .js/.mjs config is code prettier loads
+        script_opts=("--config", "--plugin"),
     ),
     "gofmt": Program(_R, "read", "checks Go formatting", ("-r",), write_flags=("-w",)),
     "goimports": Program(_R, "read", "checks Go imports", ("-local",), write_flags=("-w",)),
@@ -1303,6 +1308,7 @@ _EXAMPLES.update(
 _W = Tier.WORKSPACE
 _C = Tier.CRITICAL
 _H = Tier.HIGH
+_N = Tier.NETWORK
 _LATEXMK_EXEC = (
     r"^-([er]$|(pdf|lua|xe|dvilua)?latex=|pdflua=|pdfxe=|dvipdf=|dvips=|ps2pdf=|bibtex=|"
     r"biber=|makeindex=|lpr=|print_type=|(pdf_|ps_|dvi_)?previewer=|view=)"
@@ -1557,7 +1563,13 @@ _TOOLS: dict[str, Program] = {
         ("--output",),
         write_opts=("--output",),
         exec_flags=("repl", "reactor"),
+        word_tiers={
+            "install": (_N, "installs a package"),
+            "publish": (_H, "publishes the package"),
+            "diff": (_N, "fetches published versions"),
+        },
         examples=(
+            ("elm publish", _H),
             ("elm make src/Main.elm --output=build/main.js", _W),
             ("elm make src/Main.elm --output=/home/dev/.bashrc", _C),
         ),
@@ -1602,12 +1614,22 @@ _TOOLS: dict[str, Program] = {
         ),
         # its configuration adds plugins and import paths; conftest.py files come from rootdir
         script_opts=("-c", "--config-file", "--rootdir"),
+        word_patterns={
+            r"^--pastebin": (_H, "uploads the test session to bpaste.net"),
+            # tests collected from a scratch directory are code from elsewhere
+            r"^(/tmp|/var/tmp|/dev/shm)(/|$)": (_H, "runs tests from outside the workspace"),
+        },
+        # `-o cache_dir=PATH`: pytest writes its cache there
+        dest_pattern=r"^(?:--override-ini=|-o)?cache_dir=(.+)$",
         examples=(
             ("pytest -q tests/test_api.py -k login", _W),
             ("pytest -c /tmp/pytest.ini", _H),
             ("pytest --rootdir=/tmp/x", _H),
             ("pytest -x -n 4 tests", _W),
             ("pytest --junitxml /home/dev/.bashrc", _C),
+            ("pytest --pastebin=failed", _H),
+            ("pytest -o cache_dir=/home/dev/.config/autostart", _C),
+            ("pytest /tmp/other/tests", _H),
             ("pytest /home/dev/.ssh/id_rsa", _C),
         ),
     ),
@@ -1615,8 +1637,8 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "runs the project's test environments",
-        ("-e", "-p", "--parallel", "--workdir", "-x", "--override", "-f", "-m"),
-        write_opts=("--workdir",),
+        ("-e", "-p", "--parallel", "--workdir", "-x", "--override", "-f", "-m", "--devenv"),
+        write_opts=("--workdir", "--devenv"),
         script_opts=("-c", "--conf"),
         argv_after=("exec",),
         examples=(
@@ -1633,7 +1655,10 @@ _TOOLS: dict[str, Program] = {
         ("-s", "--session", "-e", "-k", "-t", "-p", "--python", "--envdir"),
         write_opts=("--envdir",),
         script_opts=("-f", "--noxfile"),
+        # a session named for publishing (`nox -s release`), as `make deploy` is asked
+        release_pattern=r"(?i)^(deploy|publish|release|upload)",
         examples=(
+            ("nox -s publish", _H),
             ("nox -s tests", _W),
             ("nox --envdir /home/dev/.bashrc", _C),
             ("nox -f /tmp/noxfile.py", _H),
@@ -1645,8 +1670,25 @@ _TOOLS: dict[str, Program] = {
         "measures test coverage (runs the project's code)",
         ("--rcfile", "--data-file", "--source", "--include", "--omit", "--fail-under", "-m"),
         write_opts=("-o", "-d", "--directory"),
+        subcommands={
+            "run": Program(
+                _W,
+                "script",
+                "runs a Python program under coverage",
+                ("--rcfile", "--data-file", "--source", "--include", "--omit", "--context"),
+                runs_code=True,
+            ),
+            **_same(
+                ("annotate", "combine", "debug", "erase", "html", "json", "lcov", "report")
+                + ("xml", "help"),
+                _W,
+                "reports or combines coverage data",
+            ),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
         examples=(
             ("coverage run -m pytest", _W),
+            ("coverage run /tmp/x.py", _H),
             ("coverage report -m", _W),
             ("coverage xml -o /home/dev/.bashrc", _C),
         ),
@@ -1808,7 +1850,9 @@ _TOOLS: dict[str, Program] = {
             ("pylint src/pkg", _W),
             ("pylint --init-hook='import os; os.system(\"id\")' src", _H),
             ("pylint --output /home/dev/.bashrc src", _C),
+            ("pylint --rcfile /tmp/pylintrc src", _H),
         ),
+        script_opts=("--rcfile",),
     ),
     "mypy": Program(
         _W,
@@ -1833,6 +1877,7 @@ _TOOLS: dict[str, Program] = {
             "--linecount-report",
         ),
         exec_flags=("--python-executable",),
+        word_tiers={"--install-types": (Tier.NETWORK, "installs stub packages from PyPI")},
         examples=(
             ("mypy --strict src", _W),
             ("mypy --junit-xml /home/dev/.bashrc src", _C),
@@ -2060,8 +2105,10 @@ _TOOLS: dict[str, Program] = {
         ("-j", "-k", "-l", "-t", "-d", "-w"),
         script_opts=("-f",),
         dir_opts=("-C",),
+        word_tiers=_same(("install", "uninstall"), _H, "installs into the configured prefix"),
         examples=(
             ("ninja -C build", _W),
+            ("ninja -C build install", _H),
             ("ninja -C build -t clean", _W),
             ("ninja -C /home/dev/other/build", _H),
             ("ninja -f /tmp/evil.ninja", _H),
@@ -2074,7 +2121,14 @@ _TOOLS: dict[str, Program] = {
         ("-C", "--prefix", "--buildtype", "-D", "--backend"),
         script_opts=("--native-file", "--cross-file"),  # they name the compilers that run
         argv_after=("devenv",),
+        subcommands={
+            **_same(("install",), _H, "installs into the configured prefix"),
+            **_same(("wrap", "subprojects"), _N, "downloads subprojects"),
+        },
+        # `meson BUILDDIR` is `meson setup BUILDDIR`
+        other_subcommand=(_W, "configures, builds or tests a project"),
         examples=(
+            ("meson install -C build", _H),
             ("meson setup build", _W),
             ("meson test -C build", _W),
             ("meson devenv rm -rf /home/dev", _C),
@@ -2085,19 +2139,14 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "runs an Ant build",
-        (
-            "-f",
-            "-file",
-            "-buildfile",
-            "-lib",
-            "-propertyfile",
-            "-inputhandler",
-            "-main",
-            "-l",
-            "-logfile",
-        ),
+        ("-propertyfile", "-inputhandler", "-main", "-l", "-logfile"),
         write_opts=("-l", "-logfile"),
-        examples=(("ant -f build.xml test", _W), ("ant -logfile /home/dev/.bashrc", _C)),
+        script_opts=("-f", "-file", "-buildfile", "-lib"),
+        examples=(
+            ("ant -f build.xml test", _W),
+            ("ant -logfile /home/dev/.bashrc", _C),
+            ("ant -f /tmp/build.xml", _H),
+        ),
     ),
     **{
         n: Program(
@@ -2194,7 +2243,24 @@ _TOOLS: dict[str, Program] = {
             "--port",
         ),
         write_opts=("-d", "--destination"),
-        examples=(("hugo --minify", _W), ("hugo -d /home/dev/.bashrc", _C)),
+        # gohugo.io/commands: a subcommand not listed (one of a newer version) asks
+        subcommands={
+            **_same(("deploy",), _H, "uploads the site to its hosting"),
+            **_same(("server", "serve"), _H, "serves the site"),
+            **_same(("mod",), _N, "fetches or updates modules"),
+            **_same(
+                ("build", "new", "gen", "convert", "list", "config", "env", "version", "help"),
+                _W,
+                "builds or inspects the site",
+            ),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        examples=(
+            ("hugo --minify", _W),
+            ("hugo -d /home/dev/.bashrc", _C),
+            ("hugo deploy --target production", _H),
+            ("hugo server --bind 0.0.0.0", _H),
+        ),
     ),
     "jekyll": Program(
         _W,
@@ -2202,15 +2268,34 @@ _TOOLS: dict[str, Program] = {
         "builds a static site (plugins run)",
         ("-s", "--source", "--config", "-P", "--port", "-H", "--host"),
         write_opts=("-d", "--destination"),
-        examples=(("jekyll build", _W), ("jekyll build -d /home/dev/.bashrc", _C)),
+        subcommands={
+            **_same(("serve", "server", "s"), _H, "serves the site"),
+            **_same(("build", "b", "new", "clean", "doctor", "help"), _W, "builds the site"),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        examples=(
+            ("jekyll build", _W),
+            ("jekyll build -d /home/dev/.bashrc", _C),
+            ("jekyll serve --host 0.0.0.0", _H),
+        ),
     ),
     "mkdocs": Program(
         _W,
         "none",
         "builds documentation (plugins and hooks run)",
-        ("-f", "--config-file", "-a", "--dev-addr", "-t", "--theme"),
+        ("-f", "--config-file", "-a", "--dev-addr", "-t", "--theme", "-r", "--remote-name"),
         write_opts=("-d", "--site-dir"),
-        examples=(("mkdocs build --strict", _W), ("mkdocs build -d /home/dev/.bashrc", _C)),
+        subcommands={
+            **_same(("gh-deploy",), _H, "pushes the site to GitHub Pages"),
+            **_same(("serve",), _H, "serves the site"),
+            **_same(("build", "new", "get-deps", "help"), _W, "builds the documentation"),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        examples=(
+            ("mkdocs build --strict", _W),
+            ("mkdocs build -d /home/dev/.bashrc", _C),
+            ("mkdocs gh-deploy --force", _H),
+        ),
     ),
     "sphinx-build": Program(
         _W,
@@ -2245,15 +2330,28 @@ _TOOLS: dict[str, Program] = {
     "bibtex": Program(_W, "read", "builds a bibliography", examples=(("bibtex paper", _W),)),
     "doxygen": Program(
         _W,
-        "read",
+        "script",
         "generates documentation (INPUT_FILTER commands run)",
-        examples=(("doxygen Doxyfile", _W),),
+        examples=(("doxygen Doxyfile", _W), ("doxygen /tmp/Doxyfile", _H)),
     ),
     "buf": Program(
         _W,
         "none",
         "lints or generates from Protocol Buffers",
-        examples=(("buf lint", _W), ("buf generate", _W)),
+        ("--template", "--path", "--exclude-path", "--config", "--error-format", "-o", "--output"),
+        write_opts=("-o", "--output"),
+        subcommands={
+            **_same(("push", "registry", "curl", "beta", "alpha"), _H, "reaches the registry"),
+            **_same(("dep", "mod"), _N, "fetches or updates dependencies"),
+            **_same(
+                ("lint", "breaking", "build", "format", "generate", "export", "ls-files", "config")
+                + ("convert", "help", "stats"),
+                _W,
+                "works on the project's Protocol Buffers",
+            ),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        examples=(("buf lint", _W), ("buf generate", _W), ("buf push --tag v1", _H)),
     ),
     "sqlfluff": Program(
         _W,
@@ -2356,10 +2454,15 @@ _TOOLS: dict[str, Program] = {
         _W,
         "read",
         "lints Ruby (required files and plugins from its config run)",
-        ("-c", "--config", "-f", "--format", "-r", "--require", "--only", "--except"),
+        ("-f", "--format", "--only", "--except", "--cache-root"),
         write_opts=("-o", "--out"),
         write_flags=("-a", "-A", "--autocorrect", "--autocorrect-all"),
-        examples=(("rubocop -a app", _W), ("rubocop -o /home/dev/.bashrc app", _C)),
+        script_opts=("-c", "--config", "-r", "--require", "--plugin"),
+        examples=(
+            ("rubocop -a app", _W),
+            ("rubocop -o /home/dev/.bashrc app", _C),
+            ("rubocop --require /tmp/cop.rb app", _H),
+        ),
     ),
     "standardrb": Program(
         _W, "read", "lints Ruby", write_flags=("--fix",), examples=(("standardrb --fix app", _W),)
@@ -2368,8 +2471,9 @@ _TOOLS: dict[str, Program] = {
         _W,
         ("none", "read"),
         "analyses PHP (bootstrap files run)",
-        ("-c", "--configuration", "-l", "--level", "--memory-limit", "-a", "--autoload-file"),
-        examples=(("phpstan analyse src", _W),),
+        ("-l", "--level", "--memory-limit"),
+        script_opts=("-c", "--configuration", "-a", "--autoload-file"),
+        examples=(("phpstan analyse src", _W), ("phpstan analyse -c /tmp/x.neon src", _H)),
     ),
     "psalm": Program(
         _W,
@@ -2443,6 +2547,12 @@ _TOOLS: dict[str, Program] = {
             ),
             write_opts=("--outputFile", "--coverageDirectory"),
             script_opts=("-c", "--config", "--rootDir", "--root"),
+            # vitest's UI and API server, and its browser mode's, listen where told
+            word_patterns=(
+                {r"^--(browser\.)?(api|ui)\.host(=|$)": (_H, "serves the test runner's API")}
+                if n == "vitest"
+                else {}
+            ),
             examples=(
                 (f"{n} --ci src", _W),
                 (f"{n} --config {n}.config.js", _W),
@@ -2457,8 +2567,6 @@ _TOOLS: dict[str, Program] = {
         "none",
         "runs the project's JavaScript tests",
         (
-            "-r",
-            "--require",
             "-R",
             "--reporter",
             "-O",
@@ -2468,12 +2576,80 @@ _TOOLS: dict[str, Program] = {
             "--timeout",
             "-g",
             "--grep",
-            "--config",
             "--spec",
             "--ui",
             "-u",
         ),
-        examples=(("mocha --recursive test", _W),),
+        # modules it requires first and its config file (.mocharc.js) are code
+        script_opts=("-r", "--require", "--config", "--package"),
+        examples=(
+            ("mocha --recursive test", _W),
+            ("mocha -r ts-node/register test", _W),
+            ("mocha --require /tmp/hook.js", _H),
+        ),
+    ),
+    # Playwright's CLI (playwright.dev/docs/test-cli): `test` runs the project's tests; the
+    # report server, codegen and open reach the network or a browser; install downloads
+    # browsers (and with --with-deps installs system packages).
+    "playwright": Program(
+        _R,
+        "none",
+        "runs browser tests (prints help without a subcommand)",
+        subcommands={
+            "test": Program(
+                _W,
+                "read",
+                "runs the project's browser tests",
+                ("--project", "-g", "--grep", "--workers", "-j", "--reporter", "--shard"),
+                write_opts=("--output",),
+                script_opts=("-c", "--config"),
+                word_patterns={r"^--ui-host(=|$)": (_H, "serves the test UI to the network")},
+                runs_code=True,
+            ),
+            **dict.fromkeys(
+                ("merge-reports", "show-trace", "clear-cache"), (_W, "works on local reports")
+            ),
+            **dict.fromkeys(
+                ("install", "install-deps", "uninstall"),
+                (Tier.NETWORK, "downloads or removes browsers"),
+            ),
+            **dict.fromkeys(
+                ("show-report", "codegen", "open", "cr", "ff", "wk", "screenshot", "pdf"),
+                (_H, "serves a report or opens a browser on a page"),
+            ),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        examples=(
+            ("playwright test --project=chromium", _W),
+            ("playwright test -c /tmp/pw.config.ts", _H),
+            ("playwright show-report --host 0.0.0.0", _H),
+            ("playwright codegen https://example.com", _H),
+            ("playwright install --with-deps", Tier.NETWORK),
+        ),
+    ),
+    # drizzle-kit (orm.drizzle.team/docs/kit-overview): migration files are project work;
+    # `push` applies the schema straight to the database (dropping what it no longer names)
+    # and `studio` serves a database browser.
+    "drizzle-kit": Program(
+        _R,
+        "none",
+        "manages Drizzle ORM migrations (prints help without a subcommand)",
+        ("--config", "--name", "--dialect", "--schema", "--out"),
+        script_opts=("--config",),  # drizzle.config.ts is code
+        subcommands={
+            **_same(("push", "studio"), _H, "changes the database directly or serves it"),
+            **_same(
+                ("generate", "migrate", "pull", "introspect", "check", "up", "drop", "export"),
+                _W,
+                "works on the project's migrations",
+            ),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        examples=(
+            ("drizzle-kit generate --name add_users", _W),
+            ("drizzle-kit push --force", _H),
+            ("drizzle-kit studio --host 0.0.0.0", _H),
+        ),
     ),
     **{
         n: Program(_W, "none", "runs the project's JavaScript tests", examples=((ex, _W),))
@@ -2544,13 +2720,36 @@ _TOOLS: dict[str, Program] = {
         )
         for n in ("webpack", "vite", "rollup", "parcel")
     },
+    # JavaScript bundlers' dev servers listen on loopback unless told `--host`
+    **{
+        n: Program(
+            _W,
+            "none",
+            "bundles or serves a web project (its config is code)",
+            ("--mode", "-m", "--port", "-p", "--base", "--config-name", "--env", "--public-url"),
+            write_opts=out,
+            script_opts=("-c", "--config"),
+            word_patterns={r"^--host(=|$)": (_H, "serves to the network")},
+            examples=((ex, _W), (f"{n} --host 0.0.0.0", _H), (f"{n} --config /tmp/x.js", _H)),
+        )
+        for n, ex, out in (
+            ("vite", "vite build", ("--outDir",)),
+            ("webpack", "webpack --mode production", ("-o", "--output-path")),
+            ("parcel", "parcel build src/index.html", ("--dist-dir", "--cache-dir")),
+        )
+    },
     "esbuild": Program(
         _W,
         "read",
         "bundles JavaScript",
         ("--format", "--platform", "--target", "--loader", "--define"),
         write_opts=("--outfile", "--outdir"),
+        # `--serve[=[HOST:]PORT]` listens on every interface unless HOST is loopback
+        word_patterns={
+            r"^--serve(?!=(127\.0\.0\.1|localhost|\[::1\]):)": (_H, "serves to the network")
+        },
         examples=(
+            ("esbuild src/app.ts --serve=0.0.0.0:8000", _H),
             ("esbuild src/app.ts --bundle --outfile=dist/app.js", _W),
             ("esbuild src/app.ts --outfile=/home/dev/.bashrc", _C),
         ),
@@ -2564,21 +2763,81 @@ _TOOLS: dict[str, Program] = {
             # `lerna publish`, `lerna version` (commits, tags and pushes), `nx release`, and a
             # task named for deploying (`turbo run deploy`, `nx run app:deploy`)
             release_pattern=r"(?i)^(version|publish|release)$|^(\S*:)?(deploy|publish|release|upload)",
-            examples=((ex, _W), (f"{n} publish", _H), (f"{n} run app:deploy", _H)),
+            # `lerna exec -- CMD`, `nx exec -- CMD`, `nx watch -- CMD`: judged as CMD
+            argv_after=("exec", "watch") if n in ("nx", "lerna") else (),
+            subcommands=verbs,
+            # nx and turbo take a project's target as the first word (`nx build app`); lerna's
+            # subcommands are all its own, and one not listed asks
+            other_subcommand=(_H, "is an unknown subcommand")
+            if n == "lerna"
+            else (_W, "runs the project's tasks"),
+            examples=((ex, _W), (f"{n} publish", _H), (f"{n} run app:deploy", _H), bad),
         )
-        for n, ex in (
-            ("turbo", "turbo run build"),
-            ("nx", "nx run app:test"),
-            ("lerna", "lerna run test"),
+        for n, ex, verbs, bad in (
+            (
+                "turbo",
+                "turbo run build",
+                # the remote cache account and the user's settings
+                _same(
+                    ("login", "logout", "link", "unlink", "telemetry"), _H, "changes the account"
+                ),
+                ("turbo login", _H),
+            ),
+            (
+                "nx",
+                "nx run app:test",
+                {
+                    **_same(("add", "migrate", "import"), _N, "installs or fetches packages"),
+                    **_same(
+                        ("connect", "connect-to-nx-cloud", "login", "logout", "cloud", "release"),
+                        _H,
+                        "connects to Nx Cloud or releases",
+                    ),
+                },
+                ("nx add @nx/next", Tier.NETWORK),
+            ),
+            (
+                "lerna",
+                "lerna run test",
+                {
+                    **_same(("bootstrap", "add"), _N, "installs packages from the registry"),
+                    **_same(("import",), _H, "imports another repository's history"),
+                    **_same(("publish", "version"), _H, "publishes or tags and pushes"),
+                    **_same(
+                        ("run", "clean", "list", "ls", "la", "ll", "changed", "diff", "info")
+                        + ("create", "init", "link", "repair", "add-caching", "help"),
+                        _W,
+                        "runs or inspects the monorepo's packages",
+                    ),
+                },
+                ("lerna exec -- rm -rf /home/dev", _C),
+            ),
         )
     },
     "storybook": Program(
         _W,
         "none",
         "builds or serves stories",
-        ("-c", "--config-dir", "-p", "--port"),
+        ("-c", "--config-dir", "-p", "--port", "-h", "--host"),
         write_opts=("-o", "--output-dir"),
-        examples=(("storybook build", _W), ("storybook build -o /home/dev/.bashrc", _C)),
+        subcommands={
+            **_same(
+                ("upgrade", "init", "add", "remove", "migrate", "automigrate"),
+                _N,
+                "installs packages",
+            ),
+            **_same(
+                ("build", "dev", "info", "doctor", "index", "help"), _W, "builds or serves stories"
+            ),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        word_patterns={r"^(-h|--host)(=|$)": (_H, "serves to the network")},
+        examples=(
+            ("storybook build", _W),
+            ("storybook build -o /home/dev/.bashrc", _C),
+            ("storybook upgrade", _N),
+            ("storybook dev --host 0.0.0.0", _H),
+        ),
     ),
     **{
         n: Program(
@@ -2619,10 +2878,32 @@ _TOOLS: dict[str, Program] = {
         "builds or tests an OCaml project",
         ("--root", "-p", "-j"),
         argv_after=("exec",),
-        examples=(("dune build", _W), ("dune exec -- rm -rf /home/dev", _C)),
+        subcommands=_same(("install", "uninstall"), _H, "installs into the opam switch"),
+        other_subcommand=(_W, "builds or tests the project"),
+        examples=(
+            ("dune build", _W),
+            ("dune exec -- rm -rf /home/dev", _C),
+            ("dune install", _H),
+        ),
     ),
     "gleam": Program(
-        _W, "none", "builds, tests or runs a Gleam project", examples=(("gleam test", _W),)
+        _W,
+        "none",
+        "builds, tests or runs a Gleam project",
+        subcommands={
+            **_same(("publish", "hex"), _H, "publishes to Hex or changes the account"),
+            **_same(("add", "update", "deps"), _N, "fetches packages"),
+            **_same(
+                ("run", "test", "build", "check", "format", "fix", "new", "docs"),
+                _W,
+                "works on the project",
+            ),
+            **_same(
+                ("clean", "export", "lsp", "shell", "remove", "help"), _W, "works on the project"
+            ),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        examples=(("gleam test", _W), ("gleam publish", _H), ("gleam add gleam_json", _N)),
     ),
     "rebar3": Program(
         _R,
@@ -2689,7 +2970,14 @@ _TOOLS: dict[str, Program] = {
         exec_flags=("-e", "--eval"),
         examples=(("clj -M:test", _W), ("clj -M -e '(clojure.java.shell/sh \"id\")'", _H)),
     ),
-    "lein": Program(_W, "none", "builds or tests a Clojure project", examples=(("lein test", _W),)),
+    "lein": Program(
+        _W,
+        "none",
+        "builds or tests a Clojure project",
+        # project.clj aliases and plugins add tasks, so a task not listed stays project work
+        release_pattern=r"^(deploy|release|install)$",
+        examples=(("lein test", _W), ("lein deploy clojars", _H)),
+    ),
     "hyperfine": Program(
         _W,
         "shell",
@@ -2746,7 +3034,21 @@ _TOOLS: dict[str, Program] = {
         "builds a Rust Python extension",
         ("-m", "--manifest-path", "-i", "--interpreter", "--target"),
         write_opts=("-o", "--out"),
-        examples=(("maturin build --release", _W), ("maturin build -o /home/dev/.bashrc", _C)),
+        subcommands={
+            **_same(("publish", "upload"), _H, "uploads to a package index"),
+            **_same(("develop",), _N, "installs into the active environment"),
+            **_same(
+                ("build", "sdist", "init", "new", "list-python", "generate-ci", "help"),
+                _W,
+                "builds",
+            ),
+        },
+        other_subcommand=(_H, "is an unknown subcommand"),
+        examples=(
+            ("maturin build --release", _W),
+            ("maturin build -o /home/dev/.bashrc", _C),
+            ("maturin publish", _H),
+        ),
     ),
     **{
         n: Program(
@@ -2883,8 +3185,8 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "rebuilds and reruns a Go program on changes",
-        ("-c",),
-        examples=(("air -c .air.toml", _W),),
+        script_opts=("-c",),
+        examples=(("air -c .air.toml", _W), ("air -c /tmp/air.toml", _H)),
     ),
 }
 _TOOLS["py.test"] = replace(
@@ -3781,8 +4083,20 @@ _TABLE.update(
             "runs the project's hooks and linters",
             ("-c", "--config"),
             runs_code=True,  # hooks of `repo: local` run commands the project holds
-            subcommands=_same(("install", "uninstall"), _H, "writes or removes git hooks"),
-            other_subcommand=(_W, "runs the project's hooks and linters"),
+            # its subcommands (pre-commit.com/#command-line-interface): one not listed asks
+            subcommands={
+                **_same(("install", "uninstall", "init-templatedir"), _H, "writes git hooks"),
+                **_same(("try-repo",), _H, "runs the hooks of another repository"),
+                **_same(("autoupdate", "install-hooks"), _N, "fetches hook repositories"),
+                **_same(("clean", "gc"), _H, "deletes the user's hook cache (~/.cache)"),
+                **_same(("run", "migrate-config"), _W, "runs the project's hooks and linters"),
+                **_same(
+                    ("validate-config", "validate-manifest", "sample-config", "help"),
+                    _R,
+                    "only reads",
+                ),
+            },
+            other_subcommand=(_H, "is an unknown subcommand"),
         ),
     }
 )
@@ -3790,7 +4104,6 @@ _TABLE.update(
 # ---------------------------------------------------------------------------------------
 # Programs with subcommands whose own words decide (once handlers in programs.py): a
 # subcommand that is an entry of its own judges the words after it.
-_N = Tier.NETWORK
 
 
 def _verbs(*groups: tuple[Iterable[str], Tier, str]) -> dict[str, tuple[Tier, str]]:
@@ -3817,10 +4130,29 @@ _TABLE["helm"] = Program(
     subcommands=_verbs(
         (_HELM_READ, _R, "only reads"),
         (("repo", "dependency", "dep", "pull", "fetch", "package"), _N, "downloads charts"),
-    ),
+    )
+    | {
+        # a release's values and rendered manifests hold its passwords and Secrets
+        "get": Program(
+            _R,
+            "none",
+            "prints a release's notes or metadata",
+            ("-n", "--namespace", "--revision", "-o", "--output", "--template"),
+            subcommands=_verbs(
+                (
+                    ("values", "all", "manifest", "hooks"),
+                    _C,
+                    "prints the release's values and Secrets",
+                ),
+                (("notes", "metadata"), _R, "prints the release's notes"),
+            ),
+        )
+    },
     other_subcommand=(_H, "changes a cluster"),
     examples=(
         ("helm status api -n prod", _R),
+        ("helm get notes api", _R),
+        ("helm get values api -n prod", _C),
         ("helm template api ./chart -f values.yaml", _R),
         ("helm repo add bitnami https://charts.bitnami.com/bitnami", _N),
         ("helm -n prod upgrade --install api ./chart", _H),
@@ -4891,6 +5223,8 @@ def _build_tool(name: str) -> Program:
             for opt in ("-e", "--execute", "-p", "--execute-print", "-E", "--execute-continue")
         }
         patterns[_DB_WIPE] = (_H, "deletes the data in the configured database")
+        patterns[r"^(-g|--system)$"] = (_H, "runs the user's global Rakefiles (~/.rake)")
+        checks = ("rails_tasks",)  # Rails' own tasks: rollbacks, credentials, servers
     elif name in ("gradle", "gradlew"):
         value_opts = ("-D", "-P")  # properties, whose letters are no options (`-Dkey=value`)
         script_opts = ("-b", "--build-file", "-c", "--settings-file", "-I", "--init-script")
@@ -5371,14 +5705,511 @@ _TABLE.update(
             _W,
             "script",
             "runs an Elixir script",
-            ("--erl", "--sname", "--name", "--cookie", "--logger-otp-reports"),
+            ("--erl", "--sname", "--name", "--cookie", "--logger-otp-reports")
+            + ("-e", "--eval", "--rpc-eval"),
             exec_flags=("-e", "--eval", "--rpc-eval"),
+            # IO.puts or IO.inspect of a number, sum or plain string (no #{} interpolation)
+            print_pattern=r"\s*IO\.(puts|inspect)[ (]\s*(\d+(\.\d+)?(\s*[-+*/]\s*\d+(\.\d+)?)*"
+            r"|\"[^\"#\\]*\"|:\w+)\s*\)?\s*",
             script_opts=("-r", "-pr", "-pa", "-pz"),
             examples=(
                 ("elixir scripts/gen.exs", _W),
                 ("elixir /tmp/x.exs", _H),
                 ("elixir -e 'File.rm_rf!(\"/home/dev\")'", _H),
+                ("elixir -e 'IO.puts 1 + 1'", _R),
+                ('elixir -e \'IO.puts "#{System.cmd("id", [])}"\'', _H),
             ),
+        ),
+        # nix-instantiate: instantiating writes derivations to the Nix store; `--eval` of
+        # an expression that is plain arithmetic or a string only prints it (an expression
+        # may read any file, fetch, or import code, so only such plain ones are readers).
+        "nix-instantiate": Program(
+            _H,
+            "read",
+            "evaluates or instantiates Nix expressions",
+            ("-E", "--expr", "-A", "--attr", "-I", "--include", "--arg", "--argstr")
+            + ("--add-root", "--option"),
+            exec_flags=("-E", "--expr"),
+            print_pattern=r"[\d\s+\-*/().]+|\s*\"[^\"$\\]*\"\s*",
+            examples=(
+                ("nix-instantiate --eval -E '1 + 2'", _R),
+                ("nix-instantiate --eval -E 'builtins.readFile /home/dev/.ssh/id_rsa'", _H),
+                ("nix-instantiate default.nix", _H),
+            ),
+        ),
+    }
+)
+# Tools of the sixth blind set's sources, each from its own CLI reference: their everyday
+# reads and project work, and the subcommands they define that deploy, publish, install,
+# flash a device or change a database, which ask (as does a subcommand not listed).
+_DB_CHANGE = "changes the configured database"
+_TABLE.update(
+    {
+        "pants": Program(
+            _R,
+            "none",
+            "Pants builds (prints help without a goal)",
+            runs_code=True,
+            subcommands={
+                **_same(("publish",), _H, "publishes packages"),
+                **_same(("generate-lockfiles",), _N, "resolves dependencies from indexes"),
+                **_same(("repl",), _H, "opens an interactive interpreter"),
+                **_same(
+                    ("peek", "list", "dependencies", "dependents", "filedeps", "roots", "help")
+                    + ("paths", "count-loc", "version"),
+                    _R,
+                    "inspects targets",
+                ),
+                **_same(
+                    ("test", "fmt", "lint", "check", "fix", "run", "package", "tailor")
+                    + ("export", "export-codegen", "update-build-files", "bench"),
+                    _W,
+                    "builds, tests or runs the project's targets",
+                ),
+            },
+            examples=(("pants test ::", _W), ("pants publish src/python::", _H)),
+        ),
+        "buck2": Program(
+            _R,
+            "none",
+            "Buck2 builds (prints help without a subcommand)",
+            runs_code=True,
+            subcommands={
+                **_same(("install",), _H, "installs onto a device"),
+                **_same(
+                    ("targets", "query", "uquery", "cquery", "aquery", "audit", "root", "help")
+                    + ("log", "status"),
+                    _R,
+                    "inspects targets",
+                ),
+                **_same(
+                    ("build", "test", "run", "clean", "kill", "killall", "bxl"),
+                    _W,
+                    "builds, tests or runs the project's targets",
+                ),
+            },
+            examples=(("buck2 build //...", _W), ("buck2 install //app:apk", _H)),
+        ),
+        "rush": Program(
+            _R,
+            "none",
+            "Rush monorepo manager (prints help without a command)",
+            runs_code=True,
+            word_tiers={"--unsafe": (_H, "also deletes the user's Rush cache (~/.rush)")},
+            subcommands={
+                **_same(("install", "update", "update-autoinstaller", "add"), _N, "installs"),
+                **_same(("publish", "version", "init-autoinstaller"), _H, "publishes or tags"),
+                **_same(("list", "check", "scan", "help"), _R, "inspects the monorepo"),
+                **_same(
+                    ("build", "rebuild", "test", "retest", "lint", "purge", "change", "link")
+                    + ("unlink", "deploy-none"),
+                    _W,
+                    "builds or tests the monorepo",
+                ),
+            },
+            examples=(("rush build", _W), ("rush install", _N), ("rush purge --unsafe", _H)),
+        ),
+        "typos": Program(
+            _R,
+            "read",
+            "finds spelling mistakes",
+            ("--config", "--format", "--exclude"),
+            write_flags=("-w", "--write-changes"),
+            examples=(("typos", _R), ("typos -w /home/dev/.bashrc", _C)),
+        ),
+        "vale": Program(
+            _R,
+            "read",
+            "lints prose",
+            ("--config", "--output", "--minAlertLevel", "--glob", "--ext"),
+            word_tiers={"sync": (_N, "downloads style packages")},
+            examples=(("vale docs/", _R), ("vale sync", _N)),
+        ),
+        "lychee": Program(
+            _N,
+            "read",
+            "checks links, over the network",
+            ("--config", "-o", "--output", "--exclude", "--format", "-f", "--base"),
+            write_opts=("-o", "--output"),
+            read_only_flags=("--offline",),
+            examples=(("lychee --offline docs/", _R), ("lychee README.md", _N)),
+        ),
+        "esptool.py": Program(
+            _H,
+            "none",
+            "reads or writes an ESP chip's flash",
+            ("--port", "-p", "--chip", "-c", "--baud", "-b"),
+            subcommands={
+                **_same(("version", "help"), _R, "prints its version"),
+                **_same(("image_info", "merge_bin", "elf2image"), _W, "works on image files"),
+            },
+            other_subcommand=(_H, "talks to a device (flashes, erases or dumps it)"),
+            examples=(("esptool.py image_info build/fw.bin", _W), ("esptool.py erase_flash", _H)),
+        ),
+        "arduino-cli": Program(
+            _R,
+            "none",
+            "Arduino's command line (prints help without a subcommand)",
+            ("--fqbn", "-b", "--port", "-p", "--config-file"),
+            subcommands={
+                **_same(("version", "help", "board"), _R, "lists boards or prints its version"),
+                **_same(("compile",), _W, "compiles a sketch"),
+                **_same(
+                    ("core", "lib", "update", "upgrade"), _N, "installs platforms or libraries"
+                ),
+                **_same(("upload", "burn-bootloader", "monitor", "debug"), _H, "talks to a board"),
+                **_same(("config", "daemon"), _H, "changes its configuration or serves"),
+            },
+            examples=(("arduino-cli board list", _R), ("arduino-cli upload -p /dev/ttyACM0 x", _H)),
+        ),
+        "xcodebuild": Program(
+            _W,
+            "none",
+            "builds Xcode projects",
+            ("-scheme", "-project", "-workspace", "-target", "-configuration", "-destination")
+            + ("-sdk", "-archivePath", "-exportPath", "-exportOptionsPlist", "-derivedDataPath"),
+            read_only_flags=("-list", "-showBuildSettings", "-showsdks", "-showdestinations"),
+            word_tiers={
+                **_same(("-runFirstLaunch", "-license"), _H, "changes the system's Xcode setup"),
+                **_same(("-downloadPlatform", "-downloadAllPlatforms"), _N, "downloads platforms"),
+            },
+            examples=(("xcodebuild -list", _R), ("xcodebuild -runFirstLaunch", _H)),
+        ),
+        **{
+            n: Program(
+                _H,
+                "none",
+                what,
+                subcommands={
+                    **_same(("version",), _R, "prints its version"),
+                    **_same(local, _W, "works on local files"),
+                },
+                examples=((f"{n} {local[0]} .", _W), (f"{n} {bad}", _H)),
+            )
+            for n, what, local, bad in (
+                ("consul", "talks to a Consul cluster", ("validate", "fmt"), "kv delete app"),
+                ("nomad", "talks to a Nomad cluster", ("fmt",), "job stop api"),
+                ("packer", "builds machine images", ("fmt", "inspect", "validate"), "build ."),
+            )
+        },
+        "goreleaser": Program(
+            _H,
+            "none",
+            "builds and publishes releases",
+            subcommands={
+                **_same(("check", "healthcheck", "jsonschema", "help"), _R, "checks its config"),
+                **_same(("build", "init"), _W, "builds into dist/"),
+            },
+            examples=(("goreleaser check", _R), ("goreleaser release --clean", _H)),
+        ),
+        "flyway": Program(
+            _H,
+            "none",
+            "migrates a database",
+            subcommands=_same(("info", "validate", "check"), _R, "reads the schema history"),
+            other_subcommand=(_H, _DB_CHANGE),
+            examples=(("flyway info", _R), ("flyway clean", _H)),
+        ),
+        "liquibase": Program(
+            _H,
+            "none",
+            "migrates a database",
+            subcommands=_same(
+                ("status", "history", "validate", "update-sql", "diff", "help"),
+                _R,
+                "reads the changelog or the schema",
+            ),
+            other_subcommand=(_H, _DB_CHANGE),
+            examples=(("liquibase status", _R), ("liquibase dropAll", _H)),
+        ),
+        "alembic": Program(
+            _W,
+            "none",
+            "manages SQLAlchemy migrations (env.py runs)",
+            ("-c", "--config", "-n", "--name", "-x", "-m", "--message"),
+            runs_code=True,
+            script_opts=("-c", "--config"),
+            subcommands={
+                **_same(("downgrade", "stamp", "edit"), _H, _DB_CHANGE),
+                **_same(
+                    ("revision", "upgrade", "history", "current", "heads", "branches", "show")
+                    + ("merge", "check", "init", "list_templates"),
+                    _W,
+                    "works on the project's migrations",
+                ),
+            },
+            examples=(("alembic revision -m x", _W), ("alembic downgrade base", _H)),
+        ),
+        "django-admin": Program(
+            _H,
+            "none",
+            "runs Django's management commands",
+            subcommands={
+                **_same(("startproject", "startapp"), _W, "creates a project from a template"),
+                **_same(("version", "help"), _R, "prints its version"),
+            },
+            examples=(("django-admin startapp blog", _W), ("django-admin flush", _H)),
+        ),
+        "dbt": Program(
+            _H,
+            "none",
+            "transforms data in a warehouse",
+            ("--target", "-t", "--profiles-dir", "--project-dir", "-s", "--select"),
+            runs_code=True,
+            subcommands={
+                **_same(("parse", "ls", "list", "clean", "init"), _W, "works on the project"),
+                **_same(("deps",), _N, "downloads packages"),
+            },
+            other_subcommand=(_H, "runs SQL in the configured warehouse"),
+            examples=(("dbt parse", _W), ("dbt run --target prod", _H)),
+        ),
+        "vagrant": Program(
+            _H,
+            "none",
+            "manages virtual machines (the Vagrantfile is Ruby)",
+            runs_code=True,
+            subcommands=_same(("status", "validate", "version"), _W, "reads the Vagrantfile"),
+            examples=(("vagrant validate", _W), ("vagrant destroy -f", _H)),
+        ),
+        "sqlc": Program(
+            _W,
+            "none",
+            "generates code from SQL",
+            ("-f", "--file"),
+            subcommands={
+                **_same(("generate", "compile", "vet", "diff", "init", "version"), _W, "generates"),
+                **_same(("push", "upload", "verify", "createdb"), _H, "reaches sqlc Cloud"),
+            },
+            examples=(("sqlc generate", _W), ("sqlc push", _H)),
+        ),
+        "wasm-pack": Program(
+            _W,
+            "none",
+            "builds Rust to WebAssembly",
+            ("--target", "-t", "--out-dir", "-d", "--scope"),
+            write_opts=("--out-dir", "-d"),
+            subcommands={
+                **_same(("build", "test", "pack", "new"), _W, "builds the crate"),
+                **_same(("publish", "login", "adduser"), _H, "publishes to npm"),
+            },
+            examples=(("wasm-pack build --target web", _W), ("wasm-pack publish", _H)),
+        ),
+        "vsce": Program(
+            _W,
+            "none",
+            "packages VS Code extensions",
+            ("-o", "--out"),
+            write_opts=("-o", "--out"),
+            subcommands={
+                **_same(("package", "ls"), _W, "packages the extension"),
+                **_same(("publish", "unpublish", "login", "logout"), _H, "publishes"),
+            },
+            examples=(("vsce package", _W), ("vsce publish", _H)),
+        ),
+        "bump-my-version": Program(
+            _W,
+            "none",
+            "bumps the version in the project's files (commits and tags locally)",
+            subcommands={
+                **_same(("bump", "replace"), _W, "rewrites the version"),
+                **_same(("show", "show-bump", "sample-config"), _R, "shows the version"),
+            },
+            examples=(("bump-my-version bump minor", _W), ("bump-my-version nonsense", _H)),
+        ),
+        "age": Program(
+            _W,
+            "read",
+            "encrypts or decrypts files",
+            ("-r", "--recipient", "-R", "--recipients-file", "-i", "--identity", "-o", "--output"),
+            write_opts=("-o", "--output"),
+            read_opts=("-i", "--identity", "-R", "--recipients-file"),
+            word_tiers=_same(("-d", "--decrypt"), _H, "decrypts secrets"),
+            examples=(("age -r age1x -o s.age s.txt", _W), ("age -d -i key.txt s.age", _H)),
+        ),
+        "age-keygen": Program(
+            _W,
+            "read",
+            "generates an age key",
+            ("-o", "--output"),
+            write_opts=("-o", "--output"),
+            examples=(("age-keygen -o key.txt", _W), ("age-keygen -y ~/.config/age/k.txt", _H)),
+        ),
+        # JavaScript project tools, run through npx or `pnpm exec` (programs.py hands them
+        # to these entries): migration files and generated clients are project work; what
+        # changes or drops a database, publishes or records to a dashboard asks.
+        "prisma": Program(
+            _R,
+            "none",
+            "Prisma ORM (prints help without a command)",
+            ("--schema",),
+            script_opts=("--schema",),
+            subcommands={
+                **_same(
+                    ("generate", "format", "validate", "init", "version", "-v"),
+                    _W,
+                    "works on the schema",
+                ),
+                "migrate": Program(
+                    _H,
+                    "none",
+                    _DB_CHANGE,
+                    ("--schema", "--name", "-n", "--from-url", "--to-url", "--shadow-database-url"),
+                    subcommands={
+                        **_same(("diff",), _W, "compares schemas"),
+                        **_same(("status",), _R, "reads the migration history"),
+                    },
+                    other_subcommand=(_H, _DB_CHANGE),
+                ),
+                **_same(("db", "studio", "debug", "platform"), _H, f"{_DB_CHANGE} or serves it"),
+            },
+            examples=(
+                ("prisma generate", _W),
+                ("prisma migrate diff --from-empty --to-schema-datamodel s.prisma --script", _W),
+                ("prisma migrate reset --force", _H),
+                ("prisma db push --accept-data-loss", _H),
+            ),
+        ),
+        **{
+            n: Program(
+                _H,
+                "none",
+                "migrates a database with " + n,
+                ("--name", "--knexfile", "--env", "--config", "--migrations-path"),
+                script_opts=("--knexfile", "--config"),
+                subcommands=_same(makers, _W, "writes a new migration or seed file"),
+                other_subcommand=(_H, _DB_CHANGE),
+                examples=((f"{n} {makers[0]} add_users", _W), (f"{n} {bad}", _H)),
+            )
+            for n, makers, bad in (
+                ("knex", ("migrate:make", "seed:make", "init"), "migrate:rollback --all"),
+                (
+                    "sequelize-cli",
+                    ("migration:generate", "model:generate", "seed:generate", "init")
+                    + ("migration:create", "model:create", "seed:create"),
+                    "db:drop",
+                ),
+            )
+        },
+        "changeset": Program(
+            _W,
+            "none",
+            "manages changesets (versions and changelogs)",
+            ("--output", "--since"),
+            write_opts=("--output",),
+            subcommands={
+                **_same(("status",), _R, "lists pending changesets"),
+                **_same(
+                    ("add", "version", "pre", "tag", "init"), _W, "writes changesets or versions"
+                ),
+                **_same(("publish",), _H, "publishes packages"),
+            },
+            examples=(("changeset version", _W), ("changeset publish", _H)),
+        ),
+        "cypress": Program(
+            _W,
+            "none",
+            "runs browser tests",
+            (
+                "--spec",
+                "-s",
+                "--browser",
+                "-b",
+                "--config-file",
+                "-C",
+                "--env",
+                "-e",
+                "--project",
+                "-P",
+            ),
+            script_opts=("--config-file", "-C", "--project", "-P"),
+            word_tiers=_same(("--record", "--key", "-k"), _H, "records the run to Cypress Cloud"),
+            subcommands={
+                **_same(("run",), _W, "runs the project's browser tests"),
+                **_same(("verify", "info", "version"), _R, "checks the install"),
+                **_same(("install",), _N, "downloads the browser runner"),
+                **_same(("open", "cache"), _H, "opens a browser or changes the user's cache"),
+            },
+            examples=(("cypress run --spec e2e/a.cy.ts", _W), ("cypress run --record", _H)),
+        ),
+        "jar": Program(
+            _W,
+            "none",
+            "creates, lists or extracts Java archives",
+            subcommands={
+                **dict.fromkeys(
+                    ("tf", "tvf", "-tf", "-tvf", "--list"),
+                    Program(_R, "read", "lists an archive"),
+                ),
+                **dict.fromkeys(
+                    ("cf", "cvf", "-cf", "-cvf", "uf", "-uf"),
+                    Program(_W, "write", "writes an archive"),
+                ),
+                **dict.fromkeys(
+                    ("xf", "xvf", "-xf", "-xvf"), Program(_W, "read", "extracts files")
+                ),
+            },
+            examples=(
+                ("jar tf build/libs/app.jar", _R),
+                ("jar tf ~/.ssh/id_rsa", _C),
+                ("jar cf /home/dev/.bashrc x", _C),
+                ("jar nonsense x", _H),
+            ),
+        ),
+        "keyring": Program(
+            _H,
+            "none",
+            "reads or stores secrets in the system keyring",
+            read_only_flags=("--list-backends",),
+            subcommands=_same(("diagnose",), _R, "prints where it keeps its settings"),
+            examples=(("keyring --list-backends", _R), ("keyring get pypi token", _H)),
+        ),
+        "ansible-config": Program(
+            _H,
+            "none",
+            "shows Ansible's configuration",
+            ("-c", "--config", "-t", "--type", "-f", "--format"),
+            subcommands={
+                **_same(("list", "dump", "view", "validate"), _R, "shows the configuration"),
+                **_same(("init",), _W, "writes a sample configuration"),
+            },
+            examples=(("ansible-config dump --only-changed", _R), ("ansible-config frob", _H)),
+        ),
+        "ansible-doc": Program(
+            _R,
+            "none",
+            "shows Ansible's module documentation",
+            ("-t", "--type", "-M", "--module-path"),
+            script_opts=("-M", "--module-path"),  # plugins found there are imported
+            examples=(("ansible-doc -l", _R), ("ansible-doc -M /tmp/plugins -l", _H)),
+        ),
+        **{
+            n: Program(
+                _H,
+                "none",
+                "builds and flashes embedded projects",
+                ("-e", "--environment", "-t", "--target", "-d", "--project-dir", "-c"),
+                runs_code=True,
+                # `run -t upload`, `pkg publish`, `pkg install -g`: the board, the registry, the
+                # user's global packages
+                word_tiers={
+                    **_same(("upload", "uploadfs", "program", "erase"), _H, "flashes a device"),
+                    **_same(("publish", "-g", "--global"), _H, "publishes or installs globally"),
+                },
+                subcommands={
+                    **_same(("run", "test", "check", "project"), _W, "builds or tests the project"),
+                    **_same(("pkg", "platform", "lib"), _N, "installs packages"),
+                    **_same(("boards", "settings"), _R, "lists boards or settings"),
+                },
+                examples=((f"{n} test -e native", _W), (f"{n} run -t upload", _H)),
+            )
+            for n in ("pio", "platformio")
+        },
+        "detect-secrets": Program(
+            _H,
+            "none",
+            "finds secrets (hashed in its output)",
+            subcommands=_same(("scan",), _R, "reports hashed secrets"),
+            examples=(("detect-secrets scan", _R), ("detect-secrets audit .secrets.baseline", _H)),
         ),
     }
 )

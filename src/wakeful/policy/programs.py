@@ -7,7 +7,7 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 780 programs known, 632 are data (593 program entries, 37 wrappers, and the git and
+Of the 820 programs known, 672 are data (633 program entries, 37 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
 are data too) and 148 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
@@ -648,7 +648,8 @@ class _Plan:
         self.spec = _PROGRAM_TABLE.get(name)
         self.known = self.handler is not None or self.spec is not None
         self.dash_v = name in _DASH_V_VERSION
-        self.version_shortcut = self.known and name not in ("sudo", "su", "doas")
+        # `changeset version` bumps versions, it does not print one
+        self.version_shortcut = self.known and name not in ("sudo", "su", "doas", "changeset")
         self.help_shortcut = self.known and name not in _NO_HELP_SHORTCUT
         self.decider = (
             (name, f"handler {self.handler.__name__} in policy/programs.py")
@@ -746,8 +747,9 @@ def _classify_path_program(
     if place.zone == "workspace":
         a.add(Tier.WORKSPACE, f"runs the project program {name}")
         a.runs_code(f"runs the project program {name}")
-        if base in ("rails", "rake"):
-            db_wipe_task(name, args, a)
+        if base in ("rails", "rake", "console", "artisan"):
+            kind = base if base in ("console", "artisan") else "rails"
+            framework_task(kind, name, args, cmd, a)
         if (
             re.fullmatch(r"pip[0-9.]*", base)
             and args[:1]
@@ -1030,8 +1032,17 @@ def run_program(
                     _dynamic_code(value, a, f"{name} {opt}")
                 else:
                     a.run_script(value.value, cmd.cwd, f"{name} {opt}")
+    printed = False  # inline code that only prints a value (`print_pattern`)
     for flag in flags if rule.exec_flags or rule.network_flags else ():
         if flag in rule.exec_flags:
+            codes = _vals(opts, flag) if rule.print_pattern else []
+            if codes and all(
+                c.value is not None and re.fullmatch(rule.print_pattern, c.value) for c in codes
+            ):
+                printed = True
+                continue
+            for code in codes:  # paths the code names (`File.read!("~/.ssh/id_rsa")`) are read
+                _literal_paths(code.value or "", cmd, a)
             a.add(
                 Tier.HIGH, f"runs code or a program that the command does not show ({name} {flag})"
             )
@@ -1097,6 +1108,8 @@ def run_program(
         )
     elif writing:
         a.add(_max(Tier.WORKSPACE, Tier.READ_ONLY if decided else rule.tier), rule.what)
+    elif printed and not pos:
+        a.add(Tier.READ_ONLY, f"{name} only prints the value of inline code")
     elif not decided:
         if rule.workspace_flags and any(flag in rule.workspace_flags for flag in flags):
             a.add(_min(rule.tier, Tier.WORKSPACE), f"{rule.what} (the project's own)")
@@ -1975,6 +1988,14 @@ def _node_is_safe(code: str) -> bool:
 # One print of a constant or a literal (`puts RUBY_VERSION`, `echo PHP_VERSION;`,
 # `print(_VERSION)`, `println(VERSION)`): upper-case names are constants in these languages,
 # so nothing is called.
+# R calls that only report: the session, the version, library paths, or a summary of a
+# data file read by name (a literal path, judged as a read).
+_R_READS = re.compile(
+    r"\s*(sessionInfo\(\)|R\.version\.string|R\.version(\$\w+)?|\.libPaths\(\)|"
+    r"(print|summary|str|head|tail|nrow|ncol|dim|names)\("
+    r"(read\.csv|read\.csv2|read\.delim|read\.table|readRDS)\(\s*\"(?P<file>[^\"$\\`]+)\"\s*\)\))"
+    r"\s*;?\s*"
+)
 _PRINTS_CONSTANT = re.compile(
     r"\s*(puts|print|p|println|echo|printf|io\.write)\s*\(?\s*"
     r"([A-Z_][A-Z0-9_]*|\d+(\.\d+)?(\s*[-+*/%]\s*\d+(\.\d+)?)*|\"[^\"\\$#{}]*\"|'[^'\\]*')"
@@ -2040,6 +2061,17 @@ def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> Non
         return
     if interp in ("ruby", "php", "lua", "julia", "perl") and _PRINTS_CONSTANT.fullmatch(code):
         a.add(Tier.READ_ONLY, f"runs inline {interp} code that only prints a constant")
+        return
+    r_read = _R_READS.fullmatch(code) if interp == "Rscript" else None
+    if r_read is not None:
+        if r_read.group("file"):
+            a.read(Word(r_read.group("file"), r_read.group("file")), cmd.cwd)
+        # R runs ./.Rprofile first (else ~/.Rprofile, the user's own): project code
+        if os.path.exists(os.path.join(cmd.cwd or a.workspace, ".Rprofile")):
+            a.add(Tier.WORKSPACE, "Rscript runs the project's .Rprofile first")
+            a.runs_code("Rscript runs the project's .Rprofile first")
+        else:
+            a.add(Tier.READ_ONLY, "runs inline R code that only reports or summarises")
         return
     a.add(Tier.HIGH, f"runs inline {interp} code, which can do anything")
     # Strings handed to os.system / execSync / system() run as shell commands: judge them.
@@ -4117,34 +4149,142 @@ def h_python(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
 
 
 _DJANGO_WIPE = frozenset({"flush", "reset_db", "reset_schema", "drop_test_database"})
-# Rails' and Laravel's tasks that drop, empty or recreate the configured database (Django's
-# are above, mix's ecto tasks in its table): no checkpoint or git restores the data.
-_DB_WIPE_TASK = re.compile(
-    r"db:(drop|reset|purge|wipe|schema:load|structure:load|test:purge|seed:replant)(:\w+)?|"
-    r"migrate:(fresh|reset|refresh|rollback)"
-)
+# Built-in tasks of the frameworks' consoles (the Rails command-line guide, Laravel's artisan
+# docs, Symfony's console and DoctrineBundle): the framework defines them, not the project,
+# and they drop or undo what the configured database holds (which may not be a local one),
+# reveal or replace the application's secrets, or serve the application to the network.
+# Full matches on the task name, each with what it does; a task not listed is project work.
+_DB_LOSS = "deletes data in the configured database"
+_SECRETS = "reveals or replaces the application's secrets"
+_SERVES = "serves the application or opens a console on its database"
+_FRAMEWORK_TASKS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "rails": (
+        (
+            re.compile(
+                r"db:(drop|reset|purge|schema:load|structure:load|test:purge|seed:replant|"
+                r"truncate_all|rollback|fixtures:load|migrate:(reset|redo|down))(:\w+)?"
+            ),
+            _DB_LOSS,
+        ),
+        (re.compile(r"(credentials|encrypted|secrets):\w+"), _SECRETS),
+        (re.compile(r"s|server|c|console|db|dbconsole"), _SERVES),
+    ),
+    "artisan": (
+        (re.compile(r"db:wipe|migrate:(fresh|reset|refresh|rollback)"), _DB_LOSS),
+        (re.compile(r"queue:(flush|clear|forget|prune-failed)"), "deletes queued or failed jobs"),
+        (re.compile(r"env:(decrypt|encrypt)|config:show"), _SECRETS),
+        (re.compile(r"serve|db|reverb:start|octane:start"), _SERVES),
+    ),
+    "console": (
+        (
+            re.compile(
+                r"doctrine:(database|schema|mongodb:schema):drop|doctrine:fixtures:load|"
+                r"doctrine:schema:update|dbal:run-sql|doctrine:query:(sql|dql)|"
+                r"doctrine:migrations:execute"
+            ),
+            _DB_LOSS,
+        ),
+        (re.compile(r"secrets:(reveal|decrypt-to-local|set|remove|generate-keys)"), _SECRETS),
+        (re.compile(r"debug:dotenv"), _SECRETS),
+        (re.compile(r"server:(run|start)"), _SERVES),
+    ),
+}
+# Laravel's `--env` and Rails' environments that are not a developer's own
+_LOCAL_ENVS = frozenset({"local", "dev", "development", "test", "testing"})
 
 
-def db_wipe_task(name: str, args: list[Word], a: Analyzer) -> bool:
-    """Judge `rake db:drop`, `bin/rails db:reset`, `php artisan migrate:fresh`: True when a
-    task wipes the database."""
-    task = next((w.value for w in args if w.value and _DB_WIPE_TASK.fullmatch(w.value)), None)
+def framework_task(kind: str, name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> bool:
+    """Judge a framework console's built-in task (`rake db:drop`, `bin/rails credentials:show`,
+    `php artisan migrate:fresh`, `bin/console secrets:reveal`): True when it is one that
+    loses data, reveals secrets, serves or runs code given here. `kind` is rails (also
+    rake), artisan or console (Symfony)."""
+    words = [w.value for w in args]
+    task = next((v for v in words if v is None or not v.startswith("-")), "")
     if task is None:
-        return False
-    a.add(Tier.HIGH, f"{name} {task} deletes the data in the configured database")
-    return True
+        a.add(Tier.HIGH, f"{name} runs a task only known at run time")
+        return True
+    rest = args[words.index(task) + 1 :] if task else []
+    for pattern, what in _FRAMEWORK_TASKS[kind]:
+        if pattern.fullmatch(task):
+            a.add(Tier.HIGH, f"{name} {task} {what}")
+            return True
+    for v in words:
+        if v is not None and v.startswith("--env=") and v[6:] not in _LOCAL_ENVS:
+            a.add(Tier.HIGH, f"{name} {task} runs in the {v[6:]} environment")
+            return True
+    if kind == "artisan":
+        if task == "key:generate" and "--show" not in words:
+            a.add(
+                Tier.HIGH,
+                "artisan key:generate replaces APP_KEY in .env: what it encrypted is lost",
+            )
+            return True
+        if re.match(r"migrate|db:", task) and "--force" in words:
+            a.add(Tier.HIGH, f"artisan {task} --force runs against a production database")
+            return True
+        if task == "tinker":
+            opts, _ = split_opts(rest, ("--execute",))
+            codes = _vals(opts, "--execute")
+            if codes and codes[0].value is not None:
+                _inline_code("php", codes[0].value, cmd, a)
+            elif codes:
+                _dynamic_code(codes[0], a, "artisan tinker --execute")
+            else:
+                exec_stdin(cmd, a, "php", shell=False)
+            return True
+    if kind == "console":
+        if "--reveal" in words or "--env-vars" in words or "--env-var" in words:
+            a.add(Tier.HIGH, f"bin/console {task} prints the application's secrets")
+            return True
+        if task == "doctrine:migrations:migrate" and any(
+            v in ("first", "prev", "current-1") or (v or "").startswith("prev") for v in words
+        ):
+            a.add(Tier.HIGH, f"bin/console {task} undoes migrations: {_DB_LOSS}")
+            return True
+    if kind == "rails" and task in ("runner", "r") and rest:
+        code = next((w for w in rest if not (w.value or "-").startswith("-")), None)
+        if code is None:
+            a.add(Tier.HIGH, "rails runner runs code only known at run time")
+        elif re.search(r"[/.]rb$|/", code.value or ""):
+            _run_file("ruby", code, cmd, a)
+        else:
+            _inline_code("ruby", code.value or "", cmd, a)
+        return True
+    return False
 
 
 def _django_manage(args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     """A Django project's manage.py is project code, but some of its built-in commands act
-    on whatever database the settings name, which may not be a local one."""
-    sub = next((w.value for w in args if not (w.value or "").startswith("-")), "")
+    on whatever database the settings name, which may not be a local one, print the
+    settings' secrets, serve, or import code from elsewhere (`--pythonpath`)."""
+    words = [w.value for w in args]
+    sub = next((v for v in words if not (v or "").startswith("-")), "")
+    for k, v in enumerate(words):
+        path = args[k + 1] if v == "--pythonpath" and k + 1 < len(args) else None
+        if v is not None and v.startswith("--pythonpath="):
+            path = Word(v[13:], v[13:])
+        if path is not None and a.place(path, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"manage.py imports code from {path.value}, outside the workspace")
     if sub is None:
         a.add(Tier.HIGH, "runs a manage.py command only known at run time")
-    elif sub in _DJANGO_WIPE:
+        return
+    after = [w for w in args[words.index(sub) + 1 :] if not (w.value or "-").startswith("-")]
+    if sub in _DJANGO_WIPE:
         a.add(Tier.HIGH, f"manage.py {sub} deletes the data in the configured database")
     elif sub == "dbshell":
         a.add(Tier.HIGH, "manage.py dbshell opens the configured database")
+    elif sub == "migrate" and len(after) >= 2:
+        a.add(Tier.HIGH, f"manage.py migrate to a named migration can undo migrations: {_DB_LOSS}")
+    elif sub == "diffsettings":
+        a.add(Tier.HIGH, "manage.py diffsettings prints the settings, SECRET_KEY and passwords")
+    elif sub in ("runserver", "testserver", "runserver_plus", "runsslserver"):
+        a.add(Tier.HIGH, f"manage.py {sub} serves the application")
+    elif sub in ("createsuperuser", "changepassword"):
+        a.add(Tier.HIGH, f"manage.py {sub} changes accounts in the configured database")
+    elif sub == "loaddata":
+        for w in after:
+            if "/" in (w.value or "") and a.place(w, cmd.cwd).zone != "workspace":
+                a.add(Tier.HIGH, f"manage.py loaddata loads {w.value}, from outside the workspace")
     elif sub in ("shell", "shell_plus"):
         opts, _ = split_opts(args[1:], ("-c", "--command", "-i", "--interface"))
         codes = _vals(opts, "-c", "--command")
@@ -4349,11 +4489,12 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         _one_liner_on_files("Ruby", in_place, pos, cmd, a)
         return
     if codes:
-        code = codes[0]
-        if code.value is None:
-            _dynamic_code(code, a, f"{name} inline code")
-        else:
-            _inline_code(name, code.value, cmd, a)
+        # every -e counts (perl and ruby join them into one program): judged one by one
+        for code in codes:
+            if code.value is None:
+                _dynamic_code(code, a, f"{name} inline code")
+            else:
+                _inline_code(name, code.value, cmd, a)
         return
     if name == "perl" and any(f in ("-i", "-pi", "-pie") or f.startswith("-i") for f, _ in opts):
         for f in pos[1:]:
@@ -4422,8 +4563,9 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             a.add(Tier.WORKSPACE, f"runs the Java class {target.value}")
             return
         _run_file(name, target, cmd, a)
-        if name == "php" and os.path.basename(target.value or "") == "artisan":
-            db_wipe_task("artisan", pos[1:], a)
+        script = os.path.basename(target.value or "")
+        if name == "php" and script in ("artisan", "console"):
+            framework_task(script, script, pos[1:], cmd, a)
         return
     exec_stdin(cmd, a, name, shell=False)
 
@@ -4662,6 +4804,15 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if verb == "run" and not rest:
         a.add(Tier.READ_ONLY, f"{name} run lists the project's scripts")
         return
+    if verb == "exec" and name in ("npm", "pnpm", "yarn") and len(pos) > 1:
+        _, inner = split_opts(pos[1:], ("-c", "--call", "-p", "--package"), stop_at_positional=True)
+        if name == "npm":
+            h_npx(name, pos[1:], cmd, a)  # npm exec fetches what is not installed, as npx does
+            return
+        if _node_tool(f"{name} exec", inner, cmd, a):
+            return
+    if name in ("pnpm", "yarn", "bun") and verb not in _NPM_KNOWN and _node_tool(name, pos, cmd, a):
+        return
     if (
         verb == "version"
         and rest
@@ -4759,9 +4910,12 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.HIGH, f"{name} {verb}: unknown subcommand")
 
 
-def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(args, ("-p", "--package", "-c", "--call"), stop_at_positional=True)
-    if pos and pos[0].value in WORKSPACE_TOOLS + [
+# JavaScript tools a project installs as dev dependencies and runs through npx, `npm exec`,
+# `pnpm exec`, `yarn TOOL`: run from the project's node_modules, and judged by their own
+# entry (`eslint --rulesdir /tmp/x`, `jest --config /tmp/c.js` run code from elsewhere).
+_NODE_TOOLS = frozenset(
+    WORKSPACE_TOOLS
+    + [
         "prettier",
         "eslint",
         "tsc",
@@ -4776,12 +4930,40 @@ def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         "astro",
         "svelte-kit",
         "vite",
-    ]:
-        later = {w.value for w in pos[1:]}
-        if later & {"install", "publish", "deploy", "upgrade", "release", "uninstall"}:
-            a.add(Tier.HIGH, f"{name} {pos[0].value} installs, publishes or deploys")
-            return
-        a.add(Tier.WORKSPACE, f"runs the project's {pos[0].value}")
+        "drizzle-kit",
+        "prisma",
+        "knex",
+        "sequelize-cli",
+        "changeset",
+        "cypress",
+    ]
+)
+
+
+def _node_tool(name: str, words: list[Word], cmd: SimpleCommand, a: Analyzer) -> bool:
+    """`npx eslint ...`, `pnpm exec jest ...`: True when words[0] is a project's JavaScript
+    tool, judged here as if it ran by itself (its own entry sees its options)."""
+    tool = words[0].value if words else None
+    if tool not in _NODE_TOOLS:
+        return False
+    later = {w.value for w in words[1:]}
+    if later & {"install", "publish", "deploy", "upgrade", "release", "uninstall"}:
+        a.add(Tier.HIGH, f"{name} {tool} installs, publishes or deploys")
+        return True
+    a.add(Tier.WORKSPACE, f"runs the project's {tool}")
+    plan = _PLANS.get(tool) or _plan(tool)
+    if plan.known:
+        _classify_argv(words, cmd, a)
+    return True
+
+
+def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, ("-p", "--package", "-c", "--call"), stop_at_positional=True)
+    if _vals(opts, "-p", "--package"):
+        # `npx -p PKG CMD`: PKG is installed from the registry first, whatever CMD is
+        a.add(Tier.HIGH, f"{name} --package downloads and runs a package from the registry")
+        return
+    if _node_tool(name, pos, cmd, a):
         return
     a.add(Tier.HIGH, f"{name} may download and run a package from the registry")
 
@@ -4876,8 +5058,17 @@ def _kubernetes_secrets(name: str, args: list[Word], cmd: SimpleCommand, a: Anal
 
 
 # Checks that data entries name (`Program.checks`): what data cannot express.
+def _rails_tasks(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`rake db:rollback`, `rake credentials:show`: Rails' own tasks, run through rake."""
+    framework_task("rails", name, args, cmd, a)
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
-    {"maven_exec": _maven_exec, "kubernetes_secrets": _kubernetes_secrets}
+    {
+        "maven_exec": _maven_exec,
+        "kubernetes_secrets": _kubernetes_secrets,
+        "rails_tasks": _rails_tasks,
+    }
 )
 
 
@@ -5136,6 +5327,14 @@ def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.run_script(pager.value, cmd.cwd, f"{name} --pager")
     for out in _vals(opts, "--tee"):
         a.write(out, cmd.cwd)
+    for w in args:
+        # mysql/mariadb option files: credentials, and a `pager` the client runs
+        flag, eq, value = (w.value or "").partition("=")
+        if eq and flag in ("--defaults-file", "--defaults-extra-file", "--login-path-file"):
+            option_file = Word(value, w.text)
+            a.read(option_file, cmd.cwd)
+            if a.place(option_file, cmd.cwd).zone != "workspace":
+                a.add(Tier.HIGH, f"{name} takes its options and credentials from {value}")
     queries = [w.value for w in _vals(opts, *flags)]
     local_file = False
     if name in ("sqlite3", "duckdb"):
