@@ -390,6 +390,30 @@ _TOOL_HOMES = frozenset(
     {"CARGO_HOME", "RUSTUP_HOME", "GRADLE_USER_HOME", "GOENV", "GOROOT", "MAVEN_HOME", "M2_HOME"}
     | {"NPM_CONFIG_USERCONFIG", "NPM_CONFIG_GLOBALCONFIG", "PIP_CONFIG_FILE", "GIT_CONFIG_GLOBAL"}
     | {"BUNDLE_GEMFILE", "CARGO_BUILD_TARGET_DIR", "CMAKE_TOOLCHAIN_FILE"}
+    # Where programs find their per-user configuration, and what that configuration can
+    # run: git's core.fsmonitor and aliases, kubeconfig exec plugins, docker credential
+    # helpers, npmrc's script-shell, .pth files of a user site, R profiles, installed gems.
+    | {"HOME", "XDG_CONFIG_HOME", "DOCKER_CONFIG", "KUBECONFIG", "GEM_HOME", "PYTHONUSERBASE"}
+    | {"R_PROFILE", "R_PROFILE_USER", "R_ENVIRON", "R_ENVIRON_USER", "R_LIBS", "R_LIBS_USER"}
+    | {"IPYTHONDIR", "JUPYTER_CONFIG_DIR"}
+)
+# Variables holding options for every JVM a tool starts, and the options that load code.
+_JVM_OPTION_VARS = frozenset(
+    {"JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS", "MAVEN_OPTS"}
+    | {"GRADLE_OPTS", "ANT_OPTS", "SBT_OPTS", "KOTLIN_OPTS", "CATALINA_OPTS"}
+)
+_JVM_LOADS_CODE = re.compile(
+    r"-(javaagent|agentpath|agentlib|Xbootclasspath|XX:OnError|XX:OnOutOfMemoryError|cp\b|"
+    r"classpath|-class-path|Djava\.system\.class\.loader|Djava\.ext\.dirs)|(^|\s)@"
+)
+# make's own options carried in a variable; anything else (SHELL=, -f, -I, -C, --eval)
+# makes make read or run something else.
+_MAKEFLAGS_VARS = frozenset({"MAKEFLAGS", "GNUMAKEFLAGS", "MFLAGS"})
+_MAKEFLAGS_SAFE = re.compile(
+    r"-?[jklswnrRiSBeq]*\d*|--(jobs|load-average|max-load)(=[\d.]+)?|--(silent|quiet|"
+    r"keep-going|no-print-directory|print-directory|no-builtin-rules|no-builtin-variables|"
+    r"warn-undefined-variables|ignore-errors|no-keep-going|dry-run|just-print)|"
+    r"--output-sync(=\w+)?|-O\w*|--jobserver-(auth|fds)=[\w:,/.-]+|(V|VERBOSE|Q)=\w*"
 )
 
 
@@ -404,6 +428,17 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
                 Tier.NETWORK, f"sets GOTOOLCHAIN={value.text}: go downloads and runs that toolchain"
             )
         return True
+    if name in _JVM_OPTION_VARS:
+        if value.value is None or _JVM_LOADS_CODE.search(value.value):
+            a.add(Tier.HIGH, f"sets {name}, so every JVM the command starts loads that code")
+        return True
+    if name in _MAKEFLAGS_VARS:
+        words = (value.value or "").split()
+        if value.value is None or not all(_MAKEFLAGS_SAFE.fullmatch(w) for w in words):
+            a.add(Tier.HIGH, f"sets {name}={value.text}: make options that run or read more")
+        return True
+    if name.startswith("npm_config_") or name.startswith("NPM_CONFIG_"):
+        name = name.upper()  # npm reads its variables in either case
     if name in _TOOL_HOMES:
         # `CARGO_HOME=/tmp/x cargo build`: the tool reads its configuration there, and
         # configuration names programs (runners, linkers, init scripts) that then run
@@ -411,7 +446,9 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
             a.add(Tier.HIGH, f"sets {name} to a directory only known at run time")
         else:
             zone = a.place(Word(value.value, value.text), cmd.cwd).zone
-            if zone not in ("workspace", "home"):
+            # A tool's own credentials (~/.kube, ~/.docker) are where it reads them anyway.
+            own = zone == "secret" and name in ("KUBECONFIG", "DOCKER_CONFIG")
+            if zone not in ("workspace", "home") and not own:
                 a.add(Tier.HIGH, f"sets {name}, so the tool runs configuration from {value.value}")
         return True
     if name in ("RUSTFLAGS", "RUSTDOCFLAGS", "CARGO_ENCODED_RUSTFLAGS"):
@@ -4066,6 +4103,9 @@ def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
             a.run_script(value.lstrip("!"), cmd.cwd, f"git -c {key}")
 
 
+_GIT_SECRET_KEYS = re.compile(r"credential|extraheader|password|passwd|token|secret", re.I)
+
+
 def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> None:
     reading = {
         "--get",
@@ -4102,7 +4142,12 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
             for v in vals
         )
     ):
-        a.add(Tier.READ_ONLY, "reads git configuration", part=part)
+        asked = [v for v in vals if not v.startswith("-") and _GIT_SECRET_KEYS.search(v)]
+        if asked:
+            # credential.*, http.*.extraheader (CI checkouts keep their token there)
+            a.add(Tier.HIGH, f"reads {asked[0]}, git configuration that holds credentials")
+        else:
+            a.add(Tier.READ_ONLY, "reads git configuration", part=part)
         return
     keys = [v for v in vals if not v.startswith("-") and v not in ("set", "unset")]
     scope_global = any(
