@@ -4992,6 +4992,8 @@ _PROJECT_TOOLS: Mapping[str, tuple[tuple[str, ...], ...]] = MappingProxyType(
                 *("test", "compile", "format", "run", "credo", "dialyzer", "deps.compile"),
                 *("clean", "new", "release", "docs", "phx.gen.html", "phx.gen.json"),
                 *("phx.gen.context", "phx.routes", "coveralls", "escript.build"),
+                *("phx.gen.schema", "phx.gen.live", "phx.gen.auth", "phx.gen.channel"),
+                *("ecto.gen.migration", "ecto.gen.repo", "phx.gen.secret", "phx.digest"),
                 "assets.build",
             ),
             ("deps.get", "deps.update", "local.hex", "local.rebar", "archive.install", "hex.audit"),
@@ -5038,7 +5040,7 @@ _TWO_WORDS = frozenset(
     {
         *("env-info", "env-list", "env-use", "env-remove", "env-show", "env-create"),
         *("env-prune", "config-get", "sln-list", "new-install", "new-update", "new-uninstall"),
-        *("package-describe", "dev-certs-check"),
+        *("package-describe", "dev-certs-check", "ef-migrations", "ef-dbcontext"),
     }
 )
 
@@ -5114,6 +5116,17 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
             subcommands={"run": (_W, "runs a project tool")},
             other_subcommand=(_N, "fetches or installs tools from the registry"),
         )
+        # EF Core's migrations and model code are files of the project (`database` asks).
+        for sub in ("ef-migrations", "ef-dbcontext"):
+            classes[sub] = Program(
+                _W,
+                "none",
+                "writes EF Core migrations or model code in the project (builds it first)",
+                ("--context", "-c", "--namespace", "-n", "--configuration", "--framework"),
+                write_opts=("-o", "--output", "--output-dir", "--context-dir"),
+                outside_opts=("--project", "-p", "--startup-project", "-s"),
+                runs_code=True,
+            )
     # Two-word subcommands: the first word leads to an entry for the second.
     pairs: dict[str, dict[str, tuple[Tier, str] | Program]] = {}
     for key, found in classes.items():
@@ -5179,6 +5192,12 @@ _EXAMPLES.update(
             ("dotnet build /tmp/x/App.csproj", _H),
             ("dotnet build-server shutdown", _W),
             ("dotnet new install Some.Templates", _N),
+            ("dotnet ef migrations add InitialCreate", _W),
+            ("dotnet ef database drop --force", _H),
+            ("dotnet ef database update", _H),
+            ("dotnet ef migrations script -o migrations.sql", _W),
+            ("dotnet ef migrations script -o /home/dev/.bashrc", _C),
+            ("dotnet ef migrations add X --project ../other/Other.csproj", _H),
         ),
         "dart": (("dart pub deps", _R), ("dart pub publish", _H)),
         "swift": (("swift package update", _N), ("swift sdk install https://x/sdk.tar.gz", _H)),
@@ -5187,6 +5206,7 @@ _EXAMPLES.update(
         "mix": (
             ("mix hex.publish", _H),
             ("mix ecto.drop", _H),
+            ("mix ecto.gen.migration add_users", _W),
             ("mix run priv/repo/seeds.exs", _W),
             ("mix run -e 'File.rm_rf!(\"/\")'", _H),
             ("mix run /tmp/x.exs", _H),
@@ -6210,6 +6230,74 @@ _TABLE.update(
             "finds secrets (hashed in its output)",
             subcommands=_same(("scan",), _R, "reports hashed secrets"),
             examples=(("detect-secrets scan", _R), ("detect-secrets audit .secrets.baseline", _H)),
+        ),
+    }
+)
+# Tools the sixth set named that had no entry (each asked as an unknown program).
+_TABLE.update(
+    {
+        "kustomize": Program(
+            _H,
+            "none",
+            "renders or edits Kubernetes manifests",
+            subcommands={
+                "build": Program(
+                    _R,
+                    "read",
+                    "renders the manifests of a directory",
+                    ("-o", "--output", "--load-restrictor", "--helm-command"),
+                    write_opts=("-o", "--output"),
+                    word_tiers={
+                        "--enable-exec": (_H, "runs exec plugins from the manifests"),
+                        "--enable-alpha-plugins": (_H, "runs plugins from the manifests"),
+                        "--enable-helm": (_N, "runs helm, which may download charts"),
+                    },
+                ),
+                "edit": (_W, "edits the kustomization file"),
+                "create": (_W, "writes a kustomization file"),
+                "cfg": (_R, "prints configuration"),
+                "version": (_R, "prints its version"),
+            },
+            examples=(
+                ("kustomize build overlays/prod", _R),
+                ("kustomize build --enable-exec overlays/prod", _H),
+                ("kustomize build -o /home/dev/.bashrc base", _C),
+                ("kustomize edit set image app=app:2", _W),
+                ("kustomize localize base /tmp/out", _H),
+            ),
+        ),
+        "sops": Program(
+            _H,
+            "none",
+            "encrypts and decrypts secrets files",
+            subcommands={
+                "filestatus": (_R, "says whether a file is encrypted"),
+                "--version": (_R, "prints its version"),
+            },
+            examples=(
+                ("sops filestatus secrets.enc.yaml", _R),
+                ("sops -d secrets.enc.yaml", _H),
+                ("sops decrypt secrets.enc.yaml", _H),
+            ),
+        ),
+        "syft": Program(
+            _W,
+            "read",
+            "lists the packages of a directory or image (an SBOM)",
+            ("-o", "--output", "-c", "--config", "--scope", "--exclude", "--from"),
+            word_patterns={
+                r"^(registry|docker|podman|oci-archive|docker-archive):": (
+                    _N,
+                    "reads an image, which may be pulled",
+                ),
+                r"=(/|~|\.\.)": (_H, "writes a report outside the workspace"),
+            },
+            read_opts=("-c", "--config"),
+            examples=(
+                ("syft dir:. -o spdx-json=sbom.json", _W),
+                ("syft registry:alpine:3", _N),
+                ("syft dir:. -o json=/home/dev/.bashrc", _H),
+            ),
         ),
     }
 )
