@@ -304,3 +304,16 @@ async def test_an_edit_that_renames_names_the_files_still_using_the_old_name(
         {"path": "main.py", "old_string": "from shop import calc\n", "new_string": ""}, ctx
     )
     assert "still used" not in r.content
+
+
+async def test_an_edit_of_a_file_that_does_not_exist_points_to_write(
+    ctx: ToolContext, ws: Path
+) -> None:
+    # Asked to create strings_util.py, the coder model sent an edit of the file that did not
+    # exist; told "Use glob to find the right path", it searched for it until it timed out.
+    r = await EditTool().run(
+        {"path": "strings_util.py", "old_string": "# head", "new_string": "# head\nx = 1"}, ctx
+    )
+    assert r.is_error and "File not found" in r.content
+    assert "To create it, call write" in r.content
+    assert not (ws / "strings_util.py").exists()

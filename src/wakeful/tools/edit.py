@@ -189,7 +189,12 @@ class EditTool:
         try:
             st = os.stat(path)
         except FileNotFoundError:
-            return ToolResult.error(missing_file_message(path))
+            # Asked to create a file, the coder model "edited" it into being; sent to glob,
+            # it searched for the file until its time ran out.
+            return ToolResult.error(
+                missing_file_message(path)
+                + " To create it, call write with the path and the file's whole content."
+            )
         except OSError as exc:
             return ToolResult.error(f"Cannot inspect {path}: {exc.strerror}.")
         if not os.path.isfile(path):
