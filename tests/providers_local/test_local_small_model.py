@@ -847,3 +847,58 @@ async def test_a_question_pushed_to_act_may_only_look_and_is_pushed_once(tmp_pat
     engine = _ScriptedEngine([found])
     await _events(engine, again, tmp_path)
     assert len(engine.grammars) == 1
+
+
+def test_the_worked_examples_only_run_commands_auto_mode_allows(tmp_path: Path) -> None:
+    # The examples checked a new function with `python -c 'import powers; ...'`, which auto
+    # mode refuses (inline code): the coder model copied it to count functions, was refused,
+    # and answered with the refusal. Every command an example runs must be one a headless
+    # auto-mode run allows (read-only, or workspace code run in the sandbox).
+    from wakeful.policy.shell import classify_command
+    from wakeful.policy.types import Tier
+    from wakeful.providers import local_examples
+
+    commands = [
+        call["function"]["arguments"]["command"]
+        for message in local_examples.EXAMPLES
+        for call in message.get("tool_calls", [])
+        if call["function"]["name"] == "bash"
+    ]
+    assert commands
+    for command in commands:
+        tier = classify_command(command, tmp_path).tier
+        assert tier in (Tier.READ_ONLY, Tier.WORKSPACE), (command, tier)
+
+
+async def test_a_how_many_question_answered_without_a_number_is_asked_for_one(
+    tmp_path: Path,
+) -> None:
+    from wakeful.core.events import TextDelta
+    from wakeful.providers.local_engine import NATIVE_NUMBER_GRAMMAR
+
+    llama_cpp = pytest.importorskip(
+        "llama_cpp", reason="llama-cpp-python is part of wakeful[local]"
+    )
+    llama_cpp.LlamaGrammar.from_string(NATIVE_NUMBER_GRAMMAR, verbose=False)
+    ran = [
+        Message.user("Run the tests with pytest. How many tests pass?"),
+        Message("assistant", [ToolUseBlock("t1", "bash", {"command": "pytest -q"})]),
+        Message(
+            "user",
+            [ToolResultBlock("t1", "FAILED test_a.py::test_four\n1 failed, 3 passed", True)],
+        ),
+    ]
+    engine = _ScriptedEngine(["Failed test_four in test_a.py.", "1 test failed, 3 passed."])
+    events = await _events(engine, ran, tmp_path)
+    assert engine.grammars[1] == NATIVE_NUMBER_GRAMMAR
+    shown = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert shown.endswith("1 test failed, 3 passed.")
+    # An answer with a number (or a number word) stands; so does one to another question.
+    for answer, asked in (
+        ("Three tests pass.", ran),
+        ("3", ran),
+        ("The tests ran.", [Message.user("Run the tests with pytest."), *ran[1:]]),
+    ):
+        engine = _ScriptedEngine([answer])
+        await _events(engine, asked, tmp_path)
+        assert len(engine.grammars) == 1, answer

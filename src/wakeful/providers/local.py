@@ -286,7 +286,11 @@ class LocalProvider:
         # The task's first reply must act (tool_choice "required", for the first turn only).
         answer = not (self.act_first and shown and not _has_acted(request))
         if native:
-            from wakeful.providers.local_engine import NATIVE_ANSWER_GRAMMAR, native_grammar
+            from wakeful.providers.local_engine import (
+                NATIVE_ANSWER_GRAMMAR,
+                NATIVE_NUMBER_GRAMMAR,
+                native_grammar,
+            )
 
             return _Format(
                 messages=native_messages(request, self.tool_result_chars, self.examples),
@@ -308,6 +312,7 @@ class LocalProvider:
                 ),
                 complete=(lambda text: call_written_in_prose(text, names)) if shown else None,
                 fixed=fixed_messages(request, self.examples),
+                number_answer=NATIVE_NUMBER_GRAMMAR,
             )
         shown_request = request
         if shown != request.tools:
@@ -439,6 +444,25 @@ class LocalProvider:
                         sampling,
                         fmt.act_only,
                         lambda piece: None,
+                        cancel.is_set,
+                        tools=fmt.tools,
+                    )
+                    result = _combined(result, retry)
+                elif (
+                    result.finish != "cancelled"
+                    and fmt.number_answer is not None
+                    and fmt.parse(result.text).tool is None
+                    and _count_unanswered(request, fmt.parse(result.text).answer or result.text)
+                ):
+                    # Asked "How many tests pass?", the coder model answered "Failed
+                    # test_four in tests/test_basic.py.": asked again, once, for a number.
+                    body["unanswered"] = result.text
+                    on_text.reset()
+                    retry = engine.generate(
+                        fmt.messages,
+                        sampling,
+                        fmt.number_answer,
+                        on_text,
                         cancel.is_set,
                         tools=fmt.tools,
                     )
@@ -613,6 +637,8 @@ class _Format:
     complete: Callable[[str], bool] | None = None
     # How many leading messages are the same in every run (see native_messages).
     fixed: int = 0
+    # An answer that opens with a number: for a retry when "How many ...?" got none.
+    number_answer: dict[str, Any] | str | None = None
 
 
 # A reply that only says what the model is about to do: "I will read it again", "Let's try
@@ -680,6 +706,19 @@ ECHO_RATIO = 0.75
 def asks_for_change(task: str) -> bool:
     """Whether the task's words ask for a change to be made (not a question about code)."""
     return bool(_ASKS_CHANGE.search(task.strip()))
+
+
+_HOW_MANY = re.compile(r"\bhow many\b", re.IGNORECASE)
+_NUMBER = re.compile(
+    r"\b(?:\d+|zero|no|none|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b",
+    re.IGNORECASE,
+)
+
+
+def _count_unanswered(request: Request, answer: str) -> bool:
+    """Whether a question that asks "how many" got an answer with no number in it."""
+    task = first_user_text(request)
+    return bool(_HOW_MANY.search(task)) and not asks_for_change(task) and not _NUMBER.search(answer)
 
 
 def _change_still_due(request: Request) -> bool:
