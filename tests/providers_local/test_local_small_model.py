@@ -368,6 +368,29 @@ def test_a_sessions_first_reply_must_be_a_tool_call() -> None:
     assert native.splitlines()[0].endswith(" | answer")
 
 
+def test_the_first_call_on_a_question_cannot_change_a_file() -> None:
+    # Made to act first on "What is the timeout in seconds set in config.py?", the coder
+    # model edited TIMEOUT_SECONDS from 45 to 60 and answered 60.
+    question = [Message.user("What is the timeout in seconds set in config.py?")]
+    as_json, native = _formats(True, question)
+    offered = {b["properties"]["tool"]["const"] for b in as_json["anyOf"]}
+    assert {"read", "grep", "glob", "bash"} <= offered
+    assert not offered & {"edit", "write"}
+    assert '\\"edit\\"' not in native and '\\"read\\"' in native
+    # A task that asks for a change may start with one; after the first call, all tools.
+    fix = [Message.user("Fix the timeout in config.py: it should be 60.")]
+    as_json, native = _formats(True, fix)
+    assert "edit" in {b["properties"]["tool"]["const"] for b in as_json["anyOf"]}
+    assert '\\"edit\\"' in native
+    acted = [
+        *question,
+        Message("assistant", [ToolUseBlock("t1", "read", {"path": "config.py"})]),
+        Message("user", [ToolResultBlock("t1", "TIMEOUT_SECONDS = 45\n")]),
+    ]
+    as_json, native = _formats(True, acted)
+    assert "edit" in {b["properties"].get("tool", {}).get("const") for b in as_json["anyOf"]}
+
+
 def test_an_optional_integer_outside_its_bounds_is_left_to_the_tools_default() -> None:
     # llama.cpp's grammar converter ignores minimum/maximum: greedy SmolLM2 wrote offset=0
     # for read's 1-based offset.

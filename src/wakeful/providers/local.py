@@ -285,6 +285,13 @@ class LocalProvider:
         )
         # The task's first reply must act (tool_choice "required", for the first turn only).
         answer = not (self.act_first and shown and not _has_acted(request))
+        # ... and on a task that asks for no change, that call may not edit or write: made to
+        # act on "What is the timeout set in config.py?", the coder model edited it to 60.
+        callable_ = (
+            shown
+            if answer or asks_for_change(first_user_text(request))
+            else [t for t in shown if t.name not in FILE_EDIT_TOOLS] or shown
+        )
         if native:
             from wakeful.providers.local_engine import (
                 NATIVE_ANSWER_GRAMMAR,
@@ -296,7 +303,7 @@ class LocalProvider:
                 messages=native_messages(request, self.tool_result_chars, self.examples),
                 tools=native_tools(shown, self.full_schemas) if shown else None,
                 grammar=(
-                    native_grammar(call_schema(shown, self.full_schemas), answer)
+                    native_grammar(call_schema(callable_, self.full_schemas), answer)
                     if shown
                     else _choices_grammar(request)
                 ),
@@ -323,7 +330,7 @@ class LocalProvider:
             messages=chat_messages(shown_request, self.tool_result_chars, self.full_schemas),
             tools=None,
             grammar=(
-                output_schema(shown, self.full_schemas, answer)
+                output_schema(callable_, self.full_schemas, answer)
                 if shown
                 else _choices_grammar(request)
             ),
