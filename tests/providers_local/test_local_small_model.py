@@ -925,3 +925,26 @@ async def test_a_how_many_question_answered_without_a_number_is_asked_for_one(
         engine = _ScriptedEngine([answer])
         await _events(engine, asked, tmp_path)
         assert len(engine.grammars) == 1, answer
+
+
+async def test_a_write_that_dropped_a_definition_is_not_the_end(tmp_path: Path) -> None:
+    from wakeful.core.events import ToolCall
+
+    written = [
+        Message.user("A test fails. Run pytest, then fix the bug in mathx.py (not the tests)."),
+        Message("assistant", [ToolUseBlock("t1", "write", {"path": "mathx.py"})]),
+        Message(
+            "user",
+            [
+                ToolResultBlock(
+                    "t1",
+                    "Updated mathx.py (2 lines, 42 bytes).\n"
+                    "Dropped by this write (defined before, not now): add. Write the whole ...",
+                )
+            ],
+        ),
+    ]
+    call = '<tool_call>\n{"name": "read", "arguments": {"path": "mathx.py"}}\n</tool_call>'
+    engine = _ScriptedEngine(["The test passed.", call])
+    events = await _events(engine, written, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["read"]

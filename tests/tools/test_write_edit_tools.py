@@ -317,3 +317,22 @@ async def test_an_edit_of_a_file_that_does_not_exist_points_to_write(
     assert r.is_error and "File not found" in r.content
     assert "To create it, call write" in r.content
     assert not (ws / "strings_util.py").exists()
+
+
+async def test_a_write_that_drops_a_definition_says_so(ctx: ToolContext, ws: Path) -> None:
+    # Fixing mean() in a file that also defined add(), the coder model wrote the file back
+    # with mean alone and answered "The test passed."
+    f = ws / "mathx.py"
+    f.write_text(
+        "def add(a, b):\n    return a + b\n\n\nclass Box:\n    pass\n\n\ndef mean(xs):\n    return 0\n"
+    )
+    await read(ctx, "mathx.py")
+    r = await WriteTool().run({"path": "mathx.py", "content": "def mean(xs):\n    return 1\n"}, ctx)
+    assert not r.is_error
+    assert "Dropped by this write (defined before, not now): add, Box." in r.content
+    # Keeping them (in any order, with changes) is no note.
+    r = await WriteTool().run(
+        {"path": "mathx.py", "content": "class Box:\n    pass\n\n\ndef mean(xs):\n    return 2\n"},
+        ctx,
+    )
+    assert not r.is_error and "Dropped" not in r.content

@@ -31,6 +31,7 @@ from wakeful.core.request import Request, SystemSegment, ToolSchema
 from wakeful.core.settings import LocalSettings
 from wakeful.core.tool_names import (
     BASH,
+    DROPPED_NOTE,
     FILE_EDIT_TOOLS,
     PREREAD_CALL_PREFIX,
     READ_TOOLS,
@@ -794,7 +795,7 @@ def _work_left(request: Request) -> bool:
                 and not block.is_error
                 and names.get(block.tool_use_id) in FILE_EDIT_TOOLS
             ):
-                return STILL_USED_NOTE in block.content
+                return STILL_USED_NOTE in block.content or DROPPED_NOTE in block.content
     return False
 
 
