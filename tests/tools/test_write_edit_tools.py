@@ -315,8 +315,12 @@ async def test_an_edit_of_a_file_that_does_not_exist_points_to_write(
         {"path": "strings_util.py", "old_string": "# head", "new_string": "# head\nx = 1"}, ctx
     )
     assert r.is_error and "File not found" in r.content
-    assert "To create it, call write" in r.content
+    assert "To create it, call write" in r.content and "glob to find the right" not in r.content
     assert not (ws / "strings_util.py").exists()
+    # A file with a name like it: the likelier mistake is the path, named first.
+    (ws / "string_util.py").write_text("x = 1\n")
+    r = await EditTool().run({"path": "strings_util.py", "old_string": "a", "new_string": "b"}, ctx)
+    assert r.is_error and "Did you mean" in r.content and "call write" in r.content
 
 
 async def test_a_write_that_drops_a_definition_says_so(ctx: ToolContext, ws: Path) -> None:
