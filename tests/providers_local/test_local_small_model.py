@@ -948,3 +948,41 @@ async def test_a_write_that_dropped_a_definition_is_not_the_end(tmp_path: Path) 
     engine = _ScriptedEngine(["The test passed.", call])
     events = await _events(engine, written, tmp_path)
     assert [e.name for e in events if isinstance(e, ToolCall)] == ["read"]
+
+
+async def test_a_task_that_asks_for_a_run_is_not_over_before_a_command(tmp_path: Path) -> None:
+    # "Create tests/test_app.py with a pytest test for greet in app.py, and run it.": the coder
+    # model wrote a test that could not import greet and answered without running it.
+    from wakeful.core.events import ToolCall
+    from wakeful.providers.local import asks_to_run
+
+    written = [
+        Message.user("Create tests/test_app.py with a pytest test for greet, and run it."),
+        Message("assistant", [ToolUseBlock("t1", "write", {"path": "tests/test_app.py"})]),
+        Message("user", [ToolResultBlock("t1", "Created tests/test_app.py (5 lines).")]),
+    ]
+    call = '<tool_call>\n{"name": "bash", "arguments": {"command": "python -m pytest -q"}}\n</tool_call>'
+    engine = _ScriptedEngine(["Created tests/test_app.py.", call])
+    events = await _events(engine, written, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["bash"]
+    # Once a command ran, the answer stands.
+    ran = [
+        *written,
+        Message("assistant", [ToolUseBlock("t2", "bash", {"command": "python -m pytest -q"})]),
+        Message("user", [ToolResultBlock("t2", "1 passed\n[exit code 0]")]),
+    ]
+    engine = _ScriptedEngine(["Created tests/test_app.py; it passes."])
+    await _events(engine, ran, tmp_path)
+    assert len(engine.grammars) == 1
+    # A question that asks for a run may be pushed to run a command (not to edit).
+    engine = _ScriptedEngine(["3 pass.", call])
+    asked = [
+        Message.user("Run the tests with pytest. How many tests pass?"),
+        Message("assistant", [ToolUseBlock("t1", "read", {"path": "tests/test_a.py"})]),
+        Message("user", [ToolResultBlock("t1", "def test_one():\n    assert 1\n")]),
+    ]
+    events = await _events(engine, asked, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["bash"]
+    assert '\\"bash\\"' in engine.grammars[1] and '\\"edit\\"' not in engine.grammars[1]
+    assert asks_to_run("Run pytest, then fix the bug.") and asks_to_run("Add it, and run it.")
+    assert not asks_to_run("Which port does the server run on?")

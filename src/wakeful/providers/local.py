@@ -279,10 +279,13 @@ class LocalProvider:
         names = {t.name for t in shown}
         # Pushed to act on a task that asks for no change, a model may only look: pushed after
         # an answer to "Which file defines parse_date?", the coder model edited src/dates.py.
+        task = first_user_text(request)
         pushed = (
             shown
-            if asks_for_change(first_user_text(request))
-            else [t for t in shown if t.name in READ_TOOLS]
+            if asks_for_change(task)
+            else [
+                t for t in shown if t.name in READ_TOOLS or (t.name == BASH and asks_to_run(task))
+            ]
         )
         # The task's first reply must act (tool_choice "required", for the first turn only).
         answer = not (self.act_first and shown and not _has_acted(request))
@@ -436,6 +439,7 @@ class LocalProvider:
                             and not _announced_before(request)
                         )
                         or _change_still_due(request)
+                        or _run_still_due(request)
                         or _echoes_last_result(
                             request, fmt.parse(result.text).answer or result.text
                         )
@@ -737,6 +741,31 @@ def _change_still_due(request: Request) -> bool:
     return (
         asks_for_change(first_user_text(request))
         and (not _changed_anything(request) or _work_left(request))
+        and _model_calls(request) < MAX_CHANGE_PUSHES
+    )
+
+
+# "Run the tests ...", "... and run it": the task asks for a command to be run.
+_ASKS_RUN = re.compile(r"(?:^|[.!?;:,]\s+|\b(?:then|and|please)\s+)run\b", re.IGNORECASE)
+
+
+def asks_to_run(task: str) -> bool:
+    """Whether the task's words ask for something to be run (tests, a script)."""
+    return bool(_ASKS_RUN.search(task.strip()))
+
+
+def _run_still_due(request: Request) -> bool:
+    """A task that asks for a run, with no command run by the model yet (within
+    MAX_CHANGE_PUSHES calls): asked to "Create tests/test_app.py ..., and run it", the coder
+    model wrote the test (which could not import greet) and answered without running it."""
+    return (
+        asks_to_run(first_user_text(request))
+        and not any(
+            b.name == BASH and not b.id.startswith(PREREAD_CALL_PREFIX)
+            for m in request.messages
+            if m.role == "assistant"
+            for b in m.tool_uses
+        )
         and _model_calls(request) < MAX_CHANGE_PUSHES
     )
 
