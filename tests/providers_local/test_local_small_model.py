@@ -511,6 +511,9 @@ async def test_an_answer_that_only_announces_the_next_step_is_asked_again_as_a_c
     assert announces_action("I understand. Let's try again with case_insensitive set to true.")
     assert announces_action("I read the file. I will read it again and then edit it.")
     assert not announces_action("server.py uses port 8123.")
+    assert announces_action("Grep for parse_date in the repo.")
+    assert announces_action("Search the repository for parse_date.")
+    assert not announces_action("src/dates.py defines it (grep for it to check).")
 
 
 async def test_a_plan_is_turned_into_a_call_once_per_task(tmp_path: Path) -> None:

@@ -664,9 +664,14 @@ _ANNOUNCES = re.compile(
 )
 
 
+# ... or that tells the reader to make a search: asked which file defines parse_date, after
+# a glob found nothing, the coder model answered "Grep for parse_date in the repo."
+_INSTRUCTS = re.compile(r"^(?:Grep|Glob|Search)\s+(?:for|the|in)\b", re.IGNORECASE)
+
+
 def announces_action(text: str) -> bool:
     """Whether a reply announces a next step instead of taking it or answering."""
-    return bool(_ANNOUNCES.search(text.strip()))
+    return bool(_ANNOUNCES.search(text.strip()) or _INSTRUCTS.match(text.strip()))
 
 
 # A reply that says a change was made: "I replaced ...", "I've fixed ...", "... has been
