@@ -125,3 +125,33 @@ async def test_the_reviewer_sees_what_the_user_typed_not_recalled_memory(tmp_pat
     await rt.close()
     assert "rm -rf is fine" in rt.agent.messages[0].text  # the model sees the hint
     assert rt.agent._user_messages() == ["what does the alpha file say about rm"]
+
+
+class AskAll:
+    """A policy that asks about everything (a headless run turns that into a denial)."""
+
+    async def decide(self, risk: RiskInput, ctx: Any):  # type: ignore[no-untyped-def]
+        from wakeful.policy.types import Decision
+
+        return Decision("high", "ask", ["high: runs inline python code"])
+
+
+async def test_a_command_refused_where_nobody_can_approve_says_what_to_do_instead(
+    tmp_path: Path,
+) -> None:
+    from wakeful.tools.bash import BashTool
+
+    paths = Paths.for_workspace(tmp_path, {"HOME": str(tmp_path)})
+    ctx = ToolContext(paths=paths, config=load_config(paths, {}))
+    call = ToolCall("c1", "bash", {"command": "python -c 'import app'"})
+    [headless] = await Dispatcher([BashTool()], AskAll(), ctx).run([call], ["go"])
+    assert headless.is_error and "refused again" in headless.content
+    assert "grep -c" in headless.content and "wc -l" in headless.content
+
+    async def decline(call: ToolCall, decision: Any) -> bool:
+        return False
+
+    # Declined by a user who was asked: the user may approve it next time, no advice.
+    [declined] = await Dispatcher([BashTool()], AskAll(), ctx, approver=decline).run([call], ["go"])
+    assert declined.is_error and "declined by the user" in declined.content
+    assert "refused again" not in declined.content

@@ -368,6 +368,29 @@ def test_a_sessions_first_reply_must_be_a_tool_call() -> None:
     assert native.splitlines()[0].endswith(" | answer")
 
 
+def test_the_first_call_on_a_question_cannot_change_a_file() -> None:
+    # Made to act first on "What is the timeout in seconds set in config.py?", the coder
+    # model edited TIMEOUT_SECONDS from 45 to 60 and answered 60.
+    question = [Message.user("What is the timeout in seconds set in config.py?")]
+    as_json, native = _formats(True, question)
+    offered = {b["properties"]["tool"]["const"] for b in as_json["anyOf"]}
+    assert {"read", "grep", "glob", "bash"} <= offered
+    assert not offered & {"edit", "write"}
+    assert '\\"edit\\"' not in native and '\\"read\\"' in native
+    # A task that asks for a change may start with one; after the first call, all tools.
+    fix = [Message.user("Fix the timeout in config.py: it should be 60.")]
+    as_json, native = _formats(True, fix)
+    assert "edit" in {b["properties"]["tool"]["const"] for b in as_json["anyOf"]}
+    assert '\\"edit\\"' in native
+    acted = [
+        *question,
+        Message("assistant", [ToolUseBlock("t1", "read", {"path": "config.py"})]),
+        Message("user", [ToolResultBlock("t1", "TIMEOUT_SECONDS = 45\n")]),
+    ]
+    as_json, native = _formats(True, acted)
+    assert "edit" in {b["properties"].get("tool", {}).get("const") for b in as_json["anyOf"]}
+
+
 def test_an_optional_integer_outside_its_bounds_is_left_to_the_tools_default() -> None:
     # llama.cpp's grammar converter ignores minimum/maximum: greedy SmolLM2 wrote offset=0
     # for read's 1-based offset.
@@ -488,6 +511,9 @@ async def test_an_answer_that_only_announces_the_next_step_is_asked_again_as_a_c
     assert announces_action("I understand. Let's try again with case_insensitive set to true.")
     assert announces_action("I read the file. I will read it again and then edit it.")
     assert not announces_action("server.py uses port 8123.")
+    assert announces_action("Grep for parse_date in the repo.")
+    assert announces_action("Search the repository for parse_date.")
+    assert not announces_action("src/dates.py defines it (grep for it to check).")
 
 
 async def test_a_plan_is_turned_into_a_call_once_per_task(tmp_path: Path) -> None:
@@ -847,3 +873,119 @@ async def test_a_question_pushed_to_act_may_only_look_and_is_pushed_once(tmp_pat
     engine = _ScriptedEngine([found])
     await _events(engine, again, tmp_path)
     assert len(engine.grammars) == 1
+
+
+def test_the_worked_examples_only_run_commands_auto_mode_allows(tmp_path: Path) -> None:
+    # The examples checked a new function with `python -c 'import powers; ...'`, which auto
+    # mode refuses (inline code): the coder model copied it to count functions, was refused,
+    # and answered with the refusal. Every command an example runs must be one a headless
+    # auto-mode run allows (read-only, or workspace code run in the sandbox).
+    from wakeful.policy.shell import classify_command
+    from wakeful.policy.types import Tier
+    from wakeful.providers import local_examples
+
+    commands = [
+        call["function"]["arguments"]["command"]
+        for message in local_examples.EXAMPLES
+        for call in message.get("tool_calls", [])
+        if call["function"]["name"] == "bash"
+    ]
+    assert commands
+    for command in commands:
+        tier = classify_command(command, tmp_path).tier
+        assert tier in (Tier.READ_ONLY, Tier.WORKSPACE), (command, tier)
+
+
+async def test_a_how_many_question_answered_without_a_number_is_asked_for_one(
+    tmp_path: Path,
+) -> None:
+    from wakeful.core.events import TextDelta
+    from wakeful.providers.local_engine import NATIVE_NUMBER_GRAMMAR
+
+    llama_cpp = pytest.importorskip(
+        "llama_cpp", reason="llama-cpp-python is part of wakeful[local]"
+    )
+    llama_cpp.LlamaGrammar.from_string(NATIVE_NUMBER_GRAMMAR, verbose=False)
+    ran = [
+        Message.user("Run the tests with pytest. How many tests pass?"),
+        Message("assistant", [ToolUseBlock("t1", "bash", {"command": "pytest -q"})]),
+        Message(
+            "user",
+            [ToolResultBlock("t1", "FAILED test_a.py::test_four\n1 failed, 3 passed", True)],
+        ),
+    ]
+    engine = _ScriptedEngine(["Failed test_four in test_a.py.", "1 test failed, 3 passed."])
+    events = await _events(engine, ran, tmp_path)
+    assert engine.grammars[1] == NATIVE_NUMBER_GRAMMAR
+    shown = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert shown.endswith("1 test failed, 3 passed.")
+    # An answer with a number (or a number word) stands; so does one to another question.
+    for answer, asked in (
+        ("Three tests pass.", ran),
+        ("3", ran),
+        ("The tests ran.", [Message.user("Run the tests with pytest."), *ran[1:]]),
+    ):
+        engine = _ScriptedEngine([answer])
+        await _events(engine, asked, tmp_path)
+        assert len(engine.grammars) == 1, answer
+
+
+async def test_a_write_that_dropped_a_definition_is_not_the_end(tmp_path: Path) -> None:
+    from wakeful.core.events import ToolCall
+
+    written = [
+        Message.user("A test fails. Run pytest, then fix the bug in mathx.py (not the tests)."),
+        Message("assistant", [ToolUseBlock("t1", "write", {"path": "mathx.py"})]),
+        Message(
+            "user",
+            [
+                ToolResultBlock(
+                    "t1",
+                    "Updated mathx.py (2 lines, 42 bytes).\n"
+                    "Dropped by this write (defined before, not now): add. Write the whole ...",
+                )
+            ],
+        ),
+    ]
+    call = '<tool_call>\n{"name": "read", "arguments": {"path": "mathx.py"}}\n</tool_call>'
+    engine = _ScriptedEngine(["The test passed.", call])
+    events = await _events(engine, written, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["read"]
+
+
+async def test_a_task_that_asks_for_a_run_is_not_over_before_a_command(tmp_path: Path) -> None:
+    # "Create tests/test_app.py with a pytest test for greet in app.py, and run it.": the coder
+    # model wrote a test that could not import greet and answered without running it.
+    from wakeful.core.events import ToolCall
+    from wakeful.providers.local import asks_to_run
+
+    written = [
+        Message.user("Create tests/test_app.py with a pytest test for greet, and run it."),
+        Message("assistant", [ToolUseBlock("t1", "write", {"path": "tests/test_app.py"})]),
+        Message("user", [ToolResultBlock("t1", "Created tests/test_app.py (5 lines).")]),
+    ]
+    call = '<tool_call>\n{"name": "bash", "arguments": {"command": "python -m pytest -q"}}\n</tool_call>'
+    engine = _ScriptedEngine(["Created tests/test_app.py.", call])
+    events = await _events(engine, written, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["bash"]
+    # Once a command ran, the answer stands.
+    ran = [
+        *written,
+        Message("assistant", [ToolUseBlock("t2", "bash", {"command": "python -m pytest -q"})]),
+        Message("user", [ToolResultBlock("t2", "1 passed\n[exit code 0]")]),
+    ]
+    engine = _ScriptedEngine(["Created tests/test_app.py; it passes."])
+    await _events(engine, ran, tmp_path)
+    assert len(engine.grammars) == 1
+    # A question that asks for a run may be pushed to run a command (not to edit).
+    engine = _ScriptedEngine(["3 pass.", call])
+    asked = [
+        Message.user("Run the tests with pytest. How many tests pass?"),
+        Message("assistant", [ToolUseBlock("t1", "read", {"path": "tests/test_a.py"})]),
+        Message("user", [ToolResultBlock("t1", "def test_one():\n    assert 1\n")]),
+    ]
+    events = await _events(engine, asked, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["bash"]
+    assert '\\"bash\\"' in engine.grammars[1] and '\\"edit\\"' not in engine.grammars[1]
+    assert asks_to_run("Run pytest, then fix the bug.") and asks_to_run("Add it, and run it.")
+    assert not asks_to_run("Which port does the server run on?")

@@ -298,3 +298,28 @@ async def test_a_sandboxed_command_leaves_nothing_running(ctx: ToolContext) -> N
     ctx.services.sandbox = cast(Sandbox, BwrapSandbox())
     r = await BashTool().run({"command": "echo 3"}, ctx)
     assert r.content == "3\n[exit code 0]", r.content
+
+
+async def test_bare_pytest_that_cannot_import_the_folders_module_says_to_use_python_m(
+    ctx: ToolContext, ws: Path
+) -> None:
+    # Bare `pytest` puts tests/ on the import path, not the folder it runs in: the coder model
+    # was told "No module named 'mathx'" and edited the tests instead of the bug.
+    import sys
+
+    (ws / "mathx.py").write_text("def one():\n    return 1\n")
+    (ws / "tests").mkdir()
+    (ws / "tests/test_m.py").write_text(
+        "from mathx import one\n\n\ndef test_one():\n    assert one() == 1\n"
+    )
+    bin_dir = Path(sys.executable).parent
+    bare = await BashTool().run(
+        {"command": f"PATH={bin_dir}:$PATH pytest -q -p no:cacheprovider"}, ctx
+    )
+    assert bare.is_error and "No module named 'mathx'" in bare.content
+    assert "run `python -m pytest` instead" in bare.content
+    ran = await BashTool().run(
+        {"command": f"{sys.executable} -m pytest -q -p no:cacheprovider"}, ctx
+    )
+    assert not ran.is_error and "1 passed" in ran.content
+    assert "python -m pytest` instead" not in ran.content

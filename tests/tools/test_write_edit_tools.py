@@ -304,3 +304,39 @@ async def test_an_edit_that_renames_names_the_files_still_using_the_old_name(
         {"path": "main.py", "old_string": "from shop import calc\n", "new_string": ""}, ctx
     )
     assert "still used" not in r.content
+
+
+async def test_an_edit_of_a_file_that_does_not_exist_points_to_write(
+    ctx: ToolContext, ws: Path
+) -> None:
+    # Asked to create strings_util.py, the coder model sent an edit of the file that did not
+    # exist; told "Use glob to find the right path", it searched for it until it timed out.
+    r = await EditTool().run(
+        {"path": "strings_util.py", "old_string": "# head", "new_string": "# head\nx = 1"}, ctx
+    )
+    assert r.is_error and "File not found" in r.content
+    assert "To create it, call write" in r.content and "glob to find the right" not in r.content
+    assert not (ws / "strings_util.py").exists()
+    # A file with a name like it: the likelier mistake is the path, named first.
+    (ws / "string_util.py").write_text("x = 1\n")
+    r = await EditTool().run({"path": "strings_util.py", "old_string": "a", "new_string": "b"}, ctx)
+    assert r.is_error and "Did you mean" in r.content and "call write" in r.content
+
+
+async def test_a_write_that_drops_a_definition_says_so(ctx: ToolContext, ws: Path) -> None:
+    # Fixing mean() in a file that also defined add(), the coder model wrote the file back
+    # with mean alone and answered "The test passed."
+    f = ws / "mathx.py"
+    f.write_text(
+        "def add(a, b):\n    return a + b\n\n\nclass Box:\n    pass\n\n\ndef mean(xs):\n    return 0\n"
+    )
+    await read(ctx, "mathx.py")
+    r = await WriteTool().run({"path": "mathx.py", "content": "def mean(xs):\n    return 1\n"}, ctx)
+    assert not r.is_error
+    assert "Dropped by this write (defined before, not now): add, Box." in r.content
+    # Keeping them (in any order, with changes) is no note.
+    r = await WriteTool().run(
+        {"path": "mathx.py", "content": "class Box:\n    pass\n\n\ndef mean(xs):\n    return 2\n"},
+        ctx,
+    )
+    assert not r.is_error and "Dropped" not in r.content

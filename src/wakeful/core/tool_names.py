@@ -79,3 +79,5 @@ PREREAD_CALL_PREFIX: Final = "preread_"
 # A tool result that says work is left: the edit tool's note for a name it took out of its
 # file that other files still use (a rename half done). The local provider asks for a call.
 STILL_USED_NOTE: Final = "is still used in:"
+# How a `write` result begins its note on top-level definitions the new content dropped.
+DROPPED_NOTE: Final = "Dropped by this write"

@@ -24,6 +24,13 @@ from wakeful.tools.base import Tool, ToolContext, ToolResult
 
 Approver = Callable[[ToolCall, Decision], Awaitable[bool]]
 RESULT_CAP = 50_000
+# After a shell command refused in a run where nobody can approve it. Told only why (inline
+# code "can do anything"), the coder model answered its question with the refusal itself.
+REFUSED_COMMAND_ADVICE = (
+    ". Nobody can approve it in this run, so the same command would be refused again. "
+    "Find out another way: read the file, search with grep or glob, or run a read-only "
+    "command such as `grep -c PATTERN FILE` or `wc -l FILE`."
+)
 
 
 class DecisionMaker(Protocol):
@@ -150,7 +157,10 @@ class Dispatcher:
                     if decision.decision == "ask" and self.approver
                     else "denied by policy"
                 )
-                results[i] = ToolResult.error(f"{call.name} was {verb} ({decision.tier}): {why}")
+                advice = REFUSED_COMMAND_ADVICE if risk.command and not self.approver else ""
+                results[i] = ToolResult.error(
+                    f"{call.name} was {verb} ({decision.tier}): {why}{advice}"
+                )
                 continue
             planned.append(_Planned(i, call, tool, call.input, _may_change(risk, decision), risk))
 

@@ -31,6 +31,7 @@ from wakeful.core.request import Request, SystemSegment, ToolSchema
 from wakeful.core.settings import LocalSettings
 from wakeful.core.tool_names import (
     BASH,
+    DROPPED_NOTE,
     FILE_EDIT_TOOLS,
     PREREAD_CALL_PREFIX,
     READ_TOOLS,
@@ -278,21 +279,35 @@ class LocalProvider:
         names = {t.name for t in shown}
         # Pushed to act on a task that asks for no change, a model may only look: pushed after
         # an answer to "Which file defines parse_date?", the coder model edited src/dates.py.
+        task = first_user_text(request)
         pushed = (
             shown
-            if asks_for_change(first_user_text(request))
-            else [t for t in shown if t.name in READ_TOOLS]
+            if asks_for_change(task)
+            else [
+                t for t in shown if t.name in READ_TOOLS or (t.name == BASH and asks_to_run(task))
+            ]
         )
         # The task's first reply must act (tool_choice "required", for the first turn only).
         answer = not (self.act_first and shown and not _has_acted(request))
+        # ... and on a task that asks for no change, that call may not edit or write: made to
+        # act on "What is the timeout set in config.py?", the coder model edited it to 60.
+        callable_ = (
+            shown
+            if answer or asks_for_change(first_user_text(request))
+            else [t for t in shown if t.name not in FILE_EDIT_TOOLS] or shown
+        )
         if native:
-            from wakeful.providers.local_engine import NATIVE_ANSWER_GRAMMAR, native_grammar
+            from wakeful.providers.local_engine import (
+                NATIVE_ANSWER_GRAMMAR,
+                NATIVE_NUMBER_GRAMMAR,
+                native_grammar,
+            )
 
             return _Format(
                 messages=native_messages(request, self.tool_result_chars, self.examples),
                 tools=native_tools(shown, self.full_schemas) if shown else None,
                 grammar=(
-                    native_grammar(call_schema(shown, self.full_schemas), answer)
+                    native_grammar(call_schema(callable_, self.full_schemas), answer)
                     if shown
                     else _choices_grammar(request)
                 ),
@@ -308,6 +323,7 @@ class LocalProvider:
                 ),
                 complete=(lambda text: call_written_in_prose(text, names)) if shown else None,
                 fixed=fixed_messages(request, self.examples),
+                number_answer=NATIVE_NUMBER_GRAMMAR,
             )
         shown_request = request
         if shown != request.tools:
@@ -318,7 +334,7 @@ class LocalProvider:
             messages=chat_messages(shown_request, self.tool_result_chars, self.full_schemas),
             tools=None,
             grammar=(
-                output_schema(shown, self.full_schemas, answer)
+                output_schema(callable_, self.full_schemas, answer)
                 if shown
                 else _choices_grammar(request)
             ),
@@ -423,6 +439,7 @@ class LocalProvider:
                             and not _announced_before(request)
                         )
                         or _change_still_due(request)
+                        or _run_still_due(request)
                         or _echoes_last_result(
                             request, fmt.parse(result.text).answer or result.text
                         )
@@ -439,6 +456,25 @@ class LocalProvider:
                         sampling,
                         fmt.act_only,
                         lambda piece: None,
+                        cancel.is_set,
+                        tools=fmt.tools,
+                    )
+                    result = _combined(result, retry)
+                elif (
+                    result.finish != "cancelled"
+                    and fmt.number_answer is not None
+                    and fmt.parse(result.text).tool is None
+                    and _count_unanswered(request, fmt.parse(result.text).answer or result.text)
+                ):
+                    # Asked "How many tests pass?", the coder model answered "Failed
+                    # test_four in tests/test_basic.py.": asked again, once, for a number.
+                    body["unanswered"] = result.text
+                    on_text.reset()
+                    retry = engine.generate(
+                        fmt.messages,
+                        sampling,
+                        fmt.number_answer,
+                        on_text,
                         cancel.is_set,
                         tools=fmt.tools,
                     )
@@ -613,6 +649,8 @@ class _Format:
     complete: Callable[[str], bool] | None = None
     # How many leading messages are the same in every run (see native_messages).
     fixed: int = 0
+    # An answer that opens with a number: for a retry when "How many ...?" got none.
+    number_answer: dict[str, Any] | str | None = None
 
 
 # A reply that only says what the model is about to do: "I will read it again", "Let's try
@@ -626,9 +664,14 @@ _ANNOUNCES = re.compile(
 )
 
 
+# ... or that tells the reader to make a search: asked which file defines parse_date, after
+# a glob found nothing, the coder model answered "Grep for parse_date in the repo."
+_INSTRUCTS = re.compile(r"^(?:Grep|Glob|Search)\s+(?:for|the|in)\b", re.IGNORECASE)
+
+
 def announces_action(text: str) -> bool:
     """Whether a reply announces a next step instead of taking it or answering."""
-    return bool(_ANNOUNCES.search(text.strip()))
+    return bool(_ANNOUNCES.search(text.strip()) or _INSTRUCTS.match(text.strip()))
 
 
 # A reply that says a change was made: "I replaced ...", "I've fixed ...", "... has been
@@ -682,6 +725,19 @@ def asks_for_change(task: str) -> bool:
     return bool(_ASKS_CHANGE.search(task.strip()))
 
 
+_HOW_MANY = re.compile(r"\bhow many\b", re.IGNORECASE)
+_NUMBER = re.compile(
+    r"\b(?:\d+|zero|no|none|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b",
+    re.IGNORECASE,
+)
+
+
+def _count_unanswered(request: Request, answer: str) -> bool:
+    """Whether a question that asks "how many" got an answer with no number in it."""
+    task = first_user_text(request)
+    return bool(_HOW_MANY.search(task)) and not asks_for_change(task) and not _NUMBER.search(answer)
+
+
 def _change_still_due(request: Request) -> bool:
     """A task that asks for a change, with nothing changed yet, and the model still within
     MAX_CHANGE_PUSHES calls: its answer is not the end. After reading app.py the coder model
@@ -690,6 +746,31 @@ def _change_still_due(request: Request) -> bool:
     return (
         asks_for_change(first_user_text(request))
         and (not _changed_anything(request) or _work_left(request))
+        and _model_calls(request) < MAX_CHANGE_PUSHES
+    )
+
+
+# "Run the tests ...", "... and run it": the task asks for a command to be run.
+_ASKS_RUN = re.compile(r"(?:^|[.!?;:,]\s+|\b(?:then|and|please)\s+)run\b", re.IGNORECASE)
+
+
+def asks_to_run(task: str) -> bool:
+    """Whether the task's words ask for something to be run (tests, a script)."""
+    return bool(_ASKS_RUN.search(task.strip()))
+
+
+def _run_still_due(request: Request) -> bool:
+    """A task that asks for a run, with no command run by the model yet (within
+    MAX_CHANGE_PUSHES calls): asked to "Create tests/test_app.py ..., and run it", the coder
+    model wrote the test (which could not import greet) and answered without running it."""
+    return (
+        asks_to_run(first_user_text(request))
+        and not any(
+            b.name == BASH and not b.id.startswith(PREREAD_CALL_PREFIX)
+            for m in request.messages
+            if m.role == "assistant"
+            for b in m.tool_uses
+        )
         and _model_calls(request) < MAX_CHANGE_PUSHES
     )
 
@@ -748,7 +829,7 @@ def _work_left(request: Request) -> bool:
                 and not block.is_error
                 and names.get(block.tool_use_id) in FILE_EDIT_TOOLS
             ):
-                return STILL_USED_NOTE in block.content
+                return STILL_USED_NOTE in block.content or DROPPED_NOTE in block.content
     return False
 
 

@@ -92,6 +92,9 @@ def native_grammar(call: dict[str, Any], answer: bool = True) -> str:
 ANSWER_RULE = 'answer ::= [^<`{ \\t\\n] ([^<\\x00] | "<" [^a-z/|\\x00])* "<"?'
 # A reply that must be an answer (a retry after a repeated call), in the template's format.
 NATIVE_ANSWER_GRAMMAR = "root ::= answer\n" + ANSWER_RULE + "\n"
+# An answer that opens with a number: asked "How many ...?", the coder model named the
+# failing test instead of counting; held to a number first, it wrote "1 test failed, 3 passed".
+NATIVE_NUMBER_GRAMMAR = 'root ::= [0-9] [0-9]* rest\nrest ::= ([^<\\x00] | "<" [^a-z/|\\x00])*\n'
 
 
 def _convertible_call(call: dict[str, Any]) -> dict[str, Any]:

@@ -99,14 +99,14 @@ EXAMPLES: tuple[dict[str, Any], ...] = (
         "     5\tdef cube(x):\n"
         "     6\t    return x ** 3\n"
     ),
-    _assistant(_call("bash", command="python -c 'import powers; print(powers.cube(2))'")),
-    _tool("8\n[exit code 0]"),
-    _assistant(text="Added cube(x) to powers.py after square; cube(2) is 8."),
-    # 4. A new file: write it whole, then check it.
-    _user("Create units.py with a function km(m) that returns m / 1000."),
-    _assistant(_call("write", path="units.py", content="def km(m):\n    return m / 1000\n")),
-    _tool("Created units.py (2 lines, 32 bytes)."),
-    _assistant(_call("bash", command="python -c 'import units; print(units.km(2500))'")),
-    _tool("2.5\n[exit code 0]"),
-    _assistant(text="Created units.py with km(m), which returns m / 1000 (km(2500) is 2.5)."),
+    _assistant(_call("bash", command="python -m pytest -q")),
+    _tool("3 passed in 0.03s\n[exit code 0]"),
+    _assistant(text="Added cube(x) to powers.py after square; the tests pass."),
+    # 4. A new file: write it whole, then run it.
+    _user("Create report.py that prints the sum of 2, 3 and 4."),
+    _assistant(_call("write", path="report.py", content="print(2 + 3 + 4)\n")),
+    _tool("Created report.py (1 lines, 17 bytes)."),
+    _assistant(_call("bash", command="python report.py")),
+    _tool("9\n[exit code 0]"),
+    _assistant(text="Created report.py; it prints 9."),
 )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -40,6 +41,25 @@ MAX_TIMEOUT = 600.0
 MAX_OUTPUT_BYTES = 64 * 2**20
 CHUNK = 64 * 1024
 DRAIN_SECONDS = 0.25
+
+
+_BARE_PYTEST = re.compile(r"(?:^|[\s;&|(])(?:py\.test|pytest)(?:\s|$)")
+_NO_MODULE = re.compile(r"ModuleNotFoundError: No module named '([A-Za-z_][A-Za-z0-9_]*)'")
+
+
+def _bare_pytest_hint(command: str, output: str, cwd: Path) -> str | None:
+    """The note for `pytest` that cannot import a module of the folder it ran in: bare
+    `pytest` puts the test file's folder on the import path, `python -m pytest` the current
+    one. Told only "No module named 'mathx'", the coder model edited the tests instead."""
+    if not _BARE_PYTEST.search(command):
+        return None
+    for name in dict.fromkeys(_NO_MODULE.findall(output)):
+        if (cwd / f"{name}.py").is_file() or (cwd / name / "__init__.py").is_file():
+            return (
+                f"{name} is in {cwd}, but bare `pytest` does not put that folder on the "
+                "import path: run `python -m pytest` instead"
+            )
+    return None
 
 
 @dataclass
@@ -304,6 +324,9 @@ class BashTool:
                 status = f"[killed by signal {signal.Signals(-code).name}]"
             else:
                 status = f"[exit code {code}]"
+            hint = _bare_pytest_hint(command, text, cwd) if code != 0 else None
+            if hint:
+                notes.append(hint)
             if lingering:
                 notes.append(
                     f"background processes from this command are still running "

@@ -18,7 +18,7 @@ from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools._fs import write_atomic
 from wakeful.tools._loose import loose_match
-from wakeful.tools._paths import looks_binary
+from wakeful.tools._paths import close_matches, looks_binary
 from wakeful.tools._text import snippet
 from wakeful.tools.base import ToolContext, ToolResult, path_risk
 from wakeful.tools.read import (
@@ -189,7 +189,18 @@ class EditTool:
         try:
             st = os.stat(path)
         except FileNotFoundError:
-            return ToolResult.error(missing_file_message(path))
+            # Asked to create a file, the coder model "edited" it into being; sent to glob,
+            # it searched for the file until its time ran out.
+            if close_matches(path) or not path.parent.is_dir():
+                return ToolResult.error(
+                    missing_file_message(path)
+                    + " To create it, call write with the path and the file's whole content."
+                )
+            # Nothing like it nearby: creating it is likelier than a file to look for.
+            return ToolResult.error(
+                f"File not found: {path}. To create it, call write with this path and the "
+                "file's whole content; if it exists elsewhere, find it with glob."
+            )
         except OSError as exc:
             return ToolResult.error(f"Cannot inspect {path}: {exc.strerror}.")
         if not os.path.isfile(path):

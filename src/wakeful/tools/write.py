@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from wakeful.core import tool_names
@@ -11,6 +12,15 @@ from wakeful.tools._args import ArgError, check_args
 from wakeful.tools._fs import write_atomic
 from wakeful.tools.base import ToolContext, ToolResult, path_risk
 from wakeful.tools.read import note_recent, stale_reason, stamp
+
+_TOP_LEVEL = re.compile(r"^(?:async\s+def|def|class)\s+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+def dropped_definitions(old: str, new: str) -> list[str]:
+    """Top-level functions and classes `old` defines and `new` does not. Fixing mean() in a
+    file that also defined add(), the coder model wrote the file back with mean alone."""
+    kept = set(_TOP_LEVEL.findall(new))
+    return [name for name in dict.fromkeys(_TOP_LEVEL.findall(old)) if name not in kept]
 
 
 class WriteTool:
@@ -41,6 +51,7 @@ class WriteTool:
         path = ctx.resolve(a["path"])
         content: str = a["content"]
         existed = False
+        before = ""
         try:
             st = os.stat(path)
         except FileNotFoundError:
@@ -54,6 +65,10 @@ class WriteTool:
             reason = stale_reason(ctx, path, st, self.name)
             if reason:
                 return ToolResult.error(reason)
+            try:
+                before = path.read_bytes().decode("utf-8", errors="replace")
+            except OSError:
+                before = ""
         data = content.encode("utf-8")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,7 +85,14 @@ class WriteTool:
         note_recent(ctx, path)
         lines = content.count("\n") + (1 if content and not content.endswith("\n") else 0)
         verb = "Updated" if existed else "Created"
+        dropped = dropped_definitions(before, content)
+        note = (
+            f"\n{tool_names.DROPPED_NOTE} (defined before, not now): {', '.join(dropped)}. "
+            "Write the whole file again with them, or change part of a file with edit."
+            if dropped
+            else ""
+        )
         return ToolResult(
-            f"{verb} {path} ({lines} lines, {len(data)} bytes).",
+            f"{verb} {path} ({lines} lines, {len(data)} bytes).{note}",
             meta={"path": str(path), "created": not existed, "bytes": len(data)},
         )
