@@ -482,24 +482,11 @@ def test_a_field_added_to_program_entries_keeps_its_users_off_the_short_path() -
         assert not programs._Compiled(changed).bare, name
 
 
-def _count_lstat(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The paths the path checks `lstat` from now on, in order."""
-    looked: list[str] = []
-    real_lstat = os.lstat
-
-    def counting_lstat(path: str) -> os.stat_result:
-        looked.append(str(path))
-        return real_lstat(path)
-
-    monkeypatch.setattr(path_risk.os, "lstat", counting_lstat)
-    return looked
-
-
 def test_each_path_is_looked_up_once_per_command_and_again_in_the_next(
-    monkeypatch: pytest.MonkeyPatch, workspace: tuple[Path, Path]
+    lstat_log: list[str], workspace: tuple[Path, Path]
 ) -> None:
     ws, home = workspace
-    looked = _count_lstat(monkeypatch)
+    looked = lstat_log
     command = "cp src/app.py src/app.py.bak && cat src/app.py src/app.py.bak"
     first = classify_command(command, ws, home)
     src = str(ws.resolve() / "src")
@@ -513,9 +500,9 @@ def test_each_path_is_looked_up_once_per_command_and_again_in_the_next(
 
 
 def test_nothing_below_a_missing_workspace_is_looked_up(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    lstat_log: list[str], tmp_path: Path
 ) -> None:
-    looked = _count_lstat(monkeypatch)
+    looked = lstat_log
     missing = tmp_path / "gone"
     result = classify_command("cat src/a.py > out/b.txt", missing, tmp_path)
     assert result.tier == Tier.WORKSPACE, result.reasons

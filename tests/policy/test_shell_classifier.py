@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from wakeful.policy import path_risk
 from wakeful.policy.shell import ShellClassifier, classify_command
 from wakeful.policy.types import Tier
 
@@ -60,17 +59,10 @@ def test_links_and_hard_links_made_between_two_commands_change_the_next_verdict(
 
 
 def test_paths_are_looked_up_on_every_command(
-    monkeypatch: pytest.MonkeyPatch, workspace: tuple[Path, Path]
+    lstat_log: list[str], workspace: tuple[Path, Path]
 ) -> None:
     ws, home = workspace
-    looked: list[str] = []
-    real_lstat = os.lstat
-
-    def counting_lstat(path: str) -> os.stat_result:
-        looked.append(str(path))
-        return real_lstat(path)
-
-    monkeypatch.setattr(path_risk.os, "lstat", counting_lstat)
+    looked = lstat_log
     judge = ShellClassifier(ws, home).classify
     src = str(ws.resolve() / "src")
     for _ in range(3):

@@ -387,6 +387,24 @@ class LocalProvider:
         on_text = _AnswerStream(put, tools=bool(request.tools))
         box: dict[str, _Format] = {}
 
+        def again(
+            first: Generation, fmt: _Format, grammar: dict[str, Any] | str | None, shown: bool
+        ) -> Generation:
+            """Generate once more under `grammar`, after `first`. `shown`: the new text is
+            streamed in place of the first's; otherwise the first stays and the new one (a
+            call) is not shown as text."""
+            if shown:
+                on_text.reset()
+            retry = engine.generate(
+                fmt.messages,
+                sampling,
+                grammar,
+                on_text if shown else (lambda piece: None),
+                cancel.is_set,
+                tools=fmt.tools,
+            )
+            return _combined(first, retry)
+
         def work() -> None:
             try:
                 fmt = self._format(request, engine.calls_tools_natively)
@@ -419,16 +437,7 @@ class LocalProvider:
                     # A tiny model loops on the call it just made; the result is already in
                     # the conversation, so ask again with only the answer allowed.
                     body["repeated_call"] = result.text
-                    on_text.reset()
-                    retry = engine.generate(
-                        fmt.messages,
-                        sampling,
-                        fmt.answer_only,
-                        on_text,
-                        cancel.is_set,
-                        tools=fmt.tools,
-                    )
-                    result = _combined(result, retry)
+                    result = again(result, fmt, fmt.answer_only, shown=True)
                 elif (
                     result.finish != "cancelled"
                     and fmt.act_only is not None
@@ -451,15 +460,7 @@ class LocalProvider:
                     # What it said stays (it was streamed, and it is what the model is
                     # about to do); the call is not shown as text.
                     body["announced"] = result.text
-                    retry = engine.generate(
-                        fmt.messages,
-                        sampling,
-                        fmt.act_only,
-                        lambda piece: None,
-                        cancel.is_set,
-                        tools=fmt.tools,
-                    )
-                    result = _combined(result, retry)
+                    result = again(result, fmt, fmt.act_only, shown=False)
                 elif (
                     result.finish != "cancelled"
                     and fmt.number_answer is not None
@@ -469,16 +470,7 @@ class LocalProvider:
                     # Asked "How many tests pass?", the coder model answered "Failed
                     # test_four in tests/test_basic.py.": asked again, once, for a number.
                     body["unanswered"] = result.text
-                    on_text.reset()
-                    retry = engine.generate(
-                        fmt.messages,
-                        sampling,
-                        fmt.number_answer,
-                        on_text,
-                        cancel.is_set,
-                        tools=fmt.tools,
-                    )
-                    result = _combined(result, retry)
+                    result = again(result, fmt, fmt.number_answer, shown=True)
                 put(result)
             except BaseException as exc:  # delivered to the awaiting coroutine
                 self.log.append(self.name, body, Usage(), error=str(exc))
