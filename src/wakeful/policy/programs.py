@@ -4268,14 +4268,7 @@ def framework_task(kind: str, name: str, args: list[Word], cmd: SimpleCommand, a
             a.add(Tier.HIGH, f"artisan {task} --force runs against a production database")
             return True
         if task == "tinker":
-            opts, _ = split_opts(rest, ("--execute",))
-            codes = _vals(opts, "--execute")
-            if codes and codes[0].value is not None:
-                _inline_code("php", codes[0].value, cmd, a)
-            elif codes:
-                _dynamic_code(codes[0], a, "artisan tinker --execute")
-            else:
-                exec_stdin(cmd, a, "php", shell=False)
+            _console_code(rest, ("--execute",), "php", "artisan tinker --execute", cmd, a)
             return True
     if kind == "console":
         if "--reveal" in words or "--env-vars" in words or "--env-var" in words:
@@ -4296,6 +4289,28 @@ def framework_task(kind: str, name: str, args: list[Word], cmd: SimpleCommand, a
             _inline_code("ruby", code.value or "", cmd, a)
         return True
     return False
+
+
+def _console_code(
+    args: list[Word],
+    code_opts: tuple[str, ...],
+    language: str,
+    label: str,
+    cmd: SimpleCommand,
+    a: Analyzer,
+    other_opts: tuple[str, ...] = (),
+) -> None:
+    """A framework console (`artisan tinker`, `manage.py shell`): the code given to one of
+    `code_opts` is judged as inline `language` code; without it, the console reads its
+    code from standard input."""
+    opts, _ = split_opts(args, code_opts + other_opts)
+    codes = _vals(opts, *code_opts)
+    if codes and codes[0].value is not None:
+        _inline_code(language, codes[0].value, cmd, a)
+    elif codes:
+        _dynamic_code(codes[0], a, label)
+    else:
+        exec_stdin(cmd, a, language, shell=False)
 
 
 def _django_manage(args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -4331,14 +4346,15 @@ def _django_manage(args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             if "/" in (w.value or "") and a.place(w, cmd.cwd).zone != "workspace":
                 a.add(Tier.HIGH, f"manage.py loaddata loads {w.value}, from outside the workspace")
     elif sub in ("shell", "shell_plus"):
-        opts, _ = split_opts(args[1:], ("-c", "--command", "-i", "--interface"))
-        codes = _vals(opts, "-c", "--command")
-        if codes and codes[0].value is not None:
-            _inline_code("python", codes[0].value, cmd, a)
-        elif codes:
-            _dynamic_code(codes[0], a, "manage.py shell -c")
-        else:
-            exec_stdin(cmd, a, "python", shell=False)
+        _console_code(
+            args[1:],
+            ("-c", "--command"),
+            "python",
+            "manage.py shell -c",
+            cmd,
+            a,
+            ("-i", "--interface"),
+        )
 
 
 _PY_MODULES_WORKSPACE = frozenset(
