@@ -62,6 +62,28 @@ WRAPPED_PUSHES = [
     "ed -s a.txt <<< '!git push origin main'",
     "mvn exec:exec -Dexec.executable=git '-Dexec.args=push origin main'",
     "cmake -E env git push origin main",
+    # the program named by its path, a git alias, privilege and namespace runners, package
+    # runners that run any command, code echoed into `source`, inline interpreter code
+    "/usr/bin/git push origin main",
+    "nice /usr/bin/git push origin main",
+    "git -c alias.p=push p origin main",
+    "git -calias.p=push p origin main",
+    "runuser -u dev -- git push origin main",
+    "setpriv --reuid=0 git push origin main",
+    "nsenter -t 1 -m git push origin main",
+    "unshare -r git push origin main",
+    "bwrap --bind / / --dev /dev git push origin main",
+    "systemd-run --user --wait git push origin main",
+    "source <(echo git push origin main)",
+    "bash <(echo 'git push origin main')",
+    "pnpm exec git push origin main",
+    "yarn exec git push origin main",
+    "npx -c 'git push origin main'",
+    "npm exec -c 'git push origin main'",
+    """python3 -c 'import os; os.system("git push origin main")'""",
+    """python3 -c 'import subprocess; subprocess.run(["git", "push", "origin", "main"])'""",
+    """node -e 'require("child_process").execSync("git push origin main")'""",
+    """perl -e 'system("git push origin main")'""",
 ]
 
 
@@ -93,9 +115,10 @@ def test_deny_rule_holds_through_wrappers_in_bypass_mode(cli, git_repo: Path, sc
     calls = [{"name": "bash", "input": {"command": cmd}} for cmd in WRAPPED_PUSHES]
     turns = script("push", [*({"tool_calls": [c]} for c in calls), {"text": "done"}])
     r = cli(
-        ["-p", "publish", "--model", f"scripted:{turns}", "--permission-mode", "bypass"],
+        ["-p", "publish", "--model", f"scripted:{turns}", "--permission-mode", "bypass",
+         "--max-turns", str(len(calls) + 5)],
         cwd=git_repo,
-    )
+    )  # fmt: skip
     assert r.returncode == 0, r.stderr
     refs = subprocess.run(
         ["git", "for-each-ref"], cwd=remote, capture_output=True, text=True, check=True
@@ -167,3 +190,28 @@ def test_deny_and_allow_rules_see_through_wrappers_in_every_mode(tmp_path: Path,
         assert decide("nice -n 5 touch build.log") == "allow"
         assert decide("sh -c 'touch build.log'") == "allow"
         assert decide("touch build.log && touch other.log") == "ask"
+
+
+@pytest.mark.parametrize(
+    ("cmd", "leaf_forms"),
+    [
+        # a `git` named by its path may be any program: allow rules see only the path form
+        ("/tmp/x/git status", {("/tmp/x/git status",)}),
+        # not transparent: the whole line must be covered as well as the command it runs
+        ("pnpm exec git status", {("pnpm exec git status",), ("git status",)}),
+        ("npx -c 'git status'", {("npx -c git status",), ("git status",)}),
+        ("unshare -r git status", {("unshare -r git status",), ("git status",)}),
+        ("systemd-run --user git status", {("systemd-run --user git status",), ("git status",)}),
+        # inline code stays the leaf: an allow rule for `git status` does not approve the code
+        (
+            """python3 -c 'import os; os.system("git status")'""",
+            {("""python3 -c import os; os.system("git status")""",)},
+        ),
+    ],
+)
+def test_runners_that_are_not_transparent_keep_their_line_as_a_leaf(
+    cmd: str, leaf_forms: set[tuple[str, ...]]
+) -> None:
+    c = classify_command(cmd, WS, HOME)
+    assert set(c.leaves) == leaf_forms
+    assert any(form.startswith("git status") for form in c.commands)

@@ -345,6 +345,15 @@ _WRAPPERS: dict[str, Examples] = {
     "run0": (("run0 ls", C),),
     "sudoedit": (("sudoedit /etc/hosts", C),),
     "chroot": (("chroot /srv/jail ls", C),),
+    "runuser": (("runuser -u dev -- ls", C), ("runuser dev -c 'rm -rf /'", C)),
+    "setpriv": (("setpriv --reuid=1000 ls", C),),
+    "nsenter": (("nsenter -t 1 -m ls", C),),
+    "unshare": (("unshare -r ls", H), ("unshare -r rm -rf /home/dev", C)),
+    "bwrap": (
+        ("bwrap --ro-bind / / --tmpfs /tmp ls", H),
+        ("bwrap --bind / / rm -rf /home/dev", C),
+    ),
+    "systemd-run": (("systemd-run --user make", H), ("systemd-run --user rm -rf /home/dev", C)),
     "xargs": (
         ("xargs -n1 echo < ids.txt", R),
         ("xargs rm -rf < dirs.txt", H),

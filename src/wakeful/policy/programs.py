@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 823 programs known, 675 are data (636 program entries, 37 wrappers, and the git and
+Of the 829 programs known, 675 are data (636 program entries, 37 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 148 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 154 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
@@ -17,6 +17,7 @@ express them (every one still carries examples, in program_examples.py):
   `e`, `w FILE` inside the script), dc (`!`), the builtins that take variable names
   (an array subscript in a name is evaluated: `printf -v 'a[$(cmd)]'`).
 - Commands inside commands: find (-exec, -delete and action order), fd -x, xargs/parallel,
+  unshare/bwrap/systemd-run (the command, never below high),
   sudo/doas/su..., watch (its operands joined into shell code), ssh/mosh (the remote
   command), git (-c keys, aliases, -C and --git-dir, checkout/branch/push/config/worktree
   whose options and paths decide).
@@ -53,6 +54,7 @@ import dataclasses
 import fnmatch
 import os.path
 import re
+import shlex
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import replace
 from types import MappingProxyType
@@ -579,6 +581,12 @@ _NO_HELP_SHORTCUT = _SHELLS | frozenset(
         "pkexec",
         "run0",
         "chroot",
+        "runuser",
+        "setpriv",
+        "nsenter",
+        "unshare",
+        "bwrap",
+        "systemd-run",
         "xargs",
         "parallel",
         "watch",
@@ -1449,6 +1457,23 @@ def exec_stdin(cmd: SimpleCommand, a: Analyzer, interp: str, shell: bool) -> Non
     a.add(Tier.HIGH, f"runs code piped into {interp} from `{upstream[-1].text}`")
 
 
+_PLAIN_ECHO = re.compile(r"<\((\s*(?:echo|printf)\s[^$`\\;|&<>(){}*?\[\]~!#%]*)\)")
+
+
+def _echoed_code(text: str) -> str | None:
+    """The text that `<(echo WORDS)` or `<(printf WORDS)` yields, when WORDS are literal."""
+    match = _PLAIN_ECHO.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        words = shlex.split(match.group(1))
+    except ValueError:
+        return None
+    while len(words) > 1 and words[1] in ("-n", "-e", "-E"):
+        del words[1]
+    return " ".join(words[1:]) or None
+
+
 def _echo_text(cmd: SimpleCommand) -> str | None:
     values = [w.value for w in cmd.argv[1:]]
     if any(v is None for v in values):
@@ -1484,7 +1509,11 @@ def _decode_pipeline(upstream: list[SimpleCommand]) -> str | None:
 
 def _run_file(interp: str, word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     if word.fd:
-        _dynamic_code(word, a, f"{interp} reading a process substitution")
+        echoed = _echoed_code(word.text) if interp in _SHELLS or interp in ("source", ".") else None
+        if echoed is not None:  # `source <(echo 'git push')` runs `git push`
+            a.run_script(echoed, cmd.cwd, f"{interp} reading a process substitution")
+        else:
+            _dynamic_code(word, a, f"{interp} reading a process substitution")
         return
     place = a.place(word, cmd.cwd)
     if place.zone == "workspace":
@@ -2078,6 +2107,8 @@ def _perl_is_safe(code: str) -> bool:
     return not any(m.group(1) == "s" and "e" in m.group(3) for m in _PERL_SUBST.finditer(code))
 
 
+# A list of two or more plain string literals: `["git", "push"]`, `['rm', '-rf', d]` is not.
+_STRING_LIST = re.compile(r"""\[\s*(?:(["'])[^"'\\]*\1\s*,\s*)+(["'])[^"'\\]*\2\s*,?\s*\]""")
 _STRING_LITERAL = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'|`([^`]*)`")
 
 
@@ -2111,16 +2142,29 @@ def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> Non
             a.add(Tier.READ_ONLY, "runs inline R code that only reports or summarises")
         return
     a.add(Tier.HIGH, f"runs inline {interp} code, which can do anything")
-    # Strings handed to os.system / execSync / system() run as shell commands: judge them.
-    for match in _STRING_LITERAL.finditer(code):
-        literal = next(g for g in match.groups() if g is not None)
+    # Strings handed to os.system / execSync / system() run as shell commands, and a list of
+    # strings (`subprocess.run(["git", "push"])`) as a program's words: judge them, and let
+    # deny rules see them (`git push` inside `python -c` is still `git push`).
+    literals = [
+        next(g for g in m.groups() if g is not None) for m in _STRING_LITERAL.finditer(code)
+    ]
+    argvs = [
+        shlex.join(re.findall(r"""["']([^"'\\]*)["']""", m.group(0)))
+        for m in _STRING_LIST.finditer(code)
+    ]
+    for literal in [*literals, *argvs]:
         if " " in literal or "|" in literal:
             sub = Analyzer(a.workspace, a.home, a.depth + 1)
             from wakeful.policy.shell import analyze
 
             if a.depth + 1 < 8:
                 analyze(literal, sub, cwd=cmd.cwd, depth=a.depth + 1)
-            if sub.parsed and sub.tier() == Tier.CRITICAL:
+            if not sub.parsed:
+                continue
+            for inv in sub.invocations:
+                inv.leaf = False  # seen by deny and ask rules; an allow rule must cover the code
+                a.invocations.append(inv)
+            if sub.tier() == Tier.CRITICAL:
                 for tier, reason in sub.findings:
                     if tier == Tier.CRITICAL:
                         a.findings.append((tier, f"{reason} (inside inline {interp} code)"))
@@ -2268,6 +2312,99 @@ def h_privilege(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
             pos = pos[1:]
         if pos:
             a.run_argv(pos, cmd)
+    elif name == "runuser":
+        # `runuser -u USER [--] CMD...` or `runuser [-l] USER -c CODE`
+        opts, pos = split_opts(args, _RUNUSER_OPTS, stop_at_positional=True)
+        for code in _vals(opts, "-c", "--command"):
+            if code.value is None:
+                _dynamic_code(code, a, "runuser -c")
+            else:
+                a.run_script(code.value, cmd.cwd, "runuser -c")
+        if _vals(opts, "-u", "--user") and pos:
+            a.run_argv(pos, cmd)
+    elif name in _PRIVILEGE_OPTS:  # setpriv, nsenter: options, then the command
+        _, pos = split_opts(args, _PRIVILEGE_OPTS[name], stop_at_positional=True)
+        if pos:
+            a.run_argv(pos, cmd)
+
+
+_RUNUSER_OPTS = ("-u", "--user", "-c", "--command", "-g", "--group", "-G", "--supp-group",
+                 "-s", "--shell", "-w", "--whitelist-environment")  # fmt: skip
+_PRIVILEGE_OPTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "setpriv": ("--reuid", "--regid", "--groups", "--inh-caps", "--ambient-caps",
+                    "--bounding-set", "--securebits", "--pdeathsig", "--selinux-label",
+                    "--apparmor-profile", "--landlock-access", "--landlock-rule"),
+        "nsenter": ("-t", "--target", "-S", "--setuid", "-G", "--setgid", "-r", "--root",
+                    "-w", "--wd", "-W", "--wdns"),
+    }
+)  # fmt: skip
+
+
+def h_isolate(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """unshare, bwrap, systemd-run: options, then a command that runs in new namespaces or
+    as a unit of its own; judged as that command, and never below high."""
+    if name == "bwrap":
+        pos = _bwrap_command(args)
+        a.add(Tier.HIGH, "runs a command in a bubblewrap sandbox whose binds decide its reach")
+    else:
+        opts, pos = split_opts(args, _ISOLATE_OPTS[name], stop_at_positional=True)
+        if name == "unshare":
+            a.add(Tier.HIGH, "runs a command in new namespaces, possibly as root in them")
+        elif any(f.startswith("--on-") for f, _ in opts):
+            a.add(Tier.HIGH, "systemd-run --on-... schedules the command to run later (a timer)")
+        else:
+            a.add(Tier.HIGH, "systemd-run starts the command as a unit that outlives the run")
+    if pos:
+        # judged as the command too, but an allow rule must also cover the whole line: these
+        # are not transparent wrappers (a unit outlives the run; a sandbox's binds decide)
+        outer = a.current
+        a.run_argv(pos, cmd)
+        if outer is not None:
+            outer.leaf = True
+
+
+_ISOLATE_OPTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "unshare": ("--map-user", "--map-group", "--map-users", "--map-groups", "--setgroups",
+                    "--propagation", "-S", "--setuid", "-G", "--setgid", "-R", "--root",
+                    "-w", "--wd", "--monotonic", "--boottime"),
+        "systemd-run": ("-u", "--unit", "-p", "--property", "--description", "--slice",
+                        "-E", "--setenv", "--uid", "--gid", "--nice", "-H", "--host", "-M",
+                        "--machine", "--working-directory", "--on-active", "--on-boot",
+                        "--on-startup", "--on-unit-active", "--on-unit-inactive",
+                        "--on-calendar", "--timer-property", "--path-property",
+                        "--socket-property", "--service-type"),
+    }
+)  # fmt: skip
+# bwrap's options and how many values each takes (the rest take none)
+_BWRAP_VALUES: Mapping[str, int] = MappingProxyType(
+    {
+        **dict.fromkeys(("--bind", "--bind-try", "--dev-bind", "--dev-bind-try", "--ro-bind",
+                         "--ro-bind-try", "--symlink", "--setenv", "--file", "--bind-data",
+                         "--ro-bind-data", "--chmod", "--bind-fd", "--ro-bind-fd"), 2),
+        **dict.fromkeys(("--args", "--argv0", "--userns", "--userns2", "--pidns", "--uid",
+                         "--gid", "--hostname", "--chdir", "--unsetenv", "--lock-file",
+                         "--sync-fd", "--remount-ro", "--exec-label", "--file-label",
+                         "--proc", "--dev", "--tmpfs", "--mqueue", "--dir", "--seccomp",
+                         "--add-seccomp-fd", "--block-fd", "--userns-block-fd", "--info-fd",
+                         "--json-status-fd", "--cap-add", "--cap-drop", "--perms", "--size",
+                         "--overlay-src", "--tmp-overlay", "--ro-overlay"), 1),
+        "--overlay": 2,
+    }
+)  # fmt: skip
+
+
+def _bwrap_command(args: list[Word]) -> list[Word]:
+    i = 0
+    while i < len(args):
+        flag = args[i].value or ""
+        if flag == "--":
+            return args[i + 1 :]
+        if not flag.startswith("--"):
+            return args[i:]
+        i += 1 + _BWRAP_VALUES.get(flag, 0)
+    return []
 
 
 def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -3817,6 +3954,13 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if sub is None:
         a.add(Tier.HIGH, "runs a git subcommand only known at run time")
         return
+    expansion = _git_alias(args[:i], sub)
+    if expansion is not None:
+        # `git -c alias.p=push p origin`: judged, and matched by rules, as `git push origin`
+        words = [Word(w, w) for w in expansion]
+        a.also_known_as([Word("git", "git"), *words, *sargs])
+        h_git(name, [*words, *sargs], cmd, a)
+        return
     for k, v in enumerate(vals):
         if (
             v.startswith(("--output=", "--output-directory="))
@@ -4092,6 +4236,28 @@ def judge_subcommand(rule: Subcommand, vals: list[str]) -> tuple[Tier, str]:
     return rule.tier, rule.what
 
 
+def _git_alias(options: list[Word], sub: str) -> list[str] | None:
+    """What `git -c alias.SUB=VALUE ... SUB` runs as git arguments, when VALUE is not a
+    shell command (`!...`, which `_git_config_pair` judges as one)."""
+    values = [w.value or "" for w in options]
+    pairs = [
+        values[k + 1] if v == "-c" and k + 1 < len(values) else v[2:]
+        for k, v in enumerate(values)
+        if v.startswith("-c") and (k == 0 or values[k - 1] != "-c")
+    ]
+    for pair in reversed(pairs):  # the last definition wins
+        key, _, value = pair.partition("=")
+        if key.lower() == f"alias.{sub.lower()}":
+            if value.startswith("!"):
+                return None
+            try:
+                words = shlex.split(value)
+            except ValueError:
+                return None
+            return words or None
+    return None
+
+
 def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
     if pair is None:
         a.add(Tier.HIGH, "git -c sets configuration only known at run time")
@@ -4099,6 +4265,8 @@ def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
     key, _, value = pair.partition("=")
     if GIT_EXEC_KEYS.match(key):
         a.add(Tier.HIGH, f"git -c {key}=... makes git run a program")
+        if key.lower().startswith("alias.") and not value.startswith("!"):
+            return  # git arguments, not a shell command: h_git expands it where it is used
         if value and not key.lower().startswith(("include", "url.", "protocol.")):
             a.run_script(value.lstrip("!"), cmd.cwd, f"git -c {key}")
 
@@ -4872,6 +5040,14 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             return
         if _node_tool(f"{name} exec", inner, cmd, a):
             return
+        if inner:
+            # pnpm exec and yarn exec run any command, node_modules/.bin first on PATH: judged
+            # as that command too (so deny rules see it), but an allow rule must still cover
+            # `pnpm exec ...` itself, whose program may be the project's own.
+            outer = a.current
+            a.run_argv(inner, cmd)
+            if outer is not None:
+                outer.leaf = True
     if name in ("pnpm", "yarn", "bun") and verb not in _NPM_KNOWN and _node_tool(name, pos, cmd, a):
         return
     if (
@@ -5020,6 +5196,15 @@ def _node_tool(name: str, words: list[Word], cmd: SimpleCommand, a: Analyzer) ->
 
 def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, ("-p", "--package", "-c", "--call"), stop_at_positional=True)
+    for code in _vals(opts, "-c", "--call"):
+        # `npx -c 'CODE'`: a shell command, with node_modules/.bin first on PATH
+        outer = a.current
+        if code.value is None:
+            _dynamic_code(code, a, f"{name} -c")
+        else:
+            a.run_script(code.value, cmd.cwd, f"{name} -c")
+        if outer is not None:
+            outer.leaf = True
     if _vals(opts, "-p", "--package"):
         # `npx -p PKG CMD`: PKG is installed from the registry first, whatever CMD is
         a.add(Tier.HIGH, f"{name} --package downloads and runs a package from the registry")
@@ -5984,8 +6169,11 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_names
     for n in WRAPPERS:
         table[n] = h_wrapper
-    for n in ("sudo", "doas", "su", "pkexec", "run0", "chroot", "sudoedit"):
+    for n in ("sudo", "doas", "su", "pkexec", "run0", "chroot", "sudoedit", "runuser",
+              "setpriv", "nsenter"):  # fmt: skip
         table[n] = h_privilege
+    for n in ("unshare", "bwrap", "systemd-run"):
+        table[n] = h_isolate
     table["xargs"] = h_xargs
     table["parallel"] = h_xargs
     table["script"] = h_script

@@ -49,6 +49,14 @@ def _words_text(words: list[Word]) -> str:
     return " ".join([w.text if w.value is None else w.value for w in words])
 
 
+def _bare_program(text: str) -> str | None:
+    """`/usr/bin/git push` -> `git push`; None when the program is named without a path."""
+    program, sep, rest = text.partition(" ")
+    if "/" not in program or program.endswith("/"):
+        return None
+    return program.rsplit("/", 1)[1] + sep + rest
+
+
 @dataclass(frozen=True)
 class Classification:
     """`parsed` is False when the command did not parse: it is never allowed automatically."""
@@ -68,9 +76,13 @@ class Classification:
     # Every command the shell would run, as normalised text, wrappers included (`nice git
     # push` gives `nice git push` and `git push`; `git -C . push` also gives `git push`):
     # the forms user rules are matched against. Built on first use, off the hot path.
+    # A program named by its path (`/usr/bin/git push`, `~/bin/git push`) also gives the
+    # form with its bare name (`git push`), so that a deny or ask rule holds whatever path
+    # names it; allow rules never see this form (`leaves`), a `git` elsewhere is not git.
     @functools.cached_property
     def commands(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(text for inv in self.invocations for text in inv.texts()))
+        texts = [text for inv in self.invocations for text in inv.texts()]
+        return tuple(dict.fromkeys([*texts, *filter(None, map(_bare_program, texts))]))
 
     # One tuple of forms per command that runs no other command: what an allow rule must
     # cover.
