@@ -4,6 +4,8 @@ every mode including bypass: through the real CLI, with the scripted model reall
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -215,3 +217,45 @@ def test_runners_that_are_not_transparent_keep_their_line_as_a_leaf(
     c = classify_command(cmd, WS, HOME)
     assert set(c.leaves) == leaf_forms
     assert any(form.startswith("git status") for form in c.commands)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    shutil.which("bwrap") is None and not os.environ.get("CI"),
+    reason="bubblewrap is not installed on this machine (CI installs it)",
+)
+@pytest.mark.parametrize(("mode", "reaches"), [("auto", False), ("bypass", True)])
+def test_a_script_the_agent_writes_is_stopped_by_the_sandbox_not_by_the_rule(
+    cli, git_repo: Path, script, mode: str, reaches: bool
+) -> None:
+    """What the README says a rule cannot see: `bash push.sh` is judged as running workspace
+    code. In auto mode the sandbox (no network, writes only in the workspace) stops the push;
+    bypass mode runs no sandbox, and the push lands (the limit, shown)."""
+    remote = _bare_remote(git_repo)
+    cfg = git_repo / ".wakeful" / "config.toml"
+    cfg.parent.mkdir()
+    cfg.write_text('[permissions]\ndeny = ["Bash(git push:*)"]\n')
+    push = {"path": "push.sh", "content": "git push -q origin main\n"}
+    turns = script(
+        "push",
+        [
+            {"tool_calls": [{"name": "write", "input": push}]},
+            {"tool_calls": [{"name": "bash", "input": {"command": "bash push.sh"}}]},
+            {"text": "done"},
+        ],
+    )
+    r = cli(
+        ["-p", "publish", "--model", f"scripted:{turns}", "--permission-mode", mode],
+        cwd=git_repo,
+    )
+    assert r.returncode == 0, r.stderr
+    assert (git_repo / "push.sh").exists()
+    refs = subprocess.run(
+        ["git", "for-each-ref"], cwd=remote, capture_output=True, text=True, check=True
+    )
+    assert ("refs/heads/main" in refs.stdout) is reaches, (mode, r.stdout, r.stderr)
+    audit = cli(["audit", "--json", "--limit", "20"], git_repo)
+    ran = [json.loads(line) for line in audit.stdout.splitlines() if line.strip()]
+    assert any(row["tool"] == "bash" and row["decision"] == "allow" for row in ran), (
+        "the script must really have run (the sandbox, not a denial, stopped it)"
+    )
