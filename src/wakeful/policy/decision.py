@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wakeful.core import tool_names as tn
 from wakeful.core.config import Config
 from wakeful.core.errors import ConfigError
 from wakeful.core.paths import Paths
@@ -262,6 +263,15 @@ class Policy:
                 for rule in self.rules.for_tool(risk.tool, kind):
                     if rule.spec is None or any(rule.matches_command(t) for t in texts):
                         return kind, rule
+                # A Read or Edit rule naming paths holds for the files a command reads and
+                # writes too: `deny = ["Read(secrets/**)"]` also stops `cat secrets/key`.
+                for written, path in cls_.touched:
+                    for rule in self.rules.for_tool(tn.EDIT if written else tn.READ, kind):
+                        if rule.spec is not None and (
+                            rule.matches_path(path, ws, home)
+                            or rule.matches_path(path, os.path.realpath(ws), home)
+                        ):
+                            return kind, rule
             allow = self.rules.for_tool(risk.tool, "allow")
             if not allow or not leaves:
                 return None

@@ -2164,6 +2164,7 @@ def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> Non
             for inv in sub.invocations:
                 inv.leaf = False  # seen by deny and ask rules; an allow rule must cover the code
                 a.invocations.append(inv)
+            a.touched.extend(sub.touched)
             if sub.tier() == Tier.CRITICAL:
                 for tier, reason in sub.findings:
                     if tier == Tier.CRITICAL:

@@ -72,6 +72,9 @@ class Classification:
     # (program, the entry that judged it): a data entry in program_rules or a handler.
     deciders: tuple[tuple[str, str], ...] = ()
     invocations: tuple[Invocation, ...] = field(default=(), repr=False, compare=False)
+    # The files the command reads (False) and writes or deletes (True), as resolved paths:
+    # what users' Read and Edit rules are matched against.
+    touched: tuple[tuple[bool, str], ...] = field(default=(), repr=False, compare=False)
 
     # Every command the shell would run, as normalised text, wrappers included (`nice git
     # push` gives `nice git push` and `git push`; `git -C . push` also gives `git push`):
@@ -131,6 +134,7 @@ class Analyzer:
         "deciders",
         "clipped",
         "looked",
+        "touched",
     )
 
     def __init__(self, workspace: str, home: str, depth: int = 0) -> None:
@@ -151,6 +155,7 @@ class Analyzer:
         # What lstat said about the command's paths, so that each is looked up once per
         # command (see path_risk.place_of); never kept from one command to the next.
         self.looked: path_risk.Looked = {}
+        self.touched: list[tuple[bool, str]] = []  # (written, path) of each file path named
 
     # ---- what runs (for user rules and the sandbox gate) -----------------------------------
     def invoke(self, words: list[Word]) -> Invocation:
@@ -263,7 +268,10 @@ class Analyzer:
             # `pandoc https://...`, `xmllint http://...`: the program fetches it
             self.add(Tier.NETWORK, f"fetches {word.value[:60]} from the network")
             return
-        tier, msg = path_risk.read_tier(self.place(word, cwd))
+        place = self.place(word, cwd)
+        if place.path is not None:
+            self.touched.append((False, place.path))
+        tier, msg = path_risk.read_tier(place)
         self.add(tier, msg)
 
     def read_meta(self, word: Word, cwd: str | None) -> None:
@@ -286,6 +294,8 @@ class Analyzer:
             self.add(Tier.HIGH, f"sends its output to {word.value[:60]}")
             return
         place = self.place(word, cwd)
+        if place.path is not None:
+            self.touched.append((True, place.path))
         tier, msg = path_risk.write_tier(place)
         self.add(tier, msg)
         self._unrecoverable(place, "overwrites")
@@ -302,6 +312,8 @@ class Analyzer:
         place_of_word = self.place(value, cwd) if value is not None else None
         if place_of_word is not None:
             self._unrecoverable(place_of_word, "deletes")
+            if place_of_word.path is not None:
+                self.touched.append((True, place_of_word.path))
         glob_all = False
         target: Word | str | None = word
         if value is not None and _has_glob(os.path.basename(value.rstrip("/")) or value):
@@ -314,6 +326,8 @@ class Analyzer:
             parent = os.path.dirname(value.rstrip("/")) or "."
             target = parent
             place = self.place(target, cwd)
+            if place.path is not None:
+                self.touched.append((True, place.path))
             if glob_all:
                 tier, msg = path_risk.delete_tier(place, True, glob_all=True)
                 if place.is_workspace or place.is_home or place.is_root or place.contains_workspace:
@@ -568,4 +582,5 @@ def _classify(command: str, ws: str, home_dir: str, missing: bool) -> Classifica
     )
     fields["deciders"] = tuple(analyzer.deciders)
     fields["invocations"] = tuple(analyzer.invocations)
+    fields["touched"] = tuple(analyzer.touched)
     return result
