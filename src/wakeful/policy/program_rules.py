@@ -6594,6 +6594,9 @@ class Subcommand:
     options: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
     clusters: bool = False
     bare: tuple[Tier, str] | None = None
+    # An operand starting with one of these (`git push origin +main`, `:old`), when no
+    # option decided.
+    operand_prefixes: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -6609,6 +6612,7 @@ class Family:
     subcommands: Mapping[str, Subcommand] = field(default_factory=dict)
 
 
+_FORCE_PUSH = "force-pushes or deletes remote history (irreversible)"
 # git subcommands judged by their first operand or their options.
 _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
     {
@@ -6694,6 +6698,57 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
             ),
             bare=(Tier.READ_ONLY, "lists tags"),
         ),
+        "push": Subcommand(
+            Tier.HIGH,
+            "publishes commits to a remote",
+            options=_same(
+                (
+                    "-f",
+                    "--force",
+                    "--mirror",
+                    "--prune",
+                    "-d",
+                    "--delete",
+                    "--force-with-lease",
+                    "--force-if-includes",
+                ),
+                Tier.HIGH,
+                _FORCE_PUSH,
+            ),  # fmt: skip
+            clusters=True,
+            operand_prefixes=_same(("+", ":"), Tier.HIGH, _FORCE_PUSH),
+        ),
+        "gc": Subcommand(
+            Tier.WORKSPACE,
+            "changes the local repository (recoverable)",
+            options=_same(
+                ("--prune=now", "--prune=all"),
+                Tier.HIGH,
+                "prunes unreachable commits at once (removes the reflog safety net)",
+            ),
+        ),
+        "commit": Subcommand(
+            Tier.WORKSPACE,
+            "changes the local repository (recoverable)",
+            options={
+                "--amend": (
+                    Tier.WORKSPACE,
+                    "amends the last local commit (recoverable through the reflog)",
+                )
+            },
+        ),
+        "pull": Subcommand(
+            Tier.NETWORK,
+            "talks to a remote repository",
+            options=_same(
+                ("--force", "-f", "--rebase", "-r"), Tier.NETWORK, "pulls and rebases local work"
+            ),
+        ),
+        "archive": Subcommand(
+            Tier.WORKSPACE,
+            "changes the local repository (recoverable)",
+            options={"--remote": (Tier.NETWORK, "fetches an archive from a remote repository")},
+        ),
         "lfs": Subcommand(
             Tier.READ_ONLY,
             "prints git lfs information",
@@ -6761,7 +6816,16 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git archive --remote=ssh://h.example/r HEAD", Tier.NETWORK),
                 ("git commit -m fix", Tier.WORKSPACE),
                 ("git fetch origin", Tier.NETWORK),
+                ("git fetch -u origin", Tier.NETWORK),
+                ("git clone -u /tmp/pack.sh https://h.example/r.git", Tier.HIGH),
+                ("git push -u origin feature", Tier.HIGH),
                 ("git push origin main", Tier.HIGH),
+                ("git push --force-with-lease origin main", Tier.HIGH),
+                ("git push origin +main :old", Tier.HIGH),
+                ("git gc --prune=now", Tier.HIGH),
+                ("git gc --auto", Tier.WORKSPACE),
+                ("git commit --amend --no-edit", Tier.WORKSPACE),
+                ("git pull --rebase origin main", Tier.NETWORK),
                 ("git -C . push", Tier.HIGH),
                 ("git -c core.pager='rm -rf ~' log", Tier.CRITICAL),
                 ("git frobnicate", Tier.HIGH),

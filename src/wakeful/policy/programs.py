@@ -19,8 +19,10 @@ express them (every one still carries examples, in program_examples.py):
 - Commands inside commands: find (-exec, -delete and action order), fd -x, xargs/parallel,
   unshare/bwrap/systemd-run (the command, never below high),
   sudo/doas/su..., watch (its operands joined into shell code), ssh/mosh (the remote
-  command), git (-c keys, aliases, -C and --git-dir, checkout/branch/push/config/worktree
-  whose options and paths decide).
+  command), git (-c keys, aliases, -C and --git-dir; checkout/restore, branch, rm, config,
+  worktree, submodule, clone, init, bundle, apply, grep -O and diff, whose paths, commands
+  and option combinations decide: one small function each in `_GIT_CODE`; push, gc,
+  commit, pull, archive, reset, clean, stash, rebase and the rest are data).
 - Paths whose meaning depends on each other or on where they lead: cp/mv/install/ln
   (source and target, links into persistence or .git), rm/shred (recursion, what is tracked
   or recoverable), rsync, tar/unzip/7z (mode letters, -C/-d/-o targets), dd (if=/of=
@@ -3907,6 +3909,56 @@ def _nested_repository(cwd: str | None, workspace: str) -> str | None:
 
 
 def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    i, cwd = _git_global_options(args, cmd, a)
+    nested = _nested_repository(cwd, a.workspace)
+    if nested is not None:
+        # Its config and hooks are ordinary workspace files the agent may have written
+        # (core.fsmonitor, hooks): git there runs workspace code.
+        why = f"runs git in the nested repository {nested}, whose config may run programs"
+        a.add(Tier.WORKSPACE, why)
+        a.runs_code(why)
+    rest = args[i:]
+    if not rest:
+        a.add(Tier.READ_ONLY, "git with no subcommand prints help")
+        return
+    if i:
+        a.also_known_as([Word("git", "git"), *rest])
+    sub = rest[0].value
+    sargs = rest[1:]
+    vals = [w.value or "" for w in sargs]
+    if sub is None:
+        a.add(Tier.HIGH, "runs a git subcommand only known at run time")
+        return
+    expansion = _git_alias(args[:i], sub)
+    if expansion is not None:
+        # `git -c alias.p=push p origin`: judged, and matched by rules, as `git push origin`
+        words = [Word(w, w) for w in expansion]
+        a.also_known_as([Word("git", "git"), *words, *sargs])
+        h_git(name, [*words, *sargs], cmd, a)
+        return
+    _git_option_effects(sub, sargs, vals, cwd, a)
+    part = f"git {sub}"
+    rule = _GIT.subcommands.get(sub)
+    if rule is not None:  # judged by its data entry in program_rules
+        a.deciders.append((name, f"subcommand entry `{sub}` in policy/program_rules.py"))
+        sub_tier, why = judge_subcommand(rule, vals)
+        a.add(sub_tier, why, part=part)
+        return
+    code = _GIT_CODE.get(sub)
+    if code is not None and code(_GitCall(sub, sargs, vals, cwd, cmd, a, part)):
+        return
+    tier = _GIT.tiers.get(sub)
+    if tier is not None:
+        a.add(tier, _GIT_SAYS[tier], part=part)
+    else:
+        a.add(Tier.HIGH, f"runs `git {sub}`, an unknown git command or alias", part=part)
+
+
+def _git_global_options(
+    args: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> tuple[int, str | None]:
+    """Judges git's options before the subcommand; returns where the subcommand starts and the
+    directory git works in."""
     i = 0
     cwd = cmd.cwd
     while i < len(args) and (args[i].value or "").startswith("-"):
@@ -3936,32 +3988,20 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         elif flag.startswith(("--git-dir=", "--work-tree=")):
             a.add(Tier.HIGH, f"git {flag.split('=', 1)[0]} points git at another repository")
         i += 1
-    nested = _nested_repository(cwd, a.workspace)
-    if nested is not None:
-        # Its config and hooks are ordinary workspace files the agent may have written
-        # (core.fsmonitor, hooks): git there runs workspace code.
-        why = f"runs git in the nested repository {nested}, whose config may run programs"
-        a.add(Tier.WORKSPACE, why)
-        a.runs_code(why)
-    rest = args[i:]
-    if not rest:
-        a.add(Tier.READ_ONLY, "git with no subcommand prints help")
-        return
-    if i:
-        a.also_known_as([Word("git", "git"), *rest])
-    sub = rest[0].value
-    sargs = rest[1:]
-    vals = [w.value or "" for w in sargs]
-    if sub is None:
-        a.add(Tier.HIGH, "runs a git subcommand only known at run time")
-        return
-    expansion = _git_alias(args[:i], sub)
-    if expansion is not None:
-        # `git -c alias.p=push p origin`: judged, and matched by rules, as `git push origin`
-        words = [Word(w, w) for w in expansion]
-        a.also_known_as([Word("git", "git"), *words, *sargs])
-        h_git(name, [*words, *sargs], cmd, a)
-        return
+    return i, cwd
+
+
+# Subcommands whose -u/--upload-pack/--receive-pack/--exec name a program git runs remotely
+# (`-u` is --upload-pack only for clone and ls-remote: for push it sets the upstream, for
+# fetch it is --update-head-ok).
+_GIT_REMOTE_PROGRAM = frozenset({"fetch", "pull", "clone", "ls-remote", "push", "archive"})
+
+
+def _git_option_effects(
+    sub: str, sargs: list[Word], vals: list[str], cwd: str | None, a: Analyzer
+) -> None:
+    """Options any subcommand may carry: an output file, a remote program, diff drivers, files
+    read (`--file`, `--stdin` sources)."""
     for k, v in enumerate(vals):
         if (
             v.startswith(("--output=", "--output-directory="))
@@ -3972,13 +4012,10 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                 a.write(Word(v.split("=", 1)[1], v), cwd)
             else:
                 a.write(sargs[k + 1] if k + 1 < len(sargs) else Word(None, v), cwd)
-        if v.startswith(("--upload-pack", "--receive-pack", "--exec=", "-u")) and sub in (
-            "fetch",
-            "pull",
-            "clone",
-            "ls-remote",
-            "push",
-            "archive",
+        if sub in _GIT_REMOTE_PROGRAM and (
+            v.startswith(("--upload-pack", "--receive-pack", "--exec="))
+            or v.startswith("-u")
+            and sub in ("clone", "ls-remote")
         ):
             a.add(Tier.HIGH, f"git {sub} runs a custom remote program ({v})")
         if v.startswith("--ext-diff") or v == "--textconv":
@@ -3989,229 +4026,230 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                 a.read(Word(v.split("=", 1)[1], v), cwd)
             elif k + 1 < len(sargs):
                 a.read(sargs[k + 1], cwd)
-    part = f"git {sub}"
-    if sub == "init":
-        # `git init DIR`, `--separate-git-dir=DIR`: the repository is made there
-        opts, pos = split_opts(
-            sargs, ("--template", "--separate-git-dir", "-b", "--initial-branch", "--shared")
-        )
-        for target in [*_vals(opts, "--separate-git-dir", "--template"), *pos[:1]]:
-            a.write(target, cwd)
-    if sub == "bundle":
-        operands = [w for w in sargs if not (w.value or "").startswith("-")]
-        action = operands[0].value if operands else None
-        if action in ("verify", "list-heads"):
-            a.add(Tier.READ_ONLY, "git bundle reads a bundle file", part=part)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _GitCall:
+    """One git subcommand that code judges: its words, where it runs, and the Analyzer."""
+
+    sub: str
+    sargs: list[Word]
+    vals: list[str]
+    cwd: str | None
+    cmd: SimpleCommand
+    a: Analyzer
+    part: str
+
+
+# Each returns True when it decided the tier; False lets the subcommand's tier in the git
+# family's table decide (its findings, such as files written, still count).
+def _git_init(c: _GitCall) -> bool:
+    # `git init DIR`, `--separate-git-dir=DIR`: the repository is made there
+    opts, pos = split_opts(
+        c.sargs, ("--template", "--separate-git-dir", "-b", "--initial-branch", "--shared")
+    )
+    for target in [*_vals(opts, "--separate-git-dir", "--template"), *pos[:1]]:
+        c.a.write(target, c.cwd)
+    return False
+
+
+def _git_bundle(c: _GitCall) -> bool:
+    a = c.a
+    operands = [w for w in c.sargs if not (w.value or "").startswith("-")]
+    action = operands[0].value if operands else None
+    if action in ("verify", "list-heads"):
+        a.add(Tier.READ_ONLY, "git bundle reads a bundle file", part=c.part)
+        for w in operands[1:2]:
+            a.read(w, c.cwd)
+    elif action in ("create", "unbundle"):
+        a.add(Tier.WORKSPACE, f"git bundle {action} writes a bundle or objects", part=c.part)
+        if action == "create":
             for w in operands[1:2]:
-                a.read(w, cwd)
-        elif action in ("create", "unbundle"):
-            a.add(Tier.WORKSPACE, f"git bundle {action} writes a bundle or objects", part=part)
-            if action == "create":
-                for w in operands[1:2]:
-                    a.write(w, cwd)
-        else:
-            a.add(Tier.HIGH, "runs an unknown git bundle action", part=part)
-        return
-    rule = _GIT.subcommands.get(sub)
-    if rule is not None:  # judged by its data entry in program_rules
-        a.deciders.append((name, f"subcommand entry `{sub}` in policy/program_rules.py"))
-        sub_tier, why = judge_subcommand(rule, vals)
-        a.add(sub_tier, why, part=part)
-        return
-    if sub == "push":
-        tier_msg = "publishes commits to a remote"
-        if any(
-            v in ("-f", "--force", "--mirror", "--prune", "-d", "--delete")
-            or v.startswith(("--force-with-lease", "--force-if-includes", "+", ":"))
-            for v in vals
-        ):
-            tier_msg = "force-pushes or deletes remote history (irreversible)"
-        a.add(Tier.HIGH, tier_msg, part=part)
-        return
-    if sub == "branch":
-        if any(v in ("-D", "--delete --force") for v in vals) or (
-            "-d" in vals and ("-f" in vals or "--force" in vals)
-        ):
-            a.add(Tier.HIGH, "force-deletes branches (unmerged work is lost)", part=part)
-        elif any(
-            v
-            in (
-                "-d",
-                "--delete",
-                "-m",
-                "-M",
-                "-c",
-                "-C",
-                "--move",
-                "--copy",
-                "-u",
-                "--set-upstream-to",
-                "--unset-upstream",
-                "--edit-description",
-                "-f",
-                "--force",
-            )
-            for v in vals
-        ):
-            a.add(Tier.WORKSPACE, "changes local branches", part=part)
-        elif [v for v in vals if not v.startswith("-")] and not any(
-            v
-            in (
-                "--list",
-                "-l",
-                "--contains",
-                "--merged",
-                "--no-merged",
-                "--points-at",
-                "--format",
-                "--sort",
-                "-a",
-                "-r",
-                "-v",
-                "-vv",
-            )
-            or v.startswith(
-                ("--contains", "--merged", "--no-merged", "--format", "--sort", "--points-at")
-            )
-            for v in vals
-        ):
-            a.add(Tier.WORKSPACE, "creates a branch", part=part)
-        else:
-            a.add(Tier.READ_ONLY, "lists branches", part=part)
-        return
-    if sub in ("checkout", "restore"):
-        flags = [v for v in vals if v.startswith("-")]
-        paths = [v for v in vals if not v.startswith("-")]
-        if (
-            sub == "checkout"
-            and (
-                "--" in vals
-                or any(p in (".", "*", ":/") for p in paths)
-                or "-f" in flags
-                or "--force" in flags
-            )
-            or sub == "restore"
-            and not any(f in ("--staged", "-S") for f in flags)
-            or (sub == "restore" and any(f in ("--worktree", "-W") for f in flags))
-        ):
-            a.add(Tier.HIGH, "discards uncommitted changes (irreversible)", part=part)
-        else:
-            a.add(Tier.WORKSPACE, "switches branches or restores the index", part=part)
-        return
-    if sub == "gc" and any(
-        v in ("--prune=now", "--prune=all") or v.startswith("--prune=") and "now" in v for v in vals
-    ):
-        a.add(
-            Tier.HIGH,
-            "prunes unreachable commits at once (removes the reflog safety net)",
-            part=part,
-        )
-        return
-    if sub == "rm":
-        flags = [v for v in vals if v.startswith("-")]
-        removed = [w for w in sargs if not (w.value or "").startswith("-")]
-        cached = "--cached" in flags
-        recursive = any(
-            f == "-r" or f.startswith("-") and not f.startswith("--") and "r" in f for f in flags
-        )
-        for w in [] if cached else removed:
-            removed_path = w.value
-            base = os.path.basename((removed_path or "").rstrip("/"))
-            place = a.place(w, cwd) if removed_path is not None else None
-            if removed_path is not None and (
-                base in ("*", ":/", "**")
-                or removed_path in (":/", ":(top)")
-                or (
-                    recursive
-                    and place is not None
-                    and (place.is_workspace or place.contains_workspace)
-                )
-            ):
-                a.add(Tier.HIGH, "removes every tracked file (mass deletion)", part=part)
-                return
-        a.add(Tier.WORKSPACE, "changes the local repository (recoverable)", part=part)
-        return
-    if sub == "commit" and "--amend" in vals:
-        a.add(
-            Tier.WORKSPACE,
-            "amends the last local commit (recoverable through the reflog)",
-            part=part,
-        )
-        return
-    if sub == "config":
-        _git_config(vals, a, cmd, part)
-        return
-    if sub == "worktree":
-        action = vals[0] if vals else "list"
-        if action == "list":
-            a.add(Tier.READ_ONLY, "lists worktrees", part=part)
-        elif action in ("remove", "prune"):
-            a.add(Tier.HIGH, "removes a worktree and its uncommitted files", part=part)
-        else:
-            a.add(Tier.WORKSPACE, "adds a worktree", part=part)
-            for target in sargs[1:2]:
-                a.write(target, cwd)
-        return
-    if sub == "submodule":
-        if not vals or vals[0] in ("status", "summary", "foreach-check"):
-            a.add(Tier.READ_ONLY, "shows submodules", part=part)
-        elif vals[0] == "foreach":
-            code = " ".join(vals[1:])
-            a.run_script(code, cwd, "git submodule foreach")
-            a.add(Tier.WORKSPACE, "runs a command in each submodule", part=part)
-        else:
-            a.add(Tier.NETWORK, "updates submodules from their remotes", part=part)
-        return
-    if sub == "bisect" and vals and vals[0] == "run":
-        a.run_argv(sargs[1:], cmd)
-        return
-    if sub in ("clone",):
-        a.add(Tier.NETWORK, "clones a repository", part=part)
-        dests = [w for w in sargs if not (w.value or "").startswith("-")]
-        if len(dests) >= 2:
-            a.write(dests[1], cwd)
-        return
-    if sub == "pull" and any(
-        v in ("--force", "-f") or v.startswith("--rebase") or v == "-r" for v in vals
-    ):
-        a.add(Tier.NETWORK, "pulls and rebases local work", part=part)
-        return
-    if sub == "grep":
-        for v in vals:
-            if v in ("-O", "--open-files-in-pager"):
-                a.add(
-                    Tier.HIGH, "opens the matching files in the pager from configuration", part=part
-                )
-            elif v.startswith("--open-files-in-pager=") or (v.startswith("-O") and len(v) > 2):
-                program = v.split("=", 1)[1] if v.startswith("--") else v[2:]
-                a.run_script(program + " found-file", cwd, "git grep --open-files-in-pager")
-    if sub == "archive" and any(v.startswith("--remote") for v in vals):
-        a.add(Tier.NETWORK, "fetches an archive from a remote repository", part=part)
-    if sub == "diff" or sub == "difftool":
-        # Two paths, one outside the repository, compare files anywhere (--no-index implied).
-        for operand in sargs:
-            text = operand.value or ""
-            if text.startswith(("/", "~", "..")):
-                a.read(operand, cwd)
-    if sub == "apply":
-        checking = {"--check", "--stat", "--numstat", "--summary"} & set(vals)
-        if checking and "--apply" not in vals:
-            a.add(
-                Tier.READ_ONLY, f"only checks or summarises the patch ({min(checking)})", part=part
-            )
-            return
-        if "--unsafe-paths" in vals:
-            dirs = [v.split("=", 1)[1] for v in vals if v.startswith("--directory=")]
-            dirs += [vals[k + 1] for k, v in enumerate(vals[:-1]) if v == "--directory"]
-            for d in dirs:
-                a.write(Word(d, d), cwd)
-            if not dirs:
-                a.add(Tier.HIGH, "applies a patch to paths outside the repository", part=part)
-    tier = _GIT.tiers.get(sub)
-    if tier is not None:
-        a.add(tier, _GIT_SAYS[tier], part=part)
+                a.write(w, c.cwd)
     else:
-        a.add(Tier.HIGH, f"runs `git {sub}`, an unknown git command or alias", part=part)
+        a.add(Tier.HIGH, "runs an unknown git bundle action", part=c.part)
+    return True
+
+
+_GIT_BRANCH_CHANGES = frozenset(
+    {"-d", "--delete", "-m", "-M", "-c", "-C", "--move", "--copy", "-u", "--set-upstream-to",
+     "--unset-upstream", "--edit-description", "-f", "--force"}
+)  # fmt: skip
+_GIT_BRANCH_LISTS = frozenset(
+    {"--list", "-l", "--contains", "--merged", "--no-merged", "--points-at", "--format",
+     "--sort", "-a", "-r", "-v", "-vv"}
+)  # fmt: skip
+_GIT_BRANCH_LIST_VALUES = ("--contains", "--merged", "--no-merged", "--format", "--sort",
+                           "--points-at")  # fmt: skip
+
+
+def _git_branch(c: _GitCall) -> bool:
+    vals = c.vals
+    if any(v in ("-D", "--delete --force") for v in vals) or (
+        "-d" in vals and ("-f" in vals or "--force" in vals)
+    ):
+        c.a.add(Tier.HIGH, "force-deletes branches (unmerged work is lost)", part=c.part)
+    elif any(v in _GIT_BRANCH_CHANGES for v in vals):
+        c.a.add(Tier.WORKSPACE, "changes local branches", part=c.part)
+    elif [v for v in vals if not v.startswith("-")] and not any(
+        v in _GIT_BRANCH_LISTS or v.startswith(_GIT_BRANCH_LIST_VALUES) for v in vals
+    ):
+        c.a.add(Tier.WORKSPACE, "creates a branch", part=c.part)
+    else:
+        c.a.add(Tier.READ_ONLY, "lists branches", part=c.part)
+    return True
+
+
+def _git_checkout(c: _GitCall) -> bool:
+    """checkout and restore: discarding uncommitted changes cannot be undone."""
+    flags = [v for v in c.vals if v.startswith("-")]
+    paths = [v for v in c.vals if not v.startswith("-")]
+    if (
+        c.sub == "checkout"
+        and (
+            "--" in c.vals
+            or any(p in (".", "*", ":/") for p in paths)
+            or "-f" in flags
+            or "--force" in flags
+        )
+        or c.sub == "restore"
+        and not any(f in ("--staged", "-S") for f in flags)
+        or (c.sub == "restore" and any(f in ("--worktree", "-W") for f in flags))
+    ):
+        c.a.add(Tier.HIGH, "discards uncommitted changes (irreversible)", part=c.part)
+    else:
+        c.a.add(Tier.WORKSPACE, "switches branches or restores the index", part=c.part)
+    return True
+
+
+def _git_rm(c: _GitCall) -> bool:
+    flags = [v for v in c.vals if v.startswith("-")]
+    removed = [w for w in c.sargs if not (w.value or "").startswith("-")]
+    recursive = any(
+        f == "-r" or f.startswith("-") and not f.startswith("--") and "r" in f for f in flags
+    )
+    for w in [] if "--cached" in flags else removed:
+        removed_path = w.value
+        base = os.path.basename((removed_path or "").rstrip("/"))
+        place = c.a.place(w, c.cwd) if removed_path is not None else None
+        if removed_path is not None and (
+            base in ("*", ":/", "**")
+            or removed_path in (":/", ":(top)")
+            or (
+                recursive and place is not None and (place.is_workspace or place.contains_workspace)
+            )
+        ):
+            c.a.add(Tier.HIGH, "removes every tracked file (mass deletion)", part=c.part)
+            return True
+    c.a.add(Tier.WORKSPACE, "changes the local repository (recoverable)", part=c.part)
+    return True
+
+
+def _git_config_call(c: _GitCall) -> bool:
+    _git_config(c.vals, c.a, c.cmd, c.part)
+    return True
+
+
+def _git_worktree(c: _GitCall) -> bool:
+    action = c.vals[0] if c.vals else "list"
+    if action == "list":
+        c.a.add(Tier.READ_ONLY, "lists worktrees", part=c.part)
+    elif action in ("remove", "prune"):
+        c.a.add(Tier.HIGH, "removes a worktree and its uncommitted files", part=c.part)
+    else:
+        c.a.add(Tier.WORKSPACE, "adds a worktree", part=c.part)
+        for target in c.sargs[1:2]:
+            c.a.write(target, c.cwd)
+    return True
+
+
+def _git_submodule(c: _GitCall) -> bool:
+    vals = c.vals
+    if not vals or vals[0] in ("status", "summary", "foreach-check"):
+        c.a.add(Tier.READ_ONLY, "shows submodules", part=c.part)
+    elif vals[0] == "foreach":
+        c.a.run_script(" ".join(vals[1:]), c.cwd, "git submodule foreach")
+        c.a.add(Tier.WORKSPACE, "runs a command in each submodule", part=c.part)
+    else:
+        c.a.add(Tier.NETWORK, "updates submodules from their remotes", part=c.part)
+    return True
+
+
+def _git_bisect(c: _GitCall) -> bool:
+    if c.vals and c.vals[0] == "run":
+        c.a.run_argv(c.sargs[1:], c.cmd)
+        return True
+    return False
+
+
+def _git_clone(c: _GitCall) -> bool:
+    c.a.add(Tier.NETWORK, "clones a repository", part=c.part)
+    dests = [w for w in c.sargs if not (w.value or "").startswith("-")]
+    if len(dests) >= 2:
+        c.a.write(dests[1], c.cwd)
+    return True
+
+
+def _git_grep(c: _GitCall) -> bool:
+    for v in c.vals:
+        if v in ("-O", "--open-files-in-pager"):
+            c.a.add(
+                Tier.HIGH, "opens the matching files in the pager from configuration", part=c.part
+            )
+        elif v.startswith("--open-files-in-pager=") or (v.startswith("-O") and len(v) > 2):
+            program = v.split("=", 1)[1] if v.startswith("--") else v[2:]
+            c.a.run_script(program + " found-file", c.cwd, "git grep --open-files-in-pager")
+    return False
+
+
+def _git_diff(c: _GitCall) -> bool:
+    # Two paths, one outside the repository, compare files anywhere (--no-index implied).
+    for operand in c.sargs:
+        if (operand.value or "").startswith(("/", "~", "..")):
+            c.a.read(operand, c.cwd)
+    return False
+
+
+def _git_apply(c: _GitCall) -> bool:
+    vals = c.vals
+    checking = {"--check", "--stat", "--numstat", "--summary"} & set(vals)
+    if checking and "--apply" not in vals:
+        c.a.add(
+            Tier.READ_ONLY, f"only checks or summarises the patch ({min(checking)})", part=c.part
+        )
+        return True
+    if "--unsafe-paths" in vals:
+        dirs = [v.split("=", 1)[1] for v in vals if v.startswith("--directory=")]
+        dirs += [vals[k + 1] for k, v in enumerate(vals[:-1]) if v == "--directory"]
+        for d in dirs:
+            c.a.write(Word(d, d), c.cwd)
+        if not dirs:
+            c.a.add(Tier.HIGH, "applies a patch to paths outside the repository", part=c.part)
+    return False
+
+
+# The git subcommands code judges (what data cannot say: paths, commands they run, options
+# that only count together); the others are data in program_rules (`_GIT.subcommands` and
+# the tier table).
+_GIT_CODE: Mapping[str, Callable[[_GitCall], bool]] = MappingProxyType(
+    {
+        "init": _git_init,
+        "bundle": _git_bundle,
+        "branch": _git_branch,
+        "checkout": _git_checkout,
+        "restore": _git_checkout,
+        "rm": _git_rm,
+        "config": _git_config_call,
+        "worktree": _git_worktree,
+        "submodule": _git_submodule,
+        "bisect": _git_bisect,
+        "clone": _git_clone,
+        "grep": _git_grep,
+        "diff": _git_diff,
+        "difftool": _git_diff,
+        "apply": _git_apply,
+    }
+)
 
 
 def judge_subcommand(rule: Subcommand, vals: list[str]) -> tuple[Tier, str]:
@@ -4227,11 +4265,16 @@ def judge_subcommand(rule: Subcommand, vals: list[str]) -> tuple[Tier, str]:
         if not v.startswith("-"):
             continue
         if v.startswith("--"):
-            found = rule.options.get(v.partition("=")[0])
+            # `--prune=now` may have an entry of its own; else `--rebase=merges` is `--rebase`
+            found = rule.options.get(v) or rule.options.get(v.partition("=")[0])
         elif rule.clusters:
             found = next((rule.options[f"-{c}"] for c in v[1:] if f"-{c}" in rule.options), None)
         else:
             found = rule.options.get(v)
+        if found is not None:
+            return found
+    for v in vals if rule.operand_prefixes else ():
+        found = rule.operand_prefixes.get(v[:1])
         if found is not None:
             return found
     return rule.tier, rule.what
