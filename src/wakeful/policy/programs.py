@@ -3377,29 +3377,90 @@ def _sed_script(script: str, cmd: SimpleCommand, a: Analyzer) -> None:
                     a.write(Word(target, target), cmd.cwd)
 
 
+# gawk's long options (any unambiguous prefix is accepted, as `-W NAME` is), the short
+# options that stand for one of them, and those whose value may only be attached.
+_AWK_LONG = (
+    "assign", "field-separator", "file", "exec", "include", "load", "source", "profile",
+    "dump-variables", "pretty-print", "debug", "characters-as-bytes", "traditional",
+    "copyright", "gen-pot", "help", "lint", "lint-old", "bignum", "use-lc-numeric",
+    "non-decimal-data", "optimize", "no-optimize", "posix", "re-interval", "sandbox",
+    "version", "csv",
+)  # fmt: skip
+_AWK_ATTACHED = {"-p": "--profile", "-d": "--dump-variables", "-o": "--pretty-print"}
+# Where each writing option puts its file when none is named.
+_AWK_WRITES = {
+    "--profile": "awkprof.out",
+    "--pretty-print": "awkprof.out",
+    "--dump-variables": "awkvars.out",
+}
+# gawk's bundled extensions that only read or compute (`-l ordchr`); any other library
+# (`-l fork`, `rwarray`'s writea, a path) runs code the command does not show.
+_AWK_READING_EXTENSIONS = frozenset({"ordchr", "time", "readfile", "intdiv", "readdir"})
+_AWK_TAKES = (
+    "-F", "-v", "-f", "--file", "-E", "--exec", "-i", "--include", "-l", "--load", "-e",
+    "--source", "--assign", "--field-separator",
+)  # fmt: skip
+
+
+def _awk_long(name: str) -> str:
+    """`--prof` is `--profile`: gawk takes any unambiguous prefix of a long option."""
+    if name[2:] in _AWK_LONG:
+        return name
+    found = [o for o in _AWK_LONG if o.startswith(name[2:])]
+    return f"--{found[0]}" if len(found) == 1 and len(name) > 2 else name
+
+
+def _awk_options(args: list[Word]) -> list[Word]:
+    """The options before the program in one spelling: `-W exec=F`, `-Wexec=F` and
+    `--ex=F` become `--exec=F`, `-pFILE` becomes `--profile=FILE`, `-E F` `--exec F`."""
+    out: list[Word] = []
+    i = 0
+    while i < len(args):
+        word = args[i]
+        value = word.value
+        if value is None or not value.startswith("-") or value in ("-", "--"):
+            return out + args[i:]
+        if value == "-W" and i + 1 < len(args) and args[i + 1].value is not None:
+            value, i = "--" + (args[i + 1].value or ""), i + 1
+        elif value.startswith("-W") and not value.startswith("--"):
+            value = "--" + value[2:]
+        if value.startswith("--"):
+            name, eq, rest = value.partition("=")
+            value = _awk_long(name) + eq + rest
+        elif value[:2] in _AWK_ATTACHED:
+            value = _AWK_ATTACHED[value[:2]] + ("=" + value[2:] if len(value) > 2 else "")
+        elif value == "-E":
+            value = "--exec"
+        out.append(Word(value, word.text) if value != word.value else word)
+        if value in _AWK_TAKES and i + 1 < len(args):
+            out.append(args[i + 1])
+            i += 1
+        i += 1
+    return out
+
+
+def _awk_library(value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    """`-l NAME`, `@load "NAME"`: a shared library gawk loads into itself."""
+    if value.value in _AWK_READING_EXTENSIONS or value.value == "inplace":
+        return
+    a.add(Tier.HIGH, f"awk loads the library {_short(value.text)} (code the command does not show)")
+
+
 def h_awk(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args,
-        (
-            "-F",
-            "-v",
-            "-f",
-            "--file",
-            "-i",
-            "--include",
-            "-l",
-            "--load",
-            "-e",
-            "--source",
-            "--assign",
-            "--field-separator",
-        ),
-    )
+    args = _awk_options(args)
+    opts, pos = split_opts(args, _AWK_TAKES)
+    for opt, value in opts:
+        if opt in _AWK_WRITES:  # --profile[=FILE] writes FILE (awkprof.out by default)
+            a.write(value or Word(_AWK_WRITES[opt], _AWK_WRITES[opt]), cmd.cwd)
+    for lib in _vals(opts, "-l", "--load"):
+        _awk_library(lib, cmd, a)
+    for f in _vals(opts, "-i", "--include"):
+        if f.value != "inplace":
+            _run_file(name, f, cmd, a)
     programs = _vals(opts, "-e", "--source")
-    for f in _vals(opts, "-f", "--file"):
-        a.read(f, cmd.cwd)
-        a.add(Tier.WORKSPACE, "runs an awk program from a file")
-    if not programs and not _has(opts, "-f", "--file") and pos:
+    for f in _vals(opts, "-f", "--file", "--exec"):
+        _run_file(name, f, cmd, a)
+    if not programs and not _has(opts, "-f", "--file", "--exec") and pos:
         programs, pos = [pos[0]], pos[1:]
     inplace = any(v.value == "inplace" for v in _vals(opts, "-i", "--include"))
     for prog in programs:
@@ -3407,6 +3468,19 @@ def h_awk(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.HIGH, "runs an awk program only known at run time")
             continue
         text = prog.value
+        for m in re.finditer(r"@\s*(include|load)\s*\"([^\"]*)\"", text):
+            named = Word(m.group(2), m.group(2))
+            if m.group(1) == "include":
+                _run_file(name, named, cmd, a)
+            else:
+                _awk_library(named, cmd, a)
+        if re.search(r"@\s*(?!include\b|load\b|namespace\b)[A-Za-z_]\w*\s*\(", text):
+            a.add(Tier.HIGH, "awk calls a function named at run time (@name(...))")
+        for m in re.finditer(r"\bgetline\b[^;}<|]*<\s*(\"([^\"]*)\"|[^\s;})]+)", text):
+            if m.group(2) is not None:
+                a.read(Word(m.group(2), m.group(2)), cmd.cwd)
+            else:
+                a.add(Tier.HIGH, "awk reads a file named at run time (getline <)")
         if re.search(r"\bsystem\s*\(", text):
             a.add(Tier.HIGH, "awk runs shell commands (system())")
             for m in _STRING_LITERAL.finditer(text):
