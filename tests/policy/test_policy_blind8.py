@@ -58,3 +58,32 @@ def test_awk_programs_that_run_read_or_write_elsewhere(cmd: str) -> None:
 )
 def test_awk_reads_and_workspace_programs_stay_allowed(cmd: str) -> None:
     assert auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "sort --co=/tmp/c.sh -S 1K data/big.csv",
+        "sort --compress-p=/tmp/c.sh -S 1K data/big.csv",
+        "sort --out=/home/dev/.bashrc input",
+        "sort --outp /home/dev/.bashrc input",
+        "shuf --out=/home/dev/.bashrc names.txt",
+        "base64 -d --out=/home/dev/.bashrc payload.b64",
+        "iconv -f latin1 -t utf8 --out=/home/dev/.profile a.txt",
+        "patch --out=/home/dev/.bashrc a.txt fix.patch",
+        "man --pag=/tmp/p.sh ls",
+        "split --filt='rm -rf ~' big.csv",
+        "mypy --python-exec=/tmp/py src",
+        "tree --output=/home/dev/.profile",
+    ],
+)
+def test_abbreviated_long_options_are_the_options_they_abbreviate(cmd: str) -> None:
+    assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    ["sort --out=sorted.txt names.txt", "sort --rev names.txt", "sort --num -k2 data.csv"],
+)
+def test_abbreviated_harmless_options_stay_allowed(cmd: str) -> None:
+    assert auto_allows(cmd), cmd

@@ -129,6 +129,7 @@ class Program:
     keyed_read_opts: Collection[str] = _NONE
     checks: tuple[str, ...] = ()
     strict_options: bool = False
+    long_prefixes: bool = False  # GNU getopt_long: `--co` is `--compress-program`
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -529,7 +530,7 @@ _TABLE: dict[str, Program] = {
         "meta",
         "lists files or their attributes",
         ("-L", "-I", "-P", "--filelimit", "-H", "-T", "--charset", "--sort"),
-        write_opts=("-o",),
+        write_opts=("-o", "--output"),
     ),
     "mkdir": Program(Tier.WORKSPACE, "write", "creates directories", ("-m", "--mode")),
     "touch": Program(
@@ -6301,6 +6302,56 @@ _TABLE.update(
         ),
     }
 )
+# Programs that parse their options with GNU getopt_long, argp, Perl's Getopt::Long or
+# Python's argparse: any unambiguous prefix of a long option is that option (`sort
+# --co=PROG`, `base64 --out=F`), so the entry's long options are matched by prefix too.
+for _name, _more in {
+    "sort": (
+        ("sort --co=/tmp/c.sh -S 1K big.csv", _H),
+        ("sort --out=/home/dev/.bashrc names.txt", _C),
+        ("sort --out=sorted.txt names.txt", _W),
+    ),
+    "shuf": (("shuf --out=/home/dev/.bashrc names.txt", _C),),
+    "base64": (("base64 -d --out=/home/dev/.bashrc payload.b64", _C),),
+    "base32": (),
+    "date": (("date --fi=/home/dev/.ssh/id_rsa", _C),),
+    "diff": (),
+    "sdiff": (("sdiff --diff-prog=/tmp/d.sh a.txt b.txt", _H),),
+    "iconv": (("iconv -f latin1 -t utf8 --out=/home/dev/.bashrc a.txt", _C),),
+    "split": (("split --filt='rm -rf ~' big.csv", _C),),
+    "csplit": (),
+    "patch": (("patch --out=/home/dev/.bashrc a.txt fix.patch", _C),),
+    "dmesg": (),
+    "findmnt": (),
+    "journalctl": (),
+    "man": (("man --pag=/tmp/p.sh ls", _H),),
+    "msgattrib": (),
+    "msgcat": (),
+    "msgconv": (),
+    "msgfmt": (),
+    "msgmerge": (),
+    "msguniq": (),
+    "cpio": (),
+    "last": (),
+    "lastb": (),
+    "aclocal": (),
+    "autoconf": (),
+    "autoreconf": (),
+    "mypy": (("mypy --python-exec=/tmp/py src", _H),),
+    "pylint": (("pylint --init-h='import os' src", _H),),
+    "bandit": (),
+    "cython": (),
+    "autopep8": (),
+    "yapf": (),
+    "codespell": (),
+    "tox": (),
+    "nox": (),
+    "alembic": (),
+}.items():
+    if _name in _TABLE:
+        _TABLE[_name] = replace(
+            _TABLE[_name], long_prefixes=True, examples=_TABLE[_name].examples + _more
+        )
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
 
 

@@ -956,11 +956,48 @@ def _compiled(rule: Program) -> _Compiled:
     return found
 
 
+# id(entry) -> (the entry, the long options it names): for `long_prefixes` entries.
+_LONG_NAMES: dict[int, tuple[Program, tuple[str, ...]]] = {}
+
+
+def _whole_long_options(rule: Program, args: list[Word]) -> list[Word]:
+    """A program parsing its options with GNU getopt_long takes any unambiguous prefix of a
+    long option (`sort --co=PROG` is `--compress-program=PROG`, `--out=F` `--output=F`):
+    each such prefix of one option the entry names is written out in full."""
+    found = _LONG_NAMES.get(id(rule))
+    if found is None or found[0] is not rule:
+        names = {
+            o.split("=")[0]
+            for f in dataclasses.fields(rule)
+            if f.name.endswith(("_opts", "_flags"))
+            for o in (getattr(rule, f.name) or ())
+            if isinstance(o, str) and o.startswith("--")
+        }
+        found = _LONG_NAMES[id(rule)] = (rule, tuple(sorted(names)))
+    out: list[Word] = []
+    for word in args:
+        value = word.value
+        if value == "--":
+            out.append(word)
+            out.extend(args[len(out) :])
+            break
+        if value is not None and value.startswith("--") and len(value) > 3:
+            name, eq, rest = value.partition("=")
+            if name not in found[1]:
+                full = [n for n in found[1] if n.startswith(name)]
+                if len(full) == 1:
+                    word = Word(full[0] + eq + rest, word.text)
+        out.append(word)
+    return out
+
+
 def run_program(
     name: str, rule: Program, args: list[Word], cmd: SimpleCommand, a: Analyzer
 ) -> None:
     """Interpret one data entry of `program_rules` for one invocation."""
     compiled = _compiled(rule)
+    if rule.long_prefixes:
+        args = _whole_long_options(rule, args)
     if compiled.bare:
         _run_bare(name, rule, compiled, args, cmd, a)
         return
