@@ -167,8 +167,28 @@ _DANGEROUS_ENV = frozenset(
         "SHELLOPTS",
         "PS4",
         "BROWSER",
+        # the interpreter's own library and configuration from elsewhere
+        "PYTHONHOME",
+        "GCONV_PATH",
+        "LUA_INIT",
+        "PHPRC",
+        "PHP_INI_SCAN_DIR",
+        # another program's options or configuration file, where options run programs
+        # (`--pre`, `--checkpoint-action=exec`, `-TT`, `--preview`, `-P PAGER`)
+        "RIPGREP_CONFIG_PATH",
+        "TAR_OPTIONS",
+        "ZIPOPT",
+        "UNZIP",
+        "MANOPT",
+        "FZF_DEFAULT_OPTS",
+        "PARALLEL",
     }
 )
+# LESS holds less's options: `+CMD` runs CMD at start (`+!sh` a shell command), `-k` and
+# `-o` name key and log files; display flags (`-R`, `-FRX`, `-i`) change nothing.
+_LESS_OPTIONS_SAFE = re.compile(r"(-[-+]?[a-jl-nqr-zA-NQ-Z#0-9~]+\s*)*")
+# PYTHONWARNINGS: a category named with a module (`all:0:antigravity.x:0:0`) is imported.
+_WARNINGS_IMPORT = re.compile(r"^[^:]*:[^:]*:[^:]*\.")
 
 
 # Variables whose value is a command that some program runs (pagers, editors, ssh and diff
@@ -186,7 +206,11 @@ _PATH_APPEND = re.compile(r"^[\"']?\$\{?PATH\}?:")
 # Variables listing directories that interpreters load modules from: an entry outside the
 # workspace makes the project's own commands run code from there.
 _CODE_SEARCH_PATHS = frozenset(
-    {"PYTHONPATH", "PERL5LIB", "PERLLIB", "RUBYLIB", "NODE_PATH", "CLASSPATH", "GEM_PATH"}
+    {
+        *("PYTHONPATH", "PERL5LIB", "PERLLIB", "RUBYLIB", "NODE_PATH", "CLASSPATH", "GEM_PATH"),
+        *("LUA_PATH", "LUA_CPATH", "TCLLIBPATH", "GUILE_LOAD_PATH", "ERL_LIBS"),
+        *("JULIA_LOAD_PATH", "OCAMLPATH", "PYTHONPLATLIBDIR"),
+    }
 )
 # NODE_OPTIONS flags that only tune the runtime (anything else may load code or open ports).
 _NODE_TUNING = re.compile(
@@ -504,6 +528,13 @@ def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
         code_env("NODE_OPTIONS", value, cmd, a)
     elif name.lower() == "npm_config_script_shell":
         a.add(Tier.HIGH, f"sets {name}, the shell npm runs package scripts with")
+    elif name == "LESS" and not _LESS_OPTIONS_SAFE.fullmatch(value.value or "$"):
+        a.add(Tier.HIGH, f"sets LESS={_short(value.text)}: less options that run or write more")
+    elif name == "PYTHONWARNINGS" and (
+        value.value is None
+        or any(_WARNINGS_IMPORT.match(part) for part in value.value.split(","))
+    ):
+        a.add(Tier.HIGH, f"sets PYTHONWARNINGS={_short(value.text)}: python imports that module")
     elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
         a.add(Tier.HIGH, f"sets {name}, which makes programs run other code")
     elif name == "PATH":
@@ -6076,6 +6107,7 @@ _NAME_TAKERS = frozenset(
     }
 )
 _SUBSCRIPT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\[(.*)\]")
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 _SUBSCRIPT_ANYWHERE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[(.*(?:\$\(|`|\$\{).*)\]")
 
 
@@ -6088,6 +6120,16 @@ def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         if match and any(m in match.group(1) for m in ("$(", "`", "${")):
             a.add(Tier.HIGH, f"evaluates the array subscript in {word.value!r} as code")
             a.run_script(": " + match.group(1), cmd.cwd, f"{name} array subscript")
+    targets: list[Word] = []  # variables the builtin sets to a value known at run time
+    if name == "printf":
+        targets = _vals(split_opts(args, ("-v",), stop_at_positional=True)[0], "-v")
+    elif name == "read":
+        targets = split_opts(args, ("-a", "-d", "-i", "-n", "-N", "-p", "-t", "-u"))[1]
+    for target in targets:
+        # `printf -v PATH /tmp; ls`, `read PATH <<< /tmp`: an environment variable set for
+        # every later command, as `PATH=... ls` sets it for one
+        if target.value is not None and _ENV_NAME.fullmatch(target.value):
+            _assign(target.value, Word(None, f"${{{target.value}}}"), cmd, a)
     if name in ("mapfile", "readarray"):
         opts, _ = split_opts(args, ("-C", "-c", "-d", "-n", "-O", "-s", "-u"))
         for callback in _vals(opts, "-C"):
