@@ -3061,6 +3061,10 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     acted = False
     while j < len(expr):
         tok = expr[j].value
+        if tok is None and expr[j].text.lstrip("\"'").startswith(("-", "$", "`")):
+            # `-${t}exec`, `-exe$9c`, `$ACTION`: a primary computed at run time may be
+            # -exec or -delete
+            a.add(Tier.HIGH, f"find {_short(expr[j].text)}: a primary only known at run time")
         if tok in ("-exec", "-execdir", "-ok", "-okdir", "-delete"):
             guard = _find_segment(expr, j)
             filtered = _find_filtered(guard)
@@ -3115,8 +3119,15 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             if j + 1 < len(expr):
                 a.write(expr[j + 1], cmd.cwd)
             j += 1
-        elif tok in _FIND_NAME_TESTS or tok in _FIND_OTHER_TESTS and tok != "-empty":
-            j += 1  # skip the test's value
+        elif (
+            tok in _FIND_NAME_TESTS
+            or tok in _FIND_OTHER_TESTS
+            and tok != "-empty"
+            or tok in _FIND_VALUED
+            or tok is not None
+            and _FIND_NEWER_XY.fullmatch(tok)
+        ):
+            j += 1  # skip the test's value (`-printf -delete` prints the word "-delete")
         j += 1
     if not acted:
         a.add(Tier.READ_ONLY, "lists files")
@@ -3158,6 +3169,14 @@ _FIND_OTHER_TESTS = frozenset(
         "-newermt",
     }
 )
+
+
+# Other primaries that take a value (a format, a depth, a type, a reference file).
+_FIND_VALUED = frozenset(
+    {"-printf", "-maxdepth", "-mindepth", "-type", "-xtype", "-fstype", "-anewer", "-cnewer"}
+    | {"-used", "-context"}
+)
+_FIND_NEWER_XY = re.compile(r"-newer[aBcm][aBcmt]")
 
 
 def _find_filtered(expr: list[Word]) -> bool:
