@@ -6472,7 +6472,9 @@ GIT_HIGH = frozenset(
 )
 GIT_EXEC_KEYS = re.compile(
     r"(?i)^(core\.(pager|editor|sshcommand|fsmonitor|hookspath|gitproxy|askpass|"
-    r"worktree)|alias\.|.*\.(textconv|command|cmd|process|clean|smudge|helper|program)$|"
+    r"worktree|alternaterefscommand)|alias\.|interactive\.difffilter|web\.browser|"
+    r"(browser|man|difftool|mergetool)\..*\.path$|instaweb\.|sendemail\.(sendmailcmd|smtpserver)|"
+    r".*\.(textconv|command|cmd|process|clean|smudge|helper|program)$|"
     r"diff\.external|pager\.|sequence\.editor|credential\.|uploadpack\.|receivepack\.|"
     r"include\.|includeif\.|protocol\.|url\.|http\..*proxy|gpg\.program|"
     r"merge\..*driver|remote\..*\.(uploadpack|receivepack|vcs)|init\.templatedir)"

@@ -4353,13 +4353,26 @@ def _git_clone(c: _GitCall) -> bool:
 
 def _git_grep(c: _GitCall) -> bool:
     for v in c.vals:
-        if v in ("-O", "--open-files-in-pager"):
+        # `-O`, clustered after other flags (`-iO/tmp/x`) and `--open-files-in-pager` as any
+        # prefix git accepts (`--open-f=`): the value is the program to run
+        cluster = _GIT_GREP_O.match(v)
+        name, eq, given = v.partition("=")
+        if cluster is not None:
+            program = cluster.group(1)
+        elif len(name) >= 4 and "--open-files-in-pager".startswith(name):
+            program = given
+        else:
+            continue
+        if not program:
             c.a.add(
                 Tier.HIGH, "opens the matching files in the pager from configuration", part=c.part
             )
-        elif v.startswith("--open-files-in-pager=") or (v.startswith("-O") and len(v) > 2):
-            program = v.split("=", 1)[1] if v.startswith("--") else v[2:]
+        else:
             c.a.run_script(program + " found-file", c.cwd, "git grep --open-files-in-pager")
+    if "--no-index" in c.vals:  # searches any files, in or out of a repository
+        for operand in c.sargs:
+            if (operand.value or "").startswith(("/", "~", "..")):
+                c.a.read(operand, c.cwd)
     return False
 
 
@@ -6127,6 +6140,8 @@ _NAME_TAKERS = frozenset(
 )
 _SUBSCRIPT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\[(.*)\]")
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+# git grep's flags that take no value, then -O and the pager it runs (`-niO/tmp/x`).
+_GIT_GREP_O = re.compile(r"-[aIivwhHEGPFnlLqzcopWxu0-9]*O(.*)")
 _SUBSCRIPT_ANYWHERE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[(.*(?:\$\(|`|\$\{).*)\]")
 
 
