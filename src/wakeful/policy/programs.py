@@ -526,6 +526,11 @@ def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
         code_env(name, value, cmd, a)
     elif name.lower() == "npm_config_node_options":
         code_env("NODE_OPTIONS", value, cmd, a)
+    elif name.lower() in _NPM_PROGRAM_VARS:
+        if value.value is None:
+            a.add(Tier.HIGH, f"sets {name} to a program only known at run time")
+        else:
+            a.run_script(value.value + " x", cmd.cwd, f"${name}")
     elif name.lower() == "npm_config_script_shell":
         a.add(Tier.HIGH, f"sets {name}, the shell npm runs package scripts with")
     elif name == "LESS" and not _LESS_OPTIONS_SAFE.fullmatch(value.value or "$"):
@@ -5195,6 +5200,12 @@ _NPM_SECRET_KEY = re.compile(r"(?i)(_auth|authtoken|password|token)")
 _NPM_LISTINGS = frozenset({"ls", "list", "ll", "la", "root", "bin", "prefix", "outdated", "view"})
 
 
+# npm options (and their npm_config_* variables) naming a program npm runs: the browser
+# of `npm docs/repo/bugs/home`, the viewer of `npm help`, the editor of `npm edit`, the
+# shell of `npm explore`.
+_NPM_PROGRAM_OPTS = frozenset({"--browser", "--viewer", "--editor", "--shell"})
+
+
 def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -5215,6 +5226,14 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     rest = [w.value or "" for w in pos[1:]]
     if _has(opts, "--registry"):
         a.add(Tier.HIGH, "uses a non-default package registry")
+    for i, word in enumerate(args):  # `npm docs x --browser=PROG`: npm runs PROG
+        flag, eq, given = (word.value or "").partition("=")
+        if flag in _NPM_PROGRAM_OPTS:
+            program = given if eq else (args[i + 1].value if i + 1 < len(args) else "")
+            if program is None:
+                a.add(Tier.HIGH, f"{name} {flag} names a program only known at run time")
+            elif program:
+                a.run_script(program + " x", cmd.cwd, f"{name} {flag}")
     # `npm --prefix DIR run build`, `yarn --cwd DIR`, `pnpm -C DIR`: the package.json (and
     # its scripts) in DIR decide what runs; options after the verb count as well
     later, _ = split_opts(pos[1:], ("--prefix", "--cwd", "--dir", "-C"))
@@ -5224,7 +5243,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if (
         _has(opts, "-g", "--global", "--location")
         or any(v in ("-g", "--global", "--location=global") for v in rest)
-        or (name == "yarn" and verb == "global")
+        or (name == "yarn" and verb == "global" and rest[:1] not in (["list"], ["bin"], ["dir"]))
     ) and verb not in ("ls", "list", "ll", "la", "root", "bin", "prefix", "outdated", "view"):
         a.add(Tier.HIGH, f"{name} {verb} changes packages installed for the whole machine (global)")
     if verb in _NPM_RUNS_CODE or verb not in _NPM_KNOWN and name in ("yarn", "pnpm", "bun"):
@@ -5286,6 +5305,9 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             Tier.READ_ONLY if rest[:1] == ["get"] else Tier.WORKSPACE,
             f"{name} pkg edits package.json",
         )
+        return
+    if name == "yarn" and verb == "global" and rest[:1] in (["list"], ["bin"], ["dir"]):
+        a.add(Tier.READ_ONLY, f"yarn global {rest[0]} lists the user's global packages")
         return
     if name in ("yarn", "pnpm") and verb in YARN_PNPM_HIGH:
         a.add(Tier.HIGH, f"{name} {verb} changes the user's tool setup or the registry")
@@ -6140,6 +6162,9 @@ _NAME_TAKERS = frozenset(
 )
 _SUBSCRIPT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\[(.*)\]")
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+_NPM_PROGRAM_VARS = frozenset(
+    {"npm_config_browser", "npm_config_viewer", "npm_config_editor", "npm_config_shell"}
+)
 # git grep's flags that take no value, then -O and the pager it runs (`-niO/tmp/x`).
 _GIT_GREP_O = re.compile(r"-[aIivwhHEGPFnlLqzcopWxu0-9]*O(.*)")
 _SUBSCRIPT_ANYWHERE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[(.*(?:\$\(|`|\$\{).*)\]")
