@@ -244,3 +244,32 @@ def test_npm_options_naming_programs(cmd: str) -> None:
 @pytest.mark.parametrize("cmd", ["yarn global list", "yarn global bin", "npm docs --no-browser"])
 def test_npm_listings_stay_allowed(cmd: str) -> None:
     assert auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "fd -H id_rsa ~ -x cat",
+        "fd -H . /home/dev/.ssh -x cat {}",
+        "fd -e pem . / -X cat",
+        "fd . /home/dev -x rm",
+        "sed -f /tmp/s.sed src/app.py",
+        "sed --file=/tmp/s.sed src/app.py",
+        "sed -f /home/dev/x.sed src/app.py",
+    ],
+)
+def test_search_and_run_reaches_where_it_searches(cmd: str) -> None:
+    assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "fd -e orig -x rm",
+        "fd -e py -X wc -l",
+        "fd -tx . tools",
+        "sed -f scripts/fix.sed src/app.py",
+    ],
+)
+def test_search_and_run_in_the_workspace_stays_allowed(cmd: str) -> None:
+    assert auto_allows(cmd), cmd

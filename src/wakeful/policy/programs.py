@@ -3373,8 +3373,12 @@ def _listed_paths(cmd: SimpleCommand) -> list[Word] | None:
 
 
 def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    cut = next(
+        (i for i, w in enumerate(args) if w.value in ("-x", "--exec", "-X", "--exec-batch")),
+        len(args),
+    )
     opts, pos = split_opts(
-        args,
+        args[:cut],
         (
             "-e",
             "-E",
@@ -3391,17 +3395,21 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         ),
         stop_at_positional=False,
     )
-    for i, w in enumerate(args):
-        if w.value in ("-x", "--exec", "-X", "--exec-batch"):
-            inner = [
-                Word(None, x.text) if x.value and "{" in x.value else x
-                for x in args[i + 1 :]
-                if x.value != ";"
-            ]
-            a.run_argv(inner + [Word(None, "<found>")], cmd)
-            return
     patterns = [w.text for w in pos[:1]] + [f"*.{w.text}" for w in _vals(opts, "-e", "--extension")]
-    credential_search(patterns, list(pos[1:]) or [Word(".", ".")], cmd, a)
+    roots = list(pos[1:]) or [Word(".", ".")]
+    credential_search(patterns, roots, cmd, a)
+    if cut < len(args):
+        # `fd PATTERN ROOT -x CMD`: CMD runs on files found below ROOT (one root: a path
+        # there, judged by its place; several or computed: a path known at run time)
+        root = roots[0].value if len(roots) == 1 else None
+        found = Word(None if root is None else root.rstrip("/") + "/found", "<found>")
+        inner = [
+            Word(found.value, x.text) if x.value and "{" in x.value else x
+            for x in args[cut + 1 :]
+            if x.value != ";"
+        ]
+        a.run_argv(inner + [found], cmd)
+        return
     a.add(Tier.READ_ONLY, "finds files")
 
 
@@ -3418,8 +3426,13 @@ def h_sed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         inplace = True
     scripts = _vals(opts, "-e", "--expression")
     for f in _vals(opts, "-f", "--file"):
+        # its `e` and `w` commands run and write anything: a script from elsewhere is code
+        # from elsewhere
         a.read(f, cmd.cwd)
-        a.add(Tier.WORKSPACE, "runs a sed script from a file")
+        if a.place(f, cmd.cwd).zone == "workspace":
+            a.add(Tier.WORKSPACE, "runs a sed script from a file")
+        else:
+            _run_file(name, f, cmd, a)
     if not scripts and not _has(opts, "-f", "--file") and pos:
         scripts, pos = [pos[0]], pos[1:]
     for script in scripts:
