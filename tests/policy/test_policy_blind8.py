@@ -273,3 +273,13 @@ def test_search_and_run_reaches_where_it_searches(cmd: str) -> None:
 )
 def test_search_and_run_in_the_workspace_stays_allowed(cmd: str) -> None:
     assert auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize("cmd", ["npm audit", "yarn audit --json", "pnpm audit", "npm audit --json"])
+def test_audit_reports_are_reads(cmd: str) -> None:
+    assert auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize("cmd", ["npm audit fix", "npm audit fix --force", "pnpm audit --fix"])
+def test_audit_fixes_install(cmd: str) -> None:
+    assert not auto_allows(cmd), cmd

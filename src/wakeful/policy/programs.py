@@ -5360,6 +5360,10 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if verb in ("audit",) and rest and rest[0] == "fix":
         a.add(Tier.NETWORK, "installs fixed dependency versions")
         return
+    if verb == "audit" and not any(v == "--fix" or v.startswith("--fix=") for v in rest):
+        # a report of known advisories for the lockfile's packages, as `npm outdated` reads
+        a.add(Tier.READ_ONLY, f"{name} audit reports known vulnerabilities (nothing installed)")
+        return
     if verb in NPM_NETWORK or (name in ("yarn", "pnpm", "bun") and verb in ("add", "up")):
         specs = [v for v in rest if not v.startswith("-")]
         if any(
