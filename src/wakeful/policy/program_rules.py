@@ -6352,6 +6352,36 @@ for _name, _more in {
         _TABLE[_name] = replace(
             _TABLE[_name], long_prefixes=True, examples=_TABLE[_name].examples + _more
         )
+_TABLE.update(
+    {
+        "lsb_release": Program(
+            _R,
+            "none",
+            "prints the distribution's name and release",
+            examples=(("lsb_release -a", _R), ("lsb_release -cs", _R)),
+        ),
+        "apt-cache": Program(
+            _R,
+            "none",
+            "queries the package cache",
+            ("-c", "--config-file", "-o", "--option"),
+            subcommands={
+                v: (_R, "only reads the package cache")
+                for v in (
+                    *("policy", "show", "showpkg", "showsrc", "search", "depends", "rdepends"),
+                    *("madison", "stats", "pkgnames", "dotty", "xvcg", "unmet", "dump"),
+                )
+            },
+            other_subcommand=(_H, "changes the system's package cache"),
+            read_opts=("-c", "--config-file"),
+            examples=(
+                ("apt-cache policy nginx", _R),
+                ("apt-cache search ncat", _R),
+                ("apt-cache gencaches", _H),
+            ),
+        ),
+    }
+)
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
 
 

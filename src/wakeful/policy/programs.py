@@ -3066,6 +3066,8 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     acted = False
     while j < len(expr):
         tok = expr[j].value
+        if name == "bfs" and tok == "-rm":
+            tok = "-delete"
         if tok is None and expr[j].text.lstrip("\"'").startswith(("-", "$", "`")):
             # `-${t}exec`, `-exe$9c`, `$ACTION`: a primary computed at run time may be
             # -exec or -delete
@@ -6466,6 +6468,7 @@ def _handlers() -> dict[str, Handler]:
     for n in ("chmod", "chown", "chgrp", "setfacl"):
         table[n] = h_chmod
     table["find"] = h_find
+    table["bfs"] = h_find  # find's expressions, breadth first (`-rm` is `-delete`)
     table["fd"] = h_fd
     table["fdfind"] = h_fd
     table["sed"] = h_sed
