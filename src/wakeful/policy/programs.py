@@ -536,8 +536,7 @@ def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     elif name == "LESS" and not _LESS_OPTIONS_SAFE.fullmatch(value.value or "$"):
         a.add(Tier.HIGH, f"sets LESS={_short(value.text)}: less options that run or write more")
     elif name == "PYTHONWARNINGS" and (
-        value.value is None
-        or any(_WARNINGS_IMPORT.match(part) for part in value.value.split(","))
+        value.value is None or any(_WARNINGS_IMPORT.match(part) for part in value.value.split(","))
     ):
         a.add(Tier.HIGH, f"sets PYTHONWARNINGS={_short(value.text)}: python imports that module")
     elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
@@ -3399,11 +3398,12 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     )
     patterns = [w.text for w in pos[:1]] + [f"*.{w.text}" for w in _vals(opts, "-e", "--extension")]
     roots = list(pos[1:]) or [Word(".", ".")]
-    credential_search(patterns, roots, cmd, a)
+    credential_search(patterns, list[Word | None](roots), cmd, a)
     if cut < len(args):
         # `fd PATTERN ROOT -x CMD`: CMD runs on files found below ROOT (one root: a path
         # there, judged by its place; several or computed: a path known at run time)
-        root = roots[0].value if len(roots) == 1 else None
+        follows = _has(opts, "-L", "--follow")  # links found lead anywhere
+        root = roots[0].value if len(roots) == 1 and not follows else None
         found = Word(None if root is None else root.rstrip("/") + "/found", "<found>")
         inner = [
             Word(found.value, x.text) if x.value and "{" in x.value else x
