@@ -481,6 +481,7 @@ _TABLE: dict[str, Program] = {
             "-D",
         ),
         skip_first=True,
+        read_opts=("-f", "--file"),  # patterns read from a file
     ),
     "egrep": Program(
         _R, "read", "searches files", ("-e", "-f", "-m", "-A", "-B", "-C"), skip_first=True
@@ -6306,6 +6307,7 @@ _TABLE.update(
 # Python's argparse: any unambiguous prefix of a long option is that option (`sort
 # --co=PROG`, `base64 --out=F`), so the entry's long options are matched by prefix too.
 for _name, _more in {
+    "grep": (("grep --fil=/home/dev/.ssh/id_rsa README.md", _C),),
     "sort": (
         ("sort --co=/tmp/c.sh -S 1K big.csv", _H),
         ("sort --out=/home/dev/.bashrc names.txt", _C),

@@ -995,6 +995,51 @@ def _compiled(rule: Program) -> _Compiled:
 _LONG_NAMES: dict[int, tuple[Program, tuple[str, ...]]] = {}
 
 
+def expand_long(args: list[Word], names: Collection[str]) -> list[Word]:
+    """Each long option in `args` written as an unambiguous prefix of one of `names` (the
+    program's long options: GNU getopt_long takes any such prefix), written out in full."""
+    out: list[Word] = []
+    for i, word in enumerate(args):
+        value = word.value
+        if value == "--":
+            return out + args[i:]
+        if value is not None and value.startswith("--") and len(value) > 3:
+            name, eq, rest = value.partition("=")
+            if name not in names:
+                full = [n for n in names if n.startswith(name)]
+                if len(full) == 1:
+                    word = Word(full[0] + eq + rest, word.text)
+        out.append(word)
+    return out
+
+
+# GNU cp, mv, install and ln: their long options (`--targ=DIR` is `--target-directory=DIR`).
+_COPY_LONG = (
+    *("--target-directory", "--no-target-directory", "--suffix", "--backup", "--mode"),
+    *("--owner", "--group", "--reflink", "--sparse", "--preserve", "--no-preserve"),
+    *("--parents", "--remove-destination", "--strip-trailing-slashes", "--symbolic-link"),
+    *("--symbolic", "--update", "--verbose", "--one-file-system", "--context", "--archive"),
+    *("--attributes-only", "--copy-contents", "--dereference", "--force", "--interactive"),
+    *("--link", "--logical", "--physical", "--no-clobber", "--no-dereference", "--recursive"),
+    *("--relative", "--directory", "--compare", "--strip", "--strip-program", "--debug"),
+    *("--exchange", "--keep-directory-symlink", "--preserve-context", "--preserve-timestamps"),
+)
+# GNU tar's long options that name programs or files, with those sharing their prefixes.
+_TAR_LONG = (
+    *("--to-command", "--to-stdout", "--totals", "--touch", "--checkpoint"),
+    *("--checkpoint-action", "--use-compress-program", "--rsh-command", "--info-script"),
+    *("--new-volume-script", "--file", "--files-from", "--directory", "--exclude"),
+    *("--exclude-from", "--extract", "--create", "--list", "--append", "--update"),
+    *("--index-file", "--absolute-names", "--transform", "--xform", "--overwrite"),
+)
+# GNU sed's long options.
+_SED_LONG = (
+    *("--expression", "--file", "--in-place", "--line-length", "--null-data"),
+    *("--zero-terminated", "--quiet", "--silent", "--regexp-extended", "--separate"),
+    *("--sandbox", "--debug", "--posix", "--follow-symlinks", "--unbuffered", "--binary"),
+)
+
+
 def _whole_long_options(rule: Program, args: list[Word]) -> list[Word]:
     """A program parsing its options with GNU getopt_long takes any unambiguous prefix of a
     long option (`sort --co=PROG` is `--compress-program=PROG`, `--out=F` `--output=F`):
@@ -1009,21 +1054,7 @@ def _whole_long_options(rule: Program, args: list[Word]) -> list[Word]:
             if isinstance(o, str) and o.startswith("--")
         }
         found = _LONG_NAMES[id(rule)] = (rule, tuple(sorted(names)))
-    out: list[Word] = []
-    for word in args:
-        value = word.value
-        if value == "--":
-            out.append(word)
-            out.extend(args[len(out) :])
-            break
-        if value is not None and value.startswith("--") and len(value) > 3:
-            name, eq, rest = value.partition("=")
-            if name not in found[1]:
-                full = [n for n in found[1] if n.startswith(name)]
-                if len(full) == 1:
-                    word = Word(full[0] + eq + rest, word.text)
-        out.append(word)
-    return out
+    return expand_long(args, found[1])
 
 
 def run_program(
@@ -2824,6 +2855,7 @@ def h_shred(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
 
 
 def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    args = expand_long(args, _COPY_LONG)
     opts, pos = split_opts(
         args,
         (
@@ -2883,6 +2915,7 @@ def _holds_persistence(path: str, home: str) -> bool:
 
 
 def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    args = expand_long(args, _COPY_LONG)
     opts, pos = split_opts(args, ("-t", "--target-directory", "-S", "--suffix"))
     a.add(Tier.WORKSPACE, "creates links")
     sources = pos if _vals(opts, "-t", "--target-directory") else pos[:-1] if len(pos) >= 2 else pos
@@ -3416,6 +3449,7 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 
 
 def h_sed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    args = expand_long(args, _SED_LONG)
     opts, pos = split_opts(args, ("-e", "--expression", "-f", "--file", "-l", "--line-length"))
     inplace = any(flag in ("-i", "--in-place") or flag.startswith("--in-place") for flag, _ in opts)
     for flag, _ in opts:
@@ -3612,6 +3646,7 @@ def h_awk(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 
 
 def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    args = expand_long(args, _TAR_LONG)
     if (
         args
         and args[0].value
