@@ -319,3 +319,23 @@ def test_abbreviated_long_options_of_handled_programs(cmd: str) -> None:
 )
 def test_abbreviated_options_inside_the_workspace_stay_allowed(cmd: str) -> None:
     assert auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "less --log-file=/home/dev/.bashrc README.md",
+        "less --log=/home/dev/.bashrc README.md",
+        "wc --files0-from=/home/dev/.ssh/id_rsa",
+        "du --files0=/home/dev/.ssh/id_rsa",
+    ],
+)
+def test_file_options_of_readers(cmd: str) -> None:
+    assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd", ["less --log=build/view.log README.md", "wc --files0-from=names.txt", "less -R x.log"]
+)
+def test_file_options_of_readers_in_the_workspace(cmd: str) -> None:
+    assert auto_allows(cmd), cmd

@@ -6303,6 +6303,18 @@ _TABLE.update(
         ),
     }
 )
+# `--files0-from=F`: the names to read come from F (and a name that is not a file is
+# printed back in the error, so F's contents reach the output).
+for _name in ("wc", "du"):
+    _TABLE[_name] = replace(
+        _TABLE[_name],
+        read_opts=("--files0-from",),
+        examples=_TABLE[_name].examples
+        + (
+            (f"{_name} --files0-from=names.txt", _R),
+            (f"{_name} --files0=/home/dev/.ssh/id_rsa", _C),
+        ),
+    )
 # Programs that parse their options with GNU getopt_long, argp, Perl's Getopt::Long or
 # Python's argparse: any unambiguous prefix of a long option is that option (`sort
 # --co=PROG`, `base64 --out=F`), so the entry's long options are matched by prefix too.
@@ -6317,6 +6329,8 @@ for _name, _more in {
     "base64": (("base64 -d --out=/home/dev/.bashrc payload.b64", _C),),
     "base32": (),
     "date": (("date --fi=/home/dev/.ssh/id_rsa", _C),),
+    "wc": (),
+    "du": (),
     "diff": (),
     "sdiff": (("sdiff --diff-prog=/tmp/d.sh a.txt b.txt", _H),),
     "iconv": (("iconv -f latin1 -t utf8 --out=/home/dev/.bashrc a.txt", _C),),

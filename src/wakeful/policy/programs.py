@@ -6117,6 +6117,10 @@ def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.read(p, cmd.cwd)
 
 
+# less's long options that take a file (its parser takes any unambiguous prefix).
+_LESS_LONG = ("--log-file", "--LOG-FILE", "--lesskey-file", "--lesskey-src", "--line-numbers")
+
+
 def h_less(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     """`less '+!cmd'` runs cmd at start (`+` replays pager commands: `!` runs a shell
     command, `|` pipes to one); `-o`/`--log-file` write a copy of the input."""
@@ -6125,6 +6129,13 @@ def h_less(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     while i < len(args):
         word = args[i]
         value = word.value
+        if value is not None and value.startswith("--"):  # `--log=F` is `--log-file=F`
+            flag, eq, given = (expand_long([word], _LESS_LONG)[0].value or "").partition("=")
+            if eq and flag in ("--log-file", "--LOG-FILE"):
+                a.write(Word(given, word.text), cmd.cwd)
+                i += 1
+                continue
+            value = flag if not eq else value
         if value is None:
             files.append(word)
         elif value.startswith("+"):
