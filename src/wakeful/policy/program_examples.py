@@ -912,6 +912,7 @@ NO_DANGEROUS_FORM = frozenset(
         "false",
         "sleep",
         # print information about the machine, the session or a manual
+        "lsb_release",
         "apropos",
         "arch",
         "atq",
