@@ -4495,7 +4495,11 @@ def judge_subcommand(rule: Subcommand, vals: list[str]) -> tuple[Tier, str]:
             continue
         if v.startswith("--"):
             # `--prune=now` may have an entry of its own; else `--rebase=merges` is `--rebase`
-            found = rule.options.get(v) or rule.options.get(v.partition("=")[0])
+            name = v.partition("=")[0]
+            found = rule.options.get(v) or rule.options.get(name)
+            if found is None and len(name) > 3:  # git takes a prefix: `--exe=` is `--exec=`
+                full = [o for o in rule.options if o.startswith(name)]
+                found = rule.options[full[0]] if len(full) == 1 else None
         elif rule.clusters:
             found = next((rule.options[f"-{c}"] for c in v[1:] if f"-{c}" in rule.options), None)
         else:
