@@ -341,3 +341,38 @@ def test_file_options_of_readers(cmd: str) -> None:
 )
 def test_file_options_of_readers_in_the_workspace(cmd: str) -> None:
     assert auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        # siblings of the variables above, found while closing them: files written,
+        # options added to every run, compiler plugins
+        "GIT_TRACE=/home/dev/.bashrc git status",
+        "GIT_TRACE2_EVENT=/home/dev/.profile git status",
+        "GIT_TRACE_PACKET=/home/dev/.ssh/authorized_keys git status",
+        "MALLOC_TRACE=/home/dev/.bashrc ls",
+        "HISTFILE=/home/dev/.bashrc bash -ic 'echo hi'",
+        "LLVM_PROFILE_FILE=/home/dev/.bashrc ./build/app",
+        "PYTEST_ADDOPTS='--basetemp=/home/dev/.config' pytest -q",
+        "PYTEST_ADDOPTS='--rootdir=/tmp -c /tmp/pytest.ini' pytest",
+        "CFLAGS='-fplugin=/tmp/x.so' make",
+        "LDFLAGS='-Wl,-plugin,/tmp/x.so' make",
+        "CARGO_BUILD_RUSTFLAGS='-C linker=/tmp/x' cargo build",
+    ],
+)
+def test_variables_naming_files_written_or_options_that_load_code(cmd: str) -> None:
+    assert not auto_allows(cmd), cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "GIT_TRACE=1 git status",
+        "GIT_TRACE=build/trace.log git status",
+        "PYTEST_ADDOPTS='-q -x --tb=short' pytest",
+        "CFLAGS='-O2 -g -Wall' make",
+    ],
+)
+def test_trace_flags_and_plain_build_flags_stay_allowed(cmd: str) -> None:
+    assert auto_allows(cmd), cmd

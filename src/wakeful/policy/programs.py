@@ -445,6 +445,26 @@ _MAKEFLAGS_SAFE = re.compile(
 )
 
 
+# Variables naming a file or directory that programs write (traces, key logs, profiles).
+_OUTPUT_FILE_VARS = frozenset(
+    {
+        *("GIT_TRACE", "GIT_TRACE2", "GIT_TRACE2_EVENT", "GIT_TRACE2_PERF", "GIT_TRACE_PACKET"),
+        *("GIT_TRACE_PACK_ACCESS", "GIT_TRACE_PACKFILE", "GIT_TRACE_PERFORMANCE"),
+        *("GIT_TRACE_SETUP", "GIT_TRACE_CURL", "GIT_TRACE_SHALLOW", "GIT_TRACE_FSMONITOR"),
+        *("GIT_TRACE_REFS", "SSLKEYLOGFILE", "MALLOC_TRACE", "LLVM_PROFILE_FILE", "HISTFILE"),
+        *("NODE_V8_COVERAGE", "PYTHONPYCACHEPREFIX", "GCOV_PREFIX"),
+    }
+)
+# Compiler and linker flags in variables that make builds load plugins or run programs.
+_COMPILER_FLAG_VARS = frozenset(
+    {"CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "CGO_CFLAGS", "CGO_CXXFLAGS", "CGO_LDFLAGS"}
+)
+_COMPILER_LOADS = re.compile(
+    r"(^|\s)(-fplugin|-fpass-plugin|-B|-wrapper|-specs|@|--ld-path|-fuse-ld=[/.~])|"
+    r"-Xclang\s+-load|-Wl,[^\s]*-plugin"
+)
+
+
 def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bool:
     """`CC=/tmp/cc make`, `RUSTC_WRAPPER=/tmp/w cargo build`: a program named by path runs
     when the build does. An installed program (a bare name, or under /usr, /bin, /opt) or
@@ -479,7 +499,26 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
             if zone not in ("workspace", "home") and not own:
                 a.add(Tier.HIGH, f"sets {name}, so the tool runs configuration from {value.value}")
         return True
-    if name in ("RUSTFLAGS", "RUSTDOCFLAGS", "CARGO_ENCODED_RUSTFLAGS"):
+    if name in _OUTPUT_FILE_VARS:
+        # `GIT_TRACE=/home/dev/.bashrc git status` appends the trace to that file; a
+        # number or a boolean sends it to a descriptor
+        text = value.value
+        if text is None:
+            a.add(Tier.HIGH, f"sets {name} to a file only known at run time (written)")
+        elif not re.fullmatch(r"(?i)\d*|true|false|yes|no|on|off", text):
+            a.write(Word(text, value.text), cmd.cwd)
+        return True
+    if name == "PYTEST_ADDOPTS":  # options added to every pytest run
+        if value.value is None:
+            a.add(Tier.HIGH, f"sets {name} to pytest options only known at run time")
+        else:
+            a.run_script("pytest " + value.value, cmd.cwd, f"${name}")
+        return True
+    if name in _COMPILER_FLAG_VARS:
+        if _COMPILER_LOADS.search(value.value or value.text):
+            a.add(Tier.HIGH, f"sets {name}={_short(value.text)}: the compiler loads or runs that")
+        return True
+    if name in ("RUSTFLAGS", "RUSTDOCFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS"):
         for program in re.findall(r"linker=(\S+)", value.value or value.text):
             _tool_path(name, program.strip("'\""), cmd, a)
         return True
