@@ -12,7 +12,7 @@ from wakeful.testing.classifier import HOME, WS, auto_allows, tier
 
 
 def argv(cmd: str) -> list[list[str | None]]:
-    return [[w.value for w in c.argv] for c in parse_script(cmd, "/w", "/h").commands]
+    return [[w.value for w in c.argv] for c in parse_script(cmd, "/w", "/h").commands if c.argv]
 
 
 @pytest.mark.parametrize(

@@ -437,7 +437,13 @@ _FILES: dict[str, Examples] = {
         ("find / -name id_rsa", C),
         ("find . -exec rm -rf ~ \\;", C),
     ),
-    "fd": (("fd -e py src", R), ("fd -x rm -rf ~ \\;", C)),
+    "bfs": (
+        ("bfs . -name '*.py'", R),
+        ("bfs . -name '*.pyc' -rm", W),
+        ("bfs . -rm", H),
+        ("bfs ~ -name '*.pem'", C),
+    ),
+    "fd": (("fd -e py src", R), ("fd -x rm -rf ~ \\;", C), ("fd -H id_rsa ~ -x cat", C)),
     "fdfind": (("fdfind -e py src", R),),
     "sed": (
         ("sed -n 1,20p src/app.py", R),
@@ -906,6 +912,7 @@ NO_DANGEROUS_FORM = frozenset(
         "false",
         "sleep",
         # print information about the machine, the session or a manual
+        "lsb_release",
         "apropos",
         "arch",
         "atq",

@@ -129,6 +129,7 @@ class Program:
     keyed_read_opts: Collection[str] = _NONE
     checks: tuple[str, ...] = ()
     strict_options: bool = False
+    long_prefixes: bool = False  # GNU getopt_long: `--co` is `--compress-program`
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -480,6 +481,7 @@ _TABLE: dict[str, Program] = {
             "-D",
         ),
         skip_first=True,
+        read_opts=("-f", "--file"),  # patterns read from a file
     ),
     "egrep": Program(
         _R, "read", "searches files", ("-e", "-f", "-m", "-A", "-B", "-C"), skip_first=True
@@ -529,7 +531,7 @@ _TABLE: dict[str, Program] = {
         "meta",
         "lists files or their attributes",
         ("-L", "-I", "-P", "--filelimit", "-H", "-T", "--charset", "--sort"),
-        write_opts=("-o",),
+        write_opts=("-o", "--output"),
     ),
     "mkdir": Program(Tier.WORKSPACE, "write", "creates directories", ("-m", "--mode")),
     "touch": Program(
@@ -6301,6 +6303,101 @@ _TABLE.update(
         ),
     }
 )
+# `--files0-from=F`: the names to read come from F (and a name that is not a file is
+# printed back in the error, so F's contents reach the output).
+for _name in ("wc", "du"):
+    _TABLE[_name] = replace(
+        _TABLE[_name],
+        read_opts=("--files0-from",),
+        examples=_TABLE[_name].examples
+        + (
+            (f"{_name} --files0-from=names.txt", _R),
+            (f"{_name} --files0=/home/dev/.ssh/id_rsa", _C),
+        ),
+    )
+# Programs that parse their options with GNU getopt_long, argp, Perl's Getopt::Long or
+# Python's argparse: any unambiguous prefix of a long option is that option (`sort
+# --co=PROG`, `base64 --out=F`), so the entry's long options are matched by prefix too.
+for _name, _more in {
+    "grep": (("grep --fil=/home/dev/.ssh/id_rsa README.md", _C),),
+    "sort": (
+        ("sort --co=/tmp/c.sh -S 1K big.csv", _H),
+        ("sort --out=/home/dev/.bashrc names.txt", _C),
+        ("sort --out=sorted.txt names.txt", _W),
+    ),
+    "shuf": (("shuf --out=/home/dev/.bashrc names.txt", _C),),
+    "base64": (("base64 -d --out=/home/dev/.bashrc payload.b64", _C),),
+    "base32": (),
+    "date": (("date --fi=/home/dev/.ssh/id_rsa", _C),),
+    "wc": (),
+    "du": (),
+    "diff": (),
+    "sdiff": (("sdiff --diff-prog=/tmp/d.sh a.txt b.txt", _H),),
+    "iconv": (("iconv -f latin1 -t utf8 --out=/home/dev/.bashrc a.txt", _C),),
+    "split": (("split --filt='rm -rf ~' big.csv", _C),),
+    "csplit": (),
+    "patch": (("patch --out=/home/dev/.bashrc a.txt fix.patch", _C),),
+    "dmesg": (),
+    "findmnt": (),
+    "journalctl": (),
+    "man": (("man --pag=/tmp/p.sh ls", _H),),
+    "msgattrib": (),
+    "msgcat": (),
+    "msgconv": (),
+    "msgfmt": (),
+    "msgmerge": (),
+    "msguniq": (),
+    "cpio": (),
+    "last": (),
+    "lastb": (),
+    "aclocal": (),
+    "autoconf": (),
+    "autoreconf": (),
+    "mypy": (("mypy --python-exec=/tmp/py src", _H),),
+    "pylint": (("pylint --init-h='import os' src", _H),),
+    "bandit": (),
+    "cython": (),
+    "autopep8": (),
+    "yapf": (),
+    "codespell": (),
+    "tox": (),
+    "nox": (),
+    "alembic": (),
+}.items():
+    if _name in _TABLE:
+        _TABLE[_name] = replace(
+            _TABLE[_name], long_prefixes=True, examples=_TABLE[_name].examples + _more
+        )
+_TABLE.update(
+    {
+        "lsb_release": Program(
+            _R,
+            "none",
+            "prints the distribution's name and release",
+            examples=(("lsb_release -a", _R), ("lsb_release -cs", _R)),
+        ),
+        "apt-cache": Program(
+            _R,
+            "none",
+            "queries the package cache",
+            ("-c", "--config-file", "-o", "--option"),
+            subcommands={
+                v: (_R, "only reads the package cache")
+                for v in (
+                    *("policy", "show", "showpkg", "showsrc", "search", "depends", "rdepends"),
+                    *("madison", "stats", "pkgnames", "dotty", "xvcg", "unmet", "dump"),
+                )
+            },
+            other_subcommand=(_H, "changes the system's package cache"),
+            read_opts=("-c", "--config-file"),
+            examples=(
+                ("apt-cache policy nginx", _R),
+                ("apt-cache search ncat", _R),
+                ("apt-cache gencaches", _H),
+            ),
+        ),
+    }
+)
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
 
 
@@ -6421,7 +6518,9 @@ GIT_HIGH = frozenset(
 )
 GIT_EXEC_KEYS = re.compile(
     r"(?i)^(core\.(pager|editor|sshcommand|fsmonitor|hookspath|gitproxy|askpass|"
-    r"worktree)|alias\.|.*\.(textconv|command|cmd|process|clean|smudge|helper|program)$|"
+    r"worktree|alternaterefscommand)|alias\.|interactive\.difffilter|web\.browser|"
+    r"(browser|man|difftool|mergetool)\..*\.path$|instaweb\.|sendemail\.(sendmailcmd|smtpserver)|"
+    r".*\.(textconv|command|cmd|process|clean|smudge|helper|program)$|"
     r"diff\.external|pager\.|sequence\.editor|credential\.|uploadpack\.|receivepack\.|"
     r"include\.|includeif\.|protocol\.|url\.|http\..*proxy|gpg\.program|"
     r"merge\..*driver|remote\..*\.(uploadpack|receivepack|vcs)|init\.templatedir)"

@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 829 programs known, 675 are data (636 program entries, 37 wrappers, and the git and
+Of the 832 programs known, 677 are data (638 program entries, 37 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 154 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 155 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
@@ -167,8 +167,28 @@ _DANGEROUS_ENV = frozenset(
         "SHELLOPTS",
         "PS4",
         "BROWSER",
+        # the interpreter's own library and configuration from elsewhere
+        "PYTHONHOME",
+        "GCONV_PATH",
+        "LUA_INIT",
+        "PHPRC",
+        "PHP_INI_SCAN_DIR",
+        # another program's options or configuration file, where options run programs
+        # (`--pre`, `--checkpoint-action=exec`, `-TT`, `--preview`, `-P PAGER`)
+        "RIPGREP_CONFIG_PATH",
+        "TAR_OPTIONS",
+        "ZIPOPT",
+        "UNZIP",
+        "MANOPT",
+        "FZF_DEFAULT_OPTS",
+        "PARALLEL",
     }
 )
+# LESS holds less's options: `+CMD` runs CMD at start (`+!sh` a shell command), `-k` and
+# `-o` name key and log files; display flags (`-R`, `-FRX`, `-i`) change nothing.
+_LESS_OPTIONS_SAFE = re.compile(r"(-[-+]?[a-jl-nqr-zA-NQ-Z#0-9~]+\s*)*")
+# PYTHONWARNINGS: a category named with a module (`all:0:antigravity.x:0:0`) is imported.
+_WARNINGS_IMPORT = re.compile(r"^[^:]*:[^:]*:[^:]*\.")
 
 
 # Variables whose value is a command that some program runs (pagers, editors, ssh and diff
@@ -186,7 +206,11 @@ _PATH_APPEND = re.compile(r"^[\"']?\$\{?PATH\}?:")
 # Variables listing directories that interpreters load modules from: an entry outside the
 # workspace makes the project's own commands run code from there.
 _CODE_SEARCH_PATHS = frozenset(
-    {"PYTHONPATH", "PERL5LIB", "PERLLIB", "RUBYLIB", "NODE_PATH", "CLASSPATH", "GEM_PATH"}
+    {
+        *("PYTHONPATH", "PERL5LIB", "PERLLIB", "RUBYLIB", "NODE_PATH", "CLASSPATH", "GEM_PATH"),
+        *("LUA_PATH", "LUA_CPATH", "TCLLIBPATH", "GUILE_LOAD_PATH", "ERL_LIBS"),
+        *("JULIA_LOAD_PATH", "OCAMLPATH", "PYTHONPLATLIBDIR"),
+    }
 )
 # NODE_OPTIONS flags that only tune the runtime (anything else may load code or open ports).
 _NODE_TUNING = re.compile(
@@ -421,6 +445,26 @@ _MAKEFLAGS_SAFE = re.compile(
 )
 
 
+# Variables naming a file or directory that programs write (traces, key logs, profiles).
+_OUTPUT_FILE_VARS = frozenset(
+    {
+        *("GIT_TRACE", "GIT_TRACE2", "GIT_TRACE2_EVENT", "GIT_TRACE2_PERF", "GIT_TRACE_PACKET"),
+        *("GIT_TRACE_PACK_ACCESS", "GIT_TRACE_PACKFILE", "GIT_TRACE_PERFORMANCE"),
+        *("GIT_TRACE_SETUP", "GIT_TRACE_CURL", "GIT_TRACE_SHALLOW", "GIT_TRACE_FSMONITOR"),
+        *("GIT_TRACE_REFS", "SSLKEYLOGFILE", "MALLOC_TRACE", "LLVM_PROFILE_FILE", "HISTFILE"),
+        *("NODE_V8_COVERAGE", "PYTHONPYCACHEPREFIX", "GCOV_PREFIX"),
+    }
+)
+# Compiler and linker flags in variables that make builds load plugins or run programs.
+_COMPILER_FLAG_VARS = frozenset(
+    {"CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "CGO_CFLAGS", "CGO_CXXFLAGS", "CGO_LDFLAGS"}
+)
+_COMPILER_LOADS = re.compile(
+    r"(^|\s)(-fplugin|-fpass-plugin|-B|-wrapper|-specs|@|--ld-path|-fuse-ld=[/.~])|"
+    r"-Xclang\s+-load|-Wl,[^\s]*-plugin"
+)
+
+
 def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bool:
     """`CC=/tmp/cc make`, `RUSTC_WRAPPER=/tmp/w cargo build`: a program named by path runs
     when the build does. An installed program (a bare name, or under /usr, /bin, /opt) or
@@ -455,7 +499,26 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
             if zone not in ("workspace", "home") and not own:
                 a.add(Tier.HIGH, f"sets {name}, so the tool runs configuration from {value.value}")
         return True
-    if name in ("RUSTFLAGS", "RUSTDOCFLAGS", "CARGO_ENCODED_RUSTFLAGS"):
+    if name in _OUTPUT_FILE_VARS:
+        # `GIT_TRACE=/home/dev/.bashrc git status` appends the trace to that file; a
+        # number or a boolean sends it to a descriptor
+        text = value.value
+        if text is None:
+            a.add(Tier.HIGH, f"sets {name} to a file only known at run time (written)")
+        elif not re.fullmatch(r"(?i)\d*|true|false|yes|no|on|off", text):
+            a.write(Word(text, value.text), cmd.cwd)
+        return True
+    if name == "PYTEST_ADDOPTS":  # options added to every pytest run
+        if value.value is None:
+            a.add(Tier.HIGH, f"sets {name} to pytest options only known at run time")
+        else:
+            a.run_script("pytest " + value.value, cmd.cwd, f"${name}")
+        return True
+    if name in _COMPILER_FLAG_VARS:
+        if _COMPILER_LOADS.search(value.value or value.text):
+            a.add(Tier.HIGH, f"sets {name}={_short(value.text)}: the compiler loads or runs that")
+        return True
+    if name in ("RUSTFLAGS", "RUSTDOCFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS"):
         for program in re.findall(r"linker=(\S+)", value.value or value.text):
             _tool_path(name, program.strip("'\""), cmd, a)
         return True
@@ -502,8 +565,19 @@ def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
         code_env(name, value, cmd, a)
     elif name.lower() == "npm_config_node_options":
         code_env("NODE_OPTIONS", value, cmd, a)
+    elif name.lower() in _NPM_PROGRAM_VARS:
+        if value.value is None:
+            a.add(Tier.HIGH, f"sets {name} to a program only known at run time")
+        else:
+            a.run_script(value.value + " x", cmd.cwd, f"${name}")
     elif name.lower() == "npm_config_script_shell":
         a.add(Tier.HIGH, f"sets {name}, the shell npm runs package scripts with")
+    elif name == "LESS" and not _LESS_OPTIONS_SAFE.fullmatch(value.value or "$"):
+        a.add(Tier.HIGH, f"sets LESS={_short(value.text)}: less options that run or write more")
+    elif name == "PYTHONWARNINGS" and (
+        value.value is None or any(_WARNINGS_IMPORT.match(part) for part in value.value.split(","))
+    ):
+        a.add(Tier.HIGH, f"sets PYTHONWARNINGS={_short(value.text)}: python imports that module")
     elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
         a.add(Tier.HIGH, f"sets {name}, which makes programs run other code")
     elif name == "PATH":
@@ -956,11 +1030,79 @@ def _compiled(rule: Program) -> _Compiled:
     return found
 
 
+# id(entry) -> (the entry, the long options it names): for `long_prefixes` entries.
+_LONG_NAMES: dict[int, tuple[Program, tuple[str, ...]]] = {}
+
+
+def expand_long(args: list[Word], names: Collection[str]) -> list[Word]:
+    """Each long option in `args` written as an unambiguous prefix of one of `names` (the
+    program's long options: GNU getopt_long takes any such prefix), written out in full."""
+    out: list[Word] = []
+    for i, word in enumerate(args):
+        value = word.value
+        if value == "--":
+            return out + args[i:]
+        if value is not None and value.startswith("--") and len(value) > 3:
+            name, eq, rest = value.partition("=")
+            if name not in names:
+                full = [n for n in names if n.startswith(name)]
+                if len(full) == 1:
+                    word = Word(full[0] + eq + rest, word.text)
+        out.append(word)
+    return out
+
+
+# GNU cp, mv, install and ln: their long options (`--targ=DIR` is `--target-directory=DIR`).
+_COPY_LONG = (
+    *("--target-directory", "--no-target-directory", "--suffix", "--backup", "--mode"),
+    *("--owner", "--group", "--reflink", "--sparse", "--preserve", "--no-preserve"),
+    *("--parents", "--remove-destination", "--strip-trailing-slashes", "--symbolic-link"),
+    *("--symbolic", "--update", "--verbose", "--one-file-system", "--context", "--archive"),
+    *("--attributes-only", "--copy-contents", "--dereference", "--force", "--interactive"),
+    *("--link", "--logical", "--physical", "--no-clobber", "--no-dereference", "--recursive"),
+    *("--relative", "--directory", "--compare", "--strip", "--strip-program", "--debug"),
+    *("--exchange", "--keep-directory-symlink", "--preserve-context", "--preserve-timestamps"),
+)
+# GNU tar's long options that name programs or files, with those sharing their prefixes.
+_TAR_LONG = (
+    *("--to-command", "--to-stdout", "--totals", "--touch", "--checkpoint"),
+    *("--checkpoint-action", "--use-compress-program", "--rsh-command", "--info-script"),
+    *("--new-volume-script", "--file", "--files-from", "--directory", "--exclude"),
+    *("--exclude-from", "--extract", "--create", "--list", "--append", "--update"),
+    *("--index-file", "--absolute-names", "--transform", "--xform", "--overwrite"),
+)
+# GNU sed's long options.
+_SED_LONG = (
+    *("--expression", "--file", "--in-place", "--line-length", "--null-data"),
+    *("--zero-terminated", "--quiet", "--silent", "--regexp-extended", "--separate"),
+    *("--sandbox", "--debug", "--posix", "--follow-symlinks", "--unbuffered", "--binary"),
+)
+
+
+def _whole_long_options(rule: Program, args: list[Word]) -> list[Word]:
+    """A program parsing its options with GNU getopt_long takes any unambiguous prefix of a
+    long option (`sort --co=PROG` is `--compress-program=PROG`, `--out=F` `--output=F`):
+    each such prefix of one option the entry names is written out in full."""
+    found = _LONG_NAMES.get(id(rule))
+    if found is None or found[0] is not rule:
+        names = {
+            o.split("=")[0]
+            for f in dataclasses.fields(rule)
+            if f.name.endswith(("_opts", "_flags"))
+            for o in (getattr(rule, f.name) or ())
+            if isinstance(o, str) and o.startswith("--")
+        }
+        found = _LONG_NAMES[id(rule)] = (rule, tuple(sorted(names)))
+    return expand_long(args, found[1])
+
+
 def run_program(
     name: str, rule: Program, args: list[Word], cmd: SimpleCommand, a: Analyzer
 ) -> None:
     """Interpret one data entry of `program_rules` for one invocation."""
     compiled = _compiled(rule)
+    if rule.long_prefixes:
+        args = _whole_long_options(rule, args)
     if compiled.bare:
         _run_bare(name, rule, compiled, args, cmd, a)
         return
@@ -2752,6 +2894,7 @@ def h_shred(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
 
 
 def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    args = expand_long(args, _COPY_LONG)
     opts, pos = split_opts(
         args,
         (
@@ -2811,6 +2954,7 @@ def _holds_persistence(path: str, home: str) -> bool:
 
 
 def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    args = expand_long(args, _COPY_LONG)
     opts, pos = split_opts(args, ("-t", "--target-directory", "-S", "--suffix"))
     a.add(Tier.WORKSPACE, "creates links")
     sources = pos if _vals(opts, "-t", "--target-directory") else pos[:-1] if len(pos) >= 2 else pos
@@ -2993,6 +3137,12 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     acted = False
     while j < len(expr):
         tok = expr[j].value
+        if name == "bfs" and tok == "-rm":
+            tok = "-delete"
+        if tok is None and expr[j].text.lstrip("\"'").startswith(("-", "$", "`")):
+            # `-${t}exec`, `-exe$9c`, `$ACTION`: a primary computed at run time may be
+            # -exec or -delete
+            a.add(Tier.HIGH, f"find {_short(expr[j].text)}: a primary only known at run time")
         if tok in ("-exec", "-execdir", "-ok", "-okdir", "-delete"):
             guard = _find_segment(expr, j)
             filtered = _find_filtered(guard)
@@ -3047,8 +3197,15 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             if j + 1 < len(expr):
                 a.write(expr[j + 1], cmd.cwd)
             j += 1
-        elif tok in _FIND_NAME_TESTS or tok in _FIND_OTHER_TESTS and tok != "-empty":
-            j += 1  # skip the test's value
+        elif (
+            tok in _FIND_NAME_TESTS
+            or tok in _FIND_OTHER_TESTS
+            and tok != "-empty"
+            or tok in _FIND_VALUED
+            or tok is not None
+            and _FIND_NEWER_XY.fullmatch(tok)
+        ):
+            j += 1  # skip the test's value (`-printf -delete` prints the word "-delete")
         j += 1
     if not acted:
         a.add(Tier.READ_ONLY, "lists files")
@@ -3090,6 +3247,14 @@ _FIND_OTHER_TESTS = frozenset(
         "-newermt",
     }
 )
+
+
+# Other primaries that take a value (a format, a depth, a type, a reference file).
+_FIND_VALUED = frozenset(
+    {"-printf", "-maxdepth", "-mindepth", "-type", "-xtype", "-fstype", "-anewer", "-cnewer"}
+    | {"-used", "-context"}
+)
+_FIND_NEWER_XY = re.compile(r"-newer[aBcm][aBcmt]")
 
 
 def _find_filtered(expr: list[Word]) -> bool:
@@ -3281,8 +3446,12 @@ def _listed_paths(cmd: SimpleCommand) -> list[Word] | None:
 
 
 def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    cut = next(
+        (i for i, w in enumerate(args) if w.value in ("-x", "--exec", "-X", "--exec-batch")),
+        len(args),
+    )
     opts, pos = split_opts(
-        args,
+        args[:cut],
         (
             "-e",
             "-E",
@@ -3299,21 +3468,27 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         ),
         stop_at_positional=False,
     )
-    for i, w in enumerate(args):
-        if w.value in ("-x", "--exec", "-X", "--exec-batch"):
-            inner = [
-                Word(None, x.text) if x.value and "{" in x.value else x
-                for x in args[i + 1 :]
-                if x.value != ";"
-            ]
-            a.run_argv(inner + [Word(None, "<found>")], cmd)
-            return
     patterns = [w.text for w in pos[:1]] + [f"*.{w.text}" for w in _vals(opts, "-e", "--extension")]
-    credential_search(patterns, list(pos[1:]) or [Word(".", ".")], cmd, a)
+    roots = list(pos[1:]) or [Word(".", ".")]
+    credential_search(patterns, list[Word | None](roots), cmd, a)
+    if cut < len(args):
+        # `fd PATTERN ROOT -x CMD`: CMD runs on files found below ROOT (one root: a path
+        # there, judged by its place; several or computed: a path known at run time)
+        follows = _has(opts, "-L", "--follow")  # links found lead anywhere
+        root = roots[0].value if len(roots) == 1 and not follows else None
+        found = Word(None if root is None else root.rstrip("/") + "/found", "<found>")
+        inner = [
+            Word(found.value, x.text) if x.value and "{" in x.value else x
+            for x in args[cut + 1 :]
+            if x.value != ";"
+        ]
+        a.run_argv(inner + [found], cmd)
+        return
     a.add(Tier.READ_ONLY, "finds files")
 
 
 def h_sed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    args = expand_long(args, _SED_LONG)
     opts, pos = split_opts(args, ("-e", "--expression", "-f", "--file", "-l", "--line-length"))
     inplace = any(flag in ("-i", "--in-place") or flag.startswith("--in-place") for flag, _ in opts)
     for flag, _ in opts:
@@ -3326,8 +3501,13 @@ def h_sed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         inplace = True
     scripts = _vals(opts, "-e", "--expression")
     for f in _vals(opts, "-f", "--file"):
+        # its `e` and `w` commands run and write anything: a script from elsewhere is code
+        # from elsewhere
         a.read(f, cmd.cwd)
-        a.add(Tier.WORKSPACE, "runs a sed script from a file")
+        if a.place(f, cmd.cwd).zone == "workspace":
+            a.add(Tier.WORKSPACE, "runs a sed script from a file")
+        else:
+            _run_file(name, f, cmd, a)
     if not scripts and not _has(opts, "-f", "--file") and pos:
         scripts, pos = [pos[0]], pos[1:]
     for script in scripts:
@@ -3377,29 +3557,90 @@ def _sed_script(script: str, cmd: SimpleCommand, a: Analyzer) -> None:
                     a.write(Word(target, target), cmd.cwd)
 
 
+# gawk's long options (any unambiguous prefix is accepted, as `-W NAME` is), the short
+# options that stand for one of them, and those whose value may only be attached.
+_AWK_LONG = (
+    "assign", "field-separator", "file", "exec", "include", "load", "source", "profile",
+    "dump-variables", "pretty-print", "debug", "characters-as-bytes", "traditional",
+    "copyright", "gen-pot", "help", "lint", "lint-old", "bignum", "use-lc-numeric",
+    "non-decimal-data", "optimize", "no-optimize", "posix", "re-interval", "sandbox",
+    "version", "csv",
+)  # fmt: skip
+_AWK_ATTACHED = {"-p": "--profile", "-d": "--dump-variables", "-o": "--pretty-print"}
+# Where each writing option puts its file when none is named.
+_AWK_WRITES = {
+    "--profile": "awkprof.out",
+    "--pretty-print": "awkprof.out",
+    "--dump-variables": "awkvars.out",
+}
+# gawk's bundled extensions that only read or compute (`-l ordchr`); any other library
+# (`-l fork`, `rwarray`'s writea, a path) runs code the command does not show.
+_AWK_READING_EXTENSIONS = frozenset({"ordchr", "time", "readfile", "intdiv", "readdir"})
+_AWK_TAKES = (
+    "-F", "-v", "-f", "--file", "-E", "--exec", "-i", "--include", "-l", "--load", "-e",
+    "--source", "--assign", "--field-separator",
+)  # fmt: skip
+
+
+def _awk_long(name: str) -> str:
+    """`--prof` is `--profile`: gawk takes any unambiguous prefix of a long option."""
+    if name[2:] in _AWK_LONG:
+        return name
+    found = [o for o in _AWK_LONG if o.startswith(name[2:])]
+    return f"--{found[0]}" if len(found) == 1 and len(name) > 2 else name
+
+
+def _awk_options(args: list[Word]) -> list[Word]:
+    """The options before the program in one spelling: `-W exec=F`, `-Wexec=F` and
+    `--ex=F` become `--exec=F`, `-pFILE` becomes `--profile=FILE`, `-E F` `--exec F`."""
+    out: list[Word] = []
+    i = 0
+    while i < len(args):
+        word = args[i]
+        value = word.value
+        if value is None or not value.startswith("-") or value in ("-", "--"):
+            return out + args[i:]
+        if value == "-W" and i + 1 < len(args) and args[i + 1].value is not None:
+            value, i = "--" + (args[i + 1].value or ""), i + 1
+        elif value.startswith("-W") and not value.startswith("--"):
+            value = "--" + value[2:]
+        if value.startswith("--"):
+            name, eq, rest = value.partition("=")
+            value = _awk_long(name) + eq + rest
+        elif value[:2] in _AWK_ATTACHED:
+            value = _AWK_ATTACHED[value[:2]] + ("=" + value[2:] if len(value) > 2 else "")
+        elif value == "-E":
+            value = "--exec"
+        out.append(Word(value, word.text) if value != word.value else word)
+        if value in _AWK_TAKES and i + 1 < len(args):
+            out.append(args[i + 1])
+            i += 1
+        i += 1
+    return out
+
+
+def _awk_library(value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    """`-l NAME`, `@load "NAME"`: a shared library gawk loads into itself."""
+    if value.value in _AWK_READING_EXTENSIONS or value.value == "inplace":
+        return
+    a.add(Tier.HIGH, f"awk loads the library {_short(value.text)} (code the command does not show)")
+
+
 def h_awk(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args,
-        (
-            "-F",
-            "-v",
-            "-f",
-            "--file",
-            "-i",
-            "--include",
-            "-l",
-            "--load",
-            "-e",
-            "--source",
-            "--assign",
-            "--field-separator",
-        ),
-    )
+    args = _awk_options(args)
+    opts, pos = split_opts(args, _AWK_TAKES)
+    for opt, value in opts:
+        if opt in _AWK_WRITES:  # --profile[=FILE] writes FILE (awkprof.out by default)
+            a.write(value or Word(_AWK_WRITES[opt], _AWK_WRITES[opt]), cmd.cwd)
+    for lib in _vals(opts, "-l", "--load"):
+        _awk_library(lib, cmd, a)
+    for f in _vals(opts, "-i", "--include"):
+        if f.value != "inplace":
+            _run_file(name, f, cmd, a)
     programs = _vals(opts, "-e", "--source")
-    for f in _vals(opts, "-f", "--file"):
-        a.read(f, cmd.cwd)
-        a.add(Tier.WORKSPACE, "runs an awk program from a file")
-    if not programs and not _has(opts, "-f", "--file") and pos:
+    for f in _vals(opts, "-f", "--file", "--exec"):
+        _run_file(name, f, cmd, a)
+    if not programs and not _has(opts, "-f", "--file", "--exec") and pos:
         programs, pos = [pos[0]], pos[1:]
     inplace = any(v.value == "inplace" for v in _vals(opts, "-i", "--include"))
     for prog in programs:
@@ -3407,6 +3648,19 @@ def h_awk(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.HIGH, "runs an awk program only known at run time")
             continue
         text = prog.value
+        for m in re.finditer(r"@\s*(include|load)\s*\"([^\"]*)\"", text):
+            named = Word(m.group(2), m.group(2))
+            if m.group(1) == "include":
+                _run_file(name, named, cmd, a)
+            else:
+                _awk_library(named, cmd, a)
+        if re.search(r"@\s*(?!include\b|load\b|namespace\b)[A-Za-z_]\w*\s*\(", text):
+            a.add(Tier.HIGH, "awk calls a function named at run time (@name(...))")
+        for m in re.finditer(r"\bgetline\b[^;}<|]*<\s*(\"([^\"]*)\"|[^\s;})]+)", text):
+            if m.group(2) is not None:
+                a.read(Word(m.group(2), m.group(2)), cmd.cwd)
+            else:
+                a.add(Tier.HIGH, "awk reads a file named at run time (getline <)")
         if re.search(r"\bsystem\s*\(", text):
             a.add(Tier.HIGH, "awk runs shell commands (system())")
             for m in _STRING_LITERAL.finditer(text):
@@ -3431,6 +3685,7 @@ def h_awk(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 
 
 def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    args = expand_long(args, _TAR_LONG)
     if (
         args
         and args[0].value
@@ -4192,13 +4447,26 @@ def _git_clone(c: _GitCall) -> bool:
 
 def _git_grep(c: _GitCall) -> bool:
     for v in c.vals:
-        if v in ("-O", "--open-files-in-pager"):
+        # `-O`, clustered after other flags (`-iO/tmp/x`) and `--open-files-in-pager` as any
+        # prefix git accepts (`--open-f=`): the value is the program to run
+        cluster = _GIT_GREP_O.match(v)
+        name, eq, given = v.partition("=")
+        if cluster is not None:
+            program = cluster.group(1)
+        elif len(name) >= 4 and "--open-files-in-pager".startswith(name):
+            program = given
+        else:
+            continue
+        if not program:
             c.a.add(
                 Tier.HIGH, "opens the matching files in the pager from configuration", part=c.part
             )
-        elif v.startswith("--open-files-in-pager=") or (v.startswith("-O") and len(v) > 2):
-            program = v.split("=", 1)[1] if v.startswith("--") else v[2:]
+        else:
             c.a.run_script(program + " found-file", c.cwd, "git grep --open-files-in-pager")
+    if "--no-index" in c.vals:  # searches any files, in or out of a repository
+        for operand in c.sargs:
+            if (operand.value or "").startswith(("/", "~", "..")):
+                c.a.read(operand, c.cwd)
     return False
 
 
@@ -4266,7 +4534,11 @@ def judge_subcommand(rule: Subcommand, vals: list[str]) -> tuple[Tier, str]:
             continue
         if v.startswith("--"):
             # `--prune=now` may have an entry of its own; else `--rebase=merges` is `--rebase`
-            found = rule.options.get(v) or rule.options.get(v.partition("=")[0])
+            name = v.partition("=")[0]
+            found = rule.options.get(v) or rule.options.get(name)
+            if found is None and len(name) > 3:  # git takes a prefix: `--exe=` is `--exec=`
+                full = [o for o in rule.options if o.startswith(name)]
+                found = rule.options[full[0]] if len(full) == 1 else None
         elif rule.clusters:
             found = next((rule.options[f"-{c}"] for c in v[1:] if f"-{c}" in rule.options), None)
         else:
@@ -5021,6 +5293,12 @@ _NPM_SECRET_KEY = re.compile(r"(?i)(_auth|authtoken|password|token)")
 _NPM_LISTINGS = frozenset({"ls", "list", "ll", "la", "root", "bin", "prefix", "outdated", "view"})
 
 
+# npm options (and their npm_config_* variables) naming a program npm runs: the browser
+# of `npm docs/repo/bugs/home`, the viewer of `npm help`, the editor of `npm edit`, the
+# shell of `npm explore`.
+_NPM_PROGRAM_OPTS = frozenset({"--browser", "--viewer", "--editor", "--shell"})
+
+
 def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -5041,6 +5319,14 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     rest = [w.value or "" for w in pos[1:]]
     if _has(opts, "--registry"):
         a.add(Tier.HIGH, "uses a non-default package registry")
+    for i, word in enumerate(args):  # `npm docs x --browser=PROG`: npm runs PROG
+        flag, eq, given = (word.value or "").partition("=")
+        if flag in _NPM_PROGRAM_OPTS:
+            program = given if eq else (args[i + 1].value if i + 1 < len(args) else "")
+            if program is None:
+                a.add(Tier.HIGH, f"{name} {flag} names a program only known at run time")
+            elif program:
+                a.run_script(program + " x", cmd.cwd, f"{name} {flag}")
     # `npm --prefix DIR run build`, `yarn --cwd DIR`, `pnpm -C DIR`: the package.json (and
     # its scripts) in DIR decide what runs; options after the verb count as well
     later, _ = split_opts(pos[1:], ("--prefix", "--cwd", "--dir", "-C"))
@@ -5050,7 +5336,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if (
         _has(opts, "-g", "--global", "--location")
         or any(v in ("-g", "--global", "--location=global") for v in rest)
-        or (name == "yarn" and verb == "global")
+        or (name == "yarn" and verb == "global" and rest[:1] not in (["list"], ["bin"], ["dir"]))
     ) and verb not in ("ls", "list", "ll", "la", "root", "bin", "prefix", "outdated", "view"):
         a.add(Tier.HIGH, f"{name} {verb} changes packages installed for the whole machine (global)")
     if verb in _NPM_RUNS_CODE or verb not in _NPM_KNOWN and name in ("yarn", "pnpm", "bun"):
@@ -5113,6 +5399,9 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             f"{name} pkg edits package.json",
         )
         return
+    if name == "yarn" and verb == "global" and rest[:1] in (["list"], ["bin"], ["dir"]):
+        a.add(Tier.READ_ONLY, f"yarn global {rest[0]} lists the user's global packages")
+        return
     if name in ("yarn", "pnpm") and verb in YARN_PNPM_HIGH:
         a.add(Tier.HIGH, f"{name} {verb} changes the user's tool setup or the registry")
         return
@@ -5150,6 +5439,10 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         return
     if verb in ("audit",) and rest and rest[0] == "fix":
         a.add(Tier.NETWORK, "installs fixed dependency versions")
+        return
+    if verb == "audit" and not any(v == "--fix" or v.startswith("--fix=") for v in rest):
+        # a report of known advisories for the lockfile's packages, as `npm outdated` reads
+        a.add(Tier.READ_ONLY, f"{name} audit reports known vulnerabilities (nothing installed)")
         return
     if verb in NPM_NETWORK or (name in ("yarn", "pnpm", "bun") and verb in ("add", "up")):
         specs = [v for v in rest if not v.startswith("-")]
@@ -5867,6 +6160,10 @@ def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.read(p, cmd.cwd)
 
 
+# less's long options that take a file (its parser takes any unambiguous prefix).
+_LESS_LONG = ("--log-file", "--LOG-FILE", "--lesskey-file", "--lesskey-src", "--line-numbers")
+
+
 def h_less(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     """`less '+!cmd'` runs cmd at start (`+` replays pager commands: `!` runs a shell
     command, `|` pipes to one); `-o`/`--log-file` write a copy of the input."""
@@ -5875,6 +6172,13 @@ def h_less(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     while i < len(args):
         word = args[i]
         value = word.value
+        if value is not None and value.startswith("--"):  # `--log=F` is `--log-file=F`
+            flag, eq, given = (expand_long([word], _LESS_LONG)[0].value or "").partition("=")
+            if eq and flag in ("--log-file", "--LOG-FILE"):
+                a.write(Word(given, word.text), cmd.cwd)
+                i += 1
+                continue
+            value = flag if not eq else value
         if value is None:
             files.append(word)
         elif value.startswith("+"):
@@ -5965,6 +6269,12 @@ _NAME_TAKERS = frozenset(
     }
 )
 _SUBSCRIPT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\[(.*)\]")
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+_NPM_PROGRAM_VARS = frozenset(
+    {"npm_config_browser", "npm_config_viewer", "npm_config_editor", "npm_config_shell"}
+)
+# git grep's flags that take no value, then -O and the pager it runs (`-niO/tmp/x`).
+_GIT_GREP_O = re.compile(r"-[aIivwhHEGPFnlLqzcopWxu0-9]*O(.*)")
 _SUBSCRIPT_ANYWHERE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[(.*(?:\$\(|`|\$\{).*)\]")
 
 
@@ -5977,6 +6287,16 @@ def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         if match and any(m in match.group(1) for m in ("$(", "`", "${")):
             a.add(Tier.HIGH, f"evaluates the array subscript in {word.value!r} as code")
             a.run_script(": " + match.group(1), cmd.cwd, f"{name} array subscript")
+    targets: list[Word] = []  # variables the builtin sets to a value known at run time
+    if name == "printf":
+        targets = _vals(split_opts(args, ("-v",), stop_at_positional=True)[0], "-v")
+    elif name == "read":
+        targets = split_opts(args, ("-a", "-d", "-i", "-n", "-N", "-p", "-t", "-u"))[1]
+    for target in targets:
+        # `printf -v PATH /tmp; ls`, `read PATH <<< /tmp`: an environment variable set for
+        # every later command, as `PATH=... ls` sets it for one
+        if target.value is not None and _ENV_NAME.fullmatch(target.value):
+            _assign(target.value, Word(None, f"${{{target.value}}}"), cmd, a)
     if name in ("mapfile", "readarray"):
         opts, _ = split_opts(args, ("-C", "-c", "-d", "-n", "-O", "-s", "-u"))
         for callback in _vals(opts, "-C"):
@@ -6237,6 +6557,7 @@ def _handlers() -> dict[str, Handler]:
     for n in ("chmod", "chown", "chgrp", "setfacl"):
         table[n] = h_chmod
     table["find"] = h_find
+    table["bfs"] = h_find  # find's expressions, breadth first (`-rm` is `-delete`)
     table["fd"] = h_fd
     table["fdfind"] = h_fd
     table["sed"] = h_sed

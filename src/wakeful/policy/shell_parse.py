@@ -178,6 +178,8 @@ def _unescape_dq(text: str) -> str:
 
 # A variable name with an array subscript that holds a command: bash runs it when it
 # evaluates the subscript (`printf -v 'a[$(cmd)]'`, `declare "a[\$(cmd)]=1"`, `test -v`).
+# An environment variable's name (`PATH`, `LD_PRELOAD`), as opposed to a script's own (`x`).
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 _SUBSCRIPT_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\]]*(?:\$\(|`|\$\{)")
 _PROMPT_EXPANSION = re.compile(r"@P\}$")
 _ARITHMETIC_TESTS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
@@ -543,7 +545,21 @@ class _Walker:
             for child in node.named_children:
                 self.statements(child, inner, context, upstream)
         elif kind == "variable_assignment":
-            self.assignment(node, state, context, record=True)
+            name, value = self.assignment(node, state, context, record=True)
+            if _ENV_NAME.fullmatch(name):
+                # `PATH=/tmp; ls`, `(LD_PRELOAD=x; cmd)`: a variable the environment may
+                # already export changes what every later command runs; judged as
+                # `PATH=/tmp ls` is.
+                self.commands.append(
+                    SimpleCommand(
+                        argv=[],
+                        assigns=[(name, value)],
+                        cwd=state.cwd,
+                        text=self.text(node),
+                        context=context,
+                        upstream=list(upstream),
+                    )
+                )
         elif kind in ("declaration_command", "unset_command"):
             assigns: list[tuple[str, Word]] = []
             names: list[Word] = []
