@@ -1552,7 +1552,9 @@ _TOOLS: dict[str, Program] = {
         ("-o", "--link-flags", "-D", "--target"),
         write_opts=("-o",),
         exec_flags=("eval", "i", "play"),
+        word_tiers={"deps": (_N, "installs dependencies with shards")},
         examples=(
+            ("crystal deps", _N),
             ("crystal build -o bin/app src/app.cr", _W),
             ("crystal spec", _W),
             ("crystal eval 'system \"id\"'", _H),
@@ -2159,7 +2161,10 @@ _TOOLS: dict[str, Program] = {
             script_opts=("--bazelrc",),
             dir_opts=("--output_base", "--output_user_root"),
             release_pattern=r"^//[^ ]*:[\w-]*(deploy|publish|release|upload|push)",
+            subcommands=_same(("fetch", "sync", "vendor"), _N, "downloads external dependencies"),
+            other_subcommand=(_W, "builds or tests with Bazel"),
             examples=(
+                (f"{n} fetch //...", _N),
                 (f"{n} test //...", _W),
                 (f"{n} run //tools:gen", _W),
                 (f"{n} --bazelrc=.bazelrc.ci build //...", _W),
@@ -2880,10 +2885,14 @@ _TOOLS: dict[str, Program] = {
         "builds or tests an OCaml project",
         ("--root", "-p", "-j"),
         argv_after=("exec",),
-        subcommands=_same(("install", "uninstall"), _H, "installs into the opam switch"),
+        subcommands={
+            **_same(("install", "uninstall"), _H, "installs into the opam switch"),
+            "pkg": (_N, "locks or fetches opam packages"),
+        },
         other_subcommand=(_W, "builds or tests the project"),
         examples=(
             ("dune build", _W),
+            ("dune pkg lock", _N),
             ("dune exec -- rm -rf /home/dev", _C),
             ("dune install", _H),
         ),
@@ -2970,7 +2979,12 @@ _TOOLS: dict[str, Program] = {
         "runs Clojure",
         ("-A", "-M", "-X", "-T", "-Sdeps"),
         exec_flags=("-e", "--eval"),
-        examples=(("clj -M:test", _W), ("clj -M -e '(clojure.java.shell/sh \"id\")'", _H)),
+        word_tiers={"-P": (_N, "downloads the project's dependencies (prepare)")},
+        examples=(
+            ("clj -M:test", _W),
+            ("clj -P", _N),
+            ("clj -M -e '(clojure.java.shell/sh \"id\")'", _H),
+        ),
     ),
     "lein": Program(
         _W,
@@ -2978,7 +2992,8 @@ _TOOLS: dict[str, Program] = {
         "builds or tests a Clojure project",
         # project.clj aliases and plugins add tasks, so a task not listed stays project work
         release_pattern=r"^(deploy|release|install)$",
-        examples=(("lein test", _W), ("lein deploy clojars", _H)),
+        word_tiers={"deps": (_N, "downloads the project's dependencies")},
+        examples=(("lein test", _W), ("lein deps", _N), ("lein deploy clojars", _H)),
     ),
     "hyperfine": Program(
         _W,
@@ -4815,12 +4830,22 @@ _RUN_CONTAINER = Program(
         "--cap-add": (r"", _C, _HOST_CONTROL),
     },
 )
+# `docker inspect -f '{{.Config.Env}}' app`: a container's environment holds its credentials
+_INSPECT = Program(
+    _R,
+    "none",
+    "only reads",
+    word_patterns={
+        r"\bEnv\b": (_H, "prints a container's environment, which holds its credentials")
+    },
+)
 _ENGINE_VERBS: dict[str, tuple[Tier, str] | Program] = {
     **_verbs(
         (_ENGINE_READ, _R, "only reads"),
         (("pull",), _N, "downloads an image"),
         (("push", "login", "logout", "trust"), _H, "publishes or authenticates"),
     ),
+    "inspect": _INSPECT,
     "build": _IMAGE_BUILD,
     **dict.fromkeys(("run", "exec", "create", "start"), _RUN_CONTAINER),
     "manifest": Program(
@@ -4871,11 +4896,12 @@ def _engine_object(name: str) -> Program:
                 (("prune",), _H, "deletes data in bulk"),
                 (("rm", "remove", "rmi"), _H, f"deletes {name} objects"),
                 (
-                    ("ls", "list", "inspect", "history", "df", "info", "events", "show"),
+                    ("ls", "list", "history", "df", "info", "events", "show"),
                     _R,
                     "only reads",
                 ),
             ),
+            "inspect": _INSPECT,
         },
         other_subcommand=(_H, "changes container state"),
         strict_options=True,  # `docker image --privileged=true` is no verb docker knows
@@ -4905,6 +4931,8 @@ _EXAMPLES.update(
         "docker": (
             ("docker image ls", _R),
             ("docker container inspect web", _R),
+            ("docker inspect app --format '{{.Config.Env}}'", _H),
+            ("docker container inspect -f '{{range .Config.Env}}{{println .}}{{end}}' web", _H),
             ("docker compose ps", _R),
             ("docker compose -f dev.yml up -d", _H),
             ("docker compose pull", _N),
@@ -5228,6 +5256,18 @@ _DB_WIPE = (
 )
 
 
+# Tasks and options that only download dependencies (a build may too, but that is its work)
+_DEPENDENCY_FETCH = {
+    **dict.fromkeys(("gradle", "gradlew"), r"^(--refresh-dependencies|--write-locks)$"),
+    **dict.fromkeys(
+        ("mvn", "mvnw"),
+        r"^(dependency:(resolve|resolve-plugins|go-offline|get|sources|copy-dependencies)|"
+        r"versions:(use-latest|update)\S*)$",
+    ),
+    "sbt": r"^(update|updateClassifiers|updateSbtClassifiers|dependencyUpdates)$",
+}
+
+
 def _build_tool(name: str) -> Program:
     script_opts: tuple[str, ...] = ()
     value_opts: tuple[str, ...] = ()
@@ -5236,6 +5276,8 @@ def _build_tool(name: str) -> Program:
     homes: tuple[str, ...] = ()
     home_props = ""
     checks: tuple[str, ...] = ()
+    if name in _DEPENDENCY_FETCH:
+        patterns[_DEPENDENCY_FETCH[name]] = (_N, "downloads the project's dependencies")
     if name == "rake":
         script_opts = (
             *("-f", "--rakefile", "-r", "--require", "-R", "--rakelibdir", "-I", "--libdir"),
@@ -5286,6 +5328,7 @@ _EXAMPLES.update(
             ("mvn -s /tmp/evil.xml test", _H),
             ("mvn install:install-file -Dfile=x.jar", _H),
             ("mvn dependency:purge-local-repository", _H),
+            ("mvn dependency:go-offline", _N),
             ("mvn install release:perform", _H),
             ("mvn -Dmaven.repo.local=/tmp/repo compile", _H),
             ("mvn -Dmaven.repo.local=.m2/repository compile", _W),
@@ -5299,7 +5342,9 @@ _EXAMPLES.update(
             ("gradle -Dgradle.user.home=/tmp/gh build", _H),
             ("gradle -g .gradle-home build", _W),
             ("gradle publish", _H),
+            ("gradle build --refresh-dependencies", _N),
         ),
+        "sbt": (("sbt test", _W), ("sbt update", _N), ("sbt publish", _H)),
         "rake": (
             ("rake -e 'system(\"id\")'", _H),
             ("rake -f /tmp/Rakefile", _H),
@@ -5308,6 +5353,185 @@ _EXAMPLES.update(
         ),
     }
 )
+
+
+# Package managers of smaller ecosystems: listing reads; fetching reaches the network;
+# installing into the user's own tree (~/.opam, ~/.nimble, the conan cache, a vcpkg root)
+# or publishing is outside the workspace; building runs the project's code.
+def _project_build(what: str) -> Program:
+    return Program(_W, "none", what, runs_code=True)
+
+
+_TABLE.update(
+    {
+        "opam": Program(
+            _R,
+            "none",
+            "manages OCaml packages (prints help without a subcommand)",
+            ("--switch", "--root", "-j", "--jobs", "--color"),
+            argv_after=("exec",),
+            subcommands={
+                **_same(
+                    ("list", "show", "info", "search", "var", "env", "lint", "tree", "why"),
+                    _R,
+                    "only reads the package state",
+                ),
+                **_same(("update", "source"), _N, "downloads package sources or repositories"),
+                "exec": (_W, "runs a command in the opam environment"),
+            },
+            other_subcommand=(
+                _H,
+                "changes the user's opam installation (~/.opam), its configuration or a repository",
+            ),
+            examples=(
+                ("opam list --installed", _R),
+                ("opam update", _N),
+                ("opam install lwt", _H),
+                ("opam exec -- dune build", _W),
+                ("opam exec -- rm -rf /home/dev", _C),
+            ),
+        ),
+        "nimble": Program(
+            _R,
+            "none",
+            "manages Nim packages (prints help without a subcommand)",
+            subcommands={
+                **_same(("list", "search", "dump", "path", "tasks", "check"), _R, "only reads"),
+                "refresh": (_N, "downloads the package list"),
+                **_same(
+                    ("install", "develop", "uninstall", "remove", "upgrade", "publish", "setup"),
+                    _H,
+                    "installs into ~/.nimble or publishes a package",
+                ),
+                **dict.fromkeys(
+                    ("build", "test", "c", "cc", "cpp", "js", "run", "doc", "doc2"),
+                    _project_build("builds, tests or runs the project"),
+                ),
+            },
+            # tasks defined in the project's .nimble file are the project's code
+            other_subcommand=_project_build("runs a task of the project's .nimble file"),
+            examples=(
+                ("nimble list --installed", _R),
+                ("nimble test", _W),
+                ("nimble install jester", _H),
+                ("nimble publish", _H),
+            ),
+        ),
+        "scala-cli": Program(
+            _R,
+            "none",
+            "compiles and runs Scala (prints help without a subcommand)",
+            subcommands={
+                **_same(("version", "help", "about", "doctor"), _R, "only reads"),
+                **dict.fromkeys(
+                    (
+                        "compile",
+                        "test",
+                        "run",
+                        "package",
+                        "fmt",
+                        "format",
+                        "doc",
+                        "clean",
+                        "setup-ide",
+                        "fix",
+                        "export",
+                    ),
+                    _project_build("compiles, tests or runs the project"),
+                ),  # fmt: skip
+            },
+            # `scala-cli FILE` runs FILE, which may be anywhere
+            other_subcommand=(_H, "runs Scala code or changes scala-cli's own setup"),
+            examples=(
+                ("scala-cli doctor", _R),
+                ("scala-cli test .", _W),
+                ("scala-cli /tmp/x.sc", _H),
+                ("scala-cli publish .", _H),
+            ),
+        ),
+        "conan": Program(
+            _R,
+            "none",
+            "manages C and C++ packages (prints help without a subcommand)",
+            subcommands={
+                "list": Program(
+                    _R,
+                    "none",
+                    "lists packages in the local cache",
+                    ("-r", "--remote", "-f", "--format"),
+                    word_patterns={r"^(-r|--remote)(=|$)": (_N, "asks a remote")},
+                ),
+                **_same(("version", "inspect", "graph", "profile"), _R, "only reads"),
+                **_same(
+                    ("install", "search", "download"), _N, "downloads packages or asks a remote"
+                ),
+                **dict.fromkeys(
+                    ("build", "source", "test", "new"), _project_build("builds the project")
+                ),
+            },
+            other_subcommand=(
+                _H,
+                "changes the conan cache, its remotes or credentials, or uploads",
+            ),
+            examples=(
+                ("conan list '*'", _R),
+                ("conan list -r conancenter 'zlib/*'", _N),
+                ("conan install . --build=missing", _N),
+                ("conan upload 'app/*' -r internal", _H),
+            ),
+        ),
+        "vcpkg": Program(
+            _R,
+            "none",
+            "manages C and C++ libraries (prints help without a subcommand)",
+            subcommands={
+                **_same(
+                    ("list", "search", "depend-info", "version", "help", "owns"), _R, "only reads"
+                ),
+                "install": (_N, "downloads and builds libraries"),
+            },
+            other_subcommand=(_H, "changes the vcpkg installation or integrates it user-wide"),
+            examples=(
+                ("vcpkg list", _R),
+                ("vcpkg install zlib", _N),
+                ("vcpkg integrate install", _H),
+            ),
+        ),
+        "shards": Program(
+            _R,
+            "none",
+            "manages Crystal dependencies (prints help without a subcommand)",
+            subcommands={
+                **_same(("list", "check", "version"), _R, "only reads"),
+                **_same(("install", "update", "lock", "outdated"), _N, "downloads dependencies"),
+                **dict.fromkeys(("build", "run"), _project_build("builds or runs the project")),
+                "prune": (_W, "removes unused dependencies from lib/"),
+            },
+            other_subcommand=(_H, "runs a shards command not known to change nothing"),
+            examples=(("shards check", _R), ("shards install", _N), ("shards build", _W)),
+        ),
+        "actionlint": Program(
+            _R,
+            "read",
+            "lints GitHub Actions workflows",
+            ("-config-file", "-format", "-shellcheck", "-pyflakes", "-ignore", "-stdin-filename"),
+            read_opts=("-config-file",),
+            value_tiers={
+                opt: (r".", _H, "runs the program it names") for opt in ("-shellcheck", "-pyflakes")
+            },
+            examples=(
+                ("actionlint", _R),
+                ("actionlint .github/workflows/ci.yml", _R),
+                ("actionlint -shellcheck /tmp/x.sh", _H),
+            ),
+        ),
+    }
+)
+_TABLE["clojure"] = replace(
+    _TABLE["clj"],
+    examples=(("clojure -X:test", _W), ("clojure -P", _N), ("clojure -e '(System/exit 0)'", _H)),
+)
+
 
 # cargo: building, testing and running run the crate's build scripts, macros and tests.
 # Options anywhere on the line: `--config` can set programs cargo runs, output directories
