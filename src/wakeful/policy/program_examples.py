@@ -570,6 +570,7 @@ _NETWORK: dict[str, Examples] = {
         ("gpg --list-keys --import key.asc", H),
         ("gpg --armor --detach-sign dist/app.tar.gz", H),
         ("gpg --sign -o ~/.bashrc notes.txt", C),
+        ("gpg --list-keys -o ~/.bashrc", C),
     ),
     "gpg2": (("gpg2 --list-keys", R),),
     "rg": (

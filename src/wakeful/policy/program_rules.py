@@ -966,6 +966,8 @@ _TABLE.update(
                 ("patch -o out.txt /home/dev/.bashrc fix.diff", Tier.HIGH),  # read, not written
                 ("patch -p1 -i fixes/01.patch", Tier.WORKSPACE),
                 ("patch --dry-run -p1 -i fix.diff", _R),
+                # a dry run still writes the file its output option names
+                ("patch --dry-run -o /home/dev/.bashrc -i fix.diff", Tier.CRITICAL),
                 ("patch -o out.txt in.txt fix.diff", Tier.WORKSPACE),
                 ("patch -o /home/dev/.bashrc README.md fix.diff", Tier.CRITICAL),
                 ("patch -d /home/dev -p1 -i evil.diff", Tier.HIGH),
@@ -1804,6 +1806,7 @@ _TOOLS: dict[str, Program] = {
         examples=(
             ("ruff check --fix src", _W),
             ("ruff format --check .", _R),
+            ("ruff check --diff --output-file /home/dev/.bashrc src", _C),
             ("ruff check --output-file /home/dev/.bashrc src", _C),
             ("ruff format /home/dev/.bashrc", _C),
         ),

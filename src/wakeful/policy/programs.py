@@ -1263,6 +1263,15 @@ def run_program(
     kinds, last = compiled.kinds, compiled.last
     if read_only:
         a.add(Tier.READ_ONLY, f"{rule.what}, only checking ({min(read_only)}: nothing changes)")
+        # A checking flag spares the operands, not the options' own effects: the file an
+        # output option names is still written (`patch --dry-run -o FILE`, `gitleaks detect
+        # --redact --report-path FILE`), and a directory option is still where it works.
+        if opts and rule.write_opts:
+            for value in _vals_in(opts, rule.write_opts):
+                a.write(value, cmd.cwd)
+        if opts and rule.dir_opts:
+            for value in _vals_in(opts, rule.dir_opts):
+                a.read_meta(value, cmd.cwd)
         for i, word in enumerate(pos):
             if kinds[i if i < last else last] in ("read", "write"):
                 a.read(word, cmd.cwd)
