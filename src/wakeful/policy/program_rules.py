@@ -3899,7 +3899,6 @@ def _validate_options(name: str, program: Program) -> None:
 _CREDENTIAL_TOOLS = (
     "ssh-copy-id",
     "ssh-agent",
-    "security",
     "keyctl",
     "pass",
     "op",
@@ -3914,6 +3913,45 @@ _TABLE.update(
             n: Program(_C, "none", "uses, prints or installs stored credentials")
             for n in _CREDENTIAL_TOOLS
         },
+        # macOS's keychain tool: `cms -D` decodes a signed message (a provisioning profile)
+        # and prints it; every other form uses, prints or installs stored credentials.
+        "security": Program(
+            _C,
+            "none",
+            "uses, prints or installs stored credentials",
+            subcommands={
+                "cms": Program(
+                    _H,
+                    "none",
+                    "creates or decodes CMS messages (signing and encrypting use keychain "
+                    "identities or a password)",
+                    ("-h", "-H", "-N", "-P", "-Y", "-Z", "-e", "-r", "-u"),
+                    read_opts=("-i", "-c"),
+                    write_opts=("-o",),
+                    read_only_flags=("-D",),
+                    word_tiers={
+                        **_same(
+                            ("-C", "-E", "-S"),
+                            _H,
+                            "signs or encrypts with a keychain identity or a password",
+                        ),
+                        **_same(("-k", "-p"), _H, "uses a keychain or a password"),
+                    },
+                )
+            },
+            other_subcommand=(_C, "uses, prints or installs stored credentials"),
+            strict_options=True,
+            examples=(
+                ("security cms -D -i embedded.mobileprovision", _R),
+                ("security cms -D -i App.app/embedded.mobileprovision -o profile.plist", _W),
+                ("security cms -D -i ~/.ssh/id_rsa", _C),
+                ("security cms -D -i a.mobileprovision -o /home/dev/.zshrc", _C),
+                ("security cms -S -N 'Apple Development' -i app.plist", _H),
+                ("security cms -D -k login.keychain -i msg.p7m", _H),
+                ("security find-generic-password -s github -w", _C),
+                ("security dump-keychain -d", _C),
+            ),
+        ),
         "ssh-keyscan": Program(Tier.NETWORK, "none", "fetches host keys"),
         "ssh-add": Program(
             _C,
@@ -6625,6 +6663,73 @@ _TABLE.update(
         ),
     }
 )
+# gitleaks prints each secret it finds (in its report too) unless told to `--redact` them
+# all; a report is written where `--report-path` says, with or without redaction.
+_GITLEAKS_SCAN = Program(
+    _H,
+    "read",
+    "scans for secrets and prints those it finds (in full unless --redact)",
+    (
+        "-l",
+        "--log-level",
+        "-f",
+        "--report-format",
+        "--max-target-megabytes",
+        "--enable-rule",
+        "--exit-code",
+        "--platform",
+        "--max-decode-depth",
+        "--max-archive-depth",
+        "--timeout",
+    ),
+    read_opts=(
+        "-c",
+        "--config",
+        "-s",
+        "--source",
+        "-b",
+        "--baseline-path",
+        "-i",
+        "--gitleaks-ignore-path",
+        "--report-template",
+    ),
+    write_opts=("-r", "--report-path"),
+    read_only_flags=("--redact",),
+    word_patterns={r"^--redact=(?!100$)": (_H, "shows part of each secret it finds")},
+    # options handed to `git log`: --output writes a file, --ext-diff and --textconv run
+    # the repository's diff programs
+    value_tiers={
+        "--log-opts": (
+            r"--(output|ext-diff|textconv|open-files)|(^|\s)-o",
+            _H,
+            "passes git log options that write files or run programs",
+        )
+    },
+)
+_TABLE["gitleaks"] = Program(
+    _H,
+    "none",
+    "scans for secrets",
+    subcommands={
+        **dict.fromkeys(("detect", "protect", "git", "dir", "directory", "stdin"), _GITLEAKS_SCAN),
+        **_same(("version", "help", "completion"), _R, "prints its version, help or completion"),
+    },
+    strict_options=True,
+    examples=(
+        ("gitleaks detect --redact --no-banner", _R),
+        ("gitleaks git --redact -v .", _R),
+        ("gitleaks protect --staged --redact", _R),
+        ("gitleaks version", _R),
+        ("gitleaks detect --redact --report-path report.json", _W),
+        ("gitleaks detect --source . --no-git", _H),
+        ("gitleaks dir --redact /home/dev", _H),
+        ("gitleaks detect --redact --source /home/dev", _H),
+        ("gitleaks detect --redact=20", _H),
+        ("gitleaks detect --redact --log-opts='--all --output=/tmp/x'", _H),
+        ("gitleaks --report-path=/home/dev/.bashrc detect --redact", _H),
+        ("gitleaks detect --redact -r /home/dev/.bashrc", _C),
+    ),
+)
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
 
 
@@ -7091,6 +7196,8 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
                     "changes large-file tracking in the repository",
                 ),
                 **_same(("fetch", "pull"), Tier.NETWORK, "downloads large files"),
+                # checks objects' hashes; a corrupt one is moved to .git/lfs/bad (kept)
+                "fsck": (Tier.WORKSPACE, "checks large files, setting corrupt ones aside"),
             },
             other_action=(Tier.HIGH, "pushes, installs hooks or rewrites history"),
         ),
@@ -7187,6 +7294,8 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git lfs track '*.bin'", Tier.WORKSPACE),
                 ("git lfs pull", Tier.NETWORK),
                 ("git lfs install", Tier.HIGH),
+                ("git lfs fsck", Tier.WORKSPACE),
+                ("git lfs prune", Tier.HIGH),
             ),
             subcommands=_GIT_SUBCOMMANDS,
         ),
