@@ -78,6 +78,10 @@ class Program:
     `strict_options`, an option before the subcommand that the entry does not know needs
     approval (go takes none there but -C). With `long_flags`, options are whole words with one dash
     and take their value after `=` or in the next word (go's `-o=FILE`, `-toolexec PROG`).
+    `mode_flags` are options that choose what the program does and set the tier instead of
+    the entry's own, as a subcommand does (`at -l` lists jobs and `at -r` removes them where
+    `at TIME` schedules one; `ssh-keygen -l` shows a fingerprint); with several, the highest
+    counts, and options' own effects (what they write, read or run) are judged as always.
 
     A subcommand (or `other_subcommand`) may be an entry of its own instead of a tier: the
     words after it are then judged by that entry (`terraform state list`, `gh api -X POST`),
@@ -130,6 +134,7 @@ class Program:
     checks: tuple[str, ...] = ()
     strict_options: bool = False
     long_prefixes: bool = False  # GNU getopt_long: `--co` is `--compress-program`
+    mode_flags: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -140,7 +145,7 @@ class Program:
                 object.__setattr__(self, name, frozenset(value))
         if not isinstance(self.tier, Tier):  # a string slipped past the type checker
             raise ValueError(f"program rule tier {self.tier!r}: write Tier.HIGH, not 'high'")
-        for name in ("word_tiers", "subcommands", "word_patterns", "value_tiers"):
+        for name in ("word_tiers", "subcommands", "word_patterns", "value_tiers", "mode_flags"):
             table = getattr(self, name)
             if table and type(table) is not MappingProxyType:  # (most are empty)
                 object.__setattr__(self, name, MappingProxyType(dict(table)))
@@ -3883,9 +3888,12 @@ def _validate_options(name: str, program: Program) -> None:
     kinds = (program.positionals,) if isinstance(program.positionals, str) else program.positionals
     if not kinds or any(k not in POSITIONAL_KINDS for k in kinds):
         raise ValueError(f"program rule {name}: unknown positional kind in {kinds}")
-    for opt in (*program.takes, *program.write_flags):
+    for opt in (*program.takes, *program.write_flags, *program.mode_flags):
         if not opt.startswith(("-", "+")):
             raise ValueError(f"program rule {name}: option {opt!r} must start with - or +")
+    for flag, (tier, _) in program.mode_flags.items():
+        if not isinstance(tier, Tier):
+            raise ValueError(f"program rule {name}: mode flag {flag!r} has no tier {tier!r}")
     for pattern, found in (
         *((p, t) for p, (t, _) in program.word_patterns.items()),
         *((p, t) for p, t, _ in program.value_tiers.values()),
@@ -4134,6 +4142,86 @@ _TABLE.update(
             for n in ("gpg", "gpg2")
         },
         "atq": Program(_R, "none", "lists scheduled jobs", ("-q",)),
+        # `at TIME` and `batch` schedule the commands they read (persistence); -l, -c, -r
+        # and -d make them atq and atrm
+        **{
+            n: Program(
+                _C,
+                "none",
+                "schedules a command to run later (persistence)",
+                ("-q", "-f", "-t"),
+                mode_flags={
+                    **_same(("-l",), _R, "lists scheduled jobs"),
+                    **_same(("-c",), _R, "prints a scheduled job's commands"),
+                    **_same(("-r", "-d"), _H, "removes scheduled jobs"),
+                },
+                examples=(
+                    (f"{n} -l", _R),
+                    (f"{n} -c 12", _R),
+                    (f"{n} -r 12", _H),
+                    (f"{n} -f job.sh -l", _R),
+                    (f"{n} -f job.sh", _C),
+                    (f"{n} -q b -m", _C),
+                ),
+            )
+            for n in ("at", "batch")
+        },
+        # -l, -B and -F only show fingerprints or known hosts (-f names a key whose
+        # fingerprint is shown, not read out); -y derives the public half of a private key;
+        # every other form creates, signs, converts or changes keys
+        "ssh-keygen": Program(
+            _H,
+            "none",
+            "creates or changes SSH keys",
+            (
+                *("-f", "-t", "-b", "-C", "-N", "-P", "-E", "-F", "-R", "-O", "-a", "-I"),
+                *("-n", "-V", "-z", "-Y", "-m", "-r", "-w", "-D", "-s", "-u"),
+            ),
+            mode_flags={
+                **_same(("-l",), _R, "shows a key's fingerprint"),
+                **_same(("-B",), _R, "shows a key's digest"),
+                **_same(("-F",), _R, "looks a host up in known_hosts"),
+                **_same(("-L", "-Q"), _R, "shows a certificate or queries a revocation list"),
+                **_same(("-y",), _C, "derives key material from a private key"),
+                **_same(("-R",), _H, "removes a host from known_hosts"),
+                **_same(("-p", "-c"), _H, "changes a key's passphrase or comment"),
+                **_same(("-s", "-k", "-u"), _H, "signs keys or writes revocation lists"),
+                **_same(("-A", "-K", "-D", "-M", "-G", "-T"), _H, "creates or downloads keys"),
+                **_same(("-e", "-i", "-H"), _H, "converts keys or rewrites known_hosts"),
+                **_same(("-Y",), _H, "signs or verifies with a key"),
+            },
+            examples=(
+                ("ssh-keygen -l -f id_ed25519.pub", _R),
+                ("ssh-keygen -F github.com", _R),
+                ("ssh-keygen -F github.com -R github.com", _H),
+                ("ssh-keygen -l -p -f ~/.ssh/id_rsa", _H),
+                ("ssh-keygen -lyf ~/.ssh/id_rsa", _C),
+                ("ssh-keygen -s ca -I id -V +52w key.pub", _H),
+                ("ssh-keygen -l -Y sign -f ~/.ssh/id_ed25519 -n file notes.txt", _H),
+                ("ssh-keygen -E -B", _H),  # -E takes `-B` as its value: a key is made
+            ),
+        ),
+        # keys are paths under /proc/sys (`kernel/hostname`), where `..` leads out
+        "sysctl": Program(
+            _R,
+            "none",
+            "reads kernel parameters",
+            ("-r", "--pattern"),
+            word_tiers=_same(
+                ("-w", "--write", "-p", "--load", "--system"), _C, "changes kernel parameters"
+            ),
+            word_patterns={"=": (_C, "sets a kernel parameter")},
+            checks=("sysctl_keys",),
+            examples=(
+                ("sysctl -a", _R),
+                ("sysctl vm.swappiness", _R),
+                ("sysctl kernel/hostname", _R),
+                ("sysctl -n ../../../home/dev/.ssh/id_rsa", _C),
+                ("sysctl vm.swappiness=10", _C),
+                ("sysctl -p", _C),
+                ('sysctl "$key"', _H),
+            ),
+        ),
         "atrm": Program(_H, "none", "removes scheduled jobs"),
         "pre-commit": Program(
             _W,
@@ -6728,6 +6816,8 @@ _TABLE["gitleaks"] = Program(
         ("gitleaks detect --redact --log-opts='--all --output=/tmp/x'", _H),
         ("gitleaks --report-path=/home/dev/.bashrc detect --redact", _H),
         ("gitleaks detect --redact -r /home/dev/.bashrc", _C),
+        # the report option takes `--redact` as its file name: nothing is redacted
+        ("gitleaks protect --report-path --redact", _H),
     ),
 )
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)

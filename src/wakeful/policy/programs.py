@@ -1184,7 +1184,13 @@ def run_program(
             pattern, tier, why = rule.value_tiers[opt]
             if value.value is None or re.search(pattern, value.value):
                 a.add(tier, f"{name} {opt} {_short(value.text)} {why}")
-    decided = False  # by a subcommand's tier, which replaces the entry's own
+    decided = False  # by a subcommand's tier or a mode flag's, which replaces the entry's own
+    # options only, as the program reads them: a value is no mode (`ssh-keygen -E -B`)
+    for flag in dict.fromkeys(f for f, _ in opts) if rule.mode_flags else ():
+        if flag in rule.mode_flags:
+            tier, why = rule.mode_flags[flag]
+            a.add(tier, f"{name} {flag} {why}")
+            decided = True
     if rule.strict_options and opts:  # options before the subcommand (or with none)
         at = _operand_at(args, compiled.takes)
         _unknown_options(name, rule, args if at is None else args[:at], a)
@@ -1257,8 +1263,17 @@ def run_program(
             _keyed_reads(name, value, cmd, a)
     for check in rule.checks:
         CHECKS[check](name, args, cmd, a)
+    # Flags that lower the tier count where the program reads them as options: an option's
+    # value that looks like one is none (`gitleaks detect --report-path --redact` writes an
+    # unredacted report named `--redact`); a word (`nft list`) counts wherever it is.
+    lowering: Collection[str] = ()
+    if rule.read_only_flags or rule.stdout_flags or rule.workspace_flags:
+        taken = {id(v) for _, v in opts if v is not None}
+        lowering = dict.fromkeys(
+            [*[f for f, _ in opts], *[w.value for w in args if w.value and id(w) not in taken]]
+        )
     read_only = (
-        [flag for flag in flags if flag in rule.read_only_flags] if rule.read_only_flags else []
+        [flag for flag in lowering if flag in rule.read_only_flags] if rule.read_only_flags else []
     )
     kinds, last = compiled.kinds, compiled.last
     if read_only:
@@ -1287,7 +1302,7 @@ def run_program(
         )
     )
     to_stdout = (
-        next((flag for flag in flags if flag in rule.stdout_flags), None)
+        next((flag for flag in lowering if flag in rule.stdout_flags), None)
         if rule.stdout_flags
         else None
     )
@@ -1309,7 +1324,7 @@ def run_program(
     elif printed and not pos:
         a.add(Tier.READ_ONLY, f"{name} only prints the value of inline code")
     elif not decided:
-        if rule.workspace_flags and any(flag in rule.workspace_flags for flag in flags):
+        if rule.workspace_flags and any(flag in rule.workspace_flags for flag in lowering):
             a.add(_min(rule.tier, Tier.WORKSPACE), f"{rule.what} (the project's own)")
         else:
             a.add(rule.tier, rule.what)
@@ -3850,16 +3865,6 @@ def h_kill(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     a.add(Tier.HIGH, f"{name} stops processes outside the workspace")
 
 
-def h_at(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if any(w.value == "-l" for w in args):  # as atq
-        a.add(Tier.READ_ONLY, "lists scheduled jobs")
-        return
-    if any(w.value in ("-r", "-d") for w in args):  # as atrm
-        a.add(Tier.HIGH, "removes scheduled jobs")
-        return
-    a.add(Tier.CRITICAL, "schedules a command to run later (persistence)")
-
-
 def h_ssh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -5655,11 +5660,22 @@ def _rails_tasks(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -
     framework_task("rails", name, args, cmd, a)
 
 
+def _sysctl_keys(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """sysctl's keys are paths under /proc/sys, which `..` can leave: each is read there."""
+    for word in split_opts(args, ("-r", "--pattern"))[1]:
+        if word.value is None:
+            a.add(Tier.HIGH, "reads a kernel parameter only known at run time")
+        elif "/" in word.value:
+            path = os.path.normpath("/proc/sys/" + word.value.lstrip("/"))
+            a.read(Word(path, word.text), cmd.cwd)
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "maven_exec": _maven_exec,
         "kubernetes_secrets": _kubernetes_secrets,
         "rails_tasks": _rails_tasks,
+        "sysctl_keys": _sysctl_keys,
     }
 )
 
@@ -6012,35 +6028,6 @@ _GIT_READ_OPTS: Mapping[str, tuple[str, ...]] = {
     "notes": ("-F", "--file"),
     "am": ("--signoff-file",),
 }
-
-
-def h_sysctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(args, ("-r", "--pattern"))
-    if _has(opts, "-w", "--write", "-p", "--load", "--system") or any(
-        "=" in (w.value or "") for w in pos
-    ):
-        a.add(Tier.CRITICAL, "sysctl changes kernel parameters")
-        return
-    a.add(Tier.READ_ONLY, "sysctl reads kernel parameters")
-    for word in pos:
-        if word.value is None:
-            a.add(Tier.HIGH, "reads a kernel parameter only known at run time")
-        elif "/" in word.value:  # a path under /proc/sys, which `..` can leave
-            path = os.path.normpath("/proc/sys/" + word.value.lstrip("/"))
-            a.read(Word(path, word.text), cmd.cwd)
-
-
-def h_ssh_keygen(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    kopts, _ = split_opts(args, ("-f", "-t", "-b", "-C", "-N", "-P", "-E", "-F", "-R", "-O", "-a"))
-    if _has(kopts, "-l", "-y", "-F", "-B") and not _has(kopts, "-R"):
-        for f in _vals(kopts, "-f"):
-            a.read_meta(f, cmd.cwd)  # a fingerprint or public key, not the secret
-        if _has(kopts, "-y"):
-            a.add(Tier.CRITICAL, "derives key material from a private key")
-        else:
-            a.add(Tier.READ_ONLY, "shows key fingerprints")
-    else:
-        a.add(Tier.HIGH, "creates or changes SSH keys")
 
 
 def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -6580,8 +6567,6 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_7z
     table["dd"] = h_dd
     table["kill"] = h_kill
-    for n in ("at", "batch"):
-        table[n] = h_at
     table["ssh"] = h_ssh
     table["mosh"] = h_ssh
     for n in ("scp", "sftp"):
@@ -6642,7 +6627,6 @@ def _handlers() -> dict[str, Handler]:
         "sqlcmd",
     ):
         table[n] = h_sql
-    table["sysctl"] = h_sysctl
     table["dc"] = h_calc
     for n in ("grep", "egrep", "fgrep", "ag", "ack", "locate", "mlocate"):
         table[n] = h_search
@@ -6650,7 +6634,6 @@ def _handlers() -> dict[str, Handler]:
     table["more"] = h_less
     table["watch"] = h_watch
     table["chattr"] = h_chattr
-    table["ssh-keygen"] = h_ssh_keygen
     table["openssl"] = h_openssl
     table["rg"] = h_rg
     table["protoc"] = h_protoc
