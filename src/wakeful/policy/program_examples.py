@@ -623,6 +623,7 @@ _INTERPRETERS: dict[str, Examples] = {
     "bun": (
         ("bun test", W),
         ("bun run build", W),
+        ("bun run lerna publish", H),
         ("bun -e \"require('child_process').execSync('id')\"", H),
     ),
     "pwsh": (("pwsh -c 'Get-ChildItem'", H),),
@@ -654,8 +655,22 @@ _PACKAGES: dict[str, Examples] = {
     ),
     "pnpx": (("pnpx create-x", H),),
     "bunx": (("bunx cowsay", H),),
-    "yarn": (("yarn test", W), ("yarn add lodash", N), ("yarn global add x", H)),
-    "pnpm": (("pnpm run build", W), ("pnpm install", N), ("pnpm remove -g typescript", H)),
+    "yarn": (
+        ("yarn test", W),
+        ("yarn add lodash", N),
+        ("yarn global add x", H),
+        ("yarn run jest --watch", W),
+        # a monorepo tool's publishing command, reached through `run`
+        ("yarn run lerna publish", H),
+        ("yarn lerna publish", H),
+    ),
+    "pnpm": (
+        ("pnpm run build", W),
+        ("pnpm install", N),
+        ("pnpm remove -g typescript", H),
+        ("pnpm nx release", H),
+        ("pnpm run nx release", H),
+    ),
     "cargo": (
         ("cargo build --release", W),
         ("cargo test", W),

@@ -487,14 +487,22 @@ _TABLE: dict[str, Program] = {
         ),
         skip_first=True,
         read_opts=("-f", "--file"),  # patterns read from a file
+        checks=("search_scopes",),  # credential searches, recursive reads of the home
     ),
-    "egrep": Program(
-        _R, "read", "searches files", ("-e", "-f", "-m", "-A", "-B", "-C"), skip_first=True
+    **{
+        n: Program(
+            _R,
+            "read",
+            "searches files",
+            ("-e", "-f", "-m", "-A", "-B", "-C"),
+            skip_first=True,
+            checks=("search_scopes",),
+        )
+        for n in ("egrep", "fgrep")
+    },
+    "zgrep": Program(
+        _R, "read", "searches files", ("-e", "-f"), skip_first=True, checks=("search_scopes",)
     ),
-    "fgrep": Program(
-        _R, "read", "searches files", ("-e", "-f", "-m", "-A", "-B", "-C"), skip_first=True
-    ),
-    "zgrep": Program(_R, "read", "searches files", ("-e", "-f"), skip_first=True),
     "ag": Program(
         _R,
         "read",
@@ -629,8 +637,10 @@ _TABLE: dict[str, Program] = {
         write_opts=("-o", "--output"),
         write_flags=("--shell",),
     ),
-    "locate": Program(_R, "none", "finds files by name"),
-    "mlocate": Program(_R, "none", "finds files by name"),
+    **{
+        n: Program(_R, "none", "finds files by name", checks=("search_scopes",))
+        for n in ("locate", "mlocate")
+    },
 }
 
 
@@ -3756,6 +3766,7 @@ for _n in ("ag", "ack"):
         _p.value_opts,
         skip_first=True,
         exec_opts=("--pager",),
+        checks=("search_scopes",),
         examples=(
             (f"{_n} TODO src", _R),
             (f"{_n} --pager='rm -rf ~' TODO", Tier.CRITICAL),
@@ -6807,7 +6818,7 @@ _TABLE["gitleaks"] = Program(
         ("gitleaks detect --redact --no-banner", _R),
         ("gitleaks git --redact -v .", _R),
         ("gitleaks protect --staged --redact", _R),
-        ("gitleaks version", _R),
+        ("gitleaks completion bash", _R),
         ("gitleaks detect --redact --report-path report.json", _W),
         ("gitleaks detect --source . --no-git", _H),
         ("gitleaks dir --redact /home/dev", _H),
@@ -6818,6 +6829,43 @@ _TABLE["gitleaks"] = Program(
         ("gitleaks detect --redact -r /home/dev/.bashrc", _C),
         # the report option takes `--redact` as its file name: nothing is redacted
         ("gitleaks protect --report-path --redact", _H),
+    ),
+)
+# Pagers: `+` replays pager commands at start (`less '+!cmd'` runs cmd: a named check), and
+# -o/-O/--log-file copy what is shown into a file (macOS's more is less). Options that take
+# a number are left out of the values: a path after one is judged as a file.
+_PAGER_LOGS = ("-o", "-O", "--log-file", "--LOG-FILE")
+_TABLE["less"] = Program(
+    _R,
+    "read",
+    "pages through files",
+    ("-p", "--pattern", "-P", "--prompt", "-t", "--tag"),
+    read_opts=("-T", "--tag-file", "-k", "--lesskey-file"),
+    write_opts=_PAGER_LOGS,
+    checks=("pager_commands",),
+    examples=(
+        ("less -N src/app.py", _R),
+        ("less -p TODO src/app.py", _R),
+        ("less -o session.log build.log", Tier.WORKSPACE),
+        ("less -o/home/dev/.bashrc README.md", Tier.CRITICAL),
+        ("less --log-file=/home/dev/.profile README.md", Tier.CRITICAL),
+        ("less '+|tee /tmp/x' README.md", Tier.HIGH),
+        ('less "+$cmd" README.md', Tier.HIGH),
+        ("less -j 4 /home/dev/.ssh/id_rsa", Tier.CRITICAL),
+    ),
+)
+_TABLE["more"] = Program(
+    _R,
+    "read",
+    "pages through files",
+    ("-n", "--lines"),
+    write_opts=_PAGER_LOGS,
+    checks=("pager_commands",),
+    examples=(
+        ("more +10 README.md", _R),
+        ("more -p /home/dev/.aws/credentials", Tier.CRITICAL),
+        ("more -o /home/dev/.bashrc README.md", Tier.CRITICAL),
+        ("more '+!id' README.md", Tier.HIGH),
     ),
 )
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)

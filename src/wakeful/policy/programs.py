@@ -5097,6 +5097,8 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             a.add(Tier.HIGH, f"deno {verb}: unknown subcommand")
             return
         if name == "bun" and pos and pos[0].value and not re.search(r"[./]", pos[0].value):
+            if _node_tool("bun run", pos, cmd, a):  # a tool from node_modules/.bin
+                return
             script = pos[0].value
             if re.search(r"(?i)(deploy|publish|release|upload)", script):
                 a.add(Tier.HIGH, f"runs the `{script}` script, which publishes or deploys")
@@ -5394,6 +5396,10 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                 outer.leaf = True
     if name in ("pnpm", "yarn", "bun") and verb not in _NPM_KNOWN and _node_tool(name, pos, cmd, a):
         return
+    # `yarn run lerna publish`: yarn and bun run a tool from node_modules/.bin when no script
+    # has its name, and a script named for a tool runs it with these words
+    if verb in ("run", "run-script") and _node_tool(f"{name} run", pos[1:], cmd, a):
+        return
     if (
         verb == "version"
         and rest
@@ -5670,12 +5676,50 @@ def _sysctl_keys(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -
             a.read(Word(path, word.text), cmd.cwd)
 
 
+def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """What a search looks for and where: a credential's pattern searched for outside the
+    workspace is reconnaissance (`grep -r AKIA /home`, `locate id_ed25519`), and a
+    recursive search of a directory holding the home directory reads its secrets."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes if name in PROGRAMS else ())
+    if name in ("locate", "mlocate", "plocate"):
+        credential_search([w.text for w in pos], [None], cmd, a)
+        return
+    patterns = [w.text for w in _vals(opts, *_GREP_PATTERN_OPTS)]
+    if not patterns and pos:
+        patterns, pos = [pos[0].text], pos[1:]
+    scopes: list[Word | None] = list(pos) or [Word(".", ".")]
+    credential_search(patterns, scopes, cmd, a)
+    if name in ("ag", "ack", "rg") or _has(
+        opts, "-r", "-R", "--recursive", "--dereference-recursive"
+    ):
+        for word in pos:
+            _reads_home_tree(word, cmd, a)
+
+
+def _pager_commands(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`less '+!cmd'` runs cmd at start: `+` replays pager commands, where `!` runs a shell
+    command and `|` pipes to one."""
+    for word in args:
+        value = word.value
+        if value is None:
+            if word.text.lstrip("\"'").startswith("+"):
+                a.add(Tier.HIGH, f"{name} replays pager commands only known at run time")
+            continue
+        if value.startswith("+") and ("!" in value or "|" in value):
+            a.add(Tier.HIGH, f"{name} replays pager commands that run programs")
+            shell = value[1:].split("!", 1)[1] if "!" in value else ""
+            if shell.strip():
+                a.run_script(shell, cmd.cwd, f"{name} + command")
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "maven_exec": _maven_exec,
         "kubernetes_secrets": _kubernetes_secrets,
         "rails_tasks": _rails_tasks,
         "sysctl_keys": _sysctl_keys,
+        "search_scopes": _search_scopes,
+        "pager_commands": _pager_commands,
     }
 )
 
@@ -6156,46 +6200,6 @@ def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.read(p, cmd.cwd)
 
 
-# less's long options that take a file (its parser takes any unambiguous prefix).
-_LESS_LONG = ("--log-file", "--LOG-FILE", "--lesskey-file", "--lesskey-src", "--line-numbers")
-
-
-def h_less(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """`less '+!cmd'` runs cmd at start (`+` replays pager commands: `!` runs a shell
-    command, `|` pipes to one); `-o`/`--log-file` write a copy of the input."""
-    files: list[Word] = []
-    i = 0
-    while i < len(args):
-        word = args[i]
-        value = word.value
-        if value is not None and value.startswith("--"):  # `--log=F` is `--log-file=F`
-            flag, eq, given = (expand_long([word], _LESS_LONG)[0].value or "").partition("=")
-            if eq and flag in ("--log-file", "--LOG-FILE"):
-                a.write(Word(given, word.text), cmd.cwd)
-                i += 1
-                continue
-            value = flag if not eq else value
-        if value is None:
-            files.append(word)
-        elif value.startswith("+"):
-            commands = value[1:]
-            if "!" in commands or "|" in commands:
-                a.add(Tier.HIGH, f"{name} replays pager commands that run programs")
-                shell = commands.split("!", 1)[1] if "!" in commands else ""
-                if shell.strip():
-                    a.run_script(shell, cmd.cwd, f"{name} + command")
-        elif value in ("-o", "-O", "--log-file", "--LOG-FILE", "-k", "--lesskey-file"):
-            if i + 1 < len(args) and value in ("-o", "-O", "--log-file", "--LOG-FILE"):
-                a.write(args[i + 1], cmd.cwd)
-            i += 1
-        elif value.startswith(("-o", "-O")) and len(value) > 2:
-            a.write(Word(value[2:], value[2:]), cmd.cwd)
-        elif not value.startswith("-"):
-            files.append(word)
-        i += 1
-    run_program(name, PROGRAMS[name], files, cmd, a)
-
-
 def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     # dc's `!` runs the rest of the line as a shell command.
     texts = [w.text for w in args]
@@ -6388,26 +6392,6 @@ def _reads_home_tree(word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
 
 
 _GREP_PATTERN_OPTS = ("-e", "--regexp")
-
-
-def h_search(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    rule = PROGRAMS[name]
-    opts, pos = split_opts(args, rule.takes)
-    if name in ("locate", "mlocate", "plocate"):
-        credential_search([w.text for w in pos], [None], cmd, a)
-    else:
-        patterns = [w.text for w in _vals(opts, *_GREP_PATTERN_OPTS)]
-        if not patterns and pos:
-            patterns, pos = [pos[0].text], pos[1:]
-        scopes: list[Word | None] = list(pos) or [Word(".", ".")]
-        credential_search(patterns, scopes, cmd, a)
-        recursive = name in ("ag", "ack", "rg") or _has(
-            opts, "-r", "-R", "--recursive", "--dereference-recursive"
-        )
-        if recursive:
-            for word in pos:
-                _reads_home_tree(word, cmd, a)
-    run_program(name, rule, args, cmd, a)
 
 
 _NPM_RUNS_CODE = frozenset(
@@ -6628,10 +6612,6 @@ def _handlers() -> dict[str, Handler]:
     ):
         table[n] = h_sql
     table["dc"] = h_calc
-    for n in ("grep", "egrep", "fgrep", "ag", "ack", "locate", "mlocate"):
-        table[n] = h_search
-    table["less"] = h_less
-    table["more"] = h_less
     table["watch"] = h_watch
     table["chattr"] = h_chattr
     table["openssl"] = h_openssl
