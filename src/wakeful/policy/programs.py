@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 840 programs known, 685 are data (646 program entries, 37 wrappers, and the git and
+Of the 830 programs known, 680 are data (641 program entries, 37 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 155 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 150 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
@@ -27,15 +27,14 @@ express them (every one still carries examples, in program_examples.py):
   (source and target, links into persistence or .git), rm/shred (recursion, what is tracked
   or recoverable), rsync, tar/unzip/7z (mode letters, -C/-d/-o targets), dd (if=/of=
   devices), chmod/chown/chattr (mode letters, and where), curl/wget (uploads of local files,
-  outputs, piping into a shell), scp/nc/socat, less/more (`+!cmd`, log files), openssl (a
-  certificate read, a new key written), ssh-keygen (fingerprints of key files), sysctl (keys
-  are paths under /proc/sys), protoc (`--NAME_out` for any plugin name), make (-C and
-  makefiles outside the workspace, VAR=PROGRAM assignments, dry runs).
+  outputs, piping into a shell), scp/nc/socat, openssl (a certificate read, a new key
+  written), protoc (`--NAME_out` for any plugin name), make (-C and makefiles outside the
+  workspace, VAR=PROGRAM assignments, dry runs).
 - Answers that depend on the project, several words at once or the text of an argument:
   pip/uv/npm/yarn/pnpm/npx (the project environment, scripts, -g), cloud CLIs
   (listed in cloud_clis.py: the action is the last word, credential-printing forms), SQL
-  clients (the query text is read), kill (which processes: 1, -1, job specs), at/batch,
-  grep/ag/ack/rg/locate (credential searches, rg --pre).
+  clients (the query text is read), kill (which processes: 1, -1, job specs, computed
+  ones), rg (--pre, --hostname-bin and its own searches).
 
 Package managers (apt, brew, conda...), helm, gh, ip/route, tmux/screen, systemctl, k9s and
 kubectx, terraform/tofu/terragrunt/pulumi, docker/podman/nerdctl and compose, the project
@@ -45,6 +44,10 @@ of its own (`Program.subcommands`), options can name a project that must be in t
 workspace (`outside_opts`), and what data cannot express is a named check (`Program.checks`,
 the `CHECKS` below: maven's exec:exec runs the program its properties name; the kinds a
 kubectl `get` names decide with -o, wherever it is written, whether secrets are printed).
+So are at/batch, ssh-keygen and sysctl (`Program.mode_flags`: `at -l` lists where `at TIME`
+schedules, `ssh-keygen -l` shows a fingerprint where `-y` derives a key; sysctl's keys are
+paths under /proc/sys, a check), and grep/egrep/fgrep/ag/ack/locate and less/more, whose
+entries name checks for credential searches and for pagers' `+!cmd`.
 """
 
 from __future__ import annotations
@@ -1266,8 +1269,16 @@ def run_program(
     # Flags that lower the tier count where the program reads them as options: an option's
     # value that looks like one is none (`gitleaks detect --report-path --redact` writes an
     # unredacted report named `--redact`); a word (`nft list`) counts wherever it is.
-    lowering: Collection[str] = ()
-    if rule.read_only_flags or rule.stdout_flags or rule.workspace_flags:
+    lowering: Collection[str] = flags
+    if (rule.read_only_flags or rule.stdout_flags or rule.workspace_flags) and any(
+        v is not None
+        and (
+            v.value in rule.read_only_flags
+            or v.value in rule.stdout_flags
+            or v.value in rule.workspace_flags
+        )
+        for _, v in opts
+    ):
         taken = {id(v) for _, v in opts if v is not None}
         lowering = dict.fromkeys(
             [*[f for f, _ in opts], *[w.value for w in args if w.value and id(w) not in taken]]
