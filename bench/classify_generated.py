@@ -47,6 +47,12 @@ WORDS: dict[str, list[str]] = {
     "less": "README.md '+!id' +G '+|tee x' -o log.txt ~/.bashrc -N -p pat ~/.ssh/id_rsa -O /tmp/x "
     "--log-file=~/.profile -k keys -R -S +/TODO -- $f -ox -# 4 -j 2",
     "more": "README.md '+!id' +10 ~/.aws/credentials -d -p x",
+    "ansible": "all status list webservers localhost -m shell ping setup -a reboot 'rm -rf ~' -i "
+    "prod /tmp/hosts --list-hosts -b --tree out /home/dev/.config/autostart -e x=1 "
+    "--vault-password-file v.sh -u root -k --check",
+    "ansible-playbook": "site.yml show.yml list-users.yml deploy.yml -i prod /tmp/inv.py "
+    "--syntax-check --list-tasks --list-hosts --check --diff -e x=1 --vault-id dev@v.sh -l web "
+    "-t tag /home/dev/other/site.yml -M /tmp/mods -b -K --flush-cache",
 }
 
 

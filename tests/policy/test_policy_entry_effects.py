@@ -173,3 +173,23 @@ def test_tools_secret_files_are_credentials(cmd: str) -> None:
 def test_inline_python_is_read_only_only_when_it_only_prints(cmd: str, tier: Tier) -> None:
     got = classify_command(cmd, WS, HOME)
     assert got.tier == tier, (cmd, got.reasons)
+
+
+@pytest.mark.parametrize(
+    ("cmd", "tier"),
+    [
+        # a playbook or a host group named like a read was taken for a read-only verb
+        ("ansible-playbook show.yml -i prod", Tier.HIGH),
+        ("ansible-playbook -i inventory/prod list-users.yml", Tier.HIGH),
+        ("ansible status -m shell -a 'reboot'", Tier.HIGH),
+        ("ansible info -m command -a 'rm -rf /srv'", Tier.HIGH),
+        # checking and listing forms load the project only
+        ("ansible-playbook site.yml --syntax-check", Tier.WORKSPACE),
+        ("ansible all --list-hosts", Tier.WORKSPACE),
+        ("ansible-playbook --syntax-check -i /tmp/inv.py site.yml", Tier.HIGH),
+        ("ansible-playbook --syntax-check -e @/home/dev/.ssh/id_rsa site.yml", Tier.HIGH),
+    ],
+)
+def test_ansible_runs_what_its_words_name(cmd: str, tier: Tier) -> None:
+    got = classify_command(cmd, WS, HOME)
+    assert got.tier == tier, (cmd, got.reasons)

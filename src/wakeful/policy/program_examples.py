@@ -79,8 +79,6 @@ _READERS: dict[str, Examples] = {
     "zgrep": (("zgrep ERROR logs/app.log.gz", R),),
     "egrep": (("egrep -n 'TODO|FIXME' src/app.py", R), ("egrep -r AKIA /home", C)),
     "fgrep": (("fgrep -rn TODO src", R), ("fgrep -r 'PRIVATE KEY' /", C)),
-    "less": (("less README.md", R), ("less '+!rm -rf ~' README.md", C), ("less ~/.ssh/id_rsa", C)),
-    "more": (("more README.md", R), ("more ~/.aws/credentials", C)),
     "mlocate": (("mlocate README.md", R), ("mlocate id_rsa", C)),
 }
 
@@ -788,8 +786,6 @@ _SERVICES: dict[str, Examples] = {
     "az": (("az account show", R), ("az group delete -n rg --yes", H)),
     "gsutil": (("gsutil ls gs://b", R), ("gsutil rm -r gs://b", H)),
     **{n: ((f"{n} deploy", H),) for n in PLATFORM_CLIS},
-    "ansible": (("ansible all -m ping", H),),
-    "ansible-playbook": (("ansible-playbook site.yml", H),),
     "psql": (("psql -c 'select 1'", R), ("psql -c 'drop database prod'", H)),
     "mysql": (
         ("mysql -e 'show tables'", R),

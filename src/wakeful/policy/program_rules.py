@@ -6549,6 +6549,69 @@ _TABLE.update(
             subcommands=_same(("diagnose",), _R, "prints where it keeps its settings"),
             examples=(("keyring --list-backends", _R), ("keyring get pypi token", _H)),
         ),
+        # Ansible runs modules on the machines an inventory names (a playbook named show.yml,
+        # a host group named status: the words are no verbs); listing and checking forms
+        # only load the project (its inventory scripts, plugins and ansible.cfg)
+        **{
+            n: Program(
+                _H,
+                "read" if n == "ansible-playbook" else "none",
+                what,
+                (
+                    *("-e", "--extra-vars", "-l", "--limit", "-u", "--user", "-f", "--forks"),
+                    *("-c", "--connection", "-T", "--timeout", "--become-user", "-t"),
+                    *("--become-method", "--private-key", "--key-file", "--ssh-common-args"),
+                    *("--ssh-extra-args", "--scp-extra-args", "--sftp-extra-args", "--tags"),
+                    *("--skip-tags", "--start-at-task", "-m", "--module-name", "-a", "--args"),
+                    *("-B", "--background", "-P", "--poll"),
+                ),
+                outside_opts=("-i", "--inventory", "-M", "--module-path", "--playbook-dir"),
+                dir_opts=("--tree",) if n == "ansible" else (),
+                value_tiers={
+                    **dict.fromkeys(
+                        ("--vault-password-file", "--vault-id", "--vault-pass-file"),
+                        ("", _H, "decrypts the project's vault"),
+                    ),
+                    **dict.fromkeys(
+                        ("-e", "--extra-vars"), ("^@", _H, "loads variables from a file")
+                    ),
+                },
+                workspace_flags=(
+                    "--list-hosts",
+                    *(("--syntax-check", "--list-tasks", "--list-tags") if n != "ansible" else ()),
+                ),
+                runs_code=True,
+                examples=examples,
+            )
+            for n, what, examples in (
+                (
+                    "ansible-playbook",
+                    "runs playbooks on the machines of an inventory",
+                    (
+                        ("ansible-playbook site.yml", _H),
+                        ("ansible-playbook site.yml --syntax-check", _W),
+                        ("ansible-playbook -i inventory/dev site.yml --list-tasks", _W),
+                        ("ansible-playbook show.yml -i prod", _H),
+                        ("ansible-playbook site.yml --check", _H),
+                        ("ansible-playbook --syntax-check -i /tmp/inv.py site.yml", _H),
+                        ("ansible-playbook /home/dev/other/site.yml --syntax-check", _H),
+                        ("ansible-playbook --list-tasks --vault-password-file v.sh site.yml", _H),
+                        ("ansible-playbook --syntax-check -e @/home/dev/.ssh/id_rsa site.yml", _H),
+                    ),
+                ),
+                (
+                    "ansible",
+                    "runs modules on the machines of an inventory",
+                    (
+                        ("ansible all -m ping", _H),
+                        ("ansible all --list-hosts", _W),
+                        ("ansible status -m shell -a 'reboot'", _H),
+                        ("ansible all -m ping -i /tmp/hosts --list-hosts", _H),
+                        ("ansible all -m setup --tree /home/dev/.config/autostart", _C),
+                    ),
+                ),
+            )
+        },
         "ansible-config": Program(
             _H,
             "none",
@@ -6844,7 +6907,10 @@ _TABLE["less"] = Program(
     write_opts=_PAGER_LOGS,
     checks=("pager_commands",),
     examples=(
+        ("less README.md", _R),
         ("less -N src/app.py", _R),
+        ("less '+!rm -rf ~' README.md", Tier.CRITICAL),
+        ("less ~/.ssh/id_rsa", Tier.CRITICAL),
         ("less -p TODO src/app.py", _R),
         ("less -o session.log build.log", Tier.WORKSPACE),
         ("less -o/home/dev/.bashrc README.md", Tier.CRITICAL),
@@ -6862,7 +6928,9 @@ _TABLE["more"] = Program(
     write_opts=_PAGER_LOGS,
     checks=("pager_commands",),
     examples=(
+        ("more README.md", _R),
         ("more +10 README.md", _R),
+        ("more ~/.aws/credentials", Tier.CRITICAL),
         ("more -p /home/dev/.aws/credentials", Tier.CRITICAL),
         ("more -o /home/dev/.bashrc README.md", Tier.CRITICAL),
         ("more '+!id' README.md", Tier.HIGH),

@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 830 programs known, 680 are data (641 program entries, 37 wrappers, and the git and
+Of the 830 programs known, 682 are data (643 program entries, 37 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 150 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 148 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
@@ -47,7 +47,9 @@ kubectl `get` names decide with -o, wherever it is written, whether secrets are 
 So are at/batch, ssh-keygen and sysctl (`Program.mode_flags`: `at -l` lists where `at TIME`
 schedules, `ssh-keygen -l` shows a fingerprint where `-y` derives a key; sysctl's keys are
 paths under /proc/sys, a check), and grep/egrep/fgrep/ag/ack/locate and less/more, whose
-entries name checks for credential searches and for pagers' `+!cmd`.
+entries name checks for credential searches and for pagers' `+!cmd`; and ansible and
+ansible-playbook (a playbook or host group's name is no verb: `ansible-playbook show.yml`
+runs show.yml).
 """
 
 from __future__ import annotations
@@ -68,7 +70,6 @@ from wakeful.policy import path_risk
 from wakeful.policy.cloud_clis import (
     CLOUD_CLIS,
     DEPLOY_BY_DEFAULT,
-    REMOTE_CONFIGURATORS,
     VERB_LAST_CLIS,
 )
 from wakeful.policy.program_rules import (
@@ -6606,7 +6607,7 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_npx
     for n in ("make", "gmake"):
         table[n] = h_make
-    for n in (*CLOUD_CLIS, *REMOTE_CONFIGURATORS):
+    for n in CLOUD_CLIS:
         table[n] = h_cloud
     for n in (
         "psql",
