@@ -6903,9 +6903,10 @@ _TABLE["less"] = Program(
     "read",
     "pages through files",
     ("-p", "--pattern", "-P", "--prompt", "-t", "--tag"),
-    read_opts=("-T", "--tag-file", "-k", "--lesskey-file"),
+    read_opts=("-T", "--tag-file", "-k", "--lesskey-file", "--lesskey-src"),
     write_opts=_PAGER_LOGS,
     checks=("pager_commands",),
+    long_prefixes=True,  # `--log=F` is `--log-file=F`
     examples=(
         ("less README.md", _R),
         ("less -N src/app.py", _R),
@@ -6915,6 +6916,7 @@ _TABLE["less"] = Program(
         ("less -o session.log build.log", Tier.WORKSPACE),
         ("less -o/home/dev/.bashrc README.md", Tier.CRITICAL),
         ("less --log-file=/home/dev/.profile README.md", Tier.CRITICAL),
+        ("less --log=/home/dev/.profile README.md", Tier.CRITICAL),
         ("less '+|tee /tmp/x' README.md", Tier.HIGH),
         ('less "+$cmd" README.md', Tier.HIGH),
         ("less -j 4 /home/dev/.ssh/id_rsa", Tier.CRITICAL),
@@ -6927,6 +6929,7 @@ _TABLE["more"] = Program(
     ("-n", "--lines"),
     write_opts=_PAGER_LOGS,
     checks=("pager_commands",),
+    long_prefixes=True,
     examples=(
         ("more README.md", _R),
         ("more +10 README.md", _R),
