@@ -6895,14 +6895,19 @@ _TABLE["gitleaks"] = Program(
     ),
 )
 # Pagers: `+` replays pager commands at start (`less '+!cmd'` runs cmd: a named check), and
-# -o/-O/--log-file copy what is shown into a file (macOS's more is less). Options that take
-# a number are left out of the values: a path after one is judged as a file.
+# -o/-O/--log-file copy what is shown into a file (macOS's more is less). An option that
+# takes a value takes the next word whatever it is (less reports a bad number and goes on
+# with the words after it).
 _PAGER_LOGS = ("-o", "-O", "--log-file", "--LOG-FILE")
 _TABLE["less"] = Program(
     _R,
     "read",
     "pages through files",
-    ("-p", "--pattern", "-P", "--prompt", "-t", "--tag"),
+    (
+        *("-p", "--pattern", "-P", "--prompt", "-t", "--tag", "-b", "--buffers", "-h", "-j"),
+        *("--max-back-scroll", "--jump-target", "-x", "--tabs", "-y", "--max-forw-scroll"),
+        *("-z", "--window", "-#", "--shift"),
+    ),
     read_opts=("-T", "--tag-file", "-k", "--lesskey-file", "--lesskey-src"),
     write_opts=_PAGER_LOGS,
     checks=("pager_commands",),
@@ -6920,6 +6925,7 @@ _TABLE["less"] = Program(
         ("less '+|tee /tmp/x' README.md", Tier.HIGH),
         ('less "+$cmd" README.md', Tier.HIGH),
         ("less -j 4 /home/dev/.ssh/id_rsa", Tier.CRITICAL),
+        ("less -# -p /home/dev/.ssh/id_rsa", Tier.CRITICAL),  # -# takes `-p`
     ),
 )
 _TABLE["more"] = Program(
