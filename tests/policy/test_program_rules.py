@@ -59,9 +59,7 @@ def test_data_entries_and_handlers_do_not_overlap_silently() -> None:
     editors outside their batch modes)."""
     both = set(PROGRAMS) & set(HANDLERS)
     for name in both:
-        assert HANDLERS[name].__name__ in ("h_search", "h_names", "h_less", "h_ex_batch", "h_ed"), (
-            name
-        )
+        assert HANDLERS[name].__name__ in ("h_names", "h_ex_batch", "h_ed"), name
 
 
 @pytest.mark.parametrize(
@@ -164,7 +162,7 @@ def test_searching_for_credentials_where_they_live_is_recon(cmd: str, expected: 
 
 def test_handlers_that_defer_to_data_find_their_entry() -> None:
     for name, handler in HANDLERS.items():
-        if handler.__name__ in ("h_search", "h_names", "h_less"):
+        if handler.__name__ == "h_names":
             assert name in PROGRAMS, name
             c = classify_command(f"{name} x" + (" ]" if name == "[" else ""), WS, HOME)
             assert c.parsed and not any("classifier failed" in r for r in c.reasons), name

@@ -29,9 +29,6 @@ PLATFORM_CLIS: tuple[str, ...] = (
 
 CLOUD_CLIS: tuple[str, ...] = CLOUD_CLIS_WITH_OWN_EXAMPLES + PLATFORM_CLIS
 
-# Judged like the cloud CLIs: they change the machines of an inventory.
-REMOTE_CONFIGURATORS: tuple[str, ...] = ("ansible-playbook", "ansible")
-
 # Those whose action is the last word before the options (`gcloud compute instances list`).
 VERB_LAST_CLIS: frozenset[str] = frozenset(
     {
@@ -65,7 +62,5 @@ DEPLOY_BY_DEFAULT: frozenset[str] = frozenset(
         "cdk",
         "sam",
         "eb",
-        "ansible-playbook",
-        "ansible",
     }
 )

@@ -335,6 +335,36 @@ def holds_home(path: str, home: str) -> bool:
     return _under(home, path) or path in ("/home", "/Users", "/root")
 
 
+# Package managers' project settings: a project keeps `.npmrc` or `.yarnrc.yml` for its
+# registry and install options, and some hold a token. Reading one is reading credentials;
+# writing one in the workspace is project work unless it holds a token already.
+_PROJECT_SETTINGS = frozenset({".npmrc", ".yarnrc.yml"})
+_TOKEN_KEY = re.compile(
+    rb"(?i)(_authToken|_auth|_password|npmAuthToken|npmAuthIdent|npmPassword)\s*[=:]"
+)
+
+
+def token_free_settings(path: str | None, workspace: str) -> bool:
+    """Whether `path` is a package manager's settings file in the workspace (not a link) that
+    is new or holds no token, so that writing it loses or changes no credential."""
+    if (
+        path is None
+        or os.path.basename(path) not in _PROJECT_SETTINGS
+        or not path.startswith(workspace.rstrip("/") + "/")
+    ):
+        return False
+    try:
+        if os.path.islink(path):
+            return False
+        with open(path, "rb") as settings:
+            head = settings.read(65537)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return len(head) <= 65536 and _TOKEN_KEY.search(head) is None
+
+
 def is_template(name: str) -> bool:
     """`.env.example` and its kind: a project's template for a secrets file, not a secret."""
     return name.startswith(".env.") and _NOT_SECRET_RE.match(name) is not None

@@ -79,8 +79,6 @@ _READERS: dict[str, Examples] = {
     "zgrep": (("zgrep ERROR logs/app.log.gz", R),),
     "egrep": (("egrep -n 'TODO|FIXME' src/app.py", R), ("egrep -r AKIA /home", C)),
     "fgrep": (("fgrep -rn TODO src", R), ("fgrep -r 'PRIVATE KEY' /", C)),
-    "less": (("less README.md", R), ("less '+!rm -rf ~' README.md", C), ("less ~/.ssh/id_rsa", C)),
-    "more": (("more README.md", R), ("more ~/.aws/credentials", C)),
     "mlocate": (("mlocate README.md", R), ("mlocate id_rsa", C)),
 }
 
@@ -570,6 +568,7 @@ _NETWORK: dict[str, Examples] = {
         ("gpg --list-keys --import key.asc", H),
         ("gpg --armor --detach-sign dist/app.tar.gz", H),
         ("gpg --sign -o ~/.bashrc notes.txt", C),
+        ("gpg --list-keys -o ~/.bashrc", C),
     ),
     "gpg2": (("gpg2 --list-keys", R),),
     "rg": (
@@ -622,6 +621,7 @@ _INTERPRETERS: dict[str, Examples] = {
     "bun": (
         ("bun test", W),
         ("bun run build", W),
+        ("bun run lerna publish", H),
         ("bun -e \"require('child_process').execSync('id')\"", H),
     ),
     "pwsh": (("pwsh -c 'Get-ChildItem'", H),),
@@ -653,8 +653,22 @@ _PACKAGES: dict[str, Examples] = {
     ),
     "pnpx": (("pnpx create-x", H),),
     "bunx": (("bunx cowsay", H),),
-    "yarn": (("yarn test", W), ("yarn add lodash", N), ("yarn global add x", H)),
-    "pnpm": (("pnpm run build", W), ("pnpm install", N), ("pnpm remove -g typescript", H)),
+    "yarn": (
+        ("yarn test", W),
+        ("yarn add lodash", N),
+        ("yarn global add x", H),
+        ("yarn run jest --watch", W),
+        # a monorepo tool's publishing command, reached through `run`
+        ("yarn run lerna publish", H),
+        ("yarn lerna publish", H),
+    ),
+    "pnpm": (
+        ("pnpm run build", W),
+        ("pnpm install", N),
+        ("pnpm remove -g typescript", H),
+        ("pnpm nx release", H),
+        ("pnpm run nx release", H),
+    ),
     "cargo": (
         ("cargo build --release", W),
         ("cargo test", W),
@@ -772,8 +786,6 @@ _SERVICES: dict[str, Examples] = {
     "az": (("az account show", R), ("az group delete -n rg --yes", H)),
     "gsutil": (("gsutil ls gs://b", R), ("gsutil rm -r gs://b", H)),
     **{n: ((f"{n} deploy", H),) for n in PLATFORM_CLIS},
-    "ansible": (("ansible all -m ping", H),),
-    "ansible-playbook": (("ansible-playbook site.yml", H),),
     "psql": (("psql -c 'select 1'", R), ("psql -c 'drop database prod'", H)),
     "mysql": (
         ("mysql -e 'show tables'", R),

@@ -78,6 +78,10 @@ class Program:
     `strict_options`, an option before the subcommand that the entry does not know needs
     approval (go takes none there but -C). With `long_flags`, options are whole words with one dash
     and take their value after `=` or in the next word (go's `-o=FILE`, `-toolexec PROG`).
+    `mode_flags` are options that choose what the program does and set the tier instead of
+    the entry's own, as a subcommand does (`at -l` lists jobs and `at -r` removes them where
+    `at TIME` schedules one; `ssh-keygen -l` shows a fingerprint); with several, the highest
+    counts, and options' own effects (what they write, read or run) are judged as always.
 
     A subcommand (or `other_subcommand`) may be an entry of its own instead of a tier: the
     words after it are then judged by that entry (`terraform state list`, `gh api -X POST`),
@@ -130,6 +134,7 @@ class Program:
     checks: tuple[str, ...] = ()
     strict_options: bool = False
     long_prefixes: bool = False  # GNU getopt_long: `--co` is `--compress-program`
+    mode_flags: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -140,7 +145,7 @@ class Program:
                 object.__setattr__(self, name, frozenset(value))
         if not isinstance(self.tier, Tier):  # a string slipped past the type checker
             raise ValueError(f"program rule tier {self.tier!r}: write Tier.HIGH, not 'high'")
-        for name in ("word_tiers", "subcommands", "word_patterns", "value_tiers"):
+        for name in ("word_tiers", "subcommands", "word_patterns", "value_tiers", "mode_flags"):
             table = getattr(self, name)
             if table and type(table) is not MappingProxyType:  # (most are empty)
                 object.__setattr__(self, name, MappingProxyType(dict(table)))
@@ -482,14 +487,22 @@ _TABLE: dict[str, Program] = {
         ),
         skip_first=True,
         read_opts=("-f", "--file"),  # patterns read from a file
+        checks=("search_scopes",),  # credential searches, recursive reads of the home
     ),
-    "egrep": Program(
-        _R, "read", "searches files", ("-e", "-f", "-m", "-A", "-B", "-C"), skip_first=True
+    **{
+        n: Program(
+            _R,
+            "read",
+            "searches files",
+            ("-e", "-f", "-m", "-A", "-B", "-C"),
+            skip_first=True,
+            checks=("search_scopes",),
+        )
+        for n in ("egrep", "fgrep")
+    },
+    "zgrep": Program(
+        _R, "read", "searches files", ("-e", "-f"), skip_first=True, checks=("search_scopes",)
     ),
-    "fgrep": Program(
-        _R, "read", "searches files", ("-e", "-f", "-m", "-A", "-B", "-C"), skip_first=True
-    ),
-    "zgrep": Program(_R, "read", "searches files", ("-e", "-f"), skip_first=True),
     "ag": Program(
         _R,
         "read",
@@ -624,8 +637,10 @@ _TABLE: dict[str, Program] = {
         write_opts=("-o", "--output"),
         write_flags=("--shell",),
     ),
-    "locate": Program(_R, "none", "finds files by name"),
-    "mlocate": Program(_R, "none", "finds files by name"),
+    **{
+        n: Program(_R, "none", "finds files by name", checks=("search_scopes",))
+        for n in ("locate", "mlocate")
+    },
 }
 
 
@@ -966,6 +981,8 @@ _TABLE.update(
                 ("patch -o out.txt /home/dev/.bashrc fix.diff", Tier.HIGH),  # read, not written
                 ("patch -p1 -i fixes/01.patch", Tier.WORKSPACE),
                 ("patch --dry-run -p1 -i fix.diff", _R),
+                # a dry run still writes the file its output option names
+                ("patch --dry-run -o /home/dev/.bashrc -i fix.diff", Tier.CRITICAL),
                 ("patch -o out.txt in.txt fix.diff", Tier.WORKSPACE),
                 ("patch -o /home/dev/.bashrc README.md fix.diff", Tier.CRITICAL),
                 ("patch -d /home/dev -p1 -i evil.diff", Tier.HIGH),
@@ -1804,6 +1821,7 @@ _TOOLS: dict[str, Program] = {
         examples=(
             ("ruff check --fix src", _W),
             ("ruff format --check .", _R),
+            ("ruff check --diff --output-file /home/dev/.bashrc src", _C),
             ("ruff check --output-file /home/dev/.bashrc src", _C),
             ("ruff format /home/dev/.bashrc", _C),
         ),
@@ -3748,6 +3766,7 @@ for _n in ("ag", "ack"):
         _p.value_opts,
         skip_first=True,
         exec_opts=("--pager",),
+        checks=("search_scopes",),
         examples=(
             (f"{_n} TODO src", _R),
             (f"{_n} --pager='rm -rf ~' TODO", Tier.CRITICAL),
@@ -3880,9 +3899,12 @@ def _validate_options(name: str, program: Program) -> None:
     kinds = (program.positionals,) if isinstance(program.positionals, str) else program.positionals
     if not kinds or any(k not in POSITIONAL_KINDS for k in kinds):
         raise ValueError(f"program rule {name}: unknown positional kind in {kinds}")
-    for opt in (*program.takes, *program.write_flags):
+    for opt in (*program.takes, *program.write_flags, *program.mode_flags):
         if not opt.startswith(("-", "+")):
             raise ValueError(f"program rule {name}: option {opt!r} must start with - or +")
+    for flag, (tier, _) in program.mode_flags.items():
+        if not isinstance(tier, Tier):
+            raise ValueError(f"program rule {name}: mode flag {flag!r} has no tier {tier!r}")
     for pattern, found in (
         *((p, t) for p, (t, _) in program.word_patterns.items()),
         *((p, t) for p, t, _ in program.value_tiers.values()),
@@ -3896,7 +3918,6 @@ def _validate_options(name: str, program: Program) -> None:
 _CREDENTIAL_TOOLS = (
     "ssh-copy-id",
     "ssh-agent",
-    "security",
     "keyctl",
     "pass",
     "op",
@@ -3911,6 +3932,45 @@ _TABLE.update(
             n: Program(_C, "none", "uses, prints or installs stored credentials")
             for n in _CREDENTIAL_TOOLS
         },
+        # macOS's keychain tool: `cms -D` decodes a signed message (a provisioning profile)
+        # and prints it; every other form uses, prints or installs stored credentials.
+        "security": Program(
+            _C,
+            "none",
+            "uses, prints or installs stored credentials",
+            subcommands={
+                "cms": Program(
+                    _H,
+                    "none",
+                    "creates or decodes CMS messages (signing and encrypting use keychain "
+                    "identities or a password)",
+                    ("-h", "-H", "-N", "-P", "-Y", "-Z", "-e", "-r", "-u"),
+                    read_opts=("-i", "-c"),
+                    write_opts=("-o",),
+                    read_only_flags=("-D",),
+                    word_tiers={
+                        **_same(
+                            ("-C", "-E", "-S"),
+                            _H,
+                            "signs or encrypts with a keychain identity or a password",
+                        ),
+                        **_same(("-k", "-p"), _H, "uses a keychain or a password"),
+                    },
+                )
+            },
+            other_subcommand=(_C, "uses, prints or installs stored credentials"),
+            strict_options=True,
+            examples=(
+                ("security cms -D -i embedded.mobileprovision", _R),
+                ("security cms -D -i App.app/embedded.mobileprovision -o profile.plist", _W),
+                ("security cms -D -i ~/.ssh/id_rsa", _C),
+                ("security cms -D -i a.mobileprovision -o /home/dev/.zshrc", _C),
+                ("security cms -S -N 'Apple Development' -i app.plist", _H),
+                ("security cms -D -k login.keychain -i msg.p7m", _H),
+                ("security find-generic-password -s github -w", _C),
+                ("security dump-keychain -d", _C),
+            ),
+        ),
         "ssh-keyscan": Program(Tier.NETWORK, "none", "fetches host keys"),
         "ssh-add": Program(
             _C,
@@ -4093,6 +4153,86 @@ _TABLE.update(
             for n in ("gpg", "gpg2")
         },
         "atq": Program(_R, "none", "lists scheduled jobs", ("-q",)),
+        # `at TIME` and `batch` schedule the commands they read (persistence); -l, -c, -r
+        # and -d make them atq and atrm
+        **{
+            n: Program(
+                _C,
+                "none",
+                "schedules a command to run later (persistence)",
+                ("-q", "-f", "-t"),
+                mode_flags={
+                    **_same(("-l",), _R, "lists scheduled jobs"),
+                    **_same(("-c",), _R, "prints a scheduled job's commands"),
+                    **_same(("-r", "-d"), _H, "removes scheduled jobs"),
+                },
+                examples=(
+                    (f"{n} -l", _R),
+                    (f"{n} -c 12", _R),
+                    (f"{n} -r 12", _H),
+                    (f"{n} -f job.sh -l", _R),
+                    (f"{n} -f job.sh", _C),
+                    (f"{n} -q b -m", _C),
+                ),
+            )
+            for n in ("at", "batch")
+        },
+        # -l, -B and -F only show fingerprints or known hosts (-f names a key whose
+        # fingerprint is shown, not read out); -y derives the public half of a private key;
+        # every other form creates, signs, converts or changes keys
+        "ssh-keygen": Program(
+            _H,
+            "none",
+            "creates or changes SSH keys",
+            (
+                *("-f", "-t", "-b", "-C", "-N", "-P", "-E", "-F", "-R", "-O", "-a", "-I"),
+                *("-n", "-V", "-z", "-Y", "-m", "-r", "-w", "-D", "-s", "-u"),
+            ),
+            mode_flags={
+                **_same(("-l",), _R, "shows a key's fingerprint"),
+                **_same(("-B",), _R, "shows a key's digest"),
+                **_same(("-F",), _R, "looks a host up in known_hosts"),
+                **_same(("-L", "-Q"), _R, "shows a certificate or queries a revocation list"),
+                **_same(("-y",), _C, "derives key material from a private key"),
+                **_same(("-R",), _H, "removes a host from known_hosts"),
+                **_same(("-p", "-c"), _H, "changes a key's passphrase or comment"),
+                **_same(("-s", "-k", "-u"), _H, "signs keys or writes revocation lists"),
+                **_same(("-A", "-K", "-D", "-M", "-G", "-T"), _H, "creates or downloads keys"),
+                **_same(("-e", "-i", "-H"), _H, "converts keys or rewrites known_hosts"),
+                **_same(("-Y",), _H, "signs or verifies with a key"),
+            },
+            examples=(
+                ("ssh-keygen -l -f id_ed25519.pub", _R),
+                ("ssh-keygen -F github.com", _R),
+                ("ssh-keygen -F github.com -R github.com", _H),
+                ("ssh-keygen -l -p -f ~/.ssh/id_rsa", _H),
+                ("ssh-keygen -lyf ~/.ssh/id_rsa", _C),
+                ("ssh-keygen -s ca -I id -V +52w key.pub", _H),
+                ("ssh-keygen -l -Y sign -f ~/.ssh/id_ed25519 -n file notes.txt", _H),
+                ("ssh-keygen -E -B", _H),  # -E takes `-B` as its value: a key is made
+            ),
+        ),
+        # keys are paths under /proc/sys (`kernel/hostname`), where `..` leads out
+        "sysctl": Program(
+            _R,
+            "none",
+            "reads kernel parameters",
+            ("-r", "--pattern"),
+            word_tiers=_same(
+                ("-w", "--write", "-p", "--load", "--system"), _C, "changes kernel parameters"
+            ),
+            word_patterns={"=": (_C, "sets a kernel parameter")},
+            checks=("sysctl_keys",),
+            examples=(
+                ("sysctl -a", _R),
+                ("sysctl vm.swappiness", _R),
+                ("sysctl kernel/hostname", _R),
+                ("sysctl -n ../../../home/dev/.ssh/id_rsa", _C),
+                ("sysctl vm.swappiness=10", _C),
+                ("sysctl -p", _C),
+                ('sysctl "$key"', _H),
+            ),
+        ),
         "atrm": Program(_H, "none", "removes scheduled jobs"),
         "pre-commit": Program(
             _W,
@@ -6409,6 +6549,69 @@ _TABLE.update(
             subcommands=_same(("diagnose",), _R, "prints where it keeps its settings"),
             examples=(("keyring --list-backends", _R), ("keyring get pypi token", _H)),
         ),
+        # Ansible runs modules on the machines an inventory names (a playbook named show.yml,
+        # a host group named status: the words are no verbs); listing and checking forms
+        # only load the project (its inventory scripts, plugins and ansible.cfg)
+        **{
+            n: Program(
+                _H,
+                "read" if n == "ansible-playbook" else "none",
+                what,
+                (
+                    *("-e", "--extra-vars", "-l", "--limit", "-u", "--user", "-f", "--forks"),
+                    *("-c", "--connection", "-T", "--timeout", "--become-user", "-t"),
+                    *("--become-method", "--private-key", "--key-file", "--ssh-common-args"),
+                    *("--ssh-extra-args", "--scp-extra-args", "--sftp-extra-args", "--tags"),
+                    *("--skip-tags", "--start-at-task", "-m", "--module-name", "-a", "--args"),
+                    *("-B", "--background", "-P", "--poll"),
+                ),
+                outside_opts=("-i", "--inventory", "-M", "--module-path", "--playbook-dir"),
+                dir_opts=("--tree",) if n == "ansible" else (),
+                value_tiers={
+                    **dict.fromkeys(
+                        ("--vault-password-file", "--vault-id", "--vault-pass-file"),
+                        ("", _H, "decrypts the project's vault"),
+                    ),
+                    **dict.fromkeys(
+                        ("-e", "--extra-vars"), ("^@", _H, "loads variables from a file")
+                    ),
+                },
+                workspace_flags=(
+                    "--list-hosts",
+                    *(("--syntax-check", "--list-tasks", "--list-tags") if n != "ansible" else ()),
+                ),
+                runs_code=True,
+                examples=examples,
+            )
+            for n, what, examples in (
+                (
+                    "ansible-playbook",
+                    "runs playbooks on the machines of an inventory",
+                    (
+                        ("ansible-playbook site.yml", _H),
+                        ("ansible-playbook site.yml --syntax-check", _W),
+                        ("ansible-playbook -i inventory/dev site.yml --list-tasks", _W),
+                        ("ansible-playbook show.yml -i prod", _H),
+                        ("ansible-playbook site.yml --check", _H),
+                        ("ansible-playbook --syntax-check -i /tmp/inv.py site.yml", _H),
+                        ("ansible-playbook /home/dev/other/site.yml --syntax-check", _H),
+                        ("ansible-playbook --list-tasks --vault-password-file v.sh site.yml", _H),
+                        ("ansible-playbook --syntax-check -e @/home/dev/.ssh/id_rsa site.yml", _H),
+                    ),
+                ),
+                (
+                    "ansible",
+                    "runs modules on the machines of an inventory",
+                    (
+                        ("ansible all -m ping", _H),
+                        ("ansible all --list-hosts", _W),
+                        ("ansible status -m shell -a 'reboot'", _H),
+                        ("ansible all -m ping -i /tmp/hosts --list-hosts", _H),
+                        ("ansible all -m setup --tree /home/dev/.config/autostart", _C),
+                    ),
+                ),
+            )
+        },
         "ansible-config": Program(
             _H,
             "none",
@@ -6621,6 +6824,126 @@ _TABLE.update(
             ),
         ),
     }
+)
+# gitleaks prints each secret it finds (in its report too) unless told to `--redact` them
+# all; a report is written where `--report-path` says, with or without redaction.
+_GITLEAKS_SCAN = Program(
+    _H,
+    "read",
+    "scans for secrets and prints those it finds (in full unless --redact)",
+    (
+        "-l",
+        "--log-level",
+        "-f",
+        "--report-format",
+        "--max-target-megabytes",
+        "--enable-rule",
+        "--exit-code",
+        "--platform",
+        "--max-decode-depth",
+        "--max-archive-depth",
+        "--timeout",
+    ),
+    read_opts=(
+        "-c",
+        "--config",
+        "-s",
+        "--source",
+        "-b",
+        "--baseline-path",
+        "-i",
+        "--gitleaks-ignore-path",
+        "--report-template",
+    ),
+    write_opts=("-r", "--report-path"),
+    read_only_flags=("--redact",),
+    word_patterns={r"^--redact=(?!100$)": (_H, "shows part of each secret it finds")},
+    # options handed to `git log`: --output writes a file, --ext-diff and --textconv run
+    # the repository's diff programs
+    value_tiers={
+        "--log-opts": (
+            r"--(output|ext-diff|textconv|open-files)|(^|\s)-o",
+            _H,
+            "passes git log options that write files or run programs",
+        )
+    },
+)
+_TABLE["gitleaks"] = Program(
+    _H,
+    "none",
+    "scans for secrets",
+    subcommands={
+        **dict.fromkeys(("detect", "protect", "git", "dir", "directory", "stdin"), _GITLEAKS_SCAN),
+        **_same(("version", "help", "completion"), _R, "prints its version, help or completion"),
+    },
+    strict_options=True,
+    examples=(
+        ("gitleaks detect --redact --no-banner", _R),
+        ("gitleaks git --redact -v .", _R),
+        ("gitleaks protect --staged --redact", _R),
+        ("gitleaks completion bash", _R),
+        ("gitleaks detect --redact --report-path report.json", _W),
+        ("gitleaks detect --source . --no-git", _H),
+        ("gitleaks dir --redact /home/dev", _H),
+        ("gitleaks detect --redact --source /home/dev", _H),
+        ("gitleaks detect --redact=20", _H),
+        ("gitleaks detect --redact --log-opts='--all --output=/tmp/x'", _H),
+        ("gitleaks --report-path=/home/dev/.bashrc detect --redact", _H),
+        ("gitleaks detect --redact -r /home/dev/.bashrc", _C),
+        # the report option takes `--redact` as its file name: nothing is redacted
+        ("gitleaks protect --report-path --redact", _H),
+    ),
+)
+# Pagers: `+` replays pager commands at start (`less '+!cmd'` runs cmd: a named check), and
+# -o/-O/--log-file copy what is shown into a file (macOS's more is less). An option that
+# takes a value takes the next word whatever it is (less reports a bad number and goes on
+# with the words after it).
+_PAGER_LOGS = ("-o", "-O", "--log-file", "--LOG-FILE")
+_TABLE["less"] = Program(
+    _R,
+    "read",
+    "pages through files",
+    (
+        *("-p", "--pattern", "-P", "--prompt", "-t", "--tag", "-b", "--buffers", "-h", "-j"),
+        *("--max-back-scroll", "--jump-target", "-x", "--tabs", "-y", "--max-forw-scroll"),
+        *("-z", "--window", "-#", "--shift"),
+    ),
+    read_opts=("-T", "--tag-file", "-k", "--lesskey-file", "--lesskey-src"),
+    write_opts=_PAGER_LOGS,
+    checks=("pager_commands",),
+    long_prefixes=True,  # `--log=F` is `--log-file=F`
+    examples=(
+        ("less README.md", _R),
+        ("less -N src/app.py", _R),
+        ("less '+!rm -rf ~' README.md", Tier.CRITICAL),
+        ("less ~/.ssh/id_rsa", Tier.CRITICAL),
+        ("less -p TODO src/app.py", _R),
+        ("less -o session.log build.log", Tier.WORKSPACE),
+        ("less -o/home/dev/.bashrc README.md", Tier.CRITICAL),
+        ("less --log-file=/home/dev/.profile README.md", Tier.CRITICAL),
+        ("less --log=/home/dev/.profile README.md", Tier.CRITICAL),
+        ("less '+|tee /tmp/x' README.md", Tier.HIGH),
+        ('less "+$cmd" README.md', Tier.HIGH),
+        ("less -j 4 /home/dev/.ssh/id_rsa", Tier.CRITICAL),
+        ("less -# -p /home/dev/.ssh/id_rsa", Tier.CRITICAL),  # -# takes `-p`
+    ),
+)
+_TABLE["more"] = Program(
+    _R,
+    "read",
+    "pages through files",
+    ("-n", "--lines"),
+    write_opts=_PAGER_LOGS,
+    checks=("pager_commands",),
+    long_prefixes=True,
+    examples=(
+        ("more README.md", _R),
+        ("more +10 README.md", _R),
+        ("more ~/.aws/credentials", Tier.CRITICAL),
+        ("more -p /home/dev/.aws/credentials", Tier.CRITICAL),
+        ("more -o /home/dev/.bashrc README.md", Tier.CRITICAL),
+        ("more '+!id' README.md", Tier.HIGH),
+    ),
 )
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
 
@@ -7088,6 +7411,8 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
                     "changes large-file tracking in the repository",
                 ),
                 **_same(("fetch", "pull"), Tier.NETWORK, "downloads large files"),
+                # checks objects' hashes; a corrupt one is moved to .git/lfs/bad (kept)
+                "fsck": (Tier.WORKSPACE, "checks large files, setting corrupt ones aside"),
             },
             other_action=(Tier.HIGH, "pushes, installs hooks or rewrites history"),
         ),
@@ -7184,6 +7509,8 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git lfs track '*.bin'", Tier.WORKSPACE),
                 ("git lfs pull", Tier.NETWORK),
                 ("git lfs install", Tier.HIGH),
+                ("git lfs fsck", Tier.WORKSPACE),
+                ("git lfs prune", Tier.HIGH),
             ),
             subcommands=_GIT_SUBCOMMANDS,
         ),

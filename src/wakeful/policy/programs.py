@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 840 programs known, 685 are data (646 program entries, 37 wrappers, and the git and
+Of the 841 programs known, 692 are data (653 program entries, 37 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 155 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 149 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
@@ -27,15 +27,14 @@ express them (every one still carries examples, in program_examples.py):
   (source and target, links into persistence or .git), rm/shred (recursion, what is tracked
   or recoverable), rsync, tar/unzip/7z (mode letters, -C/-d/-o targets), dd (if=/of=
   devices), chmod/chown/chattr (mode letters, and where), curl/wget (uploads of local files,
-  outputs, piping into a shell), scp/nc/socat, less/more (`+!cmd`, log files), openssl (a
-  certificate read, a new key written), ssh-keygen (fingerprints of key files), sysctl (keys
-  are paths under /proc/sys), protoc (`--NAME_out` for any plugin name), make (-C and
-  makefiles outside the workspace, VAR=PROGRAM assignments, dry runs).
+  outputs, piping into a shell), scp/nc/socat, openssl (a certificate read, a new key
+  written), protoc (`--NAME_out` for any plugin name), make (-C and makefiles outside the
+  workspace, VAR=PROGRAM assignments, dry runs).
 - Answers that depend on the project, several words at once or the text of an argument:
   pip/uv/npm/yarn/pnpm/npx (the project environment, scripts, -g), cloud CLIs
   (listed in cloud_clis.py: the action is the last word, credential-printing forms), SQL
-  clients (the query text is read), kill (which processes: 1, -1, job specs), at/batch,
-  grep/ag/ack/rg/locate (credential searches, rg --pre).
+  clients (the query text is read), kill (which processes: 1, -1, job specs, computed
+  ones), rg (--pre, --hostname-bin and its own searches).
 
 Package managers (apt, brew, conda...), helm, gh, ip/route, tmux/screen, systemctl, k9s and
 kubectx, terraform/tofu/terragrunt/pulumi, docker/podman/nerdctl and compose, the project
@@ -45,6 +44,12 @@ of its own (`Program.subcommands`), options can name a project that must be in t
 workspace (`outside_opts`), and what data cannot express is a named check (`Program.checks`,
 the `CHECKS` below: maven's exec:exec runs the program its properties name; the kinds a
 kubectl `get` names decide with -o, wherever it is written, whether secrets are printed).
+So are at/batch, ssh-keygen and sysctl (`Program.mode_flags`: `at -l` lists where `at TIME`
+schedules, `ssh-keygen -l` shows a fingerprint where `-y` derives a key; sysctl's keys are
+paths under /proc/sys, a check), and grep/egrep/fgrep/ag/ack/locate and less/more, whose
+entries name checks for credential searches and for pagers' `+!cmd`; and ansible and
+ansible-playbook (a playbook or host group's name is no verb: `ansible-playbook show.yml`
+runs show.yml).
 """
 
 from __future__ import annotations
@@ -65,7 +70,6 @@ from wakeful.policy import path_risk
 from wakeful.policy.cloud_clis import (
     CLOUD_CLIS,
     DEPLOY_BY_DEFAULT,
-    REMOTE_CONFIGURATORS,
     VERB_LAST_CLIS,
 )
 from wakeful.policy.program_rules import (
@@ -1184,7 +1188,13 @@ def run_program(
             pattern, tier, why = rule.value_tiers[opt]
             if value.value is None or re.search(pattern, value.value):
                 a.add(tier, f"{name} {opt} {_short(value.text)} {why}")
-    decided = False  # by a subcommand's tier, which replaces the entry's own
+    decided = False  # by a subcommand's tier or a mode flag's, which replaces the entry's own
+    # options only, as the program reads them: a value is no mode (`ssh-keygen -E -B`)
+    for flag in dict.fromkeys(f for f, _ in opts) if rule.mode_flags else ():
+        if flag in rule.mode_flags:
+            tier, why = rule.mode_flags[flag]
+            a.add(tier, f"{name} {flag} {why}")
+            decided = True
     if rule.strict_options and opts:  # options before the subcommand (or with none)
         at = _operand_at(args, compiled.takes)
         _unknown_options(name, rule, args if at is None else args[:at], a)
@@ -1257,12 +1267,38 @@ def run_program(
             _keyed_reads(name, value, cmd, a)
     for check in rule.checks:
         CHECKS[check](name, args, cmd, a)
+    # Flags that lower the tier count where the program reads them as options: an option's
+    # value that looks like one is none (`gitleaks detect --report-path --redact` writes an
+    # unredacted report named `--redact`); a word (`nft list`) counts wherever it is.
+    lowering: Collection[str] = flags
+    if (rule.read_only_flags or rule.stdout_flags or rule.workspace_flags) and any(
+        v is not None
+        and (
+            v.value in rule.read_only_flags
+            or v.value in rule.stdout_flags
+            or v.value in rule.workspace_flags
+        )
+        for _, v in opts
+    ):
+        taken = {id(v) for _, v in opts if v is not None}
+        lowering = dict.fromkeys(
+            [*[f for f, _ in opts], *[w.value for w in args if w.value and id(w) not in taken]]
+        )
     read_only = (
-        [flag for flag in flags if flag in rule.read_only_flags] if rule.read_only_flags else []
+        [flag for flag in lowering if flag in rule.read_only_flags] if rule.read_only_flags else []
     )
     kinds, last = compiled.kinds, compiled.last
     if read_only:
         a.add(Tier.READ_ONLY, f"{rule.what}, only checking ({min(read_only)}: nothing changes)")
+        # A checking flag spares the operands, not the options' own effects: the file an
+        # output option names is still written (`patch --dry-run -o FILE`, `gitleaks detect
+        # --redact --report-path FILE`), and a directory option is still where it works.
+        if opts and rule.write_opts:
+            for value in _vals_in(opts, rule.write_opts):
+                a.write(value, cmd.cwd)
+        if opts and rule.dir_opts:
+            for value in _vals_in(opts, rule.dir_opts):
+                a.read_meta(value, cmd.cwd)
         for i, word in enumerate(pos):
             if kinds[i if i < last else last] in ("read", "write"):
                 a.read(word, cmd.cwd)
@@ -1278,7 +1314,7 @@ def run_program(
         )
     )
     to_stdout = (
-        next((flag for flag in flags if flag in rule.stdout_flags), None)
+        next((flag for flag in lowering if flag in rule.stdout_flags), None)
         if rule.stdout_flags
         else None
     )
@@ -1300,7 +1336,7 @@ def run_program(
     elif printed and not pos:
         a.add(Tier.READ_ONLY, f"{name} only prints the value of inline code")
     elif not decided:
-        if rule.workspace_flags and any(flag in rule.workspace_flags for flag in flags):
+        if rule.workspace_flags and any(flag in rule.workspace_flags for flag in lowering):
             a.add(_min(rule.tier, Tier.WORKSPACE), f"{rule.what} (the project's own)")
         else:
             a.add(rule.tier, rule.what)
@@ -3841,16 +3877,6 @@ def h_kill(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     a.add(Tier.HIGH, f"{name} stops processes outside the workspace")
 
 
-def h_at(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if any(w.value == "-l" for w in args):  # as atq
-        a.add(Tier.READ_ONLY, "lists scheduled jobs")
-        return
-    if any(w.value in ("-r", "-d") for w in args):  # as atrm
-        a.add(Tier.HIGH, "removes scheduled jobs")
-        return
-    a.add(Tier.CRITICAL, "schedules a command to run later (persistence)")
-
-
 def h_ssh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -5083,6 +5109,8 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             a.add(Tier.HIGH, f"deno {verb}: unknown subcommand")
             return
         if name == "bun" and pos and pos[0].value and not re.search(r"[./]", pos[0].value):
+            if _node_tool("bun run", pos, cmd, a):  # a tool from node_modules/.bin
+                return
             script = pos[0].value
             if re.search(r"(?i)(deploy|publish|release|upload)", script):
                 a.add(Tier.HIGH, f"runs the `{script}` script, which publishes or deploys")
@@ -5380,6 +5408,10 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                 outer.leaf = True
     if name in ("pnpm", "yarn", "bun") and verb not in _NPM_KNOWN and _node_tool(name, pos, cmd, a):
         return
+    # `yarn run lerna publish`: yarn and bun run a tool from node_modules/.bin when no script
+    # has its name, and a script named for a tool runs it with these words
+    if verb in ("run", "run-script") and _node_tool(f"{name} run", pos[1:], cmd, a):
+        return
     if (
         verb == "version"
         and rest
@@ -5646,11 +5678,60 @@ def _rails_tasks(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -
     framework_task("rails", name, args, cmd, a)
 
 
+def _sysctl_keys(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """sysctl's keys are paths under /proc/sys, which `..` can leave: each is read there."""
+    for word in split_opts(args, ("-r", "--pattern"))[1]:
+        if word.value is None:
+            a.add(Tier.HIGH, "reads a kernel parameter only known at run time")
+        elif "/" in word.value:
+            path = os.path.normpath("/proc/sys/" + word.value.lstrip("/"))
+            a.read(Word(path, word.text), cmd.cwd)
+
+
+def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """What a search looks for and where: a credential's pattern searched for outside the
+    workspace is reconnaissance (`grep -r AKIA /home`, `locate id_ed25519`), and a
+    recursive search of a directory holding the home directory reads its secrets."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes if name in PROGRAMS else ())
+    if name in ("locate", "mlocate", "plocate"):
+        credential_search([w.text for w in pos], [None], cmd, a)
+        return
+    patterns = [w.text for w in _vals(opts, *_GREP_PATTERN_OPTS)]
+    if not patterns and pos:
+        patterns, pos = [pos[0].text], pos[1:]
+    scopes: list[Word | None] = list(pos) or [Word(".", ".")]
+    credential_search(patterns, scopes, cmd, a)
+    if name in ("ag", "ack", "rg") or _has(
+        opts, "-r", "-R", "--recursive", "--dereference-recursive"
+    ):
+        for word in pos:
+            _reads_home_tree(word, cmd, a)
+
+
+def _pager_commands(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`less '+!cmd'` runs cmd at start: `+` replays pager commands, where `!` runs a shell
+    command and `|` pipes to one."""
+    for word in args:
+        value = word.value
+        if value is None:
+            if word.text.lstrip("\"'").startswith("+"):
+                a.add(Tier.HIGH, f"{name} replays pager commands only known at run time")
+            continue
+        if value.startswith("+") and ("!" in value or "|" in value):
+            a.add(Tier.HIGH, f"{name} replays pager commands that run programs")
+            shell = value[1:].split("!", 1)[1] if "!" in value else ""
+            if shell.strip():
+                a.run_script(shell, cmd.cwd, f"{name} + command")
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "maven_exec": _maven_exec,
         "kubernetes_secrets": _kubernetes_secrets,
         "rails_tasks": _rails_tasks,
+        "sysctl_keys": _sysctl_keys,
+        "search_scopes": _search_scopes,
+        "pager_commands": _pager_commands,
     }
 )
 
@@ -6005,35 +6086,6 @@ _GIT_READ_OPTS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def h_sysctl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(args, ("-r", "--pattern"))
-    if _has(opts, "-w", "--write", "-p", "--load", "--system") or any(
-        "=" in (w.value or "") for w in pos
-    ):
-        a.add(Tier.CRITICAL, "sysctl changes kernel parameters")
-        return
-    a.add(Tier.READ_ONLY, "sysctl reads kernel parameters")
-    for word in pos:
-        if word.value is None:
-            a.add(Tier.HIGH, "reads a kernel parameter only known at run time")
-        elif "/" in word.value:  # a path under /proc/sys, which `..` can leave
-            path = os.path.normpath("/proc/sys/" + word.value.lstrip("/"))
-            a.read(Word(path, word.text), cmd.cwd)
-
-
-def h_ssh_keygen(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    kopts, _ = split_opts(args, ("-f", "-t", "-b", "-C", "-N", "-P", "-E", "-F", "-R", "-O", "-a"))
-    if _has(kopts, "-l", "-y", "-F", "-B") and not _has(kopts, "-R"):
-        for f in _vals(kopts, "-f"):
-            a.read_meta(f, cmd.cwd)  # a fingerprint or public key, not the secret
-        if _has(kopts, "-y"):
-            a.add(Tier.CRITICAL, "derives key material from a private key")
-        else:
-            a.add(Tier.READ_ONLY, "shows key fingerprints")
-    else:
-        a.add(Tier.HIGH, "creates or changes SSH keys")
-
-
 def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     values = [w.value or "" for w in args]
     sub = values[0] if values else ""
@@ -6158,46 +6210,6 @@ def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     for p in pos:
         _reads_home_tree(p, cmd, a)
         a.read(p, cmd.cwd)
-
-
-# less's long options that take a file (its parser takes any unambiguous prefix).
-_LESS_LONG = ("--log-file", "--LOG-FILE", "--lesskey-file", "--lesskey-src", "--line-numbers")
-
-
-def h_less(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """`less '+!cmd'` runs cmd at start (`+` replays pager commands: `!` runs a shell
-    command, `|` pipes to one); `-o`/`--log-file` write a copy of the input."""
-    files: list[Word] = []
-    i = 0
-    while i < len(args):
-        word = args[i]
-        value = word.value
-        if value is not None and value.startswith("--"):  # `--log=F` is `--log-file=F`
-            flag, eq, given = (expand_long([word], _LESS_LONG)[0].value or "").partition("=")
-            if eq and flag in ("--log-file", "--LOG-FILE"):
-                a.write(Word(given, word.text), cmd.cwd)
-                i += 1
-                continue
-            value = flag if not eq else value
-        if value is None:
-            files.append(word)
-        elif value.startswith("+"):
-            commands = value[1:]
-            if "!" in commands or "|" in commands:
-                a.add(Tier.HIGH, f"{name} replays pager commands that run programs")
-                shell = commands.split("!", 1)[1] if "!" in commands else ""
-                if shell.strip():
-                    a.run_script(shell, cmd.cwd, f"{name} + command")
-        elif value in ("-o", "-O", "--log-file", "--LOG-FILE", "-k", "--lesskey-file"):
-            if i + 1 < len(args) and value in ("-o", "-O", "--log-file", "--LOG-FILE"):
-                a.write(args[i + 1], cmd.cwd)
-            i += 1
-        elif value.startswith(("-o", "-O")) and len(value) > 2:
-            a.write(Word(value[2:], value[2:]), cmd.cwd)
-        elif not value.startswith("-"):
-            files.append(word)
-        i += 1
-    run_program(name, PROGRAMS[name], files, cmd, a)
 
 
 def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -6394,26 +6406,6 @@ def _reads_home_tree(word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
 _GREP_PATTERN_OPTS = ("-e", "--regexp")
 
 
-def h_search(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    rule = PROGRAMS[name]
-    opts, pos = split_opts(args, rule.takes)
-    if name in ("locate", "mlocate", "plocate"):
-        credential_search([w.text for w in pos], [None], cmd, a)
-    else:
-        patterns = [w.text for w in _vals(opts, *_GREP_PATTERN_OPTS)]
-        if not patterns and pos:
-            patterns, pos = [pos[0].text], pos[1:]
-        scopes: list[Word | None] = list(pos) or [Word(".", ".")]
-        credential_search(patterns, scopes, cmd, a)
-        recursive = name in ("ag", "ack", "rg") or _has(
-            opts, "-r", "-R", "--recursive", "--dereference-recursive"
-        )
-        if recursive:
-            for word in pos:
-                _reads_home_tree(word, cmd, a)
-    run_program(name, rule, args, cmd, a)
-
-
 _NPM_RUNS_CODE = frozenset(
     {
         "run",
@@ -6571,8 +6563,6 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_7z
     table["dd"] = h_dd
     table["kill"] = h_kill
-    for n in ("at", "batch"):
-        table[n] = h_at
     table["ssh"] = h_ssh
     table["mosh"] = h_ssh
     for n in ("scp", "sftp"):
@@ -6617,7 +6607,7 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_npx
     for n in ("make", "gmake"):
         table[n] = h_make
-    for n in (*CLOUD_CLIS, *REMOTE_CONFIGURATORS):
+    for n in CLOUD_CLIS:
         table[n] = h_cloud
     for n in (
         "psql",
@@ -6633,15 +6623,9 @@ def _handlers() -> dict[str, Handler]:
         "sqlcmd",
     ):
         table[n] = h_sql
-    table["sysctl"] = h_sysctl
     table["dc"] = h_calc
-    for n in ("grep", "egrep", "fgrep", "ag", "ack", "locate", "mlocate"):
-        table[n] = h_search
-    table["less"] = h_less
-    table["more"] = h_less
     table["watch"] = h_watch
     table["chattr"] = h_chattr
-    table["ssh-keygen"] = h_ssh_keygen
     table["openssl"] = h_openssl
     table["rg"] = h_rg
     table["protoc"] = h_protoc

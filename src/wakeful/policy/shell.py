@@ -296,6 +296,13 @@ class Analyzer:
         place = self.place(word, cwd)
         if place.path is not None:
             self.touched.append((True, place.path))
+        if (
+            place.zone == "secret"
+            and path_risk.token_free_settings(place.path, self.workspace)
+            and self.place(os.path.dirname(place.path or "/"), None).zone == "workspace"
+        ):  # `.npmrc`'s registry or install options, with no token to lose or change
+            self.add(Tier.WORKSPACE, f"writes the project's package settings {place.label}")
+            return
         tier, msg = path_risk.write_tier(place)
         self.add(tier, msg)
         self._unrecoverable(place, "overwrites")

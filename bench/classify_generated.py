@@ -1,0 +1,137 @@
+"""Generated commands of chosen programs, classified by this tree and by another revision.
+
+For each program a table of its options, operands and risky values; commands are seeded
+random combinations of them (0 to 6 words), the same in both trees. Prints, per program, how
+many distinct commands get a lower or a higher tier than in the base revision, and the first
+lower ones; with --json one JSON object. Used when a program's rule moves between a handler
+and an entry, where the corpora hold few of its forms.
+
+    python bench/classify_generated.py --base main
+    python bench/classify_generated.py --base main --programs less,more --per-program 3000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ORDER = ("read_only", "workspace", "network", "high", "critical")
+WORDS: dict[str, list[str]] = {
+    "at": "-l -c -r -d -f job.sh -q b -m now + 1 minute 12 -V -t 202601010000 ~/.bashrc $x",
+    "batch": "-l -r -f job.sh -c 3",
+    "ssh-keygen": "-l -f ~/.ssh/id_rsa -y -F github.com -R -B -p -c -C x -t ed25519 -N '' -s ca "
+    "-I id -V +52w key.pub -lf -E md5 -yf -A -K -D lib.so -e -i -m PEM -Y sign -n file -q $k",
+    "sysctl": "-a -n -w -p --system vm.swappiness vm.swappiness=10 kernel/hostname "
+    "../../../home/dev/.ssh/id_rsa -r net -e -q --write $x -N /etc/sysctl.conf --load=x",
+    "security": "cms -D -i x.mobileprovision -o out.plist ~/.bashrc -S -N me -k login.keychain "
+    "-c d -h 0 -n find-generic-password -w -s github list -q dump-keychain ~/.ssh/id_rsa -E -C "
+    "-p pw -v",
+    "gitleaks": "detect protect git dir stdin version --redact --redact=50 -v --no-git --source . "
+    "/home/dev -r report.json ~/.bashrc --report-path -c .gitleaks.toml --log-opts --all "
+    "--staged --no-banner -f json --baseline-path b.json -s",
+    "grep": "-r -R -n -e AKIA TODO password /home / ~ src . -l -i --include *.env -f pats.txt "
+    "/home/dev/.ssh $x -E 'BEGIN RSA PRIVATE KEY' --recursive -A 3 ~/.aws id_rsa -h",
+    "egrep": "-r AKIA /home src -e secret_key ~ -n",
+    "fgrep": "-r AKIA /home src -e token ~ -n",
+    "ag": "AKIA /home src --pager less -G x ~ password /",
+    "ack": "AKIA /home src --type py ~ password --pager cat /",
+    "locate": "id_rsa README.md -i *.pem .env -r credentials $x -b",
+    "mlocate": "id_rsa README.md -i",
+    "less": "README.md '+!id' +G '+|tee x' -o log.txt ~/.bashrc -N -p pat ~/.ssh/id_rsa -O /tmp/x "
+    "--log-file=~/.profile -k keys -R -S +/TODO -- $f -ox -# 4 -j 2",
+    "more": "README.md '+!id' +10 ~/.aws/credentials -d -p x",
+    "ansible": "all status list webservers localhost -m shell ping setup -a reboot 'rm -rf ~' -i "
+    "prod /tmp/hosts --list-hosts -b --tree out /home/dev/.config/autostart -e x=1 "
+    "--vault-password-file v.sh -u root -k --check",
+    "ansible-playbook": "site.yml show.yml list-users.yml deploy.yml -i prod /tmp/inv.py "
+    "--syntax-check --list-tasks --list-hosts --check --diff -e x=1 --vault-id dev@v.sh -l web "
+    "-t tag /home/dev/other/site.yml -M /tmp/mods -b -K --flush-cache",
+}
+
+
+def generate(programs: list[str], per_program: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    found: dict[str, None] = {}
+    for name in programs:
+        words = WORDS[name].split(" ")
+        for _ in range(per_program):
+            found[" ".join([name, *rng.choices(words, k=rng.randint(0, 6))])] = None
+    return sorted(found)
+
+
+def tiers(commands: list[str]) -> dict[str, str]:
+    from wakeful.policy.shell import ShellClassifier
+
+    classify = ShellClassifier("/home/dev/proj", "/home/dev").classify
+    return {c: str(classify(c).tier) for c in commands}
+
+
+def tiers_of_revision(rev: str, commands: list[str]) -> dict[str, str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", rev, "src"], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        (Path(tmp) / "commands.json").write_text(json.dumps(commands))
+        out = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--tiers-of", f"{tmp}/commands.json"],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(Path(tmp) / "src")},
+        ).stdout
+    result: dict[str, str] = json.loads(out)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", default="main", help="git revision to compare with")
+    parser.add_argument("--programs", default=",".join(WORDS), help="comma-separated names")
+    parser.add_argument("--per-program", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--show", type=int, default=10, help="lower commands shown per program")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--tiers-of", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.tiers_of is not None:
+        print(json.dumps(tiers(json.loads(args.tiers_of.read_text()))))
+        return
+    programs = [p for p in args.programs.split(",") if p]
+    unknown = [p for p in programs if p not in WORDS]
+    if unknown:
+        parser.error(f"--programs: no word table for {unknown[0]}; choose from {', '.join(WORDS)}")
+    commands = generate(programs, args.per_program, args.seed)
+    before, after = tiers_of_revision(args.base, commands), tiers(commands)
+    report: dict[str, dict[str, object]] = {}
+    for name in programs:
+        mine = [c for c in commands if c.split(" ", 1)[0] == name]
+        lower = [c for c in mine if ORDER.index(after[c]) < ORDER.index(before[c])]
+        higher = [c for c in mine if ORDER.index(after[c]) > ORDER.index(before[c])]
+        report[name] = {
+            "commands": len(mine),
+            "lower": len(lower),
+            "higher": len(higher),
+            "lower_examples": [f"{before[c]} -> {after[c]}: {c}" for c in lower[: args.show]],
+        }
+    if args.json:
+        print(json.dumps({"base": args.base, "commands": len(commands), "programs": report}))
+        return
+    print(f"{len(commands)} distinct commands, against {args.base}")
+    for name, row in report.items():
+        print(
+            f"  {name:<11} {row['commands']:>5} commands, {row['lower']} lower, {row['higher']} higher"
+        )
+        for line in row["lower_examples"]:  # type: ignore[attr-defined]
+            print(f"      {line}")
+
+
+if __name__ == "__main__":
+    main()
