@@ -733,7 +733,9 @@ def classify_commands(commands: list[SimpleCommand], a: Analyzer) -> None:
             if cmd.assigns:
                 a.add(Tier.READ_ONLY, "sets shell variables")
             continue
-        a.current = inv = Invocation([argv])  # a.invoke(argv), without the call
+        # a.invoke(argv), without the call, and Invocation([argv]) without its __init__
+        a.current = inv = _new_object(Invocation)
+        inv.forms, inv.leaf = [argv], True
         a.invocations.append(inv)
         _classify_argv(argv, cmd, a)
 
@@ -741,9 +743,16 @@ def classify_commands(commands: list[SimpleCommand], a: Analyzer) -> None:
 def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if not argv:
         return
-    a.current = inv = Invocation([argv])  # a.invoke(argv), without the call
+    # a.invoke(argv), without the call, and Invocation([argv]) without its __init__
+    a.current = inv = _new_object(Invocation)
+    inv.forms, inv.leaf = [argv], True
     a.invocations.append(inv)
     _classify_argv(argv, cmd, a)
+
+
+# Made without their __init__ where one is made for every command (see
+# tests/policy/test_classifier_fast_paths.py, which holds them to the classes' fields).
+_new_object = object.__new__
 
 
 class _Plan:
