@@ -392,7 +392,7 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
         # first command (`a > f && b`, `a 2>/dev/null || b`) stay its own.
         return None
     commands: list[SimpleCommand] = []
-    state = _State(cwd, home, {}, 0)
+    here = cwd  # where the next command runs (a `cd` before it changes it)
     feed: list[SimpleCommand] = []  # the stages of the pipeline so far
     previous = ""
     escaped = "\\" in source  # a `\;` word, whose value is `;`
@@ -413,7 +413,7 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
                     word.value = ";"
         piped = previous == "|" or op == "|"
         cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
-        cmd.argv, cmd.assigns, cmd.redirects, cmd.cwd = argv, assigns, redirects, state.cwd
+        cmd.argv, cmd.assigns, cmd.redirects, cmd.cwd = argv, assigns, redirects, here
         cmd.text, cmd.context, cmd.upstream = source[start:end], "", list(feed)
         commands.append(cmd)
         if piped:
@@ -425,7 +425,9 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
         if op != "|":
             feed = []
         if not piped and argv[0].value in ("cd", "pushd"):
+            state = _State(here, home, {}, 0)
             _change_dir(argv[1:], state)
+            here = state.cwd
         previous = op
     return commands
 
