@@ -198,7 +198,15 @@ _WORD = st.one_of(
         sorted(shell_parse._NOT_A_NAME)
         + ["[[", "]]", "{", "}", "--", "-", "~", "=", "a=b", "==", "=x", "@", "%", "+", "99+"]
         + ["0a+:", "a%b", "1", "10", "*", "^"]
+        # whole words the list scanner takes (`find -exec rm {} \;`), and their near misses
+        + ["{}", "\\;", "{}x", "x{}", "{}{}", "\\;;", "\\", "{ }", "';'", "\\;\\;", "{};"]
     ),
+)
+# Assignments before a command's name (`CI=1 npm test`), and words that look like them.
+_ASSIGN = st.builds(
+    lambda name, value: f"{name}={value}",
+    st.sampled_from(["A", "_", "__", "_a", "a_", "a1", "PATH", "1A", "A-B", "A+", "A[0]"]),
+    st.one_of(st.just(""), _WORD),
 )
 
 
@@ -293,6 +301,25 @@ def test_words_from_the_scanners_hold_every_field_as_their_constructor_would_set
     assert shell_parse._plain_list_commands("ls", "/w", "/h") == [ls]
 
 
+def test_invocations_hold_every_field_as_their_constructor_would_set_them() -> None:
+    """The dispatch makes an Invocation for every command without calling its __init__: a
+    field added to Invocation later must be set there too."""
+    from wakeful.policy.shell import Invocation
+
+    assert [(f.name, f.default) for f in dataclasses.fields(Invocation)] == [
+        ("forms", dataclasses.MISSING),
+        ("leaf", True),
+    ]
+    got = classify_command("nice git -C . push && ls", Path("/w"), Path("/h"))
+    argvs = [inv.forms[0] for inv in got.invocations]
+    assert [(inv.forms, inv.leaf) for inv in got.invocations] == [
+        (Invocation([argvs[0]]).forms, False),
+        ([argvs[1], got.invocations[1].forms[1]], True),
+        (Invocation([argvs[2]]).forms, True),
+    ]
+    assert got.commands == ("nice git -C . push", "git -C . push", "git push", "ls")
+
+
 def test_a_verdict_holds_every_field_as_its_constructor_would_set_it() -> None:
     """classify_command fills a Classification without calling its __init__: a field added
     later must be filled there too."""
@@ -354,7 +381,8 @@ _REDIRECT = st.builds(
     st.one_of(_WORD, st.sampled_from(["/dev/null", "1", "-", ""])),
 )
 _COMMAND = st.builds(
-    lambda first, rest, redirects: " ".join([first, *rest, *redirects]),
+    lambda assigns, first, rest, redirects: " ".join([*assigns, first, *rest, *redirects]),
+    st.lists(_ASSIGN, max_size=2),
     st.one_of(_FIRST, _WORD, st.sampled_from(["cd", "pushd"])),
     st.lists(st.one_of(_WORD, st.sampled_from(["-", "..", "/", "~", "-P", "src"])), max_size=3),
     st.lists(_REDIRECT, max_size=2),
@@ -380,6 +408,10 @@ _GAP = st.sampled_from(["", " ", "  "])
 @example("a > f", [(" ", "&&", " ", "b 2>&1")], False)
 @example("a x", [(" ", "|", " ", "b > 'o u t' 2>&1")], False)
 @example("a 12 2>/dev/null", [(" ", "|", " ", "b < in")], False)
+@example("CI=1 A= cd src", [(" ", "&&", " ", "B='x y' ls")], False)
+@example("find . -exec rm {} \\;", [(" ", ";", " ", "echo {} +")], False)
+@example("a > f", [(" ", "|", " ", "b"), (" ", "&&", " ", "c")], False)
+@example("a 2>/dev/null", [(" ", "||", " ", "b"), (" ", "&&", " ", "c > g")], False)
 def test_plain_lists_parse_as_tree_sitter_parses_them(
     first: str, rest: list[tuple[str, str, str, str]], padded: bool
 ) -> None:
@@ -400,6 +432,12 @@ def test_common_lists_take_the_plain_word_path() -> None:
         "cd src; ls",
         "cat a b > combined.txt",
         "pytest -q 2>&1 | tail -5",
+        "CI=true npm test",
+        "PYTHONPATH=src python -m pytest tests/",
+        "find . -name '*.pyc' -exec rm {} \\;",
+        "find . -name '__pycache__' -type d -exec rm -rf {} +",
+        "jq '.version = \"1.2.0\"' package.json > tmp.json && mv tmp.json package.json",
+        "cat README.md 2>/dev/null || echo missing",
     ):
         assert shell_parse._PLAIN_LIST.fullmatch(source)
         fast = shell_parse._plain_list(source, "/w", "/h")
@@ -416,7 +454,7 @@ def test_every_short_list_with_redirects_splits_as_the_parser_splits_it() -> Non
     for count in range(3):
         for ops in itertools.product(["&&", "||", "|", ";"], repeat=count):
             for ends in itertools.product(redirects, repeat=count + 1):
-                for first in ("c0 x", "cd d"):
+                for first in ("c0 x", "cd d", "A=1 B='x y' c0 x", "c0 . -exec c {} \\;"):
                     words = [first, *(f"c{i} x" for i in range(1, count + 1))]
                     parts = [word + end for word, end in zip(words, ends, strict=True)]
                     source = parts[0] + "".join(

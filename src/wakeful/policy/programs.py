@@ -62,6 +62,7 @@ import fnmatch
 import os.path
 import re
 import shlex
+import stat
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import replace
 from types import MappingProxyType
@@ -732,7 +733,9 @@ def classify_commands(commands: list[SimpleCommand], a: Analyzer) -> None:
             if cmd.assigns:
                 a.add(Tier.READ_ONLY, "sets shell variables")
             continue
-        a.current = inv = Invocation([argv])  # a.invoke(argv), without the call
+        # a.invoke(argv), without the call, and Invocation([argv]) without its __init__
+        a.current = inv = _new_object(Invocation)
+        inv.forms, inv.leaf = [argv], True
         a.invocations.append(inv)
         _classify_argv(argv, cmd, a)
 
@@ -740,9 +743,16 @@ def classify_commands(commands: list[SimpleCommand], a: Analyzer) -> None:
 def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if not argv:
         return
-    a.current = inv = Invocation([argv])  # a.invoke(argv), without the call
+    # a.invoke(argv), without the call, and Invocation([argv]) without its __init__
+    a.current = inv = _new_object(Invocation)
+    inv.forms, inv.leaf = [argv], True
     a.invocations.append(inv)
     _classify_argv(argv, cmd, a)
+
+
+# Made without their __init__ where one is made for every command (see
+# tests/policy/test_classifier_fast_paths.py, which holds them to the classes' fields).
+_new_object = object.__new__
 
 
 class _Plan:
@@ -3333,48 +3343,57 @@ def _find_protected_hits(
                 break
             names.append((test, value))
     negated = any(w.value in ("-o", "-or", "!", "-not") for w in expr)
+    # Each test as (whether it sees the name alone, its pattern's compiled match, whether
+    # it ignores case): `fnmatch.fnmatchcase(subject, pattern)` compiled once per call
+    # rather than looked up for every file of the walk.
+    tests: list[tuple[bool, Callable[[str], object], bool]] = []
+    for test, pattern in names if not negated else ():
+        by_name = test in ("-name", "-iname")
+        fold = test.startswith("-i")
+        if not by_name:
+            pattern = "*" + pattern.lstrip(".")  # a path test: match its tail
+        if fold:
+            pattern = pattern.lower()
+        tests.append((by_name, re.compile(fnmatch.translate(pattern)).match, fold))
 
-    def selected(path: str) -> bool:
-        if not names or negated:
-            return True
-        for test, pattern in names:
-            if test in ("-name", "-iname"):
-                subject = os.path.basename(path)
-            else:  # -path and -wholename see the whole path: match its tail
-                subject, pattern = path, "*" + pattern.lstrip(".")
-            if test.startswith("-i"):
-                subject, pattern = subject.lower(), pattern.lower()
-            if not fnmatch.fnmatchcase(subject, pattern):
+    def selected(path: str, name: str) -> bool:
+        """Whether the tests select `path` (whose last component is `name`): -name and
+        -iname see the name, -path and -wholename the whole path (matching its tail)."""
+        for by_name, match, fold in tests:
+            subject = name if by_name else path
+            if match(subject.lower() if fold else subject) is None:
                 return False
         return True
 
     hits: list[str] = []
+    skipped = os.path.join(a.workspace, ".wakeful", "tmp")
     for rel in _FIND_PROTECTED:
         top = os.path.join(a.workspace, rel)
         if not any(
             r is not None and (top == r or top.startswith(r.rstrip("/") + "/")) for r in roots
         ):
             continue
-        if not os.path.lexists(top):
+        try:  # one lstat: whether it exists, and whether it is a directory (not a link)
+            found = os.lstat(top)
+        except (OSError, ValueError):
             continue
-        seen = 0
-        candidates = [top]
-        if os.path.isdir(top) and not os.path.islink(top):
+        # The first path the tests select, in the walk's order (the location itself
+        # first); the walk goes on only to count what it sees.
+        hit = top if selected(top, top[top.rfind("/") + 1 :]) else None
+        if stat.S_ISDIR(found.st_mode):
+            seen = 0
             for base, dirs, files in os.walk(top):
-                dirs[:] = [
-                    d
-                    for d in dirs
-                    if os.path.join(base, d) != os.path.join(a.workspace, ".wakeful", "tmp")
-                ]
+                dirs[:] = [d for d in dirs if os.path.join(base, d) != skipped]
                 for name in files:
                     seen += 1
                     if seen > _FIND_PROTECTED_SCAN:
                         return hits + [top]
-                    candidates.append(os.path.join(base, name))
-        for path in candidates:
-            if selected(path):
-                hits.append(path)
-                break  # one protected file per location is enough to judge
+                    if hit is None:
+                        path = os.path.join(base, name)
+                        if selected(path, name):
+                            hit = path
+        if hit is not None:
+            hits.append(hit)  # one protected file per location is enough to judge
     return hits
 
 

@@ -309,16 +309,24 @@ def _plain_words(words: list[str], quoted: bool) -> list[Word]:
 # builds it (commands in source order; a command's text stops before its redirects; a
 # pipeline's stages see the stages before them as upstream and run in a copy of the shell,
 # so a `cd` there changes nothing after it; a `cd` between `&&`, `||` or `;` changes the
-# directory of what follows).
+# directory of what follows). A command may start with assignments of plain words (`CI=1
+# npm test`, `A='x y' B= cmd`), and take `{}` and `\;` as whole words (`find . -exec rm {}
+# \;`), which tree-sitter reads as the words `{}` and `;`.
 _PLAIN_ARG = rf"(?:[A-Za-z0-9_./:,+~^*%@-]|{_QUOTED})(?:{_UNQUOTED}++|{_QUOTED})*+"
+# (tree-sitter reads `_=x` as a word, not as an assignment to `_`)
+_NAME = r"(?:[A-Za-z][A-Za-z0-9_]*+|_[A-Za-z0-9_]++)"
+_ASSIGNED = rf"{_NAME}=(?:{_UNQUOTED}++|{_QUOTED})*+ ++"
 _PLAIN_COMMAND = (
-    rf"[A-Za-z_./][A-Za-z0-9_./-]*+(?: ++{_PLAIN_ARG}(?![<>]))*+"
+    rf"(?:{_ASSIGNED})*+[A-Za-z_./][A-Za-z0-9_./-]*+"
+    rf"(?: ++(?:{_PLAIN_ARG}(?![<>])|(?:\{{\}}|\\;)(?= |$)))*+"
     rf"(?: ++(?:[0-9]>&[0-9]|(?:[0-9]?>>?|<) *+{_PLAIN_ARG}(?![<>])))*+"
 )
 _PLAIN_LIST = re.compile(rf" *+{_PLAIN_COMMAND}(?: *+(?:&&|\|\||\||;) *+{_PLAIN_COMMAND})*+ *+")
 _PLAIN_TOKEN = re.compile(
-    rf"(&&|\|\||\||;)|([0-9]>&[0-9])|([0-9]?>>?|<)|(?:{_UNQUOTED}++|{_QUOTED})++"
+    rf"(\\;|\{{\}})|(&&|\|\||\||;)|([0-9]>&[0-9])|([0-9]?>>?|<)|(?:{_UNQUOTED}++|{_QUOTED})++"
 )
+# An assignment word's name and `=` (what `_ASSIGNED` matches at a command's start).
+_ASSIGNMENT = re.compile(rf"{_NAME}=")
 
 
 def _plain_word(word: str) -> Word:
@@ -347,18 +355,18 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
     total = 0
     for token in _PLAIN_TOKEN.finditer(source):
         group = token.lastindex  # the operator's group; None for a word (most tokens)
-        if group == 1:
+        if group == 2:
             op = token.group()
             listed = listed or op != "|"
             parts.append((words, start, end, redirects, op))
             total += len(words)
             words, redirects = [], []
-        elif group == 2:
-            redirected = True
+        elif group == 3:
+            redirected = redirected or bool(parts)
             dup = token.group()
             redirects.append(Redirect(">&", Word(dup[3], dup[3]), dup[0]))
-        elif group == 3:
-            redirected = True
+        elif group == 4:
+            redirected = redirected or bool(parts)
             pending = token.group()
         elif pending:
             target = _plain_word(token.group())
@@ -367,7 +375,7 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
             else:
                 redirects.append(Redirect(pending, target, None))
             pending = ""
-        else:
+        else:  # a word (group 1: `\;` or `{}`, a word of its own)
             if redirects:
                 return None  # words after a redirect: the parser's
             at, end = token.span()
@@ -380,19 +388,32 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
         return None
     if listed and redirected:
         # tree-sitter puts `a && b > f` around the whole list (the walker gives both
-        # commands the redirect): the parser's script, not bash's reading.
+        # commands the redirect): the parser's script, not bash's reading. Redirects of the
+        # first command (`a > f && b`, `a 2>/dev/null || b`) stay its own.
         return None
     commands: list[SimpleCommand] = []
-    state = _State(cwd, home, {}, 0)
+    here = cwd  # where the next command runs (a `cd` before it changes it)
     feed: list[SimpleCommand] = []  # the stages of the pipeline so far
     previous = ""
+    escaped = "\\" in source  # a `\;` word, whose value is `;`
     for words, start, end, redirects, op in parts:
-        if words[0] in _NOT_A_NAME:
+        assigns: list[tuple[str, Word]] = []
+        if "=" in words[0] and _ASSIGNMENT.match(words[0]) is not None:
+            # `A=1 B='x y' cmd`: the assignments before the command name
+            while words and _ASSIGNMENT.match(words[0]) is not None:
+                name, _, value = words[0].partition("=")
+                assigns.append((name, _plain_word(value)))
+                words = words[1:]
+        if not words or words[0] in _NOT_A_NAME:
             return None
         argv = _plain_words(words, True)
+        if escaped:
+            for word in argv:
+                if word.text == "\\;":
+                    word.value = ";"
         piped = previous == "|" or op == "|"
         cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
-        cmd.argv, cmd.assigns, cmd.redirects, cmd.cwd = argv, [], redirects, state.cwd
+        cmd.argv, cmd.assigns, cmd.redirects, cmd.cwd = argv, assigns, redirects, here
         cmd.text, cmd.context, cmd.upstream = source[start:end], "", list(feed)
         commands.append(cmd)
         if piped:
@@ -404,7 +425,9 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
         if op != "|":
             feed = []
         if not piped and argv[0].value in ("cd", "pushd"):
+            state = _State(here, home, {}, 0)
             _change_dir(argv[1:], state)
+            here = state.cwd
         previous = op
     return commands
 
