@@ -989,3 +989,32 @@ async def test_a_task_that_asks_for_a_run_is_not_over_before_a_command(tmp_path:
     assert '\\"bash\\"' in engine.grammars[1] and '\\"edit\\"' not in engine.grammars[1]
     assert asks_to_run("Run pytest, then fix the bug.") and asks_to_run("Add it, and run it.")
     assert not asks_to_run("Which port does the server run on?")
+
+
+async def test_an_in_place_edit_that_changed_nothing_is_not_a_change(tmp_path: Path) -> None:
+    # The coder model ran `sed -i 's/debug: true/debug: false/' config.json` on a JSON file
+    # that says `"debug": true`: exit code 0, no output, nothing changed, and "Turned debug
+    # off in config.json." ended the task. The bash result says so, and the task goes on.
+    from wakeful.core.events import ToolCall
+    from wakeful.core.tool_names import UNCHANGED_NOTE
+    from wakeful.providers.local import asks_for_change
+
+    task = "Turn debug off in config.json."
+    assert asks_for_change(task)
+    sed = "sed -i 's/debug: true/debug: false/' config.json"
+    unchanged = f"(no output)\n[exit code 0]\n[{UNCHANGED_NOTE}: config.json is exactly as before]"
+    ran = [
+        Message.user(task),
+        Message("assistant", [ToolUseBlock("preread_1", "read", {"path": "config.json"})]),
+        Message("user", [ToolResultBlock("preread_1", '{\n  "debug": true\n}\n')]),
+        Message("assistant", [ToolUseBlock("b1", "bash", {"command": sed})]),
+        Message("user", [ToolResultBlock("b1", unchanged)]),
+    ]
+    engine = _ScriptedEngine(["Turned debug off in config.json.", EDIT_CALL])
+    events = await _events(engine, ran, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["edit"]
+    # The same command that did change the file is the change made.
+    changed = [*ran[:-1], Message("user", [ToolResultBlock("b1", "(no output)\n[exit code 0]")])]
+    engine = _ScriptedEngine(["Turned debug off in config.json."])
+    events = await _events(engine, changed, tmp_path)
+    assert len(engine.grammars) == 1 and not any(isinstance(e, ToolCall) for e in events)

@@ -36,6 +36,7 @@ from wakeful.core.tool_names import (
     PREREAD_CALL_PREFIX,
     READ_TOOLS,
     STILL_USED_NOTE,
+    UNCHANGED_NOTE,
 )
 from wakeful.core.usage import Usage
 from wakeful.providers.local_models import (
@@ -701,7 +702,8 @@ def _wants_action(request: Request, text: str) -> bool:
 # "Fix the bug in app.py.", "Run pytest, then fix ...", "Add a function ...".
 _ASKS_CHANGE = re.compile(
     r"(?:^|[.!?;:]\s+|\b(?:then|and|please)\s+)(?:fix|add|create|rename|bump|change|update|"
-    r"remove|delete|write|make|implement|edit|replace|refactor|move|insert|append)\b",
+    r"remove|delete|write|make|implement|edit|replace|refactor|move|insert|append|turn|set|"
+    r"enable|disable|switch|convert|rewrite|increase|decrease|record)\b",
     re.IGNORECASE,
 )
 # How many calls of its own a model may make on a task that asks for a change before an
@@ -837,12 +839,13 @@ def _model_calls(request: Request) -> int:
 
 
 def _changed_anything(request: Request) -> bool:
-    """Whether a call that may change files (write, edit, bash) ran without an error."""
+    """Whether a call that may change files (write, edit, bash) ran without an error, and
+    is not an in-place edit that its result says changed nothing."""
     failed = {
         b.tool_use_id
         for m in request.messages
         for b in m.content
-        if isinstance(b, ToolResultBlock) and b.is_error
+        if isinstance(b, ToolResultBlock) and (b.is_error or UNCHANGED_NOTE in b.content)
     }
     return any(
         b.name in FILE_EDIT_TOOLS or b.name == BASH
