@@ -338,7 +338,7 @@ async def test_an_in_place_edit_that_changes_nothing_says_so(ctx: ToolContext, w
     assert "config.json" in missed.content.split(tool_names.UNCHANGED_NOTE, 1)[1]
     assert (ws / "config.json").read_text() == '{\n  "debug": true\n}\n'
     made = await BashTool().run(
-        {"command": "sed -i -e 's/\"debug\": true/\"debug\": false/' config.json"}, ctx
+        {"command": 'sed -i -e \'s/"debug": true/"debug": false/\' config.json'}, ctx
     )
     assert tool_names.UNCHANGED_NOTE not in made.content, made.content
     assert '"debug": false' in (ws / "config.json").read_text()
