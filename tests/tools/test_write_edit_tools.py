@@ -317,6 +317,14 @@ async def test_an_edit_of_a_file_that_does_not_exist_points_to_write(
     assert r.is_error and "File not found" in r.content
     assert "To create it, call write" in r.content and "glob to find the right" not in r.content
     assert not (ws / "strings_util.py").exists()
+    # Told "if it exists elsewhere, find it with glob", the model globbed and grepped for the
+    # file (and its function) four times before writing it: the tool looks, and says.
+    assert "no file of that name exists in the workspace" in r.content and "glob" not in r.content
+    (ws / "lib").mkdir()
+    (ws / "lib/strings_util.py").write_text("x = 1\n")
+    r = await EditTool().run({"path": "strings_util.py", "old_string": "a", "new_string": "b"}, ctx)
+    assert r.is_error and "lib/strings_util.py" in r.content and "call write" in r.content
+    (ws / "lib/strings_util.py").unlink()
     # A file with a name like it: the likelier mistake is the path, named first.
     (ws / "string_util.py").write_text("x = 1\n")
     r = await EditTool().run({"path": "strings_util.py", "old_string": "a", "new_string": "b"}, ctx)

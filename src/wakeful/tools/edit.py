@@ -11,6 +11,7 @@ import difflib
 import keyword
 import os
 import re
+from pathlib import Path
 from typing import Any
 
 from wakeful.core import tool_names
@@ -18,7 +19,7 @@ from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools._fs import write_atomic
 from wakeful.tools._loose import loose_match
-from wakeful.tools._paths import close_matches, looks_binary
+from wakeful.tools._paths import close_matches, looks_binary, walk_files
 from wakeful.tools._text import snippet
 from wakeful.tools.base import ToolContext, ToolResult, path_risk
 from wakeful.tools.read import (
@@ -94,6 +95,21 @@ def nearest_text(text: str, old: str) -> tuple[int, int, str] | None:
         return None
     start = best[1]
     return start + 1, start + size, "\n".join(lines[start : start + size])
+
+
+# Files looked at, at most, when searching the workspace for a missing file's name.
+SAME_NAME_MAX_FILES = 20000
+
+
+def same_name_elsewhere(path: Path, workspace: Path, limit: int = 3) -> list[str]:
+    """Workspace files (relative paths) with `path`'s name, elsewhere: a bounded walk."""
+    out: list[str] = []
+    for seen, (rel, entry) in enumerate(walk_files(workspace)):
+        if seen >= SAME_NAME_MAX_FILES or len(out) >= limit:
+            break
+        if entry.name == path.name:
+            out.append(rel)
+    return out
 
 
 _NAME = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]{2,}\b")
@@ -196,10 +212,20 @@ class EditTool:
                     missing_file_message(path)
                     + " To create it, call write with the path and the file's whole content."
                 )
-            # Nothing like it nearby: creating it is likelier than a file to look for.
+            # Nothing like it nearby: creating it is likelier than a file to look for. Told
+            # "if it exists elsewhere, find it with glob", the coder model globbed and grepped
+            # for the file it was asked to create four times: the tool looks, and says.
+            elsewhere = same_name_elsewhere(path, ctx.workspace)
+            if elsewhere:
+                return ToolResult.error(
+                    f"File not found: {path}. A file of that name is at: "
+                    + ", ".join(elsewhere)
+                    + ". To edit it, read and edit that path; to create this one, call write "
+                    "with this path and the file's whole content."
+                )
             return ToolResult.error(
-                f"File not found: {path}. To create it, call write with this path and the "
-                "file's whole content; if it exists elsewhere, find it with glob."
+                f"File not found: {path}, and no file of that name exists in the workspace. "
+                "To create it, call write with this path and the file's whole content."
             )
         except OSError as exc:
             return ToolResult.error(f"Cannot inspect {path}: {exc.strerror}.")
