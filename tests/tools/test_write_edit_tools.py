@@ -348,3 +348,26 @@ async def test_a_write_that_drops_a_definition_says_so(ctx: ToolContext, ws: Pat
         ctx,
     )
     assert not r.is_error and "Dropped" not in r.content
+
+
+async def test_an_old_string_that_is_in_another_file_says_which(ctx: ToolContext, ws: Path) -> None:
+    # After bare `pytest` failed on `from mathx import add, mean` (a line of the test file),
+    # the coder model edited mathx.py for that line, was told "Read the file again and copy
+    # the text exactly", read it, and sent the same edit again, four times until it timed out.
+    (ws / "mathx.py").write_text("def add(a, b):\n    return a + b\n")
+    (ws / "tests").mkdir()
+    (ws / "tests/test_mathx.py").write_text("from mathx import add, mean\n\n\ndef test(): pass\n")
+    await ReadTool().run({"path": "mathx.py"}, ctx)
+    r = await EditTool().run(
+        {
+            "path": "mathx.py",
+            "old_string": "from mathx import add, mean",
+            "new_string": "from math import add, mean",
+        },
+        ctx,
+    )
+    assert r.is_error and "old_string not found" in r.content
+    assert "It is in tests/test_mathx.py (line 1), a different file" in r.content, r.content
+    # ... and the file edited is shown as it is, instead of "read the file again".
+    assert "def add(a, b):" in r.content and "Read the file again" not in r.content
+    assert (ws / "tests/test_mathx.py").read_text().startswith("from mathx import add, mean")

@@ -57,7 +57,42 @@ def _not_found_hint(text: str, old: str) -> str:
             f" The closest text in the file ({where}):\n{lines}\nCopy old_string from it "
             "exactly, including indentation."
         )
-    return " Read the file again and copy the text exactly, including indentation."
+    return _READ_AGAIN
+
+
+_READ_AGAIN = " Read the file again and copy the text exactly, including indentation."
+# Files searched, at most, for an old_string that is not in the file edited.
+ELSEWHERE_MAX_FILES = 2000
+ELSEWHERE_MAX_BYTES = 256 * 1024
+
+
+async def _found_elsewhere(old: str, path: Path, ctx: ToolContext) -> str:
+    """For an old_string with nothing like it in its file: the other workspace file it is
+    in (when it is in one), and the file edited as it is (when small). After bare `pytest`
+    failed on a line of the test file, the coder model edited mathx.py for that line, was
+    told to read the file again, read it, and sent the same edit four times."""
+    where = ""
+    for seen, (rel, entry) in enumerate(walk_files(ctx.workspace)):
+        if seen >= ELSEWHERE_MAX_FILES:
+            break
+        other = Path(entry.path)
+        try:
+            if other == path or entry.stat().st_size > ELSEWHERE_MAX_BYTES:
+                continue
+            data = other.read_bytes()
+        except OSError:
+            continue
+        if looks_binary(data[:8192]):
+            continue
+        body = data.decode("utf-8", errors="replace")
+        index = body.find(old)
+        if index >= 0:
+            where = f" It is in {rel} (line {_line_of(body, index)}), a different file."
+            break
+    shown = await shown_if_small(path, ctx)
+    if shown is None:
+        return where + _READ_AGAIN
+    return f"{where} {path.name} reads (as read shows it):\n{shown}\nCopy old_string from it."
 
 
 # How alike (difflib's ratio) the closest lines must be to be offered, and how many lines of
@@ -257,7 +292,10 @@ class EditTool:
             count = text.count(old)
         loose = loose_match(text, old, new) if count == 0 and not replace_all else None
         if count == 0 and loose is None:
-            return ToolResult.error(f"old_string not found in {path}." + _not_found_hint(text, old))
+            hint = _not_found_hint(text, old)
+            if hint == _READ_AGAIN:
+                hint = await _found_elsewhere(old, path, ctx)
+            return ToolResult.error(f"old_string not found in {path}." + hint)
         if count > 1 and not replace_all:
             lines: list[int] = []
             start = 0
