@@ -371,3 +371,22 @@ async def test_an_old_string_that_is_in_another_file_says_which(ctx: ToolContext
     # ... and the file edited is shown as it is, instead of "read the file again".
     assert "def add(a, b):" in r.content and "Read the file again" not in r.content
     assert (ws / "tests/test_mathx.py").read_text().startswith("from mathx import add, mean")
+
+
+async def test_a_name_renamed_to_a_longer_one_that_contains_it_is_still_followed(
+    ctx: ToolContext, ws: Path
+) -> None:
+    # main.py imported greet, helpers.py defines greet_user: the coder model fixed the import
+    # line alone and answered; `greet` is inside `greet_user`, so the rename went unnoticed.
+    (ws / "main.py").write_text("from helpers import greet\n\nprint(greet('ann'))\n")
+    await ReadTool().run({"path": "main.py"}, ctx)
+    r = await EditTool().run(
+        {
+            "path": "main.py",
+            "old_string": "from helpers import greet",
+            "new_string": "from helpers import greet_user",
+        },
+        ctx,
+    )
+    assert not r.is_error
+    assert r.content.endswith("\ngreet is still used in:\nmain.py:3:print(greet('ann'))"), r.content

@@ -160,12 +160,16 @@ async def _names_left_elsewhere(
     everywhere" with main.py still importing calc."""
     from wakeful.tools.grep import GrepTool
 
+    # As whole words: `greet` renamed to `greet_user` is taken out, though a substring stays.
+    new_names = set(_NAME.findall(new))
     replaced = [
-        n for n in dict.fromkeys(_NAME.findall(old)) if n not in new and not keyword.iskeyword(n)
+        n
+        for n in dict.fromkeys(_NAME.findall(old))
+        if n not in new_names and not keyword.iskeyword(n)
     ]
     gone = [n for n in replaced if not re.search(rf"\b{n}\b", updated)][:2]
     notes: list[str] = []
-    if any(n not in old for n in _NAME.findall(new)):
+    if any(n not in set(_NAME.findall(old)) for n in new_names):
         # A rename (one name in, another out) that left the old name in this file: the
         # coder model renamed calc on one line of main.py and not in its import.
         for name in [n for n in replaced if n not in gone][:2]:
