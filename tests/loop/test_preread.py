@@ -77,3 +77,26 @@ async def test_without_preread_nothing_is_read_for_the_model(tmp_path: Path) -> 
     await rt.agent.run("How many functions are defined in utils.py?")
     await rt.close()
     assert not any(isinstance(b, ToolUseBlock) for m in rt.agent.messages for b in m.content)
+
+
+async def test_the_modules_a_named_file_imports_from_the_workspace_are_read_too(
+    tmp_path: Path,
+) -> None:
+    # "main.py fails with an ImportError. Fix main.py so it prints the greeting." With only
+    # main.py (`from helpers import greet`) read, the coder model changed the call's argument
+    # and answered; helpers.py, which defines greet_user, was never looked at.
+    rt = _runtime(
+        tmp_path,
+        [{"text": "It imports greet, which helpers.py does not define."}],
+        {
+            "main.py": "import os\nfrom helpers import greet\nimport pkg.util\n\nprint(greet('ann'))\n",
+            "helpers.py": "def greet_user(name):\n    return 'hi ' + name\n",
+            "pkg/__init__.py": "",
+            "pkg/util.py": "X = 1\n",
+        },
+    )
+    rt.agent.preread = True
+    await rt.agent.run("main.py fails with an ImportError. Fix main.py so it prints the greeting.")
+    await rt.close()
+    first = rt.agent.messages[1]
+    assert [b.input["path"] for b in first.tool_uses] == ["main.py", "helpers.py", "pkg/util.py"]

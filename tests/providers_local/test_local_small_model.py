@@ -989,3 +989,96 @@ async def test_a_task_that_asks_for_a_run_is_not_over_before_a_command(tmp_path:
     assert '\\"bash\\"' in engine.grammars[1] and '\\"edit\\"' not in engine.grammars[1]
     assert asks_to_run("Run pytest, then fix the bug.") and asks_to_run("Add it, and run it.")
     assert not asks_to_run("Which port does the server run on?")
+
+
+async def test_an_in_place_edit_that_changed_nothing_is_not_a_change(tmp_path: Path) -> None:
+    # The coder model ran `sed -i 's/debug: true/debug: false/' config.json` on a JSON file
+    # that says `"debug": true`: exit code 0, no output, nothing changed, and "Turned debug
+    # off in config.json." ended the task. The bash result says so, and the task goes on.
+    from wakeful.core.events import ToolCall
+    from wakeful.core.tool_names import UNCHANGED_NOTE
+    from wakeful.providers.local import asks_for_change
+
+    task = "Turn debug off in config.json."
+    assert asks_for_change(task)
+    sed = "sed -i 's/debug: true/debug: false/' config.json"
+    unchanged = f"(no output)\n[exit code 0]\n[{UNCHANGED_NOTE}: config.json is exactly as before]"
+    ran = [
+        Message.user(task),
+        Message("assistant", [ToolUseBlock("preread_1", "read", {"path": "config.json"})]),
+        Message("user", [ToolResultBlock("preread_1", '{\n  "debug": true\n}\n')]),
+        Message("assistant", [ToolUseBlock("b1", "bash", {"command": sed})]),
+        Message("user", [ToolResultBlock("b1", unchanged)]),
+    ]
+    engine = _ScriptedEngine(["Turned debug off in config.json.", EDIT_CALL])
+    events = await _events(engine, ran, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["edit"]
+    # The same command that did change the file is the change made.
+    changed = [*ran[:-1], Message("user", [ToolResultBlock("b1", "(no output)\n[exit code 0]")])]
+    engine = _ScriptedEngine(["Turned debug off in config.json."])
+    events = await _events(engine, changed, tmp_path)
+    assert len(engine.grammars) == 1 and not any(isinstance(e, ToolCall) for e in events)
+
+
+def test_prose_said_before_a_call_is_not_shown_back_to_the_model() -> None:
+    # Pushed from a plan to a call, the coder model's plan stays in the transcript as the
+    # call's preface; shown back, it was copied: "Grep for parse_date in the repo." came
+    # again as the answer after the grep had found src/dates.py, and "I read the file again
+    # and copied the text exactly" opened each of seven alternating read and edit calls.
+    request = Request(
+        model="m",
+        system=[SystemSegment("core", "Be brief.")],
+        tools=[BY_NAME["grep"]],
+        messages=[
+            Message.user("Which file defines the function parse_date?"),
+            Message(
+                "assistant",
+                [
+                    TextBlock("Grep for parse_date in the repo."),
+                    ToolUseBlock("t1", "grep", {"pattern": "parse_date"}),
+                ],
+            ),
+            Message("user", [ToolResultBlock("t1", "src/dates.py")]),
+            Message("assistant", [TextBlock("src/dates.py defines it.")]),
+        ],
+    )
+    out = native_messages(request)
+    assert [m["role"] for m in out] == ["system", "user", "assistant", "tool", "assistant"]
+    assert out[2]["content"] == "" and out[2]["tool_calls"]
+    assert "Grep for" not in json.dumps(out)
+    # An answer (no call) is shown as it was said.
+    assert out[4]["content"] == "src/dates.py defines it."
+
+
+async def test_an_answer_to_the_loops_not_finished_note_is_asked_again_as_a_call(
+    tmp_path: Path,
+) -> None:
+    # Told that calc was still in main.py (loop.task_checks), with main.py read for it, the
+    # model must act on it: an answer there would only restate its claim.
+    from wakeful.core.events import ToolCall
+    from wakeful.core.tool_names import TASK_CHECK_NOTE
+
+    task = "Rename calc to compute_total in shop.py and everywhere it is used."
+    note = f"{TASK_CHECK_NOTE} the task renames calc to compute_total, and calc is still in ..."
+    told = [
+        Message.user(task),
+        Message("assistant", [ToolUseBlock("t1", "write", {"path": "shop.py"})]),
+        Message("user", [ToolResultBlock("t1", "Updated shop.py.")]),
+        Message("assistant", [TextBlock("Renamed calc everywhere.")]),
+        Message("user", [TextBlock(note)]),
+        Message("assistant", [ToolUseBlock("preread_2", "read", {"path": "main.py"})]),
+        Message("user", [ToolResultBlock("preread_2", "from shop import calc\n")]),
+    ]
+    call = '<tool_call>\n{"name": "read", "arguments": {"path": "main.py"}}\n</tool_call>'
+    engine = _ScriptedEngine(["Renamed calc everywhere.", call])
+    events = await _events(engine, told, tmp_path)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["read"]
+    # Once the model has acted on the note, its answer stands.
+    acted = [
+        *told,
+        Message("assistant", [ToolUseBlock("t3", "write", {"path": "main.py"})]),
+        Message("user", [ToolResultBlock("t3", "Updated main.py.")]),
+    ]
+    engine = _ScriptedEngine(["Renamed calc everywhere."])
+    await _events(engine, acted, tmp_path)
+    assert len(engine.grammars) == 1

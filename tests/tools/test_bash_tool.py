@@ -8,6 +8,7 @@ from typing import cast
 
 import pytest
 
+from wakeful.core import tool_names
 from wakeful.core.errors import PolicyError
 from wakeful.policy.sandbox import Sandbox
 from wakeful.tools.base import ToolContext
@@ -323,3 +324,43 @@ async def test_bare_pytest_that_cannot_import_the_folders_module_says_to_use_pyt
     )
     assert not ran.is_error and "1 passed" in ran.content
     assert "python -m pytest` instead" not in ran.content
+
+
+async def test_an_in_place_edit_that_changes_nothing_says_so(ctx: ToolContext, ws: Path) -> None:
+    # `sed -i` whose pattern matches nothing exits 0 with no output: the coder model took
+    # that for its change made (`debug: true` for the JSON's `"debug": true`) and stopped.
+    (ws / "config.json").write_text('{\n  "debug": true\n}\n')
+    missed = await BashTool().run(
+        {"command": "sed -i 's/debug: true/debug: false/' config.json"}, ctx
+    )
+    assert not missed.is_error
+    assert tool_names.UNCHANGED_NOTE in missed.content, missed.content
+    assert "config.json" in missed.content.split(tool_names.UNCHANGED_NOTE, 1)[1]
+    assert (ws / "config.json").read_text() == '{\n  "debug": true\n}\n'
+    made = await BashTool().run(
+        {"command": 'sed -i -e \'s/"debug": true/"debug": false/\' config.json'}, ctx
+    )
+    assert tool_names.UNCHANGED_NOTE not in made.content, made.content
+    assert '"debug": false' in (ws / "config.json").read_text()
+    # Combined flags and perl's in-place switch are in-place edits too.
+    for command in (
+        "sed -Ei 's/nothing here//' config.json",
+        "perl -pi -e 's/nothing here//' config.json",
+        "sed --in-place 's/nothing here//' ./config.json",
+    ):
+        result = await BashTool().run({"command": command}, ctx)
+        assert tool_names.UNCHANGED_NOTE in result.content, (command, result.content)
+
+
+async def test_commands_that_do_not_edit_in_place_get_no_unchanged_note(
+    ctx: ToolContext, ws: Path
+) -> None:
+    (ws / "notes.txt").write_text("a\nb\n")
+    for command in (
+        "cat notes.txt",
+        "sed -n 1p notes.txt",
+        "grep -c a notes.txt",
+        "sed -i 's/a/b/' missing.txt",
+    ):
+        result = await BashTool().run({"command": command}, ctx)
+        assert tool_names.UNCHANGED_NOTE not in result.content, (command, result.content)

@@ -317,6 +317,14 @@ async def test_an_edit_of_a_file_that_does_not_exist_points_to_write(
     assert r.is_error and "File not found" in r.content
     assert "To create it, call write" in r.content and "glob to find the right" not in r.content
     assert not (ws / "strings_util.py").exists()
+    # Told "if it exists elsewhere, find it with glob", the model globbed and grepped for the
+    # file (and its function) four times before writing it: the tool looks, and says.
+    assert "no file of that name exists in the workspace" in r.content and "glob" not in r.content
+    (ws / "lib").mkdir()
+    (ws / "lib/strings_util.py").write_text("x = 1\n")
+    r = await EditTool().run({"path": "strings_util.py", "old_string": "a", "new_string": "b"}, ctx)
+    assert r.is_error and "lib/strings_util.py" in r.content and "call write" in r.content
+    (ws / "lib/strings_util.py").unlink()
     # A file with a name like it: the likelier mistake is the path, named first.
     (ws / "string_util.py").write_text("x = 1\n")
     r = await EditTool().run({"path": "strings_util.py", "old_string": "a", "new_string": "b"}, ctx)
@@ -340,3 +348,45 @@ async def test_a_write_that_drops_a_definition_says_so(ctx: ToolContext, ws: Pat
         ctx,
     )
     assert not r.is_error and "Dropped" not in r.content
+
+
+async def test_an_old_string_that_is_in_another_file_says_which(ctx: ToolContext, ws: Path) -> None:
+    # After bare `pytest` failed on `from mathx import add, mean` (a line of the test file),
+    # the coder model edited mathx.py for that line, was told "Read the file again and copy
+    # the text exactly", read it, and sent the same edit again, four times until it timed out.
+    (ws / "mathx.py").write_text("def add(a, b):\n    return a + b\n")
+    (ws / "tests").mkdir()
+    (ws / "tests/test_mathx.py").write_text("from mathx import add, mean\n\n\ndef test(): pass\n")
+    await ReadTool().run({"path": "mathx.py"}, ctx)
+    r = await EditTool().run(
+        {
+            "path": "mathx.py",
+            "old_string": "from mathx import add, mean",
+            "new_string": "from math import add, mean",
+        },
+        ctx,
+    )
+    assert r.is_error and "old_string not found" in r.content
+    assert "It is in tests/test_mathx.py (line 1), a different file" in r.content, r.content
+    # ... and the file edited is shown as it is, instead of "read the file again".
+    assert "def add(a, b):" in r.content and "Read the file again" not in r.content
+    assert (ws / "tests/test_mathx.py").read_text().startswith("from mathx import add, mean")
+
+
+async def test_a_name_renamed_to_a_longer_one_that_contains_it_is_still_followed(
+    ctx: ToolContext, ws: Path
+) -> None:
+    # main.py imported greet, helpers.py defines greet_user: the coder model fixed the import
+    # line alone and answered; `greet` is inside `greet_user`, so the rename went unnoticed.
+    (ws / "main.py").write_text("from helpers import greet\n\nprint(greet('ann'))\n")
+    await ReadTool().run({"path": "main.py"}, ctx)
+    r = await EditTool().run(
+        {
+            "path": "main.py",
+            "old_string": "from helpers import greet",
+            "new_string": "from helpers import greet_user",
+        },
+        ctx,
+    )
+    assert not r.is_error
+    assert r.content.endswith("\ngreet is still used in:\nmain.py:3:print(greet('ann'))"), r.content

@@ -345,6 +345,8 @@ def open_runtime(
         # A provider that asks for it (the embedded model) gets the files a task names read
         # before its first reply.
         preread=bool(getattr(provider, "reads_named_files", False)),
+        # ... and what a task visibly left undone checked before an answer ends it.
+        task_checks=bool(getattr(provider, "checks_tasks", False)),
         # One key for the session and its fan-outs: OpenAI's cache routing hint, and how a
         # provider with several servers keeps a conversation and its forks on one of them.
         prompt_cache_key=transcript.session_id,

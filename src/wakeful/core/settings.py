@@ -81,6 +81,9 @@ class LocalSettings:
     act_first: bool = setting(True, "a session's first reply must be a tool call, not a guess")
     preread: bool = setting(True, "files the task names are read before the model's first reply")
     examples: bool = setting(True, "show worked example tasks before the task (native tool format)")
+    task_checks: bool = setting(
+        True, "before an answer ends a task: a rename left behind, a file AGENTS.md names"
+    )
 
 
 @dataclass(frozen=True)

@@ -81,3 +81,10 @@ PREREAD_CALL_PREFIX: Final = "preread_"
 STILL_USED_NOTE: Final = "is still used in:"
 # How a `write` result begins its note on top-level definitions the new content dropped.
 DROPPED_NOTE: Final = "Dropped by this write"
+# How a `bash` result notes an in-place edit (`sed -i`, `perl -pi`) that left every file it
+# names as it was: no change was made, whatever the exit code says.
+UNCHANGED_NOTE: Final = "no file changed"
+# How the loop's note begins when an answer would end a task it can see is not done (a rename
+# left behind, a file the project's instructions name left unchanged; loop.task_checks). The
+# local provider asks for a call after it.
+TASK_CHECK_NOTE: Final = "Not finished:"

@@ -23,9 +23,10 @@ from wakeful.core.messages import Message, TextBlock, ToolResultBlock, ToolUseBl
 from wakeful.core.settings import Settings
 from wakeful.core.usage import Usage
 from wakeful.loop.dispatch import Dispatcher
-from wakeful.loop.preread import named_files
+from wakeful.loop.preread import PREREAD_MAX_FILES, imported_files, named_files
 from wakeful.loop.retry import RetryPolicy, with_retries
 from wakeful.loop.session import Transcript
+from wakeful.loop.task_checks import TaskChecks
 from wakeful.prompt.ledger import CacheLedger
 from wakeful.prompt.prefix import Prefix
 from wakeful.providers.base import Provider
@@ -103,6 +104,7 @@ class Agent:
         user_words: list[str] | None = None,
         turn_hooks: TurnHooks | None = None,
         preread: bool = False,
+        task_checks: bool = False,
     ) -> None:
         self.provider = provider
         self.prefix = prefix
@@ -122,6 +124,8 @@ class Agent:
         self.turn_hooks = turn_hooks
         # Read the files a user turn names before the model's first reply (see loop.preread).
         self.preread = preread
+        # Check what the task visibly left undone before an answer ends it (loop.task_checks).
+        self.task_checks = task_checks
         self.usage = Usage()
         self.requests = 0
         # What the user typed, recorded when it is typed (`run`'s argument): the reviewer's
@@ -153,7 +157,9 @@ class Agent:
         if extra:
             text += f"{HOOK_SEPARATOR}\n{extra}\n</hook-context>"
         stop_blocks = 0
-        self._append(Message("user", [TextBlock(text)]))
+        checks = TaskChecks(user_text, self._instructions(), self.ctx) if self.task_checks else None
+        task = Message("user", [TextBlock(text)])
+        self._append(task)
         last_text = ""
         step = 0
         try:
@@ -178,7 +184,21 @@ class Agent:
                         else None
                     )
                     if why is None:
-                        return TurnResult(response.text, False, step, turn_usage, response.stop)
+                        finding = (
+                            await checks.after_answer(self._turn_messages(task))
+                            if checks is not None
+                            else None
+                        )
+                        if finding is None:
+                            return TurnResult(response.text, False, step, turn_usage, response.stop)
+                        # Visibly not done: say what is left, read its files, carry on.
+                        if self.transcript:
+                            self.transcript.append(
+                                {"type": "task_check", "agent": self.name, "kind": finding.kind}
+                            )
+                        self._append(Message("user", [TextBlock(finding.note)]))
+                        await self._read_for_model(finding.paths)
+                        continue
                     stop_blocks += 1  # a Stop hook asks the model to carry on
                     feedback = (
                         f"{HOOK_FEEDBACK}\nA Stop hook blocked stopping: {why}\n</hook-feedback>"
@@ -207,7 +227,12 @@ class Agent:
             return
         cwd = self.ctx.cwd or self.ctx.workspace
         paths = []
-        for rel in named_files(user_text, self.ctx.workspace, cwd):
+        named = named_files(user_text, self.ctx.workspace, cwd)
+        for rel in list(named):
+            for module in imported_files(rel, self.ctx.workspace, cwd):
+                if module not in named and len(named) < PREREAD_MAX_FILES:
+                    named.append(module)
+        for rel in named:
             path = self.ctx.resolve(rel)
             seen = self.ctx.read_stamps.get(str(path))
             try:
@@ -216,7 +241,14 @@ class Agent:
                 continue
             if seen != (st.st_mtime_ns, st.st_size):
                 paths.append(rel)
-        if not paths:
+        if paths and self.transcript:
+            self.transcript.append({"type": "preread", "agent": self.name, "paths": paths})
+        await self._read_for_model(paths)
+
+    async def _read_for_model(self, paths: list[str]) -> None:
+        """`read` calls made for the model (ids marked as the loop's own), through the
+        dispatcher, with their results, as if the model had made them."""
+        if not paths or tool_names.READ not in self.dispatcher.tools:
             return
         calls = [
             ToolCall(
@@ -227,13 +259,26 @@ class Agent:
             )
             for rel in paths
         ]
-        if self.transcript:
-            self.transcript.append({"type": "preread", "agent": self.name, "paths": paths})
         self._append(
             Message("assistant", [ToolUseBlock(c.id, c.name, dict(c.input or {})) for c in calls])
         )
         results = await self.dispatcher.run(calls, self._user_messages())
         self._append(Message("user", list(results)))
+
+    def _instructions(self) -> str:
+        """The project's instructions as the prompt holds them (the prefix's segment)."""
+        for segment in self.prefix.segments:
+            if segment.name == "instructions":
+                return segment.text
+        return ""
+
+    def _turn_messages(self, task: Message) -> list[Message]:
+        """This turn's messages, from the user's message on (all of them after a compaction
+        that summarised it away)."""
+        for index in range(len(self.messages) - 1, -1, -1):
+            if self.messages[index] is task:
+                return self.messages[index:]
+        return list(self.messages)
 
     # -- model -------------------------------------------------------------------------
 

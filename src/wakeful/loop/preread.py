@@ -3,11 +3,14 @@
 A small model asked about `utils.py` searches it with an invented pattern (Qwen2.5-Coder-1.5B
 grepped it for "def count_functions_in_utils_py") and answers from "no matches". When the
 provider asks for it (the embedded local model does), the loop reads the files the user's
-words name, as real `read` calls through the policy, so the first reply starts from them.
+words name, as real `read` calls through the policy, so the first reply starts from them,
+and the workspace's own modules a named Python file imports (within the same limit): asked to
+fix main.py's ImportError, the coder model edited the call and never looked at helpers.py.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -45,4 +48,52 @@ def named_files(
             continue
         seen.add(path)
         out.append(word)
+    return out
+
+
+# `import a.b`, `import a, b`, `from a.b import c`, at the start of a line.
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([\w., \t]+))", re.M)
+
+
+def imported_files(
+    rel: str, workspace: Path, cwd: Path, max_bytes: int = PREREAD_MAX_BYTES
+) -> list[str]:
+    """The workspace's own modules that the Python file `rel` imports (relative to `cwd`,
+    as `rel` is written), each found next to the file or at the workspace's top."""
+    path = (cwd / rel).resolve()
+    if path.suffix != ".py":
+        return []
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    root = workspace.resolve()
+    modules: list[str] = []
+    for found in _IMPORT.finditer(text):
+        if found.group(1):
+            modules.append(found.group(1))
+        else:
+            modules += [m.split()[0] for m in found.group(2).split(",") if m.strip()]
+    out: list[str] = []
+    for module in dict.fromkeys(m for m in modules if not m.startswith(".")):
+        parts = module.split(".")
+        for base in dict.fromkeys((path.parent, root)):
+            for candidate in (base.joinpath(*parts).with_suffix(".py"),
+                              base.joinpath(*parts, "__init__.py")):  # fmt: skip
+                try:
+                    if (
+                        candidate.is_file()
+                        and candidate.resolve().is_relative_to(root)
+                        and 0 < candidate.stat().st_size <= max_bytes
+                        and candidate.resolve() != path
+                    ):
+                        shown = os.path.relpath(candidate.resolve(), cwd.resolve())
+                        if shown not in out:
+                            out.append(shown)
+                        break
+                except OSError:
+                    continue
+            else:
+                continue
+            break
     return out

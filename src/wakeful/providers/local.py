@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from wakeful.core.config import Config
 from wakeful.core.errors import ConfigError, ProviderError
 from wakeful.core.events import Event, Stop, StopReason, TextDelta, ToolCall, UsageEvent
-from wakeful.core.messages import ToolResultBlock
+from wakeful.core.messages import TextBlock, ToolResultBlock
 from wakeful.core.request import Request, SystemSegment, ToolSchema
 from wakeful.core.settings import LocalSettings
 from wakeful.core.tool_names import (
@@ -36,6 +36,8 @@ from wakeful.core.tool_names import (
     PREREAD_CALL_PREFIX,
     READ_TOOLS,
     STILL_USED_NOTE,
+    TASK_CHECK_NOTE,
+    UNCHANGED_NOTE,
 )
 from wakeful.core.usage import Usage
 from wakeful.providers.local_models import (
@@ -123,6 +125,7 @@ class LocalProvider:
         preread: bool = True,
         answer_tokens: int = DEFAULT_ANSWER_TOKENS,
         examples: bool = True,
+        task_checks: bool = True,
     ) -> None:
         if not _llama_cpp_installed():
             raise ConfigError("the local provider needs llama-cpp-python; " + INSTALL_HINT)
@@ -152,6 +155,10 @@ class LocalProvider:
         # The loop reads the files a task names before the first reply (loop.preread): asked
         # about utils.py, the coder model grepped it for an invented function name instead.
         self.reads_named_files = preread
+        # The loop checks what a task visibly left undone before an answer ends it
+        # (loop.task_checks): the coder model answered "Renamed ... everywhere" with the old
+        # name still in two files.
+        self.checks_tasks = task_checks
         # An answer's own budget: after a correct edit the coder model's closing words ran on
         # until the task timed out. A call keeps max_output (a long `write` must fit).
         self.answer_tokens = max(0, answer_tokens)
@@ -197,6 +204,7 @@ class LocalProvider:
             preread=local.preread,
             answer_tokens=local.answer_tokens,
             examples=local.examples,
+            task_checks=local.task_checks,
         )
 
     def prefix_tokens(self, segments: list[SystemSegment], tools: list[ToolSchema]) -> int:
@@ -449,6 +457,7 @@ class LocalProvider:
                         )
                         or _change_still_due(request)
                         or _run_still_due(request)
+                        or _check_unheeded(request)
                         or _echoes_last_result(
                             request, fmt.parse(result.text).answer or result.text
                         )
@@ -701,7 +710,8 @@ def _wants_action(request: Request, text: str) -> bool:
 # "Fix the bug in app.py.", "Run pytest, then fix ...", "Add a function ...".
 _ASKS_CHANGE = re.compile(
     r"(?:^|[.!?;:]\s+|\b(?:then|and|please)\s+)(?:fix|add|create|rename|bump|change|update|"
-    r"remove|delete|write|make|implement|edit|replace|refactor|move|insert|append)\b",
+    r"remove|delete|write|make|implement|edit|replace|refactor|move|insert|append|turn|set|"
+    r"enable|disable|switch|convert|rewrite|increase|decrease|record)\b",
     re.IGNORECASE,
 )
 # How many calls of its own a model may make on a task that asks for a change before an
@@ -765,6 +775,22 @@ def _run_still_due(request: Request) -> bool:
         )
         and _model_calls(request) < MAX_CHANGE_PUSHES
     )
+
+
+def _check_unheeded(request: Request) -> bool:
+    """Whether the loop's latest note says the task is not finished (loop.task_checks) and the
+    model has made no call of its own since: told that calc was still in main.py, an answer
+    would only restate the claim."""
+    for message in reversed(request.messages):
+        if message.role == "assistant" and any(
+            not b.id.startswith(PREREAD_CALL_PREFIX) for b in message.tool_uses
+        ):
+            return False
+        if message.role == "user" and any(
+            isinstance(b, TextBlock) and b.text.startswith(TASK_CHECK_NOTE) for b in message.content
+        ):
+            return True
+    return False
 
 
 def _echoes_last_result(request: Request, text: str) -> bool:
@@ -837,12 +863,13 @@ def _model_calls(request: Request) -> int:
 
 
 def _changed_anything(request: Request) -> bool:
-    """Whether a call that may change files (write, edit, bash) ran without an error."""
+    """Whether a call that may change files (write, edit, bash) ran without an error, and
+    is not an in-place edit that its result says changed nothing."""
     failed = {
         b.tool_use_id
         for m in request.messages
         for b in m.content
-        if isinstance(b, ToolResultBlock) and b.is_error
+        if isinstance(b, ToolResultBlock) and (b.is_error or UNCHANGED_NOTE in b.content)
     }
     return any(
         b.name in FILE_EDIT_TOOLS or b.name == BASH

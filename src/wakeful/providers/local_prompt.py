@@ -476,7 +476,11 @@ def native_messages(
                 {"role": "tool", "content": f"Error: {content}" if block.is_error else content}
             )
         if message.role == "assistant":
-            entry: dict[str, Any] = {"role": "assistant", "content": "\n\n".join(texts)}
+            # Prose said before a call is not shown back: a plan turned into a call, or a
+            # claim, was copied as the next preface or as the answer ("Grep for parse_date
+            # in the repo." after the grep had found the file). The examples' calls have none.
+            said = "" if calls else "\n\n".join(texts)
+            entry: dict[str, Any] = {"role": "assistant", "content": said}
             if calls:
                 entry["tool_calls"] = [
                     {"type": "function", "function": {"name": c.name, "arguments": c.input}}

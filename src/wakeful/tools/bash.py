@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import re
+import shlex
 import shutil
 import signal
 import tempfile
@@ -60,6 +62,59 @@ def _bare_pytest_hint(command: str, output: str, cwd: Path) -> str | None:
                 "import path: run `python -m pytest` instead"
             )
     return None
+
+
+# An in-place edit: sed's -i (alone, combined as -Ei, or --in-place) and perl's -i (-pi).
+_IN_PLACE = re.compile(
+    r"(?:^|[\s;&|(])(?:sed\s(?:[^;&|]*\s)?(?:-[A-Za-z]*i|--in-place)"
+    r"|perl\s(?:[^;&|]*\s)?-[A-Za-z]*i)(?=[\s.=]|$)"
+)
+# Files an in-place edit names that are compared before and after it: at most this many, each
+# at most this large (a bounded cost for a note).
+IN_PLACE_MAX_FILES = 16
+IN_PLACE_MAX_BYTES = 4 * 2**20
+
+
+def _in_place_targets(command: str, cwd: Path) -> dict[Path, str]:
+    """For a command that edits files in place (`sed -i`, `perl -pi`): the existing regular
+    files it names, with a digest of each, to tell afterwards whether any changed."""
+    if not _IN_PLACE.search(command):
+        return {}
+    try:
+        words = shlex.split(command, comments=True)
+    except ValueError:
+        return {}
+    out: dict[Path, str] = {}
+    for word in words:
+        if word.startswith("-") or len(out) >= IN_PLACE_MAX_FILES:
+            continue
+        path = cwd / word
+        try:
+            if path.is_file() and path.stat().st_size <= IN_PLACE_MAX_BYTES:
+                out[path] = _digest(path)
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _unchanged_note(before: dict[Path, str], cwd: Path) -> str | None:
+    """The note for an in-place edit after which every file it names is as it was: the
+    coder model ran `sed -i 's/debug: true/debug: false/' config.json` on a JSON file that
+    says `"debug": true`, saw exit code 0 and no output, and answered "Turned debug off"."""
+    if not before or any(_digest(path) != digest for path, digest in before.items()):
+        return None
+    names = ", ".join(os.path.relpath(path, cwd) for path in before)
+    return (
+        f"{tool_names.UNCHANGED_NOTE}: {names} is exactly as before this command, so its "
+        "pattern matched nothing there; read the file and copy the text to change exactly"
+    )
 
 
 @dataclass
@@ -215,6 +270,7 @@ class BashTool:
             cwd = ctx.workspace
             ctx.cwd = cwd
 
+        in_place = _in_place_targets(command, cwd)
         out_fd, out_name = tempfile.mkstemp(prefix="wakeful-bash-", suffix=".out")
         cwd_fd, cwd_name = tempfile.mkstemp(prefix="wakeful-bash-", suffix=".cwd")
         out_path, cwd_path = Path(out_name), Path(cwd_name)
@@ -327,6 +383,11 @@ class BashTool:
             hint = _bare_pytest_hint(command, text, cwd) if code != 0 else None
             if hint:
                 notes.append(hint)
+            unchanged = (
+                _unchanged_note(in_place, cwd) if not (timed_out or flooded or code < 0) else None
+            )
+            if unchanged:
+                notes.append(unchanged)
             if lingering:
                 notes.append(
                     f"background processes from this command are still running "

@@ -11,6 +11,7 @@ import difflib
 import keyword
 import os
 import re
+from pathlib import Path
 from typing import Any
 
 from wakeful.core import tool_names
@@ -18,7 +19,7 @@ from wakeful.policy.types import RiskInput
 from wakeful.tools._args import ArgError, check_args
 from wakeful.tools._fs import write_atomic
 from wakeful.tools._loose import loose_match
-from wakeful.tools._paths import close_matches, looks_binary
+from wakeful.tools._paths import close_matches, looks_binary, walk_files
 from wakeful.tools._text import snippet
 from wakeful.tools.base import ToolContext, ToolResult, path_risk
 from wakeful.tools.read import (
@@ -56,7 +57,42 @@ def _not_found_hint(text: str, old: str) -> str:
             f" The closest text in the file ({where}):\n{lines}\nCopy old_string from it "
             "exactly, including indentation."
         )
-    return " Read the file again and copy the text exactly, including indentation."
+    return _READ_AGAIN
+
+
+_READ_AGAIN = " Read the file again and copy the text exactly, including indentation."
+# Files searched, at most, for an old_string that is not in the file edited.
+ELSEWHERE_MAX_FILES = 2000
+ELSEWHERE_MAX_BYTES = 256 * 1024
+
+
+async def _found_elsewhere(old: str, path: Path, ctx: ToolContext) -> str:
+    """For an old_string with nothing like it in its file: the other workspace file it is
+    in (when it is in one), and the file edited as it is (when small). After bare `pytest`
+    failed on a line of the test file, the coder model edited mathx.py for that line, was
+    told to read the file again, read it, and sent the same edit four times."""
+    where = ""
+    for seen, (rel, entry) in enumerate(walk_files(ctx.workspace)):
+        if seen >= ELSEWHERE_MAX_FILES:
+            break
+        other = Path(entry.path)
+        try:
+            if other == path or entry.stat().st_size > ELSEWHERE_MAX_BYTES:
+                continue
+            data = other.read_bytes()
+        except OSError:
+            continue
+        if looks_binary(data[:8192]):
+            continue
+        body = data.decode("utf-8", errors="replace")
+        index = body.find(old)
+        if index >= 0:
+            where = f" It is in {rel} (line {_line_of(body, index)}), a different file."
+            break
+    shown = await shown_if_small(path, ctx)
+    if shown is None:
+        return where + _READ_AGAIN
+    return f"{where} {path.name} reads (as read shows it):\n{shown}\nCopy old_string from it."
 
 
 # How alike (difflib's ratio) the closest lines must be to be offered, and how many lines of
@@ -96,6 +132,21 @@ def nearest_text(text: str, old: str) -> tuple[int, int, str] | None:
     return start + 1, start + size, "\n".join(lines[start : start + size])
 
 
+# Files looked at, at most, when searching the workspace for a missing file's name.
+SAME_NAME_MAX_FILES = 20000
+
+
+def same_name_elsewhere(path: Path, workspace: Path, limit: int = 3) -> list[str]:
+    """Workspace files (relative paths) with `path`'s name, elsewhere: a bounded walk."""
+    out: list[str] = []
+    for seen, (rel, entry) in enumerate(walk_files(workspace)):
+        if seen >= SAME_NAME_MAX_FILES or len(out) >= limit:
+            break
+        if entry.name == path.name:
+            out.append(rel)
+    return out
+
+
 _NAME = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]{2,}\b")
 # Lines shown when an edit takes a name out of its file (a rename): at most this many.
 MAX_LINES_SHOWN = 6
@@ -109,12 +160,16 @@ async def _names_left_elsewhere(
     everywhere" with main.py still importing calc."""
     from wakeful.tools.grep import GrepTool
 
+    # As whole words: `greet` renamed to `greet_user` is taken out, though a substring stays.
+    new_names = set(_NAME.findall(new))
     replaced = [
-        n for n in dict.fromkeys(_NAME.findall(old)) if n not in new and not keyword.iskeyword(n)
+        n
+        for n in dict.fromkeys(_NAME.findall(old))
+        if n not in new_names and not keyword.iskeyword(n)
     ]
     gone = [n for n in replaced if not re.search(rf"\b{n}\b", updated)][:2]
     notes: list[str] = []
-    if any(n not in old for n in _NAME.findall(new)):
+    if any(n not in set(_NAME.findall(old)) for n in new_names):
         # A rename (one name in, another out) that left the old name in this file: the
         # coder model renamed calc on one line of main.py and not in its import.
         for name in [n for n in replaced if n not in gone][:2]:
@@ -196,10 +251,20 @@ class EditTool:
                     missing_file_message(path)
                     + " To create it, call write with the path and the file's whole content."
                 )
-            # Nothing like it nearby: creating it is likelier than a file to look for.
+            # Nothing like it nearby: creating it is likelier than a file to look for. Told
+            # "if it exists elsewhere, find it with glob", the coder model globbed and grepped
+            # for the file it was asked to create four times: the tool looks, and says.
+            elsewhere = same_name_elsewhere(path, ctx.workspace)
+            if elsewhere:
+                return ToolResult.error(
+                    f"File not found: {path}. A file of that name is at: "
+                    + ", ".join(elsewhere)
+                    + ". To edit it, read and edit that path; to create this one, call write "
+                    "with this path and the file's whole content."
+                )
             return ToolResult.error(
-                f"File not found: {path}. To create it, call write with this path and the "
-                "file's whole content; if it exists elsewhere, find it with glob."
+                f"File not found: {path}, and no file of that name exists in the workspace. "
+                "To create it, call write with this path and the file's whole content."
             )
         except OSError as exc:
             return ToolResult.error(f"Cannot inspect {path}: {exc.strerror}.")
@@ -231,7 +296,10 @@ class EditTool:
             count = text.count(old)
         loose = loose_match(text, old, new) if count == 0 and not replace_all else None
         if count == 0 and loose is None:
-            return ToolResult.error(f"old_string not found in {path}." + _not_found_hint(text, old))
+            hint = _not_found_hint(text, old)
+            if hint == _READ_AGAIN:
+                hint = await _found_elsewhere(old, path, ctx)
+            return ToolResult.error(f"old_string not found in {path}." + hint)
         if count > 1 and not replace_all:
             lines: list[int] = []
             start = 0
