@@ -34,12 +34,24 @@ DENIED = [
     "tee docs/a.md < README.md",
     "cd docs && echo hi > a.md",
     """python3 -c 'import os; os.system("cat private/plan.txt")'""",
+    # the file under another name: a hard link, a move, a copy by git
+    "ln private/plan.txt plan-link.txt",
+    "cp -l private/plan.txt plan-link.txt",
+    "mv private/plan.txt plan.txt",
+    "mv docs/a.md a.md",
+    "git show HEAD:private/plan.txt",
+    "git show :private/plan.txt",
+    "git cat-file -p HEAD:private/plan.txt",
+    "git blame -L 1,5 private/plan.txt",
 ]
 ALLOWED = [
     "cat README.md",
     "ls private",  # names only: a Read rule is about contents
     "echo hi > build.log",
     "cat docs/a.md",  # an Edit rule does not stop reading
+    "ln -s private/plan.txt plan-link.txt",  # followed when used: `cat plan-link.txt` is denied
+    "git show HEAD:README.md",
+    "git blame README.md",
 ]
 
 
@@ -99,3 +111,11 @@ def test_a_read_deny_rule_stops_cat_through_the_real_cli(cli, git_repo: Path, sc
     assert r.returncode == 0, r.stderr
     assert "TOP-SECRET-PLAN" not in r.stdout
     assert "denied by rule Read(private/**)" in r.stderr
+
+
+def test_a_symbolic_link_is_followed_when_it_is_used(tmp_path: Path) -> None:
+    policy = _policy(tmp_path, "bypass")
+    (tmp_path / "ws" / "p").symlink_to("private")
+    (tmp_path / "ws" / "d").symlink_to("docs")
+    assert _decide(policy, "cat p/plan.txt")[0] == "deny"
+    assert _decide(policy, "echo x > d/a.md")[0] == "deny"

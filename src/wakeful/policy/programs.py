@@ -2971,6 +2971,10 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
     for src in sources:
         if name == "mv":
             a.delete(src, cmd.cwd, recursive=True)
+            # what is moved can be read under its new name: a Read rule for it holds here
+            moved = a.place(src, cmd.cwd).path
+            if moved is not None:
+                a.touched.append((False, moved))
         else:
             a.read(src, cmd.cwd)
     dest_place = a.place(dest, cmd.cwd)
@@ -3004,8 +3008,13 @@ def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, ("-t", "--target-directory", "-S", "--suffix"))
     a.add(Tier.WORKSPACE, "creates links")
     sources = pos if _vals(opts, "-t", "--target-directory") else pos[:-1] if len(pos) >= 2 else pos
+    symbolic = any(f == "--symbolic" or f[:2] != "--" and "s" in f for f, _ in opts)
     for source in sources:
         place = a.place(source, cmd.cwd)
+        if not symbolic and place.path is not None:
+            # a hard link is the file itself under another name (a symbolic one is followed
+            # when used): Read and Edit rules for the file hold for making it
+            a.touched += [(False, place.path), (True, place.path)]
         if place.zone == "secret":
             a.add(
                 Tier.HIGH, f"links to the credential {place.label}, exposing it under another name"
@@ -4515,6 +4524,26 @@ def _git_grep(c: _GitCall) -> bool:
     return False
 
 
+def _git_show(c: _GitCall) -> bool:
+    """show and cat-file: `REV:PATH` prints PATH as REV holds it (relative to the repository's
+    top, or to the current directory with `./`), a read of that file."""
+    for operand in c.sargs:
+        value = operand.value or ""
+        rev, colon, path = value.partition(":")
+        if colon and path and not value.startswith("-") and "://" not in value and " " not in rev:
+            base = c.cwd if path.startswith(("./", "../")) else c.a.workspace
+            c.a.read(Word(path, path), base)
+    return False
+
+
+def _git_blame(c: _GitCall) -> bool:
+    """blame prints the file it annotates, line by line."""
+    operands = [w for w in c.sargs if not (w.value or "").startswith("-")]
+    if operands:
+        c.a.read(operands[-1], c.cwd)
+    return False
+
+
 def _git_diff(c: _GitCall) -> bool:
     # Two paths, one outside the repository, compare files anywhere (--no-index implied).
     for operand in c.sargs:
@@ -4558,6 +4587,9 @@ _GIT_CODE: Mapping[str, Callable[[_GitCall], bool]] = MappingProxyType(
         "bisect": _git_bisect,
         "clone": _git_clone,
         "grep": _git_grep,
+        "show": _git_show,
+        "cat-file": _git_show,
+        "blame": _git_blame,
         "diff": _git_diff,
         "difftool": _git_diff,
         "apply": _git_apply,
