@@ -265,12 +265,22 @@ class Policy:
                         return kind, rule
                 # A Read or Edit rule naming paths holds for the files a command reads and
                 # writes too: `deny = ["Read(secrets/**)"]` also stops `cat secrets/key`.
+                if not cls_.touched:
+                    continue
+                path_rules = {
+                    written: [
+                        r
+                        for r in self.rules.for_tool(tn.EDIT if written else tn.READ, kind)
+                        if r.spec is not None
+                    ]
+                    for written in (False, True)
+                }
+                if not (path_rules[False] or path_rules[True]):
+                    continue
+                bases = (ws, os.path.realpath(ws))  # the classifier's paths are resolved
                 for written, path in cls_.touched:
-                    for rule in self.rules.for_tool(tn.EDIT if written else tn.READ, kind):
-                        if rule.spec is not None and (
-                            rule.matches_path(path, ws, home)
-                            or rule.matches_path(path, os.path.realpath(ws), home)
-                        ):
+                    for rule in path_rules[written]:
+                        if any(rule.matches_path(path, base, home) for base in bases):
                             return kind, rule
             allow = self.rules.for_tool(risk.tool, "allow")
             if not allow or not leaves:
