@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-from wakeful.agents.runtime import RunOptions, open_runtime
-from wakeful.core.config import load_config
 from wakeful.core.messages import ToolResultBlock, ToolUseBlock
-from wakeful.core.paths import Paths
 from wakeful.loop.preread import named_files
 
+from .scripted import open_scripted
 
-def _runtime(tmp_path: Path, turns: list[dict[str, Any]], files: dict[str, str]):
-    repo = tmp_path / "ws"
-    for rel, text in files.items():
-        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        (repo / rel).write_text(text)
-    script = tmp_path / "turns.json"
-    script.write_text(json.dumps({"turns": turns}))
-    env = {"HOME": str(tmp_path)}
-    paths = Paths.for_workspace(repo, env)
-    return open_runtime(
-        paths,
-        load_config(paths, env),
-        RunOptions(model=f"scripted:{script}", permission_mode="auto"),
-    )
+_runtime = open_scripted
 
 
 def test_named_files_are_the_existing_files_the_text_names(tmp_path: Path) -> None:

@@ -6,29 +6,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from wakeful.agents.runtime import RunOptions, open_runtime
-from wakeful.core.config import load_config
 from wakeful.core.messages import TextBlock, ToolResultBlock
-from wakeful.core.paths import Paths
 from wakeful.core.tool_names import TASK_CHECK_NOTE
 from wakeful.loop.task_checks import rename_asked, rule_files
 
+from .scripted import open_scripted
+
 
 def _runtime(tmp_path: Path, turns: list[dict[str, Any]], files: dict[str, str]):
-    repo = tmp_path / "ws"
-    for rel, text in files.items():
-        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        (repo / rel).write_text(text)
-    script = tmp_path / "turns.json"
-    script.write_text(json.dumps({"turns": turns}))
-    env = {"HOME": str(tmp_path)}
-    paths = Paths.for_workspace(repo, env)
-    rt = open_runtime(
-        paths,
-        load_config(paths, env),
-        RunOptions(model=f"scripted:{script}", permission_mode="auto"),
-    )
-    return rt, repo
+    return open_scripted(tmp_path, turns, files), tmp_path / "ws"
 
 
 def _call(name: str, **args: Any) -> dict[str, Any]:
