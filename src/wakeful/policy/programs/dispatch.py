@@ -292,10 +292,6 @@ def _classify_path_program(
     return None
 
 
-# ---------------------------------------------------------------------------------------
-# simple programs: a tier and how positional arguments are used
-
-
 def explain(command: str, deciders: tuple[tuple[str, str], ...]) -> list[str]:
     """For `wakeful classify --explain`: which entry decided each command, and the example
     of that entry closest to the command (its rule's evidence)."""

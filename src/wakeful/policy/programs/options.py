@@ -105,10 +105,6 @@ def _v(word: Word | None) -> str:
     return (word.value or "") if word is not None else ""
 
 
-# ---------------------------------------------------------------------------------------
-# entry points
-
-
 _ENDLESS_DEVICES = frozenset({"/dev/zero", "/dev/urandom", "/dev/random", "/dev/full"})
 
 
