@@ -26,7 +26,7 @@ SRC = Path(wakeful.__file__).parent
 REGISTRY = SRC / "core" / "tool_names.py"
 # These name shell programs and builtins (`grep`, `read`), not tools.
 SHELL_MODULES = {
-    SRC / "policy" / "programs.py",
+    *(SRC / "policy" / "programs").glob("*.py"),
     SRC / "policy" / "program_rules.py",
     SRC / "policy" / "shell.py",
     SRC / "policy" / "shell_parse.py",

@@ -18,6 +18,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from wakeful.policy import path_risk, program_rules, programs, shell, shell_parse
+from wakeful.policy.programs import entries
 from wakeful.policy.shell import classify_command
 from wakeful.policy.types import Tier
 
@@ -491,7 +492,7 @@ def test_data_entries_judged_on_the_short_path_decide_as_the_whole_interpreter(
     bare = [
         (name, rule)
         for name, rule in sorted(program_rules.PROGRAMS.items())
-        if programs._Compiled(rule).bare
+        if entries._Compiled(rule).bare
     ]
     assert len(bare) > 200
     commands = [example for _, rule in bare for example, _ in rule.examples]
@@ -506,18 +507,18 @@ def test_data_entries_judged_on_the_short_path_decide_as_the_whole_interpreter(
         ]
 
     short = verdicts()
-    monkeypatch.setattr(programs, "_COMPILED", {})
-    monkeypatch.setattr(programs, "_BARE_FIELDS", frozenset())  # no entry is bare now
-    assert not any(programs._Compiled(rule).bare for _, rule in bare)
+    monkeypatch.setattr(entries, "_COMPILED", {})
+    monkeypatch.setattr(entries, "_BARE_FIELDS", frozenset())  # no entry is bare now
+    assert not any(entries._Compiled(rule).bare for _, rule in bare)
     assert verdicts() == short
 
 
 def test_a_field_added_to_program_entries_keeps_its_users_off_the_short_path() -> None:
     rule = program_rules.PROGRAMS["cat"]
-    assert programs._Compiled(rule).bare
+    assert entries._Compiled(rule).bare
     for name, value in (("exec_flags", frozenset({"-x"})), ("output_suffix", ".gz")):
         changed = dataclasses.replace(rule, **{name: value})
-        assert not programs._Compiled(changed).bare, name
+        assert not entries._Compiled(changed).bare, name
 
 
 def test_each_path_is_looked_up_once_per_command_and_again_in_the_next(

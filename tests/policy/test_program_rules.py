@@ -277,14 +277,15 @@ def test_each_program_has_its_own_entry_object() -> None:
 
 
 def test_cloud_clis_are_listed_once_and_each_is_judged_with_examples() -> None:
-    from wakeful.policy import program_examples, programs
+    from wakeful.policy import program_examples
     from wakeful.policy.cloud_clis import CLOUD_CLIS
+    from wakeful.policy.programs import cloud, dispatch
 
     for name in CLOUD_CLIS:
-        assert HANDLERS[name] is programs.h_cloud, name
+        assert HANDLERS[name] is cloud.h_cloud, name
         assert program_examples.EXAMPLES[name], name
     # The handler table and the examples take the list from cloud_clis; neither spells it.
-    for module in (programs, program_examples):
+    for module in (dispatch, cloud, program_examples):
         source = Path(module.__file__ or "").read_text(encoding="utf-8")
         assert '"linode-cli"' not in source, module.__name__
 

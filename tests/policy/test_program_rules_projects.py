@@ -10,6 +10,7 @@ import pytest
 
 from wakeful.policy import programs
 from wakeful.policy.program_rules import PROGRAMS, Program
+from wakeful.policy.programs import checks
 from wakeful.policy.shell import classify_command
 from wakeful.policy.types import Tier
 
@@ -90,9 +91,9 @@ def test_holes_of_the_replaced_handlers_are_closed(command: str) -> None:
 def test_a_check_an_entry_names_must_exist() -> None:
     rule = Program(Tier.WORKSPACE, "none", "builds", checks=("no_such_check",))
     with pytest.raises(ValueError, match="unknown check 'no_such_check'"):
-        programs._validate_checks("mvn", rule, set())
-    programs._validate_checks("mvn", PROGRAMS["mvn"], set())  # maven_exec exists
-    programs._validate_checks("kubectl", PROGRAMS["kubectl"], set())
+        checks._validate_checks("mvn", rule, set())
+    checks._validate_checks("mvn", PROGRAMS["mvn"], set())  # maven_exec exists
+    checks._validate_checks("kubectl", PROGRAMS["kubectl"], set())
 
 
 def test_maven_exec_is_judged_as_the_command_it_runs() -> None:

@@ -1,0 +1,102 @@
+"""The code half of per-program knowledge: `run_program` interprets the data entries of
+`program_rules` (the reviewable half), and handlers judge what data cannot express
+(interpreters' inline code, find/xargs, git's per-option effects, project environments).
+Programs known to neither are unknown, and unknown is never read-only.
+
+Handlers receive the program's arguments (after wrapper stripping) and report findings to
+the Analyzer; they never look at the raw command text except to re-parse code that another
+program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
+
+Of the 841 programs known, 692 are data (653 program entries, 37 wrappers, and the git and
+npm families, whose subcommand tiers and, for git, subcommands judged by their own words
+are data too) and 149 keep a handler. Programs that keep a handler here, and why data cannot
+express them (every one still carries examples, in program_examples.py):
+
+- Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
+  node/perl/ruby/php... -e (inline code is parsed and judged), awk/sed scripts (system(),
+  `e`, `w FILE` inside the script), dc (`!`), the builtins that take variable names
+  (an array subscript in a name is evaluated: `printf -v 'a[$(cmd)]'`).
+- Commands inside commands: find (-exec, -delete and action order), fd -x, xargs/parallel,
+  unshare/bwrap/systemd-run (the command, never below high),
+  sudo/doas/su..., watch (its operands joined into shell code), ssh/mosh (the remote
+  command), git (-c keys, aliases, -C and --git-dir; checkout/restore, branch, rm, config,
+  worktree, submodule, clone, init, bundle, apply, grep -O and diff, whose paths, commands
+  and option combinations decide: one small function each in `_GIT_CODE`; push, gc,
+  commit, pull, archive, reset, clean, stash, rebase and the rest are data).
+- Paths whose meaning depends on each other or on where they lead: cp/mv/install/ln
+  (source and target, links into persistence or .git), rm/shred (recursion, what is tracked
+  or recoverable), rsync, tar/unzip/7z (mode letters, -C/-d/-o targets), dd (if=/of=
+  devices), chmod/chown/chattr (mode letters, and where), curl/wget (uploads of local files,
+  outputs, piping into a shell), scp/nc/socat, openssl (a certificate read, a new key
+  written), protoc (`--NAME_out` for any plugin name), make (-C and makefiles outside the
+  workspace, VAR=PROGRAM assignments, dry runs).
+- Answers that depend on the project, several words at once or the text of an argument:
+  pip/uv/npm/yarn/pnpm/npx (the project environment, scripts, -g), cloud CLIs
+  (listed in cloud_clis.py: the action is the last word, credential-printing forms), SQL
+  clients (the query text is read), kill (which processes: 1, -1, job specs, computed
+  ones), rg (--pre, --hostname-bin and its own searches).
+
+Package managers (apt, brew, conda...), helm, gh, ip/route, tmux/screen, systemctl, k9s and
+kubectx, terraform/tofu/terragrunt/pulumi, docker/podman/nerdctl and compose, the project
+managers (poetry, pipenv, pdm, hatch, composer, bundle, mix, dotnet, swift, dart, flutter),
+mvn/gradle/sbt/rake, cargo, go and kubectl/oc are data: a subcommand there can be an entry
+of its own (`Program.subcommands`), options can name a project that must be in the
+workspace (`outside_opts`), and what data cannot express is a named check (`Program.checks`,
+the `CHECKS` below: maven's exec:exec runs the program its properties name; the kinds a
+kubectl `get` names decide with -o, wherever it is written, whether secrets are printed).
+So are at/batch, ssh-keygen and sysctl (`Program.mode_flags`: `at -l` lists where `at TIME`
+schedules, `ssh-keygen -l` shows a fingerprint where `-y` derives a key; sysctl's keys are
+paths under /proc/sys, a check), and grep/egrep/fgrep/ag/ack/locate and less/more, whose
+entries name checks for credential searches and for pagers' `+!cmd`; and ansible and
+ansible-playbook (a playbook or host group's name is no verb: `ansible-playbook show.yml`
+runs show.yml).
+
+Where each part lives in this package (logic modules, and data-only tables apart from them):
+
+- `dispatch`: `classify_commands`, `classify_argv`, each program's plan, `HANDLERS` and
+  `explain`; `entries`: `run_program`, the interpreter of data entries; `checks`: `CHECKS`.
+- `options`: option splitting and the helpers every handler shares; `assignments`:
+  redirections and variable assignments before a command.
+- `inline`: inline code and programs read from stdin (data: `inline_tables`).
+- Handlers by family: `shells` (shells, eval/source/trap, wrappers, privilege, isolation,
+  xargs, kill, watch, names), `files` (rm, cp/mv, ln, rsync, chmod, tar/unzip/7z, dd),
+  `find` (find, fd), `text` (ex/vim, ed, sed, awk), `network` (ssh, scp, curl, wget, nc),
+  `git`, `toolchains` (python and the interpreters, pip, uv, npm, npx, make, protoc; data:
+  `tool_tables`), `sql`, `cloud` (cloud CLIs, openssl) and `search` (rg, credential
+  searches). Tables several families share are data in `tables`.
+"""
+
+from wakeful.policy.programs.assignments import code_env
+from wakeful.policy.programs.checks import CHECKS
+from wakeful.policy.programs.dispatch import (
+    HANDLERS,
+    classify_argv,
+    classify_commands,
+    classify_simple,
+    explain,
+)
+from wakeful.policy.programs.entries import expand_long, run_program, split_long_opts
+from wakeful.policy.programs.git import judge_subcommand
+from wakeful.policy.programs.inline import exec_stdin
+from wakeful.policy.programs.options import Handler, split_opts
+from wakeful.policy.programs.search import credential_search
+from wakeful.policy.programs.toolchains import framework_task
+
+__all__ = [
+    "CHECKS",
+    "HANDLERS",
+    "Handler",
+    "classify_argv",
+    "classify_commands",
+    "classify_simple",
+    "code_env",
+    "credential_search",
+    "exec_stdin",
+    "expand_long",
+    "explain",
+    "framework_task",
+    "judge_subcommand",
+    "run_program",
+    "split_long_opts",
+    "split_opts",
+]

@@ -1,0 +1,313 @@
+"""What comes with a command besides its words: redirections (`> file`), and variable
+assignments before it (`PAGER=cmd git log`, `PYTHONPATH=/tmp x`): variables that make
+programs run or load code, write files or reveal secrets."""
+
+from __future__ import annotations
+
+import re
+
+from wakeful.policy.programs.options import (
+    _OUT_OPS,
+    _SECRET_ENV_READERS,
+    _endless_output,
+    _short,
+    _v,
+)
+from wakeful.policy.programs.tables import (
+    _CODE_SEARCH_PATHS,
+    _DANGEROUS_ENV,
+    _NPM_PROGRAM_VARS,
+    _OUTPUT_FILE_VARS,
+    _SECRET_PARTS,
+    _TOOL_HOMES,
+)
+from wakeful.policy.shell import Analyzer
+from wakeful.policy.shell_parse import SimpleCommand, Word
+from wakeful.policy.types import Tier
+
+# LESS holds less's options: `+CMD` runs CMD at start (`+!sh` a shell command), `-k` and
+# `-o` name key and log files; display flags (`-R`, `-FRX`, `-i`) change nothing.
+_LESS_OPTIONS_SAFE = re.compile(r"(-[-+]?[a-jl-nqr-zA-NQ-Z#0-9~]+\s*)*")
+# PYTHONWARNINGS: a category named with a module (`all:0:antigravity.x:0:0`) is imported.
+_WARNINGS_IMPORT = re.compile(r"^[^:]*:[^:]*:[^:]*\.")
+
+
+# Variables whose value is a command that some program runs (pagers, editors, ssh and diff
+# commands, askpass helpers, browsers, input preprocessors).
+_COMMAND_VALUED = re.compile(
+    r"(PAGER|EDITOR|VISUAL|ASKPASS|_COMMAND|_CMD|BROWSER|^GIT_SSH|^GIT_EXTERNAL_DIFF|^LESSOPEN|"
+    r"^LESSCLOSE)$"
+)
+
+
+_SYSTEM_BIN_DIRS = frozenset(
+    {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+)
+_PATH_APPEND = re.compile(r"^[\"']?\$\{?PATH\}?:")
+# NODE_OPTIONS flags that only tune the runtime (anything else may load code or open ports).
+_NODE_TUNING = re.compile(
+    r"--(max-old-space-size|max-semi-space-size|stack-size|stack-trace-limit|max-http-header-size)"
+    r"=\d+|--(enable-source-maps|no-warnings|no-deprecation|trace-warnings|trace-deprecation|"
+    r"throw-deprecation|experimental-vm-modules|openssl-legacy-provider|use-openssl-ca|"
+    r"preserve-symlinks|no-experimental-fetch|unhandled-rejections=(strict|warn|throw|none))"
+)
+
+
+def code_env(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    """A variable that decides which code programs load: judged by where it points."""
+    text = value.value
+    if text is None and name != "NODE_OPTIONS":
+        # `$(pwd)/src`, `$PYTHONPATH:src`: the working directory and the variable's own value
+        # are known places; anything else computed is not.
+        here = cmd.cwd or a.workspace
+        text = ":".join(
+            re.sub(r"^(\$\(pwd\)|`pwd`|\$\{?PWD\}?)", lambda _: here, entry)
+            for entry in value.text.strip("\"'").split(":")
+            if entry not in (f"${name}", f"${{{name}}}")
+        )
+        if "$" in text or "`" in text:
+            text = None
+    if text is None:
+        a.add(Tier.HIGH, f"sets {name} to a value only known at run time (code is loaded from it)")
+        return
+    if name == "NODE_OPTIONS":
+        if all(_NODE_TUNING.fullmatch(w) for w in text.split()):
+            a.add(Tier.READ_ONLY, "sets NODE_OPTIONS to runtime limits")
+        else:
+            a.add(Tier.HIGH, "sets NODE_OPTIONS, which makes node load other code")
+        return
+    for entry in filter(None, text.split(":")):
+        place = a.place(Word(entry, entry), cmd.cwd)
+        if place.zone != "workspace":
+            a.add(Tier.HIGH, f"sets {name}, so programs load code from {place.label}")
+            return
+    a.add(Tier.READ_ONLY, f"sets {name} to directories in the workspace")
+
+
+def _redirects(cmd: SimpleCommand, a: Analyzer) -> None:
+    if any(
+        r.op in _OUT_OPS
+        and r.target is not None
+        and r.target.value not in (None, "/dev/null", "-")
+        and not (r.target.value or "").isdigit()
+        for r in cmd.redirects
+    ) and _endless_output(cmd):
+        a.add(Tier.HIGH, "writes endless output into a file (fills the disk)")
+    for redirect in cmd.redirects:
+        target = redirect.target
+        if redirect.op in _OUT_OPS:
+            if target is not None and (target.value or "").isdigit() or _v(target) == "-":
+                continue
+            device = (target.value or "") if target is not None else ""
+            if device.startswith(("/dev/tcp/", "/dev/udp/")):
+                a.add(
+                    Tier.CRITICAL,
+                    f"connects to {device} through a redirect (exfiltration or a reverse shell)",
+                )
+                continue
+            a.write(target, cmd.cwd)
+        elif redirect.op == "<" and target is not None:
+            if (target.value or "").startswith(("/dev/tcp/", "/dev/udp/")):
+                a.add(Tier.CRITICAL, f"reads from the network socket {target.value}")
+                continue
+            a.read(target, cmd.cwd)
+
+
+# Variables naming a program that build tools run: compilers, linkers, wrappers, runners.
+_TOOL_PROGRAM = re.compile(
+    r"^(CC|CXX|CPP|LD|AR|AS|NM|RANLIB|STRIP|OBJCOPY|FC|F77|MAKE|SHELL|RUSTC|RUSTDOC|CARGO|"
+    r"GO|HOSTCC|HOSTCXX|CMAKE_[A-Z_]*COMPILER[A-Z_]*)$|_WRAPPER$|_RUNNER$|_LINKER$|"
+    r"_EXECUTABLE$"
+)
+_SYSTEM_PROGRAMS = ("/usr/", "/bin/", "/sbin/", "/opt/")
+# Variables holding options for every JVM a tool starts, and the options that load code.
+_JVM_OPTION_VARS = frozenset(
+    {"JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS", "MAVEN_OPTS"}
+    | {"GRADLE_OPTS", "ANT_OPTS", "SBT_OPTS", "KOTLIN_OPTS", "CATALINA_OPTS"}
+)
+_JVM_LOADS_CODE = re.compile(
+    r"-(javaagent|agentpath|agentlib|Xbootclasspath|XX:OnError|XX:OnOutOfMemoryError|cp\b|"
+    r"classpath|-class-path|Djava\.system\.class\.loader|Djava\.ext\.dirs)|(^|\s)@"
+)
+# make's own options carried in a variable; anything else (SHELL=, -f, -I, -C, --eval)
+# makes make read or run something else.
+_MAKEFLAGS_VARS = frozenset({"MAKEFLAGS", "GNUMAKEFLAGS", "MFLAGS"})
+_MAKEFLAGS_SAFE = re.compile(
+    r"-?[jklswnrRiSBeq]*\d*|--(jobs|load-average|max-load)(=[\d.]+)?|--(silent|quiet|"
+    r"keep-going|no-print-directory|print-directory|no-builtin-rules|no-builtin-variables|"
+    r"warn-undefined-variables|ignore-errors|no-keep-going|dry-run|just-print)|"
+    r"--output-sync(=\w+)?|-O\w*|--jobserver-(auth|fds)=[\w:,/.-]+|(V|VERBOSE|Q)=\w*"
+)
+# Compiler and linker flags in variables that make builds load plugins or run programs.
+_COMPILER_FLAG_VARS = frozenset(
+    {"CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "CGO_CFLAGS", "CGO_CXXFLAGS", "CGO_LDFLAGS"}
+)
+_COMPILER_LOADS = re.compile(
+    r"(^|\s)(-fplugin|-fpass-plugin|-B|-wrapper|-specs|@|--ld-path|-fuse-ld=[/.~])|"
+    r"-Xclang\s+-load|-Wl,[^\s]*-plugin"
+)
+
+
+def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bool:
+    """`CC=/tmp/cc make`, `RUSTC_WRAPPER=/tmp/w cargo build`: a program named by path runs
+    when the build does. An installed program (a bare name, or under /usr, /bin, /opt) or
+    one in the workspace is the build's own; anything else is judged as running a program
+    from there. Returns whether the variable was one of these."""
+    if name == "GOTOOLCHAIN":
+        if value.value is None or value.value not in ("local", "path", "auto"):
+            a.add(
+                Tier.NETWORK, f"sets GOTOOLCHAIN={value.text}: go downloads and runs that toolchain"
+            )
+        return True
+    if name in _JVM_OPTION_VARS:
+        if value.value is None or _JVM_LOADS_CODE.search(value.value):
+            a.add(Tier.HIGH, f"sets {name}, so every JVM the command starts loads that code")
+        return True
+    if name in _MAKEFLAGS_VARS:
+        words = (value.value or "").split()
+        if value.value is None or not all(_MAKEFLAGS_SAFE.fullmatch(w) for w in words):
+            a.add(Tier.HIGH, f"sets {name}={value.text}: make options that run or read more")
+        return True
+    if name.startswith("npm_config_") or name.startswith("NPM_CONFIG_"):
+        name = name.upper()  # npm reads its variables in either case
+    if name in _TOOL_HOMES:
+        # `CARGO_HOME=/tmp/x cargo build`: the tool reads its configuration there, and
+        # configuration names programs (runners, linkers, init scripts) that then run
+        if value.value is None:
+            a.add(Tier.HIGH, f"sets {name} to a directory only known at run time")
+        else:
+            zone = a.place(Word(value.value, value.text), cmd.cwd).zone
+            # A tool's own credentials (~/.kube, ~/.docker) are where it reads them anyway.
+            own = zone == "secret" and name in ("KUBECONFIG", "DOCKER_CONFIG")
+            if zone not in ("workspace", "home") and not own:
+                a.add(Tier.HIGH, f"sets {name}, so the tool runs configuration from {value.value}")
+        return True
+    if name in _OUTPUT_FILE_VARS:
+        # `GIT_TRACE=/home/dev/.bashrc git status` appends the trace to that file; a
+        # number or a boolean sends it to a descriptor
+        text = value.value
+        if text is None:
+            a.add(Tier.HIGH, f"sets {name} to a file only known at run time (written)")
+        elif not re.fullmatch(r"(?i)\d*|true|false|yes|no|on|off", text):
+            a.write(Word(text, value.text), cmd.cwd)
+        return True
+    if name == "PYTEST_ADDOPTS":  # options added to every pytest run
+        if value.value is None:
+            a.add(Tier.HIGH, f"sets {name} to pytest options only known at run time")
+        else:
+            a.run_script("pytest " + value.value, cmd.cwd, f"${name}")
+        return True
+    if name in _COMPILER_FLAG_VARS:
+        if _COMPILER_LOADS.search(value.value or value.text):
+            a.add(Tier.HIGH, f"sets {name}={_short(value.text)}: the compiler loads or runs that")
+        return True
+    if name in ("RUSTFLAGS", "RUSTDOCFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS"):
+        for program in re.findall(r"linker=(\S+)", value.value or value.text):
+            _tool_path(name, program.strip("'\""), cmd, a)
+        return True
+    if name == "GOFLAGS":
+        programs = re.findall(r"-(?:toolexec|exec|vettool)[= ]+(\S+)", value.value or value.text)
+        for program in programs:
+            _tool_path(name, program.strip("'\""), cmd, a)
+        return True
+    if not _TOOL_PROGRAM.search(name):
+        return False
+    if value.value is None:
+        a.add(Tier.HIGH, f"sets {name} to a program only known at run time")
+        return True
+    words = value.value.split()
+    if words:
+        _tool_path(name, words[0], cmd, a)
+    return True
+
+
+def _tool_path(name: str, program: str, cmd: SimpleCommand, a: Analyzer) -> None:
+    if "/" not in program or program.startswith(_SYSTEM_PROGRAMS):
+        return
+    place = a.place(Word(program, program), cmd.cwd)
+    if place.zone != "workspace":
+        a.add(Tier.HIGH, f"sets {name}, so the build runs {place.label}")
+
+
+def _assigns(cmd: SimpleCommand, a: Analyzer) -> None:
+    for name, value in cmd.assigns:
+        _assign(name, value, cmd, a)
+
+
+def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    """One variable set for a command (`VAR=x cmd`, `env VAR=x cmd`, `export VAR=x`)."""
+    if _COMMAND_VALUED.search(name):
+        # PAGER=cat, GIT_EDITOR=true, SYSTEMD_PAGER=..., LESSOPEN='|cmd %s': the program
+        # will run this command, so it is judged as one.
+        if value.value is None:
+            a.add(Tier.HIGH, f"sets {name} to a command only known at run time")
+        else:
+            a.add(Tier.READ_ONLY, f"sets {name}, a command that programs run")
+            a.run_script(value.value.lstrip("|"), cmd.cwd, f"${name}")
+    elif name in _CODE_SEARCH_PATHS or name == "NODE_OPTIONS":
+        code_env(name, value, cmd, a)
+    elif name.lower() == "npm_config_node_options":
+        code_env("NODE_OPTIONS", value, cmd, a)
+    elif name.lower() in _NPM_PROGRAM_VARS:
+        if value.value is None:
+            a.add(Tier.HIGH, f"sets {name} to a program only known at run time")
+        else:
+            a.run_script(value.value + " x", cmd.cwd, f"${name}")
+    elif name.lower() == "npm_config_script_shell":
+        a.add(Tier.HIGH, f"sets {name}, the shell npm runs package scripts with")
+    elif name == "LESS" and not _LESS_OPTIONS_SAFE.fullmatch(value.value or "$"):
+        a.add(Tier.HIGH, f"sets LESS={_short(value.text)}: less options that run or write more")
+    elif name == "PYTHONWARNINGS" and (
+        value.value is None or any(_WARNINGS_IMPORT.match(part) for part in value.value.split(","))
+    ):
+        a.add(Tier.HIGH, f"sets PYTHONWARNINGS={_short(value.text)}: python imports that module")
+    elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
+        a.add(Tier.HIGH, f"sets {name}, which makes programs run other code")
+    elif name == "PATH":
+        if _PATH_APPEND.match(value.text):
+            a.add(Tier.READ_ONLY, "appends to PATH (existing programs keep precedence)")
+        elif value.value is not None and all(
+            entry.rstrip("/") in _SYSTEM_BIN_DIRS for entry in value.value.split(":")
+        ):
+            a.add(Tier.READ_ONLY, "sets PATH to the system's program directories")
+        else:
+            a.add(Tier.HIGH, "changes PATH, so program names may resolve to other binaries")
+    else:
+        _tool_program(name, value, cmd, a)
+
+
+_VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _is_secret_name(var: str) -> bool:
+    return var != "PWD" and any(part in _SECRET_PARTS for part in var.upper().split("_"))
+
+
+def _secret_variable(name: str, args: list[Word]) -> str | None:
+    """A secret-looking environment variable that this command would print, if any."""
+    for w in args:
+        if name == "printenv":
+            if w.value and not w.value.startswith("-") and _is_secret_name(w.value):
+                return w.value
+            continue
+        found: list[str] = _VAR_REF.findall(w.text)
+        for var in found:
+            if _is_secret_name(var):
+                return var
+    return None
+
+
+_LINE_FILTERS = frozenset({"grep", "egrep", "fgrep", "rg", "ag", "awk", "gawk", "sed", "cut"})
+_SECRET_PATTERN = re.compile(
+    r"(?i)(key|secret|token|pass|cred|auth|aws|private|session|cookie|bearer)"
+)
+
+
+def _filters_env_secrets(args: list[Word], cmd: SimpleCommand) -> bool:
+    """`env | grep -i token`: the environment, filtered for its secrets."""
+    if not any(
+        u.name in _SECRET_ENV_READERS and all((w.value or "").startswith("-") for w in u.argv[1:])
+        for u in cmd.upstream
+    ):
+        return False
+    return any(_SECRET_PATTERN.search(w.text) for w in args)

@@ -1,0 +1,133 @@
+"""Named checks (`CHECKS`) that data entries name for what data cannot express, validated
+against every entry when this module loads."""
+
+from __future__ import annotations
+
+import os.path
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from wakeful.policy.program_rules import PROGRAMS, Program
+from wakeful.policy.programs.options import Handler, _has, _v, _vals, split_opts
+from wakeful.policy.programs.search import _GREP_PATTERN_OPTS, _reads_home_tree, credential_search
+from wakeful.policy.programs.toolchains import framework_task
+from wakeful.policy.shell import Analyzer
+from wakeful.policy.shell_parse import SimpleCommand, Word
+from wakeful.policy.types import Tier
+
+
+def _maven_exec(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`mvn exec:exec -Dexec.executable=X -Dexec.args=...` runs X with those arguments."""
+    props: dict[str, Word] = {}
+    for w in args:
+        prop, eq, value = (w.value or "").removeprefix("-D").partition("=")
+        if (w.value or "").startswith("-D") and eq:
+            props[prop] = Word(value, w.text)
+    if "exec.executable" not in props:
+        return
+    program = props["exec.executable"].value
+    args_text = props["exec.args"].value if "exec.args" in props else ""
+    if program is None or args_text is None:
+        a.add(Tier.HIGH, f"{name} exec runs a program only known at run time")
+    else:
+        a.run_script(f"{program} {args_text}", cmd.cwd, f"{name} exec:exec")
+
+
+def _kubernetes_secrets(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`kubectl get secret X -o yaml`, `get secrets,configmaps -o json`, `get secret/X -o
+    jsonpath=...`: the kinds a `get` names (in lists and kind/name forms) decide together
+    with -o, wherever it is written."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes)
+    if not pos or pos[0].value != "get":
+        return
+    kinds = {k for r in pos[1:2] for k in (r.value or "").lower().split(",")}
+    if (
+        any(k.split("/")[0] in ("secret", "secrets") for k in kinds)
+        and any(_v(o) not in ("name", "wide") for n, o in opts if n in ("-o", "--output"))
+        or any(k.startswith(("secret/", "secrets/")) for k in kinds)
+        and _has(opts, "-o", "--output", "--template")
+    ):
+        a.add(Tier.CRITICAL, f"{name} get prints Kubernetes secrets")
+
+
+# Checks that data entries name (`Program.checks`): what data cannot express.
+def _rails_tasks(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`rake db:rollback`, `rake credentials:show`: Rails' own tasks, run through rake."""
+    framework_task("rails", name, args, cmd, a)
+
+
+def _sysctl_keys(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """sysctl's keys are paths under /proc/sys, which `..` can leave: each is read there."""
+    for word in split_opts(args, ("-r", "--pattern"))[1]:
+        if word.value is None:
+            a.add(Tier.HIGH, "reads a kernel parameter only known at run time")
+        elif "/" in word.value:
+            path = os.path.normpath("/proc/sys/" + word.value.lstrip("/"))
+            a.read(Word(path, word.text), cmd.cwd)
+
+
+def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """What a search looks for and where: a credential's pattern searched for outside the
+    workspace is reconnaissance (`grep -r AKIA /home`, `locate id_ed25519`), and a
+    recursive search of a directory holding the home directory reads its secrets."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes if name in PROGRAMS else ())
+    if name in ("locate", "mlocate", "plocate"):
+        credential_search([w.text for w in pos], [None], cmd, a)
+        return
+    patterns = [w.text for w in _vals(opts, *_GREP_PATTERN_OPTS)]
+    if not patterns and pos:
+        patterns, pos = [pos[0].text], pos[1:]
+    scopes: list[Word | None] = list(pos) or [Word(".", ".")]
+    credential_search(patterns, scopes, cmd, a)
+    if name in ("ag", "ack", "rg") or _has(
+        opts, "-r", "-R", "--recursive", "--dereference-recursive"
+    ):
+        for word in pos:
+            _reads_home_tree(word, cmd, a)
+
+
+def _pager_commands(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`less '+!cmd'` runs cmd at start: `+` replays pager commands, where `!` runs a shell
+    command and `|` pipes to one."""
+    for word in args:
+        value = word.value
+        if value is None:
+            if word.text.lstrip("\"'").startswith("+"):
+                a.add(Tier.HIGH, f"{name} replays pager commands only known at run time")
+            continue
+        if value.startswith("+") and ("!" in value or "|" in value):
+            a.add(Tier.HIGH, f"{name} replays pager commands that run programs")
+            shell = value[1:].split("!", 1)[1] if "!" in value else ""
+            if shell.strip():
+                a.run_script(shell, cmd.cwd, f"{name} + command")
+
+
+CHECKS: Mapping[str, Handler] = MappingProxyType(
+    {
+        "maven_exec": _maven_exec,
+        "kubernetes_secrets": _kubernetes_secrets,
+        "rails_tasks": _rails_tasks,
+        "sysctl_keys": _sysctl_keys,
+        "search_scopes": _search_scopes,
+        "pager_commands": _pager_commands,
+    }
+)
+
+
+def _validate_checks(name: str, rule: Program, seen: set[int]) -> None:
+    """Every check an entry (or an entry of its subcommands) names exists; entries that
+    several programs share are looked at once."""
+    seen.add(id(rule))
+    unknown = [check for check in rule.checks if check not in CHECKS]
+    if unknown:
+        raise ValueError(f"program rule {name}: unknown check {unknown[0]!r}; see CHECKS")
+    for verb, sub in [*rule.subcommands.items(), ("(other)", rule.other_subcommand)]:
+        if isinstance(sub, Program) and id(sub) not in seen:
+            _validate_checks(f"{name} {verb}", sub, seen)
+
+
+_seen: set[int] = set()
+for _name, _rule in PROGRAMS.items():
+    if _rule.checks or _rule.subcommands:
+        _validate_checks(_name, _rule, _seen)
+del _seen

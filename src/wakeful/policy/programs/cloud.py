@@ -1,0 +1,149 @@
+"""Cloud CLIs (the action is the last word; credential-printing forms) and openssl (a
+certificate read, a new key written)."""
+
+from __future__ import annotations
+
+import os.path
+import re
+
+from wakeful.policy import path_risk
+from wakeful.policy.cloud_clis import DEPLOY_BY_DEFAULT, VERB_LAST_CLIS
+from wakeful.policy.shell import Analyzer
+from wakeful.policy.shell_parse import SimpleCommand, Word
+from wakeful.policy.types import Tier
+
+_CLOUD_READ = re.compile(
+    r"^(describe|list|get|show|ls|search|lookup|head|wait|check|tail|filter|scan|batch-get|"
+    r"estimate|validate|view|info|status|version|help|whoami|account)"
+)
+_CLOUD_SECRET = re.compile(
+    r"(?i)(get-secret-value|get-parameters?\b.*decrypt|print-access-token|"
+    r"print-identity-token|get-access-token|export-credentials|"
+    r"get-session-token|get-login-password|secrets\s+versions\s+access|config-helper|"
+    r"keyvault\s+secret\s+show|get-authorization-token|decrypt)"
+)
+
+
+def h_cloud(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    for word in args:  # `--filter file://PATH`, `--cli-input-json fileb://PATH`: PATH is read
+        found = re.match(r"^(?:--[\w-]+=)?fileb?://(.*)$", word.value or "")
+        if found:
+            path = found.group(1)
+            path = a.home + path[1:] if path.startswith("~/") else path
+            a.read(Word(path, word.text), cmd.cwd)
+    words = [w.value or "" for w in args if not (w.value or "").startswith("-")]
+    text = " ".join(w.value or "" for w in args)
+    if _CLOUD_SECRET.search(text) or (name == "aws" and words[:2] == ["configure", "get"]):
+        a.add(Tier.CRITICAL, f"{name} reads secrets or credentials")
+        return
+    if name == "aws" and words[:1] == ["s3"]:
+        op = words[1] if len(words) > 1 else "ls"
+        if op == "ls":
+            a.add(Tier.READ_ONLY, "lists S3 objects")
+        elif op in ("cp", "sync", "mv") and len(words) >= 4:
+            src, dst = words[2], words[3]
+            if dst.startswith("s3://"):
+                a.add(Tier.HIGH, f"uploads to {dst}")
+                if not src.startswith("s3://"):
+                    a.read(Word(src, src), cmd.cwd)
+            else:
+                a.add(Tier.NETWORK, f"downloads from {src}")
+                a.write(Word(dst, dst), cmd.cwd)
+            if op == "mv" or "--delete" in text:
+                a.add(Tier.HIGH, "deletes objects")
+        else:
+            a.add(Tier.HIGH, f"aws s3 {op} changes cloud storage")
+        return
+    verbs = words[1:] if name == "aws" else words
+    if name == "aws" and len(words) >= 2:
+        verbs = [words[1]]
+    elif name in VERB_LAST_CLIS:
+        verbs = words[-1:] if words else []
+        if name == "gsutil":  # gsutil VERB URL...
+            verbs = words[:1]
+        if name in ("gcloud", "az") and any(
+            w in ("list", "describe", "show", "get", "info", "get-iam-policy", "read")
+            for w in words
+        ):
+            verbs = ["list"]
+        if (
+            name in ("gcloud", "az")
+            and any(w in ("config",) for w in words[:1])
+            and any(w in ("list", "get", "get-value") for w in words)
+        ):
+            verbs = ["list"]
+    if name in DEPLOY_BY_DEFAULT and not words:
+        a.add(Tier.HIGH, f"{name} deploys or changes remote resources by default")
+        return
+    if not verbs or (verbs and _CLOUD_READ.match(verbs[0])):
+        a.add(Tier.READ_ONLY, f"{name} reads cloud state")
+    elif name in ("vercel", "netlify", "firebase", "heroku", "flyctl") and verbs[0] in (
+        "deploy",
+        "publish",
+    ):
+        a.add(Tier.HIGH, f"{name} deploys")
+    else:
+        a.add(Tier.HIGH, f"{name} changes cloud resources")
+
+
+def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    values = [w.value or "" for w in args]
+    sub = values[0] if values else ""
+    if sub == "engine" or {"-engine", "-provider", "-provider-path"} & set(values[1:]):
+        a.add(Tier.HIGH, "openssl loads an engine or provider (a shared library it runs)")
+    if sub in (
+        "version",
+        "help",
+        "list",
+        "ciphers",
+        "x509",
+        "dgst",
+        "speed",
+        "rand",
+        "crl",
+        "verify",
+        "asn1parse",
+        "s_client",
+        "base64",
+        "enc",
+        "sha256",
+        "md5",
+        "req",
+    ):
+        for i, v in enumerate(values):
+            if v in ("-in",) and i + 1 < len(args):
+                place = a.place(args[i + 1], cmd.cwd)
+                if (
+                    sub in ("x509", "crl", "verify")
+                    and place.zone == "secret"
+                    and (place.path or "").startswith(a.workspace + "/")
+                ):
+                    # these parse certificates only: a private key is rejected, not printed
+                    a.add(Tier.READ_ONLY, f"reads the certificate {place.label}")
+                else:
+                    a.read(args[i + 1], cmd.cwd)
+            if v in ("-out", "-keyout") and i + 1 < len(args):
+                _openssl_output(args[i + 1], cmd, a)
+        a.add(Tier.NETWORK if sub == "s_client" else Tier.READ_ONLY, f"openssl {sub}")
+    else:
+        for i, v in enumerate(values):
+            if v in ("-in",) and i + 1 < len(args):
+                a.read(args[i + 1], cmd.cwd)
+            if v in ("-out", "-keyout") and i + 1 < len(args):
+                _openssl_output(args[i + 1], cmd, a)
+        a.add(Tier.WORKSPACE, f"openssl {sub} works with keys or certificates")
+
+
+def _openssl_output(target: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    """A key or certificate that openssl creates: a new file with a credential's name
+    (`build/key.pem`) in a plain workspace directory is a workspace write; anything that
+    exists already, or lies elsewhere (~/.ssh, .wakeful/, a directory linked out of the
+    workspace), is judged as any write there."""
+    place = a.place(target, cmd.cwd)
+    path = place.path
+    if place.zone == "secret" and path is not None and not os.path.lexists(path):
+        folder = a.place(os.path.dirname(path), None)
+        if folder.zone == "workspace" and not path_risk.is_secret(folder.path or "/", a.home):
+            a.add(Tier.WORKSPACE, f"writes the new key or certificate {place.label}")
+            return
+    a.write(target, cmd.cwd)

@@ -1,0 +1,434 @@
+"""The dispatcher: every command passes through `classify_commands` (or `classify_argv`),
+which finds its program's plan (handler or data entry, version and help shortcuts) and
+hands it on; `HANDLERS` maps program names to the handlers of this package's modules, and
+`explain` names the entry that decided."""
+
+from __future__ import annotations
+
+import os.path
+import re
+from types import MappingProxyType
+
+from wakeful.policy.cloud_clis import CLOUD_CLIS
+from wakeful.policy.program_rules import PROGRAMS, WRAPPERS, Program, examples_of
+from wakeful.policy.programs.assignments import (
+    _LINE_FILTERS,
+    _assigns,
+    _filters_env_secrets,
+    _redirects,
+    _secret_variable,
+)
+from wakeful.policy.programs.cloud import h_cloud, h_openssl
+from wakeful.policy.programs.entries import run_program
+from wakeful.policy.programs.files import (
+    h_7z,
+    h_chattr,
+    h_chmod,
+    h_copy_move,
+    h_dd,
+    h_ln,
+    h_rm,
+    h_rsync,
+    h_shred,
+    h_tar,
+    h_unzip,
+)
+from wakeful.policy.programs.find import h_fd, h_find
+from wakeful.policy.programs.git import h_git
+from wakeful.policy.programs.network import h_curl, h_netcat, h_scp, h_ssh, h_wget
+from wakeful.policy.programs.options import Handler
+from wakeful.policy.programs.search import h_rg
+from wakeful.policy.programs.shells import (
+    h_calc,
+    h_eval,
+    h_gdb,
+    h_isolate,
+    h_kill,
+    h_logsave,
+    h_names,
+    h_perf,
+    h_privilege,
+    h_script,
+    h_shell,
+    h_source,
+    h_trap,
+    h_watch,
+    h_wrapper,
+    h_xargs,
+)
+from wakeful.policy.programs.sql import h_sql
+from wakeful.policy.programs.tables import _NAME_TAKERS, _NO_HELP_SHORTCUT, _SHELLS
+from wakeful.policy.programs.text import h_awk, h_ed, h_ex_batch, h_sed
+from wakeful.policy.programs.toolchains import (
+    _django_manage,
+    framework_task,
+    h_interp,
+    h_make,
+    h_npm,
+    h_npx,
+    h_pip,
+    h_protoc,
+    h_python,
+    h_uv,
+)
+from wakeful.policy.shell import Analyzer, Invocation
+from wakeful.policy.shell_parse import SimpleCommand, Word
+from wakeful.policy.types import Tier
+
+_VERSION_ARGS = frozenset({"--version", "-V", "--help", "version", "help", "-version"})
+# `-v` alone prints the version and exits for these (for others it means verbose).
+_DASH_V_VERSION = frozenset({"node", "ruby", "perl", "php", "bun", "npm", "yarn", "pnpm", "lua"})
+
+
+_PYTHON = re.compile(r"python[0-9.]*|pypy[0-9.]*")
+
+
+def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
+    if cmd.redirects:
+        _redirects(cmd, a)
+    if cmd.assigns:
+        _assigns(cmd, a)
+    if not cmd.argv:
+        if cmd.assigns:
+            a.add(Tier.READ_ONLY, "sets shell variables")
+        return
+    classify_argv(cmd.argv, cmd, a)
+
+
+# `cargo check --help`: subcommand words then --help print help and do nothing else. Not for
+# programs whose arguments are commands or code (`sudo rm --help` still runs sudo).
+_SUBCOMMAND = re.compile(r"[a-z][a-z0-9-]*")
+
+
+def classify_commands(commands: list[SimpleCommand], a: Analyzer) -> None:
+    """`classify_simple` for each command of a script, in order (the loop of
+    `shell.analyze`, with `classify_simple` and `classify_argv` written out: every command
+    passes here)."""
+    for cmd in commands:
+        a.part = cmd.text
+        a.current = None
+        if cmd.redirects:
+            _redirects(cmd, a)
+        if cmd.assigns:
+            _assigns(cmd, a)
+        argv = cmd.argv
+        if not argv:
+            if cmd.assigns:
+                a.add(Tier.READ_ONLY, "sets shell variables")
+            continue
+        # a.invoke(argv), without the call, and Invocation([argv]) without its __init__
+        a.current = inv = _new_object(Invocation)
+        inv.forms, inv.leaf = [argv], True
+        a.invocations.append(inv)
+        _classify_argv(argv, cmd, a)
+
+
+def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if not argv:
+        return
+    # a.invoke(argv), without the call, and Invocation([argv]) without its __init__
+    a.current = inv = _new_object(Invocation)
+    inv.forms, inv.leaf = [argv], True
+    a.invocations.append(inv)
+    _classify_argv(argv, cmd, a)
+
+
+# Made without their __init__ where one is made for every command (see
+# tests/policy/test_classifier_fast_paths.py, which holds them to the classes' fields).
+_new_object = object.__new__
+
+
+class _Plan:
+    """What `_classify_argv` decides from a program's name alone, worked out once per
+    name: the name programs are listed under, its handler or data entry and the decider
+    text naming it, and which of the checks that depend on the name apply."""
+
+    __slots__ = (
+        "name",
+        "handler",
+        "spec",
+        "decider",
+        "prints",
+        "filters",
+        "known",
+        "dash_v",
+        "version_shortcut",
+        "help_shortcut",
+    )
+
+    def __init__(self, name: str) -> None:
+        self.prints = name in ("printenv", "echo", "printf")
+        self.filters = name in _LINE_FILTERS
+        if name.startswith(("python", "pypy")) and _PYTHON.fullmatch(name):
+            name = "python"
+        self.name = name
+        self.handler = _HANDLER_TABLE.get(name)
+        self.spec = _PROGRAM_TABLE.get(name)
+        self.known = self.handler is not None or self.spec is not None
+        self.dash_v = name in _DASH_V_VERSION
+        # `changeset version` bumps versions, it does not print one
+        self.version_shortcut = self.known and name not in ("sudo", "su", "doas", "changeset")
+        self.help_shortcut = self.known and name not in _NO_HELP_SHORTCUT
+        self.decider = (
+            (name, f"handler {self.handler.__name__} in policy/programs.py")
+            if self.handler is not None
+            else (name, "data entry in policy/program_rules.py")
+        )
+
+
+# Program name -> its plan. Names are what commands are called by, a bounded set in
+# practice; past the bound, plans are made per call and not kept.
+_PLANS: dict[str, _Plan] = {}
+_MAX_PLANS = 4096
+
+
+def _plan(name: str) -> _Plan:
+    plan = _Plan(name)
+    if len(_PLANS) < _MAX_PLANS:
+        _PLANS[name] = plan
+    return plan
+
+
+def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    name = argv[0].value
+    if name is None:
+        a.add(Tier.HIGH, "runs a command whose name is only known at run time")
+        return
+    args = argv[1:]
+    if "/" in name:
+        found = _classify_path_program(name, args, cmd, a)
+        if found is None:
+            return
+        plan = found
+    else:
+        plan = _PLANS.get(name) or _plan(name)
+        if plan.prints:
+            secret = _secret_variable(name, args)
+            if secret is not None:
+                a.add(
+                    Tier.CRITICAL,
+                    f"prints the secret-looking variable {secret} (credential reading)",
+                )
+        if plan.filters and _filters_env_secrets(args, cmd):
+            a.add(
+                Tier.CRITICAL,
+                "picks secret-looking variables out of the environment (credential reading)",
+            )
+    # The program's plan: the version and help shortcuts, then its handler or data entry;
+    # a program known to neither is unknown.
+    name = plan.name
+    a.programs.append(name)
+    if args and plan.known:
+        if plan.version_shortcut and (
+            args[0].value in _VERSION_ARGS
+            and all(w.value in _VERSION_ARGS for w in args)
+            or plan.dash_v
+            and len(args) == 1
+            and args[0].value == "-v"
+        ):
+            a.add(Tier.READ_ONLY, "asks for version or help")
+            return
+        if (
+            plan.help_shortcut
+            and args[-1].value == "--help"
+            and len(args) <= 4
+            and all(w.value is not None and _SUBCOMMAND.fullmatch(w.value) for w in args[:-1])
+        ):
+            a.add(Tier.READ_ONLY, "asks for help on a subcommand")
+            return
+    handler = plan.handler
+    if handler is not None:
+        a.deciders.append(plan.decider)
+        handler(name, args, cmd, a)
+        return
+    spec = plan.spec
+    if spec is not None:
+        a.deciders.append(plan.decider)
+        run_program(name, spec, args, cmd, a)
+        return
+    a.add(Tier.HIGH, f"runs `{name}`, an unknown program whose effects cannot be known")
+
+
+def _classify_path_program(
+    name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> _Plan | None:
+    """A program named by its path (`./x.sh`, `/usr/bin/git`, `.venv/bin/pip`): the plan
+    of a system program to judge it by, or None once judged here."""
+    base = os.path.basename(name)
+    resolved = a.resolve(name, cmd.cwd)
+    if resolved is not None and resolved.startswith(
+        ("/usr/bin/", "/bin/", "/usr/local/bin/", "/usr/sbin/", "/sbin/")
+    ):
+        return _PLANS.get(base) or _plan(base)
+    place = a.place(name, cmd.cwd)
+    a.programs.append(base)
+    if place.zone == "workspace":
+        a.add(Tier.WORKSPACE, f"runs the project program {name}")
+        a.runs_code(f"runs the project program {name}")
+        if base in ("rails", "rake", "console", "artisan"):
+            kind = base if base in ("console", "artisan") else "rails"
+            framework_task(kind, name, args, cmd, a)
+        if (
+            re.fullmatch(r"pip[0-9.]*", base)
+            and args[:1]
+            and args[0].value
+            in (
+                "install",
+                "download",
+                "wheel",
+            )
+        ):
+            h_pip(base, args, cmd, a)  # the project's pip still fetches packages
+        elif _PYTHON.fullmatch(base) and [w.value for w in args[:2]] == ["-m", "pip"]:
+            h_python("python", args, cmd, a)
+        elif base in ("gradlew", "mvnw"):
+            run_program(base, PROGRAMS[base], args, cmd, a)  # build files, init scripts
+        if base == "manage.py":
+            _django_manage(args, cmd, a)
+    elif place.zone == "secret":
+        a.add(Tier.CRITICAL, f"runs {name} from a credentials location")
+    else:
+        a.add(Tier.HIGH, f"runs {name}, a program outside the workspace")
+    return None
+
+
+def explain(command: str, deciders: tuple[tuple[str, str], ...]) -> list[str]:
+    """For `wakeful classify --explain`: which entry decided each command, and the example
+    of that entry closest to the command (its rule's evidence)."""
+    words = set(command.split())
+    lines: list[str] = []
+    for name, source in dict.fromkeys(deciders):
+        lines.append(f"{name}: {source}")
+        examples = examples_of(name)
+        if not examples:
+            continue
+        example, tier = max(examples, key=lambda e: len(words & set(e[0].split())))
+        lines.append(f"  closest example: {example}  ->  {tier}")
+    return lines
+
+
+def _handlers() -> dict[str, Handler]:
+    table: dict[str, Handler] = {}
+    for n in _SHELLS:
+        table[n] = h_shell
+    for n in ("eval",):
+        table[n] = h_eval
+    for n in ("source", "."):
+        table[n] = h_source
+    table["trap"] = h_trap
+    for n in _NAME_TAKERS:
+        table[n] = h_names
+    for n in WRAPPERS:
+        table[n] = h_wrapper
+    for n in ("sudo", "doas", "su", "pkexec", "run0", "chroot", "sudoedit", "runuser",
+              "setpriv", "nsenter"):  # fmt: skip
+        table[n] = h_privilege
+    for n in ("unshare", "bwrap", "systemd-run"):
+        table[n] = h_isolate
+    table["xargs"] = h_xargs
+    table["parallel"] = h_xargs
+    table["script"] = h_script
+    for n in ("vim", "vi", "ex"):
+        table[n] = h_ex_batch
+    table["ed"] = h_ed
+    table["perf"] = h_perf
+    table["logsave"] = h_logsave
+    table["gdb"] = h_gdb
+    table["rm"] = h_rm
+    table["shred"] = h_shred
+    table["wipe"] = h_shred
+    for n in ("cp", "mv", "install"):
+        table[n] = h_copy_move
+    table["rsync"] = h_rsync
+    table["ln"] = h_ln
+    for n in ("chmod", "chown", "chgrp", "setfacl"):
+        table[n] = h_chmod
+    table["find"] = h_find
+    table["bfs"] = h_find  # find's expressions, breadth first (`-rm` is `-delete`)
+    table["fd"] = h_fd
+    table["fdfind"] = h_fd
+    table["sed"] = h_sed
+    table["gsed"] = h_sed
+    for n in ("awk", "gawk", "mawk", "nawk"):
+        table[n] = h_awk
+    table["tar"] = h_tar
+    table["bsdtar"] = h_tar
+    table["unzip"] = h_unzip
+    for n in ("7z", "7za", "7zz", "7zr"):
+        table[n] = h_7z
+    table["dd"] = h_dd
+    table["kill"] = h_kill
+    table["ssh"] = h_ssh
+    table["mosh"] = h_ssh
+    for n in ("scp", "sftp"):
+        table[n] = h_scp
+    for n in ("curl", "http", "https", "xh", "curlie"):
+        table[n] = h_curl
+    table["wget"] = h_wget
+    table["aria2c"] = h_wget
+    for n in ("nc", "ncat", "netcat", "socat", "telnet"):
+        table[n] = h_netcat
+    table["git"] = h_git
+    table["python"] = h_python
+    for n in (
+        "node",
+        "nodejs",
+        "perl",
+        "ruby",
+        "php",
+        "lua",
+        "Rscript",
+        "osascript",
+        "deno",
+        "bun",
+        "pwsh",
+        "powershell",
+        "tclsh",
+        "julia",
+        "java",
+        "groovy",
+        "scala",
+        "jshell",
+        "irb",
+    ):
+        table[n] = h_interp
+    for n in ("pip", "pip3", "pipx"):
+        table[n] = h_pip
+    table["uv"] = h_uv
+    table["uvx"] = h_uv
+    for n in ("npm", "yarn", "pnpm"):
+        table[n] = h_npm
+    for n in ("npx", "pnpx", "bunx"):
+        table[n] = h_npx
+    for n in ("make", "gmake"):
+        table[n] = h_make
+    for n in CLOUD_CLIS:
+        table[n] = h_cloud
+    for n in (
+        "psql",
+        "mysql",
+        "mariadb",
+        "sqlite3",
+        "duckdb",
+        "clickhouse-client",
+        "cockroach",
+        "mongo",
+        "mongosh",
+        "redis-cli",
+        "sqlcmd",
+    ):
+        table[n] = h_sql
+    table["dc"] = h_calc
+    table["watch"] = h_watch
+    table["chattr"] = h_chattr
+    table["openssl"] = h_openssl
+    table["rg"] = h_rg
+    table["protoc"] = h_protoc
+    return table
+
+
+_HANDLER_TABLE = _handlers()
+HANDLERS: MappingProxyType[str, Handler] = MappingProxyType(_HANDLER_TABLE)
+# PROGRAMS as a plain dict: `_classify_argv` looks every command's name up in it, and a
+# read-only view's get costs more.
+_PROGRAM_TABLE: dict[str, Program] = dict(PROGRAMS)

@@ -1,0 +1,396 @@
+"""Files and archives: rm/shred, cp/mv/install, ln, rsync, chmod/chown/chattr,
+tar/unzip/7z (mode letters and targets) and dd (if=/of= devices)."""
+
+from __future__ import annotations
+
+import os.path
+import re
+
+from wakeful.policy import path_risk
+from wakeful.policy.programs.entries import _COPY_LONG, _TAR_LONG, expand_long
+from wakeful.policy.programs.options import _ENDLESS_DEVICES, _has, _max, _vals, split_opts
+from wakeful.policy.shell import Analyzer
+from wakeful.policy.shell_parse import SimpleCommand, Word
+from wakeful.policy.types import Tier
+
+
+def h_rm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args)
+    recursive = _has(opts, "-r", "-R", "--recursive", "-d", "--dir")
+    if _has(opts, "--no-preserve-root"):
+        a.add(Tier.CRITICAL, "disables the root-directory safeguard (--no-preserve-root)")
+    if not pos:
+        a.add(Tier.READ_ONLY, "rm without operands")
+        return
+    for target in pos:
+        a.delete(target, cmd.cwd, recursive)
+
+
+def h_shred(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, ("-n", "-s", "--iterations", "--size"))
+    for target in pos:
+        place = a.place(target, cmd.cwd)
+        if place.zone == "device":
+            a.add(Tier.CRITICAL, f"overwrites the device {place.label}")
+        else:
+            tier, msg = path_risk.delete_tier(place, False)
+            a.add(_max(tier, Tier.HIGH), f"irreversibly overwrites {place.label}")
+
+
+def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    args = expand_long(args, _COPY_LONG)
+    opts, pos = split_opts(
+        args,
+        (
+            "-t",
+            "--target-directory",
+            "-S",
+            "--suffix",
+            "-m",
+            "-o",
+            "-g",
+            "--mode",
+            "--owner",
+            "--group",
+            "--backup",
+        ),
+    )
+    for mode in _vals(opts, "-m", "--mode"):
+        if re.search(r"[ugoa]*[+=][rwxXt]*s|^[2-7][0-7]{3}$", mode.value or ""):
+            a.add(Tier.CRITICAL, f"installs with the setuid/setgid bit ({mode.value})")
+    target_dir = _vals(opts, "-t", "--target-directory")
+    if target_dir:
+        sources, dest = pos, target_dir[0]
+    elif len(pos) >= 2:
+        sources, dest = pos[:-1], pos[-1]
+    else:
+        a.add(Tier.WORKSPACE, f"{name} with a single operand")
+        return
+    for src in sources:
+        if name == "mv":
+            a.delete(src, cmd.cwd, recursive=True)
+            # what is moved can be read under its new name: a Read rule for it holds here
+            moved = a.place(src, cmd.cwd).path
+            if moved is not None:
+                a.touched.append((False, moved))
+        else:
+            a.read(src, cmd.cwd)
+    dest_place = a.place(dest, cmd.cwd)
+    if (
+        name == "cp"
+        and dest_place.zone == "secret"
+        and dest_place.path is not None
+        and dest_place.path.startswith(a.workspace + "/")
+        and all(path_risk.is_template(os.path.basename(s.value or "")) for s in sources)
+        and all(a.place(s, cmd.cwd).zone == "workspace" for s in sources)
+    ):
+        # `cp .env.example .env`: the project's own template, set up inside the project.
+        a.add(Tier.WORKSPACE, f"creates {dest.value} from the project's template")
+    else:
+        a.write(dest, cmd.cwd)
+    if name == "mv" and a.place(dest, cmd.cwd).zone == "harmless":
+        a.add(Tier.HIGH, f"moves files onto {dest.value}, destroying them")
+
+
+def _holds_persistence(path: str, home: str) -> bool:
+    """Whether a directory in home holds files that run code later (~/.config holds
+    ~/.config/autostart, ~/.config/wakeful ...)."""
+    from wakeful.policy.path_risk import home_persist_bases
+
+    prefix = path.rstrip("/") + "/"
+    return any(base.startswith(prefix) for base in home_persist_bases(home))
+
+
+def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    args = expand_long(args, _COPY_LONG)
+    opts, pos = split_opts(args, ("-t", "--target-directory", "-S", "--suffix"))
+    a.add(Tier.WORKSPACE, "creates links")
+    sources = pos if _vals(opts, "-t", "--target-directory") else pos[:-1] if len(pos) >= 2 else pos
+    symbolic = any(f == "--symbolic" or f[:2] != "--" and "s" in f for f, _ in opts)
+    for source in sources:
+        place = a.place(source, cmd.cwd)
+        if not symbolic and place.path is not None:
+            # a hard link is the file itself under another name (a symbolic one is followed
+            # when used): Read and Edit rules for the file hold for making it
+            a.touched += [(False, place.path), (True, place.path)]
+        if place.zone == "secret":
+            a.add(
+                Tier.HIGH, f"links to the credential {place.label}, exposing it under another name"
+            )
+        elif (
+            place.zone in ("protected", "git_internal", "persist")
+            or place.is_home
+            or (place.zone == "home" and _holds_persistence(place.path or "", a.home))
+            or place.contains_workspace
+            or place.path == os.path.join(a.workspace, ".git")
+        ):
+            # A later command (or the rest of this one) writes through the link.
+            a.add(
+                Tier.HIGH,
+                f"links to {place.label}: writes through the link would change protected "
+                "files or the home directory",
+            )
+    target_dir = _vals(opts, "-t", "--target-directory")
+    if target_dir:
+        a.write(target_dir[0], cmd.cwd)
+    elif len(pos) >= 2:
+        a.write(pos[-1], cmd.cwd)
+    elif pos:
+        a.write(Word(os.path.basename(pos[0].value or "") or None, pos[0].text), cmd.cwd)
+
+
+def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-e",
+            "--rsh",
+            "--exclude",
+            "--include",
+            "--filter",
+            "--exclude-from",
+            "--include-from",
+            "-f",
+            "--chmod",
+            "--rsync-path",
+            "--password-file",
+            "--port",
+            "--timeout",
+            "--backup-dir",
+            "--suffix",
+            "-T",
+            "--temp-dir",
+            "--log-file",
+        ),
+    )
+    for shell in _vals(opts, "-e", "--rsh", "--rsync-path"):
+        if shell.value and shell.value.split()[0] not in ("ssh",):
+            a.add(Tier.HIGH, f"runs a custom remote shell `{shell.value}`")
+    if len(pos) < 2:
+        a.add(Tier.READ_ONLY, "lists files") if pos else a.add(Tier.WORKSPACE, "rsync")
+        return
+    sources, dest = pos[:-1], pos[-1]
+    remote = [w for w in pos if w.value and re.match(r"^[\w.@-]+:", w.value)]
+    for src in sources:
+        if src in remote:
+            a.add(Tier.NETWORK, f"downloads from {src.value}")
+        else:
+            a.read(src, cmd.cwd)
+    if dest in remote:
+        a.add(Tier.HIGH, f"uploads to the remote {dest.value}")
+    else:
+        a.write(dest, cmd.cwd)
+    if _has(
+        opts,
+        "--delete",
+        "--delete-before",
+        "--delete-after",
+        "--delete-during",
+        "--remove-source-files",
+        "--delete-excluded",
+    ):
+        tier, msg = (Tier.HIGH, "deletes files at the destination (--delete)")
+        if dest not in remote:
+            a.delete(dest, cmd.cwd, recursive=True)  # what it may delete there
+            place = a.place(dest, cmd.cwd)
+            if place.zone in ("workspace", "scratch") and not place.is_workspace:
+                tier = Tier.WORKSPACE
+        a.add(tier, msg)
+
+
+def h_chmod(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, ("--reference",))
+    recursive = _has(opts, "-R", "--recursive")
+    if name == "chmod" and pos and pos[0].value is not None and not pos[0].value.startswith("-"):
+        mode, targets = pos[0].value, pos[1:]
+        if re.search(r"[ugoa]*[+=][rwxXt]*s|^[4-7][0-7]{3}$", mode):
+            a.add(Tier.CRITICAL, f"sets the setuid/setgid bit ({mode}): privilege escalation")
+    else:
+        mode, targets = ((pos[0].value or "") if pos else ""), pos[1:]
+        if name in ("chown", "chgrp") and mode and mode.split(":")[0] in ("root", "0"):
+            a.add(Tier.HIGH, f"gives files to {mode}")
+        elif name in ("chown", "chgrp") and targets:
+            # Only root can give files away, and only the new owner or root can take them
+            # back: not a recoverable workspace change even inside the workspace.
+            a.add(Tier.HIGH, f"{name} gives files to another owner ({mode or 'unknown'})")
+    if name == "chmod" and re.search(r"[0-7]?[0-7][0-7]7$|o\+w|a\+w", mode or "") and recursive:
+        a.add(Tier.HIGH, f"makes files world-writable ({mode})")
+    for target in targets:
+        place = a.place(target, cmd.cwd)
+        if place.zone in ("workspace", "scratch") and not (
+            place.is_workspace and recursive and name != "chmod"
+        ):
+            a.add(Tier.WORKSPACE, f"changes permissions of {place.label}")
+        elif place.is_root or place.is_home or place.contains_workspace:
+            a.add(
+                Tier.CRITICAL,
+                f"changes permissions of {place.label} ({'recursively' if recursive else 'top level'})",
+            )
+        elif place.zone == "system":
+            a.add(
+                Tier.CRITICAL if recursive else Tier.HIGH,
+                f"changes permissions of the system path {place.label}",
+            )
+        else:
+            tier, msg = path_risk.write_tier(place)
+            a.add(tier, f"changes permissions: {msg}")
+
+
+def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    args = expand_long(args, _TAR_LONG)
+    if (
+        args
+        and args[0].value
+        and not args[0].value.startswith("-")
+        and re.fullmatch(r"[A-Za-z]+", args[0].value)
+    ):
+        args = [Word("-" + args[0].value, args[0].text)] + args[1:]
+    opts, pos = split_opts(
+        args,
+        (
+            "-f",
+            "--file",
+            "-C",
+            "--directory",
+            "-T",
+            "--files-from",
+            "-X",
+            "--exclude-from",
+            "-I",
+            "--use-compress-program",
+            "--to-command",
+            "--checkpoint-action",
+            "--rsh-command",
+            "--info-script",
+            "-F",
+            "--new-volume-script",
+            "--exclude",
+            "-b",
+            "-N",
+            "--transform",
+            "--xform",
+            "--owner",
+            "--group",
+            "--mode",
+            "--strip-components",
+            "-H",
+            "--format",
+        ),
+    )
+    for flag in (
+        "--to-command",
+        "--checkpoint-action",
+        "--rsh-command",
+        "--info-script",
+        "-F",
+        "--new-volume-script",
+        "-I",
+        "--use-compress-program",
+    ):
+        for value in _vals(opts, flag):
+            a.add(Tier.HIGH, f"tar runs a command ({flag})")
+            code = value.value or ""
+            if flag == "--checkpoint-action":
+                code = code.split("exec=", 1)[1] if "exec=" in code else ""
+            if code:
+                a.run_script(code, cmd.cwd, f"tar {flag}")
+    archive = _vals(opts, "-f", "--file")
+    dest = _vals(opts, "-C", "--directory")
+    dest_dir = dest[0] if dest else Word(cmd.cwd or None, ".")
+    if _has(opts, "-x", "--extract", "--get"):
+        a.write(dest_dir if dest else Word(".", "."), cmd.cwd)
+        for f in archive:
+            a.read(f, cmd.cwd)
+        if _has(opts, "-P", "--absolute-names"):
+            a.add(Tier.HIGH, "extracts absolute paths (-P)")
+    elif _has(opts, "-c", "--create", "-r", "--append", "-u", "--update"):
+        for f in archive:
+            if f.value != "-":
+                a.write(f, cmd.cwd)
+        for p in pos:
+            a.read(p, cmd.cwd)
+        if _has(opts, "--remove-files"):
+            for p in pos:
+                a.delete(p, cmd.cwd, recursive=True)
+    else:
+        a.add(Tier.READ_ONLY, "lists an archive")
+        for f in archive:
+            a.read(f, cmd.cwd)
+
+
+def h_unzip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, ("-d", "-x", "-P"))
+    if _has(opts, "-l", "-t", "-v", "-Z", "-p", "-c"):
+        a.add(Tier.READ_ONLY, "lists an archive")
+    else:
+        dest = _vals(opts, "-d")
+        a.write(dest[0] if dest else Word(".", "."), cmd.cwd)
+    for p in pos[:1]:
+        a.read(p, cmd.cwd)
+
+
+def h_7z(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`7z COMMAND ARCHIVE [FILES]` with joined switches (`-oDIR`, `-pSECRET`): l, t, h
+    and i read; a, u, d and rn rewrite the archive; e and x extract into -o (or here)."""
+    switches = [w.value or "" for w in args if (w.value or "").startswith("-")]
+    pos = [w for w in args if not (w.value or "").startswith("-")]
+    verb = pos[0].value if pos else None
+    if verb in ("l", "t", "h", "i", "b"):
+        a.add(Tier.READ_ONLY, f"7z {verb} lists, tests or hashes an archive")
+        for word in pos[1:]:
+            a.read(word, cmd.cwd)
+    elif verb in ("a", "u", "d", "rn"):
+        a.add(Tier.WORKSPACE, f"7z {verb} writes an archive")
+        if len(pos) > 1:
+            a.write(pos[1], cmd.cwd)
+        for word in pos[2:]:
+            if "-sdel" in switches:
+                a.delete(word, cmd.cwd, recursive=True)  # deletes files once archived
+            elif verb in ("a", "u"):
+                a.read(word, cmd.cwd)
+    elif verb in ("e", "x"):
+        a.add(Tier.WORKSPACE, f"7z {verb} extracts an archive")
+        outs = [s[2:] for s in switches if s.startswith("-o") and len(s) > 2]
+        target = outs[-1] if outs else "."
+        a.write(Word(target, target), cmd.cwd)
+        if len(pos) > 1:
+            a.read(pos[1], cmd.cwd)
+    else:
+        a.add(Tier.HIGH, f"7z {verb}: an unknown command")
+
+
+def h_dd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    wrote = False
+    values = [w.value or "" for w in args]
+    if (
+        any(v[3:] in _ENDLESS_DEVICES for v in values if v.startswith("if="))
+        and any(v.startswith("of=") and v[3:] != "/dev/null" for v in values)
+        and not any(v.startswith(("count=", "iflag=count")) for v in values)
+    ):
+        a.add(Tier.HIGH, "copies an endless device into a file with no count (fills the disk)")
+    for w in args:
+        if w.value and w.value.startswith("of="):
+            a.write(Word(w.value[3:], w.text), cmd.cwd)
+            wrote = True
+        elif w.value and w.value.startswith("if="):
+            a.read(Word(w.value[3:], w.text), cmd.cwd)
+    if not wrote:
+        a.add(Tier.READ_ONLY, "copies to stdout")
+
+
+def h_chattr(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    modes = [w for w in args if re.fullmatch(r"[-+=][aAcCdDeFijmPsStTux]+", w.value or "")]
+    targets = [
+        w
+        for w in args
+        if w not in modes and not (w.value or "").startswith("-") and w.value not in ("-R", "-V")
+    ]
+    if any("i" in (m.value or "") or "a" in (m.value or "") for m in modes):
+        a.add(Tier.WORKSPACE, "changes the immutable or append-only attribute")
+    for t in targets:
+        place = a.place(t, cmd.cwd)
+        if place.zone in ("workspace", "scratch"):
+            a.add(Tier.WORKSPACE, f"changes attributes of {place.label}")
+        else:
+            tier, msg = path_risk.write_tier(place)
+            a.add(_max(tier, Tier.HIGH), f"changes attributes: {msg}")

@@ -1,0 +1,389 @@
+"""find (tests, -exec and action order, -delete) and fd (-x), and the paths they list."""
+
+from __future__ import annotations
+
+import fnmatch
+import os.path
+import re
+import stat
+from collections.abc import Callable
+
+from wakeful.policy.program_rules import PROGRAMS
+from wakeful.policy.programs.options import _has, _short, _vals, split_opts
+from wakeful.policy.programs.search import credential_search
+from wakeful.policy.programs.tables import (
+    _FIND_NAME_TESTS,
+    _FIND_NEWER_XY,
+    _FIND_OTHER_TESTS,
+    _FIND_VALUED,
+)
+from wakeful.policy.shell import Analyzer
+from wakeful.policy.shell_parse import SimpleCommand, Word
+from wakeful.policy.types import Tier
+
+
+def _find_segment(expr: list[Word], end: int) -> list[Word]:
+    """The tests an action at `end` is guarded by: find evaluates left to right, so only
+    tests before it, since the last top-level `-o` or `,`, filter what it acts on."""
+    depth = 0
+    start = 0
+    for k in range(end):
+        v = expr[k].value
+        if v == "(":
+            depth += 1
+        elif v == ")":
+            depth -= 1
+        elif depth == 0 and v in ("-o", "-or", ","):
+            start = k + 1
+    return expr[start:end]
+
+
+def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    follows = False
+    while (
+        args
+        and args[0].value in ("-H", "-L", "-P", "-D")
+        or (args and (args[0].value or "").startswith("-O"))
+    ):
+        follows = follows or args[0].value == "-L"
+        args = args[2:] if args[0].value == "-D" else args[1:]
+    starts: list[Word] = []
+    i = 0
+    while (
+        i < len(args)
+        and args[i].value is not None
+        and args[i].value not in ("(", "!")
+        and not (args[i].value or "").startswith("-")
+    ):
+        starts.append(args[i])
+        i += 1
+    if i < len(args) and args[i].value is None and not starts:
+        starts.append(args[i])
+    if not starts:
+        starts = [Word(".", ".")]
+    for s in starts:
+        a.read_meta(s, cmd.cwd)
+    expr = args[i:]
+    follows = follows or any(w.value == "-follow" for w in expr)
+    names = [
+        expr[k + 1].text
+        for k in range(len(expr) - 1)
+        if expr[k].value
+        in ("-name", "-iname", "-path", "-ipath", "-regex", "-iregex", "-wholename")
+    ]
+    credential_search(names, list(starts), cmd, a)
+    j = 0
+    acted = False
+    while j < len(expr):
+        tok = expr[j].value
+        if name == "bfs" and tok == "-rm":
+            tok = "-delete"
+        if tok is None and expr[j].text.lstrip("\"'").startswith(("-", "$", "`")):
+            # `-${t}exec`, `-exe$9c`, `$ACTION`: a primary computed at run time may be
+            # -exec or -delete
+            a.add(Tier.HIGH, f"find {_short(expr[j].text)}: a primary only known at run time")
+        if tok in ("-exec", "-execdir", "-ok", "-okdir", "-delete"):
+            guard = _find_segment(expr, j)
+            filtered = _find_filtered(guard)
+            found = _find_sample(guard) or ("found" if filtered else "*")
+            if follows:
+                a.add(Tier.HIGH, "acts on files through symbolic links, which lead anywhere (-L)")
+        if tok in ("-exec", "-execdir", "-ok", "-okdir"):
+            inner: list[Word] = []
+            j += 1
+            start_inner = j
+            while j < len(expr) and expr[j].value not in (";", "+"):
+                w = expr[j]
+                if w.value is not None and "{}" in w.value:
+                    base = starts[0].value if starts[0].value is not None else None
+                    inner.append(
+                        Word(
+                            None
+                            if base is None
+                            else base.rstrip("/") + "/" + w.value.replace("{}", found),
+                            w.text,
+                        )
+                    )
+                else:
+                    inner.append(w)
+                j += 1
+            acted = True
+            if inner:
+                a.run_argv(inner, cmd)
+                # `{}` may also be a protected file the walk reaches (.git/config,
+                # .wakeful/config.toml ...): judge the action on each such file too.
+                for path in _find_protected_hits(starts, expr, cmd, a):
+                    a.run_argv(
+                        [
+                            Word(w.value.replace("{}", path), w.text)
+                            if w.value is not None and "{}" in w.value
+                            else w
+                            for w in expr[start_inner:j]
+                        ],
+                        cmd,
+                    )
+        elif tok == "-delete":
+            acted = True
+            for s in starts:
+                if filtered:
+                    base = s.value.rstrip("/") + "/" + found if s.value is not None else None
+                    a.delete(Word(base, s.text), cmd.cwd, recursive=False)
+                else:
+                    glob = s.value.rstrip("/") + "/*" if s.value is not None else None
+                    a.delete(Word(glob, s.text), cmd.cwd, recursive=True)
+        elif tok in ("-fprint", "-fprint0", "-fprintf", "-fls"):
+            acted = True
+            if j + 1 < len(expr):
+                a.write(expr[j + 1], cmd.cwd)
+            j += 1
+        elif (
+            tok in _FIND_NAME_TESTS
+            or tok in _FIND_OTHER_TESTS
+            and tok != "-empty"
+            or tok in _FIND_VALUED
+            or tok is not None
+            and _FIND_NEWER_XY.fullmatch(tok)
+        ):
+            j += 1  # skip the test's value (`-printf -delete` prints the word "-delete")
+        j += 1
+    if not acted:
+        a.add(Tier.READ_ONLY, "lists files")
+
+
+def _find_filtered(expr: list[Word]) -> bool:
+    for j, w in enumerate(expr):
+        if w.value in _FIND_NAME_TESTS:
+            if j + 1 < len(expr) and expr[j + 1].value not in ("*", "**", ".*", "*.*"):
+                return True
+        elif w.value in _FIND_OTHER_TESTS:
+            return True
+    return False
+
+
+# Protected workspace paths a `find` walk may hand to -exec as `{}`, and how many entries
+# below them are looked at before assuming one matches.
+_FIND_PROTECTED = (".git/config", ".git/hooks", ".wakeful", ".claude", ".mcp.json")
+_FIND_PROTECTED_SCAN = 2000
+
+
+def _find_protected_hits(
+    starts: list[Word], expr: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> list[str]:
+    """Existing protected files below the walk's starts whose names the expression's name
+    tests could select (all of them when the tests cannot be judged statically)."""
+    roots = [a.resolve(s, cmd.cwd) for s in starts]
+    if any(r is None for r in roots):
+        roots = [a.workspace]
+    names: list[tuple[str, str]] = []
+    for j in range(len(expr) - 1):
+        test, value = expr[j].value, expr[j + 1].value
+        if test in _FIND_NAME_TESTS:
+            if value is None or test not in (
+                "-name",
+                "-iname",
+                "-path",
+                "-ipath",
+                "-wholename",
+                "-iwholename",
+            ):
+                names = []  # regex or a computed pattern: any name may match
+                break
+            names.append((test, value))
+    negated = any(w.value in ("-o", "-or", "!", "-not") for w in expr)
+    # Each test as (whether it sees the name alone, its pattern's compiled match, whether
+    # it ignores case): `fnmatch.fnmatchcase(subject, pattern)` compiled once per call
+    # rather than looked up for every file of the walk.
+    tests: list[tuple[bool, Callable[[str], object], bool]] = []
+    for test, pattern in names if not negated else ():
+        by_name = test in ("-name", "-iname")
+        fold = test.startswith("-i")
+        if not by_name:
+            pattern = "*" + pattern.lstrip(".")  # a path test: match its tail
+        if fold:
+            pattern = pattern.lower()
+        tests.append((by_name, re.compile(fnmatch.translate(pattern)).match, fold))
+
+    def selected(path: str, name: str) -> bool:
+        """Whether the tests select `path` (whose last component is `name`): -name and
+        -iname see the name, -path and -wholename the whole path (matching its tail)."""
+        for by_name, match, fold in tests:
+            subject = name if by_name else path
+            if match(subject.lower() if fold else subject) is None:
+                return False
+        return True
+
+    hits: list[str] = []
+    skipped = os.path.join(a.workspace, ".wakeful", "tmp")
+    for rel in _FIND_PROTECTED:
+        top = os.path.join(a.workspace, rel)
+        if not any(
+            r is not None and (top == r or top.startswith(r.rstrip("/") + "/")) for r in roots
+        ):
+            continue
+        try:  # one lstat: whether it exists, and whether it is a directory (not a link)
+            found = os.lstat(top)
+        except (OSError, ValueError):
+            continue
+        # The first path the tests select, in the walk's order (the location itself
+        # first); the walk goes on only to count what it sees.
+        hit = top if selected(top, top[top.rfind("/") + 1 :]) else None
+        if stat.S_ISDIR(found.st_mode):
+            seen = 0
+            for base, dirs, files in os.walk(top):
+                dirs[:] = [d for d in dirs if os.path.join(base, d) != skipped]
+                for name in files:
+                    seen += 1
+                    if seen > _FIND_PROTECTED_SCAN:
+                        return hits + [top]
+                    if hit is None:
+                        path = os.path.join(base, name)
+                        if selected(path, name):
+                            hit = path
+        if hit is not None:
+            hits.append(hit)  # one protected file per location is enough to judge
+    return hits
+
+
+def _find_sample(expr: list[Word]) -> str | None:
+    """A name standing for what `find` selects (`*.pem` for `-name "*.pem"`), so actions on
+    the results are judged on what they touch. None when no single name pattern applies."""
+    names = [
+        (expr[j].value, expr[j + 1].value)
+        for j in range(len(expr) - 1)
+        if expr[j].value in ("-name", "-iname")
+    ]
+    if len(names) != 1 or any(w.value in ("-o", "-or", "!", "-not") for w in expr):
+        return None
+    test, pattern = names[0]
+    if not pattern or "/" in pattern:
+        return None
+    return pattern.lower() if test == "-iname" else pattern
+
+
+def _fd_sample(args: list[Word]) -> str | None:
+    opts, pos = split_opts(
+        args, ("-e", "--extension", "-t", "--type", "-d", "--max-depth", "-E", "--exclude")
+    )
+    ext = _vals(opts, "-e", "--extension")
+    base = pos[1].value if len(pos) > 1 else "."
+    if base is None:
+        return None
+    name = f"*.{ext[0].value}" if ext and ext[0].value else "found"
+    return base.rstrip("/") + "/" + name
+
+
+_PASS_THROUGH = frozenset({"sort", "uniq", "head", "tail", "tac", "shuf", "cat"})
+
+
+def _listed_paths(cmd: SimpleCommand) -> list[Word] | None:
+    """What the pipeline upstream of `xargs` lists, as representative paths, or None when
+    that is not known (then the paths count as computed at run time)."""
+    for up in reversed(cmd.upstream):
+        name = up.name
+        args = up.argv[1:]
+        values = [w.value or "" for w in args]
+        if name in _PASS_THROUGH and (name != "cat" or not args):
+            continue
+        if name in ("grep", "egrep", "fgrep", "rg"):
+            listing = any(
+                v in ("-l", "--files-with-matches", "-L", "--files-without-match", "--files")
+                or (v.startswith("-") and not v.startswith("--") and "l" in v)
+                for v in values
+            )
+            if not listing:
+                if any(not v.startswith("-") for v in values[1:]):
+                    return None  # searches files: prints matching lines, not paths
+                continue  # filters lines that came from further upstream
+            spec = PROGRAMS.get("grep")
+            takes = spec.value_opts if spec is not None else frozenset()
+            opts, pos = split_opts(args, takes)
+            if "--files" not in values and not _has(opts, "-e", "--regexp", "-f", "--file"):
+                pos = pos[1:]
+            dirs = pos or [Word(".", ".")]
+            return [
+                Word(None, d.text)
+                if d.value is None
+                else Word(d.value.rstrip("/") + "/found", d.text)
+                for d in dirs
+            ]
+        if name == "find":
+            starts = []
+            k = 0
+            while k < len(args) and not values[k].startswith(("-", "(", "!")):
+                starts.append(args[k])
+                k += 1
+            expr = args[k:]
+            found = _find_sample(expr) or ("found" if _find_filtered(expr) else "*")
+            return [
+                Word(None, s.text)
+                if s.value is None
+                else Word(s.value.rstrip("/") + "/" + found, s.text)
+                for s in (starts or [Word(".", ".")])
+            ]
+        if name in ("fd", "fdfind"):
+            sample = _fd_sample(args)
+            return [Word(sample, sample)] if sample else None
+        if name == "git" and values[:1] in (["diff"], ["status"]):
+            return [Word("./found", "<changed paths>")]
+        if name == "git" and values[:1] == ["ls-files"]:
+            specs = [v for v in values[1:] if not v.startswith("-")]
+            if not specs:
+                return [Word("./*", "<tracked paths>")]
+            return [
+                Word(v if any(c in v for c in "*?[") else v.rstrip("/") + "/found", v)
+                for v in specs
+            ]
+        if name == "ls":
+            dirs = [w for w in args if not (w.value or "").startswith("-")]
+            return [
+                Word(None, d.text) if d.value is None else Word(d.value.rstrip("/") + "/*", d.text)
+                for d in (dirs or [Word(".", ".")])
+            ]
+        if name in ("echo", "printf"):
+            words = [w for w in args if not (w.value or "").startswith("-")]
+            if all(w.value is not None for w in words) and words:
+                return words
+        return None
+    return None
+
+
+def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    cut = next(
+        (i for i, w in enumerate(args) if w.value in ("-x", "--exec", "-X", "--exec-batch")),
+        len(args),
+    )
+    opts, pos = split_opts(
+        args[:cut],
+        (
+            "-e",
+            "-E",
+            "-t",
+            "-d",
+            "--extension",
+            "--exclude",
+            "--type",
+            "--max-depth",
+            "-S",
+            "--size",
+            "--changed-within",
+            "-j",
+        ),
+        stop_at_positional=False,
+    )
+    patterns = [w.text for w in pos[:1]] + [f"*.{w.text}" for w in _vals(opts, "-e", "--extension")]
+    roots = list(pos[1:]) or [Word(".", ".")]
+    credential_search(patterns, list[Word | None](roots), cmd, a)
+    if cut < len(args):
+        # `fd PATTERN ROOT -x CMD`: CMD runs on files found below ROOT (one root: a path
+        # there, judged by its place; several or computed: a path known at run time)
+        follows = _has(opts, "-L", "--follow")  # links found lead anywhere
+        root = roots[0].value if len(roots) == 1 and not follows else None
+        found = Word(None if root is None else root.rstrip("/") + "/found", "<found>")
+        inner = [
+            Word(found.value, x.text) if x.value and "{" in x.value else x
+            for x in args[cut + 1 :]
+            if x.value != ";"
+        ]
+        a.run_argv(inner + [found], cmd)
+        return
+    a.add(Tier.READ_ONLY, "finds files")

@@ -1,0 +1,543 @@
+"""git: global options (-c keys, aliases, -C and --git-dir), and the subcommands whose
+paths, commands and option combinations decide (`_GIT_CODE`); the rest are data."""
+
+from __future__ import annotations
+
+import dataclasses
+import os.path
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from wakeful.policy.program_rules import FAMILIES, GIT_EXEC_KEYS, Subcommand
+from wakeful.policy.programs.options import _vals, split_opts
+from wakeful.policy.programs.tables import _GIT_GREP_O, _GIT_READ_OPTS
+from wakeful.policy.shell import Analyzer
+from wakeful.policy.shell_parse import SimpleCommand, Word
+from wakeful.policy.types import Tier
+
+_GIT = FAMILIES["git"]
+_GIT_SAYS = {
+    Tier.READ_ONLY: "reads repository state",
+    Tier.WORKSPACE: "changes the local repository (recoverable)",
+    Tier.NETWORK: "talks to a remote repository",
+    Tier.HIGH: "rewrites history or changes remote state",
+}
+
+
+def _nested_repository(cwd: str | None, workspace: str) -> str | None:
+    """The repository below the workspace root that git run in `cwd` would use, if any."""
+    if cwd is None or cwd == workspace or not cwd.startswith(workspace.rstrip("/") + "/"):
+        return None
+    current = cwd
+    while current != workspace and len(current) > len(workspace):
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        current = os.path.dirname(current)
+    return None
+
+
+def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    i, cwd = _git_global_options(args, cmd, a)
+    nested = _nested_repository(cwd, a.workspace)
+    if nested is not None:
+        # Its config and hooks are ordinary workspace files the agent may have written
+        # (core.fsmonitor, hooks): git there runs workspace code.
+        why = f"runs git in the nested repository {nested}, whose config may run programs"
+        a.add(Tier.WORKSPACE, why)
+        a.runs_code(why)
+    rest = args[i:]
+    if not rest:
+        a.add(Tier.READ_ONLY, "git with no subcommand prints help")
+        return
+    if i:
+        a.also_known_as([Word("git", "git"), *rest])
+    sub = rest[0].value
+    sargs = rest[1:]
+    vals = [w.value or "" for w in sargs]
+    if sub is None:
+        a.add(Tier.HIGH, "runs a git subcommand only known at run time")
+        return
+    expansion = _git_alias(args[:i], sub)
+    if expansion is not None:
+        # `git -c alias.p=push p origin`: judged, and matched by rules, as `git push origin`
+        words = [Word(w, w) for w in expansion]
+        a.also_known_as([Word("git", "git"), *words, *sargs])
+        h_git(name, [*words, *sargs], cmd, a)
+        return
+    _git_option_effects(sub, sargs, vals, cwd, a)
+    part = f"git {sub}"
+    rule = _GIT.subcommands.get(sub)
+    if rule is not None:  # judged by its data entry in program_rules
+        a.deciders.append((name, f"subcommand entry `{sub}` in policy/program_rules.py"))
+        sub_tier, why = judge_subcommand(rule, vals)
+        a.add(sub_tier, why, part=part)
+        return
+    code = _GIT_CODE.get(sub)
+    if code is not None and code(_GitCall(sub, sargs, vals, cwd, cmd, a, part)):
+        return
+    tier = _GIT.tiers.get(sub)
+    if tier is not None:
+        a.add(tier, _GIT_SAYS[tier], part=part)
+    else:
+        a.add(Tier.HIGH, f"runs `git {sub}`, an unknown git command or alias", part=part)
+
+
+def _git_global_options(
+    args: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> tuple[int, str | None]:
+    """Judges git's options before the subcommand; returns where the subcommand starts and the
+    directory git works in."""
+    i = 0
+    cwd = cmd.cwd
+    while i < len(args) and (args[i].value or "").startswith("-"):
+        flag = args[i].value or ""
+        if flag in _GIT.global_value_opts and i + 1 < len(args):
+            value = args[i + 1]
+            if flag == "-c":
+                _git_config_pair(value.value, a, cmd)
+            elif flag == "--config-env":
+                a.add(Tier.HIGH, "git --config-env sets configuration from the environment")
+            elif flag == "-C":
+                cwd = a.resolve(value, cmd.cwd)
+                if a.place(value, cmd.cwd).zone not in ("workspace", "scratch"):
+                    a.add(Tier.HIGH, f"runs git in {value.value}, outside the workspace")
+            elif flag == "--exec-path":
+                a.add(Tier.HIGH, "git --exec-path runs programs from another directory")
+            elif flag in ("--git-dir", "--work-tree"):
+                a.add(Tier.HIGH, f"git {flag} points git at another repository")
+            i += 2
+            continue
+        if flag.startswith("--exec-path="):
+            a.add(Tier.HIGH, "git --exec-path runs programs from another directory")
+        if flag.startswith("-c") and len(flag) > 2:
+            _git_config_pair(flag[2:], a, cmd)
+        elif flag.startswith("--config-env="):
+            a.add(Tier.HIGH, "git --config-env sets configuration from the environment")
+        elif flag.startswith(("--git-dir=", "--work-tree=")):
+            a.add(Tier.HIGH, f"git {flag.split('=', 1)[0]} points git at another repository")
+        i += 1
+    return i, cwd
+
+
+# Subcommands whose -u/--upload-pack/--receive-pack/--exec name a program git runs remotely
+# (`-u` is --upload-pack only for clone and ls-remote: for push it sets the upstream, for
+# fetch it is --update-head-ok).
+_GIT_REMOTE_PROGRAM = frozenset({"fetch", "pull", "clone", "ls-remote", "push", "archive"})
+
+
+def _git_option_effects(
+    sub: str, sargs: list[Word], vals: list[str], cwd: str | None, a: Analyzer
+) -> None:
+    """Options any subcommand may carry: an output file, a remote program, diff drivers, files
+    read (`--file`, `--stdin` sources)."""
+    for k, v in enumerate(vals):
+        if (
+            v.startswith(("--output=", "--output-directory="))
+            or v in ("--output", "-o", "--output-directory")
+            and sub in ("diff", "log", "show", "format-patch", "archive")
+        ):
+            if "=" in v:
+                a.write(Word(v.split("=", 1)[1], v), cwd)
+            else:
+                a.write(sargs[k + 1] if k + 1 < len(sargs) else Word(None, v), cwd)
+        if sub in _GIT_REMOTE_PROGRAM and (
+            v.startswith(("--upload-pack", "--receive-pack", "--exec="))
+            or v.startswith("-u")
+            and sub in ("clone", "ls-remote")
+        ):
+            a.add(Tier.HIGH, f"git {sub} runs a custom remote program ({v})")
+        if v.startswith("--ext-diff") or v == "--textconv":
+            a.add(Tier.WORKSPACE, "git runs configured diff programs")
+        flag = v.split("=", 1)[0]
+        if flag in _GIT_READ_OPTS.get(sub, ()):
+            if "=" in v:
+                a.read(Word(v.split("=", 1)[1], v), cwd)
+            elif k + 1 < len(sargs):
+                a.read(sargs[k + 1], cwd)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _GitCall:
+    """One git subcommand that code judges: its words, where it runs, and the Analyzer."""
+
+    sub: str
+    sargs: list[Word]
+    vals: list[str]
+    cwd: str | None
+    cmd: SimpleCommand
+    a: Analyzer
+    part: str
+
+
+# Each returns True when it decided the tier; False lets the subcommand's tier in the git
+# family's table decide (its findings, such as files written, still count).
+def _git_init(c: _GitCall) -> bool:
+    # `git init DIR`, `--separate-git-dir=DIR`: the repository is made there
+    opts, pos = split_opts(
+        c.sargs, ("--template", "--separate-git-dir", "-b", "--initial-branch", "--shared")
+    )
+    for target in [*_vals(opts, "--separate-git-dir", "--template"), *pos[:1]]:
+        c.a.write(target, c.cwd)
+    return False
+
+
+def _git_bundle(c: _GitCall) -> bool:
+    a = c.a
+    operands = [w for w in c.sargs if not (w.value or "").startswith("-")]
+    action = operands[0].value if operands else None
+    if action in ("verify", "list-heads"):
+        a.add(Tier.READ_ONLY, "git bundle reads a bundle file", part=c.part)
+        for w in operands[1:2]:
+            a.read(w, c.cwd)
+    elif action in ("create", "unbundle"):
+        a.add(Tier.WORKSPACE, f"git bundle {action} writes a bundle or objects", part=c.part)
+        if action == "create":
+            for w in operands[1:2]:
+                a.write(w, c.cwd)
+    else:
+        a.add(Tier.HIGH, "runs an unknown git bundle action", part=c.part)
+    return True
+
+
+_GIT_BRANCH_CHANGES = frozenset(
+    {"-d", "--delete", "-m", "-M", "-c", "-C", "--move", "--copy", "-u", "--set-upstream-to",
+     "--unset-upstream", "--edit-description", "-f", "--force"}
+)  # fmt: skip
+_GIT_BRANCH_LISTS = frozenset(
+    {"--list", "-l", "--contains", "--merged", "--no-merged", "--points-at", "--format",
+     "--sort", "-a", "-r", "-v", "-vv"}
+)  # fmt: skip
+_GIT_BRANCH_LIST_VALUES = ("--contains", "--merged", "--no-merged", "--format", "--sort",
+                           "--points-at")  # fmt: skip
+
+
+def _git_branch(c: _GitCall) -> bool:
+    vals = c.vals
+    if any(v in ("-D", "--delete --force") for v in vals) or (
+        "-d" in vals and ("-f" in vals or "--force" in vals)
+    ):
+        c.a.add(Tier.HIGH, "force-deletes branches (unmerged work is lost)", part=c.part)
+    elif any(v in _GIT_BRANCH_CHANGES for v in vals):
+        c.a.add(Tier.WORKSPACE, "changes local branches", part=c.part)
+    elif [v for v in vals if not v.startswith("-")] and not any(
+        v in _GIT_BRANCH_LISTS or v.startswith(_GIT_BRANCH_LIST_VALUES) for v in vals
+    ):
+        c.a.add(Tier.WORKSPACE, "creates a branch", part=c.part)
+    else:
+        c.a.add(Tier.READ_ONLY, "lists branches", part=c.part)
+    return True
+
+
+def _git_checkout(c: _GitCall) -> bool:
+    """checkout and restore: discarding uncommitted changes cannot be undone."""
+    flags = [v for v in c.vals if v.startswith("-")]
+    paths = [v for v in c.vals if not v.startswith("-")]
+    if (
+        c.sub == "checkout"
+        and (
+            "--" in c.vals
+            or any(p in (".", "*", ":/") for p in paths)
+            or "-f" in flags
+            or "--force" in flags
+        )
+        or c.sub == "restore"
+        and not any(f in ("--staged", "-S") for f in flags)
+        or (c.sub == "restore" and any(f in ("--worktree", "-W") for f in flags))
+    ):
+        c.a.add(Tier.HIGH, "discards uncommitted changes (irreversible)", part=c.part)
+    else:
+        c.a.add(Tier.WORKSPACE, "switches branches or restores the index", part=c.part)
+    return True
+
+
+def _git_rm(c: _GitCall) -> bool:
+    flags = [v for v in c.vals if v.startswith("-")]
+    removed = [w for w in c.sargs if not (w.value or "").startswith("-")]
+    recursive = any(
+        f == "-r" or f.startswith("-") and not f.startswith("--") and "r" in f for f in flags
+    )
+    for w in [] if "--cached" in flags else removed:
+        removed_path = w.value
+        base = os.path.basename((removed_path or "").rstrip("/"))
+        place = c.a.place(w, c.cwd) if removed_path is not None else None
+        if removed_path is not None and (
+            base in ("*", ":/", "**")
+            or removed_path in (":/", ":(top)")
+            or (
+                recursive and place is not None and (place.is_workspace or place.contains_workspace)
+            )
+        ):
+            c.a.add(Tier.HIGH, "removes every tracked file (mass deletion)", part=c.part)
+            return True
+    c.a.add(Tier.WORKSPACE, "changes the local repository (recoverable)", part=c.part)
+    return True
+
+
+def _git_config_call(c: _GitCall) -> bool:
+    _git_config(c.vals, c.a, c.cmd, c.part)
+    return True
+
+
+def _git_worktree(c: _GitCall) -> bool:
+    action = c.vals[0] if c.vals else "list"
+    if action == "list":
+        c.a.add(Tier.READ_ONLY, "lists worktrees", part=c.part)
+    elif action in ("remove", "prune"):
+        c.a.add(Tier.HIGH, "removes a worktree and its uncommitted files", part=c.part)
+    else:
+        c.a.add(Tier.WORKSPACE, "adds a worktree", part=c.part)
+        for target in c.sargs[1:2]:
+            c.a.write(target, c.cwd)
+    return True
+
+
+def _git_submodule(c: _GitCall) -> bool:
+    vals = c.vals
+    if not vals or vals[0] in ("status", "summary", "foreach-check"):
+        c.a.add(Tier.READ_ONLY, "shows submodules", part=c.part)
+    elif vals[0] == "foreach":
+        c.a.run_script(" ".join(vals[1:]), c.cwd, "git submodule foreach")
+        c.a.add(Tier.WORKSPACE, "runs a command in each submodule", part=c.part)
+    else:
+        c.a.add(Tier.NETWORK, "updates submodules from their remotes", part=c.part)
+    return True
+
+
+def _git_bisect(c: _GitCall) -> bool:
+    if c.vals and c.vals[0] == "run":
+        c.a.run_argv(c.sargs[1:], c.cmd)
+        return True
+    return False
+
+
+def _git_clone(c: _GitCall) -> bool:
+    c.a.add(Tier.NETWORK, "clones a repository", part=c.part)
+    dests = [w for w in c.sargs if not (w.value or "").startswith("-")]
+    if len(dests) >= 2:
+        c.a.write(dests[1], c.cwd)
+    return True
+
+
+def _git_grep(c: _GitCall) -> bool:
+    for v in c.vals:
+        # `-O`, clustered after other flags (`-iO/tmp/x`) and `--open-files-in-pager` as any
+        # prefix git accepts (`--open-f=`): the value is the program to run
+        cluster = _GIT_GREP_O.match(v)
+        name, eq, given = v.partition("=")
+        if cluster is not None:
+            program = cluster.group(1)
+        elif len(name) >= 4 and "--open-files-in-pager".startswith(name):
+            program = given
+        else:
+            continue
+        if not program:
+            c.a.add(
+                Tier.HIGH, "opens the matching files in the pager from configuration", part=c.part
+            )
+        else:
+            c.a.run_script(program + " found-file", c.cwd, "git grep --open-files-in-pager")
+    if "--no-index" in c.vals:  # searches any files, in or out of a repository
+        for operand in c.sargs:
+            if (operand.value or "").startswith(("/", "~", "..")):
+                c.a.read(operand, c.cwd)
+    return False
+
+
+def _git_show(c: _GitCall) -> bool:
+    """show and cat-file: `REV:PATH` prints PATH as REV holds it (relative to the repository's
+    top, or to the current directory with `./`), a read of that file."""
+    for operand in c.sargs:
+        value = operand.value or ""
+        rev, colon, path = value.partition(":")
+        if colon and path and not value.startswith("-") and "://" not in value and " " not in rev:
+            base = c.cwd if path.startswith(("./", "../")) else c.a.workspace
+            c.a.read(Word(path, path), base)
+    return False
+
+
+def _git_blame(c: _GitCall) -> bool:
+    """blame prints the file it annotates, line by line."""
+    operands = [w for w in c.sargs if not (w.value or "").startswith("-")]
+    if operands:
+        c.a.read(operands[-1], c.cwd)
+    return False
+
+
+def _git_diff(c: _GitCall) -> bool:
+    # Two paths, one outside the repository, compare files anywhere (--no-index implied).
+    for operand in c.sargs:
+        if (operand.value or "").startswith(("/", "~", "..")):
+            c.a.read(operand, c.cwd)
+    return False
+
+
+def _git_apply(c: _GitCall) -> bool:
+    vals = c.vals
+    checking = {"--check", "--stat", "--numstat", "--summary"} & set(vals)
+    if checking and "--apply" not in vals:
+        c.a.add(
+            Tier.READ_ONLY, f"only checks or summarises the patch ({min(checking)})", part=c.part
+        )
+        return True
+    if "--unsafe-paths" in vals:
+        dirs = [v.split("=", 1)[1] for v in vals if v.startswith("--directory=")]
+        dirs += [vals[k + 1] for k, v in enumerate(vals[:-1]) if v == "--directory"]
+        for d in dirs:
+            c.a.write(Word(d, d), c.cwd)
+        if not dirs:
+            c.a.add(Tier.HIGH, "applies a patch to paths outside the repository", part=c.part)
+    return False
+
+
+# The git subcommands code judges (what data cannot say: paths, commands they run, options
+# that only count together); the others are data in program_rules (`_GIT.subcommands` and
+# the tier table).
+_GIT_CODE: Mapping[str, Callable[[_GitCall], bool]] = MappingProxyType(
+    {
+        "init": _git_init,
+        "bundle": _git_bundle,
+        "branch": _git_branch,
+        "checkout": _git_checkout,
+        "restore": _git_checkout,
+        "rm": _git_rm,
+        "config": _git_config_call,
+        "worktree": _git_worktree,
+        "submodule": _git_submodule,
+        "bisect": _git_bisect,
+        "clone": _git_clone,
+        "grep": _git_grep,
+        "show": _git_show,
+        "cat-file": _git_show,
+        "blame": _git_blame,
+        "diff": _git_diff,
+        "difftool": _git_diff,
+        "apply": _git_apply,
+    }
+)
+
+
+def judge_subcommand(rule: Subcommand, vals: list[str]) -> tuple[Tier, str]:
+    """The tier of one subcommand with data entry `rule`, from its arguments `vals`."""
+    if not vals and rule.bare is not None:
+        return rule.bare
+    if rule.actions:
+        words = [v for v in vals if not v.startswith("-")]
+        if words:
+            found = rule.actions.get(" ".join(words[:2])) or rule.actions.get(words[0])
+            return found or rule.other_action or (rule.tier, rule.what)
+    for v in vals if rule.options else ():
+        if not v.startswith("-"):
+            continue
+        if v.startswith("--"):
+            # `--prune=now` may have an entry of its own; else `--rebase=merges` is `--rebase`
+            name = v.partition("=")[0]
+            found = rule.options.get(v) or rule.options.get(name)
+            if found is None and len(name) > 3:  # git takes a prefix: `--exe=` is `--exec=`
+                full = [o for o in rule.options if o.startswith(name)]
+                found = rule.options[full[0]] if len(full) == 1 else None
+        elif rule.clusters:
+            found = next((rule.options[f"-{c}"] for c in v[1:] if f"-{c}" in rule.options), None)
+        else:
+            found = rule.options.get(v)
+        if found is not None:
+            return found
+    for v in vals if rule.operand_prefixes else ():
+        found = rule.operand_prefixes.get(v[:1])
+        if found is not None:
+            return found
+    return rule.tier, rule.what
+
+
+def _git_alias(options: list[Word], sub: str) -> list[str] | None:
+    """What `git -c alias.SUB=VALUE ... SUB` runs as git arguments, when VALUE is not a
+    shell command (`!...`, which `_git_config_pair` judges as one)."""
+    values = [w.value or "" for w in options]
+    pairs = [
+        values[k + 1] if v == "-c" and k + 1 < len(values) else v[2:]
+        for k, v in enumerate(values)
+        if v.startswith("-c") and (k == 0 or values[k - 1] != "-c")
+    ]
+    for pair in reversed(pairs):  # the last definition wins
+        key, _, value = pair.partition("=")
+        if key.lower() == f"alias.{sub.lower()}":
+            if value.startswith("!"):
+                return None
+            try:
+                words = shlex.split(value)
+            except ValueError:
+                return None
+            return words or None
+    return None
+
+
+def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
+    if pair is None:
+        a.add(Tier.HIGH, "git -c sets configuration only known at run time")
+        return
+    key, _, value = pair.partition("=")
+    if GIT_EXEC_KEYS.match(key):
+        a.add(Tier.HIGH, f"git -c {key}=... makes git run a program")
+        if key.lower().startswith("alias.") and not value.startswith("!"):
+            return  # git arguments, not a shell command: h_git expands it where it is used
+        if value and not key.lower().startswith(("include", "url.", "protocol.")):
+            a.run_script(value.lstrip("!"), cmd.cwd, f"git -c {key}")
+
+
+_GIT_SECRET_KEYS = re.compile(r"credential|extraheader|password|passwd|token|secret", re.I)
+
+
+def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> None:
+    reading = {
+        "--get",
+        "--get-all",
+        "--get-regexp",
+        "-l",
+        "--list",
+        "--get-urlmatch",
+        "--show-origin",
+        "--show-scope",
+        "get",
+        "list",
+        "--name-only",
+        "-z",
+    }
+    if (
+        any(v in reading for v in vals)
+        or len([v for v in vals if not v.startswith("-")]) <= 1
+        and not any(
+            v
+            in (
+                "--unset",
+                "--unset-all",
+                "--remove-section",
+                "--rename-section",
+                "-e",
+                "--edit",
+                "--replace-all",
+                "--add",
+                "unset",
+                "set",
+                "edit",
+            )
+            for v in vals
+        )
+    ):
+        asked = [v for v in vals if not v.startswith("-") and _GIT_SECRET_KEYS.search(v)]
+        if asked:
+            # credential.*, http.*.extraheader (CI checkouts keep their token there)
+            a.add(Tier.HIGH, f"reads {asked[0]}, git configuration that holds credentials")
+        else:
+            a.add(Tier.READ_ONLY, "reads git configuration", part=part)
+        return
+    keys = [v for v in vals if not v.startswith("-") and v not in ("set", "unset")]
+    scope_global = any(
+        v in ("--global", "--system", "--file", "-f") or v.startswith("--file") for v in vals
+    )
+    if keys and GIT_EXEC_KEYS.match(keys[0]):
+        a.add(Tier.HIGH, f"sets {keys[0]}, which makes git run a program", part=part)
+    elif scope_global:
+        a.add(Tier.HIGH, "changes global git configuration", part=part)
+    else:
+        a.add(Tier.WORKSPACE, "changes this repository's git configuration", part=part)

@@ -1,0 +1,126 @@
+"""rg (--pre, --hostname-bin) and searches for credentials anywhere on the machine."""
+
+from __future__ import annotations
+
+import fnmatch
+
+from wakeful.policy import path_risk
+from wakeful.policy.programs.inline import _dynamic_code
+from wakeful.policy.programs.options import _has, _vals, split_opts
+from wakeful.policy.programs.tables import _SECRET_SAMPLES, _SECRET_SEARCH
+from wakeful.policy.shell import Analyzer
+from wakeful.policy.shell_parse import SimpleCommand, Word
+from wakeful.policy.types import Tier
+
+
+def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-e",
+            "--regexp",
+            "-f",
+            "--file",
+            "-g",
+            "--glob",
+            "-t",
+            "--type",
+            "-T",
+            "--type-not",
+            "-m",
+            "--max-count",
+            "-A",
+            "-B",
+            "-C",
+            "--pre",
+            "--pre-glob",
+            "-r",
+            "--replace",
+            "-j",
+            "--threads",
+            "--max-depth",
+            "-d",
+            "--type-add",
+            "-M",
+            "--max-columns",
+            "--sort",
+            "--sortr",
+            "--ignore-file",
+            "--color",
+            "--colors",
+            "-E",
+            "--encoding",
+            "--engine",
+            "--hostname-bin",
+            "--pre-glob",
+        ),
+    )
+    for program in _vals(opts, "--hostname-bin"):
+        if program.value is None:
+            _dynamic_code(program, a, "rg --hostname-bin")
+        else:
+            a.run_script(program.value, cmd.cwd, "rg --hostname-bin")
+    for pre in _vals(opts, "--pre"):
+        a.add(Tier.HIGH, "rg --pre runs a program on every file")
+        if pre.value:
+            a.run_argv([Word(pre.value, pre.text), Word(None, "<file>")], cmd)
+    a.add(Tier.READ_ONLY, "searches files")
+    patterns = [w.text for w in _vals(opts, "-e", "--regexp")]
+    if not _has(opts, "-e", "--regexp", "-f", "--file", "--files", "--type-list") and pos:
+        patterns.append(pos[0].text)
+        pos = pos[1:]
+    patterns += [w.text for w in _vals(opts, "-g", "--glob")]
+    credential_search(patterns, list(pos) or [Word(".", ".")], cmd, a)
+    for p in pos:
+        _reads_home_tree(p, cmd, a)
+        a.read(p, cmd.cwd)
+
+
+def _globs_a_secret(pattern: str) -> bool:
+    glob = pattern.strip("'\"").lower()
+    literal = sum(1 for c in glob if c not in "*?[]")
+    return (
+        literal >= 2
+        and any(c in glob for c in "*?[")
+        and any(fnmatch.fnmatchcase(sample, glob) for sample in _SECRET_SAMPLES)
+    )
+
+
+def _outside_scope(word: Word | None, cwd: str | None, a: Analyzer) -> str | None:
+    """The label of a search scope where a user's credentials live: the home directory,
+    a directory holding it, or the whole machine (None: elsewhere, such as the workspace or
+    installed library sources)."""
+    if word is None:
+        return "the whole machine"
+    place = a.place(word, cwd)
+    if place.path is None:
+        return None
+    if place.zone in ("home", "secret") or path_risk.holds_home(place.path, a.home):
+        return place.label
+    if place.zone == "persist" and place.path.startswith(a.home.rstrip("/") + "/"):
+        return place.label  # ~/.bashrc, ~/.profile: where tokens are exported
+    return None
+
+
+def credential_search(
+    patterns: list[str], scopes: list[Word | None], cmd: SimpleCommand, a: Analyzer
+) -> None:
+    outside = [s for s in (_outside_scope(w, cmd.cwd, a) for w in scopes) if s is not None]
+    if not outside:
+        return
+    hit = next((p for p in patterns if _SECRET_SEARCH.search(p) or _globs_a_secret(p)), None)
+    if hit is not None:
+        a.add(
+            Tier.CRITICAL,
+            f"searches {outside[0]} for {hit!r} (reconnaissance for credentials)",
+        )
+
+
+def _reads_home_tree(word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    """A recursive read of a directory that holds the home directory reads its secrets."""
+    place = a.place(word, cmd.cwd)
+    if place.path is not None and (place.is_home or place.is_root):
+        a.add(Tier.HIGH, f"reads every file under {place.label}, credentials included")
+
+
+_GREP_PATTERN_OPTS = ("-e", "--regexp")

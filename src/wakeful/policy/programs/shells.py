@@ -1,0 +1,468 @@
+"""Shells and wrappers: `sh -c`, eval, source, trap, the wrappers (nice, timeout...),
+privilege (sudo, su...), isolation (unshare, bwrap, systemd-run), xargs/parallel, script,
+perf, logsave, gdb, kill, dc, watch and the builtins that take variable names."""
+
+from __future__ import annotations
+
+import re
+
+from wakeful.policy.program_rules import PROGRAMS, WRAPPERS
+from wakeful.policy.programs.assignments import _assign
+from wakeful.policy.programs.entries import run_program
+from wakeful.policy.programs.find import _listed_paths
+from wakeful.policy.programs.inline import _dynamic_code, _run_file, _stdin_source, exec_stdin
+from wakeful.policy.programs.options import _has, _vals, split_opts
+from wakeful.policy.programs.tables import (
+    _BWRAP_VALUES,
+    _ISOLATE_OPTS,
+    _PRIVILEGE_OPTS,
+    _RUNUSER_OPTS,
+)
+from wakeful.policy.shell import Analyzer
+from wakeful.policy.shell_parse import SimpleCommand, Word
+from wakeful.policy.types import Tier
+
+# ---------------------------------------------------------------------------------------
+# handlers
+
+
+def h_shell(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, ("-o", "-O", "--rcfile", "--init-file"), stop_at_positional=True)
+    if _has(opts, "-c"):
+        if not pos:
+            a.add(Tier.HIGH, f"{name} -c without code")
+            return
+        code = pos[0]
+        if code.value is None:
+            _dynamic_code(code, a, f"{name} -c")
+            return
+        a.run_script(code.value, cmd.cwd, f"{name} -c")
+        return
+    if _has(opts, "-i"):
+        a.add(Tier.HIGH, f"starts an interactive {name}")
+    if pos and not _has(opts, "-s"):
+        _run_file(name, pos[0], cmd, a)
+        return
+    exec_stdin(cmd, a, name, shell=True)
+
+
+def h_eval(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if any(w.value is None for w in args):
+        joined = Word(None, " ".join(w.text for w in args))
+        _dynamic_code(joined, a, name)
+        return
+    a.run_script(" ".join(w.value or "" for w in args), cmd.cwd, name)
+
+
+def h_source(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if not args:
+        return
+    target = args[0]
+    if target.value and target.value.endswith(("bin/activate", "activate.fish", "activate.csh")):
+        a.add(Tier.WORKSPACE, "activates a virtual environment")
+        a.runs_code(f"runs the activation script {target.value}")
+        return
+    _run_file(name, target, cmd, a)
+
+
+def h_trap(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if args and args[0].value and args[0].value not in ("-l", "-p", "-"):
+        a.run_script(args[0].value, cmd.cwd, "trap handler")
+    else:
+        a.add(Tier.READ_ONLY, "lists or clears traps")
+
+
+def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    rule = WRAPPERS[name]
+    takes = rule.value_opts
+    opts, pos = split_opts(args, takes, stop_at_positional=True)
+    if name == "command" and _has(opts, "-v", "-V"):
+        a.add(Tier.READ_ONLY, "looks up a command")
+        return
+    if name in ("env", "cross-env"):
+        split = _vals(opts, "-S", "--split-string")
+        if split:
+            if split[0].value is None:
+                _dynamic_code(split[0], a, "env -S")
+            else:
+                a.run_script(
+                    split[0].value + " " + " ".join(w.text for w in pos), cmd.cwd, "env -S"
+                )
+            return
+        while (
+            pos
+            and pos[0].value is not None
+            and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", pos[0].value)
+        ):
+            var, _, val = pos[0].value.partition("=")
+            _assign(var, Word(val, val), cmd, a)  # judged as `VAR=val cmd` is
+            pos = pos[1:]
+        if not pos:
+            a.add(Tier.READ_ONLY, "prints the environment")
+            return
+    if rule.skip and name != "flock":
+        pos = pos[rule.skip :]
+    if name == "flock" and pos:
+        pos = pos[1:]
+        if _has(opts, "-c") and pos:
+            if pos[0].value is None:
+                _dynamic_code(pos[0], a, "flock -c")
+            else:
+                a.run_script(pos[0].value, cmd.cwd, "flock -c")
+            return
+    if (
+        name == "setsid"
+        and pos
+        and any(f == "--fork" or re.fullmatch(r"-[a-z]*f[a-z]*", f) for f, _ in opts)
+    ):
+        # `setsid -f CMD` returns at once: CMD lives on in a session of its own after the run
+        a.add(Tier.HIGH, "setsid -f leaves the command running after the run, in a new session")
+    if name in ("strace", "ltrace"):
+        for out in _vals(opts, "-o"):
+            a.write(out, cmd.cwd)
+    if name == "time":
+        for out in _vals(opts, "-o", "--output"):
+            a.write(out, cmd.cwd)
+    if name == "exec" and not pos:
+        a.add(Tier.READ_ONLY, "changes the shell's file descriptors")
+        return
+    if not pos:
+        a.add(Tier.READ_ONLY, f"{name} with nothing to run")
+        return
+    if name in ("torsocks", "proxychains", "proxychains4"):
+        a.add(Tier.NETWORK, f"routes through a proxy ({name})")
+    a.run_argv(pos, cmd)
+
+
+def h_privilege(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    a.add(Tier.CRITICAL, f"escalates privileges with {name}")
+    if name in ("sudo", "doas"):
+        opts, pos = split_opts(
+            args,
+            ("-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "--user", "--group"),
+            stop_at_positional=True,
+        )
+        if _has(opts, "-s", "-i") and not pos:
+            return
+        if pos:
+            a.run_argv(pos, cmd)
+    elif name == "su":
+        opts, pos = split_opts(args, ("-c", "--command", "-s", "--shell", "-g"))
+        for code in _vals(opts, "-c", "--command"):
+            if code.value:
+                a.run_script(code.value, cmd.cwd, "su -c")
+    elif name in ("pkexec", "run0", "chroot"):
+        _, pos = split_opts(args, ("--user", "-u"), stop_at_positional=True)
+        if name == "chroot" and pos:
+            pos = pos[1:]
+        if pos:
+            a.run_argv(pos, cmd)
+    elif name == "runuser":
+        # `runuser -u USER [--] CMD...` or `runuser [-l] USER -c CODE`
+        opts, pos = split_opts(args, _RUNUSER_OPTS, stop_at_positional=True)
+        for code in _vals(opts, "-c", "--command"):
+            if code.value is None:
+                _dynamic_code(code, a, "runuser -c")
+            else:
+                a.run_script(code.value, cmd.cwd, "runuser -c")
+        if _vals(opts, "-u", "--user") and pos:
+            a.run_argv(pos, cmd)
+    elif name in _PRIVILEGE_OPTS:  # setpriv, nsenter: options, then the command
+        _, pos = split_opts(args, _PRIVILEGE_OPTS[name], stop_at_positional=True)
+        if pos:
+            a.run_argv(pos, cmd)
+
+
+def h_isolate(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """unshare, bwrap, systemd-run: options, then a command that runs in new namespaces or
+    as a unit of its own; judged as that command, and never below high."""
+    if name == "bwrap":
+        pos = _bwrap_command(args)
+        a.add(Tier.HIGH, "runs a command in a bubblewrap sandbox whose binds decide its reach")
+    else:
+        opts, pos = split_opts(args, _ISOLATE_OPTS[name], stop_at_positional=True)
+        if name == "unshare":
+            a.add(Tier.HIGH, "runs a command in new namespaces, possibly as root in them")
+        elif any(f.startswith("--on-") for f, _ in opts):
+            a.add(Tier.HIGH, "systemd-run --on-... schedules the command to run later (a timer)")
+        else:
+            a.add(Tier.HIGH, "systemd-run starts the command as a unit that outlives the run")
+    if pos:
+        # judged as the command too, but an allow rule must also cover the whole line: these
+        # are not transparent wrappers (a unit outlives the run; a sandbox's binds decide)
+        outer = a.current
+        a.run_argv(pos, cmd)
+        if outer is not None:
+            outer.leaf = True
+
+
+def _bwrap_command(args: list[Word]) -> list[Word]:
+    i = 0
+    while i < len(args):
+        flag = args[i].value or ""
+        if flag == "--":
+            return args[i + 1 :]
+        if not flag.startswith("--"):
+            return args[i:]
+        i += 1 + _BWRAP_VALUES.get(flag, 0)
+    return []
+
+
+def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-I",
+            "-i",
+            "-n",
+            "-P",
+            "-d",
+            "-L",
+            "-l",
+            "-s",
+            "-E",
+            "-e",
+            "-a",
+            "--max-args",
+            "--max-procs",
+            "--delimiter",
+            "--arg-file",
+            "--replace",
+            "--max-lines",
+        ),
+        stop_at_positional=True,
+    )
+    for f in _vals(opts, "-a", "--arg-file"):
+        a.read(f, cmd.cwd)
+    if not pos:
+        a.add(Tier.READ_ONLY, "echoes its input")
+        return
+    replace = _vals(opts, "-I", "-i", "--replace")
+    marker = replace[0].value if replace else None
+    listed = None if _has(opts, "-a", "--arg-file") else _listed_paths(cmd)
+    values = [w.value for w in pos]
+    if name == "parallel" and ":::" in values:
+        # `parallel CMD ::: A B`: the arguments are on the command line, `{}` marks them
+        start = values.index(":::")
+        sources = pos[start + 1 :]
+        pos = [
+            w if "{" not in w.text or "{}" in w.text else Word(None, w.text) for w in pos[:start]
+        ]
+        listed = None if any(w.value in ("::::", ":::+", "::::+") for w in sources) else sources
+        marker = "{}" if any("{}" in w.text for w in pos) else marker
+        if not pos:  # `parallel ::: 'cmd1' 'cmd2'`: each argument is a command
+            for source in sources:
+                if source.value is None:
+                    _dynamic_code(source, a, "parallel")
+                else:
+                    a.run_script(source.value, cmd.cwd, "parallel")
+            return
+    for item in listed or [Word(None, "<input>")]:
+        inner: list[Word] = []
+        for w in pos:
+            if marker and w.value is not None and marker in w.value:
+                value = None if item.value is None else w.value.replace(marker, item.value)
+                inner.append(Word(value, w.text))
+            else:
+                inner.append(w)
+        if not marker:
+            inner.append(item)
+        a.run_argv(inner, cmd)
+
+
+def h_script(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`script -qc CMD FILE`: runs CMD (a shell without -c) and logs to FILE."""
+    opts, pos = split_opts(
+        args,
+        ("-c", "--command", "-E", "--echo", "-I", "--log-in", "-O", "--log-out", "-B")
+        + ("--log-io", "-T", "--log-timing", "-t", "--timing", "-m", "--logging-format")
+        + ("-o", "--output-limit"),
+    )
+    for log in [*_vals(opts, "-I", "--log-in", "-O", "--log-out", "-B", "--log-io"), *pos[:1]]:
+        a.write(log, cmd.cwd)
+    for log in _vals(opts, "-T", "--log-timing", "-t", "--timing"):
+        if log.value and not log.value.isdigit():
+            a.write(log, cmd.cwd)
+    if not pos and not _vals(opts, "-I", "--log-in", "-O", "--log-out", "-B", "--log-io"):
+        a.write(Word("typescript", "typescript"), cmd.cwd)
+    codes = _vals(opts, "-c", "--command")
+    if not codes:
+        a.add(Tier.HIGH, "script starts an interactive shell")
+    for code in codes:
+        if code.value is None:
+            _dynamic_code(code, a, "script -c")
+        else:
+            a.add(Tier.READ_ONLY, "script records what its command prints")
+            a.run_script(code.value, cmd.cwd, "script -c")
+
+
+_PERF_STAT_OPTS = (
+    ("-e", "--event", "-r", "--repeat", "-x", "--field-separator", "-I", "--interval-print")
+    + ("-C", "--cpu", "-G", "--cgroup", "-M", "--metrics", "-o", "--output", "-F", "--freq")
+    + ("-c", "--count", "--call-graph", "-m", "--mmap-pages", "-p", "--pid", "-t", "--tid")
+)
+
+
+def h_perf(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`perf stat CMD`, `perf record CMD`: CMD runs and is judged; perf only counts or
+    samples it (record writes perf.data). Watching other processes is not the project's."""
+    sub = args[0].value if args else None
+    if sub in ("list", "report", "annotate", "script", "version", "help", "--version", None):
+        a.add(Tier.READ_ONLY, f"perf {sub or ''} prints events or reads a recording")
+        return
+    if sub not in ("stat", "record"):
+        a.add(Tier.HIGH, f"perf {sub} watches the whole machine or changes its settings")
+        return
+    opts, pos = split_opts(args[1:], _PERF_STAT_OPTS, stop_at_positional=True)
+    if _has(opts, "-a", "--all-cpus", "-p", "--pid", "-t", "--tid"):
+        a.add(Tier.HIGH, f"perf {sub} watches other processes")
+    outputs = _vals(opts, "-o", "--output")
+    for out in outputs:
+        a.write(out, cmd.cwd)
+    if sub == "record" and not outputs:
+        a.write(Word("perf.data", "perf.data"), cmd.cwd)
+    if not pos:
+        a.add(Tier.HIGH, f"perf {sub} with nothing to run watches the whole machine")
+        return
+    a.add(Tier.READ_ONLY, f"perf {sub} counts what its command does")
+    a.run_argv(pos, cmd)
+
+
+def h_logsave(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`logsave [-asv] FILE CMD...`: runs CMD and saves what it prints in FILE."""
+    _, pos = split_opts(args, stop_at_positional=True)
+    if len(pos) < 2:
+        a.add(Tier.HIGH, "logsave without a command to run")
+        return
+    a.write(pos[0], cmd.cwd)
+    a.run_argv(pos[1:], cmd)
+
+
+# gdb commands that only read the program file, and those that run it.
+_GDB_READS = frozenset(
+    {"info", "list", "l", "disassemble", "ptype", "whatis", "x", "print", "p", "output"}
+    | {"quit", "q", "echo", "help", "show", "file", "symbol-file", "maint", "bt", "where"}
+    | {"backtrace", "frame", "f", "up", "down", "thread", "printf"}
+)
+_GDB_RUNS = frozenset({"run", "r", "start", "starti", "continue", "c", "next", "n", "step"})
+_GDB_SAFE_SETTINGS = re.compile(r"^set (pagination|confirm|print|width|height|listsize)\b")
+
+
+def h_gdb(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`gdb -batch -ex 'info functions' build/app`: gdb's own commands decide. Reading the
+    program is reading a file; running it runs the project's program; a shell escape,
+    Python, calls into the program, attaching to a process or writing memory are not
+    judged here and are asked."""
+    opts, pos = split_opts(
+        args,
+        ("-ex", "--ex", "-iex", "-x", "--command", "-ix", "-p", "--pid", "-cd", "-d")
+        + ("--directory", "-s", "--symbols", "-e", "--exec", "-c", "--core", "-ix"),
+        stop_at_positional=True,
+    )
+    words = {w.value for w in args}
+    if not words & {"-batch", "--batch"}:
+        a.add(Tier.HIGH, "gdb without -batch is an interactive debugger that runs commands")
+    if _vals(opts, "-p", "--pid"):
+        a.add(Tier.HIGH, "gdb attaches to a running process")
+    for script in _vals(opts, "-x", "--command", "-ix"):
+        _run_file(name, script, cmd, a)
+    program = pos[0] if pos else None
+    if "--args" in words and program is None:
+        a.add(Tier.HIGH, "gdb --args without a program")
+    runs = False
+    for ex in _vals(opts, "-ex", "--ex", "-iex"):
+        text = (ex.value or "").strip()
+        verb = text.split()[0] if text.split() else ""
+        if verb in ("shell", "!") or text.startswith("!"):
+            a.add(Tier.HIGH, f"gdb command {text[:40]!r} runs a shell command")
+            a.run_script(text.removeprefix("shell").lstrip("! "), cmd.cwd, "gdb shell")
+        elif ex.value is None or "(" in text or "$_shell" in text:
+            a.add(Tier.HIGH, f"gdb command {text[:40]!r} calls into the program or runs code")
+        elif verb in _GDB_RUNS:
+            runs = True
+        elif verb not in _GDB_READS and not _GDB_SAFE_SETTINGS.match(text):
+            a.add(Tier.HIGH, f"gdb command {text[:40]!r} runs code or changes the program")
+    if program is not None:
+        if runs:
+            a.run_argv(pos if "--args" in words else [program], cmd)
+        else:
+            a.read(program, cmd.cwd)
+    a.add(Tier.READ_ONLY, "gdb reads the program's symbols and code")
+
+
+def h_kill(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    values = [w.value or "" for w in args]
+    if "-1" in values[1:] or values[-1:] == ["-1"] or "1" in values:
+        a.add(Tier.CRITICAL, "kills every process (or init)")
+        return
+    if any(v in ("-l", "-L", "--list") for v in values):
+        a.add(Tier.READ_ONLY, "lists signals")
+        return
+    targets = [v for v in values if not v.startswith("-")]
+    if targets and all(re.fullmatch(r"%[0-9]+|%%|%\+|%-", v) for v in targets):
+        a.add(Tier.WORKSPACE, "stops a background job this shell started")
+        return
+    a.add(Tier.HIGH, f"{name} stops processes outside the workspace")
+
+
+def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    # dc's `!` runs the rest of the line as a shell command.
+    texts = [w.text for w in args]
+    body, _ = _stdin_source(cmd)
+    if name == "dc" and (any("!" in t for t in texts) or (body and "!" in body) or cmd.upstream):
+        a.add(Tier.HIGH, "dc can run shell commands (!)")
+        return
+    for w in args:
+        if w.value and not w.value.startswith("-") and name == "dc":
+            a.read(w, cmd.cwd)
+    a.add(Tier.READ_ONLY, "calculates")
+
+
+def h_watch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args, ("-n", "--interval", "-d", "--differences"), stop_at_positional=True
+    )
+    if not pos:
+        a.add(Tier.READ_ONLY, "watch with nothing to run")
+        return
+    a.add(Tier.READ_ONLY, "repeats a command")
+    if _has(opts, "-x", "--exec"):
+        a.run_argv(pos, cmd)
+    elif any(w.value is None for w in pos):
+        _dynamic_code(Word(None, " ".join(w.text for w in pos)), a, "watch")
+    else:
+        a.run_script(" ".join(w.value or "" for w in pos), cmd.cwd, "watch")
+
+
+_SUBSCRIPT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\[(.*)\]")
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+_SUBSCRIPT_ANYWHERE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[(.*(?:\$\(|`|\$\{).*)\]")
+
+
+def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    for word in args:
+        # `let` takes expressions, where a subscript may stand anywhere (`let 'x=a[$(cmd)]'`)
+        match = (_SUBSCRIPT_ANYWHERE.search if name == "let" else _SUBSCRIPT.match)(
+            word.value or ""
+        )
+        if match and any(m in match.group(1) for m in ("$(", "`", "${")):
+            a.add(Tier.HIGH, f"evaluates the array subscript in {word.value!r} as code")
+            a.run_script(": " + match.group(1), cmd.cwd, f"{name} array subscript")
+    targets: list[Word] = []  # variables the builtin sets to a value known at run time
+    if name == "printf":
+        targets = _vals(split_opts(args, ("-v",), stop_at_positional=True)[0], "-v")
+    elif name == "read":
+        targets = split_opts(args, ("-a", "-d", "-i", "-n", "-N", "-p", "-t", "-u"))[1]
+    for target in targets:
+        # `printf -v PATH /tmp; ls`, `read PATH <<< /tmp`: an environment variable set for
+        # every later command, as `PATH=... ls` sets it for one
+        if target.value is not None and _ENV_NAME.fullmatch(target.value):
+            _assign(target.value, Word(None, f"${{{target.value}}}"), cmd, a)
+    if name in ("mapfile", "readarray"):
+        opts, _ = split_opts(args, ("-C", "-c", "-d", "-n", "-O", "-s", "-u"))
+        for callback in _vals(opts, "-C"):
+            if callback.value is None:
+                _dynamic_code(callback, a, f"{name} -C")
+            else:
+                a.run_script(callback.value, cmd.cwd, f"{name} -C callback")
+    run_program(name, PROGRAMS[name], args, cmd, a)

@@ -1,0 +1,212 @@
+"""SQL clients: the query text is read (what it reads, writes or wipes, and sqlite's dot
+commands)."""
+
+from __future__ import annotations
+
+import re
+
+from wakeful.policy.programs.inline import _dynamic_code, _run_file, _stdin_source
+from wakeful.policy.programs.options import _short, _vals, split_opts
+from wakeful.policy.programs.tables import _SQL_READ, _SQL_WIPE, _SQLITE_DOT_READ
+from wakeful.policy.shell import Analyzer
+from wakeful.policy.shell_parse import SimpleCommand, Word
+from wakeful.policy.types import Tier
+
+_SQL_FILE_CALL = re.compile(
+    r"(?i)\b(readfile|writefile|edit|load_extension|fts3_tokenizer|read_csv\w*|read_parquet|"
+    r"read_json\w*|read_text|read_blob|read_ndjson\w*|glob)\s*\(\s*(?:'([^']*)'|\"([^\"]*)\")?"
+)
+_SQL_FILE_CLAUSE = re.compile(
+    r"(?i)\b(attach(?:\s+database)?|vacuum\s+into|copy\b[^;]*?\bto|copy\b[^;]*?\bfrom|"
+    r"export\s+database|import\s+database)\s+(?:'([^']*)'|\"([^\"]*)\"|(program)\b)?"
+)
+
+
+def _sqlite_side_effects(text: str, cmd: SimpleCommand, a: Analyzer) -> None:
+    """What a local SQL engine (sqlite3, duckdb) does beyond its database file: dot-commands
+    that run shell code or write files, and file functions and clauses in SQL."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("."):
+            continue
+        verb, _, rest = stripped[1:].partition(" ")
+        rest = rest.strip()
+        if verb in _SQLITE_DOT_READ:
+            continue
+        if verb in ("shell", "system"):
+            a.add(Tier.HIGH, f"runs shell commands from inside the database shell (.{verb})")
+            a.run_script(rest, cmd.cwd, f".{verb}")
+        elif verb in ("output", "once", "log", "save", "backup", "open", "clone", "excel"):
+            target = rest.split()[-1] if rest.split() else ""
+            if verb == "excel" or target.startswith("-") or target.startswith("|"):
+                a.add(Tier.HIGH, f".{verb} {rest} opens another program")
+            elif target and target not in ("stdout", "stderr", "off"):
+                a.write(Word(target.strip("'\""), target), cmd.cwd)
+        elif verb in ("import", "read"):
+            source = rest.split()[0] if rest.split() else ""
+            if source.startswith("|"):
+                a.add(Tier.HIGH, f".{verb} runs a program")
+            elif source and verb == "read":
+                # `.read FILE` runs the statements and dot-commands in FILE
+                _run_file(".read", Word(source.strip("'\""), source), cmd, a)
+            elif source:
+                a.read(Word(source.strip("'\""), source), cmd.cwd)
+        else:
+            a.add(Tier.HIGH, f"runs the database shell command .{verb}, whose effects are unknown")
+    for match in _SQL_FILE_CALL.finditer(text):
+        func = match.group(1).lower()
+        path = match.group(2) if match.group(2) is not None else match.group(3)
+        if func in ("edit", "load_extension", "fts3_tokenizer"):
+            a.add(Tier.HIGH, f"{func}() runs or loads another program")
+        elif path is None:
+            a.add(Tier.HIGH, f"{func}() names a file only known at run time")
+        elif func == "writefile":
+            a.write(Word(path, path), cmd.cwd)
+        else:
+            a.read(Word(path, path), cmd.cwd)
+    for match in _SQL_FILE_CLAUSE.finditer(text):
+        clause = match.group(1).lower()
+        path = match.group(2) if match.group(2) is not None else match.group(3)
+        if match.group(4):
+            a.add(Tier.HIGH, f"{clause} program runs a shell command")
+        elif path is None:
+            a.add(Tier.HIGH, f"{clause} names a file only known at run time")
+        elif clause.startswith(("copy", "import")) and not clause.endswith("to"):
+            a.read(Word(path, path), cmd.cwd)
+        else:
+            a.write(Word(path, path), cmd.cwd)
+    if re.search(r"(?i)^\s*(install|load)\s+\w+", text, re.M):
+        a.add(Tier.HIGH, "installs or loads a database extension")
+
+
+def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    flags = {
+        "psql": ("-c", "--command"),
+        "mysql": ("-e", "--execute"),
+        "mariadb": ("-e", "--execute"),
+        "sqlite3": ("-cmd",),
+        "duckdb": ("-c", "-cmd"),
+        "clickhouse-client": ("-q", "--query"),
+        "cockroach": ("-e",),
+        "mongo": ("--eval",),
+        "mongosh": ("--eval",),
+        "redis-cli": (),
+        "sqlcmd": ("-Q", "-q"),
+    }.get(name, ())
+    opts, pos = split_opts(
+        args,
+        flags
+        + (
+            "-h",
+            "-p",
+            "-U",
+            "-d",
+            "-u",
+            "-P",
+            "-f",
+            "--file",
+            "--host",
+            "--port",
+            "-n",
+            "-a",
+            "--user",
+            "-D",
+            "--database",
+            "-S",
+            "-init",
+            "-separator",
+            "-newline",
+            "-nullvalue",
+            "-cmd",
+            "--pager",
+            "--tee",
+        ),
+    )
+    for pager in _vals(opts, "--pager"):
+        # mysql/mariadb pipe every result through this command
+        if pager.value is None:
+            _dynamic_code(pager, a, f"{name} --pager")
+        else:
+            a.run_script(pager.value, cmd.cwd, f"{name} --pager")
+    for out in _vals(opts, "--tee"):
+        a.write(out, cmd.cwd)
+    for w in args:
+        # mysql/mariadb option files: credentials, and a `pager` the client runs
+        flag, eq, value = (w.value or "").partition("=")
+        if eq and flag in ("--defaults-file", "--defaults-extra-file", "--login-path-file"):
+            option_file = Word(value, w.text)
+            a.read(option_file, cmd.cwd)
+            if a.place(option_file, cmd.cwd).zone != "workspace":
+                a.add(Tier.HIGH, f"{name} takes its options and credentials from {value}")
+    queries = [w.value for w in _vals(opts, *flags)]
+    local_file = False
+    if name in ("sqlite3", "duckdb"):
+        db = pos[0] if pos else None
+        queries += [w.value for w in pos[1:]]
+        for init in _vals(opts, "-init"):
+            a.read(init, cmd.cwd)
+            a.add(Tier.HIGH, f"{name} -init runs the statements in {init.value or 'a file'}")
+        if not queries:
+            body, _ = _stdin_source(cmd)
+            if body is not None:
+                queries.append(body)
+        for q in queries:
+            if q is not None:
+                _sqlite_side_effects(q, cmd, a)
+        if db is not None and a.place(db, cmd.cwd).zone in ("workspace", "scratch"):
+            local_file = True
+        elif db is not None:
+            a.read(db, cmd.cwd)
+    elif not queries and name in ("psql", "mysql", "mariadb", "clickhouse-client"):
+        body, _ = _stdin_source(cmd)
+        if body is not None:
+            queries.append(body)
+    if name == "redis-cli":
+        rest = [w.value or "" for w in pos]
+        if rest and rest[0].upper() in (
+            "GET",
+            "KEYS",
+            "INFO",
+            "PING",
+            "SCAN",
+            "TTL",
+            "TYPE",
+            "EXISTS",
+            "HGET",
+            "HGETALL",
+            "LRANGE",
+            "SMEMBERS",
+            "DBSIZE",
+            "MONITOR-NO",
+            "LLEN",
+            "STRLEN",
+            "MGET",
+        ):
+            a.add(Tier.READ_ONLY, "reads a Redis database")
+        else:
+            a.add(Tier.HIGH, "changes or opens a Redis database")
+        return
+    if _vals(opts, "-f", "--file"):
+        a.add(Tier.HIGH if not local_file else Tier.WORKSPACE, f"{name} runs SQL from a file")
+        return
+    if not queries:
+        a.add(Tier.WORKSPACE if local_file else Tier.HIGH, f"opens an interactive {name} session")
+        return
+    for q in queries:
+        if q is None:
+            a.add(Tier.HIGH, "runs a query only known at run time")
+        elif name in ("mongo", "mongosh"):
+            if re.search(
+                r"(?i)\b(drop|remove|delete|update|insert|replace|rename|create|"
+                r"shutdown|eval|bulkWrite|findAndModify|findOneAnd)",
+                q,
+            ):
+                a.add(Tier.HIGH, "changes a MongoDB database")
+            else:
+                a.add(Tier.READ_ONLY, "queries a MongoDB database")
+        elif all(_SQL_READ.match(part) for part in q.split(";") if part.strip()):
+            a.add(Tier.READ_ONLY, "runs a read-only query")
+        elif local_file and any(_SQL_WIPE.match(part) for part in q.split(";")):
+            a.add(Tier.HIGH, f"drops or empties tables, even in a local database ({_short(q)})")
+        else:
+            a.add(Tier.WORKSPACE if local_file else Tier.HIGH, f"changes a database ({_short(q)})")

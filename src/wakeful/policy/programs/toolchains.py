@@ -1,0 +1,856 @@
+"""Language toolchains and package managers: python (-m modules, frameworks' tasks), the
+other interpreters, pip, uv, npm/yarn/pnpm, npx, make and protoc."""
+
+from __future__ import annotations
+
+import os.path
+import re
+
+from wakeful.policy.program_rules import (
+    NPM_HIGH,
+    NPM_NETWORK,
+    NPM_READ,
+    NPM_WORKSPACE,
+    RUNS_PROJECT_CODE,
+    YARN_PNPM_HIGH,
+)
+from wakeful.policy.programs.assignments import _assign, code_env
+from wakeful.policy.programs.inline import (
+    _dynamic_code,
+    _inline_code,
+    _perl_is_safe,
+    _ruby_filter,
+    _run_file,
+    exec_stdin,
+)
+from wakeful.policy.programs.options import _has, _vals, split_opts
+from wakeful.policy.programs.tool_tables import (
+    _DB_LOSS,
+    _DJANGO_WIPE,
+    _FRAMEWORK_TASKS,
+    _LOCAL_ENVS,
+    _NODE_TOOLS,
+    _NPM_KNOWN,
+    _NPM_LISTINGS,
+    _NPM_PROGRAM_OPTS,
+    _NPM_RUNS_CODE,
+    _NPM_SECRET_KEY,
+    _PIP_VALUE_OPTS,
+    _PY_MODULES_READ,
+    _PY_MODULES_WORKSPACE,
+)
+from wakeful.policy.shell import Analyzer
+from wakeful.policy.shell_parse import SimpleCommand, Word
+from wakeful.policy.types import Tier
+
+
+def h_python(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args, ("-c", "-m", "-W", "-X", "--check-hash-based-pycs", "-Q"), stop_at_positional=True
+    )
+    codes = _vals(opts, "-c")
+    modules = _vals(opts, "-m")
+    starts = [(w.value or "")[:2] for w in args]
+    if codes and modules and starts.index("-m") < starts.index("-c"):
+        codes = []  # `python -m zipfile -c OUT FILES`: the -c is the module's
+    if codes:
+        code = codes[0]
+        if code.value is None:
+            _dynamic_code(code, a, "python -c")
+        else:
+            _inline_code("python", code.value, cmd, a)
+        return
+    if modules and modules[0].value in ("zipfile", "tarfile"):
+        # the module's own options follow its name (`-m zipfile -l F`): not python's
+        at = next((i for i, w in enumerate(args) if w is modules[0]), None)
+        _python_archive(modules[0].value or "", pos if at is None else args[at + 1 :], cmd, a)
+        return
+    if modules:
+        _python_module(modules[0].value, pos, cmd, a)
+        return
+    if pos and pos[0].value != "-":
+        _run_file("python", pos[0], cmd, a)
+        if os.path.basename(pos[0].value or "") == "manage.py":
+            _django_manage(pos[1:], cmd, a)
+        return
+    exec_stdin(cmd, a, "python", shell=False)
+
+
+def framework_task(kind: str, name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> bool:
+    """Judge a framework console's built-in task (`rake db:drop`, `bin/rails credentials:show`,
+    `php artisan migrate:fresh`, `bin/console secrets:reveal`): True when it is one that
+    loses data, reveals secrets, serves or runs code given here. `kind` is rails (also
+    rake), artisan or console (Symfony)."""
+    words = [w.value for w in args]
+    task = next((v for v in words if v is None or not v.startswith("-")), "")
+    if task is None:
+        a.add(Tier.HIGH, f"{name} runs a task only known at run time")
+        return True
+    rest = args[words.index(task) + 1 :] if task else []
+    for pattern, what in _FRAMEWORK_TASKS[kind]:
+        if pattern.fullmatch(task):
+            a.add(Tier.HIGH, f"{name} {task} {what}")
+            return True
+    for v in words:
+        if v is not None and v.startswith("--env=") and v[6:] not in _LOCAL_ENVS:
+            a.add(Tier.HIGH, f"{name} {task} runs in the {v[6:]} environment")
+            return True
+    if kind == "artisan":
+        if task == "key:generate" and "--show" not in words:
+            a.add(
+                Tier.HIGH,
+                "artisan key:generate replaces APP_KEY in .env: what it encrypted is lost",
+            )
+            return True
+        if re.match(r"migrate|db:", task) and "--force" in words:
+            a.add(Tier.HIGH, f"artisan {task} --force runs against a production database")
+            return True
+        if task == "tinker":
+            _console_code(rest, ("--execute",), "php", "artisan tinker --execute", cmd, a)
+            return True
+    if kind == "console":
+        if "--reveal" in words or "--env-vars" in words or "--env-var" in words:
+            a.add(Tier.HIGH, f"bin/console {task} prints the application's secrets")
+            return True
+        if task == "doctrine:migrations:migrate" and any(
+            v in ("first", "prev", "current-1") or (v or "").startswith("prev") for v in words
+        ):
+            a.add(Tier.HIGH, f"bin/console {task} undoes migrations: {_DB_LOSS}")
+            return True
+    if kind == "rails" and task in ("runner", "r") and rest:
+        code = next((w for w in rest if not (w.value or "-").startswith("-")), None)
+        if code is None:
+            a.add(Tier.HIGH, "rails runner runs code only known at run time")
+        elif re.search(r"[/.]rb$|/", code.value or ""):
+            _run_file("ruby", code, cmd, a)
+        else:
+            _inline_code("ruby", code.value or "", cmd, a)
+        return True
+    return False
+
+
+def _console_code(
+    args: list[Word],
+    code_opts: tuple[str, ...],
+    language: str,
+    label: str,
+    cmd: SimpleCommand,
+    a: Analyzer,
+    other_opts: tuple[str, ...] = (),
+) -> None:
+    """A framework console (`artisan tinker`, `manage.py shell`): the code given to one of
+    `code_opts` is judged as inline `language` code; without it, the console reads its
+    code from standard input."""
+    opts, _ = split_opts(args, code_opts + other_opts)
+    codes = _vals(opts, *code_opts)
+    if codes and codes[0].value is not None:
+        _inline_code(language, codes[0].value, cmd, a)
+    elif codes:
+        _dynamic_code(codes[0], a, label)
+    else:
+        exec_stdin(cmd, a, language, shell=False)
+
+
+def _django_manage(args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """A Django project's manage.py is project code, but some of its built-in commands act
+    on whatever database the settings name, which may not be a local one, print the
+    settings' secrets, serve, or import code from elsewhere (`--pythonpath`)."""
+    words = [w.value for w in args]
+    sub = next((v for v in words if not (v or "").startswith("-")), "")
+    for k, v in enumerate(words):
+        path = args[k + 1] if v == "--pythonpath" and k + 1 < len(args) else None
+        if v is not None and v.startswith("--pythonpath="):
+            path = Word(v[13:], v[13:])
+        if path is not None and a.place(path, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"manage.py imports code from {path.value}, outside the workspace")
+    if sub is None:
+        a.add(Tier.HIGH, "runs a manage.py command only known at run time")
+        return
+    after = [w for w in args[words.index(sub) + 1 :] if not (w.value or "-").startswith("-")]
+    if sub in _DJANGO_WIPE:
+        a.add(Tier.HIGH, f"manage.py {sub} deletes the data in the configured database")
+    elif sub == "dbshell":
+        a.add(Tier.HIGH, "manage.py dbshell opens the configured database")
+    elif sub == "migrate" and len(after) >= 2:
+        a.add(Tier.HIGH, f"manage.py migrate to a named migration can undo migrations: {_DB_LOSS}")
+    elif sub == "diffsettings":
+        a.add(Tier.HIGH, "manage.py diffsettings prints the settings, SECRET_KEY and passwords")
+    elif sub in ("runserver", "testserver", "runserver_plus", "runsslserver"):
+        a.add(Tier.HIGH, f"manage.py {sub} serves the application")
+    elif sub in ("createsuperuser", "changepassword"):
+        a.add(Tier.HIGH, f"manage.py {sub} changes accounts in the configured database")
+    elif sub == "loaddata":
+        for w in after:
+            if "/" in (w.value or "") and a.place(w, cmd.cwd).zone != "workspace":
+                a.add(Tier.HIGH, f"manage.py loaddata loads {w.value}, from outside the workspace")
+    elif sub in ("shell", "shell_plus"):
+        _console_code(
+            args[1:],
+            ("-c", "--command"),
+            "python",
+            "manage.py shell -c",
+            cmd,
+            a,
+            ("-i", "--interface"),
+        )
+
+
+def _python_archive(module: str, pos: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`python -m zipfile|tarfile`: -l/-t read the archive, -e ARCHIVE DIR writes DIR,
+    -c ARCHIVE FILES... writes ARCHIVE from FILES."""
+    op = pos[0].value if pos else None
+    rest = pos[1:]
+    if op in ("-l", "--list", "-t", "--test") and rest:
+        a.add(Tier.READ_ONLY, f"python -m {module} {op} reads an archive")
+        a.read(rest[0], cmd.cwd)
+    elif op in ("-e", "--extract") and len(rest) >= 1:
+        a.add(Tier.WORKSPACE, f"python -m {module} extracts an archive")
+        a.read(rest[0], cmd.cwd)
+        a.write(rest[1] if len(rest) > 1 else Word(".", "."), cmd.cwd)
+    elif op in ("-c", "--create") and len(rest) >= 2:
+        a.add(Tier.WORKSPACE, f"python -m {module} creates an archive")
+        a.write(rest[0], cmd.cwd)
+        for f in rest[1:]:
+            a.read(f, cmd.cwd)
+    else:
+        a.add(Tier.HIGH, f"python -m {module}: options it does not know")
+
+
+def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if module is None:
+        a.add(Tier.HIGH, "runs a Python module only known at run time")
+        return
+    if module == "pip":
+        h_pip("pip", pos, cmd, a)
+    elif module in ("http.server", "SimpleHTTPServer", "smtpd", "ftplib"):
+        a.add(Tier.HIGH, f"python -m {module} serves files over the network")
+    elif module in _PY_MODULES_READ:
+        a.add(Tier.READ_ONLY, f"python -m {module} only reads")
+    elif module in _PY_MODULES_WORKSPACE:
+        a.add(Tier.WORKSPACE, f"python -m {module} runs project tooling")
+        if module in ("venv", "virtualenv"):
+            _, dirs = split_opts(pos, ("--prompt", "-p", "--python", "--upgrade-deps"))
+            for d in dirs:
+                a.write(d, cmd.cwd)
+        if module.split(".")[0] in RUNS_PROJECT_CODE or module in ("unittest", "doctest"):
+            a.runs_code(f"python -m {module} runs the project's code")
+    elif module in ("ensurepip",):
+        a.add(Tier.NETWORK, "installs pip")
+    elif module == "grpc_tools.protoc":
+        h_protoc(module, pos, cmd, a)
+    elif a.place(module.replace(".", "/"), cmd.cwd).zone == "workspace" and os.path.exists(
+        os.path.join(cmd.cwd or a.workspace, module.split(".")[0])
+    ):
+        a.add(Tier.WORKSPACE, f"runs the project module {module}")
+        a.runs_code(f"runs the project module {module}")
+    else:
+        a.add(Tier.HIGH, f"runs the Python module {module}, whose effects are unknown")
+
+
+# node/bun `--inspect=HOST:PORT` (and -brk, -wait): the address the debugger listens on
+_INSPECT_HOST = re.compile(r"--inspect(?:-brk|-wait)?=(\[[^]]*\]|[^:]+):\d+$")
+
+
+def _one_liner_on_files(
+    language: str, in_place: bool, files: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> None:
+    """A Perl or Ruby substitution or filter over files: a write of each in place, or a read."""
+    if in_place:
+        a.add(Tier.WORKSPACE, f"edits files in place with a {language} substitution")
+        for f in files:
+            a.write(f, cmd.cwd)
+    else:
+        a.add(Tier.READ_ONLY, f"filters text with a {language} one-liner")
+        for f in files:
+            a.read(f, cmd.cwd)
+
+
+def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    code_flags = {
+        "node": ("-e", "--eval", "-p", "--print"),
+        "perl": ("-e", "-E"),
+        "ruby": ("-e",),
+        "php": ("-r",),
+        "lua": ("-e",),
+        "Rscript": ("-e",),
+        "osascript": ("-e",),
+        "bun": ("-e", "--eval", "-p", "--print"),
+        "deno": (),
+        "pwsh": ("-c", "-Command"),
+        "powershell": ("-c", "-Command"),
+        "tclsh": (),
+        "julia": ("-e",),
+        "jshell": (),
+        "groovy": ("-e",),
+        "scala": ("-e",),
+        "java": (),
+    }.get("node" if name == "nodejs" else name, ())
+    opts, pos = split_opts(
+        args,
+        code_flags
+        + ("-r", "--require", "-I", "-M", "-cp", "-classpath", "--import", "-C")
+        + (("-jar",) if name == "java" else ()),  # `-jar` is no -j -a -r
+        stop_at_positional=True,
+    )
+    codes = _vals(opts, *code_flags)
+    for w in args:
+        listen = _INSPECT_HOST.match(w.value or "")
+        if listen and listen.group(1).strip("[]") not in ("127.0.0.1", "localhost", "::1"):
+            # whoever connects to the inspector runs code in the process
+            a.add(Tier.HIGH, f"{name} opens its debugger to the network ({w.value})")
+    if name == "php" and any((w.value or "").startswith("-S") for w in args):
+        a.add(Tier.HIGH, "php -S serves files and runs scripts for anyone who connects")
+        return
+    if (
+        name == "perl"
+        and codes
+        and all(c.value is not None and _perl_is_safe(c.value) for c in codes)
+        and not _has(opts, "-M", "-m", "-I", "-x", "-d")
+        and not any(f.startswith("-M") for f, _ in opts)
+    ):
+        in_place = any(f == "-i" for f, _ in opts) or any(
+            (w.value or "").startswith("-i") or re.fullmatch(r"-[a-zA-Z]*i[a-zA-Z]*", w.value or "")
+            for w in args
+            if w.value and not w.value.startswith("--")
+        )
+        _one_liner_on_files("Perl", in_place, pos, cmd, a)
+        return
+    if name == "ruby" and codes and _ruby_filter(args, codes):
+        in_place = any((w.value or "").startswith("-i") for w in args)
+        _one_liner_on_files("Ruby", in_place, pos, cmd, a)
+        return
+    if codes:
+        # every -e counts (perl and ruby join them into one program): judged one by one
+        for code in codes:
+            if code.value is None:
+                _dynamic_code(code, a, f"{name} inline code")
+            else:
+                _inline_code(name, code.value, cmd, a)
+        return
+    if name == "perl" and any(f in ("-i", "-pi", "-pie") or f.startswith("-i") for f, _ in opts):
+        for f in pos[1:]:
+            a.write(f, cmd.cwd)
+    if name in ("deno", "bun") and pos:
+        verb = pos[0].value
+        if verb in ("test", "fmt", "lint", "check", "bench", "task", "compile", "bundle", "build"):
+            a.add(Tier.WORKSPACE, f"{name} {verb} runs project tooling")
+            # `deno task --config FILE`: the tasks (shell commands) come from FILE
+            later, _ = split_opts(pos[1:], ("-c", "--config", "--cwd"))
+            for config in _vals(later, "-c", "--config", "--cwd"):
+                _run_file(f"{name} {verb}", config, cmd, a)
+            return
+        if verb in ("install", "add", "a", "update", "i", "remove", "rm", "upgrade", "outdated"):
+            a.add(Tier.NETWORK, f"{name} {verb} installs packages from the registry")
+            return
+        if verb in ("x", "create", "publish", "link", "unlink", "uninstall", "repl", "serve"):
+            a.add(Tier.HIGH, f"{name} {verb} runs registry code, publishes or serves")
+            return
+        if (
+            verb in ("info", "doc", "types")
+            or name == "bun"
+            and verb == "pm"
+            and ([w.value for w in pos[1:2]] in (["ls"], ["bin"], ["hash"], ["cache"]))
+        ):
+            a.add(Tier.READ_ONLY, f"{name} {verb} only reads")
+            return
+        if verb == "init":
+            a.add(Tier.WORKSPACE, f"{name} init creates a project")
+            return
+        if verb == "eval" and name == "deno" and len(pos) > 1:
+            code = pos[1]
+            if code.value is None:
+                _dynamic_code(code, a, "deno eval")
+            else:
+                _inline_code("node", code.value, cmd, a)
+            return
+        if verb == "run":
+            _, pos = split_opts(pos[1:], ("--config", "-c", "--env-file"), stop_at_positional=True)
+        elif name == "deno":
+            a.add(Tier.HIGH, f"deno {verb}: unknown subcommand")
+            return
+        if name == "bun" and pos and pos[0].value and not re.search(r"[./]", pos[0].value):
+            if _node_tool("bun run", pos, cmd, a):  # a tool from node_modules/.bin
+                return
+            script = pos[0].value
+            if re.search(r"(?i)(deploy|publish|release|upload)", script):
+                a.add(Tier.HIGH, f"runs the `{script}` script, which publishes or deploys")
+            else:
+                a.add(Tier.WORKSPACE, f"runs the project script `{script}`")
+            return
+    if name == "java" and _has(opts, "-jar"):
+        jars = _vals(opts, "-jar") + pos
+        if jars:
+            _run_file(name, jars[0], cmd, a)
+            return
+    if pos:
+        target = pos[0]
+        if target.value and (target.value.startswith(("http://", "https://"))):
+            a.add(Tier.CRITICAL, f"{name} runs code straight from the network")
+            return
+        if (
+            name == "java"
+            and target.value
+            and "/" not in target.value
+            and not target.value.endswith(".java")
+        ):
+            a.add(Tier.WORKSPACE, f"runs the Java class {target.value}")
+            return
+        _run_file(name, target, cmd, a)
+        script = os.path.basename(target.value or "")
+        if name == "php" and script in ("artisan", "console"):
+            framework_task(script, script, pos[1:], cmd, a)
+        return
+    exec_stdin(cmd, a, name, shell=False)
+
+
+def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-r",
+            "--requirement",
+            "-c",
+            "--constraint",
+            "-i",
+            "--index-url",
+            "--extra-index-url",
+            "-f",
+            "--find-links",
+            "--target",
+            "-t",
+            "--prefix",
+            "--root",
+            "--python",
+            "--trusted-host",
+            "--proxy",
+            "--format",
+            "-e",
+            "--editable",
+            "--cache-dir",
+            "--log",
+            "--timeout",
+            "--platform",
+        ),
+        stop_at_positional=True,
+    )
+    verb = pos[0].value if pos else None
+    rest = pos[1:]
+    if (
+        verb
+        in (
+            "list",
+            "show",
+            "freeze",
+            "check",
+            "help",
+            "debug",
+            "inspect",
+            "index",
+            "search",
+            "hash",
+            None,
+        )
+        or (verb == "config" and rest and rest[0].value in ("list", "get", "debug"))
+        or (verb == "cache" and rest and rest[0].value in ("dir", "info", "list"))
+    ):
+        a.add(Tier.READ_ONLY, f"pip {verb or ''} only reads".replace("  ", " "))
+        return
+    if verb in ("install", "download", "wheel"):
+        iopts, iargs = split_opts(rest, _PIP_VALUE_OPTS)
+        allopts = opts + iopts
+        if _has(
+            allopts,
+            "-i",
+            "--index-url",
+            "--extra-index-url",
+            "-f",
+            "--find-links",
+            "--trusted-host",
+        ):
+            a.add(Tier.HIGH, "installs from a non-default package index")
+            return
+        for spec in iargs:
+            v = spec.value or ""
+            if (
+                re.match(r"^(git\+|hg\+|svn\+|bzr\+|https?://|ftp://)", v)
+                or " @ " in v
+                or "@ http" in v
+            ):
+                a.add(Tier.HIGH, f"installs {v} from a URL, not the registry")
+                return
+        if _has(
+            allopts, "--target", "-t", "--prefix", "--root", "--user", "--break-system-packages"
+        ):
+            a.add(Tier.HIGH, "installs outside the project environment")
+            return
+        a.add(Tier.NETWORK, "installs packages from the default registry")
+        for r in _vals(allopts, "-r", "--requirement", "-c"):
+            a.read(r, cmd.cwd)
+        return
+    if verb == "uninstall":
+        # Bare `pip` is whichever environment is first on PATH, often the system's or the
+        # user's (`.venv/bin/pip uninstall` runs the project's own pip: workspace).
+        a.add(
+            Tier.HIGH, f"{name} uninstall removes packages from an environment outside the project"
+        )
+        return
+    if verb == "config":
+        a.add(Tier.HIGH, "pip config changes where pip installs from (user or global settings)")
+        return
+    if verb == "cache":
+        a.add(Tier.WORKSPACE, "pip cache changes pip's own cache")
+        return
+    a.add(Tier.HIGH, f"runs pip {verb}, an unknown pip command")
+
+
+def h_uv(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "--python",
+            "-p",
+            "--with",
+            "--index-url",
+            "--extra-index-url",
+            "--directory",
+            "--project",
+            "--from",
+        ),
+        stop_at_positional=True,
+    )
+    verb = pos[0].value if pos else None
+    if verb == "pip":
+        h_pip("pip", pos[1:], cmd, a)
+    elif verb == "run":
+        _, rpos = split_opts(
+            pos[1:],
+            ("--with", "--python", "-p", "--extra", "--group", "--env-file", "--package"),
+            stop_at_positional=True,
+        )
+        head = args[: next((i for i, w in enumerate(args) if rpos and w is rpos[0]), len(args))]
+        if rpos and any(w.value in ("--offline", "--no-sync") for w in head):
+            # nothing is fetched: a missing package makes the run fail instead
+            a.add(Tier.WORKSPACE, "runs in the project environment, without syncing it")
+            a.run_argv(rpos, cmd)
+        elif rpos:
+            a.add(Tier.NETWORK, "may sync dependencies from the registry")
+            a.run_argv(rpos, cmd)
+        else:
+            a.add(Tier.WORKSPACE, "runs in the project environment")
+    elif verb in ("sync", "lock", "add", "remove", "venv", "init"):
+        a.add(Tier.NETWORK, f"uv {verb} resolves or installs from the registry")
+    elif verb in ("tree", "version", "help", "--version"):
+        a.add(Tier.READ_ONLY, f"uv {verb} only reads")
+    elif verb in ("build",):
+        a.add(Tier.WORKSPACE, "builds the project")
+    elif verb in ("publish",):
+        a.add(Tier.HIGH, "publishes a package")
+    elif verb in ("tool", "x") or name == "uvx":
+        a.add(Tier.HIGH, "downloads and runs a tool from the registry")
+    else:
+        a.add(Tier.HIGH, f"uv {verb}: unknown subcommand")
+
+
+def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "--prefix",
+            "-C",
+            "--cwd",
+            "--workspace",
+            "-w",
+            "--filter",
+            "--registry",
+            "--loglevel",
+            "--dir",
+        ),
+        stop_at_positional=True,
+    )
+    verb = pos[0].value if pos else ("install" if name in ("yarn", "pnpm") else None)
+    rest = [w.value or "" for w in pos[1:]]
+    if _has(opts, "--registry"):
+        a.add(Tier.HIGH, "uses a non-default package registry")
+    for i, word in enumerate(args):  # `npm docs x --browser=PROG`: npm runs PROG
+        flag, eq, given = (word.value or "").partition("=")
+        if flag in _NPM_PROGRAM_OPTS:
+            program = given if eq else (args[i + 1].value if i + 1 < len(args) else "")
+            if program is None:
+                a.add(Tier.HIGH, f"{name} {flag} names a program only known at run time")
+            elif program:
+                a.run_script(program + " x", cmd.cwd, f"{name} {flag}")
+    # `npm --prefix DIR run build`, `yarn --cwd DIR`, `pnpm -C DIR`: the package.json (and
+    # its scripts) in DIR decide what runs; options after the verb count as well
+    later, _ = split_opts(pos[1:], ("--prefix", "--cwd", "--dir", "-C"))
+    for place in _vals(opts + later, "--prefix", "-C", "--cwd", "--dir"):
+        if a.place(place, cmd.cwd).zone != "workspace" and verb not in _NPM_LISTINGS:
+            a.add(Tier.HIGH, f"{name} works on the package in {place.value}, outside the workspace")
+    if (
+        _has(opts, "-g", "--global", "--location")
+        or any(v in ("-g", "--global", "--location=global") for v in rest)
+        or (name == "yarn" and verb == "global" and rest[:1] not in (["list"], ["bin"], ["dir"]))
+    ) and verb not in ("ls", "list", "ll", "la", "root", "bin", "prefix", "outdated", "view"):
+        a.add(Tier.HIGH, f"{name} {verb} changes packages installed for the whole machine (global)")
+    if verb in _NPM_RUNS_CODE or verb not in _NPM_KNOWN and name in ("yarn", "pnpm", "bun"):
+        a.runs_code(f"{name} {verb} runs the project's package scripts")
+    if verb is None:
+        a.add(Tier.READ_ONLY, f"{name} prints help")
+        return
+    if name == "yarn" and verb == "workspace" and len(pos) >= 3:
+        h_npm(name, pos[2:], cmd, a)  # yarn workspace <package> <command...>
+        return
+    if name == "yarn" and verb == "workspaces":
+        if rest[:1] in (["list"], ["info"]):
+            a.add(Tier.READ_ONLY, "yarn workspaces lists packages")
+            return
+        if rest[:1] == ["foreach"]:
+            _, inner = split_opts(
+                pos[2:],
+                ("--include", "--exclude", "--from", "-j", "--jobs"),
+                stop_at_positional=True,
+            )
+            if inner:
+                h_npm(name, inner, cmd, a)
+                return
+    if verb == "run" and not rest:
+        a.add(Tier.READ_ONLY, f"{name} run lists the project's scripts")
+        return
+    if verb == "exec" and name in ("npm", "pnpm", "yarn") and len(pos) > 1:
+        _, inner = split_opts(pos[1:], ("-c", "--call", "-p", "--package"), stop_at_positional=True)
+        if name == "npm":
+            h_npx(name, pos[1:], cmd, a)  # npm exec fetches what is not installed, as npx does
+            return
+        if _node_tool(f"{name} exec", inner, cmd, a):
+            return
+        if inner:
+            # pnpm exec and yarn exec run any command, node_modules/.bin first on PATH: judged
+            # as that command too (so deny rules see it), but an allow rule must still cover
+            # `pnpm exec ...` itself, whose program may be the project's own.
+            outer = a.current
+            a.run_argv(inner, cmd)
+            if outer is not None:
+                outer.leaf = True
+    if name in ("pnpm", "yarn", "bun") and verb not in _NPM_KNOWN and _node_tool(name, pos, cmd, a):
+        return
+    # `yarn run lerna publish`: yarn and bun run a tool from node_modules/.bin when no script
+    # has its name, and a script named for a tool runs it with these words
+    if verb in ("run", "run-script") and _node_tool(f"{name} run", pos[1:], cmd, a):
+        return
+    if (
+        verb == "version"
+        and rest
+        and re.fullmatch(
+            r"(major|minor|patch|premajor|preminor|prepatch|prerelease|from-git|v?\d+\.\d+\.\d+\S*)",
+            rest[0],
+        )
+    ):
+        a.add(Tier.WORKSPACE, f"{name} version bumps the project version (and commits and tags it)")
+        return
+    if verb in ("init", "create") and any(not v.startswith("-") for v in rest):
+        a.add(Tier.HIGH, f"{name} {verb} downloads and runs a package initializer")
+        return
+    if verb == "pkg":
+        a.add(
+            Tier.READ_ONLY if rest[:1] == ["get"] else Tier.WORKSPACE,
+            f"{name} pkg edits package.json",
+        )
+        return
+    if name == "yarn" and verb == "global" and rest[:1] in (["list"], ["bin"], ["dir"]):
+        a.add(Tier.READ_ONLY, f"yarn global {rest[0]} lists the user's global packages")
+        return
+    if name in ("yarn", "pnpm") and verb in YARN_PNPM_HIGH:
+        a.add(Tier.HIGH, f"{name} {verb} changes the user's tool setup or the registry")
+        return
+    for word in args:
+        flag, eq, value = (word.value or "").partition("=")
+        if flag == "--script-shell":
+            a.add(Tier.HIGH, f"{name} runs package scripts with another shell ({word.text})")
+        elif flag == "--node-options":
+            code_env("NODE_OPTIONS", Word(value if eq else None, word.text), cmd, a)
+        elif flag == "--pack-destination" and eq:
+            a.write(Word(value, word.text), cmd.cwd)
+    if verb == "pack":
+        for k, word in enumerate(args[:-1]):
+            if word.value == "--pack-destination":
+                a.write(args[k + 1], cmd.cwd)
+    if verb in ("config", "get") and any(_NPM_SECRET_KEY.search(v) for v in rest):
+        a.add(Tier.CRITICAL, f"{name} {verb} prints a registry credential")
+        return
+    if verb == "config":
+        if rest and rest[0] in ("get", "list", "ls"):
+            a.add(Tier.READ_ONLY, f"{name} config reads settings")
+        else:
+            a.add(Tier.HIGH, f"{name} config changes settings")
+        return
+    if verb == "cache":
+        a.add(
+            Tier.READ_ONLY
+            if rest and rest[0] in ("ls", "verify", "list", "dir")
+            else Tier.WORKSPACE,
+            f"{name} cache",
+        )
+        return
+    if verb in ("version",) and not rest:
+        a.add(Tier.READ_ONLY, f"{name} version prints versions")
+        return
+    if verb in ("audit",) and rest and rest[0] == "fix":
+        a.add(Tier.NETWORK, "installs fixed dependency versions")
+        return
+    if verb == "audit" and not any(v == "--fix" or v.startswith("--fix=") for v in rest):
+        # a report of known advisories for the lockfile's packages, as `npm outdated` reads
+        a.add(Tier.READ_ONLY, f"{name} audit reports known vulnerabilities (nothing installed)")
+        return
+    if verb in NPM_NETWORK or (name in ("yarn", "pnpm", "bun") and verb in ("add", "up")):
+        specs = [v for v in rest if not v.startswith("-")]
+        if any(
+            re.match(r"^(git\+|git:|github:|https?://|file:|ssh:)", s) or s.endswith(".tgz")
+            for s in specs
+        ):
+            a.add(Tier.HIGH, f"{name} installs from a URL or git, not the registry")
+            return
+        if any(v in ("-g", "--global", "--location=global") for v in rest) or _has(
+            opts, "-g", "--global"
+        ):
+            a.add(Tier.HIGH, f"{name} installs globally, outside the workspace")
+            return
+        a.add(Tier.NETWORK, f"{name} {verb} installs packages from the registry")
+        return
+    if verb in ("run", "run-script") and rest:
+        script = rest[0]
+        if re.search(r"(?i)(deploy|publish|release|upload)", script):
+            a.add(Tier.HIGH, f"runs the `{script}` script, which publishes or deploys")
+        else:
+            a.add(Tier.WORKSPACE, f"runs the project script `{script}`")
+        return
+    if verb in NPM_WORKSPACE or verb in NPM_READ and verb in ("why", "explain"):
+        a.add(Tier.WORKSPACE if verb not in NPM_READ else Tier.READ_ONLY, f"{name} {verb}")
+        return
+    if verb in NPM_READ:
+        a.add(Tier.READ_ONLY, f"{name} {verb} only reads")
+        return
+    if verb in NPM_HIGH:
+        a.add(Tier.HIGH, f"{name} {verb} publishes, authenticates or runs a registry package")
+        return
+    if name in ("yarn", "pnpm", "bun"):
+        if re.search(r"(?i)(deploy|publish|release)", verb):
+            a.add(Tier.HIGH, f"runs the `{verb}` script, which publishes or deploys")
+        else:
+            a.add(Tier.WORKSPACE, f"runs the project script `{verb}`")
+        return
+    a.add(Tier.HIGH, f"{name} {verb}: unknown subcommand")
+
+
+def _node_tool(name: str, words: list[Word], cmd: SimpleCommand, a: Analyzer) -> bool:
+    """`npx eslint ...`, `pnpm exec jest ...`: True when words[0] is a project's JavaScript
+    tool, judged here as if it ran by itself (its own entry sees its options)."""
+    tool = words[0].value if words else None
+    if tool not in _NODE_TOOLS:
+        return False
+    later = {w.value for w in words[1:]}
+    if later & {"install", "publish", "deploy", "upgrade", "release", "uninstall"}:
+        a.add(Tier.HIGH, f"{name} {tool} installs, publishes or deploys")
+        return True
+    a.add(Tier.WORKSPACE, f"runs the project's {tool}")
+    # The dispatcher's table holds this module's handlers: it is imported here, at call time.
+    from wakeful.policy.programs.dispatch import _PLANS, _classify_argv, _plan
+
+    plan = _PLANS.get(tool) or _plan(tool)
+    if plan.known:
+        _classify_argv(words, cmd, a)
+    return True
+
+
+def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(args, ("-p", "--package", "-c", "--call"), stop_at_positional=True)
+    for code in _vals(opts, "-c", "--call"):
+        # `npx -c 'CODE'`: a shell command, with node_modules/.bin first on PATH
+        outer = a.current
+        if code.value is None:
+            _dynamic_code(code, a, f"{name} -c")
+        else:
+            a.run_script(code.value, cmd.cwd, f"{name} -c")
+        if outer is not None:
+            outer.leaf = True
+    if _vals(opts, "-p", "--package"):
+        # `npx -p PKG CMD`: PKG is installed from the registry first, whatever CMD is
+        a.add(Tier.HIGH, f"{name} --package downloads and runs a package from the registry")
+        return
+    if _node_tool(name, pos, cmd, a):
+        return
+    a.add(Tier.HIGH, f"{name} may download and run a package from the registry")
+
+
+def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    opts, pos = split_opts(
+        args,
+        (
+            "-C",
+            "--directory",
+            "-f",
+            "--file",
+            "--makefile",
+            "-j",
+            "--jobs",
+            "-l",
+            "-o",
+            "-W",
+            "-I",
+            "--include-dir",
+            "--eval",
+        ),
+    )
+    if not _has(opts, "-n", "--dry-run", "--just-print", "--recon", "-q", "--question", "-p"):
+        a.runs_code("make runs the project's recipes")
+    for d in _vals(opts, "-I", "--include-dir"):
+        if a.place(d, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"make includes makefiles from {d.value}, outside the workspace")
+    for w in pos:
+        var, eq, value = (w.value or "").partition("=")
+        if eq and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
+            _assign(var, Word(value, value), cmd, a)  # `make CC=/tmp/cc`, `make SHELL=...`
+    for d in _vals(opts, "-C", "--directory"):
+        if a.place(d, cmd.cwd).zone not in ("workspace", "scratch"):
+            a.add(Tier.HIGH, f"runs make in {d.value}, outside the workspace")
+    for makefile in _vals(opts, "-f", "--file", "--makefile"):
+        if makefile.value != "-" and a.place(makefile, cmd.cwd).zone != "workspace":
+            _run_file(name, makefile, cmd, a)  # its recipes are shell commands
+    if _has(opts, "--eval"):
+        a.add(Tier.HIGH, "make --eval adds rules from the command line")
+    if _has(opts, "-n", "--dry-run", "--just-print", "-q", "--question", "-p"):
+        a.add(Tier.READ_ONLY, "make dry run")
+        return
+    targets = [w.value or "" for w in pos if "=" not in (w.value or "")]
+    risky = [
+        t
+        for t in targets
+        if re.search(
+            r"(?i)(install|deploy|publish|release|upload|push|"
+            r"uninstall|distribute)",
+            t,
+        )
+    ]
+    if risky:
+        a.add(Tier.HIGH, f"make {risky[0]} installs, publishes or deploys")
+    else:
+        a.add(Tier.WORKSPACE, "runs the project's build")
+
+
+def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """protoc writes generated code where each `--<lang>_out` (and `-o`) points."""
+    a.add(Tier.WORKSPACE, f"{name} generates code from .proto files")
+    for k, w in enumerate(args):
+        v = w.value
+        if v is None:
+            continue
+        flag, eq, value = v.partition("=")
+        if eq and (flag.endswith("_out") or flag in ("--descriptor_set_out", "--dependency_out")):
+            target = value.rsplit(":", 1)[-1] if ":" in value else value
+            a.write(Word(target, w.text), cmd.cwd)
+        elif v.startswith("-o") and len(v) > 2:
+            a.write(Word(v[2:], w.text), cmd.cwd)
+        elif (v == "-o" or v.endswith("_out")) and k + 1 < len(args):
+            a.write(args[k + 1], cmd.cwd)
+        elif v.startswith("--plugin="):
+            program = v.split("=", 2)[-1]
+            if a.place(program, cmd.cwd).zone != "workspace":
+                a.add(Tier.HIGH, f"{name} runs the plugin program {program}")
