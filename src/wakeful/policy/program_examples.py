@@ -959,7 +959,6 @@ NO_DANGEROUS_FORM = frozenset(
         "numfmt",
         "pgrep",
         "pidof",
-        "ps",
         "pstree",
         "pwd",
         "sensors",

@@ -95,7 +95,9 @@ class Classification:
 
 
 # /proc/<pid>/environ with the pid computed at run time (quotes and braces allowed)
-_PROC_ENVIRON = re.compile(r"""["']?/proc/[^/\s]+/environ["']?""")
+_PROC_ENVIRON = re.compile(
+    r"""["']?/proc/(?:[^/\s$`]|\$\([^)]*\)|`[^`]*`|\$(?:\{?\w+\}?|[$!#?@*-]))+/environ["']?"""
+)
 # A file operand that is a URL: the program fetches it.
 _URL_SCHEMES = (
     "http://",

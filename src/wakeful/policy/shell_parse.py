@@ -180,6 +180,8 @@ def _unescape_dq(text: str) -> str:
 # evaluates the subscript (`printf -v 'a[$(cmd)]'`, `declare "a[\$(cmd)]=1"`, `test -v`).
 # An environment variable's name (`PATH`, `LD_PRELOAD`), as opposed to a script's own (`x`).
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+# Declaration builtins that, given only options, print variables (the environment among them).
+_PRINTS_VARIABLES = frozenset({"declare", "typeset", "export", "readonly"})
 _SUBSCRIPT_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\]]*(?:\$\(|`|\$\{)")
 _PROMPT_EXPANSION = re.compile(r"@P\}$")
 _ARITHMETIC_TESTS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
@@ -586,6 +588,7 @@ class _Walker:
         elif kind in ("declaration_command", "unset_command"):
             assigns: list[tuple[str, Word]] = []
             names: list[Word] = []
+            before = len(self.commands)
             for child in node.named_children:
                 if self.kinds[child.kind_id] == "variable_assignment":
                     assigns.append(self.assignment(child, state, context, record=True))
@@ -627,6 +630,23 @@ class _Walker:
                     SimpleCommand(
                         argv=[Word(keyword, keyword)],
                         assigns=assigns,
+                        cwd=state.cwd,
+                        text=self.text(node),
+                        context=context,
+                        upstream=list(upstream),
+                    )
+                )
+            elif (
+                before == len(self.commands)
+                and node.children
+                and all((w.value or "").startswith("-") for w in names)
+                and (keyword := self.strict_text(node.children[0])) in _PRINTS_VARIABLES
+            ):
+                # `declare -p`, `export`: the builtin prints variables, and a later stage of
+                # the pipeline (`| grep -i token`) must see it upstream.
+                self.commands.append(
+                    SimpleCommand(
+                        argv=[Word(keyword, keyword), *names],
                         cwd=state.cwd,
                         text=self.text(node),
                         context=context,
@@ -837,14 +857,25 @@ class _Walker:
             dest = node.child_by_field_name("destination")
             if dest is None:
                 dest = named[-1] if named else None
-            else:
+            target = self.word(dest, state, context) if dest is not None else None
+            if dest is not None and node.child_by_field_name("destination") is not None:
+                glue_at, words = dest.end_byte, [target] if target is not None else []
                 for extra_word in named:
                     if extra_word.start_byte <= dest.start_byte:
                         continue
                     if self.raw[extra_word.end_byte : extra_word.end_byte + 1] in (b"<", b">"):
                         continue  # `0` of `0>&1`: the next redirect's descriptor
-                    args.extend(self.arg_words(extra_word, state, context))
-            target = self.word(dest, state, context) if dest is not None else None
+                    if extra_word.start_byte == glue_at and words:
+                        # `< /proc/`pgrep x`/environ`: one word, which tree-sitter splits
+                        self._glued(extra_word, state, context, words)
+                    else:
+                        words.extend(self.arg_words(extra_word, state, context))
+                    glue_at = extra_word.end_byte
+                if target is not None:
+                    target = words[0]
+                    args.extend(words[1:])
+                else:
+                    args.extend(words)
             return [Redirect(op, target, fd)]
         if kind == "herestring_redirect":
             named = [c for c in node.named_children if self.kinds[c.kind_id] != "file_descriptor"]
@@ -918,8 +949,17 @@ class _Walker:
         own_redirects = list(redirects)
         after: list[Node] = []
         kinds = self.kinds
+        glue_at = -1  # where the last argument ended: one starting there is part of its word
         for child in node.children:
             kind = kinds[child.kind_id]
+            if child.start_byte == glue_at and child.is_named:
+                # tree-sitter splits `/proc/`pgrep x`/environ` in two after the backquotes;
+                # bash reads one word
+                if argv:
+                    self._glued(child, state, context, argv)
+                glue_at = child.end_byte
+                continue
+            glue_at = -1
             if not child.is_named:
                 # tree-sitter reads `==` and `=~` as test operators and a lone `$` as an
                 # expansion even between a command's words; bash passes them on as words
@@ -941,6 +981,7 @@ class _Walker:
                     argv.extend(self.arg_words(child, state, context))
                 else:
                     argv.append(Word(_unescape(text), text))
+                glue_at = child.end_byte
             elif kind == "variable_assignment":
                 assigns.append(self.assignment(child, state, context, record=False))
             elif kind in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
@@ -956,6 +997,7 @@ class _Walker:
                 argv.append(Word(None, self.text(child)))
             else:
                 argv.extend(self.arg_words(child, state, context))
+                glue_at = child.end_byte
         if trailing:
             argv.extend(trailing)
         if len(self.commands) >= MAX_COMMANDS:
@@ -976,6 +1018,17 @@ class _Walker:
             _change_dir(argv[1:], state)
         for extra in after:
             self.statements(extra, state, context, [])
+
+    def _glued(self, child: Node, state: _State, context: str, argv: list[Word]) -> None:
+        """An argument that starts where the last one ended: one word with it. Its value is
+        unknown unless both are (the substitutions in it are walked all the same)."""
+        words = self.arg_words(child, state, context)
+        if not words:
+            return
+        last, first = argv[-1], words[0]
+        value = None if last.value is None or first.value is None else last.value + first.value
+        argv[-1] = Word(value, last.text + first.text, split=last.split or first.split)
+        argv.extend(words[1:])
 
     # ---- words ------------------------------------------------------------------------
     def arg_words(self, node: Node, state: _State, context: str) -> list[Word]:
@@ -1046,9 +1099,9 @@ class _Walker:
                 self.substitutions(other, state, context)
                 if self.kinds[other.kind_id] == "word" and "`" in self.text(other):
                     self._backticks(self.text(other), state, context)
-            if len(names) == 1 and not others and node.child_count <= 4:
+            if len(names) == 1 and not others and node.child_count <= 3:  # `$x`, `${x}`
                 return Word(_lookup(self.strict_text(names[0]), state), text, split=True)
-            return Word(None, text, split=True)
+            return Word(_set_or_default(text, state), text, split=True)
         if kind == "command_substitution":
             return Word(
                 self.substitution(node, state, context or "command substitution"), text, split=True
@@ -1227,12 +1280,22 @@ def _brace_pattern(node: Node, state: _State) -> str | None:
     elif kind == "ansi_c_string":
         literal = _ansi_c(text[2:-1])
     elif kind == "string":
-        if all(c.type == "string_content" for c in node.named_children):
-            literal = "".join(_unescape_dq(_node_text(c)) for c in node.named_children)
+        # `"${HOME}/.netrc"`: text and known variables, each escaped (quoted braces stay)
+        parts = [
+            _BRACE_META.sub(r"\\\1", _unescape_dq(_node_text(c)))
+            if c.type == "string_content"
+            else _brace_pattern(c, state)
+            if c.type in ("simple_expansion", "expansion")
+            else None
+            for c in node.named_children
+        ]
+        return None if None in parts else "".join(p for p in parts if p is not None)
     elif kind in ("simple_expansion", "expansion"):
         names = [c for c in node.named_children if c.type == "variable_name"]
-        if len(names) == 1 and len(node.named_children) == 1 and node.child_count <= 4:
+        if len(names) == 1 and len(node.named_children) == 1 and node.child_count <= 3:
             literal = _lookup(_node_strict_text(names[0]), state)
+        else:
+            literal = _set_or_default(text, state)
     return None if literal is None else _BRACE_META.sub(r"\\\1", literal)
 
 
@@ -1326,6 +1389,17 @@ def _split(word: Word, state: _State) -> list[Word]:
     ):
         return [Word(part, word.text) for part in word.value.split()]
     return [word]
+
+
+_DEFAULTED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=?][^}]*\}")
+
+
+def _set_or_default(text: str, state: _State) -> str | None:
+    """`${HOME:-/x}`, `${HOME:?}`: the value when it is known and not empty (the default is
+    then never used); otherwise unknown."""
+    match = _DEFAULTED.fullmatch(text)
+    value = _lookup(match.group(1), state) if match is not None else None
+    return value or None
 
 
 def _lookup(name: str, state: _State) -> str | None:

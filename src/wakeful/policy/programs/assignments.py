@@ -263,6 +263,13 @@ def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
         a.add(Tier.HIGH, f"sets PYTHONWARNINGS={_short(value.text)}: python imports that module")
     elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
         a.add(Tier.HIGH, f"sets {name}, which makes programs run other code")
+    elif name in _ENGINE_HOST_VARS:
+        if value.value is None or not (
+            value.value.startswith("unix://")
+            or name == "DOCKER_CONTEXT"
+            and value.value == "default"
+        ):
+            a.add(Tier.NETWORK, f"sets {name}: the container engine may be another host's")
     elif name == "PATH":
         if _PATH_APPEND.match(value.text):
             a.add(Tier.READ_ONLY, "appends to PATH (existing programs keep precedence)")
@@ -276,7 +283,19 @@ def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
         _tool_program(name, value, cmd, a)
 
 
+# Where a container engine is: another host's (`DOCKER_HOST=ssh://prod docker ps`).
+_ENGINE_HOST_VARS = frozenset(
+    {"DOCKER_HOST", "DOCKER_CONTEXT", "CONTAINER_HOST", "CONTAINER_CONNECTION"}
+)
 _VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+# A variable named in a filter's program: jq's `$ENV.NAME` and `env.NAME`, yq's `env(NAME)`
+# and `strenv(NAME)`, awk's `ENVIRON["NAME"]`.
+_FILTER_ENV_REF = re.compile(
+    r"(?:\$ENV|(?<![.\w$])env)\s*(?:\.|\[\s*\"?)\s*([A-Za-z_]\w*)"
+    r"|\b(?:str)?env\(\s*\"?([A-Za-z_]\w*)"
+    r"|ENVIRON\s*\[\s*\"([A-Za-z_]\w*)"
+)
+_ENV_FILTERS = frozenset({"jq", "gojq", "jaq", "yq", "awk", "gawk", "mawk", "nawk"})
 
 
 def _is_secret_name(var: str) -> bool:
@@ -289,6 +308,12 @@ def _secret_variable(name: str, args: list[Word]) -> str | None:
         if name == "printenv":
             if w.value and not w.value.startswith("-") and _is_secret_name(w.value):
                 return w.value
+            continue
+        if name in _ENV_FILTERS:
+            for match in _FILTER_ENV_REF.finditer(w.value or ""):
+                var = match.group(match.lastindex or 0)
+                if _is_secret_name(var):
+                    return var
             continue
         found: list[str] = _VAR_REF.findall(w.text)
         for var in found:

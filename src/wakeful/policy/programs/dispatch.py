@@ -12,6 +12,7 @@ from types import MappingProxyType
 from wakeful.policy.cloud_clis import CLOUD_CLIS
 from wakeful.policy.program_rules import PROGRAMS, WRAPPERS, Program, examples_of
 from wakeful.policy.programs.assignments import (
+    _ENV_FILTERS,
     _LINE_FILTERS,
     _assigns,
     _filters_env_secrets,
@@ -157,7 +158,7 @@ class _Plan:
     )
 
     def __init__(self, name: str) -> None:
-        self.prints = name in ("printenv", "echo", "printf")
+        self.prints = name in ("printenv", "echo", "printf") or name in _ENV_FILTERS
         self.filters = name in _LINE_FILTERS
         if name.startswith(("python", "pypy")) and _PYTHON.fullmatch(name):
             name = "python"

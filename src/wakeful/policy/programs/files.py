@@ -309,6 +309,9 @@ def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                 a.write(f, cmd.cwd)
         for p in pos:
             a.read(p, cmd.cwd)
+            for base in dest:  # `-C ~ .ssh`: members are read from the directory -C names
+                if p.value is not None and not p.value.startswith(("/", "~")):
+                    a.read(Word(_joined(base.value, p.value), p.text), cmd.cwd)
         if _has(opts, "--remove-files"):
             for p in pos:
                 a.delete(p, cmd.cwd, recursive=True)
@@ -316,6 +319,10 @@ def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add(Tier.READ_ONLY, "lists an archive")
         for f in archive:
             a.read(f, cmd.cwd)
+
+
+def _joined(base: str | None, path: str) -> str | None:
+    return None if base is None else os.path.join(base, path)
 
 
 def h_unzip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:

@@ -121,6 +121,8 @@ def _git_global_options(
     return i, cwd
 
 
+# Subcommands whose operands are files git reads into the repository.
+_GIT_PATH_READERS = frozenset({"hash-object", "add", "update-index", "stash"})
 # Subcommands whose -u/--upload-pack/--receive-pack/--exec name a program git runs remotely
 # (`-u` is --upload-pack only for clone and ls-remote: for push it sets the upstream, for
 # fetch it is --update-head-ok).
@@ -156,6 +158,19 @@ def _git_option_effects(
                 a.read(Word(v.split("=", 1)[1], v), cwd)
             elif k + 1 < len(sargs):
                 a.read(sargs[k + 1], cwd)
+    if sub in _GIT_PATH_READERS:
+        # `git hash-object -w ~/.ssh/id_rsa` stores the file in the repository, where
+        # `git cat-file` shows it: a path outside the workspace is read
+        paths = sub != "stash"  # (stash takes paths after `--` only)
+        for k, v in enumerate(vals):
+            if v == "--":
+                paths = True
+            elif (
+                paths
+                and not v.startswith(("-", ":"))
+                and a.place(sargs[k], cwd).zone != "workspace"
+            ):
+                a.read(sargs[k], cwd)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from wakeful.policy.types import Tier
 Handler = Callable[[str, list[Word], SimpleCommand, Analyzer], None]
 
 _OUT_OPS = frozenset({">", ">>", "&>", "&>>", ">|", "<>", ">&"})
-_SECRET_ENV_READERS = frozenset({"env", "printenv", "set", "export", "declare"})
+_SECRET_ENV_READERS = frozenset({"env", "printenv", "set", "export", "declare", "typeset"})
 
 
 # ---------------------------------------------------------------------------------------

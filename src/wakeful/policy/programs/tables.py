@@ -53,6 +53,7 @@ _DANGEROUS_ENV = frozenset(
         "LD_AUDIT",
         "BASH_ENV",
         "ENV",
+        "ZDOTDIR",
         "PROMPT_COMMAND",
         "GIT_SSH_COMMAND",
         "GIT_SSH",
