@@ -1,7 +1,7 @@
 """Examples for every program the classifier knows that its entry does not carry itself:
 each a command with the tier it must get, written from the program's manual.
 
-Programs judged by a handler in programs.py (interpreters, find, xargs, git, package
+Programs judged by a handler in policy/programs/ (interpreters, find, xargs, git, package
 managers...) have their examples here only; data entries of program_rules.py get these
 appended to their own. Every example names its program first (checked when program_rules
 loads) and is classified in CI (tests/policy/test_program_rules.py) and by
@@ -301,7 +301,7 @@ _COMPRESSORS: dict[str, Examples] = {
     "unix2dos": (("unix2dos scripts/run.bat", W), ("unix2dos ~/.bashrc", C)),
 }
 
-# Programs judged by a handler in programs.py.
+# Programs judged by a handler in policy/programs/.
 _SHELLS: dict[str, Examples] = {
     n: ((f"{n} -c 'ls -la'", R), (f"{n} scripts/build.sh", W), (f"{n} -c 'rm -rf ~'", C))
     for n in ("sh", "bash", "zsh", "dash", "ksh", "ash", "mksh")

@@ -7,7 +7,7 @@ carry `examples`: commands with the tier they must get, checked in CI
 (tests/policy/test_program_rules.py) so a reviewer reads a program's rule and its evidence on
 one screen. The structure of every entry is checked when this module loads (`validate`).
 
-Code in `programs.py` interprets these entries (`run_program`); programs whose behaviour data
+Code in `policy/programs/` interprets these entries (`run_program`); programs whose behaviour data
 cannot express (inline interpreters, find/xargs pipelines, git's per-option effects, the
 project environments of pip and npm) keep a handler there. Programs with subcommands are
 entries whose subcommands are entries too (`terraform state list`, `docker container run`).
@@ -73,7 +73,7 @@ class Program:
     change stays in the project. `outside_pattern` is a regular expression for words whose
     first group is such a path (`-Dmaven.repo.local=DIR`). `keyed_read_opts` take a comma
     list of KEY=PATH whose paths are read (`docker build --secret id=x,src=FILE`; the keys
-    id, type and env name no path). `checks` name checks in programs.py (`CHECKS`) for what
+    id, type and env name no path). `checks` name checks in programs/checks.py (`CHECKS`) for what
     data cannot express (`mvn -Dexec.executable=X -Dexec.args=...` runs X). With
     `strict_options`, an option before the subcommand that the entry does not know needs
     approval (go takes none there but -C). With `long_flags`, options are whole words with one dash
@@ -1318,7 +1318,7 @@ _SYSTEM_CHANGERS = (
     "sgdisk",
 )
 # Judged by entries of their own further down (their subcommands decide) or, for protoc,
-# by a handler in programs.py, although listed above.
+# by a handler in policy/programs/, although listed above.
 _TOOLS_WITH_SUBCOMMANDS = frozenset(
     {"dart", "flutter", "gradlew", "mix", "mvnw", "protoc", "sbt", "swift", "pre-commit"}
 )
@@ -3938,7 +3938,7 @@ def _validate_options(name: str, program: Program) -> None:
             raise ValueError(f"program rule {name}: pattern {pattern!r} has no tier {found!r}")
 
 
-# Programs that once had a handler in programs.py and that data expresses (their examples
+# Programs that once had a handler in policy/programs/ and that data expresses (their examples
 # are in program_examples.py).
 _CREDENTIAL_TOOLS = (
     "ssh-copy-id",
@@ -4284,7 +4284,7 @@ _TABLE.update(
 )
 
 # ---------------------------------------------------------------------------------------
-# Programs with subcommands whose own words decide (once handlers in programs.py): a
+# Programs with subcommands whose own words decide (once handlers in policy/programs/): a
 # subcommand that is an entry of its own judges the words after it.
 
 
@@ -4834,7 +4834,7 @@ _EXAMPLES.update(
 
 # ---------------------------------------------------------------------------------------
 # Infrastructure tools, container engines, project managers, build tools, cargo and go
-# (once handlers in programs.py).
+# (once handlers in policy/programs/).
 
 # terraform, tofu, terragrunt and pulumi: plan and show read; apply, destroy, import and
 # state changes act on real infrastructure. The state holds every sensitive value in clear:
@@ -6461,7 +6461,7 @@ _TABLE.update(
             write_opts=("-o", "--output"),
             examples=(("age-keygen -o key.txt", _W), ("age-keygen -y ~/.config/age/k.txt", _H)),
         ),
-        # JavaScript project tools, run through npx or `pnpm exec` (programs.py hands them
+        # JavaScript project tools, run through npx or `pnpm exec` (policy/programs/ hands them
         # to these entries): migration files and generated clients are project work; what
         # changes or drops a database, publishes or records to a dashboard asks.
         "prisma": Program(
@@ -7077,7 +7077,7 @@ PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
 # ---------------------------------------------------------------------------------------
 # Programs with subcommands: the tier of each subcommand. Options and subcommands whose
 # effect depends on their arguments (`git grep -O`, `git apply --unsafe-paths`, `npm -g`)
-# are judged by the handlers in programs.py; the examples here pin both.
+# are judged by the handlers in policy/programs/; the examples here pin both.
 
 GIT_READ = frozenset(
     {
@@ -7779,7 +7779,7 @@ def validate_examples(entries: Mapping[str, Family] | Mapping[str, Wrapper]) -> 
 validate_examples(FAMILIES)
 validate_examples(WRAPPERS)
 
-# Examples of the programs that handlers in programs.py judge (no data entry carries them).
+# Examples of the programs that handlers in policy/programs/ judge (no data entry carries them).
 HANDLER_EXAMPLES: Mapping[str, tuple[tuple[str, Tier], ...]] = MappingProxyType(
     {
         name: examples

@@ -171,10 +171,16 @@ class _Plan:
         self.version_shortcut = self.known and name not in ("sudo", "su", "doas", "changeset")
         self.help_shortcut = self.known and name not in _NO_HELP_SHORTCUT
         self.decider = (
-            (name, f"handler {self.handler.__name__} in policy/programs.py")
+            (name, f"handler {self.handler.__name__} in {_module_path(self.handler)}")
             if self.handler is not None
             else (name, "data entry in policy/program_rules.py")
         )
+
+
+def _module_path(handler: Handler) -> str:
+    """Where a handler is written, as a path under the source tree
+    (`policy/programs/files.py` for `wakeful.policy.programs.files`)."""
+    return handler.__module__.removeprefix("wakeful.").replace(".", "/") + ".py"
 
 
 # Program name -> its plan. Names are what commands are called by, a bounded set in
