@@ -198,7 +198,9 @@ def test_every_data_entry_judges_its_operands(name: str, program: Program) -> No
         assert classify_command(f"{name} {lead}src/app.py", WS, HOME).tier == program.tier
     elif kind == "write":
         assert classify_command(f"{name} {lead}~/.bashrc", WS, HOME).tier == "critical"
-        assert classify_command(f"{name} {lead}build/out.txt", WS, HOME).tier == "workspace"
+        # (an entry that runs a command after the file, given none, has its own tier)
+        alone = program.no_command[0] if program.no_command is not None else "workspace"
+        assert classify_command(f"{name} {lead}build/out.txt", WS, HOME).tier == alone
     elif kind == "meta":
         assert classify_command(f"{name} src", WS, HOME).tier == program.tier
     else:

@@ -311,7 +311,12 @@ _SHELLS.update(
         "fish": (("fish -c 'ls'", R), ("fish -c 'rm -rf ~'", C)),
         "csh": (("csh -c 'ls'", R), ("csh -c 'rm -rf ~'", C)),
         "tcsh": (("tcsh -c 'ls'", R), ("tcsh -c 'rm -rf ~'", C)),
-        "eval": (("eval 'ls -la'", R), ("eval 'rm -rf ~'", C), ('eval "$CMD"', H)),
+        "eval": (
+            ("eval 'ls -la'", R),
+            ("eval 'rm -rf ~'", C),
+            ("eval -- rm -rf ~", C),
+            ('eval "$CMD"', H),
+        ),
         "source": (("source .venv/bin/activate", W), ("source /tmp/x.sh", H)),
         ".": ((". ./env.sh", W), (". ~/.ssh/id_rsa", C)),
         "trap": (("trap - EXIT", R), ("trap 'rm -rf ~' EXIT", C)),
@@ -376,6 +381,10 @@ _WRAPPERS: dict[str, Examples] = {
         ("perf stat -- rm -rf ~", C),
         ("perf record -a -g -- sleep 5", H),
         ("perf top", H),
+        ("perf record -g ./build/app", W),
+        ("perf stat -C 0 ls", H),
+        ("perf script -s /tmp/x.py", H),  # a Perl or Python script it runs
+        ("perf report --objdump=/tmp/evil", H),  # the disassembler it runs
     ),
     "logsave": (
         ("logsave /dev/null git status", R),
@@ -390,7 +399,13 @@ _WRAPPERS: dict[str, Examples] = {
         ("gdb -batch -p 1 -ex 'call system(\"id\")'", H),
         ("gdb build/app", H),
     ),
-    "watch": (("watch -n 5 ls", R), ("watch 'rm -rf ~'", C)),
+    "watch": (
+        ("watch -n 5 ls", R),
+        ("watch -n 2 -x ls -la", R),
+        ("watch 'rm -rf ~'", C),
+        ("watch -d 'rm -rf ~'", C),  # -d takes no value: the code is watch's command
+        ("watch -x rm -rf ~", C),
+    ),
     "tmux": (("tmux ls", R), ("tmux new -d 'rm -rf ~'", C)),
     "screen": (("screen -ls", R), ("screen -dm rm -rf /home/dev", C)),
 }
@@ -476,6 +491,8 @@ _FILES: dict[str, Examples] = {
         ("dd if=/dev/zero of=build/blank.img bs=1M count=1", W),
         ("dd if=/dev/sda of=disk.img", C),
         ("dd if=x.img of=/dev/sda", C),
+        ("dd if=/dev/zero of=build/fill", H),
+        ("dd if=build/a.img status=progress", R),
     ),
 }
 

@@ -15,7 +15,9 @@ entries whose subcommands are entries too (`terraform state list`, `docker conta
 Positional kinds: `read` (contents are read), `meta` (names and attributes only), `write`,
 `delete`, `shell` (shell code the program runs), `script` (a script the program runs; the
 operands after it are the script's), `command` (a command the program runs, with the words
-after it), `project` (a project or directory the program builds or runs: outside the
+after it), `shell_words` (this operand and every word after it, joined with spaces as the
+shell joins them, are shell code: `watch CMD ARGS`, `eval`), `project` (a project or
+directory the program builds or runs: outside the
 workspace it needs approval), `none` (not paths). `positionals` is one kind for every positional, or a tuple
 giving the kind per position, the last one repeating.
 """
@@ -31,7 +33,10 @@ from wakeful.policy.program_examples import EXAMPLES as PROGRAM_EXAMPLES
 from wakeful.policy.types import Tier
 
 POSITIONAL_KINDS = frozenset(
-    {"read", "meta", "write", "delete", "shell", "script", "command", "project", "none"}
+    {
+        *("read", "meta", "write", "delete", "shell", "script", "command", "shell_words"),
+        *("project", "none"),
+    }
 )
 
 
@@ -82,6 +87,12 @@ class Program:
     the entry's own, as a subcommand does (`at -l` lists jobs and `at -r` removes them where
     `at TIME` schedules one; `ssh-keygen -l` shows a fingerprint); with several, the highest
     counts, and options' own effects (what they write, read or run) are judged as always.
+    The words of a `command` or `shell_words` operand are that command's, never the entry's
+    options (`screen rm -rf ~ -ls`); options before it that the entry does not know need
+    approval, except `plain_flags` (options without a value and without an effect to judge:
+    `logsave -a`). `no_command` is the tier when such an entry has nothing to run (`perf
+    stat` alone watches the whole machine), and `default_output` a file the program writes
+    when none of its `write_opts` is given (`perf record` writes perf.data).
 
     A subcommand (or `other_subcommand`) may be an entry of its own instead of a tier: the
     words after it are then judged by that entry (`terraform state list`, `gh api -X POST`),
@@ -135,6 +146,9 @@ class Program:
     strict_options: bool = False
     long_prefixes: bool = False  # GNU getopt_long: `--co` is `--compress-program`
     mode_flags: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
+    plain_flags: Collection[str] = _NONE
+    no_command: tuple[Tier, str] | None = None
+    default_output: str = ""
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -253,6 +267,7 @@ _SET_FIELDS = (
     "outside_opts",
     "workspace_flags",
     "keyed_read_opts",
+    "plain_flags",
 )
 
 
@@ -3924,7 +3939,9 @@ def _validate_options(name: str, program: Program) -> None:
     kinds = (program.positionals,) if isinstance(program.positionals, str) else program.positionals
     if not kinds or any(k not in POSITIONAL_KINDS for k in kinds):
         raise ValueError(f"program rule {name}: unknown positional kind in {kinds}")
-    for opt in (*program.takes, *program.write_flags, *program.mode_flags):
+    if program.no_command is not None and not isinstance(program.no_command[0], Tier):
+        raise ValueError(f"program rule {name}: no_command has no tier {program.no_command[0]!r}")
+    for opt in (*program.takes, *program.write_flags, *program.mode_flags, *program.plain_flags):
         if not opt.startswith(("-", "+")):
             raise ValueError(f"program rule {name}: option {opt!r} must start with - or +")
     for flag, (tier, _) in program.mode_flags.items():
@@ -5974,6 +5991,109 @@ _EXAMPLES.update(
     }
 )
 
+# perf stat and record: options that take a value, those that take none, and those that
+# watch other processes (a process, a user, CPUs or the whole machine).
+_PERF_VALUES = (
+    *("-e", "--event", "-r", "--repeat", "-x", "--field-separator", "-I", "--interval-print"),
+    *("-G", "--cgroup", "-M", "--metrics", "-o", "--output", "-F", "--freq", "-D", "--delay"),
+    *("-c", "--count", "--call-graph", "-m", "--mmap-pages", "--filter"),
+    *("--branch-filter", "-L", "--td-level"),
+)
+_PERF_FLAGS = (
+    *("-g", "-A", "--no-aggr", "-B", "--big-num", "-d", "--detailed", "-i", "--no-inherit"),
+    *("-n", "--null", "--no-samples", "-q", "--quiet", "-S", "--sync", "-v", "--verbose"),
+    *("-T", "--transaction", "--timestamp", "--per-core", "--per-die", "--per-socket"),
+    *("--per-thread", "--per-node", "--topdown", "--metric-only", "--all-user"),
+    *("--all-kernel", "-j", "--json", "-s", "--stat", "-N", "--no-buildid-cache", "-b"),
+    *("--branch-any", "--data", "-P", "--period", "-R", "--raw-samples", "-W", "--weight"),
+    *("--no-buildid", "--sample-cpu", "--phys-data", "--running-time", "--overwrite"),
+)
+_PERF_WATCHES = ("-a", "--all-cpus", "-p", "--pid", "-t", "--tid", "-u", "--uid", "-C", "--cpu")
+
+
+def _perf_counter(what: str) -> Program:
+    return Program(
+        _R,
+        "command",
+        what,
+        (*_PERF_VALUES, "-p", "--pid", "-t", "--tid", "-u", "--uid", "-C", "--cpu"),
+        write_opts=("-o", "--output"),
+        plain_flags=_PERF_FLAGS,
+        mode_flags=_same(_PERF_WATCHES, _H, "watches other processes"),
+        no_command=(_H, "with nothing to run watches the whole machine"),
+    )
+
+
+# `perf report --objdump=PROG`: the disassembler it runs.
+_PERF_READER = Program(
+    _R,
+    "none",
+    "reads a recording",
+    ("-i", "--input", "-k", "--vmlinux", "-F", "--fields", "-s", "--sort"),
+    exec_opts=("--objdump", "--addr2line"),
+)
+
+
+# Programs that run a command or shell code they are given (once handlers in
+# policy/programs/shells.py): their examples are in program_examples.py.
+_TABLE.update(
+    {
+        # `watch [options] CMD ARGS`: the words joined are shell code (sh -c), with -x a
+        # command; `-d` takes a value only as `--differences=permanent`.
+        "watch": Program(
+            _R,
+            "shell_words",
+            "repeats a command",
+            ("-n", "--interval", "-q", "--equexit"),
+            argv_after=("-x", "--exec"),
+        ),
+        "eval": Program(_R, "shell_words", "runs its words as shell code"),
+        # `logsave [-asv] FILE CMD...`: runs CMD and saves what it prints in FILE
+        "logsave": Program(
+            _R,
+            ("write", "command"),
+            "saves what its command prints",
+            plain_flags=("-a", "-s", "-v"),
+            no_command=(_H, "logsave without a command to run"),
+        ),
+        # `perf stat CMD`, `perf record CMD`: CMD runs and is judged; perf only counts or
+        # samples it. Watching other processes, or the machine, is not the project's.
+        "perf": Program(
+            _R,
+            "none",
+            "prints events or reads a recording",
+            subcommands={
+                **_same(("list", "version", "help"), _R, "prints events or its version"),
+                "stat": _perf_counter("counts what its command does"),
+                "record": replace(
+                    _perf_counter("samples what its command does"), default_output="perf.data"
+                ),
+                **dict.fromkeys(("report", "annotate"), _PERF_READER),
+                "script": replace(
+                    _PERF_READER,
+                    what="prints the samples of a recording",
+                    script_opts=("-s", "--script"),  # a Perl or Python script it runs
+                    word_tiers={
+                        "record": (_H, "records with a script's recipe"),
+                        "report": (_H, "runs a script over a recording"),
+                    },
+                ),
+            },
+            other_subcommand=(_H, "watches the whole machine or changes its settings"),
+            plain_flags=("--no-pager", "-P", "--paginate"),
+            strict_options=True,  # `perf --exec-path=DIR stat`: perf's own programs elsewhere
+        ),
+        # `dd if=IN of=OUT`: IN is read and OUT written; without of= it copies to stdout
+        "dd": Program(
+            _R,
+            "none",
+            "copies to standard output",
+            source_pattern=r"(?s)if=(.*)",
+            dest_pattern=r"(?s)of=(.*)",
+            checks=("endless_copy",),
+        ),
+    }
+)
 
 for _name, _examples in _EXAMPLES.items():
     _p = _TABLE[_name]

@@ -26,7 +26,6 @@ from wakeful.policy.programs.files import (
     h_chattr,
     h_chmod,
     h_copy_move,
-    h_dd,
     h_ln,
     h_rm,
     h_rsync,
@@ -41,19 +40,15 @@ from wakeful.policy.programs.options import Handler
 from wakeful.policy.programs.search import h_rg
 from wakeful.policy.programs.shells import (
     h_calc,
-    h_eval,
     h_gdb,
     h_isolate,
     h_kill,
-    h_logsave,
     h_names,
-    h_perf,
     h_privilege,
     h_script,
     h_shell,
     h_source,
     h_trap,
-    h_watch,
     h_wrapper,
     h_xargs,
 )
@@ -318,8 +313,6 @@ def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for n in _SHELLS:
         table[n] = h_shell
-    for n in ("eval",):
-        table[n] = h_eval
     for n in ("source", "."):
         table[n] = h_source
     table["trap"] = h_trap
@@ -338,8 +331,6 @@ def _handlers() -> dict[str, Handler]:
     for n in ("vim", "vi", "ex"):
         table[n] = h_ex_batch
     table["ed"] = h_ed
-    table["perf"] = h_perf
-    table["logsave"] = h_logsave
     table["gdb"] = h_gdb
     table["rm"] = h_rm
     table["shred"] = h_shred
@@ -363,7 +354,6 @@ def _handlers() -> dict[str, Handler]:
     table["unzip"] = h_unzip
     for n in ("7z", "7za", "7zz", "7zr"):
         table[n] = h_7z
-    table["dd"] = h_dd
     table["kill"] = h_kill
     table["ssh"] = h_ssh
     table["mosh"] = h_ssh
@@ -426,7 +416,6 @@ def _handlers() -> dict[str, Handler]:
     ):
         table[n] = h_sql
     table["dc"] = h_calc
-    table["watch"] = h_watch
     table["chattr"] = h_chattr
     table["openssl"] = h_openssl
     table["rg"] = h_rg

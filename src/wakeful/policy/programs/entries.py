@@ -27,6 +27,7 @@ class _Compiled:
         "rule",
         "kinds",
         "last",
+        "command_at",
         "flags_needed",
         "takes",
         "bare",
@@ -42,6 +43,11 @@ class _Compiled:
             (positionals,) if isinstance(positionals, str) else tuple(positionals)
         )
         self.last = len(self.kinds) - 1
+        # Where the words of a command the program runs begin (`command` or `shell_words`):
+        # the words from there on are that command's, never options of this entry.
+        self.command_at: int | None = next(
+            (i for i, k in enumerate(self.kinds) if k in ("command", "shell_words")), None
+        )
         # The words of the command (options, then every word) are needed only by these.
         self.flags_needed = bool(
             rule.word_tiers
@@ -61,7 +67,7 @@ class _Compiled:
                 f.name in _BARE_FIELDS or _unset(getattr(rule, f.name), _default_of(f))
                 for f in dataclasses.fields(rule)
             )
-            and "command" not in self.kinds
+            and self.command_at is None
         )  # a command to judge
         # Subcommands that are entries of their own; the options before one of them are
         # judged by this entry without its tier (`helm -n prod uninstall`: only uninstall's).
@@ -274,6 +280,19 @@ def run_program(
         if rule.long_flags
         else split_opts(args, compiled.takes)
     )
+    # The words of the command the program runs, from its first word on: judged as that
+    # command (`screen rm -rf ~ -ls`: `-ls` is rm's word, not screen's listing flag).
+    command: list[Word] = []
+    if compiled.command_at is not None and len(pos) > compiled.command_at:
+        first = pos[compiled.command_at]
+        start = next(j for j, w in enumerate(args) if w is first)
+        args, command = args[:start], args[start:]
+        opts, pos = (
+            split_long_opts(args, compiled.takes)
+            if rule.long_flags
+            else split_opts(args, compiled.takes)
+        )
+        pos.append(first)
     # In the order written, so that reasons come out the same in every process (a set's
     # order changes with string hashing).
     flags: dict[str, None] = (
@@ -450,9 +469,13 @@ def run_program(
             a.write(value, cmd.cwd)
     if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
         pos = pos[1:]
+    if rule.default_output and not (rule.write_opts and any(_vals_in(opts, rule.write_opts))):
+        a.write(Word(rule.default_output, rule.default_output), cmd.cwd)  # `perf record`
+    if compiled.command_at is not None and not command and rule.no_command is not None:
+        a.add(*rule.no_command)  # `perf stat` alone, `logsave FILE`: nothing to run
     if not pos:
-        if opts and "command" in kinds:  # options, and no command to run
-            _unknown_options(name, rule, args, a)
+        if opts and compiled.command_at is not None and "command" in kinds:
+            _unknown_options(name, rule, args, a)  # options, and no command to run
         return
     # Outputs beside each operand (unless the output goes elsewhere: `-c`, `-o FILE`): a
     # decompressor's name without the suffix it strips, a compressor's with its suffix.
@@ -474,9 +497,14 @@ def run_program(
             _run_file(name, word, cmd, a)
             break
         if kind == "command":  # judged as the command it runs, with its own options
-            start = next(j for j, w in enumerate(args) if w is word)
-            _unknown_options(name, rule, args[:start], a)
-            a.run_argv(args[start:], cmd)
+            _unknown_options(name, rule, args, a)
+            a.run_argv(command, cmd)
+            break
+        if kind == "shell_words":  # the words, joined as the shell does, are shell code
+            if any(w.value is None for w in command):
+                _dynamic_code(Word(None, " ".join(w.text for w in command)), a, name)
+            else:
+                a.run_script(" ".join(w.value or "" for w in command), cmd.cwd, name)
             break
         if kind == "shell":
             if word.value is None:
@@ -614,7 +642,7 @@ def _unknown_options(name: str, rule: Program, args: list[Word], a: Analyzer) ->
     """Options before the command an entry runs that the entry does not know
     (`bundle exec --gemfile=FILE rake` loads FILE, which is code)."""
     opts = split_long_opts(args, rule.takes)[0] if rule.long_flags else split_opts(args)[0]
-    unknown = [flag for flag, _ in opts if flag not in rule.takes]
+    unknown = [flag for flag, _ in opts if flag not in rule.takes and flag not in rule.plain_flags]
     if unknown:
         a.add(Tier.HIGH, f"{name} {unknown[0]} is an option of unknown effect")
 

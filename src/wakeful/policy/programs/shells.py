@@ -1,6 +1,6 @@
-"""Shells and wrappers: `sh -c`, eval, source, trap, the wrappers (nice, timeout...),
-privilege (sudo, su...), isolation (unshare, bwrap, systemd-run), xargs/parallel, script,
-perf, logsave, gdb, kill, dc, watch and the builtins that take variable names."""
+"""Shells and wrappers: `sh -c`, source, trap, the wrappers (nice, timeout...), privilege
+(sudo, su...), isolation (unshare, bwrap, systemd-run), xargs/parallel, script, gdb, kill,
+dc and the builtins that take variable names."""
 
 from __future__ import annotations
 
@@ -44,14 +44,6 @@ def h_shell(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         _run_file(name, pos[0], cmd, a)
         return
     exec_stdin(cmd, a, name, shell=True)
-
-
-def h_eval(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if any(w.value is None for w in args):
-        joined = Word(None, " ".join(w.text for w in args))
-        _dynamic_code(joined, a, name)
-        return
-    a.run_script(" ".join(w.value or "" for w in args), cmd.cwd, name)
 
 
 def h_source(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -296,48 +288,6 @@ def h_script(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             a.run_script(code.value, cmd.cwd, "script -c")
 
 
-_PERF_STAT_OPTS = (
-    ("-e", "--event", "-r", "--repeat", "-x", "--field-separator", "-I", "--interval-print")
-    + ("-C", "--cpu", "-G", "--cgroup", "-M", "--metrics", "-o", "--output", "-F", "--freq")
-    + ("-c", "--count", "--call-graph", "-m", "--mmap-pages", "-p", "--pid", "-t", "--tid")
-)
-
-
-def h_perf(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """`perf stat CMD`, `perf record CMD`: CMD runs and is judged; perf only counts or
-    samples it (record writes perf.data). Watching other processes is not the project's."""
-    sub = args[0].value if args else None
-    if sub in ("list", "report", "annotate", "script", "version", "help", "--version", None):
-        a.add(Tier.READ_ONLY, f"perf {sub or ''} prints events or reads a recording")
-        return
-    if sub not in ("stat", "record"):
-        a.add(Tier.HIGH, f"perf {sub} watches the whole machine or changes its settings")
-        return
-    opts, pos = split_opts(args[1:], _PERF_STAT_OPTS, stop_at_positional=True)
-    if _has(opts, "-a", "--all-cpus", "-p", "--pid", "-t", "--tid"):
-        a.add(Tier.HIGH, f"perf {sub} watches other processes")
-    outputs = _vals(opts, "-o", "--output")
-    for out in outputs:
-        a.write(out, cmd.cwd)
-    if sub == "record" and not outputs:
-        a.write(Word("perf.data", "perf.data"), cmd.cwd)
-    if not pos:
-        a.add(Tier.HIGH, f"perf {sub} with nothing to run watches the whole machine")
-        return
-    a.add(Tier.READ_ONLY, f"perf {sub} counts what its command does")
-    a.run_argv(pos, cmd)
-
-
-def h_logsave(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """`logsave [-asv] FILE CMD...`: runs CMD and saves what it prints in FILE."""
-    _, pos = split_opts(args, stop_at_positional=True)
-    if len(pos) < 2:
-        a.add(Tier.HIGH, "logsave without a command to run")
-        return
-    a.write(pos[0], cmd.cwd)
-    a.run_argv(pos[1:], cmd)
-
-
 # gdb commands that only read the program file, and those that run it.
 _GDB_READS = frozenset(
     {"info", "list", "l", "disassemble", "ptype", "whatis", "x", "print", "p", "output"}
@@ -416,22 +366,6 @@ def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         if w.value and not w.value.startswith("-") and name == "dc":
             a.read(w, cmd.cwd)
     a.add(Tier.READ_ONLY, "calculates")
-
-
-def h_watch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args, ("-n", "--interval", "-d", "--differences"), stop_at_positional=True
-    )
-    if not pos:
-        a.add(Tier.READ_ONLY, "watch with nothing to run")
-        return
-    a.add(Tier.READ_ONLY, "repeats a command")
-    if _has(opts, "-x", "--exec"):
-        a.run_argv(pos, cmd)
-    elif any(w.value is None for w in pos):
-        _dynamic_code(Word(None, " ".join(w.text for w in pos)), a, "watch")
-    else:
-        a.run_script(" ".join(w.value or "" for w in pos), cmd.cwd, "watch")
 
 
 _SUBSCRIPT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\[(.*)\]")

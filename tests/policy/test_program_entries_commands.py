@@ -1,0 +1,97 @@
+"""Entries for programs that run a command or shell code (watch, eval, logsave, perf) and
+dd's operands: the words of the command an entry runs are the command's, never the
+entry's own options; words joined into shell code are judged as that code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wakeful.policy.program_rules import PROGRAMS
+from wakeful.policy.programs import HANDLERS
+from wakeful.policy.shell import classify_command
+from wakeful.policy.types import Tier
+
+WS = Path("/home/dev/proj")
+HOME = Path("/home/dev")
+
+
+@pytest.mark.parametrize(
+    ("cmd", "tier"),
+    [
+        # an option after the command is the command's: screen's `-ls` lists sessions, but
+        # here it is rm's last word, and rm deletes the home directory
+        ("screen rm -rf /home/dev -ls", Tier.CRITICAL),
+        ("screen -S build rm -rf /home/dev -list", Tier.CRITICAL),
+        ("ip netns exec blue rm -rf /home/dev -ls", Tier.CRITICAL),
+        # and an option of the command is no option of perf's
+        ("perf stat ls -a", Tier.READ_ONLY),
+        ("perf stat -a ls", Tier.HIGH),
+    ],
+)
+def test_the_words_of_the_command_an_entry_runs_are_the_commands(cmd: str, tier: Tier) -> None:
+    assert classify_command(cmd, WS, HOME).tier == tier
+
+
+@pytest.mark.parametrize(
+    ("cmd", "tier"),
+    [
+        # watch joins its operands into shell code, or runs them as a command with -x
+        ("watch -n 5 ls -la", Tier.READ_ONLY),
+        ("watch rm -rf /home/dev", Tier.CRITICAL),
+        ("watch -n 1 'rm -rf ~'", Tier.CRITICAL),
+        ("watch -d -- git push", Tier.HIGH),
+        # watch's -d takes no value (the handler took the code for one: read-only)
+        ("watch -d 'rm -rf ~'", Tier.CRITICAL),
+        ("watch --differences rm -rf /home/dev", Tier.CRITICAL),
+        ("watch -x rm -rf /home/dev", Tier.CRITICAL),
+        ("watch -n 2 -x ls -la", Tier.READ_ONLY),
+        ('watch "$CMD"', Tier.HIGH),
+        ("watch", Tier.READ_ONLY),
+        # eval: its words, joined, are shell code
+        ("eval ls -la", Tier.READ_ONLY),
+        ("eval rm -rf /home/dev", Tier.CRITICAL),
+        ("eval 'git push' origin", Tier.HIGH),
+        ('eval "$(ssh-agent -s)"', Tier.CRITICAL),  # the agent's output is code
+        ("eval -- rm -rf /home/dev", Tier.CRITICAL),
+        # logsave FILE CMD: FILE is written, CMD runs
+        ("logsave build.log make", Tier.WORKSPACE),
+        ("logsave -a build.log make", Tier.WORKSPACE),
+        ("logsave /home/dev/.bashrc echo x", Tier.CRITICAL),
+        ("logsave -as /dev/null rm -rf /home/dev", Tier.CRITICAL),
+        ("logsave build.log", Tier.HIGH),
+        # perf: stat and record count what their command does; other forms watch the machine
+        ("perf stat -e cycles make", Tier.WORKSPACE),
+        ("perf record -g -o build/perf.data ./build/app", Tier.WORKSPACE),
+        ("perf record -o /home/dev/.bashrc ls", Tier.CRITICAL),
+        ("perf record -p 1234", Tier.HIGH),
+        ("perf stat", Tier.HIGH),
+        ("perf stat -- rm -rf /home/dev", Tier.CRITICAL),
+        ("perf report", Tier.READ_ONLY),
+        ("perf trace", Tier.HIGH),
+        # judged read-only by the handler this entry replaces: a script perf script runs,
+        # the disassembler perf report runs, and the CPUs and users perf record watches
+        ("perf script -s /tmp/x.py", Tier.HIGH),
+        ("perf report --objdump=/tmp/evil", Tier.HIGH),
+        ("perf stat -C 0 ls", Tier.HIGH),
+        ("perf record -u 0 ls", Tier.HIGH),
+        ("perf --exec-path=/tmp stat ls", Tier.HIGH),
+        # dd: if= is read, of= written; an endless device copied into a file with no count
+        ("dd if=build/a.img of=build/b.img bs=1M", Tier.WORKSPACE),
+        ("dd if=/dev/sda of=disk.img", Tier.CRITICAL),
+        ("dd if=/dev/zero of=/dev/sda", Tier.CRITICAL),
+        ("dd if=/dev/zero of=build/fill", Tier.HIGH),
+        ("dd if=/dev/zero of=build/fill count=10", Tier.WORKSPACE),
+        ("dd if=build/a.img", Tier.READ_ONLY),
+        ("dd if=/home/dev/.ssh/id_rsa", Tier.CRITICAL),
+    ],
+)
+def test_programs_that_run_commands_are_judged_by_them(cmd: str, tier: Tier) -> None:
+    got = classify_command(cmd, WS, HOME)
+    assert got.tier == tier, got.reasons
+
+
+def test_the_converted_programs_are_data_entries() -> None:
+    for name in ("watch", "eval", "logsave", "perf", "dd"):
+        assert name in PROGRAMS and name not in HANDLERS, name
