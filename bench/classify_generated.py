@@ -60,6 +60,8 @@ WORDS: dict[str, list[str]] = {
     "perf": "stat record report script annotate list top trace -e cycles -a -p 1 -g -o "
     "build/p.data ~/.bashrc -- make ls rm -rf ~ -s x.py --objdump=/tmp/x -u 0 -C 0 -d -x "
     "--exec-path=/tmp --no-pager -i",
+    "kill": "-l -L --list -9 -1 1 -- %1 %% %+ %- 4242 -s KILL HUP -TERM -KILL $(pgrep x) -n "
+    "0 -SIGHUP %2 -q 5 --table $p",
     "dd": "if=/dev/zero of=build/f of=/dev/sda if=/dev/sda count=1 bs=1M of=~/.bashrc "
     "if=~/.ssh/id_rsa status=progress of=/dev/null iflag=count_bytes if=build/a conv=notrunc",
 }

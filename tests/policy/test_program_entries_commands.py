@@ -92,6 +92,41 @@ def test_programs_that_run_commands_are_judged_by_them(cmd: str, tier: Tier) -> 
     assert got.tier == tier, got.reasons
 
 
+@pytest.mark.parametrize(
+    ("cmd", "tier"),
+    [
+        # kill: which processes its operands name decides (1 is init, -1 every process,
+        # %N a job of this shell); a signal is an option, whatever its spelling
+        ("kill -l", Tier.READ_ONLY),
+        ("kill -L", Tier.READ_ONLY),
+        ("kill --list", Tier.READ_ONLY),
+        ("kill -l 9", Tier.READ_ONLY),
+        ("kill 4242", Tier.HIGH),
+        ("kill -TERM 4242", Tier.HIGH),
+        ("kill -KILL 4242", Tier.HIGH),  # -KILL holds an L: no listing
+        ("kill -s KILL 4242", Tier.HIGH),
+        ("kill -9 1", Tier.CRITICAL),
+        ("kill -9 -1", Tier.CRITICAL),
+        ("kill -- -1", Tier.CRITICAL),
+        ("kill -1", Tier.CRITICAL),
+        ("kill %1", Tier.WORKSPACE),
+        ("kill -9 %1 %2", Tier.WORKSPACE),
+        ("kill %1 4242", Tier.HIGH),
+        ("kill -s HUP %+", Tier.WORKSPACE),
+        ("kill $(pgrep node)", Tier.HIGH),
+        ("kill", Tier.HIGH),
+        # options end at the first operand: these kill, they do not list
+        ("kill 4242 -l", Tier.HIGH),
+        ("kill -9 1 -l", Tier.CRITICAL),
+        ("kill %1 4242 -L", Tier.HIGH),
+        ("kill -n 1 4242", Tier.HIGH),  # -n takes the signal number
+    ],
+)
+def test_kill_is_judged_by_the_processes_it_names(cmd: str, tier: Tier) -> None:
+    got = classify_command(cmd, WS, HOME)
+    assert got.tier == tier, got.reasons
+
+
 def test_the_converted_programs_are_data_entries() -> None:
-    for name in ("watch", "eval", "logsave", "perf", "dd"):
+    for name in ("watch", "eval", "logsave", "perf", "dd", "kill"):
         assert name in PROGRAMS and name not in HANDLERS, name

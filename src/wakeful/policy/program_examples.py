@@ -497,7 +497,15 @@ _FILES: dict[str, Examples] = {
 }
 
 _PROCESSES: dict[str, Examples] = {
-    "kill": (("kill -l", R), ("kill -9 1", C), ("kill -TERM 4242", H)),
+    "kill": (
+        ("kill -l", R),
+        ("kill -9 1", C),
+        ("kill -9 -1", C),
+        ("kill -TERM 4242", H),
+        ("kill -KILL 4242", H),
+        ("kill 4242 -l", H),  # options end at the first target
+        ("kill -s HUP %1", W),
+    ),
     "killall": (("killall -l", R), ("killall node", H)),
     "pkill": (("pkill -f 'uvicorn app:main'", H),),
     "skill": (("skill -STOP -u eve", H),),

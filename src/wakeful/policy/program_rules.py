@@ -93,6 +93,12 @@ class Program:
     `logsave -a`). `no_command` is the tier when such an entry has nothing to run (`perf
     stat` alone watches the whole machine), and `default_output` a file the program writes
     when none of its `write_opts` is given (`perf record` writes perf.data).
+    With `options_first`, options end at the first operand, as POSIX getopt and the shell's
+    builtins read them (`kill 4242 -l` kills 4242; `logsave FILE -v` runs a program `-v`).
+    `operand_patterns` judge operands by what they look like: each operand gets the tier of
+    the first expression it matches, and the entry's own tier when it matches none (`kill
+    %1` stops a job of this shell, `kill 1` init, `kill 4242` a process elsewhere); a mode
+    flag or subcommand that sets the tier sets it for them too (`kill -l 9`).
 
     A subcommand (or `other_subcommand`) may be an entry of its own instead of a tier: the
     words after it are then judged by that entry (`terraform state list`, `gh api -X POST`),
@@ -147,6 +153,8 @@ class Program:
     long_prefixes: bool = False  # GNU getopt_long: `--co` is `--compress-program`
     mode_flags: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
     plain_flags: Collection[str] = _NONE
+    options_first: bool = False
+    operand_patterns: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
     no_command: tuple[Tier, str] | None = None
     default_output: str = ""
     takes: frozenset[str] = field(default=frozenset(), compare=False)
@@ -159,7 +167,10 @@ class Program:
                 object.__setattr__(self, name, frozenset(value))
         if not isinstance(self.tier, Tier):  # a string slipped past the type checker
             raise ValueError(f"program rule tier {self.tier!r}: write Tier.HIGH, not 'high'")
-        for name in ("word_tiers", "subcommands", "word_patterns", "value_tiers", "mode_flags"):
+        for name in (
+            *("word_tiers", "subcommands", "word_patterns", "value_tiers", "mode_flags"),
+            "operand_patterns",
+        ):
             table = getattr(self, name)
             if table and type(table) is not MappingProxyType:  # (most are empty)
                 object.__setattr__(self, name, MappingProxyType(dict(table)))
@@ -3949,6 +3960,7 @@ def _validate_options(name: str, program: Program) -> None:
             raise ValueError(f"program rule {name}: mode flag {flag!r} has no tier {tier!r}")
     for pattern, found in (
         *((p, t) for p, (t, _) in program.word_patterns.items()),
+        *((p, t) for p, (t, _) in program.operand_patterns.items()),
         *((p, t) for p, t, _ in program.value_tiers.values()),
     ):
         if not isinstance(found, Tier):
@@ -6048,12 +6060,30 @@ _TABLE.update(
             argv_after=("-x", "--exec"),
         ),
         "eval": Program(_R, "shell_words", "runs its words as shell code"),
+        # `kill [-SIGNAL | -s SIGNAL] TARGET...`: the targets decide. Options are whole words
+        # (`-KILL` is one signal, no `-L` in it); `-1` among them is the target "every
+        # process" (as the first word it is signal 1, judged the same all the same).
+        "kill": Program(
+            _H,
+            "none",
+            "stops processes outside the workspace",
+            ("-s", "-signal", "-n", "-q", "-queue"),
+            long_flags=True,
+            options_first=True,  # `kill 4242 -l` kills 4242
+            mode_flags=_same(("-l", "-L", "-list", "-table"), _R, "lists signals"),
+            word_tiers={"-1": (_C, "kills every process")},
+            operand_patterns={
+                r"^-?1$": (_C, "kills every process (or init)"),
+                r"^%([0-9]+|%|\+|-)$": (_W, "stops a background job this shell started"),
+            },
+        ),
         # `logsave [-asv] FILE CMD...`: runs CMD and saves what it prints in FILE
         "logsave": Program(
             _R,
             ("write", "command"),
             "saves what its command prints",
             plain_flags=("-a", "-s", "-v"),
+            options_first=True,  # getopt("+asv")
             no_command=(_H, "logsave without a command to run"),
         ),
         # `perf stat CMD`, `perf record CMD`: CMD runs and is judged; perf only counts or

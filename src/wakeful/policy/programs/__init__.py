@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 848 programs known, 704 are data (665 program entries, 37 wrappers, and the git and
+Of the 848 programs known, 705 are data (666 program entries, 37 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 144 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 143 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, source, trap, python,
@@ -33,8 +33,7 @@ express them (every one still carries examples, in program_examples.py):
 - Answers that depend on the project, several words at once or the text of an argument:
   pip/uv/npm/yarn/pnpm/npx (the project environment, scripts, -g), cloud CLIs
   (listed in cloud_clis.py: the action is the last word, credential-printing forms), SQL
-  clients (the query text is read), kill (which processes: 1, -1, job specs, computed
-  ones), rg (--pre, --hostname-bin and its own searches).
+  clients (the query text is read), rg (--pre, --hostname-bin and its own searches).
 
 Package managers (apt, brew, conda...), helm, gh, ip/route, tmux/screen, systemctl, k9s and
 kubectx, terraform/tofu/terragrunt/pulumi, docker/podman/nerdctl and compose, the project
@@ -54,6 +53,10 @@ and watch (operands of kind `shell_words`: the words joined are shell code), log
 perf (a `command` operand, whose words are the command's and never the entry's options;
 `no_command` for `perf stat` alone, `default_output` for perf.data), and dd (`if=`/`of=`
 as `source_pattern`/`dest_pattern`; an endless device copied with no count is a check).
+And kill: its operands are judged by what they look like (`operand_patterns`: 1 and -1
+are init and every process, %N a job of this shell), its options are whole words that end
+at the first operand (`long_flags`, `options_first`: `-KILL` lists nothing, `kill 4242
+-l` kills).
 
 Where each part lives in this package (logic modules, and data-only tables apart from them):
 

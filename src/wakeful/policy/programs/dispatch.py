@@ -42,7 +42,6 @@ from wakeful.policy.programs.shells import (
     h_calc,
     h_gdb,
     h_isolate,
-    h_kill,
     h_names,
     h_privilege,
     h_script,
@@ -354,7 +353,6 @@ def _handlers() -> dict[str, Handler]:
     table["unzip"] = h_unzip
     for n in ("7z", "7za", "7zz", "7zr"):
         table[n] = h_7z
-    table["kill"] = h_kill
     table["ssh"] = h_ssh
     table["mosh"] = h_ssh
     for n in ("scp", "sftp"):

@@ -34,6 +34,7 @@ class _Compiled:
         "nested",
         "globals",
         "patterns",
+        "operand_patterns",
     )
 
     def __init__(self, rule: Program) -> None:
@@ -108,6 +109,10 @@ class _Compiled:
             )
         self.patterns = [
             (re.compile(pattern), tier, why) for pattern, (tier, why) in rule.word_patterns.items()
+        ]
+        self.operand_patterns = [
+            (re.compile(pattern), tier, why)
+            for pattern, (tier, why) in rule.operand_patterns.items()
         ]
 
 
@@ -275,11 +280,7 @@ def run_program(
                 continue
             kept.append(word)
         args = kept
-    opts, pos = (
-        split_long_opts(args, compiled.takes)
-        if rule.long_flags
-        else split_opts(args, compiled.takes)
-    )
+    opts, pos = _split(rule, compiled, args)
     # The words of the command the program runs, from its first word on: judged as that
     # command (`screen rm -rf ~ -ls`: `-ls` is rm's word, not screen's listing flag).
     command: list[Word] = []
@@ -287,11 +288,7 @@ def run_program(
         first = pos[compiled.command_at]
         start = next(j for j, w in enumerate(args) if w is first)
         args, command = args[:start], args[start:]
-        opts, pos = (
-            split_long_opts(args, compiled.takes)
-            if rule.long_flags
-            else split_opts(args, compiled.takes)
-        )
+        opts, pos = _split(rule, compiled, args)
         pos.append(first)
     # In the order written, so that reasons come out the same in every process (a set's
     # order changes with string hashing).
@@ -457,6 +454,8 @@ def run_program(
     elif not decided:
         if rule.workspace_flags and any(flag in rule.workspace_flags for flag in lowering):
             a.add(_min(rule.tier, Tier.WORKSPACE), f"{rule.what} (the project's own)")
+        elif compiled.operand_patterns and pos:
+            _operand_findings(name, rule, compiled, pos, a)
         else:
             a.add(rule.tier, rule.what)
     if rule.runs_code:
@@ -591,8 +590,17 @@ def _keyed_reads(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> Non
             a.read(Word(path, value.text), cmd.cwd)
 
 
+def _split(
+    rule: Program, compiled: _Compiled, args: list[Word]
+) -> tuple[list[tuple[str, Word | None]], list[Word]]:
+    """An entry's options and operands, as the program tells them apart."""
+    if rule.long_flags:
+        return split_long_opts(args, compiled.takes, rule.options_first)
+    return split_opts(args, compiled.takes, rule.options_first)
+
+
 def split_long_opts(
-    args: list[Word], takes: Collection[str]
+    args: list[Word], takes: Collection[str], stop_at_positional: bool = False
 ) -> tuple[list[tuple[str, Word | None]], list[Word]]:
     """Options written as whole words with one dash or two (go's and terraform's flags, never
     clustered: `-race`, `-o FILE`, `-toolexec=PROG`, `--o=FILE`), named with one dash."""
@@ -601,7 +609,7 @@ def split_long_opts(
     words = iter(args)
     for word in words:
         value = word.value
-        if value is None or not value.startswith("-") or value == "-":
+        if value is None or not value.startswith("-") or value == "-" or pos and stop_at_positional:
             pos.append(word)
             continue
         if value == "--":
@@ -636,6 +644,25 @@ def _word_findings(
             if word.value is not None and pattern.search(word.value):
                 a.add(tier, f"{name} {_short(word.value)} {why}")
                 break
+
+
+def _operand_findings(
+    name: str, rule: Program, compiled: _Compiled, pos: list[Word], a: Analyzer
+) -> None:
+    """Each operand's tier by the first `operand_patterns` expression it matches (`kill
+    %1`: a job of this shell), the entry's own for one that matches none (or is only known
+    at run time)."""
+    plain = False
+    for word in pos:
+        value = word.value
+        for pattern, tier, why in compiled.operand_patterns if value is not None else ():
+            if pattern.search(value or ""):
+                a.add(tier, f"{name} {_short(word.text)} {why}")
+                break
+        else:
+            plain = True
+    if plain:
+        a.add(rule.tier, rule.what)
 
 
 def _unknown_options(name: str, rule: Program, args: list[Word], a: Analyzer) -> None:

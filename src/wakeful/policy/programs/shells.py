@@ -1,5 +1,5 @@
 """Shells and wrappers: `sh -c`, source, trap, the wrappers (nice, timeout...), privilege
-(sudo, su...), isolation (unshare, bwrap, systemd-run), xargs/parallel, script, gdb, kill,
+(sudo, su...), isolation (unshare, bwrap, systemd-run), xargs/parallel, script, gdb,
 dc and the builtins that take variable names."""
 
 from __future__ import annotations
@@ -338,21 +338,6 @@ def h_gdb(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         else:
             a.read(program, cmd.cwd)
     a.add(Tier.READ_ONLY, "gdb reads the program's symbols and code")
-
-
-def h_kill(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    values = [w.value or "" for w in args]
-    if "-1" in values[1:] or values[-1:] == ["-1"] or "1" in values:
-        a.add(Tier.CRITICAL, "kills every process (or init)")
-        return
-    if any(v in ("-l", "-L", "--list") for v in values):
-        a.add(Tier.READ_ONLY, "lists signals")
-        return
-    targets = [v for v in values if not v.startswith("-")]
-    if targets and all(re.fullmatch(r"%[0-9]+|%%|%\+|%-", v) for v in targets):
-        a.add(Tier.WORKSPACE, "stops a background job this shell started")
-        return
-    a.add(Tier.HIGH, f"{name} stops processes outside the workspace")
 
 
 def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
