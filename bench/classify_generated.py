@@ -62,6 +62,8 @@ WORDS: dict[str, list[str]] = {
     "--exec-path=/tmp --no-pager -i",
     "kill": "-l -L --list -9 -1 1 -- %1 %% %+ %- 4242 -s KILL HUP -TERM -KILL $(pgrep x) -n "
     "0 -SIGHUP %2 -q 5 --table $p",
+    "script": "-q -c -qc --command 'git status' make 'rm -rf ~' /dev/null build.log ~/.bashrc "
+    "-O -I -B -T -t --log-out=x.log --timing=t.log 5 -E always -f -a $c --",
     "dd": "if=/dev/zero of=build/f of=/dev/sda if=/dev/sda count=1 bs=1M of=~/.bashrc "
     "if=~/.ssh/id_rsa status=progress of=/dev/null iflag=count_bytes if=build/a conv=notrunc",
 }

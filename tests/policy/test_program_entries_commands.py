@@ -127,6 +127,27 @@ def test_kill_is_judged_by_the_processes_it_names(cmd: str, tier: Tier) -> None:
     assert got.tier == tier, got.reasons
 
 
+@pytest.mark.parametrize(
+    ("cmd", "tier"),
+    [
+        # script -c CODE [FILE]: CODE runs, FILE (or ./typescript) holds what it prints
+        ("script -qc 'git status' /dev/null", Tier.READ_ONLY),
+        ("script -q -c make build.log", Tier.WORKSPACE),
+        ("script -c ls", Tier.WORKSPACE),  # writes ./typescript
+        ("script -c 'rm -rf ~' /dev/null", Tier.CRITICAL),
+        ("script -c true /home/dev/.bashrc", Tier.CRITICAL),
+        ("script -c ls -O /home/dev/.profile /dev/null", Tier.CRITICAL),
+        ("script -c ls --log-timing=/home/dev/.bashrc /dev/null", Tier.CRITICAL),
+        ('script -c "$CMD" /dev/null', Tier.HIGH),
+        ("script", Tier.HIGH),  # an interactive shell
+        ("script -q /dev/null", Tier.HIGH),
+    ],
+)
+def test_script_runs_its_command_and_writes_its_log(cmd: str, tier: Tier) -> None:
+    got = classify_command(cmd, WS, HOME)
+    assert got.tier == tier, got.reasons
+
+
 def test_the_converted_programs_are_data_entries() -> None:
-    for name in ("watch", "eval", "logsave", "perf", "dd", "kill"):
+    for name in ("watch", "eval", "logsave", "perf", "dd", "kill", "script"):
         assert name in PROGRAMS and name not in HANDLERS, name

@@ -374,6 +374,7 @@ _WRAPPERS: dict[str, Examples] = {
         ("script -c 'rm -rf ~' /dev/null", C),
         ("script -c true /home/dev/.bashrc", C),
         ("script", H),
+        ("script -c ls -O ~/.profile /dev/null", C),
     ),
     "perf": (
         ("perf stat -e task-clock ls", R),

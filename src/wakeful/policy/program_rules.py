@@ -90,9 +90,10 @@ class Program:
     The words of a `command` or `shell_words` operand are that command's, never the entry's
     options (`screen rm -rf ~ -ls`); options before it that the entry does not know need
     approval, except `plain_flags` (options without a value and without an effect to judge:
-    `logsave -a`). `no_command` is the tier when such an entry has nothing to run (`perf
-    stat` alone watches the whole machine), and `default_output` a file the program writes
-    when none of its `write_opts` is given (`perf record` writes perf.data).
+    `logsave -a`). `no_command` is the tier when such an entry, or one with `exec_opts`, has
+    nothing to run (`perf stat` alone watches the whole machine, `script` without -c starts
+    an interactive shell), and `default_output` a file the program writes when none of its
+    `write_opts` or write operands names one (`perf record` writes perf.data).
     With `options_first`, options end at the first operand, as POSIX getopt and the shell's
     builtins read them (`kill 4242 -l` kills 4242; `logsave FILE -v` runs a program `-v`).
     `operand_patterns` judge operands by what they look like: each operand gets the tier of
@@ -6060,6 +6061,21 @@ _TABLE.update(
             argv_after=("-x", "--exec"),
         ),
         "eval": Program(_R, "shell_words", "runs its words as shell code"),
+        # `script -qc CODE [FILE]`: CODE runs (without -c, an interactive shell) and what it
+        # prints is logged to FILE, ./typescript without one.
+        "script": Program(
+            _R,
+            ("write", "none"),
+            "records what its command prints",
+            ("-E", "--echo", "-m", "--logging-format", "-o", "--output-limit"),
+            write_opts=(
+                *("-I", "--log-in", "-O", "--log-out", "-B", "--log-io", "-T"),
+                *("--log-timing", "-t", "--timing"),
+            ),
+            exec_opts=("-c", "--command"),
+            default_output="typescript",
+            no_command=(_H, "script starts an interactive shell"),
+        ),
         # `kill [-SIGNAL | -s SIGNAL] TARGET...`: the targets decide. Options are whole words
         # (`-KILL` is one signal, no `-L` in it); `-1` among them is the target "every
         # process" (as the first word it is signal 1, judged the same all the same).

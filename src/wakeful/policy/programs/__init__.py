@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 848 programs known, 705 are data (666 program entries, 37 wrappers, and the git and
+Of the 848 programs known, 706 are data (667 program entries, 37 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 143 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 142 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, source, trap, python,
@@ -17,8 +17,8 @@ express them (every one still carries examples, in program_examples.py):
   `e`, `w FILE` inside the script), dc (`!`), the builtins that take variable names
   (an array subscript in a name is evaluated: `printf -v 'a[$(cmd)]'`).
 - Commands inside commands: find (-exec, -delete and action order), fd -x, xargs/parallel,
-  unshare/bwrap/systemd-run (the command, never below high), sudo/doas/su..., script
-  (-c), gdb (its -ex commands), ssh/mosh (the remote command), git (-c keys, aliases, -C
+  unshare/bwrap/systemd-run (the command, never below high), sudo/doas/su..., gdb (its
+  -ex commands), ssh/mosh (the remote command), git (-c keys, aliases, -C
   and --git-dir; checkout/restore, branch, rm, config, worktree, submodule, clone, init,
   bundle, apply, grep -O and diff, whose paths, commands and option combinations decide:
   one small function each in `_GIT_CODE`; push, gc, commit, pull, archive, reset, clean,
@@ -51,7 +51,8 @@ ansible-playbook (a playbook or host group's name is no verb: `ansible-playbook 
 runs show.yml). So are the programs that run a command or shell code they are given: eval
 and watch (operands of kind `shell_words`: the words joined are shell code), logsave and
 perf (a `command` operand, whose words are the command's and never the entry's options;
-`no_command` for `perf stat` alone, `default_output` for perf.data), and dd (`if=`/`of=`
+`no_command` for `perf stat` alone, `default_output` for perf.data), script (`-c` as
+`exec_opts`, ./typescript as `default_output`, an interactive shell without -c), and dd (`if=`/`of=`
 as `source_pattern`/`dest_pattern`; an endless device copied with no count is a check).
 And kill: its operands are judged by what they look like (`operand_patterns`: 1 and -1
 are init and every process, %N a job of this shell), its options are whole words that end
@@ -66,7 +67,7 @@ Where each part lives in this package (logic modules, and data-only tables apart
   redirections and variable assignments before a command.
 - `inline`: inline code and programs read from stdin (data: `inline_tables`).
 - Handlers by family: `shells` (shells, source/trap, wrappers, privilege, isolation,
-  xargs, script, gdb, kill, dc, names), `files` (rm, cp/mv, ln, rsync, chmod, tar/unzip/7z),
+  xargs, gdb, dc, names), `files` (rm, cp/mv, ln, rsync, chmod, tar/unzip/7z),
   `find` (find, fd), `text` (ex/vim, ed, sed, awk), `network` (ssh, scp, curl, wget, nc),
   `git`, `toolchains` (python and the interpreters, pip, uv, npm, npx, make, protoc; data:
   `tool_tables`), `sql`, `cloud` (cloud CLIs, openssl) and `search` (rg, credential

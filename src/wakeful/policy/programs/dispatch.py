@@ -44,7 +44,6 @@ from wakeful.policy.programs.shells import (
     h_isolate,
     h_names,
     h_privilege,
-    h_script,
     h_shell,
     h_source,
     h_trap,
@@ -326,7 +325,6 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_isolate
     table["xargs"] = h_xargs
     table["parallel"] = h_xargs
-    table["script"] = h_script
     for n in ("vim", "vi", "ex"):
         table[n] = h_ex_batch
     table["ed"] = h_ed

@@ -468,10 +468,18 @@ def run_program(
             a.write(value, cmd.cwd)
     if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
         pos = pos[1:]
-    if rule.default_output and not (rule.write_opts and any(_vals_in(opts, rule.write_opts))):
+    if (
+        rule.default_output
+        and not (rule.write_opts and any(_vals_in(opts, rule.write_opts)))
+        and not (pos and kinds[0] == "write")
+    ):
         a.write(Word(rule.default_output, rule.default_output), cmd.cwd)  # `perf record`
-    if compiled.command_at is not None and not command and rule.no_command is not None:
-        a.add(*rule.no_command)  # `perf stat` alone, `logsave FILE`: nothing to run
+    if rule.no_command is not None and (
+        not command
+        if compiled.command_at is not None
+        else not (opts and any(_vals_in(opts, rule.exec_opts)))
+    ):
+        a.add(*rule.no_command)  # `perf stat` alone, `logsave FILE`, `script`: nothing to run
     if not pos:
         if opts and compiled.command_at is not None and "command" in kinds:
             _unknown_options(name, rule, args, a)  # options, and no command to run

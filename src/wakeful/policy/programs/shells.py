@@ -1,6 +1,6 @@
 """Shells and wrappers: `sh -c`, source, trap, the wrappers (nice, timeout...), privilege
-(sudo, su...), isolation (unshare, bwrap, systemd-run), xargs/parallel, script, gdb,
-dc and the builtins that take variable names."""
+(sudo, su...), isolation (unshare, bwrap, systemd-run), xargs/parallel, gdb, dc and the
+builtins that take variable names."""
 
 from __future__ import annotations
 
@@ -260,32 +260,6 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         if not marker:
             inner.append(item)
         a.run_argv(inner, cmd)
-
-
-def h_script(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """`script -qc CMD FILE`: runs CMD (a shell without -c) and logs to FILE."""
-    opts, pos = split_opts(
-        args,
-        ("-c", "--command", "-E", "--echo", "-I", "--log-in", "-O", "--log-out", "-B")
-        + ("--log-io", "-T", "--log-timing", "-t", "--timing", "-m", "--logging-format")
-        + ("-o", "--output-limit"),
-    )
-    for log in [*_vals(opts, "-I", "--log-in", "-O", "--log-out", "-B", "--log-io"), *pos[:1]]:
-        a.write(log, cmd.cwd)
-    for log in _vals(opts, "-T", "--log-timing", "-t", "--timing"):
-        if log.value and not log.value.isdigit():
-            a.write(log, cmd.cwd)
-    if not pos and not _vals(opts, "-I", "--log-in", "-O", "--log-out", "-B", "--log-io"):
-        a.write(Word("typescript", "typescript"), cmd.cwd)
-    codes = _vals(opts, "-c", "--command")
-    if not codes:
-        a.add(Tier.HIGH, "script starts an interactive shell")
-    for code in codes:
-        if code.value is None:
-            _dynamic_code(code, a, "script -c")
-        else:
-            a.add(Tier.READ_ONLY, "script records what its command prints")
-            a.run_script(code.value, cmd.cwd, "script -c")
 
 
 # gdb commands that only read the program file, and those that run it.
