@@ -55,6 +55,7 @@ def test_the_words_of_the_command_an_entry_runs_are_the_commands(cmd: str, tier:
         ("eval 'git push' origin", Tier.HIGH),
         ('eval "$(ssh-agent -s)"', Tier.CRITICAL),  # the agent's output is code
         ("eval -- rm -rf /home/dev", Tier.CRITICAL),
+        ("eval -x ls", Tier.HIGH),  # an option bash's eval rejects and other shells run
         # logsave FILE CMD: FILE is written, CMD runs
         ("logsave build.log make", Tier.WORKSPACE),
         ("logsave -a build.log make", Tier.WORKSPACE),

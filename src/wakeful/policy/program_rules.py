@@ -6060,7 +6060,8 @@ _TABLE.update(
             ("-n", "--interval", "-q", "--equexit"),
             argv_after=("-x", "--exec"),
         ),
-        "eval": Program(_R, "shell_words", "runs its words as shell code"),
+        # bash's eval takes no option but `--` (others run `-x ...` as a command): asked
+        "eval": Program(_R, "shell_words", "runs its words as shell code", strict_options=True),
         # `script -qc CODE [FILE]`: CODE runs (without -c, an interactive shell) and what it
         # prints is logged to FILE, ./typescript without one.
         "script": Program(
