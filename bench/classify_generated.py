@@ -53,6 +53,19 @@ WORDS: dict[str, list[str]] = {
     "ansible-playbook": "site.yml show.yml list-users.yml deploy.yml -i prod /tmp/inv.py "
     "--syntax-check --list-tasks --list-hosts --check --diff -e x=1 --vault-id dev@v.sh -l web "
     "-t tag /home/dev/other/site.yml -M /tmp/mods -b -K --flush-cache",
+    "watch": "-n 5 -d -x --exec -- ls -la 'rm -rf ~' rm -rf ~ git push $c -q 3 --differences "
+    "-t -g 'curl x | sh' --interval=2 -b",
+    "eval": "ls -la 'rm -rf ~' rm -rf ~ -- git push $c \"$(curl -s x)\" echo hi -n",
+    "logsave": "-a -s -v /dev/null build.log ~/.bashrc make git push rm -rf ~ ls -- $f -x",
+    "perf": "stat record report script annotate list top trace -e cycles -a -p 1 -g -o "
+    "build/p.data ~/.bashrc -- make ls rm -rf ~ -s x.py --objdump=/tmp/x -u 0 -C 0 -d -x "
+    "--exec-path=/tmp --no-pager -i",
+    "kill": "-l -L --list -9 -1 1 -- %1 %% %+ %- 4242 -s KILL HUP -TERM -KILL $(pgrep x) -n "
+    "0 -SIGHUP %2 -q 5 --table $p",
+    "script": "-q -c -qc --command 'git status' make 'rm -rf ~' /dev/null build.log ~/.bashrc "
+    "-O -I -B -T -t --log-out=x.log --timing=t.log 5 -E always -f -a $c --",
+    "dd": "if=/dev/zero of=build/f of=/dev/sda if=/dev/sda count=1 bs=1M of=~/.bashrc "
+    "if=~/.ssh/id_rsa status=progress of=/dev/null iflag=count_bytes if=build/a conv=notrunc",
 }
 
 

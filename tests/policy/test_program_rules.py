@@ -107,7 +107,7 @@ def test_classify_explain_names_the_entry_and_example(cli, git_repo: Path) -> No
     out = r.json()
     assert out["decision"] == "deny"
     entries = out["explain"]["entries"]
-    assert "timeout: handler h_wrapper in policy/programs.py" in entries
+    assert "timeout: handler h_wrapper in policy/programs/shells.py" in entries
     assert "base64: data entry in policy/program_rules.py" in entries
     assert any("closest example: base64 -d payload.b64 -o ~/.profile" in e for e in entries)
     assert "base64 -o ~/.profile x" in out["explain"]["commands"]
@@ -198,7 +198,9 @@ def test_every_data_entry_judges_its_operands(name: str, program: Program) -> No
         assert classify_command(f"{name} {lead}src/app.py", WS, HOME).tier == program.tier
     elif kind == "write":
         assert classify_command(f"{name} {lead}~/.bashrc", WS, HOME).tier == "critical"
-        assert classify_command(f"{name} {lead}build/out.txt", WS, HOME).tier == "workspace"
+        # (an entry that runs a command after the file, given none, has its own tier)
+        alone = program.no_command[0] if program.no_command is not None else "workspace"
+        assert classify_command(f"{name} {lead}build/out.txt", WS, HOME).tier == alone
     elif kind == "meta":
         assert classify_command(f"{name} src", WS, HOME).tier == program.tier
     else:
@@ -266,7 +268,7 @@ def test_check_rules_reports_an_example_that_does_not_hold(monkeypatch) -> None:
 def test_explain_shows_a_handler_programs_example(cli, git_repo: Path) -> None:
     r = cli(["classify", "--explain", "--json", "--", "rsync -a --delete empty/ ~/"], git_repo)
     entries = r.json()["explain"]["entries"]
-    assert "rsync: handler h_rsync in policy/programs.py" in entries
+    assert "rsync: handler h_rsync in policy/programs/files.py" in entries
     assert any("closest example: rsync -a --delete empty/ ~/  ->  critical" in e for e in entries)
 
 
@@ -349,7 +351,7 @@ def test_a_new_key_is_a_workspace_write_only_in_a_plain_workspace_folder(tmp_pat
 
 
 def test_the_count_of_programs_in_data_and_in_code_is_current() -> None:
-    """programs.py's opening comment says how many programs are data and how many keep a
+    """The programs package's opening comment says how many programs are data and how many keep a
     handler; it must stay true as entries move."""
     import re
 

@@ -1,7 +1,7 @@
 """Examples for every program the classifier knows that its entry does not carry itself:
 each a command with the tier it must get, written from the program's manual.
 
-Programs judged by a handler in programs.py (interpreters, find, xargs, git, package
+Programs judged by a handler in policy/programs/ (interpreters, find, xargs, git, package
 managers...) have their examples here only; data entries of program_rules.py get these
 appended to their own. Every example names its program first (checked when program_rules
 loads) and is classified in CI (tests/policy/test_program_rules.py) and by
@@ -301,7 +301,7 @@ _COMPRESSORS: dict[str, Examples] = {
     "unix2dos": (("unix2dos scripts/run.bat", W), ("unix2dos ~/.bashrc", C)),
 }
 
-# Programs judged by a handler in programs.py.
+# Programs judged by a handler in policy/programs/.
 _SHELLS: dict[str, Examples] = {
     n: ((f"{n} -c 'ls -la'", R), (f"{n} scripts/build.sh", W), (f"{n} -c 'rm -rf ~'", C))
     for n in ("sh", "bash", "zsh", "dash", "ksh", "ash", "mksh")
@@ -311,7 +311,12 @@ _SHELLS.update(
         "fish": (("fish -c 'ls'", R), ("fish -c 'rm -rf ~'", C)),
         "csh": (("csh -c 'ls'", R), ("csh -c 'rm -rf ~'", C)),
         "tcsh": (("tcsh -c 'ls'", R), ("tcsh -c 'rm -rf ~'", C)),
-        "eval": (("eval 'ls -la'", R), ("eval 'rm -rf ~'", C), ('eval "$CMD"', H)),
+        "eval": (
+            ("eval 'ls -la'", R),
+            ("eval 'rm -rf ~'", C),
+            ("eval -- rm -rf ~", C),
+            ('eval "$CMD"', H),
+        ),
         "source": (("source .venv/bin/activate", W), ("source /tmp/x.sh", H)),
         ".": ((". ./env.sh", W), (". ~/.ssh/id_rsa", C)),
         "trap": (("trap - EXIT", R), ("trap 'rm -rf ~' EXIT", C)),
@@ -369,6 +374,7 @@ _WRAPPERS: dict[str, Examples] = {
         ("script -c 'rm -rf ~' /dev/null", C),
         ("script -c true /home/dev/.bashrc", C),
         ("script", H),
+        ("script -c ls -O ~/.profile /dev/null", C),
     ),
     "perf": (
         ("perf stat -e task-clock ls", R),
@@ -376,6 +382,10 @@ _WRAPPERS: dict[str, Examples] = {
         ("perf stat -- rm -rf ~", C),
         ("perf record -a -g -- sleep 5", H),
         ("perf top", H),
+        ("perf record -g ./build/app", W),
+        ("perf stat -C 0 ls", H),
+        ("perf script -s /tmp/x.py", H),  # a Perl or Python script it runs
+        ("perf report --objdump=/tmp/evil", H),  # the disassembler it runs
     ),
     "logsave": (
         ("logsave /dev/null git status", R),
@@ -390,7 +400,13 @@ _WRAPPERS: dict[str, Examples] = {
         ("gdb -batch -p 1 -ex 'call system(\"id\")'", H),
         ("gdb build/app", H),
     ),
-    "watch": (("watch -n 5 ls", R), ("watch 'rm -rf ~'", C)),
+    "watch": (
+        ("watch -n 5 ls", R),
+        ("watch -n 2 -x ls -la", R),
+        ("watch 'rm -rf ~'", C),
+        ("watch -d 'rm -rf ~'", C),  # -d takes no value: the code is watch's command
+        ("watch -x rm -rf ~", C),
+    ),
     "tmux": (("tmux ls", R), ("tmux new -d 'rm -rf ~'", C)),
     "screen": (("screen -ls", R), ("screen -dm rm -rf /home/dev", C)),
 }
@@ -476,11 +492,21 @@ _FILES: dict[str, Examples] = {
         ("dd if=/dev/zero of=build/blank.img bs=1M count=1", W),
         ("dd if=/dev/sda of=disk.img", C),
         ("dd if=x.img of=/dev/sda", C),
+        ("dd if=/dev/zero of=build/fill", H),
+        ("dd if=build/a.img status=progress", R),
     ),
 }
 
 _PROCESSES: dict[str, Examples] = {
-    "kill": (("kill -l", R), ("kill -9 1", C), ("kill -TERM 4242", H)),
+    "kill": (
+        ("kill -l", R),
+        ("kill -9 1", C),
+        ("kill -9 -1", C),
+        ("kill -TERM 4242", H),
+        ("kill -KILL 4242", H),
+        ("kill 4242 -l", H),  # options end at the first target
+        ("kill -s HUP %1", W),
+    ),
     "killall": (("killall -l", R), ("killall node", H)),
     "pkill": (("pkill -f 'uvicorn app:main'", H),),
     "skill": (("skill -STOP -u eve", H),),

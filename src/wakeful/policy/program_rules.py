@@ -7,7 +7,7 @@ carry `examples`: commands with the tier they must get, checked in CI
 (tests/policy/test_program_rules.py) so a reviewer reads a program's rule and its evidence on
 one screen. The structure of every entry is checked when this module loads (`validate`).
 
-Code in `programs.py` interprets these entries (`run_program`); programs whose behaviour data
+Code in `policy/programs/` interprets these entries (`run_program`); programs whose behaviour data
 cannot express (inline interpreters, find/xargs pipelines, git's per-option effects, the
 project environments of pip and npm) keep a handler there. Programs with subcommands are
 entries whose subcommands are entries too (`terraform state list`, `docker container run`).
@@ -15,7 +15,9 @@ entries whose subcommands are entries too (`terraform state list`, `docker conta
 Positional kinds: `read` (contents are read), `meta` (names and attributes only), `write`,
 `delete`, `shell` (shell code the program runs), `script` (a script the program runs; the
 operands after it are the script's), `command` (a command the program runs, with the words
-after it), `project` (a project or directory the program builds or runs: outside the
+after it), `shell_words` (this operand and every word after it, joined with spaces as the
+shell joins them, are shell code: `watch CMD ARGS`, `eval`), `project` (a project or
+directory the program builds or runs: outside the
 workspace it needs approval), `none` (not paths). `positionals` is one kind for every positional, or a tuple
 giving the kind per position, the last one repeating.
 """
@@ -31,7 +33,10 @@ from wakeful.policy.program_examples import EXAMPLES as PROGRAM_EXAMPLES
 from wakeful.policy.types import Tier
 
 POSITIONAL_KINDS = frozenset(
-    {"read", "meta", "write", "delete", "shell", "script", "command", "project", "none"}
+    {
+        *("read", "meta", "write", "delete", "shell", "script", "command", "shell_words"),
+        *("project", "none"),
+    }
 )
 
 
@@ -73,7 +78,7 @@ class Program:
     change stays in the project. `outside_pattern` is a regular expression for words whose
     first group is such a path (`-Dmaven.repo.local=DIR`). `keyed_read_opts` take a comma
     list of KEY=PATH whose paths are read (`docker build --secret id=x,src=FILE`; the keys
-    id, type and env name no path). `checks` name checks in programs.py (`CHECKS`) for what
+    id, type and env name no path). `checks` name checks in programs/checks.py (`CHECKS`) for what
     data cannot express (`mvn -Dexec.executable=X -Dexec.args=...` runs X). With
     `strict_options`, an option before the subcommand that the entry does not know needs
     approval (go takes none there but -C). With `long_flags`, options are whole words with one dash
@@ -82,6 +87,19 @@ class Program:
     the entry's own, as a subcommand does (`at -l` lists jobs and `at -r` removes them where
     `at TIME` schedules one; `ssh-keygen -l` shows a fingerprint); with several, the highest
     counts, and options' own effects (what they write, read or run) are judged as always.
+    The words of a `command` or `shell_words` operand are that command's, never the entry's
+    options (`screen rm -rf ~ -ls`); options before it that the entry does not know need
+    approval, except `plain_flags` (options without a value and without an effect to judge:
+    `logsave -a`). `no_command` is the tier when such an entry, or one with `exec_opts`, has
+    nothing to run (`perf stat` alone watches the whole machine, `script` without -c starts
+    an interactive shell), and `default_output` a file the program writes when none of its
+    `write_opts` or write operands names one (`perf record` writes perf.data).
+    With `options_first`, options end at the first operand, as POSIX getopt and the shell's
+    builtins read them (`kill 4242 -l` kills 4242; `logsave FILE -v` runs a program `-v`).
+    `operand_patterns` judge operands by what they look like: each operand gets the tier of
+    the first expression it matches, and the entry's own tier when it matches none (`kill
+    %1` stops a job of this shell, `kill 1` init, `kill 4242` a process elsewhere); a mode
+    flag or subcommand that sets the tier sets it for them too (`kill -l 9`).
 
     A subcommand (or `other_subcommand`) may be an entry of its own instead of a tier: the
     words after it are then judged by that entry (`terraform state list`, `gh api -X POST`),
@@ -135,6 +153,11 @@ class Program:
     strict_options: bool = False
     long_prefixes: bool = False  # GNU getopt_long: `--co` is `--compress-program`
     mode_flags: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
+    plain_flags: Collection[str] = _NONE
+    options_first: bool = False
+    operand_patterns: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
+    no_command: tuple[Tier, str] | None = None
+    default_output: str = ""
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -145,7 +168,10 @@ class Program:
                 object.__setattr__(self, name, frozenset(value))
         if not isinstance(self.tier, Tier):  # a string slipped past the type checker
             raise ValueError(f"program rule tier {self.tier!r}: write Tier.HIGH, not 'high'")
-        for name in ("word_tiers", "subcommands", "word_patterns", "value_tiers", "mode_flags"):
+        for name in (
+            *("word_tiers", "subcommands", "word_patterns", "value_tiers", "mode_flags"),
+            "operand_patterns",
+        ):
             table = getattr(self, name)
             if table and type(table) is not MappingProxyType:  # (most are empty)
                 object.__setattr__(self, name, MappingProxyType(dict(table)))
@@ -253,6 +279,7 @@ _SET_FIELDS = (
     "outside_opts",
     "workspace_flags",
     "keyed_read_opts",
+    "plain_flags",
 )
 
 
@@ -1318,7 +1345,7 @@ _SYSTEM_CHANGERS = (
     "sgdisk",
 )
 # Judged by entries of their own further down (their subcommands decide) or, for protoc,
-# by a handler in programs.py, although listed above.
+# by a handler in policy/programs/, although listed above.
 _TOOLS_WITH_SUBCOMMANDS = frozenset(
     {"dart", "flutter", "gradlew", "mix", "mvnw", "protoc", "sbt", "swift", "pre-commit"}
 )
@@ -3924,7 +3951,9 @@ def _validate_options(name: str, program: Program) -> None:
     kinds = (program.positionals,) if isinstance(program.positionals, str) else program.positionals
     if not kinds or any(k not in POSITIONAL_KINDS for k in kinds):
         raise ValueError(f"program rule {name}: unknown positional kind in {kinds}")
-    for opt in (*program.takes, *program.write_flags, *program.mode_flags):
+    if program.no_command is not None and not isinstance(program.no_command[0], Tier):
+        raise ValueError(f"program rule {name}: no_command has no tier {program.no_command[0]!r}")
+    for opt in (*program.takes, *program.write_flags, *program.mode_flags, *program.plain_flags):
         if not opt.startswith(("-", "+")):
             raise ValueError(f"program rule {name}: option {opt!r} must start with - or +")
     for flag, (tier, _) in program.mode_flags.items():
@@ -3932,13 +3961,14 @@ def _validate_options(name: str, program: Program) -> None:
             raise ValueError(f"program rule {name}: mode flag {flag!r} has no tier {tier!r}")
     for pattern, found in (
         *((p, t) for p, (t, _) in program.word_patterns.items()),
+        *((p, t) for p, (t, _) in program.operand_patterns.items()),
         *((p, t) for p, t, _ in program.value_tiers.values()),
     ):
         if not isinstance(found, Tier):
             raise ValueError(f"program rule {name}: pattern {pattern!r} has no tier {found!r}")
 
 
-# Programs that once had a handler in programs.py and that data expresses (their examples
+# Programs that once had a handler in policy/programs/ and that data expresses (their examples
 # are in program_examples.py).
 _CREDENTIAL_TOOLS = (
     "ssh-copy-id",
@@ -4284,7 +4314,7 @@ _TABLE.update(
 )
 
 # ---------------------------------------------------------------------------------------
-# Programs with subcommands whose own words decide (once handlers in programs.py): a
+# Programs with subcommands whose own words decide (once handlers in policy/programs/): a
 # subcommand that is an entry of its own judges the words after it.
 
 
@@ -4834,7 +4864,7 @@ _EXAMPLES.update(
 
 # ---------------------------------------------------------------------------------------
 # Infrastructure tools, container engines, project managers, build tools, cargo and go
-# (once handlers in programs.py).
+# (once handlers in policy/programs/).
 
 # terraform, tofu, terragrunt and pulumi: plan and show read; apply, destroy, import and
 # state changes act on real infrastructure. The state holds every sensitive value in clear:
@@ -5974,6 +6004,143 @@ _EXAMPLES.update(
     }
 )
 
+# perf stat and record: options that take a value, those that take none, and those that
+# watch other processes (a process, a user, CPUs or the whole machine).
+_PERF_VALUES = (
+    *("-e", "--event", "-r", "--repeat", "-x", "--field-separator", "-I", "--interval-print"),
+    *("-G", "--cgroup", "-M", "--metrics", "-o", "--output", "-F", "--freq", "-D", "--delay"),
+    *("-c", "--count", "--call-graph", "-m", "--mmap-pages", "--filter"),
+    *("--branch-filter", "-L", "--td-level"),
+)
+_PERF_FLAGS = (
+    *("-g", "-A", "--no-aggr", "-B", "--big-num", "-d", "--detailed", "-i", "--no-inherit"),
+    *("-n", "--null", "--no-samples", "-q", "--quiet", "-S", "--sync", "-v", "--verbose"),
+    *("-T", "--transaction", "--timestamp", "--per-core", "--per-die", "--per-socket"),
+    *("--per-thread", "--per-node", "--topdown", "--metric-only", "--all-user"),
+    *("--all-kernel", "-j", "--json", "-s", "--stat", "-N", "--no-buildid-cache", "-b"),
+    *("--branch-any", "--data", "-P", "--period", "-R", "--raw-samples", "-W", "--weight"),
+    *("--no-buildid", "--sample-cpu", "--phys-data", "--running-time", "--overwrite"),
+)
+_PERF_WATCHES = ("-a", "--all-cpus", "-p", "--pid", "-t", "--tid", "-u", "--uid", "-C", "--cpu")
+
+
+def _perf_counter(what: str) -> Program:
+    return Program(
+        _R,
+        "command",
+        what,
+        (*_PERF_VALUES, "-p", "--pid", "-t", "--tid", "-u", "--uid", "-C", "--cpu"),
+        write_opts=("-o", "--output"),
+        plain_flags=_PERF_FLAGS,
+        mode_flags=_same(_PERF_WATCHES, _H, "watches other processes"),
+        no_command=(_H, "with nothing to run watches the whole machine"),
+    )
+
+
+# `perf report --objdump=PROG`: the disassembler it runs.
+_PERF_READER = Program(
+    _R,
+    "none",
+    "reads a recording",
+    ("-i", "--input", "-k", "--vmlinux", "-F", "--fields", "-s", "--sort"),
+    exec_opts=("--objdump", "--addr2line"),
+)
+
+
+# Programs that run a command or shell code they are given (once handlers in
+# policy/programs/shells.py): their examples are in program_examples.py.
+_TABLE.update(
+    {
+        # `watch [options] CMD ARGS`: the words joined are shell code (sh -c), with -x a
+        # command; `-d` takes a value only as `--differences=permanent`.
+        "watch": Program(
+            _R,
+            "shell_words",
+            "repeats a command",
+            ("-n", "--interval", "-q", "--equexit"),
+            argv_after=("-x", "--exec"),
+        ),
+        # bash's eval takes no option but `--` (others run `-x ...` as a command): asked
+        "eval": Program(_R, "shell_words", "runs its words as shell code", strict_options=True),
+        # `script -qc CODE [FILE]`: CODE runs (without -c, an interactive shell) and what it
+        # prints is logged to FILE, ./typescript without one.
+        "script": Program(
+            _R,
+            ("write", "none"),
+            "records what its command prints",
+            ("-E", "--echo", "-m", "--logging-format", "-o", "--output-limit"),
+            write_opts=(
+                *("-I", "--log-in", "-O", "--log-out", "-B", "--log-io", "-T"),
+                *("--log-timing", "-t", "--timing"),
+            ),
+            exec_opts=("-c", "--command"),
+            default_output="typescript",
+            no_command=(_H, "script starts an interactive shell"),
+        ),
+        # `kill [-SIGNAL | -s SIGNAL] TARGET...`: the targets decide. Options are whole words
+        # (`-KILL` is one signal, no `-L` in it); `-1` among them is the target "every
+        # process" (as the first word it is signal 1, judged the same all the same).
+        "kill": Program(
+            _H,
+            "none",
+            "stops processes outside the workspace",
+            ("-s", "-signal", "-n", "-q", "-queue"),
+            long_flags=True,
+            options_first=True,  # `kill 4242 -l` kills 4242
+            mode_flags=_same(("-l", "-L", "-list", "-table"), _R, "lists signals"),
+            word_tiers={"-1": (_C, "kills every process")},
+            operand_patterns={
+                r"^-?1$": (_C, "kills every process (or init)"),
+                r"^%([0-9]+|%|\+|-)$": (_W, "stops a background job this shell started"),
+            },
+        ),
+        # `logsave [-asv] FILE CMD...`: runs CMD and saves what it prints in FILE
+        "logsave": Program(
+            _R,
+            ("write", "command"),
+            "saves what its command prints",
+            plain_flags=("-a", "-s", "-v"),
+            options_first=True,  # getopt("+asv")
+            no_command=(_H, "logsave without a command to run"),
+        ),
+        # `perf stat CMD`, `perf record CMD`: CMD runs and is judged; perf only counts or
+        # samples it. Watching other processes, or the machine, is not the project's.
+        "perf": Program(
+            _R,
+            "none",
+            "prints events or reads a recording",
+            subcommands={
+                **_same(("list", "version", "help"), _R, "prints events or its version"),
+                "stat": _perf_counter("counts what its command does"),
+                "record": replace(
+                    _perf_counter("samples what its command does"), default_output="perf.data"
+                ),
+                **dict.fromkeys(("report", "annotate"), _PERF_READER),
+                "script": replace(
+                    _PERF_READER,
+                    what="prints the samples of a recording",
+                    script_opts=("-s", "--script"),  # a Perl or Python script it runs
+                    word_tiers={
+                        "record": (_H, "records with a script's recipe"),
+                        "report": (_H, "runs a script over a recording"),
+                    },
+                ),
+            },
+            other_subcommand=(_H, "watches the whole machine or changes its settings"),
+            plain_flags=("--no-pager", "-P", "--paginate"),
+            strict_options=True,  # `perf --exec-path=DIR stat`: perf's own programs elsewhere
+        ),
+        # `dd if=IN of=OUT`: IN is read and OUT written; without of= it copies to stdout
+        "dd": Program(
+            _R,
+            "none",
+            "copies to standard output",
+            source_pattern=r"(?s)if=(.*)",
+            dest_pattern=r"(?s)of=(.*)",
+            checks=("endless_copy",),
+        ),
+    }
+)
 
 for _name, _examples in _EXAMPLES.items():
     _p = _TABLE[_name]
@@ -6461,7 +6628,7 @@ _TABLE.update(
             write_opts=("-o", "--output"),
             examples=(("age-keygen -o key.txt", _W), ("age-keygen -y ~/.config/age/k.txt", _H)),
         ),
-        # JavaScript project tools, run through npx or `pnpm exec` (programs.py hands them
+        # JavaScript project tools, run through npx or `pnpm exec` (policy/programs/ hands them
         # to these entries): migration files and generated clients are project work; what
         # changes or drops a database, publishes or records to a dashboard asks.
         "prisma": Program(
@@ -7077,7 +7244,7 @@ PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
 # ---------------------------------------------------------------------------------------
 # Programs with subcommands: the tier of each subcommand. Options and subcommands whose
 # effect depends on their arguments (`git grep -O`, `git apply --unsafe-paths`, `npm -g`)
-# are judged by the handlers in programs.py; the examples here pin both.
+# are judged by the handlers in policy/programs/; the examples here pin both.
 
 GIT_READ = frozenset(
     {
@@ -7779,7 +7946,7 @@ def validate_examples(entries: Mapping[str, Family] | Mapping[str, Wrapper]) -> 
 validate_examples(FAMILIES)
 validate_examples(WRAPPERS)
 
-# Examples of the programs that handlers in programs.py judge (no data entry carries them).
+# Examples of the programs that handlers in policy/programs/ judge (no data entry carries them).
 HANDLER_EXAMPLES: Mapping[str, tuple[tuple[str, Tier], ...]] = MappingProxyType(
     {
         name: examples

@@ -7,34 +7,33 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 848 programs known, 699 are data (660 program entries, 37 wrappers, and the git and
+Of the 848 programs known, 706 are data (667 program entries, 37 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 149 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 142 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
-- Code in another language or the shell: sh/bash/zsh... -c, eval, source, trap, python,
+- Code in another language or the shell: sh/bash/zsh... -c, source, trap, python,
   node/perl/ruby/php... -e (inline code is parsed and judged), awk/sed scripts (system(),
   `e`, `w FILE` inside the script), dc (`!`), the builtins that take variable names
   (an array subscript in a name is evaluated: `printf -v 'a[$(cmd)]'`).
 - Commands inside commands: find (-exec, -delete and action order), fd -x, xargs/parallel,
-  unshare/bwrap/systemd-run (the command, never below high),
-  sudo/doas/su..., watch (its operands joined into shell code), ssh/mosh (the remote
-  command), git (-c keys, aliases, -C and --git-dir; checkout/restore, branch, rm, config,
-  worktree, submodule, clone, init, bundle, apply, grep -O and diff, whose paths, commands
-  and option combinations decide: one small function each in `_GIT_CODE`; push, gc,
-  commit, pull, archive, reset, clean, stash, rebase and the rest are data).
+  unshare/bwrap/systemd-run (the command, never below high), sudo/doas/su..., gdb (its
+  -ex commands), ssh/mosh (the remote command), git (-c keys, aliases, -C
+  and --git-dir; checkout/restore, branch, rm, config, worktree, submodule, clone, init,
+  bundle, apply, grep -O and diff, whose paths, commands and option combinations decide:
+  one small function each in `_GIT_CODE`; push, gc, commit, pull, archive, reset, clean,
+  stash, rebase and the rest are data).
 - Paths whose meaning depends on each other or on where they lead: cp/mv/install/ln
   (source and target, links into persistence or .git), rm/shred (recursion, what is tracked
-  or recoverable), rsync, tar/unzip/7z (mode letters, -C/-d/-o targets), dd (if=/of=
-  devices), chmod/chown/chattr (mode letters, and where), curl/wget (uploads of local files,
+  or recoverable), rsync, tar/unzip/7z (mode letters, -C/-d/-o targets),
+  chmod/chown/chattr (mode letters, and where), curl/wget (uploads of local files,
   outputs, piping into a shell), scp/nc/socat, openssl (a certificate read, a new key
   written), protoc (`--NAME_out` for any plugin name), make (-C and makefiles outside the
   workspace, VAR=PROGRAM assignments, dry runs).
 - Answers that depend on the project, several words at once or the text of an argument:
   pip/uv/npm/yarn/pnpm/npx (the project environment, scripts, -g), cloud CLIs
   (listed in cloud_clis.py: the action is the last word, credential-printing forms), SQL
-  clients (the query text is read), kill (which processes: 1, -1, job specs, computed
-  ones), rg (--pre, --hostname-bin and its own searches).
+  clients (the query text is read), rg (--pre, --hostname-bin and its own searches).
 
 Package managers (apt, brew, conda...), helm, gh, ip/route, tmux/screen, systemctl, k9s and
 kubectx, terraform/tofu/terragrunt/pulumi, docker/podman/nerdctl and compose, the project
@@ -49,7 +48,16 @@ schedules, `ssh-keygen -l` shows a fingerprint where `-y` derives a key; sysctl'
 paths under /proc/sys, a check), and grep/egrep/fgrep/ag/ack/locate and less/more, whose
 entries name checks for credential searches and for pagers' `+!cmd`; and ansible and
 ansible-playbook (a playbook or host group's name is no verb: `ansible-playbook show.yml`
-runs show.yml).
+runs show.yml). So are the programs that run a command or shell code they are given: eval
+and watch (operands of kind `shell_words`: the words joined are shell code), logsave and
+perf (a `command` operand, whose words are the command's and never the entry's options;
+`no_command` for `perf stat` alone, `default_output` for perf.data), script (`-c` as
+`exec_opts`, ./typescript as `default_output`, an interactive shell without -c), and dd (`if=`/`of=`
+as `source_pattern`/`dest_pattern`; an endless device copied with no count is a check).
+And kill: its operands are judged by what they look like (`operand_patterns`: 1 and -1
+are init and every process, %N a job of this shell), its options are whole words that end
+at the first operand (`long_flags`, `options_first`: `-KILL` lists nothing, `kill 4242
+-l` kills).
 
 Where each part lives in this package (logic modules, and data-only tables apart from them):
 
@@ -58,8 +66,8 @@ Where each part lives in this package (logic modules, and data-only tables apart
 - `options`: option splitting and the helpers every handler shares; `assignments`:
   redirections and variable assignments before a command.
 - `inline`: inline code and programs read from stdin (data: `inline_tables`).
-- Handlers by family: `shells` (shells, eval/source/trap, wrappers, privilege, isolation,
-  xargs, kill, watch, names), `files` (rm, cp/mv, ln, rsync, chmod, tar/unzip/7z, dd),
+- Handlers by family: `shells` (shells, source/trap, wrappers, privilege, isolation,
+  xargs, gdb, dc, names), `files` (rm, cp/mv, ln, rsync, chmod, tar/unzip/7z),
   `find` (find, fd), `text` (ex/vim, ed, sed, awk), `network` (ssh, scp, curl, wget, nc),
   `git`, `toolchains` (python and the interpreters, pip, uv, npm, npx, make, protoc; data:
   `tool_tables`), `sql`, `cloud` (cloud CLIs, openssl) and `search` (rg, credential

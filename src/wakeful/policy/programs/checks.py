@@ -8,7 +8,14 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from wakeful.policy.program_rules import PROGRAMS, Program
-from wakeful.policy.programs.options import Handler, _has, _v, _vals, split_opts
+from wakeful.policy.programs.options import (
+    _ENDLESS_DEVICES,
+    Handler,
+    _has,
+    _v,
+    _vals,
+    split_opts,
+)
 from wakeful.policy.programs.search import _GREP_PATTERN_OPTS, _reads_home_tree, credential_search
 from wakeful.policy.programs.toolchains import framework_task
 from wakeful.policy.shell import Analyzer
@@ -102,6 +109,18 @@ def _pager_commands(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer
                 a.run_script(shell, cmd.cwd, f"{name} + command")
 
 
+def _endless_copy(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`dd if=/dev/zero of=FILE` with no count: an endless device copied into a file grows
+    it until the disk is full (three words together decide)."""
+    values = [w.value or "" for w in args]
+    if (
+        any(v[3:] in _ENDLESS_DEVICES for v in values if v.startswith("if="))
+        and any(v.startswith("of=") and v[3:] != "/dev/null" for v in values)
+        and not any(v.startswith(("count=", "iflag=count")) for v in values)
+    ):
+        a.add(Tier.HIGH, "copies an endless device into a file with no count (fills the disk)")
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "maven_exec": _maven_exec,
@@ -110,6 +129,7 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "sysctl_keys": _sysctl_keys,
         "search_scopes": _search_scopes,
         "pager_commands": _pager_commands,
+        "endless_copy": _endless_copy,
     }
 )
 

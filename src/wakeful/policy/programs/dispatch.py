@@ -26,7 +26,6 @@ from wakeful.policy.programs.files import (
     h_chattr,
     h_chmod,
     h_copy_move,
-    h_dd,
     h_ln,
     h_rm,
     h_rsync,
@@ -41,19 +40,13 @@ from wakeful.policy.programs.options import Handler
 from wakeful.policy.programs.search import h_rg
 from wakeful.policy.programs.shells import (
     h_calc,
-    h_eval,
     h_gdb,
     h_isolate,
-    h_kill,
-    h_logsave,
     h_names,
-    h_perf,
     h_privilege,
-    h_script,
     h_shell,
     h_source,
     h_trap,
-    h_watch,
     h_wrapper,
     h_xargs,
 )
@@ -171,10 +164,16 @@ class _Plan:
         self.version_shortcut = self.known and name not in ("sudo", "su", "doas", "changeset")
         self.help_shortcut = self.known and name not in _NO_HELP_SHORTCUT
         self.decider = (
-            (name, f"handler {self.handler.__name__} in policy/programs.py")
+            (name, f"handler {self.handler.__name__} in {_module_path(self.handler)}")
             if self.handler is not None
             else (name, "data entry in policy/program_rules.py")
         )
+
+
+def _module_path(handler: Handler) -> str:
+    """Where a handler is written, as a path under the source tree
+    (`policy/programs/files.py` for `wakeful.policy.programs.files`)."""
+    return handler.__module__.removeprefix("wakeful.").replace(".", "/") + ".py"
 
 
 # Program name -> its plan. Names are what commands are called by, a bounded set in
@@ -312,8 +311,6 @@ def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for n in _SHELLS:
         table[n] = h_shell
-    for n in ("eval",):
-        table[n] = h_eval
     for n in ("source", "."):
         table[n] = h_source
     table["trap"] = h_trap
@@ -328,12 +325,9 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_isolate
     table["xargs"] = h_xargs
     table["parallel"] = h_xargs
-    table["script"] = h_script
     for n in ("vim", "vi", "ex"):
         table[n] = h_ex_batch
     table["ed"] = h_ed
-    table["perf"] = h_perf
-    table["logsave"] = h_logsave
     table["gdb"] = h_gdb
     table["rm"] = h_rm
     table["shred"] = h_shred
@@ -357,8 +351,6 @@ def _handlers() -> dict[str, Handler]:
     table["unzip"] = h_unzip
     for n in ("7z", "7za", "7zz", "7zr"):
         table[n] = h_7z
-    table["dd"] = h_dd
-    table["kill"] = h_kill
     table["ssh"] = h_ssh
     table["mosh"] = h_ssh
     for n in ("scp", "sftp"):
@@ -420,7 +412,6 @@ def _handlers() -> dict[str, Handler]:
     ):
         table[n] = h_sql
     table["dc"] = h_calc
-    table["watch"] = h_watch
     table["chattr"] = h_chattr
     table["openssl"] = h_openssl
     table["rg"] = h_rg

@@ -27,12 +27,14 @@ class _Compiled:
         "rule",
         "kinds",
         "last",
+        "command_at",
         "flags_needed",
         "takes",
         "bare",
         "nested",
         "globals",
         "patterns",
+        "operand_patterns",
     )
 
     def __init__(self, rule: Program) -> None:
@@ -42,6 +44,11 @@ class _Compiled:
             (positionals,) if isinstance(positionals, str) else tuple(positionals)
         )
         self.last = len(self.kinds) - 1
+        # Where the words of a command the program runs begin (`command` or `shell_words`):
+        # the words from there on are that command's, never options of this entry.
+        self.command_at: int | None = next(
+            (i for i, k in enumerate(self.kinds) if k in ("command", "shell_words")), None
+        )
         # The words of the command (options, then every word) are needed only by these.
         self.flags_needed = bool(
             rule.word_tiers
@@ -61,7 +68,7 @@ class _Compiled:
                 f.name in _BARE_FIELDS or _unset(getattr(rule, f.name), _default_of(f))
                 for f in dataclasses.fields(rule)
             )
-            and "command" not in self.kinds
+            and self.command_at is None
         )  # a command to judge
         # Subcommands that are entries of their own; the options before one of them are
         # judged by this entry without its tier (`helm -n prod uninstall`: only uninstall's).
@@ -102,6 +109,10 @@ class _Compiled:
             )
         self.patterns = [
             (re.compile(pattern), tier, why) for pattern, (tier, why) in rule.word_patterns.items()
+        ]
+        self.operand_patterns = [
+            (re.compile(pattern), tier, why)
+            for pattern, (tier, why) in rule.operand_patterns.items()
         ]
 
 
@@ -269,11 +280,16 @@ def run_program(
                 continue
             kept.append(word)
         args = kept
-    opts, pos = (
-        split_long_opts(args, compiled.takes)
-        if rule.long_flags
-        else split_opts(args, compiled.takes)
-    )
+    opts, pos = _split(rule, compiled, args)
+    # The words of the command the program runs, from its first word on: judged as that
+    # command (`screen rm -rf ~ -ls`: `-ls` is rm's word, not screen's listing flag).
+    command: list[Word] = []
+    if compiled.command_at is not None and len(pos) > compiled.command_at:
+        first = pos[compiled.command_at]
+        start = next(j for j, w in enumerate(args) if w is first)
+        args, command = args[:start], args[start:]
+        opts, pos = _split(rule, compiled, args)
+        pos.append(first)
     # In the order written, so that reasons come out the same in every process (a set's
     # order changes with string hashing).
     flags: dict[str, None] = (
@@ -438,6 +454,8 @@ def run_program(
     elif not decided:
         if rule.workspace_flags and any(flag in rule.workspace_flags for flag in lowering):
             a.add(_min(rule.tier, Tier.WORKSPACE), f"{rule.what} (the project's own)")
+        elif compiled.operand_patterns and pos:
+            _operand_findings(name, rule, compiled, pos, a)
         else:
             a.add(rule.tier, rule.what)
     if rule.runs_code:
@@ -450,9 +468,21 @@ def run_program(
             a.write(value, cmd.cwd)
     if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
         pos = pos[1:]
+    if (
+        rule.default_output
+        and not (rule.write_opts and any(_vals_in(opts, rule.write_opts)))
+        and not (pos and kinds[0] == "write")
+    ):
+        a.write(Word(rule.default_output, rule.default_output), cmd.cwd)  # `perf record`
+    if rule.no_command is not None and (
+        not command
+        if compiled.command_at is not None
+        else not (opts and any(_vals_in(opts, rule.exec_opts)))
+    ):
+        a.add(*rule.no_command)  # `perf stat` alone, `logsave FILE`, `script`: nothing to run
     if not pos:
-        if opts and "command" in kinds:  # options, and no command to run
-            _unknown_options(name, rule, args, a)
+        if opts and compiled.command_at is not None and "command" in kinds:
+            _unknown_options(name, rule, args, a)  # options, and no command to run
         return
     # Outputs beside each operand (unless the output goes elsewhere: `-c`, `-o FILE`): a
     # decompressor's name without the suffix it strips, a compressor's with its suffix.
@@ -474,9 +504,14 @@ def run_program(
             _run_file(name, word, cmd, a)
             break
         if kind == "command":  # judged as the command it runs, with its own options
-            start = next(j for j, w in enumerate(args) if w is word)
-            _unknown_options(name, rule, args[:start], a)
-            a.run_argv(args[start:], cmd)
+            _unknown_options(name, rule, args, a)
+            a.run_argv(command, cmd)
+            break
+        if kind == "shell_words":  # the words, joined as the shell does, are shell code
+            if any(w.value is None for w in command):
+                _dynamic_code(Word(None, " ".join(w.text for w in command)), a, name)
+            else:
+                a.run_script(" ".join(w.value or "" for w in command), cmd.cwd, name)
             break
         if kind == "shell":
             if word.value is None:
@@ -563,8 +598,17 @@ def _keyed_reads(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> Non
             a.read(Word(path, value.text), cmd.cwd)
 
 
+def _split(
+    rule: Program, compiled: _Compiled, args: list[Word]
+) -> tuple[list[tuple[str, Word | None]], list[Word]]:
+    """An entry's options and operands, as the program tells them apart."""
+    if rule.long_flags:
+        return split_long_opts(args, compiled.takes, rule.options_first)
+    return split_opts(args, compiled.takes, rule.options_first)
+
+
 def split_long_opts(
-    args: list[Word], takes: Collection[str]
+    args: list[Word], takes: Collection[str], stop_at_positional: bool = False
 ) -> tuple[list[tuple[str, Word | None]], list[Word]]:
     """Options written as whole words with one dash or two (go's and terraform's flags, never
     clustered: `-race`, `-o FILE`, `-toolexec=PROG`, `--o=FILE`), named with one dash."""
@@ -573,7 +617,7 @@ def split_long_opts(
     words = iter(args)
     for word in words:
         value = word.value
-        if value is None or not value.startswith("-") or value == "-":
+        if value is None or not value.startswith("-") or value == "-" or pos and stop_at_positional:
             pos.append(word)
             continue
         if value == "--":
@@ -610,11 +654,30 @@ def _word_findings(
                 break
 
 
+def _operand_findings(
+    name: str, rule: Program, compiled: _Compiled, pos: list[Word], a: Analyzer
+) -> None:
+    """Each operand's tier by the first `operand_patterns` expression it matches (`kill
+    %1`: a job of this shell), the entry's own for one that matches none (or is only known
+    at run time)."""
+    plain = False
+    for word in pos:
+        value = word.value
+        for pattern, tier, why in compiled.operand_patterns if value is not None else ():
+            if pattern.search(value or ""):
+                a.add(tier, f"{name} {_short(word.text)} {why}")
+                break
+        else:
+            plain = True
+    if plain:
+        a.add(rule.tier, rule.what)
+
+
 def _unknown_options(name: str, rule: Program, args: list[Word], a: Analyzer) -> None:
     """Options before the command an entry runs that the entry does not know
     (`bundle exec --gemfile=FILE rake` loads FILE, which is code)."""
     opts = split_long_opts(args, rule.takes)[0] if rule.long_flags else split_opts(args)[0]
-    unknown = [flag for flag, _ in opts if flag not in rule.takes]
+    unknown = [flag for flag, _ in opts if flag not in rule.takes and flag not in rule.plain_flags]
     if unknown:
         a.add(Tier.HIGH, f"{name} {unknown[0]} is an option of unknown effect")
 

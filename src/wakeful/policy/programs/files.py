@@ -1,5 +1,5 @@
-"""Files and archives: rm/shred, cp/mv/install, ln, rsync, chmod/chown/chattr,
-tar/unzip/7z (mode letters and targets) and dd (if=/of= devices)."""
+"""Files and archives: rm/shred, cp/mv/install, ln, rsync, chmod/chown/chattr and
+tar/unzip/7z (mode letters and targets)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 
 from wakeful.policy import path_risk
 from wakeful.policy.programs.entries import _COPY_LONG, _TAR_LONG, expand_long
-from wakeful.policy.programs.options import _ENDLESS_DEVICES, _has, _max, _vals, split_opts
+from wakeful.policy.programs.options import _has, _max, _vals, split_opts
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
@@ -364,25 +364,6 @@ def h_7z(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.read(pos[1], cmd.cwd)
     else:
         a.add(Tier.HIGH, f"7z {verb}: an unknown command")
-
-
-def h_dd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    wrote = False
-    values = [w.value or "" for w in args]
-    if (
-        any(v[3:] in _ENDLESS_DEVICES for v in values if v.startswith("if="))
-        and any(v.startswith("of=") and v[3:] != "/dev/null" for v in values)
-        and not any(v.startswith(("count=", "iflag=count")) for v in values)
-    ):
-        a.add(Tier.HIGH, "copies an endless device into a file with no count (fills the disk)")
-    for w in args:
-        if w.value and w.value.startswith("of="):
-            a.write(Word(w.value[3:], w.text), cmd.cwd)
-            wrote = True
-        elif w.value and w.value.startswith("if="):
-            a.read(Word(w.value[3:], w.text), cmd.cwd)
-    if not wrote:
-        a.add(Tier.READ_ONLY, "copies to stdout")
 
 
 def h_chattr(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:

@@ -1,6 +1,6 @@
-"""Shells and wrappers: `sh -c`, eval, source, trap, the wrappers (nice, timeout...),
-privilege (sudo, su...), isolation (unshare, bwrap, systemd-run), xargs/parallel, script,
-perf, logsave, gdb, kill, dc, watch and the builtins that take variable names."""
+"""Shells and wrappers: `sh -c`, source, trap, the wrappers (nice, timeout...), privilege
+(sudo, su...), isolation (unshare, bwrap, systemd-run), xargs/parallel, gdb, dc and the
+builtins that take variable names."""
 
 from __future__ import annotations
 
@@ -44,14 +44,6 @@ def h_shell(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         _run_file(name, pos[0], cmd, a)
         return
     exec_stdin(cmd, a, name, shell=True)
-
-
-def h_eval(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if any(w.value is None for w in args):
-        joined = Word(None, " ".join(w.text for w in args))
-        _dynamic_code(joined, a, name)
-        return
-    a.run_script(" ".join(w.value or "" for w in args), cmd.cwd, name)
 
 
 def h_source(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -270,74 +262,6 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.run_argv(inner, cmd)
 
 
-def h_script(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """`script -qc CMD FILE`: runs CMD (a shell without -c) and logs to FILE."""
-    opts, pos = split_opts(
-        args,
-        ("-c", "--command", "-E", "--echo", "-I", "--log-in", "-O", "--log-out", "-B")
-        + ("--log-io", "-T", "--log-timing", "-t", "--timing", "-m", "--logging-format")
-        + ("-o", "--output-limit"),
-    )
-    for log in [*_vals(opts, "-I", "--log-in", "-O", "--log-out", "-B", "--log-io"), *pos[:1]]:
-        a.write(log, cmd.cwd)
-    for log in _vals(opts, "-T", "--log-timing", "-t", "--timing"):
-        if log.value and not log.value.isdigit():
-            a.write(log, cmd.cwd)
-    if not pos and not _vals(opts, "-I", "--log-in", "-O", "--log-out", "-B", "--log-io"):
-        a.write(Word("typescript", "typescript"), cmd.cwd)
-    codes = _vals(opts, "-c", "--command")
-    if not codes:
-        a.add(Tier.HIGH, "script starts an interactive shell")
-    for code in codes:
-        if code.value is None:
-            _dynamic_code(code, a, "script -c")
-        else:
-            a.add(Tier.READ_ONLY, "script records what its command prints")
-            a.run_script(code.value, cmd.cwd, "script -c")
-
-
-_PERF_STAT_OPTS = (
-    ("-e", "--event", "-r", "--repeat", "-x", "--field-separator", "-I", "--interval-print")
-    + ("-C", "--cpu", "-G", "--cgroup", "-M", "--metrics", "-o", "--output", "-F", "--freq")
-    + ("-c", "--count", "--call-graph", "-m", "--mmap-pages", "-p", "--pid", "-t", "--tid")
-)
-
-
-def h_perf(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """`perf stat CMD`, `perf record CMD`: CMD runs and is judged; perf only counts or
-    samples it (record writes perf.data). Watching other processes is not the project's."""
-    sub = args[0].value if args else None
-    if sub in ("list", "report", "annotate", "script", "version", "help", "--version", None):
-        a.add(Tier.READ_ONLY, f"perf {sub or ''} prints events or reads a recording")
-        return
-    if sub not in ("stat", "record"):
-        a.add(Tier.HIGH, f"perf {sub} watches the whole machine or changes its settings")
-        return
-    opts, pos = split_opts(args[1:], _PERF_STAT_OPTS, stop_at_positional=True)
-    if _has(opts, "-a", "--all-cpus", "-p", "--pid", "-t", "--tid"):
-        a.add(Tier.HIGH, f"perf {sub} watches other processes")
-    outputs = _vals(opts, "-o", "--output")
-    for out in outputs:
-        a.write(out, cmd.cwd)
-    if sub == "record" and not outputs:
-        a.write(Word("perf.data", "perf.data"), cmd.cwd)
-    if not pos:
-        a.add(Tier.HIGH, f"perf {sub} with nothing to run watches the whole machine")
-        return
-    a.add(Tier.READ_ONLY, f"perf {sub} counts what its command does")
-    a.run_argv(pos, cmd)
-
-
-def h_logsave(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """`logsave [-asv] FILE CMD...`: runs CMD and saves what it prints in FILE."""
-    _, pos = split_opts(args, stop_at_positional=True)
-    if len(pos) < 2:
-        a.add(Tier.HIGH, "logsave without a command to run")
-        return
-    a.write(pos[0], cmd.cwd)
-    a.run_argv(pos[1:], cmd)
-
-
 # gdb commands that only read the program file, and those that run it.
 _GDB_READS = frozenset(
     {"info", "list", "l", "disassemble", "ptype", "whatis", "x", "print", "p", "output"}
@@ -390,21 +314,6 @@ def h_gdb(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.READ_ONLY, "gdb reads the program's symbols and code")
 
 
-def h_kill(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    values = [w.value or "" for w in args]
-    if "-1" in values[1:] or values[-1:] == ["-1"] or "1" in values:
-        a.add(Tier.CRITICAL, "kills every process (or init)")
-        return
-    if any(v in ("-l", "-L", "--list") for v in values):
-        a.add(Tier.READ_ONLY, "lists signals")
-        return
-    targets = [v for v in values if not v.startswith("-")]
-    if targets and all(re.fullmatch(r"%[0-9]+|%%|%\+|%-", v) for v in targets):
-        a.add(Tier.WORKSPACE, "stops a background job this shell started")
-        return
-    a.add(Tier.HIGH, f"{name} stops processes outside the workspace")
-
-
 def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     # dc's `!` runs the rest of the line as a shell command.
     texts = [w.text for w in args]
@@ -416,22 +325,6 @@ def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         if w.value and not w.value.startswith("-") and name == "dc":
             a.read(w, cmd.cwd)
     a.add(Tier.READ_ONLY, "calculates")
-
-
-def h_watch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args, ("-n", "--interval", "-d", "--differences"), stop_at_positional=True
-    )
-    if not pos:
-        a.add(Tier.READ_ONLY, "watch with nothing to run")
-        return
-    a.add(Tier.READ_ONLY, "repeats a command")
-    if _has(opts, "-x", "--exec"):
-        a.run_argv(pos, cmd)
-    elif any(w.value is None for w in pos):
-        _dynamic_code(Word(None, " ".join(w.text for w in pos)), a, "watch")
-    else:
-        a.run_script(" ".join(w.value or "" for w in pos), cmd.cwd, "watch")
 
 
 _SUBSCRIPT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\[(.*)\]")
