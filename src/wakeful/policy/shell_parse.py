@@ -37,6 +37,7 @@ MAX_DEPTH = 8
 MAX_NESTING = 150
 MAX_COMMANDS = 300
 MAX_WORDS = 2000
+MAX_LOOP_WALKS = 4  # a loop body is judged once per value, for up to this many values
 MAX_BRACE_WORDS = 1000
 
 
@@ -690,9 +691,21 @@ class _Walker:
                     self.loop_values[name] = tuple(v for v in items if v is not None)
                 else:
                     self.loop_values.pop(name, None)
+            # `for f in ~/.ssh/*; do cat "$f"; done`: with a few static values, the body is
+            # judged once with each (the variable holds it); otherwise once, not knowing it.
+            takes: tuple[str | None, ...] = (None,)
+            if loop_var is not None and kind == "for_statement":
+                loop_words = self.loop_values.get(self.strict_text(loop_var), ())
+                if 0 < len(loop_words) <= MAX_LOOP_WALKS:
+                    takes = loop_words
             for child in node.named_children:
                 if self.kinds[child.kind_id] in ("do_group", "compound_statement"):
-                    self.statements(child, inner, context, [])
+                    for taken in takes:
+                        if loop_var is not None:
+                            inner.vars[self.strict_text(loop_var)] = taken
+                        self.statements(child, inner, context, [])
+                    if loop_var is not None:
+                        inner.vars[self.strict_text(loop_var)] = None
                 elif child is not loop_var:
                     self.substitutions(child, state, context)
         elif kind in ("ERROR",):
