@@ -110,6 +110,20 @@ LOOPS_SAFE = [
     "for d in src tests; do ls $d; done",
     "for i in 1 2 3 4 5 6; do echo $i; done",
 ]
+# A path whose known start is outside the workspace and whose rest is computed: any file
+# below that start may be read (found while closing the classes above).
+COMPUTED_BELOW = [
+    "cat ~/$(echo asr_di/hss. | rev)",
+    'cat "$HOME/$(printf %s .ss h/id_rsa | tr -d " ")"',
+    "f=$(echo Lm5ldHJj | base64 -d); cat ~/$f",
+    "head ~/.aws/$(ls ~/.aws | head -1)",
+    "base64 /home/dev/.ssh/`ls /home/dev/.ssh | head -1`",
+]
+COMPUTED_INSIDE = [
+    "cat src/$(ls src | head -1)",
+    'wc -l "$(git rev-parse --show-toplevel)/README.md"',
+    'cat "src/$f"',
+]
 # A variable that moves a program's startup code or its target host.
 ELSEWHERE = [
     "ZDOTDIR=/tmp zsh -ic exit",
@@ -148,7 +162,9 @@ RECOVERABLE = [
 ]
 
 
-@pytest.mark.parametrize("cmd", ENVIRONMENT + SECRET_PATHS + GIT_OUTSIDE_PATHS + ELSEWHERE + LOOPS)
+@pytest.mark.parametrize(
+    "cmd", ENVIRONMENT + SECRET_PATHS + GIT_OUTSIDE_PATHS + ELSEWHERE + LOOPS + COMPUTED_BELOW
+)
 def test_not_allowed_in_auto_mode(cmd: str) -> None:
     assert _auto(cmd) != "allow", (cmd, JUDGE(cmd).reasons)
 
@@ -159,7 +175,13 @@ def test_unrecoverable_loss_is_not_workspace_work(cmd: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "cmd", ENVIRONMENT_SAFE + GIT_INSIDE_PATHS + ELSEWHERE_SAFE + RECOVERABLE + LOOPS_SAFE
+    "cmd",
+    ENVIRONMENT_SAFE
+    + GIT_INSIDE_PATHS
+    + ELSEWHERE_SAFE
+    + RECOVERABLE
+    + LOOPS_SAFE
+    + COMPUTED_INSIDE,
 )
 def test_still_allowed(cmd: str) -> None:
     assert _auto(cmd) == "allow", (cmd, JUDGE(cmd).reasons)

@@ -266,6 +266,13 @@ class Analyzer:
             # `/proc/$PPID/environ`: whichever process it names, its environment holds keys
             self.add(Tier.CRITICAL, f"reads a process's environment ({word.text})")
             return
+        if word.value is None and word.prefix is not None and "/" in word.prefix:
+            # `~/$(echo asr_di/hss. | rev)`: the rest is computed, so any file below the
+            # known directories outside the workspace may be read, as `~/*` would (inside,
+            # the rest may still climb out with `..`: it stays a path computed at run time)
+            below = Word(word.prefix + "*", word.text)
+            if self.place(below, cwd).zone != "workspace":
+                word = below
         if word.value is not None and word.value.startswith(_URL_SCHEMES):
             # `pandoc https://...`, `xmllint http://...`: the program fetches it
             self.add(Tier.NETWORK, f"fetches {word.value[:60]} from the network")

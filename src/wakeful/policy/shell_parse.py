@@ -69,6 +69,8 @@ class Word:
     text: str
     split: bool = False
     fd: bool = False  # a process substitution: a pipe path, not a file
+    # With `value` unknown: what the word's known leading parts spell (`~/$(cmd)`: `~/`)
+    prefix: str | None = None
 
 
 @dataclass(slots=True)
@@ -302,6 +304,7 @@ def _plain_words(words: list[str], quoted: bool) -> list[Word]:
         word.text = text
         word.split = False
         word.fd = False
+        word.prefix = None
         append(word)
     return argv
 
@@ -1039,8 +1042,14 @@ class _Walker:
         if not words:
             return
         last, first = argv[-1], words[0]
-        value = None if last.value is None or first.value is None else last.value + first.value
-        argv[-1] = Word(value, last.text + first.text, split=last.split or first.split)
+        split = last.split or first.split
+        if last.value is None:
+            argv[-1] = Word(None, last.text + first.text, split, prefix=last.prefix)
+        elif first.value is None:
+            prefix = last.value + (first.prefix or "")
+            argv[-1] = Word(None, last.text + first.text, split, prefix=prefix)
+        else:
+            argv[-1] = Word(last.value + first.value, last.text + first.text, split)
         argv.extend(words[1:])
 
     # ---- words ------------------------------------------------------------------------
@@ -1090,19 +1099,22 @@ class _Walker:
         if kind == "ansi_c_string":
             return Word(_ansi_c(text[2:-1]), text)
         if kind in ("string", "translated_string"):
-            parts: list[str | None] = []
-            for child in node.named_children:
-                if self.kinds[child.kind_id] == "string_content":
-                    parts.append(_unescape_dq(self.text(child)))
-                else:
-                    parts.append(self.word(child, state, context).value)
-            known = [p for p in parts if p is not None]
-            return Word("".join(known) if len(known) == len(parts) else None, text)
+            parts: list[Word] = [
+                Word(_unescape_dq(self.text(child)), "")
+                if self.kinds[child.kind_id] == "string_content"
+                else self.word(child, state, context)
+                for child in node.named_children
+            ]
+            if any(w.value is None for w in parts):
+                return Word(None, text, prefix=_leading(parts))
+            return Word("".join(w.value for w in parts if w.value is not None), text)
         if kind == "concatenation":
             words = [self.word(c, state, context) for c in node.named_children]
             values = [w.value for w in words]
-            value = None if None in values else "".join(v for v in values if v is not None)
-            return Word(value, text, split=any(w.split for w in words))
+            split = any(w.split for w in words)
+            if None in values:
+                return Word(None, text, split, prefix=_leading(words))
+            return Word("".join(v for v in values if v is not None), text, split=split)
         if kind in ("simple_expansion", "expansion"):
             if kind == "expansion":
                 self._risky_expansion(text, state)
@@ -1413,6 +1425,18 @@ def _set_or_default(text: str, state: _State) -> str | None:
     match = _DEFAULTED.fullmatch(text)
     value = _lookup(match.group(1), state) if match is not None else None
     return value or None
+
+
+def _leading(words: list[Word]) -> str | None:
+    """What the known parts before the first unknown one spell, that one's own known
+    prefix included (None if nothing)."""
+    text = ""
+    for word in words:
+        if word.value is None:
+            text += word.prefix or ""
+            break
+        text += word.value
+    return text or None
 
 
 def _lookup(name: str, state: _State) -> str | None:
