@@ -1023,7 +1023,6 @@ NO_DANGEROUS_FORM = frozenset(
         "namei",
         "readlink",
         "realpath",
-        "identify",
         "zipinfo",
         "nm",
         "objdump",
