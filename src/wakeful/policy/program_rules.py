@@ -679,6 +679,10 @@ _TABLE: dict[str, Program] = {
         ("--xpath", "--schema", "--relaxng", "--dtdvalid", "--encode", "--path"),
         write_opts=("-o", "--output"),
         write_flags=("--shell",),
+        # a document, DTD or schema named by URL is fetched
+        word_patterns={
+            r"^(https?|ftp)://": (Tier.NETWORK, "fetches a document or schema from the network")
+        },
     ),
     **{
         n: Program(_R, "none", "finds files by name", checks=("search_scopes",))
@@ -781,7 +785,11 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "shfmt": (("shfmt -d scripts", _R), ("shfmt -w scripts/run.sh", Tier.WORKSPACE)),
     "clang-format": (("clang-format src/a.c", _R), ("clang-format -i src/a.c", Tier.WORKSPACE)),
     "codespell": (("codespell src", _R), ("codespell -w src", Tier.WORKSPACE)),
-    "xmllint": (("xmllint --noout pom.xml", _R), ("xmllint -o ~/.bashrc a.xml", Tier.CRITICAL)),
+    "xmllint": (
+        ("xmllint --noout pom.xml", _R),
+        ("xmllint -o ~/.bashrc a.xml", Tier.CRITICAL),
+        ("xmllint --dtdvalid https://example.com/x.dtd a.xml", Tier.NETWORK),
+    ),
     "shuf": (("shuf -n 3 names.txt", _R), ("shuf -o ~/.bashrc names.txt", Tier.CRITICAL)),
     "dos2unix": (("dos2unix src/a.txt", Tier.WORKSPACE),),
     "prettier": (
@@ -2140,8 +2148,17 @@ _TOOLS: dict[str, Program] = {
         dir_opts=("-B",),
         script_opts=("-P", "-C"),
         argv_after=("-E",),
+        # variables naming CMake code the configure step includes (a toolchain file, a
+        # project include): one outside the workspace runs code from there
+        outside_pattern=(
+            r"^(?:-D)?CMAKE_(?:TOOLCHAIN_FILE|PROJECT_(?:\w+_)?INCLUDE(?:_BEFORE)?|"
+            r"USER_MAKE_RULES_OVERRIDE(?:_\w+)?)(?::\w+)?=(.+)"
+        ),
         examples=(
             ("cmake -S . -B build -DCMAKE_BUILD_TYPE=Release", _W),
+            ("cmake -B build -DCMAKE_TOOLCHAIN_FILE=cmake/arm.cmake", _W),
+            ("cmake -B build -DCMAKE_TOOLCHAIN_FILE=/tmp/t.cmake", _H),
+            ("cmake -B build -D CMAKE_PROJECT_INCLUDE=/tmp/x.cmake", _H),
             ("cmake --build build -j 4", _W),
             ("cmake -P cmake/check.cmake", _W),
             ("cmake -P /tmp/evil.cmake", _H),
@@ -2233,8 +2250,16 @@ _TOOLS: dict[str, Program] = {
             release_pattern=r"^//[^ ]*:[\w-]*(deploy|publish|release|upload|push)",
             subcommands=_same(("fetch", "sync", "vendor"), _N, "downloads external dependencies"),
             other_subcommand=(_W, "builds or tests with Bazel"),
+            word_patterns={
+                r"^--(remote_cache|remote_executor|bes_backend|remote_downloader|"
+                r"experimental_remote_downloader)=.": (
+                    _N,
+                    "sends build outputs or events to a remote service",
+                )
+            },
             examples=(
                 (f"{n} fetch //...", _N),
+                (f"{n} build --remote_cache=grpcs://cache.example.com //...", _N),
                 (f"{n} test //...", _W),
                 (f"{n} run //tools:gen", _W),
                 (f"{n} --bazelrc=.bazelrc.ci build //...", _W),
@@ -2272,7 +2297,20 @@ _TOOLS: dict[str, Program] = {
             "runs tasks from the project's Taskfile",
             ("-c", "--concurrency"),
             script_opts=("-d", "--dir", "-t", "--taskfile"),
-            examples=((f"{n} build", _W), (f"{n} -t /tmp/Taskfile.yml build", _H)),
+            # `task` is also Taskwarrior, whose commands change the user's task list
+            word_patterns=(
+                {
+                    r"^(add|log|modify|done|delete|annotate|denotate|append|prepend|duplicate|"
+                    r"purge|undo)$": (_H, "is a Taskwarrior command changing ~/.task")
+                }
+                if n == "task"
+                else {}
+            ),
+            examples=(
+                (f"{n} build", _W),
+                (f"{n} -t /tmp/Taskfile.yml build", _H),
+                *(((f"{n} 12 done", _H),) if n == "task" else ()),
+            ),
         )
         for n in ("task", "go-task")
     },
@@ -2295,9 +2333,20 @@ _TOOLS: dict[str, Program] = {
         ),
         write_opts=("--output-junit", "--output-log", "-O"),
         exec_flags=("-S", "--script"),
+        # a dashboard run's Submit step uploads the results to the project's CDash
+        value_tiers={
+            **{
+                opt: (r"^(Experimental|Nightly|Continuous)(Submit)?$", _N, "submits to CDash")
+                for opt in ("-D", "--dashboard")
+            },
+            **{opt: (r"(?i)^submit$", _N, "submits to CDash") for opt in ("-T", "--test-action")},
+        },
         examples=(
             ("ctest --test-dir build -j4 --output-on-failure", _W),
             ("ctest --output-log /home/dev/.bashrc", _C),
+            ("ctest -D ExperimentalTest", _W),
+            ("ctest -D Experimental", _N),
+            ("ctest -T Submit", _N),
         ),
     ),
     "hugo": Program(
@@ -2486,9 +2535,13 @@ _TOOLS: dict[str, Program] = {
             "--project",
         ),
         write_opts=("--output-file", "--cppcheck-build-dir", "--dump"),
+        # an addon is a Python script cppcheck runs (a bare name is one of its own)
+        script_opts=("--addon", "--addon-python"),
         examples=(
             ("cppcheck --enable=all src", _W),
             ("cppcheck --output-file=/home/dev/.bashrc src", _C),
+            ("cppcheck --addon=misra src", _W),
+            ("cppcheck --addon=/tmp/evil.py src", _H),
         ),
     ),
     "clang-tidy": Program(
@@ -4961,7 +5014,34 @@ def _iac(name: str) -> Program:
     )
 
 
-_TABLE.update({n: _iac(n) for n in ("terraform", "tofu", "terragrunt", "pulumi")})
+def _terragrunt() -> Program:
+    """terragrunt runs `terraform init` before a command that needs it (auto-init), so the
+    reading commands download providers and modules as well."""
+    auto_init = "runs terraform init first (auto-init), downloading providers and modules"
+    subcommands: dict[str, tuple[Tier, str] | Program] = {}
+    for word, rule in _IAC_SUBCOMMANDS.items():
+        tier = rule[0] if isinstance(rule, tuple) else rule.tier
+        if tier is not _R or word in ("version", "help"):
+            subcommands[word] = rule
+        elif isinstance(rule, tuple):
+            subcommands[word] = (_N, auto_init)
+        else:
+            subcommands[word] = replace(rule, tier=_N, what=auto_init)
+    subcommands["hclfmt"] = (_W, "formats the terragrunt.hcl files")
+    subcommands["render-json"] = (_W, "writes the rendered configuration as JSON")
+    subcommands["graph-dependencies"] = (_R, "prints the modules' dependency graph")
+    subcommands["run-all"] = Program(
+        _H,
+        "none",
+        "runs a terraform command in every module below",
+        subcommands=dict(subcommands),
+        other_subcommand=(_H, "changes real infrastructure"),
+    )
+    return replace(_iac("terragrunt"), subcommands=subcommands)
+
+
+_TABLE.update({n: _iac(n) for n in ("terraform", "tofu", "pulumi")})
+_TABLE["terragrunt"] = _terragrunt()
 _EXAMPLES.update(
     {
         "terraform": (
@@ -4982,6 +5062,14 @@ _EXAMPLES.update(
             ("terraform init -upgrade", _N),
             ("terraform import aws_s3_bucket.b my-bucket", _H),
             ("terraform apply tfplan", _H),
+        ),
+        "terragrunt": (
+            ("terragrunt hclfmt", _W),
+            ("terragrunt plan", _N),
+            ("terragrunt output vpc_id", _N),
+            ("terragrunt run-all plan", _N),
+            ("terragrunt run-all apply", _H),
+            ("terragrunt destroy", _H),
         ),
         "pulumi": (
             ("pulumi preview --save-plan=plan.json", _W),
@@ -5204,8 +5292,9 @@ _PROJECT_TOOLS: Mapping[str, tuple[tuple[str, ...], ...]] = MappingProxyType(
         ),
         "hatch": (
             ("status", "dep", "env-show", "project"),
-            ("run", "test", "fmt", "build", "version", "clean", "new", "shell-check"),
-            ("env-create", "env-prune", "python", "self"),
+            ("run", "test", "fmt", "version", "clean", "new", "shell-check"),
+            # build installs the build backend into a fresh environment, from the index
+            ("env-create", "env-prune", "python", "self", "build"),
             ("publish", "config", "shell", "env-remove"),
         ),
         "composer": (
@@ -5443,7 +5532,12 @@ _EXAMPLES.update(
         "dart": (("dart pub deps", _R), ("dart pub publish", _H)),
         "swift": (("swift package update", _N), ("swift sdk install https://x/sdk.tar.gz", _H)),
         "flutter": (("flutter pub outdated", _R), ("flutter pub global activate x", _H)),
-        "hatch": (("hatch env show", _R), ("hatch env remove", _H), ("hatch version minor", _W)),
+        "hatch": (
+            ("hatch env show", _R),
+            ("hatch env remove", _H),
+            ("hatch version minor", _W),
+            ("hatch build", _N),
+        ),
         "mix": (
             ("mix hex.publish", _H),
             ("mix ecto.drop", _H),
@@ -5514,6 +5608,13 @@ def _build_tool(name: str) -> Program:
         )
         home_props = r"^-D(?:maven\.repo\.local|maven\.home|user\.home)=(.*)"
         checks = ("maven_exec",)
+    elif name == "sbt":
+        patterns[r"^new$"] = (_N, "creates a project from a template it downloads (Giter8)")
+        patterns[r"^--?sbt-version(=|$)"] = (_N, "downloads that version of sbt")
+        patterns[r"^--?(sbt-jar|sbt-launch-dir|java-home)(=|$)"] = (
+            _H,
+            "runs the launcher or Java it names",
+        )
     return Program(
         _W,
         "none",
@@ -5555,7 +5656,13 @@ _EXAMPLES.update(
             ("gradle publish", _H),
             ("gradle build --refresh-dependencies", _N),
         ),
-        "sbt": (("sbt test", _W), ("sbt update", _N), ("sbt publish", _H)),
+        "sbt": (
+            ("sbt test", _W),
+            ("sbt update", _N),
+            ("sbt publish", _H),
+            ("sbt new scala/hello-world.g8", _N),
+            ("sbt -sbt-jar /tmp/launch.jar compile", _H),
+        ),
         "rake": (
             ("rake -e 'system(\"id\")'", _H),
             ("rake -f /tmp/Rakefile", _H),
@@ -5807,6 +5914,13 @@ _TABLE["cargo"] = Program(
         ),
         **dict.fromkeys(("publish", "yank", "owner", "login", "logout"), _CARGO_REGISTRY),
         **dict.fromkeys(
+            ("doc", "d"),
+            replace(
+                _cargo(_W, "builds or runs project code (build scripts, macros, tests)", True),
+                word_tiers={"--open": (_H, "opens the result in the desktop's browser ($BROWSER)")},
+            ),
+        ),
+        **dict.fromkeys(
             ("install", "uninstall"),
             replace(
                 _cargo(_N, "installs a binary from the registry"),
@@ -5833,6 +5947,8 @@ _EXAMPLES.update(
             ("cargo build --target-dir /home/dev/.cargo/target", _H),
             ("cargo test --manifest-path ../other/Cargo.toml", _H),
             ("cargo --manifest-path sub/Cargo.toml check", _W),
+            ("cargo doc --no-deps", _W),
+            ("cargo d --open -p serde", _H),
         )
     }
 )
