@@ -5929,13 +5929,6 @@ _TABLE["cargo"] = Program(
         ),
         **dict.fromkeys(("publish", "yank", "owner", "login", "logout"), _CARGO_REGISTRY),
         **dict.fromkeys(
-            ("doc", "d"),
-            replace(
-                _cargo(_W, "builds or runs project code (build scripts, macros, tests)", True),
-                word_tiers={"--open": (_H, "opens the result in the desktop's browser ($BROWSER)")},
-            ),
-        ),
-        **dict.fromkeys(
             ("install", "uninstall"),
             replace(
                 _cargo(_N, "installs a binary from the registry"),
@@ -5962,8 +5955,7 @@ _EXAMPLES.update(
             ("cargo build --target-dir /home/dev/.cargo/target", _H),
             ("cargo test --manifest-path ../other/Cargo.toml", _H),
             ("cargo --manifest-path sub/Cargo.toml check", _W),
-            ("cargo doc --no-deps", _W),
-            ("cargo d --open -p serde", _H),
+            ("cargo doc --no-deps --open", _W),
         )
     }
 )
