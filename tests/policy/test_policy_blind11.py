@@ -89,6 +89,8 @@ OUTSIDE_EFFECTS = [
     "task 12 modify priority:H",
     "task 3 delete",
     "task add Review project:proj",
+    "dotnet tool run dotnet-ef database update",
+    "dotnet tool run dotnet-ef database drop --force",
 ]
 
 

@@ -5458,7 +5458,18 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
             _N,
             "project",
             "fetches or installs tools from the registry",
-            subcommands={"run": (_W, "runs a project tool")},
+            read_only_flags=("-h", "--help", "-?"),
+            subcommands={
+                "run": Program(
+                    _W,
+                    "none",
+                    "runs a tool of the project's manifest",
+                    # `dotnet tool run dotnet-ef database update|drop`: the configured database
+                    word_patterns={r"^database$": (_H, "changes the configured database")},
+                ),
+                "list": (_R, "lists installed tools"),
+                "search": (_R, "searches the registry's tools"),
+            },
             other_subcommand=(_N, "fetches or installs tools from the registry"),
         )
         # EF Core's migrations and model code are files of the project (`database` asks).
@@ -5528,6 +5539,8 @@ _EXAMPLES.update(
         ),
         "dotnet": (
             ("dotnet tool run dotnet-ef", _W),
+            ("dotnet tool run dotnet-ef database update", _H),
+            ("dotnet tool list", _R),
             ("dotnet nuget push pkg.nupkg", _H),
             ("dotnet publish -c Release", _W),
             ("dotnet publish /p:DeployOnBuild=true", _H),
