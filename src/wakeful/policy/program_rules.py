@@ -4152,9 +4152,18 @@ _TABLE.update(
             "copies files into or out of archives (extraction writes wherever the archive says)",
             ("-F", "--file", "-H", "--format", "-E", "--pattern-file", "-R", "--owner"),
             read_opts=("-F", "--file", "-E", "--pattern-file"),
+            dir_opts=("-D", "--directory"),
             read_only_flags=("-t", "--list"),
+            # copy-out writes the archive to standard output; extraction that drops absolute
+            # names stays below the current directory (copy-pass, -p DIR, stays asked)
+            mode_flags={
+                **_same(("-o", "--create"), _R, "writes an archive to standard output"),
+                "--no-absolute-filenames": (_W, "extracts below the current directory"),
+            },
             examples=(
                 ("cpio -it < dist/archive.cpio", _R),
+                ("cpio -o -H newc", _R),
+                ("cpio -pdm /home/dev/.config", _H),
                 ("cpio -idmv < evil.cpio", _H),
                 ("cpio -t -F /home/dev/.ssh/id_rsa", _C),
             ),
@@ -5010,6 +5019,14 @@ def _iac(name: str) -> Program:
     if name == "pulumi":
         # Runs the project's program against the engine in preview mode: nothing deployed.
         subcommands = dict(_IAC_SUBCOMMANDS)
+        subcommands["config"] = Program(
+            _R,
+            "none",
+            "lists the stack's configuration (secrets masked)",
+            ("--stack", "-s", "--config-file", "--path"),
+            subcommands=_same(("get",), _R, "prints a configuration value"),
+            other_subcommand=(_H, "changes the stack's configuration"),
+        )
         subcommands["preview"] = Program(
             _W,
             "none",
@@ -5090,6 +5107,9 @@ _EXAMPLES.update(
             ("pulumi preview --save-plan=plan.json", _W),
             ("pulumi preview --show-secrets", _C),
             ("pulumi stack ls", _H),
+            ("pulumi config", _R),
+            ("pulumi config set --secret dbPassword x", _H),
+            ("pulumi config --show-secrets", _C),
         ),
     }
 )
@@ -5724,6 +5744,13 @@ _TABLE.update(
                 ),
                 **_same(("update", "source"), _N, "downloads package sources or repositories"),
                 "exec": (_W, "runs a command in the opam environment"),
+                "switch": Program(
+                    _H,
+                    "none",
+                    "changes the user's opam switches",
+                    subcommands=_same(("list", "show", "list-available"), _R, "lists switches"),
+                    other_subcommand=(_H, "creates, removes or selects an opam switch"),
+                ),
             },
             other_subcommand=(
                 _H,
@@ -5731,6 +5758,8 @@ _TABLE.update(
             ),
             examples=(
                 ("opam list --installed", _R),
+                ("opam switch list", _R),
+                ("opam switch create 5.1.0", _H),
                 ("opam update", _N),
                 ("opam install lwt", _H),
                 ("opam exec -- dune build", _W),
@@ -5808,6 +5837,13 @@ _TABLE.update(
                     word_patterns={r"^(-r|--remote)(=|$)": (_N, "asks a remote")},
                 ),
                 **_same(("version", "inspect", "graph", "profile"), _R, "only reads"),
+                "remote": Program(
+                    _H,
+                    "none",
+                    "changes the remotes or their credentials",
+                    subcommands=_same(("list", "list-users"), _R, "lists remotes"),
+                    other_subcommand=(_H, "changes the remotes or their credentials"),
+                ),
                 **_same(
                     ("install", "search", "download"), _N, "downloads packages or asks a remote"
                 ),
@@ -5821,6 +5857,7 @@ _TABLE.update(
             ),
             examples=(
                 ("conan list '*'", _R),
+                ("conan remote list", _R),
                 ("conan list -r conancenter 'zlib/*'", _N),
                 ("conan install . --build=missing", _N),
                 ("conan upload 'app/*' -r internal", _H),
@@ -7964,23 +8001,6 @@ _TABLE.update(
                 ("minisign -G", _H),
             ),
         ),
-        "watchexec": Program(
-            _R,
-            "command",
-            "runs a command whenever files change",
-            (
-                *("-e", "--exts", "-w", "--watch", "-W", "-i", "--ignore", "--stop-signal"),
-                *("--signal", "-d", "--debounce", "--poll", "--on-busy-update", "-f"),
-                *("--filter", "--project-origin", "--workdir", "-E", "--env", "--delay-run"),
-                *("--stop-timeout", "--shell"),
-            ),
-            examples=(
-                ("watchexec -e rs -- cargo test", _W),
-                ("watchexec ls -la", _R),
-                ("watchexec -w src -- git push", _H),
-                ("watchexec -- rm -rf /home/dev", _C),
-            ),
-        ),
         "rclone": Program(
             _R,
             "none",
@@ -8111,6 +8131,57 @@ _TABLE.update(
             # a kubeconfig's users can name a program that produces the credentials
             script_opts=("--kubeconfig", "--template-file"),
             examples=(("stern api --since 15m", _R), ("stern --kubeconfig /tmp/kc api", _H)),
+        ),
+        "mongoexport": Program(
+            _R,
+            "none",
+            "exports a MongoDB collection (to standard output or a file)",
+            (
+                *("--uri", "--host", "--port", "-u", "--username", "-p", "--password", "--db"),
+                *("-d", "--collection", "-c", "--query", "-q", "--fields", "-f", "--type"),
+                *("--sort", "--skip", "--limit", "--authenticationDatabase", "--readPreference"),
+            ),
+            read_opts=("--queryFile", "--fieldFile", "--config"),
+            write_opts=("-o", "--out"),
+            examples=(
+                ("mongoexport --uri=mongodb://localhost:27017/app --collection=users", _R),
+                ("mongoexport --collection=users --out=exports/users.json", _W),
+                ("mongoexport --collection=users --out=/home/dev/.bashrc", _C),
+            ),
+        ),
+        "pgcli": Program(
+            _H,
+            "none",
+            "opens an interactive PostgreSQL client (any statement can follow)",
+            mode_flags=_same(("--help", "--version", "-v"), _R, "prints help or the version"),
+            examples=(("pgcli -v", _R), ("pgcli -h db.internal app", _H)),
+        ),
+        "raco": Program(
+            _R,
+            "none",
+            "runs Racket's tools (prints help without a subcommand)",
+            subcommands={
+                **_same(("help", "docs"), _R, "reads the documentation"),
+                **dict.fromkeys(
+                    ("test", "make", "exe", "distribute", "demod", "expand", "check-requires"),
+                    Program(_W, "script", "builds or tests the project", runs_code=True),
+                ),
+                "pkg": Program(
+                    _N,
+                    "none",
+                    "installs or changes Racket packages",
+                    subcommands=_same(("show", "catalog-show"), _R, "lists packages"),
+                    other_subcommand=(_H, "installs, updates or removes packages"),
+                ),
+            },
+            other_subcommand=(_H, "changes the Racket installation"),
+            examples=(
+                ("raco docs hash-ref", _R),
+                ("raco test tests/parser.rkt", _W),
+                ("raco test /tmp/evil.rkt", _H),
+                ("raco pkg install gregor", _H),
+                ("raco setup typed-racket", _H),
+            ),
         ),
         "skopeo": Program(
             _R,
@@ -8773,6 +8844,16 @@ WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
         "grc": frozenset(),
         "shx": frozenset(),
         "cross-env": frozenset(),
+        # runs its command (through the shell) whenever files change
+        "watchexec": frozenset(
+            {
+                *("-e", "--exts", "-w", "--watch", "-W", "--watch-non-recursive", "-i"),
+                *("--ignore", "--stop-signal", "--signal", "-d", "--debounce", "--poll"),
+                *("--on-busy-update", "-f", "--filter", "--project-origin", "--workdir"),
+                *("-E", "--env", "--delay-run", "--stop-timeout", "--shell", "--filter-file"),
+                *("--ignore-file", "--emit-events-to", "--color", "--timings"),
+            }
+        ),
     }
 )
 
@@ -8804,6 +8885,12 @@ _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
         ("cpulimit -l 100 -f -- rm -rf ~", Tier.CRITICAL),
     ),
     "grc": (("grc make", Tier.WORKSPACE), ("grc --pty sh -c 'rm -rf ~'", Tier.CRITICAL)),
+    "watchexec": (
+        ("watchexec -e rs -- cargo test", Tier.WORKSPACE),
+        ("watchexec -r ls -la", _R),
+        ("watchexec -w src -- git push", Tier.HIGH),
+        ("watchexec -- rm -rf /home/dev", Tier.CRITICAL),
+    ),
     "valgrind": (
         ("valgrind --leak-check=full build/app", Tier.WORKSPACE),
         ("valgrind rm -rf /home/dev", Tier.CRITICAL),
