@@ -922,7 +922,6 @@ _DANGEROUS: dict[str, Examples] = {
 # to judge). The examples test checks that none of them carries a dangerous example.
 NO_DANGEROUS_FORM = frozenset(
     {
-        "envsubst",  # prints its input with the environment's values put in
         # shell builtins and syntax that change only this shell
         ":",
         "[[",

@@ -4154,15 +4154,13 @@ _TABLE.update(
             read_opts=("-F", "--file", "-E", "--pattern-file"),
             dir_opts=("-D", "--directory"),
             read_only_flags=("-t", "--list"),
-            # copy-out writes the archive to standard output; extraction that drops absolute
-            # names stays below the current directory (copy-pass, -p DIR, stays asked)
-            mode_flags={
-                **_same(("-o", "--create"), _R, "writes an archive to standard output"),
-                "--no-absolute-filenames": (_W, "extracts below the current directory"),
-            },
+            # copy-out (-o) archives the files named on standard input, only known at run
+            # time; extraction that drops absolute names stays below the current directory
+            mode_flags={"--no-absolute-filenames": (_W, "extracts below the current directory")},
             examples=(
                 ("cpio -it < dist/archive.cpio", _R),
-                ("cpio -o -H newc", _R),
+                ("cpio -o -H newc", _H),
+                ("cpio -idv --no-absolute-filenames", _W),
                 ("cpio -pdm /home/dev/.config", _H),
                 ("cpio -idmv < evil.cpio", _H),
                 ("cpio -t -F /home/dev/.ssh/id_rsa", _C),
@@ -7578,9 +7576,16 @@ _TABLE.update(
         ),
         "envsubst": Program(
             _R,
-            "none",
+            "meta",  # the variables to fill in (no file)
             "substitutes environment variables in standard input",
-            examples=(("envsubst '$HOME'", _R), ("envsubst -v '$HOME'", _R)),
+            read_only_flags=("-v", "--variables"),
+            checks=("envsubst_scope",),
+            examples=(
+                ("envsubst '$HOME $USER'", _R),
+                ("envsubst --variables '$HOME'", _R),
+                ("envsubst", _H),
+                ("envsubst '$GITHUB_TOKEN'", _H),
+            ),
         ),
         "sponge": Program(
             _W,
@@ -8187,10 +8192,15 @@ _TABLE.update(
             _R,
             "none",
             "inspects and copies container images in registries",
-            subcommands=_same(("inspect", "list-tags", "help", "--version", "-v"), _R, "reads"),
+            # a registry's manifests and configuration (an image's environment included)
+            subcommands={
+                **_same(("help", "--version", "-v"), _R, "reads"),
+                **_same(("inspect", "list-tags"), _N, "asks the registry"),
+            },
             other_subcommand=(_H, "copies, deletes or signs images, or logs in"),
             examples=(
-                ("skopeo inspect docker://quay.io/acme/api:1.4", _R),
+                ("skopeo help", _R),
+                ("skopeo inspect docker://quay.io/acme/api:1.4", _N),
                 ("skopeo copy docker://a/b:1 docker://c/b:1", _H),
                 ("skopeo login quay.io", _H),
             ),
