@@ -8199,7 +8199,7 @@ _TABLE.update(
             },
             other_subcommand=(_H, "copies, deletes or signs images, or logs in"),
             examples=(
-                ("skopeo help", _R),
+                ("skopeo -v", _R),
                 ("skopeo inspect docker://quay.io/acme/api:1.4", _N),
                 ("skopeo copy docker://a/b:1 docker://c/b:1", _H),
                 ("skopeo login quay.io", _H),
