@@ -8300,6 +8300,7 @@ GIT_NETWORK = frozenset(
 )
 GIT_HIGH = frozenset(
     {
+        "annex",  # judged by its action (_GIT_SUBCOMMANDS)
         "push",
         "filter-branch",
         "filter-repo",
@@ -8657,6 +8658,34 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
             "changes the local repository (recoverable)",
             options={"--remote": (Tier.NETWORK, "fetches an archive from a remote repository")},
         ),
+        "replace": Subcommand(
+            Tier.HIGH,
+            "rewrites history or changes remote state",
+            options=_same(("-l", "--list"), Tier.READ_ONLY, "lists replacement refs"),
+        ),
+        # git-annex: large files kept outside git, fetched from and copied to other remotes
+        "annex": Subcommand(
+            Tier.HIGH,
+            "manages large files with git-annex",
+            actions={
+                **_same(
+                    ("status", "whereis", "info", "find", "list", "help", "version", "log"),
+                    Tier.READ_ONLY,
+                    "only reads what the annex holds",
+                ),
+                **_same(
+                    ("init", "add", "unlock", "lock", "fsck", "unannex", "describe"),
+                    Tier.WORKSPACE,
+                    "changes the annex in this repository",
+                ),
+                **_same(
+                    ("get", "sync", "copy", "move", "addurl", "importfeed", "export"),
+                    Tier.NETWORK,
+                    "transfers files from or to other remotes",
+                ),
+            },
+            other_action=(Tier.HIGH, "changes remotes, drops content or runs a web app"),
+        ),
         "lfs": Subcommand(
             Tier.READ_ONLY,
             "prints git lfs information",
@@ -8743,6 +8772,15 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git -C . push", Tier.HIGH),
                 ("git -c core.pager='rm -rf ~' log", Tier.CRITICAL),
                 ("git frobnicate", Tier.HIGH),
+                ("git annex whereis assets/a.mp4", _R),
+                ("git annex add assets/a.mp4", Tier.WORKSPACE),
+                ("git annex get assets/a.mp4", Tier.NETWORK),
+                ("git annex drop --force assets/a.mp4", Tier.HIGH),
+                ("git replace -l", _R),
+                ("git worktree remove .worktrees/fix", Tier.WORKSPACE),
+                ("git worktree remove --force .worktrees/fix", Tier.HIGH),
+                ("git worktree move .worktrees/fix /home/dev/fix", Tier.HIGH),
+                ("git replace HEAD~1 HEAD", Tier.HIGH),
                 ("git reset --soft HEAD~1", Tier.WORKSPACE),
                 ("git reset --hard origin/main", Tier.HIGH),
                 ("git clean -n -d", _R),
