@@ -543,7 +543,12 @@ _NETWORK: dict[str, Examples] = {
     "curlie": (("curlie https://example.com", N),),
     "http": (("http GET https://example.com", N),),
     "https": (("https example.com", N),),
-    "xh": (("xh https://example.com", N),),
+    "xh": (
+        ("xh https://example.com", N),
+        ("xh --offline post https://example.com a=1", R),
+        ("xh --curl get https://example.com", R),
+        ("xh --offline get https://example.com -o /home/dev/.bashrc", C),
+    ),
     "wget": (
         ("wget -q https://example.com/a.tgz", N),
         ("wget -O ~/.bashrc https://x.example/a", C),

@@ -2213,13 +2213,24 @@ _TOOLS: dict[str, Program] = {
         script_opts=("--native-file", "--cross-file"),  # they name the compilers that run
         argv_after=("devenv",),
         subcommands={
-            **_same(("install",), _H, "installs into the configured prefix"),
+            # into the configured prefix; with --destdir, below the folder it names
+            "install": Program(
+                _H,
+                "none",
+                "installs into the configured prefix",
+                ("-C", "--tags"),
+                dir_opts=("--destdir",),
+                workspace_flags=("--destdir",),
+                runs_code=True,
+            ),
             **_same(("wrap", "subprojects"), _N, "downloads subprojects"),
         },
         # `meson BUILDDIR` is `meson setup BUILDDIR`
         other_subcommand=(_W, "configures, builds or tests a project"),
         examples=(
             ("meson install -C build", _H),
+            ("meson install -C build --destdir build/stage", _W),
+            ("meson install -C build --destdir /home/dev/.local", _H),
             ("meson setup build", _W),
             ("meson test -C build", _W),
             ("meson devenv rm -rf /home/dev", _C),
@@ -8301,6 +8312,7 @@ GIT_NETWORK = frozenset(
 GIT_HIGH = frozenset(
     {
         "annex",  # judged by its action (_GIT_SUBCOMMANDS)
+        "subtree",
         "push",
         "filter-branch",
         "filter-repo",
@@ -8658,6 +8670,27 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
             "changes the local repository (recoverable)",
             options={"--remote": (Tier.NETWORK, "fetches an archive from a remote repository")},
         ),
+        "subtree": Subcommand(
+            Tier.HIGH,
+            "merges or splits a subtree",
+            actions={
+                "split": (Tier.WORKSPACE, "writes a branch of a folder's history"),
+                **_same(("add", "pull", "merge"), Tier.NETWORK, "fetches the other repository"),
+                "push": (Tier.HIGH, "pushes a folder's history to another repository"),
+            },
+        ),
+        "instaweb": Subcommand(
+            Tier.HIGH,
+            "serves the repository on the web",
+            options={
+                **_same(
+                    ("--start", "--restart", "-b", "--browser", "-d", "--httpd"),
+                    Tier.HIGH,
+                    "starts a web server on the repository",
+                ),
+                "--stop": (Tier.WORKSPACE, "stops the server it started"),
+            },
+        ),
         "replace": Subcommand(
             Tier.HIGH,
             "rewrites history or changes remote state",
@@ -8777,6 +8810,10 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git annex get assets/a.mp4", Tier.NETWORK),
                 ("git annex drop --force assets/a.mp4", Tier.HIGH),
                 ("git replace -l", _R),
+                ("git subtree split --prefix lib -b lib-only", Tier.WORKSPACE),
+                ("git subtree push --prefix docs origin gh-pages", Tier.HIGH),
+                ("git instaweb --stop", Tier.WORKSPACE),
+                ("git instaweb --start", Tier.HIGH),
                 ("git worktree remove .worktrees/fix", Tier.WORKSPACE),
                 ("git worktree remove --force .worktrees/fix", Tier.HIGH),
                 ("git worktree move .worktrees/fix /home/dev/fix", Tier.HIGH),
