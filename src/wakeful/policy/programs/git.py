@@ -299,8 +299,18 @@ def _git_worktree(c: _GitCall) -> bool:
     action = c.vals[0] if c.vals else "list"
     if action == "list":
         c.a.add(Tier.READ_ONLY, "lists worktrees", part=c.part)
-    elif action in ("remove", "prune"):
+    elif action == "remove" and any(v in ("-f", "--force", "-ff") for v in c.vals[1:]):
         c.a.add(Tier.HIGH, "removes a worktree and its uncommitted files", part=c.part)
+    elif action == "remove":  # without --force, git refuses a worktree with changes
+        c.a.add(Tier.WORKSPACE, "removes a worktree without changes", part=c.part)
+        for target in c.sargs[1:2]:
+            c.a.delete(target, c.cwd, recursive=True)
+    elif action == "prune":
+        c.a.add(Tier.WORKSPACE, "forgets worktrees whose folder is gone", part=c.part)
+    elif action == "move":
+        c.a.add(Tier.WORKSPACE, "moves a worktree", part=c.part)
+        for target in c.sargs[1:3]:
+            c.a.write(target, c.cwd)
     else:
         c.a.add(Tier.WORKSPACE, "adds a worktree", part=c.part)
         for target in c.sargs[1:2]:
