@@ -8273,6 +8273,7 @@ GIT_READ = frozenset(
 )
 GIT_WORKSPACE = frozenset(
     {
+        "replace",  # judged by its options (_GIT_SUBCOMMANDS)
         "hook",  # `git hook run NAME`: the repository's own hook, as `git commit` runs it
         "add",
         "commit",
@@ -8691,10 +8692,15 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
                 "--stop": (Tier.WORKSPACE, "stops the server it started"),
             },
         ),
+        # replacement refs are local refs (refs/replace), undone with `git replace -d`
         "replace": Subcommand(
-            Tier.HIGH,
-            "rewrites history or changes remote state",
-            options=_same(("-l", "--list"), Tier.READ_ONLY, "lists replacement refs"),
+            Tier.WORKSPACE,
+            "adds or removes a local replacement ref (recoverable)",
+            options={
+                **_same(("-l", "--list"), Tier.READ_ONLY, "lists replacement refs"),
+                **_same(("-f", "--force"), Tier.HIGH, "overwrites a replacement (no reflog)"),
+            },
+            clusters=True,
         ),
         # git-annex: large files kept outside git, fetched from and copied to other remotes
         "annex": Subcommand(
@@ -8817,7 +8823,8 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git worktree remove .worktrees/fix", Tier.WORKSPACE),
                 ("git worktree remove --force .worktrees/fix", Tier.HIGH),
                 ("git worktree move .worktrees/fix /home/dev/fix", Tier.HIGH),
-                ("git replace HEAD~1 HEAD", Tier.HIGH),
+                ("git replace HEAD~1 HEAD", Tier.WORKSPACE),
+                ("git replace -f HEAD HEAD~5", Tier.HIGH),
                 ("git reset --soft HEAD~1", Tier.WORKSPACE),
                 ("git reset --hard origin/main", Tier.HIGH),
                 ("git clean -n -d", _R),
@@ -8962,7 +8969,12 @@ _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "flock": (("flock /tmp/lock ls", _R), ("flock /tmp/lock rm -rf ~", Tier.CRITICAL)),
     "strace": (("strace -o /dev/null rm -rf ~", Tier.CRITICAL),),
     "time": (("time make", Tier.WORKSPACE),),
-    "entr": (("entr -r python app.py", Tier.WORKSPACE), ("entr sh -c 'rm -rf ~'", Tier.CRITICAL)),
+    "entr": (
+        ("entr -r python app.py", Tier.WORKSPACE),
+        ("entr sh -c 'rm -rf ~'", Tier.CRITICAL),
+        ("entr -s 'make | sed 10q'", Tier.WORKSPACE),
+        ("entr -s 'rm -rf ~'", Tier.CRITICAL),
+    ),
     "chrt": (("chrt -i 0 make test", Tier.WORKSPACE), ("chrt 1 rm -rf ~", Tier.CRITICAL)),
     "choom": (("choom -n 0 -- ls", _R), ("choom -n 0 rm -rf ~", Tier.CRITICAL)),
     "cpulimit": (

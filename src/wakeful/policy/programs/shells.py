@@ -145,6 +145,9 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     if name == "watchexec" and len(pos) == 1 and pos[0].value and " " in pos[0].value:
         a.run_script(pos[0].value, cmd.cwd, "watchexec")  # one word: given to the shell
         return
+    if name == "entr" and _has(opts, "-s") and pos[0].value is not None:
+        a.run_script(pos[0].value, cmd.cwd, "entr -s")  # `entr -s CODE`: the shell runs it
+        return
     a.run_argv(pos, cmd)
 
 
