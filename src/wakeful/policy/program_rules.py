@@ -7425,8 +7425,10 @@ _SECRET_WORDS = (
 )
 # Miller's DSL: `system()` and `exec()` run programs; redirects write files it names
 _MLR_WRITES = r"\b(tee|emit[1pf]?|print|printn|eprint|dump|edump)\s*>"
-_CSV_OPTS = ("-d", "--delimiter", "-q", "--quotechar", "-e", "--encoding", "-c", "--columns")
-_CSV_OPTS += ("-C", "--not-columns", "-z", "--maxfieldsize", "--sheet", "-f", "--format")
+_CSV_OPTS: tuple[str, ...] = (
+    *("-d", "--delimiter", "-q", "--quotechar", "-e", "--encoding", "-c", "--columns"),
+    *("-C", "--not-columns", "-z", "--maxfieldsize", "--sheet", "-f", "--format"),
+)
 _RCLONE_OPTS = (
     *("--max-age", "--min-age", "--transfers", "--checkers", "--include", "--exclude"),
     *("--filter", "--max-depth", "--bwlimit", "--addr", "--log-level", "--order-by"),
