@@ -142,8 +142,10 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
         return
     if name in ("torsocks", "proxychains", "proxychains4"):
         a.add(Tier.NETWORK, f"routes through a proxy ({name})")
-    if name == "watchexec" and len(pos) == 1 and pos[0].value and " " in pos[0].value:
-        a.run_script(pos[0].value, cmd.cwd, "watchexec")  # one word: given to the shell
+    if name in ("watchexec", "entr") and len(pos) == 1 and pos[0].value and " " in pos[0].value:
+        # one word with spaces: watchexec gives it to the shell (entr would fail to run it;
+        # judged as shell code all the same)
+        a.run_script(pos[0].value, cmd.cwd, name)
         return
     if name == "entr" and _has(opts, "-s") and pos[0].value is not None:
         a.run_script(pos[0].value, cmd.cwd, "entr -s")  # `entr -s CODE`: the shell runs it
