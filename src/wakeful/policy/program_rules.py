@@ -4246,8 +4246,23 @@ _TABLE.update(
         ),
         **{
             n: Program(_H, "none", "stops processes outside the workspace")
-            for n in ("pkill", "skill", "xkill")
+            for n in ("skill", "xkill")
         },
+        "pkill": Program(
+            _H,
+            "none",
+            "stops processes outside the workspace",
+            ("-g", "-G", "-P", "-s", "-t", "-u", "-U", "-F", "--ns", "--nslist", "--signal"),
+            # signal 0 is delivered to no one: it only checks that matching processes exist
+            mode_flags={"-0": (_R, "only checks that matching processes exist")},
+            word_patterns={r"^-([1-9][0-9]*|[A-Z][A-Z0-9+-]*)$|^--signal": (_H, "sends a signal")},
+            examples=(
+                ("pkill -0 -f 'vite --port 5173'", _R),
+                ("pkill -f 'vite --port 5173'", _H),
+                ("pkill -0 -9 node", _H),
+                ("pkill -0 --signal KILL node", _H),
+            ),
+        ),
         "killall": Program(
             _H,
             "none",
@@ -8165,6 +8180,33 @@ _TABLE.update(
                 ("mongoexport --uri=mongodb://localhost:27017/app --collection=users", _R),
                 ("mongoexport --collection=users --out=exports/users.json", _W),
                 ("mongoexport --collection=users --out=/home/dev/.bashrc", _C),
+            ),
+        ),
+        "usql": Program(
+            _H,
+            "none",
+            "opens a SQL client on any database (interactive unless given -c)",
+            ("-J", "--json", "-C", "--csv", "-o", "--out", "-P", "--pset", "-v", "--set"),
+            write_opts=("-o", "--out"),
+            # a database client is judged by its statement: a query only reads
+            mode_flags=_same(("-c", "--command"), _R, "runs the statement given"),
+            value_tiers={
+                **{
+                    opt: (
+                        r"(?i)\b(drop|delete|update|insert|replace|alter|attach|create|truncate|"
+                        r"grant|copy|pragma|vacuum|call|exec|load)\b|\\",
+                        _H,
+                        "changes data or runs a client command",
+                    )
+                    for opt in ("-c", "--command")
+                },
+                **{opt: (r".", _H, "runs the statements of a file") for opt in ("-f", "--file")},
+            },
+            examples=(
+                ("usql sqlite3:data/app.db -c 'select count(*) from items'", _R),
+                ("usql sqlite3:data/app.db -c 'delete from items'", _H),
+                ("usql postgres://db.internal/app", _H),
+                ("usql sqlite3:data/app.db -c '\\! id'", _H),
             ),
         ),
         "pgcli": Program(
