@@ -7611,7 +7611,8 @@ _TABLE.update(
             examples=(
                 ("envsubst '$HOME $USER'", _R),
                 ("envsubst --variables '$HOME'", _R),
-                ("envsubst", _H),
+                ("envsubst -v < deploy/app.tpl", _R),
+                ("envsubst < deploy/app.tpl", _H),
                 ("envsubst '$GITHUB_TOKEN'", _H),
             ),
         ),
