@@ -7631,7 +7631,10 @@ _TABLE.update(
             "none",
             "lists, tests or extracts RAR archives",
             subcommands={
-                **_same(("l", "lb", "lt", "lta", "v", "vb", "vt", "vta", "t", "p"), _R, "reads"),
+                **dict.fromkeys(
+                    ("l", "lb", "lt", "lta", "v", "vb", "vt", "vta", "t", "p"),
+                    Program(_R, "read", "lists, tests or prints an archive's files"),
+                ),
                 **dict.fromkeys(
                     ("x", "e"),
                     Program(
@@ -7642,6 +7645,7 @@ _TABLE.update(
             other_subcommand=(_H, "is an unknown command"),
             examples=(
                 ("unrar l assets.rar", _R),
+                ("unrar p /home/dev/.ssh/keys.rar", _C),
                 ("unrar x assets.rar", _W),
                 ("unrar x assets.rar assets/raw/", _W),
                 ("unrar x -o+ a.rar /home/dev/.config/", _H),
