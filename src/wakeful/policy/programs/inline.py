@@ -35,6 +35,14 @@ from wakeful.policy.types import Tier
 # helpers for code run by other programs
 
 
+# AppleScript that only speaks a literal or asks an application's bundle id, or JavaScript
+# that only logs a literal: nothing else can run in them
+_OSASCRIPT_LITERAL = re.compile(
+    r'say\s+"[^"\\]*"|id of app(?:lication)?\s+"[^"\\]*"|'
+    r"console\.log\(\s*(?:'[^'\\]*'|\"[^\"\\]*\")\s*\);?"
+)
+
+
 def _mentions_fetch(text: str, a: Analyzer) -> bool:
     script = parse_script(text, None, a.home)
     return any(c.name in _FETCHERS for c in script.commands)
@@ -398,6 +406,9 @@ def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> Non
             a.runs_code("Rscript runs the project's .Rprofile first")
         else:
             a.add(Tier.READ_ONLY, "runs inline R code that only reports or summarises")
+        return
+    if interp == "osascript" and _OSASCRIPT_LITERAL.fullmatch(code.strip()):
+        a.add(Tier.READ_ONLY, "runs inline AppleScript or JavaScript that says or prints a literal")
         return
     a.add(Tier.HIGH, f"runs inline {interp} code, which can do anything")
     # Strings handed to os.system / execSync / system() run as shell commands, and a list of

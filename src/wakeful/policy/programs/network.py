@@ -165,6 +165,13 @@ def h_curl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         "--output-dir",
     )
     opts, pos = split_opts(args, value_opts)
+    if name in ("xh", "http", "https") and _has(opts, "--offline", "--curl", "--curl-long"):
+        # builds the request and prints it (or the curl command), sending nothing; an output
+        # file is still written
+        a.add(Tier.READ_ONLY, f"{name} prints the request without sending it")
+        for out in _vals(opts, "-o", "--output"):
+            a.write(out, cmd.cwd)
+        return
     a.add(Tier.NETWORK, "fetches from the network")
     uploads = _vals(
         opts,

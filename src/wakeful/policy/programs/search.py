@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 
 from wakeful.policy import path_risk
 from wakeful.policy.programs.inline import _dynamic_code
@@ -86,7 +87,13 @@ def _globs_a_secret(pattern: str) -> bool:
     )
 
 
-def _outside_scope(word: Word | None, cwd: str | None, a: Analyzer) -> str | None:
+# The machine's own state: system configuration, logs, service data, other users' homes.
+_MACHINE_STATE = re.compile(r"^/(etc|var|root|proc|run|srv|mnt|media|home)(/|$)")
+
+
+def _outside_scope(
+    word: Word | None, cwd: str | None, a: Analyzer, broad: bool = False
+) -> str | None:
     """The label of a search scope where a user's credentials live: the home directory,
     a directory holding it, or the whole machine (None: elsewhere, such as the workspace or
     installed library sources)."""
@@ -99,13 +106,24 @@ def _outside_scope(word: Word | None, cwd: str | None, a: Analyzer) -> str | Non
         return place.label
     if place.zone == "persist" and place.path.startswith(a.home.rstrip("/") + "/"):
         return place.label  # ~/.bashrc, ~/.profile: where tokens are exported
+    if (
+        (broad or any(c in word.text for c in "*?["))
+        and place.zone not in ("workspace", "scratch")
+        and _MACHINE_STATE.match(place.path)
+    ):
+        # a sweep of logs, configuration or service data (a tree, or every rotated log)
+        return place.label
     return None
 
 
 def credential_search(
-    patterns: list[str], scopes: list[Word | None], cmd: SimpleCommand, a: Analyzer
+    patterns: list[str],
+    scopes: list[Word | None],
+    cmd: SimpleCommand,
+    a: Analyzer,
+    broad: bool = False,
 ) -> None:
-    outside = [s for s in (_outside_scope(w, cmd.cwd, a) for w in scopes) if s is not None]
+    outside = [s for s in (_outside_scope(w, cmd.cwd, a, broad) for w in scopes) if s is not None]
     if not outside:
         return
     hit = next((p for p in patterns if _SECRET_SEARCH.search(p) or _globs_a_secret(p)), None)

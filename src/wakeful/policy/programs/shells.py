@@ -64,6 +64,20 @@ def h_trap(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         a.add(Tier.READ_ONLY, "lists or clears traps")
 
 
+_FIREJAIL_CONTROL = frozenset(
+    {
+        *("--shutdown", "--join", "--join-network", "--join-filesystem", "--join-or-start"),
+        "--bandwidth",
+    }
+)
+_VALGRIND_OUTPUTS = frozenset(
+    {
+        *("--log-file", "--xml-file", "--massif-out-file", "--callgrind-out-file"),
+        *("--cachegrind-out-file", "--dhat-out-file"),
+    }
+)
+
+
 def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     rule = WRAPPERS[name]
     takes = rule.value_opts
@@ -115,14 +129,27 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     if name == "time":
         for out in _vals(opts, "-o", "--output"):
             a.write(out, cmd.cwd)
+    if name == "valgrind":  # `--log-file=F`, `--xml-file=F` and the tools' profiles are written
+        for out in _vals(opts, *_VALGRIND_OUTPUTS):
+            a.write(out, cmd.cwd)
     if name == "exec" and not pos:
         a.add(Tier.READ_ONLY, "changes the shell's file descriptors")
         return
+    if name == "firejail" and any(f in _FIREJAIL_CONTROL for f, _ in opts):
+        a.add(Tier.HIGH, "firejail stops, joins or reconfigures a running sandbox")
     if not pos:
         a.add(Tier.READ_ONLY, f"{name} with nothing to run")
         return
     if name in ("torsocks", "proxychains", "proxychains4"):
         a.add(Tier.NETWORK, f"routes through a proxy ({name})")
+    if name in ("watchexec", "entr") and len(pos) == 1 and pos[0].value and " " in pos[0].value:
+        # one word with spaces: watchexec gives it to the shell (entr would fail to run it;
+        # judged as shell code all the same)
+        a.run_script(pos[0].value, cmd.cwd, name)
+        return
+    if name == "entr" and _has(opts, "-s") and pos[0].value is not None:
+        a.run_script(pos[0].value, cmd.cwd, "entr -s")  # `entr -s CODE`: the shell runs it
+        return
     a.run_argv(pos, cmd)
 
 

@@ -289,7 +289,8 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         args,
         code_flags
         + ("-r", "--require", "-I", "-M", "-cp", "-classpath", "--import", "-C")
-        + (("-jar",) if name == "java" else ()),  # `-jar` is no -j -a -r
+        + (("-jar",) if name == "java" else ())  # `-jar` is no -j -a -r
+        + (("-l", "-s") if name == "osascript" else ()),  # a language and an output style
         stop_at_positional=True,
     )
     codes = _vals(opts, *code_flags)
@@ -551,6 +552,25 @@ def h_uv(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add(Tier.HIGH, f"uv {verb}: unknown subcommand")
 
 
+_NPM_REGISTRY_SPEC = re.compile(
+    r"^(?![.~/])(?!.*\.(tgz|tar|tar\.gz)$)(@[\w.-]+/)?[\w][\w.-]*(@\S*)?$"
+)
+
+
+def _npm_pack_specs(rest: list[str]) -> list[str]:
+    """The package specs of `npm pack` (operands, not option values)."""
+    specs: list[str] = []
+    skip = False
+    for v in rest:
+        if skip:
+            skip = False
+        elif v.startswith("-"):
+            skip = "=" not in v and v in ("--pack-destination", "--registry", "-w", "--workspace")
+        else:
+            specs.append(v)
+    return specs
+
+
 def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -694,7 +714,12 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add(Tier.READ_ONLY, f"{name} version prints versions")
         return
     if verb in ("audit",) and rest and rest[0] == "fix":
-        a.add(Tier.NETWORK, "installs fixed dependency versions")
+        if "--dry-run" in rest:  # the report of what fix would change
+            a.add(
+                Tier.READ_ONLY, f"{name} audit fix --dry-run reports the fixes (nothing installed)"
+            )
+        else:
+            a.add(Tier.NETWORK, "installs fixed dependency versions")
         return
     if verb == "audit" and not any(v == "--fix" or v.startswith("--fix=") for v in rest):
         # a report of known advisories for the lockfile's packages, as `npm outdated` reads
@@ -721,6 +746,14 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.HIGH, f"runs the `{script}` script, which publishes or deploys")
         else:
             a.add(Tier.WORKSPACE, f"runs the project script `{script}`")
+        return
+    if verb == "dedupe" and "--check" not in rest:
+        a.add(Tier.NETWORK, f"{name} dedupe reinstalls packages from the registry")
+        return
+    if verb == "pack" and any(_NPM_REGISTRY_SPEC.match(s) for s in _npm_pack_specs(rest)):
+        # npm-package-arg: a word that is not a path (`./dir`, `/dir`, `x.tgz`) names a
+        # registry package (or a git host's `user/repo`), which pack downloads
+        a.add(Tier.NETWORK, f"{name} pack downloads a package from the registry")
         return
     if verb in NPM_WORKSPACE or verb in NPM_READ and verb in ("why", "explain"):
         a.add(Tier.WORKSPACE if verb not in NPM_READ else Tier.READ_ONLY, f"{name} {verb}")
