@@ -3623,7 +3623,7 @@ _TABLE.update(
             _R,
             "none",
             "prints the date",
-            ("-d", "--date", "-r", "--reference", "-I", "--iso-8601"),
+            ("-d", "--date", "-r", "--reference", "-I", "--iso-8601", "-s", "--set"),
             read_opts=("-f", "--file"),
             word_tiers={
                 "-s": (Tier.HIGH, "sets the system clock"),
