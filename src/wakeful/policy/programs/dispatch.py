@@ -35,6 +35,7 @@ from wakeful.policy.programs.files import (
 )
 from wakeful.policy.programs.find import h_fd, h_find
 from wakeful.policy.programs.git import h_git
+from wakeful.policy.programs.inline import brought_in
 from wakeful.policy.programs.network import h_curl, h_netcat, h_scp, h_ssh, h_wget
 from wakeful.policy.programs.options import Handler
 from wakeful.policy.programs.search import h_rg
@@ -262,6 +263,9 @@ def _classify_path_program(
         return _PLANS.get(base) or _plan(base)
     place = a.place(name, cmd.cwd)
     a.programs.append(base)
+    if place.zone == "workspace" and brought_in(place.path, a):
+        a.add(Tier.HIGH, f"runs {name}, which this line copied in from outside the workspace")
+        return None
     if place.zone == "workspace":
         a.add(Tier.WORKSPACE, f"runs the project program {name}")
         a.runs_code(f"runs the project program {name}")

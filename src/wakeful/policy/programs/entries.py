@@ -203,7 +203,7 @@ def _whole_long_options(rule: Program, args: list[Word]) -> list[Word]:
         names = {
             o.split("=")[0]
             for f in dataclasses.fields(rule)
-            if f.name.endswith(("_opts", "_flags"))
+            if f.name.endswith(("_opts", "_flags", "_tiers"))  # `--vacuum-t` sets the tier too
             for o in (getattr(rule, f.name) or ())
             if isinstance(o, str) and o.startswith("--")
         }
@@ -333,13 +333,16 @@ def run_program(
             if re.search(rule.release_pattern, word.text):
                 a.add(Tier.HIGH, f"{name} {_short(word.text)} deploys, publishes or releases")
     for word in args if rule.dest_pattern or rule.source_pattern else ():
-        text = word.value or ""
+        known = word.value is not None
+        text = word.value if word.value is not None else word.text  # `of="$OUT"`
         dest = re.match(rule.dest_pattern, text) if rule.dest_pattern else None
         if dest:  # exiftool -FileName=PATH moves the file to PATH
-            a.write(Word(dest.group(1), word.text), cmd.cwd)
+            path = dest.group(1)
+            a.write(Word(path, word.text) if known else Word(None, path), cmd.cwd)
         source = re.match(rule.source_pattern, text) if rule.source_pattern else None
-        if source:  # exiftool '-TAG<=FILE' copies FILE into the tag
-            a.read(Word(source.group(1), word.text), cmd.cwd)
+        if source:  # exiftool '-TAG<=FILE' copies FILE into the tag; `dd if=/proc/$(...)/mem`
+            path = source.group(1)
+            a.read(Word(path, word.text) if known else Word(None, path), cmd.cwd)
     if opts:
         for opt in rule.exec_opts:
             for value in _vals(opts, opt):

@@ -166,6 +166,23 @@ def _decode_pipeline(upstream: list[SimpleCommand]) -> str | None:
         return None
 
 
+def brought_in(path: str | None, a: Analyzer) -> bool:
+    """Whether an earlier command of this line copied or moved a file of this name from
+    outside the workspace to this path or its directory (`cp /tmp/x build/ && build/x`):
+    the program is then that outside file, not the project's own code."""
+    if path is None:
+        return False
+    base = os.path.basename(path)
+    written = [p for w, p in a.touched if w and (p == path or path.startswith(p + "/"))]
+    workspace = a.workspace.rstrip("/")
+    return bool(written) and any(
+        not w
+        and os.path.basename(p) == base
+        and not (p == workspace or p.startswith(workspace + "/"))
+        for w, p in a.touched
+    )
+
+
 def _run_file(interp: str, word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     if word.fd:
         echoed = _echoed_code(word.text) if interp in _SHELLS or interp in ("source", ".") else None
@@ -175,7 +192,9 @@ def _run_file(interp: str, word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
             _dynamic_code(word, a, f"{interp} reading a process substitution")
         return
     place = a.place(word, cmd.cwd)
-    if place.zone == "workspace":
+    if place.zone == "workspace" and brought_in(place.path, a):
+        a.add(Tier.HIGH, f"runs {word.value}, which this line copied in from outside")
+    elif place.zone == "workspace":
         a.add(Tier.WORKSPACE, f"runs the project script {word.value} with {interp}")
         a.runs_code(f"runs the project script {word.value} with {interp}")
     elif place.zone == "scratch":

@@ -126,6 +126,9 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     if name in ("strace", "ltrace"):
         for out in _vals(opts, "-o"):
             a.write(out, cmd.cwd)
+        if _has(opts, "-p", "--attach"):
+            # another process's system calls show what it reads and writes: its keys
+            a.add(Tier.HIGH, f"{name} attaches to a running process and reads its data")
     if name == "time":
         for out in _vals(opts, "-o", "--output"):
             a.write(out, cmd.cwd)
@@ -154,6 +157,9 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
 
 
 def h_privilege(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    if name in ("sudo", "doas", "pkexec") and [w.value for w in args] in (["-V"], ["--version"]):
+        a.add(Tier.READ_ONLY, f"{name} prints its version")
+        return
     a.add(Tier.CRITICAL, f"escalates privileges with {name}")
     if name in ("sudo", "doas"):
         opts, pos = split_opts(
@@ -204,6 +210,12 @@ def h_isolate(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
             a.add(Tier.HIGH, "runs a command in new namespaces, possibly as root in them")
         elif any(f.startswith("--on-") for f, _ in opts):
             a.add(Tier.HIGH, "systemd-run --on-... schedules the command to run later (a timer)")
+        elif {"--user", "--scope"} <= (flags := {f for f, _ in opts}) and flags <= {
+            *("--user", "--scope", "-p", "--property", "-q", "--quiet")
+        }:
+            # `systemd-run --user --scope -p MemoryMax=2G make test`: the command runs in the
+            # foreground, in the user's own manager, with limits, and ends with the run
+            a.add(Tier.READ_ONLY, "systemd-run --user --scope runs the command with limits")
         else:
             a.add(Tier.HIGH, "systemd-run starts the command as a unit that outlives the run")
     if pos:

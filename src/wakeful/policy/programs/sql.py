@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from wakeful.policy.program_rules import PROGRAMS
 from wakeful.policy.programs.inline import _dynamic_code, _run_file, _stdin_source
 from wakeful.policy.programs.options import _short, _vals, split_opts
 from wakeful.policy.programs.tables import _SQL_READ, _SQL_WIPE, _SQLITE_DOT_READ
@@ -79,6 +80,43 @@ def _sqlite_side_effects(text: str, cmd: SimpleCommand, a: Analyzer) -> None:
         a.add(Tier.HIGH, "installs or loads a database extension")
 
 
+def _is_local_name(name: str) -> bool:
+    host = name.strip("[]").lower()
+    return (
+        host in ("localhost", "ip6-localhost", "ip6-loopback", "::1")
+        or host.endswith(".localhost")
+        or host.startswith("127.")
+    )
+
+
+# A database URI's host: `postgresql://user@db.internal:5432/app`, `mongodb+srv://...`
+_DATABASE_URI = re.compile(
+    r"^(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|clickhouse)://"
+    r"(?:[^@/?]*@)?(\[[^\]]*\]|[^:/?,]*)"
+)
+
+
+def database_host(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """A database client given another machine (`-h db.internal`, `--host=10.0.0.5`, a
+    URI, a `host=` connection string) reads or changes a database over the network; a
+    loopback address or a socket directory is this machine."""
+    takes = PROGRAMS[name].takes if name in PROGRAMS else frozenset()
+    opts, pos = split_opts(args, takes | {"-h", "--host"})
+    host_opts = ("--host",) if name in ("mongo", "mongosh") else ("-h", "--host")
+    hosts = [w.value for w in _vals(opts, *host_opts)]
+    for word in pos:
+        text = word.value or ""
+        found = _DATABASE_URI.match(text)
+        if found:
+            hosts.append(found.group(1))
+        hosts += re.findall(r"(?:^|\s)host=([^\s]+)", text)
+    for host in hosts:
+        if host is None or host and not host.startswith("/") and not _is_local_name(host):
+            where = host or "a host only known at run time"
+            a.add(Tier.NETWORK, f"{name} works with a database on {where}")
+            return
+
+
 def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     flags = {
         "psql": ("-c", "--command"),
@@ -140,8 +178,14 @@ def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                 a.add(Tier.HIGH, f"{name} takes its options and credentials from {value}")
     queries = [w.value for w in _vals(opts, *flags)]
     local_file = False
+    if name not in ("sqlite3", "duckdb"):
+        database_host(name, args, cmd, a)
     if name in ("sqlite3", "duckdb"):
         db = pos[0] if pos else None
+        if db is not None and db.value is not None and db.value.startswith("file:"):
+            # a URI file name (`file:PATH?mode=ro`, `file:///PATH`) opens PATH
+            path = re.sub(r"^file:(?://(?:localhost)?(?=/))?", "", db.value)
+            db = Word(path.split("?")[0].split("#")[0], db.text)
         queries += [w.value for w in pos[1:]]
         for init in _vals(opts, "-init"):
             a.read(init, cmd.cwd)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os.path
 import re
+from collections.abc import Mapping
 
 from wakeful.policy.program_rules import (
     NPM_HIGH,
@@ -265,6 +266,32 @@ def _one_liner_on_files(
             a.read(f, cmd.cwd)
 
 
+# Options of interpreters whose value is code loaded before the script, or a list of
+# places code is loaded from.
+_INTERP_LOADS: Mapping[str, tuple[str, ...]] = {
+    "node": ("-r", "--require", "--import", "--loader", "--experimental-loader"),
+    "ruby": ("-r", "-I"),
+    "perl": ("-I",),
+    "php": ("-z",),
+    "java": ("-cp", "-classpath"),
+}
+_PATH_LISTS = frozenset({"-I", "-cp", "-classpath"})
+# Options of interpreters that take a value in the next word, which is no script.
+_INTERP_VALUE_OPTS: Mapping[str, tuple[str, ...]] = {
+    "osascript": ("-l", "-s"),  # a language, output flags
+    "ruby": ("-E", "--encoding", "--external-encoding", "--internal-encoding"),
+    "php": ("-d", "-c", "-z", "-t"),  # an INI setting, an INI file, an extension, a docroot
+    "lua": ("-l",),  # a module to require
+    "node": (
+        *("--title", "--input-type", "--loader", "--experimental-loader", "--env-file"),
+        *("--inspect-port", "--conditions", "--dns-result-order", "--openssl-config"),
+        *("--redirect-warnings", "--diagnostic-dir", "--report-dir", "--cpu-prof-dir"),
+        *("--heap-prof-dir", "--unhandled-rejections", "--watch-path", "--test-reporter"),
+        *("--test-reporter-destination", "--disable-warning", "--experimental-default-type"),
+    ),
+}
+
+
 def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     code_flags = {
         "node": ("-e", "--eval", "-p", "--print"),
@@ -290,10 +317,20 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         code_flags
         + ("-r", "--require", "-I", "-M", "-cp", "-classpath", "--import", "-C")
         + (("-jar",) if name == "java" else ())  # `-jar` is no -j -a -r
-        + (("-l", "-s") if name == "osascript" else ()),  # a language and an output style
+        + _INTERP_VALUE_OPTS.get(name, ()),  # `osascript -l JavaScript`, `ruby -E UTF-8`
         stop_at_positional=True,
     )
     codes = _vals(opts, *code_flags)
+    for opt, value in opts:
+        if opt in _INTERP_LOADS.get(name, ()) and value is not None:
+            # code loaded before the script (`node -r /tmp/x.js app.js`, `perl -I/tmp`,
+            # `java -cp /tmp/x.jar Main`, `php -z /tmp/x.so`): judged as a file it runs
+            entries = (value.value or "").split(":") if opt in _PATH_LISTS else [value.value]
+            for entry in entries:
+                if entry is None:
+                    _dynamic_code(value, a, f"{name} {opt}")
+                elif "/" in entry or entry.startswith("."):
+                    _run_file(f"{name} {opt}", Word(entry, value.text), cmd, a)
     for w in args:
         listen = _INSPECT_HOST.match(w.value or "")
         if listen and listen.group(1).strip("[]") not in ("127.0.0.1", "localhost", "::1"):
