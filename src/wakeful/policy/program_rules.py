@@ -7856,8 +7856,7 @@ _TABLE["security"] = replace(
             "lists identities and keychains or checks a certificate (no key or password)",
         ),
     },
-    examples=_TABLE["security"].examples
-    + (("security find-identity -v -p codesigning", _R),),
+    examples=_TABLE["security"].examples + (("security find-identity -v -p codesigning", _R),),
 )
 _TABLE["visudo"] = replace(
     _TABLE["visudo"],
