@@ -197,7 +197,18 @@ WORKSPACE = [
     "strace -f -o build/trace.txt ./build/app",
     "osascript scripts/notify.scpt",
     "sqlite3 'file:build/test.db?mode=rwc' 'create table t(x)'",
+    # a variable set to its own value (an assignment env reads, though its value is only
+    # known at run time)
+    'env -i PATH="$PATH" HOME="$HOME" make test',
+    'PATH="$PATH" make test',
 ]
+# ... but a name env sets from a run-time value is still judged by its name
+ENV_VALUES = ['env PATH="$X" make', 'env LD_PRELOAD="$X" make', 'env "$CMD"']
+
+
+@pytest.mark.parametrize("cmd", ENV_VALUES)
+def test_run_time_values_given_to_env_are_judged_by_their_names(cmd: str) -> None:
+    assert JUDGE(cmd).tier is Tier.HIGH, (cmd, JUDGE(cmd).reasons)
 
 
 @pytest.mark.parametrize("cmd", WORKSPACE)

@@ -44,6 +44,7 @@ _SYSTEM_BIN_DIRS = frozenset(
     {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
 )
 _PATH_APPEND = re.compile(r"^[\"']?\$\{?PATH\}?:")
+_PATH_KEPT = re.compile(r"(\"?)\$(PATH|\{PATH\})\1")
 # NODE_OPTIONS flags that only tune the runtime (anything else may load code or open ports).
 _NODE_TUNING = re.compile(
     r"--(max-old-space-size|max-semi-space-size|stack-size|stack-trace-limit|max-http-header-size)"
@@ -296,6 +297,8 @@ def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     elif name == "PATH":
         if _PATH_APPEND.match(value.text):
             a.add(Tier.READ_ONLY, "appends to PATH (existing programs keep precedence)")
+        elif _PATH_KEPT.fullmatch(value.text):
+            a.add(Tier.READ_ONLY, "sets PATH to itself")
         elif value.value is not None and all(
             entry.rstrip("/") in _SYSTEM_BIN_DIRS for entry in value.value.split(":")
         ):

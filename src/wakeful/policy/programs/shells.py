@@ -78,6 +78,9 @@ _VALGRIND_OUTPUTS = frozenset(
 )
 
 
+_ENV_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.S)
+
+
 def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     rule = WRAPPERS[name]
     takes = rule.value_opts
@@ -95,13 +98,13 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
                     split[0].value + " " + " ".join(w.text for w in pos), cmd.cwd, "env -S"
                 )
             return
-        while (
-            pos
-            and pos[0].value is not None
-            and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", pos[0].value)
-        ):
-            var, _, val = pos[0].value.partition("=")
-            _assign(var, Word(val, val), cmd, a)  # judged as `VAR=val cmd` is
+        while pos and _ENV_ASSIGNMENT.fullmatch(pos[0].value or pos[0].text):
+            if pos[0].value is not None:
+                var, _, val = pos[0].value.partition("=")
+                _assign(var, Word(val, val), cmd, a)  # judged as `VAR=val cmd` is
+            else:  # `PATH="$PATH"`: the name is literal, the value known at run time
+                var, _, val = pos[0].text.partition("=")
+                _assign(var, Word(None, val), cmd, a)
             pos = pos[1:]
         if not pos:
             a.add(Tier.READ_ONLY, "prints the environment")
@@ -389,7 +392,7 @@ def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         # `printf -v PATH /tmp; ls`, `read PATH <<< /tmp`: an environment variable set for
         # every later command, as `PATH=... ls` sets it for one
         if target.value is not None and _ENV_NAME.fullmatch(target.value):
-            _assign(target.value, Word(None, f"${{{target.value}}}"), cmd, a)
+            _assign(target.value, Word(None, f"({name} {target.value})"), cmd, a)
     if name in ("mapfile", "readarray"):
         opts, _ = split_opts(args, ("-C", "-c", "-d", "-n", "-O", "-s", "-u"))
         for callback in _vals(opts, "-C"):
