@@ -27,12 +27,12 @@ def _auto(cmd: str) -> str:
 PARAM_OPS = [
     "cat ${UNSET_VAR:-~/.ssh/id_rsa}",
     "cat ${NOPE:-$HOME}/.aws/credentials",
-    "f=/home/dev/.ssh/id_rsa.pub; cat \"${f%.pub}\"",
+    'f=/home/dev/.ssh/id_rsa.pub; cat "${f%.pub}"',
     "f=id_rsa.bak; cat ~/.ssh/${f%.bak}",
     "f=xxid_rsa; cat ~/.ssh/${f#xx}",
     "f=a/b/id_rsa; cat ~/.ssh/${f##*/}",
     "f=/home/dev/.ssh/id_rsa.x.y; cat ${f%%.*}",
-    "p=/home/dev/.SSH/ID_RSA; cat \"${p,,}\"",
+    'p=/home/dev/.SSH/ID_RSA; cat "${p,,}"',
     "p=/home/dev/.ssh/id_XXX; cat ${p/XXX/rsa}",
     "p=/home/dev/.ssh/iX_rsX; cat ${p//X/d}",
     "x=XX/home/dev/.ssh/id_rsa; cat ${x:2}",
@@ -47,7 +47,7 @@ PARAM_OPS = [
     "z=1; cat ${z:+~/.ssh/id_rsa}",
     'cat ${HOME+"$HOME/.ssh/id_rsa"}',
     "p=/home/dev/.bashrc.txt; echo x >> ${p%.txt}",
-    "f=/home/dev/.ssh/id_rsa.pub; rm -rf \"${f%/*}\"",
+    'f=/home/dev/.ssh/id_rsa.pub; rm -rf "${f%/*}"',
 ]
 PARAM_OPS_SAFE = [
     'f=src/main.py; cat "${f%.py}.py"',
@@ -70,7 +70,7 @@ READ_INTO = [
     'IFS= read -r f <<< ~/.ssh/id_rsa; cat "$f"',
     'read f <<< "$HOME/.aws/credentials"; cat $f',
     'mapfile -t L <<< /home/dev/.ssh/id_rsa; cat "${L[0]}"',
-    "printf -v f '%s/.ssh/id_rsa' \"$HOME\"; cat \"$f\"",
+    'printf -v f \'%s/.ssh/id_rsa\' "$HOME"; cat "$f"',
     "printf -v f '/home/dev/.%s/id_rsa' ssh; cat $f",
     'read -r c a <<< "cat /home/dev/.netrc"; $c $a',
 ]

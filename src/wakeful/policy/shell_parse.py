@@ -1126,7 +1126,9 @@ class _Walker:
                     self._backticks(self.text(other), state, context)
             if len(names) == 1 and not others and node.child_count <= 3:  # `$x`, `${x}`
                 return Word(_lookup(self.strict_text(names[0]), state), text, split=True)
-            return Word(_set_or_default(text, state), text, split=True)
+            if kind == "simple_expansion" and text[1:] in _POSITIONAL_SPECIAL:
+                return Word(state.vars.get(text[1:]), text, split=True)  # `$*` after `set --`
+            return Word(_param_value(text, state), text, split=True)
         if kind == "command_substitution":
             return Word(
                 self.substitution(node, state, context or "command substitution"), text, split=True
@@ -1320,7 +1322,7 @@ def _brace_pattern(node: Node, state: _State) -> str | None:
         if len(names) == 1 and len(node.named_children) == 1 and node.child_count <= 3:
             literal = _lookup(_node_strict_text(names[0]), state)
         else:
-            literal = _set_or_default(text, state)
+            literal = _param_value(text, state)
     return None if literal is None else _BRACE_META.sub(r"\\\1", literal)
 
 
@@ -1416,15 +1418,209 @@ def _split(word: Word, state: _State) -> list[Word]:
     return [word]
 
 
-_DEFAULTED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=?][^}]*\}")
+# `${name OP}`, `${!name}`, `${name[key] OP}`: the forms `_param_value` evaluates.
+_PARAM = re.compile(r"\$\{(!?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+)(\[[^\]]*\])?(.*)\}", re.S)
+_PARAM_DEFAULT = re.compile(r"(:?)([-=?+])(.*)", re.S)
+_PARAM_SUBSTRING = re.compile(r":( *-?\d*)(?::( *-?\d+))?")
+_PARAM_REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+_POSITIONAL_SPECIAL = frozenset({"*", "@", "#"})
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MAX_PARAM_VALUE = 4096
 
 
-def _set_or_default(text: str, state: _State) -> str | None:
-    """`${HOME:-/x}`, `${HOME:?}`: the value when it is known and not empty (the default is
-    then never used); otherwise unknown."""
-    match = _DEFAULTED.fullmatch(text)
-    value = _lookup(match.group(1), state) if match is not None else None
-    return value or None
+def _param_value(text: str, state: _State) -> str | None:
+    """The value of a parameter expansion with an operator, when bash's result follows from
+    what the script set: defaults and alternatives (`${x:-~/.ssh/id_rsa}`; for a variable the
+    script did not set, the default it writes), prefix and suffix removal (`${f%.pub}`),
+    replacement, case changes, substrings, `${!ref}`, static array subscripts. Otherwise
+    unknown."""
+    match = _PARAM.fullmatch(text)
+    if match is None:
+        return None
+    bang, name, subscript, op = match.groups()
+    if subscript is not None:
+        if bang:
+            return None
+        key = subscript[1:-1]
+        if key in ("@", "*"):
+            count = state.vars.get(f"{name}[#]")
+            if count is None or not count.isdigit():
+                return None
+            items = [state.vars.get(f"{name}[{i}]") for i in range(int(count))]
+            if any(v is None for v in items):
+                return None
+            value: str | None = " ".join(v for v in items if v is not None)
+            known = True
+        else:
+            if key.isdigit():
+                key = str(int(key))
+            name = f"{name}[{key}]"
+            known = name in state.vars
+            value = state.vars.get(name)
+    else:
+        known = name in state.vars or name in ("HOME", "PWD")
+        value = _lookup(name, state)
+        if bang:
+            if op or value is None or not _IDENT.fullmatch(value):
+                return None
+            return _lookup(value, state)
+    if not op:
+        return value
+    default = _PARAM_DEFAULT.fullmatch(op)
+    if default is not None:
+        colon, kind, operand = default.groups()
+        if known and value is None:
+            return None  # set to something computed at run time: either branch may be taken
+        is_set = known and (value != "" or not colon)
+        if kind == "+":
+            return _param_operand(operand, state) if is_set else ("" if known else None)
+        if is_set:
+            return value
+        if kind == "?":
+            return None
+        result = _param_operand(operand, state)
+        if kind == "=" and subscript is None:
+            state.vars[name] = result  # `${x:=v}` assigns v
+        return result
+    if value is None or len(value) > _MAX_PARAM_VALUE:
+        return None
+    if op in (",,", "^^", ",", "^", "@L", "@U", "@u"):
+        if op in (",,", "@L"):
+            return value.lower()
+        if op in ("^^", "@U"):
+            return value.upper()
+        return (value[:1].lower() if op == "," else value[:1].upper()) + value[1:]
+    if op[0] in "#%":
+        longest = op[:2] in ("##", "%%")
+        pattern = _glob_regex(op[2:] if longest else op[1:])
+        if pattern is None:
+            return None
+        n = len(value)
+        if op[0] == "#":
+            order = range(n, -1, -1) if longest else range(n + 1)
+            for k in order:
+                if pattern.fullmatch(value, 0, k):
+                    return value[k:]
+        else:
+            order = range(n + 1) if longest else range(n, -1, -1)
+            for k in order:
+                if pattern.fullmatch(value, k):
+                    return value[:k]
+        return value
+    if op[0] == "/":
+        body = op[1:]
+        mode = ""
+        if body[:1] in ("/", "#", "%"):
+            mode, body = body[0], body[1:]
+        slash = _unescaped_slash(body)
+        pat_text, replacement = (body, "") if slash < 0 else (body[:slash], body[slash + 1 :])
+        pattern = _glob_regex(pat_text)
+        rep = _param_operand(replacement, state)
+        if pattern is None or rep is None or not pat_text:
+            return None
+        anchored = {"#": "^(?:%s)", "%": "(?:%s)$"}.get(mode, "%s") % pattern.pattern
+        return re.sub(anchored, lambda _m: rep, value, count=0 if mode == "/" else 1, flags=re.S)
+    substring = _PARAM_SUBSTRING.fullmatch(op)
+    if substring is not None:
+        offset_text, length_text = substring.groups()
+        offset = int(offset_text.replace(" ", "") or "0")
+        start = offset if offset >= 0 else max(len(value) + offset, 0)
+        if length_text is None:
+            return value[start:]
+        length = int(length_text.replace(" ", ""))
+        end = start + length if length >= 0 else len(value) + length
+        return value[start:end] if end >= start else None
+    return None
+
+
+def _unescaped_slash(text: str) -> int:
+    i = 0
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == "/":
+            return i
+        i += 1
+    return -1
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str] | None:
+    """A bash pattern (`*`, `?`, `[...]`, quotes, backslashes) as a regex; None when it holds
+    an expansion."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "*":
+            out.append(".*")
+        elif c == "?":
+            out.append(".")
+        elif c == "[":
+            end = pattern.find("]", i + 2)
+            if end < 0:
+                out.append("\\[")
+            else:
+                body = pattern[i + 1 : end]
+                if body[:1] in ("!", "^"):
+                    body = "^" + body[1:]
+                out.append("[" + body.replace("\\", "\\\\") + "]")
+                i = end
+        elif c == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 1
+        elif c in "'\"":
+            pass
+        elif c in "$`":
+            return None
+        else:
+            out.append(re.escape(c))
+        i += 1
+    try:
+        return re.compile("".join(out), re.S)
+    except re.error:
+        return None
+
+
+def _param_operand(word: str, state: _State) -> str | None:
+    """The word of `${x:-word}` (tilde, quotes, `$name`), or None when it runs a command or
+    names a value not known."""
+    if "$(" in word or "`" in word:
+        return None
+    out: list[str] = []
+    i = 0
+    if word == "~" or word.startswith("~/"):
+        out.append(state.home)
+        i = 1
+    while i < len(word):
+        c = word[i]
+        if c == "'":
+            end = word.find("'", i + 1)
+            if end < 0:
+                return None
+            out.append(word[i + 1 : end])
+            i = end + 1
+            continue
+        if c == '"':
+            i += 1
+            continue
+        if c == "\\" and i + 1 < len(word):
+            out.append(word[i + 1])
+            i += 2
+            continue
+        if c == "$":
+            ref = _PARAM_REF.match(word, i)
+            if ref is None:
+                return None
+            value = _lookup(ref.group(1) or ref.group(2), state)
+            if value is None:
+                return None
+            out.append(value)
+            i = ref.end()
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def _leading(words: list[Word]) -> str | None:
