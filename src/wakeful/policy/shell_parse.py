@@ -541,6 +541,7 @@ class _Walker:
         self.words = 0
         # Functions this source defines before a call: the body was judged where it is.
         self.functions: set[str] = set()
+        self.integers: set[str] = set()  # names declared `declare -i`
 
     def text(self, node: Node) -> str:
         """`node.text.decode("utf-8", "replace")`, without the copy for ASCII sources."""
@@ -593,12 +594,25 @@ class _Walker:
             assigns: list[tuple[str, Word]] = []
             names: list[Word] = []
             before = len(self.commands)
+            integer = False
             for child in node.named_children:
                 if self.kinds[child.kind_id] == "variable_assignment":
+                    if integer:
+                        # `declare -i n='a[$(cmd)]'`: the value is evaluated as arithmetic
+                        name_node = child.child_by_field_name("name")
+                        if name_node is not None:
+                            self.integers.add(self.strict_text(name_node))
                     assigns.append(self.assignment(child, state, context, record=True))
                 else:
                     self.substitutions(child, state, context)
-                    names.extend(self.arg_words(child, state, context))
+                    words = self.arg_words(child, state, context)
+                    names.extend(words)
+                    for w in words:
+                        flag = w.value or ""
+                        if flag.startswith("-") and "i" in flag:
+                            integer = True
+                        elif integer and _IDENT.fullmatch(flag):
+                            self.integers.add(flag)
             if any(_SUBSCRIPT_CODE.search(w.value or "") for w in names):
                 # `declare "x[\$(cmd)]=1"`: bash evaluates the subscript, running cmd.
                 keyword = self.strict_text(node.children[0]) if node.children else "declare"
@@ -946,10 +960,32 @@ class _Walker:
             self.substitutions(name_node, state, context)
         value_node = node.child_by_field_name("value")
         name = self.strict_text(name_node) if name_node is not None else ""
+        if value_node is not None and self.kinds[value_node.kind_id] == "array":
+            # `x=(a ~/.ssh/id_rsa)`: each element is known by its index (`${x[1]}`)
+            items: list[Word] = []
+            for child in value_node.named_children:
+                items.extend(self.arg_words(child, state, context))
+            if record and name and "[" not in name:
+                for i, item in enumerate(items):
+                    state.vars[f"{name}[{i}]"] = item.value
+                state.vars[f"{name}[#]"] = str(len(items))
+                state.vars[name] = items[0].value if items else ""
+            return name, Word(None, self.text(value_node))
         value = self.word(value_node, state, context) if value_node is not None else Word("", "")
         if record and name:
             state.vars[name] = value.value
+            if name in self.integers and _SUBSCRIPT_CODE.search(value.value or ""):
+                self._integer_code(name, value.value or "")
         return name, value
+
+    def _integer_code(self, name: str, value: str) -> None:
+        self.notes.append(
+            (
+                Tier.HIGH,
+                f"{name} is an integer variable: assigning {value[:40]!r} evaluates it as "
+                "arithmetic, and the command in its subscript runs",
+            )
+        )
 
     def command(
         self,
@@ -1032,6 +1068,8 @@ class _Walker:
         self.commands.append(cmd)
         if argv and argv[0].value in ("cd", "pushd") and not context:
             _change_dir(argv[1:], state)
+        elif argv and argv[0].value in _SETS_VARIABLES:
+            _builtin_sets(argv, own_redirects, state, piped=bool(upstream))
         for extra in after:
             self.statements(extra, state, context, [])
 
@@ -1251,6 +1289,140 @@ _ALWAYS = {"while": ("true", ":", "/bin/true", "[ 1 ]", "((1))"), "until": ("fal
 _LOOP_EXITS = frozenset({"break", "exit", "return", "exec"})
 
 
+# Builtins that set variables from their words or input: `set --`, `shift`, `read`,
+# `mapfile`/`readarray`, `printf -v`.
+_SETS_VARIABLES = frozenset({"set", "shift", "read", "mapfile", "readarray", "printf"})
+_IFS_WHITESPACE = " \t\n"
+
+
+def _builtin_sets(argv: list[Word], redirects: list[Redirect], state: _State, piped: bool) -> None:
+    """`set -- ~/.ssh/id_rsa; cat "$1"`, `read f <<< ~/.netrc; cat "$f"`,
+    `printf -v f '%s/.ssh/id_rsa' ~; cat "$f"`: the values these builtins give, when the words
+    and the input are static; unknown otherwise (and in a pipeline stage, a subshell)."""
+    name = argv[0].value
+    args = [w.value for w in argv[1:]]
+    if name == "set":
+        if args and args[0] == "--":
+            _set_positional(args[1:], state)
+        return
+    if name == "shift":
+        count = state.vars.get("#")
+        if count is None or not count.isdigit():
+            return
+        n = int(args[0]) if args and args[0] is not None and args[0].isdigit() else 1
+        _set_positional([state.vars.get(str(i)) for i in range(1, int(count) + 1)][n:], state)
+        return
+    if name == "printf":
+        if len(args) >= 3 and args[0] == "-v" and args[1] is not None:
+            rest = args[3:]
+            known = not piped and args[2] is not None and None not in rest
+            state.vars[args[1]] = _printf(args[2] or "", [a or "" for a in rest]) if known else None
+        return
+    body = next((r.body for r in redirects if r.op == "<<<" and r.body), None)
+    if piped or None in args:
+        body = None
+    options, i = "", 0
+    targets: list[str] = []
+    while i < len(args) and (args[i] or "").startswith("-") and args[i] != "--":
+        flag = args[i] or ""
+        with_arg = "adinNptu" if name == "read" else "dnOsuCc"
+        for j, ch in enumerate(flag[1:], 1):
+            options += ch
+            if ch in with_arg:
+                value = flag[j + 1 :]
+                if not value and i + 1 < len(args):
+                    i += 1
+                    value = args[i] or ""
+                if ch == "a":
+                    targets.append(value)
+                elif ch != "p":
+                    body = None  # another delimiter, count or descriptor: not followed
+                break
+        i += 1
+    if i < len(args) and args[i] == "--":
+        i += 1
+    names = [a or "" for a in args[i:]]
+    if name != "read":
+        array = names[-1] if names else "MAPFILE"
+        lines = None if body is None else body.split("\n")
+        if lines is not None and "t" not in options:
+            lines = [line + "\n" for line in lines]
+        _set_array(array, lines, state)
+        return
+    ifs = state.vars.get("IFS", _IFS_WHITESPACE) if "IFS" in state.vars else _IFS_WHITESPACE
+    line = None if body is None or ifs is None else body.split("\n", 1)[0]
+    if targets:
+        _set_array(targets[0], None if line is None else _ifs_split(line, ifs or "", -1), state)
+        return
+    if not names:
+        state.vars["REPLY"] = line
+        return
+    fields = None if line is None else _ifs_split(line, ifs or "", len(names) - 1)
+    for k, target in enumerate(names):
+        state.vars[target] = None if fields is None else (fields[k] if k < len(fields) else "")
+
+
+def _ifs_split(line: str, ifs: str, maxsplit: int) -> list[str]:
+    if not ifs:
+        return [line]
+    white = "".join(c for c in ifs if c in _IFS_WHITESPACE)
+    line = line.strip(white)
+    if maxsplit == 0:
+        return [line]
+    if white == ifs:
+        return line.split(None, maxsplit)
+    return re.split("[" + re.escape(ifs) + "]", line, maxsplit=max(maxsplit, 0))
+
+
+def _set_array(name: str, items: list[str] | None, state: _State) -> None:
+    if items is None:
+        state.vars[name] = None
+        state.vars.pop(f"{name}[#]", None)
+        return
+    for i, item in enumerate(items):
+        state.vars[f"{name}[{i}]"] = item
+    state.vars[f"{name}[#]"] = str(len(items))
+    state.vars[name] = items[0] if items else ""
+
+
+def _set_positional(items: list[str | None], state: _State) -> None:
+    old = state.vars.get("#")
+    for i in range(len(items) + 1, (int(old) if old and old.isdigit() else 0) + 1):
+        state.vars.pop(str(i), None)
+    for i, item in enumerate(items, 1):
+        state.vars[str(i)] = item
+    state.vars["#"] = str(len(items))
+    state.vars["*"] = None if None in items else " ".join(i for i in items if i is not None)
+
+
+def _printf(fmt: str, args: list[str]) -> str | None:
+    """What `printf FMT ARGS` prints for `%s` and `%%` directives; None for any other or
+    when the format would be reused."""
+    out: list[str] = []
+    literal: list[str] = []
+    used, i = 0, 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            directive = fmt[i + 1 : i + 2]
+            if directive == "%":
+                literal.append("%")
+            elif directive == "s":
+                out.append(_ansi_c("".join(literal)))
+                literal = []
+                out.append(args[used] if used < len(args) else "")
+                used += 1
+            else:
+                return None
+            i += 2
+            continue
+        literal.append(fmt[i])
+        i += 1
+    if used < len(args):
+        return None
+    out.append(_ansi_c("".join(literal)))
+    return "".join(out)
+
+
 def _change_dir(args: list[Word], state: _State) -> None:
     """`cd ARGS`: the directory the commands after it run in."""
     targets = [a for a in args if not (a.value or "").startswith("-") or a.value == "-"]
@@ -1447,8 +1619,8 @@ def _param_value(text: str, state: _State) -> str | None:
             if count is None or not count.isdigit():
                 return None
             items = [state.vars.get(f"{name}[{i}]") for i in range(int(count))]
-            if any(v is None for v in items):
-                return None
+            if any(v is None for v in items) or (key == "@" and len(items) != 1):
+                return None  # `"${a[@]}"` is one word per element
             value: str | None = " ".join(v for v in items if v is not None)
             known = True
         else:
@@ -1653,6 +1825,8 @@ def _static_output(cmd: SimpleCommand) -> str | None:
     if len(values) != len(cmd.argv):
         return None
     name, args = values[0], values[1:]
+    if name in (":", "true", "false"):
+        return ""
     if name == "echo":
         while args and args[0] in ("-n", "-e", "-E", "-ne", "-en"):
             args = args[1:]
