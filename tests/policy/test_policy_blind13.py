@@ -86,10 +86,20 @@ ARRAYS = [
     'x=( ~/.ssh/id_rsa ); cat "${x[*]}"',
     "x[3]=/home/dev/.ssh/id_rsa; cat ${x[3]}",
     "declare -A m; m[k]=$HOME/.aws/credentials; cat ${m[k]}",
+    'arr=(README.md ~/.ssh/id_rsa); i=0; ((i++)); cat "${arr[i]}"',
+    'arr=(README.md ~/.ssh/id_rsa); cat "${arr[1+0]}"',
+    'x=( a ~/.ssh/id_rsa ); cat "${x[@]:1}"',
+    "x=( README.md ~/.ssh/id_rsa ); cat ${x[-1]}",
+    'set -- a b /home/dev/.netrc; cat "${@: -1}"',
+    'set -- ~/.ssh/id_rsa; for f; do cat "$f"; done',
+    'IFS=/ read -r -a p <<< "home/dev/.ssh/id_rsa"; cat "/${p[0]}/${p[1]}/${p[2]}/${p[3]}"',
 ]
 ARRAYS_SAFE = [
     'files=(README.md src/main.py); cat "${files[0]}"',
     'x=(a b); echo "${x[1]}"',
+    'files=(README.md src/main.py); for i in 0 1; do wc -l "${files[i]}"; done',
+    # the value of a keyed element is not tilde-expanded: ./~/.aws/credentials
+    'declare -A m=( [k]=~/.aws/credentials ); cat "${m[k]}"',
 ]
 # A command substitution that prints nothing, glued into a word.
 EMPTY_SUBSTITUTION = [

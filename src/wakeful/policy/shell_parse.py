@@ -542,6 +542,9 @@ class _Walker:
         # Functions this source defines before a call: the body was judged where it is.
         self.functions: set[str] = set()
         self.integers: set[str] = set()  # names declared `declare -i`
+        # `${a[i]}`, `${@: -1}`: an element not known, of an array whose elements all are;
+        # the command is judged with each too, as a loop's body is with each value.
+        self.alternatives: dict[str, tuple[str, ...]] = {}
 
     def text(self, node: Node) -> str:
         """`node.text.decode("utf-8", "replace")`, without the copy for ASCII sources."""
@@ -704,6 +707,16 @@ class _Walker:
                     else None
                     for c in node.children_by_field_name("value")
                 ]
+                if (
+                    kind == "for_statement"
+                    and not items
+                    and not any(c.type == "in" for c in node.children)
+                ):
+                    # `for f; do`: the positional parameters, when `set --` gave them
+                    count = state.vars.get("#")
+                    items = (
+                        [state.vars.get(str(i)) for i in range(1, int(count) + 1)] if count else []
+                    )
                 if kind == "for_statement" and items and all(v is not None for v in items):
                     self.loop_values[name] = tuple(v for v in items if v is not None)
                 else:
@@ -965,7 +978,11 @@ class _Walker:
             items: list[Word] = []
             for child in value_node.named_children:
                 items.extend(self.arg_words(child, state, context))
-            if record and name and "[" not in name:
+            keyed = any(self.text(c).startswith("[") for c in value_node.named_children)
+            if record and name and "[" not in name and keyed:
+                state.vars[name] = None  # `m=([k]=v)`: keys (and bash's own rules) not followed
+                state.vars.pop(f"{name}[#]", None)
+            elif record and name and "[" not in name:
                 for i, item in enumerate(items):
                     state.vars[f"{name}[{i}]"] = item.value
                 state.vars[f"{name}[#]"] = str(len(items))
@@ -1066,10 +1083,27 @@ class _Walker:
             argv, assigns, own_redirects, state.cwd, self.text(node), context, list(upstream)
         )
         self.commands.append(cmd)
+        if self.alternatives:
+            alternatives, self.alternatives = self.alternatives, {}
+            for i, w in enumerate(argv):
+                taken = alternatives.get(w.text.strip('"')) if w.value is None else None
+                for value in taken or ():
+                    self.commands.append(
+                        SimpleCommand(
+                            [*argv[:i], Word(value, w.text), *argv[i + 1 :]],
+                            assigns,
+                            own_redirects,
+                            state.cwd,
+                            cmd.text,
+                            context,
+                            list(upstream),
+                        )
+                    )
         if argv and argv[0].value in ("cd", "pushd") and not context:
             _change_dir(argv[1:], state)
         elif argv and argv[0].value in _SETS_VARIABLES:
-            _builtin_sets(argv, own_redirects, state, piped=bool(upstream))
+            ifs = next((w.value for n, w in reversed(assigns) if n == "IFS"), _UNSET)
+            _builtin_sets(argv, own_redirects, state, piped=bool(upstream), ifs=ifs)
         for extra in after:
             self.statements(extra, state, context, [])
 
@@ -1166,7 +1200,12 @@ class _Walker:
                 return Word(_lookup(self.strict_text(names[0]), state), text, split=True)
             if kind == "simple_expansion" and text[1:] in _POSITIONAL_SPECIAL:
                 return Word(state.vars.get(text[1:]), text, split=True)  # `$*` after `set --`
-            return Word(_param_value(text, state), text, split=True)
+            value = _param_value(text, state)
+            if value is None and kind == "expansion":
+                candidates = _param_candidates(text, state)
+                if candidates:
+                    self.alternatives[text] = candidates
+            return Word(value, text, split=True)
         if kind == "command_substitution":
             return Word(
                 self.substitution(node, state, context or "command substitution"), text, split=True
@@ -1295,7 +1334,12 @@ _SETS_VARIABLES = frozenset({"set", "shift", "read", "mapfile", "readarray", "pr
 _IFS_WHITESPACE = " \t\n"
 
 
-def _builtin_sets(argv: list[Word], redirects: list[Redirect], state: _State, piped: bool) -> None:
+_UNSET = "\0unset"
+
+
+def _builtin_sets(
+    argv: list[Word], redirects: list[Redirect], state: _State, piped: bool, ifs: str | None
+) -> None:
     """`set -- ~/.ssh/id_rsa; cat "$1"`, `read f <<< ~/.netrc; cat "$f"`,
     `printf -v f '%s/.ssh/id_rsa' ~; cat "$f"`: the values these builtins give, when the words
     and the input are static; unknown otherwise (and in a pipeline stage, a subshell)."""
@@ -1349,7 +1393,8 @@ def _builtin_sets(argv: list[Word], redirects: list[Redirect], state: _State, pi
             lines = [line + "\n" for line in lines]
         _set_array(array, lines, state)
         return
-    ifs = state.vars.get("IFS", _IFS_WHITESPACE) if "IFS" in state.vars else _IFS_WHITESPACE
+    if ifs == _UNSET:  # no `IFS=... read`: the script's own, or the default
+        ifs = state.vars.get("IFS", _IFS_WHITESPACE) if "IFS" in state.vars else _IFS_WHITESPACE
     line = None if body is None or ifs is None else body.split("\n", 1)[0]
     if targets:
         _set_array(targets[0], None if line is None else _ifs_split(line, ifs or "", -1), state)
@@ -1703,6 +1748,23 @@ def _param_value(text: str, state: _State) -> str | None:
         end = start + length if length >= 0 else len(value) + length
         return value[start:end] if end >= start else None
     return None
+
+
+def _param_candidates(text: str, state: _State) -> tuple[str, ...] | None:
+    """The values `${a[i]}`, `${a[@]:1}`, `${@: -1}` may take: the elements of an array (or
+    the positional parameters) whose elements are all known, when few."""
+    match = _PARAM.fullmatch(text)
+    if match is not None and match.group(3) is not None and not match.group(1):
+        prefix, count = f"{match.group(2)}[", state.vars.get(f"{match.group(2)}[#]")
+        items = [state.vars.get(f"{prefix}{i}]") for i in range(int(count))] if count else []
+    elif text.startswith(("${@", "${*", "$@", "$*")):
+        count = state.vars.get("#")
+        items = [state.vars.get(str(i)) for i in range(1, int(count) + 1)] if count else []
+    else:
+        return None
+    if not items or None in items or len(items) > MAX_LOOP_WALKS:
+        return None
+    return tuple(v for v in items if v is not None)
 
 
 def _unescaped_slash(text: str) -> int:
