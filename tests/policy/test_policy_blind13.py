@@ -93,6 +93,8 @@ ARRAYS = [
     'set -- a b /home/dev/.netrc; cat "${@: -1}"',
     'set -- ~/.ssh/id_rsa; for f; do cat "$f"; done',
     'IFS=/ read -r -a p <<< "home/dev/.ssh/id_rsa"; cat "/${p[0]}/${p[1]}/${p[2]}/${p[3]}"',
+    'a=(rm -rf /home/dev); "${a[@]}"',
+    'set -- cat /home/dev/.netrc; x=1; "$@"',
 ]
 ARRAYS_SAFE = [
     'files=(README.md src/main.py); cat "${files[0]}"',

@@ -1086,11 +1086,15 @@ class _Walker:
         if self.alternatives:
             alternatives, self.alternatives = self.alternatives, {}
             for i, w in enumerate(argv):
-                taken = alternatives.get(w.text.strip('"')) if w.value is None else None
-                for value in taken or ():
+                key = w.text.strip('"')
+                taken = alternatives.get(key) if w.value is None else None
+                # `"${a[@]}"`, `"$@"`: every element, each one word
+                spread = _SPREADS.fullmatch(key) is not None
+                for value in ((taken,) if spread else taken) if taken else ():
+                    words = [Word(v, w.text) for v in value] if spread else [Word(value, w.text)]
                     self.commands.append(
                         SimpleCommand(
-                            [*argv[:i], Word(value, w.text), *argv[i + 1 :]],
+                            [*argv[:i], *words, *argv[i + 1 :]],
                             assigns,
                             own_redirects,
                             state.cwd,
@@ -1199,9 +1203,10 @@ class _Walker:
             if len(names) == 1 and not others and node.child_count <= 3:  # `$x`, `${x}`
                 return Word(_lookup(self.strict_text(names[0]), state), text, split=True)
             if kind == "simple_expansion" and text[1:] in _POSITIONAL_SPECIAL:
-                return Word(state.vars.get(text[1:]), text, split=True)  # `$*` after `set --`
-            value = _param_value(text, state)
-            if value is None and kind == "expansion":
+                value = state.vars.get(text[1:])  # `$*` after `set --`
+            else:
+                value = _param_value(text, state)
+            if value is None and (kind == "expansion" or text == "$@"):
                 candidates = _param_candidates(text, state)
                 if candidates:
                     self.alternatives[text] = candidates
@@ -1750,6 +1755,9 @@ def _param_value(text: str, state: _State) -> str | None:
     return None
 
 
+_SPREADS = re.compile(r"\$(?:@|\{@\}|\{[A-Za-z_][A-Za-z0-9_]*\[@\]\})")
+
+
 def _param_candidates(text: str, state: _State) -> tuple[str, ...] | None:
     """The values `${a[i]}`, `${a[@]:1}`, `${@: -1}` may take: the elements of an array (or
     the positional parameters) whose elements are all known, when few."""
@@ -1757,7 +1765,7 @@ def _param_candidates(text: str, state: _State) -> tuple[str, ...] | None:
     if match is not None and match.group(3) is not None and not match.group(1):
         prefix, count = f"{match.group(2)}[", state.vars.get(f"{match.group(2)}[#]")
         items = [state.vars.get(f"{prefix}{i}]") for i in range(int(count))] if count else []
-    elif text.startswith(("${@", "${*", "$@", "$*")):
+    elif text.startswith(("${@", "${*", "$@", "$*")) and text != "$*":
         count = state.vars.get("#")
         items = [state.vars.get(str(i)) for i in range(1, int(count) + 1)] if count else []
     else:
