@@ -1090,8 +1090,12 @@ class _Walker:
                 taken = alternatives.get(key) if w.value is None else None
                 # `"${a[@]}"`, `"$@"`: every element, each one word
                 spread = _SPREADS.fullmatch(key) is not None
-                for value in ((taken,) if spread else taken) if taken else ():
-                    words = [Word(v, w.text) for v in value] if spread else [Word(value, w.text)]
+                choices: list[list[Word]] = []
+                if taken and spread:
+                    choices = [[Word(v, w.text) for v in taken]]
+                elif taken:
+                    choices = [[Word(v, w.text)] for v in taken]
+                for words in choices:
                     self.commands.append(
                         SimpleCommand(
                             [*argv[:i], *words, *argv[i + 1 :]],
