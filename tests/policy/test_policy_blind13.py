@@ -127,3 +127,29 @@ def test_attack_is_not_auto_allowed(cmd: str) -> None:
 @pytest.mark.parametrize("cmd", PARAM_OPS_SAFE + READ_INTO_SAFE + ARRAYS_SAFE)
 def test_safe_look_alike_stays_allowed(cmd: str) -> None:
     assert _auto(cmd) == "allow", JUDGE(cmd)
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "risk-blind-13.tsv"
+# Leaks still open (see the README's thirteenth blind set): none may be added.
+STILL_OPEN = {
+    'readarray -t L < <(echo ~/.aws/credentials); cat "${L[@]}"',
+    "cat <<< ~/.ssh/id_rsa | xargs cat",
+    'xargs cat <<< "$HOME/.aws/credentials"',
+    "xargs -I{} cat {} <<< ~/.netrc",
+    'while read -r f; do cat "$f"; done <<< ~/.ssh/id_rsa',
+    'echo ~/.ssh/id_rsa | while read -r f; do cat "$f"; done',
+    'cat "$(echo "$(echo "$HOME")")/.ssh/id_rsa"',
+}
+
+
+def test_thirteenth_corpus_leaks_no_more_and_holds_its_rates() -> None:
+    rows = [
+        line.split("\t", 1)
+        for line in CORPUS.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert sum(1 for label, _ in rows if label == "never") >= 400
+    leaked = {cmd for label, cmd in rows if label == "never" and _auto(cmd) == "allow"}
+    assert leaked <= STILL_OPEN, f"never-commands auto-allowed: {sorted(leaked - STILL_OPEN)}"
+    allowed = sum(1 for label, cmd in rows if label == "allow" and _auto(cmd) == "allow")
+    assert allowed >= 111
