@@ -109,6 +109,13 @@ EMPTY_SUBSTITUTION = [
     "cat ~/.aws/cred$(:)entials",
     "cat ~/.ssh/id_rsa$(true)",
 ]
+# Arguments xargs reads from a here-string.
+XARGS_HERE_STRING = [
+    "cat <<< ~/.ssh/id_rsa | xargs cat",
+    'xargs cat <<< "$HOME/.aws/credentials"',
+    "xargs -I{} cat {} <<< ~/.netrc",
+    "xargs rm -rf <<< ~",
+]
 # An integer variable's assignment is arithmetic: a subscript in the value runs.
 INTEGER_ASSIGN = [
     "declare -i n; n='a[$(touch ~/.bashrc)]'",
@@ -118,13 +125,22 @@ INTEGER_ASSIGN = [
 
 
 @pytest.mark.parametrize(
-    "cmd", PARAM_OPS + POSITIONAL + READ_INTO + ARRAYS + EMPTY_SUBSTITUTION + INTEGER_ASSIGN
+    "cmd",
+    PARAM_OPS
+    + POSITIONAL
+    + READ_INTO
+    + ARRAYS
+    + EMPTY_SUBSTITUTION
+    + INTEGER_ASSIGN
+    + XARGS_HERE_STRING,
 )
 def test_attack_is_not_auto_allowed(cmd: str) -> None:
     assert _auto(cmd) != "allow", JUDGE(cmd)
 
 
-@pytest.mark.parametrize("cmd", PARAM_OPS_SAFE + READ_INTO_SAFE + ARRAYS_SAFE)
+@pytest.mark.parametrize(
+    "cmd", PARAM_OPS_SAFE + READ_INTO_SAFE + ARRAYS_SAFE + ["xargs wc -l <<< README.md"]
+)
 def test_safe_look_alike_stays_allowed(cmd: str) -> None:
     assert _auto(cmd) == "allow", JUDGE(cmd)
 
@@ -133,9 +149,6 @@ CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "risk-blind-13.tsv"
 # Leaks still open (see the README's thirteenth blind set): none may be added.
 STILL_OPEN = {
     'readarray -t L < <(echo ~/.aws/credentials); cat "${L[@]}"',
-    "cat <<< ~/.ssh/id_rsa | xargs cat",
-    'xargs cat <<< "$HOME/.aws/credentials"',
-    "xargs -I{} cat {} <<< ~/.netrc",
     'while read -r f; do cat "$f"; done <<< ~/.ssh/id_rsa',
     'echo ~/.ssh/id_rsa | while read -r f; do cat "$f"; done',
     'cat "$(echo "$(echo "$HOME")")/.ssh/id_rsa"',
