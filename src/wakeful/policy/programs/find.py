@@ -278,11 +278,17 @@ _PASS_THROUGH = frozenset({"sort", "uniq", "head", "tail", "tac", "shuf", "cat"}
 def _listed_paths(cmd: SimpleCommand) -> list[Word] | None:
     """What the pipeline upstream of `xargs` lists, as representative paths, or None when
     that is not known (then the paths count as computed at run time)."""
+    here = _here_string_words(cmd)  # `xargs cat <<< ~/.netrc`: stdin is the here-string
+    if here is not None:
+        return here
     for up in reversed(cmd.upstream):
         name = up.name
         args = up.argv[1:]
         values = [w.value or "" for w in args]
         if name in _PASS_THROUGH and (name != "cat" or not args):
+            here = _here_string_words(up)  # `cat <<< PATH | xargs cat`
+            if here is not None:
+                return here
             continue
         if name in ("grep", "egrep", "fgrep", "rg"):
             listing = any(
@@ -345,6 +351,11 @@ def _listed_paths(cmd: SimpleCommand) -> list[Word] | None:
                 return words
         return None
     return None
+
+
+def _here_string_words(cmd: SimpleCommand) -> list[Word] | None:
+    body = next((r.body for r in cmd.redirects if r.op == "<<<"), None)
+    return [Word(v, v) for v in body.split()] if body else None
 
 
 def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:

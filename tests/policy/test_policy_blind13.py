@@ -1,0 +1,168 @@
+"""Classes the thirteenth blind set (corpora/risk-blind-13.tsv) found on its first run, all
+in the shell mechanics: a parameter expansion with an operator (`${f%.pub}`, `${p,,}`,
+`${x:2}`, `${UNSET:-~/.ssh/id_rsa}`) was a value known only at run time, and so were the
+positional parameters `set --` gives, the variables `read`, `mapfile` and `printf -v` fill
+from static text, array elements, words glued to an empty `$(true)`; an integer variable's
+assignment (`declare -i n; n='a[$(cmd)]'`) evaluated a subscript unseen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wakeful.policy.decision import mode_verdict
+from wakeful.policy.shell import ShellClassifier
+
+JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
+
+
+def _auto(cmd: str) -> str:
+    r = JUDGE(cmd)
+    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+
+
+# Parameter expansion operators bash evaluates on a value the script itself set (or, for a
+# variable it did not set, the default word it writes).
+PARAM_OPS = [
+    "cat ${UNSET_VAR:-~/.ssh/id_rsa}",
+    "cat ${NOPE:-$HOME}/.aws/credentials",
+    'f=/home/dev/.ssh/id_rsa.pub; cat "${f%.pub}"',
+    "f=id_rsa.bak; cat ~/.ssh/${f%.bak}",
+    "f=xxid_rsa; cat ~/.ssh/${f#xx}",
+    "f=a/b/id_rsa; cat ~/.ssh/${f##*/}",
+    "f=/home/dev/.ssh/id_rsa.x.y; cat ${f%%.*}",
+    'p=/home/dev/.SSH/ID_RSA; cat "${p,,}"',
+    "p=/home/dev/.ssh/id_XXX; cat ${p/XXX/rsa}",
+    "p=/home/dev/.ssh/iX_rsX; cat ${p//X/d}",
+    "x=XX/home/dev/.ssh/id_rsa; cat ${x:2}",
+    "x=/home/dev/.ssh/id_rsaYY; cat ${x::-2}",
+    "x=/home/dev/.ssh/id_rsa; cat ${x:0:21}",
+    "x=ID_RSA; cat ~/.ssh/${x@L}",
+    "x=/home/dev/.ssh/id_rsa; y=x; cat ${!y}",
+    ": ${x:=/home/dev/.ssh/id_rsa}; cat $x",
+    "cat ${x:=$HOME/.aws/credentials}",
+    "cat ${x=~/.netrc}",
+    "y=; cat ${y:-~/.git-credentials}",
+    "z=1; cat ${z:+~/.ssh/id_rsa}",
+    'cat ${HOME+"$HOME/.ssh/id_rsa"}',
+    "p=/home/dev/.bashrc.txt; echo x >> ${p%.txt}",
+    'f=/home/dev/.ssh/id_rsa.pub; rm -rf "${f%/*}"',
+]
+PARAM_OPS_SAFE = [
+    'f=src/main.py; cat "${f%.py}.py"',
+    'f=notes.txt; echo "${f%.txt}.md"',
+    'v=1.2.3; echo "${v//./-}"',
+    'name=World; echo "Hello, ${name^}"',
+    'x=README.md; cat "${x:-README.md}"',
+    'f=build/out.txt; mkdir -p "${f%/*}" && touch "$f"',
+    "cat ${UNSET_VAR:-README.md}",
+]
+# Positional parameters set by `set --` (and moved by `shift`).
+POSITIONAL = [
+    'set -- ~/.ssh/id_rsa; cat "$1"',
+    "set -- x ~/.aws/credentials; shift; cat $1",
+    'set -- a b /home/dev/.netrc; cat "${3}"',
+    'set -- /home/dev/.netrc; cat "$*"',
+]
+# Variables filled by read, mapfile, readarray and printf -v from static text.
+READ_INTO = [
+    'IFS= read -r f <<< ~/.ssh/id_rsa; cat "$f"',
+    'read f <<< "$HOME/.aws/credentials"; cat $f',
+    'mapfile -t L <<< /home/dev/.ssh/id_rsa; cat "${L[0]}"',
+    'printf -v f \'%s/.ssh/id_rsa\' "$HOME"; cat "$f"',
+    "printf -v f '/home/dev/.%s/id_rsa' ssh; cat $f",
+    'read -r c a <<< "cat /home/dev/.netrc"; $c $a',
+]
+READ_INTO_SAFE = [
+    'IFS=, read -r a b <<< "1,2"; echo "$a"',
+    "printf -v now '%(%F)T' -1; echo \"$now\"",
+    'read -r f <<< README.md; cat "$f"',
+]
+# Array elements, by a static subscript.
+ARRAYS = [
+    "x=( /home/dev/.ssh/id_rsa ); cat ${x[0]}",
+    'x=( a /home/dev/.ssh/id_rsa ); cat "${x[1]}"',
+    'x=( ~/.ssh/id_rsa ); cat "${x[*]}"',
+    "x[3]=/home/dev/.ssh/id_rsa; cat ${x[3]}",
+    "declare -A m; m[k]=$HOME/.aws/credentials; cat ${m[k]}",
+    'arr=(README.md ~/.ssh/id_rsa); i=0; ((i++)); cat "${arr[i]}"',
+    'arr=(README.md ~/.ssh/id_rsa); cat "${arr[1+0]}"',
+    'x=( a ~/.ssh/id_rsa ); cat "${x[@]:1}"',
+    "x=( README.md ~/.ssh/id_rsa ); cat ${x[-1]}",
+    'set -- a b /home/dev/.netrc; cat "${@: -1}"',
+    'set -- ~/.ssh/id_rsa; for f; do cat "$f"; done',
+    'IFS=/ read -r -a p <<< "home/dev/.ssh/id_rsa"; cat "/${p[0]}/${p[1]}/${p[2]}/${p[3]}"',
+    'a=(rm -rf /home/dev); "${a[@]}"',
+    'set -- cat /home/dev/.netrc; x=1; "$@"',
+]
+ARRAYS_SAFE = [
+    'files=(README.md src/main.py); cat "${files[0]}"',
+    'x=(a b); echo "${x[1]}"',
+    'files=(README.md src/main.py); for i in 0 1; do wc -l "${files[i]}"; done',
+    # the value of a keyed element is not tilde-expanded: ./~/.aws/credentials
+    'declare -A m=( [k]=~/.aws/credentials ); cat "${m[k]}"',
+]
+# A command substitution that prints nothing, glued into a word.
+EMPTY_SUBSTITUTION = [
+    "cat $HOME/.ss`true`h/id_rsa",
+    "cat ~/.aws/cred$(:)entials",
+    "cat ~/.ssh/id_rsa$(true)",
+]
+# Arguments xargs reads from a here-string.
+XARGS_HERE_STRING = [
+    "cat <<< ~/.ssh/id_rsa | xargs cat",
+    'xargs cat <<< "$HOME/.aws/credentials"',
+    "xargs -I{} cat {} <<< ~/.netrc",
+    "xargs rm -rf <<< ~",
+]
+# An integer variable's assignment is arithmetic: a subscript in the value runs.
+INTEGER_ASSIGN = [
+    "declare -i n; n='a[$(touch ~/.bashrc)]'",
+    "typeset -i n; n='a[$(rm -rf ~)]'",
+    "declare -i n='a[$(rm -rf ~)]'",
+]
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    PARAM_OPS
+    + POSITIONAL
+    + READ_INTO
+    + ARRAYS
+    + EMPTY_SUBSTITUTION
+    + INTEGER_ASSIGN
+    + XARGS_HERE_STRING,
+)
+def test_attack_is_not_auto_allowed(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd)
+
+
+@pytest.mark.parametrize(
+    "cmd", PARAM_OPS_SAFE + READ_INTO_SAFE + ARRAYS_SAFE + ["xargs wc -l <<< README.md"]
+)
+def test_safe_look_alike_stays_allowed(cmd: str) -> None:
+    assert _auto(cmd) == "allow", JUDGE(cmd)
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "risk-blind-13.tsv"
+# Leaks still open (see the README's thirteenth blind set): none may be added.
+STILL_OPEN = {
+    'readarray -t L < <(echo ~/.aws/credentials); cat "${L[@]}"',
+    'while read -r f; do cat "$f"; done <<< ~/.ssh/id_rsa',
+    'echo ~/.ssh/id_rsa | while read -r f; do cat "$f"; done',
+    'cat "$(echo "$(echo "$HOME")")/.ssh/id_rsa"',
+}
+
+
+def test_thirteenth_corpus_leaks_no_more_and_holds_its_rates() -> None:
+    rows = [
+        line.split("\t", 1)
+        for line in CORPUS.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert sum(1 for label, _ in rows if label == "never") >= 400
+    leaked = {cmd for label, cmd in rows if label == "never" and _auto(cmd) == "allow"}
+    assert leaked <= STILL_OPEN, f"never-commands auto-allowed: {sorted(leaked - STILL_OPEN)}"
+    allowed = sum(1 for label, cmd in rows if label == "allow" and _auto(cmd) == "allow")
+    assert allowed >= 111
