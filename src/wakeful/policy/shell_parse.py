@@ -214,7 +214,28 @@ def plain_commands(source: str, cwd: str | None, home: str) -> list[SimpleComman
         if _PLAIN.fullmatch(source) is not None:
             return _plain_command(source, cwd, True)
     elif _PLAIN_UNQUOTED.fullmatch(source) is not None:
-        return _plain_command(source, cwd, False)
+        # _plain_command(source, cwd, False), written out: most commands are such
+        words = source.split()
+        if len(words) > MAX_WORDS or words[0] in _NOT_A_NAME:
+            return None
+        argv: list[Word] = []
+        for text in words:  # _plain_words(words, False), each Word without its __init__
+            word = _new_object(Word)
+            word.value = text
+            word.text = text
+            word.split = False
+            word.fd = False
+            word.prefix = None
+            argv.append(word)
+        cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
+        cmd.argv = argv
+        cmd.assigns = []
+        cmd.redirects = []
+        cmd.cwd = cwd
+        cmd.text = source.strip(" ")
+        cmd.context = ""
+        cmd.upstream = []
+        return [cmd]
     if _PLAIN_LIST.fullmatch(source) is not None:
         return _plain_list_commands(source, cwd, home)
     return None
