@@ -352,6 +352,9 @@ _PLAIN_LIST = re.compile(rf" *+{_PLAIN_COMMAND}(?: *+(?:&&|\|\||\||;) *+{_PLAIN_
 _PLAIN_TOKEN = re.compile(
     rf"(\\;|\{{\}})|(&&|\|\||\||;)|([0-9]>&[0-9])|([0-9]?>>?|<)|(?:{_UNQUOTED}++|{_QUOTED})++"
 )
+# The operators between a list's commands, with the spaces around them (for a list whose
+# words hold no quotes: only then can no word hold one of their characters).
+_LIST_OPERATOR = re.compile(r" *+(&&|\|\||\||;) *+")
 # An assignment word's name and `=` (what `_ASSIGNED` matches at a command's start).
 _ASSIGNMENT = re.compile(rf"{_NAME}=")
 
@@ -371,9 +374,76 @@ def _plain_list(source: str, cwd: str | None, home: str) -> Script | None:
 
 def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[SimpleCommand] | None:
     """`_plain_list`'s commands, or None."""
-    # Each command's words (with where the command starts and ends) and redirects, then
+    # Each command's words and text (from its first word to its last) and redirects, then
     # the operator after it ("" after the last).
-    parts: list[tuple[list[str], int, int, list[Redirect], str]] = []
+    parts: list[tuple[list[str], str, list[Redirect], str]]
+    quoted = "'" in source or '"' in source
+    if quoted or "<" in source or ">" in source or "\\" in source or "{" in source:
+        found = _plain_list_parts(source)
+        if found is None:
+            return None
+        parts = found
+    else:
+        # Words and operators alone (`cd src && make`, `ps aux | grep x`): no word holds an
+        # operator's character, so the operators split the source into its commands.
+        pieces = _LIST_OPERATOR.split(source)
+        parts = []
+        total = 0
+        for i in range(0, len(pieces) - 1, 2):
+            words = pieces[i].split()
+            total += len(words)
+            parts.append((words, pieces[i].strip(" "), [], pieces[i + 1]))
+        words = pieces[-1].split()
+        total += len(words)
+        parts.append((words, pieces[-1].strip(" "), [], ""))
+        if total > MAX_WORDS or len(parts) >= MAX_COMMANDS:
+            return None
+    commands: list[SimpleCommand] = []
+    here = cwd  # where the next command runs (a `cd` before it changes it)
+    feed: list[SimpleCommand] = []  # the stages of the pipeline so far
+    previous = ""
+    escaped = "\\" in source  # a `\;` word, whose value is `;`
+    for words, text, redirects, op in parts:
+        assigns: list[tuple[str, Word]] = []
+        if "=" in words[0] and _ASSIGNMENT.match(words[0]) is not None:
+            # `A=1 B='x y' cmd`: the assignments before the command name
+            while words and _ASSIGNMENT.match(words[0]) is not None:
+                name, _, value = words[0].partition("=")
+                assigns.append((name, _plain_word(value)))
+                words = words[1:]
+        if not words or words[0] in _NOT_A_NAME:
+            return None
+        argv = _plain_words(words, quoted)
+        if escaped:
+            for word in argv:
+                if word.text == "\\;":
+                    word.value = ";"
+        piped = previous == "|" or op == "|"
+        cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
+        cmd.argv, cmd.assigns, cmd.redirects, cmd.cwd = argv, assigns, redirects, here
+        cmd.text, cmd.context, cmd.upstream = text, "", list(feed)
+        commands.append(cmd)
+        if piped:
+            feed.append(cmd)
+            if len(feed) > 2 and op in ("&&", "||"):
+                # tree-sitter reads `a | b | c && d` as a pipeline that holds the list
+                # (d sees a upstream): the walker's script is the parser's.
+                return None
+        if op != "|":
+            feed = []
+        if not piped and argv[0].value in ("cd", "pushd"):
+            state = _State(here, home, {}, 0)
+            _change_dir(argv[1:], state)
+            here = state.cwd
+        previous = op
+    return commands
+
+
+def _plain_list_parts(source: str) -> list[tuple[list[str], str, list[Redirect], str]] | None:
+    """The commands of a source that `_PLAIN_LIST` matches, split by its tokens: each
+    command's words, its text, its redirects and the operator after it; None to leave the
+    source to the parser."""
+    parts: list[tuple[list[str], str, list[Redirect], str]] = []
     words: list[str] = []
     redirects: list[Redirect] = []
     pending = ""  # a redirect operator waiting for its target
@@ -385,7 +455,7 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
         if group == 2:
             op = token.group()
             listed = listed or op != "|"
-            parts.append((words, start, end, redirects, op))
+            parts.append((words, source[start:end], redirects, op))
             total += len(words)
             words, redirects = [], []
         elif group == 3:
@@ -409,7 +479,7 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
             if not words:
                 start = at
             words.append(source[at:end])
-    parts.append((words, start, end, redirects, ""))
+    parts.append((words, source[start:end], redirects, ""))
     total += len(words)
     if total > MAX_WORDS or len(parts) >= MAX_COMMANDS:
         return None
@@ -418,45 +488,7 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
         # commands the redirect): the parser's script, not bash's reading. Redirects of the
         # first command (`a > f && b`, `a 2>/dev/null || b`) stay its own.
         return None
-    commands: list[SimpleCommand] = []
-    here = cwd  # where the next command runs (a `cd` before it changes it)
-    feed: list[SimpleCommand] = []  # the stages of the pipeline so far
-    previous = ""
-    escaped = "\\" in source  # a `\;` word, whose value is `;`
-    for words, start, end, redirects, op in parts:
-        assigns: list[tuple[str, Word]] = []
-        if "=" in words[0] and _ASSIGNMENT.match(words[0]) is not None:
-            # `A=1 B='x y' cmd`: the assignments before the command name
-            while words and _ASSIGNMENT.match(words[0]) is not None:
-                name, _, value = words[0].partition("=")
-                assigns.append((name, _plain_word(value)))
-                words = words[1:]
-        if not words or words[0] in _NOT_A_NAME:
-            return None
-        argv = _plain_words(words, True)
-        if escaped:
-            for word in argv:
-                if word.text == "\\;":
-                    word.value = ";"
-        piped = previous == "|" or op == "|"
-        cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
-        cmd.argv, cmd.assigns, cmd.redirects, cmd.cwd = argv, assigns, redirects, here
-        cmd.text, cmd.context, cmd.upstream = source[start:end], "", list(feed)
-        commands.append(cmd)
-        if piped:
-            feed.append(cmd)
-            if len(feed) > 2 and op in ("&&", "||"):
-                # tree-sitter reads `a | b | c && d` as a pipeline that holds the list
-                # (d sees a upstream): the walker's script is the parser's.
-                return None
-        if op != "|":
-            feed = []
-        if not piped and argv[0].value in ("cd", "pushd"):
-            state = _State(here, home, {}, 0)
-            _change_dir(argv[1:], state)
-            here = state.cwd
-        previous = op
-    return commands
+    return parts
 
 
 def parse_tree(
