@@ -1098,11 +1098,21 @@ class _Walker:
                 kind = "word"
             if kind == "word":
                 # The common argument: a plain word (what `arg_words` makes of it, directly).
-                text = self.text(child)
+                text = (
+                    self.source[child.start_byte : child.end_byte]
+                    if self.ascii
+                    else self.text(child)
+                )
                 if "{" in text and "}" in text:
                     argv.extend(self.arg_words(child, state, context))
                 else:
-                    argv.append(Word(_unescape(text), text))
+                    word = _new_object(Word)  # Word(_unescape(text), text), without the calls
+                    word.value = _UNESCAPE_WORD.sub(_GROUP_1, text) if "\\" in text else text
+                    word.text = text
+                    word.split = False
+                    word.fd = False
+                    word.prefix = None
+                    argv.append(word)
                 glue_at = child.end_byte
             elif kind == "variable_assignment":
                 assigns.append(self.assignment(child, state, context, record=False))
@@ -1132,9 +1142,14 @@ class _Walker:
             # unknown ($1, $@); a body that writes or runs them is judged so there, and one
             # that reads them reads these words: the call is judged as reading them.
             argv = [Word("true" if len(argv) == 1 else "cat", argv[0].text), *argv[1:]]
-        cmd = SimpleCommand(
-            argv, assigns, own_redirects, state.cwd, self.text(node), context, list(upstream)
-        )
+        cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
+        cmd.argv = argv
+        cmd.assigns = assigns
+        cmd.redirects = own_redirects
+        cmd.cwd = state.cwd
+        cmd.text = self.text(node)
+        cmd.context = context
+        cmd.upstream = list(upstream)
         self.commands.append(cmd)
         if self.alternatives:
             alternatives, self.alternatives = self.alternatives, {}
