@@ -615,7 +615,13 @@ def _classify(command: str, ws: str, home_dir: str, missing: bool) -> Classifica
     # object.__setattr__ per field costs more than the rest of a short command's verdict).
     result: Classification = object.__new__(Classification)
     fields = result.__dict__
-    fields["tier"], fields["reasons"] = analyzer.verdict()
+    findings = analyzer.findings
+    if len(findings) == 1:  # analyzer.verdict(), without the call for one finding (most)
+        tier, message = findings[0]
+        fields["tier"] = tier if _RANK[tier] else Tier.READ_ONLY
+        fields["reasons"] = (message,)
+    else:
+        fields["tier"], fields["reasons"] = analyzer.verdict()
     fields["parsed"] = analyzer.parsed
     programs = analyzer.programs
     fields["programs"] = tuple(programs) if len(programs) < 2 else tuple(dict.fromkeys(programs))
