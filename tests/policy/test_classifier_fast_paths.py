@@ -447,6 +447,30 @@ def test_common_lists_take_the_plain_word_path() -> None:
         assert fast == shell_parse.parse_tree(source, "/w", "/h")
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "cd src && make -j",
+        "cd src&&make",
+        "  ls ;  pwd  ",
+        "a||b|c",
+        "ps aux | grep python | head -3",
+        "mkdir -p build && cd build && cmake .. && make -j",
+        "CI=1 A= cd src && ls ..",
+        "cd ~ ; cat .bashrc | cd / ; ls x",
+    ],
+)
+def test_lists_of_unquoted_words_split_at_their_operators_as_the_parser_splits_them(
+    source: str,
+) -> None:
+    """Lists without quotes, redirects or backslashes take the split at their operators
+    (one call, not a token loop): the same script as the parser's, directories included."""
+    assert not any(c in source for c in "'\"<>\\{")
+    fast = shell_parse._plain_list_commands(source, "/w", "/h")
+    assert fast is not None
+    assert fast == shell_parse.parse_tree(source, "/w", "/h").commands
+
+
 @pytest.mark.slow  # over half a CPU second
 def test_every_short_list_with_redirects_splits_as_the_parser_splits_it() -> None:
     """Every sequence of operators between up to three commands, each ending in one of a
