@@ -301,6 +301,13 @@ def test_words_from_the_scanners_hold_every_field_as_their_constructor_would_set
     ls = shell_parse.SimpleCommand([shell_parse.Word("ls", "ls")], [], [], "/w", "ls", "", [])
     assert shell_parse._plain_command(" ls ", "/w", False) == [ls]
     assert shell_parse._plain_list_commands("ls", "/w", "/h") == [ls]
+    # the single unquoted command written out in plain_commands, and the parser's walk
+    assert shell_parse.plain_commands(" ls ", "/w", "/h") == [ls]
+    walked = shell_parse.parse_tree("ls $x", "/w", "/h").commands[0]
+    assert walked.argv[0] == shell_parse.Word("ls", "ls")
+    assert walked == shell_parse.SimpleCommand(
+        [walked.argv[0], walked.argv[1]], [], [], "/w", "ls $x", "", []
+    )
 
 
 def test_invocations_hold_every_field_as_their_constructor_would_set_them() -> None:
