@@ -301,6 +301,13 @@ def test_words_from_the_scanners_hold_every_field_as_their_constructor_would_set
     ls = shell_parse.SimpleCommand([shell_parse.Word("ls", "ls")], [], [], "/w", "ls", "", [])
     assert shell_parse._plain_command(" ls ", "/w", False) == [ls]
     assert shell_parse._plain_list_commands("ls", "/w", "/h") == [ls]
+    # the single unquoted command written out in plain_commands, and the parser's walk
+    assert shell_parse.plain_commands(" ls ", "/w", "/h") == [ls]
+    walked = shell_parse.parse_tree("ls $x", "/w", "/h").commands[0]
+    assert walked.argv[0] == shell_parse.Word("ls", "ls")
+    assert walked == shell_parse.SimpleCommand(
+        [walked.argv[0], walked.argv[1]], [], [], "/w", "ls $x", "", []
+    )
 
 
 def test_invocations_hold_every_field_as_their_constructor_would_set_them() -> None:
@@ -445,6 +452,30 @@ def test_common_lists_take_the_plain_word_path() -> None:
         fast = shell_parse._plain_list(source, "/w", "/h")
         assert fast is not None
         assert fast == shell_parse.parse_tree(source, "/w", "/h")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "cd src && make -j",
+        "cd src&&make",
+        "  ls ;  pwd  ",
+        "a||b|c",
+        "ps aux | grep python | head -3",
+        "mkdir -p build && cd build && cmake .. && make -j",
+        "CI=1 A= cd src && ls ..",
+        "cd ~ ; cat .bashrc | cd / ; ls x",
+    ],
+)
+def test_lists_of_unquoted_words_split_at_their_operators_as_the_parser_splits_them(
+    source: str,
+) -> None:
+    """Lists without quotes, redirects or backslashes take the split at their operators
+    (one call, not a token loop): the same script as the parser's, directories included."""
+    assert not any(c in source for c in "'\"<>\\{")
+    fast = shell_parse._plain_list_commands(source, "/w", "/h")
+    assert fast is not None
+    assert fast == shell_parse.parse_tree(source, "/w", "/h").commands
 
 
 @pytest.mark.slow  # over half a CPU second

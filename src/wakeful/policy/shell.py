@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from wakeful.policy import path_risk
+from wakeful.policy.path_risk import _UNKNOWN as _UNKNOWN_PLACE
+from wakeful.policy.path_risk import _Inside, _inside_place, _lexical
 from wakeful.policy.shell_parse import (
     MAX_DEPTH,
     SimpleCommand,
@@ -188,7 +190,17 @@ class Analyzer:
         text = part if part is not None else self.part
         last, where = self.clipped  # self._clip(text), without the call
         if text != last:
-            where = _clip(text)
+            # _clip(text), without the call for a part that is its own clipped form
+            if (
+                len(text) <= 80
+                and "  " not in text
+                and text.isprintable()
+                and text[:1] != " "
+                and text[-1:] != " "
+            ):
+                where = text
+            else:
+                where = _clip(text)
             self.clipped = (text, where)
         tier = _TIER_OF[tier]
         self.findings.append(
@@ -258,6 +270,15 @@ class Analyzer:
             path = None
         else:
             path = resolve_path(value, cwd, self.home)
+        if path is None:
+            return _UNKNOWN_PLACE
+        # path_risk.place_of(path, ...), without the call for what the path's text decides
+        # and for a path inside the workspace (most)
+        lexical = _lexical(path, self.workspace, self.home)
+        if type(lexical) is _Inside:
+            return _inside_place(path, self.workspace, self.home, lexical, self.looked)
+        if type(lexical) is path_risk.Place:
+            return lexical
         return path_risk.place_of(path, self.workspace, self.home, self.looked)
 
     def read(self, word: Word, cwd: str | None) -> None:
@@ -275,7 +296,7 @@ class Analyzer:
             below = Word(word.prefix + "*", word.text)
             if self.place(below, cwd).zone != "workspace":
                 word = below
-        if word.value is not None and word.value.startswith(_URL_SCHEMES):
+        if word.value is not None and "://" in word.value and word.value.startswith(_URL_SCHEMES):
             # `pandoc https://...`, `xmllint http://...`: the program fetches it
             self.add(Tier.NETWORK, f"fetches {word.value[:60]} from the network")
             return
@@ -301,7 +322,12 @@ class Analyzer:
     def write(self, word: Word | None, cwd: str | None) -> None:
         if word is not None and word.fd:
             return
-        if word is not None and word.value is not None and word.value.startswith(_URL_SCHEMES):
+        if (
+            word is not None
+            and word.value is not None
+            and "://" in word.value  # every scheme's; most paths have none
+            and word.value.startswith(_URL_SCHEMES)
+        ):
             self.add(Tier.HIGH, f"sends its output to {word.value[:60]}")
             return
         place = self.place(word, cwd)
@@ -589,16 +615,27 @@ def _classify(command: str, ws: str, home_dir: str, missing: bool) -> Classifica
     # object.__setattr__ per field costs more than the rest of a short command's verdict).
     result: Classification = object.__new__(Classification)
     fields = result.__dict__
-    fields["tier"], fields["reasons"] = analyzer.verdict()
+    findings = analyzer.findings
+    if len(findings) == 1:  # analyzer.verdict(), without the call for one finding (most)
+        tier, message = findings[0]
+        fields["tier"] = tier if _RANK[tier] else Tier.READ_ONLY
+        fields["reasons"] = (message,)
+    else:
+        fields["tier"], fields["reasons"] = analyzer.verdict()
     fields["parsed"] = analyzer.parsed
     programs = analyzer.programs
     fields["programs"] = tuple(programs) if len(programs) < 2 else tuple(dict.fromkeys(programs))
     code_reasons = analyzer.code_reasons
-    fields["runs_workspace_code"] = bool(code_reasons)
-    fields["code_reasons"] = (
-        tuple(code_reasons) if len(code_reasons) < 2 else tuple(dict.fromkeys(code_reasons))
-    )
+    if code_reasons:
+        fields["runs_workspace_code"] = True
+        fields["code_reasons"] = (
+            tuple(code_reasons) if len(code_reasons) < 2 else tuple(dict.fromkeys(code_reasons))
+        )
+    else:  # most commands: the empty tuple without a call
+        fields["runs_workspace_code"] = False
+        fields["code_reasons"] = ()
     fields["deciders"] = tuple(analyzer.deciders)
     fields["invocations"] = tuple(analyzer.invocations)
-    fields["touched"] = tuple(analyzer.touched)
+    touched = analyzer.touched
+    fields["touched"] = tuple(touched) if touched else ()
     return result

@@ -214,7 +214,28 @@ def plain_commands(source: str, cwd: str | None, home: str) -> list[SimpleComman
         if _PLAIN.fullmatch(source) is not None:
             return _plain_command(source, cwd, True)
     elif _PLAIN_UNQUOTED.fullmatch(source) is not None:
-        return _plain_command(source, cwd, False)
+        # _plain_command(source, cwd, False), written out: most commands are such
+        words = source.split()
+        if len(words) > MAX_WORDS or words[0] in _NOT_A_NAME:
+            return None
+        argv: list[Word] = []
+        for text in words:  # _plain_words(words, False), each Word without its __init__
+            word = _new_object(Word)
+            word.value = text
+            word.text = text
+            word.split = False
+            word.fd = False
+            word.prefix = None
+            argv.append(word)
+        cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
+        cmd.argv = argv
+        cmd.assigns = []
+        cmd.redirects = []
+        cmd.cwd = cwd
+        cmd.text = source.strip(" ")
+        cmd.context = ""
+        cmd.upstream = []
+        return [cmd]
     if _PLAIN_LIST.fullmatch(source) is not None:
         return _plain_list_commands(source, cwd, home)
     return None
@@ -331,6 +352,9 @@ _PLAIN_LIST = re.compile(rf" *+{_PLAIN_COMMAND}(?: *+(?:&&|\|\||\||;) *+{_PLAIN_
 _PLAIN_TOKEN = re.compile(
     rf"(\\;|\{{\}})|(&&|\|\||\||;)|([0-9]>&[0-9])|([0-9]?>>?|<)|(?:{_UNQUOTED}++|{_QUOTED})++"
 )
+# The operators between a list's commands, with the spaces around them (for a list whose
+# words hold no quotes: only then can no word hold one of their characters).
+_LIST_OPERATOR = re.compile(r" *+(&&|\|\||\||;) *+")
 # An assignment word's name and `=` (what `_ASSIGNED` matches at a command's start).
 _ASSIGNMENT = re.compile(rf"{_NAME}=")
 
@@ -350,9 +374,76 @@ def _plain_list(source: str, cwd: str | None, home: str) -> Script | None:
 
 def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[SimpleCommand] | None:
     """`_plain_list`'s commands, or None."""
-    # Each command's words (with where the command starts and ends) and redirects, then
+    # Each command's words and text (from its first word to its last) and redirects, then
     # the operator after it ("" after the last).
-    parts: list[tuple[list[str], int, int, list[Redirect], str]] = []
+    parts: list[tuple[list[str], str, list[Redirect], str]]
+    quoted = "'" in source or '"' in source
+    if quoted or "<" in source or ">" in source or "\\" in source or "{" in source:
+        found = _plain_list_parts(source)
+        if found is None:
+            return None
+        parts = found
+    else:
+        # Words and operators alone (`cd src && make`, `ps aux | grep x`): no word holds an
+        # operator's character, so the operators split the source into its commands.
+        pieces = _LIST_OPERATOR.split(source)
+        parts = []
+        total = 0
+        for i in range(0, len(pieces) - 1, 2):
+            words = pieces[i].split()
+            total += len(words)
+            parts.append((words, pieces[i].strip(" "), [], pieces[i + 1]))
+        words = pieces[-1].split()
+        total += len(words)
+        parts.append((words, pieces[-1].strip(" "), [], ""))
+        if total > MAX_WORDS or len(parts) >= MAX_COMMANDS:
+            return None
+    commands: list[SimpleCommand] = []
+    here = cwd  # where the next command runs (a `cd` before it changes it)
+    feed: list[SimpleCommand] = []  # the stages of the pipeline so far
+    previous = ""
+    escaped = "\\" in source  # a `\;` word, whose value is `;`
+    for words, text, redirects, op in parts:
+        assigns: list[tuple[str, Word]] = []
+        if "=" in words[0] and _ASSIGNMENT.match(words[0]) is not None:
+            # `A=1 B='x y' cmd`: the assignments before the command name
+            while words and _ASSIGNMENT.match(words[0]) is not None:
+                name, _, value = words[0].partition("=")
+                assigns.append((name, _plain_word(value)))
+                words = words[1:]
+        if not words or words[0] in _NOT_A_NAME:
+            return None
+        argv = _plain_words(words, quoted)
+        if escaped:
+            for word in argv:
+                if word.text == "\\;":
+                    word.value = ";"
+        piped = previous == "|" or op == "|"
+        cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
+        cmd.argv, cmd.assigns, cmd.redirects, cmd.cwd = argv, assigns, redirects, here
+        cmd.text, cmd.context, cmd.upstream = text, "", list(feed)
+        commands.append(cmd)
+        if piped:
+            feed.append(cmd)
+            if len(feed) > 2 and op in ("&&", "||"):
+                # tree-sitter reads `a | b | c && d` as a pipeline that holds the list
+                # (d sees a upstream): the walker's script is the parser's.
+                return None
+        if op != "|":
+            feed = []
+        if not piped and argv[0].value in ("cd", "pushd"):
+            state = _State(here, home, {}, 0)
+            _change_dir(argv[1:], state)
+            here = state.cwd
+        previous = op
+    return commands
+
+
+def _plain_list_parts(source: str) -> list[tuple[list[str], str, list[Redirect], str]] | None:
+    """The commands of a source that `_PLAIN_LIST` matches, split by its tokens: each
+    command's words, its text, its redirects and the operator after it; None to leave the
+    source to the parser."""
+    parts: list[tuple[list[str], str, list[Redirect], str]] = []
     words: list[str] = []
     redirects: list[Redirect] = []
     pending = ""  # a redirect operator waiting for its target
@@ -364,7 +455,7 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
         if group == 2:
             op = token.group()
             listed = listed or op != "|"
-            parts.append((words, start, end, redirects, op))
+            parts.append((words, source[start:end], redirects, op))
             total += len(words)
             words, redirects = [], []
         elif group == 3:
@@ -388,7 +479,7 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
             if not words:
                 start = at
             words.append(source[at:end])
-    parts.append((words, start, end, redirects, ""))
+    parts.append((words, source[start:end], redirects, ""))
     total += len(words)
     if total > MAX_WORDS or len(parts) >= MAX_COMMANDS:
         return None
@@ -397,45 +488,7 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
         # commands the redirect): the parser's script, not bash's reading. Redirects of the
         # first command (`a > f && b`, `a 2>/dev/null || b`) stay its own.
         return None
-    commands: list[SimpleCommand] = []
-    here = cwd  # where the next command runs (a `cd` before it changes it)
-    feed: list[SimpleCommand] = []  # the stages of the pipeline so far
-    previous = ""
-    escaped = "\\" in source  # a `\;` word, whose value is `;`
-    for words, start, end, redirects, op in parts:
-        assigns: list[tuple[str, Word]] = []
-        if "=" in words[0] and _ASSIGNMENT.match(words[0]) is not None:
-            # `A=1 B='x y' cmd`: the assignments before the command name
-            while words and _ASSIGNMENT.match(words[0]) is not None:
-                name, _, value = words[0].partition("=")
-                assigns.append((name, _plain_word(value)))
-                words = words[1:]
-        if not words or words[0] in _NOT_A_NAME:
-            return None
-        argv = _plain_words(words, True)
-        if escaped:
-            for word in argv:
-                if word.text == "\\;":
-                    word.value = ";"
-        piped = previous == "|" or op == "|"
-        cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
-        cmd.argv, cmd.assigns, cmd.redirects, cmd.cwd = argv, assigns, redirects, here
-        cmd.text, cmd.context, cmd.upstream = source[start:end], "", list(feed)
-        commands.append(cmd)
-        if piped:
-            feed.append(cmd)
-            if len(feed) > 2 and op in ("&&", "||"):
-                # tree-sitter reads `a | b | c && d` as a pipeline that holds the list
-                # (d sees a upstream): the walker's script is the parser's.
-                return None
-        if op != "|":
-            feed = []
-        if not piped and argv[0].value in ("cd", "pushd"):
-            state = _State(here, home, {}, 0)
-            _change_dir(argv[1:], state)
-            here = state.cwd
-        previous = op
-    return commands
+    return parts
 
 
 def parse_tree(
@@ -1045,11 +1098,21 @@ class _Walker:
                 kind = "word"
             if kind == "word":
                 # The common argument: a plain word (what `arg_words` makes of it, directly).
-                text = self.text(child)
+                text = (
+                    self.source[child.start_byte : child.end_byte]
+                    if self.ascii
+                    else self.text(child)
+                )
                 if "{" in text and "}" in text:
                     argv.extend(self.arg_words(child, state, context))
                 else:
-                    argv.append(Word(_unescape(text), text))
+                    word = _new_object(Word)  # Word(_unescape(text), text), without the calls
+                    word.value = _UNESCAPE_WORD.sub(_GROUP_1, text) if "\\" in text else text
+                    word.text = text
+                    word.split = False
+                    word.fd = False
+                    word.prefix = None
+                    argv.append(word)
                 glue_at = child.end_byte
             elif kind == "variable_assignment":
                 assigns.append(self.assignment(child, state, context, record=False))
@@ -1079,9 +1142,14 @@ class _Walker:
             # unknown ($1, $@); a body that writes or runs them is judged so there, and one
             # that reads them reads these words: the call is judged as reading them.
             argv = [Word("true" if len(argv) == 1 else "cat", argv[0].text), *argv[1:]]
-        cmd = SimpleCommand(
-            argv, assigns, own_redirects, state.cwd, self.text(node), context, list(upstream)
-        )
+        cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
+        cmd.argv = argv
+        cmd.assigns = assigns
+        cmd.redirects = own_redirects
+        cmd.cwd = state.cwd
+        cmd.text = self.text(node)
+        cmd.context = context
+        cmd.upstream = list(upstream)
         self.commands.append(cmd)
         if self.alternatives:
             alternatives, self.alternatives = self.alternatives, {}

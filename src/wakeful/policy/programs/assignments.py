@@ -54,6 +54,9 @@ _NODE_TUNING = re.compile(
 )
 
 
+_CODE_ENV_RE = re.compile(r"^(\$\(pwd\)|`pwd`|\$\{?PWD\}?)")
+
+
 def code_env(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     """A variable that decides which code programs load: judged by where it points."""
     text = value.value
@@ -62,7 +65,7 @@ def code_env(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
         # are known places; anything else computed is not.
         here = cmd.cwd or a.workspace
         text = ":".join(
-            re.sub(r"^(\$\(pwd\)|`pwd`|\$\{?PWD\}?)", lambda _: here, entry)
+            _CODE_ENV_RE.sub(lambda _: here, entry)
             for entry in value.text.strip("\"'").split(":")
             if entry not in (f"${name}", f"${{{name}}}")
         )
@@ -149,6 +152,11 @@ _COMPILER_LOADS = re.compile(
 )
 
 
+_TOOL_PROGRAM_RE = re.compile(r"linker=(\S+)")
+_TOOL_PROGRAM_RE2 = re.compile(r"-(?:toolexec|exec|vettool)[= ]+(\S+)")
+_TOOL_PROGRAM_RE3 = re.compile(r"(?i)\d*|true|false|yes|no|on|off")
+
+
 def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bool:
     """`CC=/tmp/cc make`, `RUSTC_WRAPPER=/tmp/w cargo build`: a program named by path runs
     when the build does. An installed program (a bare name, or under /usr, /bin, /opt) or
@@ -189,7 +197,7 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
         text = value.value
         if text is None:
             a.add(Tier.HIGH, f"sets {name} to a file only known at run time (written)")
-        elif not re.fullmatch(r"(?i)\d*|true|false|yes|no|on|off", text):
+        elif not _TOOL_PROGRAM_RE3.fullmatch(text):
             a.write(Word(text, value.text), cmd.cwd)
         return True
     if name == "PYTEST_ADDOPTS":  # options added to every pytest run
@@ -203,11 +211,11 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
             a.add(Tier.HIGH, f"sets {name}={_short(value.text)}: the compiler loads or runs that")
         return True
     if name in ("RUSTFLAGS", "RUSTDOCFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS"):
-        for program in re.findall(r"linker=(\S+)", value.value or value.text):
+        for program in _TOOL_PROGRAM_RE.findall(value.value or value.text):
             _tool_path(name, program.strip("'\""), cmd, a)
         return True
     if name == "GOFLAGS":
-        programs = re.findall(r"-(?:toolexec|exec|vettool)[= ]+(\S+)", value.value or value.text)
+        programs = _TOOL_PROGRAM_RE2.findall(value.value or value.text)
         for program in programs:
             _tool_path(name, program.strip("'\""), cmd, a)
         return True
@@ -240,11 +248,14 @@ _LIBRARY_ENV = frozenset(
 )
 
 
+_WORKSPACE_LIBRARIES_RE = re.compile(r"[:\s]+")
+
+
 def _workspace_libraries(value: Word, cmd: SimpleCommand, a: Analyzer) -> bool:
     """Whether every library or directory a loader variable names lies in the workspace."""
     if value.value is None or not value.value.strip():
         return False
-    entries = [e for e in re.split(r"[:\s]+", value.value) if e]
+    entries = [e for e in _WORKSPACE_LIBRARIES_RE.split(value.value) if e]
     return all(a.place(Word(e, e), cmd.cwd).zone == "workspace" for e in entries)
 
 

@@ -250,6 +250,9 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.HIGH, f"runs `{name}`, an unknown program whose effects cannot be known")
 
 
+_CLASSIFY_PATH_PROGRAM_RE = re.compile(r"pip[0-9.]*")
+
+
 def _classify_path_program(
     name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer
 ) -> _Plan | None:
@@ -273,7 +276,7 @@ def _classify_path_program(
             kind = base if base in ("console", "artisan") else "rails"
             framework_task(kind, name, args, cmd, a)
         if (
-            re.fullmatch(r"pip[0-9.]*", base)
+            _CLASSIFY_PATH_PROGRAM_RE.fullmatch(base)
             and args[:1]
             and args[0].value
             in (

@@ -215,7 +215,9 @@ def run_program(
     name: str, rule: Program, args: list[Word], cmd: SimpleCommand, a: Analyzer
 ) -> None:
     """Interpret one data entry of `program_rules` for one invocation."""
-    compiled = _compiled(rule)
+    compiled = _COMPILED.get(id(rule))  # _compiled(rule), without the call once made
+    if compiled is None or compiled.rule is not rule:
+        compiled = _compiled(rule)
     if rule.long_prefixes:
         args = _whole_long_options(rule, args)
     if compiled.bare:

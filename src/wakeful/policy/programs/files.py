@@ -37,6 +37,9 @@ def h_shred(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
             a.add(_max(tier, Tier.HIGH), f"irreversibly overwrites {place.label}")
 
 
+_H_COPY_MOVE_RE = re.compile(r"[ugoa]*[+=][rwxXt]*s|^[2-7][0-7]{3}$")
+
+
 def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     args = expand_long(args, _COPY_LONG)
     opts, pos = split_opts(
@@ -56,7 +59,7 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         ),
     )
     for mode in _vals(opts, "-m", "--mode"):
-        if re.search(r"[ugoa]*[+=][rwxXt]*s|^[2-7][0-7]{3}$", mode.value or ""):
+        if _H_COPY_MOVE_RE.search(mode.value or ""):
             a.add(Tier.CRITICAL, f"installs with the setuid/setgid bit ({mode.value})")
     target_dir = _vals(opts, "-t", "--target-directory")
     if target_dir:
@@ -139,6 +142,9 @@ def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.write(Word(os.path.basename(pos[0].value or "") or None, pos[0].text), cmd.cwd)
 
 
+_H_RSYNC_RE = re.compile(r"^[\w.@-]+:")
+
+
 def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -170,7 +176,7 @@ def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.add(Tier.READ_ONLY, "lists files") if pos else a.add(Tier.WORKSPACE, "rsync")
         return
     sources, dest = pos[:-1], pos[-1]
-    remote = [w for w in pos if w.value and re.match(r"^[\w.@-]+:", w.value)]
+    remote = [w for w in pos if w.value and _H_RSYNC_RE.match(w.value)]
     for src in sources:
         if src in remote:
             a.add(Tier.NETWORK, f"downloads from {src.value}")
@@ -219,6 +225,9 @@ def _setfacl(args: list[Word], cmd: SimpleCommand, a: Analyzer) -> tuple[bool, b
     return grants, _has(opts, "-R", "--recursive"), pos
 
 
+_H_CHMOD_RE = re.compile(r"[ugoa]*[+=][rwxXt]*s|^[4-7][0-7]{3}$")
+
+
 def h_chmod(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if name == "setfacl":
         grants, recursive, targets = _setfacl(args, cmd, a)
@@ -230,7 +239,7 @@ def h_chmod(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     recursive = _has(opts, "-R", "--recursive")
     if name == "chmod" and pos and pos[0].value is not None and not pos[0].value.startswith("-"):
         mode, targets = pos[0].value, pos[1:]
-        if re.search(r"[ugoa]*[+=][rwxXt]*s|^[4-7][0-7]{3}$", mode):
+        if _H_CHMOD_RE.search(mode):
             a.add(Tier.CRITICAL, f"sets the setuid/setgid bit ({mode}): privilege escalation")
     else:
         mode, targets = ((pos[0].value or "") if pos else ""), pos[1:]
@@ -243,10 +252,13 @@ def h_chmod(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     _permission_targets(name, targets, recursive, mode, cmd, a)
 
 
+_PERMISSION_TARGETS_RE = re.compile(r"[0-7]?[0-7][0-7]7$|o\+w|a\+w")
+
+
 def _permission_targets(
     name: str, targets: list[Word], recursive: bool, mode: str, cmd: SimpleCommand, a: Analyzer
 ) -> None:
-    if name == "chmod" and re.search(r"[0-7]?[0-7][0-7]7$|o\+w|a\+w", mode or "") and recursive:
+    if name == "chmod" and _PERMISSION_TARGETS_RE.search(mode or "") and recursive:
         a.add(Tier.HIGH, f"makes files world-writable ({mode})")
     for target in targets:
         place = a.place(target, cmd.cwd)
@@ -269,13 +281,16 @@ def _permission_targets(
             a.add(tier, f"changes permissions: {msg}")
 
 
+_H_TAR_RE = re.compile(r"[A-Za-z]+")
+
+
 def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     args = expand_long(args, _TAR_LONG)
     if (
         args
         and args[0].value
         and not args[0].value.startswith("-")
-        and re.fullmatch(r"[A-Za-z]+", args[0].value)
+        and _H_TAR_RE.fullmatch(args[0].value)
     ):
         args = [Word("-" + args[0].value, args[0].text)] + args[1:]
     opts, pos = split_opts(
@@ -399,8 +414,11 @@ def h_7z(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add(Tier.HIGH, f"7z {verb}: an unknown command")
 
 
+_H_CHATTR_RE = re.compile(r"[-+=][aAcCdDeFijmPsStTux]+")
+
+
 def h_chattr(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    modes = [w for w in args if re.fullmatch(r"[-+=][aAcCdDeFijmPsStTux]+", w.value or "")]
+    modes = [w for w in args if _H_CHATTR_RE.fullmatch(w.value or "")]
     targets = [
         w
         for w in args

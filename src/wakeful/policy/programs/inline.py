@@ -326,6 +326,20 @@ _REQUIRE = re.compile(r"""require\(\s*(['"])([^'"]+)\1\s*\)""")
 _JS_STRING = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
 
 
+_NODE_IS_SAFE_RE = re.compile(r"\(([\w$,\s]*)\)\s*=>")
+_NODE_IS_SAFE_RE2 = re.compile(r"\b(?:const|let)\s+[A-Za-z_$][\w$]*\s*=(?![=>])")
+_NODE_IS_SAFE_RE3 = re.compile(r"(?<![=!<>])=(?![=>])|\+\+|--")
+_NODE_IS_SAFE_RE4 = re.compile(r"[\w$)\]]\s*\[([^\]]*)\]?")
+_NODE_IS_SAFE_RE5 = re.compile(r"(\.\s*)?([A-Za-z_$][\w$]*)\s*(\()?")
+_NODE_IS_SAFE_RE6 = re.compile(r"\brequire\s*\(\s*[^\"\s]")
+_NODE_IS_SAFE_RE7 = re.compile(
+    r"\b(?:const|let)\s+[A-Za-z_$][\w$]*\s*=\s*[A-Za-z_$][\w$.]*\s*(;|$)"
+)
+_NODE_IS_SAFE_RE8 = re.compile(r"\b(?:const|let)\s+([A-Za-z_$][\w$]*)\s*=(?![=>])")
+_NODE_IS_SAFE_RE9 = re.compile(r"([A-Za-z_$][\w$]*)\s*=>")
+_NODE_IS_SAFE_RE10 = re.compile(r'\s*(""|\d+)\s*')
+
+
 def _node_is_safe(code: str) -> bool:
     if "`" in code or _JS_FORBIDDEN.search(code):
         return False
@@ -336,21 +350,19 @@ def _node_is_safe(code: str) -> bool:
     bare = _JS_STRING.sub('""', code)
     # Names this code declares (`const f = ...`, arrow parameters) are its own: declaring or
     # calling one changes nothing outside it (the values are checked like any other text).
-    if re.search(r"\brequire\s*\(\s*[^\"\s]", bare) or re.search(
-        r"\b(?:const|let)\s+[A-Za-z_$][\w$]*\s*=\s*[A-Za-z_$][\w$.]*\s*(;|$)", bare
-    ):
+    if _NODE_IS_SAFE_RE6.search(bare) or _NODE_IS_SAFE_RE7.search(bare):
         return False  # a module named at run time, or another name for a global function
-    local = set(re.findall(r"\b(?:const|let)\s+([A-Za-z_$][\w$]*)\s*=(?![=>])", bare))
-    for params in re.findall(r"\(([\w$,\s]*)\)\s*=>", bare):
+    local = set(_NODE_IS_SAFE_RE8.findall(bare))
+    for params in _NODE_IS_SAFE_RE.findall(bare):
         local.update(p.strip() for p in params.split(",") if p.strip())
-    local.update(re.findall(r"([A-Za-z_$][\w$]*)\s*=>", bare))
-    bare = re.sub(r"\b(?:const|let)\s+[A-Za-z_$][\w$]*\s*=(?![=>])", " ", bare)
-    if re.search(r"(?<![=!<>])=(?![=>])|\+\+|--", bare):
+    local.update(_NODE_IS_SAFE_RE9.findall(bare))
+    bare = _NODE_IS_SAFE_RE2.sub(" ", bare)
+    if _NODE_IS_SAFE_RE3.search(bare):
         return False  # assignment or mutation
-    for m in re.finditer(r"[\w$)\]]\s*\[([^\]]*)\]?", bare):
-        if not re.fullmatch(r'\s*(""|\d+)\s*', m.group(1)):
+    for m in _NODE_IS_SAFE_RE4.finditer(bare):
+        if not _NODE_IS_SAFE_RE10.fullmatch(m.group(1)):
             return False  # computed member access (`process['e'+'nv']`)
-    for m in re.finditer(r"(\.\s*)?([A-Za-z_$][\w$]*)\s*(\()?", bare):
+    for m in _NODE_IS_SAFE_RE5.finditer(bare):
         dotted, ident, called = m.group(1), m.group(2), m.group(3)
         if not dotted and ident in local:
             continue
@@ -386,8 +398,11 @@ def _ruby_filter(args: list[Word], codes: list[Word]) -> bool:
     )
 
 
+_PERL_IS_SAFE_RE = re.compile(r"\bs\s*[{(\[<]")
+
+
 def _perl_is_safe(code: str) -> bool:
-    if _PERL_FORBIDDEN.search(code) or re.search(r"\bs\s*[{(\[<]", code):
+    if _PERL_FORBIDDEN.search(code) or _PERL_IS_SAFE_RE.search(code):
         return False
     return not any(m.group(1) == "s" and "e" in m.group(3) for m in _PERL_SUBST.finditer(code))
 
@@ -395,6 +410,10 @@ def _perl_is_safe(code: str) -> bool:
 # A list of two or more plain string literals: `["git", "push"]`, `['rm', '-rf', d]` is not.
 _STRING_LIST = re.compile(r"""\[\s*(?:(["'])[^"'\\]*\1\s*,\s*)+(["'])[^"'\\]*\2\s*,?\s*\]""")
 _STRING_LITERAL = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'|`([^`]*)`")
+
+
+_INLINE_CODE_RE = re.compile(r"\b(rmtree|unlink|remove|rmSync|rm_rf|rmdir|unlinkSync)\b")
+_INLINE_CODE_RE2 = re.compile(r"""["']([^"'\\]*)["']""")
 
 
 def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> None:
@@ -436,10 +455,7 @@ def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> Non
     literals = [
         next(g for g in m.groups() if g is not None) for m in _STRING_LITERAL.finditer(code)
     ]
-    argvs = [
-        shlex.join(re.findall(r"""["']([^"'\\]*)["']""", m.group(0)))
-        for m in _STRING_LIST.finditer(code)
-    ]
+    argvs = [shlex.join(_INLINE_CODE_RE2.findall(m.group(0))) for m in _STRING_LIST.finditer(code)]
     for literal in [*literals, *argvs]:
         if " " in literal or "|" in literal:
             sub = Analyzer(a.workspace, a.home, a.depth + 1)
@@ -457,7 +473,7 @@ def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> Non
                 for tier, reason in sub.findings:
                     if tier == Tier.CRITICAL:
                         a.findings.append((tier, f"{reason} (inside inline {interp} code)"))
-    if re.search(r"\b(rmtree|unlink|remove|rmSync|rm_rf|rmdir|unlinkSync)\b", code):
+    if _INLINE_CODE_RE.search(code):
         paths = [
             next(g for g in m.groups() if g is not None) for m in _STRING_LITERAL.finditer(code)
         ]

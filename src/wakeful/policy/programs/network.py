@@ -10,6 +10,8 @@ from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
 
+_H_SSH_RE = re.compile(r"(?i)(ProxyCommand|LocalCommand|PermitLocalCommand|KnownHostsCommand)")
+
 
 def h_ssh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
@@ -40,9 +42,7 @@ def h_ssh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         stop_at_positional=True,
     )
     for key in _vals(opts, "-o"):
-        if key.value and re.match(
-            r"(?i)(ProxyCommand|LocalCommand|PermitLocalCommand|KnownHostsCommand)", key.value
-        ):
+        if key.value and _H_SSH_RE.match(key.value):
             a.add(Tier.HIGH, f"ssh runs a local command ({key.value.split('=')[0]})")
     if _has(opts, "-G") and not _has(opts, "-F", "-o") and len(pos) <= 1:
         # `ssh -G HOST` prints the configuration it would use and connects to nothing
@@ -63,6 +63,9 @@ def h_ssh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.HIGH, "opens a remote shell")
 
 
+_H_SCP_RE = re.compile(r"^[\w.@-]+:")
+
+
 def h_scp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if name == "sftp":
         # sftp always opens a session with its host; `-b FILE` runs transfer commands
@@ -73,7 +76,7 @@ def h_scp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if len(pos) < 2:
         a.add(Tier.HIGH, f"{name} without a destination")
         return
-    remote = [w for w in pos if w.value and re.match(r"^[\w.@-]+:", w.value)]
+    remote = [w for w in pos if w.value and _H_SCP_RE.match(w.value)]
     sources, dest = pos[:-1], pos[-1]
     for src in sources:
         if src not in remote:
@@ -288,11 +291,14 @@ def h_wget(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         a.add(Tier.HIGH, "wget runs configuration commands (-e)")
 
 
+_H_NETCAT_RE = re.compile(r"(?i)\b(exec|system):")
+
+
 def h_netcat(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     values = [w.value or "" for w in args]
     if any(
         v in ("-e", "-c", "--exec", "--sh-exec", "--lua-exec") or v.startswith("-e") for v in values
-    ) or (name == "socat" and any(re.search(r"(?i)\b(exec|system):", v) for v in values)):
+    ) or (name == "socat" and any(_H_NETCAT_RE.search(v) for v in values)):
         a.add(Tier.CRITICAL, f"{name} connects a shell to the network (reverse or bind shell)")
         return
     if cmd.upstream or any(r.op == "<" for r in cmd.redirects):

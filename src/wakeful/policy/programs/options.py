@@ -46,18 +46,14 @@ def split_opts(
     words = iter(args)  # an option that takes a value takes the next word from here
     for word in words:
         value = word.value
-        if (
-            value is None
-            or not value.startswith("-")
-            or value == "-"
-            or (stop_at_positional and pos)
-        ):
+        # (value[:1] != "-": value.startswith("-") without a method call)
+        if value is None or value[:1] != "-" or value == "-" or (stop_at_positional and pos):
             pos.append(word)
             continue
         if value == "--":
             pos.extend(words)
             break
-        if value.startswith("--"):
+        if value[1:2] == "-":  # a long option (value starts with "-")
             name, eq, attached = value.partition("=")
             if eq:
                 opts.append((name, Word(attached, attached)))
@@ -91,14 +87,20 @@ def _has(opts: list[tuple[str, Word | None]], *names: str) -> bool:
 
 
 def _vals(opts: list[tuple[str, Word | None]], *names: str) -> list[Word]:
-    if not opts:  # most commands: no list to build
-        return []
-    return [v for name, v in opts if name in names and v is not None]
+    found: list[Word] = []
+    for name, v in opts:  # a loop: a list comprehension is a function call of its own
+        if v is not None and name in names:
+            found.append(v)
+    return found
 
 
 def _vals_in(opts: list[tuple[str, Word | None]], names: Collection[str]) -> list[Word]:
     """`_vals(opts, *names)` for names held in a set (an entry's fields)."""
-    return [v for name, v in opts if name in names and v is not None]
+    found: list[Word] = []
+    for name, v in opts:
+        if v is not None and name in names:
+            found.append(v)
+    return found
 
 
 def _v(word: Word | None) -> str:

@@ -23,6 +23,9 @@ _SQL_FILE_CLAUSE = re.compile(
 )
 
 
+_SQLITE_SIDE_EFFECTS_RE = re.compile(r"(?i)^\s*(install|load)\s+\w+", re.M)
+
+
 def _sqlite_side_effects(text: str, cmd: SimpleCommand, a: Analyzer) -> None:
     """What a local SQL engine (sqlite3, duckdb) does beyond its database file: dot-commands
     that run shell code or write files, and file functions and clauses in SQL."""
@@ -76,7 +79,7 @@ def _sqlite_side_effects(text: str, cmd: SimpleCommand, a: Analyzer) -> None:
             a.read(Word(path, path), cmd.cwd)
         else:
             a.write(Word(path, path), cmd.cwd)
-    if re.search(r"(?i)^\s*(install|load)\s+\w+", text, re.M):
+    if _SQLITE_SIDE_EFFECTS_RE.search(text):
         a.add(Tier.HIGH, "installs or loads a database extension")
 
 
@@ -96,6 +99,9 @@ _DATABASE_URI = re.compile(
 )
 
 
+_DATABASE_HOST_RE = re.compile(r"(?:^|\s)host=([^\s]+)")
+
+
 def database_host(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     """A database client given another machine (`-h db.internal`, `--host=10.0.0.5`, a
     URI, a `host=` connection string) reads or changes a database over the network; a
@@ -109,12 +115,19 @@ def database_host(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) 
         found = _DATABASE_URI.match(text)
         if found:
             hosts.append(found.group(1))
-        hosts += re.findall(r"(?:^|\s)host=([^\s]+)", text)
+        hosts += _DATABASE_HOST_RE.findall(text)
     for host in hosts:
         if host is None or host and not host.startswith("/") and not _is_local_name(host):
             where = host or "a host only known at run time"
             a.add(Tier.NETWORK, f"{name} works with a database on {where}")
             return
+
+
+_H_SQL_RE = re.compile(r"^file:(?://(?:localhost)?(?=/))?")
+_H_SQL_RE2 = re.compile(
+    r"(?i)\b(drop|remove|delete|update|insert|replace|rename|create|"
+    r"shutdown|eval|bulkWrite|findAndModify|findOneAnd)"
+)
 
 
 def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -184,7 +197,7 @@ def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         db = pos[0] if pos else None
         if db is not None and db.value is not None and db.value.startswith("file:"):
             # a URI file name (`file:PATH?mode=ro`, `file:///PATH`) opens PATH
-            path = re.sub(r"^file:(?://(?:localhost)?(?=/))?", "", db.value)
+            path = _H_SQL_RE.sub("", db.value)
             db = Word(path.split("?")[0].split("#")[0], db.text)
         queries += [w.value for w in pos[1:]]
         for init in _vals(opts, "-init"):
@@ -240,11 +253,7 @@ def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         if q is None:
             a.add(Tier.HIGH, "runs a query only known at run time")
         elif name in ("mongo", "mongosh"):
-            if re.search(
-                r"(?i)\b(drop|remove|delete|update|insert|replace|rename|create|"
-                r"shutdown|eval|bulkWrite|findAndModify|findOneAnd)",
-                q,
-            ):
+            if _H_SQL_RE2.search(q):
                 a.add(Tier.HIGH, "changes a MongoDB database")
             else:
                 a.add(Tier.READ_ONLY, "queries a MongoDB database")

@@ -25,9 +25,17 @@ _EX_SUBSTITUTE = re.compile(r"^(s|substitute|g|global|v|vglobal)!?([^\w\s\\|\"])
 _EX_RANGE = re.compile(r"^[\s:]*(%|[0-9.$,;+\-]+|'[<>a-z],'[<>a-z])?\s*")
 
 
+_EX_COMMANDS_RE = re.compile(r"(?<!\\)\|")
+
+
 def _ex_commands(text: str) -> list[str]:
     """An ex command line split at `|` (not `\\|`, which a pattern holds)."""
-    return [part.strip() for part in re.split(r"(?<!\\)\|", text) if part.strip()]
+    return [part.strip() for part in _EX_COMMANDS_RE.split(text) if part.strip()]
+
+
+_H_EX_BATCH_RE = re.compile(r"^[\s:]*(?:(?:r|read|w|write)\s*)?!(.+)$")
+_H_EX_BATCH_RE2 = re.compile(r"^(?:(?:r|read|w|write)\s*)?!(.+)$")
+_H_EX_BATCH_RE3 = re.compile(r"([^\w\s])\s*(d|delete|j|join)\s*$")
 
 
 def h_ex_batch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -45,7 +53,7 @@ def h_ex_batch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> 
         for i, w in enumerate(args[:-1]):  # `vim -c ':!cmd'`: the command, for rules to see
             if w.value in ("-c", "--cmd") and args[i + 1].value is not None:
                 for part in _ex_commands(args[i + 1].value or ""):
-                    shell = re.match(r"^[\s:]*(?:(?:r|read|w|write)\s*)?!(.+)$", part)
+                    shell = _H_EX_BATCH_RE.match(part)
                     if shell:
                         a.run_script(shell.group(1), cmd.cwd, f"{name} :!")
         return
@@ -92,11 +100,11 @@ def h_ex_batch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> 
             elif _EX_SUBSTITUTE.match(body):
                 if "\\=" in body or "!" in body[1:] and not body.startswith(("g!", "v!")):
                     a.add(Tier.HIGH, f"{name} ex command {_short(part)!r} evaluates code")
-                elif body[0] in "gv" and not re.search(r"([^\w\s])\s*(d|delete|j|join)\s*$", body):
+                elif body[0] in "gv" and not _H_EX_BATCH_RE3.search(body):
                     a.add(Tier.HIGH, f"{name} runs ex commands for matching lines ({_short(part)})")
             elif not _EX_EDITS.match(body):
                 a.add(Tier.HIGH, f"{name} ex command {_short(part)!r} may run programs or code")
-                shell = re.match(r"^(?:(?:r|read|w|write)\s*)?!(.+)$", body)
+                shell = _H_EX_BATCH_RE2.match(body)
                 if shell:  # `:!cmd`, `:r !cmd`: the shell command, for rules to see
                     a.run_script(shell.group(1), cmd.cwd, f"{name} :!")
     a.add(Tier.WORKSPACE if writes else Tier.READ_ONLY, f"{name} edits files in silent ex mode")
@@ -109,6 +117,9 @@ def h_ex_batch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> 
 
 _ED_FILE = re.compile(r"^[0-9,.$;+\-]*(wq|w|W|r|e|E)\s+(\S.*)$")
 _ED_TEXT = re.compile(r"^[0-9,.$;+\-]*[aic]$")
+
+
+_H_ED_RE = re.compile(r"^[0-9,.$;+\-]*(w|wq|W)$")
 
 
 def h_ed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -139,7 +150,7 @@ def h_ed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             else:
                 writes = True
                 a.write(target, cmd.cwd)
-        elif re.match(r"^[0-9,.$;+\-]*(w|wq|W)$", line):
+        elif _H_ED_RE.match(line):
             writes = True
     a.add(Tier.WORKSPACE if writes else Tier.READ_ONLY, "ed edits files from a script")
     for f in pos:
@@ -149,6 +160,9 @@ def h_ed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.read(f, cmd.cwd)
 
 
+_H_SED_RE = re.compile(r"-i\S+")
+
+
 def h_sed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     args = expand_long(args, _SED_LONG)
     opts, pos = split_opts(args, ("-e", "--expression", "-f", "--file", "-l", "--line-length"))
@@ -156,9 +170,7 @@ def h_sed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     for flag, _ in opts:
         if flag.startswith("-i") and flag != "-i":
             inplace = True
-    raw = [
-        w.value for (w,) in zip(args, strict=False) if w.value and re.fullmatch(r"-i\S+", w.value)
-    ]
+    raw = [w.value for (w,) in zip(args, strict=False) if w.value and _H_SED_RE.fullmatch(w.value)]
     if raw:
         inplace = True
     scripts = _vals(opts, "-e", "--expression")
@@ -193,8 +205,11 @@ _SED_ADDR = re.compile(
 )
 
 
+_SED_SCRIPT_RE = re.compile(r"[;\n]")
+
+
 def _sed_script(script: str, cmd: SimpleCommand, a: Analyzer) -> None:
-    for part in re.split(r"[;\n]", script):
+    for part in _SED_SCRIPT_RE.split(script):
         body = _SED_ADDR.sub("", part, count=1).lstrip("{ ")
         if not body:
             continue
@@ -288,6 +303,15 @@ def _awk_library(value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.HIGH, f"awk loads the library {_short(value.text)} (code the command does not show)")
 
 
+_H_AWK_RE = re.compile(r"@\s*(include|load)\s*\"([^\"]*)\"")
+_H_AWK_RE2 = re.compile(r"@\s*(?!include\b|load\b|namespace\b)[A-Za-z_]\w*\s*\(")
+_H_AWK_RE3 = re.compile(r"\bgetline\b[^;}<|]*<\s*(\"([^\"]*)\"|[^\s;})]+)")
+_H_AWK_RE4 = re.compile(r"\bsystem\s*\(")
+_H_AWK_RE5 = re.compile(r"print[f]?\b[^;}|]*?>>?\s*(\"([^\"]*)\"|([A-Za-z_$][\w$]*))")
+_H_AWK_RE6 = re.compile(r"\|\s*&?\s*getline|print[f]?[^;}]*\|\s*\"")
+_H_AWK_RE7 = re.compile(r"[A-Za-z_]\w*=.*")
+
+
 def h_awk(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     args = _awk_options(args)
     opts, pos = split_opts(args, _AWK_TAKES)
@@ -310,33 +334,33 @@ def h_awk(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.HIGH, "runs an awk program only known at run time")
             continue
         text = prog.value
-        for m in re.finditer(r"@\s*(include|load)\s*\"([^\"]*)\"", text):
+        for m in _H_AWK_RE.finditer(text):
             named = Word(m.group(2), m.group(2))
             if m.group(1) == "include":
                 _run_file(name, named, cmd, a)
             else:
                 _awk_library(named, cmd, a)
-        if re.search(r"@\s*(?!include\b|load\b|namespace\b)[A-Za-z_]\w*\s*\(", text):
+        if _H_AWK_RE2.search(text):
             a.add(Tier.HIGH, "awk calls a function named at run time (@name(...))")
-        for m in re.finditer(r"\bgetline\b[^;}<|]*<\s*(\"([^\"]*)\"|[^\s;})]+)", text):
+        for m in _H_AWK_RE3.finditer(text):
             if m.group(2) is not None:
                 a.read(Word(m.group(2), m.group(2)), cmd.cwd)
             else:
                 a.add(Tier.HIGH, "awk reads a file named at run time (getline <)")
-        if re.search(r"\bsystem\s*\(", text):
+        if _H_AWK_RE4.search(text):
             a.add(Tier.HIGH, "awk runs shell commands (system())")
             for m in _STRING_LITERAL.finditer(text):
                 lit = next(g for g in m.groups() if g is not None)
                 if " " in lit:
                     a.run_script(lit, cmd.cwd, "awk system()")
-        if re.search(r"\|\s*&?\s*getline|print[f]?[^;}]*\|\s*\"", text) or "|&" in text:
+        if _H_AWK_RE6.search(text) or "|&" in text:
             a.add(Tier.HIGH, "awk pipes to or from a shell command")
-        for m in re.finditer(r"print[f]?\b[^;}|]*?>>?\s*(\"([^\"]*)\"|([A-Za-z_$][\w$]*))", text):
+        for m in _H_AWK_RE5.finditer(text):
             if m.group(2) is not None:
                 a.write(Word(m.group(2), m.group(2)), cmd.cwd)
             else:
                 a.add(Tier.HIGH, "awk writes to a file named at run time")
-    files = [w for w in pos if not (w.value and re.fullmatch(r"[A-Za-z_]\w*=.*", w.value))]
+    files = [w for w in pos if not (w.value and _H_AWK_RE7.fullmatch(w.value))]
     if inplace:
         for f in files:
             a.write(f, cmd.cwd)

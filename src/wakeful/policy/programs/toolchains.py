@@ -77,6 +77,10 @@ def h_python(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     exec_stdin(cmd, a, "python", shell=False)
 
 
+_FRAMEWORK_TASK_RE = re.compile(r"migrate|db:")
+_FRAMEWORK_TASK_RE2 = re.compile(r"[/.]rb$|/")
+
+
 def framework_task(kind: str, name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> bool:
     """Judge a framework console's built-in task (`rake db:drop`, `bin/rails credentials:show`,
     `php artisan migrate:fresh`, `bin/console secrets:reveal`): True when it is one that
@@ -103,7 +107,7 @@ def framework_task(kind: str, name: str, args: list[Word], cmd: SimpleCommand, a
                 "artisan key:generate replaces APP_KEY in .env: what it encrypted is lost",
             )
             return True
-        if re.match(r"migrate|db:", task) and "--force" in words:
+        if _FRAMEWORK_TASK_RE.match(task) and "--force" in words:
             a.add(Tier.HIGH, f"artisan {task} --force runs against a production database")
             return True
         if task == "tinker":
@@ -122,7 +126,7 @@ def framework_task(kind: str, name: str, args: list[Word], cmd: SimpleCommand, a
         code = next((w for w in rest if not (w.value or "-").startswith("-")), None)
         if code is None:
             a.add(Tier.HIGH, "rails runner runs code only known at run time")
-        elif re.search(r"[/.]rb$|/", code.value or ""):
+        elif _FRAMEWORK_TASK_RE2.search(code.value or ""):
             _run_file("ruby", code, cmd, a)
         else:
             _inline_code("ruby", code.value or "", cmd, a)
@@ -292,6 +296,11 @@ _INTERP_VALUE_OPTS: Mapping[str, tuple[str, ...]] = {
 }
 
 
+_H_INTERP_RE = re.compile(r"(?i)(deploy|publish|release|upload)")
+_H_INTERP_RE2 = re.compile(r"[./]")
+_H_INTERP_RE3 = re.compile(r"-[a-zA-Z]*i[a-zA-Z]*")
+
+
 def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     code_flags = {
         "node": ("-e", "--eval", "-p", "--print"),
@@ -347,7 +356,7 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         and not any(f.startswith("-M") for f, _ in opts)
     ):
         in_place = any(f == "-i" for f, _ in opts) or any(
-            (w.value or "").startswith("-i") or re.fullmatch(r"-[a-zA-Z]*i[a-zA-Z]*", w.value or "")
+            (w.value or "").startswith("-i") or _H_INTERP_RE3.fullmatch(w.value or "")
             for w in args
             if w.value and not w.value.startswith("--")
         )
@@ -406,11 +415,11 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         elif name == "deno":
             a.add(Tier.HIGH, f"deno {verb}: unknown subcommand")
             return
-        if name == "bun" and pos and pos[0].value and not re.search(r"[./]", pos[0].value):
+        if name == "bun" and pos and pos[0].value and not _H_INTERP_RE2.search(pos[0].value):
             if _node_tool("bun run", pos, cmd, a):  # a tool from node_modules/.bin
                 return
             script = pos[0].value
-            if re.search(r"(?i)(deploy|publish|release|upload)", script):
+            if _H_INTERP_RE.search(script):
                 a.add(Tier.HIGH, f"runs the `{script}` script, which publishes or deploys")
             else:
                 a.add(Tier.WORKSPACE, f"runs the project script `{script}`")
@@ -439,6 +448,9 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             framework_task(script, script, pos[1:], cmd, a)
         return
     exec_stdin(cmd, a, name, shell=False)
+
+
+_H_PIP_RE = re.compile(r"^(git\+|hg\+|svn\+|bzr\+|https?://|ftp://)")
 
 
 def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -509,11 +521,7 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             return
         for spec in iargs:
             v = spec.value or ""
-            if (
-                re.match(r"^(git\+|hg\+|svn\+|bzr\+|https?://|ftp://)", v)
-                or " @ " in v
-                or "@ http" in v
-            ):
+            if _H_PIP_RE.match(v) or " @ " in v or "@ http" in v:
                 a.add(Tier.HIGH, f"installs {v} from a URL, not the registry")
                 return
         if _has(
@@ -608,6 +616,13 @@ def _npm_pack_specs(rest: list[str]) -> list[str]:
     return specs
 
 
+_H_NPM_RE = re.compile(
+    r"(major|minor|patch|premajor|preminor|prepatch|prerelease|from-git|v?\d+\.\d+\.\d+\S*)"
+)
+_H_NPM_RE2 = re.compile(r"(?i)(deploy|publish|release)")
+_H_NPM_RE3 = re.compile(r"^(git\+|git:|github:|https?://|file:|ssh:)")
+
+
 def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -693,14 +708,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     # has its name, and a script named for a tool runs it with these words
     if verb in ("run", "run-script") and _node_tool(f"{name} run", pos[1:], cmd, a):
         return
-    if (
-        verb == "version"
-        and rest
-        and re.fullmatch(
-            r"(major|minor|patch|premajor|preminor|prepatch|prerelease|from-git|v?\d+\.\d+\.\d+\S*)",
-            rest[0],
-        )
-    ):
+    if verb == "version" and rest and _H_NPM_RE.fullmatch(rest[0]):
         a.add(Tier.WORKSPACE, f"{name} version bumps the project version (and commits and tags it)")
         return
     if verb in ("init", "create") and any(not v.startswith("-") for v in rest):
@@ -764,10 +772,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         return
     if verb in NPM_NETWORK or (name in ("yarn", "pnpm", "bun") and verb in ("add", "up")):
         specs = [v for v in rest if not v.startswith("-")]
-        if any(
-            re.match(r"^(git\+|git:|github:|https?://|file:|ssh:)", s) or s.endswith(".tgz")
-            for s in specs
-        ):
+        if any(_H_NPM_RE3.match(s) or s.endswith(".tgz") for s in specs):
             a.add(Tier.HIGH, f"{name} installs from a URL or git, not the registry")
             return
         if any(v in ("-g", "--global", "--location=global") for v in rest) or _has(
@@ -779,7 +784,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         return
     if verb in ("run", "run-script") and rest:
         script = rest[0]
-        if re.search(r"(?i)(deploy|publish|release|upload)", script):
+        if _H_INTERP_RE.search(script):
             a.add(Tier.HIGH, f"runs the `{script}` script, which publishes or deploys")
         else:
             a.add(Tier.WORKSPACE, f"runs the project script `{script}`")
@@ -802,7 +807,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add(Tier.HIGH, f"{name} {verb} publishes, authenticates or runs a registry package")
         return
     if name in ("yarn", "pnpm", "bun"):
-        if re.search(r"(?i)(deploy|publish|release)", verb):
+        if _H_NPM_RE2.search(verb):
             a.add(Tier.HIGH, f"runs the `{verb}` script, which publishes or deploys")
         else:
             a.add(Tier.WORKSPACE, f"runs the project script `{verb}`")
@@ -850,6 +855,13 @@ def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.HIGH, f"{name} may download and run a package from the registry")
 
 
+_H_MAKE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_H_MAKE_RE2 = re.compile(
+    r"(?i)(install|deploy|publish|release|upload|push|"
+    r"uninstall|distribute)"
+)
+
+
 def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -876,7 +888,7 @@ def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             a.add(Tier.HIGH, f"make includes makefiles from {d.value}, outside the workspace")
     for w in pos:
         var, eq, value = (w.value or "").partition("=")
-        if eq and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
+        if eq and _H_MAKE_RE.fullmatch(var):
             _assign(var, Word(value, value), cmd, a)  # `make CC=/tmp/cc`, `make SHELL=...`
     for d in _vals(opts, "-C", "--directory"):
         if a.place(d, cmd.cwd).zone not in ("workspace", "scratch"):
@@ -890,15 +902,7 @@ def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         a.add(Tier.READ_ONLY, "make dry run")
         return
     targets = [w.value or "" for w in pos if "=" not in (w.value or "")]
-    risky = [
-        t
-        for t in targets
-        if re.search(
-            r"(?i)(install|deploy|publish|release|upload|push|"
-            r"uninstall|distribute)",
-            t,
-        )
-    ]
+    risky = [t for t in targets if _H_MAKE_RE2.search(t)]
     if risky:
         a.add(Tier.HIGH, f"make {risky[0]} installs, publishes or deploys")
     else:
