@@ -669,64 +669,41 @@ class _Walker:
                             integer = True
                         elif integer and _IDENT.fullmatch(flag):
                             self.integers.add(flag)
-            if any(_SUBSCRIPT_CODE.search(w.value or "") for w in names):
-                # `declare "x[\$(cmd)]=1"`: bash evaluates the subscript, running cmd.
-                keyword = self.strict_text(node.children[0]) if node.children else "declare"
+            keyword = self.strict_text(node.children[0]) if node.children else "declare"
+
+            def declared(words: list[Word], assigned: list[tuple[str, Word]]) -> None:
                 self.commands.append(
                     SimpleCommand(
-                        argv=[Word(keyword, keyword), *names],
+                        argv=[Word(keyword, keyword), *words],
+                        assigns=assigned,
                         cwd=state.cwd,
                         text=self.text(node),
                         context=context,
                         upstream=list(upstream),
                     )
                 )
+
+            if any(_SUBSCRIPT_CODE.search(w.value or "") for w in names):
+                # `declare "x[\$(cmd)]=1"`: bash evaluates the subscript, running cmd.
+                declared(names, [])
             if any((w.value or "").startswith("-") and "n" in (w.value or "") for w in names):
                 # `declare -n ref='a[$(cmd)]'`: a reference to a name whose subscript runs
                 # the command each time the reference is used.
                 targets = [v for _, v in assigns if _SUBSCRIPT_CODE.search(v.value or "")]
                 if targets:
-                    keyword = self.strict_text(node.children[0]) if node.children else "declare"
-                    self.commands.append(
-                        SimpleCommand(
-                            argv=[Word(keyword, keyword), *targets],
-                            cwd=state.cwd,
-                            text=self.text(node),
-                            context=context,
-                            upstream=list(upstream),
-                        )
-                    )
+                    declared(targets, [])
             if assigns:
                 # `export LD_PRELOAD=...` changes what later commands run: the classifier
                 # judges the assignments as it does `VAR=... cmd`.
-                keyword = self.strict_text(node.children[0]) if node.children else "export"
-                self.commands.append(
-                    SimpleCommand(
-                        argv=[Word(keyword, keyword)],
-                        assigns=assigns,
-                        cwd=state.cwd,
-                        text=self.text(node),
-                        context=context,
-                        upstream=list(upstream),
-                    )
-                )
+                declared([], assigns)
             elif (
                 before == len(self.commands)
-                and node.children
+                and keyword in _PRINTS_VARIABLES
                 and all((w.value or "").startswith("-") for w in names)
-                and (keyword := self.strict_text(node.children[0])) in _PRINTS_VARIABLES
             ):
                 # `declare -p`, `export`: the builtin prints variables, and a later stage of
                 # the pipeline (`| grep -i token`) must see it upstream.
-                self.commands.append(
-                    SimpleCommand(
-                        argv=[Word(keyword, keyword), *names],
-                        cwd=state.cwd,
-                        text=self.text(node),
-                        context=context,
-                        upstream=list(upstream),
-                    )
-                )
+                declared(names, [])
         elif kind == "test_command":
             self.substitutions(node, state, context)
             self._quoted_subscripts(node, state, context)
