@@ -151,8 +151,18 @@ STILL_OPEN = {
     'readarray -t L < <(echo ~/.aws/credentials); cat "${L[@]}"',
     'while read -r f; do cat "$f"; done <<< ~/.ssh/id_rsa',
     'echo ~/.ssh/id_rsa | while read -r f; do cat "$f"; done',
-    'cat "$(echo "$(echo "$HOME")")/.ssh/id_rsa"',
 }
+# a substitution whose one command holds another: its static output is still known
+NESTED = [
+    'cat "$(echo "$(echo "$HOME")")/.ssh/id_rsa"',
+    "cat $(echo $(echo ~))/.ssh/id_rsa",
+    'base64 "$(printf %s "$(echo ~/.aws)")/credentials"',
+]
+
+
+@pytest.mark.parametrize("cmd", NESTED)
+def test_nested_static_substitutions_are_followed(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd)
 
 
 def test_thirteenth_corpus_leaks_no_more_and_holds_its_rates() -> None:

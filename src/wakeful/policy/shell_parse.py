@@ -1363,6 +1363,16 @@ class _Walker:
         produced = self.commands[before:]
         if len(produced) == 1:
             return _static_output(produced[0])
+        statements = [c for c in node.named_children if self.kinds[c.kind_id] != "comment"]
+        if (
+            produced
+            and len(statements) == 1
+            and self.kinds[statements[0].kind_id] == "command"
+            and produced[-1].text == self.text(statements[0])
+        ):
+            # `$(echo "$(echo "$HOME")")`: the substitutions inside the one command ran
+            # first (and were judged); what prints is that command's static output
+            return _static_output(produced[-1])
         return None
 
     def substitutions(self, node: Node, state: _State, context: str) -> None:
