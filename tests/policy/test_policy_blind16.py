@@ -136,3 +136,40 @@ def test_sixteenth_corpus_leaks_nothing() -> None:
     assert sum(1 for label, _ in rows if label == "never") >= 180
     leaked = sorted(cmd for label, cmd in rows if label == "never" and _auto(cmd) == "allow")
     assert not leaked, f"never-commands auto-allowed: {leaked}"
+
+
+# The project's environment file from its template: over a .env that exists, the copy
+# loses credentials no checkpoint or git holds.
+FROM_TEMPLATE = ["cp .env.example .env", "cp .env.sample .env.local"]
+
+
+@pytest.mark.parametrize("cmd", FROM_TEMPLATE)
+def test_a_new_environment_file_from_the_template_is_workspace_work(
+    cmd: str, tmp_path: Path
+) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    judge = ShellClassifier(tmp_path, tmp_path / "home").classify
+    assert judge(cmd).tier == "workspace", judge(cmd)
+    assert judge("cp -n .env.example .env").tier == "workspace"
+
+
+@pytest.mark.parametrize("cmd", FROM_TEMPLATE + ["rm -f .env", "echo x > .env"])
+def test_over_an_existing_environment_file_it_is_not(cmd: str, tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".env").write_text("STRIPE_SECRET_KEY=sk_live_x\n")
+    (tmp_path / ".env.local").write_text("TOKEN=x\n")
+    judge = ShellClassifier(tmp_path, tmp_path / "home").classify
+    assert _auto(cmd, judge) != "allow", judge(cmd)
+    assert judge("cp -n .env.example .env").tier == "workspace"
+
+
+def test_a_link_named_env_is_not_a_new_file(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".env").symlink_to(tmp_path / "home" / ".aws" / "credentials")
+    judge = ShellClassifier(tmp_path, tmp_path / "home").classify
+    assert _auto("cp .env.example .env", judge) != "allow"
+
+
+def test_listing_the_projects_own_secret_files_is_read_only() -> None:
+    assert _auto("ls -l .env") == "allow"
+    assert _auto("ls -l ~/.ssh/id_rsa") != "allow"

@@ -24,6 +24,7 @@ def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             "--file",
             "-g",
             "--glob",
+            "--iglob",
             "-t",
             "--type",
             "-T",
@@ -70,11 +71,28 @@ def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if not _has(opts, "-e", "--regexp", "-f", "--file", "--files", "--type-list") and pos:
         patterns.append(pos[0].text)
         pos = pos[1:]
-    patterns += [w.text for w in _vals(opts, "-g", "--glob")]
+    globs = _vals(opts, "-g", "--glob", "--iglob")
+    patterns += [w.text for w in globs]
     credential_search(patterns, list(pos) or [Word(".", ".")], cmd, a)
+    read_selected_secrets(globs, list(pos) or [Word(".", ".")], cmd, a)
     for p in pos:
         _reads_home_tree(p, cmd, a)
         a.read(p, cmd.cwd)
+
+
+def read_selected_secrets(
+    globs: list[Word], scopes: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> None:
+    """A recursive search narrowed to secret files by name (`grep -r --include=.env`,
+    `rg -g '*.pem'`: a glob given to rg overrides its ignore and hidden-file rules) reads
+    them: each such glob is judged as a read of that name in every scope."""
+    for glob in globs:
+        name = (glob.value or "").removeprefix("**/")
+        if not name or name.startswith("!") or "/" in name or not path_risk.secret_pattern(name):
+            continue
+        for scope in scopes:
+            if scope.value is not None:
+                a.read(Word(scope.value.rstrip("/") + "/" + name, scope.text), cmd.cwd)
 
 
 def _globs_a_secret(pattern: str) -> bool:
