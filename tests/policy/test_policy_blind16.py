@@ -173,3 +173,40 @@ def test_a_link_named_env_is_not_a_new_file(tmp_path: Path) -> None:
 def test_listing_the_projects_own_secret_files_is_read_only() -> None:
     assert _auto("ls -l .env") == "allow"
     assert _auto("ls -l ~/.ssh/id_rsa") != "allow"
+
+
+# A recursive grep for a credential's pattern over a directory that holds the project's
+# secret file prints that file's matching line (grep skips neither hidden nor ignored files).
+@pytest.mark.parametrize(
+    "cmd",
+    ["grep -rn API_KEY .", "grep -R password", "grep -ri token ./", "egrep -r 'SECRET|KEY' ."],
+)
+def test_a_recursive_credential_search_over_the_projects_secret_asks(
+    cmd: str, tmp_path: Path
+) -> None:
+    ws = tmp_path / "ws"
+    subprocess.run(["git", "init", "-q", str(ws)], check=True)
+    (ws / ".env").write_text("API_KEY=sk_live_x\n")
+    (ws / "src").mkdir()
+    judge = ShellClassifier(ws, tmp_path / "home").classify
+    assert _auto(cmd, judge) != "allow", judge(cmd)
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "grep -rn API_KEY src",
+        "grep -rn TODO .",
+        "grep -rn API_KEY --include='*.py' .",
+        "grep -rn --exclude='.env*' API_KEY .",
+        "rg API_KEY",
+        "grep -n API_KEY README.md",
+    ],
+)
+def test_searches_that_do_not_reach_it_stay_read_only(cmd: str, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    subprocess.run(["git", "init", "-q", str(ws)], check=True)
+    (ws / ".env").write_text("API_KEY=sk_live_x\n")
+    (ws / "src").mkdir()
+    judge = ShellClassifier(ws, tmp_path / "home").classify
+    assert _auto(cmd, judge) == "allow", judge(cmd)

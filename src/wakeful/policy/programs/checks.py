@@ -23,6 +23,7 @@ from wakeful.policy.programs.search import (
     _reads_home_tree,
     credential_search,
     read_selected_secrets,
+    searches_project_secrets,
 )
 from wakeful.policy.programs.sql import _is_local_name, database_host
 from wakeful.policy.programs.toolchains import framework_task
@@ -98,9 +99,11 @@ def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
     )
     credential_search(patterns, scopes, cmd, a, recursive)
     if recursive:
-        read_selected_secrets(
-            _vals(opts, "--include"), [s for s in scopes if s is not None], cmd, a
-        )
+        named = [s for s in scopes if s is not None]
+        includes = _vals(opts, "--include")
+        read_selected_secrets(includes, named, cmd, a)
+        if name in ("grep", "egrep", "fgrep"):
+            searches_project_secrets(patterns, named, includes, _vals(opts, "--exclude"), cmd, a)
         for word in pos:
             _reads_home_tree(word, cmd, a)
 

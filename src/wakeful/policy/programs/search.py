@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 
 from wakeful.policy import path_risk
@@ -93,6 +94,45 @@ def read_selected_secrets(
         for scope in scopes:
             if scope.value is not None:
                 a.read(Word(scope.value.rstrip("/") + "/" + name, scope.text), cmd.cwd)
+
+
+def searches_project_secrets(
+    patterns: list[str],
+    scopes: list[Word],
+    includes: list[Word],
+    excludes: list[Word],
+    cmd: SimpleCommand,
+    a: Analyzer,
+) -> None:
+    """`grep -rn API_KEY .` prints the line of `.env` that holds the key: a recursive grep
+    (which, unlike rg, skips neither hidden nor ignored files) for a credential's pattern,
+    over a workspace directory that holds a secret file at its top, reads that secret.
+    The directory is listed now (its top level only), never remembered."""
+    hit = next((p for p in patterns if _SECRET_SEARCH.search(p)), None)
+    if hit is None:
+        return
+    wanted = [w.value for w in includes if w.value]
+    unwanted = [w.value for w in excludes if w.value]
+    for scope in scopes:
+        place = a.place(scope, cmd.cwd)
+        if place.zone != "workspace" or place.path is None:
+            continue
+        try:
+            with os.scandir(place.path) as entries:
+                names = [e.name for _, e in zip(range(1024), entries, strict=False)]
+        except OSError:
+            continue
+        for name in names:
+            if (
+                path_risk.secret_pattern(name)
+                and (not wanted or any(fnmatch.fnmatch(name, g) for g in wanted))
+                and not any(fnmatch.fnmatch(name, g) for g in unwanted)
+            ):
+                a.add(
+                    Tier.HIGH,
+                    f"searches {place.label} for {hit!r}, and {name} there holds credentials",
+                )
+                return
 
 
 def _globs_a_secret(pattern: str) -> bool:
