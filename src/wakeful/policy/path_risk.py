@@ -48,14 +48,40 @@ _HOME_SECRETS = (
     ".config/chromium",
     ".bash_history",
     ".zsh_history",
+    # Tokens kept beside settings: their directories are persistence locations (writes run
+    # code later) whose other files are plain reads, so the token files are named here.
+    ".config/wakeful/config.toml",  # wakeful's own provider keys
+    ".claude/.credentials.json",
+    ".claude.json",
+    ".codex/auth.json",
+    ".gemini/oauth_creds.json",
+    ".config/github-copilot",
+    ".continue/config.json",
 )
 _SYSTEM_SECRETS = (
     "/etc/shadow",
+    "/etc/shadow-",
     "/etc/gshadow",
+    "/etc/gshadow-",
+    "/etc/security/opasswd",
     "/etc/sudoers",
     "/root",
     "/etc/ssl/private",
     "/var/lib/sudo",
+    # Wi-Fi and VPN keys, Kerberos keytabs, cluster administrators' kubeconfigs, the
+    # maintenance password of Debian's MySQL, SSSD's directory password
+    "/etc/NetworkManager/system-connections",
+    "/etc/wpa_supplicant",
+    "/etc/ipsec.secrets",
+    "/etc/ppp/chap-secrets",
+    "/etc/ppp/pap-secrets",
+    "/etc/krb5.keytab",
+    "/etc/kubernetes/admin.conf",
+    "/etc/kubernetes/super-admin.conf",
+    "/etc/kubernetes/pki",
+    "/etc/rancher/k3s/k3s.yaml",
+    "/etc/mysql/debian.cnf",
+    "/etc/sssd",
 )
 _SECRET_NAMES = (
     "ssh_host_*_key",  # /etc/ssh's private host keys (its configuration is no secret)
@@ -67,6 +93,12 @@ _SECRET_NAMES = (
     "id_dsa*",
     "id_ecdsa*",
     "id_ed25519*",
+    "*_rsa",  # keys under names their owners chose: deploy_rsa, github_ed25519
+    "*_dsa",
+    "*_ecdsa",
+    "*_ed25519",
+    "*.ppk",  # PuTTY's private keys
+    "*.keytab",
     "*.p12",
     "*.pfx",
     "*.jks",
@@ -296,7 +328,9 @@ class _Bases:
         return group is not None and path.startswith(group)
 
 
-_SECRET_NAME_RE = _names(_SECRET_NAMES)
+# `id_deploy`, `id_github`: ssh-keygen's `id_` naming with a name of the owner's choosing,
+# without an extension (`id_map.py` is code).
+_SECRET_NAME_RE = re.compile(_names(_SECRET_NAMES).pattern + r"|(?:id_[^./]+\Z)")
 _NOT_SECRET_RE = _names(_NOT_SECRET)
 # Both at once, exceptions first: a name the first alternative matches is never a secret.
 _NAME_VERDICT = re.compile(
@@ -364,6 +398,24 @@ def token_free_settings(path: str | None, workspace: str) -> bool:
     except OSError:
         return False
     return len(head) <= 65536 and _TOKEN_KEY.search(head) is None
+
+
+def new_env_file(path: str | None, workspace: str) -> bool:
+    """Whether `path` is a `.env` or `.env.*` file in the workspace that does not exist yet
+    (not even as a link): copying the project's template there (`cp .env.example .env`)
+    loses no credential, where over an existing one it loses what no checkout holds."""
+    if path is None or not path.startswith(workspace.rstrip("/") + "/"):
+        return False
+    name = os.path.basename(path)
+    if not (name == ".env" or name.startswith(".env.")) or is_template(name):
+        return False
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def is_template(name: str) -> bool:
@@ -451,6 +503,11 @@ def _secret_name(path: str, name: str) -> bool | None:
     ):
         return True
     return None
+
+
+def secret_pattern(name: str) -> bool:
+    """Whether a file name, or a wildcard for names, names secrets (`.env*`, `*.pem`)."""
+    return _secret_name(name, name) is True
 
 
 def is_secret(path: str, home: str) -> bool:

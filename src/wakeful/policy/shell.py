@@ -312,9 +312,12 @@ class Analyzer:
         if word.fd:
             return
         place = self.place(word, cwd)
-        if place.zone == "secret" and not (place.path or "").startswith(("/etc/", "/var/lib/")):
+        if place.zone == "secret" and not (place.path or "").startswith(
+            ("/etc/", "/var/lib/", self.workspace + "/")
+        ):
             # A user's key and token files say which accounts they hold; the names of
-            # system files (/etc/sudoers, /etc/ssh) are the same on every machine.
+            # system files (/etc/sudoers, /etc/ssh) are the same on every machine, and a
+            # project's own (`ls -l .env`) are in every listing of it.
             self.add(Tier.HIGH, f"lists credentials at {place.label}")
         else:
             self.add(Tier.READ_ONLY, f"lists {place.label}")

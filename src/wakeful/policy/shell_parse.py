@@ -1947,7 +1947,8 @@ def _lookup(name: str, state: _State) -> str | None:
 
 
 def _static_output(cmd: SimpleCommand) -> str | None:
-    """What `$(echo ...)` / `$(printf ...)` prints, when every word is static."""
+    """What `$(echo ...)` / `$(printf ...)` / `$(dirname ...)` / `$(basename ...)` prints,
+    when every word is static."""
     if cmd.redirects or cmd.upstream or not cmd.argv:
         return None
     values = [w.value for w in cmd.argv if w.value is not None]
@@ -1966,7 +1967,33 @@ def _static_output(cmd: SimpleCommand) -> str | None:
             return _ansi_c(fmt)
         if fmt.replace("\\n", "") in ("%s", "%s "):
             return " ".join(rest)
+    if name == "dirname" and len(args) == 1 and not args[0].startswith("-"):
+        return _dirname(args[0])
+    if name == "basename" and 1 <= len(args) <= 2 and not args[0].startswith("-"):
+        return _basename(args[0], args[1] if len(args) == 2 else "")
     return None
+
+
+def _dirname(path: str) -> str:
+    """What `dirname PATH` prints (POSIX: trailing slashes dropped, then the last name)."""
+    stripped = path.rstrip("/")
+    if not stripped:
+        return "/" if path else "."
+    cut = stripped.rfind("/")
+    if cut < 0:
+        return "."
+    return stripped[:cut].rstrip("/") or "/"
+
+
+def _basename(path: str, suffix: str) -> str:
+    """What `basename PATH [SUFFIX]` prints."""
+    stripped = path.rstrip("/")
+    if not stripped:
+        return "/" if path else ""
+    name = stripped[stripped.rfind("/") + 1 :]
+    if suffix and name != suffix and name.endswith(suffix):
+        name = name[: -len(suffix)]
+    return name
 
 
 def _ansi_c(body: str) -> str:

@@ -18,7 +18,13 @@ from wakeful.policy.programs.options import (
     _vals,
     split_opts,
 )
-from wakeful.policy.programs.search import _GREP_PATTERN_OPTS, _reads_home_tree, credential_search
+from wakeful.policy.programs.search import (
+    _GREP_PATTERN_OPTS,
+    _reads_home_tree,
+    credential_search,
+    read_selected_secrets,
+    searches_project_secrets,
+)
 from wakeful.policy.programs.sql import _is_local_name, database_host
 from wakeful.policy.programs.toolchains import framework_task
 from wakeful.policy.shell import Analyzer
@@ -93,6 +99,11 @@ def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
     )
     credential_search(patterns, scopes, cmd, a, recursive)
     if recursive:
+        named = [s for s in scopes if s is not None]
+        includes = _vals(opts, "--include")
+        read_selected_secrets(includes, named, cmd, a)
+        if name in ("grep", "egrep", "fgrep"):
+            searches_project_secrets(patterns, named, includes, _vals(opts, "--exclude"), cmd, a)
         for word in pos:
             _reads_home_tree(word, cmd, a)
 

@@ -86,8 +86,13 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         and dest_place.path.startswith(a.workspace + "/")
         and all(path_risk.is_template(os.path.basename(s.value or "")) for s in sources)
         and all(a.place(s, cmd.cwd).zone == "workspace" for s in sources)
+        and (
+            path_risk.new_env_file(dest_place.path, a.workspace)
+            or _has(opts, "-n", "--no-clobber", "--update=none")
+        )
     ):
-        # `cp .env.example .env`: the project's own template, set up inside the project.
+        # `cp .env.example .env`: the project's own template, set up inside the project
+        # (a .env that exists already would be lost: its credentials are in no checkout).
         a.add(Tier.WORKSPACE, f"creates {dest.value} from the project's template")
     else:
         a.write(dest, cmd.cwd)

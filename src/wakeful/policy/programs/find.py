@@ -8,6 +8,7 @@ import re
 import stat
 from collections.abc import Callable
 
+from wakeful.policy.path_risk import secret_pattern
 from wakeful.policy.program_rules import PROGRAMS
 from wakeful.policy.programs.options import _has, _short, _vals, split_opts
 from wakeful.policy.programs.search import credential_search
@@ -252,6 +253,19 @@ def _find_sample(expr: list[Word]) -> str | None:
         for j in range(len(expr) - 1)
         if expr[j].value in ("-name", "-iname")
     ]
+    # A name that selects secrets decides, whatever else narrows or widens the walk
+    # (`-name '.env*' -not -name '*.example'`, `-name '*.pem' -o -name '*.key'`).
+    for j in range(len(expr) - 1):
+        test, pattern = expr[j].value, expr[j + 1].value
+        if (
+            test in ("-name", "-iname")
+            and pattern
+            and "/" not in pattern
+            and (j == 0 or expr[j - 1].value not in ("!", "-not"))
+        ):
+            sample = pattern.lower() if test == "-iname" else pattern
+            if secret_pattern(sample):
+                return sample
     if len(names) != 1 or any(w.value in ("-o", "-or", "!", "-not") for w in expr):
         return None
     test, pattern = names[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 
 from wakeful.policy import path_risk
@@ -24,6 +25,7 @@ def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             "--file",
             "-g",
             "--glob",
+            "--iglob",
             "-t",
             "--type",
             "-T",
@@ -70,11 +72,67 @@ def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if not _has(opts, "-e", "--regexp", "-f", "--file", "--files", "--type-list") and pos:
         patterns.append(pos[0].text)
         pos = pos[1:]
-    patterns += [w.text for w in _vals(opts, "-g", "--glob")]
+    globs = _vals(opts, "-g", "--glob", "--iglob")
+    patterns += [w.text for w in globs]
     credential_search(patterns, list(pos) or [Word(".", ".")], cmd, a)
+    read_selected_secrets(globs, list(pos) or [Word(".", ".")], cmd, a)
     for p in pos:
         _reads_home_tree(p, cmd, a)
         a.read(p, cmd.cwd)
+
+
+def read_selected_secrets(
+    globs: list[Word], scopes: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> None:
+    """A recursive search narrowed to secret files by name (`grep -r --include=.env`,
+    `rg -g '*.pem'`: a glob given to rg overrides its ignore and hidden-file rules) reads
+    them: each such glob is judged as a read of that name in every scope."""
+    for glob in globs:
+        name = (glob.value or "").removeprefix("**/")
+        if not name or name.startswith("!") or "/" in name or not path_risk.secret_pattern(name):
+            continue
+        for scope in scopes:
+            if scope.value is not None:
+                a.read(Word(scope.value.rstrip("/") + "/" + name, scope.text), cmd.cwd)
+
+
+def searches_project_secrets(
+    patterns: list[str],
+    scopes: list[Word],
+    includes: list[Word],
+    excludes: list[Word],
+    cmd: SimpleCommand,
+    a: Analyzer,
+) -> None:
+    """`grep -rn API_KEY .` prints the line of `.env` that holds the key: a recursive grep
+    (which, unlike rg, skips neither hidden nor ignored files) for a credential's pattern,
+    over a workspace directory that holds a secret file at its top, reads that secret.
+    The directory is listed now (its top level only), never remembered."""
+    hit = next((p for p in patterns if _SECRET_SEARCH.search(p)), None)
+    if hit is None:
+        return
+    wanted = [w.value for w in includes if w.value]
+    unwanted = [w.value for w in excludes if w.value]
+    for scope in scopes:
+        place = a.place(scope, cmd.cwd)
+        if place.zone != "workspace" or place.path is None:
+            continue
+        try:
+            with os.scandir(place.path) as entries:
+                names = [e.name for _, e in zip(range(1024), entries, strict=False)]
+        except OSError:
+            continue
+        for name in names:
+            if (
+                path_risk.secret_pattern(name)
+                and (not wanted or any(fnmatch.fnmatch(name, g) for g in wanted))
+                and not any(fnmatch.fnmatch(name, g) for g in unwanted)
+            ):
+                a.add(
+                    Tier.HIGH,
+                    f"searches {place.label} for {hit!r}, and {name} there holds credentials",
+                )
+                return
 
 
 def _globs_a_secret(pattern: str) -> bool:

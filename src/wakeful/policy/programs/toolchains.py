@@ -61,6 +61,11 @@ def h_python(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         else:
             _inline_code("python", code.value, cmd, a)
         return
+    if modules and modules[0].value in _PY_MODULES_READ:
+        # the module's own options and files follow its name (`-m json.tool --indent 2 F`)
+        at = next((i for i, w in enumerate(args) if w is modules[0]), None)
+        _python_reader(modules[0].value or "", pos if at is None else args[at + 1 :], cmd, a)
+        return
     if modules and modules[0].value in ("zipfile", "tarfile"):
         # the module's own options follow its name (`-m zipfile -l F`): not python's
         at = next((i for i, w in enumerate(args) if w is modules[0]), None)
@@ -221,6 +226,27 @@ def _python_archive(module: str, pos: list[Word], cmd: SimpleCommand, a: Analyze
         a.add(Tier.HIGH, f"python -m {module}: options it does not know")
 
 
+def _python_reader(module: str, pos: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`python -m json.tool IN [OUT]`, `-m tokenize FILE`, `-m dis FILE` ...: the files named
+    are read (json.tool writes its second one); pydoc's -p and -b serve over HTTP, -w writes
+    NAME.html here."""
+    values = [w.value or "" for w in pos]
+    if module == "pydoc" and any(v.startswith(("-p", "-b", "-n")) for v in values):
+        a.add(Tier.HIGH, "python -m pydoc serves documentation over the network")
+        return
+    a.add(Tier.READ_ONLY, f"python -m {module} only reads")
+    if module == "pydoc":
+        if "-w" in values:
+            a.write(Word(".", "."), cmd.cwd)
+        return
+    _, files = split_opts(pos, ("--indent",))
+    for k, word in enumerate(files):
+        if module == "json.tool" and k == 1:
+            a.write(word, cmd.cwd)
+        elif word.value != "-":
+            a.read(word, cmd.cwd)
+
+
 def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if module is None:
         a.add(Tier.HIGH, "runs a Python module only known at run time")
@@ -230,7 +256,7 @@ def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: A
     elif module in ("http.server", "SimpleHTTPServer", "smtpd", "ftplib"):
         a.add(Tier.HIGH, f"python -m {module} serves files over the network")
     elif module in _PY_MODULES_READ:
-        a.add(Tier.READ_ONLY, f"python -m {module} only reads")
+        _python_reader(module, pos, cmd, a)  # `python -m pydoc` via a wrapper
     elif module in _PY_MODULES_WORKSPACE:
         a.add(Tier.WORKSPACE, f"python -m {module} runs project tooling")
         if module in ("venv", "virtualenv"):
