@@ -794,7 +794,22 @@ def read_tier(place: Place) -> tuple[Tier, str]:
     if zone == "persist" and place.path is not None and _SHELL_STARTUP.match(place.path):
         # a user's shell startup file is where API tokens are exported (MITRE T1552.001)
         return Tier.HIGH, f"reads {place.label}, a shell startup file that may export tokens"
+    if zone in ("system", "persist") and place.path is not None and _private_file(place.path):
+        return Tier.HIGH, (
+            f"reads {place.label}, a file others may not read (credentials are kept so)"
+        )
     return Tier.READ_ONLY, f"reads {place.label}"
+
+
+def _private_file(path: str) -> bool:
+    """Whether `path` is a regular file that others may not read (mode without o+r), as
+    credentials are kept wherever they live (Wi-Fi keys, a tool's token file, a cluster's
+    admin kubeconfig): a secret no list names. Asked of the file system on every call."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(st.st_mode) and not st.st_mode & stat.S_IROTH
 
 
 def write_tier(place: Place) -> tuple[Tier, str]:
