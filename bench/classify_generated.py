@@ -66,6 +66,22 @@ WORDS: dict[str, list[str]] = {
     "-O -I -B -T -t --log-out=x.log --timing=t.log 5 -E always -f -a $c --",
     "dd": "if=/dev/zero of=build/f of=/dev/sda if=/dev/sda count=1 bs=1M of=~/.bashrc "
     "if=~/.ssh/id_rsa status=progress of=/dev/null iflag=count_bytes if=build/a conv=notrunc",
+    "wget": "-q -O - -O- ~/.bashrc build/a.tgz https://x.example/a -P /tmp -P build -o log.txt "
+    "--post-file ~/.ssh/id_rsa --post-data a=1 --method=DELETE -e robots=off -i urls.txt -c "
+    "--config=/tmp/rc --output-d=~/.profile -a ~/.bash_history --save-cookies c.txt -nv $u",
+    "aria2c": "-x 4 -d build -d ~/.config/autostart -o a.iso -i urls.txt https://x.example/a "
+    "--on-download-complete=/tmp/h.sh --enable-rpc -c --out=~/.bashrc -l log.txt -s 8 "
+    "--conf-path=x.conf ~/.ssh/id_rsa -T a.torrent $u --dir=/tmp",
+    "sftp": "-b batch.txt host.example -P 22 -i ~/.ssh/id_rsa -o x=y deploy@h:/srv $h",
+    "unzip": "-l -t -p -c -v -Z -o -q -d build -d ~/.ssh -d /tmp dist/a.zip ~/.ssh/k.zip "
+    "README.md -x a.txt -P pw $z -n",
+    "shred": "-u -z -n 3 -f -v build/a ~/.bash_history /dev/sda --random-source=/dev/urandom "
+    "-s 10 tmp.txt $f",
+    "wipe": "-r -f -q build ~/.ssh /dev/sda tmp.txt",
+    "zip": "-r -m -rm --move out.zip src .git ~/.ssh/id_rsa -sf -x a -TT 'rm -rf ~' -T -O "
+    "/tmp/o.zip -q $f",
+    "7z": "l t a x e d u rn h i b dist/a.7z out.7z src ~/.ssh -obuild -o/home/dev/.config "
+    "-sdel -p -pSECRET -t7z -y -so -si $f -r ~/.bashrc",
 }
 
 

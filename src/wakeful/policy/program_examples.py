@@ -489,6 +489,7 @@ _FILES: dict[str, Examples] = {
             (f"{n} a -t7z out.7z src", W),
             (f"{n} x x.7z -o/home/dev/.config/autostart", C),
             (f"{n} a out.7z ~/.ssh", C),
+            (f"{n} -sdel a out.7z /home/dev/.bashrc", C),  # deleted once archived
         )
         for n in ("7z", "7za", "7zz", "7zr")
     },

@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 957 programs known, 815 are data (775 program entries, 38 wrappers, and the git and
+Of the 957 programs known, 825 are data (785 program entries, 38 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 142 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 132 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, source, trap, python,
@@ -24,10 +24,10 @@ express them (every one still carries examples, in program_examples.py):
   one small function each in `_GIT_CODE`; push, gc, commit, pull, archive, reset, clean,
   stash, rebase and the rest are data).
 - Paths whose meaning depends on each other or on where they lead: cp/mv/install/ln
-  (source and target, links into persistence or .git), rm/shred (recursion, what is tracked
-  or recoverable), rsync, tar/unzip/7z (mode letters, -C/-d/-o targets),
-  chmod/chown/chattr (mode letters, and where), curl/wget (uploads of local files,
-  outputs, piping into a shell), scp/nc/socat, openssl (a certificate read, a new key
+  (source and target, links into persistence or .git), rm (recursion, what is tracked
+  or recoverable), rsync, tar (mode letters and -C), chmod/chown/chattr (mode letters, and
+  where), curl (`@FILE` uploads, standard input), scp (which operand is remote),
+  nc/socat, openssl (a certificate read, a new key
   written), protoc (`--NAME_out` for any plugin name), make (-C and makefiles outside the
   workspace, VAR=PROGRAM assignments, dry runs).
 - Answers that depend on the project, several words at once or the text of an argument:
@@ -57,7 +57,11 @@ as `source_pattern`/`dest_pattern`; an endless device copied with no count is a 
 And kill: its operands are judged by what they look like (`operand_patterns`: 1 and -1
 are init and every process, %N a job of this shell), its options are whole words that end
 at the first operand (`long_flags`, `options_first`: `-KILL` lists nothing, `kill 4242
--l` kills).
+-l` kills). And the downloaders wget and aria2c (outputs, `--post-file`, wgetrc commands,
+aria2c's `--on-download-*` hooks as `script_opts`), sftp, unzip (`-d` and the listing
+flags), shred/wipe (deletes never below high) and 7z/7za/7zz/7zr (each command letter an
+entry of its own, `-oDIR` as `dest_pattern`, `-sdel` as `delete_flags`: the files are
+deleted once archived, as `zip -m` deletes them).
 
 Where each part lives in this package (logic modules, and data-only tables apart from them):
 

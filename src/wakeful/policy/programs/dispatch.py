@@ -22,21 +22,18 @@ from wakeful.policy.programs.assignments import (
 from wakeful.policy.programs.cloud import h_cloud, h_openssl
 from wakeful.policy.programs.entries import run_program
 from wakeful.policy.programs.files import (
-    h_7z,
     h_chattr,
     h_chmod,
     h_copy_move,
     h_ln,
     h_rm,
     h_rsync,
-    h_shred,
     h_tar,
-    h_unzip,
 )
 from wakeful.policy.programs.find import h_fd, h_find
 from wakeful.policy.programs.git import h_git
 from wakeful.policy.programs.inline import brought_in
-from wakeful.policy.programs.network import h_curl, h_netcat, h_scp, h_ssh, h_wget
+from wakeful.policy.programs.network import h_curl, h_netcat, h_scp, h_ssh
 from wakeful.policy.programs.options import Handler
 from wakeful.policy.programs.search import h_rg
 from wakeful.policy.programs.shells import (
@@ -337,8 +334,6 @@ def _handlers() -> dict[str, Handler]:
     table["ed"] = h_ed
     table["gdb"] = h_gdb
     table["rm"] = h_rm
-    table["shred"] = h_shred
-    table["wipe"] = h_shred
     for n in ("cp", "mv", "install"):
         table[n] = h_copy_move
     table["rsync"] = h_rsync
@@ -355,17 +350,11 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_awk
     table["tar"] = h_tar
     table["bsdtar"] = h_tar
-    table["unzip"] = h_unzip
-    for n in ("7z", "7za", "7zz", "7zr"):
-        table[n] = h_7z
     table["ssh"] = h_ssh
     table["mosh"] = h_ssh
-    for n in ("scp", "sftp"):
-        table[n] = h_scp
+    table["scp"] = h_scp
     for n in ("curl", "http", "https", "xh", "curlie"):
         table[n] = h_curl
-    table["wget"] = h_wget
-    table["aria2c"] = h_wget
     for n in ("nc", "ncat", "netcat", "socat", "telnet"):
         table[n] = h_netcat
     table["git"] = h_git

@@ -252,7 +252,10 @@ def run_program(
                     _unknown_options(name, rule, args[:at], a)
                 if at and compiled.globals is not None:
                     run_program(name, compiled.globals, args[:at], cmd, a)
-                run_program(f"{name} {verb}", sub, args[after:], cmd, a)
+                rest = args[after:]
+                if rule.delete_flags:  # `7z -sdel a x.7z FILE`: FILE is deleted once archived
+                    rest = rest + [w for w in args[:at] if w.value in rule.delete_flags]
+                run_program(f"{name} {verb}", sub, rest, cmd, a)
                 return
     if rule.argv_after:
         for i, word in enumerate(args):
@@ -334,11 +337,13 @@ def run_program(
         for word in args:
             if re.search(rule.release_pattern, word.text):
                 a.add(Tier.HIGH, f"{name} {_short(word.text)} deploys, publishes or releases")
+    named_output = False  # by a `dest_pattern` word (`7z x A -oDIR`): no `default_output`
     for word in args if rule.dest_pattern or rule.source_pattern else ():
         known = word.value is not None
         text = word.value if word.value is not None else word.text  # `of="$OUT"`
         dest = re.match(rule.dest_pattern, text) if rule.dest_pattern else None
         if dest:  # exiftool -FileName=PATH moves the file to PATH
+            named_output = True
             path = dest.group(1)
             a.write(Word(path, word.text) if known else Word(None, path), cmd.cwd)
         source = re.match(rule.source_pattern, text) if rule.source_pattern else None
@@ -475,6 +480,7 @@ def run_program(
         pos = pos[1:]
     if (
         rule.default_output
+        and not named_output
         and not (rule.write_opts and any(_vals_in(opts, rule.write_opts)))
         and not (pos and kinds[0] == "write")
     ):
@@ -501,6 +507,10 @@ def run_program(
         if beside
         else []
     )
+    deleting = bool(rule.delete_flags) and (
+        any(flag in rule.delete_flags for flag, _ in opts)
+        or any(w.value in rule.delete_flags for w in args)
+    )
     for i, word in enumerate(pos):
         kind = kinds[i if i < last else last]
         if kind == "none" or word.value == "-":  # `-`: standard input or output
@@ -508,6 +518,9 @@ def run_program(
         if kind == "script":
             _run_file(name, word, cmd, a)
             break
+        if deleting and kind == "read":  # `zip -m`, `7z a -sdel`: gone once archived
+            a.delete(word, cmd.cwd, recursive=True)
+            continue
         if kind == "command":  # judged as the command it runs, with its own options
             _unknown_options(name, rule, args, a)
             a.run_argv(command, cmd)

@@ -26,17 +26,6 @@ def h_rm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.delete(target, cmd.cwd, recursive)
 
 
-def h_shred(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(args, ("-n", "-s", "--iterations", "--size"))
-    for target in pos:
-        place = a.place(target, cmd.cwd)
-        if place.zone == "device":
-            a.add(Tier.CRITICAL, f"overwrites the device {place.label}")
-        else:
-            tier, msg = path_risk.delete_tier(place, False)
-            a.add(_max(tier, Tier.HIGH), f"irreversibly overwrites {place.label}")
-
-
 _H_COPY_MOVE_RE = re.compile(r"[ugoa]*[+=][rwxXt]*s|^[2-7][0-7]{3}$")
 
 
@@ -376,47 +365,6 @@ def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 
 def _joined(base: str | None, path: str) -> str | None:
     return None if base is None else os.path.join(base, path)
-
-
-def h_unzip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(args, ("-d", "-x", "-P"))
-    if _has(opts, "-l", "-t", "-v", "-Z", "-p", "-c"):
-        a.add(Tier.READ_ONLY, "lists an archive")
-    else:
-        dest = _vals(opts, "-d")
-        a.write(dest[0] if dest else Word(".", "."), cmd.cwd)
-    for p in pos[:1]:
-        a.read(p, cmd.cwd)
-
-
-def h_7z(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """`7z COMMAND ARCHIVE [FILES]` with joined switches (`-oDIR`, `-pSECRET`): l, t, h
-    and i read; a, u, d and rn rewrite the archive; e and x extract into -o (or here)."""
-    switches = [w.value or "" for w in args if (w.value or "").startswith("-")]
-    pos = [w for w in args if not (w.value or "").startswith("-")]
-    verb = pos[0].value if pos else None
-    if verb in ("l", "t", "h", "i", "b"):
-        a.add(Tier.READ_ONLY, f"7z {verb} lists, tests or hashes an archive")
-        for word in pos[1:]:
-            a.read(word, cmd.cwd)
-    elif verb in ("a", "u", "d", "rn"):
-        a.add(Tier.WORKSPACE, f"7z {verb} writes an archive")
-        if len(pos) > 1:
-            a.write(pos[1], cmd.cwd)
-        for word in pos[2:]:
-            if "-sdel" in switches:
-                a.delete(word, cmd.cwd, recursive=True)  # deletes files once archived
-            elif verb in ("a", "u"):
-                a.read(word, cmd.cwd)
-    elif verb in ("e", "x"):
-        a.add(Tier.WORKSPACE, f"7z {verb} extracts an archive")
-        outs = [s[2:] for s in switches if s.startswith("-o") and len(s) > 2]
-        target = outs[-1] if outs else "."
-        a.write(Word(target, target), cmd.cwd)
-        if len(pos) > 1:
-            a.read(pos[1], cmd.cwd)
-    else:
-        a.add(Tier.HIGH, f"7z {verb}: an unknown command")
 
 
 _H_CHATTR_RE = re.compile(r"[-+=][aAcCdDeFijmPsStTux]+")

@@ -1,5 +1,5 @@
-"""Network programs: ssh/mosh (the remote command), scp/sftp, curl and wget (uploads,
-outputs, piping into a shell), nc/socat/telnet."""
+"""Network programs: ssh/mosh (the remote command), scp, curl (uploads, outputs, piping
+into a shell), nc/socat/telnet."""
 
 from __future__ import annotations
 
@@ -67,11 +67,6 @@ _H_SCP_RE = re.compile(r"^[\w.@-]+:")
 
 
 def h_scp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if name == "sftp":
-        # sftp always opens a session with its host; `-b FILE` runs transfer commands
-        a.add(Tier.NETWORK, "sftp transfers files with another machine")
-        a.add(Tier.HIGH, "sftp runs transfer commands (put, get, rm) on another machine")
-        return
     opts, pos = split_opts(args, ("-i", "-P", "-o", "-F", "-c", "-l", "-S", "-J"))
     if len(pos) < 2:
         a.add(Tier.HIGH, f"{name} without a destination")
@@ -232,63 +227,6 @@ def h_curl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
         for u in pos:
             if _v(u).startswith("file://"):
                 a.read(Word(_v(u)[7:], u.text), cmd.cwd)
-
-
-def h_wget(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args,
-        (
-            "-O",
-            "--output-document",
-            "-o",
-            "--output-file",
-            "-P",
-            "--directory-prefix",
-            "--post-data",
-            "--post-file",
-            "--body-data",
-            "--body-file",
-            "--method",
-            "--header",
-            "-U",
-            "--user-agent",
-            "-e",
-            "--execute",
-            "-i",
-            "--input-file",
-            "-T",
-            "--timeout",
-            "-t",
-            "--tries",
-            "--user",
-            "--password",
-            "-a",
-            "--append-output",
-            "-Q",
-            "--quota",
-            "-l",
-            "--level",
-        ),
-    )
-    a.add(Tier.NETWORK, "fetches from the network")
-    for f in _vals(opts, "--post-file", "--body-file"):
-        if a.place(f, cmd.cwd).zone == "secret":
-            a.add(Tier.CRITICAL, f"uploads credentials {f.value} (exfiltration)")
-        else:
-            a.add(Tier.HIGH, "sends a file to a remote server")
-    if _has(opts, "--post-data", "--body-data") or any(
-        _v(m).upper() in ("POST", "PUT", "DELETE", "PATCH") for m in _vals(opts, "--method")
-    ):
-        a.add(Tier.HIGH, "sends data to a remote server")
-    for f in _vals(opts, "-O", "--output-document", "-o", "--output-file", "-a", "--append-output"):
-        if f.value != "-":
-            a.write(f, cmd.cwd)
-    for d in _vals(opts, "-P", "--directory-prefix"):
-        a.write(d, cmd.cwd)
-    if not _vals(opts, "-O", "--output-document"):
-        a.write(Word("download", "wget"), cmd.cwd)
-    if _vals(opts, "-e", "--execute"):
-        a.add(Tier.HIGH, "wget runs configuration commands (-e)")
 
 
 _H_NETCAT_RE = re.compile(r"(?i)\b(exec|system):")
