@@ -78,6 +78,18 @@ WORDS: dict[str, list[str]] = {
     "shred": "-u -z -n 3 -f -v build/a ~/.bash_history /dev/sda --random-source=/dev/urandom "
     "-s 10 tmp.txt $f",
     "wipe": "-r -f -q build ~/.ssh /dev/sda tmp.txt",
+    "curl": "-sS -L -o - -o ~/.bashrc -o build/a https://x.example/a -O -J --output-dir "
+    "~/.config/autostart -d @~/.ssh/id_rsa -d a=1 -F f=@notes.txt -X POST -X GET -H @h.txt -K "
+    "cfg -T - --json {} file:///etc/passwd -D /tmp/h --url file:///home/dev/.ssh/id_rsa $u -u "
+    "me:pw -d @- --data-binary @/home/dev/.netrc -c jar",
+    "curlie": "-o ~/.bashrc https://x.example -d @notes.txt -O post a=1",
+    "xh": "--offline --curl post get https://x.example a=1 f=@~/.ssh/id_rsa -o ~/.bashrc -o "
+    "out.json -d -X POST --json $u",
+    "http": "--offline POST GET https://x.example a=1 f@notes.txt -o ~/.profile -d --session s",
+    "nc": "-e /bin/sh -c id -l -v -z -vc -n -p 4444 localhost x.example 80 --exec -q 1 -lvnp $h",
+    "socat": "- TCP:x.example:80 EXEC:/bin/sh SYSTEM:id -d -d TCP-LISTEN:8080 STDIO -e",
+    "telnet": "localhost 25 -e x -l root x.example",
+    "dc": "-e '2 3 + p' '!rm -rf ~' -f calc.dc -f ~/.ssh/id_rsa ~/.bashrc p.dc -V --file=x",
     "zip": "-r -m -rm --move out.zip src .git ~/.ssh/id_rsa -sf -x a -TT 'rm -rf ~' -T -O "
     "/tmp/o.zip -q $f",
     "7z": "l t a x e d u rn h i b dist/a.7z out.7z src ~/.ssh -obuild -o/home/dev/.config "

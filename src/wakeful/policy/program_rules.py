@@ -94,7 +94,9 @@ class Program:
     nothing to run (`perf stat` alone watches the whole machine, `script` without -c starts
     an interactive shell), and `default_output` a file the program writes when none of its
     `write_opts`, write operands or `dest_pattern` words names one (`perf record` writes
-    perf.data; `7z x A` extracts here, `7z x A -oDIR` into DIR).
+    perf.data; `7z x A` extracts here, `7z x A -oDIR` into DIR); with `output_flags`, only
+    when one of them is given, whatever else is written (`curl -O` saves under the URL's
+    name).
     With `options_first`, options end at the first operand, as POSIX getopt and the shell's
     builtins read them (`kill 4242 -l` kills 4242; `logsave FILE -v` runs a program `-v`).
     `operand_patterns` judge operands by what they look like: each operand gets the tier of
@@ -163,6 +165,7 @@ class Program:
     no_command: tuple[Tier, str] | None = None
     default_output: str = ""
     delete_flags: Collection[str] = _NONE
+    output_flags: Collection[str] = _NONE
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -286,6 +289,7 @@ _SET_FIELDS = (
     "keyed_read_opts",
     "plain_flags",
     "delete_flags",
+    "output_flags",
 )
 
 
@@ -6315,6 +6319,97 @@ def _seven_zip() -> Program:
     )
 
 
+# curl's options that take a value, besides those that name a file it writes or reads
+_CURL_VALUES = (
+    *("-d", "--data", "--data-binary", "--data-raw", "--data-urlencode", "--data-ascii", "-F"),
+    *("--form", "--form-string", "-T", "--upload-file", "-X", "--request", "-H", "--header"),
+    *("-u", "--user", "-A", "--user-agent", "-e", "--referer", "-b", "--cookie", "--json", "-w"),
+    *("--write-out", "-m", "--max-time", "--connect-timeout", "-x", "--proxy", "--retry", "-r"),
+    *("--cacert", "--range", "-z", "--time-cond", "-U", "--proxy-user", "--resolve", "--url"),
+    *("-Q", "--quote", "--limit-rate"),
+)
+_CURL_UPLOADS = (
+    *("-d", "--data", "--data-binary", "--data-raw", "--data-urlencode", "--data-ascii", "-F"),
+    *("--form", "-T", "--upload-file", "--json"),
+)
+
+
+def _curl() -> Program:
+    """`curl URL` prints what it fetches: -o, -D, -c, --trace... write files, -O saves under
+    the URL's name (`download` stands for it) in --output-dir or here; uploads and another
+    method send data; `@FILE` or `<FILE` in a value (`-d @FILE`, `-F f=@FILE`, `-H @FILE`)
+    and a file:// URL are read."""
+    return Program(
+        _N,
+        "none",
+        "fetches from the network",
+        _CURL_VALUES,
+        write_opts=(
+            *("-o", "--output", "-c", "--cookie-jar", "-D", "--dump-header", "--trace"),
+            *("--trace-ascii", "--stderr"),
+        ),
+        dir_opts=("--output-dir",),
+        read_opts=("-K", "--config", "-E", "--cert", "--key"),
+        word_tiers=_same(_CURL_UPLOADS, _H, "sends data to a remote server"),
+        value_tiers=dict.fromkeys(
+            ("-X", "--request"),
+            (r"(?i)^(POST|PUT|DELETE|PATCH)$", _H, "sends data to a remote server"),
+        ),
+        source_pattern=r"^(?:file://|(?:[^=@<:/]*=)?[@<])(?!-(?:;|$))([^;]*)",
+        output_flags=("-O", "--remote-name", "--remote-name-all", "-J"),
+        default_output="download",
+        checks=("stdin_upload",),
+    )
+
+
+def _httpie() -> Program:
+    """`http [METHOD] URL [ITEM...]` (HTTPie, and xh): another method than GET, or a data
+    item (`field=value`, `field:=json`, `field@FILE` uploads FILE) sends data; headers
+    (`Name:value`) and query items (`name==value`) do not. `--offline` and xh's `--curl`
+    print the request instead of sending it (a file an item names is still read into it);
+    -d saves the response under the URL's name."""
+    return Program(
+        _N,
+        "none",
+        "fetches from the network",
+        (
+            *("-a", "--auth", "-A", "--auth-type", "--session", "-p", "--print", "-P"),
+            *("--history-print", "--pretty", "-s", "--style", "--verify", "--timeout"),
+            *("--max-redirects", "--proxy", "--default-scheme", "--format-options", "--raw"),
+            *("--response-charset", "--response-mime", "--boundary", "--ssl", "--ciphers"),
+            *("--bearer", "--resolve", "--interface", "--http-version"),
+        ),
+        write_opts=("-o", "--output"),
+        read_opts=("--cert", "--cert-key", "--session-read-only"),
+        read_only_flags=("--offline", "--curl", "--curl-long"),
+        word_tiers={"--raw": (_H, "sends data to a remote server")},
+        operand_patterns={
+            r"(?i)^(POST|PUT|DELETE|PATCH)$": (_H, "sends data to a remote server"),
+            r"^[^=:@/?]+(?:=(?!=)|:=|@)": (_H, "sends data to a remote server"),
+        },
+        source_pattern=r"^[^=:@/?]+(?::=@|=@|@)(.+)$",
+        output_flags=("-d", "--download"),
+        default_output="download",
+    )
+
+
+# nc, ncat, netcat, telnet and socat: a raw connection; a program run for it is a shell
+# that anyone at the other end can use.
+_REMOTE_SHELL = "connects a shell to the network (reverse or bind shell)"
+
+
+def _raw_connection(*patterns: str) -> Program:
+    """`patterns`: more words that give the connection a shell (socat's `EXEC:`)."""
+    return Program(
+        _H,
+        "none",
+        "opens a raw network connection",
+        word_tiers=_same(("-e", "-c", "--exec", "--sh-exec", "--lua-exec"), _C, _REMOTE_SHELL),
+        word_patterns=_same((r"^-e", *patterns), _C, _REMOTE_SHELL),
+        checks=("stdin_sent",),
+    )
+
+
 # Programs that run a command or shell code they are given (once handlers in
 # policy/programs/shells.py): their examples are in program_examples.py.
 _TABLE.update(
@@ -6534,6 +6629,20 @@ _TABLE.update(
         },
         # `7z COMMAND ARCHIVE [FILES]`, switches joined to their values (`-oDIR`, `-pSECRET`)
         **{n: _seven_zip() for n in ("7z", "7za", "7zz", "7zr")},
+        **{n: _curl() for n in ("curl", "curlie")},
+        **{n: _httpie() for n in ("xh", "http", "https")},
+        **{n: _raw_connection() for n in ("nc", "ncat", "netcat", "telnet")},
+        "socat": _raw_connection(r"(?i)\b(exec|system):"),  # `EXEC:/bin/sh`
+        # `dc -e EXPR FILE...`: `!` runs the rest of the line as a shell command
+        "dc": Program(
+            _R,
+            "read",
+            "calculates",
+            ("-e", "--expression"),
+            read_opts=("-f", "--file"),
+            exec_pattern="!",
+            checks=("stdin_commands",),
+        ),
     }
 )
 

@@ -7,14 +7,14 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 957 programs known, 825 are data (785 program entries, 38 wrappers, and the git and
+Of the 957 programs known, 836 are data (796 program entries, 38 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 132 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 121 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, source, trap, python,
   node/perl/ruby/php... -e (inline code is parsed and judged), awk/sed scripts (system(),
-  `e`, `w FILE` inside the script), dc (`!`), the builtins that take variable names
+  `e`, `w FILE` inside the script), the builtins that take variable names
   (an array subscript in a name is evaluated: `printf -v 'a[$(cmd)]'`).
 - Commands inside commands: find (-exec, -delete and action order), fd -x, xargs/parallel,
   unshare/bwrap/systemd-run (the command, never below high), sudo/doas/su..., gdb (its
@@ -26,8 +26,7 @@ express them (every one still carries examples, in program_examples.py):
 - Paths whose meaning depends on each other or on where they lead: cp/mv/install/ln
   (source and target, links into persistence or .git), rm (recursion, what is tracked
   or recoverable), rsync, tar (mode letters and -C), chmod/chown/chattr (mode letters, and
-  where), curl (`@FILE` uploads, standard input), scp (which operand is remote),
-  nc/socat, openssl (a certificate read, a new key
+  where), scp (which operand is remote), openssl (a certificate read, a new key
   written), protoc (`--NAME_out` for any plugin name), make (-C and makefiles outside the
   workspace, VAR=PROGRAM assignments, dry runs).
 - Answers that depend on the project, several words at once or the text of an argument:
@@ -61,7 +60,13 @@ at the first operand (`long_flags`, `options_first`: `-KILL` lists nothing, `kil
 aria2c's `--on-download-*` hooks as `script_opts`), sftp, unzip (`-d` and the listing
 flags), shred/wipe (deletes never below high) and 7z/7za/7zz/7zr (each command letter an
 entry of its own, `-oDIR` as `dest_pattern`, `-sdel` as `delete_flags`: the files are
-deleted once archived, as `zip -m` deletes them).
+deleted once archived, as `zip -m` deletes them). So are curl and curlie (`@FILE` and
+file:// read through `source_pattern`, -O writing under the URL's name through
+`output_flags`; `-d @-` after a secret read upstream is the check `stdin_upload`), HTTPie
+and xh (their own options: a method or a data item sends data, `--offline` prints), nc,
+ncat, netcat, telnet and socat (`-e`/`-c`/`EXEC:` connect a shell; what a pipe feeds them
+is sent: `stdin_sent`) and dc (`!` in an argument is `exec_pattern`; in standard input,
+`stdin_commands`).
 
 Where each part lives in this package (logic modules, and data-only tables apart from them):
 
@@ -71,8 +76,8 @@ Where each part lives in this package (logic modules, and data-only tables apart
   redirections and variable assignments before a command.
 - `inline`: inline code and programs read from stdin (data: `inline_tables`).
 - Handlers by family: `shells` (shells, source/trap, wrappers, privilege, isolation,
-  xargs, gdb, dc, names), `files` (rm, cp/mv, ln, rsync, chmod, tar/unzip/7z),
-  `find` (find, fd), `text` (ex/vim, ed, sed, awk), `network` (ssh, scp, curl, wget, nc),
+  xargs, gdb, names), `files` (rm, cp/mv, ln, rsync, chmod, tar),
+  `find` (find, fd), `text` (ex/vim, ed, sed, awk), `network` (ssh, scp),
   `git`, `toolchains` (python and the interpreters, pip, uv, npm, npx, make, protoc; data:
   `tool_tables`), `sql`, `cloud` (cloud CLIs, openssl) and `search` (rg, credential
   searches). Tables several families share are data in `tables`.

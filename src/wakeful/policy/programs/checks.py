@@ -9,8 +9,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from wakeful.policy.program_rules import PROGRAMS, Program
+from wakeful.policy.programs.inline import _stdin_source
 from wakeful.policy.programs.options import (
     _ENDLESS_DEVICES,
+    _SECRET_ENV_READERS,
     Handler,
     _has,
     _short,
@@ -175,6 +177,50 @@ def _name_lookup(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -
             return
 
 
+def _upstream_secret(cmd: SimpleCommand, a: Analyzer) -> str | None:
+    """A secret that the commands before this one in its pipeline print: the environment
+    (`env`, `printenv`) or a credentials file they name."""
+    for up in cmd.upstream:
+        if up.name in _SECRET_ENV_READERS and len(up.argv) <= 2:
+            return f"the environment (`{up.text}`)"
+        for w in up.argv[1:]:
+            if w.value and a.place(w, up.cwd).zone == "secret":
+                return w.value
+    return None
+
+
+def _stdin_sent(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """nc, socat, telnet send what they read on standard input: a pipe or a file redirected
+    into them goes to the other machine, a secret read upstream most of all."""
+    if cmd.upstream or any(r.op == "<" for r in cmd.redirects):
+        secret = _upstream_secret(cmd, a)
+        a.add(
+            Tier.CRITICAL if secret else Tier.HIGH,
+            f"sends {secret or 'data'} over a raw network connection",
+        )
+
+
+# An upload of standard input: `-d @-`, `--data-binary @-`, `-F file=@-`, `-F f=<-`
+_STDIN_UPLOAD = re.compile(r"^(?:[^=@<]*=)?[@<]-(?:;.*)?$")
+
+
+def _stdin_upload(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """curl uploads standard input (`env | curl -d @- URL`): a secret read upstream leaves
+    the machine."""
+    if cmd.upstream and any(_STDIN_UPLOAD.match(w.value or "") for w in args):
+        secret = _upstream_secret(cmd, a)
+        if secret:
+            a.add(Tier.CRITICAL, f"uploads {secret} to the network (exfiltration)")
+
+
+def _stdin_commands(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """dc reads commands from standard input, where `!` runs the rest of the line as a
+    shell command: from a pipe (whatever it carries) or a here-document holding `!`."""
+    body, _ = _stdin_source(cmd)
+    if cmd.upstream or (body and "!" in body):
+        a.add(Tier.HIGH, f"{name} can run shell commands (!) read from standard input")
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "envsubst_scope": _envsubst_scope,
@@ -188,6 +234,9 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "search_scopes": _search_scopes,
         "pager_commands": _pager_commands,
         "endless_copy": _endless_copy,
+        "stdin_sent": _stdin_sent,
+        "stdin_upload": _stdin_upload,
+        "stdin_commands": _stdin_commands,
     }
 )
 

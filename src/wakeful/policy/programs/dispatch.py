@@ -33,11 +33,10 @@ from wakeful.policy.programs.files import (
 from wakeful.policy.programs.find import h_fd, h_find
 from wakeful.policy.programs.git import h_git
 from wakeful.policy.programs.inline import brought_in
-from wakeful.policy.programs.network import h_curl, h_netcat, h_scp, h_ssh
+from wakeful.policy.programs.network import h_scp, h_ssh
 from wakeful.policy.programs.options import Handler
 from wakeful.policy.programs.search import h_rg
 from wakeful.policy.programs.shells import (
-    h_calc,
     h_gdb,
     h_isolate,
     h_names,
@@ -353,10 +352,6 @@ def _handlers() -> dict[str, Handler]:
     table["ssh"] = h_ssh
     table["mosh"] = h_ssh
     table["scp"] = h_scp
-    for n in ("curl", "http", "https", "xh", "curlie"):
-        table[n] = h_curl
-    for n in ("nc", "ncat", "netcat", "socat", "telnet"):
-        table[n] = h_netcat
     table["git"] = h_git
     table["python"] = h_python
     for n in (
@@ -407,7 +402,6 @@ def _handlers() -> dict[str, Handler]:
         "sqlcmd",
     ):
         table[n] = h_sql
-    table["dc"] = h_calc
     table["chattr"] = h_chattr
     table["openssl"] = h_openssl
     table["rg"] = h_rg

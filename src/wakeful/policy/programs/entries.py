@@ -478,9 +478,10 @@ def run_program(
             a.write(value, cmd.cwd)
     if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
         pos = pos[1:]
-    if (
-        rule.default_output
-        and not named_output
+    if rule.default_output and (
+        any(flag in rule.output_flags for flag, _ in opts)  # `curl -O`
+        if rule.output_flags
+        else not named_output
         and not (rule.write_opts and any(_vals_in(opts, rule.write_opts)))
         and not (pos and kinds[0] == "write")
     ):

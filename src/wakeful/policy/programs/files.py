@@ -1,5 +1,5 @@
-"""Files and archives: rm/shred, cp/mv/install, ln, rsync, chmod/chown/chattr and
-tar/unzip/7z (mode letters and targets)."""
+"""Files and archives: rm, cp/mv/install, ln, rsync, chmod/chown/chattr and tar (mode
+letters and targets)."""
 
 from __future__ import annotations
 

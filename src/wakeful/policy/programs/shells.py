@@ -1,5 +1,5 @@
 """Shells and wrappers: `sh -c`, source, trap, the wrappers (nice, timeout...), privilege
-(sudo, su...), isolation (unshare, bwrap, systemd-run), xargs/parallel, gdb, dc and the
+(sudo, su...), isolation (unshare, bwrap, systemd-run), xargs/parallel, gdb and the
 builtins that take variable names."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from wakeful.policy.program_rules import PROGRAMS, WRAPPERS
 from wakeful.policy.programs.assignments import _assign
 from wakeful.policy.programs.entries import run_program
 from wakeful.policy.programs.find import _listed_paths
-from wakeful.policy.programs.inline import _dynamic_code, _run_file, _stdin_source, exec_stdin
+from wakeful.policy.programs.inline import _dynamic_code, _run_file, exec_stdin
 from wakeful.policy.programs.options import _has, _vals, split_opts
 from wakeful.policy.programs.tables import (
     _BWRAP_VALUES,
@@ -357,19 +357,6 @@ def h_gdb(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         else:
             a.read(program, cmd.cwd)
     a.add(Tier.READ_ONLY, "gdb reads the program's symbols and code")
-
-
-def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    # dc's `!` runs the rest of the line as a shell command.
-    texts = [w.text for w in args]
-    body, _ = _stdin_source(cmd)
-    if name == "dc" and (any("!" in t for t in texts) or (body and "!" in body) or cmd.upstream):
-        a.add(Tier.HIGH, "dc can run shell commands (!)")
-        return
-    for w in args:
-        if w.value and not w.value.startswith("-") and name == "dc":
-            a.read(w, cmd.cwd)
-    a.add(Tier.READ_ONLY, "calculates")
 
 
 _SUBSCRIPT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\[(.*)\]")
