@@ -90,6 +90,13 @@ WORDS: dict[str, list[str]] = {
     "socat": "- TCP:x.example:80 EXEC:/bin/sh SYSTEM:id -d -d TCP-LISTEN:8080 STDIO -e",
     "telnet": "localhost 25 -e x -l root x.example",
     "dc": "-e '2 3 + p' '!rm -rf ~' -f calc.dc -f ~/.ssh/id_rsa ~/.bashrc p.dc -V --file=x",
+    "sudo": "-u root -g wheel -V --version -s -i -E -n -- ls rm -rf ~ git push -l $c -e /etc/hosts",
+    "doas": "-u root -V -s -n -- ls rm -rf ~ git push $c",
+    "su": "- root -c 'ls' 'rm -rf ~' -s /bin/sh -l dev --command=id $c",
+    "pkexec": "--user root --version ls rm -rf ~ -- $c",
+    "chroot": "/srv/jail ls rm -rf ~ --userspec=1:1 -- $c",
+    "runuser": "-u dev -l -c 'rm -rf ~' ls -- git push -g x -s /bin/sh $c",
+    "nsenter": "-t 1 -m -u -n ls rm -rf ~ --target 1 -- $c",
     "zip": "-r -m -rm --move out.zip src .git ~/.ssh/id_rsa -sf -x a -TT 'rm -rf ~' -T -O "
     "/tmp/o.zip -q $f",
     "7z": "l t a x e d u rn h i b dist/a.7z out.7z src ~/.ssh -obuild -o/home/dev/.config "

@@ -101,7 +101,32 @@ _MOVED = ("wget", "aria2c", "sftp", "unzip", "shred", "wipe", "7z", "7za", "7zz"
 _MOVED += ("curl", "curlie", "http", "https", "xh", "nc", "ncat", "netcat", "telnet", "socat")
 
 
+_PRIVILEGE = ("sudo", "doas", "su", "pkexec", "run0", "chroot", "sudoedit", "runuser")
+_PRIVILEGE += ("setpriv", "nsenter")
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("sudo --version", "read_only"),
+        ("pkexec --version", "read_only"),
+        ("sudo -V ls", "critical"),  # only -V alone prints the version
+        ("sudo version", "critical"),  # runs a program `version` as root
+        ("sudo -s", "critical"),
+        ("su", "critical"),
+        ("chroot /srv/jail", "critical"),
+    ],
+)
+def test_privilege_is_critical_except_for_the_version(command: str, expected: str) -> None:
+    assert classify_command(command, WS, HOME).tier == expected
+
+
+def test_runuser_code_after_the_user_is_judged() -> None:
+    got = classify_command("runuser dev -c 'git push origin main'", WS, HOME)
+    assert ("git push origin main",) in got.leaves, got.leaves
+
+
 def test_the_programs_are_data_and_keep_no_handler() -> None:
-    for name in (*_MOVED, "dc"):
+    for name in (*_MOVED, *_PRIVILEGE, "dc"):
         assert name in PROGRAMS and name not in HANDLERS, name
         assert PROGRAMS[name].examples, name

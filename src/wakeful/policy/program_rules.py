@@ -6633,6 +6633,76 @@ _TABLE.update(
         **{n: _httpie() for n in ("xh", "http", "https")},
         **{n: _raw_connection() for n in ("nc", "ncat", "netcat", "telnet")},
         "socat": _raw_connection(r"(?i)\b(exec|system):"),  # `EXEC:/bin/sh`
+        # Privilege: the command runs as another user (root unless told otherwise): nothing
+        # below critical, and the command is judged as well, so that a deny rule on it holds
+        # through the prefix (`sudo -u dev git push`). `sudo -s`, `su`: a shell as root.
+        **{
+            n: Program(
+                _C,
+                "command",
+                "escalates privileges",
+                ("-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "--user", "--group"),
+                options_first=True,
+            )
+            for n in ("sudo", "doas")
+        },
+        **{
+            n: Program(
+                _C,
+                "command",
+                "escalates privileges",
+                ("--user", "-u"),
+                options_first=True,
+            )
+            for n in ("pkexec", "run0")
+        },
+        # `chroot NEWROOT [COMMAND...]`
+        "chroot": Program(
+            _C, ("none", "command"), "escalates privileges", ("--user", "-u"), options_first=True
+        ),
+        "sudoedit": Program(_C, "none", "escalates privileges (edits files as root)"),
+        # `su [-] [USER] [-c CODE]`
+        "su": Program(
+            _C,
+            "none",
+            "escalates privileges",
+            ("-s", "--shell", "-g", "--group", "-G", "--supp-group", "-w"),
+            exec_opts=("-c", "--command"),
+        ),
+        # `runuser -u USER [--] COMMAND...`, or `runuser [-l] USER -c CODE` (its options may
+        # follow the user: getopt permutes them); which form, -u decides (a check)
+        "runuser": Program(
+            _C,
+            "none",
+            "escalates privileges",
+            (
+                *("-u", "--user", "-g", "--group", "-G", "--supp-group", "-s", "--shell"),
+                *("-w", "--whitelist-environment"),
+            ),
+            exec_opts=("-c", "--command"),
+            checks=("user_command",),
+        ),
+        "setpriv": Program(
+            _C,
+            "command",
+            "escalates privileges",
+            (
+                *("--reuid", "--regid", "--groups", "--inh-caps", "--ambient-caps"),
+                *("--bounding-set", "--securebits", "--pdeathsig", "--selinux-label"),
+                *("--apparmor-profile", "--landlock-access", "--landlock-rule"),
+            ),
+            options_first=True,
+        ),
+        "nsenter": Program(
+            _C,
+            "command",
+            "escalates privileges",
+            (
+                *("-t", "--target", "-S", "--setuid", "-G", "--setgid", "-r", "--root", "-w"),
+                *("--wd", "-W", "--wdns"),
+            ),
+            options_first=True,
+        ),
         # `dc -e EXPR FILE...`: `!` runs the rest of the line as a shell command
         "dc": Program(
             _R,

@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 957 programs known, 836 are data (796 program entries, 38 wrappers, and the git and
+Of the 957 programs known, 846 are data (806 program entries, 38 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 121 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 111 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, source, trap, python,
@@ -17,7 +17,7 @@ express them (every one still carries examples, in program_examples.py):
   `e`, `w FILE` inside the script), the builtins that take variable names
   (an array subscript in a name is evaluated: `printf -v 'a[$(cmd)]'`).
 - Commands inside commands: find (-exec, -delete and action order), fd -x, xargs/parallel,
-  unshare/bwrap/systemd-run (the command, never below high), sudo/doas/su..., gdb (its
+  unshare/bwrap/systemd-run (the command, never below high), gdb (its
   -ex commands), ssh/mosh (the remote command), git (-c keys, aliases, -C
   and --git-dir; checkout/restore, branch, rm, config, worktree, submodule, clone, init,
   bundle, apply, grep -O and diff, whose paths, commands and option combinations decide:
@@ -66,7 +66,10 @@ file:// read through `source_pattern`, -O writing under the URL's name through
 and xh (their own options: a method or a data item sends data, `--offline` prints), nc,
 ncat, netcat, telnet and socat (`-e`/`-c`/`EXEC:` connect a shell; what a pipe feeds them
 is sent: `stdin_sent`) and dc (`!` in an argument is `exec_pattern`; in standard input,
-`stdin_commands`).
+`stdin_commands`). And sudo, doas, su, pkexec, run0, chroot, sudoedit, runuser, setpriv and
+nsenter: critical, with the command they run as a `command` operand or `su -c` code as
+`exec_opts`; runuser's two forms (`-u USER CMD`, `USER -c CODE`) are the check
+`user_command`, and `sudo -V` alone is the dispatcher's version shortcut.
 
 Where each part lives in this package (logic modules, and data-only tables apart from them):
 

@@ -221,6 +221,15 @@ def _stdin_commands(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer
         a.add(Tier.HIGH, f"{name} can run shell commands (!) read from standard input")
 
 
+def _user_command(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`runuser -u USER COMMAND...`: with -u the operands are a command, judged (so that a
+    deny rule on it holds); without, a user and the shell's arguments (`runuser dev -c
+    CODE`, whose CODE the entry's `exec_opts` judge)."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes)
+    if pos and _vals(opts, "-u", "--user"):
+        a.run_argv(pos, cmd)
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "envsubst_scope": _envsubst_scope,
@@ -237,6 +246,7 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "stdin_sent": _stdin_sent,
         "stdin_upload": _stdin_upload,
         "stdin_commands": _stdin_commands,
+        "user_command": _user_command,
     }
 )
 

@@ -40,7 +40,6 @@ from wakeful.policy.programs.shells import (
     h_gdb,
     h_isolate,
     h_names,
-    h_privilege,
     h_shell,
     h_source,
     h_trap,
@@ -67,8 +66,15 @@ from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
 
 _VERSION_ARGS = frozenset({"--version", "-V", "--help", "version", "help", "-version"})
-# `-v` alone prints the version and exits for these (for others it means verbose).
-_DASH_V_VERSION = frozenset({"node", "ruby", "perl", "php", "bun", "npm", "yarn", "pnpm", "lua"})
+# The one word that, alone, prints the version and exits: `-v` for these (for others it
+# means verbose); for the privilege programs, whose arguments are a command (`sudo version`
+# runs `version`), -V or --version and nothing else.
+_LONE_VERSION: dict[str, frozenset[str]] = {
+    **dict.fromkeys(
+        ("node", "ruby", "perl", "php", "bun", "npm", "yarn", "pnpm", "lua"), frozenset({"-v"})
+    ),
+    **dict.fromkeys(("sudo", "doas", "pkexec"), frozenset({"-V", "--version"})),
+}
 
 
 _PYTHON = re.compile(r"python[0-9.]*|pypy[0-9.]*")
@@ -156,7 +162,7 @@ class _Plan:
         self.handler = _HANDLER_TABLE.get(name)
         self.spec = _PROGRAM_TABLE.get(name)
         self.known = self.handler is not None or self.spec is not None
-        self.dash_v = name in _DASH_V_VERSION
+        self.dash_v = _LONE_VERSION.get(name)
         # `changeset version` bumps versions, it does not print one
         self.version_shortcut = self.known and name not in ("sudo", "su", "doas", "changeset")
         self.help_shortcut = self.known and name not in _NO_HELP_SHORTCUT
@@ -216,12 +222,13 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     name = plan.name
     a.programs.append(name)
     if args and plan.known:
-        if plan.version_shortcut and (
-            args[0].value in _VERSION_ARGS
+        if (
+            plan.version_shortcut
+            and args[0].value in _VERSION_ARGS
             and all(w.value in _VERSION_ARGS for w in args)
-            or plan.dash_v
+            or plan.dash_v is not None
             and len(args) == 1
-            and args[0].value == "-v"
+            and args[0].value in plan.dash_v
         ):
             a.add(Tier.READ_ONLY, "asks for version or help")
             return
@@ -321,9 +328,6 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_names
     for n in WRAPPERS:
         table[n] = h_wrapper
-    for n in ("sudo", "doas", "su", "pkexec", "run0", "chroot", "sudoedit", "runuser",
-              "setpriv", "nsenter"):  # fmt: skip
-        table[n] = h_privilege
     for n in ("unshare", "bwrap", "systemd-run"):
         table[n] = h_isolate
     table["xargs"] = h_xargs

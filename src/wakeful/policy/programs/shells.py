@@ -1,6 +1,6 @@
-"""Shells and wrappers: `sh -c`, source, trap, the wrappers (nice, timeout...), privilege
-(sudo, su...), isolation (unshare, bwrap, systemd-run), xargs/parallel, gdb and the
-builtins that take variable names."""
+"""Shells and wrappers: `sh -c`, source, trap, the wrappers (nice, timeout...), isolation
+(unshare, bwrap, systemd-run), xargs/parallel, gdb and the builtins that take variable
+names."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from wakeful.policy.programs.options import _has, _vals, split_opts
 from wakeful.policy.programs.tables import (
     _BWRAP_VALUES,
     _ISOLATE_OPTS,
-    _PRIVILEGE_OPTS,
-    _RUNUSER_OPTS,
 )
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
@@ -160,48 +158,6 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
         a.run_script(pos[0].value, cmd.cwd, "entr -s")  # `entr -s CODE`: the shell runs it
         return
     a.run_argv(pos, cmd)
-
-
-def h_privilege(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if name in ("sudo", "doas", "pkexec") and [w.value for w in args] in (["-V"], ["--version"]):
-        a.add(Tier.READ_ONLY, f"{name} prints its version")
-        return
-    a.add(Tier.CRITICAL, f"escalates privileges with {name}")
-    if name in ("sudo", "doas"):
-        opts, pos = split_opts(
-            args,
-            ("-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "--user", "--group"),
-            stop_at_positional=True,
-        )
-        if _has(opts, "-s", "-i") and not pos:
-            return
-        if pos:
-            a.run_argv(pos, cmd)
-    elif name == "su":
-        opts, pos = split_opts(args, ("-c", "--command", "-s", "--shell", "-g"))
-        for code in _vals(opts, "-c", "--command"):
-            if code.value:
-                a.run_script(code.value, cmd.cwd, "su -c")
-    elif name in ("pkexec", "run0", "chroot"):
-        _, pos = split_opts(args, ("--user", "-u"), stop_at_positional=True)
-        if name == "chroot" and pos:
-            pos = pos[1:]
-        if pos:
-            a.run_argv(pos, cmd)
-    elif name == "runuser":
-        # `runuser -u USER [--] CMD...` or `runuser [-l] USER -c CODE`
-        opts, pos = split_opts(args, _RUNUSER_OPTS, stop_at_positional=True)
-        for code in _vals(opts, "-c", "--command"):
-            if code.value is None:
-                _dynamic_code(code, a, "runuser -c")
-            else:
-                a.run_script(code.value, cmd.cwd, "runuser -c")
-        if _vals(opts, "-u", "--user") and pos:
-            a.run_argv(pos, cmd)
-    elif name in _PRIVILEGE_OPTS:  # setpriv, nsenter: options, then the command
-        _, pos = split_opts(args, _PRIVILEGE_OPTS[name], stop_at_positional=True)
-        if pos:
-            a.run_argv(pos, cmd)
 
 
 def h_isolate(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
