@@ -97,6 +97,9 @@ WORDS: dict[str, list[str]] = {
     "chroot": "/srv/jail ls rm -rf ~ --userspec=1:1 -- $c",
     "runuser": "-u dev -l -c 'rm -rf ~' ls -- git push -g x -s /bin/sh $c",
     "nsenter": "-t 1 -m -u -n ls rm -rf ~ --target 1 -- $c",
+    "make": "test install -n -C /tmp/x -C ~/other -C build -f /tmp/x.mk -f Makefile.ci CC=/tmp/cc "
+    "SHELL=/bin/sh PREFIX=/usr/install --eval x -j4 -I /tmp -I inc deploy -q -p --recon "
+    "--dir=/etc clean $t -s -k -B",
     "zip": "-r -m -rm --move out.zip src .git ~/.ssh/id_rsa -sf -x a -TT 'rm -rf ~' -T -O "
     "/tmp/o.zip -q $f",
     "7z": "l t a x e d u rn h i b dist/a.7z out.7z src ~/.ssh -obuild -o/home/dev/.config "

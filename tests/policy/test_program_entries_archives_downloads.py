@@ -121,12 +121,30 @@ def test_privilege_is_critical_except_for_the_version(command: str, expected: st
     assert classify_command(command, WS, HOME).tier == expected
 
 
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("make test", "workspace"),
+        ("make -n install", "read_only"),
+        ("make install", "high"),
+        ("make test PREFIX=/usr/install", "workspace"),  # a variable's value is no target
+        ("make CC=/tmp/cc", "high"),
+        ("make -C /home/dev/other install", "high"),
+        ("make -f /tmp/x.mk", "high"),
+        ("make --eval='$(shell id)' .", "high"),
+        ("make --dir=/home/dev/other", "high"),  # `--dir` is --directory (was workspace)
+    ],
+)
+def test_make(command: str, expected: str) -> None:
+    assert classify_command(command, WS, HOME).tier == expected
+
+
 def test_runuser_code_after_the_user_is_judged() -> None:
     got = classify_command("runuser dev -c 'git push origin main'", WS, HOME)
     assert ("git push origin main",) in got.leaves, got.leaves
 
 
 def test_the_programs_are_data_and_keep_no_handler() -> None:
-    for name in (*_MOVED, *_PRIVILEGE, "dc"):
+    for name in (*_MOVED, *_PRIVILEGE, "dc", "make", "gmake"):
         assert name in PROGRAMS and name not in HANDLERS, name
         assert PROGRAMS[name].examples, name

@@ -6703,6 +6703,38 @@ _TABLE.update(
             ),
             options_first=True,
         ),
+        # `make [TARGET...] [VAR=VALUE...]`: the project's recipes run (a target named for
+        # installing or deploying is asked); -C, -I and -f name the code it runs; an operand
+        # VAR=VALUE sets a variable as the environment would (`CC=/tmp/cc`: a check); -n, -q
+        # and -p only print what would run.
+        **{
+            n: Program(
+                _W,
+                "none",
+                "runs the project's build",
+                (
+                    *("-j", "--jobs", "-l", "--load-average", "-o", "--old-file"),
+                    *("--assume-old", "-W", "--what-if", "--new-file", "--assume-new"),
+                ),
+                outside_opts=("-C", "--directory", "-I", "--include-dir"),
+                script_opts=("-f", "--file", "--makefile"),  # its recipes are shell commands
+                word_tiers={"--eval": (_H, "adds rules from the command line")},
+                read_only_flags=(
+                    *("-n", "--dry-run", "--just-print", "-q", "--question"),
+                    *("-p", "--print-data-base"),
+                ),
+                operand_patterns={
+                    r"(?i)^[^=]*(install|deploy|publish|release|upload|push|distribute)[^=]*$": (
+                        _H,
+                        "installs, publishes or deploys",
+                    )
+                },
+                runs_code=True,
+                long_prefixes=True,  # `--dir=DIR` is --directory
+                checks=("variable_operands",),
+            )
+            for n in ("make", "gmake")
+        },
         # `dc -e EXPR FILE...`: `!` runs the rest of the line as a shell command
         "dc": Program(
             _R,

@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 957 programs known, 846 are data (806 program entries, 38 wrappers, and the git and
+Of the 957 programs known, 848 are data (808 program entries, 38 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 111 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 109 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, source, trap, python,
@@ -27,8 +27,7 @@ express them (every one still carries examples, in program_examples.py):
   (source and target, links into persistence or .git), rm (recursion, what is tracked
   or recoverable), rsync, tar (mode letters and -C), chmod/chown/chattr (mode letters, and
   where), scp (which operand is remote), openssl (a certificate read, a new key
-  written), protoc (`--NAME_out` for any plugin name), make (-C and makefiles outside the
-  workspace, VAR=PROGRAM assignments, dry runs).
+  written), protoc (`--NAME_out` for any plugin name).
 - Answers that depend on the project, several words at once or the text of an argument:
   pip/uv/npm/yarn/pnpm/npx (the project environment, scripts, -g), cloud CLIs
   (listed in cloud_clis.py: the action is the last word, credential-printing forms), SQL
@@ -69,7 +68,10 @@ is sent: `stdin_sent`) and dc (`!` in an argument is `exec_pattern`; in standard
 `stdin_commands`). And sudo, doas, su, pkexec, run0, chroot, sudoedit, runuser, setpriv and
 nsenter: critical, with the command they run as a `command` operand or `su -c` code as
 `exec_opts`; runuser's two forms (`-u USER CMD`, `USER -c CODE`) are the check
-`user_command`, and `sudo -V` alone is the dispatcher's version shortcut.
+`user_command`, and `sudo -V` alone is the dispatcher's version shortcut. And make and
+gmake (-C and -I as `outside_opts`, -f as `script_opts`, the dry runs as `read_only_flags`,
+targets named for installing or deploying as `operand_patterns`, `VAR=PROGRAM` operands
+judged as assignments: the check `variable_operands`).
 
 Where each part lives in this package (logic modules, and data-only tables apart from them):
 
@@ -81,7 +83,7 @@ Where each part lives in this package (logic modules, and data-only tables apart
 - Handlers by family: `shells` (shells, source/trap, wrappers, privilege, isolation,
   xargs, gdb, names), `files` (rm, cp/mv, ln, rsync, chmod, tar),
   `find` (find, fd), `text` (ex/vim, ed, sed, awk), `network` (ssh, scp),
-  `git`, `toolchains` (python and the interpreters, pip, uv, npm, npx, make, protoc; data:
+  `git`, `toolchains` (python and the interpreters, pip, uv, npm, npx, protoc; data:
   `tool_tables`), `sql`, `cloud` (cloud CLIs, openssl) and `search` (rg, credential
   searches). Tables several families share are data in `tables`.
 """

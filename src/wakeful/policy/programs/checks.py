@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from wakeful.policy.program_rules import PROGRAMS, Program
+from wakeful.policy.programs.assignments import _assign
 from wakeful.policy.programs.inline import _stdin_source
 from wakeful.policy.programs.options import (
     _ENDLESS_DEVICES,
@@ -230,6 +231,19 @@ def _user_command(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) 
         a.run_argv(pos, cmd)
 
 
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _variable_operands(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`make CC=/tmp/cc`, `make SHELL=...`: an operand VAR=VALUE sets a variable as the
+    environment would, and is judged as such an assignment (a compiler, a shell, a library
+    path that the build runs)."""
+    for word in split_opts(args, PROGRAMS[name].takes)[1]:
+        var, eq, value = (word.value or "").partition("=")
+        if eq and _VARIABLE_NAME.fullmatch(var):
+            _assign(var, Word(value, value), cmd, a)
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "envsubst_scope": _envsubst_scope,
@@ -247,6 +261,7 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "stdin_upload": _stdin_upload,
         "stdin_commands": _stdin_commands,
         "user_command": _user_command,
+        "variable_operands": _variable_operands,
     }
 )
 

@@ -53,7 +53,6 @@ from wakeful.policy.programs.toolchains import (
     _django_manage,
     framework_task,
     h_interp,
-    h_make,
     h_npm,
     h_npx,
     h_pip,
@@ -388,8 +387,6 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_npm
     for n in ("npx", "pnpx", "bunx"):
         table[n] = h_npx
-    for n in ("make", "gmake"):
-        table[n] = h_make
     for n in CLOUD_CLIS:
         table[n] = h_cloud
     for n in (

@@ -1,5 +1,5 @@
 """Language toolchains and package managers: python (-m modules, frameworks' tasks), the
-other interpreters, pip, uv, npm/yarn/pnpm, npx, make and protoc."""
+other interpreters, pip, uv, npm/yarn/pnpm, npx and protoc."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from wakeful.policy.program_rules import (
     RUNS_PROJECT_CODE,
     YARN_PNPM_HIGH,
 )
-from wakeful.policy.programs.assignments import _assign, code_env
+from wakeful.policy.programs.assignments import code_env
 from wakeful.policy.programs.inline import (
     _dynamic_code,
     _inline_code,
@@ -879,60 +879,6 @@ def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if _node_tool(name, pos, cmd, a):
         return
     a.add(Tier.HIGH, f"{name} may download and run a package from the registry")
-
-
-_H_MAKE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_H_MAKE_RE2 = re.compile(
-    r"(?i)(install|deploy|publish|release|upload|push|"
-    r"uninstall|distribute)"
-)
-
-
-def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args,
-        (
-            "-C",
-            "--directory",
-            "-f",
-            "--file",
-            "--makefile",
-            "-j",
-            "--jobs",
-            "-l",
-            "-o",
-            "-W",
-            "-I",
-            "--include-dir",
-            "--eval",
-        ),
-    )
-    if not _has(opts, "-n", "--dry-run", "--just-print", "--recon", "-q", "--question", "-p"):
-        a.runs_code("make runs the project's recipes")
-    for d in _vals(opts, "-I", "--include-dir"):
-        if a.place(d, cmd.cwd).zone != "workspace":
-            a.add(Tier.HIGH, f"make includes makefiles from {d.value}, outside the workspace")
-    for w in pos:
-        var, eq, value = (w.value or "").partition("=")
-        if eq and _H_MAKE_RE.fullmatch(var):
-            _assign(var, Word(value, value), cmd, a)  # `make CC=/tmp/cc`, `make SHELL=...`
-    for d in _vals(opts, "-C", "--directory"):
-        if a.place(d, cmd.cwd).zone not in ("workspace", "scratch"):
-            a.add(Tier.HIGH, f"runs make in {d.value}, outside the workspace")
-    for makefile in _vals(opts, "-f", "--file", "--makefile"):
-        if makefile.value != "-" and a.place(makefile, cmd.cwd).zone != "workspace":
-            _run_file(name, makefile, cmd, a)  # its recipes are shell commands
-    if _has(opts, "--eval"):
-        a.add(Tier.HIGH, "make --eval adds rules from the command line")
-    if _has(opts, "-n", "--dry-run", "--just-print", "-q", "--question", "-p"):
-        a.add(Tier.READ_ONLY, "make dry run")
-        return
-    targets = [w.value or "" for w in pos if "=" not in (w.value or "")]
-    risky = [t for t in targets if _H_MAKE_RE2.search(t)]
-    if risky:
-        a.add(Tier.HIGH, f"make {risky[0]} installs, publishes or deploys")
-    else:
-        a.add(Tier.WORKSPACE, "runs the project's build")
 
 
 def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
