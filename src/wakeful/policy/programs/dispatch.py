@@ -252,7 +252,7 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.HIGH, f"runs `{name}`, an unknown program whose effects cannot be known")
 
 
-_CLASSIFY_PATH_PROGRAM_RE = re.compile(r"pip[0-9.]*")
+_PIP_NAME = re.compile(r"pip[0-9.]*")
 
 
 def _classify_path_program(
@@ -278,7 +278,7 @@ def _classify_path_program(
             kind = base if base in ("console", "artisan") else "rails"
             framework_task(kind, name, args, cmd, a)
         if (
-            _CLASSIFY_PATH_PROGRAM_RE.fullmatch(base)
+            _PIP_NAME.fullmatch(base)
             and args[:1]
             and args[0].value
             in (

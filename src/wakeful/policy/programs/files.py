@@ -26,7 +26,7 @@ def h_rm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.delete(target, cmd.cwd, recursive)
 
 
-_H_COPY_MOVE_RE = re.compile(r"[ugoa]*[+=][rwxXt]*s|^[2-7][0-7]{3}$")
+_INSTALL_SETID_MODE = re.compile(r"[ugoa]*[+=][rwxXt]*s|^[2-7][0-7]{3}$")
 
 
 def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -48,7 +48,7 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         ),
     )
     for mode in _vals(opts, "-m", "--mode"):
-        if _H_COPY_MOVE_RE.search(mode.value or ""):
+        if _INSTALL_SETID_MODE.search(mode.value or ""):
             a.add(Tier.CRITICAL, f"installs with the setuid/setgid bit ({mode.value})")
     target_dir = _vals(opts, "-t", "--target-directory")
     if target_dir:
@@ -136,7 +136,7 @@ def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.write(Word(os.path.basename(pos[0].value or "") or None, pos[0].text), cmd.cwd)
 
 
-_H_RSYNC_RE = re.compile(r"^[\w.@-]+:")
+_REMOTE_OPERAND = re.compile(r"^[\w.@-]+:")
 
 
 def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -170,7 +170,7 @@ def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.add(Tier.READ_ONLY, "lists files") if pos else a.add(Tier.WORKSPACE, "rsync")
         return
     sources, dest = pos[:-1], pos[-1]
-    remote = [w for w in pos if w.value and _H_RSYNC_RE.match(w.value)]
+    remote = [w for w in pos if w.value and _REMOTE_OPERAND.match(w.value)]
     for src in sources:
         if src in remote:
             a.add(Tier.NETWORK, f"downloads from {src.value}")
@@ -219,7 +219,7 @@ def _setfacl(args: list[Word], cmd: SimpleCommand, a: Analyzer) -> tuple[bool, b
     return grants, _has(opts, "-R", "--recursive"), pos
 
 
-_H_CHMOD_RE = re.compile(r"[ugoa]*[+=][rwxXt]*s|^[4-7][0-7]{3}$")
+_SETID_MODE = re.compile(r"[ugoa]*[+=][rwxXt]*s|^[4-7][0-7]{3}$")
 
 
 def h_chmod(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -233,7 +233,7 @@ def h_chmod(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     recursive = _has(opts, "-R", "--recursive")
     if name == "chmod" and pos and pos[0].value is not None and not pos[0].value.startswith("-"):
         mode, targets = pos[0].value, pos[1:]
-        if _H_CHMOD_RE.search(mode):
+        if _SETID_MODE.search(mode):
             a.add(Tier.CRITICAL, f"sets the setuid/setgid bit ({mode}): privilege escalation")
     else:
         mode, targets = ((pos[0].value or "") if pos else ""), pos[1:]
@@ -275,7 +275,7 @@ def _permission_targets(
             a.add(tier, f"changes permissions: {msg}")
 
 
-_H_TAR_RE = re.compile(r"[A-Za-z]+")
+_TAR_LETTERS = re.compile(r"[A-Za-z]+")
 
 
 def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -284,7 +284,7 @@ def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         args
         and args[0].value
         and not args[0].value.startswith("-")
-        and _H_TAR_RE.fullmatch(args[0].value)
+        and _TAR_LETTERS.fullmatch(args[0].value)
     ):
         args = [Word("-" + args[0].value, args[0].text)] + args[1:]
     opts, pos = split_opts(
@@ -367,11 +367,11 @@ def _joined(base: str | None, path: str) -> str | None:
     return None if base is None else os.path.join(base, path)
 
 
-_H_CHATTR_RE = re.compile(r"[-+=][aAcCdDeFijmPsStTux]+")
+_CHATTR_MODE = re.compile(r"[-+=][aAcCdDeFijmPsStTux]+")
 
 
 def h_chattr(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    modes = [w for w in args if _H_CHATTR_RE.fullmatch(w.value or "")]
+    modes = [w for w in args if _CHATTR_MODE.fullmatch(w.value or "")]
     targets = [
         w
         for w in args

@@ -9,7 +9,9 @@ from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
 
-_H_SSH_RE = re.compile(r"(?i)(ProxyCommand|LocalCommand|PermitLocalCommand|KnownHostsCommand)")
+_SSH_COMMAND_OPTION = re.compile(
+    r"(?i)(ProxyCommand|LocalCommand|PermitLocalCommand|KnownHostsCommand)"
+)
 
 
 def h_ssh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -41,7 +43,7 @@ def h_ssh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         stop_at_positional=True,
     )
     for key in _vals(opts, "-o"):
-        if key.value and _H_SSH_RE.match(key.value):
+        if key.value and _SSH_COMMAND_OPTION.match(key.value):
             a.add(Tier.HIGH, f"ssh runs a local command ({key.value.split('=')[0]})")
     if _has(opts, "-G") and not _has(opts, "-F", "-o") and len(pos) <= 1:
         # `ssh -G HOST` prints the configuration it would use and connects to nothing
@@ -62,7 +64,7 @@ def h_ssh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.HIGH, "opens a remote shell")
 
 
-_H_SCP_RE = re.compile(r"^[\w.@-]+:")
+_REMOTE_OPERAND = re.compile(r"^[\w.@-]+:")
 
 
 def h_scp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -70,7 +72,7 @@ def h_scp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if len(pos) < 2:
         a.add(Tier.HIGH, f"{name} without a destination")
         return
-    remote = [w for w in pos if w.value and _H_SCP_RE.match(w.value)]
+    remote = [w for w in pos if w.value and _REMOTE_OPERAND.match(w.value)]
     sources, dest = pos[:-1], pos[-1]
     for src in sources:
         if src not in remote:

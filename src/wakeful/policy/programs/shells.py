@@ -79,7 +79,7 @@ _VALGRIND_OUTPUTS = frozenset(
 _ENV_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.S)
 
 
-_H_WRAPPER_RE = re.compile(r"-[a-z]*f[a-z]*")
+_FLAG_CLUSTER_WITH_F = re.compile(r"-[a-z]*f[a-z]*")
 
 
 def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -123,7 +123,7 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     if (
         name == "setsid"
         and pos
-        and any(f == "--fork" or _H_WRAPPER_RE.fullmatch(f) for f, _ in opts)
+        and any(f == "--fork" or _FLAG_CLUSTER_WITH_F.fullmatch(f) for f, _ in opts)
     ):
         # `setsid -f CMD` returns at once: CMD lives on in a session of its own after the run
         a.add(Tier.HIGH, "setsid -f leaves the command running after the run, in a new session")
