@@ -148,3 +148,11 @@ def test_the_programs_are_data_and_keep_no_handler() -> None:
     for name in (*_MOVED, *_PRIVILEGE, "dc", "make", "gmake"):
         assert name in PROGRAMS and name not in HANDLERS, name
         assert PROGRAMS[name].examples, name
+
+
+def test_pip_reads_its_constraint_files_wherever_the_option_is() -> None:
+    """pip's options that take a value are listed once: `--constraint FILE` (known only to
+    the general list before) is read after `install` too."""
+    got = classify_command("pip install --constraint /home/dev/.ssh/id_rsa requests", WS, HOME)
+    assert got.tier == "critical"
+    assert classify_command("pip install --constraint c.txt requests", WS, HOME).tier == "network"

@@ -121,27 +121,13 @@ _PY_MODULES_READ = frozenset(
 )
 
 
+# pip's options that take a value, general and install options alike (read by h_pip, before
+# the command and after it)
 _PIP_VALUE_OPTS = (
-    "-r",
-    "--requirement",
-    "-c",
-    "-i",
-    "--index-url",
-    "--extra-index-url",
-    "-f",
-    "--find-links",
-    "--target",
-    "-t",
-    "--prefix",
-    "--root",
-    "-e",
-    "--editable",
-    "--python",
-    "--trusted-host",
-    "--platform",
-    "--only-binary",
-    "--no-binary",
-    "--progress-bar",
+    *("-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url"),
+    *("-f", "--find-links", "--target", "-t", "--prefix", "--root", "-e", "--editable"),
+    *("--python", "--trusted-host", "--platform", "--only-binary", "--no-binary"),
+    *("--progress-bar", "--proxy", "--format", "--cache-dir", "--log", "--timeout"),
 )
 
 

@@ -480,35 +480,7 @@ _PIP_REMOTE_REQUIREMENT = re.compile(r"^(git\+|hg\+|svn\+|bzr\+|https?://|ftp://
 
 
 def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args,
-        (
-            "-r",
-            "--requirement",
-            "-c",
-            "--constraint",
-            "-i",
-            "--index-url",
-            "--extra-index-url",
-            "-f",
-            "--find-links",
-            "--target",
-            "-t",
-            "--prefix",
-            "--root",
-            "--python",
-            "--trusted-host",
-            "--proxy",
-            "--format",
-            "-e",
-            "--editable",
-            "--cache-dir",
-            "--log",
-            "--timeout",
-            "--platform",
-        ),
-        stop_at_positional=True,
-    )
+    opts, pos = split_opts(args, _PIP_VALUE_OPTS, stop_at_positional=True)
     verb = pos[0].value if pos else None
     rest = pos[1:]
     if (
@@ -556,7 +528,7 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.HIGH, "installs outside the project environment")
             return
         a.add(Tier.NETWORK, "installs packages from the default registry")
-        for r in _vals(allopts, "-r", "--requirement", "-c"):
+        for r in _vals(allopts, "-r", "--requirement", "-c", "--constraint"):
             a.read(r, cmd.cwd)
         return
     if verb == "uninstall":
