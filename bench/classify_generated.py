@@ -100,6 +100,8 @@ WORDS: dict[str, list[str]] = {
     "make": "test install -n -C /tmp/x -C ~/other -C build -f /tmp/x.mk -f Makefile.ci CC=/tmp/cc "
     "SHELL=/bin/sh PREFIX=/usr/install --eval x -j4 -I /tmp -I inc deploy -q -p --recon "
     "--dir=/etc clean $t -s -k -B",
+    "rg": "-n TODO AKIA src ~ / -l --files -g '*.pem' -g '*.py' --pre /tmp/x --pre ./pre.sh "
+    "--hostname-bin id -e password -f pats.txt -r x -t py ~/.ssh -i --type-list /home $p -uu",
     "zip": "-r -m -rm --move out.zip src .git ~/.ssh/id_rsa -sf -x a -TT 'rm -rf ~' -T -O "
     "/tmp/o.zip -q $f",
     "7z": "l t a x e d u rn h i b dist/a.7z out.7z src ~/.ssh -obuild -o/home/dev/.config "

@@ -139,13 +139,30 @@ def test_make(command: str, expected: str) -> None:
     assert classify_command(command, WS, HOME).tier == expected
 
 
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("rg -n TODO src", "read_only"),
+        ("rg --files src", "read_only"),
+        ("rg --files /home/dev", "high"),  # every name under the home
+        ("rg -g '*.pem' --files /home/dev", "critical"),
+        ("rg -l 'BEGIN OPENSSH PRIVATE KEY' /", "critical"),
+        ("rg --pre /tmp/evil TODO", "high"),
+        ("rg --pre ./scripts/pdf2txt.sh TODO docs", "high"),
+        ("grep -r -f pats.txt /home/dev", "high"),  # -f gives the patterns
+    ],
+)
+def test_searches(command: str, expected: str) -> None:
+    assert classify_command(command, WS, HOME).tier == expected
+
+
 def test_runuser_code_after_the_user_is_judged() -> None:
     got = classify_command("runuser dev -c 'git push origin main'", WS, HOME)
     assert ("git push origin main",) in got.leaves, got.leaves
 
 
 def test_the_programs_are_data_and_keep_no_handler() -> None:
-    for name in (*_MOVED, *_PRIVILEGE, "dc", "make", "gmake"):
+    for name in (*_MOVED, *_PRIVILEGE, "dc", "make", "gmake", "rg"):
         assert name in PROGRAMS and name not in HANDLERS, name
         assert PROGRAMS[name].examples, name
 

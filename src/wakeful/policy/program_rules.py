@@ -6735,6 +6735,26 @@ _TABLE.update(
             )
             for n in ("make", "gmake")
         },
+        # `rg PATTERN [PATH...]`: --pre runs a program on every file it searches (judged as a
+        # command), --hostname-bin one for its own hostname; credential searches and reads of
+        # the home tree are the grep family's check
+        "rg": Program(
+            _R,
+            "read",
+            "searches files",
+            (
+                *("-e", "--regexp", "-f", "--file", "-g", "--glob", "--iglob", "-t", "--type"),
+                *("-T", "--type-not", "-m", "--max-count", "-A", "-B", "-C", "--pre-glob"),
+                *("-r", "--replace", "-j", "--threads", "--max-depth", "-d", "--type-add"),
+                *("-M", "--max-columns", "--sort", "--sortr", "--ignore-file", "--color"),
+                *("--colors", "-E", "--encoding", "--engine"),
+            ),
+            skip_first=True,
+            read_opts=("-f", "--file", "--ignore-file"),
+            exec_opts=("--pre", "--hostname-bin"),
+            word_tiers={"--pre": (_H, "runs a program on every file")},
+            checks=("search_scopes",),
+        ),
         # `dc -e EXPR FILE...`: `!` runs the rest of the line as a shell command
         "dc": Program(
             _R,

@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 957 programs known, 848 are data (808 program entries, 38 wrappers, and the git and
+Of the 957 programs known, 849 are data (809 program entries, 38 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 109 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 108 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, source, trap, python,
@@ -31,7 +31,7 @@ express them (every one still carries examples, in program_examples.py):
 - Answers that depend on the project, several words at once or the text of an argument:
   pip/uv/npm/yarn/pnpm/npx (the project environment, scripts, -g), cloud CLIs
   (listed in cloud_clis.py: the action is the last word, credential-printing forms), SQL
-  clients (the query text is read), rg (--pre, --hostname-bin and its own searches).
+  clients (the query text is read).
 
 Package managers (apt, brew, conda...), helm, gh, ip/route, tmux/screen, systemctl, k9s and
 kubectx, terraform/tofu/terragrunt/pulumi, docker/podman/nerdctl and compose, the project
@@ -71,7 +71,9 @@ nsenter: critical, with the command they run as a `command` operand or `su -c` c
 `user_command`, and `sudo -V` alone is the dispatcher's version shortcut. And make and
 gmake (-C and -I as `outside_opts`, -f as `script_opts`, the dry runs as `read_only_flags`,
 targets named for installing or deploying as `operand_patterns`, `VAR=PROGRAM` operands
-judged as assignments: the check `variable_operands`).
+judged as assignments: the check `variable_operands`), and rg (--pre and --hostname-bin
+as `exec_opts`; its credential searches are the grep family's check, where `-g GLOB` is a
+pattern too and `--files` takes none).
 
 Where each part lives in this package (logic modules, and data-only tables apart from them):
 
@@ -84,7 +86,7 @@ Where each part lives in this package (logic modules, and data-only tables apart
   xargs, gdb, names), `files` (rm, cp/mv, ln, rsync, chmod, tar),
   `find` (find, fd), `text` (ex/vim, ed, sed, awk), `network` (ssh, scp),
   `git`, `toolchains` (python and the interpreters, pip, uv, npm, npx, protoc; data:
-  `tool_tables`), `sql`, `cloud` (cloud CLIs, openssl) and `search` (rg, credential
+  `tool_tables`), `sql`, `cloud` (cloud CLIs, openssl) and `search` (credential
   searches). Tables several families share are data in `tables`.
 """
 

@@ -94,8 +94,11 @@ def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         credential_search([w.text for w in pos], [None], cmd, a)
         return
     patterns = [w.text for w in _vals(opts, *_GREP_PATTERN_OPTS)]
-    if not patterns and pos:
+    # no pattern operand when patterns are given otherwise, or files listed (`rg --files`)
+    given = patterns or _vals(opts, "-f", "--file") or _has(opts, "--files", "--type-list")
+    if pos and not given:
         patterns, pos = [pos[0].text], pos[1:]
+    patterns += [w.text for w in _vals(opts, "-g", "--glob", "--iglob")]  # rg's file globs
     scopes: list[Word | None] = list(pos) or [Word(".", ".")]
     recursive = name in ("ag", "ack", "rg") or _has(
         opts, "-r", "-R", "--recursive", "--dereference-recursive"
@@ -103,7 +106,7 @@ def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
     credential_search(patterns, scopes, cmd, a, recursive)
     if recursive:
         named = [s for s in scopes if s is not None]
-        includes = _vals(opts, "--include")
+        includes = _vals(opts, "--include", "-g", "--glob", "--iglob")  # rg: -g GLOB
         read_selected_secrets(includes, named, cmd, a)
         if name in ("grep", "egrep", "fgrep"):
             searches_project_secrets(patterns, named, includes, _vals(opts, "--exclude"), cmd, a)

@@ -35,7 +35,6 @@ from wakeful.policy.programs.git import h_git
 from wakeful.policy.programs.inline import brought_in
 from wakeful.policy.programs.network import h_scp, h_ssh
 from wakeful.policy.programs.options import Handler
-from wakeful.policy.programs.search import h_rg
 from wakeful.policy.programs.shells import (
     h_gdb,
     h_isolate,
@@ -405,7 +404,6 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_sql
     table["chattr"] = h_chattr
     table["openssl"] = h_openssl
-    table["rg"] = h_rg
     table["protoc"] = h_protoc
     return table
 

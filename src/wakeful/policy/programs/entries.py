@@ -116,6 +116,11 @@ class _Compiled:
         ]
 
 
+# With these a search takes no pattern operand: the patterns are given otherwise, or it
+# lists files or types (`rg --files DIR`).
+_NO_PATTERN_OPERAND = ("-e", "--regexp", "-f", "--file", "--files", "--type-list")
+
+
 # The fields `_run_bare` reads (and examples and takes, which judging does not read).
 _BARE_FIELDS = frozenset(
     {"tier", "positionals", "what", "value_opts", "skip_first", "runs_code", "examples", "takes"}
@@ -476,7 +481,7 @@ def run_program(
     if opts and rule.dir_opts:
         for value in _vals_in(opts, rule.dir_opts):
             a.write(value, cmd.cwd)
-    if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
+    if rule.skip_first and pos and not _has(opts, *_NO_PATTERN_OPERAND):
         pos = pos[1:]
     if rule.default_output and (
         any(flag in rule.output_flags for flag, _ in opts)  # `curl -O`
@@ -568,7 +573,7 @@ def _run_bare(
     a.add(rule.tier, rule.what)
     if rule.runs_code:
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
-    if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
+    if rule.skip_first and pos and not _has(opts, *_NO_PATTERN_OPERAND):
         pos = pos[1:]
     kinds, last = compiled.kinds, compiled.last
     cwd = cmd.cwd
