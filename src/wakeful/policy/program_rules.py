@@ -9620,44 +9620,19 @@ NPM_READ = frozenset(
         "version-check",
     }
 )
-NPM_WORKSPACE = frozenset(
+# npm's commands that run the project's scripts (package.json `scripts`, lifecycle hooks):
+# workspace work, and workspace code run (tool_tables' `_NPM_RUNS_CODE` adds installs)
+NPM_SCRIPT_COMMANDS = frozenset(
     {
-        "run",
-        "run-script",
-        "test",
-        "t",
-        "tst",
-        "start",
-        "stop",
-        "restart",
-        "build",
-        "lint",
-        "format",
-        "pack",
-        "prune",
-        "dedupe",
-        "rebuild",
-        "exec-local",
-        "init",
-        "create-local",
-        "link-local",
-        "uninstall",
-        "remove",
-        "rm",
-        "un",
-        "r",
-        "why",
-        "dev",
-        "serve",
-        "check",
-        "typecheck",
-        "tsc",
-        "jest",
-        "vitest",
-        "eslint",
-        "prettier",
-        "generate",
-        "compile",
+        *("run", "run-script", "test", "t", "tst", "start", "stop", "restart", "build"),
+        *("lint", "pack", "rebuild", "dev", "serve"),
+    }
+)
+NPM_WORKSPACE = NPM_SCRIPT_COMMANDS | frozenset(
+    {
+        *("format", "prune", "dedupe", "exec-local", "init", "create-local", "link-local"),
+        *("uninstall", "remove", "rm", "un", "r", "why", "check", "typecheck", "tsc"),
+        *("jest", "vitest", "eslint", "prettier", "generate", "compile"),
     }
 )
 NPM_NETWORK = frozenset(

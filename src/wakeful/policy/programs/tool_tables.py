@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from wakeful.policy.program_rules import WORKSPACE_TOOLS
+from wakeful.policy.program_rules import NPM_SCRIPT_COMMANDS, WORKSPACE_TOOLS
 
 _DJANGO_WIPE = frozenset({"flush", "reset_db", "reset_schema", "drop_test_database"})
 # Built-in tasks of the frameworks' consoles (the Rails command-line guide, Laravel's artisan
@@ -173,30 +173,7 @@ _NODE_TOOLS = frozenset(
 )
 
 
-_NPM_RUNS_CODE = frozenset(
-    {
-        "run",
-        "run-script",
-        "test",
-        "t",
-        "tst",
-        "start",
-        "stop",
-        "restart",
-        "exec",
-        "x",
-        "install",
-        "i",
-        "ci",
-        "rebuild",
-        "dev",
-        "build",
-        "lint",
-        "serve",
-        "pack",
-        "publish",
-    }
-)
+_NPM_RUNS_CODE = NPM_SCRIPT_COMMANDS | frozenset({"exec", "x", "install", "i", "ci", "publish"})
 _NPM_KNOWN = frozenset(
     {
         "add",
