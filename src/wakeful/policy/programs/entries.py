@@ -35,6 +35,7 @@ class _Compiled:
         "globals",
         "patterns",
         "operand_patterns",
+        "regex",
     )
 
     def __init__(self, rule: Program) -> None:
@@ -114,6 +115,23 @@ class _Compiled:
             (re.compile(pattern), tier, why)
             for pattern, (tier, why) in rule.operand_patterns.items()
         ]
+        # The entry's expressions, compiled once: `re.search(TEXT, ...)` looks each up in
+        # the re module's cache, which more patterns than it holds (every entry's) evict.
+        self.regex: dict[str, re.Pattern[str]] = {
+            text: re.compile(text)
+            for text in (
+                rule.exec_pattern,
+                rule.release_pattern,
+                rule.dest_pattern,
+                rule.source_pattern,
+                rule.print_pattern,
+                rule.outside_pattern,
+                rule.write_pattern,
+            )
+            if text
+        }
+        for pattern, _, _ in rule.value_tiers.values():  # "" too: any value sets the tier
+            self.regex[pattern] = re.compile(pattern)
 
 
 # With these a search takes no pattern operand: the patterns are given otherwise, or it
@@ -312,7 +330,7 @@ def run_program(
     for opt, value in opts if rule.value_tiers else ():
         if opt in rule.value_tiers and value is not None:
             pattern, tier, why = rule.value_tiers[opt]
-            if value.value is None or re.search(pattern, value.value):
+            if value.value is None or compiled.regex[pattern].search(value.value):
                 a.add(tier, f"{name} {opt} {_short(value.text)} {why}")
     decided = False  # by a subcommand's tier or a mode flag's, which replaces the entry's own
     # options only, as the program reads them: a value is no mode (`ssh-keygen -E -B`)
@@ -336,22 +354,22 @@ def run_program(
         pos = pos[1:]
     if rule.exec_pattern:
         for word in args:
-            if re.search(rule.exec_pattern, word.text):
+            if compiled.regex[rule.exec_pattern].search(word.text):
                 a.add(Tier.HIGH, f"runs code written in an argument ({name} {_short(word.text)})")
     if rule.release_pattern:
         for word in args:
-            if re.search(rule.release_pattern, word.text):
+            if compiled.regex[rule.release_pattern].search(word.text):
                 a.add(Tier.HIGH, f"{name} {_short(word.text)} deploys, publishes or releases")
     named_output = False  # by a `dest_pattern` word (`7z x A -oDIR`): no `default_output`
     for word in args if rule.dest_pattern or rule.source_pattern else ():
         known = word.value is not None
         text = word.value if word.value is not None else word.text  # `of="$OUT"`
-        dest = re.match(rule.dest_pattern, text) if rule.dest_pattern else None
+        dest = compiled.regex[rule.dest_pattern].match(text) if rule.dest_pattern else None
         if dest:  # exiftool -FileName=PATH moves the file to PATH
             named_output = True
             path = dest.group(1)
             a.write(Word(path, word.text) if known else Word(None, path), cmd.cwd)
-        source = re.match(rule.source_pattern, text) if rule.source_pattern else None
+        source = compiled.regex[rule.source_pattern].match(text) if rule.source_pattern else None
         if source:  # exiftool '-TAG<=FILE' copies FILE into the tag; `dd if=/proc/$(...)/mem`
             path = source.group(1)
             a.read(Word(path, word.text) if known else Word(None, path), cmd.cwd)
@@ -367,7 +385,8 @@ def run_program(
         if flag in rule.exec_flags:
             codes = _vals(opts, flag) if rule.print_pattern else []
             if codes and all(
-                c.value is not None and re.fullmatch(rule.print_pattern, c.value) for c in codes
+                c.value is not None and compiled.regex[rule.print_pattern].fullmatch(c.value)
+                for c in codes
             ):
                 printed = True
                 continue
@@ -390,7 +409,7 @@ def run_program(
                 _inside_workspace(name, value, cmd, a)
     if rule.outside_pattern:
         for word in args:
-            match = re.match(rule.outside_pattern, word.value or "")
+            match = compiled.regex[rule.outside_pattern].match(word.value or "")
             if match:  # `-Dmaven.repo.local=DIR`
                 _inside_workspace(name, Word(match.group(1), word.text), cmd, a)
     if opts and rule.keyed_read_opts:
@@ -441,7 +460,10 @@ def run_program(
         and any(flag in write_flags or flag.split("=")[0] in write_flags for flag, _ in opts)
         or bool(
             rule.write_pattern
-            and any(w.value is not None and re.match(rule.write_pattern, w.value) for w in args)
+            and any(
+                w.value is not None and compiled.regex[rule.write_pattern].match(w.value)
+                for w in args
+            )
         )
     )
     to_stdout = (
