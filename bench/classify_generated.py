@@ -66,6 +66,46 @@ WORDS: dict[str, list[str]] = {
     "-O -I -B -T -t --log-out=x.log --timing=t.log 5 -E always -f -a $c --",
     "dd": "if=/dev/zero of=build/f of=/dev/sda if=/dev/sda count=1 bs=1M of=~/.bashrc "
     "if=~/.ssh/id_rsa status=progress of=/dev/null iflag=count_bytes if=build/a conv=notrunc",
+    "wget": "-q -O - -O- ~/.bashrc build/a.tgz https://x.example/a -P /tmp -P build -o log.txt "
+    "--post-file ~/.ssh/id_rsa --post-data a=1 --method=DELETE -e robots=off -i urls.txt -c "
+    "--config=/tmp/rc --output-d=~/.profile -a ~/.bash_history --save-cookies c.txt -nv $u",
+    "aria2c": "-x 4 -d build -d ~/.config/autostart -o a.iso -i urls.txt https://x.example/a "
+    "--on-download-complete=/tmp/h.sh --enable-rpc -c --out=~/.bashrc -l log.txt -s 8 "
+    "--conf-path=x.conf ~/.ssh/id_rsa -T a.torrent $u --dir=/tmp",
+    "sftp": "-b batch.txt host.example -P 22 -i ~/.ssh/id_rsa -o x=y deploy@h:/srv $h",
+    "unzip": "-l -t -p -c -v -Z -o -q -d build -d ~/.ssh -d /tmp dist/a.zip ~/.ssh/k.zip "
+    "README.md -x a.txt -P pw $z -n",
+    "shred": "-u -z -n 3 -f -v build/a ~/.bash_history /dev/sda --random-source=/dev/urandom "
+    "-s 10 tmp.txt $f",
+    "wipe": "-r -f -q build ~/.ssh /dev/sda tmp.txt",
+    "curl": "-sS -L -o - -o ~/.bashrc -o build/a https://x.example/a -O -J --output-dir "
+    "~/.config/autostart -d @~/.ssh/id_rsa -d a=1 -F f=@notes.txt -X POST -X GET -H @h.txt -K "
+    "cfg -T - --json {} file:///etc/passwd -D /tmp/h --url file:///home/dev/.ssh/id_rsa $u -u "
+    "me:pw -d @- --data-binary @/home/dev/.netrc -c jar",
+    "curlie": "-o ~/.bashrc https://x.example -d @notes.txt -O post a=1",
+    "xh": "--offline --curl post get https://x.example a=1 f=@~/.ssh/id_rsa -o ~/.bashrc -o "
+    "out.json -d -X POST --json $u",
+    "http": "--offline POST GET https://x.example a=1 f@notes.txt -o ~/.profile -d --session s",
+    "nc": "-e /bin/sh -c id -l -v -z -vc -n -p 4444 localhost x.example 80 --exec -q 1 -lvnp $h",
+    "socat": "- TCP:x.example:80 EXEC:/bin/sh SYSTEM:id -d -d TCP-LISTEN:8080 STDIO -e",
+    "telnet": "localhost 25 -e x -l root x.example",
+    "dc": "-e '2 3 + p' '!rm -rf ~' -f calc.dc -f ~/.ssh/id_rsa ~/.bashrc p.dc -V --file=x",
+    "sudo": "-u root -g wheel -V --version -s -i -E -n -- ls rm -rf ~ git push -l $c -e /etc/hosts",
+    "doas": "-u root -V -s -n -- ls rm -rf ~ git push $c",
+    "su": "- root -c 'ls' 'rm -rf ~' -s /bin/sh -l dev --command=id $c",
+    "pkexec": "--user root --version ls rm -rf ~ -- $c",
+    "chroot": "/srv/jail ls rm -rf ~ --userspec=1:1 -- $c",
+    "runuser": "-u dev -l -c 'rm -rf ~' ls -- git push -g x -s /bin/sh $c",
+    "nsenter": "-t 1 -m -u -n ls rm -rf ~ --target 1 -- $c",
+    "make": "test install -n -C /tmp/x -C ~/other -C build -f /tmp/x.mk -f Makefile.ci CC=/tmp/cc "
+    "SHELL=/bin/sh PREFIX=/usr/install --eval x -j4 -I /tmp -I inc deploy -q -p --recon "
+    "--dir=/etc clean $t -s -k -B",
+    "rg": "-n TODO AKIA src ~ / -l --files -g '*.pem' -g '*.py' --pre /tmp/x --pre ./pre.sh "
+    "--hostname-bin id -e password -f pats.txt -r x -t py ~/.ssh -i --type-list /home $p -uu",
+    "zip": "-r -m -rm --move out.zip src .git ~/.ssh/id_rsa -sf -x a -TT 'rm -rf ~' -T -O "
+    "/tmp/o.zip -q $f",
+    "7z": "l t a x e d u rn h i b dist/a.7z out.7z src ~/.ssh -obuild -o/home/dev/.config "
+    "-sdel -p -pSECRET -t7z -y -so -si $f -r ~/.bashrc",
 }
 
 

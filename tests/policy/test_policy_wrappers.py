@@ -71,6 +71,10 @@ WRAPPED_PUSHES = [
     "git -c alias.p=push p origin main",
     "git -calias.p=push p origin main",
     "runuser -u dev -- git push origin main",
+    "runuser dev -c 'git push origin main'",  # its options follow the user
+    "su dev -c 'git push origin main'",
+    "pkexec git push origin main",
+    "chroot / git push origin main",
     "setpriv --reuid=0 git push origin main",
     "nsenter -t 1 -m git push origin main",
     "unshare -r git push origin main",

@@ -112,7 +112,8 @@ def test_classify_explain_names_the_entry_and_example(cli, git_repo: Path) -> No
     assert any("closest example: base64 -d payload.b64 -o ~/.profile" in e for e in entries)
     assert "base64 -o ~/.profile x" in out["explain"]["commands"]
     text = cli(["classify", "--explain", "--", "make", "test"], git_repo)
-    assert "make: handler h_make" in text.stdout and "runs workspace code: yes" in text.stdout
+    assert "make: data entry in policy/program_rules.py" in text.stdout
+    assert "runs workspace code: yes" in text.stdout
 
 
 def test_tiers_are_an_enum_that_keeps_its_string_form() -> None:

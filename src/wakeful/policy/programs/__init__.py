@@ -7,33 +7,31 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 957 programs known, 815 are data (775 program entries, 38 wrappers, and the git and
+Of the 957 programs known, 849 are data (809 program entries, 38 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 142 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 108 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, source, trap, python,
   node/perl/ruby/php... -e (inline code is parsed and judged), awk/sed scripts (system(),
-  `e`, `w FILE` inside the script), dc (`!`), the builtins that take variable names
+  `e`, `w FILE` inside the script), the builtins that take variable names
   (an array subscript in a name is evaluated: `printf -v 'a[$(cmd)]'`).
 - Commands inside commands: find (-exec, -delete and action order), fd -x, xargs/parallel,
-  unshare/bwrap/systemd-run (the command, never below high), sudo/doas/su..., gdb (its
+  unshare/bwrap/systemd-run (the command, never below high), gdb (its
   -ex commands), ssh/mosh (the remote command), git (-c keys, aliases, -C
   and --git-dir; checkout/restore, branch, rm, config, worktree, submodule, clone, init,
   bundle, apply, grep -O and diff, whose paths, commands and option combinations decide:
   one small function each in `_GIT_CODE`; push, gc, commit, pull, archive, reset, clean,
   stash, rebase and the rest are data).
 - Paths whose meaning depends on each other or on where they lead: cp/mv/install/ln
-  (source and target, links into persistence or .git), rm/shred (recursion, what is tracked
-  or recoverable), rsync, tar/unzip/7z (mode letters, -C/-d/-o targets),
-  chmod/chown/chattr (mode letters, and where), curl/wget (uploads of local files,
-  outputs, piping into a shell), scp/nc/socat, openssl (a certificate read, a new key
-  written), protoc (`--NAME_out` for any plugin name), make (-C and makefiles outside the
-  workspace, VAR=PROGRAM assignments, dry runs).
+  (source and target, links into persistence or .git), rm (recursion, what is tracked
+  or recoverable), rsync, tar (mode letters and -C), chmod/chown/chattr (mode letters, and
+  where), scp (which operand is remote), openssl (a certificate read, a new key
+  written), protoc (`--NAME_out` for any plugin name).
 - Answers that depend on the project, several words at once or the text of an argument:
   pip/uv/npm/yarn/pnpm/npx (the project environment, scripts, -g), cloud CLIs
   (listed in cloud_clis.py: the action is the last word, credential-printing forms), SQL
-  clients (the query text is read), rg (--pre, --hostname-bin and its own searches).
+  clients (the query text is read).
 
 Package managers (apt, brew, conda...), helm, gh, ip/route, tmux/screen, systemctl, k9s and
 kubectx, terraform/tofu/terragrunt/pulumi, docker/podman/nerdctl and compose, the project
@@ -57,7 +55,25 @@ as `source_pattern`/`dest_pattern`; an endless device copied with no count is a 
 And kill: its operands are judged by what they look like (`operand_patterns`: 1 and -1
 are init and every process, %N a job of this shell), its options are whole words that end
 at the first operand (`long_flags`, `options_first`: `-KILL` lists nothing, `kill 4242
--l` kills).
+-l` kills). And the downloaders wget and aria2c (outputs, `--post-file`, wgetrc commands,
+aria2c's `--on-download-*` hooks as `script_opts`), sftp, unzip (`-d` and the listing
+flags), shred/wipe (deletes never below high) and 7z/7za/7zz/7zr (each command letter an
+entry of its own, `-oDIR` as `dest_pattern`, `-sdel` as `delete_flags`: the files are
+deleted once archived, as `zip -m` deletes them). So are curl and curlie (`@FILE` and
+file:// read through `source_pattern`, -O writing under the URL's name through
+`output_flags`; `-d @-` after a secret read upstream is the check `stdin_upload`), HTTPie
+and xh (their own options: a method or a data item sends data, `--offline` prints), nc,
+ncat, netcat, telnet and socat (`-e`/`-c`/`EXEC:` connect a shell; what a pipe feeds them
+is sent: `stdin_sent`) and dc (`!` in an argument is `exec_pattern`; in standard input,
+`stdin_commands`). And sudo, doas, su, pkexec, run0, chroot, sudoedit, runuser, setpriv and
+nsenter: critical, with the command they run as a `command` operand or `su -c` code as
+`exec_opts`; runuser's two forms (`-u USER CMD`, `USER -c CODE`) are the check
+`user_command`, and `sudo -V` alone is the dispatcher's version shortcut. And make and
+gmake (-C and -I as `outside_opts`, -f as `script_opts`, the dry runs as `read_only_flags`,
+targets named for installing or deploying as `operand_patterns`, `VAR=PROGRAM` operands
+judged as assignments: the check `variable_operands`), and rg (--pre and --hostname-bin
+as `exec_opts`; its credential searches are the grep family's check, where `-g GLOB` is a
+pattern too and `--files` takes none).
 
 Where each part lives in this package (logic modules, and data-only tables apart from them):
 
@@ -67,10 +83,10 @@ Where each part lives in this package (logic modules, and data-only tables apart
   redirections and variable assignments before a command.
 - `inline`: inline code and programs read from stdin (data: `inline_tables`).
 - Handlers by family: `shells` (shells, source/trap, wrappers, privilege, isolation,
-  xargs, gdb, dc, names), `files` (rm, cp/mv, ln, rsync, chmod, tar/unzip/7z),
-  `find` (find, fd), `text` (ex/vim, ed, sed, awk), `network` (ssh, scp, curl, wget, nc),
-  `git`, `toolchains` (python and the interpreters, pip, uv, npm, npx, make, protoc; data:
-  `tool_tables`), `sql`, `cloud` (cloud CLIs, openssl) and `search` (rg, credential
+  xargs, gdb, names), `files` (rm, cp/mv, ln, rsync, chmod, tar),
+  `find` (find, fd), `text` (ex/vim, ed, sed, awk), `network` (ssh, scp),
+  `git`, `toolchains` (python and the interpreters, pip, uv, npm, npx, protoc; data:
+  `tool_tables`), `sql`, `cloud` (cloud CLIs, openssl) and `search` (credential
   searches). Tables several families share are data in `tables`.
 """
 

@@ -152,9 +152,9 @@ _COMPILER_LOADS = re.compile(
 )
 
 
-_TOOL_PROGRAM_RE = re.compile(r"linker=(\S+)")
-_TOOL_PROGRAM_RE2 = re.compile(r"-(?:toolexec|exec|vettool)[= ]+(\S+)")
-_TOOL_PROGRAM_RE3 = re.compile(r"(?i)\d*|true|false|yes|no|on|off")
+_LINKER_SETTING = re.compile(r"linker=(\S+)")
+_TOOLEXEC_FLAG = re.compile(r"-(?:toolexec|exec|vettool)[= ]+(\S+)")
+_PLAIN_SETTING_VALUE = re.compile(r"(?i)\d*|true|false|yes|no|on|off")
 
 
 def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bool:
@@ -197,7 +197,7 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
         text = value.value
         if text is None:
             a.add(Tier.HIGH, f"sets {name} to a file only known at run time (written)")
-        elif not _TOOL_PROGRAM_RE3.fullmatch(text):
+        elif not _PLAIN_SETTING_VALUE.fullmatch(text):
             a.write(Word(text, value.text), cmd.cwd)
         return True
     if name == "PYTEST_ADDOPTS":  # options added to every pytest run
@@ -211,11 +211,11 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
             a.add(Tier.HIGH, f"sets {name}={_short(value.text)}: the compiler loads or runs that")
         return True
     if name in ("RUSTFLAGS", "RUSTDOCFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS"):
-        for program in _TOOL_PROGRAM_RE.findall(value.value or value.text):
+        for program in _LINKER_SETTING.findall(value.value or value.text):
             _tool_path(name, program.strip("'\""), cmd, a)
         return True
     if name == "GOFLAGS":
-        programs = _TOOL_PROGRAM_RE2.findall(value.value or value.text)
+        programs = _TOOLEXEC_FLAG.findall(value.value or value.text)
         for program in programs:
             _tool_path(name, program.strip("'\""), cmd, a)
         return True

@@ -9,8 +9,11 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from wakeful.policy.program_rules import PROGRAMS, Program
+from wakeful.policy.programs.assignments import _assign
+from wakeful.policy.programs.inline import _stdin_source
 from wakeful.policy.programs.options import (
     _ENDLESS_DEVICES,
+    _SECRET_ENV_READERS,
     Handler,
     _has,
     _short,
@@ -91,8 +94,11 @@ def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         credential_search([w.text for w in pos], [None], cmd, a)
         return
     patterns = [w.text for w in _vals(opts, *_GREP_PATTERN_OPTS)]
-    if not patterns and pos:
+    # no pattern operand when patterns are given otherwise, or files listed (`rg --files`)
+    given = patterns or _vals(opts, "-f", "--file") or _has(opts, "--files", "--type-list")
+    if pos and not given:
         patterns, pos = [pos[0].text], pos[1:]
+    patterns += [w.text for w in _vals(opts, "-g", "--glob", "--iglob")]  # rg's file globs
     scopes: list[Word | None] = list(pos) or [Word(".", ".")]
     recursive = name in ("ag", "ack", "rg") or _has(
         opts, "-r", "-R", "--recursive", "--dereference-recursive"
@@ -100,7 +106,7 @@ def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
     credential_search(patterns, scopes, cmd, a, recursive)
     if recursive:
         named = [s for s in scopes if s is not None]
-        includes = _vals(opts, "--include")
+        includes = _vals(opts, "--include", "-g", "--glob", "--iglob")  # rg: -g GLOB
         read_selected_secrets(includes, named, cmd, a)
         if name in ("grep", "egrep", "fgrep"):
             searches_project_secrets(patterns, named, includes, _vals(opts, "--exclude"), cmd, a)
@@ -175,6 +181,72 @@ def _name_lookup(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -
             return
 
 
+def _upstream_secret(cmd: SimpleCommand, a: Analyzer) -> str | None:
+    """A secret that the commands before this one in its pipeline print: the environment
+    (`env`, `printenv`) or a credentials file they name."""
+    for up in cmd.upstream:
+        if up.name in _SECRET_ENV_READERS and len(up.argv) <= 2:
+            return f"the environment (`{up.text}`)"
+        for w in up.argv[1:]:
+            if w.value and a.place(w, up.cwd).zone == "secret":
+                return w.value
+    return None
+
+
+def _stdin_sent(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """nc, socat, telnet send what they read on standard input: a pipe or a file redirected
+    into them goes to the other machine, a secret read upstream most of all."""
+    if cmd.upstream or any(r.op == "<" for r in cmd.redirects):
+        secret = _upstream_secret(cmd, a)
+        a.add(
+            Tier.CRITICAL if secret else Tier.HIGH,
+            f"sends {secret or 'data'} over a raw network connection",
+        )
+
+
+# An upload of standard input: `-d @-`, `--data-binary @-`, `-F file=@-`, `-F f=<-`
+_STDIN_UPLOAD = re.compile(r"^(?:[^=@<]*=)?[@<]-(?:;.*)?$")
+
+
+def _stdin_upload(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """curl uploads standard input (`env | curl -d @- URL`): a secret read upstream leaves
+    the machine."""
+    if cmd.upstream and any(_STDIN_UPLOAD.match(w.value or "") for w in args):
+        secret = _upstream_secret(cmd, a)
+        if secret:
+            a.add(Tier.CRITICAL, f"uploads {secret} to the network (exfiltration)")
+
+
+def _stdin_commands(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """dc reads commands from standard input, where `!` runs the rest of the line as a
+    shell command: from a pipe (whatever it carries) or a here-document holding `!`."""
+    body, _ = _stdin_source(cmd)
+    if cmd.upstream or (body and "!" in body):
+        a.add(Tier.HIGH, f"{name} can run shell commands (!) read from standard input")
+
+
+def _user_command(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`runuser -u USER COMMAND...`: with -u the operands are a command, judged (so that a
+    deny rule on it holds); without, a user and the shell's arguments (`runuser dev -c
+    CODE`, whose CODE the entry's `exec_opts` judge)."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes)
+    if pos and _vals(opts, "-u", "--user"):
+        a.run_argv(pos, cmd)
+
+
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _variable_operands(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`make CC=/tmp/cc`, `make SHELL=...`: an operand VAR=VALUE sets a variable as the
+    environment would, and is judged as such an assignment (a compiler, a shell, a library
+    path that the build runs)."""
+    for word in split_opts(args, PROGRAMS[name].takes)[1]:
+        var, eq, value = (word.value or "").partition("=")
+        if eq and _VARIABLE_NAME.fullmatch(var):
+            _assign(var, Word(value, value), cmd, a)
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "envsubst_scope": _envsubst_scope,
@@ -188,6 +260,11 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "search_scopes": _search_scopes,
         "pager_commands": _pager_commands,
         "endless_copy": _endless_copy,
+        "stdin_sent": _stdin_sent,
+        "stdin_upload": _stdin_upload,
+        "stdin_commands": _stdin_commands,
+        "user_command": _user_command,
+        "variable_operands": _variable_operands,
     }
 )
 

@@ -24,12 +24,12 @@ _CLOUD_SECRET = re.compile(
 )
 
 
-_H_CLOUD_RE = re.compile(r"^(?:--[\w-]+=)?fileb?://(.*)$")
+_FILE_URL_VALUE = re.compile(r"^(?:--[\w-]+=)?fileb?://(.*)$")
 
 
 def h_cloud(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     for word in args:  # `--filter file://PATH`, `--cli-input-json fileb://PATH`: PATH is read
-        found = _H_CLOUD_RE.match(word.value or "")
+        found = _FILE_URL_VALUE.match(word.value or "")
         if found:
             path = found.group(1)
             path = a.home + path[1:] if path.startswith("~/") else path

@@ -22,29 +22,23 @@ from wakeful.policy.programs.assignments import (
 from wakeful.policy.programs.cloud import h_cloud, h_openssl
 from wakeful.policy.programs.entries import run_program
 from wakeful.policy.programs.files import (
-    h_7z,
     h_chattr,
     h_chmod,
     h_copy_move,
     h_ln,
     h_rm,
     h_rsync,
-    h_shred,
     h_tar,
-    h_unzip,
 )
 from wakeful.policy.programs.find import h_fd, h_find
 from wakeful.policy.programs.git import h_git
 from wakeful.policy.programs.inline import brought_in
-from wakeful.policy.programs.network import h_curl, h_netcat, h_scp, h_ssh, h_wget
+from wakeful.policy.programs.network import h_scp, h_ssh
 from wakeful.policy.programs.options import Handler
-from wakeful.policy.programs.search import h_rg
 from wakeful.policy.programs.shells import (
-    h_calc,
     h_gdb,
     h_isolate,
     h_names,
-    h_privilege,
     h_shell,
     h_source,
     h_trap,
@@ -58,7 +52,6 @@ from wakeful.policy.programs.toolchains import (
     _django_manage,
     framework_task,
     h_interp,
-    h_make,
     h_npm,
     h_npx,
     h_pip,
@@ -71,8 +64,15 @@ from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
 
 _VERSION_ARGS = frozenset({"--version", "-V", "--help", "version", "help", "-version"})
-# `-v` alone prints the version and exits for these (for others it means verbose).
-_DASH_V_VERSION = frozenset({"node", "ruby", "perl", "php", "bun", "npm", "yarn", "pnpm", "lua"})
+# The one word that, alone, prints the version and exits: `-v` for these (for others it
+# means verbose); for the privilege programs, whose arguments are a command (`sudo version`
+# runs `version`), -V or --version and nothing else.
+_LONE_VERSION: dict[str, frozenset[str]] = {
+    **dict.fromkeys(
+        ("node", "ruby", "perl", "php", "bun", "npm", "yarn", "pnpm", "lua"), frozenset({"-v"})
+    ),
+    **dict.fromkeys(("sudo", "doas", "pkexec"), frozenset({"-V", "--version"})),
+}
 
 
 _PYTHON = re.compile(r"python[0-9.]*|pypy[0-9.]*")
@@ -160,7 +160,7 @@ class _Plan:
         self.handler = _HANDLER_TABLE.get(name)
         self.spec = _PROGRAM_TABLE.get(name)
         self.known = self.handler is not None or self.spec is not None
-        self.dash_v = name in _DASH_V_VERSION
+        self.dash_v = _LONE_VERSION.get(name)
         # `changeset version` bumps versions, it does not print one
         self.version_shortcut = self.known and name not in ("sudo", "su", "doas", "changeset")
         self.help_shortcut = self.known and name not in _NO_HELP_SHORTCUT
@@ -220,12 +220,13 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     name = plan.name
     a.programs.append(name)
     if args and plan.known:
-        if plan.version_shortcut and (
-            args[0].value in _VERSION_ARGS
+        if (
+            plan.version_shortcut
+            and args[0].value in _VERSION_ARGS
             and all(w.value in _VERSION_ARGS for w in args)
-            or plan.dash_v
+            or plan.dash_v is not None
             and len(args) == 1
-            and args[0].value == "-v"
+            and args[0].value in plan.dash_v
         ):
             a.add(Tier.READ_ONLY, "asks for version or help")
             return
@@ -250,7 +251,7 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.HIGH, f"runs `{name}`, an unknown program whose effects cannot be known")
 
 
-_CLASSIFY_PATH_PROGRAM_RE = re.compile(r"pip[0-9.]*")
+_PIP_NAME = re.compile(r"pip[0-9.]*")
 
 
 def _classify_path_program(
@@ -276,7 +277,7 @@ def _classify_path_program(
             kind = base if base in ("console", "artisan") else "rails"
             framework_task(kind, name, args, cmd, a)
         if (
-            _CLASSIFY_PATH_PROGRAM_RE.fullmatch(base)
+            _PIP_NAME.fullmatch(base)
             and args[:1]
             and args[0].value
             in (
@@ -325,9 +326,6 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_names
     for n in WRAPPERS:
         table[n] = h_wrapper
-    for n in ("sudo", "doas", "su", "pkexec", "run0", "chroot", "sudoedit", "runuser",
-              "setpriv", "nsenter"):  # fmt: skip
-        table[n] = h_privilege
     for n in ("unshare", "bwrap", "systemd-run"):
         table[n] = h_isolate
     table["xargs"] = h_xargs
@@ -337,8 +335,6 @@ def _handlers() -> dict[str, Handler]:
     table["ed"] = h_ed
     table["gdb"] = h_gdb
     table["rm"] = h_rm
-    table["shred"] = h_shred
-    table["wipe"] = h_shred
     for n in ("cp", "mv", "install"):
         table[n] = h_copy_move
     table["rsync"] = h_rsync
@@ -355,19 +351,9 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_awk
     table["tar"] = h_tar
     table["bsdtar"] = h_tar
-    table["unzip"] = h_unzip
-    for n in ("7z", "7za", "7zz", "7zr"):
-        table[n] = h_7z
     table["ssh"] = h_ssh
     table["mosh"] = h_ssh
-    for n in ("scp", "sftp"):
-        table[n] = h_scp
-    for n in ("curl", "http", "https", "xh", "curlie"):
-        table[n] = h_curl
-    table["wget"] = h_wget
-    table["aria2c"] = h_wget
-    for n in ("nc", "ncat", "netcat", "socat", "telnet"):
-        table[n] = h_netcat
+    table["scp"] = h_scp
     table["git"] = h_git
     table["python"] = h_python
     for n in (
@@ -400,8 +386,6 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_npm
     for n in ("npx", "pnpx", "bunx"):
         table[n] = h_npx
-    for n in ("make", "gmake"):
-        table[n] = h_make
     for n in CLOUD_CLIS:
         table[n] = h_cloud
     for n in (
@@ -418,10 +402,8 @@ def _handlers() -> dict[str, Handler]:
         "sqlcmd",
     ):
         table[n] = h_sql
-    table["dc"] = h_calc
     table["chattr"] = h_chattr
     table["openssl"] = h_openssl
-    table["rg"] = h_rg
     table["protoc"] = h_protoc
     return table
 

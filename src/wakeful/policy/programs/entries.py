@@ -35,6 +35,7 @@ class _Compiled:
         "globals",
         "patterns",
         "operand_patterns",
+        "regex",
     )
 
     def __init__(self, rule: Program) -> None:
@@ -114,6 +115,28 @@ class _Compiled:
             (re.compile(pattern), tier, why)
             for pattern, (tier, why) in rule.operand_patterns.items()
         ]
+        # The entry's expressions, compiled once: `re.search(TEXT, ...)` looks each up in
+        # the re module's cache, which more patterns than it holds (every entry's) evict.
+        self.regex: dict[str, re.Pattern[str]] = {
+            text: re.compile(text)
+            for text in (
+                rule.exec_pattern,
+                rule.release_pattern,
+                rule.dest_pattern,
+                rule.source_pattern,
+                rule.print_pattern,
+                rule.outside_pattern,
+                rule.write_pattern,
+            )
+            if text
+        }
+        for pattern, _, _ in rule.value_tiers.values():  # "" too: any value sets the tier
+            self.regex[pattern] = re.compile(pattern)
+
+
+# With these a search takes no pattern operand: the patterns are given otherwise, or it
+# lists files or types (`rg --files DIR`).
+_NO_PATTERN_OPERAND = ("-e", "--regexp", "-f", "--file", "--files", "--type-list")
 
 
 # The fields `_run_bare` reads (and examples and takes, which judging does not read).
@@ -252,7 +275,10 @@ def run_program(
                     _unknown_options(name, rule, args[:at], a)
                 if at and compiled.globals is not None:
                     run_program(name, compiled.globals, args[:at], cmd, a)
-                run_program(f"{name} {verb}", sub, args[after:], cmd, a)
+                rest = args[after:]
+                if rule.delete_flags:  # `7z -sdel a x.7z FILE`: FILE is deleted once archived
+                    rest = rest + [w for w in args[:at] if w.value in rule.delete_flags]
+                run_program(f"{name} {verb}", sub, rest, cmd, a)
                 return
     if rule.argv_after:
         for i, word in enumerate(args):
@@ -304,7 +330,7 @@ def run_program(
     for opt, value in opts if rule.value_tiers else ():
         if opt in rule.value_tiers and value is not None:
             pattern, tier, why = rule.value_tiers[opt]
-            if value.value is None or re.search(pattern, value.value):
+            if value.value is None or compiled.regex[pattern].search(value.value):
                 a.add(tier, f"{name} {opt} {_short(value.text)} {why}")
     decided = False  # by a subcommand's tier or a mode flag's, which replaces the entry's own
     # options only, as the program reads them: a value is no mode (`ssh-keygen -E -B`)
@@ -328,20 +354,22 @@ def run_program(
         pos = pos[1:]
     if rule.exec_pattern:
         for word in args:
-            if re.search(rule.exec_pattern, word.text):
+            if compiled.regex[rule.exec_pattern].search(word.text):
                 a.add(Tier.HIGH, f"runs code written in an argument ({name} {_short(word.text)})")
     if rule.release_pattern:
         for word in args:
-            if re.search(rule.release_pattern, word.text):
+            if compiled.regex[rule.release_pattern].search(word.text):
                 a.add(Tier.HIGH, f"{name} {_short(word.text)} deploys, publishes or releases")
+    named_output = False  # by a `dest_pattern` word (`7z x A -oDIR`): no `default_output`
     for word in args if rule.dest_pattern or rule.source_pattern else ():
         known = word.value is not None
         text = word.value if word.value is not None else word.text  # `of="$OUT"`
-        dest = re.match(rule.dest_pattern, text) if rule.dest_pattern else None
+        dest = compiled.regex[rule.dest_pattern].match(text) if rule.dest_pattern else None
         if dest:  # exiftool -FileName=PATH moves the file to PATH
+            named_output = True
             path = dest.group(1)
             a.write(Word(path, word.text) if known else Word(None, path), cmd.cwd)
-        source = re.match(rule.source_pattern, text) if rule.source_pattern else None
+        source = compiled.regex[rule.source_pattern].match(text) if rule.source_pattern else None
         if source:  # exiftool '-TAG<=FILE' copies FILE into the tag; `dd if=/proc/$(...)/mem`
             path = source.group(1)
             a.read(Word(path, word.text) if known else Word(None, path), cmd.cwd)
@@ -357,7 +385,8 @@ def run_program(
         if flag in rule.exec_flags:
             codes = _vals(opts, flag) if rule.print_pattern else []
             if codes and all(
-                c.value is not None and re.fullmatch(rule.print_pattern, c.value) for c in codes
+                c.value is not None and compiled.regex[rule.print_pattern].fullmatch(c.value)
+                for c in codes
             ):
                 printed = True
                 continue
@@ -380,7 +409,7 @@ def run_program(
                 _inside_workspace(name, value, cmd, a)
     if rule.outside_pattern:
         for word in args:
-            match = re.match(rule.outside_pattern, word.value or "")
+            match = compiled.regex[rule.outside_pattern].match(word.value or "")
             if match:  # `-Dmaven.repo.local=DIR`
                 _inside_workspace(name, Word(match.group(1), word.text), cmd, a)
     if opts and rule.keyed_read_opts:
@@ -431,7 +460,10 @@ def run_program(
         and any(flag in write_flags or flag.split("=")[0] in write_flags for flag, _ in opts)
         or bool(
             rule.write_pattern
-            and any(w.value is not None and re.match(rule.write_pattern, w.value) for w in args)
+            and any(
+                w.value is not None and compiled.regex[rule.write_pattern].match(w.value)
+                for w in args
+            )
         )
     )
     to_stdout = (
@@ -471,10 +503,12 @@ def run_program(
     if opts and rule.dir_opts:
         for value in _vals_in(opts, rule.dir_opts):
             a.write(value, cmd.cwd)
-    if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
+    if rule.skip_first and pos and not _has(opts, *_NO_PATTERN_OPERAND):
         pos = pos[1:]
-    if (
-        rule.default_output
+    if rule.default_output and (
+        any(flag in rule.output_flags for flag, _ in opts)  # `curl -O`
+        if rule.output_flags
+        else not named_output
         and not (rule.write_opts and any(_vals_in(opts, rule.write_opts)))
         and not (pos and kinds[0] == "write")
     ):
@@ -501,6 +535,10 @@ def run_program(
         if beside
         else []
     )
+    deleting = bool(rule.delete_flags) and (
+        any(flag in rule.delete_flags for flag, _ in opts)
+        or any(w.value in rule.delete_flags for w in args)
+    )
     for i, word in enumerate(pos):
         kind = kinds[i if i < last else last]
         if kind == "none" or word.value == "-":  # `-`: standard input or output
@@ -508,6 +546,9 @@ def run_program(
         if kind == "script":
             _run_file(name, word, cmd, a)
             break
+        if deleting and kind == "read":  # `zip -m`, `7z a -sdel`: gone once archived
+            a.delete(word, cmd.cwd, recursive=True)
+            continue
         if kind == "command":  # judged as the command it runs, with its own options
             _unknown_options(name, rule, args, a)
             a.run_argv(command, cmd)
@@ -554,7 +595,7 @@ def _run_bare(
     a.add(rule.tier, rule.what)
     if rule.runs_code:
         a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
-    if rule.skip_first and pos and not _has(opts, "-e", "--regexp", "-f", "--file"):
+    if rule.skip_first and pos and not _has(opts, *_NO_PATTERN_OPERAND):
         pos = pos[1:]
     kinds, last = compiled.kinds, compiled.last
     cwd = cmd.cwd

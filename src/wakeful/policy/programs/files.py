@@ -1,5 +1,5 @@
-"""Files and archives: rm/shred, cp/mv/install, ln, rsync, chmod/chown/chattr and
-tar/unzip/7z (mode letters and targets)."""
+"""Files and archives: rm, cp/mv/install, ln, rsync, chmod/chown/chattr and tar (mode
+letters and targets)."""
 
 from __future__ import annotations
 
@@ -26,18 +26,7 @@ def h_rm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.delete(target, cmd.cwd, recursive)
 
 
-def h_shred(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(args, ("-n", "-s", "--iterations", "--size"))
-    for target in pos:
-        place = a.place(target, cmd.cwd)
-        if place.zone == "device":
-            a.add(Tier.CRITICAL, f"overwrites the device {place.label}")
-        else:
-            tier, msg = path_risk.delete_tier(place, False)
-            a.add(_max(tier, Tier.HIGH), f"irreversibly overwrites {place.label}")
-
-
-_H_COPY_MOVE_RE = re.compile(r"[ugoa]*[+=][rwxXt]*s|^[2-7][0-7]{3}$")
+_INSTALL_SETID_MODE = re.compile(r"[ugoa]*[+=][rwxXt]*s|^[2-7][0-7]{3}$")
 
 
 def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -59,7 +48,7 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
         ),
     )
     for mode in _vals(opts, "-m", "--mode"):
-        if _H_COPY_MOVE_RE.search(mode.value or ""):
+        if _INSTALL_SETID_MODE.search(mode.value or ""):
             a.add(Tier.CRITICAL, f"installs with the setuid/setgid bit ({mode.value})")
     target_dir = _vals(opts, "-t", "--target-directory")
     if target_dir:
@@ -147,7 +136,7 @@ def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.write(Word(os.path.basename(pos[0].value or "") or None, pos[0].text), cmd.cwd)
 
 
-_H_RSYNC_RE = re.compile(r"^[\w.@-]+:")
+_REMOTE_OPERAND = re.compile(r"^[\w.@-]+:")
 
 
 def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -181,7 +170,7 @@ def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.add(Tier.READ_ONLY, "lists files") if pos else a.add(Tier.WORKSPACE, "rsync")
         return
     sources, dest = pos[:-1], pos[-1]
-    remote = [w for w in pos if w.value and _H_RSYNC_RE.match(w.value)]
+    remote = [w for w in pos if w.value and _REMOTE_OPERAND.match(w.value)]
     for src in sources:
         if src in remote:
             a.add(Tier.NETWORK, f"downloads from {src.value}")
@@ -230,7 +219,7 @@ def _setfacl(args: list[Word], cmd: SimpleCommand, a: Analyzer) -> tuple[bool, b
     return grants, _has(opts, "-R", "--recursive"), pos
 
 
-_H_CHMOD_RE = re.compile(r"[ugoa]*[+=][rwxXt]*s|^[4-7][0-7]{3}$")
+_SETID_MODE = re.compile(r"[ugoa]*[+=][rwxXt]*s|^[4-7][0-7]{3}$")
 
 
 def h_chmod(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -244,7 +233,7 @@ def h_chmod(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     recursive = _has(opts, "-R", "--recursive")
     if name == "chmod" and pos and pos[0].value is not None and not pos[0].value.startswith("-"):
         mode, targets = pos[0].value, pos[1:]
-        if _H_CHMOD_RE.search(mode):
+        if _SETID_MODE.search(mode):
             a.add(Tier.CRITICAL, f"sets the setuid/setgid bit ({mode}): privilege escalation")
     else:
         mode, targets = ((pos[0].value or "") if pos else ""), pos[1:]
@@ -286,7 +275,7 @@ def _permission_targets(
             a.add(tier, f"changes permissions: {msg}")
 
 
-_H_TAR_RE = re.compile(r"[A-Za-z]+")
+_TAR_LETTERS = re.compile(r"[A-Za-z]+")
 
 
 def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -295,7 +284,7 @@ def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         args
         and args[0].value
         and not args[0].value.startswith("-")
-        and _H_TAR_RE.fullmatch(args[0].value)
+        and _TAR_LETTERS.fullmatch(args[0].value)
     ):
         args = [Word("-" + args[0].value, args[0].text)] + args[1:]
     opts, pos = split_opts(
@@ -378,52 +367,11 @@ def _joined(base: str | None, path: str) -> str | None:
     return None if base is None else os.path.join(base, path)
 
 
-def h_unzip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(args, ("-d", "-x", "-P"))
-    if _has(opts, "-l", "-t", "-v", "-Z", "-p", "-c"):
-        a.add(Tier.READ_ONLY, "lists an archive")
-    else:
-        dest = _vals(opts, "-d")
-        a.write(dest[0] if dest else Word(".", "."), cmd.cwd)
-    for p in pos[:1]:
-        a.read(p, cmd.cwd)
-
-
-def h_7z(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """`7z COMMAND ARCHIVE [FILES]` with joined switches (`-oDIR`, `-pSECRET`): l, t, h
-    and i read; a, u, d and rn rewrite the archive; e and x extract into -o (or here)."""
-    switches = [w.value or "" for w in args if (w.value or "").startswith("-")]
-    pos = [w for w in args if not (w.value or "").startswith("-")]
-    verb = pos[0].value if pos else None
-    if verb in ("l", "t", "h", "i", "b"):
-        a.add(Tier.READ_ONLY, f"7z {verb} lists, tests or hashes an archive")
-        for word in pos[1:]:
-            a.read(word, cmd.cwd)
-    elif verb in ("a", "u", "d", "rn"):
-        a.add(Tier.WORKSPACE, f"7z {verb} writes an archive")
-        if len(pos) > 1:
-            a.write(pos[1], cmd.cwd)
-        for word in pos[2:]:
-            if "-sdel" in switches:
-                a.delete(word, cmd.cwd, recursive=True)  # deletes files once archived
-            elif verb in ("a", "u"):
-                a.read(word, cmd.cwd)
-    elif verb in ("e", "x"):
-        a.add(Tier.WORKSPACE, f"7z {verb} extracts an archive")
-        outs = [s[2:] for s in switches if s.startswith("-o") and len(s) > 2]
-        target = outs[-1] if outs else "."
-        a.write(Word(target, target), cmd.cwd)
-        if len(pos) > 1:
-            a.read(pos[1], cmd.cwd)
-    else:
-        a.add(Tier.HIGH, f"7z {verb}: an unknown command")
-
-
-_H_CHATTR_RE = re.compile(r"[-+=][aAcCdDeFijmPsStTux]+")
+_CHATTR_MODE = re.compile(r"[-+=][aAcCdDeFijmPsStTux]+")
 
 
 def h_chattr(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    modes = [w for w in args if _H_CHATTR_RE.fullmatch(w.value or "")]
+    modes = [w for w in args if _CHATTR_MODE.fullmatch(w.value or "")]
     targets = [
         w
         for w in args

@@ -326,18 +326,18 @@ _REQUIRE = re.compile(r"""require\(\s*(['"])([^'"]+)\1\s*\)""")
 _JS_STRING = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
 
 
-_NODE_IS_SAFE_RE = re.compile(r"\(([\w$,\s]*)\)\s*=>")
-_NODE_IS_SAFE_RE2 = re.compile(r"\b(?:const|let)\s+[A-Za-z_$][\w$]*\s*=(?![=>])")
-_NODE_IS_SAFE_RE3 = re.compile(r"(?<![=!<>])=(?![=>])|\+\+|--")
-_NODE_IS_SAFE_RE4 = re.compile(r"[\w$)\]]\s*\[([^\]]*)\]?")
-_NODE_IS_SAFE_RE5 = re.compile(r"(\.\s*)?([A-Za-z_$][\w$]*)\s*(\()?")
-_NODE_IS_SAFE_RE6 = re.compile(r"\brequire\s*\(\s*[^\"\s]")
-_NODE_IS_SAFE_RE7 = re.compile(
+_NODE_ARROW_PARAMETERS = re.compile(r"\(([\w$,\s]*)\)\s*=>")
+_NODE_DECLARATION = re.compile(r"\b(?:const|let)\s+[A-Za-z_$][\w$]*\s*=(?![=>])")
+_NODE_ASSIGNMENT_OPERATOR = re.compile(r"(?<![=!<>])=(?![=>])|\+\+|--")
+_NODE_SUBSCRIPT = re.compile(r"[\w$)\]]\s*\[([^\]]*)\]?")
+_NODE_NAME_OR_CALL = re.compile(r"(\.\s*)?([A-Za-z_$][\w$]*)\s*(\()?")
+_NODE_COMPUTED_REQUIRE = re.compile(r"\brequire\s*\(\s*[^\"\s]")
+_NODE_ALIAS_DECLARATION = re.compile(
     r"\b(?:const|let)\s+[A-Za-z_$][\w$]*\s*=\s*[A-Za-z_$][\w$.]*\s*(;|$)"
 )
-_NODE_IS_SAFE_RE8 = re.compile(r"\b(?:const|let)\s+([A-Za-z_$][\w$]*)\s*=(?![=>])")
-_NODE_IS_SAFE_RE9 = re.compile(r"([A-Za-z_$][\w$]*)\s*=>")
-_NODE_IS_SAFE_RE10 = re.compile(r'\s*(""|\d+)\s*')
+_NODE_DECLARED_NAME = re.compile(r"\b(?:const|let)\s+([A-Za-z_$][\w$]*)\s*=(?![=>])")
+_NODE_ARROW_PARAMETER = re.compile(r"([A-Za-z_$][\w$]*)\s*=>")
+_NODE_EMPTY_STRING_OR_NUMBER = re.compile(r'\s*(""|\d+)\s*')
 
 
 def _node_is_safe(code: str) -> bool:
@@ -350,19 +350,19 @@ def _node_is_safe(code: str) -> bool:
     bare = _JS_STRING.sub('""', code)
     # Names this code declares (`const f = ...`, arrow parameters) are its own: declaring or
     # calling one changes nothing outside it (the values are checked like any other text).
-    if _NODE_IS_SAFE_RE6.search(bare) or _NODE_IS_SAFE_RE7.search(bare):
+    if _NODE_COMPUTED_REQUIRE.search(bare) or _NODE_ALIAS_DECLARATION.search(bare):
         return False  # a module named at run time, or another name for a global function
-    local = set(_NODE_IS_SAFE_RE8.findall(bare))
-    for params in _NODE_IS_SAFE_RE.findall(bare):
+    local = set(_NODE_DECLARED_NAME.findall(bare))
+    for params in _NODE_ARROW_PARAMETERS.findall(bare):
         local.update(p.strip() for p in params.split(",") if p.strip())
-    local.update(_NODE_IS_SAFE_RE9.findall(bare))
-    bare = _NODE_IS_SAFE_RE2.sub(" ", bare)
-    if _NODE_IS_SAFE_RE3.search(bare):
+    local.update(_NODE_ARROW_PARAMETER.findall(bare))
+    bare = _NODE_DECLARATION.sub(" ", bare)
+    if _NODE_ASSIGNMENT_OPERATOR.search(bare):
         return False  # assignment or mutation
-    for m in _NODE_IS_SAFE_RE4.finditer(bare):
-        if not _NODE_IS_SAFE_RE10.fullmatch(m.group(1)):
+    for m in _NODE_SUBSCRIPT.finditer(bare):
+        if not _NODE_EMPTY_STRING_OR_NUMBER.fullmatch(m.group(1)):
             return False  # computed member access (`process['e'+'nv']`)
-    for m in _NODE_IS_SAFE_RE5.finditer(bare):
+    for m in _NODE_NAME_OR_CALL.finditer(bare):
         dotted, ident, called = m.group(1), m.group(2), m.group(3)
         if not dotted and ident in local:
             continue
@@ -398,11 +398,11 @@ def _ruby_filter(args: list[Word], codes: list[Word]) -> bool:
     )
 
 
-_PERL_IS_SAFE_RE = re.compile(r"\bs\s*[{(\[<]")
+_PERL_BRACKETED_SUBSTITUTION = re.compile(r"\bs\s*[{(\[<]")
 
 
 def _perl_is_safe(code: str) -> bool:
-    if _PERL_FORBIDDEN.search(code) or _PERL_IS_SAFE_RE.search(code):
+    if _PERL_FORBIDDEN.search(code) or _PERL_BRACKETED_SUBSTITUTION.search(code):
         return False
     return not any(m.group(1) == "s" and "e" in m.group(3) for m in _PERL_SUBST.finditer(code))
 
@@ -412,8 +412,8 @@ _STRING_LIST = re.compile(r"""\[\s*(?:(["'])[^"'\\]*\1\s*,\s*)+(["'])[^"'\\]*\2\
 _STRING_LITERAL = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'|`([^`]*)`")
 
 
-_INLINE_CODE_RE = re.compile(r"\b(rmtree|unlink|remove|rmSync|rm_rf|rmdir|unlinkSync)\b")
-_INLINE_CODE_RE2 = re.compile(r"""["']([^"'\\]*)["']""")
+_DELETING_CALL = re.compile(r"\b(rmtree|unlink|remove|rmSync|rm_rf|rmdir|unlinkSync)\b")
+_QUOTED_STRING = re.compile(r"""["']([^"'\\]*)["']""")
 
 
 def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> None:
@@ -455,7 +455,7 @@ def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> Non
     literals = [
         next(g for g in m.groups() if g is not None) for m in _STRING_LITERAL.finditer(code)
     ]
-    argvs = [shlex.join(_INLINE_CODE_RE2.findall(m.group(0))) for m in _STRING_LIST.finditer(code)]
+    argvs = [shlex.join(_QUOTED_STRING.findall(m.group(0))) for m in _STRING_LIST.finditer(code)]
     for literal in [*literals, *argvs]:
         if " " in literal or "|" in literal:
             sub = Analyzer(a.workspace, a.home, a.depth + 1)
@@ -473,7 +473,7 @@ def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> Non
                 for tier, reason in sub.findings:
                     if tier == Tier.CRITICAL:
                         a.findings.append((tier, f"{reason} (inside inline {interp} code)"))
-    if _INLINE_CODE_RE.search(code):
+    if _DELETING_CALL.search(code):
         paths = [
             next(g for g in m.groups() if g is not None) for m in _STRING_LITERAL.finditer(code)
         ]

@@ -1,16 +1,17 @@
-"""Network programs: ssh/mosh (the remote command), scp/sftp, curl and wget (uploads,
-outputs, piping into a shell), nc/socat/telnet."""
+"""Network programs: ssh/mosh (the remote command) and scp (which operand is remote)."""
 
 from __future__ import annotations
 
 import re
 
-from wakeful.policy.programs.options import _SECRET_ENV_READERS, _has, _short, _v, _vals, split_opts
+from wakeful.policy.programs.options import _has, _short, _vals, split_opts
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
 
-_H_SSH_RE = re.compile(r"(?i)(ProxyCommand|LocalCommand|PermitLocalCommand|KnownHostsCommand)")
+_SSH_COMMAND_OPTION = re.compile(
+    r"(?i)(ProxyCommand|LocalCommand|PermitLocalCommand|KnownHostsCommand)"
+)
 
 
 def h_ssh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -42,7 +43,7 @@ def h_ssh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         stop_at_positional=True,
     )
     for key in _vals(opts, "-o"):
-        if key.value and _H_SSH_RE.match(key.value):
+        if key.value and _SSH_COMMAND_OPTION.match(key.value):
             a.add(Tier.HIGH, f"ssh runs a local command ({key.value.split('=')[0]})")
     if _has(opts, "-G") and not _has(opts, "-F", "-o") and len(pos) <= 1:
         # `ssh -G HOST` prints the configuration it would use and connects to nothing
@@ -63,20 +64,15 @@ def h_ssh(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.HIGH, "opens a remote shell")
 
 
-_H_SCP_RE = re.compile(r"^[\w.@-]+:")
+_REMOTE_OPERAND = re.compile(r"^[\w.@-]+:")
 
 
 def h_scp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if name == "sftp":
-        # sftp always opens a session with its host; `-b FILE` runs transfer commands
-        a.add(Tier.NETWORK, "sftp transfers files with another machine")
-        a.add(Tier.HIGH, "sftp runs transfer commands (put, get, rm) on another machine")
-        return
     opts, pos = split_opts(args, ("-i", "-P", "-o", "-F", "-c", "-l", "-S", "-J"))
     if len(pos) < 2:
         a.add(Tier.HIGH, f"{name} without a destination")
         return
-    remote = [w for w in pos if w.value and _H_SCP_RE.match(w.value)]
+    remote = [w for w in pos if w.value and _REMOTE_OPERAND.match(w.value)]
     sources, dest = pos[:-1], pos[-1]
     for src in sources:
         if src not in remote:
@@ -93,219 +89,3 @@ def h_scp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                 )
     else:
         a.write(dest, cmd.cwd)
-
-
-def _upstream_secret(cmd: SimpleCommand, a: Analyzer) -> str | None:
-    for up in cmd.upstream:
-        if up.name in _SECRET_ENV_READERS and len(up.argv) <= 2:
-            return f"the environment (`{up.text}`)"
-        for w in up.argv[1:]:
-            if w.value and a.place(w, up.cwd).zone == "secret":
-                return w.value
-    return None
-
-
-def h_curl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    value_opts = (
-        "-d",
-        "--data",
-        "--data-binary",
-        "--data-raw",
-        "--data-urlencode",
-        "--data-ascii",
-        "-F",
-        "--form",
-        "--form-string",
-        "-T",
-        "--upload-file",
-        "-X",
-        "--request",
-        "-o",
-        "--output",
-        "-H",
-        "--header",
-        "-u",
-        "--user",
-        "-A",
-        "--user-agent",
-        "-e",
-        "--referer",
-        "-K",
-        "--config",
-        "-b",
-        "--cookie",
-        "-c",
-        "--cookie-jar",
-        "--json",
-        "-w",
-        "--write-out",
-        "-m",
-        "--max-time",
-        "--connect-timeout",
-        "-x",
-        "--proxy",
-        "--retry",
-        "-E",
-        "--cert",
-        "--key",
-        "--cacert",
-        "-r",
-        "--range",
-        "-z",
-        "--time-cond",
-        "-U",
-        "--proxy-user",
-        "--resolve",
-        "--url",
-        "-Q",
-        "--quote",
-        "--limit-rate",
-        "-D",
-        "--dump-header",
-        "--stderr",
-        "--trace",
-        "--trace-ascii",
-        "--output-dir",
-    )
-    opts, pos = split_opts(args, value_opts)
-    if name in ("xh", "http", "https") and _has(opts, "--offline", "--curl", "--curl-long"):
-        # builds the request and prints it (or the curl command), sending nothing; an output
-        # file is still written
-        a.add(Tier.READ_ONLY, f"{name} prints the request without sending it")
-        for out in _vals(opts, "-o", "--output"):
-            a.write(out, cmd.cwd)
-        return
-    a.add(Tier.NETWORK, "fetches from the network")
-    uploads = _vals(
-        opts,
-        "-d",
-        "--data",
-        "--data-binary",
-        "--data-raw",
-        "--data-urlencode",
-        "--data-ascii",
-        "-F",
-        "--form",
-        "-T",
-        "--upload-file",
-        "--json",
-    )
-    method = [(_v(m)).upper() for m in _vals(opts, "-X", "--request")]
-    if uploads or any(m in ("POST", "PUT", "DELETE", "PATCH") for m in method):
-        a.add(Tier.HIGH, "sends data to a remote server")
-    for up in uploads:
-        text = up.value or ""
-        ref = text.split("=", 1)[-1] if "=@" in text or "=<" in text else text
-        if ref.startswith(("@", "<")):
-            src = ref[1:].split(";")[0]
-            if src == "-":
-                secret = _upstream_secret(cmd, a)
-                if secret:
-                    a.add(Tier.CRITICAL, f"uploads {secret} to the network (exfiltration)")
-            else:
-                place = a.place(src, cmd.cwd)
-                if place.zone == "secret":
-                    a.add(Tier.CRITICAL, f"uploads credentials {src} (exfiltration)")
-                else:
-                    a.read(Word(src, src), cmd.cwd)
-        elif up.value is None and ("$(" in up.text or "`" in up.text):
-            a.add(Tier.HIGH, "uploads the output of a command")
-    for f in _vals(
-        opts,
-        "-o",
-        "--output",
-        "-c",
-        "--cookie-jar",
-        "-D",
-        "--dump-header",
-        "--trace",
-        "--trace-ascii",
-        "--stderr",
-    ):
-        if f.value != "-":
-            a.write(f, cmd.cwd)
-    for f in _vals(opts, "-K", "--config", "-E", "--cert", "--key"):
-        a.read(f, cmd.cwd)
-    if _has(opts, "-O", "--remote-name", "--remote-name-all", "-J"):
-        a.write(Word("download", "-O"), cmd.cwd)
-    if any(_v(u).startswith("file:") for u in pos):
-        for u in pos:
-            if _v(u).startswith("file://"):
-                a.read(Word(_v(u)[7:], u.text), cmd.cwd)
-
-
-def h_wget(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args,
-        (
-            "-O",
-            "--output-document",
-            "-o",
-            "--output-file",
-            "-P",
-            "--directory-prefix",
-            "--post-data",
-            "--post-file",
-            "--body-data",
-            "--body-file",
-            "--method",
-            "--header",
-            "-U",
-            "--user-agent",
-            "-e",
-            "--execute",
-            "-i",
-            "--input-file",
-            "-T",
-            "--timeout",
-            "-t",
-            "--tries",
-            "--user",
-            "--password",
-            "-a",
-            "--append-output",
-            "-Q",
-            "--quota",
-            "-l",
-            "--level",
-        ),
-    )
-    a.add(Tier.NETWORK, "fetches from the network")
-    for f in _vals(opts, "--post-file", "--body-file"):
-        if a.place(f, cmd.cwd).zone == "secret":
-            a.add(Tier.CRITICAL, f"uploads credentials {f.value} (exfiltration)")
-        else:
-            a.add(Tier.HIGH, "sends a file to a remote server")
-    if _has(opts, "--post-data", "--body-data") or any(
-        _v(m).upper() in ("POST", "PUT", "DELETE", "PATCH") for m in _vals(opts, "--method")
-    ):
-        a.add(Tier.HIGH, "sends data to a remote server")
-    for f in _vals(opts, "-O", "--output-document", "-o", "--output-file", "-a", "--append-output"):
-        if f.value != "-":
-            a.write(f, cmd.cwd)
-    for d in _vals(opts, "-P", "--directory-prefix"):
-        a.write(d, cmd.cwd)
-    if not _vals(opts, "-O", "--output-document"):
-        a.write(Word("download", "wget"), cmd.cwd)
-    if _vals(opts, "-e", "--execute"):
-        a.add(Tier.HIGH, "wget runs configuration commands (-e)")
-
-
-_H_NETCAT_RE = re.compile(r"(?i)\b(exec|system):")
-
-
-def h_netcat(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    values = [w.value or "" for w in args]
-    if any(
-        v in ("-e", "-c", "--exec", "--sh-exec", "--lua-exec") or v.startswith("-e") for v in values
-    ) or (name == "socat" and any(_H_NETCAT_RE.search(v) for v in values)):
-        a.add(Tier.CRITICAL, f"{name} connects a shell to the network (reverse or bind shell)")
-        return
-    if cmd.upstream or any(r.op == "<" for r in cmd.redirects):
-        secret = _upstream_secret(cmd, a)
-        a.add(
-            Tier.CRITICAL if secret else Tier.HIGH,
-            f"sends {secret or 'data'} over a raw network connection",
-        )
-        return
-    a.add(Tier.HIGH, f"{name} opens a raw network connection")

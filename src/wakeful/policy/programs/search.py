@@ -1,4 +1,4 @@
-"""rg (--pre, --hostname-bin) and searches for credentials anywhere on the machine."""
+"""Searches for credentials anywhere on the machine (the grep family's and rg's check)."""
 
 from __future__ import annotations
 
@@ -7,78 +7,10 @@ import os
 import re
 
 from wakeful.policy import path_risk
-from wakeful.policy.programs.inline import _dynamic_code
-from wakeful.policy.programs.options import _has, _vals, split_opts
 from wakeful.policy.programs.tables import _SECRET_SAMPLES, _SECRET_SEARCH
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
-
-
-def h_rg(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args,
-        (
-            "-e",
-            "--regexp",
-            "-f",
-            "--file",
-            "-g",
-            "--glob",
-            "--iglob",
-            "-t",
-            "--type",
-            "-T",
-            "--type-not",
-            "-m",
-            "--max-count",
-            "-A",
-            "-B",
-            "-C",
-            "--pre",
-            "--pre-glob",
-            "-r",
-            "--replace",
-            "-j",
-            "--threads",
-            "--max-depth",
-            "-d",
-            "--type-add",
-            "-M",
-            "--max-columns",
-            "--sort",
-            "--sortr",
-            "--ignore-file",
-            "--color",
-            "--colors",
-            "-E",
-            "--encoding",
-            "--engine",
-            "--hostname-bin",
-            "--pre-glob",
-        ),
-    )
-    for program in _vals(opts, "--hostname-bin"):
-        if program.value is None:
-            _dynamic_code(program, a, "rg --hostname-bin")
-        else:
-            a.run_script(program.value, cmd.cwd, "rg --hostname-bin")
-    for pre in _vals(opts, "--pre"):
-        a.add(Tier.HIGH, "rg --pre runs a program on every file")
-        if pre.value:
-            a.run_argv([Word(pre.value, pre.text), Word(None, "<file>")], cmd)
-    a.add(Tier.READ_ONLY, "searches files")
-    patterns = [w.text for w in _vals(opts, "-e", "--regexp")]
-    if not _has(opts, "-e", "--regexp", "-f", "--file", "--files", "--type-list") and pos:
-        patterns.append(pos[0].text)
-        pos = pos[1:]
-    globs = _vals(opts, "-g", "--glob", "--iglob")
-    patterns += [w.text for w in globs]
-    credential_search(patterns, list(pos) or [Word(".", ".")], cmd, a)
-    read_selected_secrets(globs, list(pos) or [Word(".", ".")], cmd, a)
-    for p in pos:
-        _reads_home_tree(p, cmd, a)
-        a.read(p, cmd.cwd)
 
 
 def read_selected_secrets(

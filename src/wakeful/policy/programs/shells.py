@@ -1,6 +1,6 @@
-"""Shells and wrappers: `sh -c`, source, trap, the wrappers (nice, timeout...), privilege
-(sudo, su...), isolation (unshare, bwrap, systemd-run), xargs/parallel, gdb, dc and the
-builtins that take variable names."""
+"""Shells and wrappers: `sh -c`, source, trap, the wrappers (nice, timeout...), isolation
+(unshare, bwrap, systemd-run), xargs/parallel, gdb and the builtins that take variable
+names."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from wakeful.policy.program_rules import PROGRAMS, WRAPPERS
 from wakeful.policy.programs.assignments import _assign
 from wakeful.policy.programs.entries import run_program
 from wakeful.policy.programs.find import _listed_paths
-from wakeful.policy.programs.inline import _dynamic_code, _run_file, _stdin_source, exec_stdin
+from wakeful.policy.programs.inline import _dynamic_code, _run_file, exec_stdin
 from wakeful.policy.programs.options import _has, _vals, split_opts
 from wakeful.policy.programs.tables import (
     _BWRAP_VALUES,
     _ISOLATE_OPTS,
-    _PRIVILEGE_OPTS,
-    _RUNUSER_OPTS,
 )
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
@@ -81,7 +79,7 @@ _VALGRIND_OUTPUTS = frozenset(
 _ENV_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.S)
 
 
-_H_WRAPPER_RE = re.compile(r"-[a-z]*f[a-z]*")
+_FLAG_CLUSTER_WITH_F = re.compile(r"-[a-z]*f[a-z]*")
 
 
 def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -125,7 +123,7 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     if (
         name == "setsid"
         and pos
-        and any(f == "--fork" or _H_WRAPPER_RE.fullmatch(f) for f, _ in opts)
+        and any(f == "--fork" or _FLAG_CLUSTER_WITH_F.fullmatch(f) for f, _ in opts)
     ):
         # `setsid -f CMD` returns at once: CMD lives on in a session of its own after the run
         a.add(Tier.HIGH, "setsid -f leaves the command running after the run, in a new session")
@@ -160,48 +158,6 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
         a.run_script(pos[0].value, cmd.cwd, "entr -s")  # `entr -s CODE`: the shell runs it
         return
     a.run_argv(pos, cmd)
-
-
-def h_privilege(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    if name in ("sudo", "doas", "pkexec") and [w.value for w in args] in (["-V"], ["--version"]):
-        a.add(Tier.READ_ONLY, f"{name} prints its version")
-        return
-    a.add(Tier.CRITICAL, f"escalates privileges with {name}")
-    if name in ("sudo", "doas"):
-        opts, pos = split_opts(
-            args,
-            ("-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "--user", "--group"),
-            stop_at_positional=True,
-        )
-        if _has(opts, "-s", "-i") and not pos:
-            return
-        if pos:
-            a.run_argv(pos, cmd)
-    elif name == "su":
-        opts, pos = split_opts(args, ("-c", "--command", "-s", "--shell", "-g"))
-        for code in _vals(opts, "-c", "--command"):
-            if code.value:
-                a.run_script(code.value, cmd.cwd, "su -c")
-    elif name in ("pkexec", "run0", "chroot"):
-        _, pos = split_opts(args, ("--user", "-u"), stop_at_positional=True)
-        if name == "chroot" and pos:
-            pos = pos[1:]
-        if pos:
-            a.run_argv(pos, cmd)
-    elif name == "runuser":
-        # `runuser -u USER [--] CMD...` or `runuser [-l] USER -c CODE`
-        opts, pos = split_opts(args, _RUNUSER_OPTS, stop_at_positional=True)
-        for code in _vals(opts, "-c", "--command"):
-            if code.value is None:
-                _dynamic_code(code, a, "runuser -c")
-            else:
-                a.run_script(code.value, cmd.cwd, "runuser -c")
-        if _vals(opts, "-u", "--user") and pos:
-            a.run_argv(pos, cmd)
-    elif name in _PRIVILEGE_OPTS:  # setpriv, nsenter: options, then the command
-        _, pos = split_opts(args, _PRIVILEGE_OPTS[name], stop_at_positional=True)
-        if pos:
-            a.run_argv(pos, cmd)
 
 
 def h_isolate(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -357,19 +313,6 @@ def h_gdb(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         else:
             a.read(program, cmd.cwd)
     a.add(Tier.READ_ONLY, "gdb reads the program's symbols and code")
-
-
-def h_calc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    # dc's `!` runs the rest of the line as a shell command.
-    texts = [w.text for w in args]
-    body, _ = _stdin_source(cmd)
-    if name == "dc" and (any("!" in t for t in texts) or (body and "!" in body) or cmd.upstream):
-        a.add(Tier.HIGH, "dc can run shell commands (!)")
-        return
-    for w in args:
-        if w.value and not w.value.startswith("-") and name == "dc":
-            a.read(w, cmd.cwd)
-    a.add(Tier.READ_ONLY, "calculates")
 
 
 _SUBSCRIPT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\[(.*)\]")

@@ -123,8 +123,8 @@ def database_host(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) 
             return
 
 
-_H_SQL_RE = re.compile(r"^file:(?://(?:localhost)?(?=/))?")
-_H_SQL_RE2 = re.compile(
+_SQLITE_FILE_URI_PREFIX = re.compile(r"^file:(?://(?:localhost)?(?=/))?")
+_MONGO_WRITE_WORD = re.compile(
     r"(?i)\b(drop|remove|delete|update|insert|replace|rename|create|"
     r"shutdown|eval|bulkWrite|findAndModify|findOneAnd)"
 )
@@ -197,7 +197,7 @@ def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         db = pos[0] if pos else None
         if db is not None and db.value is not None and db.value.startswith("file:"):
             # a URI file name (`file:PATH?mode=ro`, `file:///PATH`) opens PATH
-            path = _H_SQL_RE.sub("", db.value)
+            path = _SQLITE_FILE_URI_PREFIX.sub("", db.value)
             db = Word(path.split("?")[0].split("#")[0], db.text)
         queries += [w.value for w in pos[1:]]
         for init in _vals(opts, "-init"):
@@ -253,7 +253,7 @@ def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         if q is None:
             a.add(Tier.HIGH, "runs a query only known at run time")
         elif name in ("mongo", "mongosh"):
-            if _H_SQL_RE2.search(q):
+            if _MONGO_WRITE_WORD.search(q):
                 a.add(Tier.HIGH, "changes a MongoDB database")
             else:
                 a.add(Tier.READ_ONLY, "queries a MongoDB database")

@@ -210,19 +210,6 @@ _NO_HELP_SHORTCUT = _SHELLS | frozenset(
 )
 
 
-_RUNUSER_OPTS = ("-u", "--user", "-c", "--command", "-g", "--group", "-G", "--supp-group",
-                 "-s", "--shell", "-w", "--whitelist-environment")  # fmt: skip
-_PRIVILEGE_OPTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "setpriv": ("--reuid", "--regid", "--groups", "--inh-caps", "--ambient-caps",
-                    "--bounding-set", "--securebits", "--pdeathsig", "--selinux-label",
-                    "--apparmor-profile", "--landlock-access", "--landlock-rule"),
-        "nsenter": ("-t", "--target", "-S", "--setuid", "-G", "--setgid", "-r", "--root",
-                    "-w", "--wd", "-W", "--wdns"),
-    }
-)  # fmt: skip
-
-
 _ISOLATE_OPTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "unshare": ("--map-user", "--map-group", "--map-users", "--map-groups", "--setgroups",

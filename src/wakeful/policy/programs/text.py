@@ -33,9 +33,9 @@ def _ex_commands(text: str) -> list[str]:
     return [part.strip() for part in _EX_COMMANDS_RE.split(text) if part.strip()]
 
 
-_H_EX_BATCH_RE = re.compile(r"^[\s:]*(?:(?:r|read|w|write)\s*)?!(.+)$")
-_H_EX_BATCH_RE2 = re.compile(r"^(?:(?:r|read|w|write)\s*)?!(.+)$")
-_H_EX_BATCH_RE3 = re.compile(r"([^\w\s])\s*(d|delete|j|join)\s*$")
+_EX_SHELL_COMMAND_WITH_COLON = re.compile(r"^[\s:]*(?:(?:r|read|w|write)\s*)?!(.+)$")
+_EX_SHELL_COMMAND = re.compile(r"^(?:(?:r|read|w|write)\s*)?!(.+)$")
+_EX_DELETE_OR_JOIN_AFTER_PATTERN = re.compile(r"([^\w\s])\s*(d|delete|j|join)\s*$")
 
 
 def h_ex_batch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -53,7 +53,7 @@ def h_ex_batch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> 
         for i, w in enumerate(args[:-1]):  # `vim -c ':!cmd'`: the command, for rules to see
             if w.value in ("-c", "--cmd") and args[i + 1].value is not None:
                 for part in _ex_commands(args[i + 1].value or ""):
-                    shell = _H_EX_BATCH_RE.match(part)
+                    shell = _EX_SHELL_COMMAND_WITH_COLON.match(part)
                     if shell:
                         a.run_script(shell.group(1), cmd.cwd, f"{name} :!")
         return
@@ -100,11 +100,11 @@ def h_ex_batch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> 
             elif _EX_SUBSTITUTE.match(body):
                 if "\\=" in body or "!" in body[1:] and not body.startswith(("g!", "v!")):
                     a.add(Tier.HIGH, f"{name} ex command {_short(part)!r} evaluates code")
-                elif body[0] in "gv" and not _H_EX_BATCH_RE3.search(body):
+                elif body[0] in "gv" and not _EX_DELETE_OR_JOIN_AFTER_PATTERN.search(body):
                     a.add(Tier.HIGH, f"{name} runs ex commands for matching lines ({_short(part)})")
             elif not _EX_EDITS.match(body):
                 a.add(Tier.HIGH, f"{name} ex command {_short(part)!r} may run programs or code")
-                shell = _H_EX_BATCH_RE2.match(body)
+                shell = _EX_SHELL_COMMAND.match(body)
                 if shell:  # `:!cmd`, `:r !cmd`: the shell command, for rules to see
                     a.run_script(shell.group(1), cmd.cwd, f"{name} :!")
     a.add(Tier.WORKSPACE if writes else Tier.READ_ONLY, f"{name} edits files in silent ex mode")
@@ -119,7 +119,7 @@ _ED_FILE = re.compile(r"^[0-9,.$;+\-]*(wq|w|W|r|e|E)\s+(\S.*)$")
 _ED_TEXT = re.compile(r"^[0-9,.$;+\-]*[aic]$")
 
 
-_H_ED_RE = re.compile(r"^[0-9,.$;+\-]*(w|wq|W)$")
+_ED_WRITE = re.compile(r"^[0-9,.$;+\-]*(w|wq|W)$")
 
 
 def h_ed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -150,7 +150,7 @@ def h_ed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             else:
                 writes = True
                 a.write(target, cmd.cwd)
-        elif _H_ED_RE.match(line):
+        elif _ED_WRITE.match(line):
             writes = True
     a.add(Tier.WORKSPACE if writes else Tier.READ_ONLY, "ed edits files from a script")
     for f in pos:
@@ -160,7 +160,7 @@ def h_ed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.read(f, cmd.cwd)
 
 
-_H_SED_RE = re.compile(r"-i\S+")
+_SED_IN_PLACE_WITH_SUFFIX = re.compile(r"-i\S+")
 
 
 def h_sed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -170,7 +170,11 @@ def h_sed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     for flag, _ in opts:
         if flag.startswith("-i") and flag != "-i":
             inplace = True
-    raw = [w.value for (w,) in zip(args, strict=False) if w.value and _H_SED_RE.fullmatch(w.value)]
+    raw = [
+        w.value
+        for (w,) in zip(args, strict=False)
+        if w.value and _SED_IN_PLACE_WITH_SUFFIX.fullmatch(w.value)
+    ]
     if raw:
         inplace = True
     scripts = _vals(opts, "-e", "--expression")
@@ -303,13 +307,13 @@ def _awk_library(value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.HIGH, f"awk loads the library {_short(value.text)} (code the command does not show)")
 
 
-_H_AWK_RE = re.compile(r"@\s*(include|load)\s*\"([^\"]*)\"")
-_H_AWK_RE2 = re.compile(r"@\s*(?!include\b|load\b|namespace\b)[A-Za-z_]\w*\s*\(")
-_H_AWK_RE3 = re.compile(r"\bgetline\b[^;}<|]*<\s*(\"([^\"]*)\"|[^\s;})]+)")
-_H_AWK_RE4 = re.compile(r"\bsystem\s*\(")
-_H_AWK_RE5 = re.compile(r"print[f]?\b[^;}|]*?>>?\s*(\"([^\"]*)\"|([A-Za-z_$][\w$]*))")
-_H_AWK_RE6 = re.compile(r"\|\s*&?\s*getline|print[f]?[^;}]*\|\s*\"")
-_H_AWK_RE7 = re.compile(r"[A-Za-z_]\w*=.*")
+_AWK_INCLUDE_OR_LOAD = re.compile(r"@\s*(include|load)\s*\"([^\"]*)\"")
+_AWK_INDIRECT_CALL = re.compile(r"@\s*(?!include\b|load\b|namespace\b)[A-Za-z_]\w*\s*\(")
+_AWK_GETLINE_FROM_FILE = re.compile(r"\bgetline\b[^;}<|]*<\s*(\"([^\"]*)\"|[^\s;})]+)")
+_AWK_SYSTEM_CALL = re.compile(r"\bsystem\s*\(")
+_AWK_PRINT_TO_FILE = re.compile(r"print[f]?\b[^;}|]*?>>?\s*(\"([^\"]*)\"|([A-Za-z_$][\w$]*))")
+_AWK_PIPE = re.compile(r"\|\s*&?\s*getline|print[f]?[^;}]*\|\s*\"")
+_AWK_ASSIGNMENT_OPERAND = re.compile(r"[A-Za-z_]\w*=.*")
 
 
 def h_awk(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -334,33 +338,33 @@ def h_awk(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.HIGH, "runs an awk program only known at run time")
             continue
         text = prog.value
-        for m in _H_AWK_RE.finditer(text):
+        for m in _AWK_INCLUDE_OR_LOAD.finditer(text):
             named = Word(m.group(2), m.group(2))
             if m.group(1) == "include":
                 _run_file(name, named, cmd, a)
             else:
                 _awk_library(named, cmd, a)
-        if _H_AWK_RE2.search(text):
+        if _AWK_INDIRECT_CALL.search(text):
             a.add(Tier.HIGH, "awk calls a function named at run time (@name(...))")
-        for m in _H_AWK_RE3.finditer(text):
+        for m in _AWK_GETLINE_FROM_FILE.finditer(text):
             if m.group(2) is not None:
                 a.read(Word(m.group(2), m.group(2)), cmd.cwd)
             else:
                 a.add(Tier.HIGH, "awk reads a file named at run time (getline <)")
-        if _H_AWK_RE4.search(text):
+        if _AWK_SYSTEM_CALL.search(text):
             a.add(Tier.HIGH, "awk runs shell commands (system())")
             for m in _STRING_LITERAL.finditer(text):
                 lit = next(g for g in m.groups() if g is not None)
                 if " " in lit:
                     a.run_script(lit, cmd.cwd, "awk system()")
-        if _H_AWK_RE6.search(text) or "|&" in text:
+        if _AWK_PIPE.search(text) or "|&" in text:
             a.add(Tier.HIGH, "awk pipes to or from a shell command")
-        for m in _H_AWK_RE5.finditer(text):
+        for m in _AWK_PRINT_TO_FILE.finditer(text):
             if m.group(2) is not None:
                 a.write(Word(m.group(2), m.group(2)), cmd.cwd)
             else:
                 a.add(Tier.HIGH, "awk writes to a file named at run time")
-    files = [w for w in pos if not (w.value and _H_AWK_RE7.fullmatch(w.value))]
+    files = [w for w in pos if not (w.value and _AWK_ASSIGNMENT_OPERAND.fullmatch(w.value))]
     if inplace:
         for f in files:
             a.write(f, cmd.cwd)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from wakeful.policy.program_rules import WORKSPACE_TOOLS
+from wakeful.policy.program_rules import NPM_SCRIPT_COMMANDS, WORKSPACE_TOOLS
 
 _DJANGO_WIPE = frozenset({"flush", "reset_db", "reset_schema", "drop_test_database"})
 # Built-in tasks of the frameworks' consoles (the Rails command-line guide, Laravel's artisan
@@ -121,27 +121,13 @@ _PY_MODULES_READ = frozenset(
 )
 
 
+# pip's options that take a value, general and install options alike (read by h_pip, before
+# the command and after it)
 _PIP_VALUE_OPTS = (
-    "-r",
-    "--requirement",
-    "-c",
-    "-i",
-    "--index-url",
-    "--extra-index-url",
-    "-f",
-    "--find-links",
-    "--target",
-    "-t",
-    "--prefix",
-    "--root",
-    "-e",
-    "--editable",
-    "--python",
-    "--trusted-host",
-    "--platform",
-    "--only-binary",
-    "--no-binary",
-    "--progress-bar",
+    *("-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url"),
+    *("-f", "--find-links", "--target", "-t", "--prefix", "--root", "-e", "--editable"),
+    *("--python", "--trusted-host", "--platform", "--only-binary", "--no-binary"),
+    *("--progress-bar", "--proxy", "--format", "--cache-dir", "--log", "--timeout"),
 )
 
 
@@ -187,30 +173,7 @@ _NODE_TOOLS = frozenset(
 )
 
 
-_NPM_RUNS_CODE = frozenset(
-    {
-        "run",
-        "run-script",
-        "test",
-        "t",
-        "tst",
-        "start",
-        "stop",
-        "restart",
-        "exec",
-        "x",
-        "install",
-        "i",
-        "ci",
-        "rebuild",
-        "dev",
-        "build",
-        "lint",
-        "serve",
-        "pack",
-        "publish",
-    }
-)
+_NPM_RUNS_CODE = NPM_SCRIPT_COMMANDS | frozenset({"exec", "x", "install", "i", "ci", "publish"})
 _NPM_KNOWN = frozenset(
     {
         "add",

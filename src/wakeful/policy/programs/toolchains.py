@@ -1,5 +1,5 @@
 """Language toolchains and package managers: python (-m modules, frameworks' tasks), the
-other interpreters, pip, uv, npm/yarn/pnpm, npx, make and protoc."""
+other interpreters, pip, uv, npm/yarn/pnpm, npx and protoc."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from wakeful.policy.program_rules import (
     RUNS_PROJECT_CODE,
     YARN_PNPM_HIGH,
 )
-from wakeful.policy.programs.assignments import _assign, code_env
+from wakeful.policy.programs.assignments import code_env
 from wakeful.policy.programs.inline import (
     _dynamic_code,
     _inline_code,
@@ -82,8 +82,8 @@ def h_python(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     exec_stdin(cmd, a, "python", shell=False)
 
 
-_FRAMEWORK_TASK_RE = re.compile(r"migrate|db:")
-_FRAMEWORK_TASK_RE2 = re.compile(r"[/.]rb$|/")
+_MIGRATION_TASK = re.compile(r"migrate|db:")
+_RUBY_FILE_NAME = re.compile(r"[/.]rb$|/")
 
 
 def framework_task(kind: str, name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> bool:
@@ -112,7 +112,7 @@ def framework_task(kind: str, name: str, args: list[Word], cmd: SimpleCommand, a
                 "artisan key:generate replaces APP_KEY in .env: what it encrypted is lost",
             )
             return True
-        if _FRAMEWORK_TASK_RE.match(task) and "--force" in words:
+        if _MIGRATION_TASK.match(task) and "--force" in words:
             a.add(Tier.HIGH, f"artisan {task} --force runs against a production database")
             return True
         if task == "tinker":
@@ -131,7 +131,7 @@ def framework_task(kind: str, name: str, args: list[Word], cmd: SimpleCommand, a
         code = next((w for w in rest if not (w.value or "-").startswith("-")), None)
         if code is None:
             a.add(Tier.HIGH, "rails runner runs code only known at run time")
-        elif _FRAMEWORK_TASK_RE2.search(code.value or ""):
+        elif _RUBY_FILE_NAME.search(code.value or ""):
             _run_file("ruby", code, cmd, a)
         else:
             _inline_code("ruby", code.value or "", cmd, a)
@@ -322,9 +322,9 @@ _INTERP_VALUE_OPTS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-_H_INTERP_RE = re.compile(r"(?i)(deploy|publish|release|upload)")
-_H_INTERP_RE2 = re.compile(r"[./]")
-_H_INTERP_RE3 = re.compile(r"-[a-zA-Z]*i[a-zA-Z]*")
+_RELEASE_WORD = re.compile(r"(?i)(deploy|publish|release|upload)")
+_PATH_CHARACTER = re.compile(r"[./]")
+_FLAG_CLUSTER_WITH_I = re.compile(r"-[a-zA-Z]*i[a-zA-Z]*")
 
 
 def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -382,7 +382,7 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         and not any(f.startswith("-M") for f, _ in opts)
     ):
         in_place = any(f == "-i" for f, _ in opts) or any(
-            (w.value or "").startswith("-i") or _H_INTERP_RE3.fullmatch(w.value or "")
+            (w.value or "").startswith("-i") or _FLAG_CLUSTER_WITH_I.fullmatch(w.value or "")
             for w in args
             if w.value and not w.value.startswith("--")
         )
@@ -441,11 +441,11 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         elif name == "deno":
             a.add(Tier.HIGH, f"deno {verb}: unknown subcommand")
             return
-        if name == "bun" and pos and pos[0].value and not _H_INTERP_RE2.search(pos[0].value):
+        if name == "bun" and pos and pos[0].value and not _PATH_CHARACTER.search(pos[0].value):
             if _node_tool("bun run", pos, cmd, a):  # a tool from node_modules/.bin
                 return
             script = pos[0].value
-            if _H_INTERP_RE.search(script):
+            if _RELEASE_WORD.search(script):
                 a.add(Tier.HIGH, f"runs the `{script}` script, which publishes or deploys")
             else:
                 a.add(Tier.WORKSPACE, f"runs the project script `{script}`")
@@ -476,39 +476,11 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     exec_stdin(cmd, a, name, shell=False)
 
 
-_H_PIP_RE = re.compile(r"^(git\+|hg\+|svn\+|bzr\+|https?://|ftp://)")
+_PIP_REMOTE_REQUIREMENT = re.compile(r"^(git\+|hg\+|svn\+|bzr\+|https?://|ftp://)")
 
 
 def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args,
-        (
-            "-r",
-            "--requirement",
-            "-c",
-            "--constraint",
-            "-i",
-            "--index-url",
-            "--extra-index-url",
-            "-f",
-            "--find-links",
-            "--target",
-            "-t",
-            "--prefix",
-            "--root",
-            "--python",
-            "--trusted-host",
-            "--proxy",
-            "--format",
-            "-e",
-            "--editable",
-            "--cache-dir",
-            "--log",
-            "--timeout",
-            "--platform",
-        ),
-        stop_at_positional=True,
-    )
+    opts, pos = split_opts(args, _PIP_VALUE_OPTS, stop_at_positional=True)
     verb = pos[0].value if pos else None
     rest = pos[1:]
     if (
@@ -547,7 +519,7 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             return
         for spec in iargs:
             v = spec.value or ""
-            if _H_PIP_RE.match(v) or " @ " in v or "@ http" in v:
+            if _PIP_REMOTE_REQUIREMENT.match(v) or " @ " in v or "@ http" in v:
                 a.add(Tier.HIGH, f"installs {v} from a URL, not the registry")
                 return
         if _has(
@@ -556,7 +528,7 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.HIGH, "installs outside the project environment")
             return
         a.add(Tier.NETWORK, "installs packages from the default registry")
-        for r in _vals(allopts, "-r", "--requirement", "-c"):
+        for r in _vals(allopts, "-r", "--requirement", "-c", "--constraint"):
             a.read(r, cmd.cwd)
         return
     if verb == "uninstall":
@@ -642,11 +614,11 @@ def _npm_pack_specs(rest: list[str]) -> list[str]:
     return specs
 
 
-_H_NPM_RE = re.compile(
+_NPM_VERSION_BUMP = re.compile(
     r"(major|minor|patch|premajor|preminor|prepatch|prerelease|from-git|v?\d+\.\d+\.\d+\S*)"
 )
-_H_NPM_RE2 = re.compile(r"(?i)(deploy|publish|release)")
-_H_NPM_RE3 = re.compile(r"^(git\+|git:|github:|https?://|file:|ssh:)")
+_NPM_RELEASE_SCRIPT = re.compile(r"(?i)(deploy|publish|release)")
+_NPM_REMOTE_SPEC = re.compile(r"^(git\+|git:|github:|https?://|file:|ssh:)")
 
 
 def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -734,7 +706,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     # has its name, and a script named for a tool runs it with these words
     if verb in ("run", "run-script") and _node_tool(f"{name} run", pos[1:], cmd, a):
         return
-    if verb == "version" and rest and _H_NPM_RE.fullmatch(rest[0]):
+    if verb == "version" and rest and _NPM_VERSION_BUMP.fullmatch(rest[0]):
         a.add(Tier.WORKSPACE, f"{name} version bumps the project version (and commits and tags it)")
         return
     if verb in ("init", "create") and any(not v.startswith("-") for v in rest):
@@ -798,7 +770,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         return
     if verb in NPM_NETWORK or (name in ("yarn", "pnpm", "bun") and verb in ("add", "up")):
         specs = [v for v in rest if not v.startswith("-")]
-        if any(_H_NPM_RE3.match(s) or s.endswith(".tgz") for s in specs):
+        if any(_NPM_REMOTE_SPEC.match(s) or s.endswith(".tgz") for s in specs):
             a.add(Tier.HIGH, f"{name} installs from a URL or git, not the registry")
             return
         if any(v in ("-g", "--global", "--location=global") for v in rest) or _has(
@@ -810,7 +782,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         return
     if verb in ("run", "run-script") and rest:
         script = rest[0]
-        if _H_INTERP_RE.search(script):
+        if _RELEASE_WORD.search(script):
             a.add(Tier.HIGH, f"runs the `{script}` script, which publishes or deploys")
         else:
             a.add(Tier.WORKSPACE, f"runs the project script `{script}`")
@@ -833,7 +805,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add(Tier.HIGH, f"{name} {verb} publishes, authenticates or runs a registry package")
         return
     if name in ("yarn", "pnpm", "bun"):
-        if _H_NPM_RE2.search(verb):
+        if _NPM_RELEASE_SCRIPT.search(verb):
             a.add(Tier.HIGH, f"runs the `{verb}` script, which publishes or deploys")
         else:
             a.add(Tier.WORKSPACE, f"runs the project script `{verb}`")
@@ -879,60 +851,6 @@ def h_npx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if _node_tool(name, pos, cmd, a):
         return
     a.add(Tier.HIGH, f"{name} may download and run a package from the registry")
-
-
-_H_MAKE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_H_MAKE_RE2 = re.compile(
-    r"(?i)(install|deploy|publish|release|upload|push|"
-    r"uninstall|distribute)"
-)
-
-
-def h_make(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    opts, pos = split_opts(
-        args,
-        (
-            "-C",
-            "--directory",
-            "-f",
-            "--file",
-            "--makefile",
-            "-j",
-            "--jobs",
-            "-l",
-            "-o",
-            "-W",
-            "-I",
-            "--include-dir",
-            "--eval",
-        ),
-    )
-    if not _has(opts, "-n", "--dry-run", "--just-print", "--recon", "-q", "--question", "-p"):
-        a.runs_code("make runs the project's recipes")
-    for d in _vals(opts, "-I", "--include-dir"):
-        if a.place(d, cmd.cwd).zone != "workspace":
-            a.add(Tier.HIGH, f"make includes makefiles from {d.value}, outside the workspace")
-    for w in pos:
-        var, eq, value = (w.value or "").partition("=")
-        if eq and _H_MAKE_RE.fullmatch(var):
-            _assign(var, Word(value, value), cmd, a)  # `make CC=/tmp/cc`, `make SHELL=...`
-    for d in _vals(opts, "-C", "--directory"):
-        if a.place(d, cmd.cwd).zone not in ("workspace", "scratch"):
-            a.add(Tier.HIGH, f"runs make in {d.value}, outside the workspace")
-    for makefile in _vals(opts, "-f", "--file", "--makefile"):
-        if makefile.value != "-" and a.place(makefile, cmd.cwd).zone != "workspace":
-            _run_file(name, makefile, cmd, a)  # its recipes are shell commands
-    if _has(opts, "--eval"):
-        a.add(Tier.HIGH, "make --eval adds rules from the command line")
-    if _has(opts, "-n", "--dry-run", "--just-print", "-q", "--question", "-p"):
-        a.add(Tier.READ_ONLY, "make dry run")
-        return
-    targets = [w.value or "" for w in pos if "=" not in (w.value or "")]
-    risky = [t for t in targets if _H_MAKE_RE2.search(t)]
-    if risky:
-        a.add(Tier.HIGH, f"make {risky[0]} installs, publishes or deploys")
-    else:
-        a.add(Tier.WORKSPACE, "runs the project's build")
 
 
 def h_protoc(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
