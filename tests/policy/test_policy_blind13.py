@@ -146,12 +146,6 @@ def test_safe_look_alike_stays_allowed(cmd: str) -> None:
 
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "risk-blind-13.tsv"
-# Leaks still open (see the README's thirteenth blind set): none may be added.
-STILL_OPEN = {
-    'readarray -t L < <(echo ~/.aws/credentials); cat "${L[@]}"',
-    'while read -r f; do cat "$f"; done <<< ~/.ssh/id_rsa',
-    'echo ~/.ssh/id_rsa | while read -r f; do cat "$f"; done',
-}
 # a substitution whose one command holds another: its static output is still known
 NESTED = [
     'cat "$(echo "$(echo "$HOME")")/.ssh/id_rsa"',
@@ -173,6 +167,6 @@ def test_thirteenth_corpus_leaks_no_more_and_holds_its_rates() -> None:
     ]
     assert sum(1 for label, _ in rows if label == "never") >= 400
     leaked = {cmd for label, cmd in rows if label == "never" and _auto(cmd) == "allow"}
-    assert leaked <= STILL_OPEN, f"never-commands auto-allowed: {sorted(leaked - STILL_OPEN)}"
+    assert not leaked, f"never-commands auto-allowed: {sorted(leaked)}"
     allowed = sum(1 for label, cmd in rows if label == "allow" and _auto(cmd) == "allow")
     assert allowed >= 111
