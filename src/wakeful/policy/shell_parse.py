@@ -195,6 +195,7 @@ _SUBSCRIPT_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\]]*(?:\$\(|`|\$\{)")
 _PROMPT_EXPANSION = re.compile(r"@P\}$")
 _ARITHMETIC_TESTS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
 _BACKTICKS = re.compile(r"(?<!\\)`((?:[^`\\]|\\.)*)`", re.S)
+_FD_VARIABLE = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 _INDIRECT = re.compile(r"\$\{!([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -1223,11 +1224,30 @@ class _Walker:
                     f"({self.text(child)[:40]!r})"
                 )
                 argv.append(Word(None, self.text(child)))
+            elif (
+                kind == "concatenation"
+                and self.raw[child.end_byte : child.end_byte + 1] in (b"<", b">")
+                and _FD_VARIABLE.fullmatch(self.text(child)) is not None
+            ):
+                # `exec {fd}<file`: the redirect opens a descriptor and puts its number in
+                # fd; not an argument
+                state.vars[self.text(child)[1:-1]] = None
             else:
                 argv.extend(self.arg_words(child, state, context))
                 glue_at = child.end_byte
         if trailing:
             argv.extend(trailing)
+        if argv and argv[0].value == "coproc" and argv[0].text == "coproc":
+            # tree-sitter reads `coproc [NAME] { a; b; }` as the command `coproc [NAME] { a`,
+            # then `b` and `}`: the coprocess runs `a` (and then b)
+            values = [w.value for w in argv[1:3]]
+            if "{" in values:
+                argv = argv[values.index("{") + 2 :]
+                state.vars.pop("COPROC", None)
+                if not argv and not own_redirects:
+                    return
+        elif len(argv) == 1 and argv[0].text == "}" and not own_redirects:
+            return  # the end of that group
         if len(self.commands) >= MAX_COMMANDS:
             raise _TooMany(f"runs more than {MAX_COMMANDS} commands, too many to analyse")
         self.words += len(argv)
