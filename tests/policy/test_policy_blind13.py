@@ -175,7 +175,7 @@ def test_thirteenth_corpus_leaks_no_more_and_holds_its_rates() -> None:
 # False alarms of the set, each safe in bash, and the attack beside each.
 FALSE_ALARMS = [
     "ls -d .[!.]*",
-    "exec {fd}<README.md; read -r -u $fd line; echo \"$line\"",
+    'exec {fd}<README.md; read -r -u $fd line; echo "$line"',
     'coproc { echo hi; }; read -r l <&"${COPROC[0]}"; echo "$l"',
 ]
 FALSE_ALARM_SIBLINGS = [
