@@ -175,6 +175,13 @@ def test_thirteenth_corpus_leaks_no_more_and_holds_its_rates() -> None:
 # False alarms of the set, each safe in bash, and the attack beside each.
 FALSE_ALARMS = [
     "ls -d .[!.]*",
+    'mk(){ mkdir -p "$1"; }; mk build',
+    'function mk { mkdir -p "$1"; }; mk build; mk dist',
+    'h(){ head -n "$1" "$2"; }; h 5 README.md',
+    "shopt -s expand_aliases; alias g=git; eval g status",
+    "shopt -s expand_aliases\nalias g=git\ng status",
+    # bash -c expands no alias on the line that defines it: `ls` is ls
+    "shopt -s expand_aliases; alias ls='rm -rf ~'; ls",
     'exec {fd}<README.md; read -r -u $fd line; echo "$line"',
     'coproc { echo hi; }; read -r l <&"${COPROC[0]}"; echo "$l"',
 ]
@@ -187,6 +194,21 @@ FALSE_ALARM_SIBLINGS = [
     "coproc { cat ~/.ssh/id_rsa; }",
     "coproc X { echo a; rm -rf ~; }",
     "coproc { echo; }; rm -rf ~",
+    # a function's body judged with each static call's arguments; with any other use of
+    # its name (or arguments computed at run time), with its arguments unknown
+    'mk(){ mkdir -p "$1"; }; mk build; mk ~/.ssh',
+    'mk(){ cat "$1"; }; mk ~/.ssh/id_rsa',
+    'mk(){ rm -rf "$1"; }; trap mk EXIT; mk build',
+    'mk(){ mkdir -p "$1"; }; mk "$(cat x)"',
+    'f(){ echo x > "$1"; }; f ~/.bashrc',
+    'h(){ cat "$2"; }; h a b; h c ~/.ssh/id_rsa',
+    'g(){ eval "$1"; }; g "rm -rf ~"',
+    # an alias that shadows a program, expanded in a later line or in eval
+    "shopt -s expand_aliases; alias ls='rm -rf ~'; eval ls",
+    "shopt -s expand_aliases\nalias ls='rm -rf ~'\nls",
+    "shopt -s expand_aliases\nalias git='git push'\ngit status",
+    'shopt -s expand_aliases; alias x="$(cat f)"; eval x',
+    "alias ll='ls -l'; ll",
 ]
 
 

@@ -278,10 +278,12 @@ _PLAIN_UNQUOTED = re.compile(
 )
 _PLAIN_WORD = re.compile(rf"(?:{_UNQUOTED}++|{_QUOTED})++")
 _PLAIN_PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([^\"']+)")
-# First words that bash and tree-sitter read as syntax, not as a program name.
+# First words that bash and tree-sitter read as syntax, not as a program name (and `shopt`,
+# whose `expand_aliases` the walk follows).
 _NOT_A_NAME = frozenset(
     {
         *_KEYWORDS,
+        "shopt",
         "time",
         "coproc",
         "declare",
@@ -525,6 +527,8 @@ def parse_tree(
         walker.statements(root, state, "", [])
     except _TooMany as too_many:
         return Script([], [*walker.errors, str(too_many)])
+    if walker.calls:
+        walker.drop_superseded()
     return Script(walker.commands, walker.errors, walker.notes, walker.endless)
 
 
@@ -602,6 +606,14 @@ class _Walker:
         self.words = 0
         # Functions this source defines before a call: the body was judged where it is.
         self.functions: set[str] = set()
+        # A function's body, where its walk at the definition (arguments unknown) starts and
+        # ends in `commands`, and how often a call with static arguments walked it again.
+        self.bodies: dict[str, tuple[Node, int, int]] = {}
+        self.calls: dict[str, int] = {}
+        self.calling: set[str] = set()  # functions whose body is being walked for a call
+        # After `shopt -s expand_aliases`: the aliases defined, each with its value (None
+        # when computed at run time) and the line that defined it.
+        self.aliases: dict[str, tuple[str | None, int]] | None = None
         self.integers: set[str] = set()  # names declared `declare -i`
         # `${a[i]}`, `${@: -1}`: an element not known, of an array whose elements all are;
         # the command is judged with each too, as a loop's body is with each value.
@@ -615,6 +627,30 @@ class _Walker:
         # Inside a `while` condition: the values each `read` there gives, one per line read.
         self.loop_reads: list[list[dict[str, str | None]]] | None = None
         self.start_cwd: str | None = None  # where the script starts
+
+    def drop_superseded(self) -> None:
+        """Drop the walk of a function's body at its definition (its arguments unknown) when
+        every use of its name is a call with static arguments whose walk judged the body
+        with them: nothing else can run it (a `trap`, `eval`, a computed name would name it
+        once more)."""
+        dropped: set[int] = set()
+        for fname, (_, start, end) in self.bodies.items():
+            calls = self.calls.get(fname, 0)
+            if not calls or calls >= MAX_LOOP_WALKS:
+                continue
+            pattern = rf"(?<![\w.:/@%+=-]){re.escape(fname)}(?![\w.:/@%+=-])"
+            if len(re.findall(pattern, self.source)) == 1 + calls:
+                dropped.update(range(start, end))
+        if not dropped:
+            return
+        kept = [i for i in range(len(self.commands)) if i not in dropped]
+        where = {old: new for new, old in enumerate(kept)}
+        self.commands = [self.commands[i] for i in kept]
+        self.endless = [
+            (where[a], where[b - 1] + 1)
+            for a, b in self.endless
+            if a < b and a in where and b - 1 in where
+        ]
 
     def text(self, node: Node) -> str:
         """`node.text.decode("utf-8", "replace")`, without the copy for ASCII sources."""
@@ -741,6 +777,8 @@ class _Walker:
                     )
                 elif fname:
                     self.functions.add(fname)
+                    self.bodies[fname] = (body, before, len(self.commands))
+                    self.calls[fname] = 0
         elif kind in ("for_statement", "c_style_for_statement", "select_statement"):
             loop_var = node.child_by_field_name("variable")
             inner = state
@@ -1253,10 +1291,41 @@ class _Walker:
         self.words += len(argv)
         if self.words > MAX_WORDS:
             raise _TooMany(f"has more than {MAX_WORDS} words, too many to analyse")
+        if self.aliases is not None and argv:
+            argv = self._expand_alias(argv, node.start_point[0])
+        if argv and argv[0].value == "shopt" and any(w.value == "expand_aliases" for w in argv):
+            # bash -c expands aliases only with this option, in lines read after the alias
+            # and in code `eval` reads
+            if any(w.value == "-s" for w in argv):
+                self.aliases = self.aliases or {}
+            elif any(w.value == "-u" for w in argv):
+                self.aliases = None
+        elif argv and argv[0].value == "alias" and self.aliases is not None:
+            for w in argv[1:]:
+                name, eq, value = (w.value or w.text).partition("=")
+                if eq:
+                    self.aliases[name] = (
+                        value if w.value is not None else None,
+                        node.start_point[0],
+                    )
         if argv and argv[0].value in self.functions and argv[0].value == argv[0].text:
             # `f(){ ls; }; f`: the call runs the body judged above, where its arguments are
             # unknown ($1, $@); a body that writes or runs them is judged so there, and one
             # that reads them reads these words: the call is judged as reading them.
+            fname = argv[0].value
+            if (
+                fname not in self.calling
+                and self.calls.get(fname, MAX_LOOP_WALKS) < MAX_LOOP_WALKS
+                and all(w.value is not None for w in argv[1:])
+            ):
+                # `mk(){ mkdir -p "$1"; }; mk build`: with static arguments, the body is
+                # judged again with them as its positional parameters
+                self.calls[fname] += 1
+                inner = state.copy()
+                _set_positional([w.value for w in argv[1:]], inner)
+                self.calling.add(fname)
+                self.statements(self.bodies[fname][0], inner, context or "function body", [])
+                self.calling.discard(fname)
             argv = [Word("true" if len(argv) == 1 else "cat", argv[0].text), *argv[1:]]
         cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
         cmd.argv = argv
@@ -1303,6 +1372,24 @@ class _Walker:
                 self.loop_reads.append(records)
         for extra in after:
             self.statements(extra, state, context, [])
+
+    def _expand_alias(self, argv: list[Word], line: int) -> list[Word]:
+        """`alias ls='rm -rf ~'` then `ls` on a later line, or `eval ls`: the command the
+        alias stands for, judged as `eval` of its text (unknown when its value is)."""
+        aliases = self.aliases or {}
+        first = argv[0]
+        if first.value == "eval" and first.text == "eval" and len(argv) > 1:
+            if any(w.value is None for w in argv[1:]):
+                return argv
+            code = " ".join(w.value or "" for w in argv[1:])
+            expanded = _unalias(code, aliases, None)
+            if expanded == code:
+                return argv
+            return [first, Word(expanded, " ".join(w.text for w in argv[1:]))]
+        if first.text not in aliases or aliases[first.text][1] >= line:
+            return argv
+        code = " ".join(w.text for w in argv)
+        return [Word("eval", "eval"), Word(_unalias(code, aliases, line), code)]
 
     def _glued(self, child: Node, state: _State, context: str, argv: list[Word]) -> None:
         """An argument that starts where the last one ended: one word with it. Its value is
@@ -1772,6 +1859,28 @@ def _ifs_split(line: str, ifs: str, maxsplit: int) -> list[str]:
     if white == ifs:
         return line.split(None, maxsplit)
     return re.split("[" + re.escape(ifs) + "]", line, maxsplit=max(maxsplit, 0))
+
+
+_FIRST_WORD = re.compile(r"\s*([^\s;&|()<>]+)")
+
+
+def _unalias(code: str, aliases: dict[str, tuple[str | None, int]], line: int | None) -> str | None:
+    """`code` with its first word replaced by the alias it names, again while the result
+    starts with another (each once); None when an alias's value is not known. `line`: only
+    aliases defined before it (None: all, as for `eval`)."""
+    seen: set[str] = set()
+    while True:
+        match = _FIRST_WORD.match(code)
+        name = match.group(1) if match is not None else ""
+        if match is None or name in seen or name not in aliases:
+            return code
+        value, defined = aliases[name]
+        if line is not None and defined >= line:
+            return code
+        if value is None:
+            return None
+        seen.add(name)
+        code = code[: match.start(1)] + value + code[match.end(1) :]
 
 
 def _may_leave(word: Word) -> bool:
