@@ -73,6 +73,16 @@ READ_FED = [
     'read -r -a p <<< "README.md /home/dev/.ssh/id_rsa"; cat "${p[@]}"',
     'mapfile -t L <<EOF\nREADME.md\n$HOME/.aws/credentials\nEOF\ncat "${L[1]}"',
 ]
+# Reads one after another from the same input take its lines in turn; after a command that
+# read an unknown part of it, any of them.
+READ_IN_TURN = [
+    "{ read a; read b; cat \"$b\"; } <<< $'README.md\\n/home/dev/.ssh/id_rsa'",
+    "for i in 1 2; do read f; cat \"$f\"; done <<< $'README.md\\n/home/dev/.ssh/id_rsa'",
+    "printf '%s\\n' README.md ~/.ssh/id_rsa | { read a; read b; cat \"$b\"; }",
+    "{ head -1; read f; cat \"$f\"; } <<< $'README.md\\n/home/dev/.ssh/id_rsa'",
+    "while read a; do read b; cat \"$b\"; done <<< $'README.md\\n/home/dev/.ssh/id_rsa'",
+    'for x in a; do read f; cat "$f"; done <<< ~/.ssh/id_rsa',
+]
 # The variable run as code.
 AS_CODE = [
     'while read -r l; do eval "$l"; done <<< "cat ~/.ssh/id_rsa"',
@@ -111,7 +121,15 @@ HEREDOC_CODE = [
 ]
 
 ATTACKS = (
-    HEREDOC_CODE + LOOP_HERE + LOOP_PIPE + READ_FED + AS_CODE + PARTLY_STATIC + MANY_VALUES + XARGS
+    HEREDOC_CODE
+    + LOOP_HERE
+    + LOOP_PIPE
+    + READ_FED
+    + READ_IN_TURN
+    + AS_CODE
+    + PARTLY_STATIC
+    + MANY_VALUES
+    + XARGS
 )
 
 
@@ -122,6 +140,8 @@ def test_attack_is_not_auto_allowed(cmd: str) -> None:
 
 # What developers really run: stays auto-allowed.
 SAFE = [
+    '{ read a; read b; wc -l "$a" "$b"; } <<< $\'README.md\\nsetup.py\'',
+    "select x in a b; do echo $x; break; done <<< 1",
     'git ls-files | while read -r f; do wc -l "$f"; done',
     "find . -name '*.py' | while read -r f; do head -1 \"$f\"; done",
     'while read -r line; do echo "$line"; done < README.md',

@@ -119,9 +119,19 @@ class _State:
     depth: int
     # The known start of a variable whose value is computed at run time (`x=~/.ssh/$(id -un)`)
     prefixes: dict[str, str] = field(default_factory=dict)
+    # The few values a variable whose value is not known may hold (`read` after a command
+    # that read an unknown part of the same input)
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def copy(self) -> _State:
-        return _State(self.cwd, self.home, dict(self.vars), self.depth, dict(self.prefixes))
+        return _State(
+            self.cwd,
+            self.home,
+            dict(self.vars),
+            self.depth,
+            dict(self.prefixes),
+            dict(self.choices),
+        )
 
 
 _STATEMENT_SKIP = frozenset({";", "&", ";;", "&&", "||", "|", "|&", "comment", "(", ")", "{", "}"})
@@ -514,6 +524,14 @@ def parse_tree(
         source = _ASTRAL.sub("\ufffd", source)
     raw = source.encode("utf-8", "surrogateescape")
     tree = _parser().parse(raw)
+    original = source
+    if tree.root_node.has_error and "extglob" in source and _EXTGLOB.search(source):
+        # `shopt -s extglob` then `ls !(node_modules)`: tree-sitter does not read extended
+        # patterns; each is read as a pattern matching any name in its place (`*`), which
+        # holds every name it can match
+        source = _stars(source)
+        raw = source.encode("utf-8", "surrogateescape")
+        tree = _parser().parse(raw)
     walker = _Walker(source, raw)
     walker.start_cwd = cwd
     state = _State(cwd, home, dict(variables or {}), depth)
@@ -521,7 +539,7 @@ def parse_tree(
     # A level of nesting costs at least one character, so short commands cannot be too deep.
     if len(source) > MAX_NESTING // 2 and _nesting(root) > MAX_NESTING:
         return Script([], [f"nests more than {MAX_NESTING} levels deep, too deep to analyse"])
-    if root.has_error:
+    if root.has_error and not _split_herestrings_only(root):
         walker.errors.append(_error_text(root))
     try:
         walker.statements(root, state, "", [])
@@ -529,7 +547,26 @@ def parse_tree(
         return Script([], [*walker.errors, str(too_many)])
     if walker.calls:
         walker.drop_superseded()
+    if source is not original:
+        for cmd in walker.commands:  # shown as written
+            at = source.find(cmd.text) if "*" in cmd.text else -1
+            if at >= 0:
+                cmd.text = original[at : at + len(cmd.text)]
     return Script(walker.commands, walker.errors, walker.notes, walker.endless)
+
+
+# An extended pattern with no expansion, quote or nested group inside (`!(node_modules)`,
+# `@(a|b)`); groups inside groups are replaced first.
+_EXTGLOB = re.compile(r"[?*+@!]\([^()$`'\"\\\x80-\U0010ffff\s;&<>]*\)")
+
+
+def _stars(source: str) -> str:
+    """`source` with each extended pattern replaced by as many `*` (offsets kept)."""
+    while True:
+        replaced = _EXTGLOB.sub(lambda m: "*" * len(m.group()), source)
+        if replaced == source:
+            return source
+        source = replaced
 
 
 def _parser() -> Parser:
@@ -579,6 +616,35 @@ def _list_kinds() -> frozenset[int]:
     return frozenset(i for i, name in _kinds().items() if name == "list")
 
 
+def _split_herestrings_only(root: Node) -> bool:
+    """Whether the syntax errors are all a `<<<` after a loop's `done`, which tree-sitter
+    reads as an error `<<` and a redirect `< WORD` (the walk puts them back together)."""
+    stack = [root]
+    found = False
+    while stack:
+        node = stack.pop()
+        if node.is_missing:
+            return False
+        if node.type == "ERROR":
+            after = node.next_sibling
+            if (
+                _node_text(node) != "<<"
+                or node.parent is None
+                or node.parent.type != "redirected_statement"
+                or after is None
+                or after.type != "file_redirect"
+                or after.start_byte != node.end_byte
+                or not _node_text(after).startswith("<")
+                or _node_text(after).startswith(("<&", "<>"))
+            ):
+                return False
+            found = True
+            continue
+        if node.has_error:
+            stack.extend(node.children)
+    return found
+
+
 def _error_text(root: Node) -> str:
     stack = [root]
     while stack:
@@ -622,10 +688,13 @@ class _Walker:
         # here-document on their loop or group, the stage before them in a pipeline); None
         # when not known.
         self.stdin: Word | None = None
+        # True when a command before may have read an unknown part of `stdin`: a `read` then
+        # takes any of its lines
+        self.skipped = False
         # What the last command or process substitution printed, when static.
         self.printed: Word | None = None
         # Inside a `while` condition: the values each `read` there gives, one per line read.
-        self.loop_reads: list[list[dict[str, str | None]]] | None = None
+        self.loop_reads: list[list[Record]] | None = None
         self.start_cwd: str | None = None  # where the script starts
 
     def drop_superseded(self) -> None:
@@ -855,10 +924,11 @@ class _Walker:
             # variables a value per line of X, and the body is judged with each, as a `for`
             # loop's is
             saved_reads, self.loop_reads = self.loop_reads, []
-            body: Node | None = None
+            loop_input = self.stdin
+            loop_body: Node | None = None
             for child in node.named_children:
                 if self.kinds[child.kind_id] == "do_group":
-                    body = child
+                    loop_body = child
                 elif self.kinds[child.kind_id] not in _STATEMENT_SKIP:
                     self.statements(child, state, context, upstream)
             reads, self.loop_reads = self.loop_reads, None
@@ -867,12 +937,15 @@ class _Walker:
                 fed_takes = self._takes(reads[0], state)
             elif reads:  # several reads: which line each takes is not followed
                 fed_takes = [{n: Word(None, "") for records in reads for r in records for n in r}]
-            if body is not None:
-                saved_stdin, self.stdin = self.stdin, None  # the body's own reads: not followed
+            if loop_body is not None:
+                # a `read` in the body takes any line of the loop's input
+                self.stdin = loop_input
+                self.skipped = loop_input is not None and loop_input.value is not None
                 for take in fed_takes:
                     _assign(take, state)
-                    self.statements(body, state, context, upstream)
-                self.stdin = saved_stdin
+                    self.statements(loop_body, state, context, upstream)
+                # what the loop left of its input is not followed
+                self.stdin = None
             for take in fed_takes[:1]:
                 _assign({n: Word(None, "") for n in take}, state)
             self.loop_reads = saved_reads
@@ -933,12 +1006,14 @@ class _Walker:
         feed = list(upstream)
         before = len(self.commands)
         kept = [stage for stage in stages if self.kinds[stage.kind_id] not in _STATEMENT_SKIP]
-        saved = self.stdin
+        saved, skipped = self.stdin, self.skipped
         stdin = saved if first is None else first[0]
         for i, stage in enumerate(kept):
             before = len(self.commands)
             # each stage reads what the one before prints
             self.stdin = last[0] if last is not None and i == len(kept) - 1 else stdin
+            if i or first is not None or last is not None and i == len(kept) - 1:
+                self.skipped = False
             if trailing and i == len(kept) - 1:
                 if self.kinds[stage.kind_id] == "command":
                     self.command(stage, state.copy(), context, list(feed), [], trailing)
@@ -951,7 +1026,9 @@ class _Walker:
             feed.extend(self.commands[before:])
             if i < len(kept) - 1:
                 stdin = self._printed([stage], self.commands[before:], self.stdin)
+        # the first stage may have read some of the input it shares with what follows
         self.stdin = saved
+        self.skipped = skipped or first is None and saved is not None and saved.value is not None
         return before
 
     def redirected(
@@ -963,8 +1040,23 @@ class _Walker:
         # Words after a redirect's target: bash passes them to the command
         # (`find / 2>/dev/null -delete` is `find / -delete 2>/dev/null`).
         trailing: list[Word] = []
+        split_at = -1  # `done <<< WORD`, which tree-sitter splits into `<<` and `< WORD`
         for child in node.named_children:
             if child is body or child == body:
+                continue
+            if self.kinds[child.kind_id] == "ERROR" and self.text(child) == "<<":
+                split_at = child.end_byte
+                continue
+            if split_at == child.start_byte and self.kinds[child.kind_id] == "file_redirect":
+                named = [c for c in child.named_children]
+                word = self.word(named[-1], state, context) if named else Word(None, "")
+                fed = (
+                    Word(word.value + "\n", word.text)
+                    if word.value is not None
+                    else Word(None, word.text, prefix=word.prefix)
+                )
+                body_text = word.value if word.value is not None else ""
+                redirects.append(Redirect("<<<", None, None, body_text, fed))
                 continue
             redirects.extend(self.redirect(child, state, context, after, trailing))
         before = len(self.commands)
@@ -992,11 +1084,11 @@ class _Walker:
                         f"({self.text(node)[:40]!r})"
                     )
                 # `while read f; do ...; done <<< X`: the loop's commands read X
-                saved = self.stdin
+                saved, skipped = self.stdin, self.skipped
                 if given:
-                    self.stdin = stdin
+                    self.stdin, self.skipped = stdin, False
                 self.statements(body, state, context, upstream)
-                self.stdin = saved
+                self.stdin, self.skipped = saved, skipped
                 for cmd in self.commands[before:]:
                     cmd.redirects.extend(redirects)
         produced = self.commands[before:]
@@ -1070,12 +1162,12 @@ class _Walker:
         if kind == "herestring_redirect":
             named = [c for c in node.named_children if self.kinds[c.kind_id] != "file_descriptor"]
             word = self.word(named[-1], state, context) if named else Word(None, "")
-            fed = (
+            here = (
                 Word(word.value + "\n", word.text)
                 if word.value is not None
                 else Word(None, word.text, prefix=word.prefix)
             )
-            return [Redirect("<<<", None, fd, word.value if word.value is not None else "", fed)]
+            return [Redirect("<<<", None, fd, word.value if word.value is not None else "", here)]
         if kind == "heredoc_redirect":
             text_parts: list[str] = []
             extra: list[Redirect] = []
@@ -1175,6 +1267,8 @@ class _Walker:
         value = self.word(value_node, state, context) if value_node is not None else Word("", "")
         if record and name:
             state.vars[name] = value.value
+            if state.choices:
+                state.choices.pop(name, None)
             if value.value is None and value.prefix is not None:
                 state.prefixes[name] = value.prefix
             elif state.prefixes:
@@ -1370,6 +1464,28 @@ class _Walker:
             )
             if records is not None and self.loop_reads is not None:
                 self.loop_reads.append(records)
+            elif records is not None and not given and self.skipped:
+                # lines before may have been read: each name holds what any line gives it
+                for target in records[0]:
+                    held = tuple(dict.fromkeys(r[target].value for r in records))
+                    if None not in held and len(held) <= MAX_LOOP_WALKS:
+                        state.vars[target] = None
+                        state.choices[target] = tuple(v for v in held if v is not None)
+        if (
+            self.stdin is not None
+            and argv
+            and argv[0].value not in _NO_STDIN
+            and not _stdin_of(own_redirects)[0]
+        ):
+            # the command reads from the input it shares with the commands after it: `read`
+            # takes one line (the next `read` the one after); another command an unknown
+            # part, after which a `read` may take any line
+            rest = None if self.skipped else _after_read(argv, self.stdin)
+            if rest is None:
+                self.skipped = self.stdin.value is not None
+                self.stdin = self.stdin if self.skipped else None
+            else:
+                self.stdin = rest
         for extra in after:
             self.statements(extra, state, context, [])
 
@@ -1483,6 +1599,9 @@ class _Walker:
             if len(names) == 1 and not others and node.child_count <= 3:  # `$x`, `${x}`
                 name = self.strict_text(names[0])
                 value = _lookup(name, state)
+                if value is None and state.choices and name in state.choices:
+                    # one of a few values: the command is judged with each
+                    self.alternatives[text] = state.choices[name]
                 if value is None and state.prefixes:
                     # `x=~/.ssh/$(id -un); cat "$x"`: the known start of its value
                     return Word(None, text, split=True, prefix=state.prefixes.get(name))
@@ -1838,6 +1957,8 @@ def _assign(record: Record, state: _State) -> None:
     """Give the variables of `record` their values (or, unknown, their known starts)."""
     for target, word in record.items():
         state.vars[target] = word.value
+        if state.choices:
+            state.choices.pop(target, None)
         if word.value is None and word.prefix is not None:
             state.prefixes[target] = word.prefix
         else:
@@ -1881,6 +2002,24 @@ def _unalias(code: str, aliases: dict[str, tuple[str | None, int]], line: int | 
             return None
         seen.add(name)
         code = code[: match.start(1)] + value + code[match.end(1) :]
+
+
+# Builtins and programs that never read their standard input.
+_NO_STDIN = frozenset(
+    {"echo", "printf", "true", "false", ":", "cd", "set", "shift", "export", "local", "test", "["}
+)
+
+
+def _after_read(argv: list[Word], fed: Word) -> Word | None:
+    """What is left of the input `fed` after the command `argv` read from it: after a plain
+    `read`, the lines after the first; after anything else, not known."""
+    if argv[0].value != "read" or fed.value is None:
+        return None
+    if any(w.value is None or w.value[:1] == "-" and w.value.strip("-raspte") for w in argv[1:]):
+        return None  # a delimiter, a count, a descriptor, or words computed at run time
+    if "\\\n" in fed.value:
+        return None  # a line that may go on to the next
+    return Word(fed.value.partition("\n")[2], fed.text)
 
 
 def _may_leave(word: Word) -> bool:
