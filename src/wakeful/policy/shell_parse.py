@@ -696,6 +696,9 @@ class _Walker:
         # Inside a `while` condition: the values each `read` there gives, one per line read.
         self.loop_reads: list[list[Record]] | None = None
         self.start_cwd: str | None = None  # where the script starts
+        # Whether any command may take its words from a static input: only then is what
+        # each command prints followed
+        self.feeds = "read" in source or "mapfile" in source or "xargs" in source
 
     def drop_superseded(self) -> None:
         """Drop the walk of a function's body at its definition (its arguments unknown) when
@@ -1025,7 +1028,11 @@ class _Walker:
             self.statements(stage, state.copy(), context, list(feed))
             feed.extend(self.commands[before:])
             if i < len(kept) - 1:
-                stdin = self._printed([stage], self.commands[before:], self.stdin)
+                stdin = (
+                    self._printed([stage], self.commands[before:], self.stdin)
+                    if self.feeds
+                    else None
+                )
         # the first stage may have read some of the input it shares with what follows
         self.stdin = saved
         self.skipped = skipped or first is None and saved is not None and saved.value is not None
@@ -1107,7 +1114,9 @@ class _Walker:
         for extra in after:
             if self.kinds[extra.kind_id] == "pipeline":
                 # `cat <<EOF | while read f ...`: the pipe carries what the command prints
-                printed = self._printed([body], produced, self.stdin) if body else None
+                printed = (
+                    self._printed([body], produced, self.stdin) if body and self.feeds else None
+                )
                 self.pipeline(
                     extra.named_children, state, context, upstream + produced, first=(printed,)
                 )
@@ -1222,7 +1231,7 @@ class _Walker:
                     context=context,
                 )
             )
-        return _heredoc_value(text, state)
+        return _heredoc_value(text, state) if self.feeds else Word(None, text)
 
     def _quoted_subscripts(self, node: Node, state: _State, context: str) -> None:
         """`[[ -v 'a[$(cmd)]' ]]`: a quoted array subscript that bash evaluates as code."""
@@ -1717,7 +1726,11 @@ class _Walker:
             self.statements(child, inner, context, [])
         produced = self.commands[before:]
         statements = [c for c in node.named_children if self.kinds[c.kind_id] != "comment"]
-        self.printed = self._printed(statements, produced, self.stdin)
+        self.printed = (
+            self._printed(statements, produced, self.stdin)
+            if self.feeds and self.kinds[node.kind_id] == "process_substitution"
+            else None
+        )
         if len(produced) == 1:
             return _static_output(produced[0])
         if (
