@@ -884,7 +884,9 @@ class _Walker:
             if loop_var is not None and kind == "for_statement":
                 var = self.strict_text(loop_var)
                 loop_words = self.loop_values.get(var, ())
-                if loop_words:
+                if 0 < len(loop_words) <= MAX_LOOP_WALKS:
+                    takes = loop_words
+                elif loop_words:
                     takes = tuple(
                         take[var].value
                         for take in self._takes([{var: Word(v, v)} for v in loop_words], state)
