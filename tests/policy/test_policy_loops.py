@@ -56,6 +56,10 @@ LOOP_PIPE = [
     'echo ~/.ssh/id_rsa | (read -r f; cat "$f")',
     'echo -n ~/.netrc | while read -r f || [ -n "$f" ]; do cat "$f"; done',
     'echo cat ~/.ssh/id_rsa | while read -r c p; do $c "$p"; done',
+    # through filters that pass lines on: `tee`, and `sort`/`head`/`uniq` (any of the lines)
+    'echo ~/.ssh/id_rsa | tee /dev/null | while read f; do cat "$f"; done',
+    "printf '%s\\n' README.md ~/.ssh/id_rsa | sort -r | { read f; cat \"$f\"; }",
+    "printf '%s\\n' README.md ~/.ssh/id_rsa | head -1 | while read f; do cat \"$f\"; done",
     # a redirect on the loop, not the pipe, is its input
     'echo README.md | while read -r f; do cat "$f"; done < <(echo ~/.ssh/id_rsa)',
 ]
@@ -140,6 +144,8 @@ def test_attack_is_not_auto_allowed(cmd: str) -> None:
 
 # What developers really run: stays auto-allowed.
 SAFE = [
+    "printf '%s\\n' README.md setup.py | sort | { read f; wc -l \"$f\"; }",
+    'git ls-files | sort | while read -r f; do wc -l "$f"; done',
     '{ read a; read b; wc -l "$a" "$b"; } <<< $\'README.md\\nsetup.py\'',
     "select x in a b; do echo $x; break; done <<< 1",
     'git ls-files | while read -r f; do wc -l "$f"; done',

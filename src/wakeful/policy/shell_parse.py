@@ -1013,12 +1013,13 @@ class _Walker:
         kept = [stage for stage in stages if self.kinds[stage.kind_id] not in _STATEMENT_SKIP]
         saved, skipped = self.stdin, self.skipped
         stdin = saved if first is None else first[0]
+        reordered = False  # the stage before printed some of its input's lines, in any order
         for i, stage in enumerate(kept):
             before = len(self.commands)
             # each stage reads what the one before prints
             self.stdin = last[0] if last is not None and i == len(kept) - 1 else stdin
             if i or first is not None or last is not None and i == len(kept) - 1:
-                self.skipped = False
+                self.skipped = reordered and self.stdin is stdin
             if trailing and i == len(kept) - 1:
                 if self.kinds[stage.kind_id] == "command":
                     self.command(stage, state.copy(), context, list(feed), [], trailing)
@@ -1030,11 +1031,13 @@ class _Walker:
             self.statements(stage, state.copy(), context, list(feed))
             feed.extend(self.commands[before:])
             if i < len(kept) - 1:
-                stdin = (
-                    self._printed([stage], self.commands[before:], self.stdin)
-                    if self.feeds
-                    else None
-                )
+                produced = self.commands[before:]
+                reordered = self.feeds and _filters_lines(stage, produced, self.text(stage))
+                if reordered:
+                    # `sort`, `head -3`, `uniq`: a `read` after it takes any of these lines
+                    stdin = self.stdin if self.stdin is not None and self.stdin.value else None
+                else:
+                    stdin = self._printed([stage], produced, self.stdin) if self.feeds else None
         # the first stage may have read some of the input it shares with what follows
         self.stdin = saved
         self.skipped = skipped or first is None and saved is not None and saved.value is not None
@@ -2607,6 +2610,27 @@ _OUTPUT_OPS = frozenset({">", ">>", ">|", "&>", "&>>", ">&"})
 _ECHO_FLAGS = re.compile(r"-[neE]+")
 
 
+# Filters that print some of the lines they read, in some order (given no file and no option
+# that cuts lines or writes elsewhere).
+_LINE_FILTERS = frozenset({"sort", "uniq", "head", "tail", "tac", "shuf"})
+
+
+def _filters_lines(stage: Node, produced: list[SimpleCommand], text: str) -> bool:
+    """Whether the pipeline stage `stage` (`text`) prints only whole lines of its input."""
+    if stage.type != "command":
+        return False
+    found = [c for c in produced if c.text == text]
+    if len(found) != 1 or not found[0].argv or found[0].redirects:
+        return False
+    argv = found[0].argv
+    if argv[0].value not in _LINE_FILTERS or argv[0].text != argv[0].value:
+        return False
+    return all(
+        w.value is not None and w.value[:1] == "-" and not any(c in w.value for c in "coz")
+        for w in argv[1:]
+    )
+
+
 def _stdin_of(redirects: list[Redirect]) -> tuple[bool, Word | None]:
     """(whether a redirect gives the command its standard input, and what it feeds when
     static); the last such redirect wins."""
@@ -2627,6 +2651,9 @@ def _stdout(cmd: SimpleCommand, stdin: Word | None) -> Word | None:
     args = cmd.argv[1:]
     if name in (":", "true"):
         return Word("", "")
+    if name == "tee":  # what it reads, to its files as well
+        found, fed = _stdin_of(cmd.redirects)
+        return fed if found else stdin
     if name == "cat":
         if any(w.value != "-" for w in args):
             return None  # files: their content is the run's
