@@ -86,6 +86,10 @@ READ_IN_TURN = [
     "{ head -1; read f; cat \"$f\"; } <<< $'README.md\\n/home/dev/.ssh/id_rsa'",
     "while read a; do read b; cat \"$b\"; done <<< $'README.md\\n/home/dev/.ssh/id_rsa'",
     'for x in a; do read f; cat "$f"; done <<< ~/.ssh/id_rsa',
+    # a redirect's target takes each value too
+    "{ head -1; read f; cat < \"$f\"; } <<< $'README.md\\n/home/dev/.ssh/id_rsa'",
+    "{ head -1; read f; echo x > \"$f\"; } <<< $'README.md\\n/home/dev/.bashrc'",
+    'x=( README.md ~/.ssh/id_rsa ); i=1; cat < "${x[i]}"',
 ]
 # The variable run as code.
 AS_CODE = [

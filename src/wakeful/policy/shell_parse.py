@@ -1468,6 +1468,27 @@ class _Walker:
                             list(upstream),
                         )
                     )
+            for i, r in enumerate(own_redirects):
+                # `cat < "$f"`: a redirect's target, judged with each value too
+                aim = r.target
+                taken = (
+                    alternatives.get(aim.text.strip('"'))
+                    if aim is not None and aim.value is None
+                    else None
+                )
+                for v in taken or ():
+                    redirect = Redirect(r.op, Word(v, aim.text if aim else ""), r.fd)
+                    self.commands.append(
+                        SimpleCommand(
+                            argv,
+                            assigns,
+                            [*own_redirects[:i], redirect, *own_redirects[i + 1 :]],
+                            state.cwd,
+                            cmd.text,
+                            context,
+                            list(upstream),
+                        )
+                    )
         if argv and argv[0].value in ("cd", "pushd") and not context:
             _change_dir(argv[1:], state)
         elif argv and argv[0].value in _SETS_VARIABLES:
