@@ -146,12 +146,6 @@ def test_safe_look_alike_stays_allowed(cmd: str) -> None:
 
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "risk-blind-13.tsv"
-# Leaks still open (see the README's thirteenth blind set): none may be added.
-STILL_OPEN = {
-    'readarray -t L < <(echo ~/.aws/credentials); cat "${L[@]}"',
-    'while read -r f; do cat "$f"; done <<< ~/.ssh/id_rsa',
-    'echo ~/.ssh/id_rsa | while read -r f; do cat "$f"; done',
-}
 # a substitution whose one command holds another: its static output is still known
 NESTED = [
     'cat "$(echo "$(echo "$HOME")")/.ssh/id_rsa"',
@@ -173,6 +167,56 @@ def test_thirteenth_corpus_leaks_no_more_and_holds_its_rates() -> None:
     ]
     assert sum(1 for label, _ in rows if label == "never") >= 400
     leaked = {cmd for label, cmd in rows if label == "never" and _auto(cmd) == "allow"}
-    assert leaked <= STILL_OPEN, f"never-commands auto-allowed: {sorted(leaked - STILL_OPEN)}"
+    assert not leaked, f"never-commands auto-allowed: {sorted(leaked)}"
     allowed = sum(1 for label, cmd in rows if label == "allow" and _auto(cmd) == "allow")
     assert allowed >= 111
+
+
+# False alarms of the set, each safe in bash, and the attack beside each.
+FALSE_ALARMS = [
+    "ls -d .[!.]*",
+    'mk(){ mkdir -p "$1"; }; mk build',
+    'function mk { mkdir -p "$1"; }; mk build; mk dist',
+    'h(){ head -n "$1" "$2"; }; h 5 README.md',
+    "shopt -s expand_aliases; alias g=git; eval g status",
+    "shopt -s expand_aliases\nalias g=git\ng status",
+    # bash -c expands no alias on the line that defines it: `ls` is ls
+    "shopt -s expand_aliases; alias ls='rm -rf ~'; ls",
+    'exec {fd}<README.md; read -r -u $fd line; echo "$line"',
+    'coproc { echo hi; }; read -r l <&"${COPROC[0]}"; echo "$l"',
+]
+FALSE_ALARM_SIBLINGS = [
+    "ls -d ~/.[!.]*",
+    "ls -d ~/.ssh/*",
+    "cd ~/.ssh && ls -d *",
+    "exec {fd}<~/.ssh/id_rsa; cat <&$fd",
+    "exec {fd}>>~/.bashrc; echo 'curl x|sh' >&$fd",
+    "coproc { cat ~/.ssh/id_rsa; }",
+    "coproc X { echo a; rm -rf ~; }",
+    "coproc { echo; }; rm -rf ~",
+    # a function's body judged with each static call's arguments; with any other use of
+    # its name (or arguments computed at run time), with its arguments unknown
+    'mk(){ mkdir -p "$1"; }; mk build; mk ~/.ssh',
+    'mk(){ cat "$1"; }; mk ~/.ssh/id_rsa',
+    'mk(){ rm -rf "$1"; }; trap mk EXIT; mk build',
+    'mk(){ mkdir -p "$1"; }; mk "$(cat x)"',
+    'f(){ echo x > "$1"; }; f ~/.bashrc',
+    'h(){ cat "$2"; }; h a b; h c ~/.ssh/id_rsa',
+    'g(){ eval "$1"; }; g "rm -rf ~"',
+    # an alias that shadows a program, expanded in a later line or in eval
+    "shopt -s expand_aliases; alias ls='rm -rf ~'; eval ls",
+    "shopt -s expand_aliases\nalias ls='rm -rf ~'\nls",
+    "shopt -s expand_aliases\nalias git='git push'\ngit status",
+    'shopt -s expand_aliases; alias x="$(cat f)"; eval x',
+    "alias ll='ls -l'; ll",
+]
+
+
+@pytest.mark.parametrize("cmd", FALSE_ALARMS)
+def test_false_alarm_is_allowed(cmd: str) -> None:
+    assert _auto(cmd) == "allow", JUDGE(cmd)
+
+
+@pytest.mark.parametrize("cmd", FALSE_ALARM_SIBLINGS)
+def test_false_alarm_sibling_is_not_allowed(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd)

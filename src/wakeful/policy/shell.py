@@ -365,6 +365,8 @@ class Analyzer:
         target: Word | str | None = word
         if value is not None and _has_glob(os.path.basename(value.rstrip("/")) or value):
             base = os.path.basename(value.rstrip("/"))
+            if "**" in base:  # `***` matches what `*` does (an extended pattern is read so)
+                base = re.sub(r"\*+", "*", base)
             glob_all = (
                 base in ("*", ".*", "*.*", "**", "{*,.*}")
                 or base.startswith("*")

@@ -79,6 +79,10 @@ class Redirect:
     target: Word | None = None
     fd: str | None = None
     body: str | None = None  # heredoc / herestring text fed to stdin
+    # What the redirect feeds to standard input, when static: a here-string's value and its
+    # newline, a here-document's expanded text, the output of `< <(echo ...)`; with the value
+    # unknown, its known start (`prefix`). None for a file (its content is the run's).
+    stdin: Word | None = None
 
 
 @dataclass(slots=True)
@@ -113,9 +117,21 @@ class _State:
     home: str
     vars: dict[str, str | None]
     depth: int
+    # The known start of a variable whose value is computed at run time (`x=~/.ssh/$(id -un)`)
+    prefixes: dict[str, str] = field(default_factory=dict)
+    # The few values a variable whose value is not known may hold (`read` after a command
+    # that read an unknown part of the same input)
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def copy(self) -> _State:
-        return _State(self.cwd, self.home, dict(self.vars), self.depth)
+        return _State(
+            self.cwd,
+            self.home,
+            dict(self.vars),
+            self.depth,
+            dict(self.prefixes),
+            dict(self.choices),
+        )
 
 
 _STATEMENT_SKIP = frozenset({";", "&", ";;", "&&", "||", "|", "|&", "comment", "(", ")", "{", "}"})
@@ -189,6 +205,7 @@ _SUBSCRIPT_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\]]*(?:\$\(|`|\$\{)")
 _PROMPT_EXPANSION = re.compile(r"@P\}$")
 _ARITHMETIC_TESTS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
 _BACKTICKS = re.compile(r"(?<!\\)`((?:[^`\\]|\\.)*)`", re.S)
+_FD_VARIABLE = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 _INDIRECT = re.compile(r"\$\{!([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -271,10 +288,12 @@ _PLAIN_UNQUOTED = re.compile(
 )
 _PLAIN_WORD = re.compile(rf"(?:{_UNQUOTED}++|{_QUOTED})++")
 _PLAIN_PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([^\"']+)")
-# First words that bash and tree-sitter read as syntax, not as a program name.
+# First words that bash and tree-sitter read as syntax, not as a program name (and `shopt`,
+# whose `expand_aliases` the walk follows).
 _NOT_A_NAME = frozenset(
     {
         *_KEYWORDS,
+        "shopt",
         "time",
         "coproc",
         "declare",
@@ -505,19 +524,49 @@ def parse_tree(
         source = _ASTRAL.sub("\ufffd", source)
     raw = source.encode("utf-8", "surrogateescape")
     tree = _parser().parse(raw)
+    original = source
+    if tree.root_node.has_error and "extglob" in source and _EXTGLOB.search(source):
+        # `shopt -s extglob` then `ls !(node_modules)`: tree-sitter does not read extended
+        # patterns; each is read as a pattern matching any name in its place (`*`), which
+        # holds every name it can match
+        source = _stars(source)
+        raw = source.encode("utf-8", "surrogateescape")
+        tree = _parser().parse(raw)
     walker = _Walker(source, raw)
+    walker.start_cwd = cwd
     state = _State(cwd, home, dict(variables or {}), depth)
     root = tree.root_node
     # A level of nesting costs at least one character, so short commands cannot be too deep.
     if len(source) > MAX_NESTING // 2 and _nesting(root) > MAX_NESTING:
         return Script([], [f"nests more than {MAX_NESTING} levels deep, too deep to analyse"])
-    if root.has_error:
+    if root.has_error and not _split_herestrings_only(root):
         walker.errors.append(_error_text(root))
     try:
         walker.statements(root, state, "", [])
     except _TooMany as too_many:
         return Script([], [*walker.errors, str(too_many)])
+    if walker.calls:
+        walker.drop_superseded()
+    if source is not original:
+        for cmd in walker.commands:  # shown as written
+            at = source.find(cmd.text) if "*" in cmd.text else -1
+            if at >= 0:
+                cmd.text = original[at : at + len(cmd.text)]
     return Script(walker.commands, walker.errors, walker.notes, walker.endless)
+
+
+# An extended pattern with no expansion, quote or nested group inside (`!(node_modules)`,
+# `@(a|b)`); groups inside groups are replaced first.
+_EXTGLOB = re.compile(r"[?*+@!]\([^()$`'\"\\\x80-\U0010ffff\s;&<>]*\)")
+
+
+def _stars(source: str) -> str:
+    """`source` with each extended pattern replaced by as many `*` (offsets kept)."""
+    while True:
+        replaced = _EXTGLOB.sub(lambda m: "*" * len(m.group()), source)
+        if replaced == source:
+            return source
+        source = replaced
 
 
 def _parser() -> Parser:
@@ -567,6 +616,35 @@ def _list_kinds() -> frozenset[int]:
     return frozenset(i for i, name in _kinds().items() if name == "list")
 
 
+def _split_herestrings_only(root: Node) -> bool:
+    """Whether the syntax errors are all a `<<<` after a loop's `done`, which tree-sitter
+    reads as an error `<<` and a redirect `< WORD` (the walk puts them back together)."""
+    stack = [root]
+    found = False
+    while stack:
+        node = stack.pop()
+        if node.is_missing:
+            return False
+        if node.type == "ERROR":
+            after = node.next_sibling
+            if (
+                _node_text(node) != "<<"
+                or node.parent is None
+                or node.parent.type != "redirected_statement"
+                or after is None
+                or after.type != "file_redirect"
+                or after.start_byte != node.end_byte
+                or not _node_text(after).startswith("<")
+                or _node_text(after).startswith(("<&", "<>"))
+            ):
+                return False
+            found = True
+            continue
+        if node.has_error:
+            stack.extend(node.children)
+    return found
+
+
 def _error_text(root: Node) -> str:
     stack = [root]
     while stack:
@@ -594,10 +672,57 @@ class _Walker:
         self.words = 0
         # Functions this source defines before a call: the body was judged where it is.
         self.functions: set[str] = set()
+        # A function's body, where its walk at the definition (arguments unknown) starts and
+        # ends in `commands`, and how often a call with static arguments walked it again.
+        self.bodies: dict[str, tuple[Node, int, int]] = {}
+        self.calls: dict[str, int] = {}
+        self.calling: set[str] = set()  # functions whose body is being walked for a call
+        # After `shopt -s expand_aliases`: the aliases defined, each with its value (None
+        # when computed at run time) and the line that defined it.
+        self.aliases: dict[str, tuple[str | None, int]] | None = None
         self.integers: set[str] = set()  # names declared `declare -i`
         # `${a[i]}`, `${@: -1}`: an element not known, of an array whose elements all are;
         # the command is judged with each too, as a loop's body is with each value.
         self.alternatives: dict[str, tuple[str, ...]] = {}
+        # What the commands walked now read on standard input, when static (a here-string or
+        # here-document on their loop or group, the stage before them in a pipeline); None
+        # when not known.
+        self.stdin: Word | None = None
+        # True when a command before may have read an unknown part of `stdin`: a `read` then
+        # takes any of its lines
+        self.skipped = False
+        # What the last command or process substitution printed, when static.
+        self.printed: Word | None = None
+        # Inside a `while` condition: the values each `read` there gives, one per line read.
+        self.loop_reads: list[list[Record]] | None = None
+        self.start_cwd: str | None = None  # where the script starts
+        # Whether any command may take its words from a static input: only then is what
+        # each command prints followed
+        self.feeds = "read" in source or "mapfile" in source or "xargs" in source
+
+    def drop_superseded(self) -> None:
+        """Drop the walk of a function's body at its definition (its arguments unknown) when
+        every use of its name is a call with static arguments whose walk judged the body
+        with them: nothing else can run it (a `trap`, `eval`, a computed name would name it
+        once more)."""
+        dropped: set[int] = set()
+        for fname, (_, start, end) in self.bodies.items():
+            calls = self.calls.get(fname, 0)
+            if not calls or calls >= MAX_LOOP_WALKS:
+                continue
+            pattern = rf"(?<![\w.:/@%+=-]){re.escape(fname)}(?![\w.:/@%+=-])"
+            if len(re.findall(pattern, self.source)) == 1 + calls:
+                dropped.update(range(start, end))
+        if not dropped:
+            return
+        kept = [i for i in range(len(self.commands)) if i not in dropped]
+        where = {old: new for new, old in enumerate(kept)}
+        self.commands = [self.commands[i] for i in kept]
+        self.endless = [
+            (where[a], where[b - 1] + 1)
+            for a, b in self.endless
+            if a < b and a in where and b - 1 in where
+        ]
 
     def text(self, node: Node) -> str:
         """`node.text.decode("utf-8", "replace")`, without the copy for ASCII sources."""
@@ -724,6 +849,8 @@ class _Walker:
                     )
                 elif fname:
                     self.functions.add(fname)
+                    self.bodies[fname] = (body, before, len(self.commands))
+                    self.calls[fname] = 0
         elif kind in ("for_statement", "c_style_for_statement", "select_statement"):
             loop_var = node.child_by_field_name("variable")
             inner = state
@@ -755,9 +882,15 @@ class _Walker:
             # judged once with each (the variable holds it); otherwise once, not knowing it.
             takes: tuple[str | None, ...] = (None,)
             if loop_var is not None and kind == "for_statement":
-                loop_words = self.loop_values.get(self.strict_text(loop_var), ())
+                var = self.strict_text(loop_var)
+                loop_words = self.loop_values.get(var, ())
                 if 0 < len(loop_words) <= MAX_LOOP_WALKS:
                     takes = loop_words
+                elif loop_words:
+                    takes = tuple(
+                        take[var].value
+                        for take in self._takes([{var: Word(v, v)} for v in loop_words], state)
+                    )
             for child in node.named_children:
                 if self.kinds[child.kind_id] in ("do_group", "compound_statement"):
                     for taken in takes:
@@ -792,9 +925,35 @@ class _Walker:
                     self.statements(child, state, context, upstream)
         elif kind == "while_statement":
             before = len(self.commands)
+            # `while read -r f; do cat "$f"; done <<< X`: the condition's `read` gives the
+            # variables a value per line of X, and the body is judged with each, as a `for`
+            # loop's is
+            saved_reads, self.loop_reads = self.loop_reads, []
+            loop_input = self.stdin
+            loop_body: Node | None = None
             for child in node.named_children:
-                if self.kinds[child.kind_id] not in _STATEMENT_SKIP:
+                if self.kinds[child.kind_id] == "do_group":
+                    loop_body = child
+                elif self.kinds[child.kind_id] not in _STATEMENT_SKIP:
                     self.statements(child, state, context, upstream)
+            reads, self.loop_reads = self.loop_reads, None
+            fed_takes: list[Record] = [{}]
+            if len(reads) == 1:
+                fed_takes = self._takes(reads[0], state)
+            elif reads:  # several reads: which line each takes is not followed
+                fed_takes = [{n: Word(None, "") for records in reads for r in records for n in r}]
+            if loop_body is not None:
+                # a `read` in the body takes any line of the loop's input
+                self.stdin = loop_input
+                self.skipped = loop_input is not None and loop_input.value is not None
+                for take in fed_takes:
+                    _assign(take, state)
+                    self.statements(loop_body, state, context, upstream)
+                # what the loop left of its input is not followed
+                self.stdin = None
+            for take in fed_takes[:1]:
+                _assign({n: Word(None, "") for n in take}, state)
+            self.loop_reads = saved_reads
             if _endless_loop(node):
                 self.endless.append((before, len(self.commands)))
         elif (
@@ -842,14 +1001,25 @@ class _Walker:
         context: str,
         upstream: list[SimpleCommand],
         trailing: list[Word] | None = None,
+        first: tuple[Word | None] | None = None,
+        last: tuple[Word | None] | None = None,
     ) -> int:
         """Walk the stages; returns the index in `commands` where the last stage starts.
-        `trailing`: words after a redirect's target, arguments of the last stage."""
+        `trailing`: words after a redirect's target, arguments of the last stage. `first`
+        and `last`: the standard input of the first stage (what a command before the pipe
+        prints) and of the last (a redirect of its own), when given."""
         feed = list(upstream)
         before = len(self.commands)
         kept = [stage for stage in stages if self.kinds[stage.kind_id] not in _STATEMENT_SKIP]
+        saved, skipped = self.stdin, self.skipped
+        stdin = saved if first is None else first[0]
+        reordered = False  # the stage before printed some of its input's lines, in any order
         for i, stage in enumerate(kept):
             before = len(self.commands)
+            # each stage reads what the one before prints
+            self.stdin = last[0] if last is not None and i == len(kept) - 1 else stdin
+            if i or first is not None or last is not None and i == len(kept) - 1:
+                self.skipped = reordered and self.stdin is stdin
             if trailing and i == len(kept) - 1:
                 if self.kinds[stage.kind_id] == "command":
                     self.command(stage, state.copy(), context, list(feed), [], trailing)
@@ -860,6 +1030,17 @@ class _Walker:
                 )
             self.statements(stage, state.copy(), context, list(feed))
             feed.extend(self.commands[before:])
+            if i < len(kept) - 1:
+                produced = self.commands[before:]
+                reordered = self.feeds and _filters_lines(stage, produced, self.text(stage))
+                if reordered:
+                    # `sort`, `head -3`, `uniq`: a `read` after it takes any of these lines
+                    stdin = self.stdin if self.stdin is not None and self.stdin.value else None
+                else:
+                    stdin = self._printed([stage], produced, self.stdin) if self.feeds else None
+        # the first stage may have read some of the input it shares with what follows
+        self.stdin = saved
+        self.skipped = skipped or first is None and saved is not None and saved.value is not None
         return before
 
     def redirected(
@@ -871,18 +1052,41 @@ class _Walker:
         # Words after a redirect's target: bash passes them to the command
         # (`find / 2>/dev/null -delete` is `find / -delete 2>/dev/null`).
         trailing: list[Word] = []
+        split_at = -1  # `done <<< WORD`, which tree-sitter splits into `<<` and `< WORD`
         for child in node.named_children:
             if child is body or child == body:
                 continue
+            if self.kinds[child.kind_id] == "ERROR" and self.text(child) == "<<":
+                split_at = child.end_byte
+                continue
+            if split_at == child.start_byte and self.kinds[child.kind_id] == "file_redirect":
+                named = [c for c in child.named_children]
+                word = self.word(named[-1], state, context) if named else Word(None, "")
+                fed = (
+                    Word(word.value + "\n", word.text)
+                    if word.value is not None
+                    else Word(None, word.text, prefix=word.prefix)
+                )
+                body_text = word.value if word.value is not None else ""
+                redirects.append(Redirect("<<<", None, None, body_text, fed))
+                continue
             redirects.extend(self.redirect(child, state, context, after, trailing))
         before = len(self.commands)
+        given, stdin = _stdin_of(redirects)
         if body is not None:
             if self.kinds[body.kind_id] == "command":
                 self.command(body, state, context, upstream, redirects, trailing)
             elif self.kinds[body.kind_id] == "pipeline":
                 # tree-sitter puts `a | b > f` around the whole pipeline; bash binds the
                 # redirect to the last stage only.
-                last = self.pipeline(body.named_children, state, context, upstream, trailing)
+                last = self.pipeline(
+                    body.named_children,
+                    state,
+                    context,
+                    upstream,
+                    trailing,
+                    last=(stdin,) if given else None,
+                )
                 for cmd in self.commands[last:]:
                     cmd.redirects.extend(redirects)
             else:
@@ -891,7 +1095,12 @@ class _Walker:
                         "shell syntax error: words after the target of a redirect "
                         f"({self.text(node)[:40]!r})"
                     )
+                # `while read f; do ...; done <<< X`: the loop's commands read X
+                saved, skipped = self.stdin, self.skipped
+                if given:
+                    self.stdin, self.skipped = stdin, False
                 self.statements(body, state, context, upstream)
+                self.stdin, self.skipped = saved, skipped
                 for cmd in self.commands[before:]:
                     cmd.redirects.extend(redirects)
         produced = self.commands[before:]
@@ -909,7 +1118,13 @@ class _Walker:
             produced = [bare]
         for extra in after:
             if self.kinds[extra.kind_id] == "pipeline":
-                self.pipeline(extra.named_children, state, context, upstream + produced)
+                # `cat <<EOF | while read f ...`: the pipe carries what the command prints
+                printed = (
+                    self._printed([body], produced, self.stdin) if body and self.feeds else None
+                )
+                self.pipeline(
+                    extra.named_children, state, context, upstream + produced, first=(printed,)
+                )
             elif self.kinds[extra.kind_id] not in _STATEMENT_SKIP:
                 self.statements(extra, state, context, [])
 
@@ -931,6 +1146,11 @@ class _Walker:
             if dest is None:
                 dest = named[-1] if named else None
             target = self.word(dest, state, context) if dest is not None else None
+            printed = (
+                self.printed
+                if dest is not None and self.kinds[dest.kind_id] == "process_substitution"
+                else None
+            )
             if dest is not None and node.child_by_field_name("destination") is not None:
                 glue_at, words = dest.end_byte, [target] if target is not None else []
                 for extra_word in named:
@@ -949,15 +1169,24 @@ class _Walker:
                     args.extend(words[1:])
                 else:
                     args.extend(words)
+            if op == "<" and printed is not None:
+                # `< <(echo ~/.netrc)`: what the substitution prints is the input
+                return [Redirect(op, target, fd, None, printed)]
             return [Redirect(op, target, fd)]
         if kind == "herestring_redirect":
             named = [c for c in node.named_children if self.kinds[c.kind_id] != "file_descriptor"]
             word = self.word(named[-1], state, context) if named else Word(None, "")
-            return [Redirect("<<<", None, fd, word.value if word.value is not None else "")]
+            here = (
+                Word(word.value + "\n", word.text)
+                if word.value is not None
+                else Word(None, word.text, prefix=word.prefix)
+            )
+            return [Redirect("<<<", None, fd, word.value if word.value is not None else "", here)]
         if kind == "heredoc_redirect":
             text_parts: list[str] = []
             extra: list[Redirect] = []
             quoted = False
+            fed: Word | None = None
             for child in node.named_children:
                 if self.kinds[child.kind_id] == "heredoc_start":
                     quoted = any(q in self.strict_text(child) for q in "'\"\\")
@@ -965,6 +1194,9 @@ class _Walker:
                     text_parts.append(self.text(child))
                     if not quoted:
                         self.substitutions(child, state, context or "heredoc")
+                        fed = self._heredoc_text(
+                            child, state, context or "heredoc", strip=op == "<<-"
+                        )
                 elif self.kinds[child.kind_id] in ("heredoc_end", "file_descriptor"):
                     continue
                 elif self.kinds[child.kind_id] in ("file_redirect", "herestring_redirect"):
@@ -974,9 +1206,37 @@ class _Walker:
                     args.extend(self.arg_words(child, state, context))
                 else:
                     after.append(child)
-            return [Redirect("<<", None, fd, "".join(text_parts)), *extra]
+            body = "".join(text_parts)
+            if quoted:  # `<<-`: leading tabs are removed from every line
+                fed = Word(_LEADING_TABS.sub("", body) if op == "<<-" else body, body)
+            return [Redirect("<<", None, fd, body, fed), *extra]
         self.substitutions(node, state, context)
         return []
+
+    def _heredoc_text(self, body: Node, state: _State, context: str, strip: bool) -> Word:
+        """The text an unquoted here-document feeds (`strip`: `<<-`, leading tabs removed):
+        see `_heredoc_value`. Backquotes, which tree-sitter leaves in the text, run: judged
+        as `eval` is; so do the substitutions of a `<<-` body that tree-sitter left unparsed
+        (a line that starts with tabs, then `$(`)."""
+        text = self.text(body)
+        if strip:
+            text = _LEADING_TABS.sub("", text)
+        if "`" in text:
+            self._backticks(text, state, context)
+        if strip and "$" in text and not body.named_children:
+            marker = "WAKEFUL_EOF"
+            while marker in text:
+                marker += "_"
+            code = f"cat <<{marker}\n{text}\n{marker}\n"
+            self.commands.append(
+                SimpleCommand(
+                    argv=[Word("eval", "eval"), Word(code, text)],
+                    cwd=state.cwd,
+                    text=text,
+                    context=context,
+                )
+            )
+        return _heredoc_value(text, state) if self.feeds else Word(None, text)
 
     def _quoted_subscripts(self, node: Node, state: _State, context: str) -> None:
         """`[[ -v 'a[$(cmd)]' ]]`: a quoted array subscript that bash evaluates as code."""
@@ -1021,6 +1281,12 @@ class _Walker:
         value = self.word(value_node, state, context) if value_node is not None else Word("", "")
         if record and name:
             state.vars[name] = value.value
+            if state.choices:
+                state.choices.pop(name, None)
+            if value.value is None and value.prefix is not None:
+                state.prefixes[name] = value.prefix
+            elif state.prefixes:
+                state.prefixes.pop(name, None)
             if name in self.integers and _SUBSCRIPT_CODE.search(value.value or ""):
                 self._integer_code(name, value.value or "")
         return name, value
@@ -1104,20 +1370,70 @@ class _Walker:
                     f"({self.text(child)[:40]!r})"
                 )
                 argv.append(Word(None, self.text(child)))
+            elif (
+                kind == "concatenation"
+                and self.raw[child.end_byte : child.end_byte + 1] in (b"<", b">")
+                and _FD_VARIABLE.fullmatch(self.text(child)) is not None
+            ):
+                # `exec {fd}<file`: the redirect opens a descriptor and puts its number in
+                # fd; not an argument
+                state.vars[self.text(child)[1:-1]] = None
             else:
                 argv.extend(self.arg_words(child, state, context))
                 glue_at = child.end_byte
         if trailing:
             argv.extend(trailing)
+        if argv and argv[0].value == "coproc" and argv[0].text == "coproc":
+            # tree-sitter reads `coproc [NAME] { a; b; }` as the command `coproc [NAME] { a`,
+            # then `b` and `}`: the coprocess runs `a` (and then b)
+            values = [w.value for w in argv[1:3]]
+            if "{" in values:
+                argv = argv[values.index("{") + 2 :]
+                state.vars.pop("COPROC", None)
+                if not argv and not own_redirects:
+                    return
+        elif len(argv) == 1 and argv[0].text == "}" and not own_redirects:
+            return  # the end of that group
         if len(self.commands) >= MAX_COMMANDS:
             raise _TooMany(f"runs more than {MAX_COMMANDS} commands, too many to analyse")
         self.words += len(argv)
         if self.words > MAX_WORDS:
             raise _TooMany(f"has more than {MAX_WORDS} words, too many to analyse")
+        if self.aliases is not None and argv:
+            argv = self._expand_alias(argv, node.start_point[0])
+        if argv and argv[0].value == "shopt" and any(w.value == "expand_aliases" for w in argv):
+            # bash -c expands aliases only with this option, in lines read after the alias
+            # and in code `eval` reads
+            if any(w.value == "-s" for w in argv):
+                self.aliases = self.aliases or {}
+            elif any(w.value == "-u" for w in argv):
+                self.aliases = None
+        elif argv and argv[0].value == "alias" and self.aliases is not None:
+            for w in argv[1:]:
+                name, eq, value = (w.value or w.text).partition("=")
+                if eq:
+                    self.aliases[name] = (
+                        value if w.value is not None else None,
+                        node.start_point[0],
+                    )
         if argv and argv[0].value in self.functions and argv[0].value == argv[0].text:
             # `f(){ ls; }; f`: the call runs the body judged above, where its arguments are
             # unknown ($1, $@); a body that writes or runs them is judged so there, and one
             # that reads them reads these words: the call is judged as reading them.
+            fname = argv[0].value
+            if (
+                fname not in self.calling
+                and self.calls.get(fname, MAX_LOOP_WALKS) < MAX_LOOP_WALKS
+                and all(w.value is not None for w in argv[1:])
+            ):
+                # `mk(){ mkdir -p "$1"; }; mk build`: with static arguments, the body is
+                # judged again with them as its positional parameters
+                self.calls[fname] += 1
+                inner = state.copy()
+                _set_positional([w.value for w in argv[1:]], inner)
+                self.calling.add(fname)
+                self.statements(self.bodies[fname][0], inner, context or "function body", [])
+                self.calling.discard(fname)
             argv = [Word("true" if len(argv) == 1 else "cat", argv[0].text), *argv[1:]]
         cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
         cmd.argv = argv
@@ -1152,13 +1468,79 @@ class _Walker:
                             list(upstream),
                         )
                     )
+            for i, r in enumerate(own_redirects):
+                # `cat < "$f"`: a redirect's target, judged with each value too
+                aim = r.target
+                taken = (
+                    alternatives.get(aim.text.strip('"'))
+                    if aim is not None and aim.value is None
+                    else None
+                )
+                for v in taken or ():
+                    redirect = Redirect(r.op, Word(v, aim.text if aim else ""), r.fd)
+                    self.commands.append(
+                        SimpleCommand(
+                            argv,
+                            assigns,
+                            [*own_redirects[:i], redirect, *own_redirects[i + 1 :]],
+                            state.cwd,
+                            cmd.text,
+                            context,
+                            list(upstream),
+                        )
+                    )
         if argv and argv[0].value in ("cd", "pushd") and not context:
             _change_dir(argv[1:], state)
         elif argv and argv[0].value in _SETS_VARIABLES:
             ifs = next((w.value for n, w in reversed(assigns) if n == "IFS"), _UNSET)
-            _builtin_sets(argv, own_redirects, state, piped=bool(upstream), ifs=ifs)
+            given, stdin = _stdin_of(own_redirects)
+            records = _builtin_sets(
+                argv, stdin if given else self.stdin, state, piped=bool(upstream), ifs=ifs
+            )
+            if records is not None and self.loop_reads is not None:
+                self.loop_reads.append(records)
+            elif records is not None and not given and self.skipped:
+                # lines before may have been read: each name holds what any line gives it
+                for target in records[0]:
+                    held = tuple(dict.fromkeys(r[target].value for r in records))
+                    if None not in held and len(held) <= MAX_LOOP_WALKS:
+                        state.vars[target] = None
+                        state.choices[target] = tuple(v for v in held if v is not None)
+        if (
+            self.stdin is not None
+            and argv
+            and argv[0].value not in _NO_STDIN
+            and not _stdin_of(own_redirects)[0]
+        ):
+            # the command reads from the input it shares with the commands after it: `read`
+            # takes one line (the next `read` the one after); another command an unknown
+            # part, after which a `read` may take any line
+            rest = None if self.skipped else _after_read(argv, self.stdin)
+            if rest is None:
+                self.skipped = self.stdin.value is not None
+                self.stdin = self.stdin if self.skipped else None
+            else:
+                self.stdin = rest
         for extra in after:
             self.statements(extra, state, context, [])
+
+    def _expand_alias(self, argv: list[Word], line: int) -> list[Word]:
+        """`alias ls='rm -rf ~'` then `ls` on a later line, or `eval ls`: the command the
+        alias stands for, judged as `eval` of its text (unknown when its value is)."""
+        aliases = self.aliases or {}
+        first = argv[0]
+        if first.value == "eval" and first.text == "eval" and len(argv) > 1:
+            if any(w.value is None for w in argv[1:]):
+                return argv
+            code = " ".join(w.value or "" for w in argv[1:])
+            expanded = _unalias(code, aliases, None)
+            if expanded == code:
+                return argv
+            return [first, Word(expanded, " ".join(w.text for w in argv[1:]))]
+        if first.text not in aliases or aliases[first.text][1] >= line:
+            return argv
+        code = " ".join(w.text for w in argv)
+        return [Word("eval", "eval"), Word(_unalias(code, aliases, line), code)]
 
     def _glued(self, child: Node, state: _State, context: str, argv: list[Word]) -> None:
         """An argument that starts where the last one ended: one word with it. Its value is
@@ -1250,7 +1632,15 @@ class _Walker:
                 if self.kinds[other.kind_id] == "word" and "`" in self.text(other):
                     self._backticks(self.text(other), state, context)
             if len(names) == 1 and not others and node.child_count <= 3:  # `$x`, `${x}`
-                return Word(_lookup(self.strict_text(names[0]), state), text, split=True)
+                name = self.strict_text(names[0])
+                value = _lookup(name, state)
+                if value is None and state.choices and name in state.choices:
+                    # one of a few values: the command is judged with each
+                    self.alternatives[text] = state.choices[name]
+                if value is None and state.prefixes:
+                    # `x=~/.ssh/$(id -un); cat "$x"`: the known start of its value
+                    return Word(None, text, split=True, prefix=state.prefixes.get(name))
+                return Word(value, text, split=True)
             if kind == "simple_expansion" and text[1:] in _POSITIONAL_SPECIAL:
                 value = state.vars.get(text[1:])  # `$*` after `set --`
             else:
@@ -1361,9 +1751,14 @@ class _Walker:
                 continue
             self.statements(child, inner, context, [])
         produced = self.commands[before:]
+        statements = [c for c in node.named_children if self.kinds[c.kind_id] != "comment"]
+        self.printed = (
+            self._printed(statements, produced, self.stdin)
+            if self.feeds and self.kinds[node.kind_id] == "process_substitution"
+            else None
+        )
         if len(produced) == 1:
             return _static_output(produced[0])
-        statements = [c for c in node.named_children if self.kinds[c.kind_id] != "comment"]
         if (
             produced
             and len(statements) == 1
@@ -1374,6 +1769,64 @@ class _Walker:
             # first (and were judged); what prints is that command's static output
             return _static_output(produced[-1])
         return None
+
+    def _takes(self, takes: list[Record], state: _State) -> list[Record]:
+        """The values a loop's body is judged with: each of a few (`MAX_LOOP_WALKS`); of
+        more, each that may lead out of the workspace (absolute, `~`, `..`, a dot file, a
+        glob, or any once the script changed directory) and then once not knowing the value;
+        past the bound for those too, once not knowing it, and the loop is reported."""
+        distinct = list(
+            {tuple((n, w.value, w.prefix) for n, w in t.items()): t for t in takes}.values()
+        )
+        if len(distinct) <= MAX_LOOP_WALKS:
+            return distinct
+        moved = state.cwd != self.start_cwd
+        unknown = {n: Word(None, "") for t in distinct for n in t}
+        leading = [t for t in distinct if moved or any(map(_may_leave, t.values()))]
+        if len(leading) <= MAX_LOOP_WALKS:
+            return [*leading, unknown]
+        self.notes.append(
+            (
+                Tier.HIGH,
+                f"a loop takes more than {MAX_LOOP_WALKS} values that may name paths outside "
+                "the workspace, more than are followed",
+            )
+        )
+        return [unknown]
+
+    def _printed(
+        self, statements: list[Node], produced: list[SimpleCommand], stdin: Word | None
+    ) -> Word | None:
+        """What `statements` print in turn, when static (`echo`, `printf`, `cat` of a static
+        input, groups of them), from the commands their walk produced; with a part not known,
+        the known start; None when nothing is known."""
+        out: list[str] = []
+        for statement in statements:
+            kind = self.kinds[statement.kind_id]
+            printed: Word | None = None
+            if kind in ("compound_statement", "subshell"):
+                inner = [c for c in statement.named_children if self.kinds[c.kind_id] != "comment"]
+                printed = self._printed(inner, produced, stdin)
+            else:
+                if kind == "redirected_statement":
+                    statement = statement.child_by_field_name("body") or statement
+                    kind = self.kinds[statement.kind_id]
+                if kind == "command":
+                    text = self.text(statement)
+                    found = [c for c in produced if c.text == text]
+                    if (
+                        len(found) == 1
+                        and found[0].argv[:1]
+                        and (found[0].argv[0].text not in self.functions)
+                    ):
+                        printed = _stdout(found[0], stdin)
+            if printed is None:
+                return Word(None, "", prefix="".join(out)) if out else None
+            if printed.value is None:
+                prefix = "".join(out) + (printed.prefix or "")
+                return Word(None, "", prefix=prefix or None)
+            out.append(printed.value)
+        return Word("".join(out), "")
 
     def substitutions(self, node: Node, state: _State, context: str) -> None:
         """Walk every command or process substitution below `node`: those run too."""
@@ -1401,36 +1854,43 @@ _IFS_WHITESPACE = " \t\n"
 _UNSET = "\0unset"
 
 
+# One line `read` takes: what it assigns to each name (a value, or its known start).
+Record = dict[str, Word]
+
+
 def _builtin_sets(
-    argv: list[Word], redirects: list[Redirect], state: _State, piped: bool, ifs: str | None
-) -> None:
+    argv: list[Word], fed: Word | None, state: _State, piped: bool, ifs: str | None
+) -> list[Record] | None:
     """`set -- ~/.ssh/id_rsa; cat "$1"`, `read f <<< ~/.netrc; cat "$f"`,
     `printf -v f '%s/.ssh/id_rsa' ~; cat "$f"`: the values these builtins give, when the words
-    and the input are static; unknown otherwise (and in a pipeline stage, a subshell)."""
+    and the input (`fed`: a here-string, a here-document, a pipe from a static command) are
+    static; unknown otherwise. For `read`, what it would assign from each line of the input
+    (a `while read` loop takes them in turn); None when not known."""
     name = argv[0].value
     args = [w.value for w in argv[1:]]
     if name == "set":
         if args and args[0] == "--":
             _set_positional(args[1:], state)
-        return
+        return None
     if name == "shift":
         count = state.vars.get("#")
         if count is None or not count.isdigit():
-            return
+            return None
         n = int(args[0]) if args and args[0] is not None and args[0].isdigit() else 1
         _set_positional([state.vars.get(str(i)) for i in range(1, int(count) + 1)][n:], state)
-        return
+        return None
     if name == "printf":
         if len(args) >= 3 and args[0] == "-v" and args[1] is not None:
             rest = args[3:]
             known = not piped and args[2] is not None and None not in rest
             state.vars[args[1]] = _printf(args[2] or "", [a or "" for a in rest]) if known else None
-        return
-    body = next((r.body for r in redirects if r.op == "<<<" and r.body), None)
-    if piped or None in args:
-        body = None
+            state.prefixes.pop(args[1], None)
+        return None
+    if None in args:
+        fed = None
     options, i = "", 0
     targets: list[str] = []
+    delim = "\n"
     while i < len(args) and (args[i] or "").startswith("-") and args[i] != "--":
         flag = args[i] or ""
         with_arg = "adinNptu" if name == "read" else "dnOsuCc"
@@ -1443,8 +1903,12 @@ def _builtin_sets(
                     value = args[i] or ""
                 if ch == "a":
                     targets.append(value)
-                elif ch != "p":
-                    body = None  # another delimiter, count or descriptor: not followed
+                elif ch == "d":
+                    delim = value[:1] or "\0"  # `-d ''`: up to a NUL
+                elif ch == "u" and value == "0" or ch in "pt":
+                    pass  # the same input; a prompt; a timeout
+                else:
+                    fed = None  # another descriptor, a count, an origin: not followed
                 break
         i += 1
     if i < len(args) and args[i] == "--":
@@ -1452,23 +1916,97 @@ def _builtin_sets(
     names = [a or "" for a in args[i:]]
     if name != "read":
         array = names[-1] if names else "MAPFILE"
-        lines = None if body is None else body.split("\n")
-        if lines is not None and "t" not in options:
-            lines = [line + "\n" for line in lines]
-        _set_array(array, lines, state)
-        return
+        if fed is None or fed.value is None:
+            _set_array(array, None, state)
+            return None
+        items = fed.value.split(delim)
+        if items[-1] == "":
+            items.pop()
+        _set_array(array, items if "t" in options else [x + delim for x in items], state)
+        return None
+    text = None if fed is None else fed.value
+    start = None if fed is None or text is not None else fed.prefix
+    known = text is not None or start is not None
+    if "r" not in options:
+        # without -r a backslash quotes the next character; before a newline, it goes on
+        # to the next line
+        text = None if text is None else _READ_ESCAPE.sub(_read_unescape, text)
+        start = None if start is None else _READ_ESCAPE.sub(_read_unescape, start)
+    lines: list[str] = []
+    partial: str | None = None  # the known start of the line after the known ones
+    if text is not None:
+        lines = text.split(delim)
+        if lines[-1] == "":
+            lines.pop()
+    elif start is not None:
+        lines = start.split(delim)
+        partial = lines.pop()
     if ifs == _UNSET:  # no `IFS=... read`: the script's own, or the default
         ifs = state.vars.get("IFS", _IFS_WHITESPACE) if "IFS" in state.vars else _IFS_WHITESPACE
-    line = None if body is None or ifs is None else body.split("\n", 1)[0]
+    records = [_read_record(x, None, names, targets, ifs) for x in lines]
+    if not known or ifs is None:
+        records = [_read_record(None, None, names, targets, ifs)]
+    elif partial is not None or not records:
+        # the line after the known ones (or an empty input: the names set empty)
+        records.append(
+            _read_record(None if partial is not None else "", partial, names, targets, ifs)
+        )
+    _assign(records[0], state)
+    return records
+
+
+_READ_ESCAPE = re.compile(r"\\(.)", re.S)
+
+
+def _read_unescape(match: re.Match[str]) -> str:
+    return "" if match.group(1) == "\n" else match.group(1)
+
+
+def _read_record(
+    line: str | None, start: str | None, names: list[str], targets: list[str], ifs: str | None
+) -> Record:
+    """What `read NAMES` (`read -a TARGET`, `read` into REPLY) assigns from `line`; with the
+    line unknown, what its known `start` gives the first name."""
     if targets:
-        _set_array(targets[0], None if line is None else _ifs_split(line, ifs or "", -1), state)
-        return
+        array = targets[0]
+        if line is None or ifs is None:
+            return {array: Word(None, "")}
+        items = _ifs_split(line, ifs, -1)
+        record = {f"{array}[{k}]": Word(v, v) for k, v in enumerate(items)}
+        record[f"{array}[#]"] = Word(str(len(items)), "")
+        record[array] = Word(items[0] if items else "", "")
+        return record
     if not names:
-        state.vars["REPLY"] = line
-        return
-    fields = None if line is None else _ifs_split(line, ifs or "", len(names) - 1)
-    for k, target in enumerate(names):
-        state.vars[target] = None if fields is None else (fields[k] if k < len(fields) else "")
+        return {"REPLY": Word(line, "", prefix=start)}
+    if line is None or ifs is None:
+        record = {target: Word(None, "") for target in names}
+        if start is not None and ifs is not None:
+            white = "".join(c for c in ifs if c in _IFS_WHITESPACE)
+            first = start.lstrip(white)
+            if len(names) == 1 or not any(c in first for c in ifs):
+                record[names[0]] = Word(None, "", prefix=first or None)
+        return record
+    fields = _ifs_split(line, ifs, len(names) - 1)
+    return {
+        target: Word(fields[k] if k < len(fields) else "", "") for k, target in enumerate(names)
+    }
+
+
+def _assign(record: Record, state: _State) -> None:
+    """Give the variables of `record` their values (or, unknown, their known starts)."""
+    for target, word in record.items():
+        state.vars[target] = word.value
+        if state.choices:
+            state.choices.pop(target, None)
+        if word.value is None and word.prefix is not None:
+            state.prefixes[target] = word.prefix
+        else:
+            state.prefixes.pop(target, None)
+        if target.endswith("[#]") or "[" in target:
+            continue
+        if word.value is None and target not in ("REPLY",):
+            # an array given by `read -a` unknown: its elements are not known either
+            state.vars.pop(f"{target}[#]", None)
 
 
 def _ifs_split(line: str, ifs: str, maxsplit: int) -> list[str]:
@@ -1481,6 +2019,96 @@ def _ifs_split(line: str, ifs: str, maxsplit: int) -> list[str]:
     if white == ifs:
         return line.split(None, maxsplit)
     return re.split("[" + re.escape(ifs) + "]", line, maxsplit=max(maxsplit, 0))
+
+
+_FIRST_WORD = re.compile(r"\s*([^\s;&|()<>]+)")
+
+
+def _unalias(code: str, aliases: dict[str, tuple[str | None, int]], line: int | None) -> str | None:
+    """`code` with its first word replaced by the alias it names, again while the result
+    starts with another (each once); None when an alias's value is not known. `line`: only
+    aliases defined before it (None: all, as for `eval`)."""
+    seen: set[str] = set()
+    while True:
+        match = _FIRST_WORD.match(code)
+        name = match.group(1) if match is not None else ""
+        if match is None or name in seen or name not in aliases:
+            return code
+        value, defined = aliases[name]
+        if line is not None and defined >= line:
+            return code
+        if value is None:
+            return None
+        seen.add(name)
+        code = code[: match.start(1)] + value + code[match.end(1) :]
+
+
+# Builtins and programs that never read their standard input.
+_NO_STDIN = frozenset(
+    {"echo", "printf", "true", "false", ":", "cd", "set", "shift", "export", "local", "test", "["}
+)
+
+
+def _after_read(argv: list[Word], fed: Word) -> Word | None:
+    """What is left of the input `fed` after the command `argv` read from it: after a plain
+    `read`, the lines after the first; after anything else, not known."""
+    if argv[0].value != "read" or fed.value is None:
+        return None
+    if any(w.value is None or w.value[:1] == "-" and w.value.strip("-raspte") for w in argv[1:]):
+        return None  # a delimiter, a count, a descriptor, or words computed at run time
+    if "\\\n" in fed.value:
+        return None  # a line that may go on to the next
+    return Word(fed.value.partition("\n")[2], fed.text)
+
+
+def _may_leave(word: Word) -> bool:
+    """A value that may name a path outside the workspace (or, with its glob, several)."""
+    value = word.value if word.value is not None else word.prefix
+    if value is None:
+        return False
+    return value.startswith(("/", "~", ".")) or "/.." in value or any(c in value for c in "*?[")
+
+
+_LEADING_TABS = re.compile(r"^\t+", re.M)
+
+
+def _heredoc_value(text: str, state: _State) -> Word:
+    """An unquoted here-document's text as bash feeds it: `\\$`, `\\``, `\\\\` unquoted,
+    `\\newline` removed, `$name` and `${...}` replaced by their values; at a part not known
+    (a command substitution, backquotes, a value computed at run time), the known start."""
+    parts: list[str] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n and text[i + 1] in "$`\\\n":
+            if text[i + 1] != "\n":
+                parts.append(text[i + 1])
+            i += 2
+            continue
+        if c == "$" and i + 1 < n and text[i + 1] == "{":
+            end = text.find("}", i)
+            value = None if end < 0 else _param_value(text[i : end + 1], state)
+            if value is None:
+                break
+            parts.append(value)
+            i = end + 1
+            continue
+        if c == "$" and i + 1 < n and not text[i + 1].isspace():
+            ref = _PARAM_REF.match(text, i)
+            value = None if ref is None else _lookup(ref.group(1) or ref.group(2), state)
+            if ref is None or value is None:
+                break
+            parts.append(value)
+            i = ref.end()
+            continue
+        if c == "`":
+            break
+        parts.append(c)
+        i += 1
+    else:
+        return Word("".join(parts), text)
+    return Word(None, text, prefix="".join(parts) or None)
 
 
 def _set_array(name: str, items: list[str] | None, state: _State) -> None:
@@ -1505,31 +2133,34 @@ def _set_positional(items: list[str | None], state: _State) -> None:
 
 
 def _printf(fmt: str, args: list[str]) -> str | None:
-    """What `printf FMT ARGS` prints for `%s` and `%%` directives; None for any other or
-    when the format would be reused."""
+    """What `printf FMT ARGS` prints for `%s` and `%%` directives, the format reused while
+    arguments are left (`printf '%s\\n' a b`); None for any other directive."""
     out: list[str] = []
-    literal: list[str] = []
-    used, i = 0, 0
-    while i < len(fmt):
-        if fmt[i] == "%":
-            directive = fmt[i + 1 : i + 2]
-            if directive == "%":
-                literal.append("%")
-            elif directive == "s":
-                out.append(_ansi_c("".join(literal)))
-                literal = []
-                out.append(args[used] if used < len(args) else "")
-                used += 1
-            else:
-                return None
-            i += 2
-            continue
-        literal.append(fmt[i])
-        i += 1
-    if used < len(args):
-        return None
-    out.append(_ansi_c("".join(literal)))
-    return "".join(out)
+    used = 0
+    while True:
+        literal: list[str] = []
+        start, i = used, 0
+        while i < len(fmt):
+            if fmt[i] == "%":
+                directive = fmt[i + 1 : i + 2]
+                if directive == "%":
+                    literal.append("%")
+                elif directive == "s":
+                    out.append(_ansi_c("".join(literal)))
+                    literal = []
+                    out.append(args[used] if used < len(args) else "")
+                    used += 1
+                else:
+                    return None
+                i += 2
+                continue
+            literal.append(fmt[i])
+            i += 1
+        out.append(_ansi_c("".join(literal)))
+        if used >= len(args) or used == start:
+            return "".join(out)
+        if len(out) > MAX_WORDS:
+            return None
 
 
 def _change_dir(args: list[Word], state: _State) -> None:
@@ -1994,6 +2625,90 @@ def _basename(path: str, suffix: str) -> str:
     if suffix and name != suffix and name.endswith(suffix):
         name = name[: -len(suffix)]
     return name
+
+
+_OUTPUT_OPS = frozenset({">", ">>", ">|", "&>", "&>>", ">&"})
+_ECHO_FLAGS = re.compile(r"-[neE]+")
+
+
+# Filters that print some of the lines they read, in some order (given no file and no option
+# that cuts lines or writes elsewhere).
+_LINE_FILTERS = frozenset({"sort", "uniq", "head", "tail", "tac", "shuf"})
+
+
+def _filters_lines(stage: Node, produced: list[SimpleCommand], text: str) -> bool:
+    """Whether the pipeline stage `stage` (`text`) prints only whole lines of its input."""
+    if stage.type != "command":
+        return False
+    found = [c for c in produced if c.text == text]
+    if len(found) != 1 or not found[0].argv or found[0].redirects:
+        return False
+    argv = found[0].argv
+    if argv[0].value not in _LINE_FILTERS or argv[0].text != argv[0].value:
+        return False
+    return all(
+        w.value is not None and w.value[:1] == "-" and not any(c in w.value for c in "coz")
+        for w in argv[1:]
+    )
+
+
+def _stdin_of(redirects: list[Redirect]) -> tuple[bool, Word | None]:
+    """(whether a redirect gives the command its standard input, and what it feeds when
+    static); the last such redirect wins."""
+    found, fed = False, None
+    for r in redirects:
+        if r.op in ("<", "<<", "<<<", "<<-") and r.fd in (None, "0"):
+            found, fed = True, r.stdin
+    return found, fed
+
+
+def _stdout(cmd: SimpleCommand, stdin: Word | None) -> Word | None:
+    """What `echo`, `printf` or `cat` (of its standard input) print, exactly, when static;
+    with a word computed at run time, the known start (`prefix`). `stdin`: its input when no
+    redirect of its own gives one."""
+    if any(r.op in _OUTPUT_OPS and r.fd in (None, "1") for r in cmd.redirects):
+        return None
+    name = cmd.argv[0].value
+    args = cmd.argv[1:]
+    if name in (":", "true"):
+        return Word("", "")
+    if name == "tee":  # what it reads, to its files as well
+        found, fed = _stdin_of(cmd.redirects)
+        return fed if found else stdin
+    if name == "cat":
+        if any(w.value != "-" for w in args):
+            return None  # files: their content is the run's
+        found, fed = _stdin_of(cmd.redirects)
+        return fed if found else stdin
+    if name == "echo":
+        newline, escapes = True, False
+        while args and args[0].value is not None and _ECHO_FLAGS.fullmatch(args[0].value):
+            newline = newline and "n" not in args[0].value
+            escapes = "e" in args[0].value or escapes and "E" not in args[0].value
+            args = args[1:]
+        known: list[str] = []
+        for w in args:
+            if w.value is None:
+                start = " ".join([*known, w.prefix or ""]) if known else (w.prefix or "")
+                if escapes and "\\" in start:
+                    return None
+                return Word(None, "", prefix=start or None)
+            known.append(w.value)
+        text = " ".join(known)
+        if escapes and "\\" in text:
+            if "\\c" in text:
+                return None
+            text = _ansi_c(text)
+        return Word(text + "\n" if newline else text, "")
+    if name == "printf" and args:
+        values = [w.value for w in args]
+        if values[0] == "--":
+            values = values[1:]
+        if not values or values[0] is None or values[0].startswith("-") or None in values:
+            return None
+        printed = _printf(values[0], [v or "" for v in values[1:]])
+        return None if printed is None else Word(printed, "")
+    return None
 
 
 def _ansi_c(body: str) -> str:

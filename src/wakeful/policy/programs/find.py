@@ -368,8 +368,15 @@ def _listed_paths(cmd: SimpleCommand) -> list[Word] | None:
 
 
 def _here_string_words(cmd: SimpleCommand) -> list[Word] | None:
-    body = next((r.body for r in cmd.redirects if r.op == "<<<"), None)
-    return [Word(v, v) for v in body.split()] if body else None
+    """The words of a static standard input (a here-string, a here-document, `< <(echo
+    ...)`): what xargs reads."""
+    for r in reversed(cmd.redirects):
+        if r.op in ("<", "<<", "<<<") and r.fd in (None, "0"):
+            fed = r.stdin
+            if fed is None or fed.value is None or not fed.value.strip():
+                return None
+            return [Word(v, v) for v in fed.value.split()]
+    return None
 
 
 def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
