@@ -629,6 +629,7 @@ _TABLE: dict[str, Program] = {
         "checks formatting (runs project config)",
         ("--parser", "--ignore-path", "--cache-location"),
         write_flags=("--write", "-w"),
+        runs_code=True,
         # a plugin or a .js/.mjs config is code prettier loads
         script_opts=("--config", "--plugin"),
     ),
@@ -1278,6 +1279,12 @@ RUNS_PROJECT_CODE = frozenset(
         "mkdocs",
         "jekyll",
         "eslint",
+        # linters whose configuration names plugins or files they load
+        "flake8",
+        "rubocop",
+        "golangci-lint",
+        "stylelint",
+        "nim",
         "webpack",
         "vite",
         "rollup",

@@ -12,7 +12,16 @@ from dataclasses import replace
 from wakeful.policy.program_rules import CMAKE_E_COMMANDS, Program
 from wakeful.policy.programs.checks import CHECKS
 from wakeful.policy.programs.inline import _dynamic_code, _literal_paths, _run_file
-from wakeful.policy.programs.options import _has, _max, _min, _short, _vals, _vals_in, split_opts
+from wakeful.policy.programs.options import (
+    _has,
+    _max,
+    _min,
+    _short,
+    _vals,
+    _vals_in,
+    runs_project_code,
+    split_opts,
+)
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
@@ -496,7 +505,9 @@ def run_program(
         else:
             a.add(rule.tier, rule.what)
     if rule.runs_code:
-        a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
+        runs_project_code(
+            f"{name} runs code from the project (tests, build scripts, config, plugins)", cmd, a
+        )
     if opts and rule.write_opts:
         for value in _vals_in(opts, rule.write_opts):
             a.write(value, cmd.cwd)
@@ -594,7 +605,9 @@ def _run_bare(
     opts, pos = split_opts(args, compiled.takes)
     a.add(rule.tier, rule.what)
     if rule.runs_code:
-        a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
+        runs_project_code(
+            f"{name} runs code from the project (tests, build scripts, config, plugins)", cmd, a
+        )
     if rule.skip_first and pos and not _has(opts, *_NO_PATTERN_OPERAND):
         pos = pos[1:]
     kinds, last = compiled.kinds, compiled.last

@@ -16,6 +16,18 @@ _OUT_OPS = frozenset({">", ">>", "&>", "&>>", ">|", "<>", ">&"})
 _SECRET_ENV_READERS = frozenset({"env", "printenv", "set", "export", "declare", "typeset"})
 
 
+def runs_project_code(why: str, cmd: SimpleCommand, a: Analyzer) -> None:
+    """The command runs the code it finds in its current directory (`npm test`, `make`,
+    `pytest`): the project's own only while that directory is in the workspace. After `cd`
+    out of it (`cd /tmp && npm test`, `cd .. && make`) or to a directory known only at run
+    time (`cd "$X"`, `cd -`), the code is someone else's."""
+    a.runs_code(why)
+    cwd = cmd.cwd
+    if cwd != a.workspace and a.place(cwd, None).zone != "workspace":
+        where = cwd if cwd is not None else "a directory known only at run time"
+        a.add(Tier.HIGH, f"runs the code it finds in {where}, outside the workspace")
+
+
 # ---------------------------------------------------------------------------------------
 # option splitting
 

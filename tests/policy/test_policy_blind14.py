@@ -1,0 +1,138 @@
+"""Classes the fourteenth blind set (corpora/risk-blind-14.tsv, taken from peer agents' own
+command-safety code and tests) found on its first run: a command that runs the project's
+code from the current directory (`npm test`, `make`, `pytest`, `cargo build`) was judged
+workspace work after `cd` had left the workspace (`cd /tmp && npm test`), where the code it
+runs is not the project's. Its siblings: `bun test`, `bun run dev` and `deno task` after
+such a `cd`, and linters whose configuration loads code (flake8's local plugins, rubocop's
+`require`, golangci-lint's plugins, stylelint's and prettier's JavaScript configs, Nim's
+config.nims) that were not marked as running workspace code, so the sandbox gate did not
+see them. A false alarm: npm's `prepublish`/`prepublishOnly` hooks (builds and tests run
+before a publish) were judged as publishing by their name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wakeful.policy.decision import mode_verdict
+from wakeful.policy.shell import ShellClassifier
+
+JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
+
+
+def _auto(cmd: str) -> str:
+    r = JUDGE(cmd)
+    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+
+
+# After `cd` (or `pushd`) out of the workspace, or to a directory known only at run time,
+# a program that runs what it finds in the current directory runs someone else's code.
+RUNS_CODE_ELSEWHERE = [
+    "cd /tmp && npm test",
+    "cd /tmp; make",
+    "cd ~ && make",
+    "cd ~/other && npm run build",
+    "pushd /tmp && npm test",
+    "(cd /tmp && npm test)",
+    "cd .. && npm test",
+    "cd /tmp && pytest",
+    "cd /tmp && cargo build",
+    "cd /tmp && go run .",
+    "cd /tmp && npx jest",
+    "cd /tmp && npm run build",
+    "cd $OLDPWD && make",
+    "cd - && make",
+    'cd "$X" && npm test',
+    "cd /tmp/other && python -m pytest",
+    "cd /tmp && tox",
+    "cd ~/other && yarn test",
+    "cd /tmp && pnpm run dev",
+    "cd /home/dev/other && make test",
+    "cd /tmp && npm test && cd /home/dev/proj",
+    "true && cd /tmp && npm test",
+    "cd /tmp && bun test",
+    "cd /tmp && bun run dev",
+    "cd /tmp && deno task dev",
+    "cd /tmp && flake8",
+    "cd ~/other && rubocop",
+    "cd .. && golangci-lint run",
+    "cd /tmp && prettier --check .",
+    "cd /tmp && stylelint '**/*.css'",
+]
+# The same programs inside the workspace stay the project's own.
+RUNS_CODE_HERE = [
+    "cd src && npm test",
+    "cd /home/dev/proj && npm test",
+    "cd packages/app && npm run build",
+    "cd build && make",
+    "cd /home/dev/proj/sub && pytest",
+    "npm test",
+    "make",
+    "cd /tmp && ls",
+    "cd /tmp && cat notes.txt",
+    "cd /tmp && cd /home/dev/proj && npm test",
+    "bun test",
+    "bun run dev",
+    "deno task dev",
+    "cd web && prettier --check .",
+]
+
+
+@pytest.mark.parametrize("cmd", RUNS_CODE_ELSEWHERE)
+def test_project_code_after_leaving_the_workspace_is_asked(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+
+
+@pytest.mark.parametrize("cmd", RUNS_CODE_HERE)
+def test_project_code_in_the_workspace_stays_allowed(cmd: str) -> None:
+    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+
+
+# Linters that load code named by their configuration: it is workspace code, which the
+# sandbox gate must see.
+CONFIG_CODE_LINTERS = [
+    "flake8 src",
+    "rubocop app",
+    "golangci-lint run ./...",
+    "prettier --check .",
+    "stylelint '**/*.css'",
+    "nim c src/main.nim",
+]
+
+
+@pytest.mark.parametrize("cmd", CONFIG_CODE_LINTERS)
+def test_linters_whose_config_is_code_run_workspace_code(cmd: str) -> None:
+    r = JUDGE(cmd)
+    assert r.runs_workspace_code, r.reasons
+    assert _auto(cmd) == "allow", r.reasons
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "npm run prepublishOnly",
+        "npm run prepublish",
+        "yarn prepublishOnly",
+        "pnpm prepublishOnly",
+        "bun run prepublishOnly",
+    ],
+)
+def test_npm_prepublish_hooks_are_the_projects_scripts(cmd: str) -> None:
+    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "npm run publish",
+        "npm run postpublish",
+        "npm run republish",
+        "npm run publish:npm",
+        "yarn prepublish-and-publish",
+        "npm run deploy",
+        "npm run release",
+    ],
+)
+def test_scripts_named_for_publishing_are_still_asked(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
