@@ -7,7 +7,10 @@ such a `cd`, and linters whose configuration loads code (flake8's local plugins,
 `require`, golangci-lint's plugins, stylelint's and prettier's JavaScript configs, Nim's
 config.nims) that were not marked as running workspace code, so the sandbox gate did not
 see them. A false alarm: npm's `prepublish`/`prepublishOnly` hooks (builds and tests run
-before a publish) were judged as publishing by their name."""
+before a publish) were judged as publishing by their name. The same class by other means:
+env's -C/--chdir (abbreviated as well), find's -execdir/-okdir below a directory outside,
+make's --directory abbreviated (`--dir=`), git after `cd` out of the workspace (as `git -C`
+already was), and `python -m pytest PATH` judged without pytest's own entry."""
 
 from __future__ import annotations
 
@@ -136,3 +139,49 @@ def test_npm_prepublish_hooks_are_the_projects_scripts(cmd: str) -> None:
 )
 def test_scripts_named_for_publishing_are_still_asked(cmd: str) -> None:
     assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+
+
+# Other ways a command comes to run in a directory outside the workspace: env's
+# -C/--chdir, find's -execdir (the command runs in each found file's directory), make's
+# --directory spelled as an abbreviation, and git itself after `cd` (as `git -C DIR` is).
+ELSEWHERE_BY_OTHER_MEANS = [
+    "env -C /tmp npm test",
+    "env --chdir=/tmp make",
+    "env --chdir /home/dev/other npm run build",
+    "env --ch=/tmp make",
+    "nice -n5 env --chdir=/tmp make",
+    "env -C /tmp A=1 pytest",
+    "find /tmp -name Makefile -execdir make \\;",
+    "find ~/other -name package.json -execdir npm test \\;",
+    "find /tmp -name Makefile -okdir make \\;",
+    "make --dir=/tmp",
+    "make --direc /home/dev/other test",
+    "cd ~/other && git commit -am x",
+    "cd .. && git stash",
+    "cd /home/dev/other && git checkout -b x",
+    'cd "$X" && git commit -m x',
+    "python -m pytest ../other",
+    "python3 -m pytest /home/dev/other/tests",
+]
+STILL_HERE = [
+    "env -C src npm test",
+    "env --chdir=/home/dev/proj/web npm run build",
+    "env A=1 npm test",
+    "find . -name Makefile -execdir make \\;",
+    "find src -name package.json -execdir npm test \\;",
+    "make --dir=build",
+    "cd src && git status",
+    "cd /tmp/x && git status",
+    "python -m pytest tests",
+    "python3 -m pytest",
+]
+
+
+@pytest.mark.parametrize("cmd", ELSEWHERE_BY_OTHER_MEANS)
+def test_commands_run_elsewhere_by_other_means_are_asked(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+
+
+@pytest.mark.parametrize("cmd", STILL_HERE)
+def test_the_same_means_inside_the_workspace_stay_allowed(cmd: str) -> None:
+    assert _auto(cmd) == "allow", JUDGE(cmd).reasons

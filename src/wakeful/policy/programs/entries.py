@@ -22,6 +22,7 @@ from wakeful.policy.programs.options import (
     runs_project_code,
     split_opts,
 )
+from wakeful.policy.programs.options import expand_long as expand_long  # re-exported
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
@@ -179,24 +180,6 @@ def _compiled(rule: Program) -> _Compiled:
 
 # id(entry) -> (the entry, the long options it names): for `long_prefixes` entries.
 _LONG_NAMES: dict[int, tuple[Program, tuple[str, ...]]] = {}
-
-
-def expand_long(args: list[Word], names: Collection[str]) -> list[Word]:
-    """Each long option in `args` written as an unambiguous prefix of one of `names` (the
-    program's long options: GNU getopt_long takes any such prefix), written out in full."""
-    out: list[Word] = []
-    for i, word in enumerate(args):
-        value = word.value
-        if value == "--":
-            return out + args[i:]
-        if value is not None and value.startswith("--") and len(value) > 3:
-            name, eq, rest = value.partition("=")
-            if name not in names:
-                full = [n for n in names if n.startswith(name)]
-                if len(full) == 1:
-                    word = Word(full[0] + eq + rest, word.text)
-        out.append(word)
-    return out
 
 
 # GNU cp, mv, install and ln: their long options (`--targ=DIR` is `--target-directory=DIR`).

@@ -24,7 +24,12 @@ from wakeful.policy.programs.inline import (
     _run_file,
     exec_stdin,
 )
-from wakeful.policy.programs.options import _has, _vals, runs_project_code, split_opts
+from wakeful.policy.programs.options import (
+    _has,
+    _vals,
+    runs_project_code,
+    split_opts,
+)
 from wakeful.policy.programs.tool_tables import (
     _DB_LOSS,
     _DJANGO_WIPE,
@@ -255,6 +260,8 @@ def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: A
         h_pip("pip", pos, cmd, a)
     elif module in ("http.server", "SimpleHTTPServer", "smtpd", "ftplib"):
         a.add(Tier.HIGH, f"python -m {module} serves files over the network")
+    elif module == "pytest":  # `python -m pytest ARGS` is `pytest ARGS`, run from the cwd
+        a.run_argv([Word(module, module), *pos], cmd)
     elif module in _PY_MODULES_READ:
         _python_reader(module, pos, cmd, a)  # `python -m pydoc` via a wrapper
     elif module in _PY_MODULES_WORKSPACE:
