@@ -10,7 +10,9 @@ see them. A false alarm: npm's `prepublish`/`prepublishOnly` hooks (builds and t
 before a publish) were judged as publishing by their name. The same class by other means:
 env's -C/--chdir (abbreviated as well), find's -execdir/-okdir below a directory outside,
 make's --directory abbreviated (`--dir=`), git after `cd` out of the workspace (as `git -C`
-already was), and `python -m pytest PATH` judged without pytest's own entry."""
+already was), and `python -m pytest PATH` judged without pytest's own entry; and the
+shell's own rules for where `cd` goes: CDPATH (set in the command; the bash tool drops an
+inherited one), `popd` and `pushd +N`."""
 
 from __future__ import annotations
 
@@ -184,4 +186,37 @@ def test_commands_run_elsewhere_by_other_means_are_asked(cmd: str) -> None:
 
 @pytest.mark.parametrize("cmd", STILL_HERE)
 def test_the_same_means_inside_the_workspace_stay_allowed(cmd: str) -> None:
+    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+
+
+# Where the shell's own rules put the next command: with CDPATH set, `cd NAME` looks for NAME
+# below CDPATH's directories first; `popd` returns to a directory pushed earlier and
+# `pushd +N` rotates the stack, so the directory is known only at run time.
+DIRECTORY_RULES = [
+    "CDPATH=/tmp cd x && make",
+    "export CDPATH=/tmp; cd x && make",
+    "declare -x CDPATH=/home/dev; cd other && npm test",
+    "CDPATH=/tmp; cd x; npm run build",
+    "cd /tmp; pushd /home/dev/proj; popd; make",
+    "pushd /tmp && pushd src && popd && npm test",
+    "cd /tmp && pushd /home/dev/proj && pushd +1 && make",
+    "cd /tmp && pushd /home/dev/proj && pushd -0 && make",
+]
+DIRECTORY_RULES_SAFE = [
+    "CDPATH=/tmp cd ./src && make",
+    "CDPATH=/tmp cd /home/dev/proj/src && npm test",
+    "export CDPATH=/tmp; cd ../proj && npm test",
+    "pushd src > /dev/null && ls && popd > /dev/null",
+    "pushd web && yarn lint && popd",
+    "cd src && make",
+]
+
+
+@pytest.mark.parametrize("cmd", DIRECTORY_RULES)
+def test_cd_through_cdpath_and_the_directory_stack_is_known_only_at_run_time(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+
+
+@pytest.mark.parametrize("cmd", DIRECTORY_RULES_SAFE)
+def test_cd_to_an_explicit_directory_stays_known(cmd: str) -> None:
     assert _auto(cmd) == "allow", JUDGE(cmd).reasons
