@@ -220,3 +220,38 @@ def test_cd_through_cdpath_and_the_directory_stack_is_known_only_at_run_time(cmd
 @pytest.mark.parametrize("cmd", DIRECTORY_RULES_SAFE)
 def test_cd_to_an_explicit_directory_stays_known(cmd: str) -> None:
     assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+
+
+# False alarms the set found where the command is really safe: a semgrep scan with the
+# project's own rules, and counting CPUs from Python. Their dangerous forms stay asked.
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "semgrep scan --config .semgrep.yml --metrics off src/",
+        "semgrep --config rules/ src",
+        "semgrep -e 'eval(...)' -l python src",
+        "semgrep test rules/",
+        'python3 -c "import multiprocessing; print(multiprocessing.cpu_count())"',
+    ],
+)
+def test_safe_forms_found_by_the_set_are_allowed(cmd: str) -> None:
+    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "semgrep scan --config auto --quiet --error app.py",
+        "semgrep --config=p/python src",
+        'semgrep scan --config "$X" .',
+        "semgrep scan --config rules.yml --metrics=on .",
+        "semgrep ci",
+        "semgrep login",
+        "semgrep show identity",
+        "semgrep scan --config rules.yml ~/.ssh",
+        "semgrep scan --config rules.yml -o /home/dev/.bashrc .",
+        'python3 -c "import multiprocessing; multiprocessing.Process(target=print).start()"',
+    ],
+)
+def test_their_dangerous_forms_stay_asked(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd).reasons

@@ -8436,6 +8436,77 @@ _TABLE["gitleaks"] = Program(
         ("gitleaks protect --report-path --redact", _H),
     ),
 )
+# semgrep: rules are patterns (they run nothing), so a scan with the project's rules reads
+# it; rules from the registry (`--config auto`, `p/python`, a URL), `--metrics on`, `ci`,
+# `login` and `publish` reach semgrep.dev; `--autofix` rewrites the files scanned and the
+# output options write reports. Without a subcommand, the words are `scan`'s.
+_SEMGREP_REGISTRY = (
+    r"^(auto|supply-chain|secrets|policy|(p|r|s|tr)/.*|https?://.*)$",
+    _N,
+    "fetches rules from the Semgrep registry",
+)
+_SEMGREP_OPTS = (
+    *("-e", "--pattern", "-l", "--lang", "--replacement", "--exclude", "--include"),
+    *("--exclude-rule", "--severity", "--timeout", "--timeout-threshold", "-j", "--jobs"),
+    *("--max-target-bytes", "--max-memory", "--metrics", "--baseline-commit"),
+    *("--max-chars-per-line", "--max-lines-per-finding", "--interfile-timeout"),
+)
+_SEMGREP_OUTPUTS = (
+    *("-o", "--output", "--json-output", "--sarif-output", "--text-output"),
+    *("--emacs-output", "--vim-output", "--junit-xml-output", "--gitlab-sast-output"),
+    "--gitlab-secrets-output",
+)
+_SEMGREP_SCAN = Program(
+    _R,
+    "read",
+    "scans code with rules",
+    _SEMGREP_OPTS,
+    read_opts=("-c", "-f", "--config"),
+    write_opts=_SEMGREP_OUTPUTS,
+    write_flags=("-a", "--autofix"),
+    value_tiers={
+        **{opt: _SEMGREP_REGISTRY for opt in ("-c", "-f", "--config")},
+        "--metrics": (r"^on$", _N, "sends metrics to semgrep.dev"),
+    },
+    word_patterns={
+        r"^--config=(auto|supply-chain|secrets|policy|(p|r|s|tr)/|https?://)": (
+            _N,
+            "fetches rules from the Semgrep registry",
+        ),
+        r"^--metrics=on$": (_N, "sends metrics to semgrep.dev"),
+    },
+)
+_TABLE["semgrep"] = replace(
+    _SEMGREP_SCAN,
+    subcommands={
+        **dict.fromkeys(("scan", "test", "validate"), _SEMGREP_SCAN),
+        **_same(("ci", "login", "publish", "install-semgrep-pro"), _N, "reaches semgrep.dev"),
+        **_same(("lsp", "mcp"), _H, "starts a server that runs what its client asks"),
+        "logout": (_H, "deletes the semgrep.dev token in ~/.semgrep"),
+        "show": (_H, "shows the semgrep.dev identity or deployment, or dumps internals"),
+    },
+    other_subcommand=_SEMGREP_SCAN,
+    examples=(
+        ("semgrep scan --config .semgrep.yml --metrics off src/", _R),
+        ("semgrep --config rules/ src", _R),
+        ("semgrep --validate --config .semgrep.yml", _R),
+        ("semgrep -e 'eval(...)' -l python src", _R),
+        ("semgrep scan --config rules.yml --json -o report.json", _W),
+        ("semgrep scan --config rules.yml --autofix src", _W),
+        ("semgrep test rules/", _R),
+        ("semgrep scan --config auto .", _N),
+        ("semgrep --config auto .", _N),
+        ("semgrep --config=p/python src", _N),
+        ("semgrep scan -c r/python.lang.security src", _N),
+        ("semgrep scan --config https://x.example/rules.yml .", _N),
+        ("semgrep scan --config rules.yml --metrics on .", _N),
+        ("semgrep ci", _N),
+        ("semgrep login", _N),
+        ("semgrep scan --config rules.yml -o /home/dev/.bashrc .", Tier.CRITICAL),
+        ("semgrep scan --config /home/dev/.ssh/id_rsa .", Tier.CRITICAL),
+        ("semgrep lsp", _H),
+    ),
+)
 # Pagers: `+` replays pager commands at start (`less '+!cmd'` runs cmd: a named check), and
 # -o/-O/--log-file copy what is shown into a file (macOS's more is less). An option that
 # takes a value takes the next word whatever it is (less reports a bad number and goes on
