@@ -255,3 +255,34 @@ def test_safe_forms_found_by_the_set_are_allowed(cmd: str) -> None:
 )
 def test_their_dangerous_forms_stay_asked(cmd: str) -> None:
     assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+
+
+def test_cd_to_the_repository_root_stays_in_a_workspace_that_is_the_repository(
+    tmp_path: Path,
+) -> None:
+    """`cd "$(git rev-parse --show-toplevel)"` goes to the repository holding the current
+    directory: the workspace itself when it is the repository's root, a directory above it
+    when the workspace is only part of a repository."""
+    ws = tmp_path / "home" / "proj"
+    (ws / ".git").mkdir(parents=True)
+    (ws / "src").mkdir()
+    judge = ShellClassifier(ws, tmp_path / "home").classify
+    for cmd in (
+        'cd "$(git rev-parse --show-toplevel)" && npm test',
+        'cd src && cd "$(git rev-parse --show-toplevel)" && make',
+        "cd $(git rev-parse --show-toplevel); git status",
+        'cd "$(pwd)" && npm test',
+    ):
+        r = judge(cmd)
+        assert mode_verdict("auto", r.tier) == "allow", (cmd, r.reasons)
+    inner = tmp_path / "mono" / "packages" / "app"
+    (tmp_path / "mono" / ".git").mkdir(parents=True)
+    inner.mkdir(parents=True)
+    judge = ShellClassifier(inner, tmp_path / "home").classify
+    for cmd in (
+        'cd "$(git rev-parse --show-toplevel)" && npm test',
+        'GIT_DIR=/tmp/x cd "$(git rev-parse --show-toplevel)" && make',
+        'cd "$(GIT_DIR=/tmp/r git rev-parse --show-toplevel)" && make',
+    ):
+        r = judge(cmd)
+        assert mode_verdict("auto", r.tier) != "allow", (cmd, r.reasons)

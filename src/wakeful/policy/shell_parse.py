@@ -2619,10 +2619,28 @@ def _static_output(cmd: SimpleCommand) -> str | None:
             return _ansi_c(fmt)
         if fmt.replace("\\n", "") in ("%s", "%s "):
             return " ".join(rest)
+    if name == "pwd" and not args:
+        return cmd.cwd
+    if name == "git" and args == ["rev-parse", "--show-toplevel"] and not cmd.assigns:
+        return _repository_root(cmd.cwd)
     if name == "dirname" and len(args) == 1 and not args[0].startswith("-"):
         return _dirname(args[0])
     if name == "basename" and 1 <= len(args) <= 2 and not args[0].startswith("-"):
         return _basename(args[0], args[1] if len(args) == 2 else "")
+    return None
+
+
+def _repository_root(cwd: str | None) -> str | None:
+    """What `git rev-parse --show-toplevel` prints in `cwd`: the nearest directory at or
+    above it that holds `.git` (None when there is none, or the directory is unknown)."""
+    current = cwd
+    while current:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
     return None
 
 
