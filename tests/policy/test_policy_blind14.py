@@ -223,7 +223,7 @@ def test_cd_to_an_explicit_directory_stays_known(cmd: str) -> None:
 
 
 # False alarms the set found where the command is really safe: a semgrep scan with the
-# project's own rules, and counting CPUs from Python. Their dangerous forms stay asked.
+# project's own rules, counting CPUs from Python, Emacs in batch mode on the project's Lisp. Their dangerous forms stay asked.
 @pytest.mark.parametrize(
     "cmd",
     [
@@ -232,6 +232,8 @@ def test_cd_to_an_explicit_directory_stays_known(cmd: str) -> None:
         "semgrep -e 'eval(...)' -l python src",
         "semgrep test rules/",
         'python3 -c "import multiprocessing; print(multiprocessing.cpu_count())"',
+        "emacs --batch -l scripts/format.el",
+        "emacs -batch -L lisp -l ert -l test/a.el -f ert-run-tests-batch-and-exit",
     ],
 )
 def test_safe_forms_found_by_the_set_are_allowed(cmd: str) -> None:
@@ -251,6 +253,12 @@ def test_safe_forms_found_by_the_set_are_allowed(cmd: str) -> None:
         "semgrep scan --config rules.yml ~/.ssh",
         "semgrep scan --config rules.yml -o /home/dev/.bashrc .",
         'python3 -c "import multiprocessing; multiprocessing.Process(target=print).start()"',
+        "emacs README.md",
+        "emacs --batch -l /tmp/x.el",
+        "emacs -batch -eval '(shell-command \"rm -rf ~\")'",
+        "emacs --batch -f package-refresh-contents",
+        "emacs --batch -u root -l x.el",
+        "cd /tmp && emacs --batch -l x.el",
     ],
 )
 def test_their_dangerous_forms_stay_asked(cmd: str) -> None:

@@ -3926,7 +3926,6 @@ _EDITORS = (
     "vi",
     "nvim",
     "nano",
-    "emacs",
     "ed",
     "ex",
     "pico",
@@ -3946,6 +3945,51 @@ _TABLE.update(
         n: Program(Tier.HIGH, "none", "is an interactive editor and can run commands")
         for n in _EDITORS
     }
+)
+# Emacs in batch mode (`--batch`, `--script FILE`) runs the Lisp it is given and exits: the
+# project's files it loads (`-l FILE`, `--script FILE`) are the project's code, a file from
+# elsewhere is not, and inline Lisp (`--eval`), a function called by name (`-f`, but the
+# test runner and the byte compiler), another init directory or user are asked. Without
+# batch mode it is the interactive editor.
+_EMACS_FUNCS_OK = (
+    r"^(?!(ert-run-tests-batch-and-exit|ert-run-tests-batch|batch-byte-compile|"
+    r"batch-native-compile|kill-emacs|checkdoc-file|package-lint-batch-and-exit)$)"
+)
+_TABLE["emacs"] = Program(
+    Tier.HIGH,
+    "read",
+    "is an interactive editor and can run commands",
+    (*("-L", "--directory", "-f", "--funcall", "--eval", "-eval", "--execute"),),
+    script_opts=("-l", "--load", "--script", "-script", "-scriptload"),
+    outside_opts=("--chdir",),
+    long_flags=True,  # `-batch`, `-nw`: one word each
+    runs_code=True,  # the project's Lisp it loads
+    mode_flags={
+        **_same(("--batch", "-batch"), _W, "runs Emacs Lisp in batch mode"),
+        **_same(("--script", "-script"), _W, "runs an Emacs Lisp script in batch mode"),
+    },
+    value_tiers={
+        **{o: (r"", _H, "runs inline Emacs Lisp") for o in ("--eval", "-eval", "--execute")},
+        **{o: (_EMACS_FUNCS_OK, _H, "calls an Emacs function") for o in ("-f", "--funcall")},
+        **{o: (r"", _H, "uses another user's configuration") for o in ("-u", "--user")},
+        "--init-directory": (r"", _H, "loads another init directory"),
+    },
+    examples=(
+        ("emacs --batch -l scripts/format.el", _W),
+        ("emacs --batch -l ert -l test/x-test.el -f ert-run-tests-batch-and-exit", _W),
+        ("emacs -Q --batch -f batch-byte-compile lisp/x.el", _W),
+        ("emacs --script scripts/gen.el", _W),
+        ("emacs -batch -l x.el -f kill-emacs", _W),
+        ("emacs -batch -f package-install-selected-packages", _H),
+        ("emacs src/app.el", _H),
+        ("emacs -nw", _H),
+        ("emacs --batch -l /tmp/x.el", _H),
+        ("emacs --batch -l ~/.emacs.d/evil.el", _H),
+        ("emacs --batch --eval '(shell-command \"rm -rf ~\")'", _H),
+        ("emacs --batch -f package-refresh-contents", _H),
+        ("emacs --batch --chdir /home/dev/other -l x.el", _H),
+        ("emacs --batch -l scripts/x.el ~/.ssh/id_rsa", Tier.CRITICAL),
+    ),
 )
 # Shell builtins and programs that change nothing.
 _TABLE.update(
