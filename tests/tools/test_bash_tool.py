@@ -364,3 +364,16 @@ async def test_commands_that_do_not_edit_in_place_get_no_unchanged_note(
     ):
         result = await BashTool().run({"command": command}, ctx)
         assert tool_names.UNCHANGED_NOTE not in result.content, (command, result.content)
+
+
+async def test_an_inherited_cdpath_does_not_move_cd(
+    ctx: ToolContext, ws: Path, tmp_path: Path
+) -> None:
+    """The classifier judges `cd NAME` as NAME below the current directory: a CDPATH in the
+    user's environment (which bash searches first) must not send it elsewhere."""
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "x").mkdir(parents=True)
+    (ws / "x").mkdir()
+    ctx.config.env = {"PATH": os.environ["PATH"], "CDPATH": str(elsewhere)}
+    r = await BashTool().run({"command": "cd x && pwd"}, ctx)
+    assert r.content.strip().splitlines()[0] == str(ws / "x"), r.content

@@ -629,6 +629,7 @@ _TABLE: dict[str, Program] = {
         "checks formatting (runs project config)",
         ("--parser", "--ignore-path", "--cache-location"),
         write_flags=("--write", "-w"),
+        runs_code=True,
         # a plugin or a .js/.mjs config is code prettier loads
         script_opts=("--config", "--plugin"),
     ),
@@ -1278,6 +1279,12 @@ RUNS_PROJECT_CODE = frozenset(
         "mkdocs",
         "jekyll",
         "eslint",
+        # linters whose configuration names plugins or files they load
+        "flake8",
+        "rubocop",
+        "golangci-lint",
+        "stylelint",
+        "nim",
         "webpack",
         "vite",
         "rollup",
@@ -3919,7 +3926,6 @@ _EDITORS = (
     "vi",
     "nvim",
     "nano",
-    "emacs",
     "ed",
     "ex",
     "pico",
@@ -3939,6 +3945,51 @@ _TABLE.update(
         n: Program(Tier.HIGH, "none", "is an interactive editor and can run commands")
         for n in _EDITORS
     }
+)
+# Emacs in batch mode (`--batch`, `--script FILE`) runs the Lisp it is given and exits: the
+# project's files it loads (`-l FILE`, `--script FILE`) are the project's code, a file from
+# elsewhere is not, and inline Lisp (`--eval`), a function called by name (`-f`, but the
+# test runner and the byte compiler), another init directory or user are asked. Without
+# batch mode it is the interactive editor.
+_EMACS_FUNCS_OK = (
+    r"^(?!(ert-run-tests-batch-and-exit|ert-run-tests-batch|batch-byte-compile|"
+    r"batch-native-compile|kill-emacs|checkdoc-file|package-lint-batch-and-exit)$)"
+)
+_TABLE["emacs"] = Program(
+    Tier.HIGH,
+    "read",
+    "is an interactive editor and can run commands",
+    (*("-L", "--directory", "-f", "--funcall", "--eval", "-eval", "--execute"),),
+    script_opts=("-l", "--load", "--script", "-script", "-scriptload"),
+    outside_opts=("--chdir",),
+    long_flags=True,  # `-batch`, `-nw`: one word each
+    runs_code=True,  # the project's Lisp it loads
+    mode_flags={
+        **_same(("--batch", "-batch"), _W, "runs Emacs Lisp in batch mode"),
+        **_same(("--script", "-script"), _W, "runs an Emacs Lisp script in batch mode"),
+    },
+    value_tiers={
+        **{o: (r"", _H, "runs inline Emacs Lisp") for o in ("--eval", "-eval", "--execute")},
+        **{o: (_EMACS_FUNCS_OK, _H, "calls an Emacs function") for o in ("-f", "--funcall")},
+        **{o: (r"", _H, "uses another user's configuration") for o in ("-u", "--user")},
+        "--init-directory": (r"", _H, "loads another init directory"),
+    },
+    examples=(
+        ("emacs --batch -l scripts/format.el", _W),
+        ("emacs --batch -l ert -l test/x-test.el -f ert-run-tests-batch-and-exit", _W),
+        ("emacs -Q --batch -f batch-byte-compile lisp/x.el", _W),
+        ("emacs --script scripts/gen.el", _W),
+        ("emacs -batch -l x.el -f kill-emacs", _W),
+        ("emacs -batch -f package-install-selected-packages", _H),
+        ("emacs src/app.el", _H),
+        ("emacs -nw", _H),
+        ("emacs --batch -l /tmp/x.el", _H),
+        ("emacs --batch -l ~/.emacs.d/evil.el", _H),
+        ("emacs --batch --eval '(shell-command \"rm -rf ~\")'", _H),
+        ("emacs --batch -f package-refresh-contents", _H),
+        ("emacs --batch --chdir /home/dev/other -l x.el", _H),
+        ("emacs --batch -l scripts/x.el ~/.ssh/id_rsa", Tier.CRITICAL),
+    ),
 )
 # Shell builtins and programs that change nothing.
 _TABLE.update(
@@ -8427,6 +8478,77 @@ _TABLE["gitleaks"] = Program(
         ("gitleaks detect --redact -r /home/dev/.bashrc", _C),
         # the report option takes `--redact` as its file name: nothing is redacted
         ("gitleaks protect --report-path --redact", _H),
+    ),
+)
+# semgrep: rules are patterns (they run nothing), so a scan with the project's rules reads
+# it; rules from the registry (`--config auto`, `p/python`, a URL), `--metrics on`, `ci`,
+# `login` and `publish` reach semgrep.dev; `--autofix` rewrites the files scanned and the
+# output options write reports. Without a subcommand, the words are `scan`'s.
+_SEMGREP_REGISTRY = (
+    r"^(auto|supply-chain|secrets|policy|(p|r|s|tr)/.*|https?://.*)$",
+    _N,
+    "fetches rules from the Semgrep registry",
+)
+_SEMGREP_OPTS = (
+    *("-e", "--pattern", "-l", "--lang", "--replacement", "--exclude", "--include"),
+    *("--exclude-rule", "--severity", "--timeout", "--timeout-threshold", "-j", "--jobs"),
+    *("--max-target-bytes", "--max-memory", "--metrics", "--baseline-commit"),
+    *("--max-chars-per-line", "--max-lines-per-finding", "--interfile-timeout"),
+)
+_SEMGREP_OUTPUTS = (
+    *("-o", "--output", "--json-output", "--sarif-output", "--text-output"),
+    *("--emacs-output", "--vim-output", "--junit-xml-output", "--gitlab-sast-output"),
+    "--gitlab-secrets-output",
+)
+_SEMGREP_SCAN = Program(
+    _R,
+    "read",
+    "scans code with rules",
+    _SEMGREP_OPTS,
+    read_opts=("-c", "-f", "--config"),
+    write_opts=_SEMGREP_OUTPUTS,
+    write_flags=("-a", "--autofix"),
+    value_tiers={
+        **{opt: _SEMGREP_REGISTRY for opt in ("-c", "-f", "--config")},
+        "--metrics": (r"^on$", _N, "sends metrics to semgrep.dev"),
+    },
+    word_patterns={
+        r"^--config=(auto|supply-chain|secrets|policy|(p|r|s|tr)/|https?://)": (
+            _N,
+            "fetches rules from the Semgrep registry",
+        ),
+        r"^--metrics=on$": (_N, "sends metrics to semgrep.dev"),
+    },
+)
+_TABLE["semgrep"] = replace(
+    _SEMGREP_SCAN,
+    subcommands={
+        **dict.fromkeys(("scan", "test", "validate"), _SEMGREP_SCAN),
+        **_same(("ci", "login", "publish", "install-semgrep-pro"), _N, "reaches semgrep.dev"),
+        **_same(("lsp", "mcp"), _H, "starts a server that runs what its client asks"),
+        "logout": (_H, "deletes the semgrep.dev token in ~/.semgrep"),
+        "show": (_H, "shows the semgrep.dev identity or deployment, or dumps internals"),
+    },
+    other_subcommand=_SEMGREP_SCAN,
+    examples=(
+        ("semgrep scan --config .semgrep.yml --metrics off src/", _R),
+        ("semgrep --config rules/ src", _R),
+        ("semgrep --validate --config .semgrep.yml", _R),
+        ("semgrep -e 'eval(...)' -l python src", _R),
+        ("semgrep scan --config rules.yml --json -o report.json", _W),
+        ("semgrep scan --config rules.yml --autofix src", _W),
+        ("semgrep test rules/", _R),
+        ("semgrep scan --config auto .", _N),
+        ("semgrep --config auto .", _N),
+        ("semgrep --config=p/python src", _N),
+        ("semgrep scan -c r/python.lang.security src", _N),
+        ("semgrep scan --config https://x.example/rules.yml .", _N),
+        ("semgrep scan --config rules.yml --metrics on .", _N),
+        ("semgrep ci", _N),
+        ("semgrep login", _N),
+        ("semgrep scan --config rules.yml -o /home/dev/.bashrc .", Tier.CRITICAL),
+        ("semgrep scan --config /home/dev/.ssh/id_rsa .", Tier.CRITICAL),
+        ("semgrep lsp", _H),
     ),
 )
 # Pagers: `+` replays pager commands at start (`less '+!cmd'` runs cmd: a named check), and

@@ -450,9 +450,9 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
                 return None
         if op != "|":
             feed = []
-        if not piped and argv[0].value in ("cd", "pushd"):
+        if not piped and argv[0].value in _CHANGES_DIR:
             state = _State(here, home, {}, 0)
-            _change_dir(argv[1:], state)
+            _change_dir(argv, state, "CDPATH" in source)
             here = state.cwd
         previous = op
     return commands
@@ -1489,8 +1489,8 @@ class _Walker:
                             list(upstream),
                         )
                     )
-        if argv and argv[0].value in ("cd", "pushd") and not context:
-            _change_dir(argv[1:], state)
+        if argv and argv[0].value in _CHANGES_DIR and not context:
+            _change_dir(argv, state, "CDPATH" in self.source)
         elif argv and argv[0].value in _SETS_VARIABLES:
             ifs = next((w.value for n, w in reversed(assigns) if n == "IFS"), _UNSET)
             given, stdin = _stdin_of(own_redirects)
@@ -2163,14 +2163,35 @@ def _printf(fmt: str, args: list[str]) -> str | None:
             return None
 
 
-def _change_dir(args: list[Word], state: _State) -> None:
-    """`cd ARGS`: the directory the commands after it run in."""
+_CHANGES_DIR = frozenset({"cd", "pushd", "popd"})
+
+
+def _change_dir(argv: list[Word], state: _State, cdpath: bool = False) -> None:
+    """`cd ARGS`, `pushd ARGS`, `popd`: the directory the commands after it run in. Known
+    only at run time after `popd` (a directory pushed earlier), `pushd` alone or `pushd +N`
+    (the stack rotated), and, when the script mentions CDPATH, after `cd NAME` for a name
+    not starting with `/` or `.` (bash looks for it below CDPATH's directories first)."""
+    verb, args = argv[0].value, argv[1:]
     targets = [a for a in args if not (a.value or "").startswith("-") or a.value == "-"]
+    if (
+        verb == "popd"
+        or verb == "pushd"
+        and (not targets or (targets[0].value or "").startswith("+"))
+    ):
+        state.cwd = None
+        return
     if not targets:
         state.cwd = state.home
         return
     value = targets[0].value
-    if value is None or value == "-" or state.cwd is None and not _is_abs(value):
+    if (
+        value is None
+        or value == "-"
+        or state.cwd is None
+        and not _is_abs(value)
+        or cdpath
+        and not value.startswith(("/", ".", "~"))
+    ):
         state.cwd = None
         return
     state.cwd = resolve_path(value, state.cwd or "/", state.home)
@@ -2598,10 +2619,28 @@ def _static_output(cmd: SimpleCommand) -> str | None:
             return _ansi_c(fmt)
         if fmt.replace("\\n", "") in ("%s", "%s "):
             return " ".join(rest)
+    if name == "pwd" and not args:
+        return cmd.cwd
+    if name == "git" and args == ["rev-parse", "--show-toplevel"] and not cmd.assigns:
+        return _repository_root(cmd.cwd)
     if name == "dirname" and len(args) == 1 and not args[0].startswith("-"):
         return _dirname(args[0])
     if name == "basename" and 1 <= len(args) <= 2 and not args[0].startswith("-"):
         return _basename(args[0], args[1] if len(args) == 2 else "")
+    return None
+
+
+def _repository_root(cwd: str | None) -> str | None:
+    """What `git rev-parse --show-toplevel` prints in `cwd`: the nearest directory at or
+    above it that holds `.git` (None when there is none, or the directory is unknown)."""
+    current = cwd
+    while current:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
     return None
 
 

@@ -297,6 +297,9 @@ class BashTool:
             env = scrubbed_env(
                 ctx.config.env or os.environ, {"WAKEFUL": "1", "TMPDIR": str(scratch)}
             )
+            # `cd NAME` goes below the current directory, as the classifier judged it: an
+            # inherited CDPATH would have bash look for NAME elsewhere first.
+            env.pop("CDPATH", None)
             read_fd, write_fd = os.pipe()
             # Shielded: a turn cancelled while the shell is being started must still learn
             # its pid, or the command (and whatever it started) would run on unsupervised.

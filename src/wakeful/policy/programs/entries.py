@@ -12,7 +12,17 @@ from dataclasses import replace
 from wakeful.policy.program_rules import CMAKE_E_COMMANDS, Program
 from wakeful.policy.programs.checks import CHECKS
 from wakeful.policy.programs.inline import _dynamic_code, _literal_paths, _run_file
-from wakeful.policy.programs.options import _has, _max, _min, _short, _vals, _vals_in, split_opts
+from wakeful.policy.programs.options import (
+    _has,
+    _max,
+    _min,
+    _short,
+    _vals,
+    _vals_in,
+    runs_project_code,
+    split_opts,
+)
+from wakeful.policy.programs.options import expand_long as expand_long  # re-exported
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
@@ -170,24 +180,6 @@ def _compiled(rule: Program) -> _Compiled:
 
 # id(entry) -> (the entry, the long options it names): for `long_prefixes` entries.
 _LONG_NAMES: dict[int, tuple[Program, tuple[str, ...]]] = {}
-
-
-def expand_long(args: list[Word], names: Collection[str]) -> list[Word]:
-    """Each long option in `args` written as an unambiguous prefix of one of `names` (the
-    program's long options: GNU getopt_long takes any such prefix), written out in full."""
-    out: list[Word] = []
-    for i, word in enumerate(args):
-        value = word.value
-        if value == "--":
-            return out + args[i:]
-        if value is not None and value.startswith("--") and len(value) > 3:
-            name, eq, rest = value.partition("=")
-            if name not in names:
-                full = [n for n in names if n.startswith(name)]
-                if len(full) == 1:
-                    word = Word(full[0] + eq + rest, word.text)
-        out.append(word)
-    return out
 
 
 # GNU cp, mv, install and ln: their long options (`--targ=DIR` is `--target-directory=DIR`).
@@ -496,7 +488,9 @@ def run_program(
         else:
             a.add(rule.tier, rule.what)
     if rule.runs_code:
-        a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
+        runs_project_code(
+            f"{name} runs code from the project (tests, build scripts, config, plugins)", cmd, a
+        )
     if opts and rule.write_opts:
         for value in _vals_in(opts, rule.write_opts):
             a.write(value, cmd.cwd)
@@ -594,7 +588,9 @@ def _run_bare(
     opts, pos = split_opts(args, compiled.takes)
     a.add(rule.tier, rule.what)
     if rule.runs_code:
-        a.runs_code(f"{name} runs code from the project (tests, build scripts, config, plugins)")
+        runs_project_code(
+            f"{name} runs code from the project (tests, build scripts, config, plugins)", cmd, a
+        )
     if rule.skip_first and pos and not _has(opts, *_NO_PATTERN_OPERAND):
         pos = pos[1:]
     kinds, last = compiled.kinds, compiled.last

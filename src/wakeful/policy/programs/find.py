@@ -7,6 +7,7 @@ import os.path
 import re
 import stat
 from collections.abc import Callable
+from dataclasses import replace
 
 from wakeful.policy.path_risk import secret_pattern
 from wakeful.policy.program_rules import PROGRAMS
@@ -110,7 +111,10 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
                 j += 1
             acted = True
             if inner:
-                a.run_argv(inner, cmd)
+                here = cmd
+                if tok in ("-execdir", "-okdir"):  # in the directory of each file found
+                    here = _in_found_directories(starts, cmd, a)
+                a.run_argv(inner, here)
                 # `{}` may also be a protected file the walk reaches (.git/config,
                 # .wakeful/config.toml ...): judge the action on each such file too.
                 for path in _find_protected_hits(starts, expr, cmd, a):
@@ -121,7 +125,7 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
                             else w
                             for w in expr[start_inner:j]
                         ],
-                        cmd,
+                        here,
                     )
         elif tok == "-delete":
             acted = True
@@ -419,3 +423,13 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.run_argv(inner + [found], cmd)
         return
     a.add(Tier.READ_ONLY, "finds files")
+
+
+def _in_found_directories(starts: list[Word], cmd: SimpleCommand, a: Analyzer) -> SimpleCommand:
+    """`-execdir CMD`: CMD runs in the directory of each file found, below the starting
+    points: in the workspace when they all are, else in the one outside (or, with several,
+    in a directory known only at run time)."""
+    places = [a.place(s, cmd.cwd) for s in starts]
+    if all(p.zone == "workspace" for p in places):
+        return cmd
+    return replace(cmd, cwd=places[0].path if len(places) == 1 else None)

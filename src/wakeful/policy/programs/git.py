@@ -40,6 +40,15 @@ def _nested_repository(cwd: str | None, workspace: str) -> str | None:
 
 def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     i, cwd = _git_global_options(args, cmd, a)
+    if (
+        cwd is cmd.cwd
+        and cwd != a.workspace
+        and a.place(cwd, None).zone not in ("workspace", "scratch")
+    ):
+        # after `cd` out of the workspace, as `git -C DIR` is: another repository, its
+        # hooks and configuration
+        where = cwd if cwd is not None else "a directory known only at run time"
+        a.add(Tier.HIGH, f"runs git in {where}, outside the workspace")
     nested = _nested_repository(cwd, a.workspace)
     if nested is not None:
         # Its config and hooks are ordinary workspace files the agent may have written

@@ -254,6 +254,7 @@ _PY_MODULE_CALLS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
             {"getcwd", "cpu_count", "listdir", "getpid", "getuid", "uname", "get_terminal_size"}
         ),
         "shutil": frozenset({"which", "disk_usage", "get_terminal_size"}),
+        "multiprocessing": frozenset({"cpu_count"}),
         "numpy": frozenset({"show_config"}),
     }
 )

@@ -16,6 +16,36 @@ _OUT_OPS = frozenset({">", ">>", "&>", "&>>", ">|", "<>", ">&"})
 _SECRET_ENV_READERS = frozenset({"env", "printenv", "set", "export", "declare", "typeset"})
 
 
+def expand_long(args: list[Word], names: Collection[str]) -> list[Word]:
+    """Each long option in `args` written as an unambiguous prefix of one of `names` (the
+    program's long options: GNU getopt_long takes any such prefix), written out in full."""
+    out: list[Word] = []
+    for i, word in enumerate(args):
+        value = word.value
+        if value == "--":
+            return out + args[i:]
+        if value is not None and value.startswith("--") and len(value) > 3:
+            name, eq, rest = value.partition("=")
+            if name not in names:
+                full = [n for n in names if n.startswith(name)]
+                if len(full) == 1:
+                    word = Word(full[0] + eq + rest, word.text)
+        out.append(word)
+    return out
+
+
+def runs_project_code(why: str, cmd: SimpleCommand, a: Analyzer) -> None:
+    """The command runs the code it finds in its current directory (`npm test`, `make`,
+    `pytest`): the project's own only while that directory is in the workspace. After `cd`
+    out of it (`cd /tmp && npm test`, `cd .. && make`) or to a directory known only at run
+    time (`cd "$X"`, `cd -`), the code is someone else's."""
+    a.runs_code(why)
+    cwd = cmd.cwd
+    if cwd != a.workspace and a.place(cwd, None).zone != "workspace":
+        where = cwd if cwd is not None else "a directory known only at run time"
+        a.add(Tier.HIGH, f"runs the code it finds in {where}, outside the workspace")
+
+
 # ---------------------------------------------------------------------------------------
 # option splitting
 

@@ -5,13 +5,14 @@ names."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from wakeful.policy.program_rules import PROGRAMS, WRAPPERS
 from wakeful.policy.programs.assignments import _assign
 from wakeful.policy.programs.entries import run_program
 from wakeful.policy.programs.find import _listed_paths
 from wakeful.policy.programs.inline import _dynamic_code, _run_file, exec_stdin
-from wakeful.policy.programs.options import _has, _vals, split_opts
+from wakeful.policy.programs.options import _has, _vals, expand_long, split_opts
 from wakeful.policy.programs.tables import (
     _BWRAP_VALUES,
     _ISOLATE_OPTS,
@@ -80,12 +81,41 @@ _ENV_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.S)
 
 
 _FLAG_CLUSTER_WITH_F = re.compile(r"-[a-z]*f[a-z]*")
+# env's long options (GNU getopt_long takes any unambiguous prefix: `--ch=DIR` is --chdir).
+_ENV_LONG = (
+    *("--chdir", "--unset", "--split-string", "--ignore-environment", "--null", "--debug"),
+    *("--block-signal", "--default-signal", "--ignore-signal", "--list-signal-handling"),
+)
+
+
+def _env_long_options(args: list[Word]) -> list[Word]:
+    """env's options written out in full, up to its first operand (an assignment or the
+    command, whose own options are its own)."""
+    full = expand_long(args, _ENV_LONG)
+    value_next = False
+    for i, word in enumerate(full):
+        value = word.value or ""
+        if value_next:
+            value_next = False
+        elif value in ("-u", "-C", "-S", "--unset", "--chdir", "--split-string"):
+            value_next = True
+        elif value == "--" or not value.startswith("-"):
+            return [*full[:i], *args[i:]]
+    return full
 
 
 def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     rule = WRAPPERS[name]
     takes = rule.value_opts
+    if name == "env":
+        args = _env_long_options(args)
     opts, pos = split_opts(args, takes, stop_at_positional=True)
+    if name == "env":
+        cwd = cmd.cwd
+        for where in _vals(opts, "-C", "--chdir"):  # the command runs there
+            cwd = a.resolve(where, cwd)
+        if cwd != cmd.cwd:
+            cmd = replace(cmd, cwd=cwd)
     if name == "command" and _has(opts, "-v", "-V"):
         a.add(Tier.READ_ONLY, "looks up a command")
         return

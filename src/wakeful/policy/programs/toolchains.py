@@ -24,7 +24,12 @@ from wakeful.policy.programs.inline import (
     _run_file,
     exec_stdin,
 )
-from wakeful.policy.programs.options import _has, _vals, split_opts
+from wakeful.policy.programs.options import (
+    _has,
+    _vals,
+    runs_project_code,
+    split_opts,
+)
 from wakeful.policy.programs.tool_tables import (
     _DB_LOSS,
     _DJANGO_WIPE,
@@ -255,6 +260,8 @@ def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: A
         h_pip("pip", pos, cmd, a)
     elif module in ("http.server", "SimpleHTTPServer", "smtpd", "ftplib"):
         a.add(Tier.HIGH, f"python -m {module} serves files over the network")
+    elif module == "pytest":  # `python -m pytest ARGS` is `pytest ARGS`, run from the cwd
+        a.run_argv([Word(module, module), *pos], cmd)
     elif module in _PY_MODULES_READ:
         _python_reader(module, pos, cmd, a)  # `python -m pydoc` via a wrapper
     elif module in _PY_MODULES_WORKSPACE:
@@ -264,7 +271,7 @@ def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: A
             for d in dirs:
                 a.write(d, cmd.cwd)
         if module.split(".")[0] in RUNS_PROJECT_CODE or module in ("unittest", "doctest"):
-            a.runs_code(f"python -m {module} runs the project's code")
+            runs_project_code(f"python -m {module} runs the project's code", cmd, a)
     elif module in ("ensurepip",):
         a.add(Tier.NETWORK, "installs pip")
     elif module == "grpc_tools.protoc":
@@ -322,7 +329,9 @@ _INTERP_VALUE_OPTS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-_RELEASE_WORD = re.compile(r"(?i)(deploy|publish|release|upload)")
+# A script named for publishing, deploying or releasing does that; npm's hooks that run
+# before a publish (`prepublish`, `prepublishOnly`: builds and tests) do not.
+_RELEASE_WORD = re.compile(r"(?i)(deploy|release|upload|^(?!prepublish(?:only)?$).*publish)")
 _PATH_CHARACTER = re.compile(r"[./]")
 _FLAG_CLUSTER_WITH_I = re.compile(r"-[a-zA-Z]*i[a-zA-Z]*")
 
@@ -407,6 +416,8 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         verb = pos[0].value
         if verb in ("test", "fmt", "lint", "check", "bench", "task", "compile", "bundle", "build"):
             a.add(Tier.WORKSPACE, f"{name} {verb} runs project tooling")
+            if verb in ("test", "task", "bench"):
+                runs_project_code(f"{name} {verb} runs the project's code", cmd, a)
             # `deno task --config FILE`: the tasks (shell commands) come from FILE
             later, _ = split_opts(pos[1:], ("-c", "--config", "--cwd"))
             for config in _vals(later, "-c", "--config", "--cwd"):
@@ -449,6 +460,7 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
                 a.add(Tier.HIGH, f"runs the `{script}` script, which publishes or deploys")
             else:
                 a.add(Tier.WORKSPACE, f"runs the project script `{script}`")
+                runs_project_code(f"{name} run {script} runs the project's package script", cmd, a)
             return
     if name == "java" and _has(opts, "-jar"):
         jars = _vals(opts, "-jar") + pos
@@ -617,7 +629,7 @@ def _npm_pack_specs(rest: list[str]) -> list[str]:
 _NPM_VERSION_BUMP = re.compile(
     r"(major|minor|patch|premajor|preminor|prepatch|prerelease|from-git|v?\d+\.\d+\.\d+\S*)"
 )
-_NPM_RELEASE_SCRIPT = re.compile(r"(?i)(deploy|publish|release)")
+_NPM_RELEASE_SCRIPT = re.compile(r"(?i)(deploy|release|^(?!prepublish(?:only)?$).*publish)")
 _NPM_REMOTE_SPEC = re.compile(r"^(git\+|git:|github:|https?://|file:|ssh:)")
 
 
@@ -662,7 +674,7 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     ) and verb not in ("ls", "list", "ll", "la", "root", "bin", "prefix", "outdated", "view"):
         a.add(Tier.HIGH, f"{name} {verb} changes packages installed for the whole machine (global)")
     if verb in _NPM_RUNS_CODE or verb not in _NPM_KNOWN and name in ("yarn", "pnpm", "bun"):
-        a.runs_code(f"{name} {verb} runs the project's package scripts")
+        runs_project_code(f"{name} {verb} runs the project's package scripts", cmd, a)
     if verb is None:
         a.add(Tier.READ_ONLY, f"{name} prints help")
         return
