@@ -4509,19 +4509,52 @@ _HELM_READ = (
     *("list", "ls", "status", "get", "history", "show", "inspect", "template", "lint"),
     *("search", "version", "env", "verify", "help"),
 )
+_HELM_OPTS = (
+    *("-n", "--namespace", "--kube-context", "--kubeconfig", "-f", "--values"),
+    *("--set", "--version", "-o", "--output"),
+)
+# Rendering, showing and linting a chart read it where it is: a chart named by a URL
+# (`oci://`, `https://`) or looked up in a repository given by --repo is downloaded first;
+# `template --output-dir DIR` writes a file per manifest there; --post-renderer runs a
+# program on the result.
+_HELM_CHART_VALUES = (
+    *_HELM_OPTS,
+    *("--set-string", "--set-file", "--set-json", "--set-literal", "--repo", "--username"),
+    *("--password", "--ca-file", "--cert-file", "--key-file", "--output-dir", "--api-versions"),
+    *("-a", "--kube-version", "-s", "--show-only", "--name-template", "--post-renderer"),
+    *("--post-renderer-args", "--description", "--timeout", "--jsonpath"),
+)
+_HELM_CHART_URL = {r"^(?:oci|https?)://": (_N, "downloads the chart from a registry or URL")}
+
+
+def _helm_chart_reader(what: str) -> Program:
+    return Program(
+        _R,
+        "none",
+        what,
+        _HELM_CHART_VALUES,
+        read_opts=("-f", "--values", "--set-file"),
+        dir_opts=("--output-dir",),
+        script_opts=("--post-renderer",),
+        word_patterns=_HELM_CHART_URL,
+        value_tiers={"--repo": (r".", _N, "downloads the chart from that repository")},
+    )
+
+
 _TABLE["helm"] = Program(
     _R,
     "none",
     "manages Kubernetes charts (prints help without a subcommand)",
-    (
-        *("-n", "--namespace", "--kube-context", "--kubeconfig", "-f", "--values"),
-        *("--set", "--version", "-o", "--output"),
-    ),
+    _HELM_OPTS,
     subcommands=_verbs(
         (_HELM_READ, _R, "only reads"),
         (("repo", "dependency", "dep", "pull", "fetch", "package"), _N, "downloads charts"),
     )
     | {
+        "template": _helm_chart_reader("renders a chart's manifests"),
+        "lint": _helm_chart_reader("checks a chart"),
+        "show": _helm_chart_reader("prints a chart's values, metadata or readme"),
+        "inspect": _helm_chart_reader("prints a chart's values, metadata or readme"),
         # a release's values and rendered manifests hold its passwords and Secrets
         "get": Program(
             _R,
@@ -4536,7 +4569,7 @@ _TABLE["helm"] = Program(
                 ),
                 (("notes", "metadata"), _R, "prints the release's notes"),
             ),
-        )
+        ),
     },
     other_subcommand=(_H, "changes a cluster"),
     examples=(
@@ -4544,6 +4577,14 @@ _TABLE["helm"] = Program(
         ("helm get notes api", _R),
         ("helm get values api -n prod", _C),
         ("helm template api ./chart -f values.yaml", _R),
+        ("helm template api ./chart --output-dir ./rendered", _W),
+        ("helm template api ./chart --output-dir /home/dev/.config/autostart", _C),
+        ("helm template api oci://ghcr.io/org/charts/api", _N),
+        ("helm template api api --repo https://charts.example.com", _N),
+        ("helm template api ./chart --post-renderer ./hack/render.sh", _W),
+        ("helm template api ./chart -f /home/dev/.ssh/id_rsa", _C),
+        ("helm show values ./chart", _R),
+        ("helm show chart https://example.com/charts/api-1.0.0.tgz", _N),
         ("helm repo add bitnami https://charts.bitnami.com/bitnami", _N),
         ("helm -n prod upgrade --install api ./chart", _H),
         ("helm --kubeconfig ~/.kube/config rollback api 3", _H),
@@ -5048,7 +5089,7 @@ _EXAMPLES.update(
 # state changes act on real infrastructure. The state holds every sensitive value in clear:
 # what prints it whole is asked, and so is the console (which evaluates
 # `nonsensitive(...)` and `file("~/.ssh/id_rsa")`).
-_IAC_READ = ("plan", "validate", "show", "graph", "providers", "version", "help")
+_IAC_READ = ("plan", "validate", "show", "graph", "version", "help")
 _STATE_SECRETS = "prints the state's sensitive values in clear"
 
 
@@ -5089,6 +5130,18 @@ def _iac_subcommands() -> dict[str, tuple[Tier, str] | Program]:
             other_subcommand=(_H, "changes real infrastructure"),
         ),
         "output": output,
+        # `providers lock` downloads every provider package (for each -platform) to record
+        # its checksums; `providers mirror DIR` downloads them into DIR
+        "providers": Program(
+            _R,
+            "none",
+            "lists the providers the configuration needs",
+            ("-platform", "-fs-mirror", "-net-mirror"),
+            subcommands={
+                "schema": (_R, "prints the providers' schemas"),
+                **_same(("lock", "mirror"), _N, "downloads provider packages from the registry"),
+            },
+        ),
         "show": Program(
             _R,
             "none",
@@ -5125,7 +5178,21 @@ def _iac(name: str) -> Program:
             "none",
             "lists the stack's configuration (secrets masked)",
             ("--stack", "-s", "--config-file", "--path"),
-            subcommands=_same(("get",), _R, "prints a configuration value"),
+            subcommands={
+                # `config get KEY` decrypts a secret value
+                "get": Program(
+                    _R,
+                    "none",
+                    "prints a configuration value",
+                    ("--stack", "-s", "--config-file"),
+                    word_patterns={
+                        r"(?i)^[^-].*(key|secret|token|pass|cred|auth|private|session|cookie)": (
+                            _C,
+                            "prints a secret-looking configuration value decrypted",
+                        )
+                    },
+                )
+            },
             other_subcommand=(_H, "changes the stack's configuration"),
         )
         subcommands["preview"] = Program(
@@ -6205,8 +6272,35 @@ _KUBE_OPTS = (
 )
 _KUBE_READ = (
     *("get", "describe", "logs", "explain", "version", "top", "api-resources"),
-    *("api-versions", "cluster-info", "diff", "events", "wait"),
-    "kustomize",  # renders the project's overlays; the cluster is not touched
+    *("api-versions", "diff", "events", "wait"),
+)
+# A kustomization named by a URL or a forge path (`github.com/org/repo//dir?ref=v1`) is
+# cloned from there.
+_REMOTE_KUSTOMIZATION = {
+    r"^(?:[a-z][a-z0-9+.-]*://|git@|(?:github\.com|gitlab\.com|bitbucket\.org)/)": (
+        _N,
+        "fetches a remote kustomization",
+    )
+}
+_KUBE_KUSTOMIZE = Program(
+    _R,
+    "read",
+    "renders the project's overlays; the cluster is not touched",
+    tuple(o for o in _KUBE_OPTS if o not in ("-o", "--output")) + ("-o", "--output"),
+    write_opts=("-o", "--output"),
+    word_tiers={
+        "--enable-exec": (_H, "runs exec plugins from the manifests"),
+        "--enable-alpha-plugins": (_H, "runs plugins from the manifests"),
+        "--enable-helm": (_N, "runs helm, which may download charts"),
+    },
+    word_patterns=_REMOTE_KUSTOMIZATION,
+)
+_KUBE_CLUSTER_INFO = Program(
+    _R,
+    "none",
+    "only reads cluster state",
+    (*_KUBE_OPTS, "--output-directory", "--namespaces"),
+    dir_opts=("--output-directory",),  # `cluster-info dump` writes a file per object there
 )
 _KUBE_CONFIG_READ = Program(
     _R,
@@ -6225,6 +6319,8 @@ def _kube(name: str) -> Program:
         _KUBE_OPTS,
         subcommands={
             **_verbs((_KUBE_READ, _R, "only reads cluster state")),
+            "kustomize": _KUBE_KUSTOMIZE,
+            "cluster-info": _KUBE_CLUSTER_INFO,
             "rollout": Program(
                 _H,
                 "none",
@@ -6254,7 +6350,7 @@ def _kube(name: str) -> Program:
             ),
         },
         other_subcommand=(_H, "changes a cluster"),
-        checks=("kubernetes_secrets",),
+        checks=("kubernetes_secrets", "kubernetes_sources"),
     )
 
 
@@ -6273,6 +6369,18 @@ _EXAMPLES.update(
             ("kubectl config use-context prod", _H),
             ("kubectl auth can-i create pods", _R),
             ("kubectl kustomize overlays/dev", _R),
+            ("kubectl kustomize overlays/dev -o rendered.yaml", _W),
+            ("kubectl kustomize overlays/dev -o /home/dev/.bashrc", _C),
+            ("kubectl kustomize github.com/org/repo//overlays/prod?ref=v1", _N),
+            ("kubectl cluster-info", _R),
+            ("kubectl cluster-info dump --output-directory=./state", _W),
+            ("kubectl cluster-info dump --output-directory=/home/dev/.config/autostart", _C),
+            ("kubectl get secret db --template='{{.data.password}}'", _C),
+            ("kubectl get --raw /api/v1/namespaces/default/secrets", _C),
+            ("kubectl get --raw /metrics", _R),
+            ("kubectl get -f https://example.com/manifest.yaml", _N),
+            ("kubectl config view -o jsonpath='{.users[*].user.password}'", _C),
+            ("kubectl config view -o jsonpath='{.users[*].name}'", _R),
             ("kubectl apply -f deploy.yaml", _H),
         ),
     }
@@ -7566,6 +7674,7 @@ _TABLE.update(
                         "--enable-alpha-plugins": (_H, "runs plugins from the manifests"),
                         "--enable-helm": (_N, "runs helm, which may download charts"),
                     },
+                    word_patterns=_REMOTE_KUSTOMIZATION,
                 ),
                 "edit": (_W, "edits the kustomization file"),
                 "create": (_W, "writes a kustomization file"),

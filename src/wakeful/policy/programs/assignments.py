@@ -14,6 +14,7 @@ from wakeful.policy.programs.options import (
     _v,
 )
 from wakeful.policy.programs.tables import (
+    _API_LOG_VARS,
     _CODE_SEARCH_PATHS,
     _DANGEROUS_ENV,
     _NPM_PROGRAM_VARS,
@@ -199,6 +200,12 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
             a.add(Tier.HIGH, f"sets {name} to a file only known at run time (written)")
         elif not _PLAIN_SETTING_VALUE.fullmatch(text):
             a.write(Word(text, value.text), cmd.cwd)
+        return True
+    if name in _API_LOG_VARS:
+        if value.value is None or value.value.lower() not in ("", "off", "0", "false"):
+            a.add(
+                Tier.HIGH, f"sets {name}: API requests and responses are logged, secrets included"
+            )
         return True
     if name == "PYTEST_ADDOPTS":  # options added to every pytest run
         if value.value is None:
