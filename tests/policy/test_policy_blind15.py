@@ -215,3 +215,26 @@ def test_pulumi_config_values_printed_decrypted(cmd: str) -> None:
 @pytest.mark.parametrize("cmd", PULUMI_SAFE)
 def test_pulumi_config_listing_masks_secrets(cmd: str) -> None:
     assert _auto(cmd) == "allow", cmd
+
+
+# compose takes the engine's connection options as docker does: another host's engine.
+COMPOSE_ELSEWHERE = [
+    "docker compose -H ssh://deploy@10.0.0.5 ps",
+    "docker compose --host tcp://10.0.0.5:2375 logs web",
+    "docker compose --context prod ps",
+]
+COMPOSE_HERE = [
+    "docker compose ps",
+    "docker compose -H unix:///var/run/docker.sock ps",
+    "docker compose --context default logs web",
+]
+
+
+@pytest.mark.parametrize("cmd", COMPOSE_ELSEWHERE)
+def test_compose_on_another_hosts_engine(cmd: str) -> None:
+    assert _auto(cmd) != "allow", cmd
+
+
+@pytest.mark.parametrize("cmd", COMPOSE_HERE)
+def test_compose_on_this_engine(cmd: str) -> None:
+    assert _auto(cmd) == "allow", cmd

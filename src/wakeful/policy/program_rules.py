@@ -5347,11 +5347,21 @@ _ENGINE_OPTS = (
     *("-H", "--host", "--context", "-c", "--config", "-l", "--log-level"),
     *_COMPOSE_OPTS,
 )
+_ELSEWHERE = "talks to a container engine on another host"
+_ENGINE_HOSTS: dict[str, tuple[str, Tier, str]] = {
+    **{opt: (r"^(?!unix://)", _N, _ELSEWHERE) for opt in ("-H", "--host", "--url")},
+    **{
+        opt: (r"^(?!default$)", _N, "uses a named engine, which may be another host's")
+        for opt in ("--context", "-c", "--connection")
+    },
+}
+# compose runs as a docker plugin and takes the engine's connection options as docker does
 _COMPOSE = Program(
     _R,
     "none",
     "runs a project's services (prints help without a subcommand)",
     _ENGINE_OPTS,
+    value_tiers=_ENGINE_HOSTS,
     subcommands={
         **_verbs(
             (
@@ -5396,14 +5406,6 @@ def _engine_object(name: str) -> Program:
 
 # The engine a command talks to: another host's (`-H ssh://prod`), or a named context or
 # connection, which may be another host's, is network work whatever the verb.
-_ELSEWHERE = "talks to a container engine on another host"
-_ENGINE_HOSTS: dict[str, tuple[str, Tier, str]] = {
-    **{opt: (r"^(?!unix://)", _N, _ELSEWHERE) for opt in ("-H", "--host", "--url")},
-    **{
-        opt: (r"^(?!default$)", _N, "uses a named engine, which may be another host's")
-        for opt in ("--context", "-c", "--connection")
-    },
-}
 _ENGINE = Program(
     _R,
     "none",
@@ -5430,6 +5432,9 @@ _EXAMPLES.update(
             ("docker image ls", _R),
             ("docker container inspect web", _R),
             ("docker -H ssh://prod.example ps", _N),
+            ("docker compose -H ssh://prod.example ps", _N),
+            ("docker compose --context prod logs web", _N),
+            ("docker compose -H unix:///var/run/docker.sock ps", _R),
             ("docker -H unix:///run/user/1000/docker.sock ps", _R),
             ("docker --context prod images", _N),
             ("docker --context default images", _R),
