@@ -4784,8 +4784,41 @@ _PKG_SUBCOMMANDS: Mapping[str, tuple[Tier, str] | Program] = MappingProxyType(
 )
 
 
+# conda's environments: `env export` prints one's specification (or writes it with -f),
+# `compare` checks one against a file, `run -n ENV CMD` runs CMD in it (judged as CMD).
+_CONDA_SUBCOMMANDS: Mapping[str, tuple[Tier, str] | Program] = {
+    "env": Program(
+        _H,
+        "none",
+        "creates, updates or removes environments",
+        subcommands={
+            **_same(("list", "ls"), _R, "only lists"),
+            "export": Program(
+                _R,
+                "none",
+                "prints an environment's specification",
+                ("-n", "--name", "-p", "--prefix", "-f", "--file", "-c", "--channel"),
+                write_opts=("-f", "--file"),
+            ),
+        },
+    ),
+    "compare": (_R, "compares an environment with a specification file"),
+    "run": Program(
+        _R,
+        "command",
+        "runs a command in an environment",
+        ("-n", "--name", "-p", "--prefix", "--cwd"),
+        plain_flags=("--no-capture-output", "--live-stream", "-v", "--verbose"),
+        outside_opts=("--cwd",),
+        no_command=(_H, "runs nothing it names"),
+    ),
+}
+
+
 def _pkg(name: str) -> Program:
     subcommands = _PKG_SUBCOMMANDS  # one table for all (an entry keeps a table it is given)
+    if name in ("conda", "mamba", "micromamba"):
+        subcommands = {**subcommands, **_CONDA_SUBCOMMANDS}
     if name == "gem":
         subcommands = {
             **subcommands,
@@ -4865,6 +4898,12 @@ _EXAMPLES.update(
             ("conda remove numpy", _H),
             ("conda config --show channels", _R),
             ("conda config --add channels conda-forge", _H),
+            ("conda env export -n ml", _R),
+            ("conda env export -f environment.yml", _W),
+            ("conda env export -f /home/dev/.bashrc", _C),
+            ("conda run -n ml pytest -q", _W),
+            ("conda run -n ml bash -c 'rm -rf ~'", _C),
+            ("conda compare environment.yml", _R),
         ),
         "brew": (("brew info jq", _R), ("brew uninstall jq", _H), ("brew services start x", _H)),
     }
@@ -7764,6 +7803,73 @@ _TABLE.update(
                 ),
             )
         },
+        "ansible-galaxy": Program(
+            _N,
+            "none",
+            "installs and publishes roles and collections from Galaxy",
+            subcommands={
+                kind: Program(
+                    _N,
+                    "none",
+                    f"installs, downloads or publishes {kind}s",
+                    ("-p", "--roles-path", "--collections-path", "--init-path", "--output-path"),
+                    subcommands={
+                        "list": (_R, f"lists installed {kind}s"),
+                        "init": Program(
+                            _W,
+                            "write",
+                            f"writes a new {kind} skeleton",
+                            ("--init-path", "--role-skeleton", "--collection-skeleton"),
+                            dir_opts=("--init-path",),
+                        ),
+                        "build": Program(
+                            _W,
+                            "read",
+                            f"builds a {kind} archive",
+                            ("--output-path",),
+                            dir_opts=("--output-path",),
+                        ),
+                    },
+                    other_subcommand=(_N, f"installs, downloads or publishes {kind}s"),
+                )
+                for kind in ("role", "collection")
+            },
+            other_subcommand=(_N, "installs or publishes from Galaxy"),
+            examples=(
+                ("ansible-galaxy collection list", _R),
+                ("ansible-galaxy role init roles/web", _W),
+                ("ansible-galaxy role init /home/dev/.config/autostart", _C),
+                ("ansible-galaxy collection build", _W),
+                ("ansible-galaxy collection install community.general", _N),
+                ("ansible-galaxy install -r requirements.yml", _N),
+            ),
+        ),
+        "ansible-inventory": Program(
+            _R,
+            "none",
+            "prints the inventory's hosts and variables",
+            ("-i", "--inventory", "--host", "--output", "-e", "--extra-vars", "--vault-id"),
+            write_opts=("--output",),
+            outside_opts=("-i", "--inventory"),
+            value_tiers={
+                opt: (
+                    r"(?i)(?:^|/)[^/]*(?:aws|ec2|gcp|azure|openstack|vmware|k8s|kubevirt|netbox"
+                    r"|digitalocean|linode|hcloud|docker|consul|nmap)[^/]*\.ya?ml$",
+                    _N,
+                    "is an inventory plugin that asks a cloud or the network",
+                )
+                for opt in ("-i", "--inventory")
+            },
+            word_tiers={
+                **_same(("--vault-password-file", "--ask-vault-pass", "-J"), _H, "decrypts"),
+            },
+            examples=(
+                ("ansible-inventory -i inventory.ini --graph", _R),
+                ("ansible-inventory -i inventory/aws_ec2.yml --list", _N),
+                ("ansible-inventory -i /home/dev/other/hosts --list", _H),
+                ("ansible-inventory --list --output /home/dev/.bashrc", _C),
+            ),
+        ),
         "ansible-config": Program(
             _H,
             "none",
