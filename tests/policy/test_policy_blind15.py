@@ -100,6 +100,7 @@ FETCHED = [
     "kubectl kustomize github.com/org/repo//overlays/prod",
     "kubectl get -f https://example.com/manifest.yaml",
     "kubectl diff -f https://example.com/manifest.yaml",
+    "kubectl create -f https://example.com/manifest.yaml --dry-run=client -o yaml",
     "helm template myrel https://example.com/charts/app-1.2.0.tgz",
     "helm template myrel oci://ghcr.io/org/charts/app --version 1.2.0",
     "helm template myrel app --repo https://charts.example.com",

@@ -6573,6 +6573,7 @@ _EXAMPLES.update(
             ("kubectl create deployment web --image=nginx --dry-run=client -o yaml", _R),
             ("kubectl create deployment web --image=nginx --dry-run=none", _H),
             ("kubectl create deployment web --image=nginx", _H),
+            ("kubectl create -f https://example.com/x.yaml --dry-run=client -o yaml", _N),
             ("kubectl run web --image=nginx --dry-run=server -o yaml", _R),
             (
                 "kubectl create secret generic k --from-file=/home/dev/.ssh/id_rsa --dry-run=client"
@@ -10183,6 +10184,7 @@ _TABLE.update(
                     "converts the project's notebooks (--execute runs them)",
                     _NOTEBOOK_OPTS,
                     dir_opts=("--output-dir",),
+                    write_opts=("--output",),
                     script_opts=("--config",),
                     read_only_flags=("--stdout",),
                     word_tiers={"--execute": (_W, "runs the notebook (the project's code)")},
@@ -10233,6 +10235,8 @@ _TABLE.update(
                 ("jupyter nbconvert --config /home/dev/x/c.py nb.ipynb", _H),
                 ("jupyter nbconvert --to slides --post serve nb.ipynb", _N),
                 ("jupyter execute nb.ipynb", _W),
+                ("jupyter nbconvert --to html --output /home/dev/.bashrc nb.ipynb", _C),
+                ("jupyter nbconvert --to html --output report nb.ipynb", _W),
                 ("jupyter server list", _C),
                 ("jupyter lab --no-browser", _H),
                 ("jupyter trust nb.ipynb", _H),

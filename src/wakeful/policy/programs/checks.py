@@ -92,7 +92,9 @@ def _kubernetes_secrets(name: str, args: list[Word], cmd: SimpleCommand, a: Anal
 _KUBECONFIG_SECRET = re.compile(
     r"(?i)passw|token|secret|auth-provider|client-key|credential|\bexec\b|\benv\b|\.\.[^.]"
 )
-_KUBE_SOURCE_VERBS = frozenset({"get", "describe", "diff", "explain", "wait", "events", "top"})
+_KUBE_SOURCE_VERBS = frozenset(
+    {"get", "describe", "diff", "explain", "wait", "events", "top", "create", "run"}
+)
 
 
 def _kubernetes_sources(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
