@@ -5495,7 +5495,9 @@ _ENGINE_GENERATE = Program(
 
 def _engine_object(name: str) -> Program:
     """`docker container ls`, `docker image prune`: an object, then what to do with it."""
-    builds = {"bake": _IMAGE_BUILD} if name in ("buildx", "builder") else {}
+    builds: dict[str, tuple[Tier, str] | Program] = (
+        {"bake": _IMAGE_BUILD} if name in ("buildx", "builder") else {}
+    )
     if name == "buildx":
         builds["du"] = (_R, "shows the build cache's disk use")
     if name in ("image", "volume"):
