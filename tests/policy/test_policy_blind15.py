@@ -302,3 +302,21 @@ def test_new_entries_still_ask_what_leaves_the_machine_or_the_project(cmd: str) 
 @pytest.mark.parametrize("cmd", TOOLS_HERE)
 def test_new_entries_allow_the_projects_own_work(cmd: str) -> None:
     assert _auto(cmd) == "allow", cmd
+
+
+# An operand that names a project to run, on an entry judged by the short path (nothing
+# but tier, operands and value options): outside the workspace it needs approval there too.
+PROJECT_OPERANDS_OUTSIDE = [
+    "jupyter execute /tmp/x/evil.ipynb",
+    "jupyter execute nb.ipynb /home/dev/other/evil.ipynb",
+    "dotnet sln list /home/dev/other/x.sln",
+]
+
+
+@pytest.mark.parametrize("cmd", PROJECT_OPERANDS_OUTSIDE)
+def test_project_operands_outside_on_the_short_path(cmd: str) -> None:
+    assert _auto(cmd) != "allow", cmd
+
+
+def test_project_operands_inside_on_the_short_path() -> None:
+    assert _auto("jupyter execute notebooks/a.ipynb") == "allow"

@@ -4533,7 +4533,8 @@ def _helm_chart_reader(what: str) -> Program:
         "none",
         what,
         _HELM_CHART_VALUES,
-        read_opts=("-f", "--values", "--set-file"),
+        read_opts=("-f", "--values"),
+        keyed_read_opts=("--set-file",),  # KEY=PATH, comma separated
         dir_opts=("--output-dir",),
         script_opts=("--post-renderer",),
         word_patterns=_HELM_CHART_URL,
@@ -4620,6 +4621,8 @@ _TABLE["helm"] = Program(
         ("helm template api api --repo https://charts.example.com", _N),
         ("helm template api ./chart --post-renderer ./hack/render.sh", _W),
         ("helm template api ./chart -f /home/dev/.ssh/id_rsa", _C),
+        ("helm template api ./chart --set-file key=/home/dev/.ssh/id_rsa", _C),
+        ("helm template api ./chart --set-file cfg=files/app.conf", _R),
         ("helm show values ./chart", _R),
         ("helm repo list", _R),
         ("helm dependency list ./chart", _R),
@@ -6485,6 +6488,7 @@ _KUBE_CREATE = Program(
     "changes a cluster",
     (*_KUBE_OPTS, "--image", "--from-file", "--from-env-file", "--from-literal", "--port"),
     read_opts=("--from-file", "--from-env-file"),
+    keyed_read_opts=("--from-file",),  # KEY=PATH
     source_pattern=r"^--from(?:-env)?-file=(?:[^=/]*=)?(.+)$",
     mode_flags={"--dry-run": (_R, "only prints the object it would create")},
     value_tiers={"--dry-run": (r"^none$", _H, "creates it")},
@@ -6583,6 +6587,11 @@ _EXAMPLES.update(
                 _C,
             ),
             ("kubectl create secret generic k --from-file=key=/home/dev/.aws/credentials", _C),
+            (
+                "kubectl create secret generic k --from-file ssh=/home/dev/.ssh/id_rsa"
+                " --dry-run=client -o yaml",
+                _C,
+            ),
         ),
     }
 )
@@ -9999,7 +10008,10 @@ _TORCHRUN = Program(
     _TORCHRUN_VALUES,
     dir_opts=("--log_dir", "--log-dir"),
     value_tiers=_TORCHRUN_ELSEWHERE,
-    word_tiers=_same(("--no-python", "--no_python"), _H, "runs the operand as a program"),
+    word_tiers={
+        **_same(("--no-python", "--no_python"), _H, "runs the operand as a program"),
+        **_same(("-m", "--module"), _H, "runs a Python module by name, whose effects are unknown"),
+    },
     runs_code=True,
 )
 _LLAMA_VALUES = (
@@ -10188,6 +10200,7 @@ _TABLE.update(
                     dir_opts=("--output-dir",),
                     write_opts=("--output",),
                     script_opts=("--config",),
+                    outside_opts=("--template-file",),  # a Jinja template runs what it calls
                     read_only_flags=("--stdout",),
                     word_tiers={"--execute": (_W, "runs the notebook (the project's code)")},
                     value_tiers={"--post": (r"(?i)serve", _N, "serves the result over HTTP")},
@@ -10335,6 +10348,7 @@ _TABLE.update(
                 ("torchrun --master_addr=10.0.0.1 train.py", _N),
                 ("torchrun --rdzv-endpoint localhost:29400 train.py", _W),
                 ("torchrun --no-python bash -c id", _H),
+                ("torchrun -m evil.mod", _H),
                 ("torchrun /tmp/x/evil.py", _H),
                 ("torchrun --log_dir /home/dev/.config/autostart train.py", _C),
             ),
@@ -10372,7 +10386,10 @@ _TABLE.update(
                             for o in ("--num_machines", "--num-machines")
                         },
                     },
-                    word_tiers=_same(("--no_python", "--no-python"), _H, "runs a program"),
+                    word_tiers={
+                        **_same(("--no_python", "--no-python"), _H, "runs a program"),
+                        **_same(("-m", "--module"), _H, "runs a Python module by name"),
+                    },
                     runs_code=True,
                 ),
                 "config": Program(
@@ -10402,6 +10419,7 @@ _TABLE.update(
                 ("accelerate launch --multi_gpu --num_processes 2 train.py", _W),
                 ("accelerate launch --num_machines 2 --main_process_ip 10.0.0.2 t.py", _N),
                 ("accelerate launch /tmp/x/evil.py", _H),
+                ("accelerate launch -m evil.mod", _H),
                 ("accelerate config default", _H),
                 ("accelerate config default --config_file ./accelerate.yaml", _W),
                 ("accelerate config default --config_file /home/dev/.bashrc", _C),
@@ -10426,10 +10444,14 @@ _TABLE.update(
                 "--num_nodes": (r"^(?!1$)", _N, "runs workers on other machines"),
                 "--launcher": (r".", _N, "starts workers through a cluster launcher"),
             },
-            word_tiers=_same(("--no_python", "--no-python"), _H, "runs a program"),
+            word_tiers={
+                **_same(("--no_python", "--no-python"), _H, "runs a program"),
+                **_same(("--module",), _H, "runs a Python module by name"),
+            },
             runs_code=True,
             examples=(
                 ("deepspeed train.py --deepspeed_config ds.json", _W),
+                ("deepspeed --module evil.mod", _H),
                 ("deepspeed --num_gpus 2 train.py", _W),
                 ("deepspeed --hostfile=hostfile train.py", _N),
                 ("deepspeed /tmp/x/evil.py", _H),
@@ -10484,8 +10506,25 @@ _TABLE.update(
                 *("--queue", "--kill", "--status"),
             ),
             read_opts=("--properties-file", "--keytab"),
+            # jars, Python files and class paths are code the job loads
+            outside_opts=("--jars", "--py-files", "--driver-class-path", "--driver-library-path"),
             value_tiers={
                 "--master": (r"^(?!local(?:\[[0-9*, ]+\])?$)", _N, "submits the job to a cluster"),
+                **{
+                    o: (
+                        r"(?i)^spark\.(?:jars|driver\.extra|executor\.extra|submit\.pyFiles"
+                        r"|files|archives|master|plugins|extraListeners|sql\.extensions"
+                        r"|yarn|kubernetes|.*\.packages|.*\.repositories)",
+                        _H,
+                        "loads code or reaches a cluster through configuration",
+                    )
+                    for o in ("--conf", "-c")
+                },
+                "--driver-java-options": (
+                    r"-javaagent|-agentpath|-agentlib|-cp|-classpath",
+                    _H,
+                    "loads Java agents or classes",
+                ),
                 **{
                     o: (r".", _N, "asks a repository or cluster")
                     for o in ("--packages", "--repositories", "--kill", "--status")
@@ -10504,6 +10543,13 @@ _TABLE.update(
                 ("spark-submit --packages org.x:y:1.0 --master local jobs/etl.py", _N),
                 ("spark-submit --jars https://repo/x.jar jobs/etl.py", _N),
                 ("spark-submit /tmp/x/evil.py", _H),
+                ("spark-submit --jars /tmp/x/evil.jar jobs/etl.py", _H),
+                ("spark-submit --jars deps/udf.jar jobs/etl.py", _W),
+                (
+                    "spark-submit --conf spark.driver.extraJavaOptions=-javaagent:/tmp/a.jar j.py",
+                    _H,
+                ),
+                ("spark-submit --conf spark.eventLog.dir=/tmp/ev --master local j.py", _W),
             ),
         ),
         "mlflow": Program(
