@@ -9145,6 +9145,9 @@ _RCLONE_OPTS = (
     *("--filter", "--max-depth", "--bwlimit", "--addr", "--log-level", "--order-by"),
 )
 _RCLONE_REMOTE = {r"^[\w.-]+:": (_N, "transfers to or from a remote")}
+# skopeo's local transports: an OCI layout, a directory or an archive on this machine.
+_SKOPEO_LOCAL = r"^(?:oci|dir|oci-archive|docker-archive):"
+_SKOPEO_LOCAL_PATH = r"^(?:oci|dir|oci-archive|docker-archive):([^:]+)"
 _TABLE.update(
     {
         "gron": Program(
@@ -9951,11 +9954,33 @@ _TABLE.update(
             # a registry's manifests and configuration (an image's environment included)
             subcommands={
                 **_same(("help", "--version", "-v"), _R, "reads"),
-                **_same(("inspect", "list-tags"), _N, "asks the registry"),
+                "list-tags": (_N, "asks the registry"),
+                # an image in a local layout, directory or archive is read where it is
+                "inspect": Program(
+                    _N,
+                    "none",
+                    "asks the registry",
+                    ("--authfile", "--cert-dir", "--creds", "-f", "--format", "--retry-times"),
+                    operand_patterns={_SKOPEO_LOCAL: (_R, "reads a local image")},
+                    source_pattern=_SKOPEO_LOCAL_PATH,
+                ),
+                "copy": Program(
+                    _H,
+                    "none",
+                    "copies images to or from a registry",
+                    ("--authfile", "--src-creds", "--dest-creds", "-f", "--format"),
+                    operand_patterns={_SKOPEO_LOCAL: (_W, "copies between local images")},
+                    dest_pattern=_SKOPEO_LOCAL_PATH,  # the source is judged as written too
+                ),
             },
             other_subcommand=(_H, "copies, deletes or signs images, or logs in"),
             examples=(
                 ("skopeo -v", _R),
+                ("skopeo inspect oci:./layout:latest", _R),
+                ("skopeo inspect docker-archive:/home/dev/.ssh/id_rsa", _C),
+                ("skopeo copy oci:./layout:1 docker-archive:./dist/image.tar", _W),
+                ("skopeo copy oci:./layout:1 docker-archive:/home/dev/.bashrc", _C),
+                ("skopeo copy docker://quay.io/a/b:1 oci:./layout:1", _H),
                 ("skopeo inspect docker://quay.io/acme/api:1.4", _N),
                 ("skopeo copy docker://a/b:1 docker://c/b:1", _H),
                 ("skopeo login quay.io", _H),
