@@ -10589,7 +10589,32 @@ _TABLE.update(
                     "prints environment details, MLFLOW_* variables (tokens) included",
                     mode_flags={"--mask-envs": (_R, "prints environment details, masked")},
                 ),
-                "run": (_N, "builds the project's environment from the package index and runs it"),
+                # `run` builds the project's environment from the package index unless
+                # --env-manager local runs its entry point in this one
+                "run": Program(
+                    _N,
+                    "project",
+                    "builds the project's environment from the package index and runs it",
+                    (
+                        *("-P", "--param-list", "-e", "--entry-point", "--experiment-name"),
+                        *("--experiment-id", "-b", "--backend", "-c", "--backend-config"),
+                        *("--env-manager", "--storage-dir", "--run-id", "--run-name", "-v"),
+                        "--version",
+                    ),
+                    dir_opts=("--storage-dir",),
+                    mode_flags={"--env-manager": (_W, "runs the project in this environment")},
+                    value_tiers={
+                        "--env-manager": (r"^(?!local$)", _N, "builds an environment"),
+                        **{
+                            o: (r"^(?!local$)", _N, "runs the project on a remote backend")
+                            for o in ("-b", "--backend")
+                        },
+                    },
+                    word_patterns={
+                        r"^(?:[a-z]+://|git@)": (_N, "runs a project fetched from a repository")
+                    },
+                    runs_code=True,
+                ),
             },
             other_subcommand=(_H, "serves, deletes or changes tracked runs and models"),
             examples=(
@@ -10597,6 +10622,12 @@ _TABLE.update(
                 ("mlflow doctor", _H),
                 ("mlflow ui", _H),
                 ("mlflow run https://github.com/mlflow/mlflow-example", _N),
+                ("mlflow run . -P alpha=0.5", _N),
+                ("mlflow run . --env-manager local -P alpha=0.5", _W),
+                ("mlflow run . --env-manager virtualenv", _N),
+                ("mlflow run . --env-manager local -b databricks", _N),
+                ("mlflow run /home/dev/other --env-manager local", _H),
+                ("mlflow run https://github.com/x/y --env-manager local", _N),
             ),
         ),
         "wandb": Program(
