@@ -138,6 +138,11 @@ _SECRET_NAMES = (
     "key.properties",
     "auth.json",
     "profiles.yml",
+    # terraform's and OpenTofu's state: every resource's attributes in clear (passwords,
+    # keys), and the only record of what the configuration manages
+    "*.tfstate",
+    "*.tfstate.backup",
+    "terraform.tfstate.d",
 )
 _NOT_SECRET = (".env.example", ".env.sample", ".env.template", ".env.dist", "*.pub")
 # Files whose contents run later, unasked: persistence.

@@ -947,6 +947,7 @@ NO_DANGEROUS_FORM = frozenset(
         # system information of Linux and macOS (the tenth blind set's everyday forms)
         *("systemd-detect-virt", "sockstat", "smbstatus", "getenforce", "sestatus", "lvs"),
         *("vgs", "pvs", "kextstat", "sw_vers", "system_profiler", "ioreg", "modinfo"),
+        "ds_report",  # DeepSpeed's build report (the fifteenth set)
         # shell builtins and syntax that change only this shell
         ":",
         "[[",

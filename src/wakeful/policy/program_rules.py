@@ -4509,19 +4509,90 @@ _HELM_READ = (
     *("list", "ls", "status", "get", "history", "show", "inspect", "template", "lint"),
     *("search", "version", "env", "verify", "help"),
 )
+_HELM_OPTS = (
+    *("-n", "--namespace", "--kube-context", "--kubeconfig", "-f", "--values"),
+    *("--set", "--version", "-o", "--output"),
+)
+# Rendering, showing and linting a chart read it where it is: a chart named by a URL
+# (`oci://`, `https://`) or looked up in a repository given by --repo is downloaded first;
+# `template --output-dir DIR` writes a file per manifest there; --post-renderer runs a
+# program on the result.
+_HELM_CHART_VALUES = (
+    *_HELM_OPTS,
+    *("--set-string", "--set-file", "--set-json", "--set-literal", "--repo", "--username"),
+    *("--password", "--ca-file", "--cert-file", "--key-file", "--output-dir", "--api-versions"),
+    *("-a", "--kube-version", "-s", "--show-only", "--name-template", "--post-renderer"),
+    *("--post-renderer-args", "--description", "--timeout", "--jsonpath"),
+)
+_HELM_CHART_URL = {r"^(?:oci|https?)://": (_N, "downloads the chart from a registry or URL")}
+
+
+def _helm_chart_reader(what: str) -> Program:
+    return Program(
+        _R,
+        "none",
+        what,
+        _HELM_CHART_VALUES,
+        read_opts=("-f", "--values"),
+        keyed_read_opts=("--set-file",),  # KEY=PATH, comma separated
+        dir_opts=("--output-dir",),
+        script_opts=("--post-renderer",),
+        word_patterns=_HELM_CHART_URL,
+        value_tiers={"--repo": (r".", _N, "downloads the chart from that repository")},
+    )
+
+
 _TABLE["helm"] = Program(
     _R,
     "none",
     "manages Kubernetes charts (prints help without a subcommand)",
-    (
-        *("-n", "--namespace", "--kube-context", "--kubeconfig", "-f", "--values"),
-        *("--set", "--version", "-o", "--output"),
-    ),
+    _HELM_OPTS,
     subcommands=_verbs(
         (_HELM_READ, _R, "only reads"),
         (("repo", "dependency", "dep", "pull", "fetch", "package"), _N, "downloads charts"),
     )
     | {
+        "repo": Program(
+            _N,
+            "none",
+            "adds, updates or removes chart repositories",
+            subcommands=_same(("list", "ls"), _R, "lists the configured repositories"),
+            other_subcommand=(_N, "adds, updates or removes chart repositories"),
+        ),
+        **dict.fromkeys(
+            ("dependency", "dep"),
+            Program(
+                _N,
+                "none",
+                "downloads a chart's dependencies",
+                subcommands=_same(("list", "ls"), _R, "lists a chart's dependencies"),
+                other_subcommand=(_N, "downloads a chart's dependencies"),
+            ),
+        ),
+        "package": Program(
+            _W,
+            "none",
+            "packages a chart into an archive",
+            ("-d", "--destination", "--version", "--app-version", "--key", "--keyring"),
+            dir_opts=("-d", "--destination"),
+            read_opts=("--keyring", "--passphrase-file"),
+            word_tiers={
+                **_same(("-u", "--dependency-update"), _N, "downloads the dependencies first"),
+                "--sign": (_H, "signs with a private key"),
+            },
+        ),
+        "create": Program(_W, "write", "writes a new chart", ("-p", "--starter")),
+        "plugin": Program(
+            _H,
+            "none",
+            "installs, updates or removes plugins",
+            subcommands=_same(("list", "ls"), _R, "lists plugins"),
+        ),
+        "completion": (_R, "prints a completion script"),
+        "template": _helm_chart_reader("renders a chart's manifests"),
+        "lint": _helm_chart_reader("checks a chart"),
+        "show": _helm_chart_reader("prints a chart's values, metadata or readme"),
+        "inspect": _helm_chart_reader("prints a chart's values, metadata or readme"),
         # a release's values and rendered manifests hold its passwords and Secrets
         "get": Program(
             _R,
@@ -4536,7 +4607,7 @@ _TABLE["helm"] = Program(
                 ),
                 (("notes", "metadata"), _R, "prints the release's notes"),
             ),
-        )
+        ),
     },
     other_subcommand=(_H, "changes a cluster"),
     examples=(
@@ -4544,6 +4615,25 @@ _TABLE["helm"] = Program(
         ("helm get notes api", _R),
         ("helm get values api -n prod", _C),
         ("helm template api ./chart -f values.yaml", _R),
+        ("helm template api ./chart --output-dir ./rendered", _W),
+        ("helm template api ./chart --output-dir /home/dev/.config/autostart", _C),
+        ("helm template api oci://ghcr.io/org/charts/api", _N),
+        ("helm template api api --repo https://charts.example.com", _N),
+        ("helm template api ./chart --post-renderer ./hack/render.sh", _W),
+        ("helm template api ./chart -f /home/dev/.ssh/id_rsa", _C),
+        ("helm template api ./chart --set-file key=/home/dev/.ssh/id_rsa", _C),
+        ("helm template api ./chart --set-file cfg=files/app.conf", _R),
+        ("helm show values ./chart", _R),
+        ("helm repo list", _R),
+        ("helm dependency list ./chart", _R),
+        ("helm dependency update ./chart", _N),
+        ("helm package ./chart -d ./dist", _W),
+        ("helm package ./chart -d /home/dev/.config/autostart", _C),
+        ("helm package ./chart -u", _N),
+        ("helm create mychart", _W),
+        ("helm create /home/dev/.config/autostart", _C),
+        ("helm plugin list", _R),
+        ("helm show chart https://example.com/charts/api-1.0.0.tgz", _N),
         ("helm repo add bitnami https://charts.bitnami.com/bitnami", _N),
         ("helm -n prod upgrade --install api ./chart", _H),
         ("helm --kubeconfig ~/.kube/config rollback api 3", _H),
@@ -4697,8 +4787,41 @@ _PKG_SUBCOMMANDS: Mapping[str, tuple[Tier, str] | Program] = MappingProxyType(
 )
 
 
+# conda's environments: `env export` prints one's specification (or writes it with -f),
+# `compare` checks one against a file, `run -n ENV CMD` runs CMD in it (judged as CMD).
+_CONDA_SUBCOMMANDS: Mapping[str, tuple[Tier, str] | Program] = {
+    "env": Program(
+        _H,
+        "none",
+        "creates, updates or removes environments",
+        subcommands={
+            **_same(("list", "ls"), _R, "only lists"),
+            "export": Program(
+                _R,
+                "none",
+                "prints an environment's specification",
+                ("-n", "--name", "-p", "--prefix", "-f", "--file", "-c", "--channel"),
+                write_opts=("-f", "--file"),
+            ),
+        },
+    ),
+    "compare": (_R, "compares an environment with a specification file"),
+    "run": Program(
+        _R,
+        "command",
+        "runs a command in an environment",
+        ("-n", "--name", "-p", "--prefix", "--cwd"),
+        plain_flags=("--no-capture-output", "--live-stream", "-v", "--verbose"),
+        outside_opts=("--cwd",),
+        no_command=(_H, "runs nothing it names"),
+    ),
+}
+
+
 def _pkg(name: str) -> Program:
     subcommands = _PKG_SUBCOMMANDS  # one table for all (an entry keeps a table it is given)
+    if name in ("conda", "mamba", "micromamba"):
+        subcommands = {**subcommands, **_CONDA_SUBCOMMANDS}
     if name == "gem":
         subcommands = {
             **subcommands,
@@ -4778,6 +4901,12 @@ _EXAMPLES.update(
             ("conda remove numpy", _H),
             ("conda config --show channels", _R),
             ("conda config --add channels conda-forge", _H),
+            ("conda env export -n ml", _R),
+            ("conda env export -f environment.yml", _W),
+            ("conda env export -f /home/dev/.bashrc", _C),
+            ("conda run -n ml pytest -q", _W),
+            ("conda run -n ml bash -c 'rm -rf ~'", _C),
+            ("conda compare environment.yml", _R),
         ),
         "brew": (("brew info jq", _R), ("brew uninstall jq", _H), ("brew services start x", _H)),
     }
@@ -5018,7 +5147,10 @@ _TABLE["k9s"] = Program(
     "none",
     "is an interactive cluster console: it deletes resources, opens shells",
     ("-n", "--namespace", "--context", "--kubeconfig", "-c", "--command", "-l", "--logLevel"),
-    subcommands={"version": (_R, "only prints its version")},
+    subcommands={
+        "version": (_R, "only prints its version"),
+        "info": (_R, "prints where its configuration, logs and skins are"),
+    },
     other_subcommand=(_H, "is an interactive cluster console: it deletes resources, opens shells"),
 )
 _TABLE.update(
@@ -5034,7 +5166,7 @@ _TABLE.update(
 )
 _EXAMPLES.update(
     {
-        "k9s": (("k9s --readonly", _H), ("k9s info", _H)),
+        "k9s": (("k9s --readonly", _H), ("k9s info", _R), ("k9s -n prod", _H)),
         "kubectx": (("kubectx -c", _R), ("kubectx -d prod", _H), ("kubectx -", _H)),
         "kubens": (("kubens -c", _R), ("kubens -", _H)),
     }
@@ -5048,7 +5180,7 @@ _EXAMPLES.update(
 # state changes act on real infrastructure. The state holds every sensitive value in clear:
 # what prints it whole is asked, and so is the console (which evaluates
 # `nonsensitive(...)` and `file("~/.ssh/id_rsa")`).
-_IAC_READ = ("plan", "validate", "show", "graph", "providers", "version", "help")
+_IAC_READ = ("plan", "validate", "show", "graph", "version", "help")
 _STATE_SECRETS = "prints the state's sensitive values in clear"
 
 
@@ -5089,6 +5221,18 @@ def _iac_subcommands() -> dict[str, tuple[Tier, str] | Program]:
             other_subcommand=(_H, "changes real infrastructure"),
         ),
         "output": output,
+        # `providers lock` downloads every provider package (for each -platform) to record
+        # its checksums; `providers mirror DIR` downloads them into DIR
+        "providers": Program(
+            _R,
+            "none",
+            "lists the providers the configuration needs",
+            ("-platform", "-fs-mirror", "-net-mirror"),
+            subcommands={
+                "schema": (_R, "prints the providers' schemas"),
+                **_same(("lock", "mirror"), _N, "downloads provider packages from the registry"),
+            },
+        ),
         "show": Program(
             _R,
             "none",
@@ -5125,7 +5269,21 @@ def _iac(name: str) -> Program:
             "none",
             "lists the stack's configuration (secrets masked)",
             ("--stack", "-s", "--config-file", "--path"),
-            subcommands=_same(("get",), _R, "prints a configuration value"),
+            subcommands={
+                # `config get KEY` decrypts a secret value
+                "get": Program(
+                    _R,
+                    "none",
+                    "prints a configuration value",
+                    ("--stack", "-s", "--config-file"),
+                    word_patterns={
+                        r"(?i)^[^-].*(key|secret|token|pass|cred|auth|private|session|cookie)": (
+                            _C,
+                            "prints a secret-looking configuration value decrypted",
+                        )
+                    },
+                )
+            },
             other_subcommand=(_H, "changes the stack's configuration"),
         )
         subcommands["preview"] = Program(
@@ -5280,11 +5438,21 @@ _ENGINE_OPTS = (
     *("-H", "--host", "--context", "-c", "--config", "-l", "--log-level"),
     *_COMPOSE_OPTS,
 )
+_ELSEWHERE = "talks to a container engine on another host"
+_ENGINE_HOSTS: dict[str, tuple[str, Tier, str]] = {
+    **{opt: (r"^(?!unix://)", _N, _ELSEWHERE) for opt in ("-H", "--host", "--url")},
+    **{
+        opt: (r"^(?!default$)", _N, "uses a named engine, which may be another host's")
+        for opt in ("--context", "-c", "--connection")
+    },
+}
+# compose runs as a docker plugin and takes the engine's connection options as docker does
 _COMPOSE = Program(
     _R,
     "none",
     "runs a project's services (prints help without a subcommand)",
     _ENGINE_OPTS,
+    value_tiers=_ENGINE_HOSTS,
     subcommands={
         **_verbs(
             (
@@ -5301,9 +5469,49 @@ _COMPOSE = Program(
 )
 
 
+# An image or a volume written as a tar archive: to standard output, or to the file -o names.
+_ENGINE_EXPORT = Program(
+    _R,
+    "none",
+    "writes an image's or a volume's contents as a tar archive",
+    ("-o", "--output"),
+    write_opts=("-o", "--output"),
+)
+# podman's systemd units and Kubernetes manifests for containers: printed, or with --files
+# written into the current directory
+_ENGINE_GENERATE = Program(
+    _H,
+    "none",
+    "generates files from containers",
+    subcommands={
+        **_same(("kube", "spec"), _R, "prints a manifest for containers"),
+        "systemd": Program(
+            _R,
+            "none",
+            "prints systemd units for containers",
+            ("-n", "--name", "--container-prefix", "--pod-prefix", "--separator", "-t"),
+            word_tiers=_same(("-f", "--files"), _W, "writes the unit files into this directory"),
+        ),
+    },
+)
+
+
 def _engine_object(name: str) -> Program:
     """`docker container ls`, `docker image prune`: an object, then what to do with it."""
-    builds = {"bake": _IMAGE_BUILD} if name in ("buildx", "builder") else {}
+    builds: dict[str, tuple[Tier, str] | Program] = (
+        {"bake": _IMAGE_BUILD} if name in ("buildx", "builder") else {}
+    )
+    if name == "buildx":
+        builds["du"] = (_R, "shows the build cache's disk use")
+    if name in ("image", "volume"):
+        builds["save" if name == "image" else "export"] = _ENGINE_EXPORT
+    if name == "system":
+        builds["connection"] = Program(
+            _H,
+            "none",
+            "adds or removes connections to engines",
+            subcommands=_same(("list", "ls"), _R, "lists the connections"),
+        )
     return Program(
         _R,
         "none",
@@ -5329,14 +5537,6 @@ def _engine_object(name: str) -> Program:
 
 # The engine a command talks to: another host's (`-H ssh://prod`), or a named context or
 # connection, which may be another host's, is network work whatever the verb.
-_ELSEWHERE = "talks to a container engine on another host"
-_ENGINE_HOSTS: dict[str, tuple[str, Tier, str]] = {
-    **{opt: (r"^(?!unix://)", _N, _ELSEWHERE) for opt in ("-H", "--host", "--url")},
-    **{
-        opt: (r"^(?!default$)", _N, "uses a named engine, which may be another host's")
-        for opt in ("--context", "-c", "--connection")
-    },
-}
 _ENGINE = Program(
     _R,
     "none",
@@ -5352,6 +5552,17 @@ _ENGINE = Program(
             for n in ("container", "image", "volume", "network", "system", "builder", "buildx")
         },
         "context": _engine_object("context"),
+        "pod": _engine_object("pod"),
+        "plugin": _engine_object("plugin"),
+        "save": _ENGINE_EXPORT,
+        "generate": _ENGINE_GENERATE,
+        "init": (_W, "writes a Dockerfile, compose.yaml and .dockerignore for the project"),
+        "quadlet": Program(
+            _H,
+            "none",
+            "installs or removes systemd units for containers",
+            subcommands=_same(("list", "print"), _R, "lists or prints the units"),
+        ),
     },
     other_subcommand=(_H, "changes container state"),
 )
@@ -5363,12 +5574,22 @@ _EXAMPLES.update(
             ("docker image ls", _R),
             ("docker container inspect web", _R),
             ("docker -H ssh://prod.example ps", _N),
+            ("docker compose -H ssh://prod.example ps", _N),
+            ("docker compose --context prod logs web", _N),
+            ("docker compose -H unix:///var/run/docker.sock ps", _R),
             ("docker -H unix:///run/user/1000/docker.sock ps", _R),
             ("docker --context prod images", _N),
             ("docker --context default images", _R),
             ("docker inspect app --format '{{.Config.Env}}'", _H),
             ("docker container inspect -f '{{range .Config.Env}}{{println .}}{{end}}' web", _H),
             ("docker compose ps", _R),
+            ("docker plugin ls", _R),
+            ("docker plugin install vieux/sshfs", _H),
+            ("docker buildx du", _R),
+            ("docker save -o dist/app.tar app", _W),
+            ("docker save app", _R),
+            ("docker save -o /home/dev/.bashrc app", _C),
+            ("docker init", _W),
             ("docker compose -f dev.yml up -d", _H),
             ("docker compose pull", _N),
             ("docker compose build", _W),
@@ -5399,7 +5620,21 @@ _EXAMPLES.update(
             ("docker -H ssh://prod rm -f web", _H),
         ),
         "docker-compose": (("docker-compose ps", _R), ("docker-compose down --rmi all", _H)),
-        "podman": (("podman manifest push x/app", _H), ("podman run -dv /:/host alpine", _C)),
+        "podman": (
+            ("podman manifest push x/app", _H),
+            ("podman run -dv /:/host alpine", _C),
+            ("podman pod ps", _R),
+            ("podman pod rm -af", _H),
+            ("podman generate kube web", _R),
+            ("podman generate systemd --files --name web", _W),
+            ("podman quadlet list", _R),
+            ("podman quadlet install web.container", _H),
+            ("podman system connection list", _R),
+            ("podman system connection add prod ssh://x", _H),
+            ("podman volume export pgdata -o backup.tar", _W),
+            ("podman volume export pgdata -o /home/dev/.bashrc", _C),
+            ("podman volume import pgdata backup.tar", _H),
+        ),
     }
 )
 
@@ -6205,8 +6440,35 @@ _KUBE_OPTS = (
 )
 _KUBE_READ = (
     *("get", "describe", "logs", "explain", "version", "top", "api-resources"),
-    *("api-versions", "cluster-info", "diff", "events", "wait"),
-    "kustomize",  # renders the project's overlays; the cluster is not touched
+    *("api-versions", "diff", "events", "wait"),
+)
+# A kustomization named by a URL or a forge path (`github.com/org/repo//dir?ref=v1`) is
+# cloned from there.
+_REMOTE_KUSTOMIZATION = {
+    r"^(?:[a-z][a-z0-9+.-]*://|git@|(?:github\.com|gitlab\.com|bitbucket\.org)/)": (
+        _N,
+        "fetches a remote kustomization",
+    )
+}
+_KUBE_KUSTOMIZE = Program(
+    _R,
+    "read",
+    "renders the project's overlays; the cluster is not touched",
+    tuple(o for o in _KUBE_OPTS if o not in ("-o", "--output")) + ("-o", "--output"),
+    write_opts=("-o", "--output"),
+    word_tiers={
+        "--enable-exec": (_H, "runs exec plugins from the manifests"),
+        "--enable-alpha-plugins": (_H, "runs plugins from the manifests"),
+        "--enable-helm": (_N, "runs helm, which may download charts"),
+    },
+    word_patterns=_REMOTE_KUSTOMIZATION,
+)
+_KUBE_CLUSTER_INFO = Program(
+    _R,
+    "none",
+    "only reads cluster state",
+    (*_KUBE_OPTS, "--output-directory", "--namespaces"),
+    dir_opts=("--output-directory",),  # `cluster-info dump` writes a file per object there
 )
 _KUBE_CONFIG_READ = Program(
     _R,
@@ -6214,6 +6476,22 @@ _KUBE_CONFIG_READ = Program(
     "shows the client configuration",
     _KUBE_OPTS,
     word_tiers={"--raw": (_C, "prints client keys and tokens")},
+)
+
+
+# `create` and `run` with a dry run only print the object they would send (`--dry-run=client`
+# renders it here, `=server` asks the cluster to check it); `--dry-run=none` sends it. Files
+# an object is made from are read, and printed with it.
+_KUBE_CREATE = Program(
+    _H,
+    "none",
+    "changes a cluster",
+    (*_KUBE_OPTS, "--image", "--from-file", "--from-env-file", "--from-literal", "--port"),
+    read_opts=("--from-file", "--from-env-file"),
+    keyed_read_opts=("--from-file",),  # KEY=PATH
+    source_pattern=r"^--from(?:-env)?-file=(?:[^=/]*=)?(.+)$",
+    mode_flags={"--dry-run": (_R, "only prints the object it would create")},
+    value_tiers={"--dry-run": (r"^none$", _H, "creates it")},
 )
 
 
@@ -6225,6 +6503,16 @@ def _kube(name: str) -> Program:
         _KUBE_OPTS,
         subcommands={
             **_verbs((_KUBE_READ, _R, "only reads cluster state")),
+            "kustomize": _KUBE_KUSTOMIZE,
+            "cluster-info": _KUBE_CLUSTER_INFO,
+            **_same(("completion", "options", "help"), _R, "prints help or a completion script"),
+            "plugin": Program(
+                _H,
+                "none",
+                "runs or changes kubectl plugins",
+                subcommands={"list": (_R, "lists the plugins on PATH")},
+            ),
+            **dict.fromkeys(("create", "run"), _KUBE_CREATE),
             "rollout": Program(
                 _H,
                 "none",
@@ -6254,7 +6542,7 @@ def _kube(name: str) -> Program:
             ),
         },
         other_subcommand=(_H, "changes a cluster"),
-        checks=("kubernetes_secrets",),
+        checks=("kubernetes_secrets", "kubernetes_sources"),
     )
 
 
@@ -6273,7 +6561,37 @@ _EXAMPLES.update(
             ("kubectl config use-context prod", _H),
             ("kubectl auth can-i create pods", _R),
             ("kubectl kustomize overlays/dev", _R),
+            ("kubectl kustomize overlays/dev -o rendered.yaml", _W),
+            ("kubectl kustomize overlays/dev -o /home/dev/.bashrc", _C),
+            ("kubectl kustomize github.com/org/repo//overlays/prod?ref=v1", _N),
+            ("kubectl cluster-info", _R),
+            ("kubectl cluster-info dump --output-directory=./state", _W),
+            ("kubectl cluster-info dump --output-directory=/home/dev/.config/autostart", _C),
+            ("kubectl get secret db --template='{{.data.password}}'", _C),
+            ("kubectl get --raw /api/v1/namespaces/default/secrets", _C),
+            ("kubectl get --raw /metrics", _R),
+            ("kubectl get -f https://example.com/manifest.yaml", _N),
+            ("kubectl config view -o jsonpath='{.users[*].user.password}'", _C),
+            ("kubectl config view -o jsonpath='{.users[*].name}'", _R),
             ("kubectl apply -f deploy.yaml", _H),
+            ("kubectl completion bash", _R),
+            ("kubectl plugin list", _R),
+            ("kubectl create deployment web --image=nginx --dry-run=client -o yaml", _R),
+            ("kubectl create deployment web --image=nginx --dry-run=none", _H),
+            ("kubectl create deployment web --image=nginx", _H),
+            ("kubectl create -f https://example.com/x.yaml --dry-run=client -o yaml", _N),
+            ("kubectl run web --image=nginx --dry-run=server -o yaml", _R),
+            (
+                "kubectl create secret generic k --from-file=/home/dev/.ssh/id_rsa --dry-run=client"
+                " -o yaml",
+                _C,
+            ),
+            ("kubectl create secret generic k --from-file=key=/home/dev/.aws/credentials", _C),
+            (
+                "kubectl create secret generic k --from-file ssh=/home/dev/.ssh/id_rsa"
+                " --dry-run=client -o yaml",
+                _C,
+            ),
         ),
     }
 )
@@ -7497,6 +7815,73 @@ _TABLE.update(
                 ),
             )
         },
+        "ansible-galaxy": Program(
+            _N,
+            "none",
+            "installs and publishes roles and collections from Galaxy",
+            subcommands={
+                kind: Program(
+                    _N,
+                    "none",
+                    f"installs, downloads or publishes {kind}s",
+                    ("-p", "--roles-path", "--collections-path", "--init-path", "--output-path"),
+                    subcommands={
+                        "list": (_R, f"lists installed {kind}s"),
+                        "init": Program(
+                            _W,
+                            "write",
+                            f"writes a new {kind} skeleton",
+                            ("--init-path", "--role-skeleton", "--collection-skeleton"),
+                            dir_opts=("--init-path",),
+                        ),
+                        "build": Program(
+                            _W,
+                            "read",
+                            f"builds a {kind} archive",
+                            ("--output-path",),
+                            dir_opts=("--output-path",),
+                        ),
+                    },
+                    other_subcommand=(_N, f"installs, downloads or publishes {kind}s"),
+                )
+                for kind in ("role", "collection")
+            },
+            other_subcommand=(_N, "installs or publishes from Galaxy"),
+            examples=(
+                ("ansible-galaxy collection list", _R),
+                ("ansible-galaxy role init roles/web", _W),
+                ("ansible-galaxy role init /home/dev/.config/autostart", _C),
+                ("ansible-galaxy collection build", _W),
+                ("ansible-galaxy collection install community.general", _N),
+                ("ansible-galaxy install -r requirements.yml", _N),
+            ),
+        ),
+        "ansible-inventory": Program(
+            _R,
+            "none",
+            "prints the inventory's hosts and variables",
+            ("-i", "--inventory", "--host", "--output", "-e", "--extra-vars", "--vault-id"),
+            write_opts=("--output",),
+            outside_opts=("-i", "--inventory"),
+            value_tiers={
+                opt: (
+                    r"(?i)(?:^|/)[^/]*(?:aws|ec2|gcp|azure|openstack|vmware|k8s|kubevirt|netbox"
+                    r"|digitalocean|linode|hcloud|docker|consul|nmap)[^/]*\.ya?ml$",
+                    _N,
+                    "is an inventory plugin that asks a cloud or the network",
+                )
+                for opt in ("-i", "--inventory")
+            },
+            word_tiers={
+                **_same(("--vault-password-file", "--ask-vault-pass", "-J"), _H, "decrypts"),
+            },
+            examples=(
+                ("ansible-inventory -i inventory.ini --graph", _R),
+                ("ansible-inventory -i inventory/aws_ec2.yml --list", _N),
+                ("ansible-inventory -i /home/dev/other/hosts --list", _H),
+                ("ansible-inventory --list --output /home/dev/.bashrc", _C),
+            ),
+        ),
         "ansible-config": Program(
             _H,
             "none",
@@ -7566,6 +7951,7 @@ _TABLE.update(
                         "--enable-alpha-plugins": (_H, "runs plugins from the manifests"),
                         "--enable-helm": (_N, "runs helm, which may download charts"),
                     },
+                    word_patterns=_REMOTE_KUSTOMIZATION,
                 ),
                 "edit": (_W, "edits the kustomization file"),
                 "create": (_W, "writes a kustomization file"),
@@ -8759,6 +9145,9 @@ _RCLONE_OPTS = (
     *("--filter", "--max-depth", "--bwlimit", "--addr", "--log-level", "--order-by"),
 )
 _RCLONE_REMOTE = {r"^[\w.-]+:": (_N, "transfers to or from a remote")}
+# skopeo's local transports: an OCI layout, a directory or an archive on this machine.
+_SKOPEO_LOCAL = r"^(?:oci|dir|oci-archive|docker-archive):"
+_SKOPEO_LOCAL_PATH = r"^(?:oci|dir|oci-archive|docker-archive):([^:]+)"
 _TABLE.update(
     {
         "gron": Program(
@@ -9565,14 +9954,952 @@ _TABLE.update(
             # a registry's manifests and configuration (an image's environment included)
             subcommands={
                 **_same(("help", "--version", "-v"), _R, "reads"),
-                **_same(("inspect", "list-tags"), _N, "asks the registry"),
+                "list-tags": (_N, "asks the registry"),
+                # an image in a local layout, directory or archive is read where it is
+                "inspect": Program(
+                    _N,
+                    "none",
+                    "asks the registry",
+                    ("--authfile", "--cert-dir", "--creds", "-f", "--format", "--retry-times"),
+                    operand_patterns={_SKOPEO_LOCAL: (_R, "reads a local image")},
+                    source_pattern=_SKOPEO_LOCAL_PATH,
+                ),
+                "copy": Program(
+                    _H,
+                    "none",
+                    "copies images to or from a registry",
+                    ("--authfile", "--src-creds", "--dest-creds", "-f", "--format"),
+                    operand_patterns={_SKOPEO_LOCAL: (_W, "copies between local images")},
+                    dest_pattern=_SKOPEO_LOCAL_PATH,  # the source is judged as written too
+                ),
             },
             other_subcommand=(_H, "copies, deletes or signs images, or logs in"),
             examples=(
                 ("skopeo -v", _R),
+                ("skopeo inspect oci:./layout:latest", _R),
+                ("skopeo inspect docker-archive:/home/dev/.ssh/id_rsa", _C),
+                ("skopeo copy oci:./layout:1 docker-archive:./dist/image.tar", _W),
+                ("skopeo copy oci:./layout:1 docker-archive:/home/dev/.bashrc", _C),
+                ("skopeo copy docker://quay.io/a/b:1 oci:./layout:1", _H),
                 ("skopeo inspect docker://quay.io/acme/api:1.4", _N),
                 ("skopeo copy docker://a/b:1 docker://c/b:1", _H),
                 ("skopeo login quay.io", _H),
+            ),
+        ),
+    }
+)
+# Tools the fifteenth set named (ML and data tooling, cluster helpers) that had no entry:
+# each was asked as an unknown program. Running a project's notebooks, pipelines and
+# training scripts on this machine is the project's code; a remote, a Hub, a cluster or a
+# server listening is not.
+_LOCAL_HOST = r"^(?!(?:localhost|127\.0\.0\.1|\[?::1\]?)(?::\d+)?$)"
+_NOTEBOOK_OPTS = (
+    *("--to", "--output", "--output-dir", "--template", "--template-file", "--post"),
+    *("--ExecutePreprocessor.timeout", "--ExecutePreprocessor.kernel_name", "--config"),
+    *("--log-level", "--reader", "--writer", "--kernel_name"),
+)
+_TORCHRUN_VALUES = tuple(
+    f"--{stem}{sep}{rest}"
+    for stem, rest in (
+        ("nproc", "per_node"),
+        ("node", "rank"),
+        ("master", "addr"),
+        ("master", "port"),
+        ("rdzv", "backend"),
+        ("rdzv", "endpoint"),
+        ("rdzv", "id"),
+        ("rdzv", "conf"),
+        ("max", "restarts"),
+        ("monitor", "interval"),
+        ("start", "method"),
+        ("log", "dir"),
+        ("local", "addr"),
+        ("logs", "specs"),
+        ("local", "ranks_filter"),
+    )
+    for sep in ("_", "-")
+) + ("--nnodes", "--role", "-r", "--redirects", "-t", "--tee")
+_TORCHRUN_ELSEWHERE = {
+    **{
+        opt: (_LOCAL_HOST, _N, "joins workers on other machines")
+        for opt in ("--rdzv_endpoint", "--rdzv-endpoint", "--master_addr", "--master-addr")
+    },
+    "--nnodes": (r"^(?!1(?::1)?$)", _N, "runs workers on other machines"),
+}
+_TORCHRUN = Program(
+    _W,
+    "script",
+    "runs the project's training script in worker processes on this machine",
+    _TORCHRUN_VALUES,
+    dir_opts=("--log_dir", "--log-dir"),
+    value_tiers=_TORCHRUN_ELSEWHERE,
+    word_tiers={
+        **_same(("--no-python", "--no_python"), _H, "runs the operand as a program"),
+        **_same(("-m", "--module"), _H, "runs a Python module by name, whose effects are unknown"),
+    },
+    runs_code=True,
+)
+_LLAMA_VALUES = (
+    *("-m", "--model", "-f", "--file", "-p", "--prompt", "-n", "--n-predict", "-c"),
+    *("--ctx-size", "-t", "--threads", "-ngl", "--n-gpu-layers", "--temp", "--top-k"),
+    *("--top-p", "-b", "--batch-size", "-s", "--seed", "--lora", "--grammar-file", "-mm"),
+    *("--mmproj", "--log-file", "--prompt-cache", "-lcd", "--lookup-cache-dynamic", "-hf"),
+    *("-hfr", "--hf-repo", "-hff", "--hf-file", "-mu", "--model-url", "--rpc", "-sys"),
+    *("--system-prompt", "-r", "--reverse-prompt", "--host", "--port", "--slot-save-path"),
+    *("-o", "--output", "-ub", "--ubatch-size", "-np", "--parallel", "--chat-template"),
+)
+_LLAMA_REMOTE = {
+    **{
+        opt: (r".", _N, "downloads the model")
+        for opt in ("-hf", "-hfr", "--hf-repo", "-mu", "--model-url")
+    },
+    "--rpc": (r".", _N, "offloads the model to RPC servers over the network"),
+}
+
+
+def _one_dash(names: Iterable[str]) -> tuple[str, ...]:
+    """Options as `long_flags` entries name them: `--log-file` is read as `-log-file`."""
+    return tuple(dict.fromkeys("-" + n.lstrip("-") for n in names))
+
+
+def _llama(tier: Tier, what: str, positionals: str | tuple[str, ...] = "none") -> Program:
+    """llama.cpp's tools take whole-word options with one dash or two (`-ngl`, `--temp`)."""
+    return Program(
+        tier,
+        positionals,
+        what,
+        _one_dash(_LLAMA_VALUES),
+        read_opts=_one_dash(("-m", "-model", "-f", "-file", "-lora", "-grammar-file", "-mm")),
+        write_opts=_one_dash(("-log-file", "-prompt-cache", "-lcd", "-lookup-cache-dynamic")),
+        dir_opts=("-slot-save-path",),
+        value_tiers={"-" + k.lstrip("-"): v for k, v in _LLAMA_REMOTE.items()},
+        long_flags=True,
+    )
+
+
+_TABLE.update(
+    {
+        "dvc": Program(
+            _R,
+            "none",
+            "versions the project's data and runs its pipelines (prints help without one)",
+            ("--cd",),
+            outside_opts=("--cd",),
+            subcommands={
+                **_verbs(
+                    (
+                        ("dag", "params", "metrics", "diff", "doctor", "version", "root"),
+                        _R,
+                        "only reads the project's pipeline, parameters and metrics",
+                    ),
+                    (("check-ignore", "completion", "help"), _R, "only reads"),
+                    (
+                        ("pull", "push", "fetch", "import", "import-url", "get", "get-url"),
+                        _N,
+                        "transfers data with a remote",
+                    ),
+                    (("ls", "ls-url", "update", "studio", "artifacts"), _N, "asks a remote"),
+                    (("gc", "destroy"), _H, "deletes cached data versions that no git restores"),
+                    (("install",), _H, "installs git hooks (.git/hooks)"),
+                    (
+                        ("init", "checkout", "commit", "move", "unprotect"),
+                        _W,
+                        "changes the project",
+                    ),
+                    (("freeze", "unfreeze", "remove"), _W, "changes the project's pipeline"),
+                ),
+                "status": Program(
+                    _R,
+                    "none",
+                    "compares the workspace with the cache",
+                    ("-r", "--remote", "-j", "--jobs"),
+                    word_tiers=_same(("-c", "--cloud"), _N, "compares with a remote"),
+                    value_tiers={
+                        o: (r".", _N, "compares with that remote") for o in ("-r", "--remote")
+                    },
+                ),
+                "data": Program(
+                    _R,
+                    "none",
+                    "shows the data's status",
+                    word_tiers={"--not-in-remote": (_N, "asks the remote")},
+                ),
+                "repro": Program(
+                    _W,
+                    "none",
+                    "runs the project's pipeline stages",
+                    word_tiers={"--pull": (_N, "pulls missing data from a remote")},
+                    runs_code=True,
+                ),
+                "exp": Program(
+                    _H,
+                    "none",
+                    "changes the project's experiments",
+                    subcommands={
+                        **_verbs(
+                            (("show", "diff"), _R, "only reads experiments"),
+                            (("push", "pull"), _N, "transfers experiments with a git remote"),
+                            (("apply", "branch", "save"), _W, "changes the project"),
+                        ),
+                        "run": Program(
+                            _W,
+                            "none",
+                            "runs the project's pipeline as an experiment",
+                            ("-S", "--set-param", "-n", "--name", "-j", "--jobs"),
+                            word_tiers={"--pull": (_N, "pulls missing data from a remote")},
+                            runs_code=True,
+                        ),
+                    },
+                ),
+                "plots": Program(
+                    _W,
+                    "none",
+                    "renders the project's plots",
+                    ("-o", "--out", "-t", "--template", "-x", "-y"),
+                    dir_opts=("-o", "--out"),
+                ),
+                "add": Program(
+                    _W, "write", "tracks data files", word_tiers={"--to-remote": (_N, "uploads")}
+                ),
+                "stage": Program(
+                    _W,
+                    "none",
+                    "edits the project's pipeline",
+                    subcommands={"list": (_R, "lists stages"), "add": (_W, "writes dvc.yaml")},
+                ),
+                "remote": Program(
+                    _W,
+                    "none",
+                    "changes the project's remotes (.dvc/config)",
+                    subcommands={"list": (_R, "lists remotes")},
+                    other_subcommand=(_W, "changes the project's remotes (.dvc/config)"),
+                    word_tiers=_same(("--global", "--system"), _H, "writes the user's settings"),
+                ),
+                "config": Program(
+                    _W,
+                    "none",
+                    "changes the project's settings (.dvc/config)",
+                    word_tiers={
+                        **_same(("--global", "--system"), _H, "writes the user's settings"),
+                        **_same(("-l", "--list"), _H, "prints settings, config.local's too"),
+                    },
+                ),
+            },
+            other_subcommand=(_H, "is an unknown subcommand"),
+            examples=(
+                ("dvc status", _R),
+                ("dvc status -c", _N),
+                ("dvc status -r storage", _N),
+                ("dvc dag --mermaid", _R),
+                ("dvc repro", _W),
+                ("dvc repro --pull", _N),
+                ("dvc exp show", _R),
+                ("dvc exp run -S lr=0.1", _W),
+                ("dvc exp push origin exp-1", _N),
+                ("dvc plots show -o /home/dev/.config/autostart", _C),
+                ("dvc add data/raw.csv", _W),
+                ("dvc push", _N),
+                ("dvc gc -w -f", _H),
+                ("dvc destroy -f", _H),
+                ("dvc install", _H),
+                ("dvc config --global core.autostage true", _H),
+                ("dvc remote add -d storage s3://bucket/x", _W),
+                ("dvc --cd /home/dev/other repro", _H),
+            ),
+        ),
+        "jupyter": Program(
+            _R,
+            "none",
+            "runs Jupyter's tools (prints help or paths without a subcommand)",
+            subcommands={
+                **_verbs(
+                    (("troubleshoot", "migrate-check"), _R, "prints the installation's details"),
+                    (("trust",), _H, "marks notebooks trusted in the user's signature store"),
+                    (("console", "qtconsole", "run"), _H, "runs code in a kernel"),
+                ),
+                "nbconvert": Program(
+                    _W,
+                    "project",
+                    "converts the project's notebooks (--execute runs them)",
+                    _NOTEBOOK_OPTS,
+                    dir_opts=("--output-dir",),
+                    write_opts=("--output",),
+                    script_opts=("--config",),
+                    outside_opts=("--template-file",),  # a Jinja template runs what it calls
+                    read_only_flags=("--stdout",),
+                    word_tiers={"--execute": (_W, "runs the notebook (the project's code)")},
+                    value_tiers={"--post": (r"(?i)serve", _N, "serves the result over HTTP")},
+                    runs_code=True,
+                ),
+                "execute": Program(
+                    _W,
+                    "project",
+                    "runs the project's notebooks",
+                    ("--kernel_name", "--startup_timeout", "--timeout"),
+                    runs_code=True,
+                ),
+                "kernelspec": Program(
+                    _H,
+                    "none",
+                    "installs or removes kernels",
+                    subcommands=_same(("list", "provisioners"), _R, "lists kernels"),
+                ),
+                "labextension": Program(
+                    _H,
+                    "none",
+                    "installs or changes JupyterLab extensions",
+                    subcommands=_same(("list",), _R, "lists extensions"),
+                ),
+                **{
+                    server: Program(
+                        _H,
+                        "none",
+                        "starts a notebook server",
+                        subcommands={
+                            "list": (_C, "prints running servers' URLs with their access tokens"),
+                        },
+                    )
+                    for server in ("server", "notebook", "lab", "nbclassic")
+                },
+            },
+            other_subcommand=(_H, "is an unknown subcommand"),
+            examples=(
+                ("jupyter --paths", _R),
+                ("jupyter kernelspec list", _R),
+                ("jupyter kernelspec install ./k --user", _H),
+                ("jupyter nbconvert --to html nb.ipynb", _W),
+                ("jupyter nbconvert --execute --inplace nb.ipynb", _W),
+                ("jupyter nbconvert --to markdown --stdout nb.ipynb", _R),
+                ("jupyter nbconvert --execute --to html /tmp/x/evil.ipynb", _H),
+                ("jupyter nbconvert --to html --output-dir /home/dev/.config nb.ipynb", _H),
+                ("jupyter nbconvert --config /home/dev/x/c.py nb.ipynb", _H),
+                ("jupyter nbconvert --to slides --post serve nb.ipynb", _N),
+                ("jupyter execute nb.ipynb", _W),
+                ("jupyter nbconvert --to html --output /home/dev/.bashrc nb.ipynb", _C),
+                ("jupyter nbconvert --to html --output report nb.ipynb", _W),
+                ("jupyter server list", _C),
+                ("jupyter lab --no-browser", _H),
+                ("jupyter trust nb.ipynb", _H),
+            ),
+        ),
+        "papermill": Program(
+            _W,
+            ("project", "write"),
+            "runs the project's notebook with parameters and writes the executed copy",
+            (
+                *("-f", "--parameters_file", "-y", "--parameters_yaml", "-b"),
+                *("--parameters_base64", "-k", "--kernel", "--language", "--cwd"),
+                *("--engine", "--log-level", "--start-timeout", "--execution-timeout"),
+            ),
+            read_pair_opts=("-p", "--parameters", "-r", "--parameters_raw"),
+            read_opts=("-f", "--parameters_file"),
+            outside_opts=("--cwd",),
+            word_patterns={
+                r"^(?:s3|gs|abs|adl|wasbs?|https?|hdfs)://": (
+                    _N,
+                    "reads or writes the notebook in cloud storage or at a URL",
+                )
+            },
+            mode_flags={"--help-notebook": (_R, "prints the notebook's parameters")},
+            runs_code=True,
+            examples=(
+                ("papermill nb.ipynb out/nb.ipynb -p alpha 0.6", _W),
+                ("papermill nb.ipynb s3://bucket/out.ipynb", _H),
+                ("papermill s3://bucket/nb.ipynb out.ipynb", _N),
+                ("papermill /home/dev/other/nb.ipynb out.ipynb", _H),
+                ("papermill nb.ipynb /home/dev/.bashrc", _C),
+                ("papermill --help-notebook nb.ipynb", _R),
+            ),
+        ),
+        "huggingface-cli": Program(
+            _R,
+            "none",
+            "talks to the Hugging Face Hub (prints help without a subcommand)",
+            subcommands=_verbs(
+                (("scan-cache", "env", "version"), _R, "reads the local cache or settings"),
+                (("delete-cache",), _H, "deletes downloaded models"),
+                (("lfs-enable-largefiles",), _H, "writes the repository's git configuration"),
+                (("login", "logout"), _H, "stores or removes the Hub token"),
+            ),
+            other_subcommand=(_N, "talks to the Hugging Face Hub"),
+            examples=(
+                ("huggingface-cli scan-cache", _R),
+                ("huggingface-cli download gpt2", _N),
+                ("huggingface-cli whoami", _N),
+                ("huggingface-cli login --token hf_x", _H),
+                ("huggingface-cli lfs-enable-largefiles .", _H),
+            ),
+        ),
+        "hf": Program(
+            _R,
+            "none",
+            "talks to the Hugging Face Hub (prints help without a subcommand)",
+            subcommands={
+                **_verbs(
+                    (("env", "version"), _R, "prints settings"),
+                    (("lfs-enable-largefiles",), _H, "writes the repository's git configuration"),
+                ),
+                "cache": Program(
+                    _H,
+                    "none",
+                    "deletes downloaded models",
+                    subcommands=_same(("scan", "ls", "verify"), _R, "reads the local cache"),
+                ),
+                "auth": Program(
+                    _H,
+                    "none",
+                    "stores, switches or removes Hub tokens",
+                    subcommands={
+                        "token": (_C, "prints the Hub token"),
+                        "whoami": (_N, "asks the Hub"),
+                    },
+                ),
+            },
+            other_subcommand=(_N, "talks to the Hugging Face Hub"),
+            examples=(
+                ("hf cache scan", _R),
+                ("hf cache delete", _H),
+                ("hf auth token", _C),
+                ("hf download gpt2", _N),
+                ("hf jobs run python:3.12 python -c 1", _N),
+            ),
+        ),
+        "torchrun": replace(
+            _TORCHRUN,
+            examples=(
+                ("torchrun --nproc_per_node=2 train.py", _W),
+                ("torchrun --standalone --nproc-per-node 4 train.py --lr 3e-4", _W),
+                ("torchrun --nnodes=2 --rdzv_endpoint=10.0.0.1:29400 train.py", _N),
+                ("torchrun --master_addr=10.0.0.1 train.py", _N),
+                ("torchrun --rdzv-endpoint localhost:29400 train.py", _W),
+                ("torchrun --no-python bash -c id", _H),
+                ("torchrun -m evil.mod", _H),
+                ("torchrun /tmp/x/evil.py", _H),
+                ("torchrun --log_dir /home/dev/.config/autostart train.py", _C),
+            ),
+        ),
+        "accelerate": Program(
+            _R,
+            "none",
+            "launches the project's training scripts (prints help without a subcommand)",
+            subcommands={
+                "env": (_R, "prints the environment and configuration"),
+                "launch": Program(
+                    _W,
+                    "script",
+                    "runs the project's training script on this machine",
+                    (
+                        *("--config_file", "--config-file", "--num_processes", "--num-processes"),
+                        *("--num_machines", "--num-machines", "--machine_rank", "--machine-rank"),
+                        *("--main_process_ip", "--main-process-ip", "--main_process_port"),
+                        *("--main-process-port", "--mixed_precision", "--mixed-precision"),
+                        *(
+                            "--gpu_ids",
+                            "--gpu-ids",
+                            "--dynamo_backend",
+                            "--num_cpu_threads_per_process",
+                        ),
+                    ),
+                    read_opts=("--config_file", "--config-file"),
+                    value_tiers={
+                        **{
+                            o: (_LOCAL_HOST, _N, "joins processes on other machines")
+                            for o in ("--main_process_ip", "--main-process-ip")
+                        },
+                        **{
+                            o: (r"^(?!1$)", _N, "runs processes on other machines")
+                            for o in ("--num_machines", "--num-machines")
+                        },
+                    },
+                    word_tiers={
+                        **_same(("--no_python", "--no-python"), _H, "runs a program"),
+                        **_same(("-m", "--module"), _H, "runs a Python module by name"),
+                    },
+                    runs_code=True,
+                ),
+                "config": Program(
+                    _H,
+                    "none",
+                    "writes the user's default configuration",
+                    ("--config_file", "--config-file"),
+                    write_opts=("--config_file", "--config-file"),
+                    workspace_flags=("--config_file", "--config-file"),
+                    subcommands={
+                        "default": Program(
+                            _H,
+                            "none",
+                            "writes the user's default configuration",
+                            ("--config_file", "--config-file", "--mixed_precision"),
+                            write_opts=("--config_file", "--config-file"),
+                            workspace_flags=("--config_file", "--config-file"),
+                        )
+                    },
+                ),
+                "estimate-memory": (_N, "downloads the model's configuration"),
+            },
+            other_subcommand=(_H, "is an unknown subcommand"),
+            examples=(
+                ("accelerate env", _R),
+                ("accelerate launch train.py", _W),
+                ("accelerate launch --multi_gpu --num_processes 2 train.py", _W),
+                ("accelerate launch --num_machines 2 --main_process_ip 10.0.0.2 t.py", _N),
+                ("accelerate launch /tmp/x/evil.py", _H),
+                ("accelerate launch -m evil.mod", _H),
+                ("accelerate config default", _H),
+                ("accelerate config default --config_file ./accelerate.yaml", _W),
+                ("accelerate config default --config_file /home/dev/.bashrc", _C),
+                ("accelerate estimate-memory bert-base-cased", _N),
+            ),
+        ),
+        "deepspeed": Program(
+            _W,
+            "script",
+            "runs the project's training script on this machine's GPUs",
+            (
+                *("--num_gpus", "--num_nodes", "--hostfile", "-H", "--include", "-i"),
+                *("--exclude", "-e", "--master_port", "--master_addr", "--launcher"),
+                *("--launcher_args", "--ssh_port", "--node_rank"),
+            ),
+            value_tiers={
+                **{
+                    o: (r".", _N, "starts workers on the hosts it lists")
+                    for o in ("--hostfile", "-H")
+                },
+                "--master_addr": (_LOCAL_HOST, _N, "joins workers on other machines"),
+                "--num_nodes": (r"^(?!1$)", _N, "runs workers on other machines"),
+                "--launcher": (r".", _N, "starts workers through a cluster launcher"),
+            },
+            word_tiers={
+                **_same(("--no_python", "--no-python"), _H, "runs a program"),
+                **_same(("--module",), _H, "runs a Python module by name"),
+            },
+            runs_code=True,
+            examples=(
+                ("deepspeed train.py --deepspeed_config ds.json", _W),
+                ("deepspeed --module evil.mod", _H),
+                ("deepspeed --num_gpus 2 train.py", _W),
+                ("deepspeed --hostfile=hostfile train.py", _N),
+                ("deepspeed /tmp/x/evil.py", _H),
+            ),
+        ),
+        "ds_report": Program(
+            _R,
+            "none",
+            "prints DeepSpeed's build and environment report",
+            examples=(("ds_report", _R),),
+        ),
+        "tensorboard": Program(
+            _H,
+            "none",
+            "serves training logs over HTTP",
+            (
+                *("--logdir", "--logdir_spec", "--event_file", "--tag", "--port", "--host"),
+                *("--bind_all", "--path_prefix", "--samples_per_plugin"),
+            ),
+            read_opts=("--logdir", "--event_file"),
+            mode_flags={
+                "--inspect": (_R, "prints a summary of event files"),
+                **_same(("--version_tb", "--helpfull"), _R, "prints its version or help"),
+            },
+            subcommands={"dev": (_N, "uploads logs to a hosted service")},
+            other_subcommand=(_H, "is an unknown subcommand"),
+            examples=(
+                ("tensorboard --inspect --logdir runs", _R),
+                ("tensorboard --logdir runs", _H),
+                ("tensorboard --inspect --logdir runs --port 6006", _R),
+                ("tensorboard dev upload --logdir runs", _N),
+            ),
+        ),
+        "ray": Program(
+            _N,
+            "none",
+            "starts, uses and stops Ray clusters",
+            mode_flags={"--version": (_R, "prints its version")},
+            examples=(("ray status", _N), ("ray start --head", _N)),
+        ),
+        "spark-submit": Program(
+            _W,
+            "script",
+            "runs the project's Spark job on this machine",
+            (
+                *("--master", "--deploy-mode", "--class", "--name", "--jars", "--packages"),
+                *("--exclude-packages", "--repositories", "--py-files", "--files"),
+                *("--archives", "--conf", "-c", "--properties-file", "--driver-memory"),
+                *("--driver-java-options", "--driver-library-path", "--driver-class-path"),
+                *("--executor-memory", "--proxy-user", "--driver-cores", "--executor-cores"),
+                *("--total-executor-cores", "--num-executors", "--principal", "--keytab"),
+                *("--queue", "--kill", "--status"),
+            ),
+            read_opts=("--properties-file", "--keytab"),
+            # jars, Python files and class paths are code the job loads
+            outside_opts=("--jars", "--py-files", "--driver-class-path", "--driver-library-path"),
+            value_tiers={
+                "--master": (r"^(?!local(?:\[[0-9*, ]+\])?$)", _N, "submits the job to a cluster"),
+                **{
+                    o: (
+                        r"(?i)^spark\.(?:jars|driver\.extra|executor\.extra|submit\.pyFiles"
+                        r"|files|archives|master|plugins|extraListeners|sql\.extensions"
+                        r"|yarn|kubernetes|.*\.packages|.*\.repositories)",
+                        _H,
+                        "loads code or reaches a cluster through configuration",
+                    )
+                    for o in ("--conf", "-c")
+                },
+                "--driver-java-options": (
+                    r"-javaagent|-agentpath|-agentlib|-cp|-classpath",
+                    _H,
+                    "loads Java agents or classes",
+                ),
+                **{
+                    o: (r".", _N, "asks a repository or cluster")
+                    for o in ("--packages", "--repositories", "--kill", "--status")
+                },
+                **{
+                    o: (r"://", _N, "downloads files from a URL")
+                    for o in ("--jars", "--py-files", "--files", "--archives")
+                },
+            },
+            mode_flags={"--version": (_R, "prints its version")},
+            runs_code=True,
+            examples=(
+                ("spark-submit --master local[4] jobs/etl.py", _W),
+                ("spark-submit --master 'local[*]' jobs/etl.py --date 2024-01-01", _W),
+                ("spark-submit --master yarn jobs/etl.py", _N),
+                ("spark-submit --packages org.x:y:1.0 --master local jobs/etl.py", _N),
+                ("spark-submit --jars https://repo/x.jar jobs/etl.py", _N),
+                ("spark-submit /tmp/x/evil.py", _H),
+                ("spark-submit --jars /tmp/x/evil.jar jobs/etl.py", _H),
+                ("spark-submit --jars deps/udf.jar jobs/etl.py", _W),
+                (
+                    "spark-submit --conf spark.driver.extraJavaOptions=-javaagent:/tmp/a.jar j.py",
+                    _H,
+                ),
+                ("spark-submit --conf spark.eventLog.dir=/tmp/ev --master local j.py", _W),
+            ),
+        ),
+        "mlflow": Program(
+            _H,
+            "none",
+            "tracks experiments, serves models and runs projects",
+            mode_flags={"--version": (_R, "prints its version")},
+            subcommands={
+                "doctor": Program(
+                    _H,
+                    "none",
+                    "prints environment details, MLFLOW_* variables (tokens) included",
+                    mode_flags={"--mask-envs": (_R, "prints environment details, masked")},
+                ),
+                # `run` builds the project's environment from the package index unless
+                # --env-manager local runs its entry point in this one
+                "run": Program(
+                    _N,
+                    "project",
+                    "builds the project's environment from the package index and runs it",
+                    (
+                        *("-P", "--param-list", "-e", "--entry-point", "--experiment-name"),
+                        *("--experiment-id", "-b", "--backend", "-c", "--backend-config"),
+                        *("--env-manager", "--storage-dir", "--run-id", "--run-name", "-v"),
+                        "--version",
+                    ),
+                    dir_opts=("--storage-dir",),
+                    mode_flags={"--env-manager": (_W, "runs the project in this environment")},
+                    value_tiers={
+                        "--env-manager": (r"^(?!local$)", _N, "builds an environment"),
+                        **{
+                            o: (r"^(?!local$)", _N, "runs the project on a remote backend")
+                            for o in ("-b", "--backend")
+                        },
+                    },
+                    word_patterns={
+                        r"^(?:[a-z]+://|git@)": (_N, "runs a project fetched from a repository")
+                    },
+                    runs_code=True,
+                ),
+            },
+            other_subcommand=(_H, "serves, deletes or changes tracked runs and models"),
+            examples=(
+                ("mlflow doctor --mask-envs", _R),
+                ("mlflow doctor", _H),
+                ("mlflow ui", _H),
+                ("mlflow run https://github.com/mlflow/mlflow-example", _N),
+                ("mlflow run . -P alpha=0.5", _N),
+                ("mlflow run . --env-manager local -P alpha=0.5", _W),
+                ("mlflow run . --env-manager virtualenv", _N),
+                ("mlflow run . --env-manager local -b databricks", _N),
+                ("mlflow run /home/dev/other --env-manager local", _H),
+                ("mlflow run https://github.com/x/y --env-manager local", _N),
+            ),
+        ),
+        "wandb": Program(
+            _N,
+            "none",
+            "talks to the Weights & Biases service",
+            mode_flags={"--version": (_R, "prints its version")},
+            examples=(("wandb sync wandb/run-1", _N), ("wandb login", _N)),
+        ),
+        "prefect": Program(
+            _R,
+            "none",
+            "orchestrates flows (prints help without a subcommand)",
+            subcommands={
+                "version": (_R, "prints its version"),
+                "config": Program(
+                    _H,
+                    "none",
+                    "changes the user's Prefect settings",
+                    subcommands={
+                        "view": Program(
+                            _R,
+                            "none",
+                            "prints the settings (secrets hidden)",
+                            word_tiers={"--show-secrets": (_C, "prints secrets in clear")},
+                        ),
+                        "validate": (_R, "checks the settings"),
+                    },
+                ),
+                "profile": Program(
+                    _H,
+                    "none",
+                    "changes the user's Prefect profiles",
+                    subcommands={"ls": (_R, "lists profiles")},
+                ),
+            },
+            other_subcommand=(_N, "talks to the Prefect API or starts its services"),
+            examples=(
+                ("prefect config view", _R),
+                ("prefect config view --show-secrets", _C),
+                ("prefect config set PREFECT_API_URL=http://x", _H),
+                ("prefect profile ls", _R),
+                ("prefect profile use cloud", _H),
+                ("prefect deploy --all", _N),
+            ),
+        ),
+        "dagster": Program(
+            _R,
+            "none",
+            "runs the project's data pipelines (prints help without a subcommand)",
+            subcommands={
+                **{
+                    group: Program(
+                        _H,
+                        "none",
+                        f"changes the instance's {group}s",
+                        subcommands={
+                            verb: Program(
+                                _W,
+                                "none",
+                                f"runs the project's {group} definitions in this process",
+                                (
+                                    *("-f", "--python-file", "-m", "--module-name", "-j", "--job"),
+                                    *("-c", "--config", "-w", "--workspace", "-d", "-a"),
+                                    *("--working-directory", "--attribute", "--tags", "--select"),
+                                    "--package-name",
+                                ),
+                                script_opts=("-f", "--python-file", "-w", "--workspace"),
+                                read_opts=("-c", "--config"),
+                                outside_opts=("-d", "--working-directory"),
+                                runs_code=True,
+                            )
+                            for verb in verbs
+                        },
+                    )
+                    for group, verbs in (
+                        ("job", ("execute", "list", "print")),
+                        ("asset", ("materialize", "list")),
+                        ("definitions", ("validate",)),
+                    )
+                },
+                "project": Program(
+                    _H,
+                    "none",
+                    "creates projects",
+                    subcommands={"scaffold": (_W, "writes a new project")},
+                ),
+            },
+            other_subcommand=(_H, "starts services or changes the instance's storage"),
+            examples=(
+                ("dagster job execute -f pipeline.py -j etl", _W),
+                ("dagster asset materialize --select a -m my_pkg", _W),
+                ("dagster job execute -f /tmp/x/evil.py -j etl", _H),
+                ("dagster asset wipe --all", _H),
+                ("dagster dev", _H),
+                ("dagster project scaffold --name x", _W),
+            ),
+        ),
+        "great_expectations": Program(
+            _R,
+            "none",
+            "validates the project's data (prints help without a subcommand)",
+            subcommands={
+                "init": (_W, "scaffolds the project's configuration"),
+                "docs": Program(
+                    _H,
+                    "none",
+                    "changes the data docs",
+                    subcommands={"build": (_W, "builds the project's data docs")},
+                ),
+                **{
+                    group: Program(
+                        _H,
+                        "none",
+                        f"runs or changes {group}s",
+                        subcommands={"list": (_R, f"lists the project's {group}s")},
+                    )
+                    for group in ("suite", "checkpoint", "datasource")
+                },
+            },
+            other_subcommand=(_H, "is an unknown subcommand"),
+            examples=(
+                ("great_expectations init", _W),
+                ("great_expectations suite list", _R),
+                ("great_expectations docs build --no-view", _W),
+                ("great_expectations checkpoint run nightly", _H),
+            ),
+        ),
+        "ollama": Program(
+            _R,
+            "none",
+            "runs local models (prints help without a subcommand)",
+            subcommands=_verbs(
+                (("list", "ls", "ps", "show"), _R, "asks the local model server"),
+                (("pull", "push", "run"), _N, "downloads or uploads models"),
+            ),
+            other_subcommand=(_H, "starts the server or changes its models"),
+            examples=(
+                ("ollama list", _R),
+                ("ollama show --modelfile llama3.2", _R),
+                ("ollama pull llama3.2", _N),
+                ("ollama run llama3.2 hi", _N),
+                ("ollama rm llama3.2", _H),
+                ("ollama serve", _H),
+                ("OLLAMA_HOST=10.0.0.5:11434 ollama list", _N),
+                ("OLLAMA_HOST=127.0.0.1:11434 ollama ps", _R),
+            ),
+        ),
+        **{
+            n: replace(
+                _llama(_R, "runs a local model file on this machine"),
+                examples=(
+                    (f"{n} -m models/m.gguf -p hi -n 8", _R),
+                    (f"{n} -hf ggml-org/gemma-3-1b-it-GGUF", _N),
+                    (f"{n} -m models/m.gguf --log-file /home/dev/.bashrc", _C),
+                    (f"{n} -m /home/dev/.ssh/id_rsa", _C),
+                ),
+            )
+            for n in (
+                *("llama-cli", "llama-perplexity", "llama-tokenize", "llama-embedding"),
+                *("llama-simple", "llama-run", "llama-bench", "llama-mtmd-cli"),
+            )
+        },
+        "llama-server": replace(
+            _llama(_H, "serves a model over HTTP"),
+            examples=(("llama-server -m models/m.gguf --port 8080", _H),),
+        ),
+        "llama-quantize": replace(
+            _llama(_W, "writes a quantized copy of a model", ("read", "write", "none")),
+            examples=(
+                ("llama-quantize models/f16.gguf models/q4.gguf Q4_K_M", _W),
+                ("llama-quantize models/f16.gguf /home/dev/.bashrc Q4_K_M", _C),
+            ),
+        ),
+        "llama-gguf-split": replace(
+            _llama(_W, "splits or merges model files", ("read", "write")),
+            examples=(
+                ("llama-gguf-split --split --split-max-size 2G in.gguf out/model", _W),
+                ("llama-gguf-split --merge in-00001-of-00002.gguf /home/dev/.bashrc", _C),
+            ),
+        ),
+        "kind": Program(
+            _H,
+            "none",
+            "creates and deletes local Kubernetes clusters in containers",
+            subcommands={
+                "version": (_R, "prints its version"),
+                "get": Program(
+                    _R,
+                    "none",
+                    "lists clusters and nodes",
+                    subcommands={
+                        **_same(("clusters", "nodes"), _R, "lists clusters and nodes"),
+                        "kubeconfig": (_C, "prints a cluster's admin credentials"),
+                    },
+                ),
+            },
+            examples=(
+                ("kind get clusters", _R),
+                ("kind get kubeconfig --name dev", _C),
+                ("kind create cluster", _H),
+                ("kind delete cluster --name dev", _H),
+            ),
+        ),
+        "kubeconform": Program(
+            _N,
+            "read",
+            "validates manifests against schemas downloaded from GitHub unless given locally",
+            (
+                *("-schema-location", "-output", "-n", "-kubernetes-version", "-skip"),
+                *("-reject", "-cache", "-ignore-filename-pattern", "-ignore-missing-schemas"),
+            ),
+            dir_opts=("-cache",),
+            mode_flags={"-schema-location": (_R, "validates against the given schemas")},
+            value_tiers={
+                "-schema-location": (r"^(?:default$|https?://)", _N, "downloads the schemas")
+            },
+            long_flags=True,
+            examples=(
+                ("kubeconform -summary k8s/", _N),
+                ("kubeconform -schema-location ./schemas/ -strict k8s/", _R),
+                ("kubeconform -schema-location default k8s/", _N),
+                ("kubeconform -schema-location ./s -cache /home/dev/.config/autostart k8s/", _C),
+            ),
+        ),
+        "tflint": Program(
+            _R,
+            "none",
+            "lints terraform configuration (its installed plugins run)",
+            (
+                *("--chdir", "-c", "--config", "-f", "--format", "--var-file", "--var"),
+                *("--only", "--enable-rule", "--disable-rule", "--filter", "--call-module-type"),
+            ),
+            read_opts=("--var-file",),
+            outside_opts=("--chdir",),
+            word_tiers={
+                "--init": (_N, "downloads plugins"),
+                "--fix": (_W, "rewrites the configuration"),
+            },
+            examples=(
+                ("tflint", _R),
+                ("tflint --init", _N),
+                ("tflint --fix", _W),
+                ("tflint --chdir /home/dev/other", _H),
+            ),
+        ),
+        "terraform-docs": Program(
+            _R,
+            "none",
+            "prints documentation for a terraform module",
+            ("-c", "--config", "--output-file", "--output-mode", "--output-template"),
+            write_opts=("--output-file",),
+            read_opts=("-c", "--config"),
+            examples=(
+                ("terraform-docs markdown table .", _R),
+                ("terraform-docs markdown table --output-file README.md .", _W),
+                ("terraform-docs markdown --output-file /home/dev/.bashrc .", _C),
+            ),
+        ),
+        "buildah": Program(
+            _R,
+            "none",
+            "builds container images (prints help without a subcommand)",
+            subcommands=_verbs(
+                (("images", "containers", "inspect", "info", "version"), _R, "only reads"),
+            ),
+            other_subcommand=(_H, "builds, runs, commits, pushes or removes images"),
+            examples=(
+                ("buildah images", _R),
+                ("buildah from fedora", _H),
+                ("buildah run ctr -- id", _H),
+                ("buildah push app docker://x/app", _H),
             ),
         ),
     }

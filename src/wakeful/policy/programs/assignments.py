@@ -14,6 +14,7 @@ from wakeful.policy.programs.options import (
     _v,
 )
 from wakeful.policy.programs.tables import (
+    _API_LOG_VARS,
     _CODE_SEARCH_PATHS,
     _DANGEROUS_ENV,
     _NPM_PROGRAM_VARS,
@@ -200,6 +201,12 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
         elif not _PLAIN_SETTING_VALUE.fullmatch(text):
             a.write(Word(text, value.text), cmd.cwd)
         return True
+    if name in _API_LOG_VARS:
+        if value.value is None or value.value.lower() not in ("", "off", "0", "false"):
+            a.add(
+                Tier.HIGH, f"sets {name}: API requests and responses are logged, secrets included"
+            )
+        return True
     if name == "PYTEST_ADDOPTS":  # options added to every pytest run
         if value.value is None:
             a.add(Tier.HIGH, f"sets {name} to pytest options only known at run time")
@@ -298,6 +305,9 @@ def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
         a.add(Tier.WORKSPACE, f"sets {name} to the project's own libraries")
     elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
         a.add(Tier.HIGH, f"sets {name}, which makes programs run other code")
+    elif name in _MODEL_SERVER_VARS:
+        if value.value is None or not _LOOPBACK.match(value.value):
+            a.add(Tier.NETWORK, f"sets {name}: the model server may be another host's")
     elif name in _ENGINE_HOST_VARS:
         if value.value is None or not (
             value.value.startswith("unix://")
@@ -320,6 +330,10 @@ def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
         _tool_program(name, value, cmd, a)
 
 
+# Where a local model server is (`OLLAMA_HOST=10.0.0.5:11434 ollama list`): loopback only is
+# this machine's.
+_MODEL_SERVER_VARS = frozenset({"OLLAMA_HOST"})
+_LOOPBACK = re.compile(r"^(?:https?://)?(?:localhost|127\.0\.0\.1|\[::1\])(?::\d+)?/?$")
 # Where a container engine is: another host's (`DOCKER_HOST=ssh://prod docker ps`).
 _ENGINE_HOST_VARS = frozenset(
     {"DOCKER_HOST", "DOCKER_CONTEXT", "CONTAINER_HOST", "CONTAINER_CONNECTION"}

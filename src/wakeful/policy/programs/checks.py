@@ -57,16 +57,56 @@ def _kubernetes_secrets(name: str, args: list[Word], cmd: SimpleCommand, a: Anal
     jsonpath=...`: the kinds a `get` names (in lists and kind/name forms) decide together
     with -o, wherever it is written."""
     opts, pos = split_opts(args, PROGRAMS[name].takes)
+    if len(pos) > 1 and pos[0].value == "config" and pos[1].value == "view":
+        # without --raw only certificate data and bearer tokens are redacted: a basic-auth
+        # password, an auth-provider's tokens and client secret, an exec plugin's
+        # environment are printed as written
+        for word in _vals(opts, "-o", "--output", "--template"):
+            if word.value is None or _KUBECONFIG_SECRET.search(word.value):
+                a.add(Tier.CRITICAL, f"{name} config view prints kubeconfig credentials")
+                return
+        return
     if not pos or pos[0].value != "get":
         return
+    for i, word in enumerate(args):  # `get --raw PATH`: an API path read as it is
+        value = word.value or ""
+        path = value[6:] if value.startswith("--raw=") else None
+        if value == "--raw" and i + 1 < len(args):
+            path = args[i + 1].value
+        if value.startswith("--raw") and (path is None or "/secrets" in path):
+            a.add(Tier.CRITICAL, f"{name} get --raw reads Kubernetes secrets")
+            return
     kinds = {k for r in pos[1:2] for k in (r.value or "").lower().split(",")}
     if (
         any(k.split("/")[0] in ("secret", "secrets") for k in kinds)
-        and any(_v(o) not in ("name", "wide") for n, o in opts if n in ("-o", "--output"))
+        and (
+            any(_v(o) not in ("name", "wide") for n, o in opts if n in ("-o", "--output"))
+            or _has(opts, "--template")  # a template is an output format of its own
+        )
         or any(k.startswith(("secret/", "secrets/")) for k in kinds)
         and _has(opts, "-o", "--output", "--template")
     ):
         a.add(Tier.CRITICAL, f"{name} get prints Kubernetes secrets")
+
+
+_KUBECONFIG_SECRET = re.compile(
+    r"(?i)passw|token|secret|auth-provider|client-key|credential|\bexec\b|\benv\b|\.\.[^.]"
+)
+_KUBE_SOURCE_VERBS = frozenset(
+    {"get", "describe", "diff", "explain", "wait", "events", "top", "create", "run"}
+)
+
+
+def _kubernetes_sources(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`kubectl get -f https://...`, `kubectl diff -f URL`: a reading verb's manifest given
+    as a URL is fetched from there (the URL itself can carry data out)."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes)
+    if not pos or pos[0].value not in _KUBE_SOURCE_VERBS:
+        return
+    for word in _vals(opts, "-f", "--filename"):
+        if word.value is None or "://" in word.value:
+            a.add(Tier.NETWORK, f"{name} {pos[0].value} fetches {_short(word.text)}")
+            return
 
 
 # Checks that data entries name (`Program.checks`): what data cannot express.
@@ -255,6 +295,7 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "database_host": database_host,
         "maven_exec": _maven_exec,
         "kubernetes_secrets": _kubernetes_secrets,
+        "kubernetes_sources": _kubernetes_sources,
         "rails_tasks": _rails_tasks,
         "sysctl_keys": _sysctl_keys,
         "search_scopes": _search_scopes,

@@ -8,6 +8,7 @@ import re
 
 from wakeful.policy import path_risk
 from wakeful.policy.cloud_clis import DEPLOY_BY_DEFAULT, VERB_LAST_CLIS
+from wakeful.policy.programs.options import _short
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
@@ -75,6 +76,9 @@ def h_cloud(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
             and any(w in ("list", "get", "get-value") for w in words)
         ):
             verbs = ["list"]
+    if name == "cdk" and words[:1] and words[0] in _CDK_LOCAL:
+        _cdk_local(words[0], args, cmd, a)
+        return
     if name in DEPLOY_BY_DEFAULT and not words:
         a.add(Tier.HIGH, f"{name} deploys or changes remote resources by default")
         return
@@ -87,6 +91,25 @@ def h_cloud(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.add(Tier.HIGH, f"{name} deploys")
     else:
         a.add(Tier.HIGH, f"{name} changes cloud resources")
+
+
+# cdk's commands that run the project's app without asking AWS: synth and ls write the
+# templates into cdk.out, context edits cdk.context.json, acknowledge cdk.json.
+_CDK_LOCAL = frozenset({"synth", "synthesize", "ls", "list", "context", "acknowledge", "ack"})
+
+
+def _cdk_local(verb: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    for i, word in enumerate(args):
+        value = word.value
+        if value is None or value.split("=")[0] in ("-a", "--app", "--plugin", "-p"):
+            a.add(Tier.HIGH, f"cdk {verb} runs the program that {_short(word.text)} names")
+            return
+        if value in ("-o", "--output") and i + 1 < len(args):
+            a.write(args[i + 1], cmd.cwd)
+        elif value.startswith("--output="):
+            a.write(Word(value[9:], word.text), cmd.cwd)
+    a.add(Tier.WORKSPACE, f"cdk {verb} runs the project's app (templates written into cdk.out)")
+    a.runs_code(f"cdk {verb} runs the project's app")
 
 
 def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:

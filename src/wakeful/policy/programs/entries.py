@@ -605,6 +605,8 @@ def _run_bare(
             a.read_meta(word, cwd)
         elif kind == "write":
             a.write(word, cwd)
+        elif kind == "project":
+            _inside_workspace(name, word, cmd, a)
         elif kind == "script":
             _run_file(name, word, cmd, a)
             break

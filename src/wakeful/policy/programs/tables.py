@@ -128,9 +128,12 @@ _OUTPUT_FILE_VARS = frozenset(
         *("GIT_TRACE_PACK_ACCESS", "GIT_TRACE_PACKFILE", "GIT_TRACE_PERFORMANCE"),
         *("GIT_TRACE_SETUP", "GIT_TRACE_CURL", "GIT_TRACE_SHALLOW", "GIT_TRACE_FSMONITOR"),
         *("GIT_TRACE_REFS", "SSLKEYLOGFILE", "MALLOC_TRACE", "LLVM_PROFILE_FILE", "HISTFILE"),
-        *("NODE_V8_COVERAGE", "PYTHONPYCACHEPREFIX", "GCOV_PREFIX"),
+        *("NODE_V8_COVERAGE", "PYTHONPYCACHEPREFIX", "GCOV_PREFIX", "TF_LOG_PATH"),
     }
 )
+# Variables that turn on a tool's debug log of its API traffic: terraform's and its
+# providers' requests and responses, a secret a data source reads included.
+_API_LOG_VARS = frozenset({"TF_LOG", "TF_LOG_CORE", "TF_LOG_PROVIDER", "TF_LOG_CLOUD"})
 _SECRET_PARTS = frozenset(
     {
         "KEY",

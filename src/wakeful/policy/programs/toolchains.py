@@ -76,6 +76,12 @@ def h_python(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         at = next((i for i, w in enumerate(args) if w is modules[0]), None)
         _python_archive(modules[0].value or "", pos if at is None else args[at + 1 :], cmd, a)
         return
+    if modules and modules[0].value in _PY_MODULE_PROGRAMS:
+        # as zipfile's: every word after the module's name is the program's
+        at = next((i for i, w in enumerate(args) if w is modules[0]), len(args) - 1)
+        program = _PY_MODULE_PROGRAMS[modules[0].value or ""]
+        a.run_argv([Word(program, program), *args[at + 1 :]], cmd)
+        return
     if modules:
         _python_module(modules[0].value, pos, cmd, a)
         return
@@ -250,6 +256,17 @@ def _python_reader(module: str, pos: list[Word], cmd: SimpleCommand, a: Analyzer
             a.write(word, cmd.cwd)
         elif word.value != "-":
             a.read(word, cmd.cwd)
+
+
+# Modules that are a program with an entry of its own, run as that program (h_python).
+_PY_MODULE_PROGRAMS: Mapping[str, str] = {
+    "torch.distributed.run": "torchrun",
+    "papermill": "papermill",
+    "dvc": "dvc",
+    "mlflow": "mlflow",
+    "tensorboard.main": "tensorboard",
+    "huggingface_hub.commands.huggingface_cli": "huggingface-cli",
+}
 
 
 def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
