@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from wakeful.policy import path_risk
 from wakeful.policy.path_risk import _UNKNOWN as _UNKNOWN_PLACE
@@ -556,44 +556,38 @@ def _workspace_root(workspace: str) -> tuple[str, bool]:
     return _real_root(workspace, found.st_dev, found.st_ino), True
 
 
-def classify_command(command: str, workspace: Path, home: Path | None = None) -> Classification:
-    """The risk tier of a shell command run in `workspace`, with the reasons for it.
+class _Where(Protocol):
+    """Where `_classify` judges a command: the workspace (a real path), the home directory
+    (a normal one), and whether the workspace was found missing for this command."""
 
-    The workspace is resolved on every call (see `workspace_root`); a caller that judges
-    many commands in one workspace makes a `ShellClassifier` once instead."""
-    ws, exists = _workspace_root(str(workspace))
-    home_dir = _normpath(str(home if home is not None else Path.home()))
-    return _classify(command, ws, home_dir, not exists)
-
-
-class ShellClassifier:
-    """Judges shell commands run in one workspace, for one home directory.
-
-    Both are configuration, resolved once when the classifier is made: the workspace's
-    real path (symlinks on the way to it resolved) and the home directory's normal form.
-    Everything below the workspace is the file system's to say on every command: each
-    path a command names is looked up again (symlinks, hard links, a `.git` file, whether
-    it exists), including whether the workspace itself exists, so a workspace created,
-    removed or filled between two commands changes the next verdict. A workspace moved or
-    replaced by a link elsewhere is another workspace: make a classifier for it (a session's
-    workspace is resolved once too, when it starts, and its tools run commands there)."""
-
-    __slots__ = ("workspace", "home")
-
-    def __init__(self, workspace: Path | str, home: Path | str | None = None) -> None:
-        self.workspace = os.path.normpath(os.path.realpath(str(workspace)))
-        self.home = os.path.normpath(str(home if home is not None else Path.home()))
-
-    def classify(self, command: str) -> Classification:
-        """The risk tier of `command`, with the reasons for it (`classify_command`)."""
-        return _classify(command, self.workspace, self.home, False)
+    @property
+    def workspace(self) -> str: ...
+    @property
+    def home(self) -> str: ...
+    @property
+    def missing(self) -> bool: ...
 
 
-def _classify(command: str, ws: str, home_dir: str, missing: bool) -> Classification:
-    """`classify_command` in the workspace `ws` (a real path) for the home `home_dir` (a
-    normal one); `missing` when the workspace was found missing for this command."""
+class _Once:
+    """`_Where` for one `classify_command` call."""
+
+    __slots__ = ("workspace", "home", "missing")
+
+    def __init__(self, workspace: str, home: str, missing: bool) -> None:
+        self.workspace = workspace
+        self.home = home
+        self.missing = missing
+
+
+def _classify(where: _Where, command: str) -> Classification:
+    """The risk tier of `command` run in `where`, with the reasons for it: the workspace
+    (a real path), the home directory (a normal one), and whether the workspace was found
+    missing for this command (`ShellClassifier.classify`; `classify_command` judges with a
+    `_Once`)."""
+    ws = where.workspace
+    home_dir = where.home
     analyzer = Analyzer(ws, home_dir)
-    if missing:
+    if where.missing:
         # Found missing just now: nothing below it exists during this command either.
         analyzer.looked[ws] = None
     if not command.strip():
@@ -644,3 +638,37 @@ def _classify(command: str, ws: str, home_dir: str, missing: bool) -> Classifica
     touched = analyzer.touched
     fields["touched"] = tuple(touched) if touched else ()
     return result
+
+
+def classify_command(command: str, workspace: Path, home: Path | None = None) -> Classification:
+    """The risk tier of a shell command run in `workspace`, with the reasons for it.
+
+    The workspace is resolved on every call (see `workspace_root`); a caller that judges
+    many commands in one workspace makes a `ShellClassifier` once instead."""
+    ws, exists = _workspace_root(str(workspace))
+    home_dir = _normpath(str(home if home is not None else Path.home()))
+    return _classify(_Once(ws, home_dir, not exists), command)
+
+
+class ShellClassifier:
+    """Judges shell commands run in one workspace, for one home directory.
+
+    Both are configuration, resolved once when the classifier is made: the workspace's
+    real path (symlinks on the way to it resolved) and the home directory's normal form.
+    Everything below the workspace is the file system's to say on every command: each
+    path a command names is looked up again (symlinks, hard links, a `.git` file, whether
+    it exists), including whether the workspace itself exists, so a workspace created,
+    removed or filled between two commands changes the next verdict. A workspace moved or
+    replaced by a link elsewhere is another workspace: make a classifier for it (a session's
+    workspace is resolved once too, when it starts, and its tools run commands there)."""
+
+    __slots__ = ("workspace", "home")
+    missing = False  # never found missing beforehand: each path below it is looked up
+
+    def __init__(self, workspace: Path | str, home: Path | str | None = None) -> None:
+        self.workspace = os.path.normpath(os.path.realpath(str(workspace)))
+        self.home = os.path.normpath(str(home if home is not None else Path.home()))
+
+    # The risk tier of a command, with the reasons for it (`classify_command`): `_classify`
+    # itself, so that judging a command costs one call rather than two.
+    classify = _classify
