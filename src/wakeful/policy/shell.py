@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from wakeful.policy import path_risk
+from wakeful.policy.path_risk import _COMPUTED
 from wakeful.policy.path_risk import _UNKNOWN as _UNKNOWN_PLACE
 from wakeful.policy.path_risk import _Inside, _inside_place, _lexical
 from wakeful.policy.shell_parse import (
@@ -284,25 +285,34 @@ class Analyzer:
     def read(self, word: Word, cwd: str | None) -> None:
         if word.fd:
             return
-        if word.value is None and _PROC_ENVIRON.fullmatch(word.text):
-            # `/proc/$PPID/environ`: whichever process it names, its environment and its
-            # memory hold keys
-            self.add(Tier.CRITICAL, f"reads a process's environment or memory ({word.text})")
-            return
-        if word.value is None and word.prefix is not None and "/" in word.prefix:
-            # `~/$(echo asr_di/hss. | rev)`: the rest is computed, so any file below the
-            # known directories outside the workspace may be read, as `~/*` would (inside,
-            # the rest may still climb out with `..`: it stays a path computed at run time)
-            below = Word(word.prefix + "*", word.text)
-            if self.place(below, cwd).zone != "workspace":
-                word = below
-        if word.value is not None and "://" in word.value and word.value.startswith(_URL_SCHEMES):
+        value = word.value
+        if value is None:
+            if _PROC_ENVIRON.fullmatch(word.text):
+                # `/proc/$PPID/environ`: whichever process it names, its environment and its
+                # memory hold keys
+                self.add(Tier.CRITICAL, f"reads a process's environment or memory ({word.text})")
+                return
+            prefix = word.prefix
+            if prefix is not None and "/" in prefix:
+                # `~/$(echo asr_di/hss. | rev)`: the rest is computed, so any file below the
+                # known directories outside the workspace may be read, as `~/*` would
+                # (inside, the rest may still climb out with `..`: it stays a path computed
+                # at run time)
+                below = Word(prefix + "*", word.text)
+                if self.place(below, cwd).zone != "workspace":
+                    word = below
+                    value = below.value
+        if value is not None and "://" in value and value.startswith(_URL_SCHEMES):
             # `pandoc https://...`, `xmllint http://...`: the program fetches it
-            self.add(Tier.NETWORK, f"fetches {word.value[:60]} from the network")
+            self.add(Tier.NETWORK, f"fetches {value[:60]} from the network")
             return
         place = self.place(word, cwd)
-        if place.path is not None:
-            self.touched.append((False, place.path))
+        path = place.path
+        if path is not None:
+            self.touched.append((False, path))
+        if place.zone == "workspace":  # path_risk.read_tier(place) for most, without the call
+            self.add(Tier.READ_ONLY, f"reads {path or _COMPUTED}")
+            return
         tier, msg = path_risk.read_tier(place)
         self.add(tier, msg)
 
@@ -312,15 +322,16 @@ class Analyzer:
         if word.fd:
             return
         place = self.place(word, cwd)
+        label = place.path or _COMPUTED  # place.label, without the property's call
         if place.zone == "secret" and not (place.path or "").startswith(
             ("/etc/", "/var/lib/", self.workspace + "/")
         ):
             # A user's key and token files say which accounts they hold; the names of
             # system files (/etc/sudoers, /etc/ssh) are the same on every machine, and a
             # project's own (`ls -l .env`) are in every listing of it.
-            self.add(Tier.HIGH, f"lists credentials at {place.label}")
+            self.add(Tier.HIGH, f"lists credentials at {label}")
         else:
-            self.add(Tier.READ_ONLY, f"lists {place.label}")
+            self.add(Tier.READ_ONLY, f"lists {label}")
 
     def write(self, word: Word | None, cwd: str | None) -> None:
         if word is not None and word.fd:
@@ -590,7 +601,7 @@ def _classify(where: _Where, command: str) -> Classification:
     if where.missing:
         # Found missing just now: nothing below it exists during this command either.
         analyzer.looked[ws] = None
-    if not command.strip():
+    if not command or command.isspace():  # `not command.strip()`, without the copy
         return Classification(Tier.READ_ONLY, ("read_only: empty command runs nothing",))
     try:
         # analyze(command, analyzer, ws, 0), without the call: every command passes here

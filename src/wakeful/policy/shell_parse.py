@@ -230,7 +230,7 @@ def plain_commands(source: str, cwd: str | None, home: str) -> list[SimpleComman
     if "'" in source or '"' in source:
         if _PLAIN.fullmatch(source) is not None:
             return _plain_command(source, cwd, True)
-    elif _PLAIN_UNQUOTED.fullmatch(source) is not None:
+    elif _PLAIN_UNQUOTED.fullmatch(source) is not None and " =" not in source:
         # _plain_command(source, cwd, False), written out: most commands are such
         words = source.split()
         if len(words) > MAX_WORDS or words[0] in _NOT_A_NAME:
@@ -282,10 +282,11 @@ _PLAIN = re.compile(
     rf"(?: ++(?:[A-Za-z0-9_./:,+~^*%@-]|{_QUOTED})(?:{_UNQUOTED}++|{_QUOTED})*+)*+ *+"
 )
 # `_PLAIN` for a command without quotes: the same pattern without its quoted alternatives,
-# which such a command cannot match (and a third faster to try).
-_PLAIN_UNQUOTED = re.compile(
-    rf" *[A-Za-z_./][A-Za-z0-9_./-]*+(?: ++[A-Za-z0-9_./:,+~^*%@-]{_UNQUOTED}*+)*+ *+"
-)
+# which such a command cannot match. Written as the first word and then one run of spaces
+# and argument characters, which the engine scans without a step per word: that run is
+# `(?: ++[A-Za-z0-9_./:,+~^*%@-]{_UNQUOTED}*+)*+ *+` when no argument starts with `=`,
+# which `plain_commands` checks (" =" nowhere in the command).
+_PLAIN_UNQUOTED = re.compile(r" *[A-Za-z_./][A-Za-z0-9_./-]*+(?: [ =A-Za-z0-9_./:,+~^*%@-]*+)?")
 _PLAIN_WORD = re.compile(rf"(?:{_UNQUOTED}++|{_QUOTED})++")
 _PLAIN_PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([^\"']+)")
 # First words that bash and tree-sitter read as syntax, not as a program name (and `shopt`,
