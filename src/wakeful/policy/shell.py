@@ -630,6 +630,12 @@ def _classify(where: _Where, command: str) -> Classification:
         tier, message = findings[0]
         fields["tier"] = tier if _RANK[tier] else Tier.READ_ONLY
         fields["reasons"] = (message,)
+    elif len(findings) == 2:  # and for two (most of the rest): the higher first, else in order
+        (tier, message), (other, second) = findings
+        if _RANK[other] > _RANK[tier]:
+            tier, message, second = other, second, message
+        fields["tier"] = tier if _RANK[tier] else Tier.READ_ONLY
+        fields["reasons"] = (message,) if second == message else (message, second)
     else:
         fields["tier"], fields["reasons"] = analyzer.verdict()
     fields["parsed"] = analyzer.parsed
