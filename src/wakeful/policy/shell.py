@@ -138,6 +138,7 @@ class Analyzer:
         "current",
         "code_reasons",
         "deciders",
+        "clip_of",
         "clipped",
         "looked",
         "touched",
@@ -157,7 +158,8 @@ class Analyzer:
         self.deciders: list[tuple[str, str]] = []  # (program, entry)
         # The last part clipped for a message, and its clipped form: a command's findings
         # mostly name the same part.
-        self.clipped: tuple[str, str] = ("", "")
+        self.clip_of = ""
+        self.clipped = ""
         # What lstat said about the command's paths, so that each is looked up once per
         # command (see path_risk.place_of); never kept from one command to the next.
         self.looked: path_risk.Looked = {}
@@ -180,17 +182,18 @@ class Analyzer:
         self.code_reasons.append(f"`{where}` {why}" if where else why)
 
     def _clip(self, text: str) -> str:
-        last, clipped = self.clipped
-        if text != last:
-            clipped = _clip(text)
-            self.clipped = (text, clipped)
-        return clipped
+        if text != self.clip_of:
+            self.clip_of = text
+            self.clipped = _clip(text)
+        return self.clipped
 
     # ---- findings ----------------------------------------------------------------------
     def add(self, tier: Tier, message: str, part: str | None = None) -> None:
         text = part if part is not None else self.part
-        last, where = self.clipped  # self._clip(text), without the call
-        if text != last:
+        # self._clip(text), without the call
+        if text == self.clip_of:
+            where = self.clipped
+        else:
             # _clip(text), without the call for a part that is its own clipped form
             if (
                 len(text) <= 80
@@ -202,7 +205,8 @@ class Analyzer:
                 where = text
             else:
                 where = _clip(text)
-            self.clipped = (text, where)
+            self.clip_of = text
+            self.clipped = where
         tier = _TIER_OF[tier]
         self.findings.append(
             (tier, f"{_PREFIX[tier]}`{where}` {message}" if where else f"{_PREFIX[tier]}{message}")
