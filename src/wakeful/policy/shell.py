@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from wakeful.policy import path_risk
-from wakeful.policy.path_risk import _COMPUTED
+from wakeful.policy.path_risk import _COMPUTED, _Inside, _inside_place, _lexical
 from wakeful.policy.path_risk import _UNKNOWN as _UNKNOWN_PLACE
-from wakeful.policy.path_risk import _Inside, _inside_place, _lexical
 from wakeful.policy.shell_parse import (
     MAX_DEPTH,
     SimpleCommand,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import ast
 import base64
-import functools
 import binascii
+import functools
 import os.path
 import re
 import shlex
