@@ -660,3 +660,30 @@ def test_options_split_as_the_index_walk_split_them(
 def test_backslashes_are_removed_as_the_template_removes_them(text: str) -> None:
     assert shell_parse._unescape(text) == shell_parse._UNESCAPE_WORD.sub(r"\1", text)
     assert shell_parse._unescape_dq(text) == shell_parse._UNESCAPE_DQ.sub(r"\1", text)
+
+
+@pytest.mark.parametrize(
+    ("source", "shortcut"),
+    [
+        ("; ".join(["true"] * 301), True),
+        ("; ".join(["true"] * 300), False),
+        (";".join(["true"] * 301) + "; cat ~/.ssh/id_rsa", True),
+        (" && ".join(["ls -la src"] * 320), True),
+        (" || ".join(["A=1 B=x make test"] * 305), True),
+        ("; ".join(["echo " + "w " * 9] * 301), True),  # the words run out first
+        ("; ".join(["echo " + "w " * 5] * 301) + " && A=1", False),
+        ("; ".join(["true"] * 350) + " | cat", False),
+        ("; ".join(["true"] * 350) + "; if", False),
+        ("; ".join(["true"] * 350) + "; time ls", False),
+    ],
+)
+def test_long_plain_lists_stop_where_the_walk_of_their_tree_stops(
+    source: str, shortcut: bool
+) -> None:
+    """A plain list of more commands than the walk analyses is answered without the parser
+    only where the walk would stop with the same message."""
+    assert (shell_parse._plain_list_limit(source) is not None) == shortcut
+    walked = shell_parse._walked(source, "/w", "/h", None, 0)
+    assert shell_parse.parse_tree(source, "/w", "/h") == walked
+    if shortcut:
+        assert walked.commands == [] and len(walked.errors) == 1, walked.errors
