@@ -687,3 +687,26 @@ def test_long_plain_lists_stop_where_the_walk_of_their_tree_stops(
     assert shell_parse.parse_tree(source, "/w", "/h") == walked
     if shortcut:
         assert walked.commands == [] and len(walked.errors) == 1, walked.errors
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "ls",
+        "( ( ( ls ) ) )",
+        "a && b && c | d",
+        "echo $(echo $(echo $(echo x)))",
+        "if a; then b; fi",
+    ],
+)
+def test_a_syntax_tree_is_no_deeper_than_its_node_count(source: str) -> None:
+    """The walk skips measuring the depth of a tree with no more nodes than the limit."""
+    root = shell_parse._parser().parse(source.encode()).root_node
+    assert shell_parse._nesting(root) <= root.descendant_count
+
+
+def test_a_deep_command_still_stops_at_the_nesting_limit() -> None:
+    deep = "(" * 200 + "ls" + ")" * 200
+    script = shell_parse.parse_tree(deep, "/w", "/h")
+    limit = shell_parse.MAX_NESTING
+    assert script.errors == [f"nests more than {limit} levels deep, too deep to analyse"]

@@ -591,8 +591,13 @@ def _walked(
     walker.start_cwd = cwd
     state = _State(cwd, home, dict(variables or {}), depth)
     root = tree.root_node
-    # A level of nesting costs at least one character, so short commands cannot be too deep.
-    if len(source) > MAX_NESTING // 2 and _nesting(root) > MAX_NESTING:
+    # A level of nesting costs at least one character, so short commands cannot be too deep;
+    # nor can a tree of fewer nodes than levels (its node count, one C call, bounds them).
+    if (
+        len(source) > MAX_NESTING // 2
+        and root.descendant_count > MAX_NESTING
+        and _nesting(root) > MAX_NESTING
+    ):
         return Script([], [f"nests more than {MAX_NESTING} levels deep, too deep to analyse"])
     if root.has_error and not _split_herestrings_only(root):
         walker.errors.append(_error_text(root))
