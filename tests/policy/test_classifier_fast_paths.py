@@ -675,6 +675,7 @@ def test_backslashes_are_removed_as_the_template_removes_them(text: str) -> None
         ("; ".join(["true"] * 350) + " | cat", False),
         ("; ".join(["true"] * 350) + "; if", False),
         ("; ".join(["true"] * 350) + "; time ls", False),
+        ("shopt -s expand_aliases; alias x=ls; " + "; ".join(["x -la"] * 310), False),
     ],
 )
 def test_long_plain_lists_stop_where_the_walk_of_their_tree_stops(
