@@ -128,11 +128,9 @@ def dump(out: Path) -> int:
                 for row in rows:
                     text = json.dumps(row, sort_keys=True)
                     if label != "bench":
-                        text = (
-                            text.replace(str(ws), "<WS>")
-                            .replace(str(home), "<HOME>")
-                            .replace(str(base), "<TMP>")
-                        )
+                        # (upper-cased too: `${HOME@U}` spells the temporary path so)
+                        for path, name in ((ws, "<WS>"), (home, "<HOME>"), (base, "<TMP>")):
+                            text = text.replace(str(path), name).replace(str(path).upper(), name)
                     sink.write(text + "\n")
                 n += 1
     return n

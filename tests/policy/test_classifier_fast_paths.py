@@ -230,6 +230,7 @@ _ASSIGN = st.builds(
 @example("awk", ["'{print $1}'", "a.txt"], " ", False)
 @example("grep", ['"def "', '" a b "', '"  "', 'x" "'], " ", False)
 @example("echo", ["x'{a,b}'\"{1..3}\"", "'{'\"}\""], " ", False)
+@example("ls", ["=x", "a=b"], "  ", True)
 def test_plain_commands_parse_as_tree_sitter_parses_them(
     first: str, rest: list[str], gap: str, padded: bool
 ) -> None:
@@ -239,8 +240,9 @@ def test_plain_commands_parse_as_tree_sitter_parses_them(
     parsed = shell_parse.parse_tree(source, "/w", "/h")
     assert shell_parse.parse_script(source, "/w", "/h") == parsed, source
     if "'" not in source and '"' not in source:
-        unquoted = shell_parse._PLAIN_UNQUOTED.fullmatch(source)
-        assert (unquoted is None) == (shell_parse._PLAIN.fullmatch(source) is None), source
+        # (the unquoted pattern leaves arguments starting with `=` to the check beside it)
+        unquoted = shell_parse._PLAIN_UNQUOTED.fullmatch(source) and " =" not in source
+        assert (not unquoted) == (shell_parse._PLAIN.fullmatch(source) is None), source
     if shell_parse._PLAIN.fullmatch(source):
         fast = shell_parse._plain_script(source, "/w")
         assert fast is None or fast == parsed, source
@@ -658,3 +660,54 @@ def test_options_split_as_the_index_walk_split_them(
 def test_backslashes_are_removed_as_the_template_removes_them(text: str) -> None:
     assert shell_parse._unescape(text) == shell_parse._UNESCAPE_WORD.sub(r"\1", text)
     assert shell_parse._unescape_dq(text) == shell_parse._UNESCAPE_DQ.sub(r"\1", text)
+
+
+@pytest.mark.parametrize(
+    ("source", "shortcut"),
+    [
+        ("; ".join(["true"] * 301), True),
+        ("; ".join(["true"] * 300), False),
+        (";".join(["true"] * 301) + "; cat ~/.ssh/id_rsa", True),
+        (" && ".join(["ls -la src"] * 320), True),
+        (" || ".join(["A=1 B=x make test"] * 305), True),
+        ("; ".join(["echo " + "w " * 9] * 301), True),  # the words run out first
+        ("; ".join(["echo " + "w " * 5] * 301) + " && A=1", False),
+        ("; ".join(["true"] * 350) + " | cat", False),
+        ("; ".join(["true"] * 350) + "; if", False),
+        ("; ".join(["true"] * 350) + "; time ls", False),
+        ("shopt -s expand_aliases; alias x=ls; " + "; ".join(["x -la"] * 310), False),
+    ],
+)
+def test_long_plain_lists_stop_where_the_walk_of_their_tree_stops(
+    source: str, shortcut: bool
+) -> None:
+    """A plain list of more commands than the walk analyses is answered without the parser
+    only where the walk would stop with the same message."""
+    assert (shell_parse._plain_list_limit(source) is not None) == shortcut
+    walked = shell_parse._walked(source, "/w", "/h", None, 0)
+    assert shell_parse.parse_tree(source, "/w", "/h") == walked
+    if shortcut:
+        assert walked.commands == [] and len(walked.errors) == 1, walked.errors
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "ls",
+        "( ( ( ls ) ) )",
+        "a && b && c | d",
+        "echo $(echo $(echo $(echo x)))",
+        "if a; then b; fi",
+    ],
+)
+def test_a_syntax_tree_is_no_deeper_than_its_node_count(source: str) -> None:
+    """The walk skips measuring the depth of a tree with no more nodes than the limit."""
+    root = shell_parse._parser().parse(source.encode()).root_node
+    assert shell_parse._nesting(root) <= root.descendant_count
+
+
+def test_a_deep_command_still_stops_at_the_nesting_limit() -> None:
+    deep = "(" * 200 + "ls" + ")" * 200
+    script = shell_parse.parse_tree(deep, "/w", "/h")
+    limit = shell_parse.MAX_NESTING
+    assert script.errors == [f"nests more than {limit} levels deep, too deep to analyse"]

@@ -289,7 +289,11 @@ class Place(NamedTuple):
 
     @property
     def label(self) -> str:
-        return self.path or "a path computed at run time"
+        return self.path or _COMPUTED
+
+
+# How a path only known at run time is named in messages.
+_COMPUTED = "a path computed at run time"
 
 
 def _under(path: str, base: str) -> bool:
@@ -780,6 +784,8 @@ _SHELL_STARTUP = re.compile(
 
 def read_tier(place: Place) -> tuple[Tier, str]:
     zone = place.zone
+    if zone == "workspace":  # most paths: the last verdict below, reached first
+        return Tier.READ_ONLY, f"reads {place.path or _COMPUTED}"
     if zone == "hardlinked":
         return Tier.HIGH, (
             f"reads {place.label}, a file with several hard links: its contents may be a file "
@@ -803,7 +809,7 @@ def read_tier(place: Place) -> tuple[Tier, str]:
         return Tier.HIGH, (
             f"reads {place.label}, a file others may not read (credentials are kept so)"
         )
-    return Tier.READ_ONLY, f"reads {place.label}"
+    return Tier.READ_ONLY, f"reads {place.path or _COMPUTED}"
 
 
 def _private_file(path: str) -> bool:
@@ -819,7 +825,7 @@ def _private_file(path: str) -> bool:
 
 def write_tier(place: Place) -> tuple[Tier, str]:
     zone = place.zone
-    label = place.label
+    label = place.path or _COMPUTED  # place.label, without the property's call
     if zone == "harmless":
         return Tier.READ_ONLY, f"writes to {label}"
     if zone in ("workspace", "scratch"):
@@ -862,7 +868,7 @@ def write_tier(place: Place) -> tuple[Tier, str]:
 
 
 def delete_tier(place: Place, recursive: bool, glob_all: bool = False) -> tuple[Tier, str]:
-    label = place.label
+    label = place.path or _COMPUTED  # place.label, without the property's call
     zone = place.zone
     if (
         place.is_root

@@ -13,11 +13,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from wakeful.policy import path_risk
+from wakeful.policy.path_risk import _COMPUTED, _Inside, _inside_place, _lexical
 from wakeful.policy.path_risk import _UNKNOWN as _UNKNOWN_PLACE
-from wakeful.policy.path_risk import _Inside, _inside_place, _lexical
 from wakeful.policy.shell_parse import (
     MAX_DEPTH,
     SimpleCommand,
@@ -137,6 +137,7 @@ class Analyzer:
         "current",
         "code_reasons",
         "deciders",
+        "clip_of",
         "clipped",
         "looked",
         "touched",
@@ -156,7 +157,8 @@ class Analyzer:
         self.deciders: list[tuple[str, str]] = []  # (program, entry)
         # The last part clipped for a message, and its clipped form: a command's findings
         # mostly name the same part.
-        self.clipped: tuple[str, str] = ("", "")
+        self.clip_of = ""
+        self.clipped = ""
         # What lstat said about the command's paths, so that each is looked up once per
         # command (see path_risk.place_of); never kept from one command to the next.
         self.looked: path_risk.Looked = {}
@@ -179,17 +181,18 @@ class Analyzer:
         self.code_reasons.append(f"`{where}` {why}" if where else why)
 
     def _clip(self, text: str) -> str:
-        last, clipped = self.clipped
-        if text != last:
-            clipped = _clip(text)
-            self.clipped = (text, clipped)
-        return clipped
+        if text != self.clip_of:
+            self.clip_of = text
+            self.clipped = _clip(text)
+        return self.clipped
 
     # ---- findings ----------------------------------------------------------------------
     def add(self, tier: Tier, message: str, part: str | None = None) -> None:
         text = part if part is not None else self.part
-        last, where = self.clipped  # self._clip(text), without the call
-        if text != last:
+        # self._clip(text), without the call
+        if text == self.clip_of:
+            where = self.clipped
+        else:
             # _clip(text), without the call for a part that is its own clipped form
             if (
                 len(text) <= 80
@@ -201,7 +204,8 @@ class Analyzer:
                 where = text
             else:
                 where = _clip(text)
-            self.clipped = (text, where)
+            self.clip_of = text
+            self.clipped = where
         tier = _TIER_OF[tier]
         self.findings.append(
             (tier, f"{_PREFIX[tier]}`{where}` {message}" if where else f"{_PREFIX[tier]}{message}")
@@ -284,25 +288,34 @@ class Analyzer:
     def read(self, word: Word, cwd: str | None) -> None:
         if word.fd:
             return
-        if word.value is None and _PROC_ENVIRON.fullmatch(word.text):
-            # `/proc/$PPID/environ`: whichever process it names, its environment and its
-            # memory hold keys
-            self.add(Tier.CRITICAL, f"reads a process's environment or memory ({word.text})")
-            return
-        if word.value is None and word.prefix is not None and "/" in word.prefix:
-            # `~/$(echo asr_di/hss. | rev)`: the rest is computed, so any file below the
-            # known directories outside the workspace may be read, as `~/*` would (inside,
-            # the rest may still climb out with `..`: it stays a path computed at run time)
-            below = Word(word.prefix + "*", word.text)
-            if self.place(below, cwd).zone != "workspace":
-                word = below
-        if word.value is not None and "://" in word.value and word.value.startswith(_URL_SCHEMES):
+        value = word.value
+        if value is None:
+            if _PROC_ENVIRON.fullmatch(word.text):
+                # `/proc/$PPID/environ`: whichever process it names, its environment and its
+                # memory hold keys
+                self.add(Tier.CRITICAL, f"reads a process's environment or memory ({word.text})")
+                return
+            prefix = word.prefix
+            if prefix is not None and "/" in prefix:
+                # `~/$(echo asr_di/hss. | rev)`: the rest is computed, so any file below the
+                # known directories outside the workspace may be read, as `~/*` would
+                # (inside, the rest may still climb out with `..`: it stays a path computed
+                # at run time)
+                below = Word(prefix + "*", word.text)
+                if self.place(below, cwd).zone != "workspace":
+                    word = below
+                    value = below.value
+        if value is not None and "://" in value and value.startswith(_URL_SCHEMES):
             # `pandoc https://...`, `xmllint http://...`: the program fetches it
-            self.add(Tier.NETWORK, f"fetches {word.value[:60]} from the network")
+            self.add(Tier.NETWORK, f"fetches {value[:60]} from the network")
             return
         place = self.place(word, cwd)
-        if place.path is not None:
-            self.touched.append((False, place.path))
+        path = place.path
+        if path is not None:
+            self.touched.append((False, path))
+        if place.zone == "workspace":  # path_risk.read_tier(place) for most, without the call
+            self.add(Tier.READ_ONLY, f"reads {path or _COMPUTED}")
+            return
         tier, msg = path_risk.read_tier(place)
         self.add(tier, msg)
 
@@ -312,15 +325,16 @@ class Analyzer:
         if word.fd:
             return
         place = self.place(word, cwd)
+        label = place.path or _COMPUTED  # place.label, without the property's call
         if place.zone == "secret" and not (place.path or "").startswith(
             ("/etc/", "/var/lib/", self.workspace + "/")
         ):
             # A user's key and token files say which accounts they hold; the names of
             # system files (/etc/sudoers, /etc/ssh) are the same on every machine, and a
             # project's own (`ls -l .env`) are in every listing of it.
-            self.add(Tier.HIGH, f"lists credentials at {place.label}")
+            self.add(Tier.HIGH, f"lists credentials at {label}")
         else:
-            self.add(Tier.READ_ONLY, f"lists {place.label}")
+            self.add(Tier.READ_ONLY, f"lists {label}")
 
     def write(self, word: Word | None, cwd: str | None) -> None:
         if word is not None and word.fd:
@@ -556,47 +570,41 @@ def _workspace_root(workspace: str) -> tuple[str, bool]:
     return _real_root(workspace, found.st_dev, found.st_ino), True
 
 
-def classify_command(command: str, workspace: Path, home: Path | None = None) -> Classification:
-    """The risk tier of a shell command run in `workspace`, with the reasons for it.
+class _Where(Protocol):
+    """Where `_classify` judges a command: the workspace (a real path), the home directory
+    (a normal one), and whether the workspace was found missing for this command."""
 
-    The workspace is resolved on every call (see `workspace_root`); a caller that judges
-    many commands in one workspace makes a `ShellClassifier` once instead."""
-    ws, exists = _workspace_root(str(workspace))
-    home_dir = _normpath(str(home if home is not None else Path.home()))
-    return _classify(command, ws, home_dir, not exists)
-
-
-class ShellClassifier:
-    """Judges shell commands run in one workspace, for one home directory.
-
-    Both are configuration, resolved once when the classifier is made: the workspace's
-    real path (symlinks on the way to it resolved) and the home directory's normal form.
-    Everything below the workspace is the file system's to say on every command: each
-    path a command names is looked up again (symlinks, hard links, a `.git` file, whether
-    it exists), including whether the workspace itself exists, so a workspace created,
-    removed or filled between two commands changes the next verdict. A workspace moved or
-    replaced by a link elsewhere is another workspace: make a classifier for it (a session's
-    workspace is resolved once too, when it starts, and its tools run commands there)."""
-
-    __slots__ = ("workspace", "home")
-
-    def __init__(self, workspace: Path | str, home: Path | str | None = None) -> None:
-        self.workspace = os.path.normpath(os.path.realpath(str(workspace)))
-        self.home = os.path.normpath(str(home if home is not None else Path.home()))
-
-    def classify(self, command: str) -> Classification:
-        """The risk tier of `command`, with the reasons for it (`classify_command`)."""
-        return _classify(command, self.workspace, self.home, False)
+    @property
+    def workspace(self) -> str: ...
+    @property
+    def home(self) -> str: ...
+    @property
+    def missing(self) -> bool: ...
 
 
-def _classify(command: str, ws: str, home_dir: str, missing: bool) -> Classification:
-    """`classify_command` in the workspace `ws` (a real path) for the home `home_dir` (a
-    normal one); `missing` when the workspace was found missing for this command."""
+class _Once:
+    """`_Where` for one `classify_command` call."""
+
+    __slots__ = ("workspace", "home", "missing")
+
+    def __init__(self, workspace: str, home: str, missing: bool) -> None:
+        self.workspace = workspace
+        self.home = home
+        self.missing = missing
+
+
+def _classify(where: _Where, command: str) -> Classification:
+    """The risk tier of `command` run in `where`, with the reasons for it: the workspace
+    (a real path), the home directory (a normal one), and whether the workspace was found
+    missing for this command (`ShellClassifier.classify`; `classify_command` judges with a
+    `_Once`)."""
+    ws = where.workspace
+    home_dir = where.home
     analyzer = Analyzer(ws, home_dir)
-    if missing:
+    if where.missing:
         # Found missing just now: nothing below it exists during this command either.
         analyzer.looked[ws] = None
-    if not command.strip():
+    if not command or command.isspace():  # `not command.strip()`, without the copy
         return Classification(Tier.READ_ONLY, ("read_only: empty command runs nothing",))
     try:
         # analyze(command, analyzer, ws, 0), without the call: every command passes here
@@ -625,6 +633,12 @@ def _classify(command: str, ws: str, home_dir: str, missing: bool) -> Classifica
         tier, message = findings[0]
         fields["tier"] = tier if _RANK[tier] else Tier.READ_ONLY
         fields["reasons"] = (message,)
+    elif len(findings) == 2:  # and for two (most of the rest): the higher first, else in order
+        (tier, message), (other, second) = findings
+        if _RANK[other] > _RANK[tier]:
+            tier, message, second = other, second, message
+        fields["tier"] = tier if _RANK[tier] else Tier.READ_ONLY
+        fields["reasons"] = (message,) if second == message else (message, second)
     else:
         fields["tier"], fields["reasons"] = analyzer.verdict()
     fields["parsed"] = analyzer.parsed
@@ -644,3 +658,37 @@ def _classify(command: str, ws: str, home_dir: str, missing: bool) -> Classifica
     touched = analyzer.touched
     fields["touched"] = tuple(touched) if touched else ()
     return result
+
+
+def classify_command(command: str, workspace: Path, home: Path | None = None) -> Classification:
+    """The risk tier of a shell command run in `workspace`, with the reasons for it.
+
+    The workspace is resolved on every call (see `workspace_root`); a caller that judges
+    many commands in one workspace makes a `ShellClassifier` once instead."""
+    ws, exists = _workspace_root(str(workspace))
+    home_dir = _normpath(str(home if home is not None else Path.home()))
+    return _classify(_Once(ws, home_dir, not exists), command)
+
+
+class ShellClassifier:
+    """Judges shell commands run in one workspace, for one home directory.
+
+    Both are configuration, resolved once when the classifier is made: the workspace's
+    real path (symlinks on the way to it resolved) and the home directory's normal form.
+    Everything below the workspace is the file system's to say on every command: each
+    path a command names is looked up again (symlinks, hard links, a `.git` file, whether
+    it exists), including whether the workspace itself exists, so a workspace created,
+    removed or filled between two commands changes the next verdict. A workspace moved or
+    replaced by a link elsewhere is another workspace: make a classifier for it (a session's
+    workspace is resolved once too, when it starts, and its tools run commands there)."""
+
+    __slots__ = ("workspace", "home")
+    missing = False  # never found missing beforehand: each path below it is looked up
+
+    def __init__(self, workspace: Path | str, home: Path | str | None = None) -> None:
+        self.workspace = os.path.normpath(os.path.realpath(str(workspace)))
+        self.home = os.path.normpath(str(home if home is not None else Path.home()))
+
+    # The risk tier of a command, with the reasons for it (`classify_command`): `_classify`
+    # itself, so that judging a command costs one call rather than two.
+    classify = _classify

@@ -230,7 +230,7 @@ def plain_commands(source: str, cwd: str | None, home: str) -> list[SimpleComman
     if "'" in source or '"' in source:
         if _PLAIN.fullmatch(source) is not None:
             return _plain_command(source, cwd, True)
-    elif _PLAIN_UNQUOTED.fullmatch(source) is not None:
+    elif _PLAIN_UNQUOTED.fullmatch(source) is not None and " =" not in source:
         # _plain_command(source, cwd, False), written out: most commands are such
         words = source.split()
         if len(words) > MAX_WORDS or words[0] in _NOT_A_NAME:
@@ -282,10 +282,11 @@ _PLAIN = re.compile(
     rf"(?: ++(?:[A-Za-z0-9_./:,+~^*%@-]|{_QUOTED})(?:{_UNQUOTED}++|{_QUOTED})*+)*+ *+"
 )
 # `_PLAIN` for a command without quotes: the same pattern without its quoted alternatives,
-# which such a command cannot match (and a third faster to try).
-_PLAIN_UNQUOTED = re.compile(
-    rf" *[A-Za-z_./][A-Za-z0-9_./-]*+(?: ++[A-Za-z0-9_./:,+~^*%@-]{_UNQUOTED}*+)*+ *+"
-)
+# which such a command cannot match. Written as the first word and then one run of spaces
+# and argument characters, which the engine scans without a step per word: that run is
+# `(?: ++[A-Za-z0-9_./:,+~^*%@-]{_UNQUOTED}*+)*+ *+` when no argument starts with `=`,
+# which `plain_commands` checks (" =" nowhere in the command).
+_PLAIN_UNQUOTED = re.compile(r" *[A-Za-z_./][A-Za-z0-9_./-]*+(?: [ =A-Za-z0-9_./:,+~^*%@-]*+)?")
 _PLAIN_WORD = re.compile(rf"(?:{_UNQUOTED}++|{_QUOTED})++")
 _PLAIN_PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([^\"']+)")
 # First words that bash and tree-sitter read as syntax, not as a program name (and `shopt`,
@@ -520,6 +521,60 @@ def parse_tree(
     """`parse_script` through tree-sitter's syntax tree, for every command."""
     if "\x00" in source:
         return Script([], ["contains a NUL byte, which no shell passes on"])
+    # More commands than the walk analyses need at least two characters each.
+    if len(source) > 2 * MAX_COMMANDS:
+        too_many = _plain_list_limit(source)
+        if too_many is not None:
+            return Script([], [too_many])
+    return _walked(source, cwd, home, variables, depth)
+
+
+def _plain_list_limit(source: str) -> str | None:
+    """For a list of plain commands joined by `;`, `&&` and `||` alone (no pipe, quote,
+    redirect, backslash or brace) that holds more than MAX_COMMANDS commands: the limit the
+    walk of its syntax tree would stop at, commands or words, found without the parser. None
+    for every other source (the walk decides)."""
+    if (
+        "'" in source
+        or '"' in source
+        or "<" in source
+        or ">" in source
+        or "\\" in source
+        or "{" in source
+        or "|" in source.replace("||", "")
+        or _PLAIN_LIST.fullmatch(source) is None
+    ):
+        return None
+    pieces = _LIST_OPERATOR.split(source)
+    if len(pieces) <= 2 * MAX_COMMANDS:  # (commands and the operators between them)
+        return None
+    counts: list[int] = []  # each command's words
+    for piece in pieces[::2]:
+        argv = piece.split()
+        while argv and "=" in argv[0] and _ASSIGNMENT.match(argv[0]) is not None:
+            argv = argv[1:]  # `A=1 cmd`: assignments are not the command's words
+        if not argv or argv[0] in _NOT_A_NAME:
+            return None  # syntax the parser reads otherwise, wherever it is
+        counts.append(len(argv))
+    words = 0
+    for n, count in enumerate(counts):
+        # What the walk counts before each command: the commands before it, then its words.
+        if n >= MAX_COMMANDS:
+            return f"runs more than {MAX_COMMANDS} commands, too many to analyse"
+        words += count
+        if words > MAX_WORDS:
+            return f"has more than {MAX_WORDS} words, too many to analyse"
+    return None
+
+
+def _walked(
+    source: str,
+    cwd: str | None,
+    home: str,
+    variables: dict[str, str | None] | None,
+    depth: int,
+) -> Script:
+    """`parse_tree` by the walk of tree-sitter's syntax tree."""
     if not source.isascii():
         source = _ASTRAL.sub("\ufffd", source)
     raw = source.encode("utf-8", "surrogateescape")
@@ -536,8 +591,13 @@ def parse_tree(
     walker.start_cwd = cwd
     state = _State(cwd, home, dict(variables or {}), depth)
     root = tree.root_node
-    # A level of nesting costs at least one character, so short commands cannot be too deep.
-    if len(source) > MAX_NESTING // 2 and _nesting(root) > MAX_NESTING:
+    # A level of nesting costs at least one character, so short commands cannot be too deep;
+    # nor can a tree of fewer nodes than levels (its node count, one C call, bounds them).
+    if (
+        len(source) > MAX_NESTING // 2
+        and root.descendant_count > MAX_NESTING
+        and _nesting(root) > MAX_NESTING
+    ):
         return Script([], [f"nests more than {MAX_NESTING} levels deep, too deep to analyse"])
     if root.has_error and not _split_herestrings_only(root):
         walker.errors.append(_error_text(root))

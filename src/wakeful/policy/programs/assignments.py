@@ -11,7 +11,6 @@ from wakeful.policy.programs.options import (
     _SECRET_ENV_READERS,
     _endless_output,
     _short,
-    _v,
 )
 from wakeful.policy.programs.tables import (
     _API_LOG_VARS,
@@ -90,18 +89,18 @@ def code_env(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
 
 
 def _redirects(cmd: SimpleCommand, a: Analyzer) -> None:
-    if any(
+    if _endless_output(cmd) and any(  # (the cheaper test first: both only read the command)
         r.op in _OUT_OPS
         and r.target is not None
         and r.target.value not in (None, "/dev/null", "-")
         and not (r.target.value or "").isdigit()
         for r in cmd.redirects
-    ) and _endless_output(cmd):
+    ):
         a.add(Tier.HIGH, "writes endless output into a file (fills the disk)")
     for redirect in cmd.redirects:
         target = redirect.target
         if redirect.op in _OUT_OPS:
-            if target is not None and (target.value or "").isdigit() or _v(target) == "-":
+            if target is not None and ((target.value or "").isdigit() or target.value == "-"):
                 continue
             device = (target.value or "") if target is not None else ""
             if device.startswith(("/dev/tcp/", "/dev/udp/")):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import base64
 import binascii
+import functools
 import os.path
 import re
 import shlex
@@ -224,6 +225,14 @@ def _python_open_for_reading(call: ast.Call) -> str | None:
     return path.value
 
 
+@functools.lru_cache(maxsize=256)
+def _python_reads(code: str) -> tuple[str, ...] | None:
+    """The literal paths inline Python reads when `_python_is_safe` holds it safe, else
+    None: a pure function of the code's text, so each text is parsed once."""
+    reads: list[str] = []
+    return tuple(reads) if _python_is_safe(code, reads) else None
+
+
 def _python_is_safe(code: str, reads: list[str] | None = None) -> bool:
     """True when inline Python provably only computes, prints and reads files named by
     literal paths (collected into `reads`, for the caller to judge). Modules outside the safe
@@ -418,8 +427,8 @@ _QUOTED_STRING = re.compile(r"""["']([^"'\\]*)["']""")
 
 def _inline_code(interp: str, code: str, cmd: SimpleCommand, a: Analyzer) -> None:
     """Inline program text for python/node/perl/ruby...: safe only if provably trivial."""
-    reads: list[str] = []
-    if interp == "python" and _python_is_safe(code, reads):
+    reads = _python_reads(code) if interp == "python" else None
+    if reads is not None:
         _literal_paths(code, cmd, a)
         for path in reads:
             a.read(Word(path, path), cmd.cwd)
