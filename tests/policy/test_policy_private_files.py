@@ -58,3 +58,27 @@ def test_system_files_everyone_may_read_stay_plain_reads(layout: tuple[Path, Pat
     judge = ShellClassifier(ws, home).classify
     assert judge("cat /etc/hosts").tier == "read_only"
     assert judge("cat /etc/os-release").tier == "read_only"
+
+
+def test_through_the_cli_with_a_decoy_home(cli, git_repo: Path, home: Path) -> None:  # type: ignore[no-untyped-def]
+    """The real CLI in a trusted repository, HOME a decoy: a private token file in the
+    user's settings, reached by name, through a link in the workspace and through a
+    wrapper, is never auto-allowed; the readable file beside it is."""
+    settings = home / ".config" / "fish"
+    settings.mkdir(parents=True)
+    (settings / "tokens.fish").write_text("set -x GITHUB_TOKEN ghp_x\n")
+    (settings / "tokens.fish").chmod(0o600)
+    (settings / "config.fish").write_text("set -x EDITOR vim\n")
+    (git_repo / "t.fish").symlink_to(settings / "tokens.fish")
+    for cmd in (
+        "cat ~/.config/fish/tokens.fish",
+        "timeout 5 head ~/.config/fish/tokens.fish",
+        "cat t.fish",
+    ):
+        r = cli(["classify", "--json", "--mode", "auto", "--", cmd], git_repo)
+        assert r.returncode == 0, r.stderr
+        assert r.json()["decision"] != "allow", (cmd, r.json())
+    r = cli(
+        ["classify", "--json", "--mode", "auto", "--", "cat ~/.config/fish/config.fish"], git_repo
+    )
+    assert r.json()["decision"] == "allow", r.json()
