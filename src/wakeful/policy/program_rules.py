@@ -5874,6 +5874,26 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
 
 
 _TABLE.update({n: _project_tool(n, sets) for n, sets in _PROJECT_TOOLS.items()})
+# Swift is also an interpreter: a file operand is a script it runs (`swift scripts/gen.swift`,
+# as `python3 FILE`), -e runs code given on the command line, `swift -` code on standard
+# input, and `swift repl` an interactive session.
+_TABLE["swift"] = replace(
+    _TABLE["swift"],
+    value_tiers={"-e": (r"", _H, "runs Swift code given on the command line")},
+    subcommands={
+        **_TABLE["swift"].subcommands,
+        "repl": (_H, "starts an interactive Swift session"),
+        "-": (_H, "runs Swift code from standard input"),
+    },
+    # any other word runs `swift-WORD`, a program of that name: unknown
+    other_subcommand=Program(
+        _H,
+        "script",
+        "runs a program swift-WORD, or a Swift script",
+        operand_patterns={r"\.swift$": (_W, "runs a Swift script")},
+        runs_code=True,
+    ),
+)
 _EXAMPLES.update(
     {
         "poetry": (
@@ -5914,7 +5934,15 @@ _EXAMPLES.update(
             ("dotnet ef migrations add X --project ../other/Other.csproj", _H),
         ),
         "dart": (("dart pub deps", _R), ("dart pub publish", _H)),
-        "swift": (("swift package update", _N), ("swift sdk install https://x/sdk.tar.gz", _H)),
+        "swift": (
+            ("swift package update", _N),
+            ("swift sdk install https://x/sdk.tar.gz", _H),
+            ("swift scripts/gen.swift", _W),
+            ("swift /tmp/x.swift", _H),
+            ("swift sdk list", _H),
+            ("swift -e 'print(1)'", _H),
+            ("swift repl", _H),
+        ),
         "flutter": (("flutter pub outdated", _R), ("flutter pub global activate x", _H)),
         "hatch": (
             ("hatch env show", _R),
@@ -8108,6 +8136,12 @@ def _reader_with_verbs(
     )
 
 
+_SECRET_WORDS = (
+    r"(?i)(id_(rsa|dsa|ecdsa|ed25519)|\.pem\b|\.key\b|\.p12|\.pfx|\.kdbx|credential|passw|"
+    r"secret|token|\.aws\b|\.ssh\b|netrc|keychain|\.env\b|"
+    # the markers a token's text starts with: an AWS access key, a JWT, a bearer header
+    r"\bakia|(?-i:(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{0,40}\b)|bearer)"
+)
 _TABLE.update(
     {
         **{
@@ -8140,13 +8174,20 @@ _TABLE.update(
             "shows files' capabilities",
             examples=(("getcap build/app", _R), ("getcap -r ~/.ssh", _H)),
         ),
+        # Spotlight's attributes hold data, not only names: kMDItemWhereFroms is the URL a
+        # download came from (a signed URL carries its token), kMDItemFinderComment text the
+        # user typed; for a file outside the workspace they are a read of it.
         "mdls": Program(
             _R,
-            "meta",
+            "read",
             "shows a file's Spotlight metadata",
             ("-name", "-n"),
             long_flags=True,
-            examples=(("mdls README.md", _R), ("mdls ~/.ssh/id_rsa", _H)),
+            examples=(
+                ("mdls README.md", _R),
+                ("mdls -name kMDItemWhereFroms ~/Downloads/report.zip", _H),
+                ("mdls ~/.ssh/id_rsa", _C),
+            ),
         ),
         "lsinitramfs": Program(
             _R,
@@ -8415,8 +8456,12 @@ _TABLE.update(
             "reads or configures the unified log",
             subcommands=_same(("show", "stream", "stats", "help"), _R, "only reads the log"),
             other_subcommand=(_H, "erases, collects or reconfigures the system log"),
+            # a predicate that looks for a token, a password or a key in every process's log
+            word_patterns={_SECRET_WORDS: (_C, "searches the system log for credentials")},
             examples=(
                 ("log show --last 5m --style compact", _R),
+                ("log show --predicate 'eventMessage CONTAINS[d] \"eyJ\"'", _C),
+                ("log stream --predicate 'eventMessage CONTAINS \"password\"'", _C),
                 ("log erase --all", _H),
                 ("log config --mode level:off", _H),
             ),
@@ -8602,8 +8647,24 @@ _TABLE.update(
                 _C,
                 "reads password hashes",
             ),
+            # a datasource other than the local node: Active Directory, LDAP, the search
+            # path that holds them, or a directory service on another host
+            word_patterns={
+                r"^/(Active Directory|LDAPv3|Search|Contacts|NIS)(/|$)": (
+                    _N,
+                    "asks a network directory service",
+                ),
+                r"^(?!localhost$)(([A-Za-z0-9-]+\.)+[A-Za-z]{2,}|\d{1,3}(\.\d{1,3}){3})$": (
+                    _N,
+                    "connects to the directory service of another host",
+                ),
+            },
             examples=(
                 ("dscl . -list /Users", _R),
+                ("dscl /Local/Default -list /Users", _R),
+                ('dscl "/Active Directory/CORP/All Domains" -list /Users', _N),
+                ("dscl /Search -read /Users/jdoe", _N),
+                ("dscl ldap.example.com -list /Users", _N),
                 ("dscl . -read /Users/dev UserShell", _R),
                 ("dscl . -read /Users/dev ShadowHashData", _C),
                 ("dscl . -create /Users/art UniqueID 333", _H),
@@ -9130,10 +9191,6 @@ _TABLE.update(
 # that read and print, archive and file tools, macOS and Linux inspection tools, and the
 # subcommands of cloud, cluster and tunnel CLIs. Each entry's dangerous forms are among
 # its examples.
-_SECRET_WORDS = (
-    r"(?i)(id_(rsa|dsa|ecdsa|ed25519)|\.pem\b|\.key\b|\.p12|\.pfx|\.kdbx|credential|passw|"
-    r"secret|token|\.aws\b|\.ssh\b|netrc|keychain|\.env\b)"
-)
 # Miller's DSL: `system()` and `exec()` run programs; redirects write files it names
 _MLR_WRITES = r"\b(tee|emit[1pf]?|print|printn|eprint|dump|edump)\s*>"
 _CSV_OPTS: tuple[str, ...] = (
@@ -9464,11 +9521,14 @@ _TABLE.update(
                 ("mdfind -name Makefile", _R),
                 ("mdfind -onlyin /home/dev/proj TODO", _R),
                 ("mdfind -name id_rsa", _C),
+                ("mdfind 'kMDItemTextContent == AKIA*' -onlyin ~", _C),
+                ("mdfind -name heyjude.mp3", _R),
             ),
         ),
+        # extended attributes hold data (the same Spotlight attributes, a download's origin)
         "xattr": Program(
             _R,
-            "meta",
+            "read",
             "shows or changes extended attributes",
             mode_flags={
                 "-w": (_W, "writes an attribute"),
@@ -9483,6 +9543,7 @@ _TABLE.update(
             },
             examples=(
                 ("xattr -l dist/app.zip", _R),
+                ("xattr -p com.apple.metadata:kMDItemWhereFroms ~/Downloads/x.zip", _H),
                 ("xattr -w com.example.k v docs/a.pdf", _W),
                 ("xattr -d com.apple.quarantine bin/tool", _H),
                 ("xattr -c bin/tool", _H),
@@ -11512,6 +11573,8 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git reflog expire --expire=now --all", Tier.HIGH),
                 ("git remote -v", _R),
                 ("git remote update", Tier.NETWORK),
+                ("git remote show origin", Tier.NETWORK),
+                ("git remote show -n origin", _R),
                 ("git remote set-url origin git@example.com:x.git", Tier.HIGH),
                 ("git remote -v add evil https://example.com/x.git", Tier.HIGH),
                 ("git tag", _R),

@@ -77,14 +77,14 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         return
     _git_option_effects(sub, sargs, vals, cwd, a)
     part = f"git {sub}"
+    code = _GIT_CODE.get(sub)
+    if code is not None and code(_GitCall(sub, sargs, vals, cwd, cmd, a, part)):
+        return
     rule = _GIT.subcommands.get(sub)
     if rule is not None:  # judged by its data entry in program_rules
         a.deciders.append((name, f"subcommand entry `{sub}` in policy/program_rules.py"))
         sub_tier, why = judge_subcommand(rule, vals)
         a.add(sub_tier, why, part=part)
-        return
-    code = _GIT_CODE.get(sub)
-    if code is not None and code(_GitCall(sub, sargs, vals, cwd, cmd, a, part)):
         return
     tier = _GIT.tiers.get(sub)
     if tier is not None:
@@ -223,6 +223,16 @@ def _git_bundle(c: _GitCall) -> bool:
     else:
         a.add(Tier.HIGH, "runs an unknown git bundle action", part=c.part)
     return True
+
+
+def _git_remote(c: _GitCall) -> bool:
+    """`git remote show NAME` asks each remote named for its branches (as `git ls-remote`
+    does) unless `-n`/`--no-query` says not to; without a name it only lists the remotes."""
+    words = [v for v in c.vals if not v.startswith("-")]
+    if words[:1] == ["show"] and len(words) > 1 and not {"-n", "--no-query"} & set(c.vals):
+        c.a.add(Tier.NETWORK, "git remote show asks the remote for its branches", part=c.part)
+        return True
+    return False
 
 
 _GIT_BRANCH_CHANGES = frozenset(
@@ -446,6 +456,7 @@ _GIT_CODE: Mapping[str, Callable[[_GitCall], bool]] = MappingProxyType(
     {
         "init": _git_init,
         "bundle": _git_bundle,
+        "remote": _git_remote,
         "branch": _git_branch,
         "checkout": _git_checkout,
         "restore": _git_checkout,
