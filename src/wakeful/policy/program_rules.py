@@ -10965,6 +10965,219 @@ _TABLE.update(
         ),
     }
 )
+# Version control other than git (Mercurial, Jujutsu, Subversion, Fossil). Reads of the
+# working copy and its history are read-only; local changes that the tool's own history
+# restores (hg's backup bundles and .orig files, jj's operation log, fossil's undo) are
+# workspace work; whatever talks to a remote, discards changes without a backup, deletes
+# untracked files or history, or takes configuration (hooks, aliases, pagers, editors, diff
+# and merge tools, extensions) from the command line is asked.
+_VCS_CONFIG_OPT = (r"", _H, "sets configuration, which can name hooks, aliases and programs")
+_VCS_URL = r"^(https?|ssh|svn|svn\+ssh|file|ftp)://"
+_HG_GLOBAL = ("-R", "--repository", "--cwd", "--color", "--pager", "--encoding", "--config")
+_HG_FLAGS = (
+    *("-y", "--noninteractive", "-q", "--quiet", "-v", "--verbose", "--debug", "--time"),
+    *("--traceback", "--hidden", "--profile", "--version", "-h", "--help"),
+)
+_HG_REV_OPTS = ("-r", "--rev", "-T", "--template", "-l", "--limit", "-I", "--include")
+_HG_REV_OPTS += ("-X", "--exclude", "-k", "--keyword", "-u", "--user", "-d", "--date")
+_HG_REV_OPTS += ("-b", "--branch", "-m", "--message", "-c", "--change", "-U", "--unified")
+_HG_REV_OPTS += ("-D", "--dest", "-s", "--source", "-B", "--bookmark", "-e", "--ssh")
+_HG_TOOL = {
+    opt: (r"^(?!(internal)?:)", _H, "runs a merge tool named on the command line")
+    for opt in ("-t", "--tool")
+}
+_HG_READ = Program(_R, "read", "reads the working copy or the repository's history", _HG_REV_OPTS)
+_HG_WORK = Program(
+    _W,
+    "write",
+    "changes the working copy or the local repository (recoverable)",
+    _HG_REV_OPTS,
+    read_opts=("-l", "--logfile"),
+    value_tiers=_HG_TOOL,
+)
+# -C/--clean and --no-backup lose uncommitted changes, also inside a cluster (`-aC`)
+_HG_DISCARDS = {r"^(--clean|--no-backup|-[a-zA-Z]*C[a-zA-Z]*)$": (_H, "discards changes")}
+_HG_NET = (_N, "talks to a remote repository")
+_HG_SECTIONS = (
+    r"^(ui|paths|phases|diff|format|experimental|commands|email|patch|progress|color|"
+    r"templates|revsetalias|merge-patterns|annotate|server|web|trusted|devel)(\.|$)"
+)
+_TABLE.update(
+    {
+        "hg": Program(
+            _R,
+            "none",
+            "Mercurial (prints help without a subcommand)",
+            _HG_GLOBAL,
+            outside_opts=("-R", "--repository", "--cwd"),
+            value_tiers={"--config": _VCS_CONFIG_OPT},
+            plain_flags=_HG_FLAGS,
+            strict_options=True,
+            subcommands={
+                **dict.fromkeys(
+                    (
+                        *("status", "st", "stat", "log", "history", "diff", "di", "annotate"),
+                        *("blame", "ann", "cat", "files", "manifest", "grep", "export"),
+                    ),
+                    replace(_HG_READ, write_opts=("-o", "--output")),
+                ),
+                **_verbs(
+                    (
+                        (
+                            *("summary", "sum", "heads", "branches", "tags", "root", "version"),
+                            "help",
+                            *("verify", "parents", "paths", "id", "identify", "locate"),
+                        ),
+                        _R,
+                        "only reads",
+                    ),
+                    (("incoming", "in", "outgoing", "out", "pull", "clone"), *_HG_NET),
+                    (("push",), _H, "publishes changesets to a remote"),
+                    (("serve",), _H, "serves the repository over the network"),
+                    (
+                        ("strip", "debugstrip", "prune", "rollback", "purge", "clean"),
+                        _H,
+                        "deletes changesets or untracked files that nothing restores",
+                    ),
+                    (("extdiff",), _H, "runs a diff program"),
+                ),
+                # `hg identify SOURCE` asks that remote
+                "identify": Program(
+                    _R,
+                    "none",
+                    "identifies the working copy",
+                    _HG_REV_OPTS,
+                    operand_patterns={r".": _HG_NET},
+                ),
+                "id": Program(
+                    _R,
+                    "none",
+                    "identifies the working copy",
+                    _HG_REV_OPTS,
+                    operand_patterns={r".": _HG_NET},
+                ),
+                **dict.fromkeys(
+                    (
+                        *("add", "addremove", "forget", "rm", "remove", "mv", "move", "rename"),
+                        *("cp", "copy", "commit", "ci", "amend", "uncommit", "merge", "graft"),
+                        *("backout", "rebase", "histedit", "absorb", "unshelve", "init"),
+                    ),
+                    _HG_WORK,
+                ),
+                **dict.fromkeys(
+                    ("update", "up", "checkout", "co", "revert"),
+                    replace(_HG_WORK, word_patterns=_HG_DISCARDS),
+                ),
+                "archive": replace(_HG_WORK, value_opts=(*_HG_REV_OPTS, "-t", "--type", "-p")),
+                "import": replace(
+                    _HG_WORK,
+                    positionals="read",
+                    word_patterns={_VCS_URL: (_N, "fetches a patch from a URL")},
+                ),
+                "patch": replace(
+                    _HG_WORK,
+                    positionals="read",
+                    word_patterns={_VCS_URL: (_N, "fetches a patch from a URL")},
+                ),
+                # without --all or --base, what to bundle is what the remote lacks
+                "bundle": Program(
+                    _N,
+                    "write",
+                    "writes a bundle of changesets (asks the remote without --all or --base)",
+                    (*_HG_REV_OPTS, "-t", "--type", "--base"),
+                    mode_flags={
+                        "-a": (_W, "writes a bundle of the whole repository"),
+                        "--all": (_W, "writes a bundle of the whole repository"),
+                        "--base": (_W, "writes a bundle from a known base"),
+                    },
+                ),
+                # a name creates, moves or deletes one; none lists them
+                **dict.fromkeys(
+                    ("bookmarks", "bookmark", "book", "branch", "tag", "topic", "topics"),
+                    Program(
+                        _R,
+                        "none",
+                        "lists bookmarks, branches or tags",
+                        ("-r", "--rev", "-T", "--template", "-u", "--user", "-e", "--message"),
+                        mode_flags=_same(
+                            ("-d", "--delete", "-m", "--rename", "-f", "--force", "-i"),
+                            _W,
+                            "creates, moves or deletes a name",
+                        ),
+                        operand_patterns={r".": (_W, "creates, moves or deletes a name")},
+                    ),
+                ),
+                "phase": Program(
+                    _R,
+                    "none",
+                    "shows a changeset's phase",
+                    _HG_REV_OPTS,
+                    mode_flags=_same(
+                        ("-p", "--public", "-d", "--draft", "-s", "--secret", "-f", "--force"),
+                        _W,
+                        "changes a changeset's phase",
+                    ),
+                ),
+                "resolve": replace(
+                    _HG_WORK,
+                    mode_flags=_same(("-l", "--list"), _R, "lists conflicts"),
+                ),
+                "shelve": Program(
+                    _W,
+                    "none",
+                    "shelves the working copy's changes",
+                    ("-n", "--name", "-m", "--message", "-I", "-X"),
+                    mode_flags={
+                        **_same(("-l", "--list", "-p", "--patch", "--stat"), _R, "lists shelves"),
+                        **_same(("-d", "--delete", "--cleanup"), _H, "deletes shelved changes"),
+                    },
+                ),
+                # the whole configuration holds [auth] passwords; known sections are plain
+                **dict.fromkeys(
+                    ("config", "showconfig", "debugconfig"),
+                    Program(
+                        _H,
+                        "none",
+                        "prints the configuration, [auth] passwords included",
+                        mode_flags=_same(
+                            ("-e", "--edit", "-l", "--local", "-g", "--global"),
+                            _H,
+                            "edits a configuration file",
+                        ),
+                        operand_patterns={_HG_SECTIONS: (_R, "prints settings")},
+                    ),
+                ),
+            },
+            other_subcommand=(_H, "is an unknown Mercurial command, alias or extension"),
+            examples=(
+                ("hg status", _R),
+                ("hg log -l 5", _R),
+                ("hg cat -r tip .env", _C),
+                ("hg commit -m wip", _W),
+                ("hg update -C default", _H),
+                ("hg revert -aC", _H),
+                ("hg revert --all", _W),
+                ("hg pull -u", _N),
+                ("hg push", _H),
+                ("hg strip -r 42", _H),
+                ("hg purge --all", _H),
+                ("hg --config hooks.pre-status='rm -rf ~' status", _H),
+                ("hg --config=extensions.x=/tmp/x.py log", _H),
+                ("hg -R ~/other commit -m x", _H),
+                ("hg bundle --all dist/repo.hg", _W),
+                ("hg bundle dist/out.hg", _N),
+                ("hg bookmarks", _R),
+                ("hg bookmark -d old", _W),
+                ("hg config ui.username", _R),
+                ("hg config auth", _H),
+                ("hg config", _H),
+                ("hg identify https://hg.example.org/repo", _N),
+                ("hg merge -t /tmp/m.sh feature", _H),
+                ("hg archive ../proj.tar.gz", _H),
+            ),
+        ),
+    }
+)
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
 
 
