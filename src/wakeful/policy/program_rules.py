@@ -10972,16 +10972,47 @@ _TABLE.update(
 # untracked files or history, or takes configuration (hooks, aliases, pagers, editors, diff
 # and merge tools, extensions) from the command line is asked.
 _VCS_CONFIG_OPT = (r"", _H, "sets configuration, which can name hooks, aliases and programs")
+
+
+def _with_globals(
+    program: Program,
+    values: tuple[str, ...],
+    tiers: Mapping[str, tuple[str, Tier, str]],
+    outside: tuple[str, ...],
+) -> Program:
+    """A program whose global options may also follow its subcommand (`hg log --config
+    KEY=VALUE`, `jj st -R DIR`): every subcommand entry, at every depth, takes them and
+    judges them as the program does."""
+    subs: dict[str, tuple[Tier, str] | Program] = {}
+    for word, entry in program.subcommands.items():
+        if not isinstance(entry, Program):
+            entry = Program(entry[0], "none", entry[1])
+        subs[word] = _with_globals(entry, values, tiers, outside)
+    other = program.other_subcommand
+    if isinstance(other, Program):
+        other = _with_globals(other, values, tiers, outside)
+    return replace(
+        program,
+        value_opts=(*program.value_opts, *values),
+        value_tiers={**program.value_tiers, **tiers},
+        outside_opts=(*program.outside_opts, *outside),
+        subcommands=subs,
+        other_subcommand=other,
+    )
+
+
 _VCS_URL = r"^(https?|ssh|svn|svn\+ssh|file|ftp)://"
 _HG_GLOBAL = ("-R", "--repository", "--cwd", "--color", "--pager", "--encoding", "--config")
 _HG_FLAGS = (
     *("-y", "--noninteractive", "-q", "--quiet", "-v", "--verbose", "--debug", "--time"),
     *("--traceback", "--hidden", "--profile", "--version", "-h", "--help"),
 )
-_HG_REV_OPTS = ("-r", "--rev", "-T", "--template", "-l", "--limit", "-I", "--include")
-_HG_REV_OPTS += ("-X", "--exclude", "-k", "--keyword", "-u", "--user", "-d", "--date")
-_HG_REV_OPTS += ("-b", "--branch", "-m", "--message", "-c", "--change", "-U", "--unified")
-_HG_REV_OPTS += ("-D", "--dest", "-s", "--source", "-B", "--bookmark", "-e", "--ssh")
+_HG_REV_OPTS: tuple[str, ...] = (
+    *("-r", "--rev", "-T", "--template", "-l", "--limit", "-I", "--include", "-X"),
+    *("--exclude", "-k", "--keyword", "-u", "--user", "-d", "--date", "-b", "--branch"),
+    *("-m", "--message", "-c", "--change", "-U", "--unified", "-D", "--dest", "-s"),
+    *("--source", "-B", "--bookmark", "-e", "--ssh"),
+)
 _HG_TOOL = {
     opt: (r"^(?!(internal)?:)", _H, "runs a merge tool named on the command line")
     for opt in ("-t", "--tool")
@@ -11174,9 +11205,219 @@ _TABLE.update(
                 ("hg identify https://hg.example.org/repo", _N),
                 ("hg merge -t /tmp/m.sh feature", _H),
                 ("hg archive ../proj.tar.gz", _H),
+                ("hg log --config hooks.pre-log=/tmp/x.sh", _H),
+                ("hg st --cwd /home/dev/other", _H),
             ),
         ),
     }
+)
+_TABLE["hg"] = _with_globals(
+    _TABLE["hg"], _HG_GLOBAL, {"--config": _VCS_CONFIG_OPT}, ("-R", "--repository", "--cwd")
+)
+
+
+# Jujutsu: the working copy is a commit and every operation is in the operation log, so its
+# local rewrites are undone by `jj op undo`; `jj git` reaches remotes, `--config*` and a
+# `--tool` that is a path name programs, `jj util exec` runs a command.
+_JJ_OPTS = (
+    *("-r", "--revision", "--revisions", "-T", "--template", "-n", "--limit", "--from"),
+    *("--to", "-f", "-t", "--into", "-d", "--destination", "-o", "--onto", "-s"),
+    *("--source", "-b", "--branch", "-A", "--insert-after", "-B", "--insert-before"),
+    *("-m", "--message", "--color", "--at-op", "--at-operation", "-R", "--repository"),
+    *("--remote", "--bookmark", "-c", "--change", "--context", "--when", "--name"),
+)
+_JJ_TOOL = {
+    opt: (r"^(?!:)", _H, "runs a diff or merge program named on the command line")
+    for opt in ("--tool",)
+}
+_JJ_READ = Program(
+    _R, "none", "reads the working copy or its history", _JJ_OPTS, value_tiers=_JJ_TOOL
+)
+_JJ_WORK = Program(
+    _W,
+    "none",
+    "rewrites the working copy or local history (the operation log restores it)",
+    _JJ_OPTS,
+    value_tiers=_JJ_TOOL,
+)
+_JJ_LISTS = {"list": (_R, "lists them"), "ls": (_R, "lists them")}
+_JJ_NAMES = Program(
+    _W,
+    "none",
+    "changes a local name",
+    _JJ_OPTS,
+    subcommands=_JJ_LISTS,
+    other_subcommand=_JJ_WORK,
+)
+# keys whose value is a program, a command, an alias or a signing key
+_JJ_PROGRAM_KEYS = (
+    r"^(ui\.(pager|editor|diff-editor|merge-editor|diff-formatter|diff\.tool|diff\.format)"
+    r"|merge-tools\.|fix\.tools\.|aliases\.|signing\.|git\.(executable|subprocess)"
+    r"|templates\.|revset-aliases\.|snapshot\.)"
+)
+_TABLE.update(
+    {
+        "jj": Program(
+            _R,
+            "none",
+            "Jujutsu (reads the log without a subcommand)",
+            ("-R", "--repository", "--at-op", "--at-operation", "--color", "--config")
+            + ("--config-toml", "--config-file"),
+            outside_opts=("-R", "--repository"),
+            value_tiers={
+                o: _VCS_CONFIG_OPT for o in ("--config", "--config-toml", "--config-file")
+            },
+            plain_flags=(
+                *("--ignore-working-copy", "--ignore-immutable", "--no-pager", "--quiet"),
+                *("--debug", "-h", "--help", "-V", "--version"),
+            ),
+            strict_options=True,
+            subcommands={
+                **dict.fromkeys(
+                    (
+                        *("log", "st", "status", "diff", "show", "interdiff", "evolog"),
+                        *("obslog", "root", "help", "version"),
+                    ),
+                    _JJ_READ,
+                ),
+                **dict.fromkeys(
+                    (
+                        *("new", "describe", "desc", "commit", "ci", "squash", "split"),
+                        *("edit", "next", "prev", "abandon", "restore", "rebase", "duplicate"),
+                        *("revert", "backout", "undo", "redo", "absorb", "simplify-parents"),
+                        *("parallelize", "unsign", "metaedit", "resolve", "fix", "diffedit"),
+                    ),
+                    _JJ_WORK,
+                ),
+                **dict.fromkeys(("bookmark", "branch", "tag", "sparse"), _JJ_NAMES),
+                "file": Program(
+                    _W,
+                    "none",
+                    "changes which files are tracked or executable",
+                    _JJ_OPTS,
+                    subcommands={
+                        **dict.fromkeys(
+                            ("show", "annotate", "cat"),
+                            Program(_R, "read", "prints files from history", _JJ_OPTS),
+                        ),
+                        **_same(("list", "ls"), _R, "lists files"),
+                    },
+                    other_subcommand=_JJ_WORK,
+                ),
+                "op": Program(
+                    _W,
+                    "none",
+                    "undoes or restores operations",
+                    _JJ_OPTS,
+                    subcommands={
+                        **_same(("log", "show", "diff"), _R, "reads the operation log"),
+                        "abandon": (_H, "erases operations from the log (nothing restores them)"),
+                    },
+                    other_subcommand=_JJ_WORK,
+                ),
+                "workspace": Program(
+                    _W,
+                    "none",
+                    "changes the repository's workspaces",
+                    _JJ_OPTS,
+                    subcommands={
+                        **_same(("list", "root"), _R, "lists workspaces"),
+                        "add": Program(_W, "write", "adds a workspace there", _JJ_OPTS),
+                    },
+                    other_subcommand=_JJ_WORK,
+                ),
+                "config": Program(
+                    _H,
+                    "none",
+                    "changes the configuration",
+                    subcommands={
+                        **_same(("list", "get", "path"), _R, "prints the configuration"),
+                        **dict.fromkeys(
+                            ("set", "unset"),
+                            Program(
+                                _W,
+                                "none",
+                                "changes this repository's configuration",
+                                word_tiers=_same(("--user",), _H, "writes the user's settings"),
+                                word_patterns={_JJ_PROGRAM_KEYS: (_H, "names a program")},
+                            ),
+                        ),
+                    },
+                    other_subcommand=(_H, "edits a configuration file"),
+                ),
+                "git": Program(
+                    _H,
+                    "none",
+                    "works with git remotes",
+                    _JJ_OPTS,
+                    subcommands={
+                        **_same(("fetch", "clone"), _N, "fetches from a remote"),
+                        **_same(("push",), _H, "publishes commits to a remote"),
+                        **_same(("init", "import", "export"), _W, "syncs with the git repository"),
+                        "root": (_R, "prints the git directory"),
+                        "remote": Program(
+                            _H,
+                            "none",
+                            "changes where the repository pushes and fetches",
+                            subcommands=_JJ_LISTS,
+                        ),
+                    },
+                ),
+                "util": Program(
+                    _H,
+                    "none",
+                    "runs jj's utilities",
+                    subcommands={
+                        **_same(
+                            ("completion", "config-schema", "mangen", "markdown-help"),
+                            _R,
+                            "prints documentation",
+                        ),
+                        "gc": (_H, "deletes unreachable history (nothing restores it)"),
+                        "exec": Program(_W, "command", "runs a command", ()),
+                    },
+                ),
+            },
+            other_subcommand=(_H, "is an unknown jj command or alias"),
+            examples=(
+                ("jj log -r 'main..@'", _R),
+                ("jj st", _R),
+                ("jj file show .env", _C),
+                ("jj describe -m 'Fix parser'", _W),
+                ("jj abandon @", _W),
+                ("jj op undo", _W),
+                ("jj op abandon ..@-", _H),
+                ("jj git fetch", _N),
+                ("jj git push --bookmark main", _H),
+                ("jj git remote list", _R),
+                ("jj git remote add evil https://x.example/r.git", _H),
+                ("jj --config ui.pager=/tmp/p.sh log", _H),
+                ("jj diff --tool /tmp/d.sh", _H),
+                ("jj resolve --tool :ours src/app.py", _W),
+                ("jj config set --repo user.email dev@example.com", _W),
+                ("jj config set --repo ui.pager 'sh -c id'", _H),
+                ("jj config set --user user.name Dev", _H),
+                ("jj workspace add ../ws2", _H),
+                ("jj -R ~/other abandon @", _H),
+                ("jj util exec -- rm -rf ~", _C),
+                ("jj util gc --expire=now", _H),
+                ("jj bookmark list", _R),
+                ("jj bookmark set main -r @-", _W),
+                ("jj log --config ui.pager=/tmp/p.sh", _H),
+                ("jj st -R ~/other", _H),
+            ),
+        ),
+    }
+)
+_JJ_GLOBAL = (
+    *("-R", "--repository", "--at-op", "--at-operation", "--color", "--config"),
+    *("--config-toml", "--config-file"),
+)
+_TABLE["jj"] = _with_globals(
+    _TABLE["jj"],
+    _JJ_GLOBAL,
+    {o: _VCS_CONFIG_OPT for o in ("--config", "--config-toml", "--config-file")},
+    ("-R", "--repository"),
 )
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
 
