@@ -11419,6 +11419,239 @@ _TABLE["jj"] = _with_globals(
     {o: _VCS_CONFIG_OPT for o in ("--config", "--config-toml", "--config-file")},
     ("-R", "--repository"),
 )
+# Subversion: status, info, diff and cat of BASE read the working copy's pristine copies;
+# log, blame, ls, another revision or a URL ask the server; revert keeps no backup.
+_SVN_REMOTE = {r"^((https?|svn|svn\+ssh|file)://|\^/)": (_N, "talks to the repository server")}
+_SVN_REV = {
+    opt: (r"^(?!(BASE|WORKING)$)", _N, "asks the server for another revision")
+    for opt in ("-r", "--revision", "-c", "--change")
+}
+_SVN_OPTS = (
+    *("-r", "--revision", "-c", "--change", "-m", "--message", "--depth", "--set-depth"),
+    *("--accept", "--cl", "--changelist", "-x", "--extensions", "--encoding", "--strip"),
+    *("--native-eol", "--search", "--show-item", "--diff-cmd", "--editor-cmd", "-F"),
+    *("--file", "--with-revprop"),
+)
+_SVN_PROGRAMS = {
+    **{o: (r"", _H, "runs a program named on the command line") for o in ("--diff-cmd",)},
+    "--editor-cmd": (r"", _H, "runs an editor named on the command line"),
+}
+_SVN_READ = Program(
+    _R,
+    "none",
+    "reads the working copy and its pristine copies",
+    _SVN_OPTS,
+    value_tiers={**_SVN_REV, **_SVN_PROGRAMS},
+    word_patterns=_SVN_REMOTE,
+    mode_flags=_same(("-u", "--show-updates"), _N, "asks the server for updates"),
+)
+_SVN_WORK = Program(
+    _W,
+    "write",
+    "changes the working copy (the pristine copies restore it)",
+    _SVN_OPTS,
+    read_opts=("-F", "--file"),
+    value_tiers={**_SVN_REV, **_SVN_PROGRAMS},
+    word_patterns=_SVN_REMOTE,
+    word_tiers=_same(("--revprop",), _H, "changes a revision's properties on the server"),
+)
+_TABLE.update(
+    {
+        "svnversion": Program(_R, "meta", "summarises the working copy's revisions"),
+        "svn": Program(
+            _R,
+            "none",
+            "Subversion (prints help without a subcommand)",
+            strict_options=True,
+            plain_flags=("--version", "-h", "--help", "-q", "--quiet"),
+            subcommands={
+                **dict.fromkeys(
+                    ("status", "st", "stat", "info", "diff", "di", "propget", "pget", "pg"),
+                    _SVN_READ,
+                ),
+                **dict.fromkeys(("proplist", "plist", "pl", "help", "h", "?"), _SVN_READ),
+                "cat": replace(_SVN_READ, positionals="read"),
+                **_verbs(
+                    (
+                        ("log", "blame", "praise", "annotate", "ann", "list", "ls"),
+                        _N,
+                        "asks the repository server",
+                    ),
+                    (("mergeinfo", "update", "up", "checkout", "co"), _N, "talks to the server"),
+                    (("switch", "sw", "merge"), _N, "fetches from the repository server"),
+                    (("commit", "ci", "import"), _H, "publishes changes to the repository"),
+                    (("lock", "unlock", "relocate"), _H, "changes the repository or its address"),
+                    (("revert",), _H, "discards local changes (no backup restores them)"),
+                    (("auth",), _C, "shows cached credentials"),
+                ),
+                **dict.fromkeys(
+                    (
+                        *("add", "mkdir", "move", "mv", "rename", "ren", "copy", "cp"),
+                        *("delete", "del", "remove", "rm", "propset", "pset", "ps"),
+                        *("propdel", "pdel", "pd", "propedit", "pedit", "pe", "resolve"),
+                        *("resolved", "changelist", "cl", "patch", "upgrade"),
+                    ),
+                    _SVN_WORK,
+                ),
+                "cleanup": replace(
+                    _SVN_WORK,
+                    word_tiers=_same(
+                        ("--remove-unversioned", "--remove-ignored"),
+                        _H,
+                        "deletes files no repository holds",
+                    ),
+                ),
+                "export": replace(_SVN_WORK, positionals=("read", "write")),
+            },
+            other_subcommand=(_H, "is an unknown Subversion command"),
+            examples=(
+                ("svn status", _R),
+                ("svn diff -r BASE src/", _R),
+                ("svn diff -r 100:HEAD", _N),
+                ("svn diff --diff-cmd /tmp/d.sh", _H),
+                ("svn --config-option 'config:helpers:diff-cmd=/tmp/d.sh' diff", _H),
+                ("svn st -u", _N),
+                ("svn cat .env", _C),
+                ("svn log -l 5", _N),
+                ("svn add src/new.c", _W),
+                ("svn rm https://svn.example.org/repo/branches/old -m x", _H),
+                ("svn propset svn:log --revprop -r 12 x", _H),
+                ("svn revert -R .", _H),
+                ("svn cleanup --remove-unversioned", _H),
+                ("svn update", _N),
+                ("svn commit -m x", _H),
+                ("svn export . /tmp/export", _W),
+                ("svn export . ../export", _H),
+                ("svn auth --show-passwords", _C),
+            ),
+        ),
+    }
+)
+_TABLE["svn"] = _with_globals(
+    _TABLE["svn"],
+    (
+        *("--username", "--password", "--config-dir", "--config-option"),
+        "--trust-server-cert-failures",
+    ),
+    {
+        "--config-option": _VCS_CONFIG_OPT,
+        "--config-dir": (r"", _H, "takes configuration, which names programs, from elsewhere"),
+        "--password": (r"", _H, "gives a password on the command line"),
+    },
+    (),
+)
+
+
+# Fossil: autosync is on by default, so commit and update also talk to the remote; stash
+# and undo state live in the checkout database in the workspace.
+_FOSSIL_OPTS = ("-m", "--comment", "-M", "--message-file", "-n", "--limit", "-r", "--from")
+_FOSSIL_OPTS += ("--to", "-b", "--branch", "-t", "--type", "--checkin", "--name", "--from")
+_FOSSIL_READ = Program(
+    _R,
+    "none",
+    "reads the checkout or the repository",
+    (*_FOSSIL_OPTS, "--command"),
+    value_tiers={"--command": (r"", _H, "runs a diff program named on the command line")},
+    word_tiers=_same(("--tk", "-tk", "--by", "-b", "--browser"), _H, "opens a window or browser"),
+)
+_FOSSIL_WORK = Program(_W, "write", "changes the checkout (fossil undo restores it)", _FOSSIL_OPTS)
+_TABLE.update(
+    {
+        "fossil": Program(
+            _R,
+            "none",
+            "Fossil (prints help without a subcommand)",
+            strict_options=True,
+            plain_flags=("version", "--version", "-h", "--help"),
+            subcommands={
+                **dict.fromkeys(
+                    (
+                        *("status", "changes", "timeline", "diff", "info", "extras", "ls"),
+                        *("list", "finfo", "annotate", "blame", "praise", "help", "version"),
+                    ),
+                    _FOSSIL_READ,
+                ),
+                **dict.fromkeys(
+                    ("add", "addremove", "rm", "delete", "forget", "mv", "rename", "revert"),
+                    _FOSSIL_WORK,
+                ),
+                **_same(("undo", "redo"), _W, "undoes or redoes the last change to the checkout"),
+                **dict.fromkeys(
+                    ("tarball", "zip", "sqlar"),
+                    replace(_FOSSIL_WORK, positionals=("none", "write")),
+                ),
+                "branch": Program(
+                    _H,
+                    "none",
+                    "creates or changes branches",
+                    subcommands=_same(("list", "ls", "info", "current"), _R, "lists branches"),
+                ),
+                "tag": Program(
+                    _H,
+                    "none",
+                    "adds or cancels tags",
+                    subcommands=_same(("list", "ls", "find"), _R, "lists tags"),
+                ),
+                "stash": Program(
+                    _W,
+                    "none",
+                    "stashes the checkout's changes",
+                    _FOSSIL_OPTS,
+                    subcommands={
+                        **_same(("list", "ls", "show", "cat", "diff"), _R, "shows stashes"),
+                        **_same(("save", "snapshot", "pop", "apply", "goto"), _W, "stashes"),
+                    },
+                    other_subcommand=(_H, "drops stashed changes"),
+                ),
+                "remote": Program(
+                    _R,
+                    "none",
+                    "shows the remote",
+                    subcommands=_same(("list", "ls"), _R, "lists remotes"),
+                    other_subcommand=(_H, "changes where the repository syncs"),
+                ),
+                **_verbs(
+                    (("commit", "ci"), _H, "commits and syncs with the remote (autosync)"),
+                    (("update", "up", "pull", "clone"), _N, "fetches from the remote"),
+                    (("sync", "push", "uv", "unversioned", "all"), _H, "publishes to a remote"),
+                    (("ui", "server", "http", "cgi"), _H, "serves the repository"),
+                    (
+                        ("clean", "scrub", "purge", "shun", "rebuild", "close"),
+                        _H,
+                        "deletes files or history nothing restores",
+                    ),
+                    (("settings", "set", "sql", "sqlite3", "user", "open"), _H, "changes settings"),
+                ),
+            },
+            other_subcommand=(_H, "is an unknown Fossil command"),
+            examples=(
+                ("fossil status", _R),
+                ("fossil timeline -n 10", _R),
+                ("fossil diff --tk", _H),
+                ("fossil diff --command /tmp/d.sh", _H),
+                ("fossil add src/new.c", _W),
+                ("fossil stash save -m wip", _W),
+                ("fossil stash drop", _H),
+                ("fossil tarball trunk dist/p.tar.gz", _W),
+                ("fossil tarball trunk ../p.tar.gz", _H),
+                ("fossil commit -m x", _H),
+                ("fossil update trunk", _N),
+                ("fossil clean -x --force", _H),
+                ("fossil branch list", _R),
+                ("fossil remote add evil https://x.example/r", _H),
+                ("fossil -R ~/other.fossil status", _H),
+            ),
+        ),
+    }
+)
+_TABLE["fossil"] = _with_globals(
+    _TABLE["fossil"],
+    ("-R", "--repository", "--chdir", "-U", "--user"),
+    {},
+    ("-R", "--repository", "--chdir"),
+)
+
+
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
 
 
