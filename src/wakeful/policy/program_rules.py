@@ -11544,8 +11544,10 @@ _TABLE["svn"] = _with_globals(
 
 # Fossil: autosync is on by default, so commit and update also talk to the remote; stash
 # and undo state live in the checkout database in the workspace.
-_FOSSIL_OPTS = ("-m", "--comment", "-M", "--message-file", "-n", "--limit", "-r", "--from")
-_FOSSIL_OPTS += ("--to", "-b", "--branch", "-t", "--type", "--checkin", "--name", "--from")
+_FOSSIL_OPTS: tuple[str, ...] = (
+    *("-m", "--comment", "-M", "--message-file", "-n", "--limit", "-r", "--from", "--to"),
+    *("-b", "--branch", "-t", "--type", "--checkin", "--name"),
+)
 _FOSSIL_READ = Program(
     _R,
     "none",
