@@ -11457,7 +11457,12 @@ _SVN_WORK = Program(
 )
 _TABLE.update(
     {
-        "svnversion": Program(_R, "meta", "summarises the working copy's revisions"),
+        "svnversion": Program(
+            _R,
+            "meta",
+            "summarises the working copy's revisions",
+            examples=(("svnversion", _R), ("svnversion ~/.ssh", _H)),
+        ),
         "svn": Program(
             _R,
             "none",
