@@ -11659,6 +11659,152 @@ _TABLE["fossil"] = _with_globals(
 )
 
 
+# macOS tools from LOOBins, as data: their everyday forms and what makes each one asked.
+_TABLE["nvram"] = Program(
+    _R,
+    "none",
+    "prints or sets firmware variables",
+    ("-f",),
+    mode_flags={
+        "-p": (_R, "prints every firmware variable"),
+        **_same(("-d", "-c", "-f"), _C, "changes or clears firmware variables"),
+    },
+    operand_patterns={r"=": (_C, "sets a firmware variable")},
+    examples=(
+        ("nvram -p", _R),
+        ("nvram boot-args", _R),
+        ('nvram boot-args="-v"', _C),
+        ("nvram -d boot-args", _C),
+        ("nvram -c", _C),
+    ),
+)
+_TABLE.update(
+    {
+        "odutil": _reader_with_verbs(
+            "shows or changes Open Directory's state",
+            ("show",),
+            "changes Open Directory's logging or statistics",
+            ("odutil show nodenames", _R),
+            ("odutil set log debug", _H),
+        ),
+        # `ditto SRC... DST` copies (and -c/-x archives): sources read, the last word written
+        "ditto": Program(
+            _W,
+            ("read", "write"),
+            "copies files or makes and unpacks archives",
+            ("--arch", "--bom", "-k"),
+            plain_flags=("-c", "-x", "-V", "-v", "--keepParent", "--sequesterRsrc", "--rsrc"),
+            examples=(
+                ("ditto -c -k --keepParent build/MyApp.app dist/MyApp.zip", _W),
+                ("ditto ~/Documents /tmp/docs", _H),
+                ("ditto ~/Library/Keychains/login.keychain-db ./kc", _C),
+                ("ditto build/x.dylib /Applications/Foo.app/Contents/x.dylib", _H),
+            ),
+        ),
+        "funzip": Program(
+            _R,
+            "read",
+            "prints the first member of a zip archive",
+            examples=(("funzip dist/notes.zip", _R), ("funzip ~/.ssh/keys.zip", _C)),
+        ),
+        "GetFileInfo": Program(
+            _R,
+            "read",
+            "shows a file's Finder attributes",
+            examples=(("GetFileInfo README.md", _R), ("GetFileInfo ~/.ssh/id_rsa", _C)),
+        ),
+        "SetFile": Program(
+            _W,
+            "write",
+            "changes a file's Finder attributes and dates",
+            ("-a", "-c", "-d", "-m", "-t"),
+            examples=(("SetFile -a V build/x", _W), ("SetFile -a V ~/secret.txt", _H)),
+        ),
+        # `chflags FLAGS FILE...`: the system flags (schg, sappnd, sunlnk) need root and
+        # survive it; the user flags on the workspace's files are its own business
+        "chflags": Program(
+            _W,
+            ("none", "write"),
+            "changes file flags",
+            plain_flags=("-R", "-H", "-L", "-P", "-h", "-f", "-v", "-x"),
+            word_patterns={
+                r"^(no)?(s|sys)(chg|appnd|append|unlnk|unlink|immutable)$": (
+                    _H,
+                    "changes a system flag (immutable or append-only for root too)",
+                )
+            },
+            examples=(
+                ("chflags hidden build", _W),
+                ("chflags nohidden ~/Library", _H),
+                ("chflags nosimmutable /tmp/x", _H),
+                ("chflags uchg ~/.zshrc", _C),
+            ),
+        ),
+        # speaks text; a file it reads and one it writes are judged as such
+        "say": Program(
+            _R,
+            "none",
+            "speaks text aloud",
+            ("-v", "--voice", "-r", "--rate", "-a", "--audio-device", "--data-format"),
+            read_opts=("-f", "--input-file"),
+            write_opts=("-o", "--output-file"),
+            examples=(
+                ('say "build finished"', _R),
+                ("say -f ~/Documents/notes.txt", _H),
+                ("say -o ~/.zshrc hi", _C),
+            ),
+        ),
+        # compiles AppleScript into a script or an app (it runs nothing now); text given
+        # with -e is code made into a program on the spot
+        "osacompile": Program(
+            _W,
+            "read",
+            "compiles AppleScript into a script or an application",
+            ("-l", "-i", "-r", "-t", "-c"),
+            write_opts=("-o",),
+            value_tiers={"-e": (r"", _H, "compiles script text given on the command line")},
+            examples=(
+                ("osacompile -o build/Helper.scpt scripts/helper.applescript", _W),
+                ("osacompile -x -e 'do shell script \"id\"' -o /tmp/x.app", _H),
+                ("osacompile -o /Applications/x.app scripts/x.applescript", _H),
+            ),
+        ),
+        # converts documents: next to the input unless -output names the file
+        "textutil": Program(
+            _W,
+            "read",
+            "converts documents",
+            ("-convert", "-format", "-encoding", "-inputencoding", "-extension", "-font"),
+            write_opts=("-output",),
+            long_flags=True,
+            mode_flags=_same(("-info",), _R, "shows a document's information"),
+            examples=(
+                ("textutil -info docs/Quote.doc", _R),
+                ("textutil -convert html docs/Quote.doc -output docs/quote.html", _W),
+                ("textutil -convert txt ~/Documents/contract.docx -output c.txt", _H),
+                ("textutil -convert txt docs/a.doc -output ~/.zshrc", _C),
+            ),
+        ),
+    }
+)
+# a Time Machine exclusion is an attribute of the path: the workspace's own, or elsewhere
+_TABLE["tmutil"] = replace(
+    _TABLE["tmutil"],
+    subcommands={
+        **_TABLE["tmutil"].subcommands,
+        **dict.fromkeys(
+            ("addexclusion", "removeexclusion"),
+            Program(_W, "write", "changes whether Time Machine backs up a path"),
+        ),
+    },
+    examples=(
+        *_TABLE["tmutil"].examples,
+        ("tmutil addexclusion node_modules", _W),
+        ("tmutil addexclusion ~/Documents", _H),
+    ),
+)
+
+
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
 
 
@@ -12133,6 +12279,13 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
                     Tier.WORKSPACE,
                     "changes the annex in this repository",
                 ),
+                # settings and metadata kept on this repository's git-annex branch
+                **_same(
+                    ("metadata", "fix", "adjust", "numcopies", "mincopies", "config"),
+                    Tier.WORKSPACE,
+                    "changes the annex's settings or metadata in this repository",
+                ),
+                "unused": (Tier.READ_ONLY, "lists content no branch uses"),
                 **_same(
                     ("get", "sync", "copy", "move", "addurl", "importfeed", "export"),
                     Tier.NETWORK,

@@ -537,12 +537,23 @@ def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
         a.add(Tier.HIGH, "git -c sets configuration only known at run time")
         return
     key, _, value = pair.partition("=")
-    if GIT_EXEC_KEYS.match(key):
+    if GIT_EXEC_KEYS.match(key) and not _turns_off(key, [value]):
         a.add(Tier.HIGH, f"git -c {key}=... makes git run a program")
         if key.lower().startswith("alias.") and not value.startswith("!"):
             return  # git arguments, not a shell command: h_git expands it where it is used
         if value and not key.lower().startswith(("include", "url.", "protocol.")):
             a.run_script(value.lstrip("!"), cmd.cwd, f"git -c {key}")
+
+
+def _turns_off(key: str, values: list[str]) -> bool:
+    """`core.fsmonitor false`: the key also takes a boolean, and this one names no program
+    (true starts git's own monitor daemon)."""
+    return key.lower() == "core.fsmonitor" and [v.lower() for v in values] in (
+        ["false"],
+        ["no"],
+        ["off"],
+        ["0"],
+    )
 
 
 _GIT_SECRET_KEYS = re.compile(r"credential|extraheader|password|passwd|token|secret", re.I)
@@ -606,7 +617,7 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
         v in ("--global", "--system", "--file", "-f") or v.startswith("--file") for v in vals
     )
     named = _config_file(vals)
-    if keys and GIT_EXEC_KEYS.match(keys[0]):
+    if keys and GIT_EXEC_KEYS.match(keys[0]) and not _turns_off(keys[0], keys[1:]):
         a.add(Tier.HIGH, f"sets {keys[0]}, which makes git run a program", part=part)
     elif named is not None and not any(v in ("--global", "--system") for v in vals):
         # `git config --file .lfsconfig KEY VALUE`: that file is written, judged by its place
