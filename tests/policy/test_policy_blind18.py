@@ -141,6 +141,11 @@ CREDENTIAL_HUNTS = [
     "mdfind 'kMDItemTextContent == AKIA*' -onlyin ~",
     "mdfind \"kMDItemTextContent == '*eyJhbGci*'\"",
     "mdfind AKIA",
+    "mdfind -0 'kMDItemTextContent == \"*BEGIN RSA PRIVATE KEY*\"'",
+    # the systemd journal is the same search on Linux
+    "journalctl -g password",
+    "journalctl --grep 'eyJ' --since today",
+    "journalctl -g AKIA -b",
 ]
 ORDINARY_SEARCHES = [
     "log show --predicate 'process == \"sshd\"' --last 1h",
@@ -150,6 +155,8 @@ ORDINARY_SEARCHES = [
     "mdfind -onlyin . \"kMDItemKind == 'Folder'\"",
     # words that merely contain the letters
     "mdfind -name heyjude.mp3",
+    "journalctl -u nginx --since today",
+    "journalctl -u nginx -g 'upstream timed out'",
 ]
 
 

@@ -299,6 +299,13 @@ def _same(words: Iterable[str], tier: Tier, why: str) -> dict[str, tuple[Tier, s
 
 
 _R = Tier.READ_ONLY
+_SECRET_WORDS = (
+    r"(?i)(id_(rsa|dsa|ecdsa|ed25519)|\.pem\b|\.key\b|\.p12|\.pfx|\.kdbx|credential|passw|"
+    r"secret|token|\.aws\b|\.ssh\b|netrc|keychain|\.env\b|"
+    # the markers of a key's or a token's text: a PEM private key, an AWS access key, a JWT,
+    # a bearer header
+    r"private.?key|\bakia|(?-i:(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{0,40}\b)|bearer)"
+)
 _READERS = [
     "cat",
     "head",
@@ -3645,6 +3652,11 @@ _TABLE.update(
                 "--grep",
             ),
             read_opts=("-D", "--directory", "--file"),
+            # a pattern that looks for a token, a password or a key in every service's log
+            value_tiers={
+                o: (_SECRET_WORDS, Tier.CRITICAL, "searches the system journal for credentials")
+                for o in ("-g", "--grep")
+            },
             word_tiers={
                 w: (Tier.HIGH, "deletes, rotates or rewrites the system journal")
                 for w in (
@@ -8066,6 +8078,9 @@ for _name, _more in {
     "dmesg": (("dmesg --cle", _H), ("dmesg --read-c", _H)),
     "findmnt": (),
     "journalctl": (
+        ("journalctl -g password", _C),
+        ("journalctl --grep=eyJhbGciOi", _C),
+        ("journalctl -u nginx -g 'upstream timed out'", _R),
         ("journalctl --vacuum-t=0", _H),
         ("journalctl --rot", _H),
         ("journalctl --vacuum-s=1K", _H),
@@ -8136,12 +8151,6 @@ def _reader_with_verbs(
     )
 
 
-_SECRET_WORDS = (
-    r"(?i)(id_(rsa|dsa|ecdsa|ed25519)|\.pem\b|\.key\b|\.p12|\.pfx|\.kdbx|credential|passw|"
-    r"secret|token|\.aws\b|\.ssh\b|netrc|keychain|\.env\b|"
-    # the markers a token's text starts with: an AWS access key, a JWT, a bearer header
-    r"\bakia|(?-i:(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{0,40}\b)|bearer)"
-)
 _TABLE.update(
     {
         **{
@@ -9523,6 +9532,7 @@ _TABLE.update(
                 ("mdfind -name id_rsa", _C),
                 ("mdfind 'kMDItemTextContent == AKIA*' -onlyin ~", _C),
                 ("mdfind -name heyjude.mp3", _R),
+                ("mdfind 'kMDItemTextContent == \"*BEGIN RSA PRIVATE KEY*\"'", _C),
             ),
         ),
         # extended attributes hold data (the same Spotlight attributes, a download's origin)
