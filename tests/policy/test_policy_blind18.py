@@ -376,4 +376,4 @@ def test_the_eighteenth_set_leaks_nothing_and_keeps_its_allow_rate() -> None:
     assert leaks == []
     reads = [c for label, c in rows if label == "allow"]
     allowed = sum(1 for c in reads if _auto(c) == "allow")
-    assert allowed / len(reads) >= 0.85, (allowed, len(reads))
+    assert allowed / len(reads) >= 0.9, (allowed, len(reads))
