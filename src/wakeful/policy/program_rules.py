@@ -549,7 +549,8 @@ _TABLE: dict[str, Program] = {
         _R, "read", "searches files", ("--type", "-A", "-B", "-C", "-m"), skip_first=True
     ),
     # BSD-style options without a dash: `e` shows each process's environment (`ps auxe`,
-    # `ps eww`), where other processes keep their credentials.
+    # `ps eww`, beside a pid list `p`, a user list `U` or a format `o`: `ps ewwp 4242`),
+    # where other processes keep their credentials.
     "ps": Program(
         _R,
         "none",
@@ -558,8 +559,10 @@ _TABLE: dict[str, Program] = {
             *("-o", "-O", "-p", "-q", "-u", "-U", "-g", "-G", "-C", "-t", "-s", "-N"),
             *("--format", "--pid", "--ppid", "--user", "--group", "--sort", "--cols", "--rows"),
         ),
-        word_patterns={
-            r"^[acefhjlmnrsuvwxHLMSTVXZ]*e[acefhjlmnrsuvwxHLMSTVXZ]*$": (
+        # Operands only: an option's value is a name (`ps -C sleep`); a BSD letter that takes
+        # a list (`p`, `U`, `o` ...) takes the rest of its word.
+        operand_patterns={
+            r"^[acefhjlmnrsuvwxHLMSTVXZ]*e[acefhjlmnrsuvwxHLMSTVXZ]*([gkoOpqtU].*)?$": (
                 Tier.CRITICAL,
                 "shows every process's environment (credential reading)",
             )
@@ -748,6 +751,10 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
         ("ps -C sleep", _R),
         ("ps auxe", Tier.CRITICAL),
         ("ps eww -o pid,command", Tier.CRITICAL),
+        ("ps ewwp 4242", Tier.CRITICAL),
+        ("ps axeU dev", Tier.CRITICAL),
+        ("ps wwp 4242", _R),
+        ("ps -C sleep -o pid=", _R),
     ),
     "df": (("df -h", _R),),
     "lsblk": (("lsblk", _R),),
