@@ -11574,7 +11574,8 @@ class Wrapper:
 WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
     {
         "nice": frozenset({"-n", "--adjustment"}),
-        "ionice": frozenset({"-c", "-n", "-p", "--class", "--classdata"}),
+        "ionice": frozenset({"-c", "-n", "-p", "-P", "-u", "--class", "--classdata"})
+        | frozenset({"--pid", "--pgid", "--uid"}),
         "timeout": frozenset({"-s", "-k", "--signal", "--kill-after"}),
         "nohup": frozenset(),
         "stdbuf": frozenset({"-i", "-o", "-e"}),
@@ -11606,7 +11607,7 @@ WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
         "entr": frozenset(),
         "chrt": frozenset(),
         "choom": frozenset({"-n", "--adjust", "-p", "--pid"}),
-        "cpulimit": frozenset({"-l", "--limit", "-p", "--pid", "-e", "--exe"}),
+        "cpulimit": frozenset({"-l", "--limit", "-p", "--pid", "-e", "--exe", "-P", "--path"}),
         "grc": frozenset(),
         "shx": frozenset(),
         "cross-env": frozenset(),
@@ -11624,10 +11625,34 @@ WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
 )
 
 _WRAPPER_SKIP = {"timeout": 1, "flock": 1, "taskset": 1, "faketime": 1, "chrt": 1}
+# Options that point a wrapper at processes already running instead of the command it would
+# start: cpulimit stops and continues them, ionice (given a class or level to set) and choom
+# change their scheduling and OOM score. Other users' and the system's processes are not
+# the project's.
+WRAPPER_PROCESS_OPTS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "cpulimit": frozenset({"-p", "--pid", "-e", "--exe", "-P", "--path"}),
+        "ionice": frozenset({"-p", "--pid", "-P", "--pgid", "-u", "--uid"}),
+        "choom": frozenset({"-p", "--pid"}),
+    }
+)
+# ...and the options without which they only print what is set (`ionice -p 4242`).
+WRAPPER_PROCESS_SETS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "ionice": frozenset({"-c", "--class", "-n", "--classdata"}),
+        "choom": frozenset({"-n", "--adjust"}),
+    }
+)
 _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "nice": (("nice -n 10 git status", _R), ("nice -n 10 rm -rf ~", Tier.CRITICAL)),
     "timeout": (("timeout 5 ls", _R), ("timeout -s KILL 5 git push", Tier.HIGH)),
-    "ionice": (("ionice -c3 ls", _R), ("ionice -c 2 -n 7 git push", Tier.HIGH)),
+    "ionice": (
+        ("ionice -c3 ls", _R),
+        ("ionice -c 2 -n 7 git push", Tier.HIGH),
+        ("ionice -p 4242", _R),
+        ("ionice -c3 -p 4242", Tier.HIGH),
+        ("ionice -c3 -u 1000", Tier.HIGH),
+    ),
     "env": (("env", _R), ("env A=1 git push", Tier.HIGH), ("env -S 'rm -rf ~'", Tier.CRITICAL)),
     "stdbuf": (("stdbuf -oL ls", _R), ("stdbuf -oL rm -rf ~", Tier.CRITICAL)),
     "setsid": (("setsid ls", _R), ("setsid -f ./daemon.sh", Tier.HIGH)),
@@ -11653,6 +11678,8 @@ _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "choom": (("choom -n 0 -- ls", _R), ("choom -n 0 rm -rf ~", Tier.CRITICAL)),
     "cpulimit": (
         ("cpulimit -l 50 -- make", Tier.WORKSPACE),
+        ("cpulimit -p 4242 -l 50", Tier.HIGH),
+        ("cpulimit -e nginx -l 50", Tier.HIGH),
         ("cpulimit -l 100 -f -- rm -rf ~", Tier.CRITICAL),
     ),
     "grc": (("grc make", Tier.WORKSPACE), ("grc --pty sh -c 'rm -rf ~'", Tier.CRITICAL)),

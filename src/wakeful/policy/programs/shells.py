@@ -7,7 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from wakeful.policy.program_rules import PROGRAMS, WRAPPERS
+from wakeful.policy.program_rules import (
+    PROGRAMS,
+    WRAPPER_PROCESS_OPTS,
+    WRAPPER_PROCESS_SETS,
+    WRAPPERS,
+)
 from wakeful.policy.programs.assignments import _assign
 from wakeful.policy.programs.entries import run_program
 from wakeful.policy.programs.find import _listed_paths
@@ -163,6 +168,15 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
         if _has(opts, "-p", "--attach"):
             # another process's system calls show what it reads and writes: its keys
             a.add(Tier.HIGH, f"{name} attaches to a running process and reads its data")
+    targets = WRAPPER_PROCESS_OPTS.get(name)
+    if targets is not None and _has(opts, *targets):
+        sets = WRAPPER_PROCESS_SETS.get(name)
+        if sets is None or _has(opts, *sets):
+            a.add(Tier.HIGH, f"{name} acts on processes already running, not the project's")
+            return
+        if not pos:
+            a.add(Tier.READ_ONLY, f"{name} prints what a running process has set")
+            return
     if name == "time":
         for out in _vals(opts, "-o", "--output"):
             a.write(out, cmd.cwd)
