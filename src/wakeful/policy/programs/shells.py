@@ -15,7 +15,7 @@ from wakeful.policy.program_rules import (
 )
 from wakeful.policy.programs.assignments import _assign
 from wakeful.policy.programs.entries import run_program
-from wakeful.policy.programs.find import _listed_paths
+from wakeful.policy.programs.find import _listed_paths, _unnarrowed_walk, rewrites_every_file
 from wakeful.policy.programs.inline import _dynamic_code, _run_file, exec_stdin
 from wakeful.policy.programs.options import _has, _vals, expand_long, split_opts
 from wakeful.policy.programs.tables import (
@@ -294,6 +294,8 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
                 else:
                     a.run_script(source.value, cmd.cwd, "parallel")
             return
+    walk = _unnarrowed_walk(cmd) if listed is not None else []
+    before = len(a.touched)
     for item in listed or [Word(None, "<input>")]:
         inner: list[Word] = []
         for w in pos:
@@ -305,6 +307,8 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         if not marker:
             inner.append(item)
         a.run_argv(inner, cmd)
+    if walk:
+        rewrites_every_file(walk, pos[0], before, cmd, a)
 
 
 # gdb commands that only read the program file, and those that run it.
