@@ -300,6 +300,7 @@ def _same(words: Iterable[str], tier: Tier, why: str) -> dict[str, tuple[Tier, s
 
 _R = Tier.READ_ONLY
 _READERS = [
+    "diffstat",
     "cat",
     "head",
     "tail",
@@ -380,6 +381,7 @@ _LISTERS = [
     "getfacl",
 ]
 _NO_PATHS = [
+    "pwdx",  # a process's working directory, by pid
     "echo",
     "printf",
     "pwd",
@@ -500,6 +502,24 @@ _TABLE: dict[str, Program] = {
     **{n: Program(_R, "meta", "lists files or their attributes") for n in _LISTERS},
     **{n: Program(_R, "none", "only prints information") for n in _NO_PATHS},
     **{n: Program(Tier.NETWORK, "none", "queries the network") for n in _PINGERS},
+    # which processes use a file, a mount or a port; -k kills them
+    "fuser": Program(
+        _R,
+        "meta",
+        "lists the processes using files or sockets",
+        ("-n", "--namespace"),
+        word_patterns={
+            r"^-[acfimMsuvw46]*k|^--kill$": (Tier.HIGH, "kills the processes using them")
+        },
+    ),
+    # ICU's converter and transliterator: reads its files, writes -o
+    "uconv": Program(
+        _R,
+        "read",
+        "converts or transliterates text",
+        ("-f", "-t", "-x", "--from-code", "--to-code", "--callback", "--fallback"),
+        write_opts=("-o", "--output"),
+    ),
     "grep": Program(
         _R,
         "read",
@@ -725,6 +745,20 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
         ("touch ~/.config/autostart/x", Tier.CRITICAL),
     ),
     "locate": (("locate README.md", _R), ("locate id_ed25519", Tier.CRITICAL)),
+    "fuser": (
+        ("fuser -v /var/log/syslog", _R),
+        ("fuser -v 53/udp", _R),
+        ("fuser -k 8080/tcp", Tier.HIGH),
+        ("fuser -km /home", Tier.HIGH),
+        ("fuser -ki notes.txt", Tier.HIGH),
+    ),
+    "pwdx": (("pwdx 4242", _R),),
+    "diffstat": (("diffstat build/changes.patch", _R), ("diffstat ~/.ssh/id_rsa", Tier.CRITICAL)),
+    "uconv": (
+        ("uconv -f utf-8 -t utf-8 -x '::Any-Hex;' notes.txt", _R),
+        ("uconv -x '::Any-Lower;' -o build/out.txt notes.txt", Tier.WORKSPACE),
+        ("uconv -x '::Any-Lower;' -o ~/.bashrc notes.txt", Tier.CRITICAL),
+    ),
     "ping": (("ping -c 1 example.com", Tier.NETWORK),),
     "dig": (("dig example.com", Tier.NETWORK),),
     "tail": (("tail -n 50 app.log", _R), ("tail -f /var/log/syslog", _R)),
