@@ -1506,6 +1506,13 @@ class _Walker:
                 self.statements(self.bodies[fname][0], inner, context or "function body", [])
                 self.calling.discard(fname)
             argv = [Word("true" if len(argv) == 1 else "cat", argv[0].text), *argv[1:]]
+        if (
+            len(argv) > 1
+            and argv[0].value == "eval"
+            and "=" in (code := " ".join(w.value or "" for w in argv[1:]))
+            and all(w.value is not None for w in argv[1:])
+        ):
+            self._eval_assignments(code, state)
         cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
         cmd.argv = argv
         cmd.assigns = assigns
@@ -1594,6 +1601,27 @@ class _Walker:
                 self.stdin = rest
         for extra in after:
             self.statements(extra, state, context, [])
+
+    def _eval_assignments(self, code: str, state: _State) -> None:
+        """`eval "p=$HOME/.netrc"; cat "$p"`: what the code eval runs assigns is set for the
+        commands after it, as the shell's own. The code itself is judged where eval is; here
+        it is walked only for the variables it leaves."""
+        if state.depth >= MAX_DEPTH:
+            return
+        raw = code.encode("utf-8", "surrogateescape")
+        tree = _parser().parse(raw)
+        if tree.root_node.has_error:
+            return
+        scratch = _Walker(code, raw)
+        scratch.start_cwd = state.cwd
+        scratch.functions = set(self.functions)
+        state.depth += 1
+        try:
+            scratch.statements(tree.root_node, state, "eval", [])
+        except _TooMany:
+            pass
+        finally:
+            state.depth -= 1
 
     def _expand_alias(self, argv: list[Word], line: int) -> list[Word]:
         """`alias ls='rm -rf ~'` then `ls` on a later line, or `eval ls`: the command the
