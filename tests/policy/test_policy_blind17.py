@@ -40,9 +40,15 @@ QUOTED_DECLARATIONS = [
     'v=ssh; declare "p=$HOME/.$v/id_rsa"; cat "$p"',
     'export "LD_PRELOAD=/tmp/x.so"; ls',
     'declare "p=$(echo ~/.netrc)"; cat "$p"',
+    # the same assignment made by the code eval runs
+    "eval p=/home/dev/.netrc; cat $p",
+    "eval 'p=~/.ssh/id_rsa'; cat \"$p\"",
+    'eval "declare p=$HOME/.git-credentials"; cat "$p"',
+    'eval "x=1; p=$HOME/.aws/credentials"; base64 "$p"',
 ]
 QUOTED_DECLARATIONS_BENIGN = [
     'declare "p=README.md"; cat "$p"',
+    'eval "p=README.md"; cat "$p"',
     "export 'LC_ALL=C'; sort data.txt",
     'f() { local "n=src/app.py"; wc -l "$n"; }; f',
     'declare -r "VERSION=1.2"; echo "$VERSION"',
@@ -112,12 +118,19 @@ REWRITE_EVERYTHING = [
     "find . -type f -exec perl -pi -e 's/foo/bar/' {} \\;",
     "find . -type f -mtime -1 -exec sed -i 's/\\r$//' {} +",
     "find /home/dev/proj -type f -print0 | xargs -0 -n1 sed -i 's/x/y/'",
+    'find . -type f -exec sh -c \'sed -i "s/a/b/" "$1"\' _ {} \\;',
+    # fd told to walk hidden and ignored files too
+    "fd -u -t f -x rm {}",
+    "fd -H -I . -x sed -i 's/a/b/'",
+    "fd --no-ignore -t f -X sed -i 's/a/b/'",
 ]
 REWRITE_NARROWED = [
     "find . -name '*.py' -exec sed -i 's/foo/bar/g' {} +",
     "find src -type f | xargs sed -i 's/foo/bar/g'",
     "find . -name '*.md' -print0 | xargs -0 sed -i 's/a/b/'",
     "git ls-files -z | xargs -0 sed -i 's/foo/bar/g'",
+    "fd -t f -X sed -i 's/foo/bar/'",
+    "fd -u -e py -x sed -i 's/foo/bar/'",
 ]
 READ_EVERYTHING = [
     "find . -type f -exec md5sum {} +",

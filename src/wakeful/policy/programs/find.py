@@ -473,13 +473,25 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         # there, judged by its place; several or computed: a path known at run time)
         follows = _has(opts, "-L", "--follow")  # links found lead anywhere
         root = roots[0].value if len(roots) == 1 and not follows else None
-        found = Word(None if root is None else root.rstrip("/") + "/found", "<found>")
+        # fd skips hidden and ignored files unless told not to: then a walk no pattern or
+        # extension narrows hands on every file, .git's objects and ignored data included
+        every = (
+            _has(opts, "-u", "--unrestricted", "-uu", "-I", "--no-ignore", "-H", "--hidden")
+            and not _vals(opts, "-e", "--extension")
+            and (not pos or pos[0].value in ("", ".", "^", ".*"))
+        )
+        found = Word(
+            None if root is None else root.rstrip("/") + ("/*" if every else "/found"), "<found>"
+        )
         inner = [
             Word(found.value, x.text) if x.value and "{" in x.value else x
             for x in args[cut + 1 :]
             if x.value != ";"
         ]
+        before = len(a.touched)
         a.run_argv(inner + [found], cmd)
+        if every and inner:
+            rewrites_every_file(roots, inner[0], before, cmd, a)
         return
     a.add(Tier.READ_ONLY, "finds files")
 
