@@ -150,6 +150,12 @@ WORLD_WRITABLE = [
     "chmod o=rwx tmp",
     "find . -type d -exec chmod 777 {} +",
     "find . -type f -exec chmod 666 {} \\;",
+    # the same modes given to a file or directory as it is made
+    "mkdir -m 777 build/shared",
+    "mkdir --mode=o+w build/x",
+    "install -m 777 scripts/run.sh build/run.sh",
+    "install -d -m 0777 build/out",
+    "mkfifo -m 666 build/pipe",
 ]
 OWNER_PERMISSIONS = [
     "chmod 755 scripts/run.sh",
@@ -158,6 +164,9 @@ OWNER_PERMISSIONS = [
     "chmod u+w build/out.txt",
     "chmod 644 config/app.yaml",
     "chmod 600 deploy_key",
+    "mkdir -p -m 0755 build/x",
+    "install -m 755 scripts/run.sh build/run.sh",
+    "mkfifo -m 600 build/pipe",
 ]
 
 

@@ -299,6 +299,9 @@ def _same(words: Iterable[str], tier: Tier, why: str) -> dict[str, tuple[Tier, s
 
 
 _R = Tier.READ_ONLY
+# A file mode that lets every user write: an octal mode whose last digit has the write bit,
+# or a symbolic clause giving others (o, a) write (`+w` alone follows the umask).
+_OTHERS_WRITE_MODE = r"^[0-7]{0,3}[2367]$|(^|,)[ugoa]*[oa][ugoa]*[+=][rwxXst]*w"
 _READERS = [
     "diffstat",
     "cat",
@@ -622,7 +625,16 @@ _TABLE: dict[str, Program] = {
         ("-L", "-I", "-P", "--filelimit", "-H", "-T", "--charset", "--sort"),
         write_opts=("-o", "--output"),
     ),
-    "mkdir": Program(Tier.WORKSPACE, "write", "creates directories", ("-m", "--mode")),
+    "mkdir": Program(
+        Tier.WORKSPACE,
+        "write",
+        "creates directories",
+        ("-m", "--mode"),
+        value_tiers={
+            o: (_OTHERS_WRITE_MODE, Tier.HIGH, "makes it writable by every user")
+            for o in ("-m", "--mode")
+        },
+    ),
     "touch": Program(
         Tier.WORKSPACE,
         "write",
@@ -815,6 +827,9 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "mkdir": (
         ("mkdir -p build/out", Tier.WORKSPACE),
         ("mkdir -p ~/.config/autostart/x", Tier.CRITICAL),
+        ("mkdir -m 755 build/out", Tier.WORKSPACE),
+        ("mkdir -m 777 build/shared", Tier.HIGH),
+        ("mkdir --mode=a+w build/shared", Tier.HIGH),
     ),
     "truncate": (
         ("truncate -s 0 out.txt", Tier.WORKSPACE),
@@ -8200,7 +8215,16 @@ _TABLE.update(
             "write",
             "creates named pipes",
             ("-m", "--mode", "-Z", "--context"),
-            examples=(("mkfifo build/events.pipe", _W), ("mkfifo ~/.bashrc", _C)),
+            value_tiers={
+                o: (_OTHERS_WRITE_MODE, Tier.HIGH, "makes it writable by every user")
+                for o in ("-m", "--mode")
+            },
+            examples=(
+                ("mkfifo build/events.pipe", _W),
+                ("mkfifo ~/.bashrc", _C),
+                ("mkfifo -m 600 build/events.pipe", _W),
+                ("mkfifo -m 666 build/events.pipe", Tier.HIGH),
+            ),
         ),
         "utmpdump": Program(
             _R,

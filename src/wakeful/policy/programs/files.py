@@ -50,6 +50,8 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
     for mode in _vals(opts, "-m", "--mode"):
         if _INSTALL_SETID_MODE.search(mode.value or ""):
             a.add(Tier.CRITICAL, f"installs with the setuid/setgid bit ({mode.value})")
+        elif _others_write(mode.value or ""):
+            a.add(Tier.HIGH, f"installs files every user may write ({mode.value})")
     target_dir = _vals(opts, "-t", "--target-directory")
     if target_dir:
         sources, dest = pos, target_dir[0]
