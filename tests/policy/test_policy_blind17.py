@@ -284,6 +284,8 @@ READS_NOW_KNOWN = [
     "uconv -f utf-8 -t utf-8 -x '::Any-Hex;' < input.txt",
     'python -m base64 -e <<< "sample string"',
     "python3 -m base64 -d data/blob.b64",
+    "tcpdump -r capture.pcap -nn | head",
+    "tcpdump -nn -r capture.pcap port 443",
 ]
 THEIR_DANGEROUS_FORMS = [
     "fuser -k 8080/tcp",
@@ -295,6 +297,10 @@ THEIR_DANGEROUS_FORMS = [
     "diffstat ~/.ssh/id_rsa",
     "python3 -m base64 -e ~/.ssh/id_rsa",
     "python -m base64 -d <<< Y2F0IH4vLm5ldHJj | sh",
+    "tcpdump -i eth0 port 80",
+    "tcpdump -nei eth0 icmp",
+    "tcpdump -r ~/.ssh/id_rsa",
+    "tcpdump -r dump.pcap -w x -z /tmp/x.sh",
 ]
 
 

@@ -8210,6 +8210,31 @@ _TABLE.update(
             "lists an initramfs image",
             examples=(("lsinitramfs /boot/initrd.img", _R), ("lsinitramfs ~/.ssh/id_rsa", _C)),
         ),
+        # captures an interface's traffic (other programs' credentials in clear, root); -r
+        # reads a capture file instead, -w writes one, -z runs a program on each written
+        "tcpdump": Program(
+            _H,
+            "none",
+            "captures network traffic on an interface",
+            (
+                *("-i", "--interface", "-c", "-s", "--snapshot-length", "-C", "-G", "-W"),
+                *("-E", "-M", "-T", "-y", "--linktype", "-B", "--buffer-size", "-j", "-Q"),
+                *("--direction", "--time-stamp-type", "--time-stamp-precision", "-Z"),
+                *("--relinquish-privileges", "--count", "--print-sampling"),
+            ),
+            read_opts=("-r", "-F", "-V"),
+            write_opts=("-w",),
+            exec_opts=("-z",),
+            mode_flags={"-r": (_R, "reads a saved capture file")},
+            examples=(
+                ("tcpdump -r capture.pcap -nn", _R),
+                ("tcpdump -nn -r capture.pcap port 443", _R),
+                ("tcpdump -r capture.pcap -w build/https.pcap port 443", _W),
+                ("tcpdump -r ~/.ssh/id_rsa", _C),
+                ("tcpdump -i eth0 port 80", _H),
+                ("tcpdump -nei eth0 icmp", _H),
+            ),
+        ),
         "mkfifo": Program(
             _W,
             "write",
