@@ -119,6 +119,10 @@ REWRITE_EVERYTHING = [
     "find . -type f -mtime -1 -exec sed -i 's/\\r$//' {} +",
     "find /home/dev/proj -type f -print0 | xargs -0 -n1 sed -i 's/x/y/'",
     'find . -type f -exec sh -c \'sed -i "s/a/b/" "$1"\' _ {} \\;',
+    # the same walk made by bash's recursive glob
+    "shopt -s globstar; sed -i 's/a/b/' **/*",
+    "shopt -s globstar; perl -pi -e 's/a/b/' ./**",
+    "shopt -s globstar; rm -f **/*",
     # fd told to walk hidden and ignored files too
     "fd -u -t f -x rm {}",
     "fd -H -I . -x sed -i 's/a/b/'",
@@ -130,6 +134,9 @@ REWRITE_NARROWED = [
     "find . -name '*.md' -print0 | xargs -0 sed -i 's/a/b/'",
     "git ls-files -z | xargs -0 sed -i 's/foo/bar/g'",
     "fd -t f -X sed -i 's/foo/bar/'",
+    "shopt -s globstar; sed -i 's/a/b/' **/*.py",
+    "shopt -s globstar; rm -f **/*.orig",
+    "shopt -s globstar; sed -i 's/a/b/' src/**/*",
     "fd -u -e py -x sed -i 's/foo/bar/'",
 ]
 READ_EVERYTHING = [
