@@ -306,7 +306,11 @@ _SECRET_WORDS = (
     # a bearer header
     r"private.?key|\bakia|(?-i:(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{0,40}\b)|bearer)"
 )
+# A file mode that lets every user write: an octal mode whose last digit has the write bit,
+# or a symbolic clause giving others (o, a) write (`+w` alone follows the umask).
+_OTHERS_WRITE_MODE = r"^[0-7]{0,3}[2367]$|(^|,)[ugoa]*[oa][ugoa]*[+=][rwxXst]*w"
 _READERS = [
+    "diffstat",
     "cat",
     "head",
     "tail",
@@ -387,6 +391,7 @@ _LISTERS = [
     "getfacl",
 ]
 _NO_PATHS = [
+    "pwdx",  # a process's working directory, by pid
     "echo",
     "printf",
     "pwd",
@@ -507,6 +512,24 @@ _TABLE: dict[str, Program] = {
     **{n: Program(_R, "meta", "lists files or their attributes") for n in _LISTERS},
     **{n: Program(_R, "none", "only prints information") for n in _NO_PATHS},
     **{n: Program(Tier.NETWORK, "none", "queries the network") for n in _PINGERS},
+    # which processes use a file, a mount or a port; -k kills them
+    "fuser": Program(
+        _R,
+        "meta",
+        "lists the processes using files or sockets",
+        ("-n", "--namespace"),
+        word_patterns={
+            r"^-[acfimMsuvw46]*k|^--kill$": (Tier.HIGH, "kills the processes using them")
+        },
+    ),
+    # ICU's converter and transliterator: reads its files, writes -o
+    "uconv": Program(
+        _R,
+        "read",
+        "converts or transliterates text",
+        ("-f", "-t", "-x", "--from-code", "--to-code", "--callback", "--fallback"),
+        write_opts=("-o", "--output"),
+    ),
     "grep": Program(
         _R,
         "read",
@@ -556,7 +579,8 @@ _TABLE: dict[str, Program] = {
         _R, "read", "searches files", ("--type", "-A", "-B", "-C", "-m"), skip_first=True
     ),
     # BSD-style options without a dash: `e` shows each process's environment (`ps auxe`,
-    # `ps eww`), where other processes keep their credentials.
+    # `ps eww`, beside a pid list `p`, a user list `U` or a format `o`: `ps ewwp 4242`),
+    # where other processes keep their credentials.
     "ps": Program(
         _R,
         "none",
@@ -565,8 +589,10 @@ _TABLE: dict[str, Program] = {
             *("-o", "-O", "-p", "-q", "-u", "-U", "-g", "-G", "-C", "-t", "-s", "-N"),
             *("--format", "--pid", "--ppid", "--user", "--group", "--sort", "--cols", "--rows"),
         ),
-        word_patterns={
-            r"^[acefhjlmnrsuvwxHLMSTVXZ]*e[acefhjlmnrsuvwxHLMSTVXZ]*$": (
+        # Operands only: an option's value is a name (`ps -C sleep`); a BSD letter that takes
+        # a list (`p`, `U`, `o` ...) takes the rest of its word.
+        operand_patterns={
+            r"^[acefhjlmnrsuvwxHLMSTVXZ]*e[acefhjlmnrsuvwxHLMSTVXZ]*([gkoOpqtU].*)?$": (
                 Tier.CRITICAL,
                 "shows every process's environment (credential reading)",
             )
@@ -606,7 +632,16 @@ _TABLE: dict[str, Program] = {
         ("-L", "-I", "-P", "--filelimit", "-H", "-T", "--charset", "--sort"),
         write_opts=("-o", "--output"),
     ),
-    "mkdir": Program(Tier.WORKSPACE, "write", "creates directories", ("-m", "--mode")),
+    "mkdir": Program(
+        Tier.WORKSPACE,
+        "write",
+        "creates directories",
+        ("-m", "--mode"),
+        value_tiers={
+            o: (_OTHERS_WRITE_MODE, Tier.HIGH, "makes it writable by every user")
+            for o in ("-m", "--mode")
+        },
+    ),
     "touch": Program(
         Tier.WORKSPACE,
         "write",
@@ -729,6 +764,20 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
         ("touch ~/.config/autostart/x", Tier.CRITICAL),
     ),
     "locate": (("locate README.md", _R), ("locate id_ed25519", Tier.CRITICAL)),
+    "fuser": (
+        ("fuser -v /var/log/syslog", _R),
+        ("fuser -v 53/udp", _R),
+        ("fuser -k 8080/tcp", Tier.HIGH),
+        ("fuser -km /home", Tier.HIGH),
+        ("fuser -ki notes.txt", Tier.HIGH),
+    ),
+    "pwdx": (("pwdx 4242", _R),),
+    "diffstat": (("diffstat build/changes.patch", _R), ("diffstat ~/.ssh/id_rsa", Tier.CRITICAL)),
+    "uconv": (
+        ("uconv -f utf-8 -t utf-8 -x '::Any-Hex;' notes.txt", _R),
+        ("uconv -x '::Any-Lower;' -o build/out.txt notes.txt", Tier.WORKSPACE),
+        ("uconv -x '::Any-Lower;' -o ~/.bashrc notes.txt", Tier.CRITICAL),
+    ),
     "ping": (("ping -c 1 example.com", Tier.NETWORK),),
     "dig": (("dig example.com", Tier.NETWORK),),
     "tail": (("tail -n 50 app.log", _R), ("tail -f /var/log/syslog", _R)),
@@ -755,6 +804,10 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
         ("ps -C sleep", _R),
         ("ps auxe", Tier.CRITICAL),
         ("ps eww -o pid,command", Tier.CRITICAL),
+        ("ps ewwp 4242", Tier.CRITICAL),
+        ("ps axeU dev", Tier.CRITICAL),
+        ("ps wwp 4242", _R),
+        ("ps -C sleep -o pid=", _R),
     ),
     "df": (("df -h", _R),),
     "lsblk": (("lsblk", _R),),
@@ -781,6 +834,9 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "mkdir": (
         ("mkdir -p build/out", Tier.WORKSPACE),
         ("mkdir -p ~/.config/autostart/x", Tier.CRITICAL),
+        ("mkdir -m 755 build/out", Tier.WORKSPACE),
+        ("mkdir -m 777 build/shared", Tier.HIGH),
+        ("mkdir --mode=a+w build/shared", Tier.HIGH),
     ),
     "truncate": (
         ("truncate -s 0 out.txt", Tier.WORKSPACE),
@@ -8204,12 +8260,46 @@ _TABLE.update(
             "lists an initramfs image",
             examples=(("lsinitramfs /boot/initrd.img", _R), ("lsinitramfs ~/.ssh/id_rsa", _C)),
         ),
+        # captures an interface's traffic (other programs' credentials in clear, root); -r
+        # reads a capture file instead, -w writes one, -z runs a program on each written
+        "tcpdump": Program(
+            _H,
+            "none",
+            "captures network traffic on an interface",
+            (
+                *("-i", "--interface", "-c", "-s", "--snapshot-length", "-C", "-G", "-W"),
+                *("-E", "-M", "-T", "-y", "--linktype", "-B", "--buffer-size", "-j", "-Q"),
+                *("--direction", "--time-stamp-type", "--time-stamp-precision", "-Z"),
+                *("--relinquish-privileges", "--count", "--print-sampling"),
+            ),
+            read_opts=("-r", "-F", "-V"),
+            write_opts=("-w",),
+            exec_opts=("-z",),
+            mode_flags={"-r": (_R, "reads a saved capture file")},
+            examples=(
+                ("tcpdump -r capture.pcap -nn", _R),
+                ("tcpdump -nn -r capture.pcap port 443", _R),
+                ("tcpdump -r capture.pcap -w build/https.pcap port 443", _W),
+                ("tcpdump -r ~/.ssh/id_rsa", _C),
+                ("tcpdump -i eth0 port 80", _H),
+                ("tcpdump -nei eth0 icmp", _H),
+            ),
+        ),
         "mkfifo": Program(
             _W,
             "write",
             "creates named pipes",
             ("-m", "--mode", "-Z", "--context"),
-            examples=(("mkfifo build/events.pipe", _W), ("mkfifo ~/.bashrc", _C)),
+            value_tiers={
+                o: (_OTHERS_WRITE_MODE, Tier.HIGH, "makes it writable by every user")
+                for o in ("-m", "--mode")
+            },
+            examples=(
+                ("mkfifo build/events.pipe", _W),
+                ("mkfifo ~/.bashrc", _C),
+                ("mkfifo -m 600 build/events.pipe", _W),
+                ("mkfifo -m 666 build/events.pipe", Tier.HIGH),
+            ),
         ),
         "utmpdump": Program(
             _R,
@@ -12487,7 +12577,8 @@ class Wrapper:
 WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
     {
         "nice": frozenset({"-n", "--adjustment"}),
-        "ionice": frozenset({"-c", "-n", "-p", "--class", "--classdata"}),
+        "ionice": frozenset({"-c", "-n", "-p", "-P", "-u", "--class", "--classdata"})
+        | frozenset({"--pid", "--pgid", "--uid"}),
         "timeout": frozenset({"-s", "-k", "--signal", "--kill-after"}),
         "nohup": frozenset(),
         "stdbuf": frozenset({"-i", "-o", "-e"}),
@@ -12519,7 +12610,7 @@ WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
         "entr": frozenset(),
         "chrt": frozenset(),
         "choom": frozenset({"-n", "--adjust", "-p", "--pid"}),
-        "cpulimit": frozenset({"-l", "--limit", "-p", "--pid", "-e", "--exe"}),
+        "cpulimit": frozenset({"-l", "--limit", "-p", "--pid", "-e", "--exe", "-P", "--path"}),
         "grc": frozenset(),
         "shx": frozenset(),
         "cross-env": frozenset(),
@@ -12537,10 +12628,34 @@ WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
 )
 
 _WRAPPER_SKIP = {"timeout": 1, "flock": 1, "taskset": 1, "faketime": 1, "chrt": 1}
+# Options that point a wrapper at processes already running instead of the command it would
+# start: cpulimit stops and continues them, ionice (given a class or level to set) and choom
+# change their scheduling and OOM score. Other users' and the system's processes are not
+# the project's.
+WRAPPER_PROCESS_OPTS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "cpulimit": frozenset({"-p", "--pid", "-e", "--exe", "-P", "--path"}),
+        "ionice": frozenset({"-p", "--pid", "-P", "--pgid", "-u", "--uid"}),
+        "choom": frozenset({"-p", "--pid"}),
+    }
+)
+# ...and the options without which they only print what is set (`ionice -p 4242`).
+WRAPPER_PROCESS_SETS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "ionice": frozenset({"-c", "--class", "-n", "--classdata"}),
+        "choom": frozenset({"-n", "--adjust"}),
+    }
+)
 _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "nice": (("nice -n 10 git status", _R), ("nice -n 10 rm -rf ~", Tier.CRITICAL)),
     "timeout": (("timeout 5 ls", _R), ("timeout -s KILL 5 git push", Tier.HIGH)),
-    "ionice": (("ionice -c3 ls", _R), ("ionice -c 2 -n 7 git push", Tier.HIGH)),
+    "ionice": (
+        ("ionice -c3 ls", _R),
+        ("ionice -c 2 -n 7 git push", Tier.HIGH),
+        ("ionice -p 4242", _R),
+        ("ionice -c3 -p 4242", Tier.HIGH),
+        ("ionice -c3 -u 1000", Tier.HIGH),
+    ),
     "env": (("env", _R), ("env A=1 git push", Tier.HIGH), ("env -S 'rm -rf ~'", Tier.CRITICAL)),
     "stdbuf": (("stdbuf -oL ls", _R), ("stdbuf -oL rm -rf ~", Tier.CRITICAL)),
     "setsid": (("setsid ls", _R), ("setsid -f ./daemon.sh", Tier.HIGH)),
@@ -12566,6 +12681,8 @@ _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "choom": (("choom -n 0 -- ls", _R), ("choom -n 0 rm -rf ~", Tier.CRITICAL)),
     "cpulimit": (
         ("cpulimit -l 50 -- make", Tier.WORKSPACE),
+        ("cpulimit -p 4242 -l 50", Tier.HIGH),
+        ("cpulimit -e nginx -l 50", Tier.HIGH),
         ("cpulimit -l 100 -f -- rm -rf ~", Tier.CRITICAL),
     ),
     "grc": (("grc make", Tier.WORKSPACE), ("grc --pty sh -c 'rm -rf ~'", Tier.CRITICAL)),
