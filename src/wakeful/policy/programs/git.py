@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 from wakeful.policy.program_rules import FAMILIES, GIT_EXEC_KEYS, Subcommand
 from wakeful.policy.programs.options import _vals, split_opts
-from wakeful.policy.programs.tables import _GIT_GREP_O, _GIT_READ_OPTS
+from wakeful.policy.programs.tables import _GIT_GREP_O, _GIT_READ_OPTS, _SECRET_SEARCH
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
@@ -76,6 +76,8 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         h_git(name, [*words, *sargs], cmd, a)
         return
     _git_option_effects(sub, sargs, vals, cwd, a)
+    if sub in _GIT_CONTENT:
+        _git_prints_content(sub, sargs, vals, cwd, a)
     part = f"git {sub}"
     code = _GIT_CODE.get(sub)
     if code is not None and code(_GitCall(sub, sargs, vals, cwd, cmd, a, part)):
@@ -180,6 +182,107 @@ def _git_option_effects(
                 and a.place(sargs[k], cwd).zone != "workspace"
             ):
                 a.read(sargs[k], cwd)
+
+
+# Subcommands that print the content of the files their pathspecs name (`git diff -- .env`,
+# `git log -p .env`, `git show HEAD -- .env`, `git archive HEAD .env`, `git grep . -- .env`);
+# log, whatchanged and the plumbing diffs only with a patch, and none of them when told to
+# print only names or statistics.
+_GIT_CONTENT = frozenset(
+    {"diff", "show", "log", "whatchanged", "format-patch", "archive", "grep"}
+    | {"diff-tree", "diff-index", "diff-files", "annotate"}
+)
+_GIT_ALWAYS_CONTENT = frozenset({"diff", "show", "format-patch", "archive", "grep", "annotate"})
+_GIT_PATCH_FLAGS = frozenset(
+    {"-p", "-u", "--patch", "--cc", "-c", "--patch-with-stat", "--patch-with-raw", "-W"}
+    | {"--function-context", "--full-diff", "--word-diff", "--color-words", "--textconv"}
+)
+_GIT_NO_CONTENT = frozenset(
+    {"--stat", "--numstat", "--shortstat", "--name-only", "--name-status", "--summary"}
+    | {"--dirstat", "-s", "--no-patch", "--quiet", "--raw", "--compact-summary", "--check"}
+    | {"-l", "--files-with-matches", "-L", "--files-without-match", "-c", "--count", "-q"}
+)
+# Options of those subcommands that take the next word as their value (not a pathspec).
+_GIT_CONTENT_TAKES = frozenset(
+    {"-n", "--max-count", "--skip", "--author", "--committer", "--grep", "--since", "--until"}
+    | {"--after", "--before", "--format", "--pretty", "-o", "--output", "-e", "-f"}
+    | {"--prefix", "--remote", "--exec", "-S", "-G", "--diff-filter", "-U"}
+    | {"--max-depth", "--threads", "-A", "-B", "-C", "--subject-prefix", "--to"}
+)
+
+
+_GIT_VALUED_SHORT = frozenset("SGLUOnABCefoXM")
+# -S or -G, alone or ending a cluster of flags (`-pS`), its value attached or the next word
+_GIT_PICKAXE = re.compile(r"^-[a-zA-Z]*?[SG]")
+
+
+def _git_rev_like(value: str) -> bool:
+    """A word that names revisions rather than files (`HEAD~2`, `a..b`, `@{u}`, `v1^`,
+    `REV:PATH`, whose PATH `show` judges)."""
+    return ".." in value or "@{" in value or "^" in value or ":" in value or "~" in value[1:]
+
+
+def _git_prints_content(
+    sub: str, sargs: list[Word], vals: list[str], cwd: str | None, a: Analyzer
+) -> None:
+    """The files a content-printing subcommand's pathspecs name are read (a secret among
+    them is a credential read), the file of `log -L RANGE:FILE` too, and a pickaxe (`-S`,
+    `-G`) for a credential's marker whose matching changes are printed searches the
+    history for credentials."""
+    patched = sub in _GIT_ALWAYS_CONTENT
+    explicit = False
+    for v in vals:
+        flag = v.split("=", 1)[0]
+        if flag in _GIT_PATCH_FLAGS or v.startswith(("-L", "--word-diff", "--color-words")):
+            patched = explicit = True
+        elif v[1:2].isalpha() and v[1] not in _GIT_VALUED_SHORT and "p" in v and v[1:].isalpha():
+            patched = explicit = True  # a cluster holding -p (`-Spass` is -S's value: no)
+    if sub == "grep":
+        explicit = True  # -l, -c and -L of grep print names and counts only
+        if any(v in _GIT_NO_CONTENT for v in vals if v in ("-l", "-L", "-c", "-q")):
+            return
+    elif not explicit and any(v.split("=", 1)[0] in _GIT_NO_CONTENT for v in vals):
+        return
+    if not patched:
+        return
+    paths = False
+    pattern_given = sub != "grep" or any(v in ("-e", "-f") for v in vals)
+    skip = False
+    for k, (word, v) in enumerate(zip(sargs, vals, strict=True)):
+        if skip:
+            skip = False
+            continue
+        if v == "--" and not paths:
+            paths = True
+            continue
+        if not paths and v.startswith("-"):
+            flag = v.split("=", 1)[0]
+            following = vals[k + 1] if k + 1 < len(vals) else ""
+            if v.startswith("-L") and sub != "grep":
+                target = Word((v[2:] or following).rpartition(":")[2], v)
+                if target.value and a.place(target, cwd).zone != "workspace":
+                    a.read(target, cwd)
+                skip = v == "-L"
+            elif _GIT_PICKAXE.match(v) and sub != "grep":
+                marker = _GIT_PICKAXE.sub("", v) or following
+                skip = not _GIT_PICKAXE.sub("", v)
+                if marker and _SECRET_SEARCH.search(marker):
+                    a.add(
+                        Tier.CRITICAL,
+                        f"prints the history's changes that add or remove {marker!r} (a "
+                        "search for credentials)",
+                    )
+            skip = skip or flag in _GIT_CONTENT_TAKES and "=" not in v and len(v) == len(flag)
+            continue
+        if not pattern_given:  # git grep's first operand is its pattern
+            pattern_given = True
+            continue
+        if (
+            word.value is not None
+            and (paths or not _git_rev_like(v))
+            and a.place(word, cwd).zone != "workspace"  # a plain project file says nothing
+        ):
+            a.read(word, cwd)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
