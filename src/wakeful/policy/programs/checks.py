@@ -186,15 +186,25 @@ _SECRET_VARIABLE = re.compile(r"(?i)(token|secret|passw|key|cred|auth|session|co
 
 
 def _envsubst_scope(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """envsubst puts the environment's values into its output: with no list of variables,
-    every one (tokens and keys included); with a list, those it names."""
+    """envsubst puts the environment's values into its output: with a list of variables,
+    those it names; without one, those the template names. Tools run with an environment
+    scrubbed of secrets (as `env | sort` is judged), so the whole of it is no secret; a
+    secret-looking name picked out is asked, as `printenv GITHUB_TOKEN` is: in the list, or
+    in the template's text or file name when they are known (a template known only at run
+    time may name one)."""
     if any(w.value in ("-v", "--variables") for w in args):
         return
     shown = [w for w in args if not (w.value or "").startswith("-")]
-    if not shown:
-        a.add(Tier.HIGH, "envsubst fills in every environment variable, secrets included")
-    elif any(w.value is None or _SECRET_VARIABLE.search(w.value) for w in shown):
-        a.add(Tier.HIGH, "envsubst prints secret-looking environment variables")
+    if shown:
+        if any(w.value is None or _SECRET_VARIABLE.search(w.value) for w in shown):
+            a.add(Tier.HIGH, "envsubst prints secret-looking environment variables")
+        return
+    template: list[Word] = [w for up in cmd.upstream for w in up.argv[1:]]
+    for r in cmd.redirects:
+        if r.op in ("<", "<<", "<<<") and r.fd in (None, "0"):
+            template.append(r.target if r.stdin is None and r.target else r.stdin or Word(None, ""))
+    if any(w.value is None or _SECRET_VARIABLE.search(w.value) for w in template):
+        a.add(Tier.HIGH, "envsubst fills in a template that names secrets, or one not known")
 
 
 def _clock_operand(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:

