@@ -53,7 +53,9 @@ class Program:
     option) after which the rest of the command line is a command the program runs
     (`cabal exec CMD`, `cmake -E CMD`); `script_opts` name a script or program file that the
     program runs (`pandoc --lua-filter FILE`); `read_pair_opts` take a name and then a file
-    that is read (`jq --rawfile NAME FILE`). `word_tiers` are words (an option or an operand)
+    that is read (`jq --rawfile NAME FILE`); `value_words` are options followed by that many
+    words that are their values, not paths nor commands (`hyperfine -P NAME MIN MAX`).
+    `word_tiers` are words (an option or an operand)
     that set the tier, each with the reason (`history -c`, `getent shadow`). With
     `subcommands` or `other_subcommand`, the first operand is a subcommand that sets the tier
     (`other_subcommand` for one not listed, `high` unless given); `tier` is then the tier
@@ -134,6 +136,7 @@ class Program:
     argv_after: Collection[str] = _NONE
     script_opts: Collection[str] = _NONE
     read_pair_opts: Collection[str] = _NONE
+    value_words: Mapping[str, int] = field(default_factory=dict)
     word_tiers: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
     subcommands: Mapping[str, tuple[Tier, str] | Program] = field(default_factory=dict)
     other_subcommand: tuple[Tier, str] | Program | None = None
@@ -178,7 +181,7 @@ class Program:
             raise ValueError(f"program rule tier {self.tier!r}: write Tier.HIGH, not 'high'")
         for name in (
             *("word_tiers", "subcommands", "word_patterns", "value_tiers", "mode_flags"),
-            "operand_patterns",
+            *("operand_patterns", "value_words"),
         ):
             table = getattr(self, name)
             if table and type(table) is not MappingProxyType:  # (most are empty)
@@ -3164,27 +3167,38 @@ _TOOLS: dict[str, Program] = {
             "-u",
             "--time-unit",
             "--style",
-            "-P",
-            "--parameter-scan",
-            "-L",
-            "--parameter-list",
             "-D",
             "--parameter-step-size",
+            "-n",
+            "--command-name",
+            "--sort",
+            "--min-benchmarking-time",
+            "--reference-name",
         ),
+        # -P NAME MIN MAX and -L NAME VALUES: the names and values are no commands
+        value_words={"-P": 3, "--parameter-scan": 3, "-L": 2, "--parameter-list": 2},
         write_opts=(
             "--export-json",
             "--export-csv",
             "--export-markdown",
             "--export-asciidoc",
             "--export-orgmode",
+            "--output",  # a file, or null, pipe, inherit
         ),
-        exec_opts=("-p", "--prepare", "-c", "--cleanup", "-s", "--setup", "--conclude"),
+        read_opts=("--input",),
+        exec_opts=(
+            *("-p", "--prepare", "-c", "--cleanup", "-s", "--setup", "--conclude"),
+            "--reference",
+        ),
         exec_flags=("-S", "--shell"),
         examples=(
             ("hyperfine 'make -j4'", _W),
             ("hyperfine 'rm -rf /home/dev'", _C),
             ("hyperfine --prepare 'rm -rf /home/dev' true", _C),
             ("hyperfine --export-json /home/dev/.bashrc true", _C),
+            ("hyperfine -P n 1 8 'make -j {n}'", _W),
+            ("hyperfine -L cc gcc,clang 'make CC={cc}'", _W),
+            ("hyperfine -P n 1 8 'rm -rf ~'", _C),
         ),
     ),
     "pyinstaller": Program(
