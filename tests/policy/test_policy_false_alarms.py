@@ -1,7 +1,7 @@
 """False alarms of the held-out sets, each closed for its class, with the dangerous siblings
 next to it: a template filled from the scrubbed environment, programs that archive or copy
 the files named on standard input (what the pipeline upstream lists is what they read),
-hyperfine's options that take several values, a reset that keeps uncommitted changes, a pager
+hyperfine's options that take several values, a reset that keeps uncommitted changes (--keep), a pager
 named by `git -c`, help and listings of otherwise changing subcommands, and a new key written
 in the workspace."""
 
@@ -92,14 +92,19 @@ HYPERFINE_DANGEROUS = [
 
 # `git reset --merge` and `--keep` refuse to discard uncommitted changes.
 RESET_KEEPS = [
+    "git reset --keep ORIG_HEAD",
+    "git reset --keep HEAD~1",
+    "git reset --hard --keep HEAD~1",
+    "git reset --soft HEAD~1",
+]
+# --merge discards staged changes (working B, index B, HEAD C, target D: D D D)
+RESET_DISCARDS = [
     "git reset --merge ORIG_HEAD",
     "git reset --merge",
-    "git reset --keep HEAD~1",
-]
-RESET_DISCARDS = [
     "git reset --hard ORIG_HEAD",
-    "git reset --merge --hard HEAD~1",
-    "git reset --keep --hard",
+    "git reset --keep --hard HEAD~1",
+    "git reset --keep --merge",
+    "git reset --soft --hard",
 ]
 
 # A pager named by `git -c` is the program git runs: judged as that command.

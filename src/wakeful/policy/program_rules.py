@@ -11184,7 +11184,8 @@ class Subcommand:
     listed (`tier` unless given); `options` set the tier when no action is named (`git reset
     --hard`, `git clean -n`, in the order written; a short option also inside a cluster such
     as `-fdn` when `clusters`); `bare` is the tier with no arguments at all (`git tag`
-    lists). Otherwise the subcommand gets `tier` and `what`."""
+    lists); with `last_wins`, the last of those options decides (`git reset --hard --keep`
+    keeps). Otherwise the subcommand gets `tier` and `what`."""
 
     tier: Tier
     what: str
@@ -11193,6 +11194,7 @@ class Subcommand:
     options: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
     clusters: bool = False
     bare: tuple[Tier, str] | None = None
+    last_wins: bool = False  # of the options that set the tier, the last written decides
     # An operand starting with one of these (`git push origin +main`, `:old`), when no
     # option decided.
     operand_prefixes: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
@@ -11215,14 +11217,22 @@ _FORCE_PUSH = "force-pushes or deletes remote history (irreversible)"
 # git subcommands judged by their first operand or their options.
 _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
     {
+        # --keep refuses to run when a file it would change has local changes, and keeps
+        # the others in the working tree, as a plain reset does; --merge discards staged
+        # changes (git-reset's table: working B, index B, HEAD C, target D gives D D D)
         "reset": Subcommand(
             Tier.WORKSPACE,
             "moves HEAD or unstages (recoverable)",
-            options=_same(
-                ("--hard", "--merge", "--keep"),
-                Tier.HIGH,
-                "discards commits or uncommitted changes (git reset --hard)",
-            ),
+            options={
+                **_same(
+                    ("--hard", "--merge"),
+                    Tier.HIGH,
+                    "discards commits or uncommitted changes (git reset --hard)",
+                ),
+                "--keep": (Tier.WORKSPACE, "moves HEAD and keeps uncommitted changes"),
+                **_same(("--soft", "--mixed"), Tier.WORKSPACE, "moves HEAD or unstages"),
+            },
+            last_wins=True,
         ),
         "clean": Subcommand(
             Tier.HIGH,

@@ -476,6 +476,8 @@ def judge_subcommand(rule: Subcommand, vals: list[str]) -> tuple[Tier, str]:
         if words:
             found = rule.actions.get(" ".join(words[:2])) or rule.actions.get(words[0])
             return found or rule.other_action or (rule.tier, rule.what)
+    if rule.last_wins:  # the options before `--`, the last one first
+        vals = vals[::-1] if "--" not in vals else vals[: vals.index("--")][::-1]
     for v in vals if rule.options else ():
         if not v.startswith("-"):
             continue
