@@ -3960,6 +3960,25 @@ _TABLE.update(
         for n in _EDITORS
     }
 )
+# VS Code's command line lists its extensions and exits (installing one still asks).
+_TABLE["code"] = replace(
+    _TABLE["code"],
+    value_opts=("--category", "--extensions-dir", "--user-data-dir", "--profile"),
+    read_opts=("--extensions-dir",),
+    mode_flags={
+        "--list-extensions": (_R, "lists the installed extensions"),
+        **_same(
+            ("--install-extension", "--uninstall-extension", "--update-extensions"),
+            Tier.HIGH,
+            "installs or removes extensions",
+        ),
+    },
+    examples=(
+        ("code --list-extensions --show-versions", _R),
+        ("code --list-extensions --install-extension x.y", Tier.HIGH),
+        ("code .", Tier.HIGH),
+    ),
+)
 # Emacs in batch mode (`--batch`, `--script FILE`) runs the Lisp it is given and exits: the
 # project's files it loads (`-l FILE`, `--script FILE`) are the project's code, a file from
 # elsewhere is not, and inline Lisp (`--eval`), a function called by name (`-f`, but the
@@ -5746,6 +5765,7 @@ _PROJECT_TOOLS: Mapping[str, tuple[tuple[str, ...], ...]] = MappingProxyType(
         ),
     }
 )
+_GLOBAL_INSTALL = (_H, "installs globally, outside the workspace")
 # Options naming the project a project manager works on: the code there runs.
 _PROJECT_DIRS = ("-C", "--directory", "--project", "-d", "--working-dir")
 _DOTNET_PROJECT = r"^--project=(.+)"
@@ -5824,12 +5844,19 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
             other_subcommand=(_N, "fetches packages"),
         )
     if name == "dotnet":
+        installs = Program(
+            _N,
+            "none",
+            "fetches or installs tools from the registry",
+            word_patterns={r"^(-g|--global)$": _GLOBAL_INSTALL},
+        )
         classes["tool"] = Program(
             _N,
             "project",
             "fetches or installs tools from the registry",
             read_only_flags=("-h", "--help", "-?"),
             subcommands={
+                **dict.fromkeys(("install", "update", "uninstall", "restore"), installs),
                 "run": Program(
                     _W,
                     "none",
@@ -5837,10 +5864,10 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
                     # `dotnet tool run dotnet-ef database update|drop`: the configured database
                     word_patterns={r"^database$": (_H, "changes the configured database")},
                 ),
-                "list": (_R, "lists installed tools"),
+                "list": (_R, "lists installed tools (-g: the user's global ones)"),
                 "search": (_R, "searches the registry's tools"),
             },
-            other_subcommand=(_N, "fetches or installs tools from the registry"),
+            other_subcommand=installs,
         )
         # EF Core's migrations and model code are files of the project (`database` asks).
         for sub in ("ef-migrations", "ef-dbcontext"):
@@ -5879,7 +5906,8 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
         ("-p", "-e", "--env"),
         outside_opts=_PROJECT_DIRS,
         word_patterns={
-            r"^(-g|--global)$": (_H, "installs globally, outside the workspace"),
+            # (dotnet's own: only `dotnet tool` installs globally, and lists with -g too)
+            **({} if name == "dotnet" else {r"^(-g|--global)$": _GLOBAL_INSTALL}),
             **({r"^--rm$": (_H, "removes the virtual environment")} if name == "pipenv" else {}),
         },
         subcommands=subcommands,
@@ -5911,6 +5939,10 @@ _EXAMPLES.update(
             ("dotnet tool run dotnet-ef", _W),
             ("dotnet tool run dotnet-ef database update", _H),
             ("dotnet tool list", _R),
+            ("dotnet tool list --global", _R),
+            ("dotnet tool install --global dotnet-ef", _H),
+            ("dotnet tool update -g dotnet-ef", _H),
+            ("dotnet tool uninstall -g dotnet-ef", _H),
             ("dotnet nuget push pkg.nupkg", _H),
             ("dotnet publish -c Release", _W),
             ("dotnet publish /p:DeployOnBuild=true", _H),
