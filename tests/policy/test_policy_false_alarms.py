@@ -51,6 +51,8 @@ STDIN_NAMES_WORKSPACE = [
     "git ls-files | tar -cf a.tar -T -",
     "find src | zip a.zip -@",
     "find src -name '*.c' | cpio -o -F build/src.cpio",
+    "git ls-files | rsync -a --files-from=- . /tmp/x",
+    "git ls-files | tar -C src -cf a.tar -T -",
 ]
 STDIN_NAMES_SECRETS = [
     "echo ~/.ssh/id_rsa | cpio -o",
@@ -72,6 +74,8 @@ STDIN_NAMES_SECRETS = [
     "find ~/.ssh | zip -r a.zip -@",
     "echo /home/dev/.ssh/id_rsa | rsync -a --files-from=- / /tmp/x",
     "echo home/dev/.ssh/id_rsa | rsync -a --files-from=- / build/x",
+    "echo .aws/credentials | tar -C ~ -cf a.tar -T -",
+    "tar -cf a.tar -T ~/.ssh/id_rsa",
 ]
 
 # hyperfine's -P/--parameter-scan NAME MIN MAX and -L/--parameter-list NAME VALUES take

@@ -1072,6 +1072,7 @@ _TABLE.update(
             exec_opts=("-TT", "--unzip-command"),
             read_only_flags=("-sf", "--show-files"),
             delete_flags=("-m", "--move"),  # the files, once archived
+            checks=("stdin_names",),  # `-@`: the files named on standard input
             examples=(
                 ("zip -r out.zip src", Tier.WORKSPACE),
                 ("zip -rm out.zip .git", Tier.CRITICAL),  # deleted once archived
@@ -4267,16 +4268,31 @@ _TABLE.update(
             _H,
             "none",
             "copies files into or out of archives (extraction writes wherever the archive says)",
-            ("-F", "--file", "-H", "--format", "-E", "--pattern-file", "-R", "--owner"),
-            read_opts=("-F", "--file", "-E", "--pattern-file"),
+            (
+                *("-F", "--file", "-H", "--format", "-E", "--pattern-file", "-R", "--owner"),
+                *("-O", "-I", "-M", "--message", "-C", "--io-size", "--rsh-command"),
+            ),
+            read_opts=("-F", "--file", "-E", "--pattern-file", "-I"),
             dir_opts=("-D", "--directory"),
             read_only_flags=("-t", "--list"),
-            # copy-out (-o) archives the files named on standard input, only known at run
-            # time; extraction that drops absolute names stays below the current directory
-            mode_flags={"--no-absolute-filenames": (_W, "extracts below the current directory")},
+            # copy-out (-o) archives the files named on standard input (what upstream lists,
+            # judged by the check) to standard output or -F FILE; pass-through (-p) copies
+            # them into its operand; extraction that drops absolute names stays below the
+            # current directory
+            mode_flags={
+                "--no-absolute-filenames": (_W, "extracts below the current directory"),
+                **_same(("-o", "--create"), _R, "archives the files named on standard input"),
+                **_same(
+                    ("-p", "--pass-through"), _W, "copies the files named on standard input"
+                ),
+            },
+            checks=("cpio_names",),
             examples=(
                 ("cpio -it < dist/archive.cpio", _R),
-                ("cpio -o -H newc", _H),
+                ("cpio -o -H newc", _R),
+                ("cpio -o -F /home/dev/.bashrc", _C),
+                ("cpio -o -F host:/srv/a.cpio", _N),
+                ("cpio -pdm /tmp/staging", _W),
                 ("cpio -idv --no-absolute-filenames", _W),
                 ("cpio -pdm /home/dev/.config", _H),
                 ("cpio -idmv < evil.cpio", _H),

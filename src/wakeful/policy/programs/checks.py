@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 from wakeful.policy.program_rules import PROGRAMS, Program
 from wakeful.policy.programs.assignments import _assign
+from wakeful.policy.programs.find import read_listed
 from wakeful.policy.programs.inline import _stdin_source
 from wakeful.policy.programs.options import (
     _ENDLESS_DEVICES,
@@ -297,8 +298,41 @@ def _variable_operands(name: str, args: list[Word], cmd: SimpleCommand, a: Analy
             _assign(var, Word(value, value), cmd, a)
 
 
+_REMOTE_ARCHIVE = re.compile(r"^[\w.@-]+:")
+
+
+def _cpio_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """cpio -o and -p read the files named on standard input: what upstream lists. -o
+    writes the archive to standard output or to -F/-O FILE; -p copies into its operand.
+    An archive named HOST:FILE is reached through a remote shell."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes)
+    copy_out = _has(opts, "-o", "--create")
+    passes = _has(opts, "-p", "--pass-through")
+    if copy_out or passes:
+        read_listed(cmd, a)
+    if passes and pos:
+        a.write(pos[0], cmd.cwd)
+    for f in _vals(opts, "-F", "--file", "-O", "-I"):
+        if f.value is None or _REMOTE_ARCHIVE.match(f.value):
+            a.add(Tier.NETWORK, f"{name} reaches the archive {_short(f.text)} on another host")
+        elif copy_out:
+            a.write(f, cmd.cwd)
+    for shell in _vals(opts, "--rsh-command"):
+        a.add(Tier.HIGH, f"{name} runs a remote shell command (--rsh-command)")
+        if shell.value:
+            a.run_script(shell.value, cmd.cwd, f"{name} --rsh-command")
+
+
+def _stdin_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`zip -@` archives the files named on standard input: what upstream lists."""
+    if any(w.value == "-@" for w in args):
+        read_listed(cmd, a)
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
+        "cpio_names": _cpio_names,
+        "stdin_names": _stdin_names,
         "envsubst_scope": _envsubst_scope,
         "clock_operand": _clock_operand,
         "name_lookup": _name_lookup,

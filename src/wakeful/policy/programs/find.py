@@ -371,6 +371,16 @@ def _listed_paths(cmd: SimpleCommand) -> list[Word] | None:
     return None
 
 
+def read_listed(cmd: SimpleCommand, a: Analyzer, base: str | None = None) -> None:
+    """A program that reads the files named on its standard input (`cpio -o`, `tar -T -`,
+    `zip -@`) reads what the pipeline upstream lists, or paths known only at run time. With
+    `base`, the names are below that directory (`rsync --files-from=- SRC`)."""
+    for item in _listed_paths(cmd) or [Word(None, "<input>")]:
+        if base is not None and item.value is not None:
+            item = Word(os.path.join(base, item.value.lstrip("/")), item.text)
+        a.read(item, cmd.cwd)
+
+
 def _here_string_words(cmd: SimpleCommand) -> list[Word] | None:
     """The words of a static standard input (a here-string, a here-document, `< <(echo
     ...)`): what xargs reads."""
