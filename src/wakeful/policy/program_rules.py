@@ -4470,7 +4470,11 @@ _TABLE.update(
                 *("-f", "-t", "-b", "-C", "-N", "-P", "-E", "-F", "-R", "-O", "-a", "-I"),
                 *("-n", "-V", "-z", "-Y", "-m", "-r", "-w", "-D", "-s", "-u"),
             ),
+            # -t TYPE makes a new key pair, written where -f says (the check judges it)
             mode_flags={
+                **_same(("-t",), _W, "creates a new key pair"),
+                **_same(("-w",), _H, "loads a security key's middleware library"),
+                **_same(("-O",), _H, "sets key, certificate or moduli options"),
                 **_same(("-l",), _R, "shows a key's fingerprint"),
                 **_same(("-B",), _R, "shows a key's digest"),
                 **_same(("-F",), _R, "looks a host up in known_hosts"),
@@ -4492,7 +4496,12 @@ _TABLE.update(
                 ("ssh-keygen -s ca -I id -V +52w key.pub", _H),
                 ("ssh-keygen -l -Y sign -f ~/.ssh/id_ed25519 -n file notes.txt", _H),
                 ("ssh-keygen -E -B", _H),  # -E takes `-B` as its value: a key is made
+                ("ssh-keygen -t ed25519 -N '' -f build/keys/ci_test", _W),
+                ("ssh-keygen -t ed25519 -N '' -f ~/.ssh/id_new", _C),
+                ("ssh-keygen -t ed25519", _C),
+                ("ssh-keygen -t ed25519-sk -w ./middleware.so -f ./k", _H),
             ),
+            checks=("ssh_keygen_output",),
         ),
         # keys are paths under /proc/sys (`kernel/hostname`), where `..` leads out
         "sysctl": Program(

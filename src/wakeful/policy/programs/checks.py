@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 from wakeful.policy.program_rules import PROGRAMS, Program
 from wakeful.policy.programs.assignments import _assign
+from wakeful.policy.programs.cloud import _openssl_output
 from wakeful.policy.programs.find import read_listed
 from wakeful.policy.programs.inline import _stdin_source
 from wakeful.policy.programs.options import (
@@ -298,6 +299,28 @@ def _variable_operands(name: str, args: list[Word], cmd: SimpleCommand, a: Analy
             _assign(var, Word(value, value), cmd, a)
 
 
+def _ssh_keygen_output(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`ssh-keygen -t TYPE -f FILE` writes a new key pair, FILE and FILE.pub: a new file in a
+    plain workspace directory is a workspace write, as openssl's new keys are; over a file
+    that exists it asks (ssh-keygen prompts), and without -f it writes ~/.ssh/id_TYPE."""
+    opts, _ = split_opts(args, PROGRAMS[name].takes)
+    types = _vals(opts, "-t")
+    if not types:
+        return
+    files = _vals(opts, "-f")
+    if not files:
+        kind = (types[-1].value or "rsa").split("-")[0]
+        a.write(Word(f"~/.ssh/id_{kind}", "~/.ssh/id_" + kind), cmd.cwd)
+        return
+    for target in files:
+        path = a.place(target, cmd.cwd).path
+        if path is None or os.path.lexists(path):
+            a.add(Tier.HIGH, f"{name} writes over {_short(target.text)}, or a file not known")
+            continue
+        _openssl_output(target, cmd, a)
+        a.write(Word(path + ".pub", target.text + ".pub"), cmd.cwd)
+
+
 _REMOTE_ARCHIVE = re.compile(r"^[\w.@-]+:")
 
 
@@ -332,6 +355,7 @@ def _stdin_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "cpio_names": _cpio_names,
+        "ssh_keygen_output": _ssh_keygen_output,
         "stdin_names": _stdin_names,
         "envsubst_scope": _envsubst_scope,
         "clock_operand": _clock_operand,
