@@ -6465,14 +6465,28 @@ _TABLE["go"] = Program(
             "prints settings",
             word_tiers=_same(("-w", "-u"), _H, "changes the user's Go settings"),
         ),
+        # tidy, download and vendor fetch the modules the module cache lacks, unless
+        # GOPROXY=off forbids any download (the check): then they work from the cache
         "mod": Program(
             _W,
             "none",
             "edits go.mod",
-            subcommands=_verbs(
-                (("graph", "why", "verify", "edit-check"), _R, "only reads"),
-                (("tidy", "download", "vendor"), _N, "fetches modules"),
-            ),
+            subcommands={
+                **_verbs((("graph", "why", "verify", "edit-check"), _R, "only reads")),
+                **dict.fromkeys(
+                    ("tidy", "download", "vendor"),
+                    Program(
+                        _W,
+                        "none",
+                        "works with go.mod, go.sum and modules",
+                        ("-go", "-compat", "-reuse"),
+                        write_opts=("-o",),  # `go mod vendor -o DIR`
+                        read_opts=("-reuse",),
+                        long_flags=True,
+                        checks=("go_module_fetch",),
+                    ),
+                ),
+            },
             other_subcommand=(_W, "edits go.mod"),
         ),
     },
@@ -6486,6 +6500,8 @@ _EXAMPLES.update(
             ("go env -w GOPROXY=https://proxy.example", _H),
             ("go mod graph", _R),
             ("go mod tidy", _N),
+            ("go mod vendor", _N),
+            ("go mod vendor -o /home/dev/x", _H),
             ("go mod edit -require=x@v1", _W),
             ("go test ./...", _W),
             ("go generate ./...", _W),

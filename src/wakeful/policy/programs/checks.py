@@ -321,6 +321,13 @@ def _ssh_keygen_output(name: str, args: list[Word], cmd: SimpleCommand, a: Analy
         a.write(Word(path + ".pub", target.text + ".pub"), cmd.cwd)
 
 
+def _go_module_fetch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`go mod tidy`, `download`, `vendor` fetch what the module cache lacks; with
+    GOPROXY=off set for the command, go downloads from no source (GONOPROXY modules too)."""
+    if not any(var == "GOPROXY" and value.value == "off" for var, value in cmd.assigns):
+        a.add(Tier.NETWORK, "go mod fetches modules")
+
+
 _REMOTE_ARCHIVE = re.compile(r"^[\w.@-]+:")
 
 
@@ -355,6 +362,7 @@ def _stdin_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "cpio_names": _cpio_names,
+        "go_module_fetch": _go_module_fetch,
         "ssh_keygen_output": _ssh_keygen_output,
         "stdin_names": _stdin_names,
         "envsubst_scope": _envsubst_scope,
