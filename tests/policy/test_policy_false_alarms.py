@@ -245,6 +245,46 @@ SETTINGS_WITH_CREDENTIALS = [
     "rm ~/.config/gh/config.yml",
 ]
 
+# Project task runners and release tools in their local forms.
+PROJECT_TASKS = [
+    "mix do compile --warnings-as-errors, test",
+    "mix do format + test",
+    "rushx test",
+    "fastlane lanes",
+    "fastlane test",
+    "fastlane run increment_build_number",
+    "supabase migration new add_users",
+    "goreleaser release --snapshot --clean",
+    "cargo release version minor --execute",
+    "cargo release tag --execute",
+    "git cliff -o CHANGELOG.md",
+    "git cliff --unreleased",
+]
+RELEASES = [
+    "mix do compile, hex.publish",
+    "mix do deps.get, compile",
+    "mix do compile, run -e 'System.cmd(\"sh\", [])'",
+    "rushx deploy",
+    "rushx publish:npm",
+    "fastlane beta",
+    "fastlane release",
+    "fastlane match development",
+    "fastlane run upload_to_testflight",
+    "fastlane run increment_build_number xcodeproj:/tmp/x.xcodeproj",
+    "supabase db push",
+    "supabase migration up --linked",
+    "goreleaser release --clean",
+    "goreleaser release --snapshot --config /tmp/x.yaml",
+    "cargo release --execute",
+    "cargo release minor --execute",
+    "cargo release publish --execute",
+    "cargo release push --execute",
+    "git cliff -o ~/.bashrc",
+    "git cliff --github-repo o/r -o CHANGELOG.md",
+    "git cliff -c /tmp/cliff.toml",
+    "git -c alias.cliff='!rm -rf ~' cliff",
+]
+
 
 @pytest.mark.parametrize(
     "cmd",
@@ -256,7 +296,8 @@ SETTINGS_WITH_CREDENTIALS = [
     + LISTINGS
     + NEW_KEY_IN_WORKSPACE
     + OFFLINE_PROJECT_WORK
-    + GH_SETTINGS_READS,
+    + GH_SETTINGS_READS
+    + PROJECT_TASKS,
 )
 def test_false_alarms_are_auto_allowed(cmd: str) -> None:
     assert _auto(cmd) == "allow", JUDGE(cmd)
@@ -272,7 +313,8 @@ def test_false_alarms_are_auto_allowed(cmd: str) -> None:
     + CHANGES
     + KEYS_ELSEWHERE
     + ONLINE_OR_OUTSIDE
-    + SETTINGS_WITH_CREDENTIALS,
+    + SETTINGS_WITH_CREDENTIALS
+    + RELEASES,
 )
 def test_their_dangerous_siblings_are_not(cmd: str) -> None:
     assert _auto(cmd) != "allow", JUDGE(cmd)

@@ -5845,6 +5845,10 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
             },
             script_opts=("-r", "--require"),
         )
+    if name == "mix":  # `mix do compile --warnings-as-errors, test`: each task is judged
+        classes["do"] = Program(
+            _R, "none", "runs mix tasks one after another", checks=("mix_do",)
+        )
     if name == "bundle":  # `bundle config set --local path vendor`: the project's settings
         classes["config"] = Program(
             _H,
@@ -6385,6 +6389,19 @@ _TABLE["cargo"] = Program(
             _CARGO_CHANGES,
         ),
         **dict.fromkeys(("publish", "yank", "owner", "login", "logout"), _CARGO_REGISTRY),
+        # cargo-release: its steps that stay local (bump versions, replace, run the hook,
+        # commit, tag) and those that publish or push; a release without a step does all
+        "release": replace(
+            _CARGO_REGISTRY,
+            what="releases crates (version, commit, publish, tag, push)",
+            subcommands={
+                **dict.fromkeys(("version", "replace", "commit", "tag"), _CARGO_CHANGES),
+                "hook": _cargo(_W, "runs the project's pre-release hook", True),
+                **dict.fromkeys(("changes", "config"), _CARGO_READ),
+                **dict.fromkeys(("publish", "owner", "push"), _CARGO_REGISTRY),
+            },
+            other_subcommand=(_H, "releases: bumps, commits, publishes, tags and pushes"),
+        ),
         **dict.fromkeys(
             ("install", "uninstall"),
             replace(
@@ -6413,6 +6430,11 @@ _EXAMPLES.update(
             ("cargo test --manifest-path ../other/Cargo.toml", _H),
             ("cargo --manifest-path sub/Cargo.toml check", _W),
             ("cargo doc --no-deps --open", _W),
+            ("cargo release version minor --execute", _W),
+            ("cargo release tag --execute", _W),
+            ("cargo release minor --execute", _H),
+            ("cargo release publish --execute", _H),
+            ("cargo release push --execute", _H),
         )
     }
 )
@@ -7568,6 +7590,8 @@ _TABLE.update(
                 ("packer", "builds machine images", ("fmt", "inspect", "validate"), "build ."),
             )
         },
+        # `release --snapshot` builds an unversioned release into dist/ and publishes
+        # nothing (it implies --skip=announce,publish,validate)
         "goreleaser": Program(
             _H,
             "none",
@@ -7575,8 +7599,153 @@ _TABLE.update(
             subcommands={
                 **_same(("check", "healthcheck", "jsonschema", "help"), _R, "checks its config"),
                 **_same(("build", "init"), _W, "builds into dist/"),
+                "release": Program(
+                    _H,
+                    "none",
+                    "builds and publishes a release",
+                    ("--parallelism", "-p", "--timeout", "--release-notes", "--skip"),
+                    outside_opts=("-f", "--config"),
+                    runs_code=True,  # the configuration's hooks
+                    mode_flags={
+                        "--snapshot": (_W, "builds a snapshot into dist/, publishing nothing")
+                    },
+                ),
             },
-            examples=(("goreleaser check", _R), ("goreleaser release --clean", _H)),
+            examples=(
+                ("goreleaser check", _R),
+                ("goreleaser release --clean", _H),
+                ("goreleaser release --snapshot --clean", _W),
+                ("goreleaser release --snapshot --config /tmp/x.yaml", _H),
+            ),
+        ),
+        # Rush's script runner: `rushx NAME` runs a script of the project's package.json,
+        # as `npm run NAME` does (a script named for deploying or publishing asks)
+        "rushx": Program(
+            _W,
+            "none",
+            "runs a script of the project's package.json",
+            runs_code=True,
+            release_pattern=r"(?i)(deploy|release|upload|publish)",
+            examples=(("rushx test", _W), ("rushx build --verbose", _W), ("rushx deploy", _H)),
+        ),
+        # fastlane: a lane is the project's Fastfile (its code), asked when named for shipping;
+        # its tools and most actions talk to Apple's and Google's services or sign
+        "fastlane": Program(
+            _W,
+            "none",
+            "runs a lane of the project's Fastfile (the project's code)",
+            runs_code=True,
+            release_pattern=(
+                r"(?i)(deploy|release|upload|publish|beta|testflight|app_?store|play_?store"
+                r"|distribut|submit|deliver|supply|pilot)"
+            ),
+            word_patterns={r"^\w+:\s*(/|~|\.\.)": (_H, "names a path outside the project")},
+            subcommands={
+                **_same(("lanes", "list"), _W, "lists the Fastfile's lanes (loads it)"),
+                **_same(("actions", "action", "help", "version", "--version"), _R, "only reads"),
+                "run": Program(
+                    _H,
+                    "none",
+                    "runs a fastlane action",
+                    subcommands={
+                        **_same(
+                            (
+                                *("increment_build_number", "increment_version_number"),
+                                *("set_info_plist_value", "update_info_plist"),
+                                "clear_derived_data",
+                            ),
+                            _W,
+                            "changes the project's version or build settings",
+                        ),
+                        **_same(
+                            (
+                                *("get_build_number", "get_version_number", "git_branch"),
+                                *("get_info_plist_value", "last_git_tag", "number_of_commits"),
+                                "ensure_git_status_clean",
+                            ),
+                            _R,
+                            "reads the project's settings or repository",
+                        ),
+                    },
+                    other_subcommand=(_H, "runs a fastlane action (most reach online services)"),
+                ),
+                **_same(
+                    (
+                        *("match", "cert", "sigh", "pem", "produce", "deliver", "pilot"),
+                        *("supply", "precheck", "spaceauth", "init", "enable_auto_complete"),
+                    ),
+                    _H,
+                    "signs, sets up or talks to Apple's or Google's services",
+                ),
+                **_same(
+                    ("install_plugins", "add_plugin", "update_plugins", "update_fastlane"),
+                    _N,
+                    "installs plugins or fastlane itself",
+                ),
+            },
+            other_subcommand=(_W, "runs a lane of the project's Fastfile (the project's code)"),
+            examples=(
+                ("fastlane lanes", _W),
+                ("fastlane test", _W),
+                ("fastlane run increment_build_number", _W),
+                ("fastlane run upload_to_testflight", _H),
+                ("fastlane beta", _H),
+                ("fastlane match development", _H),
+                ("fastlane run increment_build_number xcodeproj:/tmp/x.xcodeproj", _H),
+            ),
+        ),
+        "supabase": Program(
+            _H,
+            "none",
+            "manages a Supabase project, local or hosted",
+            subcommands={
+                **_same(("help", "--version", "-v"), _R, "only reads"),
+                "init": (_W, "writes supabase/config.toml"),
+                "migration": Program(
+                    _H,
+                    "none",
+                    "manages database migrations",
+                    subcommands={"new": (_W, "writes a new migration file in supabase/")},
+                    other_subcommand=(_H, "changes or reads a local or hosted database"),
+                ),
+            },
+            examples=(
+                ("supabase migration new add_users", _W),
+                ("supabase migration up", _H),
+                ("supabase db push", _H),
+            ),
+        ),
+        # git-cliff writes a changelog from the repository's history (`git cliff` runs it);
+        # the configuration's commit preprocessors may run commands: the project's code.
+        # A forge named on the line is asked over the network.
+        "git-cliff": Program(
+            _R,
+            "none",
+            "generates a changelog from git history",
+            (
+                *("-t", "--tag", "--body", "--sort", "--include-path", "--exclude-path"),
+                *("--with-commit", "--skip-commit", "--bump", "-w", "--workdir"),
+                *("-r", "--repository", "-c", "--config", "--context"),
+            ),
+            write_opts=("-o", "--output", "-p", "--prepend"),
+            read_opts=("-r", "--repository", "-w", "--workdir"),
+            outside_opts=("-c", "--config"),  # its preprocessors run commands
+            runs_code=True,
+            word_tiers=_same(
+                (
+                    *("--github-repo", "--gitlab-repo", "--gitea-repo", "--bitbucket-repo"),
+                    *("--github-token", "--gitlab-token", "--gitea-token", "--bitbucket-token"),
+                ),
+                _N,
+                "asks a forge for pull request data",
+            ),
+            examples=(
+                ("git-cliff -o CHANGELOG.md", _W),
+                ("git-cliff --unreleased", _R),
+                ("git-cliff -o /home/dev/.bashrc", _C),
+                ("git-cliff --github-repo o/r -o CHANGELOG.md", _N),
+                ("git-cliff -c /tmp/cliff.toml", _H),
+            ),
         ),
         "flyway": Program(
             _H,

@@ -317,7 +317,12 @@ class Analyzer:
             self.add(Tier.READ_ONLY, f"reads {path or _COMPUTED}")
             return
         tier, msg = path_risk.read_tier(place)
-        if tier != Tier.CRITICAL and path is not None and place.zone != "secret":
+        if (
+            tier != Tier.CRITICAL
+            and path is not None
+            and place.zone != "secret"
+            and not path_risk.holds_home(path, self.home)  # judged as a read of home itself
+        ):
             # a directory or wildcard that takes in a credential file kept among settings
             held = path_risk.secret_below(path, self.home)
             if held is not None:

@@ -328,6 +328,27 @@ def _go_module_fetch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyze
         a.add(Tier.NETWORK, "go mod fetches modules")
 
 
+def _mix_do(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`mix do TASK ARGS, TASK ARGS` (or `+` between them): each task is a mix command."""
+    tasks: list[list[Word]] = [[]]
+    for word in args:
+        if word.value is None:
+            tasks[-1].append(word)
+            continue
+        if word.value == "+":
+            tasks.append([])
+            continue
+        pieces = word.value.split(",")
+        for k, piece in enumerate(pieces):
+            if k:
+                tasks.append([])
+            if piece:
+                tasks[-1].append(Word(piece, piece))
+    for task in tasks:
+        if task:
+            a.run_argv([Word("mix", "mix"), *task], cmd)
+
+
 _REMOTE_ARCHIVE = re.compile(r"^[\w.@-]+:")
 
 
@@ -362,6 +383,7 @@ def _stdin_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "cpio_names": _cpio_names,
+        "mix_do": _mix_do,
         "go_module_fetch": _go_module_fetch,
         "ssh_keygen_output": _ssh_keygen_output,
         "stdin_names": _stdin_names,

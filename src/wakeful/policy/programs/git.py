@@ -18,6 +18,8 @@ from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
 
 _GIT = FAMILIES["git"]
+# Programs that git runs as its own commands (`git cliff` is git-cliff) and that have entries.
+_GIT_EXTERNAL = frozenset({"git-cliff"})
 _GIT_SAYS = {
     Tier.READ_ONLY: "reads repository state",
     Tier.WORKSPACE: "changes the local repository (recoverable)",
@@ -89,6 +91,9 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     tier = _GIT.tiers.get(sub)
     if tier is not None:
         a.add(tier, _GIT_SAYS[tier], part=part)
+    elif f"git-{sub}" in _GIT_EXTERNAL:
+        # `git cliff`: git runs the program git-cliff found on PATH (before any alias)
+        a.run_argv([Word(f"git-{sub}", f"git-{sub}"), *sargs], cmd)
     else:
         a.add(Tier.HIGH, f"runs `git {sub}`, an unknown git command or alias", part=part)
 
