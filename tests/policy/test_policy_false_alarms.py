@@ -160,6 +160,7 @@ NEW_KEY_IN_WORKSPACE = [
     "ssh-keygen -t ed25519 -N '' -f tests/fixtures/id_test",
     "ssh-keygen -t ed25519 -N '' -f ./deploy_key",
     "ssh-keygen -t rsa -b 4096 -N '' -C ci -f build/keys/ci_rsa",
+    "minisign -G -p keys/ci.pub -s keys/ci.key -W",
 ]
 KEYS_ELSEWHERE = [
     "ssh-keygen -t ed25519 -N '' -f ~/.ssh/id_new",
@@ -174,6 +175,13 @@ KEYS_ELSEWHERE = [
     "ssh-keygen -t ed25519 -N '' -f ./k -D ./evil.so",
     "ssh-keygen -s ./ca -I id -f ./k.pub",
     "ssh-keygen -R github.com -f ./k",
+    "minisign -G",
+    "minisign -G -W -p keys/ci.pub",
+    "minisign -G -p keys/ci.pub -s ~/.minisign/ci.key",
+    "minisign -G -p /home/dev/.bashrc -s keys/ci.key",
+    'minisign -G -s "$K" -p k.pub',
+    "minisign -G -s .git/hooks/ci.key -p k.pub",
+    "minisign -Sm dist/app.tar.gz -s keys/ci.key",
 ]
 
 # Work that reaches no network: GOPROXY=off forbids every download; pip with --no-index
@@ -328,4 +336,8 @@ def test_a_new_key_over_an_existing_file_is_not_workspace_work(tmp_path: Path) -
     r = judge("ssh-keygen -t ed25519 -N '' -f ./deploy_key")
     assert mode_verdict("auto", r.tier) != "allow", r
     r = judge("ssh-keygen -t ed25519 -N '' -f ./new_key")
+    assert mode_verdict("auto", r.tier) == "allow", r
+    r = judge("minisign -G -W -p new.pub -s deploy_key")
+    assert mode_verdict("auto", r.tier) != "allow", r
+    r = judge("minisign -G -W -p new.pub -s new.key")
     assert mode_verdict("auto", r.tier) == "allow", r

@@ -9983,13 +9983,22 @@ _TABLE.update(
             _H,
             "none",
             "signs files with a secret key, or verifies signatures",
-            ("-c", "-t", "-P"),
-            read_opts=("-m", "-p", "-x"),
-            mode_flags={"-V": (_R, "verifies a signature")},
+            ("-c", "-t", "-P", "-s", "-p"),
+            read_opts=("-m", "-x"),
+            # -G makes a key pair: -s SECKEY (~/.minisign/minisign.key by default) and
+            # -p PUBKEY (./minisign.pub), judged by the check as new keys are
+            mode_flags={
+                "-V": (_R, "verifies a signature"),
+                "-G": (_W, "makes a new key pair"),
+            },
+            checks=("minisign_keys",),
             examples=(
                 ("minisign -Vm dist/app.tar.gz -p minisign.pub", _R),
                 ("minisign -Sm dist/app.tar.gz", _H),
-                ("minisign -G", _H),
+                ("minisign -G", _C),
+                ("minisign -G -p keys/ci.pub -s keys/ci.key -W", _W),
+                ("minisign -G -p keys/ci.pub -s /home/dev/.minisign/ci.key", _C),
+                ("minisign -G -p /home/dev/.bashrc -s keys/ci.key", _C),
             ),
         ),
         "rclone": Program(

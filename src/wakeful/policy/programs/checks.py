@@ -349,6 +349,27 @@ def _mix_do(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
             a.run_argv([Word("mix", "mix"), *task], cmd)
 
 
+def _minisign_keys(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """minisign's keys: -G writes a new secret key (-s, or ~/.minisign/minisign.key) and
+    public key (-p, or ./minisign.pub), judged as openssl's new keys are (over a file that
+    exists, asked); otherwise -s is the secret key read and -p the public key read."""
+    opts, _ = split_opts(args, PROGRAMS[name].takes)
+    secret = _vals(opts, "-s") or [Word("~/.minisign/minisign.key", "~/.minisign/minisign.key")]
+    public = _vals(opts, "-p")
+    if not _has(opts, "-G"):
+        for key in [*_vals(opts, "-s"), *public]:
+            a.read(key, cmd.cwd)
+        return
+    for key in [*secret, *(public or [Word("minisign.pub", "minisign.pub")])]:
+        path = a.place(key, cmd.cwd).path
+        if path is None or os.path.lexists(path):
+            a.add(Tier.HIGH, f"{name} -G writes over {_short(key.text)}, or a file not known")
+        elif key in secret:
+            _openssl_output(key, cmd, a)
+        else:
+            a.write(key, cmd.cwd)
+
+
 _REMOTE_ARCHIVE = re.compile(r"^[\w.@-]+:")
 
 
@@ -383,6 +404,7 @@ def _stdin_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "cpio_names": _cpio_names,
+        "minisign_keys": _minisign_keys,
         "mix_do": _mix_do,
         "go_module_fetch": _go_module_fetch,
         "ssh_keygen_output": _ssh_keygen_output,
