@@ -293,6 +293,30 @@ RELEASES = [
     "git -c alias.cliff='!rm -rf ~' cliff",
 ]
 
+# A clone from a repository or bundle on this machine reaches no server.
+LOCAL_CLONES = [
+    "git clone proj.bundle proj-copy",
+    "git clone -b main ./vendor/lib.git build/lib",
+    "git clone --bare . /tmp/mirror.git",
+]
+CLONES_ELSEWHERE = [
+    "git clone host.example:repo x",
+    "git clone git@host.example:o/r.git x",
+    "git clone https://x.example/r.git",
+    "git clone file:///home/dev/other x",
+    "git clone ../other x",
+    "git clone ~/.ssh x",
+    "git clone ./a /home/dev/.config/x",
+    "git clone -u 'sh -c id' ./a b",
+    "git clone --upload-pack='rm -rf ~' ./a b",
+    "git clone --template=/tmp/t ./a b",
+    "git clone -c core.hooksPath=/tmp ./a b",
+    "git clone --config core.fsmonitor='rm -rf ~' ./a b",
+    "git clone --recurse-submodules ./a b",
+    "git clone --separate-git-dir=/home/dev/x ./a b",
+    'git clone "$R" b',
+]
+
 
 @pytest.mark.parametrize(
     "cmd",
@@ -305,7 +329,8 @@ RELEASES = [
     + NEW_KEY_IN_WORKSPACE
     + OFFLINE_PROJECT_WORK
     + GH_SETTINGS_READS
-    + PROJECT_TASKS,
+    + PROJECT_TASKS
+    + LOCAL_CLONES,
 )
 def test_false_alarms_are_auto_allowed(cmd: str) -> None:
     assert _auto(cmd) == "allow", JUDGE(cmd)
@@ -322,7 +347,8 @@ def test_false_alarms_are_auto_allowed(cmd: str) -> None:
     + KEYS_ELSEWHERE
     + ONLINE_OR_OUTSIDE
     + SETTINGS_WITH_CREDENTIALS
-    + RELEASES,
+    + RELEASES
+    + CLONES_ELSEWHERE,
 )
 def test_their_dangerous_siblings_are_not(cmd: str) -> None:
     assert _auto(cmd) != "allow", JUDGE(cmd)

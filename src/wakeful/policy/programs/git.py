@@ -365,7 +365,59 @@ def _git_bisect(c: _GitCall) -> bool:
     return False
 
 
+# `git clone` options that change nothing but what is copied (the rest may run a command,
+# install hooks, set configuration, reach a server or write elsewhere)
+_CLONE_PLAIN_FLAGS = frozenset(
+    {"-q", "--quiet", "-v", "--verbose", "-n", "--no-checkout", "--bare", "-l", "--local"}
+    | {"--no-hardlinks", "-s", "--shared", "--single-branch", "--no-single-branch"}
+    | {"--no-tags", "--progress", "--sparse"}
+)
+_CLONE_PLAIN_VALUES = frozenset({"-b", "--branch", "-o", "--origin", "--depth"})
+# `host:path` and `user@host:path` are ssh (a colon before the first slash)
+_SCP_LIKE = re.compile(r"^[^/]*:")
+
+
+def _local_clone(c: _GitCall) -> tuple[Word, Word | None] | None:
+    """The source and destination of a `git clone` from a path (a repository or a bundle
+    file), with only plain options; None when it may reach a server or do more."""
+    operands: list[Word] = []
+    words = iter(c.sargs)
+    for word in words:
+        v = word.value
+        if v is None:
+            return None
+        name = v.partition("=")[0]
+        if v.startswith("-") and v != "-":
+            if name in _CLONE_PLAIN_VALUES:
+                if "=" not in v:
+                    next(words, None)
+                continue
+            if v not in _CLONE_PLAIN_FLAGS:
+                return None
+            continue
+        operands.append(word)
+    if not operands or len(operands) > 2:
+        return None
+    source = operands[0].value or ""
+    if "://" in source or _SCP_LIKE.match(source) or not source:
+        return None
+    return operands[0], operands[1] if len(operands) == 2 else None
+
+
 def _git_clone(c: _GitCall) -> bool:
+    local = _local_clone(c)
+    if local is not None:
+        # from a repository or bundle on this machine: the source is read where it is
+        source, dest = local
+        c.a.read(source, c.cwd)
+        if dest is None:
+            name = os.path.basename((source.value or "").rstrip("/"))
+            for suffix in ("/.git", ".git", ".bundle"):
+                name = name.removesuffix(suffix)
+            dest = Word(name or ".", name or ".")
+        c.a.write(dest, c.cwd)
+        c.a.add(Tier.WORKSPACE, "clones a repository from a path on this machine", part=c.part)
+        return True
     c.a.add(Tier.NETWORK, "clones a repository", part=c.part)
     dests = [w for w in c.sargs if not (w.value or "").startswith("-")]
     if len(dests) >= 2:
