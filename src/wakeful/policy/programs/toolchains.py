@@ -850,6 +850,14 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         ):
             a.add(Tier.HIGH, f"{name} installs globally, outside the workspace")
             return
+        if (
+            name in ("npm", "pnpm", "yarn")
+            and verb in ("ci", "install", "i", "add")
+            and ("--offline" in rest or _has(opts, "--offline"))
+        ):
+            # only npm's cache (yarn's offline mirror): a package missing there fails
+            a.add(Tier.WORKSPACE, f"{name} {verb} --offline installs from the local cache")
+            return
         a.add(Tier.NETWORK, f"{name} {verb} installs packages from the registry")
         return
     if verb in ("run", "run-script") and rest:
