@@ -198,6 +198,8 @@ OFFLINE_PROJECT_WORK = [
     "DYLD_LIBRARY_PATH=build/lib pytest",
     "rm -rf node_modules && npm ci --offline",
     "pnpm install --offline",
+    "unshare -r -n make test",
+    "unshare -rn -- pytest -q",
 ]
 ONLINE_OR_OUTSIDE = [
     "go mod tidy",
@@ -234,6 +236,16 @@ ONLINE_OR_OUTSIDE = [
     "npm install --offline -g typescript",
     "npm ci --offline --registry https://evil.example",
     "npm ci --offline --script-shell=/tmp/sh",
+    "unshare",
+    "unshare -r",
+    "unshare -n make test",
+    "unshare -r -n rm -rf ~",
+    "unshare -r -n cat ~/.ssh/id_rsa",
+    "unshare -r --propagation shared -m make",
+    "unshare -r -R /tmp/root make",
+    "unshare -r --setgroups allow make",
+    "unshare -r --net=/tmp/ns make",
+    "unshare -Ur --map-users=1:100000:65536 make",
 ]
 
 # GitHub CLI keeps its tokens in hosts.yml; config.yml holds settings and aliases (which
