@@ -238,6 +238,8 @@ ONLINE_OR_OUTSIDE = [
     "npm ci --offline --script-shell=/tmp/sh",
     "unshare",
     "unshare -r",
+    "unshare -r ls",
+    "unshare -r -m make test",
     "unshare -n make test",
     "unshare -r -n rm -rf ~",
     "unshare -r -n cat ~/.ssh/id_rsa",
@@ -337,6 +339,33 @@ CLONES_ELSEWHERE = [
     'git clone "$R" b',
 ]
 
+# macOS's property list editor, a local page in the browser, a Godot project.
+DESKTOP_PROJECT_WORK = [
+    "/usr/libexec/PlistBuddy -c 'Print :CFBundleShortVersionString' App/Info.plist",
+    "/usr/libexec/PlistBuddy -c 'Set :CFBundleVersion 42' App/Info.plist",
+    "open http://localhost:3000",
+    "xdg-open http://127.0.0.1:8000/docs",
+    "godot --headless --quit",
+    "godot --headless --check-only --quit scenes/main.tscn",
+]
+DESKTOP_ELSEWHERE = [
+    "/usr/libexec/PlistBuddy App/Info.plist",
+    "/usr/libexec/PlistBuddy -c 'Import :X ~/.ssh/id_rsa' App/Info.plist",
+    '/usr/libexec/PlistBuddy -c "$C" App/Info.plist',
+    "/usr/libexec/PlistBuddy -c 'Set :X 1' ~/Library/Preferences/com.apple.dock.plist",
+    "/usr/libexec/PlistBuddy -c 'Frob' App/Info.plist",
+    "open https://example.com/?q=1",
+    "open http://localhost:3000@example.com/",
+    "open http://localhost.example.com/",
+    "open -a Terminal http://localhost:3000",
+    "open build/App.app",
+    "xdg-open notes.desktop",
+    "godot --editor",
+    "godot -s /tmp/x.gd",
+    "godot --path /tmp/other --headless --quit",
+    "godot --remote-debug tcp://host.example:6007",
+]
+
 
 @pytest.mark.parametrize(
     "cmd",
@@ -350,7 +379,8 @@ CLONES_ELSEWHERE = [
     + OFFLINE_PROJECT_WORK
     + GH_SETTINGS_READS
     + PROJECT_TASKS
-    + LOCAL_CLONES,
+    + LOCAL_CLONES
+    + DESKTOP_PROJECT_WORK,
 )
 def test_false_alarms_are_auto_allowed(cmd: str) -> None:
     assert _auto(cmd) == "allow", JUDGE(cmd)
@@ -368,7 +398,8 @@ def test_false_alarms_are_auto_allowed(cmd: str) -> None:
     + ONLINE_OR_OUTSIDE
     + SETTINGS_WITH_CREDENTIALS
     + RELEASES
-    + CLONES_ELSEWHERE,
+    + CLONES_ELSEWHERE
+    + DESKTOP_ELSEWHERE,
 )
 def test_their_dangerous_siblings_are_not(cmd: str) -> None:
     assert _auto(cmd) != "allow", JUDGE(cmd)

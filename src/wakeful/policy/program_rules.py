@@ -3961,6 +3961,24 @@ _TABLE.update(
         for n in _EDITORS
     }
 )
+# `open URL` and `xdg-open URL` show a page in the user's browser: the project's own local
+# server's page is a read (as `npm docs` opening the registry's page is); any other page is
+# a request the browser makes elsewhere, and a file or application opened runs what it is.
+_LOOPBACK_PAGE = r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(/[^\s@]*)?$"
+for _opener in ("open", "xdg-open"):
+    _TABLE[_opener] = replace(
+        _TABLE[_opener],
+        what="opens files, applications or pages (a file or application runs what it is)",
+        operand_patterns={_LOOPBACK_PAGE: (_R, "opens a page of a local server in the browser")},
+        word_patterns={r"^-": (Tier.HIGH, "opens with an application or options of its own")},
+        examples=(
+            (f"{_opener} http://localhost:3000", _R),
+            (f"{_opener} http://127.0.0.1:8000/docs", _R),
+            (f"{_opener} https://example.com", Tier.HIGH),
+            (f"{_opener} http://localhost:3000@example.com/", Tier.HIGH),
+            (f"{_opener} build/App.app", Tier.HIGH),
+        ),
+    )
 # VS Code's command line lists its extensions and exits (installing one still asks).
 _TABLE["code"] = replace(
     _TABLE["code"],
@@ -7612,6 +7630,60 @@ _TABLE.update(
                 ("goreleaser release --clean", _H),
                 ("goreleaser release --snapshot --clean", _W),
                 ("goreleaser release --snapshot --config /tmp/x.yaml", _H),
+            ),
+        ),
+        # macOS's property list editor: each -c command reads or changes the file named
+        # (Merge and Import read another); without -c it reads commands interactively
+        "PlistBuddy": Program(
+            Tier.HIGH,
+            "none",
+            "reads its commands interactively",
+            ("-c",),
+            mode_flags={"-c": (_R, "runs the property list commands given")},
+            checks=("plist_buddy",),
+            examples=(
+                ("PlistBuddy -c 'Print :CFBundleShortVersionString' App/Info.plist", _R),
+                ("PlistBuddy -c 'Set :CFBundleVersion 42' App/Info.plist", _W),
+                ("PlistBuddy -c 'Set :X 1' /home/dev/Library/Preferences/x.plist", Tier.HIGH),
+                ("PlistBuddy App/Info.plist", Tier.HIGH),
+            ),
+        ),
+        # Godot runs the project in the current directory (or --path): its scripts, tool
+        # scripts included, are the project's code; the editor is interactive
+        "godot": Program(
+            _W,
+            "read",  # a scene or resource of the project
+            "runs or checks the Godot project (the project's code)",
+            (
+                *("--export-release", "--export-debug", "--export-pack", "--render-thread"),
+                *("--display-driver", "--rendering-driver", "--audio-driver", "--resolution"),
+                *("--position", "--log-file", "--language", "--main-loop"),
+            ),
+            write_opts=("--log-file",),
+            script_opts=("-s", "--script"),
+            outside_opts=("--path", "--main-pack"),
+            runs_code=True,
+            word_tiers={
+                **_same(
+                    ("-e", "--editor", "-p", "--project-manager"), Tier.HIGH, "opens the editor"
+                ),
+                **_same(
+                    ("--remote-debug", "--debug-server", "--remote-fs"),
+                    _N,
+                    "connects to a debugger or file server",
+                ),
+                **_same(
+                    ("--export-release", "--export-debug", "--export-pack"),
+                    Tier.HIGH,
+                    "exports to a path the options name",
+                ),
+            },
+            examples=(
+                ("godot --headless --quit", _W),
+                ("godot --headless --check-only --quit scenes/main.tscn", _W),
+                ("godot --headless --path /tmp/other --quit", Tier.HIGH),
+                ("godot -s /tmp/x.gd", Tier.HIGH),
+                ("godot --editor", Tier.HIGH),
             ),
         ),
         # Rush's script runner: `rushx NAME` runs a script of the project's package.json,

@@ -370,6 +370,32 @@ def _minisign_keys(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
             a.write(key, cmd.cwd)
 
 
+_PLIST_READS = frozenset({"print", "help", "exit", "save", "revert"})
+_PLIST_WRITES = frozenset({"set", "add", "delete", "clear", "copy"})
+
+
+def _plist_buddy(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """PlistBuddy's -c commands: Print reads the file named; Set, Add, Delete, Clear and Copy
+    change it; Merge and Import read another file into it (without -c, the entry's own tier:
+    it reads commands interactively)."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes)
+    commands = _vals(opts, "-c")
+    files = pos[:1] or [Word(None, "<file>")]
+    for command in commands:
+        words = (command.value or "").split()
+        verb = words[0].lower() if words else ""
+        if command.value is None or verb not in _PLIST_READS | _PLIST_WRITES | {"merge", "import"}:
+            a.add(Tier.HIGH, f"{name} -c {_short(command.text)}: a command not known")
+            continue
+        for f in files:
+            a.read(f, cmd.cwd)
+            if verb not in _PLIST_READS:
+                a.write(f, cmd.cwd)
+        if verb in ("merge", "import") and len(words) > (2 if verb == "import" else 1):
+            source = words[2] if verb == "import" else words[1]
+            a.read(Word(source, source), cmd.cwd)
+
+
 _REMOTE_ARCHIVE = re.compile(r"^[\w.@-]+:")
 
 
@@ -406,6 +432,7 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "cpio_names": _cpio_names,
         "minisign_keys": _minisign_keys,
         "mix_do": _mix_do,
+        "plist_buddy": _plist_buddy,
         "go_module_fetch": _go_module_fetch,
         "ssh_keygen_output": _ssh_keygen_output,
         "stdin_names": _stdin_names,

@@ -283,7 +283,7 @@ def _classify_path_program(
     base = os.path.basename(name)
     resolved = a.resolve(name, cmd.cwd)
     if resolved is not None and resolved.startswith(
-        ("/usr/bin/", "/bin/", "/usr/local/bin/", "/usr/sbin/", "/sbin/")
+        ("/usr/bin/", "/bin/", "/usr/local/bin/", "/usr/sbin/", "/sbin/", "/usr/libexec/")
     ):
         return _PLANS.get(base) or _plan(base)
     place = a.place(name, cmd.cwd)

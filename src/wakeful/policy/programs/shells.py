@@ -204,8 +204,8 @@ def h_isolate(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     """unshare, bwrap, systemd-run: options, then a command that runs in new namespaces or
     as a unit of its own; judged as that command, and never below high, but in two forms
     that only confine it: `systemd-run --user --scope` with limits, and unshare with a user
-    namespace of the user's own and namespaces that take away (`unshare -r -n make test`:
-    root only inside, no network)."""
+    namespace of the user's own, a network namespace and others that take away (`unshare -r
+    -n make test`: root only inside, no network)."""
     if name == "bwrap":
         pos = _bwrap_command(args)
         a.add(Tier.HIGH, "runs a command in a bubblewrap sandbox whose binds decide its reach")
@@ -216,6 +216,7 @@ def h_isolate(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
             if (
                 pos
                 and flags & _UNSHARE_USERNS
+                and flags & {"-n", "--net"}  # the idiom that takes the network away
                 and flags <= _UNSHARE_CONFINES
                 and all(value is None for _, value in opts)  # `--net=FILE` keeps a namespace
             ):
