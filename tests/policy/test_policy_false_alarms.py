@@ -251,12 +251,15 @@ ONLINE_OR_OUTSIDE = [
 ]
 
 # GitHub CLI keeps its tokens in hosts.yml; config.yml holds settings and aliases (which
-# run shell code: writing it is persistence).
+# run shell code: writing it is persistence). A public key is made to be handed out.
 GH_SETTINGS_READS = [
     "cat ~/.config/gh/config.yml",
     "grep editor ~/.config/gh/config.yml",
     "cat ~/.claude/settings.json",
     "cat ~/.claude/*",
+    "cat ~/.ssh/id_ed25519.pub",
+    "cat ~/.ssh/*.pub",
+    "cp ~/.ssh/id_ed25519.pub deploy/authorized_keys",
 ]
 # A directory or wildcard read whole takes in the credential files kept among settings.
 SETTINGS_WITH_CREDENTIALS = [
@@ -273,6 +276,13 @@ SETTINGS_WITH_CREDENTIALS = [
     "echo 'alias x=!sh' >> ~/.config/gh/config.yml",
     "cp aliases.yml ~/.config/gh/config.yml",
     "rm ~/.config/gh/config.yml",
+    "cat ~/.ssh/*",
+    "cat ~/.ssh/id_ed25519",
+    "cat ~/.ssh/id_rsa.pub.bak",
+    "cat ~/.ssh/x.pub~",
+    "cat ~/.ssh/keys.pub/id_rsa",
+    "cat ~/.ssh/config",
+    "echo ssh-ed25519 AAAA >> ~/.ssh/id_ed25519.pub",
 ]
 
 # Project task runners and release tools in their local forms.

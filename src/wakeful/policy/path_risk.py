@@ -814,6 +814,11 @@ _SHELL_STARTUP = re.compile(
 )
 
 
+# A public key beside the private ones (`~/.ssh/id_ed25519.pub`, `~/.ssh/*.pub`): the name
+# says public (see _NOT_SECRET), and it is made to be handed out
+_SSH_PUBLIC_KEY = re.compile(r"/\.ssh/[^/]+\.pub\Z")
+
+
 def read_tier(place: Place) -> tuple[Tier, str]:
     zone = place.zone
     if zone == "workspace":  # most paths: the last verdict below, reached first
@@ -833,6 +838,8 @@ def read_tier(place: Place) -> tuple[Tier, str]:
     if zone == "unknown":
         return Tier.READ_ONLY, "reads a path computed at run time"
     if zone in ("home", "other"):
+        if place.path is not None and _SSH_PUBLIC_KEY.search(place.path):
+            return Tier.READ_ONLY, f"reads the public key {place.label}"
         return Tier.HIGH, f"reads {place.label}, outside the workspace"
     if zone == "persist" and place.path is not None and _SHELL_STARTUP.match(place.path):
         # a user's shell startup file is where API tokens are exported (MITRE T1552.001)
