@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os.path
 import re
+import shlex
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -370,6 +371,25 @@ def _minisign_keys(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
             a.write(key, cmd.cwd)
 
 
+def _mlr_prepipe(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """Miller runs `CMD < FILE` for --prepipe CMD and `CMD FILE` for --prepipex CMD, once
+    for each file operand (and for the --from files): judged as those shell commands, and
+    as the command written alone unless it ends in the redirection Miller completes."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes)
+    files = [*_vals(opts, "--from"), *pos]
+    for opt in ("--prepipe", "--prepipex"):
+        for code in _vals(opts, opt):
+            if code.value is None:
+                a.add(Tier.HIGH, f"{name} {opt} runs a command only known at run time")
+                continue
+            glue = " " if opt == "--prepipex" else " < "
+            if not code.value.rstrip().endswith("<"):  # also as written (`curl ... | sh`)
+                a.run_script(code.value, cmd.cwd, f"{name} {opt}")
+            for f in files or [Word("input", "input")]:
+                target = shlex.quote(f.value) if f.value is not None else '"$FILE"'
+                a.run_script(code.value + glue + target, cmd.cwd, f"{name} {opt}")
+
+
 _PLIST_READS = frozenset({"print", "help", "exit", "save", "revert"})
 _PLIST_WRITES = frozenset({"set", "add", "delete", "clear", "copy"})
 
@@ -432,6 +452,7 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "cpio_names": _cpio_names,
         "minisign_keys": _minisign_keys,
         "mix_do": _mix_do,
+        "mlr_prepipe": _mlr_prepipe,
         "plist_buddy": _plist_buddy,
         "go_module_fetch": _go_module_fetch,
         "ssh_keygen_output": _ssh_keygen_output,
