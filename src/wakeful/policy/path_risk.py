@@ -48,6 +48,16 @@ _HOME_SECRETS = (
     ".config/chromium",
     ".bash_history",
     ".zsh_history",
+    # macOS: the login keychain, TCC's consent database, browsers' and Messages' data, the
+    # list of every download and where it came from
+    "Library/Keychains",
+    "Library/Application Support/com.apple.TCC",
+    "Library/Cookies",
+    "Library/Safari",
+    "Library/Messages",
+    "Library/Application Support/Google/Chrome",
+    "Library/Application Support/Firefox",
+    "Library/Preferences/com.apple.LaunchServices.QuarantineEventsV2",
     # Tokens kept beside settings: their directories are persistence locations (writes run
     # code later) whose other files are plain reads, so the token files are named here.
     ".config/wakeful/config.toml",  # wakeful's own provider keys
@@ -70,6 +80,19 @@ _SYSTEM_SECRETS = (
     "/var/lib/sudo",
     # Wi-Fi and VPN keys, Kerberos keytabs, cluster administrators' kubeconfigs, the
     # maintenance password of Debian's MySQL, SSSD's directory password
+    # macOS: BSD's password file, the local directory's user records (password hashes),
+    # root's home, sudo's timestamps, the system keychains, and TCC's consent database
+    # (which apps may read every file, record the screen or send keystrokes)
+    "/etc/master.passwd",
+    "/private/etc/master.passwd",
+    "/var/db/dslocal",
+    "/private/var/db/dslocal",
+    "/var/root",
+    "/private/var/root",
+    "/var/db/sudo",
+    "/private/var/db/sudo",
+    "/Library/Keychains",
+    "/Library/Application Support/com.apple.TCC",
     "/etc/NetworkManager/system-connections",
     "/etc/wpa_supplicant",
     "/etc/ipsec.secrets",
@@ -649,6 +672,32 @@ class _Scratch(NamedTuple):
     flags: tuple[bool, bool, bool, bool]
 
 
+# Other version control's repository configuration, which names hooks, aliases, pagers and
+# extensions that run on the next command as .git/config does (Mercurial, Jujutsu), and
+# their stores (and Subversion's and Fossil's checkout state): the repository's own data.
+_VCS_CONFIG = (".hg/hgrc", ".hg/hgrc-not-shared", ".jj/repo/config.toml")
+_VCS_DIRS = (".hg", ".jj", ".svn")
+_VCS_STORE_NAMES = frozenset({*_VCS_DIRS, ".fslckout", "_fossil_"})
+
+
+def _vcs_internal(folded: str) -> bool:
+    """.git/hooks, .git/config and their like in other version control (case folded)."""
+    return (
+        folded.startswith(".git/hooks")
+        or folded == ".git/config"
+        or folded in _VCS_CONFIG
+        or folded.startswith(".hg/hgrc.d/")
+    )
+
+
+def _vcs_store(rel: str) -> bool:
+    """A path inside a repository's own data (.git/ but its disposable files, .hg/, .jj/,
+    .svn/, Fossil's checkout database)."""
+    if rel.startswith(".git/"):
+        return not (rel.endswith(".lock") or rel in _GIT_SCRATCH or rel.startswith(".git/info/"))
+    return rel.lower() in _VCS_STORE_NAMES or rel.split("/", 1)[0].lower() in _VCS_DIRS
+
+
 @functools.lru_cache(maxsize=8192)
 def _lexical(path: str, workspace: str, home: str) -> Place | _Inside | _Scratch:
     """Everything `place_of` decides from the path's text alone (a pure function of its
@@ -671,13 +720,10 @@ def _lexical(path: str, workspace: str, home: str) -> Place | _Inside | _Scratch
             return _Inside(
                 flags,
                 rel,
-                folded.startswith(".git/hooks") or folded == ".git/config",
+                _vcs_internal(folded),
                 folded == ".git",
                 is_protected(rel),
-                rel.startswith(".git/")
-                and not (
-                    rel.endswith(".lock") or rel in _GIT_SCRATCH or rel.startswith(".git/info/")
-                ),
+                _vcs_store(rel),
                 tuple(steps),
                 Place(path, "workspace", *flags),
             )
@@ -729,11 +775,11 @@ def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) ->
         # `.wakeful` (other runs' worktrees among them) are protected as they are there.
         rel = path[len(checkout) :].lstrip("/")
         folded = rel.lower()
-        if folded.startswith(".git/hooks") or folded == ".git/config" or folded == ".git":
+        if _vcs_internal(folded) or folded == ".git":
             return "git_internal"
         if is_protected(rel):
             return "protected"
-        if folded.startswith(".git/"):
+        if folded.startswith(".git/") or _vcs_store(rel):
             return "git_store"
         return "other"
     if _under(path, home):
@@ -879,7 +925,8 @@ def write_tier(place: Place) -> tuple[Tier, str]:
         return Tier.CRITICAL, f"writes the device {label}"
     if zone == "git_internal":
         return Tier.CRITICAL, (
-            f"writes git internals {label} (hooks and config run code; protected, "
+            f"writes {'git' if '/.git/' in f'{label}/' else 'repository'} internals {label} "
+            "(hooks and config run code; protected, "
             "never changed without asking)"
         )
     if zone == "hardlinked":
@@ -941,7 +988,7 @@ def delete_tier(place: Place, recursive: bool, glob_all: bool = False) -> tuple[
     if zone in ("workspace", "scratch", "hardlinked"):
         if place.path is not None and zone == "workspace":
             base = os.path.basename(place.path)
-            if base == ".git":
+            if base == ".git" or base.lower() in _VCS_STORE_NAMES:
                 return Tier.HIGH, f"deletes the repository history {label}"
         if place.is_workspace:
             return Tier.HIGH, f"deletes the whole workspace {label} (mass deletion)"

@@ -949,6 +949,7 @@ NO_DANGEROUS_FORM = frozenset(
         *("systemd-detect-virt", "sockstat", "smbstatus", "getenforce", "sestatus", "lvs"),
         *("vgs", "pvs", "kextstat", "sw_vers", "system_profiler", "ioreg", "modinfo"),
         "ds_report",  # DeepSpeed's build report (the fifteenth set)
+        "pwdx",  # a process's working directory (the seventeenth set)
         # shell builtins and syntax that change only this shell
         ":",
         "[[",

@@ -302,7 +302,18 @@ def _same(words: Iterable[str], tier: Tier, why: str) -> dict[str, tuple[Tier, s
 
 
 _R = Tier.READ_ONLY
+_SECRET_WORDS = (
+    r"(?i)(id_(rsa|dsa|ecdsa|ed25519)|\.pem\b|\.key\b|\.p12|\.pfx|\.kdbx|credential|passw|"
+    r"secret|token|\.aws\b|\.ssh\b|netrc|keychain|\.env\b|"
+    # the markers of a key's or a token's text: a PEM private key, an AWS access key, a JWT,
+    # a bearer header
+    r"private.?key|\bakia|(?-i:(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{0,40}\b)|bearer)"
+)
+# A file mode that lets every user write: an octal mode whose last digit has the write bit,
+# or a symbolic clause giving others (o, a) write (`+w` alone follows the umask).
+_OTHERS_WRITE_MODE = r"^[0-7]{0,3}[2367]$|(^|,)[ugoa]*[oa][ugoa]*[+=][rwxXst]*w"
 _READERS = [
+    "diffstat",
     "cat",
     "head",
     "tail",
@@ -383,6 +394,7 @@ _LISTERS = [
     "getfacl",
 ]
 _NO_PATHS = [
+    "pwdx",  # a process's working directory, by pid
     "echo",
     "printf",
     "pwd",
@@ -503,6 +515,24 @@ _TABLE: dict[str, Program] = {
     **{n: Program(_R, "meta", "lists files or their attributes") for n in _LISTERS},
     **{n: Program(_R, "none", "only prints information") for n in _NO_PATHS},
     **{n: Program(Tier.NETWORK, "none", "queries the network") for n in _PINGERS},
+    # which processes use a file, a mount or a port; -k kills them
+    "fuser": Program(
+        _R,
+        "meta",
+        "lists the processes using files or sockets",
+        ("-n", "--namespace"),
+        word_patterns={
+            r"^-[acfimMsuvw46]*k|^--kill$": (Tier.HIGH, "kills the processes using them")
+        },
+    ),
+    # ICU's converter and transliterator: reads its files, writes -o
+    "uconv": Program(
+        _R,
+        "read",
+        "converts or transliterates text",
+        ("-f", "-t", "-x", "--from-code", "--to-code", "--callback", "--fallback"),
+        write_opts=("-o", "--output"),
+    ),
     "grep": Program(
         _R,
         "read",
@@ -552,7 +582,8 @@ _TABLE: dict[str, Program] = {
         _R, "read", "searches files", ("--type", "-A", "-B", "-C", "-m"), skip_first=True
     ),
     # BSD-style options without a dash: `e` shows each process's environment (`ps auxe`,
-    # `ps eww`), where other processes keep their credentials.
+    # `ps eww`, beside a pid list `p`, a user list `U` or a format `o`: `ps ewwp 4242`),
+    # where other processes keep their credentials.
     "ps": Program(
         _R,
         "none",
@@ -561,8 +592,10 @@ _TABLE: dict[str, Program] = {
             *("-o", "-O", "-p", "-q", "-u", "-U", "-g", "-G", "-C", "-t", "-s", "-N"),
             *("--format", "--pid", "--ppid", "--user", "--group", "--sort", "--cols", "--rows"),
         ),
-        word_patterns={
-            r"^[acefhjlmnrsuvwxHLMSTVXZ]*e[acefhjlmnrsuvwxHLMSTVXZ]*$": (
+        # Operands only: an option's value is a name (`ps -C sleep`); a BSD letter that takes
+        # a list (`p`, `U`, `o` ...) takes the rest of its word.
+        operand_patterns={
+            r"^[acefhjlmnrsuvwxHLMSTVXZ]*e[acefhjlmnrsuvwxHLMSTVXZ]*([gkoOpqtU].*)?$": (
                 Tier.CRITICAL,
                 "shows every process's environment (credential reading)",
             )
@@ -602,7 +635,16 @@ _TABLE: dict[str, Program] = {
         ("-L", "-I", "-P", "--filelimit", "-H", "-T", "--charset", "--sort"),
         write_opts=("-o", "--output"),
     ),
-    "mkdir": Program(Tier.WORKSPACE, "write", "creates directories", ("-m", "--mode")),
+    "mkdir": Program(
+        Tier.WORKSPACE,
+        "write",
+        "creates directories",
+        ("-m", "--mode"),
+        value_tiers={
+            o: (_OTHERS_WRITE_MODE, Tier.HIGH, "makes it writable by every user")
+            for o in ("-m", "--mode")
+        },
+    ),
     "touch": Program(
         Tier.WORKSPACE,
         "write",
@@ -725,6 +767,20 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
         ("touch ~/.config/autostart/x", Tier.CRITICAL),
     ),
     "locate": (("locate README.md", _R), ("locate id_ed25519", Tier.CRITICAL)),
+    "fuser": (
+        ("fuser -v /var/log/syslog", _R),
+        ("fuser -v 53/udp", _R),
+        ("fuser -k 8080/tcp", Tier.HIGH),
+        ("fuser -km /home", Tier.HIGH),
+        ("fuser -ki notes.txt", Tier.HIGH),
+    ),
+    "pwdx": (("pwdx 4242", _R),),
+    "diffstat": (("diffstat build/changes.patch", _R), ("diffstat ~/.ssh/id_rsa", Tier.CRITICAL)),
+    "uconv": (
+        ("uconv -f utf-8 -t utf-8 -x '::Any-Hex;' notes.txt", _R),
+        ("uconv -x '::Any-Lower;' -o build/out.txt notes.txt", Tier.WORKSPACE),
+        ("uconv -x '::Any-Lower;' -o ~/.bashrc notes.txt", Tier.CRITICAL),
+    ),
     "ping": (("ping -c 1 example.com", Tier.NETWORK),),
     "dig": (("dig example.com", Tier.NETWORK),),
     "tail": (("tail -n 50 app.log", _R), ("tail -f /var/log/syslog", _R)),
@@ -751,6 +807,10 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
         ("ps -C sleep", _R),
         ("ps auxe", Tier.CRITICAL),
         ("ps eww -o pid,command", Tier.CRITICAL),
+        ("ps ewwp 4242", Tier.CRITICAL),
+        ("ps axeU dev", Tier.CRITICAL),
+        ("ps wwp 4242", _R),
+        ("ps -C sleep -o pid=", _R),
     ),
     "df": (("df -h", _R),),
     "lsblk": (("lsblk", _R),),
@@ -777,6 +837,9 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "mkdir": (
         ("mkdir -p build/out", Tier.WORKSPACE),
         ("mkdir -p ~/.config/autostart/x", Tier.CRITICAL),
+        ("mkdir -m 755 build/out", Tier.WORKSPACE),
+        ("mkdir -m 777 build/shared", Tier.HIGH),
+        ("mkdir --mode=a+w build/shared", Tier.HIGH),
     ),
     "truncate": (
         ("truncate -s 0 out.txt", Tier.WORKSPACE),
@@ -3660,6 +3723,11 @@ _TABLE.update(
                 "--grep",
             ),
             read_opts=("-D", "--directory", "--file"),
+            # a pattern that looks for a token, a password or a key in every service's log
+            value_tiers={
+                o: (_SECRET_WORDS, Tier.CRITICAL, "searches the system journal for credentials")
+                for o in ("-g", "--grep")
+            },
             word_tiers={
                 w: (Tier.HIGH, "deletes, rotates or rewrites the system journal")
                 for w in (
@@ -5959,6 +6027,26 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
 
 
 _TABLE.update({n: _project_tool(n, sets) for n, sets in _PROJECT_TOOLS.items()})
+# Swift is also an interpreter: a file operand is a script it runs (`swift scripts/gen.swift`,
+# as `python3 FILE`), -e runs code given on the command line, `swift -` code on standard
+# input, and `swift repl` an interactive session.
+_TABLE["swift"] = replace(
+    _TABLE["swift"],
+    value_tiers={"-e": (r"", _H, "runs Swift code given on the command line")},
+    subcommands={
+        **_TABLE["swift"].subcommands,
+        "repl": (_H, "starts an interactive Swift session"),
+        "-": (_H, "runs Swift code from standard input"),
+    },
+    # any other word runs `swift-WORD`, a program of that name: unknown
+    other_subcommand=Program(
+        _H,
+        "script",
+        "runs a program swift-WORD, or a Swift script",
+        operand_patterns={r"\.swift$": (_W, "runs a Swift script")},
+        runs_code=True,
+    ),
+)
 _EXAMPLES.update(
     {
         "poetry": (
@@ -6003,7 +6091,15 @@ _EXAMPLES.update(
             ("dotnet ef migrations add X --project ../other/Other.csproj", _H),
         ),
         "dart": (("dart pub deps", _R), ("dart pub publish", _H)),
-        "swift": (("swift package update", _N), ("swift sdk install https://x/sdk.tar.gz", _H)),
+        "swift": (
+            ("swift package update", _N),
+            ("swift sdk install https://x/sdk.tar.gz", _H),
+            ("swift scripts/gen.swift", _W),
+            ("swift /tmp/x.swift", _H),
+            ("swift sdk list", _H),
+            ("swift -e 'print(1)'", _H),
+            ("swift repl", _H),
+        ),
         "flutter": (("flutter pub outdated", _R), ("flutter pub global activate x", _H)),
         "hatch": (
             ("hatch env show", _R),
@@ -8362,6 +8458,9 @@ for _name, _more in {
     "dmesg": (("dmesg --cle", _H), ("dmesg --read-c", _H)),
     "findmnt": (),
     "journalctl": (
+        ("journalctl -g password", _C),
+        ("journalctl --grep=eyJhbGciOi", _C),
+        ("journalctl -u nginx -g 'upstream timed out'", _R),
         ("journalctl --vacuum-t=0", _H),
         ("journalctl --rot", _H),
         ("journalctl --vacuum-s=1K", _H),
@@ -8464,13 +8563,20 @@ _TABLE.update(
             "shows files' capabilities",
             examples=(("getcap build/app", _R), ("getcap -r ~/.ssh", _H)),
         ),
+        # Spotlight's attributes hold data, not only names: kMDItemWhereFroms is the URL a
+        # download came from (a signed URL carries its token), kMDItemFinderComment text the
+        # user typed; for a file outside the workspace they are a read of it.
         "mdls": Program(
             _R,
-            "meta",
+            "read",
             "shows a file's Spotlight metadata",
             ("-name", "-n"),
             long_flags=True,
-            examples=(("mdls README.md", _R), ("mdls ~/.ssh/id_rsa", _H)),
+            examples=(
+                ("mdls README.md", _R),
+                ("mdls -name kMDItemWhereFroms ~/Downloads/report.zip", _H),
+                ("mdls ~/.ssh/id_rsa", _C),
+            ),
         ),
         "lsinitramfs": Program(
             _R,
@@ -8478,12 +8584,46 @@ _TABLE.update(
             "lists an initramfs image",
             examples=(("lsinitramfs /boot/initrd.img", _R), ("lsinitramfs ~/.ssh/id_rsa", _C)),
         ),
+        # captures an interface's traffic (other programs' credentials in clear, root); -r
+        # reads a capture file instead, -w writes one, -z runs a program on each written
+        "tcpdump": Program(
+            _H,
+            "none",
+            "captures network traffic on an interface",
+            (
+                *("-i", "--interface", "-c", "-s", "--snapshot-length", "-C", "-G", "-W"),
+                *("-E", "-M", "-T", "-y", "--linktype", "-B", "--buffer-size", "-j", "-Q"),
+                *("--direction", "--time-stamp-type", "--time-stamp-precision", "-Z"),
+                *("--relinquish-privileges", "--count", "--print-sampling"),
+            ),
+            read_opts=("-r", "-F", "-V"),
+            write_opts=("-w",),
+            exec_opts=("-z",),
+            mode_flags={"-r": (_R, "reads a saved capture file")},
+            examples=(
+                ("tcpdump -r capture.pcap -nn", _R),
+                ("tcpdump -nn -r capture.pcap port 443", _R),
+                ("tcpdump -r capture.pcap -w build/https.pcap port 443", _W),
+                ("tcpdump -r ~/.ssh/id_rsa", _C),
+                ("tcpdump -i eth0 port 80", _H),
+                ("tcpdump -nei eth0 icmp", _H),
+            ),
+        ),
         "mkfifo": Program(
             _W,
             "write",
             "creates named pipes",
             ("-m", "--mode", "-Z", "--context"),
-            examples=(("mkfifo build/events.pipe", _W), ("mkfifo ~/.bashrc", _C)),
+            value_tiers={
+                o: (_OTHERS_WRITE_MODE, Tier.HIGH, "makes it writable by every user")
+                for o in ("-m", "--mode")
+            },
+            examples=(
+                ("mkfifo build/events.pipe", _W),
+                ("mkfifo ~/.bashrc", _C),
+                ("mkfifo -m 600 build/events.pipe", _W),
+                ("mkfifo -m 666 build/events.pipe", Tier.HIGH),
+            ),
         ),
         "utmpdump": Program(
             _R,
@@ -8739,8 +8879,12 @@ _TABLE.update(
             "reads or configures the unified log",
             subcommands=_same(("show", "stream", "stats", "help"), _R, "only reads the log"),
             other_subcommand=(_H, "erases, collects or reconfigures the system log"),
+            # a predicate that looks for a token, a password or a key in every process's log
+            word_patterns={_SECRET_WORDS: (_C, "searches the system log for credentials")},
             examples=(
                 ("log show --last 5m --style compact", _R),
+                ("log show --predicate 'eventMessage CONTAINS[d] \"eyJ\"'", _C),
+                ("log stream --predicate 'eventMessage CONTAINS \"password\"'", _C),
                 ("log erase --all", _H),
                 ("log config --mode level:off", _H),
             ),
@@ -8926,8 +9070,24 @@ _TABLE.update(
                 _C,
                 "reads password hashes",
             ),
+            # a datasource other than the local node: Active Directory, LDAP, the search
+            # path that holds them, or a directory service on another host
+            word_patterns={
+                r"^/(Active Directory|LDAPv3|Search|Contacts|NIS)(/|$)": (
+                    _N,
+                    "asks a network directory service",
+                ),
+                r"^(?!localhost$)(([A-Za-z0-9-]+\.)+[A-Za-z]{2,}|\d{1,3}(\.\d{1,3}){3})$": (
+                    _N,
+                    "connects to the directory service of another host",
+                ),
+            },
             examples=(
                 ("dscl . -list /Users", _R),
+                ("dscl /Local/Default -list /Users", _R),
+                ('dscl "/Active Directory/CORP/All Domains" -list /Users', _N),
+                ("dscl /Search -read /Users/jdoe", _N),
+                ("dscl ldap.example.com -list /Users", _N),
                 ("dscl . -read /Users/dev UserShell", _R),
                 ("dscl . -read /Users/dev ShadowHashData", _C),
                 ("dscl . -create /Users/art UniqueID 333", _H),
@@ -9454,10 +9614,6 @@ _TABLE.update(
 # that read and print, archive and file tools, macOS and Linux inspection tools, and the
 # subcommands of cloud, cluster and tunnel CLIs. Each entry's dangerous forms are among
 # its examples.
-_SECRET_WORDS = (
-    r"(?i)(id_(rsa|dsa|ecdsa|ed25519)|\.pem\b|\.key\b|\.p12|\.pfx|\.kdbx|credential|passw|"
-    r"secret|token|\.aws\b|\.ssh\b|netrc|keychain|\.env\b)"
-)
 # Miller's DSL: `system()` and `exec()` run programs; redirects write files it names
 _MLR_WRITES = r"\b(tee|emit[1pf]?|print|printn|eprint|dump|edump)\s*>"
 _CSV_OPTS: tuple[str, ...] = (
@@ -9799,11 +9955,15 @@ _TABLE.update(
                 ("mdfind -name Makefile", _R),
                 ("mdfind -onlyin /home/dev/proj TODO", _R),
                 ("mdfind -name id_rsa", _C),
+                ("mdfind 'kMDItemTextContent == AKIA*' -onlyin ~", _C),
+                ("mdfind -name heyjude.mp3", _R),
+                ("mdfind 'kMDItemTextContent == \"*BEGIN RSA PRIVATE KEY*\"'", _C),
             ),
         ),
+        # extended attributes hold data (the same Spotlight attributes, a download's origin)
         "xattr": Program(
             _R,
-            "meta",
+            "read",
             "shows or changes extended attributes",
             mode_flags={
                 "-w": (_W, "writes an attribute"),
@@ -9818,6 +9978,7 @@ _TABLE.update(
             },
             examples=(
                 ("xattr -l dist/app.zip", _R),
+                ("xattr -p com.apple.metadata:kMDItemWhereFroms ~/Downloads/x.zip", _H),
                 ("xattr -w com.example.k v docs/a.pdf", _W),
                 ("xattr -d com.apple.quarantine bin/tool", _H),
                 ("xattr -c bin/tool", _H),
@@ -11248,6 +11409,846 @@ _TABLE.update(
         ),
     }
 )
+# Version control other than git (Mercurial, Jujutsu, Subversion, Fossil). Reads of the
+# working copy and its history are read-only; local changes that the tool's own history
+# restores (hg's backup bundles and .orig files, jj's operation log, fossil's undo) are
+# workspace work; whatever talks to a remote, discards changes without a backup, deletes
+# untracked files or history, or takes configuration (hooks, aliases, pagers, editors, diff
+# and merge tools, extensions) from the command line is asked.
+_VCS_CONFIG_OPT = (r"", _H, "sets configuration, which can name hooks, aliases and programs")
+
+
+def _with_globals(
+    program: Program,
+    values: tuple[str, ...],
+    tiers: Mapping[str, tuple[str, Tier, str]],
+    outside: tuple[str, ...],
+) -> Program:
+    """A program whose global options may also follow its subcommand (`hg log --config
+    KEY=VALUE`, `jj st -R DIR`): every subcommand entry, at every depth, takes them and
+    judges them as the program does."""
+    subs: dict[str, tuple[Tier, str] | Program] = {}
+    for word, entry in program.subcommands.items():
+        if not isinstance(entry, Program):
+            entry = Program(entry[0], "none", entry[1])
+        subs[word] = _with_globals(entry, values, tiers, outside)
+    other = program.other_subcommand
+    if isinstance(other, Program):
+        other = _with_globals(other, values, tiers, outside)
+    return replace(
+        program,
+        value_opts=(*program.value_opts, *values),
+        value_tiers={**program.value_tiers, **tiers},
+        outside_opts=(*program.outside_opts, *outside),
+        subcommands=subs,
+        other_subcommand=other,
+    )
+
+
+_VCS_URL = r"^(https?|ssh|svn|svn\+ssh|file|ftp)://"
+_HG_GLOBAL = ("-R", "--repository", "--cwd", "--color", "--pager", "--encoding", "--config")
+_HG_FLAGS = (
+    *("-y", "--noninteractive", "-q", "--quiet", "-v", "--verbose", "--debug", "--time"),
+    *("--traceback", "--hidden", "--profile", "--version", "-h", "--help"),
+)
+_HG_REV_OPTS: tuple[str, ...] = (
+    *("-r", "--rev", "-T", "--template", "-l", "--limit", "-I", "--include", "-X"),
+    *("--exclude", "-k", "--keyword", "-u", "--user", "-d", "--date", "-b", "--branch"),
+    *("-m", "--message", "-c", "--change", "-U", "--unified", "-D", "--dest", "-s"),
+    *("--source", "-B", "--bookmark", "-e", "--ssh"),
+)
+_HG_TOOL = {
+    opt: (r"^(?!(internal)?:)", _H, "runs a merge tool named on the command line")
+    for opt in ("-t", "--tool")
+}
+_HG_READ = Program(_R, "read", "reads the working copy or the repository's history", _HG_REV_OPTS)
+_HG_WORK = Program(
+    _W,
+    "write",
+    "changes the working copy or the local repository (recoverable)",
+    _HG_REV_OPTS,
+    read_opts=("-l", "--logfile"),
+    value_tiers=_HG_TOOL,
+)
+# -C/--clean and --no-backup lose uncommitted changes, also inside a cluster (`-aC`)
+_HG_DISCARDS = {r"^(--clean|--no-backup|-[a-zA-Z]*C[a-zA-Z]*)$": (_H, "discards changes")}
+_HG_NET = (_N, "talks to a remote repository")
+_HG_SECTIONS = (
+    r"^(ui|paths|phases|diff|format|experimental|commands|email|patch|progress|color|"
+    r"templates|revsetalias|merge-patterns|annotate|server|web|trusted|devel)(\.|$)"
+)
+_TABLE.update(
+    {
+        "hg": Program(
+            _R,
+            "none",
+            "Mercurial (prints help without a subcommand)",
+            _HG_GLOBAL,
+            outside_opts=("-R", "--repository", "--cwd"),
+            value_tiers={"--config": _VCS_CONFIG_OPT},
+            plain_flags=_HG_FLAGS,
+            strict_options=True,
+            subcommands={
+                **dict.fromkeys(
+                    (
+                        *("status", "st", "stat", "log", "history", "diff", "di", "annotate"),
+                        *("blame", "ann", "cat", "files", "manifest", "grep", "export"),
+                    ),
+                    replace(_HG_READ, write_opts=("-o", "--output")),
+                ),
+                **_verbs(
+                    (
+                        (
+                            *("summary", "sum", "heads", "branches", "tags", "root", "version"),
+                            "help",
+                            *("verify", "parents", "paths", "id", "identify", "locate"),
+                        ),
+                        _R,
+                        "only reads",
+                    ),
+                    (("incoming", "in", "outgoing", "out", "pull", "clone"), *_HG_NET),
+                    (("push",), _H, "publishes changesets to a remote"),
+                    (("serve",), _H, "serves the repository over the network"),
+                    (
+                        ("strip", "debugstrip", "prune", "rollback", "purge", "clean"),
+                        _H,
+                        "deletes changesets or untracked files that nothing restores",
+                    ),
+                    (("extdiff",), _H, "runs a diff program"),
+                ),
+                # `hg identify SOURCE` asks that remote
+                "identify": Program(
+                    _R,
+                    "none",
+                    "identifies the working copy",
+                    _HG_REV_OPTS,
+                    operand_patterns={r".": _HG_NET},
+                ),
+                "id": Program(
+                    _R,
+                    "none",
+                    "identifies the working copy",
+                    _HG_REV_OPTS,
+                    operand_patterns={r".": _HG_NET},
+                ),
+                **dict.fromkeys(
+                    (
+                        *("add", "addremove", "forget", "rm", "remove", "mv", "move", "rename"),
+                        *("cp", "copy", "commit", "ci", "amend", "uncommit", "merge", "graft"),
+                        *("backout", "rebase", "histedit", "absorb", "unshelve", "init"),
+                    ),
+                    _HG_WORK,
+                ),
+                **dict.fromkeys(
+                    ("update", "up", "checkout", "co", "revert"),
+                    replace(_HG_WORK, word_patterns=_HG_DISCARDS),
+                ),
+                "archive": replace(_HG_WORK, value_opts=(*_HG_REV_OPTS, "-t", "--type", "-p")),
+                "import": replace(
+                    _HG_WORK,
+                    positionals="read",
+                    word_patterns={_VCS_URL: (_N, "fetches a patch from a URL")},
+                ),
+                "patch": replace(
+                    _HG_WORK,
+                    positionals="read",
+                    word_patterns={_VCS_URL: (_N, "fetches a patch from a URL")},
+                ),
+                # without --all or --base, what to bundle is what the remote lacks
+                "bundle": Program(
+                    _N,
+                    "write",
+                    "writes a bundle of changesets (asks the remote without --all or --base)",
+                    (*_HG_REV_OPTS, "-t", "--type", "--base"),
+                    mode_flags={
+                        "-a": (_W, "writes a bundle of the whole repository"),
+                        "--all": (_W, "writes a bundle of the whole repository"),
+                        "--base": (_W, "writes a bundle from a known base"),
+                    },
+                ),
+                # a name creates, moves or deletes one; none lists them
+                **dict.fromkeys(
+                    ("bookmarks", "bookmark", "book", "branch", "tag", "topic", "topics"),
+                    Program(
+                        _R,
+                        "none",
+                        "lists bookmarks, branches or tags",
+                        ("-r", "--rev", "-T", "--template", "-u", "--user", "-e", "--message"),
+                        mode_flags=_same(
+                            ("-d", "--delete", "-m", "--rename", "-f", "--force", "-i"),
+                            _W,
+                            "creates, moves or deletes a name",
+                        ),
+                        operand_patterns={r".": (_W, "creates, moves or deletes a name")},
+                    ),
+                ),
+                "phase": Program(
+                    _R,
+                    "none",
+                    "shows a changeset's phase",
+                    _HG_REV_OPTS,
+                    mode_flags=_same(
+                        ("-p", "--public", "-d", "--draft", "-s", "--secret", "-f", "--force"),
+                        _W,
+                        "changes a changeset's phase",
+                    ),
+                ),
+                "resolve": replace(
+                    _HG_WORK,
+                    mode_flags=_same(("-l", "--list"), _R, "lists conflicts"),
+                ),
+                "shelve": Program(
+                    _W,
+                    "none",
+                    "shelves the working copy's changes",
+                    ("-n", "--name", "-m", "--message", "-I", "-X"),
+                    mode_flags={
+                        **_same(("-l", "--list", "-p", "--patch", "--stat"), _R, "lists shelves"),
+                        **_same(("-d", "--delete", "--cleanup"), _H, "deletes shelved changes"),
+                    },
+                ),
+                # the whole configuration holds [auth] passwords; known sections are plain
+                **dict.fromkeys(
+                    ("config", "showconfig", "debugconfig"),
+                    Program(
+                        _H,
+                        "none",
+                        "prints the configuration, [auth] passwords included",
+                        mode_flags=_same(
+                            ("-e", "--edit", "-l", "--local", "-g", "--global"),
+                            _H,
+                            "edits a configuration file",
+                        ),
+                        operand_patterns={_HG_SECTIONS: (_R, "prints settings")},
+                    ),
+                ),
+            },
+            other_subcommand=(_H, "is an unknown Mercurial command, alias or extension"),
+            examples=(
+                ("hg status", _R),
+                ("hg log -l 5", _R),
+                ("hg cat -r tip .env", _C),
+                ("hg commit -m wip", _W),
+                ("hg update -C default", _H),
+                ("hg revert -aC", _H),
+                ("hg revert --all", _W),
+                ("hg pull -u", _N),
+                ("hg push", _H),
+                ("hg strip -r 42", _H),
+                ("hg purge --all", _H),
+                ("hg --config hooks.pre-status='rm -rf ~' status", _H),
+                ("hg --config=extensions.x=/tmp/x.py log", _H),
+                ("hg -R ~/other commit -m x", _H),
+                ("hg bundle --all dist/repo.hg", _W),
+                ("hg bundle dist/out.hg", _N),
+                ("hg bookmarks", _R),
+                ("hg bookmark -d old", _W),
+                ("hg config ui.username", _R),
+                ("hg config auth", _H),
+                ("hg config", _H),
+                ("hg identify https://hg.example.org/repo", _N),
+                ("hg merge -t /tmp/m.sh feature", _H),
+                ("hg archive ../proj.tar.gz", _H),
+                ("hg log --config hooks.pre-log=/tmp/x.sh", _H),
+                ("hg st --cwd /home/dev/other", _H),
+            ),
+        ),
+    }
+)
+_TABLE["hg"] = _with_globals(
+    _TABLE["hg"], _HG_GLOBAL, {"--config": _VCS_CONFIG_OPT}, ("-R", "--repository", "--cwd")
+)
+
+
+# Jujutsu: the working copy is a commit and every operation is in the operation log, so its
+# local rewrites are undone by `jj op undo`; `jj git` reaches remotes, `--config*` and a
+# `--tool` that is a path name programs, `jj util exec` runs a command.
+_JJ_OPTS = (
+    *("-r", "--revision", "--revisions", "-T", "--template", "-n", "--limit", "--from"),
+    *("--to", "-f", "-t", "--into", "-d", "--destination", "-o", "--onto", "-s"),
+    *("--source", "-b", "--branch", "-A", "--insert-after", "-B", "--insert-before"),
+    *("-m", "--message", "--color", "--at-op", "--at-operation", "-R", "--repository"),
+    *("--remote", "--bookmark", "-c", "--change", "--context", "--when", "--name"),
+)
+_JJ_TOOL = {
+    opt: (r"^(?!:)", _H, "runs a diff or merge program named on the command line")
+    for opt in ("--tool",)
+}
+_JJ_READ = Program(
+    _R, "none", "reads the working copy or its history", _JJ_OPTS, value_tiers=_JJ_TOOL
+)
+_JJ_WORK = Program(
+    _W,
+    "none",
+    "rewrites the working copy or local history (the operation log restores it)",
+    _JJ_OPTS,
+    value_tiers=_JJ_TOOL,
+)
+_JJ_LISTS = {"list": (_R, "lists them"), "ls": (_R, "lists them")}
+_JJ_NAMES = Program(
+    _W,
+    "none",
+    "changes a local name",
+    _JJ_OPTS,
+    subcommands=_JJ_LISTS,
+    other_subcommand=_JJ_WORK,
+)
+# keys whose value is a program, a command, an alias or a signing key
+_JJ_PROGRAM_KEYS = (
+    r"^(ui\.(pager|editor|diff-editor|merge-editor|diff-formatter|diff\.tool|diff\.format)"
+    r"|merge-tools\.|fix\.tools\.|aliases\.|signing\.|git\.(executable|subprocess)"
+    r"|templates\.|revset-aliases\.|snapshot\.)"
+)
+_TABLE.update(
+    {
+        "jj": Program(
+            _R,
+            "none",
+            "Jujutsu (reads the log without a subcommand)",
+            ("-R", "--repository", "--at-op", "--at-operation", "--color", "--config")
+            + ("--config-toml", "--config-file"),
+            outside_opts=("-R", "--repository"),
+            value_tiers={
+                o: _VCS_CONFIG_OPT for o in ("--config", "--config-toml", "--config-file")
+            },
+            plain_flags=(
+                *("--ignore-working-copy", "--ignore-immutable", "--no-pager", "--quiet"),
+                *("--debug", "-h", "--help", "-V", "--version"),
+            ),
+            strict_options=True,
+            subcommands={
+                **dict.fromkeys(
+                    (
+                        *("log", "st", "status", "diff", "show", "interdiff", "evolog"),
+                        *("obslog", "root", "help", "version"),
+                    ),
+                    _JJ_READ,
+                ),
+                **dict.fromkeys(
+                    (
+                        *("new", "describe", "desc", "commit", "ci", "squash", "split"),
+                        *("edit", "next", "prev", "abandon", "restore", "rebase", "duplicate"),
+                        *("revert", "backout", "undo", "redo", "absorb", "simplify-parents"),
+                        *("parallelize", "unsign", "metaedit", "resolve", "fix", "diffedit"),
+                    ),
+                    _JJ_WORK,
+                ),
+                **dict.fromkeys(("bookmark", "branch", "tag", "sparse"), _JJ_NAMES),
+                "file": Program(
+                    _W,
+                    "none",
+                    "changes which files are tracked or executable",
+                    _JJ_OPTS,
+                    subcommands={
+                        **dict.fromkeys(
+                            ("show", "annotate", "cat"),
+                            Program(_R, "read", "prints files from history", _JJ_OPTS),
+                        ),
+                        **_same(("list", "ls"), _R, "lists files"),
+                    },
+                    other_subcommand=_JJ_WORK,
+                ),
+                "op": Program(
+                    _W,
+                    "none",
+                    "undoes or restores operations",
+                    _JJ_OPTS,
+                    subcommands={
+                        **_same(("log", "show", "diff"), _R, "reads the operation log"),
+                        "abandon": (_H, "erases operations from the log (nothing restores them)"),
+                    },
+                    other_subcommand=_JJ_WORK,
+                ),
+                "workspace": Program(
+                    _W,
+                    "none",
+                    "changes the repository's workspaces",
+                    _JJ_OPTS,
+                    subcommands={
+                        **_same(("list", "root"), _R, "lists workspaces"),
+                        "add": Program(_W, "write", "adds a workspace there", _JJ_OPTS),
+                    },
+                    other_subcommand=_JJ_WORK,
+                ),
+                "config": Program(
+                    _H,
+                    "none",
+                    "changes the configuration",
+                    subcommands={
+                        **_same(("list", "get", "path"), _R, "prints the configuration"),
+                        **dict.fromkeys(
+                            ("set", "unset"),
+                            Program(
+                                _W,
+                                "none",
+                                "changes this repository's configuration",
+                                word_tiers=_same(("--user",), _H, "writes the user's settings"),
+                                word_patterns={_JJ_PROGRAM_KEYS: (_H, "names a program")},
+                            ),
+                        ),
+                    },
+                    other_subcommand=(_H, "edits a configuration file"),
+                ),
+                "git": Program(
+                    _H,
+                    "none",
+                    "works with git remotes",
+                    _JJ_OPTS,
+                    subcommands={
+                        **_same(("fetch", "clone"), _N, "fetches from a remote"),
+                        **_same(("push",), _H, "publishes commits to a remote"),
+                        **_same(("init", "import", "export"), _W, "syncs with the git repository"),
+                        "root": (_R, "prints the git directory"),
+                        "remote": Program(
+                            _H,
+                            "none",
+                            "changes where the repository pushes and fetches",
+                            subcommands=_JJ_LISTS,
+                        ),
+                    },
+                ),
+                "util": Program(
+                    _H,
+                    "none",
+                    "runs jj's utilities",
+                    subcommands={
+                        **_same(
+                            ("completion", "config-schema", "mangen", "markdown-help"),
+                            _R,
+                            "prints documentation",
+                        ),
+                        "gc": (_H, "deletes unreachable history (nothing restores it)"),
+                        "exec": Program(_W, "command", "runs a command", ()),
+                    },
+                ),
+            },
+            other_subcommand=(_H, "is an unknown jj command or alias"),
+            examples=(
+                ("jj log -r 'main..@'", _R),
+                ("jj st", _R),
+                ("jj file show .env", _C),
+                ("jj describe -m 'Fix parser'", _W),
+                ("jj abandon @", _W),
+                ("jj op undo", _W),
+                ("jj op abandon ..@-", _H),
+                ("jj git fetch", _N),
+                ("jj git push --bookmark main", _H),
+                ("jj git remote list", _R),
+                ("jj git remote add evil https://x.example/r.git", _H),
+                ("jj --config ui.pager=/tmp/p.sh log", _H),
+                ("jj diff --tool /tmp/d.sh", _H),
+                ("jj resolve --tool :ours src/app.py", _W),
+                ("jj config set --repo user.email dev@example.com", _W),
+                ("jj config set --repo ui.pager 'sh -c id'", _H),
+                ("jj config set --user user.name Dev", _H),
+                ("jj workspace add ../ws2", _H),
+                ("jj -R ~/other abandon @", _H),
+                ("jj util exec -- rm -rf ~", _C),
+                ("jj util gc --expire=now", _H),
+                ("jj bookmark list", _R),
+                ("jj bookmark set main -r @-", _W),
+                ("jj log --config ui.pager=/tmp/p.sh", _H),
+                ("jj st -R ~/other", _H),
+            ),
+        ),
+    }
+)
+_JJ_GLOBAL = (
+    *("-R", "--repository", "--at-op", "--at-operation", "--color", "--config"),
+    *("--config-toml", "--config-file"),
+)
+_TABLE["jj"] = _with_globals(
+    _TABLE["jj"],
+    _JJ_GLOBAL,
+    {o: _VCS_CONFIG_OPT for o in ("--config", "--config-toml", "--config-file")},
+    ("-R", "--repository"),
+)
+# Subversion: status, info, diff and cat of BASE read the working copy's pristine copies;
+# log, blame, ls, another revision or a URL ask the server; revert keeps no backup.
+_SVN_REMOTE = {r"^((https?|svn|svn\+ssh|file)://|\^/)": (_N, "talks to the repository server")}
+_SVN_REV = {
+    opt: (r"^(?!(BASE|WORKING)$)", _N, "asks the server for another revision")
+    for opt in ("-r", "--revision", "-c", "--change")
+}
+_SVN_OPTS = (
+    *("-r", "--revision", "-c", "--change", "-m", "--message", "--depth", "--set-depth"),
+    *("--accept", "--cl", "--changelist", "-x", "--extensions", "--encoding", "--strip"),
+    *("--native-eol", "--search", "--show-item", "--diff-cmd", "--editor-cmd", "-F"),
+    *("--file", "--with-revprop"),
+)
+_SVN_PROGRAMS = {
+    **{o: (r"", _H, "runs a program named on the command line") for o in ("--diff-cmd",)},
+    "--editor-cmd": (r"", _H, "runs an editor named on the command line"),
+}
+_SVN_READ = Program(
+    _R,
+    "none",
+    "reads the working copy and its pristine copies",
+    _SVN_OPTS,
+    value_tiers={**_SVN_REV, **_SVN_PROGRAMS},
+    word_patterns=_SVN_REMOTE,
+    mode_flags=_same(("-u", "--show-updates"), _N, "asks the server for updates"),
+)
+_SVN_WORK = Program(
+    _W,
+    "write",
+    "changes the working copy (the pristine copies restore it)",
+    _SVN_OPTS,
+    read_opts=("-F", "--file"),
+    value_tiers={**_SVN_REV, **_SVN_PROGRAMS},
+    word_patterns=_SVN_REMOTE,
+    word_tiers=_same(("--revprop",), _H, "changes a revision's properties on the server"),
+)
+_TABLE.update(
+    {
+        "svnversion": Program(
+            _R,
+            "meta",
+            "summarises the working copy's revisions",
+            examples=(("svnversion", _R), ("svnversion ~/.ssh", _H)),
+        ),
+        "svn": Program(
+            _R,
+            "none",
+            "Subversion (prints help without a subcommand)",
+            strict_options=True,
+            plain_flags=("--version", "-h", "--help", "-q", "--quiet"),
+            subcommands={
+                **dict.fromkeys(
+                    ("status", "st", "stat", "info", "diff", "di", "propget", "pget", "pg"),
+                    _SVN_READ,
+                ),
+                **dict.fromkeys(("proplist", "plist", "pl", "help", "h", "?"), _SVN_READ),
+                "cat": replace(_SVN_READ, positionals="read"),
+                **_verbs(
+                    (
+                        ("log", "blame", "praise", "annotate", "ann", "list", "ls"),
+                        _N,
+                        "asks the repository server",
+                    ),
+                    (("mergeinfo", "update", "up", "checkout", "co"), _N, "talks to the server"),
+                    (("switch", "sw", "merge"), _N, "fetches from the repository server"),
+                    (("commit", "ci", "import"), _H, "publishes changes to the repository"),
+                    (("lock", "unlock", "relocate"), _H, "changes the repository or its address"),
+                    (("revert",), _H, "discards local changes (no backup restores them)"),
+                    (("auth",), _C, "shows cached credentials"),
+                ),
+                **dict.fromkeys(
+                    (
+                        *("add", "mkdir", "move", "mv", "rename", "ren", "copy", "cp"),
+                        *("delete", "del", "remove", "rm", "propset", "pset", "ps"),
+                        *("propdel", "pdel", "pd", "propedit", "pedit", "pe", "resolve"),
+                        *("resolved", "changelist", "cl", "patch", "upgrade"),
+                    ),
+                    _SVN_WORK,
+                ),
+                "cleanup": replace(
+                    _SVN_WORK,
+                    word_tiers=_same(
+                        ("--remove-unversioned", "--remove-ignored"),
+                        _H,
+                        "deletes files no repository holds",
+                    ),
+                ),
+                "export": replace(_SVN_WORK, positionals=("read", "write")),
+            },
+            other_subcommand=(_H, "is an unknown Subversion command"),
+            examples=(
+                ("svn status", _R),
+                ("svn diff -r BASE src/", _R),
+                ("svn diff -r 100:HEAD", _N),
+                ("svn diff --diff-cmd /tmp/d.sh", _H),
+                ("svn --config-option 'config:helpers:diff-cmd=/tmp/d.sh' diff", _H),
+                ("svn st -u", _N),
+                ("svn cat .env", _C),
+                ("svn log -l 5", _N),
+                ("svn add src/new.c", _W),
+                ("svn rm https://svn.example.org/repo/branches/old -m x", _H),
+                ("svn propset svn:log --revprop -r 12 x", _H),
+                ("svn revert -R .", _H),
+                ("svn cleanup --remove-unversioned", _H),
+                ("svn update", _N),
+                ("svn commit -m x", _H),
+                ("svn export . /tmp/export", _W),
+                ("svn export . ../export", _H),
+                ("svn auth --show-passwords", _C),
+            ),
+        ),
+    }
+)
+_TABLE["svn"] = _with_globals(
+    _TABLE["svn"],
+    (
+        *("--username", "--password", "--config-dir", "--config-option"),
+        "--trust-server-cert-failures",
+    ),
+    {
+        "--config-option": _VCS_CONFIG_OPT,
+        "--config-dir": (r"", _H, "takes configuration, which names programs, from elsewhere"),
+        "--password": (r"", _H, "gives a password on the command line"),
+    },
+    (),
+)
+
+
+# Fossil: autosync is on by default, so commit and update also talk to the remote; stash
+# and undo state live in the checkout database in the workspace.
+_FOSSIL_OPTS: tuple[str, ...] = (
+    *("-m", "--comment", "-M", "--message-file", "-n", "--limit", "-r", "--from", "--to"),
+    *("-b", "--branch", "-t", "--type", "--checkin", "--name"),
+)
+_FOSSIL_READ = Program(
+    _R,
+    "none",
+    "reads the checkout or the repository",
+    (*_FOSSIL_OPTS, "--command"),
+    value_tiers={"--command": (r"", _H, "runs a diff program named on the command line")},
+    word_tiers=_same(("--tk", "-tk", "--by", "-b", "--browser"), _H, "opens a window or browser"),
+)
+_FOSSIL_WORK = Program(_W, "write", "changes the checkout (fossil undo restores it)", _FOSSIL_OPTS)
+_TABLE.update(
+    {
+        "fossil": Program(
+            _R,
+            "none",
+            "Fossil (prints help without a subcommand)",
+            strict_options=True,
+            plain_flags=("version", "--version", "-h", "--help"),
+            subcommands={
+                **dict.fromkeys(
+                    (
+                        *("status", "changes", "timeline", "diff", "info", "extras", "ls"),
+                        *("list", "finfo", "annotate", "blame", "praise", "help", "version"),
+                    ),
+                    _FOSSIL_READ,
+                ),
+                **dict.fromkeys(
+                    ("add", "addremove", "rm", "delete", "forget", "mv", "rename", "revert"),
+                    _FOSSIL_WORK,
+                ),
+                **_same(("undo", "redo"), _W, "undoes or redoes the last change to the checkout"),
+                **dict.fromkeys(
+                    ("tarball", "zip", "sqlar"),
+                    replace(_FOSSIL_WORK, positionals=("none", "write")),
+                ),
+                "branch": Program(
+                    _H,
+                    "none",
+                    "creates or changes branches",
+                    subcommands=_same(("list", "ls", "info", "current"), _R, "lists branches"),
+                ),
+                "tag": Program(
+                    _H,
+                    "none",
+                    "adds or cancels tags",
+                    subcommands=_same(("list", "ls", "find"), _R, "lists tags"),
+                ),
+                "stash": Program(
+                    _W,
+                    "none",
+                    "stashes the checkout's changes",
+                    _FOSSIL_OPTS,
+                    subcommands={
+                        **_same(("list", "ls", "show", "cat", "diff"), _R, "shows stashes"),
+                        **_same(("save", "snapshot", "pop", "apply", "goto"), _W, "stashes"),
+                    },
+                    other_subcommand=(_H, "drops stashed changes"),
+                ),
+                "remote": Program(
+                    _R,
+                    "none",
+                    "shows the remote",
+                    subcommands=_same(("list", "ls"), _R, "lists remotes"),
+                    other_subcommand=(_H, "changes where the repository syncs"),
+                ),
+                **_verbs(
+                    (("commit", "ci"), _H, "commits and syncs with the remote (autosync)"),
+                    (("update", "up", "pull", "clone"), _N, "fetches from the remote"),
+                    (("sync", "push", "uv", "unversioned", "all"), _H, "publishes to a remote"),
+                    (("ui", "server", "http", "cgi"), _H, "serves the repository"),
+                    (
+                        ("clean", "scrub", "purge", "shun", "rebuild", "close"),
+                        _H,
+                        "deletes files or history nothing restores",
+                    ),
+                    (("settings", "set", "sql", "sqlite3", "user", "open"), _H, "changes settings"),
+                ),
+            },
+            other_subcommand=(_H, "is an unknown Fossil command"),
+            examples=(
+                ("fossil status", _R),
+                ("fossil timeline -n 10", _R),
+                ("fossil diff --tk", _H),
+                ("fossil diff --command /tmp/d.sh", _H),
+                ("fossil add src/new.c", _W),
+                ("fossil stash save -m wip", _W),
+                ("fossil stash drop", _H),
+                ("fossil tarball trunk dist/p.tar.gz", _W),
+                ("fossil tarball trunk ../p.tar.gz", _H),
+                ("fossil commit -m x", _H),
+                ("fossil update trunk", _N),
+                ("fossil clean -x --force", _H),
+                ("fossil branch list", _R),
+                ("fossil remote add evil https://x.example/r", _H),
+                ("fossil -R ~/other.fossil status", _H),
+            ),
+        ),
+    }
+)
+_TABLE["fossil"] = _with_globals(
+    _TABLE["fossil"],
+    ("-R", "--repository", "--chdir", "-U", "--user"),
+    {},
+    ("-R", "--repository", "--chdir"),
+)
+
+
+# macOS tools from LOOBins, as data: their everyday forms and what makes each one asked.
+_TABLE["nvram"] = Program(
+    _R,
+    "none",
+    "prints or sets firmware variables",
+    ("-f",),
+    mode_flags={
+        "-p": (_R, "prints every firmware variable"),
+        **_same(("-d", "-c", "-f"), _C, "changes or clears firmware variables"),
+    },
+    operand_patterns={r"=": (_C, "sets a firmware variable")},
+    examples=(
+        ("nvram -p", _R),
+        ("nvram boot-args", _R),
+        ('nvram boot-args="-v"', _C),
+        ("nvram -d boot-args", _C),
+        ("nvram -c", _C),
+    ),
+)
+_TABLE.update(
+    {
+        "odutil": _reader_with_verbs(
+            "shows or changes Open Directory's state",
+            ("show",),
+            "changes Open Directory's logging or statistics",
+            ("odutil show nodenames", _R),
+            ("odutil set log debug", _H),
+        ),
+        # `ditto SRC... DST` copies (and -c/-x archives): sources read, the last word written
+        "ditto": Program(
+            _W,
+            ("read", "write"),
+            "copies files or makes and unpacks archives",
+            ("--arch", "--bom", "-k"),
+            plain_flags=("-c", "-x", "-V", "-v", "--keepParent", "--sequesterRsrc", "--rsrc"),
+            examples=(
+                ("ditto -c -k --keepParent build/MyApp.app dist/MyApp.zip", _W),
+                ("ditto ~/Documents /tmp/docs", _H),
+                ("ditto ~/Library/Keychains/login.keychain-db ./kc", _C),
+                ("ditto build/x.dylib /Applications/Foo.app/Contents/x.dylib", _H),
+            ),
+        ),
+        "funzip": Program(
+            _R,
+            "read",
+            "prints the first member of a zip archive",
+            examples=(("funzip dist/notes.zip", _R), ("funzip ~/.ssh/keys.zip", _C)),
+        ),
+        "GetFileInfo": Program(
+            _R,
+            "read",
+            "shows a file's Finder attributes",
+            examples=(("GetFileInfo README.md", _R), ("GetFileInfo ~/.ssh/id_rsa", _C)),
+        ),
+        "SetFile": Program(
+            _W,
+            "write",
+            "changes a file's Finder attributes and dates",
+            ("-a", "-c", "-d", "-m", "-t"),
+            examples=(("SetFile -a V build/x", _W), ("SetFile -a V ~/secret.txt", _H)),
+        ),
+        # `chflags FLAGS FILE...`: the system flags (schg, sappnd, sunlnk) need root and
+        # survive it; the user flags on the workspace's files are its own business
+        "chflags": Program(
+            _W,
+            ("none", "write"),
+            "changes file flags",
+            plain_flags=("-R", "-H", "-L", "-P", "-h", "-f", "-v", "-x"),
+            word_patterns={
+                r"^(no)?(s|sys)(chg|appnd|append|unlnk|unlink|immutable)$": (
+                    _H,
+                    "changes a system flag (immutable or append-only for root too)",
+                )
+            },
+            examples=(
+                ("chflags hidden build", _W),
+                ("chflags nohidden ~/Library", _H),
+                ("chflags nosimmutable /tmp/x", _H),
+                ("chflags uchg ~/.zshrc", _C),
+            ),
+        ),
+        # speaks text; a file it reads and one it writes are judged as such
+        "say": Program(
+            _R,
+            "none",
+            "speaks text aloud",
+            ("-v", "--voice", "-r", "--rate", "-a", "--audio-device", "--data-format"),
+            read_opts=("-f", "--input-file"),
+            write_opts=("-o", "--output-file"),
+            examples=(
+                ('say "build finished"', _R),
+                ("say -f ~/Documents/notes.txt", _H),
+                ("say -o ~/.zshrc hi", _C),
+            ),
+        ),
+        # compiles AppleScript into a script or an app (it runs nothing now); text given
+        # with -e is code made into a program on the spot
+        "osacompile": Program(
+            _W,
+            "read",
+            "compiles AppleScript into a script or an application",
+            ("-l", "-i", "-r", "-t", "-c"),
+            write_opts=("-o",),
+            value_tiers={"-e": (r"", _H, "compiles script text given on the command line")},
+            examples=(
+                ("osacompile -o build/Helper.scpt scripts/helper.applescript", _W),
+                ("osacompile -x -e 'do shell script \"id\"' -o /tmp/x.app", _H),
+                ("osacompile -o /Applications/x.app scripts/x.applescript", _H),
+            ),
+        ),
+        # converts documents: next to the input unless -output names the file
+        "textutil": Program(
+            _W,
+            "read",
+            "converts documents",
+            ("-convert", "-format", "-encoding", "-inputencoding", "-extension", "-font"),
+            write_opts=("-output",),
+            long_flags=True,
+            mode_flags=_same(("-info",), _R, "shows a document's information"),
+            examples=(
+                ("textutil -info docs/Quote.doc", _R),
+                ("textutil -convert html docs/Quote.doc -output docs/quote.html", _W),
+                ("textutil -convert txt ~/Documents/contract.docx -output c.txt", _H),
+                ("textutil -convert txt docs/a.doc -output ~/.zshrc", _C),
+            ),
+        ),
+    }
+)
+# a Time Machine exclusion is an attribute of the path: the workspace's own, or elsewhere
+_TABLE["tmutil"] = replace(
+    _TABLE["tmutil"],
+    subcommands={
+        **_TABLE["tmutil"].subcommands,
+        **dict.fromkeys(
+            ("addexclusion", "removeexclusion"),
+            Program(_W, "write", "changes whether Time Machine backs up a path"),
+        ),
+    },
+    examples=(
+        *_TABLE["tmutil"].examples,
+        ("tmutil addexclusion node_modules", _W),
+        ("tmutil addexclusion ~/Documents", _H),
+    ),
+)
+
+
 PROGRAMS: Mapping[str, Program] = MappingProxyType(_TABLE)
 
 
@@ -11732,6 +12733,13 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
                     Tier.WORKSPACE,
                     "changes the annex in this repository",
                 ),
+                # settings and metadata kept on this repository's git-annex branch
+                **_same(
+                    ("metadata", "fix", "adjust", "numcopies", "mincopies", "config"),
+                    Tier.WORKSPACE,
+                    "changes the annex's settings or metadata in this repository",
+                ),
+                "unused": (Tier.READ_ONLY, "lists content no branch uses"),
                 **_same(
                     ("get", "sync", "copy", "move", "addurl", "importfeed", "export"),
                     Tier.NETWORK,
@@ -11866,6 +12874,8 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git reflog expire --expire=now --all", Tier.HIGH),
                 ("git remote -v", _R),
                 ("git remote update", Tier.NETWORK),
+                ("git remote show origin", Tier.NETWORK),
+                ("git remote show -n origin", _R),
                 ("git remote set-url origin git@example.com:x.git", Tier.HIGH),
                 ("git remote -v add evil https://example.com/x.git", Tier.HIGH),
                 ("git tag", _R),
@@ -11921,7 +12931,8 @@ class Wrapper:
 WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
     {
         "nice": frozenset({"-n", "--adjustment"}),
-        "ionice": frozenset({"-c", "-n", "-p", "--class", "--classdata"}),
+        "ionice": frozenset({"-c", "-n", "-p", "-P", "-u", "--class", "--classdata"})
+        | frozenset({"--pid", "--pgid", "--uid"}),
         "timeout": frozenset({"-s", "-k", "--signal", "--kill-after"}),
         "nohup": frozenset(),
         "stdbuf": frozenset({"-i", "-o", "-e"}),
@@ -11953,7 +12964,7 @@ WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
         "entr": frozenset(),
         "chrt": frozenset(),
         "choom": frozenset({"-n", "--adjust", "-p", "--pid"}),
-        "cpulimit": frozenset({"-l", "--limit", "-p", "--pid", "-e", "--exe"}),
+        "cpulimit": frozenset({"-l", "--limit", "-p", "--pid", "-e", "--exe", "-P", "--path"}),
         "grc": frozenset(),
         "shx": frozenset(),
         "cross-env": frozenset(),
@@ -11971,10 +12982,34 @@ WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
 )
 
 _WRAPPER_SKIP = {"timeout": 1, "flock": 1, "taskset": 1, "faketime": 1, "chrt": 1}
+# Options that point a wrapper at processes already running instead of the command it would
+# start: cpulimit stops and continues them, ionice (given a class or level to set) and choom
+# change their scheduling and OOM score. Other users' and the system's processes are not
+# the project's.
+WRAPPER_PROCESS_OPTS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "cpulimit": frozenset({"-p", "--pid", "-e", "--exe", "-P", "--path"}),
+        "ionice": frozenset({"-p", "--pid", "-P", "--pgid", "-u", "--uid"}),
+        "choom": frozenset({"-p", "--pid"}),
+    }
+)
+# ...and the options without which they only print what is set (`ionice -p 4242`).
+WRAPPER_PROCESS_SETS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "ionice": frozenset({"-c", "--class", "-n", "--classdata"}),
+        "choom": frozenset({"-n", "--adjust"}),
+    }
+)
 _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "nice": (("nice -n 10 git status", _R), ("nice -n 10 rm -rf ~", Tier.CRITICAL)),
     "timeout": (("timeout 5 ls", _R), ("timeout -s KILL 5 git push", Tier.HIGH)),
-    "ionice": (("ionice -c3 ls", _R), ("ionice -c 2 -n 7 git push", Tier.HIGH)),
+    "ionice": (
+        ("ionice -c3 ls", _R),
+        ("ionice -c 2 -n 7 git push", Tier.HIGH),
+        ("ionice -p 4242", _R),
+        ("ionice -c3 -p 4242", Tier.HIGH),
+        ("ionice -c3 -u 1000", Tier.HIGH),
+    ),
     "env": (("env", _R), ("env A=1 git push", Tier.HIGH), ("env -S 'rm -rf ~'", Tier.CRITICAL)),
     "stdbuf": (("stdbuf -oL ls", _R), ("stdbuf -oL rm -rf ~", Tier.CRITICAL)),
     "setsid": (("setsid ls", _R), ("setsid -f ./daemon.sh", Tier.HIGH)),
@@ -12000,6 +13035,8 @@ _WRAPPER_EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "choom": (("choom -n 0 -- ls", _R), ("choom -n 0 rm -rf ~", Tier.CRITICAL)),
     "cpulimit": (
         ("cpulimit -l 50 -- make", Tier.WORKSPACE),
+        ("cpulimit -p 4242 -l 50", Tier.HIGH),
+        ("cpulimit -e nginx -l 50", Tier.HIGH),
         ("cpulimit -l 100 -f -- rm -rf ~", Tier.CRITICAL),
     ),
     "grc": (("grc make", Tier.WORKSPACE), ("grc --pty sh -c 'rm -rf ~'", Tier.CRITICAL)),

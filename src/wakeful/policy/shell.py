@@ -370,6 +370,14 @@ class Analyzer:
         tier, msg = path_risk.write_tier(place)
         self.add(tier, msg)
         self._unrecoverable(place, "overwrites")
+        below = self._every_file_below(word.value if word is not None else None, cwd)
+        if below is not None and (below.is_workspace or below.contains_workspace):
+            # `shopt -s globstar; sed -i ... **/*`: as find's walk no name narrows
+            self.add(
+                Tier.HIGH,
+                f"rewrites every file below {below.label}, ignored data and files too large "
+                "for a checkpoint with the rest, which no checkpoint restores",
+            )
 
     def _unrecoverable(self, place: path_risk.Place, verb: str) -> None:
         if place.zone == "workspace":
@@ -377,8 +385,27 @@ class Analyzer:
             if why is not None:
                 self.add(Tier.HIGH, f"{verb} {place.label}, {why}")
 
+    def _every_file_below(self, value: str | None, cwd: str | None) -> path_risk.Place | None:
+        """`**/*`, `./**`, `src/**/*`: the directory a recursive match-all pattern starts
+        from (every file below it, at any depth), or None for any other path."""
+        if value is None or "**" not in value:
+            return None
+        parts = value.rstrip("/").split("/")
+        if "**" not in parts or parts[-1] not in ("*", "**"):
+            return None
+        base = "/".join(parts[: parts.index("**")]) or "."
+        return self.place(base, cwd)
+
     def delete(self, word: Word, cwd: str | None, recursive: bool) -> None:
         value = word.value
+        below = self._every_file_below(value, cwd)
+        if below is not None and (
+            below.is_workspace or below.is_home or below.is_root or below.contains_workspace
+        ):
+            # `shopt -s globstar; rm -f **/*`: every file at any depth, as `rm -rf ./*`
+            tier = Tier.HIGH if below.is_workspace else Tier.CRITICAL
+            self.add(tier, f"deletes everything below {below.label} (mass deletion)")
+            return
         # The place of the word itself, looked up once for both of its uses below.
         place_of_word = self.place(value, cwd) if value is not None else None
         if place_of_word is not None:

@@ -847,13 +847,20 @@ class _Walker:
                 else:
                     self.substitutions(child, state, context)
                     words = self.arg_words(child, state, context)
-                    names.extend(words)
                     for w in words:
                         flag = w.value or ""
                         if flag.startswith("-") and "i" in flag:
                             integer = True
                         elif integer and _IDENT.fullmatch(flag):
                             self.integers.add(flag)
+                        quoted = _quoted_assignment(w)
+                        if quoted is not None:
+                            # `declare "p=$HOME/.ssh/id_rsa"`: bash assigns a quoted word
+                            # as it does a plain one
+                            assigns.append(quoted)
+                            self._record_assignment(state, *quoted)
+                        else:
+                            names.append(w)
             keyword = self.strict_text(node.children[0]) if node.children else "declare"
 
             def declared(words: list[Word], assigned: list[tuple[str, Word]]) -> None:
@@ -1340,16 +1347,20 @@ class _Walker:
             return name, Word(None, self.text(value_node))
         value = self.word(value_node, state, context) if value_node is not None else Word("", "")
         if record and name:
-            state.vars[name] = value.value
-            if state.choices:
-                state.choices.pop(name, None)
-            if value.value is None and value.prefix is not None:
-                state.prefixes[name] = value.prefix
-            elif state.prefixes:
-                state.prefixes.pop(name, None)
-            if name in self.integers and _SUBSCRIPT_CODE.search(value.value or ""):
-                self._integer_code(name, value.value or "")
+            self._record_assignment(state, name, value)
         return name, value
+
+    def _record_assignment(self, state: _State, name: str, value: Word) -> None:
+        """What `name=value` leaves for the commands after it."""
+        state.vars[name] = value.value
+        if state.choices:
+            state.choices.pop(name, None)
+        if value.value is None and value.prefix is not None:
+            state.prefixes[name] = value.prefix
+        elif state.prefixes:
+            state.prefixes.pop(name, None)
+        if name in self.integers and _SUBSCRIPT_CODE.search(value.value or ""):
+            self._integer_code(name, value.value or "")
 
     def _integer_code(self, name: str, value: str) -> None:
         self.notes.append(
@@ -1495,6 +1506,13 @@ class _Walker:
                 self.statements(self.bodies[fname][0], inner, context or "function body", [])
                 self.calling.discard(fname)
             argv = [Word("true" if len(argv) == 1 else "cat", argv[0].text), *argv[1:]]
+        if (
+            len(argv) > 1
+            and argv[0].value == "eval"
+            and "=" in (code := " ".join(w.value or "" for w in argv[1:]))
+            and all(w.value is not None for w in argv[1:])
+        ):
+            self._eval_assignments(code, state)
         cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
         cmd.argv = argv
         cmd.assigns = assigns
@@ -1583,6 +1601,27 @@ class _Walker:
                 self.stdin = rest
         for extra in after:
             self.statements(extra, state, context, [])
+
+    def _eval_assignments(self, code: str, state: _State) -> None:
+        """`eval "p=$HOME/.netrc"; cat "$p"`: what the code eval runs assigns is set for the
+        commands after it, as the shell's own. The code itself is judged where eval is; here
+        it is walked only for the variables it leaves."""
+        if state.depth >= MAX_DEPTH:
+            return
+        raw = code.encode("utf-8", "surrogateescape")
+        tree = _parser().parse(raw)
+        if tree.root_node.has_error:
+            return
+        scratch = _Walker(code, raw)
+        scratch.start_cwd = state.cwd
+        scratch.functions = set(self.functions)
+        state.depth += 1
+        try:
+            scratch.statements(tree.root_node, state, "eval", [])
+        except _TooMany:
+            pass
+        finally:
+            state.depth -= 1
 
     def _expand_alias(self, argv: list[Word], line: int) -> list[Word]:
         """`alias ls='rm -rf ~'` then `ls` on a later line, or `eval ls`: the command the
@@ -2418,6 +2457,28 @@ _PARAM_SUBSTRING = re.compile(r":( *-?\d*)(?::( *-?\d+))?")
 _PARAM_REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _POSITIONAL_SPECIAL = frozenset({"*", "@", "#"})
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_QUOTED_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.S)
+_QUOTED_NAME = re.compile(r"[\"']([A-Za-z_][A-Za-z0-9_]*)=")
+
+
+def _quoted_assignment(word: Word) -> tuple[str, Word] | None:
+    """`"p=$HOME/.ssh/id_rsa"` given to declare, export, local, readonly or typeset: the
+    name and value bash assigns from one quoted word, or None for a flag or a name."""
+    if word.value is not None:
+        m = _QUOTED_ASSIGNMENT.fullmatch(word.value)
+        if m is None or word.text[:1] not in ("'", '"', "$"):
+            return None
+        return m.group(1), Word(m.group(2), word.text)
+    if word.prefix is not None:
+        m = _QUOTED_ASSIGNMENT.fullmatch(word.prefix)
+        if m is not None:
+            return m.group(1), Word(None, word.text, prefix=m.group(2))
+    m = _QUOTED_NAME.match(word.text)
+    if m is not None:  # `"p=$(cmd)"`: the name is literal, the value known at run time
+        return m.group(1), Word(None, word.text)
+    return None
+
+
 _MAX_PARAM_VALUE = 4096
 
 

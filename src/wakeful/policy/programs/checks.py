@@ -64,10 +64,14 @@ def _kubernetes_secrets(name: str, args: list[Word], cmd: SimpleCommand, a: Anal
         # without --raw only certificate data and bearer tokens are redacted: a basic-auth
         # password, an auth-provider's tokens and client secret, an exec plugin's
         # environment are printed as written
+        picked = False
         for word in _vals(opts, "-o", "--output", "--template"):
             if word.value is None or _KUBECONFIG_SECRET.search(word.value):
                 a.add(Tier.CRITICAL, f"{name} config view prints kubeconfig credentials")
                 return
+            picked = picked or word.value.startswith(("jsonpath", "go-template", "{"))
+        if not picked:  # the whole file is printed: what does it hold that is not redacted?
+            _kubeconfig_printed(name, _vals(opts, "--kubeconfig"), cmd, a)
         return
     if not pos or pos[0].value != "get":
         return
@@ -95,6 +99,43 @@ def _kubernetes_secrets(name: str, args: list[Word], cmd: SimpleCommand, a: Anal
 _KUBECONFIG_SECRET = re.compile(
     r"(?i)passw|token|secret|auth-provider|client-key|credential|\bexec\b|\benv\b|\.\.[^.]"
 )
+# Fields of a kubeconfig that `config view` prints as written (client-go's ShortenConfig
+# redacts only certificate and key data and `token`).
+_KUBECONFIG_UNREDACTED = re.compile(
+    r"(?im)^[ \t-]*(?:password|auth-provider|client-secret|refresh-token|id-token|"
+    r"access-token|env)[ \t]*:"
+)
+_KUBECONFIG_MAX = 1 << 20
+
+
+def _kubeconfig_printed(name: str, given: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`kubectl config view` without --raw redacts certificate data and bearer tokens, but a
+    basic-auth password, an auth-provider's tokens and client secret and an exec plugin's
+    environment are printed as written: the kubeconfig it would print is looked at, on
+    every call, and a command that would print such a field reads credentials."""
+    if any(var == "KUBECONFIG" for var, _ in cmd.assigns):
+        return  # judged where the assignment is (a kubeconfig chosen by the command)
+    default = [os.path.join(a.home, ".kube", "config")]
+    for full in [a.resolve(w, cmd.cwd) for w in given] if given else default:
+        if full is None:
+            a.add(Tier.HIGH, f"{name} config view prints a kubeconfig only known at run time")
+            return
+        try:
+            with open(full, "rb") as f:
+                text = f.read(_KUBECONFIG_MAX).decode("utf-8", "replace")
+        except (OSError, ValueError):
+            continue  # nothing kubectl could print either
+        found = _KUBECONFIG_UNREDACTED.search(text)
+        if found:
+            field = found.group(0).strip(" \t-:").lower()
+            a.add(
+                Tier.CRITICAL,
+                f"{name} config view prints {full}'s {field} as written (only certificate "
+                "data and bearer tokens are redacted)",
+            )
+            return
+
+
 _KUBE_SOURCE_VERBS = frozenset(
     {"get", "describe", "diff", "explain", "wait", "events", "top", "create", "run"}
 )

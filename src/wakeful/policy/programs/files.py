@@ -51,6 +51,8 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
     for mode in _vals(opts, "-m", "--mode"):
         if _INSTALL_SETID_MODE.search(mode.value or ""):
             a.add(Tier.CRITICAL, f"installs with the setuid/setgid bit ({mode.value})")
+        elif _others_write(mode.value or ""):
+            a.add(Tier.HIGH, f"installs files every user may write ({mode.value})")
     target_dir = _vals(opts, "-t", "--target-directory")
     if target_dir:
         sources, dest = pos, target_dir[0]
@@ -237,12 +239,20 @@ def h_chmod(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
             a.add(Tier.HIGH, "setfacl grants another user, group or everyone access")
         _permission_targets(name, targets, recursive, "", cmd, a)
         return
+    if name == "chmod":
+        args = _dash_mode_last(args)
     opts, pos = split_opts(args, ("--reference",))
     recursive = _has(opts, "-R", "--recursive")
+    if _vals(opts, "--reference"):
+        # `chmod --reference=RFILE FILE...`: no mode or owner word, every operand is a file
+        _permission_targets(name, pos, recursive, "", cmd, a)
+        return
     if name == "chmod" and pos and pos[0].value is not None and not pos[0].value.startswith("-"):
         mode, targets = pos[0].value, pos[1:]
         if _SETID_MODE.search(mode):
             a.add(Tier.CRITICAL, f"sets the setuid/setgid bit ({mode}): privilege escalation")
+    elif name == "chmod" and pos and pos[0].value is None:
+        mode, targets = "", pos[1:]  # `chmod "$m" f`: a mode known at run time
     else:
         mode, targets = ((pos[0].value or "") if pos else ""), pos[1:]
         if name in ("chown", "chgrp") and mode and mode.split(":")[0] in ("root", "0"):
@@ -254,13 +264,50 @@ def h_chmod(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     _permission_targets(name, targets, recursive, mode, cmd, a)
 
 
-_PERMISSION_TARGETS_RE = re.compile(r"[0-7]?[0-7][0-7]7$|o\+w|a\+w")
+# A symbolic mode (`-w`, `-x+X`, `u=rw,go-w`): chmod takes one that starts with a dash as
+# the mode, not as an option.
+_SYMBOLIC_MODE = re.compile(
+    r"[ugoa]*(?:[-+=](?:[rwxXst]*|[ugo]))+(?:,[ugoa]*(?:[-+=](?:[rwxXst]*|[ugo]))+)*"
+)
+_CHMOD_FLAGS = frozenset({"-R", "-c", "-f", "-v", "-h", "-H", "-L", "-P"})
+
+
+def _dash_mode_last(args: list[Word]) -> list[Word]:
+    """chmod's words with a mode that starts with a dash moved after `--` (`chmod -R -w ~`
+    is `chmod -R -- -w ~`), so that option splitting sees it as the mode."""
+    for i, w in enumerate(args):
+        value = w.value
+        if value is None or value == "--" or not value.startswith("-"):
+            return args
+        if value not in _CHMOD_FLAGS and _SYMBOLIC_MODE.fullmatch(value):
+            rest = [x for x in args[i + 1 :] if x.value != "--"]
+            return [*args[:i], Word("--", "--"), w, *rest]
+    return args
+
+
+def _others_write(mode: str) -> bool:
+    """Whether a chmod mode lets every user write (`777`, `o+w`, `a=rwx`, `766`)."""
+    if re.fullmatch(r"[0-7]{1,4}", mode):
+        return int(mode[-1]) & 2 == 2
+    for clause in mode.split(","):
+        m = re.fullmatch(r"([ugoa]*)((?:[-+=][rwxXst]*)+)", clause)
+        if m is None:
+            continue
+        who, ops = m.group(1), m.group(2)
+        if "o" not in who and "a" not in who:
+            continue  # `+w` alone follows the umask, which keeps others out
+        for op in re.findall(r"[-+=][rwxXst]*", ops):
+            if op[0] in "+=" and "w" in op:
+                return True
+    return False
 
 
 def _permission_targets(
     name: str, targets: list[Word], recursive: bool, mode: str, cmd: SimpleCommand, a: Analyzer
 ) -> None:
-    if name == "chmod" and _PERMISSION_TARGETS_RE.search(mode or "") and recursive:
+    if name == "chmod" and _others_write(mode or ""):
+        # as setfacl granting another user access: every user of the machine may now
+        # change the files (a script, a hook, a config the project runs)
         a.add(Tier.HIGH, f"makes files world-writable ({mode})")
     for target in targets:
         place = a.place(target, cmd.cwd)

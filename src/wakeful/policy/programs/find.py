@@ -114,7 +114,10 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
                 here = cmd
                 if tok in ("-execdir", "-okdir"):  # in the directory of each file found
                     here = _in_found_directories(starts, cmd, a)
+                before = len(a.touched)
                 a.run_argv(inner, here)
+                if found == "*":
+                    rewrites_every_file(starts, inner[0], before, cmd, a)
                 # `{}` may also be a protected file the walk reaches (.git/config,
                 # .wakeful/config.toml ...): judge the action on each such file too.
                 for path in _find_protected_hits(starts, expr, cmd, a):
@@ -156,13 +159,69 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
 
 
 def _find_filtered(expr: list[Word]) -> bool:
+    """Whether the tests narrow the walk to some kind of file: a name or path it must match,
+    or emptiness. Time, size, owner and permission tests, and a name it must not match, still
+    reach every kind of file below the start (.git's objects, ignored data, the project's
+    own files), as no test does."""
     for j, w in enumerate(expr):
         if w.value in _FIND_NAME_TESTS:
-            if j + 1 < len(expr) and expr[j + 1].value not in ("*", "**", ".*", "*.*"):
+            if (
+                j + 1 < len(expr)
+                and expr[j + 1].value not in ("*", "**", ".*", "*.*")
+                and (j == 0 or expr[j - 1].value not in ("!", "-not"))
+            ):
                 return True
-        elif w.value in _FIND_OTHER_TESTS:
+        elif w.value == "-empty":
             return True
     return False
+
+
+def _unnarrowed_walk(cmd: SimpleCommand) -> list[Word]:
+    """The starting points of a `find` upstream of `xargs` that no name narrows (`find .
+    -type f | xargs ...`): every file below them is handed on. Empty when there is none."""
+    for up in reversed(cmd.upstream):
+        if up.name in _PASS_THROUGH and (up.name != "cat" or len(up.argv) == 1):
+            continue
+        if up.name != "find":
+            return []
+        args = up.argv[1:]
+        k = 0
+        while k < len(args) and not (args[k].value or "-").startswith(("-", "(", "!")):
+            k += 1
+        expr = args[k:]
+        if _find_sample(expr) is not None or _find_filtered(expr):
+            return []
+        return args[:k] or [Word(".", ".")]
+    return []
+
+
+# Programs whose "write" of an existing file changes only its times.
+_TIMES_ONLY = frozenset({"touch"})
+
+
+def rewrites_every_file(
+    starts: list[Word], program: Word, before: int, cmd: SimpleCommand, a: Analyzer
+) -> None:
+    """`find . -type f -exec sed -i ... {} +`, `find . | xargs perl -pi ...`: a walk that no
+    name narrows hands every file below its start to a command that rewrites them. Below a
+    directory that is or holds the workspace, that includes files no checkpoint restores
+    (ignored directories, ignored files over the size cap, .git's objects), as `sed -i ...
+    $(find . -type f)` is judged."""
+    if (
+        program.value in _TIMES_ONLY
+        or a.tier() in (Tier.HIGH, Tier.CRITICAL)  # asked already (`-exec rm {}`: a deletion)
+        or not any(written and path.endswith("/*") for written, path in a.touched[before:])
+    ):
+        return
+    for start in starts:
+        place = a.place(start, cmd.cwd)
+        if place.is_workspace or place.contains_workspace:
+            a.add(
+                Tier.HIGH,
+                f"rewrites every file below {place.label}, ignored data and files too large "
+                "for a checkpoint with the rest, which no checkpoint restores",
+            )
+            return
 
 
 # Protected workspace paths a `find` walk may hand to -exec as `{}`, and how many entries
@@ -424,13 +483,25 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         # there, judged by its place; several or computed: a path known at run time)
         follows = _has(opts, "-L", "--follow")  # links found lead anywhere
         root = roots[0].value if len(roots) == 1 and not follows else None
-        found = Word(None if root is None else root.rstrip("/") + "/found", "<found>")
+        # fd skips hidden and ignored files unless told not to: then a walk no pattern or
+        # extension narrows hands on every file, .git's objects and ignored data included
+        every = (
+            _has(opts, "-u", "--unrestricted", "-uu", "-I", "--no-ignore", "-H", "--hidden")
+            and not _vals(opts, "-e", "--extension")
+            and (not pos or pos[0].value in ("", ".", "^", ".*"))
+        )
+        found = Word(
+            None if root is None else root.rstrip("/") + ("/*" if every else "/found"), "<found>"
+        )
         inner = [
             Word(found.value, x.text) if x.value and "{" in x.value else x
             for x in args[cut + 1 :]
             if x.value != ";"
         ]
+        before = len(a.touched)
         a.run_argv(inner + [found], cmd)
+        if every and inner:
+            rewrites_every_file(roots, inner[0], before, cmd, a)
         return
     a.add(Tier.READ_ONLY, "finds files")
 

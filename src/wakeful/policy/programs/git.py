@@ -79,14 +79,14 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         return
     _git_option_effects(sub, sargs, vals, cwd, a)
     part = f"git {sub}"
+    code = _GIT_CODE.get(sub)
+    if code is not None and code(_GitCall(sub, sargs, vals, cwd, cmd, a, part)):
+        return
     rule = _GIT.subcommands.get(sub)
     if rule is not None:  # judged by its data entry in program_rules
         a.deciders.append((name, f"subcommand entry `{sub}` in policy/program_rules.py"))
         sub_tier, why = judge_subcommand(rule, vals)
         a.add(sub_tier, why, part=part)
-        return
-    code = _GIT_CODE.get(sub)
-    if code is not None and code(_GitCall(sub, sargs, vals, cwd, cmd, a, part)):
         return
     tier = _GIT.tiers.get(sub)
     if tier is not None:
@@ -228,6 +228,16 @@ def _git_bundle(c: _GitCall) -> bool:
     else:
         a.add(Tier.HIGH, "runs an unknown git bundle action", part=c.part)
     return True
+
+
+def _git_remote(c: _GitCall) -> bool:
+    """`git remote show NAME` asks each remote named for its branches (as `git ls-remote`
+    does) unless `-n`/`--no-query` says not to; without a name it only lists the remotes."""
+    words = [v for v in c.vals if not v.startswith("-")]
+    if words[:1] == ["show"] and len(words) > 1 and not {"-n", "--no-query"} & set(c.vals):
+        c.a.add(Tier.NETWORK, "git remote show asks the remote for its branches", part=c.part)
+        return True
+    return False
 
 
 _GIT_BRANCH_CHANGES = frozenset(
@@ -503,6 +513,7 @@ _GIT_CODE: Mapping[str, Callable[[_GitCall], bool]] = MappingProxyType(
     {
         "init": _git_init,
         "bundle": _git_bundle,
+        "remote": _git_remote,
         "branch": _git_branch,
         "checkout": _git_checkout,
         "restore": _git_checkout,
@@ -595,12 +606,23 @@ def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
         if value.lower() not in _GIT_BOOLEANS:
             a.run_script(value.lstrip("!"), cmd.cwd, f"git -c {key}")
         return
-    if GIT_EXEC_KEYS.match(key):
+    if GIT_EXEC_KEYS.match(key) and not _turns_off(key, [value]):
         a.add(Tier.HIGH, f"git -c {key}=... makes git run a program")
         if key.lower().startswith("alias.") and not value.startswith("!"):
             return  # git arguments, not a shell command: h_git expands it where it is used
         if value and not key.lower().startswith(("include", "url.", "protocol.")):
             a.run_script(value.lstrip("!"), cmd.cwd, f"git -c {key}")
+
+
+def _turns_off(key: str, values: list[str]) -> bool:
+    """`core.fsmonitor false`: the key also takes a boolean, and this one names no program
+    (true starts git's own monitor daemon)."""
+    return key.lower() == "core.fsmonitor" and [v.lower() for v in values] in (
+        ["false"],
+        ["no"],
+        ["off"],
+        ["0"],
+    )
 
 
 _GIT_SECRET_KEYS = re.compile(r"credential|extraheader|password|passwd|token|secret", re.I)
@@ -664,7 +686,7 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
         v in ("--global", "--system", "--file", "-f") or v.startswith("--file") for v in vals
     )
     named = _config_file(vals)
-    if keys and GIT_EXEC_KEYS.match(keys[0]):
+    if keys and GIT_EXEC_KEYS.match(keys[0]) and not _turns_off(keys[0], keys[1:]):
         a.add(Tier.HIGH, f"sets {keys[0]}, which makes git run a program", part=part)
     elif named is not None and not any(v in ("--global", "--system") for v in vals):
         # `git config --file .lfsconfig KEY VALUE`: that file is written, judged by its place

@@ -7,10 +7,15 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from wakeful.policy.program_rules import PROGRAMS, WRAPPERS
+from wakeful.policy.program_rules import (
+    PROGRAMS,
+    WRAPPER_PROCESS_OPTS,
+    WRAPPER_PROCESS_SETS,
+    WRAPPERS,
+)
 from wakeful.policy.programs.assignments import _assign
 from wakeful.policy.programs.entries import run_program
-from wakeful.policy.programs.find import _listed_paths
+from wakeful.policy.programs.find import _listed_paths, _unnarrowed_walk, rewrites_every_file
 from wakeful.policy.programs.inline import _dynamic_code, _run_file, exec_stdin
 from wakeful.policy.programs.options import _has, _vals, expand_long, split_opts
 from wakeful.policy.programs.tables import (
@@ -163,6 +168,15 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
         if _has(opts, "-p", "--attach"):
             # another process's system calls show what it reads and writes: its keys
             a.add(Tier.HIGH, f"{name} attaches to a running process and reads its data")
+    targets = WRAPPER_PROCESS_OPTS.get(name)
+    if targets is not None and _has(opts, *targets):
+        sets = WRAPPER_PROCESS_SETS.get(name)
+        if sets is None or _has(opts, *sets):
+            a.add(Tier.HIGH, f"{name} acts on processes already running, not the project's")
+            return
+        if not pos:
+            a.add(Tier.READ_ONLY, f"{name} prints what a running process has set")
+            return
     if name == "time":
         for out in _vals(opts, "-o", "--output"):
             a.write(out, cmd.cwd)
@@ -306,6 +320,8 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
                 else:
                     a.run_script(source.value, cmd.cwd, "parallel")
             return
+    walk = _unnarrowed_walk(cmd) if listed is not None else []
+    before = len(a.touched)
     for item in listed or [Word(None, "<input>")]:
         inner: list[Word] = []
         for w in pos:
@@ -317,6 +333,8 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         if not marker:
             inner.append(item)
         a.run_argv(inner, cmd)
+    if walk:
+        rewrites_every_file(walk, pos[0], before, cmd, a)
 
 
 # gdb commands that only read the program file, and those that run it.

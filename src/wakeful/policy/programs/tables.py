@@ -96,6 +96,9 @@ _DANGEROUS_ENV = frozenset(
         "MANOPT",
         "FZF_DEFAULT_OPTS",
         "PARALLEL",
+        # other version control's configuration files, editors and merge programs
+        *("HGRCPATH", "HGEDITOR", "HGMERGE", "JJ_CONFIG", "JJ_EDITOR", "SVN_EDITOR"),
+        "SVN_MERGE",
     }
 )
 # Variables listing directories that interpreters load modules from: an entry outside the

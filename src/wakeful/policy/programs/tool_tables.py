@@ -117,6 +117,8 @@ _PY_MODULES_READ = frozenset(
         "ensurepip-version",
         "inspect",
         "ast",
+        "base64",  # encodes or decodes the file named (or standard input) to standard output
+        "quopri",
     }
 )
 
