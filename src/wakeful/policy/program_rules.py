@@ -7782,6 +7782,36 @@ _TABLE.update(
                 ("godot --editor", Tier.HIGH),
             ),
         ),
+        # radare2 and r2: without -q it is interactive; with -q it runs the -c commands and
+        # quits, judged by the check (analysis and printing read the file, wx and wa with -w
+        # write it; anything else asks: `!` and `|` run shell commands, `#!` scripts, `o`
+        # opens files, `e` sets hooks, `>` writes output)
+        **{
+            n: Program(
+                Tier.HIGH,
+                "read",
+                "analyzes binaries (interactive without -q)",
+                ("-c", "-a", "-b", "-s", "-B", "-m", "-F", "-k"),
+                script_opts=("-i", "-I"),
+                mode_flags={"-q": (_R, "runs the commands given and quits")},
+                word_tiers={
+                    **_same(
+                        ("-d", "-D", "-R", "-l", "-e", "-P", "-p", "-H"),
+                        Tier.HIGH,
+                        "debugs, loads plugins or patches, or sets configuration",
+                    ),
+                },
+                checks=("r2_commands",),
+                examples=(
+                    (f"{n} -q -c 'aaa; pdf @ main' ./build/app", _R),
+                    (f"{n} -w -q -c 'wx 90 @ 0x1000' ./build/app", _W),
+                    (f"{n} -q -c '!rm -rf ~' ./build/app", Tier.HIGH),
+                    (f"{n} -q -c 'pdf | sh' ./build/app", Tier.HIGH),
+                    (f"{n} ./build/app", Tier.HIGH),
+                ),
+            )
+            for n in ("radare2", "r2")
+        },
         # Rush's script runner: `rushx NAME` runs a script of the project's package.json,
         # as `npm run NAME` does (a script named for deploying or publishing asks)
         "rushx": Program(

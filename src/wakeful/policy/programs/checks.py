@@ -431,6 +431,38 @@ def _mlr_prepipe(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -
                 a.run_script(code.value + glue + target, cmd.cwd, f"{name} {opt}")
 
 
+# radare2 commands that analyze or print, and those that write (with -w); arguments of
+# names, numbers, addresses and `@` seeks only
+_R2_READS = frozenset(
+    {"aa", "aaa", "aaaa", "af", "afl", "afll", "aflj", "afi", "afn", "axt", "axf", "s"}
+    | {"pd", "pdf", "pdfj", "pdr", "pds", "px", "pxw", "pxq", "pxj", "ps", "psz", "i", "ij"}
+    | {"iz", "izz", "izj", "ii", "iij", "ie", "iS", "iSj", "is", "isj", "il", "iI", "ic", "?v"}
+)
+_R2_WRITES = frozenset({"wx", "wa", "wz"})
+_R2_ARGS = re.compile(r"[\w@ .:+\-\[\]*/,]*")
+
+
+def _r2_commands(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """radare2 -q -c 'CMD; CMD': analysis and printing read the file; wx, wa, wz with -w
+    write it; any other command (shell escapes, pipes, scripts, opening files, settings,
+    output to files) asks."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes)
+    writes = _has(opts, "-w")
+    for code in _vals(opts, "-c"):
+        for part in (code.value or "\0").split(";"):
+            words = part.split(None, 1)
+            if not words:
+                continue
+            verb, rest = words[0], words[1] if len(words) > 1 else ""
+            if not _R2_ARGS.fullmatch(rest) or verb not in _R2_READS | _R2_WRITES:
+                a.add(Tier.HIGH, f"{name} -c runs {_short(part.strip())}, which may do anything")
+            elif verb in _R2_WRITES:
+                if not writes:
+                    continue  # opened read-only: the write fails
+                for f in pos:
+                    a.write(f, cmd.cwd)
+
+
 _PLIST_READS = frozenset({"print", "help", "exit", "save", "revert"})
 _PLIST_WRITES = frozenset({"set", "add", "delete", "clear", "copy"})
 
@@ -495,6 +527,7 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "mix_do": _mix_do,
         "mlr_prepipe": _mlr_prepipe,
         "plist_buddy": _plist_buddy,
+        "r2_commands": _r2_commands,
         "go_module_fetch": _go_module_fetch,
         "ssh_keygen_output": _ssh_keygen_output,
         "stdin_names": _stdin_names,
