@@ -548,8 +548,8 @@ def run_program(
     )
     for i, word in enumerate(pos):
         kind = kinds[i if i < last else last]
-        if kind == "none" or word.value == "-":  # `-`: standard input or output
-            continue
+        if kind == "none" or word.value == "-" and kind != "script":
+            continue  # `-`: standard input or output (a script read from it is judged)
         if kind == "script":
             _run_file(name, word, cmd, a)
             break
@@ -610,8 +610,8 @@ def _run_bare(
     cwd = cmd.cwd
     for i, word in enumerate(pos):
         kind = kinds[i if i < last else last]
-        if kind == "none" or word.value == "-":  # `-`: standard input or output
-            continue
+        if kind == "none" or word.value == "-" and kind != "script":
+            continue  # `-`: standard input or output (a script read from it is judged)
         if kind == "read":
             a.read(word, cwd)
         elif kind == "meta":
