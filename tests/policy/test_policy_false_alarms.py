@@ -51,6 +51,8 @@ STDIN_NAMES_WORKSPACE = [
     "git ls-files | tar -cf a.tar -T -",
     "find src | zip a.zip -@",
     "find src -name '*.c' | cpio -o -F build/src.cpio",
+    "gofmt -l . | xargs gofmt -w",
+    "gofmt -l src | xargs cat",
     "git ls-files | rsync -a --files-from=- . /tmp/x",
     "git ls-files | tar -C src -cf a.tar -T -",
 ]
@@ -72,6 +74,9 @@ STDIN_NAMES_SECRETS = [
     "find ~/.aws | tar -czf aws.tgz -T -",
     "echo ~/.ssh/id_rsa | zip a.zip -@",
     "find ~/.ssh | zip -r a.zip -@",
+    "gofmt -l ~/go | xargs gofmt -w",
+    'gofmt -l "$D" | xargs gofmt -w',
+    "gofmt -l ~/.ssh | xargs cat",
     "echo /home/dev/.ssh/id_rsa | rsync -a --files-from=- / /tmp/x",
     "echo home/dev/.ssh/id_rsa | rsync -a --files-from=- / build/x",
     "echo .aws/credentials | tar -C ~ -cf a.tar -T -",

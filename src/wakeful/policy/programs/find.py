@@ -403,6 +403,14 @@ def _listed_paths(cmd: SimpleCommand) -> list[Word] | None:
                 else Word(s.value.rstrip("/") + "/" + found, s.text)
                 for s in (starts or [Word(".", ".")])
             ]
+        if name == "gofmt" and "-l" in values:  # the Go files below its operands
+            dirs = [w for w in args if not (w.value or "").startswith("-")]
+            return [
+                Word(None, d.text)
+                if d.value is None
+                else Word(d.value.rstrip("/") + "/found.go", d.text)
+                for d in (dirs or [Word(".", ".")])
+            ]
         if name in ("fd", "fdfind"):
             sample = _fd_sample(args)
             return [Word(sample, sample)] if sample else None
