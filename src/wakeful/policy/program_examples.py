@@ -588,7 +588,8 @@ _NETWORK: dict[str, Examples] = {
     "ssh-keygen": (
         ("ssh-keygen -lf ~/.ssh/id_ed25519.pub", R),
         ("ssh-keygen -y -f ~/.ssh/id_rsa", C),
-        ("ssh-keygen -t ed25519 -f build/key", H),
+        ("ssh-keygen -t ed25519 -f build/key", W),
+        ("ssh-keygen -t ed25519 -f ~/.ssh/id_ci", C),
     ),
     "ssh-keyscan": (("ssh-keyscan github.com", N),),
     "ssh-add": (("ssh-add ~/.ssh/id_rsa", C),),

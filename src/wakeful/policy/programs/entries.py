@@ -300,6 +300,19 @@ def run_program(
                 continue
             kept.append(word)
         args = kept
+    if rule.value_words:  # `hyperfine -P NAME MIN MAX`: the words are the option's
+        kept = []
+        skip = 0
+        for word in args:
+            if skip:
+                skip -= 1
+                continue
+            count = rule.value_words.get(word.value or "")
+            if count:
+                skip = count
+                continue
+            kept.append(word)
+        args = kept
     opts, pos = _split(rule, compiled, args)
     # The words of the command the program runs, from its first word on: judged as that
     # command (`screen rm -rf ~ -ls`: `-ls` is rm's word, not screen's listing flag).

@@ -18,6 +18,8 @@ from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
 
 _GIT = FAMILIES["git"]
+# Programs that git runs as its own commands (`git cliff` is git-cliff) and that have entries.
+_GIT_EXTERNAL = frozenset({"git-cliff"})
 _GIT_SAYS = {
     Tier.READ_ONLY: "reads repository state",
     Tier.WORKSPACE: "changes the local repository (recoverable)",
@@ -91,6 +93,9 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     tier = _GIT.tiers.get(sub)
     if tier is not None:
         a.add(tier, _GIT_SAYS[tier], part=part)
+    elif f"git-{sub}" in _GIT_EXTERNAL:
+        # `git cliff`: git runs the program git-cliff found on PATH (before any alias)
+        a.run_argv([Word(f"git-{sub}", f"git-{sub}"), *sargs], cmd)
     else:
         a.add(Tier.HIGH, f"runs `git {sub}`, an unknown git command or alias", part=part)
 
@@ -473,7 +478,59 @@ def _git_bisect(c: _GitCall) -> bool:
     return False
 
 
+# `git clone` options that change nothing but what is copied (the rest may run a command,
+# install hooks, set configuration, reach a server or write elsewhere)
+_CLONE_PLAIN_FLAGS = frozenset(
+    {"-q", "--quiet", "-v", "--verbose", "-n", "--no-checkout", "--bare", "-l", "--local"}
+    | {"--no-hardlinks", "-s", "--shared", "--single-branch", "--no-single-branch"}
+    | {"--no-tags", "--progress", "--sparse"}
+)
+_CLONE_PLAIN_VALUES = frozenset({"-b", "--branch", "-o", "--origin", "--depth"})
+# `host:path` and `user@host:path` are ssh (a colon before the first slash)
+_SCP_LIKE = re.compile(r"^[^/]*:")
+
+
+def _local_clone(c: _GitCall) -> tuple[Word, Word | None] | None:
+    """The source and destination of a `git clone` from a path (a repository or a bundle
+    file), with only plain options; None when it may reach a server or do more."""
+    operands: list[Word] = []
+    words = iter(c.sargs)
+    for word in words:
+        v = word.value
+        if v is None:
+            return None
+        name = v.partition("=")[0]
+        if v.startswith("-") and v != "-":
+            if name in _CLONE_PLAIN_VALUES:
+                if "=" not in v:
+                    next(words, None)
+                continue
+            if v not in _CLONE_PLAIN_FLAGS:
+                return None
+            continue
+        operands.append(word)
+    if not operands or len(operands) > 2:
+        return None
+    source = operands[0].value or ""
+    if "://" in source or _SCP_LIKE.match(source) or not source:
+        return None
+    return operands[0], operands[1] if len(operands) == 2 else None
+
+
 def _git_clone(c: _GitCall) -> bool:
+    local = _local_clone(c)
+    if local is not None:
+        # from a repository or bundle on this machine: the source is read where it is
+        source, dest = local
+        c.a.read(source, c.cwd)
+        if dest is None:
+            name = os.path.basename((source.value or "").rstrip("/"))
+            for suffix in ("/.git", ".git", ".bundle"):
+                name = name.removesuffix(suffix)
+            dest = Word(name or ".", name or ".")
+        c.a.write(dest, c.cwd)
+        c.a.add(Tier.WORKSPACE, "clones a repository from a path on this machine", part=c.part)
+        return True
     c.a.add(Tier.NETWORK, "clones a repository", part=c.part)
     dests = [w for w in c.sargs if not (w.value or "").startswith("-")]
     if len(dests) >= 2:
@@ -590,6 +647,8 @@ def judge_subcommand(rule: Subcommand, vals: list[str]) -> tuple[Tier, str]:
         if words:
             found = rule.actions.get(" ".join(words[:2])) or rule.actions.get(words[0])
             return found or rule.other_action or (rule.tier, rule.what)
+    if rule.last_wins:  # the options before `--`, the last one first
+        vals = vals[::-1] if "--" not in vals else vals[: vals.index("--")][::-1]
     for v in vals if rule.options else ():
         if not v.startswith("-"):
             continue
@@ -635,11 +694,21 @@ def _git_alias(options: list[Word], sub: str) -> list[str] | None:
     return None
 
 
+_GIT_BOOLEANS = frozenset({"true", "false", "yes", "no", "on", "off", "1", "0"})
+
+
 def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
     if pair is None:
         a.add(Tier.HIGH, "git -c sets configuration only known at run time")
         return
     key, _, value = pair.partition("=")
+    lower = key.lower()
+    if lower == "core.pager" or lower.startswith("pager."):
+        # the pager is a shell command that pages git's own output: judged as that command
+        # (`core.pager=delta`); `pager.log=false` runs none, `true` the usual one
+        if value.lower() not in _GIT_BOOLEANS:
+            a.run_script(value.lstrip("!"), cmd.cwd, f"git -c {key}")
+        return
     if GIT_EXEC_KEYS.match(key) and not _turns_off(key, [value]):
         a.add(Tier.HIGH, f"git -c {key}=... makes git run a program")
         if key.lower().startswith("alias.") and not value.startswith("!"):
