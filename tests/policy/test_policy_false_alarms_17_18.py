@@ -1,0 +1,82 @@
+"""False alarms of the seventeenth and eighteenth blind sets (corpora/risk-blind-17.tsv and
+corpora/risk-blind-18.tsv), each closed with its boundary: the dangerous siblings of every
+form now allowed stay asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wakeful.policy.decision import mode_verdict
+from wakeful.policy.shell import ShellClassifier
+
+JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
+
+
+def _auto(cmd: str) -> str:
+    r = JUDGE(cmd)
+    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+
+
+# openssl: a private key in the workspace read to print nothing of it (`-noout`), only its
+# public part (`-pubout`, `-modulus`), or to copy it into a new file named as a key; `-pubin`
+# and the parameter commands reject a private key instead of printing it.
+OPENSSL_KEY_KEPT = [
+    "openssl rsa -in private.key -noout",
+    "openssl rsa -noout -modulus -in private.key",
+    "openssl rsa -in private.key -check -noout",
+    "openssl pkey -in certs/server.key -pubout",
+    "openssl pkey -in private.key -pubout -out public.key",
+    "openssl rsa -pubout -in private.key -out build/public.pem",
+    "openssl pkey -noout -text -pubin -in public.key",
+    "openssl rsa -pubin -in keys/pub.pem -text -noout",
+    "openssl pkeyparam -in dhparam.pem -text",
+    "openssl dhparam -in certs/dhparam.pem -noout -text",
+    "openssl ecparam -in certs/ec.pem -text -noout",
+    "openssl rsa -in private.key -out private_unp.key",
+    "openssl rsa -aes128 -in private.key -out private_pass.key",
+    "openssl pkcs12 -in cert.pfx -nocerts -nodes -out key.pem",
+    "openssl pkcs12 -in cert.pfx -nokeys",
+    "openssl pkcs8 -topk8 -in private.key -out build/private.p8.key",
+    "openssl req -new -key private.key -out request.csr",
+]
+OPENSSL_KEY_SHOWN = [
+    # the key itself printed, or copied where a plain read shows it
+    "openssl rsa -in private.key",
+    "openssl rsa -in private.key -text -noout",
+    "openssl rsa -in private.key -pubout -text",
+    "openssl pkey -in private.key -text_pub",
+    "openssl pkey -in private.key -noout -text",
+    "openssl rsa -in private.key -out notes.txt",
+    "openssl rsa -in private.key -out /tmp/k.pem",
+    "openssl pkcs12 -in cert.pfx -nodes",
+    "openssl pkcs12 -in cert.pfx -nocerts -nodes -out build/out.txt",
+    "openssl pkcs8 -topk8 -nocrypt -in private.key",
+    # a key outside the workspace, even for its public part
+    "openssl rsa -in ~/.ssh/id_rsa -noout -modulus",
+    "openssl pkey -in ~/.ssh/id_rsa -pubout",
+    "openssl pkey -pubin -in ~/.ssh/id_rsa -text",
+    "openssl pkeyparam -in ~/.ssh/id_ecdsa",
+    "openssl rsa -in ~/.ssh/id_rsa -out private.key",
+    # a key outside the workspace used to sign or decrypt, and a password file read
+    "openssl req -new -key ~/.ssh/id_rsa -out x.csr",
+    "openssl dgst -sha256 -sign ~/.ssh/id_rsa -out sig.bin README.md",
+    "openssl x509 -req -in x.csr -signkey ~/.ssh/id_rsa -out c.crt",
+    "openssl x509 -req -in x.csr -CA ca.crt -CAkey ~/.ssh/id_rsa -out c.crt",
+    "openssl pkeyutl -decrypt -inkey ~/.ssh/id_rsa -in secret.enc",
+    "openssl pkcs12 -export -inkey ~/.ssh/id_rsa -in cert.pem -out x.p12",
+    "openssl rsa -in private.key -noout -passin file:/home/dev/.ssh/pw",
+    "openssl x509 -in cert.pem -noout -passin file:/home/dev/.aws/credentials",
+    "openssl ca -keyfile ~/.ssh/id_rsa -in x.csr -out c.crt",
+]
+
+
+@pytest.mark.parametrize("cmd", OPENSSL_KEY_KEPT)
+def test_openssl_key_kept_in_the_workspace_is_allowed(cmd: str) -> None:
+    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+
+
+@pytest.mark.parametrize("cmd", OPENSSL_KEY_SHOWN)
+def test_openssl_key_shown_or_from_outside_is_asked(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
