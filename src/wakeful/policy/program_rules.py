@@ -8799,6 +8799,157 @@ _TABLE.update(
         ),
     }
 )
+# Readers of saved captures and recordings, and macOS tools whose one reading form is listed:
+# every other option of theirs changes the machine, posts to other processes or captures.
+_TABLE.update(
+    {
+        # replays a typescript `script` recorded: every file it names is read
+        "scriptreplay": Program(
+            _R,
+            "read",
+            "replays a terminal session recorded by script",
+            ("-d", "--divisor", "-m", "--maxdelay", "-x", "--stream", "-c", "--cr-mode"),
+            read_opts=(
+                *("-t", "--timing", "-T", "--log-timing", "-I", "--log-in", "-O"),
+                *("--log-out", "-B", "--log-io", "-s", "--typescript"),
+            ),
+            examples=(
+                ("scriptreplay --timing=session.time session.log", _R),
+                ("scriptreplay -t build/t.log -s build/s.log 2", _R),
+                ("scriptreplay --timing=session.time ~/.bash_history", _C),
+            ),
+        ),
+        # greps packets on an interface (capture: other programs' traffic in clear); -I
+        # reads a saved capture instead, -O writes the matches to one, -K kills the matched
+        # TCP connections by sending resets
+        "ngrep": Program(
+            _H,
+            "none",
+            "greps network traffic on an interface",
+            ("-n", "-d", "-A", "-s", "-S", "-W", "-c", "-P"),
+            read_opts=("-I", "-F"),
+            write_opts=("-O",),
+            mode_flags={"-I": (_R, "reads a saved capture file")},
+            value_tiers={"-K": (r"", _N, "kills matched TCP connections with forged resets")},
+            examples=(
+                ("ngrep -I capture.pcap 'GET'", _R),
+                ("ngrep -q -W byline -I build/x.pcap 'Host:' port 80", _R),
+                ("ngrep -I capture.pcap -O build/get.pcap GET", _W),
+                ("ngrep -I ~/.ssh/id_rsa x", _C),
+                ("ngrep -d any 'password' port 80", _H),
+                ("ngrep -I capture.pcap -K 1 GET", _N),
+            ),
+        ),
+        # follows TCP streams on an interface; -r reads a saved capture instead; -w writes
+        # every stream to a file of its own in the current directory
+        "tcpick": Program(
+            _H,
+            "none",
+            "follows TCP streams on an interface",
+            ("-i", "-e", "-X", "-T", "-F"),
+            read_opts=("-r",),
+            mode_flags={"-r": (_R, "reads a saved capture file")},
+            word_patterns={
+                r"^-w": (_H, "writes every stream to a file of its own in the current directory")
+            },
+            examples=(
+                ("tcpick -a -C -r dump.pcap", _R),
+                ("tcpick -r build/x.pcap -yP", _R),
+                ("tcpick -r ~/.ssh/id_rsa", _C),
+                ("tcpick -i eth0 -C", _H),
+                ("tcpick -r dump.pcap -wR", _H),
+            ),
+        ),
+        # -g reads a notification's state; -p posts one to every process listening, -s sets
+        # a state, -r, -w and -1 register and wait
+        "notifyutil": Program(
+            _H,
+            "none",
+            "posts, sets or waits for system notifications",
+            ("-g", "-p", "-r", "-w", "-1", "-s", "-z"),
+            long_flags=True,
+            mode_flags={"-g": (_R, "reads a notification's state")},
+            word_patterns={r"^-(?![gvqz]$)": (_H, "posts, sets or waits for notifications")},
+            examples=(
+                ("notifyutil -g com.apple.system.timezone", _R),
+                ("notifyutil -v -g com.apple.screenIsLocked", _R),
+                ("notifyutil -p com.apple.system.config.network_change", _H),
+                ("notifyutil -g a -p com.apple.system.timezone", _H),
+                ("notifyutil -s com.example.k 1", _H),
+            ),
+        ),
+        # `-show` prints the Active Directory binding; every other option binds, unbinds or
+        # changes it
+        "dsconfigad": Program(
+            _H,
+            "none",
+            "binds the Mac to Active Directory or changes the binding",
+            long_flags=True,
+            mode_flags={"-show": (_R, "shows the Active Directory binding")},
+            word_patterns={
+                r"^-(?!show$|xml$)": (_H, "binds, unbinds or changes Active Directory settings")
+            },
+            examples=(
+                ("dsconfigad -show", _R),
+                ("dsconfigad -show -xml", _R),
+                ("dsconfigad -show -remove -force", _H),
+                ("dsconfigad -add corp.example -username admin", _H),
+            ),
+        ),
+        # `-l` lists share points; -a, -e, -r and -s add, edit, remove and change them
+        "sharing": Program(
+            _H,
+            "none",
+            "adds, changes or lists file share points",
+            long_flags=True,
+            mode_flags={"-l": (_R, "lists share points")},
+            word_patterns={r"^-(?!l$)": (_H, "adds, edits or removes share points")},
+            examples=(
+                ("sharing -l", _R),
+                ("sharing -a /home/dev/proj", _H),
+                ("sharing -l -r proj", _H),
+            ),
+        ),
+        "sfltool": _reader_with_verbs(
+            "manages login and background items",
+            ("dumpbtm",),
+            "resets, archives or changes login and background items",
+            ("sfltool dumpbtm", _R),
+            ("sfltool resetbtm", _H),
+        ),
+        # `-secureTokenStatus USER` reads one flag; every other option adds, deletes or
+        # changes users, passwords, tokens and system settings
+        "sysadminctl": Program(
+            _H,
+            "none",
+            "adds, deletes or changes users and system settings",
+            long_flags=True,
+            mode_flags={"-secureTokenStatus": (_R, "shows whether a user has a secure token")},
+            word_patterns={
+                r"^-(?!secureTokenStatus$)": (_H, "changes users, passwords or system settings")
+            },
+            examples=(
+                ("sysadminctl -secureTokenStatus dev", _R),
+                ("sysadminctl -deleteUser art", _H),
+                ("sysadminctl -secureTokenStatus dev -resetPasswordFor art", _H),
+            ),
+        ),
+        # zips standard input to standard output (or `-zipfile`)
+        "streamzip": Program(
+            _R,
+            "none",
+            "compresses standard input into a zip stream",
+            ("-method", "-member-name"),
+            write_opts=("-zipfile",),
+            long_flags=True,
+            examples=(
+                ("streamzip < build/log.txt > dist/log.zip", _W),
+                ("streamzip -zipfile=dist/log.zip < build/log.txt", _W),
+                ("streamzip -zipfile=/home/dev/.bashrc < build/log.txt", _C),
+            ),
+        ),
+    }
+)
 _TABLE.update(
     {
         "keyctl": Program(
