@@ -4420,9 +4420,16 @@ _TABLE.update(
                 _H,
                 "read",
                 "works with keys (changes the keyring, signs, encrypts or fetches keys)",
-                ("-u", "--local-user", "-r", "--recipient"),
+                (
+                    *("-u", "--local-user", "-r", "--recipient", "-R", "--hidden-recipient"),
+                    *("--encrypt-to", "--hidden-encrypt-to"),
+                ),
                 write_opts=("-o", "--output"),
+                read_opts=("-f", "--recipient-file", "-F", "--hidden-recipient-file"),
+                # gpg takes one command: `--export` (public keys only) beside `--sign` or
+                # `--send-keys` is refused as conflicting
                 read_only_flags=(
+                    "--export",
                     "--verify",
                     "--list-keys",
                     "-k",
@@ -4433,6 +4440,31 @@ _TABLE.update(
                     "--list-packets",
                     "--card-status",
                 ),
+                # encrypting to a public key writes FILE.gpg beside FILE (or -o); signing
+                # with it, or given alone, uses the user's secret key
+                mode_flags={
+                    **_same(("-e", "--encrypt"), _W, "encrypts to a recipient's public key"),
+                    **_same(
+                        ("-s", "--sign", "--clear-sign", "--clearsign", "-b", "--detach-sign"),
+                        _H,
+                        "signs with the user's secret key",
+                    ),
+                },
+                # a recipient given by mail address is looked up on the network (Web Key
+                # Directory, gpg's default --auto-key-locate) when the keyring lacks it
+                value_tiers={
+                    o: (r"@|^<", _N, "may look the recipient's key up on the network")
+                    for o in (
+                        *("-r", "--recipient", "-R", "--hidden-recipient", "--encrypt-to"),
+                        "--hidden-encrypt-to",
+                    )
+                },
+                # a keyserver, or keys located or retrieved as needed (`--verify` fetches
+                # the signer's key with --auto-key-retrieve)
+                word_patterns={
+                    r"^--(keyserver|auto-key-locate|auto-key-retrieve|locate-keys|"
+                    r"locate-external-keys)": (_N, "looks keys up on the network")
+                },
                 word_tiers={
                     **_same(
                         ("--list-secret-keys", "-K"),
