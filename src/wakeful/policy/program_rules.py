@@ -6952,7 +6952,15 @@ _TABLE.update(
             operand_patterns={
                 r"^-?1$": (_C, "kills every process (or init)"),
                 r"^%([0-9]+|%|\+|-)$": (_W, "stops a background job this shell started"),
+                r"^\$\$$": (_W, "stops the command's own shell"),
             },
+            examples=(
+                ("kill -9 $$", _W),
+                ('kill -TERM "$BASHPID"', _W),
+                ("kill -9 $PPID", _H),
+                ("kill -9 $$ 1", _C),
+                ("kill -9 $pid", _H),
+            ),
         ),
         # `logsave [-asv] FILE CMD...`: runs CMD and saves what it prints in FILE
         "logsave": Program(
