@@ -80,3 +80,47 @@ def test_openssl_key_kept_in_the_workspace_is_allowed(cmd: str) -> None:
 @pytest.mark.parametrize("cmd", OPENSSL_KEY_SHOWN)
 def test_openssl_key_shown_or_from_outside_is_asked(cmd: str) -> None:
     assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+
+
+# git told to read less configuration: the system file skipped, or an empty file in place of
+# the user's or the system's; any other file named there may name programs.
+GIT_CONFIG_LESS = [
+    "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null git status --porcelain",
+    "GIT_CONFIG_NOSYSTEM=true git log --oneline -5",
+    "GIT_CONFIG_SYSTEM=/dev/null git diff --stat",
+    "env GIT_CONFIG_GLOBAL=/dev/null git status",
+]
+GIT_CONFIG_OTHER = [
+    "GIT_CONFIG_GLOBAL=./evil.cfg git status",
+    "GIT_CONFIG_GLOBAL=/tmp/x git status",
+    "GIT_CONFIG_SYSTEM=$CFG git status",
+    "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.pager "
+    "GIT_CONFIG_VALUE_0='sh -c id' git log",
+    "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_PARAMETERS=\"'core.pager'='id'\" git log",
+    "GIT_CONFIG_NOSYSTEM=1 git -c core.pager='sh -c id' log",
+]
+
+
+@pytest.mark.parametrize("cmd", GIT_CONFIG_LESS)
+def test_git_told_to_read_less_configuration_is_allowed(cmd: str) -> None:
+    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+
+
+@pytest.mark.parametrize("cmd", GIT_CONFIG_OTHER)
+def test_git_configuration_from_elsewhere_is_asked(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+
+
+# `kill $$`: the command's own shell; any other pid computed at run time may be anyone's.
+OWN_SHELL = ["kill -9 $$", 'kill -TERM "$BASHPID"', "kill ${$}", "sleep 1; kill -9 $$"]
+OTHER_PIDS = ["kill -9 $PPID", "kill -9 $pid", "kill -9 $$ 1", "kill -9 $$ -1", "kill $(pgrep x)"]
+
+
+@pytest.mark.parametrize("cmd", OWN_SHELL)
+def test_kill_of_the_commands_own_shell_is_allowed(cmd: str) -> None:
+    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+
+
+@pytest.mark.parametrize("cmd", OTHER_PIDS)
+def test_kill_of_other_pids_is_asked(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
