@@ -124,3 +124,29 @@ def test_kill_of_the_commands_own_shell_is_allowed(cmd: str) -> None:
 @pytest.mark.parametrize("cmd", OTHER_PIDS)
 def test_kill_of_other_pids_is_asked(cmd: str) -> None:
     assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+
+
+# Inline Python that exits with a status: sys.exit takes a value, which is judged as any
+# other expression of the code.
+PY_EXITS = [
+    "python3 -c \"import sys; print('ERROR_' * 8000); sys.exit(1)\"",
+    "python -c 'import sys; sys.exit(0)'",
+    "python3 -c \"import sys; sys.exit('failed')\"",
+]
+PY_EXITS_RUNNING = [
+    "python3 -c \"import sys; sys.exit(__import__('os').system('id'))\"",
+    "python3 -c \"import sys, os; sys.exit(os.system('id'))\"",
+    "python3 -c \"import sys; sys.exit(open('/home/dev/.ssh/id_rsa').read())\"",
+    "python3 -c \"import sys; sys.exit(eval(sys.argv[1]))\" 'x'",
+    'python3 -c "import sys; sys.settrace(print); sys.exit(0)"',
+]
+
+
+@pytest.mark.parametrize("cmd", PY_EXITS)
+def test_inline_python_that_exits_is_allowed(cmd: str) -> None:
+    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+
+
+@pytest.mark.parametrize("cmd", PY_EXITS_RUNNING)
+def test_inline_python_exiting_with_what_code_computes_is_judged(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
