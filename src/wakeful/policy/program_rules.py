@@ -8773,16 +8773,16 @@ _TABLE.update(
             ("fdesetup status", _R),
             ("fdesetup disable", _H),
         ),
+        # the command is the word after the datasource, with or without its dash (a check)
         "dscl": Program(
-            _H,
+            _R,
             "none",
-            "reads or changes directory records (users and groups)",
+            "works with directory records (users and groups)",
+            ("-u", "-P", "-f"),
             long_flags=True,
-            mode_flags=_same(
-                ("-list", "-read", "-search", "-plist"), _R, "reads directory records"
-            ),
+            checks=("dscl_command",),
             word_tiers=_same(
-                ("ShadowHashData", "dsAttrTypeNative:ShadowHashData", "-readall"),
+                ("ShadowHashData", "dsAttrTypeNative:ShadowHashData", "-readall", "readall"),
                 _C,
                 "reads password hashes",
             ),
@@ -8807,6 +8807,18 @@ _TABLE.update(
                 ("dscl . -read /Users/dev UserShell", _R),
                 ("dscl . -read /Users/dev ShadowHashData", _C),
                 ("dscl . -create /Users/art UniqueID 333", _H),
+                ("dscl . list /Users", _R),
+                ("dscl . ls /Groups", _R),
+                ("dscl . cat /Groups/admin", _R),
+                ("dscl . read /Users/dev ShadowHashData", _C),
+                ("dscl . readall /Users", _C),
+                ("dscl -plist . -create /Users/x UniqueID 0", _H),
+                ("dscl . -create /Users/x -list", _H),
+                ("dscl . delete /Users/art", _H),
+                ("dscl -u admin -P pw . passwd /Users/art new", _H),
+                ("echo 'delete /Users/art' | dscl .", _H),
+                ("dscl . < build/cmds.txt", _H),
+                ("dscl . $VERB /Users/art", _H),
             ),
         ),
         "dscacheutil": Program(

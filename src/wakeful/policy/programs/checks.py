@@ -328,6 +328,35 @@ def _variable_operands(name: str, args: list[Word], cmd: SimpleCommand, a: Analy
             _assign(var, Word(value, value), cmd, a)
 
 
+# dscl's options before the datasource that take a value (`-u USER -P PASSWORD`, `-f FILE`)
+_DSCL_VALUE_OPTS = frozenset({"-u", "-P", "-f"})
+# dscl commands that only read (written with a dash or without: `-list`, `list`, `ls`)
+_DSCL_READS = frozenset({"read", "readpl", "readpli", "list", "ls", "cat", "search", "diff"})
+
+
+def _dscl_command(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`dscl [options] DATASOURCE COMMAND ...`: one command, the word after the datasource,
+    with or without its dash; every word after it is that command's (`dscl . -create
+    /Users/x -list` creates). No command starts dscl's interactive shell."""
+    i = 0
+    while i < len(args) and (args[i].value or "").startswith("-"):
+        if args[i].value == "-f" and i + 1 < len(args):  # a local directory database
+            a.read(args[i + 1], cmd.cwd)
+        i += 2 if args[i].value in _DSCL_VALUE_OPTS else 1
+    command = args[i + 1].value if i + 1 < len(args) else None
+    if i + 1 < len(args) and command is None:
+        a.add(Tier.HIGH, f"{name} runs a command only known at run time")
+    elif command is None:
+        # its interactive shell, which reads its commands from standard input: nothing to
+        # run from the tool's empty input, anything from a pipe, a file or a here-document
+        if cmd.upstream or any(r.op.startswith("<") for r in cmd.redirects):
+            a.add(Tier.HIGH, f"{name} runs the commands it reads from standard input")
+    elif command.removeprefix("-") not in _DSCL_READS:
+        a.add(Tier.HIGH, f"{name} {_short(command)} changes directory records")
+    else:
+        a.add(Tier.READ_ONLY, f"{name} {_short(command)} reads directory records")
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "envsubst_scope": _envsubst_scope,
@@ -347,6 +376,7 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "stdin_commands": _stdin_commands,
         "user_command": _user_command,
         "variable_operands": _variable_operands,
+        "dscl_command": _dscl_command,
     }
 )
 
