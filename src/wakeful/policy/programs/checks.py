@@ -357,6 +357,14 @@ def _dscl_command(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) 
         a.add(Tier.READ_ONLY, f"{name} {_short(command)} reads directory records")
 
 
+def _setting_value(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`fossil settings NAME` shows a setting; a value after the name, `--unset`, or words
+    only known at run time change one."""
+    pos = [w for w in args if not (w.value or "").startswith("-")]
+    if len(pos) > 1 or any(w.value is None or w.value == "--unset" for w in args):
+        a.add(Tier.HIGH, f"{name} changes a setting")
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "envsubst_scope": _envsubst_scope,
@@ -377,6 +385,7 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "user_command": _user_command,
         "variable_operands": _variable_operands,
         "dscl_command": _dscl_command,
+        "setting_value": _setting_value,
     }
 )
 
