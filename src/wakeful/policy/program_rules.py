@@ -9838,13 +9838,15 @@ _TABLE.update(
                 "-d": (_W, "deletes an attribute"),
                 "-c": (_H, "clears every attribute, the quarantine included"),
             },
-            word_patterns={
-                r"^com\.apple\.quarantine$": (
-                    _H,
-                    "the quarantine makes Gatekeeper check a downloaded program",
-                )
-            },
+            # the quarantine makes Gatekeeper check a downloaded program: deleting or
+            # writing it asks, printing it reads (a check: -d, -w and -c come in clusters)
+            checks=("quarantine_change",),
             examples=(
+                ("xattr -p com.apple.quarantine dist/tool", _R),
+                ("xattr -dr com.apple.quarantine build/MyApp.app", _H),
+                ("xattr -rd com.apple.quarantine build/MyApp.app", _H),
+                ("xattr -w com.apple.quarantine '0081;x' bin/tool", _H),
+                ("xattr -d -r com.apple.quarantine build/MyApp.app", _H),
                 ("xattr -l dist/app.zip", _R),
                 ("xattr -p com.apple.metadata:kMDItemWhereFroms ~/Downloads/x.zip", _H),
                 ("xattr -w com.example.k v docs/a.pdf", _W),

@@ -365,6 +365,23 @@ def _setting_value(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         a.add(Tier.HIGH, f"{name} changes a setting")
 
 
+def _quarantine_change(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`xattr -d com.apple.quarantine FILE` (and -w, -c, in any cluster: `-dr`): the
+    quarantine that makes Gatekeeper check a downloaded program is removed or forged;
+    `-p` only prints it."""
+    values = [w.value for w in args]
+    changes = any(
+        v is None or (v.startswith("-") and not v.startswith("--") and set(v[1:]) & set("dwc"))
+        for v in values
+    )
+    if changes and any(v is None or v == "com.apple.quarantine" for v in values):
+        a.add(
+            Tier.HIGH,
+            f"{name} changes com.apple.quarantine, which makes Gatekeeper check "
+            "a downloaded program",
+        )
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "envsubst_scope": _envsubst_scope,
@@ -386,6 +403,7 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "variable_operands": _variable_operands,
         "dscl_command": _dscl_command,
         "setting_value": _setting_value,
+        "quarantine_change": _quarantine_change,
     }
 )
 
