@@ -637,6 +637,20 @@ _NETWORK: dict[str, Examples] = {
         ("gpg -e -r dev -o ~/.bashrc dump.sql", C),
     ),
     "gpg2": (("gpg2 --list-keys", R),),
+    # a text web browser: only `-dump` of standard input or of one local file, with options
+    # that shape the text, is a reader; -cmd_script, -cfg, -editor, -exec, -traversal,
+    # -post_data and the start page are the browser's
+    "lynx": (
+        ("lynx -dump -stdin < docs/index.html", R),
+        ("lynx -dump -nolist -width=100 docs/index.html", R),
+        ("lynx -dump https://x.example/", N),
+        ("lynx -dump ~/.ssh/id_rsa", C),
+        ("lynx", N),
+        ("lynx -dump -stdin -cmd_script=/tmp/keys < docs/index.html", N),
+        ("lynx -dump -cfg=/tmp/lynx.cfg docs/index.html", N),
+        ("lynx -dump -traversal docs/index.html", N),
+        ("lynx -dump docs/index.html https://x.example/", N),
+    ),
     "rg": (
         ("rg -n TODO src", R),
         ("rg --pre /tmp/evil TODO", H),
