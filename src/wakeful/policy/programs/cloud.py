@@ -171,7 +171,15 @@ def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
                 _openssl_key_input(sub, values, args, i + 1, cmd, a)
             if v in ("-out", "-keyout") and i + 1 < len(args):
                 _openssl_output(args[i + 1], cmd, a)
-        a.add(Tier.WORKSPACE, f"openssl {sub} works with keys or certificates")
+        if (sub in _OPENSSL_KEY_COMMANDS or sub in _OPENSSL_PARAM_COMMANDS) and not {
+            "-out",
+            "-keyout",
+            "-genkey",
+        } & set(values):
+            # what they make goes to standard output: a key read is judged above
+            a.add(Tier.READ_ONLY, f"openssl {sub} prints a key's or parameters' details")
+        else:
+            a.add(Tier.WORKSPACE, f"openssl {sub} works with keys or certificates")
 
 
 def _openssl_keys_and_passwords(
