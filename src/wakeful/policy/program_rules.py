@@ -12636,6 +12636,9 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
                 **_same(("fetch", "pull"), Tier.NETWORK, "downloads large files"),
                 # checks objects' hashes; a corrupt one is moved to .git/lfs/bad (kept)
                 "fsck": (Tier.WORKSPACE, "checks large files, setting corrupt ones aside"),
+                # working-tree files become copy-on-write clones of their objects: the same
+                # bytes, less disk
+                "dedup": (Tier.WORKSPACE, "shares large files' blocks with their objects"),
             },
             other_action=(Tier.HIGH, "pushes, installs hooks or rewrites history"),
         ),
@@ -12760,6 +12763,7 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git lfs install", Tier.HIGH),
                 ("git lfs fsck", Tier.WORKSPACE),
                 ("git lfs prune", Tier.HIGH),
+                ("git lfs dedup", Tier.WORKSPACE),
             ),
             subcommands=_GIT_SUBCOMMANDS,
         ),
