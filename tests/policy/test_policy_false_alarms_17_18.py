@@ -150,3 +150,26 @@ def test_inline_python_that_exits_is_allowed(cmd: str) -> None:
 @pytest.mark.parametrize("cmd", PY_EXITS_RUNNING)
 def test_inline_python_exiting_with_what_code_computes_is_judged(cmd: str) -> None:
     assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+
+
+CORPORA = Path(__file__).resolve().parents[2] / "corpora"
+
+
+@pytest.mark.parametrize(
+    ("name", "floors"),
+    [("risk-blind-17.tsv", (0.89, 0.83)), ("risk-blind-18.tsv", (0.97, 0.96))],
+)
+def test_the_two_sets_keep_their_rates_and_leak_nothing(
+    name: str, floors: tuple[float, float]
+) -> None:
+    rows = [
+        line.split("\t", 1)
+        for line in (CORPORA / name).read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    leaked = sorted(cmd for label, cmd in rows if label == "never" and _auto(cmd) == "allow")
+    assert not leaked, f"never-commands auto-allowed: {leaked}"
+    for label, floor in zip(("allow", "workspace"), floors, strict=True):
+        cmds = [cmd for lab, cmd in rows if lab == label]
+        allowed = sum(1 for cmd in cmds if _auto(cmd) == "allow")
+        assert allowed / len(cmds) >= floor, f"{label} rate {allowed}/{len(cmds)}"
