@@ -173,3 +173,42 @@ def test_the_two_sets_keep_their_rates_and_leak_nothing(
         cmds = [cmd for lab, cmd in rows if lab == label]
         allowed = sum(1 for cmd in cmds if _auto(cmd) == "allow")
         assert allowed / len(cmds) >= floor, f"{label} rate {allowed}/{len(cmds)}"
+
+
+# `git update-ref HEAD NEW`: HEAD or a branch moved to a commit is recorded in the reflog
+# (undone as `git reset --soft` is); a ref deleted (`-d`, or the all-zero id as the new
+# value, which git takes as a deletion), commands from standard input, other refs (tags keep
+# no reflog) and values only known at run time (which may be the zero id) stay asked.
+UPDATE_REF_MOVES = [
+    'git update-ref HEAD "$(git hash-object -t commit -w --stdin < commit.txt)"',
+    "git update-ref HEAD $(git commit-tree -p HEAD -m msg $(git write-tree))",
+    "git update-ref refs/heads/wip HEAD~1",
+    "git update-ref -m 'move back' refs/heads/main 1a2b3c4d",
+    "git update-ref --no-deref HEAD main",
+]
+UPDATE_REF_OTHERS = [
+    "git update-ref -d refs/heads/main",
+    "git update-ref HEAD 0000000000000000000000000000000000000000",
+    'git update-ref HEAD "$NEW"',
+    "git update-ref HEAD $(git rev-parse $X)",
+    "git update-ref refs/tags/v1.0 HEAD~3",
+    "git update-ref --stdin < cmds.txt",
+    "git update-ref refs/remotes/origin/main HEAD",
+    "git -C ~/other update-ref HEAD main",
+    # a new object's name only when nothing else can print or hide it
+    "git update-ref HEAD $(git hash-object -w x >/dev/null)$(printf 0%.0s {1..40})",
+    "git update-ref HEAD $(git write-tree)$(echo)",
+    "git update-ref HEAD $(git hash-object -w x; echo 0000000000000000000000000000000000000000)",
+    "git update-ref HEAD $(git hash-object -w x | tr -c 0 0)",
+    "git update-ref HEAD $(git commit-tree -p $P -m m $(git write-tree))",
+]
+
+
+@pytest.mark.parametrize("cmd", UPDATE_REF_MOVES)
+def test_update_ref_moving_a_logged_ref_is_allowed(cmd: str) -> None:
+    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+
+
+@pytest.mark.parametrize("cmd", UPDATE_REF_OTHERS)
+def test_update_ref_deleting_or_moving_unlogged_refs_is_asked(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd).reasons

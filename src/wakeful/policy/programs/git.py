@@ -452,6 +452,47 @@ def _git_apply(c: _GitCall) -> bool:
 # The git subcommands code judges (what data cannot say: paths, commands they run, options
 # that only count together); the others are data in program_rules (`_GIT.subcommands` and
 # the tier table).
+# A new object's name, printed by the plumbing that writes it: never the all-zero id, which
+# update-ref takes as a deletion.
+# Its words hold no other command, no output redirection and no expansion but `$(git
+# write-tree)`, so what it prints is that name alone.
+_NEW_OBJECT = re.compile(
+    r'"?\$\(git (hash-object|commit-tree|write-tree|mktree|mktag)\b[^`;&|>\n$()]*'
+    r'(\$\(git write-tree\)[^`;&|>\n$()]*)?\)"?'
+)
+_ZERO_ID = re.compile(r"0+")
+
+
+def _git_update_ref(c: _GitCall) -> bool:
+    """`update-ref REF NEWVALUE [OLDVALUE]` moving HEAD or a branch: the reflog records the
+    old value, so it is undone as `git reset --soft` is. Deleting (`-d`, or the all-zero id
+    as the new value), `--stdin`, other refs (tags keep no reflog) and a new value only known
+    at run time (it may be the zero id) are left to the subcommand's tier."""
+    operands: list[Word] = []
+    words = iter(c.sargs)
+    for w in words:
+        if w.value in ("-m",):
+            next(words, None)  # the reason recorded in the reflog
+        elif w.value in ("--no-deref", "--create-reflog"):
+            continue
+        elif w.value is None or not w.value.startswith("-"):
+            operands.append(w)
+        else:
+            return False
+    if len(operands) not in (2, 3):
+        return False
+    ref, new = operands[0].value, operands[1]
+    if ref is None or not (ref == "HEAD" or ref.startswith("refs/heads/")):
+        return False
+    if new.value is None:
+        if not _NEW_OBJECT.fullmatch(new.text):
+            return False
+    elif _ZERO_ID.fullmatch(new.value) or new.value.startswith("-"):
+        return False
+    c.a.add(Tier.WORKSPACE, "moves HEAD or a branch (recoverable through the reflog)", part=c.part)
+    return True
+
+
 _GIT_CODE: Mapping[str, Callable[[_GitCall], bool]] = MappingProxyType(
     {
         "init": _git_init,
@@ -474,6 +515,7 @@ _GIT_CODE: Mapping[str, Callable[[_GitCall], bool]] = MappingProxyType(
         "diff": _git_diff,
         "difftool": _git_diff,
         "apply": _git_apply,
+        "update-ref": _git_update_ref,
     }
 )
 
