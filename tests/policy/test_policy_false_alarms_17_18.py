@@ -175,18 +175,21 @@ def test_the_two_sets_keep_their_rates_and_leak_nothing(
         assert allowed / len(cmds) >= floor, f"{label} rate {allowed}/{len(cmds)}"
 
 
-# `git update-ref HEAD NEW`: HEAD or a branch moved to a commit is recorded in the reflog
-# (undone as `git reset --soft` is); a ref deleted (`-d`, or the all-zero id as the new
-# value, which git takes as a deletion), commands from standard input, other refs (tags keep
-# no reflog) and values only known at run time (which may be the zero id) stay asked.
+# `git update-ref HEAD $(git commit-tree ...)`: HEAD or a branch pointed at a commit the line
+# just wrote, as `git commit` does; a ref deleted (`-d`, or the all-zero id as the new value,
+# which git takes as a deletion), commands from standard input, other refs (tags keep no
+# reflog), an existing commit and other values only known at run time stay asked.
 UPDATE_REF_MOVES = [
     'git update-ref HEAD "$(git hash-object -t commit -w --stdin < commit.txt)"',
     "git update-ref HEAD $(git commit-tree -p HEAD -m msg $(git write-tree))",
+    "git update-ref -m wip refs/heads/wip $(git commit-tree -p HEAD -m wip $(git write-tree))",
+]
+UPDATE_REF_OTHERS = [
+    # an existing commit: a branch moved back drops the commits after it from the branch
+    "git update-ref refs/heads/main HEAD~10",
     "git update-ref refs/heads/wip HEAD~1",
     "git update-ref -m 'move back' refs/heads/main 1a2b3c4d",
     "git update-ref --no-deref HEAD main",
-]
-UPDATE_REF_OTHERS = [
     "git update-ref -d refs/heads/main",
     "git update-ref HEAD 0000000000000000000000000000000000000000",
     'git update-ref HEAD "$NEW"',

@@ -460,14 +460,14 @@ _NEW_OBJECT = re.compile(
     r'"?\$\(git (hash-object|commit-tree|write-tree|mktree|mktag)\b[^`;&|>\n$()]*'
     r'(\$\(git write-tree\)[^`;&|>\n$()]*)?\)"?'
 )
-_ZERO_ID = re.compile(r"0+")
 
 
 def _git_update_ref(c: _GitCall) -> bool:
-    """`update-ref REF NEWVALUE [OLDVALUE]` moving HEAD or a branch: the reflog records the
-    old value, so it is undone as `git reset --soft` is. Deleting (`-d`, or the all-zero id
-    as the new value), `--stdin`, other refs (tags keep no reflog) and a new value only known
-    at run time (it may be the zero id) are left to the subcommand's tier."""
+    """`update-ref REF $(git commit-tree ...)`: HEAD or a branch pointed at a commit the
+    line just wrote, as `git commit` does (the reflog keeps the old value). Deleting (`-d`,
+    or the all-zero id as the new value), `--stdin`, other refs (tags keep no reflog), an
+    existing commit (a branch moved back) and any other value only known at run time (it
+    may be the zero id) are left to the subcommand's tier."""
     operands: list[Word] = []
     words = iter(c.sargs)
     for w in words:
@@ -484,12 +484,11 @@ def _git_update_ref(c: _GitCall) -> bool:
     ref, new = operands[0].value, operands[1]
     if ref is None or not (ref == "HEAD" or ref.startswith("refs/heads/")):
         return False
-    if new.value is None:
-        if not _NEW_OBJECT.fullmatch(new.text):
-            return False
-    elif _ZERO_ID.fullmatch(new.value) or new.value.startswith("-"):
+    if new.value is not None or not _NEW_OBJECT.fullmatch(new.text):
+        # an existing commit: a branch moved back drops what came after it from the
+        # branch (`git update-ref refs/heads/main HEAD~10`), as a history rewrite does
         return False
-    c.a.add(Tier.WORKSPACE, "moves HEAD or a branch (recoverable through the reflog)", part=c.part)
+    c.a.add(Tier.WORKSPACE, "points HEAD or a branch at a commit it just wrote", part=c.part)
     return True
 
 
