@@ -157,7 +157,7 @@ CORPORA = Path(__file__).resolve().parents[2] / "corpora"
 
 @pytest.mark.parametrize(
     ("name", "floors"),
-    [("risk-blind-17.tsv", (0.89, 0.83)), ("risk-blind-18.tsv", (0.97, 0.96))],
+    [("risk-blind-17.tsv", (0.89, 0.83)), ("risk-blind-18.tsv", (0.97, 0.97))],
 )
 def test_the_two_sets_keep_their_rates_and_leak_nothing(
     name: str, floors: tuple[float, float]
