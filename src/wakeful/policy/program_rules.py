@@ -4491,9 +4491,16 @@ _TABLE.update(
                 _H,
                 "read",
                 "works with keys (changes the keyring, signs, encrypts or fetches keys)",
-                ("-u", "--local-user", "-r", "--recipient"),
+                (
+                    *("-u", "--local-user", "-r", "--recipient", "-R", "--hidden-recipient"),
+                    *("--encrypt-to", "--hidden-encrypt-to"),
+                ),
                 write_opts=("-o", "--output"),
+                read_opts=("-f", "--recipient-file", "-F", "--hidden-recipient-file"),
+                # gpg takes one command: `--export` (public keys only) beside `--sign` or
+                # `--send-keys` is refused as conflicting
                 read_only_flags=(
+                    "--export",
                     "--verify",
                     "--list-keys",
                     "-k",
@@ -4504,6 +4511,31 @@ _TABLE.update(
                     "--list-packets",
                     "--card-status",
                 ),
+                # encrypting to a public key writes FILE.gpg beside FILE (or -o); signing
+                # with it, or given alone, uses the user's secret key
+                mode_flags={
+                    **_same(("-e", "--encrypt"), _W, "encrypts to a recipient's public key"),
+                    **_same(
+                        ("-s", "--sign", "--clear-sign", "--clearsign", "-b", "--detach-sign"),
+                        _H,
+                        "signs with the user's secret key",
+                    ),
+                },
+                # a recipient given by mail address is looked up on the network (Web Key
+                # Directory, gpg's default --auto-key-locate) when the keyring lacks it
+                value_tiers={
+                    o: (r"@|^<", _N, "may look the recipient's key up on the network")
+                    for o in (
+                        *("-r", "--recipient", "-R", "--hidden-recipient", "--encrypt-to"),
+                        "--hidden-encrypt-to",
+                    )
+                },
+                # a keyserver, or keys located or retrieved as needed (`--verify` fetches
+                # the signer's key with --auto-key-retrieve)
+                word_patterns={
+                    r"^--(keyserver|auto-key-locate|auto-key-retrieve|locate-keys|"
+                    r"locate-external-keys)": (_N, "looks keys up on the network")
+                },
                 word_tiers={
                     **_same(
                         ("--list-secret-keys", "-K"),
@@ -7049,7 +7081,15 @@ _TABLE.update(
             operand_patterns={
                 r"^-?1$": (_C, "kills every process (or init)"),
                 r"^%([0-9]+|%|\+|-)$": (_W, "stops a background job this shell started"),
+                r"^\$\$$": (_W, "stops the command's own shell"),
             },
+            examples=(
+                ("kill -9 $$", _W),
+                ('kill -TERM "$BASHPID"', _W),
+                ("kill -9 $PPID", _H),
+                ("kill -9 $$ 1", _C),
+                ("kill -9 $pid", _H),
+            ),
         ),
         # `logsave [-asv] FILE CMD...`: runs CMD and saves what it prints in FILE
         "logsave": Program(
@@ -9093,16 +9133,16 @@ _TABLE.update(
             ("fdesetup status", _R),
             ("fdesetup disable", _H),
         ),
+        # the command is the word after the datasource, with or without its dash (a check)
         "dscl": Program(
-            _H,
+            _R,
             "none",
-            "reads or changes directory records (users and groups)",
+            "works with directory records (users and groups)",
+            ("-u", "-P", "-f"),
             long_flags=True,
-            mode_flags=_same(
-                ("-list", "-read", "-search", "-plist"), _R, "reads directory records"
-            ),
+            checks=("dscl_command",),
             word_tiers=_same(
-                ("ShadowHashData", "dsAttrTypeNative:ShadowHashData", "-readall"),
+                ("ShadowHashData", "dsAttrTypeNative:ShadowHashData", "-readall", "readall"),
                 _C,
                 "reads password hashes",
             ),
@@ -9127,6 +9167,18 @@ _TABLE.update(
                 ("dscl . -read /Users/dev UserShell", _R),
                 ("dscl . -read /Users/dev ShadowHashData", _C),
                 ("dscl . -create /Users/art UniqueID 333", _H),
+                ("dscl . list /Users", _R),
+                ("dscl . ls /Groups", _R),
+                ("dscl . cat /Groups/admin", _R),
+                ("dscl . read /Users/dev ShadowHashData", _C),
+                ("dscl . readall /Users", _C),
+                ("dscl -plist . -create /Users/x UniqueID 0", _H),
+                ("dscl . -create /Users/x -list", _H),
+                ("dscl . delete /Users/art", _H),
+                ("dscl -u admin -P pw . passwd /Users/art new", _H),
+                ("echo 'delete /Users/art' | dscl .", _H),
+                ("dscl . < build/cmds.txt", _H),
+                ("dscl . $VERB /Users/art", _H),
             ),
         ),
         "dscacheutil": Program(
@@ -9155,6 +9207,157 @@ _TABLE.update(
             examples=(
                 ("dseditgroup -o checkmember -m dev admin", _R),
                 ("dseditgroup -o edit -a art -t user admin", _H),
+            ),
+        ),
+    }
+)
+# Readers of saved captures and recordings, and macOS tools whose one reading form is listed:
+# every other option of theirs changes the machine, posts to other processes or captures.
+_TABLE.update(
+    {
+        # replays a typescript `script` recorded: every file it names is read
+        "scriptreplay": Program(
+            _R,
+            "read",
+            "replays a terminal session recorded by script",
+            ("-d", "--divisor", "-m", "--maxdelay", "-x", "--stream", "-c", "--cr-mode"),
+            read_opts=(
+                *("-t", "--timing", "-T", "--log-timing", "-I", "--log-in", "-O"),
+                *("--log-out", "-B", "--log-io", "-s", "--typescript"),
+            ),
+            examples=(
+                ("scriptreplay --timing=session.time session.log", _R),
+                ("scriptreplay -t build/t.log -s build/s.log 2", _R),
+                ("scriptreplay --timing=session.time ~/.bash_history", _C),
+            ),
+        ),
+        # greps packets on an interface (capture: other programs' traffic in clear); -I
+        # reads a saved capture instead, -O writes the matches to one, -K kills the matched
+        # TCP connections by sending resets
+        "ngrep": Program(
+            _H,
+            "none",
+            "greps network traffic on an interface",
+            ("-n", "-d", "-A", "-s", "-S", "-W", "-c", "-P"),
+            read_opts=("-I", "-F"),
+            write_opts=("-O",),
+            mode_flags={"-I": (_R, "reads a saved capture file")},
+            value_tiers={"-K": (r"", _N, "kills matched TCP connections with forged resets")},
+            examples=(
+                ("ngrep -I capture.pcap 'GET'", _R),
+                ("ngrep -q -W byline -I build/x.pcap 'Host:' port 80", _R),
+                ("ngrep -I capture.pcap -O build/get.pcap GET", _W),
+                ("ngrep -I ~/.ssh/id_rsa x", _C),
+                ("ngrep -d any 'password' port 80", _H),
+                ("ngrep -I capture.pcap -K 1 GET", _N),
+            ),
+        ),
+        # follows TCP streams on an interface; -r reads a saved capture instead; -w writes
+        # every stream to a file of its own in the current directory
+        "tcpick": Program(
+            _H,
+            "none",
+            "follows TCP streams on an interface",
+            ("-i", "-e", "-X", "-T", "-F"),
+            read_opts=("-r",),
+            mode_flags={"-r": (_R, "reads a saved capture file")},
+            word_patterns={
+                r"^-w": (_H, "writes every stream to a file of its own in the current directory")
+            },
+            examples=(
+                ("tcpick -a -C -r dump.pcap", _R),
+                ("tcpick -r build/x.pcap -yP", _R),
+                ("tcpick -r ~/.ssh/id_rsa", _C),
+                ("tcpick -i eth0 -C", _H),
+                ("tcpick -r dump.pcap -wR", _H),
+            ),
+        ),
+        # -g reads a notification's state; -p posts one to every process listening, -s sets
+        # a state, -r, -w and -1 register and wait
+        "notifyutil": Program(
+            _H,
+            "none",
+            "posts, sets or waits for system notifications",
+            ("-g", "-p", "-r", "-w", "-1", "-s", "-z"),
+            long_flags=True,
+            mode_flags={"-g": (_R, "reads a notification's state")},
+            word_patterns={r"^-(?![gvqz]$)": (_H, "posts, sets or waits for notifications")},
+            examples=(
+                ("notifyutil -g com.apple.system.timezone", _R),
+                ("notifyutil -v -g com.apple.screenIsLocked", _R),
+                ("notifyutil -p com.apple.system.config.network_change", _H),
+                ("notifyutil -g a -p com.apple.system.timezone", _H),
+                ("notifyutil -s com.example.k 1", _H),
+            ),
+        ),
+        # `-show` prints the Active Directory binding; every other option binds, unbinds or
+        # changes it
+        "dsconfigad": Program(
+            _H,
+            "none",
+            "binds the Mac to Active Directory or changes the binding",
+            long_flags=True,
+            mode_flags={"-show": (_R, "shows the Active Directory binding")},
+            word_patterns={
+                r"^-(?!show$|xml$)": (_H, "binds, unbinds or changes Active Directory settings")
+            },
+            examples=(
+                ("dsconfigad -show", _R),
+                ("dsconfigad -show -xml", _R),
+                ("dsconfigad -show -remove -force", _H),
+                ("dsconfigad -add corp.example -username admin", _H),
+            ),
+        ),
+        # `-l` lists share points; -a, -e, -r and -s add, edit, remove and change them
+        "sharing": Program(
+            _H,
+            "none",
+            "adds, changes or lists file share points",
+            long_flags=True,
+            mode_flags={"-l": (_R, "lists share points")},
+            word_patterns={r"^-(?!l$)": (_H, "adds, edits or removes share points")},
+            examples=(
+                ("sharing -l", _R),
+                ("sharing -a /home/dev/proj", _H),
+                ("sharing -l -r proj", _H),
+            ),
+        ),
+        "sfltool": _reader_with_verbs(
+            "manages login and background items",
+            ("dumpbtm",),
+            "resets, archives or changes login and background items",
+            ("sfltool dumpbtm", _R),
+            ("sfltool resetbtm", _H),
+        ),
+        # `-secureTokenStatus USER` reads one flag; every other option adds, deletes or
+        # changes users, passwords, tokens and system settings
+        "sysadminctl": Program(
+            _H,
+            "none",
+            "adds, deletes or changes users and system settings",
+            long_flags=True,
+            mode_flags={"-secureTokenStatus": (_R, "shows whether a user has a secure token")},
+            word_patterns={
+                r"^-(?!secureTokenStatus$)": (_H, "changes users, passwords or system settings")
+            },
+            examples=(
+                ("sysadminctl -secureTokenStatus dev", _R),
+                ("sysadminctl -deleteUser art", _H),
+                ("sysadminctl -secureTokenStatus dev -resetPasswordFor art", _H),
+            ),
+        ),
+        # zips standard input to standard output (or `-zipfile`)
+        "streamzip": Program(
+            _R,
+            "none",
+            "compresses standard input into a zip stream",
+            ("-method", "-member-name"),
+            write_opts=("-zipfile",),
+            long_flags=True,
+            examples=(
+                ("streamzip < build/log.txt > dist/log.zip", _W),
+                ("streamzip -zipfile=dist/log.zip < build/log.txt", _W),
+                ("streamzip -zipfile=/home/dev/.bashrc < build/log.txt", _C),
             ),
         ),
     }
@@ -10005,13 +10208,15 @@ _TABLE.update(
                 "-d": (_W, "deletes an attribute"),
                 "-c": (_H, "clears every attribute, the quarantine included"),
             },
-            word_patterns={
-                r"^com\.apple\.quarantine$": (
-                    _H,
-                    "the quarantine makes Gatekeeper check a downloaded program",
-                )
-            },
+            # the quarantine makes Gatekeeper check a downloaded program: deleting or
+            # writing it asks, printing it reads (a check: -d, -w and -c come in clusters)
+            checks=("quarantine_change",),
             examples=(
+                ("xattr -p com.apple.quarantine dist/tool", _R),
+                ("xattr -dr com.apple.quarantine build/MyApp.app", _H),
+                ("xattr -rd com.apple.quarantine build/MyApp.app", _H),
+                ("xattr -w com.apple.quarantine '0081;x' bin/tool", _H),
+                ("xattr -d -r com.apple.quarantine build/MyApp.app", _H),
                 ("xattr -l dist/app.zip", _R),
                 ("xattr -p com.apple.metadata:kMDItemWhereFroms ~/Downloads/x.zip", _H),
                 ("xattr -w com.example.k v docs/a.pdf", _W),
@@ -12106,7 +12311,19 @@ _TABLE.update(
                         _H,
                         "deletes files or history nothing restores",
                     ),
-                    (("settings", "set", "sql", "sqlite3", "user", "open"), _H, "changes settings"),
+                    (("sql", "sqlite3", "user", "open"), _H, "changes settings"),
+                ),
+                # `fossil settings [NAME]` shows; `NAME VALUE` or `--unset` changes (a
+                # setting such as diff-command names a program)
+                **dict.fromkeys(
+                    ("settings", "set"),
+                    Program(
+                        _R,
+                        "none",
+                        "shows settings",
+                        checks=("setting_value",),
+                        plain_flags=("--global", "--exact", "--value", "--changed"),
+                    ),
                 ),
             },
             other_subcommand=(_H, "is an unknown Fossil command"),
@@ -12124,6 +12341,13 @@ _TABLE.update(
                 ("fossil update trunk", _N),
                 ("fossil clean -x --force", _H),
                 ("fossil branch list", _R),
+                ("fossil settings autosync", _R),
+                ("fossil settings", _R),
+                ("fossil settings --global --changed", _R),
+                ("fossil settings autosync off", _H),
+                ("fossil set diff-command 'sh -c id' --global", _H),
+                ("fossil settings autosync --unset", _H),
+                ("fossil settings $NAME $VALUE", _H),
                 ("fossil remote add evil https://x.example/r", _H),
                 ("fossil -R ~/other.fossil status", _H),
             ),
@@ -12801,6 +13025,9 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
                 **_same(("fetch", "pull"), Tier.NETWORK, "downloads large files"),
                 # checks objects' hashes; a corrupt one is moved to .git/lfs/bad (kept)
                 "fsck": (Tier.WORKSPACE, "checks large files, setting corrupt ones aside"),
+                # working-tree files become copy-on-write clones of their objects: the same
+                # bytes, less disk
+                "dedup": (Tier.WORKSPACE, "shares large files' blocks with their objects"),
             },
             other_action=(Tier.HIGH, "pushes, installs hooks or rewrites history"),
         ),
@@ -12925,6 +13152,7 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git lfs install", Tier.HIGH),
                 ("git lfs fsck", Tier.WORKSPACE),
                 ("git lfs prune", Tier.HIGH),
+                ("git lfs dedup", Tier.WORKSPACE),
             ),
             subcommands=_GIT_SUBCOMMANDS,
         ),

@@ -319,6 +319,12 @@ def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
         # library directory for a build or test runner, which runs the project's code
         # anyway (in a program of the system, `ls`, it is not judged so, nor LD_PRELOAD)
         a.add(Tier.WORKSPACE, f"sets {name} to the project's own libraries")
+    elif name == "GIT_CONFIG_NOSYSTEM" or (
+        name in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM") and value.value == "/dev/null"
+    ):
+        # the system file skipped, or an empty file in place of one: git reads less
+        # configuration, never more (whatever the value, GIT_CONFIG_NOSYSTEM adds nothing)
+        a.add(Tier.READ_ONLY, f"sets {name}: git reads less configuration")
     elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
         a.add(Tier.HIGH, f"sets {name}, which makes programs run other code")
     elif name in _MODEL_SERVER_VARS:

@@ -518,6 +518,58 @@ def _stdin_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -
     """`zip -@` archives the files named on standard input: what upstream lists."""
     if any(w.value == "-@" for w in args):
         read_listed(cmd, a)
+# dscl's options before the datasource that take a value (`-u USER -P PASSWORD`, `-f FILE`)
+_DSCL_VALUE_OPTS = frozenset({"-u", "-P", "-f"})
+# dscl commands that only read (written with a dash or without: `-list`, `list`, `ls`)
+_DSCL_READS = frozenset({"read", "readpl", "readpli", "list", "ls", "cat", "search", "diff"})
+
+
+def _dscl_command(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`dscl [options] DATASOURCE COMMAND ...`: one command, the word after the datasource,
+    with or without its dash; every word after it is that command's (`dscl . -create
+    /Users/x -list` creates). No command starts dscl's interactive shell."""
+    i = 0
+    while i < len(args) and (args[i].value or "").startswith("-"):
+        if args[i].value == "-f" and i + 1 < len(args):  # a local directory database
+            a.read(args[i + 1], cmd.cwd)
+        i += 2 if args[i].value in _DSCL_VALUE_OPTS else 1
+    command = args[i + 1].value if i + 1 < len(args) else None
+    if i + 1 < len(args) and command is None:
+        a.add(Tier.HIGH, f"{name} runs a command only known at run time")
+    elif command is None:
+        # its interactive shell, which reads its commands from standard input: nothing to
+        # run from the tool's empty input, anything from a pipe, a file or a here-document
+        if cmd.upstream or any(r.op.startswith("<") for r in cmd.redirects):
+            a.add(Tier.HIGH, f"{name} runs the commands it reads from standard input")
+    elif command.removeprefix("-") not in _DSCL_READS:
+        a.add(Tier.HIGH, f"{name} {_short(command)} changes directory records")
+    else:
+        a.add(Tier.READ_ONLY, f"{name} {_short(command)} reads directory records")
+
+
+def _setting_value(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`fossil settings NAME` shows a setting; a value after the name, `--unset`, or words
+    only known at run time change one."""
+    pos = [w for w in args if not (w.value or "").startswith("-")]
+    if len(pos) > 1 or any(w.value is None or w.value == "--unset" for w in args):
+        a.add(Tier.HIGH, f"{name} changes a setting")
+
+
+def _quarantine_change(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`xattr -d com.apple.quarantine FILE` (and -w, -c, in any cluster: `-dr`): the
+    quarantine that makes Gatekeeper check a downloaded program is removed or forged;
+    `-p` only prints it."""
+    values = [w.value for w in args]
+    changes = any(
+        v is None or (v.startswith("-") and not v.startswith("--") and set(v[1:]) & set("dwc"))
+        for v in values
+    )
+    if changes and any(v is None or v == "com.apple.quarantine" for v in values):
+        a.add(
+            Tier.HIGH,
+            f"{name} changes com.apple.quarantine, which makes Gatekeeper check "
+            "a downloaded program",
+        )
 
 
 CHECKS: Mapping[str, Handler] = MappingProxyType(
@@ -548,6 +600,9 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "stdin_commands": _stdin_commands,
         "user_command": _user_command,
         "variable_operands": _variable_operands,
+        "dscl_command": _dscl_command,
+        "setting_value": _setting_value,
+        "quarantine_change": _quarantine_change,
     }
 )
 

@@ -33,7 +33,7 @@ from wakeful.policy.programs.files import (
 from wakeful.policy.programs.find import h_fd, h_find
 from wakeful.policy.programs.git import h_git
 from wakeful.policy.programs.inline import brought_in
-from wakeful.policy.programs.network import h_scp, h_ssh
+from wakeful.policy.programs.network import h_lynx, h_scp, h_ssh
 from wakeful.policy.programs.options import Handler
 from wakeful.policy.programs.shells import (
     h_gdb,
@@ -425,6 +425,7 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_sql
     table["chattr"] = h_chattr
     table["openssl"] = h_openssl
+    table["lynx"] = h_lynx
     table["protoc"] = h_protoc
     return table
 

@@ -711,6 +711,11 @@ def _word_findings(
                 break
 
 
+# The pid of the shell that runs the command (or of its subshell): known only at run time,
+# and always the command's own.
+_OWN_PID = frozenset({"$$", "${$}", "$BASHPID", "${BASHPID}"})
+
+
 def _operand_findings(
     name: str, rule: Program, compiled: _Compiled, pos: list[Word], a: Analyzer
 ) -> None:
@@ -720,6 +725,8 @@ def _operand_findings(
     plain = False
     for word in pos:
         value = word.value
+        if value is None and word.text.strip('"') in _OWN_PID:
+            value = "$$"  # the shell's own pid, matched by its name (`kill -9 $$`)
         for pattern, tier, why in compiled.operand_patterns if value is not None else ():
             if pattern.search(value or ""):
                 a.add(tier, f"{name} {_short(word.text)} {why}")

@@ -612,6 +612,46 @@ def _git_apply(c: _GitCall) -> bool:
 # The git subcommands code judges (what data cannot say: paths, commands they run, options
 # that only count together); the others are data in program_rules (`_GIT.subcommands` and
 # the tier table).
+# A new object's name, printed by the plumbing that writes it: never the all-zero id, which
+# update-ref takes as a deletion.
+# Its words hold no other command, no output redirection and no expansion but `$(git
+# write-tree)`, so what it prints is that name alone.
+_NEW_OBJECT = re.compile(
+    r'"?\$\(git (hash-object|commit-tree|write-tree|mktree|mktag)\b[^`;&|>\n$()]*'
+    r'(\$\(git write-tree\)[^`;&|>\n$()]*)?\)"?'
+)
+
+
+def _git_update_ref(c: _GitCall) -> bool:
+    """`update-ref REF $(git commit-tree ...)`: HEAD or a branch pointed at a commit the
+    line just wrote, as `git commit` does (the reflog keeps the old value). Deleting (`-d`,
+    or the all-zero id as the new value), `--stdin`, other refs (tags keep no reflog), an
+    existing commit (a branch moved back) and any other value only known at run time (it
+    may be the zero id) are left to the subcommand's tier."""
+    operands: list[Word] = []
+    words = iter(c.sargs)
+    for w in words:
+        if w.value in ("-m",):
+            next(words, None)  # the reason recorded in the reflog
+        elif w.value in ("--no-deref", "--create-reflog"):
+            continue
+        elif w.value is None or not w.value.startswith("-"):
+            operands.append(w)
+        else:
+            return False
+    if len(operands) not in (2, 3):
+        return False
+    ref, new = operands[0].value, operands[1]
+    if ref is None or not (ref == "HEAD" or ref.startswith("refs/heads/")):
+        return False
+    if new.value is not None or not _NEW_OBJECT.fullmatch(new.text):
+        # an existing commit: a branch moved back drops what came after it from the
+        # branch (`git update-ref refs/heads/main HEAD~10`), as a history rewrite does
+        return False
+    c.a.add(Tier.WORKSPACE, "points HEAD or a branch at a commit it just wrote", part=c.part)
+    return True
+
+
 _GIT_CODE: Mapping[str, Callable[[_GitCall], bool]] = MappingProxyType(
     {
         "init": _git_init,
@@ -634,6 +674,7 @@ _GIT_CODE: Mapping[str, Callable[[_GitCall], bool]] = MappingProxyType(
         "diff": _git_diff,
         "difftool": _git_diff,
         "apply": _git_apply,
+        "update-ref": _git_update_ref,
     }
 )
 
