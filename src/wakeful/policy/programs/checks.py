@@ -518,6 +518,8 @@ def _stdin_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -
     """`zip -@` archives the files named on standard input: what upstream lists."""
     if any(w.value == "-@" for w in args):
         read_listed(cmd, a)
+
+
 # dscl's options before the datasource that take a value (`-u USER -P PASSWORD`, `-f FILE`)
 _DSCL_VALUE_OPTS = frozenset({"-u", "-P", "-f"})
 # dscl commands that only read (written with a dash or without: `-list`, `list`, `ls`)
