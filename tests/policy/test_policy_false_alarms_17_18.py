@@ -97,7 +97,8 @@ GIT_CONFIG_OTHER = [
     "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.pager "
     "GIT_CONFIG_VALUE_0='sh -c id' git log",
     "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_PARAMETERS=\"'core.pager'='id'\" git log",
-    "GIT_CONFIG_NOSYSTEM=1 git -c core.pager='sh -c id' log",
+    # a pager named by -c is judged as the command it is: one that deletes is asked
+    "GIT_CONFIG_NOSYSTEM=1 git -c core.pager='sh -c \"rm -rf ~\"' log",
 ]
 
 
