@@ -334,11 +334,12 @@ class _Bases:
     """A set of directories, answering `_under(path, any of them)` with one lookup and one
     startswith: place_of runs for every path word, so this is on the hot path."""
 
-    __slots__ = ("exact", "prefixes", "common", "by_first")
+    __slots__ = ("exact", "listed", "prefixes", "common", "by_first")
 
     def __init__(self, bases: Iterable[str]) -> None:
         listed = [b.rstrip("/") or "/" for b in bases]
         self.exact = frozenset(listed)
+        self.listed = tuple(listed)  # in the order written: what is reported is the same each run
         self.prefixes = tuple(b if b == "/" else b + "/" for b in listed)
         # The directory every prefix starts with, and the prefixes by the name that follows
         # it: a path is compared only with the prefixes that share its next name.
@@ -409,7 +410,7 @@ def secret_below(path: str, home: str) -> str | None:
     lead = path + "/" if path != "/" else "/"
     wild = any(c in path for c in "*?[")
     parts = path.split("/")
-    for secret in _home_bases(home)[0].exact:
+    for secret in _home_bases(home)[0].listed:
         if secret.startswith(lead):
             return secret
         if wild:

@@ -437,7 +437,6 @@ _NO_PATHS = [
     "cal",
     "bc",
     "factor",
-    "arch",
     "getconf",
     "ulimit",
     "umask",
@@ -13207,6 +13206,9 @@ WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
         "chronic": frozenset(),
         "unbuffer": frozenset(),
         "caffeinate": frozenset({"-t", "-w"}),
+        # macOS's arch runs its command under another architecture (`arch -x86_64 make`);
+        # alone, here and on Linux, it prints the machine's architecture
+        "arch": frozenset({"-e", "-d", "-arch"}),
         "coproc": frozenset(),
         "flock": frozenset({"-w", "-E", "--timeout", "--conflict-exit-code"}),
         "taskset": frozenset(),
