@@ -587,7 +587,12 @@ def place_of(path: str | None, workspace: str, home: str, looked: Looked | None 
     # is `.wakeful/tmp/`, inside the workspace): a new name there harms nobody, but an
     # existing one may be another project's data.
     # A wildcard there (`/tmp/*.log`) names whatever exists, other programs' files too.
-    existing = os.path.lexists(path) or any(c in path for c in "*?[")
+    # (os.path.lexists(path), without the exception a missing name costs it)
+    try:
+        existing = os.access(path, os.F_OK, follow_symlinks=False)
+    except ValueError:  # a NUL byte: no such name
+        existing = False
+    existing = existing or any(c in path for c in "*?[")
     return _new_place(Place, (path, "shared_tmp" if existing else "scratch", *lexical.flags))
 
 
@@ -727,19 +732,21 @@ def _inside_place(
     found: os.stat_result | None = None
     # A workspace that this command found missing holds nothing: no component exists.
     for current in inside.steps if looked is None or looked.get(workspace, 0) is not None else ():
-        if looked is None:
-            try:
-                found = os.lstat(current)
-            except (OSError, ValueError):
-                found = None
-        elif current in looked:
+        if looked is not None and current in looked:
             found = looked[current]
         else:
+            # os.lstat, asked only of a name that exists: access(2) without following links
+            # answers a missing one (most) for less than lstat's exception costs.
             try:
-                found = os.lstat(current)
+                found = (
+                    os.lstat(current)
+                    if os.access(current, os.F_OK, follow_symlinks=False)
+                    else None
+                )
             except (OSError, ValueError):
                 found = None
-            looked[current] = found
+            if looked is not None:
+                looked[current] = found
         if found is None:
             # Missing or not searchable: no deeper component is a link either.
             break
