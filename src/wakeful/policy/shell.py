@@ -455,7 +455,7 @@ class Analyzer:
 
     def run_argv(self, argv: list[Word], cmd: SimpleCommand) -> None:
         """Classify a command another command runs (sudo X, xargs X, find -exec X ...)."""
-        classify_argv = _programs().classify_argv
+        classify_argv = (_ENTRY or _programs()).classify_argv
         if self.depth >= MAX_DEPTH:
             self.add(Tier.CRITICAL, "nests commands too deeply to analyse")
             return
@@ -510,20 +510,27 @@ class _Entry(NamedTuple):
     classify_commands: Callable[[list[SimpleCommand], Analyzer], None]
 
 
-@functools.cache
+# programs' entry points, once imported (see `_programs`).
+_ENTRY: _Entry | None = None
+
+
 def _programs() -> _Entry:
     """programs' entry points, imported on first use: `programs` imports this module, and
-    an import statement in the hot path costs more than a short command's walk."""
-    from wakeful.policy.programs import classify_argv, classify_commands, classify_simple
+    an import statement in the hot path costs more than a short command's walk. Every
+    command reads `_ENTRY` itself once it is set, without this call."""
+    global _ENTRY
+    if _ENTRY is None:
+        from wakeful.policy.programs import classify_argv, classify_commands, classify_simple
 
-    return _Entry(classify_simple, classify_argv, classify_commands)
+        _ENTRY = _Entry(classify_simple, classify_argv, classify_commands)
+    return _ENTRY
 
 
 def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> None:
     # `parse_script`, without a Script for the commands that need no parser (most)
     commands = plain_commands(source, cwd, analyzer.home)
     if commands is not None:
-        _programs().classify_commands(commands, analyzer)
+        (_ENTRY or _programs()).classify_commands(commands, analyzer)
         return
     _analyze_tree(source, analyzer, cwd, depth)
 
@@ -636,7 +643,7 @@ def _classify(where: _Where, command: str) -> Classification:
         # analyze(command, analyzer, ws, 0), without the call: every command passes here
         commands = plain_commands(command, ws, home_dir)
         if commands is not None:
-            _programs().classify_commands(commands, analyzer)
+            (_ENTRY or _programs()).classify_commands(commands, analyzer)
         else:
             _analyze_tree(command, analyzer, ws, 0)
     except Exception as error:  # noqa: BLE001 - a gate fails closed, it never crashes
