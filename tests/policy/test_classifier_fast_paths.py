@@ -18,7 +18,7 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from wakeful.policy import path_risk, program_rules, programs, shell, shell_parse
-from wakeful.policy.programs import entries
+from wakeful.policy.programs import dispatch, entries
 from wakeful.policy.shell import classify_command
 from wakeful.policy.types import Tier
 
@@ -612,6 +612,7 @@ def test_data_entries_judged_on_the_short_path_decide_as_the_whole_interpreter(
     short = verdicts()
     monkeypatch.setattr(entries, "_COMPILED", {})
     monkeypatch.setattr(entries, "_BARE_FIELDS", frozenset())  # no entry is bare now
+    monkeypatch.setattr(dispatch, "_PLANS", {})  # (nor kept bare in a program's plan)
     assert not any(entries._Compiled(rule).bare for _, rule in bare)
     assert verdicts() == short
 

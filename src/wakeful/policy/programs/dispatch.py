@@ -165,14 +165,7 @@ class _Plan:
         # compiled form, so that it is judged there without the steps on the way.
         spec = self.spec
         compiled = _compiled(spec) if spec is not None else None
-        self.bare: _Compiled | None = (
-            compiled
-            if spec is not None
-            and compiled is not None
-            and compiled.bare
-            and not spec.long_prefixes
-            else None
-        )
+        self.bare: _Compiled | None = compiled if compiled is not None and compiled.bare else None
         self.dash_v = _LONE_VERSION.get(name)
         # `changeset version` bumps versions, it does not print one
         self.version_shortcut = self.known and name not in ("sudo", "su", "doas", "changeset")

@@ -152,6 +152,7 @@ _NO_PATTERN_OPERAND = ("-e", "--regexp", "-f", "--file", "--files", "--type-list
 # The fields `_run_bare` reads (and examples and takes, which judging does not read).
 _BARE_FIELDS = frozenset(
     {"tier", "positionals", "what", "value_opts", "skip_first", "runs_code", "examples", "takes"}
+    | {"read_opts", "write_opts", "dir_opts", "checks", "long_prefixes"}
 )
 
 
@@ -233,11 +234,11 @@ def run_program(
     compiled = _COMPILED.get(id(rule))  # _compiled(rule), without the call once made
     if compiled is None or compiled.rule is not rule:
         compiled = _compiled(rule)
-    if rule.long_prefixes:
-        args = _whole_long_options(rule, args)
     if compiled.bare:
         _run_bare(name, rule, compiled, args, cmd, a)
         return
+    if rule.long_prefixes:
+        args = _whole_long_options(rule, args)
     if compiled.nested:
         at = _operand_at(args, compiled.takes)
         verb = args[at].value if at is not None else None
@@ -582,15 +583,29 @@ def run_program(
 def _run_bare(
     name: str, rule: Program, compiled: _Compiled, args: list[Word], cmd: SimpleCommand, a: Analyzer
 ) -> None:
-    """`run_program` for an entry with nothing but a tier, positionals, value options,
-    `skip_first` and `runs_code`: what `run_program` does for it, without the steps that
-    such an entry cannot take."""
+    """`run_program` for an entry with nothing but a tier, positionals, value options
+    (those that read, write or name a directory among them), named checks, long options
+    taken by their prefixes, `skip_first` and `runs_code`: what `run_program` does for it,
+    in its order, without the steps that such an entry cannot take."""
+    if rule.long_prefixes:
+        args = _whole_long_options(rule, args)
     opts, pos = split_opts(args, compiled.takes)
+    if opts and rule.read_opts:
+        for value in _vals_in(opts, rule.read_opts):
+            a.read(value, cmd.cwd)
+    for check in rule.checks:
+        CHECKS[check](name, args, cmd, a)
     a.add(rule.tier, rule.what)
     if rule.runs_code:
         runs_project_code(
             f"{name} runs code from the project (tests, build scripts, config, plugins)", cmd, a
         )
+    if opts and rule.write_opts:
+        for value in _vals_in(opts, rule.write_opts):
+            a.write(value, cmd.cwd)
+    if opts and rule.dir_opts:
+        for value in _vals_in(opts, rule.dir_opts):
+            a.write(value, cmd.cwd)
     if rule.skip_first and pos and not _has(opts, *_NO_PATTERN_OPERAND):
         pos = pos[1:]
     kinds, last = compiled.kinds, compiled.last
