@@ -46,6 +46,9 @@ class _Compiled:
         "patterns",
         "operand_patterns",
         "regex",
+        "leading",
+        "tiers",
+        "effects",
     )
 
     def __init__(self, rule: Program) -> None:
@@ -142,6 +145,33 @@ class _Compiled:
         }
         for pattern, _, _ in rule.value_tiers.values():  # "" too: any value sets the tier
             self.regex[pattern] = re.compile(pattern)
+        # Which of `run_program`'s groups of steps can apply at all: the words it runs or
+        # reads before splitting its options; the tiers words, values, modes and subcommands
+        # set; the effects of patterns, option values and named checks.
+        self.leading = bool(rule.argv_after or rule.read_pair_opts)
+        self.tiers = bool(
+            rule.word_tiers
+            or self.patterns
+            or rule.value_tiers
+            or rule.mode_flags
+            or rule.strict_options
+            or rule.other_subcommand is not None
+            or rule.exec_pattern
+            or rule.release_pattern
+        )
+        self.effects = bool(
+            rule.dest_pattern
+            or rule.source_pattern
+            or rule.exec_opts
+            or rule.exec_flags
+            or rule.network_flags
+            or rule.read_opts
+            or rule.script_opts
+            or rule.outside_opts
+            or rule.outside_pattern
+            or rule.keyed_read_opts
+            or rule.checks
+        )
 
 
 # With these a search takes no pattern operand: the patterns are given otherwise, or it
@@ -273,34 +303,35 @@ def run_program(
                     rest = rest + [w for w in args[:at] if w.value in rule.delete_flags]
                 run_program(f"{name} {verb}", sub, rest, cmd, a)
                 return
-    if rule.argv_after:
-        for i, word in enumerate(args):
-            if word.value in rule.argv_after:
-                rest = args[i + 1 :]
-                ends = [j for j, w in enumerate(rest) if w.value == "--"]
-                if ends:  # `tox exec -e py -- CMD`: the command follows `--`
-                    rest = rest[ends[0] + 1 :]
-                if name == "cmake" and rest and rest[0].value in CMAKE_E_COMMANDS:
-                    program = CMAKE_E_COMMANDS[rest[0].value or ""]
-                    rest = [Word(w, rest[0].text) for w in program] + rest[1:]
-                if rest:  # judged as the command it runs
-                    a.run_argv(rest, cmd)
-                args = args[:i]
-                break
-    if rule.read_pair_opts:  # `jq --rawfile NAME FILE`: FILE is read
-        kept: list[Word] = []
-        skip = 0
-        for i, word in enumerate(args):
-            if skip:
-                skip -= 1
-                if skip == 0:
-                    a.read(word, cmd.cwd)
-                continue
-            if word.value in rule.read_pair_opts and i + 2 < len(args):
-                skip = 2
-                continue
-            kept.append(word)
-        args = kept
+    if compiled.leading:  # (what only some entries hold, skipped at once by the rest)
+        if rule.argv_after:
+            for i, word in enumerate(args):
+                if word.value in rule.argv_after:
+                    rest = args[i + 1 :]
+                    ends = [j for j, w in enumerate(rest) if w.value == "--"]
+                    if ends:  # `tox exec -e py -- CMD`: the command follows `--`
+                        rest = rest[ends[0] + 1 :]
+                    if name == "cmake" and rest and rest[0].value in CMAKE_E_COMMANDS:
+                        program = CMAKE_E_COMMANDS[rest[0].value or ""]
+                        rest = [Word(w, rest[0].text) for w in program] + rest[1:]
+                    if rest:  # judged as the command it runs
+                        a.run_argv(rest, cmd)
+                    args = args[:i]
+                    break
+        if rule.read_pair_opts:  # `jq --rawfile NAME FILE`: FILE is read
+            kept: list[Word] = []
+            skip = 0
+            for i, word in enumerate(args):
+                if skip:
+                    skip -= 1
+                    if skip == 0:
+                        a.read(word, cmd.cwd)
+                    continue
+                if word.value in rule.read_pair_opts and i + 2 < len(args):
+                    skip = 2
+                    continue
+                kept.append(word)
+            args = kept
     opts, pos = _split(rule, compiled, args)
     # The words of the command the program runs, from its first word on: judged as that
     # command (`screen rm -rf ~ -ls`: `-ls` is rm's word, not screen's listing flag).
@@ -318,98 +349,106 @@ def run_program(
         if compiled.flags_needed
         else {}
     )
-    if rule.word_tiers or compiled.patterns:
-        _word_findings(name, rule, compiled, flags, args, a)
-    for opt, value in opts if rule.value_tiers else ():
-        if opt in rule.value_tiers and value is not None:
-            pattern, tier, why = rule.value_tiers[opt]
-            if value.value is None or compiled.regex[pattern].search(value.value):
-                a.add(tier, f"{name} {opt} {_short(value.text)} {why}")
-    decided = False  # by a subcommand's tier or a mode flag's, which replaces the entry's own
-    # options only, as the program reads them: a value is no mode (`ssh-keygen -E -B`)
-    for flag in dict.fromkeys(f for f, _ in opts) if rule.mode_flags else ():
-        if flag in rule.mode_flags:
-            tier, why = rule.mode_flags[flag]
-            a.add(tier, f"{name} {flag} {why}")
+    # Set by a subcommand's tier or a mode flag's, which replaces the entry's own (mode flags:
+    # options only, as the program reads them: a value is no mode, `ssh-keygen -E -B`).
+    decided = False
+    if compiled.tiers:
+        if rule.word_tiers or compiled.patterns:
+            _word_findings(name, rule, compiled, flags, args, a)
+        for opt, value in opts if rule.value_tiers else ():
+            if opt in rule.value_tiers and value is not None:
+                pattern, tier, why = rule.value_tiers[opt]
+                if value.value is None or compiled.regex[pattern].search(value.value):
+                    a.add(tier, f"{name} {opt} {_short(value.text)} {why}")
+        for flag in dict.fromkeys(f for f, _ in opts) if rule.mode_flags else ():
+            if flag in rule.mode_flags:
+                tier, why = rule.mode_flags[flag]
+                a.add(tier, f"{name} {flag} {why}")
+                decided = True
+        if rule.strict_options and opts:  # options before the subcommand (or with none)
+            at = _operand_at(args, compiled.takes)
+            _unknown_options(name, rule, args if at is None else args[:at], a)
+        if rule.other_subcommand is not None and pos:
             decided = True
-    if rule.strict_options and opts:  # options before the subcommand (or with none)
-        at = _operand_at(args, compiled.takes)
-        _unknown_options(name, rule, args if at is None else args[:at], a)
-    if rule.other_subcommand is not None and pos:
-        decided = True
-        verb = pos[0].value
-        chosen = rule.subcommands.get(verb, rule.other_subcommand) if verb is not None else None
-        if not isinstance(chosen, tuple):  # an entry of its own is judged above
-            a.add(Tier.HIGH, f"runs a {name} subcommand only known at run time")
-        else:
-            tier, why = chosen
-            a.add(tier, f"{name} {verb} {why}")
-        pos = pos[1:]
-    if rule.exec_pattern:
-        for word in args:
-            if compiled.regex[rule.exec_pattern].search(word.text):
-                a.add(Tier.HIGH, f"runs code written in an argument ({name} {_short(word.text)})")
-    if rule.release_pattern:
-        for word in args:
-            if compiled.regex[rule.release_pattern].search(word.text):
-                a.add(Tier.HIGH, f"{name} {_short(word.text)} deploys, publishes or releases")
+            verb = pos[0].value
+            chosen = rule.subcommands.get(verb, rule.other_subcommand) if verb is not None else None
+            if not isinstance(chosen, tuple):  # an entry of its own is judged above
+                a.add(Tier.HIGH, f"runs a {name} subcommand only known at run time")
+            else:
+                tier, why = chosen
+                a.add(tier, f"{name} {verb} {why}")
+            pos = pos[1:]
+        if rule.exec_pattern:
+            for word in args:
+                if compiled.regex[rule.exec_pattern].search(word.text):
+                    a.add(
+                        Tier.HIGH, f"runs code written in an argument ({name} {_short(word.text)})"
+                    )
+        if rule.release_pattern:
+            for word in args:
+                if compiled.regex[rule.release_pattern].search(word.text):
+                    a.add(Tier.HIGH, f"{name} {_short(word.text)} deploys, publishes or releases")
     named_output = False  # by a `dest_pattern` word (`7z x A -oDIR`): no `default_output`
-    for word in args if rule.dest_pattern or rule.source_pattern else ():
-        known = word.value is not None
-        text = word.value if word.value is not None else word.text  # `of="$OUT"`
-        dest = compiled.regex[rule.dest_pattern].match(text) if rule.dest_pattern else None
-        if dest:  # exiftool -FileName=PATH moves the file to PATH
-            named_output = True
-            path = dest.group(1)
-            a.write(Word(path, word.text) if known else Word(None, path), cmd.cwd)
-        source = compiled.regex[rule.source_pattern].match(text) if rule.source_pattern else None
-        if source:  # exiftool '-TAG<=FILE' copies FILE into the tag; `dd if=/proc/$(...)/mem`
-            path = source.group(1)
-            a.read(Word(path, word.text) if known else Word(None, path), cmd.cwd)
-    if opts:
-        for opt in rule.exec_opts:
-            for value in _vals(opts, opt):
-                if value.value is None:
-                    _dynamic_code(value, a, f"{name} {opt}")
-                else:
-                    a.run_script(value.value, cmd.cwd, f"{name} {opt}")
     printed = False  # inline code that only prints a value (`print_pattern`)
-    for flag in flags if rule.exec_flags or rule.network_flags else ():
-        if flag in rule.exec_flags:
-            codes = _vals(opts, flag) if rule.print_pattern else []
-            if codes and all(
-                c.value is not None and compiled.regex[rule.print_pattern].fullmatch(c.value)
-                for c in codes
-            ):
-                printed = True
-                continue
-            for code in codes:  # paths the code names (`File.read!("~/.ssh/id_rsa")`) are read
-                _literal_paths(code.value or "", cmd, a)
-            a.add(
-                Tier.HIGH, f"runs code or a program that the command does not show ({name} {flag})"
+    if compiled.effects:
+        for word in args if rule.dest_pattern or rule.source_pattern else ():
+            known = word.value is not None
+            text = word.value if word.value is not None else word.text  # `of="$OUT"`
+            dest = compiled.regex[rule.dest_pattern].match(text) if rule.dest_pattern else None
+            if dest:  # exiftool -FileName=PATH moves the file to PATH
+                named_output = True
+                path = dest.group(1)
+                a.write(Word(path, word.text) if known else Word(None, path), cmd.cwd)
+            source = (
+                compiled.regex[rule.source_pattern].match(text) if rule.source_pattern else None
             )
-        if flag in rule.network_flags:
-            a.add(Tier.NETWORK, f"reaches the network ({name} {flag})")
-    if opts and rule.read_opts:
-        for value in _vals_in(opts, rule.read_opts):
-            a.read(value, cmd.cwd)
-    if opts and rule.script_opts:
-        for value in _vals_in(opts, rule.script_opts):
-            _run_file(name, value, cmd, a)
-    if opts and rule.outside_opts:
-        for opt, value in opts:
-            if opt in rule.outside_opts and value is not None:
-                _inside_workspace(name, value, cmd, a)
-    if rule.outside_pattern:
-        for word in args:
-            match = compiled.regex[rule.outside_pattern].match(word.value or "")
-            if match:  # `-Dmaven.repo.local=DIR`
-                _inside_workspace(name, Word(match.group(1), word.text), cmd, a)
-    if opts and rule.keyed_read_opts:
-        for value in _vals_in(opts, rule.keyed_read_opts):
-            _keyed_reads(name, value, cmd, a)
-    for check in rule.checks:
-        CHECKS[check](name, args, cmd, a)
+            if source:  # exiftool '-TAG<=FILE' copies FILE into the tag; `dd if=/proc/$(...)/mem`
+                path = source.group(1)
+                a.read(Word(path, word.text) if known else Word(None, path), cmd.cwd)
+        if opts:
+            for opt in rule.exec_opts:
+                for value in _vals(opts, opt):
+                    if value.value is None:
+                        _dynamic_code(value, a, f"{name} {opt}")
+                    else:
+                        a.run_script(value.value, cmd.cwd, f"{name} {opt}")
+        for flag in flags if rule.exec_flags or rule.network_flags else ():
+            if flag in rule.exec_flags:
+                codes = _vals(opts, flag) if rule.print_pattern else []
+                if codes and all(
+                    c.value is not None and compiled.regex[rule.print_pattern].fullmatch(c.value)
+                    for c in codes
+                ):
+                    printed = True
+                    continue
+                for code in codes:  # paths the code names (`File.read!("~/.ssh/id_rsa")`) are read
+                    _literal_paths(code.value or "", cmd, a)
+                a.add(
+                    Tier.HIGH,
+                    f"runs code or a program that the command does not show ({name} {flag})",
+                )
+            if flag in rule.network_flags:
+                a.add(Tier.NETWORK, f"reaches the network ({name} {flag})")
+        if opts and rule.read_opts:
+            for value in _vals_in(opts, rule.read_opts):
+                a.read(value, cmd.cwd)
+        if opts and rule.script_opts:
+            for value in _vals_in(opts, rule.script_opts):
+                _run_file(name, value, cmd, a)
+        if opts and rule.outside_opts:
+            for opt, value in opts:
+                if opt in rule.outside_opts and value is not None:
+                    _inside_workspace(name, value, cmd, a)
+        if rule.outside_pattern:
+            for word in args:
+                match = compiled.regex[rule.outside_pattern].match(word.value or "")
+                if match:  # `-Dmaven.repo.local=DIR`
+                    _inside_workspace(name, Word(match.group(1), word.text), cmd, a)
+        if opts and rule.keyed_read_opts:
+            for value in _vals_in(opts, rule.keyed_read_opts):
+                _keyed_reads(name, value, cmd, a)
+        for check in rule.checks:
+            CHECKS[check](name, args, cmd, a)
     # Flags that lower the tier count where the program reads them as options: an option's
     # value that looks like one is none (`gitleaks detect --report-path --redact` writes an
     # unredacted report named `--redact`); a word (`nft list`) counts wherever it is.
