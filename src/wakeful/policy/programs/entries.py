@@ -49,6 +49,8 @@ class _Compiled:
         "leading",
         "tiers",
         "effects",
+        "outputs",
+        "beside",
     )
 
     def __init__(self, rule: Program) -> None:
@@ -172,6 +174,17 @@ class _Compiled:
             or rule.keyed_read_opts
             or rule.checks
         )
+        # ... the flags that lower the tier or write (and what they spare); the outputs beside
+        # the operands, and operands deleted once read.
+        self.outputs = bool(
+            rule.read_only_flags
+            or rule.stdout_flags
+            or rule.workspace_flags
+            or rule.write_flags
+            or rule.write_pattern
+            or rule.output_spares_operands
+        )
+        self.beside = bool(rule.stem_suffixes or rule.output_suffix or rule.delete_flags)
 
 
 # With these a search takes no pattern operand: the patterns are given otherwise, or it
@@ -453,64 +466,71 @@ def run_program(
     # value that looks like one is none (`gitleaks detect --report-path --redact` writes an
     # unredacted report named `--redact`); a word (`nft list`) counts wherever it is.
     lowering: Collection[str] = flags
-    if (rule.read_only_flags or rule.stdout_flags or rule.workspace_flags) and any(
-        v is not None
-        and (
-            v.value in rule.read_only_flags
-            or v.value in rule.stdout_flags
-            or v.value in rule.workspace_flags
-        )
-        for _, v in opts
-    ):
-        taken = {id(v) for _, v in opts if v is not None}
-        lowering = dict.fromkeys(
-            [*[f for f, _ in opts], *[w.value for w in args if w.value and id(w) not in taken]]
-        )
-    read_only = (
-        [flag for flag in lowering if flag in rule.read_only_flags] if rule.read_only_flags else []
-    )
+    read_only: list[str] = []
+    writing = False
+    to_stdout: str | None = None
+    spared = False
     kinds, last = compiled.kinds, compiled.last
-    if read_only:
-        a.add(Tier.READ_ONLY, f"{rule.what}, only checking ({min(read_only)}: nothing changes)")
-        # A checking flag spares the operands, not the options' own effects: the file an
-        # output option names is still written (`patch --dry-run -o FILE`, `gitleaks detect
-        # --redact --report-path FILE`), and a directory option is still where it works.
-        if opts and rule.write_opts:
-            for value in _vals_in(opts, rule.write_opts):
-                a.write(value, cmd.cwd)
-        if opts and rule.dir_opts:
-            for value in _vals_in(opts, rule.dir_opts):
-                a.read_meta(value, cmd.cwd)
-        for i, word in enumerate(pos):
-            if kinds[i if i < last else last] in ("read", "write"):
-                a.read(word, cmd.cwd)
-        return
-    write_flags = rule.write_flags
-    writing = (
-        bool(opts)
-        and bool(write_flags)
-        and any(flag in write_flags or flag.split("=")[0] in write_flags for flag, _ in opts)
-        or bool(
-            rule.write_pattern
-            and any(
-                w.value is not None and compiled.regex[rule.write_pattern].match(w.value)
+    if compiled.outputs:  # (flags that lower the tier or write, and what they spare)
+        if (rule.read_only_flags or rule.stdout_flags or rule.workspace_flags) and any(
+            v is not None
+            and (
+                v.value in rule.read_only_flags
+                or v.value in rule.stdout_flags
+                or v.value in rule.workspace_flags
+            )
+            for _, v in opts
+        ):
+            taken = {id(v) for _, v in opts if v is not None}
+            lowering = dict.fromkeys(
+                [*[f for f, _ in opts], *[w.value for w in args if w.value and id(w) not in taken]]
+            )
+        read_only = (
+            [flag for flag in lowering if flag in rule.read_only_flags]
+            if rule.read_only_flags
+            else []
+        )
+        if read_only:
+            a.add(Tier.READ_ONLY, f"{rule.what}, only checking ({min(read_only)}: nothing changes)")
+            # A checking flag spares the operands, not the options' own effects: the file an
+            # output option names is still written (`patch --dry-run -o FILE`, `gitleaks detect
+            # --redact --report-path FILE`), and a directory option is still where it works.
+            if opts and rule.write_opts:
+                for value in _vals_in(opts, rule.write_opts):
+                    a.write(value, cmd.cwd)
+            if opts and rule.dir_opts:
+                for value in _vals_in(opts, rule.dir_opts):
+                    a.read_meta(value, cmd.cwd)
+            for i, word in enumerate(pos):
+                if kinds[i if i < last else last] in ("read", "write"):
+                    a.read(word, cmd.cwd)
+            return
+        write_flags = rule.write_flags
+        writing = (
+            bool(opts)
+            and bool(write_flags)
+            and any(flag in write_flags or flag.split("=")[0] in write_flags for flag, _ in opts)
+            or bool(
+                rule.write_pattern
+                and any(
+                    w.value is not None and compiled.regex[rule.write_pattern].match(w.value)
+                    for w in args
+                )
+            )
+        )
+        to_stdout = (
+            next((flag for flag in lowering if flag in rule.stdout_flags), None)
+            if rule.stdout_flags
+            else None
+        )
+        spared = to_stdout is not None or (
+            rule.output_spares_operands
+            and any(  # whole words: exiftool's -Comment is no -o
+                w.value is not None
+                and (w.value in rule.write_opts or w.value.split("=")[0] in rule.write_opts)
                 for w in args
             )
         )
-    )
-    to_stdout = (
-        next((flag for flag in lowering if flag in rule.stdout_flags), None)
-        if rule.stdout_flags
-        else None
-    )
-    spared = to_stdout is not None or (
-        rule.output_spares_operands
-        and any(  # whole words: exiftool's -Comment is no -o
-            w.value is not None
-            and (w.value in rule.write_opts or w.value.split("=")[0] in rule.write_opts)
-            for w in args
-        )
-    )
     if to_stdout is not None:  # `gzip -c`: nothing is changed in place
         a.add(
             Tier.WORKSPACE if writing else Tier.READ_ONLY,
@@ -559,20 +579,24 @@ def run_program(
         return
     # Outputs beside each operand (unless the output goes elsewhere: `-c`, `-o FILE`): a
     # decompressor's name without the suffix it strips, a compressor's with its suffix.
-    beside = (
-        (rule.stem_suffixes or rule.output_suffix)
-        and not spared
-        and not (rule.write_opts and any(_vals_in(opts, rule.write_opts)))
-    )
-    stems = (
-        [*rule.stem_suffixes, *(v.value for v in _vals_in(opts, rule.suffix_opts) if v.value)]
-        if beside
-        else []
-    )
-    deleting = bool(rule.delete_flags) and (
-        any(flag in rule.delete_flags for flag, _ in opts)
-        or any(w.value in rule.delete_flags for w in args)
-    )
+    beside = False
+    stems: list[str] = []
+    deleting = False
+    if compiled.beside:  # (outputs beside the operands, or operands deleted once read)
+        beside = bool(
+            (rule.stem_suffixes or rule.output_suffix)
+            and not spared
+            and not (rule.write_opts and any(_vals_in(opts, rule.write_opts)))
+        )
+        stems = (
+            [*rule.stem_suffixes, *(v.value for v in _vals_in(opts, rule.suffix_opts) if v.value)]
+            if beside
+            else []
+        )
+        deleting = bool(rule.delete_flags) and (
+            any(flag in rule.delete_flags for flag, _ in opts)
+            or any(w.value in rule.delete_flags for w in args)
+        )
     for i, word in enumerate(pos):
         kind = kinds[i if i < last else last]
         if kind == "none" or word.value == "-":  # `-`: standard input or output
