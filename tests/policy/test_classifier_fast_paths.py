@@ -642,6 +642,31 @@ def test_each_path_is_looked_up_once_per_command_and_again_in_the_next(
     assert second.tier == Tier.CRITICAL and first.tier != Tier.CRITICAL, second.reasons
 
 
+def test_names_found_missing_by_access_are_judged_as_lstat_judges_them(
+    monkeypatch: pytest.MonkeyPatch, workspace: tuple[Path, Path]
+) -> None:
+    """A name is asked of access(2) without following links before lstat: a link whose
+    target is missing still exists (and leads outside), and without that access every
+    name is lstat-ed, with the same verdicts."""
+    ws, home = workspace
+    (ws / "out").symlink_to(home / ".ssh")
+    (ws / "dangling").symlink_to(home / "missing")
+    commands = [
+        "echo hi > out/notes.txt",
+        "cat src/app.py",
+        "cat no/such/file",
+        "echo x > dangling",
+        "echo x > dangling/x",
+        "echo x > /tmp/wakeful-no-such-name",
+        "cat '/tmp/a\x00b'",
+    ]
+    fast = [(r.tier, r.reasons) for r in (classify_command(c, ws, home) for c in commands)]
+    assert fast[3][0] not in (Tier.READ_ONLY, Tier.WORKSPACE), fast[3]  # the link is seen
+    monkeypatch.setattr(path_risk, "_ACCESS_NOFOLLOW", False)
+    slow = [(r.tier, r.reasons) for r in (classify_command(c, ws, home) for c in commands)]
+    assert fast == slow
+
+
 def test_nothing_below_a_missing_workspace_is_looked_up(
     lstat_log: list[str], tmp_path: Path
 ) -> None:

@@ -589,7 +589,11 @@ def place_of(path: str | None, workspace: str, home: str, looked: Looked | None 
     # A wildcard there (`/tmp/*.log`) names whatever exists, other programs' files too.
     # (os.path.lexists(path), without the exception a missing name costs it)
     try:
-        existing = os.access(path, os.F_OK, follow_symlinks=False)
+        existing = (
+            os.access(path, os.F_OK, follow_symlinks=False)
+            if _ACCESS_NOFOLLOW
+            else os.path.lexists(path)
+        )
     except ValueError:  # a NUL byte: no such name
         existing = False
     existing = existing or any(c in path for c in "*?[")
@@ -719,6 +723,9 @@ def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) ->
 
 
 _new_place = tuple.__new__  # Place(...) without the named tuple's Python-level __new__
+# Whether access(2) can be asked about a name without following a link there (Linux and
+# macOS can): then a missing name is found missing without lstat's exception.
+_ACCESS_NOFOLLOW = os.access in os.supports_follow_symlinks
 
 
 def _inside_place(
@@ -740,7 +747,7 @@ def _inside_place(
             try:
                 found = (
                     os.lstat(current)
-                    if os.access(current, os.F_OK, follow_symlinks=False)
+                    if not _ACCESS_NOFOLLOW or os.access(current, os.F_OK, follow_symlinks=False)
                     else None
                 )
             except (OSError, ValueError):
