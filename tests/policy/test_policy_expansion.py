@@ -200,3 +200,22 @@ def test_inline_python_reading_named_files(code: str, expected: str) -> None:
 )
 def test_tilde_plus_is_the_working_directory(cmd: str, expected: str) -> None:
     assert tier(cmd) == expected, classify_command(cmd, WS, HOME).reasons
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        # tree-sitter ends the word at the second `$` and reads the name after it as a word
+        # of its own: bash still expands it, so the path is known only up to there
+        "rm -rf a$HOME$x/",
+        "rm -rf build$PWD$X/",
+        "rm -rf ./$HOME$x",
+        "cp -r src $HOME$HOME$x/",
+        "mv notes.txt a$HOME$x",
+        "echo x > a$HOME$x/f",
+    ],
+)
+def test_a_name_after_two_expansions_is_expanded_at_run_time(cmd: str) -> None:
+    assert not auto_allows(cmd), tier(cmd)
+    values = [w.value for c in parse_script(cmd, "/w", "/h").commands for w in c.argv[1:]]
+    assert not any(v is not None and v.endswith(("hx/", "hx", "wX/", "hx/f")) for v in values)

@@ -1809,6 +1809,20 @@ class _Walker:
             return Word("".join(w.value for w in parts if w.value is not None), text)
         if kind == "concatenation":
             words = [self.word(c, state, context) for c in node.named_children]
+            if node.child_count != len(words) and any(
+                not c.is_named and self.kinds[c.kind_id] == "$" for c in node.children
+            ):
+                # `a$HOME$x/`: tree-sitter ends the word at a `$` it reads alone and leaves
+                # the name after it (`x/`) to a word of its own, glued on; bash expands `$x`
+                # there, so the value is known only up to that `$`
+                known: list[Word] = []
+                named = iter(words)
+                for c in node.children:
+                    if c.is_named:
+                        known.append(next(named))
+                    elif self.kinds[c.kind_id] == "$":
+                        break
+                return Word(None, text, True, prefix=_leading([*known, Word(None, "")]))
             values = [w.value for w in words]
             split = any(w.split for w in words)
             if None in values:
