@@ -1798,12 +1798,15 @@ class _Walker:
         if kind == "ansi_c_string":
             return Word(_ansi_c(text[2:-1]), text)
         if kind in ("string", "translated_string"):
+            children = node.named_children
             parts: list[Word] = [
                 Word(_unescape_dq(self.text(child)), "")
                 if self.kinds[child.kind_id] == "string_content"
                 else self.word(child, state, context)
-                for child in node.named_children
+                for child in children
             ]
+            if any(p.text for p in parts):
+                parts = self._with_blanks(node, children, parts)
             if any(w.value is None for w in parts):
                 return Word(None, text, prefix=_leading(parts))
             return Word("".join(w.value for w in parts if w.value is not None), text)
@@ -1869,6 +1872,29 @@ class _Walker:
             return Word("0", text)
         self.substitutions(node, state, context)
         return Word(None, text)
+
+    def _with_blanks(self, node: Node, children: list[Node], parts: list[Word]) -> list[Word]:
+        """A string's parts with the blanks tree-sitter leaves out of it beside an expansion
+        (`"$PWD "` is read as `"$PWD"`, `"$a $b"` as `"$a$b"`): bash keeps them, and a
+        name that ends in a blank is another file (`echo x > "$PWD "` writes beside the
+        workspace, not in it)."""
+        found: list[Word] = []
+        at = node.start_byte + (2 if self.kinds[node.kind_id] == "translated_string" else 1)
+        for child, part in zip(children, parts, strict=True):
+            if child.start_byte > at:
+                gap = self.raw[at : child.start_byte].decode("utf-8", "replace")
+                if gap.isspace():
+                    found.append(Word(gap, ""))
+            if part.text[:1].isspace():  # ` $b` of `"$a $b"`: the blank is read into `$b`
+                found.append(Word(part.text[: len(part.text) - len(part.text.lstrip())], ""))
+            found.append(part)
+            at = child.end_byte
+        end = node.end_byte - 1  # before the closing quote
+        if end > at:
+            gap = self.raw[at:end].decode("utf-8", "replace")
+            if gap.isspace():
+                found.append(Word(gap, ""))
+        return found
 
     def _risky_expansion(self, text: str, state: _State) -> None:
         """Expansions that run code hidden in a value: `${x@P}` (prompt expansion runs
