@@ -45,6 +45,11 @@ QUOTED_DECLARATIONS = [
     "eval 'p=~/.ssh/id_rsa'; cat \"$p\"",
     'eval "declare p=$HOME/.git-credentials"; cat "$p"',
     'eval "x=1; p=$HOME/.aws/credentials"; base64 "$p"',
+    # ... without quotes (a list the scanner would take without the parser), and through
+    # the builtins that run eval by name
+    "eval p=~/.netrc; cat $p",
+    "builtin eval p=~/.netrc; cat $p",
+    "command -p eval 'p=~/.ssh/id_rsa'; cat $p",
 ]
 QUOTED_DECLARATIONS_BENIGN = [
     'declare "p=README.md"; cat "$p"',

@@ -200,3 +200,50 @@ def test_inline_python_reading_named_files(code: str, expected: str) -> None:
 )
 def test_tilde_plus_is_the_working_directory(cmd: str, expected: str) -> None:
     assert tier(cmd) == expected, classify_command(cmd, WS, HOME).reasons
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        # tree-sitter ends the word at the second `$` and reads the name after it as a word
+        # of its own: bash still expands it, so the path is known only up to there
+        "rm -rf a$HOME$x/",
+        "rm -rf build$PWD$X/",
+        "rm -rf ./$HOME$x",
+        "cp -r src $HOME$HOME$x/",
+        "mv notes.txt a$HOME$x",
+        "echo x > a$HOME$x/f",
+    ],
+)
+def test_a_name_after_two_expansions_is_expanded_at_run_time(cmd: str) -> None:
+    assert not auto_allows(cmd), tier(cmd)
+    values = [w.value for c in parse_script(cmd, "/w", "/h").commands for w in c.argv[1:]]
+    assert not any(v is not None and v.endswith(("hx/", "hx", "wX/", "hx/f")) for v in values)
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        # tree-sitter leaves blanks beside an expansion out of a string: bash keeps them, and
+        # `"$PWD "` names a file beside the workspace, not the workspace
+        'echo x > "$PWD "',
+        'cp notes.txt "$PWD "',
+        'mv notes.txt "$PWD  "',
+        'tee "$PWD " < notes.txt',
+    ],
+)
+def test_blanks_beside_an_expansion_in_quotes_are_part_of_the_name(cmd: str) -> None:
+    assert not auto_allows(cmd), tier(cmd)
+
+
+@pytest.mark.parametrize(
+    ("cmd", "expected"),
+    [
+        ('echo "$HOME $HOME"', [["echo", "/h /h"]]),
+        ('echo "$HOME  $PWD"', [["echo", "/h  /w"]]),
+        ('echo "  $HOME" "$PWD "x', [["echo", "  /h", "/w x"]]),
+        ('echo "a $HOME b"', [["echo", "a /h b"]]),
+    ],
+)
+def test_blanks_beside_an_expansion_in_quotes_are_kept(cmd: str, expected: list) -> None:
+    assert argv(cmd) == expected

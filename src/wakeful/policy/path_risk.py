@@ -643,7 +643,16 @@ def place_of(path: str | None, workspace: str, home: str, looked: Looked | None 
     # is `.wakeful/tmp/`, inside the workspace): a new name there harms nobody, but an
     # existing one may be another project's data.
     # A wildcard there (`/tmp/*.log`) names whatever exists, other programs' files too.
-    existing = os.path.lexists(path) or any(c in path for c in "*?[")
+    # (os.path.lexists(path), without the exception a missing name costs it)
+    try:
+        existing = (
+            os.access(path, os.F_OK, follow_symlinks=False)
+            if _ACCESS_NOFOLLOW
+            else os.path.lexists(path)
+        )
+    except ValueError:  # a NUL byte: no such name
+        existing = False
+    existing = existing or any(c in path for c in "*?[")
     return _new_place(Place, (path, "shared_tmp" if existing else "scratch", *lexical.flags))
 
 
@@ -793,6 +802,9 @@ def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) ->
 
 
 _new_place = tuple.__new__  # Place(...) without the named tuple's Python-level __new__
+# Whether access(2) can be asked about a name without following a link there (Linux and
+# macOS can): then a missing name is found missing without lstat's exception.
+_ACCESS_NOFOLLOW = os.access in os.supports_follow_symlinks
 
 
 def _inside_place(
@@ -806,19 +818,21 @@ def _inside_place(
     found: os.stat_result | None = None
     # A workspace that this command found missing holds nothing: no component exists.
     for current in inside.steps if looked is None or looked.get(workspace, 0) is not None else ():
-        if looked is None:
-            try:
-                found = os.lstat(current)
-            except (OSError, ValueError):
-                found = None
-        elif current in looked:
+        if looked is not None and current in looked:
             found = looked[current]
         else:
+            # os.lstat, asked only of a name that exists: access(2) without following links
+            # answers a missing one (most) for less than lstat's exception costs.
             try:
-                found = os.lstat(current)
+                found = (
+                    os.lstat(current)
+                    if not _ACCESS_NOFOLLOW or os.access(current, os.F_OK, follow_symlinks=False)
+                    else None
+                )
             except (OSError, ValueError):
                 found = None
-            looked[current] = found
+            if looked is not None:
+                looked[current] = found
         if found is None:
             # Missing or not searchable: no deeper component is a link either.
             break

@@ -119,6 +119,29 @@ _URL_SCHEMES = (
 )
 
 
+# (word, cwd, workspace, home) -> the path the word names and what its text decides of its
+# place: a pure function of the text (see `_text_place`), bounded like `_lexical`'s cache.
+_TEXT_PLACES: dict[
+    tuple[str, str | None, str, str],
+    tuple[str | None, path_risk.Place | _Inside | path_risk._Scratch | None],
+] = {}
+_MAX_TEXT_PLACES = 8192
+
+
+def _text_place(
+    value: str, cwd: str | None, workspace: str, home: str
+) -> tuple[str | None, path_risk.Place | _Inside | path_risk._Scratch | None]:
+    """The absolute path a path word names (None when it is relative to a directory known
+    only at run time), and `_lexical` of it."""
+    if value.startswith(("/", "~")) and not (value == "~+" or value.startswith("~+/")):
+        path = resolve_path(value, "/", home)
+    elif cwd is None:
+        return None, None
+    else:
+        path = resolve_path(value, cwd, home)
+    return path, _lexical(path, workspace, home)
+
+
 class Analyzer:
     """Collects findings for one command; handlers in `programs` call back into it.
 
@@ -264,21 +287,24 @@ class Analyzer:
         return resolve_path(value, cwd, self.home)
 
     def place(self, word: Word | str | None, cwd: str | None) -> path_risk.Place:
-        # self.resolve(word, cwd), without the call: every path word comes here
         value = word.value if isinstance(word, Word) else word
         if value is None:
-            path = None
-        elif value.startswith(("/", "~")) and not (value == "~+" or value.startswith("~+/")):
-            path = resolve_path(value, "/", self.home)
-        elif cwd is None:
-            path = None
-        else:
-            path = resolve_path(value, cwd, self.home)
+            return _UNKNOWN_PLACE
+        # What the word's text decides (its path, and what `_lexical` says of that), looked
+        # up in one table rather than through both functions' caches: every path word
+        # comes here.
+        key = (value, cwd, self.workspace, self.home)
+        known = _TEXT_PLACES.get(key)
+        if known is None:
+            known = _text_place(value, cwd, self.workspace, self.home)
+            if len(_TEXT_PLACES) >= _MAX_TEXT_PLACES:
+                _TEXT_PLACES.clear()
+            _TEXT_PLACES[key] = known
+        path, lexical = known
         if path is None:
             return _UNKNOWN_PLACE
         # path_risk.place_of(path, ...), without the call for what the path's text decides
         # and for a path inside the workspace (most)
-        lexical = _lexical(path, self.workspace, self.home)
         if type(lexical) is _Inside:
             return _inside_place(path, self.workspace, self.home, lexical, self.looked)
         if type(lexical) is path_risk.Place:
@@ -466,7 +492,7 @@ class Analyzer:
 
     def run_argv(self, argv: list[Word], cmd: SimpleCommand) -> None:
         """Classify a command another command runs (sudo X, xargs X, find -exec X ...)."""
-        classify_argv = _programs().classify_argv
+        classify_argv = (_ENTRY or _programs()).classify_argv
         if self.depth >= MAX_DEPTH:
             self.add(Tier.CRITICAL, "nests commands too deeply to analyse")
             return
@@ -521,20 +547,27 @@ class _Entry(NamedTuple):
     classify_commands: Callable[[list[SimpleCommand], Analyzer], None]
 
 
-@functools.cache
+# programs' entry points, once imported (see `_programs`).
+_ENTRY: _Entry | None = None
+
+
 def _programs() -> _Entry:
     """programs' entry points, imported on first use: `programs` imports this module, and
-    an import statement in the hot path costs more than a short command's walk."""
-    from wakeful.policy.programs import classify_argv, classify_commands, classify_simple
+    an import statement in the hot path costs more than a short command's walk. Every
+    command reads `_ENTRY` itself once it is set, without this call."""
+    global _ENTRY
+    if _ENTRY is None:
+        from wakeful.policy.programs import classify_argv, classify_commands, classify_simple
 
-    return _Entry(classify_simple, classify_argv, classify_commands)
+        _ENTRY = _Entry(classify_simple, classify_argv, classify_commands)
+    return _ENTRY
 
 
 def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> None:
     # `parse_script`, without a Script for the commands that need no parser (most)
     commands = plain_commands(source, cwd, analyzer.home)
     if commands is not None:
-        _programs().classify_commands(commands, analyzer)
+        (_ENTRY or _programs()).classify_commands(commands, analyzer)
         return
     _analyze_tree(source, analyzer, cwd, depth)
 
@@ -647,7 +680,7 @@ def _classify(where: _Where, command: str) -> Classification:
         # analyze(command, analyzer, ws, 0), without the call: every command passes here
         commands = plain_commands(command, ws, home_dir)
         if commands is not None:
-            _programs().classify_commands(commands, analyzer)
+            (_ENTRY or _programs()).classify_commands(commands, analyzer)
         else:
             _analyze_tree(command, analyzer, ws, 0)
     except Exception as error:  # noqa: BLE001 - a gate fails closed, it never crashes

@@ -154,6 +154,13 @@ _KEYWORDS = frozenset(
         "!",
     }
 )
+# Builtins that set variables from their words or input: `set --`, `shift`, `read`,
+# `mapfile`/`readarray`, `printf -v`, the code `eval` and `source` run, `let`, `getopts`,
+# and what runs a builtin by name (`builtin eval ...`, `command eval ...`).
+_SETS_VARIABLES = frozenset(
+    {"set", "shift", "read", "mapfile", "readarray", "printf", "eval", "source", "."}
+    | {"let", "getopts", "builtin", "command", "alias", "enable", "exec"}
+)
 # Nodes that are one shell word (what `_Walker.word` evaluates).
 _WORD_KINDS = frozenset(
     {
@@ -216,7 +223,8 @@ def parse_script(
     depth: int = 0,
 ) -> Script:
     """Parse `source` into the simple commands it runs, in source order."""
-    commands = plain_commands(source, cwd, home)
+    # (`plain_commands` knows no variable but HOME and PWD: with others set, the walk's)
+    commands = plain_commands(source, cwd, home) if not variables else None
     if commands is not None:
         return Script(commands, [], [], [])
     return parse_tree(source, cwd, home, variables, depth)
@@ -254,6 +262,14 @@ def plain_commands(source: str, cwd: str | None, home: str) -> list[SimpleComman
         return [cmd]
     if _PLAIN_LIST.fullmatch(source) is not None:
         return _plain_list_commands(source, cwd, home)
+    if (
+        "$" in source
+        and "$(" not in source  # (the parser's forms, which most such sources hold, left
+        and "${" not in source  # at once)
+        and "`" not in source
+        and _PLAIN_LIST_VAR.fullmatch(source) is not None
+    ):
+        return _plain_list_commands(source, cwd, home, expand=True)
     return None
 
 
@@ -377,6 +393,108 @@ _LIST_OPERATOR = re.compile(r" *+(&&|\|\||\||;) *+")
 # An assignment word's name and `=` (what `_ASSIGNED` matches at a command's start).
 _ASSIGNMENT = re.compile(rf"{_NAME}=")
 
+# The same lists with arguments that expand variables by name (`rm -rf "$BUILD_DIR"/`, `echo
+# $HOME`, `cp "$PWD/a" b`): `$NAME`, bare or in double quotes, never first in a command, in
+# an assignment or a redirect (see `_expanded_words`). Not `${...}`, `$1`, `$@` or any other
+# form, nor `$NAME[`, which tree-sitter may read as a subscript: those go to the parser.
+_VAR = r"\$[A-Za-z_][A-Za-z0-9_]*+(?![\[A-Za-z0-9_])"
+_QUOTED_VAR = (
+    rf"(?:\"(?: *+(?:(?:[^\"$`\\!\s\x00-\x1f\x7f]|{_VAR})"
+    rf"|(?:[^\"$`\\!\s\x00-\x1f\x7f]|{_VAR})(?:[^\"$`\\!\x00-\x1f\x7f]|{_VAR})*?"
+    rf"(?:[^\"$`\\!\s\x00-\x1f\x7f]|{_VAR})) *+)?\"|'[^'\x00-\x1f\x7f]*')"
+)
+_UNQUOTED_VAR = rf"(?:{_UNQUOTED}|{_VAR})"
+_PLAIN_ARG_VAR = (
+    rf"(?:[A-Za-z0-9_./:,+~^*%@-]|{_VAR}|{_QUOTED_VAR})(?:{_UNQUOTED_VAR}++|{_QUOTED_VAR})*+"
+)
+# (A command whose name is a keyword or syntax word, or a builtin that sets variables, fails
+# the match where it starts: most such lists are loops, which the parser reads.)
+_NOT_EXPANDED = "|".join(re.escape(name) for name in sorted(_NOT_A_NAME | _SETS_VARIABLES))
+_PLAIN_COMMAND_VAR = (
+    rf"(?:{_ASSIGNED})*+(?!(?:{_NOT_EXPANDED})(?![A-Za-z0-9_./-]))[A-Za-z_./][A-Za-z0-9_./-]*+"
+    rf"(?: ++(?:{_PLAIN_ARG_VAR}(?![<>])|(?:\{{\}}|\\;)(?= |$)))*+"
+    rf"(?: ++(?:[0-9]>&[0-9]|(?:[0-9]?>>?|<) *+{_PLAIN_ARG}(?![<>])))*+"
+)
+_PLAIN_LIST_VAR = re.compile(
+    rf" *+{_PLAIN_COMMAND_VAR}(?: *+(?:&&|\|\||\||;) *+{_PLAIN_COMMAND_VAR})*+ *+"
+)
+_PLAIN_TOKEN_VAR = re.compile(
+    rf"(\\;|\{{\}})|(&&|\|\||\||;)|([0-9]>&[0-9])|([0-9]?>>?|<)"
+    rf"|(?:{_UNQUOTED_VAR}++|{_QUOTED_VAR})++"
+)
+_VAR_SPLIT = re.compile(r"(\$[A-Za-z_][A-Za-z0-9_]*)")
+_WORD_PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([^\"']+)")
+
+
+def _expanded_words(words: list[str], cwd: str | None, home: str) -> list[Word] | None:
+    """The Words of a command's arguments that may expand `$NAME` (`_PLAIN_LIST_VAR`), as the
+    walk makes them: no variable is set before (`_plain_list_commands` leaves a command that
+    sets one to the parser), so `$HOME` is the home directory, `$PWD` the directory the
+    command runs in, and every other name is known only at run time. A bare expansion is
+    word-split (`split`); a value known in part keeps its known start (`prefix`). None for
+    a word the parser reads otherwise."""
+    argv: list[Word] = []
+    for text in words:
+        if "$" not in text:
+            argv.append(_plain_word(text))
+            continue
+        parts: list[Word] = []  # the syntax tree's nodes of the word, in order
+        for found in _WORD_PART.finditer(text):
+            quoted, single, bare = found.groups()
+            if single is not None:  # 'raw': no expansion
+                parts.append(Word(single, found.group()))
+            elif quoted is not None:  # "string": its contents and expansions, joined
+                pieces = _VAR_SPLIT.split(quoted)
+                if any(piece.isspace() for piece in pieces):
+                    # tree-sitter drops blanks alone beside an expansion (`"$a $b"` is read
+                    # as `"$a$b"`): the parser's reading, not this one's
+                    return None
+                inside = [
+                    Word(_lookup_plain(piece[1:], cwd, home), piece, split=True)
+                    if piece[:1] == "$"
+                    else Word(piece, "")
+                    for piece in pieces
+                    if piece
+                ]
+                if any(w.value is None for w in inside):
+                    parts.append(Word(None, found.group(), prefix=_leading(inside)))
+                else:
+                    parts.append(Word("".join([w.value or "" for w in inside]), found.group()))
+            else:
+                pieces = _VAR_SPLIT.split(bare)
+                if "" in pieces[2:-2:2]:
+                    # two expansions side by side (`$a$b/`): tree-sitter reads some of them
+                    # otherwise, so the parser decides
+                    return None
+                for piece in pieces:
+                    if piece[:1] == "$":
+                        parts.append(Word(_lookup_plain(piece[1:], cwd, home), piece, split=True))
+                    elif piece:
+                        parts.append(Word(piece, piece))
+        if len(parts) == 1:
+            word = parts[0]
+        else:  # a concatenation
+            split = any(w.split for w in parts)
+            if any(w.value is None for w in parts):
+                word = Word(None, text, split, prefix=_leading(parts))
+            else:
+                word = Word("".join([w.value or "" for w in parts]), text, split)
+        value = word.value
+        if word.split and value is not None and (" " in value or "\t" in value or "\n" in value):
+            argv.extend([Word(part, text) for part in value.split()])  # `_split`'s fields
+        else:
+            argv.append(word)
+    return argv
+
+
+def _lookup_plain(name: str, cwd: str | None, home: str) -> str | None:
+    """`_lookup` with no variable set: what `$HOME` and `$PWD` hold, None for the rest."""
+    if name == "HOME":
+        return home
+    if name == "PWD":
+        return cwd
+    return None
+
 
 def _plain_word(word: str) -> Word:
     if "'" not in word and '"' not in word:
@@ -391,13 +509,21 @@ def _plain_list(source: str, cwd: str | None, home: str) -> Script | None:
     return Script(commands, [], [], []) if commands is not None else None
 
 
-def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[SimpleCommand] | None:
-    """`_plain_list`'s commands, or None."""
+def _plain_list_commands(
+    source: str, cwd: str | None, home: str, expand: bool = False
+) -> list[SimpleCommand] | None:
+    """`_plain_list`'s commands, or None. `expand`: a list that `_PLAIN_LIST_VAR` matches,
+    whose arguments may expand variables (`_expanded_words`)."""
     # Each command's words and text (from its first word to its last) and redirects, then
     # the operator after it ("" after the last).
     parts: list[tuple[list[str], str, list[Redirect], str]]
     quoted = "'" in source or '"' in source
-    if quoted or "<" in source or ">" in source or "\\" in source or "{" in source:
+    if expand:
+        found = _plain_list_parts(source, _PLAIN_TOKEN_VAR)
+        if found is None:
+            return None
+        parts = found
+    elif quoted or "<" in source or ">" in source or "\\" in source or "{" in source:
         found = _plain_list_parts(source)
         if found is None:
             return None
@@ -432,7 +558,15 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
                 words = words[1:]
         if not words or words[0] in _NOT_A_NAME:
             return None
-        argv = _plain_words(words, quoted)
+        if expand:
+            if words[0] in _SETS_VARIABLES:
+                return None  # a variable it sets may be expanded after it: the walk's
+            expanded = _expanded_words(words, here, home)
+            if expanded is None:
+                return None
+            argv = expanded
+        else:
+            argv = _plain_words(words, quoted)
         if escaped:
             for word in argv:
                 if word.text == "\\;":
@@ -458,7 +592,9 @@ def _plain_list_commands(source: str, cwd: str | None, home: str) -> list[Simple
     return commands
 
 
-def _plain_list_parts(source: str) -> list[tuple[list[str], str, list[Redirect], str]] | None:
+def _plain_list_parts(
+    source: str, tokens: re.Pattern[str] = _PLAIN_TOKEN
+) -> list[tuple[list[str], str, list[Redirect], str]] | None:
     """The commands of a source that `_PLAIN_LIST` matches, split by its tokens: each
     command's words, its text, its redirects and the operator after it; None to leave the
     source to the parser."""
@@ -469,7 +605,7 @@ def _plain_list_parts(source: str) -> list[tuple[list[str], str, list[Redirect],
     listed = redirected = False  # an operator other than `|`; a redirect
     start = end = 0
     total = 0
-    for token in _PLAIN_TOKEN.finditer(source):
+    for token in tokens.finditer(source):
         group = token.lastindex  # the operator's group; None for a word (most tokens)
         if group == 2:
             op = token.group()
@@ -1505,11 +1641,14 @@ class _Walker:
                 self.statements(self.bodies[fname][0], inner, context or "function body", [])
                 self.calling.discard(fname)
             argv = [Word("true" if len(argv) == 1 else "cat", argv[0].text), *argv[1:]]
+        lead = 0  # `builtin eval ...`, `command -p eval ...`: eval all the same
+        while lead < len(argv) - 1 and argv[lead].value in ("builtin", "command", "-p", "--"):
+            lead += 1
         if (
-            len(argv) > 1
-            and argv[0].value == "eval"
-            and "=" in (code := " ".join(w.value or "" for w in argv[1:]))
-            and all(w.value is not None for w in argv[1:])
+            len(argv) > lead + 1
+            and argv[lead].value == "eval"
+            and "=" in (code := " ".join(w.value or "" for w in argv[lead + 1 :]))
+            and all(w.value is not None for w in argv[lead + 1 :])
         ):
             self._eval_assignments(code, state)
         cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
@@ -1704,17 +1843,34 @@ class _Walker:
         if kind == "ansi_c_string":
             return Word(_ansi_c(text[2:-1], word=True), text)
         if kind in ("string", "translated_string"):
+            children = node.named_children
             parts: list[Word] = [
                 Word(_unescape_dq(self.text(child)), "")
                 if self.kinds[child.kind_id] == "string_content"
                 else self.word(child, state, context)
-                for child in node.named_children
+                for child in children
             ]
+            if any(p.text for p in parts):
+                parts = self._with_blanks(node, children, parts)
             if any(w.value is None for w in parts):
                 return Word(None, text, prefix=_leading(parts))
             return Word("".join(w.value for w in parts if w.value is not None), text)
         if kind == "concatenation":
             words = [self.word(c, state, context) for c in node.named_children]
+            if node.child_count != len(words) and any(
+                not c.is_named and self.kinds[c.kind_id] == "$" for c in node.children
+            ):
+                # `a$HOME$x/`: tree-sitter ends the word at a `$` it reads alone and leaves
+                # the name after it (`x/`) to a word of its own, glued on; bash expands `$x`
+                # there, so the value is known only up to that `$`
+                known: list[Word] = []
+                named = iter(words)
+                for c in node.children:
+                    if c.is_named:
+                        known.append(next(named))
+                    elif self.kinds[c.kind_id] == "$":
+                        break
+                return Word(None, text, True, prefix=_leading([*known, Word(None, "")]))
             values = [w.value for w in words]
             split = any(w.split for w in words)
             if None in values:
@@ -1761,6 +1917,29 @@ class _Walker:
             return Word("0", text)
         self.substitutions(node, state, context)
         return Word(None, text)
+
+    def _with_blanks(self, node: Node, children: list[Node], parts: list[Word]) -> list[Word]:
+        """A string's parts with the blanks tree-sitter leaves out of it beside an expansion
+        (`"$PWD "` is read as `"$PWD"`, `"$a $b"` as `"$a$b"`): bash keeps them, and a
+        name that ends in a blank is another file (`echo x > "$PWD "` writes beside the
+        workspace, not in it)."""
+        found: list[Word] = []
+        at = node.start_byte + (2 if self.kinds[node.kind_id] == "translated_string" else 1)
+        for child, part in zip(children, parts, strict=True):
+            if child.start_byte > at:
+                gap = self.raw[at : child.start_byte].decode("utf-8", "replace")
+                if gap.isspace():
+                    found.append(Word(gap, ""))
+            if part.text[:1].isspace():  # ` $b` of `"$a $b"`: the blank is read into `$b`
+                found.append(Word(part.text[: len(part.text) - len(part.text.lstrip())], ""))
+            found.append(part)
+            at = child.end_byte
+        end = node.end_byte - 1  # before the closing quote
+        if end > at:
+            gap = self.raw[at:end].decode("utf-8", "replace")
+            if gap.isspace():
+                found.append(Word(gap, ""))
+        return found
 
     def _risky_expansion(self, text: str, state: _State) -> None:
         """Expansions that run code hidden in a value: `${x@P}` (prompt expansion runs
@@ -1943,9 +2122,6 @@ _ALWAYS = {"while": ("true", ":", "/bin/true", "[ 1 ]", "((1))"), "until": ("fal
 _LOOP_EXITS = frozenset({"break", "exit", "return", "exec"})
 
 
-# Builtins that set variables from their words or input: `set --`, `shift`, `read`,
-# `mapfile`/`readarray`, `printf -v`.
-_SETS_VARIABLES = frozenset({"set", "shift", "read", "mapfile", "readarray", "printf"})
 _IFS_WHITESPACE = " \t\n"
 
 

@@ -20,7 +20,7 @@ from wakeful.policy.programs.assignments import (
     _secret_variable,
 )
 from wakeful.policy.programs.cloud import h_cloud, h_openssl
-from wakeful.policy.programs.entries import run_program
+from wakeful.policy.programs.entries import _Compiled, _compiled, _run_bare, run_program
 from wakeful.policy.programs.files import (
     h_chattr,
     h_chmod,
@@ -149,6 +149,7 @@ class _Plan:
         "dash_v",
         "version_shortcut",
         "help_shortcut",
+        "bare",
     )
 
     def __init__(self, name: str) -> None:
@@ -160,6 +161,11 @@ class _Plan:
         self.handler = _HANDLER_TABLE.get(name)
         self.spec = _PROGRAM_TABLE.get(name)
         self.known = self.handler is not None or self.spec is not None
+        # A data entry that `run_program` would hand straight to `_run_bare` (most): its
+        # compiled form, so that it is judged there without the steps on the way.
+        spec = self.spec
+        compiled = _compiled(spec) if spec is not None else None
+        self.bare: _Compiled | None = compiled if compiled is not None and compiled.bare else None
         self.dash_v = _LONE_VERSION.get(name)
         # `changeset version` bumps versions, it does not print one
         self.version_shortcut = self.known and name not in ("sudo", "su", "doas", "changeset")
@@ -267,7 +273,10 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     spec = plan.spec
     if spec is not None:
         a.deciders.append(plan.decider)
-        run_program(name, spec, args, cmd, a)
+        if plan.bare is not None:  # run_program(name, spec, args, cmd, a), without its steps
+            _run_bare(name, spec, plan.bare, args, cmd, a)
+        else:
+            run_program(name, spec, args, cmd, a)
         return
     a.add(Tier.HIGH, f"runs `{name}`, an unknown program whose effects cannot be known")
 

@@ -46,6 +46,11 @@ class _Compiled:
         "patterns",
         "operand_patterns",
         "regex",
+        "leading",
+        "tiers",
+        "effects",
+        "outputs",
+        "beside",
     )
 
     def __init__(self, rule: Program) -> None:
@@ -142,6 +147,44 @@ class _Compiled:
         }
         for pattern, _, _ in rule.value_tiers.values():  # "" too: any value sets the tier
             self.regex[pattern] = re.compile(pattern)
+        # Which of `run_program`'s groups of steps can apply at all: the words it runs or
+        # reads before splitting its options; the tiers words, values, modes and subcommands
+        # set; the effects of patterns, option values and named checks.
+        self.leading = bool(rule.argv_after or rule.read_pair_opts or rule.value_words)
+        self.tiers = bool(
+            rule.word_tiers
+            or self.patterns
+            or rule.value_tiers
+            or rule.mode_flags
+            or rule.strict_options
+            or rule.other_subcommand is not None
+            or rule.exec_pattern
+            or rule.release_pattern
+        )
+        self.effects = bool(
+            rule.dest_pattern
+            or rule.source_pattern
+            or rule.exec_opts
+            or rule.exec_flags
+            or rule.network_flags
+            or rule.read_opts
+            or rule.script_opts
+            or rule.outside_opts
+            or rule.outside_pattern
+            or rule.keyed_read_opts
+            or rule.checks
+        )
+        # ... the flags that lower the tier or write (and what they spare); the outputs beside
+        # the operands, and operands deleted once read.
+        self.outputs = bool(
+            rule.read_only_flags
+            or rule.stdout_flags
+            or rule.workspace_flags
+            or rule.write_flags
+            or rule.write_pattern
+            or rule.output_spares_operands
+        )
+        self.beside = bool(rule.stem_suffixes or rule.output_suffix or rule.delete_flags)
 
 
 # With these a search takes no pattern operand: the patterns are given otherwise, or it
@@ -152,6 +195,7 @@ _NO_PATTERN_OPERAND = ("-e", "--regexp", "-f", "--file", "--files", "--type-list
 # The fields `_run_bare` reads (and examples and takes, which judging does not read).
 _BARE_FIELDS = frozenset(
     {"tier", "positionals", "what", "value_opts", "skip_first", "runs_code", "examples", "takes"}
+    | {"read_opts", "write_opts", "dir_opts", "checks", "long_prefixes"}
 )
 
 
@@ -233,11 +277,11 @@ def run_program(
     compiled = _COMPILED.get(id(rule))  # _compiled(rule), without the call once made
     if compiled is None or compiled.rule is not rule:
         compiled = _compiled(rule)
-    if rule.long_prefixes:
-        args = _whole_long_options(rule, args)
     if compiled.bare:
         _run_bare(name, rule, compiled, args, cmd, a)
         return
+    if rule.long_prefixes:
+        args = _whole_long_options(rule, args)
     if compiled.nested:
         at = _operand_at(args, compiled.takes)
         verb = args[at].value if at is not None else None
@@ -272,47 +316,48 @@ def run_program(
                     rest = rest + [w for w in args[:at] if w.value in rule.delete_flags]
                 run_program(f"{name} {verb}", sub, rest, cmd, a)
                 return
-    if rule.argv_after:
-        for i, word in enumerate(args):
-            if word.value in rule.argv_after:
-                rest = args[i + 1 :]
-                ends = [j for j, w in enumerate(rest) if w.value == "--"]
-                if ends:  # `tox exec -e py -- CMD`: the command follows `--`
-                    rest = rest[ends[0] + 1 :]
-                if name == "cmake" and rest and rest[0].value in CMAKE_E_COMMANDS:
-                    program = CMAKE_E_COMMANDS[rest[0].value or ""]
-                    rest = [Word(w, rest[0].text) for w in program] + rest[1:]
-                if rest:  # judged as the command it runs
-                    a.run_argv(rest, cmd)
-                args = args[:i]
-                break
-    if rule.read_pair_opts:  # `jq --rawfile NAME FILE`: FILE is read
-        kept: list[Word] = []
-        skip = 0
-        for i, word in enumerate(args):
-            if skip:
-                skip -= 1
-                if skip == 0:
-                    a.read(word, cmd.cwd)
-                continue
-            if word.value in rule.read_pair_opts and i + 2 < len(args):
-                skip = 2
-                continue
-            kept.append(word)
-        args = kept
-    if rule.value_words:  # `hyperfine -P NAME MIN MAX`: the words are the option's
-        kept = []
-        skip = 0
-        for word in args:
-            if skip:
-                skip -= 1
-                continue
-            count = rule.value_words.get(word.value or "")
-            if count:
-                skip = count
-                continue
-            kept.append(word)
-        args = kept
+    if compiled.leading:  # (what only some entries hold, skipped at once by the rest)
+        if rule.argv_after:
+            for i, word in enumerate(args):
+                if word.value in rule.argv_after:
+                    rest = args[i + 1 :]
+                    ends = [j for j, w in enumerate(rest) if w.value == "--"]
+                    if ends:  # `tox exec -e py -- CMD`: the command follows `--`
+                        rest = rest[ends[0] + 1 :]
+                    if name == "cmake" and rest and rest[0].value in CMAKE_E_COMMANDS:
+                        program = CMAKE_E_COMMANDS[rest[0].value or ""]
+                        rest = [Word(w, rest[0].text) for w in program] + rest[1:]
+                    if rest:  # judged as the command it runs
+                        a.run_argv(rest, cmd)
+                    args = args[:i]
+                    break
+        if rule.read_pair_opts:  # `jq --rawfile NAME FILE`: FILE is read
+            kept: list[Word] = []
+            skip = 0
+            for i, word in enumerate(args):
+                if skip:
+                    skip -= 1
+                    if skip == 0:
+                        a.read(word, cmd.cwd)
+                    continue
+                if word.value in rule.read_pair_opts and i + 2 < len(args):
+                    skip = 2
+                    continue
+                kept.append(word)
+            args = kept
+        if rule.value_words:  # `hyperfine -P NAME MIN MAX`: the words are the option's
+            kept = []
+            skip = 0
+            for word in args:
+                if skip:
+                    skip -= 1
+                    continue
+                count = rule.value_words.get(word.value or "")
+                if count:
+                    skip = count
+                    continue
+                kept.append(word)
+            args = kept
     opts, pos = _split(rule, compiled, args)
     # The words of the command the program runs, from its first word on: judged as that
     # command (`screen rm -rf ~ -ls`: `-ls` is rm's word, not screen's listing flag).
@@ -330,160 +375,175 @@ def run_program(
         if compiled.flags_needed
         else {}
     )
-    if rule.word_tiers or compiled.patterns:
-        _word_findings(name, rule, compiled, flags, args, a)
-    for opt, value in opts if rule.value_tiers else ():
-        if opt in rule.value_tiers and value is not None:
-            pattern, tier, why = rule.value_tiers[opt]
-            if value.value is None or compiled.regex[pattern].search(value.value):
-                a.add(tier, f"{name} {opt} {_short(value.text)} {why}")
-    decided = False  # by a subcommand's tier or a mode flag's, which replaces the entry's own
-    # options only, as the program reads them: a value is no mode (`ssh-keygen -E -B`)
-    for flag in dict.fromkeys(f for f, _ in opts) if rule.mode_flags else ():
-        if flag in rule.mode_flags:
-            tier, why = rule.mode_flags[flag]
-            a.add(tier, f"{name} {flag} {why}")
+    # Set by a subcommand's tier or a mode flag's, which replaces the entry's own (mode flags:
+    # options only, as the program reads them: a value is no mode, `ssh-keygen -E -B`).
+    decided = False
+    if compiled.tiers:
+        if rule.word_tiers or compiled.patterns:
+            _word_findings(name, rule, compiled, flags, args, a)
+        for opt, value in opts if rule.value_tiers else ():
+            if opt in rule.value_tiers and value is not None:
+                pattern, tier, why = rule.value_tiers[opt]
+                if value.value is None or compiled.regex[pattern].search(value.value):
+                    a.add(tier, f"{name} {opt} {_short(value.text)} {why}")
+        for flag in dict.fromkeys(f for f, _ in opts) if rule.mode_flags else ():
+            if flag in rule.mode_flags:
+                tier, why = rule.mode_flags[flag]
+                a.add(tier, f"{name} {flag} {why}")
+                decided = True
+        if rule.strict_options and opts:  # options before the subcommand (or with none)
+            at = _operand_at(args, compiled.takes)
+            _unknown_options(name, rule, args if at is None else args[:at], a)
+        if rule.other_subcommand is not None and pos:
             decided = True
-    if rule.strict_options and opts:  # options before the subcommand (or with none)
-        at = _operand_at(args, compiled.takes)
-        _unknown_options(name, rule, args if at is None else args[:at], a)
-    if rule.other_subcommand is not None and pos:
-        decided = True
-        verb = pos[0].value
-        chosen = rule.subcommands.get(verb, rule.other_subcommand) if verb is not None else None
-        if not isinstance(chosen, tuple):  # an entry of its own is judged above
-            a.add(Tier.HIGH, f"runs a {name} subcommand only known at run time")
-        else:
-            tier, why = chosen
-            a.add(tier, f"{name} {verb} {why}")
-        pos = pos[1:]
-    if rule.exec_pattern:
-        for word in args:
-            if compiled.regex[rule.exec_pattern].search(word.text):
-                a.add(Tier.HIGH, f"runs code written in an argument ({name} {_short(word.text)})")
-    if rule.release_pattern:
-        for word in args:
-            if compiled.regex[rule.release_pattern].search(word.text):
-                a.add(Tier.HIGH, f"{name} {_short(word.text)} deploys, publishes or releases")
+            verb = pos[0].value
+            chosen = rule.subcommands.get(verb, rule.other_subcommand) if verb is not None else None
+            if not isinstance(chosen, tuple):  # an entry of its own is judged above
+                a.add(Tier.HIGH, f"runs a {name} subcommand only known at run time")
+            else:
+                tier, why = chosen
+                a.add(tier, f"{name} {verb} {why}")
+            pos = pos[1:]
+        if rule.exec_pattern:
+            for word in args:
+                if compiled.regex[rule.exec_pattern].search(word.text):
+                    a.add(
+                        Tier.HIGH, f"runs code written in an argument ({name} {_short(word.text)})"
+                    )
+        if rule.release_pattern:
+            for word in args:
+                if compiled.regex[rule.release_pattern].search(word.text):
+                    a.add(Tier.HIGH, f"{name} {_short(word.text)} deploys, publishes or releases")
     named_output = False  # by a `dest_pattern` word (`7z x A -oDIR`): no `default_output`
-    for word in args if rule.dest_pattern or rule.source_pattern else ():
-        known = word.value is not None
-        text = word.value if word.value is not None else word.text  # `of="$OUT"`
-        dest = compiled.regex[rule.dest_pattern].match(text) if rule.dest_pattern else None
-        if dest:  # exiftool -FileName=PATH moves the file to PATH
-            named_output = True
-            path = dest.group(1)
-            a.write(Word(path, word.text) if known else Word(None, path), cmd.cwd)
-        source = compiled.regex[rule.source_pattern].match(text) if rule.source_pattern else None
-        if source:  # exiftool '-TAG<=FILE' copies FILE into the tag; `dd if=/proc/$(...)/mem`
-            path = source.group(1)
-            a.read(Word(path, word.text) if known else Word(None, path), cmd.cwd)
-    if opts:
-        for opt in rule.exec_opts:
-            for value in _vals(opts, opt):
-                if value.value is None:
-                    _dynamic_code(value, a, f"{name} {opt}")
-                else:
-                    a.run_script(value.value, cmd.cwd, f"{name} {opt}")
     printed = False  # inline code that only prints a value (`print_pattern`)
-    for flag in flags if rule.exec_flags or rule.network_flags else ():
-        if flag in rule.exec_flags:
-            codes = _vals(opts, flag) if rule.print_pattern else []
-            if codes and all(
-                c.value is not None and compiled.regex[rule.print_pattern].fullmatch(c.value)
-                for c in codes
-            ):
-                printed = True
-                continue
-            for code in codes:  # paths the code names (`File.read!("~/.ssh/id_rsa")`) are read
-                _literal_paths(code.value or "", cmd, a)
-            a.add(
-                Tier.HIGH, f"runs code or a program that the command does not show ({name} {flag})"
+    if compiled.effects:
+        for word in args if rule.dest_pattern or rule.source_pattern else ():
+            known = word.value is not None
+            text = word.value if word.value is not None else word.text  # `of="$OUT"`
+            dest = compiled.regex[rule.dest_pattern].match(text) if rule.dest_pattern else None
+            if dest:  # exiftool -FileName=PATH moves the file to PATH
+                named_output = True
+                path = dest.group(1)
+                a.write(Word(path, word.text) if known else Word(None, path), cmd.cwd)
+            source = (
+                compiled.regex[rule.source_pattern].match(text) if rule.source_pattern else None
             )
-        if flag in rule.network_flags:
-            a.add(Tier.NETWORK, f"reaches the network ({name} {flag})")
-    if opts and rule.read_opts:
-        for value in _vals_in(opts, rule.read_opts):
-            a.read(value, cmd.cwd)
-    if opts and rule.script_opts:
-        for value in _vals_in(opts, rule.script_opts):
-            _run_file(name, value, cmd, a)
-    if opts and rule.outside_opts:
-        for opt, value in opts:
-            if opt in rule.outside_opts and value is not None:
-                _inside_workspace(name, value, cmd, a)
-    if rule.outside_pattern:
-        for word in args:
-            match = compiled.regex[rule.outside_pattern].match(word.value or "")
-            if match:  # `-Dmaven.repo.local=DIR`
-                _inside_workspace(name, Word(match.group(1), word.text), cmd, a)
-    if opts and rule.keyed_read_opts:
-        for value in _vals_in(opts, rule.keyed_read_opts):
-            _keyed_reads(name, value, cmd, a)
-    for check in rule.checks:
-        CHECKS[check](name, args, cmd, a)
+            if source:  # exiftool '-TAG<=FILE' copies FILE into the tag; `dd if=/proc/$(...)/mem`
+                path = source.group(1)
+                a.read(Word(path, word.text) if known else Word(None, path), cmd.cwd)
+        if opts:
+            for opt in rule.exec_opts:
+                for value in _vals(opts, opt):
+                    if value.value is None:
+                        _dynamic_code(value, a, f"{name} {opt}")
+                    else:
+                        a.run_script(value.value, cmd.cwd, f"{name} {opt}")
+        for flag in flags if rule.exec_flags or rule.network_flags else ():
+            if flag in rule.exec_flags:
+                codes = _vals(opts, flag) if rule.print_pattern else []
+                if codes and all(
+                    c.value is not None and compiled.regex[rule.print_pattern].fullmatch(c.value)
+                    for c in codes
+                ):
+                    printed = True
+                    continue
+                for code in codes:  # paths the code names (`File.read!("~/.ssh/id_rsa")`) are read
+                    _literal_paths(code.value or "", cmd, a)
+                a.add(
+                    Tier.HIGH,
+                    f"runs code or a program that the command does not show ({name} {flag})",
+                )
+            if flag in rule.network_flags:
+                a.add(Tier.NETWORK, f"reaches the network ({name} {flag})")
+        if opts and rule.read_opts:
+            for value in _vals_in(opts, rule.read_opts):
+                a.read(value, cmd.cwd)
+        if opts and rule.script_opts:
+            for value in _vals_in(opts, rule.script_opts):
+                _run_file(name, value, cmd, a)
+        if opts and rule.outside_opts:
+            for opt, value in opts:
+                if opt in rule.outside_opts and value is not None:
+                    _inside_workspace(name, value, cmd, a)
+        if rule.outside_pattern:
+            for word in args:
+                match = compiled.regex[rule.outside_pattern].match(word.value or "")
+                if match:  # `-Dmaven.repo.local=DIR`
+                    _inside_workspace(name, Word(match.group(1), word.text), cmd, a)
+        if opts and rule.keyed_read_opts:
+            for value in _vals_in(opts, rule.keyed_read_opts):
+                _keyed_reads(name, value, cmd, a)
+        for check in rule.checks:
+            CHECKS[check](name, args, cmd, a)
     # Flags that lower the tier count where the program reads them as options: an option's
     # value that looks like one is none (`gitleaks detect --report-path --redact` writes an
     # unredacted report named `--redact`); a word (`nft list`) counts wherever it is.
     lowering: Collection[str] = flags
-    if (rule.read_only_flags or rule.stdout_flags or rule.workspace_flags) and any(
-        v is not None
-        and (
-            v.value in rule.read_only_flags
-            or v.value in rule.stdout_flags
-            or v.value in rule.workspace_flags
-        )
-        for _, v in opts
-    ):
-        taken = {id(v) for _, v in opts if v is not None}
-        lowering = dict.fromkeys(
-            [*[f for f, _ in opts], *[w.value for w in args if w.value and id(w) not in taken]]
-        )
-    read_only = (
-        [flag for flag in lowering if flag in rule.read_only_flags] if rule.read_only_flags else []
-    )
+    read_only: list[str] = []
+    writing = False
+    to_stdout: str | None = None
+    spared = False
     kinds, last = compiled.kinds, compiled.last
-    if read_only:
-        a.add(Tier.READ_ONLY, f"{rule.what}, only checking ({min(read_only)}: nothing changes)")
-        # A checking flag spares the operands, not the options' own effects: the file an
-        # output option names is still written (`patch --dry-run -o FILE`, `gitleaks detect
-        # --redact --report-path FILE`), and a directory option is still where it works.
-        if opts and rule.write_opts:
-            for value in _vals_in(opts, rule.write_opts):
-                a.write(value, cmd.cwd)
-        if opts and rule.dir_opts:
-            for value in _vals_in(opts, rule.dir_opts):
-                a.read_meta(value, cmd.cwd)
-        for i, word in enumerate(pos):
-            if kinds[i if i < last else last] in ("read", "write"):
-                a.read(word, cmd.cwd)
-        return
-    write_flags = rule.write_flags
-    writing = (
-        bool(opts)
-        and bool(write_flags)
-        and any(flag in write_flags or flag.split("=")[0] in write_flags for flag, _ in opts)
-        or bool(
-            rule.write_pattern
-            and any(
-                w.value is not None and compiled.regex[rule.write_pattern].match(w.value)
+    if compiled.outputs:  # (flags that lower the tier or write, and what they spare)
+        if (rule.read_only_flags or rule.stdout_flags or rule.workspace_flags) and any(
+            v is not None
+            and (
+                v.value in rule.read_only_flags
+                or v.value in rule.stdout_flags
+                or v.value in rule.workspace_flags
+            )
+            for _, v in opts
+        ):
+            taken = {id(v) for _, v in opts if v is not None}
+            lowering = dict.fromkeys(
+                [*[f for f, _ in opts], *[w.value for w in args if w.value and id(w) not in taken]]
+            )
+        read_only = (
+            [flag for flag in lowering if flag in rule.read_only_flags]
+            if rule.read_only_flags
+            else []
+        )
+        if read_only:
+            a.add(Tier.READ_ONLY, f"{rule.what}, only checking ({min(read_only)}: nothing changes)")
+            # A checking flag spares the operands, not the options' own effects: the file an
+            # output option names is still written (`patch --dry-run -o FILE`, `gitleaks detect
+            # --redact --report-path FILE`), and a directory option is still where it works.
+            if opts and rule.write_opts:
+                for value in _vals_in(opts, rule.write_opts):
+                    a.write(value, cmd.cwd)
+            if opts and rule.dir_opts:
+                for value in _vals_in(opts, rule.dir_opts):
+                    a.read_meta(value, cmd.cwd)
+            for i, word in enumerate(pos):
+                if kinds[i if i < last else last] in ("read", "write"):
+                    a.read(word, cmd.cwd)
+            return
+        write_flags = rule.write_flags
+        writing = (
+            bool(opts)
+            and bool(write_flags)
+            and any(flag in write_flags or flag.split("=")[0] in write_flags for flag, _ in opts)
+            or bool(
+                rule.write_pattern
+                and any(
+                    w.value is not None and compiled.regex[rule.write_pattern].match(w.value)
+                    for w in args
+                )
+            )
+        )
+        to_stdout = (
+            next((flag for flag in lowering if flag in rule.stdout_flags), None)
+            if rule.stdout_flags
+            else None
+        )
+        spared = to_stdout is not None or (
+            rule.output_spares_operands
+            and any(  # whole words: exiftool's -Comment is no -o
+                w.value is not None
+                and (w.value in rule.write_opts or w.value.split("=")[0] in rule.write_opts)
                 for w in args
             )
         )
-    )
-    to_stdout = (
-        next((flag for flag in lowering if flag in rule.stdout_flags), None)
-        if rule.stdout_flags
-        else None
-    )
-    spared = to_stdout is not None or (
-        rule.output_spares_operands
-        and any(  # whole words: exiftool's -Comment is no -o
-            w.value is not None
-            and (w.value in rule.write_opts or w.value.split("=")[0] in rule.write_opts)
-            for w in args
-        )
-    )
     if to_stdout is not None:  # `gzip -c`: nothing is changed in place
         a.add(
             Tier.WORKSPACE if writing else Tier.READ_ONLY,
@@ -532,20 +592,24 @@ def run_program(
         return
     # Outputs beside each operand (unless the output goes elsewhere: `-c`, `-o FILE`): a
     # decompressor's name without the suffix it strips, a compressor's with its suffix.
-    beside = (
-        (rule.stem_suffixes or rule.output_suffix)
-        and not spared
-        and not (rule.write_opts and any(_vals_in(opts, rule.write_opts)))
-    )
-    stems = (
-        [*rule.stem_suffixes, *(v.value for v in _vals_in(opts, rule.suffix_opts) if v.value)]
-        if beside
-        else []
-    )
-    deleting = bool(rule.delete_flags) and (
-        any(flag in rule.delete_flags for flag, _ in opts)
-        or any(w.value in rule.delete_flags for w in args)
-    )
+    beside = False
+    stems: list[str] = []
+    deleting = False
+    if compiled.beside:  # (outputs beside the operands, or operands deleted once read)
+        beside = bool(
+            (rule.stem_suffixes or rule.output_suffix)
+            and not spared
+            and not (rule.write_opts and any(_vals_in(opts, rule.write_opts)))
+        )
+        stems = (
+            [*rule.stem_suffixes, *(v.value for v in _vals_in(opts, rule.suffix_opts) if v.value)]
+            if beside
+            else []
+        )
+        deleting = bool(rule.delete_flags) and (
+            any(flag in rule.delete_flags for flag, _ in opts)
+            or any(w.value in rule.delete_flags for w in args)
+        )
     for i, word in enumerate(pos):
         kind = kinds[i if i < last else last]
         if kind == "none" or word.value == "-" and kind != "script":
@@ -595,15 +659,29 @@ def run_program(
 def _run_bare(
     name: str, rule: Program, compiled: _Compiled, args: list[Word], cmd: SimpleCommand, a: Analyzer
 ) -> None:
-    """`run_program` for an entry with nothing but a tier, positionals, value options,
-    `skip_first` and `runs_code`: what `run_program` does for it, without the steps that
-    such an entry cannot take."""
+    """`run_program` for an entry with nothing but a tier, positionals, value options
+    (those that read, write or name a directory among them), named checks, long options
+    taken by their prefixes, `skip_first` and `runs_code`: what `run_program` does for it,
+    in its order, without the steps that such an entry cannot take."""
+    if rule.long_prefixes:
+        args = _whole_long_options(rule, args)
     opts, pos = split_opts(args, compiled.takes)
+    if opts and rule.read_opts:
+        for value in _vals_in(opts, rule.read_opts):
+            a.read(value, cmd.cwd)
+    for check in rule.checks:
+        CHECKS[check](name, args, cmd, a)
     a.add(rule.tier, rule.what)
     if rule.runs_code:
         runs_project_code(
             f"{name} runs code from the project (tests, build scripts, config, plugins)", cmd, a
         )
+    if opts and rule.write_opts:
+        for value in _vals_in(opts, rule.write_opts):
+            a.write(value, cmd.cwd)
+    if opts and rule.dir_opts:
+        for value in _vals_in(opts, rule.dir_opts):
+            a.write(value, cmd.cwd)
     if rule.skip_first and pos and not _has(opts, *_NO_PATTERN_OPERAND):
         pos = pos[1:]
     kinds, last = compiled.kinds, compiled.last
