@@ -326,6 +326,11 @@ _SHELLS.update(
 _WRAPPERS: dict[str, Examples] = {
     "busybox": (("busybox ls", R), ("busybox rm -rf /home/dev", C)),
     "caffeinate": (("caffeinate -i make", W),),
+    "ccache": (
+        ("ccache -s", R),
+        ("ccache gcc -c src/a.c -o build/a.o", W),
+        ("ccache rm -rf ~", C),
+    ),
     "arch": (
         ("arch", R),
         ("arch -x86_64 make", W),

@@ -13206,6 +13206,9 @@ WRAPPER_OPTS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
         "chronic": frozenset(),
         "unbuffer": frozenset(),
         "caffeinate": frozenset({"-t", "-w"}),
+        # the compiler cache runs the compiler it is given (`ccache gcc -c x.c`); its own
+        # options only report on or tidy its cache
+        "ccache": frozenset({"-d", "--dir", "-M", "--max-size", "-F", "--max-files"}),
         # macOS's arch runs its command under another architecture (`arch -x86_64 make`);
         # alone, here and on Linux, it prints the machine's architecture
         "arch": frozenset({"-e", "-d", "-arch"}),

@@ -125,6 +125,7 @@ _TOOL_PROGRAM = re.compile(
     r"_EXECUTABLE$"
 )
 _SYSTEM_PROGRAMS = ("/usr/", "/bin/", "/sbin/", "/opt/")
+_SHELL_SYNTAX = re.compile(r"[;&|<>`$()\n]")
 # Variables holding options for every JVM a tool starts, and the options that load code.
 _JVM_OPTION_VARS = frozenset(
     {"JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS", "MAVEN_OPTS"}
@@ -234,6 +235,11 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
     words = value.value.split()
     if words:
         _tool_path(name, words[0], cmd, a)
+    if name != "SHELL" and (len(words) > 1 or _SHELL_SYNTAX.search(value.value)):
+        # `CC='gcc -m32'`, `CARGO_TARGET_..._RUNNER='qemu-aarch64 -L /x'`: the build runs the
+        # value as a command line (make through the shell), so what it says is judged
+        # (`CC='rm -rf ~;' make`, `..._RUNNER='sh -c ...' cargo test`)
+        a.run_script(value.value, cmd.cwd, f"${name}")
     return True
 
 
