@@ -17,14 +17,22 @@ from wakeful.policy.programs.tables import (
     _API_LOG_VARS,
     _CODE_SEARCH_PATHS,
     _DANGEROUS_ENV,
+    _INSTALLED_DIRS,
     _NPM_PROGRAM_VARS,
     _OUTPUT_FILE_VARS,
     _SECRET_PARTS,
     _TOOL_HOMES,
+    _TOOLCHAIN_DIRS,
 )
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
+
+# Variables whose usual home is among the credentials the tool itself reads.
+_OWN_CREDENTIALS = frozenset(
+    {"KUBECONFIG", "DOCKER_CONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"}
+    | {"CLOUDSDK_CONFIG", "AZURE_CONFIG_DIR"}
+)
 
 # LESS holds less's options: `+CMD` runs CMD at start (`+!sh` a shell command), `-k` and
 # `-o` name key and log files; display flags (`-R`, `-FRX`, `-i`) change nothing.
@@ -181,6 +189,15 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
         return True
     if name.startswith("npm_config_") or name.startswith("NPM_CONFIG_"):
         name = name.upper()  # npm reads its variables in either case
+    if name in _TOOLCHAIN_DIRS:
+        text = value.value
+        if text is None:
+            a.add(Tier.HIGH, f"sets {name} to a directory only known at run time")
+        elif "/" in text and not (text + "/").startswith(_INSTALLED_DIRS):
+            zone = a.place(Word(text, value.text), cmd.cwd).zone
+            if zone not in ("workspace", "home"):
+                a.add(Tier.HIGH, f"sets {name}, so the tool runs the toolchain in {text}")
+        return True
     if name in _TOOL_HOMES:
         # `CARGO_HOME=/tmp/x cargo build`: the tool reads its configuration there, and
         # configuration names programs (runners, linkers, init scripts) that then run
@@ -189,7 +206,7 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
         else:
             zone = a.place(Word(value.value, value.text), cmd.cwd).zone
             # A tool's own credentials (~/.kube, ~/.docker) are where it reads them anyway.
-            own = zone == "secret" and name in ("KUBECONFIG", "DOCKER_CONFIG")
+            own = zone == "secret" and name in _OWN_CREDENTIALS
             if zone not in ("workspace", "home") and not own:
                 a.add(Tier.HIGH, f"sets {name}, so the tool runs configuration from {value.value}")
         return True

@@ -112,7 +112,9 @@ _CODE_SEARCH_PATHS = frozenset(
 )
 # Directories and files a build tool takes its configuration (and so programs) from.
 _TOOL_HOMES = frozenset(
-    {"CARGO_HOME", "RUSTUP_HOME", "GRADLE_USER_HOME", "GOENV", "GOROOT", "MAVEN_HOME", "M2_HOME"}
+    {"CARGO_HOME", "RUSTUP_HOME", "GRADLE_USER_HOME", "GOENV", "MAVEN_HOME", "M2_HOME"}
+    # cloud CLIs' configuration: `credential_process`, credential helpers and plugins run
+    | {"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "CLOUDSDK_CONFIG", "AZURE_CONFIG_DIR"}
     | {"NPM_CONFIG_USERCONFIG", "NPM_CONFIG_GLOBALCONFIG", "PIP_CONFIG_FILE", "GIT_CONFIG_GLOBAL"}
     | {"BUNDLE_GEMFILE", "CARGO_BUILD_TARGET_DIR", "CMAKE_TOOLCHAIN_FILE"}
     # Where programs find their per-user configuration, and what that configuration can
@@ -122,6 +124,16 @@ _TOOL_HOMES = frozenset(
     | {"R_PROFILE", "R_PROFILE_USER", "R_ENVIRON", "R_ENVIRON_USER", "R_LIBS", "R_LIBS_USER"}
     | {"IPYTHONDIR", "JUPYTER_CONFIG_DIR"}
 )
+
+
+# Where a tool finds the toolchain whose programs it runs (`JAVA_HOME=/tmp/j mvn` runs
+# /tmp/j/bin/java; `RUSTUP_TOOLCHAIN` may be a toolchain's directory): installed ones (under
+# the system's program directories), the user's and the workspace's are the user's own.
+_TOOLCHAIN_DIRS = frozenset(
+    {"JAVA_HOME", "GOROOT", "RUSTUP_TOOLCHAIN", "ANDROID_HOME", "ANDROID_SDK_ROOT"}
+    | {"GRAALVM_HOME", "DOTNET_ROOT", "NODE_HOME", "SDKMAN_DIR", "FLUTTER_ROOT"}
+)
+_INSTALLED_DIRS = ("/usr/", "/opt/", "/Library/", "/Applications/", "/nix/store/", "/snap/")
 
 
 # Variables naming a file or directory that programs write (traces, key logs, profiles).
