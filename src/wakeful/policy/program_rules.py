@@ -12821,6 +12821,22 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
             },
             last_wins=True,
         ),
+        # switch -f / --discard-changes and read-tree --reset throw away local changes, as
+        # checkout -f does
+        "switch": Subcommand(
+            Tier.WORKSPACE,
+            "switches branches (refuses to lose uncommitted changes)",
+            options=_same(
+                ("-f", "--force", "--discard-changes"),
+                Tier.HIGH,
+                "discards uncommitted changes (irreversible)",
+            ),
+        ),
+        "read-tree": Subcommand(
+            Tier.WORKSPACE,
+            "reads a tree into the index",
+            options={"--reset": (Tier.HIGH, "discards uncommitted changes (irreversible)")},
+        ),
         "clean": Subcommand(
             Tier.HIGH,
             "deletes untracked files (irreversible)",
@@ -13120,6 +13136,12 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git clean -n -d", _R),
                 ("git clean -fdn", _R),
                 ("git clean -fdx", Tier.HIGH),
+                ("git switch main", Tier.WORKSPACE),
+                ("git switch -c feature", Tier.WORKSPACE),
+                ("git switch -f main", Tier.HIGH),
+                ("git switch --discard-changes main", Tier.HIGH),
+                ("git read-tree -m -u HEAD", Tier.WORKSPACE),
+                ("git read-tree -u --reset HEAD", Tier.HIGH),
                 ("git stash", Tier.WORKSPACE),
                 ("git stash list", _R),
                 ("git stash drop stash@{0}", Tier.HIGH),
