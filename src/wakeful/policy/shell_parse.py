@@ -15,6 +15,8 @@ statically (`X=/; rm -rf $X`, `$HOME`), evaluates `$(echo rm)` / `$(printf ...)`
 
 from __future__ import annotations
 
+import base64
+import binascii
 import codecs
 import functools
 import operator
@@ -71,6 +73,8 @@ class Word:
     fd: bool = False  # a process substitution: a pipe path, not a file
     # With `value` unknown: what the word's known leading parts spell (`~/$(cmd)`: `~/`)
     prefix: str | None = None
+    # A process substitution's output, when static (`<(echo 2f...)`)
+    fed: str | None = None
 
 
 @dataclass(slots=True)
@@ -243,6 +247,7 @@ def plain_commands(source: str, cwd: str | None, home: str) -> list[SimpleComman
             word.split = False
             word.fd = False
             word.prefix = None
+            word.fed = None
             argv.append(word)
         cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
         cmd.argv = argv
@@ -346,6 +351,7 @@ def _plain_words(words: list[str], quoted: bool) -> list[Word]:
         word.split = False
         word.fd = False
         word.prefix = None
+        word.fed = None
         append(word)
     return argv
 
@@ -1426,6 +1432,7 @@ class _Walker:
                     word.split = False
                     word.fd = False
                     word.prefix = None
+                    word.fed = None
                     argv.append(word)
                 glue_at = child.end_byte
             elif kind == "variable_assignment":
@@ -1754,8 +1761,8 @@ class _Walker:
                 self.substitution(node, state, context or "command substitution"), text, split=True
             )
         if kind == "process_substitution":
-            self.substitution(node, state, context or "process substitution")
-            return Word(None, text, fd=True)
+            fed = self.substitution(node, state, context or "process substitution")
+            return Word(None, text, fd=True, fed=fed)
         if kind == "arithmetic_expansion":
             self._arithmetic_values(node, state)
             self.substitutions(node, state, context)
@@ -1861,6 +1868,15 @@ class _Walker:
         if (
             produced
             and len(statements) == 1
+            and self.kinds[statements[0].kind_id] == "pipeline"
+            and len(produced) == len(statements[0].named_children)
+        ):
+            # `$(echo . | tr '!-0' '"-1')`, `$(echo 2f... | xxd -r -p)`: static text through
+            # filters that only decode it
+            return self._piped_output(statements[0], produced)
+        if (
+            produced
+            and len(statements) == 1
             and self.kinds[statements[0].kind_id] == "command"
             and produced[-1].text == self.text(statements[0])
         ):
@@ -1868,6 +1884,27 @@ class _Walker:
             # first (and were judged); what prints is that command's static output
             return _static_output(produced[-1])
         return None
+
+    def _piped_output(self, pipeline: Node, produced: list[SimpleCommand]) -> str | None:
+        """What a pipeline of a static first stage and decoding filters prints (trailing
+        newlines dropped, as a substitution drops them); None when any stage is not such."""
+        text: str | None = None
+        for i, stage in enumerate(pipeline.named_children):
+            if self.kinds[stage.kind_id] != "command":
+                return None
+            found = [c for c in produced if c.text == self.text(stage)]
+            if len(found) != 1 or not found[0].argv:
+                return None
+            if i == 0:
+                printed = _stdout(found[0], None)
+                text = None if printed is None else printed.value
+                if text is None:
+                    text = _decoded(found[0], None)
+            else:
+                text = _decoded(found[0], text)
+            if text is None:
+                return None
+        return None if text is None else text.rstrip("\n")
 
     def _takes(self, takes: list[Record], state: _State) -> list[Record]:
         """The values a loop's body is judged with: each of a few (`MAX_LOOP_WALKS`); of
@@ -2232,7 +2269,7 @@ def _set_positional(items: list[str | None], state: _State) -> None:
 
 
 def _printf(fmt: str, args: list[str]) -> str | None:
-    """What `printf FMT ARGS` prints for `%s` and `%%` directives, the format reused while
+    """What `printf FMT ARGS` prints for `%s`, `%b` and `%%` directives, the format reused while
     arguments are left (`printf '%s\\n' a b`); None for any other directive."""
     out: list[str] = []
     used = 0
@@ -2244,10 +2281,15 @@ def _printf(fmt: str, args: list[str]) -> str | None:
                 directive = fmt[i + 1 : i + 2]
                 if directive == "%":
                     literal.append("%")
-                elif directive == "s":
+                elif directive in ("s", "b"):
                     out.append(_ansi_c("".join(literal)))
                     literal = []
-                    out.append(args[used] if used < len(args) else "")
+                    arg = args[used] if used < len(args) else ""
+                    if directive == "b" and "\\" in arg:
+                        if "\\c" in arg:
+                            return None
+                        arg = _ansi_c(arg)
+                    out.append(arg)
                     used += 1
                 else:
                     return None
@@ -2721,9 +2763,13 @@ def _lookup(name: str, state: _State) -> str | None:
 
 def _static_output(cmd: SimpleCommand) -> str | None:
     """What `$(echo ...)` / `$(printf ...)` / `$(dirname ...)` / `$(basename ...)` prints,
-    when every word is static."""
-    if cmd.redirects or cmd.upstream or not cmd.argv:
+    when every word is static; also what a decoding filter prints of a static here-string
+    (`$(xxd -r -p <<< 2f...)`, `$(rev <<< ...)`)."""
+    if cmd.upstream or not cmd.argv:
         return None
+    if cmd.redirects or cmd.argv[-1].fd:
+        decoded = _decoded(cmd, None)
+        return None if decoded is None else decoded.rstrip("\n")
     values = [w.value for w in cmd.argv if w.value is not None]
     if len(values) != len(cmd.argv):
         return None
@@ -2731,15 +2777,23 @@ def _static_output(cmd: SimpleCommand) -> str | None:
     if name in (":", "true", "false"):
         return ""
     if name == "echo":
-        while args and args[0] in ("-n", "-e", "-E", "-ne", "-en"):
+        escapes = False
+        while args and _ECHO_FLAGS.fullmatch(args[0]):
+            escapes = "e" in args[0] or escapes and "E" not in args[0]
             args = args[1:]
-        return " ".join(args)
+        text = " ".join(args)
+        if escapes and "\\" in text:
+            return None if "\\c" in text else _ansi_c(text)
+        return text
     if name == "printf" and args:
         fmt, rest = args[0], args[1:]
         if "%" not in fmt:
             return _ansi_c(fmt)
         if fmt.replace("\\n", "") in ("%s", "%s "):
             return " ".join(rest)
+        printed = None if fmt.startswith("-") else _printf(fmt, rest)
+        if printed is not None:
+            return printed.rstrip("\n")
     if name == "pwd" and not args:
         return cmd.cwd
     if name == "git" and args == ["rev-parse", "--show-toplevel"] and not cmd.assigns:
@@ -2871,7 +2925,91 @@ def _stdout(cmd: SimpleCommand, stdin: Word | None) -> Word | None:
     return None
 
 
+# Filters that only decode or rearrange the text they read (`xxd -r -p`, `base64 -d`, `rev`,
+# `tr SET1 SET2`): given static input, what they print is static too.
+_XXD_REVERT = re.compile(r"-(r|p|ps|plain|rp|pr|rps)")
+_BASE64_DECODE = frozenset({"-d", "--decode", "-D", "-i", "--ignore-garbage", "-di", "-id"})
+
+
+def _decoded(cmd: SimpleCommand, stdin: str | None) -> str | None:
+    """What the decoding filter `cmd` prints of `stdin` (or of its own static here-string or
+    here-document); None for any other command, option or input."""
+    fed: Word | None = None
+    for r in cmd.redirects:
+        if r.op in ("<<<", "<<", "<<-") and r.fd in (None, "0") and r.stdin is not None:
+            fed = r.stdin
+        elif not (r.op in _OUTPUT_OPS and r.fd == "2"):
+            return None
+    if fed is not None:
+        stdin = fed.value
+    argv = cmd.argv
+    if argv[-1].fd and argv[-1].fed is not None and stdin is None:
+        # `xxd -r -p <(echo 2f...)`: the file it reads is a static process substitution
+        stdin, argv = argv[-1].fed + "\n", argv[:-1]
+    values = [w.value for w in argv]
+    if stdin is None or None in values:
+        return None
+    name, args = values[0], [v for v in values[1:] if v is not None]
+    try:
+        if name == "xxd" and args and all(_XXD_REVERT.fullmatch(a) for a in args):
+            flags = "".join(args)
+            if "r" not in flags or "p" not in flags:
+                return None
+            return bytes.fromhex("".join(stdin.split())).decode("utf-8")
+        if name == "base64" and args and set(args) <= _BASE64_DECODE and set(args) - {"-i"}:
+            return base64.b64decode("".join(stdin.split()), validate=False).decode("utf-8")
+        if name == "rev" and not args:
+            lines = stdin.split("\n")
+            return "\n".join(line[::-1] for line in lines)
+        if name == "tr":
+            return _tr(args, stdin)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    return None
+
+
+def _tr_set(spec: str) -> str | None:
+    """The characters of a `tr` set given as literals and ranges; None for classes,
+    equivalence classes, repeats and escapes."""
+    if "\\" in spec or "[:" in spec or "[=" in spec or "*" in spec:
+        return None
+    out: list[str] = []
+    i = 0
+    while i < len(spec):
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            low, high = ord(spec[i]), ord(spec[i + 2])
+            if high < low:
+                return None
+            out.extend(chr(c) for c in range(low, high + 1))
+            i += 3
+        else:
+            out.append(spec[i])
+            i += 1
+    return "".join(out)
+
+
+def _tr(args: list[str], text: str) -> str | None:
+    if len(args) == 2 and args[0] == "-d":
+        gone = _tr_set(args[1])
+        return None if gone is None else "".join(c for c in text if c not in gone)
+    if len(args) != 2 or any(a.startswith("-") and len(a) > 1 for a in args):
+        return None
+    first, second = _tr_set(args[0]), _tr_set(args[1])
+    if not first or not second:
+        return None
+    second = second + second[-1] * (len(first) - len(second))
+    table: dict[str, str] = {}
+    for a, b in zip(first, second, strict=False):
+        table[a] = b  # the last mapping of a character wins, as in GNU tr
+    return "".join(table.get(c, c) for c in text)
+
+
+_ESCAPE_E = re.compile(r"\\([\\eE])")
+
+
 def _ansi_c(body: str) -> str:
+    if "\\e" in body or "\\E" in body:  # bash's escape character, which Python lacks
+        body = _ESCAPE_E.sub(lambda m: "\\\\" if m.group(1) == "\\" else "\\x1b", body)
     try:
         return codecs.decode(body.encode("latin-1", "backslashreplace"), "unicode_escape")
     except (UnicodeDecodeError, ValueError):
