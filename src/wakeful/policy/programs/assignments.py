@@ -4,6 +4,7 @@ programs run or load code, write files or reveal secrets."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from wakeful.policy.programs.options import (
@@ -22,7 +23,7 @@ from wakeful.policy.programs.tables import (
     _TOOL_HOMES,
 )
 from wakeful.policy.shell import Analyzer
-from wakeful.policy.shell_parse import SimpleCommand, Word
+from wakeful.policy.shell_parse import SimpleCommand, Word, _stdout
 from wakeful.policy.types import Tier
 
 # LESS holds less's options: `+CMD` runs CMD at start (`+!sh` a shell command), `-k` and
@@ -110,11 +111,28 @@ def _redirects(cmd: SimpleCommand, a: Analyzer) -> None:
                 )
                 continue
             a.write(target, cmd.cwd)
+            if redirect.fd in (None, "1") or redirect.op in ("&>", "&>>"):
+                _remember_written(redirect.op, target, cmd, a)
         elif redirect.op == "<" and target is not None:
             if (target.value or "").startswith(("/dev/tcp/", "/dev/udp/")):
                 a.add(Tier.CRITICAL, f"reads from the network socket {target.value}")
                 continue
             a.read(target, cmd.cwd)
+
+
+def _remember_written(op: str, target: Word | None, cmd: SimpleCommand, a: Analyzer) -> None:
+    """Keep what `cmd` writes to `target` when its output is static (`echo`, `printf`, `cat`
+    of a here-document): a later `sh FILE` in the line runs that text."""
+    place = a.place(target, cmd.cwd)
+    if place.path is None:
+        return
+    bare = dataclasses.replace(cmd, redirects=[r for r in cmd.redirects if r.op not in _OUT_OPS])
+    printed = _stdout(bare, None) if bare.argv and not cmd.upstream else None
+    text = None if printed is None else printed.value
+    if op in (">>", "&>>"):
+        before = a.wrote.get(place.path)
+        text = None if before is None or text is None else before + text
+    a.wrote[place.path] = text
 
 
 # Variables naming a program that build tools run: compilers, linkers, wrappers, runners.

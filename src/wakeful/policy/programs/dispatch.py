@@ -32,7 +32,7 @@ from wakeful.policy.programs.files import (
 )
 from wakeful.policy.programs.find import h_fd, h_find
 from wakeful.policy.programs.git import h_git
-from wakeful.policy.programs.inline import brought_in
+from wakeful.policy.programs.inline import brought_in, ran_as_written
 from wakeful.policy.programs.network import h_scp, h_ssh
 from wakeful.policy.programs.options import Handler
 from wakeful.policy.programs.shells import (
@@ -267,6 +267,8 @@ def _classify_path_program(
         return _PLANS.get(base) or _plan(base)
     place = a.place(name, cmd.cwd)
     a.programs.append(base)
+    if place.zone == "workspace" and ran_as_written(place.path, Word(name, name), cmd, a):
+        return None
     if place.zone == "workspace" and brought_in(place.path, a):
         a.add(Tier.HIGH, f"runs {name}, which this line copied in from outside the workspace")
         return None
