@@ -1725,6 +1725,13 @@ class _Walker:
             words = [self.word(c, state, context) for c in node.named_children]
             values = [w.value for w in words]
             split = any(w.split for w in words)
+            if node.child_count != node.named_child_count and any(
+                c.type == "$" for c in node.children
+            ):
+                # tree-sitter reads `$PWD/$d/x` as `$PWD/$` and a word `d/x` (and `-rf$IFS$HOME/`
+                # as `-rf$IFS$` and `HOME/`): with a lone `$` left over, the word bash makes
+                # is not known, only its start
+                return Word(None, text, True, prefix=_leading(words))
             if None in values:
                 return Word(None, text, split, prefix=_leading(words))
             return Word("".join(v for v in values if v is not None), text, split=split)
@@ -2554,7 +2561,7 @@ def _param_value(text: str, state: _State) -> str | None:
             known = name in state.vars
             value = state.vars.get(name)
     else:
-        known = name in state.vars or name in ("HOME", "PWD")
+        known = name in state.vars or name in ("HOME", "PWD", "IFS")
         value = _lookup(name, state)
         if bang:
             if op or value is None or not _IDENT.fullmatch(value):
@@ -2758,6 +2765,8 @@ def _lookup(name: str, state: _State) -> str | None:
         return state.home
     if name == "PWD":
         return state.cwd
+    if name == "IFS":
+        return _IFS_WHITESPACE  # bash sets it at startup, whatever the environment says
     return None
 
 
