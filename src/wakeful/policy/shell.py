@@ -319,7 +319,8 @@ class Analyzer:
                 # `${x}home${x}dev${x}.netrc`, `"$D"/.ssh/id_rsa`: whatever the computed
                 # start, the file read is named as a credential
                 self.add(
-                    Tier.HIGH, f"reads a path computed at run time that names a credential ({tail})"
+                    Tier.CRITICAL,
+                    f"reads a path computed at run time that names a credential ({tail})",
                 )
                 return
             prefix = word.prefix
