@@ -682,6 +682,9 @@ def _list_kinds() -> frozenset[int]:
     return frozenset(i for i, name in _kinds().items() if name == "list")
 
 
+_REDIRECT_KINDS = frozenset({"file_redirect", "herestring_redirect", "heredoc_redirect"})
+
+
 def _split_herestrings_only(root: Node) -> bool:
     """Whether the syntax errors are all a `<<<` after a loop's `done`, which tree-sitter
     reads as an error `<<` and a redirect `< WORD` (the walk puts them back together)."""
@@ -1394,9 +1397,9 @@ class _Walker:
         glue_at = -1  # where the last argument ended: one starting there is part of its word
         for child in node.children:
             kind = kinds[child.kind_id]
-            if child.start_byte == glue_at and child.is_named:
+            if child.start_byte == glue_at and child.is_named and kind not in _REDIRECT_KINDS:
                 # tree-sitter splits `/proc/`pgrep x`/environ` in two after the backquotes;
-                # bash reads one word
+                # bash reads one word (a redirect's operator ends a word: `wc<<<hi`)
                 if argv:
                     self._glued(child, state, context, argv)
                 glue_at = child.end_byte
