@@ -223,7 +223,7 @@ def test_the_nineteenth_set_leaks_nothing_and_keeps_its_allow_rate() -> None:
     assert leaks == []
     reads = [c for label, c in rows if label == "allow"]
     allowed = sum(1 for c in reads if _auto(c) == "allow")
-    assert allowed / len(reads) >= 0.5, (allowed, len(reads))
+    assert allowed / len(reads) >= 0.65, (allowed, len(reads))
 
 
 # Siblings of the decoded paths: process substitutions read as files, and the literal end of
