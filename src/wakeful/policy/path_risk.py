@@ -23,7 +23,7 @@ _HOME_SECRETS = (
     ".gnupg",
     ".netrc",
     ".git-credentials",
-    ".config/gh",
+    ".config/gh/hosts.yml",  # gh keeps its tokens here; config.yml holds settings and aliases
     ".config/gcloud",
     ".azure",
     ".kube",
@@ -196,6 +196,9 @@ _HOME_PERSIST = (
     # instead of the real one, as a line in ~/.bashrc would.
     ".local/bin",
     "bin",
+    # GitHub CLI's settings: an alias in config.yml that starts with `!` runs shell code
+    # (its tokens are in hosts.yml, a credential)
+    ".config/gh",
     # wakeful's and Claude Code's user settings, trust list and audit log: hooks and rules
     # there decide what runs and what is allowed later.
     ".config/wakeful",
@@ -395,6 +398,35 @@ def _hard_linked(path: str) -> bool:
     except OSError:
         return False
     return st.st_nlink > 1 and stat.S_ISREG(st.st_mode)
+
+
+def secret_below(path: str, home: str) -> str | None:
+    """A listed credential of the home directory that reading `path` reaches: one below the
+    directory `path` names (`cp -r ~/.claude`, which holds .claude/.credentials.json), or one
+    that the wildcards in its last names match as the shell expands them (`~/.config/*/x`;
+    `*` matches no leading dot)."""
+    path = path.rstrip("/") or "/"
+    lead = path + "/" if path != "/" else "/"
+    wild = any(c in path for c in "*?[")
+    parts = path.split("/")
+    for secret in _home_bases(home)[0].exact:
+        if secret.startswith(lead):
+            return secret
+        if wild:
+            names = secret.split("/")
+            if len(names) >= len(parts) and all(
+                _glob_name(pattern, name) for pattern, name in zip(parts, names, strict=False)
+            ):
+                return secret
+    return None
+
+
+def _glob_name(pattern: str, name: str) -> bool:
+    if pattern == name:
+        return True
+    if name.startswith(".") and not pattern.startswith("."):
+        return False  # the shell's wildcards match no leading dot
+    return fnmatch.fnmatchcase(name, pattern)
 
 
 def holds_home(path: str, home: str) -> bool:
@@ -848,6 +880,11 @@ _SHELL_STARTUP = re.compile(
 )
 
 
+# A public key beside the private ones (`~/.ssh/id_ed25519.pub`, `~/.ssh/*.pub`): the name
+# says public (see _NOT_SECRET), and it is made to be handed out
+_SSH_PUBLIC_KEY = re.compile(r"/\.ssh/[^/]+\.pub\Z")
+
+
 def read_tier(place: Place) -> tuple[Tier, str]:
     zone = place.zone
     if zone == "workspace":  # most paths: the last verdict below, reached first
@@ -867,6 +904,8 @@ def read_tier(place: Place) -> tuple[Tier, str]:
     if zone == "unknown":
         return Tier.READ_ONLY, "reads a path computed at run time"
     if zone in ("home", "other"):
+        if place.path is not None and _SSH_PUBLIC_KEY.search(place.path):
+            return Tier.READ_ONLY, f"reads the public key {place.label}"
         return Tier.HIGH, f"reads {place.label}, outside the workspace"
     if zone == "persist" and place.path is not None and _SHELL_STARTUP.match(place.path):
         # a user's shell startup file is where API tokens are exported (MITRE T1552.001)

@@ -355,6 +355,16 @@ class Analyzer:
             self.add(Tier.READ_ONLY, f"reads {path or _COMPUTED}")
             return
         tier, msg = path_risk.read_tier(place)
+        if (
+            tier != Tier.CRITICAL
+            and path is not None
+            and place.zone != "secret"
+            and not path_risk.holds_home(path, self.home)  # judged as a read of home itself
+        ):
+            # a directory or wildcard that takes in a credential file kept among settings
+            held = path_risk.secret_below(path, self.home)
+            if held is not None:
+                tier, msg = Tier.CRITICAL, f"reads {place.label}, which holds credentials ({held})"
         self.add(tier, msg)
 
     def read_meta(self, word: Word, cwd: str | None) -> None:

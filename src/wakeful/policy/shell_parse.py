@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import codecs
 import functools
 import operator
 import os.path
@@ -1713,7 +1712,7 @@ class _Walker:
         if kind == "raw_string":
             return Word(text[1:-1], text)
         if kind == "ansi_c_string":
-            return Word(_ansi_c(text[2:-1]), text)
+            return Word(_ansi_c(text[2:-1], word=True), text)
         if kind in ("string", "translated_string"):
             parts: list[Word] = [
                 Word(_unescape_dq(self.text(child)), "")
@@ -2389,7 +2388,7 @@ def _brace_pattern(node: Node, state: _State) -> str | None:
     if kind == "raw_string":
         literal = text[1:-1]
     elif kind == "ansi_c_string":
-        literal = _ansi_c(text[2:-1])
+        literal = _ansi_c(text[2:-1], word=True)
     elif kind == "string":
         # `"${HOME}/.netrc"`: text and known variables, each escaped (quoted braces stay)
         parts = [
@@ -3016,16 +3015,60 @@ def _tr(args: list[str], text: str) -> str | None:
     return "".join(table.get(c, c) for c in text)
 
 
-_ESCAPE_E = re.compile(r"\\([\\eE])")
+_ANSI_C_SIMPLE = {
+    **{"a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n", "r": "\r"},
+    **{"t": "\t", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"},
+}
+_ANSI_C_WIDTH = {"x": 2, "u": 4, "U": 8}
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
-def _ansi_c(body: str) -> str:
-    if "\\e" in body or "\\E" in body:  # bash's escape character, which Python lacks
-        body = _ESCAPE_E.sub(lambda m: "\\\\" if m.group(1) == "\\" else "\\x1b", body)
-    try:
-        return codecs.decode(body.encode("latin-1", "backslashreplace"), "unicode_escape")
-    except (UnicodeDecodeError, ValueError):
+def _ansi_c(body: str, word: bool = False) -> str:
+    """Backslash escapes as bash decodes them in `$'...'` (and printf's and `echo -e`'s
+    text): octal of one to three digits, `\\x` of one or two hex digits, `\\u`/`\\U` of up
+    to four/eight, `\\cX` control characters, `\\e`; an unknown escape keeps its backslash.
+    A `$'...'` word ends at its first NUL, as bash's strings do (`$'/x/id_rsa\\0/../y'`
+    names /x/id_rsa)."""
+    if "\\" not in body:
         return body
+    out: list[str] = []
+    i, n = 0, len(body)
+    while i < n:
+        c = body[i]
+        if c != "\\" or i + 1 == n:
+            out.append(c)
+            i += 1
+            continue
+        d = body[i + 1]
+        if d in _ANSI_C_SIMPLE:
+            out.append(_ANSI_C_SIMPLE[d])
+            i += 2
+        elif "0" <= d <= "7":
+            k = i + 1
+            while k < n and k < i + 4 and "0" <= body[k] <= "7":
+                k += 1
+            out.append(chr(int(body[i + 1 : k], 8) & 0xFF))
+            i = k
+        elif d in _ANSI_C_WIDTH:
+            k = i + 2
+            while k < n and k < i + 2 + _ANSI_C_WIDTH[d] and body[k] in _HEX:
+                k += 1
+            value = int(body[i + 2 : k], 16) if k > i + 2 else -1
+            if 0 <= value <= 0x10FFFF:
+                out.append(chr(value))
+            else:  # no digits (or beyond Unicode): kept as written
+                out.append(body[i:k])
+            i = k
+        elif d == "c" and i + 2 < n:
+            out.append(chr(ord(body[i + 2]) & 0x1F))
+            i += 3
+        else:
+            out.append(body[i : i + 2])
+            i += 2
+    text = "".join(out)
+    if word and "\0" in text:
+        return text[: text.index("\0")]
+    return text
 
 
 def _is_abs(value: str) -> bool:

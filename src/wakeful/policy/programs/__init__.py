@@ -7,9 +7,9 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 1013 programs known, 905 are data (865 program entries, 38 wrappers, and the git and
+Of the 1031 programs known, 922 are data (882 program entries, 38 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
-are data too) and 108 keep a handler. Programs that keep a handler here, and why data cannot
+are data too) and 109 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):
 
 - Code in another language or the shell: sh/bash/zsh... -c, source, trap, python,
@@ -18,7 +18,8 @@ express them (every one still carries examples, in program_examples.py):
   (an array subscript in a name is evaluated: `printf -v 'a[$(cmd)]'`).
 - Commands inside commands: find (-exec, -delete and action order), fd -x, xargs/parallel,
   unshare/bwrap/systemd-run (the command, never below high), gdb (its
-  -ex commands), ssh/mosh (the remote command), git (-c keys, aliases, -C
+  -ex commands), ssh/mosh (the remote command), lynx (only a dump of a local document
+  reads), git (-c keys, aliases, -C
   and --git-dir; checkout/restore, branch, rm, config, worktree, submodule, clone, init,
   bundle, apply, grep -O and diff, whose paths, commands and option combinations decide:
   one small function each in `_GIT_CODE`; push, gc, commit, pull, archive, reset, clean,

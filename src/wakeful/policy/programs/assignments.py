@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from wakeful.policy.program_rules import PROGRAMS
 from wakeful.policy.programs.options import (
     _OUT_OPS,
     _SECRET_ENV_READERS,
@@ -275,6 +276,16 @@ _LIBRARY_ENV = frozenset(
 _WORKSPACE_LIBRARIES_RE = re.compile(r"[:\s]+")
 
 
+_LIBRARY_PATH_ENV = frozenset({"LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH"})
+
+
+def _runs_project_code(program: str | None) -> bool:
+    """Whether the program is a build or test runner that runs the workspace's code
+    (`make`, `ctest`, `pytest`: entries marked `runs_code`)."""
+    entry = PROGRAMS.get(program or "")
+    return entry is not None and entry.runs_code
+
+
 def _workspace_libraries(value: Word, cmd: SimpleCommand, a: Analyzer) -> bool:
     """Whether every library or directory a loader variable names lies in the workspace."""
     if value.value is None or not value.value.strip():
@@ -313,13 +324,25 @@ def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     elif (
         name in _LIBRARY_ENV
         and cmd.argv
-        and "/" in (cmd.argv[0].value or "")
-        and a.place(cmd.argv[0], cmd.cwd).zone == "workspace"
+        and (
+            "/" in (cmd.argv[0].value or "")
+            and a.place(cmd.argv[0], cmd.cwd).zone == "workspace"
+            or name in _LIBRARY_PATH_ENV
+            and _runs_project_code(cmd.argv[0].value)
+        )
         and _workspace_libraries(value, cmd, a)
     ):
         # `LD_PRELOAD=./build/libhook.so ./build/app`: the project's own library in the
-        # project's own program (in a program of the system, `ls`, it is not judged so)
+        # project's own program; `LD_LIBRARY_PATH=build/lib make test`: the project's own
+        # library directory for a build or test runner, which runs the project's code
+        # anyway (in a program of the system, `ls`, it is not judged so, nor LD_PRELOAD)
         a.add(Tier.WORKSPACE, f"sets {name} to the project's own libraries")
+    elif name == "GIT_CONFIG_NOSYSTEM" or (
+        name in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM") and value.value == "/dev/null"
+    ):
+        # the system file skipped, or an empty file in place of one: git reads less
+        # configuration, never more (whatever the value, GIT_CONFIG_NOSYSTEM adds nothing)
+        a.add(Tier.READ_ONLY, f"sets {name}: git reads less configuration")
     elif name in _DANGEROUS_ENV or name.startswith("GIT_CONFIG"):
         a.add(Tier.HIGH, f"sets {name}, which makes programs run other code")
     elif name in _MODEL_SERVER_VARS:

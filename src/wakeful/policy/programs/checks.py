@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os.path
 import re
+import shlex
 from collections.abc import Mapping
 from types import MappingProxyType
 
 from wakeful.policy.program_rules import PROGRAMS, Program
 from wakeful.policy.programs.assignments import _assign
+from wakeful.policy.programs.cloud import _openssl_output
+from wakeful.policy.programs.find import read_listed
 from wakeful.policy.programs.inline import _stdin_source
 from wakeful.policy.programs.options import (
     _ENDLESS_DEVICES,
@@ -227,15 +230,25 @@ _SECRET_VARIABLE = re.compile(r"(?i)(token|secret|passw|key|cred|auth|session|co
 
 
 def _envsubst_scope(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """envsubst puts the environment's values into its output: with no list of variables,
-    every one (tokens and keys included); with a list, those it names."""
+    """envsubst puts the environment's values into its output: with a list of variables,
+    those it names; without one, those the template names. Tools run with an environment
+    scrubbed of secrets (as `env | sort` is judged), so the whole of it is no secret; a
+    secret-looking name picked out is asked, as `printenv GITHUB_TOKEN` is: in the list, or
+    in the template's text or file name when they are known (a template known only at run
+    time may name one)."""
     if any(w.value in ("-v", "--variables") for w in args):
         return
     shown = [w for w in args if not (w.value or "").startswith("-")]
-    if not shown:
-        a.add(Tier.HIGH, "envsubst fills in every environment variable, secrets included")
-    elif any(w.value is None or _SECRET_VARIABLE.search(w.value) for w in shown):
-        a.add(Tier.HIGH, "envsubst prints secret-looking environment variables")
+    if shown:
+        if any(w.value is None or _SECRET_VARIABLE.search(w.value) for w in shown):
+            a.add(Tier.HIGH, "envsubst prints secret-looking environment variables")
+        return
+    template: list[Word] = [w for up in cmd.upstream for w in up.argv[1:]]
+    for r in cmd.redirects:
+        if r.op in ("<", "<<", "<<<") and r.fd in (None, "0"):
+            template.append(r.target if r.stdin is None and r.target else r.stdin or Word(None, ""))
+    if any(w.value is None or _SECRET_VARIABLE.search(w.value) for w in template):
+        a.add(Tier.HIGH, "envsubst fills in a template that names secrets, or one not known")
 
 
 def _clock_operand(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -328,8 +341,250 @@ def _variable_operands(name: str, args: list[Word], cmd: SimpleCommand, a: Analy
             _assign(var, Word(value, value), cmd, a)
 
 
+def _ssh_keygen_output(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`ssh-keygen -t TYPE -f FILE` writes a new key pair, FILE and FILE.pub: a new file in a
+    plain workspace directory is a workspace write, as openssl's new keys are; over a file
+    that exists it asks (ssh-keygen prompts), and without -f it writes ~/.ssh/id_TYPE."""
+    opts, _ = split_opts(args, PROGRAMS[name].takes)
+    types = _vals(opts, "-t")
+    if not types:
+        return
+    files = _vals(opts, "-f")
+    if not files:
+        kind = (types[-1].value or "rsa").split("-")[0]
+        a.write(Word(f"~/.ssh/id_{kind}", "~/.ssh/id_" + kind), cmd.cwd)
+        return
+    for target in files:
+        path = a.place(target, cmd.cwd).path
+        if path is None or os.path.lexists(path):
+            a.add(Tier.HIGH, f"{name} writes over {_short(target.text)}, or a file not known")
+            continue
+        _openssl_output(target, cmd, a)
+        a.write(Word(path + ".pub", target.text + ".pub"), cmd.cwd)
+
+
+def _go_module_fetch(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`go mod tidy`, `download`, `vendor` fetch what the module cache lacks; with
+    GOPROXY=off set for the command, go downloads from no source (GONOPROXY modules too)."""
+    if not any(var == "GOPROXY" and value.value == "off" for var, value in cmd.assigns):
+        a.add(Tier.NETWORK, "go mod fetches modules")
+
+
+def _mix_do(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`mix do TASK ARGS, TASK ARGS` (or `+` between them): each task is a mix command."""
+    tasks: list[list[Word]] = [[]]
+    for word in args:
+        if word.value is None:
+            tasks[-1].append(word)
+            continue
+        if word.value == "+":
+            tasks.append([])
+            continue
+        pieces = word.value.split(",")
+        for k, piece in enumerate(pieces):
+            if k:
+                tasks.append([])
+            if piece:
+                tasks[-1].append(Word(piece, piece))
+    for task in tasks:
+        if task:
+            a.run_argv([Word("mix", "mix"), *task], cmd)
+
+
+def _minisign_keys(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """minisign's keys: -G writes a new secret key (-s, or ~/.minisign/minisign.key) and
+    public key (-p, or ./minisign.pub), judged as openssl's new keys are (over a file that
+    exists, asked); otherwise -s is the secret key read and -p the public key read."""
+    opts, _ = split_opts(args, PROGRAMS[name].takes)
+    secret = _vals(opts, "-s") or [Word("~/.minisign/minisign.key", "~/.minisign/minisign.key")]
+    public = _vals(opts, "-p")
+    if not _has(opts, "-G"):
+        for key in [*_vals(opts, "-s"), *public]:
+            a.read(key, cmd.cwd)
+        return
+    for key in [*secret, *(public or [Word("minisign.pub", "minisign.pub")])]:
+        path = a.place(key, cmd.cwd).path
+        if path is None or os.path.lexists(path):
+            a.add(Tier.HIGH, f"{name} -G writes over {_short(key.text)}, or a file not known")
+        elif key in secret:
+            _openssl_output(key, cmd, a)
+        else:
+            a.write(key, cmd.cwd)
+
+
+def _mlr_prepipe(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """Miller runs `CMD < FILE` for --prepipe CMD and `CMD FILE` for --prepipex CMD, once
+    for each file operand (and for the --from files): judged as those shell commands, and
+    as the command written alone unless it ends in the redirection Miller completes."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes)
+    files = [*_vals(opts, "--from"), *pos]
+    for opt in ("--prepipe", "--prepipex"):
+        for code in _vals(opts, opt):
+            if code.value is None:
+                a.add(Tier.HIGH, f"{name} {opt} runs a command only known at run time")
+                continue
+            glue = " " if opt == "--prepipex" else " < "
+            if not code.value.rstrip().endswith("<"):  # also as written (`curl ... | sh`)
+                a.run_script(code.value, cmd.cwd, f"{name} {opt}")
+            for f in files or [Word("input", "input")]:
+                target = shlex.quote(f.value) if f.value is not None else '"$FILE"'
+                a.run_script(code.value + glue + target, cmd.cwd, f"{name} {opt}")
+
+
+# radare2 commands that analyze or print, and those that write (with -w); arguments of
+# names, numbers, addresses and `@` seeks only
+_R2_READS = frozenset(
+    {"aa", "aaa", "aaaa", "af", "afl", "afll", "aflj", "afi", "afn", "axt", "axf", "s"}
+    | {"pd", "pdf", "pdfj", "pdr", "pds", "px", "pxw", "pxq", "pxj", "ps", "psz", "i", "ij"}
+    | {"iz", "izz", "izj", "ii", "iij", "ie", "iS", "iSj", "is", "isj", "il", "iI", "ic", "?v"}
+)
+_R2_WRITES = frozenset({"wx", "wa", "wz"})
+_R2_ARGS = re.compile(r"[\w@ .:+\-\[\]*/,]*")
+
+
+def _r2_commands(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """radare2 -q -c 'CMD; CMD': analysis and printing read the file; wx, wa, wz with -w
+    write it; any other command (shell escapes, pipes, scripts, opening files, settings,
+    output to files) asks."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes)
+    writes = _has(opts, "-w")
+    for code in _vals(opts, "-c"):
+        for part in (code.value or "\0").split(";"):
+            words = part.split(None, 1)
+            if not words:
+                continue
+            verb, rest = words[0], words[1] if len(words) > 1 else ""
+            if not _R2_ARGS.fullmatch(rest) or verb not in _R2_READS | _R2_WRITES:
+                a.add(Tier.HIGH, f"{name} -c runs {_short(part.strip())}, which may do anything")
+            elif verb in _R2_WRITES:
+                if not writes:
+                    continue  # opened read-only: the write fails
+                for f in pos:
+                    a.write(f, cmd.cwd)
+
+
+_PLIST_READS = frozenset({"print", "help", "exit", "save", "revert"})
+_PLIST_WRITES = frozenset({"set", "add", "delete", "clear", "copy"})
+
+
+def _plist_buddy(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """PlistBuddy's -c commands: Print reads the file named; Set, Add, Delete, Clear and Copy
+    change it; Merge and Import read another file into it (without -c, the entry's own tier:
+    it reads commands interactively)."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes)
+    commands = _vals(opts, "-c")
+    files = pos[:1] or [Word(None, "<file>")]
+    for command in commands:
+        words = (command.value or "").split()
+        verb = words[0].lower() if words else ""
+        if command.value is None or verb not in _PLIST_READS | _PLIST_WRITES | {"merge", "import"}:
+            a.add(Tier.HIGH, f"{name} -c {_short(command.text)}: a command not known")
+            continue
+        for f in files:
+            a.read(f, cmd.cwd)
+            if verb not in _PLIST_READS:
+                a.write(f, cmd.cwd)
+        if verb in ("merge", "import") and len(words) > (2 if verb == "import" else 1):
+            source = words[2] if verb == "import" else words[1]
+            a.read(Word(source, source), cmd.cwd)
+
+
+_REMOTE_ARCHIVE = re.compile(r"^[\w.@-]+:")
+
+
+def _cpio_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """cpio -o and -p read the files named on standard input: what upstream lists. -o
+    writes the archive to standard output or to -F/-O FILE; -p copies into its operand.
+    An archive named HOST:FILE is reached through a remote shell."""
+    opts, pos = split_opts(args, PROGRAMS[name].takes)
+    copy_out = _has(opts, "-o", "--create")
+    passes = _has(opts, "-p", "--pass-through")
+    if copy_out or passes:
+        read_listed(cmd, a)
+    if passes and pos:
+        a.write(pos[0], cmd.cwd)
+    for f in _vals(opts, "-F", "--file", "-O", "-I"):
+        if f.value is None or _REMOTE_ARCHIVE.match(f.value):
+            a.add(Tier.NETWORK, f"{name} reaches the archive {_short(f.text)} on another host")
+        elif copy_out:
+            a.write(f, cmd.cwd)
+    for shell in _vals(opts, "--rsh-command"):
+        a.add(Tier.HIGH, f"{name} runs a remote shell command (--rsh-command)")
+        if shell.value:
+            a.run_script(shell.value, cmd.cwd, f"{name} --rsh-command")
+
+
+def _stdin_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`zip -@` archives the files named on standard input: what upstream lists."""
+    if any(w.value == "-@" for w in args):
+        read_listed(cmd, a)
+
+
+# dscl's options before the datasource that take a value (`-u USER -P PASSWORD`, `-f FILE`)
+_DSCL_VALUE_OPTS = frozenset({"-u", "-P", "-f"})
+# dscl commands that only read (written with a dash or without: `-list`, `list`, `ls`)
+_DSCL_READS = frozenset({"read", "readpl", "readpli", "list", "ls", "cat", "search", "diff"})
+
+
+def _dscl_command(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`dscl [options] DATASOURCE COMMAND ...`: one command, the word after the datasource,
+    with or without its dash; every word after it is that command's (`dscl . -create
+    /Users/x -list` creates). No command starts dscl's interactive shell."""
+    i = 0
+    while i < len(args) and (args[i].value or "").startswith("-"):
+        if args[i].value == "-f" and i + 1 < len(args):  # a local directory database
+            a.read(args[i + 1], cmd.cwd)
+        i += 2 if args[i].value in _DSCL_VALUE_OPTS else 1
+    command = args[i + 1].value if i + 1 < len(args) else None
+    if i + 1 < len(args) and command is None:
+        a.add(Tier.HIGH, f"{name} runs a command only known at run time")
+    elif command is None:
+        # its interactive shell, which reads its commands from standard input: nothing to
+        # run from the tool's empty input, anything from a pipe, a file or a here-document
+        if cmd.upstream or any(r.op.startswith("<") for r in cmd.redirects):
+            a.add(Tier.HIGH, f"{name} runs the commands it reads from standard input")
+    elif command.removeprefix("-") not in _DSCL_READS:
+        a.add(Tier.HIGH, f"{name} {_short(command)} changes directory records")
+    else:
+        a.add(Tier.READ_ONLY, f"{name} {_short(command)} reads directory records")
+
+
+def _setting_value(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`fossil settings NAME` shows a setting; a value after the name, `--unset`, or words
+    only known at run time change one."""
+    pos = [w for w in args if not (w.value or "").startswith("-")]
+    if len(pos) > 1 or any(w.value is None or w.value == "--unset" for w in args):
+        a.add(Tier.HIGH, f"{name} changes a setting")
+
+
+def _quarantine_change(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`xattr -d com.apple.quarantine FILE` (and -w, -c, in any cluster: `-dr`): the
+    quarantine that makes Gatekeeper check a downloaded program is removed or forged;
+    `-p` only prints it."""
+    values = [w.value for w in args]
+    changes = any(
+        v is None or (v.startswith("-") and not v.startswith("--") and set(v[1:]) & set("dwc"))
+        for v in values
+    )
+    if changes and any(v is None or v == "com.apple.quarantine" for v in values):
+        a.add(
+            Tier.HIGH,
+            f"{name} changes com.apple.quarantine, which makes Gatekeeper check "
+            "a downloaded program",
+        )
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
+        "cpio_names": _cpio_names,
+        "minisign_keys": _minisign_keys,
+        "mix_do": _mix_do,
+        "mlr_prepipe": _mlr_prepipe,
+        "plist_buddy": _plist_buddy,
+        "r2_commands": _r2_commands,
+        "go_module_fetch": _go_module_fetch,
+        "ssh_keygen_output": _ssh_keygen_output,
+        "stdin_names": _stdin_names,
         "envsubst_scope": _envsubst_scope,
         "clock_operand": _clock_operand,
         "name_lookup": _name_lookup,
@@ -347,6 +602,9 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "stdin_commands": _stdin_commands,
         "user_command": _user_command,
         "variable_operands": _variable_operands,
+        "dscl_command": _dscl_command,
+        "setting_value": _setting_value,
+        "quarantine_change": _quarantine_change,
     }
 )
 

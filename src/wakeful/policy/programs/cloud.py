@@ -112,6 +112,16 @@ def _cdk_local(verb: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> 
     a.runs_code(f"cdk {verb} runs the project's app")
 
 
+# Commands whose `-in` is a private key, written out (to standard output or `-out`) unless
+# `-noout` or `-pubout` keep it in (`-modulus` and `-check` show nothing secret), and a
+# `-text` option prints its parts; pkcs12's `-nokeys` leaves the keys out.
+_OPENSSL_KEY_COMMANDS = frozenset({"rsa", "pkey", "ec", "dsa", "pkcs8", "pkcs12"})
+# Commands that parse parameters only: a private key given to them is rejected, not printed.
+_OPENSSL_PARAM_COMMANDS = frozenset({"pkeyparam", "dhparam", "ecparam"})
+# Options that name a private key the command signs or decrypts with (dgst's `-sign` too).
+_OPENSSL_KEY_OPTS = frozenset({"-key", "-inkey", "-signkey", "-CAkey", "-keyfile", "-prverify"})
+
+
 def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     values = [w.value or "" for w in args]
     sub = values[0] if values else ""
@@ -120,6 +130,7 @@ def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     if sub in ("s_server", "s_time") or {"-connect", "-url", "-port", "-accept"} & set(values):
         # a TLS server anyone can reach, a client timing one, an OCSP responder or query
         a.add(Tier.NETWORK, f"openssl {sub} listens for or makes network connections")
+    _openssl_keys_and_passwords(sub, values, args, cmd, a)
     if sub in (
         "version",
         "help",
@@ -157,10 +168,80 @@ def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     else:
         for i, v in enumerate(values):
             if v in ("-in",) and i + 1 < len(args):
-                a.read(args[i + 1], cmd.cwd)
+                _openssl_key_input(sub, values, args, i + 1, cmd, a)
             if v in ("-out", "-keyout") and i + 1 < len(args):
                 _openssl_output(args[i + 1], cmd, a)
-        a.add(Tier.WORKSPACE, f"openssl {sub} works with keys or certificates")
+        if (sub in _OPENSSL_KEY_COMMANDS or sub in _OPENSSL_PARAM_COMMANDS) and not {
+            "-out",
+            "-keyout",
+            "-genkey",
+        } & set(values):
+            # what they make goes to standard output: a key read is judged above
+            a.add(Tier.READ_ONLY, f"openssl {sub} prints a key's or parameters' details")
+        else:
+            a.add(Tier.WORKSPACE, f"openssl {sub} works with keys or certificates")
+
+
+def _openssl_keys_and_passwords(
+    sub: str, values: list[str], args: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> None:
+    """The private keys a command signs or decrypts with, and the files its passwords come
+    from (`-passin file:PATH`): a key in the workspace is the project's, used without being
+    shown; any other is read as what it is."""
+    for i, v in enumerate(values[:-1]):
+        key_opt = v in _OPENSSL_KEY_OPTS or (v == "-sign" and sub == "dgst")
+        if key_opt:
+            place = a.place(args[i + 1], cmd.cwd)
+            if place.zone == "secret" and (place.path or "").startswith(a.workspace + "/"):
+                a.add(Tier.READ_ONLY, f"signs or decrypts with the project's key {place.label}")
+            else:
+                a.read(args[i + 1], cmd.cwd)
+        elif v in ("-passin", "-passout") and values[i + 1].startswith("file:"):
+            a.read(Word(values[i + 1][len("file:") :], args[i + 1].text), cmd.cwd)
+        elif v in ("-passin", "-passout") and args[i + 1].value is None:
+            a.add(Tier.HIGH, f"openssl {v} takes its password from a source known at run time")
+
+
+def _openssl_key_input(
+    sub: str, values: list[str], args: list[Word], at: int, cmd: SimpleCommand, a: Analyzer
+) -> None:
+    """`-in` of a command that works with keys. A private key in the workspace stays unseen
+    when the command prints nothing of it (`rsa -noout -modulus`), only its public part
+    (`-pubout`), rejects it (`-pubin`, the parameter commands), or copies it into a new file
+    named as a key in the workspace, which is guarded as the key itself is; otherwise the
+    key is read as the secret it is."""
+    place = a.place(args[at], cmd.cwd)
+    if not (place.zone == "secret" and (place.path or "").startswith(a.workspace + "/")):
+        a.read(args[at], cmd.cwd)
+        return
+    shown = ("-text", "-text_pub", "-info")
+    if sub in _OPENSSL_PARAM_COMMANDS or (
+        "-pubin" in values and sub in _OPENSSL_KEY_COMMANDS and sub != "pkcs12"
+    ):
+        a.add(Tier.READ_ONLY, f"reads only public data from {place.label} (a key is rejected)")
+        return
+    if sub not in _OPENSSL_KEY_COMMANDS or any(v in shown for v in values):
+        a.read(args[at], cmd.cwd)
+        return
+    if "-noout" in values or "-pubout" in values or (sub == "pkcs12" and "-nokeys" in values):
+        a.add(Tier.READ_ONLY, f"reads {place.label} and shows only its public part")
+        return
+    out = values.index("-out") + 1 if "-out" in values else 0
+    if out and out < len(args) and _new_key_file(args[out], cmd, a):
+        a.add(Tier.READ_ONLY, f"reads {place.label} into a new key file")
+        return
+    a.read(args[at], cmd.cwd)
+
+
+def _new_key_file(target: Word, cmd: SimpleCommand, a: Analyzer) -> bool:
+    """Whether the file is a new one named as a key or certificate in a plain workspace
+    directory (`build/key.pem`): what is written there is guarded as a key is."""
+    place = a.place(target, cmd.cwd)
+    path = place.path
+    if place.zone != "secret" or path is None or os.path.lexists(path):
+        return False
+    folder = a.place(os.path.dirname(path), None)
+    return folder.zone == "workspace" and not path_risk.is_secret(folder.path or "/", a.home)
 
 
 def _openssl_output(target: Word, cmd: SimpleCommand, a: Analyzer) -> None:
@@ -168,11 +249,7 @@ def _openssl_output(target: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     (`build/key.pem`) in a plain workspace directory is a workspace write; anything that
     exists already, or lies elsewhere (~/.ssh, .wakeful/, a directory linked out of the
     workspace), is judged as any write there."""
-    place = a.place(target, cmd.cwd)
-    path = place.path
-    if place.zone == "secret" and path is not None and not os.path.lexists(path):
-        folder = a.place(os.path.dirname(path), None)
-        if folder.zone == "workspace" and not path_risk.is_secret(folder.path or "/", a.home):
-            a.add(Tier.WORKSPACE, f"writes the new key or certificate {place.label}")
-            return
+    if _new_key_file(target, cmd, a):
+        a.add(Tier.WORKSPACE, f"writes the new key or certificate {a.place(target, cmd.cwd).label}")
+        return
     a.write(target, cmd.cwd)

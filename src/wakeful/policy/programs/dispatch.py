@@ -33,7 +33,7 @@ from wakeful.policy.programs.files import (
 from wakeful.policy.programs.find import h_fd, h_find
 from wakeful.policy.programs.git import h_git
 from wakeful.policy.programs.inline import brought_in, ran_as_written
-from wakeful.policy.programs.network import h_scp, h_ssh
+from wakeful.policy.programs.network import h_lynx, h_scp, h_ssh
 from wakeful.policy.programs.options import Handler
 from wakeful.policy.programs.shells import (
     h_gdb,
@@ -171,6 +171,24 @@ class _Plan:
         )
 
 
+# Programs whose operands after a subcommand may be another program's words (`docker run
+# IMAGE --help` runs the image): `--help` asks for help only after a chain of the entry's
+# own subcommands (`docker volume create --help`).
+_HELP_BY_SUBCOMMANDS = frozenset({"docker", "podman", "kubectl", "oc"})
+
+
+def _help_on_subcommand(entry: Program, args: list[Word]) -> bool:
+    if len(args) < 2 or args[-1].value != "--help":
+        return False
+    current: Program | None = entry
+    for word in args[:-1]:
+        sub = current.subcommands.get(word.value or "") if current is not None else None
+        if sub is None:
+            return False
+        current = sub if isinstance(sub, Program) else None
+    return True
+
+
 def _module_path(handler: Handler) -> str:
     """Where a handler is written, as a path under the source tree
     (`policy/programs/files.py` for `wakeful.policy.programs.files`)."""
@@ -238,6 +256,9 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         ):
             a.add(Tier.READ_ONLY, "asks for help on a subcommand")
             return
+        if name in _HELP_BY_SUBCOMMANDS and _help_on_subcommand(PROGRAMS[name], args):
+            a.add(Tier.READ_ONLY, "asks for help on a subcommand")
+            return
     handler = plan.handler
     if handler is not None:
         a.deciders.append(plan.decider)
@@ -262,7 +283,7 @@ def _classify_path_program(
     base = os.path.basename(name)
     resolved = a.resolve(name, cmd.cwd)
     if resolved is not None and resolved.startswith(
-        ("/usr/bin/", "/bin/", "/usr/local/bin/", "/usr/sbin/", "/sbin/")
+        ("/usr/bin/", "/bin/", "/usr/local/bin/", "/usr/sbin/", "/sbin/", "/usr/libexec/")
     ):
         return _PLANS.get(base) or _plan(base)
     place = a.place(name, cmd.cwd)
@@ -406,6 +427,7 @@ def _handlers() -> dict[str, Handler]:
         table[n] = h_sql
     table["chattr"] = h_chattr
     table["openssl"] = h_openssl
+    table["lynx"] = h_lynx
     table["protoc"] = h_protoc
     return table
 

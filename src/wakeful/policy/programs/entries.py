@@ -300,6 +300,19 @@ def run_program(
                 continue
             kept.append(word)
         args = kept
+    if rule.value_words:  # `hyperfine -P NAME MIN MAX`: the words are the option's
+        kept = []
+        skip = 0
+        for word in args:
+            if skip:
+                skip -= 1
+                continue
+            count = rule.value_words.get(word.value or "")
+            if count:
+                skip = count
+                continue
+            kept.append(word)
+        args = kept
     opts, pos = _split(rule, compiled, args)
     # The words of the command the program runs, from its first word on: judged as that
     # command (`screen rm -rf ~ -ls`: `-ls` is rm's word, not screen's listing flag).
@@ -535,8 +548,8 @@ def run_program(
     )
     for i, word in enumerate(pos):
         kind = kinds[i if i < last else last]
-        if kind == "none" or word.value == "-":  # `-`: standard input or output
-            continue
+        if kind == "none" or word.value == "-" and kind != "script":
+            continue  # `-`: standard input or output (a script read from it is judged)
         if kind == "script":
             _run_file(name, word, cmd, a)
             break
@@ -597,8 +610,8 @@ def _run_bare(
     cwd = cmd.cwd
     for i, word in enumerate(pos):
         kind = kinds[i if i < last else last]
-        if kind == "none" or word.value == "-":  # `-`: standard input or output
-            continue
+        if kind == "none" or word.value == "-" and kind != "script":
+            continue  # `-`: standard input or output (a script read from it is judged)
         if kind == "read":
             a.read(word, cwd)
         elif kind == "meta":
@@ -698,6 +711,11 @@ def _word_findings(
                 break
 
 
+# The pid of the shell that runs the command (or of its subshell): known only at run time,
+# and always the command's own.
+_OWN_PID = frozenset({"$$", "${$}", "$BASHPID", "${BASHPID}"})
+
+
 def _operand_findings(
     name: str, rule: Program, compiled: _Compiled, pos: list[Word], a: Analyzer
 ) -> None:
@@ -707,6 +725,8 @@ def _operand_findings(
     plain = False
     for word in pos:
         value = word.value
+        if value is None and word.text.strip('"') in _OWN_PID:
+            value = "$$"  # the shell's own pid, matched by its name (`kill -9 $$`)
         for pattern, tier, why in compiled.operand_patterns if value is not None else ():
             if pattern.search(value or ""):
                 a.add(tier, f"{name} {_short(word.text)} {why}")

@@ -8,6 +8,7 @@ import re
 
 from wakeful.policy import path_risk
 from wakeful.policy.programs.entries import _COPY_LONG, _TAR_LONG, expand_long
+from wakeful.policy.programs.find import read_listed
 from wakeful.policy.programs.options import _has, _max, _vals, split_opts
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
@@ -163,6 +164,7 @@ def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
             "-T",
             "--temp-dir",
             "--log-file",
+            "--files-from",
         ),
     )
     for shell in _vals(opts, "-e", "--rsh", "--rsync-path"):
@@ -173,11 +175,17 @@ def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         return
     sources, dest = pos[:-1], pos[-1]
     remote = [w for w in pos if w.value and _REMOTE_OPERAND.match(w.value)]
+    listed = _vals(opts, "--files-from")
     for src in sources:
         if src in remote:
             a.add(Tier.NETWORK, f"downloads from {src.value}")
         else:
             a.read(src, cmd.cwd)
+            for names in listed:  # the files it lists, below each source
+                if names.value == "-":
+                    read_listed(cmd, a, src.value)
+                elif names.value is None or not _REMOTE_OPERAND.match(names.value):
+                    a.read(names, cmd.cwd)
     if dest in remote:
         a.add(Tier.HIGH, f"uploads to the remote {dest.value}")
     else:
@@ -396,6 +404,14 @@ def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         for f in archive:
             if f.value != "-":
                 a.write(f, cmd.cwd)
+        for names in _vals(opts, "-T", "--files-from"):  # the files it lists are read
+            if names.value == "-":
+                read_listed(cmd, a)
+                for base in dest:  # relative names are below the directory -C names
+                    read_listed(cmd, a, base.value)
+            else:
+                a.read(names, cmd.cwd)
+                a.read(Word(None, "<listed>"), cmd.cwd)
         for p in pos:
             a.read(p, cmd.cwd)
             for base in dest:  # `-C ~ .ssh`: members are read from the directory -C names

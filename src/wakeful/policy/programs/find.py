@@ -403,6 +403,14 @@ def _listed_paths(cmd: SimpleCommand) -> list[Word] | None:
                 else Word(s.value.rstrip("/") + "/" + found, s.text)
                 for s in (starts or [Word(".", ".")])
             ]
+        if name == "gofmt" and "-l" in values:  # the Go files below its operands
+            dirs = [w for w in args if not (w.value or "").startswith("-")]
+            return [
+                Word(None, d.text)
+                if d.value is None
+                else Word(d.value.rstrip("/") + "/found.go", d.text)
+                for d in (dirs or [Word(".", ".")])
+            ]
         if name in ("fd", "fdfind"):
             sample = _fd_sample(args)
             return [Word(sample, sample)] if sample else None
@@ -428,6 +436,16 @@ def _listed_paths(cmd: SimpleCommand) -> list[Word] | None:
                 return words
         return None
     return None
+
+
+def read_listed(cmd: SimpleCommand, a: Analyzer, base: str | None = None) -> None:
+    """A program that reads the files named on its standard input (`cpio -o`, `tar -T -`,
+    `zip -@`) reads what the pipeline upstream lists, or paths known only at run time. With
+    `base`, the names are below that directory (`rsync --files-from=- SRC`)."""
+    for item in _listed_paths(cmd) or [Word(None, "<input>")]:
+        if base is not None and item.value is not None:
+            item = Word(os.path.join(base, item.value.lstrip("/")), item.text)
+        a.read(item, cmd.cwd)
 
 
 def _here_string_words(cmd: SimpleCommand) -> list[Word] | None:

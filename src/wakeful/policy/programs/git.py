@@ -12,12 +12,14 @@ from types import MappingProxyType
 
 from wakeful.policy.program_rules import FAMILIES, GIT_EXEC_KEYS, Subcommand
 from wakeful.policy.programs.options import _vals, split_opts
-from wakeful.policy.programs.tables import _GIT_GREP_O, _GIT_READ_OPTS
+from wakeful.policy.programs.tables import _GIT_GREP_O, _GIT_READ_OPTS, _SECRET_SEARCH
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
 
 _GIT = FAMILIES["git"]
+# Programs that git runs as its own commands (`git cliff` is git-cliff) and that have entries.
+_GIT_EXTERNAL = frozenset({"git-cliff"})
 _GIT_SAYS = {
     Tier.READ_ONLY: "reads repository state",
     Tier.WORKSPACE: "changes the local repository (recoverable)",
@@ -76,6 +78,8 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         h_git(name, [*words, *sargs], cmd, a)
         return
     _git_option_effects(sub, sargs, vals, cwd, a)
+    if sub in _GIT_CONTENT:
+        _git_prints_content(sub, sargs, vals, cwd, a)
     part = f"git {sub}"
     code = _GIT_CODE.get(sub)
     if code is not None and code(_GitCall(sub, sargs, vals, cwd, cmd, a, part)):
@@ -89,6 +93,9 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     tier = _GIT.tiers.get(sub)
     if tier is not None:
         a.add(tier, _GIT_SAYS[tier], part=part)
+    elif f"git-{sub}" in _GIT_EXTERNAL:
+        # `git cliff`: git runs the program git-cliff found on PATH (before any alias)
+        a.run_argv([Word(f"git-{sub}", f"git-{sub}"), *sargs], cmd)
     else:
         a.add(Tier.HIGH, f"runs `git {sub}`, an unknown git command or alias", part=part)
 
@@ -180,6 +187,107 @@ def _git_option_effects(
                 and a.place(sargs[k], cwd).zone != "workspace"
             ):
                 a.read(sargs[k], cwd)
+
+
+# Subcommands that print the content of the files their pathspecs name (`git diff -- .env`,
+# `git log -p .env`, `git show HEAD -- .env`, `git archive HEAD .env`, `git grep . -- .env`);
+# log, whatchanged and the plumbing diffs only with a patch, and none of them when told to
+# print only names or statistics.
+_GIT_CONTENT = frozenset(
+    {"diff", "show", "log", "whatchanged", "format-patch", "archive", "grep"}
+    | {"diff-tree", "diff-index", "diff-files", "annotate"}
+)
+_GIT_ALWAYS_CONTENT = frozenset({"diff", "show", "format-patch", "archive", "grep", "annotate"})
+_GIT_PATCH_FLAGS = frozenset(
+    {"-p", "-u", "--patch", "--cc", "-c", "--patch-with-stat", "--patch-with-raw", "-W"}
+    | {"--function-context", "--full-diff", "--word-diff", "--color-words", "--textconv"}
+)
+_GIT_NO_CONTENT = frozenset(
+    {"--stat", "--numstat", "--shortstat", "--name-only", "--name-status", "--summary"}
+    | {"--dirstat", "-s", "--no-patch", "--quiet", "--raw", "--compact-summary", "--check"}
+    | {"-l", "--files-with-matches", "-L", "--files-without-match", "-c", "--count", "-q"}
+)
+# Options of those subcommands that take the next word as their value (not a pathspec).
+_GIT_CONTENT_TAKES = frozenset(
+    {"-n", "--max-count", "--skip", "--author", "--committer", "--grep", "--since", "--until"}
+    | {"--after", "--before", "--format", "--pretty", "-o", "--output", "-e", "-f"}
+    | {"--prefix", "--remote", "--exec", "-S", "-G", "--diff-filter", "-U"}
+    | {"--max-depth", "--threads", "-A", "-B", "-C", "--subject-prefix", "--to"}
+)
+
+
+_GIT_VALUED_SHORT = frozenset("SGLUOnABCefoXM")
+# -S or -G, alone or ending a cluster of flags (`-pS`), its value attached or the next word
+_GIT_PICKAXE = re.compile(r"^-[a-zA-Z]*?[SG]")
+
+
+def _git_rev_like(value: str) -> bool:
+    """A word that names revisions rather than files (`HEAD~2`, `a..b`, `@{u}`, `v1^`,
+    `REV:PATH`, whose PATH `show` judges)."""
+    return ".." in value or "@{" in value or "^" in value or ":" in value or "~" in value[1:]
+
+
+def _git_prints_content(
+    sub: str, sargs: list[Word], vals: list[str], cwd: str | None, a: Analyzer
+) -> None:
+    """The files a content-printing subcommand's pathspecs name are read (a secret among
+    them is a credential read), the file of `log -L RANGE:FILE` too, and a pickaxe (`-S`,
+    `-G`) for a credential's marker whose matching changes are printed searches the
+    history for credentials."""
+    patched = sub in _GIT_ALWAYS_CONTENT
+    explicit = False
+    for v in vals:
+        flag = v.split("=", 1)[0]
+        if flag in _GIT_PATCH_FLAGS or v.startswith(("-L", "--word-diff", "--color-words")):
+            patched = explicit = True
+        elif v[1:2].isalpha() and v[1] not in _GIT_VALUED_SHORT and "p" in v and v[1:].isalpha():
+            patched = explicit = True  # a cluster holding -p (`-Spass` is -S's value: no)
+    if sub == "grep":
+        explicit = True  # -l, -c and -L of grep print names and counts only
+        if any(v in _GIT_NO_CONTENT for v in vals if v in ("-l", "-L", "-c", "-q")):
+            return
+    elif not explicit and any(v.split("=", 1)[0] in _GIT_NO_CONTENT for v in vals):
+        return
+    if not patched:
+        return
+    paths = False
+    pattern_given = sub != "grep" or any(v in ("-e", "-f") for v in vals)
+    skip = False
+    for k, (word, v) in enumerate(zip(sargs, vals, strict=True)):
+        if skip:
+            skip = False
+            continue
+        if v == "--" and not paths:
+            paths = True
+            continue
+        if not paths and v.startswith("-"):
+            flag = v.split("=", 1)[0]
+            following = vals[k + 1] if k + 1 < len(vals) else ""
+            if v.startswith("-L") and sub != "grep":
+                target = Word((v[2:] or following).rpartition(":")[2], v)
+                if target.value and a.place(target, cwd).zone != "workspace":
+                    a.read(target, cwd)
+                skip = v == "-L"
+            elif _GIT_PICKAXE.match(v) and sub != "grep":
+                marker = _GIT_PICKAXE.sub("", v) or following
+                skip = not _GIT_PICKAXE.sub("", v)
+                if marker and _SECRET_SEARCH.search(marker):
+                    a.add(
+                        Tier.CRITICAL,
+                        f"prints the history's changes that add or remove {marker!r} (a "
+                        "search for credentials)",
+                    )
+            skip = skip or flag in _GIT_CONTENT_TAKES and "=" not in v and len(v) == len(flag)
+            continue
+        if not pattern_given:  # git grep's first operand is its pattern
+            pattern_given = True
+            continue
+        if (
+            word.value is not None
+            and (paths or not _git_rev_like(v))
+            and a.place(word, cwd).zone != "workspace"  # a plain project file says nothing
+        ):
+            a.read(word, cwd)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -370,7 +478,59 @@ def _git_bisect(c: _GitCall) -> bool:
     return False
 
 
+# `git clone` options that change nothing but what is copied (the rest may run a command,
+# install hooks, set configuration, reach a server or write elsewhere)
+_CLONE_PLAIN_FLAGS = frozenset(
+    {"-q", "--quiet", "-v", "--verbose", "-n", "--no-checkout", "--bare", "-l", "--local"}
+    | {"--no-hardlinks", "-s", "--shared", "--single-branch", "--no-single-branch"}
+    | {"--no-tags", "--progress", "--sparse"}
+)
+_CLONE_PLAIN_VALUES = frozenset({"-b", "--branch", "-o", "--origin", "--depth"})
+# `host:path` and `user@host:path` are ssh (a colon before the first slash)
+_SCP_LIKE = re.compile(r"^[^/]*:")
+
+
+def _local_clone(c: _GitCall) -> tuple[Word, Word | None] | None:
+    """The source and destination of a `git clone` from a path (a repository or a bundle
+    file), with only plain options; None when it may reach a server or do more."""
+    operands: list[Word] = []
+    words = iter(c.sargs)
+    for word in words:
+        v = word.value
+        if v is None:
+            return None
+        name = v.partition("=")[0]
+        if v.startswith("-") and v != "-":
+            if name in _CLONE_PLAIN_VALUES:
+                if "=" not in v:
+                    next(words, None)
+                continue
+            if v not in _CLONE_PLAIN_FLAGS:
+                return None
+            continue
+        operands.append(word)
+    if not operands or len(operands) > 2:
+        return None
+    source = operands[0].value or ""
+    if "://" in source or _SCP_LIKE.match(source) or not source:
+        return None
+    return operands[0], operands[1] if len(operands) == 2 else None
+
+
 def _git_clone(c: _GitCall) -> bool:
+    local = _local_clone(c)
+    if local is not None:
+        # from a repository or bundle on this machine: the source is read where it is
+        source, dest = local
+        c.a.read(source, c.cwd)
+        if dest is None:
+            name = os.path.basename((source.value or "").rstrip("/"))
+            for suffix in ("/.git", ".git", ".bundle"):
+                name = name.removesuffix(suffix)
+            dest = Word(name or ".", name or ".")
+        c.a.write(dest, c.cwd)
+        c.a.add(Tier.WORKSPACE, "clones a repository from a path on this machine", part=c.part)
+        return True
     c.a.add(Tier.NETWORK, "clones a repository", part=c.part)
     dests = [w for w in c.sargs if not (w.value or "").startswith("-")]
     if len(dests) >= 2:
@@ -452,6 +612,46 @@ def _git_apply(c: _GitCall) -> bool:
 # The git subcommands code judges (what data cannot say: paths, commands they run, options
 # that only count together); the others are data in program_rules (`_GIT.subcommands` and
 # the tier table).
+# A new object's name, printed by the plumbing that writes it: never the all-zero id, which
+# update-ref takes as a deletion.
+# Its words hold no other command, no output redirection and no expansion but `$(git
+# write-tree)`, so what it prints is that name alone.
+_NEW_OBJECT = re.compile(
+    r'"?\$\(git (hash-object|commit-tree|write-tree|mktree|mktag)\b[^`;&|>\n$()]*'
+    r'(\$\(git write-tree\)[^`;&|>\n$()]*)?\)"?'
+)
+
+
+def _git_update_ref(c: _GitCall) -> bool:
+    """`update-ref REF $(git commit-tree ...)`: HEAD or a branch pointed at a commit the
+    line just wrote, as `git commit` does (the reflog keeps the old value). Deleting (`-d`,
+    or the all-zero id as the new value), `--stdin`, other refs (tags keep no reflog), an
+    existing commit (a branch moved back) and any other value only known at run time (it
+    may be the zero id) are left to the subcommand's tier."""
+    operands: list[Word] = []
+    words = iter(c.sargs)
+    for w in words:
+        if w.value in ("-m",):
+            next(words, None)  # the reason recorded in the reflog
+        elif w.value in ("--no-deref", "--create-reflog"):
+            continue
+        elif w.value is None or not w.value.startswith("-"):
+            operands.append(w)
+        else:
+            return False
+    if len(operands) not in (2, 3):
+        return False
+    ref, new = operands[0].value, operands[1]
+    if ref is None or not (ref == "HEAD" or ref.startswith("refs/heads/")):
+        return False
+    if new.value is not None or not _NEW_OBJECT.fullmatch(new.text):
+        # an existing commit: a branch moved back drops what came after it from the
+        # branch (`git update-ref refs/heads/main HEAD~10`), as a history rewrite does
+        return False
+    c.a.add(Tier.WORKSPACE, "points HEAD or a branch at a commit it just wrote", part=c.part)
+    return True
+
+
 _GIT_CODE: Mapping[str, Callable[[_GitCall], bool]] = MappingProxyType(
     {
         "init": _git_init,
@@ -474,6 +674,7 @@ _GIT_CODE: Mapping[str, Callable[[_GitCall], bool]] = MappingProxyType(
         "diff": _git_diff,
         "difftool": _git_diff,
         "apply": _git_apply,
+        "update-ref": _git_update_ref,
     }
 )
 
@@ -487,6 +688,8 @@ def judge_subcommand(rule: Subcommand, vals: list[str]) -> tuple[Tier, str]:
         if words:
             found = rule.actions.get(" ".join(words[:2])) or rule.actions.get(words[0])
             return found or rule.other_action or (rule.tier, rule.what)
+    if rule.last_wins:  # the options before `--`, the last one first
+        vals = vals[::-1] if "--" not in vals else vals[: vals.index("--")][::-1]
     for v in vals if rule.options else ():
         if not v.startswith("-"):
             continue
@@ -532,11 +735,21 @@ def _git_alias(options: list[Word], sub: str) -> list[str] | None:
     return None
 
 
+_GIT_BOOLEANS = frozenset({"true", "false", "yes", "no", "on", "off", "1", "0"})
+
+
 def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
     if pair is None:
         a.add(Tier.HIGH, "git -c sets configuration only known at run time")
         return
     key, _, value = pair.partition("=")
+    lower = key.lower()
+    if lower == "core.pager" or lower.startswith("pager."):
+        # the pager is a shell command that pages git's own output: judged as that command
+        # (`core.pager=delta`); `pager.log=false` runs none, `true` the usual one
+        if value.lower() not in _GIT_BOOLEANS:
+            a.run_script(value.lstrip("!"), cmd.cwd, f"git -c {key}")
+        return
     if GIT_EXEC_KEYS.match(key) and not _turns_off(key, [value]):
         a.add(Tier.HIGH, f"git -c {key}=... makes git run a program")
         if key.lower().startswith("alias.") and not value.startswith("!"):

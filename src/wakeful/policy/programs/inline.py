@@ -202,6 +202,10 @@ def ran_as_written(path: str | None, word: Word, cmd: SimpleCommand, a: Analyzer
 
 
 def _run_file(interp: str, word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
+    if word.value == "-" and not any(r.target is word for r in cmd.redirects):
+        # `bash -`, `ruby -`, `node -`: the operand `-` names standard input, not a file
+        exec_stdin(cmd, a, interp, interp in _SHELLS)
+        return
     if word.fd:
         echoed = _echoed_code(word.text) if interp in _SHELLS or interp in ("source", ".") else None
         if echoed is not None:  # `source <(echo 'git push')` runs `git push`

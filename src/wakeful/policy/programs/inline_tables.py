@@ -58,6 +58,7 @@ _SAFE_PY_CALLS = frozenset(
         "uuid4",
         "getdefaultencoding",
         "getrecursionlimit",
+        "exit",  # sys.exit(STATUS) and exit(STATUS): the status is judged as any expression
         "exists",
         "isfile",
         "isdir",

@@ -89,3 +89,34 @@ def h_scp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                 )
     else:
         a.write(dest, cmd.cwd)
+
+
+# lynx options that only shape a dump's text (`-width=80`, `-nolist`)
+_LYNX_DUMP_SHAPE = frozenset(
+    {
+        *("-dump", "-stdin", "-nolist", "-listonly", "-nonumbers", "-notitle", "-nomargins"),
+        *("-force_html", "-hiddenlinks", "-unique_urls", "-with_backspaces", "-justify"),
+        *("-width", "-cols", "-display_charset", "-assume_charset", "-assume_local_charset"),
+        *("-raw", "-underscore", "-nounderline", "-noreferer", "-noredir"),
+    }
+)
+
+
+def h_lynx(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`lynx -dump -stdin` and `lynx -dump FILE` render a local document as text: nothing
+    is fetched (links are listed, not followed). Any other form browses: its start page or
+    a URL, crawls, posts, runs editors and local scripts, loads configuration."""
+    values = [w.value for w in args]
+    opts = [v.split("=", 1)[0] for v in values if v is not None and v.startswith("-")]
+    operands = [w for w in args if w.value is not None and not w.value.startswith("-")]
+    if (
+        None not in values
+        and "-dump" in opts
+        and all(o in _LYNX_DUMP_SHAPE for o in opts)
+        and (("-stdin" in opts and not operands) or (len(operands) == 1 and "-stdin" not in opts))
+    ):
+        for w in operands:
+            a.read(w, cmd.cwd)  # a URL here is fetched: judged so by the read
+        a.add(Tier.READ_ONLY, f"{name} -dump renders a local document as text")
+    else:
+        a.add(Tier.NETWORK, f"{name} browses the web (its start page or a URL)")

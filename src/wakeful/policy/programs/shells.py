@@ -204,16 +204,42 @@ def h_wrapper(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> N
     a.run_argv(pos, cmd)
 
 
+# unshare's flags for a user namespace of the user's own (root inside maps to the user),
+# and the namespaces that only take away what the command can see or reach
+_UNSHARE_USERNS = frozenset({"-r", "--map-root-user", "-U", "--user", "-c"})
+_UNSHARE_CONFINES = _UNSHARE_USERNS | frozenset(
+    {"--map-current-user", "-n", "--net", "-m", "--mount", "-p", "--pid", "-f", "--fork"}
+    | {"-i", "--ipc", "-u", "--uts", "-C", "--cgroup", "-T", "--time", "--mount-proc"}
+    | {"--kill-child"}
+)
+
+
 def h_isolate(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     """unshare, bwrap, systemd-run: options, then a command that runs in new namespaces or
-    as a unit of its own; judged as that command, and never below high."""
+    as a unit of its own; judged as that command, and never below high, but in two forms
+    that only confine it: `systemd-run --user --scope` with limits, and unshare with a user
+    namespace of the user's own, a network namespace and others that take away (`unshare -r
+    -n make test`: root only inside, no network)."""
     if name == "bwrap":
         pos = _bwrap_command(args)
         a.add(Tier.HIGH, "runs a command in a bubblewrap sandbox whose binds decide its reach")
     else:
         opts, pos = split_opts(args, _ISOLATE_OPTS[name], stop_at_positional=True)
         if name == "unshare":
-            a.add(Tier.HIGH, "runs a command in new namespaces, possibly as root in them")
+            flags = {f for f, _ in opts}
+            if (
+                pos
+                and flags & _UNSHARE_USERNS
+                and flags & {"-n", "--net"}  # the idiom that takes the network away
+                and flags <= _UNSHARE_CONFINES
+                and all(value is None for _, value in opts)  # `--net=FILE` keeps a namespace
+            ):
+                a.add(
+                    Tier.READ_ONLY,
+                    "unshare runs the command in namespaces of the user's own (no privilege)",
+                )
+            else:
+                a.add(Tier.HIGH, "runs a command in new namespaces, possibly as root in them")
         elif any(f.startswith("--on-") for f, _ in opts):
             a.add(Tier.HIGH, "systemd-run --on-... schedules the command to run later (a timer)")
         elif {"--user", "--scope"} <= (flags := {f for f, _ in opts}) and flags <= {

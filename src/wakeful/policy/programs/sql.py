@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from wakeful.policy.program_rules import PROGRAMS
-from wakeful.policy.programs.inline import _dynamic_code, _run_file, _stdin_source
+from wakeful.policy.programs.inline import _dynamic_code, _echo_text, _run_file, _stdin_source
 from wakeful.policy.programs.options import _short, _vals, split_opts
 from wakeful.policy.programs.tables import _SQL_READ, _SQL_WIPE, _SQLITE_DOT_READ
 from wakeful.policy.shell import Analyzer
@@ -41,8 +41,9 @@ def _sqlite_side_effects(text: str, cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.HIGH, f"runs shell commands from inside the database shell (.{verb})")
             a.run_script(rest, cmd.cwd, f".{verb}")
         elif verb in ("output", "once", "log", "save", "backup", "open", "clone", "excel"):
-            target = rest.split()[-1] if rest.split() else ""
-            if verb == "excel" or target.startswith("-") or target.startswith("|"):
+            words = rest.replace("'", " ").replace('"', " ").split()
+            target = rest.strip("'\"") if words else ""
+            if verb == "excel" or any(w.startswith(("-", "|")) for w in words):
                 a.add(Tier.HIGH, f".{verb} {rest} opens another program")
             elif target and target not in ("stdout", "stderr", "off"):
                 a.write(Word(target.strip("'\""), target), cmd.cwd)
@@ -128,6 +129,36 @@ _MONGO_WRITE_WORD = re.compile(
     r"(?i)\b(drop|remove|delete|update|insert|replace|rename|create|"
     r"shutdown|eval|bulkWrite|findAndModify|findOneAnd)"
 )
+
+
+def _sqlite_stdin(name: str, cmd: SimpleCommand, a: Analyzer) -> str | None:
+    """The statements and dot-commands a local SQL shell reads from standard input, which
+    can run programs (`.shell`, `.system`) as a file given to `.read` can: a here-document
+    or literal `echo`/`printf` text is returned to be judged; a file is judged as `.read`
+    judges one; input another program computes is code only known at run time."""
+    body, _ = _stdin_source(cmd)
+    if body is not None:
+        return body
+    for redirect in cmd.redirects:
+        if redirect.op == "<" and redirect.target is not None:
+            _run_file(".read", redirect.target, cmd, a)
+            return None
+    upstream = cmd.upstream
+    if not upstream:
+        return None
+    if len(upstream) == 1 and upstream[0].name in ("echo", "printf"):
+        text = _echo_text(upstream[0])
+        if text is not None:
+            return text
+    elif len(upstream) == 1 and upstream[0].name == "cat" and len(upstream[0].argv) == 2:
+        _run_file(".read", upstream[0].argv[1], cmd, a)
+        return None
+    a.add(
+        Tier.HIGH,
+        f"{name} runs the statements and dot-commands piped in from `{_short(upstream[-1].text)}`"
+        " (.shell and .system run programs)",
+    )
+    return None
 
 
 # psql's options that name where results go: a file, or `|COMMAND` that psql runs.
@@ -220,7 +251,7 @@ def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.read(init, cmd.cwd)
             a.add(Tier.HIGH, f"{name} -init runs the statements in {init.value or 'a file'}")
         if not queries:
-            body, _ = _stdin_source(cmd)
+            body = _sqlite_stdin(name, cmd, a)
             if body is not None:
                 queries.append(body)
         for q in queries:

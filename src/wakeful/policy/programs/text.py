@@ -7,7 +7,7 @@ import re
 
 from wakeful.policy.program_rules import PROGRAMS
 from wakeful.policy.programs.entries import _SED_LONG, expand_long, run_program
-from wakeful.policy.programs.inline import _STRING_LITERAL, _run_file, _stdin_source
+from wakeful.policy.programs.inline import _STRING_LITERAL, _echo_text, _run_file, _stdin_source
 from wakeful.policy.programs.options import _has, _short, _vals, split_opts
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
@@ -181,6 +181,16 @@ def h_sed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     for f in _vals(opts, "-f", "--file"):
         # its `e` and `w` commands run and write anything: a script from elsewhere is code
         # from elsewhere
+        if f.value in ("-", "/dev/stdin"):  # the script is standard input
+            body, _ = _stdin_source(cmd)
+            upstream = cmd.upstream
+            if body is None and len(upstream) == 1 and upstream[0].name in ("echo", "printf"):
+                body = _echo_text(upstream[0])
+            if body is None:
+                a.add(Tier.HIGH, "runs a sed script read from standard input")
+            else:
+                _sed_script(body, cmd, a)
+            continue
         a.read(f, cmd.cwd)
         if a.place(f, cmd.cwd).zone == "workspace":
             a.add(Tier.WORKSPACE, "runs a sed script from a file")

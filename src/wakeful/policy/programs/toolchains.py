@@ -508,6 +508,32 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
 _PIP_REMOTE_REQUIREMENT = re.compile(r"^(git\+|hg\+|svn\+|bzr\+|https?://|ftp://)")
 
 
+def _pip_offline(
+    opts: list[tuple[str, Word | None]], specs: list[Word], cmd: SimpleCommand, a: Analyzer
+) -> bool:
+    """`pip install --no-index --find-links wheels ...`: no index, and every place pip may
+    look in a directory of the workspace, so nothing comes from the network. A requirements
+    or constraints file may name indexes, links or URLs of its own: then not."""
+    if not _has(opts, "--no-index") or _has(
+        opts, "-r", "--requirement", "-c", "--constraint", "-i", "--index-url"
+    ):
+        return False
+    if _has(opts, "--extra-index-url", "--trusted-host", "--proxy"):
+        return False
+    for links in _vals(opts, "-f", "--find-links"):
+        if (
+            links.value is None
+            or "://" in links.value
+            or a.place(links, cmd.cwd).zone != "workspace"
+        ):
+            return False
+    for spec in [*specs, *_vals(opts, "-e", "--editable")]:
+        v = spec.value
+        if v is None or _PIP_REMOTE_REQUIREMENT.match(v) or "@" in v or "://" in v:
+            return False
+    return True
+
+
 def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, _PIP_VALUE_OPTS, stop_at_positional=True)
     verb = pos[0].value if pos else None
@@ -535,7 +561,8 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if verb in ("install", "download", "wheel"):
         iopts, iargs = split_opts(rest, _PIP_VALUE_OPTS)
         allopts = opts + iopts
-        if _has(
+        offline = verb == "install" and _pip_offline(allopts, iargs, cmd, a)
+        if not offline and _has(
             allopts,
             "-i",
             "--index-url",
@@ -555,6 +582,22 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             allopts, "--target", "-t", "--prefix", "--root", "--user", "--break-system-packages"
         ):
             a.add(Tier.HIGH, "installs outside the project environment")
+            return
+        if offline:
+            for links in _vals(allopts, "-f", "--find-links"):
+                a.read(links, cmd.cwd)
+            program = cmd.argv[0] if cmd.argv else None
+            if (
+                program is not None
+                and "/" in (program.value or "")
+                and a.place(program, cmd.cwd).zone == "workspace"
+            ):
+                a.add(
+                    Tier.WORKSPACE,
+                    "installs from the project's own files into its environment (--no-index)",
+                )
+            else:  # bare pip: whichever environment is first on PATH
+                a.add(Tier.HIGH, f"{name} installs into an environment outside the project")
             return
         a.add(Tier.NETWORK, "installs packages from the default registry")
         for r in _vals(allopts, "-r", "--requirement", "-c", "--constraint"):
@@ -806,6 +849,14 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             opts, "-g", "--global"
         ):
             a.add(Tier.HIGH, f"{name} installs globally, outside the workspace")
+            return
+        if (
+            name in ("npm", "pnpm", "yarn")
+            and verb in ("ci", "install", "i", "add")
+            and ("--offline" in rest or _has(opts, "--offline"))
+        ):
+            # only npm's cache (yarn's offline mirror): a package missing there fails
+            a.add(Tier.WORKSPACE, f"{name} {verb} --offline installs from the local cache")
             return
         a.add(Tier.NETWORK, f"{name} {verb} installs packages from the registry")
         return
