@@ -24,7 +24,7 @@ from wakeful.policy.programs.tables import (
     _TOOL_HOMES,
 )
 from wakeful.policy.shell import Analyzer
-from wakeful.policy.shell_parse import SimpleCommand, Word, _stdout
+from wakeful.policy.shell_parse import SimpleCommand, Word, _stdin_of, _stdout
 from wakeful.policy.types import Tier
 
 # LESS holds less's options: `+CMD` runs CMD at start (`+!sh` a shell command), `-k` and
@@ -128,12 +128,40 @@ def _remember_written(op: str, target: Word | None, cmd: SimpleCommand, a: Analy
     if place.path is None:
         return
     bare = dataclasses.replace(cmd, redirects=[r for r in cmd.redirects if r.op not in _OUT_OPS])
-    printed = _stdout(bare, None) if bare.argv and not cmd.upstream else None
-    text = None if printed is None else printed.value
-    if op in (">>", "&>>"):
-        before = a.wrote.get(place.path)
+    printed = _stdout(bare, _upstream_output(cmd)) if bare.argv else None
+    _remember(place.path, None if printed is None else printed.value, op in (">>", "&>>"), a)
+
+
+def _upstream_output(cmd: SimpleCommand) -> Word | None:
+    """What the one pipeline stage before `cmd` prints, when static (`echo x | tee f`)."""
+    if len(cmd.upstream) != 1 or not cmd.upstream[0].argv:
+        return None
+    return _stdout(cmd.upstream[0], None)
+
+
+def _remember(path: str, text: str | None, append: bool, a: Analyzer) -> None:
+    if append:
+        before = a.wrote.get(path)
         text = None if before is None or text is None else before + text
-    a.wrote[place.path] = text
+    a.wrote[path] = text
+
+
+def remember_tee(cmd: SimpleCommand, a: Analyzer) -> None:
+    """`echo 'rm -rf ~' | tee x.sh`: tee writes what it reads to each of its files, and a
+    later `sh x.sh` in the line runs that text."""
+    found, fed = _stdin_of(cmd.redirects)
+    printed = fed if found else _upstream_output(cmd)
+    text = None if printed is None else printed.value
+    append = False
+    for w in cmd.argv[1:]:
+        if w.value in ("-a", "--append"):
+            append = True
+            continue
+        if w.value is None or w.value.startswith("-"):
+            continue
+        place = a.place(w, cmd.cwd)
+        if place.path is not None:
+            _remember(place.path, text, append, a)
 
 
 # Variables naming a program that build tools run: compilers, linkers, wrappers, runners.

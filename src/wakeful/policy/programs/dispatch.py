@@ -18,6 +18,7 @@ from wakeful.policy.programs.assignments import (
     _filters_env_secrets,
     _redirects,
     _secret_variable,
+    remember_tee,
 )
 from wakeful.policy.programs.cloud import h_cloud, h_openssl
 from wakeful.policy.programs.entries import run_program
@@ -88,6 +89,8 @@ def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.READ_ONLY, "sets shell variables")
         return
     classify_argv(cmd.argv, cmd, a)
+    if cmd.argv[0].value == "tee":
+        remember_tee(cmd, a)
 
 
 # `cargo check --help`: subcommand words then --help print help and do nothing else. Not for
@@ -116,6 +119,8 @@ def classify_commands(commands: list[SimpleCommand], a: Analyzer) -> None:
         inv.forms, inv.leaf = [argv], True
         a.invocations.append(inv)
         _classify_argv(argv, cmd, a)
+        if argv[0].value == "tee":
+            remember_tee(cmd, a)
 
 
 def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
