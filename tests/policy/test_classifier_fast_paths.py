@@ -282,6 +282,7 @@ def test_words_from_the_scanners_hold_every_field_as_their_constructor_would_set
         "fd",
         "prefix",
         "fed",
+        "decoded",
     ]
     made = shell_parse._plain_words(["ls", "'a b'", 'x"y"z', "-la"], True)
     assert made == [

@@ -330,3 +330,38 @@ WRITTEN_THROUGH_A_PIPE = [
 def test_a_script_written_through_a_pipe_is_judged_by_its_text(cmd: str, verdict: str) -> None:
     got = _auto(cmd)
     assert (got == "allow") == (verdict == "allow"), JUDGE(cmd)
+
+
+def _b32(text: str) -> str:
+    return base64.b32encode(text.encode()).decode()
+
+
+# A path spelt in the line and disguised by text filters the parser does not evaluate
+# (base32, openssl, basenc, sed, cut, awk's BEGIN, a filter after a decoder) may name
+# anything: it is asked, while a path computed from files or listings stays a read.
+DISGUISED = [
+    f"cat $(base32 -d <<< {_b32('/home/dev/.netrc')})",
+    f"cat $(openssl base64 -d <<< {_b64('/home/dev/.netrc')})",
+    f"cat $(openssl enc -d -base64 <<< {_b64('/home/dev/.aws/credentials')})",
+    f"cat $(basenc --base64 -d <<< {_b64('/home/dev/.netrc')})",
+    "cat $(sed 's/Q//g' <<< /hoQme/dev/.netrc)",
+    "cat $(cut -c2- <<< x/home/dev/.netrc)",
+    "cat $(awk 'BEGIN{print \"/home/dev/.netrc\"}')",
+    f"cat $(echo {_b64('/home/dev/.netrc')} | base64 -d | cat)",
+    "cat < $(sed s/Q// <<< /hoQme/dev/.netrc)",
+]
+COMPUTED_FROM_FILES = [
+    "cat $(git ls-files | head -1)",
+    "cat $(find . -name notes.txt)",
+    "wc -l $(ls src | head -1)",
+]
+
+
+@pytest.mark.parametrize("cmd", DISGUISED)
+def test_a_path_disguised_by_text_filters_asks(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd)
+
+
+@pytest.mark.parametrize("cmd", COMPUTED_FROM_FILES)
+def test_a_path_computed_from_files_stays_a_read(cmd: str) -> None:
+    assert _auto(cmd) == "allow", JUDGE(cmd)

@@ -314,6 +314,11 @@ class Analyzer:
                 # memory hold keys
                 self.add(Tier.CRITICAL, f"reads a process's environment or memory ({word.text})")
                 return
+            if word.decoded:
+                # `cat $(sed 's/Q//g' <<< /hoQme/dev/.netrc)`: a path spelt in the line and
+                # disguised by filters may name anything, a credential included
+                self.add(Tier.HIGH, f"reads a path the command disguises ({_clip(word.text)})")
+                return
             tail = _literal_tail(word.text)
             if tail is not None and path_risk.secret_pattern(tail):
                 # `${x}home${x}dev${x}.netrc`, `"$D"/.ssh/id_rsa`: whatever the computed

@@ -74,6 +74,9 @@ class Word:
     prefix: str | None = None
     # A process substitution's output, when static (`<(echo 2f...)`)
     fed: str | None = None
+    # A substitution's output, not known, that only transforms text the line spells out
+    # (`$(sed 's/Q//' <<< /hoQme/dev/.netrc)`): a path so made is disguised, not computed
+    decoded: bool = False
 
 
 @dataclass(slots=True)
@@ -247,6 +250,7 @@ def plain_commands(source: str, cwd: str | None, home: str) -> list[SimpleComman
             word.fd = False
             word.prefix = None
             word.fed = None
+            word.decoded = False
             argv.append(word)
         cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
         cmd.argv = argv
@@ -351,6 +355,7 @@ def _plain_words(words: list[str], quoted: bool) -> list[Word]:
         word.fd = False
         word.prefix = None
         word.fed = None
+        word.decoded = False
         append(word)
     return argv
 
@@ -1435,6 +1440,7 @@ class _Walker:
                     word.fd = False
                     word.prefix = None
                     word.fed = None
+                    word.decoded = False
                     argv.append(word)
                 glue_at = child.end_byte
             elif kind == "variable_assignment":
@@ -1735,7 +1741,9 @@ class _Walker:
                 # is not known, only its start
                 return Word(None, text, True, prefix=_leading(words))
             if None in values:
-                return Word(None, text, split, prefix=_leading(words))
+                return Word(
+                    None, text, split, prefix=_leading(words), decoded=any(w.decoded for w in words)
+                )
             return Word("".join(v for v in values if v is not None), text, split=split)
         if kind in ("simple_expansion", "expansion"):
             if kind == "expansion":
@@ -1766,9 +1774,11 @@ class _Walker:
                     self.alternatives[text] = candidates
             return Word(value, text, split=True)
         if kind == "command_substitution":
-            return Word(
-                self.substitution(node, state, context or "command substitution"), text, split=True
-            )
+            before = len(self.commands)
+            value = self.substitution(node, state, context or "command substitution")
+            if value is None and self._transforms_static_text(node, self.commands[before:]):
+                return Word(None, text, split=True, decoded=True)
+            return Word(value, text, split=True)
         if kind == "process_substitution":
             fed = self.substitution(node, state, context or "process substitution")
             return Word(None, text, fd=True, fed=fed)
@@ -1893,6 +1903,36 @@ class _Walker:
             # first (and were judged); what prints is that command's static output
             return _static_output(produced[-1])
         return None
+
+    def _transforms_static_text(self, node: Node, produced: list[SimpleCommand]) -> bool:
+        """Whether the substitution `node` is text filters fed only text the line spells
+        out (`echo`, `printf` or a here-string first, then `sed`, `awk`, `cut`, `base32 -d`,
+        ...), so that what it prints is that text transformed."""
+        statements = [c for c in node.named_children if self.kinds[c.kind_id] != "comment"]
+        if len(statements) != 1:
+            return False
+        kind = self.kinds[statements[0].kind_id]
+        if kind == "pipeline":
+            stages = list(statements[0].named_children)
+        elif kind in ("command", "redirected_statement"):
+            stages = [statements[0]]
+        else:
+            return False
+        for i, stage in enumerate(stages):
+            found = [c for c in produced if c.text == self.text(stage)]
+            if len(found) != 1 or not found[0].argv:
+                return False
+            cmd = found[0]
+            if cmd.argv[0].value not in _TEXT_FILTERS:
+                return False
+            program = cmd.argv[1].value if len(cmd.argv) == 2 else None
+            if i == 0 and program is not None and program.lstrip().startswith("BEGIN"):
+                continue  # `awk 'BEGIN{print "..."}'`: no input, only its program's text
+            if i == 0 and _stdout(cmd, None) is None:
+                given, fed = _stdin_of(cmd.redirects)
+                if not given or fed is None or fed.value is None:
+                    return False
+        return True
 
     def _piped_output(self, pipeline: Node, produced: list[SimpleCommand]) -> str | None:
         """What a pipeline of a static first stage and decoding filters prints (trailing
@@ -2934,6 +2974,15 @@ def _stdout(cmd: SimpleCommand, stdin: Word | None) -> Word | None:
         printed = _printf(values[0], [v or "" for v in values[1:]])
         return None if printed is None else Word(printed, "")
     return None
+
+
+# Programs that print a transformation of the text they are given: a substitution of them
+# over text the line spells out makes a disguised word.
+_TEXT_FILTERS = frozenset(
+    {"echo", "printf", "sed", "awk", "gawk", "mawk", "cut", "tr", "rev", "base32", "base64"}
+    | {"basenc", "openssl", "xxd", "head", "tail", "cat", "tac", "sort", "uniq", "fold"}
+    | {"paste", "iconv", "perl", "python3", "python", "ruby", "node"}
+)
 
 
 # Filters that only decode or rearrange the text they read (`xxd -r -p`, `base64 -d`, `rev`,
