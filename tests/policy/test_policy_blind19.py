@@ -365,3 +365,17 @@ def test_a_path_disguised_by_text_filters_asks(cmd: str) -> None:
 @pytest.mark.parametrize("cmd", COMPUTED_FROM_FILES)
 def test_a_path_computed_from_files_stays_a_read(cmd: str) -> None:
     assert _auto(cmd) == "allow", JUDGE(cmd)
+
+
+# The disguise holds through double quotes, a variable, and a listing.
+DISGUISED_CARRIED = [
+    f'cat "$(base32 -d <<< {_b32("/home/dev/.netrc")})"',
+    f'f=$(base32 -d <<< {_b32("/home/dev/.netrc")}); cat "$f"',
+    "cp \"$(sed 's/Q//' <<< /hoQme/dev/.netrc)\" .",
+    "ls -la \"$(sed 's/Q//' <<< /hoQme/dev/.ssh)\"",
+]
+
+
+@pytest.mark.parametrize("cmd", DISGUISED_CARRIED)
+def test_a_disguised_path_stays_disguised_when_carried(cmd: str) -> None:
+    assert _auto(cmd) != "allow", JUDGE(cmd)

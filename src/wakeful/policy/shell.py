@@ -377,6 +377,9 @@ class Analyzer:
         they list credentials."""
         if word.fd:
             return
+        if word.value is None and word.decoded:
+            self.add(Tier.HIGH, f"lists a path the command disguises ({_clip(word.text)})")
+            return
         place = self.place(word, cwd)
         label = place.path or _COMPUTED  # place.label, without the property's call
         if place.zone == "secret" and not (place.path or "").startswith(

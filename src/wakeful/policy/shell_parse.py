@@ -1372,6 +1372,10 @@ class _Walker:
             state.prefixes[name] = value.prefix
         elif state.prefixes:
             state.prefixes.pop(name, None)
+        if value.value is None and value.decoded:
+            state.prefixes[_DECODED_VAR + name] = ""
+        elif state.prefixes:
+            state.prefixes.pop(_DECODED_VAR + name, None)
         if name in self.integers and _SUBSCRIPT_CODE.search(value.value or ""):
             self._integer_code(name, value.value or "")
 
@@ -1727,7 +1731,9 @@ class _Walker:
                 for child in node.named_children
             ]
             if any(w.value is None for w in parts):
-                return Word(None, text, prefix=_leading(parts))
+                return Word(
+                    None, text, prefix=_leading(parts), decoded=any(w.decoded for w in parts)
+                )
             return Word("".join(w.value for w in parts if w.value is not None), text)
         if kind == "concatenation":
             words = [self.word(c, state, context) for c in node.named_children]
@@ -1761,8 +1767,15 @@ class _Walker:
                     # one of a few values: the command is judged with each
                     self.alternatives[text] = state.choices[name]
                 if value is None and state.prefixes:
-                    # `x=~/.ssh/$(id -un); cat "$x"`: the known start of its value
-                    return Word(None, text, split=True, prefix=state.prefixes.get(name))
+                    # `x=~/.ssh/$(id -un); cat "$x"`: the known start of its value (and
+                    # whether a substitution disguised it: `f=$(base32 -d <<< ...)`)
+                    return Word(
+                        None,
+                        text,
+                        split=True,
+                        prefix=state.prefixes.get(name),
+                        decoded=_DECODED_VAR + name in state.prefixes,
+                    )
                 return Word(value, text, split=True)
             if kind == "simple_expansion" and text[1:] in _POSITIONAL_SPECIAL:
                 value = state.vars.get(text[1:])  # `$*` after `set --`
@@ -2975,6 +2988,10 @@ def _stdout(cmd: SimpleCommand, stdin: Word | None) -> Word | None:
         return None if printed is None else Word(printed, "")
     return None
 
+
+# The key in `_State.prefixes` that marks a variable holding a disguised word (no name has
+# a NUL, so it meets no variable's own prefix).
+_DECODED_VAR = "\0decoded\0"
 
 # Programs that print a transformation of the text they are given: a substitution of them
 # over text the line spells out makes a disguised word.
