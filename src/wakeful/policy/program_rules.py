@@ -7365,7 +7365,8 @@ _TABLE.update(
                 },
                 runs_code=True,
                 long_prefixes=True,  # `--dir=DIR` is --directory
-                checks=("variable_operands",),
+                # a makefile this line wrote holds this line's recipes, not the project's
+                checks=("variable_operands", "written_makefile"),
             )
             for n in ("make", "gmake")
         },
