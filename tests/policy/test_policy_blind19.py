@@ -396,3 +396,23 @@ WRITTEN_MAKEFILES = [
 def test_a_makefile_this_line_wrote_is_judged_by_its_recipes(cmd: str, verdict: str) -> None:
     got = _auto(cmd)
     assert (got == "allow") == (verdict == "allow"), JUDGE(cmd)
+
+
+# A shell (or another interpreter) reading a here-string or here-document whose text is only
+# known at run time runs that unknown code.
+UNKNOWN_HERE_STRINGS = [
+    ('sh <<< "$(awk \'BEGIN{print \\"rm -rf ~\\"}\')"', "ask"),
+    ('sh <<< "$X"', "ask"),
+    ("bash <<< \"$(sed 's/Q//' <<< 'rQm -rf ~')\"", "ask"),
+    ('bash <<< "$(cat notes.txt)"', "ask"),
+    ('python3 <<< "$CODE"', "ask"),
+    ("bash <<EOF\n$(cat notes.txt)\nEOF", "ask"),
+    ('bash <<< "$(echo ls)"', "allow"),
+    ("bash <<< 'git status'", "allow"),
+]
+
+
+@pytest.mark.parametrize(("cmd", "verdict"), UNKNOWN_HERE_STRINGS)
+def test_an_interpreter_fed_unknown_text_asks(cmd: str, verdict: str) -> None:
+    got = _auto(cmd)
+    assert (got == "allow") == (verdict == "allow"), JUDGE(cmd)

@@ -65,6 +65,12 @@ def _stdin_source(cmd: SimpleCommand) -> tuple[str | None, str]:
 
 def exec_stdin(cmd: SimpleCommand, a: Analyzer, interp: str, shell: bool) -> None:
     """An interpreter reads its program from stdin: judge where that program comes from."""
+    for redirect in cmd.redirects:
+        here = redirect.stdin
+        if redirect.op in ("<<", "<<<", "<<-") and here is not None and here.value is None:
+            # `sh <<< "$(awk ...)"`, `bash <<< "$X"`: the program is only known at run time
+            _dynamic_code(here, a, f"{interp} reading a here-string or here-document")
+            return
     body, where = _stdin_source(cmd)
     if body is not None:
         if shell:
