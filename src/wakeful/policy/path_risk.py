@@ -584,7 +584,27 @@ def is_secret(path: str, home: str) -> bool:
         return True
     if path.startswith("/proc/") and path.endswith(("/environ", "/mem")):
         return True  # a process's environment and memory hold its keys
-    return _home_bases(home)[0].holds(path)
+    if _home_bases(home)[0].holds(path):
+        return True
+    return ("*" in path or "?" in path or "[" in path) and _wildcard_home_secret(path, home)
+
+
+@functools.lru_cache(maxsize=1024)
+def _wildcard_home_secret(path: str, home: str) -> bool:
+    """Whether a wildcard below the home directory (`~/.ss?`, `~/.a[w]s/config`, `~/.s*h`)
+    matches a credential directory or file there, or a path below one. As in bash, a name
+    starting with a dot is matched only by a pattern starting with one."""
+    if not path.startswith(home.rstrip("/") + "/"):
+        return False
+    parts = path[len(home.rstrip("/")) + 1 :].split("/")
+    for base in _HOME_SECRETS:
+        names = base.split("/")
+        if len(parts) >= len(names) and all(
+            (name[:1] != "." or part[:1] == ".") and fnmatch.fnmatchcase(name, part)
+            for part, name in zip(parts, names, strict=False)
+        ):
+            return True
+    return False
 
 
 # Inside the workspace: settings, state and instructions that decide what wakeful (or Claude

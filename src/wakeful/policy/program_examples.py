@@ -878,7 +878,15 @@ _SERVICES: dict[str, Examples] = {
     "az": (("az account show", R), ("az group delete -n rg --yes", H)),
     "gsutil": (("gsutil ls gs://b", R), ("gsutil rm -r gs://b", H)),
     **{n: ((f"{n} deploy", H),) for n in PLATFORM_CLIS},
-    "psql": (("psql -c 'select 1'", R), ("psql -c 'drop database prod'", H)),
+    "psql": (
+        ("psql -c 'select 1'", R),
+        ("psql -c 'drop database prod'", H),
+        # `-o '|COMMAND'` pipes the results to a command psql runs; `-o`/`-L` name files
+        ("psql -o '|rm -rf ~' -c 'select 1'", C),
+        ("psql -o '|cat -n' -c 'select 1'", R),
+        ("psql -L ~/.bashrc -c 'select 1'", C),
+        ("psql -o out.txt -c 'select 1'", W),
+    ),
     "mysql": (
         ("mysql -e 'show tables'", R),
         ("mysql -e 'drop database prod'", H),

@@ -7364,7 +7364,8 @@ _TABLE.update(
                 },
                 runs_code=True,
                 long_prefixes=True,  # `--dir=DIR` is --directory
-                checks=("variable_operands",),
+                # a makefile this line wrote holds this line's recipes, not the project's
+                checks=("variable_operands", "written_makefile"),
             )
             for n in ("make", "gmake")
         },

@@ -59,6 +59,21 @@ def _bare_program(text: str) -> str | None:
     return program.rsplit("/", 1)[1] + sep + rest
 
 
+# The literal end of a word after its last expansion (`${x}dev${x}.netrc`: `.netrc`).
+_LITERAL_TAIL = re.compile(r"(?:\$\{[^}]*\}|\$\w+|\$\(.*\)|`.*`)([^$`(){}]+)$")
+
+
+def _literal_tail(text: str) -> str | None:
+    """The file name a word computed at run time ends in, when its text ends in literal
+    characters after an expansion (quotes dropped); None otherwise."""
+    found = _LITERAL_TAIL.search(text)
+    if found is None:
+        return None
+    tail = found.group(1).replace('"', "").replace("'", "")
+    name = tail.rsplit("/", 1)[-1]
+    return name or None
+
+
 @dataclass(frozen=True)
 class Classification:
     """`parsed` is False when the command did not parse: it is never allowed automatically."""
@@ -164,6 +179,7 @@ class Analyzer:
         "clipped",
         "looked",
         "touched",
+        "wrote",
     )
 
     def __init__(self, workspace: str, home: str, depth: int = 0) -> None:
@@ -186,6 +202,9 @@ class Analyzer:
         # command (see path_risk.place_of); never kept from one command to the next.
         self.looked: path_risk.Looked = {}
         self.touched: list[tuple[bool, str]] = []  # (written, path) of each file path named
+        # What earlier commands of this line wrote to a file through a redirect, when static
+        # (`echo 'rm -rf ~' > x.sh`), by resolved path; None once the content is not known.
+        self.wrote: dict[str, str | None] = {}
 
     # ---- what runs (for user rules and the sandbox gate) -----------------------------------
     def invoke(self, words: list[Word]) -> Invocation:
@@ -321,6 +340,20 @@ class Analyzer:
                 # memory hold keys
                 self.add(Tier.CRITICAL, f"reads a process's environment or memory ({word.text})")
                 return
+            if word.decoded:
+                # `cat $(sed 's/Q//g' <<< /hoQme/dev/.netrc)`: a path spelt in the line and
+                # disguised by filters may name anything, a credential included
+                self.add(Tier.HIGH, f"reads a path the command disguises ({_clip(word.text)})")
+                return
+            tail = _literal_tail(word.text)
+            if tail is not None and path_risk.secret_pattern(tail):
+                # `${x}home${x}dev${x}.netrc`, `"$D"/.ssh/id_rsa`: whatever the computed
+                # start, the file read is named as a credential
+                self.add(
+                    Tier.CRITICAL,
+                    f"reads a path computed at run time that names a credential ({tail})",
+                )
+                return
             prefix = word.prefix
             if prefix is not None and "/" in prefix:
                 # `~/$(echo asr_di/hss. | rev)`: the rest is computed, so any file below the
@@ -328,6 +361,16 @@ class Analyzer:
                 # (inside, the rest may still climb out with `..`: it stays a path computed
                 # at run time)
                 below = Word(prefix + "*", word.text)
+                if not prefix.endswith("/"):
+                    # `$HOME$(...)`, `${HOME}${SEP}.ssh`: the rest may go on below the
+                    # known name (`/.ssh/id_rsa`) as well as extend it
+                    deeper = Word(prefix + "/*", word.text)
+                    if (
+                        self.place(deeper, cwd).zone != "workspace"
+                        and path_risk.read_tier(self.place(deeper, cwd))[0].rank
+                        > path_risk.read_tier(self.place(below, cwd))[0].rank
+                    ):
+                        below = deeper
                 if self.place(below, cwd).zone != "workspace":
                     word = below
                     value = below.value
@@ -359,6 +402,9 @@ class Analyzer:
         """Names and attributes only (ls, stat, du): private outside the workspace only when
         they list credentials."""
         if word.fd:
+            return
+        if word.value is None and word.decoded:
+            self.add(Tier.HIGH, f"lists a path the command disguises ({_clip(word.text)})")
             return
         place = self.place(word, cwd)
         label = place.path or _COMPUTED  # place.label, without the property's call

@@ -15,6 +15,8 @@ statically (`X=/; rm -rf $X`, `$HOME`), evaluates `$(echo rm)` / `$(printf ...)`
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import operator
 import os.path
@@ -70,6 +72,11 @@ class Word:
     fd: bool = False  # a process substitution: a pipe path, not a file
     # With `value` unknown: what the word's known leading parts spell (`~/$(cmd)`: `~/`)
     prefix: str | None = None
+    # A process substitution's output, when static (`<(echo 2f...)`)
+    fed: str | None = None
+    # A substitution's output, not known, that only transforms text the line spells out
+    # (`$(sed 's/Q//' <<< /hoQme/dev/.netrc)`): a path so made is disguised, not computed
+    decoded: bool = False
 
 
 @dataclass(slots=True)
@@ -250,6 +257,8 @@ def plain_commands(source: str, cwd: str | None, home: str) -> list[SimpleComman
             word.split = False
             word.fd = False
             word.prefix = None
+            word.fed = None
+            word.decoded = False
             argv.append(word)
         cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
         cmd.argv = argv
@@ -361,6 +370,8 @@ def _plain_words(words: list[str], quoted: bool) -> list[Word]:
         word.split = False
         word.fd = False
         word.prefix = None
+        word.fed = None
+        word.decoded = False
         append(word)
     return argv
 
@@ -809,6 +820,9 @@ def _nesting(root: Node) -> int:
 @functools.lru_cache(maxsize=1)
 def _list_kinds() -> frozenset[int]:
     return frozenset(i for i, name in _kinds().items() if name == "list")
+
+
+_REDIRECT_KINDS = frozenset({"file_redirect", "herestring_redirect", "heredoc_redirect"})
 
 
 def _split_herestrings_only(root: Node) -> bool:
@@ -1494,6 +1508,10 @@ class _Walker:
             state.prefixes[name] = value.prefix
         elif state.prefixes:
             state.prefixes.pop(name, None)
+        if value.value is None and value.decoded:
+            state.prefixes[_DECODED_VAR + name] = ""
+        elif state.prefixes:
+            state.prefixes.pop(_DECODED_VAR + name, None)
         if name in self.integers and _SUBSCRIPT_CODE.search(value.value or ""):
             self._integer_code(name, value.value or "")
 
@@ -1523,9 +1541,9 @@ class _Walker:
         glue_at = -1  # where the last argument ended: one starting there is part of its word
         for child in node.children:
             kind = kinds[child.kind_id]
-            if child.start_byte == glue_at and child.is_named:
+            if child.start_byte == glue_at and child.is_named and kind not in _REDIRECT_KINDS:
                 # tree-sitter splits `/proc/`pgrep x`/environ` in two after the backquotes;
-                # bash reads one word
+                # bash reads one word (a redirect's operator ends a word: `wc<<<hi`)
                 if argv:
                     self._glued(child, state, context, argv)
                 glue_at = child.end_byte
@@ -1561,6 +1579,8 @@ class _Walker:
                     word.split = False
                     word.fd = False
                     word.prefix = None
+                    word.fed = None
+                    word.decoded = False
                     argv.append(word)
                 glue_at = child.end_byte
             elif kind == "variable_assignment":
@@ -1853,7 +1873,9 @@ class _Walker:
             if any(p.text for p in parts):
                 parts = self._with_blanks(node, children, parts)
             if any(w.value is None for w in parts):
-                return Word(None, text, prefix=_leading(parts))
+                return Word(
+                    None, text, prefix=_leading(parts), decoded=any(w.decoded for w in parts)
+                )
             return Word("".join(w.value for w in parts if w.value is not None), text)
         if kind == "concatenation":
             words = [self.word(c, state, context) for c in node.named_children]
@@ -1873,8 +1895,17 @@ class _Walker:
                 return Word(None, text, True, prefix=_leading([*known, Word(None, "")]))
             values = [w.value for w in words]
             split = any(w.split for w in words)
+            if node.child_count != node.named_child_count and any(
+                c.type == "$" for c in node.children
+            ):
+                # tree-sitter reads `$PWD/$d/x` as `$PWD/$` and a word `d/x` (and `-rf$IFS$HOME/`
+                # as `-rf$IFS$` and `HOME/`): with a lone `$` left over, the word bash makes
+                # is not known, only its start
+                return Word(None, text, True, prefix=_leading(words))
             if None in values:
-                return Word(None, text, split, prefix=_leading(words))
+                return Word(
+                    None, text, split, prefix=_leading(words), decoded=any(w.decoded for w in words)
+                )
             return Word("".join(v for v in values if v is not None), text, split=split)
         if kind in ("simple_expansion", "expansion"):
             if kind == "expansion":
@@ -1892,8 +1923,15 @@ class _Walker:
                     # one of a few values: the command is judged with each
                     self.alternatives[text] = state.choices[name]
                 if value is None and state.prefixes:
-                    # `x=~/.ssh/$(id -un); cat "$x"`: the known start of its value
-                    return Word(None, text, split=True, prefix=state.prefixes.get(name))
+                    # `x=~/.ssh/$(id -un); cat "$x"`: the known start of its value (and
+                    # whether a substitution disguised it: `f=$(base32 -d <<< ...)`)
+                    return Word(
+                        None,
+                        text,
+                        split=True,
+                        prefix=state.prefixes.get(name),
+                        decoded=_DECODED_VAR + name in state.prefixes,
+                    )
                 return Word(value, text, split=True)
             if kind == "simple_expansion" and text[1:] in _POSITIONAL_SPECIAL:
                 value = state.vars.get(text[1:])  # `$*` after `set --`
@@ -1905,12 +1943,14 @@ class _Walker:
                     self.alternatives[text] = candidates
             return Word(value, text, split=True)
         if kind == "command_substitution":
-            return Word(
-                self.substitution(node, state, context or "command substitution"), text, split=True
-            )
+            before = len(self.commands)
+            value = self.substitution(node, state, context or "command substitution")
+            if value is None and self._transforms_static_text(node, self.commands[before:]):
+                return Word(None, text, split=True, decoded=True)
+            return Word(value, text, split=True)
         if kind == "process_substitution":
-            self.substitution(node, state, context or "process substitution")
-            return Word(None, text, fd=True)
+            fed = self.substitution(node, state, context or "process substitution")
+            return Word(None, text, fd=True, fed=fed)
         if kind == "arithmetic_expansion":
             self._arithmetic_values(node, state)
             self.substitutions(node, state, context)
@@ -2039,6 +2079,15 @@ class _Walker:
         if (
             produced
             and len(statements) == 1
+            and self.kinds[statements[0].kind_id] == "pipeline"
+            and len(produced) == len(statements[0].named_children)
+        ):
+            # `$(echo . | tr '!-0' '"-1')`, `$(echo 2f... | xxd -r -p)`: static text through
+            # filters that only decode it
+            return self._piped_output(statements[0], produced)
+        if (
+            produced
+            and len(statements) == 1
             and self.kinds[statements[0].kind_id] == "command"
             and produced[-1].text == self.text(statements[0])
         ):
@@ -2046,6 +2095,57 @@ class _Walker:
             # first (and were judged); what prints is that command's static output
             return _static_output(produced[-1])
         return None
+
+    def _transforms_static_text(self, node: Node, produced: list[SimpleCommand]) -> bool:
+        """Whether the substitution `node` is text filters fed only text the line spells
+        out (`echo`, `printf` or a here-string first, then `sed`, `awk`, `cut`, `base32 -d`,
+        ...), so that what it prints is that text transformed."""
+        statements = [c for c in node.named_children if self.kinds[c.kind_id] != "comment"]
+        if len(statements) != 1:
+            return False
+        kind = self.kinds[statements[0].kind_id]
+        if kind == "pipeline":
+            stages = list(statements[0].named_children)
+        elif kind in ("command", "redirected_statement"):
+            stages = [statements[0]]
+        else:
+            return False
+        for i, stage in enumerate(stages):
+            found = [c for c in produced if c.text == self.text(stage)]
+            if len(found) != 1 or not found[0].argv:
+                return False
+            cmd = found[0]
+            if cmd.argv[0].value not in _TEXT_FILTERS:
+                return False
+            program = cmd.argv[1].value if len(cmd.argv) == 2 else None
+            if i == 0 and program is not None and program.lstrip().startswith("BEGIN"):
+                continue  # `awk 'BEGIN{print "..."}'`: no input, only its program's text
+            if i == 0 and _stdout(cmd, None) is None:
+                given, fed = _stdin_of(cmd.redirects)
+                if not given or fed is None or fed.value is None:
+                    return False
+        return True
+
+    def _piped_output(self, pipeline: Node, produced: list[SimpleCommand]) -> str | None:
+        """What a pipeline of a static first stage and decoding filters prints (trailing
+        newlines dropped, as a substitution drops them); None when any stage is not such."""
+        text: str | None = None
+        for i, stage in enumerate(pipeline.named_children):
+            if self.kinds[stage.kind_id] != "command":
+                return None
+            found = [c for c in produced if c.text == self.text(stage)]
+            if len(found) != 1 or not found[0].argv:
+                return None
+            if i == 0:
+                printed = _stdout(found[0], None)
+                text = None if printed is None else printed.value
+                if text is None:
+                    text = _decoded(found[0], None)
+            else:
+                text = _decoded(found[0], text)
+            if text is None:
+                return None
+        return None if text is None else text.rstrip("\n")
 
     def _takes(self, takes: list[Record], state: _State) -> list[Record]:
         """The values a loop's body is judged with: each of a few (`MAX_LOOP_WALKS`); of
@@ -2407,7 +2507,7 @@ def _set_positional(items: list[str | None], state: _State) -> None:
 
 
 def _printf(fmt: str, args: list[str]) -> str | None:
-    """What `printf FMT ARGS` prints for `%s` and `%%` directives, the format reused while
+    """What `printf FMT ARGS` prints for `%s`, `%b` and `%%` directives, the format reused while
     arguments are left (`printf '%s\\n' a b`); None for any other directive."""
     out: list[str] = []
     used = 0
@@ -2419,10 +2519,15 @@ def _printf(fmt: str, args: list[str]) -> str | None:
                 directive = fmt[i + 1 : i + 2]
                 if directive == "%":
                     literal.append("%")
-                elif directive == "s":
+                elif directive in ("s", "b"):
                     out.append(_ansi_c("".join(literal)))
                     literal = []
-                    out.append(args[used] if used < len(args) else "")
+                    arg = args[used] if used < len(args) else ""
+                    if directive == "b" and "\\" in arg:
+                        if "\\c" in arg:
+                            return None
+                        arg = _ansi_c(arg)
+                    out.append(arg)
                     used += 1
                 else:
                     return None
@@ -2687,7 +2792,7 @@ def _param_value(text: str, state: _State) -> str | None:
             known = name in state.vars
             value = state.vars.get(name)
     else:
-        known = name in state.vars or name in ("HOME", "PWD")
+        known = name in state.vars or name in ("HOME", "PWD", "IFS")
         value = _lookup(name, state)
         if bang:
             if op or value is None or not _IDENT.fullmatch(value):
@@ -2891,14 +2996,20 @@ def _lookup(name: str, state: _State) -> str | None:
         return state.home
     if name == "PWD":
         return state.cwd
+    if name == "IFS":
+        return _IFS_WHITESPACE  # bash sets it at startup, whatever the environment says
     return None
 
 
 def _static_output(cmd: SimpleCommand) -> str | None:
     """What `$(echo ...)` / `$(printf ...)` / `$(dirname ...)` / `$(basename ...)` prints,
-    when every word is static."""
-    if cmd.redirects or cmd.upstream or not cmd.argv:
+    when every word is static; also what a decoding filter prints of a static here-string
+    (`$(xxd -r -p <<< 2f...)`, `$(rev <<< ...)`)."""
+    if cmd.upstream or not cmd.argv:
         return None
+    if cmd.redirects or cmd.argv[-1].fd:
+        decoded = _decoded(cmd, None)
+        return None if decoded is None else decoded.rstrip("\n")
     values = [w.value for w in cmd.argv if w.value is not None]
     if len(values) != len(cmd.argv):
         return None
@@ -2906,15 +3017,23 @@ def _static_output(cmd: SimpleCommand) -> str | None:
     if name in (":", "true", "false"):
         return ""
     if name == "echo":
-        while args and args[0] in ("-n", "-e", "-E", "-ne", "-en"):
+        escapes = False
+        while args and _ECHO_FLAGS.fullmatch(args[0]):
+            escapes = "e" in args[0] or escapes and "E" not in args[0]
             args = args[1:]
-        return " ".join(args)
+        text = " ".join(args)
+        if escapes and "\\" in text:
+            return None if "\\c" in text else _ansi_c(text)
+        return text
     if name == "printf" and args:
         fmt, rest = args[0], args[1:]
         if "%" not in fmt:
             return _ansi_c(fmt)
         if fmt.replace("\\n", "") in ("%s", "%s "):
             return " ".join(rest)
+        printed = None if fmt.startswith("-") else _printf(fmt, rest)
+        if printed is not None:
+            return printed.rstrip("\n")
     if name == "pwd" and not args:
         return cmd.cwd
     if name == "git" and args == ["rev-parse", "--show-toplevel"] and not cmd.assigns:
@@ -3044,6 +3163,98 @@ def _stdout(cmd: SimpleCommand, stdin: Word | None) -> Word | None:
         printed = _printf(values[0], [v or "" for v in values[1:]])
         return None if printed is None else Word(printed, "")
     return None
+
+
+# The key in `_State.prefixes` that marks a variable holding a disguised word (no name has
+# a NUL, so it meets no variable's own prefix).
+_DECODED_VAR = "\0decoded\0"
+
+# Programs that print a transformation of the text they are given: a substitution of them
+# over text the line spells out makes a disguised word.
+_TEXT_FILTERS = frozenset(
+    {"echo", "printf", "sed", "awk", "gawk", "mawk", "cut", "tr", "rev", "base32", "base64"}
+    | {"basenc", "openssl", "xxd", "head", "tail", "cat", "tac", "sort", "uniq", "fold"}
+    | {"paste", "iconv", "perl", "python3", "python", "ruby", "node"}
+)
+
+
+# Filters that only decode or rearrange the text they read (`xxd -r -p`, `base64 -d`, `rev`,
+# `tr SET1 SET2`): given static input, what they print is static too.
+_XXD_REVERT = re.compile(r"-(r|p|ps|plain|rp|pr|rps)")
+_BASE64_DECODE = frozenset({"-d", "--decode", "-D", "-i", "--ignore-garbage", "-di", "-id"})
+
+
+def _decoded(cmd: SimpleCommand, stdin: str | None) -> str | None:
+    """What the decoding filter `cmd` prints of `stdin` (or of its own static here-string or
+    here-document); None for any other command, option or input."""
+    fed: Word | None = None
+    for r in cmd.redirects:
+        if r.op in ("<<<", "<<", "<<-") and r.fd in (None, "0") and r.stdin is not None:
+            fed = r.stdin
+        elif not (r.op in _OUTPUT_OPS and r.fd == "2"):
+            return None
+    if fed is not None:
+        stdin = fed.value
+    argv = cmd.argv
+    if argv[-1].fd and argv[-1].fed is not None and stdin is None:
+        # `xxd -r -p <(echo 2f...)`: the file it reads is a static process substitution
+        stdin, argv = argv[-1].fed + "\n", argv[:-1]
+    values = [w.value for w in argv]
+    if stdin is None or None in values:
+        return None
+    name, args = values[0], [v for v in values[1:] if v is not None]
+    try:
+        if name == "xxd" and args and all(_XXD_REVERT.fullmatch(a) for a in args):
+            flags = "".join(args)
+            if "r" not in flags or "p" not in flags:
+                return None
+            return bytes.fromhex("".join(stdin.split())).decode("utf-8")
+        if name == "base64" and args and set(args) <= _BASE64_DECODE and set(args) - {"-i"}:
+            return base64.b64decode("".join(stdin.split()), validate=False).decode("utf-8")
+        if name == "rev" and not args:
+            lines = stdin.split("\n")
+            return "\n".join(line[::-1] for line in lines)
+        if name == "tr":
+            return _tr(args, stdin)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    return None
+
+
+def _tr_set(spec: str) -> str | None:
+    """The characters of a `tr` set given as literals and ranges; None for classes,
+    equivalence classes, repeats and escapes."""
+    if "\\" in spec or "[:" in spec or "[=" in spec or "*" in spec:
+        return None
+    out: list[str] = []
+    i = 0
+    while i < len(spec):
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            low, high = ord(spec[i]), ord(spec[i + 2])
+            if high < low:
+                return None
+            out.extend(chr(c) for c in range(low, high + 1))
+            i += 3
+        else:
+            out.append(spec[i])
+            i += 1
+    return "".join(out)
+
+
+def _tr(args: list[str], text: str) -> str | None:
+    if len(args) == 2 and args[0] == "-d":
+        gone = _tr_set(args[1])
+        return None if gone is None else "".join(c for c in text if c not in gone)
+    if len(args) != 2 or any(a.startswith("-") and len(a) > 1 for a in args):
+        return None
+    first, second = _tr_set(args[0]), _tr_set(args[1])
+    if not first or not second:
+        return None
+    second = second + second[-1] * (len(first) - len(second))
+    table: dict[str, str] = {}
+    for a, b in zip(first, second, strict=False):
+        table[a] = b  # the last mapping of a character wins, as in GNU tr
+    return "".join(table.get(c, c) for c in text)
 
 
 _ANSI_C_SIMPLE = {

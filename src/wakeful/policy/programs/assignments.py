@@ -4,6 +4,7 @@ programs run or load code, write files or reveal secrets."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from wakeful.policy.program_rules import PROGRAMS
@@ -25,7 +26,7 @@ from wakeful.policy.programs.tables import (
     _TOOLCHAIN_DIRS,
 )
 from wakeful.policy.shell import Analyzer
-from wakeful.policy.shell_parse import SimpleCommand, Word
+from wakeful.policy.shell_parse import SimpleCommand, Word, _stdin_of, _stdout
 from wakeful.policy.types import Tier
 
 # Variables whose usual home is among the credentials the tool itself reads.
@@ -119,11 +120,56 @@ def _redirects(cmd: SimpleCommand, a: Analyzer) -> None:
                 )
                 continue
             a.write(target, cmd.cwd)
+            if redirect.fd in (None, "1") or redirect.op in ("&>", "&>>"):
+                _remember_written(redirect.op, target, cmd, a)
         elif redirect.op == "<" and target is not None:
             if (target.value or "").startswith(("/dev/tcp/", "/dev/udp/")):
                 a.add(Tier.CRITICAL, f"reads from the network socket {target.value}")
                 continue
             a.read(target, cmd.cwd)
+
+
+def _remember_written(op: str, target: Word | None, cmd: SimpleCommand, a: Analyzer) -> None:
+    """Keep what `cmd` writes to `target` when its output is static (`echo`, `printf`, `cat`
+    of a here-document): a later `sh FILE` in the line runs that text."""
+    place = a.place(target, cmd.cwd)
+    if place.path is None:
+        return
+    bare = dataclasses.replace(cmd, redirects=[r for r in cmd.redirects if r.op not in _OUT_OPS])
+    printed = _stdout(bare, _upstream_output(cmd)) if bare.argv else None
+    _remember(place.path, None if printed is None else printed.value, op in (">>", "&>>"), a)
+
+
+def _upstream_output(cmd: SimpleCommand) -> Word | None:
+    """What the one pipeline stage before `cmd` prints, when static (`echo x | tee f`)."""
+    if len(cmd.upstream) != 1 or not cmd.upstream[0].argv:
+        return None
+    return _stdout(cmd.upstream[0], None)
+
+
+def _remember(path: str, text: str | None, append: bool, a: Analyzer) -> None:
+    if append:
+        before = a.wrote.get(path)
+        text = None if before is None or text is None else before + text
+    a.wrote[path] = text
+
+
+def remember_tee(cmd: SimpleCommand, a: Analyzer) -> None:
+    """`echo 'rm -rf ~' | tee x.sh`: tee writes what it reads to each of its files, and a
+    later `sh x.sh` in the line runs that text."""
+    found, fed = _stdin_of(cmd.redirects)
+    printed = fed if found else _upstream_output(cmd)
+    text = None if printed is None else printed.value
+    append = False
+    for w in cmd.argv[1:]:
+        if w.value in ("-a", "--append"):
+            append = True
+            continue
+        if w.value is None or w.value.startswith("-"):
+            continue
+        place = a.place(w, cmd.cwd)
+        if place.path is not None:
+            _remember(place.path, text, append, a)
 
 
 # Variables naming a program that build tools run: compilers, linkers, wrappers, runners.

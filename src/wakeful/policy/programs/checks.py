@@ -341,6 +341,45 @@ def _variable_operands(name: str, args: list[Word], cmd: SimpleCommand, a: Analy
             _assign(var, Word(value, value), cmd, a)
 
 
+_DEFAULT_MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
+
+
+def _written_makefile(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`printf 'all:\n\trm -rf ~\n' > Makefile; make`: the makefile make reads (the first
+    of its default names in the directory, when no -f names one) was written by this line
+    from static text, so its recipes are that text, not the project's build. It is judged
+    as a script (a rule line as a command no one knows asks)."""
+    if cmd.cwd is None or not a.wrote:
+        return
+    opts, _ = split_opts(args, PROGRAMS[name].takes)
+    if _vals(opts, "-f", "--file", "--makefile", "-C", "--directory"):
+        return  # -f is the entry's script option; -C moves where the defaults are looked for
+    for base in _DEFAULT_MAKEFILES:
+        text = a.wrote.get(os.path.join(cmd.cwd, base))
+        if text is None:
+            continue
+        recipes: list[str] = []
+        for line in text.splitlines():
+            if line.startswith("\t"):
+                recipes.append(line[1:].lstrip("@-+ "))
+            elif not (
+                not line.strip()
+                or line.lstrip().startswith("#")
+                or _MAKE_PLAIN_LINE.match(line)
+                and "$(shell" not in line
+                and "`" not in line
+            ):
+                a.add(Tier.HIGH, f"{name} reads {base}, which this line wrote: {_short(line)}")
+        a.run_script("\n".join(recipes), cmd.cwd, f"the recipes of {base}, which this line wrote")
+        return
+
+
+# A makefile line that only names a rule (`all: build`) or sets a variable (`CC = gcc`).
+_MAKE_PLAIN_LINE = re.compile(
+    r"[A-Za-z0-9_.%/ $(){}-]+:(?!=)[^=;]*$|[A-Za-z_][A-Za-z0-9_]*\s*[:+?!]?="
+)
+
+
 def _ssh_keygen_output(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     """`ssh-keygen -t TYPE -f FILE` writes a new key pair, FILE and FILE.pub: a new file in a
     plain workspace directory is a workspace write, as openssl's new keys are; over a file
@@ -602,6 +641,7 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "stdin_commands": _stdin_commands,
         "user_command": _user_command,
         "variable_operands": _variable_operands,
+        "written_makefile": _written_makefile,
         "dscl_command": _dscl_command,
         "setting_value": _setting_value,
         "quarantine_change": _quarantine_change,

@@ -18,6 +18,7 @@ from wakeful.policy.programs.assignments import (
     _filters_env_secrets,
     _redirects,
     _secret_variable,
+    remember_tee,
 )
 from wakeful.policy.programs.cloud import h_cloud, h_openssl
 from wakeful.policy.programs.entries import _Compiled, _compiled, _run_bare, run_program
@@ -32,7 +33,7 @@ from wakeful.policy.programs.files import (
 )
 from wakeful.policy.programs.find import h_fd, h_find
 from wakeful.policy.programs.git import h_git
-from wakeful.policy.programs.inline import brought_in
+from wakeful.policy.programs.inline import brought_in, ran_as_written
 from wakeful.policy.programs.network import h_lynx, h_scp, h_ssh
 from wakeful.policy.programs.options import Handler
 from wakeful.policy.programs.shells import (
@@ -88,6 +89,8 @@ def classify_simple(cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.READ_ONLY, "sets shell variables")
         return
     classify_argv(cmd.argv, cmd, a)
+    if cmd.argv[0].value == "tee":
+        remember_tee(cmd, a)
 
 
 # `cargo check --help`: subcommand words then --help print help and do nothing else. Not for
@@ -116,6 +119,8 @@ def classify_commands(commands: list[SimpleCommand], a: Analyzer) -> None:
         inv.forms, inv.leaf = [argv], True
         a.invocations.append(inv)
         _classify_argv(argv, cmd, a)
+        if argv[0].value == "tee":
+            remember_tee(cmd, a)
 
 
 def classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -297,6 +302,8 @@ def _classify_path_program(
         return _PLANS.get(base) or _plan(base)
     place = a.place(name, cmd.cwd)
     a.programs.append(base)
+    if place.zone == "workspace" and ran_as_written(place.path, Word(name, name), cmd, a):
+        return None
     if place.zone == "workspace" and brought_in(place.path, a):
         a.add(Tier.HIGH, f"runs {name}, which this line copied in from outside the workspace")
         return None

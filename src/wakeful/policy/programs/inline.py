@@ -65,6 +65,12 @@ def _stdin_source(cmd: SimpleCommand) -> tuple[str | None, str]:
 
 def exec_stdin(cmd: SimpleCommand, a: Analyzer, interp: str, shell: bool) -> None:
     """An interpreter reads its program from stdin: judge where that program comes from."""
+    for redirect in cmd.redirects:
+        here = redirect.stdin
+        if redirect.op in ("<<", "<<<", "<<-") and here is not None and here.value is None:
+            # `sh <<< "$(awk ...)"`, `bash <<< "$X"`: the program is only known at run time
+            _dynamic_code(here, a, f"{interp} reading a here-string or here-document")
+            return
     body, where = _stdin_source(cmd)
     if body is not None:
         if shell:
@@ -184,6 +190,23 @@ def brought_in(path: str | None, a: Analyzer) -> bool:
     )
 
 
+_SHELL_SHEBANG = re.compile(r"#!\s*(/usr)?/bin/(env\s+)?(sh|bash|dash|zsh|ksh)\b")
+
+
+def ran_as_written(path: str | None, word: Word, cmd: SimpleCommand, a: Analyzer) -> bool:
+    """`echo 'rm -rf ~' > x.sh; sh x.sh`: a script an earlier command of this line wrote
+    from static text is judged as that text, not as the project's own code. Returns whether
+    it was judged here."""
+    text = a.wrote.get(path) if path is not None and a.wrote else None
+    if text is None:
+        return False
+    if text.startswith("#!") and not _SHELL_SHEBANG.match(text):
+        a.add(Tier.HIGH, f"runs {word.value}, a program this line wrote")
+        return True
+    a.run_script(text, cmd.cwd, f"{word.value}, which this line wrote")
+    return True
+
+
 def _run_file(interp: str, word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     if word.value == "-" and not any(r.target is word for r in cmd.redirects):
         # `bash -`, `ruby -`, `node -`: the operand `-` names standard input, not a file
@@ -197,6 +220,8 @@ def _run_file(interp: str, word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
             _dynamic_code(word, a, f"{interp} reading a process substitution")
         return
     place = a.place(word, cmd.cwd)
+    if place.zone == "workspace" and ran_as_written(place.path, word, cmd, a):
+        return
     if place.zone == "workspace" and brought_in(place.path, a):
         a.add(Tier.HIGH, f"runs {word.value}, which this line copied in from outside")
     elif place.zone == "workspace":

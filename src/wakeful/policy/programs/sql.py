@@ -161,6 +161,10 @@ def _sqlite_stdin(name: str, cmd: SimpleCommand, a: Analyzer) -> str | None:
     return None
 
 
+# psql's options that name where results go: a file, or `|COMMAND` that psql runs.
+_PSQL_OUTPUT_OPTS = ("-o", "--output", "-L", "--log-file")
+
+
 def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     flags = {
         "psql": ("-c", "--command"),
@@ -202,8 +206,20 @@ def h_sql(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             "-cmd",
             "--pager",
             "--tee",
-        ),
+        )
+        + _PSQL_OUTPUT_OPTS * (name == "psql"),
     )
+    if name == "psql":
+        for out in _vals(opts, "-o", "--output"):
+            # `-o '|COMMAND'`: psql pipes every result to the command
+            if out.value is not None and out.value.startswith("|"):
+                a.run_script(out.value[1:], cmd.cwd, "psql -o")
+            elif out.value is None and out.text.lstrip("'\"").startswith("|"):
+                _dynamic_code(out, a, "psql -o")
+            else:
+                a.write(out, cmd.cwd)
+        for log in _vals(opts, "-L", "--log-file"):
+            a.write(log, cmd.cwd)
     for pager in _vals(opts, "--pager"):
         # mysql/mariadb pipe every result through this command
         if pager.value is None:
