@@ -227,6 +227,17 @@ def _git_rev_like(value: str) -> bool:
     return ".." in value or "@{" in value or "^" in value or ":" in value or "~" in value[1:]
 
 
+def _git_content_read(word: Word, cwd: str | None, a: Analyzer) -> None:
+    """A file whose content git prints: read (a secret or a file elsewhere is judged so); a
+    plain project file adds no finding, but is recorded as read, so a user's `Read(PATH)`
+    rule holds for `git log -p PATH` as for `cat PATH`."""
+    place = a.place(word, cwd)
+    if place.zone != "workspace":
+        a.read(word, cwd)
+    elif place.path is not None:
+        a.touched.append((False, place.path))
+
+
 def _git_prints_content(
     sub: str, sargs: list[Word], vals: list[str], cwd: str | None, a: Analyzer
 ) -> None:
@@ -265,8 +276,8 @@ def _git_prints_content(
             following = vals[k + 1] if k + 1 < len(vals) else ""
             if v.startswith("-L") and sub != "grep":
                 target = Word((v[2:] or following).rpartition(":")[2], v)
-                if target.value and a.place(target, cwd).zone != "workspace":
-                    a.read(target, cwd)
+                if target.value:
+                    _git_content_read(target, cwd, a)
                 skip = v == "-L"
             elif _GIT_PICKAXE.match(v) and sub != "grep":
                 marker = _GIT_PICKAXE.sub("", v) or following
@@ -282,12 +293,8 @@ def _git_prints_content(
         if not pattern_given:  # git grep's first operand is its pattern
             pattern_given = True
             continue
-        if (
-            word.value is not None
-            and (paths or not _git_rev_like(v))
-            and a.place(word, cwd).zone != "workspace"  # a plain project file says nothing
-        ):
-            a.read(word, cwd)
+        if word.value is not None and (paths or not _git_rev_like(v)):
+            _git_content_read(word, cwd, a)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
