@@ -825,7 +825,22 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
             for v in vals
         )
     ):
-        asked = [v for v in vals if not v.startswith("-") and _GIT_SECRET_KEYS.search(v)]
+        named = _config_file(vals)
+        if named is not None:  # `git config -f ~/.aws/credentials -l` prints an INI file's values
+            a.read(Word(named, named), cmd.cwd)
+        for k, v in enumerate(vals):  # `--blob REV:PATH`: PATH as REV holds it
+            if v.startswith("--blob="):
+                blob = v[7:]
+            elif v == "--blob" and k + 1 < len(vals):
+                blob = vals[k + 1]
+            else:
+                continue
+            path = blob.partition(":")[2]
+            if path:
+                a.read(Word(path, path), a.workspace)
+        asked = [
+            v for v in vals if not v.startswith("-") and v != named and _GIT_SECRET_KEYS.search(v)
+        ]
         if asked:
             # credential.*, http.*.extraheader (CI checkouts keep their token there)
             a.add(Tier.HIGH, f"reads {asked[0]}, git configuration that holds credentials")
