@@ -517,8 +517,15 @@ class Analyzer:
         )
 
     # ---- nesting -----------------------------------------------------------------------
-    def run_script(self, source: str, cwd: str | None, context: str) -> None:
-        """Classify shell source that another command will run (sh -c, eval, heredoc...)."""
+    def run_script(
+        self,
+        source: str,
+        cwd: str | None,
+        context: str,
+        positional: list[str | None] | None = None,
+    ) -> None:
+        """Classify shell source that another command will run (sh -c, eval, heredoc...);
+        `positional`, the arguments it is given (`sh -c CODE NAME ARGS`), are its `$1`..."""
         if self.depth >= MAX_DEPTH:
             self.add(
                 Tier.CRITICAL, f"nests shell code more than {MAX_DEPTH} levels deep ({context})"
@@ -530,7 +537,10 @@ class Analyzer:
             self.current.leaf = False
         self.depth += 1
         try:
-            analyze(source, self, cwd=cwd, depth=self.depth)
+            if positional is None:
+                analyze(source, self, cwd=cwd, depth=self.depth)
+            else:
+                _analyze_tree(source, self, cwd, self.depth, _positional_vars(positional))
         finally:
             self.depth -= 1
             self.part = saved
@@ -618,9 +628,26 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
     _analyze_tree(source, analyzer, cwd, depth)
 
 
-def _analyze_tree(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> None:
+def _positional_vars(items: list[str | None]) -> dict[str, str | None]:
+    """The variables of a shell given these arguments: `$1`..., `$#`, `$*` (`$@` is one word
+    per argument: left unknown unless there is none)."""
+    found: dict[str, str | None] = {str(i): v for i, v in enumerate(items, 1)}
+    found["#"] = str(len(items))
+    found["*"] = None if None in items else " ".join(v for v in items if v is not None)
+    if not items:
+        found["@"] = ""
+    return found
+
+
+def _analyze_tree(
+    source: str,
+    analyzer: Analyzer,
+    cwd: str | None,
+    depth: int,
+    variables: dict[str, str | None] | None = None,
+) -> None:
     """`analyze` for a source that needs the parser."""
-    script = parse_tree(source, cwd, analyzer.home, None, depth)
+    script = parse_tree(source, cwd, analyzer.home, variables, depth)
     if script.errors:
         analyzer.parsed = False
         for error in script.errors:

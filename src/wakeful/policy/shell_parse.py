@@ -736,6 +736,10 @@ def _walked(
     walker = _Walker(source, raw)
     walker.start_cwd = cwd
     state = _State(cwd, home, dict(variables or {}), depth)
+    if depth == 0 and variables is None:
+        # The command is run as `bash -c CMD`, with no arguments: `$@`, `$*` are empty, `$#`
+        # is 0 (`$0`, the shell's name, stays unknown). A nested shell's are its own.
+        _set_positional([], state)
     root = tree.root_node
     # A level of nesting costs at least one character, so short commands cannot be too deep;
     # nor can a tree of fewer nodes than levels (its node count, one C call, bounds them).
@@ -1058,7 +1062,7 @@ class _Walker:
             fname = self.strict_text(name_node) if name_node is not None else ""
             if body is not None:
                 before = len(self.commands)
-                self.statements(body, state.copy(), context or "function body", [])
+                self.statements(body, _unknown_positional(state), context or "function body", [])
                 if fname and any(c.name == fname for c in self.commands[before:]):
                     self.notes.append(
                         (Tier.CRITICAL, f"function {fname} calls itself (a fork bomb)")
@@ -1821,6 +1825,8 @@ class _Walker:
         """The words one command argument becomes: brace expansion (`{a,b}`, `{1..3}`),
         then word splitting of unquoted expansions."""
         word = self.word(node, state, context)
+        if word.value == "" and word.text in ('"$@"', '"${@}"') and state.vars.get("#") == "0":
+            return []  # `"$@"` with no arguments is no word at all
         if word.value is None or "{" not in word.text or "}" not in word.text:
             return _split(word, state)
         pattern = _brace_pattern(node, state)
@@ -2504,6 +2510,22 @@ def _set_positional(items: list[str | None], state: _State) -> None:
         state.vars[str(i)] = item
     state.vars["#"] = str(len(items))
     state.vars["*"] = None if None in items else " ".join(i for i in items if i is not None)
+    if items:
+        state.vars.pop("@", None)  # `"$@"` is one word per argument: `_SPREADS`
+    else:
+        state.vars["@"] = ""
+
+
+def _unknown_positional(state: _State) -> _State:
+    """A copy of `state` for a function's body: its positional parameters are its callers'
+    arguments, not known there."""
+    inner = state.copy()
+    count = inner.vars.pop("#", None)
+    for name in ("*", "@"):
+        inner.vars.pop(name, None)
+    for i in range(1, (int(count) if count and count.isdigit() else 0) + 1):
+        inner.vars.pop(str(i), None)
+    return inner
 
 
 def _printf(fmt: str, args: list[str]) -> str | None:
@@ -2715,6 +2737,10 @@ def _brace_range(inner: str) -> list[str] | None:
 
 
 def _split(word: Word, state: _State) -> list[Word]:
+    if word.split and word.value == "" and not _QUOTES.intersection(word.text):
+        # `$u ls` with u empty, `$@` with no arguments: bash removes a word that an unquoted
+        # expansion left empty (`"$u"`, `''$u` stay, as one empty word)
+        return []
     if word.split and "IFS" in state.vars and word.value is not None:
         # `IFS=,; c=rm,-rf,~; $c`: fields split on the script's own separators
         ifs = state.vars["IFS"]
@@ -2731,11 +2757,12 @@ def _split(word: Word, state: _State) -> list[Word]:
 
 
 # `${name OP}`, `${!name}`, `${name[key] OP}`: the forms `_param_value` evaluates.
-_PARAM = re.compile(r"\$\{(!?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+)(\[[^\]]*\])?(.*)\}", re.S)
+_PARAM = re.compile(r"\$\{(!?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*])(\[[^\]]*\])?(.*)\}", re.S)
 _PARAM_DEFAULT = re.compile(r"(:?)([-=?+])(.*)", re.S)
 _PARAM_SUBSTRING = re.compile(r":( *-?\d*)(?::( *-?\d+))?")
 _PARAM_REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _POSITIONAL_SPECIAL = frozenset({"*", "@", "#"})
+_QUOTES = frozenset("'\"")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _QUOTED_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.S)
 _QUOTED_NAME = re.compile(r"[\"']([A-Za-z_][A-Za-z0-9_]*)=")
@@ -2772,6 +2799,11 @@ def _param_value(text: str, state: _State) -> str | None:
     if match is None:
         return None
     bang, name, subscript, op = match.groups()
+    if name in _POSITIONAL_SPECIAL and (
+        bang or subscript is not None or (op and op[0] not in ",^#%/")
+    ):
+        # `${@:0:1}` is `$0`, `${@-x}` is x with no arguments, `${!@}`: not followed
+        return None
     if subscript is not None:
         if bang:
             return None
