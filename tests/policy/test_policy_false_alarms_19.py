@@ -102,3 +102,29 @@ def test_arguments_given_to_shell_code(cmd: str) -> None:
 
 def test_harmless_arguments_given_to_shell_code() -> None:
     assert _auto("sh -c 'wc -l \"$1\"' _ README.md") == "allow"
+
+
+def test_quoted_empty_argument_lists_are_no_word() -> None:
+    assert _auto('"${@^}" c\\a\\t README.md') == "allow"
+    assert _auto('"${@^}" c\\a\\t ~/.aws/credentials') != "allow"
+    assert _auto('"${@:-rm}" -rf ~') != "allow"
+
+
+# tree-sitter ends an assignment's word at a quote followed by a backslash
+# (`g="/e"\tc/shadow` is read as `g="/e"` and a command `\tc/shadow`): the variable was
+# unknown, and what it named was read as a path computed at run time.
+GLUED_ASSIGNMENTS = [
+    'g="/e"\\tc/shadow;tac<$g',
+    'g="/e"\\t"c"/shadow; cat $g',
+    'k="$HOME/."\\ssh/id_rsa; cat "$k"',
+]
+
+
+@pytest.mark.parametrize("cmd", GLUED_ASSIGNMENTS)
+def test_assignment_glued_after_quotes(cmd: str) -> None:
+    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+
+
+def test_assignment_glued_after_quotes_harmless() -> None:
+    assert _auto('g="/e"\\h"hh"/hm"t"c/\\i"sh"hh/hmsu\\e;tac$@<${g//hh??hm/}') == "allow"
+    assert _auto('f="READ"\\ME.md; cat "$f"') == "allow"

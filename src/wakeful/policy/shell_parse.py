@@ -1543,8 +1543,32 @@ class _Walker:
         after: list[Node] = []
         kinds = self.kinds
         glue_at = -1  # where the last argument ended: one starting there is part of its word
+        assigned_at = -1  # where the last assignment ended
+        merged = False
         for child in node.children:
             kind = kinds[child.kind_id]
+            if (
+                child.start_byte == assigned_at
+                and child.is_named
+                and kind not in _REDIRECT_KINDS
+                and assigns
+            ):
+                # tree-sitter ends `g="/e"\tc/shadow` after the quotes and reads the rest as
+                # the command's name; bash reads one word, the assignment's value
+                name, value = assigns[-1]
+                if kind == "command_name" and child.named_child_count == 1:
+                    child = child.named_children[0]
+                rest = self.word(child, state, context)
+                joined = (
+                    value.value + rest.value
+                    if value.value is not None and rest.value is not None
+                    else None
+                )
+                assigns[-1] = (name, Word(joined, value.text + rest.text))
+                assigned_at = child.end_byte
+                merged = True
+                continue
+            assigned_at = -1
             if child.start_byte == glue_at and child.is_named and kind not in _REDIRECT_KINDS:
                 # tree-sitter splits `/proc/`pgrep x`/environ` in two after the backquotes;
                 # bash reads one word (a redirect's operator ends a word: `wc<<<hi`)
@@ -1589,6 +1613,7 @@ class _Walker:
                 glue_at = child.end_byte
             elif kind == "variable_assignment":
                 assigns.append(self.assignment(child, state, context, record=False))
+                assigned_at = child.end_byte
             elif kind in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
                 own_redirects.extend(self.redirect(child, state, context, after, argv))
             elif kind == "comment":
@@ -1613,6 +1638,9 @@ class _Walker:
                 glue_at = child.end_byte
         if trailing:
             argv.extend(trailing)
+        if merged and not argv:
+            for name, value in assigns:  # no command: the assignments stay set
+                self._record_assignment(state, name, value)
         if argv and argv[0].value == "coproc" and argv[0].text == "coproc":
             # tree-sitter reads `coproc [NAME] { a; b; }` as the command `coproc [NAME] { a`,
             # then `b` and `}`: the coprocess runs `a` (and then b)
@@ -1825,8 +1853,12 @@ class _Walker:
         """The words one command argument becomes: brace expansion (`{a,b}`, `{1..3}`),
         then word splitting of unquoted expansions."""
         word = self.word(node, state, context)
-        if word.value == "" and word.text in ('"$@"', '"${@}"') and state.vars.get("#") == "0":
-            return []  # `"$@"` with no arguments is no word at all
+        if (
+            word.value == ""
+            and state.vars.get("#") == "0"
+            and _QUOTED_ALL_ARGUMENTS.fullmatch(word.text) is not None
+        ):
+            return []  # `"$@"`, `"${@^}"` with no arguments are no word at all
         if word.value is None or "{" not in word.text or "}" not in word.text:
             return _split(word, state)
         pattern = _brace_pattern(node, state)
@@ -2763,6 +2795,7 @@ _PARAM_SUBSTRING = re.compile(r":( *-?\d*)(?::( *-?\d+))?")
 _PARAM_REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _POSITIONAL_SPECIAL = frozenset({"*", "@", "#"})
 _QUOTES = frozenset("'\"")
+_QUOTED_ALL_ARGUMENTS = re.compile(r'"\$(?:@|\{@[^"$`}]*\})"')
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _QUOTED_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.S)
 _QUOTED_NAME = re.compile(r"[\"']([A-Za-z_][A-Za-z0-9_]*)=")
