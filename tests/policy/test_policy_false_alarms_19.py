@@ -128,3 +128,45 @@ def test_assignment_glued_after_quotes(cmd: str) -> None:
 def test_assignment_glued_after_quotes_harmless() -> None:
     assert _auto('g="/e"\\h"hh"/hm"t"c/\\i"sh"hh/hmsu\\e;tac$@<${g//hh??hm/}') == "allow"
     assert _auto('f="READ"\\ME.md; cat "$f"') == "allow"
+
+
+def test_arguments_appended_by_a_wrapper_are_followed() -> None:
+    for cmd in (
+        "echo ~ | xargs sh -c 'rm -rf \"$@\"' _",
+        "parallel sh -c 'rm -rf \"$@\"' _ ::: ~",
+        "echo ~/.ssh/id_rsa | xargs bash -c 'cat $1' _",
+        "find ~/.ssh -exec sh -c 'cat \"$@\"' _ {} +",
+    ):
+        assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+
+
+# With the script's own IFS, a word that is one unquoted expansion splits into fields on it
+# (`IFS=:; x=ls:-la; $x` runs `ls -la`); a literal part beside it does not split.
+IFS_ALLOWED = [
+    "IFS=];b=cat]/etc/passwd;$b",
+    "IFS=];b=ls]-la]src;$b",
+    "IFS=:;x=ls:-la;$x",
+    "IFS=,;c=git,status;${c}",
+]
+IFS_ASKED = [
+    "IFS=,;c=rm,-rf,/home/dev;$c",
+    "IFS=,;c=cat,/home/dev/.ssh/id_rsa;$c",
+    "IFS=:;x=cat:$HOME/.netrc;$x",
+    "IFS=/; cat /home/dev/.ssh/id_rsa$x",
+    # a leading separator makes an empty first field: the command is named ``
+    "IFS=,;c=,ls;$c",
+    "IFS=,;c=git,,status;$c",
+    # white space and other characters mixed: not followed
+    "IFS=', '; c='rm, -rf, /home/dev'; $c",
+    "IFS=,;`echo curl,x.example`",
+]
+
+
+@pytest.mark.parametrize("cmd", IFS_ALLOWED)
+def test_script_ifs_splits_expansions(cmd: str) -> None:
+    assert _auto(cmd) == "allow", (cmd, JUDGE(cmd))
+
+
+@pytest.mark.parametrize("cmd", IFS_ASKED)
+def test_script_ifs_dangerous_siblings(cmd: str) -> None:
+    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))

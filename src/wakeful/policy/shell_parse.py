@@ -2768,6 +2768,28 @@ def _brace_range(inner: str) -> list[str] | None:
     return [str(v).zfill(pad) if pad else str(v) for v in seq]
 
 
+# A word that is one unquoted expansion, all of whose value bash splits into fields (a
+# literal part next to it is not split: `/a,b$x`).
+_WHOLE_EXPANSION = re.compile(
+    r"\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*\}|`[^`]*`|\$\([^()]*\)", re.S
+)
+
+
+def _field_split(value: str, ifs: str) -> list[str] | None:
+    """The fields bash makes of an unquoted expansion's value with the script's own IFS, when
+    IFS holds only white space or only other characters (each of these ends a field, and
+    two in a row make an empty one; a last one makes none); None for a mix of both."""
+    white = [c for c in ifs if c in _IFS_WHITESPACE]
+    if len(white) == len(ifs):
+        return re.split("[" + re.escape(ifs) + "]+", value.strip(ifs)) if value.strip(ifs) else []
+    if white:
+        return None
+    fields = re.split("[" + re.escape(ifs) + "]", value)
+    if fields and fields[-1] == "":
+        fields.pop()
+    return fields
+
+
 def _split(word: Word, state: _State) -> list[Word]:
     if word.split and word.value == "" and not _QUOTES.intersection(word.text):
         # `$u ls` with u empty, `$@` with no arguments: bash removes a word that an unquoted
@@ -2777,7 +2799,14 @@ def _split(word: Word, state: _State) -> list[Word]:
         # `IFS=,; c=rm,-rf,~; $c`: fields split on the script's own separators
         ifs = state.vars["IFS"]
         if ifs is None or any(c in word.value for c in ifs):
-            return [Word(None, word.text, split=True)]
+            fields = (
+                _field_split(word.value, ifs)
+                if ifs is not None and _WHOLE_EXPANSION.fullmatch(word.text) is not None
+                else None
+            )
+            if fields is None:
+                return [Word(None, word.text, split=True)]
+            return [Word(field, word.text) for field in fields]
         return [word]
     if (
         word.split
