@@ -1555,16 +1555,16 @@ class _Walker:
             ):
                 # tree-sitter ends `g="/e"\tc/shadow` after the quotes and reads the rest as
                 # the command's name; bash reads one word, the assignment's value
-                name, value = assigns[-1]
+                set_name, set_value = assigns[-1]
                 if kind == "command_name" and child.named_child_count == 1:
                     child = child.named_children[0]
-                rest = self.word(child, state, context)
+                glued = self.word(child, state, context)
                 joined = (
-                    value.value + rest.value
-                    if value.value is not None and rest.value is not None
+                    set_value.value + glued.value
+                    if set_value.value is not None and glued.value is not None
                     else None
                 )
-                assigns[-1] = (name, Word(joined, value.text + rest.text))
+                assigns[-1] = (set_name, Word(joined, set_value.text + glued.text))
                 assigned_at = child.end_byte
                 merged = True
                 continue
@@ -1639,8 +1639,8 @@ class _Walker:
         if trailing:
             argv.extend(trailing)
         if merged and not argv:
-            for name, value in assigns:  # no command: the assignments stay set
-                self._record_assignment(state, name, value)
+            for set_name, set_value in assigns:  # no command: the assignments stay set
+                self._record_assignment(state, set_name, set_value)
         if argv and argv[0].value == "coproc" and argv[0].text == "coproc":
             # tree-sitter reads `coproc [NAME] { a; b; }` as the command `coproc [NAME] { a`,
             # then `b` and `}`: the coprocess runs `a` (and then b)
