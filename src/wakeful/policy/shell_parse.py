@@ -733,6 +733,14 @@ def _walked(
         source = _stars(source)
         raw = source.encode("utf-8", "surrogateescape")
         tree = _parser().parse(raw)
+    if tree.root_node.has_error and "{" in source:
+        braced = _leading_braces(source)
+        if braced is not None:
+            # `{cat,README.md}`: tree-sitter reads a brace form in command position as an
+            # unfinished group; bash expands it into the command's words first
+            source = braced
+            raw = source.encode("utf-8", "surrogateescape")
+            tree = _parser().parse(raw)
     walker = _Walker(source, raw)
     walker.start_cwd = cwd
     state = _State(cwd, home, dict(variables or {}), depth)
@@ -768,6 +776,36 @@ def _walked(
 # An extended pattern with no expansion, quote or nested group inside (`!(node_modules)`,
 # `@(a|b)`); groups inside groups are replaced first.
 _EXTGLOB = re.compile(r"[?*+@!]\([^()$`'\"\\\x80-\U0010ffff\s;&<>]*\)")
+
+
+# The first word of a source when it holds a brace form and nothing bash treats apart
+# (quotes, expansions, escapes, operators, white space).
+_LEADING_BRACE_WORD = re.compile(
+    r"[^\s;&|<>()'\"`$\\{}]*\{[^\s;&|<>()'\"`$\\]*\}[^\s;&|<>()'\"`$\\{}]*"
+)
+_BRACE_RESULT = re.compile(r"[A-Za-z0-9_./~?*\[\]@%+:,^!-]*")
+
+
+def _leading_braces(source: str) -> str | None:
+    """`source` with its first word's brace expansion written out (`{ls,-la}` → `ls -la`),
+    when every word it makes is plain text (no `=`, no `#`, nothing the shell would read
+    apart) and the first is a name; None otherwise."""
+    start = len(source) - len(source.lstrip())
+    match = _LEADING_BRACE_WORD.match(source, start)
+    if match is None:
+        return None
+    try:
+        words = [w for w in _brace_expand(match.group()) if w]
+    except _TooMany:
+        return None
+    if (
+        not words
+        or len(words) > MAX_BRACE_WORDS
+        or not all(_BRACE_RESULT.fullmatch(w) for w in words)
+        or words == [match.group()]
+    ):
+        return None
+    return source[:start] + " ".join(words) + source[match.end() :]
 
 
 def _stars(source: str) -> str:
