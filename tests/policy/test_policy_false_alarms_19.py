@@ -197,3 +197,32 @@ def test_brace_form_in_command_position(cmd: str) -> None:
 @pytest.mark.parametrize("cmd", BRACES_ASKED)
 def test_brace_form_dangerous_siblings(cmd: str) -> None:
     assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+
+
+# printf's precision (`%.1s` of "$PWD" is `/`) is followed: the path it spells is judged.
+PRECISION_ALLOWED = [
+    '$(printf %.1s "$PWD")bin$(printf %.1s "$PWD")ls',
+    '$(printf %.1s "$PWD")usr$(printf %.1s "$PWD")bin$(printf %.1s "$PWD")git status',
+    'printf "%.3s\\n" abcdef',
+]
+# The same disguise around credentials: with printf's precision followed, or with the slash
+# made by anything else, the literal parts between the expansions spell the path read.
+PRECISION_ASKED = [
+    'cat $(printf %.1s "$PWD")etc$(printf %.1s "$PWD")shadow',
+    'cat $(printf %c "$PWD")etc$(printf %c "$PWD")shadow',
+    'cat $(printf %1.1s "$PWD")etc$(printf %1.1s "$PWD")shadow',
+    "cat $(pwd|head -c1)etc$(pwd|head -c1)shadow",
+    "cat ${x}etc${x}shadow",
+    "$(printf %.2s rmx) -rf ~",
+    "cat ~/$(printf %.4s .sshx)/id_rsa",
+]
+
+
+@pytest.mark.parametrize("cmd", PRECISION_ALLOWED)
+def test_printf_precision(cmd: str) -> None:
+    assert _auto(cmd) == "allow", (cmd, JUDGE(cmd))
+
+
+@pytest.mark.parametrize("cmd", PRECISION_ASKED)
+def test_printf_precision_dangerous_siblings(cmd: str) -> None:
+    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))

@@ -63,6 +63,21 @@ def _bare_program(text: str) -> str | None:
 _LITERAL_TAIL = re.compile(r"(?:\$\{[^}]*\}|\$\w+|\$\(.*\)|`.*`)([^$`(){}]+)$")
 
 
+# One expansion of a word: a variable, a parameter expansion, a substitution.
+_EXPANSION_PART = re.compile(r"\$\{[^}]*\}|\$\w+|\$\([^()]*(?:\([^()]*\)[^()]*)*\)|`[^`]*`")
+
+
+def _skeleton(text: str) -> str | None:
+    """The path a word computed at run time spells when each of its expansions stands for a
+    slash (`${x}etc${x}shadow`: `/etc/shadow`), quotes dropped; None without a literal
+    part between two expansions."""
+    parts = _EXPANSION_PART.split(text.replace('"', "").replace("'", ""))
+    if len(parts) < 3 or not any(parts[1:-1]):
+        return None
+    path = re.sub("/+", "/", "/".join(parts))
+    return path if path.startswith("/") else "/" + path
+
+
 def _literal_tail(text: str) -> str | None:
     """The file name a word computed at run time ends in, when its text ends in literal
     characters after an expansion (quotes dropped); None otherwise."""
@@ -352,6 +367,16 @@ class Analyzer:
                 self.add(
                     Tier.CRITICAL,
                     f"reads a path computed at run time that names a credential ({tail})",
+                )
+                return
+            skeleton = _skeleton(word.text)
+            if skeleton is not None and path_risk.is_secret(skeleton, self.home):
+                # `$(printf %c "$PWD")etc$(printf %c "$PWD")shadow`: whatever stands for
+                # the slashes, the literal parts spell a credential's path
+                self.add(
+                    Tier.HIGH,
+                    f"reads a path computed at run time whose literal parts spell a "
+                    f"credential ({skeleton})",
                 )
                 return
             prefix = word.prefix

@@ -2598,8 +2598,11 @@ def _unknown_positional(state: _State) -> _State:
     return inner
 
 
+_PRINTF_PRECISION = re.compile(r"\.(\d{0,4})s")
+
+
 def _printf(fmt: str, args: list[str]) -> str | None:
-    """What `printf FMT ARGS` prints for `%s`, `%b` and `%%` directives, the format reused while
+    """What `printf FMT ARGS` prints for `%s`, `%.Ns`, `%b` and `%%` directives, the format reused while
     arguments are left (`printf '%s\\n' a b`); None for any other directive."""
     out: list[str] = []
     used = 0
@@ -2609,6 +2612,16 @@ def _printf(fmt: str, args: list[str]) -> str | None:
         while i < len(fmt):
             if fmt[i] == "%":
                 directive = fmt[i + 1 : i + 2]
+                precision = _PRINTF_PRECISION.match(fmt, i + 1)
+                if precision is not None:
+                    # `%.1s`: the first characters of the argument
+                    out.append(_ansi_c("".join(literal)))
+                    literal = []
+                    arg = args[used] if used < len(args) else ""
+                    out.append(arg[: int(precision.group(1) or "0")])
+                    used += 1
+                    i = precision.end()
+                    continue
                 if directive == "%":
                     literal.append("%")
                 elif directive in ("s", "b"):
