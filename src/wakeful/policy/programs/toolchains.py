@@ -367,8 +367,14 @@ _DENO_VALUE_OPTS = (
 
 def _deno_remote_module(verb: str | None, rest: list[Word]) -> Word | None:
     """The module operand of `deno VERB ...` given by a remote specifier (`deno run
-    jsr:@deno/deployctl`, `deno info https://...`), or None; an operand after a `run`
-    module is the module's own argument (`deno run main.ts https://api.example`)."""
+    jsr:@deno/deployctl`, `deno info https://...`), or an import map or configuration
+    fetched from one (which can map the project's imports onto any code), or None; an
+    operand after a `run` module is the module's own argument (`deno run main.ts
+    https://api.example`)."""
+    opts, _ = split_opts(rest, _DENO_VALUE_OPTS, stop_at_positional=True)
+    for value in _vals(opts, "--import-map", "-c", "--config"):
+        if value.value is None or _DENO_REMOTE_MODULE.match(value.value):
+            return value
     if verb in _DENO_ONE_MODULE:
         _, pos = split_opts(rest, _DENO_VALUE_OPTS, stop_at_positional=True)
         modules = pos[:1]
@@ -463,9 +469,9 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         remote = _deno_remote_module(verb, pos[1:]) if name == "deno" else None
         if remote is not None:
             if verb in _DENO_RUNS:
-                a.add(Tier.CRITICAL, f"deno {verb} runs {remote.value}, code from the network")
+                a.add(Tier.CRITICAL, f"deno {verb} runs {remote.text}, code from the network")
             else:
-                a.add(Tier.NETWORK, f"deno {verb} downloads {remote.value} from the network")
+                a.add(Tier.NETWORK, f"deno {verb} downloads {remote.text} from the network")
             return
         if verb in ("test", "fmt", "lint", "check", "bench", "task", "compile", "bundle", "build"):
             a.add(Tier.WORKSPACE, f"{name} {verb} runs project tooling")
