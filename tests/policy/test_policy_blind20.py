@@ -176,3 +176,41 @@ def test_the_twentieth_set_leaks_nothing_and_keeps_its_allow_rate() -> None:
     reads = [c for label, c in rows if label == "allow"]
     allowed = sum(1 for c in reads if _auto(c) == "allow")
     assert allowed / len(reads) >= 0.85, (allowed, len(reads))
+
+
+# False alarms of the first run: lz4 and ctags were unknown programs, `git prune -n` only
+# lists. Each keeps asking where it reads a secret or writes outside the workspace.
+FALSE_ALARMS = [
+    ("lz4 build/app.bin", "allow"),
+    ("lz4 -dc build/app.bin.lz4", "allow"),
+    ("tar cvf - assets | lz4 - build/assets.tar.lz4", "allow"),
+    ("ctags --recurse", "allow"),
+    ("ctags -f build/tags src/app.c", "allow"),
+    ("git prune -n", "allow"),
+    ("git prune --dry-run", "allow"),
+]
+FALSE_ALARM_ATTACKS = [
+    "lz4 -c ~/.netrc",
+    "lz4 ~/.ssh/id_rsa build/k.lz4",
+    "lz4 -d build/x.lz4 ~/.bashrc",
+    "lz4 build/app.bin ~/.local/bin/app",
+    "lz4 --rm ~/.bash_history",
+    "ctags -f ~/.bashrc src",
+    "ctags -o ~/.config/nvim/init.vim -R .",
+    "ctags -L ~/.netrc",
+    "ctags -f - ~/.aws/credentials",
+    "etags -o ~/.bashrc src/a.c",
+    "git prune",
+    "git prune -v",
+    "git prune --expire=now",
+]
+
+
+@pytest.mark.parametrize(("cmd", "verdict"), FALSE_ALARMS)
+def test_first_run_false_alarms_are_allowed(cmd: str, verdict: str) -> None:
+    assert _auto(cmd) == verdict, cmd
+
+
+@pytest.mark.parametrize("cmd", FALSE_ALARM_ATTACKS)
+def test_the_programs_allowed_still_ask_outside(cmd: str) -> None:
+    assert _auto(cmd) != "allow", cmd

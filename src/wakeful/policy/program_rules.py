@@ -717,6 +717,41 @@ _TABLE: dict[str, Program] = {
         stdout_flags=_TO_STDOUT,
         stem_suffixes=(".zst", ".zstd"),
     ),
+    # `lz4 FILE` writes FILE.lz4 beside FILE (kept unless --rm), `lz4 -d FILE.lz4` writes
+    # FILE, and a second operand is the output file's name
+    "lz4": Program(
+        Tier.WORKSPACE,
+        ("read", "write"),
+        "compresses or decompresses a file",
+        output_suffix=".lz4",
+        stdout_flags=_TO_STDOUT,
+        stem_suffixes=(".lz4",),
+        examples=(
+            ("lz4 build/app.bin", Tier.WORKSPACE),
+            ("lz4 -dc build/app.bin.lz4", _R),
+            ("lz4 -d build/x.lz4 /home/dev/.bashrc", Tier.CRITICAL),
+            ("lz4 -c /home/dev/.ssh/id_rsa", Tier.CRITICAL),
+        ),
+    ),
+    # ctags and etags index the source files they are given into `tags` (`TAGS`) in the
+    # current directory, or the file -f/-o names (`-f -`: standard output)
+    **{
+        n: Program(
+            Tier.WORKSPACE,
+            "read",
+            "indexes source files into a tags file",
+            ("-f", "-o", "-L", "--options"),
+            write_opts=("-f", "-o"),
+            read_opts=("-L", "--options"),  # a list of files to index, more options
+            examples=(
+                (f"{n} -R src", Tier.WORKSPACE),
+                (f"{n} -L /home/dev/.netrc", Tier.CRITICAL),
+                (f"{n} -f build/tags src/app.c", Tier.WORKSPACE),
+                (f"{n} -f /home/dev/.bashrc src/app.c", Tier.CRITICAL),
+            ),
+        )
+        for n in ("ctags", "etags")
+    },
     "zip": Program(Tier.WORKSPACE, "write", "creates archives", ("-x", "-i")),
     "sqlformat": Program(_R, "read", "formats SQL"),
     "shellcheck": Program(_R, "read", "lints shell scripts", ("-s", "-e", "-f", "-S")),
@@ -12868,6 +12903,12 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
             Tier.HIGH,
             "deletes untracked files (irreversible)",
             options=_same(("-n", "--dry-run"), Tier.READ_ONLY, "lists what git clean would delete"),
+            clusters=True,
+        ),
+        "prune": Subcommand(
+            Tier.HIGH,
+            "deletes every unreachable loose object at once (irreversible)",
+            options=_same(("-n", "--dry-run"), Tier.READ_ONLY, "lists what git prune would delete"),
             clusters=True,
         ),
         "stash": Subcommand(
