@@ -10,7 +10,13 @@ import shlex
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from wakeful.policy.program_rules import FAMILIES, GIT_EXEC_KEYS, Subcommand
+from wakeful.policy.program_rules import (
+    FAMILIES,
+    GIT_EXEC_KEYS,
+    GIT_HISTORY_KEEPS,
+    GIT_HISTORY_KEYS,
+    Subcommand,
+)
 from wakeful.policy.programs.options import _vals, split_opts
 from wakeful.policy.programs.tables import _GIT_GREP_O, _GIT_READ_OPTS, _SECRET_SEARCH
 from wakeful.policy.shell import Analyzer
@@ -751,6 +757,8 @@ def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
         return
     key, _, value = pair.partition("=")
     lower = key.lower()
+    if _drops_history(key, [value]):
+        a.add(Tier.HIGH, f"git -c {key}={value} lets git delete unreachable history at once")
     if lower == "core.pager" or lower.startswith("pager."):
         # the pager is a shell command that pages git's own output: judged as that command
         # (`core.pager=delta`); `pager.log=false` runs none, `true` the usual one
@@ -763,6 +771,18 @@ def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
             return  # git arguments, not a shell command: h_git expands it where it is used
         if value and not key.lower().startswith(("include", "url.", "protocol.")):
             a.run_script(value.lstrip("!"), cmd.cwd, f"git -c {key}")
+
+
+def _drops_history(key: str, values: list[str]) -> bool:
+    """`gc.pruneExpire now`, `core.logAllRefUpdates false`: a setting with which git's
+    housekeeping deletes unreachable commits or reflog entries without the usual grace
+    (`never` expires nothing, a reflog setting that is on keeps them)."""
+    if not GIT_HISTORY_KEYS.match(key):
+        return False
+    value = values[0].lower() if values else ""
+    if key.lower() == "core.logallrefupdates":
+        return value not in GIT_HISTORY_KEEPS
+    return value not in ("never", "false")
 
 
 def _turns_off(key: str, values: list[str]) -> bool:
@@ -854,6 +874,8 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
     named = _config_file(vals)
     if keys and GIT_EXEC_KEYS.match(keys[0]) and not _turns_off(keys[0], keys[1:]):
         a.add(Tier.HIGH, f"sets {keys[0]}, which makes git run a program", part=part)
+    elif keys and _drops_history(keys[0], keys[1:]):
+        a.add(Tier.HIGH, f"sets {keys[0]}, which lets git delete unreachable history", part=part)
     elif named is not None and not any(v in ("--global", "--system") for v in vals):
         # `git config --file .lfsconfig KEY VALUE`: that file is written, judged by its place
         a.write(Word(named, named), cmd.cwd)

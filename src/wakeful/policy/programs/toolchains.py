@@ -430,6 +430,41 @@ _INTERP_VALUE_OPTS: Mapping[str, tuple[str, ...]] = {
 _RELEASE_WORD = re.compile(r"(?i)(deploy|release|upload|^(?!prepublish(?:only)?$).*publish)")
 _PATH_CHARACTER = re.compile(r"[./]")
 _FLAG_CLUSTER_WITH_I = re.compile(r"-[a-zA-Z]*i[a-zA-Z]*")
+# A module deno loads from outside: its registries' specifiers and web addresses.
+_DENO_REMOTE_MODULE = re.compile(r"^(?:https?://|jsr:|npm:)")
+# Subcommands whose first operand is the module and the rest are its arguments, and those
+# whose every operand is a module; the first group runs the module, as do test and bench.
+_DENO_ONE_MODULE = frozenset({"run", "serve", "compile"})
+_DENO_MODULES = frozenset({"test", "bench", "check", "info", "doc", "cache", "vendor"})
+_DENO_RUNS = frozenset({"run", "serve", "test", "bench"})
+_DENO_VALUE_OPTS = (
+    *("-c", "--config", "--import-map", "--env-file", "--lock", "-o", "--output", "--target"),
+    *("--cert", "--location", "--seed", "--v8-flags", "-L", "--log-level", "--ext", "--port"),
+    *("--host", "--include", "--exclude", "--filter", "--reporter", "--junit-path"),
+)
+
+
+def _deno_remote_module(verb: str | None, rest: list[Word]) -> Word | None:
+    """The module operand of `deno VERB ...` given by a remote specifier (`deno run
+    jsr:@deno/deployctl`, `deno info https://...`), or an import map or configuration
+    fetched from one (which can map the project's imports onto any code), or None; an
+    operand after a `run` module is the module's own argument (`deno run main.ts
+    https://api.example`)."""
+    opts, _ = split_opts(rest, _DENO_VALUE_OPTS, stop_at_positional=True)
+    for value in _vals(opts, "--import-map", "-c", "--config"):
+        if value.value is None or _DENO_REMOTE_MODULE.match(value.value):
+            return value
+    if verb in _DENO_ONE_MODULE:
+        _, pos = split_opts(rest, _DENO_VALUE_OPTS, stop_at_positional=True)
+        modules = pos[:1]
+    elif verb in _DENO_MODULES:
+        _, modules = split_opts(rest, _DENO_VALUE_OPTS)
+    else:
+        return None
+    for module in modules:
+        if module.value and _DENO_REMOTE_MODULE.match(module.value):
+            return module
+    return None
 
 
 def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -510,6 +545,13 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             a.write(f, cmd.cwd)
     if name in ("deno", "bun") and pos:
         verb = pos[0].value
+        remote = _deno_remote_module(verb, pos[1:]) if name == "deno" else None
+        if remote is not None:
+            if verb in _DENO_RUNS:
+                a.add(Tier.CRITICAL, f"deno {verb} runs {remote.text}, code from the network")
+            else:
+                a.add(Tier.NETWORK, f"deno {verb} downloads {remote.text} from the network")
+            return
         if verb in ("test", "fmt", "lint", "check", "bench", "task", "compile", "bundle", "build"):
             a.add(Tier.WORKSPACE, f"{name} {verb} runs project tooling")
             if verb in ("test", "task", "bench"):
