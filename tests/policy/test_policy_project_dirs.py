@@ -34,6 +34,8 @@ def _auto(cmd: str) -> str:
         "swift build --package-path=/tmp/x",
         "composer run-script --working-dir=/tmp/x test",
         "timeout 60 go test /tmp/x/...",
+        "deno test /tmp/x.ts",
+        "bun test /tmp",
     ],
 )
 def test_code_outside_the_workspace_is_asked(cmd: str) -> None:
@@ -51,6 +53,8 @@ def test_code_outside_the_workspace_is_asked(cmd: str) -> None:
         "cmake -S . -B build",
         "swift build",
         "swift test --package-path .",
+        "deno test --allow-read tests/",
+        "bun test tests/unit",
     ],
 )
 def test_the_projects_own_code_stays_allowed(cmd: str) -> None:
