@@ -36,6 +36,13 @@ def _auto(cmd: str) -> str:
         "timeout 60 go test /tmp/x/...",
         "deno test /tmp/x.ts",
         "bun test /tmp",
+        # a package built or installed from elsewhere runs its build or install scripts
+        ".venv/bin/pip install --no-index /tmp/x",
+        ".venv/bin/pip install --no-index --find-links wheels /tmp/x.tar.gz",
+        ".venv/bin/pip install --no-index -e /tmp/x",
+        "npm install --offline /tmp/x",
+        "npm install --offline file:/tmp/x",
+        "pnpm add --offline /tmp/x.tgz",
     ],
 )
 def test_code_outside_the_workspace_is_asked(cmd: str) -> None:
@@ -55,6 +62,9 @@ def test_code_outside_the_workspace_is_asked(cmd: str) -> None:
         "swift test --package-path .",
         "deno test --allow-read tests/",
         "bun test tests/unit",
+        ".venv/bin/pip install --no-index -e .",
+        ".venv/bin/pip install --no-index --find-links wheels ./pkgs/x.whl",
+        "npm install --offline ./packages/x",
     ],
 )
 def test_the_projects_own_code_stays_allowed(cmd: str) -> None:

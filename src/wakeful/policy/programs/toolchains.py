@@ -660,6 +660,9 @@ def _pip_offline(
         v = spec.value
         if v is None or _PIP_REMOTE_REQUIREMENT.match(v) or "@" in v or "://" in v:
             return False
+        if ("/" in v or v.startswith(".")) and a.place(spec, cmd.cwd).zone != "workspace":
+            # a project or archive elsewhere (`pip install /tmp/x`): its build runs code there
+            a.add(Tier.HIGH, f"pip builds and installs {spec.text}, from outside the workspace")
     return True
 
 
@@ -986,6 +989,14 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         ):
             # only npm's cache (yarn's offline mirror): a package missing there fails
             a.add(Tier.WORKSPACE, f"{name} {verb} --offline installs from the local cache")
+            for spec in rest:
+                if spec.startswith(("/", "~", "..", "file:")) and not spec.startswith("-"):
+                    # a package directory or tarball elsewhere: its install scripts run
+                    path = spec.removeprefix("file:")
+                    if a.place(Word(path, spec), cmd.cwd).zone != "workspace":
+                        a.add(
+                            Tier.HIGH, f"{name} {verb} installs {spec}, from outside the workspace"
+                        )
             return
         a.add(Tier.NETWORK, f"{name} {verb} installs packages from the registry")
         return
