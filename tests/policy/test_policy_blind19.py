@@ -416,3 +416,21 @@ UNKNOWN_HERE_STRINGS = [
 def test_an_interpreter_fed_unknown_text_asks(cmd: str, verdict: str) -> None:
     got = _auto(cmd)
     assert (got == "allow") == (verdict == "allow"), JUDGE(cmd)
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "echo 'print(\"hi\")' > scratch.py && python scratch.py",
+        "printf '%s\\n' 'print(1)' > scratch.py && python scratch.py",
+        "echo \"ObjC.import('Cocoa');\" > calc.js && osascript -l JavaScript calc.js",
+    ],
+)
+def test_a_script_in_another_language_written_by_the_line_is_the_projects_code(cmd: str) -> None:
+    """Only a shell's text is judged as what the line wrote: a Python or JavaScript file the
+    line writes and runs is the project's code, as one written with the write tool is."""
+    from wakeful.policy.decision import mode_verdict
+    from wakeful.policy.shell import ShellClassifier
+
+    r = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify(cmd)
+    assert mode_verdict("auto", r.tier) == "allow", (cmd, r)

@@ -220,7 +220,10 @@ def _run_file(interp: str, word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
             _dynamic_code(word, a, f"{interp} reading a process substitution")
         return
     place = a.place(word, cmd.cwd)
-    if place.zone == "workspace" and ran_as_written(place.path, word, cmd, a):
+    shell = interp in _SHELLS or interp in ("source", ".")
+    if shell and place.zone == "workspace" and ran_as_written(place.path, word, cmd, a):
+        # (a script in another language written by the line is the project's code, as a file
+        # the agent writes with the write tool is: the shell's text alone is judged here)
         return
     if place.zone == "workspace" and brought_in(place.path, a):
         a.add(Tier.HIGH, f"runs {word.value}, which this line copied in from outside")
