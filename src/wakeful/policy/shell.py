@@ -180,6 +180,7 @@ class Analyzer:
         "looked",
         "touched",
         "wrote",
+        "assigned",
     )
 
     def __init__(self, workspace: str, home: str, depth: int = 0) -> None:
@@ -205,6 +206,10 @@ class Analyzer:
         # What earlier commands of this line wrote to a file through a redirect, when static
         # (`echo 'rm -rf ~' > x.sh`), by resolved path; None once the content is not known.
         self.wrote: dict[str, str | None] = {}
+        # The values each variable was given anywhere on this line so far (`VAR=x cmd`,
+        # `env VAR=x`, `export VAR=x`, `VAR=x;`), None for one only known at run time: what
+        # a program that reads its configuration from the environment may be given.
+        self.assigned: dict[str, list[str | None]] = {}
 
     # ---- what runs (for user rules and the sandbox gate) -----------------------------------
     def invoke(self, words: list[Word]) -> Invocation:

@@ -213,6 +213,7 @@ _GIT_CONTENT_TAKES = frozenset(
     | {"--after", "--before", "--format", "--pretty", "-o", "--output", "-e", "-f"}
     | {"--prefix", "--remote", "--exec", "-S", "-G", "--diff-filter", "-U"}
     | {"--max-depth", "--threads", "-A", "-B", "-C", "--subject-prefix", "--to"}
+    | {"--pathspec-from-file"}
 )
 
 
@@ -263,7 +264,13 @@ def _git_prints_content(
         if not paths and v.startswith("-"):
             flag = v.split("=", 1)[0]
             following = vals[k + 1] if k + 1 < len(vals) else ""
-            if v.startswith("-L") and sub != "grep":
+            if flag == "--pathspec-from-file":
+                a.add(
+                    Tier.HIGH,
+                    f"git {sub} prints the content of files named only at run time "
+                    "(--pathspec-from-file)",
+                )
+            elif v.startswith("-L") and sub != "grep":
                 target = Word((v[2:] or following).rpartition(":")[2], v)
                 if target.value and a.place(target, cwd).zone != "workspace":
                     a.read(target, cwd)
@@ -282,12 +289,44 @@ def _git_prints_content(
         if not pattern_given:  # git grep's first operand is its pattern
             pattern_given = True
             continue
-        if (
-            word.value is not None
-            and (paths or not _git_rev_like(v))
-            and a.place(word, cwd).zone != "workspace"  # a plain project file says nothing
-        ):
-            a.read(word, cwd)
+        if word.value is None or not (paths or not _git_rev_like(v)):
+            continue
+        spec, where = _pathspec_file(word, cwd, a)
+        if spec is None:
+            continue  # an exclusion (`:!README`) prints nothing of what it names
+        folded = (spec.value or "").lower()
+        for named in (spec,) if folded == spec.value else (spec, Word(folded, spec.text)):
+            # a pathspec matched without regard to case (`:(icase)`, --icase-pathspecs,
+            # GIT_ICASE_PATHSPECS) names `.env` as `.ENV`: the folded name is looked at too
+            if a.place(named, where).zone != "workspace":  # a project file says nothing
+                a.read(named, where)
+                break
+
+
+# git's pathspec magic: the long form `:(top,icase)path` and the short form `:/path`,
+# `:!path`, `:^path` (a `:` may end the short form's signs).
+_PATHSPEC_LONG = re.compile(r":\(([^)]*)\)")
+_PATHSPEC_SHORT = re.compile(r":([/!^]*):?")
+
+
+def _pathspec_file(word: Word, cwd: str | None, a: Analyzer) -> tuple[Word | None, str | None]:
+    """The path a pathspec names without its magic, and where it is taken from (`top`
+    and `/` start at the top of the tree); None for an exclusion."""
+    value = word.value or ""
+    if not value.startswith(":"):
+        return word, cwd
+    long = _PATHSPEC_LONG.match(value)
+    if long is not None:
+        magic = {m.strip().partition(":")[0] for m in long.group(1).split(",")}
+        rest, top, exclude = value[long.end() :], "top" in magic, "exclude" in magic
+    else:
+        short = _PATHSPEC_SHORT.match(value)
+        signs = short.group(1) if short is not None else ""
+        rest = value[short.end() :] if short is not None else value[1:]
+        top, exclude = "/" in signs, "!" in signs or "^" in signs
+    if exclude:
+        return None, cwd
+    return Word(rest or ".", word.text), (a.workspace if top else cwd)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

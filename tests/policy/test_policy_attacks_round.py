@@ -1,0 +1,174 @@
+"""An attacker's review of the guards added in one round: the kubeconfig `kubectl config
+view` prints, and the secrets a content-printing git subcommand's pathspecs name. Each
+attack here was allowed in auto mode before its fix; the harmless forms beside it stay
+allowed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from wakeful.policy.decision import mode_verdict
+from wakeful.policy.shell import ShellClassifier
+
+CLEAN = "users:\n- name: a\n  user:\n    token: abcdef\n"
+DIRTY_YAML = "users:\n- name: admin\n  user:\n    username: admin\n    password: hunter2\n"
+DIRTY_JSON = '{"users":[{"name":"a","user":{"password":"hunter2"}}]}'
+DIRTY_FLOW = "users:\n- {name: a, user: {password: hunter2}}\n"
+DIRTY_QUOTED = 'users:\n- name: a\n  user:\n    "client-secret": s3cret\n'
+
+
+@pytest.fixture
+def layout(tmp_path: Path) -> tuple[Path, Path]:
+    home = tmp_path / "home"
+    ws = home / "proj"
+    ws.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(ws)], check=True)
+    (home / ".kube").mkdir()
+    (home / ".kube" / "config").write_text(CLEAN)
+    (home / ".kube" / "prod.yaml").write_text(DIRTY_YAML)
+    (home / ".kube" / "prod.json").write_text(DIRTY_JSON)
+    (home / ".kube" / "flow.yaml").write_text(DIRTY_FLOW)
+    (home / ".kube" / "quoted.yaml").write_text(DIRTY_QUOTED)
+    (ws / ".env").write_text("SECRET=1\n")
+    return ws, home
+
+
+def _auto(cmd: str, layout: tuple[Path, Path]) -> str:
+    r = ShellClassifier(*layout).classify(cmd)
+    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+
+
+# A kubeconfig chosen through the environment rather than --kubeconfig: before a command,
+# through env, exported earlier on the line, or as one entry of a list.
+KUBECONFIG_FROM_ENVIRONMENT = [
+    "KUBECONFIG=~/.kube/prod.yaml kubectl config view",
+    "KUBECONFIG=$HOME/.kube/prod.yaml kubectl config view",
+    "KUBECONFIG=~/.kube/config:~/.kube/prod.yaml kubectl config view",
+    "env KUBECONFIG=~/.kube/prod.yaml kubectl config view",
+    "export KUBECONFIG=~/.kube/prod.yaml; kubectl config view",
+    "export KUBECONFIG=~/.kube/prod.yaml && timeout 5 kubectl config view",
+    "KUBECONFIG=~/.kube/prod.yaml; export KUBECONFIG; kubectl config view",
+    "declare -x KUBECONFIG=~/.kube/prod.yaml; oc config view",
+]
+
+
+@pytest.mark.parametrize("cmd", KUBECONFIG_FROM_ENVIRONMENT)
+def test_a_kubeconfig_named_by_the_environment_is_the_one_looked_at(
+    cmd: str, layout: tuple[Path, Path]
+) -> None:
+    assert _auto(cmd, layout) == "deny", ShellClassifier(*layout).classify(cmd)
+
+
+# The same fields written as JSON, a YAML flow mapping or a quoted key.
+@pytest.mark.parametrize("name", ["prod.json", "flow.yaml", "quoted.yaml"])
+def test_every_yaml_spelling_of_an_unredacted_field_is_found(
+    name: str, layout: tuple[Path, Path]
+) -> None:
+    assert _auto(f"kubectl config view --kubeconfig ~/.kube/{name}", layout) == "deny"
+    assert _auto(f"KUBECONFIG=~/.kube/{name} kubectl config view", layout) == "deny"
+
+
+# A template that prints a whole subtree prints the fields in it as written.
+@pytest.mark.parametrize(
+    "output",
+    [
+        "-o jsonpath='{.users}'",
+        "-o 'jsonpath={$}'",
+        "--output=jsonpath='{.users[*].user}'",
+        "-ojsonpath='{.users[0]}'",
+        "-o go-template='{{range .users}}{{.user}}{{end}}'",
+    ],
+)
+def test_a_template_over_a_kubeconfig_with_unredacted_fields_reads_them(
+    output: str, layout: tuple[Path, Path]
+) -> None:
+    assert _auto(f"kubectl config view --kubeconfig ~/.kube/prod.yaml {output}", layout) == "deny"
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "kubectl config view",
+        "kubectl config view -o jsonpath='{.users}'",
+        "KUBECONFIG=~/.kube/config kubectl config view",
+        "export KUBECONFIG=~/.kube/config; kubectl config view --minify",
+        "env KUBECONFIG=~/.kube/config kubectl config view -o json",
+        "KUBECONFIG=~/.kube/prod.yaml kubectl config get-contexts",
+    ],
+)
+def test_a_clean_kubeconfig_stays_a_read(cmd: str, layout: tuple[Path, Path]) -> None:
+    assert _auto(cmd, layout) == "allow", ShellClassifier(*layout).classify(cmd)
+
+
+def test_a_kubeconfig_only_known_at_run_time_asks(layout: tuple[Path, Path]) -> None:
+    assert _auto('KUBECONFIG="$K" kubectl config view', layout) != "allow"
+    assert _auto('export KUBECONFIG="$K"; kubectl config view', layout) != "allow"
+
+
+# git's pathspec magic names the same file: `:(top)`, `:(icase)`, `:(literal)`, `:/`.
+GIT_PATHSPEC_MAGIC = [
+    "git grep -e . -- ':(top).env'",
+    "git grep -e . -- ':(icase).ENV'",
+    "git log -p --all -- ':(literal).env'",
+    "git diff HEAD -- ':(top,literal).env'",
+    "git show HEAD -- ':/.env'",
+]
+
+
+@pytest.mark.parametrize("cmd", GIT_PATHSPEC_MAGIC)
+def test_git_pathspec_magic_names_the_secret_it_matches(
+    cmd: str, layout: tuple[Path, Path]
+) -> None:
+    assert _auto(cmd, layout) == "deny", ShellClassifier(*layout).classify(cmd)
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "git diff HEAD --pathspec-from-file=list.txt",
+        "echo .env | git diff HEAD --pathspec-from-file=-",
+        "git log -p --pathspec-from-file list.txt",
+    ],
+)
+def test_git_pathspecs_read_from_a_file_are_not_known(cmd: str, layout: tuple[Path, Path]) -> None:
+    assert _auto(cmd, layout) != "allow", ShellClassifier(*layout).classify(cmd)
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "git grep -e TODO -- ':(top)src'",
+        "git diff HEAD -- ':!README.md'",
+        "git log -p -- ':(exclude).env'",
+        "git diff HEAD -- ':(icase)readme.md'",
+        "git diff HEAD --stat --pathspec-from-file=list.txt",
+    ],
+)
+def test_pathspec_magic_over_project_files_stays_a_read(
+    cmd: str, layout: tuple[Path, Path]
+) -> None:
+    assert _auto(cmd, layout) == "allow", ShellClassifier(*layout).classify(cmd)
+
+
+def test_through_the_real_cli(cli, git_repo: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The same classes through `wakeful classify --json --mode auto` in a real repository."""
+    (git_repo / ".env").write_text("SECRET=1\n")
+    dirty = tmp_path / "prod.kubeconfig"
+    dirty.write_text(DIRTY_JSON)
+    attacks = [
+        f"KUBECONFIG={dirty} kubectl config view",
+        f"export KUBECONFIG={dirty}; kubectl config view",
+        f"kubectl config view --kubeconfig {dirty}",
+        f"kubectl config view --kubeconfig {dirty} -o jsonpath='{{.users}}'",
+        "git grep -e . -- ':(top).env'",
+    ]
+    for cmd in attacks:
+        r = cli(["classify", "--json", "--mode", "auto", cmd], git_repo)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["decision"] != "allow", (cmd, r.stdout)
+    r = cli(["classify", "--json", "--mode", "auto", "git grep -e TODO -- ':(top)src'"], git_repo)
+    assert json.loads(r.stdout)["decision"] == "allow", r.stdout
