@@ -172,3 +172,39 @@ def test_through_the_real_cli(cli, git_repo: Path, tmp_path: Path) -> None:  # t
         assert json.loads(r.stdout)["decision"] != "allow", (cmd, r.stdout)
     r = cli(["classify", "--json", "--mode", "auto", "git grep -e TODO -- ':(top)src'"], git_repo)
     assert json.loads(r.stdout)["decision"] == "allow", r.stdout
+
+
+# git takes short options in clusters and long options by any unambiguous prefix: a
+# force hidden in `-qf` or written `--for` still discards uncommitted changes.
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "git switch -qf main",
+        "git switch -fq main",
+        "git switch -fc topic",
+        "git checkout -qf main",
+        "git checkout -fq main",
+        "git checkout -fb topic",
+        "git checkout --for main",
+        "git checkout --forc main",
+        "git checkout --fo main",
+    ],
+)
+def test_a_force_in_a_cluster_or_abbreviated_discards_changes(
+    cmd: str, layout: tuple[Path, Path]
+) -> None:
+    assert _auto(cmd, layout) != "allow", ShellClassifier(*layout).classify(cmd)
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "git switch -cf main",  # -c takes the rest of its cluster: a branch named f
+        "git switch -qc topic",
+        "git checkout -bf main",  # a branch named f
+        "git checkout -qb topic",
+        "git checkout --quiet main",
+    ],
+)
+def test_a_cluster_without_a_force_still_switches(cmd: str, layout: tuple[Path, Path]) -> None:
+    assert _auto(cmd, layout) == "allow", ShellClassifier(*layout).classify(cmd)

@@ -420,8 +420,7 @@ def _git_checkout(c: _GitCall) -> bool:
         and (
             "--" in c.vals
             or any(p in (".", "*", ":/") for p in paths)
-            or "-f" in flags
-            or "--force" in flags
+            or any(_checkout_forces(f) for f in flags)
         )
         or c.sub == "restore"
         and not any(f in ("--staged", "-S") for f in flags)
@@ -431,6 +430,20 @@ def _git_checkout(c: _GitCall) -> bool:
     else:
         c.a.add(Tier.WORKSPACE, "switches branches or restores the index", part=c.part)
     return True
+
+
+def _checkout_forces(flag: str) -> bool:
+    """`-f`, inside a cluster before `-b`/`-B` (which take the rest as a branch name:
+    `-qf`, `-fb NAME`), or --force by any prefix git takes (`--for`; no other long option
+    of checkout starts with f)."""
+    if flag.startswith("--"):
+        return len(flag) > 2 and "--force".startswith(flag.partition("=")[0])
+    for c in flag[1:]:
+        if c == "f":
+            return True
+        if c in "bB":
+            return False
+    return False
 
 
 def _git_rm(c: _GitCall) -> bool:
@@ -740,7 +753,11 @@ def judge_subcommand(rule: Subcommand, vals: list[str]) -> tuple[Tier, str]:
                 full = [o for o in rule.options if o.startswith(name)]
                 found = rule.options[full[0]] if len(full) == 1 else None
         elif rule.clusters:
-            found = next((rule.options[f"-{c}"] for c in v[1:] if f"-{c}" in rule.options), None)
+            found = None
+            for c in v[1:]:
+                found = rule.options.get(f"-{c}")
+                if found is not None or c in rule.cluster_values:
+                    break
         else:
             found = rule.options.get(v)
         if found is not None:
