@@ -208,3 +208,42 @@ def test_a_force_in_a_cluster_or_abbreviated_discards_changes(
 )
 def test_a_cluster_without_a_force_still_switches(cmd: str, layout: tuple[Path, Path]) -> None:
     assert _auto(cmd, layout) == "allow", ShellClassifier(*layout).classify(cmd)
+
+
+# Files named on standard input, however standard input is named: `-`, /dev/stdin,
+# /dev/fd/0, /proc/self/fd/0; tar's old letters taking their values in order (`cfT x.tar
+# -`), zip's -@ inside a cluster or spelled --names-stdin.
+NAMES_ON_STDIN = [
+    "tar cfT x.tar - <<< ~/.ssh/id_rsa",
+    "tar cvfT x.tar - <<< ~/.ssh/id_rsa",
+    "tar Tcf - x.tar <<< ~/.ssh/id_rsa",
+    "tar -c -f x.tar -T /dev/stdin <<< ~/.ssh/id_rsa",
+    "echo ~/.ssh/id_rsa | tar -cf x.tar -T /dev/fd/0",
+    "echo ~/.ssh/id_rsa | tar -cf x.tar --files-from=/proc/self/fd/0",
+    "echo .ssh/id_rsa | rsync -a --files-from=/dev/stdin ~ ./out",
+    "echo ~/.ssh/id_rsa | zip x.zip --names-stdin",
+    "echo ~/.ssh/id_rsa | zip -q@ x.zip",
+    "echo ~/.ssh/id_rsa | zip -@q x.zip",
+]
+
+
+@pytest.mark.parametrize("cmd", NAMES_ON_STDIN)
+def test_files_named_on_standard_input_by_any_name_are_read(
+    cmd: str, layout: tuple[Path, Path]
+) -> None:
+    assert _auto(cmd, layout) == "deny", ShellClassifier(*layout).classify(cmd)
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "echo README.md | tar cfT x.tar -",
+        "tar cvf x.tar src",
+        "tar xf x.tar",
+        "echo README.md | tar -cf x.tar -T /dev/stdin",
+        "echo README.md | zip -q@ x.zip",
+        "zip -r x.zip . -i@include.lst",
+    ],
+)
+def test_project_names_on_standard_input_stay_allowed(cmd: str, layout: tuple[Path, Path]) -> None:
+    assert _auto(cmd, layout) == "allow", ShellClassifier(*layout).classify(cmd)

@@ -598,9 +598,15 @@ def _cpio_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
 
 
 def _stdin_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """`zip -@` archives the files named on standard input: what upstream lists."""
-    if any(w.value == "-@" for w in args):
+    """`zip -@` archives the files named on standard input: what upstream lists (-@ also
+    inside a cluster of flags, `-q@`, or spelled --names-stdin)."""
+    if any(_ZIP_NAMES_STDIN.fullmatch(w.value or "") for w in args):
         read_listed(cmd, a)
+
+
+# zip's -@ alone, in a cluster of one-letter flags (not `-i@FILE` or `-x@FILE`, which name
+# a file of patterns), or by its long name.
+_ZIP_NAMES_STDIN = re.compile(r"-[A-Za-z0-9]*(?<![ix])@[A-Za-z0-9]*|--names-stdin")
 
 
 # dscl's options before the datasource that take a value (`-u USER -P PASSWORD`, `-f FILE`)
