@@ -247,3 +247,46 @@ def test_files_named_on_standard_input_by_any_name_are_read(
 )
 def test_project_names_on_standard_input_stay_allowed(cmd: str, layout: tuple[Path, Path]) -> None:
     assert _auto(cmd, layout) == "allow", ShellClassifier(*layout).classify(cmd)
+
+
+# openssl takes every option with two dashes too, and its value after `=` (`--in KEY`,
+# `-in=KEY`): the key options, outputs and connections read the same either way.
+@pytest.mark.parametrize(
+    ("cmd", "verdict"),
+    [
+        ("openssl rsa --in ~/.ssh/id_rsa -noout -text", "deny"),
+        ("openssl rsa -in=$HOME/.ssh/id_rsa -noout -text", "deny"),
+        ("openssl rsa --in=$HOME/.ssh/id_rsa", "deny"),
+        ("openssl enc -base64 --in ~/.ssh/id_rsa", "deny"),
+        ("openssl x509 --in ~/.ssh/id_rsa -text", "deny"),
+        ("openssl dgst --sign ~/.ssh/id_rsa README.md", "deny"),
+        ("openssl dgst -sign=$HOME/.ssh/id_rsa README.md", "deny"),
+        ("openssl pkeyutl -sign --inkey ~/.ssh/id_rsa -in README.md", "deny"),
+        ("openssl enc -d -aes256 -in x -out=$HOME/.bashrc", "deny"),
+        ("openssl enc -d -aes256 -in x --out ~/.bashrc", "deny"),
+        ("openssl req -x509 -newkey rsa:2048 -keyout k.pem --out ~/.bashrc -nodes", "deny"),
+    ],
+)
+def test_openssl_options_in_every_spelling(
+    cmd: str, verdict: str, layout: tuple[Path, Path]
+) -> None:
+    ws, home = layout
+    (home / ".ssh").mkdir(exist_ok=True)
+    (home / ".ssh" / "id_rsa").write_text("KEY")
+    (home / ".bashrc").write_text("")
+    assert _auto(cmd, layout) == verdict, ShellClassifier(*layout).classify(cmd)
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "openssl x509 --in cert.pem -noout --text",
+        "openssl dgst -sha256 --out digest.txt README.md",
+        "openssl req -new -subj /CN=a=b -key k.pem --out req.csr",
+        "openssl enc -base64 -in=README.md",
+    ],
+)
+def test_openssl_spellings_in_the_workspace_stay_allowed(
+    cmd: str, layout: tuple[Path, Path]
+) -> None:
+    assert _auto(cmd, layout) == "allow", ShellClassifier(*layout).classify(cmd)
