@@ -290,3 +290,36 @@ def test_openssl_spellings_in_the_workspace_stay_allowed(
     cmd: str, layout: tuple[Path, Path]
 ) -> None:
     assert _auto(cmd, layout) == "allow", ShellClassifier(*layout).classify(cmd)
+
+
+# A variable whose usual value is a tool's credential file or settings directory names
+# that credential when the line does not set it: `cat $KUBECONFIG` prints the kubeconfig.
+CONVENTIONAL_LOCATIONS = [
+    "cat $KUBECONFIG",
+    'cat "$AWS_SHARED_CREDENTIALS_FILE"',
+    "cat $XDG_CONFIG_HOME/gh/hosts.yml",
+    "cat ${XDG_CONFIG_HOME}/gcloud/credentials.db",
+    "cat $DOCKER_CONFIG/config.json",
+    "cat $GH_CONFIG_DIR/hosts.yml",
+    "base64 $CLOUDSDK_CONFIG/credentials.db",
+]
+
+
+@pytest.mark.parametrize("cmd", CONVENTIONAL_LOCATIONS)
+def test_a_variable_that_usually_names_a_credential_reads_it(
+    cmd: str, layout: tuple[Path, Path]
+) -> None:
+    assert _auto(cmd, layout) != "allow", ShellClassifier(*layout).classify(cmd)
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "cat $XDG_CONFIG_HOME/myapp/settings.toml",
+        "ls $CARGO_HOME/bin",
+        "KUBECONFIG=ok.yaml; cat $KUBECONFIG",
+        "cat $OUT/config.json",
+    ],
+)
+def test_other_files_under_those_variables_stay_reads(cmd: str, layout: tuple[Path, Path]) -> None:
+    assert _auto(cmd, layout) == "allow", ShellClassifier(*layout).classify(cmd)
