@@ -165,6 +165,13 @@ def test_through_the_real_cli(cli, git_repo: Path, tmp_path: Path) -> None:  # t
         f"kubectl config view --kubeconfig {dirty}",
         f"kubectl config view --kubeconfig {dirty} -o jsonpath='{{.users}}'",
         "git grep -e . -- ':(top).env'",
+        "git switch -qf main",
+        "git checkout --for main",
+        "tar cfT x.tar - <<< ~/.ssh/id_rsa",
+        "echo ~/.ssh/id_rsa | zip -q@ x.zip",
+        "openssl rsa --in ~/.ssh/id_rsa -noout -text",
+        "openssl enc -d -aes256 -in x --out ~/.bashrc",
+        "cat $KUBECONFIG",
     ]
     for cmd in attacks:
         r = cli(["classify", "--json", "--mode", "auto", cmd], git_repo)
