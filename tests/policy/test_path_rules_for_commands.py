@@ -43,6 +43,11 @@ DENIED = [
     "git show :private/plan.txt",
     "git cat-file -p HEAD:private/plan.txt",
     "git blame -L 1,5 private/plan.txt",
+    # content printed by git for a pathspec
+    "git log -p -- private/plan.txt",
+    "git diff HEAD~1 -- private/plan.txt",
+    "git grep -h . -- private/plan.txt",
+    "git log -L 1,2:private/plan.txt",
 ]
 ALLOWED = [
     "cat README.md",
@@ -52,6 +57,7 @@ ALLOWED = [
     "ln -s private/plan.txt plan-link.txt",  # followed when used: `cat plan-link.txt` is denied
     "git show HEAD:README.md",
     "git blame README.md",
+    "git log --oneline -- private/plan.txt",  # names of commits only
 ]
 
 

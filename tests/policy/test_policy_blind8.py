@@ -169,7 +169,10 @@ def test_display_options_in_variables_stay_allowed(cmd: str) -> None:
         "find /tmp -name '*' -exe$9c rm {} +",
         "find . -name '*.py' -de${x}lete",
         "find ~ $ACTION",
-        'find . -type f "$@"',
+        # (the top-level command is given no arguments: its own `"$@"` is no word at all)
+        'f(){ find . -type f "$@"; }; f $ACTION',
+        "sh -c 'find . -type f \"$@\"' _ $ACTION",
+        'find . -type f "${ACTION[@]}"',
     ],
 )
 def test_find_primaries_computed_at_run_time(cmd: str) -> None:

@@ -88,3 +88,32 @@ def test_through_the_cli(cli, git_repo: Path) -> None:  # type: ignore[no-untype
         r = cli(["classify", "--json", "--mode", "auto", "--", cmd], git_repo)
         assert r.returncode == 0, r.stderr
         assert r.json()["decision"] != "allow", (cmd, r.json())
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "git config --file ~/.aws/credentials --list",
+        "git config --file=/home/dev/.aws/credentials -l",
+        "git config -f ~/.pgpass -l",
+        "git config --file ~/.netrc --list",
+        "git config --blob HEAD:.env -l",
+        "git config --blob=HEAD:config/secrets.yml -l",
+        "git config --blob",
+    ],
+)
+def test_git_config_reading_a_secret_file_reads_it(cmd: str) -> None:
+    """An INI credentials file read as git configuration prints its values
+    (`default.aws_secret_access_key=...`)."""
+    if cmd == "git config --blob":  # no value: nothing named, nothing read
+        assert JUDGE(cmd).parsed
+        return
+    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    ["git config -f .gitmodules --get-regexp path", "git config --file .lfsconfig -l"],
+)
+def test_git_config_of_project_files_stays_a_read(cmd: str) -> None:
+    assert _auto(cmd) == "allow", (cmd, JUDGE(cmd))

@@ -64,6 +64,11 @@ WRAPPED_PUSHES = [
     "ed -s a.txt <<< '!git push origin main'",
     "mvn exec:exec -Dexec.executable=git '-Dexec.args=push origin main'",
     "cmake -E env git push origin main",
+    "arch -x86_64 git push origin main",
+    "ccache git push origin main",
+    "echo 'git push origin main' | bash -",
+    "bash - <<< 'git push origin main'",
+    "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER='git push origin main' cargo test",
     # the program named by its path, a git alias, privilege and namespace runners, package
     # runners that run any command, code echoed into `source`, inline interpreter code
     "/usr/bin/git push origin main",

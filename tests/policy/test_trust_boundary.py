@@ -164,6 +164,9 @@ def _tool_results(repo: Path) -> list[dict]:
         {"name": "bash", "input": {"command": "cp evil.sh .git/hooks/pre-commit"}},
         {"name": "write", "input": {"path": "~/.config/wakeful/config.toml", "content": "x = 1\n"}},
         {"name": "bash", "input": {"command": "rm -rf .wakeful"}},
+        # hook managers' directories (core.hooksPath): run at the user's next commit
+        {"name": "write", "input": {"path": ".husky/pre-commit", "content": "touch pwned\n"}},
+        {"name": "bash", "input": {"command": "cp evil.sh .githooks/pre-push"}},
     ],
     ids=[
         "write-config",
@@ -173,6 +176,8 @@ def _tool_results(repo: Path) -> list[dict]:
         "git-hook",
         "user-config",
         "rm-state",
+        "husky-hook",
+        "githooks-hook",
     ],
 )
 @pytest.mark.slow
@@ -182,6 +187,7 @@ def test_agent_cannot_raise_its_own_permissions(
     (git_repo / ".claude").mkdir()
     (git_repo / ".claude/settings.json").write_text("{}\n")
     (git_repo / "evil.sh").write_text("#!/bin/sh\ntouch pwned\n")
+    (git_repo / ".githooks").mkdir()
     before = {
         p: p.read_bytes()
         for p in git_repo.rglob("*")
@@ -194,6 +200,8 @@ def test_agent_cannot_raise_its_own_permissions(
     assert not (home / ".config/wakeful/config.toml").exists()
     assert not (git_repo / ".mcp.json").exists()
     assert not (git_repo / ".git/hooks/pre-commit").exists()
+    assert not (git_repo / ".husky/pre-commit").exists()
+    assert not (git_repo / ".githooks/pre-push").exists()
     assert (git_repo / ".claude/settings.json").read_text() == "{}\n"
     after_config = git_repo / ".wakeful/config.toml"
     assert not after_config.exists() or b"bypass" not in after_config.read_bytes()

@@ -711,9 +711,12 @@ _VCS_STORE_NAMES = frozenset({*_VCS_DIRS, ".fslckout", "_fossil_"})
 
 
 def _vcs_internal(folded: str) -> bool:
-    """.git/hooks, .git/config and their like in other version control (case folded)."""
+    """.git/hooks, .git/config and their like in other version control (case folded), and
+    the directories hook managers point `core.hooksPath` at (husky's `.husky/`, the
+    `.githooks/` convention): a hook written there runs at the user's next commit, outside
+    any sandbox."""
     return (
-        folded.startswith(".git/hooks")
+        folded.startswith((".git/hooks", ".husky/", ".githooks/"))
         or folded == ".git/config"
         or folded in _VCS_CONFIG
         or folded.startswith(".hg/hgrc.d/")

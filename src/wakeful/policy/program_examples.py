@@ -772,6 +772,8 @@ _PACKAGES: dict[str, Examples] = {
         ("go vet ./...", W),
         ("go mod download", N),
         ("go install example.com/x@latest", N),
+        ("go tool cover -html=c.out -o build/c.html", W),
+        ("go tool cover -html=c.out -o /home/dev/.bashrc", C),
     ),
     "make": (("make test", W), ("make -n install", R), ("make -f /tmp/x.mk", H)),
     "gmake": (("gmake -j4", W),),

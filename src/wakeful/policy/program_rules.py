@@ -717,6 +717,41 @@ _TABLE: dict[str, Program] = {
         stdout_flags=_TO_STDOUT,
         stem_suffixes=(".zst", ".zstd"),
     ),
+    # `lz4 FILE` writes FILE.lz4 beside FILE (kept unless --rm), `lz4 -d FILE.lz4` writes
+    # FILE, and a second operand is the output file's name
+    "lz4": Program(
+        Tier.WORKSPACE,
+        ("read", "write"),
+        "compresses or decompresses a file",
+        output_suffix=".lz4",
+        stdout_flags=_TO_STDOUT,
+        stem_suffixes=(".lz4",),
+        examples=(
+            ("lz4 build/app.bin", Tier.WORKSPACE),
+            ("lz4 -dc build/app.bin.lz4", _R),
+            ("lz4 -d build/x.lz4 /home/dev/.bashrc", Tier.CRITICAL),
+            ("lz4 -c /home/dev/.ssh/id_rsa", Tier.CRITICAL),
+        ),
+    ),
+    # ctags and etags index the source files they are given into `tags` (`TAGS`) in the
+    # current directory, or the file -f/-o names (`-f -`: standard output)
+    **{
+        n: Program(
+            Tier.WORKSPACE,
+            "read",
+            "indexes source files into a tags file",
+            ("-f", "-o", "-L", "--options"),
+            write_opts=("-f", "-o"),
+            read_opts=("-L", "--options"),  # a list of files to index, more options
+            examples=(
+                (f"{n} -R src", Tier.WORKSPACE),
+                (f"{n} -L /home/dev/.netrc", Tier.CRITICAL),
+                (f"{n} -f build/tags src/app.c", Tier.WORKSPACE),
+                (f"{n} -f /home/dev/.bashrc src/app.c", Tier.CRITICAL),
+            ),
+        )
+        for n in ("ctags", "etags")
+    },
     "zip": Program(Tier.WORKSPACE, "write", "creates archives", ("-x", "-i")),
     "sqlformat": Program(_R, "read", "formats SQL"),
     "shellcheck": Program(_R, "read", "lints shell scripts", ("-s", "-e", "-f", "-S")),
@@ -1688,12 +1723,19 @@ _TOOLS: dict[str, Program] = {
     ),
     "nim": Program(
         _W,
-        ("none", "read"),
-        "compiles Nim (compile-time code and config.nims run)",
+        ("none", "script"),
+        "compiles Nim (compile-time code and config.nims run; `e` and `-r` run the file)",
         exec_pattern=r"^--eval:",
+        # `-o:FILE`, `--out=FILE`, `--outdir:DIR`, `--nimcache:DIR`: where it writes
+        dest_pattern=r"^(?:-o|--out|--outdir|--od|--nimcache)[:=](.+)$",
         examples=(
             ("nim c -d:release src/app.nim", _W),
             ("nim --eval:'exec \"id\"' e", _H),
+            ("nim c -o:build/app src/app.nim", _W),
+            ("nim c -o:/home/dev/.local/bin/app src/app.nim", _C),
+            ("nim c --outdir:/home/dev/.config/autostart src/app.nim", _C),
+            ("nim e scripts/build.nims", _W),
+            ("nim e /tmp/x.nims", _H),
         ),
     ),
     "zig": Program(
@@ -6617,8 +6659,17 @@ _TABLE["go"] = Program(
     subcommands={
         **_verbs(
             (("version", "help", "list", "doc", "vet-check"), _R, "only reads"),
-            (("fmt", "clean", "tool", "fix", "work"), _W, "builds or runs project code"),
+            (("fmt", "clean", "fix", "work"), _W, "builds or runs project code"),
             (("get",), _N, "fetches modules"),
+        ),
+        # `go tool cover -html=c.out -o FILE`, `go tool link -o FILE`: the tool writes -o
+        "tool": Program(
+            _W,
+            "none",
+            "runs a Go tool (cover, pprof, link, ...) on the project's files",
+            ("-o",),
+            write_opts=("-o",),
+            long_flags=True,
         ),
         **dict.fromkeys(("build", "vet"), _go_build(_W, "builds project code")),
         "install": _go_build(_N, "fetches modules and installs"),
@@ -12639,6 +12690,16 @@ GIT_EXEC_KEYS = re.compile(
     r"merge\..*driver|remote\..*\.(uploadpack|receivepack|vcs)|init\.templatedir)"
 )
 
+# Settings that decide how long git keeps unreachable commits and reflog entries, or whether
+# it keeps reflogs at all: set to a short time, the next gc (which git also runs by itself)
+# deletes history no command restores.
+GIT_HISTORY_KEYS = re.compile(
+    r"(?i)^(gc\.(.*\.)?(pruneexpire|reflogexpire|reflogexpireunreachable|worktreepruneexpire)"
+    r"|core\.logallrefupdates)$"
+)
+# The values of core.logAllRefUpdates that keep reflogs (an expiry keeps history with `never`).
+GIT_HISTORY_KEEPS = frozenset({"true", "always", "yes", "on", "1"})
+
 
 NPM_READ = frozenset(
     {
@@ -12848,6 +12909,12 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
             options=_same(("-n", "--dry-run"), Tier.READ_ONLY, "lists what git clean would delete"),
             clusters=True,
         ),
+        "prune": Subcommand(
+            Tier.HIGH,
+            "deletes every unreachable loose object at once (irreversible)",
+            options=_same(("-n", "--dry-run"), Tier.READ_ONLY, "lists what git prune would delete"),
+            clusters=True,
+        ),
         "stash": Subcommand(
             Tier.WORKSPACE,
             "stashes or restores local changes",
@@ -12938,11 +13005,17 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
         "gc": Subcommand(
             Tier.WORKSPACE,
             "changes the local repository (recoverable)",
-            options=_same(
-                ("--prune=now", "--prune=all"),
-                Tier.HIGH,
-                "prunes unreachable commits at once (removes the reflog safety net)",
-            ),
+            options={
+                **_same(
+                    # any date given to --prune is one git prunes up to: `now`, `today`,
+                    # `1.second.ago` remove the safety net as `all` does; without a date
+                    # (and `never`) git keeps its two weeks
+                    ("--prune=now", "--prune=all", "--prune"),
+                    Tier.HIGH,
+                    "prunes unreachable commits at once (removes the reflog safety net)",
+                ),
+                "--prune=never": (Tier.WORKSPACE, "changes the local repository (recoverable)"),
+            },
         ),
         "commit": Subcommand(
             Tier.WORKSPACE,

@@ -98,6 +98,21 @@ def _usual_location(text: str, home: str) -> Word | None:
     return Word(os.path.join(home, below) + found.group(3), text)
 
 
+# One expansion of a word: a variable, a parameter expansion, a substitution.
+_EXPANSION_PART = re.compile(r"\$\{[^}]*\}|\$\w+|\$\([^()]*(?:\([^()]*\)[^()]*)*\)|`[^`]*`")
+
+
+def _skeleton(text: str) -> str | None:
+    """The path a word computed at run time spells when each of its expansions stands for a
+    slash (`${x}etc${x}shadow`: `/etc/shadow`), quotes dropped; None without a literal
+    part between two expansions."""
+    parts = _EXPANSION_PART.split(text.replace('"', "").replace("'", ""))
+    if len(parts) < 3 or not any(parts[1:-1]):
+        return None
+    path = re.sub("/+", "/", "/".join(parts))
+    return path if path.startswith("/") else "/" + path
+
+
 def _literal_tail(text: str) -> str | None:
     """The file name a word computed at run time ends in, when its text ends in literal
     characters after an expansion (quotes dropped); None otherwise."""
@@ -406,6 +421,16 @@ class Analyzer:
                     f"reads a path computed at run time that names a credential ({tail})",
                 )
                 return
+            skeleton = _skeleton(word.text)
+            if skeleton is not None and path_risk.is_secret(skeleton, self.home):
+                # `$(printf %c "$PWD")etc$(printf %c "$PWD")shadow`: whatever stands for
+                # the slashes, the literal parts spell a credential's path
+                self.add(
+                    Tier.HIGH,
+                    f"reads a path computed at run time whose literal parts spell a "
+                    f"credential ({skeleton})",
+                )
+                return
             prefix = word.prefix
             if prefix is not None and "/" in prefix:
                 # `~/$(echo asr_di/hss. | rev)`: the rest is computed, so any file below the
@@ -569,8 +594,15 @@ class Analyzer:
         )
 
     # ---- nesting -----------------------------------------------------------------------
-    def run_script(self, source: str, cwd: str | None, context: str) -> None:
-        """Classify shell source that another command will run (sh -c, eval, heredoc...)."""
+    def run_script(
+        self,
+        source: str,
+        cwd: str | None,
+        context: str,
+        positional: list[str | None] | None = None,
+    ) -> None:
+        """Classify shell source that another command will run (sh -c, eval, heredoc...);
+        `positional`, the arguments it is given (`sh -c CODE NAME ARGS`), are its `$1`..."""
         if self.depth >= MAX_DEPTH:
             self.add(
                 Tier.CRITICAL, f"nests shell code more than {MAX_DEPTH} levels deep ({context})"
@@ -582,7 +614,10 @@ class Analyzer:
             self.current.leaf = False
         self.depth += 1
         try:
-            analyze(source, self, cwd=cwd, depth=self.depth)
+            if positional is None:
+                analyze(source, self, cwd=cwd, depth=self.depth)
+            else:
+                _analyze_tree(source, self, cwd, self.depth, _positional_vars(positional))
         finally:
             self.depth -= 1
             self.part = saved
@@ -670,9 +705,26 @@ def analyze(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> Non
     _analyze_tree(source, analyzer, cwd, depth)
 
 
-def _analyze_tree(source: str, analyzer: Analyzer, cwd: str | None, depth: int) -> None:
+def _positional_vars(items: list[str | None]) -> dict[str, str | None]:
+    """The variables of a shell given these arguments: `$1`..., `$#`, `$*` (`$@` is one word
+    per argument: left unknown unless there is none)."""
+    found: dict[str, str | None] = {str(i): v for i, v in enumerate(items, 1)}
+    found["#"] = str(len(items))
+    found["*"] = None if None in items else " ".join(v for v in items if v is not None)
+    if not items:
+        found["@"] = ""
+    return found
+
+
+def _analyze_tree(
+    source: str,
+    analyzer: Analyzer,
+    cwd: str | None,
+    depth: int,
+    variables: dict[str, str | None] | None = None,
+) -> None:
     """`analyze` for a source that needs the parser."""
-    script = parse_tree(source, cwd, analyzer.home, None, depth)
+    script = parse_tree(source, cwd, analyzer.home, variables, depth)
     if script.errors:
         analyzer.parsed = False
         for error in script.errors:

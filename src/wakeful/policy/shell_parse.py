@@ -733,9 +733,21 @@ def _walked(
         source = _stars(source)
         raw = source.encode("utf-8", "surrogateescape")
         tree = _parser().parse(raw)
+    if tree.root_node.has_error and "{" in source:
+        braced = _leading_braces(source)
+        if braced is not None:
+            # `{cat,README.md}`: tree-sitter reads a brace form in command position as an
+            # unfinished group; bash expands it into the command's words first
+            source = braced
+            raw = source.encode("utf-8", "surrogateescape")
+            tree = _parser().parse(raw)
     walker = _Walker(source, raw)
     walker.start_cwd = cwd
     state = _State(cwd, home, dict(variables or {}), depth)
+    if depth == 0 and variables is None:
+        # The command is run as `bash -c CMD`, with no arguments: `$@`, `$*` are empty, `$#`
+        # is 0 (`$0`, the shell's name, stays unknown). A nested shell's are its own.
+        _set_positional([], state)
     root = tree.root_node
     # A level of nesting costs at least one character, so short commands cannot be too deep;
     # nor can a tree of fewer nodes than levels (its node count, one C call, bounds them).
@@ -764,6 +776,36 @@ def _walked(
 # An extended pattern with no expansion, quote or nested group inside (`!(node_modules)`,
 # `@(a|b)`); groups inside groups are replaced first.
 _EXTGLOB = re.compile(r"[?*+@!]\([^()$`'\"\\\x80-\U0010ffff\s;&<>]*\)")
+
+
+# The first word of a source when it holds a brace form and nothing bash treats apart
+# (quotes, expansions, escapes, operators, white space).
+_LEADING_BRACE_WORD = re.compile(
+    r"[^\s;&|<>()'\"`$\\{}]*\{[^\s;&|<>()'\"`$\\]*\}[^\s;&|<>()'\"`$\\{}]*"
+)
+_BRACE_RESULT = re.compile(r"[A-Za-z0-9_./~?*\[\]@%+:,^!-]*")
+
+
+def _leading_braces(source: str) -> str | None:
+    """`source` with its first word's brace expansion written out (`{ls,-la}` → `ls -la`),
+    when every word it makes is plain text (no `=`, no `#`, nothing the shell would read
+    apart) and the first is a name; None otherwise."""
+    start = len(source) - len(source.lstrip())
+    match = _LEADING_BRACE_WORD.match(source, start)
+    if match is None:
+        return None
+    try:
+        words = [w for w in _brace_expand(match.group()) if w]
+    except _TooMany:
+        return None
+    if (
+        not words
+        or len(words) > MAX_BRACE_WORDS
+        or not all(_BRACE_RESULT.fullmatch(w) for w in words)
+        or words == [match.group()]
+    ):
+        return None
+    return source[:start] + " ".join(words) + source[match.end() :]
 
 
 def _stars(source: str) -> str:
@@ -1058,7 +1100,7 @@ class _Walker:
             fname = self.strict_text(name_node) if name_node is not None else ""
             if body is not None:
                 before = len(self.commands)
-                self.statements(body, state.copy(), context or "function body", [])
+                self.statements(body, _unknown_positional(state), context or "function body", [])
                 if fname and any(c.name == fname for c in self.commands[before:]):
                     self.notes.append(
                         (Tier.CRITICAL, f"function {fname} calls itself (a fork bomb)")
@@ -1539,8 +1581,32 @@ class _Walker:
         after: list[Node] = []
         kinds = self.kinds
         glue_at = -1  # where the last argument ended: one starting there is part of its word
+        assigned_at = -1  # where the last assignment ended
+        merged = False
         for child in node.children:
             kind = kinds[child.kind_id]
+            if (
+                child.start_byte == assigned_at
+                and child.is_named
+                and kind not in _REDIRECT_KINDS
+                and assigns
+            ):
+                # tree-sitter ends `g="/e"\tc/shadow` after the quotes and reads the rest as
+                # the command's name; bash reads one word, the assignment's value
+                set_name, set_value = assigns[-1]
+                if kind == "command_name" and child.named_child_count == 1:
+                    child = child.named_children[0]
+                glued = self.word(child, state, context)
+                joined = (
+                    set_value.value + glued.value
+                    if set_value.value is not None and glued.value is not None
+                    else None
+                )
+                assigns[-1] = (set_name, Word(joined, set_value.text + glued.text))
+                assigned_at = child.end_byte
+                merged = True
+                continue
+            assigned_at = -1
             if child.start_byte == glue_at and child.is_named and kind not in _REDIRECT_KINDS:
                 # tree-sitter splits `/proc/`pgrep x`/environ` in two after the backquotes;
                 # bash reads one word (a redirect's operator ends a word: `wc<<<hi`)
@@ -1585,6 +1651,7 @@ class _Walker:
                 glue_at = child.end_byte
             elif kind == "variable_assignment":
                 assigns.append(self.assignment(child, state, context, record=False))
+                assigned_at = child.end_byte
             elif kind in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
                 own_redirects.extend(self.redirect(child, state, context, after, argv))
             elif kind == "comment":
@@ -1609,6 +1676,9 @@ class _Walker:
                 glue_at = child.end_byte
         if trailing:
             argv.extend(trailing)
+        if merged and not argv:
+            for set_name, set_value in assigns:  # no command: the assignments stay set
+                self._record_assignment(state, set_name, set_value)
         if argv and argv[0].value == "coproc" and argv[0].text == "coproc":
             # tree-sitter reads `coproc [NAME] { a; b; }` as the command `coproc [NAME] { a`,
             # then `b` and `}`: the coprocess runs `a` (and then b)
@@ -1821,6 +1891,12 @@ class _Walker:
         """The words one command argument becomes: brace expansion (`{a,b}`, `{1..3}`),
         then word splitting of unquoted expansions."""
         word = self.word(node, state, context)
+        if (
+            word.value == ""
+            and state.vars.get("#") == "0"
+            and _QUOTED_ALL_ARGUMENTS.fullmatch(word.text) is not None
+        ):
+            return []  # `"$@"`, `"${@^}"` with no arguments are no word at all
         if word.value is None or "{" not in word.text or "}" not in word.text:
             return _split(word, state)
         pattern = _brace_pattern(node, state)
@@ -2504,10 +2580,29 @@ def _set_positional(items: list[str | None], state: _State) -> None:
         state.vars[str(i)] = item
     state.vars["#"] = str(len(items))
     state.vars["*"] = None if None in items else " ".join(i for i in items if i is not None)
+    if items:
+        state.vars.pop("@", None)  # `"$@"` is one word per argument: `_SPREADS`
+    else:
+        state.vars["@"] = ""
+
+
+def _unknown_positional(state: _State) -> _State:
+    """A copy of `state` for a function's body: its positional parameters are its callers'
+    arguments, not known there."""
+    inner = state.copy()
+    count = inner.vars.pop("#", None)
+    for name in ("*", "@"):
+        inner.vars.pop(name, None)
+    for i in range(1, (int(count) if count and count.isdigit() else 0) + 1):
+        inner.vars.pop(str(i), None)
+    return inner
+
+
+_PRINTF_PRECISION = re.compile(r"\.(\d{0,4})s")
 
 
 def _printf(fmt: str, args: list[str]) -> str | None:
-    """What `printf FMT ARGS` prints for `%s`, `%b` and `%%` directives, the format reused while
+    """What `printf FMT ARGS` prints for `%s`, `%.Ns`, `%b` and `%%` directives, the format reused while
     arguments are left (`printf '%s\\n' a b`); None for any other directive."""
     out: list[str] = []
     used = 0
@@ -2517,6 +2612,16 @@ def _printf(fmt: str, args: list[str]) -> str | None:
         while i < len(fmt):
             if fmt[i] == "%":
                 directive = fmt[i + 1 : i + 2]
+                precision = _PRINTF_PRECISION.match(fmt, i + 1)
+                if precision is not None:
+                    # `%.1s`: the first characters of the argument
+                    out.append(_ansi_c("".join(literal)))
+                    literal = []
+                    arg = args[used] if used < len(args) else ""
+                    out.append(arg[: int(precision.group(1) or "0")])
+                    used += 1
+                    i = precision.end()
+                    continue
                 if directive == "%":
                     literal.append("%")
                 elif directive in ("s", "b"):
@@ -2714,12 +2819,45 @@ def _brace_range(inner: str) -> list[str] | None:
     return [str(v).zfill(pad) if pad else str(v) for v in seq]
 
 
+# A word that is one unquoted expansion, all of whose value bash splits into fields (a
+# literal part next to it is not split: `/a,b$x`).
+_WHOLE_EXPANSION = re.compile(
+    r"\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*\}|`[^`]*`|\$\([^()]*\)", re.S
+)
+
+
+def _field_split(value: str, ifs: str) -> list[str] | None:
+    """The fields bash makes of an unquoted expansion's value with the script's own IFS, when
+    IFS holds only white space or only other characters (each of these ends a field, and
+    two in a row make an empty one; a last one makes none); None for a mix of both."""
+    white = [c for c in ifs if c in _IFS_WHITESPACE]
+    if len(white) == len(ifs):
+        return re.split("[" + re.escape(ifs) + "]+", value.strip(ifs)) if value.strip(ifs) else []
+    if white:
+        return None
+    fields = re.split("[" + re.escape(ifs) + "]", value)
+    if fields and fields[-1] == "":
+        fields.pop()
+    return fields
+
+
 def _split(word: Word, state: _State) -> list[Word]:
+    if word.split and word.value == "" and not _QUOTES.intersection(word.text):
+        # `$u ls` with u empty, `$@` with no arguments: bash removes a word that an unquoted
+        # expansion left empty (`"$u"`, `''$u` stay, as one empty word)
+        return []
     if word.split and "IFS" in state.vars and word.value is not None:
         # `IFS=,; c=rm,-rf,~; $c`: fields split on the script's own separators
         ifs = state.vars["IFS"]
         if ifs is None or any(c in word.value for c in ifs):
-            return [Word(None, word.text, split=True)]
+            fields = (
+                _field_split(word.value, ifs)
+                if ifs is not None and _WHOLE_EXPANSION.fullmatch(word.text) is not None
+                else None
+            )
+            if fields is None:
+                return [Word(None, word.text, split=True)]
+            return [Word(field, word.text) for field in fields]
         return [word]
     if (
         word.split
@@ -2731,11 +2869,13 @@ def _split(word: Word, state: _State) -> list[Word]:
 
 
 # `${name OP}`, `${!name}`, `${name[key] OP}`: the forms `_param_value` evaluates.
-_PARAM = re.compile(r"\$\{(!?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+)(\[[^\]]*\])?(.*)\}", re.S)
+_PARAM = re.compile(r"\$\{(!?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*])(\[[^\]]*\])?(.*)\}", re.S)
 _PARAM_DEFAULT = re.compile(r"(:?)([-=?+])(.*)", re.S)
 _PARAM_SUBSTRING = re.compile(r":( *-?\d*)(?::( *-?\d+))?")
 _PARAM_REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _POSITIONAL_SPECIAL = frozenset({"*", "@", "#"})
+_QUOTES = frozenset("'\"")
+_QUOTED_ALL_ARGUMENTS = re.compile(r'"\$(?:@|\{@[^"$`}]*\})"')
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _QUOTED_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.S)
 _QUOTED_NAME = re.compile(r"[\"']([A-Za-z_][A-Za-z0-9_]*)=")
@@ -2772,6 +2912,11 @@ def _param_value(text: str, state: _State) -> str | None:
     if match is None:
         return None
     bang, name, subscript, op = match.groups()
+    if name in _POSITIONAL_SPECIAL and (
+        bang or subscript is not None or (op and op[0] not in ",^#%/")
+    ):
+        # `${@:0:1}` is `$0`, `${@-x}` is x with no arguments, `${!@}`: not followed
+        return None
     if subscript is not None:
         if bang:
             return None

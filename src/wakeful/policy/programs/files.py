@@ -53,6 +53,13 @@ def h_copy_move(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
             a.add(Tier.CRITICAL, f"installs with the setuid/setgid bit ({mode.value})")
         elif _others_write(mode.value or ""):
             a.add(Tier.HIGH, f"installs files every user may write ({mode.value})")
+    if name == "install" and _has(opts, "-d", "--directory"):
+        # `install -d DIR...` creates every operand as a directory
+        for made in pos:
+            a.write(made, cmd.cwd)
+        if not pos:
+            a.add(Tier.WORKSPACE, "install -d with no operand")
+        return
     target_dir = _vals(opts, "-t", "--target-directory")
     if target_dir:
         sources, dest = pos, target_dir[0]
@@ -130,6 +137,13 @@ def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                 f"links to {place.label}: writes through the link would change protected "
                 "files or the home directory",
             )
+    if name == "install" and _has(opts, "-d", "--directory"):
+        # `install -d DIR...` creates every operand as a directory
+        for made in pos:
+            a.write(made, cmd.cwd)
+        if not pos:
+            a.add(Tier.WORKSPACE, "install -d with no operand")
+        return
     target_dir = _vals(opts, "-t", "--target-directory")
     if target_dir:
         a.write(target_dir[0], cmd.cwd)
@@ -167,6 +181,8 @@ def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
             "--files-from",
         ),
     )
+    if _has(opts, "--daemon"):
+        a.add(Tier.HIGH, "rsync --daemon serves files to whoever connects")
     for shell in _vals(opts, "-e", "--rsh", "--rsync-path"):
         if shell.value and shell.value.split()[0] not in ("ssh",):
             a.add(Tier.HIGH, f"runs a custom remote shell `{shell.value}`")

@@ -10,7 +10,13 @@ import shlex
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from wakeful.policy.program_rules import FAMILIES, GIT_EXEC_KEYS, Subcommand
+from wakeful.policy.program_rules import (
+    FAMILIES,
+    GIT_EXEC_KEYS,
+    GIT_HISTORY_KEEPS,
+    GIT_HISTORY_KEYS,
+    Subcommand,
+)
 from wakeful.policy.programs.options import _vals, split_opts
 from wakeful.policy.programs.tables import _GIT_GREP_O, _GIT_READ_OPTS, _SECRET_SEARCH
 from wakeful.policy.shell import Analyzer
@@ -228,6 +234,17 @@ def _git_rev_like(value: str) -> bool:
     return ".." in value or "@{" in value or "^" in value or ":" in value or "~" in value[1:]
 
 
+def _git_content_read(word: Word, cwd: str | None, a: Analyzer) -> None:
+    """A file whose content git prints: read (a secret or a file elsewhere is judged so); a
+    plain project file adds no finding, but is recorded as read, so a user's `Read(PATH)`
+    rule holds for `git log -p PATH` as for `cat PATH`."""
+    place = a.place(word, cwd)
+    if place.zone != "workspace":
+        a.read(word, cwd)
+    elif place.path is not None:
+        a.touched.append((False, place.path))
+
+
 def _git_prints_content(
     sub: str, sargs: list[Word], vals: list[str], cwd: str | None, a: Analyzer
 ) -> None:
@@ -272,8 +289,8 @@ def _git_prints_content(
                 )
             elif v.startswith("-L") and sub != "grep":
                 target = Word((v[2:] or following).rpartition(":")[2], v)
-                if target.value and a.place(target, cwd).zone != "workspace":
-                    a.read(target, cwd)
+                if target.value:
+                    _git_content_read(target, cwd, a)
                 skip = v == "-L"
             elif _GIT_PICKAXE.match(v) and sub != "grep":
                 marker = _GIT_PICKAXE.sub("", v) or following
@@ -295,12 +312,11 @@ def _git_prints_content(
         if spec is None:
             continue  # an exclusion (`:!README`) prints nothing of what it names
         folded = (spec.value or "").lower()
-        for named in (spec,) if folded == spec.value else (spec, Word(folded, spec.text)):
+        _git_content_read(spec, where, a)
+        if folded != spec.value and a.place(spec, where).zone == "workspace":
             # a pathspec matched without regard to case (`:(icase)`, --icase-pathspecs,
             # GIT_ICASE_PATHSPECS) names `.env` as `.ENV`: the folded name is looked at too
-            if a.place(named, where).zone != "workspace":  # a project file says nothing
-                a.read(named, where)
-                break
+            _git_content_read(Word(folded, spec.text), where, a)
 
 
 # git's pathspec magic: the long form `:(top,icase)path` and the short form `:/path`,
@@ -800,6 +816,8 @@ def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
         return
     key, _, value = pair.partition("=")
     lower = key.lower()
+    if _drops_history(key, [value]):
+        a.add(Tier.HIGH, f"git -c {key}={value} lets git delete unreachable history at once")
     if lower == "core.pager" or lower.startswith("pager."):
         # the pager is a shell command that pages git's own output: judged as that command
         # (`core.pager=delta`); `pager.log=false` runs none, `true` the usual one
@@ -812,6 +830,18 @@ def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
             return  # git arguments, not a shell command: h_git expands it where it is used
         if value and not key.lower().startswith(("include", "url.", "protocol.")):
             a.run_script(value.lstrip("!"), cmd.cwd, f"git -c {key}")
+
+
+def _drops_history(key: str, values: list[str]) -> bool:
+    """`gc.pruneExpire now`, `core.logAllRefUpdates false`: a setting with which git's
+    housekeeping deletes unreachable commits or reflog entries without the usual grace
+    (`never` expires nothing, a reflog setting that is on keeps them)."""
+    if not GIT_HISTORY_KEYS.match(key):
+        return False
+    value = values[0].lower() if values else ""
+    if key.lower() == "core.logallrefupdates":
+        return value not in GIT_HISTORY_KEEPS
+    return value not in ("never", "false")
 
 
 def _turns_off(key: str, values: list[str]) -> bool:
@@ -874,7 +904,22 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
             for v in vals
         )
     ):
-        asked = [v for v in vals if not v.startswith("-") and _GIT_SECRET_KEYS.search(v)]
+        named = _config_file(vals)
+        if named is not None:  # `git config -f ~/.aws/credentials -l` prints an INI file's values
+            a.read(Word(named, named), cmd.cwd)
+        for k, v in enumerate(vals):  # `--blob REV:PATH`: PATH as REV holds it
+            if v.startswith("--blob="):
+                blob = v[7:]
+            elif v == "--blob" and k + 1 < len(vals):
+                blob = vals[k + 1]
+            else:
+                continue
+            path = blob.partition(":")[2]
+            if path:
+                a.read(Word(path, path), a.workspace)
+        asked = [
+            v for v in vals if not v.startswith("-") and v != named and _GIT_SECRET_KEYS.search(v)
+        ]
         if asked:
             # credential.*, http.*.extraheader (CI checkouts keep their token there)
             a.add(Tier.HIGH, f"reads {asked[0]}, git configuration that holds credentials")
@@ -888,6 +933,8 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
     named = _config_file(vals)
     if keys and GIT_EXEC_KEYS.match(keys[0]) and not _turns_off(keys[0], keys[1:]):
         a.add(Tier.HIGH, f"sets {keys[0]}, which makes git run a program", part=part)
+    elif keys and _drops_history(keys[0], keys[1:]):
+        a.add(Tier.HIGH, f"sets {keys[0]}, which lets git delete unreachable history", part=part)
     elif named is not None and not any(v in ("--global", "--system") for v in vals):
         # `git config --file .lfsconfig KEY VALUE`: that file is written, judged by its place
         a.write(Word(named, named), cmd.cwd)

@@ -40,7 +40,10 @@ def h_shell(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         if code.value is None:
             _dynamic_code(code, a, f"{name} -c")
             return
-        a.run_script(code.value, cmd.cwd, f"{name} -c")
+        # `sh -c CODE NAME ARGS`: ARGS are the code's `$1`...; a `{}` that find or xargs
+        # replaces, or a value known only at run time, is not known there
+        given = [None if w.value == "{}" else w.value for w in pos[2:]]
+        a.run_script(code.value, cmd.cwd, f"{name} -c", given if len(pos) > 1 else None)
         return
     if _has(opts, "-i"):
         a.add(Tier.HIGH, f"starts an interactive {name}")

@@ -76,6 +76,11 @@ def h_python(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         at = next((i for i, w in enumerate(args) if w is modules[0]), None)
         _python_archive(modules[0].value or "", pos if at is None else args[at + 1 :], cmd, a)
         return
+    if modules and modules[0].value in _PY_MODULES_RUN_CODE:
+        # as zipfile's: the module's own options follow its name (`-m timeit -s SETUP`)
+        at = next((i for i, w in enumerate(args) if w is modules[0]), None)
+        _python_code_module(modules[0].value or "", pos if at is None else args[at + 1 :], cmd, a)
+        return
     if modules and modules[0].value in _PY_MODULE_PROGRAMS:
         # as zipfile's: every word after the module's name is the program's
         at = next((i for i, w in enumerate(args) if w is modules[0]), len(args) - 1)
@@ -269,6 +274,78 @@ _PY_MODULE_PROGRAMS: Mapping[str, str] = {
 }
 
 
+# Standard modules that run code they are given: statements (timeit), a script or module
+# (cProfile, profile, trace, pdb), the examples of a file (doctest), the tests found in a
+# directory (unittest); and the compilers that write bytecode beside the sources they name.
+_PY_MODULES_RUN_CODE = frozenset(
+    {"timeit", "cProfile", "profile", "trace", "pdb", "doctest", "unittest"}
+    | {"compileall", "py_compile"}
+)
+_PY_MODULE_TAKES: Mapping[str, tuple[str, ...]] = {
+    "timeit": ("-n", "--number", "-r", "--repeat", "-s", "--setup", "-u", "--unit"),
+    "cProfile": ("-o", "-s", "-m"),
+    "profile": ("-o", "-s", "-m"),
+    "trace": ("-f", "--file", "-C", "--coverdir", "--ignore-module", "--ignore-dir", "-m"),
+    "pdb": ("-c", "--command", "-m"),
+    "doctest": ("-o", "--option"),
+    "unittest": ("-k", "-s", "--start-directory", "-p", "--pattern", "-t", "--top-level-directory"),
+    "compileall": ("-d", "-s", "-p", "-x", "-i", "-j", "-r", "-o", "--invalidation-mode"),
+    "py_compile": (),
+}
+
+
+def _python_code_module(module: str, pos: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`python -m timeit 'import os; os.system(...)'` runs its statements as `python -c`
+    would; `-m cProfile /tmp/x.py`, `-m doctest /tmp/x.txt`, `-m unittest discover -s /tmp`
+    run the code at those places, judged as running a script there; `-m compileall DIR`
+    writes bytecode below DIR."""
+    opts, operands = split_opts(pos, _PY_MODULE_TAKES[module], stop_at_positional=True)
+    if module == "timeit":
+        setup = [w.value for w in _vals(opts, "-s", "--setup")]
+        statements = [w.value for w in operands]
+        if any(code is None for code in setup + statements):
+            a.add(Tier.HIGH, "python -m timeit runs statements only known at run time")
+            return
+        code = "\n".join([c for c in setup + statements if c is not None])
+        if code.strip():
+            _inline_code("python", code, cmd, a)
+        else:
+            a.add(Tier.READ_ONLY, "python -m timeit times an empty statement")
+        return
+    if module in ("compileall", "py_compile"):
+        a.add(Tier.WORKSPACE, f"python -m {module} compiles sources to bytecode")
+        for word in operands:
+            if word.value != "-":
+                a.write(word, cmd.cwd)  # __pycache__ beside (or below) what it names
+        return
+    a.add(Tier.WORKSPACE, f"python -m {module} runs the project's code")
+    runs_project_code(f"python -m {module} runs the project's code", cmd, a)
+    for word in _vals(opts, "-o", "-C", "--coverdir", "-f", "--file"):
+        a.write(word, cmd.cwd)  # profiles and coverage written there
+    for word in _vals(opts, "-s", "--start-directory", "-t", "--top-level-directory"):
+        if module == "unittest":  # the tests found below that directory are imported
+            _run_file("python", word, cmd, a)
+    inner = _vals(opts, "-m")
+    if inner:  # `-m cProfile -m MODULE`: that module, run
+        _python_module(inner[-1].value, operands, cmd, a)
+        return
+    targets = (
+        operands[1:]
+        if module == "unittest" and operands[:1] and (operands[0].value == "discover")
+        else operands
+    )
+    for word in targets if module in ("doctest", "unittest") else operands[:1]:
+        value = word.value or ""
+        if (
+            module == "unittest"
+            and word.value is not None
+            and "/" not in value
+            and (not value.endswith(".py"))
+        ):
+            continue  # a module or test name: the project's, imported from here
+        _run_file("python", word, cmd, a)
+
+
 def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if module is None:
         a.add(Tier.HIGH, "runs a Python module only known at run time")
@@ -281,6 +358,8 @@ def _python_module(module: str | None, pos: list[Word], cmd: SimpleCommand, a: A
         a.run_argv([Word(module, module), *pos], cmd)
     elif module in _PY_MODULES_READ:
         _python_reader(module, pos, cmd, a)  # `python -m pydoc` via a wrapper
+    elif module in _PY_MODULES_RUN_CODE:
+        _python_code_module(module, pos, cmd, a)
     elif module in _PY_MODULES_WORKSPACE:
         a.add(Tier.WORKSPACE, f"python -m {module} runs project tooling")
         if module in ("venv", "virtualenv"):
@@ -351,6 +430,41 @@ _INTERP_VALUE_OPTS: Mapping[str, tuple[str, ...]] = {
 _RELEASE_WORD = re.compile(r"(?i)(deploy|release|upload|^(?!prepublish(?:only)?$).*publish)")
 _PATH_CHARACTER = re.compile(r"[./]")
 _FLAG_CLUSTER_WITH_I = re.compile(r"-[a-zA-Z]*i[a-zA-Z]*")
+# A module deno loads from outside: its registries' specifiers and web addresses.
+_DENO_REMOTE_MODULE = re.compile(r"^(?:https?://|jsr:|npm:)")
+# Subcommands whose first operand is the module and the rest are its arguments, and those
+# whose every operand is a module; the first group runs the module, as do test and bench.
+_DENO_ONE_MODULE = frozenset({"run", "serve", "compile"})
+_DENO_MODULES = frozenset({"test", "bench", "check", "info", "doc", "cache", "vendor"})
+_DENO_RUNS = frozenset({"run", "serve", "test", "bench"})
+_DENO_VALUE_OPTS = (
+    *("-c", "--config", "--import-map", "--env-file", "--lock", "-o", "--output", "--target"),
+    *("--cert", "--location", "--seed", "--v8-flags", "-L", "--log-level", "--ext", "--port"),
+    *("--host", "--include", "--exclude", "--filter", "--reporter", "--junit-path"),
+)
+
+
+def _deno_remote_module(verb: str | None, rest: list[Word]) -> Word | None:
+    """The module operand of `deno VERB ...` given by a remote specifier (`deno run
+    jsr:@deno/deployctl`, `deno info https://...`), or an import map or configuration
+    fetched from one (which can map the project's imports onto any code), or None; an
+    operand after a `run` module is the module's own argument (`deno run main.ts
+    https://api.example`)."""
+    opts, _ = split_opts(rest, _DENO_VALUE_OPTS, stop_at_positional=True)
+    for value in _vals(opts, "--import-map", "-c", "--config"):
+        if value.value is None or _DENO_REMOTE_MODULE.match(value.value):
+            return value
+    if verb in _DENO_ONE_MODULE:
+        _, pos = split_opts(rest, _DENO_VALUE_OPTS, stop_at_positional=True)
+        modules = pos[:1]
+    elif verb in _DENO_MODULES:
+        _, modules = split_opts(rest, _DENO_VALUE_OPTS)
+    else:
+        return None
+    for module in modules:
+        if module.value and _DENO_REMOTE_MODULE.match(module.value):
+            return module
+    return None
 
 
 def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -431,6 +545,13 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             a.write(f, cmd.cwd)
     if name in ("deno", "bun") and pos:
         verb = pos[0].value
+        remote = _deno_remote_module(verb, pos[1:]) if name == "deno" else None
+        if remote is not None:
+            if verb in _DENO_RUNS:
+                a.add(Tier.CRITICAL, f"deno {verb} runs {remote.text}, code from the network")
+            else:
+                a.add(Tier.NETWORK, f"deno {verb} downloads {remote.text} from the network")
+            return
         if verb in ("test", "fmt", "lint", "check", "bench", "task", "compile", "bundle", "build"):
             a.add(Tier.WORKSPACE, f"{name} {verb} runs project tooling")
             if verb in ("test", "task", "bench"):
