@@ -195,6 +195,9 @@ def test_through_the_real_cli(cli, git_repo: Path, tmp_path: Path) -> None:  # t
         "git checkout --for main",
         "git checkout --forc main",
         "git checkout --fo main",
+        "git checkout --f main",
+        "git switch --f main",
+        "git switch --fo main",
     ],
 )
 def test_a_force_in_a_cluster_or_abbreviated_discards_changes(

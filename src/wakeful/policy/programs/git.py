@@ -765,7 +765,7 @@ def judge_subcommand(rule: Subcommand, vals: list[str]) -> tuple[Tier, str]:
             # `--prune=now` may have an entry of its own; else `--rebase=merges` is `--rebase`
             name = v.partition("=")[0]
             found = rule.options.get(v) or rule.options.get(name)
-            if found is None and len(name) > 3:  # git takes a prefix: `--exe=` is `--exec=`
+            if found is None and len(name) > 2:  # git takes a prefix: `--exe=` is `--exec=`
                 full = [o for o in rule.options if o.startswith(name)]
                 found = rule.options[full[0]] if len(full) == 1 else None
         elif rule.clusters:
