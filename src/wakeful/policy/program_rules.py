@@ -2279,6 +2279,7 @@ _TOOLS: dict[str, Program] = {
         ),
         write_opts=("--prefix",),
         dir_opts=("-B",),
+        outside_opts=("-S",),  # the source tree's CMakeLists.txt runs at configure
         script_opts=("-P", "-C"),
         argv_after=("-E",),
         # variables naming CMake code the configure step includes (a toolchain file, a
@@ -2297,6 +2298,7 @@ _TOOLS: dict[str, Program] = {
             ("cmake -P /tmp/evil.cmake", _H),
             ("cmake -C /tmp/preload.cmake -S . -B build", _H),
             ("cmake -S . -B /home/dev/build", _H),
+            ("cmake -S /tmp/x -B build", _H),
             ("cmake -E echo done", _W),
             ("cmake -E compare_files a.txt b.txt", _W),
             ("cmake -E make_directory build/gen", _W),
@@ -2329,6 +2331,7 @@ _TOOLS: dict[str, Program] = {
         ("-j", "-k", "-l", "-t", "-d", "-w"),
         script_opts=("-f",),
         dir_opts=("-C",),
+        outside_opts=("-C",),  # build.ninja there runs its commands
         word_tiers=_same(("install", "uninstall"), _H, "installs into the configured prefix"),
         examples=(
             ("ninja -C build", _W),
@@ -2336,6 +2339,7 @@ _TOOLS: dict[str, Program] = {
             ("ninja -C build -t clean", _W),
             ("ninja -C /home/dev/other/build", _H),
             ("ninja -f /tmp/evil.ninja", _H),
+            ("ninja -C /tmp/x", _H),
         ),
     ),
     "meson": Program(
@@ -5955,7 +5959,7 @@ _PROJECT_TOOLS: Mapping[str, tuple[tuple[str, ...], ...]] = MappingProxyType(
 )
 _GLOBAL_INSTALL = (_H, "installs globally, outside the workspace")
 # Options naming the project a project manager works on: the code there runs.
-_PROJECT_DIRS = ("-C", "--directory", "--project", "-d", "--working-dir")
+_PROJECT_DIRS = ("-C", "--directory", "--project", "-d", "--working-dir", "--package-path")
 _DOTNET_PROJECT = r"^--project=(.+)"
 # Subcommands of two words, written joined by a dash in the sets above (`poetry env info`);
 # the other words with a dash are one word (`composer run-script`, `dotnet build-server`).
@@ -6095,6 +6099,7 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
         "manages a project's dependencies and builds (prints help without a subcommand)",
         ("-p", "-e", "--env"),
         outside_opts=_PROJECT_DIRS,
+        checks=("project_dir_anywhere",),  # the same options after the subcommand
         word_patterns={
             # (dotnet's own: only `dotnet tool` installs globally, and lists with -g too)
             **({} if name == "dotnet" else {r"^(-g|--global)$": _GLOBAL_INSTALL}),
@@ -6636,9 +6641,11 @@ _GO_PROFILES = ("-coverprofile", "-cpuprofile", "-memprofile", "-blockprofile", 
 
 
 def _go_build(tier: Tier, what: str, runs_code: bool = False) -> Program:
+    # its operands are packages or files to build: a directory or file outside the workspace
+    # is code from there (`go run /tmp/x.go`, `go test /tmp/x/...`); import paths stay
     return Program(
         tier,
-        "none",
+        "project",
         what,
         ("-pgo", "-p", "-tags", "-ldflags", "-gcflags", "-run", "-bench", "-count"),
         write_opts=("-o", *_GO_PROFILES),
@@ -6719,6 +6726,11 @@ _EXAMPLES.update(
             ("go -C=/tmp/evil run .", _H),
             ("go env -w GOPROXY=https://proxy.example", _H),
             ("go mod graph", _R),
+            ("go run /tmp/x.go", _H),
+            ("go test /tmp/x/...", _H),
+            ("go test ./...", _W),
+            ("go build -o bin/app ./cmd/app", _W),
+            ("go vet github.com/acme/tool/...", _W),
             ("go mod tidy", _N),
             ("go mod vendor", _N),
             ("go mod vendor -o /home/dev/x", _H),

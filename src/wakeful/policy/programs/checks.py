@@ -663,8 +663,27 @@ def _quarantine_change(name: str, args: list[Word], cmd: SimpleCommand, a: Analy
         )
 
 
+_PROJECT_DIR_LONG = ("--directory", "--project", "--working-dir", "--package-path")
+
+
+def _project_dir_anywhere(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """A project manager's project directory given after its subcommand (`swift run
+    --package-path /tmp/x`, `composer run-script --working-dir=/tmp/x test`): the code there
+    runs, so one outside the workspace is asked, as it is before the subcommand."""
+    for k, word in enumerate(args):
+        flag, eq, attached = (word.value or "").partition("=")
+        if flag not in _PROJECT_DIR_LONG:
+            continue
+        where = Word(attached, word.text) if eq else args[k + 1] if k + 1 < len(args) else None
+        if where is None:
+            continue
+        if where.value is None or a.place(where, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"{name} works on {_short(where.text)}, outside the workspace")
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
+        "project_dir_anywhere": _project_dir_anywhere,
         "cpio_names": _cpio_names,
         "minisign_keys": _minisign_keys,
         "mix_do": _mix_do,

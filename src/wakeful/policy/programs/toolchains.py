@@ -557,9 +557,17 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             if verb in ("test", "task", "bench"):
                 runs_project_code(f"{name} {verb} runs the project's code", cmd, a)
             # `deno task --config FILE`: the tasks (shell commands) come from FILE
-            later, _ = split_opts(pos[1:], ("-c", "--config", "--cwd"))
+            later, targets = split_opts(pos[1:], ("-c", "--config", "--cwd"))
             for config in _vals(later, "-c", "--config", "--cwd"):
                 _run_file(f"{name} {verb}", config, cmd, a)
+            if verb in ("test", "bench", "compile", "bundle", "build"):
+                # the files or directories it tests, benches or builds: code from there runs
+                for target in targets:
+                    if target.value is None or a.place(target, cmd.cwd).zone != "workspace":
+                        a.add(
+                            Tier.HIGH,
+                            f"{name} {verb} runs code in {target.text}, outside the workspace",
+                        )
             return
         if verb in ("install", "add", "a", "update", "i", "remove", "rm", "upgrade", "outdated"):
             a.add(Tier.NETWORK, f"{name} {verb} installs packages from the registry")
