@@ -12844,7 +12844,8 @@ class Subcommand:
     (`git stash drop`, or two words: `git lfs migrate info`), with `other_action` for one not
     listed (`tier` unless given); `options` set the tier when no action is named (`git reset
     --hard`, `git clean -n`, in the order written; a short option also inside a cluster such
-    as `-fdn` when `clusters`); `bare` is the tier with no arguments at all (`git tag`
+    as `-fdn` when `clusters`, up to one of `cluster_values`, which takes the rest of the
+    cluster as its value: `git switch -cf` names a branch f); `bare` is the tier with no arguments at all (`git tag`
     lists); with `last_wins`, the last of those options decides (`git reset --hard --keep`
     keeps). Otherwise the subcommand gets `tier` and `what`."""
 
@@ -12854,6 +12855,7 @@ class Subcommand:
     other_action: tuple[Tier, str] | None = None
     options: Mapping[str, tuple[Tier, str]] = field(default_factory=dict)
     clusters: bool = False
+    cluster_values: str = ""
     bare: tuple[Tier, str] | None = None
     last_wins: bool = False  # of the options that set the tier, the last written decides
     # An operand starting with one of these (`git push origin +main`, `:old`), when no
@@ -12896,7 +12898,7 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
             last_wins=True,
         ),
         # switch -f / --discard-changes and read-tree --reset throw away local changes, as
-        # checkout -f does
+        # checkout -f does (`-qf` too; `-c` and `-C` take the rest of a cluster)
         "switch": Subcommand(
             Tier.WORKSPACE,
             "switches branches (refuses to lose uncommitted changes)",
@@ -12905,6 +12907,8 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
                 Tier.HIGH,
                 "discards uncommitted changes (irreversible)",
             ),
+            clusters=True,
+            cluster_values="cC",
         ),
         "read-tree": Subcommand(
             Tier.WORKSPACE,
@@ -13226,6 +13230,8 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git switch -c feature", Tier.WORKSPACE),
                 ("git switch -f main", Tier.HIGH),
                 ("git switch --discard-changes main", Tier.HIGH),
+                ("git switch -qf main", Tier.HIGH),
+                ("git switch -cf main", Tier.WORKSPACE),
                 ("git read-tree -m -u HEAD", Tier.WORKSPACE),
                 ("git read-tree -u --reset HEAD", Tier.HIGH),
                 ("git stash", Tier.WORKSPACE),

@@ -63,6 +63,41 @@ def _bare_program(text: str) -> str | None:
 _LITERAL_TAIL = re.compile(r"(?:\$\{[^}]*\}|\$\w+|\$\(.*\)|`.*`)([^$`(){}]+)$")
 
 
+# Variables whose usual value is a tool's credential file or settings directory (below the
+# home directory), and a word that starts with one of them: `$KUBECONFIG`,
+# `"${XDG_CONFIG_HOME}/gh/hosts.yml"`.
+_USUAL_LOCATIONS = {
+    "KUBECONFIG": ".kube/config",
+    "AWS_SHARED_CREDENTIALS_FILE": ".aws/credentials",
+    "AWS_CONFIG_FILE": ".aws/config",
+    "DOCKER_CONFIG": ".docker",
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_DATA_HOME": ".local/share",
+    "GH_CONFIG_DIR": ".config/gh",
+    "CLOUDSDK_CONFIG": ".config/gcloud",
+    "AZURE_CONFIG_DIR": ".azure",
+    "GNUPGHOME": ".gnupg",
+    "CARGO_HOME": ".cargo",
+    "PASSWORD_STORE_DIR": ".password-store",
+    "NETRC": ".netrc",
+}
+_USUAL_WORD = re.compile(r"\$(?:\{([A-Z_][A-Z0-9_]*)\}|([A-Z_][A-Z0-9_]*))([^$`]*)")
+
+
+def _usual_location(text: str, home: str) -> Word | None:
+    """The path a word names when the variable it starts with has its usual value, for the
+    variables of `_USUAL_LOCATIONS`; None for any other word."""
+    if "$" not in text[:3]:
+        return None
+    found = _USUAL_WORD.fullmatch(text.replace('"', ""))
+    if found is None:
+        return None
+    below = _USUAL_LOCATIONS.get(found.group(1) or found.group(2))
+    if below is None:
+        return None
+    return Word(os.path.join(home, below) + found.group(3), text)
+
+
 # One expansion of a word: a variable, a parameter expansion, a substitution.
 _EXPANSION_PART = re.compile(r"\$\{[^}]*\}|\$\w+|\$\([^()]*(?:\([^()]*\)[^()]*)*\)|`[^`]*`")
 
@@ -195,6 +230,7 @@ class Analyzer:
         "looked",
         "touched",
         "wrote",
+        "assigned",
     )
 
     def __init__(self, workspace: str, home: str, depth: int = 0) -> None:
@@ -220,6 +256,10 @@ class Analyzer:
         # What earlier commands of this line wrote to a file through a redirect, when static
         # (`echo 'rm -rf ~' > x.sh`), by resolved path; None once the content is not known.
         self.wrote: dict[str, str | None] = {}
+        # The values each variable was given anywhere on this line so far (`VAR=x cmd`,
+        # `env VAR=x`, `export VAR=x`, `VAR=x;`), None for one only known at run time: what
+        # a program that reads its configuration from the environment may be given.
+        self.assigned: dict[str, list[str | None]] = {}
 
     # ---- what runs (for user rules and the sandbox gate) -----------------------------------
     def invoke(self, words: list[Word]) -> Invocation:
@@ -360,6 +400,18 @@ class Analyzer:
                 # disguised by filters may name anything, a credential included
                 self.add(Tier.HIGH, f"reads a path the command disguises ({_clip(word.text)})")
                 return
+            usual = _usual_location(word.text, self.home)
+            if usual is not None:
+                tier, _ = path_risk.read_tier(self.place(usual, cwd))
+                if tier == Tier.CRITICAL:
+                    # `cat $KUBECONFIG`, `cat $XDG_CONFIG_HOME/gh/hosts.yml`: a variable the
+                    # line does not set holds the tool's own location, a credential's
+                    self.add(
+                        Tier.CRITICAL,
+                        f"reads {_clip(word.text)}, which names a credential where the "
+                        f"variable has its usual value ({usual.value})",
+                    )
+                    return
             tail = _literal_tail(word.text)
             if tail is not None and path_risk.secret_pattern(tail):
                 # `${x}home${x}dev${x}.netrc`, `"$D"/.ssh/id_rsa`: whatever the computed

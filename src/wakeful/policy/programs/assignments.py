@@ -347,6 +347,7 @@ def _workspace_libraries(value: Word, cmd: SimpleCommand, a: Analyzer) -> bool:
 
 def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     """One variable set for a command (`VAR=x cmd`, `env VAR=x cmd`, `export VAR=x`)."""
+    a.assigned.setdefault(name, []).append(value.value)
     if _COMMAND_VALUED.search(name):
         # PAGER=cat, GIT_EDITOR=true, SYSTEMD_PAGER=..., LESSOPEN='|cmd %s': the program
         # will run this command, so it is judged as one.

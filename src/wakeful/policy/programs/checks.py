@@ -64,13 +64,15 @@ def _kubernetes_secrets(name: str, args: list[Word], cmd: SimpleCommand, a: Anal
         # without --raw only certificate data and bearer tokens are redacted: a basic-auth
         # password, an auth-provider's tokens and client secret, an exec plugin's
         # environment are printed as written
-        picked = False
+        narrow = False
         for word in _vals(opts, "-o", "--output", "--template"):
             if word.value is None or _KUBECONFIG_SECRET.search(word.value):
                 a.add(Tier.CRITICAL, f"{name} config view prints kubeconfig credentials")
                 return
-            picked = picked or word.value.startswith(("jsonpath", "go-template", "{"))
-        if not picked:  # the whole file is printed: what does it hold that is not redacted?
+            narrow = narrow or _kube_template_narrow(word.value)
+        if not narrow:
+            # the whole file, or a template that may print a subtree of it (`{.users}`,
+            # `{$}`, a go-template's `{{.user}}`): what does it hold that is not redacted?
             _kubeconfig_printed(name, _vals(opts, "--kubeconfig"), cmd, a)
         return
     if not pos or pos[0].value != "get":
@@ -100,12 +102,44 @@ _KUBECONFIG_SECRET = re.compile(
     r"(?i)passw|token|secret|auth-provider|client-key|credential|\bexec\b|\benv\b|\.\.[^.]"
 )
 # Fields of a kubeconfig that `config view` prints as written (client-go's ShortenConfig
-# redacts only certificate and key data and `token`).
+# redacts only certificate and key data and `token`), as a key in any of YAML's spellings:
+# a block mapping, a flow mapping or JSON (`{"password": ...}`), quoted or not.
 _KUBECONFIG_UNREDACTED = re.compile(
-    r"(?im)^[ \t-]*(?:password|auth-provider|client-secret|refresh-token|id-token|"
-    r"access-token|env)[ \t]*:"
+    r"(?i)(?:^|[\s{,\-])[\"']?(password|auth-provider|client-secret|refresh-token|id-token|"
+    r"access-token|env)[\"']?[ \t]*:"
 )
 _KUBECONFIG_MAX = 1 << 20
+# A kubeconfig's fields that hold a string, never a mapping: a JSONPath whose every path
+# ends at one of them prints no subtree (`{.users[*].name}`, `{.current-context}`).
+_KUBE_SCALAR_FIELDS = frozenset(
+    {"name", "server", "namespace", "cluster", "current-context", "kind", "apiVersion"}
+)
+_KUBE_JSONPATH_EXPR = re.compile(r"\{([^{}]*)\}")
+_KUBE_JSONPATH_SUBSCRIPT = re.compile(r"\[[^\]]*\]")
+
+
+def _kube_template_narrow(output: str) -> bool:
+    """Whether a `-o jsonpath=...` template only prints fields that hold a string: any
+    other template (a go-template, `{.users}`, `{$}`, `{range .users[*]}{.user}{end}`) may
+    print a mapping, and the fields in it as written."""
+    if output.startswith(("jsonpath=", "jsonpath-as-json=")):
+        body = output.partition("=")[2]
+    elif output.startswith("{"):
+        body = output
+    else:
+        return False
+    paths = 0
+    for expr in _KUBE_JSONPATH_EXPR.findall(body):
+        path = _KUBE_JSONPATH_SUBSCRIPT.sub("", expr).strip()
+        path = path.removeprefix("range").strip()
+        if path == "end":
+            continue
+        if path.startswith(('"', "'")) and path.endswith(('"', "'")) and len(path) > 1:
+            continue  # a literal (`{"\\n"}`)
+        if path.rpartition(".")[2] not in _KUBE_SCALAR_FIELDS:
+            return False
+        paths += 1
+    return paths > 0
 
 
 def _kubeconfig_printed(name: str, given: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -113,10 +147,20 @@ def _kubeconfig_printed(name: str, given: list[Word], cmd: SimpleCommand, a: Ana
     basic-auth password, an auth-provider's tokens and client secret and an exec plugin's
     environment are printed as written: the kubeconfig it would print is looked at, on
     every call, and a command that would print such a field reads credentials."""
-    if any(var == "KUBECONFIG" for var, _ in cmd.assigns):
-        return  # judged where the assignment is (a kubeconfig chosen by the command)
-    default = [os.path.join(a.home, ".kube", "config")]
-    for full in [a.resolve(w, cmd.cwd) for w in given] if given else default:
+    files: list[str | None]
+    if given:
+        files = [a.resolve(w, cmd.cwd) for w in given]
+    else:
+        # KUBECONFIG, set before the command, through env or earlier on the line, names a
+        # list of files; the default is looked at too (an assignment in a subshell or for
+        # another command may not reach this one)
+        files = [os.path.join(a.home, ".kube", "config")]
+        for value in a.assigned.get("KUBECONFIG", ()):
+            if value is None:
+                files.append(None)
+            else:
+                files.extend(a.resolve(part, cmd.cwd) for part in value.split(os.pathsep) if part)
+    for full in files:
         if full is None:
             a.add(Tier.HIGH, f"{name} config view prints a kubeconfig only known at run time")
             return
@@ -127,7 +171,7 @@ def _kubeconfig_printed(name: str, given: list[Word], cmd: SimpleCommand, a: Ana
             continue  # nothing kubectl could print either
         found = _KUBECONFIG_UNREDACTED.search(text)
         if found:
-            field = found.group(0).strip(" \t-:").lower()
+            field = found.group(1).lower()
             a.add(
                 Tier.CRITICAL,
                 f"{name} config view prints {full}'s {field} as written (only certificate "
@@ -554,9 +598,15 @@ def _cpio_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) ->
 
 
 def _stdin_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """`zip -@` archives the files named on standard input: what upstream lists."""
-    if any(w.value == "-@" for w in args):
+    """`zip -@` archives the files named on standard input: what upstream lists (-@ also
+    inside a cluster of flags, `-q@`, or spelled --names-stdin)."""
+    if any(_ZIP_NAMES_STDIN.fullmatch(w.value or "") for w in args):
         read_listed(cmd, a)
+
+
+# zip's -@ alone, in a cluster of one-letter flags (not `-i@FILE` or `-x@FILE`, which name
+# a file of patterns), or by its long name.
+_ZIP_NAMES_STDIN = re.compile(r"-[A-Za-z0-9]*(?<![ix])@[A-Za-z0-9]*|--names-stdin")
 
 
 # dscl's options before the datasource that take a value (`-u USER -P PASSWORD`, `-f FILE`)

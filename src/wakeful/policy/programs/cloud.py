@@ -122,7 +122,33 @@ _OPENSSL_PARAM_COMMANDS = frozenset({"pkeyparam", "dhparam", "ecparam"})
 _OPENSSL_KEY_OPTS = frozenset({"-key", "-inkey", "-signkey", "-CAkey", "-keyfile", "-prverify"})
 
 
+# An option written `-name=value` or `--name=value` (openssl's option parser takes both).
+_OPENSSL_OPTION_VALUE = re.compile(r"-([A-Za-z0-9_]+)=(.*)", re.DOTALL)
+
+
+def _openssl_options(args: list[Word]) -> list[Word]:
+    """openssl's options in their one-dash form with their value as the next word: its
+    parser takes `--in KEY`, `-in=KEY` and `--in=KEY` as `-in KEY`."""
+    out = args[:1]
+    for word in args[1:]:
+        value = word.value
+        if value is None or value == "--" or not value.startswith("-"):
+            out.append(word)
+            continue
+        if not value.startswith("--") and "=" not in value:
+            out.append(word)
+            continue
+        bare = value[1:] if value.startswith("--") else value
+        split = _OPENSSL_OPTION_VALUE.fullmatch(bare)
+        if split is None:
+            out.append(Word(bare, word.text) if bare is not value else word)
+        else:
+            out += [Word("-" + split.group(1), word.text), Word(split.group(2), word.text)]
+    return out
+
+
 def h_openssl(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    args = _openssl_options(args)
     values = [w.value or "" for w in args]
     sub = values[0] if values else ""
     if sub == "engine" or {"-engine", "-provider", "-provider-path"} & set(values[1:]):

@@ -8,7 +8,7 @@ import re
 
 from wakeful.policy import path_risk
 from wakeful.policy.programs.entries import _COPY_LONG, _TAR_LONG, expand_long
-from wakeful.policy.programs.find import read_listed
+from wakeful.policy.programs.find import STDIN_FILES, read_listed
 from wakeful.policy.programs.options import _has, _max, _vals, split_opts
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
@@ -198,7 +198,7 @@ def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         else:
             a.read(src, cmd.cwd)
             for names in listed:  # the files it lists, below each source
-                if names.value == "-":
+                if names.value in STDIN_FILES:
                     read_listed(cmd, a, src.value)
                 elif names.value is None or not _REMOTE_OPERAND.match(names.value):
                     a.read(names, cmd.cwd)
@@ -347,6 +347,21 @@ def _permission_targets(
 
 
 _TAR_LETTERS = re.compile(r"[A-Za-z]+")
+# tar's letters that take a value: in the old form (`tar cfT x.tar -`) each takes the next
+# word, in the order the letters are written.
+_TAR_VALUE_LETTERS = frozenset("bCfFgHIKLNTVX")
+
+
+def _tar_old_form(args: list[Word]) -> list[Word]:
+    """`tar cvfT x.tar list` written as `tar -c -v -f x.tar -T list`."""
+    letters, rest = args[0], args[1:]
+    out: list[Word] = []
+    for letter in letters.value or "":
+        out.append(Word("-" + letter, letters.text))
+        if letter in _TAR_VALUE_LETTERS and rest:
+            out.append(rest[0])
+            rest = rest[1:]
+    return out + rest
 
 
 def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
@@ -357,7 +372,7 @@ def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         and not args[0].value.startswith("-")
         and _TAR_LETTERS.fullmatch(args[0].value)
     ):
-        args = [Word("-" + args[0].value, args[0].text)] + args[1:]
+        args = _tar_old_form(args)
     opts, pos = split_opts(
         args,
         (
@@ -421,7 +436,7 @@ def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             if f.value != "-":
                 a.write(f, cmd.cwd)
         for names in _vals(opts, "-T", "--files-from"):  # the files it lists are read
-            if names.value == "-":
+            if names.value in STDIN_FILES:
                 read_listed(cmd, a)
                 for base in dest:  # relative names are below the directory -C names
                     read_listed(cmd, a, base.value)

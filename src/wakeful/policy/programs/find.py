@@ -438,6 +438,10 @@ def _listed_paths(cmd: SimpleCommand) -> list[Word] | None:
     return None
 
 
+# Names of standard input that a program given a file of names opens as that file.
+STDIN_FILES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+
+
 def read_listed(cmd: SimpleCommand, a: Analyzer, base: str | None = None) -> None:
     """A program that reads the files named on its standard input (`cpio -o`, `tar -T -`,
     `zip -@`) reads what the pipeline upstream lists, or paths known only at run time. With

@@ -219,6 +219,7 @@ _GIT_CONTENT_TAKES = frozenset(
     | {"--after", "--before", "--format", "--pretty", "-o", "--output", "-e", "-f"}
     | {"--prefix", "--remote", "--exec", "-S", "-G", "--diff-filter", "-U"}
     | {"--max-depth", "--threads", "-A", "-B", "-C", "--subject-prefix", "--to"}
+    | {"--pathspec-from-file"}
 )
 
 
@@ -280,7 +281,13 @@ def _git_prints_content(
         if not paths and v.startswith("-"):
             flag = v.split("=", 1)[0]
             following = vals[k + 1] if k + 1 < len(vals) else ""
-            if v.startswith("-L") and sub != "grep":
+            if flag == "--pathspec-from-file":
+                a.add(
+                    Tier.HIGH,
+                    f"git {sub} prints the content of files named only at run time "
+                    "(--pathspec-from-file)",
+                )
+            elif v.startswith("-L") and sub != "grep":
                 target = Word((v[2:] or following).rpartition(":")[2], v)
                 if target.value:
                     _git_content_read(target, cwd, a)
@@ -299,8 +306,43 @@ def _git_prints_content(
         if not pattern_given:  # git grep's first operand is its pattern
             pattern_given = True
             continue
-        if word.value is not None and (paths or not _git_rev_like(v)):
-            _git_content_read(word, cwd, a)
+        if word.value is None or not (paths or not _git_rev_like(v)):
+            continue
+        spec, where = _pathspec_file(word, cwd, a)
+        if spec is None:
+            continue  # an exclusion (`:!README`) prints nothing of what it names
+        folded = (spec.value or "").lower()
+        _git_content_read(spec, where, a)
+        if folded != spec.value and a.place(spec, where).zone == "workspace":
+            # a pathspec matched without regard to case (`:(icase)`, --icase-pathspecs,
+            # GIT_ICASE_PATHSPECS) names `.env` as `.ENV`: the folded name is looked at too
+            _git_content_read(Word(folded, spec.text), where, a)
+
+
+# git's pathspec magic: the long form `:(top,icase)path` and the short form `:/path`,
+# `:!path`, `:^path` (a `:` may end the short form's signs).
+_PATHSPEC_LONG = re.compile(r":\(([^)]*)\)")
+_PATHSPEC_SHORT = re.compile(r":([/!^]*):?")
+
+
+def _pathspec_file(word: Word, cwd: str | None, a: Analyzer) -> tuple[Word | None, str | None]:
+    """The path a pathspec names without its magic, and where it is taken from (`top`
+    and `/` start at the top of the tree); None for an exclusion."""
+    value = word.value or ""
+    if not value.startswith(":"):
+        return word, cwd
+    long = _PATHSPEC_LONG.match(value)
+    if long is not None:
+        magic = {m.strip().partition(":")[0] for m in long.group(1).split(",")}
+        rest, top, exclude = value[long.end() :], "top" in magic, "exclude" in magic
+    else:
+        short = _PATHSPEC_SHORT.match(value)
+        signs = short.group(1) if short is not None else ""
+        rest = value[short.end() :] if short is not None else value[1:]
+        top, exclude = "/" in signs, "!" in signs or "^" in signs
+    if exclude:
+        return None, cwd
+    return Word(rest or ".", word.text), (a.workspace if top else cwd)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -394,8 +436,7 @@ def _git_checkout(c: _GitCall) -> bool:
         and (
             "--" in c.vals
             or any(p in (".", "*", ":/") for p in paths)
-            or "-f" in flags
-            or "--force" in flags
+            or any(_checkout_forces(f) for f in flags)
         )
         or c.sub == "restore"
         and not any(f in ("--staged", "-S") for f in flags)
@@ -405,6 +446,20 @@ def _git_checkout(c: _GitCall) -> bool:
     else:
         c.a.add(Tier.WORKSPACE, "switches branches or restores the index", part=c.part)
     return True
+
+
+def _checkout_forces(flag: str) -> bool:
+    """`-f`, inside a cluster before `-b`/`-B` (which take the rest as a branch name:
+    `-qf`, `-fb NAME`), or --force by any prefix git takes (`--for`; no other long option
+    of checkout starts with f)."""
+    if flag.startswith("--"):
+        return len(flag) > 2 and "--force".startswith(flag.partition("=")[0])
+    for c in flag[1:]:
+        if c == "f":
+            return True
+        if c in "bB":
+            return False
+    return False
 
 
 def _git_rm(c: _GitCall) -> bool:
@@ -710,11 +765,15 @@ def judge_subcommand(rule: Subcommand, vals: list[str]) -> tuple[Tier, str]:
             # `--prune=now` may have an entry of its own; else `--rebase=merges` is `--rebase`
             name = v.partition("=")[0]
             found = rule.options.get(v) or rule.options.get(name)
-            if found is None and len(name) > 3:  # git takes a prefix: `--exe=` is `--exec=`
+            if found is None and len(name) > 2:  # git takes a prefix: `--exe=` is `--exec=`
                 full = [o for o in rule.options if o.startswith(name)]
                 found = rule.options[full[0]] if len(full) == 1 else None
         elif rule.clusters:
-            found = next((rule.options[f"-{c}"] for c in v[1:] if f"-{c}" in rule.options), None)
+            found = None
+            for c in v[1:]:
+                found = rule.options.get(f"-{c}")
+                if found is not None or c in rule.cluster_values:
+                    break
         else:
             found = rule.options.get(v)
         if found is not None:
