@@ -31,6 +31,13 @@ def _auto(cmd: str) -> str:
         "RUSTC_WRAPPER='sh -c \"rm -rf ~\"' cargo build",
         "CMAKE_C_COMPILER_LAUNCHER='rm -rf ~;' cmake --build build",
         "ccache rm -rf ~",
+        # programs given files or a tool's path by the program that runs them
+        "GIT_EXTERNAL_DIFF=rm git diff",
+        "GIT_EDITOR=rm git commit",
+        "go build -toolexec=rm ./...",
+        "go build -toolexec rm ./...",
+        "GOFLAGS=-toolexec=rm go build",
+        "go test -exec rm ./...",
     ],
 )
 def test_a_command_line_a_build_runs_is_judged(cmd: str) -> None:
@@ -47,6 +54,9 @@ def test_a_command_line_a_build_runs_is_judged(cmd: str) -> None:
         "RUSTC_WRAPPER=sccache cargo build",
         "SHELL='/bin/bash -x' make",
         "ccache -s",
+        "EDITOR=true git commit",
+        "GOFLAGS=-mod=mod go build",
+        "go test -exec=./scripts/run.sh ./...",
     ],
 )
 def test_compilers_and_caches_stay_workspace_work(cmd: str) -> None:

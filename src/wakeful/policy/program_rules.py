@@ -6650,6 +6650,7 @@ def _go_build(tier: Tier, what: str, runs_code: bool = False) -> Program:
         ("-pgo", "-p", "-tags", "-ldflags", "-gcflags", "-run", "-bench", "-count"),
         write_opts=("-o", *_GO_PROFILES),
         exec_opts=("-toolexec", "-exec", "-vettool"),
+        checks=("go_tool_program",),  # the program is given the tool's path and arguments
         outside_opts=("-modfile", "-overlay", "-C"),
         long_flags=True,
         runs_code=runs_code,

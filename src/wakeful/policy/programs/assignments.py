@@ -50,6 +50,9 @@ _COMMAND_VALUED = re.compile(
 )
 
 
+# ... of which these are given files to work on (appended to the command).
+_GIVEN_FILES = re.compile(r"EDITOR|VISUAL|EXTERNAL_DIFF")
+
 _SYSTEM_BIN_DIRS = frozenset(
     {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
 )
@@ -289,6 +292,8 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
         programs = _TOOLEXEC_FLAG.findall(value.value or value.text)
         for program in programs:
             _tool_path(name, program.strip("'\""), cmd, a)
+            # go gives it the tool's path and arguments (`-toolexec=rm` deletes the compiler)
+            a.run_script(program.strip("'\"") + ' "$TOOL"', cmd.cwd, f"${name}")
         return True
     if not _TOOL_PROGRAM.search(name):
         return False
@@ -355,7 +360,12 @@ def _assign(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.HIGH, f"sets {name} to a command only known at run time")
         else:
             a.add(Tier.READ_ONLY, f"sets {name}, a command that programs run")
-            a.run_script(value.value.lstrip("|"), cmd.cwd, f"${name}")
+            text = value.value.lstrip("|")
+            if _GIVEN_FILES.search(name):
+                # an editor is given the file to edit, an external diff the changed files:
+                # `GIT_EXTERNAL_DIFF=rm git diff` deletes them
+                text += ' "$FILE"'
+            a.run_script(text, cmd.cwd, f"${name}")
     elif name in _CODE_SEARCH_PATHS or name == "NODE_OPTIONS":
         code_env(name, value, cmd, a)
     elif name.lower() == "npm_config_node_options":

@@ -663,6 +663,19 @@ def _quarantine_change(name: str, args: list[Word], cmd: SimpleCommand, a: Analy
         )
 
 
+def _go_tool_program(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`go build -toolexec=PROG`, `-vettool`, `go test -exec PROG`: go runs PROG with the
+    tool's or test binary's path and arguments after its own (`-toolexec=rm` deletes the
+    compiler), so PROG is judged as given a file."""
+    for k, word in enumerate(args):
+        flag, eq, attached = (word.value or "").partition("=")
+        if flag.lstrip("-") not in ("toolexec", "vettool", "exec"):
+            continue
+        program = attached if eq else args[k + 1].value if k + 1 < len(args) else ""
+        if program:
+            a.run_script(program + ' "$TOOL"', cmd.cwd, f"go {flag.lstrip('-')}")
+
+
 _PROJECT_DIR_LONG = ("--directory", "--project", "--working-dir", "--package-path")
 
 
@@ -684,6 +697,7 @@ def _project_dir_anywhere(name: str, args: list[Word], cmd: SimpleCommand, a: An
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "project_dir_anywhere": _project_dir_anywhere,
+        "go_tool_program": _go_tool_program,
         "cpio_names": _cpio_names,
         "minisign_keys": _minisign_keys,
         "mix_do": _mix_do,
