@@ -8,7 +8,7 @@ import re
 
 from wakeful.policy import path_risk
 from wakeful.policy.programs.entries import _COPY_LONG, _TAR_LONG, expand_long
-from wakeful.policy.programs.find import STDIN_FILES, read_listed
+from wakeful.policy.programs.find import STDIN_FILES, listed_in_file, read_listed
 from wakeful.policy.programs.options import _has, _max, _vals, split_opts
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
@@ -202,6 +202,10 @@ def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
                     read_listed(cmd, a, src.value)
                 elif names.value is None or not _REMOTE_OPERAND.match(names.value):
                     a.read(names, cmd.cwd)
+                    for item in listed_in_file(names, cmd, a) or [] if names.value else []:
+                        # the files the list names, below the source
+                        name = (item.value or "").lstrip("/")
+                        a.read(Word(os.path.join(src.value or "", name), item.text), cmd.cwd)
     if dest in remote:
         a.add(Tier.HIGH, f"uploads to the remote {dest.value}")
     else:
@@ -442,7 +446,12 @@ def h_tar(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                     read_listed(cmd, a, base.value)
             else:
                 a.read(names, cmd.cwd)
-                a.read(Word(None, "<listed>"), cmd.cwd)
+                inside = listed_in_file(names, cmd, a) if names.value is not None else None
+                for item in inside or [Word(None, "<listed>")]:  # what the list names
+                    a.read(item, cmd.cwd)
+                    for base in dest if item.value is not None else []:
+                        joined = os.path.join(base.value or "", item.value or "")
+                        a.read(Word(joined, item.text), cmd.cwd)
         for p in pos:
             a.read(p, cmd.cwd)
             for base in dest:  # `-C ~ .ssh`: members are read from the directory -C names

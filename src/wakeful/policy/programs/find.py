@@ -352,10 +352,10 @@ def _fd_sample(args: list[Word]) -> str | None:
 _PASS_THROUGH = frozenset({"sort", "uniq", "head", "tail", "tac", "shuf", "cat"})
 
 
-def _listed_paths(cmd: SimpleCommand) -> list[Word] | None:
+def _listed_paths(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] | None:
     """What the pipeline upstream of `xargs` lists, as representative paths, or None when
     that is not known (then the paths count as computed at run time)."""
-    here = _here_string_words(cmd)  # `xargs cat <<< ~/.netrc`: stdin is the here-string
+    here = _here_string_words(cmd, a)  # `xargs cat <<< ~/.netrc`: stdin is the here-string
     if here is not None:
         return here
     for up in reversed(cmd.upstream):
@@ -446,22 +446,52 @@ def read_listed(cmd: SimpleCommand, a: Analyzer, base: str | None = None) -> Non
     """A program that reads the files named on its standard input (`cpio -o`, `tar -T -`,
     `zip -@`) reads what the pipeline upstream lists, or paths known only at run time. With
     `base`, the names are below that directory (`rsync --files-from=- SRC`)."""
-    for item in _listed_paths(cmd) or [Word(None, "<input>")]:
+    for item in _listed_paths(cmd, a) or [Word(None, "<input>")]:
         if base is not None and item.value is not None:
             item = Word(os.path.join(base, item.value.lstrip("/")), item.text)
         a.read(item, cmd.cwd)
 
 
-def _here_string_words(cmd: SimpleCommand) -> list[Word] | None:
+def _here_string_words(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] | None:
     """The words of a static standard input (a here-string, a here-document, `< <(echo
-    ...)`): what xargs reads."""
+    ...)`, and with `a` a list file of the workspace redirected in: `< files.txt`): what
+    xargs reads."""
     for r in reversed(cmd.redirects):
         if r.op in ("<", "<<", "<<<") and r.fd in (None, "0"):
             fed = r.stdin
+            if (fed is None or fed.value is None) and a is not None and r.op == "<":
+                return listed_in_file(r.target, cmd, a) if r.target is not None else None
             if fed is None or fed.value is None or not fed.value.strip():
                 return None
             return [Word(v, v) for v in fed.value.split()]
     return None
+
+
+_LIST_FILE_MAX = 1 << 16  # bytes read of a list file
+_LIST_FILE_NAMES = 512  # names judged of it
+
+
+def listed_in_file(word: Word, cmd: SimpleCommand, a: Analyzer) -> list[Word] | None:
+    """The names a list file of the workspace holds, one per line (`tar -T files.txt`,
+    `rsync --files-from=list`, `xargs -a list`, `cpio -o < list`): read now, on every call,
+    so that a list the repository ships (`../.ssh/id_rsa` among its lines) is judged by
+    what it names. None when it cannot be read (missing: written by the same line), is
+    outside the workspace (judged as a read of its own) or is too long to judge."""
+    place = a.place(word, cmd.cwd)
+    if place.zone != "workspace" or place.path is None:
+        return None
+    try:
+        with open(place.path, "rb") as f:
+            data = f.read(_LIST_FILE_MAX + 1)
+    except (OSError, ValueError):
+        return None
+    if len(data) > _LIST_FILE_MAX:
+        return None
+    names = [n.strip() for n in data.decode("utf-8", "replace").replace("\0", "\n").splitlines()]
+    names = [n for n in names if n]
+    if len(names) > _LIST_FILE_NAMES:
+        return None
+    return [Word(n, n) for n in names]
 
 
 def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:

@@ -15,7 +15,12 @@ from wakeful.policy.program_rules import (
 )
 from wakeful.policy.programs.assignments import _assign
 from wakeful.policy.programs.entries import run_program
-from wakeful.policy.programs.find import _listed_paths, _unnarrowed_walk, rewrites_every_file
+from wakeful.policy.programs.find import (
+    _listed_paths,
+    _unnarrowed_walk,
+    listed_in_file,
+    rewrites_every_file,
+)
 from wakeful.policy.programs.inline import _dynamic_code, _run_file, exec_stdin
 from wakeful.policy.programs.options import _has, _vals, expand_long, split_opts
 from wakeful.policy.programs.tables import (
@@ -305,7 +310,12 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         return
     replace = _vals(opts, "-I", "-i", "--replace")
     marker = replace[0].value if replace else None
-    listed = None if _has(opts, "-a", "--arg-file") else _listed_paths(cmd)
+    files = _vals(opts, "-a", "--arg-file")
+    listed = (
+        (listed_in_file(files[-1], cmd, a) if files[-1].value is not None else None)
+        if files
+        else _listed_paths(cmd, a)
+    )
     values = [w.value for w in pos]
     if name == "parallel" and ":::" in values:
         # `parallel CMD ::: A B`: the arguments are on the command line, `{}` marks them
