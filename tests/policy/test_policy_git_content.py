@@ -117,3 +117,24 @@ def test_git_config_reading_a_secret_file_reads_it(cmd: str) -> None:
 )
 def test_git_config_of_project_files_stays_a_read(cmd: str) -> None:
     assert _auto(cmd) == "allow", (cmd, JUDGE(cmd))
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "git grep -e . -- '*.env'",
+        "git grep -e . -- '.env*'",
+        "git log -p -- '*.key'",
+        "git diff -- '**/credentials*'",
+    ],
+)
+def test_a_pathspec_wildcard_that_can_match_a_secret_reads_it(cmd: str) -> None:
+    """git's `*` matches a leading dot and `/` as well, unlike the shell's."""
+    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+
+
+@pytest.mark.parametrize(
+    "cmd", ["git grep -n TODO -- '*.py'", "git grep x -- '*'", "git diff -- 'src/*.ts'"]
+)
+def test_wildcards_of_project_files_stay_reads(cmd: str) -> None:
+    assert _auto(cmd) == "allow", (cmd, JUDGE(cmd))

@@ -18,6 +18,7 @@ from wakeful.policy.program_rules import (
     Subcommand,
 )
 from wakeful.policy.programs.options import _vals, split_opts
+from wakeful.policy.programs.search import _globs_a_secret
 from wakeful.policy.programs.tables import _GIT_GREP_O, _GIT_READ_OPTS, _SECRET_SEARCH
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
@@ -237,7 +238,12 @@ def _git_rev_like(value: str) -> bool:
 def _git_content_read(word: Word, cwd: str | None, a: Analyzer) -> None:
     """A file whose content git prints: read (a secret or a file elsewhere is judged so); a
     plain project file adds no finding, but is recorded as read, so a user's `Read(PATH)`
-    rule holds for `git log -p PATH` as for `cat PATH`."""
+    rule holds for `git log -p PATH` as for `cat PATH`. A wildcard that can match a secret's
+    name is a read of it: git's `*` matches a leading dot and `/` too (`-- '*.env'`)."""
+    value = word.value or ""
+    if any(c in value for c in "*?[") and _globs_a_secret(value.rsplit("/", 1)[-1]):
+        a.add(Tier.CRITICAL, f"prints the files {word.text} matches, credentials among them")
+        return
     place = a.place(word, cwd)
     if place.zone != "workspace":
         a.read(word, cwd)
