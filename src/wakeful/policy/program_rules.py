@@ -671,7 +671,8 @@ _TABLE: dict[str, Program] = {
         Tier.WORKSPACE,
         "read",
         "checks formatting (runs project config)",
-        ("--parser", "--ignore-path", "--cache-location"),
+        ("--parser", "--ignore-path"),
+        write_opts=("--cache-location",),
         write_flags=("--write", "-w"),
         runs_code=True,
         # a plugin or a .js/.mjs config is code prettier loads
@@ -912,6 +913,9 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "prettier": (
         ("prettier --check src", Tier.WORKSPACE),
         ("prettier --write src", Tier.WORKSPACE),
+        ("prettier --write --cache-location .cache/prettier src", Tier.WORKSPACE),
+        ("prettier --cache-location /home/dev/.bashrc --write src", Tier.CRITICAL),
+        ("prettier --config /tmp/p.mjs --check src", Tier.HIGH),
     ),
 }
 
@@ -2150,20 +2154,24 @@ _TOOLS: dict[str, Program] = {
             "--ignore-path",
             "--plugin",
             "--parser",
-            "-f",
-            "--format",
             "--max-warnings",
-            "--cache-location",
         ),
-        write_opts=("-o", "--output-file"),
+        write_opts=("-o", "--output-file", "--cache-location"),
         write_flags=("--fix",),
-        script_opts=("-c", "--config", "--rulesdir", "--resolve-plugins-relative-to"),
+        # a formatter is a built-in's name or a module it loads (`-f ./tools/fmt.js`)
+        script_opts=(
+            *("-c", "--config", "--rulesdir", "--resolve-plugins-relative-to"),
+            *("-f", "--format"),
+        ),
         examples=(
             ("eslint --fix src", _W),
             ("eslint --max-warnings 0 src", _W),
             ("eslint -c .eslintrc.cjs src", _W),
+            ("eslint -f json src", _W),
             ("eslint -o /home/dev/.bashrc src", _C),
             ("eslint --rulesdir /tmp/rules src", _H),
+            ("eslint -f /tmp/formatter.js src", _H),
+            ("eslint --cache-location /home/dev/.bashrc src", _C),
         ),
     ),
     "tsc": Program(
@@ -2213,18 +2221,23 @@ _TOOLS: dict[str, Program] = {
         _W,
         "read",
         "lints CSS (its config and plugins are code)",
-        (
-            "--config",
-            "-c",
-            "--config-basedir",
-            "--custom-syntax",
-            "-f",
-            "--formatter",
-            "--ignore-path",
-        ),
-        write_opts=("-o", "--output-file"),
+        ("-f", "--formatter", "--ignore-path"),
+        write_opts=("-o", "--output-file", "--cache-location"),
         write_flags=("--fix",),
-        examples=(("stylelint 'src/**/*.css'", _W), ("stylelint -o /home/dev/.bashrc a.css", _C)),
+        # a .js configuration, a custom syntax or formatter are modules it loads; plugins
+        # and extended configurations are found from the base directory
+        script_opts=("--config", "-c", "--custom-syntax", "--custom-formatter"),
+        outside_opts=("--config-basedir",),
+        examples=(
+            ("stylelint 'src/**/*.css'", _W),
+            ("stylelint -c .stylelintrc.json 'src/**/*.css'", _W),
+            ("stylelint --custom-syntax postcss-scss 'src/**/*.scss'", _W),
+            ("stylelint -o /home/dev/.bashrc a.css", _C),
+            ("stylelint --config /tmp/s.js 'src/**/*.css'", _H),
+            ("stylelint --custom-formatter /tmp/f.js a.css", _H),
+            ("stylelint --config-basedir /tmp a.css", _H),
+            ("stylelint --cache-location /home/dev/.bashrc a.css", _C),
+        ),
     ),
     "rustfmt": Program(
         _W,
@@ -2815,16 +2828,32 @@ _TOOLS: dict[str, Program] = {
             _W,
             "none",
             "runs the project's JavaScript tests",
-            (
-                "-t",
-                "--testNamePattern",
-                "--maxWorkers",
-                "-w",
-                "--reporter",
-                "--project",
-            ),
+            ("-t", "--testNamePattern", "--maxWorkers", "-w", "--project", "--selectProjects"),
             write_opts=("--outputFile", "--coverageDirectory"),
-            script_opts=("-c", "--config", "--rootDir", "--root"),
+            dir_opts=("--cacheDirectory", "--coverage.reportsDirectory"),
+            # modules each loads and runs with the tests (a name is a package of the
+            # project's: `--testEnvironment jsdom`, `--reporters default`)
+            script_opts=(
+                *("-c", "--config", "--setupFiles", "--setupFilesAfterEnv", "--globalSetup"),
+                *("--globalTeardown", "--testEnvironment", "--environment", "--resolver"),
+                *("--reporters", "--reporter", "--testRunner", "--runner", "--testSequencer"),
+                *("--snapshotResolver", "--watchPlugins", "--prettierPath", "--filter"),
+                *("--testResultsProcessor", "--workspace"),
+            ),
+            # where the tests (and the modules they import) are found: vitest's `--dir`,
+            # `--root` (`-r`), jest's `--rootDir`, `--roots`, `--projects`, `--modulePaths`
+            outside_opts=(
+                *("--rootDir", "--root", "-r", "--dir", "--roots", "--projects"),
+                *("--modulePaths", "--moduleDirectories"),
+            ),
+            # `--transform '{"REGEX": "PATH"}'`: a transformer named by a path outside
+            value_tiers={
+                "--transform": (
+                    r"""["']\s*(/|~|\.\./)""",
+                    _H,
+                    "transforms the tests with a module named by its path",
+                )
+            },
             # vitest's UI and API server, and its browser mode's, listen where told
             word_patterns=(
                 {r"^--(browser\.)?(api|ui)\.host(=|$)": (_H, "serves the test runner's API")}
@@ -2834,36 +2863,36 @@ _TOOLS: dict[str, Program] = {
             examples=(
                 (f"{n} --ci src", _W),
                 (f"{n} --config {n}.config.js", _W),
+                (f"{n} --setupFiles ./test/setup.js", _W),
                 (f"{n} --outputFile=/home/dev/.bashrc", _C),
                 (f"{n} --config /tmp/x.config.js", _H),
+                (f"{n} --setupFiles /tmp/x.js", _H),
+                (f"{n} --globalSetup=/tmp/x.js", _H),
+                (f"{n} --roots /tmp", _H),
             ),
         )
         for n in ("jest", "vitest")
     },
     "mocha": Program(
         _W,
-        "none",
+        "project",  # the spec files or directories it runs
         "runs the project's JavaScript tests",
-        (
-            "-R",
-            "--reporter",
-            "-O",
-            "--reporter-option",
-            "--reporter-options",
-            "-t",
-            "--timeout",
-            "-g",
-            "--grep",
-            "--spec",
-            "--ui",
-            "-u",
+        ("-O", "--reporter-option", "--reporter-options", "-t", "--timeout", "-g", "--grep"),
+        # modules it requires first, its config file (.mocharc.js), a reporter or interface
+        # (a name, or a module's path) and files loaded before the specs are code
+        script_opts=(
+            *("-r", "--require", "--config", "--package", "-R", "--reporter", "-u", "--ui"),
+            "--file",
         ),
-        # modules it requires first and its config file (.mocharc.js) are code
-        script_opts=("-r", "--require", "--config", "--package"),
+        outside_opts=("--spec",),
         examples=(
             ("mocha --recursive test", _W),
             ("mocha -r ts-node/register test", _W),
+            ("mocha --reporter spec test", _W),
             ("mocha --require /tmp/hook.js", _H),
+            ("mocha --reporter /tmp/r.js", _H),
+            ("mocha --file /tmp/x.js test", _H),
+            ("mocha /tmp/t.spec.js", _H),
         ),
     ),
     # Playwright's CLI (playwright.dev/docs/test-cli): `test` runs the project's tests; the
@@ -2932,31 +2961,38 @@ _TOOLS: dict[str, Program] = {
     **{
         n: Program(_W, "none", "runs the project's JavaScript tests", examples=((ex, _W),))
         for n, ex in (
-            ("karma", "karma start --single-run"),
             ("ava", "ava --verbose"),
             ("tap", "tap test/a.js"),
         )
     },
+    # `karma start|run [CONFIG]`: the configuration is a module, and names the tests it runs
+    "karma": Program(
+        _W,
+        ("none", "project"),
+        "runs the project's JavaScript tests",
+        examples=(
+            ("karma start --single-run", _W),
+            ("karma start karma.conf.js --single-run", _W),
+            ("karma start /tmp/karma.conf.js", _H),
+        ),
+    ),
     **{
         n: Program(
             _W,
             "script",
             "runs a TypeScript file",
-            (
-                "-P",
-                "--project",
-                "-C",
-                "--compiler",
-                "-r",
-                "--require",
-                "-O",
-                "--compilerOptions",
-                "--tsconfig",
-                "--env-file",
-            ),
+            ("-O", "--compilerOptions", "--env-file"),
             exec_flags=("-e", "--eval", "-p", "--print", "-i", "--interactive"),
+            # modules loaded before the script, the compiler and the configuration (whose
+            # `require` and compiler options load more)
+            script_opts=(
+                *("-r", "--require", "--import", "-P", "--project", "--tsconfig"),
+                *("-C", "--compiler"),
+            ),
             examples=(
                 (f"{n} scripts/gen.ts", _W),
+                (f"{n} -r tsconfig-paths/register scripts/gen.ts", _W),
+                (f"{n} --require /tmp/x.js scripts/gen.ts", _H),
                 (f"{n} -e \"require('child_process').execSync('id')\"", _H),
                 (f"{n} /tmp/x.ts", _H),
             ),
@@ -2975,7 +3011,7 @@ _TOOLS: dict[str, Program] = {
                 "--format",
                 "--platform",
                 "--target",
-                "-p",
+                *(() if n == "rollup" else ("-p",)),
                 "--port",
             ),
             write_opts=(
@@ -2989,11 +3025,17 @@ _TOOLS: dict[str, Program] = {
                 "--file",
                 "--dir",
             ),
-            script_opts=("-c", "--config"),
+            # rollup's `-p`/`--plugin` is a package or a module's path
+            script_opts=("-c", "--config", *(("-p", "--plugin") if n == "rollup" else ())),
             examples=(
                 (f"{n} build", _W),
                 (f"{n} -o /home/dev/.bashrc", _C),
                 (f"{n} --config /tmp/{n}.config.js", _H),
+                *(
+                    (("rollup -c -p node-resolve", _W), ("rollup -p /tmp/p.js -i a.js", _H))
+                    if n == "rollup"
+                    else ()
+                ),
             ),
         )
         for n in ("webpack", "vite", "rollup", "parcel")
@@ -3021,7 +3063,7 @@ _TOOLS: dict[str, Program] = {
         "read",
         "bundles JavaScript",
         ("--format", "--platform", "--target", "--loader", "--define"),
-        write_opts=("--outfile", "--outdir"),
+        write_opts=("--outfile", "--outdir", "--metafile"),
         # `--serve[=[HOST:]PORT]` listens on every interface unless HOST is loopback
         word_patterns={
             r"^--serve(?!=(127\.0\.0\.1|localhost|\[::1\]):)": (_H, "serves to the network")
@@ -3030,6 +3072,7 @@ _TOOLS: dict[str, Program] = {
             ("esbuild src/app.ts --serve=0.0.0.0:8000", _H),
             ("esbuild src/app.ts --bundle --outfile=dist/app.js", _W),
             ("esbuild src/app.ts --outfile=/home/dev/.bashrc", _C),
+            ("esbuild src/app.ts --metafile=/home/dev/.bashrc", _C),
         ),
     ),
     **{
@@ -3038,6 +3081,8 @@ _TOOLS: dict[str, Program] = {
             "none",
             "runs the monorepo's tasks",
             ("--filter", "--scope", "-p", "--project", "--projects", "--concurrency"),
+            outside_opts=("--cwd",),  # the monorepo whose tasks run
+            dir_opts=("--cache-dir",) if n == "turbo" else (),
             # `lerna publish`, `lerna version` (commits, tags and pushes), `nx release`, and a
             # task named for deploying (`turbo run deploy`, `nx run app:deploy`)
             release_pattern=r"(?i)^(version|publish|release)$|^(\S*:)?(deploy|publish|release|upload)",
@@ -3049,7 +3094,13 @@ _TOOLS: dict[str, Program] = {
             other_subcommand=(_H, "is an unknown subcommand")
             if n == "lerna"
             else (_W, "runs the project's tasks"),
-            examples=((ex, _W), (f"{n} publish", _H), (f"{n} run app:deploy", _H), bad),
+            examples=(
+                (ex, _W),
+                (f"{n} publish", _H),
+                (f"{n} run app:deploy", _H),
+                bad,
+                (f"{n} run build --cwd /tmp/x", _H),
+            ),
         )
         for n, ex, verbs, bad in (
             (
