@@ -78,7 +78,15 @@ class Program:
     outside the workspace needs approval, as a `project` positional does. With
     `workspace_flags` (`bundle config --local`), the entry's tier is workspace at most: the
     change stays in the project. `outside_pattern` is a regular expression for words whose
-    first group is such a path (`-Dmaven.repo.local=DIR`). `keyed_read_opts` take a comma
+    first group is such a path (`-Dmaven.repo.local=DIR`). `program_pattern` is one for words
+    whose first group names a program the build runs (`cmake -DCMAKE_C_COMPILER=PROG`, a
+    `-javaagent:JAR` it loads; with CMake's `;` lists, the first item): judged as `CC=PROG`
+    is, an installed program (a bare name, or under /usr, /bin, /opt) or the workspace's own
+    being the build's, one elsewhere asked, a command line judged as one.
+    `toolchain_pattern` is one for words whose first group is a toolchain, SDK, JDK or
+    package prefix, or a list of them (`-Dorg.gradle.java.home=DIR`,
+    `-DCMAKE_PREFIX_PATH=A;B`): judged as `JAVA_HOME=DIR` is, one installed, the user's or
+    the workspace's being theirs. `keyed_read_opts` take a comma
     list of KEY=PATH whose paths are read (`docker build --secret id=x,src=FILE`; the keys
     id, type and env name no path). `checks` name checks in programs/checks.py (`CHECKS`) for what
     data cannot express (`mvn -Dexec.executable=X -Dexec.args=...` runs X). With
@@ -157,6 +165,8 @@ class Program:
     workspace_flags: Collection[str] = _NONE
     long_flags: bool = False
     outside_pattern: str = ""
+    program_pattern: str = ""
+    toolchain_pattern: str = ""
     keyed_read_opts: Collection[str] = _NONE
     checks: tuple[str, ...] = ()
     strict_options: bool = False
@@ -2281,8 +2291,6 @@ _TOOLS: dict[str, Program] = {
             "-D",
             "-T",
             "-A",
-            "--build",
-            "--install",
             "--preset",
             "--target",
             "-j",
@@ -2290,22 +2298,49 @@ _TOOLS: dict[str, Program] = {
             "--config",
             "--component",
         ),
-        write_opts=("--prefix",),
+        write_opts=("--prefix", "--graphviz", "--trace-redirect", "--profiling-output"),
         dir_opts=("-B",),
-        outside_opts=("-S",),  # the source tree's CMakeLists.txt runs at configure
+        # the source tree's CMakeLists.txt runs at configure, a build tree's rules and
+        # install scripts when it is built or installed, a toolchain file at configure
+        outside_opts=("-S", "--build", "--install", "--toolchain"),
         script_opts=("-P", "-C"),
         argv_after=("-E",),
         # variables naming CMake code the configure step includes (a toolchain file, a
         # project include): one outside the workspace runs code from there
         outside_pattern=(
-            r"^(?:-D)?CMAKE_(?:TOOLCHAIN_FILE|PROJECT_(?:\w+_)?INCLUDE(?:_BEFORE)?|"
+            r"^(?:-D)?CMAKE_(?:TOOLCHAIN_FILE|PROJECT_(?:\w+_)?INCLUDES?(?:_BEFORE)?|"
             r"USER_MAKE_RULES_OVERRIDE(?:_\w+)?)(?::\w+)?=(.+)"
+        ),
+        # variables naming programs the configure step or the build runs: compilers,
+        # launchers, linkers, archivers, the make program, analysers run on every source,
+        # an emulator for cross-compiled tests, any `<NAME>_EXECUTABLE` a find module runs
+        program_pattern=(
+            r"^(?:-D)?(?:CMAKE_(?:\w+_)?(?:COMPILER(?:_LAUNCHER)?|LINKER(?:_LAUNCHER)?|AR|"
+            r"RANLIB|NM|OBJCOPY|OBJDUMP|STRIP|READELF|ADDR2LINE|DLLTOOL|MT|MAKE_PROGRAM|"
+            r"CLANG_TIDY|CPPCHECK|CPPLINT|INCLUDE_WHAT_YOU_USE|LINK_WHAT_YOU_USE|"
+            r"CROSSCOMPILING_EMULATOR)|\w+_EXECUTABLE)(?::\w+)?=(.*)"
+        ),
+        # where find_package() and include() look first: a package's config file and a
+        # module found there are CMake code that runs at configure
+        toolchain_pattern=(
+            r"^(?:-D)?(?:CMAKE_(?:PREFIX|MODULE|FIND_ROOT|PROGRAM|FRAMEWORK|APPBUNDLE)_PATH|"
+            r"CMAKE_SYSROOT|\w+_DIR|\w+_ROOT)(?::\w+)?=(.+)"
         ),
         examples=(
             ("cmake -S . -B build -DCMAKE_BUILD_TYPE=Release", _W),
             ("cmake -B build -DCMAKE_TOOLCHAIN_FILE=cmake/arm.cmake", _W),
             ("cmake -B build -DCMAKE_TOOLCHAIN_FILE=/tmp/t.cmake", _H),
             ("cmake -B build -D CMAKE_PROJECT_INCLUDE=/tmp/x.cmake", _H),
+            ("cmake -B build -DCMAKE_C_COMPILER=/usr/bin/clang", _W),
+            ("cmake -B build -DCMAKE_CXX_COMPILER_LAUNCHER=ccache", _W),
+            ("cmake -B build -DCMAKE_C_COMPILER=/tmp/cc", _H),
+            ("cmake -B build '-DCMAKE_CXX_CLANG_TIDY=/tmp/x;-checks=*'", _H),
+            ("cmake -B build -DPython3_EXECUTABLE=/tmp/python3", _H),
+            ("cmake -B build -DCMAKE_PREFIX_PATH=/opt/qt6", _W),
+            ("cmake -B build -DCMAKE_MODULE_PATH=/tmp", _H),
+            ("cmake --toolchain /tmp/t.cmake -B build", _H),
+            ("cmake --build /tmp/b", _H),
+            ("cmake -B build --graphviz=/home/dev/.bashrc", _C),
             ("cmake --build build -j 4", _W),
             ("cmake -P cmake/check.cmake", _W),
             ("cmake -P /tmp/evil.cmake", _H),
@@ -2359,16 +2394,27 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "configures, builds or tests a project",
-        ("-C", "--prefix", "--buildtype", "-D", "--backend"),
+        ("--prefix", "--buildtype", "-D", "--backend"),
         script_opts=("--native-file", "--cross-file"),  # they name the compilers that run
+        outside_opts=("-C",),  # a build directory whose rules and tests run
         argv_after=("devenv",),
         subcommands={
+            # `meson setup [BUILDDIR] [SOURCEDIR]`: the source tree's meson.build runs
+            "setup": Program(
+                _W,
+                ("none", "project"),
+                "configures a build directory (meson.build runs)",
+                ("--prefix", "--buildtype", "-D", "--backend"),
+                script_opts=("--native-file", "--cross-file"),
+                runs_code=True,
+            ),
             # into the configured prefix; with --destdir, below the folder it names
             "install": Program(
                 _H,
                 "none",
                 "installs into the configured prefix",
-                ("-C", "--tags"),
+                ("--tags",),
+                outside_opts=("-C",),
                 dir_opts=("--destdir",),
                 workspace_flags=("--destdir",),
                 runs_code=True,
@@ -2385,6 +2431,8 @@ _TOOLS: dict[str, Program] = {
             ("meson test -C build", _W),
             ("meson devenv rm -rf /home/dev", _C),
             ("meson setup --native-file /tmp/native.ini build", _H),
+            ("meson setup build /tmp/src", _H),
+            ("meson compile -C /tmp/b", _H),
         ),
     ),
     "ant": Program(
@@ -2665,9 +2713,24 @@ _TOOLS: dict[str, Program] = {
         _W,
         ("none", "read"),
         "lints Go",
-        ("-c", "--config", "--timeout", "-E", "--enable", "-D", "--disable", "--out-format"),
+        ("--timeout", "-E", "--enable", "-D", "--disable", "--out-format"),
         write_flags=("--fix",),
-        examples=(("golangci-lint run ./...", _W), ("golangci-lint run --fix ./...", _W)),
+        # the configuration names linter plugins it loads (Go plugins, module plugins)
+        script_opts=("-c", "--config"),
+        write_opts=tuple(
+            f"--output.{kind}.path"
+            for kind in (
+                *("text", "json", "tab", "html", "checkstyle", "code-climate", "junit-xml"),
+                *("junit-xml-extended", "teamcity", "sarif"),
+            )
+        ),
+        examples=(
+            ("golangci-lint run ./...", _W),
+            ("golangci-lint run --fix ./...", _W),
+            ("golangci-lint run -c .golangci.yml ./...", _W),
+            ("golangci-lint run -c /tmp/g.yml ./...", _H),
+            ("golangci-lint run --output.json.path /home/dev/.bashrc", _C),
+        ),
     ),
     **{
         n: Program(
@@ -13509,6 +13572,26 @@ def validate_examples(entries: Mapping[str, Family] | Mapping[str, Wrapper]) -> 
 
 validate_examples(FAMILIES)
 validate_examples(WRAPPERS)
+
+# Scripts a project ships under a conventional name, judged by their arguments as well as run
+# as the project's code (their examples are in program_examples.py, under the path).
+PROJECT_SCRIPTS: Mapping[str, Program] = MappingProxyType(
+    {
+        # autoconf's `./configure [VAR=VALUE]... [--option=VALUE]...`: an operand VAR=VALUE
+        # sets a variable as the environment would (`CC=/tmp/cc`: a compiler it runs); the
+        # cache file is sourced as shell code; the source tree's configure and m4 run.
+        # `--prefix` and friends only say where a later `make install` puts files.
+        "configure": Program(
+            _W,
+            "none",
+            "configures the project (a shell script it ships)",
+            script_opts=("--cache-file",),
+            outside_opts=("--srcdir",),
+            checks=("variable_operands",),
+            runs_code=True,
+        )
+    }
+)
 
 # Examples of the programs that handlers in policy/programs/ judge (no data entry carries them).
 HANDLER_EXAMPLES: Mapping[str, tuple[tuple[str, Tier], ...]] = MappingProxyType(

@@ -9,7 +9,7 @@ import shlex
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from wakeful.policy.program_rules import PROGRAMS, Program
+from wakeful.policy.program_rules import PROGRAMS, PROJECT_SCRIPTS, Program
 from wakeful.policy.programs.assignments import _assign
 from wakeful.policy.programs.cloud import _openssl_output
 from wakeful.policy.programs.find import read_listed
@@ -373,15 +373,31 @@ def _user_command(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) 
 
 
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The shells a makefile's recipes are run with (`make SHELL=bash`), and the flags they are
+# given before the recipe (`.SHELLFLAGS=-ec`): anything else runs the recipes with another
+# program, or with code of its own.
+_RECIPE_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash"})
+_RECIPE_SHELL_FLAGS = re.compile(r"(?:-[a-zA-Z]+\s+|-o\s+\w+\s+)*-[a-zA-Z]*c")
 
 
 def _variable_operands(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """`make CC=/tmp/cc`, `make SHELL=...`: an operand VAR=VALUE sets a variable as the
-    environment would, and is judged as such an assignment (a compiler, a shell, a library
-    path that the build runs)."""
-    for word in split_opts(args, PROGRAMS[name].takes)[1]:
+    """`make CC=/tmp/cc`, `./configure CC=/tmp/cc`: an operand VAR=VALUE sets a variable as
+    the environment would, and is judged as such an assignment (a compiler, a library path
+    that the build runs). make runs its recipes with the SHELL an operand names (from the
+    environment it would not) and with the .SHELLFLAGS it gives."""
+    rule = PROGRAMS.get(name) or PROJECT_SCRIPTS[name.rpartition("/")[2]]
+    for word in split_opts(args, rule.takes)[1]:
         var, eq, value = (word.value or "").partition("=")
-        if eq and _VARIABLE_NAME.fullmatch(var):
+        if not eq:
+            continue
+        if name in ("make", "gmake") and (
+            var == "SHELL"
+            and (word.value is None or value.rpartition("/")[2] not in _RECIPE_SHELLS)
+            or var == ".SHELLFLAGS"
+            and not _RECIPE_SHELL_FLAGS.fullmatch(value)
+        ):
+            a.add(Tier.HIGH, f"{name} runs its recipes with {_short(word.text)}")
+        if _VARIABLE_NAME.fullmatch(var):
             _assign(var, Word(value, value), cmd, a)
 
 
