@@ -86,7 +86,8 @@ class Program:
     `toolchain_pattern` is one for words whose first group is a toolchain, SDK, JDK or
     package prefix, or a list of them (`-Dorg.gradle.java.home=DIR`,
     `-DCMAKE_PREFIX_PATH=A;B`): judged as `JAVA_HOME=DIR` is, one installed, the user's or
-    the workspace's being theirs. `keyed_read_opts` take a comma
+    the workspace's being theirs; `toolchain_opts` are options whose value is one (`swift
+    build --toolchain DIR`). `keyed_read_opts` take a comma
     list of KEY=PATH whose paths are read (`docker build --secret id=x,src=FILE`; the keys
     id, type and env name no path). `checks` name checks in programs/checks.py (`CHECKS`) for what
     data cannot express (`mvn -Dexec.executable=X -Dexec.args=...` runs X). With
@@ -167,6 +168,7 @@ class Program:
     outside_pattern: str = ""
     program_pattern: str = ""
     toolchain_pattern: str = ""
+    toolchain_opts: Collection[str] = _NONE
     keyed_read_opts: Collection[str] = _NONE
     checks: tuple[str, ...] = ()
     strict_options: bool = False
@@ -211,6 +213,7 @@ class Program:
                 self.suffix_opts,
                 self.value_tiers,
                 self.outside_opts,
+                self.toolchain_opts,
                 self.keyed_read_opts,
             ),
         )
@@ -298,6 +301,7 @@ _SET_FIELDS = (
     "stem_suffixes",
     "suffix_opts",
     "outside_opts",
+    "toolchain_opts",
     "workspace_flags",
     "keyed_read_opts",
     "plain_flags",
@@ -1558,6 +1562,12 @@ _CC_VALUES = (
     "--target",
 )
 _CC_EXEC = r"^-(fplugin|fpass-plugin|wrapper|specs|B|load$|-gcc-toolchain|ccc-install-dir)"
+# Options handed on to the Swift compiler, the C compiler or the linker that load a plugin
+# or run another program (`-Xswiftc -load-plugin-library -Xswiftc FILE`).
+_SWIFT_EXEC = (
+    r"^-(load-plugin-library|load-plugin-executable|plugin-path|external-plugin-path|load$|"
+    r"driver-use-frontend-path|tools-directory|fplugin|fpass-plugin|plugin$)"
+)
 
 
 def _cc(name: str) -> Program:
@@ -1722,9 +1732,11 @@ _TOOLS: dict[str, Program] = {
         "compiles Swift",
         ("-o", "-module-name", "-I", "-L", "-l", "-target", "-sdk", "-F", "-Xcc", "-Xlinker"),
         write_opts=("-o",),
+        exec_pattern=_SWIFT_EXEC,
         examples=(
             ("swiftc -o build/app main.swift", _W),
             ("swiftc -o /home/dev/.bashrc main.swift", _C),
+            ("swiftc -load-plugin-library /tmp/x.so main.swift", _H),
         ),
     ),
     "erlc": Program(
@@ -6075,6 +6087,22 @@ _GLOBAL_INSTALL = (_H, "installs globally, outside the workspace")
 # Options naming the project a project manager works on: the code there runs.
 _PROJECT_DIRS = ("-C", "--directory", "--project", "-d", "--working-dir", "--package-path")
 _DOTNET_PROJECT = r"^--project=(.+)"
+# MSBuild's switches naming code it loads: a property naming a .props or .targets file it
+# imports into every project (`-p:CustomBeforeMicrosoftCommonTargets=FILE`, in a `;` list
+# too), a logger's assembly (`-logger:[CLASS,]ASSEMBLY[;PARAMETERS]`), a response file of
+# more switches (`@FILE`).
+_MSBUILD_LOADS = (
+    r"(?i)^(?:@|[-/](?:p|property|restoreProperty|rp):(?:[^;]*;)*(?:Custom(?:Before|After)\w+|"
+    r"DirectoryBuild(?:Props|Targets)Path|ForceImport(?:Before|After)\w+|"
+    r"MSBuildExtensionsPath\w*|MSBuildUserExtensionsPath|AlternateCommonProps)=|"
+    r"[-/](?:logger|l|distributedlogger|dl):(?:[^,;]*,)?)([^;]+)"
+)
+# ... and the files it writes: a binary log (which holds the environment), a file logger's
+# log, a test logger's file (`--logger 'trx;LogFileName=FILE'`).
+_MSBUILD_WRITES = (
+    r"(?i)^(?:[-/](?:bl|binaryLogger):(?:LogFile=)?|"
+    r"[-/](?:flp|fileLoggerParameters)\d?:(?:[^;]*;)*LogFile=|(?:[^;]*;)*LogFileName=)([^;]+)"
+)
 # Subcommands of two words, written joined by a dash in the sets above (`poetry env info`);
 # the other words with a dash are one word (`composer run-script`, `dotnet build-server`).
 _TWO_WORDS = frozenset(
@@ -6100,6 +6128,25 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
         outside_pattern=_DOTNET_PROJECT if name == "dotnet" else "",
         word_patterns={r"(?i)(deploy|upload)": (_H, "deploys")},
         runs_code=True,
+        **(
+            {
+                "program_pattern": _MSBUILD_LOADS,
+                "dest_pattern": _MSBUILD_WRITES,
+                "write_opts": ("--diag",),
+                "dir_opts": ("--results-directory",),
+            }
+            if name == "dotnet"
+            else {
+                "exec_pattern": _SWIFT_EXEC,
+                # the toolchain, SDK or destination whose compiler, linker and plugins run
+                "toolchain_opts": (
+                    *("--toolchain", "--sdk", "--swift-sdks-path", "--destination"),
+                    "--experimental-destination-selector",
+                ),
+            }
+            if name == "swift"
+            else {}
+        ),
     )
     classes: dict[str, tuple[Tier, str] | Program] = {
         **_verbs(
@@ -6277,6 +6324,11 @@ _EXAMPLES.update(
             ("dotnet publish /p:DeployOnBuild=true", _H),
             ("dotnet run --project ../other/App.csproj", _H),
             ("dotnet test /tmp/x/T.csproj", _H),
+            ("dotnet build -p:Configuration=Release -bl:build/msbuild.binlog", _W),
+            ("dotnet build -p:CustomBeforeMicrosoftCommonTargets=/tmp/x.targets", _H),
+            ("dotnet build -logger:Foo,/tmp/x.dll", _H),
+            ("dotnet build -bl:/home/dev/.bashrc", _C),
+            ("dotnet test --logger 'trx;LogFileName=/home/dev/.bashrc'", _C),
             ("dotnet build src/App/App.csproj", _W),
             ("dotnet build /tmp/x/App.csproj", _H),
             ("dotnet build-server shutdown", _W),
@@ -6290,6 +6342,9 @@ _EXAMPLES.update(
         ),
         "dart": (("dart pub deps", _R), ("dart pub publish", _H)),
         "swift": (
+            ("swift build -Xswiftc -warnings-as-errors", _W),
+            ("swift build -Xswiftc -load-plugin-library -Xswiftc /tmp/x.so", _H),
+            ("swift build --toolchain /tmp/t", _H),
             ("swift package update", _N),
             ("swift sdk install https://x/sdk.tar.gz", _H),
             ("swift scripts/gen.swift", _W),
@@ -6348,6 +6403,12 @@ def _build_tool(name: str) -> Program:
     homes: tuple[str, ...] = ()
     home_props = ""
     checks: tuple[str, ...] = ()
+    write_opts: tuple[str, ...] = ()
+    dir_opts: tuple[str, ...] = ()
+    # a JVM agent given to the JVMs the build starts (daemon, forked tests) is code they load
+    agent = r"(?:javaagent|agentpath):([^=\s]+)"
+    programs = ""
+    toolchains = ""
     if name in _DEPENDENCY_FETCH:
         patterns[_DEPENDENCY_FETCH[name]] = (_N, "downloads the project's dependencies")
     if name == "rake":
@@ -6364,16 +6425,33 @@ def _build_tool(name: str) -> Program:
     elif name in ("gradle", "gradlew"):
         value_opts = ("-D", "-P")  # properties, whose letters are no options (`-Dkey=value`)
         script_opts = ("-b", "--build-file", "-c", "--settings-file", "-I", "--init-script")
-        homes = ("-g", "--gradle-user-home", "-p", "--project-dir")
+        # an included build's build scripts run with the project's
+        homes = ("-g", "--gradle-user-home", "-p", "--project-dir", "--include-build")
         home_props = r"^-D(?:gradle\.user\.home)=(.*)"
+        dir_opts = ("--project-cache-dir",)
+        programs = rf"^-[DP]org\.gradle\.jvmargs=.*?-{agent}"
+        # the JDK the daemon runs on, and where toolchains are looked for
+        toolchains = r"^-[DP]org\.gradle\.java\.(?:home|installations\.paths)=(.+)"
     elif name in ("mvn", "mvnw"):
         value_opts = ("-D", "-P")  # properties and profiles (`-Dexec.args=-c id`)
         script_opts = ("-f", "--file", "-s", "--settings", "-gs", "--global-settings")
+        # toolchains.xml names the JDKs (and their programs) that plugins run
+        script_opts += ("-t", "--toolchains", "-gt", "--global-toolchains")
+        write_opts = ("-l", "--log-file")
+        # core extensions' jars, a JVM for forked tests, agents given to forked tests
+        programs = (
+            r"^-D(?:maven\.ext\.class\.path=|jvm=|argLine=.*?-(?:javaagent|agentpath):)"
+            r"([^=\s]+)"
+        )
         patterns[r"(?i)(purge-local-repository|install-file|deploy-file)"] = (
             _H,
             "changes the local repository that other projects build with",
         )
-        home_props = r"^-D(?:maven\.repo\.local|maven\.home|user\.home)=(.*)"
+        # ... and the directory whose .mvn/ holds extensions and JVM options
+        home_props = (
+            r"^-D(?:maven\.repo\.local|maven\.home|user\.home|"
+            r"maven\.multiModuleProjectDirectory)=(.*)"
+        )
         checks = ("maven_exec",)
     elif name == "sbt":
         patterns[r"^new$"] = (_N, "creates a project from a template it downloads (Giter8)")
@@ -6382,6 +6460,17 @@ def _build_tool(name: str) -> Program:
             _H,
             "runs the launcher or Java it names",
         )
+        # sbt's global base (global plugins and settings), boot and Ivy directories hold
+        # code that the build loads; a file of JVM options may name agents
+        homes = (
+            *("-sbt-dir", "--sbt-dir", "-sbt-boot", "--sbt-boot", "-ivy", "--ivy"),
+            *("-jvm-opts", "--jvm-opts"),
+        )
+        toolchains = (
+            r"^-D(?:sbt\.global\.base|sbt\.boot\.directory|sbt\.ivy\.home|"
+            r"sbt\.repository\.config|sbt\.coursier\.home)=(.+)"
+        )
+        programs = rf"^-J-{agent}"
     return Program(
         _W,
         "none",
@@ -6390,6 +6479,10 @@ def _build_tool(name: str) -> Program:
         script_opts=script_opts,
         outside_opts=homes,
         outside_pattern=home_props,
+        write_opts=write_opts,
+        dir_opts=dir_opts,
+        program_pattern=programs,
+        toolchain_pattern=toolchains,
         value_tiers=code,
         word_patterns=patterns,
         checks=checks,
@@ -6411,6 +6504,11 @@ _EXAMPLES.update(
             ("mvn install release:perform", _H),
             ("mvn -Dmaven.repo.local=/tmp/repo compile", _H),
             ("mvn -Dmaven.repo.local=.m2/repository compile", _W),
+            ("mvn -t /tmp/toolchains.xml test", _H),
+            ("mvn -Dmaven.ext.class.path=/tmp/x.jar test", _H),
+            ("mvn -DargLine=-javaagent:/tmp/a.jar test", _H),
+            ("mvn -DargLine=-Xmx1g test", _W),
+            ("mvn -l /home/dev/.bashrc test", _C),
             ("mvn exec:exec -Dexec.executable=/bin/sh '-Dexec.args=-c id'", _W),
             ("mvn exec:exec -Dexec.executable=sh '-Dexec.args=-c \"rm -rf ~\"'", _C),
         ),
@@ -6420,6 +6518,10 @@ _EXAMPLES.update(
             ("gradle -b build.gradle test", _W),
             ("gradle -Dgradle.user.home=/tmp/gh build", _H),
             ("gradle -g .gradle-home build", _W),
+            ("gradle -Dorg.gradle.java.home=/usr/lib/jvm/java-17 test", _W),
+            ("gradle -Dorg.gradle.java.home=/tmp/jdk test", _H),
+            ("gradle -Dorg.gradle.jvmargs=-javaagent:/tmp/a.jar test", _H),
+            ("gradle --include-build /tmp/x test", _H),
             ("gradle publish", _H),
             ("gradle build --refresh-dependencies", _N),
         ),
@@ -6429,6 +6531,10 @@ _EXAMPLES.update(
             ("sbt publish", _H),
             ("sbt new scala/hello-world.g8", _N),
             ("sbt -sbt-jar /tmp/launch.jar compile", _H),
+            ("sbt -Dsbt.global.base=/home/dev/.sbt test", _W),
+            ("sbt -Dsbt.global.base=/tmp test", _H),
+            ("sbt -sbt-dir /tmp test", _H),
+            ("sbt -J-javaagent:/tmp/a.jar test", _H),
         ),
         "rake": (
             ("rake -e 'system(\"id\")'", _H),

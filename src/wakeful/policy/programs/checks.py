@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from wakeful.policy.program_rules import PROGRAMS, PROJECT_SCRIPTS, Program
-from wakeful.policy.programs.assignments import _assign
+from wakeful.policy.programs.assignments import _COMPILER_LOADS, _assign, build_program
 from wakeful.policy.programs.cloud import _openssl_output
 from wakeful.policy.programs.find import read_listed
 from wakeful.policy.programs.inline import _stdin_source
@@ -679,12 +679,28 @@ def _quarantine_change(name: str, args: list[Word], cmd: SimpleCommand, a: Analy
         )
 
 
+_GO_EXTERNAL_LINKER = re.compile(r"-extld[= ]+(\S+)")
+_GO_EXTERNAL_FLAGS = re.compile(r"-extldflags[= ]+['\"]?")
+
+
 def _go_tool_program(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     """`go build -toolexec=PROG`, `-vettool`, `go test -exec PROG`: go runs PROG with the
     tool's or test binary's path and arguments after its own (`-toolexec=rm` deletes the
     compiler), so PROG is judged as given a file."""
     for k, word in enumerate(args):
         flag, eq, attached = (word.value or "").partition("=")
+        if flag.lstrip("-") in ("ldflags", "gccgoflags"):
+            # the linker's and gccgo's flags: an external linker it runs (`-extld=PROG`), a
+            # plugin or program the C toolchain loads (`-extldflags=-fuse-ld=/tmp/ld`)
+            flags = attached if eq else args[k + 1].value if k + 1 < len(args) else ""
+            if flags is None:
+                a.add(Tier.HIGH, f"go {flag.lstrip('-')} only known at run time")
+                continue
+            for linker in _GO_EXTERNAL_LINKER.findall(flags):
+                build_program(f"go {flag.lstrip('-')} -extld", linker.strip("'\""), cmd, a)
+            if _COMPILER_LOADS.search(_GO_EXTERNAL_FLAGS.sub(" ", flags)):
+                a.add(Tier.HIGH, f"go {flag.lstrip('-')}={_short(flags)}: the toolchain loads that")
+            continue
         if flag.lstrip("-") not in ("toolexec", "vettool", "exec"):
             continue
         program = attached if eq else args[k + 1].value if k + 1 < len(args) else ""

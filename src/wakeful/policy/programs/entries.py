@@ -112,6 +112,7 @@ class _Compiled:
             or rule.outside_pattern
             or rule.program_pattern
             or rule.toolchain_pattern
+            or rule.toolchain_opts
             or rule.keyed_read_opts
             or rule.checks
         ):
@@ -178,6 +179,7 @@ class _Compiled:
             or rule.outside_pattern
             or rule.program_pattern
             or rule.toolchain_pattern
+            or rule.toolchain_opts
             or rule.keyed_read_opts
             or rule.checks
         )
@@ -487,6 +489,13 @@ def run_program(
                 match = compiled.regex[rule.toolchain_pattern].match(word.value or "")
                 if match:  # `-Dorg.gradle.java.home=DIR`, `-DCMAKE_PREFIX_PATH=DIR`
                     toolchain_dirs(f"{name} {_short(word.text)}", match.group(1), cmd, a)
+        if opts and rule.toolchain_opts:
+            for opt, value in opts:
+                if opt in rule.toolchain_opts and value is not None:  # `--toolchain DIR`
+                    if value.value is None:
+                        a.add(Tier.HIGH, f"{name} {opt} names a toolchain only known at run time")
+                    else:
+                        toolchain_dirs(f"{name} {opt}", value.value, cmd, a)
         if opts and rule.keyed_read_opts:
             for value in _vals_in(opts, rule.keyed_read_opts):
                 _keyed_reads(name, value, cmd, a)
