@@ -58,7 +58,7 @@ ATTACKS = [
     "jest --runner /tmp/r.js",
     "jest --testResultsProcessor /tmp/p.js",
     "jest --filter /tmp/f.js",
-    "jest --transform '{\"^.+\\\\.js$\":\"/tmp/t.js\"}'",
+    'jest --transform \'{"^.+\\\\.js$":"/tmp/t.js"}\'',
     "jest --cacheDirectory /home/dev/.cache/x",
     "vitest run --dir /tmp",
     "vitest run --root /tmp",

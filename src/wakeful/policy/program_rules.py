@@ -6128,24 +6128,18 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
         outside_pattern=_DOTNET_PROJECT if name == "dotnet" else "",
         word_patterns={r"(?i)(deploy|upload)": (_H, "deploys")},
         runs_code=True,
-        **(
-            {
-                "program_pattern": _MSBUILD_LOADS,
-                "dest_pattern": _MSBUILD_WRITES,
-                "write_opts": ("--diag",),
-                "dir_opts": ("--results-directory",),
-            }
-            if name == "dotnet"
-            else {
-                "exec_pattern": _SWIFT_EXEC,
-                # the toolchain, SDK or destination whose compiler, linker and plugins run
-                "toolchain_opts": (
-                    *("--toolchain", "--sdk", "--swift-sdks-path", "--destination"),
-                    "--experimental-destination-selector",
-                ),
-            }
+        # dotnet: MSBuild's switches that load code or write logs
+        program_pattern=_MSBUILD_LOADS if name == "dotnet" else "",
+        dest_pattern=_MSBUILD_WRITES if name == "dotnet" else "",
+        write_opts=("--diag",) if name == "dotnet" else (),
+        dir_opts=("--results-directory",) if name == "dotnet" else (),
+        # swift: compiler options that load plugins; the toolchain, SDK or destination
+        # whose compiler, linker and plugins run
+        exec_pattern=_SWIFT_EXEC if name == "swift" else "",
+        toolchain_opts=(
+            ("--toolchain", "--sdk", "--swift-sdks-path", "--destination")
             if name == "swift"
-            else {}
+            else ()
         ),
     )
     classes: dict[str, tuple[Tier, str] | Program] = {

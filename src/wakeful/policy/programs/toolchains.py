@@ -558,17 +558,18 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             a.write(f, cmd.cwd)
     if name == "julia":
         for word in args:
-            value = word.value or ""
-            if value.startswith("--project="):
+            text = word.value or ""
+            if text.startswith("--project="):
                 # the environment whose packages `using` loads (`@.` and `@name` are the
                 # project's own or the user's named environments)
-                where = value.removeprefix("--project=")
+                where = text.removeprefix("--project=")
                 if not where.startswith("@") and a.place(where, cmd.cwd).zone != "workspace":
                     a.add(Tier.HIGH, f"julia loads the packages of {where}, outside the workspace")
-            written = _JULIA_WRITES.fullmatch(value)
-            if written and written.group(2) not in _JULIA_NO_FILE:
-                if not written.group(2).startswith("@"):  # `@PATH` only limits what is counted
-                    a.write(Word(written.group(2), word.text), cmd.cwd)
+            written = _JULIA_WRITES.fullmatch(text)
+            output = written.group(2) if written else ""
+            # (`@PATH` only limits what is counted)
+            if output and output not in _JULIA_NO_FILE and not output.startswith("@"):
+                a.write(Word(output, word.text), cmd.cwd)
     if name in ("deno", "bun") and pos:
         verb = pos[0].value
         remote = _deno_remote_module(verb, pos[1:]) if name == "deno" else None
@@ -976,11 +977,11 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     # a file of settings that names a program to run (yarn's `yarn-path`); directories that
     # packages are installed or cached into
     later, _ = split_opts(pos[1:], (*_NPM_CONFIG_FILES, *_NPM_WRITTEN_DIRS))
-    for opt, value in opts + later:
-        if value is not None and opt in _NPM_CONFIG_FILES:
-            _run_file(f"{name} {opt}", value, cmd, a)
-        elif value is not None and opt in _NPM_WRITTEN_DIRS:
-            a.write(value, cmd.cwd)
+    for opt, setting in opts + later:
+        if setting is not None and opt in _NPM_CONFIG_FILES:
+            _run_file(f"{name} {opt}", setting, cmd, a)
+        elif setting is not None and opt in _NPM_WRITTEN_DIRS:
+            a.write(setting, cmd.cwd)
     for word in args:
         flag, eq, value = (word.value or "").partition("=")
         if flag.startswith("--config."):  # pnpm's `--config.KEY=VALUE` sets KEY as `--KEY`
