@@ -197,6 +197,21 @@ ATTACKS = [
     "julia -J /tmp/sys.so test.jl",
     "julia --code-coverage=/home/dev/.bashrc test.jl",
     "julia --trace-compile=/home/dev/.bashrc test.jl",
+    # siblings: other programs of the same kinds, the same options
+    "ava --config /tmp/ava.config.js",
+    "tap --node-arg=--require=/tmp/x.js test/a.js",
+    "storybook build -c /tmp/sb",
+    "storybook dev --config-dir /tmp/sb",
+    "vite build --root /tmp",
+    "ctest --test-dir /tmp/b",
+    "ctest --build-and-test /tmp/src build",
+    "javac -processorpath /tmp/p.jar A.java",
+    "javac -cp /tmp/p.jar A.java",
+    "kotlinc -Xplugin=/tmp/p.jar a.kt",
+    "scalac -Xplugin:/tmp/p.jar A.scala",
+    "bazel test --run_under=/tmp/x //...",
+    "bazel build --override_repository=x=/tmp/x //...",
+    "PKG_CONFIG=/tmp/x make",
 ]
 
 EVERYDAY = [
@@ -311,6 +326,15 @@ EVERYDAY = [
     "julia --code-coverage=user test.jl",
     "julia --code-coverage test/runtests.jl",
     "julia --trace-compile=stderr test.jl",
+    "ava --config ava.config.js",
+    "storybook build -c .storybook",
+    "vite build --root packages/web",
+    "ctest --test-dir build --output-on-failure",
+    "javac -cp lib/annotations.jar -d build src/Main.java",
+    "javac -cp /usr/share/java/junit4.jar -d build src/Main.java",
+    "kotlinc -Xplugin=lib/compose-compiler.jar src/Main.kt",
+    "bazel build --override_repository=x=third_party/x //...",
+    "PKG_CONFIG=pkg-config make",
 ]
 
 

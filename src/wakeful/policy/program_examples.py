@@ -1154,7 +1154,6 @@ NO_DANGEROUS_FORM = frozenset(
         "hadolint",
         "rmdir",
         # run only the project's own build, tests or linters
-        "ava",
         "automake",
         "autoreconf",
         "behave",
@@ -1169,7 +1168,6 @@ NO_DANGEROUS_FORM = frozenset(
         "revive",
         "standardrb",
         "staticcheck",
-        "tap",
         "trial",
     }
 )

@@ -1666,14 +1666,19 @@ _TOOLS: dict[str, Program] = {
             "-target",
             "--release",
             "-processor",
-            "-processorpath",
-            "--processor-path",
             "--module-path",
             "-p",
         ),
         write_opts=("-d", "-s", "-h"),
+        # where annotation processors (code javac runs) are found: the class path too
+        toolchain_opts=(
+            *("-processorpath", "--processor-path", "--processor-module-path", "-cp"),
+            *("-classpath", "--class-path"),
+        ),
         examples=(
             ("javac -d build/classes src/Main.java", _W),
+            ("javac -cp lib/annotations.jar -d build src/Main.java", _W),
+            ("javac -processorpath /tmp/p.jar src/Main.java", _H),
             ("javac -d /home/dev/.bashrc Main.java", _C),
             ("javac /home/dev/.ssh/id_rsa", _C),
         ),
@@ -1685,7 +1690,10 @@ _TOOLS: dict[str, Program] = {
         ("-d", "-cp", "-classpath", "-jvm-target", "-language-version", "-api-version"),
         write_opts=("-d",),
         exec_flags=("-e", "-expression", "-script"),
+        program_pattern=r"^-Xplugin=(.+)",  # a compiler plugin's jar runs in the compiler
+        long_flags=True,  # `-include-runtime`, `-Xplugin=FILE`: whole words
         examples=(
+            ("kotlinc -Xplugin=/tmp/p.jar src/Main.kt", _H),
             ("kotlinc src/Main.kt -include-runtime -d build/app.jar", _W),
             ("kotlinc -e 'java.io.File(\"/home/dev\").deleteRecursively()'", _H),
         ),
@@ -1696,8 +1704,11 @@ _TOOLS: dict[str, Program] = {
         "compiles Scala",
         ("-d", "-cp", "-classpath", "-release", "-encoding"),
         write_opts=("-d",),
+        program_pattern=r"^-Xplugin:(.+)",  # a compiler plugin's jar runs in the compiler
+        long_flags=True,  # `-deprecation`, `-Xplugin:FILE`: whole words
         examples=(
             ("scalac -d build src/Main.scala", _W),
+            ("scalac -Xplugin:/tmp/p.jar A.scala", _H),
             ("scalac -d /home/dev/.bashrc A.scala", _C),
         ),
     ),
@@ -2468,6 +2479,10 @@ _TOOLS: dict[str, Program] = {
             ("--config", "-c", "--compilation_mode"),
             script_opts=("--bazelrc",),
             dir_opts=("--output_base", "--output_user_root"),
+            # a command each test or `run` target is run under; a repository or module
+            # taken from a directory instead of its declared source (its BUILD files run)
+            program_pattern=r"^--run_under=(.+)",
+            toolchain_pattern=r"^--override_(?:repository|module)=[^=]+=(.+)",
             release_pattern=r"^//[^ ]*:[\w-]*(deploy|publish|release|upload|push)",
             subcommands=_same(("fetch", "sync", "vendor"), _N, "downloads external dependencies"),
             other_subcommand=(_W, "builds or tests with Bazel"),
@@ -2485,6 +2500,9 @@ _TOOLS: dict[str, Program] = {
                 (f"{n} run //tools:gen", _W),
                 (f"{n} --bazelrc=.bazelrc.ci build //...", _W),
                 (f"{n} --bazelrc=/tmp/evil.bazelrc build //...", _H),
+                (f"{n} test --run_under=/tmp/x //...", _H),
+                (f"{n} build --override_repository=x=/tmp/x //...", _H),
+                (f"{n} build --override_repository=x=third_party/x //...", _W),
                 (f"{n} run //tools:deploy -- --env prod", _H),
             ),
         )
@@ -2548,11 +2566,12 @@ _TOOLS: dict[str, Program] = {
             "--parallel",
             "-C",
             "--build-config",
-            "--test-dir",
             "--timeout",
             "--repeat",
         ),
         write_opts=("--output-junit", "--output-log", "-O"),
+        # the build tree whose tests run, and a source tree it builds and tests
+        outside_opts=("--test-dir", "--build-and-test"),
         exec_flags=("-S", "--script"),
         # a dashboard run's Submit step uploads the results to the project's CDash
         value_tiers={
@@ -3033,13 +3052,28 @@ _TOOLS: dict[str, Program] = {
             ("drizzle-kit studio --host 0.0.0.0", _H),
         ),
     ),
-    **{
-        n: Program(_W, "none", "runs the project's JavaScript tests", examples=((ex, _W),))
-        for n, ex in (
-            ("ava", "ava --verbose"),
-            ("tap", "tap test/a.js"),
-        )
-    },
+    "ava": Program(
+        _W,
+        "none",
+        "runs the project's JavaScript tests",
+        ("--match", "-m", "--timeout", "-T", "--concurrency", "-c"),
+        script_opts=("--config",),  # ava.config.js is a module
+        examples=(("ava --verbose", _W), ("ava --config /tmp/ava.config.js", _H)),
+    ),
+    "tap": Program(
+        _W,
+        "none",
+        "runs the project's JavaScript tests",
+        # node options given to every test process: a module loaded first
+        value_tiers={
+            "--node-arg": (
+                r"^-(r|-require|-import|-loader|-experimental-loader)\b",
+                _H,
+                "loads a module in every test process",
+            )
+        },
+        examples=(("tap test/a.js", _W), ("tap --node-arg=--require=/tmp/x.js test/a.js", _H)),
+    ),
     # `karma start|run [CONFIG]`: the configuration is a module, and names the tests it runs
     "karma": Program(
         _W,
@@ -3124,6 +3158,7 @@ _TOOLS: dict[str, Program] = {
             ("--mode", "-m", "--port", "-p", "--base", "--config-name", "--env", "--public-url"),
             write_opts=out,
             script_opts=("-c", "--config"),
+            outside_opts=("--root",) if n == "vite" else (),  # the project it builds or serves
             word_patterns={r"^--host(=|$)": (_H, "serves to the network")},
             examples=((ex, _W), (f"{n} --host 0.0.0.0", _H), (f"{n} --config /tmp/x.js", _H)),
         )
@@ -3222,8 +3257,9 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "builds or serves stories",
-        ("-c", "--config-dir", "-p", "--port", "-h", "--host"),
+        ("-p", "--port", "-h", "--host"),
         write_opts=("-o", "--output-dir"),
+        outside_opts=("-c", "--config-dir"),  # main.js and preview.js there are code
         subcommands={
             **_same(
                 ("upgrade", "init", "add", "remove", "migrate", "automigrate"),
@@ -3239,6 +3275,8 @@ _TOOLS: dict[str, Program] = {
         examples=(
             ("storybook build", _W),
             ("storybook build -o /home/dev/.bashrc", _C),
+            ("storybook build -c .storybook", _W),
+            ("storybook build -c /tmp/sb", _H),
             ("storybook upgrade", _N),
             ("storybook dev --host 0.0.0.0", _H),
         ),
