@@ -212,6 +212,10 @@ ATTACKS = [
     "bazel test --run_under=/tmp/x //...",
     "bazel build --override_repository=x=/tmp/x //...",
     "PKG_CONFIG=/tmp/x make",
+    "jest --setupFiles ./test/setup.js /tmp/x.js",
+    "jest --roots src /tmp",
+    "mocha --reporter-option output=/home/dev/.bashrc test",
+    "mocha -O maxDiffSize=0,mochaFile=/home/dev/.bashrc test",
 ]
 
 EVERYDAY = [
@@ -335,6 +339,9 @@ EVERYDAY = [
     "kotlinc -Xplugin=lib/compose-compiler.jar src/Main.kt",
     "bazel build --override_repository=x=third_party/x //...",
     "PKG_CONFIG=pkg-config make",
+    "jest --setupFiles ./test/a.js ./test/b.js",
+    "jest --roots src tests",
+    "mocha --reporter-option output=build/results.json test",
 ]
 
 

@@ -2940,6 +2940,8 @@ _TOOLS: dict[str, Program] = {
                 *("--rootDir", "--root", "-r", "--dir", "--roots", "--projects"),
                 *("--modulePaths", "--moduleDirectories"),
             ),
+            # jest's list options take every word up to the next option
+            checks=("option_lists",) if n == "jest" else (),
             # `--transform '{"REGEX": "PATH"}'`: a transformer named by a path outside
             value_tiers={
                 "--transform": (
@@ -2963,6 +2965,14 @@ _TOOLS: dict[str, Program] = {
                 (f"{n} --setupFiles /tmp/x.js", _H),
                 (f"{n} --globalSetup=/tmp/x.js", _H),
                 (f"{n} --roots /tmp", _H),
+                *(
+                    (
+                        ("jest --setupFiles ./test/a.js ./test/b.js", _W),
+                        ("jest --setupFiles ./test/a.js /tmp/b.js", _H),
+                    )
+                    if n == "jest"
+                    else ()
+                ),
             ),
         )
         for n in ("jest", "vitest")
@@ -2979,8 +2989,13 @@ _TOOLS: dict[str, Program] = {
             "--file",
         ),
         outside_opts=("--spec",),
+        # a reporter's options naming the file it writes (`-O output=FILE`, mocha-junit-
+        # reporter's `mochaFile=FILE`), in a comma list too
+        dest_pattern=r"^(?:[^,=]+=[^,]*,)*(?:output|mochaFile|outputFile|outputPath)=([^,]+)",
         examples=(
             ("mocha --recursive test", _W),
+            ("mocha --reporter-option output=build/results.json test", _W),
+            ("mocha -O mochaFile=/home/dev/.bashrc test", _C),
             ("mocha -r ts-node/register test", _W),
             ("mocha --reporter spec test", _W),
             ("mocha --require /tmp/hook.js", _H),

@@ -13,7 +13,7 @@ from wakeful.policy.program_rules import PROGRAMS, PROJECT_SCRIPTS, Program
 from wakeful.policy.programs.assignments import _COMPILER_LOADS, _assign, build_program
 from wakeful.policy.programs.cloud import _openssl_output
 from wakeful.policy.programs.find import read_listed
-from wakeful.policy.programs.inline import _stdin_source
+from wakeful.policy.programs.inline import _run_file, _stdin_source
 from wakeful.policy.programs.options import (
     _ENDLESS_DEVICES,
     _SECRET_ENV_READERS,
@@ -708,6 +708,38 @@ def _go_tool_program(name: str, args: list[Word], cmd: SimpleCommand, a: Analyze
             a.run_script(program + ' "$TOOL"', cmd.cwd, f"go {flag.lstrip('-')}")
 
 
+# jest's options that take a list: the words after one, up to the next option, are all its
+# values (`jest --setupFiles ./a.js /tmp/b.js` loads both), not test path patterns.
+_JEST_LISTS = frozenset(
+    {"--setupFiles", "--setupFilesAfterEnv", "--reporters", "--roots", "--projects"}
+    | {"--modulePaths", "--moduleDirectories", "--watchPlugins"}
+)
+
+
+def _option_lists(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """The later values of a list option (`--setupFiles A B`), judged as its first is: a
+    module it loads, or a directory whose code runs."""
+    rule = PROGRAMS[name]
+    current: str | None = None
+    first = True
+    for word in args:
+        value = word.value
+        if value is not None and value.startswith("-"):
+            flag, eq, _ = value.partition("=")
+            current = flag if flag in _JEST_LISTS else None
+            first = not eq  # `--roots=a b`: `b` is a value too
+            continue
+        if current is None:
+            continue
+        if first:  # the option's own value, judged by the entry
+            first = False
+            continue
+        if current in rule.script_opts:
+            _run_file(f"{name} {current}", word, cmd, a)
+        elif word.value is None or a.place(word, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"{name} {current} takes {_short(word.text)}, outside the workspace")
+
+
 _PROJECT_DIR_LONG = ("--directory", "--project", "--working-dir", "--package-path")
 
 
@@ -729,6 +761,7 @@ def _project_dir_anywhere(name: str, args: list[Word], cmd: SimpleCommand, a: An
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "project_dir_anywhere": _project_dir_anywhere,
+        "option_lists": _option_lists,
         "go_tool_program": _go_tool_program,
         "cpio_names": _cpio_names,
         "minisign_keys": _minisign_keys,
