@@ -213,6 +213,9 @@ ATTACKS = [
     "bazel build --override_repository=x=/tmp/x //...",
     "PKG_CONFIG=/tmp/x make",
     "jest --setupFiles ./test/setup.js /tmp/x.js",
+    "eslint --parser /tmp/p.js src",
+    "cmake --install build",
+    "cmake --build build --target install",
     "jest --roots src /tmp",
     "mocha --reporter-option output=/home/dev/.bashrc test",
     "mocha -O maxDiffSize=0,mochaFile=/home/dev/.bashrc test",
@@ -340,6 +343,8 @@ EVERYDAY = [
     "bazel build --override_repository=x=third_party/x //...",
     "PKG_CONFIG=pkg-config make",
     "jest --setupFiles ./test/a.js ./test/b.js",
+    "eslint --parser @typescript-eslint/parser src",
+    "cmake --install build --prefix dist",
     "jest --roots src tests",
     "mocha --reporter-option output=build/results.json test",
 ]

@@ -2186,7 +2186,6 @@ _TOOLS: dict[str, Program] = {
             "--ext",
             "--ignore-path",
             "--plugin",
-            "--parser",
             "--max-warnings",
         ),
         write_opts=("-o", "--output-file", "--cache-location"),
@@ -2194,7 +2193,7 @@ _TOOLS: dict[str, Program] = {
         # a formatter is a built-in's name or a module it loads (`-f ./tools/fmt.js`)
         script_opts=(
             *("-c", "--config", "--rulesdir", "--resolve-plugins-relative-to"),
-            *("-f", "--format"),
+            *("-f", "--format", "--parser"),
         ),
         examples=(
             ("eslint --fix src", _W),
@@ -2328,6 +2327,17 @@ _TOOLS: dict[str, Program] = {
         outside_opts=("-S", "--build", "--install", "--toolchain"),
         script_opts=("-P", "-C"),
         argv_after=("-E",),
+        # `--build DIR --target install` installs into the configured prefix, as `--install
+        # DIR` does without `--prefix` (a check)
+        value_tiers={
+            opt: (
+                r"(?i)^(install|install/strip|deploy|publish|release|upload)$",
+                _H,
+                "installs into the configured prefix, or publishes",
+            )
+            for opt in ("--target", "-t")
+        },
+        checks=("install_prefix",),
         # variables naming CMake code the configure step includes (a toolchain file, a
         # project include): one outside the workspace runs code from there
         outside_pattern=(
@@ -2376,6 +2386,9 @@ _TOOLS: dict[str, Program] = {
             ("cmake -E remove_directory /home/dev", _C),
             ("cmake -E rm -rf /home/dev", _C),
             ("cmake --install build --prefix /home/dev/.bashrc", _C),
+            ("cmake --install build --prefix dist", _W),
+            ("cmake --install build", _H),
+            ("cmake --build build --target install", _H),
         ),
     ),
     **{

@@ -740,6 +740,17 @@ def _option_lists(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) 
             a.add(Tier.HIGH, f"{name} {current} takes {_short(word.text)}, outside the workspace")
 
 
+def _install_prefix(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`cmake --install DIR` installs into the prefix the build was configured with (by
+    default /usr/local, or a CMAKE_INSTALL_PREFIX given at configure), as `make install`
+    does; with `--prefix DIR` into DIR, judged as written."""
+    words = [w.value for w in args]
+    if "--install" in words and not any(
+        w is not None and (w == "--prefix" or w.startswith("--prefix=")) for w in words
+    ):
+        a.add(Tier.HIGH, f"{name} --install installs into the configured prefix")
+
+
 _PROJECT_DIR_LONG = ("--directory", "--project", "--working-dir", "--package-path")
 
 
@@ -762,6 +773,7 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "project_dir_anywhere": _project_dir_anywhere,
         "option_lists": _option_lists,
+        "install_prefix": _install_prefix,
         "go_tool_program": _go_tool_program,
         "cpio_names": _cpio_names,
         "minisign_keys": _minisign_keys,
