@@ -2222,10 +2222,14 @@ _TOOLS: dict[str, Program] = {
         ),
         write_opts=("--outDir", "--outFile", "--declarationDir", "--tsBuildInfoFile"),
         script_opts=("-p", "--project"),  # the project file says what is written where
+        # with -b the operands are projects to build, each writing where it says
+        checks=("build_mode_projects",),
         examples=(
             ("tsc --noEmit", _W),
             ("tsc -p tsconfig.build.json", _W),
+            ("tsc -b tsconfig.build.json", _W),
             ("tsc -p /tmp/tsconfig.json", _H),
+            ("tsc -b /tmp/p", _H),
             ("tsc --outFile /home/dev/.bashrc src/a.ts", _C),
         ),
     ),
@@ -2761,6 +2765,8 @@ _TOOLS: dict[str, Program] = {
         write_flags=("--fix",),
         # the configuration names linter plugins it loads (Go plugins, module plugins)
         script_opts=("-c", "--config"),
+        # `custom` downloads the module plugins .custom-gcl.yml names and builds with them
+        word_tiers={"custom": (Tier.NETWORK, "downloads plugin modules and builds a linter")},
         write_opts=tuple(
             f"--output.{kind}.path"
             for kind in (
@@ -2773,6 +2779,7 @@ _TOOLS: dict[str, Program] = {
             ("golangci-lint run --fix ./...", _W),
             ("golangci-lint run -c .golangci.yml ./...", _W),
             ("golangci-lint run -c /tmp/g.yml ./...", _H),
+            ("golangci-lint custom", Tier.NETWORK),
             ("golangci-lint run --output.json.path /home/dev/.bashrc", _C),
         ),
     ),
@@ -6160,7 +6167,8 @@ _DOTNET_PROJECT = r"^--project=(.+)"
 _MSBUILD_LOADS = (
     r"(?i)^(?:@|[-/](?:p|property|restoreProperty|rp):(?:[^;]*;)*(?:Custom(?:Before|After)\w+|"
     r"DirectoryBuild(?:Props|Targets)Path|ForceImport(?:Before|After)\w+|"
-    r"MSBuildExtensionsPath\w*|MSBuildUserExtensionsPath|AlternateCommonProps)=|"
+    r"MSBuildExtensionsPath\w*|MSBuildUserExtensionsPath|AlternateCommonProps|"
+    r"RestoreConfigFile)=|"
     r"[-/](?:logger|l|distributedlogger|dl):(?:[^,;]*,)?)([^;]+)"
 )
 # ... and the files it writes: a binary log (which holds the environment), a file logger's

@@ -751,6 +751,16 @@ def _install_prefix(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer
         a.add(Tier.HIGH, f"{name} --install installs into the configured prefix")
 
 
+def _build_mode_projects(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`tsc -b [PROJECT...]`: in build mode the operands are projects (a tsconfig.json or its
+    directory) that it builds, each writing where it says, as `-p PROJECT` does."""
+    if not any(w.value in ("-b", "--build") for w in args):
+        return
+    for word in split_opts(args, PROGRAMS[name].takes)[1]:
+        if word.value is None or a.place(word, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"{name} --build builds {_short(word.text)}, outside the workspace")
+
+
 _PROJECT_DIR_LONG = ("--directory", "--project", "--working-dir", "--package-path")
 
 
@@ -774,6 +784,7 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "project_dir_anywhere": _project_dir_anywhere,
         "option_lists": _option_lists,
         "install_prefix": _install_prefix,
+        "build_mode_projects": _build_mode_projects,
         "go_tool_program": _go_tool_program,
         "cpio_names": _cpio_names,
         "minisign_keys": _minisign_keys,
