@@ -105,9 +105,19 @@ _SYSTEM_SECRETS = (
     "/etc/rancher/k3s/k3s.yaml",
     "/etc/mysql/debian.cnf",
     "/etc/sssd",
+    # WireGuard's and OpenVPN's private keys, Tailscale's node key, netplan's Wi-Fi
+    # passwords, the kubelet's cluster credentials, CUPS's printer passwords
+    "/etc/wireguard",
+    "/etc/openvpn",
+    "/var/lib/tailscale",
+    "/etc/netplan",
+    "/var/lib/kubelet/kubeconfig",
+    "/var/lib/kubelet/pki",
+    "/etc/cups/printers.conf",
 )
 _SECRET_NAMES = (
     "ssh_host_*_key",  # /etc/ssh's private host keys (its configuration is no secret)
+    "krb5cc_*",  # Kerberos ticket caches (/tmp/krb5cc_1000): a live login to every service
     ".env",
     ".env.*",
     "*.pem",
