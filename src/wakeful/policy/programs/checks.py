@@ -213,6 +213,21 @@ def _sysctl_keys(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -
             a.read(Word(path, word.text), cmd.cwd)
 
 
+def _searches_hidden(name: str, args: list[Word]) -> bool:
+    """Whether rg or ag also searches hidden files (`.env`): rg's `--hidden`, `-.` or `-u`
+    given twice (`-uu`), ag's `--hidden` or `-u`/`--unrestricted`. grep -r always does, and
+    ack skips no dotfile."""
+    if name not in ("rg", "ag"):
+        return False
+    values = [w.value or "" for w in args]
+    if "--hidden" in values or (name == "ag" and ({"-u", "--unrestricted"} & set(values))):
+        return True
+    if name != "rg":
+        return False
+    clusters = [v[1:] for v in values if re.fullmatch(r"-[A-Za-z.]+", v)]
+    return any("." in c for c in clusters) or sum(c.count("u") for c in clusters) >= 2
+
+
 def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     """What a search looks for and where: a credential's pattern searched for outside the
     workspace is reconnaissance (`grep -r AKIA /home`, `locate id_ed25519`), and a
@@ -236,7 +251,7 @@ def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         named = [s for s in scopes if s is not None]
         includes = _vals(opts, "--include", "-g", "--glob", "--iglob")  # rg: -g GLOB
         read_selected_secrets(includes, named, cmd, a)
-        if name in ("grep", "egrep", "fgrep"):
+        if name in ("grep", "egrep", "fgrep", "ack") or _searches_hidden(name, args):
             searches_project_secrets(patterns, named, includes, _vals(opts, "--exclude"), cmd, a)
         for word in pos:
             _reads_home_tree(word, cmd, a)
