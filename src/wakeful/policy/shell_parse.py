@@ -499,11 +499,14 @@ def _expanded_words(words: list[str], cwd: str | None, home: str) -> list[Word] 
 
 
 def _lookup_plain(name: str, cwd: str | None, home: str) -> str | None:
-    """`_lookup` with no variable set: what `$HOME` and `$PWD` hold, None for the rest."""
+    """`_lookup` with no variable set: what `$HOME`, `$PWD` and `$IFS` hold (bash sets IFS
+    at start-up, so an unquoted `x$IFS--pre=sh` is two words), None for the rest."""
     if name == "HOME":
         return home
     if name == "PWD":
         return cwd
+    if name == "IFS":
+        return _IFS_WHITESPACE
     return None
 
 
@@ -2865,6 +2868,21 @@ def _split(word: Word, state: _State) -> list[Word]:
         and (" " in word.value or "\t" in word.value or "\n" in word.value)
     ):
         return [Word(part, word.text) for part in word.value.split()]
+    if (
+        word.split
+        and word.value is None
+        and word.prefix
+        and not _QUOTES.intersection(word.text)
+        and "\\" not in word.text
+        and (" " in word.prefix or "\t" in word.prefix or "\n" in word.prefix)
+    ):
+        # `.$IFS-exec$IFS/tmp/x$IFS{}`: the known start holds blanks only an unquoted
+        # expansion put there, so the fields before the last blank are words of their own
+        fields = word.prefix.split()
+        if word.prefix[-1] in _IFS_WHITESPACE:
+            return [*(Word(f, word.text) for f in fields), Word(None, word.text, split=True)]
+        last = Word(None, word.text, split=True, prefix=fields[-1], decoded=word.decoded)
+        return [*(Word(f, word.text) for f in fields[:-1]), last]
     return [word]
 
 
