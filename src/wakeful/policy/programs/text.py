@@ -234,6 +234,11 @@ def _sed_script(script: str, cmd: SimpleCommand, a: Analyzer) -> None:
             target = body[1:].strip()
             if target not in ("/dev/stdout", "/dev/stderr"):
                 a.write(Word(target, target), cmd.cwd)
+        elif op in ("r", "R"):
+            # `$r FILE` prints FILE after a line, `R FILE` one line of it: a read of FILE
+            source = body[1:].strip()
+            if source and source not in ("/dev/stdin", "-"):
+                a.read(Word(source, source), cmd.cwd)
         elif op == "s" and len(body) > 1:
             delim = re.escape(body[1])
             m = re.match(
