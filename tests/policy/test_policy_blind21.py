@@ -41,6 +41,8 @@ IFS_SPLITS = [
     "sort -S1 data.csv$IFS--compress-program=/tmp/zz",
     "find /home/dev -name x$IFS-delete",
     "find . -name x$IFS-exec$IFS/tmp/x$IFS+",
+    "find .$IFS-exec$IFS/tmp/x$IFS{}$IFS+",
+    "find /home/dev/old$IFS-delete",
     "rg TODO$IFS--pre=sh$IFS$HOME",
     "cat README.md$IFS/home/dev/.ssh/id_rsa",
     "ls$IFS.$IFS&& cat x$IFS/home/dev/.netrc",

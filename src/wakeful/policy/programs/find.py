@@ -40,6 +40,10 @@ def _find_segment(expr: list[Word], end: int) -> list[Word]:
     return expr[start:end]
 
 
+# find's actions that run a program, delete or write a file.
+_FIND_ACTING = ("-exec", "-ok", "-delete", "-fprint", "-fls")
+
+
 def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     follows = False
     while (
@@ -66,6 +70,12 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     for s in starts:
         a.read_meta(s, cmd.cwd)
     expr = args[i:]
+    if any(
+        w.value is None and (w.prefix or "").startswith(_FIND_ACTING) for w in args[: i + len(expr)]
+    ):
+        # `.$IFS-exec$IFS/tmp/x$IFS{}`: an action whose command or file is known only at
+        # run time
+        a.add(Tier.HIGH, "runs or writes with an action whose operands are known only at run time")
     follows = follows or any(w.value == "-follow" for w in expr)
     names = [
         expr[k + 1].text
