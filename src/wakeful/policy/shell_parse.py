@@ -1026,6 +1026,10 @@ class _Walker:
                     )
                 )
         elif kind in ("declaration_command", "unset_command"):
+            for element in _ELEMENT.finditer(self.text(node)):
+                # `unset 'b[x]'`: an indexed array's subscript is arithmetic
+                if self._arithmetic_payload(self.text(node), element.group(1), state):
+                    break
             assigns: list[tuple[str, Word]] = []
             names: list[Word] = []
             before = len(self.commands)
@@ -1520,11 +1524,19 @@ class _Walker:
     def assignment(self, node: Node, state: _State, context: str, record: bool) -> tuple[str, Word]:
         name_node = node.child_by_field_name("name")
         if name_node is not None and self.kinds[name_node.kind_id] == "subscript":
-            # `m[$(cmd)]=1`: the subscript runs before the assignment.
+            # `m[$(cmd)]=1`: the subscript runs before the assignment (and `m[x]=1`
+            # evaluates x as arithmetic).
             self.substitutions(name_node, state, context)
+            index = name_node.child_by_field_name("index")
+            if index is not None:
+                self._arithmetic_payload(self.text(node), self.text(index), state)
         value_node = node.child_by_field_name("value")
         name = self.strict_text(name_node) if name_node is not None else ""
         if value_node is not None and self.kinds[value_node.kind_id] == "array":
+            for listed in _ARRAY_INDEX.finditer(self.text(value_node)):
+                # `b=([x]=1)`: an indexed array's subscript is arithmetic
+                if self._arithmetic_payload(self.text(node), listed.group(1), state):
+                    break
             # `x=(a ~/.ssh/id_rsa)`: each element is known by its index (`${x[1]}`)
             items: list[Word] = []
             for child in value_node.named_children:
@@ -2072,6 +2084,13 @@ class _Walker:
                 )
             )
             return
+        arithmetic = _ARITHMETIC_PARTS.match(text)
+        if arithmetic is not None:
+            # `x='a[$(cmd)]'; echo ${b[x]}`, `${b:x}`: an indexed array's subscript and a
+            # substring's offset and length are arithmetic
+            parts = (arithmetic.group(1) or "") + " " + (arithmetic.group(2) or "")
+            if self._arithmetic_payload(text, parts, state):
+                return
         indirect = _INDIRECT.fullmatch(text)
         if indirect is not None:
             name = indirect.group(1)
@@ -2085,6 +2104,23 @@ class _Walker:
                         "time (an array subscript in it runs commands)",
                     )
                 )
+
+    def _arithmetic_payload(self, text: str, expression: str, state: _State) -> bool:
+        """`x='a[$(cmd)]'`, then x named in arithmetic (an indexed array's subscript, a
+        substring's offset): arithmetic evaluates x's value as an expression, and the
+        subscript in that value runs its command. Notes it; whether it did."""
+        for name in _IDENT.findall(expression):
+            value = state.vars.get(name)
+            if value is not None and ("$(" in value or "`" in value):
+                self.notes.append(
+                    (
+                        Tier.HIGH,
+                        f"arithmetic in `{text[:40]}` evaluates the value of {name} "
+                        f"({value[:40]!r}), and the command in it runs",
+                    )
+                )
+                return True
+        return False
 
     def _backticks(self, text: str, state: _State, context: str) -> None:
         """`${x:-`cmd`}`: tree-sitter leaves backticks in an expansion's operand as a plain
@@ -2892,6 +2928,16 @@ _PARAM_DEFAULT = re.compile(r"(:?)([-=?+])(.*)", re.S)
 _PARAM_SUBSTRING = re.compile(r":( *-?\d*)(?::( *-?\d+))?")
 _PARAM_REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _POSITIONAL_SPECIAL = frozenset({"*", "@", "#"})
+# `${name[subscript]...}` and `${#name[subscript]}`: the subscript.
+# `[subscript]=value` in an array's list.
+_ARRAY_INDEX = re.compile(r"\[([^\]]*)\]=")
+# `name[subscript]` given to unset or declare.
+_ELEMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[([^\]]*)\]")
+# `${name[subscript]...}`, `${#name[subscript]}`, `${name:offset:length}`: the parts bash
+# evaluates as arithmetic (a subscript of an indexed array, a substring's bounds).
+_ARITHMETIC_PARTS = re.compile(
+    r"\$\{[#!]?[A-Za-z_][A-Za-z0-9_]*(?:\[([^\]]*)\])?(?::(?![-=+?])([^}]*))?\}?"
+)
 _QUOTES = frozenset("'\"")
 _QUOTED_ALL_ARGUMENTS = re.compile(r'"\$(?:@|\{@[^"$`}]*\})"')
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
