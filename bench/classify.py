@@ -1,8 +1,7 @@
 """Shell risk classifier: throughput on one core, and corpus rates in auto mode.
 
-Prints figures; with --json prints one JSON object. Corpora: corpora/risk-extra.tsv and
-corpora/risk-blind-2.tsv, corpora/risk-peers.tsv, corpora/risk-rules.tsv, corpora/risk-blind-3.tsv, corpora/risk-blind-4.tsv, corpora/risk-blind-5.tsv, corpora/risk-blind-6.tsv, corpora/risk-blind-7.tsv, corpora/risk-blind-8.tsv, corpora/risk-blind-9.tsv, corpora/risk-blind-10.tsv, corpora/risk-blind-11.tsv, corpora/risk-blind-12.tsv, corpora/risk-blind-13.tsv, corpora/risk-blind-14.tsv, corpora/risk-blind-15.tsv, corpora/risk-blind-16.tsv, corpora/risk-blind-17.tsv, corpora/risk-blind-18.tsv, corpora/risk-blind-19.tsv, corpora/risk-blind-20.tsv and corpora/risk-blind-21.tsv, plus ../shared/corpora/risk-dev.tsv when present. A `never` command
-auto-allowed is a leak.
+Prints figures; with --json prints one JSON object. Corpora: every corpora/risk-*.tsv, plus
+../shared/corpora/risk-dev.tsv when present. A `never` command auto-allowed is a leak.
 """
 
 from __future__ import annotations
@@ -17,31 +16,17 @@ from wakeful.policy.decision import mode_verdict
 from wakeful.policy.shell import ShellClassifier
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPORA = [
-    ROOT / "corpora" / "risk-extra.tsv",
-    ROOT / "corpora" / "risk-blind-2.tsv",
-    ROOT / "corpora" / "risk-peers.tsv",
-    ROOT / "corpora" / "risk-rules.tsv",
-    ROOT / "corpora" / "risk-blind-3.tsv",
-    ROOT / "corpora" / "risk-blind-4.tsv",
-    ROOT / "corpora" / "risk-blind-5.tsv",
-    ROOT / "corpora" / "risk-blind-6.tsv",
-    ROOT / "corpora" / "risk-blind-7.tsv",
-    ROOT / "corpora" / "risk-blind-8.tsv",
-    ROOT / "corpora" / "risk-blind-9.tsv",
-    ROOT / "corpora" / "risk-blind-10.tsv",
-    ROOT / "corpora" / "risk-blind-11.tsv",
-    ROOT / "corpora" / "risk-blind-12.tsv",
-    ROOT / "corpora" / "risk-blind-13.tsv",
-    ROOT / "corpora" / "risk-blind-14.tsv",
-    ROOT / "corpora" / "risk-blind-15.tsv",
-    ROOT / "corpora" / "risk-blind-16.tsv",
-    ROOT / "corpora" / "risk-blind-17.tsv",
-    ROOT / "corpora" / "risk-blind-18.tsv",
-    ROOT / "corpora" / "risk-blind-19.tsv",
-    ROOT / "corpora" / "risk-blind-20.tsv",
-    ROOT / "corpora" / "risk-blind-21.tsv",
-    ROOT.parent / "shared" / "corpora" / "risk-dev.tsv",
+
+
+def _corpus_order(path: Path) -> tuple[int, str]:
+    number = path.stem.rsplit("-", 1)[-1]
+    return (int(number) if number.isdigit() else 0, path.name)
+
+
+# Every corpus in corpora/ (ours first, then the blind sets in the order they were written),
+# and the shared development set beside the checkout when it is there.
+CORPORA = sorted((ROOT / "corpora").glob("risk-*.tsv"), key=_corpus_order) + [
+    ROOT.parent / "shared" / "corpora" / "risk-dev.tsv"
 ]
 WS = Path("/home/dev/proj")
 HOME = Path("/home/dev")

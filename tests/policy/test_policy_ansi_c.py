@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
 from wakeful.policy.shell_parse import _ansi_c
+from wakeful.testing.classifier import judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
+JUDGE = judge()
 
 
 @pytest.mark.parametrize(

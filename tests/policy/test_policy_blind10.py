@@ -7,20 +7,12 @@ unknown."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
 from wakeful.policy.types import Tier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-
-
-def _auto(cmd: str) -> str:
-    r = JUDGE(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 # GNU getopt_long takes any unambiguous prefix of a long option: the options that set the
@@ -131,7 +123,7 @@ LEAKS = (
 
 @pytest.mark.parametrize("cmd", LEAKS)
 def test_not_allowed_in_auto_mode(cmd: str) -> None:
-    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd).reasons)
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd).reasons)
 
 
 @pytest.mark.parametrize("cmd", PROCESSES[:7])

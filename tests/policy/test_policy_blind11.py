@@ -5,19 +5,11 @@ forms of programs that were unknown."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-
-
-def _auto(cmd: str) -> str:
-    r = JUDGE(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 # A browser the environment names is a program run (the default browser opening a page is
@@ -111,7 +103,7 @@ OUTSIDE_EFFECTS = [
 
 @pytest.mark.parametrize("cmd", BROWSER + DOWNLOADS + OUTSIDE_CODE + UPLOADS + OUTSIDE_EFFECTS)
 def test_not_auto_allowed(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd
 
 
 # The neighbours that stay allowed: building docs without opening them, packing the project,
@@ -165,4 +157,4 @@ SAFE = [
 
 @pytest.mark.parametrize("cmd", SAFE)
 def test_safe_neighbours_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", cmd
+    assert auto_verdict(cmd) == "allow", cmd

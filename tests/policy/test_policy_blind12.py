@@ -6,19 +6,11 @@ elsewhere. Databases emptied in place were already asked."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-
-
-def _auto(cmd: str) -> str:
-    r = JUDGE(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 # Every process's environment (`ps e`), or a secret-looking variable picked out of the
@@ -166,12 +158,12 @@ RECOVERABLE = [
     "cmd", ENVIRONMENT + SECRET_PATHS + GIT_OUTSIDE_PATHS + ELSEWHERE + LOOPS + COMPUTED_BELOW
 )
 def test_not_allowed_in_auto_mode(cmd: str) -> None:
-    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd).reasons)
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd).reasons)
 
 
 @pytest.mark.parametrize("cmd", UNRECOVERABLE)
 def test_unrecoverable_loss_is_not_workspace_work(cmd: str) -> None:
-    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd).reasons)
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd).reasons)
 
 
 @pytest.mark.parametrize(
@@ -184,4 +176,4 @@ def test_unrecoverable_loss_is_not_workspace_work(cmd: str) -> None:
     + COMPUTED_INSIDE,
 )
 def test_still_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", (cmd, JUDGE(cmd).reasons)
+    assert auto_verdict(cmd) == "allow", (cmd, JUDGE(cmd).reasons)

@@ -7,19 +7,11 @@ assignment (`declare -i n; n='a[$(cmd)]'`) evaluated a subscript unseen."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-
-
-def _auto(cmd: str) -> str:
-    r = JUDGE(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 # Parameter expansion operators bash evaluates on a value the script itself set (or, for a
@@ -135,17 +127,16 @@ INTEGER_ASSIGN = [
     + XARGS_HERE_STRING,
 )
 def test_attack_is_not_auto_allowed(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize(
     "cmd", PARAM_OPS_SAFE + READ_INTO_SAFE + ARRAYS_SAFE + ["xargs wc -l <<< README.md"]
 )
 def test_safe_look_alike_stays_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
-CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "risk-blind-13.tsv"
 # a substitution whose one command holds another: its static output is still known
 NESTED = [
     'cat "$(echo "$(echo "$HOME")")/.ssh/id_rsa"',
@@ -156,20 +147,7 @@ NESTED = [
 
 @pytest.mark.parametrize("cmd", NESTED)
 def test_nested_static_substitutions_are_followed(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
-
-
-def test_thirteenth_corpus_leaks_no_more_and_holds_its_rates() -> None:
-    rows = [
-        line.split("\t", 1)
-        for line in CORPUS.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    assert sum(1 for label, _ in rows if label == "never") >= 400
-    leaked = {cmd for label, cmd in rows if label == "never" and _auto(cmd) == "allow"}
-    assert not leaked, f"never-commands auto-allowed: {sorted(leaked)}"
-    allowed = sum(1 for label, cmd in rows if label == "allow" and _auto(cmd) == "allow")
-    assert allowed >= 111
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 # False alarms of the set, each safe in bash, and the attack beside each.
@@ -214,9 +192,9 @@ FALSE_ALARM_SIBLINGS = [
 
 @pytest.mark.parametrize("cmd", FALSE_ALARMS)
 def test_false_alarm_is_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize("cmd", FALSE_ALARM_SIBLINGS)
 def test_false_alarm_sibling_is_not_allowed(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)

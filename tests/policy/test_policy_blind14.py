@@ -22,13 +22,9 @@ import pytest
 
 from wakeful.policy.decision import mode_verdict
 from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-
-
-def _auto(cmd: str) -> str:
-    r = JUDGE(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 # After `cd` (or `pushd`) out of the workspace, or to a directory known only at run time,
@@ -86,12 +82,12 @@ RUNS_CODE_HERE = [
 
 @pytest.mark.parametrize("cmd", RUNS_CODE_ELSEWHERE)
 def test_project_code_after_leaving_the_workspace_is_asked(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd).reasons
 
 
 @pytest.mark.parametrize("cmd", RUNS_CODE_HERE)
 def test_project_code_in_the_workspace_stays_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd).reasons
 
 
 # Linters that load code named by their configuration: it is workspace code, which the
@@ -110,7 +106,7 @@ CONFIG_CODE_LINTERS = [
 def test_linters_whose_config_is_code_run_workspace_code(cmd: str) -> None:
     r = JUDGE(cmd)
     assert r.runs_workspace_code, r.reasons
-    assert _auto(cmd) == "allow", r.reasons
+    assert auto_verdict(cmd) == "allow", r.reasons
 
 
 @pytest.mark.parametrize(
@@ -124,7 +120,7 @@ def test_linters_whose_config_is_code_run_workspace_code(cmd: str) -> None:
     ],
 )
 def test_npm_prepublish_hooks_are_the_projects_scripts(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd).reasons
 
 
 @pytest.mark.parametrize(
@@ -140,7 +136,7 @@ def test_npm_prepublish_hooks_are_the_projects_scripts(cmd: str) -> None:
     ],
 )
 def test_scripts_named_for_publishing_are_still_asked(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd).reasons
 
 
 # Other ways a command comes to run in a directory outside the workspace: env's
@@ -181,12 +177,12 @@ STILL_HERE = [
 
 @pytest.mark.parametrize("cmd", ELSEWHERE_BY_OTHER_MEANS)
 def test_commands_run_elsewhere_by_other_means_are_asked(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd).reasons
 
 
 @pytest.mark.parametrize("cmd", STILL_HERE)
 def test_the_same_means_inside_the_workspace_stay_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd).reasons
 
 
 # Where the shell's own rules put the next command: with CDPATH set, `cd NAME` looks for NAME
@@ -214,12 +210,12 @@ DIRECTORY_RULES_SAFE = [
 
 @pytest.mark.parametrize("cmd", DIRECTORY_RULES)
 def test_cd_through_cdpath_and_the_directory_stack_is_known_only_at_run_time(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd).reasons
 
 
 @pytest.mark.parametrize("cmd", DIRECTORY_RULES_SAFE)
 def test_cd_to_an_explicit_directory_stays_known(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd).reasons
 
 
 # False alarms the set found where the command is really safe: a semgrep scan with the
@@ -237,7 +233,7 @@ def test_cd_to_an_explicit_directory_stays_known(cmd: str) -> None:
     ],
 )
 def test_safe_forms_found_by_the_set_are_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd).reasons
 
 
 @pytest.mark.parametrize(
@@ -262,7 +258,7 @@ def test_safe_forms_found_by_the_set_are_allowed(cmd: str) -> None:
     ],
 )
 def test_their_dangerous_forms_stay_asked(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd).reasons
 
 
 def test_cd_to_the_repository_root_stays_in_a_workspace_that_is_the_repository(

@@ -10,19 +10,11 @@ configuration values printed decrypted."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-
-
-def _auto(cmd: str) -> str:
-    r = JUDGE(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 # A Secret's data printed by a template given without -o, or read through the raw API; a
@@ -56,12 +48,12 @@ KUBE_SECRETS_SAFE = [
 
 @pytest.mark.parametrize("cmd", KUBE_SECRETS)
 def test_kubernetes_secrets_through_templates_raw_paths_and_kubeconfig_fields(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd
 
 
 @pytest.mark.parametrize("cmd", KUBE_SECRETS_SAFE)
 def test_cluster_reads_without_secrets_stay_read_only(cmd: str) -> None:
-    assert _auto(cmd) == "allow", cmd
+    assert auto_verdict(cmd) == "allow", cmd
 
 
 # Files written where an option of a reading command puts them.
@@ -84,12 +76,12 @@ OUTPUT_INSIDE = [
 
 @pytest.mark.parametrize("cmd", OUTPUT_OUTSIDE)
 def test_output_options_of_readers_write_outside(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd
 
 
 @pytest.mark.parametrize("cmd", OUTPUT_INSIDE)
 def test_output_options_of_readers_inside_the_workspace(cmd: str) -> None:
-    assert _auto(cmd) == "allow", cmd
+    assert auto_verdict(cmd) == "allow", cmd
     assert JUDGE(cmd).tier.value == "workspace", cmd
 
 
@@ -119,12 +111,12 @@ FETCHED_SAFE = [
 
 @pytest.mark.parametrize("cmd", FETCHED)
 def test_readers_given_a_url_fetch_it(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd
 
 
 @pytest.mark.parametrize("cmd", FETCHED_SAFE)
 def test_readers_of_local_charts_stay_read_only(cmd: str) -> None:
-    assert _auto(cmd) == "allow", cmd
+    assert auto_verdict(cmd) == "allow", cmd
 
 
 # terraform and tofu: provider packages downloaded for a lock file or a mirror; provider
@@ -153,12 +145,12 @@ TERRAFORM_READS = [
 
 @pytest.mark.parametrize("cmd", TERRAFORM_DOWNLOADS_AND_LOGS)
 def test_terraform_downloads_and_debug_logs(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd
 
 
 @pytest.mark.parametrize("cmd", TERRAFORM_READS)
 def test_terraform_reads_stay_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", cmd
+    assert auto_verdict(cmd) == "allow", cmd
 
 
 # State files hold every resource's attributes in clear (passwords, keys) and are the only
@@ -188,12 +180,12 @@ STATE_SAFE = [
 
 @pytest.mark.parametrize("cmd", STATE_FILES)
 def test_terraform_state_files_are_secret_and_unrecoverable(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd
 
 
 @pytest.mark.parametrize("cmd", STATE_SAFE)
 def test_terraform_working_files_stay_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", cmd
+    assert auto_verdict(cmd) == "allow", cmd
 
 
 # `pulumi config get KEY` decrypts a secret value.
@@ -210,12 +202,12 @@ PULUMI_SAFE = ["pulumi config", "pulumi config get aws:region", "pulumi config -
 
 @pytest.mark.parametrize("cmd", PULUMI_SECRETS)
 def test_pulumi_config_values_printed_decrypted(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd
 
 
 @pytest.mark.parametrize("cmd", PULUMI_SAFE)
 def test_pulumi_config_listing_masks_secrets(cmd: str) -> None:
-    assert _auto(cmd) == "allow", cmd
+    assert auto_verdict(cmd) == "allow", cmd
 
 
 # compose takes the engine's connection options as docker does: another host's engine.
@@ -233,12 +225,12 @@ COMPOSE_HERE = [
 
 @pytest.mark.parametrize("cmd", COMPOSE_ELSEWHERE)
 def test_compose_on_another_hosts_engine(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd
 
 
 @pytest.mark.parametrize("cmd", COMPOSE_HERE)
 def test_compose_on_this_engine(cmd: str) -> None:
-    assert _auto(cmd) == "allow", cmd
+    assert auto_verdict(cmd) == "allow", cmd
 
 
 # The tools that had no entry now run the project's notebooks, pipelines and training
@@ -296,12 +288,12 @@ TOOLS_HERE = [
 
 @pytest.mark.parametrize("cmd", TOOLS_ELSEWHERE)
 def test_new_entries_still_ask_what_leaves_the_machine_or_the_project(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd
 
 
 @pytest.mark.parametrize("cmd", TOOLS_HERE)
 def test_new_entries_allow_the_projects_own_work(cmd: str) -> None:
-    assert _auto(cmd) == "allow", cmd
+    assert auto_verdict(cmd) == "allow", cmd
 
 
 # An operand that names a project to run, on an entry judged by the short path (nothing
@@ -315,8 +307,8 @@ PROJECT_OPERANDS_OUTSIDE = [
 
 @pytest.mark.parametrize("cmd", PROJECT_OPERANDS_OUTSIDE)
 def test_project_operands_outside_on_the_short_path(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd
 
 
 def test_project_operands_inside_on_the_short_path() -> None:
-    assert _auto("jupyter execute notebooks/a.ipynb") == "allow"
+    assert auto_verdict("jupyter execute notebooks/a.ipynb") == "allow"

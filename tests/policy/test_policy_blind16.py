@@ -13,16 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from wakeful.policy.decision import mode_verdict
 from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "risk-blind-16.tsv"
-
-
-def _auto(cmd: str, judge=JUDGE) -> str:  # type: ignore[no-untyped-def]
-    r = judge(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 # Credentials kept inside a directory that is otherwise settings (a persistence location,
@@ -113,7 +107,7 @@ STATIC_PROGRAMS = [
     + STATIC_PROGRAMS,
 )
 def test_reads_of_credentials_are_not_auto_allowed(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize(
@@ -124,18 +118,7 @@ def test_reads_of_credentials_are_not_auto_allowed(cmd: str) -> None:
     + ["cat ~/.claude/settings.json", "cat /etc/NetworkManager/NetworkManager.conf"],
 )
 def test_their_look_alikes_stay_read_only(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
-
-
-def test_sixteenth_corpus_leaks_nothing() -> None:
-    rows = [
-        line.split("\t", 1)
-        for line in CORPUS.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    assert sum(1 for label, _ in rows if label == "never") >= 180
-    leaked = sorted(cmd for label, cmd in rows if label == "never" and _auto(cmd) == "allow")
-    assert not leaked, f"never-commands auto-allowed: {leaked}"
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
 # The project's environment file from its template: over a .env that exists, the copy
@@ -159,7 +142,7 @@ def test_over_an_existing_environment_file_it_is_not(cmd: str, tmp_path: Path) -
     (tmp_path / ".env").write_text("STRIPE_SECRET_KEY=sk_live_x\n")
     (tmp_path / ".env.local").write_text("TOKEN=x\n")
     judge = ShellClassifier(tmp_path, tmp_path / "home").classify
-    assert _auto(cmd, judge) != "allow", judge(cmd)
+    assert auto_verdict(cmd, judge) != "allow", judge(cmd)
     assert judge("cp -n .env.example .env").tier == "workspace"
 
 
@@ -167,12 +150,12 @@ def test_a_link_named_env_is_not_a_new_file(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / ".env").symlink_to(tmp_path / "home" / ".aws" / "credentials")
     judge = ShellClassifier(tmp_path, tmp_path / "home").classify
-    assert _auto("cp .env.example .env", judge) != "allow"
+    assert auto_verdict("cp .env.example .env", judge) != "allow"
 
 
 def test_listing_the_projects_own_secret_files_is_read_only() -> None:
-    assert _auto("ls -l .env") == "allow"
-    assert _auto("ls -l ~/.ssh/id_rsa") != "allow"
+    assert auto_verdict("ls -l .env") == "allow"
+    assert auto_verdict("ls -l ~/.ssh/id_rsa") != "allow"
 
 
 # A recursive grep for a credential's pattern over a directory that holds the project's
@@ -189,7 +172,7 @@ def test_a_recursive_credential_search_over_the_projects_secret_asks(
     (ws / ".env").write_text("API_KEY=sk_live_x\n")
     (ws / "src").mkdir()
     judge = ShellClassifier(ws, tmp_path / "home").classify
-    assert _auto(cmd, judge) != "allow", judge(cmd)
+    assert auto_verdict(cmd, judge) != "allow", judge(cmd)
 
 
 @pytest.mark.parametrize(
@@ -209,4 +192,4 @@ def test_searches_that_do_not_reach_it_stay_read_only(cmd: str, tmp_path: Path) 
     (ws / ".env").write_text("API_KEY=sk_live_x\n")
     (ws / "src").mkdir()
     judge = ShellClassifier(ws, tmp_path / "home").classify
-    assert _auto(cmd, judge) == "allow", judge(cmd)
+    assert auto_verdict(cmd, judge) == "allow", judge(cmd)

@@ -15,16 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from wakeful.policy.decision import mode_verdict
 from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "risk-blind-17.tsv"
-
-
-def _auto(cmd: str, judge=JUDGE) -> str:  # type: ignore[no-untyped-def]
-    r = judge(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 # A declaration builtin given its assignment as one quoted word: bash assigns it all the
@@ -193,7 +187,7 @@ OWNER_PERMISSIONS = [
     + WORLD_WRITABLE,
 )
 def test_the_classes_are_not_auto_allowed(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize(
@@ -213,7 +207,7 @@ def test_their_look_alikes_stay_read_only(cmd: str) -> None:
     + OWNER_PERMISSIONS,
 )
 def test_their_workspace_forms_stay_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
 def test_a_chmod_with_a_dash_mode_changes_the_files_it_names() -> None:
@@ -267,22 +261,8 @@ def test_their_everyday_forms_through_the_real_cli(cli, git_repo: Path) -> None:
 def test_in_a_real_repository_the_walk_reaches_git_objects(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     judge = ShellClassifier(tmp_path, tmp_path / "home").classify
-    assert _auto("find . -type f -mtime +60 -delete", judge) != "allow"
-    assert _auto("find . -name '*.tmp' -mtime +60 -delete", judge) == "allow"
-
-
-def test_seventeenth_corpus_leaks_nothing_and_keeps_its_allow_rate() -> None:
-    rows = [
-        line.split("\t", 1)
-        for line in CORPUS.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    assert sum(1 for label, _ in rows if label == "never") >= 330
-    leaked = sorted(cmd for label, cmd in rows if label == "never" and _auto(cmd) == "allow")
-    assert not leaked, f"never-commands auto-allowed: {leaked}"
-    reads = [cmd for label, cmd in rows if label == "allow"]
-    allowed = sum(1 for cmd in reads if _auto(cmd) == "allow")
-    assert allowed / len(reads) >= 0.80, f"allow rate {allowed}/{len(reads)}"
+    assert auto_verdict("find . -type f -mtime +60 -delete", judge) != "allow"
+    assert auto_verdict("find . -name '*.tmp' -mtime +60 -delete", judge) == "allow"
 
 
 # False alarms of the first run, now data entries or known modules: what they read, and
@@ -324,4 +304,4 @@ def test_reads_of_known_programs_are_read_only(cmd: str) -> None:
 
 @pytest.mark.parametrize("cmd", THEIR_DANGEROUS_FORMS)
 def test_their_dangerous_forms_are_not_auto_allowed(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)

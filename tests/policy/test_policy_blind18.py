@@ -9,22 +9,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from wakeful.policy.decision import mode_verdict
 from wakeful.policy.shell import ShellClassifier
 from wakeful.policy.types import Tier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "risk-blind-18.tsv"
-
-
-def _auto(cmd: str, judge: Callable[[str], object] = JUDGE) -> str:
-    r = judge(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"  # type: ignore[attr-defined]
+JUDGE = judge()
 
 
 # A repository's own configuration names hooks, aliases, pagers and extensions that run on
@@ -61,17 +54,17 @@ VCS_BENIGN = [
 def test_writing_a_repositorys_hooks_and_config_is_critical(cmd: str) -> None:
     r = JUDGE(cmd)
     assert r.tier == Tier.CRITICAL, r
-    assert _auto(cmd) != "allow"
+    assert auto_verdict(cmd) != "allow"
 
 
 @pytest.mark.parametrize("cmd", VCS_STORE_LOSS)
 def test_deleting_or_writing_a_repositorys_own_data_asks(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize(("cmd", "verdict"), VCS_BENIGN)
 def test_reading_them_and_the_workspace_stay_allowed(cmd: str, verdict: str) -> None:
-    assert _auto(cmd) == verdict, JUDGE(cmd)
+    assert auto_verdict(cmd) == verdict, JUDGE(cmd)
 
 
 # `git remote show NAME` asks the remote for its branches (git ls-remote) unless -n.
@@ -98,7 +91,7 @@ def test_git_remote_show_of_a_remote_reaches_the_network(cmd: str) -> None:
 
 @pytest.mark.parametrize("cmd", REMOTE_LISTINGS)
 def test_listing_remotes_stays_read_only(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
 # Directory nodes other than the local one are network services (Active Directory, LDAP,
@@ -123,12 +116,12 @@ DIRECTORY_LOCAL = [
 
 @pytest.mark.parametrize("cmd", DIRECTORY_NETWORK)
 def test_network_directory_nodes_are_network(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize("cmd", DIRECTORY_LOCAL)
 def test_the_local_directory_is_read(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
 # The unified log and the Spotlight index searched for a credential's marker: a JWT's
@@ -162,12 +155,12 @@ ORDINARY_SEARCHES = [
 
 @pytest.mark.parametrize("cmd", CREDENTIAL_HUNTS)
 def test_searching_logs_and_spotlight_for_credentials_asks(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize("cmd", ORDINARY_SEARCHES)
 def test_ordinary_log_and_spotlight_searches_stay_read_only(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
 # macOS's own stores: the system keychain, the local directory's user records (password
@@ -199,12 +192,12 @@ MACOS_SYSTEM_READS = [
 
 @pytest.mark.parametrize("cmd", MACOS_SYSTEM_SECRETS)
 def test_macos_credential_and_consent_stores_are_not_read_unasked(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize("cmd", MACOS_SYSTEM_READS)
 def test_macos_system_settings_stay_readable(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
 # Swift runs code given with -e and on standard input (`swift -`); a file operand is a
@@ -229,7 +222,7 @@ SWIFT_PROJECT = [
 
 @pytest.mark.parametrize("cmd", SWIFT_CODE)
 def test_swift_code_from_the_command_line_or_outside_asks(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize(("cmd", "tier"), SWIFT_PROJECT)
@@ -258,12 +251,12 @@ WORKSPACE_METADATA = [
 
 @pytest.mark.parametrize("cmd", OUTSIDE_METADATA)
 def test_metadata_of_files_outside_the_workspace_asks(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize("cmd", WORKSPACE_METADATA)
 def test_metadata_in_the_workspace_stays_read_only(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
 # Version control other than git, now known: reads and local work are allowed, and what
@@ -324,12 +317,12 @@ VCS_ALLOWED = [
 
 @pytest.mark.parametrize("cmd", VCS_ASKED)
 def test_version_control_that_reaches_out_or_loses_work_asks(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize("cmd", VCS_ALLOWED)
 def test_version_control_reads_and_local_work_are_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
 def test_through_the_real_cli(cli, git_repo: Path) -> None:  # type: ignore[no-untyped-def]
@@ -359,21 +352,3 @@ def test_a_repositorys_hgrc_through_a_link_in_the_workspace(tmp_path: Path) -> N
     (ws / "notes.ini").symlink_to(ws / ".hg" / "hgrc")
     judge = ShellClassifier(ws, tmp_path / "home").classify
     assert judge("echo '[hooks]' >> notes.ini").tier == Tier.CRITICAL
-
-
-def _corpus() -> list[tuple[str, str]]:
-    rows = []
-    for line in CORPUS.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            label, cmd = line.split("\t", 1)
-            rows.append((label, cmd))
-    return rows
-
-
-def test_the_eighteenth_set_leaks_nothing_and_keeps_its_allow_rate() -> None:
-    rows = _corpus()
-    leaks = [c for label, c in rows if label == "never" and _auto(c) == "allow"]
-    assert leaks == []
-    reads = [c for label, c in rows if label == "allow"]
-    allowed = sum(1 for c in reads if _auto(c) == "allow")
-    assert allowed / len(reads) >= 0.9, (allowed, len(reads))

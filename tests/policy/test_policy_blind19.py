@@ -9,22 +9,15 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from wakeful.policy.decision import mode_verdict
 from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "risk-blind-19.tsv"
-EARLIER = sorted(p for p in CORPUS.parent.glob("risk-*.tsv") if p.name != CORPUS.name)
-
-
-def _auto(cmd: str, judge: Callable[[str], object] = JUDGE) -> str:
-    r = judge(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"  # type: ignore[attr-defined]
+JUDGE = judge()
 
 
 def _hex(text: str) -> str:
@@ -69,12 +62,12 @@ DECODED_BENIGN = [
 
 @pytest.mark.parametrize("cmd", DECODED_PATHS)
 def test_a_path_a_substitution_decodes_is_judged_as_that_path(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize("cmd", DECODED_BENIGN)
 def test_decoded_paths_in_the_workspace_stay_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
 # A known start that is the home directory itself, with the rest computed at run time: the
@@ -93,12 +86,12 @@ HOME_START_BENIGN = [
 
 @pytest.mark.parametrize("cmd", HOME_START)
 def test_a_computed_rest_after_the_home_directory_is_read_outside(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize("cmd", HOME_START_BENIGN)
 def test_a_computed_rest_in_the_workspace_stays_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
 # A wildcard whose every match below the home directory is a credential directory lists or
@@ -120,12 +113,12 @@ WILDCARD_BENIGN = [
 
 @pytest.mark.parametrize("cmd", CREDENTIAL_WILDCARDS)
 def test_wildcards_that_name_a_credential_directory_list_credentials(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize("cmd", WILDCARD_BENIGN)
 def test_wildcards_in_the_workspace_stay_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
 # psql's output option (and its query-output meta-command) takes `|COMMAND`: psql runs it.
@@ -147,12 +140,12 @@ PSQL_BENIGN = [
 
 @pytest.mark.parametrize("cmd", PSQL_PIPES)
 def test_psql_output_to_a_command_or_outside_asks(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize(("cmd", "verdict"), PSQL_BENIGN)
 def test_psql_output_to_a_workspace_file(cmd: str, verdict: str) -> None:
-    assert _auto(cmd) == verdict, JUDGE(cmd)
+    assert auto_verdict(cmd) == verdict, JUDGE(cmd)
 
 
 # A script this line wrote from static text and then runs is that text, not the project's
@@ -177,12 +170,12 @@ WRITTEN_BENIGN = [
 
 @pytest.mark.parametrize("cmd", WRITTEN_THEN_RUN)
 def test_a_script_this_line_wrote_is_judged_by_its_text(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize(("cmd", "verdict"), WRITTEN_BENIGN)
 def test_harmless_written_scripts_and_project_scripts(cmd: str, verdict: str) -> None:
-    assert _auto(cmd) == verdict, JUDGE(cmd)
+    assert auto_verdict(cmd) == verdict, JUDGE(cmd)
 
 
 def test_through_the_real_cli(cli, git_repo: Path) -> None:  # type: ignore[no-untyped-def]
@@ -201,29 +194,6 @@ def test_through_the_real_cli(cli, git_repo: Path) -> None:  # type: ignore[no-u
         assert json.loads(r.stdout)["decision"] != "allow", (cmd, r.stdout)
     r = cli(["classify", "--json", "--mode", "auto", "cat $(rev <<< dm.EMDAER)"], git_repo)
     assert json.loads(r.stdout)["decision"] == "allow", r.stdout
-
-
-def _rows(path: Path) -> list[tuple[str, str]]:
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            label, cmd = line.split("\t", 1)
-            rows.append((label, cmd))
-    return rows
-
-
-def test_the_nineteenth_set_repeats_no_earlier_line() -> None:
-    earlier = {cmd for path in EARLIER for _, cmd in _rows(path)}
-    assert [cmd for _, cmd in _rows(CORPUS) if cmd in earlier] == []
-
-
-def test_the_nineteenth_set_leaks_nothing_and_keeps_its_allow_rate() -> None:
-    rows = _rows(CORPUS)
-    leaks = [c for label, c in rows if label == "never" and _auto(c) == "allow"]
-    assert leaks == []
-    reads = [c for label, c in rows if label == "allow"]
-    allowed = sum(1 for c in reads if _auto(c) == "allow")
-    assert allowed / len(reads) >= 0.65, (allowed, len(reads))
 
 
 # Siblings of the decoded paths: process substitutions read as files, and the literal end of
@@ -245,12 +215,12 @@ SIBLINGS_BENIGN = [
 
 @pytest.mark.parametrize("cmd", SIBLINGS)
 def test_decoded_and_computed_credential_paths_ask(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize("cmd", SIBLINGS_BENIGN)
 def test_computed_ordinary_paths_stay_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
 # bash sets IFS to space, tab and newline at startup, whatever the environment holds: an
@@ -270,7 +240,7 @@ IFS_SPACES = [
 
 @pytest.mark.parametrize(("cmd", "verdict"), IFS_SPACES)
 def test_ifs_at_its_startup_value_separates_words(cmd: str, verdict: str) -> None:
-    got = _auto(cmd)
+    got = auto_verdict(cmd)
     assert (got == "allow") == (verdict == "allow"), JUDGE(cmd)
 
 
@@ -288,11 +258,11 @@ SECOND_EXPANSION = [
 
 @pytest.mark.parametrize("cmd", SECOND_EXPANSION)
 def test_a_second_expansion_before_a_slash_is_not_misread(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 def test_a_misread_word_keeps_a_read_in_the_workspace_allowed() -> None:
-    assert _auto("d=src; ls $PWD/$d/") == "allow"
+    assert auto_verdict("d=src; ls $PWD/$d/") == "allow"
 
 
 # A redirect's operator ends a word in bash: `wc<<<hi` is wc reading a here-string, not a
@@ -311,7 +281,7 @@ HERESTRING_GLUED = [
 
 @pytest.mark.parametrize(("cmd", "verdict"), HERESTRING_GLUED)
 def test_a_here_string_glued_to_its_command(cmd: str, verdict: str) -> None:
-    got = _auto(cmd)
+    got = auto_verdict(cmd)
     assert (got == "allow") == (verdict == "allow"), JUDGE(cmd)
 
 
@@ -328,7 +298,7 @@ WRITTEN_THROUGH_A_PIPE = [
 
 @pytest.mark.parametrize(("cmd", "verdict"), WRITTEN_THROUGH_A_PIPE)
 def test_a_script_written_through_a_pipe_is_judged_by_its_text(cmd: str, verdict: str) -> None:
-    got = _auto(cmd)
+    got = auto_verdict(cmd)
     assert (got == "allow") == (verdict == "allow"), JUDGE(cmd)
 
 
@@ -359,12 +329,12 @@ COMPUTED_FROM_FILES = [
 
 @pytest.mark.parametrize("cmd", DISGUISED)
 def test_a_path_disguised_by_text_filters_asks(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize("cmd", COMPUTED_FROM_FILES)
 def test_a_path_computed_from_files_stays_a_read(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
 # The disguise holds through double quotes, a variable, and a listing.
@@ -378,7 +348,7 @@ DISGUISED_CARRIED = [
 
 @pytest.mark.parametrize("cmd", DISGUISED_CARRIED)
 def test_a_disguised_path_stays_disguised_when_carried(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 # A makefile this line wrote holds this line's recipes: make runs them, not the project's.
@@ -394,7 +364,7 @@ WRITTEN_MAKEFILES = [
 
 @pytest.mark.parametrize(("cmd", "verdict"), WRITTEN_MAKEFILES)
 def test_a_makefile_this_line_wrote_is_judged_by_its_recipes(cmd: str, verdict: str) -> None:
-    got = _auto(cmd)
+    got = auto_verdict(cmd)
     assert (got == "allow") == (verdict == "allow"), JUDGE(cmd)
 
 
@@ -414,7 +384,7 @@ UNKNOWN_HERE_STRINGS = [
 
 @pytest.mark.parametrize(("cmd", "verdict"), UNKNOWN_HERE_STRINGS)
 def test_an_interpreter_fed_unknown_text_asks(cmd: str, verdict: str) -> None:
-    got = _auto(cmd)
+    got = auto_verdict(cmd)
     assert (got == "allow") == (verdict == "allow"), JUDGE(cmd)
 
 
@@ -429,8 +399,6 @@ def test_an_interpreter_fed_unknown_text_asks(cmd: str, verdict: str) -> None:
 def test_a_script_in_another_language_written_by_the_line_is_the_projects_code(cmd: str) -> None:
     """Only a shell's text is judged as what the line wrote: a Python or JavaScript file the
     line writes and runs is the project's code, as one written with the write tool is."""
-    from wakeful.policy.decision import mode_verdict
-    from wakeful.policy.shell import ShellClassifier
 
     r = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify(cmd)
     assert mode_verdict("auto", r.tier) == "allow", (cmd, r)

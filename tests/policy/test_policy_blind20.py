@@ -11,22 +11,13 @@ workspace, `rsync --daemon` serving files to the network, and `go tool cover -o`
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "risk-blind-20.tsv"
-EARLIER = sorted(p for p in CORPUS.parent.glob("risk-*.tsv") if p.name != CORPUS.name)
-
-
-def _auto(cmd: str, judge: Callable[[str], object] = JUDGE) -> str:
-    r = judge(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"  # type: ignore[attr-defined]
+JUDGE = judge()
 
 
 # deno resolves `jsr:` and `npm:` specifiers from their registries and `https:` ones from
@@ -69,12 +60,12 @@ LOCAL_MODULES = [
 
 @pytest.mark.parametrize("cmd", REMOTE_MODULES)
 def test_deno_given_a_remote_module_asks(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd
 
 
 @pytest.mark.parametrize(("cmd", "verdict"), LOCAL_MODULES)
 def test_deno_given_a_local_module_is_unchanged(cmd: str, verdict: str) -> None:
-    assert _auto(cmd) == verdict, cmd
+    assert auto_verdict(cmd) == verdict, cmd
 
 
 def test_through_the_real_cli(cli, git_repo: Path) -> None:  # type: ignore[no-untyped-def]
@@ -147,35 +138,12 @@ SIBLINGS_BENIGN = [
 
 @pytest.mark.parametrize("cmd", SIBLINGS)
 def test_siblings_ask(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd
 
 
 @pytest.mark.parametrize("cmd", SIBLINGS_BENIGN)
 def test_benign_siblings_stay_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", cmd
-
-
-def _rows(path: Path) -> list[tuple[str, str]]:
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            label, cmd = line.split("\t", 1)
-            rows.append((label, cmd))
-    return rows
-
-
-def test_the_twentieth_set_repeats_no_earlier_line() -> None:
-    earlier = {cmd for path in EARLIER for _, cmd in _rows(path)}
-    assert [cmd for _, cmd in _rows(CORPUS) if cmd in earlier] == []
-
-
-def test_the_twentieth_set_leaks_nothing_and_keeps_its_allow_rate() -> None:
-    rows = _rows(CORPUS)
-    leaks = [c for label, c in rows if label == "never" and _auto(c) == "allow"]
-    assert leaks == []
-    reads = [c for label, c in rows if label == "allow"]
-    allowed = sum(1 for c in reads if _auto(c) == "allow")
-    assert allowed / len(reads) >= 0.85, (allowed, len(reads))
+    assert auto_verdict(cmd) == "allow", cmd
 
 
 # False alarms of the first run: lz4 and ctags were unknown programs, `git prune -n` only
@@ -208,9 +176,9 @@ FALSE_ALARM_ATTACKS = [
 
 @pytest.mark.parametrize(("cmd", "verdict"), FALSE_ALARMS)
 def test_first_run_false_alarms_are_allowed(cmd: str, verdict: str) -> None:
-    assert _auto(cmd) == verdict, cmd
+    assert auto_verdict(cmd) == verdict, cmd
 
 
 @pytest.mark.parametrize("cmd", FALSE_ALARM_ATTACKS)
 def test_the_programs_allowed_still_ask_outside(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd

@@ -12,23 +12,11 @@ other arithmetic contexts (array subscripts, substring bounds)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
-
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "risk-blind-21.tsv"
-EARLIER = sorted(p for p in CORPUS.parent.glob("risk-*.tsv") if p.name != CORPUS.name)
-
-
-def _auto(cmd: str, judge: Callable[[str], object] = JUDGE) -> str:
-    r = judge(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"  # type: ignore[attr-defined]
-
+from wakeful.testing.classifier import auto_verdict
 
 # bash sets IFS to blank, tab and newline at start-up: an unquoted `$IFS` (`${IFS}`) inside
 # a word splits it there, so the text after it is a word, and an option, of its own.
@@ -62,12 +50,12 @@ IFS_BENIGN = [
 
 @pytest.mark.parametrize("cmd", IFS_SPLITS)
 def test_an_option_behind_ifs_is_seen(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd
 
 
 @pytest.mark.parametrize(("cmd", "verdict"), IFS_BENIGN)
 def test_ifs_splitting_keeps_plain_words(cmd: str, verdict: str) -> None:
-    assert _auto(cmd) == verdict, cmd
+    assert auto_verdict(cmd) == verdict, cmd
 
 
 # sed's `r FILE` appends FILE after a line, `R FILE` one line of it: a read of FILE.
@@ -93,12 +81,12 @@ SED_BENIGN = [
 
 @pytest.mark.parametrize("cmd", SED_READS)
 def test_sed_reading_a_secret_asks(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd
 
 
 @pytest.mark.parametrize(("cmd", "verdict"), SED_BENIGN)
 def test_sed_reading_a_workspace_file_is_allowed(cmd: str, verdict: str) -> None:
-    assert _auto(cmd) == verdict, cmd
+    assert auto_verdict(cmd) == verdict, cmd
 
 
 # fd's `-x`/`-X` as clap reads them: `-x=CMD`, `-xCMD`, after other flags in one cluster,
@@ -124,12 +112,12 @@ FD_BENIGN = [
 
 @pytest.mark.parametrize("cmd", FD_EXEC_FORMS)
 def test_fd_exec_in_every_spelling_is_judged(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd
 
 
 @pytest.mark.parametrize(("cmd", "verdict"), FD_BENIGN)
 def test_fd_without_exec_is_unchanged(cmd: str, verdict: str) -> None:
-    assert _auto(cmd) == verdict, cmd
+    assert auto_verdict(cmd) == verdict, cmd
 
 
 # Gemini CLI's `$[ x='a[$(touch FLAG)]', x ]` (PR #25935): arithmetic evaluates a
@@ -158,12 +146,12 @@ ARITHMETIC_BENIGN = [
 
 @pytest.mark.parametrize("cmd", ARITHMETIC_NAMES)
 def test_a_command_in_a_value_evaluated_as_arithmetic_asks(cmd: str) -> None:
-    assert _auto(cmd) != "allow", cmd
+    assert auto_verdict(cmd) != "allow", cmd
 
 
 @pytest.mark.parametrize(("cmd", "verdict"), ARITHMETIC_BENIGN)
 def test_plain_subscripts_and_substrings_are_unchanged(cmd: str, verdict: str) -> None:
-    assert _auto(cmd) == verdict, cmd
+    assert auto_verdict(cmd) == verdict, cmd
 
 
 def test_through_the_real_cli(cli, git_repo: Path) -> None:  # type: ignore[no-untyped-def]
@@ -178,26 +166,3 @@ def test_through_the_real_cli(cli, git_repo: Path) -> None:  # type: ignore[no-u
         assert json.loads(r.stdout)["decision"] != "allow", (cmd, r.stdout)
     r = cli(["classify", "--json", "--mode", "auto", "sed '$r CHANGELOG.md' README.md"], git_repo)
     assert json.loads(r.stdout)["decision"] == "allow", r.stdout
-
-
-def _rows(path: Path) -> list[tuple[str, str]]:
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            label, cmd = line.split("\t", 1)
-            rows.append((label, cmd))
-    return rows
-
-
-def test_the_twenty_first_set_repeats_no_earlier_line() -> None:
-    earlier = {cmd for path in EARLIER for _, cmd in _rows(path)}
-    assert [cmd for _, cmd in _rows(CORPUS) if cmd in earlier] == []
-
-
-def test_the_twenty_first_set_leaks_nothing_and_keeps_its_allow_rate() -> None:
-    rows = _rows(CORPUS)
-    leaks = [c for label, c in rows if label == "never" and _auto(c) == "allow"]
-    assert leaks == []
-    reads = [c for label, c in rows if label == "allow"]
-    allowed = sum(1 for c in reads if _auto(c) == "allow")
-    assert allowed / len(reads) >= 0.9, (allowed, len(reads))

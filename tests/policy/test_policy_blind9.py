@@ -4,19 +4,11 @@ printed by `inspect`, and package managers of smaller ecosystems that were unkno
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-
-
-def _auto(cmd: str) -> str:
-    r = JUDGE(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 # Downloading is network work whatever tool does it: a build may download as part of its
@@ -88,7 +80,7 @@ BUILDS = [
 
 @pytest.mark.parametrize("cmd", FETCHES + ENVIRONMENT + OUTSIDE)
 def test_not_allowed_in_auto_mode(cmd: str) -> None:
-    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd).reasons)
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd).reasons)
 
 
 @pytest.mark.parametrize("cmd", FETCHES)

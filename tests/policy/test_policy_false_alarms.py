@@ -13,13 +13,9 @@ import pytest
 
 from wakeful.policy.decision import mode_verdict
 from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-
-
-def _auto(cmd: str) -> str:
-    r = JUDGE(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 # The environment tools run with is scrubbed of secrets (as `env | sort` is judged): a
@@ -424,7 +420,7 @@ DESKTOP_ELSEWHERE = [
     + DESKTOP_PROJECT_WORK,
 )
 def test_false_alarms_are_auto_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
 @pytest.mark.parametrize(
@@ -443,7 +439,7 @@ def test_false_alarms_are_auto_allowed(cmd: str) -> None:
     + DESKTOP_ELSEWHERE,
 )
 def test_their_dangerous_siblings_are_not(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 def test_a_new_key_over_an_existing_file_is_not_workspace_work(tmp_path: Path) -> None:

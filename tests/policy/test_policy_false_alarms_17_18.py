@@ -4,19 +4,11 @@ form now allowed stay asked."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-
-
-def _auto(cmd: str) -> str:
-    r = JUDGE(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 # openssl: a private key in the workspace read to print nothing of it (`-noout`), only its
@@ -74,12 +66,12 @@ OPENSSL_KEY_SHOWN = [
 
 @pytest.mark.parametrize("cmd", OPENSSL_KEY_KEPT)
 def test_openssl_key_kept_in_the_workspace_is_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd).reasons
 
 
 @pytest.mark.parametrize("cmd", OPENSSL_KEY_SHOWN)
 def test_openssl_key_shown_or_from_outside_is_asked(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd).reasons
 
 
 # git told to read less configuration: the system file skipped, or an empty file in place of
@@ -104,12 +96,12 @@ GIT_CONFIG_OTHER = [
 
 @pytest.mark.parametrize("cmd", GIT_CONFIG_LESS)
 def test_git_told_to_read_less_configuration_is_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd).reasons
 
 
 @pytest.mark.parametrize("cmd", GIT_CONFIG_OTHER)
 def test_git_configuration_from_elsewhere_is_asked(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd).reasons
 
 
 # `kill $$`: the command's own shell; any other pid computed at run time may be anyone's.
@@ -119,12 +111,12 @@ OTHER_PIDS = ["kill -9 $PPID", "kill -9 $pid", "kill -9 $$ 1", "kill -9 $$ -1", 
 
 @pytest.mark.parametrize("cmd", OWN_SHELL)
 def test_kill_of_the_commands_own_shell_is_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd).reasons
 
 
 @pytest.mark.parametrize("cmd", OTHER_PIDS)
 def test_kill_of_other_pids_is_asked(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd).reasons
 
 
 # Inline Python that exits with a status: sys.exit takes a value, which is judged as any
@@ -145,35 +137,12 @@ PY_EXITS_RUNNING = [
 
 @pytest.mark.parametrize("cmd", PY_EXITS)
 def test_inline_python_that_exits_is_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd).reasons
 
 
 @pytest.mark.parametrize("cmd", PY_EXITS_RUNNING)
 def test_inline_python_exiting_with_what_code_computes_is_judged(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
-
-
-CORPORA = Path(__file__).resolve().parents[2] / "corpora"
-
-
-@pytest.mark.parametrize(
-    ("name", "floors"),
-    [("risk-blind-17.tsv", (0.89, 0.83)), ("risk-blind-18.tsv", (0.97, 0.97))],
-)
-def test_the_two_sets_keep_their_rates_and_leak_nothing(
-    name: str, floors: tuple[float, float]
-) -> None:
-    rows = [
-        line.split("\t", 1)
-        for line in (CORPORA / name).read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    leaked = sorted(cmd for label, cmd in rows if label == "never" and _auto(cmd) == "allow")
-    assert not leaked, f"never-commands auto-allowed: {leaked}"
-    for label, floor in zip(("allow", "workspace"), floors, strict=True):
-        cmds = [cmd for lab, cmd in rows if lab == label]
-        allowed = sum(1 for cmd in cmds if _auto(cmd) == "allow")
-        assert allowed / len(cmds) >= floor, f"{label} rate {allowed}/{len(cmds)}"
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd).reasons
 
 
 # `git update-ref HEAD $(git commit-tree ...)`: HEAD or a branch pointed at a commit the line
@@ -210,9 +179,9 @@ UPDATE_REF_OTHERS = [
 
 @pytest.mark.parametrize("cmd", UPDATE_REF_MOVES)
 def test_update_ref_moving_a_logged_ref_is_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd).reasons
 
 
 @pytest.mark.parametrize("cmd", UPDATE_REF_OTHERS)
 def test_update_ref_deleting_or_moving_unlogged_refs_is_asked(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd).reasons
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd).reasons

@@ -7,19 +7,11 @@ unknown."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-
-
-def _auto(cmd: str) -> str:
-    r = JUDGE(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 # Harmless commands whose empty expansions hide nothing.
@@ -41,11 +33,11 @@ ALLOWED = [
 
 @pytest.mark.parametrize("cmd", ALLOWED)
 def test_empty_expansions_disappear(cmd: str) -> None:
-    assert _auto(cmd) == "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) == "allow", (cmd, JUDGE(cmd))
 
 
 def test_empty_expansions_in_a_workspace_command() -> None:
-    assert _auto("${*} m${@}ake te${*,}st") == "allow"
+    assert auto_verdict("${*} m${@}ake te${*,}st") == "allow"
 
 
 # The same shapes around dangerous commands: judged as what they run.
@@ -81,7 +73,7 @@ ASKED = [
 
 @pytest.mark.parametrize("cmd", ASKED)
 def test_dangerous_siblings_stay_asked(cmd: str) -> None:
-    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd))
 
 
 # `sh -c CODE NAME ARGS`: ARGS are the code's positional parameters; they were not followed,
@@ -97,17 +89,17 @@ GIVEN_ARGUMENTS = [
 
 @pytest.mark.parametrize("cmd", GIVEN_ARGUMENTS)
 def test_arguments_given_to_shell_code(cmd: str) -> None:
-    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd))
 
 
 def test_harmless_arguments_given_to_shell_code() -> None:
-    assert _auto("sh -c 'wc -l \"$1\"' _ README.md") == "allow"
+    assert auto_verdict("sh -c 'wc -l \"$1\"' _ README.md") == "allow"
 
 
 def test_quoted_empty_argument_lists_are_no_word() -> None:
-    assert _auto('"${@^}" c\\a\\t README.md') == "allow"
-    assert _auto('"${@^}" c\\a\\t ~/.aws/credentials') != "allow"
-    assert _auto('"${@:-rm}" -rf ~') != "allow"
+    assert auto_verdict('"${@^}" c\\a\\t README.md') == "allow"
+    assert auto_verdict('"${@^}" c\\a\\t ~/.aws/credentials') != "allow"
+    assert auto_verdict('"${@:-rm}" -rf ~') != "allow"
 
 
 # tree-sitter ends an assignment's word at a quote followed by a backslash
@@ -122,12 +114,12 @@ GLUED_ASSIGNMENTS = [
 
 @pytest.mark.parametrize("cmd", GLUED_ASSIGNMENTS)
 def test_assignment_glued_after_quotes(cmd: str) -> None:
-    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd))
 
 
 def test_assignment_glued_after_quotes_harmless() -> None:
-    assert _auto('g="/e"\\h"hh"/hm"t"c/\\i"sh"hh/hmsu\\e;tac$@<${g//hh??hm/}') == "allow"
-    assert _auto('f="READ"\\ME.md; cat "$f"') == "allow"
+    assert auto_verdict('g="/e"\\h"hh"/hm"t"c/\\i"sh"hh/hmsu\\e;tac$@<${g//hh??hm/}') == "allow"
+    assert auto_verdict('f="READ"\\ME.md; cat "$f"') == "allow"
 
 
 def test_arguments_appended_by_a_wrapper_are_followed() -> None:
@@ -137,7 +129,7 @@ def test_arguments_appended_by_a_wrapper_are_followed() -> None:
         "echo ~/.ssh/id_rsa | xargs bash -c 'cat $1' _",
         "find ~/.ssh -exec sh -c 'cat \"$@\"' _ {} +",
     ):
-        assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+        assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd))
 
 
 # With the script's own IFS, a word that is one unquoted expansion splits into fields on it
@@ -164,12 +156,12 @@ IFS_ASKED = [
 
 @pytest.mark.parametrize("cmd", IFS_ALLOWED)
 def test_script_ifs_splits_expansions(cmd: str) -> None:
-    assert _auto(cmd) == "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) == "allow", (cmd, JUDGE(cmd))
 
 
 @pytest.mark.parametrize("cmd", IFS_ASKED)
 def test_script_ifs_dangerous_siblings(cmd: str) -> None:
-    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd))
 
 
 # A brace form as the first word: bash expands it into the command's words (tree-sitter
@@ -191,12 +183,12 @@ BRACES_ASKED = [
 
 @pytest.mark.parametrize("cmd", BRACES_ALLOWED)
 def test_brace_form_in_command_position(cmd: str) -> None:
-    assert _auto(cmd) == "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) == "allow", (cmd, JUDGE(cmd))
 
 
 @pytest.mark.parametrize("cmd", BRACES_ASKED)
 def test_brace_form_dangerous_siblings(cmd: str) -> None:
-    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd))
 
 
 # printf's precision (`%.1s` of "$PWD" is `/`) is followed: the path it spells is judged.
@@ -220,9 +212,9 @@ PRECISION_ASKED = [
 
 @pytest.mark.parametrize("cmd", PRECISION_ALLOWED)
 def test_printf_precision(cmd: str) -> None:
-    assert _auto(cmd) == "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) == "allow", (cmd, JUDGE(cmd))
 
 
 @pytest.mark.parametrize("cmd", PRECISION_ASKED)
 def test_printf_precision_dangerous_siblings(cmd: str) -> None:
-    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd))

@@ -10,15 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-
-
-def _auto(cmd: str) -> str:
-    r = JUDGE(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 PRINTS_A_SECRET = [
@@ -74,12 +68,12 @@ PRINTS_NO_SECRET = [
 
 @pytest.mark.parametrize("cmd", PRINTS_A_SECRET)
 def test_a_secret_a_pathspec_names_is_read(cmd: str) -> None:
-    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd))
 
 
 @pytest.mark.parametrize("cmd", PRINTS_NO_SECRET)
 def test_names_statistics_and_project_files_stay_reads(cmd: str) -> None:
-    assert _auto(cmd) == "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) == "allow", (cmd, JUDGE(cmd))
 
 
 def test_through_the_cli(cli, git_repo: Path) -> None:  # type: ignore[no-untyped-def]
@@ -108,7 +102,7 @@ def test_git_config_reading_a_secret_file_reads_it(cmd: str) -> None:
     if cmd == "git config --blob":  # no value: nothing named, nothing read
         assert JUDGE(cmd).parsed
         return
-    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd))
 
 
 @pytest.mark.parametrize(
@@ -116,7 +110,7 @@ def test_git_config_reading_a_secret_file_reads_it(cmd: str) -> None:
     ["git config -f .gitmodules --get-regexp path", "git config --file .lfsconfig -l"],
 )
 def test_git_config_of_project_files_stays_a_read(cmd: str) -> None:
-    assert _auto(cmd) == "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) == "allow", (cmd, JUDGE(cmd))
 
 
 @pytest.mark.parametrize(
@@ -130,11 +124,11 @@ def test_git_config_of_project_files_stays_a_read(cmd: str) -> None:
 )
 def test_a_pathspec_wildcard_that_can_match_a_secret_reads_it(cmd: str) -> None:
     """git's `*` matches a leading dot and `/` as well, unlike the shell's."""
-    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd))
 
 
 @pytest.mark.parametrize(
     "cmd", ["git grep -n TODO -- '*.py'", "git grep x -- '*'", "git diff -- 'src/*.ts'"]
 )
 def test_wildcards_of_project_files_stay_reads(cmd: str) -> None:
-    assert _auto(cmd) == "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) == "allow", (cmd, JUDGE(cmd))

@@ -12,19 +12,11 @@ write of it asks."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-
-
-def _auto(cmd: str) -> str:
-    r = JUDGE(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 # A `while read` loop fed by a here-string or a here-document on the loop.
@@ -143,7 +135,7 @@ ATTACKS = (
 
 @pytest.mark.parametrize("cmd", ATTACKS)
 def test_attack_is_not_auto_allowed(cmd: str) -> None:
-    assert _auto(cmd) != "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd)
 
 
 # What developers really run: stays auto-allowed.
@@ -172,7 +164,7 @@ SAFE = [
 
 @pytest.mark.parametrize("cmd", SAFE)
 def test_safe_look_alike_stays_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)
 
 
 SAFE_WORKSPACE = [
@@ -183,4 +175,4 @@ SAFE_WORKSPACE = [
 
 @pytest.mark.parametrize("cmd", SAFE_WORKSPACE)
 def test_workspace_look_alike_stays_automatic(cmd: str) -> None:
-    assert _auto(cmd) == "allow", JUDGE(cmd)
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd)

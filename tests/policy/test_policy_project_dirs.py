@@ -6,19 +6,11 @@ written after its subcommand (`swift run --package-path /tmp/x`, `composer run-s
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-
-
-def _auto(cmd: str) -> str:
-    r = JUDGE(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 @pytest.mark.parametrize(
@@ -46,7 +38,7 @@ def _auto(cmd: str) -> str:
     ],
 )
 def test_code_outside_the_workspace_is_asked(cmd: str) -> None:
-    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd))
 
 
 @pytest.mark.parametrize(
@@ -68,4 +60,4 @@ def test_code_outside_the_workspace_is_asked(cmd: str) -> None:
     ],
 )
 def test_the_projects_own_code_stays_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) == "allow", (cmd, JUDGE(cmd))

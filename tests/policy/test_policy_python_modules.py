@@ -9,15 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-
-
-def _auto(cmd: str) -> str:
-    r = JUDGE(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 @pytest.mark.parametrize(
@@ -39,7 +33,7 @@ def _auto(cmd: str) -> str:
     ],
 )
 def test_code_a_module_is_given_is_judged(cmd: str) -> None:
-    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd))
 
 
 @pytest.mark.parametrize(
@@ -58,7 +52,7 @@ def test_code_a_module_is_given_is_judged(cmd: str) -> None:
     ],
 )
 def test_the_projects_own_code_and_trivial_statements_stay_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) == "allow", (cmd, JUDGE(cmd))
 
 
 def test_through_the_cli(cli, git_repo: Path) -> None:  # type: ignore[no-untyped-def]

@@ -10,15 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
-
-
-def _auto(cmd: str) -> str:
-    r = JUDGE(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+JUDGE = judge()
 
 
 DASH_SCRIPTS = [
@@ -59,7 +53,7 @@ SED_STDIN = [
 
 @pytest.mark.parametrize("cmd", DASH_SCRIPTS + SQLITE_STDIN + SED_STDIN)
 def test_code_on_standard_input_is_judged_as_the_code_it_is(cmd: str) -> None:
-    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd))
 
 
 @pytest.mark.parametrize(
@@ -74,7 +68,7 @@ def test_code_on_standard_input_is_judged_as_the_code_it_is(cmd: str) -> None:
     ],
 )
 def test_what_the_input_shows_harmless_stays_allowed(cmd: str) -> None:
-    assert _auto(cmd) == "allow", (cmd, JUDGE(cmd))
+    assert auto_verdict(cmd) == "allow", (cmd, JUDGE(cmd))
 
 
 def test_a_project_script_named_dash_is_still_judged_by_its_path() -> None:

@@ -608,6 +608,14 @@ _TABLE: dict[str, Program] = {
         ("--arg", "--argjson", "--indent", "-L", "--tab", "--args", "--jsonargs"),
         skip_first=True,
         read_pair_opts=("--slurpfile", "--rawfile"),
+        # `import "PATH" as $d` reads PATH.json from the module search path (-L DIR)
+        word_patterns={
+            r"\b(?:import|include)\s*\"": (
+                Tier.HIGH,
+                "jq loads modules or JSON data from its search path",
+            )
+        },
+        read_opts=("-f", "--from-file"),
     ),
     "uniq": Program(_R, "read", "filters lines", ("-f", "-s", "-w")),
     "sort": Program(
@@ -665,7 +673,20 @@ _TABLE: dict[str, Program] = {
         Tier.WORKSPACE, "none", "patches files in the workspace", ("-p", "-i", "-d", "-o", "-r")
     ),
     "yq": Program(
-        _R, "read", "filters YAML", ("--arg",), write_flags=("-i", "--inplace"), skip_first=True
+        _R,
+        "read",
+        "filters YAML",
+        ("--arg",),
+        write_flags=("-i", "--inplace"),
+        skip_first=True,
+        # load("F"), load_str, load_xml, load_props, load_base64: read the file F names
+        word_patterns={
+            r"\bload(?:_[a-z0-9]+)?\s*\(": (
+                Tier.HIGH,
+                "yq's load() reads a file the expression names",
+            )
+        },
+        read_opts=("--from-file",),
     ),
     "prettier": Program(
         Tier.WORKSPACE,
@@ -869,6 +890,11 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
         ("jq -n --arg v 1 '$v'", _R),
         ("jq -n --slurpfile cfg config.json '$cfg'", _R),
         ("jq -n --rawfile k ~/.ssh/id_rsa '$k'", Tier.CRITICAL),
+        ("jq -n -L /home/dev 'import \".docker/config\" as $c; $c'", Tier.HIGH),
+        ("jq -n 'include \"lib\"; main'", Tier.HIGH),
+        ("jq -f filters/summary.jq data.json", _R),
+        ("jq -f ~/.netrc data.json", Tier.CRITICAL),
+        ("jq '.imports | length' package.json", _R),
     ),
     "mkdir": (
         ("mkdir -p build/out", Tier.WORKSPACE),
@@ -897,7 +923,13 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
         ("zstd -d ~/.profile.zst", Tier.CRITICAL),
         ("zstd -dc logs/app.log.zst", _R),
     ),
-    "yq": (("yq .version chart.yaml", _R), ("yq -i '.a=1' config.yaml", Tier.WORKSPACE)),
+    "yq": (
+        ("yq .version chart.yaml", _R),
+        ("yq -i '.a=1' config.yaml", Tier.WORKSPACE),
+        ("yq '.a = load(\"/home/dev/.kube/config\")' x.yaml", Tier.HIGH),
+        ("yq '.b = load_str(\"/home/dev/.netrc\")' x.yaml", Tier.HIGH),
+        ("yq '.download' values.yaml", _R),
+    ),
     "gofmt": (("gofmt -l .", _R), ("gofmt -w main.go", Tier.WORKSPACE)),
     "shfmt": (("shfmt -d scripts", _R), ("shfmt -w scripts/run.sh", Tier.WORKSPACE)),
     "clang-format": (("clang-format src/a.c", _R), ("clang-format -i src/a.c", Tier.WORKSPACE)),
@@ -10154,7 +10186,12 @@ _TABLE.update(
                 ),
                 **dict.fromkeys(
                     ("x", "xv", "xo", "xvo"),
-                    Program(_W, ("read", "none"), "extracts members into the current directory"),
+                    Program(
+                        _W,
+                        ("read", "none"),
+                        "extracts members into the current directory",
+                        dir_opts=("--output",),  # binutils 2.34+: `--output=DIR` extracts there
+                    ),
                 ),
                 **dict.fromkeys(
                     ("r", "rs", "rc", "rcs", "cr", "crs", "q", "qs", "s", "d", "ru", "rv", "rcv"),
@@ -10165,6 +10202,9 @@ _TABLE.update(
             examples=(
                 ("ar t build/libcore.a", _R),
                 ("ar x build/libcore.a", _W),
+                ("ar x build/libcore.a --output=build/objs", _W),
+                ("ar x build/lib.a --output=/home/dev", _H),
+                ("ar x --output /home/dev/.config/autostart build/lib.a", _C),
                 ("ar rcs build/libcore.a build/a.o", _W),
                 ("ar rcs /home/dev/.local/lib/libc.a a.o", _H),
             ),

@@ -214,42 +214,115 @@ def h_sed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.read(f, cmd.cwd)
 
 
+# One address: a line number, `first~step`, `$`, `/regex/` or `\cregexc` with GNU's I and M
+# flags; the second of a range may also be `+N` or `~N`.
+_SED_ONE_ADDR = r"(?:\d+(?:~\d+)?|\$|/(?:[^/\\\n]|\\.)*/[IM]*|\\(?P<d{n}>[^\n\\])(?:(?!(?P=d{n}))[^\\\n]|\\.)*(?P=d{n})[IM]*)"
 _SED_ADDR = re.compile(
-    r"^\s*(?:\d+|\$|/(?:[^/\\]|\\.)*/[IM]*)?(?:\s*,\s*(?:\d+|\$|/(?:[^/\\]|\\.)*/[IM]*|[+~]\d+))?\s*!?\s*"
+    rf"\s*(?:{_SED_ONE_ADDR.format(n=1)}(?:\s*,\s*(?:{_SED_ONE_ADDR.format(n=2)}|[+~]\d+))?)?\s*(?:!\s*)*"
 )
+# Commands whose argument runs to the end of the line (a file name, a shell command, text).
+_SED_TO_EOL = frozenset("aicrRwWe")
+# Commands with no argument, or an optional number, label or version up to `;`.
+_SED_SIMPLE = frozenset("=dDgGhHnNpPxzFlLqQbtTv:}#")
 
 
-_SED_SCRIPT_RE = re.compile(r"[;\n]")
+def _sed_delimited(script: str, i: int, parts: int) -> int:
+    """The index just past `parts` fields delimited by script[i] (s/a/b/ has two), or -1."""
+    if i >= len(script) or script[i] in "\\\n":
+        return -1
+    delim, i = script[i], i + 1
+    for _ in range(parts):
+        while i < len(script) and script[i] != delim:
+            if script[i] == "\\":
+                i += 1
+            elif script[i] == "\n" and delim != "\n":
+                return -1
+            i += 1
+        if i >= len(script):
+            return -1
+        i += 1
+    return i
+
+
+def _sed_commands(script: str) -> list[tuple[str, str]]:
+    """Each command of a sed script with the argument that names a file or a command: ("r",
+    FILE), ("w", FILE), ("e", CMD), ("s", FLAGS) whose `w FILE` is part of FLAGS, ("?", REST)
+    for what does not parse as sed, which stops the walk."""
+    out: list[tuple[str, str]] = []
+    i, n = 0, len(script)
+    while i < n:
+        if script[i] in " \t\n;{}":
+            i += 1
+            continue
+        m = _SED_ADDR.match(script, i)
+        i = m.end() if m else i
+        if i >= n:
+            break
+        op = script[i]
+        if op in "{};":
+            i += 1
+            continue
+        if op in _SED_TO_EOL:
+            end = script.find("\n", i)
+            end = n if end < 0 else end
+            arg = script[i + 1 : end]
+            if op in "aic":
+                # `a\` text continues over lines that end with a backslash
+                while arg.endswith("\\") and end < n:
+                    nxt = script.find("\n", end + 1)
+                    nxt = n if nxt < 0 else nxt
+                    arg, end = script[end + 1 : nxt], nxt
+            out.append((op, arg.strip()))
+            i = end
+        elif op in ("s", "y"):
+            end = _sed_delimited(script, i + 1, 2)
+            if end < 0:
+                return [*out, ("?", script[i:])]
+            if op == "y":
+                i = end
+                continue
+            flags_end = end
+            while flags_end < n and script[flags_end] not in ";\n}":
+                if script[flags_end] == "w":  # the file name runs to the end of the line
+                    nl = script.find("\n", flags_end)
+                    flags_end = n if nl < 0 else nl
+                    break
+                flags_end += 1
+            out.append(("s", script[end:flags_end]))
+            i = flags_end
+        elif op in _SED_SIMPLE:
+            if op == "#":
+                nl = script.find("\n", i)
+                i = n if nl < 0 else nl
+                continue
+            i += 1
+            while i < n and script[i] not in ";\n}":
+                i += 1
+        else:
+            return [*out, ("?", script[i:])]
+    return out
 
 
 def _sed_script(script: str, cmd: SimpleCommand, a: Analyzer) -> None:
-    for part in _SED_SCRIPT_RE.split(script):
-        body = _SED_ADDR.sub("", part, count=1).lstrip("{ ")
-        if not body:
-            continue
-        op = body[0]
-        if op == "e":
+    for op, arg in _sed_commands(script):
+        if op == "?":
+            a.add(Tier.HIGH, f"sed script {_short(arg)!r} is not understood")
+        elif op == "e":
             a.add(Tier.HIGH, "sed runs a shell command (e)")
         elif op in ("w", "W"):
-            target = body[1:].strip()
-            if target not in ("/dev/stdout", "/dev/stderr"):
-                a.write(Word(target, target), cmd.cwd)
+            if arg not in ("/dev/stdout", "/dev/stderr"):
+                a.write(Word(arg, arg), cmd.cwd)
         elif op in ("r", "R"):
-            # `$r FILE` prints FILE after a line, `R FILE` one line of it: a read of FILE
-            source = body[1:].strip()
-            if source and source not in ("/dev/stdin", "-"):
-                a.read(Word(source, source), cmd.cwd)
-        elif op == "s" and len(body) > 1:
-            delim = re.escape(body[1])
-            m = re.match(
-                rf"s{delim}(?:\\.|[^\\])*?{delim}(?:\\.|[^\\])*?{delim}([gpiImMe0-9]*)(w\s*(.*))?",
-                body,
-            )
-            if m:
-                if "e" in m.group(1):
-                    a.add(Tier.HIGH, "sed runs the pattern space as a command (s///e)")
-                if m.group(2):
-                    target = (m.group(3) or "").strip()
+            # `r FILE` appends FILE's text to the output, `R FILE` one line of it a cycle
+            if arg and arg not in ("/dev/stdin", "-"):
+                a.read(Word(arg, arg), cmd.cwd)
+        elif op == "s":
+            flags, writes, target = arg.partition("w")
+            if "e" in flags:
+                a.add(Tier.HIGH, "sed runs the pattern space as a command (s///e)")
+            if writes:
+                target = target.strip()
+                if target not in ("/dev/stdout", "/dev/stderr"):
                     a.write(Word(target, target), cmd.cwd)
 
 
