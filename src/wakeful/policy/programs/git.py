@@ -145,7 +145,12 @@ def _git_global_options(
 
 
 # Subcommands whose operands are files git reads into the repository.
-_GIT_PATH_READERS = frozenset({"hash-object", "add", "update-index", "stash"})
+_GIT_PATH_READERS = frozenset({"hash-object", "add", "update-index", "stash", "am", "apply"})
+# Options of `git am` and `git apply` that take the next word as their value.
+_GIT_PATCH_TAKES = frozenset(
+    {"--directory", "--exclude", "--include", "--whitespace", "--build-fake-ancestor"}
+    | {"--patch-format", "--resolvemsg", "--quoted-cr", "--empty", "-C", "-p"}
+)
 # Subcommands whose -u/--upload-pack/--receive-pack/--exec name a program git runs remotely
 # (`-u` is --upload-pack only for clone and ls-remote: for push it sets the upstream, for
 # fetch it is --update-head-ok).
@@ -188,6 +193,8 @@ def _git_option_effects(
         for k, v in enumerate(vals):
             if v == "--":
                 paths = True
+            elif k and vals[k - 1] in _GIT_PATCH_TAKES:
+                continue  # `git apply --directory DIR`: an option's value
             elif (
                 paths
                 and not v.startswith(("-", ":"))
