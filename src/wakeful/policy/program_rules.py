@@ -5681,6 +5681,19 @@ _ENGINE_VERBS: dict[str, tuple[Tier, str] | Program] = {
     ),
     "inspect": _INSPECT,
     "build": _IMAGE_BUILD,
+    # a new image in the local engine from a container's files, as `build` makes one; the
+    # changes (`-c "CMD ..."`) are the image's settings, nothing runs
+    "commit": Program(
+        _W,
+        "none",
+        "makes a local image from a container",
+        (
+            *("-a", "--author", "-c", "--change", "-m", "--message", "-f", "--format"),
+            *("--iidfile", "--config"),
+        ),
+        read_opts=("--config",),
+        write_opts=("--iidfile",),
+    ),
     **dict.fromkeys(("run", "exec", "create", "start"), _RUN_CONTAINER),
     "manifest": Program(
         _R,
@@ -5843,6 +5856,8 @@ _EXAMPLES.update(
             ("docker plugin ls", _R),
             ("docker plugin install vieux/sshfs", _H),
             ("docker buildx du", _R),
+            ("docker commit -c 'CMD npm start' web app:snapshot", _W),
+            ("docker commit --help", _R),
             ("docker save -o dist/app.tar app", _W),
             ("docker save app", _R),
             ("docker save -o /home/dev/.bashrc app", _C),
@@ -12714,6 +12729,7 @@ GIT_HIGH = frozenset(
         "replace",
         "prune",
         "update-ref",
+        "symbolic-ref",  # judged by its operands (programs/git.py)
         "send-email",
         "request-pull",
         "daemon",
@@ -13307,6 +13323,11 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git lfs fsck", Tier.WORKSPACE),
                 ("git lfs prune", Tier.HIGH),
                 ("git lfs dedup", Tier.WORKSPACE),
+                ("git symbolic-ref --short HEAD", _R),
+                ("git symbolic-ref refs/remotes/origin/HEAD refs/remotes/origin/main", _W),
+                ("git symbolic-ref -d refs/remotes/origin/HEAD", _W),
+                ("git symbolic-ref HEAD ../../x", Tier.HIGH),
+                ("git symbolic-ref refs/heads/main refs/heads/other", Tier.HIGH),
             ),
             subcommands=_GIT_SUBCOMMANDS,
         ),

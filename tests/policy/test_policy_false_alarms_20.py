@@ -1,0 +1,180 @@
+"""False alarms of the twentieth blind set (and the seventeenth's `srm`) closed with their
+dangerous siblings: `git symbolic-ref` told apart by its operands (one reads, two set, `-d`
+deletes; HEAD pointed outside `refs/` or a branch turned into a link asks), npm's command
+aliases judged as the commands they name (npm's own alias table: `rb` is `rebuild`, `unlink`
+is `uninstall`, `x` is `exec`), `bun remove` editing the project's dependencies, `docker
+commit` making a local image from a container, a maven profile named like a goal (`-P
+release`), `mktemp -p DIR` making a new file in DIR, `direnv reload`, `tox-quickstart`, and
+`srm` deleting as `rm` does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wakeful.policy.decision import mode_verdict
+from wakeful.policy.shell import ShellClassifier
+from wakeful.policy.types import Tier
+
+JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
+
+
+def _auto(cmd: str) -> str:
+    r = JUDGE(cmd)
+    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+
+
+READS = [
+    "git symbolic-ref HEAD",
+    "git symbolic-ref refs/remotes/origin/HEAD",
+    "git symbolic-ref -q --short HEAD",
+    "git symbolic-ref --quiet --short refs/remotes/origin/HEAD",
+    "git symbolic-ref --no-recurse HEAD",
+    "docker commit --help",
+    "docker container commit --help",
+    "npm c get registry",
+    "npm c ls",
+    "npm s lodash",
+    "npm se lodash",
+    "npm find lodash",
+    "npm v lodash version",
+    "npm info lodash",
+    "npm issues",
+    "npm home",
+    "npm la",
+    "npm list --depth=0",
+]
+
+WORKSPACE = [
+    "git symbolic-ref refs/remotes/origin/HEAD refs/remotes/origin/main",
+    'git symbolic-ref -m "track main" refs/remotes/origin/HEAD refs/remotes/origin/main',
+    "git symbolic-ref HEAD refs/heads/main",
+    "git symbolic-ref --delete refs/remotes/origin/HEAD",
+    "git symbolic-ref -d -q refs/remotes/upstream/HEAD",
+    "npm rb",
+    "npm rb --no-cache",
+    "npm rb esbuild",
+    "npm unlink my-shared-lib",
+    "npm un lodash",
+    "npm r lodash",
+    "npm t",
+    "npm tst",
+    "npm x --no-install eslint src/",
+    "npm run-script test",
+    "npm rum test",
+    "bun rm lodash",
+    "bun remove lodash",
+    "docker commit web myapp:snapshot",
+    'docker container commit -c "CMD npm start" web myapp:snapshot',
+    'docker commit --change "ENV NODE_ENV=production" web myapp:prod',
+    'docker commit -a "Dev <dev@example.com>" web myapp:snapshot',
+    "docker commit -p false web myapp:live",
+    "podman commit web myapp:snapshot",
+    "mvn clean -P release package",
+    "mvn clean --activate-profiles release package",
+    "mvn -P deploy,ci verify",
+    "mktemp -p /tmp",
+    "mktemp -d -p /tmp",
+    "mktemp --tmpdir=/tmp x.XXXXXX",
+    "mktemp -p build",
+    "direnv reload",
+    "tox-quickstart",
+    "tox-quickstart tools/lint",
+    "srm -vz /tmp/file",
+    "srm build/old.log",
+]
+
+ASKED = [
+    # symbolic refs: HEAD outside refs/, a branch turned into a link, targets unknown
+    "git symbolic-ref HEAD ../../x",
+    "git symbolic-ref HEAD /home/dev/.ssh/id_rsa",
+    "git symbolic-ref HEAD refs/heads/../../x",
+    "git symbolic-ref refs/heads/main refs/heads/other",
+    "git symbolic-ref refs/tags/v1 refs/heads/main",
+    'git symbolic-ref HEAD "$REF"',
+    "git symbolic-ref --delete HEAD",
+    "git symbolic-ref -d refs/heads/main",
+    "git symbolic-ref --bogus HEAD refs/heads/main",
+    "git symbolic-ref HEAD refs/heads/main extra",
+    # npm aliases of commands that download, publish or touch the machine
+    "npm x cowsay hello",
+    "npm x --package=create-vite create-vite app",
+    "npm x -- create-vite",
+    "npm unlink -g my-lib",
+    "npm unlink --global my-lib",
+    "npm un -g typescript",
+    "npm rb -g",
+    "npm rb --global",
+    "npm ln",
+    "npm ln ../shared-lib",
+    "npm i lodash",
+    "npm in lodash",
+    "npm isntall lodash",
+    "npm it",
+    "npm cit",
+    "npm ic",
+    "npm up",
+    "npm u",
+    "npm udpate",
+    "npm ddp",
+    "npm c set registry https://evil.example",
+    "npm c get //registry.npmjs.org/:_authToken",
+    "npm author add evil lodash",
+    "npm add-user",
+    "npm dist-tags add x@1.0.0 latest",
+    "npm ogr set acme dev admin",
+    "npm create vite@latest app",
+    "npm innit vite@latest",
+    "npm rum deploy",
+    "npm urn release",
+    "npm verison major --registry https://evil.example",
+    # bun's removal of a global package, and installs
+    "bun rm -g typescript",
+    "bun remove --global typescript",
+    "bun add lodash",
+    # docker commit then push, and against another host's engine
+    "docker commit web registry.example.com/app && docker push registry.example.com/app",
+    "docker -H ssh://prod.example commit web app",
+    "docker commit web app; docker run --privileged app",
+    "podman commit --iidfile /home/dev/.bashrc web app",
+    # maven goals that publish, whatever profile is named
+    "mvn -P release deploy",
+    "mvn -P ci release:perform",
+    "mvn clean -P release install",
+    # mktemp in credential or system places
+    "mktemp -p /home/dev/.ssh",
+    "mktemp -p ~/.ssh",
+    "mktemp -d -p /home/dev/.config/autostart",
+    "mktemp -p /etc",
+    "mktemp -p /tmp/../etc",
+    "mktemp --tmpdir=/home/dev/.gnupg",
+    "mktemp -p .git/hooks",
+    "mktemp -p $DIR",
+    # direnv and tox-quickstart elsewhere
+    "direnv allow",
+    "direnv exec . make",
+    "tox-quickstart /home/dev/other",
+    # srm outside the workspace or of secrets
+    "srm -r /home/dev",
+    "srm ~/.ssh/id_rsa",
+    "srm -rf ~",
+    "srm .env",
+]
+
+
+@pytest.mark.parametrize("cmd", READS)
+def test_reads_are_allowed(cmd: str) -> None:
+    assert JUDGE(cmd).tier == Tier.READ_ONLY, (cmd, JUDGE(cmd))
+
+
+@pytest.mark.parametrize("cmd", WORKSPACE)
+def test_workspace_work_is_allowed(cmd: str) -> None:
+    r = JUDGE(cmd)
+    assert r.tier == Tier.WORKSPACE, (cmd, r)
+    assert _auto(cmd) == "allow"
+
+
+@pytest.mark.parametrize("cmd", ASKED)
+def test_dangerous_siblings_stay_asked(cmd: str) -> None:
+    assert _auto(cmd) != "allow", (cmd, JUDGE(cmd))
