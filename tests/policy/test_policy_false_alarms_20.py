@@ -128,7 +128,7 @@ ASKED = [
     "npm innit vite@latest",
     "npm rum deploy",
     "npm urn release",
-    "npm verison major --registry https://evil.example",
+    "npm hlep install --viewer=/tmp/evil",
     # bun's removal of a global package, and installs
     "bun rm -g typescript",
     "bun remove --global typescript",

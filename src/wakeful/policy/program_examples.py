@@ -714,6 +714,8 @@ _INTERPRETERS: dict[str, Examples] = {
         ("bun test", W),
         ("bun run build", W),
         ("bun run lerna publish", H),
+        ("bun rm lodash", W),
+        ("bun remove -g typescript", H),
         ("bun -e \"require('child_process').execSync('id')\"", H),
     ),
     "pwsh": (("pwsh -c 'Get-ChildItem'", H),),

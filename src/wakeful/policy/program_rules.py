@@ -5857,7 +5857,6 @@ _EXAMPLES.update(
             ("docker plugin install vieux/sshfs", _H),
             ("docker buildx du", _R),
             ("docker commit -c 'CMD npm start' web app:snapshot", _W),
-            ("docker commit --help", _R),
             ("docker save -o dist/app.tar app", _W),
             ("docker save app", _R),
             ("docker save -o /home/dev/.bashrc app", _C),
@@ -12803,6 +12802,54 @@ NPM_READ = frozenset(
         "version-check",
     }
 )
+# npm's own names for its commands (its lib/utils/cmd-list.js `aliases`: short names and
+# common typos), judged as the command each names: `npm rb` rebuilds, `npm unlink` and `npm
+# r` uninstall, `npm x` is `npm exec`, `npm c` is `npm config`, `npm isntall` installs.
+NPM_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        **dict.fromkeys(("author",), "owner"),
+        **dict.fromkeys(("home",), "docs"),
+        **dict.fromkeys(("issues",), "bugs"),
+        **dict.fromkeys(("info", "show", "v"), "view"),
+        **dict.fromkeys(("find", "s", "se"), "search"),
+        **dict.fromkeys(
+            ("add", "i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal"),
+            "install",
+        ),
+        "isntall": "install",
+        **dict.fromkeys(("unlink", "remove", "rm", "r", "un"), "uninstall"),
+        "rb": "rebuild",
+        "list": "ls",
+        "ln": "link",
+        **dict.fromkeys(("create", "innit"), "init"),
+        "it": "install-test",
+        **dict.fromkeys(("cit", "clean-install-test", "sit"), "install-ci-test"),
+        **dict.fromkeys(("u", "up", "upgrade", "udpate"), "update"),
+        "c": "config",
+        **dict.fromkeys(("tst", "t"), "test"),
+        "ddp": "dedupe",
+        **dict.fromkeys(("run-script", "rum", "urn"), "run"),
+        **dict.fromkeys(("clean-install", "ic", "install-clean", "isntall-clean"), "ci"),
+        "x": "exec",
+        "why": "explain",
+        "la": "ll",
+        "verison": "version",
+        "hlep": "help",
+        "dist-tags": "dist-tag",
+        "ogr": "org",
+        "add-user": "adduser",
+    }
+)
+
+
+def npm_command(word: str) -> str:
+    """The npm command a first operand names, as npm reads it: camelCase spelled with
+    dashes (`installTest`), then its alias table."""
+    if any(ch.isupper() for ch in word):
+        word = re.sub(r"[A-Z]", lambda m: "-" + m.group(0).lower(), word)
+    return NPM_ALIASES.get(word, word)
+
+
 # npm's commands that run the project's scripts (package.json `scripts`, lifecycle hooks):
 # workspace work, and workspace code run (tool_tables' `_NPM_RUNS_CODE` adds installs)
 NPM_SCRIPT_COMMANDS = frozenset(
@@ -13348,6 +13395,16 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("npm install lodash", Tier.NETWORK),
                 ("npm uninstall -g typescript", Tier.HIGH),
                 ("npm publish", Tier.HIGH),
+                ("npm rb", Tier.WORKSPACE),
+                ("npm unlink my-lib", Tier.WORKSPACE),
+                ("npm unlink -g my-lib", Tier.HIGH),
+                ("npm x --no-install eslint src/", Tier.WORKSPACE),
+                ("npm x cowsay", Tier.HIGH),
+                ("npm ln ../lib", Tier.HIGH),
+                ("npm c get registry", _R),
+                ("npm c set registry https://x.example", Tier.HIGH),
+                ("npm s lodash", _R),
+                ("npm isntall lodash", Tier.NETWORK),
             ),
         ),
     }

@@ -14,6 +14,7 @@ from wakeful.policy.program_rules import (
     NPM_WORKSPACE,
     RUNS_PROJECT_CODE,
     YARN_PNPM_HIGH,
+    npm_command,
 )
 from wakeful.policy.programs.assignments import code_env
 from wakeful.policy.programs.inline import (
@@ -569,6 +570,20 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
                             f"{name} {verb} runs code in {target.text}, outside the workspace",
                         )
             return
+        if name == "bun" and verb in ("remove", "rm"):
+            # takes the dependency out of package.json and the lockfile and node_modules:
+            # nothing is downloaded (a global one is the user's, outside the workspace)
+            later, _ = split_opts(pos[1:], ("--cwd", "-c", "--config"))
+            if _has(later, "-g", "--global"):
+                a.add(Tier.HIGH, f"bun {verb} -g removes a package installed for the user")
+            else:
+                a.add(Tier.WORKSPACE, f"bun {verb} removes a dependency of the project")
+                # the install it ends with runs the package's own lifecycle scripts
+                runs_project_code(f"bun {verb} runs the project's package scripts", cmd, a)
+                for place in _vals(later, "--cwd"):
+                    if a.place(place, cmd.cwd).zone != "workspace":
+                        a.add(Tier.HIGH, f"bun {verb} edits the package in {place.text}")
+            return
         if verb in ("install", "add", "a", "update", "i", "remove", "rm", "upgrade", "outdated"):
             a.add(Tier.NETWORK, f"{name} {verb} installs packages from the registry")
             return
@@ -842,6 +857,8 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         stop_at_positional=True,
     )
     verb = pos[0].value if pos else ("install" if name in ("yarn", "pnpm") else None)
+    if name == "npm" and verb is not None:
+        verb = npm_command(verb)  # `npm rb` is `npm rebuild`, `npm x` is `npm exec`
     rest = [w.value or "" for w in pos[1:]]
     if _has(opts, "--registry"):
         a.add(Tier.HIGH, "uses a non-default package registry")
