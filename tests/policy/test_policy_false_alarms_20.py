@@ -81,8 +81,6 @@ WORKSPACE = [
     "direnv reload",
     "tox-quickstart",
     "tox-quickstart tools/lint",
-    "srm -vz /tmp/file",
-    "srm build/old.log",
 ]
 
 ASKED = [

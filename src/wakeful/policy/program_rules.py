@@ -116,7 +116,9 @@ class Program:
     (`dotnet sln ../x.sln`, where `dotnet sln list` is a subcommand). `word_patterns` are regular
     expressions searched in every word, each with the tier it sets (`brew install
     https://...`); `value_tiers` are options whose value, when it matches the expression
-    (or is only known at run time), sets the tier (`gh api -X DELETE`)."""
+    (or is only known at run time), sets the tier (`gh api -X DELETE`). `name_opts` take a
+    value that is a name of the project's own, which `word_patterns` do not judge (maven's
+    `-P release` activates the profile `release`; the goal `release:perform` still asks)."""
 
     tier: Tier
     positionals: str | tuple[str, ...]
@@ -169,6 +171,7 @@ class Program:
     default_output: str = ""
     delete_flags: Collection[str] = _NONE
     output_flags: Collection[str] = _NONE
+    name_opts: Collection[str] = _NONE
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -202,6 +205,7 @@ class Program:
                 self.value_tiers,
                 self.outside_opts,
                 self.keyed_read_opts,
+                self.name_opts,
             ),
         )
 
@@ -293,6 +297,7 @@ _SET_FIELDS = (
     "plain_flags",
     "delete_flags",
     "output_flags",
+    "name_opts",
 )
 
 
@@ -4471,13 +4476,18 @@ _TABLE.update(
             "write",
             "creates a temporary file or directory",
             ("-p", "--tmpdir", "--suffix"),
-            dir_opts=("-p", "--tmpdir"),
             read_only_flags=("-u", "--dry-run"),
+            checks=("mktemp_dir",),  # the new name inside the directory -p names
             examples=(
                 ("mktemp -d ./tmp.XXXX", _W),
                 ("mktemp", _W),
                 ("mktemp -u", _R),
+                ("mktemp -p /tmp", _W),
+                ("mktemp -d -p /tmp build.XXXX", _W),
                 ("mktemp -p /home/dev/.config/autostart x.XXXX", _C),
+                ("mktemp -p /home/dev/.ssh", _C),
+                ("mktemp -p /etc", _H),
+                ("mktemp -p /tmp ../home/dev/.ssh/XXXXXX", _C),
             ),
         ),
         "optipng": Program(
@@ -6280,6 +6290,7 @@ def _build_tool(name: str) -> Program:
     homes: tuple[str, ...] = ()
     home_props = ""
     checks: tuple[str, ...] = ()
+    name_opts: tuple[str, ...] = ()
     if name in _DEPENDENCY_FETCH:
         patterns[_DEPENDENCY_FETCH[name]] = (_N, "downloads the project's dependencies")
     if name == "rake":
@@ -6300,6 +6311,7 @@ def _build_tool(name: str) -> Program:
         home_props = r"^-D(?:gradle\.user\.home)=(.*)"
     elif name in ("mvn", "mvnw"):
         value_opts = ("-D", "-P")  # properties and profiles (`-Dexec.args=-c id`)
+        name_opts = ("-P", "--activate-profiles")  # `-P release` names a profile, no goal
         script_opts = ("-f", "--file", "-s", "--settings", "-gs", "--global-settings")
         patterns[r"(?i)(purge-local-repository|install-file|deploy-file)"] = (
             _H,
@@ -6325,6 +6337,7 @@ def _build_tool(name: str) -> Program:
         value_tiers=code,
         word_patterns=patterns,
         checks=checks,
+        name_opts=name_opts,
         runs_code=True,  # the build file, plugins and tests are the project's code
     )
 
@@ -6341,6 +6354,8 @@ _EXAMPLES.update(
             ("mvn dependency:purge-local-repository", _H),
             ("mvn dependency:go-offline", _N),
             ("mvn install release:perform", _H),
+            ("mvn clean -P release package", _W),
+            ("mvn -P release deploy", _H),
             ("mvn -Dmaven.repo.local=/tmp/repo compile", _H),
             ("mvn -Dmaven.repo.local=.m2/repository compile", _W),
             ("mvn exec:exec -Dexec.executable=/bin/sh '-Dexec.args=-c id'", _W),
@@ -9836,12 +9851,29 @@ _TABLE.update(
                 **_same(
                     ("allow", "permit", "grant"), _H, "trusts a directory's .envrc, which runs"
                 ),
+                # touches the .envrc it finds so that the shell's hook loads it again on the
+                # next prompt; nothing runs, and what is not trusted stays untrusted
+                "reload": (_W, "marks the directory's .envrc changed (its time only)"),
             },
             examples=(
                 ("direnv status", _R),
+                ("direnv reload", _W),
                 ("direnv allow", _H),
                 ("direnv exec . make", _H),
                 ("direnv edit .", _H),
+            ),
+        ),
+        # tox-quickstart asks its questions, then writes tox.ini in the directory named
+        # (the current one without)
+        "tox-quickstart": Program(
+            _W,
+            "project",
+            "writes a tox.ini for the project",
+            default_output="tox.ini",
+            examples=(
+                ("tox-quickstart", _W),
+                ("tox-quickstart tools/lint", _W),
+                ("tox-quickstart /home/dev/other", _H),
             ),
         ),
         "volta": Program(

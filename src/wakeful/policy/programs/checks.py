@@ -709,8 +709,29 @@ def _project_dir_anywhere(name: str, args: list[Word], cmd: SimpleCommand, a: An
             a.add(Tier.HIGH, f"{name} works on {_short(where.text)}, outside the workspace")
 
 
+def _mktemp_dir(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`mktemp -p DIR [TEMPLATE]`: a new file (or directory) with a name no file has yet,
+    made inside DIR (`DIR/tmp.XXXXXXXXXX`, or `DIR/TEMPLATE`, which may hold slashes): what
+    is written is that new name, not DIR itself (`-p /tmp` makes a file in temporary space,
+    `-p ~/.ssh` one among the keys). With `-u` nothing is made."""
+    opts, pos = split_opts(args, ("-p", "--tmpdir", "--suffix"))
+    dirs = _vals(opts, "-p", "--tmpdir")
+    dry = _has(opts, "-u", "--dry-run")
+    for place in dirs:
+        if dry:
+            a.read_meta(place, cmd.cwd)
+            continue
+        for template in pos or [Word("tmp.XXXXXXXXXX", "tmp.XXXXXXXXXX")]:
+            if place.value is None or template.value is None:
+                a.write(Word(None, f"{place.text}/{template.text}"), cmd.cwd)
+            else:
+                path = place.value.rstrip("/") + "/" + template.value
+                a.write(Word(path, f"{place.text}/{template.text}"), cmd.cwd)
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
+        "mktemp_dir": _mktemp_dir,
         "project_dir_anywhere": _project_dir_anywhere,
         "go_tool_program": _go_tool_program,
         "cpio_names": _cpio_names,
