@@ -1,11 +1,11 @@
-"""False alarms of the twentieth blind set (and the seventeenth's `srm`) closed with their
+"""False alarms of the twentieth blind set (and the seventeenth's `rename`) closed with their
 dangerous siblings: `git symbolic-ref` told apart by its operands (one reads, two set, `-d`
 deletes; HEAD pointed outside `refs/` or a branch turned into a link asks), npm's command
 aliases judged as the commands they name (npm's own alias table: `rb` is `rebuild`, `unlink`
 is `uninstall`, `x` is `exec`), `bun remove` editing the project's dependencies, `docker
 commit` making a local image from a container, a maven profile named like a goal (`-P
 release`), `mktemp -p DIR` making a new file in DIR, `direnv reload`, `tox-quickstart`, and
-`srm` deleting as `rm` does."""
+Perl's `rename` with an expression that only changes characters of relative paths."""
 
 from __future__ import annotations
 
@@ -81,6 +81,11 @@ WORKSPACE = [
     "direnv reload",
     "tox-quickstart",
     "tox-quickstart tools/lint",
+    "rename 's/\\.bak$//' *.bak",
+    "rename 'y/A-Z/a-z/' *",
+    "rename 's/\\.bak$/.orig/' *.bak",
+    "rename -v 's/draft/final/g' docs/*.md",
+    "prename 'tr/a-z/A-Z/' src/*.c",
 ]
 
 ASKED = [
@@ -153,11 +158,28 @@ ASKED = [
     "direnv allow",
     "direnv exec . make",
     "tox-quickstart /home/dev/other",
-    # srm outside the workspace or of secrets
-    "srm -r /home/dev",
-    "srm ~/.ssh/id_rsa",
-    "srm -rf ~",
-    "srm .env",
+    # rename: code in the expression, names made dot files, paths outside, overwrites
+    "rename 's/\\.sample$//' .git/hooks/*.sample",
+    "rename 'y/a-z/A-Z/' ~/.ssh/*",
+    "rename 's/x/system(\"id\")/e' *",
+    "rename 's/a/${\\ `id`}/' a",
+    "rename 's/a/@{[`id`]}/' a",
+    "rename 's/(?{ system(\"id\") })a/b/' a",
+    "rename \"$EXPR\" *",
+    "rename 's/^x//' x.claude",
+    "rename 's/x//' x.git",
+    "rename 's/\\.?x//' x.wakeful",
+    "rename 's/\\.bak|^x//' x.claude",
+    "rename 's/a/../' a/x",
+    "rename 'y/a/\\x2e/' a",
+    "rename 'y/--_/.../' x",
+    "rename 's/\\.bak$//' .env.bak",
+    "rename 's/a/b/' ../x",
+    "rename 's/a/b/' /home/dev/.bashrc",
+    "rename -f 'y/A-Z/a-z/' *",
+    "rename -f 's/\\.bak$//' *.bak",
+    "find . -name '*.bak' | rename 's/\\.bak$//'",
+    "rename --bogus 's/a/b/' x",
 ]
 
 

@@ -9863,6 +9863,29 @@ _TABLE.update(
                 ("direnv edit .", _H),
             ),
         ),
+        # Perl's rename (File::Rename: `rename`, `prename`, `file-rename`, `perl-rename`):
+        # an expression, then the files it renames
+        **{
+            n: Program(
+                _W,
+                "none",
+                "renames files by a Perl expression",
+                ("-e", "-E"),
+                read_only_flags=("-n", "--nono", "--no-act", "--just-print"),
+                checks=("perl_rename",),  # the expression, and the paths it may give
+                examples=(
+                    (f"{n} 's/\\.bak$//' *.bak", _W),
+                    (f"{n} 'y/A-Z/a-z/' *", _W),
+                    (f"{n} -n 's/x/y/' *", _R),
+                    (f"{n} 's/\\.sample$//' .git/hooks/*.sample", _C),
+                    (f"{n} 'y/a-z/A-Z/' /home/dev/.ssh/*", _C),
+                    (f"{n} 's/x/system(\"id\")/e' *", _H),
+                    (f"{n} 's/^x//' x.claude", _H),
+                    (f"{n} -f 'y/A-Z/a-z/' *", _H),
+                ),
+            )
+            for n in ("rename", "prename", "file-rename", "perl-rename")
+        },
         # tox-quickstart asks its questions, then writes tox.ini in the directory named
         # (the current one without)
         "tox-quickstart": Program(
