@@ -165,7 +165,7 @@ ASKED = [
     "rename 's/a/${\\ `id`}/' a",
     "rename 's/a/@{[`id`]}/' a",
     "rename 's/(?{ system(\"id\") })a/b/' a",
-    "rename \"$EXPR\" *",
+    'rename "$EXPR" *',
     "rename 's/^x//' x.claude",
     "rename 's/x//' x.git",
     "rename 's/\\.?x//' x.wakeful",
