@@ -762,13 +762,14 @@ def _rename_keeps_names_plain(code: str) -> bool:
 
 def _perl_rename(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     """`rename 's/\\.bak$//' *.bak`, `rename 'y/A-Z/a-z/' *`: the expression is applied to
-    each path, and a file that exists under the new name is kept (`rename` refuses to
-    overwrite it without `-f`). With an expression that only changes characters and
-    relative paths with no `..` and no dot files, every new path stays below the current
-    directory and no name becomes a dot file (`.git`, `.claude`, `.env`): the files named
-    are written, none lost. An expression that is code, or only known at run time, runs as
-    Perl; absolute paths, `..` and dot files ask, and so does `-f`, which overwrites the
-    files that had the new names."""
+    each path. With an expression that only changes characters and relative paths with no
+    `..` and no dot files, every new path stays below the current directory and no name
+    becomes a dot file (`.git`, `.claude`, `.env`): the files named are written where they
+    are, as `mv a.bak a` writes (File::Rename keeps a file that already has the new name;
+    the older rename of Peder Stray replaces it, as mv does). An expression that is code,
+    or only known at run time, runs as Perl; absolute paths, `..`, dot files and options of
+    other effects (`-C CMD` runs a command) ask, and so does `-f`, which replaces the files
+    that had the new names."""
     if not args:
         return  # prints its usage
     opts, pos = split_opts(args, ("-e", "-E"))
