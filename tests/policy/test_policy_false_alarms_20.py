@@ -44,6 +44,8 @@ READS = [
     "npm home",
     "npm la",
     "npm list --depth=0",
+    "pnpm c get registry",
+    "pnpm la",
 ]
 
 WORKSPACE = [
@@ -63,6 +65,10 @@ WORKSPACE = [
     "npm x --no-install eslint src/",
     "npm run-script test",
     "npm rum test",
+    "pnpm uni left-pad",
+    "pnpm rb",
+    "pnpm m run build",
+    "pnpm recursive test",
     "bun rm lodash",
     "bun remove lodash",
     "docker commit web myapp:snapshot",
@@ -132,6 +138,18 @@ ASKED = [
     "npm rum deploy",
     "npm urn release",
     "npm hlep install --viewer=/tmp/evil",
+    # pnpm's aliases (its commands' `commandNames`): recursive runs, config, link
+    "pnpm m publish",
+    "pnpm multi publish --access public",
+    "pnpm recursive publish",
+    "pnpm --filter web m publish",
+    "pnpm c set registry https://evil.example",
+    "pnpm c set //registry.npmjs.org/:_authToken x",
+    "pnpm ln ../shared-lib",
+    "pnpm ln --global",
+    "pnpm dislink",
+    "pnpm uni -g typescript",
+    "pnpm m add left-pad",
     # bun's removal of a global package, and installs
     "bun rm -g typescript",
     "bun remove --global typescript",

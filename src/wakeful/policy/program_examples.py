@@ -762,6 +762,11 @@ _PACKAGES: dict[str, Examples] = {
         ("pnpm remove -g typescript", H),
         ("pnpm nx release", H),
         ("pnpm run nx release", H),
+        ("pnpm m publish", H),
+        ("pnpm m run build", W),
+        ("pnpm c set registry https://x.example", H),
+        ("pnpm ln ../shared-lib", H),
+        ("pnpm uni left-pad", W),
     ),
     "cargo": (
         ("cargo build --release", W),

@@ -12897,6 +12897,27 @@ NPM_ALIASES: Mapping[str, str] = MappingProxyType(
 )
 
 
+# pnpm's other names for its commands (each command's `commandNames`); `m`, `multi` and
+# `recursive` are `-r`: the command after them runs in every package of the workspace.
+PNPM_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "i": "install",
+        "it": "install-test",
+        **dict.fromkeys(("up", "upgrade"), "update"),
+        **dict.fromkeys(("uninstall", "rm", "un", "uni"), "remove"),
+        "ln": "link",
+        "dislink": "unlink",
+        "rb": "rebuild",
+        "ls": "list",
+        "la": "ll",
+        "run-script": "run",
+        **dict.fromkeys(("t", "tst"), "test"),
+        "c": "config",
+        **dict.fromkeys(("m", "multi", "recursive"), "--recursive"),
+    }
+)
+
+
 def npm_command(word: str) -> str:
     """The npm command a first operand names, as npm reads it: camelCase spelled with
     dashes (`installTest`), then its alias table."""

@@ -12,6 +12,7 @@ from wakeful.policy.program_rules import (
     NPM_NETWORK,
     NPM_READ,
     NPM_WORKSPACE,
+    PNPM_ALIASES,
     RUNS_PROJECT_CODE,
     YARN_PNPM_HIGH,
     npm_command,
@@ -859,6 +860,13 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     verb = pos[0].value if pos else ("install" if name in ("yarn", "pnpm") else None)
     if name == "npm" and verb is not None:
         verb = npm_command(verb)  # `npm rb` is `npm rebuild`, `npm x` is `npm exec`
+    elif name == "pnpm" and verb is not None:
+        verb = PNPM_ALIASES.get(verb, verb)  # `pnpm ln` is `pnpm link`, `pnpm c` config
+        if verb == "--recursive":
+            # `pnpm m publish` is `pnpm -r publish`: judged as that
+            at = next(i for i, w in enumerate(args) if w is pos[0])
+            h_npm(name, [*args[:at], Word("-r", pos[0].text), *args[at + 1 :]], cmd, a)
+            return
     rest = [w.value or "" for w in pos[1:]]
     if _has(opts, "--registry"):
         a.add(Tier.HIGH, "uses a non-default package registry")
