@@ -2,27 +2,24 @@
 dangerous siblings: `git symbolic-ref` told apart by its operands (one reads, two set, `-d`
 deletes; HEAD pointed outside `refs/` or a branch turned into a link asks), npm's command
 aliases judged as the commands they name (npm's own alias table: `rb` is `rebuild`, `unlink`
-is `uninstall`, `x` is `exec`), `bun remove` editing the project's dependencies, `docker
+is `uninstall`, `x` is `exec`), and pnpm's (`m publish` is `-r publish`, `c` is `config`,
+`ln` is `link`: leaks before), `bun remove` editing the project's dependencies, `docker
 commit` making a local image from a container, a maven profile named like a goal (`-P
 release`), `mktemp -p DIR` making a new file in DIR, `direnv reload`, `tox-quickstart`, and
 Perl's `rename` with an expression that only changes characters of relative paths."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from wakeful.policy.decision import mode_verdict
-from wakeful.policy.shell import ShellClassifier
 from wakeful.policy.types import Tier
+from wakeful.testing.classifier import auto_verdict, judge
 
-JUDGE = ShellClassifier(Path("/home/dev/proj"), Path("/home/dev")).classify
+JUDGE = judge()
 
 
 def _auto(cmd: str) -> str:
-    r = JUDGE(cmd)
-    return mode_verdict("auto", r.tier) if r.parsed else "ask"
+    return auto_verdict(cmd, JUDGE)
 
 
 READS = [
