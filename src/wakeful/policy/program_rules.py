@@ -12918,6 +12918,19 @@ PNPM_ALIASES: Mapping[str, str] = MappingProxyType(
 )
 
 
+# bun's other names for its commands (its command table in cli.zig): `c` creates a project
+# from a template it downloads, `a` adds, `i` installs, `r`, `rm` and `uninstall` remove.
+BUN_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "c": "create",
+        "a": "add",
+        "i": "install",
+        **dict.fromkeys(("r", "rm", "uninstall"), "remove"),
+        "bun": "build",
+    }
+)
+
+
 def npm_command(word: str) -> str:
     """The npm command a first operand names, as npm reads it: camelCase spelled with
     dashes (`installTest`), then its alias table."""

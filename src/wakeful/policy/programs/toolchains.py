@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 
 from wakeful.policy.program_rules import (
+    BUN_ALIASES,
     NPM_HIGH,
     NPM_NETWORK,
     NPM_READ,
@@ -547,6 +548,26 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             a.write(f, cmd.cwd)
     if name in ("deno", "bun") and pos:
         verb = pos[0].value
+        if name == "bun" and verb is not None:
+            verb = BUN_ALIASES.get(verb, verb)  # `bun c` is `bun create`, `bun r` remove
+            if verb == "exec":
+                # `bun exec CODE`: the code runs in Bun's shell, as `sh -c CODE` would
+                for code in pos[1:2]:
+                    if code.value is None:
+                        _dynamic_code(code, a, "bun exec")
+                    else:
+                        a.run_script(code.value, cmd.cwd, "bun exec")
+                if len(pos) < 2:
+                    a.add(Tier.READ_ONLY, "bun exec with nothing to run")
+                return
+            if verb in ("install", "add") and any(
+                w.value in ("-g", "--global") or (w.value or "").startswith("-g") for w in pos[1:]
+            ):
+                a.add(Tier.HIGH, f"bun {verb} -g installs a package for the user")
+                return
+            if verb == "pm" and [w.value for w in pos[1:3]] == ["cache", "rm"]:
+                a.add(Tier.HIGH, "bun pm cache rm empties the user's package cache (~/.bun)")
+                return
         remote = _deno_remote_module(verb, pos[1:]) if name == "deno" else None
         if remote is not None:
             if verb in _DENO_RUNS:
