@@ -5704,6 +5704,8 @@ _ENGINE_VERBS: dict[str, tuple[Tier, str] | Program] = {
         read_opts=("--config",),
         write_opts=("--iidfile",),
     ),
+    # another local name for an image (one that had it keeps its id): pushing is `push`
+    "tag": (_W, "gives a local image another name"),
     **dict.fromkeys(("run", "exec", "create", "start"), _RUN_CONTAINER),
     "manifest": Program(
         _R,
@@ -5749,11 +5751,11 @@ _COMPOSE = Program(
 )
 
 
-# An image or a volume written as a tar archive: to standard output, or to the file -o names.
+# An image, a container's files or a volume written as a tar archive: to standard output, or to the file -o names.
 _ENGINE_EXPORT = Program(
     _R,
     "none",
-    "writes an image's or a volume's contents as a tar archive",
+    "writes an image's, a container's or a volume's contents as a tar archive",
     ("-o", "--output"),
     write_opts=("-o", "--output"),
 )
@@ -5783,7 +5785,7 @@ def _engine_object(name: str) -> Program:
     )
     if name == "buildx":
         builds["du"] = (_R, "shows the build cache's disk use")
-    if name in ("image", "volume"):
+    if name in ("image", "volume", "container"):
         builds["save" if name == "image" else "export"] = _ENGINE_EXPORT
     if name == "system":
         builds["connection"] = Program(
@@ -5835,6 +5837,7 @@ _ENGINE = Program(
         "pod": _engine_object("pod"),
         "plugin": _engine_object("plugin"),
         "save": _ENGINE_EXPORT,
+        "export": _ENGINE_EXPORT,  # a container's files, as `save` writes an image's
         "generate": _ENGINE_GENERATE,
         "init": (_W, "writes a Dockerfile, compose.yaml and .dockerignore for the project"),
         "quadlet": Program(
@@ -5867,6 +5870,9 @@ _EXAMPLES.update(
             ("docker plugin install vieux/sshfs", _H),
             ("docker buildx du", _R),
             ("docker commit -c 'CMD npm start' web app:snapshot", _W),
+            ("docker tag app app:v2", _W),
+            ("docker export -o build/fs.tar web", _W),
+            ("docker export -o /home/dev/.bashrc web", _C),
             ("docker save -o dist/app.tar app", _W),
             ("docker save app", _R),
             ("docker save -o /home/dev/.bashrc app", _C),

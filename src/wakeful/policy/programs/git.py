@@ -753,6 +753,9 @@ def _git_symbolic_ref(c: _GitCall) -> bool:
     `-d NAME` deletes a remote's HEAD link (git refuses HEAD itself). Anything else (HEAD
     pointed at a path, a branch made a link, a value only known at run time, an option git
     does not document) asks."""
+    if c.vals == ["-h"]:
+        c.a.add(Tier.READ_ONLY, "prints its usage", part=c.part)
+        return True
     operands: list[str] = []
     delete = False
     words = iter(c.sargs)
