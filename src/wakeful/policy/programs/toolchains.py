@@ -551,14 +551,15 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         if name == "bun" and verb is not None:
             verb = BUN_ALIASES.get(verb, verb)  # `bun c` is `bun create`, `bun r` remove
             if verb == "exec":
-                # `bun exec CODE`: the code runs in Bun's shell, as `sh -c CODE` would
-                for code in pos[1:2]:
-                    if code.value is None:
-                        _dynamic_code(code, a, "bun exec")
-                    else:
-                        a.run_script(code.value, cmd.cwd, "bun exec")
-                if len(pos) < 2:
-                    a.add(Tier.READ_ONLY, "bun exec with nothing to run")
+                # `bun exec CODE`: the code runs in Bun's shell, as `sh -c CODE` would; with
+                # other words or options (`--cwd DIR`, `--env-file F`) which word is the
+                # code, and where it runs, is not followed
+                if len(args) != 2:
+                    a.add(Tier.HIGH, "bun exec with options or several words runs shell code")
+                elif args[1].value is None:
+                    _dynamic_code(args[1], a, "bun exec")
+                else:
+                    a.run_script(args[1].value, cmd.cwd, "bun exec")
                 return
             if verb in ("install", "add") and any(
                 w.value in ("-g", "--global") or (w.value or "").startswith("-g") for w in pos[1:]
