@@ -116,7 +116,9 @@ class Program:
     (`dotnet sln ../x.sln`, where `dotnet sln list` is a subcommand). `word_patterns` are regular
     expressions searched in every word, each with the tier it sets (`brew install
     https://...`); `value_tiers` are options whose value, when it matches the expression
-    (or is only known at run time), sets the tier (`gh api -X DELETE`)."""
+    (or is only known at run time), sets the tier (`gh api -X DELETE`). `name_opts` take a
+    value that is a name of the project's own, which `word_patterns` do not judge (maven's
+    `-P release` activates the profile `release`; the goal `release:perform` still asks)."""
 
     tier: Tier
     positionals: str | tuple[str, ...]
@@ -169,6 +171,7 @@ class Program:
     default_output: str = ""
     delete_flags: Collection[str] = _NONE
     output_flags: Collection[str] = _NONE
+    name_opts: Collection[str] = _NONE
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -202,6 +205,7 @@ class Program:
                 self.value_tiers,
                 self.outside_opts,
                 self.keyed_read_opts,
+                self.name_opts,
             ),
         )
 
@@ -293,6 +297,7 @@ _SET_FIELDS = (
     "plain_flags",
     "delete_flags",
     "output_flags",
+    "name_opts",
 )
 
 
@@ -4471,13 +4476,18 @@ _TABLE.update(
             "write",
             "creates a temporary file or directory",
             ("-p", "--tmpdir", "--suffix"),
-            dir_opts=("-p", "--tmpdir"),
             read_only_flags=("-u", "--dry-run"),
+            checks=("mktemp_dir",),  # the new name inside the directory -p names
             examples=(
                 ("mktemp -d ./tmp.XXXX", _W),
                 ("mktemp", _W),
                 ("mktemp -u", _R),
+                ("mktemp -p /tmp", _W),
+                ("mktemp -d -p /tmp build.XXXX", _W),
                 ("mktemp -p /home/dev/.config/autostart x.XXXX", _C),
+                ("mktemp -p /home/dev/.ssh", _C),
+                ("mktemp -p /etc", _H),
+                ("mktemp -p /tmp ../home/dev/.ssh/XXXXXX", _C),
             ),
         ),
         "optipng": Program(
@@ -5681,6 +5691,21 @@ _ENGINE_VERBS: dict[str, tuple[Tier, str] | Program] = {
     ),
     "inspect": _INSPECT,
     "build": _IMAGE_BUILD,
+    # a new image in the local engine from a container's files, as `build` makes one; the
+    # changes (`-c "CMD ..."`) are the image's settings, nothing runs
+    "commit": Program(
+        _W,
+        "none",
+        "makes a local image from a container",
+        (
+            *("-a", "--author", "-c", "--change", "-m", "--message", "-f", "--format"),
+            *("--iidfile", "--config"),
+        ),
+        read_opts=("--config",),
+        write_opts=("--iidfile",),
+    ),
+    # another local name for an image (one that had it keeps its id): pushing is `push`
+    "tag": (_W, "gives a local image another name"),
     **dict.fromkeys(("run", "exec", "create", "start"), _RUN_CONTAINER),
     "manifest": Program(
         _R,
@@ -5726,11 +5751,11 @@ _COMPOSE = Program(
 )
 
 
-# An image or a volume written as a tar archive: to standard output, or to the file -o names.
+# An image, a container's files or a volume written as a tar archive: to standard output, or to the file -o names.
 _ENGINE_EXPORT = Program(
     _R,
     "none",
-    "writes an image's or a volume's contents as a tar archive",
+    "writes an image's, a container's or a volume's contents as a tar archive",
     ("-o", "--output"),
     write_opts=("-o", "--output"),
 )
@@ -5760,7 +5785,7 @@ def _engine_object(name: str) -> Program:
     )
     if name == "buildx":
         builds["du"] = (_R, "shows the build cache's disk use")
-    if name in ("image", "volume"):
+    if name in ("image", "volume", "container"):
         builds["save" if name == "image" else "export"] = _ENGINE_EXPORT
     if name == "system":
         builds["connection"] = Program(
@@ -5812,6 +5837,7 @@ _ENGINE = Program(
         "pod": _engine_object("pod"),
         "plugin": _engine_object("plugin"),
         "save": _ENGINE_EXPORT,
+        "export": _ENGINE_EXPORT,  # a container's files, as `save` writes an image's
         "generate": _ENGINE_GENERATE,
         "init": (_W, "writes a Dockerfile, compose.yaml and .dockerignore for the project"),
         "quadlet": Program(
@@ -5843,6 +5869,10 @@ _EXAMPLES.update(
             ("docker plugin ls", _R),
             ("docker plugin install vieux/sshfs", _H),
             ("docker buildx du", _R),
+            ("docker commit -c 'CMD npm start' web app:snapshot", _W),
+            ("docker tag app app:v2", _W),
+            ("docker export -o build/fs.tar web", _W),
+            ("docker export -o /home/dev/.bashrc web", _C),
             ("docker save -o dist/app.tar app", _W),
             ("docker save app", _R),
             ("docker save -o /home/dev/.bashrc app", _C),
@@ -6266,6 +6296,7 @@ def _build_tool(name: str) -> Program:
     homes: tuple[str, ...] = ()
     home_props = ""
     checks: tuple[str, ...] = ()
+    name_opts: tuple[str, ...] = ()
     if name in _DEPENDENCY_FETCH:
         patterns[_DEPENDENCY_FETCH[name]] = (_N, "downloads the project's dependencies")
     if name == "rake":
@@ -6286,6 +6317,7 @@ def _build_tool(name: str) -> Program:
         home_props = r"^-D(?:gradle\.user\.home)=(.*)"
     elif name in ("mvn", "mvnw"):
         value_opts = ("-D", "-P")  # properties and profiles (`-Dexec.args=-c id`)
+        name_opts = ("-P", "--activate-profiles")  # `-P release` names a profile, no goal
         script_opts = ("-f", "--file", "-s", "--settings", "-gs", "--global-settings")
         patterns[r"(?i)(purge-local-repository|install-file|deploy-file)"] = (
             _H,
@@ -6311,6 +6343,7 @@ def _build_tool(name: str) -> Program:
         value_tiers=code,
         word_patterns=patterns,
         checks=checks,
+        name_opts=name_opts,
         runs_code=True,  # the build file, plugins and tests are the project's code
     )
 
@@ -6327,6 +6360,8 @@ _EXAMPLES.update(
             ("mvn dependency:purge-local-repository", _H),
             ("mvn dependency:go-offline", _N),
             ("mvn install release:perform", _H),
+            ("mvn clean -P release package", _W),
+            ("mvn -P release deploy", _H),
             ("mvn -Dmaven.repo.local=/tmp/repo compile", _H),
             ("mvn -Dmaven.repo.local=.m2/repository compile", _W),
             ("mvn exec:exec -Dexec.executable=/bin/sh '-Dexec.args=-c id'", _W),
@@ -9822,12 +9857,52 @@ _TABLE.update(
                 **_same(
                     ("allow", "permit", "grant"), _H, "trusts a directory's .envrc, which runs"
                 ),
+                # touches the .envrc it finds so that the shell's hook loads it again on the
+                # next prompt; nothing runs, and what is not trusted stays untrusted
+                "reload": (_W, "marks the directory's .envrc changed (its time only)"),
             },
             examples=(
                 ("direnv status", _R),
+                ("direnv reload", _W),
                 ("direnv allow", _H),
                 ("direnv exec . make", _H),
                 ("direnv edit .", _H),
+            ),
+        ),
+        # Perl's rename (File::Rename: `rename`, `prename`, `file-rename`, `perl-rename`):
+        # an expression, then the files it renames
+        **{
+            n: Program(
+                _W,
+                "none",
+                "renames files by a Perl expression",
+                ("-e", "-E"),
+                read_only_flags=("-n", "--nono", "--no-act", "--just-print"),
+                checks=("perl_rename",),  # the expression, and the paths it may give
+                examples=(
+                    (f"{n} 's/\\.bak$//' *.bak", _W),
+                    (f"{n} 'y/A-Z/a-z/' *", _W),
+                    (f"{n} -n 's/x/y/' *", _R),
+                    (f"{n} 's/\\.sample$//' .git/hooks/*.sample", _C),
+                    (f"{n} 'y/a-z/A-Z/' /home/dev/.ssh/*", _C),
+                    (f"{n} 's/x/system(\"id\")/e' *", _H),
+                    (f"{n} 's/^x//' x.claude", _H),
+                    (f"{n} -f 'y/A-Z/a-z/' *", _H),
+                ),
+            )
+            for n in ("rename", "prename", "file-rename", "perl-rename")
+        },
+        # tox-quickstart asks its questions, then writes tox.ini in the directory named
+        # (the current one without)
+        "tox-quickstart": Program(
+            _W,
+            "project",
+            "writes a tox.ini for the project",
+            default_output="tox.ini",
+            examples=(
+                ("tox-quickstart", _W),
+                ("tox-quickstart tools/lint", _W),
+                ("tox-quickstart /home/dev/other", _H),
             ),
         ),
         "volta": Program(
@@ -12714,6 +12789,7 @@ GIT_HIGH = frozenset(
         "replace",
         "prune",
         "update-ref",
+        "symbolic-ref",  # judged by its operands (programs/git.py)
         "send-email",
         "request-pull",
         "daemon",
@@ -12787,6 +12863,88 @@ NPM_READ = frozenset(
         "version-check",
     }
 )
+# npm's own names for its commands (its lib/utils/cmd-list.js `aliases`: short names and
+# common typos), judged as the command each names: `npm rb` rebuilds, `npm unlink` and `npm
+# r` uninstall, `npm x` is `npm exec`, `npm c` is `npm config`, `npm isntall` installs.
+NPM_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        **dict.fromkeys(("author",), "owner"),
+        **dict.fromkeys(("home",), "docs"),
+        **dict.fromkeys(("issues",), "bugs"),
+        **dict.fromkeys(("info", "show", "v"), "view"),
+        **dict.fromkeys(("find", "s", "se"), "search"),
+        **dict.fromkeys(
+            ("add", "i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal"),
+            "install",
+        ),
+        "isntall": "install",
+        **dict.fromkeys(("unlink", "remove", "rm", "r", "un"), "uninstall"),
+        "rb": "rebuild",
+        "list": "ls",
+        "ln": "link",
+        **dict.fromkeys(("create", "innit"), "init"),
+        "it": "install-test",
+        **dict.fromkeys(("cit", "clean-install-test", "sit"), "install-ci-test"),
+        **dict.fromkeys(("u", "up", "upgrade", "udpate"), "update"),
+        "c": "config",
+        **dict.fromkeys(("tst", "t"), "test"),
+        "ddp": "dedupe",
+        **dict.fromkeys(("run-script", "rum", "urn"), "run"),
+        **dict.fromkeys(("clean-install", "ic", "install-clean", "isntall-clean"), "ci"),
+        "x": "exec",
+        "why": "explain",
+        "la": "ll",
+        "verison": "version",
+        "hlep": "help",
+        "dist-tags": "dist-tag",
+        "ogr": "org",
+        "add-user": "adduser",
+    }
+)
+
+
+# pnpm's other names for its commands (each command's `commandNames`); `m`, `multi` and
+# `recursive` are `-r`: the command after them runs in every package of the workspace.
+PNPM_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "i": "install",
+        "it": "install-test",
+        **dict.fromkeys(("up", "upgrade"), "update"),
+        **dict.fromkeys(("uninstall", "rm", "un", "uni"), "remove"),
+        "ln": "link",
+        "dislink": "unlink",
+        "rb": "rebuild",
+        "ls": "list",
+        "la": "ll",
+        "run-script": "run",
+        **dict.fromkeys(("t", "tst"), "test"),
+        "c": "config",
+        **dict.fromkeys(("m", "multi", "recursive"), "--recursive"),
+    }
+)
+
+
+# bun's other names for its commands (its command table in cli.zig): `c` creates a project
+# from a template it downloads, `a` adds, `i` installs, `r`, `rm` and `uninstall` remove.
+BUN_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "c": "create",
+        "a": "add",
+        "i": "install",
+        **dict.fromkeys(("r", "rm", "uninstall"), "remove"),
+        "bun": "build",
+    }
+)
+
+
+def npm_command(word: str) -> str:
+    """The npm command a first operand names, as npm reads it: camelCase spelled with
+    dashes (`installTest`), then its alias table."""
+    if any(ch.isupper() for ch in word):
+        word = re.sub(r"[A-Z]", lambda m: "-" + m.group(0).lower(), word)
+    return NPM_ALIASES.get(word, word)
+
+
 # npm's commands that run the project's scripts (package.json `scripts`, lifecycle hooks):
 # workspace work, and workspace code run (tool_tables' `_NPM_RUNS_CODE` adds installs)
 NPM_SCRIPT_COMMANDS = frozenset(
@@ -13307,6 +13465,11 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git lfs fsck", Tier.WORKSPACE),
                 ("git lfs prune", Tier.HIGH),
                 ("git lfs dedup", Tier.WORKSPACE),
+                ("git symbolic-ref --short HEAD", _R),
+                ("git symbolic-ref refs/remotes/origin/HEAD refs/remotes/origin/main", _W),
+                ("git symbolic-ref -d refs/remotes/origin/HEAD", _W),
+                ("git symbolic-ref HEAD ../../x", Tier.HIGH),
+                ("git symbolic-ref refs/heads/main refs/heads/other", Tier.HIGH),
             ),
             subcommands=_GIT_SUBCOMMANDS,
         ),
@@ -13327,6 +13490,16 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("npm install lodash", Tier.NETWORK),
                 ("npm uninstall -g typescript", Tier.HIGH),
                 ("npm publish", Tier.HIGH),
+                ("npm rb", Tier.WORKSPACE),
+                ("npm unlink my-lib", Tier.WORKSPACE),
+                ("npm unlink -g my-lib", Tier.HIGH),
+                ("npm x --no-install eslint src/", Tier.WORKSPACE),
+                ("npm x cowsay", Tier.HIGH),
+                ("npm ln ../lib", Tier.HIGH),
+                ("npm c get registry", _R),
+                ("npm c set registry https://x.example", Tier.HIGH),
+                ("npm s lodash", _R),
+                ("npm isntall lodash", Tier.NETWORK),
             ),
         ),
     }
