@@ -105,9 +105,19 @@ _SYSTEM_SECRETS = (
     "/etc/rancher/k3s/k3s.yaml",
     "/etc/mysql/debian.cnf",
     "/etc/sssd",
+    # WireGuard's and OpenVPN's private keys, Tailscale's node key, netplan's Wi-Fi
+    # passwords, the kubelet's cluster credentials, CUPS's printer passwords
+    "/etc/wireguard",
+    "/etc/openvpn",
+    "/var/lib/tailscale",
+    "/etc/netplan",
+    "/var/lib/kubelet/kubeconfig",
+    "/var/lib/kubelet/pki",
+    "/etc/cups/printers.conf",
 )
 _SECRET_NAMES = (
     "ssh_host_*_key",  # /etc/ssh's private host keys (its configuration is no secret)
+    "krb5cc_*",  # Kerberos ticket caches (/tmp/krb5cc_1000): a live login to every service
     ".env",
     ".env.*",
     "*.pem",
@@ -589,14 +599,30 @@ def is_secret(path: str, home: str) -> bool:
     return ("*" in path or "?" in path or "[" in path) and _wildcard_home_secret(path, home)
 
 
+def _below_a_home_glob(path: str, home: str) -> list[str] | None:
+    """The components below a home directory that leading wildcards can match (`/home/*/x`,
+    `/h*/d?v/x`: the user's own, or any user's under /home or /Users), or None."""
+    parts = path.strip("/").split("/")
+    for root in (home.strip("/").split("/"), ["home", "*"], ["Users", "*"]):
+        if len(parts) > len(root) and all(
+            h == "*" or fnmatch.fnmatchcase(h, p) for p, h in zip(parts, root, strict=False)
+        ):
+            return parts[len(root) :]
+    return None
+
+
 @functools.lru_cache(maxsize=1024)
 def _wildcard_home_secret(path: str, home: str) -> bool:
     """Whether a wildcard below the home directory (`~/.ss?`, `~/.a[w]s/config`, `~/.s*h`)
     matches a credential directory or file there, or a path below one. As in bash, a name
     starting with a dot is matched only by a pattern starting with one."""
-    if not path.startswith(home.rstrip("/") + "/"):
-        return False
-    parts = path[len(home.rstrip("/")) + 1 :].split("/")
+    if path.startswith(home.rstrip("/") + "/"):
+        parts = path[len(home.rstrip("/")) + 1 :].split("/")
+    else:
+        below = _below_a_home_glob(path, home)
+        if below is None:
+            return False
+        parts = below
     for base in _HOME_SECRETS:
         names = base.split("/")
         if len(parts) >= len(names) and all(
@@ -817,6 +843,8 @@ def _zone(path: str, workspace: str, home: str, is_home: bool, is_root: bool) ->
         return "other"
     if _under(path, home):
         return "home"
+    if ("*" in path or "?" in path or "[" in path) and _below_a_home_glob(path, home):
+        return "home"  # `/home/*/notes.txt`: a wildcard that can name the home directory
     if _SCRATCH_BASES.holds(path) and path not in _SCRATCH:
         return None  # scratch or shared_tmp: see place_of
     if is_root or _SYSTEM_BASES.holds(path) or path in _SCRATCH:

@@ -125,7 +125,9 @@ class Program:
     (`dotnet sln ../x.sln`, where `dotnet sln list` is a subcommand). `word_patterns` are regular
     expressions searched in every word, each with the tier it sets (`brew install
     https://...`); `value_tiers` are options whose value, when it matches the expression
-    (or is only known at run time), sets the tier (`gh api -X DELETE`)."""
+    (or is only known at run time), sets the tier (`gh api -X DELETE`). `name_opts` take a
+    value that is a name of the project's own, which `word_patterns` do not judge (maven's
+    `-P release` activates the profile `release`; the goal `release:perform` still asks)."""
 
     tier: Tier
     positionals: str | tuple[str, ...]
@@ -181,6 +183,7 @@ class Program:
     default_output: str = ""
     delete_flags: Collection[str] = _NONE
     output_flags: Collection[str] = _NONE
+    name_opts: Collection[str] = _NONE
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -215,6 +218,7 @@ class Program:
                 self.outside_opts,
                 self.toolchain_opts,
                 self.keyed_read_opts,
+                self.name_opts,
             ),
         )
 
@@ -307,6 +311,7 @@ _SET_FIELDS = (
     "plain_flags",
     "delete_flags",
     "output_flags",
+    "name_opts",
 )
 
 
@@ -622,6 +627,14 @@ _TABLE: dict[str, Program] = {
         ("--arg", "--argjson", "--indent", "-L", "--tab", "--args", "--jsonargs"),
         skip_first=True,
         read_pair_opts=("--slurpfile", "--rawfile"),
+        # `import "PATH" as $d` reads PATH.json from the module search path (-L DIR)
+        word_patterns={
+            r"\b(?:import|include)\s*\"": (
+                Tier.HIGH,
+                "jq loads modules or JSON data from its search path",
+            )
+        },
+        read_opts=("-f", "--from-file"),
     ),
     "uniq": Program(_R, "read", "filters lines", ("-f", "-s", "-w")),
     "sort": Program(
@@ -679,7 +692,20 @@ _TABLE: dict[str, Program] = {
         Tier.WORKSPACE, "none", "patches files in the workspace", ("-p", "-i", "-d", "-o", "-r")
     ),
     "yq": Program(
-        _R, "read", "filters YAML", ("--arg",), write_flags=("-i", "--inplace"), skip_first=True
+        _R,
+        "read",
+        "filters YAML",
+        ("--arg",),
+        write_flags=("-i", "--inplace"),
+        skip_first=True,
+        # load("F"), load_str, load_xml, load_props, load_base64: read the file F names
+        word_patterns={
+            r"\bload(?:_[a-z0-9]+)?\s*\(": (
+                Tier.HIGH,
+                "yq's load() reads a file the expression names",
+            )
+        },
+        read_opts=("--from-file",),
     ),
     "prettier": Program(
         Tier.WORKSPACE,
@@ -884,6 +910,11 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
         ("jq -n --arg v 1 '$v'", _R),
         ("jq -n --slurpfile cfg config.json '$cfg'", _R),
         ("jq -n --rawfile k ~/.ssh/id_rsa '$k'", Tier.CRITICAL),
+        ("jq -n -L /home/dev 'import \".docker/config\" as $c; $c'", Tier.HIGH),
+        ("jq -n 'include \"lib\"; main'", Tier.HIGH),
+        ("jq -f filters/summary.jq data.json", _R),
+        ("jq -f ~/.netrc data.json", Tier.CRITICAL),
+        ("jq '.imports | length' package.json", _R),
     ),
     "mkdir": (
         ("mkdir -p build/out", Tier.WORKSPACE),
@@ -912,7 +943,13 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
         ("zstd -d ~/.profile.zst", Tier.CRITICAL),
         ("zstd -dc logs/app.log.zst", _R),
     ),
-    "yq": (("yq .version chart.yaml", _R), ("yq -i '.a=1' config.yaml", Tier.WORKSPACE)),
+    "yq": (
+        ("yq .version chart.yaml", _R),
+        ("yq -i '.a=1' config.yaml", Tier.WORKSPACE),
+        ("yq '.a = load(\"/home/dev/.kube/config\")' x.yaml", Tier.HIGH),
+        ("yq '.b = load_str(\"/home/dev/.netrc\")' x.yaml", Tier.HIGH),
+        ("yq '.download' values.yaml", _R),
+    ),
     "gofmt": (("gofmt -l .", _R), ("gofmt -w main.go", Tier.WORKSPACE)),
     "shfmt": (("shfmt -d scripts", _R), ("shfmt -w scripts/run.sh", Tier.WORKSPACE)),
     "clang-format": (("clang-format src/a.c", _R), ("clang-format -i src/a.c", Tier.WORKSPACE)),
@@ -4638,13 +4675,18 @@ _TABLE.update(
             "write",
             "creates a temporary file or directory",
             ("-p", "--tmpdir", "--suffix"),
-            dir_opts=("-p", "--tmpdir"),
             read_only_flags=("-u", "--dry-run"),
+            checks=("mktemp_dir",),  # the new name inside the directory -p names
             examples=(
                 ("mktemp -d ./tmp.XXXX", _W),
                 ("mktemp", _W),
                 ("mktemp -u", _R),
+                ("mktemp -p /tmp", _W),
+                ("mktemp -d -p /tmp build.XXXX", _W),
                 ("mktemp -p /home/dev/.config/autostart x.XXXX", _C),
+                ("mktemp -p /home/dev/.ssh", _C),
+                ("mktemp -p /etc", _H),
+                ("mktemp -p /tmp ../home/dev/.ssh/XXXXXX", _C),
             ),
         ),
         "optipng": Program(
@@ -5848,6 +5890,21 @@ _ENGINE_VERBS: dict[str, tuple[Tier, str] | Program] = {
     ),
     "inspect": _INSPECT,
     "build": _IMAGE_BUILD,
+    # a new image in the local engine from a container's files, as `build` makes one; the
+    # changes (`-c "CMD ..."`) are the image's settings, nothing runs
+    "commit": Program(
+        _W,
+        "none",
+        "makes a local image from a container",
+        (
+            *("-a", "--author", "-c", "--change", "-m", "--message", "-f", "--format"),
+            *("--iidfile", "--config"),
+        ),
+        read_opts=("--config",),
+        write_opts=("--iidfile",),
+    ),
+    # another local name for an image (one that had it keeps its id): pushing is `push`
+    "tag": (_W, "gives a local image another name"),
     **dict.fromkeys(("run", "exec", "create", "start"), _RUN_CONTAINER),
     "manifest": Program(
         _R,
@@ -5893,11 +5950,11 @@ _COMPOSE = Program(
 )
 
 
-# An image or a volume written as a tar archive: to standard output, or to the file -o names.
+# An image, a container's files or a volume written as a tar archive: to standard output, or to the file -o names.
 _ENGINE_EXPORT = Program(
     _R,
     "none",
-    "writes an image's or a volume's contents as a tar archive",
+    "writes an image's, a container's or a volume's contents as a tar archive",
     ("-o", "--output"),
     write_opts=("-o", "--output"),
 )
@@ -5927,7 +5984,7 @@ def _engine_object(name: str) -> Program:
     )
     if name == "buildx":
         builds["du"] = (_R, "shows the build cache's disk use")
-    if name in ("image", "volume"):
+    if name in ("image", "volume", "container"):
         builds["save" if name == "image" else "export"] = _ENGINE_EXPORT
     if name == "system":
         builds["connection"] = Program(
@@ -5979,6 +6036,7 @@ _ENGINE = Program(
         "pod": _engine_object("pod"),
         "plugin": _engine_object("plugin"),
         "save": _ENGINE_EXPORT,
+        "export": _ENGINE_EXPORT,  # a container's files, as `save` writes an image's
         "generate": _ENGINE_GENERATE,
         "init": (_W, "writes a Dockerfile, compose.yaml and .dockerignore for the project"),
         "quadlet": Program(
@@ -6010,6 +6068,10 @@ _EXAMPLES.update(
             ("docker plugin ls", _R),
             ("docker plugin install vieux/sshfs", _H),
             ("docker buildx du", _R),
+            ("docker commit -c 'CMD npm start' web app:snapshot", _W),
+            ("docker tag app app:v2", _W),
+            ("docker export -o build/fs.tar web", _W),
+            ("docker export -o /home/dev/.bashrc web", _C),
             ("docker save -o dist/app.tar app", _W),
             ("docker save app", _R),
             ("docker save -o /home/dev/.bashrc app", _C),
@@ -6477,6 +6539,7 @@ def _build_tool(name: str) -> Program:
     agent = r"(?:javaagent|agentpath):([^=\s]+)"
     programs = ""
     toolchains = ""
+    name_opts: tuple[str, ...] = ()
     if name in _DEPENDENCY_FETCH:
         patterns[_DEPENDENCY_FETCH[name]] = (_N, "downloads the project's dependencies")
     if name == "rake":
@@ -6502,6 +6565,7 @@ def _build_tool(name: str) -> Program:
         toolchains = r"^-[DP]org\.gradle\.java\.(?:home|installations\.paths)=(.+)"
     elif name in ("mvn", "mvnw"):
         value_opts = ("-D", "-P")  # properties and profiles (`-Dexec.args=-c id`)
+        name_opts = ("-P", "--activate-profiles")  # `-P release` names a profile, no goal
         script_opts = ("-f", "--file", "-s", "--settings", "-gs", "--global-settings")
         # toolchains.xml names the JDKs (and their programs) that plugins run
         script_opts += ("-t", "--toolchains", "-gt", "--global-toolchains")
@@ -6554,6 +6618,7 @@ def _build_tool(name: str) -> Program:
         value_tiers=code,
         word_patterns=patterns,
         checks=checks,
+        name_opts=name_opts,
         runs_code=True,  # the build file, plugins and tests are the project's code
     )
 
@@ -6570,6 +6635,8 @@ _EXAMPLES.update(
             ("mvn dependency:purge-local-repository", _H),
             ("mvn dependency:go-offline", _N),
             ("mvn install release:perform", _H),
+            ("mvn clean -P release package", _W),
+            ("mvn -P release deploy", _H),
             ("mvn -Dmaven.repo.local=/tmp/repo compile", _H),
             ("mvn -Dmaven.repo.local=.m2/repository compile", _W),
             ("mvn -t /tmp/toolchains.xml test", _H),
@@ -10078,12 +10145,52 @@ _TABLE.update(
                 **_same(
                     ("allow", "permit", "grant"), _H, "trusts a directory's .envrc, which runs"
                 ),
+                # touches the .envrc it finds so that the shell's hook loads it again on the
+                # next prompt; nothing runs, and what is not trusted stays untrusted
+                "reload": (_W, "marks the directory's .envrc changed (its time only)"),
             },
             examples=(
                 ("direnv status", _R),
+                ("direnv reload", _W),
                 ("direnv allow", _H),
                 ("direnv exec . make", _H),
                 ("direnv edit .", _H),
+            ),
+        ),
+        # Perl's rename (File::Rename: `rename`, `prename`, `file-rename`, `perl-rename`):
+        # an expression, then the files it renames
+        **{
+            n: Program(
+                _W,
+                "none",
+                "renames files by a Perl expression",
+                ("-e", "-E"),
+                read_only_flags=("-n", "--nono", "--no-act", "--just-print"),
+                checks=("perl_rename",),  # the expression, and the paths it may give
+                examples=(
+                    (f"{n} 's/\\.bak$//' *.bak", _W),
+                    (f"{n} 'y/A-Z/a-z/' *", _W),
+                    (f"{n} -n 's/x/y/' *", _R),
+                    (f"{n} 's/\\.sample$//' .git/hooks/*.sample", _C),
+                    (f"{n} 'y/a-z/A-Z/' /home/dev/.ssh/*", _C),
+                    (f"{n} 's/x/system(\"id\")/e' *", _H),
+                    (f"{n} 's/^x//' x.claude", _H),
+                    (f"{n} -f 'y/A-Z/a-z/' *", _H),
+                ),
+            )
+            for n in ("rename", "prename", "file-rename", "perl-rename")
+        },
+        # tox-quickstart asks its questions, then writes tox.ini in the directory named
+        # (the current one without)
+        "tox-quickstart": Program(
+            _W,
+            "project",
+            "writes a tox.ini for the project",
+            default_output="tox.ini",
+            examples=(
+                ("tox-quickstart", _W),
+                ("tox-quickstart tools/lint", _W),
+                ("tox-quickstart /home/dev/other", _H),
             ),
         ),
         "volta": Program(
@@ -10442,7 +10549,12 @@ _TABLE.update(
                 ),
                 **dict.fromkeys(
                     ("x", "xv", "xo", "xvo"),
-                    Program(_W, ("read", "none"), "extracts members into the current directory"),
+                    Program(
+                        _W,
+                        ("read", "none"),
+                        "extracts members into the current directory",
+                        dir_opts=("--output",),  # binutils 2.34+: `--output=DIR` extracts there
+                    ),
                 ),
                 **dict.fromkeys(
                     ("r", "rs", "rc", "rcs", "cr", "crs", "q", "qs", "s", "d", "ru", "rv", "rcv"),
@@ -10453,6 +10565,9 @@ _TABLE.update(
             examples=(
                 ("ar t build/libcore.a", _R),
                 ("ar x build/libcore.a", _W),
+                ("ar x build/libcore.a --output=build/objs", _W),
+                ("ar x build/lib.a --output=/home/dev", _H),
+                ("ar x --output /home/dev/.config/autostart build/lib.a", _C),
                 ("ar rcs build/libcore.a build/a.o", _W),
                 ("ar rcs /home/dev/.local/lib/libc.a a.o", _H),
             ),
@@ -12962,6 +13077,7 @@ GIT_HIGH = frozenset(
         "replace",
         "prune",
         "update-ref",
+        "symbolic-ref",  # judged by its operands (programs/git.py)
         "send-email",
         "request-pull",
         "daemon",
@@ -13035,6 +13151,88 @@ NPM_READ = frozenset(
         "version-check",
     }
 )
+# npm's own names for its commands (its lib/utils/cmd-list.js `aliases`: short names and
+# common typos), judged as the command each names: `npm rb` rebuilds, `npm unlink` and `npm
+# r` uninstall, `npm x` is `npm exec`, `npm c` is `npm config`, `npm isntall` installs.
+NPM_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        **dict.fromkeys(("author",), "owner"),
+        **dict.fromkeys(("home",), "docs"),
+        **dict.fromkeys(("issues",), "bugs"),
+        **dict.fromkeys(("info", "show", "v"), "view"),
+        **dict.fromkeys(("find", "s", "se"), "search"),
+        **dict.fromkeys(
+            ("add", "i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal"),
+            "install",
+        ),
+        "isntall": "install",
+        **dict.fromkeys(("unlink", "remove", "rm", "r", "un"), "uninstall"),
+        "rb": "rebuild",
+        "list": "ls",
+        "ln": "link",
+        **dict.fromkeys(("create", "innit"), "init"),
+        "it": "install-test",
+        **dict.fromkeys(("cit", "clean-install-test", "sit"), "install-ci-test"),
+        **dict.fromkeys(("u", "up", "upgrade", "udpate"), "update"),
+        "c": "config",
+        **dict.fromkeys(("tst", "t"), "test"),
+        "ddp": "dedupe",
+        **dict.fromkeys(("run-script", "rum", "urn"), "run"),
+        **dict.fromkeys(("clean-install", "ic", "install-clean", "isntall-clean"), "ci"),
+        "x": "exec",
+        "why": "explain",
+        "la": "ll",
+        "verison": "version",
+        "hlep": "help",
+        "dist-tags": "dist-tag",
+        "ogr": "org",
+        "add-user": "adduser",
+    }
+)
+
+
+# pnpm's other names for its commands (each command's `commandNames`); `m`, `multi` and
+# `recursive` are `-r`: the command after them runs in every package of the workspace.
+PNPM_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "i": "install",
+        "it": "install-test",
+        **dict.fromkeys(("up", "upgrade"), "update"),
+        **dict.fromkeys(("uninstall", "rm", "un", "uni"), "remove"),
+        "ln": "link",
+        "dislink": "unlink",
+        "rb": "rebuild",
+        "ls": "list",
+        "la": "ll",
+        "run-script": "run",
+        **dict.fromkeys(("t", "tst"), "test"),
+        "c": "config",
+        **dict.fromkeys(("m", "multi", "recursive"), "--recursive"),
+    }
+)
+
+
+# bun's other names for its commands (its command table in cli.zig): `c` creates a project
+# from a template it downloads, `a` adds, `i` installs, `r`, `rm` and `uninstall` remove.
+BUN_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "c": "create",
+        "a": "add",
+        "i": "install",
+        **dict.fromkeys(("r", "rm", "uninstall"), "remove"),
+        "bun": "build",
+    }
+)
+
+
+def npm_command(word: str) -> str:
+    """The npm command a first operand names, as npm reads it: camelCase spelled with
+    dashes (`installTest`), then its alias table."""
+    if any(ch.isupper() for ch in word):
+        word = re.sub(r"[A-Z]", lambda m: "-" + m.group(0).lower(), word)
+    return NPM_ALIASES.get(word, word)
+
+
 # npm's commands that run the project's scripts (package.json `scripts`, lifecycle hooks):
 # workspace work, and workspace code run (tool_tables' `_NPM_RUNS_CODE` adds installs)
 NPM_SCRIPT_COMMANDS = frozenset(
@@ -13555,6 +13753,11 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("git lfs fsck", Tier.WORKSPACE),
                 ("git lfs prune", Tier.HIGH),
                 ("git lfs dedup", Tier.WORKSPACE),
+                ("git symbolic-ref --short HEAD", _R),
+                ("git symbolic-ref refs/remotes/origin/HEAD refs/remotes/origin/main", _W),
+                ("git symbolic-ref -d refs/remotes/origin/HEAD", _W),
+                ("git symbolic-ref HEAD ../../x", Tier.HIGH),
+                ("git symbolic-ref refs/heads/main refs/heads/other", Tier.HIGH),
             ),
             subcommands=_GIT_SUBCOMMANDS,
         ),
@@ -13575,6 +13778,16 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 ("npm install lodash", Tier.NETWORK),
                 ("npm uninstall -g typescript", Tier.HIGH),
                 ("npm publish", Tier.HIGH),
+                ("npm rb", Tier.WORKSPACE),
+                ("npm unlink my-lib", Tier.WORKSPACE),
+                ("npm unlink -g my-lib", Tier.HIGH),
+                ("npm x --no-install eslint src/", Tier.WORKSPACE),
+                ("npm x cowsay", Tier.HIGH),
+                ("npm ln ../lib", Tier.HIGH),
+                ("npm c get registry", _R),
+                ("npm c set registry https://x.example", Tier.HIGH),
+                ("npm s lodash", _R),
+                ("npm isntall lodash", Tier.NETWORK),
             ),
         ),
     }

@@ -499,11 +499,14 @@ def _expanded_words(words: list[str], cwd: str | None, home: str) -> list[Word] 
 
 
 def _lookup_plain(name: str, cwd: str | None, home: str) -> str | None:
-    """`_lookup` with no variable set: what `$HOME` and `$PWD` hold, None for the rest."""
+    """`_lookup` with no variable set: what `$HOME`, `$PWD` and `$IFS` hold (bash sets IFS
+    at start-up, so an unquoted `x$IFS--pre=sh` is two words), None for the rest."""
     if name == "HOME":
         return home
     if name == "PWD":
         return cwd
+    if name == "IFS":
+        return _IFS_WHITESPACE
     return None
 
 
@@ -1023,6 +1026,10 @@ class _Walker:
                     )
                 )
         elif kind in ("declaration_command", "unset_command"):
+            for element in _ELEMENT.finditer(self.text(node)):
+                # `unset 'b[x]'`: an indexed array's subscript is arithmetic
+                if self._arithmetic_payload(self.text(node), element.group(1), state):
+                    break
             assigns: list[tuple[str, Word]] = []
             names: list[Word] = []
             before = len(self.commands)
@@ -1517,11 +1524,19 @@ class _Walker:
     def assignment(self, node: Node, state: _State, context: str, record: bool) -> tuple[str, Word]:
         name_node = node.child_by_field_name("name")
         if name_node is not None and self.kinds[name_node.kind_id] == "subscript":
-            # `m[$(cmd)]=1`: the subscript runs before the assignment.
+            # `m[$(cmd)]=1`: the subscript runs before the assignment (and `m[x]=1`
+            # evaluates x as arithmetic).
             self.substitutions(name_node, state, context)
+            index = name_node.child_by_field_name("index")
+            if index is not None:
+                self._arithmetic_payload(self.text(node), self.text(index), state)
         value_node = node.child_by_field_name("value")
         name = self.strict_text(name_node) if name_node is not None else ""
         if value_node is not None and self.kinds[value_node.kind_id] == "array":
+            for listed in _ARRAY_INDEX.finditer(self.text(value_node)):
+                # `b=([x]=1)`: an indexed array's subscript is arithmetic
+                if self._arithmetic_payload(self.text(node), listed.group(1), state):
+                    break
             # `x=(a ~/.ssh/id_rsa)`: each element is known by its index (`${x[1]}`)
             items: list[Word] = []
             for child in value_node.named_children:
@@ -2069,6 +2084,13 @@ class _Walker:
                 )
             )
             return
+        arithmetic = _ARITHMETIC_PARTS.match(text)
+        if arithmetic is not None:
+            # `x='a[$(cmd)]'; echo ${b[x]}`, `${b:x}`: an indexed array's subscript and a
+            # substring's offset and length are arithmetic
+            parts = (arithmetic.group(1) or "") + " " + (arithmetic.group(2) or "")
+            if self._arithmetic_payload(text, parts, state):
+                return
         indirect = _INDIRECT.fullmatch(text)
         if indirect is not None:
             name = indirect.group(1)
@@ -2082,6 +2104,23 @@ class _Walker:
                         "time (an array subscript in it runs commands)",
                     )
                 )
+
+    def _arithmetic_payload(self, text: str, expression: str, state: _State) -> bool:
+        """`x='a[$(cmd)]'`, then x named in arithmetic (an indexed array's subscript, a
+        substring's offset): arithmetic evaluates x's value as an expression, and the
+        subscript in that value runs its command. Notes it; whether it did."""
+        for name in _IDENT.findall(expression):
+            value = state.vars.get(name)
+            if value is not None and ("$(" in value or "`" in value):
+                self.notes.append(
+                    (
+                        Tier.HIGH,
+                        f"arithmetic in `{text[:40]}` evaluates the value of {name} "
+                        f"({value[:40]!r}), and the command in it runs",
+                    )
+                )
+                return True
+        return False
 
     def _backticks(self, text: str, state: _State, context: str) -> None:
         """`${x:-`cmd`}`: tree-sitter leaves backticks in an expansion's operand as a plain
@@ -2865,6 +2904,21 @@ def _split(word: Word, state: _State) -> list[Word]:
         and (" " in word.value or "\t" in word.value or "\n" in word.value)
     ):
         return [Word(part, word.text) for part in word.value.split()]
+    if (
+        word.split
+        and word.value is None
+        and word.prefix
+        and not _QUOTES.intersection(word.text)
+        and "\\" not in word.text
+        and (" " in word.prefix or "\t" in word.prefix or "\n" in word.prefix)
+    ):
+        # `.$IFS-exec$IFS/tmp/x$IFS{}`: the known start holds blanks only an unquoted
+        # expansion put there, so the fields before the last blank are words of their own
+        fields = word.prefix.split()
+        if word.prefix[-1] in _IFS_WHITESPACE:
+            return [*(Word(f, word.text) for f in fields), Word(None, word.text, split=True)]
+        last = Word(None, word.text, split=True, prefix=fields[-1], decoded=word.decoded)
+        return [*(Word(f, word.text) for f in fields[:-1]), last]
     return [word]
 
 
@@ -2874,6 +2928,16 @@ _PARAM_DEFAULT = re.compile(r"(:?)([-=?+])(.*)", re.S)
 _PARAM_SUBSTRING = re.compile(r":( *-?\d*)(?::( *-?\d+))?")
 _PARAM_REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _POSITIONAL_SPECIAL = frozenset({"*", "@", "#"})
+# `${name[subscript]...}` and `${#name[subscript]}`: the subscript.
+# `[subscript]=value` in an array's list.
+_ARRAY_INDEX = re.compile(r"\[([^\]]*)\]=")
+# `name[subscript]` given to unset or declare.
+_ELEMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[([^\]]*)\]")
+# `${name[subscript]...}`, `${#name[subscript]}`, `${name:offset:length}`: the parts bash
+# evaluates as arithmetic (a subscript of an indexed array, a substring's bounds).
+_ARITHMETIC_PARTS = re.compile(
+    r"\$\{[#!]?[A-Za-z_][A-Za-z0-9_]*(?:\[([^\]]*)\])?(?::(?![-=+?])([^}]*))?\}?"
+)
 _QUOTES = frozenset("'\"")
 _QUOTED_ALL_ARGUMENTS = re.compile(r'"\$(?:@|\{@[^"$`}]*\})"')
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -213,6 +213,21 @@ def _sysctl_keys(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -
             a.read(Word(path, word.text), cmd.cwd)
 
 
+def _searches_hidden(name: str, args: list[Word]) -> bool:
+    """Whether rg or ag also searches hidden files (`.env`): rg's `--hidden`, `-.` or `-u`
+    given twice (`-uu`), ag's `--hidden` or `-u`/`--unrestricted`. grep -r always does, and
+    ack skips no dotfile."""
+    if name not in ("rg", "ag"):
+        return False
+    values = [w.value or "" for w in args]
+    if "--hidden" in values or (name == "ag" and ({"-u", "--unrestricted"} & set(values))):
+        return True
+    if name != "rg":
+        return False
+    clusters = [v[1:] for v in values if re.fullmatch(r"-[A-Za-z.]+", v)]
+    return any("." in c for c in clusters) or sum(c.count("u") for c in clusters) >= 2
+
+
 def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     """What a search looks for and where: a credential's pattern searched for outside the
     workspace is reconnaissance (`grep -r AKIA /home`, `locate id_ed25519`), and a
@@ -236,7 +251,7 @@ def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         named = [s for s in scopes if s is not None]
         includes = _vals(opts, "--include", "-g", "--glob", "--iglob")  # rg: -g GLOB
         read_selected_secrets(includes, named, cmd, a)
-        if name in ("grep", "egrep", "fgrep"):
+        if name in ("grep", "egrep", "fgrep", "ack") or _searches_hidden(name, args):
             searches_project_secrets(patterns, named, includes, _vals(opts, "--exclude"), cmd, a)
         for word in pos:
             _reads_home_tree(word, cmd, a)
@@ -779,8 +794,112 @@ def _project_dir_anywhere(name: str, args: list[Word], cmd: SimpleCommand, a: An
             a.add(Tier.HIGH, f"{name} works on {_short(where.text)}, outside the workspace")
 
 
+def _mktemp_dir(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`mktemp -p DIR [TEMPLATE]`: a new file (or directory) with a name no file has yet,
+    made inside DIR (`DIR/tmp.XXXXXXXXXX`, or `DIR/TEMPLATE`, which may hold slashes): what
+    is written is that new name, not DIR itself (`-p /tmp` makes a file in temporary space,
+    `-p ~/.ssh` one among the keys). With `-u` nothing is made."""
+    opts, pos = split_opts(args, ("-p", "--tmpdir", "--suffix"))
+    dirs = _vals(opts, "-p", "--tmpdir")
+    dry = _has(opts, "-u", "--dry-run")
+    for place in dirs:
+        if dry:
+            a.read_meta(place, cmd.cwd)
+            continue
+        for template in pos or [Word("tmp.XXXXXXXXXX", "tmp.XXXXXXXXXX")]:
+            if place.value is None or template.value is None:
+                a.write(Word(None, f"{place.text}/{template.text}"), cmd.cwd)
+            else:
+                path = place.value.rstrip("/") + "/" + template.value
+                a.write(Word(path, f"{place.text}/{template.text}"), cmd.cwd)
+
+
+# The Perl expressions of `rename` (File::Rename) that only change characters of a path: a
+# substitution with no code (no `e`/`r` flag, no `@`, `${`, `(?{` or other interpolation, a
+# replacement of plain characters and group references with no `/`), or a transliteration
+# of letters, digits, `_`, `-` and spaces (`y/A-Z/a-z/`). Anything else is Perl code.
+_RENAME_SUBST = re.compile(
+    r"s(?P<d>[/#|,:!])(?P<pat>(?:(?!(?P=d))[^@\\$]|\\.|\$(?=(?P=d)))+)(?P=d)"
+    r"(?P<rep>(?:[\w .+=~%-]|\\[1-9]|\$[1-9])*)(?P=d)[gimsu]*"
+)
+_TR_LIST = r"(?:[A-Za-z0-9_ ]|(?<=[A-Za-z0-9])-(?=[A-Za-z0-9]))*"
+_RENAME_TRANSLIT = re.compile(rf"(?:y|tr)/{_TR_LIST}/{_TR_LIST}/[cdsr]*")
+# A pattern whose every match starts at a dot: `\.` first, neither optional nor one of
+# alternatives.
+_FROM_A_DOT = re.compile(r"\\\.(?![?*{])[^|]*")
+
+
+def _rename_keeps_names_plain(code: str) -> bool:
+    """No component of a path whose components start with no dot can start with one after
+    this expression: a transliteration has no dot, and a substitution either matches from
+    a dot (`s/\\.bak$//`, never where a component starts) or puts a replacement that starts
+    with no dot where its match started."""
+    if _RENAME_TRANSLIT.fullmatch(code):
+        return True
+    m = _RENAME_SUBST.fullmatch(code)
+    if m is None or "(?" in code:
+        return False
+    rep = m.group("rep")
+    if _FROM_A_DOT.fullmatch(m.group("pat")):
+        return True
+    return bool(rep) and not rep.startswith((".", "\\", "$"))
+
+
+def _perl_rename(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`rename 's/\\.bak$//' *.bak`, `rename 'y/A-Z/a-z/' *`: the expression is applied to
+    each path. With an expression that only changes characters and relative paths with no
+    `..` and no dot files, every new path stays below the current directory and no name
+    becomes a dot file (`.git`, `.claude`, `.env`): the files named are written where they
+    are, as `mv a.bak a` writes (File::Rename keeps a file that already has the new name;
+    the older rename of Peder Stray replaces it, as mv does). An expression that is code,
+    or only known at run time, runs as Perl; absolute paths, `..`, dot files and options of
+    other effects (`-C CMD` runs a command) ask, and so does `-f`, which replaces the files
+    that had the new names."""
+    if not args:
+        return  # prints its usage
+    opts, pos = split_opts(args, ("-e", "-E"))
+    codes = _vals(opts, "-e", "-E")
+    if not codes and pos:
+        codes, pos = pos[:1], pos[1:]
+    unknown = [f for f, _ in opts if f not in _RENAME_FLAGS]
+    if not codes or unknown:
+        what = f"the option {unknown[0]}" if unknown else "no expression"
+        a.add(Tier.HIGH, f"{name} with {what} is of unknown effect")
+        return
+    for code in codes:
+        if code.value is None or not _rename_keeps_names_plain(code.value):
+            a.add(Tier.HIGH, f"{name} runs the Perl code {_short(code.text)} on every name")
+            return
+    dry = _has(opts, "-n", "--nono", "--no-act", "--just-print")
+    force = _has(opts, "-f", "--force")
+    if not dry and not pos:
+        a.add(Tier.HIGH, f"{name} renames the files named on its standard input")
+    for word in pos:
+        if dry:
+            a.read_meta(word, cmd.cwd)
+            continue
+        value = word.value
+        parts = (value or "/").removeprefix("./").split("/")
+        if value is None or value.startswith("/") or any(p.startswith(".") for p in parts):
+            a.add(Tier.HIGH, f"{name} gives {_short(word.text)} a name computed from its path")
+        a.write(word, cmd.cwd)
+    if force and not dry:
+        # what is overwritten is whatever has a new name: unknown, ignored data among it
+        a.add(Tier.HIGH, f"{name} -f overwrites the files that hold the new names")
+
+
+_RENAME_FLAGS = frozenset(
+    {
+        *("-v", "--verbose", "-n", "--nono", "--no-act", "--just-print", "-f", "--force"),
+        *("-e", "-E", "-d", "--filename", "--nopath", "--nofullpath"),
+    }
+)
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
+        "perl_rename": _perl_rename,
+        "mktemp_dir": _mktemp_dir,
         "project_dir_anywhere": _project_dir_anywhere,
         "option_lists": _option_lists,
         "install_prefix": _install_prefix,

@@ -808,6 +808,15 @@ def _word_findings(
         if flag in rule.word_tiers:
             tier, why = rule.word_tiers[flag]
             a.add(tier, f"{name} {flag} {why}")
+    if compiled.patterns and rule.name_opts:
+        # the values of `name_opts` are names (`mvn -P release`), not what the patterns judge
+        names: list[Word] = []
+        skip = False
+        for w in args:
+            if not skip:
+                names.append(w)
+            skip = not skip and w.value in rule.name_opts
+        args = names
     for pattern, tier, why in compiled.patterns:
         for word in args:
             if word.value is not None and pattern.search(word.value):

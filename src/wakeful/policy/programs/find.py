@@ -40,6 +40,10 @@ def _find_segment(expr: list[Word], end: int) -> list[Word]:
     return expr[start:end]
 
 
+# find's actions that run a program, delete or write a file.
+_FIND_ACTING = ("-exec", "-ok", "-delete", "-fprint", "-fls")
+
+
 def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     follows = False
     while (
@@ -66,6 +70,12 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
     for s in starts:
         a.read_meta(s, cmd.cwd)
     expr = args[i:]
+    if any(
+        w.value is None and (w.prefix or "").startswith(_FIND_ACTING) for w in args[: i + len(expr)]
+    ):
+        # `.$IFS-exec$IFS/tmp/x$IFS{}`: an action whose command or file is known only at
+        # run time
+        a.add(Tier.HIGH, "runs or writes with an action whose operands are known only at run time")
     follows = follows or any(w.value == "-follow" for w in expr)
     names = [
         expr[k + 1].text
@@ -494,7 +504,52 @@ def listed_in_file(word: Word, cmd: SimpleCommand, a: Analyzer) -> list[Word] | 
     return [Word(n, n) for n in names]
 
 
+# fd's short options that take a value: in a cluster (`-ex`), the rest of it is the value.
+_FD_SHORT_VALUE = frozenset("eEtdSjco")
+
+
+def _fd_exec_words(args: list[Word]) -> list[Word]:
+    """fd's arguments with `-x`/`-X` spelled as its parser accepts them (`-x=CMD`, `-xCMD`,
+    `-Hx CMD`, `--exec=CMD`, `--exec-batch=CMD`) written out as the flag and the program."""
+    out: list[Word] = []
+    for i, w in enumerate(args):
+        v = w.value
+        if v in ("-x", "-X", "--exec", "--exec-batch", "--"):
+            out.extend(args[i:])  # what follows is the command's (or a pattern and paths)
+            break
+        if v is None or not v.startswith("-"):
+            out.append(w)
+            continue
+        if v.startswith(("--exec=", "--exec-batch=")):
+            flag, _, prog = v.partition("=")
+            out += [Word(flag, w.text), Word(prog, w.text)]
+            continue
+        if v.startswith("--"):
+            out.append(w)
+            continue
+        for j, c in enumerate(v[1:], 1):
+            if c in "xX":
+                rest = v[j + 1 :].removeprefix("=")
+                if j > 1:
+                    out.append(Word(v[:j], w.text))
+                out.append(Word("-" + c, w.text))
+                if rest:
+                    out.append(Word(rest, w.text))
+                break
+            if c in _FD_SHORT_VALUE or not c.isalpha():
+                out.append(w)
+                break
+        else:
+            out.append(w)
+            continue
+        if out[-1] is not w and any(x.value in ("-x", "-X") for x in out[-3:]):
+            out.extend(args[i + 1 :])
+            break
+    return out
+
+
 def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    args = _fd_exec_words(args)
     cut = next(
         (i for i, w in enumerate(args) if w.value in ("-x", "--exec", "-X", "--exec-batch")),
         len(args),

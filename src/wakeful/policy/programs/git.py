@@ -145,7 +145,12 @@ def _git_global_options(
 
 
 # Subcommands whose operands are files git reads into the repository.
-_GIT_PATH_READERS = frozenset({"hash-object", "add", "update-index", "stash"})
+_GIT_PATH_READERS = frozenset({"hash-object", "add", "update-index", "stash", "am", "apply"})
+# Options of `git am` and `git apply` that take the next word as their value.
+_GIT_PATCH_TAKES = frozenset(
+    {"--directory", "--exclude", "--include", "--whitespace", "--build-fake-ancestor"}
+    | {"--patch-format", "--resolvemsg", "--quoted-cr", "--empty", "-C", "-p"}
+)
 # Subcommands whose -u/--upload-pack/--receive-pack/--exec name a program git runs remotely
 # (`-u` is --upload-pack only for clone and ls-remote: for push it sets the upstream, for
 # fetch it is --update-head-ok).
@@ -188,6 +193,8 @@ def _git_option_effects(
         for k, v in enumerate(vals):
             if v == "--":
                 paths = True
+            elif k and vals[k - 1] in _GIT_PATCH_TAKES:
+                continue  # `git apply --directory DIR`: an option's value
             elif (
                 paths
                 and not v.startswith(("-", ":"))
@@ -726,6 +733,71 @@ def _git_update_ref(c: _GitCall) -> bool:
     return True
 
 
+# The symbolic refs a link may be set on or deleted: HEAD, and a remote's default branch
+# (`refs/remotes/origin/HEAD`, which `git remote set-head` writes). Turning a branch or a tag
+# into a link drops the commit it named from it, as `update-ref` does.
+_SYMREF_NAME = re.compile(r"HEAD|refs/remotes/[A-Za-z0-9_][A-Za-z0-9._-]*/HEAD")
+# A target git accepts for HEAD: a ref name under refs/ (no `..`, no component starting
+# with a dot or ending in `.lock`), not a path.
+_SYMREF_TARGET = re.compile(
+    r"(?!.*\.\.)(?!.*\.lock(?:/|$))refs/(?:(?!\.)[A-Za-z0-9_.+-]+/)*(?!\.)[A-Za-z0-9_.+-]+"
+)
+# What a read names: a ref under refs/ or one at the top (HEAD, ORIG_HEAD, FETCH_HEAD).
+_SYMREF_READ = re.compile(r"[A-Z][A-Z_]*|" + _SYMREF_TARGET.pattern)
+_SYMREF_READ_FLAGS = frozenset({"-q", "--quiet", "--short", "--recurse", "--no-recurse"})
+
+
+def _git_symbolic_ref(c: _GitCall) -> bool:
+    """`git symbolic-ref NAME` prints where a symbolic ref points; `NAME REF` (with `-m
+    REASON`) points HEAD or a remote's HEAD at a ref, a local change the reflog records;
+    `-d NAME` deletes a remote's HEAD link (git refuses HEAD itself). Anything else (HEAD
+    pointed at a path, a branch made a link, a value only known at run time, an option git
+    does not document) asks."""
+    if c.vals == ["-h"]:
+        c.a.add(Tier.READ_ONLY, "prints its usage", part=c.part)
+        return True
+    operands: list[str] = []
+    delete = False
+    words = iter(c.sargs)
+    for w in words:
+        v = w.value
+        if v is None:
+            operands.append("")  # only known at run time
+        elif v in ("-m",):
+            next(words, None)  # the reason recorded in the reflog
+        elif v.startswith("-m") and not v.startswith("--"):
+            continue
+        elif v in ("-d", "--delete"):
+            delete = True
+        elif v in _SYMREF_READ_FLAGS:
+            continue
+        elif v.startswith("-") and v != "-":
+            operands = []
+            break
+        else:
+            operands.append(v)
+    else:
+        if len(operands) == 1 and _SYMREF_READ.fullmatch(operands[0]) and not delete:
+            c.a.add(Tier.READ_ONLY, "prints where a symbolic ref points", part=c.part)
+            return True
+        name = operands[0] if operands else ""
+        if delete and len(operands) == 1 and name != "HEAD" and _SYMREF_NAME.fullmatch(name):
+            c.a.add(Tier.WORKSPACE, f"deletes the symbolic ref {name} (local)", part=c.part)
+            return True
+        if (
+            not delete
+            and len(operands) == 2
+            and _SYMREF_NAME.fullmatch(name)
+            and _SYMREF_TARGET.fullmatch(operands[1])
+        ):
+            why = f"points the symbolic ref {name} at {operands[1]} (local, in the reflog)"
+            c.a.add(Tier.WORKSPACE, why, part=c.part)
+            return True
+    why = "sets or deletes a symbolic ref other than HEAD's or a remote's, or names no plain ref"
+    c.a.add(Tier.HIGH, why, part=c.part)
+    return True
+
+
 _GIT_CODE: Mapping[str, Callable[[_GitCall], bool]] = MappingProxyType(
     {
         "init": _git_init,
@@ -749,6 +821,7 @@ _GIT_CODE: Mapping[str, Callable[[_GitCall], bool]] = MappingProxyType(
         "difftool": _git_diff,
         "apply": _git_apply,
         "update-ref": _git_update_ref,
+        "symbolic-ref": _git_symbolic_ref,
     }
 )
 

@@ -214,37 +214,185 @@ def h_sed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.read(f, cmd.cwd)
 
 
-_SED_ADDR = re.compile(
-    r"^\s*(?:\d+|\$|/(?:[^/\\]|\\.)*/[IM]*)?(?:\s*,\s*(?:\d+|\$|/(?:[^/\\]|\\.)*/[IM]*|[+~]\d+))?\s*!?\s*"
-)
+_SED_NUMBER = re.compile(r"\d+(?:~\d+)?|\$")
 
 
-_SED_SCRIPT_RE = re.compile(r"[;\n]")
+def _sed_bracket_end(script: str, i: int) -> int:
+    """The index just past the bracket expression opening at script[i] (`[/]`, `[^]x]`,
+    `[[:punct:]/]`), or -1: inside one the delimiter is an ordinary character and a
+    backslash is literal, as GNU sed reads it."""
+    n = len(script)
+    j = i + 1
+    if j < n and script[j] == "^":
+        j += 1
+    if j < n and script[j] == "]":
+        j += 1
+    while j < n and script[j] != "]":
+        if script[j] == "\n":
+            return -1
+        if script[j] == "[" and j + 1 < n and script[j + 1] in ":.=":
+            close = script.find(script[j + 1] + "]", j + 2)
+            if close < 0:
+                return -1
+            j = close + 2
+            continue
+        j += 1
+    return j + 1 if j < n else -1
+
+
+def _sed_field_end(script: str, i: int, delim: str, regex: bool) -> int:
+    """The index of the delimiter that ends the field starting at script[i], or -1. A regex
+    field's bracket expressions may hold the delimiter."""
+    n = len(script)
+    while i < n and script[i] != delim:
+        c = script[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "\n" and delim != "\n":
+            return -1
+        if regex and c == "[":
+            i = _sed_bracket_end(script, i)
+            if i < 0:
+                return -1
+            continue
+        i += 1
+    return i if i < n else -1
+
+
+def _sed_one_address(script: str, i: int) -> int:
+    r"""The index past one address at script[i] (the same index when there is none, -1 when
+    it does not parse): a number, `first~step`, `$`, `/regex/` or `\cregexc` with I and M."""
+    m = _SED_NUMBER.match(script, i)
+    if m:
+        return m.end()
+    if script.startswith("/", i):
+        end = _sed_field_end(script, i + 1, "/", True)
+    elif script.startswith("\\", i) and i + 1 < len(script) and script[i + 1] != "\n":
+        end = _sed_field_end(script, i + 2, script[i + 1], True)
+    else:
+        return i
+    if end < 0:
+        return -1
+    end += 1
+    while end < len(script) and script[end] in "IM":
+        end += 1
+    return end
+
+
+def _sed_address(script: str, i: int) -> int:
+    """The index past the addresses, `!` and blanks before a command, or -1."""
+    n = len(script)
+    i = _sed_one_address(script, i)
+    if i < 0:
+        return -1
+    j = i
+    while j < n and script[j] in " \t":
+        j += 1
+    if j < n and script[j] == ",":
+        j += 1
+        while j < n and script[j] in " \t":
+            j += 1
+        m = re.compile(r"[+~]\d+").match(script, j)
+        i = m.end() if m else _sed_one_address(script, j)
+        if i <= j:
+            return -1
+    while i < n and script[i] in " \t!":
+        i += 1
+    return i
+
+
+# Commands whose argument runs to the end of the line (a file name, a shell command, text).
+_SED_TO_EOL = frozenset("aicrRwWe")
+# Commands with no argument, or an optional number, label or version up to `;`.
+_SED_SIMPLE = frozenset("=dDgGhHnNpPxzFlLqQbtTv:}#")
+
+
+def _sed_commands(script: str) -> list[tuple[str, str]]:
+    """Each command of a sed script with the argument that names a file or a command: ("r",
+    FILE), ("w", FILE), ("e", CMD), ("s", FLAGS) whose `w FILE` is part of FLAGS, ("?", REST)
+    for what does not parse as sed, which stops the walk."""
+    out: list[tuple[str, str]] = []
+    i, n = 0, len(script)
+    while i < n:
+        if script[i] in " \t\n;{}":
+            i += 1
+            continue
+        i = _sed_address(script, i)
+        if i < 0:
+            return [*out, ("?", script)]
+        if i >= n:
+            break
+        op = script[i]
+        if op in "{};":
+            i += 1
+            continue
+        if op in _SED_TO_EOL:
+            end = script.find("\n", i)
+            end = n if end < 0 else end
+            arg = script[i + 1 : end]
+            if op in "aic":
+                # `a\` text continues over lines that end with a backslash
+                while arg.endswith("\\") and end < n:
+                    nxt = script.find("\n", end + 1)
+                    nxt = n if nxt < 0 else nxt
+                    arg, end = script[end + 1 : nxt], nxt
+            out.append((op, arg.strip()))
+            i = end
+        elif op in ("s", "y"):
+            end = -1
+            if i + 1 < n and script[i + 1] not in "\\\n":
+                delim = script[i + 1]
+                first = _sed_field_end(script, i + 2, delim, op == "s")
+                second = _sed_field_end(script, first + 1, delim, False) if first >= 0 else -1
+                end = second + 1 if second >= 0 else -1
+            if end < 0:
+                return [*out, ("?", script[i:])]
+            if op == "y":
+                i = end
+                continue
+            flags_end = end
+            while flags_end < n and script[flags_end] not in ";\n}":
+                if script[flags_end] == "w":  # the file name runs to the end of the line
+                    nl = script.find("\n", flags_end)
+                    flags_end = n if nl < 0 else nl
+                    break
+                flags_end += 1
+            out.append(("s", script[end:flags_end]))
+            i = flags_end
+        elif op in _SED_SIMPLE:
+            if op == "#":
+                nl = script.find("\n", i)
+                i = n if nl < 0 else nl
+                continue
+            i += 1
+            while i < n and script[i] not in ";\n}":
+                i += 1
+        else:
+            return [*out, ("?", script[i:])]
+    return out
 
 
 def _sed_script(script: str, cmd: SimpleCommand, a: Analyzer) -> None:
-    for part in _SED_SCRIPT_RE.split(script):
-        body = _SED_ADDR.sub("", part, count=1).lstrip("{ ")
-        if not body:
-            continue
-        op = body[0]
-        if op == "e":
+    for op, arg in _sed_commands(script):
+        if op == "?":
+            a.add(Tier.HIGH, f"sed script {_short(arg)!r} is not understood")
+        elif op == "e":
             a.add(Tier.HIGH, "sed runs a shell command (e)")
         elif op in ("w", "W"):
-            target = body[1:].strip()
-            if target not in ("/dev/stdout", "/dev/stderr"):
-                a.write(Word(target, target), cmd.cwd)
-        elif op == "s" and len(body) > 1:
-            delim = re.escape(body[1])
-            m = re.match(
-                rf"s{delim}(?:\\.|[^\\])*?{delim}(?:\\.|[^\\])*?{delim}([gpiImMe0-9]*)(w\s*(.*))?",
-                body,
-            )
-            if m:
-                if "e" in m.group(1):
-                    a.add(Tier.HIGH, "sed runs the pattern space as a command (s///e)")
-                if m.group(2):
-                    target = (m.group(3) or "").strip()
+            if arg not in ("/dev/stdout", "/dev/stderr"):
+                a.write(Word(arg, arg), cmd.cwd)
+        elif op in ("r", "R"):
+            # `r FILE` appends FILE's text to the output, `R FILE` one line of it a cycle
+            if arg and arg not in ("/dev/stdin", "-"):
+                a.read(Word(arg, arg), cmd.cwd)
+        elif op == "s":
+            flags, writes, target = arg.partition("w")
+            if "e" in flags:
+                a.add(Tier.HIGH, "sed runs the pattern space as a command (s///e)")
+            if writes:
+                target = target.strip()
+                if target not in ("/dev/stdout", "/dev/stderr"):
                     a.write(Word(target, target), cmd.cwd)
 
 

@@ -8,12 +8,15 @@ import re
 from collections.abc import Mapping
 
 from wakeful.policy.program_rules import (
+    BUN_ALIASES,
     NPM_HIGH,
     NPM_NETWORK,
     NPM_READ,
     NPM_WORKSPACE,
+    PNPM_ALIASES,
     RUNS_PROJECT_CODE,
     YARN_PNPM_HIGH,
+    npm_command,
 )
 from wakeful.policy.programs.assignments import code_env
 from wakeful.policy.programs.inline import (
@@ -572,6 +575,27 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
                 a.write(Word(output, word.text), cmd.cwd)
     if name in ("deno", "bun") and pos:
         verb = pos[0].value
+        if name == "bun" and verb is not None:
+            verb = BUN_ALIASES.get(verb, verb)  # `bun c` is `bun create`, `bun r` remove
+            if verb == "exec":
+                # `bun exec CODE`: the code runs in Bun's shell, as `sh -c CODE` would; with
+                # other words or options (`--cwd DIR`, `--env-file F`) which word is the
+                # code, and where it runs, is not followed
+                if len(args) != 2:
+                    a.add(Tier.HIGH, "bun exec with options or several words runs shell code")
+                elif args[1].value is None:
+                    _dynamic_code(args[1], a, "bun exec")
+                else:
+                    a.run_script(args[1].value, cmd.cwd, "bun exec")
+                return
+            if verb in ("install", "add") and any(
+                w.value in ("-g", "--global") or (w.value or "").startswith("-g") for w in pos[1:]
+            ):
+                a.add(Tier.HIGH, f"bun {verb} -g installs a package for the user")
+                return
+            if verb == "pm" and [w.value for w in pos[1:3]] == ["cache", "rm"]:
+                a.add(Tier.HIGH, "bun pm cache rm empties the user's package cache (~/.bun)")
+                return
         remote = _deno_remote_module(verb, pos[1:]) if name == "deno" else None
         if remote is not None:
             if verb in _DENO_RUNS:
@@ -603,6 +627,20 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
                             Tier.HIGH,
                             f"{name} {verb} runs code in {target.text}, outside the workspace",
                         )
+            return
+        if name == "bun" and verb in ("remove", "rm"):
+            # takes the dependency out of package.json and the lockfile and node_modules:
+            # nothing is downloaded (a global one is the user's, outside the workspace)
+            later, _ = split_opts(pos[1:], ("--cwd", "-c", "--config"))
+            if _has(later, "-g", "--global"):
+                a.add(Tier.HIGH, f"bun {verb} -g removes a package installed for the user")
+            else:
+                a.add(Tier.WORKSPACE, f"bun {verb} removes a dependency of the project")
+                # the install it ends with runs the package's own lifecycle scripts
+                runs_project_code(f"bun {verb} runs the project's package scripts", cmd, a)
+                for place in _vals(later, "--cwd"):
+                    if a.place(place, cmd.cwd).zone != "workspace":
+                        a.add(Tier.HIGH, f"bun {verb} edits the package in {place.text}")
             return
         if verb in ("install", "add", "a", "update", "i", "remove", "rm", "upgrade", "outdated"):
             a.add(Tier.NETWORK, f"{name} {verb} installs packages from the registry")
@@ -888,6 +926,15 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         stop_at_positional=True,
     )
     verb = pos[0].value if pos else ("install" if name in ("yarn", "pnpm") else None)
+    if name == "npm" and verb is not None:
+        verb = npm_command(verb)  # `npm rb` is `npm rebuild`, `npm x` is `npm exec`
+    elif name == "pnpm" and verb is not None:
+        verb = PNPM_ALIASES.get(verb, verb)  # `pnpm ln` is `pnpm link`, `pnpm c` config
+        if verb == "--recursive":
+            # `pnpm m publish` is `pnpm -r publish`: judged as that
+            at = next(i for i, w in enumerate(args) if w is pos[0])
+            h_npm(name, [*args[:at], Word("-r", pos[0].text), *args[at + 1 :]], cmd, a)
+            return
     rest = [w.value or "" for w in pos[1:]]
     if _has(opts, "--registry"):
         a.add(Tier.HIGH, "uses a non-default package registry")
