@@ -78,7 +78,16 @@ class Program:
     outside the workspace needs approval, as a `project` positional does. With
     `workspace_flags` (`bundle config --local`), the entry's tier is workspace at most: the
     change stays in the project. `outside_pattern` is a regular expression for words whose
-    first group is such a path (`-Dmaven.repo.local=DIR`). `keyed_read_opts` take a comma
+    first group is such a path (`-Dmaven.repo.local=DIR`). `program_pattern` is one for words
+    whose first group names a program the build runs (`cmake -DCMAKE_C_COMPILER=PROG`, a
+    `-javaagent:JAR` it loads; with CMake's `;` lists, the first item): judged as `CC=PROG`
+    is, an installed program (a bare name, or under /usr, /bin, /opt) or the workspace's own
+    being the build's, one elsewhere asked, a command line judged as one.
+    `toolchain_pattern` is one for words whose first group is a toolchain, SDK, JDK or
+    package prefix, or a list of them (`-Dorg.gradle.java.home=DIR`,
+    `-DCMAKE_PREFIX_PATH=A;B`): judged as `JAVA_HOME=DIR` is, one installed, the user's or
+    the workspace's being theirs; `toolchain_opts` are options whose value is one (`swift
+    build --toolchain DIR`). `keyed_read_opts` take a comma
     list of KEY=PATH whose paths are read (`docker build --secret id=x,src=FILE`; the keys
     id, type and env name no path). `checks` name checks in programs/checks.py (`CHECKS`) for what
     data cannot express (`mvn -Dexec.executable=X -Dexec.args=...` runs X). With
@@ -159,6 +168,9 @@ class Program:
     workspace_flags: Collection[str] = _NONE
     long_flags: bool = False
     outside_pattern: str = ""
+    program_pattern: str = ""
+    toolchain_pattern: str = ""
+    toolchain_opts: Collection[str] = _NONE
     keyed_read_opts: Collection[str] = _NONE
     checks: tuple[str, ...] = ()
     strict_options: bool = False
@@ -204,6 +216,7 @@ class Program:
                 self.suffix_opts,
                 self.value_tiers,
                 self.outside_opts,
+                self.toolchain_opts,
                 self.keyed_read_opts,
                 self.name_opts,
             ),
@@ -292,6 +305,7 @@ _SET_FIELDS = (
     "stem_suffixes",
     "suffix_opts",
     "outside_opts",
+    "toolchain_opts",
     "workspace_flags",
     "keyed_read_opts",
     "plain_flags",
@@ -697,7 +711,8 @@ _TABLE: dict[str, Program] = {
         Tier.WORKSPACE,
         "read",
         "checks formatting (runs project config)",
-        ("--parser", "--ignore-path", "--cache-location"),
+        ("--parser", "--ignore-path"),
+        write_opts=("--cache-location",),
         write_flags=("--write", "-w"),
         runs_code=True,
         # a plugin or a .js/.mjs config is code prettier loads
@@ -949,6 +964,9 @@ _EXAMPLES: dict[str, tuple[tuple[str, Tier], ...]] = {
     "prettier": (
         ("prettier --check src", Tier.WORKSPACE),
         ("prettier --write src", Tier.WORKSPACE),
+        ("prettier --write --cache-location .cache/prettier src", Tier.WORKSPACE),
+        ("prettier --cache-location /home/dev/.bashrc --write src", Tier.CRITICAL),
+        ("prettier --config /tmp/p.mjs --check src", Tier.HIGH),
     ),
 }
 
@@ -1581,6 +1599,12 @@ _CC_VALUES = (
     "--target",
 )
 _CC_EXEC = r"^-(fplugin|fpass-plugin|wrapper|specs|B|load$|-gcc-toolchain|ccc-install-dir)"
+# Options handed on to the Swift compiler, the C compiler or the linker that load a plugin
+# or run another program (`-Xswiftc -load-plugin-library -Xswiftc FILE`).
+_SWIFT_EXEC = (
+    r"^-(load-plugin-library|load-plugin-executable|plugin-path|external-plugin-path|load$|"
+    r"driver-use-frontend-path|tools-directory|fplugin|fpass-plugin|plugin$)"
+)
 
 
 def _cc(name: str) -> Program:
@@ -1679,14 +1703,19 @@ _TOOLS: dict[str, Program] = {
             "-target",
             "--release",
             "-processor",
-            "-processorpath",
-            "--processor-path",
             "--module-path",
             "-p",
         ),
         write_opts=("-d", "-s", "-h"),
+        # where annotation processors (code javac runs) are found: the class path too
+        toolchain_opts=(
+            *("-processorpath", "--processor-path", "--processor-module-path", "-cp"),
+            *("-classpath", "--class-path"),
+        ),
         examples=(
             ("javac -d build/classes src/Main.java", _W),
+            ("javac -cp lib/annotations.jar -d build src/Main.java", _W),
+            ("javac -processorpath /tmp/p.jar src/Main.java", _H),
             ("javac -d /home/dev/.bashrc Main.java", _C),
             ("javac /home/dev/.ssh/id_rsa", _C),
         ),
@@ -1698,7 +1727,10 @@ _TOOLS: dict[str, Program] = {
         ("-d", "-cp", "-classpath", "-jvm-target", "-language-version", "-api-version"),
         write_opts=("-d",),
         exec_flags=("-e", "-expression", "-script"),
+        program_pattern=r"^-Xplugin=(.+)",  # a compiler plugin's jar runs in the compiler
+        long_flags=True,  # `-include-runtime`, `-Xplugin=FILE`: whole words
         examples=(
+            ("kotlinc -Xplugin=/tmp/p.jar src/Main.kt", _H),
             ("kotlinc src/Main.kt -include-runtime -d build/app.jar", _W),
             ("kotlinc -e 'java.io.File(\"/home/dev\").deleteRecursively()'", _H),
         ),
@@ -1709,8 +1741,11 @@ _TOOLS: dict[str, Program] = {
         "compiles Scala",
         ("-d", "-cp", "-classpath", "-release", "-encoding"),
         write_opts=("-d",),
+        program_pattern=r"^-Xplugin:(.+)",  # a compiler plugin's jar runs in the compiler
+        long_flags=True,  # `-deprecation`, `-Xplugin:FILE`: whole words
         examples=(
             ("scalac -d build src/Main.scala", _W),
+            ("scalac -Xplugin:/tmp/p.jar A.scala", _H),
             ("scalac -d /home/dev/.bashrc A.scala", _C),
         ),
     ),
@@ -1745,9 +1780,11 @@ _TOOLS: dict[str, Program] = {
         "compiles Swift",
         ("-o", "-module-name", "-I", "-L", "-l", "-target", "-sdk", "-F", "-Xcc", "-Xlinker"),
         write_opts=("-o",),
+        exec_pattern=_SWIFT_EXEC,
         examples=(
             ("swiftc -o build/app main.swift", _W),
             ("swiftc -o /home/dev/.bashrc main.swift", _C),
+            ("swiftc -load-plugin-library /tmp/x.so main.swift", _H),
         ),
     ),
     "erlc": Program(
@@ -2186,21 +2223,24 @@ _TOOLS: dict[str, Program] = {
             "--ext",
             "--ignore-path",
             "--plugin",
-            "--parser",
-            "-f",
-            "--format",
             "--max-warnings",
-            "--cache-location",
         ),
-        write_opts=("-o", "--output-file"),
+        write_opts=("-o", "--output-file", "--cache-location"),
         write_flags=("--fix",),
-        script_opts=("-c", "--config", "--rulesdir", "--resolve-plugins-relative-to"),
+        # a formatter is a built-in's name or a module it loads (`-f ./tools/fmt.js`)
+        script_opts=(
+            *("-c", "--config", "--rulesdir", "--resolve-plugins-relative-to"),
+            *("-f", "--format", "--parser"),
+        ),
         examples=(
             ("eslint --fix src", _W),
             ("eslint --max-warnings 0 src", _W),
             ("eslint -c .eslintrc.cjs src", _W),
+            ("eslint -f json src", _W),
             ("eslint -o /home/dev/.bashrc src", _C),
             ("eslint --rulesdir /tmp/rules src", _H),
+            ("eslint -f /tmp/formatter.js src", _H),
+            ("eslint --cache-location /home/dev/.bashrc src", _C),
         ),
     ),
     "tsc": Program(
@@ -2219,10 +2259,14 @@ _TOOLS: dict[str, Program] = {
         ),
         write_opts=("--outDir", "--outFile", "--declarationDir", "--tsBuildInfoFile"),
         script_opts=("-p", "--project"),  # the project file says what is written where
+        # with -b the operands are projects to build, each writing where it says
+        checks=("build_mode_projects",),
         examples=(
             ("tsc --noEmit", _W),
             ("tsc -p tsconfig.build.json", _W),
+            ("tsc -b tsconfig.build.json", _W),
             ("tsc -p /tmp/tsconfig.json", _H),
+            ("tsc -b /tmp/p", _H),
             ("tsc --outFile /home/dev/.bashrc src/a.ts", _C),
         ),
     ),
@@ -2250,18 +2294,23 @@ _TOOLS: dict[str, Program] = {
         _W,
         "read",
         "lints CSS (its config and plugins are code)",
-        (
-            "--config",
-            "-c",
-            "--config-basedir",
-            "--custom-syntax",
-            "-f",
-            "--formatter",
-            "--ignore-path",
-        ),
-        write_opts=("-o", "--output-file"),
+        ("-f", "--formatter", "--ignore-path"),
+        write_opts=("-o", "--output-file", "--cache-location"),
         write_flags=("--fix",),
-        examples=(("stylelint 'src/**/*.css'", _W), ("stylelint -o /home/dev/.bashrc a.css", _C)),
+        # a .js configuration, a custom syntax or formatter are modules it loads; plugins
+        # and extended configurations are found from the base directory
+        script_opts=("--config", "-c", "--custom-syntax", "--custom-formatter"),
+        outside_opts=("--config-basedir",),
+        examples=(
+            ("stylelint 'src/**/*.css'", _W),
+            ("stylelint -c .stylelintrc.json 'src/**/*.css'", _W),
+            ("stylelint --custom-syntax postcss-scss 'src/**/*.scss'", _W),
+            ("stylelint -o /home/dev/.bashrc a.css", _C),
+            ("stylelint --config /tmp/s.js 'src/**/*.css'", _H),
+            ("stylelint --custom-formatter /tmp/f.js a.css", _H),
+            ("stylelint --config-basedir /tmp a.css", _H),
+            ("stylelint --cache-location /home/dev/.bashrc a.css", _C),
+        ),
     ),
     "rustfmt": Program(
         _W,
@@ -2305,8 +2354,6 @@ _TOOLS: dict[str, Program] = {
             "-D",
             "-T",
             "-A",
-            "--build",
-            "--install",
             "--preset",
             "--target",
             "-j",
@@ -2314,22 +2361,60 @@ _TOOLS: dict[str, Program] = {
             "--config",
             "--component",
         ),
-        write_opts=("--prefix",),
+        write_opts=("--prefix", "--graphviz", "--trace-redirect", "--profiling-output"),
         dir_opts=("-B",),
-        outside_opts=("-S",),  # the source tree's CMakeLists.txt runs at configure
+        # the source tree's CMakeLists.txt runs at configure, a build tree's rules and
+        # install scripts when it is built or installed, a toolchain file at configure
+        outside_opts=("-S", "--build", "--install", "--toolchain"),
         script_opts=("-P", "-C"),
         argv_after=("-E",),
+        # `--build DIR --target install` installs into the configured prefix, as `--install
+        # DIR` does without `--prefix` (a check)
+        value_tiers={
+            opt: (
+                r"(?i)^(install|install/strip|deploy|publish|release|upload)$",
+                _H,
+                "installs into the configured prefix, or publishes",
+            )
+            for opt in ("--target", "-t")
+        },
+        checks=("install_prefix",),
         # variables naming CMake code the configure step includes (a toolchain file, a
         # project include): one outside the workspace runs code from there
         outside_pattern=(
-            r"^(?:-D)?CMAKE_(?:TOOLCHAIN_FILE|PROJECT_(?:\w+_)?INCLUDE(?:_BEFORE)?|"
+            r"^(?:-D)?CMAKE_(?:TOOLCHAIN_FILE|PROJECT_(?:\w+_)?INCLUDES?(?:_BEFORE)?|"
             r"USER_MAKE_RULES_OVERRIDE(?:_\w+)?)(?::\w+)?=(.+)"
+        ),
+        # variables naming programs the configure step or the build runs: compilers,
+        # launchers, linkers, archivers, the make program, analysers run on every source,
+        # an emulator for cross-compiled tests, any `<NAME>_EXECUTABLE` a find module runs
+        program_pattern=(
+            r"^(?:-D)?(?:CMAKE_(?:\w+_)?(?:COMPILER(?:_LAUNCHER)?|LINKER(?:_LAUNCHER)?|AR|"
+            r"RANLIB|NM|OBJCOPY|OBJDUMP|STRIP|READELF|ADDR2LINE|DLLTOOL|MT|MAKE_PROGRAM|"
+            r"CLANG_TIDY|CPPCHECK|CPPLINT|INCLUDE_WHAT_YOU_USE|LINK_WHAT_YOU_USE|"
+            r"CROSSCOMPILING_EMULATOR)|\w+_EXECUTABLE)(?::\w+)?=(.*)"
+        ),
+        # where find_package() and include() look first: a package's config file and a
+        # module found there are CMake code that runs at configure
+        toolchain_pattern=(
+            r"^(?:-D)?(?:CMAKE_(?:PREFIX|MODULE|FIND_ROOT|PROGRAM|FRAMEWORK|APPBUNDLE)_PATH|"
+            r"CMAKE_SYSROOT|\w+_DIR|\w+_ROOT)(?::\w+)?=(.+)"
         ),
         examples=(
             ("cmake -S . -B build -DCMAKE_BUILD_TYPE=Release", _W),
             ("cmake -B build -DCMAKE_TOOLCHAIN_FILE=cmake/arm.cmake", _W),
             ("cmake -B build -DCMAKE_TOOLCHAIN_FILE=/tmp/t.cmake", _H),
             ("cmake -B build -D CMAKE_PROJECT_INCLUDE=/tmp/x.cmake", _H),
+            ("cmake -B build -DCMAKE_C_COMPILER=/usr/bin/clang", _W),
+            ("cmake -B build -DCMAKE_CXX_COMPILER_LAUNCHER=ccache", _W),
+            ("cmake -B build -DCMAKE_C_COMPILER=/tmp/cc", _H),
+            ("cmake -B build '-DCMAKE_CXX_CLANG_TIDY=/tmp/x;-checks=*'", _H),
+            ("cmake -B build -DPython3_EXECUTABLE=/tmp/python3", _H),
+            ("cmake -B build -DCMAKE_PREFIX_PATH=/opt/qt6", _W),
+            ("cmake -B build -DCMAKE_MODULE_PATH=/tmp", _H),
+            ("cmake --toolchain /tmp/t.cmake -B build", _H),
+            ("cmake --build /tmp/b", _H),
+            ("cmake -B build --graphviz=/home/dev/.bashrc", _C),
             ("cmake --build build -j 4", _W),
             ("cmake -P cmake/check.cmake", _W),
             ("cmake -P /tmp/evil.cmake", _H),
@@ -2342,6 +2427,9 @@ _TOOLS: dict[str, Program] = {
             ("cmake -E remove_directory /home/dev", _C),
             ("cmake -E rm -rf /home/dev", _C),
             ("cmake --install build --prefix /home/dev/.bashrc", _C),
+            ("cmake --install build --prefix dist", _W),
+            ("cmake --install build", _H),
+            ("cmake --build build --target install", _H),
         ),
     ),
     **{
@@ -2383,16 +2471,27 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "configures, builds or tests a project",
-        ("-C", "--prefix", "--buildtype", "-D", "--backend"),
+        ("--prefix", "--buildtype", "-D", "--backend"),
         script_opts=("--native-file", "--cross-file"),  # they name the compilers that run
+        outside_opts=("-C",),  # a build directory whose rules and tests run
         argv_after=("devenv",),
         subcommands={
+            # `meson setup [BUILDDIR] [SOURCEDIR]`: the source tree's meson.build runs
+            "setup": Program(
+                _W,
+                ("none", "project"),
+                "configures a build directory (meson.build runs)",
+                ("--prefix", "--buildtype", "-D", "--backend"),
+                script_opts=("--native-file", "--cross-file"),
+                runs_code=True,
+            ),
             # into the configured prefix; with --destdir, below the folder it names
             "install": Program(
                 _H,
                 "none",
                 "installs into the configured prefix",
-                ("-C", "--tags"),
+                ("--tags",),
+                outside_opts=("-C",),
                 dir_opts=("--destdir",),
                 workspace_flags=("--destdir",),
                 runs_code=True,
@@ -2409,6 +2508,8 @@ _TOOLS: dict[str, Program] = {
             ("meson test -C build", _W),
             ("meson devenv rm -rf /home/dev", _C),
             ("meson setup --native-file /tmp/native.ini build", _H),
+            ("meson setup build /tmp/src", _H),
+            ("meson compile -C /tmp/b", _H),
         ),
     ),
     "ant": Program(
@@ -2432,6 +2533,10 @@ _TOOLS: dict[str, Program] = {
             ("--config", "-c", "--compilation_mode"),
             script_opts=("--bazelrc",),
             dir_opts=("--output_base", "--output_user_root"),
+            # a command each test or `run` target is run under; a repository or module
+            # taken from a directory instead of its declared source (its BUILD files run)
+            program_pattern=r"^--run_under=(.+)",
+            toolchain_pattern=r"^--override_(?:repository|module)=[^=]+=(.+)",
             release_pattern=r"^//[^ ]*:[\w-]*(deploy|publish|release|upload|push)",
             subcommands=_same(("fetch", "sync", "vendor"), _N, "downloads external dependencies"),
             other_subcommand=(_W, "builds or tests with Bazel"),
@@ -2449,6 +2554,9 @@ _TOOLS: dict[str, Program] = {
                 (f"{n} run //tools:gen", _W),
                 (f"{n} --bazelrc=.bazelrc.ci build //...", _W),
                 (f"{n} --bazelrc=/tmp/evil.bazelrc build //...", _H),
+                (f"{n} test --run_under=/tmp/x //...", _H),
+                (f"{n} build --override_repository=x=/tmp/x //...", _H),
+                (f"{n} build --override_repository=x=third_party/x //...", _W),
                 (f"{n} run //tools:deploy -- --env prod", _H),
             ),
         )
@@ -2512,11 +2620,12 @@ _TOOLS: dict[str, Program] = {
             "--parallel",
             "-C",
             "--build-config",
-            "--test-dir",
             "--timeout",
             "--repeat",
         ),
         write_opts=("--output-junit", "--output-log", "-O"),
+        # the build tree whose tests run, and a source tree it builds and tests
+        outside_opts=("--test-dir", "--build-and-test"),
         exec_flags=("-S", "--script"),
         # a dashboard run's Submit step uploads the results to the project's CDash
         value_tiers={
@@ -2689,9 +2798,27 @@ _TOOLS: dict[str, Program] = {
         _W,
         ("none", "read"),
         "lints Go",
-        ("-c", "--config", "--timeout", "-E", "--enable", "-D", "--disable", "--out-format"),
+        ("--timeout", "-E", "--enable", "-D", "--disable", "--out-format"),
         write_flags=("--fix",),
-        examples=(("golangci-lint run ./...", _W), ("golangci-lint run --fix ./...", _W)),
+        # the configuration names linter plugins it loads (Go plugins, module plugins)
+        script_opts=("-c", "--config"),
+        # `custom` downloads the module plugins .custom-gcl.yml names and builds with them
+        word_tiers={"custom": (Tier.NETWORK, "downloads plugin modules and builds a linter")},
+        write_opts=tuple(
+            f"--output.{kind}.path"
+            for kind in (
+                *("text", "json", "tab", "html", "checkstyle", "code-climate", "junit-xml"),
+                *("junit-xml-extended", "teamcity", "sarif"),
+            )
+        ),
+        examples=(
+            ("golangci-lint run ./...", _W),
+            ("golangci-lint run --fix ./...", _W),
+            ("golangci-lint run -c .golangci.yml ./...", _W),
+            ("golangci-lint run -c /tmp/g.yml ./...", _H),
+            ("golangci-lint custom", Tier.NETWORK),
+            ("golangci-lint run --output.json.path /home/dev/.bashrc", _C),
+        ),
     ),
     **{
         n: Program(
@@ -2852,16 +2979,34 @@ _TOOLS: dict[str, Program] = {
             _W,
             "none",
             "runs the project's JavaScript tests",
-            (
-                "-t",
-                "--testNamePattern",
-                "--maxWorkers",
-                "-w",
-                "--reporter",
-                "--project",
-            ),
+            ("-t", "--testNamePattern", "--maxWorkers", "-w", "--project", "--selectProjects"),
             write_opts=("--outputFile", "--coverageDirectory"),
-            script_opts=("-c", "--config", "--rootDir", "--root"),
+            dir_opts=("--cacheDirectory", "--coverage.reportsDirectory"),
+            # modules each loads and runs with the tests (a name is a package of the
+            # project's: `--testEnvironment jsdom`, `--reporters default`)
+            script_opts=(
+                *("-c", "--config", "--setupFiles", "--setupFilesAfterEnv", "--globalSetup"),
+                *("--globalTeardown", "--testEnvironment", "--environment", "--resolver"),
+                *("--reporters", "--reporter", "--testRunner", "--runner", "--testSequencer"),
+                *("--snapshotResolver", "--watchPlugins", "--prettierPath", "--filter"),
+                *("--testResultsProcessor", "--workspace"),
+            ),
+            # where the tests (and the modules they import) are found: vitest's `--dir`,
+            # `--root` (`-r`), jest's `--rootDir`, `--roots`, `--projects`, `--modulePaths`
+            outside_opts=(
+                *("--rootDir", "--root", "-r", "--dir", "--roots", "--projects"),
+                *("--modulePaths", "--moduleDirectories"),
+            ),
+            # jest's list options take every word up to the next option
+            checks=("option_lists",) if n == "jest" else (),
+            # `--transform '{"REGEX": "PATH"}'`: a transformer named by a path outside
+            value_tiers={
+                "--transform": (
+                    r"""["']\s*(/|~|\.\./)""",
+                    _H,
+                    "transforms the tests with a module named by its path",
+                )
+            },
             # vitest's UI and API server, and its browser mode's, listen where told
             word_patterns=(
                 {r"^--(browser\.)?(api|ui)\.host(=|$)": (_H, "serves the test runner's API")}
@@ -2871,36 +3016,49 @@ _TOOLS: dict[str, Program] = {
             examples=(
                 (f"{n} --ci src", _W),
                 (f"{n} --config {n}.config.js", _W),
+                (f"{n} --setupFiles ./test/setup.js", _W),
                 (f"{n} --outputFile=/home/dev/.bashrc", _C),
                 (f"{n} --config /tmp/x.config.js", _H),
+                (f"{n} --setupFiles /tmp/x.js", _H),
+                (f"{n} --globalSetup=/tmp/x.js", _H),
+                (f"{n} --roots /tmp", _H),
+                *(
+                    (
+                        ("jest --setupFiles ./test/a.js ./test/b.js", _W),
+                        ("jest --setupFiles ./test/a.js /tmp/b.js", _H),
+                    )
+                    if n == "jest"
+                    else ()
+                ),
             ),
         )
         for n in ("jest", "vitest")
     },
     "mocha": Program(
         _W,
-        "none",
+        "project",  # the spec files or directories it runs
         "runs the project's JavaScript tests",
-        (
-            "-R",
-            "--reporter",
-            "-O",
-            "--reporter-option",
-            "--reporter-options",
-            "-t",
-            "--timeout",
-            "-g",
-            "--grep",
-            "--spec",
-            "--ui",
-            "-u",
+        ("-O", "--reporter-option", "--reporter-options", "-t", "--timeout", "-g", "--grep"),
+        # modules it requires first, its config file (.mocharc.js), a reporter or interface
+        # (a name, or a module's path) and files loaded before the specs are code
+        script_opts=(
+            *("-r", "--require", "--config", "--package", "-R", "--reporter", "-u", "--ui"),
+            "--file",
         ),
-        # modules it requires first and its config file (.mocharc.js) are code
-        script_opts=("-r", "--require", "--config", "--package"),
+        outside_opts=("--spec",),
+        # a reporter's options naming the file it writes (`-O output=FILE`, mocha-junit-
+        # reporter's `mochaFile=FILE`), in a comma list too
+        dest_pattern=r"^(?:[^,=]+=[^,]*,)*(?:output|mochaFile|outputFile|outputPath)=([^,]+)",
         examples=(
             ("mocha --recursive test", _W),
+            ("mocha --reporter-option output=build/results.json test", _W),
+            ("mocha -O mochaFile=/home/dev/.bashrc test", _C),
             ("mocha -r ts-node/register test", _W),
+            ("mocha --reporter spec test", _W),
             ("mocha --require /tmp/hook.js", _H),
+            ("mocha --reporter /tmp/r.js", _H),
+            ("mocha --file /tmp/x.js test", _H),
+            ("mocha /tmp/t.spec.js", _H),
         ),
     ),
     # Playwright's CLI (playwright.dev/docs/test-cli): `test` runs the project's tests; the
@@ -2966,34 +3124,56 @@ _TOOLS: dict[str, Program] = {
             ("drizzle-kit studio --host 0.0.0.0", _H),
         ),
     ),
-    **{
-        n: Program(_W, "none", "runs the project's JavaScript tests", examples=((ex, _W),))
-        for n, ex in (
-            ("karma", "karma start --single-run"),
-            ("ava", "ava --verbose"),
-            ("tap", "tap test/a.js"),
-        )
-    },
+    "ava": Program(
+        _W,
+        "none",
+        "runs the project's JavaScript tests",
+        ("--match", "-m", "--timeout", "-T", "--concurrency", "-c"),
+        script_opts=("--config",),  # ava.config.js is a module
+        examples=(("ava --verbose", _W), ("ava --config /tmp/ava.config.js", _H)),
+    ),
+    "tap": Program(
+        _W,
+        "none",
+        "runs the project's JavaScript tests",
+        # node options given to every test process: a module loaded first
+        value_tiers={
+            "--node-arg": (
+                r"^-(r|-require|-import|-loader|-experimental-loader)\b",
+                _H,
+                "loads a module in every test process",
+            )
+        },
+        examples=(("tap test/a.js", _W), ("tap --node-arg=--require=/tmp/x.js test/a.js", _H)),
+    ),
+    # `karma start|run [CONFIG]`: the configuration is a module, and names the tests it runs
+    "karma": Program(
+        _W,
+        ("none", "project"),
+        "runs the project's JavaScript tests",
+        examples=(
+            ("karma start --single-run", _W),
+            ("karma start karma.conf.js --single-run", _W),
+            ("karma start /tmp/karma.conf.js", _H),
+        ),
+    ),
     **{
         n: Program(
             _W,
             "script",
             "runs a TypeScript file",
-            (
-                "-P",
-                "--project",
-                "-C",
-                "--compiler",
-                "-r",
-                "--require",
-                "-O",
-                "--compilerOptions",
-                "--tsconfig",
-                "--env-file",
-            ),
+            ("-O", "--compilerOptions", "--env-file"),
             exec_flags=("-e", "--eval", "-p", "--print", "-i", "--interactive"),
+            # modules loaded before the script, the compiler and the configuration (whose
+            # `require` and compiler options load more)
+            script_opts=(
+                *("-r", "--require", "--import", "-P", "--project", "--tsconfig"),
+                *("-C", "--compiler"),
+            ),
             examples=(
                 (f"{n} scripts/gen.ts", _W),
+                (f"{n} -r tsconfig-paths/register scripts/gen.ts", _W),
+                (f"{n} --require /tmp/x.js scripts/gen.ts", _H),
                 (f"{n} -e \"require('child_process').execSync('id')\"", _H),
                 (f"{n} /tmp/x.ts", _H),
             ),
@@ -3012,7 +3192,7 @@ _TOOLS: dict[str, Program] = {
                 "--format",
                 "--platform",
                 "--target",
-                "-p",
+                *(() if n == "rollup" else ("-p",)),
                 "--port",
             ),
             write_opts=(
@@ -3026,11 +3206,17 @@ _TOOLS: dict[str, Program] = {
                 "--file",
                 "--dir",
             ),
-            script_opts=("-c", "--config"),
+            # rollup's `-p`/`--plugin` is a package or a module's path
+            script_opts=("-c", "--config", *(("-p", "--plugin") if n == "rollup" else ())),
             examples=(
                 (f"{n} build", _W),
                 (f"{n} -o /home/dev/.bashrc", _C),
                 (f"{n} --config /tmp/{n}.config.js", _H),
+                *(
+                    (("rollup -c -p node-resolve", _W), ("rollup -p /tmp/p.js -i a.js", _H))
+                    if n == "rollup"
+                    else ()
+                ),
             ),
         )
         for n in ("webpack", "vite", "rollup", "parcel")
@@ -3044,6 +3230,7 @@ _TOOLS: dict[str, Program] = {
             ("--mode", "-m", "--port", "-p", "--base", "--config-name", "--env", "--public-url"),
             write_opts=out,
             script_opts=("-c", "--config"),
+            outside_opts=("--root",) if n == "vite" else (),  # the project it builds or serves
             word_patterns={r"^--host(=|$)": (_H, "serves to the network")},
             examples=((ex, _W), (f"{n} --host 0.0.0.0", _H), (f"{n} --config /tmp/x.js", _H)),
         )
@@ -3058,7 +3245,7 @@ _TOOLS: dict[str, Program] = {
         "read",
         "bundles JavaScript",
         ("--format", "--platform", "--target", "--loader", "--define"),
-        write_opts=("--outfile", "--outdir"),
+        write_opts=("--outfile", "--outdir", "--metafile"),
         # `--serve[=[HOST:]PORT]` listens on every interface unless HOST is loopback
         word_patterns={
             r"^--serve(?!=(127\.0\.0\.1|localhost|\[::1\]):)": (_H, "serves to the network")
@@ -3067,6 +3254,7 @@ _TOOLS: dict[str, Program] = {
             ("esbuild src/app.ts --serve=0.0.0.0:8000", _H),
             ("esbuild src/app.ts --bundle --outfile=dist/app.js", _W),
             ("esbuild src/app.ts --outfile=/home/dev/.bashrc", _C),
+            ("esbuild src/app.ts --metafile=/home/dev/.bashrc", _C),
         ),
     ),
     **{
@@ -3075,6 +3263,8 @@ _TOOLS: dict[str, Program] = {
             "none",
             "runs the monorepo's tasks",
             ("--filter", "--scope", "-p", "--project", "--projects", "--concurrency"),
+            outside_opts=("--cwd",),  # the monorepo whose tasks run
+            dir_opts=("--cache-dir",) if n == "turbo" else (),
             # `lerna publish`, `lerna version` (commits, tags and pushes), `nx release`, and a
             # task named for deploying (`turbo run deploy`, `nx run app:deploy`)
             release_pattern=r"(?i)^(version|publish|release)$|^(\S*:)?(deploy|publish|release|upload)",
@@ -3086,7 +3276,13 @@ _TOOLS: dict[str, Program] = {
             other_subcommand=(_H, "is an unknown subcommand")
             if n == "lerna"
             else (_W, "runs the project's tasks"),
-            examples=((ex, _W), (f"{n} publish", _H), (f"{n} run app:deploy", _H), bad),
+            examples=(
+                (ex, _W),
+                (f"{n} publish", _H),
+                (f"{n} run app:deploy", _H),
+                bad,
+                (f"{n} run build --cwd /tmp/x", _H),
+            ),
         )
         for n, ex, verbs, bad in (
             (
@@ -3133,8 +3329,9 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "builds or serves stories",
-        ("-c", "--config-dir", "-p", "--port", "-h", "--host"),
+        ("-p", "--port", "-h", "--host"),
         write_opts=("-o", "--output-dir"),
+        outside_opts=("-c", "--config-dir"),  # main.js and preview.js there are code
         subcommands={
             **_same(
                 ("upgrade", "init", "add", "remove", "migrate", "automigrate"),
@@ -3150,6 +3347,8 @@ _TOOLS: dict[str, Program] = {
         examples=(
             ("storybook build", _W),
             ("storybook build -o /home/dev/.bashrc", _C),
+            ("storybook build -c .storybook", _W),
+            ("storybook build -c /tmp/sb", _H),
             ("storybook upgrade", _N),
             ("storybook dev --host 0.0.0.0", _H),
         ),
@@ -6023,6 +6222,23 @@ _GLOBAL_INSTALL = (_H, "installs globally, outside the workspace")
 # Options naming the project a project manager works on: the code there runs.
 _PROJECT_DIRS = ("-C", "--directory", "--project", "-d", "--working-dir", "--package-path")
 _DOTNET_PROJECT = r"^--project=(.+)"
+# MSBuild's switches naming code it loads: a property naming a .props or .targets file it
+# imports into every project (`-p:CustomBeforeMicrosoftCommonTargets=FILE`, in a `;` list
+# too), a logger's assembly (`-logger:[CLASS,]ASSEMBLY[;PARAMETERS]`), a response file of
+# more switches (`@FILE`).
+_MSBUILD_LOADS = (
+    r"(?i)^(?:@|[-/](?:p|property|restoreProperty|rp):(?:[^;]*;)*(?:Custom(?:Before|After)\w+|"
+    r"DirectoryBuild(?:Props|Targets)Path|ForceImport(?:Before|After)\w+|"
+    r"MSBuildExtensionsPath\w*|MSBuildUserExtensionsPath|AlternateCommonProps|"
+    r"RestoreConfigFile)=|"
+    r"[-/](?:logger|l|distributedlogger|dl):(?:[^,;]*,)?)([^;]+)"
+)
+# ... and the files it writes: a binary log (which holds the environment), a file logger's
+# log, a test logger's file (`--logger 'trx;LogFileName=FILE'`).
+_MSBUILD_WRITES = (
+    r"(?i)^(?:[-/](?:bl|binaryLogger):(?:LogFile=)?|"
+    r"[-/](?:flp|fileLoggerParameters)\d?:(?:[^;]*;)*LogFile=|(?:[^;]*;)*LogFileName=)([^;]+)"
+)
 # Subcommands of two words, written joined by a dash in the sets above (`poetry env info`);
 # the other words with a dash are one word (`composer run-script`, `dotnet build-server`).
 _TWO_WORDS = frozenset(
@@ -6048,6 +6264,19 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
         outside_pattern=_DOTNET_PROJECT if name == "dotnet" else "",
         word_patterns={r"(?i)(deploy|upload)": (_H, "deploys")},
         runs_code=True,
+        # dotnet: MSBuild's switches that load code or write logs
+        program_pattern=_MSBUILD_LOADS if name == "dotnet" else "",
+        dest_pattern=_MSBUILD_WRITES if name == "dotnet" else "",
+        write_opts=("--diag",) if name == "dotnet" else (),
+        dir_opts=("--results-directory",) if name == "dotnet" else (),
+        # swift: compiler options that load plugins; the toolchain, SDK or destination
+        # whose compiler, linker and plugins run
+        exec_pattern=_SWIFT_EXEC if name == "swift" else "",
+        toolchain_opts=(
+            ("--toolchain", "--sdk", "--swift-sdks-path", "--destination")
+            if name == "swift"
+            else ()
+        ),
     )
     classes: dict[str, tuple[Tier, str] | Program] = {
         **_verbs(
@@ -6225,6 +6454,11 @@ _EXAMPLES.update(
             ("dotnet publish /p:DeployOnBuild=true", _H),
             ("dotnet run --project ../other/App.csproj", _H),
             ("dotnet test /tmp/x/T.csproj", _H),
+            ("dotnet build -p:Configuration=Release -bl:build/msbuild.binlog", _W),
+            ("dotnet build -p:CustomBeforeMicrosoftCommonTargets=/tmp/x.targets", _H),
+            ("dotnet build -logger:Foo,/tmp/x.dll", _H),
+            ("dotnet build -bl:/home/dev/.bashrc", _C),
+            ("dotnet test --logger 'trx;LogFileName=/home/dev/.bashrc'", _C),
             ("dotnet build src/App/App.csproj", _W),
             ("dotnet build /tmp/x/App.csproj", _H),
             ("dotnet build-server shutdown", _W),
@@ -6238,6 +6472,9 @@ _EXAMPLES.update(
         ),
         "dart": (("dart pub deps", _R), ("dart pub publish", _H)),
         "swift": (
+            ("swift build -Xswiftc -warnings-as-errors", _W),
+            ("swift build -Xswiftc -load-plugin-library -Xswiftc /tmp/x.so", _H),
+            ("swift build --toolchain /tmp/t", _H),
             ("swift package update", _N),
             ("swift sdk install https://x/sdk.tar.gz", _H),
             ("swift scripts/gen.swift", _W),
@@ -6296,6 +6533,12 @@ def _build_tool(name: str) -> Program:
     homes: tuple[str, ...] = ()
     home_props = ""
     checks: tuple[str, ...] = ()
+    write_opts: tuple[str, ...] = ()
+    dir_opts: tuple[str, ...] = ()
+    # a JVM agent given to the JVMs the build starts (daemon, forked tests) is code they load
+    agent = r"(?:javaagent|agentpath):([^=\s]+)"
+    programs = ""
+    toolchains = ""
     name_opts: tuple[str, ...] = ()
     if name in _DEPENDENCY_FETCH:
         patterns[_DEPENDENCY_FETCH[name]] = (_N, "downloads the project's dependencies")
@@ -6313,17 +6556,34 @@ def _build_tool(name: str) -> Program:
     elif name in ("gradle", "gradlew"):
         value_opts = ("-D", "-P")  # properties, whose letters are no options (`-Dkey=value`)
         script_opts = ("-b", "--build-file", "-c", "--settings-file", "-I", "--init-script")
-        homes = ("-g", "--gradle-user-home", "-p", "--project-dir")
+        # an included build's build scripts run with the project's
+        homes = ("-g", "--gradle-user-home", "-p", "--project-dir", "--include-build")
         home_props = r"^-D(?:gradle\.user\.home)=(.*)"
+        dir_opts = ("--project-cache-dir",)
+        programs = rf"^-[DP]org\.gradle\.jvmargs=.*?-{agent}"
+        # the JDK the daemon runs on, and where toolchains are looked for
+        toolchains = r"^-[DP]org\.gradle\.java\.(?:home|installations\.paths)=(.+)"
     elif name in ("mvn", "mvnw"):
         value_opts = ("-D", "-P")  # properties and profiles (`-Dexec.args=-c id`)
         name_opts = ("-P", "--activate-profiles")  # `-P release` names a profile, no goal
         script_opts = ("-f", "--file", "-s", "--settings", "-gs", "--global-settings")
+        # toolchains.xml names the JDKs (and their programs) that plugins run
+        script_opts += ("-t", "--toolchains", "-gt", "--global-toolchains")
+        write_opts = ("-l", "--log-file")
+        # core extensions' jars, a JVM for forked tests, agents given to forked tests
+        programs = (
+            r"^-D(?:maven\.ext\.class\.path=|jvm=|argLine=.*?-(?:javaagent|agentpath):)"
+            r"([^=\s]+)"
+        )
         patterns[r"(?i)(purge-local-repository|install-file|deploy-file)"] = (
             _H,
             "changes the local repository that other projects build with",
         )
-        home_props = r"^-D(?:maven\.repo\.local|maven\.home|user\.home)=(.*)"
+        # ... and the directory whose .mvn/ holds extensions and JVM options
+        home_props = (
+            r"^-D(?:maven\.repo\.local|maven\.home|user\.home|"
+            r"maven\.multiModuleProjectDirectory)=(.*)"
+        )
         checks = ("maven_exec",)
     elif name == "sbt":
         patterns[r"^new$"] = (_N, "creates a project from a template it downloads (Giter8)")
@@ -6332,6 +6592,17 @@ def _build_tool(name: str) -> Program:
             _H,
             "runs the launcher or Java it names",
         )
+        # sbt's global base (global plugins and settings), boot and Ivy directories hold
+        # code that the build loads; a file of JVM options may name agents
+        homes = (
+            *("-sbt-dir", "--sbt-dir", "-sbt-boot", "--sbt-boot", "-ivy", "--ivy"),
+            *("-jvm-opts", "--jvm-opts"),
+        )
+        toolchains = (
+            r"^-D(?:sbt\.global\.base|sbt\.boot\.directory|sbt\.ivy\.home|"
+            r"sbt\.repository\.config|sbt\.coursier\.home)=(.+)"
+        )
+        programs = rf"^-J-{agent}"
     return Program(
         _W,
         "none",
@@ -6340,6 +6611,10 @@ def _build_tool(name: str) -> Program:
         script_opts=script_opts,
         outside_opts=homes,
         outside_pattern=home_props,
+        write_opts=write_opts,
+        dir_opts=dir_opts,
+        program_pattern=programs,
+        toolchain_pattern=toolchains,
         value_tiers=code,
         word_patterns=patterns,
         checks=checks,
@@ -6364,6 +6639,11 @@ _EXAMPLES.update(
             ("mvn -P release deploy", _H),
             ("mvn -Dmaven.repo.local=/tmp/repo compile", _H),
             ("mvn -Dmaven.repo.local=.m2/repository compile", _W),
+            ("mvn -t /tmp/toolchains.xml test", _H),
+            ("mvn -Dmaven.ext.class.path=/tmp/x.jar test", _H),
+            ("mvn -DargLine=-javaagent:/tmp/a.jar test", _H),
+            ("mvn -DargLine=-Xmx1g test", _W),
+            ("mvn -l /home/dev/.bashrc test", _C),
             ("mvn exec:exec -Dexec.executable=/bin/sh '-Dexec.args=-c id'", _W),
             ("mvn exec:exec -Dexec.executable=sh '-Dexec.args=-c \"rm -rf ~\"'", _C),
         ),
@@ -6373,6 +6653,10 @@ _EXAMPLES.update(
             ("gradle -b build.gradle test", _W),
             ("gradle -Dgradle.user.home=/tmp/gh build", _H),
             ("gradle -g .gradle-home build", _W),
+            ("gradle -Dorg.gradle.java.home=/usr/lib/jvm/java-17 test", _W),
+            ("gradle -Dorg.gradle.java.home=/tmp/jdk test", _H),
+            ("gradle -Dorg.gradle.jvmargs=-javaagent:/tmp/a.jar test", _H),
+            ("gradle --include-build /tmp/x test", _H),
             ("gradle publish", _H),
             ("gradle build --refresh-dependencies", _N),
         ),
@@ -6382,6 +6666,10 @@ _EXAMPLES.update(
             ("sbt publish", _H),
             ("sbt new scala/hello-world.g8", _N),
             ("sbt -sbt-jar /tmp/launch.jar compile", _H),
+            ("sbt -Dsbt.global.base=/home/dev/.sbt test", _W),
+            ("sbt -Dsbt.global.base=/tmp test", _H),
+            ("sbt -sbt-dir /tmp test", _H),
+            ("sbt -J-javaagent:/tmp/a.jar test", _H),
         ),
         "rake": (
             ("rake -e 'system(\"id\")'", _H),
@@ -13671,6 +13959,26 @@ def validate_examples(entries: Mapping[str, Family] | Mapping[str, Wrapper]) -> 
 
 validate_examples(FAMILIES)
 validate_examples(WRAPPERS)
+
+# Scripts a project ships under a conventional name, judged by their arguments as well as run
+# as the project's code (their examples are in program_examples.py, under the path).
+PROJECT_SCRIPTS: Mapping[str, Program] = MappingProxyType(
+    {
+        # autoconf's `./configure [VAR=VALUE]... [--option=VALUE]...`: an operand VAR=VALUE
+        # sets a variable as the environment would (`CC=/tmp/cc`: a compiler it runs); the
+        # cache file is sourced as shell code; the source tree's configure and m4 run.
+        # `--prefix` and friends only say where a later `make install` puts files.
+        "configure": Program(
+            _W,
+            "none",
+            "configures the project (a shell script it ships)",
+            script_opts=("--cache-file",),
+            outside_opts=("--srcdir",),
+            checks=("variable_operands",),
+            runs_code=True,
+        )
+    }
+)
 
 # Examples of the programs that handlers in policy/programs/ judge (no data entry carries them).
 HANDLER_EXAMPLES: Mapping[str, tuple[tuple[str, Tier], ...]] = MappingProxyType(

@@ -9,11 +9,11 @@ import shlex
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from wakeful.policy.program_rules import PROGRAMS, Program
-from wakeful.policy.programs.assignments import _assign
+from wakeful.policy.program_rules import PROGRAMS, PROJECT_SCRIPTS, Program
+from wakeful.policy.programs.assignments import _COMPILER_LOADS, _assign, build_program
 from wakeful.policy.programs.cloud import _openssl_output
 from wakeful.policy.programs.find import read_listed
-from wakeful.policy.programs.inline import _stdin_source
+from wakeful.policy.programs.inline import _run_file, _stdin_source
 from wakeful.policy.programs.options import (
     _ENDLESS_DEVICES,
     _SECRET_ENV_READERS,
@@ -388,15 +388,31 @@ def _user_command(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) 
 
 
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The shells a makefile's recipes are run with (`make SHELL=bash`), and the flags they are
+# given before the recipe (`.SHELLFLAGS=-ec`): anything else runs the recipes with another
+# program, or with code of its own.
+_RECIPE_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash"})
+_RECIPE_SHELL_FLAGS = re.compile(r"(?:-[a-zA-Z]+\s+|-o\s+\w+\s+)*-[a-zA-Z]*c")
 
 
 def _variable_operands(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """`make CC=/tmp/cc`, `make SHELL=...`: an operand VAR=VALUE sets a variable as the
-    environment would, and is judged as such an assignment (a compiler, a shell, a library
-    path that the build runs)."""
-    for word in split_opts(args, PROGRAMS[name].takes)[1]:
+    """`make CC=/tmp/cc`, `./configure CC=/tmp/cc`: an operand VAR=VALUE sets a variable as
+    the environment would, and is judged as such an assignment (a compiler, a library path
+    that the build runs). make runs its recipes with the SHELL an operand names (from the
+    environment it would not) and with the .SHELLFLAGS it gives."""
+    rule = PROGRAMS.get(name) or PROJECT_SCRIPTS[name.rpartition("/")[2]]
+    for word in split_opts(args, rule.takes)[1]:
         var, eq, value = (word.value or "").partition("=")
-        if eq and _VARIABLE_NAME.fullmatch(var):
+        if not eq:
+            continue
+        if name in ("make", "gmake") and (
+            var == "SHELL"
+            and (word.value is None or value.rpartition("/")[2] not in _RECIPE_SHELLS)
+            or var == ".SHELLFLAGS"
+            and not _RECIPE_SHELL_FLAGS.fullmatch(value)
+        ):
+            a.add(Tier.HIGH, f"{name} runs its recipes with {_short(word.text)}")
+        if _VARIABLE_NAME.fullmatch(var):
             _assign(var, Word(value, value), cmd, a)
 
 
@@ -678,17 +694,86 @@ def _quarantine_change(name: str, args: list[Word], cmd: SimpleCommand, a: Analy
         )
 
 
+_GO_EXTERNAL_LINKER = re.compile(r"-extld[= ]+(\S+)")
+_GO_EXTERNAL_FLAGS = re.compile(r"-extldflags[= ]+['\"]?")
+
+
 def _go_tool_program(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     """`go build -toolexec=PROG`, `-vettool`, `go test -exec PROG`: go runs PROG with the
     tool's or test binary's path and arguments after its own (`-toolexec=rm` deletes the
     compiler), so PROG is judged as given a file."""
     for k, word in enumerate(args):
         flag, eq, attached = (word.value or "").partition("=")
+        if flag.lstrip("-") in ("ldflags", "gccgoflags"):
+            # the linker's and gccgo's flags: an external linker it runs (`-extld=PROG`), a
+            # plugin or program the C toolchain loads (`-extldflags=-fuse-ld=/tmp/ld`)
+            flags = attached if eq else args[k + 1].value if k + 1 < len(args) else ""
+            if flags is None:
+                a.add(Tier.HIGH, f"go {flag.lstrip('-')} only known at run time")
+                continue
+            for linker in _GO_EXTERNAL_LINKER.findall(flags):
+                build_program(f"go {flag.lstrip('-')} -extld", linker.strip("'\""), cmd, a)
+            if _COMPILER_LOADS.search(_GO_EXTERNAL_FLAGS.sub(" ", flags)):
+                a.add(Tier.HIGH, f"go {flag.lstrip('-')}={_short(flags)}: the toolchain loads that")
+            continue
         if flag.lstrip("-") not in ("toolexec", "vettool", "exec"):
             continue
         program = attached if eq else args[k + 1].value if k + 1 < len(args) else ""
         if program:
             a.run_script(program + ' "$TOOL"', cmd.cwd, f"go {flag.lstrip('-')}")
+
+
+# jest's options that take a list: the words after one, up to the next option, are all its
+# values (`jest --setupFiles ./a.js /tmp/b.js` loads both), not test path patterns.
+_JEST_LISTS = frozenset(
+    {"--setupFiles", "--setupFilesAfterEnv", "--reporters", "--roots", "--projects"}
+    | {"--modulePaths", "--moduleDirectories", "--watchPlugins"}
+)
+
+
+def _option_lists(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """The later values of a list option (`--setupFiles A B`), judged as its first is: a
+    module it loads, or a directory whose code runs."""
+    rule = PROGRAMS[name]
+    current: str | None = None
+    first = True
+    for word in args:
+        value = word.value
+        if value is not None and value.startswith("-"):
+            flag, eq, _ = value.partition("=")
+            current = flag if flag in _JEST_LISTS else None
+            first = not eq  # `--roots=a b`: `b` is a value too
+            continue
+        if current is None:
+            continue
+        if first:  # the option's own value, judged by the entry
+            first = False
+            continue
+        if current in rule.script_opts:
+            _run_file(f"{name} {current}", word, cmd, a)
+        elif word.value is None or a.place(word, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"{name} {current} takes {_short(word.text)}, outside the workspace")
+
+
+def _install_prefix(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`cmake --install DIR` installs into the prefix the build was configured with (by
+    default /usr/local, or a CMAKE_INSTALL_PREFIX given at configure), as `make install`
+    does; with `--prefix DIR` into DIR, judged as written."""
+    words = [w.value for w in args]
+    if "--install" in words and not any(
+        w is not None and (w == "--prefix" or w.startswith("--prefix=")) for w in words
+    ):
+        a.add(Tier.HIGH, f"{name} --install installs into the configured prefix")
+
+
+def _build_mode_projects(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`tsc -b [PROJECT...]`: in build mode the operands are projects (a tsconfig.json or its
+    directory) that it builds, each writing where it says, as `-p PROJECT` does."""
+    if not any(w.value in ("-b", "--build") for w in args):
+        return
+    for word in split_opts(args, PROGRAMS[name].takes)[1]:
+        if word.value is None or a.place(word, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"{name} --build builds {_short(word.text)}, outside the workspace")
 
 
 _PROJECT_DIR_LONG = ("--directory", "--project", "--working-dir", "--package-path")
@@ -816,6 +901,9 @@ CHECKS: Mapping[str, Handler] = MappingProxyType(
         "perl_rename": _perl_rename,
         "mktemp_dir": _mktemp_dir,
         "project_dir_anywhere": _project_dir_anywhere,
+        "option_lists": _option_lists,
+        "install_prefix": _install_prefix,
+        "build_mode_projects": _build_mode_projects,
         "go_tool_program": _go_tool_program,
         "cpio_names": _cpio_names,
         "minisign_keys": _minisign_keys,

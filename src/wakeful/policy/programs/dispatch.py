@@ -10,7 +10,13 @@ import re
 from types import MappingProxyType
 
 from wakeful.policy.cloud_clis import CLOUD_CLIS
-from wakeful.policy.program_rules import PROGRAMS, WRAPPERS, Program, examples_of
+from wakeful.policy.program_rules import (
+    PROGRAMS,
+    PROJECT_SCRIPTS,
+    WRAPPERS,
+    Program,
+    examples_of,
+)
 from wakeful.policy.programs.assignments import (
     _ENV_FILTERS,
     _LINE_FILTERS,
@@ -328,6 +334,9 @@ def _classify_path_program(
             h_python("python", args, cmd, a)
         elif base in ("gradlew", "mvnw"):
             run_program(base, PROGRAMS[base], args, cmd, a)  # build files, init scripts
+        elif base in PROJECT_SCRIPTS:  # `./configure CC=/tmp/cc`
+            a.deciders.append((f"./{base}", "data entry in policy/program_rules.py"))
+            run_program(name, PROJECT_SCRIPTS[base], args, cmd, a)
         if base == "manage.py":
             _django_manage(args, cmd, a)
     elif place.zone == "secret":

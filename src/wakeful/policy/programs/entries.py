@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import replace
 
 from wakeful.policy.program_rules import CMAKE_E_COMMANDS, Program
+from wakeful.policy.programs.assignments import build_program, toolchain_dirs
 from wakeful.policy.programs.checks import CHECKS
 from wakeful.policy.programs.inline import _dynamic_code, _literal_paths, _run_file
 from wakeful.policy.programs.options import (
@@ -109,6 +110,9 @@ class _Compiled:
             or rule.source_pattern
             or rule.outside_opts
             or rule.outside_pattern
+            or rule.program_pattern
+            or rule.toolchain_pattern
+            or rule.toolchain_opts
             or rule.keyed_read_opts
             or rule.checks
         ):
@@ -141,6 +145,8 @@ class _Compiled:
                 rule.source_pattern,
                 rule.print_pattern,
                 rule.outside_pattern,
+                rule.program_pattern,
+                rule.toolchain_pattern,
                 rule.write_pattern,
             )
             if text
@@ -171,6 +177,9 @@ class _Compiled:
             or rule.script_opts
             or rule.outside_opts
             or rule.outside_pattern
+            or rule.program_pattern
+            or rule.toolchain_pattern
+            or rule.toolchain_opts
             or rule.keyed_read_opts
             or rule.checks
         )
@@ -470,6 +479,23 @@ def run_program(
                 match = compiled.regex[rule.outside_pattern].match(word.value or "")
                 if match:  # `-Dmaven.repo.local=DIR`
                     _inside_workspace(name, Word(match.group(1), word.text), cmd, a)
+        if rule.program_pattern:
+            for word in args:
+                match = compiled.regex[rule.program_pattern].match(word.value or "")
+                if match:  # `-DCMAKE_C_COMPILER=PROG`, `-javaagent:JAR`
+                    build_program(f"{name} {_short(word.text)}", match.group(1), cmd, a)
+        if rule.toolchain_pattern:
+            for word in args:
+                match = compiled.regex[rule.toolchain_pattern].match(word.value or "")
+                if match:  # `-Dorg.gradle.java.home=DIR`, `-DCMAKE_PREFIX_PATH=DIR`
+                    toolchain_dirs(f"{name} {_short(word.text)}", match.group(1), cmd, a)
+        if opts and rule.toolchain_opts:
+            for opt, value in opts:
+                if opt in rule.toolchain_opts and value is not None:  # `--toolchain DIR`
+                    if value.value is None:
+                        a.add(Tier.HIGH, f"{name} {opt} names a toolchain only known at run time")
+                    else:
+                        toolchain_dirs(f"{name} {opt}", value.value, cmd, a)
         if opts and rule.keyed_read_opts:
             for value in _vals_in(opts, rule.keyed_read_opts):
                 _keyed_reads(name, value, cmd, a)

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from wakeful.policy.program_rules import (
     PROGRAMS,
+    PROJECT_SCRIPTS,
     WRAPPER_PROCESS_OPTS,
     WRAPPER_PROCESS_SETS,
     WRAPPERS,
@@ -54,6 +55,11 @@ def h_shell(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.add(Tier.HIGH, f"starts an interactive {name}")
     if pos and not _has(opts, "-s"):
         _run_file(name, pos[0], cmd, a)
+        script = PROJECT_SCRIPTS.get((pos[0].value or "").rpartition("/")[2])
+        if script is not None and a.place(pos[0], cmd.cwd).zone == "workspace":
+            # `sh ./configure CC=/tmp/cc`: the script's own arguments, as it reads them
+            script_args = args[next(i for i, w in enumerate(args) if w is pos[0]) + 1 :]
+            run_program(pos[0].value or "", script, script_args, cmd, a)
         return
     exec_stdin(cmd, a, name, shell=True)
 

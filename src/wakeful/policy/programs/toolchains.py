@@ -410,6 +410,8 @@ _INTERP_LOADS: Mapping[str, tuple[str, ...]] = {
     "perl": ("-I",),
     "php": ("-z",),
     "java": ("-cp", "-classpath"),
+    "bun": ("-r", "--require", "--preload", "--import"),
+    "julia": ("-L", "--load", "-J", "--sysimage"),  # a file of Julia code, a system image
 }
 _PATH_LISTS = frozenset({"-I", "-cp", "-classpath"})
 # Options of interpreters that take a value in the next word, which is no script.
@@ -418,6 +420,8 @@ _INTERP_VALUE_OPTS: Mapping[str, tuple[str, ...]] = {
     "ruby": ("-E", "--encoding", "--external-encoding", "--internal-encoding"),
     "php": ("-d", "-c", "-z", "-t"),  # an INI setting, an INI file, an extension, a docroot
     "lua": ("-l",),  # a module to require
+    "bun": ("--preload",),
+    "julia": ("-L", "--load", "-J", "--sysimage"),
     "node": (
         *("--title", "--input-type", "--loader", "--experimental-loader", "--env-file"),
         *("--inspect-port", "--conditions", "--dns-result-order", "--openssl-config"),
@@ -444,7 +448,16 @@ _DENO_VALUE_OPTS = (
     *("-c", "--config", "--import-map", "--env-file", "--lock", "-o", "--output", "--target"),
     *("--cert", "--location", "--seed", "--v8-flags", "-L", "--log-level", "--ext", "--port"),
     *("--host", "--include", "--exclude", "--filter", "--reporter", "--junit-path"),
+    *("--preload", "--require"),
 )
+# deno's options naming what it loads with the program: configuration (tasks, compiler
+# options, an import map), an import map (which maps the program's imports onto any file),
+# modules run before it.
+_DENO_LOADS = ("-c", "--config", "--import-map", "--preload", "--require")
+# julia's options naming a file it writes: coverage and compile traces (these values name
+# no file).
+_JULIA_WRITES = re.compile(r"--(code-coverage|track-allocation|trace-compile|trace-dispatch)=(.+)")
+_JULIA_NO_FILE = frozenset({"none", "user", "all", "stderr", "stdout"})
 
 
 def _deno_remote_module(verb: str | None, rest: list[Word]) -> Word | None:
@@ -546,6 +559,20 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     if name == "perl" and any(f in ("-i", "-pi", "-pie") or f.startswith("-i") for f, _ in opts):
         for f in pos[1:]:
             a.write(f, cmd.cwd)
+    if name == "julia":
+        for word in args:
+            text = word.value or ""
+            if text.startswith("--project="):
+                # the environment whose packages `using` loads (`@.` and `@name` are the
+                # project's own or the user's named environments)
+                where = text.removeprefix("--project=")
+                if not where.startswith("@") and a.place(where, cmd.cwd).zone != "workspace":
+                    a.add(Tier.HIGH, f"julia loads the packages of {where}, outside the workspace")
+            written = _JULIA_WRITES.fullmatch(text)
+            output = written.group(2) if written else ""
+            # (`@PATH` only limits what is counted)
+            if output and output not in _JULIA_NO_FILE and not output.startswith("@"):
+                a.write(Word(output, word.text), cmd.cwd)
     if name in ("deno", "bun") and pos:
         verb = pos[0].value
         if name == "bun" and verb is not None:
@@ -576,6 +603,14 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             else:
                 a.add(Tier.NETWORK, f"deno {verb} downloads {remote.text} from the network")
             return
+        if name == "deno":
+            given, _ = split_opts(
+                pos[1:], _DENO_VALUE_OPTS, stop_at_positional=verb in _DENO_ONE_MODULE
+            )
+            for value in _vals(given, *_DENO_LOADS):
+                _run_file(f"deno {verb}", value, cmd, a)
+            for value in _vals(given, "--lock"):  # the lock file is written
+                a.write(value, cmd.cwd)
         if verb in ("test", "fmt", "lint", "check", "bench", "task", "compile", "bundle", "build"):
             a.add(Tier.WORKSPACE, f"{name} {verb} runs project tooling")
             if verb in ("test", "task", "bench"):
@@ -863,6 +898,15 @@ _NPM_RELEASE_SCRIPT = re.compile(r"(?i)(deploy|release|^(?!prepublish(?:only)?$)
 _NPM_REMOTE_SPEC = re.compile(r"^(git\+|git:|github:|https?://|file:|ssh:)")
 
 
+# yarn's `--use-yarnrc FILE`: its `yarn-path` is a program yarn runs in its own place.
+_NPM_CONFIG_FILES = ("--use-yarnrc",)
+# Where packages are installed, linked or cached (yarn's and pnpm's folders).
+_NPM_WRITTEN_DIRS = (
+    *("--modules-folder", "--cache-folder", "--global-folder", "--link-folder"),
+    *("--preferred-cache-folder", "--store-dir", "--virtual-store-dir", "--modules-dir"),
+)
+
+
 def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -876,6 +920,8 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             "--registry",
             "--loglevel",
             "--dir",
+            *_NPM_CONFIG_FILES,
+            *_NPM_WRITTEN_DIRS,
         ),
         stop_at_positional=True,
     )
@@ -975,8 +1021,18 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if name in ("yarn", "pnpm") and verb in YARN_PNPM_HIGH:
         a.add(Tier.HIGH, f"{name} {verb} changes the user's tool setup or the registry")
         return
+    # a file of settings that names a program to run (yarn's `yarn-path`); directories that
+    # packages are installed or cached into
+    later, _ = split_opts(pos[1:], (*_NPM_CONFIG_FILES, *_NPM_WRITTEN_DIRS))
+    for opt, setting in opts + later:
+        if setting is not None and opt in _NPM_CONFIG_FILES:
+            _run_file(f"{name} {opt}", setting, cmd, a)
+        elif setting is not None and opt in _NPM_WRITTEN_DIRS:
+            a.write(setting, cmd.cwd)
     for word in args:
         flag, eq, value = (word.value or "").partition("=")
+        if flag.startswith("--config."):  # pnpm's `--config.KEY=VALUE` sets KEY as `--KEY`
+            flag = "--" + flag.removeprefix("--config.")
         if flag == "--script-shell":
             a.add(Tier.HIGH, f"{name} runs package scripts with another shell ({word.text})")
         elif flag == "--node-options":
