@@ -580,6 +580,12 @@ def _secret_name(path: str, name: str) -> bool | None:
     return None
 
 
+def names_secret(path: str) -> bool:
+    """Whether a path's names alone say it is a secret (`config/.env`, `deploy/key.pem`,
+    `secrets/prod.yml`), as for a path inside the workspace."""
+    return _secret_name(path, path[path.rfind("/") + 1 :]) is True
+
+
 def secret_pattern(name: str) -> bool:
     """Whether a file name, or a wildcard for names, names secrets (`.env*`, `*.pem`)."""
     return _secret_name(name, name) is True
