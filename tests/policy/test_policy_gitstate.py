@@ -432,3 +432,53 @@ def test_file_tools_read_of_the_config(repo: Path) -> None:
     r = classify_risk(read, repo, repo.parent / "home")
     assert r.tier == Tier.CRITICAL
     assert TOKEN not in " ".join(r.reasons)
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "cat .git/*",
+        "cat .git/conf*",
+        "cat .gi?/config",
+        "grep -r dev: .",
+        "grep -rn https .",
+        "grep -r github",
+        "grep -rv TODO .",
+        "grep -rn 'dev\\|FIXME' .",
+        "grep -rnE '(x|y)' .",
+        "rg --hidden github .",
+        "rg -uu github .",
+    ],
+)
+def test_wildcards_and_searches_into_git(repo: Path, cmd: str) -> None:
+    assert _auto(repo, cmd) == "allow", cmd
+    _with_url(repo, f"https://dev:{TOKEN}@github.com/acme/proj.git")
+    assert _auto(repo, cmd) != "allow", cmd
+    assert TOKEN not in _reasons(repo, cmd)
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "grep -rn TODO .",
+        "grep -rn 'TODO\\|FIXME' .",
+        "rg --hidden TODO .",
+        "rg github .",
+        "cat */x",
+    ],
+)
+def test_searches_whose_pattern_cannot_match_the_entry(repo: Path, cmd: str) -> None:
+    _with_url(repo, f"https://dev:{TOKEN}@github.com/acme/proj.git")
+    assert _auto(repo, cmd) == "allow", cmd
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    ["chmod +x tools/hooks/pre-commit", "ln tools/hooks/pre-commit linked", "touch tools/hooks/x"],
+)
+def test_permissions_and_links_in_the_hooks_path(repo: Path, cmd: str) -> None:
+    (repo / "tools" / "hooks").mkdir(parents=True)
+    (repo / "tools" / "hooks" / "pre-commit").write_text("#!/bin/sh\n")
+    assert _auto(repo, cmd) == "allow", cmd
+    _git(repo, "config", "core.hooksPath", "tools/hooks")
+    assert _auto(repo, cmd) != "allow", cmd

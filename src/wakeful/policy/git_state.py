@@ -65,6 +65,9 @@ class RepoFacts(NamedTuple):
     tracked_secrets: tuple[str, ...]
     run_dirs: tuple[str, ...]
     run_files: frozenset[str]
+    # each credential's entry as the file spells it (`url = https://...`), to tell whether
+    # a search's pattern finds it; never shown
+    credential_lines: tuple[str, ...] = ()
 
 
 NO_REPO = RepoFacts("", (), (), (), (), frozenset())
@@ -157,6 +160,7 @@ def _read_facts(workspace: str, home: str, dot: str) -> tuple[RepoFacts, tuple[s
         if name not in files:
             watched.append(name)  # absent now: its creation is a change
     credentials: list[Credential] = []
+    lines: list[str] = []
     run_dirs: list[str] = []
     run_files: set[str] = set()
     sha256 = False
@@ -169,6 +173,11 @@ def _read_facts(workspace: str, home: str, dot: str) -> tuple[RepoFacts, tuple[s
             credentials.append(
                 Credential(shown, _safe_key(key), what or "a URL with a password or token", in_name)
             )
+            section, _, rest = key.partition(".")
+            sub, _, name = rest.rpartition(".")
+            lines.append(f"{name} = {value}")
+            if in_name:
+                lines.append(f'[{section} "{sub}"]')
         if key == "extensions.objectformat" and value.lower() == "sha256":
             sha256 = True
         if key == "core.hookspath" and value:
@@ -196,6 +205,7 @@ def _read_facts(workspace: str, home: str, dot: str) -> tuple[RepoFacts, tuple[s
         tracked,
         tuple(dict.fromkeys(run_dirs)),
         frozenset(run_files),
+        tuple(lines),
     )
     return facts, tuple(dict.fromkeys(watched))
 

@@ -377,14 +377,24 @@ class Analyzer:
         """A read of the repository's configuration, or of the git directory that holds
         it, when it holds a credential."""
         facts = self.repo()
-        if facts.credentials and (path in facts.config_files or path == facts.git_dir):
+        if not facts.credentials:
+            return
+        if (
+            path in facts.config_files
+            or path == facts.git_dir
+            or _has_glob(path)
+            and any(
+                path_risk.glob_matches(path, target)
+                for target in (*facts.config_files, facts.git_dir)
+            )
+        ):  # `cat .git/conf*`, `grep -r url .g?t`: the shell's wildcards as bash expands them
             held = facts.credentials[0]
             self.add(
                 Tier.CRITICAL,
                 f"reads {path}, and {held.file} holds {held.what} ({held.key})",
             )
 
-    def _code_place(self, place: path_risk.Place) -> path_risk.Place:
+    def code_place(self, place: path_risk.Place) -> path_risk.Place:
         """A workspace path the repository's configuration (or this line's) runs code from,
         judged as .git/hooks is."""
         if place.zone != "workspace" or place.path is None:
@@ -506,7 +516,9 @@ class Analyzer:
         if path is not None:
             self.touched.append((False, path))
         if place.zone == "workspace":  # path_risk.read_tier(place) for most, without the call
-            if path is not None and path[-5:] == "/.git":
+            if path is not None and (
+                path[-5:] == "/.git" or "*" in path or "?" in path or "[" in path
+            ):
                 self._repo_read(path)
             self.add(Tier.READ_ONLY, f"reads {path or _COMPUTED}")
             return
@@ -556,7 +568,7 @@ class Analyzer:
         ):
             self.add(Tier.HIGH, f"sends its output to {word.value[:60]}")
             return
-        place = self._code_place(self.place(word, cwd))
+        place = self.code_place(self.place(word, cwd))
         if place.path is not None:
             self.touched.append((True, place.path))
         if (
@@ -606,7 +618,7 @@ class Analyzer:
             self.add(tier, f"deletes everything below {below.label} (mass deletion)")
             return
         # The place of the word itself, looked up once for both of its uses below.
-        place_of_word = self._code_place(self.place(value, cwd)) if value is not None else None
+        place_of_word = self.code_place(self.place(value, cwd)) if value is not None else None
         if place_of_word is not None:
             self._unrecoverable(place_of_word, "deletes")
             if place_of_word.path is not None:

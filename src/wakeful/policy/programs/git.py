@@ -397,7 +397,8 @@ def _prints_tracked_secrets(sub: str, hit: list[str], a: Analyzer) -> None:
         more = f" and {len(hit) - 1} more" if len(hit) > 1 else ""
         a.add(
             Tier.CRITICAL,
-            f"git {sub} prints what the repository tracks, the credentials {hit[0]}{more} among it",
+            f"outputs the content of tracked files, the credentials {hit[0]}{more} among them "
+            "(no pathspec leaves them out)",
         )
 
 
