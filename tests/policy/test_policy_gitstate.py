@@ -234,6 +234,10 @@ WHOLE_TREE = [
     "git reflog -p",
     "git log -p -- ':!README.md'",
     "git cat-file --batch-all-objects --batch",
+    "git rev-list --objects --all | git cat-file --batch",
+    "git grep --no-index API",
+    "git -c alias.lp='log -p' lp",
+    "git diff --staged",
 ]
 
 NARROWED = [
@@ -252,6 +256,9 @@ NARROWED = [
     "git grep -l hello",
     "git stash show",
     "git stash list",
+    "git cat-file --batch-all-objects --batch-check",
+    "git show HEAD:README.md",
+    "git diff -- '*.py'",
 ]
 
 
@@ -279,10 +286,9 @@ def test_pathspec_that_leaves_the_secret_out(tracked_secret: Path, cmd: str) -> 
 def test_nothing_changes_without_tracked_secrets(repo: Path, cmd: str) -> None:
     (repo / "config").mkdir()
     (repo / "config" / ".env").write_text("API_KEY=abc\n")  # present, but not tracked
-    verdict = _auto(repo, cmd)
-    if cmd.startswith(("git archive", "git format-patch")):
-        return  # judged by their own entries (they write), not by what the index holds
-    assert verdict == "allow", cmd
+    if cmd.startswith("git -c alias"):
+        return  # an alias defined on the line asks in any case
+    assert _auto(repo, cmd) == "allow", cmd
 
 
 @pytest.mark.parametrize("name", ["id_rsa", "deploy/server.pem", "credentials.json", ".env.prod"])
@@ -355,6 +361,14 @@ def test_hooks_path_set_in_the_same_line(repo: Path) -> None:
     r = ShellClassifier(repo, repo.parent / "home").classify(cmd)
     assert r.tier == Tier.CRITICAL
     assert any(".hooks-local/pre-commit" in reason for reason in r.reasons)
+
+
+def test_included_config_file_in_the_workspace(repo: Path) -> None:
+    (repo / "team.gitconfig").write_text("[user]\n\tname = team\n")
+    assert _auto(repo, "echo x >> team.gitconfig") == "allow"
+    _git(repo, "config", "include.path", "../team.gitconfig")
+    r = ShellClassifier(repo, repo.parent / "home").classify("echo x >> team.gitconfig")
+    assert r.tier == Tier.CRITICAL, r.reasons
 
 
 def test_program_the_config_runs_from_the_workspace(repo: Path) -> None:

@@ -340,7 +340,8 @@ def _git_prints_content(
             # a pathspec matched without regard to case (`:(icase)`, --icase-pathspecs,
             # GIT_ICASE_PATHSPECS) names `.env` as `.ENV`: the folded name is looked at too
             _git_content_read(Word(folded, spec.text), where, a)
-    if "--no-index" not in vals:
+    if sub == "grep" or "--no-index" not in vals:
+        # (`git grep --no-index` searches the files below, tracked ones among them)
         _whole_tree(sub, operands, cwd, a)
 
 
@@ -403,8 +404,9 @@ def _prints_tracked_secrets(sub: str, hit: list[str], a: Analyzer) -> None:
 
 
 # Subcommands that print every tracked file's content with no pathspec to narrow them:
-# `stash show -p` (a stash's changes) and `cat-file --batch-all-objects --batch` (every
-# object in the store).
+# `stash show -p` (a stash's changes) and `cat-file --batch` (every object in the store
+# with --batch-all-objects, else the objects its input names: `git rev-list --objects
+# --all | git cat-file --batch` is every one too).
 _GIT_WHOLE_CONTENT = frozenset({"stash", "cat-file"})
 
 
@@ -416,9 +418,7 @@ def _git_prints_whole(sub: str, vals: list[str], a: Analyzer) -> None:
         )
         if words[:1] != ["show"] or not patched:
             return
-    elif "--batch-all-objects" not in vals or not any(
-        v == "--batch" or v.startswith(("--batch=", "--batch-command")) for v in vals
-    ):
+    elif not any(v == "--batch" or v.startswith(("--batch=", "--batch-command")) for v in vals):
         return
     tracked = a.repo().tracked_secrets
     if tracked:
