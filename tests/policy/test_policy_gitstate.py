@@ -496,3 +496,13 @@ def test_permissions_and_links_in_the_hooks_path(repo: Path, cmd: str) -> None:
     assert _auto(repo, cmd) == "allow", cmd
     _git(repo, "config", "core.hooksPath", "tools/hooks")
     assert _auto(repo, cmd) != "allow", cmd
+
+
+def test_reading_the_file_that_only_includes_the_credential(repo: Path) -> None:
+    extra = repo / ".git" / "secret.cfg"
+    extra.write_text(f'[remote "origin"]\n\tpushurl = https://me:{TOKEN}@example.com/x\n')
+    _git(repo, "config", "include.path", "secret.cfg")
+    assert _auto(repo, "cat .git/config") == "allow"  # names the include, holds no secret
+    assert _auto(repo, "cat .git/secret.cfg") != "allow"
+    assert _auto(repo, "grep -r url .git") != "allow"
+    assert _auto(repo, "git config -l") != "allow"

@@ -51,6 +51,7 @@ class Credential(NamedTuple):
     key: str
     what: str
     in_name: bool
+    path: str = ""  # the file's absolute path
 
 
 class RepoFacts(NamedTuple):
@@ -171,7 +172,9 @@ def _read_facts(workspace: str, home: str, dot: str) -> tuple[RepoFacts, tuple[s
         in_name = bool(GIT_URL_PASSWORD.search(key) or GIT_URL_TOKEN_USER.search(key))
         if what is not None or in_name:
             credentials.append(
-                Credential(shown, _safe_key(key), what or "a URL with a password or token", in_name)
+                Credential(
+                    shown, _safe_key(key), what or "a URL with a password or token", in_name, file
+                )
             )
             section, _, rest = key.partition(".")
             sub, _, name = rest.rpartition(".")

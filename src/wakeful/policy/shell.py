@@ -379,20 +379,26 @@ class Analyzer:
         facts = self.repo()
         if not facts.credentials:
             return
-        if (
-            path in facts.config_files
-            or path == facts.git_dir
-            or _has_glob(path)
-            and any(
-                path_risk.glob_matches(path, target)
-                for target in (*facts.config_files, facts.git_dir)
-            )
-        ):  # `cat .git/conf*`, `grep -r url .g?t`: the shell's wildcards as bash expands them
-            held = facts.credentials[0]
-            self.add(
-                Tier.CRITICAL,
-                f"reads {path}, and {held.file} holds {held.what} ({held.key})",
-            )
+        below = facts.git_dir + "/"
+        glob = _has_glob(path)
+        for held in facts.credentials:
+            file = held.path
+            if (
+                path == file
+                or path == facts.git_dir
+                and file.startswith(below)
+                or glob
+                and (
+                    path_risk.glob_matches(path, file)
+                    or file.startswith(below)
+                    and path_risk.glob_matches(path, facts.git_dir)
+                )
+            ):  # `cat .git/conf*`, `grep -r url .g?t`: the shell's wildcards as bash expands them
+                self.add(
+                    Tier.CRITICAL,
+                    f"reads {path}, and {held.file} holds {held.what} ({held.key})",
+                )
+                return
 
     def code_place(self, place: path_risk.Place) -> path_risk.Place:
         """A workspace path the repository's configuration (or this line's) runs code from,
