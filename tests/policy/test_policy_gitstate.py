@@ -506,3 +506,29 @@ def test_reading_the_file_that_only_includes_the_credential(repo: Path) -> None:
     assert _auto(repo, "cat .git/secret.cfg") != "allow"
     assert _auto(repo, "grep -r url .git") != "allow"
     assert _auto(repo, "git config -l") != "allow"
+
+
+def test_worktree_config_read_with_its_extension(repo: Path, tmp_path: Path) -> None:
+    other = tmp_path / "wt2"
+    _git(repo, "worktree", "add", "-q", str(other))
+    _git(repo, "config", "extensions.worktreeConfig", "true")
+    _git(other, "config", "--worktree", "http.extraheader", "AUTHORIZATION: basic abc")
+    assert _auto(other, "git config --list") != "allow"
+    assert _auto(repo, "git config --list") == "allow"  # the main worktree's holds none
+    _git(other, "config", "--worktree", "--unset", "http.extraheader")
+    assert _auto(other, "git config --list") == "allow"
+
+
+def test_stat_calls_per_command(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    judge = ShellClassifier(repo, repo.parent / "home")
+    judge.classify("git log -p")  # read once
+    seen: list[str] = []
+    real = git_state.os.stat
+
+    def counting(path: str, *args: object, **kwargs: object) -> os.stat_result:
+        seen.append(str(path))
+        return real(path)
+
+    monkeypatch.setattr(git_state.os, "stat", counting)
+    judge.classify("git log -p")
+    assert sorted(os.path.basename(p) for p in seen) == ["config", "index"]

@@ -97,25 +97,25 @@ class RepoWatch:
     def __init__(self, workspace: str, home: str) -> None:
         self.workspace = workspace
         self.home = home
-        self._key: tuple[object, ...] | None = None
+        self._key: tuple[tuple[int, int, int] | None, ...] | None = None
         self._facts = NO_REPO
         self._watched: tuple[str, ...] = ()
 
     def facts(self) -> RepoFacts:
-        dot = self.workspace.rstrip("/") + "/.git"
-        first = _stamp(dot)
-        if first is None:
-            self._key, self._facts, self._watched = None, NO_REPO, ()
+        """The facts as the files say now: one stat per file they came from (the config,
+        the index, the files they name), or of `.git` alone where there was no repository."""
+        if self._key is not None:
+            if tuple([_stamp(p) for p in self._watched]) == self._key:
+                return self._facts
+        elif _stamp(self.workspace.rstrip("/") + "/.git") is None:
             return NO_REPO
-        key = (first, *[_stamp(p) for p in self._watched])
-        if key == self._key:
-            return self._facts
-        facts, watched = _read_facts(self.workspace, self.home, dot)
-        self._watched = watched
+        stamps: dict[str, tuple[int, int, int] | None] = {}
+        facts = _read_facts(self.workspace, self.home, stamps)
         self._facts = facts
-        # the stamps of what was read, taken before it was read: a change while reading
-        # is seen on the next call
-        self._key = (first, *[_stamp(p) for p in watched]) if facts is not NO_REPO else None
+        # Each file's stamp was taken as it was opened, before it was read: a change made
+        # while it was read is seen on the next call.
+        self._watched = tuple(stamps)
+        self._key = tuple(stamps.values()) if facts is not NO_REPO else None
         return facts
 
 
@@ -125,41 +125,50 @@ def watch(workspace: str, home: str) -> RepoWatch:
     return RepoWatch(workspace, home)
 
 
-def _git_dirs(dot: str) -> tuple[str, str, list[str]] | None:
-    """The git directory a workspace's `.git` leads to, the common directory (where the
-    config is: another one for a linked worktree), and the files that said so."""
-    if os.path.isdir(dot):
-        return dot, dot, []
+Stamps = dict[str, "tuple[int, int, int] | None"]
+
+
+def _read(path: str, stamps: Stamps, limit: int = -1) -> bytes | None:
+    """A file's bytes (None when it cannot be read), its stamp recorded as it is opened."""
     try:
-        with open(dot, encoding="utf-8", errors="surrogateescape") as f:
-            line = f.read(4096).strip()
-    except OSError:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            stamps[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
+            return f.read(limit)
+    except (OSError, ValueError):
+        stamps[path] = None
         return None
+
+
+def _git_dirs(dot: str, stamps: Stamps) -> tuple[str, str] | None:
+    """The git directory a workspace's `.git` leads to, and the common directory (where
+    the config is: another one for a linked worktree)."""
+    if os.path.isdir(dot):
+        return dot, dot
+    data = _read(dot, stamps, 4096)
+    line = (data or b"").decode("utf-8", "surrogateescape").strip()
     if not line.startswith("gitdir:"):
         return None
-    git_dir = line[7:].strip()
-    git_dir = os.path.normpath(os.path.join(os.path.dirname(dot), git_dir))
+    git_dir = os.path.normpath(os.path.join(os.path.dirname(dot), line[7:].strip()))
     common = git_dir
-    pointer = os.path.join(git_dir, "commondir")
-    try:
-        with open(pointer, encoding="utf-8", errors="surrogateescape") as f:
-            common = os.path.normpath(os.path.join(git_dir, f.read(4096).strip()))
-    except OSError:
-        pass
-    return git_dir, common, [pointer]
+    pointer = _read(os.path.join(git_dir, "commondir"), stamps, 4096)
+    if pointer is not None:
+        text = pointer.decode("utf-8", "surrogateescape").strip()
+        common = os.path.normpath(os.path.join(git_dir, text))
+    return git_dir, common
 
 
-def _read_facts(workspace: str, home: str, dot: str) -> tuple[RepoFacts, tuple[str, ...]]:
-    dirs = _git_dirs(dot)
+def _read_facts(workspace: str, home: str, stamps: Stamps) -> RepoFacts:
+    dirs = _git_dirs(workspace.rstrip("/") + "/.git", stamps)
     if dirs is None:
-        return NO_REPO, ()
-    git_dir, common, watched = dirs
+        return NO_REPO
+    git_dir, common = dirs
     entries: list[tuple[str, str, str]] = []  # (file, key, value)
     files: list[str] = []
-    for name in (os.path.join(common, "config"), os.path.join(git_dir, "config.worktree")):
-        _read_config(name, home, entries, files, 0)
-        if name not in files:
-            watched.append(name)  # absent now: its creation is a change
+    _read_config(os.path.join(common, "config"), home, entries, files, stamps, 0)
+    if any(k == "extensions.worktreeconfig" and v.lower() == "true" for _, k, v in entries):
+        # read by git only with the extension on (its absence is watched too)
+        _read_config(os.path.join(git_dir, "config.worktree"), home, entries, files, stamps, 0)
     credentials: list[Credential] = []
     lines: list[str] = []
     run_dirs: list[str] = []
@@ -194,9 +203,7 @@ def _read_facts(workspace: str, home: str, dot: str) -> tuple[RepoFacts, tuple[s
     for file in files:
         if file.startswith(ws + "/") and not file.startswith(ws + "/.git/"):
             run_files.add(file)  # an included file in the workspace: writing it sets config
-    index = os.path.join(git_dir, "index")
-    watched += [*files, index]
-    names = _index_names(index, 32 if sha256 else 20, watched)
+    names = _index_names(os.path.join(git_dir, "index"), 32 if sha256 else 20, stamps)
     if names is None:
         tracked: tuple[str, ...] = (UNREADABLE_INDEX,)
     else:
@@ -210,7 +217,7 @@ def _read_facts(workspace: str, home: str, dot: str) -> tuple[RepoFacts, tuple[s
         frozenset(run_files),
         tuple(lines),
     )
-    return facts, tuple(dict.fromkeys(watched))
+    return facts
 
 
 def _safe_key(key: str) -> str:
@@ -267,14 +274,17 @@ def _program_path(value: str, ws: str, home: str) -> str | None:
 
 
 def _read_config(
-    name: str, home: str, entries: list[tuple[str, str, str]], files: list[str], depth: int
+    name: str,
+    home: str,
+    entries: list[tuple[str, str, str]],
+    files: list[str],
+    stamps: Stamps,
+    depth: int,
 ) -> None:
     if depth > _MAX_INCLUDES or name in files:
         return
-    try:
-        with open(name, "rb") as f:
-            data = f.read(_MAX_CONFIG)
-    except OSError:
+    data = _read(name, stamps, _MAX_CONFIG)  # an absent file is watched: its creation counts
+    if data is None:
         return
     files.append(name)
     text = data.decode("utf-8", "surrogateescape")
@@ -284,7 +294,7 @@ def _read_config(
             # an includeIf whose condition does not hold now may hold later: read it anyway
             target = home + value[1:] if value.startswith("~/") else value
             target = os.path.normpath(os.path.join(os.path.dirname(name), target))
-            _read_config(target, home, entries, files, depth + 1)
+            _read_config(target, home, entries, files, stamps, depth + 1)
 
 
 def parse_config(text: str) -> list[tuple[str, str]]:
@@ -355,16 +365,16 @@ def _value(raw: str) -> tuple[str, bool]:
 # ---- the index -------------------------------------------------------------------------------
 
 
-def _index_names(path: str, hash_size: int, watched: list[str] | None = None) -> list[str] | None:
+def _index_names(path: str, hash_size: int, stamps: Stamps | None = None) -> list[str] | None:
     """The paths an index file holds, in its order (what `git ls-files` lists, the entries
     of a split index's shared index included); [] when there is no index, None when it
     cannot be read."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
+    if not os.path.lexists(path):
+        if stamps is not None:
+            stamps[path] = None
         return []
-    except OSError:
+    data = _read(path, {} if stamps is None else stamps)
+    if data is None:
         return None
     try:
         names, shared = _parse_index(data, hash_size)
@@ -372,9 +382,7 @@ def _index_names(path: str, hash_size: int, watched: list[str] | None = None) ->
         return None
     if shared is not None:
         base = os.path.join(os.path.dirname(path), f"sharedindex.{shared}")
-        if watched is not None:
-            watched.append(base)
-        more = _index_names(base, hash_size)
+        more = _index_names(base, hash_size, stamps)
         if more is None:
             return None
         names = sorted(set(names) | set(more))
