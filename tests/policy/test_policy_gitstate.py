@@ -532,3 +532,10 @@ def test_stat_calls_per_command(repo: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(git_state.os, "stat", counting)
     judge.classify("git log -p")
     assert sorted(os.path.basename(p) for p in seen) == ["config", "index"]
+
+
+def test_hooks_path_at_the_workspace_root(repo: Path) -> None:
+    _git(repo, "config", "core.hooksPath", ".")
+    assert _auto(repo, "echo x > pre-commit") != "allow"
+    assert _auto(repo, "echo x > src/app.py") == "allow"
+    assert _auto(repo, "echo x > notes.txt") == "allow"

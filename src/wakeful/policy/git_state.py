@@ -35,6 +35,7 @@ from typing import NamedTuple
 from wakeful.policy import path_risk
 from wakeful.policy.program_rules import (
     GIT_EXEC_KEYS,
+    GIT_HOOK_NAMES,
     GIT_INLINE_SECRET,
     GIT_SECRET_VALUE_KEYS,
     GIT_URL_PASSWORD,
@@ -193,7 +194,13 @@ def _read_facts(workspace: str, home: str, stamps: Stamps) -> RepoFacts:
         if key == "extensions.objectformat" and value.lower() == "sha256":
             sha256 = True
         if key == "core.hookspath" and value:
-            run_dirs.append(_resolve(value, ws, home))
+            hooks = _resolve(value, ws, home)
+            if ws == hooks or ws.startswith(hooks.rstrip("/") + "/"):
+                # the workspace itself (`core.hooksPath = .`) or above it: git runs only
+                # the files named after its hooks there, not the project's other files
+                run_files.update(os.path.join(hooks, name) for name in GIT_HOOK_NAMES)
+            else:
+                run_dirs.append(hooks)
         elif key.endswith(".path") and key.startswith(("include.", "includeif.")):
             pass  # the included files are in `files`
         elif GIT_EXEC_KEYS.match(key) and value:

@@ -13169,6 +13169,15 @@ for _pattern, _hits, _misses in GIT_CONFIG_SECRET_EXAMPLES:
     for _text in _misses:
         if _pattern.search(_text):
             raise ValueError(f"{_pattern.pattern!r} should not match {_text!r}")
+# The hooks git runs from its hooks directory (githooks(5)).
+GIT_HOOK_NAMES = frozenset(
+    {"applypatch-msg", "pre-applypatch", "post-applypatch", "pre-commit", "pre-merge-commit",
+     "prepare-commit-msg", "commit-msg", "post-commit", "pre-rebase", "post-checkout",
+     "post-merge", "pre-push", "pre-receive", "update", "proc-receive", "post-receive",
+     "post-update", "reference-transaction", "push-to-checkout", "pre-auto-gc",
+     "post-rewrite", "sendemail-validate", "fsmonitor-watchman", "p4-changelist",
+     "p4-prepare-changelist", "p4-post-changelist", "p4-pre-submit", "post-index-change"}
+)  # fmt: skip
 # The git commands that print the repository's configured URLs, which carry what the
 # configuration's URLs carry: (subcommand, the word that makes it print them). `remote show
 # NAME` prints a remote's URLs (with or without asking it); `config` is judged by its code.
