@@ -81,7 +81,12 @@ _MAX_INCLUDES = 10
 _MAX_CONFIG = 1 << 20
 
 
-def _stamp(path: str) -> tuple[int, int, int] | None:
+# A file's modification time (ns), size and inode; None when it cannot be looked up.
+Stamp = tuple[int, int, int] | None
+Stamps = dict[str, Stamp]
+
+
+def _stamp(path: str) -> Stamp:
     try:
         st = os.stat(path)
     except (OSError, ValueError):
@@ -93,30 +98,38 @@ class RepoWatch:
     """The facts of one workspace's repository, read again when a file they came from
     changes (see the module's doc)."""
 
-    __slots__ = ("workspace", "home", "_key", "_facts", "_watched")
+    __slots__ = ("workspace", "home", "_state")
 
     def __init__(self, workspace: str, home: str) -> None:
         self.workspace = workspace
         self.home = home
-        self._key: tuple[tuple[int, int, int] | None, ...] | None = None
-        self._facts = NO_REPO
-        self._watched: tuple[str, ...] = ()
+        # (the files the facts came from, their stamps, the facts): one attribute, replaced
+        # whole, so that a classifier shared between threads never pairs one read's files
+        # with another's facts. No stamps: there was no repository.
+        self._state: tuple[tuple[str, ...], tuple[Stamp, ...] | None, RepoFacts] = (
+            (),
+            None,
+            NO_REPO,
+        )
 
     def facts(self) -> RepoFacts:
         """The facts as the files say now: one stat per file they came from (the config,
         the index, the files they name), or of `.git` alone where there was no repository."""
-        if self._key is not None:
-            if tuple([_stamp(p) for p in self._watched]) == self._key:
-                return self._facts
+        watched, key, known = self._state
+        if key is not None:
+            if tuple([_stamp(p) for p in watched]) == key:
+                return known
         elif _stamp(self.workspace.rstrip("/") + "/.git") is None:
             return NO_REPO
-        stamps: dict[str, tuple[int, int, int] | None] = {}
+        stamps: Stamps = {}
         facts = _read_facts(self.workspace, self.home, stamps)
-        self._facts = facts
         # Each file's stamp was taken as it was opened, before it was read: a change made
         # while it was read is seen on the next call.
-        self._watched = tuple(stamps)
-        self._key = tuple(stamps.values()) if facts is not NO_REPO else None
+        self._state = (
+            tuple(stamps),
+            tuple(stamps.values()) if facts is not NO_REPO else None,
+            facts,
+        )
         return facts
 
 
@@ -124,9 +137,6 @@ class RepoWatch:
 def watch(workspace: str, home: str) -> RepoWatch:
     """The one RepoWatch of a workspace (a real path) and home directory."""
     return RepoWatch(workspace, home)
-
-
-Stamps = dict[str, "tuple[int, int, int] | None"]
 
 
 def _read(path: str, stamps: Stamps, limit: int = -1) -> bytes | None:
