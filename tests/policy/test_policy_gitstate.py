@@ -238,6 +238,10 @@ WHOLE_TREE = [
     "git grep --no-index API",
     "git -c alias.lp='log -p' lp",
     "git diff --staged",
+    "git status -v",
+    "git status --verbose",
+    "git status -vv",
+    "git cat-file -p $(git rev-parse HEAD:config/.env)",
 ]
 
 NARROWED = [
@@ -259,6 +263,10 @@ NARROWED = [
     "git cat-file --batch-all-objects --batch-check",
     "git show HEAD:README.md",
     "git diff -- '*.py'",
+    "git status",
+    "git status -sb",
+    "git status -v -- src",
+    "git cat-file -p HEAD",
 ]
 
 
@@ -539,3 +547,10 @@ def test_hooks_path_at_the_workspace_root(repo: Path) -> None:
     assert _auto(repo, "echo x > pre-commit") != "allow"
     assert _auto(repo, "echo x > src/app.py") == "allow"
     assert _auto(repo, "echo x > notes.txt") == "allow"
+
+
+def test_stash_show_prints_the_patch_when_configured(tracked_secret: Path) -> None:
+    assert _auto(tracked_secret, "git stash show") == "allow"
+    _git(tracked_secret, "config", "stash.showPatch", "true")
+    assert _auto(tracked_secret, "git stash show") != "allow"
+    assert _auto(tracked_secret, "git stash show --stat") == "allow"

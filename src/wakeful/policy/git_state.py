@@ -72,6 +72,8 @@ class RepoFacts(NamedTuple):
     # each credential's entry as the file spells it (`url = https://...`), to tell whether
     # a search's pattern finds it; never shown
     credential_lines: tuple[str, ...] = ()
+    # stash.showPatch: `git stash show` prints the patch without -p
+    stash_show_patch: bool = False
 
 
 NO_REPO = RepoFacts("", (), (), (), (), frozenset())
@@ -80,6 +82,7 @@ NO_REPO = RepoFacts("", (), (), (), (), frozenset())
 # tracked (the gate fails closed).
 UNREADABLE_INDEX = "(an index that cannot be read)"
 _MAX_INCLUDES = 10
+_TRUE = frozenset({"true", "yes", "on", "1"})
 _MAX_CONFIG = 1 << 20
 
 
@@ -237,6 +240,7 @@ def _read_facts(workspace: str, home: str, stamps: Stamps) -> RepoFacts:
         tuple(dict.fromkeys(run_dirs)),
         frozenset(run_files),
         tuple(lines),
+        any(k == "stash.showpatch" and v.lower() in _TRUE for _, k, v in entries),
     )
     return facts
 

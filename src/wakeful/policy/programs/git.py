@@ -90,7 +90,7 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if sub in _GIT_CONTENT:
         _git_prints_content(sub, sargs, vals, cwd, a)
     elif sub in _GIT_WHOLE_CONTENT:
-        _git_prints_whole(sub, vals, a)
+        _git_prints_whole(sub, sargs, vals, cwd, a)
     if sub in GIT_PRINTS_URLS:
         _git_prints_urls(sub, vals, a)
     part = f"git {sub}"
@@ -403,26 +403,42 @@ def _prints_tracked_secrets(sub: str, hit: list[str], a: Analyzer) -> None:
         )
 
 
-# Subcommands that print every tracked file's content with no pathspec to narrow them:
-# `stash show -p` (a stash's changes) and `cat-file --batch` (every object in the store
-# with --batch-all-objects, else the objects its input names: `git rev-list --objects
-# --all | git cat-file --batch` is every one too).
-_GIT_WHOLE_CONTENT = frozenset({"stash", "cat-file"})
+# Subcommands that print tracked files' content in some forms: `stash show -p` (a stash's
+# changes; also without -p when stash.showPatch is set), `cat-file --batch` (every object
+# in the store with --batch-all-objects, else the objects its input names: `git rev-list
+# --objects --all | git cat-file --batch` is every one too), `cat-file -p` of an object
+# named only at run time, and `status -v` (the staged changes; with -vv the unstaged too).
+_GIT_WHOLE_CONTENT = frozenset({"stash", "cat-file", "status"})
+_GIT_STASH_NO_PATCH = frozenset({"--stat", "--no-patch", "--name-only", "--name-status", "-s"})
 
 
-def _git_prints_whole(sub: str, vals: list[str], a: Analyzer) -> None:
+def _git_prints_whole(
+    sub: str, sargs: list[Word], vals: list[str], cwd: str | None, a: Analyzer
+) -> None:
+    tracked = a.repo().tracked_secrets
+    if not tracked:
+        return
+    short = [v for v in vals if v[:1] == "-" and v[1:2] != "-"]
     if sub == "stash":
         words = [v for v in vals if not v.startswith("-")]
-        patched = any(
-            v in ("-p", "--patch") or v[:1] == "-" and v[1:2] != "-" and "p" in v for v in vals
+        patched = (
+            "--patch" in vals
+            or any("p" in v for v in short)
+            or (a.repo().stash_show_patch and not _GIT_STASH_NO_PATCH & set(vals))
         )
         if words[:1] != ["show"] or not patched:
             return
-    elif not any(v == "--batch" or v.startswith(("--batch=", "--batch-command")) for v in vals):
+    elif sub == "status":
+        if "--verbose" not in vals and not any("v" in v for v in short):
+            return
+        paths = [(w, True) for w in sargs if not (w.value or "").startswith("-")]
+        _whole_tree(sub, paths, cwd, a)
         return
-    tracked = a.repo().tracked_secrets
-    if tracked:
-        _prints_tracked_secrets(sub, list(tracked), a)
+    elif not any(
+        v == "--batch" or v.startswith(("--batch=", "--batch-command")) for v in vals
+    ) and not (any(v in ("-p", "blob") for v in vals) and any(w.value is None for w in sargs)):
+        return
+    _prints_tracked_secrets(sub, list(tracked), a)
 
 
 def _git_prints_urls(sub: str, vals: list[str], a: Analyzer) -> None:
