@@ -554,3 +554,19 @@ def test_stash_show_prints_the_patch_when_configured(tracked_secret: Path) -> No
     _git(tracked_secret, "config", "stash.showPatch", "true")
     assert _auto(tracked_secret, "git stash show") != "allow"
     assert _auto(tracked_secret, "git stash show --stat") == "allow"
+
+
+def test_damaged_or_hostile_repository_files(repo: Path) -> None:
+    index = repo / ".git" / "index"
+    index.unlink()
+    os.mkfifo(index)  # would block a plain open()
+    facts = git_state.watch(str(repo), "/nonexistent-home").facts()
+    assert facts.tracked_secrets == (git_state.UNREADABLE_INDEX,)
+    assert _auto(repo, "git log -p") != "allow"  # fails closed
+    index.unlink()
+    index.write_bytes(b"DIRC\x00\x00\x00\x02\xff\xff\xff\xff" + os.urandom(64))
+    assert _auto(repo, "git log -p") != "allow"
+    assert _auto(repo, "git log --oneline") == "allow"
+    config = repo / ".git" / "config"
+    config.write_bytes(b'[remote "o\\\n\tur\xff\x00l = "unterminated\\\n[[[\n' + os.urandom(256))
+    assert _auto(repo, "git log --oneline") == "allow"

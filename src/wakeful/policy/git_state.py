@@ -31,6 +31,7 @@ import fnmatch
 import functools
 import os
 import shlex
+import stat
 import struct
 from typing import NamedTuple
 
@@ -84,6 +85,7 @@ UNREADABLE_INDEX = "(an index that cannot be read)"
 _MAX_INCLUDES = 10
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _MAX_CONFIG = 1 << 20
+_MAX_FILE = 1 << 30
 
 
 # A file's modification time (ns), size and inode; None when it cannot be looked up.
@@ -145,15 +147,27 @@ def watch(workspace: str, home: str) -> RepoWatch:
 
 
 def _read(path: str, stamps: Stamps, limit: int = -1) -> bytes | None:
-    """A file's bytes (None when it cannot be read), its stamp recorded as it is opened."""
+    """A regular file's bytes, up to `limit` (None when it cannot be read, is larger than
+    any index git writes, or is something else: a FIFO would block, a device never end),
+    its stamp recorded as it is opened."""
     try:
-        with open(path, "rb") as f:
-            st = os.fstat(f.fileno())
-            stamps[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
-            return f.read(limit)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except (OSError, ValueError):
         stamps[path] = None
         return None
+    try:
+        st = os.fstat(fd)
+        stamps[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_FILE:
+            return None
+        with os.fdopen(fd, "rb") as f:
+            fd = -1
+            return f.read(limit)
+    except OSError:
+        return None
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def _git_dirs(dot: str, stamps: Stamps) -> tuple[str, str] | None:
