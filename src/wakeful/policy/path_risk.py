@@ -432,6 +432,16 @@ def secret_below(path: str, home: str) -> str | None:
     return None
 
 
+def glob_matches(pattern: str, path: str) -> bool:
+    """Whether the shell's expansion of an absolute wildcard path takes in `path`: name by
+    name (a wildcard matches no `/` and no leading dot)."""
+    parts = pattern.split("/")
+    names = path.split("/")
+    return len(parts) == len(names) and all(
+        _glob_name(part, name) for part, name in zip(parts, names, strict=True)
+    )
+
+
 def _glob_name(pattern: str, name: str) -> bool:
     if pattern == name:
         return True
@@ -578,6 +588,12 @@ def _secret_name(path: str, name: str) -> bool | None:
     ):
         return True
     return None
+
+
+def names_secret(path: str) -> bool:
+    """Whether a path's names alone say it is a secret (`config/.env`, `deploy/key.pem`,
+    `secrets/prod.yml`), as for a path inside the workspace."""
+    return _secret_name(path, path[path.rfind("/") + 1 :]) is True
 
 
 def secret_pattern(name: str) -> bool:

@@ -13064,9 +13064,7 @@ GIT_WORKSPACE = frozenset(
         "citool",
     }
 )
-GIT_NETWORK = frozenset(
-    {"fetch", "pull", "clone", "ls-remote", "submodule", "remote-update", "lfs"}
-)
+GIT_NETWORK = frozenset({"fetch", "pull", "clone", "submodule", "remote-update", "lfs"})
 GIT_HIGH = frozenset(
     {
         "annex",  # judged by its action (_GIT_SUBCOMMANDS)
@@ -13105,6 +13103,90 @@ GIT_EXEC_KEYS = re.compile(
     r"diff\.external|pager\.|sequence\.editor|credential\.|uploadpack\.|receivepack\.|"
     r"include\.|includeif\.|protocol\.|url\.|http\..*proxy|gpg\.program|"
     r"merge\..*driver|remote\..*\.(uploadpack|receivepack|vcs)|init\.templatedir)"
+)
+
+
+# What a repository's own configuration (.git/config, a worktree's config.worktree and the
+# files they include) may hold in clear, read by policy/git_state.py: a key whose value is a
+# credential (CI checkouts put `AUTHORIZATION: basic ...` in http.extraheader; send-email's
+# SMTP password; tools' tokens)...
+GIT_SECRET_VALUE_KEYS = re.compile(
+    r"(?i)^(http\.(.+\.)?extraheader|sendemail\.(.+\.)?smtppass|"
+    r".+\.(password|passwd|token|oauthtoken|oauth-token|accesstoken|access-token|apikey|"
+    r"api-key|secret|privatetoken|private-token))$"
+)
+# ...a URL anywhere (remote.*.url, pushurl, url.<base>.insteadOf, http.proxy) whose user
+# part carries a password (`https://user:TOKEN@host`)...
+GIT_URL_PASSWORD = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@")
+# ...or a token in place of the user name (`https://TOKEN@host`): a forge's token prefix or
+# a long run of token characters; a short name (`https://alice@host`, `ssh://git@host`) is a
+# user name, which is no secret...
+GIT_URL_TOKEN_USER = re.compile(
+    r"(?i)\b(?:https?|ftps?)://(?:gh[pousr]_|github_pat_|glpat-|gldt-|glptt-|"
+    r"[a-z0-9_-]{24,}@)"
+)
+# ...and a credential helper written inline that prints a literal password or token
+# (`!f() { echo password=hunter2; }; f`); one that prints a variable's value holds none.
+GIT_INLINE_SECRET = re.compile(r"(?i)\b(password|token|secret)\s*=\s*[^\s$\"'`;}\\]")
+# (pattern, should match, should not match), checked below when this module loads.
+GIT_CONFIG_SECRET_EXAMPLES: tuple[tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        GIT_SECRET_VALUE_KEYS,
+        (
+            "http.extraheader",
+            "http.https://github.com/.extraheader",
+            "sendemail.smtppass",
+            "github.oauth-token",
+            "gitlab.token",
+            "credential.https://x.password",
+        ),
+        ("http.sslverify", "remote.origin.url", "user.name", "credential.helper"),
+    ),
+    (
+        GIT_URL_PASSWORD,
+        ("https://dev:abc@github.com/a/b", "http://me:pw@proxy:3128", "https://:tok@host/x"),
+        ("https://github.com/a/b", "ssh://git@host:22/x", "git@github.com:a/b.git"),
+    ),
+    (
+        GIT_URL_TOKEN_USER,
+        (
+            "https://ghp_abc@github.com/a",
+            "https://glpat-x@gitlab.com/a",
+            "https://" + "a" * 40 + "@h",
+        ),
+        ("https://alice@github.com/a", "ssh://git@github.com/a", "https://github.com/ghp_x"),
+    ),
+    (
+        GIT_INLINE_SECRET,
+        ("!f() { echo password=hunter2; }; f", '!echo "token=abc"'),
+        ("!f() { echo password=$GH_TOKEN; }; f", "store", "cache --timeout=3600"),
+    ),
+)
+for _pattern, _hits, _misses in GIT_CONFIG_SECRET_EXAMPLES:
+    for _text in _hits:
+        if not _pattern.search(_text):
+            raise ValueError(f"{_pattern.pattern!r} should match {_text!r}")
+    for _text in _misses:
+        if _pattern.search(_text):
+            raise ValueError(f"{_pattern.pattern!r} should not match {_text!r}")
+# The hooks git runs from its hooks directory (githooks(5)).
+GIT_HOOK_NAMES = frozenset(
+    {"applypatch-msg", "pre-applypatch", "post-applypatch", "pre-commit", "pre-merge-commit",
+     "prepare-commit-msg", "commit-msg", "post-commit", "pre-rebase", "post-checkout",
+     "post-merge", "pre-push", "pre-receive", "update", "proc-receive", "post-receive",
+     "post-update", "reference-transaction", "push-to-checkout", "pre-auto-gc",
+     "post-rewrite", "sendemail-validate", "fsmonitor-watchman", "p4-changelist",
+     "p4-prepare-changelist", "p4-post-changelist", "p4-pre-submit", "post-index-change"}
+)  # fmt: skip
+# The git commands that print the repository's configured URLs, which carry what the
+# configuration's URLs carry: (subcommand, the word that makes it print them). `remote show
+# NAME` prints a remote's URLs (with or without asking it); `config` is judged by its code.
+GIT_PRINTS_URLS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "remote": frozenset({"-v", "--verbose", "get-url", "show"}),
+        "ls-remote": frozenset({"--get-url"}),
+        "var": frozenset({"-l"}),
+    }
 )
 
 # Settings that decide how long git keeps unreachable commits and reflog entries, or whether
@@ -13450,6 +13532,12 @@ _GIT_SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
             actions=_same(
                 ("expire", "delete"), Tier.HIGH, "deletes reflog entries (removes the safety net)"
             ),
+        ),
+        "ls-remote": Subcommand(
+            Tier.NETWORK,
+            "talks to a remote repository",
+            # the URL, with url.<base>.insteadOf applied, without talking to the remote
+            options={"--get-url": (Tier.READ_ONLY, "prints a remote's URL without asking it")},
         ),
         "remote": Subcommand(
             Tier.READ_ONLY,

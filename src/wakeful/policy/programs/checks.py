@@ -30,6 +30,7 @@ from wakeful.policy.programs.search import (
     credential_search,
     read_selected_secrets,
     searches_project_secrets,
+    searches_repository_config,
 )
 from wakeful.policy.programs.sql import _is_local_name, database_host
 from wakeful.policy.programs.toolchains import framework_task
@@ -253,6 +254,20 @@ def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         read_selected_secrets(includes, named, cmd, a)
         if name in ("grep", "egrep", "fgrep", "ack") or _searches_hidden(name, args):
             searches_project_secrets(patterns, named, includes, _vals(opts, "--exclude"), cmd, a)
+        unrestricted = sum(1 for flag, _ in opts if flag == "-u")
+        if (
+            name in ("grep", "egrep", "fgrep")
+            or name in ("rg", "ag")
+            and (_has(opts, "--hidden", "-.", "--unrestricted") or unrestricted >= 2)
+        ):
+            # grep goes into .git; rg and ag do when told to search hidden files (`rg -uu`)
+            searches_repository_config(
+                patterns,
+                named or [Word(".", ".")],
+                _has(opts, "-v", "--invert-match", "-f", "--file"),
+                cmd,
+                a,
+            )
         for word in pos:
             _reads_home_tree(word, cmd, a)
 

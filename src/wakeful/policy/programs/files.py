@@ -115,7 +115,7 @@ def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     sources = pos if _vals(opts, "-t", "--target-directory") else pos[:-1] if len(pos) >= 2 else pos
     symbolic = any(f == "--symbolic" or f[:2] != "--" and "s" in f for f, _ in opts)
     for source in sources:
-        place = a.place(source, cmd.cwd)
+        place = a.code_place(a.place(source, cmd.cwd))
         if not symbolic and place.path is not None:
             # a hard link is the file itself under another name (a symbolic one is followed
             # when used): Read and Edit rules for the file hold for making it
@@ -370,7 +370,7 @@ def _permission_targets(
         # change the files (a script, a hook, a config the project runs)
         a.add(Tier.HIGH, f"makes files world-writable ({mode})")
     for target in targets:
-        place = a.place(target, cmd.cwd)
+        place = a.code_place(a.place(target, cmd.cwd))
         if place.zone in ("workspace", "scratch") and not (
             place.is_workspace and recursive and name != "chmod"
         ):
