@@ -39,6 +39,10 @@ POSITIONAL_KINDS = frozenset(
     }
 )
 
+# What the value of a KEY=VALUE setting (`pytest -o KEY=VALUE`, `php -d KEY=VALUE`) is: a file
+# or directory written, a script or configuration file that runs or names code, a list of
+# places code is loaded from, more options of the same program, or a command line it runs.
+SETTING_KINDS = frozenset({"write", "script", "load", "args", "command"})
 
 _NONE: frozenset[str] = frozenset()
 
@@ -76,6 +80,15 @@ class Program:
     `-FileName=PATH`) or reads (`-TAG<=FILE`). `outside_opts` name a project, build file
     or directory the program works with (`poetry -C DIR`, `cargo --manifest-path FILE`): one
     outside the workspace needs approval, as a `project` positional does. With
+    `load_opts` take a list of places (separated by `:` or `,`) that code or configuration
+    naming code is loaded from (`rspec -I lib:spec`, `jekyll --plugins DIR`, `jekyll --config
+    A,B`): one outside the workspace, other than an installed program directory (`/usr`,
+    `/opt`), needs approval. `typed_output_opts` take a comma list of FORMAT or FORMAT:PATH,
+    each PATH written (`pylint --output-format=json:FILE`, `pytest --cov-report=html:DIR`).
+    `setting_opts` take KEY=VALUE settings (`pytest -o KEY=VALUE`, `php -d KEY=VALUE`):
+    `settings` maps an expression matching a KEY to what its VALUE is (`SETTING_KINDS`: a
+    file written, a script or configuration run, places code is loaded from, more options of
+    the program, a command line it runs); a key it does not match sets nothing. With
     `workspace_flags` (`bundle config --local`), the entry's tier is workspace at most: the
     change stays in the project. `outside_pattern` is a regular expression for words whose
     first group is such a path (`-Dmaven.repo.local=DIR`). `program_pattern` is one for words
@@ -184,6 +197,10 @@ class Program:
     delete_flags: Collection[str] = _NONE
     output_flags: Collection[str] = _NONE
     name_opts: Collection[str] = _NONE
+    load_opts: Collection[str] = _NONE
+    typed_output_opts: Collection[str] = _NONE
+    setting_opts: Collection[str] = _NONE
+    settings: Mapping[str, str] = field(default_factory=dict)
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -196,7 +213,7 @@ class Program:
             raise ValueError(f"program rule tier {self.tier!r}: write Tier.HIGH, not 'high'")
         for name in (
             *("word_tiers", "subcommands", "word_patterns", "value_tiers", "mode_flags"),
-            *("operand_patterns", "value_words"),
+            *("operand_patterns", "value_words", "settings"),
         ):
             table = getattr(self, name)
             if table and type(table) is not MappingProxyType:  # (most are empty)
@@ -219,6 +236,9 @@ class Program:
                 self.toolchain_opts,
                 self.keyed_read_opts,
                 self.name_opts,
+                self.load_opts,
+                self.typed_output_opts,
+                self.setting_opts,
             ),
         )
 
@@ -312,6 +332,9 @@ _SET_FIELDS = (
     "delete_flags",
     "output_flags",
     "name_opts",
+    "load_opts",
+    "typed_output_opts",
+    "setting_opts",
 )
 
 
@@ -1878,9 +1901,6 @@ _TOOLS: dict[str, Program] = {
             "-k",
             "-m",
             "-p",
-            "-o",
-            "--override-ini",
-            "--confcutdir",
             "--maxfail",
             "--tb",
             "--durations",
@@ -1889,26 +1909,34 @@ _TOOLS: dict[str, Program] = {
             "--ignore",
             "--ignore-glob",
             "--cov",
-            "--cov-report",
             "--import-mode",
+            "--tx",
+            "--dist",
         ),
         write_opts=(
-            "--junitxml",
-            "--junit-xml",
-            "--basetemp",
-            "--log-file",
-            "--html",
-            "--resultlog",
+            *("--junitxml", "--junit-xml", "--basetemp", "--log-file", "--html", "--resultlog"),
+            *("--result-log", "--report-log", "--debug", "--json-report-file", "--csv"),
+            *("--benchmark-json", "--benchmark-storage", "--alluredir", "--md-report-output"),
         ),
         # its configuration adds plugins and import paths; conftest.py files come from rootdir
-        script_opts=("-c", "--config-file", "--rootdir"),
+        # and the directories above the tests up to --confcutdir
+        script_opts=("-c", "--config-file", "--rootdir", "--cov-config"),
+        outside_opts=("--confcutdir",),
+        typed_output_opts=("--cov-report",),
+        # `-o KEY=VALUE` sets an ini key: import paths, test paths, more options, outputs
+        setting_opts=("-o", "--override-ini"),
+        settings={
+            "pythonpath|testpaths|rootdir": "load",
+            "addopts": "args",
+            "cache_dir|log_file|junit_xml|junit_logging_file|report_log|basetemp": "write",
+        },
         word_patterns={
             r"^--pastebin": (_H, "uploads the test session to bpaste.net"),
             # tests collected from a scratch directory are code from elsewhere
             r"^(/tmp|/var/tmp|/dev/shm)(/|$)": (_H, "runs tests from outside the workspace"),
         },
-        # `-o cache_dir=PATH`: pytest writes its cache there
-        dest_pattern=r"^(?:--override-ini=|-o)?cache_dir=(.+)$",
+        # xdist's gateways: an interpreter of its choice, another host
+        value_tiers={"--tx": (r"python=[^/]*/|ssh=|socket=|vagrant_ssh=", _H, "runs tests elsewhere")},
         examples=(
             ("pytest -q tests/test_api.py -k login", _W),
             ("pytest -c /tmp/pytest.ini", _H),
@@ -1919,6 +1947,16 @@ _TOOLS: dict[str, Program] = {
             ("pytest -o cache_dir=/home/dev/.config/autostart", _C),
             ("pytest /tmp/other/tests", _H),
             ("pytest /home/dev/.ssh/id_rsa", _C),
+            ("pytest --basetemp=build/tmp", _W),
+            ("pytest --debug=/home/dev/.bashrc", _C),
+            ("pytest --cov=src --cov-report=html:build/cov", _W),
+            ("pytest --cov-report=html:/home/dev/www", _H),
+            ("pytest -o pythonpath=src", _W),
+            ("pytest -o pythonpath=/tmp", _H),
+            ("pytest -o addopts='-x -q'", _W),
+            ("pytest -o addopts='-c /tmp/x.ini'", _H),
+            ("pytest --confcutdir=/", _H),
+            ("pytest -n 2 --tx popen//python=/tmp/py", _H),
         ),
     ),
     "tox": Program(
@@ -4503,6 +4541,11 @@ def _validate_options(name: str, program: Program) -> None:
     for flag, (tier, _) in program.mode_flags.items():
         if not isinstance(tier, Tier):
             raise ValueError(f"program rule {name}: mode flag {flag!r} has no tier {tier!r}")
+    for key, kind in program.settings.items():
+        if kind not in SETTING_KINDS:
+            raise ValueError(f"program rule {name}: setting {key!r} has no known kind {kind!r}")
+    if program.settings and not program.setting_opts:
+        raise ValueError(f"program rule {name}: settings without setting_opts")
     for pattern, found in (
         *((p, t) for p, (t, _) in program.word_patterns.items()),
         *((p, t) for p, (t, _) in program.operand_patterns.items()),

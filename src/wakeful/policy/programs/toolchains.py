@@ -274,6 +274,15 @@ _PY_MODULE_PROGRAMS: Mapping[str, str] = {
     "mlflow": "mlflow",
     "tensorboard.main": "tensorboard",
     "huggingface_hub.commands.huggingface_cli": "huggingface-cli",
+    # project tools whose options write, load configuration or run code as the program's do
+    # (`python -m pytest --basetemp DIR` is `pytest --basetemp DIR`)
+    **{
+        m: m
+        for m in ("pytest", "coverage", "tox", "nox", "flake8", "pylint", "mypy", "pyright")
+        + ("black", "isort", "ruff", "autopep8", "yapf", "pyflakes", "pycodestyle", "bandit")
+        + ("mkdocs", "cython", "alembic", "maturin")
+    },
+    "sphinx": "sphinx-build",
 }
 
 
