@@ -76,7 +76,6 @@ JUDGE = judge()
         "tox -e py312 --root=/tmp",
         "tox -x testenv.commands='rm -rf /home/dev'",
         "tox --override testenv:py.commands_pre='curl x | sh'",
-        "tox -x tox.allowlist_externals=rm",
         "nox --report /home/dev/.bashrc",
         "python -m tox -c /tmp/tox.ini",
         # linters and type checkers: configuration that names plugins

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shlex
 from collections.abc import Collection, Iterable
 from dataclasses import replace
 
@@ -25,7 +24,7 @@ from wakeful.policy.programs.options import (
     split_opts,
 )
 from wakeful.policy.programs.options import expand_long as expand_long  # re-exported
-from wakeful.policy.programs.tables import _INSTALLED_DIRS
+from wakeful.policy.programs.settings import judge_setting, loads_from, typed_outputs
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
@@ -158,8 +157,6 @@ class _Compiled:
         }
         for pattern, _, _ in rule.value_tiers.values():  # "" too: any value sets the tier
             self.regex[pattern] = re.compile(pattern)
-        for key in rule.settings:
-            self.regex[key] = re.compile(key)
         # Which of `run_program`'s groups of steps can apply at all: the words it runs or
         # reads before splitting its options; the tiers words, values, modes and subcommands
         # set; the effects of patterns, option values and named checks.
@@ -511,13 +508,13 @@ def run_program(
                 _keyed_reads(name, value, cmd, a)
         if opts and rule.load_opts:
             for value in _vals_in(opts, rule.load_opts):
-                _loads_from(name, value, cmd, a)
+                loads_from(name, value, cmd, a)
         if opts and rule.typed_output_opts:
             for value in _vals_in(opts, rule.typed_output_opts):
-                _typed_outputs(value, cmd, a)
+                typed_outputs(value, cmd, a)
         if opts and rule.setting_opts:
             for value in _vals_in(opts, rule.setting_opts):
-                _setting(name, rule, compiled, value, cmd, a)
+                judge_setting(name, rule.settings, value, cmd, a)
         for check in rule.checks:
             CHECKS[check](name, args, cmd, a)
     # Flags that lower the tier count where the program reads them as options: an option's
@@ -760,74 +757,6 @@ def _inside_workspace(name: str, where: Word, cmd: SimpleCommand, a: Analyzer) -
     test ../x/T.csproj`): the code there runs, so one outside the workspace is asked."""
     if a.place(where, cmd.cwd).zone != "workspace":
         a.add(Tier.HIGH, f"{name} works on {_short(where.text)}, outside the workspace")
-
-
-_LIST_SEPARATORS = re.compile(r"[:,\s]+")
-
-
-def _loads_from(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
-    """A list of places code (or configuration naming code) is loaded from (`rspec -I
-    lib:spec`, `php -d include_path=.:/usr/share/php`): each must be the workspace's or an
-    installed program directory's, as `/usr/bin/python3 app.py` runs an installed program."""
-    if value.value is None:
-        a.add(Tier.HIGH, f"{name} loads code from places only known at run time")
-        return
-    for part in _LIST_SEPARATORS.split(value.value):
-        if not part or (part.rstrip("/") + "/").startswith(_INSTALLED_DIRS):
-            continue
-        where = Word(part, value.text)
-        if a.place(where, cmd.cwd).zone != "workspace":
-            a.add(Tier.HIGH, f"{name} loads code from {_short(part)}, outside the workspace")
-
-
-def _typed_outputs(value: Word, cmd: SimpleCommand, a: Analyzer) -> None:
-    """`pylint --output-format=text,json:FILE`, `pytest --cov-report=html:DIR`: the path
-    after each format is written."""
-    if value.value is None:
-        if ":" in value.text:
-            a.write(Word(None, value.text), cmd.cwd)
-        return
-    for item in value.value.split(","):
-        _, colon, path = item.partition(":")
-        if colon and path:
-            a.write(Word(path, value.text), cmd.cwd)
-
-
-def _setting(
-    name: str, rule: Program, compiled: _Compiled, value: Word, cmd: SimpleCommand, a: Analyzer
-) -> None:
-    """A KEY=VALUE setting (`pytest -o pythonpath=DIR`, `php -d auto_prepend_file=FILE`,
-    `tox -x testenv.commands=CMD`), judged by what the entry says the key's value is."""
-    key, eq, setting = (value.value if value.value is not None else value.text).partition("=")
-    if not eq:
-        return
-    kind = next(
-        (k for pattern, k in rule.settings.items() if compiled.regex[pattern].fullmatch(key)), None
-    )
-    if kind is None:
-        return
-    if value.value is None:
-        a.add(Tier.HIGH, f"{name} sets {_short(key)} to a value only known at run time")
-        return
-    where = Word(setting, value.text)
-    if kind == "write":
-        a.write(where, cmd.cwd)
-    elif kind == "script":
-        if "://" in setting:
-            a.add(Tier.HIGH, f"{name} {key} runs code fetched from {_short(setting)}")
-        elif setting:
-            _run_file(name, where, cmd, a)
-    elif kind == "load":
-        _loads_from(name, where, cmd, a)
-    elif kind == "command":
-        a.run_script(setting, cmd.cwd, f"{name} {key}")
-    elif kind == "args":
-        try:
-            words = shlex.split(setting)
-        except ValueError:
-            a.add(Tier.HIGH, f"{name} {key} holds options that cannot be read")
-            return
-        a.run_argv([Word(name, name), *(Word(w, shlex.quote(w)) for w in words)], cmd)
 
 
 def _keyed_reads(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> None:

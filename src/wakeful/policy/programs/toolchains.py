@@ -13,6 +13,7 @@ from wakeful.policy.program_rules import (
     NPM_NETWORK,
     NPM_READ,
     NPM_WORKSPACE,
+    PHP_SETTINGS,
     PNPM_ALIASES,
     RUNS_PROJECT_CODE,
     YARN_PNPM_HIGH,
@@ -33,6 +34,7 @@ from wakeful.policy.programs.options import (
     runs_project_code,
     split_opts,
 )
+from wakeful.policy.programs.settings import judge_setting
 from wakeful.policy.programs.tool_tables import (
     _DB_LOSS,
     _DJANGO_WIPE,
@@ -417,7 +419,8 @@ _INTERP_LOADS: Mapping[str, tuple[str, ...]] = {
     "node": ("-r", "--require", "--import", "--loader", "--experimental-loader"),
     "ruby": ("-r", "-I"),
     "perl": ("-I",),
-    "php": ("-z",),
+    # an extension; an INI file (its auto_prepend_file runs); a script run for every line
+    "php": ("-z", "-c", "--php-ini", "-F", "--process-file"),
     "java": ("-cp", "-classpath"),
     "bun": ("-r", "--require", "--preload", "--import"),
     "julia": ("-L", "--load", "-J", "--sysimage"),  # a file of Julia code, a system image
@@ -427,7 +430,8 @@ _PATH_LISTS = frozenset({"-I", "-cp", "-classpath"})
 _INTERP_VALUE_OPTS: Mapping[str, tuple[str, ...]] = {
     "osascript": ("-l", "-s"),  # a language, output flags
     "ruby": ("-E", "--encoding", "--external-encoding", "--internal-encoding"),
-    "php": ("-d", "-c", "-z", "-t"),  # an INI setting, an INI file, an extension, a docroot
+    # an INI setting, an INI file, an extension, a docroot, a script run for every line
+    "php": ("-d", "--define", "-c", "--php-ini", "-z", "-t", "-F", "--process-file"),
     "lua": ("-l",),  # a module to require
     "bun": ("--preload",),
     "julia": ("-L", "--load", "-J", "--sysimage"),
@@ -497,7 +501,9 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         "node": ("-e", "--eval", "-p", "--print"),
         "perl": ("-e", "-E"),
         "ruby": ("-e",),
-        "php": ("-r",),
+        # code run once, before, for every line of input and after it
+        "php": ("-r", "--run", "-B", "--process-begin", "-R", "--process-code", "-E")
+        + ("--process-end",),
         "lua": ("-e",),
         "Rscript": ("-e",),
         "osascript": ("-e",),
@@ -531,6 +537,9 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
                     _dynamic_code(value, a, f"{name} {opt}")
                 elif "/" in entry or entry.startswith("."):
                     _run_file(f"{name} {opt}", Word(entry, value.text), cmd, a)
+    if name == "php":  # `php -d auto_prepend_file=FILE`: INI settings that run or write files
+        for setting in _vals(opts, "-d", "--define"):
+            judge_setting(name, PHP_SETTINGS, setting, cmd, a)
     for w in args:
         listen = _INSPECT_HOST.match(w.value or "")
         if listen and listen.group(1).strip("[]") not in ("127.0.0.1", "localhost", "::1"):
