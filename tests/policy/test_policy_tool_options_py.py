@@ -263,3 +263,56 @@ def test_code_or_output_outside_the_workspace_is_asked(cmd: str) -> None:
 )
 def test_the_projects_own_files_stay_allowed(cmd: str) -> None:
     assert auto_verdict(cmd) == "allow", (cmd, JUDGE(cmd))
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        # a tool installed in the project (a virtualenv, vendor/bin, node_modules/.bin, a
+        # binstub) takes the same options as the tool
+        ".venv/bin/pytest --basetemp=/home/dev",
+        ".venv/bin/pytest -o pythonpath=/tmp",
+        "venv/bin/flake8 --config /tmp/f.cfg src",
+        ".venv/bin/coverage run --rcfile=/tmp/rc -m pytest",
+        ".venv/bin/python -m pytest --debug=/home/dev/.bashrc",
+        ".venv/bin/python -c 'import os; os.system(\"rm -rf ~\")'",
+        ".venv/bin/python /tmp/x.py",
+        "./.venv/bin/python3 -m sphinx -c /tmp docs build",
+        "vendor/bin/phpunit --bootstrap /tmp/x.php",
+        "./vendor/bin/phpunit --log-junit /home/dev/.bashrc",
+        "vendor/bin/psalm -c /tmp/p.xml",
+        "vendor/bin/php-cs-fixer fix --config /tmp/x.php",
+        "php vendor/bin/phpunit --bootstrap /tmp/x.php",
+        "php vendor/bin/phpunit --log-junit /home/dev/.bashrc",
+        "bin/rspec -r /tmp/x.rb",
+        "bin/rake -R /tmp test",
+        "bin/rubocop -r /tmp/x.rb",
+        "php artisan test --log-junit /home/dev/.bashrc",
+        "php artisan test --bootstrap=/tmp/x.php",
+    ],
+)
+def test_a_tool_installed_in_the_project_is_judged_as_the_tool(cmd: str) -> None:
+    assert auto_verdict(cmd) != "allow", (cmd, JUDGE(cmd))
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        ".venv/bin/pytest -x tests",
+        ".venv/bin/python -m pytest --basetemp=build/tmp",
+        ".venv/bin/python scripts/gen.py",
+        ".venv/bin/python -c 'print(1 + 1)'",
+        "venv/bin/flake8 src",
+        ".venv/bin/mypy --strict src",
+        "vendor/bin/phpunit -c phpunit.xml.dist",
+        "php vendor/bin/phpunit --coverage-html build/coverage",
+        "vendor/bin/php-cs-fixer fix src",
+        "bin/rspec spec/models",
+        "bin/rake test",
+        "bin/deploy-preview --help",
+        "php artisan test --parallel --processes=4",
+        "php artisan test --filter=UserTest --coverage",
+    ],
+)
+def test_a_tool_installed_in_the_project_stays_allowed_for_its_own_files(cmd: str) -> None:
+    assert auto_verdict(cmd) == "allow", (cmd, JUDGE(cmd))

@@ -46,6 +46,9 @@ SETTING_KINDS = frozenset({"write", "script", "load", "args", "command"})
 
 _NONE: frozenset[str] = frozenset()
 
+# PHP tools Composer installs into vendor/bin, run by `php vendor/bin/NAME ARGS` too.
+PHP_TOOLS = frozenset({"phpunit", "phpstan", "psalm", "php-cs-fixer"})
+
 # PHP's INI settings (`php -d KEY=VALUE`, `phpunit -d KEY=VALUE`) that run a file, load
 # code from a path, write a file or directory, or run a command.
 PHP_SETTINGS: Mapping[str, str] = MappingProxyType(

@@ -14,6 +14,7 @@ from wakeful.policy.program_rules import (
     NPM_READ,
     NPM_WORKSPACE,
     PHP_SETTINGS,
+    PHP_TOOLS,
     PNPM_ALIASES,
     RUNS_PROJECT_CODE,
     YARN_PNPM_HIGH,
@@ -139,6 +140,8 @@ def framework_task(kind: str, name: str, args: list[Word], cmd: SimpleCommand, a
         if task == "tinker":
             _console_code(rest, ("--execute",), "php", "artisan tinker --execute", cmd, a)
             return True
+        if task == "test":  # its options are PHPUnit's (or Pest's, which takes the same)
+            a.run_argv([Word("phpunit", "phpunit"), *rest], cmd)
     if kind == "console":
         if "--reveal" in words or "--env-vars" in words or "--env-var" in words:
             a.add(Tier.HIGH, f"bin/console {task} prints the application's secrets")
@@ -721,6 +724,12 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         script = os.path.basename(target.value or "")
         if name == "php" and script in ("artisan", "console"):
             framework_task(script, script, pos[1:], cmd, a)
+        elif (
+            name == "php"
+            and os.path.basename(os.path.dirname(target.value or "")) == "bin"
+            and script in PHP_TOOLS
+        ):  # `php vendor/bin/phpunit ARGS` is `phpunit ARGS`
+            a.run_argv([Word(script, script), *pos[1:]], cmd)
         return
     exec_stdin(cmd, a, name, shell=False)
 
