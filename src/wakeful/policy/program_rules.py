@@ -2062,10 +2062,28 @@ _TOOLS: dict[str, Program] = {
             ("coverage run -m pytest --basetemp /home/dev", _H),
         ),
     ),
-    **{
-        n: _test_runner("runs the project's tests", (), (), (f"{n} tests", _W))
-        for n in ("behave", "nosetests", "trial")
-    },
+    "behave": _test_runner(
+        "runs the project's tests",
+        ("-i", "--include", "-e", "--exclude", "-t", "--tags", "-f", "--format", "-D"),
+        ("-o", "--outfile", "--junit-directory"),
+        ("behave tests", _W),
+        ("behave -o /home/dev/.bashrc", _C),
+    ),
+    # nose's reports; trial deletes and refills its temporary directory, and writes its log
+    "nosetests": _test_runner(
+        "runs the project's tests",
+        ("-a", "--attr", "-A", "--eval-attr", "--processes", "--cover-package"),
+        ("--xunit-file", "--cover-html-dir", "--cover-xml-file", "--debug-log"),
+        ("nosetests tests", _W),
+        ("nosetests --xunit-file=/home/dev/.bashrc", _C),
+    ),
+    "trial": _test_runner(
+        "runs the project's tests",
+        ("-j", "--jobs", "--reporter"),
+        ("--temp-directory", "-l", "--logfile"),
+        ("trial tests", _W),
+        ("trial --temp-directory=/home/dev tests", _H),
+    ),
     "black": Program(
         _W,
         "write",
