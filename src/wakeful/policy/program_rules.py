@@ -98,7 +98,8 @@ class Program:
     `load_opts` take a list of places (separated by `:` or `,`) that code or configuration
     naming code is loaded from (`rspec -I lib:spec`, `jekyll --plugins DIR`, `jekyll --config
     A,B`): one outside the workspace, other than an installed program directory (`/usr`,
-    `/opt`), needs approval. `typed_output_opts` take a comma list of FORMAT or FORMAT:PATH,
+    `/opt`), needs approval. `delete_opts` name a directory the program deletes, with all it
+    holds, before it works there (`pytest --basetemp DIR`). `typed_output_opts` take a comma list of FORMAT or FORMAT:PATH,
     each PATH written (`pylint --output-format=json:FILE`, `pytest --cov-report=html:DIR`).
     `setting_opts` take KEY=VALUE settings (`pytest -o KEY=VALUE`, `php -d KEY=VALUE`):
     `settings` maps an expression matching a KEY to what its VALUE is (`SETTING_KINDS`: a
@@ -213,6 +214,7 @@ class Program:
     output_flags: Collection[str] = _NONE
     name_opts: Collection[str] = _NONE
     load_opts: Collection[str] = _NONE
+    delete_opts: Collection[str] = _NONE
     typed_output_opts: Collection[str] = _NONE
     setting_opts: Collection[str] = _NONE
     settings: Mapping[str, str] = field(default_factory=dict)
@@ -252,6 +254,7 @@ class Program:
                 self.keyed_read_opts,
                 self.name_opts,
                 self.load_opts,
+                self.delete_opts,
                 self.typed_output_opts,
                 self.setting_opts,
             ),
@@ -348,6 +351,7 @@ _SET_FIELDS = (
     "output_flags",
     "name_opts",
     "load_opts",
+    "delete_opts",
     "typed_output_opts",
     "setting_opts",
 )
@@ -1929,21 +1933,23 @@ _TOOLS: dict[str, Program] = {
             "--dist",
         ),
         write_opts=(
-            *("--junitxml", "--junit-xml", "--basetemp", "--log-file", "--html", "--resultlog"),
+            *("--junitxml", "--junit-xml", "--log-file", "--html", "--resultlog"),
             *("--result-log", "--report-log", "--debug", "--json-report-file", "--csv"),
             *("--benchmark-json", "--benchmark-storage", "--alluredir", "--md-report-output"),
         ),
+        delete_opts=("--basetemp",),  # removed if it exists
         # its configuration adds plugins and import paths; conftest.py files come from rootdir
         # and the directories above the tests up to --confcutdir
         script_opts=("-c", "--config-file", "--rootdir", "--cov-config"),
         outside_opts=("--confcutdir",),
+        outside_pattern=r"^@(.+)",  # `pytest @FILE`: more arguments, read from FILE
         typed_output_opts=("--cov-report",),
         # `-o KEY=VALUE` sets an ini key: import paths, test paths, more options, outputs
         setting_opts=("-o", "--override-ini"),
         settings={
             "pythonpath|testpaths|rootdir": "load",
             "addopts": "args",
-            "cache_dir|log_file|junit_xml|junit_logging_file|report_log|basetemp": "write",
+            "cache_dir|log_file|junit_xml|junit_logging_file|report_log": "write",
         },
         word_patterns={
             r"^--pastebin": (_H, "uploads the test session to bpaste.net"),
@@ -1965,6 +1971,9 @@ _TOOLS: dict[str, Program] = {
             ("pytest /tmp/other/tests", _H),
             ("pytest /home/dev/.ssh/id_rsa", _C),
             ("pytest --basetemp=build/tmp", _W),
+            ("pytest --basetemp=.", _H),
+            ("pytest --basetemp /home/dev", _C),
+            ("pytest @/tmp/args", _H),
             ("pytest --debug=/home/dev/.bashrc", _C),
             ("pytest --cov=src --cov-report=html:build/cov", _W),
             ("pytest --cov-report=html:/home/dev/www", _H),
@@ -2059,7 +2068,7 @@ _TOOLS: dict[str, Program] = {
             ("coverage run --rcfile=/tmp/rc -m pytest", _H),
             ("coverage report --rcfile=/tmp/rc", _H),
             ("coverage combine --data-file=/home/dev/.bashrc", _C),
-            ("coverage run -m pytest --basetemp /home/dev", _H),
+            ("coverage run -m pytest --basetemp /home/dev", _C),
         ),
     ),
     "behave": _test_runner(
@@ -2077,12 +2086,16 @@ _TOOLS: dict[str, Program] = {
         ("nosetests tests", _W),
         ("nosetests --xunit-file=/home/dev/.bashrc", _C),
     ),
-    "trial": _test_runner(
-        "runs the project's tests",
-        ("-j", "--jobs", "--reporter"),
-        ("--temp-directory", "-l", "--logfile"),
-        ("trial tests", _W),
-        ("trial --temp-directory=/home/dev tests", _H),
+    "trial": replace(
+        _test_runner(
+            "runs the project's tests",
+            ("-j", "--jobs", "--reporter", "--temp-directory"),
+            ("-l", "--logfile"),
+            ("trial tests", _W),
+            ("trial --temp-directory=/home/dev tests", _C),
+            ("trial --temp-directory=build/trial tests", _W),
+        ),
+        delete_opts=("--temp-directory",),  # removed and made again
     ),
     "black": Program(
         _W,
@@ -2268,6 +2281,7 @@ _TOOLS: dict[str, Program] = {
         script_opts=("--config-file",),
         # the interpreter it runs to find installed packages: the project's or an installed one
         load_opts=("--python-executable",),
+        outside_pattern=r"^@(.+)",  # `mypy @FILE`: more arguments, read from FILE
         word_tiers={"--install-types": (Tier.NETWORK, "installs stub packages from PyPI")},
         examples=(
             ("mypy --strict src", _W),
@@ -9173,7 +9187,18 @@ for _name, _more in {
     "aclocal": (),
     "autoconf": (),
     "autoreconf": (),
-    "mypy": (("mypy --python-exec=/tmp/py src", _H),),
+    "mypy": (("mypy --python-exec=/tmp/py src", _H), ("mypy --config-f=/tmp/m.ini src", _H)),
+    # argparse and optparse take a prefix of a long option too
+    "coverage": (("coverage run --rcf=/tmp/rc -m pytest", _H),),
+    "flake8": (("flake8 --append-c=/tmp/f.cfg src", _H),),
+    "sphinx-build": (("sphinx-build --conf=/tmp docs build", _H),),
+    "jekyll": (("jekyll build --conf /tmp/c.yml", _H),),
+    "phpunit": (("phpunit --bootstr=/tmp/x.php", _H),),
+    "pre-commit": (
+        ("pre-commit run -c /tmp/p.yaml", _H),
+        ("pre-commit run --conf=/tmp/p.yaml", _H),
+        ("pre-commit run --config .pre-commit-config.yaml --all-files", _W),
+    ),
     "pylint": (("pylint --init-h='import os' src", _H),),
     "bandit": (),
     "cython": (),

@@ -116,6 +116,7 @@ class _Compiled:
             or rule.toolchain_opts
             or rule.keyed_read_opts
             or rule.load_opts
+            or rule.delete_opts
             or rule.typed_output_opts
             or rule.setting_opts
             or rule.checks
@@ -186,6 +187,7 @@ class _Compiled:
             or rule.toolchain_opts
             or rule.keyed_read_opts
             or rule.load_opts
+            or rule.delete_opts
             or rule.typed_output_opts
             or rule.setting_opts
             or rule.checks
@@ -509,6 +511,9 @@ def run_program(
         if opts and rule.load_opts:
             for value in _vals_in(opts, rule.load_opts):
                 loads_from(name, value, cmd, a)
+        if opts and rule.delete_opts:
+            for value in _vals_in(opts, rule.delete_opts):
+                a.delete(value, cmd.cwd, True)
         if opts and rule.typed_output_opts:
             for value in _vals_in(opts, rule.typed_output_opts):
                 typed_outputs(value, cmd, a)
