@@ -1168,19 +1168,14 @@ NO_DANGEROUS_FORM = frozenset(
         # run only the project's own build, tests or linters
         "automake",
         "autoreconf",
-        "behave",
         "bibtex",
         "buck",
         "cargo-fmt",
         "cpplint",
         "detekt",
         "libtoolize",
-        "nosetests",
-        "psalm",
         "revive",
-        "standardrb",
         "staticcheck",
-        "trial",
     }
 )
 

@@ -39,8 +39,27 @@ POSITIONAL_KINDS = frozenset(
     }
 )
 
+# What the value of a KEY=VALUE setting (`pytest -o KEY=VALUE`, `php -d KEY=VALUE`) is: a file
+# or directory written, a script or configuration file that runs or names code, a list of
+# places code is loaded from, more options of the same program, or a command line it runs.
+SETTING_KINDS = frozenset({"write", "script", "load", "args", "command"})
 
 _NONE: frozenset[str] = frozenset()
+
+# PHP tools Composer installs into vendor/bin, run by `php vendor/bin/NAME ARGS` too.
+PHP_TOOLS = frozenset({"phpunit", "phpstan", "psalm", "php-cs-fixer"})
+
+# PHP's INI settings (`php -d KEY=VALUE`, `phpunit -d KEY=VALUE`) that run a file, load
+# code from a path, write a file or directory, or run a command.
+PHP_SETTINGS: Mapping[str, str] = MappingProxyType(
+    {
+        r"auto_prepend_file|auto_append_file|opcache\.preload|(zend_)?extension": "script",
+        r"include_path|extension_dir": "load",
+        r"error_log|sys_temp_dir|upload_tmp_dir|session\.save_path|mail\.log": "write",
+        r"opcache\.file_cache|opcache\.error_log|xdebug\.(\w+_)?output_dir|xdebug\.log": "write",
+        r"sendmail_path": "command",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +95,16 @@ class Program:
     `-FileName=PATH`) or reads (`-TAG<=FILE`). `outside_opts` name a project, build file
     or directory the program works with (`poetry -C DIR`, `cargo --manifest-path FILE`): one
     outside the workspace needs approval, as a `project` positional does. With
+    `load_opts` take a list of places (separated by `:` or `,`) that code or configuration
+    naming code is loaded from (`rspec -I lib:spec`, `jekyll --plugins DIR`, `jekyll --config
+    A,B`): one outside the workspace, other than an installed program directory (`/usr`,
+    `/opt`), needs approval. `delete_opts` name a directory the program deletes, with all it
+    holds, before it works there (`pytest --basetemp DIR`). `typed_output_opts` take a comma list of FORMAT or FORMAT:PATH,
+    each PATH written (`pylint --output-format=json:FILE`, `pytest --cov-report=html:DIR`).
+    `setting_opts` take KEY=VALUE settings (`pytest -o KEY=VALUE`, `php -d KEY=VALUE`):
+    `settings` maps an expression matching a KEY to what its VALUE is (`SETTING_KINDS`: a
+    file written, a script or configuration run, places code is loaded from, more options of
+    the program, a command line it runs); a key it does not match sets nothing. With
     `workspace_flags` (`bundle config --local`), the entry's tier is workspace at most: the
     change stays in the project. `outside_pattern` is a regular expression for words whose
     first group is such a path (`-Dmaven.repo.local=DIR`). `program_pattern` is one for words
@@ -184,6 +213,11 @@ class Program:
     delete_flags: Collection[str] = _NONE
     output_flags: Collection[str] = _NONE
     name_opts: Collection[str] = _NONE
+    load_opts: Collection[str] = _NONE
+    delete_opts: Collection[str] = _NONE
+    typed_output_opts: Collection[str] = _NONE
+    setting_opts: Collection[str] = _NONE
+    settings: Mapping[str, str] = field(default_factory=dict)
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -196,7 +230,7 @@ class Program:
             raise ValueError(f"program rule tier {self.tier!r}: write Tier.HIGH, not 'high'")
         for name in (
             *("word_tiers", "subcommands", "word_patterns", "value_tiers", "mode_flags"),
-            *("operand_patterns", "value_words"),
+            *("operand_patterns", "value_words", "settings"),
         ):
             table = getattr(self, name)
             if table and type(table) is not MappingProxyType:  # (most are empty)
@@ -219,6 +253,10 @@ class Program:
                 self.toolchain_opts,
                 self.keyed_read_opts,
                 self.name_opts,
+                self.load_opts,
+                self.delete_opts,
+                self.typed_output_opts,
+                self.setting_opts,
             ),
         )
 
@@ -312,6 +350,10 @@ _SET_FIELDS = (
     "delete_flags",
     "output_flags",
     "name_opts",
+    "load_opts",
+    "delete_opts",
+    "typed_output_opts",
+    "setting_opts",
 )
 
 
@@ -1878,9 +1920,6 @@ _TOOLS: dict[str, Program] = {
             "-k",
             "-m",
             "-p",
-            "-o",
-            "--override-ini",
-            "--confcutdir",
             "--maxfail",
             "--tb",
             "--durations",
@@ -1889,26 +1928,38 @@ _TOOLS: dict[str, Program] = {
             "--ignore",
             "--ignore-glob",
             "--cov",
-            "--cov-report",
             "--import-mode",
+            "--tx",
+            "--dist",
         ),
         write_opts=(
-            "--junitxml",
-            "--junit-xml",
-            "--basetemp",
-            "--log-file",
-            "--html",
-            "--resultlog",
+            *("--junitxml", "--junit-xml", "--log-file", "--html", "--resultlog"),
+            *("--result-log", "--report-log", "--debug", "--json-report-file", "--csv"),
+            *("--benchmark-json", "--benchmark-storage", "--alluredir", "--md-report-output"),
         ),
+        delete_opts=("--basetemp",),  # removed if it exists
         # its configuration adds plugins and import paths; conftest.py files come from rootdir
-        script_opts=("-c", "--config-file", "--rootdir"),
+        # and the directories above the tests up to --confcutdir
+        script_opts=("-c", "--config-file", "--rootdir", "--cov-config"),
+        outside_opts=("--confcutdir",),
+        outside_pattern=r"^@(.+)",  # `pytest @FILE`: more arguments, read from FILE
+        typed_output_opts=("--cov-report",),
+        # `-o KEY=VALUE` sets an ini key: import paths, test paths, more options, outputs
+        setting_opts=("-o", "--override-ini"),
+        settings={
+            "pythonpath|testpaths|rootdir": "load",
+            "addopts": "args",
+            "cache_dir|log_file|junit_xml|junit_logging_file|report_log": "write",
+        },
         word_patterns={
             r"^--pastebin": (_H, "uploads the test session to bpaste.net"),
             # tests collected from a scratch directory are code from elsewhere
             r"^(/tmp|/var/tmp|/dev/shm)(/|$)": (_H, "runs tests from outside the workspace"),
         },
-        # `-o cache_dir=PATH`: pytest writes its cache there
-        dest_pattern=r"^(?:--override-ini=|-o)?cache_dir=(.+)$",
+        # xdist's gateways: an interpreter of its choice, another host
+        value_tiers={
+            "--tx": (r"python=[^/]*/|ssh=|socket=|vagrant_ssh=", _H, "runs tests elsewhere")
+        },
         examples=(
             ("pytest -q tests/test_api.py -k login", _W),
             ("pytest -c /tmp/pytest.ini", _H),
@@ -1919,21 +1970,49 @@ _TOOLS: dict[str, Program] = {
             ("pytest -o cache_dir=/home/dev/.config/autostart", _C),
             ("pytest /tmp/other/tests", _H),
             ("pytest /home/dev/.ssh/id_rsa", _C),
+            ("pytest --basetemp=build/tmp", _W),
+            ("pytest --basetemp=.", _H),
+            ("pytest --basetemp /home/dev", _C),
+            ("pytest @/tmp/args", _H),
+            ("pytest --debug=/home/dev/.bashrc", _C),
+            ("pytest --cov=src --cov-report=html:build/cov", _W),
+            ("pytest --cov-report=html:/home/dev/www", _H),
+            ("pytest -o pythonpath=src", _W),
+            ("pytest -o pythonpath=/tmp", _H),
+            ("pytest -o addopts='-x -q'", _W),
+            ("pytest -o addopts='-c /tmp/x.ini'", _H),
+            ("pytest --confcutdir=/", _H),
+            ("pytest -n 2 --tx popen//python=/tmp/py", _H),
         ),
     ),
     "tox": Program(
         _W,
         "none",
         "runs the project's test environments",
-        ("-e", "-p", "--parallel", "--workdir", "-x", "--override", "-f", "-m", "--devenv"),
+        ("-e", "-p", "--parallel", "-f", "-m"),
         write_opts=("--workdir", "--devenv"),
-        script_opts=("-c", "--conf"),
+        # a configuration runs its commands; a package installed from elsewhere, its build
+        script_opts=("-c", "--conf", "--installpkg"),
+        outside_opts=("--root",),
+        # `-x testenv.commands=CMD` overrides a configuration key
+        setting_opts=("-x", "--override"),
+        settings={
+            r"(?:[\w:.-]+\.)?(?:commands(?:_pre|_post)?|install_command"
+            r"|list_dependencies_command)": "command",
+            r"(?:[\w:.-]+\.)?(?:base_?python)": "load",
+            r"(?:[\w:.-]+\.)?(?:work_dir|temp_dir|env_dir|env_tmp_dir|env_log_dir)": "write",
+        },
         argv_after=("exec",),
         examples=(
             ("tox -e py312", _W),
             ("tox -p auto", _W),
             ("tox exec -e py312 -- rm -rf /home/dev", _C),
             ("tox -c /tmp/tox.ini", _H),
+            ("tox --root /tmp/x", _H),
+            ("tox --installpkg /tmp/x.whl", _H),
+            ("tox -x testenv.deps+=pytest-xdist", _W),
+            ("tox -x testenv.commands='rm -rf /home/dev'", _C),
+            ("tox -x testenv.base_python=/usr/bin/python3.12", _W),
         ),
     ),
     "nox": Program(
@@ -1941,7 +2020,7 @@ _TOOLS: dict[str, Program] = {
         "none",
         "runs the project's noxfile sessions",
         ("-s", "--session", "-e", "-k", "-t", "-p", "--python", "--envdir"),
-        write_opts=("--envdir",),
+        write_opts=("--envdir", "--report"),
         script_opts=("-f", "--noxfile"),
         # a session named for publishing (`nox -s release`), as `make deploy` is asked
         release_pattern=r"(?i)^(deploy|publish|release|upload)",
@@ -1950,20 +2029,25 @@ _TOOLS: dict[str, Program] = {
             ("nox -s tests", _W),
             ("nox --envdir /home/dev/.bashrc", _C),
             ("nox -f /tmp/noxfile.py", _H),
+            ("nox --report /home/dev/.bashrc", _C),
         ),
     ),
     "coverage": Program(
         _W,
         "none",
         "measures test coverage (runs the project's code)",
-        ("--rcfile", "--data-file", "--source", "--include", "--omit", "--fail-under", "-m"),
-        write_opts=("-o", "-d", "--directory"),
+        ("--source", "--include", "--omit", "--fail-under", "-m"),
+        # the rc file names plugins (imported and run) and where the data goes
+        write_opts=("-o", "-d", "--directory", "--data-file"),
+        script_opts=("--rcfile",),
         subcommands={
             "run": Program(
                 _W,
                 "script",
                 "runs a Python program under coverage",
-                ("--rcfile", "--data-file", "--source", "--include", "--omit", "--context"),
+                ("--source", "--include", "--omit", "--context"),
+                write_opts=("--data-file",),
+                script_opts=("--rcfile",),
                 runs_code=True,
             ),
             **_same(
@@ -1974,17 +2058,45 @@ _TOOLS: dict[str, Program] = {
             ),
         },
         other_subcommand=(_H, "is an unknown subcommand"),
+        checks=("python_module_run",),
         examples=(
             ("coverage run -m pytest", _W),
             ("coverage run /tmp/x.py", _H),
             ("coverage report -m", _W),
             ("coverage xml -o /home/dev/.bashrc", _C),
+            ("coverage run --rcfile=.coveragerc -m pytest", _W),
+            ("coverage run --rcfile=/tmp/rc -m pytest", _H),
+            ("coverage report --rcfile=/tmp/rc", _H),
+            ("coverage combine --data-file=/home/dev/.bashrc", _C),
+            ("coverage run -m pytest --basetemp /home/dev", _C),
         ),
     ),
-    **{
-        n: _test_runner("runs the project's tests", (), (), (f"{n} tests", _W))
-        for n in ("behave", "nosetests", "trial")
-    },
+    "behave": _test_runner(
+        "runs the project's tests",
+        ("-i", "--include", "-e", "--exclude", "-t", "--tags", "-f", "--format", "-D"),
+        ("-o", "--outfile", "--junit-directory"),
+        ("behave tests", _W),
+        ("behave -o /home/dev/.bashrc", _C),
+    ),
+    # nose's reports; trial deletes and refills its temporary directory, and writes its log
+    "nosetests": _test_runner(
+        "runs the project's tests",
+        ("-a", "--attr", "-A", "--eval-attr", "--processes", "--cover-package"),
+        ("--xunit-file", "--cover-html-dir", "--cover-xml-file", "--debug-log"),
+        ("nosetests tests", _W),
+        ("nosetests --xunit-file=/home/dev/.bashrc", _C),
+    ),
+    "trial": replace(
+        _test_runner(
+            "runs the project's tests",
+            ("-j", "--jobs", "--reporter", "--temp-directory"),
+            ("-l", "--logfile"),
+            ("trial tests", _W),
+            ("trial --temp-directory=/home/dev tests", _C),
+            ("trial --temp-directory=build/trial tests", _W),
+        ),
+        delete_opts=("--temp-directory",),  # removed and made again
+    ),
     "black": Program(
         _W,
         "write",
@@ -2098,7 +2210,6 @@ _TOOLS: dict[str, Program] = {
         "read",
         "lints Python (local plugins from the project's config run)",
         (
-            "--config",
             "--select",
             "--ignore",
             "--extend-ignore",
@@ -2106,13 +2217,16 @@ _TOOLS: dict[str, Program] = {
             "--exclude",
             "--per-file-ignores",
             "--format",
-            "--append-config",
         ),
         write_opts=("--output-file",),
+        # a configuration's [flake8:local-plugins] paths are imported
+        script_opts=("--config", "--append-config"),
         examples=(
             ("flake8 src", _W),
             ("flake8 --output-file=/home/dev/.bashrc src", _C),
             ("flake8 /home/dev/.ssh/id_rsa", _C),
+            ("flake8 --config setup.cfg src", _W),
+            ("flake8 --append-config /tmp/f.cfg src", _H),
         ),
     ),
     "pylint": Program(
@@ -2127,19 +2241,21 @@ _TOOLS: dict[str, Program] = {
             "-e",
             "--load-plugins",
             "--ignore",
-            "--output-format",
-            "-f",
             "-j",
             "--jobs",
             "--init-hook",
         ),
         write_opts=("--output",),
+        # `--output-format=text,json:FILE`: a format can go to a file
+        typed_output_opts=("--output-format", "-f"),
         exec_flags=("--init-hook",),
         examples=(
             ("pylint src/pkg", _W),
             ("pylint --init-hook='import os; os.system(\"id\")' src", _H),
             ("pylint --output /home/dev/.bashrc src", _C),
             ("pylint --rcfile /tmp/pylintrc src", _H),
+            ("pylint --output-format=json:build/pylint.json,colorized src", _W),
+            ("pylint --output-format=text,json:/home/dev/.bashrc src", _C),
         ),
         script_opts=("--rcfile",),
     ),
@@ -2155,22 +2271,26 @@ _TOOLS: dict[str, Program] = {
             "-m",
             "--module",
             "--exclude",
-            "--python-executable",
         ),
         write_opts=(
-            "--cache-dir",
-            "--junit-xml",
-            "--html-report",
-            "--txt-report",
-            "--xml-report",
-            "--linecount-report",
+            *("--cache-dir", "--junit-xml", "--html-report", "--txt-report", "--xml-report"),
+            *("--linecount-report", "--any-exprs-report", "--cobertura-xml-report"),
+            *("--lineprecision-report", "--linecoverage-report", "--memory-xml-report"),
         ),
-        exec_flags=("--python-executable",),
+        # the configuration's `plugins =` are imported and run
+        script_opts=("--config-file",),
+        # the interpreter it runs to find installed packages: the project's or an installed one
+        load_opts=("--python-executable",),
+        outside_pattern=r"^@(.+)",  # `mypy @FILE`: more arguments, read from FILE
         word_tiers={"--install-types": (Tier.NETWORK, "installs stub packages from PyPI")},
         examples=(
             ("mypy --strict src", _W),
             ("mypy --junit-xml /home/dev/.bashrc src", _C),
             ("mypy --python-executable /tmp/evil src", _H),
+            ("mypy --python-executable .venv/bin/python src", _W),
+            ("mypy --config-file mypy.ini src", _W),
+            ("mypy --config-file /tmp/mypy.ini src", _H),
+            ("mypy --cobertura-xml-report=/home/dev/x src", _H),
         ),
     ),
     **{
@@ -2183,14 +2303,30 @@ _TOOLS: dict[str, Program] = {
                 "--select",
                 "--ignore",
                 "--max-line-length",
-                "-p",
-                "--project",
-                "--pythonpath",
-                "--outputjson",
             ),
             examples=((f"{n} src", _W), (f"{n} /home/dev/.ssh/id_rsa", _C)),
         )
-        for n in ("pyright", "pyflakes", "pycodestyle", "pydocstyle")
+        for n in ("pyflakes", "pycodestyle", "pydocstyle")
+    },
+    **{
+        n: Program(
+            _W,
+            "read",
+            "type-checks Python (runs the configured interpreter to find packages)",
+            ("--pythonplatform", "--pythonversion", "--typeshedpath", "--threads", "--level"),
+            # the project's configuration names the interpreter (venvPath, venv) it runs
+            load_opts=("-p", "--project", "--pythonpath", "--venvpath", "--venv-path"),
+            examples=(
+                (f"{n} src", _W),
+                (f"{n} /home/dev/.ssh/id_rsa", _C),
+                (f"{n} --outputjson src", _W),
+                (f"{n} -p pyrightconfig.json", _W),
+                (f"{n} --pythonpath /usr/bin/python3 src", _W),
+                (f"{n} --pythonpath /tmp/py src", _H),
+                (f"{n} -p /tmp/x", _H),
+            ),
+        )
+        for n in ("pyright", "basedpyright")
     },
     "bandit": Program(
         _W,
@@ -2686,8 +2822,10 @@ _TOOLS: dict[str, Program] = {
         _W,
         "none",
         "builds a static site (plugins run)",
-        ("-s", "--source", "--config", "-P", "--port", "-H", "--host"),
+        ("-P", "--port", "-H", "--host"),
         write_opts=("-d", "--destination"),
+        # configurations (a comma list) name plugins and their directory; a source has its own
+        load_opts=("--config", "-s", "--source", "-p", "--plugins"),
         subcommands={
             **_same(("serve", "server", "s"), _H, "serves the site"),
             **_same(("build", "b", "new", "clean", "doctor", "help"), _W, "builds the site"),
@@ -2697,14 +2835,20 @@ _TOOLS: dict[str, Program] = {
             ("jekyll build", _W),
             ("jekyll build -d /home/dev/.bashrc", _C),
             ("jekyll serve --host 0.0.0.0", _H),
+            ("jekyll build --config _config.yml,_config.dev.yml", _W),
+            ("jekyll build --config _config.yml,/tmp/_config.yml", _H),
+            ("jekyll build -s /tmp/site", _H),
+            ("jekyll build --plugins=/tmp/plugins", _H),
         ),
     ),
     "mkdocs": Program(
         _W,
         "none",
         "builds documentation (plugins and hooks run)",
-        ("-f", "--config-file", "-a", "--dev-addr", "-t", "--theme", "-r", "--remote-name"),
+        ("-a", "--dev-addr", "-t", "--theme", "-r", "--remote-name"),
         write_opts=("-d", "--site-dir"),
+        # the configuration's hooks are Python files, its plugins run
+        script_opts=("-f", "--config-file"),
         subcommands={
             **_same(("gh-deploy",), _H, "pushes the site to GitHub Pages"),
             **_same(("serve",), _H, "serves the site"),
@@ -2715,17 +2859,26 @@ _TOOLS: dict[str, Program] = {
             ("mkdocs build --strict", _W),
             ("mkdocs build -d /home/dev/.bashrc", _C),
             ("mkdocs gh-deploy --force", _H),
+            ("mkdocs build -f docs/mkdocs.yml", _W),
+            ("mkdocs build -f /tmp/mkdocs.yml", _H),
         ),
     ),
     "sphinx-build": Program(
         _W,
-        ("read", "write"),
+        # the source directory's conf.py runs (unless -c names another directory's)
+        ("project", "write"),
         "builds documentation (conf.py and extensions run)",
-        ("-b", "-c", "-D", "-j", "-t", "-A", "-M"),
-        write_opts=("-d", "-w"),
+        ("-b", "--builder", "-D", "--define", "-j", "--jobs", "-t", "--tag", "-A", "-M"),
+        write_opts=("-d", "--doctree-dir", "-w", "--warning-file"),
+        script_opts=("-c", "--conf-dir"),
         examples=(
             ("sphinx-build -b html docs build/html", _W),
             ("sphinx-build -b html docs /home/dev/.bashrc", _C),
+            ("sphinx-build -c docs docs build/html", _W),
+            ("sphinx-build -c /tmp docs build/html", _H),
+            ("sphinx-build -b html /tmp/docs build/html", _H),
+            ("sphinx-build -M html docs build", _W),
+            ("sphinx-build --doctree-dir=/home/dev/x docs build/html", _H),
         ),
     ),
     **{
@@ -2896,18 +3049,29 @@ _TOOLS: dict[str, Program] = {
         _W,
         "read",
         "lints Ruby (required files and plugins from its config run)",
-        ("-f", "--format", "--only", "--except", "--cache-root"),
-        write_opts=("-o", "--out"),
+        ("-f", "--format", "--only", "--except"),
+        write_opts=("-o", "--out", "--cache-root"),
         write_flags=("-a", "-A", "--autocorrect", "--autocorrect-all"),
         script_opts=("-c", "--config", "-r", "--require", "--plugin"),
         examples=(
             ("rubocop -a app", _W),
             ("rubocop -o /home/dev/.bashrc app", _C),
             ("rubocop --require /tmp/cop.rb app", _H),
+            ("rubocop --cache-root tmp/rubocop app", _W),
+            ("rubocop --cache-root=/home/dev/x app", _H),
         ),
+        long_prefixes=True,  # Ruby's OptionParser: `--req` is --require
     ),
     "standardrb": Program(
-        _W, "read", "lints Ruby", write_flags=("--fix",), examples=(("standardrb --fix app", _W),)
+        _W,
+        "read",
+        "lints Ruby (files it is told to require run)",
+        ("-f", "--format", "--only", "--except"),
+        write_flags=("--fix",),
+        write_opts=("-o", "--out", "--cache-root"),
+        script_opts=("-r", "--require", "-c", "--config"),
+        examples=(("standardrb --fix app", _W), ("standardrb -r /tmp/x.rb", _H)),
+        long_prefixes=True,
     ),
     "phpstan": Program(
         _W,
@@ -2920,59 +3084,89 @@ _TOOLS: dict[str, Program] = {
     "psalm": Program(
         _W,
         "read",
-        "analyses PHP",
-        ("-c", "--config", "--threads"),
-        examples=(("psalm --no-cache", _W),),
+        "analyses PHP (plugins its configuration names run)",
+        ("--threads",),
+        script_opts=("-c", "--config"),
+        examples=(
+            ("psalm --no-cache", _W),
+            ("psalm -c psalm.xml", _W),
+            ("psalm -c /tmp/p.xml", _H),
+        ),
     ),
     "php-cs-fixer": Program(
         _W,
         ("none", "write"),
         "fixes PHP style (its config file is PHP code)",
-        ("--config", "--rules", "--using-cache", "--cache-file", "--path-mode"),
-        examples=(("php-cs-fixer fix src", _W), ("php-cs-fixer fix /home/dev/.bashrc", _C)),
+        ("--rules", "--using-cache", "--path-mode"),
+        write_opts=("--cache-file",),
+        script_opts=("--config",),
+        examples=(
+            ("php-cs-fixer fix src", _W),
+            ("php-cs-fixer fix /home/dev/.bashrc", _C),
+            ("php-cs-fixer fix --config=.php-cs-fixer.dist.php", _W),
+            ("php-cs-fixer fix --config /tmp/x.php src", _H),
+        ),
     ),
     "phpunit": Program(
         _W,
-        "read",
+        "project",  # test files and directories are code the run loads
         "runs the project's PHP tests",
-        (
-            "-c",
-            "--configuration",
-            "--filter",
-            "--group",
-            "--exclude-group",
-            "--bootstrap",
-            "--testsuite",
-        ),
+        ("--filter", "--group", "--exclude-group", "--testsuite", "--extension"),
         write_opts=(
-            "--log-junit",
-            "--coverage-html",
-            "--coverage-clover",
-            "--coverage-xml",
-            "--log-teamcity",
+            *("--log-junit", "--coverage-html", "--coverage-clover", "--coverage-xml"),
+            *("--log-teamcity", "--coverage-php", "--coverage-crap4j", "--coverage-cobertura"),
+            *("--coverage-text", "--log-events-text", "--log-events-verbose-text"),
+            *("--testdox-html", "--testdox-text", "--testdox-xml", "--cache-result-file"),
+            *("--cache-directory", "--generate-baseline"),
         ),
-        examples=(("phpunit tests", _W), ("phpunit --log-junit /home/dev/.bashrc", _C)),
+        # the configuration names a bootstrap file and extensions, which run
+        script_opts=("-c", "--configuration", "--bootstrap"),
+        load_opts=("--include-path",),
+        setting_opts=("-d",),
+        settings=PHP_SETTINGS,
+        examples=(
+            ("phpunit tests", _W),
+            ("phpunit --log-junit /home/dev/.bashrc", _C),
+            ("phpunit -c phpunit.xml.dist --coverage-html build/coverage", _W),
+            ("phpunit --bootstrap vendor/autoload.php tests", _W),
+            ("phpunit --bootstrap /tmp/x.php", _H),
+            ("phpunit -d memory_limit=512M", _W),
+            ("phpunit -d auto_prepend_file=/tmp/x.php", _H),
+            ("phpunit --include-path=/tmp tests", _H),
+            ("phpunit /tmp/tests", _H),
+        ),
     ),
     "rspec": Program(
         _W,
-        "read",
+        "project",  # spec files are code the run loads
         "runs the project's Ruby tests",
         (
-            "-r",
-            "--require",
             "-e",
             "--example",
             "-t",
             "--tag",
             "-f",
             "--format",
-            "-I",
             "--pattern",
             "--exclude-pattern",
             "--seed",
         ),
         write_opts=("-o", "--out"),
-        examples=(("rspec spec/models", _W), ("rspec -o /home/dev/.bashrc", _C)),
+        # required files run; an options file holds more options (-r, -I)
+        script_opts=("-r", "--require", "-O", "--options"),
+        # library paths (a `:` list) and the directory specs are loaded from
+        load_opts=("-I", "--default-path"),
+        long_prefixes=True,  # Ruby's OptionParser: `--req` is --require
+        examples=(
+            ("rspec spec/models", _W),
+            ("rspec -o /home/dev/.bashrc", _C),
+            ("rspec spec/models/user_spec.rb:42", _W),
+            ("rspec -r ./spec/support/helper.rb -I lib", _W),
+            ("rspec -r /tmp/x.rb", _H),
+            ("rspec -I lib:/tmp spec", _H),
+            ("rspec --default-path /tmp", _H),
+            ("rspec /tmp/x_spec.rb", _H),
+        ),
     ),
     **{
         n: Program(
@@ -4503,6 +4697,11 @@ def _validate_options(name: str, program: Program) -> None:
     for flag, (tier, _) in program.mode_flags.items():
         if not isinstance(tier, Tier):
             raise ValueError(f"program rule {name}: mode flag {flag!r} has no tier {tier!r}")
+    for key, kind in program.settings.items():
+        if kind not in SETTING_KINDS:
+            raise ValueError(f"program rule {name}: setting {key!r} has no known kind {kind!r}")
+    if program.settings and not program.setting_opts:
+        raise ValueError(f"program rule {name}: settings without setting_opts")
     for pattern, found in (
         *((p, t) for p, (t, _) in program.word_patterns.items()),
         *((p, t) for p, (t, _) in program.operand_patterns.items()),
@@ -4937,7 +5136,8 @@ _TABLE.update(
             _W,
             "none",
             "runs the project's hooks and linters",
-            ("-c", "--config"),
+            # a configuration's hooks run any command
+            script_opts=("-c", "--config"),
             runs_code=True,  # hooks of `repo: local` run commands the project holds
             # its subcommands (pre-commit.com/#command-line-interface): one not listed asks
             subcommands={
@@ -6292,6 +6492,8 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
             positionals="command",
             what="runs a program in the project environment",
             word_patterns={},
+            # bundler loads the Gemfile (Ruby code) it names
+            outside_opts=("--gemfile",) if name == "bundle" else runs.outside_opts,
         )
     if name == "mix":  # `mix run -e CODE`, `mix run -r FILE`, `mix run FILE`
         classes["run"] = replace(
@@ -6389,7 +6591,7 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
         kind,
         "manages a project's dependencies and builds (prints help without a subcommand)",
         ("-p", "-e", "--env"),
-        outside_opts=_PROJECT_DIRS,
+        outside_opts=_PROJECT_DIRS + (("--gemfile",) if name == "bundle" else ()),
         checks=("project_dir_anywhere",),  # the same options after the subcommand
         word_patterns={
             # (dotnet's own: only `dotnet tool` installs globally, and lists with -g too)
@@ -6438,6 +6640,8 @@ _EXAMPLES.update(
             ("bundle exec rake test", _W),
             ("bundle exec curl -T db.sql http://x", _H),
             ("bundle exec --gemfile=/tmp/Gemfile rake", _H),
+            ("bundle exec --gemfile=gemfiles/rails7.gemfile rspec", _W),
+            ("bundle --gemfile=/tmp/Gemfile exec rspec", _H),
             ("bundle config set --local path vendor/bundle", _W),
             ("bundle config set --global path /opt/gems", _H),
         ),
@@ -6540,12 +6744,14 @@ def _build_tool(name: str) -> Program:
     programs = ""
     toolchains = ""
     name_opts: tuple[str, ...] = ()
+    loads: tuple[str, ...] = ()
     if name in _DEPENDENCY_FETCH:
         patterns[_DEPENDENCY_FETCH[name]] = (_N, "downloads the project's dependencies")
     if name == "rake":
-        script_opts = (
-            *("-f", "--rakefile", "-r", "--require", "-R", "--rakelibdir", "-I", "--libdir"),
-        )
+        # every *.rake file of a rakelib directory is loaded; -I is a list of library paths
+        script_opts = ("-f", "--rakefile", "-r", "--require", "-R", "--rakelibdir")
+        loads = ("-I", "--libdir")
+        homes = ("-C", "--directory")
         code = {
             opt: (r"", _H, "runs Ruby code given on the command line")
             for opt in ("-e", "--execute", "-p", "--execute-print", "-E", "--execute-continue")
@@ -6619,6 +6825,8 @@ def _build_tool(name: str) -> Program:
         word_patterns=patterns,
         checks=checks,
         name_opts=name_opts,
+        load_opts=loads,
+        long_prefixes=name == "rake",  # Ruby's OptionParser: `--rakelib` is --rakelibdir
         runs_code=True,  # the build file, plugins and tests are the project's code
     )
 
@@ -6674,6 +6882,10 @@ _EXAMPLES.update(
         "rake": (
             ("rake -e 'system(\"id\")'", _H),
             ("rake -f /tmp/Rakefile", _H),
+            ("rake --rakelib /tmp test", _H),
+            ("rake -R rakelib test", _W),
+            ("rake -C /tmp test", _H),
+            ("rake -I lib:/tmp test", _H),
             ("rake db:drop", _H),
             ("rake db:migrate", _W),
         ),
@@ -8975,7 +9187,18 @@ for _name, _more in {
     "aclocal": (),
     "autoconf": (),
     "autoreconf": (),
-    "mypy": (("mypy --python-exec=/tmp/py src", _H),),
+    "mypy": (("mypy --python-exec=/tmp/py src", _H), ("mypy --config-f=/tmp/m.ini src", _H)),
+    # argparse and optparse take a prefix of a long option too
+    "coverage": (("coverage run --rcf=/tmp/rc -m pytest", _H),),
+    "flake8": (("flake8 --append-c=/tmp/f.cfg src", _H),),
+    "sphinx-build": (("sphinx-build --conf=/tmp docs build", _H),),
+    "jekyll": (("jekyll build --conf /tmp/c.yml", _H),),
+    "phpunit": (("phpunit --bootstr=/tmp/x.php", _H),),
+    "pre-commit": (
+        ("pre-commit run -c /tmp/p.yaml", _H),
+        ("pre-commit run --conf=/tmp/p.yaml", _H),
+        ("pre-commit run --config .pre-commit-config.yaml --all-files", _W),
+    ),
     "pylint": (("pylint --init-h='import os' src", _H),),
     "bandit": (),
     "cython": (),

@@ -911,10 +911,26 @@ _RENAME_FLAGS = frozenset(
 )
 
 
+def _python_module_run(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`coverage run -m MODULE ARGS` runs `python -m MODULE ARGS` under coverage: the
+    module's words are judged as python's (`-m pytest --basetemp DIR`)."""
+    words = [w.value for w in args]
+    if "run" not in words:
+        return
+    for k in range(words.index("run") + 1, len(args)):
+        word = words[k]
+        if word == "-m" and k + 1 < len(args):
+            a.run_argv([Word("python", "python"), Word("-m", "-m"), *args[k + 1 :]], cmd)
+            return
+        if word is None or not word.startswith("-") or word == "--":
+            return  # a script (the entry judges it) or words only known at run time
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
         "perl_rename": _perl_rename,
         "mktemp_dir": _mktemp_dir,
+        "python_module_run": _python_module_run,
         "project_dir_anywhere": _project_dir_anywhere,
         "option_lists": _option_lists,
         "install_prefix": _install_prefix,

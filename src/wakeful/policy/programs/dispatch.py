@@ -293,6 +293,9 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 
 
 _PIP_NAME = re.compile(r"pip[0-9.]*")
+# Directories a project's package managers install programs into (a virtualenv's bin,
+# Composer's vendor/bin, npm's node_modules/.bin, Rails' binstubs).
+_TOOL_BIN_DIRS = frozenset({"bin", ".bin", "Scripts"})
 
 
 def _classify_path_program(
@@ -319,6 +322,10 @@ def _classify_path_program(
         if base in ("rails", "rake", "console", "artisan"):
             kind = base if base in ("console", "artisan") else "rails"
             framework_task(kind, name, args, cmd, a)
+        # A tool installed in the project (`.venv/bin/pytest`, `vendor/bin/phpunit`,
+        # `node_modules/.bin/X`, a binstub `bin/rspec`) takes the tool's options, which load
+        # code and write files where they say; a virtualenv's python takes python's.
+        installed = os.path.basename(os.path.dirname(name)) in _TOOL_BIN_DIRS
         if (
             _PIP_NAME.fullmatch(base)
             and args[:1]
@@ -330,9 +337,11 @@ def _classify_path_program(
             )
         ):
             h_pip(base, args, cmd, a)  # the project's pip still fetches packages
-        elif _PYTHON.fullmatch(base) and [w.value for w in args[:2]] == ["-m", "pip"]:
+        elif _PYTHON.fullmatch(base) and (
+            installed or [w.value for w in args[:2]] == ["-m", "pip"]
+        ):
             h_python("python", args, cmd, a)
-        elif base in ("gradlew", "mvnw"):
+        elif base in ("gradlew", "mvnw") or installed and base in PROGRAMS:
             run_program(base, PROGRAMS[base], args, cmd, a)  # build files, init scripts
         elif base in PROJECT_SCRIPTS:  # `./configure CC=/tmp/cc`
             a.deciders.append((f"./{base}", "data entry in policy/program_rules.py"))

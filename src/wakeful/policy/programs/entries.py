@@ -24,6 +24,7 @@ from wakeful.policy.programs.options import (
     split_opts,
 )
 from wakeful.policy.programs.options import expand_long as expand_long  # re-exported
+from wakeful.policy.programs.settings import judge_setting, loads_from, typed_outputs
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
@@ -114,6 +115,10 @@ class _Compiled:
             or rule.toolchain_pattern
             or rule.toolchain_opts
             or rule.keyed_read_opts
+            or rule.load_opts
+            or rule.delete_opts
+            or rule.typed_output_opts
+            or rule.setting_opts
             or rule.checks
         ):
             self.globals = replace(
@@ -181,6 +186,10 @@ class _Compiled:
             or rule.toolchain_pattern
             or rule.toolchain_opts
             or rule.keyed_read_opts
+            or rule.load_opts
+            or rule.delete_opts
+            or rule.typed_output_opts
+            or rule.setting_opts
             or rule.checks
         )
         # ... the flags that lower the tier or write (and what they spare); the outputs beside
@@ -499,6 +508,18 @@ def run_program(
         if opts and rule.keyed_read_opts:
             for value in _vals_in(opts, rule.keyed_read_opts):
                 _keyed_reads(name, value, cmd, a)
+        if opts and rule.load_opts:
+            for value in _vals_in(opts, rule.load_opts):
+                loads_from(name, value, cmd, a)
+        if opts and rule.delete_opts:
+            for value in _vals_in(opts, rule.delete_opts):
+                a.delete(value, cmd.cwd, True)
+        if opts and rule.typed_output_opts:
+            for value in _vals_in(opts, rule.typed_output_opts):
+                typed_outputs(value, cmd, a)
+        if opts and rule.setting_opts:
+            for value in _vals_in(opts, rule.setting_opts):
+                judge_setting(name, rule.settings, value, cmd, a)
         for check in rule.checks:
             CHECKS[check](name, args, cmd, a)
     # Flags that lower the tier count where the program reads them as options: an option's

@@ -13,6 +13,8 @@ from wakeful.policy.program_rules import (
     NPM_NETWORK,
     NPM_READ,
     NPM_WORKSPACE,
+    PHP_SETTINGS,
+    PHP_TOOLS,
     PNPM_ALIASES,
     RUNS_PROJECT_CODE,
     YARN_PNPM_HIGH,
@@ -33,6 +35,7 @@ from wakeful.policy.programs.options import (
     runs_project_code,
     split_opts,
 )
+from wakeful.policy.programs.settings import judge_setting
 from wakeful.policy.programs.tool_tables import (
     _DB_LOSS,
     _DJANGO_WIPE,
@@ -137,6 +140,8 @@ def framework_task(kind: str, name: str, args: list[Word], cmd: SimpleCommand, a
         if task == "tinker":
             _console_code(rest, ("--execute",), "php", "artisan tinker --execute", cmd, a)
             return True
+        if task == "test":  # its options are PHPUnit's (or Pest's, which takes the same)
+            a.run_argv([Word("phpunit", "phpunit"), *rest], cmd)
     if kind == "console":
         if "--reveal" in words or "--env-vars" in words or "--env-var" in words:
             a.add(Tier.HIGH, f"bin/console {task} prints the application's secrets")
@@ -274,6 +279,15 @@ _PY_MODULE_PROGRAMS: Mapping[str, str] = {
     "mlflow": "mlflow",
     "tensorboard.main": "tensorboard",
     "huggingface_hub.commands.huggingface_cli": "huggingface-cli",
+    # project tools whose options write, load configuration or run code as the program's do
+    # (`python -m pytest --basetemp DIR` is `pytest --basetemp DIR`)
+    **{
+        m: m
+        for m in ("pytest", "coverage", "tox", "nox", "flake8", "pylint", "mypy", "pyright")
+        + ("black", "isort", "ruff", "autopep8", "yapf", "pyflakes", "pycodestyle", "bandit")
+        + ("mkdocs", "cython", "alembic", "maturin")
+    },
+    "sphinx": "sphinx-build",
 }
 
 
@@ -408,7 +422,8 @@ _INTERP_LOADS: Mapping[str, tuple[str, ...]] = {
     "node": ("-r", "--require", "--import", "--loader", "--experimental-loader"),
     "ruby": ("-r", "-I"),
     "perl": ("-I",),
-    "php": ("-z",),
+    # an extension; an INI file (its auto_prepend_file runs); a script run for every line
+    "php": ("-z", "-c", "--php-ini", "-F", "--process-file"),
     "java": ("-cp", "-classpath"),
     "bun": ("-r", "--require", "--preload", "--import"),
     "julia": ("-L", "--load", "-J", "--sysimage"),  # a file of Julia code, a system image
@@ -418,7 +433,8 @@ _PATH_LISTS = frozenset({"-I", "-cp", "-classpath"})
 _INTERP_VALUE_OPTS: Mapping[str, tuple[str, ...]] = {
     "osascript": ("-l", "-s"),  # a language, output flags
     "ruby": ("-E", "--encoding", "--external-encoding", "--internal-encoding"),
-    "php": ("-d", "-c", "-z", "-t"),  # an INI setting, an INI file, an extension, a docroot
+    # an INI setting, an INI file, an extension, a docroot, a script run for every line
+    "php": ("-d", "--define", "-c", "--php-ini", "-z", "-t", "-F", "--process-file"),
     "lua": ("-l",),  # a module to require
     "bun": ("--preload",),
     "julia": ("-L", "--load", "-J", "--sysimage"),
@@ -488,7 +504,9 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         "node": ("-e", "--eval", "-p", "--print"),
         "perl": ("-e", "-E"),
         "ruby": ("-e",),
-        "php": ("-r",),
+        # code run once, before, for every line of input and after it
+        "php": ("-r", "--run", "-B", "--process-begin", "-R", "--process-code", "-E")
+        + ("--process-end",),
         "lua": ("-e",),
         "Rscript": ("-e",),
         "osascript": ("-e",),
@@ -522,6 +540,9 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
                     _dynamic_code(value, a, f"{name} {opt}")
                 elif "/" in entry or entry.startswith("."):
                     _run_file(f"{name} {opt}", Word(entry, value.text), cmd, a)
+    if name == "php":  # `php -d auto_prepend_file=FILE`: INI settings that run or write files
+        for setting in _vals(opts, "-d", "--define"):
+            judge_setting(name, PHP_SETTINGS, setting, cmd, a)
     for w in args:
         listen = _INSPECT_HOST.match(w.value or "")
         if listen and listen.group(1).strip("[]") not in ("127.0.0.1", "localhost", "::1"):
@@ -703,6 +724,12 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         script = os.path.basename(target.value or "")
         if name == "php" and script in ("artisan", "console"):
             framework_task(script, script, pos[1:], cmd, a)
+        elif (
+            name == "php"
+            and os.path.basename(os.path.dirname(target.value or "")) == "bin"
+            and script in PHP_TOOLS
+        ):  # `php vendor/bin/phpunit ARGS` is `phpunit ARGS`
+            a.run_argv([Word(script, script), *pos[1:]], cmd)
         return
     exec_stdin(cmd, a, name, shell=False)
 
