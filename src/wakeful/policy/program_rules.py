@@ -127,7 +127,16 @@ class Program:
     https://...`); `value_tiers` are options whose value, when it matches the expression
     (or is only known at run time), sets the tier (`gh api -X DELETE`). `name_opts` take a
     value that is a name of the project's own, which `word_patterns` do not judge (maven's
-    `-P release` activates the profile `release`; the goal `release:perform` still asks)."""
+    `-P release` activates the profile `release`; the goal `release:perform` still asks).
+
+    With `remote`, the entry reads from a remote service (a package registry, a forge, a
+    cluster, a cloud) and sends its arguments there: an argument only known at run time may
+    carry whatever the command line read (`npm view "$(cat .env)"`), and one that looks like
+    a credential gives it away, so either makes the command `high`; literal arguments leave
+    it a read. `remote_subcommands` name the subcommands, of those given as a tier, that do
+    the same (`kubectl get`, `cargo search`), and `remote_flags` the options that make the
+    entry ask a remote service instead of reading what is here (`go list -m`, `composer show
+    --latest`, `pip list --outdated`)."""
 
     tier: Tier
     positionals: str | tuple[str, ...]
@@ -184,6 +193,9 @@ class Program:
     delete_flags: Collection[str] = _NONE
     output_flags: Collection[str] = _NONE
     name_opts: Collection[str] = _NONE
+    remote: bool = False
+    remote_subcommands: Collection[str] = _NONE
+    remote_flags: Collection[str] = _NONE
     takes: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -312,6 +324,8 @@ _SET_FIELDS = (
     "delete_flags",
     "output_flags",
     "name_opts",
+    "remote_subcommands",
+    "remote_flags",
 )
 
 
@@ -4492,6 +4506,15 @@ def _validate_shape(name: str, program: Program, checked: set[int]) -> None:
 
 
 def _validate_options(name: str, program: Program) -> None:
+    for verb in program.remote_subcommands:
+        sub = program.subcommands.get(verb)
+        if not isinstance(sub, tuple) or sub[0] is not Tier.READ_ONLY:
+            raise ValueError(
+                f"program rule {name}: remote subcommand {verb!r} is no read-only subcommand"
+                " given as a tier (an entry of its own says `remote=True`)"
+            )
+    if (program.remote or program.remote_flags) and program.tier is not Tier.READ_ONLY:
+        raise ValueError(f"program rule {name}: a remote entry is a read (its tier {program.tier})")
     kinds = (program.positionals,) if isinstance(program.positionals, str) else program.positionals
     if not kinds or any(k not in POSITIONAL_KINDS for k in kinds):
         raise ValueError(f"program rule {name}: unknown positional kind in {kinds}")
@@ -5013,6 +5036,8 @@ _TABLE["helm"] = Program(
     "none",
     "manages Kubernetes charts (prints help without a subcommand)",
     _HELM_OPTS,
+    # the release reads ask the cluster, `search hub` Artifact Hub
+    remote_subcommands=("list", "ls", "status", "history", "search"),
     subcommands=_verbs(
         (_HELM_READ, _R, "only reads"),
         (("repo", "dependency", "dep", "pull", "fetch", "package"), _N, "downloads charts"),
@@ -5065,6 +5090,7 @@ _TABLE["helm"] = Program(
             "none",
             "prints a release's notes or metadata",
             ("-n", "--namespace", "--revision", "-o", "--output", "--template"),
+            remote=True,  # asks the cluster
             subcommands=_verbs(
                 (
                     ("values", "all", "manifest", "hooks"),
@@ -5120,6 +5146,7 @@ def _forge_group(*extra: tuple[Iterable[str], Tier, str]) -> Program:
         ("-R", "--repo"),
         subcommands=_verbs(*extra, (_FORGE_READ, _R, "only reads")),
         other_subcommand=(_H, "changes the forge's state"),
+        remote_subcommands=_FORGE_READ,  # the forge answers them
     )
 
 
@@ -5139,6 +5166,7 @@ _FORGE = Program(
                     "none",
                     "checks authentication",
                     ("-h", "--hostname"),
+                    remote=True,
                     word_tiers=_same(("-t", "--show-token"), _C, "prints the token"),
                 ),
             },
@@ -5162,6 +5190,7 @@ _FORGE = Program(
                 opt: (r"(?i)^(?!get$)", _H, "changes the forge's state")
                 for opt in ("-X", "--method")
             },
+            remote=True,
         ),
         **_same(("search", "status", "browse-check"), _R, "only reads"),
         "repo": _forge_group((("clone", "fork-check"), _N, "clones a repository")),
@@ -5170,6 +5199,7 @@ _FORGE = Program(
         "release": _forge_group((("download",), _N, "downloads files")),
     },
     other_subcommand=_forge_group(),
+    remote_subcommands=("search", "status"),
 )
 _TABLE.update({n: replace(_FORGE) for n in ("gh", "glab", "hub")})
 _EXAMPLES.update(
@@ -5317,7 +5347,24 @@ def _pkg(name: str) -> Program:
         word_patterns={r"^https?://": (_H, "installs from a URL")},
         subcommands=subcommands,
         other_subcommand=(_H, "changes system packages"),
+        remote_subcommands=[
+            verb
+            for verb in _PKG_REMOTE.get(name, ())
+            if subcommands.get(verb, (None,))[0] is _R
+        ],
     )
+
+
+# Their reads that ask the package index or store online rather than a local cache (brew
+# reads its formulae from formulae.brew.sh, `gem search` and `gem outdated` ask rubygems.org,
+# `conda search` the channels, winget, choco and scoop their sources, snap its store).
+_PKG_REMOTE: Mapping[str, tuple[str, ...]] = {
+    "brew": ("info", "search", "desc", "outdated", "deps", "uses"),
+    "gem": ("search", "outdated", "query"),
+    **dict.fromkeys(("conda", "mamba", "micromamba"), ("search",)),
+    **dict.fromkeys(("winget", "choco", "scoop"), ("search", "show", "info")),
+    "snap": ("info",),
+}
 
 
 _TABLE.update(
@@ -5912,6 +5959,7 @@ _ENGINE_VERBS: dict[str, tuple[Tier, str] | Program] = {
         "shows image manifests",
         subcommands={"inspect": (_R, "only reads")},
         other_subcommand=(_H, "creates or pushes image manifests to a registry"),
+        remote_subcommands=("inspect",),  # asks the image's registry
     ),
 }
 _COMPOSE_OPTS = ("-f", "--file", "-p", "--project-name", "--env-file", "--profile")
@@ -6047,6 +6095,7 @@ _ENGINE = Program(
         ),
     },
     other_subcommand=(_H, "changes container state"),
+    remote_subcommands=("search",),  # asks the registry (Docker Hub)
 )
 _TABLE.update({n: replace(_ENGINE) for n in ("docker", "podman", "nerdctl")})
 _TABLE.update({n: replace(_COMPOSE) for n in ("docker-compose", "podman-compose")})
@@ -6327,6 +6376,7 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
                 ),
             ),
             other_subcommand=(_N, "fetches packages"),
+            remote_subcommands=("outdated",),  # asks pub.dev
         )
     if name == "dotnet":
         installs = Program(
@@ -6353,6 +6403,7 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
                 "search": (_R, "searches the registry's tools"),
             },
             other_subcommand=installs,
+            remote_subcommands=("search",),
         )
         # EF Core's migrations and model code are files of the project (`database` asks).
         for sub in ("ef-migrations", "ef-dbcontext"):
@@ -6398,9 +6449,19 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
         },
         subcommands=subcommands,
         other_subcommand=unknown,
+        remote_subcommands=[
+            verb
+            for verb in _PROJECT_REMOTE.get(name, ())
+            if subcommands.get(verb, (None,))[0] is _R
+        ],
     )
 
 
+# Their reads that ask the package index (`poetry search`, `mix hex.info`).
+_PROJECT_REMOTE: Mapping[str, tuple[str, ...]] = {
+    **dict.fromkeys(("poetry", "pdm"), ("search",)),
+    "mix": ("hex.info", "hex.outdated"),
+}
 _TABLE.update({n: _project_tool(n, sets) for n, sets in _PROJECT_TOOLS.items()})
 # Swift is also an interpreter: a file operand is a script it runs (`swift scripts/gen.swift`,
 # as `python3 FILE`), -e runs code given on the command line, `swift -` code on standard
@@ -6922,10 +6983,12 @@ _TABLE["cargo"] = Program(
         **dict.fromkeys(
             (
                 *("help", "version", "tree", "metadata", "locate-project", "verify-project"),
-                *("pkgid", "read-manifest", "search", "info"),
+                *("pkgid", "read-manifest"),
             ),
             _CARGO_READ,
         ),
+        # they ask the registry (crates.io) for what their operands name
+        **dict.fromkeys(("search", "info"), replace(_CARGO_READ, remote=True)),
         **dict.fromkeys(
             ("add", "update", "fetch", "generate-lockfile", "vendor", "audit", "outdated"),
             _CARGO_FETCH,
@@ -7021,10 +7084,12 @@ _TABLE["go"] = Program(
     strict_options=True,
     subcommands={
         **_verbs(
-            (("version", "help", "list", "doc", "vet-check"), _R, "only reads"),
+            (("version", "help", "doc", "vet-check"), _R, "only reads"),
             (("fmt", "clean", "fix", "work"), _W, "builds or runs project code"),
             (("get",), _N, "fetches modules"),
         ),
+        # `go list -m -versions M`, `-u`, `M@latest`: module queries ask the module proxy
+        "list": Program(_R, "none", "only reads", long_flags=True, remote_flags=("-m",)),
         # `go tool cover -html=c.out -o FILE`, `go tool link -o FILE`: the tool writes -o
         "tool": Program(
             _W,
@@ -7144,6 +7209,7 @@ _KUBE_CLUSTER_INFO = Program(
     "only reads cluster state",
     (*_KUBE_OPTS, "--output-directory", "--namespaces"),
     dir_opts=("--output-directory",),  # `cluster-info dump` writes a file per object there
+    remote=True,
 )
 _KUBE_CONFIG_READ = Program(
     _R,
@@ -7195,6 +7261,7 @@ def _kube(name: str) -> Program:
                 _KUBE_OPTS,
                 subcommands=_same(("status", "history"), _R, "only reads cluster state"),
                 other_subcommand=(_H, "changes a cluster"),
+                remote_subcommands=("status", "history"),
             ),
             "config": Program(
                 _H,
@@ -7214,10 +7281,12 @@ def _kube(name: str) -> Program:
                 _KUBE_OPTS,
                 subcommands={"can-i": (_R, "checks permissions")},
                 other_subcommand=(_H, "changes a cluster"),
+                remote_subcommands=("can-i",),
             ),
         },
         other_subcommand=(_H, "changes a cluster"),
         checks=("kubernetes_secrets", "kubernetes_sources"),
+        remote_subcommands=_KUBE_READ,  # the cluster's API server answers them
     )
 
 
@@ -13231,6 +13300,22 @@ def npm_command(word: str) -> str:
     if any(ch.isupper() for ch in word):
         word = re.sub(r"[A-Z]", lambda m: "-" + m.group(0).lower(), word)
     return NPM_ALIASES.get(word, word)
+# The reads of npm, yarn, pnpm and bun that ask the registry, sending it their arguments
+# (`Program.remote`): an argument computed at run time, or one that looks like a credential,
+# makes them `high` (toolchains' `h_npm`).
+NPM_REMOTE = frozenset(
+    {
+        *("view", "v", "info", "show", "search", "s", "se", "find", "outdated", "audit"),
+        *("doctor", "ping", "whoami", "docs", "home", "repo", "bugs", "audit-signatures"),
+        *("access", "owner", "dist-tag", "team", "org", "stars", "fund"),
+    }
+)
+# pip's (and `uv pip`'s) reads that ask the package index, and the options that make a
+# listing ask it (`pip list --outdated`).
+PIP_REMOTE = frozenset({"index", "search", "download"})
+PIP_REMOTE_FLAGS = frozenset({"-o", "--outdated", "-u", "--uptodate"})
+# uv's options that make `uv tree` ask the index
+UV_REMOTE_FLAGS = frozenset({"--outdated"})
 
 
 # npm's commands that run the project's scripts (package.json `scripts`, lifecycle hooks):

@@ -28,6 +28,7 @@ from wakeful.policy.programs.assignments import (
 )
 from wakeful.policy.programs.cloud import h_cloud, h_openssl
 from wakeful.policy.programs.entries import _Compiled, _compiled, _run_bare, run_program
+from wakeful.policy.programs.remote import credential_sent
 from wakeful.policy.programs.files import (
     h_chattr,
     h_chmod,
@@ -277,19 +278,25 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.READ_ONLY, "asks for help on a subcommand")
             return
     handler = plan.handler
+    found = len(a.findings)
     if handler is not None:
         a.deciders.append(plan.decider)
         handler(name, args, cmd, a)
-        return
-    spec = plan.spec
-    if spec is not None:
+    elif plan.spec is not None:
         a.deciders.append(plan.decider)
         if plan.bare is not None:  # run_program(name, spec, args, cmd, a), without its steps
-            _run_bare(name, spec, plan.bare, args, cmd, a)
+            _run_bare(name, plan.spec, plan.bare, args, cmd, a)
         else:
-            run_program(name, spec, args, cmd, a)
+            run_program(name, plan.spec, args, cmd, a)
+    else:
+        a.add(Tier.HIGH, f"runs `{name}`, an unknown program whose effects cannot be known")
         return
-    a.add(Tier.HIGH, f"runs `{name}`, an unknown program whose effects cannot be known")
+    # A command that reaches the network sends its words there: one that looks like a
+    # credential gives it away (the remote reads look for them themselves).
+    for tier, _ in a.findings[found:]:
+        if tier == Tier.NETWORK:
+            credential_sent(name, args, a)
+            break
 
 
 _PIP_NAME = re.compile(r"pip[0-9.]*")

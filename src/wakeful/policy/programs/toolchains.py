@@ -12,6 +12,10 @@ from wakeful.policy.program_rules import (
     NPM_HIGH,
     NPM_NETWORK,
     NPM_READ,
+    NPM_REMOTE,
+    PIP_REMOTE,
+    PIP_REMOTE_FLAGS,
+    UV_REMOTE_FLAGS,
     NPM_WORKSPACE,
     PNPM_ALIASES,
     RUNS_PROJECT_CODE,
@@ -27,6 +31,7 @@ from wakeful.policy.programs.inline import (
     _run_file,
     exec_stdin,
 )
+from wakeful.policy.programs.remote import sends_off
 from wakeful.policy.programs.options import (
     _has,
     _vals,
@@ -743,6 +748,10 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, _PIP_VALUE_OPTS, stop_at_positional=True)
     verb = pos[0].value if pos else None
     rest = pos[1:]
+    if verb in PIP_REMOTE or verb == "list" and any(
+        (w.value or "").partition("=")[0] in PIP_REMOTE_FLAGS for w in rest
+    ):  # asks the package index, sending it these words
+        sends_off(f"{name} {verb}", args, a)
     if (
         verb
         in (
@@ -862,6 +871,8 @@ def h_uv(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add(Tier.NETWORK, f"uv {verb} resolves or installs from the registry")
     elif verb in ("tree", "version", "help", "--version"):
         a.add(Tier.READ_ONLY, f"uv {verb} only reads")
+        if any((w.value or "").partition("=")[0] in UV_REMOTE_FLAGS for w in pos[1:]):
+            sends_off(f"uv {verb}", args, a)  # `uv tree --outdated` asks the index
     elif verb in ("build",):
         a.add(Tier.WORKSPACE, "builds the project")
     elif verb in ("publish",):
@@ -936,6 +947,8 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             h_npm(name, [*args[:at], Word("-r", pos[0].text), *args[at + 1 :]], cmd, a)
             return
     rest = [w.value or "" for w in pos[1:]]
+    if verb in NPM_REMOTE:  # asks the registry, sending it these words
+        sends_off(f"{name} {verb}", args, a)
     if _has(opts, "--registry"):
         a.add(Tier.HIGH, "uses a non-default package registry")
     for i, word in enumerate(args):  # `npm docs x --browser=PROG`: npm runs PROG
