@@ -6416,6 +6416,10 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
                 outside_opts=("--project", "-p", "--startup-project", "-s"),
                 runs_code=True,
             )
+    # `poetry show --latest`, `composer show --outdated`: the listing asks the index
+    for verb, flags in _PROJECT_REMOTE_FLAGS.get(name, {}).items():
+        if classes.get(verb) == (_R, "only reads"):
+            classes[verb] = Program(_R, kind, "only reads", remote_flags=flags)
     # Two-word subcommands: the first word leads to an entry for the second.
     pairs: dict[str, dict[str, tuple[Tier, str] | Program]] = {}
     for key, found in classes.items():
@@ -6457,6 +6461,13 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
     )
 
 
+# The options that make one of their listings ask the package index.
+_PROJECT_REMOTE_FLAGS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "poetry": {"show": ("--latest", "-l", "--outdated", "-o")},
+    "composer": dict.fromkeys(
+        ("show", "info"), ("--latest", "-l", "--outdated", "-o", "--available", "-a")
+    ),
+}
 # Their reads that ask the package index (`poetry search`, `mix hex.info`).
 _PROJECT_REMOTE: Mapping[str, tuple[str, ...]] = {
     **dict.fromkeys(("poetry", "pdm"), ("search",)),
@@ -11148,6 +11159,7 @@ _TABLE.update(
             ),
             # a kubeconfig's users can name a program that produces the credentials
             script_opts=("--kubeconfig", "--template-file"),
+            remote=True,  # asks the cluster's API server
             examples=(("stern api --since 15m", _R), ("stern --kubeconfig /tmp/kc api", _H)),
         ),
         "mongoexport": Program(

@@ -653,11 +653,14 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         if verb in ("x", "create", "publish", "link", "unlink", "uninstall", "repl", "serve"):
             a.add(Tier.HIGH, f"{name} {verb} runs registry code, publishes or serves")
             return
+        # `bun info PKG` and `bun pm view PKG` ask the registry
+        if name == "bun" and (verb in NPM_REMOTE or verb == "pm" and _value_at(pos, 1) == "view"):
+            sends_off(f"{name} {verb}", args, a)
         if (
             verb in ("info", "doc", "types")
             or name == "bun"
             and verb == "pm"
-            and ([w.value for w in pos[1:2]] in (["ls"], ["bin"], ["hash"], ["cache"]))
+            and ([w.value for w in pos[1:2]] in (["ls"], ["bin"], ["hash"], ["cache"], ["view"]))
         ):
             a.add(Tier.READ_ONLY, f"{name} {verb} only reads")
             return
@@ -748,8 +751,10 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, _PIP_VALUE_OPTS, stop_at_positional=True)
     verb = pos[0].value if pos else None
     rest = pos[1:]
-    if verb in PIP_REMOTE or verb == "list" and any(
-        (w.value or "").partition("=")[0] in PIP_REMOTE_FLAGS for w in rest
+    if (
+        verb in PIP_REMOTE
+        or verb == "list"
+        and any((w.value or "").partition("=")[0] in PIP_REMOTE_FLAGS for w in rest)
     ):  # asks the package index, sending it these words
         sends_off(f"{name} {verb}", args, a)
     if (
@@ -916,6 +921,10 @@ _NPM_WRITTEN_DIRS = (
     *("--modules-folder", "--cache-folder", "--global-folder", "--link-folder"),
     *("--preferred-cache-folder", "--store-dir", "--virtual-store-dir", "--modules-dir"),
 )
+
+
+def _value_at(words: list[Word], index: int) -> str | None:
+    return words[index].value if len(words) > index else None
 
 
 def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
