@@ -44,6 +44,8 @@ COMPUTED = [
     'cargo info "$(whoami)"',
     'gem search "$(whoami)"',
     'gem specification -r "$(whoami)"',
+    'gem list --remote "$(whoami)"',
+    'gem info -r "$(whoami)"',
     'composer search "$(whoami)"',
     'poetry search "$(whoami)"',
     'brew search "$(whoami)"',
@@ -136,6 +138,8 @@ LITERAL = [
     # their local reads, and a listing without the option that asks the index
     "gcloud config get-value project",
     'poetry show "$(whoami)"',
+    'gem list "$(whoami)"',
+    "gem list --remote rails",
     "go list ./...",
     "go list -m all",
     "stern api --since 15m",

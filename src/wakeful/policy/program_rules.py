@@ -5327,6 +5327,11 @@ def _pkg(name: str) -> Program:
             "build": Program(
                 _W, "script", "builds a gem from the project's gemspec", runs_code=True
             ),
+            # `gem list --remote`, `gem info -r`: the listing asks rubygems.org
+            **dict.fromkeys(
+                ("list", "info"),
+                Program(_R, "none", "only reads", remote_flags=("-r", "--remote", "-b", "--both")),
+            ),
         }
     return Program(
         _R,
