@@ -240,6 +240,11 @@ class Program:
         return self.positionals[min(index, len(self.positionals) - 1)]
 
 
+def _read_tier(sub: tuple[Tier, str] | Program | None) -> bool:
+    """Whether a subcommand is given as the read-only tier (not as an entry of its own)."""
+    return isinstance(sub, tuple) and sub[0] is Tier.READ_ONLY
+
+
 def _set(program: Program, field_name: str, value: object) -> None:
     """Complete an entry while the table is built (each name has its own entry object, and
     nothing reads the table before it is frozen into PROGRAMS)."""
@@ -5328,10 +5333,15 @@ def _pkg(name: str) -> Program:
                 _W, "script", "builds a gem from the project's gemspec", runs_code=True
             ),
             # `gem list --remote`, `gem info -r`: the listing asks rubygems.org
-            **dict.fromkeys(
-                ("list", "info"),
-                Program(_R, "none", "only reads", remote_flags=("-r", "--remote", "-b", "--both")),
-            ),
+            **{
+                verb: Program(
+                    _R,
+                    "none",
+                    f"gem {verb} only reads",
+                    remote_flags=("-r", "--remote", "-b", "--both"),
+                )
+                for verb in ("list", "info")
+            },
         }
     return Program(
         _R,
@@ -5356,9 +5366,7 @@ def _pkg(name: str) -> Program:
         subcommands=subcommands,
         other_subcommand=(_H, "changes system packages"),
         remote_subcommands=[
-            verb
-            for verb in _PKG_REMOTE.get(name, ())
-            if subcommands.get(verb, (None,))[0] is _R
+            verb for verb in _PKG_REMOTE.get(name, ()) if _read_tier(subcommands.get(verb))
         ],
     )
 
@@ -6438,7 +6446,7 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
     # `poetry show --latest`, `composer show --outdated`: the listing asks the index
     for verb, flags in _PROJECT_REMOTE_FLAGS.get(name, {}).items():
         if classes.get(verb) == (_R, "only reads"):
-            classes[verb] = Program(_R, kind, "only reads", remote_flags=flags)
+            classes[verb] = Program(_R, kind, f"{name} {verb} only reads", remote_flags=flags)
     # Two-word subcommands: the first word leads to an entry for the second.
     pairs: dict[str, dict[str, tuple[Tier, str] | Program]] = {}
     for key, found in classes.items():
@@ -6473,9 +6481,7 @@ def _project_tool(name: str, sets: tuple[tuple[str, ...], ...]) -> Program:
         subcommands=subcommands,
         other_subcommand=unknown,
         remote_subcommands=[
-            verb
-            for verb in _PROJECT_REMOTE.get(name, ())
-            if subcommands.get(verb, (None,))[0] is _R
+            verb for verb in _PROJECT_REMOTE.get(name, ()) if _read_tier(subcommands.get(verb))
         ],
     )
 
@@ -7128,7 +7134,7 @@ _TABLE["go"] = Program(
             (("get",), _N, "fetches modules"),
         ),
         # `go list -m -versions M`, `-u`, `M@latest`: module queries ask the module proxy
-        "list": Program(_R, "none", "only reads", long_flags=True, remote_flags=("-m",)),
+        "list": Program(_R, "none", "go list only reads", long_flags=True, remote_flags=("-m",)),
         # `go tool cover -html=c.out -o FILE`, `go tool link -o FILE`: the tool writes -o
         "tool": Program(
             _W,

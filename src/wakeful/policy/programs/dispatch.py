@@ -28,7 +28,6 @@ from wakeful.policy.programs.assignments import (
 )
 from wakeful.policy.programs.cloud import h_cloud, h_openssl
 from wakeful.policy.programs.entries import _Compiled, _compiled, _run_bare, run_program
-from wakeful.policy.programs.remote import credential_sent
 from wakeful.policy.programs.files import (
     h_chattr,
     h_chmod,
@@ -43,6 +42,7 @@ from wakeful.policy.programs.git import h_git
 from wakeful.policy.programs.inline import brought_in, ran_as_written
 from wakeful.policy.programs.network import h_lynx, h_scp, h_ssh
 from wakeful.policy.programs.options import Handler
+from wakeful.policy.programs.remote import credential_sent
 from wakeful.policy.programs.shells import (
     h_gdb,
     h_isolate,
@@ -278,7 +278,7 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.READ_ONLY, "asks for help on a subcommand")
             return
     handler = plan.handler
-    found = len(a.findings)
+    before = len(a.findings)
     if handler is not None:
         a.deciders.append(plan.decider)
         handler(name, args, cmd, a)
@@ -293,7 +293,7 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         return
     # A command that reaches the network sends its words there: one that looks like a
     # credential gives it away (the remote reads look for them themselves).
-    for tier, _ in a.findings[found:]:
+    for tier, _ in a.findings[before:]:
         if tier == Tier.NETWORK:
             credential_sent(name, args, a)
             break

@@ -290,8 +290,10 @@ def run_program(
     if compiled.bare:
         _run_bare(name, rule, compiled, args, cmd, a)
         return
-    if rule.remote or rule.remote_flags and any(
-        (w.value or "").partition("=")[0] in rule.remote_flags for w in args
+    if (
+        rule.remote
+        or rule.remote_flags
+        and any((w.value or "").partition("=")[0] in rule.remote_flags for w in args)
     ):  # its arguments are sent to the service it reads from
         sends_off(name, args, a)
     if rule.long_prefixes:

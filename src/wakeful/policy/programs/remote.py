@@ -12,7 +12,6 @@ from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import Word
 from wakeful.policy.types import Tier
 
-
 # `${NAME:-word}`, `${NAME=word}`: bash gives the variable's value when the environment sets
 # it; the parser, for a variable the line did not set, takes the word.
 _DEFAULTED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=]")

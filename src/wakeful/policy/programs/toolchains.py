@@ -13,12 +13,12 @@ from wakeful.policy.program_rules import (
     NPM_NETWORK,
     NPM_READ,
     NPM_REMOTE,
+    NPM_WORKSPACE,
     PIP_REMOTE,
     PIP_REMOTE_FLAGS,
-    UV_REMOTE_FLAGS,
-    NPM_WORKSPACE,
     PNPM_ALIASES,
     RUNS_PROJECT_CODE,
+    UV_REMOTE_FLAGS,
     YARN_PNPM_HIGH,
     npm_command,
 )
@@ -31,13 +31,13 @@ from wakeful.policy.programs.inline import (
     _run_file,
     exec_stdin,
 )
-from wakeful.policy.programs.remote import sends_off
 from wakeful.policy.programs.options import (
     _has,
     _vals,
     runs_project_code,
     split_opts,
 )
+from wakeful.policy.programs.remote import sends_off
 from wakeful.policy.programs.tool_tables import (
     _DB_LOSS,
     _DJANGO_WIPE,
