@@ -84,7 +84,7 @@ COMPUTED = [
     'pip list --outdated --path "$(whoami)"',
     'uv pip list --outdated --path "$(whoami)"',
     'uv tree --outdated --package "$(whoami)"',
-    'dart pub outdated --directory "$(whoami)"',
+    'dart pub outdated --mode="$(whoami)"',
     'dotnet tool search "$(whoami)"',
     'mix hex.info "$(whoami)"',
     "kubectl get pods -o name | xargs -n1 kubectl logs",
