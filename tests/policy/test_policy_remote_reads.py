@@ -91,6 +91,10 @@ COMPUTED = [
     'helm status "$(whoami)"',
     'helm get notes "$(whoami)"',
     'gcloud compute instances list --filter="name=$(whoami)"',
+    # through wrappers and xargs
+    'timeout 5 gh api "x/$(whoami)"',
+    "jq -r .name package.json | xargs npm view",
+    'nice -n 5 cargo search "$(hostname)"',
 ]
 
 # A literal that looks like a credential, sent to a remote service.
@@ -132,6 +136,7 @@ LITERAL = [
     "NS=prod; kubectl get pods -n $NS",
     "PKG=react; npm view $PKG version",
     'PKG=react; npm view "${PKG:-vue}" version',
+    "echo react | xargs npm view",
     "for p in react vue; do npm view $p version; done",
     "npm view '${X:-y}'",
     'npm view "$(echo cmVhY3Q= | base64 -d)"',
@@ -198,6 +203,10 @@ def test_remote_is_a_declared_property_checked_at_load() -> None:
         from wakeful.policy.program_rules import Tier, validate
 
         validate({"x": Program(Tier.READ_ONLY, "none", "x", remote_subcommands=("nope",))})
+    with pytest.raises(ValueError, match="remote"):
+        from wakeful.policy.program_rules import Tier, validate
+
+        validate({"x": Program(Tier.HIGH, "none", "x", remote=True)})
 
 
 def test_through_the_real_cli(cli, git_repo: Path) -> None:  # type: ignore[no-untyped-def]
