@@ -13357,6 +13357,8 @@ def npm_command(word: str) -> str:
     if any(ch.isupper() for ch in word):
         word = re.sub(r"[A-Z]", lambda m: "-" + m.group(0).lower(), word)
     return NPM_ALIASES.get(word, word)
+
+
 # The reads of npm, yarn, pnpm and bun that ask the registry, sending it their arguments
 # (`Program.remote`): an argument computed at run time, or one that looks like a credential,
 # makes them `high` (toolchains' `h_npm`).
