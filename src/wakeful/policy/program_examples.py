@@ -720,6 +720,8 @@ _INTERPRETERS: dict[str, Examples] = {
     ),
     "bun": (
         ("bun test", W),
+        ("bun pm view react", R),
+        ('bun info "$(whoami)"', H),
         ("bun run build", W),
         ("bun run lerna publish", H),
         ("bun rm lodash", W),
@@ -761,6 +763,9 @@ _INTERPRETERS: dict[str, Examples] = {
 _PACKAGES: dict[str, Examples] = {
     "pip": (
         ("pip list", R),
+        ("pip index versions requests", R),
+        ('pip index versions "$(cat src/secret_config.py | head -1)"', H),
+        ('pip list --outdated --path "$(whoami)"', H),
         ("pip install -r requirements.txt", N),
         ("pip install --user evil", H),
     ),
@@ -778,6 +783,8 @@ _PACKAGES: dict[str, Examples] = {
     "bunx": (("bunx cowsay", H),),
     "yarn": (
         ("yarn test", W),
+        ("yarn info react", R),
+        ('yarn info "$(whoami)"', H),
         ("yarn add lodash", N),
         ("yarn global add x", H),
         ("yarn run jest --watch", W),
@@ -789,6 +796,8 @@ _PACKAGES: dict[str, Examples] = {
     ),
     "pnpm": (
         ("pnpm run build", W),
+        ("pnpm view vite", R),
+        ('pnpm outdated "$(whoami)"', H),
         ("pnpm install", N),
         ("pnpm remove -g typescript", H),
         ("pnpm nx release", H),
@@ -922,10 +931,17 @@ _SERVICES: dict[str, Examples] = {
     ),
     "aws": (
         ("aws s3 ls", R),
+        ('aws s3 ls "s3://$(whoami)"', H),
+        ('aws sts get-caller-identity --profile "$(whoami)"', H),
         ("aws s3 rm s3://b --recursive", H),
         ("aws secretsmanager get-secret-value --secret-id db", C),
     ),
-    "gcloud": (("gcloud config list", R), ("gcloud projects delete p", H)),
+    "gcloud": (
+        ("gcloud config list", R),
+        ('gcloud config get-value "$(whoami)"', R),
+        ('gcloud projects describe "$(whoami)"', H),
+        ("gcloud projects delete p", H),
+    ),
     "az": (("az account show", R), ("az group delete -n rg --yes", H)),
     "gsutil": (("gsutil ls gs://b", R), ("gsutil rm -r gs://b", H)),
     **{n: ((f"{n} deploy", H),) for n in PLATFORM_CLIS},

@@ -42,6 +42,7 @@ from wakeful.policy.programs.git import h_git
 from wakeful.policy.programs.inline import brought_in, ran_as_written
 from wakeful.policy.programs.network import h_lynx, h_scp, h_ssh
 from wakeful.policy.programs.options import Handler
+from wakeful.policy.programs.remote import credential_sent
 from wakeful.policy.programs.shells import (
     h_gdb,
     h_isolate,
@@ -277,19 +278,25 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.READ_ONLY, "asks for help on a subcommand")
             return
     handler = plan.handler
+    before = len(a.findings)
     if handler is not None:
         a.deciders.append(plan.decider)
         handler(name, args, cmd, a)
-        return
-    spec = plan.spec
-    if spec is not None:
+    elif plan.spec is not None:
         a.deciders.append(plan.decider)
         if plan.bare is not None:  # run_program(name, spec, args, cmd, a), without its steps
-            _run_bare(name, spec, plan.bare, args, cmd, a)
+            _run_bare(name, plan.spec, plan.bare, args, cmd, a)
         else:
-            run_program(name, spec, args, cmd, a)
+            run_program(name, plan.spec, args, cmd, a)
+    else:
+        a.add(Tier.HIGH, f"runs `{name}`, an unknown program whose effects cannot be known")
         return
-    a.add(Tier.HIGH, f"runs `{name}`, an unknown program whose effects cannot be known")
+    # A command that reaches the network sends its words there: one that looks like a
+    # credential gives it away (the remote reads look for them themselves).
+    for tier, _ in a.findings[before:]:
+        if tier == Tier.NETWORK:
+            credential_sent(name, args, a)
+            break
 
 
 _PIP_NAME = re.compile(r"pip[0-9.]*")

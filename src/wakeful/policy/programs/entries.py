@@ -24,6 +24,7 @@ from wakeful.policy.programs.options import (
     split_opts,
 )
 from wakeful.policy.programs.options import expand_long as expand_long  # re-exported
+from wakeful.policy.programs.remote import sends_off
 from wakeful.policy.programs.settings import judge_setting, loads_from, typed_outputs
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
@@ -298,6 +299,12 @@ def run_program(
     if compiled.bare:
         _run_bare(name, rule, compiled, args, cmd, a)
         return
+    if (
+        rule.remote
+        or rule.remote_flags
+        and any((w.value or "").partition("=")[0] in rule.remote_flags for w in args)
+    ):  # its arguments are sent to the service it reads from
+        sends_off(name, args, a)
     if rule.long_prefixes:
         args = _whole_long_options(rule, args)
     if compiled.nested:
@@ -329,6 +336,8 @@ def run_program(
                     _unknown_options(name, rule, args[:at], a)
                 if at and compiled.globals is not None:
                     run_program(name, compiled.globals, args[:at], cmd, a)
+                if at and sub.remote:  # `kubectl -n "$(...)" get pods`: sent as well
+                    sends_off(f"{name} {verb}", args[:at], a)
                 rest = args[after:]
                 if rule.delete_flags:  # `7z -sdel a x.7z FILE`: FILE is deleted once archived
                     rest = rest + [w for w in args[:at] if w.value in rule.delete_flags]
@@ -421,6 +430,8 @@ def run_program(
             else:
                 tier, why = chosen
                 a.add(tier, f"{name} {verb} {why}")
+                if verb in rule.remote_subcommands:
+                    sends_off(f"{name} {verb}", args, a)
             pos = pos[1:]
         if rule.exec_pattern:
             for word in args:

@@ -12,11 +12,15 @@ from wakeful.policy.program_rules import (
     NPM_HIGH,
     NPM_NETWORK,
     NPM_READ,
+    NPM_REMOTE,
     NPM_WORKSPACE,
     PHP_SETTINGS,
     PHP_TOOLS,
+    PIP_REMOTE,
+    PIP_REMOTE_FLAGS,
     PNPM_ALIASES,
     RUNS_PROJECT_CODE,
+    UV_REMOTE_FLAGS,
     YARN_PNPM_HIGH,
     npm_command,
 )
@@ -35,6 +39,7 @@ from wakeful.policy.programs.options import (
     runs_project_code,
     split_opts,
 )
+from wakeful.policy.programs.remote import sends_off
 from wakeful.policy.programs.settings import judge_setting
 from wakeful.policy.programs.tool_tables import (
     _DB_LOSS,
@@ -669,11 +674,14 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         if verb in ("x", "create", "publish", "link", "unlink", "uninstall", "repl", "serve"):
             a.add(Tier.HIGH, f"{name} {verb} runs registry code, publishes or serves")
             return
+        # `bun info PKG` and `bun pm view PKG` ask the registry
+        if name == "bun" and (verb in NPM_REMOTE or verb == "pm" and _value_at(pos, 1) == "view"):
+            sends_off(f"{name} {verb}", args, a)
         if (
             verb in ("info", "doc", "types")
             or name == "bun"
             and verb == "pm"
-            and ([w.value for w in pos[1:2]] in (["ls"], ["bin"], ["hash"], ["cache"]))
+            and ([w.value for w in pos[1:2]] in (["ls"], ["bin"], ["hash"], ["cache"], ["view"]))
         ):
             a.add(Tier.READ_ONLY, f"{name} {verb} only reads")
             return
@@ -770,6 +778,12 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, _PIP_VALUE_OPTS, stop_at_positional=True)
     verb = pos[0].value if pos else None
     rest = pos[1:]
+    if (
+        verb in PIP_REMOTE
+        or verb == "list"
+        and any((w.value or "").partition("=")[0] in PIP_REMOTE_FLAGS for w in rest)
+    ):  # asks the package index, sending it these words
+        sends_off(f"{name} {verb}", args, a)
     if (
         verb
         in (
@@ -889,6 +903,8 @@ def h_uv(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add(Tier.NETWORK, f"uv {verb} resolves or installs from the registry")
     elif verb in ("tree", "version", "help", "--version"):
         a.add(Tier.READ_ONLY, f"uv {verb} only reads")
+        if any((w.value or "").partition("=")[0] in UV_REMOTE_FLAGS for w in pos[1:]):
+            sends_off(f"uv {verb}", args, a)  # `uv tree --outdated` asks the index
     elif verb in ("build",):
         a.add(Tier.WORKSPACE, "builds the project")
     elif verb in ("publish",):
@@ -934,6 +950,10 @@ _NPM_WRITTEN_DIRS = (
 )
 
 
+def _value_at(words: list[Word], index: int) -> str | None:
+    return words[index].value if len(words) > index else None
+
+
 def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -963,6 +983,8 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             h_npm(name, [*args[:at], Word("-r", pos[0].text), *args[at + 1 :]], cmd, a)
             return
     rest = [w.value or "" for w in pos[1:]]
+    if verb in NPM_REMOTE:  # asks the registry, sending it these words
+        sends_off(f"{name} {verb}", args, a)
     if _has(opts, "--registry"):
         a.add(Tier.HIGH, "uses a non-default package registry")
     for i, word in enumerate(args):  # `npm docs x --browser=PROG`: npm runs PROG
