@@ -612,7 +612,11 @@ def is_secret(path: str, home: str) -> bool:
         return True  # a process's environment and memory hold its keys
     if _home_bases(home)[0].holds(path):
         return True
-    return ("*" in path or "?" in path or "[" in path) and _wildcard_home_secret(path, home)
+    # a wildcard that can name the home directory (`/home/*/.ssh/*`), or another user's home
+    # (`/home/alice/.config/gh/hosts.yml`): their credential files are credentials too
+    return (
+        "*" in path or "?" in path or "[" in path or path.startswith(("/home/", "/Users/"))
+    ) and _wildcard_home_secret(path, home)
 
 
 def _below_a_home_glob(path: str, home: str) -> list[str] | None:

@@ -254,9 +254,15 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
         if value.value is None:
             a.add(Tier.HIGH, f"sets {name} to a directory only known at run time")
         else:
-            zone = a.place(Word(value.value, value.text), cmd.cwd).zone
-            # A tool's own credentials (~/.kube, ~/.docker) are where it reads them anyway.
-            own = zone == "secret" and name in _OWN_CREDENTIALS
+            place = a.place(Word(value.value, value.text), cmd.cwd)
+            zone = place.zone
+            # A tool's own credentials (~/.kube, ~/.docker) are where it reads them anyway;
+            # another user's (/home/alice/.kube) are not this user's configuration.
+            own = (
+                zone == "secret"
+                and name in _OWN_CREDENTIALS
+                and (place.path or "").startswith(a.home.rstrip("/") + "/")
+            )
             if zone not in ("workspace", "home") and not own:
                 a.add(Tier.HIGH, f"sets {name}, so the tool runs configuration from {value.value}")
         return True

@@ -177,8 +177,14 @@ def credential_search(
 def _reads_home_tree(word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     """A recursive read of a directory that holds the home directory reads its secrets."""
     place = a.place(word, cmd.cwd)
-    if place.path is not None and (place.is_home or place.is_root):
+    if place.path is not None and (
+        place.is_home or place.is_root or _USERS_HOMES.fullmatch(place.path)
+    ):
         a.add(Tier.HIGH, f"reads every file under {place.label}, credentials included")
+
+
+# The directories that hold users' homes, and each home in them (another user's too).
+_USERS_HOMES = re.compile(r"/(?:home|Users)(?:/[^/]+)?/?")
 
 
 _GREP_PATTERN_OPTS = ("-e", "--regexp")
