@@ -934,6 +934,9 @@ class _Walker:
         # After `shopt -s expand_aliases`: the aliases defined, each with its value (None
         # when computed at run time) and the line that defined it.
         self.aliases: dict[str, tuple[str | None, int]] | None = None
+        # The line after which aliases may be defined where they cannot be seen (`eval
+        # "alias ..."`, `source`, `BASH_ALIASES[ls]=...`): any command read later may be one.
+        self.hidden_aliases = -1 if "BASH_ALIASES" in source else None
         self.integers: set[str] = set()  # names declared `declare -i`
         # `${a[i]}`, `${@: -1}`: an element not known, of an array whose elements all are;
         # the command is judged with each too, as a loop's body is with each value.
@@ -1719,6 +1722,14 @@ class _Walker:
                 self.aliases = self.aliases or {}
             elif any(w.value == "-u" for w in argv):
                 self.aliases = None
+        elif argv and (
+            argv[0].value in ("source", ".")
+            or argv[0].value == "eval"
+            and any("alias" in w.text for w in argv[1:])
+        ):
+            line = node.start_point[0]
+            if self.hidden_aliases is None or line < self.hidden_aliases:
+                self.hidden_aliases = line
         elif argv and argv[0].value == "alias" and self.aliases is not None:
             for w in argv[1:]:
                 name, eq, value = (w.value or w.text).partition("=")
@@ -1871,6 +1882,9 @@ class _Walker:
         alias stands for, judged as `eval` of its text (unknown when its value is)."""
         aliases = self.aliases or {}
         first = argv[0]
+        if self.hidden_aliases is not None and self.hidden_aliases < line:
+            # an alias defined where it cannot be seen may stand for anything
+            return [Word("eval", "eval"), Word(None, " ".join(w.text for w in argv))]
         if first.value == "eval" and first.text == "eval" and len(argv) > 1:
             if any(w.value is None for w in argv[1:]):
                 return argv
