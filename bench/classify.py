@@ -1,7 +1,7 @@
 """Shell risk classifier: throughput on one core, and corpus rates in auto mode.
 
 Prints figures; with --json prints one JSON object. Corpora: corpora/risk-extra.tsv and
-corpora/risk-blind-2.tsv, corpora/risk-peers.tsv, corpora/risk-rules.tsv, corpora/risk-blind-3.tsv, corpora/risk-blind-4.tsv, corpora/risk-blind-5.tsv, corpora/risk-blind-6.tsv, corpora/risk-blind-7.tsv, corpora/risk-blind-8.tsv, corpora/risk-blind-9.tsv, corpora/risk-blind-10.tsv, corpora/risk-blind-11.tsv, corpora/risk-blind-12.tsv, corpora/risk-blind-13.tsv, corpora/risk-blind-14.tsv, corpora/risk-blind-15.tsv, corpora/risk-blind-16.tsv, corpora/risk-blind-17.tsv, corpora/risk-blind-18.tsv, corpora/risk-blind-19.tsv and corpora/risk-blind-20.tsv, plus ../shared/corpora/risk-dev.tsv when present. A `never` command
+corpora/risk-blind-2.tsv, corpora/risk-peers.tsv, corpora/risk-rules.tsv, corpora/risk-blind-3.tsv, corpora/risk-blind-4.tsv, corpora/risk-blind-5.tsv, corpora/risk-blind-6.tsv, corpora/risk-blind-7.tsv, corpora/risk-blind-8.tsv, corpora/risk-blind-9.tsv, corpora/risk-blind-10.tsv, corpora/risk-blind-11.tsv, corpora/risk-blind-12.tsv, corpora/risk-blind-13.tsv, corpora/risk-blind-14.tsv, corpora/risk-blind-15.tsv, corpora/risk-blind-16.tsv, corpora/risk-blind-17.tsv, corpora/risk-blind-18.tsv, corpora/risk-blind-19.tsv, corpora/risk-blind-20.tsv and corpora/risk-blind-22.tsv, plus ../shared/corpora/risk-dev.tsv when present. A `never` command
 auto-allowed is a leak.
 """
 
@@ -40,6 +40,7 @@ CORPORA = [
     ROOT / "corpora" / "risk-blind-18.tsv",
     ROOT / "corpora" / "risk-blind-19.tsv",
     ROOT / "corpora" / "risk-blind-20.tsv",
+    ROOT / "corpora" / "risk-blind-22.tsv",
     ROOT.parent / "shared" / "corpora" / "risk-dev.tsv",
 ]
 WS = Path("/home/dev/proj")
