@@ -585,6 +585,9 @@ class Analyzer:
                 self.add(tier, msg)
                 return
             self.add(*path_risk.delete_tier(place_of_word or self.place(value, cwd), recursive))
+            if base.startswith(".") and path_risk.glob_matches(base, ".git"):
+                # `rm -rf .g*`, `.gi?`, `.[^.]*`: the wildcard matches the repository itself
+                self.add(*path_risk.delete_tier(self.place(parent + "/.git", cwd), recursive))
             return
         self.add(
             *path_risk.delete_tier(

@@ -3470,6 +3470,8 @@ def resolve_path(value: str, cwd: str, home: str) -> str:
         value = home + value[1:]
     elif value == "~+" or value.startswith("~+/"):
         value = cwd + value[2:]  # bash's $PWD
+    elif value == "~root" or value.startswith("~root/"):
+        value = "/root" + value[5:]  # root's home is /root, not /home/root
     elif value.startswith("~"):
         value = "/home/" + value[1:]
     if not value.startswith("/"):
