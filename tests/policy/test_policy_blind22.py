@@ -192,8 +192,9 @@ PRINTF_V = [
     "v='-vx[$(touch ~/.bashrc)]'; printf -- x; printf \"$v\" x",
 ]
 PRINTF_V_BENIGN = [
-    ("var='-vx[$(echo hi >&2)]'; printf \"$var\" hi", "allow"),
     ("fmt='%s\\n'; printf \"$fmt\" hi", "allow"),
+    ("printf -v line '%*s' 40", "allow"),
+    ("v=-vline; printf \"$v\" '%s' x", "allow"),
 ]
 
 

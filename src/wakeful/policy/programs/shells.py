@@ -409,10 +409,11 @@ _SUBSCRIPT_ANYWHERE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[(.*(?:\$\(|`|\$\{).*)
 
 def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     for word in args:
+        text = word.value or ""
+        if name == "printf" and text.startswith("-v") and len(text) > 2:
+            text = text[2:]  # `printf -vNAME`, also from a variable (`v='-vx[$(cmd)]'`)
         # `let` takes expressions, where a subscript may stand anywhere (`let 'x=a[$(cmd)]'`)
-        match = (_SUBSCRIPT_ANYWHERE.search if name == "let" else _SUBSCRIPT.match)(
-            word.value or ""
-        )
+        match = (_SUBSCRIPT_ANYWHERE.search if name == "let" else _SUBSCRIPT.match)(text)
         if match and any(m in match.group(1) for m in ("$(", "`", "${")):
             a.add(Tier.HIGH, f"evaluates the array subscript in {word.value!r} as code")
             a.run_script(": " + match.group(1), cmd.cwd, f"{name} array subscript")
