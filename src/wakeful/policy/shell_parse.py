@@ -3187,7 +3187,46 @@ def _static_output(cmd: SimpleCommand) -> str | None:
         return _dirname(args[0])
     if name == "basename" and 1 <= len(args) <= 2 and not args[0].startswith("-"):
         return _basename(args[0], args[1] if len(args) == 2 else "")
+    if name == "mktemp" and not cmd.assigns:
+        return _mktemp_name(args, cmd.cwd)
     return None
+
+
+def _mktemp_name(args: list[str], cwd: str | None) -> str | None:
+    """The name `mktemp ARGS` prints, its random letters left as the template's X's: a new
+    name in /tmp (`mktemp`, `mktemp -d`, `-t NAME`, `-p DIR`), or the template's own
+    directory. None for an option not known here."""
+    folder: str | None = None
+    in_tmp = False
+    template: str | None = None
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in ("-d", "--directory", "-q", "--quiet", "-u", "--dry-run"):
+            pass
+        elif arg == "-t":
+            in_tmp = True
+        elif arg in ("-p", "--tmpdir") and i + 1 < len(args):
+            folder = args[i + 1]
+            i += 1
+        elif arg.startswith("--tmpdir="):
+            folder = arg.split("=", 1)[1]
+        elif arg == "--tmpdir":
+            in_tmp = True
+        elif arg.startswith("-") or template is not None:
+            return None
+        else:
+            template = arg
+        i += 1
+    if template is None:
+        return (folder or "/tmp").rstrip("/") + "/tmp.XXXXXXXXXX"
+    if "/" in template and folder is None and not in_tmp:
+        return template
+    if folder is not None or in_tmp:
+        if "/" in template:
+            return None
+        return (folder or "/tmp").rstrip("/") + "/" + template
+    return None if cwd is None else cwd.rstrip("/") + "/" + template
 
 
 def _repository_root(cwd: str | None) -> str | None:

@@ -435,6 +435,7 @@ def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
             else:
                 # bash runs `CALLBACK INDEX 'LINE'` for each line: the line is an argument
                 # whose text is known only at run time (`-C eval` runs it as code)
+                a.run_script(callback.value, cmd.cwd, f"{name} -C callback")
                 a.run_script(
                     callback.value + ' 0 "$__mapfile_line"', cmd.cwd, f"{name} -C callback"
                 )
