@@ -105,6 +105,10 @@ CD_THEN = [
     "cd \"$UNSET_DIR\"; rm -rf ./*",
     "cd /tmp/build\nrm -rf ./*",
     "cd /var/tmp/cache; find . -delete",
+    "pushd /tmp/x; rm -rf *; popd",
+    "cd /tmp/x 2>/dev/null; rm -rf ./*",
+    "cd /tmp/x ||: ; rm -rf ./*",
+    "if true; then cd /tmp/x; rm -rf ./*; fi",
 ]
 CD_THEN_BENIGN = [
     ("cd build && rm -rf ./*", "allow"),

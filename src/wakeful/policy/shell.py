@@ -831,7 +831,7 @@ def _classify(where: _Where, command: str) -> Classification:
     """`_judge`, and when a `cd` may fail without stopping the commands after it, the same
     commands judged where the line started as well: the higher verdict stands."""
     result = _judge(where, command)
-    if "cd" not in command:
+    if "cd" not in command and "pushd" not in command:
         return result
     spans = [m.span(1) for m in _UNGATED_CD.finditer(command)]
     if not spans:
