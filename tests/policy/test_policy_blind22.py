@@ -321,3 +321,39 @@ def test_a_redirect_after_a_list_belongs_to_its_last_command(cmd: str, verdict: 
 @pytest.mark.parametrize("cmd", LIST_REDIRECT_ATTACKS)
 def test_a_redirect_after_a_list_still_judges_what_it_touches(cmd: str) -> None:
     assert _auto(cmd) != "allow", cmd
+
+
+# A variable set in one branch of an `if` or `case`, on the right of `&&` or `||`, or in a
+# function's body (whose variables are the caller's) holds, after it, what any branch left
+# in it: the command that uses it is judged with each value. Before, the last assignment
+# the walker met stood for all (`d=~; test -f x && d=build; rm -rf "$d"` deleted build).
+CONDITIONAL_VALUES = [
+    'if test -f x; then d=~; else d=build; fi; rm -rf "$d"',
+    'd=~; test -f x && d=build; rm -rf "$d"',
+    'd=~; [ -d build ] || d=dist; rm -rf "$d"',
+    'd=~; if test -f x; then d=build; else rm -rf "$d"; fi',
+    'd=~; if a; then d=build; elif b; then d=dist; fi; rm -rf "$d"',
+    'd=~; case $1 in a) d=build;; *) d=dist;; esac; rm -rf "$d"',
+    'd=build; f(){ d=~; }; f; rm -rf "$d"',
+    'd=build; f(){ d=~/.ssh; }; f x; rm -rf "$d"',
+    'f=README.md; g(){ f=~/.netrc; }; g; cat "$f"',
+    'k=notes.txt; test -n "$CI" && k=~/.ssh/id_rsa; cat < "$k"',
+    'f=README.md; if c; then f=~/.aws/credentials; fi; base64 "$f"',
+]
+CONDITIONAL_VALUES_BENIGN = [
+    ('if test -f x; then d=build; else d=dist; fi; rm -rf "$d"', "allow"),
+    ('d=build; test -d dist && d=dist; rm -rf "$d"', "allow"),
+    ('case $1 in a) f=README.md;; *) f=notes.txt;; esac; cat "$f"', "allow"),
+    ('d=build; f(){ d=dist; }; f; rm -rf "$d"', "allow"),
+    ('tmp=$(mktemp) && sort data.csv > "$tmp" && mv "$tmp" data.csv', "allow"),
+]
+
+
+@pytest.mark.parametrize("cmd", CONDITIONAL_VALUES)
+def test_a_conditionally_set_variable_is_judged_with_each_value(cmd: str) -> None:
+    assert _auto(cmd) != "allow", cmd
+
+
+@pytest.mark.parametrize(("cmd", "verdict"), CONDITIONAL_VALUES_BENIGN)
+def test_a_conditionally_set_variable_with_harmless_values_stays(cmd: str, verdict: str) -> None:
+    assert _auto(cmd) == verdict, cmd

@@ -926,6 +926,9 @@ class _Walker:
         # A function's body, where its walk at the definition (arguments unknown) starts and
         # ends in `commands`, and how often a call with static arguments walked it again.
         self.bodies: dict[str, tuple[Node, int, int]] = {}
+        # What each function's body assigns (name -> the state after it), for its calls
+        self.fn_sets: dict[str, _State] = {}
+        self.chain_before: _State | None = None  # see _walk_chain
         self.calls: dict[str, int] = {}
         self.calling: set[str] = set()  # functions whose body is being walked for a call
         # After `shopt -s expand_aliases`: the aliases defined, each with its value (None
@@ -1100,7 +1103,11 @@ class _Walker:
             fname = self.strict_text(name_node) if name_node is not None else ""
             if body is not None:
                 before = len(self.commands)
-                self.statements(body, _unknown_positional(state), context or "function body", [])
+                inner = _unknown_positional(state)
+                self.statements(body, inner, context or "function body", [])
+                if fname:
+                    # the variables the body sets: a call leaves them set for the caller
+                    self.fn_sets[fname] = _only(inner, _changed(state, inner))
                 if fname and any(c.name == fname for c in self.commands[before:]):
                     self.notes.append(
                         (Tier.CRITICAL, f"function {fname} calls itself (a fork bomb)")
@@ -1163,8 +1170,19 @@ class _Walker:
             for child in node.named_children:
                 self.statements(child, state, context, upstream)
         elif kind == "list":
-            for child in self._list_chain(node):
-                self.statements(child, state, context, upstream)
+            self._walk_chain(self._list_chain(node), state, context, upstream)
+        elif kind == "if_statement":
+            self._if(node, state, context, upstream)
+        elif kind == "case_statement":
+            outcomes: list[_State] = []
+            for child in node.named_children:
+                if self.kinds[child.kind_id] == "case_item":
+                    branch = state.copy()
+                    self.statements(child, branch, context, upstream)
+                    outcomes.append(branch)
+                elif self.kinds[child.kind_id] not in _STATEMENT_SKIP:
+                    self.statements(child, state, context, upstream)
+            _merge(state, [state.copy(), *outcomes])
         elif kind == "while_statement":
             before = len(self.commands)
             # `while read -r f; do cat "$f"; done <<< X`: the condition's `read` gives the
@@ -1285,6 +1303,67 @@ class _Walker:
         self.skipped = skipped or first is None and saved is not None and saved.value is not None
         return before
 
+    def _walk_chain(
+        self,
+        chain: list[Node],
+        state: _State,
+        context: str,
+        upstream: list[SimpleCommand],
+        last: bool = True,
+    ) -> None:
+        """Walk `a && b || c` in order. Only the first statement surely runs (and the
+        plain assignments that lead the chain, which do not fail): a variable a later one
+        sets holds, after the list, what it set or what it held before. `last`: whether to
+        walk the last statement here (a redirected list walks it itself, then merges)."""
+        sure = 1
+        while sure < len(chain) and self.kinds[chain[sure - 1].kind_id] == "variable_assignment":
+            sure += 1
+        for child in chain[:sure]:
+            if child is not chain[-1] or last:
+                self.statements(child, state, context, upstream)
+        if sure >= len(chain):
+            return
+        before = state.copy()
+        for child in chain[sure:-1] if not last else chain[sure:]:
+            self.statements(child, state, context, upstream)
+        if last:
+            _merge(state, [before, state.copy()])
+        else:
+            self.chain_before = before
+
+    def _if(self, node: Node, state: _State, context: str, upstream: list[SimpleCommand]) -> None:
+        """`if C; then A; elif D; then B; else E; fi`: the conditions run in order, each
+        branch from the state the conditions left; after it, a variable a branch set holds
+        what one of the branches (or, with no else, none) left in it."""
+        outcomes: list[_State] = []
+        branch: _State | None = None
+        has_else = False
+        for child in node.children:
+            if not child.is_named:
+                if child.type == "then" and branch is None:
+                    branch = state.copy()
+                continue
+            kind = self.kinds[child.kind_id]
+            if kind in _STATEMENT_SKIP:
+                continue
+            if kind in ("elif_clause", "else_clause"):
+                if branch is not None:
+                    outcomes.append(branch)
+                    branch = None
+                other = state.copy()
+                self.statements(child, other, context, upstream)
+                outcomes.append(other)
+                has_else = has_else or kind == "else_clause"
+            elif branch is None:
+                self.statements(child, state, context, upstream)  # the condition
+            else:
+                self.statements(child, branch, context, upstream)
+        if branch is not None:
+            outcomes.append(branch)
+        if not has_else:
+            outcomes.append(state.copy())
+        _merge(state, outcomes)
+
     def _list_chain(self, node: Node) -> list[Node]:
         """The statements of `a && b || c ...` in order: the list nests to the left, and is
         walked without recursing per link."""
@@ -1308,14 +1387,16 @@ class _Walker:
     ) -> None:
         body = node.child_by_field_name("body")
         whole = body
+        chain_before: _State | None = None
         if body is not None and self.kinds[body.kind_id] == "list":
             # tree-sitter puts `a && b > f` around the whole list; bash binds the redirect
             # to the last command only, after the others ran (`x=$(mktemp) && b > "$x"`
             # writes the name x holds by then): the others are walked first, as a list's
             # are, and the redirect then belongs to the last.
             chain = self._list_chain(body)
-            for child in chain[:-1]:
-                self.statements(child, state, context, upstream)
+            self.chain_before = None
+            self._walk_chain(chain, state, context, upstream, last=False)
+            chain_before = self.chain_before
             body = chain[-1]
         redirects: list[Redirect] = []
         after: list[Node] = []
@@ -1373,6 +1454,8 @@ class _Walker:
                 self.stdin, self.skipped = saved, skipped
                 for cmd in self.commands[before:]:
                     cmd.redirects.extend(redirects)
+        if chain_before is not None:
+            _merge(state, [chain_before, state.copy()])
         produced = self.commands[before:]
         if not produced and redirects:
             # `> file` or `x=1 > file` runs no program but still truncates the file.
@@ -1742,6 +1825,12 @@ class _Walker:
                 self.calling.add(fname)
                 self.statements(self.bodies[fname][0], inner, context or "function body", [])
                 self.calling.discard(fname)
+                _merge(state, [state.copy(), _only(inner, _changed(state, inner))])
+            elif fname in self.fn_sets:
+                # `d=build; f(){ d=~; }; f; rm -rf "$d"`: the function's variables are the
+                # caller's (unless declared local): after the call each holds what the body
+                # left in it, or, if the body returned before, what it held
+                _merge(state, [state.copy(), self.fn_sets[fname]])
             argv = [Word("true" if len(argv) == 1 else "cat", argv[0].text), *argv[1:]]
         lead = 0  # `builtin eval ...`, `command -p eval ...`: eval all the same
         while lead < len(argv) - 1 and argv[lead].value in ("builtin", "command", "-p", "--"):
@@ -1764,6 +1853,24 @@ class _Walker:
         self.commands.append(cmd)
         if self.alternatives:
             alternatives, self.alternatives = self.alternatives, {}
+            unknown = [w for w in argv if w.value is None] + [
+                r.target for r in own_redirects if r.target is not None and r.target.value is None
+            ]
+            if len(unknown) == 1 and cmd is self.commands[-1]:
+                only = unknown[0]
+                each = alternatives.get(only.text.strip('"'))
+                if (
+                    each
+                    and _PLAIN_REF.fullmatch(only.text.strip('"'))
+                    and (
+                        only.text.startswith('"')
+                        or not any(_SPLITS_OR_GLOBS.search(v) for v in each)
+                    )
+                ):
+                    # the one word not known holds one of a few values, each judged below:
+                    # the command is those commands (`if ...; then d=build; else d=dist; fi;
+                    # rm -rf "$d"`), not one with a path computed at run time as well
+                    self.commands.pop()
             for i, w in enumerate(argv):
                 key = w.text.strip('"')
                 taken = alternatives.get(key) if w.value is None else None
@@ -2596,6 +2703,77 @@ def _set_positional(items: list[str | None], state: _State) -> None:
         state.vars.pop("@", None)  # `"$@"` is one word per argument: `_SPREADS`
     else:
         state.vars["@"] = ""
+
+
+_POSITIONAL = re.compile(r"[0-9]+|[#*@]")
+_SPLITS_OR_GLOBS = re.compile(r"[\s*?\[]")
+_PLAIN_REF = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})")
+
+
+def _changed(before: _State, after: _State) -> set[str]:
+    """The variables `after` holds otherwise than `before` (positional parameters apart)."""
+    names = set()
+    for name in set(before.vars) | set(after.vars):
+        if _POSITIONAL.fullmatch(name):
+            continue
+        if (
+            before.vars.get(name, _ABSENT) != after.vars.get(name, _ABSENT)
+            or before.choices.get(name) != after.choices.get(name)
+            or before.prefixes.get(name) != after.prefixes.get(name)
+        ):
+            names.add(name)
+    return names
+
+
+def _only(state: _State, names: set[str]) -> _State:
+    """`state` as an outcome that changed only `names` (the rest is left to the merge)."""
+    kept = state.copy()
+    kept.vars = {n: v for n, v in state.vars.items() if n in names}
+    kept.choices = {n: v for n, v in state.choices.items() if n in names}
+    kept.prefixes = {n: v for n, v in state.prefixes.items() if n in names}
+    return kept
+
+
+_ABSENT = "\0absent"  # a variable an outcome does not hold (not known: the environment's)
+
+
+def _merge(state: _State, outcomes: list[_State]) -> None:
+    """Make `state` what any of `outcomes` may leave: a variable they all leave alike keeps
+    that, one they leave differently holds one of their values (judged with each, as
+    `choices`), or is unknown when one of them does not know it. An outcome made by `_only`
+    speaks only of the names it holds; `state`'s own value stands for the others."""
+    names: set[str] = set()
+    for outcome in outcomes:
+        names |= _changed(state, outcome) & (set(outcome.vars) | set(outcome.choices))
+    for outcome in outcomes[:1]:
+        names |= _changed(state, outcome)
+    for name in names:
+        values: list[str] = []
+        known = True
+        for outcome in outcomes:
+            if name in outcome.vars or name in outcome.choices:
+                value = outcome.vars.get(name)
+                held = outcome.choices.get(name) if value is None else (value,)
+            else:
+                value = state.vars.get(name)
+                held = state.choices.get(name) if value is None else (value,)
+            if held is None or (
+                name not in outcome.vars and name not in state.vars and name not in outcome.choices
+            ):
+                known = False
+                break
+            values.extend(held)
+        state.prefixes.pop(name, None)
+        distinct = tuple(dict.fromkeys(values))
+        if known and len(distinct) == 1:
+            state.vars[name] = distinct[0]
+            state.choices.pop(name, None)
+        else:
+            state.vars[name] = None
+            if known and len(distinct) <= MAX_LOOP_WALKS:
+                state.choices[name] = distinct
+            else:
+                state.choices.pop(name, None)
 
 
 def _unknown_positional(state: _State) -> _State:
