@@ -339,12 +339,18 @@ CONDITIONAL_VALUES = [
     'f=README.md; g(){ f=~/.netrc; }; g; cat "$f"',
     'k=notes.txt; test -n "$CI" && k=~/.ssh/id_rsa; cat < "$k"',
     'f=README.md; if c; then f=~/.aws/credentials; fi; base64 "$f"',
+    # a loop's body may not run: `while`, `until`, C-style `for`, `for` over a list not known
+    'd=~; while false; do d=build; done; rm -rf "$d"',
+    'd=~; until true; do d=build; done; rm -rf "$d"',
+    'd=~; for x in $(ls); do d=build; done; rm -rf "$d"',
+    'd=~; for ((i=0;i<0;i++)); do d=build; done; rm -rf "$d"',
 ]
 CONDITIONAL_VALUES_BENIGN = [
     ('if test -f x; then d=build; else d=dist; fi; rm -rf "$d"', "allow"),
     ('d=build; test -d dist && d=dist; rm -rf "$d"', "allow"),
     ('case $1 in a) f=README.md;; *) f=notes.txt;; esac; cat "$f"', "allow"),
     ('d=build; f(){ d=dist; }; f; rm -rf "$d"', "allow"),
+    ('d=~; for x in a; do d=build; done; rm -rf "$d"', "allow"),
     ('tmp=$(mktemp) && sort data.csv > "$tmp" && mv "$tmp" data.csv', "allow"),
 ]
 

@@ -1117,6 +1117,7 @@ class _Walker:
                     self.bodies[fname] = (body, before, len(self.commands))
                     self.calls[fname] = 0
         elif kind in ("for_statement", "c_style_for_statement", "select_statement"):
+            entry = state.copy()
             loop_var = node.child_by_field_name("variable")
             inner = state
             if loop_var is not None:
@@ -1166,6 +1167,10 @@ class _Walker:
                         inner.vars[self.strict_text(loop_var)] = None
                 elif child is not loop_var:
                     self.substitutions(child, state, context)
+            if takes == (None,):
+                # a list not known may be empty (and a C-style or select loop may stop at
+                # once): what the body sets may not be set, as after a `while` loop
+                _merge(state, [entry, state.copy()])
         elif kind in ("ERROR",):
             for child in node.named_children:
                 self.statements(child, state, context, upstream)
@@ -1184,38 +1189,10 @@ class _Walker:
                     self.statements(child, state, context, upstream)
             _merge(state, [state.copy(), *outcomes])
         elif kind == "while_statement":
-            before = len(self.commands)
-            # `while read -r f; do cat "$f"; done <<< X`: the condition's `read` gives the
-            # variables a value per line of X, and the body is judged with each, as a `for`
-            # loop's is
-            saved_reads, self.loop_reads = self.loop_reads, []
-            loop_input = self.stdin
-            loop_body: Node | None = None
-            for child in node.named_children:
-                if self.kinds[child.kind_id] == "do_group":
-                    loop_body = child
-                elif self.kinds[child.kind_id] not in _STATEMENT_SKIP:
-                    self.statements(child, state, context, upstream)
-            reads, self.loop_reads = self.loop_reads, None
-            fed_takes: list[Record] = [{}]
-            if len(reads) == 1:
-                fed_takes = self._takes(reads[0], state)
-            elif reads:  # several reads: which line each takes is not followed
-                fed_takes = [{n: Word(None, "") for records in reads for r in records for n in r}]
-            if loop_body is not None:
-                # a `read` in the body takes any line of the loop's input
-                self.stdin = loop_input
-                self.skipped = loop_input is not None and loop_input.value is not None
-                for take in fed_takes:
-                    _assign(take, state)
-                    self.statements(loop_body, state, context, upstream)
-                # what the loop left of its input is not followed
-                self.stdin = None
-            for take in fed_takes[:1]:
-                _assign({n: Word(None, "") for n in take}, state)
-            self.loop_reads = saved_reads
-            if _endless_loop(node):
-                self.endless.append((before, len(self.commands)))
+            entry = state.copy()
+            self._while(node, state, context, upstream)
+            # the body may not run: what it sets holds what it set or what it held before
+            _merge(state, [entry, state.copy()])
         elif (
             kind
             in (
@@ -1302,6 +1279,42 @@ class _Walker:
         self.stdin = saved
         self.skipped = skipped or first is None and saved is not None and saved.value is not None
         return before
+
+    def _while(
+        self, node: Node, state: _State, context: str, upstream: list[SimpleCommand]
+    ) -> None:
+        before = len(self.commands)
+        # `while read -r f; do cat "$f"; done <<< X`: the condition's `read` gives the
+        # variables a value per line of X, and the body is judged with each, as a `for`
+        # loop's is
+        saved_reads, self.loop_reads = self.loop_reads, []
+        loop_input = self.stdin
+        loop_body: Node | None = None
+        for child in node.named_children:
+            if self.kinds[child.kind_id] == "do_group":
+                loop_body = child
+            elif self.kinds[child.kind_id] not in _STATEMENT_SKIP:
+                self.statements(child, state, context, upstream)
+        reads, self.loop_reads = self.loop_reads, None
+        fed_takes: list[Record] = [{}]
+        if len(reads) == 1:
+            fed_takes = self._takes(reads[0], state)
+        elif reads:  # several reads: which line each takes is not followed
+            fed_takes = [{n: Word(None, "") for records in reads for r in records for n in r}]
+        if loop_body is not None:
+            # a `read` in the body takes any line of the loop's input
+            self.stdin = loop_input
+            self.skipped = loop_input is not None and loop_input.value is not None
+            for take in fed_takes:
+                _assign(take, state)
+                self.statements(loop_body, state, context, upstream)
+            # what the loop left of its input is not followed
+            self.stdin = None
+        for take in fed_takes[:1]:
+            _assign({n: Word(None, "") for n in take}, state)
+        self.loop_reads = saved_reads
+        if _endless_loop(node):
+            self.endless.append((before, len(self.commands)))
 
     def _walk_chain(
         self,
