@@ -7,7 +7,9 @@ whose failure does not stop the next command (`cd /tmp/build; rm -rf ./*` delete
 workspace when the directory is missing), a `mapfile -C` callback that runs the lines it is
 given (`eval`), find's wildcards, which match a leading dot (`find . -name '*.env'` finds
 `.env`), and printf's `-v` option hidden in a variable (`printf "$var"` with
-`var='-vx[$(...)]'`)."""
+`var='-vx[$(...)]'`). Siblings: a redirect after a list belongs to its last command, and a
+variable set in a branch, on the right of `&&` or `||`, in a called function or in a loop
+that may not run holds one of the values the branches leave."""
 
 from __future__ import annotations
 
