@@ -111,6 +111,9 @@ CD_THEN = [
     "cd /tmp/x 2>/dev/null; rm -rf ./*",
     "cd /tmp/x ||: ; rm -rf ./*",
     "if true; then cd /tmp/x; rm -rf ./*; fi",
+    "bash -c 'cd /tmp/x; rm -rf ./*'",
+    'sh -c "cd /tmp/x; rm -rf ./*"',
+    "eval 'cd /tmp/x; rm -rf ./*'",
 ]
 CD_THEN_BENIGN = [
     ("cd build && rm -rf ./*", "allow"),
@@ -119,6 +122,8 @@ CD_THEN_BENIGN = [
     ("cd src; ls -la", "allow"),
     ("cd docs; make html", "allow"),
     ("cd build; rm -rf out", "allow"),
+    ("bash -c 'cd build && rm -rf ./*'", "allow"),
+    ("sh -c 'cd src; ls'", "allow"),
 ]
 
 

@@ -819,9 +819,10 @@ class _Once:
 
 # `cd DIR` (or `pushd DIR`) whose failure does not stop what follows: followed by `;`, a
 # newline, or `||` with anything but exit or return (BashPitfalls 19: `cd /tmp/build; rm -rf
-# ./*` deletes the starting directory's files when DIR is missing). Group 1 is the command.
+# ./*` deletes the starting directory's files when DIR is missing), also at the start of
+# quoted code a shell or eval runs (`sh -c 'cd DIR; CMD'`). Group 1 is the command.
 _UNGATED_CD = re.compile(
-    r"(?:^|(?<=[;&|({\n])|(?<=\bthen)|(?<=\bdo)|(?<=\belse))[ \t]*"
+    r"(?:^|(?<=[;&|({\n'\"])|(?<=\bthen)|(?<=\bdo)|(?<=\belse))[ \t]*"
     r"((?:cd|pushd)(?:[ \t]+[^;&|\n()]*)?)"
     r"(?=[ \t]*(?:;|\n|\|\|(?![ \t]*(?:exit|return|\{[^}]*\b(?:exit|return)\b))))"
 )
