@@ -7827,7 +7827,11 @@ _TABLE.update(
             ("-s", "-signal", "-n", "-q", "-queue"),
             long_flags=True,
             options_first=True,  # `kill 4242 -l` kills 4242
-            mode_flags=_same(("-l", "-L", "-list", "-table"), _R, "lists signals"),
+            mode_flags={
+                **_same(("-l", "-L", "-list", "-table"), _R, "lists signals"),
+                # signal 0 is delivered to no one: it only checks that the processes exist
+                "-0": (_R, "only checks that the processes exist"),
+            },
             word_tiers={"-1": (_C, "kills every process")},
             operand_patterns={
                 r"^-?1$": (_C, "kills every process (or init)"),
@@ -7837,6 +7841,10 @@ _TABLE.update(
             examples=(
                 ("kill -9 $$", _W),
                 ('kill -TERM "$BASHPID"', _W),
+                ("kill -0 4242", _R),
+                ('kill -0 "$(cat /tmp/app.pid)"', _R),
+                ("kill 4242 -0", _H),
+                ("kill -0 -1", _C),
                 ("kill -9 $PPID", _H),
                 ("kill -9 $$ 1", _C),
                 ("kill -9 $pid", _H),

@@ -7,6 +7,7 @@ part of the command that set it, so a user reading the decision sees why.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os.path
 import re
@@ -653,6 +654,9 @@ class Analyzer:
                 self.add(tier, msg)
                 return
             self.add(*path_risk.delete_tier(place_of_word or self.place(value, cwd), recursive))
+            if base.startswith(".") and path_risk.glob_matches(base, ".git"):
+                # `rm -rf .g*`, `.gi?`, `.[^.]*`: the wildcard matches the repository itself
+                self.add(*path_risk.delete_tier(self.place(parent + "/.git", cwd), recursive))
             return
         self.add(
             *path_risk.delete_tier(
@@ -884,7 +888,45 @@ class _Once:
         self.repo = git_state.watch(workspace, home)
 
 
+# `cd DIR` (or `pushd DIR`) whose failure does not stop what follows: followed by `;`, a
+# newline, or `||` with anything but exit or return (BashPitfalls 19: `cd /tmp/build; rm -rf
+# ./*` deletes the starting directory's files when DIR is missing), also at the start of
+# quoted code a shell or eval runs (`sh -c 'cd DIR; CMD'`). Group 1 is the command.
+_UNGATED_CD = re.compile(
+    r"(?:^|(?<=[;&|({\n'\"])|(?<=\bthen)|(?<=\bdo)|(?<=\belse))[ \t]*"
+    r"((?:cd|pushd)(?:[ \t]+[^;&|\n()]*)?)"
+    r"(?=[ \t]*(?:;|\n|\|\|(?![ \t]*(?:exit|return|\{[^}]*\b(?:exit|return)\b))))"
+)
+
+
 def _classify(where: _Where, command: str) -> Classification:
+    """`_judge`, and when a `cd` may fail without stopping the commands after it, the same
+    commands judged where the line started as well: the higher verdict stands."""
+    result = _judge(where, command)
+    if "cd" not in command and "pushd" not in command:
+        return result
+    spans = [m.span(1) for m in _UNGATED_CD.finditer(command)]
+    if not spans:
+        return result
+    parts = []
+    last = 0
+    for start, end in spans:
+        parts.append(command[last:start])
+        parts.append(":")
+        last = end
+    parts.append(command[last:])
+    stayed = _judge(where, "".join(parts))
+    if not stayed.parsed or _RANK[stayed.tier] <= _RANK[result.tier]:
+        return result
+    cd = command[spans[0][0] : spans[0][1]].strip()
+    note = (
+        f"{stayed.tier.value}: if `{cd}` fails, the commands after it run where the line "
+        "started (its failure does not stop them)"
+    )
+    return dataclasses.replace(stayed, reasons=(note, *stayed.reasons))
+
+
+def _judge(where: _Where, command: str) -> Classification:
     """The risk tier of `command` run in `where`, with the reasons for it: the workspace
     (a real path), the home directory (a normal one), and whether the workspace was found
     missing for this command (`ShellClassifier.classify`; `classify_command` judges with a

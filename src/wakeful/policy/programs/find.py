@@ -9,7 +9,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import replace
 
-from wakeful.policy.path_risk import secret_pattern
+from wakeful.policy.path_risk import bash_glob, find_secret_sample, secret_pattern
 from wakeful.policy.program_rules import PROGRAMS
 from wakeful.policy.programs.options import _has, _short, _vals, split_opts
 from wakeful.policy.programs.search import credential_search
@@ -275,7 +275,7 @@ def _find_protected_hits(
             pattern = "*" + pattern.lstrip(".")  # a path test: match its tail
         if fold:
             pattern = pattern.lower()
-        tests.append((by_name, re.compile(fnmatch.translate(pattern)).match, fold))
+        tests.append((by_name, re.compile(fnmatch.translate(bash_glob(pattern))).match, fold))
 
     def selected(path: str, name: str) -> bool:
         """Whether the tests select `path` (whose last component is `name`): -name and
@@ -339,6 +339,9 @@ def _find_sample(expr: list[Word]) -> str | None:
             sample = pattern.lower() if test == "-iname" else pattern
             if secret_pattern(sample):
                 return sample
+            found = find_secret_sample(sample)
+            if found is not None:
+                return found  # `-name '*.env'` finds `.env`: find's `*` matches a leading dot
     if len(names) != 1 or any(w.value in ("-o", "-or", "!", "-not") for w in expr):
         return None
     test, pattern = names[0]

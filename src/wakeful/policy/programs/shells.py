@@ -415,10 +415,11 @@ _SUBSCRIPT_ANYWHERE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[(.*(?:\$\(|`|\$\{).*)
 
 def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     for word in args:
+        text = word.value or ""
+        if name == "printf" and text.startswith("-v") and len(text) > 2:
+            text = text[2:]  # `printf -vNAME`, also from a variable (`v='-vx[$(cmd)]'`)
         # `let` takes expressions, where a subscript may stand anywhere (`let 'x=a[$(cmd)]'`)
-        match = (_SUBSCRIPT_ANYWHERE.search if name == "let" else _SUBSCRIPT.match)(
-            word.value or ""
-        )
+        match = (_SUBSCRIPT_ANYWHERE.search if name == "let" else _SUBSCRIPT.match)(text)
         if match and any(m in match.group(1) for m in ("$(", "`", "${")):
             a.add(Tier.HIGH, f"evaluates the array subscript in {word.value!r} as code")
             a.run_script(": " + match.group(1), cmd.cwd, f"{name} array subscript")
@@ -438,5 +439,10 @@ def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
             if callback.value is None:
                 _dynamic_code(callback, a, f"{name} -C")
             else:
+                # bash runs `CALLBACK INDEX 'LINE'` for each line: the line is an argument
+                # whose text is known only at run time (`-C eval` runs it as code)
                 a.run_script(callback.value, cmd.cwd, f"{name} -C callback")
+                a.run_script(
+                    callback.value + ' 0 "$__mapfile_line"', cmd.cwd, f"{name} -C callback"
+                )
     run_program(name, PROGRAMS[name], args, cmd, a)
