@@ -47,6 +47,7 @@ FLOORS: dict[str, tuple[float, float, int]] = {
     "risk-blind-19.tsv": (0.76, 0.79, 300),
     "risk-blind-20.tsv": (0.98, 0.97, 100),
     "risk-blind-21.tsv": (0.94, 0.94, 180),
+    "risk-blind-22.tsv": (0.86, 0.84, 170),
 }
 # Our own corpora and the first blind set's: every read-only command is judged read_only, not
 # only allowed (later sets count a formatter's check or `cmake -E cat` allowed as workspace).

@@ -618,7 +618,12 @@ def names_secret(path: str) -> bool:
 
 # Names no one keeps secrets in: a pattern that matches one of them selects ordinary files
 # (`*.*`, `*`), whatever secrets it also matches.
-_PLAIN_SAMPLES = ("README.md", "app.py", "index.js", "notes.txt", "Makefile", "data.csv")
+_PLAIN_SAMPLES = (
+    *("README.md", "app.py", "index.js", "notes.txt", "Makefile", "data.csv"),
+    # every extension that secrets share with everyday files (`*.json` finds package.json)
+    *("package.json", "docker-compose.yml", "config.yaml", "pyproject.toml", "setup.cfg"),
+    *("tox.ini", "nginx.conf", "pom.xml", "app.log", "index.html", "main.go", "lib.rs"),
+)
 
 
 def bash_glob(pattern: str) -> str:
