@@ -388,8 +388,17 @@ class Analyzer:
     def read(self, word: Word, cwd: str | None) -> None:
         if word.fd:
             return
+        if word.holds is not None:
+            # `grep -rl AKIA . | xargs cat`: the files read are those found holding a
+            # credential's text
+            self.add(
+                Tier.HIGH,
+                f"reads the files a search finds holding {_clip(word.holds)!r} (credentials)",
+            )
         value = word.value
         if value is None:
+            if word.listed:
+                self._read_listed(word.listed)
             if _PROC_ENVIRON.fullmatch(word.text):
                 # `/proc/$PPID/environ`: whichever process it names, its environment and its
                 # memory hold keys
@@ -474,6 +483,15 @@ class Analyzer:
             if held is not None:
                 tier, msg = Tier.CRITICAL, f"reads {place.label}, which holds credentials ({held})"
         self.add(tier, msg)
+
+    def _read_listed(self, listing: tuple[SimpleCommand, ...]) -> None:
+        """A read of names a pipeline prints (`cat $(find . -name '*.pem')`, `for f in
+        $(ls -a | grep env); do cat "$f"`) reads what its words say it selects, as `find
+        ... | xargs cat` does."""
+        names = (_ENTRY or _programs()).listed_names(listing, self)
+        for name in names or ():
+            if name.value is not None or name.holds is not None:
+                self.read(name, listing[-1].cwd)
 
     def read_meta(self, word: Word, cwd: str | None) -> None:
         """Names and attributes only (ls, stat, du): private outside the workspace only when
@@ -678,6 +696,7 @@ class _Entry(NamedTuple):
     classify_simple: Callable[[SimpleCommand, Analyzer], None]
     classify_argv: Callable[[list[Word], SimpleCommand, Analyzer], None]
     classify_commands: Callable[[list[SimpleCommand], Analyzer], None]
+    listed_names: Callable[[tuple[SimpleCommand, ...], Analyzer], list[Word] | None]
 
 
 # programs' entry points, once imported (see `_programs`).
@@ -690,9 +709,14 @@ def _programs() -> _Entry:
     command reads `_ENTRY` itself once it is set, without this call."""
     global _ENTRY
     if _ENTRY is None:
-        from wakeful.policy.programs import classify_argv, classify_commands, classify_simple
+        from wakeful.policy.programs import (
+            classify_argv,
+            classify_commands,
+            classify_simple,
+            listed_names,
+        )
 
-        _ENTRY = _Entry(classify_simple, classify_argv, classify_commands)
+        _ENTRY = _Entry(classify_simple, classify_argv, classify_commands, listed_names)
     return _ENTRY
 
 

@@ -77,6 +77,12 @@ class Word:
     # A substitution's output, not known, that only transforms text the line spells out
     # (`$(sed 's/Q//' <<< /hoQme/dev/.netrc)`): a path so made is disguised, not computed
     decoded: bool = False
+    # A value not known that is the names a pipeline prints (`$(find . -name '*.pem')`, a
+    # loop variable or a `read` taking them): the pipeline's stages, the last one printing
+    listed: tuple[SimpleCommand, ...] = ()
+    # Names of files found holding text that matches this credential's pattern (`grep -l
+    # AKIA`)
+    holds: str | None = None
 
 
 @dataclass(slots=True)
@@ -259,6 +265,8 @@ def plain_commands(source: str, cwd: str | None, home: str) -> list[SimpleComman
             word.prefix = None
             word.fed = None
             word.decoded = False
+            word.listed = ()
+            word.holds = None
             argv.append(word)
         cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
         cmd.argv = argv
@@ -372,6 +380,8 @@ def _plain_words(words: list[str], quoted: bool) -> list[Word]:
         word.prefix = None
         word.fed = None
         word.decoded = False
+        word.listed = ()
+        word.holds = None
         append(word)
     return argv
 
@@ -953,6 +963,12 @@ class _Walker:
         # Whether any command may take its words from a static input: only then is what
         # each command prints followed
         self.feeds = "read" in source or "mapfile" in source or "xargs" in source
+        # Variables whose value, not known, is names a pipeline prints (`for f in $(find
+        # ...)`, `find ... | while read f`, `f=$(find ...)`): the pipeline's stages
+        self.listed_vars: dict[str, tuple[SimpleCommand, ...]] = {}
+        # The pipeline a process substitution redirected to standard input prints
+        # (`done < <(find ...)`), while the statement it feeds is walked
+        self.stdin_listed: tuple[SimpleCommand, ...] = ()
 
     def drop_superseded(self) -> None:
         """Drop the walk of a function's body at its definition (its arguments unknown) when
@@ -1164,8 +1180,21 @@ class _Walker:
                         self.statements(child, inner, context, [])
                     if loop_var is not None:
                         inner.vars[self.strict_text(loop_var)] = None
+                        self.listed_vars.pop(self.strict_text(loop_var), None)
                 elif child is not loop_var:
+                    walked = len(self.commands)
                     self.substitutions(child, state, context)
+                    if (
+                        loop_var is not None
+                        and kind == "for_statement"
+                        and self.kinds[child.kind_id] == "command_substitution"
+                        and len(self.commands) > walked
+                    ):
+                        # `for f in $(find . -name '*.pem')`: the variable takes the names
+                        # the substitution prints
+                        self.listed_vars[self.strict_text(loop_var)] = _listing(
+                            self.commands[walked:]
+                        )
         elif kind in ("ERROR",):
             for child in node.named_children:
                 self.statements(child, state, context, upstream)
@@ -1202,6 +1231,12 @@ class _Walker:
                 elif self.kinds[child.kind_id] not in _STATEMENT_SKIP:
                     self.statements(child, state, context, upstream)
             reads, self.loop_reads = self.loop_reads, None
+            # `find ... | while read f`, `done < <(find ...)`: what `read` takes is the
+            # names the pipeline prints
+            listing = tuple(upstream) or self.stdin_listed
+            read_names = {n for records in reads for r in records for n in r} if listing else ()
+            for read_name in read_names:
+                self.listed_vars[read_name] = listing
             fed_takes: list[Record] = [{}]
             if len(reads) == 1:
                 fed_takes = self._takes(reads[0], state)
@@ -1218,6 +1253,8 @@ class _Walker:
                 self.stdin = None
             for take in fed_takes[:1]:
                 _assign({n: Word(None, "") for n in take}, state)
+            for read_name in read_names:
+                self.listed_vars.pop(read_name, None)
             self.loop_reads = saved_reads
             if _endless_loop(node):
                 self.endless.append((before, len(self.commands)))
@@ -1361,11 +1398,19 @@ class _Walker:
                         f"({self.text(node)[:40]!r})"
                     )
                 # `while read f; do ...; done <<< X`: the loop's commands read X
-                saved, skipped = self.stdin, self.skipped
+                saved, skipped, saved_listed = self.stdin, self.skipped, self.stdin_listed
                 if given:
                     self.stdin, self.skipped = stdin, False
+                    self.stdin_listed = next(
+                        (
+                            r.target.listed
+                            for r in reversed(redirects)
+                            if r.op == "<" and r.fd in (None, "0") and r.target is not None
+                        ),
+                        (),
+                    )
                 self.statements(body, state, context, upstream)
-                self.stdin, self.skipped = saved, skipped
+                self.stdin, self.skipped, self.stdin_listed = saved, skipped, saved_listed
                 for cmd in self.commands[before:]:
                     cmd.redirects.extend(redirects)
         produced = self.commands[before:]
@@ -1559,6 +1604,10 @@ class _Walker:
     def _record_assignment(self, state: _State, name: str, value: Word) -> None:
         """What `name=value` leaves for the commands after it."""
         state.vars[name] = value.value
+        if value.value is None and value.listed:
+            self.listed_vars[name] = value.listed
+        elif self.listed_vars:
+            self.listed_vars.pop(name, None)
         if state.choices:
             state.choices.pop(name, None)
         if value.value is None and value.prefix is not None:
@@ -1662,6 +1711,8 @@ class _Walker:
                     word.prefix = None
                     word.fed = None
                     word.decoded = False
+                    word.listed = ()
+                    word.holds = None
                     argv.append(word)
                 glue_at = child.end_byte
             elif kind == "variable_assignment":
@@ -1964,8 +2015,14 @@ class _Walker:
             if any(p.text for p in parts):
                 parts = self._with_blanks(node, children, parts)
             if any(w.value is None for w in parts):
+                # `"$f"`, `"$(find ...)"`: the names a pipeline prints, quoted
+                whole = [w for w in parts if w.value != ""]
                 return Word(
-                    None, text, prefix=_leading(parts), decoded=any(w.decoded for w in parts)
+                    None,
+                    text,
+                    prefix=_leading(parts),
+                    decoded=any(w.decoded for w in parts),
+                    listed=whole[0].listed if len(whole) == 1 else (),
                 )
             return Word("".join(w.value for w in parts if w.value is not None), text)
         if kind == "concatenation":
@@ -2013,6 +2070,7 @@ class _Walker:
                 if value is None and state.choices and name in state.choices:
                     # one of a few values: the command is judged with each
                     self.alternatives[text] = state.choices[name]
+                listed = self.listed_vars.get(name, ()) if self.listed_vars else ()
                 if value is None and state.prefixes:
                     # `x=~/.ssh/$(id -un); cat "$x"`: the known start of its value (and
                     # whether a substitution disguised it: `f=$(base32 -d <<< ...)`)
@@ -2022,7 +2080,10 @@ class _Walker:
                         split=True,
                         prefix=state.prefixes.get(name),
                         decoded=_DECODED_VAR + name in state.prefixes,
+                        listed=listed,
                     )
+                if value is None and listed:
+                    return Word(None, text, split=True, listed=listed)
                 return Word(value, text, split=True)
             if kind == "simple_expansion" and text[1:] in _POSITIONAL_SPECIAL:
                 value = state.vars.get(text[1:])  # `$*` after `set --`
@@ -2038,10 +2099,13 @@ class _Walker:
             value = self.substitution(node, state, context or "command substitution")
             if value is None and self._transforms_static_text(node, self.commands[before:]):
                 return Word(None, text, split=True, decoded=True)
+            if value is None:
+                return Word(None, text, split=True, listed=_listing(self.commands[before:]))
             return Word(value, text, split=True)
         if kind == "process_substitution":
+            before = len(self.commands)
             fed = self.substitution(node, state, context or "process substitution")
-            return Word(None, text, fd=True, fed=fed)
+            return Word(None, text, fd=True, fed=fed, listed=_listing(self.commands[before:]))
         if kind == "arithmetic_expansion":
             self._arithmetic_values(node, state)
             self.substitutions(node, state, context)
@@ -2479,6 +2543,15 @@ def _read_record(
     return {
         target: Word(fields[k] if k < len(fields) else "", "") for k, target in enumerate(names)
     }
+
+
+def _listing(produced: list[SimpleCommand]) -> tuple[SimpleCommand, ...]:
+    """The pipeline whose output a substitution gives, from the commands its walk produced:
+    the last one and the stages before it."""
+    if not produced:
+        return ()
+    last = produced[-1]
+    return (*last.upstream, last)
 
 
 def _assign(record: Record, state: _State) -> None:

@@ -12,7 +12,12 @@ from dataclasses import replace
 from wakeful.policy.path_risk import secret_pattern
 from wakeful.policy.program_rules import PROGRAMS
 from wakeful.policy.programs.options import _has, _short, _vals, split_opts
-from wakeful.policy.programs.search import credential_search
+from wakeful.policy.programs.search import (
+    credential_search,
+    searches_credentials,
+    secret_named_by_glob,
+    secret_named_by_regex,
+)
 from wakeful.policy.programs.tables import (
     _FIND_NAME_TESTS,
     _FIND_NEWER_XY,
@@ -327,24 +332,33 @@ def _find_sample(expr: list[Word]) -> str | None:
         if expr[j].value in ("-name", "-iname")
     ]
     # A name that selects secrets decides, whatever else narrows or widens the walk
-    # (`-name '.env*' -not -name '*.example'`, `-name '*.pem' -o -name '*.key'`).
+    # (`-name '.env*' -not -name '*.example'`, `-name '*.pem' -o -name '*.key'`, `-name
+    # '*env*'`, `-path '*/.ssh/id_*'`, `-regex '.*\.pem'`).
     for j in range(len(expr) - 1):
         test, pattern = expr[j].value, expr[j + 1].value
-        if (
-            test in ("-name", "-iname")
-            and pattern
-            and "/" not in pattern
-            and (j == 0 or expr[j - 1].value not in ("!", "-not"))
-        ):
+        if not pattern or (j > 0 and expr[j - 1].value in ("!", "-not")):
+            continue
+        secret: str | None = None
+        if test in ("-name", "-iname") and "/" not in pattern:
             sample = pattern.lower() if test == "-iname" else pattern
-            if secret_pattern(sample):
-                return sample
+            secret = sample if secret_pattern(sample) else secret_named_by_glob(sample)
+        elif test in _FIND_PATH_TESTS:
+            tail = pattern.rsplit("/", 1)[-1]
+            secret = secret_named_by_glob(tail.lower() if test.startswith("-i") else tail)
+        elif test in ("-regex", "-iregex"):
+            secret = secret_named_by_regex(pattern, fold=test == "-iregex")
+        if secret is not None:
+            return secret
     if len(names) != 1 or any(w.value in ("-o", "-or", "!", "-not") for w in expr):
         return None
     test, pattern = names[0]
     if not pattern or "/" in pattern:
         return None
     return pattern.lower() if test == "-iname" else pattern
+
+
+# find's tests of the whole path.
+_FIND_PATH_TESTS = frozenset({"-path", "-ipath", "-wholename", "-iwholename"})
 
 
 def _fd_sample(args: list[Word]) -> str | None:
@@ -362,9 +376,77 @@ def _fd_sample(args: list[Word]) -> str | None:
 _PASS_THROUGH = frozenset({"sort", "uniq", "head", "tail", "tac", "shuf", "cat"})
 
 
+def listed_names(listing: tuple[SimpleCommand, ...], a: Analyzer) -> list[Word] | None:
+    """What a pipeline whose output a command takes as names (`cat $(find ...)`, `for f in
+    $(ls -a | grep env)`, `find ... | while read f`) lists, as `xargs` after it would."""
+    if not listing:
+        return None
+    return _listed_paths(SimpleCommand(argv=[], upstream=list(listing), cwd=listing[-1].cwd), a)
+
+
+def _grep_words(args: list[Word]) -> tuple[list[str], list[Word], list[Word]]:
+    """A grep's (or rg's) patterns, options and file operands."""
+    spec = PROGRAMS.get("grep")
+    takes = spec.value_opts if spec is not None else frozenset()
+    opts, pos = split_opts(args, takes)
+    given = _vals(opts, "-e", "--regexp")
+    if given or _has(opts, "-f", "--file"):
+        return [w.value or "" for w in given], opts, pos
+    return [w.value or "" for w in pos[:1]], opts, pos[1:]
+
+
+def _filtered_secret(cmd: SimpleCommand) -> str | None:
+    """A secret's name that a filter over the listing upstream keeps (`ls -a | grep env`,
+    `git ls-files | grep -E '^\\.env'`): the names read are those. None without such a
+    filter."""
+    for up in reversed(cmd.upstream):
+        name = up.name
+        args = up.argv[1:]
+        if name in _PASS_THROUGH and (name != "cat" or not args):
+            continue
+        if name not in ("grep", "egrep", "fgrep", "rg"):
+            return None
+        patterns, opts, files = _grep_words(args)
+        if files or _has(opts, "-l", "--files-with-matches", "-L", "--files-without-match"):
+            return None
+        if _has(opts, "-v", "--invert-match"):
+            continue
+        fixed = name == "fgrep" or _has(opts, "-F", "--fixed-strings")
+        fold = _has(opts, "-i", "--ignore-case")
+        whole = _has(opts, "-x", "--line-regexp")
+        for pattern in patterns:
+            secret = secret_named_by_regex(pattern, fixed=fixed, fold=fold, whole=whole)
+            if secret is not None:
+                return secret
+    return None
+
+
+def _narrowed(word: Word, secret: str) -> Word:
+    """A listing's representative path narrowed to the secret's name a filter keeps, when
+    the listing can hold that name (`./*`, `./found`, `./.env*`; not `./*.py`)."""
+    if word.value is None:
+        return word
+    head, _, tail = word.value.rpartition("/")
+    if tail in ("*", "found") or (
+        any(c in tail for c in "*?[") and fnmatch.fnmatchcase(secret, tail)
+    ):
+        return Word(f"{head}/{secret}" if head else secret, word.text)
+    return word
+
+
 def _listed_paths(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] | None:
     """What the pipeline upstream of `xargs` lists, as representative paths, or None when
     that is not known (then the paths count as computed at run time)."""
+    found = _listed_source(cmd, a)
+    if found and cmd.upstream:
+        secret = _filtered_secret(cmd)
+        if secret is not None:
+            return [_narrowed(w, secret) for w in found]
+    return found
+
+
+def _listed_source(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] | None:
+    """`_listed_paths` before a filter's narrowing."""
     here = _here_string_words(cmd, a)  # `xargs cat <<< ~/.netrc`: stdin is the here-string
     if here is not None:
         return here
@@ -384,7 +466,7 @@ def _listed_paths(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] |
                 for v in values
             )
             if not listing:
-                if any(not v.startswith("-") for v in values[1:]):
+                if _grep_words(args)[2]:
                     return None  # searches files: prints matching lines, not paths
                 continue  # filters lines that came from further upstream
             spec = PROGRAMS.get("grep")
@@ -393,10 +475,17 @@ def _listed_paths(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] |
             if "--files" not in values and not _has(opts, "-e", "--regexp", "-f", "--file"):
                 pos = pos[1:]
             dirs = pos or [Word(".", ".")]
+            # `grep -rl AKIA .`: the files listed are those holding a credential
+            patterns, _, _ = _grep_words(args)
+            holds = (
+                next((p for p in patterns if searches_credentials(p)), None)
+                if "--files" not in values and "-L" not in values
+                else None
+            )
             return [
-                Word(None, d.text)
+                Word(None, d.text, holds=holds)
                 if d.value is None
-                else Word(d.value.rstrip("/") + "/found", d.text)
+                else Word(d.value.rstrip("/") + "/found", d.text, holds=holds)
                 for d in dirs
             ]
         if name == "find":
@@ -437,7 +526,10 @@ def _listed_paths(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] |
         if name == "ls":
             dirs = [w for w in args if not (w.value or "").startswith("-")]
             return [
-                Word(None, d.text) if d.value is None else Word(d.value.rstrip("/") + "/*", d.text)
+                Word(None, d.text)
+                if d.value is None
+                # `ls .env*`: the names the wildcard matches; `ls DIR`: those in DIR
+                else Word(d.value if _has_wildcard(d.value) else d.value.rstrip("/") + "/*", d.text)
                 for d in (dirs or [Word(".", ".")])
             ]
         if name in ("echo", "printf"):
@@ -446,6 +538,10 @@ def _listed_paths(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] |
                 return words
         return None
     return None
+
+
+def _has_wildcard(text: str) -> bool:
+    return any(c in text for c in "*?[")
 
 
 # Names of standard input that a program given a file of names opens as that file.
@@ -587,9 +683,8 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             and not _vals(opts, "-e", "--extension")
             and (not pos or pos[0].value in ("", ".", "^", ".*"))
         )
-        found = Word(
-            None if root is None else root.rstrip("/") + ("/*" if every else "/found"), "<found>"
-        )
+        name = "*" if every else _fd_secret(pos[:1], opts) or "found"
+        found = Word(None if root is None else root.rstrip("/") + "/" + name, "<found>")
         inner = [
             Word(found.value, x.text) if x.value and "{" in x.value else x
             for x in args[cut + 1 :]
@@ -601,6 +696,28 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             rewrites_every_file(roots, inner[0], before, cmd, a)
         return
     a.add(Tier.READ_ONLY, "finds files")
+
+
+def _fd_secret(pattern: list[Word], opts: list[Word]) -> str | None:
+    """A secret's name that fd's pattern or extension selects (`fd -H '^\\.env'`, `fd -e
+    pem`, `fd -g 'id_*'`): what its -x/-X command is handed. Hidden names only with -H or
+    -u; a pattern without capitals ignores case, as fd's smart case does."""
+    hidden = _has(opts, "-H", "--hidden", "-u", "--unrestricted", "-uu")
+    for ext in _vals(opts, "-e", "--extension"):
+        if ext.value:
+            secret = secret_named_by_glob("*." + ext.value.lstrip("."), hidden)
+            if secret is not None:
+                return secret
+    if not pattern or pattern[0].value is None:
+        return None
+    text = pattern[0].value
+    if _has(opts, "-g", "--glob"):
+        return secret_named_by_glob(text, hidden)
+    fold = _has(opts, "-i", "--ignore-case") or (
+        text == text.lower() and not _has(opts, "-s", "--case-sensitive")
+    )
+    fixed = _has(opts, "-F", "--fixed-strings")
+    return secret_named_by_regex(text, fixed=fixed, fold=fold, hidden=hidden)
 
 
 def _in_found_directories(starts: list[Word], cmd: SimpleCommand, a: Analyzer) -> SimpleCommand:

@@ -77,6 +77,62 @@ def _globs_a_secret(pattern: str) -> bool:
     )
 
 
+# Names a pattern over file names is tried against: the secret names path_risk tries
+# wildcards against, and those a search for keys is judged by.
+_NAME_SAMPLES = tuple(dict.fromkeys((*path_risk._SECRET_SAMPLES, *_SECRET_SAMPLES)))
+# A backslash escape that stands for a class of characters or a position, not a letter.
+_REGEX_CLASS = re.compile(r"\\[A-Za-z]")
+# Markers of a private key's text that a search for files holding one looks for.
+_KEY_MARKER = re.compile(r"PRIVATE|BEGIN [A-Z ]*KEY")
+
+
+def secret_named_by_glob(glob: str, hidden: bool = True) -> str | None:
+    """A secret's name that a wildcard for names selects (`.env*`, `*.pem`, `*env*`,
+    `id_*`): the wildcard itself when path_risk judges it a secret's, else the first
+    sample name it matches with at least two literal characters; None otherwise. Without
+    `hidden`, names starting with a dot are not found (fd without -H)."""
+    if path_risk.secret_pattern(glob) and (hidden or not glob.startswith(".")):
+        return glob
+    if not _globs_a_secret(glob):
+        return None
+    folded = glob.lower()
+    return next(
+        (
+            n
+            for n in _NAME_SAMPLES
+            if (hidden or not n.startswith(".")) and fnmatch.fnmatchcase(n, folded)
+        ),
+        None,
+    )
+
+
+def secret_named_by_regex(
+    pattern: str, fixed: bool = False, fold: bool = False, whole: bool = False, hidden: bool = True
+) -> str | None:
+    """A secret's name that a regular expression over file names selects (`grep env`,
+    `grep -E '^\\.env'`, `fd id_rsa`): the first sample name it matches, when it spells at
+    least two literal characters (`.` and `^` select every name, not secrets); None
+    otherwise. `fixed`: a literal string (grep -F); `whole`: the whole name (grep -x)."""
+    literal = pattern if fixed else _REGEX_CLASS.sub("", pattern)
+    if sum(1 for c in literal if c.isalnum()) < 2:
+        return None
+    try:
+        compiled = re.compile(re.escape(pattern) if fixed else pattern, re.I if fold else 0)
+    except re.error:
+        return None
+    test = compiled.fullmatch if whole else compiled.search
+    for name in _NAME_SAMPLES:
+        if (hidden or not name.startswith(".")) and test(name) is not None:
+            return name
+    return None
+
+
+def searches_credentials(pattern: str) -> bool:
+    """Whether a search of files' text looks for a credential (`AKIA`, `api_key`, a private
+    key's `PRIVATE` marker): the files it lists hold them."""
+    return _SECRET_SEARCH.search(pattern) is not None or _KEY_MARKER.search(pattern) is not None
+
+
 # The machine's own state: system configuration, logs, service data, other users' homes.
 _MACHINE_STATE = re.compile(r"^/(etc|var|root|proc|run|srv|mnt|media|home)(/|$)")
 

@@ -1,0 +1,71 @@
+"""File names computed at run time by a producer whose own words select secrets (a find or
+fd name, extension or regex; an ls glob; a grep filter over a listing whose pattern matches a
+secret's name; `grep -l` for a credential's pattern), handed to a program that prints file
+contents through `$(...)`, backticks, `| xargs`, `| while read`, `< <(...)`, `for f in
+$(...)` or fd's -x/-X, are a read of those secrets. Names computed by a producer that says
+nothing of which files they are stay plain reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from wakeful.testing.classifier import auto_verdict, judge
+
+ASKED = [
+    "cat $(ls -a | grep env)",
+    "cat $(ls -a | grep '^\\.env')",
+    "cat `find . -name .env`",
+    "cat $(find . -name '*.pem')",
+    "head -n 5 $(find . -iname '*.key')",
+    "ls -a | grep -E '^\\.env' | xargs cat",
+    "git ls-files | grep env | xargs cat",
+    "git ls-files | grep -i credentials | xargs cat",
+    "ls -a | grep netrc | xargs base64",
+    "fd -H '^\\.env' -x cat",
+    "fd -H -e pem -X cat",
+    "fd -H id_rsa -x cat {}",
+    "while read f; do cat \"$f\"; done < <(ls .env*)",
+    "while read -r f; do cat \"$f\"; done < <(find . -name '*.pem')",
+    "ls .env* | while read f; do cat \"$f\"; done",
+    "ls -a | grep env | while read -r f; do xxd \"$f\"; done",
+    "for f in $(ls -A | grep env); do cat \"$f\"; done",
+    "for f in $(find . -name '*.key'); do base64 \"$f\"; done",
+    "for f in `find . -name id_rsa`; do cat $f; done",
+    "cat $(grep -rl AKIA .)",
+    "grep -rl PRIVATE . | xargs cat",
+    "rg -l 'api_key' | xargs cat",
+    "tar czf /tmp/out.tgz $(find . -name '*.pem')",
+    "ls .env* | xargs cat",
+    "x=$(find . -name '*.pem'); cat $x",
+]
+ALLOWED = [
+    "cat $(find src -name '*.py')",
+    "find . -name '*.py' | xargs cat",
+    "cat $(git ls-files)",
+    "git ls-files | grep '\\.py$' | xargs cat",
+    "git ls-files | grep src | xargs cat",
+    "ls | grep -v test | xargs cat",
+    "ls | grep . | xargs wc -l",
+    "find . -name '*.py' | grep env | xargs cat",
+    "for f in $(find . -name '*.md'); do cat \"$f\"; done",
+    "ls *.txt | while read f; do cat \"$f\"; done",
+    "cat $(grep -rl TODO src)",
+    "grep -rl 'def main' . | xargs cat",
+    "fd -e py -x cat",
+    "fd test -x cat",
+    "for f in $(ls); do echo \"$f\"; done",
+    "ls -a | grep env",
+    "find . -name .env",
+    "echo $(find . -name '*.pem')",
+    "ls $(find . -name '*.pem')",
+]
+
+
+@pytest.mark.parametrize("cmd", ASKED)
+def test_names_selected_as_secrets_and_read_are_asked(cmd: str) -> None:
+    assert auto_verdict(cmd) != "allow", judge()(cmd).reasons
+
+
+@pytest.mark.parametrize("cmd", ALLOWED)
+def test_names_computed_without_selecting_secrets_stay_reads(cmd: str) -> None:
+    assert auto_verdict(cmd) == "allow", judge()(cmd).reasons
