@@ -1401,14 +1401,7 @@ class _Walker:
                 saved, skipped, saved_listed = self.stdin, self.skipped, self.stdin_listed
                 if given:
                     self.stdin, self.skipped = stdin, False
-                    self.stdin_listed = next(
-                        (
-                            r.target.listed
-                            for r in reversed(redirects)
-                            if r.op == "<" and r.fd in (None, "0") and r.target is not None
-                        ),
-                        (),
-                    )
+                    self.stdin_listed = _stdin_listing(redirects)
                 self.statements(body, state, context, upstream)
                 self.stdin, self.skipped, self.stdin_listed = saved, skipped, saved_listed
                 for cmd in self.commands[before:]:
@@ -1489,7 +1482,7 @@ class _Walker:
             here = (
                 Word(word.value + "\n", word.text)
                 if word.value is not None
-                else Word(None, word.text, prefix=word.prefix)
+                else Word(None, word.text, prefix=word.prefix, listed=word.listed)
             )
             return [Redirect("<<<", None, fd, word.value if word.value is not None else "", here)]
         if kind == "heredoc_redirect":
@@ -1869,6 +1862,8 @@ class _Walker:
             records = _builtin_sets(
                 argv, stdin if given else self.stdin, state, piped=bool(upstream), ifs=ifs
             )
+            if argv[0].value in ("mapfile", "readarray"):
+                self._listed_array(argv, own_redirects, upstream)
             if records is not None and self.loop_reads is not None:
                 self.loop_reads.append(records)
             elif records is not None and not given and self.skipped:
@@ -1934,6 +1929,22 @@ class _Walker:
             return argv
         code = " ".join(w.text for w in argv)
         return [Word("eval", "eval"), Word(_unalias(code, aliases, line), code)]
+
+    def _listed_array(
+        self, argv: list[Word], redirects: list[Redirect], upstream: list[SimpleCommand]
+    ) -> None:
+        """`mapfile -t files < <(find ...)`, `find ... | mapfile files`: the array's elements
+        are the names the pipeline prints."""
+        listing = next(
+            (r.target.listed for r in redirects if r.op == "<" and r.target is not None),
+            (),
+        ) or tuple(upstream)
+        names = [w.value for w in argv[1:] if w.value and not w.value.startswith("-")]
+        array = names[-1] if names else "MAPFILE"
+        if listing:
+            self.listed_vars[array] = listing
+        else:
+            self.listed_vars.pop(array, None)
 
     def _glued(self, child: Node, state: _State, context: str, argv: list[Word]) -> None:
         """An argument that starts where the last one ended: one word with it. Its value is
@@ -2051,8 +2062,15 @@ class _Walker:
                 # is not known, only its start
                 return Word(None, text, True, prefix=_leading(words))
             if None in values:
+                # `./$(ls -a | grep env)`: a directory before names a pipeline prints
+                unknown = [w for w in words if w.value is None]
                 return Word(
-                    None, text, split, prefix=_leading(words), decoded=any(w.decoded for w in words)
+                    None,
+                    text,
+                    split,
+                    prefix=_leading(words),
+                    decoded=any(w.decoded for w in words),
+                    listed=unknown[0].listed if len(unknown) == 1 else (),
                 )
             return Word("".join(v for v in values if v is not None), text, split=split)
         if kind in ("simple_expansion", "expansion"):
@@ -2093,6 +2111,12 @@ class _Walker:
                 candidates = _param_candidates(text, state)
                 if candidates:
                     self.alternatives[text] = candidates
+            if value is None and self.listed_vars:
+                # `"${files[@]}"` of an array `mapfile` filled with names a pipeline prints
+                element = _EXPANDED_NAME.fullmatch(text)
+                listed = self.listed_vars.get(element.group(1), ()) if element else ()
+                if listed:
+                    return Word(None, text, split=True, listed=listed)
             return Word(value, text, split=True)
         if kind == "command_substitution":
             before = len(self.commands)
@@ -2543,6 +2567,23 @@ def _read_record(
     return {
         target: Word(fields[k] if k < len(fields) else "", "") for k, target in enumerate(names)
     }
+
+
+def _stdin_listing(redirects: list[Redirect]) -> tuple[SimpleCommand, ...]:
+    """The pipeline whose output, names, is redirected to standard input (`< <(find ...)`,
+    `<<< "$(find ...)"`), from the last such redirect."""
+    for r in reversed(redirects):
+        if r.fd not in (None, "0"):
+            continue
+        if r.op == "<" and r.target is not None:
+            return r.target.listed
+        if r.op == "<<<" and r.stdin is not None:
+            return r.stdin.listed
+    return ()
+
+
+# `${name}`, `${name[@]}`, `${name[0]}`: a variable's value or an array's elements.
+_EXPANDED_NAME = re.compile(r"\$\{(\w+)(?:\[[^]]*\])?\}")
 
 
 def _listing(produced: list[SimpleCommand]) -> tuple[SimpleCommand, ...]:

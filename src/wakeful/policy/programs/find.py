@@ -369,7 +369,7 @@ def _fd_sample(args: list[Word]) -> str | None:
     base = pos[1].value if len(pos) > 1 else "."
     if base is None:
         return None
-    name = f"*.{ext[0].value}" if ext and ext[0].value else "found"
+    name = _fd_secret(pos[:1], opts) or (f"*.{ext[0].value}" if ext and ext[0].value else "found")
     return base.rstrip("/") + "/" + name
 
 
@@ -384,7 +384,11 @@ def listed_names(listing: tuple[SimpleCommand, ...], a: Analyzer) -> list[Word] 
     return _listed_paths(SimpleCommand(argv=[], upstream=list(listing), cwd=listing[-1].cwd), a)
 
 
-def _grep_words(args: list[Word]) -> tuple[list[str], list[Word], list[Word]]:
+# Options as `split_opts` gives them: each with its value, if it takes one.
+_Opts = list[tuple[str, Word | None]]
+
+
+def _grep_words(args: list[Word]) -> tuple[list[str], _Opts, list[Word]]:
     """A grep's (or rg's) patterns, options and file operands."""
     spec = PROGRAMS.get("grep")
     takes = spec.value_opts if spec is not None else frozenset()
@@ -404,6 +408,12 @@ def _filtered_secret(cmd: SimpleCommand) -> str | None:
         args = up.argv[1:]
         if name in _PASS_THROUGH and (name != "cat" or not args):
             continue
+        kept = _awk_kept(up)
+        if kept is not None:
+            secret = secret_named_by_regex(kept)
+            if secret is not None:
+                return secret
+            continue
         if name not in ("grep", "egrep", "fgrep", "rg"):
             return None
         patterns, opts, files = _grep_words(args)
@@ -419,6 +429,21 @@ def _filtered_secret(cmd: SimpleCommand) -> str | None:
             if secret is not None:
                 return secret
     return None
+
+
+# An awk program that prints the lines a regular expression matches (`/env/`, `/env/
+# {print}`, `$0 ~ /env/`).
+_AWK_MATCH = re.compile(
+    r"\s*(?:\$0\s*~\s*)?/((?:[^/\\]|\\.)+)/\s*(?:\{\s*print(?:\s+\$0)?\s*;?\s*\})?\s*"
+)
+
+
+def _awk_kept(cmd: SimpleCommand) -> str | None:
+    """The regular expression of an awk filter over standard input (`awk '/env/'`)."""
+    if cmd.name not in ("awk", "gawk", "mawk") or len(cmd.argv) != 2:
+        return None
+    found = _AWK_MATCH.fullmatch(cmd.argv[1].value or "")
+    return found.group(1) if found else None
 
 
 def _narrowed(word: Word, secret: str) -> Word:
@@ -459,6 +484,8 @@ def _listed_source(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] 
             if here is not None:
                 return here
             continue
+        if _awk_kept(up) is not None:
+            continue  # filters lines that came from further upstream
         if name in ("grep", "egrep", "fgrep", "rg"):
             listing = any(
                 v in ("-l", "--files-with-matches", "-L", "--files-without-match", "--files")
@@ -515,6 +542,13 @@ def _listed_source(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] 
             return [Word(sample, sample)] if sample else None
         if name == "git" and values[:1] in (["diff"], ["status"]):
             return [Word("./found", "<changed paths>")]
+        if name == "git" and values[:1] == ["grep"]:
+            # `git grep -l AKIA`: the tracked files holding a credential's text
+            patterns, grep_opts, _ = _grep_words(args[1:])
+            if not _has(grep_opts, "-l", "--files-with-matches", "--name-only"):
+                return None
+            holds = next((p for p in patterns if searches_credentials(p)), None)
+            return [Word("./found", "<matching paths>", holds=holds)]
         if name == "git" and values[:1] == ["ls-files"]:
             specs = [v for v in values[1:] if not v.startswith("-")]
             if not specs:
@@ -698,7 +732,7 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     a.add(Tier.READ_ONLY, "finds files")
 
 
-def _fd_secret(pattern: list[Word], opts: list[Word]) -> str | None:
+def _fd_secret(pattern: list[Word], opts: _Opts) -> str | None:
     """A secret's name that fd's pattern or extension selects (`fd -H '^\\.env'`, `fd -e
     pem`, `fd -g 'id_*'`): what its -x/-X command is handed. Hidden names only with -H or
     -u; a pattern without capitals ignores case, as fd's smart case does."""

@@ -93,9 +93,9 @@ def secret_named_by_glob(glob: str, hidden: bool = True) -> str | None:
     `hidden`, names starting with a dot are not found (fd without -H)."""
     if path_risk.secret_pattern(glob) and (hidden or not glob.startswith(".")):
         return glob
-    if not _globs_a_secret(glob):
+    folded = glob.strip("'\"").lower()
+    if sum(1 for c in folded if c not in "*?[]") < 2 or not any(c in folded for c in "*?["):
         return None
-    folded = glob.lower()
     return next(
         (
             n

@@ -19,6 +19,7 @@ from wakeful.policy.programs.find import (
     _listed_paths,
     _unnarrowed_walk,
     listed_in_file,
+    listed_names,
     rewrites_every_file,
 )
 from wakeful.policy.programs.inline import _dynamic_code, _run_file, exec_stdin
@@ -312,7 +313,12 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     marker = replace[0].value if replace else None
     files = _vals(opts, "-a", "--arg-file")
     listed = (
-        (listed_in_file(files[-1], cmd, a) if files[-1].value is not None else None)
+        (
+            listed_in_file(files[-1], cmd, a)
+            if files[-1].value is not None
+            # `xargs -a <(find ...)`: the names the substitution prints
+            else listed_names(files[-1].listed, a)
+        )
         if files
         else _listed_paths(cmd, a)
     )
@@ -340,7 +346,7 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         for w in pos:
             if marker and w.value is not None and marker in w.value:
                 value = None if item.value is None else w.value.replace(marker, item.value)
-                inner.append(Word(value, w.text))
+                inner.append(Word(value, w.text, holds=item.holds))
             else:
                 inner.append(w)
         if not marker:
