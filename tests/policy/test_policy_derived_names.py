@@ -7,8 +7,13 @@ nothing of which files they are stay plain reads."""
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
+from wakeful.policy.shell import Classification, ShellClassifier
 from wakeful.testing.classifier import auto_verdict, judge
 
 ASKED = [
@@ -85,3 +90,51 @@ def test_names_selected_as_secrets_and_read_are_asked(cmd: str) -> None:
 @pytest.mark.parametrize("cmd", ALLOWED)
 def test_names_computed_without_selecting_secrets_stay_reads(cmd: str) -> None:
     assert auto_verdict(cmd) == "allow", judge()(cmd).reasons
+
+
+# A walk that no name narrows hands every file below its start to the reader: over a
+# workspace directory whose top level holds a secret file, that file is read with the rest,
+# as a recursive grep for a credential's pattern there reads it.
+WHOLE_TREE_READS = [
+    "find . -type f | xargs cat",
+    "find . -type f -exec cat {} +",
+    "fd -u -x cat",
+    "grep -r '' .",
+    "cat $(find . -type f)",
+    'for f in $(find . -type f); do cat "$f"; done',
+]
+
+
+def _workspace(tmp_path: Path, secret: bool) -> Callable[[str], Classification]:
+    ws = tmp_path / "ws"
+    subprocess.run(["git", "init", "-q", str(ws)], check=True)
+    (ws / "src").mkdir()
+    (ws / "src" / "main.py").write_text("print('hi')\n")
+    if secret:
+        (ws / ".env").write_text("API_KEY=sk_live_x\n")
+    return ShellClassifier(ws, tmp_path / "home").classify
+
+
+@pytest.mark.parametrize("cmd", WHOLE_TREE_READS)
+def test_a_whole_tree_read_over_the_projects_secret_asks(cmd: str, tmp_path: Path) -> None:
+    judge = _workspace(tmp_path, secret=True)
+    assert auto_verdict(cmd, judge) != "allow", judge(cmd)
+
+
+@pytest.mark.parametrize("cmd", WHOLE_TREE_READS)
+def test_a_whole_tree_read_without_a_secret_stays_a_read(cmd: str, tmp_path: Path) -> None:
+    judge = _workspace(tmp_path, secret=False)
+    assert auto_verdict(cmd, judge) == "allow", judge(cmd)
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "find src -type f | xargs cat",
+        "find . -name '*.py' | xargs cat",
+        "find . -type f | xargs ls -l",
+    ],
+)
+def test_narrower_walks_over_the_projects_secret_stay_reads(cmd: str, tmp_path: Path) -> None:
+    judge = _workspace(tmp_path, secret=True)
+    assert auto_verdict(cmd, judge) == "allow", judge(cmd)

@@ -398,7 +398,8 @@ class Analyzer:
         value = word.value
         if value is None:
             if word.listed:
-                self._read_listed(word.listed)
+                # `cat $(find . -name '*.pem')`: what the pipeline's words say it selects
+                (_ENTRY or _programs()).read_names(word.listed, self)
             if _PROC_ENVIRON.fullmatch(word.text):
                 # `/proc/$PPID/environ`: whichever process it names, its environment and its
                 # memory hold keys
@@ -483,15 +484,6 @@ class Analyzer:
             if held is not None:
                 tier, msg = Tier.CRITICAL, f"reads {place.label}, which holds credentials ({held})"
         self.add(tier, msg)
-
-    def _read_listed(self, listing: tuple[SimpleCommand, ...]) -> None:
-        """A read of names a pipeline prints (`cat $(find . -name '*.pem')`, `for f in
-        $(ls -a | grep env); do cat "$f"`) reads what its words say it selects, as `find
-        ... | xargs cat` does."""
-        names = (_ENTRY or _programs()).listed_names(listing, self)
-        for name in names or ():
-            if name.value is not None or name.holds is not None:
-                self.read(name, listing[-1].cwd)
 
     def read_meta(self, word: Word, cwd: str | None) -> None:
         """Names and attributes only (ls, stat, du): private outside the workspace only when
@@ -696,7 +688,7 @@ class _Entry(NamedTuple):
     classify_simple: Callable[[SimpleCommand, Analyzer], None]
     classify_argv: Callable[[list[Word], SimpleCommand, Analyzer], None]
     classify_commands: Callable[[list[SimpleCommand], Analyzer], None]
-    listed_names: Callable[[tuple[SimpleCommand, ...], Analyzer], list[Word] | None]
+    read_names: Callable[[tuple[SimpleCommand, ...], Analyzer], None]
 
 
 # programs' entry points, once imported (see `_programs`).
@@ -713,10 +705,10 @@ def _programs() -> _Entry:
             classify_argv,
             classify_commands,
             classify_simple,
-            listed_names,
+            read_names,
         )
 
-        _ENTRY = _Entry(classify_simple, classify_argv, classify_commands, listed_names)
+        _ENTRY = _Entry(classify_simple, classify_argv, classify_commands, read_names)
     return _ENTRY
 
 

@@ -17,6 +17,7 @@ from wakeful.policy.programs.search import (
     searches_credentials,
     secret_named_by_glob,
     secret_named_by_regex,
+    top_level_secret,
 )
 from wakeful.policy.programs.tables import (
     _FIND_NAME_TESTS,
@@ -133,6 +134,7 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
                 a.run_argv(inner, here)
                 if found == "*":
                     rewrites_every_file(starts, inner[0], before, cmd, a)
+                    reads_every_file(starts, before, cmd, a)
                 # `{}` may also be a protected file the walk reaches (.git/config,
                 # .wakeful/config.toml ...): judge the action on each such file too.
                 for path in _find_protected_hits(starts, expr, cmd, a):
@@ -235,6 +237,27 @@ def rewrites_every_file(
                 Tier.HIGH,
                 f"rewrites every file below {place.label}, ignored data and files too large "
                 "for a checkpoint with the rest, which no checkpoint restores",
+            )
+            return
+
+
+def reads_every_file(starts: list[Word], before: int, cmd: SimpleCommand, a: Analyzer) -> None:
+    """`find . -type f | xargs cat`, `fd -u -x cat`: a walk that no name narrows hands
+    every file below its start, hidden ones included, to a command that reads them. Below
+    a workspace directory whose top level holds a secret file, that file is read with the
+    rest, as a recursive grep for a credential's pattern there reads it (the directory is
+    listed now, never remembered)."""
+    if a.tier() in (Tier.HIGH, Tier.CRITICAL) or not any(
+        not written and path.endswith("/*") for written, path in a.touched[before:]
+    ):
+        return
+    for start in starts:
+        place = a.place(start, cmd.cwd)
+        name = top_level_secret(place)
+        if name is not None:
+            a.add(
+                Tier.HIGH,
+                f"reads every file below {place.label}, and {name} there holds credentials",
             )
             return
 
@@ -377,11 +400,25 @@ _PASS_THROUGH = frozenset({"sort", "uniq", "head", "tail", "tac", "shuf", "cat"}
 
 
 def listed_names(listing: tuple[SimpleCommand, ...], a: Analyzer) -> list[Word] | None:
-    """What a pipeline whose output a command takes as names (`cat $(find ...)`, `for f in
-    $(ls -a | grep env)`, `find ... | while read f`) lists, as `xargs` after it would."""
+    """What a pipeline whose output a command takes as names (`xargs -a <(find ...)`)
+    lists, as `xargs` after it would."""
     if not listing:
         return None
     return _listed_paths(SimpleCommand(argv=[], upstream=list(listing), cwd=listing[-1].cwd), a)
+
+
+def read_names(listing: tuple[SimpleCommand, ...], a: Analyzer) -> None:
+    """A read of the names a pipeline prints (`cat $(find . -name '*.pem')`, `for f in
+    $(ls -a | grep env); do cat "$f"`, `find ... | while read f`) reads what its words say
+    it selects, as `find ... | xargs cat` does."""
+    if not listing:
+        return
+    cmd = SimpleCommand(argv=[], upstream=list(listing), cwd=listing[-1].cwd)
+    before = len(a.touched)
+    for name in _listed_paths(cmd, a) or ():
+        if name.value is not None or name.holds is not None:
+            a.read(name, cmd.cwd)
+    reads_every_file(_unnarrowed_walk(cmd), before, cmd, a)
 
 
 # Options as `split_opts` gives them: each with its value, if it takes one.
@@ -728,6 +765,7 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.run_argv(inner + [found], cmd)
         if every and inner:
             rewrites_every_file(roots, inner[0], before, cmd, a)
+            reads_every_file(roots, before, cmd, a)
         return
     a.add(Tier.READ_ONLY, "finds files")
 

@@ -39,32 +39,58 @@ def searches_project_secrets(
     """`grep -rn API_KEY .` prints the line of `.env` that holds the key: a recursive grep
     (which, unlike rg, skips neither hidden nor ignored files) for a credential's pattern,
     over a workspace directory that holds a secret file at its top, reads that secret.
-    The directory is listed now (its top level only), never remembered."""
+    The directory is listed now (its top level only), never remembered. A pattern that
+    matches every line (`grep -r '' .`) prints every file, that one with the rest."""
     hit = next((p for p in patterns if _SECRET_SEARCH.search(p)), None)
-    if hit is None:
+    every = hit is None and any(p.strip("'\"") in _MATCH_ALL for p in patterns)
+    if hit is None and not every:
         return
     wanted = [w.value for w in includes if w.value]
     unwanted = [w.value for w in excludes if w.value]
     for scope in scopes:
         place = a.place(scope, cmd.cwd)
-        if place.zone != "workspace" or place.path is None:
+        name = top_level_secret(place, wanted, unwanted)
+        if name is None:
             continue
-        try:
-            with os.scandir(place.path) as entries:
-                names = [e.name for _, e in zip(range(1024), entries, strict=False)]
-        except OSError:
-            continue
-        for name in names:
-            if (
-                path_risk.secret_pattern(name)
-                and (not wanted or any(fnmatch.fnmatch(name, g) for g in wanted))
-                and not any(fnmatch.fnmatch(name, g) for g in unwanted)
-            ):
-                a.add(
-                    Tier.HIGH,
-                    f"searches {place.label} for {hit!r}, and {name} there holds credentials",
-                )
-                return
+        if every:
+            a.add(
+                Tier.HIGH,
+                f"prints every line of the files below {place.label}, and {name} there "
+                "holds credentials",
+            )
+        else:
+            a.add(
+                Tier.HIGH,
+                f"searches {place.label} for {hit!r}, and {name} there holds credentials",
+            )
+        return
+
+
+# Patterns that match every line: a search with one prints whole files.
+_MATCH_ALL = frozenset({"", "^", "$", ".*", "^.*", "^.*$"})
+
+
+def top_level_secret(
+    place: path_risk.Place, wanted: list[str] | None = None, unwanted: list[str] | None = None
+) -> str | None:
+    """The name of a secret file at the top of a workspace directory (among those `wanted`
+    globs keep and `unwanted` ones do not), listed now, never remembered; None when there
+    is none, or the place is not a workspace directory."""
+    if place.zone != "workspace" or place.path is None:
+        return None
+    try:
+        with os.scandir(place.path) as entries:
+            names = [e.name for _, e in zip(range(1024), entries, strict=False)]
+    except OSError:
+        return None
+    for name in names:
+        if (
+            path_risk.secret_pattern(name)
+            and (not wanted or any(fnmatch.fnmatch(name, g) for g in wanted))
+            and not any(fnmatch.fnmatch(name, g) for g in unwanted or ())
+        ):
+            return name
+    return None
 
 
 def _globs_a_secret(pattern: str) -> bool:

@@ -20,6 +20,7 @@ from wakeful.policy.programs.find import (
     _unnarrowed_walk,
     listed_in_file,
     listed_names,
+    reads_every_file,
     rewrites_every_file,
 )
 from wakeful.policy.programs.inline import _dynamic_code, _run_file, exec_stdin
@@ -354,6 +355,7 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.run_argv(inner, cmd)
     if walk:
         rewrites_every_file(walk, pos[0], before, cmd, a)
+        reads_every_file(walk, before, cmd, a)
 
 
 # gdb commands that only read the program file, and those that run it.
