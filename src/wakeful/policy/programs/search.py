@@ -106,6 +106,8 @@ def _globs_a_secret(pattern: str) -> bool:
 # Names a pattern over file names is tried against: the secret names path_risk tries
 # wildcards against, and those a search for keys is judged by.
 _NAME_SAMPLES = tuple(dict.fromkeys((*path_risk._SECRET_SAMPLES, *_SECRET_SAMPLES)))
+# A wildcard for every name with one extension (`*.json`).
+_BY_EXTENSION = re.compile(r"\*\.[^*?\[/]+")
 # A backslash escape that stands for a class of characters or a position, not a letter.
 _REGEX_CLASS = re.compile(r"\\[A-Za-z]")
 # Markers of a private key's text that a search for files holding one looks for.
@@ -122,6 +124,8 @@ def secret_named_by_glob(glob: str, hidden: bool = True) -> str | None:
     folded = glob.strip("'\"").lower()
     if sum(1 for c in folded if c not in "*?[]") < 2 or not any(c in folded for c in "*?["):
         return None
+    if _BY_EXTENSION.fullmatch(folded):
+        return None  # `*.json`: a kind of file, which path_risk judges by its extension
     return next(
         (
             n
@@ -148,8 +152,15 @@ def secret_named_by_regex(
         return None
     test = compiled.fullmatch if whole else compiled.search
     for name in _NAME_SAMPLES:
-        if (hidden or not name.startswith(".")) and test(name) is not None:
-            return name
+        if not hidden and name.startswith("."):
+            continue
+        found = test(name)
+        if found is None:
+            continue
+        dot = name.rfind(".")
+        if dot > 0 and found.start() >= dot and not path_risk.secret_pattern("*" + name[dot:]):
+            continue  # `json`, `\.json$`: a kind of file, judged by its extension
+        return name
     return None
 
 
