@@ -137,6 +137,9 @@ def test_a_whole_tree_read_without_a_secret_stays_a_read(cmd: str, tmp_path: Pat
         "find src -type f | xargs cat",
         "find . -name '*.py' | xargs cat",
         "find . -type f | xargs ls -l",
+        "find . -type f | xargs grep -n TODO",
+        "grep -n TODO $(find . -type f)",
+        "find . -type f -exec grep -l TODO {} +",
     ],
 )
 def test_narrower_walks_over_the_projects_secret_stay_reads(cmd: str, tmp_path: Path) -> None:

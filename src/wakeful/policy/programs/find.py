@@ -134,7 +134,7 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
                 a.run_argv(inner, here)
                 if found == "*":
                     rewrites_every_file(starts, inner[0], before, cmd, a)
-                    reads_every_file(starts, before, cmd, a)
+                    reads_every_file(starts, inner[0].value, before, cmd, a)
                 # `{}` may also be a protected file the walk reaches (.git/config,
                 # .wakeful/config.toml ...): judge the action on each such file too.
                 for path in _find_protected_hits(starts, expr, cmd, a):
@@ -241,14 +241,23 @@ def rewrites_every_file(
             return
 
 
-def reads_every_file(starts: list[Word], before: int, cmd: SimpleCommand, a: Analyzer) -> None:
+# Searches: they print the lines that match their pattern, judged by their own check
+# (`searches_project_secrets`), not whole files.
+_SEARCHES = frozenset({"grep", "egrep", "fgrep", "zgrep", "rg", "ag", "ack"})
+
+
+def reads_every_file(
+    starts: list[Word], program: str | None, before: int, cmd: SimpleCommand, a: Analyzer
+) -> None:
     """`find . -type f | xargs cat`, `fd -u -x cat`: a walk that no name narrows hands
-    every file below its start, hidden ones included, to a command that reads them. Below
+    every file below its start, hidden ones included, to `program`, which read them. Below
     a workspace directory whose top level holds a secret file, that file is read with the
     rest, as a recursive grep for a credential's pattern there reads it (the directory is
     listed now, never remembered)."""
-    if a.tier() in (Tier.HIGH, Tier.CRITICAL) or not any(
-        not written and path.endswith("/*") for written, path in a.touched[before:]
+    if (
+        program in _SEARCHES
+        or a.tier() in (Tier.HIGH, Tier.CRITICAL)
+        or not any(not written and path.endswith("/*") for written, path in a.touched[before:])
     ):
         return
     for start in starts:
@@ -418,7 +427,8 @@ def read_names(listing: tuple[SimpleCommand, ...], a: Analyzer) -> None:
     for name in _listed_paths(cmd, a) or ():
         if name.value is not None or name.holds is not None:
             a.read(name, cmd.cwd)
-    reads_every_file(_unnarrowed_walk(cmd), before, cmd, a)
+    program = a.programs[-1] if a.programs else None  # the program reading the names
+    reads_every_file(_unnarrowed_walk(cmd), program, before, cmd, a)
 
 
 # Options as `split_opts` gives them: each with its value, if it takes one.
@@ -765,7 +775,7 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.run_argv(inner + [found], cmd)
         if every and inner:
             rewrites_every_file(roots, inner[0], before, cmd, a)
-            reads_every_file(roots, before, cmd, a)
+            reads_every_file(roots, inner[0].value, before, cmd, a)
         return
     a.add(Tier.READ_ONLY, "finds files")
 
