@@ -54,6 +54,13 @@ ASKED = [
     "cat $(fd -H '^\\.env')",
     "grep -rl AKIA . | xargs -I{} cat {}",
     "fd -H id_ed25519 /home/dev -x cat",
+    "cat $(ls -A)",
+    "ls -la | xargs cat",
+    "cat $(realpath .env)",
+    "cat $(readlink -f .env)",
+    "head $(compgen -G '.env*')",
+    "cat $(find . -name .env | sed 's|^./||')",
+    "ls -a | sed -n '/env/p' | xargs cat",
 ]
 ALLOWED = [
     "cat $(find src -name '*.py')",
@@ -82,6 +89,10 @@ ALLOWED = [
     "git ls-files | grep json | xargs cat",
     "git ls-files | grep '\\.json$' | xargs cat",
     "fd -e json -x cat",
+    "ls | xargs cat",
+    "cat $(realpath src/main.py)",
+    "ls src | sed 's|^|src/|' | xargs cat",
+    "ls | sed -n '/py$/p' | xargs cat",
     "ls $(find . -name '*.pem')",
 ]
 

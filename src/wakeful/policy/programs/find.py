@@ -453,7 +453,7 @@ def _filtered_secret(cmd: SimpleCommand) -> str | None:
     for up in reversed(cmd.upstream):
         name = up.name
         args = up.argv[1:]
-        if name in _PASS_THROUGH and (name != "cat" or not args):
+        if name in _PASS_THROUGH and (name != "cat" or not args) or _rewrites_names(up):
             continue
         kept = _awk_kept(up)
         if kept is not None:
@@ -485,12 +485,32 @@ _AWK_MATCH = re.compile(
 )
 
 
+# A sed script that prints the lines a regular expression matches (`sed -n '/env/p'`),
+# and one that only rewrites each line (`s|^./||`, `s/x/y/g`: no `w` or `e` flag).
+_SED_MATCH = re.compile(r"\s*/((?:[^/\\]|\\.)+)/\s*p\s*")
+_SED_SUBSTITUTE = re.compile(r"\s*s(.)(?:(?!\1).)*\1(?:(?!\1).)*\1[gip0-9]*\s*")
+
+
 def _awk_kept(cmd: SimpleCommand) -> str | None:
-    """The regular expression of an awk filter over standard input (`awk '/env/'`)."""
-    if cmd.name not in ("awk", "gawk", "mawk") or len(cmd.argv) != 2:
-        return None
-    found = _AWK_MATCH.fullmatch(cmd.argv[1].value or "")
-    return found.group(1) if found else None
+    """The regular expression of an awk or sed filter over standard input (`awk '/env/'`,
+    `sed -n '/env/p'`)."""
+    if cmd.name in ("awk", "gawk", "mawk") and len(cmd.argv) == 2:
+        found = _AWK_MATCH.fullmatch(cmd.argv[1].value or "")
+        return found.group(1) if found else None
+    if cmd.name == "sed" and len(cmd.argv) == 3 and cmd.argv[1].value == "-n":
+        found = _SED_MATCH.fullmatch(cmd.argv[2].value or "")
+        return found.group(1) if found else None
+    return None
+
+
+def _rewrites_names(cmd: SimpleCommand) -> bool:
+    """`sed 's|^./||'`: a substitution over each name upstream lists, which still names
+    the file it did (a prefix dropped or added)."""
+    return (
+        cmd.name == "sed"
+        and len(cmd.argv) == 2
+        and _SED_SUBSTITUTE.fullmatch(cmd.argv[1].value or "") is not None
+    )
 
 
 def _narrowed(word: Word, secret: str) -> Word:
@@ -531,8 +551,8 @@ def _listed_source(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] 
             if here is not None:
                 return here
             continue
-        if _awk_kept(up) is not None:
-            continue  # filters lines that came from further upstream
+        if _awk_kept(up) is not None or _rewrites_names(up):
+            continue  # filters or rewrites lines that came from further upstream
         if name in ("grep", "egrep", "fgrep", "rg"):
             listing = any(
                 v in ("-l", "--files-with-matches", "-L", "--files-without-match", "--files")
@@ -606,6 +626,15 @@ def _listed_source(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] 
             ]
         if name == "ls":
             dirs = [w for w in args if not (w.value or "").startswith("-")]
+            if any(_LS_ALL.fullmatch(v) for v in values):
+                # `ls -a`, `ls -A`: the hidden names too (`.env`), as `.*` names them
+                return [
+                    Word(d.value.rstrip("/") + "/" + pattern, d.text)
+                    if d.value is not None and not _has_wildcard(d.value)
+                    else Word(d.value, d.text)
+                    for d in (dirs or [Word(".", ".")])
+                    for pattern in ("*", ".*")
+                ]
             return [
                 Word(None, d.text)
                 if d.value is None
@@ -613,12 +642,28 @@ def _listed_source(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] 
                 else Word(d.value if _has_wildcard(d.value) else d.value.rstrip("/") + "/*", d.text)
                 for d in (dirs or [Word(".", ".")])
             ]
+        if (
+            name == "realpath"
+            or name == "readlink"
+            and any(
+                v.startswith("-") and not v.startswith("--") and set(v[1:]) & set("fem")
+                for v in values
+            )
+        ):
+            # `realpath .env`, `readlink -f .env`: the names given, resolved
+            return [w for w in args if not (w.value or "").startswith("-")] or None
+        if name == "compgen" and values[:1] == ["-G"] and len(args) == 2:
+            return [args[1]]  # `compgen -G '.env*'`: the names the wildcard matches
         if name in ("echo", "printf"):
             words = [w for w in args if not (w.value or "").startswith("-")]
             if all(w.value is not None for w in words) and words:
                 return words
         return None
     return None
+
+
+# ls options that list hidden names: `-a`, `-A`, in a cluster (`-la`), `--all`.
+_LS_ALL = re.compile(r"-[A-Za-z1]*[aA][A-Za-z1]*|--all|--almost-all")
 
 
 def _has_wildcard(text: str) -> bool:
