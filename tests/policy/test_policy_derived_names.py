@@ -61,6 +61,8 @@ ASKED = [
     "head $(compgen -G '.env*')",
     "cat $(find . -name .env | sed 's|^./||')",
     "ls -a | sed -n '/env/p' | xargs cat",
+    "find . -name .env -exec sh -c 'cat $0' {} \\;",
+    "sh -c 'cat $0' ~/.netrc",
 ]
 ALLOWED = [
     "cat $(find src -name '*.py')",

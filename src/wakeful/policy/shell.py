@@ -610,9 +610,11 @@ class Analyzer:
         cwd: str | None,
         context: str,
         positional: list[str | None] | None = None,
+        zero: str | None = None,
     ) -> None:
         """Classify shell source that another command will run (sh -c, eval, heredoc...);
-        `positional`, the arguments it is given (`sh -c CODE NAME ARGS`), are its `$1`..."""
+        `positional`, the arguments it is given (`sh -c CODE NAME ARGS`), are its `$1`...,
+        and `zero`, the NAME, its `$0`."""
         if self.depth >= MAX_DEPTH:
             self.add(
                 Tier.CRITICAL, f"nests shell code more than {MAX_DEPTH} levels deep ({context})"
@@ -627,7 +629,10 @@ class Analyzer:
             if positional is None:
                 analyze(source, self, cwd=cwd, depth=self.depth)
             else:
-                _analyze_tree(source, self, cwd, self.depth, _positional_vars(positional))
+                variables = _positional_vars(positional)
+                if zero is not None:
+                    variables["0"] = zero
+                _analyze_tree(source, self, cwd, self.depth, variables)
         finally:
             self.depth -= 1
             self.part = saved

@@ -50,7 +50,9 @@ def h_shell(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         # `sh -c CODE NAME ARGS`: ARGS are the code's `$1`...; a `{}` that find or xargs
         # replaces, or a value known only at run time, is not known there
         given = [None if w.value == "{}" else w.value for w in pos[2:]]
-        a.run_script(code.value, cmd.cwd, f"{name} -c", given if len(pos) > 1 else None)
+        # NAME is the code's `$0` (`find -exec sh -c 'cat $0' {} \;` hands it the file)
+        zero = pos[1].value if len(pos) > 1 and pos[1].value != "{}" else None
+        a.run_script(code.value, cmd.cwd, f"{name} -c", given if len(pos) > 1 else None, zero)
         return
     if _has(opts, "-i"):
         a.add(Tier.HIGH, f"starts an interactive {name}")
