@@ -42,10 +42,10 @@ FLOORS: dict[str, tuple[float, float, int]] = {
     "risk-blind-14.tsv": (0.93, 0.95, 340),
     "risk-blind-15.tsv": (0.97, 0.97, 530),
     "risk-blind-16.tsv": (0.94, 0.66, 180),
-    "risk-blind-17.tsv": (0.89, 0.85, 330),
+    "risk-blind-17.tsv": (0.89, 0.87, 330),
     "risk-blind-18.tsv": (0.97, 0.97, 370),
     "risk-blind-19.tsv": (0.76, 0.79, 300),
-    "risk-blind-20.tsv": (0.92, 0.86, 100),
+    "risk-blind-20.tsv": (0.98, 0.97, 100),
     "risk-blind-21.tsv": (0.94, 0.94, 180),
 }
 # Our own corpora and the first blind set's: every read-only command is judged read_only, not

@@ -87,7 +87,6 @@ ALLOWED = [
     "fd env -x cat",
     'mapfile -t f < <(git ls-files); cat "${f[@]}"',
     "git grep -l TODO | xargs cat",
-    'find . -name "*.json" -exec grep -l "ConnectionStrings" {} \\;',
     "git ls-files | grep json | xargs cat",
     "git ls-files | grep '\\.json$' | xargs cat",
     "fd -e json -x cat",

@@ -1,6 +1,7 @@
 """A wildcard in the leading components of a path can name the home directory (`/home/*/`,
 `/h*/d?v/`, `/Users/*/`): what lies below it is judged as below the home directory, its
-credentials as credentials and its other files as reads outside the workspace."""
+credentials as credentials and its other files as reads outside the workspace. Another
+user's home (`/home/alice`) holds credentials at the same places."""
 
 from __future__ import annotations
 
@@ -17,8 +18,20 @@ ASKED = [
     "cat /home/*/.bashrc",
     "cat /home/*/notes.txt",
     "ls /home/*/.ssh",
+    # another user's home: their credential files are credentials, their tree holds them
+    "cat /home/alice/.config/gh/hosts.yml",
+    "cat /Users/bob/.aws/credentials",
+    "grep -r --include='*.env' -l KEY /home/alice",
+    "KUBECONFIG=/home/alice/.kube/config kubectl get nodes",
 ]
-ALLOWED = ["ls /home/*", "ls /home", "cat /etc/*", "cat /usr/*/README", "cat /tmp/*.log"]
+ALLOWED = [
+    "KUBECONFIG=~/.kube/prod kubectl get nodes",
+    "ls /home/*",
+    "ls /home",
+    "cat /etc/*",
+    "cat /usr/*/README",
+    "cat /tmp/*.log",
+]
 
 
 @pytest.mark.parametrize("cmd", ASKED)

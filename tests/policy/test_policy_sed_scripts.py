@@ -60,3 +60,32 @@ def test_sed_reading_writing_or_running_outside_asks(cmd: str) -> None:
 @pytest.mark.parametrize("cmd", EVERYDAY)
 def test_everyday_sed_scripts_stay_allowed(cmd: str) -> None:
     assert auto_verdict(cmd) == "allow", JUDGE(cmd).reasons
+
+
+# A bracket expression in a regex may hold the delimiter (`s/[/]/x/`, `/[/]/p`) and a
+# literal backslash: GNU sed reads them so, and a parser that ended the field at that
+# delimiter took the replacement's `;` for a command separator.
+BRACKETS = [
+    "sed 's/[/]/a;b/w /home/dev/.bashrc' README.md",
+    "sed '/[/]x;b/w /home/dev/.bashrc' README.md",
+    "sed 's/[]/]/a;b/w /home/dev/.profile' README.md",
+    "sed 's/[[:punct:]/]/a;b/w /home/dev/.bashrc' README.md",
+    "sed '\\,[,],w /home/dev/.bashrc' README.md",
+    "sed 's/[\\]/a;b/w /home/dev/.bashrc' README.md",
+]
+BRACKETS_EVERYDAY = [
+    "sed 's/[/]/-/g' README.md",
+    "sed -n '/[[:space:]]$/p' README.md",
+    "sed 's/[^a-z]//g' README.md",
+    "sed 's/[]]/x/' README.md",
+]
+
+
+@pytest.mark.parametrize("cmd", BRACKETS)
+def test_a_delimiter_inside_brackets_hides_no_write(cmd: str) -> None:
+    assert auto_verdict(cmd) != "allow", JUDGE(cmd).reasons
+
+
+@pytest.mark.parametrize("cmd", BRACKETS_EVERYDAY)
+def test_bracket_expressions_stay_allowed(cmd: str) -> None:
+    assert auto_verdict(cmd) == "allow", JUDGE(cmd).reasons

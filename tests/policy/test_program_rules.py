@@ -209,12 +209,15 @@ def test_every_data_entry_judges_its_operands(name: str, program: Program) -> No
 
 
 def test_every_program_the_classifier_knows_has_examples() -> None:
-    from wakeful.policy.program_rules import HANDLER_EXAMPLES, examples_of
+    from wakeful.policy.program_rules import HANDLER_EXAMPLES, PROJECT_SCRIPTS, examples_of
 
     known = set(PROGRAMS) | set(HANDLERS)
     assert sorted(n for n in known if not examples_of(n)) == []
-    # examples kept for handler programs name programs that a handler judges
-    assert sorted(set(HANDLER_EXAMPLES) - set(HANDLERS)) == []
+    # examples kept for handler programs name programs that a handler judges, or a script
+    # the project ships under a conventional name (`./configure`)
+    scripts = {f"./{n}" for n in PROJECT_SCRIPTS}
+    assert sorted(set(HANDLER_EXAMPLES) - set(HANDLERS) - scripts) == []
+    assert sorted(scripts - set(HANDLER_EXAMPLES)) == []
 
 
 def test_every_program_with_a_dangerous_form_shows_it() -> None:

@@ -19,26 +19,10 @@ import re
 import unicodedata
 from collections import Counter
 
+from wakeful.core.key_shapes import KEY_SHAPES
 from wakeful.memory.types import MemoryRefused
 
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a private key", re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")),
-    ("an Anthropic API key", re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{16,}")),
-    ("an OpenAI-style API key", re.compile(r"\bsk-(?:proj-|live-|test-)?[A-Za-z0-9_\-]{20,}")),
-    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b")),
-    (
-        "a GitHub token",
-        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})"),
-    ),
-    ("a GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}")),
-    ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9\-]{10,}")),
-    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
-    ("a Stripe key", re.compile(r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{20,}")),
-    (
-        "a JSON web token",
-        re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
-    ),
-)
+_PATTERNS = KEY_SHAPES
 # The same shapes with no word boundary in front, for text whose spacing was removed.
 _LOOSE = tuple((label, re.compile(p.pattern.removeprefix(r"\b"))) for label, p in _PATTERNS)
 _URL_CREDENTIALS = re.compile(

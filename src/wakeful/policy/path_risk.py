@@ -411,12 +411,26 @@ def _hard_linked(path: str) -> bool:
     return st.st_nlink > 1 and stat.S_ISREG(st.st_mode)
 
 
+_OTHER_HOME = re.compile(r"/(?:home|Users)/[^/*?\[]+")
+
+
+def _owner_home(path: str, home: str) -> str:
+    """The home directory whose credentials `path` may name: another user's when the path
+    lies in one (/home/alice/.bash_history, ~alice/.kube/config), else the user's own."""
+    if path.startswith(("/home/", "/Users/")) and not _under(path, home):
+        m = _OTHER_HOME.match(path)
+        if m is not None:
+            return m.group(0)
+    return home
+
+
 def secret_below(path: str, home: str) -> str | None:
     """A listed credential of the home directory that reading `path` reaches: one below the
     directory `path` names (`cp -r ~/.claude`, which holds .claude/.credentials.json), or one
     that the wildcards in its last names match as the shell expands them (`~/.config/*/x`;
-    `*` matches no leading dot)."""
+    `*` matches no leading dot). Another user's home holds the same credentials."""
     path = path.rstrip("/") or "/"
+    home = _owner_home(path, home)
     lead = path + "/" if path != "/" else "/"
     wild = any(c in path for c in "*?[")
     parts = path.split("/")
@@ -432,12 +446,27 @@ def secret_below(path: str, home: str) -> str | None:
     return None
 
 
+def glob_matches(pattern: str, path: str) -> bool:
+    """Whether the shell's expansion of an absolute wildcard path takes in `path`: name by
+    name (a wildcard matches no `/` and no leading dot)."""
+    parts = pattern.split("/")
+    names = path.split("/")
+    return len(parts) == len(names) and all(
+        _glob_name(part, name) for part, name in zip(parts, names, strict=True)
+    )
+
+
+def glob_name_matches(pattern: str, name: str) -> bool:
+    """Whether the shell's wildcard `pattern` matches the file name `name`."""
+    return _glob_name(pattern, name)
+
+
 def _glob_name(pattern: str, name: str) -> bool:
     if pattern == name:
         return True
     if name.startswith(".") and not pattern.startswith("."):
         return False  # the shell's wildcards match no leading dot
-    return fnmatch.fnmatchcase(name, pattern)
+    return fnmatch.fnmatchcase(name, bash_glob(pattern))
 
 
 def holds_home(path: str, home: str) -> bool:
@@ -566,8 +595,9 @@ def _secret_name(path: str, name: str) -> bool | None:
         return verdict.group("plain") is None
     if "*" in name or "?" in name or "[" in name:
         glob = min(i for i in (name.find("*"), name.find("?"), name.find("[")) if i >= 0)
+        pattern = bash_glob(name)
         if glob > 0 and any(
-            sample.startswith(name[:glob]) and fnmatch.fnmatchcase(sample, name)
+            sample.startswith(name[:glob]) and fnmatch.fnmatchcase(sample, pattern)
             for sample in _SECRET_SAMPLES
         ):
             return True
@@ -577,6 +607,39 @@ def _secret_name(path: str, name: str) -> bool | None:
         and not name.endswith(_CODE_SUFFIXES)
     ):
         return True
+    return None
+
+
+def names_secret(path: str) -> bool:
+    """Whether a path's names alone say it is a secret (`config/.env`, `deploy/key.pem`,
+    `secrets/prod.yml`), as for a path inside the workspace."""
+    return _secret_name(path, path[path.rfind("/") + 1 :]) is True
+
+
+# Names no one keeps secrets in: a pattern that matches one of them selects ordinary files
+# (`*.*`, `*`), whatever secrets it also matches.
+_PLAIN_SAMPLES = ("README.md", "app.py", "index.js", "notes.txt", "Makefile", "data.csv")
+
+
+def bash_glob(pattern: str) -> str:
+    """`pattern` with bash's `[^...]` written as fnmatch's `[!...]`: bash negates a bracket
+    expression with either, Python's fnmatch only with `!` (it reads `[^.]` as `^` or `.`)."""
+    return pattern.replace("[^", "[!") if "[^" in pattern else pattern
+
+
+def find_secret_sample(pattern: str) -> str | None:
+    """A secret's name that find's `-name PATTERN` selects, or None. find matches names with
+    fnmatch without FNM_PERIOD, so a wildcard matches a leading dot (`*.env` and `?env` find
+    `.env`, `*_history` finds `.bash_history`); a pattern that also matches ordinary names
+    (`*`, `*.*`) is a walk over everything, not a search for secrets."""
+    pattern = bash_glob(pattern)
+    if not any(c in pattern for c in "*?["):
+        return None
+    if any(fnmatch.fnmatchcase(plain, pattern) for plain in _PLAIN_SAMPLES):
+        return None
+    for sample in (*_SECRET_SAMPLES, ".bash_history", ".zsh_history"):
+        if fnmatch.fnmatchcase(sample, pattern):
+            return sample
     return None
 
 
@@ -594,9 +657,14 @@ def is_secret(path: str, home: str) -> bool:
         return True
     if path.startswith("/proc/") and path.endswith(("/environ", "/mem")):
         return True  # a process's environment and memory hold its keys
+    home = _owner_home(path, home)
     if _home_bases(home)[0].holds(path):
         return True
-    return ("*" in path or "?" in path or "[" in path) and _wildcard_home_secret(path, home)
+    # a wildcard that can name the home directory (`/home/*/.ssh/*`), or another user's home
+    # (`/home/alice/.config/gh/hosts.yml`): their credential files are credentials too
+    return (
+        "*" in path or "?" in path or "[" in path or path.startswith(("/home/", "/Users/"))
+    ) and _wildcard_home_secret(path, home)
 
 
 def _below_a_home_glob(path: str, home: str) -> list[str] | None:
@@ -626,7 +694,7 @@ def _wildcard_home_secret(path: str, home: str) -> bool:
     for base in _HOME_SECRETS:
         names = base.split("/")
         if len(parts) >= len(names) and all(
-            (name[:1] != "." or part[:1] == ".") and fnmatch.fnmatchcase(name, part)
+            (name[:1] != "." or part[:1] == ".") and fnmatch.fnmatchcase(name, bash_glob(part))
             for part, name in zip(parts, names, strict=False)
         ):
             return True

@@ -7,6 +7,7 @@ part of the command that set it, so a user reading the decision sees why.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os.path
 import re
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
-from wakeful.policy import path_risk
+from wakeful.policy import git_state, path_risk
 from wakeful.policy.path_risk import _COMPUTED, _Inside, _inside_place, _lexical
 from wakeful.policy.path_risk import _UNKNOWN as _UNKNOWN_PLACE
 from wakeful.policy.shell_parse import (
@@ -231,6 +232,9 @@ class Analyzer:
         "touched",
         "wrote",
         "assigned",
+        "watcher",
+        "repo_facts",
+        "line_hooks",
     )
 
     def __init__(self, workspace: str, home: str, depth: int = 0) -> None:
@@ -260,6 +264,12 @@ class Analyzer:
         # `env VAR=x`, `export VAR=x`, `VAR=x;`), None for one only known at run time: what
         # a program that reads its configuration from the environment may be given.
         self.assigned: dict[str, list[str | None]] = {}
+        # What the workspace's repository holds (git_state), looked up on first need and
+        # then kept for this command; the watcher is the classifier's.
+        self.watcher: git_state.RepoWatch | None = None
+        self.repo_facts: git_state.RepoFacts | None = None
+        # Hooks directories this line sets (`git config core.hooksPath DIR`), resolved.
+        self.line_hooks: list[str] = []
 
     # ---- what runs (for user rules and the sandbox gate) -----------------------------------
     def invoke(self, words: list[Word]) -> Invocation:
@@ -348,6 +358,59 @@ class Analyzer:
         if all(tier is first for tier, _ in findings):  # one tier: the order found
             return tuple(dict.fromkeys([message for _, message in findings]))[:MAX_REASONS]
         return _ranked_reasons(findings)
+
+    # ---- the workspace's repository -----------------------------------------------------
+    def repo(self) -> git_state.RepoFacts:
+        """What the workspace's git repository holds (see git_state), once per command."""
+        facts = self.repo_facts
+        if facts is None:
+            if self.looked.get(self.workspace, 0) is None:
+                facts = git_state.NO_REPO  # the workspace was found missing
+            else:
+                watcher = self.watcher
+                if watcher is None:
+                    watcher = self.watcher = git_state.watch(self.workspace, self.home)
+                facts = watcher.facts()
+            self.repo_facts = facts
+        return facts
+
+    def _repo_read(self, path: str) -> None:
+        """A read of the repository's configuration, or of the git directory that holds
+        it, when it holds a credential."""
+        facts = self.repo()
+        if not facts.credentials:
+            return
+        below = facts.git_dir + "/"
+        glob = _has_glob(path)
+        for held in facts.credentials:
+            file = held.path
+            if (
+                path == file
+                or path == facts.git_dir
+                and file.startswith(below)
+                or glob
+                and (
+                    path_risk.glob_matches(path, file)
+                    or file.startswith(below)
+                    and path_risk.glob_matches(path, facts.git_dir)
+                )
+            ):  # `cat .git/conf*`, `grep -r url .g?t`: the shell's wildcards as bash expands them
+                self.add(
+                    Tier.CRITICAL,
+                    f"reads {path}, and {held.file} holds {held.what} ({held.key})",
+                )
+                return
+
+    def code_place(self, place: path_risk.Place) -> path_risk.Place:
+        """A workspace path the repository's configuration (or this line's) runs code from,
+        judged as .git/hooks is."""
+        if place.zone != "workspace" or place.path is None:
+            return place
+        path = place.path
+        for directory in self.line_hooks:
+            if path == directory or path.startswith(directory + "/"):
+                return place._replace(zone="git_internal")
+        return git_state.repo_place(place, self.repo())
 
     # ---- paths -------------------------------------------------------------------------
     def resolve(self, word: Word | str | None, cwd: str | None) -> str | None:
@@ -470,8 +533,14 @@ class Analyzer:
         if path is not None:
             self.touched.append((False, path))
         if place.zone == "workspace":  # path_risk.read_tier(place) for most, without the call
+            if path is not None and (
+                path[-5:] == "/.git" or "*" in path or "?" in path or "[" in path
+            ):
+                self._repo_read(path)
             self.add(Tier.READ_ONLY, f"reads {path or _COMPUTED}")
             return
+        if path is not None and place.zone in ("git_internal", "git_store"):
+            self._repo_read(path)
         tier, msg = path_risk.read_tier(place)
         if (
             tier != Tier.CRITICAL
@@ -516,7 +585,7 @@ class Analyzer:
         ):
             self.add(Tier.HIGH, f"sends its output to {word.value[:60]}")
             return
-        place = self.place(word, cwd)
+        place = self.code_place(self.place(word, cwd))
         if place.path is not None:
             self.touched.append((True, place.path))
         if (
@@ -566,7 +635,7 @@ class Analyzer:
             self.add(tier, f"deletes everything below {below.label} (mass deletion)")
             return
         # The place of the word itself, looked up once for both of its uses below.
-        place_of_word = self.place(value, cwd) if value is not None else None
+        place_of_word = self.code_place(self.place(value, cwd)) if value is not None else None
         if place_of_word is not None:
             self._unrecoverable(place_of_word, "deletes")
             if place_of_word.path is not None:
@@ -595,6 +664,9 @@ class Analyzer:
                 self.add(tier, msg)
                 return
             self.add(*path_risk.delete_tier(place_of_word or self.place(value, cwd), recursive))
+            if base.startswith(".") and path_risk.glob_matches(base, ".git"):
+                # `rm -rf .g*`, `.gi?`, `.[^.]*`: the wildcard matches the repository itself
+                self.add(*path_risk.delete_tier(self.place(parent + "/.git", cwd), recursive))
             return
         self.add(
             *path_risk.delete_tier(
@@ -821,20 +893,61 @@ class _Where(Protocol):
     def home(self) -> str: ...
     @property
     def missing(self) -> bool: ...
+    @property
+    def repo(self) -> git_state.RepoWatch: ...
 
 
 class _Once:
     """`_Where` for one `classify_command` call."""
 
-    __slots__ = ("workspace", "home", "missing")
+    __slots__ = ("workspace", "home", "missing", "repo")
 
     def __init__(self, workspace: str, home: str, missing: bool) -> None:
         self.workspace = workspace
         self.home = home
         self.missing = missing
+        self.repo = git_state.watch(workspace, home)
+
+
+# `cd DIR` (or `pushd DIR`) whose failure does not stop what follows: followed by `;`, a
+# newline, or `||` with anything but exit or return (BashPitfalls 19: `cd /tmp/build; rm -rf
+# ./*` deletes the starting directory's files when DIR is missing), also at the start of
+# quoted code a shell or eval runs (`sh -c 'cd DIR; CMD'`). Group 1 is the command.
+_UNGATED_CD = re.compile(
+    r"(?:^|(?<=[;&|({\n'\"])|(?<=\bthen)|(?<=\bdo)|(?<=\belse))[ \t]*"
+    r"((?:cd|pushd)(?:[ \t]+[^;&|\n()]*)?)"
+    r"(?=[ \t]*(?:;|\n|\|\|(?![ \t]*(?:exit|return|\{[^}]*\b(?:exit|return)\b))))"
+)
 
 
 def _classify(where: _Where, command: str) -> Classification:
+    """`_judge`, and when a `cd` may fail without stopping the commands after it, the same
+    commands judged where the line started as well: the higher verdict stands."""
+    result = _judge(where, command)
+    if "cd" not in command and "pushd" not in command:
+        return result
+    spans = [m.span(1) for m in _UNGATED_CD.finditer(command)]
+    if not spans:
+        return result
+    parts = []
+    last = 0
+    for start, end in spans:
+        parts.append(command[last:start])
+        parts.append(":")
+        last = end
+    parts.append(command[last:])
+    stayed = _judge(where, "".join(parts))
+    if not stayed.parsed or _RANK[stayed.tier] <= _RANK[result.tier]:
+        return result
+    cd = command[spans[0][0] : spans[0][1]].strip()
+    note = (
+        f"{stayed.tier.value}: if `{cd}` fails, the commands after it run where the line "
+        "started (its failure does not stop them)"
+    )
+    return dataclasses.replace(stayed, reasons=(note, *stayed.reasons))
+
+
+def _judge(where: _Where, command: str) -> Classification:
     """The risk tier of `command` run in `where`, with the reasons for it: the workspace
     (a real path), the home directory (a normal one), and whether the workspace was found
     missing for this command (`ShellClassifier.classify`; `classify_command` judges with a
@@ -842,6 +955,7 @@ def _classify(where: _Where, command: str) -> Classification:
     ws = where.workspace
     home_dir = where.home
     analyzer = Analyzer(ws, home_dir)
+    analyzer.watcher = where.repo
     if where.missing:
         # Found missing just now: nothing below it exists during this command either.
         analyzer.looked[ws] = None
@@ -923,12 +1037,14 @@ class ShellClassifier:
     replaced by a link elsewhere is another workspace: make a classifier for it (a session's
     workspace is resolved once too, when it starts, and its tools run commands there)."""
 
-    __slots__ = ("workspace", "home")
+    __slots__ = ("workspace", "home", "repo")
     missing = False  # never found missing beforehand: each path below it is looked up
 
     def __init__(self, workspace: Path | str, home: Path | str | None = None) -> None:
         self.workspace = os.path.normpath(os.path.realpath(str(workspace)))
         self.home = os.path.normpath(str(home if home is not None else Path.home()))
+        # What the workspace's git repository holds, read again when its files change.
+        self.repo = git_state.RepoWatch(self.workspace, self.home)
 
     # The risk tier of a command, with the reasons for it (`classify_command`): `_classify`
     # itself, so that judging a command costs one call rather than two.

@@ -939,11 +939,17 @@ class _Walker:
         # A function's body, where its walk at the definition (arguments unknown) starts and
         # ends in `commands`, and how often a call with static arguments walked it again.
         self.bodies: dict[str, tuple[Node, int, int]] = {}
+        # What each function's body assigns (name -> the state after it), for its calls
+        self.fn_sets: dict[str, _State] = {}
+        self.chain_before: _State | None = None  # see _walk_chain
         self.calls: dict[str, int] = {}
         self.calling: set[str] = set()  # functions whose body is being walked for a call
         # After `shopt -s expand_aliases`: the aliases defined, each with its value (None
         # when computed at run time) and the line that defined it.
         self.aliases: dict[str, tuple[str | None, int]] | None = None
+        # The line after which aliases may be defined where they cannot be seen (`eval
+        # "alias ..."`, `source`, `BASH_ALIASES[ls]=...`): any command read later may be one.
+        self.hidden_aliases = -1 if "BASH_ALIASES" in source else None
         self.integers: set[str] = set()  # names declared `declare -i`
         # `${a[i]}`, `${@: -1}`: an element not known, of an array whose elements all are;
         # the command is judged with each too, as a loop's body is with each value.
@@ -1123,7 +1129,11 @@ class _Walker:
             fname = self.strict_text(name_node) if name_node is not None else ""
             if body is not None:
                 before = len(self.commands)
-                self.statements(body, _unknown_positional(state), context or "function body", [])
+                inner = _unknown_positional(state)
+                self.statements(body, inner, context or "function body", [])
+                if fname:
+                    # the variables the body sets: a call leaves them set for the caller
+                    self.fn_sets[fname] = _only(inner, _changed(state, inner))
                 if fname and any(c.name == fname for c in self.commands[before:]):
                     self.notes.append(
                         (Tier.CRITICAL, f"function {fname} calls itself (a fork bomb)")
@@ -1133,6 +1143,7 @@ class _Walker:
                     self.bodies[fname] = (body, before, len(self.commands))
                     self.calls[fname] = 0
         elif kind in ("for_statement", "c_style_for_statement", "select_statement"):
+            entry = state.copy()
             loop_var = node.child_by_field_name("variable")
             inner = state
             if loop_var is not None:
@@ -1195,69 +1206,32 @@ class _Walker:
                         self.listed_vars[self.strict_text(loop_var)] = _listing(
                             self.commands[walked:]
                         )
+            if takes == (None,):
+                # a list not known may be empty (and a C-style or select loop may stop at
+                # once): what the body sets may not be set, as after a `while` loop
+                _merge(state, [entry, state.copy()])
         elif kind in ("ERROR",):
             for child in node.named_children:
                 self.statements(child, state, context, upstream)
         elif kind == "list":
-            # `a && b || c ...` nests to the left; walk the chain without recursing per link.
-            rights: list[list[Node]] = []
-            current = node
-            while self.kinds[current.kind_id] == "list":
-                kids = [
-                    c
-                    for c in current.named_children
-                    if self.kinds[c.kind_id] not in _STATEMENT_SKIP
-                ]
-                if not kids:
-                    break
-                rights.append(kids[1:])
-                current = kids[0]
-            if self.kinds[current.kind_id] != "list":
-                self.statements(current, state, context, upstream)
-            for group in reversed(rights):
-                for child in group:
-                    self.statements(child, state, context, upstream)
-        elif kind == "while_statement":
-            before = len(self.commands)
-            # `while read -r f; do cat "$f"; done <<< X`: the condition's `read` gives the
-            # variables a value per line of X, and the body is judged with each, as a `for`
-            # loop's is
-            saved_reads, self.loop_reads = self.loop_reads, []
-            loop_input = self.stdin
-            loop_body: Node | None = None
+            self._walk_chain(self._list_chain(node), state, context, upstream)
+        elif kind == "if_statement":
+            self._if(node, state, context, upstream)
+        elif kind == "case_statement":
+            outcomes: list[_State] = []
             for child in node.named_children:
-                if self.kinds[child.kind_id] == "do_group":
-                    loop_body = child
+                if self.kinds[child.kind_id] == "case_item":
+                    branch = state.copy()
+                    self.statements(child, branch, context, upstream)
+                    outcomes.append(branch)
                 elif self.kinds[child.kind_id] not in _STATEMENT_SKIP:
                     self.statements(child, state, context, upstream)
-            reads, self.loop_reads = self.loop_reads, None
-            # `find ... | while read f`, `done < <(find ...)`: what `read` takes is the
-            # names the pipeline prints
-            listing = tuple(upstream) or self.stdin_listed
-            read_names = {n for records in reads for r in records for n in r} if listing else ()
-            for read_name in read_names:
-                self.listed_vars[read_name] = listing
-            fed_takes: list[Record] = [{}]
-            if len(reads) == 1:
-                fed_takes = self._takes(reads[0], state)
-            elif reads:  # several reads: which line each takes is not followed
-                fed_takes = [{n: Word(None, "") for records in reads for r in records for n in r}]
-            if loop_body is not None:
-                # a `read` in the body takes any line of the loop's input
-                self.stdin = loop_input
-                self.skipped = loop_input is not None and loop_input.value is not None
-                for take in fed_takes:
-                    _assign(take, state)
-                    self.statements(loop_body, state, context, upstream)
-                # what the loop left of its input is not followed
-                self.stdin = None
-            for take in fed_takes[:1]:
-                _assign({n: Word(None, "") for n in take}, state)
-            for read_name in read_names:
-                self.listed_vars.pop(read_name, None)
-            self.loop_reads = saved_reads
-            if _endless_loop(node):
-                self.endless.append((before, len(self.commands)))
+            _merge(state, [state.copy(), *outcomes])
+        elif kind == "while_statement":
+            entry = state.copy()
+            self._while(node, state, context, upstream)
+            # the body may not run: what it sets holds what it set or what it held before
+            _merge(state, [entry, state.copy()])
         elif (
             kind
             in (
@@ -1345,10 +1319,145 @@ class _Walker:
         self.skipped = skipped or first is None and saved is not None and saved.value is not None
         return before
 
+    def _while(
+        self, node: Node, state: _State, context: str, upstream: list[SimpleCommand]
+    ) -> None:
+        before = len(self.commands)
+        # `while read -r f; do cat "$f"; done <<< X`: the condition's `read` gives the
+        # variables a value per line of X, and the body is judged with each, as a `for`
+        # loop's is
+        saved_reads, self.loop_reads = self.loop_reads, []
+        loop_input = self.stdin
+        loop_body: Node | None = None
+        for child in node.named_children:
+            if self.kinds[child.kind_id] == "do_group":
+                loop_body = child
+            elif self.kinds[child.kind_id] not in _STATEMENT_SKIP:
+                self.statements(child, state, context, upstream)
+        reads, self.loop_reads = self.loop_reads, None
+        # `find ... | while read f`, `done < <(find ...)`: what `read` takes is the names
+        # the pipeline prints
+        listing = tuple(upstream) or self.stdin_listed
+        read_names = {n for records in reads for r in records for n in r} if listing else ()
+        for read_name in read_names:
+            self.listed_vars[read_name] = listing
+        fed_takes: list[Record] = [{}]
+        if len(reads) == 1:
+            fed_takes = self._takes(reads[0], state)
+        elif reads:  # several reads: which line each takes is not followed
+            fed_takes = [{n: Word(None, "") for records in reads for r in records for n in r}]
+        if loop_body is not None:
+            # a `read` in the body takes any line of the loop's input
+            self.stdin = loop_input
+            self.skipped = loop_input is not None and loop_input.value is not None
+            for take in fed_takes:
+                _assign(take, state)
+                self.statements(loop_body, state, context, upstream)
+            # what the loop left of its input is not followed
+            self.stdin = None
+        for take in fed_takes[:1]:
+            _assign({n: Word(None, "") for n in take}, state)
+        for read_name in read_names:
+            self.listed_vars.pop(read_name, None)
+        self.loop_reads = saved_reads
+        if _endless_loop(node):
+            self.endless.append((before, len(self.commands)))
+
+    def _walk_chain(
+        self,
+        chain: list[Node],
+        state: _State,
+        context: str,
+        upstream: list[SimpleCommand],
+        last: bool = True,
+    ) -> None:
+        """Walk `a && b || c` in order. Only the first statement surely runs (and the
+        plain assignments that lead the chain, which do not fail): a variable a later one
+        sets holds, after the list, what it set or what it held before. `last`: whether to
+        walk the last statement here (a redirected list walks it itself, then merges)."""
+        sure = 1
+        while sure < len(chain) and self.kinds[chain[sure - 1].kind_id] == "variable_assignment":
+            sure += 1
+        for child in chain[:sure]:
+            if child is not chain[-1] or last:
+                self.statements(child, state, context, upstream)
+        if sure >= len(chain):
+            return
+        before = state.copy()
+        for child in chain[sure:-1] if not last else chain[sure:]:
+            self.statements(child, state, context, upstream)
+        if last:
+            _merge(state, [before, state.copy()])
+        else:
+            self.chain_before = before
+
+    def _if(self, node: Node, state: _State, context: str, upstream: list[SimpleCommand]) -> None:
+        """`if C; then A; elif D; then B; else E; fi`: the conditions run in order, each
+        branch from the state the conditions left; after it, a variable a branch set holds
+        what one of the branches (or, with no else, none) left in it."""
+        outcomes: list[_State] = []
+        branch: _State | None = None
+        has_else = False
+        for child in node.children:
+            if not child.is_named:
+                if child.type == "then" and branch is None:
+                    branch = state.copy()
+                continue
+            kind = self.kinds[child.kind_id]
+            if kind in _STATEMENT_SKIP:
+                continue
+            if kind in ("elif_clause", "else_clause"):
+                if branch is not None:
+                    outcomes.append(branch)
+                    branch = None
+                other = state.copy()
+                self.statements(child, other, context, upstream)
+                outcomes.append(other)
+                has_else = has_else or kind == "else_clause"
+            elif branch is None:
+                self.statements(child, state, context, upstream)  # the condition
+            else:
+                self.statements(child, branch, context, upstream)
+        if branch is not None:
+            outcomes.append(branch)
+        if not has_else:
+            outcomes.append(state.copy())
+        _merge(state, outcomes)
+
+    def _list_chain(self, node: Node) -> list[Node]:
+        """The statements of `a && b || c ...` in order: the list nests to the left, and is
+        walked without recursing per link."""
+        rights: list[list[Node]] = []
+        current = node
+        while self.kinds[current.kind_id] == "list":
+            kids = [
+                c for c in current.named_children if self.kinds[c.kind_id] not in _STATEMENT_SKIP
+            ]
+            if not kids:
+                break
+            rights.append(kids[1:])
+            current = kids[0]
+        chain = [] if self.kinds[current.kind_id] == "list" else [current]
+        for group in reversed(rights):
+            chain.extend(group)
+        return chain
+
     def redirected(
         self, node: Node, state: _State, context: str, upstream: list[SimpleCommand]
     ) -> None:
         body = node.child_by_field_name("body")
+        whole = body
+        chain_before: _State | None = None
+        if body is not None and self.kinds[body.kind_id] == "list":
+            # tree-sitter puts `a && b > f` around the whole list; bash binds the redirect
+            # to the last command only, after the others ran (`x=$(mktemp) && b > "$x"`
+            # writes the name x holds by then): the others are walked first, as a list's
+            # are, and the redirect then belongs to the last.
+            chain = self._list_chain(body)
+            self.chain_before = None
+            self._walk_chain(chain, state, context, upstream, last=False)
+            chain_before = self.chain_before
+            body = chain[-1]
         redirects: list[Redirect] = []
         after: list[Node] = []
         # Words after a redirect's target: bash passes them to the command
@@ -1356,7 +1465,7 @@ class _Walker:
         trailing: list[Word] = []
         split_at = -1  # `done <<< WORD`, which tree-sitter splits into `<<` and `< WORD`
         for child in node.named_children:
-            if child is body or child == body:
+            if child is whole or child == whole:
                 continue
             if self.kinds[child.kind_id] == "ERROR" and self.text(child) == "<<":
                 split_at = child.end_byte
@@ -1406,6 +1515,8 @@ class _Walker:
                 self.stdin, self.skipped, self.stdin_listed = saved, skipped, saved_listed
                 for cmd in self.commands[before:]:
                     cmd.redirects.extend(redirects)
+        if chain_before is not None:
+            _merge(state, [chain_before, state.copy()])
         produced = self.commands[before:]
         if not produced and redirects:
             # `> file` or `x=1 > file` runs no program but still truncates the file.
@@ -1763,6 +1874,14 @@ class _Walker:
                 self.aliases = self.aliases or {}
             elif any(w.value == "-u" for w in argv):
                 self.aliases = None
+        elif argv and (
+            argv[0].value in ("source", ".")
+            or argv[0].value == "eval"
+            and any("alias" in w.text for w in argv[1:])
+        ):
+            line = node.start_point[0]
+            if self.hidden_aliases is None or line < self.hidden_aliases:
+                self.hidden_aliases = line
         elif argv and argv[0].value == "alias" and self.aliases is not None:
             for w in argv[1:]:
                 name, eq, value = (w.value or w.text).partition("=")
@@ -1789,6 +1908,12 @@ class _Walker:
                 self.calling.add(fname)
                 self.statements(self.bodies[fname][0], inner, context or "function body", [])
                 self.calling.discard(fname)
+                _merge(state, [state.copy(), _only(inner, _changed(state, inner))])
+            elif fname in self.fn_sets:
+                # `d=build; f(){ d=~; }; f; rm -rf "$d"`: the function's variables are the
+                # caller's (unless declared local): after the call each holds what the body
+                # left in it, or, if the body returned before, what it held
+                _merge(state, [state.copy(), self.fn_sets[fname]])
             argv = [Word("true" if len(argv) == 1 else "cat", argv[0].text), *argv[1:]]
         lead = 0  # `builtin eval ...`, `command -p eval ...`: eval all the same
         while lead < len(argv) - 1 and argv[lead].value in ("builtin", "command", "-p", "--"):
@@ -1811,6 +1936,24 @@ class _Walker:
         self.commands.append(cmd)
         if self.alternatives:
             alternatives, self.alternatives = self.alternatives, {}
+            unknown = [w for w in argv if w.value is None] + [
+                r.target for r in own_redirects if r.target is not None and r.target.value is None
+            ]
+            if len(unknown) == 1 and cmd is self.commands[-1]:
+                only = unknown[0]
+                each = alternatives.get(only.text.strip('"'))
+                if (
+                    each
+                    and _PLAIN_REF.fullmatch(only.text.strip('"'))
+                    and (
+                        only.text.startswith('"')
+                        or not any(_SPLITS_OR_GLOBS.search(v) for v in each)
+                    )
+                ):
+                    # the one word not known holds one of a few values, each judged below:
+                    # the command is those commands (`if ...; then d=build; else d=dist; fi;
+                    # rm -rf "$d"`), not one with a path computed at run time as well
+                    self.commands.pop()
             for i, w in enumerate(argv):
                 key = w.text.strip('"')
                 taken = alternatives.get(key) if w.value is None else None
@@ -1917,6 +2060,9 @@ class _Walker:
         alias stands for, judged as `eval` of its text (unknown when its value is)."""
         aliases = self.aliases or {}
         first = argv[0]
+        if self.hidden_aliases is not None and self.hidden_aliases < line:
+            # an alias defined where it cannot be seen may stand for anything
+            return [Word("eval", "eval"), Word(None, " ".join(w.text for w in argv))]
         if first.value == "eval" and first.text == "eval" and len(argv) > 1:
             if any(w.value is None for w in argv[1:]):
                 return argv
@@ -2739,6 +2885,77 @@ def _set_positional(items: list[str | None], state: _State) -> None:
         state.vars["@"] = ""
 
 
+_POSITIONAL = re.compile(r"[0-9]+|[#*@]")
+_SPLITS_OR_GLOBS = re.compile(r"[\s*?\[]")
+_PLAIN_REF = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})")
+
+
+def _changed(before: _State, after: _State) -> set[str]:
+    """The variables `after` holds otherwise than `before` (positional parameters apart)."""
+    names = set()
+    for name in set(before.vars) | set(after.vars):
+        if _POSITIONAL.fullmatch(name):
+            continue
+        if (
+            before.vars.get(name, _ABSENT) != after.vars.get(name, _ABSENT)
+            or before.choices.get(name) != after.choices.get(name)
+            or before.prefixes.get(name) != after.prefixes.get(name)
+        ):
+            names.add(name)
+    return names
+
+
+def _only(state: _State, names: set[str]) -> _State:
+    """`state` as an outcome that changed only `names` (the rest is left to the merge)."""
+    kept = state.copy()
+    kept.vars = {n: v for n, v in state.vars.items() if n in names}
+    kept.choices = {n: v for n, v in state.choices.items() if n in names}
+    kept.prefixes = {n: v for n, v in state.prefixes.items() if n in names}
+    return kept
+
+
+_ABSENT = "\0absent"  # a variable an outcome does not hold (not known: the environment's)
+
+
+def _merge(state: _State, outcomes: list[_State]) -> None:
+    """Make `state` what any of `outcomes` may leave: a variable they all leave alike keeps
+    that, one they leave differently holds one of their values (judged with each, as
+    `choices`), or is unknown when one of them does not know it. An outcome made by `_only`
+    speaks only of the names it holds; `state`'s own value stands for the others."""
+    names: set[str] = set()
+    for outcome in outcomes:
+        names |= _changed(state, outcome) & (set(outcome.vars) | set(outcome.choices))
+    for outcome in outcomes[:1]:
+        names |= _changed(state, outcome)
+    for name in names:
+        values: list[str] = []
+        known = True
+        for outcome in outcomes:
+            if name in outcome.vars or name in outcome.choices:
+                value = outcome.vars.get(name)
+                held = outcome.choices.get(name) if value is None else (value,)
+            else:
+                value = state.vars.get(name)
+                held = state.choices.get(name) if value is None else (value,)
+            if held is None or (
+                name not in outcome.vars and name not in state.vars and name not in outcome.choices
+            ):
+                known = False
+                break
+            values.extend(held)
+        state.prefixes.pop(name, None)
+        distinct = tuple(dict.fromkeys(values))
+        if known and len(distinct) == 1:
+            state.vars[name] = distinct[0]
+            state.choices.pop(name, None)
+        else:
+            state.vars[name] = None
+            if known and len(distinct) <= MAX_LOOP_WALKS:
+                state.choices[name] = distinct
+            else:
+                state.choices.pop(name, None)
+
+
 def _unknown_positional(state: _State) -> _State:
     """A copy of `state` for a function's body: its positional parameters are its callers'
     arguments, not known there."""
@@ -3365,7 +3582,46 @@ def _static_output(cmd: SimpleCommand) -> str | None:
         return _dirname(args[0])
     if name == "basename" and 1 <= len(args) <= 2 and not args[0].startswith("-"):
         return _basename(args[0], args[1] if len(args) == 2 else "")
+    if name == "mktemp" and not cmd.assigns:
+        return _mktemp_name(args, cmd.cwd)
     return None
+
+
+def _mktemp_name(args: list[str], cwd: str | None) -> str | None:
+    """The name `mktemp ARGS` prints, its random letters left as the template's X's: a new
+    name in /tmp (`mktemp`, `mktemp -d`, `-t NAME`, `-p DIR`), or the template's own
+    directory. None for an option not known here."""
+    folder: str | None = None
+    in_tmp = False
+    template: str | None = None
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in ("-d", "--directory", "-q", "--quiet", "-u", "--dry-run"):
+            pass
+        elif arg == "-t":
+            in_tmp = True
+        elif arg in ("-p", "--tmpdir") and i + 1 < len(args):
+            folder = args[i + 1]
+            i += 1
+        elif arg.startswith("--tmpdir="):
+            folder = arg.split("=", 1)[1]
+        elif arg == "--tmpdir":
+            in_tmp = True
+        elif arg.startswith("-") or template is not None:
+            return None
+        else:
+            template = arg
+        i += 1
+    if template is None:
+        return (folder or "/tmp").rstrip("/") + "/tmp.XXXXXXXXXX"
+    if "/" in template and folder is None and not in_tmp:
+        return template
+    if folder is not None or in_tmp:
+        if "/" in template:
+            return None
+        return (folder or "/tmp").rstrip("/") + "/" + template
+    return None if cwd is None else cwd.rstrip("/") + "/" + template
 
 
 def _repository_root(cwd: str | None) -> str | None:
@@ -3648,6 +3904,8 @@ def resolve_path(value: str, cwd: str, home: str) -> str:
         value = home + value[1:]
     elif value == "~+" or value.startswith("~+/"):
         value = cwd + value[2:]  # bash's $PWD
+    elif value == "~root" or value.startswith("~root/"):
+        value = "/root" + value[5:]  # root's home is /root, not /home/root
     elif value.startswith("~"):
         value = "/home/" + value[1:]
     if not value.startswith("/"):

@@ -11,7 +11,7 @@ import dataclasses
 import os.path
 from pathlib import Path
 
-from wakeful.policy import path_risk
+from wakeful.policy import git_state, path_risk
 from wakeful.policy.shell import Classification, ShellClassifier
 from wakeful.policy.types import RiskInput, Tier
 
@@ -54,10 +54,24 @@ def classify_risk(
             )
         for raw in risk.paths:
             place = path_risk.place_of(resolve_tool_path(raw, ws, home_dir), ws, home_dir)
+            if risk.kind == "write" and place.zone == "workspace":
+                # a hooks directory or program the repository's config names
+                place = git_state.repo_place(place, git_state.watch(ws, home_dir).facts())
             tier, msg = (
                 path_risk.read_tier(place) if risk.kind == "read" else path_risk.write_tier(place)
             )
             findings.append((tier, f"{risk.tool} {msg}"))
+            if risk.kind == "read" and place.zone in ("git_internal", "git_store"):
+                facts = git_state.watch(ws, home_dir).facts()
+                if facts.credentials and place.path in facts.config_files:
+                    held = facts.credentials[0]
+                    findings.append(
+                        (
+                            Tier.CRITICAL,
+                            f"{risk.tool} reads {place.label}, which holds {held.what} "
+                            f"({held.key})",
+                        )
+                    )
             if (
                 risk.kind == "read"
                 and risk.detail == "recursive"
@@ -93,6 +107,8 @@ def classify_risk(
         )
         for raw in risk.paths:
             place = path_risk.place_of(resolve_tool_path(raw, ws, home_dir), ws, home_dir)
+            if place.zone == "workspace":
+                place = git_state.repo_place(place, git_state.watch(ws, home_dir).facts())
             findings.append(path_risk.write_tier(place))
     if risk.network:
         findings.append((Tier.NETWORK, f"{risk.tool} uses the network"))

@@ -7,7 +7,7 @@ Handlers receive the program's arguments (after wrapper stripping) and report fi
 the Analyzer; they never look at the raw command text except to re-parse code that another
 program will run (sh -c, eval, find -exec, awk system(), git -c core.pager=...).
 
-Of the 1035 programs known, 926 are data (884 program entries, 40 wrappers, and the git and
+Of the 1041 programs known, 932 are data (890 program entries, 40 wrappers, and the git and
 npm families, whose subcommand tiers and, for git, subcommands judged by their own words
 are data too) and 109 keep a handler. Programs that keep a handler here, and why data cannot
 express them (every one still carries examples, in program_examples.py):

@@ -177,9 +177,10 @@ def remember_tee(cmd: SimpleCommand, a: Analyzer) -> None:
 
 # Variables naming a program that build tools run: compilers, linkers, wrappers, runners.
 _TOOL_PROGRAM = re.compile(
-    r"^(CC|CXX|CPP|LD|AR|AS|NM|RANLIB|STRIP|OBJCOPY|FC|F77|MAKE|SHELL|RUSTC|RUSTDOC|CARGO|"
-    r"GO|HOSTCC|HOSTCXX|CMAKE_[A-Z_]*COMPILER[A-Z_]*)$|_WRAPPER$|_RUNNER$|_LINKER$|"
-    r"_EXECUTABLE$"
+    r"^(CC|CXX|CPP|CXXCPP|LD|AR|AS|NM|RANLIB|STRIP|OBJCOPY|OBJDUMP|READELF|DLLTOOL|WINDRES|"
+    r"FC|F77|OBJC|OBJCXX|NVCC|MAKE|SHELL|CONFIG_SHELL|PKG_CONFIG|YACC|BISON|LEX|FLEX|M4|"
+    r"LIBTOOL|RUSTC|RUSTDOC|CARGO|GO|HOSTCC|HOSTCXX|CMAKE_[A-Z_]*COMPILER[A-Z_]*)$|"
+    r"_WRAPPER$|_RUNNER$|_LINKER$|_EXECUTABLE$"
 )
 _SYSTEM_PROGRAMS = ("/usr/", "/bin/", "/sbin/", "/opt/")
 _SHELL_SYNTAX = re.compile(r"[;&|<>`$()\n]")
@@ -253,9 +254,15 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
         if value.value is None:
             a.add(Tier.HIGH, f"sets {name} to a directory only known at run time")
         else:
-            zone = a.place(Word(value.value, value.text), cmd.cwd).zone
-            # A tool's own credentials (~/.kube, ~/.docker) are where it reads them anyway.
-            own = zone == "secret" and name in _OWN_CREDENTIALS
+            place = a.place(Word(value.value, value.text), cmd.cwd)
+            zone = place.zone
+            # A tool's own credentials (~/.kube, ~/.docker) are where it reads them anyway;
+            # another user's (/home/alice/.kube) are not this user's configuration.
+            own = (
+                zone == "secret"
+                and name in _OWN_CREDENTIALS
+                and (place.path or "").startswith(a.home.rstrip("/") + "/")
+            )
             if zone not in ("workspace", "home") and not own:
                 a.add(Tier.HIGH, f"sets {name}, so the tool runs configuration from {value.value}")
         return True
@@ -309,6 +316,39 @@ def _tool_program(name: str, value: Word, cmd: SimpleCommand, a: Analyzer) -> bo
         # (`CC='rm -rf ~;' make`, `..._RUNNER='sh -c ...' cargo test`)
         a.run_script(value.value, cmd.cwd, f"${name}")
     return True
+
+
+def build_program(label: str, value: str, cmd: SimpleCommand, a: Analyzer) -> None:
+    """A program a build runs, named in an option's value (`cmake -DCMAKE_C_COMPILER=PROG`,
+    `mvn -Djvm=PROG`, `-javaagent:JAR`): judged as `CC=PROG` is. A CMake list's first item
+    is the program, the rest its arguments (`-DCMAKE_CXX_CLANG_TIDY=clang-tidy;-checks=*`)."""
+    text = value.split(";", 1)[0]
+    words = text.split()
+    if not words:
+        return
+    program = words[0]
+    if "/" in program and not program.startswith(_SYSTEM_PROGRAMS):
+        place = a.place(Word(program, program), cmd.cwd)
+        if place.zone != "workspace":
+            a.add(Tier.HIGH, f"{label}: the build runs {place.label}")
+    if len(words) > 1 or _SHELL_SYNTAX.search(text):
+        a.run_script(text, cmd.cwd, label)  # `-DCMAKE_C_COMPILER='rm -rf ~'`
+
+
+_DIR_LIST = re.compile(r"[;:,]")
+
+
+def toolchain_dirs(label: str, value: str, cmd: SimpleCommand, a: Analyzer) -> None:
+    """A toolchain, SDK, JDK or package prefix a build uses, or a list of them, named in an
+    option's value (`-Dorg.gradle.java.home=DIR`, `-DCMAKE_PREFIX_PATH=A;B`): judged as
+    `JAVA_HOME=DIR` is, one installed (/usr, /opt, ...), the user's or the workspace's being
+    theirs, one elsewhere (/tmp) holding programs or build code that would run."""
+    for entry in _DIR_LIST.split(value):
+        if not entry or (entry + "/").startswith(_INSTALLED_DIRS):
+            continue
+        zone = a.place(Word(entry, entry), cmd.cwd).zone
+        if zone not in ("workspace", "home"):
+            a.add(Tier.HIGH, f"{label}: the build uses the toolchain or code in {entry}")
 
 
 def _tool_path(name: str, program: str, cmd: SimpleCommand, a: Analyzer) -> None:

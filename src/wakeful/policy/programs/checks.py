@@ -9,11 +9,11 @@ import shlex
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from wakeful.policy.program_rules import PROGRAMS, Program
-from wakeful.policy.programs.assignments import _assign
+from wakeful.policy.program_rules import PROGRAMS, PROJECT_SCRIPTS, Program
+from wakeful.policy.programs.assignments import _COMPILER_LOADS, _assign, build_program
 from wakeful.policy.programs.cloud import _openssl_output
 from wakeful.policy.programs.find import read_listed
-from wakeful.policy.programs.inline import _stdin_source
+from wakeful.policy.programs.inline import _run_file, _stdin_source
 from wakeful.policy.programs.options import (
     _ENDLESS_DEVICES,
     _SECRET_ENV_READERS,
@@ -30,6 +30,7 @@ from wakeful.policy.programs.search import (
     credential_search,
     read_selected_secrets,
     searches_project_secrets,
+    searches_repository_config,
 )
 from wakeful.policy.programs.sql import _is_local_name, database_host
 from wakeful.policy.programs.toolchains import framework_task
@@ -253,6 +254,20 @@ def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         read_selected_secrets(includes, named, cmd, a)
         if name in ("grep", "egrep", "fgrep", "ack") or _searches_hidden(name, args):
             searches_project_secrets(patterns, named, includes, _vals(opts, "--exclude"), cmd, a)
+        unrestricted = sum(1 for flag, _ in opts if flag == "-u")
+        if (
+            name in ("grep", "egrep", "fgrep")
+            or name in ("rg", "ag")
+            and (_has(opts, "--hidden", "-.", "--unrestricted") or unrestricted >= 2)
+        ):
+            # grep goes into .git; rg and ag do when told to search hidden files (`rg -uu`)
+            searches_repository_config(
+                patterns,
+                named or [Word(".", ".")],
+                _has(opts, "-v", "--invert-match", "-f", "--file"),
+                cmd,
+                a,
+            )
         for word in pos:
             _reads_home_tree(word, cmd, a)
 
@@ -388,15 +403,31 @@ def _user_command(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) 
 
 
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The shells a makefile's recipes are run with (`make SHELL=bash`), and the flags they are
+# given before the recipe (`.SHELLFLAGS=-ec`): anything else runs the recipes with another
+# program, or with code of its own.
+_RECIPE_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash"})
+_RECIPE_SHELL_FLAGS = re.compile(r"(?:-[a-zA-Z]+\s+|-o\s+\w+\s+)*-[a-zA-Z]*c")
 
 
 def _variable_operands(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
-    """`make CC=/tmp/cc`, `make SHELL=...`: an operand VAR=VALUE sets a variable as the
-    environment would, and is judged as such an assignment (a compiler, a shell, a library
-    path that the build runs)."""
-    for word in split_opts(args, PROGRAMS[name].takes)[1]:
+    """`make CC=/tmp/cc`, `./configure CC=/tmp/cc`: an operand VAR=VALUE sets a variable as
+    the environment would, and is judged as such an assignment (a compiler, a library path
+    that the build runs). make runs its recipes with the SHELL an operand names (from the
+    environment it would not) and with the .SHELLFLAGS it gives."""
+    rule = PROGRAMS.get(name) or PROJECT_SCRIPTS[name.rpartition("/")[2]]
+    for word in split_opts(args, rule.takes)[1]:
         var, eq, value = (word.value or "").partition("=")
-        if eq and _VARIABLE_NAME.fullmatch(var):
+        if not eq:
+            continue
+        if name in ("make", "gmake") and (
+            var == "SHELL"
+            and (word.value is None or value.rpartition("/")[2] not in _RECIPE_SHELLS)
+            or var == ".SHELLFLAGS"
+            and not _RECIPE_SHELL_FLAGS.fullmatch(value)
+        ):
+            a.add(Tier.HIGH, f"{name} runs its recipes with {_short(word.text)}")
+        if _VARIABLE_NAME.fullmatch(var):
             _assign(var, Word(value, value), cmd, a)
 
 
@@ -678,17 +709,86 @@ def _quarantine_change(name: str, args: list[Word], cmd: SimpleCommand, a: Analy
         )
 
 
+_GO_EXTERNAL_LINKER = re.compile(r"-extld[= ]+(\S+)")
+_GO_EXTERNAL_FLAGS = re.compile(r"-extldflags[= ]+['\"]?")
+
+
 def _go_tool_program(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     """`go build -toolexec=PROG`, `-vettool`, `go test -exec PROG`: go runs PROG with the
     tool's or test binary's path and arguments after its own (`-toolexec=rm` deletes the
     compiler), so PROG is judged as given a file."""
     for k, word in enumerate(args):
         flag, eq, attached = (word.value or "").partition("=")
+        if flag.lstrip("-") in ("ldflags", "gccgoflags"):
+            # the linker's and gccgo's flags: an external linker it runs (`-extld=PROG`), a
+            # plugin or program the C toolchain loads (`-extldflags=-fuse-ld=/tmp/ld`)
+            flags = attached if eq else args[k + 1].value if k + 1 < len(args) else ""
+            if flags is None:
+                a.add(Tier.HIGH, f"go {flag.lstrip('-')} only known at run time")
+                continue
+            for linker in _GO_EXTERNAL_LINKER.findall(flags):
+                build_program(f"go {flag.lstrip('-')} -extld", linker.strip("'\""), cmd, a)
+            if _COMPILER_LOADS.search(_GO_EXTERNAL_FLAGS.sub(" ", flags)):
+                a.add(Tier.HIGH, f"go {flag.lstrip('-')}={_short(flags)}: the toolchain loads that")
+            continue
         if flag.lstrip("-") not in ("toolexec", "vettool", "exec"):
             continue
         program = attached if eq else args[k + 1].value if k + 1 < len(args) else ""
         if program:
             a.run_script(program + ' "$TOOL"', cmd.cwd, f"go {flag.lstrip('-')}")
+
+
+# jest's options that take a list: the words after one, up to the next option, are all its
+# values (`jest --setupFiles ./a.js /tmp/b.js` loads both), not test path patterns.
+_JEST_LISTS = frozenset(
+    {"--setupFiles", "--setupFilesAfterEnv", "--reporters", "--roots", "--projects"}
+    | {"--modulePaths", "--moduleDirectories", "--watchPlugins"}
+)
+
+
+def _option_lists(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """The later values of a list option (`--setupFiles A B`), judged as its first is: a
+    module it loads, or a directory whose code runs."""
+    rule = PROGRAMS[name]
+    current: str | None = None
+    first = True
+    for word in args:
+        value = word.value
+        if value is not None and value.startswith("-"):
+            flag, eq, _ = value.partition("=")
+            current = flag if flag in _JEST_LISTS else None
+            first = not eq  # `--roots=a b`: `b` is a value too
+            continue
+        if current is None:
+            continue
+        if first:  # the option's own value, judged by the entry
+            first = False
+            continue
+        if current in rule.script_opts:
+            _run_file(f"{name} {current}", word, cmd, a)
+        elif word.value is None or a.place(word, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"{name} {current} takes {_short(word.text)}, outside the workspace")
+
+
+def _install_prefix(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`cmake --install DIR` installs into the prefix the build was configured with (by
+    default /usr/local, or a CMAKE_INSTALL_PREFIX given at configure), as `make install`
+    does; with `--prefix DIR` into DIR, judged as written."""
+    words = [w.value for w in args]
+    if "--install" in words and not any(
+        w is not None and (w == "--prefix" or w.startswith("--prefix=")) for w in words
+    ):
+        a.add(Tier.HIGH, f"{name} --install installs into the configured prefix")
+
+
+def _build_mode_projects(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`tsc -b [PROJECT...]`: in build mode the operands are projects (a tsconfig.json or its
+    directory) that it builds, each writing where it says, as `-p PROJECT` does."""
+    if not any(w.value in ("-b", "--build") for w in args):
+        return
+    for word in split_opts(args, PROGRAMS[name].takes)[1]:
+        if word.value is None or a.place(word, cmd.cwd).zone != "workspace":
+            a.add(Tier.HIGH, f"{name} --build builds {_short(word.text)}, outside the workspace")
 
 
 _PROJECT_DIR_LONG = ("--directory", "--project", "--working-dir", "--package-path")
@@ -709,9 +809,132 @@ def _project_dir_anywhere(name: str, args: list[Word], cmd: SimpleCommand, a: An
             a.add(Tier.HIGH, f"{name} works on {_short(where.text)}, outside the workspace")
 
 
+def _mktemp_dir(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`mktemp -p DIR [TEMPLATE]`: a new file (or directory) with a name no file has yet,
+    made inside DIR (`DIR/tmp.XXXXXXXXXX`, or `DIR/TEMPLATE`, which may hold slashes): what
+    is written is that new name, not DIR itself (`-p /tmp` makes a file in temporary space,
+    `-p ~/.ssh` one among the keys). With `-u` nothing is made."""
+    opts, pos = split_opts(args, ("-p", "--tmpdir", "--suffix"))
+    dirs = _vals(opts, "-p", "--tmpdir")
+    dry = _has(opts, "-u", "--dry-run")
+    for place in dirs:
+        if dry:
+            a.read_meta(place, cmd.cwd)
+            continue
+        for template in pos or [Word("tmp.XXXXXXXXXX", "tmp.XXXXXXXXXX")]:
+            if place.value is None or template.value is None:
+                a.write(Word(None, f"{place.text}/{template.text}"), cmd.cwd)
+            else:
+                path = place.value.rstrip("/") + "/" + template.value
+                a.write(Word(path, f"{place.text}/{template.text}"), cmd.cwd)
+
+
+# The Perl expressions of `rename` (File::Rename) that only change characters of a path: a
+# substitution with no code (no `e`/`r` flag, no `@`, `${`, `(?{` or other interpolation, a
+# replacement of plain characters and group references with no `/`), or a transliteration
+# of letters, digits, `_`, `-` and spaces (`y/A-Z/a-z/`). Anything else is Perl code.
+_RENAME_SUBST = re.compile(
+    r"s(?P<d>[/#|,:!])(?P<pat>(?:(?!(?P=d))[^@\\$]|\\.|\$(?=(?P=d)))+)(?P=d)"
+    r"(?P<rep>(?:[\w .+=~%-]|\\[1-9]|\$[1-9])*)(?P=d)[gimsu]*"
+)
+_TR_LIST = r"(?:[A-Za-z0-9_ ]|(?<=[A-Za-z0-9])-(?=[A-Za-z0-9]))*"
+_RENAME_TRANSLIT = re.compile(rf"(?:y|tr)/{_TR_LIST}/{_TR_LIST}/[cdsr]*")
+# A pattern whose every match starts at a dot: `\.` first, neither optional nor one of
+# alternatives.
+_FROM_A_DOT = re.compile(r"\\\.(?![?*{])[^|]*")
+
+
+def _rename_keeps_names_plain(code: str) -> bool:
+    """No component of a path whose components start with no dot can start with one after
+    this expression: a transliteration has no dot, and a substitution either matches from
+    a dot (`s/\\.bak$//`, never where a component starts) or puts a replacement that starts
+    with no dot where its match started."""
+    if _RENAME_TRANSLIT.fullmatch(code):
+        return True
+    m = _RENAME_SUBST.fullmatch(code)
+    if m is None or "(?" in code:
+        return False
+    rep = m.group("rep")
+    if _FROM_A_DOT.fullmatch(m.group("pat")):
+        return True
+    return bool(rep) and not rep.startswith((".", "\\", "$"))
+
+
+def _perl_rename(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`rename 's/\\.bak$//' *.bak`, `rename 'y/A-Z/a-z/' *`: the expression is applied to
+    each path. With an expression that only changes characters and relative paths with no
+    `..` and no dot files, every new path stays below the current directory and no name
+    becomes a dot file (`.git`, `.claude`, `.env`): the files named are written where they
+    are, as `mv a.bak a` writes (File::Rename keeps a file that already has the new name;
+    the older rename of Peder Stray replaces it, as mv does). An expression that is code,
+    or only known at run time, runs as Perl; absolute paths, `..`, dot files and options of
+    other effects (`-C CMD` runs a command) ask, and so does `-f`, which replaces the files
+    that had the new names."""
+    if not args:
+        return  # prints its usage
+    opts, pos = split_opts(args, ("-e", "-E"))
+    codes = _vals(opts, "-e", "-E")
+    if not codes and pos:
+        codes, pos = pos[:1], pos[1:]
+    unknown = [f for f, _ in opts if f not in _RENAME_FLAGS]
+    if not codes or unknown:
+        what = f"the option {unknown[0]}" if unknown else "no expression"
+        a.add(Tier.HIGH, f"{name} with {what} is of unknown effect")
+        return
+    for code in codes:
+        if code.value is None or not _rename_keeps_names_plain(code.value):
+            a.add(Tier.HIGH, f"{name} runs the Perl code {_short(code.text)} on every name")
+            return
+    dry = _has(opts, "-n", "--nono", "--no-act", "--just-print")
+    force = _has(opts, "-f", "--force")
+    if not dry and not pos:
+        a.add(Tier.HIGH, f"{name} renames the files named on its standard input")
+    for word in pos:
+        if dry:
+            a.read_meta(word, cmd.cwd)
+            continue
+        value = word.value
+        parts = (value or "/").removeprefix("./").split("/")
+        if value is None or value.startswith("/") or any(p.startswith(".") for p in parts):
+            a.add(Tier.HIGH, f"{name} gives {_short(word.text)} a name computed from its path")
+        a.write(word, cmd.cwd)
+    if force and not dry:
+        # what is overwritten is whatever has a new name: unknown, ignored data among it
+        a.add(Tier.HIGH, f"{name} -f overwrites the files that hold the new names")
+
+
+_RENAME_FLAGS = frozenset(
+    {
+        *("-v", "--verbose", "-n", "--nono", "--no-act", "--just-print", "-f", "--force"),
+        *("-e", "-E", "-d", "--filename", "--nopath", "--nofullpath"),
+    }
+)
+
+
+def _python_module_run(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
+    """`coverage run -m MODULE ARGS` runs `python -m MODULE ARGS` under coverage: the
+    module's words are judged as python's (`-m pytest --basetemp DIR`)."""
+    words = [w.value for w in args]
+    if "run" not in words:
+        return
+    for k in range(words.index("run") + 1, len(args)):
+        word = words[k]
+        if word == "-m" and k + 1 < len(args):
+            a.run_argv([Word("python", "python"), Word("-m", "-m"), *args[k + 1 :]], cmd)
+            return
+        if word is None or not word.startswith("-") or word == "--":
+            return  # a script (the entry judges it) or words only known at run time
+
+
 CHECKS: Mapping[str, Handler] = MappingProxyType(
     {
+        "perl_rename": _perl_rename,
+        "mktemp_dir": _mktemp_dir,
+        "python_module_run": _python_module_run,
         "project_dir_anywhere": _project_dir_anywhere,
+        "option_lists": _option_lists,
+        "install_prefix": _install_prefix,
+        "build_mode_projects": _build_mode_projects,
         "go_tool_program": _go_tool_program,
         "cpio_names": _cpio_names,
         "minisign_keys": _minisign_keys,

@@ -9,6 +9,7 @@ import re
 from wakeful.policy import path_risk
 from wakeful.policy.cloud_clis import DEPLOY_BY_DEFAULT, VERB_LAST_CLIS
 from wakeful.policy.programs.options import _short
+from wakeful.policy.programs.remote import sends_off
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
@@ -44,6 +45,7 @@ def h_cloud(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         op = words[1] if len(words) > 1 else "ls"
         if op == "ls":
             a.add(Tier.READ_ONLY, "lists S3 objects")
+            sends_off(f"{name} s3 ls", args, a)
         elif op in ("cp", "sync", "mv") and len(words) >= 4:
             src, dst = words[2], words[3]
             if dst.startswith("s3://"):
@@ -84,6 +86,8 @@ def h_cloud(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         return
     if not verbs or (verbs and _CLOUD_READ.match(verbs[0])):
         a.add(Tier.READ_ONLY, f"{name} reads cloud state")
+        if words[:1] not in (["config"], ["configure"]):  # the rest asks the cloud's API
+            sends_off(name, args, a)
     elif name in ("vercel", "netlify", "firebase", "heroku", "flyctl") and verbs[0] in (
         "deploy",
         "publish",

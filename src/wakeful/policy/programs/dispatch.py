@@ -10,7 +10,13 @@ import re
 from types import MappingProxyType
 
 from wakeful.policy.cloud_clis import CLOUD_CLIS
-from wakeful.policy.program_rules import PROGRAMS, WRAPPERS, Program, examples_of
+from wakeful.policy.program_rules import (
+    PROGRAMS,
+    PROJECT_SCRIPTS,
+    WRAPPERS,
+    Program,
+    examples_of,
+)
 from wakeful.policy.programs.assignments import (
     _ENV_FILTERS,
     _LINE_FILTERS,
@@ -36,6 +42,7 @@ from wakeful.policy.programs.git import h_git
 from wakeful.policy.programs.inline import brought_in, ran_as_written
 from wakeful.policy.programs.network import h_lynx, h_scp, h_ssh
 from wakeful.policy.programs.options import Handler
+from wakeful.policy.programs.remote import credential_sent
 from wakeful.policy.programs.shells import (
     h_gdb,
     h_isolate,
@@ -271,22 +278,31 @@ def _classify_argv(argv: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.add(Tier.READ_ONLY, "asks for help on a subcommand")
             return
     handler = plan.handler
+    before = len(a.findings)
     if handler is not None:
         a.deciders.append(plan.decider)
         handler(name, args, cmd, a)
-        return
-    spec = plan.spec
-    if spec is not None:
+    elif plan.spec is not None:
         a.deciders.append(plan.decider)
         if plan.bare is not None:  # run_program(name, spec, args, cmd, a), without its steps
-            _run_bare(name, spec, plan.bare, args, cmd, a)
+            _run_bare(name, plan.spec, plan.bare, args, cmd, a)
         else:
-            run_program(name, spec, args, cmd, a)
+            run_program(name, plan.spec, args, cmd, a)
+    else:
+        a.add(Tier.HIGH, f"runs `{name}`, an unknown program whose effects cannot be known")
         return
-    a.add(Tier.HIGH, f"runs `{name}`, an unknown program whose effects cannot be known")
+    # A command that reaches the network sends its words there: one that looks like a
+    # credential gives it away (the remote reads look for them themselves).
+    for tier, _ in a.findings[before:]:
+        if tier == Tier.NETWORK:
+            credential_sent(name, args, a)
+            break
 
 
 _PIP_NAME = re.compile(r"pip[0-9.]*")
+# Directories a project's package managers install programs into (a virtualenv's bin,
+# Composer's vendor/bin, npm's node_modules/.bin, Rails' binstubs).
+_TOOL_BIN_DIRS = frozenset({"bin", ".bin", "Scripts"})
 
 
 def _classify_path_program(
@@ -313,6 +329,10 @@ def _classify_path_program(
         if base in ("rails", "rake", "console", "artisan"):
             kind = base if base in ("console", "artisan") else "rails"
             framework_task(kind, name, args, cmd, a)
+        # A tool installed in the project (`.venv/bin/pytest`, `vendor/bin/phpunit`,
+        # `node_modules/.bin/X`, a binstub `bin/rspec`) takes the tool's options, which load
+        # code and write files where they say; a virtualenv's python takes python's.
+        installed = os.path.basename(os.path.dirname(name)) in _TOOL_BIN_DIRS
         if (
             _PIP_NAME.fullmatch(base)
             and args[:1]
@@ -324,10 +344,15 @@ def _classify_path_program(
             )
         ):
             h_pip(base, args, cmd, a)  # the project's pip still fetches packages
-        elif _PYTHON.fullmatch(base) and [w.value for w in args[:2]] == ["-m", "pip"]:
+        elif _PYTHON.fullmatch(base) and (
+            installed or [w.value for w in args[:2]] == ["-m", "pip"]
+        ):
             h_python("python", args, cmd, a)
-        elif base in ("gradlew", "mvnw"):
+        elif base in ("gradlew", "mvnw") or installed and base in PROGRAMS:
             run_program(base, PROGRAMS[base], args, cmd, a)  # build files, init scripts
+        elif base in PROJECT_SCRIPTS:  # `./configure CC=/tmp/cc`
+            a.deciders.append((f"./{base}", "data entry in policy/program_rules.py"))
+            run_program(name, PROJECT_SCRIPTS[base], args, cmd, a)
         if base == "manage.py":
             _django_manage(args, cmd, a)
     elif place.zone == "secret":

@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import replace
 
 from wakeful.policy.program_rules import CMAKE_E_COMMANDS, Program
+from wakeful.policy.programs.assignments import build_program, toolchain_dirs
 from wakeful.policy.programs.checks import CHECKS
 from wakeful.policy.programs.inline import _dynamic_code, _literal_paths, _run_file
 from wakeful.policy.programs.options import (
@@ -23,6 +24,8 @@ from wakeful.policy.programs.options import (
     split_opts,
 )
 from wakeful.policy.programs.options import expand_long as expand_long  # re-exported
+from wakeful.policy.programs.remote import sends_off
+from wakeful.policy.programs.settings import judge_setting, loads_from, typed_outputs
 from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
@@ -109,7 +112,14 @@ class _Compiled:
             or rule.source_pattern
             or rule.outside_opts
             or rule.outside_pattern
+            or rule.program_pattern
+            or rule.toolchain_pattern
+            or rule.toolchain_opts
             or rule.keyed_read_opts
+            or rule.load_opts
+            or rule.delete_opts
+            or rule.typed_output_opts
+            or rule.setting_opts
             or rule.checks
         ):
             self.globals = replace(
@@ -141,6 +151,8 @@ class _Compiled:
                 rule.source_pattern,
                 rule.print_pattern,
                 rule.outside_pattern,
+                rule.program_pattern,
+                rule.toolchain_pattern,
                 rule.write_pattern,
             )
             if text
@@ -171,7 +183,14 @@ class _Compiled:
             or rule.script_opts
             or rule.outside_opts
             or rule.outside_pattern
+            or rule.program_pattern
+            or rule.toolchain_pattern
+            or rule.toolchain_opts
             or rule.keyed_read_opts
+            or rule.load_opts
+            or rule.delete_opts
+            or rule.typed_output_opts
+            or rule.setting_opts
             or rule.checks
         )
         # ... the flags that lower the tier or write (and what they spare); the outputs beside
@@ -280,6 +299,12 @@ def run_program(
     if compiled.bare:
         _run_bare(name, rule, compiled, args, cmd, a)
         return
+    if (
+        rule.remote
+        or rule.remote_flags
+        and any((w.value or "").partition("=")[0] in rule.remote_flags for w in args)
+    ):  # its arguments are sent to the service it reads from
+        sends_off(name, args, a)
     if rule.long_prefixes:
         args = _whole_long_options(rule, args)
     if compiled.nested:
@@ -311,6 +336,8 @@ def run_program(
                     _unknown_options(name, rule, args[:at], a)
                 if at and compiled.globals is not None:
                     run_program(name, compiled.globals, args[:at], cmd, a)
+                if at and sub.remote:  # `kubectl -n "$(...)" get pods`: sent as well
+                    sends_off(f"{name} {verb}", args[:at], a)
                 rest = args[after:]
                 if rule.delete_flags:  # `7z -sdel a x.7z FILE`: FILE is deleted once archived
                     rest = rest + [w for w in args[:at] if w.value in rule.delete_flags]
@@ -403,6 +430,8 @@ def run_program(
             else:
                 tier, why = chosen
                 a.add(tier, f"{name} {verb} {why}")
+                if verb in rule.remote_subcommands:
+                    sends_off(f"{name} {verb}", args, a)
             pos = pos[1:]
         if rule.exec_pattern:
             for word in args:
@@ -470,9 +499,38 @@ def run_program(
                 match = compiled.regex[rule.outside_pattern].match(word.value or "")
                 if match:  # `-Dmaven.repo.local=DIR`
                     _inside_workspace(name, Word(match.group(1), word.text), cmd, a)
+        if rule.program_pattern:
+            for word in args:
+                match = compiled.regex[rule.program_pattern].match(word.value or "")
+                if match:  # `-DCMAKE_C_COMPILER=PROG`, `-javaagent:JAR`
+                    build_program(f"{name} {_short(word.text)}", match.group(1), cmd, a)
+        if rule.toolchain_pattern:
+            for word in args:
+                match = compiled.regex[rule.toolchain_pattern].match(word.value or "")
+                if match:  # `-Dorg.gradle.java.home=DIR`, `-DCMAKE_PREFIX_PATH=DIR`
+                    toolchain_dirs(f"{name} {_short(word.text)}", match.group(1), cmd, a)
+        if opts and rule.toolchain_opts:
+            for opt, value in opts:
+                if opt in rule.toolchain_opts and value is not None:  # `--toolchain DIR`
+                    if value.value is None:
+                        a.add(Tier.HIGH, f"{name} {opt} names a toolchain only known at run time")
+                    else:
+                        toolchain_dirs(f"{name} {opt}", value.value, cmd, a)
         if opts and rule.keyed_read_opts:
             for value in _vals_in(opts, rule.keyed_read_opts):
                 _keyed_reads(name, value, cmd, a)
+        if opts and rule.load_opts:
+            for value in _vals_in(opts, rule.load_opts):
+                loads_from(name, value, cmd, a)
+        if opts and rule.delete_opts:
+            for value in _vals_in(opts, rule.delete_opts):
+                a.delete(value, cmd.cwd, True)
+        if opts and rule.typed_output_opts:
+            for value in _vals_in(opts, rule.typed_output_opts):
+                typed_outputs(value, cmd, a)
+        if opts and rule.setting_opts:
+            for value in _vals_in(opts, rule.setting_opts):
+                judge_setting(name, rule.settings, value, cmd, a)
         for check in rule.checks:
             CHECKS[check](name, args, cmd, a)
     # Flags that lower the tier count where the program reads them as options: an option's
@@ -782,6 +840,15 @@ def _word_findings(
         if flag in rule.word_tiers:
             tier, why = rule.word_tiers[flag]
             a.add(tier, f"{name} {flag} {why}")
+    if compiled.patterns and rule.name_opts:
+        # the values of `name_opts` are names (`mvn -P release`), not what the patterns judge
+        names: list[Word] = []
+        skip = False
+        for w in args:
+            if not skip:
+                names.append(w)
+            skip = not skip and w.value in rule.name_opts
+        args = names
     for pattern, tier, why in compiled.patterns:
         for word in args:
             if word.value is not None and pattern.search(word.value):

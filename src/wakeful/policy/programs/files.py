@@ -115,7 +115,7 @@ def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     sources = pos if _vals(opts, "-t", "--target-directory") else pos[:-1] if len(pos) >= 2 else pos
     symbolic = any(f == "--symbolic" or f[:2] != "--" and "s" in f for f, _ in opts)
     for source in sources:
-        place = a.place(source, cmd.cwd)
+        place = a.code_place(a.place(source, cmd.cwd))
         if not symbolic and place.path is not None:
             # a hard link is the file itself under another name (a symbolic one is followed
             # when used): Read and Edit rules for the file hold for making it
@@ -156,6 +156,26 @@ def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
 _REMOTE_OPERAND = re.compile(r"^[\w.@-]+:")
 
 
+# rsync's options that name a file or directory it writes (`--backup-dir` with -b, the
+# partial and batch files) or reads (the trees `--compare-dest`, `--copy-dest` and
+# `--link-dest` copy or hard-link unchanged files from), and its other options that take
+# a value (so that the value is not taken for a source).
+_RSYNC_WRITE_OPTS = ("--backup-dir", "--partial-dir", "--write-batch", "--only-write-batch")
+_RSYNC_READ_OPTS = ("--compare-dest", "--copy-dest", "--link-dest", "--read-batch", "--early-input")
+# ... of which a relative directory is relative to the destination
+_RSYNC_BELOW_DEST = frozenset(
+    {"--backup-dir", "--partial-dir", "--compare-dest", "--copy-dest", "--link-dest"}
+)
+_RSYNC_VALUE_OPTS = (
+    *("--max-size", "--min-size", "--bwlimit", "--modify-window", "--usermap", "--groupmap"),
+    *("--chown", "--iconv", "--checksum-choice", "--cc", "--compress-choice", "--zc"),
+    *("--compress-level", "--zl", "--skip-compress", "--contimeout", "--sockopts"),
+    *("--outbuf", "-B", "--block-size", "--max-delete", "--stop-after", "--stop-at"),
+    *("--out-format", "--log-file-format", "--info", "--debug", "-M", "--remote-option"),
+    *("--address", "--protocol", "--max-alloc"),
+)
+
+
 def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -179,6 +199,9 @@ def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
             "--temp-dir",
             "--log-file",
             "--files-from",
+            *_RSYNC_WRITE_OPTS,
+            *_RSYNC_READ_OPTS,
+            *_RSYNC_VALUE_OPTS,
         ),
     )
     if _has(opts, "--daemon"):
@@ -186,6 +209,23 @@ def h_rsync(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     for shell in _vals(opts, "-e", "--rsh", "--rsync-path"):
         if shell.value and shell.value.split()[0] not in ("ssh",):
             a.add(Tier.HIGH, f"runs a custom remote shell `{shell.value}`")
+    # files it writes or reads besides its operands: backups, partial and temporary files,
+    # its log and batch files, and the trees it compares with or copies and links from
+    dest_dir = pos[-1].value if len(pos) >= 2 else None
+    if dest_dir is not None and _REMOTE_OPERAND.match(dest_dir):
+        dest_dir = None
+    for flag, path in opts:
+        if path is None or not (flag in _RSYNC_WRITE_OPTS or flag in _RSYNC_READ_OPTS):
+            continue
+        if flag in _RSYNC_BELOW_DEST and path.value and not path.value.startswith(("/", "~")):
+            if dest_dir is None:
+                continue  # below a remote destination, or one only known at run time
+            path = Word(os.path.join(dest_dir, path.value), path.text)
+        a.write(path, cmd.cwd) if flag in _RSYNC_WRITE_OPTS else a.read(path, cmd.cwd)
+    for path in _vals(opts, "-T", "--temp-dir", "--log-file"):
+        a.write(path, cmd.cwd)
+    for path in _vals(opts, "--password-file"):
+        a.read(path, cmd.cwd)
     if len(pos) < 2:
         a.add(Tier.READ_ONLY, "lists files") if pos else a.add(Tier.WORKSPACE, "rsync")
         return
@@ -330,7 +370,7 @@ def _permission_targets(
         # change the files (a script, a hook, a config the project runs)
         a.add(Tier.HIGH, f"makes files world-writable ({mode})")
     for target in targets:
-        place = a.place(target, cmd.cwd)
+        place = a.code_place(a.place(target, cmd.cwd))
         if place.zone in ("workspace", "scratch") and not (
             place.is_workspace and recursive and name != "chmod"
         ):

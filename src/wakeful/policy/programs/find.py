@@ -9,7 +9,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import replace
 
-from wakeful.policy.path_risk import secret_pattern
+from wakeful.policy.path_risk import bash_glob, find_secret_sample, secret_pattern
 from wakeful.policy.program_rules import PROGRAMS
 from wakeful.policy.programs.options import _has, _short, _vals, split_opts
 from wakeful.policy.programs.search import (
@@ -312,7 +312,7 @@ def _find_protected_hits(
             pattern = "*" + pattern.lstrip(".")  # a path test: match its tail
         if fold:
             pattern = pattern.lower()
-        tests.append((by_name, re.compile(fnmatch.translate(pattern)).match, fold))
+        tests.append((by_name, re.compile(fnmatch.translate(bash_glob(pattern))).match, fold))
 
     def selected(path: str, name: str) -> bool:
         """Whether the tests select `path` (whose last component is `name`): -name and
@@ -373,7 +373,12 @@ def _find_sample(expr: list[Word]) -> str | None:
         secret: str | None = None
         if test in ("-name", "-iname") and "/" not in pattern:
             sample = pattern.lower() if test == "-iname" else pattern
-            secret = sample if secret_pattern(sample) else secret_named_by_glob(sample)
+            if secret_pattern(sample):
+                return sample
+            found = find_secret_sample(sample)
+            if found is not None:
+                return found  # `-name '*.env'` finds `.env`: find's `*` matches a leading dot
+            secret = secret_named_by_glob(sample)
         elif test in _FIND_PATH_TESTS:
             tail = pattern.rsplit("/", 1)[-1]
             secret = secret_named_by_glob(tail.lower() if test.startswith("-i") else tail)

@@ -10,11 +10,13 @@ import shlex
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
+from wakeful.policy import git_state
 from wakeful.policy.program_rules import (
     FAMILIES,
     GIT_EXEC_KEYS,
     GIT_HISTORY_KEEPS,
     GIT_HISTORY_KEYS,
+    GIT_PRINTS_URLS,
     Subcommand,
 )
 from wakeful.policy.programs.options import _vals, split_opts
@@ -87,6 +89,10 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     _git_option_effects(sub, sargs, vals, cwd, a)
     if sub in _GIT_CONTENT:
         _git_prints_content(sub, sargs, vals, cwd, a)
+    elif sub in _GIT_WHOLE_CONTENT:
+        _git_prints_whole(sub, sargs, vals, cwd, a)
+    if sub in GIT_PRINTS_URLS:
+        _git_prints_urls(sub, vals, a)
     part = f"git {sub}"
     code = _GIT_CODE.get(sub)
     if code is not None and code(_GitCall(sub, sargs, vals, cwd, cmd, a, part)):
@@ -145,7 +151,12 @@ def _git_global_options(
 
 
 # Subcommands whose operands are files git reads into the repository.
-_GIT_PATH_READERS = frozenset({"hash-object", "add", "update-index", "stash"})
+_GIT_PATH_READERS = frozenset({"hash-object", "add", "update-index", "stash", "am", "apply"})
+# Options of `git am` and `git apply` that take the next word as their value.
+_GIT_PATCH_TAKES = frozenset(
+    {"--directory", "--exclude", "--include", "--whitespace", "--build-fake-ancestor"}
+    | {"--patch-format", "--resolvemsg", "--quoted-cr", "--empty", "-C", "-p"}
+)
 # Subcommands whose -u/--upload-pack/--receive-pack/--exec name a program git runs remotely
 # (`-u` is --upload-pack only for clone and ls-remote: for push it sets the upstream, for
 # fetch it is --update-head-ok).
@@ -188,6 +199,8 @@ def _git_option_effects(
         for k, v in enumerate(vals):
             if v == "--":
                 paths = True
+            elif k and vals[k - 1] in _GIT_PATCH_TAKES:
+                continue  # `git apply --directory DIR`: an option's value
             elif (
                 paths
                 and not v.startswith(("-", ":"))
@@ -201,10 +214,12 @@ def _git_option_effects(
 # log, whatchanged and the plumbing diffs only with a patch, and none of them when told to
 # print only names or statistics.
 _GIT_CONTENT = frozenset(
-    {"diff", "show", "log", "whatchanged", "format-patch", "archive", "grep"}
-    | {"diff-tree", "diff-index", "diff-files", "annotate"}
+    {"diff", "show", "log", "whatchanged", "format-patch", "archive", "grep", "reflog"}
+    | {"diff-tree", "diff-index", "diff-files", "annotate", "range-diff"}
 )
-_GIT_ALWAYS_CONTENT = frozenset({"diff", "show", "format-patch", "archive", "grep", "annotate"})
+_GIT_ALWAYS_CONTENT = frozenset(
+    {"diff", "show", "format-patch", "archive", "grep", "annotate", "range-diff"}
+)
 _GIT_PATCH_FLAGS = frozenset(
     {"-p", "-u", "--patch", "--cc", "-c", "--patch-with-stat", "--patch-with-raw", "-W"}
     | {"--function-context", "--full-diff", "--word-diff", "--color-words", "--textconv"}
@@ -277,6 +292,7 @@ def _git_prints_content(
     paths = False
     pattern_given = sub != "grep" or any(v in ("-e", "-f") for v in vals)
     skip = False
+    operands: list[tuple[Word, bool]] = []  # (operand, after `--`): revisions or pathspecs
     for k, (word, v) in enumerate(zip(sargs, vals, strict=True)):
         if skip:
             skip = False
@@ -312,6 +328,7 @@ def _git_prints_content(
         if not pattern_given:  # git grep's first operand is its pattern
             pattern_given = True
             continue
+        operands.append((word, paths))
         if word.value is None or not (paths or not _git_rev_like(v)):
             continue
         spec, where = _pathspec_file(word, cwd, a)
@@ -323,6 +340,132 @@ def _git_prints_content(
             # a pathspec matched without regard to case (`:(icase)`, --icase-pathspecs,
             # GIT_ICASE_PATHSPECS) names `.env` as `.ENV`: the folded name is looked at too
             _git_content_read(Word(folded, spec.text), where, a)
+    if sub == "grep" or "--no-index" not in vals:
+        # (`git grep --no-index` searches the files below, tracked ones among them)
+        _whole_tree(sub, operands, cwd, a)
+
+
+def _whole_tree(sub: str, operands: list[tuple[Word, bool]], cwd: str | None, a: Analyzer) -> None:
+    """The tracked credentials a content-printing subcommand takes in: every one when no
+    pathspec narrows it (`git log -p`, `git grep PATTERN`, `git archive HEAD`), else those
+    its pathspecs name or hold (`git diff -- config/`), less those excluded (`:!.env`).
+    Before `--`, git takes an operand for a path only when a file has its name (else it is
+    a revision); `show REV:PATH` prints that one file alone."""
+    tracked = a.repo().tracked_secrets
+    if not tracked:
+        return
+    specs: list[str] = []
+    excluded: list[str] = []
+    given = False
+    blobs = revisions = 0
+    for word, after_dashes in operands:
+        value = word.value
+        if value is None:
+            given = True
+            specs.append("")  # a pathspec known only at run time may name any file
+            continue
+        rest, top, exclude = _pathspec_magic(value)
+        base = a.workspace if top else cwd
+        path = a.resolve(rest or ".", base)
+        if (
+            not after_dashes
+            and not value.startswith(":")
+            and (path is None or _git_rev_like(value) or not os.path.lexists(path))
+        ):
+            revisions += 1
+            blobs += ":" in value  # REV:PATH names a file's content
+            continue
+        given = True
+        ws = a.workspace
+        if path is None:
+            rel = ""
+        elif path == ws:
+            rel = "."
+        elif path.startswith(ws + "/"):
+            rel = path[len(ws) + 1 :]
+        else:
+            continue  # outside the tree: git refuses it
+        (excluded if exclude else specs).append(rel)
+    if sub in ("show", "cat-file") and revisions and blobs == revisions:
+        return
+    if given and not specs and not excluded:
+        return  # every pathspec lies outside the tree
+    _prints_tracked_secrets(sub, git_state.secrets_in(tracked, specs, excluded), a)
+
+
+def _prints_tracked_secrets(sub: str, hit: list[str], a: Analyzer) -> None:
+    if hit:
+        more = f" and {len(hit) - 1} more" if len(hit) > 1 else ""
+        a.add(
+            Tier.CRITICAL,
+            f"outputs the content of tracked files, the credentials {hit[0]}{more} among them "
+            "(no pathspec leaves them out)",
+        )
+
+
+# Subcommands that print tracked files' content in some forms: `stash show -p` (a stash's
+# changes; also without -p when stash.showPatch is set), `cat-file --batch` (every object
+# in the store with --batch-all-objects, else the objects its input names: `git rev-list
+# --objects --all | git cat-file --batch` is every one too), `cat-file -p` of an object
+# named only at run time, and `status -v` (the staged changes; with -vv the unstaged too).
+_GIT_WHOLE_CONTENT = frozenset({"stash", "cat-file", "status"})
+_GIT_STASH_NO_PATCH = frozenset({"--stat", "--no-patch", "--name-only", "--name-status", "-s"})
+
+
+def _git_prints_whole(
+    sub: str, sargs: list[Word], vals: list[str], cwd: str | None, a: Analyzer
+) -> None:
+    tracked = a.repo().tracked_secrets
+    if not tracked:
+        return
+    short = [v for v in vals if v[:1] == "-" and v[1:2] != "-"]
+    if sub == "stash":
+        words = [v for v in vals if not v.startswith("-")]
+        patched = (
+            "--patch" in vals
+            or any("p" in v for v in short)
+            or (a.repo().stash_show_patch and not _GIT_STASH_NO_PATCH & set(vals))
+        )
+        if words[:1] != ["show"] or not patched:
+            return
+    elif sub == "status":
+        if "--verbose" not in vals and not any("v" in v for v in short):
+            return
+        paths = [(w, True) for w in sargs if not (w.value or "").startswith("-")]
+        _whole_tree(sub, paths, cwd, a)
+        return
+    elif not any(
+        v == "--batch" or v.startswith(("--batch=", "--batch-command")) for v in vals
+    ) and not (any(v in ("-p", "blob") for v in vals) and any(w.value is None for w in sargs)):
+        return
+    _prints_tracked_secrets(sub, list(tracked), a)
+
+
+def _git_prints_urls(sub: str, vals: list[str], a: Analyzer) -> None:
+    """`git remote -v`, `git remote get-url`, `git ls-remote --get-url` print the remotes'
+    URLs (after url.<base>.insteadOf), `git var -l` the whole configuration: a password or
+    token the repository's configuration holds there is printed with them."""
+    if not GIT_PRINTS_URLS[sub] & set(vals):
+        return
+    if sub == "remote":
+        words = [v for v in vals if not v.startswith("-")]
+        verbose = "-v" in vals or "--verbose" in vals
+        if not (verbose or words[:1] == ["get-url"] or words[:1] == ["show"] and len(words) > 1):
+            return
+    held = [
+        c
+        for c in a.repo().credentials
+        if sub == "var" or c.key.startswith("url.") or _remote_url_key(c.key)
+    ]
+    if held:
+        a.add(
+            Tier.CRITICAL,
+            f"prints the remotes' URLs, and {held[0].file} holds {held[0].what} ({held[0].key})",
+        )
+
+
+def _remote_url_key(key: str) -> bool:
+    return key.startswith("remote.") and key.endswith((".url", ".pushurl"))
 
 
 # git's pathspec magic: the long form `:(top,icase)path` and the short form `:/path`,
@@ -337,6 +480,17 @@ def _pathspec_file(word: Word, cwd: str | None, a: Analyzer) -> tuple[Word | Non
     value = word.value or ""
     if not value.startswith(":"):
         return word, cwd
+    rest, top, exclude = _pathspec_magic(value)
+    if exclude:
+        return None, cwd
+    return Word(rest or ".", word.text), (a.workspace if top else cwd)
+
+
+def _pathspec_magic(value: str) -> tuple[str, bool, bool]:
+    """A pathspec's path without its magic, whether it starts at the top of the tree, and
+    whether it excludes what it names."""
+    if not value.startswith(":"):
+        return value, False, False
     long = _PATHSPEC_LONG.match(value)
     if long is not None:
         magic = {m.strip().partition(":")[0] for m in long.group(1).split(",")}
@@ -346,9 +500,7 @@ def _pathspec_file(word: Word, cwd: str | None, a: Analyzer) -> tuple[Word | Non
         signs = short.group(1) if short is not None else ""
         rest = value[short.end() :] if short is not None else value[1:]
         top, exclude = "/" in signs, "!" in signs or "^" in signs
-    if exclude:
-        return None, cwd
-    return Word(rest or ".", word.text), (a.workspace if top else cwd)
+    return rest, top, exclude
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -726,6 +878,71 @@ def _git_update_ref(c: _GitCall) -> bool:
     return True
 
 
+# The symbolic refs a link may be set on or deleted: HEAD, and a remote's default branch
+# (`refs/remotes/origin/HEAD`, which `git remote set-head` writes). Turning a branch or a tag
+# into a link drops the commit it named from it, as `update-ref` does.
+_SYMREF_NAME = re.compile(r"HEAD|refs/remotes/[A-Za-z0-9_][A-Za-z0-9._-]*/HEAD")
+# A target git accepts for HEAD: a ref name under refs/ (no `..`, no component starting
+# with a dot or ending in `.lock`), not a path.
+_SYMREF_TARGET = re.compile(
+    r"(?!.*\.\.)(?!.*\.lock(?:/|$))refs/(?:(?!\.)[A-Za-z0-9_.+-]+/)*(?!\.)[A-Za-z0-9_.+-]+"
+)
+# What a read names: a ref under refs/ or one at the top (HEAD, ORIG_HEAD, FETCH_HEAD).
+_SYMREF_READ = re.compile(r"[A-Z][A-Z_]*|" + _SYMREF_TARGET.pattern)
+_SYMREF_READ_FLAGS = frozenset({"-q", "--quiet", "--short", "--recurse", "--no-recurse"})
+
+
+def _git_symbolic_ref(c: _GitCall) -> bool:
+    """`git symbolic-ref NAME` prints where a symbolic ref points; `NAME REF` (with `-m
+    REASON`) points HEAD or a remote's HEAD at a ref, a local change the reflog records;
+    `-d NAME` deletes a remote's HEAD link (git refuses HEAD itself). Anything else (HEAD
+    pointed at a path, a branch made a link, a value only known at run time, an option git
+    does not document) asks."""
+    if c.vals == ["-h"]:
+        c.a.add(Tier.READ_ONLY, "prints its usage", part=c.part)
+        return True
+    operands: list[str] = []
+    delete = False
+    words = iter(c.sargs)
+    for w in words:
+        v = w.value
+        if v is None:
+            operands.append("")  # only known at run time
+        elif v in ("-m",):
+            next(words, None)  # the reason recorded in the reflog
+        elif v.startswith("-m") and not v.startswith("--"):
+            continue
+        elif v in ("-d", "--delete"):
+            delete = True
+        elif v in _SYMREF_READ_FLAGS:
+            continue
+        elif v.startswith("-") and v != "-":
+            operands = []
+            break
+        else:
+            operands.append(v)
+    else:
+        if len(operands) == 1 and _SYMREF_READ.fullmatch(operands[0]) and not delete:
+            c.a.add(Tier.READ_ONLY, "prints where a symbolic ref points", part=c.part)
+            return True
+        name = operands[0] if operands else ""
+        if delete and len(operands) == 1 and name != "HEAD" and _SYMREF_NAME.fullmatch(name):
+            c.a.add(Tier.WORKSPACE, f"deletes the symbolic ref {name} (local)", part=c.part)
+            return True
+        if (
+            not delete
+            and len(operands) == 2
+            and _SYMREF_NAME.fullmatch(name)
+            and _SYMREF_TARGET.fullmatch(operands[1])
+        ):
+            why = f"points the symbolic ref {name} at {operands[1]} (local, in the reflog)"
+            c.a.add(Tier.WORKSPACE, why, part=c.part)
+            return True
+    why = "sets or deletes a symbolic ref other than HEAD's or a remote's, or names no plain ref"
+    c.a.add(Tier.HIGH, why, part=c.part)
+    return True
+
+
 _GIT_CODE: Mapping[str, Callable[[_GitCall], bool]] = MappingProxyType(
     {
         "init": _git_init,
@@ -749,6 +966,7 @@ _GIT_CODE: Mapping[str, Callable[[_GitCall], bool]] = MappingProxyType(
         "difftool": _git_diff,
         "apply": _git_apply,
         "update-ref": _git_update_ref,
+        "symbolic-ref": _git_symbolic_ref,
     }
 )
 
@@ -832,6 +1050,8 @@ def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
         return
     if GIT_EXEC_KEYS.match(key) and not _turns_off(key, [value]):
         a.add(Tier.HIGH, f"git -c {key}=... makes git run a program")
+        if lower == "core.hookspath" and value:
+            _line_hooks(value, a)
         if key.lower().startswith("alias.") and not value.startswith("!"):
             return  # git arguments, not a shell command: h_git expands it where it is used
         if value and not key.lower().startswith(("include", "url.", "protocol.")):
@@ -931,6 +1151,9 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
             a.add(Tier.HIGH, f"reads {asked[0]}, git configuration that holds credentials")
         else:
             a.add(Tier.READ_ONLY, "reads git configuration", part=part)
+        held = _config_prints(vals, a)
+        if held is not None:
+            a.add(Tier.CRITICAL, f"prints {held.file}, which holds {held.what} ({held.key})")
         return
     keys = [v for v in vals if not v.startswith("-") and v not in ("set", "unset")]
     scope_global = any(
@@ -939,6 +1162,8 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
     named = _config_file(vals)
     if keys and GIT_EXEC_KEYS.match(keys[0]) and not _turns_off(keys[0], keys[1:]):
         a.add(Tier.HIGH, f"sets {keys[0]}, which makes git run a program", part=part)
+        if keys[0].lower() == "core.hookspath" and len(keys) > 1 and not scope_global:
+            _line_hooks(keys[1], a)
     elif keys and _drops_history(keys[0], keys[1:]):
         a.add(Tier.HIGH, f"sets {keys[0]}, which lets git delete unreachable history", part=part)
     elif named is not None and not any(v in ("--global", "--system") for v in vals):
@@ -948,3 +1173,67 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
         a.add(Tier.HIGH, "changes global git configuration", part=part)
     else:
         a.add(Tier.WORKSPACE, "changes this repository's git configuration", part=part)
+
+
+def _line_hooks(value: str, a: Analyzer) -> None:
+    """`git config core.hooksPath DIR` on this line: what the line writes there later runs
+    as hooks (a relative DIR is taken from the top of the working tree)."""
+    if value == "~" or value.startswith("~/"):
+        value = a.home + value[1:]
+    a.line_hooks.append(os.path.normpath(os.path.join(a.workspace, value)))
+
+
+# `git config` options that take the next word as their value.
+_CONFIG_TAKES = frozenset(
+    {"--type", "--default", "--file", "-f", "--blob", "--comment", "--value", "--url"}
+)
+
+
+def _config_prints(vals: list[str], a: Analyzer) -> git_state.Credential | None:
+    """The credential of the repository's configuration that reading it this way prints:
+    a listing (`-l`, `list`: the names alone with `--name-only`), a key asked for by name
+    or by a pattern (`--get-regexp`), a URL's match (`--get-urlmatch`). Another file's
+    (`--global`, `--file`: judged as a read of it) prints none."""
+    if any(v in ("--global", "--system") or v.startswith(("--file", "--blob")) for v in vals):
+        return None
+    if _config_file(vals) is not None:
+        return None
+    held = a.repo().credentials
+    if not held:
+        return None
+    words: list[str] = []
+    skip = False
+    for v in vals:
+        if skip:
+            skip = False
+        elif v.startswith("-"):
+            skip = v in _CONFIG_TAKES
+        else:
+            words.append(v)
+    if words[:1] in (["get"], ["list"]):
+        action, words = words[0], words[1:]
+    else:
+        action = ""
+    if action == "list" or any(v in ("-l", "--list") for v in vals):
+        names_only = "--name-only" in vals
+        return next((c for c in held if c.in_name or not names_only), None)
+    if not words:
+        return None
+    if "--get-regexp" in vals or any(v.startswith("--regexp") for v in vals):
+        try:
+            pattern = re.compile(words[0], re.IGNORECASE)
+        except re.error:
+            return held[0]
+        return next((c for c in held if c.in_name or pattern.search(c.key)), None)
+    if "--get-urlmatch" in vals or any(v.startswith("--url") for v in vals):
+        section, _, name = words[0].lower().partition(".")
+        return next(
+            (
+                c
+                for c in held
+                if c.key.lower().startswith(section + ".")
+                and (not name or c.key.lower().endswith("." + name))
+            ),
+            None,
+        )
+    return next((c for c in held if words[0].lower() == c.key.lower()), None)

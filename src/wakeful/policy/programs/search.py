@@ -93,6 +93,56 @@ def top_level_secret(
     return None
 
 
+def searches_repository_config(
+    patterns: list[str],
+    scopes: list[Word],
+    everything: bool,
+    cmd: SimpleCommand,
+    a: Analyzer,
+) -> None:
+    """`grep -rn ghp_ .`, `rg -uu https .`: a recursive search that goes into .git (grep
+    skips no directory; rg does with --hidden) from a directory that holds it finds what
+    the repository's configuration holds, a remote URL's token among it, when a pattern
+    can match that entry (tried as a regular expression without case; `everything`, as for
+    -v or patterns read from a file, matches any)."""
+    facts = a.repo()
+    if not facts.credentials:
+        return
+    git_dir = facts.git_dir
+    for scope in scopes:
+        place = a.place(scope, cmd.cwd)
+        if place.path is None or not git_dir.startswith(place.path.rstrip("/") + "/"):
+            continue
+        if everything or any(_finds(p, facts.credential_lines) for p in patterns):
+            held = facts.credentials[0]
+            a.add(
+                Tier.HIGH,
+                f"searches {place.label} down into .git, and {held.file} holds {held.what} "
+                f"({held.key}), which the pattern can match",
+            )
+            return
+
+
+def _finds(pattern: str, lines: tuple[str, ...]) -> bool:
+    """Whether a search pattern may match one of `lines`, never saying no when it may:
+    each alternative (`a\\|b`, `a|b`) without grep's differing operators is tried as a
+    regular expression without case; any other (escapes, `+ ? ( ) { }`, which basic and
+    extended expressions read differently, or a pattern known only at run time) may."""
+    text = pattern
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    for alternative in text.replace("\\|", "|").split("|"):
+        if any(c in alternative for c in "\\+?(){}$`"):
+            return True
+        try:
+            found = re.compile(alternative, re.IGNORECASE)
+        except re.error:
+            return True
+        if any(found.search(line) for line in lines):
+            return True
+    return False
+
+
 def _globs_a_secret(pattern: str) -> bool:
     glob = pattern.strip("'\"").lower()
     literal = sum(1 for c in glob if c not in "*?[]")
@@ -220,8 +270,14 @@ def credential_search(
 def _reads_home_tree(word: Word, cmd: SimpleCommand, a: Analyzer) -> None:
     """A recursive read of a directory that holds the home directory reads its secrets."""
     place = a.place(word, cmd.cwd)
-    if place.path is not None and (place.is_home or place.is_root):
+    if place.path is not None and (
+        place.is_home or place.is_root or _USERS_HOMES.fullmatch(place.path)
+    ):
         a.add(Tier.HIGH, f"reads every file under {place.label}, credentials included")
+
+
+# The directories that hold users' homes, and each home in them (another user's too).
+_USERS_HOMES = re.compile(r"/(?:home|Users)(?:/[^/]+)?/?")
 
 
 _GREP_PATTERN_OPTS = ("-e", "--regexp")

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from wakeful.policy.program_rules import (
     PROGRAMS,
+    PROJECT_SCRIPTS,
     WRAPPER_PROCESS_OPTS,
     WRAPPER_PROCESS_SETS,
     WRAPPERS,
@@ -58,6 +59,11 @@ def h_shell(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.add(Tier.HIGH, f"starts an interactive {name}")
     if pos and not _has(opts, "-s"):
         _run_file(name, pos[0], cmd, a)
+        script = PROJECT_SCRIPTS.get((pos[0].value or "").rpartition("/")[2])
+        if script is not None and a.place(pos[0], cmd.cwd).zone == "workspace":
+            # `sh ./configure CC=/tmp/cc`: the script's own arguments, as it reads them
+            script_args = args[next(i for i, w in enumerate(args) if w is pos[0]) + 1 :]
+            run_program(pos[0].value or "", script, script_args, cmd, a)
         return
     exec_stdin(cmd, a, name, shell=True)
 
@@ -419,10 +425,11 @@ _SUBSCRIPT_ANYWHERE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[(.*(?:\$\(|`|\$\{).*)
 
 def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     for word in args:
+        text = word.value or ""
+        if name == "printf" and text.startswith("-v") and len(text) > 2:
+            text = text[2:]  # `printf -vNAME`, also from a variable (`v='-vx[$(cmd)]'`)
         # `let` takes expressions, where a subscript may stand anywhere (`let 'x=a[$(cmd)]'`)
-        match = (_SUBSCRIPT_ANYWHERE.search if name == "let" else _SUBSCRIPT.match)(
-            word.value or ""
-        )
+        match = (_SUBSCRIPT_ANYWHERE.search if name == "let" else _SUBSCRIPT.match)(text)
         if match and any(m in match.group(1) for m in ("$(", "`", "${")):
             a.add(Tier.HIGH, f"evaluates the array subscript in {word.value!r} as code")
             a.run_script(": " + match.group(1), cmd.cwd, f"{name} array subscript")
@@ -442,5 +449,10 @@ def h_names(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
             if callback.value is None:
                 _dynamic_code(callback, a, f"{name} -C")
             else:
+                # bash runs `CALLBACK INDEX 'LINE'` for each line: the line is an argument
+                # whose text is known only at run time (`-C eval` runs it as code)
                 a.run_script(callback.value, cmd.cwd, f"{name} -C callback")
+                a.run_script(
+                    callback.value + ' 0 "$__mapfile_line"', cmd.cwd, f"{name} -C callback"
+                )
     run_program(name, PROGRAMS[name], args, cmd, a)

@@ -335,11 +335,15 @@ _SQLITE_DOT_READ = frozenset(
 _GIT_READ_OPTS: Mapping[str, tuple[str, ...]] = {
     "blame": ("--contents", "--ignore-revs-file", "-S"),
     "annotate": ("--contents", "--ignore-revs-file", "-S"),
-    "commit": ("-F", "--file", "-t", "--template"),
+    "commit": ("-F", "--file", "-t", "--template", "--pathspec-from-file"),
     "tag": ("-F", "--file"),
     "merge": ("-F", "--file"),
     "notes": ("-F", "--file"),
     "am": ("--signoff-file",),
+    # pathspecs read from a file: a line that matches nothing is printed in the error
+    **dict.fromkeys(
+        ("add", "checkout", "reset", "restore", "rm", "stash"), ("--pathspec-from-file",)
+    ),
 }
 
 

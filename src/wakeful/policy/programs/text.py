@@ -214,34 +214,98 @@ def h_sed(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             a.read(f, cmd.cwd)
 
 
-# One address: a line number, `first~step`, `$`, `/regex/` or `\cregexc` with GNU's I and M
-# flags; the second of a range may also be `+N` or `~N`.
-_SED_ONE_ADDR = r"(?:\d+(?:~\d+)?|\$|/(?:[^/\\\n]|\\.)*/[IM]*|\\(?P<d{n}>[^\n\\])(?:(?!(?P=d{n}))[^\\\n]|\\.)*(?P=d{n})[IM]*)"
-_SED_ADDR = re.compile(
-    rf"\s*(?:{_SED_ONE_ADDR.format(n=1)}(?:\s*,\s*(?:{_SED_ONE_ADDR.format(n=2)}|[+~]\d+))?)?\s*(?:!\s*)*"
-)
+_SED_NUMBER = re.compile(r"\d+(?:~\d+)?|\$")
+
+
+def _sed_bracket_end(script: str, i: int) -> int:
+    """The index just past the bracket expression opening at script[i] (`[/]`, `[^]x]`,
+    `[[:punct:]/]`), or -1: inside one the delimiter is an ordinary character and a
+    backslash is literal, as GNU sed reads it."""
+    n = len(script)
+    j = i + 1
+    if j < n and script[j] == "^":
+        j += 1
+    if j < n and script[j] == "]":
+        j += 1
+    while j < n and script[j] != "]":
+        if script[j] == "\n":
+            return -1
+        if script[j] == "[" and j + 1 < n and script[j + 1] in ":.=":
+            close = script.find(script[j + 1] + "]", j + 2)
+            if close < 0:
+                return -1
+            j = close + 2
+            continue
+        j += 1
+    return j + 1 if j < n else -1
+
+
+def _sed_field_end(script: str, i: int, delim: str, regex: bool) -> int:
+    """The index of the delimiter that ends the field starting at script[i], or -1. A regex
+    field's bracket expressions may hold the delimiter."""
+    n = len(script)
+    while i < n and script[i] != delim:
+        c = script[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "\n" and delim != "\n":
+            return -1
+        if regex and c == "[":
+            i = _sed_bracket_end(script, i)
+            if i < 0:
+                return -1
+            continue
+        i += 1
+    return i if i < n else -1
+
+
+def _sed_one_address(script: str, i: int) -> int:
+    r"""The index past one address at script[i] (the same index when there is none, -1 when
+    it does not parse): a number, `first~step`, `$`, `/regex/` or `\cregexc` with I and M."""
+    m = _SED_NUMBER.match(script, i)
+    if m:
+        return m.end()
+    if script.startswith("/", i):
+        end = _sed_field_end(script, i + 1, "/", True)
+    elif script.startswith("\\", i) and i + 1 < len(script) and script[i + 1] != "\n":
+        end = _sed_field_end(script, i + 2, script[i + 1], True)
+    else:
+        return i
+    if end < 0:
+        return -1
+    end += 1
+    while end < len(script) and script[end] in "IM":
+        end += 1
+    return end
+
+
+def _sed_address(script: str, i: int) -> int:
+    """The index past the addresses, `!` and blanks before a command, or -1."""
+    n = len(script)
+    i = _sed_one_address(script, i)
+    if i < 0:
+        return -1
+    j = i
+    while j < n and script[j] in " \t":
+        j += 1
+    if j < n and script[j] == ",":
+        j += 1
+        while j < n and script[j] in " \t":
+            j += 1
+        m = re.compile(r"[+~]\d+").match(script, j)
+        i = m.end() if m else _sed_one_address(script, j)
+        if i <= j:
+            return -1
+    while i < n and script[i] in " \t!":
+        i += 1
+    return i
+
+
 # Commands whose argument runs to the end of the line (a file name, a shell command, text).
 _SED_TO_EOL = frozenset("aicrRwWe")
 # Commands with no argument, or an optional number, label or version up to `;`.
 _SED_SIMPLE = frozenset("=dDgGhHnNpPxzFlLqQbtTv:}#")
-
-
-def _sed_delimited(script: str, i: int, parts: int) -> int:
-    """The index just past `parts` fields delimited by script[i] (s/a/b/ has two), or -1."""
-    if i >= len(script) or script[i] in "\\\n":
-        return -1
-    delim, i = script[i], i + 1
-    for _ in range(parts):
-        while i < len(script) and script[i] != delim:
-            if script[i] == "\\":
-                i += 1
-            elif script[i] == "\n" and delim != "\n":
-                return -1
-            i += 1
-        if i >= len(script):
-            return -1
-        i += 1
-    return i
 
 
 def _sed_commands(script: str) -> list[tuple[str, str]]:
@@ -254,8 +318,9 @@ def _sed_commands(script: str) -> list[tuple[str, str]]:
         if script[i] in " \t\n;{}":
             i += 1
             continue
-        m = _SED_ADDR.match(script, i)
-        i = m.end() if m else i
+        i = _sed_address(script, i)
+        if i < 0:
+            return [*out, ("?", script)]
         if i >= n:
             break
         op = script[i]
@@ -275,7 +340,12 @@ def _sed_commands(script: str) -> list[tuple[str, str]]:
             out.append((op, arg.strip()))
             i = end
         elif op in ("s", "y"):
-            end = _sed_delimited(script, i + 1, 2)
+            end = -1
+            if i + 1 < n and script[i + 1] not in "\\\n":
+                delim = script[i + 1]
+                first = _sed_field_end(script, i + 2, delim, op == "s")
+                second = _sed_field_end(script, first + 1, delim, False) if first >= 0 else -1
+                end = second + 1 if second >= 0 else -1
             if end < 0:
                 return [*out, ("?", script[i:])]
             if op == "y":

@@ -8,12 +8,21 @@ import re
 from collections.abc import Mapping
 
 from wakeful.policy.program_rules import (
+    BUN_ALIASES,
     NPM_HIGH,
     NPM_NETWORK,
     NPM_READ,
+    NPM_REMOTE,
     NPM_WORKSPACE,
+    PHP_SETTINGS,
+    PHP_TOOLS,
+    PIP_REMOTE,
+    PIP_REMOTE_FLAGS,
+    PNPM_ALIASES,
     RUNS_PROJECT_CODE,
+    UV_REMOTE_FLAGS,
     YARN_PNPM_HIGH,
+    npm_command,
 )
 from wakeful.policy.programs.assignments import code_env
 from wakeful.policy.programs.inline import (
@@ -30,6 +39,8 @@ from wakeful.policy.programs.options import (
     runs_project_code,
     split_opts,
 )
+from wakeful.policy.programs.remote import sends_off
+from wakeful.policy.programs.settings import judge_setting
 from wakeful.policy.programs.tool_tables import (
     _DB_LOSS,
     _DJANGO_WIPE,
@@ -134,6 +145,8 @@ def framework_task(kind: str, name: str, args: list[Word], cmd: SimpleCommand, a
         if task == "tinker":
             _console_code(rest, ("--execute",), "php", "artisan tinker --execute", cmd, a)
             return True
+        if task == "test":  # its options are PHPUnit's (or Pest's, which takes the same)
+            a.run_argv([Word("phpunit", "phpunit"), *rest], cmd)
     if kind == "console":
         if "--reveal" in words or "--env-vars" in words or "--env-var" in words:
             a.add(Tier.HIGH, f"bin/console {task} prints the application's secrets")
@@ -271,6 +284,15 @@ _PY_MODULE_PROGRAMS: Mapping[str, str] = {
     "mlflow": "mlflow",
     "tensorboard.main": "tensorboard",
     "huggingface_hub.commands.huggingface_cli": "huggingface-cli",
+    # project tools whose options write, load configuration or run code as the program's do
+    # (`python -m pytest --basetemp DIR` is `pytest --basetemp DIR`)
+    **{
+        m: m
+        for m in ("pytest", "coverage", "tox", "nox", "flake8", "pylint", "mypy", "pyright")
+        + ("black", "isort", "ruff", "autopep8", "yapf", "pyflakes", "pycodestyle", "bandit")
+        + ("mkdocs", "cython", "alembic", "maturin")
+    },
+    "sphinx": "sphinx-build",
 }
 
 
@@ -405,16 +427,22 @@ _INTERP_LOADS: Mapping[str, tuple[str, ...]] = {
     "node": ("-r", "--require", "--import", "--loader", "--experimental-loader"),
     "ruby": ("-r", "-I"),
     "perl": ("-I",),
-    "php": ("-z",),
+    # an extension; an INI file (its auto_prepend_file runs); a script run for every line
+    "php": ("-z", "-c", "--php-ini", "-F", "--process-file"),
     "java": ("-cp", "-classpath"),
+    "bun": ("-r", "--require", "--preload", "--import"),
+    "julia": ("-L", "--load", "-J", "--sysimage"),  # a file of Julia code, a system image
 }
 _PATH_LISTS = frozenset({"-I", "-cp", "-classpath"})
 # Options of interpreters that take a value in the next word, which is no script.
 _INTERP_VALUE_OPTS: Mapping[str, tuple[str, ...]] = {
     "osascript": ("-l", "-s"),  # a language, output flags
     "ruby": ("-E", "--encoding", "--external-encoding", "--internal-encoding"),
-    "php": ("-d", "-c", "-z", "-t"),  # an INI setting, an INI file, an extension, a docroot
+    # an INI setting, an INI file, an extension, a docroot, a script run for every line
+    "php": ("-d", "--define", "-c", "--php-ini", "-z", "-t", "-F", "--process-file"),
     "lua": ("-l",),  # a module to require
+    "bun": ("--preload",),
+    "julia": ("-L", "--load", "-J", "--sysimage"),
     "node": (
         *("--title", "--input-type", "--loader", "--experimental-loader", "--env-file"),
         *("--inspect-port", "--conditions", "--dns-result-order", "--openssl-config"),
@@ -441,7 +469,16 @@ _DENO_VALUE_OPTS = (
     *("-c", "--config", "--import-map", "--env-file", "--lock", "-o", "--output", "--target"),
     *("--cert", "--location", "--seed", "--v8-flags", "-L", "--log-level", "--ext", "--port"),
     *("--host", "--include", "--exclude", "--filter", "--reporter", "--junit-path"),
+    *("--preload", "--require"),
 )
+# deno's options naming what it loads with the program: configuration (tasks, compiler
+# options, an import map), an import map (which maps the program's imports onto any file),
+# modules run before it.
+_DENO_LOADS = ("-c", "--config", "--import-map", "--preload", "--require")
+# julia's options naming a file it writes: coverage and compile traces (these values name
+# no file).
+_JULIA_WRITES = re.compile(r"--(code-coverage|track-allocation|trace-compile|trace-dispatch)=(.+)")
+_JULIA_NO_FILE = frozenset({"none", "user", "all", "stderr", "stdout"})
 
 
 def _deno_remote_module(verb: str | None, rest: list[Word]) -> Word | None:
@@ -472,7 +509,9 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         "node": ("-e", "--eval", "-p", "--print"),
         "perl": ("-e", "-E"),
         "ruby": ("-e",),
-        "php": ("-r",),
+        # code run once, before, for every line of input and after it
+        "php": ("-r", "--run", "-B", "--process-begin", "-R", "--process-code", "-E")
+        + ("--process-end",),
         "lua": ("-e",),
         "Rscript": ("-e",),
         "osascript": ("-e",),
@@ -506,6 +545,9 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
                     _dynamic_code(value, a, f"{name} {opt}")
                 elif "/" in entry or entry.startswith("."):
                     _run_file(f"{name} {opt}", Word(entry, value.text), cmd, a)
+    if name == "php":  # `php -d auto_prepend_file=FILE`: INI settings that run or write files
+        for setting in _vals(opts, "-d", "--define"):
+            judge_setting(name, PHP_SETTINGS, setting, cmd, a)
     for w in args:
         listen = _INSPECT_HOST.match(w.value or "")
         if listen and listen.group(1).strip("[]") not in ("127.0.0.1", "localhost", "::1"):
@@ -543,8 +585,43 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
     if name == "perl" and any(f in ("-i", "-pi", "-pie") or f.startswith("-i") for f, _ in opts):
         for f in pos[1:]:
             a.write(f, cmd.cwd)
+    if name == "julia":
+        for word in args:
+            text = word.value or ""
+            if text.startswith("--project="):
+                # the environment whose packages `using` loads (`@.` and `@name` are the
+                # project's own or the user's named environments)
+                where = text.removeprefix("--project=")
+                if not where.startswith("@") and a.place(where, cmd.cwd).zone != "workspace":
+                    a.add(Tier.HIGH, f"julia loads the packages of {where}, outside the workspace")
+            written = _JULIA_WRITES.fullmatch(text)
+            output = written.group(2) if written else ""
+            # (`@PATH` only limits what is counted)
+            if output and output not in _JULIA_NO_FILE and not output.startswith("@"):
+                a.write(Word(output, word.text), cmd.cwd)
     if name in ("deno", "bun") and pos:
         verb = pos[0].value
+        if name == "bun" and verb is not None:
+            verb = BUN_ALIASES.get(verb, verb)  # `bun c` is `bun create`, `bun r` remove
+            if verb == "exec":
+                # `bun exec CODE`: the code runs in Bun's shell, as `sh -c CODE` would; with
+                # other words or options (`--cwd DIR`, `--env-file F`) which word is the
+                # code, and where it runs, is not followed
+                if len(args) != 2:
+                    a.add(Tier.HIGH, "bun exec with options or several words runs shell code")
+                elif args[1].value is None:
+                    _dynamic_code(args[1], a, "bun exec")
+                else:
+                    a.run_script(args[1].value, cmd.cwd, "bun exec")
+                return
+            if verb in ("install", "add") and any(
+                w.value in ("-g", "--global") or (w.value or "").startswith("-g") for w in pos[1:]
+            ):
+                a.add(Tier.HIGH, f"bun {verb} -g installs a package for the user")
+                return
+            if verb == "pm" and [w.value for w in pos[1:3]] == ["cache", "rm"]:
+                a.add(Tier.HIGH, "bun pm cache rm empties the user's package cache (~/.bun)")
+                return
         remote = _deno_remote_module(verb, pos[1:]) if name == "deno" else None
         if remote is not None:
             if verb in _DENO_RUNS:
@@ -552,6 +629,14 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
             else:
                 a.add(Tier.NETWORK, f"deno {verb} downloads {remote.text} from the network")
             return
+        if name == "deno":
+            given, _ = split_opts(
+                pos[1:], _DENO_VALUE_OPTS, stop_at_positional=verb in _DENO_ONE_MODULE
+            )
+            for value in _vals(given, *_DENO_LOADS):
+                _run_file(f"deno {verb}", value, cmd, a)
+            for value in _vals(given, "--lock"):  # the lock file is written
+                a.write(value, cmd.cwd)
         if verb in ("test", "fmt", "lint", "check", "bench", "task", "compile", "bundle", "build"):
             a.add(Tier.WORKSPACE, f"{name} {verb} runs project tooling")
             if verb in ("test", "task", "bench"):
@@ -569,17 +654,34 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
                             f"{name} {verb} runs code in {target.text}, outside the workspace",
                         )
             return
+        if name == "bun" and verb in ("remove", "rm"):
+            # takes the dependency out of package.json and the lockfile and node_modules:
+            # nothing is downloaded (a global one is the user's, outside the workspace)
+            later, _ = split_opts(pos[1:], ("--cwd", "-c", "--config"))
+            if _has(later, "-g", "--global"):
+                a.add(Tier.HIGH, f"bun {verb} -g removes a package installed for the user")
+            else:
+                a.add(Tier.WORKSPACE, f"bun {verb} removes a dependency of the project")
+                # the install it ends with runs the package's own lifecycle scripts
+                runs_project_code(f"bun {verb} runs the project's package scripts", cmd, a)
+                for place in _vals(later, "--cwd"):
+                    if a.place(place, cmd.cwd).zone != "workspace":
+                        a.add(Tier.HIGH, f"bun {verb} edits the package in {place.text}")
+            return
         if verb in ("install", "add", "a", "update", "i", "remove", "rm", "upgrade", "outdated"):
             a.add(Tier.NETWORK, f"{name} {verb} installs packages from the registry")
             return
         if verb in ("x", "create", "publish", "link", "unlink", "uninstall", "repl", "serve"):
             a.add(Tier.HIGH, f"{name} {verb} runs registry code, publishes or serves")
             return
+        # `bun info PKG` and `bun pm view PKG` ask the registry
+        if name == "bun" and (verb in NPM_REMOTE or verb == "pm" and _value_at(pos, 1) == "view"):
+            sends_off(f"{name} {verb}", args, a)
         if (
             verb in ("info", "doc", "types")
             or name == "bun"
             and verb == "pm"
-            and ([w.value for w in pos[1:2]] in (["ls"], ["bin"], ["hash"], ["cache"]))
+            and ([w.value for w in pos[1:2]] in (["ls"], ["bin"], ["hash"], ["cache"], ["view"]))
         ):
             a.add(Tier.READ_ONLY, f"{name} {verb} only reads")
             return
@@ -630,6 +732,12 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
         script = os.path.basename(target.value or "")
         if name == "php" and script in ("artisan", "console"):
             framework_task(script, script, pos[1:], cmd, a)
+        elif (
+            name == "php"
+            and os.path.basename(os.path.dirname(target.value or "")) == "bin"
+            and script in PHP_TOOLS
+        ):  # `php vendor/bin/phpunit ARGS` is `phpunit ARGS`
+            a.run_argv([Word(script, script), *pos[1:]], cmd)
         return
     exec_stdin(cmd, a, name, shell=False)
 
@@ -670,6 +778,12 @@ def h_pip(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(args, _PIP_VALUE_OPTS, stop_at_positional=True)
     verb = pos[0].value if pos else None
     rest = pos[1:]
+    if (
+        verb in PIP_REMOTE
+        or verb == "list"
+        and any((w.value or "").partition("=")[0] in PIP_REMOTE_FLAGS for w in rest)
+    ):  # asks the package index, sending it these words
+        sends_off(f"{name} {verb}", args, a)
     if (
         verb
         in (
@@ -789,6 +903,8 @@ def h_uv(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.add(Tier.NETWORK, f"uv {verb} resolves or installs from the registry")
     elif verb in ("tree", "version", "help", "--version"):
         a.add(Tier.READ_ONLY, f"uv {verb} only reads")
+        if any((w.value or "").partition("=")[0] in UV_REMOTE_FLAGS for w in pos[1:]):
+            sends_off(f"uv {verb}", args, a)  # `uv tree --outdated` asks the index
     elif verb in ("build",):
         a.add(Tier.WORKSPACE, "builds the project")
     elif verb in ("publish",):
@@ -825,6 +941,19 @@ _NPM_RELEASE_SCRIPT = re.compile(r"(?i)(deploy|release|^(?!prepublish(?:only)?$)
 _NPM_REMOTE_SPEC = re.compile(r"^(git\+|git:|github:|https?://|file:|ssh:)")
 
 
+# yarn's `--use-yarnrc FILE`: its `yarn-path` is a program yarn runs in its own place.
+_NPM_CONFIG_FILES = ("--use-yarnrc",)
+# Where packages are installed, linked or cached (yarn's and pnpm's folders).
+_NPM_WRITTEN_DIRS = (
+    *("--modules-folder", "--cache-folder", "--global-folder", "--link-folder"),
+    *("--preferred-cache-folder", "--store-dir", "--virtual-store-dir", "--modules-dir"),
+)
+
+
+def _value_at(words: list[Word], index: int) -> str | None:
+    return words[index].value if len(words) > index else None
+
+
 def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     opts, pos = split_opts(
         args,
@@ -838,11 +967,24 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             "--registry",
             "--loglevel",
             "--dir",
+            *_NPM_CONFIG_FILES,
+            *_NPM_WRITTEN_DIRS,
         ),
         stop_at_positional=True,
     )
     verb = pos[0].value if pos else ("install" if name in ("yarn", "pnpm") else None)
+    if name == "npm" and verb is not None:
+        verb = npm_command(verb)  # `npm rb` is `npm rebuild`, `npm x` is `npm exec`
+    elif name == "pnpm" and verb is not None:
+        verb = PNPM_ALIASES.get(verb, verb)  # `pnpm ln` is `pnpm link`, `pnpm c` config
+        if verb == "--recursive":
+            # `pnpm m publish` is `pnpm -r publish`: judged as that
+            at = next(i for i, w in enumerate(args) if w is pos[0])
+            h_npm(name, [*args[:at], Word("-r", pos[0].text), *args[at + 1 :]], cmd, a)
+            return
     rest = [w.value or "" for w in pos[1:]]
+    if verb in NPM_REMOTE:  # asks the registry, sending it these words
+        sends_off(f"{name} {verb}", args, a)
     if _has(opts, "--registry"):
         a.add(Tier.HIGH, "uses a non-default package registry")
     for i, word in enumerate(args):  # `npm docs x --browser=PROG`: npm runs PROG
@@ -928,8 +1070,18 @@ def h_npm(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
     if name in ("yarn", "pnpm") and verb in YARN_PNPM_HIGH:
         a.add(Tier.HIGH, f"{name} {verb} changes the user's tool setup or the registry")
         return
+    # a file of settings that names a program to run (yarn's `yarn-path`); directories that
+    # packages are installed or cached into
+    later, _ = split_opts(pos[1:], (*_NPM_CONFIG_FILES, *_NPM_WRITTEN_DIRS))
+    for opt, setting in opts + later:
+        if setting is not None and opt in _NPM_CONFIG_FILES:
+            _run_file(f"{name} {opt}", setting, cmd, a)
+        elif setting is not None and opt in _NPM_WRITTEN_DIRS:
+            a.write(setting, cmd.cwd)
     for word in args:
         flag, eq, value = (word.value or "").partition("=")
+        if flag.startswith("--config."):  # pnpm's `--config.KEY=VALUE` sets KEY as `--KEY`
+            flag = "--" + flag.removeprefix("--config.")
         if flag == "--script-shell":
             a.add(Tier.HIGH, f"{name} runs package scripts with another shell ({word.text})")
         elif flag == "--node-options":
