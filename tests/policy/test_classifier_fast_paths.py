@@ -283,6 +283,8 @@ def test_words_from_the_scanners_hold_every_field_as_their_constructor_would_set
         "prefix",
         "fed",
         "decoded",
+        "listed",
+        "holds",
     ]
     made = shell_parse._plain_words(["ls", "'a b'", 'x"y"z', "-la"], True)
     assert made == [

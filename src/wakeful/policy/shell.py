@@ -451,8 +451,18 @@ class Analyzer:
     def read(self, word: Word, cwd: str | None) -> None:
         if word.fd:
             return
+        if word.holds is not None:
+            # `grep -rl AKIA . | xargs cat`: the files read are those found holding a
+            # credential's text
+            self.add(
+                Tier.HIGH,
+                f"reads the files a search finds holding {_clip(word.holds)!r} (credentials)",
+            )
         value = word.value
         if value is None:
+            if word.listed:
+                # `cat $(find . -name '*.pem')`: what the pipeline's words say it selects
+                (_ENTRY or _programs()).read_names(word.listed, self)
             if _PROC_ENVIRON.fullmatch(word.text):
                 # `/proc/$PPID/environ`: whichever process it names, its environment and its
                 # memory hold keys
@@ -672,9 +682,11 @@ class Analyzer:
         cwd: str | None,
         context: str,
         positional: list[str | None] | None = None,
+        zero: str | None = None,
     ) -> None:
         """Classify shell source that another command will run (sh -c, eval, heredoc...);
-        `positional`, the arguments it is given (`sh -c CODE NAME ARGS`), are its `$1`..."""
+        `positional`, the arguments it is given (`sh -c CODE NAME ARGS`), are its `$1`...,
+        and `zero`, the NAME, its `$0`."""
         if self.depth >= MAX_DEPTH:
             self.add(
                 Tier.CRITICAL, f"nests shell code more than {MAX_DEPTH} levels deep ({context})"
@@ -689,7 +701,10 @@ class Analyzer:
             if positional is None:
                 analyze(source, self, cwd=cwd, depth=self.depth)
             else:
-                _analyze_tree(source, self, cwd, self.depth, _positional_vars(positional))
+                variables = _positional_vars(positional)
+                if zero is not None:
+                    variables["0"] = zero
+                _analyze_tree(source, self, cwd, self.depth, variables)
         finally:
             self.depth -= 1
             self.part = saved
@@ -750,6 +765,7 @@ class _Entry(NamedTuple):
     classify_simple: Callable[[SimpleCommand, Analyzer], None]
     classify_argv: Callable[[list[Word], SimpleCommand, Analyzer], None]
     classify_commands: Callable[[list[SimpleCommand], Analyzer], None]
+    read_names: Callable[[tuple[SimpleCommand, ...], Analyzer], None]
 
 
 # programs' entry points, once imported (see `_programs`).
@@ -762,9 +778,14 @@ def _programs() -> _Entry:
     command reads `_ENTRY` itself once it is set, without this call."""
     global _ENTRY
     if _ENTRY is None:
-        from wakeful.policy.programs import classify_argv, classify_commands, classify_simple
+        from wakeful.policy.programs import (
+            classify_argv,
+            classify_commands,
+            classify_simple,
+            read_names,
+        )
 
-        _ENTRY = _Entry(classify_simple, classify_argv, classify_commands)
+        _ENTRY = _Entry(classify_simple, classify_argv, classify_commands, read_names)
     return _ENTRY
 
 

@@ -77,6 +77,12 @@ class Word:
     # A substitution's output, not known, that only transforms text the line spells out
     # (`$(sed 's/Q//' <<< /hoQme/dev/.netrc)`): a path so made is disguised, not computed
     decoded: bool = False
+    # A value not known that is the names a pipeline prints (`$(find . -name '*.pem')`, a
+    # loop variable or a `read` taking them): the pipeline's stages, the last one printing
+    listed: tuple[SimpleCommand, ...] = ()
+    # Names of files found holding text that matches this credential's pattern (`grep -l
+    # AKIA`)
+    holds: str | None = None
 
 
 @dataclass(slots=True)
@@ -259,6 +265,8 @@ def plain_commands(source: str, cwd: str | None, home: str) -> list[SimpleComman
             word.prefix = None
             word.fed = None
             word.decoded = False
+            word.listed = ()
+            word.holds = None
             argv.append(word)
         cmd = _new_object(SimpleCommand)  # SimpleCommand(...) without its __init__
         cmd.argv = argv
@@ -372,6 +380,8 @@ def _plain_words(words: list[str], quoted: bool) -> list[Word]:
         word.prefix = None
         word.fed = None
         word.decoded = False
+        word.listed = ()
+        word.holds = None
         append(word)
     return argv
 
@@ -959,6 +969,12 @@ class _Walker:
         # Whether any command may take its words from a static input: only then is what
         # each command prints followed
         self.feeds = "read" in source or "mapfile" in source or "xargs" in source
+        # Variables whose value, not known, is names a pipeline prints (`for f in $(find
+        # ...)`, `find ... | while read f`, `f=$(find ...)`): the pipeline's stages
+        self.listed_vars: dict[str, tuple[SimpleCommand, ...]] = {}
+        # The pipeline a process substitution redirected to standard input prints
+        # (`done < <(find ...)`), while the statement it feeds is walked
+        self.stdin_listed: tuple[SimpleCommand, ...] = ()
 
     def drop_superseded(self) -> None:
         """Drop the walk of a function's body at its definition (its arguments unknown) when
@@ -1175,8 +1191,21 @@ class _Walker:
                         self.statements(child, inner, context, [])
                     if loop_var is not None:
                         inner.vars[self.strict_text(loop_var)] = None
+                        self.listed_vars.pop(self.strict_text(loop_var), None)
                 elif child is not loop_var:
+                    walked = len(self.commands)
                     self.substitutions(child, state, context)
+                    if (
+                        loop_var is not None
+                        and kind == "for_statement"
+                        and self.kinds[child.kind_id] == "command_substitution"
+                        and len(self.commands) > walked
+                    ):
+                        # `for f in $(find . -name '*.pem')`: the variable takes the names
+                        # the substitution prints
+                        self.listed_vars[self.strict_text(loop_var)] = _listing(
+                            self.commands[walked:]
+                        )
             if takes == (None,):
                 # a list not known may be empty (and a C-style or select loop may stop at
                 # once): what the body sets may not be set, as after a `while` loop
@@ -1306,6 +1335,12 @@ class _Walker:
             elif self.kinds[child.kind_id] not in _STATEMENT_SKIP:
                 self.statements(child, state, context, upstream)
         reads, self.loop_reads = self.loop_reads, None
+        # `find ... | while read f`, `done < <(find ...)`: what `read` takes is the names
+        # the pipeline prints
+        listing = tuple(upstream) or self.stdin_listed
+        read_names = {n for records in reads for r in records for n in r} if listing else ()
+        for read_name in read_names:
+            self.listed_vars[read_name] = listing
         fed_takes: list[Record] = [{}]
         if len(reads) == 1:
             fed_takes = self._takes(reads[0], state)
@@ -1322,6 +1357,8 @@ class _Walker:
             self.stdin = None
         for take in fed_takes[:1]:
             _assign({n: Word(None, "") for n in take}, state)
+        for read_name in read_names:
+            self.listed_vars.pop(read_name, None)
         self.loop_reads = saved_reads
         if _endless_loop(node):
             self.endless.append((before, len(self.commands)))
@@ -1470,11 +1507,12 @@ class _Walker:
                         f"({self.text(node)[:40]!r})"
                     )
                 # `while read f; do ...; done <<< X`: the loop's commands read X
-                saved, skipped = self.stdin, self.skipped
+                saved, skipped, saved_listed = self.stdin, self.skipped, self.stdin_listed
                 if given:
                     self.stdin, self.skipped = stdin, False
+                    self.stdin_listed = _stdin_listing(redirects)
                 self.statements(body, state, context, upstream)
-                self.stdin, self.skipped = saved, skipped
+                self.stdin, self.skipped, self.stdin_listed = saved, skipped, saved_listed
                 for cmd in self.commands[before:]:
                     cmd.redirects.extend(redirects)
         if chain_before is not None:
@@ -1555,7 +1593,7 @@ class _Walker:
             here = (
                 Word(word.value + "\n", word.text)
                 if word.value is not None
-                else Word(None, word.text, prefix=word.prefix)
+                else Word(None, word.text, prefix=word.prefix, listed=word.listed)
             )
             return [Redirect("<<<", None, fd, word.value if word.value is not None else "", here)]
         if kind == "heredoc_redirect":
@@ -1670,6 +1708,10 @@ class _Walker:
     def _record_assignment(self, state: _State, name: str, value: Word) -> None:
         """What `name=value` leaves for the commands after it."""
         state.vars[name] = value.value
+        if value.value is None and value.listed:
+            self.listed_vars[name] = value.listed
+        elif self.listed_vars:
+            self.listed_vars.pop(name, None)
         if state.choices:
             state.choices.pop(name, None)
         if value.value is None and value.prefix is not None:
@@ -1773,6 +1815,8 @@ class _Walker:
                     word.prefix = None
                     word.fed = None
                     word.decoded = False
+                    word.listed = ()
+                    word.holds = None
                     argv.append(word)
                 glue_at = child.end_byte
             elif kind == "variable_assignment":
@@ -1961,6 +2005,8 @@ class _Walker:
             records = _builtin_sets(
                 argv, stdin if given else self.stdin, state, piped=bool(upstream), ifs=ifs
             )
+            if argv[0].value in ("mapfile", "readarray"):
+                self._listed_array(argv, own_redirects, upstream)
             if records is not None and self.loop_reads is not None:
                 self.loop_reads.append(records)
             elif records is not None and not given and self.skipped:
@@ -2029,6 +2075,22 @@ class _Walker:
             return argv
         code = " ".join(w.text for w in argv)
         return [Word("eval", "eval"), Word(_unalias(code, aliases, line), code)]
+
+    def _listed_array(
+        self, argv: list[Word], redirects: list[Redirect], upstream: list[SimpleCommand]
+    ) -> None:
+        """`mapfile -t files < <(find ...)`, `find ... | mapfile files`: the array's elements
+        are the names the pipeline prints."""
+        listing = next(
+            (r.target.listed for r in redirects if r.op == "<" and r.target is not None),
+            (),
+        ) or tuple(upstream)
+        names = [w.value for w in argv[1:] if w.value and not w.value.startswith("-")]
+        array = names[-1] if names else "MAPFILE"
+        if listing:
+            self.listed_vars[array] = listing
+        else:
+            self.listed_vars.pop(array, None)
 
     def _glued(self, child: Node, state: _State, context: str, argv: list[Word]) -> None:
         """An argument that starts where the last one ended: one word with it. Its value is
@@ -2110,8 +2172,14 @@ class _Walker:
             if any(p.text for p in parts):
                 parts = self._with_blanks(node, children, parts)
             if any(w.value is None for w in parts):
+                # `"$f"`, `"$(find ...)"`: the names a pipeline prints, quoted
+                whole = [w for w in parts if w.value != ""]
                 return Word(
-                    None, text, prefix=_leading(parts), decoded=any(w.decoded for w in parts)
+                    None,
+                    text,
+                    prefix=_leading(parts),
+                    decoded=any(w.decoded for w in parts),
+                    listed=whole[0].listed if len(whole) == 1 else (),
                 )
             return Word("".join(w.value for w in parts if w.value is not None), text)
         if kind == "concatenation":
@@ -2140,8 +2208,15 @@ class _Walker:
                 # is not known, only its start
                 return Word(None, text, True, prefix=_leading(words))
             if None in values:
+                # `./$(ls -a | grep env)`: a directory before names a pipeline prints
+                unknown = [w for w in words if w.value is None]
                 return Word(
-                    None, text, split, prefix=_leading(words), decoded=any(w.decoded for w in words)
+                    None,
+                    text,
+                    split,
+                    prefix=_leading(words),
+                    decoded=any(w.decoded for w in words),
+                    listed=unknown[0].listed if len(unknown) == 1 else (),
                 )
             return Word("".join(v for v in values if v is not None), text, split=split)
         if kind in ("simple_expansion", "expansion"):
@@ -2159,6 +2234,7 @@ class _Walker:
                 if value is None and state.choices and name in state.choices:
                     # one of a few values: the command is judged with each
                     self.alternatives[text] = state.choices[name]
+                listed = self.listed_vars.get(name, ()) if self.listed_vars else ()
                 if value is None and state.prefixes:
                     # `x=~/.ssh/$(id -un); cat "$x"`: the known start of its value (and
                     # whether a substitution disguised it: `f=$(base32 -d <<< ...)`)
@@ -2168,7 +2244,10 @@ class _Walker:
                         split=True,
                         prefix=state.prefixes.get(name),
                         decoded=_DECODED_VAR + name in state.prefixes,
+                        listed=listed,
                     )
+                if value is None and listed:
+                    return Word(None, text, split=True, listed=listed)
                 return Word(value, text, split=True)
             if kind == "simple_expansion" and text[1:] in _POSITIONAL_SPECIAL:
                 value = state.vars.get(text[1:])  # `$*` after `set --`
@@ -2178,16 +2257,25 @@ class _Walker:
                 candidates = _param_candidates(text, state)
                 if candidates:
                     self.alternatives[text] = candidates
+            if value is None and self.listed_vars:
+                # `"${files[@]}"` of an array `mapfile` filled with names a pipeline prints
+                element = _EXPANDED_NAME.fullmatch(text)
+                listed = self.listed_vars.get(element.group(1), ()) if element else ()
+                if listed:
+                    return Word(None, text, split=True, listed=listed)
             return Word(value, text, split=True)
         if kind == "command_substitution":
             before = len(self.commands)
             value = self.substitution(node, state, context or "command substitution")
             if value is None and self._transforms_static_text(node, self.commands[before:]):
                 return Word(None, text, split=True, decoded=True)
+            if value is None:
+                return Word(None, text, split=True, listed=_listing(self.commands[before:]))
             return Word(value, text, split=True)
         if kind == "process_substitution":
+            before = len(self.commands)
             fed = self.substitution(node, state, context or "process substitution")
-            return Word(None, text, fd=True, fed=fed)
+            return Word(None, text, fd=True, fed=fed, listed=_listing(self.commands[before:]))
         if kind == "arithmetic_expansion":
             self._arithmetic_values(node, state)
             self.substitutions(node, state, context)
@@ -2625,6 +2713,32 @@ def _read_record(
     return {
         target: Word(fields[k] if k < len(fields) else "", "") for k, target in enumerate(names)
     }
+
+
+def _stdin_listing(redirects: list[Redirect]) -> tuple[SimpleCommand, ...]:
+    """The pipeline whose output, names, is redirected to standard input (`< <(find ...)`,
+    `<<< "$(find ...)"`), from the last such redirect."""
+    for r in reversed(redirects):
+        if r.fd not in (None, "0"):
+            continue
+        if r.op == "<" and r.target is not None:
+            return r.target.listed
+        if r.op == "<<<" and r.stdin is not None:
+            return r.stdin.listed
+    return ()
+
+
+# `${name}`, `${name[@]}`, `${name[0]}`: a variable's value or an array's elements.
+_EXPANDED_NAME = re.compile(r"\$\{(\w+)(?:\[[^]]*\])?\}")
+
+
+def _listing(produced: list[SimpleCommand]) -> tuple[SimpleCommand, ...]:
+    """The pipeline whose output a substitution gives, from the commands its walk produced:
+    the last one and the stages before it."""
+    if not produced:
+        return ()
+    last = produced[-1]
+    return (*last.upstream, last)
 
 
 def _assign(record: Record, state: _State) -> None:

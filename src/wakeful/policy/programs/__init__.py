@@ -101,6 +101,7 @@ from wakeful.policy.programs.dispatch import (
     explain,
 )
 from wakeful.policy.programs.entries import expand_long, run_program, split_long_opts
+from wakeful.policy.programs.find import read_names
 from wakeful.policy.programs.git import judge_subcommand
 from wakeful.policy.programs.inline import exec_stdin
 from wakeful.policy.programs.options import Handler, split_opts
@@ -121,6 +122,7 @@ __all__ = [
     "explain",
     "framework_task",
     "judge_subcommand",
+    "read_names",
     "run_program",
     "split_long_opts",
     "split_opts",

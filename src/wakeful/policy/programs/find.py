@@ -12,7 +12,13 @@ from dataclasses import replace
 from wakeful.policy.path_risk import bash_glob, find_secret_sample, secret_pattern
 from wakeful.policy.program_rules import PROGRAMS
 from wakeful.policy.programs.options import _has, _short, _vals, split_opts
-from wakeful.policy.programs.search import credential_search
+from wakeful.policy.programs.search import (
+    credential_search,
+    searches_credentials,
+    secret_named_by_glob,
+    secret_named_by_regex,
+    top_level_secret,
+)
 from wakeful.policy.programs.tables import (
     _FIND_NAME_TESTS,
     _FIND_NEWER_XY,
@@ -128,6 +134,7 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
                 a.run_argv(inner, here)
                 if found == "*":
                     rewrites_every_file(starts, inner[0], before, cmd, a)
+                    reads_every_file(starts, inner[0].value, before, cmd, a)
                 # `{}` may also be a protected file the walk reaches (.git/config,
                 # .wakeful/config.toml ...): judge the action on each such file too.
                 for path in _find_protected_hits(starts, expr, cmd, a):
@@ -234,6 +241,36 @@ def rewrites_every_file(
             return
 
 
+# Searches: they print the lines that match their pattern, judged by their own check
+# (`searches_project_secrets`), not whole files.
+_SEARCHES = frozenset({"grep", "egrep", "fgrep", "zgrep", "rg", "ag", "ack"})
+
+
+def reads_every_file(
+    starts: list[Word], program: str | None, before: int, cmd: SimpleCommand, a: Analyzer
+) -> None:
+    """`find . -type f | xargs cat`, `fd -u -x cat`: a walk that no name narrows hands
+    every file below its start, hidden ones included, to `program`, which read them. Below
+    a workspace directory whose top level holds a secret file, that file is read with the
+    rest, as a recursive grep for a credential's pattern there reads it (the directory is
+    listed now, never remembered)."""
+    if (
+        program in _SEARCHES
+        or a.tier() in (Tier.HIGH, Tier.CRITICAL)
+        or not any(not written and path.endswith("/*") for written, path in a.touched[before:])
+    ):
+        return
+    for start in starts:
+        place = a.place(start, cmd.cwd)
+        name = top_level_secret(place)
+        if name is not None:
+            a.add(
+                Tier.HIGH,
+                f"reads every file below {place.label}, and {name} there holds credentials",
+            )
+            return
+
+
 # Protected workspace paths a `find` walk may hand to -exec as `{}`, and how many entries
 # below them are looked at before assuming one matches.
 _FIND_PROTECTED = (".git/config", ".git/hooks", ".wakeful", ".claude", ".mcp.json")
@@ -327,27 +364,38 @@ def _find_sample(expr: list[Word]) -> str | None:
         if expr[j].value in ("-name", "-iname")
     ]
     # A name that selects secrets decides, whatever else narrows or widens the walk
-    # (`-name '.env*' -not -name '*.example'`, `-name '*.pem' -o -name '*.key'`).
+    # (`-name '.env*' -not -name '*.example'`, `-name '*.pem' -o -name '*.key'`, `-name
+    # '*env*'`, `-path '*/.ssh/id_*'`, `-regex '.*\.pem'`).
     for j in range(len(expr) - 1):
         test, pattern = expr[j].value, expr[j + 1].value
-        if (
-            test in ("-name", "-iname")
-            and pattern
-            and "/" not in pattern
-            and (j == 0 or expr[j - 1].value not in ("!", "-not"))
-        ):
+        if not pattern or (j > 0 and expr[j - 1].value in ("!", "-not")):
+            continue
+        secret: str | None = None
+        if test in ("-name", "-iname") and "/" not in pattern:
             sample = pattern.lower() if test == "-iname" else pattern
             if secret_pattern(sample):
                 return sample
             found = find_secret_sample(sample)
             if found is not None:
                 return found  # `-name '*.env'` finds `.env`: find's `*` matches a leading dot
+            secret = secret_named_by_glob(sample)
+        elif test in _FIND_PATH_TESTS:
+            tail = pattern.rsplit("/", 1)[-1]
+            secret = secret_named_by_glob(tail.lower() if test.startswith("-i") else tail)
+        elif test in ("-regex", "-iregex"):
+            secret = secret_named_by_regex(pattern, fold=test == "-iregex")
+        if secret is not None:
+            return secret
     if len(names) != 1 or any(w.value in ("-o", "-or", "!", "-not") for w in expr):
         return None
     test, pattern = names[0]
     if not pattern or "/" in pattern:
         return None
     return pattern.lower() if test == "-iname" else pattern
+
+
+# find's tests of the whole path.
+_FIND_PATH_TESTS = frozenset({"-path", "-ipath", "-wholename", "-iwholename"})
 
 
 def _fd_sample(args: list[Word]) -> str | None:
@@ -358,16 +406,144 @@ def _fd_sample(args: list[Word]) -> str | None:
     base = pos[1].value if len(pos) > 1 else "."
     if base is None:
         return None
-    name = f"*.{ext[0].value}" if ext and ext[0].value else "found"
+    name = _fd_secret(pos[:1], opts) or (f"*.{ext[0].value}" if ext and ext[0].value else "found")
     return base.rstrip("/") + "/" + name
 
 
 _PASS_THROUGH = frozenset({"sort", "uniq", "head", "tail", "tac", "shuf", "cat"})
 
 
+def listed_names(listing: tuple[SimpleCommand, ...], a: Analyzer) -> list[Word] | None:
+    """What a pipeline whose output a command takes as names (`xargs -a <(find ...)`)
+    lists, as `xargs` after it would."""
+    if not listing:
+        return None
+    return _listed_paths(SimpleCommand(argv=[], upstream=list(listing), cwd=listing[-1].cwd), a)
+
+
+def read_names(listing: tuple[SimpleCommand, ...], a: Analyzer) -> None:
+    """A read of the names a pipeline prints (`cat $(find . -name '*.pem')`, `for f in
+    $(ls -a | grep env); do cat "$f"`, `find ... | while read f`) reads what its words say
+    it selects, as `find ... | xargs cat` does."""
+    if not listing:
+        return
+    cmd = SimpleCommand(argv=[], upstream=list(listing), cwd=listing[-1].cwd)
+    before = len(a.touched)
+    for name in _listed_paths(cmd, a) or ():
+        if name.value is not None or name.holds is not None:
+            a.read(name, cmd.cwd)
+    program = a.programs[-1] if a.programs else None  # the program reading the names
+    reads_every_file(_unnarrowed_walk(cmd), program, before, cmd, a)
+
+
+# Options as `split_opts` gives them: each with its value, if it takes one.
+_Opts = list[tuple[str, Word | None]]
+
+
+def _grep_words(args: list[Word]) -> tuple[list[str], _Opts, list[Word]]:
+    """A grep's (or rg's) patterns, options and file operands."""
+    spec = PROGRAMS.get("grep")
+    takes = spec.value_opts if spec is not None else frozenset()
+    opts, pos = split_opts(args, takes)
+    given = _vals(opts, "-e", "--regexp")
+    if given or _has(opts, "-f", "--file"):
+        return [w.value or "" for w in given], opts, pos
+    return [w.value or "" for w in pos[:1]], opts, pos[1:]
+
+
+def _filtered_secret(cmd: SimpleCommand) -> str | None:
+    """A secret's name that a filter over the listing upstream keeps (`ls -a | grep env`,
+    `git ls-files | grep -E '^\\.env'`): the names read are those. None without such a
+    filter."""
+    for up in reversed(cmd.upstream):
+        name = up.name
+        args = up.argv[1:]
+        if name in _PASS_THROUGH and (name != "cat" or not args) or _rewrites_names(up):
+            continue
+        kept = _awk_kept(up)
+        if kept is not None:
+            secret = secret_named_by_regex(kept)
+            if secret is not None:
+                return secret
+            continue
+        if name not in ("grep", "egrep", "fgrep", "rg"):
+            return None
+        patterns, opts, files = _grep_words(args)
+        if files or _has(opts, "-l", "--files-with-matches", "-L", "--files-without-match"):
+            return None
+        if _has(opts, "-v", "--invert-match"):
+            continue
+        fixed = name == "fgrep" or _has(opts, "-F", "--fixed-strings")
+        fold = _has(opts, "-i", "--ignore-case")
+        whole = _has(opts, "-x", "--line-regexp")
+        for pattern in patterns:
+            secret = secret_named_by_regex(pattern, fixed=fixed, fold=fold, whole=whole)
+            if secret is not None:
+                return secret
+    return None
+
+
+# An awk program that prints the lines a regular expression matches (`/env/`, `/env/
+# {print}`, `$0 ~ /env/`).
+_AWK_MATCH = re.compile(
+    r"\s*(?:\$0\s*~\s*)?/((?:[^/\\]|\\.)+)/\s*(?:\{\s*print(?:\s+\$0)?\s*;?\s*\})?\s*"
+)
+
+
+# A sed script that prints the lines a regular expression matches (`sed -n '/env/p'`),
+# and one that only rewrites each line (`s|^./||`, `s/x/y/g`: no `w` or `e` flag).
+_SED_MATCH = re.compile(r"\s*/((?:[^/\\]|\\.)+)/\s*p\s*")
+_SED_SUBSTITUTE = re.compile(r"\s*s(.)(?:(?!\1).)*\1(?:(?!\1).)*\1[gip0-9]*\s*")
+
+
+def _awk_kept(cmd: SimpleCommand) -> str | None:
+    """The regular expression of an awk or sed filter over standard input (`awk '/env/'`,
+    `sed -n '/env/p'`)."""
+    if cmd.name in ("awk", "gawk", "mawk") and len(cmd.argv) == 2:
+        found = _AWK_MATCH.fullmatch(cmd.argv[1].value or "")
+        return found.group(1) if found else None
+    if cmd.name == "sed" and len(cmd.argv) == 3 and cmd.argv[1].value == "-n":
+        found = _SED_MATCH.fullmatch(cmd.argv[2].value or "")
+        return found.group(1) if found else None
+    return None
+
+
+def _rewrites_names(cmd: SimpleCommand) -> bool:
+    """`sed 's|^./||'`: a substitution over each name upstream lists, which still names
+    the file it did (a prefix dropped or added)."""
+    return (
+        cmd.name == "sed"
+        and len(cmd.argv) == 2
+        and _SED_SUBSTITUTE.fullmatch(cmd.argv[1].value or "") is not None
+    )
+
+
+def _narrowed(word: Word, secret: str) -> Word:
+    """A listing's representative path narrowed to the secret's name a filter keeps, when
+    the listing can hold that name (`./*`, `./found`, `./.env*`; not `./*.py`)."""
+    if word.value is None:
+        return word
+    head, _, tail = word.value.rpartition("/")
+    if tail in ("*", "found") or (
+        any(c in tail for c in "*?[") and fnmatch.fnmatchcase(secret, tail)
+    ):
+        return Word(f"{head}/{secret}" if head else secret, word.text)
+    return word
+
+
 def _listed_paths(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] | None:
     """What the pipeline upstream of `xargs` lists, as representative paths, or None when
     that is not known (then the paths count as computed at run time)."""
+    found = _listed_source(cmd, a)
+    if found and cmd.upstream:
+        secret = _filtered_secret(cmd)
+        if secret is not None:
+            return [_narrowed(w, secret) for w in found]
+    return found
+
+
+def _listed_source(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] | None:
+    """`_listed_paths` before a filter's narrowing."""
     here = _here_string_words(cmd, a)  # `xargs cat <<< ~/.netrc`: stdin is the here-string
     if here is not None:
         return here
@@ -380,6 +556,8 @@ def _listed_paths(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] |
             if here is not None:
                 return here
             continue
+        if _awk_kept(up) is not None or _rewrites_names(up):
+            continue  # filters or rewrites lines that came from further upstream
         if name in ("grep", "egrep", "fgrep", "rg"):
             listing = any(
                 v in ("-l", "--files-with-matches", "-L", "--files-without-match", "--files")
@@ -387,7 +565,7 @@ def _listed_paths(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] |
                 for v in values
             )
             if not listing:
-                if any(not v.startswith("-") for v in values[1:]):
+                if _grep_words(args)[2]:
                     return None  # searches files: prints matching lines, not paths
                 continue  # filters lines that came from further upstream
             spec = PROGRAMS.get("grep")
@@ -396,10 +574,17 @@ def _listed_paths(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] |
             if "--files" not in values and not _has(opts, "-e", "--regexp", "-f", "--file"):
                 pos = pos[1:]
             dirs = pos or [Word(".", ".")]
+            # `grep -rl AKIA .`: the files listed are those holding a credential
+            patterns, _, _ = _grep_words(args)
+            holds = (
+                next((p for p in patterns if searches_credentials(p)), None)
+                if "--files" not in values and "-L" not in values
+                else None
+            )
             return [
-                Word(None, d.text)
+                Word(None, d.text, holds=holds)
                 if d.value is None
-                else Word(d.value.rstrip("/") + "/found", d.text)
+                else Word(d.value.rstrip("/") + "/found", d.text, holds=holds)
                 for d in dirs
             ]
         if name == "find":
@@ -429,6 +614,13 @@ def _listed_paths(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] |
             return [Word(sample, sample)] if sample else None
         if name == "git" and values[:1] in (["diff"], ["status"]):
             return [Word("./found", "<changed paths>")]
+        if name == "git" and values[:1] == ["grep"]:
+            # `git grep -l AKIA`: the tracked files holding a credential's text
+            patterns, grep_opts, _ = _grep_words(args[1:])
+            if not _has(grep_opts, "-l", "--files-with-matches", "--name-only"):
+                return None
+            holds = next((p for p in patterns if searches_credentials(p)), None)
+            return [Word("./found", "<matching paths>", holds=holds)]
         if name == "git" and values[:1] == ["ls-files"]:
             specs = [v for v in values[1:] if not v.startswith("-")]
             if not specs:
@@ -439,16 +631,48 @@ def _listed_paths(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] |
             ]
         if name == "ls":
             dirs = [w for w in args if not (w.value or "").startswith("-")]
+            if any(_LS_ALL.fullmatch(v) for v in values):
+                # `ls -a`, `ls -A`: the hidden names too (`.env`), as `.*` names them
+                return [
+                    Word(d.value.rstrip("/") + "/" + pattern, d.text)
+                    if d.value is not None and not _has_wildcard(d.value)
+                    else Word(d.value, d.text)
+                    for d in (dirs or [Word(".", ".")])
+                    for pattern in ("*", ".*")
+                ]
             return [
-                Word(None, d.text) if d.value is None else Word(d.value.rstrip("/") + "/*", d.text)
+                Word(None, d.text)
+                if d.value is None
+                # `ls .env*`: the names the wildcard matches; `ls DIR`: those in DIR
+                else Word(d.value if _has_wildcard(d.value) else d.value.rstrip("/") + "/*", d.text)
                 for d in (dirs or [Word(".", ".")])
             ]
+        if (
+            name == "realpath"
+            or name == "readlink"
+            and any(
+                v.startswith("-") and not v.startswith("--") and set(v[1:]) & set("fem")
+                for v in values
+            )
+        ):
+            # `realpath .env`, `readlink -f .env`: the names given, resolved
+            return [w for w in args if not (w.value or "").startswith("-")] or None
+        if name == "compgen" and values[:1] == ["-G"] and len(args) == 2:
+            return [args[1]]  # `compgen -G '.env*'`: the names the wildcard matches
         if name in ("echo", "printf"):
             words = [w for w in args if not (w.value or "").startswith("-")]
             if all(w.value is not None for w in words) and words:
                 return words
         return None
     return None
+
+
+# ls options that list hidden names: `-a`, `-A`, in a cluster (`-la`), `--all`.
+_LS_ALL = re.compile(r"-[A-Za-z1]*[aA][A-Za-z1]*|--all|--almost-all")
+
+
+def _has_wildcard(text: str) -> bool:
+    return any(c in text for c in "*?[")
 
 
 # Names of standard input that a program given a file of names opens as that file.
@@ -590,9 +814,8 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             and not _vals(opts, "-e", "--extension")
             and (not pos or pos[0].value in ("", ".", "^", ".*"))
         )
-        found = Word(
-            None if root is None else root.rstrip("/") + ("/*" if every else "/found"), "<found>"
-        )
+        name = "*" if every else _fd_secret(pos[:1], opts) or "found"
+        found = Word(None if root is None else root.rstrip("/") + "/" + name, "<found>")
         inner = [
             Word(found.value, x.text) if x.value and "{" in x.value else x
             for x in args[cut + 1 :]
@@ -602,8 +825,31 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.run_argv(inner + [found], cmd)
         if every and inner:
             rewrites_every_file(roots, inner[0], before, cmd, a)
+            reads_every_file(roots, inner[0].value, before, cmd, a)
         return
     a.add(Tier.READ_ONLY, "finds files")
+
+
+def _fd_secret(pattern: list[Word], opts: _Opts) -> str | None:
+    """A secret's name that fd's pattern or extension selects (`fd -H '^\\.env'`, `fd -e
+    pem`, `fd -g 'id_*'`): what its -x/-X command is handed. Hidden names only with -H or
+    -u; a pattern without capitals ignores case, as fd's smart case does."""
+    hidden = _has(opts, "-H", "--hidden", "-u", "--unrestricted", "-uu")
+    for ext in _vals(opts, "-e", "--extension"):
+        if ext.value:
+            secret = secret_named_by_glob("*." + ext.value.lstrip("."), hidden)
+            if secret is not None:
+                return secret
+    if not pattern or pattern[0].value is None:
+        return None
+    text = pattern[0].value
+    if _has(opts, "-g", "--glob"):
+        return secret_named_by_glob(text, hidden)
+    fold = _has(opts, "-i", "--ignore-case") or (
+        text == text.lower() and not _has(opts, "-s", "--case-sensitive")
+    )
+    fixed = _has(opts, "-F", "--fixed-strings")
+    return secret_named_by_regex(text, fixed=fixed, fold=fold, hidden=hidden)
 
 
 def _in_found_directories(starts: list[Word], cmd: SimpleCommand, a: Analyzer) -> SimpleCommand:

@@ -39,32 +39,58 @@ def searches_project_secrets(
     """`grep -rn API_KEY .` prints the line of `.env` that holds the key: a recursive grep
     (which, unlike rg, skips neither hidden nor ignored files) for a credential's pattern,
     over a workspace directory that holds a secret file at its top, reads that secret.
-    The directory is listed now (its top level only), never remembered."""
+    The directory is listed now (its top level only), never remembered. A pattern that
+    matches every line (`grep -r '' .`) prints every file, that one with the rest."""
     hit = next((p for p in patterns if _SECRET_SEARCH.search(p)), None)
-    if hit is None:
+    every = hit is None and any(p.strip("'\"") in _MATCH_ALL for p in patterns)
+    if hit is None and not every:
         return
     wanted = [w.value for w in includes if w.value]
     unwanted = [w.value for w in excludes if w.value]
     for scope in scopes:
         place = a.place(scope, cmd.cwd)
-        if place.zone != "workspace" or place.path is None:
+        name = top_level_secret(place, wanted, unwanted)
+        if name is None:
             continue
-        try:
-            with os.scandir(place.path) as entries:
-                names = [e.name for _, e in zip(range(1024), entries, strict=False)]
-        except OSError:
-            continue
-        for name in names:
-            if (
-                path_risk.secret_pattern(name)
-                and (not wanted or any(fnmatch.fnmatch(name, g) for g in wanted))
-                and not any(fnmatch.fnmatch(name, g) for g in unwanted)
-            ):
-                a.add(
-                    Tier.HIGH,
-                    f"searches {place.label} for {hit!r}, and {name} there holds credentials",
-                )
-                return
+        if every:
+            a.add(
+                Tier.HIGH,
+                f"prints every line of the files below {place.label}, and {name} there "
+                "holds credentials",
+            )
+        else:
+            a.add(
+                Tier.HIGH,
+                f"searches {place.label} for {hit!r}, and {name} there holds credentials",
+            )
+        return
+
+
+# Patterns that match every line: a search with one prints whole files.
+_MATCH_ALL = frozenset({"", "^", "$", ".*", "^.*", "^.*$"})
+
+
+def top_level_secret(
+    place: path_risk.Place, wanted: list[str] | None = None, unwanted: list[str] | None = None
+) -> str | None:
+    """The name of a secret file at the top of a workspace directory (among those `wanted`
+    globs keep and `unwanted` ones do not), listed now, never remembered; None when there
+    is none, or the place is not a workspace directory."""
+    if place.zone != "workspace" or place.path is None:
+        return None
+    try:
+        with os.scandir(place.path) as entries:
+            names = [e.name for _, e in zip(range(1024), entries, strict=False)]
+    except OSError:
+        return None
+    for name in names:
+        if (
+            path_risk.secret_pattern(name)
+            and (not wanted or any(fnmatch.fnmatch(name, g) for g in wanted))
+            and not any(fnmatch.fnmatch(name, g) for g in unwanted or ())
+        ):
+            return name
+    return None
 
 
 def searches_repository_config(
@@ -125,6 +151,73 @@ def _globs_a_secret(pattern: str) -> bool:
         and any(c in glob for c in "*?[")
         and any(fnmatch.fnmatchcase(sample, glob) for sample in _SECRET_SAMPLES)
     )
+
+
+# Names a pattern over file names is tried against: the secret names path_risk tries
+# wildcards against, and those a search for keys is judged by.
+_NAME_SAMPLES = tuple(dict.fromkeys((*path_risk._SECRET_SAMPLES, *_SECRET_SAMPLES)))
+# A wildcard for every name with one extension (`*.json`).
+_BY_EXTENSION = re.compile(r"\*\.[^*?\[/]+")
+# A backslash escape that stands for a class of characters or a position, not a letter.
+_REGEX_CLASS = re.compile(r"\\[A-Za-z]")
+# Markers of a private key's text that a search for files holding one looks for.
+_KEY_MARKER = re.compile(r"PRIVATE|BEGIN [A-Z ]*KEY")
+
+
+def secret_named_by_glob(glob: str, hidden: bool = True) -> str | None:
+    """A secret's name that a wildcard for names selects (`.env*`, `*.pem`, `*env*`,
+    `id_*`): the wildcard itself when path_risk judges it a secret's, else the first
+    sample name it matches with at least two literal characters; None otherwise. Without
+    `hidden`, names starting with a dot are not found (fd without -H)."""
+    if path_risk.secret_pattern(glob) and (hidden or not glob.startswith(".")):
+        return glob
+    folded = glob.strip("'\"").lower()
+    if sum(1 for c in folded if c not in "*?[]") < 2 or not any(c in folded for c in "*?["):
+        return None
+    if _BY_EXTENSION.fullmatch(folded):
+        return None  # `*.json`: a kind of file, which path_risk judges by its extension
+    return next(
+        (
+            n
+            for n in _NAME_SAMPLES
+            if (hidden or not n.startswith(".")) and fnmatch.fnmatchcase(n, folded)
+        ),
+        None,
+    )
+
+
+def secret_named_by_regex(
+    pattern: str, fixed: bool = False, fold: bool = False, whole: bool = False, hidden: bool = True
+) -> str | None:
+    """A secret's name that a regular expression over file names selects (`grep env`,
+    `grep -E '^\\.env'`, `fd id_rsa`): the first sample name it matches, when it spells at
+    least two literal characters (`.` and `^` select every name, not secrets); None
+    otherwise. `fixed`: a literal string (grep -F); `whole`: the whole name (grep -x)."""
+    literal = pattern if fixed else _REGEX_CLASS.sub("", pattern)
+    if sum(1 for c in literal if c.isalnum()) < 2:
+        return None
+    try:
+        compiled = re.compile(re.escape(pattern) if fixed else pattern, re.I if fold else 0)
+    except re.error:
+        return None
+    test = compiled.fullmatch if whole else compiled.search
+    for name in _NAME_SAMPLES:
+        if not hidden and name.startswith("."):
+            continue
+        found = test(name)
+        if found is None:
+            continue
+        dot = name.rfind(".")
+        if dot > 0 and found.start() >= dot and not path_risk.secret_pattern("*" + name[dot:]):
+            continue  # `json`, `\.json$`: a kind of file, judged by its extension
+        return name
+    return None
+
+
+def searches_credentials(pattern: str) -> bool:
+    """Whether a search of files' text looks for a credential (`AKIA`, `api_key`, a private
+    key's `PRIVATE` marker): the files it lists hold them."""
+    return _SECRET_SEARCH.search(pattern) is not None or _KEY_MARKER.search(pattern) is not None
 
 
 # The machine's own state: system configuration, logs, service data, other users' homes.

@@ -20,6 +20,8 @@ from wakeful.policy.programs.find import (
     _listed_paths,
     _unnarrowed_walk,
     listed_in_file,
+    listed_names,
+    reads_every_file,
     rewrites_every_file,
 )
 from wakeful.policy.programs.inline import _dynamic_code, _run_file, exec_stdin
@@ -49,7 +51,9 @@ def h_shell(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         # `sh -c CODE NAME ARGS`: ARGS are the code's `$1`...; a `{}` that find or xargs
         # replaces, or a value known only at run time, is not known there
         given = [None if w.value == "{}" else w.value for w in pos[2:]]
-        a.run_script(code.value, cmd.cwd, f"{name} -c", given if len(pos) > 1 else None)
+        # NAME is the code's `$0` (`find -exec sh -c 'cat $0' {} \;` hands it the file)
+        zero = pos[1].value if len(pos) > 1 and pos[1].value != "{}" else None
+        a.run_script(code.value, cmd.cwd, f"{name} -c", given if len(pos) > 1 else None, zero)
         return
     if _has(opts, "-i"):
         a.add(Tier.HIGH, f"starts an interactive {name}")
@@ -318,7 +322,12 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
     marker = replace[0].value if replace else None
     files = _vals(opts, "-a", "--arg-file")
     listed = (
-        (listed_in_file(files[-1], cmd, a) if files[-1].value is not None else None)
+        (
+            listed_in_file(files[-1], cmd, a)
+            if files[-1].value is not None
+            # `xargs -a <(find ...)`: the names the substitution prints
+            else listed_names(files[-1].listed, a)
+        )
         if files
         else _listed_paths(cmd, a)
     )
@@ -346,7 +355,7 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         for w in pos:
             if marker and w.value is not None and marker in w.value:
                 value = None if item.value is None else w.value.replace(marker, item.value)
-                inner.append(Word(value, w.text))
+                inner.append(Word(value, w.text, holds=item.holds))
             else:
                 inner.append(w)
         if not marker:
@@ -354,6 +363,7 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.run_argv(inner, cmd)
     if walk:
         rewrites_every_file(walk, pos[0], before, cmd, a)
+        reads_every_file(walk, pos[0].value, before, cmd, a)
 
 
 # gdb commands that only read the program file, and those that run it.
