@@ -519,9 +519,19 @@ class _GitCall:
 # Each returns True when it decided the tier; False lets the subcommand's tier in the git
 # family's table decide (its findings, such as files written, still count).
 def _git_init(c: _GitCall) -> bool:
-    # `git init DIR`, `--separate-git-dir=DIR`: the repository is made there
+    # `git init DIR`, `--separate-git-dir=DIR`: the repository is made there. `--shared`
+    # takes its value only after `=` (`git init --shared /srv/r.git` makes /srv/r.git);
+    # `--object-format` and `--ref-format` take the next word.
     opts, pos = split_opts(
-        c.sargs, ("--template", "--separate-git-dir", "-b", "--initial-branch", "--shared")
+        c.sargs,
+        (
+            "--template",
+            "--separate-git-dir",
+            "-b",
+            "--initial-branch",
+            "--object-format",
+            "--ref-format",
+        ),
     )
     for target in [*_vals(opts, "--separate-git-dir", "--template"), *pos[:1]]:
         c.a.write(target, c.cwd)
