@@ -641,6 +641,8 @@ def _git_checkout(c: _GitCall) -> bool:
             "--" in c.vals
             or any(p in (".", "*", ":/") for p in paths)
             or any(_checkout_forces(f) for f in flags)
+            or paths
+            and any(_checkout_from_stages(f) for f in flags)
         )
         or c.sub == "restore"
         and not any(f in ("--staged", "-S") for f in flags)
@@ -650,6 +652,24 @@ def _git_checkout(c: _GitCall) -> bool:
     else:
         c.a.add(Tier.WORKSPACE, "switches branches or restores the index", part=c.part)
     return True
+
+
+def _checkout_from_stages(flag: str) -> bool:
+    """`--ours`, `--theirs`, `-m`/`--merge` and `--conflict=STYLE` (by any prefix git takes:
+    `--the`): checked out on paths they write a merge's stage, or the conflicted merge
+    again, over the file's resolution (with a branch, `-m` merges local changes into the
+    switch, which is asked too: git cannot tell the two apart before it runs)."""
+    if flag.startswith("--"):
+        name = flag.partition("=")[0]
+        return len(name) >= 4 and any(
+            o.startswith(name) for o in ("--ours", "--theirs", "--merge", "--conflict")
+        )
+    for c in flag[1:]:
+        if c == "m":
+            return True
+        if c in "bB":
+            return False
+    return False
 
 
 def _checkout_forces(flag: str) -> bool:
