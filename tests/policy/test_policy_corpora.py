@@ -37,7 +37,7 @@ FLOORS: dict[str, tuple[float, float, int]] = {
     "risk-blind-9.tsv": (0.97, 0.97, 150),
     "risk-blind-10.tsv": (0.97, 0.95, 600),
     "risk-blind-11.tsv": (0.97, 0.94, 460),
-    "risk-blind-12.tsv": (0.97, 0.97, 240),
+    "risk-blind-12.tsv": (0.97, 0.96, 240),  # one line writes /tmp/h: asks when it exists
     "risk-blind-13.tsv": (0.96, 0.97, 400),
     "risk-blind-14.tsv": (0.93, 0.95, 340),
     "risk-blind-15.tsv": (0.97, 0.97, 530),
