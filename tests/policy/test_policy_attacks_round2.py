@@ -3,9 +3,12 @@ mode before its fix; the harmless forms beside it stay allowed."""
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Callable
+
 import pytest
 
-from wakeful.testing.classifier import auto_verdict
+from wakeful.testing.classifier import auto_verdict, judge
 
 # GNU sed ends the text of `a`, `i` and `c` at a newline that an even number of
 # backslashes precede (`\\` is one escaped backslash), and the character just after the
@@ -42,3 +45,66 @@ def test_sed_commands_after_text_or_label_are_seen(command: str) -> None:
 @pytest.mark.parametrize("command", SED_TEXT_STAYS_TEXT)
 def test_sed_text_and_labels_stay_allowed(command: str) -> None:
     assert auto_verdict(command) == "allow", command
+
+
+# ---- a repository that tracks a secret ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tracked_secret(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], str]:
+    home = tmp_path_factory.mktemp("home")
+    ws = home / "proj"
+    ws.mkdir()
+    git = ["git", "-C", str(ws), "-c", "user.name=a", "-c", "user.email=a@b"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (ws / ".env").write_text("SECRET=1\n")
+    (ws / "a.txt").write_text("a\n")
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "one"], check=True)
+    judged_by = judge(ws, home)
+    return lambda command: auto_verdict(command, judged_by)
+
+
+# Options that make `git log` print patches without -p: -U/--unified and --binary and
+# --remerge-diff imply --patch; a cluster holding p before a valued option (`-pU1`);
+# --full-diff prints every file of the commits a pathspec selects, not only those it names.
+GIT_IMPLIED_PATCHES = [
+    "git log -U1",
+    "git log -U 1",
+    "git log --unified=1",
+    "git log --unified",
+    "git log -M -U5 --stat",
+    "git log --binary",
+    "git log --remerge-diff",
+    "git log --dd",
+    "git whatchanged -U3",
+    "git reflog -U2",
+    "git diff-tree -U1 -r --root HEAD",
+    "git log -pU1",
+    "git log --full-diff -p -- a.txt",
+    "git log --full-diff -p a.txt",
+    "git log --full-diff -p -- a.txt ':!.env'",
+    "git log --full-diff --unified=3 -- a.txt",
+]
+
+GIT_NO_PATCH = [
+    "git log --stat",
+    "git log --oneline -- a.txt",
+    "git log -p -- a.txt",
+    "git log --full-diff --stat -- a.txt",
+    "git log -n 5 --format=%H",
+]
+
+
+@pytest.mark.parametrize("command", GIT_IMPLIED_PATCHES)
+def test_git_options_implying_a_patch_print_tracked_secrets(
+    command: str, tracked_secret: Callable[[str], str]
+) -> None:
+    assert tracked_secret(command) != "allow", command
+
+
+@pytest.mark.parametrize("command", GIT_NO_PATCH)
+def test_git_log_without_patch_stays_allowed(
+    command: str, tracked_secret: Callable[[str], str]
+) -> None:
+    assert tracked_secret(command) == "allow", command

@@ -223,6 +223,8 @@ _GIT_ALWAYS_CONTENT = frozenset(
 _GIT_PATCH_FLAGS = frozenset(
     {"-p", "-u", "--patch", "--cc", "-c", "--patch-with-stat", "--patch-with-raw", "-W"}
     | {"--function-context", "--full-diff", "--word-diff", "--color-words", "--textconv"}
+    # each of these implies --patch
+    | {"--unified", "--binary", "--remerge-diff", "--dd", "--inter-hunk-context"}
 )
 _GIT_NO_CONTENT = frozenset(
     {"--stat", "--numstat", "--shortstat", "--name-only", "--name-status", "--summary"}
@@ -240,6 +242,22 @@ _GIT_CONTENT_TAKES = frozenset(
 
 
 _GIT_VALUED_SHORT = frozenset("SGLUOnABCefoXM")
+
+
+def _git_cluster_patches(value: str) -> bool:
+    """Whether a cluster of short options holds one that prints patches (`-p`, `-u`, `-W`,
+    `-U`, which takes the rest as its value): `-pU1`, `-sp`; not `-Spass`, where what
+    follows -S is its value."""
+    if not value.startswith("-") or value.startswith("--"):
+        return False
+    for c in value[1:]:
+        if c in "puWU":
+            return True
+        if c in _GIT_VALUED_SHORT or not c.isalpha():
+            return False
+    return False
+
+
 # -S or -G, alone or ending a cluster of flags (`-pS`), its value attached or the next word
 _GIT_PICKAXE = re.compile(r"^-[a-zA-Z]*?[SG]")
 
@@ -277,10 +295,20 @@ def _git_prints_content(
     explicit = False
     for v in vals:
         flag = v.split("=", 1)[0]
-        if flag in _GIT_PATCH_FLAGS or v.startswith(("-L", "--word-diff", "--color-words")):
+        if flag == "--full-diff":
+            patched = True  # with --stat or --name-only it still prints no content
+        elif flag in _GIT_PATCH_FLAGS or v.startswith(("-L", "--word-diff", "--color-words")):
             patched = explicit = True
-        elif v[1:2].isalpha() and v[1] not in _GIT_VALUED_SHORT and "p" in v and v[1:].isalpha():
-            patched = explicit = True  # a cluster holding -p (`-Spass` is -S's value: no)
+        elif sub != "grep" and _git_cluster_patches(v):
+            patched = explicit = True  # a cluster holding -p or -U (`-Spass` is -S's value)
+        elif (
+            sub == "grep"
+            and v[1:2].isalpha()
+            and v[1] not in _GIT_VALUED_SHORT
+            and "p" in v
+            and v[1:].isalpha()
+        ):
+            patched = explicit = True
     if sub == "grep":
         explicit = True  # -l, -c and -L of grep print names and counts only
         if any(v in _GIT_NO_CONTENT for v in vals if v in ("-l", "-L", "-c", "-q")):
@@ -340,6 +368,11 @@ def _git_prints_content(
             # a pathspec matched without regard to case (`:(icase)`, --icase-pathspecs,
             # GIT_ICASE_PATHSPECS) names `.env` as `.ENV`: the folded name is looked at too
             _git_content_read(Word(folded, spec.text), where, a)
+    if "--full-diff" in vals and sub != "grep":
+        # the pathspecs choose commits; every file each of them changed is printed
+        operands = [
+            (w, after) for w, after in operands if not after and _git_rev_like(w.value or "")
+        ]
     if sub == "grep" or "--no-index" not in vals:
         # (`git grep --no-index` searches the files below, tracked ones among them)
         _whole_tree(sub, operands, cwd, a)
