@@ -108,3 +108,63 @@ def test_git_log_without_patch_stays_allowed(
     command: str, tracked_secret: Callable[[str], str]
 ) -> None:
     assert tracked_secret(command) == "allow", command
+
+
+# ---- writes into the directories whose files git runs -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hooked_repo(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], str]:
+    home = tmp_path_factory.mktemp("home")
+    ws = home / "proj"
+    ws.mkdir()
+    subprocess.run(["git", "init", "-q", str(ws)], check=True)
+    (ws / ".husky").mkdir()
+    (ws / ".githooks").mkdir()
+    judged_by = judge(ws, home)
+    return lambda command: auto_verdict(command, judged_by)
+
+
+# A copy, move or extraction whose target is the `.git` directory (or husky's, or the
+# .githooks convention's) writes inside it: `cp EVIL/config .git` replaces .git/config,
+# `cp -r EVIL/hooks .git/` fills .git/hooks.
+HOOK_DIRECTORY_WRITES = [
+    "cp /tmp/evil/config .git",
+    "cp /tmp/evil/config .git/",
+    "cp -r /tmp/evil/hooks .git/",
+    "cp -rT /tmp/evil .git",
+    "cp -a /tmp/evil/. .git/",
+    "mv /tmp/evil/hooks .git/",
+    "rsync -a /tmp/evil/ .git/",
+    "tar xf /tmp/x.tar -C .git",
+    "tar -C .git -xf /tmp/x.tar",
+    "unzip /tmp/x.zip -d .git",
+    "cd .git && tar xf /tmp/x.tar",
+    "cp /tmp/evil/pre-commit .husky",
+    "mv /tmp/evil/pre-commit .husky/",
+    "cp -r /tmp/evil/. .husky/",
+    "rsync -a /tmp/evil/ .githooks",
+    "tar xf /tmp/x.tar -C .githooks",
+]
+
+HOOK_DIRECTORY_READS = [
+    "ls .git",
+    "du -sh .git",
+    "find .git -name '*.pack'",
+    "ls .husky",
+    "cat .husky/pre-commit",
+]
+
+
+@pytest.mark.parametrize("command", HOOK_DIRECTORY_WRITES)
+def test_writes_into_a_hooks_or_git_directory_ask(
+    command: str, hooked_repo: Callable[[str], str]
+) -> None:
+    assert hooked_repo(command) != "allow", command
+
+
+@pytest.mark.parametrize("command", HOOK_DIRECTORY_READS)
+def test_reads_of_the_git_directory_stay_allowed(
+    command: str, hooked_repo: Callable[[str], str]
+) -> None:
+    assert hooked_repo(command) == "allow", command

@@ -816,6 +816,9 @@ def _vcs_internal(folded: str) -> bool:
     any sandbox."""
     return (
         folded.startswith((".git/hooks", ".husky/", ".githooks/"))
+        # the directories themselves: what is copied, moved or extracted into them lands
+        # among their hooks (`cp EVIL/pre-commit .husky`)
+        or folded in (".husky", ".githooks")
         or folded == ".git/config"
         or folded in _VCS_CONFIG
         or folded.startswith(".hg/hgrc.d/")
@@ -973,9 +976,11 @@ def _inside_place(
             break
     if inside.git_internal:
         zone = "git_internal"
-    elif inside.dot_git and not os.path.isdir(path):
+    elif inside.dot_git:
         # A worktree's (or submodule's) `.git` file names its git directory: pointing it
-        # elsewhere would send wakeful's own commits into another repository.
+        # elsewhere would send wakeful's own commits into another repository. What is
+        # copied, moved or extracted into a `.git` directory lands among its config and
+        # hooks (`cp EVIL/config .git`, `tar xf X -C .git`).
         zone = "git_internal"
     elif inside.protected:
         zone = "protected"
@@ -1108,6 +1113,13 @@ def delete_tier(place: Place, recursive: bool, glob_all: bool = False) -> tuple[
         return Tier.CRITICAL, f"deletes {label}, which holds the home directory or the system"
     if zone in ("secret", "persist", "device"):
         return Tier.CRITICAL, f"deletes {label} ({zone})"
+    if (
+        zone == "git_internal"
+        and place.path is not None
+        and os.path.basename(place.path) == ".git"
+        and os.path.isdir(place.path)
+    ):
+        return Tier.HIGH, f"deletes the repository history {label}"
     if zone in ("protected", "git_internal"):
         return Tier.CRITICAL, f"deletes {label} (protected: wakeful's or git's settings)"
     if zone == "shared_tmp":
