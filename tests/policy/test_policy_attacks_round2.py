@@ -168,3 +168,36 @@ def test_reads_of_the_git_directory_stay_allowed(
     command: str, hooked_repo: Callable[[str], str]
 ) -> None:
     assert hooked_repo(command) == "allow", command
+
+
+# ---- a link made in the same line --------------------------------------------------------
+
+# A symbolic link to a directory that holds a credential exposes it under another name: the
+# rest of the line reads through the link before the classifier can see it.
+LINKS_TO_CREDENTIAL_HOLDERS = [
+    "ln -s /etc e; cat e/shadow",
+    "ln -s /etc e && grep root e/shadow",
+    "ln -sf /etc/ e; cat e/gshadow",
+    "ln -s ~/.docker d; cat d/config.json",
+    "ln -s /proc p; cat p/self/environ",
+    "ln -s /proc/self p; cat p/environ",
+    "ln -s /var v; cat v/lib/sudo/x",
+    "ln --symbolic /etc e; cat e/shadow",
+]
+
+LINKS_TO_PLAIN_DIRECTORIES = [
+    "ln -s ../src current",
+    "ln -s /usr/share/dict d",
+    "ln -s /etc/nginx conf",
+    "ln -s /opt/tool/bin/tool tool",
+]
+
+
+@pytest.mark.parametrize("command", LINKS_TO_CREDENTIAL_HOLDERS)
+def test_links_to_directories_holding_credentials_ask(command: str) -> None:
+    assert auto_verdict(command) != "allow", command
+
+
+@pytest.mark.parametrize("command", LINKS_TO_PLAIN_DIRECTORIES)
+def test_links_to_plain_directories_stay_allowed(command: str) -> None:
+    assert auto_verdict(command) == "allow", command

@@ -446,6 +446,26 @@ def secret_below(path: str, home: str) -> str | None:
     return None
 
 
+_PROC_OF_A_PROCESS = re.compile(r"/proc(/(self|thread-self|\d+))?")
+
+
+def credential_held_below(path: str, home: str) -> str | None:
+    """A listed credential that lies below the directory `path` names: the home
+    directory's (`secret_below`), the system's (/etc holds /etc/shadow, /var holds
+    /var/lib/sudo) or a process's environment (/proc/self holds /proc/self/environ)."""
+    found = secret_below(path, home)
+    if found is not None:
+        return found
+    path = path.rstrip("/") or "/"
+    lead = path + "/" if path != "/" else "/"
+    for base in _SYSTEM_SECRET_BASES.listed:
+        if base.startswith(lead):
+            return base
+    if _PROC_OF_A_PROCESS.fullmatch(path):
+        return path + ("/self/environ" if path == "/proc" else "/environ")
+    return None
+
+
 def glob_matches(pattern: str, path: str) -> bool:
     """Whether the shell's expansion of an absolute wildcard path takes in `path`: name by
     name (a wildcard matches no `/` and no leading dot)."""
