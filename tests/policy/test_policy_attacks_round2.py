@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -201,3 +202,61 @@ def test_links_to_directories_holding_credentials_ask(command: str) -> None:
 @pytest.mark.parametrize("command", LINKS_TO_PLAIN_DIRECTORIES)
 def test_links_to_plain_directories_stay_allowed(command: str) -> None:
     assert auto_verdict(command) == "allow", command
+
+
+# ---- wildcards that reach protected places -----------------------------------------------
+
+# The shell expands a wildcard before the command runs: `.g*/hooks/pre-commit` is
+# .git/hooks/pre-commit when that hook exists, `.*/config` is .git/config.
+WILDCARD_WRITES_INTO_PROTECTED = [
+    "cp /tmp/e .g*/hooks/pre-commit",
+    "cp /tmp/e .[g]it/hooks/pre-commit",
+    "cp /tmp/e .gi?/config",
+    "cp /tmp/e .*/config",
+    "echo x > .g*/hooks/pre-commit",
+    "tee .?it/hooks/post-checkout < /tmp/e",
+    "sed -i 's/a/b/' .g*/config",
+    "chmod +x .g*/hooks/*",
+    "cp /tmp/e .cl*/settings.json",
+    "cp /tmp/e .[c]laude/settings.json",
+    "cp /tmp/e .wak*/config.toml",
+    "cp /tmp/e .hus*/pre-commit",
+]
+
+WILDCARD_WRITES_ELSEWHERE = [
+    "cp /tmp/e src/*.py",
+    "sed -i 's/a/b/' src/*.c",
+    "chmod +x scripts/*",
+    "cp /tmp/e .wak*/tmp/x",
+    "rm -f build/*.o",
+]
+
+
+@pytest.mark.parametrize("command", WILDCARD_WRITES_INTO_PROTECTED)
+def test_wildcards_reaching_protected_places_ask(command: str) -> None:
+    assert auto_verdict(command) != "allow", command
+
+
+@pytest.mark.parametrize("command", WILDCARD_WRITES_ELSEWHERE)
+def test_wildcards_elsewhere_stay_allowed(command: str) -> None:
+    assert auto_verdict(command) == "allow", command
+
+
+def test_wildcard_reaching_a_configured_hooks_directory_asks(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    ws = home / "proj"
+    ws.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(ws)], check=True)
+    subprocess.run(["git", "-C", str(ws), "config", "core.hooksPath", "tools/hooks"], check=True)
+    judged_by = judge(ws, home)
+    for command in (
+        "cp /tmp/e tools/hook*/pre-commit",
+        "cp /tmp/e tools/*/pre-commit",
+        "cp /tmp/e */hooks/pre-commit",
+    ):
+        assert auto_verdict(command, judged_by) != "allow", command
+    assert auto_verdict("cp /tmp/e tools/*.sh", judged_by) == "allow"
+
+
+def test_a_wildcard_below_wakeful_reaches_its_settings() -> None:
+    assert auto_verdict("cp /tmp/e .wak*/*") != "allow"

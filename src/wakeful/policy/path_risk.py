@@ -853,6 +853,36 @@ def _vcs_store(rel: str) -> bool:
     return rel.lower() in _VCS_STORE_NAMES or rel.split("/", 1)[0].lower() in _VCS_DIRS
 
 
+# Workspace places whose files run code or decide what wakeful may do, as a wildcard may
+# reach them (`.g*/hooks/pre-commit`, `.*/config`, `.cl*/settings.json`): the longest first.
+_GUARDED_RELS = (
+    ".git/hooks", ".git/config", ".hg/hgrc", ".jj/repo/config.toml",
+    ".git", ".husky", ".githooks", ".wakeful", ".claude", ".mcp.json",
+)  # fmt: skip
+
+
+def glob_reaches(pattern: str, base: str) -> bool:
+    """Whether the shell's expansion of a wildcard path can name `base` or a path below it
+    (the pattern's leading names match base's names, one by one)."""
+    parts = pattern.split("/")
+    names = base.split("/")
+    return len(parts) >= len(names) and all(
+        _glob_name(part, name) for part, name in zip(parts, names, strict=False)
+    )
+
+
+def _guarded_rel(rel: str) -> str:
+    """A workspace-relative wildcard path with its leading names replaced by the guarded
+    place they can name (`.g*/hooks/x` is judged as `.git/hooks/x`), else as given."""
+    if not any(c in rel for c in "*?["):
+        return rel
+    for guarded in _GUARDED_RELS:
+        if glob_reaches(rel, guarded):
+            depth = guarded.count("/") + 1
+            return "/".join([guarded, *rel.split("/")[depth:]])
+    return rel
+
+
 @functools.lru_cache(maxsize=8192)
 def _lexical(path: str, workspace: str, home: str) -> Place | _Inside | _Scratch:
     """Everything `place_of` decides from the path's text alone (a pure function of its
@@ -866,19 +896,20 @@ def _lexical(path: str, workspace: str, home: str) -> Place | _Inside | _Scratch
         flags = (contains_ws, is_home, is_root, is_ws)
         if _under(path, workspace):
             rel = path[len(workspace) :].lstrip("/")
-            folded = rel.lower()
             steps: list[str] = []
             current = workspace
             for part in rel.split("/") if rel else ():
                 current = current + "/" + part
                 steps.append(current)
+            judged = _guarded_rel(rel)
+            folded = judged.lower()
             return _Inside(
                 flags,
                 rel,
                 _vcs_internal(folded),
                 folded == ".git",
-                is_protected(rel),
-                _vcs_store(rel),
+                is_protected(judged),
+                _vcs_store(judged),
                 tuple(steps),
                 Place(path, "workspace", *flags),
             )
