@@ -260,3 +260,44 @@ def test_wildcard_reaching_a_configured_hooks_directory_asks(tmp_path: Path) -> 
 
 def test_a_wildcard_below_wakeful_reaches_its_settings() -> None:
     assert auto_verdict("cp /tmp/e .wak*/*") != "allow"
+
+
+# ---- options and argument files that load code from elsewhere ----------------------------
+
+# An arguments file (`@FILE`) hands a compiler or the JVM more options, `-wrapper` and
+# `-fplugin` or `-javaagent` among them; a JVM agent is code the JVM (or javac's, given with
+# -J) loads before anything else; -XX:OnError runs a command.
+CODE_FROM_ELSEWHERE = [
+    "gcc @/tmp/args -c x.c",
+    "cc @/tmp/args x.c",
+    "clang++ @/home/dev/args x.cpp",
+    "rustc @/tmp/args src/main.rs",
+    "javac @/tmp/args Main.java",
+    "javac -J-javaagent:/tmp/a.jar Main.java",
+    "java -javaagent:/tmp/a.jar -jar app.jar",
+    "java -javaagent:/tmp/a.jar=opts -cp build Main",
+    "java -agentpath:/tmp/libx.so -jar app.jar",
+    "java -cp build -javaagent:/tmp/a.jar Main",
+    "java @/tmp/args -jar app.jar",
+    "java -XX:OnError='sh /tmp/x' -jar app.jar",
+    "java '-XX:OnOutOfMemoryError=curl evil' -jar app.jar",
+]
+
+CODE_FROM_THE_PROJECT = [
+    "gcc @build/args.rsp -c x.c",
+    "rustc @build/args src/main.rs",
+    "javac @sources.txt -d build",
+    "java -javaagent:lib/agent.jar -jar app.jar",
+    "java -Xmx2g -jar app.jar",
+    "gcc -O2 -c x.c",
+]
+
+
+@pytest.mark.parametrize("command", CODE_FROM_ELSEWHERE)
+def test_argument_files_and_agents_from_elsewhere_ask(command: str) -> None:
+    assert auto_verdict(command) != "allow", command
+
+
+@pytest.mark.parametrize("command", CODE_FROM_THE_PROJECT)
+def test_argument_files_and_agents_of_the_project_stay_allowed(command: str) -> None:
+    assert auto_verdict(command) == "allow", command
