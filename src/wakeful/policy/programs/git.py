@@ -37,6 +37,11 @@ _GIT_SAYS = {
 }
 
 
+# Subcommands that read no repository's config where they run (they make one, or only
+# print git's own information).
+_GIT_NO_LOCAL_CONFIG = frozenset({"init", "clone", "version", "help"})
+
+
 def _nested_repository(cwd: str | None, workspace: str) -> str | None:
     """The repository below the workspace root that git run in `cwd` would use, if any."""
     if cwd is None or cwd == workspace or not cwd.startswith(workspace.rstrip("/") + "/"):
@@ -86,6 +91,22 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.also_known_as([Word("git", "git"), *words, *sargs])
         h_git(name, [*words, *sargs], cmd, a)
         return
+    if (
+        sub not in _GIT_NO_LOCAL_CONFIG
+        and cwd is not None
+        and cwd != a.workspace
+        and a.place(cwd, None).zone == "scratch"
+    ):
+        # a repository the line itself may have made in the temporary space, with a config
+        # that runs programs (core.fsmonitor, aliases, a pager, hooks): not the project's
+        a.add(
+            Tier.HIGH,
+            f"runs git in {cwd}, in the temporary space, where a repository's config may run "
+            "programs",
+        )
+    if sub in ("init", "clone") and any(v.startswith("--templ") for v in vals):
+        # git accepts any unambiguous prefix of --template
+        a.add(Tier.HIGH, f"git {sub} --template copies a template's hooks into .git/hooks")
     _git_option_effects(sub, sargs, vals, cwd, a)
     if sub in _GIT_CONTENT:
         _git_prints_content(sub, sargs, vals, cwd, a)
@@ -1188,20 +1209,31 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
         if held is not None:
             a.add(Tier.CRITICAL, f"prints {held.file}, which holds {held.what} ({held.key})")
         return
-    keys = [v for v in vals if not v.startswith("-") and v not in ("set", "unset")]
+    keys: list[str] = []
+    skip = False
+    for v in vals:  # the names and values, not the option values (`-f FILE`, `--type bool`)
+        if skip:
+            skip = False
+        elif v in _CONFIG_TAKES:
+            skip = True
+        elif not v.startswith("-") and v not in ("set", "unset"):
+            keys.append(v)
     scope_global = any(
         v in ("--global", "--system", "--file", "-f") or v.startswith("--file") for v in vals
     )
     named = _config_file(vals)
+    file_written = named is not None and not any(v in ("--global", "--system") for v in vals)
+    if named is not None and file_written:
+        # `git config --file .lfsconfig KEY VALUE`: that file is written, judged by its place
+        a.write(Word(named, named), cmd.cwd)
     if keys and GIT_EXEC_KEYS.match(keys[0]) and not _turns_off(keys[0], keys[1:]):
         a.add(Tier.HIGH, f"sets {keys[0]}, which makes git run a program", part=part)
         if keys[0].lower() == "core.hookspath" and len(keys) > 1 and not scope_global:
             _line_hooks(keys[1], a)
     elif keys and _drops_history(keys[0], keys[1:]):
         a.add(Tier.HIGH, f"sets {keys[0]}, which lets git delete unreachable history", part=part)
-    elif named is not None and not any(v in ("--global", "--system") for v in vals):
-        # `git config --file .lfsconfig KEY VALUE`: that file is written, judged by its place
-        a.write(Word(named, named), cmd.cwd)
+    elif file_written:
+        pass
     elif scope_global:
         a.add(Tier.HIGH, "changes global git configuration", part=part)
     else:
