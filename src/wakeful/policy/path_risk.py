@@ -1103,11 +1103,21 @@ def _private_file(path: str) -> bool:
     return stat.S_ISREG(st.st_mode) and not st.st_mode & stat.S_IROTH
 
 
+# A repository's config, hooks or git directory in the temporary space: git run there
+# (`cd /tmp/x && git status`) runs what they name (core.fsmonitor, hooks).
+_SCRATCH_GIT_INTERNAL = re.compile(r".*/\.git(/config|/hooks(/.*)?)?")
+
+
 def write_tier(place: Place) -> tuple[Tier, str]:
     zone = place.zone
     label = place.path or _COMPUTED  # place.label, without the property's call
     if zone == "harmless":
         return Tier.READ_ONLY, f"writes to {label}"
+    if zone == "scratch" and _SCRATCH_GIT_INTERNAL.fullmatch(label):
+        return Tier.HIGH, (
+            f"writes {label}, a repository's config or hooks in the temporary space: git run "
+            "there runs what they name"
+        )
     if zone in ("workspace", "scratch"):
         return Tier.WORKSPACE, f"writes {label} inside the workspace" if zone == "workspace" else (
             f"writes {label} in temporary space"

@@ -37,11 +37,6 @@ _GIT_SAYS = {
 }
 
 
-# Subcommands that read no repository's config where they run (they make one, or only
-# print git's own information).
-_GIT_NO_LOCAL_CONFIG = frozenset({"init", "clone", "version", "help"})
-
-
 def _nested_repository(cwd: str | None, workspace: str) -> str | None:
     """The repository below the workspace root that git run in `cwd` would use, if any."""
     if cwd is None or cwd == workspace or not cwd.startswith(workspace.rstrip("/") + "/"):
@@ -91,19 +86,6 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.also_known_as([Word("git", "git"), *words, *sargs])
         h_git(name, [*words, *sargs], cmd, a)
         return
-    if (
-        sub not in _GIT_NO_LOCAL_CONFIG
-        and cwd is not None
-        and cwd != a.workspace
-        and a.place(cwd, None).zone == "scratch"
-    ):
-        # a repository the line itself may have made in the temporary space, with a config
-        # that runs programs (core.fsmonitor, aliases, a pager, hooks): not the project's
-        a.add(
-            Tier.HIGH,
-            f"runs git in {cwd}, in the temporary space, where a repository's config may run "
-            "programs",
-        )
     if sub in ("init", "clone") and any(v.startswith("--templ") for v in vals):
         # git accepts any unambiguous prefix of --template
         a.add(Tier.HIGH, f"git {sub} --template copies a template's hooks into .git/hooks")
