@@ -14,6 +14,7 @@ from wakeful.policy.program_rules import PROGRAMS
 from wakeful.policy.programs.options import _has, _short, _vals, split_opts
 from wakeful.policy.programs.search import (
     credential_search,
+    prints_every_line,
     searches_credentials,
     secret_named_by_glob,
     secret_named_by_regex,
@@ -134,7 +135,7 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
                 a.run_argv(inner, here)
                 if found == "*":
                     rewrites_every_file(starts, inner[0], before, cmd, a)
-                    reads_every_file(starts, inner[0].value, before, cmd, a)
+                    reads_every_file(starts, inner[0].value, before, cmd, a, inner)
                 # `{}` may also be a protected file the walk reaches (.git/config,
                 # .wakeful/config.toml ...): judge the action on each such file too.
                 for path in _find_protected_hits(starts, expr, cmd, a):
@@ -247,7 +248,12 @@ _SEARCHES = frozenset({"grep", "egrep", "fgrep", "zgrep", "rg", "ag", "ack"})
 
 
 def reads_every_file(
-    starts: list[Word], program: str | None, before: int, cmd: SimpleCommand, a: Analyzer
+    starts: list[Word],
+    program: str | None,
+    before: int,
+    cmd: SimpleCommand,
+    a: Analyzer,
+    argv: list[Word] | None = None,
 ) -> None:
     """`find . -type f | xargs cat`, `fd -u -x cat`: a walk that no name narrows hands
     every file below its start, hidden ones included, to `program`, which read them. Below
@@ -256,6 +262,7 @@ def reads_every_file(
     listed now, never remembered)."""
     if (
         program in _SEARCHES
+        and (argv is None or not prints_every_line(argv[1:]))  # `xargs grep -h .` reads all
         or a.tier() in (Tier.HIGH, Tier.CRITICAL)
         or not any(not written and path.endswith("/*") for written, path in a.touched[before:])
     ):
@@ -825,7 +832,7 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.run_argv(inner + [found], cmd)
         if every and inner:
             rewrites_every_file(roots, inner[0], before, cmd, a)
-            reads_every_file(roots, inner[0].value, before, cmd, a)
+            reads_every_file(roots, inner[0].value, before, cmd, a, inner)
         return
     a.add(Tier.READ_ONLY, "finds files")
 
