@@ -382,3 +382,40 @@ def test_searches_for_a_word_stay_allowed(
     command: str, tracked_secret: Callable[[str], str]
 ) -> None:
     assert tracked_secret(command) == "allow", command
+
+
+# ---- names git lists, read ---------------------------------------------------------------
+
+# `git ls-files` lists every tracked file, `.env` and `config/id_rsa` among them (a hidden
+# name too, which `./*` does not name); `git ls-tree -r --name-only` lists the same.
+TRACKED_NAMES_READ = [
+    "git ls-files | xargs cat",
+    "git ls-files -z | xargs -0 cat",
+    "git ls-files | xargs head",
+    "cat $(git ls-files)",
+    'git ls-files | while read f; do cat "$f"; done',
+    "git ls-tree -r --name-only HEAD | xargs cat",
+    "git ls-files '*.env' | xargs cat",
+    "git ls-files -co | xargs cat",
+]
+
+TRACKED_NAMES_LISTED = [
+    "git ls-files",
+    "git ls-files | wc -l",
+    "git ls-files '*.txt' | xargs cat",
+    "git ls-files | xargs ls -l",
+]
+
+
+@pytest.mark.parametrize("command", TRACKED_NAMES_READ)
+def test_reading_the_tracked_files_reads_the_tracked_secret(
+    command: str, tracked_secret: Callable[[str], str]
+) -> None:
+    assert tracked_secret(command) != "allow", command
+
+
+@pytest.mark.parametrize("command", TRACKED_NAMES_LISTED)
+def test_listing_or_reading_other_tracked_files_stays_allowed(
+    command: str, tracked_secret: Callable[[str], str]
+) -> None:
+    assert tracked_secret(command) == "allow", command

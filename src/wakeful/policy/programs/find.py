@@ -9,6 +9,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import replace
 
+from wakeful.policy import git_state
 from wakeful.policy.path_risk import bash_glob, find_secret_sample, secret_pattern
 from wakeful.policy.program_rules import PROGRAMS
 from wakeful.policy.programs.options import _has, _short, _vals, split_opts
@@ -628,14 +629,34 @@ def _listed_source(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] 
                 return None
             holds = next((p for p in patterns if searches_credentials(p)), None)
             return [Word("./found", "<matching paths>", holds=holds)]
-        if name == "git" and values[:1] == ["ls-files"]:
+        if name == "git" and (
+            values[:1] == ["ls-files"]
+            or values[:1] == ["ls-tree"]
+            and ("--name-only" in values or "--name-status" in values)
+        ):
             specs = [v for v in values[1:] if not v.startswith("-")]
-            if not specs:
-                return [Word("./*", "<tracked paths>")]
-            return [
+            if values[0] == "ls-tree":
+                specs = specs[1:]  # after the tree
+            words = [
                 Word(v if any(c in v for c in "*?[") else v.rstrip("/") + "/found", v)
                 for v in specs
-            ]
+            ] or [Word("./*", "<tracked paths>")]
+            if not specs and any(
+                v in ("-o", "--others") or _LS_FILES_OTHERS.fullmatch(v) for v in values
+            ):
+                words.append(Word("./.*", "<untracked paths>"))  # hidden names too (`.env`)
+            if a is not None and a.repo().tracked_secrets:
+                # the tracked files whose names say secret (`.env`, `config/id_rsa`) that the
+                # pathspecs take in, as git matches them (`*.env` names `.env`)
+                hit = git_state.secrets_in(
+                    a.repo().tracked_secrets, [v.removeprefix("./") for v in specs], []
+                )
+                words += [
+                    Word("./" + n, "<tracked paths>")
+                    for n in hit[:3]
+                    if n != git_state.UNREADABLE_INDEX
+                ]
+            return words
         if name == "ls":
             dirs = [w for w in args if not (w.value or "").startswith("-")]
             if any(_LS_ALL.fullmatch(v) for v in values):
@@ -674,6 +695,8 @@ def _listed_source(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] 
     return None
 
 
+# `git ls-files` clusters that list untracked files (`-co`, `-o`).
+_LS_FILES_OTHERS = re.compile(r"-[a-zA-Z]*o[a-zA-Z]*")
 # ls options that list hidden names: `-a`, `-A`, in a cluster (`-la`), `--all`.
 _LS_ALL = re.compile(r"-[A-Za-z1]*[aA][A-Za-z1]*|--all|--almost-all")
 
