@@ -48,6 +48,7 @@ FLOORS: dict[str, tuple[float, float, int]] = {
     "risk-blind-20.tsv": (0.98, 0.97, 100),
     "risk-blind-21.tsv": (0.94, 0.94, 180),
     "risk-blind-22.tsv": (0.86, 0.84, 170),
+    "risk-blind-23.tsv": (0.95, 0.83, 165),
 }
 # Our own corpora and the first blind set's: every read-only command is judged read_only, not
 # only allowed (later sets count a formatter's check or `cmake -E cat` allowed as workspace).

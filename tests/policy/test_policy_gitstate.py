@@ -108,10 +108,11 @@ def test_token_in_remote_url_is_not_printed_unasked(repo: Path, cmd: str) -> Non
     assert _auto(repo, cmd) != "allow", cmd
 
 
-@pytest.mark.parametrize("cmd", PRINTS_CONFIG + READS_NO_CONFIG_SECRET)
+# (an archive written to /tmp is a write in any case, so `tar` is left out here)
+@pytest.mark.parametrize(
+    "cmd", [c for c in PRINTS_CONFIG + READS_NO_CONFIG_SECRET if not c.startswith("tar ")]
+)
 def test_plain_config_stays_read_only(repo: Path, cmd: str) -> None:
-    if cmd.startswith("tar "):
-        pytest.skip("an archive written to /tmp is a write in any case")
     assert _auto(repo, cmd) == "allow", cmd
 
 

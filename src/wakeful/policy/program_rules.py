@@ -13562,6 +13562,27 @@ GIT_PRINTS_URLS: Mapping[str, frozenset[str]] = MappingProxyType(
 # Settings that decide how long git keeps unreachable commits and reflog entries, or whether
 # it keeps reflogs at all: set to a short time, the next gc (which git also runs by itself)
 # deletes history no command restores.
+# Signing with the user's key, as `gpg --sign` does (asked: the signature vouches for what
+# the agent wrote): per git subcommand, the long options that sign (git takes a prefix of
+# five characters or more: `--gpg`), the short letters that sign (also inside a cluster:
+# `commit -aS`), and the short letters that take a value (the rest of their cluster or the
+# next word: `commit -m -S` is a message, `merge -s ours` a strategy, not a signature).
+GIT_SIGNS: Mapping[str, tuple[tuple[str, ...], str, str]] = MappingProxyType(
+    {
+        "commit": (("--gpg-sign",), "S", "mFcCt"),
+        "merge": (("--gpg-sign",), "S", "mFsX"),
+        "rebase": (("--gpg-sign",), "S", "sXxC"),
+        "cherry-pick": (("--gpg-sign",), "S", "mX"),
+        "revert": (("--gpg-sign",), "S", "mX"),
+        "am": (("--gpg-sign",), "S", "Cp"),
+        "commit-tree": (("--gpg-sign",), "S", "pmF"),
+        "tag": (("--sign", "--local-user"), "su", "mFu"),
+    }
+)
+# Configuration that makes commit, merge, rebase or tag sign with the user's key.
+GIT_SIGNING_KEYS = re.compile(r"(?i)^(commit\.gpgsign|tag\.gpgsign|tag\.forcesignannotated)$")
+
+
 GIT_HISTORY_KEYS = re.compile(
     r"(?i)^(gc\.(.*\.)?(pruneexpire|reflogexpire|reflogexpireunreachable|worktreepruneexpire)"
     r"|core\.logallrefupdates)$"

@@ -283,9 +283,28 @@ class Analyzer:
             self.current.forms.append(words)
 
     def runs_code(self, why: str) -> None:
-        """The command runs workspace code (the sandbox gate needs to know)."""
+        """The command runs workspace code (the sandbox gate needs to know). Handed a
+        credential's path outside the workspace as an operand or an option's value
+        (`python grep.py X ~/.ssh/id_ed25519`, `--key=/home/dev/.netrc`, `make
+        FILE=~/.aws/credentials`), the project's code reads it."""
         where = self._clip(self.part)
         self.code_reasons.append(f"`{where}` {why}" if where else why)
+        if self.current is not None:
+            self._secret_operands(self.current.forms[0][1:])
+
+    def _secret_operands(self, words: list[Word]) -> None:
+        inside = self.workspace.rstrip("/") + "/"
+        for w in words:
+            value = w.value
+            if value is None or "/" not in value:
+                continue
+            for path in (value, value.partition("=")[2]):
+                if not path.startswith(("/", "~")):
+                    continue
+                place = self.place(path, None)
+                if place.zone == "secret" and not (place.path or "").startswith(inside):
+                    self.read(Word(path, w.text), None)
+                    break
 
     def _clip(self, text: str) -> str:
         if text != self.clip_of:

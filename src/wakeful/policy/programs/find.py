@@ -115,12 +115,14 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
             while j < len(expr) and expr[j].value not in (";", "+"):
                 w = expr[j]
                 if w.value is not None and "{}" in w.value:
+                    # each `{}` becomes a path found, where it stands: inside a larger word
+                    # (`sh -c 'curl -T {} URL'`) the rest of the word is no path
                     base = starts[0].value if starts[0].value is not None else None
                     inner.append(
                         Word(
                             None
                             if base is None
-                            else base.rstrip("/") + "/" + w.value.replace("{}", found),
+                            else w.value.replace("{}", base.rstrip("/") + "/" + found),
                             w.text,
                         )
                     )
@@ -846,8 +848,15 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         )
         name = "*" if every else _fd_secret(pos[:1], opts) or "found"
         found = Word(None if root is None else root.rstrip("/") + "/" + name, "<found>")
+        # each placeholder (`{}`, `{/}`, `{//}`, `{.}`, `{/.}`) becomes the path where it
+        # stands: inside a larger word (`sh -c 'curl -T {} URL'`) the rest is no path
         inner = [
-            Word(found.value, x.text) if x.value and "{" in x.value else x
+            Word(
+                None if found.value is None else _FD_PLACEHOLDER.sub(found.value, x.value),
+                x.text,
+            )
+            if x.value and _FD_PLACEHOLDER.search(x.value)
+            else x
             for x in args[cut + 1 :]
             if x.value != ";"
         ]
@@ -858,6 +867,9 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
             reads_every_file(roots, inner[0].value, before, cmd, a, inner)
         return
     a.add(Tier.READ_ONLY, "finds files")
+
+
+_FD_PLACEHOLDER = re.compile(r"\{(?:/|//|\.|/\.)?\}")
 
 
 def _fd_secret(pattern: list[Word], opts: _Opts) -> str | None:

@@ -17,6 +17,8 @@ from wakeful.policy.program_rules import (
     GIT_HISTORY_KEEPS,
     GIT_HISTORY_KEYS,
     GIT_PRINTS_URLS,
+    GIT_SIGNING_KEYS,
+    GIT_SIGNS,
     Subcommand,
 )
 from wakeful.policy.programs.options import _vals, split_opts
@@ -90,6 +92,8 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         # git accepts any unambiguous prefix of --template
         a.add(Tier.HIGH, f"git {sub} --template copies a template's hooks into .git/hooks")
     _git_option_effects(sub, sargs, vals, cwd, a)
+    if sub in GIT_SIGNS and _git_signs(sub, vals):
+        a.add(Tier.HIGH, f"git {sub} signs with the user's key (as gpg --sign does)")
     if sub in _GIT_CONTENT:
         _git_prints_content(sub, sargs, vals, cwd, a)
     elif sub in _GIT_WHOLE_CONTENT:
@@ -114,6 +118,38 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.run_argv([Word(f"git-{sub}", f"git-{sub}"), *sargs], cmd)
     else:
         a.add(Tier.HIGH, f"runs `git {sub}`, an unknown git command or alias", part=part)
+
+
+def _git_signs(sub: str, vals: list[str]) -> bool:
+    """Whether the subcommand's options sign with the user's key (GIT_SIGNS); the last of
+    `-S` and `--no-gpg-sign` wins, as git's options do."""
+    longs, letters, takes = GIT_SIGNS[sub]
+    signs = False
+    skip = False
+    for v in vals:
+        if skip:
+            skip = False
+            continue
+        if v == "--":
+            break
+        if v.startswith("--"):
+            name = v.partition("=")[0]
+            if name.startswith("--no-") and any(o.startswith("--" + name[5:]) for o in longs):
+                signs = False
+            elif len(name) >= 5 and any(o.startswith(name) for o in longs):
+                signs = True
+            continue
+        if not v.startswith("-") or len(v) < 2:
+            continue
+        for k, letter in enumerate(v[1:], 1):
+            if letter in letters:
+                signs = True
+                skip = letter in takes and k == len(v) - 1  # `tag -u KEYID`
+                break
+            if letter in takes:
+                skip = k == len(v) - 1  # the value is the next word
+                break
+    return signs
 
 
 def _git_global_options(
@@ -555,9 +591,19 @@ class _GitCall:
 # Each returns True when it decided the tier; False lets the subcommand's tier in the git
 # family's table decide (its findings, such as files written, still count).
 def _git_init(c: _GitCall) -> bool:
-    # `git init DIR`, `--separate-git-dir=DIR`: the repository is made there
+    # `git init DIR`, `--separate-git-dir=DIR`: the repository is made there. `--shared`
+    # takes its value only after `=` (`git init --shared /srv/r.git` makes /srv/r.git);
+    # `--object-format` and `--ref-format` take the next word.
     opts, pos = split_opts(
-        c.sargs, ("--template", "--separate-git-dir", "-b", "--initial-branch", "--shared")
+        c.sargs,
+        (
+            "--template",
+            "--separate-git-dir",
+            "-b",
+            "--initial-branch",
+            "--object-format",
+            "--ref-format",
+        ),
     )
     for target in [*_vals(opts, "--separate-git-dir", "--template"), *pos[:1]]:
         c.a.write(target, c.cwd)
@@ -631,6 +677,8 @@ def _git_checkout(c: _GitCall) -> bool:
             "--" in c.vals
             or any(p in (".", "*", ":/") for p in paths)
             or any(_checkout_forces(f) for f in flags)
+            or paths
+            and any(_checkout_from_stages(f) for f in flags)
         )
         or c.sub == "restore"
         and not any(f in ("--staged", "-S") for f in flags)
@@ -640,6 +688,24 @@ def _git_checkout(c: _GitCall) -> bool:
     else:
         c.a.add(Tier.WORKSPACE, "switches branches or restores the index", part=c.part)
     return True
+
+
+def _checkout_from_stages(flag: str) -> bool:
+    """`--ours`, `--theirs`, `-m`/`--merge` and `--conflict=STYLE` (by any prefix git takes:
+    `--the`): checked out on paths they write a merge's stage, or the conflicted merge
+    again, over the file's resolution (with a branch, `-m` merges local changes into the
+    switch, which is asked too: git cannot tell the two apart before it runs)."""
+    if flag.startswith("--"):
+        name = flag.partition("=")[0]
+        return len(name) >= 4 and any(
+            o.startswith(name) for o in ("--ours", "--theirs", "--merge", "--conflict")
+        )
+    for c in flag[1:]:
+        if c == "m":
+            return True
+        if c in "bB":
+            return False
+    return False
 
 
 def _checkout_forces(flag: str) -> bool:
@@ -1076,6 +1142,8 @@ def _git_config_pair(pair: str | None, a: Analyzer, cmd: SimpleCommand) -> None:
         return
     key, _, value = pair.partition("=")
     lower = key.lower()
+    if GIT_SIGNING_KEYS.match(key) and value.lower() not in ("false", "no", "off", "0"):
+        a.add(Tier.HIGH, f"git -c {key} signs with the user's key")
     if _drops_history(key, [value]):
         a.add(Tier.HIGH, f"git -c {key}={value} lets git delete unreachable history at once")
     if lower == "core.pager" or lower.startswith("pager."):
@@ -1212,6 +1280,12 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
         a.add(Tier.HIGH, f"sets {keys[0]}, which makes git run a program", part=part)
         if keys[0].lower() == "core.hookspath" and len(keys) > 1 and not scope_global:
             _line_hooks(keys[1], a)
+    elif (
+        len(keys) > 1
+        and GIT_SIGNING_KEYS.match(keys[0])
+        and keys[1].lower() not in ("false", "no", "off", "0")
+    ):
+        a.add(Tier.HIGH, f"sets {keys[0]}, which signs with the user's key", part=part)
     elif keys and _drops_history(keys[0], keys[1:]):
         a.add(Tier.HIGH, f"sets {keys[0]}, which lets git delete unreachable history", part=part)
     elif file_written:

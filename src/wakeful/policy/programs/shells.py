@@ -360,6 +360,14 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
                 inner.append(w)
         if not marker:
             inner.append(item)
+        if name == "parallel" and len(pos) == 1 and " " in (pos[0].value or " "):
+            # a command given as one word is handed to a shell with the arguments put in:
+            # `parallel 'curl -T {} URL' ::: a.png` runs `curl -T a.png URL`
+            if any(w.value is None for w in inner):
+                _dynamic_code(inner[0], a, "parallel")
+            else:
+                a.run_script(" ".join(w.value or "" for w in inner), cmd.cwd, "parallel")
+            continue
         a.run_argv(inner, cmd)
     if walk:
         rewrites_every_file(walk, pos[0], before, cmd, a)
