@@ -419,3 +419,27 @@ def test_listing_or_reading_other_tracked_files_stays_allowed(
     command: str, tracked_secret: Callable[[str], str]
 ) -> None:
     assert tracked_secret(command) == "allow", command
+
+
+# ---- infrastructure tools run elsewhere --------------------------------------------------
+
+# `terraform -chdir=DIR plan` reads DIR's configuration, whose `external` data sources run
+# programs at plan time: DIR outside the workspace is code from elsewhere, as `make -C DIR`.
+IAC_ELSEWHERE = [
+    "terraform -chdir=/tmp/x plan",
+    "terraform -chdir=/home/dev/other plan",
+    "tofu -chdir=/tmp/x validate",
+    "pulumi --cwd /tmp/x preview",
+    "pulumi -C /home/dev/other preview",
+]
+IAC_HERE = ["terraform -chdir=infra plan", "terraform plan", "tofu -chdir=infra validate"]
+
+
+@pytest.mark.parametrize("command", IAC_ELSEWHERE)
+def test_infrastructure_tools_run_elsewhere_ask(command: str) -> None:
+    assert auto_verdict(command) != "allow", command
+
+
+@pytest.mark.parametrize("command", IAC_HERE)
+def test_infrastructure_tools_here_stay_allowed(command: str) -> None:
+    assert auto_verdict(command) == "allow", command

@@ -6048,6 +6048,8 @@ def _iac(name: str) -> Program:
         "none",
         "shows infrastructure state (prints help without a subcommand)",
         ("-chdir",),
+        # the configuration it reads there runs programs (`external` data sources at plan)
+        outside_pattern=r"^-chdir=(.+)" if name != "pulumi" else "",
         word_tiers=secrets,
         subcommands=subcommands,
         other_subcommand=(_H, "changes real infrastructure"),
@@ -6087,6 +6089,7 @@ _EXAMPLES.update(
         "terraform": (
             ("terraform fmt -check -recursive", _R),
             ("terraform -chdir=infra plan -out=tfplan", _W),
+            ("terraform -chdir=/tmp/x plan", _H),
             ("terraform plan -out=/home/dev/.bashrc", _C),
             ("terraform state list", _R),
             ("terraform state pull", _H),
