@@ -545,8 +545,14 @@ def repo_place(place: path_risk.Place, facts: RepoFacts) -> path_risk.Place:
 def runs_code_at(facts: RepoFacts, path: str) -> str | None:
     """Why git runs what is written at `path` (a hooks directory, a program or included
     configuration that the repository's config names), or None."""
+    wild = any(c in path for c in "*?[")
     for directory in facts.run_dirs:
-        if path == directory or path.startswith(directory.rstrip("/") + "/"):
+        if (
+            path == directory
+            or path.startswith(directory.rstrip("/") + "/")
+            or wild
+            and path_risk.glob_reaches(path, directory)
+        ):  # `tools/hook*/pre-commit`: the shell's wildcards as bash expands them
             return f"the repository's hooks directory (core.hooksPath {directory})"
     if path in facts.run_files:
         return "a program or configuration file the repository's git config runs or includes"

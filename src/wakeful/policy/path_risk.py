@@ -446,6 +446,26 @@ def secret_below(path: str, home: str) -> str | None:
     return None
 
 
+_PROC_OF_A_PROCESS = re.compile(r"/proc(/(self|thread-self|\d+))?")
+
+
+def credential_held_below(path: str, home: str) -> str | None:
+    """A listed credential that lies below the directory `path` names: the home
+    directory's (`secret_below`), the system's (/etc holds /etc/shadow, /var holds
+    /var/lib/sudo) or a process's environment (/proc/self holds /proc/self/environ)."""
+    found = secret_below(path, home)
+    if found is not None:
+        return found
+    path = path.rstrip("/") or "/"
+    lead = path + "/" if path != "/" else "/"
+    for base in _SYSTEM_SECRET_BASES.listed:
+        if base.startswith(lead):
+            return base
+    if _PROC_OF_A_PROCESS.fullmatch(path):
+        return path + ("/self/environ" if path == "/proc" else "/environ")
+    return None
+
+
 def glob_matches(pattern: str, path: str) -> bool:
     """Whether the shell's expansion of an absolute wildcard path takes in `path`: name by
     name (a wildcard matches no `/` and no leading dot)."""
@@ -816,6 +836,9 @@ def _vcs_internal(folded: str) -> bool:
     any sandbox."""
     return (
         folded.startswith((".git/hooks", ".husky/", ".githooks/"))
+        # the directories themselves: what is copied, moved or extracted into them lands
+        # among their hooks (`cp EVIL/pre-commit .husky`)
+        or folded in (".husky", ".githooks")
         or folded == ".git/config"
         or folded in _VCS_CONFIG
         or folded.startswith(".hg/hgrc.d/")
@@ -828,6 +851,36 @@ def _vcs_store(rel: str) -> bool:
     if rel.startswith(".git/"):
         return not (rel.endswith(".lock") or rel in _GIT_SCRATCH or rel.startswith(".git/info/"))
     return rel.lower() in _VCS_STORE_NAMES or rel.split("/", 1)[0].lower() in _VCS_DIRS
+
+
+# Workspace places whose files run code or decide what wakeful may do, as a wildcard may
+# reach them (`.g*/hooks/pre-commit`, `.*/config`, `.cl*/settings.json`): the longest first.
+_GUARDED_RELS = (
+    ".git/hooks", ".git/config", ".hg/hgrc", ".jj/repo/config.toml",
+    ".git", ".husky", ".githooks", ".wakeful", ".claude", ".mcp.json",
+)  # fmt: skip
+
+
+def glob_reaches(pattern: str, base: str) -> bool:
+    """Whether the shell's expansion of a wildcard path can name `base` or a path below it
+    (the pattern's leading names match base's names, one by one)."""
+    parts = pattern.split("/")
+    names = base.split("/")
+    return len(parts) >= len(names) and all(
+        _glob_name(part, name) for part, name in zip(parts, names, strict=False)
+    )
+
+
+def _guarded_rel(rel: str) -> str:
+    """A workspace-relative wildcard path with its leading names replaced by the guarded
+    place they can name (`.g*/hooks/x` is judged as `.git/hooks/x`), else as given."""
+    if not any(c in rel for c in "*?["):
+        return rel
+    for guarded in _GUARDED_RELS:
+        if glob_reaches(rel, guarded):
+            depth = guarded.count("/") + 1
+            return "/".join([guarded, *rel.split("/")[depth:]])
+    return rel
 
 
 @functools.lru_cache(maxsize=8192)
@@ -843,19 +896,20 @@ def _lexical(path: str, workspace: str, home: str) -> Place | _Inside | _Scratch
         flags = (contains_ws, is_home, is_root, is_ws)
         if _under(path, workspace):
             rel = path[len(workspace) :].lstrip("/")
-            folded = rel.lower()
             steps: list[str] = []
             current = workspace
             for part in rel.split("/") if rel else ():
                 current = current + "/" + part
                 steps.append(current)
+            judged = _guarded_rel(rel)
+            folded = judged.lower()
             return _Inside(
                 flags,
                 rel,
                 _vcs_internal(folded),
                 folded == ".git",
-                is_protected(rel),
-                _vcs_store(rel),
+                is_protected(judged),
+                _vcs_store(judged),
                 tuple(steps),
                 Place(path, "workspace", *flags),
             )
@@ -973,9 +1027,11 @@ def _inside_place(
             break
     if inside.git_internal:
         zone = "git_internal"
-    elif inside.dot_git and not os.path.isdir(path):
+    elif inside.dot_git:
         # A worktree's (or submodule's) `.git` file names its git directory: pointing it
-        # elsewhere would send wakeful's own commits into another repository.
+        # elsewhere would send wakeful's own commits into another repository. What is
+        # copied, moved or extracted into a `.git` directory lands among its config and
+        # hooks (`cp EVIL/config .git`, `tar xf X -C .git`).
         zone = "git_internal"
     elif inside.protected:
         zone = "protected"
@@ -1047,11 +1103,21 @@ def _private_file(path: str) -> bool:
     return stat.S_ISREG(st.st_mode) and not st.st_mode & stat.S_IROTH
 
 
+# A repository's config, hooks or git directory in the temporary space: git run there
+# (`cd /tmp/x && git status`) runs what they name (core.fsmonitor, hooks).
+_SCRATCH_GIT_INTERNAL = re.compile(r".*/\.git(/config|/hooks(/.*)?)?")
+
+
 def write_tier(place: Place) -> tuple[Tier, str]:
     zone = place.zone
     label = place.path or _COMPUTED  # place.label, without the property's call
     if zone == "harmless":
         return Tier.READ_ONLY, f"writes to {label}"
+    if zone == "scratch" and _SCRATCH_GIT_INTERNAL.fullmatch(label):
+        return Tier.HIGH, (
+            f"writes {label}, a repository's config or hooks in the temporary space: git run "
+            "there runs what they name"
+        )
     if zone in ("workspace", "scratch"):
         return Tier.WORKSPACE, f"writes {label} inside the workspace" if zone == "workspace" else (
             f"writes {label} in temporary space"
@@ -1108,6 +1174,13 @@ def delete_tier(place: Place, recursive: bool, glob_all: bool = False) -> tuple[
         return Tier.CRITICAL, f"deletes {label}, which holds the home directory or the system"
     if zone in ("secret", "persist", "device"):
         return Tier.CRITICAL, f"deletes {label} ({zone})"
+    if (
+        zone == "git_internal"
+        and place.path is not None
+        and os.path.basename(place.path) == ".git"
+        and os.path.isdir(place.path)
+    ):
+        return Tier.HIGH, f"deletes the repository history {label}"
     if zone in ("protected", "git_internal"):
         return Tier.CRITICAL, f"deletes {label} (protected: wakeful's or git's settings)"
     if zone == "shared_tmp":

@@ -1676,8 +1676,11 @@ def _cc(name: str) -> Program:
         _CC_VALUES,
         write_opts=("-o", "-MF"),
         exec_pattern=_CC_EXEC,
+        outside_pattern=r"^@(.+)",  # `gcc @FILE`: more options (-wrapper, -fplugin) from FILE
         examples=(
             (f"{name} -O2 -Wall -o build/app src/main.c", _W),
+            (f"{name} @build/args.rsp -c a.c", _W),
+            (f"{name} @/tmp/args -c a.c", _H),
             (f"{name} -c src/util.c -Iinclude", _W),
             (f"{name} -o /home/dev/.bashrc x.c", _C),
             (f"{name} -x c /home/dev/.ssh/id_rsa", _C),
@@ -1738,9 +1741,12 @@ _TOOLS: dict[str, Program] = {
         ),
         write_opts=("-o", "--out-dir"),
         exec_pattern=r"(^|^-C|^--codegen=)linker=",
+        outside_pattern=r"^@(.+)",  # `rustc @FILE`: more options (-C linker=) from FILE
         read_only_flags=("--explain",),  # prints an error code's documentation
         examples=(
             ("rustc -O -o build/app src/main.rs", _W),
+            ("rustc @build/args src/main.rs", _W),
+            ("rustc @/tmp/args src/main.rs", _H),
             ("rustc --explain E0502", _R),
             ("rustc -C linker=/tmp/evil src/main.rs", _H),
             ("rustc -o /home/dev/.bashrc x.rs", _C),
@@ -1773,8 +1779,15 @@ _TOOLS: dict[str, Program] = {
             *("-processorpath", "--processor-path", "--processor-module-path", "-cp"),
             *("-classpath", "--class-path"),
         ),
+        # `javac @FILE`: more options from FILE; an agent the JVM running javac loads (-J)
+        outside_pattern=r"^@(.+)",
+        program_pattern=r"^-J-(?:javaagent|agentpath):([^=]+)",
         examples=(
             ("javac -d build/classes src/Main.java", _W),
+            ("javac @sources.txt -d build", _W),
+            ("javac @/tmp/args Main.java", _H),
+            ("javac -J-javaagent:/tmp/a.jar Main.java", _H),
+            ("javac -J-Xmx1g Main.java", _W),
             ("javac -cp lib/annotations.jar -d build src/Main.java", _W),
             ("javac -processorpath /tmp/p.jar src/Main.java", _H),
             ("javac -d /home/dev/.bashrc Main.java", _C),
@@ -6035,6 +6048,8 @@ def _iac(name: str) -> Program:
         "none",
         "shows infrastructure state (prints help without a subcommand)",
         ("-chdir",),
+        # the configuration it reads there runs programs (`external` data sources at plan)
+        outside_pattern=r"^-chdir=(.+)" if name != "pulumi" else "",
         word_tiers=secrets,
         subcommands=subcommands,
         other_subcommand=(_H, "changes real infrastructure"),
@@ -6074,6 +6089,7 @@ _EXAMPLES.update(
         "terraform": (
             ("terraform fmt -check -recursive", _R),
             ("terraform -chdir=infra plan -out=tfplan", _W),
+            ("terraform -chdir=/tmp/x plan", _H),
             ("terraform plan -out=/home/dev/.bashrc", _C),
             ("terraform state list", _R),
             ("terraform state pull", _H),

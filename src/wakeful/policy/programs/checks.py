@@ -28,6 +28,7 @@ from wakeful.policy.programs.search import (
     _GREP_PATTERN_OPTS,
     _reads_home_tree,
     credential_search,
+    prints_every_line,
     read_selected_secrets,
     searches_project_secrets,
     searches_repository_config,
@@ -253,7 +254,12 @@ def _search_scopes(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer)
         includes = _vals(opts, "--include", "-g", "--glob", "--iglob")  # rg: -g GLOB
         read_selected_secrets(includes, named, cmd, a)
         if name in ("grep", "egrep", "fgrep", "ack") or _searches_hidden(name, args):
-            searches_project_secrets(patterns, named, includes, _vals(opts, "--exclude"), cmd, a)
+            # lines that do not match (-v) are nearly every line: judged as a pattern that
+            # matches every line
+            inverted = [""] if prints_every_line([w for w in args if w.value != "--"]) else []
+            searches_project_secrets(
+                patterns + inverted, named, includes, _vals(opts, "--exclude"), cmd, a
+            )
         unrestricted = sum(1 for flag, _ in opts if flag == "-u")
         if (
             name in ("grep", "egrep", "fgrep")

@@ -125,6 +125,18 @@ def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                 Tier.HIGH, f"links to the credential {place.label}, exposing it under another name"
             )
         elif (
+            symbolic
+            and place.path is not None
+            and place.zone not in ("workspace", "scratch")
+            and (held := path_risk.credential_held_below(place.path, a.home)) is not None
+        ):
+            # the rest of the line (or a later command) reads through the link
+            a.add(
+                Tier.HIGH,
+                f"links to {place.label}, which holds the credential {held}, exposing it "
+                "under another name",
+            )
+        elif (
             place.zone in ("protected", "git_internal", "persist")
             or place.is_home
             or (place.zone == "home" and _holds_persistence(place.path or "", a.home))

@@ -9,11 +9,13 @@ import stat
 from collections.abc import Callable
 from dataclasses import replace
 
+from wakeful.policy import git_state
 from wakeful.policy.path_risk import bash_glob, find_secret_sample, secret_pattern
 from wakeful.policy.program_rules import PROGRAMS
 from wakeful.policy.programs.options import _has, _short, _vals, split_opts
 from wakeful.policy.programs.search import (
     credential_search,
+    prints_every_line,
     searches_credentials,
     secret_named_by_glob,
     secret_named_by_regex,
@@ -136,7 +138,7 @@ def h_find(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None
                 a.run_argv(inner, here)
                 if found == "*":
                     rewrites_every_file(starts, inner[0], before, cmd, a)
-                    reads_every_file(starts, inner[0].value, before, cmd, a)
+                    reads_every_file(starts, inner[0].value, before, cmd, a, inner)
                 # `{}` may also be a protected file the walk reaches (.git/config,
                 # .wakeful/config.toml ...): judge the action on each such file too.
                 for path in _find_protected_hits(starts, expr, cmd, a):
@@ -249,7 +251,12 @@ _SEARCHES = frozenset({"grep", "egrep", "fgrep", "zgrep", "rg", "ag", "ack"})
 
 
 def reads_every_file(
-    starts: list[Word], program: str | None, before: int, cmd: SimpleCommand, a: Analyzer
+    starts: list[Word],
+    program: str | None,
+    before: int,
+    cmd: SimpleCommand,
+    a: Analyzer,
+    argv: list[Word] | None = None,
 ) -> None:
     """`find . -type f | xargs cat`, `fd -u -x cat`: a walk that no name narrows hands
     every file below its start, hidden ones included, to `program`, which read them. Below
@@ -258,6 +265,7 @@ def reads_every_file(
     listed now, never remembered)."""
     if (
         program in _SEARCHES
+        and (argv is None or not prints_every_line(argv[1:]))  # `xargs grep -h .` reads all
         or a.tier() in (Tier.HIGH, Tier.CRITICAL)
         or not any(not written and path.endswith("/*") for written, path in a.touched[before:])
     ):
@@ -623,14 +631,34 @@ def _listed_source(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] 
                 return None
             holds = next((p for p in patterns if searches_credentials(p)), None)
             return [Word("./found", "<matching paths>", holds=holds)]
-        if name == "git" and values[:1] == ["ls-files"]:
+        if name == "git" and (
+            values[:1] == ["ls-files"]
+            or values[:1] == ["ls-tree"]
+            and ("--name-only" in values or "--name-status" in values)
+        ):
             specs = [v for v in values[1:] if not v.startswith("-")]
-            if not specs:
-                return [Word("./*", "<tracked paths>")]
-            return [
+            if values[0] == "ls-tree":
+                specs = specs[1:]  # after the tree
+            words = [
                 Word(v if any(c in v for c in "*?[") else v.rstrip("/") + "/found", v)
                 for v in specs
-            ]
+            ] or [Word("./*", "<tracked paths>")]
+            if not specs and any(
+                v in ("-o", "--others") or _LS_FILES_OTHERS.fullmatch(v) for v in values
+            ):
+                words.append(Word("./.*", "<untracked paths>"))  # hidden names too (`.env`)
+            if a is not None and a.repo().tracked_secrets:
+                # the tracked files whose names say secret (`.env`, `config/id_rsa`) that the
+                # pathspecs take in, as git matches them (`*.env` names `.env`)
+                hit = git_state.secrets_in(
+                    a.repo().tracked_secrets, [v.removeprefix("./") for v in specs], []
+                )
+                words += [
+                    Word("./" + n, "<tracked paths>")
+                    for n in hit[:3]
+                    if n != git_state.UNREADABLE_INDEX
+                ]
+            return words
         if name == "ls":
             dirs = [w for w in args if not (w.value or "").startswith("-")]
             if any(_LS_ALL.fullmatch(v) for v in values):
@@ -669,6 +697,8 @@ def _listed_source(cmd: SimpleCommand, a: Analyzer | None = None) -> list[Word] 
     return None
 
 
+# `git ls-files` clusters that list untracked files (`-co`, `-o`).
+_LS_FILES_OTHERS = re.compile(r"-[a-zA-Z]*o[a-zA-Z]*")
 # ls options that list hidden names: `-a`, `-A`, in a cluster (`-la`), `--all`.
 _LS_ALL = re.compile(r"-[A-Za-z1]*[aA][A-Za-z1]*|--all|--almost-all")
 
@@ -834,7 +864,7 @@ def h_fd(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.run_argv(inner + [found], cmd)
         if every and inner:
             rewrites_every_file(roots, inner[0], before, cmd, a)
-            reads_every_file(roots, inner[0].value, before, cmd, a)
+            reads_every_file(roots, inner[0].value, before, cmd, a, inner)
         return
     a.add(Tier.READ_ONLY, "finds files")
 

@@ -88,6 +88,9 @@ def h_git(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
         a.also_known_as([Word("git", "git"), *words, *sargs])
         h_git(name, [*words, *sargs], cmd, a)
         return
+    if sub in ("init", "clone") and any(v.startswith("--templ") for v in vals):
+        # git accepts any unambiguous prefix of --template
+        a.add(Tier.HIGH, f"git {sub} --template copies a template's hooks into .git/hooks")
     _git_option_effects(sub, sargs, vals, cwd, a)
     if sub in GIT_SIGNS and _git_signs(sub, vals):
         a.add(Tier.HIGH, f"git {sub} signs with the user's key (as gpg --sign does)")
@@ -259,6 +262,8 @@ _GIT_ALWAYS_CONTENT = frozenset(
 _GIT_PATCH_FLAGS = frozenset(
     {"-p", "-u", "--patch", "--cc", "-c", "--patch-with-stat", "--patch-with-raw", "-W"}
     | {"--function-context", "--full-diff", "--word-diff", "--color-words", "--textconv"}
+    # each of these implies --patch
+    | {"--unified", "--binary", "--remerge-diff", "--dd", "--inter-hunk-context"}
 )
 _GIT_NO_CONTENT = frozenset(
     {"--stat", "--numstat", "--shortstat", "--name-only", "--name-status", "--summary"}
@@ -276,6 +281,22 @@ _GIT_CONTENT_TAKES = frozenset(
 
 
 _GIT_VALUED_SHORT = frozenset("SGLUOnABCefoXM")
+
+
+def _git_cluster_patches(value: str) -> bool:
+    """Whether a cluster of short options holds one that prints patches (`-p`, `-u`, `-W`,
+    `-U`, which takes the rest as its value): `-pU1`, `-sp`; not `-Spass`, where what
+    follows -S is its value."""
+    if not value.startswith("-") or value.startswith("--"):
+        return False
+    for c in value[1:]:
+        if c in "puWU":
+            return True
+        if c in _GIT_VALUED_SHORT or not c.isalpha():
+            return False
+    return False
+
+
 # -S or -G, alone or ending a cluster of flags (`-pS`), its value attached or the next word
 _GIT_PICKAXE = re.compile(r"^-[a-zA-Z]*?[SG]")
 
@@ -313,10 +334,20 @@ def _git_prints_content(
     explicit = False
     for v in vals:
         flag = v.split("=", 1)[0]
-        if flag in _GIT_PATCH_FLAGS or v.startswith(("-L", "--word-diff", "--color-words")):
+        if flag == "--full-diff":
+            patched = True  # with --stat or --name-only it still prints no content
+        elif flag in _GIT_PATCH_FLAGS or v.startswith(("-L", "--word-diff", "--color-words")):
             patched = explicit = True
-        elif v[1:2].isalpha() and v[1] not in _GIT_VALUED_SHORT and "p" in v and v[1:].isalpha():
-            patched = explicit = True  # a cluster holding -p (`-Spass` is -S's value: no)
+        elif sub != "grep" and _git_cluster_patches(v):
+            patched = explicit = True  # a cluster holding -p or -U (`-Spass` is -S's value)
+        elif (
+            sub == "grep"
+            and v[1:2].isalpha()
+            and v[1] not in _GIT_VALUED_SHORT
+            and "p" in v
+            and v[1:].isalpha()
+        ):
+            patched = explicit = True
     if sub == "grep":
         explicit = True  # -l, -c and -L of grep print names and counts only
         if any(v in _GIT_NO_CONTENT for v in vals if v in ("-l", "-L", "-c", "-q")):
@@ -376,6 +407,11 @@ def _git_prints_content(
             # a pathspec matched without regard to case (`:(icase)`, --icase-pathspecs,
             # GIT_ICASE_PATHSPECS) names `.env` as `.ENV`: the folded name is looked at too
             _git_content_read(Word(folded, spec.text), where, a)
+    if "--full-diff" in vals and sub != "grep":
+        # the pathspecs choose commits; every file each of them changed is printed
+        operands = [
+            (w, after) for w, after in operands if not after and _git_rev_like(w.value or "")
+        ]
     if sub == "grep" or "--no-index" not in vals:
         # (`git grep --no-index` searches the files below, tracked ones among them)
         _whole_tree(sub, operands, cwd, a)
@@ -1223,11 +1259,23 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
         if held is not None:
             a.add(Tier.CRITICAL, f"prints {held.file}, which holds {held.what} ({held.key})")
         return
-    keys = [v for v in vals if not v.startswith("-") and v not in ("set", "unset")]
+    keys: list[str] = []
+    skip = False
+    for v in vals:  # the names and values, not the option values (`-f FILE`, `--type bool`)
+        if skip:
+            skip = False
+        elif v in _CONFIG_TAKES:
+            skip = True
+        elif not v.startswith("-") and v not in ("set", "unset"):
+            keys.append(v)
     scope_global = any(
         v in ("--global", "--system", "--file", "-f") or v.startswith("--file") for v in vals
     )
     named = _config_file(vals)
+    file_written = named is not None and not any(v in ("--global", "--system") for v in vals)
+    if named is not None and file_written:
+        # `git config --file .lfsconfig KEY VALUE`: that file is written, judged by its place
+        a.write(Word(named, named), cmd.cwd)
     if keys and GIT_EXEC_KEYS.match(keys[0]) and not _turns_off(keys[0], keys[1:]):
         a.add(Tier.HIGH, f"sets {keys[0]}, which makes git run a program", part=part)
         if keys[0].lower() == "core.hookspath" and len(keys) > 1 and not scope_global:
@@ -1240,9 +1288,8 @@ def _git_config(vals: list[str], a: Analyzer, cmd: SimpleCommand, part: str) -> 
         a.add(Tier.HIGH, f"sets {keys[0]}, which signs with the user's key", part=part)
     elif keys and _drops_history(keys[0], keys[1:]):
         a.add(Tier.HIGH, f"sets {keys[0]}, which lets git delete unreachable history", part=part)
-    elif named is not None and not any(v in ("--global", "--system") for v in vals):
-        # `git config --file .lfsconfig KEY VALUE`: that file is written, judged by its place
-        a.write(Word(named, named), cmd.cwd)
+    elif file_written:
+        pass
     elif scope_global:
         a.add(Tier.HIGH, "changes global git configuration", part=part)
     else:

@@ -66,8 +66,28 @@ def searches_project_secrets(
         return
 
 
-# Patterns that match every line: a search with one prints whole files.
-_MATCH_ALL = frozenset({"", "^", "$", ".*", "^.*", "^.*$"})
+# Patterns that match every line (`.`: every line that is not empty): a search with one
+# prints whole files.
+_MATCH_ALL = frozenset({"", "^", "$", ".*", "^.*", "^.*$", ".", "^.", ".+", "^.+"})
+_INVERTING = re.compile(r"-[A-Za-z]*v[A-Za-z]*|--invert-match|--invert")
+
+
+def prints_every_line(args: list[Word]) -> bool:
+    """Whether a search (`grep ARGS`) prints every line of what it reads: a pattern that
+    matches every line, or lines that do not match (-v)."""
+    values = [w.value or "" for w in args]
+    if any(_INVERTING.fullmatch(v) for v in values):
+        return True
+    for k, v in enumerate(values):
+        if v in ("-e", "--regexp") and k + 1 < len(values):
+            if values[k + 1] in _MATCH_ALL:
+                return True
+        elif v.startswith("--regexp=") and v.partition("=")[2] in _MATCH_ALL:
+            return True
+    if any(v in ("-e", "--regexp") or v.startswith("--regexp=") for v in values):
+        return False
+    pattern = next((v for v in values if not v.startswith("-")), None)
+    return pattern in _MATCH_ALL
 
 
 def top_level_secret(

@@ -371,7 +371,7 @@ def h_xargs(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> Non
         a.run_argv(inner, cmd)
     if walk:
         rewrites_every_file(walk, pos[0], before, cmd, a)
-        reads_every_file(walk, pos[0].value, before, cmd, a)
+        reads_every_file(walk, pos[0].value, before, cmd, a, pos)
 
 
 # gdb commands that only read the program file, and those that run it.

@@ -304,8 +304,25 @@ def _sed_address(script: str, i: int) -> int:
 
 # Commands whose argument runs to the end of the line (a file name, a shell command, text).
 _SED_TO_EOL = frozenset("aicrRwWe")
-# Commands with no argument, or an optional number, label or version up to `;`.
-_SED_SIMPLE = frozenset("=dDgGhHnNpPxzFlLqQbtTv:}#")
+# Commands with no argument, or an optional number, up to `;`.
+_SED_SIMPLE = frozenset("=dDgGhHnNpPxzFlLqQ}#")
+# Commands whose label or version ends at a blank, `;` or a newline.
+_SED_LABELLED = frozenset("btTv:")
+
+
+def _sed_text_end(script: str, i: int) -> int:
+    """The index of the newline that ends the text of `a`, `i` or `c` whose argument starts
+    at script[i] (or the script's length), as GNU sed reads it: the character just after
+    the `\\` that opens the text is literal, and after it a backslash escapes the next
+    character, so only a newline that an odd number of backslashes precede continues it."""
+    n = len(script)
+    while i < n and script[i] in " \t":
+        i += 1
+    if i < n and script[i] == "\\":
+        i += 2  # the lead-in: a newline (the text starts on the next line) or a literal
+    while i < n and script[i] != "\n":
+        i += 2 if script[i] == "\\" else 1
+    return min(i, n)
 
 
 def _sed_commands(script: str) -> list[tuple[str, str]]:
@@ -327,18 +344,22 @@ def _sed_commands(script: str) -> list[tuple[str, str]]:
         if op in "{};":
             i += 1
             continue
-        if op in _SED_TO_EOL:
+        if op in "aic":
+            end = _sed_text_end(script, i + 1)
+            out.append((op, script[i + 1 : end].strip()))
+            i = end
+        elif op in _SED_TO_EOL:
             end = script.find("\n", i)
             end = n if end < 0 else end
-            arg = script[i + 1 : end]
-            if op in "aic":
-                # `a\` text continues over lines that end with a backslash
-                while arg.endswith("\\") and end < n:
-                    nxt = script.find("\n", end + 1)
-                    nxt = n if nxt < 0 else nxt
-                    arg, end = script[end + 1 : nxt], nxt
-            out.append((op, arg.strip()))
+            out.append((op, script[i + 1 : end].strip()))
             i = end
+        elif op in _SED_LABELLED:
+            # a label or version ends at a blank or `;`: another command may follow it
+            i += 1
+            while i < n and script[i] in " \t":
+                i += 1
+            while i < n and script[i] not in " \t\n;":
+                i += 1
         elif op in ("s", "y"):
             end = -1
             if i + 1 < n and script[i + 1] not in "\\\n":

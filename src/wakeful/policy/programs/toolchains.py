@@ -434,6 +434,14 @@ _INTERP_LOADS: Mapping[str, tuple[str, ...]] = {
     "julia": ("-L", "--load", "-J", "--sysimage"),  # a file of Julia code, a system image
 }
 _PATH_LISTS = frozenset({"-I", "-cp", "-classpath"})
+# The JVM's agents (code loaded before the program), its arguments files (more options,
+# agents among them), and the commands it runs when it fails.
+_JAVA_AGENT = re.compile(r"(?:-javaagent:|-agentpath:|@)([^=]+)")
+_JAVA_RUNS_ON_EVENT = re.compile(r"-XX:(?:OnError|OnOutOfMemoryError)=")
+_JAVA_VALUE_OPTS = frozenset(
+    {"-cp", "-classpath", "--class-path", "-p", "--module-path", "--add-modules"}
+    | {"--upgrade-module-path", "--add-opens", "--add-exports", "--add-reads", "-m"}
+)
 # Options of interpreters that take a value in the next word, which is no script.
 _INTERP_VALUE_OPTS: Mapping[str, tuple[str, ...]] = {
     "osascript": ("-l", "-s"),  # a language, output flags
@@ -545,6 +553,21 @@ def h_interp(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> No
                     _dynamic_code(value, a, f"{name} {opt}")
                 elif "/" in entry or entry.startswith("."):
                     _run_file(f"{name} {opt}", Word(entry, value.text), cmd, a)
+    if name == "java":
+        value_next = False
+        for word in args:  # the JVM's options, up to the class or -jar
+            flag = word.value or ""
+            if value_next:
+                value_next = False
+                continue
+            if flag == "-jar" or not flag.startswith(("-", "@")):
+                break
+            value_next = flag in _JAVA_VALUE_OPTS
+            agent = _JAVA_AGENT.match(flag)
+            if agent:  # `-javaagent:JAR[=OPTIONS]`, `-agentpath:LIB`, `@ARGFILE`
+                _run_file(f"java {flag}", Word(agent.group(1), word.text), cmd, a)
+            elif _JAVA_RUNS_ON_EVENT.match(flag):
+                a.add(Tier.HIGH, f"java runs a command when the JVM fails ({flag})")
     if name == "php":  # `php -d auto_prepend_file=FILE`: INI settings that run or write files
         for setting in _vals(opts, "-d", "--define"):
             judge_setting(name, PHP_SETTINGS, setting, cmd, a)
