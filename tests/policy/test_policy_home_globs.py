@@ -23,6 +23,9 @@ ASKED = [
     "cat /Users/bob/.aws/credentials",
     "grep -r --include='*.env' -l KEY /home/alice",
     "KUBECONFIG=/home/alice/.kube/config kubectl get nodes",
+    # fish's startup files export tokens as .bashrc does
+    "cat ~/.config/fish/config.fish",
+    "cat ~/.config/fish/conf.d/env.fish",
 ]
 ALLOWED = [
     "KUBECONFIG=~/.kube/prod kubectl get nodes",

@@ -1052,6 +1052,8 @@ def _inside_place(
 
 _SHELL_STARTUP = re.compile(
     r".*/\.(bashrc|bash_profile|bash_login|bash_logout|profile|zshrc|zprofile|zshenv|zlogin)$"
+    # fish's (`set -gx GITHUB_TOKEN ...` lives there as `export` does in .bashrc)
+    r"|.*/\.config/fish/(config\.fish|conf\.d/[^/]+\.fish)$"
 )
 
 
