@@ -30,6 +30,21 @@ from wakeful.policy.shell import Analyzer
 from wakeful.policy.shell_parse import SimpleCommand, Word
 from wakeful.policy.types import Tier
 
+# The entry fields whose options have effects of their own (run, read, write, load or
+# name a program or toolchain), and those that also matter in the options written before a
+# nested subcommand (`helm -n prod uninstall`: what the options before `uninstall` do).
+_EFFECT_FIELDS = (
+    *("dest_pattern", "source_pattern", "exec_opts", "exec_flags", "network_flags"),
+    *("read_opts", "script_opts", "outside_opts", "outside_pattern", "program_pattern"),
+    *("toolchain_pattern", "toolchain_opts", "keyed_read_opts", "load_opts", "delete_opts"),
+    *("typed_output_opts", "setting_opts", "checks"),
+)
+_GLOBAL_FIELDS = (
+    *_EFFECT_FIELDS,
+    *("value_tiers", "write_opts", "write_flags", "dir_opts", "read_pair_opts"),
+    *("exec_pattern", "write_pattern"),
+)
+
 
 class _Compiled:
     """What `run_program` needs of one entry, worked out once when the entry is first used:
@@ -95,33 +110,7 @@ class _Compiled:
             isinstance(sub, Program) for sub in rule.subcommands.values()
         )
         self.globals: Program | None = None
-        if self.nested and (
-            rule.value_tiers
-            or rule.exec_opts
-            or rule.exec_flags
-            or rule.network_flags
-            or rule.read_opts
-            or rule.write_opts
-            or rule.write_flags
-            or rule.dir_opts
-            or rule.script_opts
-            or rule.read_pair_opts
-            or rule.exec_pattern
-            or rule.write_pattern
-            or rule.dest_pattern
-            or rule.source_pattern
-            or rule.outside_opts
-            or rule.outside_pattern
-            or rule.program_pattern
-            or rule.toolchain_pattern
-            or rule.toolchain_opts
-            or rule.keyed_read_opts
-            or rule.load_opts
-            or rule.delete_opts
-            or rule.typed_output_opts
-            or rule.setting_opts
-            or rule.checks
-        ):
+        if self.nested and any(getattr(rule, f) for f in _GLOBAL_FIELDS):
             self.globals = replace(
                 rule,
                 tier=Tier.READ_ONLY,
@@ -173,26 +162,7 @@ class _Compiled:
             or rule.exec_pattern
             or rule.release_pattern
         )
-        self.effects = bool(
-            rule.dest_pattern
-            or rule.source_pattern
-            or rule.exec_opts
-            or rule.exec_flags
-            or rule.network_flags
-            or rule.read_opts
-            or rule.script_opts
-            or rule.outside_opts
-            or rule.outside_pattern
-            or rule.program_pattern
-            or rule.toolchain_pattern
-            or rule.toolchain_opts
-            or rule.keyed_read_opts
-            or rule.load_opts
-            or rule.delete_opts
-            or rule.typed_output_opts
-            or rule.setting_opts
-            or rule.checks
-        )
+        self.effects = any(getattr(rule, f) for f in _EFFECT_FIELDS)
         # ... the flags that lower the tier or write (and what they spare); the outputs beside
         # the operands, and operands deleted once read.
         self.outputs = bool(
