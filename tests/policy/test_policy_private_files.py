@@ -21,8 +21,10 @@ def layout(tmp_path: Path) -> tuple[Path, Path]:
     settings.mkdir(parents=True)
     (settings / "tokens.fish").write_text("set -x GITHUB_TOKEN ghp_x\n")
     (settings / "tokens.fish").chmod(0o600)
-    (settings / "config.fish").write_text("set -x EDITOR vim\n")
-    (settings / "config.fish").chmod(0o644)
+    # (config.fish is a startup file, asked as .bashrc is: a function file is the plain one)
+    (settings / "functions").mkdir()
+    (settings / "functions" / "ll.fish").write_text("function ll; ls -l $argv; end\n")
+    (settings / "functions" / "ll.fish").chmod(0o644)
     return ws, home
 
 
@@ -44,7 +46,8 @@ def test_reading_a_private_file_in_settings_asks(cmd: str, layout: tuple[Path, P
 
 def test_the_readable_file_beside_it_is_a_plain_read(layout: tuple[Path, Path]) -> None:
     ws, home = layout
-    assert ShellClassifier(ws, home).classify("cat ~/.config/fish/config.fish").tier == "read_only"
+    judged = ShellClassifier(ws, home).classify("cat ~/.config/fish/functions/ll.fish")
+    assert judged.tier == "read_only"
 
 
 def test_a_link_to_a_private_file_is_judged_by_the_file(layout: tuple[Path, Path]) -> None:
@@ -68,7 +71,8 @@ def test_through_the_cli_with_a_decoy_home(cli, git_repo: Path, home: Path) -> N
     settings.mkdir(parents=True)
     (settings / "tokens.fish").write_text("set -x GITHUB_TOKEN ghp_x\n")
     (settings / "tokens.fish").chmod(0o600)
-    (settings / "config.fish").write_text("set -x EDITOR vim\n")
+    (settings / "functions").mkdir()
+    (settings / "functions" / "ll.fish").write_text("function ll; ls -l $argv; end\n")
     (git_repo / "t.fish").symlink_to(settings / "tokens.fish")
     for cmd in (
         "cat ~/.config/fish/tokens.fish",
@@ -79,6 +83,7 @@ def test_through_the_cli_with_a_decoy_home(cli, git_repo: Path, home: Path) -> N
         assert r.returncode == 0, r.stderr
         assert r.json()["decision"] != "allow", (cmd, r.json())
     r = cli(
-        ["classify", "--json", "--mode", "auto", "--", "cat ~/.config/fish/config.fish"], git_repo
+        ["classify", "--json", "--mode", "auto", "--", "cat ~/.config/fish/functions/ll.fish"],
+        git_repo,
     )
     assert r.json()["decision"] == "allow", r.json()
