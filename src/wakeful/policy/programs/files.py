@@ -149,13 +149,6 @@ def h_ln(name: str, args: list[Word], cmd: SimpleCommand, a: Analyzer) -> None:
                 f"links to {place.label}: writes through the link would change protected "
                 "files or the home directory",
             )
-    if name == "install" and _has(opts, "-d", "--directory"):
-        # `install -d DIR...` creates every operand as a directory
-        for made in pos:
-            a.write(made, cmd.cwd)
-        if not pos:
-            a.add(Tier.WORKSPACE, "install -d with no operand")
-        return
     target_dir = _vals(opts, "-t", "--target-directory")
     if target_dir:
         a.write(target_dir[0], cmd.cwd)
